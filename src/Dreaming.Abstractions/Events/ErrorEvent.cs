@@ -1,0 +1,20 @@
+namespace Dreaming;
+
+/// <summary>A call failed or was cancelled.</summary>
+public sealed record ErrorEvent : SessionEvent
+{
+    /// <summary>Gets the exception type name.</summary>
+    public required string ErrorType { get; init; }
+
+    /// <summary>Gets the message (redacted and truncated like any content).</summary>
+    public required string Message { get; init; }
+
+    /// <summary>Gets a value indicating whether the call was cancelled rather than failed.</summary>
+    public bool IsCancellation { get; init; }
+
+    /// <summary>Gets the operation that failed, such as <c>chat</c> or <c>chat.stream</c>.</summary>
+    public string? Operation { get; init; }
+
+    /// <inheritdoc />
+    public override string EventType => EventTypes.Error;
+}

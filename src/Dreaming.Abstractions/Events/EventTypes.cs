@@ -1,0 +1,23 @@
+namespace Dreaming;
+
+/// <summary>The event type names recorded by the library (<see cref="SessionEvent.EventType"/>).</summary>
+public static class EventTypes
+{
+    /// <summary>A message; the full name is <c>message.{role}</c>, such as <c>message.user</c>.</summary>
+    public const string MessagePrefix = "message.";
+
+    /// <summary>The model asked for a tool call.</summary>
+    public const string ToolCall = "tool.call";
+
+    /// <summary>A tool returned a result or an error.</summary>
+    public const string ToolResult = "tool.result";
+
+    /// <summary>A model call returned (its model, latency, usage and finish reason).</summary>
+    public const string ModelResponse = "model.response";
+
+    /// <summary>A call failed or was cancelled.</summary>
+    public const string Error = "error";
+
+    /// <summary>A free-form note from the host.</summary>
+    public const string Note = "note";
+}

@@ -1,0 +1,23 @@
+namespace Dreaming;
+
+/// <summary>A tool returned, successfully or with an error.</summary>
+public sealed record ToolResultEvent : SessionEvent
+{
+    /// <summary>Gets the call id of the <see cref="ToolCallEvent"/> this answers.</summary>
+    public required string CallId { get; init; }
+
+    /// <summary>Gets the tool name, when known.</summary>
+    public string? ToolName { get; init; }
+
+    /// <summary>Gets the result as text (redacted and truncated like any content).</summary>
+    public string? Result { get; init; }
+
+    /// <summary>Gets a value indicating whether the tool failed.</summary>
+    public bool IsError { get; init; }
+
+    /// <summary>Gets the exception type name when the tool threw, if known.</summary>
+    public string? ErrorType { get; init; }
+
+    /// <inheritdoc />
+    public override string EventType => EventTypes.ToolResult;
+}

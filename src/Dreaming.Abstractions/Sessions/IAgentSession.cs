@@ -1,0 +1,51 @@
+namespace Dreaming;
+
+/// <summary>One run of one agent on one task: its identity, its event log, its usage and its outcome.</summary>
+/// <remarks>
+/// <para>A session is started by <see cref="IAgentSessionFactory.StartSession(AgentSessionOptions)"/>, which also makes it the
+/// ambient session of the calling flow, so chat calls made inside it (on any thread, across awaits) are recorded to it.</para>
+/// <para>Completing the session (<see cref="CompleteAsync"/>) flushes its events to the store and is the durability point.
+/// Disposing a session that was not completed records it as <see cref="SessionStatus.Abandoned"/>.</para>
+/// <para>Members are safe to call from several threads at once.</para>
+/// </remarks>
+public interface IAgentSession : IAsyncDisposable
+{
+    /// <summary>Gets the session id.</summary>
+    string Id { get; }
+
+    /// <summary>Gets the agent id.</summary>
+    string AgentId { get; }
+
+    /// <summary>Gets the task (as recorded, after redaction and truncation).</summary>
+    string Task { get; }
+
+    /// <summary>Gets the parent session id, if any.</summary>
+    string? ParentSessionId { get; }
+
+    /// <summary>Gets when the session started.</summary>
+    DateTimeOffset StartedAt { get; }
+
+    /// <summary>Gets the current status.</summary>
+    SessionStatus Status { get; }
+
+    /// <summary>Gets the usage accumulated so far from recorded <see cref="ModelResponseEvent"/>s.</summary>
+    SessionUsage Usage { get; }
+
+    /// <summary>Gets how many events were dropped instead of recorded so far.</summary>
+    long DroppedEventCount { get; }
+
+    /// <summary>Records an event. The session stamps its id, the next sequence number and the timestamp.</summary>
+    /// <param name="sessionEvent">The event; its text content is redacted and truncated before it is queued.</param>
+    /// <param name="cancellationToken">Cancels waiting for room in the write queue.</param>
+    /// <returns>A task that completes when the event is queued (or dropped, by policy).</returns>
+    /// <exception cref="SessionStateException">The session has already ended.</exception>
+    ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the session, flushes its events and writes its final state.</summary>
+    /// <param name="status">The final status; <see cref="SessionStatus.Running"/> is not allowed.</param>
+    /// <param name="outcome">The outcome, if known.</param>
+    /// <param name="cancellationToken">Cancels waiting for the flush.</param>
+    /// <returns>A task that completes when the session and every event recorded before the call are durable in the store.</returns>
+    /// <exception cref="SessionStateException">The session has already ended.</exception>
+    Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default);
+}

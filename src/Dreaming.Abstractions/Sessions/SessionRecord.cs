@@ -1,0 +1,53 @@
+namespace Dreaming;
+
+/// <summary>What a trace store keeps about one session, apart from its events.</summary>
+public sealed record SessionRecord
+{
+    /// <summary>Gets the session id, unique in the store.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the id of the agent that ran the session.</summary>
+    public required string AgentId { get; init; }
+
+    /// <summary>Gets the optional version of the agent (its prompt or build).</summary>
+    public string? AgentVersion { get; init; }
+
+    /// <summary>Gets the optional team or tenant scope the agent belongs to.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>Gets the task the agent worked on (redacted and truncated like any recorded content).</summary>
+    public required string Task { get; init; }
+
+    /// <summary>Gets the id of the parent session when this one ran as a sub-task.</summary>
+    public string? ParentSessionId { get; init; }
+
+    /// <summary>Gets the status.</summary>
+    public SessionStatus Status { get; init; } = SessionStatus.Running;
+
+    /// <summary>Gets when the session started.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets when the session ended, or <see langword="null"/> while it runs.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Gets the accumulated usage.</summary>
+    public SessionUsage Usage { get; init; } = SessionUsage.Zero;
+
+    /// <summary>Gets the id of the memory version the session was given, if any.</summary>
+    public string? MemoryVersionId { get; init; }
+
+    /// <summary>Gets the ids of the insights the session was given.</summary>
+    public IReadOnlyList<string> InsightIds { get; init; } = [];
+
+    /// <summary>Gets free-form metadata (redacted like any recorded content).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Gets the outcome, once graded or imported.</summary>
+    public SessionOutcome? Outcome { get; init; }
+
+    /// <summary>Gets how many events were dropped instead of recorded (backpressure or store failure).</summary>
+    public long DroppedEventCount { get; init; }
+
+    /// <summary>Gets how many events the store holds for the session.</summary>
+    public long EventCount { get; init; }
+}

@@ -1,0 +1,76 @@
+namespace Dreaming;
+
+/// <summary>Durable, append-only storage of sessions and their events, with the queries dreaming and the dashboard need.</summary>
+/// <remarks>
+/// <para>Implementations must be safe to call from several threads at once and must pass the conformance suite in
+/// <c>Dreaming.Testing</c> (<c>TraceStoreConformanceTests</c>).</para>
+/// <para>Stores keep what they are given: redaction and truncation happen before events reach a store.</para>
+/// </remarks>
+public interface ITraceStore
+{
+    /// <summary>Creates or migrates the storage if needed. Idempotent; other members call it on first use.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the store is ready.</returns>
+    /// <exception cref="TraceStoreException">The storage cannot be opened, is not a store of this library, or has a newer schema.</exception>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates sessions and appends events atomically: all of the batch is stored, or none of it.</summary>
+    /// <param name="batch">The sessions to create (first) and the events to append (then), in order.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the batch is durable.</returns>
+    /// <exception cref="SessionStateException">A session already exists, an event names an unknown or ended session, or repeats a sequence number.</exception>
+    Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a running session.</summary>
+    /// <param name="completion">The final state.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the final state is durable.</returns>
+    /// <exception cref="SessionNotFoundException">No session has that id.</exception>
+    /// <exception cref="SessionStateException">The session has already ended, or the status is <see cref="SessionStatus.Running"/>.</exception>
+    Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets or replaces the outcome of a session, for example when it is graded after it ended.</summary>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="outcome">The outcome.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the outcome is durable.</returns>
+    /// <exception cref="SessionNotFoundException">No session has that id.</exception>
+    Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds finished sessions with their events in one atomic operation; sessions whose id already exists are skipped.</summary>
+    /// <param name="sessions">The sessions; none may be <see cref="SessionStatus.Running"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The number of sessions added (excluding skipped ones).</returns>
+    Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a session by id.</summary>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The session, or <see langword="null"/> when there is none with that id.</returns>
+    Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a session's events in sequence order.</summary>
+    /// <param name="sessionId">The session id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The events; empty when the session has none or does not exist.</returns>
+    Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queries sessions one page at a time.</summary>
+    /// <param name="query">The filters, order, page size and cursor.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>One page and the cursor of the next.</returns>
+    /// <exception cref="ArgumentException">The cursor is not one this store issued, or the page size is out of range.</exception>
+    Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams every session matching the query with its events, without holding them all in memory.</summary>
+    /// <param name="query">The filters and order; <see cref="SessionQuery.PageSize"/> sets how many are read at a time.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The sessions with their events.</returns>
+    IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes ended sessions (and their events) that started before a cut-off. Running sessions are kept.</summary>
+    /// <param name="startedBefore">The cut-off.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The number of sessions deleted.</returns>
+    Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default);
+}

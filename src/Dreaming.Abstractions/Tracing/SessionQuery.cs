@@ -1,0 +1,47 @@
+namespace Dreaming;
+
+/// <summary>Filters, order and paging for <see cref="ITraceStore.QuerySessionsAsync"/>.</summary>
+public sealed record SessionQuery
+{
+    /// <summary>The largest page size a store must accept.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>Gets the agent id to match, or <see langword="null"/> for all agents.</summary>
+    public string? AgentId { get; init; }
+
+    /// <summary>Gets the status to match.</summary>
+    public SessionStatus? Status { get; init; }
+
+    /// <summary>Gets the outcome label to match.</summary>
+    public string? OutcomeLabel { get; init; }
+
+    /// <summary>Gets the parent session id to match.</summary>
+    public string? ParentSessionId { get; init; }
+
+    /// <summary>Gets the inclusive lower bound of the start time.</summary>
+    public DateTimeOffset? StartedFrom { get; init; }
+
+    /// <summary>Gets the exclusive upper bound of the start time.</summary>
+    public DateTimeOffset? StartedBefore { get; init; }
+
+    /// <summary>Gets the order by start time (then id).</summary>
+    /// <value>The default is <see cref="SessionOrder.OldestFirst"/>.</value>
+    public SessionOrder Order { get; init; } = SessionOrder.OldestFirst;
+
+    /// <summary>Gets the page size, 1 to <see cref="MaxPageSize"/>.</summary>
+    /// <value>The default is 100.</value>
+    public int PageSize { get; init; } = 100;
+
+    /// <summary>Gets the cursor returned as <see cref="SessionPage.NextCursor"/> by the previous page, or <see langword="null"/> for the first.</summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>Throws when the page size is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The page size is out of range.</exception>
+    public void Validate()
+    {
+        if (PageSize is < 1 or > MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"SessionQuery.PageSize must be between 1 and {MaxPageSize}.");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>Turns Microsoft.Extensions.AI messages into session events.</summary>
+internal static class ChatMessageEvents
+{
+    public static List<SessionEvent> From(IEnumerable<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix)
+    {
+        var events = new List<SessionEvent>();
+        foreach (var message in messages)
+        {
+            var text = message.Text;
+            if (!string.IsNullOrEmpty(text))
+            {
+                events.Add(new MessageEvent { Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
+            }
+
+            foreach (var content in message.Contents)
+            {
+                switch (content)
+                {
+                    case FunctionCallContent call:
+                        transcript.RememberToolName(call.CallId, call.Name);
+                        events.Add(new ToolCallEvent { CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
+                        break;
+                    case FunctionResultContent result:
+                        var resultText = ResultText(result.Result);
+                        events.Add(new ToolResultEvent
+                        {
+                            CallId = result.CallId,
+                            ToolName = transcript.ToolName(result.CallId),
+                            Result = resultText,
+                            IsError = result.Exception is not null
+                                || (toolErrorPrefix is not null && resultText is not null && resultText.StartsWith(toolErrorPrefix, StringComparison.Ordinal)),
+                            ErrorType = result.Exception?.GetType().Name,
+                        });
+                        break;
+                }
+            }
+        }
+
+        return events;
+    }
+
+    private static string? SerializeArguments(IDictionary<string, object?>? arguments)
+    {
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
+        {
+            return string.Join(", ", arguments.Select(a => $"{a.Key}={a.Value}"));
+        }
+    }
+
+    private static string? ResultText(object? result)
+    {
+        switch (result)
+        {
+            case null:
+                return null;
+            case string text:
+                return text;
+            case JsonElement element:
+                return element.ValueKind == JsonValueKind.String ? element.GetString() : element.GetRawText();
+            default:
+                try
+                {
+                    return JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType()));
+                }
+                catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
+                {
+                    return result.ToString();
+                }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming;
+
+/// <summary>A delegating chat client that records every call into the ambient <see cref="IAgentSession"/>.</summary>
+/// <remarks>
+/// <para>For each call it records the messages not yet recorded in the session, the response messages, tool calls and
+/// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage, latency and finish
+/// reason. A failing call is recorded as an <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is
+/// recorded as a cancellation, not a failure.</para>
+/// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
+/// different sessions are recorded to their own sessions.</para>
+/// <para>Placed outside <c>UseFunctionInvocation()</c> it sees one call per user turn with every tool round in the
+/// response; placed inside it sees each model round trip. Both record each tool call and result once.</para>
+/// </remarks>
+public sealed partial class DreamingChatClient : DelegatingChatClient
+{
+    private static readonly ConditionalWeakTable<IAgentSession, TranscriptTracker> s_foreignTranscripts = new();
+    private readonly IAgentSessionAccessor _accessor;
+    private readonly IAgentSessionFactory _factory;
+    private readonly DreamingOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="innerClient">The client to delegate to.</param>
+    /// <param name="accessor">Gives the ambient session.</param>
+    /// <param name="factory">Starts one-call sessions for calls made outside any session.</param>
+    /// <param name="options">The tracing options.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    public DreamingChatClient(IChatClient innerClient, IAgentSessionAccessor accessor, IAgentSessionFactory factory, DreamingOptions options, ILogger<DreamingChatClient>? logger = null)
+        : base(innerClient)
+    {
+        _accessor = accessor ?? throw new ArgumentNullException(nameof(accessor));
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+        var (session, owned) = ResolveSession(list);
+        if (session is null)
+        {
+            return await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var ownedScope = owned ? session : null;
+        var transcript = TranscriptOf(session);
+        await RecordRequestAsync(session, transcript, list).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await RecordFailureAsync(session, owned, ex, "chat", cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await RecordResponseAsync(session, transcript, response, Stopwatch.GetElapsedTime(started), streaming: false, owned, options).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+        var (session, owned) = ResolveSession(list);
+        if (session is null)
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(list, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        await using var ownedScope = owned ? session : null;
+        var transcript = TranscriptOf(session);
+        await RecordRequestAsync(session, transcript, list).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        var updates = new List<ChatResponseUpdate>();
+        IAsyncEnumerator<ChatResponseUpdate> enumerator;
+        try
+        {
+            enumerator = base.GetStreamingResponseAsync(list, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await RecordFailureAsync(session, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        var failed = false;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    failed = true;
+                    await RecordFailureAsync(session, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
+
+                updates.Add(enumerator.Current);
+                yield return enumerator.Current;
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+
+            // Also reached when the consumer stops reading early: what it did receive is still recorded.
+            if (!failed)
+            {
+                await RecordResponseAsync(session, transcript, updates.ToChatResponse(), Stopwatch.GetElapsedTime(started), streaming: true, owned, options).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private (IAgentSession? Session, bool Owned) ResolveSession(IReadOnlyList<ChatMessage> messages)
+    {
+        var current = _accessor.Current;
+        if (current is not null && current.Status == SessionStatus.Running)
+        {
+            return (current, false);
+        }
+
+        if (_options.UnscopedCalls == UnscopedCallHandling.Ignore)
+        {
+            return (null, false);
+        }
+
+        var task = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
+        try
+        {
+            var session = _factory.StartSession(new AgentSessionOptions
+            {
+                AgentId = _options.AgentId,
+                Task = string.IsNullOrWhiteSpace(task) ? "(no user message)" : task,
+                Metadata = { ["dreaming.unscoped"] = "true" },
+            });
+            return (session, true);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+        {
+            LogRecordingFailed(_logger, "(new)", ex);
+            return (null, false);
+        }
+    }
+
+    private static TranscriptTracker TranscriptOf(IAgentSession session) =>
+        session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
+
+    private async Task RecordRequestAsync(IAgentSession session, TranscriptTracker transcript, IReadOnlyList<ChatMessage> messages)
+    {
+        var firstNew = transcript.ObserveRequest(messages);
+        var events = ChatMessageEvents.From(messages.Skip(firstNew), transcript, _options.ToolErrorPrefix);
+        await RecordAllAsync(session, events).ConfigureAwait(false);
+    }
+
+    private async Task RecordResponseAsync(IAgentSession session, TranscriptTracker transcript, ChatResponse response, TimeSpan latency, bool streaming, bool owned, ChatOptions? options)
+    {
+        transcript.ObserveResponse(response.Messages);
+        var events = ChatMessageEvents.From(response.Messages, transcript, _options.ToolErrorPrefix);
+        events.Add(new ModelResponseEvent
+        {
+            ModelId = response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
+            ResponseId = response.ResponseId,
+            Latency = latency,
+            Usage = ToUsage(response.Usage),
+            FinishReason = response.FinishReason?.Value,
+            Streaming = streaming,
+        });
+        await RecordAllAsync(session, events).ConfigureAwait(false);
+        if (owned)
+        {
+            await EndOwnedAsync(session, SessionStatus.Completed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordFailureAsync(IAgentSession session, bool owned, Exception exception, string operation, CancellationToken cancellationToken)
+    {
+        var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        await RecordAllAsync(session, [new ErrorEvent
+        {
+            ErrorType = exception.GetType().FullName ?? exception.GetType().Name,
+            Message = exception.Message,
+            IsCancellation = cancelled,
+            Operation = operation,
+        }]).ConfigureAwait(false);
+        if (owned)
+        {
+            await EndOwnedAsync(session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordAllAsync(IAgentSession session, IReadOnlyList<SessionEvent> events)
+    {
+        try
+        {
+            foreach (var sessionEvent in events)
+            {
+                await session.RecordAsync(sessionEvent).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
+        {
+            // The host ended the session while this call was in flight; the call itself must not fail for it.
+            LogRecordingFailed(_logger, session.Id, ex);
+        }
+    }
+
+    private async Task EndOwnedAsync(IAgentSession session, SessionStatus status)
+    {
+        try
+        {
+            await session.CompleteAsync(status).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRecordingFailed(_logger, session.Id, ex);
+        }
+    }
+
+    private static SessionUsage ToUsage(UsageDetails? usage) => usage is null
+        ? new SessionUsage { ModelCalls = 1 }
+        : new SessionUsage
+        {
+            InputTokens = usage.InputTokenCount ?? 0,
+            OutputTokens = usage.OutputTokenCount ?? 0,
+            CachedInputTokens = usage.CachedInputTokenCount ?? 0,
+            ModelCalls = 1,
+        };
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "A chat call could not be recorded to session {SessionId}.")]
+    private static partial void LogRecordingFailed(ILogger logger, string sessionId, Exception exception);
+}

@@ -1,0 +1,40 @@
+using Dreaming;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Dreaming.Core in a service collection.</summary>
+public static class DreamingServiceCollectionExtensions
+{
+    /// <summary>Adds session tracing: the session factory, the background trace writer, redaction and, unless another
+    /// is chosen, the in-memory trace store.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">An optional callback to set <see cref="DreamingOptions"/>.</param>
+    /// <returns>A builder to choose the store and add redactors.</returns>
+    /// <remarks>
+    /// Options are validated when the host starts (<c>ValidateOnStart</c>), or on first use without a host; an invalid
+    /// value fails with an <see cref="OptionsValidationException"/> whose message names the setting. Calling this more
+    /// than once adds the services once and applies every <paramref name="configure"/> callback.
+    /// </remarks>
+    public static IDreamingBuilder AddDreamingAgents(this IServiceCollection services, Action<DreamingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<DreamingOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DreamingOptions>, DreamingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ITraceStore, InMemoryTraceStore>();
+        services.TryAddSingleton<TraceWriter>();
+        services.TryAddSingleton<TraceContentFilter>();
+        services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
+        services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
+        return new DreamingBuilder(services);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>Turns one session's OpenAI chat messages into its events, in order, numbered from 1.</summary>
+internal sealed class ConversationMapper(string sessionId, DateTimeOffset timestamp, string? errorPrefix, Func<string, string> contentFilter, ElementContext context)
+{
+    // Tool messages name their call by id only in some logs; the name comes from the call seen earlier.
+    private readonly Dictionary<string, string> _toolNamesByCallId = new(StringComparer.Ordinal);
+
+    // Legacy function messages carry no call id, so a result is paired with the latest call of the same function.
+    private readonly Dictionary<string, string> _openFunctionCallsByName = new(StringComparer.Ordinal);
+
+    private long _sequence;
+
+    public List<SessionEvent> Events { get; } = [];
+
+    /// <summary>Gets the (filtered) text of the first non-blank user message, the fallback task.</summary>
+    public string? FirstUserText { get; private set; }
+
+    public void Map(JsonElement messages)
+    {
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            MapMessage(message, index++);
+        }
+    }
+
+    private void MapMessage(JsonElement message, int index)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(index, $"is {JsonElementHelpers.Describe(message.ValueKind)}, not an object");
+        }
+
+        var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(index, "has no \"role\"");
+        var text = ReadContent(message, index);
+        switch (role)
+        {
+            case "tool":
+                var callId = JsonElementHelpers.GetNonBlankString(message, "tool_call_id") ?? throw Malformed(index, "is a tool message without \"tool_call_id\"");
+                AddToolResult(message, callId, text);
+                break;
+            case "function":
+                var name = JsonElementHelpers.GetNonBlankString(message, "name") ?? throw Malformed(index, "is a function message without \"name\"");
+                var functionCallId = _openFunctionCallsByName.Remove(name, out var openCallId) ? openCallId : Invariant($"function-result-{index}");
+                AddToolResult(message, functionCallId, text);
+                break;
+            case "assistant":
+                MapAssistant(message, index, text);
+                break;
+            default:
+                var added = AddMessage(role, text, message);
+                if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
+                {
+                    FirstUserText = added.Text;
+                }
+
+                break;
+        }
+    }
+
+    private void MapAssistant(JsonElement message, int index, string? text)
+    {
+        var hasToolCalls = message.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind != JsonValueKind.Null;
+        var hasFunctionCall = message.TryGetProperty("function_call", out var functionCall) && functionCall.ValueKind != JsonValueKind.Null;
+
+        // A turn that only asks for tools has no text worth a message event.
+        if (!string.IsNullOrWhiteSpace(text) || !(hasToolCalls || hasFunctionCall))
+        {
+            AddMessage("assistant", text, message);
+        }
+
+        if (hasToolCalls)
+        {
+            if (toolCalls.ValueKind != JsonValueKind.Array)
+            {
+                throw Malformed(index, $"has \"tool_calls\" that is {JsonElementHelpers.Describe(toolCalls.ValueKind)}, not an array");
+            }
+
+            var callIndex = 0;
+            foreach (var call in toolCalls.EnumerateArray())
+            {
+                if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+                {
+                    throw Malformed(index, $"has tool call {callIndex} without a \"function\" object");
+                }
+
+                var callId = JsonElementHelpers.GetNonBlankString(call, "id") ?? Invariant($"call-{index}-{callIndex}");
+                AddToolCall(callId, function, index, $"tool call {callIndex}");
+                callIndex++;
+            }
+        }
+
+        if (hasFunctionCall)
+        {
+            if (functionCall.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(index, $"has \"function_call\" that is {JsonElementHelpers.Describe(functionCall.ValueKind)}, not an object");
+            }
+
+            var callId = Invariant($"function-call-{index}");
+            var name = AddToolCall(callId, functionCall, index, "function_call");
+            _openFunctionCallsByName[name] = callId;
+        }
+    }
+
+    private MessageEvent AddMessage(string role, string? text, JsonElement message)
+    {
+        var authorName = JsonElementHelpers.GetNonBlankString(message, "name");
+        var added = new MessageEvent
+        {
+            SessionId = sessionId,
+            Sequence = ++_sequence,
+            Timestamp = timestamp,
+            Role = role,
+            Text = text is null ? string.Empty : contentFilter(text),
+            AuthorName = authorName is null ? null : contentFilter(authorName),
+        };
+        Events.Add(added);
+        return added;
+    }
+
+    private string AddToolCall(string callId, JsonElement function, int index, string what)
+    {
+        var name = JsonElementHelpers.GetNonBlankString(function, "name") ?? throw Malformed(index, $"has {what} without a function \"name\"");
+        string? arguments = null;
+        if (function.TryGetProperty("arguments", out var value))
+        {
+            // Providers send arguments as a JSON string; hand-written logs often inline the object. Both are stored as JSON text.
+            arguments = value.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.String => value.GetString(),
+                _ => value.GetRawText(),
+            };
+        }
+
+        _toolNamesByCallId[callId] = name;
+        Events.Add(new ToolCallEvent
+        {
+            SessionId = sessionId,
+            Sequence = ++_sequence,
+            Timestamp = timestamp,
+            CallId = callId,
+            ToolName = name,
+            Arguments = arguments is null ? null : contentFilter(arguments),
+        });
+        return name;
+    }
+
+    private void AddToolResult(JsonElement message, string callId, string? text)
+    {
+        // The prefix is checked on the raw text: a redactor may rewrite the start of the result.
+        var isError = JsonElementHelpers.IsTrue(message, "is_error")
+            || JsonElementHelpers.IsTrue(message, "error")
+            || (errorPrefix is not null && text is not null && text.StartsWith(errorPrefix, StringComparison.Ordinal));
+        Events.Add(new ToolResultEvent
+        {
+            SessionId = sessionId,
+            Sequence = ++_sequence,
+            Timestamp = timestamp,
+            CallId = callId,
+            ToolName = JsonElementHelpers.GetNonBlankString(message, "name") ?? _toolNamesByCallId.GetValueOrDefault(callId),
+            Result = text is null ? null : contentFilter(text),
+            IsError = isError,
+        });
+    }
+
+    private string? ReadContent(JsonElement message, int index)
+    {
+        if (!message.TryGetProperty("content", out var content))
+        {
+            return null;
+        }
+
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.Null:
+                return null;
+            case JsonValueKind.String:
+                return content.GetString();
+            case JsonValueKind.Array:
+                // Multi-part content: keep the text parts, drop images and audio, which the store does not hold.
+                var parts = new List<string>();
+                foreach (var part in content.EnumerateArray())
+                {
+                    var partText = part.ValueKind switch
+                    {
+                        JsonValueKind.String => part.GetString(),
+                        JsonValueKind.Object when part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String => value.GetString(),
+                        _ => null,
+                    };
+                    if (partText is not null)
+                    {
+                        parts.Add(partText);
+                    }
+                }
+
+                return string.Join('\n', parts);
+            default:
+                throw Malformed(index, $"has \"content\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string, an array of parts or null");
+        }
+    }
+
+    private SessionImportException Malformed(int messageIndex, string problem) => context.Malformed(Invariant($"message {messageIndex} ") + problem);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,273 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>Reads existing agent logs into sessions without writing them anywhere: the parsing half of <see cref="SessionImporter"/>.</summary>
+/// <remarks>
+/// <para>A source is a UTF-8 JSON array of session objects, or JSON Lines (one session object per line, blank lines
+/// ignored); the first character that is not white space tells which. Each session object holds OpenAI chat messages.
+/// The source is streamed: only one element is held as JSON at a time.</para>
+/// <para>Every text, tool argument, tool result, task and metadata value goes through the content filter before it is
+/// put in a session, so that secrets can be redacted before anything reaches a store.</para>
+/// </remarks>
+public sealed class SessionLogReader
+{
+    private const int BufferSize = 64 * 1024;
+
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
+
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<string, string> _contentFilter;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="timeProvider">The clock that stamps sessions without a start time; by default the system clock.</param>
+    /// <param name="contentFilter">Applied to every text before it is put in a session, such as a redactor; by default none.</param>
+    public SessionLogReader(TimeProvider? timeProvider = null, Func<string, string>? contentFilter = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _contentFilter = contentFilter ?? (static text => text);
+    }
+
+    /// <summary>Reads the sessions of a source, one element at a time.</summary>
+    /// <param name="stream">The source, read from its current position to its end; it is left open.</param>
+    /// <param name="sourceName">The name of the source, usually the file name: errors name it, and ids derived for sessions without one depend on it.</param>
+    /// <param name="options">How to map the session objects; by default <see cref="SessionImportOptions"/> as constructed.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>
+    /// One entry per element, in order. With <see cref="ImportErrorHandling.SkipMalformed"/>, a malformed element gives an
+    /// entry with <see cref="ImportedSession.Error"/> set, and invalid JSON syntax in a JSON array gives one and ends the
+    /// enumeration, since the following elements cannot be found.
+    /// </returns>
+    /// <exception cref="ArgumentException">The source name is blank, or an option is invalid.</exception>
+    /// <exception cref="SessionImportException">
+    /// While enumerating: the source is neither a JSON array nor JSON Lines, or, with <see cref="ImportErrorHandling.Atomic"/>, an element is malformed.
+    /// </exception>
+    public IAsyncEnumerable<ImportedSession> ReadAsync(Stream stream, string sourceName, SessionImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        options ??= new SessionImportOptions();
+        options.Validate();
+
+        // The mapper snapshots the options, so changing them during the enumeration has no effect.
+        var mapper = new SessionElementMapper(options, sourceName, _timeProvider.GetUtcNow(), _contentFilter);
+        return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<ImportedSession> ReadCoreAsync(
+        Stream stream, string sourceName, SessionElementMapper mapper, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferSize, leaveOpen: true));
+        try
+        {
+            var (first, skippedLines) = await SkipLeadingWhiteSpaceAsync(pipe, cancellationToken).ConfigureAwait(false);
+            if (first is null)
+            {
+                yield break;
+            }
+
+            var source = pipe.AsStream(leaveOpen: true);
+            await using (source.ConfigureAwait(false))
+            {
+                var elements = first switch
+                {
+                    (byte)'[' => ReadArrayAsync(source, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
+                    (byte)'{' => ReadLinesAsync(source, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
+                    _ => throw new SessionImportException(new ImportError
+                    {
+                        SourceName = sourceName,
+                        LineNumber = skippedLines + 1,
+                        Message = "is neither a JSON array ('[') nor JSON Lines of session objects ('{')",
+                    }),
+                };
+                await foreach (var element in elements.ConfigureAwait(false))
+                {
+                    yield return element;
+                }
+            }
+        }
+        finally
+        {
+            await pipe.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async IAsyncEnumerable<ImportedSession> ReadArrayAsync(
+        Stream source, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var elements = JsonSerializer.DeserializeAsyncEnumerable(source, ImportJsonContext.Default.JsonElement, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (elements.ConfigureAwait(false))
+        {
+            for (var index = 0; ; index++)
+            {
+                JsonException? syntaxError = null;
+                try
+                {
+                    if (!await elements.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (JsonException exception)
+                {
+                    syntaxError = exception;
+                }
+
+                if (syntaxError is not null)
+                {
+                    var line = syntaxError.LineNumber is { } zeroBased ? skippedLines + zeroBased + 1 : (long?)null;
+                    yield return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = line, Message = DescribeSyntaxError(syntaxError) }, errorHandling, syntaxError);
+                    yield break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return MapElement(mapper, elements.Current, index, lineNumber: null, errorHandling);
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<ImportedSession> ReadLinesAsync(
+        Stream source, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(source, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, BufferSize, leaveOpen: true);
+        var lineNumber = skippedLines;
+        var index = 0;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return MapLine(mapper, sourceName, line, index++, lineNumber, errorHandling);
+        }
+    }
+
+    private static ImportedSession MapLine(SessionElementMapper mapper, string sourceName, string line, int index, long lineNumber, ImportErrorHandling errorHandling)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException exception)
+        {
+            return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = DescribeSyntaxError(exception) }, errorHandling, exception);
+        }
+
+        using (document)
+        {
+            return MapElement(mapper, document.RootElement, index, lineNumber, errorHandling);
+        }
+    }
+
+    private static ImportedSession MapElement(SessionElementMapper mapper, JsonElement element, int index, long? lineNumber, ImportErrorHandling errorHandling)
+    {
+        try
+        {
+            return mapper.Map(element, index, lineNumber);
+        }
+        catch (SessionImportException exception) when (errorHandling == ImportErrorHandling.SkipMalformed && exception.Error is not null)
+        {
+            return new ImportedSession { Index = index, LineNumber = lineNumber, Error = exception.Error };
+        }
+    }
+
+    private static ImportedSession Reject(ImportError error, ImportErrorHandling errorHandling, Exception innerException) =>
+        errorHandling == ImportErrorHandling.Atomic
+            ? throw new SessionImportException(error, innerException)
+            : new ImportedSession { Index = error.Index ?? 0, LineNumber = error.LineNumber, Error = error };
+
+    private static string DescribeSyntaxError(JsonException exception)
+    {
+        // System.Text.Json appends its own 0-based position ("Path: $ | LineNumber: 0 | ..."); the error gives a 1-based line instead.
+        var message = exception.Message;
+        var position = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        var reason = position > 0 ? message[..position] : message;
+        return exception.BytePositionInLine is { } column
+            ? $"is not valid JSON at byte {column + 1} of its line: {reason}"
+            : $"is not valid JSON: {reason}";
+    }
+
+    private static async ValueTask<(byte? First, long SkippedLines)> SkipLeadingWhiteSpaceAsync(PipeReader pipe, CancellationToken cancellationToken)
+    {
+        long skippedLines = 0;
+        var atStart = true;
+        while (true)
+        {
+            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (atStart)
+            {
+                if (buffer.Length < Utf8ByteOrderMark.Length && !result.IsCompleted)
+                {
+                    pipe.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                atStart = false;
+                if (StartsWithByteOrderMark(buffer))
+                {
+                    buffer = buffer.Slice(Utf8ByteOrderMark.Length);
+                }
+            }
+
+            var (position, first, newLines) = FindFirstNonWhiteSpace(buffer);
+            skippedLines += newLines;
+            if (first is not null)
+            {
+                // Consume only the white space: the JSON readers start at the first significant byte.
+                pipe.AdvanceTo(position);
+                return (first, skippedLines);
+            }
+
+            pipe.AdvanceTo(buffer.End);
+            if (result.IsCompleted)
+            {
+                return (null, skippedLines);
+            }
+        }
+    }
+
+    private static bool StartsWithByteOrderMark(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < Utf8ByteOrderMark.Length)
+        {
+            return false;
+        }
+
+        Span<byte> head = stackalloc byte[3];
+        buffer.Slice(0, head.Length).CopyTo(head);
+        return head.SequenceEqual(Utf8ByteOrderMark);
+    }
+
+    private static (SequencePosition Position, byte? First, long NewLines) FindFirstNonWhiteSpace(ReadOnlySequence<byte> buffer)
+    {
+        long offset = 0;
+        long newLines = 0;
+        foreach (var segment in buffer)
+        {
+            foreach (var value in segment.Span)
+            {
+                if (value == (byte)'\n')
+                {
+                    newLines++;
+                }
+                else if (value is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
+                {
+                    return (buffer.GetPosition(offset), value, newLines);
+                }
+
+                offset++;
+            }
+        }
+
+        return (buffer.End, null, newLines);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Dreaming;
+
+/// <summary>Options of session tracing, set through <c>services.AddDreamingAgents(o =&gt; ...)</c>.</summary>
+/// <remarks>Validated when the host starts (or on first use without a host); a bad value fails with a message that names it.</remarks>
+public sealed class DreamingOptions
+{
+    /// <summary>Gets or sets the agent id used for calls recorded outside any session.</summary>
+    /// <value>The default is <c>default</c>. Must not be blank.</value>
+    public string AgentId { get; set; } = "default";
+
+    /// <summary>Gets or sets what happens to chat calls made outside any session.</summary>
+    /// <value>The default is <see cref="UnscopedCallHandling.RecordAsSession"/>.</value>
+    public UnscopedCallHandling UnscopedCalls { get; set; } = UnscopedCallHandling.RecordAsSession;
+
+    /// <summary>Gets or sets how many events may wait in the write queue.</summary>
+    /// <value>The default is 10,000; 1 to 1,000,000.</value>
+    public int WriteQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Gets or sets the largest number of events written to the store in one transaction.</summary>
+    /// <value>The default is 500; 1 to 10,000.</value>
+    public int WriteBatchSize { get; set; } = 500;
+
+    /// <summary>Gets or sets what happens when the write queue is full.</summary>
+    /// <value>The default is <see cref="BackpressurePolicy.Wait"/>.</value>
+    public BackpressurePolicy Backpressure { get; set; } = BackpressurePolicy.Wait;
+
+    /// <summary>Gets or sets the largest recorded text, in characters; longer text is cut and marked with its original length.</summary>
+    /// <value>The default is 32,768; 256 to 100,000,000.</value>
+    public int MaxContentLength { get; set; } = 32_768;
+
+    /// <summary>Gets or sets a value indicating whether the built-in secret patterns (API keys, bearer tokens, passwords, e-mail addresses) are redacted.</summary>
+    /// <value>The default is <see langword="true"/>. Redactors added with <c>AddRedactor</c> apply either way.</value>
+    public bool RedactSecrets { get; set; } = true;
+
+    /// <summary>Gets or sets a prefix that marks a tool result text as an error (for tools that return errors instead of throwing).</summary>
+    /// <value>The default is <see langword="null"/>: only tools that threw are recorded as errors.</value>
+    public string? ToolErrorPrefix { get; set; }
+}

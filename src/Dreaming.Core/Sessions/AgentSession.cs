@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IAgentSession"/>: stamps, sanitises and queues events; completion flushes them.</summary>
+internal sealed partial class AgentSession : IAgentSession, IDropCounter
+{
+    private const int Running = 0;
+    private const int Ending = 1;
+    private const int Ended = 2;
+
+    private readonly TraceWriter _writer;
+    private readonly ITraceStore _store;
+    private readonly TraceContentFilter _filter;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Activity? _activity;
+    private readonly Activity? _previousActivity;
+    private readonly IAgentSession? _previousSession;
+    private readonly Lock _usageLock = new();
+    private SessionUsage _usage = SessionUsage.Zero;
+    private SessionStatus _status = SessionStatus.Running;
+    private long _sequence;
+    private long _dropped;
+    private int _state;
+
+    public AgentSession(SessionRecord record, TraceWriter writer, ITraceStore store, TraceContentFilter filter, TimeProvider timeProvider, ILogger logger, Activity? activity, Activity? previousActivity)
+    {
+        Id = record.Id;
+        AgentId = record.AgentId;
+        Task = record.Task;
+        ParentSessionId = record.ParentSessionId;
+        StartedAt = record.StartedAt;
+        _writer = writer;
+        _store = store;
+        _filter = filter;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _activity = activity;
+        _previousActivity = previousActivity;
+        _previousSession = AgentSessionContext.Current;
+        AgentSessionContext.Current = this;
+    }
+
+    public string Id { get; }
+
+    public string AgentId { get; }
+
+    public string Task { get; }
+
+    public string? ParentSessionId { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public SessionStatus Status => Volatile.Read(ref _state) == Ended ? _status : SessionStatus.Running;
+
+    public SessionUsage Usage
+    {
+        get
+        {
+            lock (_usageLock)
+            {
+                return _usage;
+            }
+        }
+    }
+
+    public long DroppedEventCount => Interlocked.Read(ref _dropped);
+
+    internal TranscriptTracker Transcript { get; } = new();
+
+    internal bool IsRunning => Volatile.Read(ref _state) == Running;
+
+    public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionEvent);
+        if (Volatile.Read(ref _state) != Running)
+        {
+            throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
+        }
+
+        var stamped = SessionEventSanitizer.Sanitize(sessionEvent, _filter) with
+        {
+            SessionId = Id,
+            Sequence = Interlocked.Increment(ref _sequence),
+            Timestamp = _timeProvider.GetUtcNow(),
+        };
+
+        if (stamped is ModelResponseEvent response)
+        {
+            lock (_usageLock)
+            {
+                _usage = _usage.Add(response.Usage with { ModelCalls = Math.Max(1, response.Usage.ModelCalls) });
+            }
+        }
+
+        var queued = _writer.EnqueueEventAsync(stamped, this, cancellationToken);
+        return queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
+    }
+
+    public async Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
+    {
+        if (status == SessionStatus.Running || !Enum.IsDefined(status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A session must be completed with a final status (Completed, Failed or Abandoned).");
+        }
+
+        if (Interlocked.CompareExchange(ref _state, Ending, Running) != Running)
+        {
+            throw new SessionStateException($"Session '{Id}' has already been completed (status {Status}); a session can be completed once.");
+        }
+
+        try
+        {
+            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _store.CompleteSessionAsync(
+                new SessionCompletion
+                {
+                    SessionId = Id,
+                    Status = status,
+                    EndedAt = _timeProvider.GetUtcNow(),
+                    Usage = Usage,
+                    Outcome = outcome,
+                    DroppedEventCount = DroppedEventCount,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing was written, so the caller may try again (after fixing the store, or without cancelling).
+            Volatile.Write(ref _state, Running);
+            throw;
+        }
+
+        _status = status;
+        Volatile.Write(ref _state, Ended);
+        EndTelemetry(status);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Restored synchronously, before any await, so the caller's flow sees the change.
+        if (ReferenceEquals(AgentSessionContext.Current, this))
+        {
+            AgentSessionContext.Current = _previousSession;
+        }
+
+        if (_activity is not null && ReferenceEquals(Activity.Current, _activity))
+        {
+            Activity.Current = _previousActivity;
+        }
+
+        return Volatile.Read(ref _state) == Running ? AbandonAsync() : default;
+    }
+
+    void IDropCounter.AddDropped(long count) => Interlocked.Add(ref _dropped, count);
+
+    private async ValueTask AbandonAsync()
+    {
+        try
+        {
+            await CompleteAsync(SessionStatus.Abandoned).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Dispose must not throw; the session stays running in the store and the log says why.
+            LogAbandonFailed(_logger, Id, ex);
+        }
+    }
+
+    private void EndTelemetry(SessionStatus status)
+    {
+        var statusText = StatusName(status);
+        DreamingTelemetry.SessionsEnded.Add(
+            1,
+            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, AgentId),
+            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.SessionStatus, statusText));
+        if (_activity is null)
+        {
+            return;
+        }
+
+        var usage = Usage;
+        _activity.SetTag(DreamingTelemetry.Attributes.InputTokens, usage.InputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.OutputTokens, usage.OutputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.CachedInputTokens, usage.CachedInputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.SessionStatus, statusText);
+        _activity.SetTag(DreamingTelemetry.Attributes.DroppedEvents, DroppedEventCount);
+        if (status != SessionStatus.Completed)
+        {
+            _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, statusText);
+            _activity.SetStatus(ActivityStatusCode.Error, $"session {statusText}");
+        }
+
+        _activity.Stop();
+    }
+
+    internal static string StatusName(SessionStatus status) => status switch
+    {
+        SessionStatus.Running => "running",
+        SessionStatus.Completed => "completed",
+        SessionStatus.Failed => "failed",
+        SessionStatus.Abandoned => "abandoned",
+        _ => "unknown",
+    };
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Session {SessionId} was disposed without completion and could not be recorded as abandoned.")]
+    private static partial void LogAbandonFailed(ILogger logger, string sessionId, Exception exception);
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IAgentSessionFactory"/>: starts sessions recorded through the background trace writer.</summary>
+/// <remarks>Thread-safe. Starting a session performs no I/O: its creation is queued and written with its first batch.</remarks>
+internal sealed class AgentSessionFactory : IAgentSessionFactory
+{
+    private readonly TraceWriter _writer;
+    private readonly ITraceStore _store;
+    private readonly TraceContentFilter _filter;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public AgentSessionFactory(TraceWriter writer, ITraceStore store, TraceContentFilter filter, TimeProvider? timeProvider = null, ILogger<AgentSessionFactory>? logger = null)
+    {
+        _writer = writer;
+        _store = store;
+        _filter = filter;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public IAgentSession StartSession(AgentSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Require(options.AgentId, "AgentSessionOptions.AgentId");
+        Require(options.Task, "AgentSessionOptions.Task");
+        if (options.SessionId is not null)
+        {
+            Require(options.SessionId, "AgentSessionOptions.SessionId");
+        }
+
+        if (options.ParentSessionId is not null)
+        {
+            Require(options.ParentSessionId, "AgentSessionOptions.ParentSessionId");
+        }
+
+        var record = new SessionRecord
+        {
+            Id = options.SessionId ?? NewSessionId(),
+            AgentId = options.AgentId,
+            AgentVersion = options.AgentVersion,
+            Scope = options.Scope,
+            Task = _filter.Apply(options.Task),
+            ParentSessionId = options.ParentSessionId,
+            StartedAt = _timeProvider.GetUtcNow(),
+            MemoryVersionId = options.MemoryVersionId,
+            InsightIds = [.. options.InsightIds],
+            Metadata = options.Metadata.ToDictionary(p => p.Key, p => _filter.Apply(p.Value), StringComparer.Ordinal),
+        };
+
+        var previousActivity = Activity.Current;
+        var activity = DreamingTelemetry.ActivitySource.StartActivity(
+            ActivityKind.Internal,
+            tags:
+            [
+                new(DreamingTelemetry.Attributes.OperationName, "invoke_agent"),
+                new(DreamingTelemetry.Attributes.AgentName, record.AgentId),
+            ],
+            name: "invoke_agent " + record.AgentId);
+        if (activity is not null)
+        {
+            activity.SetTag(DreamingTelemetry.Attributes.AgentId, record.AgentId);
+            activity.SetTag(DreamingTelemetry.Attributes.ConversationId, record.Id);
+            activity.SetTag(DreamingTelemetry.Attributes.AgentVersion, record.AgentVersion);
+            activity.SetTag(DreamingTelemetry.Attributes.ParentSessionId, record.ParentSessionId);
+        }
+
+        _writer.EnqueueSession(record);
+        DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
+        return new AgentSession(record, _writer, _store, _filter, _timeProvider, _logger, activity, previousActivity);
+    }
+
+    private static string NewSessionId() => "ses_" + Guid.CreateVersion7().ToString("N");
+
+    private static void Require(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} must not be null, empty or white space.", name);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>Remembers which messages of a conversation a session has already recorded.</summary>
+/// <remarks>
+/// Chat clients are sent the whole history on every call, and <c>UseFunctionInvocation()</c> sends it again on every
+/// tool round. Recording only what follows the longest prefix already seen records each message once, whichever
+/// order the middlewares are in and whether or not the host keeps the same message instances.
+/// </remarks>
+internal sealed class TranscriptTracker
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
+    private List<int> _seen = [];
+
+    /// <summary>Returns the index of the first message of <paramref name="messages"/> not yet recorded and remembers them all.</summary>
+    public int ObserveRequest(IReadOnlyList<ChatMessage> messages)
+    {
+        var prints = new List<int>(messages.Count + 4);
+        foreach (var message in messages)
+        {
+            prints.Add(Fingerprint(message));
+        }
+
+        lock (_lock)
+        {
+            var common = 0;
+            while (common < prints.Count && common < _seen.Count && prints[common] == _seen[common])
+            {
+                common++;
+            }
+
+            _seen = prints;
+            return common;
+        }
+    }
+
+    public void ObserveResponse(IEnumerable<ChatMessage> messages)
+    {
+        lock (_lock)
+        {
+            foreach (var message in messages)
+            {
+                _seen.Add(Fingerprint(message));
+            }
+        }
+    }
+
+    public void RememberToolName(string callId, string name)
+    {
+        lock (_lock)
+        {
+            _toolNames[callId] = name;
+        }
+    }
+
+    public string? ToolName(string callId)
+    {
+        lock (_lock)
+        {
+            return _toolNames.GetValueOrDefault(callId);
+        }
+    }
+
+    private static int Fingerprint(ChatMessage message)
+    {
+        var hash = new HashCode();
+        hash.Add(message.Role.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var content in message.Contents)
+        {
+            switch (content)
+            {
+                case TextContent text:
+                    hash.Add(text.Text, StringComparer.Ordinal);
+                    break;
+                case FunctionCallContent call:
+                    hash.Add(call.CallId, StringComparer.Ordinal);
+                    hash.Add(call.Name, StringComparer.Ordinal);
+                    break;
+                case FunctionResultContent result:
+                    hash.Add(result.CallId, StringComparer.Ordinal);
+                    break;
+                default:
+                    hash.Add(content.GetType());
+                    break;
+            }
+        }
+
+        return hash.ToHashCode();
+    }
+}

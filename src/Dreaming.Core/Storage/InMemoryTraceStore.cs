@@ -1,0 +1,354 @@
+using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
+
+namespace Dreaming;
+
+/// <summary>A trace store that keeps sessions and events in process memory, for tests, demos and short-lived hosts.</summary>
+/// <remarks>
+/// <para>Everything is lost when the process ends. Members are safe to call from several threads at once, and the store
+/// keeps its own copies of what it is given.</para>
+/// <para>Like the durable stores, it filters, orders and pages by start time at millisecond precision, so that cursors
+/// behave the same whichever store issued them.</para>
+/// </remarks>
+public sealed class InMemoryTraceStore : ITraceStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, StoredSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Run(() => Write(batch), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        return Run(() => Complete(completion), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(outcome);
+        return Run(
+            () =>
+            {
+                lock (_gate)
+                {
+                    var stored = Find(sessionId);
+                    stored.Record = stored.Record with { Outcome = outcome };
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        return Run(() => Import(sessions), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        return Run(
+            () =>
+            {
+                lock (_gate)
+                {
+                    return _sessions.TryGetValue(sessionId, out var stored) ? stored.ToRecord() : null;
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        return Run<IReadOnlyList<SessionEvent>>(() => GetEvents(sessionId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var after = query.Cursor is null ? (SessionCursor?)null : SessionCursor.Decode(query.Cursor);
+        return Run(() => Query(query, after), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var pageQuery = query;
+        while (true)
+        {
+            var page = await QuerySessionsAsync(pageQuery, cancellationToken).ConfigureAwait(false);
+            foreach (var session in page.Items)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new SessionWithEvents(session, GetEvents(session.Id));
+            }
+
+            if (page.NextCursor is null)
+            {
+                yield break;
+            }
+
+            pageQuery = pageQuery with { Cursor = page.NextCursor };
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Run(
+        () =>
+        {
+            var cutOff = startedBefore.ToUnixTimeMilliseconds();
+            lock (_gate)
+            {
+                var purged = _sessions.Values
+                    .Where(stored => stored.Record.Status != SessionStatus.Running && stored.StartedAtMilliseconds < cutOff)
+                    .Select(stored => stored.Record.Id)
+                    .ToList();
+                foreach (var id in purged)
+                {
+                    _sessions.Remove(id);
+                }
+
+                return purged.Count;
+            }
+        },
+        cancellationToken);
+
+    // Failures other than bad arguments travel in the task, as they would from an I/O-bound store.
+    private static Task Run(Action action, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        try
+        {
+            action();
+            return Task.CompletedTask;
+        }
+        catch (Exception exception) when (IsUsageError(exception))
+        {
+            return Task.FromException(exception);
+        }
+    }
+
+    private static Task<T> Run<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        try
+        {
+            return Task.FromResult(action());
+        }
+        catch (Exception exception) when (IsUsageError(exception))
+        {
+            return Task.FromException<T>(exception);
+        }
+    }
+
+    private static bool IsUsageError(Exception exception) => exception is SessionStateException or SessionNotFoundException or ArgumentException;
+
+    private static SessionRecord Copy(SessionRecord session) => session with
+    {
+        InsightIds = [.. session.InsightIds],
+        Metadata = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
+        EventCount = 0,
+    };
+
+    private static bool Matches(SessionQuery query, SessionRecord session) =>
+        (query.AgentId is null || string.Equals(session.AgentId, query.AgentId, StringComparison.Ordinal))
+        && (query.Status is null || session.Status == query.Status)
+        && (query.OutcomeLabel is null || string.Equals(session.Outcome?.Label, query.OutcomeLabel, StringComparison.Ordinal))
+        && (query.ParentSessionId is null || string.Equals(session.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))
+        && (query.StartedFrom is not { } from || session.StartedAt.ToUnixTimeMilliseconds() >= from.ToUnixTimeMilliseconds())
+        && (query.StartedBefore is not { } before || session.StartedAt.ToUnixTimeMilliseconds() < before.ToUnixTimeMilliseconds());
+
+    private static int CompareToCursor(StoredSession stored, SessionCursor cursor)
+    {
+        var byTime = stored.StartedAtMilliseconds.CompareTo(cursor.StartedAtUnixMilliseconds);
+        return byTime != 0 ? byTime : string.CompareOrdinal(stored.Record.Id, cursor.SessionId);
+    }
+
+    private void Write(TraceWriteBatch batch)
+    {
+        lock (_gate)
+        {
+            // Everything is checked before anything is applied, so a failing batch leaves no trace.
+            var created = new Dictionary<string, StoredSession>(StringComparer.Ordinal);
+            foreach (var session in batch.NewSessions)
+            {
+                if (_sessions.ContainsKey(session.Id) || !created.TryAdd(session.Id, new StoredSession(Copy(session))))
+                {
+                    throw new SessionStateException($"Session '{session.Id}' already exists.");
+                }
+            }
+
+            var appended = new HashSet<(string SessionId, long Sequence)>();
+            foreach (var sessionEvent in batch.Events)
+            {
+                var target = (_sessions.TryGetValue(sessionEvent.SessionId, out var existing) ? existing : null)
+                    ?? (created.TryGetValue(sessionEvent.SessionId, out var fresh) ? fresh : null)
+                    ?? throw new SessionStateException($"Event {sessionEvent.Sequence} names session '{sessionEvent.SessionId}', which does not exist.");
+                if (target.Record.Status != SessionStatus.Running)
+                {
+                    throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({target.Record.Status}); event {sessionEvent.Sequence} cannot be appended.");
+                }
+
+                if (target.Events.ContainsKey(sessionEvent.Sequence) || !appended.Add((sessionEvent.SessionId, sessionEvent.Sequence)))
+                {
+                    throw new SessionStateException($"Session '{sessionEvent.SessionId}' already has an event with sequence {sessionEvent.Sequence}.");
+                }
+            }
+
+            foreach (var (id, stored) in created)
+            {
+                _sessions.Add(id, stored);
+            }
+
+            foreach (var sessionEvent in batch.Events)
+            {
+                _sessions[sessionEvent.SessionId].Events.Add(sessionEvent.Sequence, sessionEvent);
+            }
+        }
+    }
+
+    private void Complete(SessionCompletion completion)
+    {
+        if (completion.Status == SessionStatus.Running)
+        {
+            throw new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}.");
+        }
+
+        lock (_gate)
+        {
+            var stored = Find(completion.SessionId);
+            if (stored.Record.Status != SessionStatus.Running)
+            {
+                throw new SessionStateException($"Session '{completion.SessionId}' has already ended ({stored.Record.Status}).");
+            }
+
+            stored.Record = stored.Record with
+            {
+                Status = completion.Status,
+                EndedAt = completion.EndedAt,
+                Usage = completion.Usage,
+                Outcome = completion.Outcome ?? stored.Record.Outcome,
+                DroppedEventCount = completion.DroppedEventCount,
+            };
+        }
+    }
+
+    private int Import(IReadOnlyList<SessionWithEvents> sessions)
+    {
+        var imported = new List<StoredSession>(sessions.Count);
+        foreach (var item in sessions)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
+            if (item.Session.Status == SessionStatus.Running)
+            {
+                throw new ArgumentException($"Session '{item.Session.Id}' is still running; only finished sessions can be imported.", nameof(sessions));
+            }
+
+            var stored = new StoredSession(Copy(item.Session));
+            foreach (var sessionEvent in item.Events)
+            {
+                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, item.Session.Id, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{item.Session.Id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
+                }
+
+                if (!stored.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = item.Session.Id }))
+                {
+                    throw new ArgumentException($"Session '{item.Session.Id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
+                }
+            }
+
+            imported.Add(stored);
+        }
+
+        var added = 0;
+        lock (_gate)
+        {
+            foreach (var stored in imported)
+            {
+                added += _sessions.TryAdd(stored.Record.Id, stored) ? 1 : 0;
+            }
+        }
+
+        return added;
+    }
+
+    private SessionEvent[] GetEvents(string sessionId)
+    {
+        lock (_gate)
+        {
+            return _sessions.TryGetValue(sessionId, out var stored) ? [.. stored.Events.Values] : [];
+        }
+    }
+
+    private SessionPage Query(SessionQuery query, SessionCursor? after)
+    {
+        var newestFirst = query.Order == SessionOrder.NewestFirst;
+        List<SessionRecord> items;
+        lock (_gate)
+        {
+            var matches = _sessions.Values.Where(stored => Matches(query, stored.Record));
+            if (after is { } cursor)
+            {
+                matches = matches.Where(stored => newestFirst ? CompareToCursor(stored, cursor) < 0 : CompareToCursor(stored, cursor) > 0);
+            }
+
+            var ordered = newestFirst
+                ? matches.OrderByDescending(stored => stored.StartedAtMilliseconds).ThenByDescending(stored => stored.Record.Id, StringComparer.Ordinal)
+                : matches.OrderBy(stored => stored.StartedAtMilliseconds).ThenBy(stored => stored.Record.Id, StringComparer.Ordinal);
+
+            // One more than a page tells whether another page follows without ever handing out an empty last page.
+            items = [.. ordered.Take(query.PageSize + 1).Select(stored => stored.ToRecord())];
+        }
+
+        if (items.Count <= query.PageSize)
+        {
+            return new SessionPage(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        var last = items[^1];
+        return new SessionPage(items, new SessionCursor(last.StartedAt.ToUnixTimeMilliseconds(), last.Id).Encode());
+    }
+
+    private StoredSession Find(string sessionId) =>
+        _sessions.TryGetValue(sessionId, out var stored) ? stored : throw new SessionNotFoundException($"Session '{sessionId}' does not exist.");
+
+    private sealed class StoredSession(SessionRecord record)
+    {
+        public SessionRecord Record { get; set; } = record;
+
+        public SortedList<long, SessionEvent> Events { get; } = new();
+
+        public long StartedAtMilliseconds => Record.StartedAt.ToUnixTimeMilliseconds();
+
+        public SessionRecord ToRecord() => Record with { EventCount = Events.Count };
+    }
+}

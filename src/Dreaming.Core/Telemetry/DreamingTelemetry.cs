@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Dreaming;
+
+/// <summary>The library's one <see cref="ActivitySource"/> and <see cref="Meter"/>, and the names it records.</summary>
+/// <remarks>
+/// Span and attribute names follow the OpenTelemetry GenAI semantic conventions
+/// (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-agent-spans/): a session is an <c>invoke_agent</c> span,
+/// so the <c>chat</c> spans of Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> nest under it. Metrics of the
+/// library's own work carry the <c>dreaming.</c> prefix.
+/// </remarks>
+public static class DreamingTelemetry
+{
+    /// <summary>The name of the <see cref="ActivitySource"/> and <see cref="Meter"/>: <c>Dreaming.Core</c>.</summary>
+    public const string SourceName = "Dreaming.Core";
+
+    /// <summary>Counter of sessions started (<c>{session}</c>), tagged with <c>gen_ai.agent.id</c>.</summary>
+    public const string SessionsStartedMetric = "dreaming.sessions.started";
+
+    /// <summary>Counter of sessions ended (<c>{session}</c>), tagged with <c>gen_ai.agent.id</c> and <c>dreaming.session.status</c>.</summary>
+    public const string SessionsEndedMetric = "dreaming.sessions.ended";
+
+    /// <summary>Counter of events queued for the store (<c>{event}</c>).</summary>
+    public const string EventsRecordedMetric = "dreaming.events.recorded";
+
+    /// <summary>Counter of events dropped (<c>{event}</c>), tagged with <c>dreaming.drop.reason</c> (<c>queue_full</c> or <c>store_error</c>).</summary>
+    public const string EventsDroppedMetric = "dreaming.events.dropped";
+
+    /// <summary>Histogram of the duration of one store write batch (<c>s</c>).</summary>
+    public const string WriteDurationMetric = "dreaming.writer.batch.duration";
+
+    /// <summary>Gauge of the events waiting in the write queue (<c>{event}</c>).</summary>
+    public const string QueueLengthMetric = "dreaming.writer.queue.length";
+
+    internal static readonly ActivitySource ActivitySource = new(SourceName, typeof(DreamingTelemetry).Assembly.GetName().Version?.ToString());
+
+    internal static readonly Meter Meter = new(SourceName, typeof(DreamingTelemetry).Assembly.GetName().Version?.ToString());
+
+    internal static readonly Counter<long> SessionsStarted = Meter.CreateCounter<long>(SessionsStartedMetric, "{session}", "Sessions started.");
+
+    internal static readonly Counter<long> SessionsEnded = Meter.CreateCounter<long>(SessionsEndedMetric, "{session}", "Sessions ended, by status.");
+
+    internal static readonly Counter<long> EventsRecorded = Meter.CreateCounter<long>(EventsRecordedMetric, "{event}", "Events queued for the trace store.");
+
+    internal static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>(EventsDroppedMetric, "{event}", "Events dropped instead of stored.");
+
+    private static long s_queuedEvents;
+
+    internal static readonly ObservableGauge<long> QueueLength = Meter.CreateObservableGauge(QueueLengthMetric, () => Volatile.Read(ref s_queuedEvents), "{event}", "Events waiting in the write queues.");
+
+    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(WriteDurationMetric, "s", "Duration of one trace store write batch.");
+
+    internal static void AddQueued(long delta) => Interlocked.Add(ref s_queuedEvents, delta);
+
+    /// <summary>Attribute names used on spans and metrics.</summary>
+    public static class Attributes
+    {
+        /// <summary><c>gen_ai.operation.name</c>.</summary>
+        public const string OperationName = "gen_ai.operation.name";
+
+        /// <summary><c>gen_ai.agent.id</c>.</summary>
+        public const string AgentId = "gen_ai.agent.id";
+
+        /// <summary><c>gen_ai.agent.name</c>.</summary>
+        public const string AgentName = "gen_ai.agent.name";
+
+        /// <summary><c>gen_ai.agent.version</c>.</summary>
+        public const string AgentVersion = "gen_ai.agent.version";
+
+        /// <summary><c>gen_ai.conversation.id</c>: the session id.</summary>
+        public const string ConversationId = "gen_ai.conversation.id";
+
+        /// <summary><c>gen_ai.usage.input_tokens</c>.</summary>
+        public const string InputTokens = "gen_ai.usage.input_tokens";
+
+        /// <summary><c>gen_ai.usage.output_tokens</c>.</summary>
+        public const string OutputTokens = "gen_ai.usage.output_tokens";
+
+        /// <summary><c>gen_ai.usage.cache_read.input_tokens</c>.</summary>
+        public const string CachedInputTokens = "gen_ai.usage.cache_read.input_tokens";
+
+        /// <summary><c>error.type</c>.</summary>
+        public const string ErrorType = "error.type";
+
+        /// <summary><c>dreaming.session.status</c>.</summary>
+        public const string SessionStatus = "dreaming.session.status";
+
+        /// <summary><c>dreaming.session.parent_id</c>.</summary>
+        public const string ParentSessionId = "dreaming.session.parent_id";
+
+        /// <summary><c>dreaming.session.dropped_events</c>.</summary>
+        public const string DroppedEvents = "dreaming.session.dropped_events";
+
+        /// <summary><c>dreaming.drop.reason</c>.</summary>
+        public const string DropReason = "dreaming.drop.reason";
+    }
+}

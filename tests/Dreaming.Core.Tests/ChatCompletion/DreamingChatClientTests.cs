@@ -1,0 +1,222 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Tests;
+
+public class DreamingChatClientTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Records_messages_response_model_usage_and_finish_reason(bool streaming)
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "greet");
+
+        var request = new List<ChatMessage> { new(ChatRole.System, "be brief"), new(ChatRole.User, "hello") };
+        var text = streaming
+            ? (await host.Chat.GetStreamingResponseAsync(request).ToChatResponseAsync()).Text
+            : (await host.Chat.GetResponseAsync(request)).Text;
+        await session.CompleteAsync();
+
+        Assert.Equal("echo: hello", text);
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.system", "message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal("echo: hello", ((MessageEvent)events[2]).Text);
+        var model = (ModelResponseEvent)events[3];
+        Assert.Equal("fake-model-1", model.ModelId);
+        Assert.Equal("stop", model.FinishReason);
+        Assert.Equal(10, model.Usage.InputTokens);
+        Assert.Equal(5, model.Usage.OutputTokens);
+        Assert.Equal(2, model.Usage.CachedInputTokens);
+        Assert.Equal(streaming, model.Streaming);
+        Assert.True(model.Latency >= TimeSpan.Zero);
+        var stored = await host.Store.GetSessionAsync(session.Id);
+        Assert.Equal(15, stored!.Usage.TotalTokens);
+    }
+
+    [Fact]
+    public async Task Records_each_message_once_across_turns_of_one_conversation()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage> { new(ChatRole.User, "one") };
+        history.AddRange((await host.Chat.GetResponseAsync(history)).Messages);
+        history.Add(new ChatMessage(ChatRole.User, "two"));
+        history.AddRange((await host.Chat.GetResponseAsync(history)).Messages);
+
+        // A host that rebuilds its history from storage sends equal but new message instances.
+        var rebuilt = history.Select(m => new ChatMessage(m.Role, m.Text)).ToList();
+        rebuilt.Add(new ChatMessage(ChatRole.User, "three"));
+        await host.Chat.GetResponseAsync(rebuilt);
+        await session.CompleteAsync();
+
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["one", "echo: one", "two", "echo: two", "three", "echo: three"], texts);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Exceptions_are_recorded_then_rethrown(bool streaming)
+    {
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => throw new InvalidOperationException("provider exploded"),
+            GetStreamingResponseAsyncCallback = (_, _, _) => Throwing(),
+        };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "task");
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            if (streaming)
+            {
+                await foreach (var _ in host.Chat.GetStreamingResponseAsync("hi"))
+                {
+                }
+            }
+            else
+            {
+                await host.Chat.GetResponseAsync("hi");
+            }
+        });
+        Assert.Equal("provider exploded", ex.Message);
+        await session.CompleteAsync(SessionStatus.Failed);
+
+        var error = Assert.Single((await host.EventsAsync(session.Id)).OfType<ErrorEvent>());
+        Assert.Equal(typeof(InvalidOperationException).FullName, error.ErrorType);
+        Assert.Equal("provider exploded", error.Message);
+        Assert.False(error.IsCancellation);
+        Assert.Equal(streaming ? "chat.stream" : "chat", error.Operation);
+
+        static async IAsyncEnumerable<ChatResponseUpdate> Throwing()
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "partial");
+            await Task.Yield();
+            throw new InvalidOperationException("provider exploded");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Cancellation_is_recorded_as_cancellation(bool streaming)
+    {
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                return new ChatResponse();
+            },
+            GetStreamingResponseAsyncCallback = (_, _, ct) => Hanging(ct),
+        };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "task");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            if (streaming)
+            {
+                await foreach (var _ in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cts.Token))
+                {
+                }
+            }
+            else
+            {
+                await host.Chat.GetResponseAsync("hi", cancellationToken: cts.Token);
+            }
+        });
+        await session.CompleteAsync();
+
+        var error = Assert.Single((await host.EventsAsync(session.Id)).OfType<ErrorEvent>());
+        Assert.True(error.IsCancellation);
+
+        static async IAsyncEnumerable<ChatResponseUpdate> Hanging([EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            yield break;
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_the_consumer_stops_early_still_records_what_was_received()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "task");
+        await foreach (var _ in host.Chat.GetStreamingResponseAsync("hello"))
+        {
+            break;
+        }
+
+        await session.CompleteAsync();
+        Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+    }
+
+    [Fact]
+    public async Task Unscoped_calls_become_one_call_sessions_by_default()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.AgentId = "support-bot");
+        await host.Chat.GetResponseAsync("where is my order?");
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None);
+
+        var page = await host.Store.QuerySessionsAsync(new SessionQuery());
+        var session = Assert.Single(page.Items);
+        Assert.Equal("support-bot", session.AgentId);
+        Assert.Equal("where is my order?", session.Task);
+        Assert.Equal(SessionStatus.Completed, session.Status);
+        Assert.Equal("true", session.Metadata["dreaming.unscoped"]);
+        Assert.Equal(3, session.EventCount);
+    }
+
+    [Fact]
+    public async Task Unscoped_calls_that_fail_end_their_session_as_failed()
+    {
+        var inner = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => throw new TimeoutException("slow") };
+        await using var host = TracingHost.Create(inner);
+        await Assert.ThrowsAsync<TimeoutException>(() => host.Chat.GetResponseAsync("hi"));
+
+        var session = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+        Assert.Equal(SessionStatus.Failed, session.Status);
+    }
+
+    [Fact]
+    public async Task Unscoped_calls_are_not_recorded_when_ignored()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.UnscopedCalls = UnscopedCallHandling.Ignore);
+        var response = await host.Chat.GetResponseAsync("hi");
+        await foreach (var _ in host.Chat.GetStreamingResponseAsync("hi"))
+        {
+        }
+
+        Assert.Equal("echo: hi", response.Text);
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None);
+        Assert.Empty((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Calls_after_the_session_ended_do_not_fail_the_host()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.UnscopedCalls = UnscopedCallHandling.Ignore);
+        await using var session = host.Sessions.StartSession("agent", "task");
+        await session.CompleteAsync();
+
+        var response = await host.Chat.GetResponseAsync("still there?");
+        Assert.Equal("echo: still there?", response.Text);
+        Assert.Empty(await host.EventsAsync(session.Id));
+    }
+
+    [Fact]
+    public void UseDreaming_without_AddDreamingAgents_names_the_missing_registration()
+    {
+        var services = new ServiceCollection();
+        services.AddChatClient(FakeChatClient.Echo()).UseDreaming();
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IChatClient>());
+        Assert.Contains("AddDreamingAgents", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Tests;
+
+public class AddDreamingAgentsTests
+{
+    [Theory]
+    [InlineData("AgentId")]
+    [InlineData("WriteQueueCapacity")]
+    [InlineData("WriteBatchSize")]
+    [InlineData("MaxContentLength")]
+    [InlineData("ToolErrorPrefix")]
+    [InlineData("Backpressure")]
+    public void Invalid_options_fail_with_a_message_naming_the_setting(string setting)
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o =>
+        {
+            switch (setting)
+            {
+                case "AgentId": o.AgentId = " "; break;
+                case "WriteQueueCapacity": o.WriteQueueCapacity = 0; break;
+                case "WriteBatchSize": o.WriteBatchSize = 20_000; break;
+                case "MaxContentLength": o.MaxContentLength = 10; break;
+                case "ToolErrorPrefix": o.ToolErrorPrefix = ""; break;
+                case "Backpressure": o.Backpressure = (BackpressurePolicy)42; break;
+            }
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<DreamingOptions>>().Value);
+        Assert.Contains("DreamingOptions." + setting, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_are_valid_and_the_in_memory_store_is_the_fallback()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents();
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        var options = provider.GetRequiredService<IOptions<DreamingOptions>>().Value;
+        Assert.Equal("default", options.AgentId);
+        Assert.Equal(BackpressurePolicy.Wait, options.Backpressure);
+        Assert.True(options.RedactSecrets);
+        Assert.IsType<InMemoryTraceStore>(provider.GetRequiredService<ITraceStore>());
+        Assert.NotNull(provider.GetRequiredService<IAgentSessionFactory>());
+    }
+
+    [Fact]
+    public void Calling_twice_registers_once_and_applies_both_callbacks()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "a");
+        services.AddDreamingAgents(o => o.WriteBatchSize = 7);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Single(services, d => d.ServiceType == typeof(IAgentSessionFactory));
+        Assert.Single(provider.GetServices<ITraceContentRedactor>());
+        var options = provider.GetRequiredService<IOptions<DreamingOptions>>().Value;
+        Assert.Equal(("a", 7), (options.AgentId, options.WriteBatchSize));
+    }
+
+    [Fact]
+    public void A_custom_store_replaces_the_default()
+    {
+        var store = new InMemoryTraceStore();
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseTraceStore(_ => store);
+        using var provider = services.BuildServiceProvider();
+        Assert.Same(store, provider.GetRequiredService<ITraceStore>());
+    }
+}

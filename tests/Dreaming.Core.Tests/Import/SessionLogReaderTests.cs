@@ -1,0 +1,165 @@
+using System.Text;
+using static Dreaming.Core.Tests.Import.ImportTestData;
+
+namespace Dreaming.Core.Tests.Import;
+
+public sealed class SessionLogReaderTests
+{
+    private static readonly SessionImportOptions Skip = new() { ErrorHandling = ImportErrorHandling.SkipMalformed };
+
+    [Fact]
+    public async Task Json_lines_give_one_session_per_line_and_ignore_blank_lines()
+    {
+        var jsonl = "\n" + ToolSession.ReplaceLineEndings(" ") + "\n\n   \n" + SessionWith("""[{"role":"user","content":"second"}]""") + "\r\n";
+
+        var items = await ReadAllAsync(jsonl, sourceName: "log.jsonl");
+
+        Assert.Equal([(0, 2L), (1, 5L)], items.Select(i => (i.Index, i.LineNumber!.Value)));
+        Assert.Equal(["s-1", "second"], items.Select(i => i.Session!.Session.Id == "s-1" ? "s-1" : i.Session.Session.Task));
+        Assert.Equal("5", items[1].Session!.Session.Metadata["import.line"]);
+    }
+
+    [Fact]
+    public async Task A_json_array_and_the_same_sessions_as_json_lines_read_alike()
+    {
+        var array = await ReadAllAsync($"[{ToolSession}]");
+        var lines = await ReadAllAsync(ToolSession.ReplaceLineEndings(" "));
+
+        Assert.Equal(array.Single().Session!.Events, lines.Single().Session!.Events);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \r\n\t ")]
+    [InlineData("[]")]
+    [InlineData("\uFEFF [ ]")]
+    public async Task Empty_input_gives_no_sessions(string json)
+    {
+        Assert.Empty(await ReadAllAsync(json));
+    }
+
+    [Fact]
+    public async Task A_byte_order_mark_is_skipped()
+    {
+        Assert.Single(await ReadAllAsync("\uFEFF" + $"[{ToolSession}]"));
+    }
+
+    [Theory]
+    [InlineData("42", "is a number, not a session object")]
+    [InlineData("""{ "id": "x" }""", "has no \"messages\" array")]
+    [InlineData("""{ "messages": {} }""", "has no \"messages\" array")]
+    [InlineData("""{ "messages": [{ "content": "no role" }] }""", "message 0 has no \"role\"")]
+    [InlineData("""{ "messages": [{ "role": "user" }, "text"] }""", "message 1 is a string, not an object")]
+    [InlineData("""{ "messages": [{ "role": "tool", "content": "x" }] }""", "message 0 is a tool message without \"tool_call_id\"")]
+    [InlineData("""{ "messages": [{ "role": "user", "content": 3 }] }""", "message 0 has \"content\" that is a number")]
+    [InlineData("""{ "messages": [{ "role": "assistant", "tool_calls": {} }] }""", "message 0 has \"tool_calls\" that is an object")]
+    [InlineData("""{ "messages": [{ "role": "assistant", "tool_calls": [{ "id": "c" }] }] }""", "message 0 has tool call 0 without a \"function\" object")]
+    [InlineData("""{ "messages": [], "reward": "1" }""", "has \"reward\" that is a string, not a finite number")]
+    [InlineData("""{ "messages": [], "success": "yes" }""", "has \"success\" that is a string, not a boolean")]
+    [InlineData("""{ "messages": [], "agent": {} }""", "has \"agent\" that is an object, not a string or a number")]
+    [InlineData("""{ "messages": [], "started_at": "yesterday" }""", "has \"started_at\" that is not a time")]
+    public async Task A_malformed_element_fails_an_atomic_read_naming_the_source_and_index(string element, string problem)
+    {
+        var json = $"[{ToolSession}, {element}]";
+
+        var exception = await Assert.ThrowsAsync<SessionImportException>(() => ReadAllAsync(json, sourceName: "bad.json"));
+
+        Assert.StartsWith("bad.json element 1: ", exception.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, exception.Message, StringComparison.Ordinal);
+        Assert.Equal(("bad.json", (int?)1, (long?)null), (exception.Error!.SourceName, exception.Error.Index, exception.Error.LineNumber));
+    }
+
+    [Fact]
+    public async Task Skip_malformed_reports_bad_elements_and_keeps_reading()
+    {
+        var json = $"[{ToolSession.Replace("s-1", "a", StringComparison.Ordinal)}, 42, {SessionWith("[{}]")}, {ToolSession}]";
+
+        var items = await ReadAllAsync(json, Skip, "mixed.json");
+
+        Assert.Equal([true, false, false, true], items.Select(i => i.Succeeded));
+        Assert.Equal("mixed.json element 2: message 0 has no \"role\"", items[2].Error!.ToString());
+    }
+
+    [Fact]
+    public async Task A_repeated_id_is_malformed()
+    {
+        var items = await ReadAllAsync($"[{ToolSession}, {ToolSession}]", Skip);
+
+        Assert.Contains("repeats the id 's-1' of element 0", items[1].Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_json_in_an_array_names_the_element_and_line()
+    {
+        var json = $"\n[\n{SessionWith("[]")},\n{{ \"messages\": [ oops ] }}\n]";
+
+        var exception = await Assert.ThrowsAsync<SessionImportException>(() => ReadAllAsync(json, sourceName: "broken.json"));
+
+        Assert.Equal(((int?)1, (long?)4), (exception.Error!.Index, exception.Error.LineNumber));
+        Assert.StartsWith("broken.json element 1 (line 4): is not valid JSON at byte ", exception.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<System.Text.Json.JsonException>(exception.InnerException);
+    }
+
+    [Fact]
+    public async Task Skip_malformed_stops_at_invalid_json_in_an_array_but_keeps_what_came_before()
+    {
+        var items = await ReadAllAsync($"[{ToolSession}, {{ \"messages\": [ oops ] }}, {SessionWith("[]")}]", Skip);
+
+        Assert.Equal([true, false], items.Select(i => i.Succeeded));
+        Assert.Equal(1, items[1].Error!.Index);
+    }
+
+    [Fact]
+    public async Task Invalid_json_on_a_line_names_the_line_and_skip_malformed_goes_on()
+    {
+        var jsonl = SessionWith("[]") + "\n\n{ \"messages\": [ \n" + SessionWith("[]");
+
+        var exception = await Assert.ThrowsAsync<SessionImportException>(() => ReadAllAsync(jsonl, sourceName: "log.jsonl"));
+        var items = await ReadAllAsync(jsonl, Skip, "log.jsonl");
+
+        Assert.StartsWith("log.jsonl element 1 (line 3): is not valid JSON", exception.Message, StringComparison.Ordinal);
+        Assert.Equal([true, false, true], items.Select(i => i.Succeeded));
+        Assert.Equal(((int?)1, (long?)3), (items[1].Error!.Index, items[1].Error!.LineNumber));
+    }
+
+    [Theory]
+    [InlineData(ImportErrorHandling.Atomic)]
+    [InlineData(ImportErrorHandling.SkipMalformed)]
+    public async Task A_source_that_is_neither_an_array_nor_json_lines_fails(ImportErrorHandling errorHandling)
+    {
+        var exception = await Assert.ThrowsAsync<SessionImportException>(
+            () => ReadAllAsync("\n\nhello", new SessionImportOptions { ErrorHandling = errorHandling }, "notes.txt"));
+
+        Assert.Equal("notes.txt (line 3): is neither a JSON array ('[') nor JSON Lines of session objects ('{')", exception.Message);
+    }
+
+    [Fact]
+    public async Task Reading_stops_when_cancelled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var read = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in Reader().ReadAsync(Utf8($"[{SessionWith("[]")}, {SessionWith("[]")}]"), "x.json", cancellationToken: cancellation.Token))
+            {
+                read++;
+                await cancellation.CancelAsync();
+            }
+        });
+        Assert.Equal(1, read);
+    }
+
+    [Fact]
+    public async Task The_stream_is_left_open()
+    {
+        var stream = new MemoryStream(Encoding.UTF8.GetBytes("[]"));
+
+        await foreach (var item in Reader().ReadAsync(stream, "x.json"))
+        {
+            Assert.Fail("no sessions expected");
+        }
+
+        Assert.True(stream.CanRead);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace Dreaming.Tests;
+
+public class SecretPatternRedactorTests
+{
+    private readonly SecretPatternRedactor _redactor = new();
+
+    [Theory]
+    [InlineData("key sk-proj-AbCdEf0123456789xyzXYZ done", "key [REDACTED:api-key] done")]
+    [InlineData("sk-ant-api03-abcdefghijklmnopqrstuv", "[REDACTED:api-key]")]
+    [InlineData("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token [REDACTED:api-key]")]
+    [InlineData("aws AKIAIOSFODNN7EXAMPLE", "aws [REDACTED:api-key]")]
+    [InlineData("Authorization: Bearer abc.def-ghi_jkl~123", "Authorization: Bearer [REDACTED:bearer]")]
+    [InlineData("authorization: bearer 0123456789abcdef==", "authorization: bearer [REDACTED:bearer]")]
+    [InlineData("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic [REDACTED:basic]")]
+    [InlineData("Server=db;User Id=sa;Password=Hunter2!;Encrypt=true", "Server=db;User Id=sa;Password=[REDACTED:password];Encrypt=true")]
+    [InlineData("Host=pg;Pwd='s3cr;et';", "Host=pg;Pwd=[REDACTED:password];")]
+    [InlineData("postgres://admin:topsecret@db.internal:5432/app", "postgres://admin:[REDACTED:password]@db.internal:5432/app")]
+    [InlineData("{\"user\":\"x\",\"password\":\"p@ss\"}", "{\"user\":\"x\",\"password\":\"[REDACTED:secret]\"}")]
+    [InlineData("{\"api_key\": \"abc123\"}", "{\"api_key\": \"[REDACTED:secret]\"}")]
+    [InlineData("mail jane.doe+tag@example.co.uk now", "mail [REDACTED:email] now")]
+    [InlineData("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "jwt [REDACTED:jwt]")]
+    public void Redacts_each_kind_of_secret_and_keeps_the_label(string input, string expected) =>
+        Assert.Equal(expected, _redactor.Redact(input));
+
+    [Theory]
+    [InlineData("The task is done; refund $12.50 for order #W123.")]
+    [InlineData("Use the sk- prefix for keys")]
+    [InlineData("bearer of bad news")]
+    [InlineData("password policy: at least 12 characters")]
+    [InlineData("")]
+    public void Leaves_ordinary_text_alone(string text) => Assert.Same(text, _redactor.Redact(text));
+
+    [Fact]
+    public void Hostile_input_finishes_quickly()
+    {
+        var hostile = new string('a', 200_000) + "@" + string.Concat(Enumerable.Repeat("b.", 50_000)) + "!";
+        var watch = Stopwatch.StartNew();
+        var result = _redactor.Redact(hostile);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.NotNull(result);
+    }
+
+    [Fact]
+    public void A_value_redactor_chooses_the_replacement()
+    {
+        var redactor = new SecretPatternRedactor(new HashingRedactor());
+        var result = redactor.Redact("Password=abc;");
+        Assert.Equal("Password=<h:3>;", result);
+    }
+
+    private sealed class HashingRedactor : Microsoft.Extensions.Compliance.Redaction.Redactor
+    {
+        public override int GetRedactedLength(ReadOnlySpan<char> input) => $"<h:{input.Length}>".Length;
+
+        public override int Redact(ReadOnlySpan<char> source, Span<char> destination)
+        {
+            var text = $"<h:{source.Length}>";
+            text.AsSpan().CopyTo(destination);
+            return text.Length;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.AI;
+using System.Diagnostics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace Dreaming.Tests;
+
+public class TelemetryTests
+{
+    [Fact]
+    public async Task A_session_is_an_invoke_agent_span_with_gen_ai_attributes()
+    {
+        var stopped = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { lock (stopped) { stopped.Add(a); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        string id;
+        await using (var session = host.Sessions.StartSession(new AgentSessionOptions { AgentId = "telemetry-agent", Task = "t", AgentVersion = "7" }))
+        {
+            id = session.Id;
+            Assert.Equal("invoke_agent telemetry-agent", Activity.Current?.DisplayName);
+            await host.Chat.GetResponseAsync("hi");
+            await session.CompleteAsync(SessionStatus.Failed);
+        }
+
+        Activity span;
+        lock (stopped)
+        {
+            span = Assert.Single(stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
+        }
+
+        Assert.Equal("invoke_agent telemetry-agent", span.DisplayName);
+        Assert.Equal("invoke_agent", span.GetTagItem("gen_ai.operation.name"));
+        Assert.Equal("telemetry-agent", span.GetTagItem("gen_ai.agent.name"));
+        Assert.Equal("telemetry-agent", span.GetTagItem("gen_ai.agent.id"));
+        Assert.Equal("7", span.GetTagItem("gen_ai.agent.version"));
+        Assert.Equal(10L, span.GetTagItem("gen_ai.usage.input_tokens"));
+        Assert.Equal(5L, span.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.Equal("failed", span.GetTagItem("dreaming.session.status"));
+        Assert.Equal("failed", span.GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Null(Activity.Current);
+    }
+
+    [Fact]
+    public async Task Sessions_started_and_ended_are_counted_by_agent_and_status()
+    {
+        using var started = new MetricCollector<long>(null, DreamingTelemetry.SourceName, DreamingTelemetry.SessionsStartedMetric);
+        using var ended = new MetricCollector<long>(null, DreamingTelemetry.SourceName, DreamingTelemetry.SessionsEndedMetric);
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var agent = "metrics-" + Guid.NewGuid().ToString("N");
+        await using (var a = host.Sessions.StartSession(agent, "t"))
+        {
+            await a.CompleteAsync();
+        }
+
+        await using (host.Sessions.StartSession(agent, "t"))
+        {
+        }
+
+        bool Mine(CollectedMeasurement<long> m) => Equals(m.Tags["gen_ai.agent.id"], agent);
+        Assert.Equal(2, started.GetMeasurementSnapshot().Where(Mine).Sum(m => m.Value));
+        var endings = ended.GetMeasurementSnapshot().Where(Mine).Select(m => (string)m.Tags["dreaming.session.status"]!).Order().ToList();
+        Assert.Equal(["abandoned", "completed"], endings);
+    }
+}
