@@ -73,7 +73,7 @@ internal static class ConformanceData
             new ToolCallEvent { CallId = "call-1", ToolName = "lookup_order", Arguments = "{\"orderId\":1234,\"deep\":{\"a\":[1,2]}}" },
             new ToolCallEvent { CallId = "call-2", ToolName = "no_args" },
             new ToolResultEvent { CallId = "call-1", ToolName = "lookup_order", Result = "{\"status\":\"shipped\"}" },
-            new ToolResultEvent { CallId = "call-2", IsError = true, ErrorType = "System.TimeoutException", Result = "timed out" },
+            new ToolResultEvent { CallId = "call-2", IsError = true, ErrorType = "System.TimeoutException", ErrorMessage = "The operation timed out after 30 s.", Result = "timed out" },
             new ModelResponseEvent
             {
                 ModelId = "gpt-test",

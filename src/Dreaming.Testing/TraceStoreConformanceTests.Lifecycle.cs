@@ -112,11 +112,16 @@ public abstract partial class TraceStoreConformanceTests
         await store.SetOutcomeAsync("ended", SessionOutcome.Failed(0.1, "rubric:x@1"));
         await store.SetOutcomeAsync("ended", new SessionOutcome { Label = "escalated", Score = 0.5, Source = "human" });
 
-        Assert.Equal(SessionOutcome.Failed(), (await store.GetSessionAsync("running"))!.Outcome);
-        var ended = await store.GetSessionAsync("ended");
-        Assert.Equal(new SessionOutcome { Label = "escalated", Score = 0.5, Source = "human" }, ended!.Outcome);
-        Assert.Equal(SessionStatus.Completed, ended.Status);
-        Assert.Equal(FullSession("ended").Usage, ended.Usage);
+        StoreAssert.SessionEqual(Session("running") with { Outcome = SessionOutcome.Failed() }, await store.GetSessionAsync("running"), expectedEventCount: 0);
+        var expectedEnded = FullSession("ended") with
+        {
+            Status = SessionStatus.Completed,
+            EndedAt = BaseTime.AddMinutes(1),
+            Usage = SessionUsage.Zero,
+            DroppedEventCount = 0,
+            Outcome = new SessionOutcome { Label = "escalated", Score = 0.5, Source = "human" },
+        };
+        StoreAssert.SessionEqual(expectedEnded, await store.GetSessionAsync("ended"), expectedEventCount: 0);
         StoreAssert.Ids(["ended"], (await store.QuerySessionsAsync(new SessionQuery { OutcomeLabel = "escalated" })).Items);
     }
 

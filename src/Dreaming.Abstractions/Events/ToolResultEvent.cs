@@ -18,6 +18,10 @@ public sealed record ToolResultEvent : SessionEvent
     /// <summary>Gets the exception type name when the tool threw, if known.</summary>
     public string? ErrorType { get; init; }
 
+    /// <summary>Gets the exception message when the tool threw (redacted and truncated like any content), even if the
+    /// model was only shown a generic error text.</summary>
+    public string? ErrorMessage { get; init; }
+
     /// <inheritdoc />
     public override string EventType => EventTypes.ToolResult;
 }

@@ -6,6 +6,9 @@ namespace Dreaming;
 /// <summary>Turns Microsoft.Extensions.AI messages into session events.</summary>
 internal static class ChatMessageEvents
 {
+    // Compact JSON: recorded arguments are read by people and mined by dreams, not pretty-printed for a console.
+    private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public static List<SessionEvent> From(IEnumerable<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix)
     {
         var events = new List<SessionEvent>();
@@ -35,6 +38,7 @@ internal static class ChatMessageEvents
                             IsError = result.Exception is not null
                                 || (toolErrorPrefix is not null && resultText is not null && resultText.StartsWith(toolErrorPrefix, StringComparison.Ordinal)),
                             ErrorType = result.Exception?.GetType().Name,
+                            ErrorMessage = result.Exception?.Message,
                         });
                         break;
                 }
@@ -53,7 +57,7 @@ internal static class ChatMessageEvents
 
         try
         {
-            return JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+            return JsonSerializer.Serialize(arguments, s_json.GetTypeInfo(typeof(IDictionary<string, object?>)));
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {
@@ -74,7 +78,7 @@ internal static class ChatMessageEvents
             default:
                 try
                 {
-                    return JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType()));
+                    return JsonSerializer.Serialize(result, s_json.GetTypeInfo(result.GetType()));
                 }
                 catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
                 {

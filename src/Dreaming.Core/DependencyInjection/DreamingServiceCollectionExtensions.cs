@@ -7,8 +7,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers Dreaming.Core in a service collection.</summary>
 public static class DreamingServiceCollectionExtensions
 {
-    /// <summary>Adds session tracing: the session factory, the background trace writer, redaction and, unless another
-    /// is chosen, the in-memory trace store.</summary>
+    /// <summary>Adds session tracing: the session factory, the background trace writer, redaction, the importer and,
+    /// unless another is chosen, the in-memory trace store.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">An optional callback to set <see cref="DreamingOptions"/>.</param>
     /// <returns>A builder to choose the store and add redactors.</returns>
@@ -34,6 +34,10 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<TraceContentFilter>();
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
         services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
+        services.TryAddSingleton(static sp => new SessionImporter(
+            sp.GetRequiredService<ITraceStore>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetRequiredService<TraceContentFilter>().Apply));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
         return new DreamingBuilder(services);
     }

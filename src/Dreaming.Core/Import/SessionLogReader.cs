@@ -20,6 +20,8 @@ public sealed class SessionLogReader
 
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
 
+    private static readonly string[] PositionSuffixes = [" Path: ", " LineNumber: "];
+
     private readonly TimeProvider _timeProvider;
     private readonly Func<string, string> _contentFilter;
 
@@ -70,24 +72,20 @@ public sealed class SessionLogReader
                 yield break;
             }
 
-            var source = pipe.AsStream(leaveOpen: true);
-            await using (source.ConfigureAwait(false))
+            var elements = first switch
             {
-                var elements = first switch
+                (byte)'[' => ReadArrayAsync(pipe, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
+                (byte)'{' => ReadLinesAsync(pipe, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
+                _ => throw new SessionImportException(new ImportError
                 {
-                    (byte)'[' => ReadArrayAsync(source, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
-                    (byte)'{' => ReadLinesAsync(source, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
-                    _ => throw new SessionImportException(new ImportError
-                    {
-                        SourceName = sourceName,
-                        LineNumber = skippedLines + 1,
-                        Message = "is neither a JSON array ('[') nor JSON Lines of session objects ('{')",
-                    }),
-                };
-                await foreach (var element in elements.ConfigureAwait(false))
-                {
-                    yield return element;
-                }
+                    SourceName = sourceName,
+                    LineNumber = skippedLines + 1,
+                    Message = "is neither a JSON array ('[') nor JSON Lines of session objects ('{')",
+                }),
+            };
+            await foreach (var element in elements.ConfigureAwait(false))
+            {
+                yield return element;
             }
         }
         finally
@@ -97,43 +95,52 @@ public sealed class SessionLogReader
     }
 
     private static async IAsyncEnumerable<ImportedSession> ReadArrayAsync(
-        Stream source, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var elements = JsonSerializer.DeserializeAsyncEnumerable(source, ImportJsonContext.Default.JsonElement, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using (elements.ConfigureAwait(false))
+        var scanner = new JsonArrayScanner();
+        var elements = new List<JsonElement>();
+        var index = 0;
+        while (!scanner.Completed)
         {
-            for (var index = 0; ; index++)
+            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+            JsonException? syntaxError = null;
+            try
             {
-                JsonException? syntaxError = null;
-                try
-                {
-                    if (!await elements.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (JsonException exception)
-                {
-                    syntaxError = exception;
-                }
+                pipe.AdvanceTo(scanner.Scan(result.Buffer, result.IsCompleted, elements), result.Buffer.End);
+            }
+            catch (JsonException exception)
+            {
+                pipe.AdvanceTo(result.Buffer.End);
+                syntaxError = exception;
+            }
 
-                if (syntaxError is not null)
-                {
-                    var line = syntaxError.LineNumber is { } zeroBased ? skippedLines + zeroBased + 1 : (long?)null;
-                    yield return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = line, Message = DescribeSyntaxError(syntaxError) }, errorHandling, syntaxError);
-                    yield break;
-                }
-
+            // The elements read before a syntax error in the same buffer are good, and come first.
+            foreach (var element in elements)
+            {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return MapElement(mapper, elements.Current, index, lineNumber: null, errorHandling);
+                yield return MapElement(mapper, element, index++, lineNumber: null, errorHandling);
+            }
+
+            elements.Clear();
+            if (syntaxError is not null)
+            {
+                var line = syntaxError.LineNumber is { } zeroBased ? skippedLines + zeroBased + 1 : (long?)null;
+                yield return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = line, Message = DescribeSyntaxError(syntaxError) }, errorHandling, syntaxError);
+                yield break;
+            }
+
+            if (result.IsCompleted)
+            {
+                break;
             }
         }
     }
 
     private static async IAsyncEnumerable<ImportedSession> ReadLinesAsync(
-        Stream source, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(source, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, BufferSize, leaveOpen: true);
+        var source = pipe.AsStream(leaveOpen: true);
+        using var reader = new StreamReader(source, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, BufferSize, leaveOpen: false);
         var lineNumber = skippedLines;
         var index = 0;
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
@@ -188,8 +195,8 @@ public sealed class SessionLogReader
     {
         // System.Text.Json appends its own 0-based position ("Path: $ | LineNumber: 0 | ..."); the error gives a 1-based line instead.
         var message = exception.Message;
-        var position = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        var reason = position > 0 ? message[..position] : message;
+        var cut = PositionSuffixes.Select(suffix => message.IndexOf(suffix, StringComparison.Ordinal)).Where(index => index > 0).DefaultIfEmpty(message.Length).Min();
+        var reason = message[..cut];
         return exception.BytePositionInLine is { } column
             ? $"is not valid JSON at byte {column + 1} of its line: {reason}"
             : $"is not valid JSON: {reason}";

@@ -7,7 +7,7 @@ internal static class SessionEventSanitizer
     {
         MessageEvent m => m with { Text = filter.Apply(m.Text) },
         ToolCallEvent c => c with { Arguments = filter.ApplyNullable(c.Arguments) },
-        ToolResultEvent r => r with { Result = filter.ApplyNullable(r.Result) },
+        ToolResultEvent r => r with { Result = filter.ApplyNullable(r.Result), ErrorMessage = filter.ApplyNullable(r.ErrorMessage) },
         ErrorEvent e => e with { Message = filter.Apply(e.Message) },
         NoteEvent n => n with { Text = filter.Apply(n.Text) },
         _ => sessionEvent,

@@ -15,7 +15,8 @@ public sealed class SessionLogReaderTests
         var items = await ReadAllAsync(jsonl, sourceName: "log.jsonl");
 
         Assert.Equal([(0, 2L), (1, 5L)], items.Select(i => (i.Index, i.LineNumber!.Value)));
-        Assert.Equal(["s-1", "second"], items.Select(i => i.Session!.Session.Id == "s-1" ? "s-1" : i.Session.Session.Task));
+        Assert.Equal("s-1", items[0].Session!.Session.Id);
+        Assert.Equal("second", items[1].Session!.Session.Task);
         Assert.Equal("5", items[1].Session!.Session.Metadata["import.line"]);
     }
 
@@ -97,6 +98,7 @@ public sealed class SessionLogReaderTests
 
         Assert.Equal(((int?)1, (long?)4), (exception.Error!.Index, exception.Error.LineNumber));
         Assert.StartsWith("broken.json element 1 (line 4): is not valid JSON at byte ", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", exception.Message, StringComparison.Ordinal);
         Assert.IsAssignableFrom<System.Text.Json.JsonException>(exception.InnerException);
     }
 
@@ -148,6 +150,37 @@ public sealed class SessionLogReaderTests
             }
         });
         Assert.Equal(1, read);
+    }
+
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(true, 7)]
+    [InlineData(false, 1)]
+    [InlineData(false, 7)]
+    public async Task Elements_that_span_many_reads_are_read_whole(bool array, int bytesPerRead)
+    {
+        var sessions = new[] { ToolSession.ReplaceLineEndings(" "), SessionWith("[]"), ToolSession.Replace("s-1", "s-2", StringComparison.Ordinal).ReplaceLineEndings(" ") };
+        var text = "\uFEFF\n" + (array ? "[" + string.Join(",\n", sessions) + "]" : string.Join("\n", sessions)) + "\n";
+        var expected = await ReadAllAsync(text);
+
+        var items = new List<ImportedSession>();
+        await foreach (var item in Reader().ReadAsync(new TrickleStream(Encoding.UTF8.GetBytes(text), bytesPerRead), "test.json"))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal(3, items.Count);
+        Assert.Equal(expected.Select(i => i.Session!.Events.Count), items.Select(i => i.Session!.Events.Count));
+        Assert.Equal(expected.Select(i => i.Session!.Session.Id), items.Select(i => i.Session!.Session.Id));
+        Assert.Equal(expected.Select(i => i.LineNumber), items.Select(i => i.LineNumber));
+    }
+
+    [Fact]
+    public async Task Anything_after_the_array_is_invalid_json()
+    {
+        var exception = await Assert.ThrowsAsync<SessionImportException>(() => ReadAllAsync($"[{SessionWith("[]")}]\n[]", sourceName: "two-arrays.json"));
+
+        Assert.StartsWith("two-arrays.json element 1 (line 2): is not valid JSON", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,28 @@
+using Dreaming.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli;
+
+/// <summary>Builds the services a command needs on the SQLite database named by <c>--db</c>.</summary>
+internal static class CliServices
+{
+    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath));
+        if (agentModel is not null)
+        {
+            services.AddChatClient(agentModel).UseDreaming().UseFunctionInvocation();
+        }
+
+        return services.BuildServiceProvider();
+    }
+
+    public static SqliteTraceStore OpenStore(string databasePath) =>
+        new(new SqliteTraceStoreOptions { ConnectionString = ToConnectionString(databasePath) });
+
+    public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
+
+    private static string ToConnectionString(string databasePath) => "Data Source=" + Path.GetFullPath(databasePath);
+}

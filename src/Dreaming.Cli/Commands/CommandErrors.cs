@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary>Turns the errors a user can cause into one line on standard error and exit code 1.</summary>
+internal static class CommandErrors
+{
+    public static async Task<int> RunAsync(TextWriter error, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TraceStoreException or SessionImportException or ArgumentException or IOException
+            or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException)
+        {
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("canceled").ConfigureAwait(false);
+            return 130;
+        }
+    }
+}

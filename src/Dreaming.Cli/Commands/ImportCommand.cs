@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Output;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming import PATH...</c>: reads JSON or JSONL session logs into the database.</summary>
+internal static class ImportCommand
+{
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var paths = new Argument<string[]>("path") { Description = "JSON array or JSONL files of sessions.", Arity = ArgumentArity.OneOrMore };
+        var agent = new Option<string?>("--agent") { Description = "The agent id to give every imported session." };
+        var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the OpenAI chat messages (default: messages)." };
+        var rewardField = new Option<string?>("--reward-field") { Description = "The field holding the reward (default: reward)." };
+        var idField = new Option<string?>("--id-field") { Description = "The field holding the session id (default: id)." };
+        var taskField = new Option<string?>("--task-field") { Description = "The field holding the task; dotted paths such as info.task.instruction work (default: task)." };
+        var errorPrefix = new Option<string?>("--error-prefix") { Description = "Tool results starting with this text are errors (default: Error)." };
+        var skipMalformed = new Option<bool>("--skip-malformed") { Description = "Skip malformed sessions and report them, instead of importing nothing from a file that has one." };
+
+        var command = new Command("import", "Import existing agent logs (OpenAI chat messages) as sessions.")
+        {
+            paths, agent, messagesField, rewardField, idField, taskField, errorPrefix, skipMalformed,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new SessionImportOptions
+            {
+                AgentId = parse.GetValue(agent),
+                ErrorHandling = parse.GetValue(skipMalformed) ? ImportErrorHandling.SkipMalformed : ImportErrorHandling.Atomic,
+            };
+            options.MessagesField = parse.GetValue(messagesField) ?? options.MessagesField;
+            options.RewardField = parse.GetValue(rewardField) ?? options.RewardField;
+            options.IdField = parse.GetValue(idField) ?? options.IdField;
+            options.TaskField = parse.GetValue(taskField) ?? options.TaskField;
+            options.ErrorPrefix = parse.GetValue(errorPrefix) ?? options.ErrorPrefix;
+            var json = parse.GetValue(common.Json);
+
+            return await CommandErrors.RunAsync(error, async () =>
+            {
+                options.Validate();
+                await using var services = CliServices.Build(parse.GetValue(common.Database)!);
+                var importer = services.GetRequiredService<SessionImporter>();
+                var results = new List<ImportResult>();
+                foreach (var path in parse.GetValue(paths)!)
+                {
+                    results.Add(await importer.ImportFileAsync(path, options, ct).ConfigureAwait(false));
+                }
+
+                var sessions = results.Sum(r => r.Imported);
+                var events = results.Sum(r => r.Events);
+                var toolErrors = results.Sum(r => r.ToolErrors);
+                if (json)
+                {
+                    CliJson.Write(output, new { imported = sessions, events, toolErrors, files = results });
+                }
+                else
+                {
+                    foreach (var problem in results.SelectMany(r => r.Errors))
+                    {
+                        error.WriteLine("skipped: " + problem);
+                    }
+
+                    var skipped = results.Sum(r => r.SkippedExisting);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"imported {sessions} sessions, {events} events, {toolErrors} tool errors"));
+                    if (skipped > 0)
+                    {
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({skipped} sessions were already in the database and were left as they were)"));
+                    }
+                }
+
+                return 0;
+            }).ConfigureAwait(false);
+        });
+        return command;
+    }
+}

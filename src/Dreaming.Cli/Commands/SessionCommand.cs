@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Output;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming session show ID</c>: one session and its timeline.</summary>
+internal static class SessionCommand
+{
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var id = new Argument<string>("id") { Description = "The session id." };
+        var show = new Command("show", "Show a session and its events.") { id };
+        show.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var database = parse.GetValue(common.Database)!;
+            if (!File.Exists(database))
+            {
+                throw new IOException($"No database at '{CliServices.FullPath(database)}'.");
+            }
+
+            using var store = CliServices.OpenStore(database);
+            var sessionId = parse.GetValue(id)!;
+            var session = await store.GetSessionAsync(sessionId, ct).ConfigureAwait(false);
+            if (session is null)
+            {
+                await error.WriteLineAsync($"error: no session with id '{sessionId}' in '{CliServices.FullPath(database)}'").ConfigureAwait(false);
+                return 1;
+            }
+
+            var events = await store.GetEventsAsync(sessionId, ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, new { session, events = events.Select(CliJson.Event) });
+                return 0;
+            }
+
+            WriteSession(output, session, events);
+            return 0;
+        }).ConfigureAwait(false));
+
+        return new Command("session", "Inspect one session.") { show };
+    }
+
+    private static void WriteSession(TextWriter output, SessionRecord s, IReadOnlyList<SessionEvent> events)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"session   {s.Id}");
+        output.WriteLine($"agent     {s.AgentId}{(s.AgentVersion is null ? string.Empty : " v" + s.AgentVersion)}");
+        output.WriteLine($"task      {Text.OneLine(s.Task)}");
+        output.WriteLine($"status    {Text.Status(s.Status)}");
+        output.WriteLine(string.Create(inv, $"outcome   {s.Outcome?.Label ?? "-"}{(s.Outcome?.Score is { } score ? $" (score {score:0.###})" : string.Empty)}"));
+        if (s.ParentSessionId is not null)
+        {
+            output.WriteLine($"parent    {s.ParentSessionId}");
+        }
+
+        output.WriteLine(string.Create(inv, $"started   {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC, ended {(s.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", inv) + " UTC" : "-")}"));
+        output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model calls"));
+        output.WriteLine(string.Create(inv, $"events    {s.EventCount}{(s.DroppedEventCount > 0 ? $" ({s.DroppedEventCount} dropped)" : string.Empty)}"));
+        output.WriteLine();
+        foreach (var e in events)
+        {
+            output.WriteLine(string.Create(inv, $"{e.Sequence,4}  {e.Timestamp.UtcDateTime:HH:mm:ss.fff}  {e.EventType,-18}  {Text.Cut(Text.OneLine(Describe(e)), 100)}"));
+        }
+    }
+
+    private static string Describe(SessionEvent e) => e switch
+    {
+        MessageEvent m => m.Text,
+        ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
+        ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
+        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens, finish {m.FinishReason}"),
+        ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}",
+        NoteEvent n => n.Text,
+        _ => e.GetType().Name,
+    };
+}

@@ -1,0 +1,30 @@
+namespace Dreaming.Cli.Model;
+
+/// <summary>Where the tool finds a model: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI's v1 API, Ollama, gateways).</summary>
+/// <remarks>Read from the environment: <c>DREAMING_MODEL_ENDPOINT</c>, <c>DREAMING_MODEL</c>, <c>DREAMING_MODEL_API_KEY</c>
+/// (falling back to <c>OPENAI_API_KEY</c>). A model name alone is not enough: without an endpoint nothing is called.</remarks>
+internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKey)
+{
+    public const string EndpointVariable = "DREAMING_MODEL_ENDPOINT";
+    public const string ModelVariable = "DREAMING_MODEL";
+    public const string ApiKeyVariable = "DREAMING_MODEL_API_KEY";
+
+    public bool IsConfigured => Endpoint is not null && !string.IsNullOrWhiteSpace(Model);
+
+    public static ModelSettings FromEnvironment(Func<string, string?>? read = null)
+    {
+        read ??= Environment.GetEnvironmentVariable;
+        var endpointText = read(EndpointVariable);
+        Uri? endpoint = null;
+        if (!string.IsNullOrWhiteSpace(endpointText) && !Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint))
+        {
+            throw new ArgumentException($"{EndpointVariable} is '{endpointText}', which is not an absolute URL (for example http://localhost:11434/v1).");
+        }
+
+        return new ModelSettings(endpoint, read(ModelVariable), read(ApiKeyVariable) ?? read("OPENAI_API_KEY"));
+    }
+
+    public string Describe() => IsConfigured
+        ? $"{Model} at {Endpoint} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")})"
+        : $"none configured: set {EndpointVariable} and {ModelVariable} (and {ApiKeyVariable} if the endpoint needs one)";
+}

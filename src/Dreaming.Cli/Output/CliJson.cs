@@ -1,0 +1,27 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dreaming.Cli.Output;
+
+/// <summary>The JSON shape of the tool's <c>--json</c> output.</summary>
+internal static class CliJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    public static object Event(SessionEvent sessionEvent) => new
+    {
+        sequence = sessionEvent.Sequence,
+        timestamp = sessionEvent.Timestamp,
+        type = sessionEvent.EventType,
+        data = sessionEvent,
+    };
+}

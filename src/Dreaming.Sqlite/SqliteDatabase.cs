@@ -1,0 +1,165 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>Where the store lives and how connections to it are opened, checked and explained when they fail.</summary>
+internal sealed class SqliteDatabase
+{
+    private readonly string _readerConnectionString;
+    private readonly string _writerConnectionString;
+    private readonly string _connectionPragmas;
+    private readonly TimeSpan _busyTimeout;
+
+    public SqliteDatabase(SqliteTraceStoreOptions options)
+    {
+        var builder = SqliteTraceStoreOptionsValidator.ToBuilder(options.ConnectionString);
+        IsFile = builder.Mode != SqliteOpenMode.Memory
+            && !string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal)
+            && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        if (IsFile)
+        {
+            // A full path keeps every connection on the same file even if the current directory changes.
+            builder.DataSource = Path.GetFullPath(builder.DataSource);
+        }
+
+        Location = builder.DataSource;
+        _busyTimeout = options.BusyTimeout;
+
+        // Microsoft.Data.Sqlite retries busy commands until its own timeout (whole seconds, 0 meaning forever), so it is
+        // kept in step with busy_timeout, which covers the waiting inside SQLite itself.
+        builder.DefaultTimeout = (int)Math.Max(1, Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        _readerConnectionString = builder.ToString();
+
+        // The writer lives as long as the store; keeping it out of the pool lets Dispose really close the file.
+        builder.Pooling = false;
+        _writerConnectionString = builder.ToString();
+
+        var busyMilliseconds = ((long)options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        var synchronous = options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL";
+        _connectionPragmas = $"PRAGMA busy_timeout = {busyMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};";
+    }
+
+    /// <summary>Gets the full path of the database file, or the data source when it is not a file.</summary>
+    public string Location { get; }
+
+    /// <summary>Gets a value indicating whether the database is a file (not an in-memory database).</summary>
+    public bool IsFile { get; }
+
+    /// <summary>Opens the connection all writes go through, creating or migrating the schema.</summary>
+    /// <returns>The open connection.</returns>
+    /// <exception cref="TraceStoreException">The database cannot be opened or is not a store this library can use.</exception>
+    public SqliteConnection OpenWriter()
+    {
+        CheckLocation();
+        var connection = new SqliteConnection(_writerConnectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, _connectionPragmas);
+
+            // Only reads happen until the file is known to be a store of a version this library can migrate, so a file
+            // that is not one is left exactly as it was.
+            var (version, hasStoreTables) = SqliteSchema.Read(connection);
+            if (SqliteSchema.FindProblem(version, hasStoreTables, Location) is { } problem)
+            {
+                throw new TraceStoreException(problem);
+            }
+
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw new TraceStoreException($"Cannot open the trace store '{Location}': the file is read-only (read-only mode or no write permission). Dreaming.Sqlite needs write access to the file and its folder.");
+            }
+
+            var journalMode = Convert.ToString(ExecuteScalar(connection, "PRAGMA journal_mode = WAL;"), CultureInfo.InvariantCulture);
+            if (IsFile && !string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TraceStoreException($"Cannot open the trace store '{Location}': SQLite could not switch it to write-ahead logging (the journal mode is '{journalMode}').");
+            }
+
+            SqliteSchema.Migrate(connection, Location);
+            return connection;
+        }
+        catch (SqliteException exception)
+        {
+            connection.Dispose();
+            throw Explain(exception, "Cannot open");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a (pooled) connection for reading.</summary>
+    /// <returns>The open connection.</returns>
+    public SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_readerConnectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, _connectionPragmas);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Turns a SQLite error into a <see cref="TraceStoreException"/> that names the file and the problem.</summary>
+    /// <param name="exception">The SQLite error.</param>
+    /// <param name="action">What failed, such as <c>Cannot open</c> or <c>Cannot write to</c>.</param>
+    /// <returns>The exception to throw.</returns>
+    public TraceStoreException Explain(SqliteException exception, string action)
+    {
+        var problem = exception.SqliteErrorCode switch
+        {
+            SQLitePCL.raw.SQLITE_NOTADB => "the file is not a SQLite database (file is not a database). Point the connection string at a Dreaming store or at a new file.",
+            SQLitePCL.raw.SQLITE_CORRUPT => "the database file is corrupt.",
+            SQLitePCL.raw.SQLITE_READONLY => "the file or its folder is read-only. Dreaming.Sqlite needs write access to the file and its folder.",
+            SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => $"the database is locked by another connection or process (waited {_busyTimeout}).",
+            SQLitePCL.raw.SQLITE_FULL => "the disk is full.",
+            SQLitePCL.raw.SQLITE_CANTOPEN when IsFile && File.Exists(Location) => "the file cannot be opened; check its permissions.",
+            SQLitePCL.raw.SQLITE_CANTOPEN when IsFile => $"the file cannot be created; check that the folder '{Path.GetDirectoryName(Location)}' is writable.",
+            _ => "SQLite reported an error.",
+        };
+        return new TraceStoreException($"{action} the trace store '{Location}': {problem} ({exception.Message})", exception);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? ExecuteScalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private void CheckLocation()
+    {
+        if (!IsFile)
+        {
+            return;
+        }
+
+        if (Directory.Exists(Location))
+        {
+            throw new TraceStoreException($"Cannot open the trace store '{Location}': it is a folder, not a file. Name a file in it instead.");
+        }
+
+        var folder = Path.GetDirectoryName(Location);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            throw new TraceStoreException($"Cannot open the trace store '{Location}': the folder '{folder}' does not exist. Create it first.");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>Converts sessions and events to and from rows: times as unix milliseconds, collections and payloads as JSON.</summary>
+internal static class SqliteRows
+{
+    /// <summary>The columns <see cref="ReadSession"/> expects, in its order.</summary>
+    public const string SessionColumns =
+        "id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, output_tokens, "
+        + "cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, outcome_label, "
+        + "outcome_score, outcome_source, dropped_event_count, event_count";
+
+    /// <summary>Inserts a session with no events; parameters are bound by <see cref="BindSession"/>.</summary>
+    public const string InsertSession =
+        "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
+        + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
+        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ($id, $agent_id, $agent_version, $scope, "
+        + "$task, $parent_id, $status, $started_ms, $ended_ms, $input_tokens, $output_tokens, $cached_input_tokens, $model_calls, "
+        + "$cost_minor_units, $memory_version_id, $insight_ids, $metadata, $outcome_label, $outcome_score, $outcome_source, "
+        + "$dropped_event_count)";
+
+    /// <summary>Inserts an event; parameters are bound by <see cref="BindEvent"/>.</summary>
+    public const string InsertEvent = "INSERT INTO events (session_id, seq, ts, type, payload) VALUES ($session_id, $seq, $ts, $type, $payload)";
+
+    private static readonly string[] SessionParameters =
+    [
+        "$id", "$agent_id", "$agent_version", "$scope", "$task", "$parent_id", "$status", "$started_ms", "$ended_ms", "$input_tokens",
+        "$output_tokens", "$cached_input_tokens", "$model_calls", "$cost_minor_units", "$memory_version_id", "$insight_ids", "$metadata",
+        "$outcome_label", "$outcome_score", "$outcome_source", "$dropped_event_count",
+    ];
+
+    private static readonly string[] EventParameters = ["$session_id", "$seq", "$ts", "$type", "$payload"];
+
+    public static long ToMilliseconds(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset FromMilliseconds(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
+
+    /// <summary>Creates the command of <see cref="InsertSession"/> with its parameters, ready to be prepared and reused.</summary>
+    public static SqliteCommand CreateInsertSession(SqliteConnection connection) => Create(connection, InsertSession, SessionParameters);
+
+    /// <summary>Creates the command of <see cref="InsertEvent"/> with its parameters, ready to be prepared and reused.</summary>
+    public static SqliteCommand CreateInsertEvent(SqliteConnection connection) => Create(connection, InsertEvent, EventParameters);
+
+    public static SqliteCommand Create(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    public static void BindSession(SqliteCommand command, SessionRecord session)
+    {
+        var values = command.Parameters;
+        values[0].Value = session.Id;
+        values[1].Value = session.AgentId;
+        values[2].Value = Nullable(session.AgentVersion);
+        values[3].Value = Nullable(session.Scope);
+        values[4].Value = session.Task;
+        values[5].Value = Nullable(session.ParentSessionId);
+        values[6].Value = (int)session.Status;
+        values[7].Value = ToMilliseconds(session.StartedAt);
+        values[8].Value = session.EndedAt is { } ended ? ToMilliseconds(ended) : DBNull.Value;
+        values[9].Value = session.Usage.InputTokens;
+        values[10].Value = session.Usage.OutputTokens;
+        values[11].Value = session.Usage.CachedInputTokens;
+        values[12].Value = session.Usage.ModelCalls;
+        values[13].Value = session.Usage.CostMinorUnits;
+        values[14].Value = Nullable(session.MemoryVersionId);
+        values[15].Value = JsonSerializer.Serialize(session.InsightIds);
+        values[16].Value = JsonSerializer.Serialize(session.Metadata);
+        BindOutcome(values, 17, session.Outcome);
+        values[20].Value = session.DroppedEventCount;
+    }
+
+    /// <summary>Binds label, score and source of an outcome to three parameters starting at <paramref name="first"/>.</summary>
+    public static void BindOutcome(SqliteParameterCollection values, int first, SessionOutcome? outcome)
+    {
+        values[first].Value = Nullable(outcome?.Label);
+        values[first + 1].Value = outcome?.Score is { } score ? score : DBNull.Value;
+        values[first + 2].Value = Nullable(outcome?.Source);
+    }
+
+    public static void BindEvent(SqliteCommand command, string sessionId, SessionEvent sessionEvent)
+    {
+        var values = command.Parameters;
+        values[0].Value = sessionId;
+        values[1].Value = sessionEvent.Sequence;
+        values[2].Value = ToMilliseconds(sessionEvent.Timestamp);
+        values[3].Value = sessionEvent.EventType;
+        values[4].Value = JsonSerializer.Serialize<SessionEvent>(sessionEvent);
+    }
+
+    /// <summary>Reads a session from a row of <see cref="SessionColumns"/>.</summary>
+    public static SessionRecord ReadSession(SqliteDataReader row) => new()
+    {
+        Id = row.GetString(0),
+        AgentId = row.GetString(1),
+        AgentVersion = GetString(row, 2),
+        Scope = GetString(row, 3),
+        Task = row.GetString(4),
+        ParentSessionId = GetString(row, 5),
+        Status = (SessionStatus)row.GetInt32(6),
+        StartedAt = FromMilliseconds(row.GetInt64(7)),
+        EndedAt = row.IsDBNull(8) ? null : FromMilliseconds(row.GetInt64(8)),
+        Usage = new SessionUsage
+        {
+            InputTokens = row.GetInt64(9),
+            OutputTokens = row.GetInt64(10),
+            CachedInputTokens = row.GetInt64(11),
+            ModelCalls = row.GetInt64(12),
+            CostMinorUnits = row.GetInt64(13),
+        },
+        MemoryVersionId = GetString(row, 14),
+        InsightIds = JsonSerializer.Deserialize<string[]>(row.GetString(15)) ?? [],
+        Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString(16)) ?? [],
+        Outcome = row.IsDBNull(17) ? null : new SessionOutcome
+        {
+            Label = row.GetString(17),
+            Score = row.IsDBNull(18) ? null : row.GetDouble(18),
+            Source = GetString(row, 19),
+        },
+        DroppedEventCount = row.GetInt64(20),
+        EventCount = row.GetInt64(21),
+    };
+
+    /// <summary>Reads an event from its payload and sets back the envelope, which the payload does not carry.</summary>
+    public static SessionEvent ReadEvent(string sessionId, long sequence, long timestampMilliseconds, string payload)
+    {
+        SessionEvent? sessionEvent;
+        try
+        {
+            sessionEvent = JsonSerializer.Deserialize<SessionEvent>(payload);
+        }
+        catch (JsonException exception)
+        {
+            throw new TraceStoreException($"Event {sequence} of session '{sessionId}' has a payload this library cannot read: {exception.Message}", exception);
+        }
+
+        if (sessionEvent is null)
+        {
+            throw new TraceStoreException($"Event {sequence} of session '{sessionId}' has an empty payload.");
+        }
+
+        return sessionEvent with { SessionId = sessionId, Sequence = sequence, Timestamp = FromMilliseconds(timestampMilliseconds) };
+    }
+
+    private static object Nullable(string? value) => value is null ? DBNull.Value : value;
+
+    private static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+}

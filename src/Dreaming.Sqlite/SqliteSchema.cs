@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>The schema of the store and the migrations that build it. The version lives in <c>PRAGMA user_version</c>.</summary>
+internal static class SqliteSchema
+{
+    /// <summary>The tables of the store, used to tell a store from an unrelated database.</summary>
+    public static readonly string[] Tables = ["sessions", "events"];
+
+    /// <summary>Migration <c>i</c> moves the schema from version <c>i</c> to <c>i + 1</c>.</summary>
+    /// <remarks>Append a new script to change the schema; never edit one that has shipped, because files in the field
+    /// already ran it.</remarks>
+    private static readonly string[] Migrations =
+    [
+        // Version 1: sessions and their events. Times are unix milliseconds; collections and payloads are JSON.
+        """
+        CREATE TABLE sessions (
+            id TEXT NOT NULL PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            agent_version TEXT,
+            scope TEXT,
+            task TEXT NOT NULL,
+            parent_id TEXT,
+            status INTEGER NOT NULL,
+            started_ms INTEGER NOT NULL,
+            ended_ms INTEGER,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            model_calls INTEGER NOT NULL,
+            cost_minor_units INTEGER NOT NULL,
+            memory_version_id TEXT,
+            insight_ids TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            outcome_label TEXT,
+            outcome_score REAL,
+            outcome_source TEXT,
+            dropped_event_count INTEGER NOT NULL,
+            event_count INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE events (
+            session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX ix_sessions_started ON sessions (started_ms, id);
+        CREATE INDEX ix_sessions_agent_started ON sessions (agent_id, started_ms, id);
+        CREATE INDEX ix_sessions_status_started ON sessions (status, started_ms, id);
+        CREATE INDEX ix_sessions_outcome_started ON sessions (outcome_label, started_ms, id);
+        CREATE INDEX ix_sessions_parent_started ON sessions (parent_id, started_ms, id);
+        """,
+    ];
+
+    /// <summary>Gets the schema version this library writes and understands.</summary>
+    public static int LatestVersion => Migrations.Length;
+
+    /// <summary>Reads the schema version and whether any table of the store exists, without writing anything.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="transaction">The transaction to read in, if any.</param>
+    /// <returns>The version and whether a store table exists.</returns>
+    public static (long Version, bool HasStoreTables) Read(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1);";
+        command.Parameters.AddWithValue("$t0", Tables[0]);
+        command.Parameters.AddWithValue("$t1", Tables[1]);
+        var hasStoreTables = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        return (version, hasStoreTables);
+    }
+
+    /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
+    /// <param name="version">The schema version.</param>
+    /// <param name="hasStoreTables">Whether a table of the store exists.</param>
+    /// <param name="location">The path of the database, for the message.</param>
+    /// <returns>What is wrong, or <see langword="null"/> when the database is a store (of this or an older version) or a new one.</returns>
+    /// <remarks>Version 0 without store tables is a new store even when unrelated tables exist: they are left alone.</remarks>
+    public static string? FindProblem(long version, bool hasStoreTables, string location)
+    {
+        if (version > LatestVersion)
+        {
+            return $"Cannot open the trace store '{location}': schema version {version} is newer than this library supports ({LatestVersion}); upgrade Dreaming.Sqlite.";
+        }
+
+        if (version == 0 && hasStoreTables)
+        {
+            return $"Cannot open the trace store '{location}': it has a '{Tables[0]}' or '{Tables[1]}' table but no schema version, so Dreaming.Sqlite did not create it. Use a file of its own.";
+        }
+
+        if (version < 0 || (version > 0 && !hasStoreTables))
+        {
+            return $"Cannot open the trace store '{location}': its user_version is {version} but it has none of the Dreaming tables, so another application owns it. Use a file of its own.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs the missing migrations and stamps the new version, in one transaction.</summary>
+    /// <param name="connection">An open, writable connection.</param>
+    /// <param name="location">The path of the database, for messages.</param>
+    /// <exception cref="TraceStoreException">The database cannot be migrated (see <see cref="FindProblem"/>).</exception>
+    public static void Migrate(SqliteConnection connection, string location)
+    {
+        // An immediate transaction holds the write lock, so another process cannot migrate between the check and the scripts.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var (version, hasStoreTables) = Read(connection, transaction);
+        if (FindProblem(version, hasStoreTables, location) is { } problem)
+        {
+            throw new TraceStoreException(problem);
+        }
+
+        if (version == LatestVersion)
+        {
+            return;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        for (var next = (int)version; next < LatestVersion; next++)
+        {
+            command.CommandText = Migrations[next];
+            command.ExecuteNonQuery();
+        }
+
+        // PRAGMA takes no parameters; the value is a compile-time constant.
+        command.CommandText = "PRAGMA user_version = " + LatestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>Runs one page of a <see cref="SessionQuery"/> with keyset paging on (start time, id).</summary>
+internal static class SqliteSessionQuery
+{
+    /// <summary>Reads the page that follows <paramref name="after"/>.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="query">The validated query.</param>
+    /// <param name="after">The position of the last session of the previous page, or <see langword="null"/> for the first page.</param>
+    /// <returns>The sessions of the page and the position of its last one when another page follows.</returns>
+    public static (List<SessionRecord> Items, SessionCursor? Next) ReadPage(SqliteConnection connection, SessionQuery query, SessionCursor? after)
+    {
+        using var command = Create(connection, query, after);
+        var items = new List<SessionRecord>(Math.Min(query.PageSize + 1, 256));
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(SqliteRows.ReadSession(reader));
+            }
+        }
+
+        // One row more than a page tells whether another page follows, so the last page never comes back empty.
+        if (items.Count <= query.PageSize)
+        {
+            return (items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        var last = items[^1];
+        return (items, new SessionCursor(SqliteRows.ToMilliseconds(last.StartedAt), last.Id));
+    }
+
+    private static SqliteCommand Create(SqliteConnection connection, SessionQuery query, SessionCursor? after)
+    {
+        var command = connection.CreateCommand();
+        var newestFirst = query.Order == SessionOrder.NewestFirst;
+
+        // Only fixed fragments are appended to the text; every value travels as a parameter.
+        var sql = new StringBuilder("SELECT ").Append(SqliteRows.SessionColumns).Append(" FROM sessions WHERE 1 = 1");
+        if (query.AgentId is not null)
+        {
+            sql.Append(" AND agent_id = $agent_id");
+            command.Parameters.AddWithValue("$agent_id", query.AgentId);
+        }
+
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND status = $status");
+            command.Parameters.AddWithValue("$status", (int)status);
+        }
+
+        if (query.OutcomeLabel is not null)
+        {
+            sql.Append(" AND outcome_label = $outcome_label");
+            command.Parameters.AddWithValue("$outcome_label", query.OutcomeLabel);
+        }
+
+        if (query.ParentSessionId is not null)
+        {
+            sql.Append(" AND parent_id = $parent_id");
+            command.Parameters.AddWithValue("$parent_id", query.ParentSessionId);
+        }
+
+        if (query.StartedFrom is { } from)
+        {
+            sql.Append(" AND started_ms >= $from_ms");
+            command.Parameters.AddWithValue("$from_ms", SqliteRows.ToMilliseconds(from));
+        }
+
+        if (query.StartedBefore is { } before)
+        {
+            sql.Append(" AND started_ms < $before_ms");
+            command.Parameters.AddWithValue("$before_ms", SqliteRows.ToMilliseconds(before));
+        }
+
+        if (after is { } cursor)
+        {
+            sql.Append(newestFirst ? " AND (started_ms, id) < ($after_ms, $after_id)" : " AND (started_ms, id) > ($after_ms, $after_id)");
+            command.Parameters.AddWithValue("$after_ms", cursor.StartedAtUnixMilliseconds);
+            command.Parameters.AddWithValue("$after_id", cursor.SessionId);
+        }
+
+        sql.Append(newestFirst ? " ORDER BY started_ms DESC, id DESC" : " ORDER BY started_ms, id").Append(" LIMIT $limit;");
+        command.Parameters.AddWithValue("$limit", query.PageSize + 1);
+        command.CommandText = sql.ToString();
+        return command;
+    }
+}

@@ -1,0 +1,308 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>A trace store in an embedded SQLite database file: durable, safe for several threads, readable by other processes.</summary>
+/// <remarks>
+/// <para>The schema is created on first use and migrated automatically; its version is kept in <c>PRAGMA user_version</c>.
+/// A database with a newer version, a file that is not a SQLite database, and a database whose tables or version belong to
+/// another application are refused with a <see cref="TraceStoreException"/> and left untouched. A database with version 0
+/// and none of the store's tables is taken as new: the store adds its tables next to any unrelated ones.</para>
+/// <para>The database runs in write-ahead-log mode, so reads do not wait for writes. SQLite has one writer, so writes go
+/// through one connection behind an in-process lock, and wait up to <see cref="SqliteTraceStoreOptions.BusyTimeout"/> for
+/// other processes. Each write is one transaction: all of it is stored, or none of it.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC.</para>
+/// </remarks>
+public sealed class SqliteTraceStore : ITraceStore, IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private volatile SqliteWriter? _writer;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public SqliteTraceStore(SqliteTraceStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        _database = new SqliteDatabase(options);
+    }
+
+    /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
+    /// <exception cref="ArgumentException">The connection string is invalid.</exception>
+    public SqliteTraceStore(string connectionString)
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
+    public string Location => _database.Location;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return WithWriterAsync(
+            writer =>
+            {
+                writer.Write(batch);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        if (completion.Status == SessionStatus.Running)
+        {
+            return Task.FromException(new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}."));
+        }
+
+        return WithWriterAsync(
+            writer =>
+            {
+                writer.Complete(completion);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(outcome);
+        return WithWriterAsync(
+            writer =>
+            {
+                writer.SetOutcome(sessionId, outcome);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A session is running, an event names another session, or a session repeats a sequence number.</exception>
+    public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        var checkedSessions = CheckImport(sessions);
+        return checkedSessions.Count == 0 ? Task.FromResult(0) : WithWriterAsync(writer => writer.Import(checkedSessions), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        return WithReaderAsync(connection => ReadSession(connection, sessionId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        return WithReaderAsync<IReadOnlyList<SessionEvent>>(connection => ReadEvents(connection, sessionId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var after = query.Cursor is null ? (SessionCursor?)null : SessionCursor.Decode(query.Cursor);
+        return WithReaderAsync(
+            connection =>
+            {
+                var (items, next) = SqliteSessionQuery.ReadPage(connection, query, after);
+                return new SessionPage(items, next?.Encode());
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var after = query.Cursor is null ? (SessionCursor?)null : SessionCursor.Decode(query.Cursor);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+
+        // One connection for the whole stream, but no statement stays open across a yield, so writers are never held up.
+        using var connection = Read(_database.OpenReader);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (items, next) = Read(() => SqliteSessionQuery.ReadPage(connection, query, after));
+            foreach (var session in items)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new SessionWithEvents(session, Read(() => ReadEvents(connection, session.Id)));
+            }
+
+            if (next is null)
+            {
+                yield break;
+            }
+
+            after = next;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) =>
+        WithWriterAsync(writer => writer.Purge(startedBefore), cancellationToken);
+
+    /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _writeLock.Wait();
+        try
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static SessionRecord? ReadSession(SqliteConnection connection, string sessionId)
+    {
+        using var command = SqliteRows.Create(connection, $"SELECT {SqliteRows.SessionColumns} FROM sessions WHERE id = $id", "$id");
+        command.Parameters[0].Value = sessionId;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? SqliteRows.ReadSession(reader) : null;
+    }
+
+    private static List<SessionEvent> ReadEvents(SqliteConnection connection, string sessionId)
+    {
+        using var command = SqliteRows.Create(connection, "SELECT seq, ts, payload FROM events WHERE session_id = $id ORDER BY seq", "$id");
+        command.Parameters[0].Value = sessionId;
+        using var reader = command.ExecuteReader();
+        var events = new List<SessionEvent>();
+        while (reader.Read())
+        {
+            events.Add(SqliteRows.ReadEvent(sessionId, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return events;
+    }
+
+    /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>
+    private static List<SessionWithEvents> CheckImport(IReadOnlyList<SessionWithEvents> sessions)
+    {
+        var checkedSessions = new List<SessionWithEvents>(sessions.Count);
+        foreach (var item in sessions)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
+            var id = item.Session.Id;
+            if (item.Session.Status == SessionStatus.Running)
+            {
+                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
+            }
+
+            var sequences = new HashSet<long>();
+            var events = new List<SessionEvent>(item.Events.Count);
+            foreach (var sessionEvent in item.Events)
+            {
+                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
+                }
+
+                if (!sequences.Add(sessionEvent.Sequence))
+                {
+                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
+                }
+
+                events.Add(sessionEvent);
+            }
+
+            checkedSessions.Add(item with { Events = events });
+        }
+
+        return checkedSessions;
+    }
+
+    private async Task<T> WithWriterAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            _writer ??= Open();
+            return work(_writer);
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot write to");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return Read(() =>
+        {
+            using var connection = _database.OpenReader();
+            return work(connection);
+        });
+    }
+
+    private T Read<T>(Func<T> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            return work();
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot read");
+        }
+    }
+
+    private Task EnsureInitializedAsync(CancellationToken cancellationToken) =>
+        _writer is null || _disposed ? InitializeAsync(cancellationToken) : Task.CompletedTask;
+
+    private SqliteWriter Open()
+    {
+        var connection = _database.OpenWriter();
+        try
+        {
+            return new SqliteWriter(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+}

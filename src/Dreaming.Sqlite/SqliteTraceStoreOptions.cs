@@ -1,0 +1,23 @@
+namespace Dreaming.Sqlite;
+
+/// <summary>Settings of the <see cref="SqliteTraceStore"/>.</summary>
+public sealed class SqliteTraceStoreOptions
+{
+    /// <summary>The connection string used when none is given: a <c>dreaming.db</c> file in the current directory.</summary>
+    public const string DefaultConnectionString = "Data Source=dreaming.db";
+
+    /// <summary>Gets or sets the Microsoft.Data.Sqlite connection string, or a plain file path.</summary>
+    /// <value>The default is <see cref="DefaultConnectionString"/>. Text without <c>=</c> is taken as the path of the file.</value>
+    /// <remarks>The file is created if it does not exist, but its folder must exist. The store needs write access to the
+    /// file and its folder (for the write-ahead log), and owns the file's <c>user_version</c>: use a file of its own.</remarks>
+    public string ConnectionString { get; set; } = DefaultConnectionString;
+
+    /// <summary>Gets or sets how hard SQLite works to make each write durable.</summary>
+    /// <value>The default is <see cref="SqliteSynchronousMode.Normal"/>: writes survive a crash of the process, and only an
+    /// operating-system crash or power loss may lose the last ones.</value>
+    public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Normal;
+
+    /// <summary>Gets or sets how long a command waits for a lock held by another process before it fails.</summary>
+    /// <value>The default is 5 seconds. Microsoft.Data.Sqlite rounds its own retries up to whole seconds.</value>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

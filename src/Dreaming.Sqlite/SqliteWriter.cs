@@ -1,0 +1,230 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>The single connection every write goes through, with its commands prepared once and reused.</summary>
+/// <remarks>Not thread-safe: SQLite has one writer, and <see cref="SqliteTraceStore"/> serialises calls with its write lock.
+/// Each operation runs in one immediate transaction and either commits whole or rolls back.</remarks>
+internal sealed class SqliteWriter : IDisposable
+{
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _insertSession;
+    private readonly SqliteCommand _insertEvent;
+    private readonly SqliteCommand _getStatus;
+    private readonly SqliteCommand _addEventCount;
+    private readonly SqliteCommand _complete;
+    private readonly SqliteCommand _setOutcome;
+    private readonly SqliteCommand _purge;
+    private readonly SqliteCommand[] _commands;
+
+    public SqliteWriter(SqliteConnection connection)
+    {
+        _connection = connection;
+        _insertSession = SqliteRows.CreateInsertSession(connection);
+        _insertEvent = SqliteRows.CreateInsertEvent(connection);
+        _getStatus = SqliteRows.Create(connection, "SELECT status FROM sessions WHERE id = $id", "$id");
+        _addEventCount = SqliteRows.Create(connection, "UPDATE sessions SET event_count = event_count + $count WHERE id = $id", "$id", "$count");
+        _complete = SqliteRows.Create(
+            connection,
+            "UPDATE sessions SET status = $status, ended_ms = $ended_ms, input_tokens = $input_tokens, output_tokens = $output_tokens, "
+            + "cached_input_tokens = $cached_input_tokens, model_calls = $model_calls, cost_minor_units = $cost_minor_units, "
+            + "dropped_event_count = $dropped_event_count WHERE id = $id",
+            "$id", "$status", "$ended_ms", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$model_calls", "$cost_minor_units", "$dropped_event_count");
+        _setOutcome = SqliteRows.Create(
+            connection,
+            "UPDATE sessions SET outcome_label = $outcome_label, outcome_score = $outcome_score, outcome_source = $outcome_source WHERE id = $id",
+            "$id", "$outcome_label", "$outcome_score", "$outcome_source");
+        _purge = SqliteRows.Create(connection, "DELETE FROM sessions WHERE status <> $running AND started_ms < $cut_off_ms", "$running", "$cut_off_ms");
+        _commands = [_insertSession, _insertEvent, _getStatus, _addEventCount, _complete, _setOutcome, _purge];
+        foreach (var command in _commands)
+        {
+            command.Prepare();
+        }
+    }
+
+    public void Write(TraceWriteBatch batch)
+    {
+        using var transaction = Begin();
+        foreach (var session in batch.NewSessions)
+        {
+            InsertSession(session);
+        }
+
+        var appended = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var sessionEvent in batch.Events)
+        {
+            if (!appended.TryGetValue(sessionEvent.SessionId, out var count))
+            {
+                var status = GetStatus(sessionEvent.SessionId)
+                    ?? throw new SessionStateException($"Event {sessionEvent.Sequence} names session '{sessionEvent.SessionId}', which does not exist.");
+                if (status != SessionStatus.Running)
+                {
+                    throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({status}); event {sessionEvent.Sequence} cannot be appended.");
+                }
+            }
+
+            appended[sessionEvent.SessionId] = count + 1;
+            InsertEvent(sessionEvent.SessionId, sessionEvent);
+        }
+
+        foreach (var (sessionId, count) in appended)
+        {
+            AddEventCount(sessionId, count);
+        }
+
+        transaction.Commit();
+    }
+
+    public void Complete(SessionCompletion completion)
+    {
+        using var transaction = Begin();
+        var status = GetStatus(completion.SessionId) ?? throw new SessionNotFoundException($"Session '{completion.SessionId}' does not exist.");
+        if (status != SessionStatus.Running)
+        {
+            throw new SessionStateException($"Session '{completion.SessionId}' has already ended ({status}).");
+        }
+
+        var values = _complete.Parameters;
+        values[0].Value = completion.SessionId;
+        values[1].Value = (int)completion.Status;
+        values[2].Value = SqliteRows.ToMilliseconds(completion.EndedAt);
+        values[3].Value = completion.Usage.InputTokens;
+        values[4].Value = completion.Usage.OutputTokens;
+        values[5].Value = completion.Usage.CachedInputTokens;
+        values[6].Value = completion.Usage.ModelCalls;
+        values[7].Value = completion.Usage.CostMinorUnits;
+        values[8].Value = completion.DroppedEventCount;
+        _complete.ExecuteNonQuery();
+
+        // Without an outcome of its own, the completion keeps one that was set while the session ran.
+        if (completion.Outcome is not null)
+        {
+            UpdateOutcome(completion.SessionId, completion.Outcome);
+        }
+
+        transaction.Commit();
+    }
+
+    public void SetOutcome(string sessionId, SessionOutcome outcome)
+    {
+        using var transaction = Begin();
+        if (!UpdateOutcome(sessionId, outcome))
+        {
+            throw new SessionNotFoundException($"Session '{sessionId}' does not exist.");
+        }
+
+        transaction.Commit();
+    }
+
+    public int Import(IReadOnlyList<SessionWithEvents> sessions)
+    {
+        using var transaction = Begin();
+        var added = 0;
+        foreach (var item in sessions)
+        {
+            // Checking inside the transaction also skips an id that appears twice in the same import.
+            if (GetStatus(item.Session.Id) is not null)
+            {
+                continue;
+            }
+
+            InsertSession(item.Session);
+            foreach (var sessionEvent in item.Events)
+            {
+                InsertEvent(item.Session.Id, sessionEvent);
+            }
+
+            AddEventCount(item.Session.Id, item.Events.Count);
+            added++;
+        }
+
+        transaction.Commit();
+        return added;
+    }
+
+    public int Purge(DateTimeOffset startedBefore)
+    {
+        using var transaction = Begin();
+        _purge.Parameters[0].Value = (int)SessionStatus.Running;
+        _purge.Parameters[1].Value = SqliteRows.ToMilliseconds(startedBefore);
+
+        // Events go with their sessions through the foreign key's ON DELETE CASCADE.
+        var purged = _purge.ExecuteNonQuery();
+        transaction.Commit();
+        return purged;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands)
+        {
+            command.Dispose();
+        }
+
+        _connection.Dispose();
+    }
+
+    private static bool IsDuplicateKey(SqliteException exception) =>
+        exception.SqliteExtendedErrorCode is SqliteConstraintPrimaryKey or SqliteConstraintUnique;
+
+    private SqliteTransaction Begin()
+    {
+        // Immediate: take the write lock up front rather than fail to upgrade a read lock half-way through.
+        var transaction = _connection.BeginTransaction(deferred: false);
+        foreach (var command in _commands)
+        {
+            command.Transaction = transaction;
+        }
+
+        return transaction;
+    }
+
+    private SessionStatus? GetStatus(string sessionId)
+    {
+        _getStatus.Parameters[0].Value = sessionId;
+        return _getStatus.ExecuteScalar() is long status ? (SessionStatus)status : null;
+    }
+
+    private void InsertSession(SessionRecord session)
+    {
+        SqliteRows.BindSession(_insertSession, session);
+        try
+        {
+            _insertSession.ExecuteNonQuery();
+        }
+        catch (SqliteException exception) when (IsDuplicateKey(exception))
+        {
+            throw new SessionStateException($"Session '{session.Id}' already exists.", exception);
+        }
+    }
+
+    private void InsertEvent(string sessionId, SessionEvent sessionEvent)
+    {
+        SqliteRows.BindEvent(_insertEvent, sessionId, sessionEvent);
+        try
+        {
+            _insertEvent.ExecuteNonQuery();
+        }
+        catch (SqliteException exception) when (IsDuplicateKey(exception))
+        {
+            throw new SessionStateException($"Session '{sessionId}' already has an event with sequence {sessionEvent.Sequence}.", exception);
+        }
+    }
+
+    private void AddEventCount(string sessionId, long count)
+    {
+        _addEventCount.Parameters[0].Value = sessionId;
+        _addEventCount.Parameters[1].Value = count;
+        _addEventCount.ExecuteNonQuery();
+    }
+
+    private bool UpdateOutcome(string sessionId, SessionOutcome outcome)
+    {
+        _setOutcome.Parameters[0].Value = sessionId;
+        SqliteRows.BindOutcome(_setOutcome.Parameters, 1, outcome);
+        return _setOutcome.ExecuteNonQuery() > 0;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+public class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_records_the_simulated_sessions_that_sessions_then_lists()
+    {
+        using var cli = new CliRunner();
+        var (exit, output, error) = await cli.RunAsync("demo", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("SIMULATED agent", output, StringComparison.Ordinal);
+        Assert.Contains("recorded 12 sessions (8 succeeded)", output, StringComparison.Ordinal);
+        Assert.Contains(cli.Database, output, StringComparison.Ordinal);
+
+        var (listExit, listJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        Assert.Equal(0, listExit);
+        var sessions = JsonDocument.Parse(listJson).RootElement;
+        Assert.Equal(12, sessions.GetArrayLength());
+        Assert.All(sessions.EnumerateArray(), s => Assert.Equal("support-bot", s.GetProperty("agentId").GetString()));
+        Assert.Equal(4, sessions.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "failed"));
+
+        var (failedExit, failedJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json", "--outcome", "failure");
+        Assert.Equal(0, failedExit);
+        Assert.Equal(4, JsonDocument.Parse(failedJson).RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Demo_output_shows_the_recorded_tool_errors_and_redacts_secrets()
+    {
+        using var cli = new CliRunner();
+        var (exit, json, _) = await cli.RunAsync("demo", "--db", cli.Database, "--json");
+        Assert.Equal(0, exit);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.True(root.GetProperty("simulated").GetBoolean());
+        Assert.Equal(15, root.GetProperty("toolErrors").GetInt32());
+
+        var failing = root.GetProperty("runs").EnumerateArray().First(r => r.GetProperty("task").GetString()!.Contains("#W1007", StringComparison.Ordinal));
+        var (showExit, show, _) = await cli.RunAsync("session", "show", failing.GetProperty("sessionId").GetString()!, "--db", cli.Database, "--json");
+        Assert.Equal(0, showExit);
+        var events = JsonDocument.Parse(show).RootElement.GetProperty("events").EnumerateArray().ToList();
+        var errors = events.Where(e => e.GetProperty("type").GetString() == "tool.result" && e.GetProperty("data").GetProperty("isError").GetBoolean()).ToList();
+        Assert.Equal(3, errors.Count);
+        Assert.All(errors, e => Assert.Contains("payment amount does not add up", e.GetProperty("data").GetProperty("errorMessage").GetString(), StringComparison.Ordinal));
+
+        var everything = File.ReadAllBytes(cli.Database);
+        var text = System.Text.Encoding.UTF8.GetString(everything);
+        Assert.DoesNotContain("sk-demo0123456789abcdefXYZ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("jane.doe@example.com", text, StringComparison.Ordinal);
+    }
+}

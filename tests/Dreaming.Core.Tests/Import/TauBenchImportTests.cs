@@ -1,0 +1,54 @@
+using System.Runtime.CompilerServices;
+using Xunit.Abstractions;
+
+namespace Dreaming.Core.Tests.Import;
+
+/// <summary>Opt-in: imports the real τ-bench airline trajectories from <c>../shared/data/</c> when they sit next to the repository.</summary>
+public sealed class TauBenchImportTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_tau_bench_airline_file_imports_with_its_published_counts()
+    {
+        var path = FindDataFile();
+        if (path is null)
+        {
+            output.WriteLine("Skipped: ../shared/data/tau-bench-airline/gpt-4o-airline.json is not next to the repository.");
+            return;
+        }
+
+        var store = new RecordingTraceStore();
+        var options = new SessionImportOptions { MessagesField = "traj", TaskField = "info.task.instruction" };
+
+        var result = await new SessionImporter(store).ImportFileAsync(path, options);
+
+        output.WriteLine($"imported {result.Imported} sessions, {result.Events} events, {result.ToolCalls} tool calls, {result.ToolErrors} tool errors");
+        Assert.Equal((200, 200), (result.Sessions, result.Imported));
+        Assert.Equal((1164L, 73L), (result.ToolCalls, result.ToolErrors));
+        Assert.Equal(84, store.Sessions.Count(s => s.Session.Outcome?.Label == SessionOutcome.Success));
+        Assert.Empty(result.Errors);
+    }
+
+    // Build output may live outside the repository (--artifacts-path), so the search also starts from this source file and the working directory.
+    private static string? FindDataFile([CallerFilePath] string sourceFile = "")
+    {
+        string[] starts = [Path.GetDirectoryName(sourceFile) ?? string.Empty, AppContext.BaseDirectory, Environment.CurrentDirectory];
+        foreach (var start in starts.Where(Directory.Exists))
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Dreaming.Core.sln")))
+                {
+                    var path = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "tau-bench-airline", "gpt-4o-airline.json"));
+                    if (File.Exists(path))
+                    {
+                        return path;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,36 @@
+// Records sessions into the SQLite file named by the first argument, printing "acked <id>" after each
+// CompleteAsync returns, while other sessions are still being written, until the process is killed.
+using Dreaming;
+using Microsoft.Extensions.DependencyInjection;
+
+var services = new ServiceCollection();
+services.AddDreamingAgents(o => o.WriteBatchSize = 7).UseSqliteStore(args[0]);
+await using var provider = services.BuildServiceProvider();
+var sessions = provider.GetRequiredService<IAgentSessionFactory>();
+
+var inFlight = Task.Run(async () =>
+{
+    // Never completed: its events are in flight when the kill comes.
+    var n = 0;
+    while (true)
+    {
+        await using var session = sessions.StartSession("crash-agent", "in flight " + n++);
+        for (var i = 0; i < 200; i++)
+        {
+            await session.RecordAsync(new NoteEvent { Text = "in-flight " + i });
+        }
+    }
+});
+
+for (var s = 0; ; s++)
+{
+    var session = sessions.StartSession("crash-agent", "acknowledged " + s);
+    for (var e = 0; e < 20; e++)
+    {
+        await session.RecordAsync(new ToolCallEvent { CallId = $"c{e}", ToolName = "tool", Arguments = $"{{\"session\":{s},\"event\":{e}}}" });
+    }
+
+    await session.CompleteAsync(SessionStatus.Completed, SessionOutcome.Succeeded());
+    Console.Out.WriteLine("acked " + session.Id);
+    Console.Out.Flush();
+}
