@@ -53,7 +53,7 @@ internal static class ImportCommand
                 var toolErrors = results.Sum(r => r.ToolErrors);
                 if (json)
                 {
-                    CliJson.Write(output, new { imported = sessions, events, toolErrors, files = results });
+                    CliJson.Write(output, new { imported = sessions, read = results.Sum(r => r.Sessions), events, toolErrors, files = results });
                 }
                 else
                 {
@@ -62,12 +62,11 @@ internal static class ImportCommand
                         error.WriteLine("skipped: " + problem);
                     }
 
+                    var read = results.Sum(r => r.Sessions);
                     var skipped = results.Sum(r => r.SkippedExisting);
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"imported {sessions} sessions, {events} events, {toolErrors} tool errors"));
-                    if (skipped > 0)
-                    {
-                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({skipped} sessions were already in the database and were left as they were)"));
-                    }
+                    output.WriteLine(skipped == 0
+                        ? string.Create(CultureInfo.InvariantCulture, $"imported {sessions} sessions, {events} events, {toolErrors} tool errors")
+                        : string.Create(CultureInfo.InvariantCulture, $"imported {sessions} of {read} sessions ({skipped} were already in the database and were left as they were); the files hold {events} events, {toolErrors} tool errors"));
                 }
 
                 return 0;

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Sqlite.Tests;
+
+public sealed class SqliteTraceStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset BaseTime = new(2025, 3, 14, 9, 0, 0, 123, TimeSpan.Zero);
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Ten_thousand_events_in_batches_of_500_all_land()
+    {
+        using var store = new SqliteTraceStore(_folder.File("bulk.db"));
+        await store.WriteAsync(new TraceWriteBatch([Session("bulk")], []));
+
+        for (var first = 1; first <= 10_000; first += 500)
+        {
+            await store.WriteAsync(TraceWriteBatch.OfEvents(Notes("bulk", first, 500)));
+        }
+
+        Assert.Equal(10_000, (await store.GetSessionAsync("bulk"))!.EventCount);
+        var events = await store.GetEventsAsync("bulk");
+        Assert.Equal(Enumerable.Range(1, 10_000).Select(i => (long)i), events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Two_stores_on_one_file_write_at_once_without_losing_anything()
+    {
+        var path = _folder.File("shared.db");
+        using var first = new SqliteTraceStore(path);
+        using var second = new SqliteTraceStore(path);
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            var store = i % 2 == 0 ? first : second;
+            var id = "s" + i;
+            await store.WriteAsync(new TraceWriteBatch([Session(id)], []));
+            for (var start = 1; start <= 100; start += 20)
+            {
+                await store.WriteAsync(TraceWriteBatch.OfEvents(Notes(id, start, 20)));
+            }
+        })));
+
+        var page = await second.QuerySessionsAsync(new SessionQuery());
+        Assert.Equal(10, page.Items.Count);
+        Assert.All(page.Items, session => Assert.Equal(100, session.EventCount));
+    }
+
+    [Fact]
+    public async Task Events_are_stored_as_typed_json_payloads_with_the_envelope_in_columns()
+    {
+        var path = _folder.File("format.db");
+        using var store = new SqliteTraceStore(path);
+        var call = new ToolCallEvent { SessionId = "s1", Sequence = 1, Timestamp = BaseTime, CallId = "c1", ToolName = "lookup", Arguments = "{}" };
+
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], [call]));
+
+        Assert.Equal(BaseTime.ToUnixTimeMilliseconds(), SqliteFiles.Long(path, "SELECT ts FROM events"));
+        Assert.Equal(BaseTime.ToUnixTimeMilliseconds(), SqliteFiles.Long(path, "SELECT started_ms FROM sessions"));
+        Assert.Equal(EventTypes.ToolCall, SqliteFiles.Scalar(path, "SELECT type FROM events"));
+        var payload = (string)SqliteFiles.Scalar(path, "SELECT payload FROM events")!;
+        Assert.Equal(JsonSerializer.Serialize<SessionEvent>(call), payload);
+        Assert.StartsWith("{\"kind\":\"tool_call\"", payload, StringComparison.Ordinal);
+        Assert.DoesNotContain("SessionId", payload, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_plain_file_path_is_taken_as_the_data_source()
+    {
+        var path = _folder.File("plain path; with semicolon.db");
+        using var store = new SqliteTraceStore(path);
+
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], []));
+
+        Assert.Equal(path, store.Location);
+        Assert.True(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData("", "SqliteTraceStoreOptions.ConnectionString")]
+    [InlineData("Data Source=x.db;Bogus Keyword=1", "SqliteTraceStoreOptions.ConnectionString")]
+    [InlineData("Cache=Shared", "SqliteTraceStoreOptions.ConnectionString")]
+    public void An_invalid_connection_string_is_rejected_naming_the_setting(string connectionString, string setting)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteTraceStore(new SqliteTraceStoreOptions { ConnectionString = connectionString }));
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_settings_are_rejected_naming_each_setting()
+    {
+        var options = new SqliteTraceStoreOptions { BusyTimeout = TimeSpan.FromSeconds(-1), Synchronous = (SqliteSynchronousMode)7 };
+
+        var error = Assert.Throws<ArgumentException>(() => new SqliteTraceStore(options));
+
+        Assert.Contains("SqliteTraceStoreOptions.BusyTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SqliteTraceStoreOptions.Synchronous", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Full_synchronous_mode_and_a_zero_busy_timeout_are_accepted()
+    {
+        using var store = new SqliteTraceStore(new SqliteTraceStoreOptions
+        {
+            ConnectionString = _folder.File("full.db"),
+            Synchronous = SqliteSynchronousMode.Full,
+            BusyTimeout = TimeSpan.Zero,
+        });
+
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 3)));
+
+        Assert.Equal(3, (await store.GetSessionAsync("s1"))!.EventCount);
+    }
+
+    [Fact]
+    public async Task UseSqliteStore_replaces_the_registered_store_with_a_singleton()
+    {
+        var path = _folder.File("di.db");
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(path, options => options.Synchronous = SqliteSynchronousMode.Full);
+
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var store = Assert.IsType<SqliteTraceStore>(provider.GetRequiredService<ITraceStore>());
+            Assert.Same(store, provider.GetRequiredService<ITraceStore>());
+            Assert.Equal(path, store.Location);
+            Assert.Single(services, descriptor => descriptor.ServiceType == typeof(ITraceStore));
+            await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
+            await store.InitializeAsync();
+        }
+
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task UseSqliteStore_validates_the_settings_at_start_naming_the_bad_one()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(_folder.File("di.db"), options => options.BusyTimeout = TimeSpan.FromDays(-1));
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () => await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None));
+
+        Assert.Contains("SqliteTraceStoreOptions.BusyTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_disposed_store_throws_ObjectDisposedException()
+    {
+        var store = new SqliteTraceStore(_folder.File("disposed.db"));
+        await store.InitializeAsync();
+        store.Dispose();
+        store.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.WriteAsync(new TraceWriteBatch([Session("s1")], [])));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetSessionAsync("s1"));
+    }
+
+    private static SessionRecord Session(string id) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = BaseTime };
+
+    private static List<SessionEvent> Notes(string sessionId, int first, int count) =>
+        [.. Enumerable.Range(first, count).Select(i => new NoteEvent { SessionId = sessionId, Sequence = i, Timestamp = BaseTime.AddMilliseconds(i), Text = "note " + i })];
+}
