@@ -9,12 +9,16 @@ namespace Dreaming.Benchmarks;
 
 /// <summary>Per-call cost of <c>UseDreaming()</c> on a no-op model, against the bare client and against
 /// Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> with a listener attached.</summary>
-/// <remarks>Calls run inside a session, as in real use; every 10,000 calls the session is completed and purged from the
-/// in-memory store so memory stays flat, which amortises session start, flush and completion into the per-call figure.</remarks>
+/// <remarks>
+/// Calls run inside a session, as in real use. The session is started before each iteration and completed (and purged
+/// from the in-memory store) after it, so memory stays flat and the per-call figure holds only the call's own cost.
+/// <see cref="UnscopedCallBenchmarks"/> measures calls made outside any session.
+/// </remarks>
 [MemoryDiagnoser]
+[InvocationCount(CallsPerIteration)]
 public class MiddlewareOverheadBenchmarks
 {
-    private const int CallsPerSession = 10_000;
+    private const int CallsPerIteration = 20_000;
     private static readonly List<ChatMessage> s_request = [new(ChatRole.System, "You are a support agent."), new(ChatRole.User, "Where is order #W1002?")];
     private IChatClient _bare = null!;
     private IChatClient _openTelemetry = null!;
@@ -23,7 +27,6 @@ public class MiddlewareOverheadBenchmarks
     private IAgentSessionFactory _sessions = null!;
     private ITraceStore _store = null!;
     private IAgentSession? _session;
-    private int _calls;
     private ActivityListener _activityListener = null!;
     private MeterListener _meterListener = null!;
 
@@ -54,10 +57,21 @@ public class MiddlewareOverheadBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _session?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _services.Dispose();
         _activityListener.Dispose();
         _meterListener.Dispose();
+    }
+
+    // Synchronous, so the session stays ambient on the benchmark thread for the iteration's calls.
+    [IterationSetup(Target = nameof(Dreaming))]
+    public void StartSession() => _session = _sessions.StartSession("bench-agent", "benchmark");
+
+    [IterationCleanup(Target = nameof(Dreaming))]
+    public void EndSession()
+    {
+        _session!.CompleteAsync().GetAwaiter().GetResult();
+        _session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _store.PurgeAsync(DateTimeOffset.MaxValue).GetAwaiter().GetResult();
     }
 
     [Benchmark(Baseline = true, Description = "bare no-op client")]
@@ -66,26 +80,6 @@ public class MiddlewareOverheadBenchmarks
     [Benchmark(Description = "UseOpenTelemetry() + listener")]
     public Task<ChatResponse> OpenTelemetry() => _openTelemetry.GetResponseAsync(s_request);
 
-    [Benchmark(Description = "UseDreaming() in a session (in-memory store)")]
-    public async Task<ChatResponse> Dreaming()
-    {
-        if (_session is null || ++_calls % CallsPerSession == 0)
-        {
-            await RotateSessionAsync().ConfigureAwait(false);
-        }
-
-        return await _dreaming.GetResponseAsync(s_request).ConfigureAwait(false);
-    }
-
-    private async Task RotateSessionAsync()
-    {
-        if (_session is not null)
-        {
-            await _session.CompleteAsync().ConfigureAwait(false);
-            await _session.DisposeAsync().ConfigureAwait(false);
-            await _store.PurgeAsync(DateTimeOffset.MaxValue).ConfigureAwait(false);
-        }
-
-        _session = _sessions.StartSession("bench-agent", "benchmark");
-    }
+    [Benchmark(Description = "UseDreaming(), call in a session (in-memory store)")]
+    public Task<ChatResponse> Dreaming() => _dreaming.GetResponseAsync(s_request);
 }

@@ -6,6 +6,8 @@ namespace Dreaming.Sqlite;
 /// <summary>Where the store lives and how connections to it are opened, checked and explained when they fail.</summary>
 internal sealed class SqliteDatabase
 {
+    private const string DataDirectoryMacro = "|DataDirectory|";
+
     private readonly string _readerConnectionString;
     private readonly string _writerConnectionString;
     private readonly string _connectionPragmas;
@@ -14,6 +16,13 @@ internal sealed class SqliteDatabase
     public SqliteDatabase(SqliteTraceStoreOptions options)
     {
         var builder = SqliteTraceStoreOptionsValidator.ToBuilder(options.ConnectionString);
+        if (builder.DataSource.StartsWith(DataDirectoryMacro, StringComparison.OrdinalIgnoreCase))
+        {
+            // Expanded here, as Microsoft.Data.Sqlite would, because the path is made absolute below.
+            var dataDirectory = AppDomain.CurrentDomain.GetData("DataDirectory") as string ?? AppContext.BaseDirectory;
+            builder.DataSource = Path.Combine(dataDirectory, builder.DataSource[DataDirectoryMacro.Length..].TrimStart('/', '\\'));
+        }
+
         IsFile = builder.Mode != SqliteOpenMode.Memory
             && !string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal)
             && !builder.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);

@@ -100,8 +100,7 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        var checkedSessions = CheckImport(sessions);
-        return checkedSessions.Count == 0 ? Task.FromResult(0) : WithWriterAsync(writer => writer.Import(checkedSessions), cancellationToken);
+        return WithWriterAsync(writer => writer.Import(sessions), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -209,42 +208,6 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
         return events;
     }
 
-    /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>
-    private static List<SessionWithEvents> CheckImport(IReadOnlyList<SessionWithEvents> sessions)
-    {
-        var checkedSessions = new List<SessionWithEvents>(sessions.Count);
-        foreach (var item in sessions)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
-            var id = item.Session.Id;
-            if (item.Session.Status == SessionStatus.Running)
-            {
-                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
-            }
-
-            var sequences = new HashSet<long>();
-            var events = new List<SessionEvent>(item.Events.Count);
-            foreach (var sessionEvent in item.Events)
-            {
-                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
-                }
-
-                if (!sequences.Add(sessionEvent.Sequence))
-                {
-                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
-                }
-
-                events.Add(sessionEvent);
-            }
-
-            checkedSessions.Add(item with { Events = events });
-        }
-
-        return checkedSessions;
-    }
-
     private async Task<T> WithWriterAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -269,6 +232,7 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
     private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         return Read(() =>
         {
             using var connection = _database.OpenReader();

@@ -18,6 +18,9 @@ public sealed class SqliteTraceStoreOptions
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Normal;
 
     /// <summary>Gets or sets how long a command waits for a lock held by another process before it fails.</summary>
-    /// <value>The default is 5 seconds. Microsoft.Data.Sqlite rounds its own retries up to whole seconds.</value>
+    /// <value>The default is 5 seconds.</value>
+    /// <remarks>It sets both SQLite's <c>busy_timeout</c> and the retry time of Microsoft.Data.Sqlite (its <c>Default Timeout</c>,
+    /// which counts whole seconds, so waits are rounded up to the next second and a <c>Default Timeout</c> in the connection
+    /// string is replaced).</remarks>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -72,13 +72,20 @@ public abstract partial class TraceStoreConformanceTests
         Assert.Null(page.NextCursor);
     }
 
-    /// <summary>Following the cursor visits every matching session exactly once, in order, in pages of the requested size.</summary>
+    /// <summary>Following the cursor visits every matching session exactly once, in order, in pages of the requested size;
+    /// the last page has no next cursor and is never empty, even when the sessions fill the pages exactly.</summary>
     /// <param name="order">The order to page in.</param>
+    /// <param name="pageSize">The page size.</param>
+    /// <param name="expectedPageSizes">The sizes of the pages, comma-separated.</param>
     /// <returns>A task that completes when the test has run.</returns>
     [Theory]
-    [InlineData(SessionOrder.OldestFirst)]
-    [InlineData(SessionOrder.NewestFirst)]
-    public async Task QuerySessionsAsync_CursorPaging_VisitsEveryMatchingSessionOnce(SessionOrder order)
+    [InlineData(SessionOrder.OldestFirst, 7, "7,7,7,4")]
+    [InlineData(SessionOrder.NewestFirst, 7, "7,7,7,4")]
+    [InlineData(SessionOrder.OldestFirst, 5, "5,5,5,5,5")]
+    [InlineData(SessionOrder.NewestFirst, 1, "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1")]
+    [InlineData(SessionOrder.OldestFirst, 25, "25")]
+    [InlineData(SessionOrder.NewestFirst, SessionQuery.MaxPageSize, "25")]
+    public async Task QuerySessionsAsync_CursorPaging_VisitsEveryMatchingSessionOnce(SessionOrder order, int pageSize, string expectedPageSizes)
     {
         var store = await NewStoreAsync();
         var matching = await SeedPagingDataAsync(store);
@@ -90,7 +97,7 @@ public abstract partial class TraceStoreConformanceTests
 
         var seen = new List<string>();
         var pageSizes = new List<int>();
-        var query = new SessionQuery { AgentId = "pager", Order = order, PageSize = 7 };
+        var query = new SessionQuery { AgentId = "pager", Order = order, PageSize = pageSize };
         while (true)
         {
             var page = await store.QuerySessionsAsync(query);
@@ -101,11 +108,11 @@ public abstract partial class TraceStoreConformanceTests
                 break;
             }
 
-            Assert.True(pageSizes.Count < 10, "The cursor never reached the last page.");
+            Assert.True(pageSizes.Count < 30, "The cursor never reached the last page.");
             query = query with { Cursor = page.NextCursor };
         }
 
-        Assert.Equal([7, 7, 7, 4], pageSizes);
+        Assert.Equal(expectedPageSizes.Split(',').Select(int.Parse), pageSizes);
         Assert.Equal(expected, seen);
     }
 

@@ -35,7 +35,7 @@ public interface IAgentSession : IAsyncDisposable
     long DroppedEventCount { get; }
 
     /// <summary>Records an event. The session stamps its id, the next sequence number and the timestamp.</summary>
-    /// <param name="sessionEvent">The event; its text content is redacted and truncated before it is queued.</param>
+    /// <param name="sessionEvent">The event; its text content is redacted and truncated before it reaches the store.</param>
     /// <param name="cancellationToken">Cancels waiting for room in the write queue.</param>
     /// <returns>A task that completes when the event is queued (or dropped, by policy).</returns>
     /// <exception cref="SessionStateException">The session has already ended.</exception>

@@ -174,8 +174,11 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private async Task RecordRequestAsync(IAgentSession session, TranscriptTracker transcript, IReadOnlyList<ChatMessage> messages)
     {
         var firstNew = transcript.ObserveRequest(messages);
-        var events = ChatMessageEvents.From(messages.Skip(firstNew), transcript, _options.ToolErrorPrefix);
-        await RecordAllAsync(session, events).ConfigureAwait(false);
+        if (firstNew < messages.Count)
+        {
+            var events = ChatMessageEvents.From(messages.Skip(firstNew), transcript, _options.ToolErrorPrefix);
+            await RecordAllAsync(session, events).ConfigureAwait(false);
+        }
     }
 
     private async Task RecordResponseAsync(IAgentSession session, TranscriptTracker transcript, ChatResponse response, TimeSpan latency, bool streaming, bool owned, ChatOptions? options)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
-/// <summary>The default <see cref="IAgentSession"/>: stamps, sanitises and queues events; completion flushes them.</summary>
+/// <summary>The default <see cref="IAgentSession"/>: stamps and queues events (the writer redacts them); completion flushes them.</summary>
 internal sealed partial class AgentSession : IAgentSession, IDropCounter
 {
     private const int Running = 0;
@@ -12,7 +12,6 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
 
     private readonly TraceWriter _writer;
     private readonly ITraceStore _store;
-    private readonly TraceContentFilter _filter;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Activity? _activity;
@@ -25,7 +24,7 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
     private long _dropped;
     private int _state;
 
-    public AgentSession(SessionRecord record, TraceWriter writer, ITraceStore store, TraceContentFilter filter, TimeProvider timeProvider, ILogger logger, Activity? activity, Activity? previousActivity)
+    public AgentSession(SessionRecord record, TraceWriter writer, ITraceStore store, TimeProvider timeProvider, ILogger logger, Activity? activity, Activity? previousActivity)
     {
         Id = record.Id;
         AgentId = record.AgentId;
@@ -34,7 +33,6 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
         StartedAt = record.StartedAt;
         _writer = writer;
         _store = store;
-        _filter = filter;
         _timeProvider = timeProvider;
         _logger = logger;
         _activity = activity;
@@ -80,7 +78,7 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
             throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
         }
 
-        var stamped = SessionEventSanitizer.Sanitize(sessionEvent, _filter) with
+        var stamped = sessionEvent with
         {
             SessionId = Id,
             Sequence = Interlocked.Increment(ref _sequence),

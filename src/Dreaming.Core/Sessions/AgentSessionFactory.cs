@@ -71,7 +71,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         _writer.EnqueueSession(record);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _filter, _timeProvider, _logger, activity, previousActivity);
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity);
     }
 
     private static string NewSessionId() => "ses_" + Guid.CreateVersion7().ToString("N");

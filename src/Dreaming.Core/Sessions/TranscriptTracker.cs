@@ -12,26 +12,25 @@ internal sealed class TranscriptTracker
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
-    private List<int> _seen = [];
+    private readonly List<Seen> _seen = [];
 
     /// <summary>Returns the index of the first message of <paramref name="messages"/> not yet recorded and remembers them all.</summary>
     public int ObserveRequest(IReadOnlyList<ChatMessage> messages)
     {
-        var prints = new List<int>(messages.Count + 4);
-        foreach (var message in messages)
-        {
-            prints.Add(Fingerprint(message));
-        }
-
         lock (_lock)
         {
             var common = 0;
-            while (common < prints.Count && common < _seen.Count && prints[common] == _seen[common])
+            while (common < messages.Count && common < _seen.Count && _seen[common].Matches(messages[common]))
             {
                 common++;
             }
 
-            _seen = prints;
+            _seen.RemoveRange(common, _seen.Count - common);
+            for (var i = common; i < messages.Count; i++)
+            {
+                _seen.Add(new Seen(messages[i]));
+            }
+
             return common;
         }
     }
@@ -42,7 +41,7 @@ internal sealed class TranscriptTracker
         {
             foreach (var message in messages)
             {
-                _seen.Add(Fingerprint(message));
+                _seen.Add(new Seen(message));
             }
         }
     }
@@ -63,10 +62,22 @@ internal sealed class TranscriptTracker
         }
     }
 
+    /// <summary>A message already recorded: the instance, for the common case of a host that re-sends the same objects,
+    /// and a fingerprint of its content, for a host that rebuilds its history.</summary>
+    private readonly record struct Seen(ChatMessage Message, int Print)
+    {
+        public Seen(ChatMessage message)
+            : this(message, Fingerprint(message))
+        {
+        }
+
+        public bool Matches(ChatMessage message) => ReferenceEquals(message, Message) || Fingerprint(message) == Print;
+    }
+
     private static int Fingerprint(ChatMessage message)
     {
         var hash = new HashCode();
-        hash.Add(message.Role.Value, StringComparer.OrdinalIgnoreCase);
+        hash.Add(message.Role.Value, StringComparer.Ordinal);
         foreach (var content in message.Contents)
         {
             switch (content)

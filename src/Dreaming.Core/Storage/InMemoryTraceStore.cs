@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Runtime.CompilerServices;
 
 namespace Dreaming;
@@ -13,7 +12,7 @@ namespace Dreaming;
 public sealed class InMemoryTraceStore : ITraceStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, StoredSession> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InMemorySession> _sessions = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
@@ -99,7 +98,12 @@ public sealed class InMemoryTraceStore : ITraceStore
             foreach (var session in page.Items)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new SessionWithEvents(session, GetEvents(session.Id));
+
+                // A session purged since the page was read is skipped; one still being written comes with a consistent count.
+                if (Snapshot(session.Id) is { } current)
+                {
+                    yield return current;
+                }
             }
 
             if (page.NextCursor is null)
@@ -170,36 +174,15 @@ public sealed class InMemoryTraceStore : ITraceStore
 
     private static bool IsUsageError(Exception exception) => exception is SessionStateException or SessionNotFoundException or ArgumentException;
 
-    private static SessionRecord Copy(SessionRecord session) => session with
-    {
-        InsightIds = [.. session.InsightIds],
-        Metadata = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
-        EventCount = 0,
-    };
-
-    private static bool Matches(SessionQuery query, SessionRecord session) =>
-        (query.AgentId is null || string.Equals(session.AgentId, query.AgentId, StringComparison.Ordinal))
-        && (query.Status is null || session.Status == query.Status)
-        && (query.OutcomeLabel is null || string.Equals(session.Outcome?.Label, query.OutcomeLabel, StringComparison.Ordinal))
-        && (query.ParentSessionId is null || string.Equals(session.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))
-        && (query.StartedFrom is not { } from || session.StartedAt.ToUnixTimeMilliseconds() >= from.ToUnixTimeMilliseconds())
-        && (query.StartedBefore is not { } before || session.StartedAt.ToUnixTimeMilliseconds() < before.ToUnixTimeMilliseconds());
-
-    private static int CompareToCursor(StoredSession stored, SessionCursor cursor)
-    {
-        var byTime = stored.StartedAtMilliseconds.CompareTo(cursor.StartedAtUnixMilliseconds);
-        return byTime != 0 ? byTime : string.CompareOrdinal(stored.Record.Id, cursor.SessionId);
-    }
-
     private void Write(TraceWriteBatch batch)
     {
         lock (_gate)
         {
             // Everything is checked before anything is applied, so a failing batch leaves no trace.
-            var created = new Dictionary<string, StoredSession>(StringComparer.Ordinal);
+            var created = new Dictionary<string, InMemorySession>(StringComparer.Ordinal);
             foreach (var session in batch.NewSessions)
             {
-                if (_sessions.ContainsKey(session.Id) || !created.TryAdd(session.Id, new StoredSession(Copy(session))))
+                if (_sessions.ContainsKey(session.Id) || !created.TryAdd(session.Id, new InMemorySession(session)))
                 {
                     throw new SessionStateException($"Session '{session.Id}' already exists.");
                 }
@@ -262,31 +245,8 @@ public sealed class InMemoryTraceStore : ITraceStore
 
     private int Import(IReadOnlyList<SessionWithEvents> sessions)
     {
-        var imported = new List<StoredSession>(sessions.Count);
-        foreach (var item in sessions)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
-            if (item.Session.Status == SessionStatus.Running)
-            {
-                throw new ArgumentException($"Session '{item.Session.Id}' is still running; only finished sessions can be imported.", nameof(sessions));
-            }
-
-            var stored = new StoredSession(Copy(item.Session));
-            foreach (var sessionEvent in item.Events)
-            {
-                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, item.Session.Id, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{item.Session.Id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
-                }
-
-                if (!stored.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = item.Session.Id }))
-                {
-                    throw new ArgumentException($"Session '{item.Session.Id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
-                }
-            }
-
-            imported.Add(stored);
-        }
+        // Every session is checked before any is added, so a bad one fails the whole import.
+        var imported = sessions.Select(InMemorySession.ForImport).ToList();
 
         var added = 0;
         lock (_gate)
@@ -308,16 +268,24 @@ public sealed class InMemoryTraceStore : ITraceStore
         }
     }
 
+    private SessionWithEvents? Snapshot(string sessionId)
+    {
+        lock (_gate)
+        {
+            return _sessions.TryGetValue(sessionId, out var stored) ? stored.ToSessionWithEvents() : null;
+        }
+    }
+
     private SessionPage Query(SessionQuery query, SessionCursor? after)
     {
         var newestFirst = query.Order == SessionOrder.NewestFirst;
         List<SessionRecord> items;
         lock (_gate)
         {
-            var matches = _sessions.Values.Where(stored => Matches(query, stored.Record));
+            var matches = _sessions.Values.Where(stored => stored.Matches(query));
             if (after is { } cursor)
             {
-                matches = matches.Where(stored => newestFirst ? CompareToCursor(stored, cursor) < 0 : CompareToCursor(stored, cursor) > 0);
+                matches = matches.Where(stored => newestFirst ? stored.CompareTo(cursor) < 0 : stored.CompareTo(cursor) > 0);
             }
 
             var ordered = newestFirst
@@ -338,17 +306,6 @@ public sealed class InMemoryTraceStore : ITraceStore
         return new SessionPage(items, new SessionCursor(last.StartedAt.ToUnixTimeMilliseconds(), last.Id).Encode());
     }
 
-    private StoredSession Find(string sessionId) =>
+    private InMemorySession Find(string sessionId) =>
         _sessions.TryGetValue(sessionId, out var stored) ? stored : throw new SessionNotFoundException($"Session '{sessionId}' does not exist.");
-
-    private sealed class StoredSession(SessionRecord record)
-    {
-        public SessionRecord Record { get; set; } = record;
-
-        public SortedList<long, SessionEvent> Events { get; } = new();
-
-        public long StartedAtMilliseconds => Record.StartedAt.ToUnixTimeMilliseconds();
-
-        public SessionRecord ToRecord() => Record with { EventCount = Events.Count };
-    }
 }

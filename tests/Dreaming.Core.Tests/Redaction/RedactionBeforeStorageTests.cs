@@ -119,6 +119,25 @@ public class RedactionBeforeStorageTests
         Assert.DoesNotContain("sk-live", result, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_redactor_that_throws_drops_the_event_instead_of_storing_it_unredacted_and_the_writer_goes_on()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: b => b.AddRedactor(new ThrowingRedactor("boom")));
+        await using var session = host.Sessions.StartSession("agent", "task");
+        await session.RecordAsync(new NoteEvent { Text = "contains boom" });
+        await session.RecordAsync(new NoteEvent { Text = "harmless" });
+        await session.CompleteAsync();
+
+        var notes = (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().ToList();
+        Assert.Equal(["harmless"], notes.Select(n => n.Text));
+        Assert.Equal(1, (await host.Store.GetSessionAsync(session.Id))!.DroppedEventCount);
+    }
+
+    private sealed class ThrowingRedactor(string trigger) : ITraceContentRedactor
+    {
+        public string Redact(string text) => text.Contains(trigger, StringComparison.Ordinal) ? throw new InvalidOperationException("redactor bug") : text;
+    }
+
     private sealed class WordRedactor(string word) : ITraceContentRedactor
     {
         public string Redact(string text) => text.Replace(word, "[custom]", StringComparison.Ordinal);

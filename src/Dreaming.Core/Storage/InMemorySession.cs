@@ -1,0 +1,84 @@
+using System.Collections.ObjectModel;
+
+namespace Dreaming;
+
+/// <summary>One session held by the <see cref="InMemoryTraceStore"/>: its own copy of the record and its events by sequence.</summary>
+/// <remarks>Not thread-safe; the store guards every instance with its lock.</remarks>
+internal sealed class InMemorySession
+{
+    /// <summary>Initializes a new instance with a copy of <paramref name="session"/>, so later changes by the caller do not leak in.</summary>
+    /// <param name="session">The session as given to the store.</param>
+    public InMemorySession(SessionRecord session) => Record = session with
+    {
+        InsightIds = [.. session.InsightIds],
+        Metadata = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
+        EventCount = 0,
+    };
+
+    /// <summary>Creates the copy of a finished session and its events that an import adds.</summary>
+    /// <param name="item">The session and its events.</param>
+    /// <returns>The session to add.</returns>
+    /// <exception cref="ArgumentException">The session is running, an event names another session, or two events share a sequence number.</exception>
+    public static InMemorySession ForImport(SessionWithEvents item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var id = item.Session.Id;
+        if (item.Session.Status == SessionStatus.Running)
+        {
+            throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(item));
+        }
+
+        var imported = new InMemorySession(item.Session);
+        foreach (var sessionEvent in item.Events)
+        {
+            if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(item));
+            }
+
+            if (!imported.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = id }))
+            {
+                throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(item));
+            }
+        }
+
+        return imported;
+    }
+
+    /// <summary>Gets or sets the record; its <see cref="SessionRecord.EventCount"/> is ignored in favour of <see cref="Events"/>.</summary>
+    public SessionRecord Record { get; set; }
+
+    /// <summary>Gets the events by sequence number.</summary>
+    public SortedList<long, SessionEvent> Events { get; } = [];
+
+    /// <summary>Gets the start time at the precision stores order and page by.</summary>
+    public long StartedAtMilliseconds => Record.StartedAt.ToUnixTimeMilliseconds();
+
+    /// <summary>Returns the record with its event count.</summary>
+    /// <returns>The record.</returns>
+    public SessionRecord ToRecord() => Record with { EventCount = Events.Count };
+
+    /// <summary>Returns the record and a copy of its events, taken together.</summary>
+    /// <returns>The session with its events.</returns>
+    public SessionWithEvents ToSessionWithEvents() => new(ToRecord(), [.. Events.Values]);
+
+    /// <summary>Tells whether the session passes the filters of a query.</summary>
+    /// <param name="query">The query.</param>
+    /// <returns><see langword="true"/> when every filter matches.</returns>
+    public bool Matches(SessionQuery query) =>
+        (query.AgentId is null || string.Equals(Record.AgentId, query.AgentId, StringComparison.Ordinal))
+        && (query.Status is null || Record.Status == query.Status)
+        && (query.OutcomeLabel is null || string.Equals(Record.Outcome?.Label, query.OutcomeLabel, StringComparison.Ordinal))
+        && (query.ParentSessionId is null || string.Equals(Record.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))
+        && (query.StartedFrom is not { } from || StartedAtMilliseconds >= from.ToUnixTimeMilliseconds())
+        && (query.StartedBefore is not { } before || StartedAtMilliseconds < before.ToUnixTimeMilliseconds());
+
+    /// <summary>Compares the session's position in <see cref="SessionOrder.OldestFirst"/> order with a cursor's.</summary>
+    /// <param name="cursor">The cursor.</param>
+    /// <returns>Less than zero when the session comes first, zero at the cursor, more than zero after it.</returns>
+    public int CompareTo(SessionCursor cursor)
+    {
+        var byTime = StartedAtMilliseconds.CompareTo(cursor.StartedAtUnixMilliseconds);
+        return byTime != 0 ? byTime : string.CompareOrdinal(Record.Id, cursor.SessionId);
+    }
+}
