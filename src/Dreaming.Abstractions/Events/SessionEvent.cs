@@ -4,8 +4,8 @@ namespace Dreaming;
 
 /// <summary>One typed, append-only entry of a session's event log.</summary>
 /// <remarks>
-/// The envelope (<see cref="SessionId"/>, <see cref="Sequence"/>, <see cref="Timestamp"/>) is stamped by the session
-/// when the event is recorded; the payload is serialised as JSON with a <c>kind</c> discriminator. Event type names
+/// The envelope (<see cref="SessionId"/>, <see cref="Sequence"/>, <see cref="Timestamp"/>) is stamped when the event is
+/// recorded (the sequence number by the background writer, in queue order); the payload is serialised as JSON with a <c>kind</c> discriminator. Event type names
 /// follow the <c>{domain}.{action}</c> habit (<see cref="EventType"/>).
 /// </remarks>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
@@ -21,7 +21,7 @@ public abstract record SessionEvent
     [JsonIgnore]
     public string SessionId { get; init; } = string.Empty;
 
-    /// <summary>Gets the 1-based position of the event in its session: unique and increasing in recording order (a gap means an event was dropped).</summary>
+    /// <summary>Gets the 1-based position of the event in its session: unique and increasing in the order events were queued.</summary>
     [JsonIgnore]
     public long Sequence { get; init; }
 

@@ -52,9 +52,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         await using var ownedScope = owned ? session : null;
-        var transcript = TranscriptOf(session);
-        await RecordRequestAsync(session, transcript, list).ConfigureAwait(false);
-        var started = Stopwatch.GetTimestamp();
+        var call = BeginCall(session, list);
         ChatResponse response;
         try
         {
@@ -62,11 +60,11 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
         catch (Exception ex)
         {
-            await RecordFailureAsync(session, owned, ex, "chat", cancellationToken).ConfigureAwait(false);
+            await RecordFailureAsync(call, owned, ex, "chat", cancellationToken).ConfigureAwait(false);
             throw;
         }
 
-        await RecordResponseAsync(session, transcript, response, Stopwatch.GetElapsedTime(started), streaming: false, owned, options).ConfigureAwait(false);
+        await RecordResponseAsync(call, response, streaming: false, owned, options).ConfigureAwait(false);
         return response;
     }
 
@@ -87,9 +85,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         await using var ownedScope = owned ? session : null;
-        var transcript = TranscriptOf(session);
-        await RecordRequestAsync(session, transcript, list).ConfigureAwait(false);
-        var started = Stopwatch.GetTimestamp();
+        var call = BeginCall(session, list);
         var updates = new List<ChatResponseUpdate>();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
@@ -98,7 +94,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
         catch (Exception ex)
         {
-            await RecordFailureAsync(session, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
+            await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
             throw;
         }
 
@@ -117,7 +113,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
                 catch (Exception ex)
                 {
                     failed = true;
-                    await RecordFailureAsync(session, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
+                    await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
                     throw;
                 }
 
@@ -132,7 +128,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             // Also reached when the consumer stops reading early: what it did receive is still recorded.
             if (!failed)
             {
-                await RecordResponseAsync(session, transcript, updates.ToChatResponse(), Stopwatch.GetElapsedTime(started), streaming: true, owned, options).ConfigureAwait(false);
+                await RecordResponseAsync(call, updates.ToChatResponse(), streaming: true, owned, options).ConfigureAwait(false);
             }
         }
     }
@@ -171,21 +167,23 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
 
-    private async Task RecordRequestAsync(IAgentSession session, TranscriptTracker transcript, IReadOnlyList<ChatMessage> messages)
+    private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages)
     {
+        var transcript = TranscriptOf(session);
         var firstNew = transcript.ObserveRequest(messages);
-        if (firstNew < messages.Count)
-        {
-            var events = ChatMessageEvents.From(messages.Skip(firstNew), transcript, _options.ToolErrorPrefix);
-            await RecordAllAsync(session, events).ConfigureAwait(false);
-        }
+        IReadOnlyList<ChatMessage> newMessages = firstNew < messages.Count ? messages.Skip(firstNew).ToArray() : [];
+        var requestedAt = session is AgentSession known ? known.Now() : DateTimeOffset.UtcNow;
+        return new PendingCall(session, transcript, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }
 
-    private async Task RecordResponseAsync(IAgentSession session, TranscriptTracker transcript, ChatResponse response, TimeSpan latency, bool streaming, bool owned, ChatOptions? options)
+    private async Task RecordResponseAsync(PendingCall call, ChatResponse response, bool streaming, bool owned, ChatOptions? options)
     {
-        transcript.ObserveResponse(response.Messages);
-        var events = ChatMessageEvents.From(response.Messages, transcript, _options.ToolErrorPrefix);
-        events.Add(new ModelResponseEvent
+        var latency = Stopwatch.GetElapsedTime(call.StartedTimestamp);
+
+        // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
+        var responseMessages = response.Messages.ToArray();
+        call.Transcript.ObserveResponse(responseMessages);
+        var modelResponse = new ModelResponseEvent
         {
             ModelId = response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
             ResponseId = response.ResponseId,
@@ -193,27 +191,62 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             Usage = ToUsage(response.Usage),
             FinishReason = response.FinishReason?.Value,
             Streaming = streaming,
-        });
-        await RecordAllAsync(session, events).ConfigureAwait(false);
+        };
+        await RecordCallAsync(call, responseMessages, modelResponse, error: null).ConfigureAwait(false);
         if (owned)
         {
-            await EndOwnedAsync(session, SessionStatus.Completed).ConfigureAwait(false);
+            await EndOwnedAsync(call.Session, SessionStatus.Completed).ConfigureAwait(false);
         }
     }
 
-    private async Task RecordFailureAsync(IAgentSession session, bool owned, Exception exception, string operation, CancellationToken cancellationToken)
+    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken)
     {
         var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
-        await RecordAllAsync(session, [new ErrorEvent
+        var error = new ErrorEvent
         {
             ErrorType = exception.GetType().FullName ?? exception.GetType().Name,
             Message = exception.Message,
             IsCancellation = cancelled,
             Operation = operation,
-        }]).ConfigureAwait(false);
+        };
+        await RecordCallAsync(call, [], modelResponse: null, error).ConfigureAwait(false);
         if (owned)
         {
-            await EndOwnedAsync(session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
+            await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordCallAsync(PendingCall pending, IReadOnlyList<ChatMessage> responseMessages, ModelResponseEvent? modelResponse, ErrorEvent? error)
+    {
+        var session = pending.Session;
+        var call = new ChatCall
+        {
+            SessionId = session.Id,
+            RequestedAt = pending.RequestedAt,
+            Timestamp = session is AgentSession clock ? clock.Now() : DateTimeOffset.UtcNow,
+            Transcript = pending.Transcript,
+            ToolErrorPrefix = _options.ToolErrorPrefix,
+            RequestMessages = pending.NewMessages,
+            ResponseMessages = responseMessages,
+            Response = modelResponse,
+            Error = error,
+        };
+
+        try
+        {
+            if (session is AgentSession known)
+            {
+                await known.RecordCallAsync(call).ConfigureAwait(false);
+            }
+            else
+            {
+                await RecordAllAsync(session, call.ToEvents()).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
+        {
+            // The host ended the session while this call was in flight; the call itself must not fail for it.
+            LogRecordingFailed(_logger, session.Id, ex);
         }
     }
 
@@ -244,6 +277,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             LogRecordingFailed(_logger, session.Id, ex);
         }
     }
+
+    private sealed record PendingCall(IAgentSession Session, TranscriptTracker Transcript, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
 
     private static SessionUsage ToUsage(UsageDetails? usage) => usage is null
         ? new SessionUsage { ModelCalls = 1 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Dreaming;
 
 /// <summary>The default <see cref="IAgentSession"/>: stamps and queues events (the writer redacts them); completion flushes them.</summary>
-internal sealed partial class AgentSession : IAgentSession, IDropCounter
+internal sealed partial class AgentSession : IAgentSession, ISessionSink
 {
     private const int Running = 0;
     private const int Ending = 1;
@@ -78,24 +78,32 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
             throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
         }
 
-        var stamped = sessionEvent with
-        {
-            SessionId = Id,
-            Sequence = Interlocked.Increment(ref _sequence),
-            Timestamp = _timeProvider.GetUtcNow(),
-        };
-
+        var stamped = sessionEvent with { SessionId = Id, Timestamp = _timeProvider.GetUtcNow() };
         if (stamped is ModelResponseEvent response)
         {
-            lock (_usageLock)
-            {
-                _usage = _usage.Add(response.Usage with { ModelCalls = Math.Max(1, response.Usage.ModelCalls) });
-            }
+            AddUsage(response.Usage);
         }
 
-        var queued = _writer.EnqueueEventAsync(stamped, this, cancellationToken);
-        return queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
+        return Queued(_writer.EnqueueAsync(WriteItem.ForEvent(stamped, this), cancellationToken));
     }
+
+    /// <summary>Queues a chat call; the writer turns it into events. Throws when the session has ended.</summary>
+    internal ValueTask RecordCallAsync(ChatCall call)
+    {
+        if (Volatile.Read(ref _state) != Running)
+        {
+            throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
+        }
+
+        if (call.Response is not null)
+        {
+            AddUsage(call.Response.Usage);
+        }
+
+        return Queued(_writer.EnqueueAsync(WriteItem.ForCall(call, this, call.Slots), CancellationToken.None));
+    }
+
+    internal DateTimeOffset Now() => _timeProvider.GetUtcNow();
 
     public async Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
     {
@@ -152,7 +160,20 @@ internal sealed partial class AgentSession : IAgentSession, IDropCounter
         return Volatile.Read(ref _state) == Running ? AbandonAsync() : default;
     }
 
-    void IDropCounter.AddDropped(long count) => Interlocked.Add(ref _dropped, count);
+    void ISessionSink.AddDropped(long count) => Interlocked.Add(ref _dropped, count);
+
+    // Only the writer thread asks, in queue order, so numbers follow the order events were queued in.
+    long ISessionSink.NextSequence() => ++_sequence;
+
+    private static ValueTask Queued(ValueTask<bool> queued) => queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
+
+    private void AddUsage(SessionUsage usage)
+    {
+        lock (_usageLock)
+        {
+            _usage = _usage.Add(usage with { ModelCalls = Math.Max(1, usage.ModelCalls) });
+        }
+    }
 
     private async ValueTask AbandonAsync()
     {

@@ -20,7 +20,7 @@ internal sealed class TranscriptTracker
         lock (_lock)
         {
             var common = 0;
-            while (common < messages.Count && common < _seen.Count && _seen[common].Matches(messages[common]))
+            while (common < messages.Count && common < _seen.Count && Matches(common, messages[common]))
             {
                 common++;
             }
@@ -62,17 +62,27 @@ internal sealed class TranscriptTracker
         }
     }
 
-    /// <summary>A message already recorded: the instance, for the common case of a host that re-sends the same objects,
-    /// and a fingerprint of its content, for a host that rebuilds its history.</summary>
-    private readonly record struct Seen(ChatMessage Message, int Print)
+    // The same instance is the common case (UseFunctionInvocation() and most hosts re-send their history), so content
+    // is only fingerprinted when a host sends a different instance: one that rebuilt its history, say.
+    private bool Matches(int index, ChatMessage message)
     {
-        public Seen(ChatMessage message)
-            : this(message, Fingerprint(message))
+        var seen = _seen[index];
+        if (ReferenceEquals(message, seen.Message))
         {
+            return true;
         }
 
-        public bool Matches(ChatMessage message) => ReferenceEquals(message, Message) || Fingerprint(message) == Print;
+        if (seen.Print is null)
+        {
+            seen = seen with { Print = Fingerprint(seen.Message) };
+            _seen[index] = seen;
+        }
+
+        return Fingerprint(message) == seen.Print;
     }
+
+    /// <summary>A message already recorded, with the fingerprint of its content once one was needed.</summary>
+    private readonly record struct Seen(ChatMessage Message, int? Print = null);
 
     private static int Fingerprint(ChatMessage message)
     {

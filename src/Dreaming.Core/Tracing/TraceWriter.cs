@@ -80,29 +80,31 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         Push(WriteItem.ForSession(session), hurry: false);
     }
 
-    /// <summary>Queues an event, waiting for room or dropping it according to the policy.</summary>
-    /// <returns><see langword="true"/> when queued; <see langword="false"/> when dropped (and already counted on <paramref name="owner"/>).</returns>
-    public ValueTask<bool> EnqueueEventAsync(SessionEvent sessionEvent, IDropCounter owner, CancellationToken cancellationToken)
+    /// <summary>Queues an event or a chat call, waiting for room or dropping it according to the policy.</summary>
+    /// <returns><see langword="true"/> when queued; <see langword="false"/> when dropped (and already counted on its session).</returns>
+    public ValueTask<bool> EnqueueAsync(WriteItem item, CancellationToken cancellationToken)
     {
+        // An item larger than the whole queue could never get in; it may hold all of it instead.
+        item = item with { Slots = Math.Clamp(item.Slots, 1, _capacity) };
         if (_stopping)
         {
-            Drop(owner, 1, "writer_stopped");
+            Drop(item.Sink!, item.Slots, "writer_stopped");
             return new ValueTask<bool>(false);
         }
 
-        if (TryReserveRoom())
+        if (TryReserveRoom(item.Slots))
         {
-            PushEvent(sessionEvent, owner);
+            PushRecorded(item);
             return new ValueTask<bool>(true);
         }
 
         if (_policy == BackpressurePolicy.Drop)
         {
-            Drop(owner, 1, "queue_full");
+            Drop(item.Sink!, item.Slots, "queue_full");
             return new ValueTask<bool>(false);
         }
 
-        return WaitAndEnqueueAsync(sessionEvent, owner, cancellationToken);
+        return WaitAndEnqueueAsync(item, cancellationToken);
     }
 
     /// <summary>Completes when everything queued before the call has been written (or counted as dropped).</summary>
@@ -133,23 +135,23 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private bool TryReserveRoom()
+    private bool TryReserveRoom(int slots)
     {
-        if (Interlocked.Increment(ref _queuedEvents) <= _capacity)
+        if (Interlocked.Add(ref _queuedEvents, slots) <= _capacity)
         {
             return true;
         }
 
-        Interlocked.Decrement(ref _queuedEvents);
+        Interlocked.Add(ref _queuedEvents, -slots);
         return false;
     }
 
-    private async ValueTask<bool> WaitAndEnqueueAsync(SessionEvent sessionEvent, IDropCounter owner, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitAndEnqueueAsync(WriteItem item, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _waitingForRoom);
         try
         {
-            while (!TryReserveRoom())
+            while (!TryReserveRoom(item.Slots))
             {
                 _hurry.Release();
 
@@ -162,15 +164,15 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             Interlocked.Decrement(ref _waitingForRoom);
         }
 
-        PushEvent(sessionEvent, owner);
+        PushRecorded(item);
         return true;
     }
 
-    private void PushEvent(SessionEvent sessionEvent, IDropCounter owner)
+    private void PushRecorded(WriteItem item)
     {
-        DreamingTelemetry.EventsRecorded.Add(1);
-        DreamingTelemetry.AddQueued(1);
-        Push(WriteItem.ForEvent(sessionEvent, owner), hurry: false);
+        DreamingTelemetry.EventsRecorded.Add(item.Slots);
+        DreamingTelemetry.AddQueued(item.Slots);
+        Push(item, hurry: false);
     }
 
     private void Push(WriteItem item, bool hurry)
@@ -190,16 +192,15 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Drop(IDropCounter owner, long count, string reason)
+    private static void Drop(ISessionSink sink, long count, string reason)
     {
-        owner.AddDropped(count);
+        sink.AddDropped(count);
         DreamingTelemetry.EventsDropped.Add(count, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.DropReason, reason));
     }
 
     private async Task RunAsync()
     {
-        var sessions = new List<SessionRecord>();
-        var events = new List<WriteItem>();
+        var batch = new PendingBatch();
         while (true)
         {
             await _wake.WaitAsync().ConfigureAwait(false);
@@ -213,30 +214,25 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
                 Interlocked.Decrement(ref _pendingItems);
                 if (item.Session is not null)
                 {
-                    sessions.Add(item.Session);
+                    batch.Sessions.Add(item.Session);
                 }
-                else if (item.Event is not null)
+                else if (item.Flush is not null)
                 {
-                    if (!TrySanitize(item, out var sanitized))
-                    {
-                        continue;
-                    }
-
-                    events.Add(sanitized);
-                    if (events.Count >= _batchSize)
-                    {
-                        await WriteBatchAsync(sessions, events).ConfigureAwait(false);
-                    }
+                    await WriteBatchAsync(batch).ConfigureAwait(false);
+                    Interlocked.Decrement(ref _flushesPending);
+                    item.Flush.TrySetResult();
                 }
                 else
                 {
-                    await WriteBatchAsync(sessions, events).ConfigureAwait(false);
-                    Interlocked.Decrement(ref _flushesPending);
-                    item.Flush!.TrySetResult();
+                    Expand(item, batch);
+                    if (batch.Events.Count >= _batchSize)
+                    {
+                        await WriteBatchAsync(batch).ConfigureAwait(false);
+                    }
                 }
             }
 
-            await WriteBatchAsync(sessions, events).ConfigureAwait(false);
+            await WriteBatchAsync(batch).ConfigureAwait(false);
 
             // Requests to hurry were for items written by now; left counted they would cancel the next lingers.
             while (_hurry.Wait(0))
@@ -250,64 +246,85 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         }
     }
 
-    // Redaction runs here, on the writer, so the agent's thread does not pay for scanning large tool results; nothing
-    // reaches the store unredacted.
-    private bool TrySanitize(WriteItem item, out WriteItem sanitized)
+    // Turning calls into events, numbering them and redacting them all happen here, on the writer, so the agent's thread
+    // pays for none of it; nothing reaches the store unredacted.
+    private void Expand(WriteItem item, PendingBatch batch)
     {
+        batch.Slots += item.Slots;
         try
         {
-            sanitized = item with { Event = SessionEventSanitizer.Sanitize(item.Event!, _filter) };
-            return true;
+            if (item.Call is not null)
+            {
+                var events = item.Call.ToEvents();
+                for (var i = 0; i < events.Count; i++)
+                {
+                    events[i] = SessionEventSanitizer.Sanitize(events[i], _filter);
+                }
+
+                foreach (var sessionEvent in events)
+                {
+                    batch.Add(sessionEvent with { Sequence = item.Sink!.NextSequence() }, item.Sink!);
+                }
+            }
+            else
+            {
+                var sanitized = SessionEventSanitizer.Sanitize(item.Event!, _filter);
+                batch.Add(sanitized with { Sequence = item.Sink!.NextSequence() }, item.Sink!);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // A redactor that throws must not let the text through, nor stop the writer.
-            Interlocked.Decrement(ref _queuedEvents);
-            DreamingTelemetry.AddQueued(-1);
-            Drop(item.Owner!, 1, "redaction_error");
-            LogRedactionFailed(_logger, item.Event!.SessionId, ex);
-            sanitized = default;
-            return false;
+            // A redactor (or a tool result's serialisation) that throws must neither let text through nor stop the writer.
+            Drop(item.Sink!, item.Call?.Slots ?? 1, "redaction_error");
+            LogRedactionFailed(_logger, item.Call?.SessionId ?? item.Event!.SessionId, ex);
         }
     }
 
-    private async Task WriteBatchAsync(List<SessionRecord> sessions, List<WriteItem> events)
+    private async Task WriteBatchAsync(PendingBatch pending)
     {
-        if (sessions.Count == 0 && events.Count == 0)
+        if (pending.Sessions.Count == 0 && pending.Events.Count == 0)
         {
+            ReleaseRoom(pending);
             return;
         }
 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var batch = new TraceWriteBatch(sessions.ToArray(), events.Select(e => e.Event!).ToArray());
+            var batch = new TraceWriteBatch(pending.Sessions.ToArray(), pending.Events.ToArray());
             await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: _store, Batch: batch)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            LogBatchFailed(_logger, sessions.Count, events.Count, ex);
-            await WriteIsolatedAsync(sessions, events).ConfigureAwait(false);
+            LogBatchFailed(_logger, pending.Sessions.Count, pending.Events.Count, ex);
+            await WriteIsolatedAsync(pending).ConfigureAwait(false);
         }
         finally
         {
             DreamingTelemetry.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            Interlocked.Add(ref _queuedEvents, -events.Count);
-            DreamingTelemetry.AddQueued(-events.Count);
+            ReleaseRoom(pending);
+        }
+    }
+
+    private void ReleaseRoom(PendingBatch pending)
+    {
+        if (pending.Slots > 0)
+        {
+            Interlocked.Add(ref _queuedEvents, -pending.Slots);
+            DreamingTelemetry.AddQueued(-pending.Slots);
             var waiting = Volatile.Read(ref _waitingForRoom);
             if (waiting > 0)
             {
                 _room.Release(waiting);
             }
-
-            sessions.Clear();
-            events.Clear();
         }
+
+        pending.Clear();
     }
 
-    private async Task WriteIsolatedAsync(List<SessionRecord> sessions, List<WriteItem> events)
+    private async Task WriteIsolatedAsync(PendingBatch pending)
     {
-        foreach (var session in sessions)
+        foreach (var session in pending.Sessions)
         {
             try
             {
@@ -319,17 +336,16 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             }
         }
 
-        foreach (var group in events.GroupBy(e => e.Event!.SessionId))
+        foreach (var run in pending.RunsBySession())
         {
-            var items = group.ToList();
             try
             {
-                await _store.WriteAsync(TraceWriteBatch.OfEvents(items.Select(e => e.Event!).ToArray()), CancellationToken.None).ConfigureAwait(false);
+                await _store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                Drop(items[0].Owner!, items.Count, "store_error");
-                LogEventsLost(_logger, items.Count, group.Key, ex);
+                Drop(run.Sink, run.Events.Count, "store_error");
+                LogEventsLost(_logger, run.Events.Count, run.Events[0].SessionId, ex);
             }
         }
     }

@@ -1,17 +1,19 @@
 namespace Dreaming;
 
-/// <summary>One entry of the trace writer's queue: a session to create, an event to append, or a flush marker.</summary>
-internal readonly record struct WriteItem(SessionRecord? Session, SessionEvent? Event, IDropCounter? Owner, TaskCompletionSource? Flush)
+/// <summary>One entry of the trace writer's queue: a session to create, an event or a chat call to append, or a flush marker.</summary>
+/// <param name="Session">The session to create.</param>
+/// <param name="Event">The event to append, stamped with its session id and time but not yet its sequence number.</param>
+/// <param name="Call">The chat call to turn into events on the writer.</param>
+/// <param name="Sink">The session the event or call belongs to.</param>
+/// <param name="Flush">The flush marker to complete once everything before it is written.</param>
+/// <param name="Slots">The room in the queue the item holds until it is written.</param>
+internal readonly record struct WriteItem(SessionRecord? Session, SessionEvent? Event, ChatCall? Call, ISessionSink? Sink, TaskCompletionSource? Flush, int Slots)
 {
-    public static WriteItem ForSession(SessionRecord session) => new(session, null, null, null);
+    public static WriteItem ForSession(SessionRecord session) => new(session, null, null, null, null, 0);
 
-    public static WriteItem ForEvent(SessionEvent sessionEvent, IDropCounter owner) => new(null, sessionEvent, owner, null);
+    public static WriteItem ForEvent(SessionEvent sessionEvent, ISessionSink sink) => new(null, sessionEvent, null, sink, null, 1);
 
-    public static WriteItem ForFlush(TaskCompletionSource flush) => new(null, null, null, flush);
-}
+    public static WriteItem ForCall(ChatCall call, ISessionSink sink, int slots) => new(null, null, call, sink, null, slots);
 
-/// <summary>Something that counts the events of one session that were dropped instead of stored.</summary>
-internal interface IDropCounter
-{
-    void AddDropped(long count);
+    public static WriteItem ForFlush(TaskCompletionSource flush) => new(null, null, null, null, flush, 0);
 }

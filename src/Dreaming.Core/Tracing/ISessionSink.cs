@@ -1,0 +1,11 @@
+namespace Dreaming;
+
+/// <summary>What the trace writer needs of the session an event belongs to.</summary>
+internal interface ISessionSink
+{
+    /// <summary>Counts events that were dropped instead of stored.</summary>
+    void AddDropped(long count);
+
+    /// <summary>Gives the next sequence number; called by the single writer thread in queue order.</summary>
+    long NextSequence();
+}
