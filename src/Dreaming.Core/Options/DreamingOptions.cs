@@ -12,7 +12,7 @@ public sealed class DreamingOptions
     /// <value>The default is <see cref="UnscopedCallHandling.RecordAsSession"/>.</value>
     public UnscopedCallHandling UnscopedCalls { get; set; } = UnscopedCallHandling.RecordAsSession;
 
-    /// <summary>Gets or sets how many events may wait in the write queue.</summary>
+    /// <summary>Gets or sets how many events may wait in the write queue (a chat call holds one place per message, plus one).</summary>
     /// <value>The default is 10,000; 1 to 1,000,000.</value>
     public int WriteQueueCapacity { get; set; } = 10_000;
 
