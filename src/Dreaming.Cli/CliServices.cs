@@ -1,4 +1,5 @@
 using Dreaming.Sqlite;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,5 +25,7 @@ internal static class CliServices
 
     public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
 
-    private static string ToConnectionString(string databasePath) => "Data Source=" + Path.GetFullPath(databasePath);
+    // Built, not concatenated: a path may hold ';' or '=' that would otherwise read as connection-string syntax.
+    public static string ToConnectionString(string databasePath) =>
+        new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(databasePath) }.ToString();
 }

@@ -55,4 +55,17 @@ public class InspectCommandTests
         Assert.NotEqual(0, exit);
         Assert.Contains("bogus", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_database_path_with_connection_string_characters_works()
+    {
+        using var cli = new CliRunner();
+        var odd = Path.Combine(cli.Folder, "a;b=c.db");
+        var (exit, _, error) = await cli.RunAsync("demo", "--db", odd);
+        Assert.True(exit == 0, error);
+        Assert.True(File.Exists(odd));
+        var (listExit, list, _) = await cli.RunAsync("sessions", "--db", odd, "--limit", "3");
+        Assert.Equal(0, listExit);
+        Assert.Contains("support-bot", list, StringComparison.Ordinal);
+    }
 }

@@ -22,7 +22,7 @@ internal static class DemoCommand
             var watch = Stopwatch.StartNew();
 
             var services = new ServiceCollection();
-            services.AddDreamingAgents().UseSqliteStore("Data Source=" + CliServices.FullPath(database));
+            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
             services.AddChatClient(new SimulatedAgentChatClient())
                 .UseDreaming()
                 .UseFunctionInvocation(configure: f => f.IncludeDetailedErrors = true);
