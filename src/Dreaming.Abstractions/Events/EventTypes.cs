@@ -20,4 +20,10 @@ public static class EventTypes
 
     /// <summary>A free-form note from the host.</summary>
     public const string Note = "note";
+
+    /// <summary>An outcome iteration's grading started.</summary>
+    public const string OutcomeEvaluationStarted = "outcome.evaluation_started";
+
+    /// <summary>An outcome iteration's grading ended.</summary>
+    public const string OutcomeEvaluationEnded = "outcome.evaluation_ended";
 }

@@ -15,6 +15,8 @@ namespace Dreaming;
 [JsonDerivedType(typeof(ModelResponseEvent), "model_response")]
 [JsonDerivedType(typeof(ErrorEvent), "error")]
 [JsonDerivedType(typeof(NoteEvent), "note")]
+[JsonDerivedType(typeof(OutcomeEvaluationStartedEvent), "outcome_evaluation_started")]
+[JsonDerivedType(typeof(OutcomeEvaluationEndedEvent), "outcome_evaluation_ended")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the id of the session the event belongs to.</summary>

@@ -14,4 +14,7 @@ public enum SessionStatus
 
     /// <summary>The session was disposed without being completed, for example because the host crashed or forgot.</summary>
     Abandoned = 3,
+
+    /// <summary>The agent could not reach the required outcome and the escalation handler gave up: a person is needed.</summary>
+    Blocked = 4,
 }

@@ -21,6 +21,7 @@ internal static class Text
         SessionStatus.Completed => "completed",
         SessionStatus.Failed => "failed",
         SessionStatus.Abandoned => "abandoned",
+        SessionStatus.Blocked => "blocked",
         _ => "unknown",
     };
 }

@@ -68,6 +68,8 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     internal TranscriptTracker Transcript { get; } = new();
 
+    internal Activity? Activity => _activity;
+
     internal bool IsRunning => Volatile.Read(ref _state) == Running;
 
     public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
@@ -109,7 +111,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     {
         if (status == SessionStatus.Running || !Enum.IsDefined(status))
         {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "A session must be completed with a final status (Completed, Failed or Abandoned).");
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A session must be completed with a final status (Completed, Failed, Abandoned or Blocked).");
         }
 
         if (Interlocked.CompareExchange(ref _state, Ending, Running) != Running)
@@ -221,6 +223,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         SessionStatus.Completed => "completed",
         SessionStatus.Failed => "failed",
         SessionStatus.Abandoned => "abandoned",
+        SessionStatus.Blocked => "blocked",
         _ => "unknown",
     };
 

@@ -1,0 +1,35 @@
+namespace Dreaming;
+
+/// <summary>An outcome iteration's grading ended: the result, the score and every criterion's verdict.</summary>
+public sealed record OutcomeEvaluationEndedEvent : SessionEvent
+{
+    /// <summary>Gets the 1-based iteration.</summary>
+    public required int Iteration { get; init; }
+
+    /// <summary>Gets the rubric id.</summary>
+    public required string RubricId { get; init; }
+
+    /// <summary>Gets the result after this iteration, as its wire name (<c>satisfied</c>, <c>needs_revision</c>, …).</summary>
+    public required string Result { get; init; }
+
+    /// <summary>Gets the score.</summary>
+    public double Score { get; init; }
+
+    /// <summary>Gets the pass threshold.</summary>
+    public double Threshold { get; init; }
+
+    /// <summary>Gets a value indicating whether the work passed.</summary>
+    public bool Passed { get; init; }
+
+    /// <summary>Gets every criterion's verdict.</summary>
+    public IReadOnlyList<CriterionVerdictRecord> Criteria { get; init; } = [];
+
+    /// <summary>Gets the tokens the grader used for this iteration.</summary>
+    public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
+
+    /// <summary>Gets why the iteration failed, if it did.</summary>
+    public string? Error { get; init; }
+
+    /// <inheritdoc />
+    public override string EventType => EventTypes.OutcomeEvaluationEnded;
+}

@@ -1,0 +1,12 @@
+namespace Dreaming;
+
+/// <summary>Runs an agent on a task until its work passes a rubric, it runs out of iterations, it fails, or it is stopped.</summary>
+public interface IOutcomeRunner
+{
+    /// <summary>Runs the loop in a new session: agent → grade → feedback → agent …</summary>
+    /// <param name="request">The agent, task, rubric and limits.</param>
+    /// <param name="cancellationToken">Stops the loop; the result is then <see cref="OutcomeResult.Interrupted"/>.</param>
+    /// <returns>The result; the session is completed with it as its outcome.</returns>
+    /// <exception cref="ArgumentException">The request is invalid (blank ids, iterations out of range).</exception>
+    Task<OutcomeRun> RunAsync(OutcomeRequest request, CancellationToken cancellationToken = default);
+}

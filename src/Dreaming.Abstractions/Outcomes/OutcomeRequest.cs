@@ -1,0 +1,35 @@
+namespace Dreaming;
+
+/// <summary>What an outcome loop runs: an agent, a task, and the rubric its work must pass.</summary>
+public sealed record OutcomeRequest
+{
+    /// <summary>The largest allowed <see cref="MaxIterations"/>.</summary>
+    public const int MaxIterationsLimit = 20;
+
+    /// <summary>Gets the agent id of the session.</summary>
+    public required string AgentId { get; init; }
+
+    /// <summary>Gets the task.</summary>
+    public required string Task { get; init; }
+
+    /// <summary>Gets the rubric the work must pass.</summary>
+    public required Rubric Rubric { get; init; }
+
+    /// <summary>Gets the agent: given an attempt (with the feedback on the previous one), it returns the artifact to grade.</summary>
+    public required Func<OutcomeAttempt, CancellationToken, Task<string>> Agent { get; init; }
+
+    /// <summary>Gets how many times the agent may try.</summary>
+    /// <value>The default is 3; 1 to <see cref="MaxIterationsLimit"/>.</value>
+    public int MaxIterations { get; init; } = 3;
+
+    /// <summary>Gets the optional handler asked when the loop ends unsatisfied: it returns guidance (the loop goes on, for
+    /// up to <see cref="MaxIterations"/> more tries) or gives up (the session is marked <see cref="SessionStatus.Blocked"/>).</summary>
+    public Func<OutcomeEscalation, CancellationToken, Task<EscalationDecision>>? Escalation { get; init; }
+
+    /// <summary>Gets how many times the escalation handler may be asked.</summary>
+    /// <value>The default is 1.</value>
+    public int MaxEscalations { get; init; } = 1;
+
+    /// <summary>Gets the parent session id, when the loop runs as a sub-task.</summary>
+    public string? ParentSessionId { get; init; }
+}

@@ -1,0 +1,32 @@
+namespace Dreaming;
+
+/// <summary>The result of an outcome loop.</summary>
+public sealed record OutcomeRun
+{
+    /// <summary>Gets the terminal result.</summary>
+    public required OutcomeResult Result { get; init; }
+
+    /// <summary>Gets the id of the session the loop ran in.</summary>
+    public required string SessionId { get; init; }
+
+    /// <summary>Gets every iteration's evaluation, in order.</summary>
+    public required IReadOnlyList<RubricEvaluation> Evaluations { get; init; }
+
+    /// <summary>Gets the last artifact the agent produced, if any.</summary>
+    public string? FinalArtifact { get; init; }
+
+    /// <summary>Gets the number of iterations the agent ran.</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>Gets a value indicating whether the escalation handler gave up, so the session is <see cref="SessionStatus.Blocked"/>.</summary>
+    public bool Blocked { get; init; }
+
+    /// <summary>Gets why the loop failed or was blocked, if it was.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Gets the tokens all grading used.</summary>
+    public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
+
+    /// <summary>Gets the final evaluation, if any.</summary>
+    public RubricEvaluation? FinalEvaluation => Evaluations.Count == 0 ? null : Evaluations[^1];
+}

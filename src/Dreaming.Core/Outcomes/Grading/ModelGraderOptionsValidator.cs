@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+
+namespace Dreaming;
+
+internal sealed class ModelGraderOptionsValidator : IValidateOptions<ModelGraderOptions>
+{
+    // CancellationTokenSource cannot wait longer than this.
+    private static readonly TimeSpan s_longestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+
+    public ValidateOptionsResult Validate(string? name, ModelGraderOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Samples < 1 || options.Samples > ModelGraderOptions.MaxSamples || options.Samples % 2 == 0)
+        {
+            failures.Add($"ModelGraderOptions.Samples is {options.Samples}; it must be an odd number from 1 to {ModelGraderOptions.MaxSamples}.");
+        }
+
+        if (options.Timeout != Timeout.InfiniteTimeSpan && (options.Timeout <= TimeSpan.Zero || options.Timeout > s_longestTimeout))
+        {
+            failures.Add($"ModelGraderOptions.Timeout is {options.Timeout}; it must be positive and at most {s_longestTimeout}, or infinite.");
+        }
+
+        if (options.ModelId is not null && string.IsNullOrWhiteSpace(options.ModelId))
+        {
+            failures.Add("ModelGraderOptions.ModelId must be null or not blank.");
+        }
+
+        if (options.Temperature is { } temperature && (!float.IsFinite(temperature) || temperature < 0 || temperature > 2))
+        {
+            failures.Add($"ModelGraderOptions.Temperature is {temperature}; it must be from 0 to 2.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dreaming;
+
+/// <summary>Turns an evaluation into the feedback the agent revises from: the criteria it did not meet, and why.</summary>
+public static class OutcomeFeedback
+{
+    /// <summary>Renders the gaps of an evaluation as text for the agent.</summary>
+    /// <param name="evaluation">The evaluation.</param>
+    /// <returns>The feedback; one line a criterion not met, required ones first.</returns>
+    public static string Render(RubricEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Your work scored {evaluation.Score:0.##} against \"{evaluation.Rubric.Title}\"; it must reach {evaluation.Rubric.PassThreshold:0.##}");
+        text.AppendLine(evaluation.Criteria.Any(c => c.Criterion.Required) ? " and meet every required criterion." : ".");
+        text.AppendLine("Revise it to fix these gaps:");
+        foreach (var gap in evaluation.Criteria
+            .Where(c => c.Verdict is CriterionVerdict.NotMet or CriterionVerdict.PartiallyMet)
+            .OrderByDescending(c => c.Criterion.Required)
+            .ThenByDescending(c => c.Criterion.Weight))
+        {
+            text.Append("- ");
+            if (gap.Criterion.Required)
+            {
+                text.Append("[required] ");
+            }
+
+            text.Append(gap.Criterion.Text).Append(": ").Append(gap.Verdict == CriterionVerdict.NotMet ? "not met" : "partially met");
+            if (!string.IsNullOrWhiteSpace(gap.Reason))
+            {
+                text.Append(" (").Append(gap.Reason).Append(')');
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    internal static CriterionVerdictRecord ToRecord(CriterionResult result) =>
+        new(result.Criterion.Id, VerdictName(result.Verdict), result.Score, result.Reason);
+
+    /// <summary>Returns the wire name of a verdict: <c>met</c>, <c>partially_met</c>, <c>not_met</c>, <c>error</c> or <c>skipped</c>.</summary>
+    /// <param name="verdict">The verdict.</param>
+    /// <returns>The name.</returns>
+    public static string VerdictName(CriterionVerdict verdict) => verdict switch
+    {
+        CriterionVerdict.Met => "met",
+        CriterionVerdict.PartiallyMet => "partially_met",
+        CriterionVerdict.NotMet => "not_met",
+        CriterionVerdict.Error => "error",
+        CriterionVerdict.Skipped => "skipped",
+        _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, "Unknown verdict."),
+    };
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IOutcomeRunner"/>: agent → grade → feedback → agent, in one recorded session.</summary>
+/// <remarks>
+/// Each iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
+/// (result, score, verdicts, grader usage) in the session, and a <c>gen_ai.evaluation.result</c> event per criterion and
+/// for the total on the session's span. The session is completed with the result as its outcome label and the final
+/// score. Thread-safe: loops may run concurrently, each in its own session.
+/// </remarks>
+public sealed partial class OutcomeRunner : IOutcomeRunner
+{
+    private readonly IAgentSessionFactory _sessions;
+    private readonly IRubricEvaluator _evaluator;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="sessions">Starts the session the loop runs in.</param>
+    /// <param name="evaluator">Grades each attempt.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    public OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger = null)
+    {
+        _sessions = sessions ?? throw new ArgumentNullException(nameof(sessions));
+        _evaluator = evaluator ?? throw new ArgumentNullException(nameof(evaluator));
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public async Task<OutcomeRun> RunAsync(OutcomeRequest request, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        await using var session = _sessions.StartSession(new AgentSessionOptions
+        {
+            AgentId = request.AgentId,
+            Task = request.Task,
+            ParentSessionId = request.ParentSessionId,
+            Metadata = { ["outcome.rubric"] = $"{request.Rubric.Id}@{request.Rubric.Version.ToString(CultureInfo.InvariantCulture)}" },
+        });
+        var state = new LoopState(request, session);
+        try
+        {
+            await RunIterationsAsync(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.Result = OutcomeResult.Interrupted;
+            state.Error = "canceled";
+        }
+
+        var run = state.ToRun();
+        await CompleteAsync(session, run, request.Rubric).ConfigureAwait(false);
+        LogLoopEnded(_logger, session.Id, run.Result, run.Iterations);
+        return run;
+    }
+
+    private async Task RunIterationsAsync(LoopState state, CancellationToken cancellationToken)
+    {
+        var limit = state.Request.MaxIterations;
+        var escalations = 0;
+        while (true)
+        {
+            while (state.Iteration < limit)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (await RunIterationAsync(state, state.Iteration == limit - 1, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            if (state.Request.Escalation is null || escalations >= state.Request.MaxEscalations)
+            {
+                return;
+            }
+
+            escalations++;
+            var decision = await state.Request.Escalation(
+                new OutcomeEscalation(state.Request.Task, state.Result, state.Artifact, state.LastEvaluation, state.Iteration),
+                cancellationToken).ConfigureAwait(false);
+            if (decision.GaveUp)
+            {
+                state.Blocked = true;
+                state.Error = decision.Reason;
+                return;
+            }
+
+            state.Guidance = decision.Guidance;
+            limit = Math.Min(state.Iteration + state.Request.MaxIterations, state.Iteration + OutcomeRequest.MaxIterationsLimit);
+        }
+    }
+
+    /// <returns><see langword="true"/> when the loop must stop (satisfied, or failed).</returns>
+    private async Task<bool> RunIterationAsync(LoopState state, bool last, CancellationToken cancellationToken)
+    {
+        var iteration = ++state.Iteration;
+        var attempt = new OutcomeAttempt
+        {
+            Iteration = iteration,
+            Task = state.Request.Task,
+            Session = state.Session,
+            Feedback = state.LastEvaluation is null ? null : OutcomeFeedback.Render(state.LastEvaluation),
+            PreviousArtifact = state.Artifact,
+            PreviousEvaluation = state.LastEvaluation,
+            Guidance = state.Guidance,
+        };
+
+        try
+        {
+            state.Artifact = await state.Request.Agent(attempt, cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await FailAsync(state, iteration, $"the agent failed: {ex.Message}").ConfigureAwait(false);
+            return true;
+        }
+
+        var rubric = state.Request.Rubric;
+        await state.Session.RecordAsync(new OutcomeEvaluationStartedEvent { Iteration = iteration, RubricId = rubric.Id, RubricVersion = rubric.Version }, CancellationToken.None).ConfigureAwait(false);
+        RubricEvaluation evaluation;
+        try
+        {
+            evaluation = await _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await FailAsync(state, iteration, $"the rubric could not be applied: {ex.Message}").ConfigureAwait(false);
+            return true;
+        }
+
+        state.Evaluations.Add(evaluation);
+        state.GraderUsage = state.GraderUsage.Add(evaluation.GraderUsage);
+        state.Result = evaluation.Passed ? OutcomeResult.Satisfied
+            : evaluation.HasErrors ? OutcomeResult.Failed
+            : last ? OutcomeResult.MaxIterationsReached
+            : OutcomeResult.NeedsRevision;
+        if (state.Result == OutcomeResult.Failed)
+        {
+            state.Error = "the grader could not check every criterion";
+        }
+
+        await state.Session.RecordAsync(
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = iteration,
+                RubricId = rubric.Id,
+                Result = OutcomeResultNames.Of(state.Result),
+                Score = evaluation.Score,
+                Threshold = rubric.PassThreshold,
+                Passed = evaluation.Passed,
+                Criteria = evaluation.Criteria.Select(OutcomeFeedback.ToRecord).ToList(),
+                GraderUsage = evaluation.GraderUsage,
+                Error = state.Error,
+            },
+            CancellationToken.None).ConfigureAwait(false);
+        EvaluationTelemetry.Record(state.Session, evaluation);
+        return state.Result is OutcomeResult.Satisfied or OutcomeResult.Failed;
+    }
+
+    private static async Task FailAsync(LoopState state, int iteration, string error)
+    {
+        state.Result = OutcomeResult.Failed;
+        state.Error = error;
+        await state.Session.RecordAsync(
+            new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error },
+            CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task CompleteAsync(IAgentSession session, OutcomeRun run, Rubric rubric)
+    {
+        var status = run.Blocked ? SessionStatus.Blocked
+            : run.Result switch
+            {
+                OutcomeResult.Failed => SessionStatus.Failed,
+                OutcomeResult.Interrupted => SessionStatus.Abandoned,
+                _ => SessionStatus.Completed,
+            };
+        var outcome = new SessionOutcome
+        {
+            Label = OutcomeResultNames.Of(run.Result),
+            Score = run.FinalEvaluation?.Score,
+            Source = $"rubric:{rubric.Id}@{rubric.Version.ToString(CultureInfo.InvariantCulture)}",
+        };
+
+        // The loop's own token may be cancelled by now; the record of what happened must still be written.
+        await session.CompleteAsync(status, outcome, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static void Validate(OutcomeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.AgentId))
+        {
+            throw new ArgumentException("OutcomeRequest.AgentId must not be empty.", nameof(request));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Task))
+        {
+            throw new ArgumentException("OutcomeRequest.Task must not be empty.", nameof(request));
+        }
+
+        if (request.MaxIterations is < 1 or > OutcomeRequest.MaxIterationsLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.MaxIterations, $"OutcomeRequest.MaxIterations is {request.MaxIterations}; it must be between 1 and {OutcomeRequest.MaxIterationsLimit}.");
+        }
+
+        if (request.MaxEscalations < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.MaxEscalations, "OutcomeRequest.MaxEscalations must not be negative.");
+        }
+
+        ArgumentNullException.ThrowIfNull(request.Rubric, "request.Rubric");
+        ArgumentNullException.ThrowIfNull(request.Agent, "request.Agent");
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Outcome loop of session {SessionId} ended {Result} after {Iterations} iterations.")]
+    private static partial void LogLoopEnded(ILogger logger, string sessionId, OutcomeResult result, int iterations);
+
+    private sealed class LoopState(OutcomeRequest request, IAgentSession session)
+    {
+        public OutcomeRequest Request { get; } = request;
+
+        public IAgentSession Session { get; } = session;
+
+        public List<RubricEvaluation> Evaluations { get; } = [];
+
+        public int Iteration { get; set; }
+
+        public OutcomeResult Result { get; set; } = OutcomeResult.NeedsRevision;
+
+        public string? Artifact { get; set; }
+
+        public string? Guidance { get; set; }
+
+        public string? Error { get; set; }
+
+        public bool Blocked { get; set; }
+
+        public SessionUsage GraderUsage { get; set; } = SessionUsage.Zero;
+
+        public RubricEvaluation? LastEvaluation => Evaluations.Count == 0 ? null : Evaluations[^1];
+
+        public OutcomeRun ToRun() => new()
+        {
+            Result = Result,
+            SessionId = Session.Id,
+            Evaluations = Evaluations,
+            FinalArtifact = Artifact,
+            Iterations = Iteration,
+            Blocked = Blocked,
+            Error = Error,
+            GraderUsage = GraderUsage,
+        };
+    }
+}

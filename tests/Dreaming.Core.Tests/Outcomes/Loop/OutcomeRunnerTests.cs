@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Tests;
+
+public class OutcomeRunnerTests
+{
+    private static readonly Rubric s_rubric = new()
+    {
+        Id = "refund",
+        Title = "Refund summary",
+        PassThreshold = 1.0,
+        Criteria = [new RubricCriterion { Id = "order", Text = "Mentions the order number", Required = true, Kind = CriterionKind.Contains, Argument = "#W123" }],
+    };
+
+    [Fact]
+    public async Task The_loop_converges_when_the_agent_fixes_its_work_from_the_feedback()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var feedbackSeen = new List<string?>();
+        var run = await Runner(host).RunAsync(new OutcomeRequest
+        {
+            AgentId = "writer",
+            Task = "Summarise the refund",
+            Rubric = s_rubric,
+            Agent = (attempt, _) =>
+            {
+                feedbackSeen.Add(attempt.Feedback);
+                return Task.FromResult(attempt.Feedback is { } feedback && feedback.Contains("Mentions the order number", StringComparison.Ordinal)
+                    ? "Refunded $12.00 for order #W123."
+                    : "Refunded $12.00.");
+            },
+        });
+
+        Assert.Equal(OutcomeResult.Satisfied, run.Result);
+        Assert.Equal(2, run.Iterations);
+        Assert.Null(feedbackSeen[0]);
+        Assert.Contains("[required] Mentions the order number: not met", feedbackSeen[1], StringComparison.Ordinal);
+        Assert.Equal([false, true], run.Evaluations.Select(e => e.Passed));
+
+        var session = await host.Store.GetSessionAsync(run.SessionId);
+        Assert.Equal(SessionStatus.Completed, session!.Status);
+        Assert.Equal("satisfied", session.Outcome!.Label);
+        Assert.Equal(1.0, session.Outcome.Score);
+        Assert.Equal("rubric:refund@1", session.Outcome.Source);
+        var events = await host.Store.GetEventsAsync(run.SessionId);
+        Assert.Equal(2, events.OfType<OutcomeEvaluationStartedEvent>().Count());
+        var ended = events.OfType<OutcomeEvaluationEndedEvent>().ToList();
+        Assert.Equal(["needs_revision", "satisfied"], ended.Select(e => e.Result));
+        Assert.Equal("not_met", ended[0].Criteria.Single().Verdict);
+        Assert.Equal("met", ended[1].Criteria.Single().Verdict);
+    }
+
+    [Fact]
+    public async Task The_loop_stops_at_the_cap_when_the_agent_never_fixes_its_work()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var calls = 0;
+        var run = await Runner(host).RunAsync(new OutcomeRequest
+        {
+            AgentId = "writer",
+            Task = "Summarise the refund",
+            Rubric = s_rubric,
+            MaxIterations = 4,
+            Agent = (_, _) => Task.FromResult("no order number, ever " + Interlocked.Increment(ref calls)),
+        });
+
+        Assert.Equal(OutcomeResult.MaxIterationsReached, run.Result);
+        Assert.Equal(4, run.Iterations);
+        Assert.Equal(4, calls);
+        var session = await host.Store.GetSessionAsync(run.SessionId);
+        Assert.Equal("max_iterations_reached", session!.Outcome!.Label);
+        Assert.Equal(0.0, session.Outcome.Score);
+        var ended = (await host.Store.GetEventsAsync(run.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Select(e => e.Result);
+        Assert.Equal(["needs_revision", "needs_revision", "needs_revision", "max_iterations_reached"], ended);
+    }
+
+    [Fact]
+    public async Task Cancellation_reports_interrupted_and_still_records_the_session()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        using var cts = new CancellationTokenSource();
+        var run = await Runner(host).RunAsync(
+            new OutcomeRequest
+            {
+                AgentId = "writer",
+                Task = "Summarise",
+                Rubric = s_rubric,
+                Agent = async (attempt, ct) =>
+                {
+                    if (attempt.Iteration == 2)
+                    {
+                        await cts.CancelAsync();
+                        await Task.Delay(Timeout.Infinite, ct);
+                    }
+
+                    return "nothing useful";
+                },
+            },
+            cts.Token);
+
+        Assert.Equal(OutcomeResult.Interrupted, run.Result);
+        var session = await host.Store.GetSessionAsync(run.SessionId);
+        Assert.Equal(SessionStatus.Abandoned, session!.Status);
+        Assert.Equal("interrupted", session.Outcome!.Label);
+        Assert.Single(run.Evaluations);
+    }
+
+    [Fact]
+    public async Task Grader_errors_fail_the_loop_and_never_pass()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var evaluator = new DelegateEvaluator((rubric, _) => new RubricEvaluation
+        {
+            Rubric = rubric,
+            Criteria = [new CriterionResult { Criterion = rubric.Criteria[0], Verdict = CriterionVerdict.Error, Reason = "grader returned prose" }],
+            Score = 0,
+            Passed = false,
+        });
+        var run = await new OutcomeRunner(host.Sessions, evaluator).RunAsync(Request(_ => "anything"));
+
+        Assert.Equal(OutcomeResult.Failed, run.Result);
+        Assert.Equal(1, run.Iterations);
+        Assert.Equal(SessionStatus.Failed, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
+    }
+
+    [Fact]
+    public async Task A_rubric_that_cannot_be_applied_or_an_agent_that_throws_fails_with_the_reason()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var broken = new DelegateEvaluator((_, _) => throw new RubricException("criterion 'x' has a negative weight"));
+        var run = await new OutcomeRunner(host.Sessions, broken).RunAsync(Request(_ => "anything"));
+        Assert.Equal(OutcomeResult.Failed, run.Result);
+        Assert.Contains("negative weight", run.Error, StringComparison.Ordinal);
+
+        var throwing = await Runner(host).RunAsync(Request(_ => throw new InvalidOperationException("model unavailable")));
+        Assert.Equal(OutcomeResult.Failed, throwing.Result);
+        Assert.Contains("model unavailable", throwing.Error, StringComparison.Ordinal);
+        var ended = (await host.Store.GetEventsAsync(throwing.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single();
+        Assert.Equal("failed", ended.Result);
+    }
+
+    [Fact]
+    public async Task Escalation_guidance_continues_the_loop_and_giving_up_blocks_the_session()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var guided = await Runner(host).RunAsync(Request(
+            attempt => attempt.Guidance is null ? "no number" : "order #W123",
+            (escalation, _) => Task.FromResult(EscalationDecision.Continue("Quote the order number #W123."))) with { MaxIterations = 2 });
+        Assert.Equal(OutcomeResult.Satisfied, guided.Result);
+        Assert.Equal(3, guided.Iterations);
+
+        OutcomeEscalation? asked = null;
+        var blocked = await Runner(host).RunAsync(Request(
+            _ => "no number",
+            (escalation, _) =>
+            {
+                asked = escalation;
+                return Task.FromResult(EscalationDecision.GiveUp("needs a person"));
+            }) with { MaxIterations = 2 });
+        Assert.True(blocked.Blocked);
+        Assert.Equal(OutcomeResult.MaxIterationsReached, blocked.Result);
+        Assert.Equal(2, asked!.Iterations);
+        Assert.Equal(SessionStatus.Blocked, (await host.Store.GetSessionAsync(blocked.SessionId))!.Status);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(21)]
+    public async Task Max_iterations_out_of_range_is_rejected_naming_the_setting(int iterations)
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Runner(host).RunAsync(Request(_ => "x") with { MaxIterations = iterations }));
+        Assert.Contains("OutcomeRequest.MaxIterations", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_agents_chat_calls_are_recorded_in_the_loop_session_and_evaluations_reach_the_span()
+    {
+        var events = new List<ActivityEvent>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { if (a.DisplayName == "invoke_agent chat-writer") { lock (events) { events.AddRange(a.Events); } } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var run = await Runner(host).RunAsync(Request(_ => "unused") with
+        {
+            AgentId = "chat-writer",
+            Agent = async (attempt, ct) => (await host.Chat.GetResponseAsync("write about #W123", cancellationToken: ct)).Text,
+        });
+
+        Assert.Equal(OutcomeResult.Satisfied, run.Result);
+        var recorded = await host.Store.GetEventsAsync(run.SessionId);
+        Assert.Contains(recorded, e => e is MessageEvent { Text: "echo: write about #W123" });
+        lock (events)
+        {
+            Assert.Contains(events, e => e.Name == "gen_ai.evaluation.result" && (string?)e.Tags.First(t => t.Key == "gen_ai.evaluation.name").Value == "refund.order");
+            Assert.Contains(events, e => e.Name == "gen_ai.evaluation.result" && (string?)e.Tags.First(t => t.Key == "gen_ai.evaluation.score.label").Value == "pass");
+        }
+    }
+
+    private static OutcomeRequest Request(Func<OutcomeAttempt, string> agent, Func<OutcomeEscalation, CancellationToken, Task<EscalationDecision>>? escalation = null) => new()
+    {
+        AgentId = "writer",
+        Task = "Summarise the refund",
+        Rubric = s_rubric,
+        Agent = (attempt, _) => Task.FromResult(agent(attempt)),
+        Escalation = escalation,
+    };
+
+    private static OutcomeRunner Runner(TracingHost host) => new(host.Sessions, new DelegateEvaluator(static (rubric, artifact) =>
+    {
+        var met = artifact.Contains(rubric.Criteria[0].Argument!, StringComparison.Ordinal);
+        return new RubricEvaluation
+        {
+            Rubric = rubric,
+            Criteria = [new CriterionResult { Criterion = rubric.Criteria[0], Verdict = met ? CriterionVerdict.Met : CriterionVerdict.NotMet, Reason = met ? null : "missing" }],
+            Score = met ? 1 : 0,
+            Passed = met,
+        };
+    }));
+
+    private sealed class DelegateEvaluator(Func<Rubric, string, RubricEvaluation> evaluate) : IRubricEvaluator
+    {
+        public Task<RubricEvaluation> EvaluateAsync(Rubric rubric, string artifact, string? task = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(evaluate(rubric, artifact));
+    }
+}
