@@ -87,6 +87,18 @@ internal static class ConformanceData
             new ErrorEvent { ErrorType = "System.OperationCanceledException", Message = "cancelled", IsCancellation = true, Operation = "chat.stream" },
             new ErrorEvent { ErrorType = "System.Exception", Message = string.Empty },
             new NoteEvent { Text = "done" },
+            new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = "refund-summary", RubricVersion = 2 },
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = 1,
+                RubricId = "refund-summary",
+                Result = "needs_revision",
+                Score = 0.5,
+                Threshold = 0.75,
+                Criteria = [new CriterionVerdictRecord("content-1", "not_met", 0, "does not contain \"#W123\""), new CriterionVerdictRecord("content-3", "skipped", null, null)],
+                GraderUsage = new SessionUsage { InputTokens = 300, OutputTokens = 40, ModelCalls = 1 },
+            },
+            new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
         ];
 
         for (var i = 0; i < events.Count; i++)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit;
 
 namespace Dreaming.Testing;
@@ -34,11 +35,14 @@ internal static class StoreAssert
         Assert.Equal(expectedEventCount, actual.EventCount);
     }
 
+    // Compared as their JSON form plus the envelope: records compare collections by reference, and a store returns
+    // new collections.
     public static void EventsEqual(IEnumerable<SessionEvent> expected, IEnumerable<SessionEvent> actual) =>
         Assert.Equal(expected.Select(Normalize), actual.Select(Normalize));
 
+    private static string Normalize(SessionEvent sessionEvent) =>
+        $"{sessionEvent.SessionId}#{sessionEvent.Sequence}@{Milliseconds(sessionEvent.Timestamp):O} {sessionEvent.EventType} {JsonSerializer.Serialize(sessionEvent)}";
+
     public static void Ids(IEnumerable<string> expected, IEnumerable<SessionRecord> actual) =>
         Assert.Equal(expected, actual.Select(session => session.Id));
-
-    private static SessionEvent Normalize(SessionEvent sessionEvent) => sessionEvent with { Timestamp = Milliseconds(sessionEvent.Timestamp) };
 }

@@ -27,7 +27,7 @@ public class InspectCommandTests
     {
         using var cli = new CliRunner();
         await cli.RunAsync("demo", "--db", cli.Database);
-        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--limit", "1");
+        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--agent", "support-bot", "--limit", "1");
         var id = list.Split('\n')[1].Split(' ')[0];
         var (exit, output, _) = await cli.RunAsync("session", "show", id, "--db", cli.Database);
         Assert.Equal(0, exit);

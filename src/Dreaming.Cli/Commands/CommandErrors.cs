@@ -11,7 +11,7 @@ internal static class CommandErrors
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TraceStoreException or SessionImportException or ArgumentException or IOException
+        catch (Exception ex) when (ex is TraceStoreException or SessionImportException or RubricException or ArgumentException or IOException
             or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException)
         {
             await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);

@@ -26,11 +26,14 @@ internal static class DemoCommand
             services.AddChatClient(new SimulatedAgentChatClient())
                 .UseDreaming()
                 .UseFunctionInvocation(configure: f => f.IncludeDetailedErrors = true);
+            OutcomeRun loop;
             await using (var provider = services.BuildServiceProvider())
             {
                 var sessions = provider.GetRequiredService<IAgentSessionFactory>();
                 var chat = provider.GetRequiredService<IChatClient>();
                 var store = provider.GetRequiredService<ITraceStore>();
+                var evaluator = provider.GetRequiredService<IRubricEvaluator>();
+                var supportRubric = MarkdownRubricParser.Parse(DemoRubrics.SupportAnswer, "support-answer.md");
                 if (!json)
                 {
                     output.WriteLine("dreaming demo: a SIMULATED agent (deterministic fake model, no network) works through "
@@ -40,15 +43,17 @@ internal static class DemoCommand
 
                 foreach (var task in DemoTasks.All)
                 {
-                    runs.Add(await RunTaskAsync(sessions, chat, store, task, ct).ConfigureAwait(false));
+                    runs.Add(await RunTaskAsync(sessions, chat, store, evaluator, supportRubric, task, ct).ConfigureAwait(false));
                     if (!json)
                     {
                         var run = runs[^1];
                         output.WriteLine(string.Create(
                             CultureInfo.InvariantCulture,
-                            $"  {run.SessionId}  {(run.Succeeded ? "success" : "failure"),-7}  {run.ToolCalls} tool calls, {run.ToolErrors} errors  {Text.Cut(run.Task, 60)}"));
+                            $"  {run.SessionId}  {(run.Succeeded ? "success" : "failure"),-7}  score {run.Score:0.00}  {run.ToolCalls} tool calls, {run.ToolErrors} errors  {Text.Cut(run.Task, 60)}"));
                     }
                 }
+
+                loop = await RunOutcomeLoopAsync(provider.GetRequiredService<IOutcomeRunner>(), chat, ct).ConfigureAwait(false);
             }
 
             var summary = new
@@ -63,6 +68,12 @@ internal static class DemoCommand
                 successes = runs.Count(r => r.Succeeded),
                 elapsedMs = watch.ElapsedMilliseconds,
                 runs,
+                outcomeLoop = new
+                {
+                    sessionId = loop.SessionId,
+                    result = OutcomeResultNames.Of(loop.Result),
+                    iterations = loop.Evaluations.Select((e, i) => new { iteration = i + 1, score = Math.Round(e.Score, 4), passed = e.Passed }),
+                },
             };
             if (json)
             {
@@ -71,9 +82,23 @@ internal static class DemoCommand
             }
 
             output.WriteLine();
+            output.WriteLine("each answer was graded against the \"Support answer\" rubric (deterministic criteria; the model-judged one is skipped offline).");
+            output.WriteLine();
+            output.WriteLine("outcome loop: a simulated writer revises a refund summary until it passes the \"Refund summary\" rubric (threshold 0.75):");
+            for (var i = 0; i < loop.Evaluations.Count; i++)
+            {
+                var evaluation = loop.Evaluations[i];
+                var gaps = evaluation.Criteria.Where(c => c.Verdict is CriterionVerdict.NotMet or CriterionVerdict.PartiallyMet).Select(c => c.Criterion.Text).ToList();
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  iteration {i + 1}: score {evaluation.Score:0.00}, {(evaluation.Passed ? "passed" : "not passed")}{(gaps.Count == 0 ? string.Empty : " - gaps: " + string.Join("; ", gaps))}"));
+            }
+
+            output.WriteLine($"  result: {OutcomeResultNames.Of(loop.Result)} (session {loop.SessionId})");
+            output.WriteLine();
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"recorded {summary.sessions} sessions ({summary.successes} succeeded), {summary.events} events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
+                $"recorded {summary.sessions} support sessions ({summary.successes} passed the rubric) and 1 outcome-loop session; {summary.events} support events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
             output.WriteLine("into " + summary.database);
             output.WriteLine("secrets in the tasks (an API key, e-mail addresses) were redacted before storage.");
             output.WriteLine();
@@ -84,17 +109,52 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<DemoRun> RunTaskAsync(IAgentSessionFactory sessions, IChatClient chat, ITraceStore store, string task, CancellationToken cancellationToken)
+    private static Task<OutcomeRun> RunOutcomeLoopAsync(IOutcomeRunner outcomes, IChatClient chat, CancellationToken cancellationToken) =>
+        outcomes.RunAsync(
+            new OutcomeRequest
+            {
+                AgentId = "report-writer",
+                Task = DemoRubrics.WriterTask,
+                Rubric = MarkdownRubricParser.Parse(DemoRubrics.RefundSummary, "refund-summary.md"),
+                Agent = async (attempt, ct) =>
+                {
+                    List<ChatMessage> messages = [new(ChatRole.User, attempt.Task)];
+                    if (attempt.Feedback is not null)
+                    {
+                        messages.Add(new ChatMessage(ChatRole.Assistant, attempt.PreviousArtifact ?? string.Empty));
+                        messages.Add(new ChatMessage(ChatRole.User, attempt.Feedback));
+                    }
+
+                    return (await chat.GetResponseAsync(messages, cancellationToken: ct).ConfigureAwait(false)).Text;
+                },
+            },
+            cancellationToken);
+
+    private static async Task<DemoRun> RunTaskAsync(IAgentSessionFactory sessions, IChatClient chat, ITraceStore store, IRubricEvaluator evaluator, Rubric rubric, string task, CancellationToken cancellationToken)
     {
         await using var session = sessions.StartSession(DemoTasks.AgentId, task);
         var response = await chat.GetResponseAsync(
             [new ChatMessage(ChatRole.System, "You are a support agent. Use the tools."), new ChatMessage(ChatRole.User, task)],
             new ChatOptions { Tools = DemoShop.Tools },
             cancellationToken).ConfigureAwait(false);
-        var succeeded = !response.Text.StartsWith("I could not", StringComparison.Ordinal);
+        var evaluation = await evaluator.EvaluateAsync(rubric, response.Text, task, cancellationToken).ConfigureAwait(false);
+        var succeeded = evaluation.Passed;
+        await session.RecordAsync(
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = 1,
+                RubricId = rubric.Id,
+                Result = OutcomeResultNames.Of(succeeded ? OutcomeResult.Satisfied : OutcomeResult.MaxIterationsReached),
+                Score = evaluation.Score,
+                Threshold = rubric.PassThreshold,
+                Passed = succeeded,
+                Criteria = evaluation.Criteria.Select(c => new CriterionVerdictRecord(c.Criterion.Id, OutcomeFeedback.VerdictName(c.Verdict), c.Score, c.Reason)).ToList(),
+            },
+            cancellationToken).ConfigureAwait(false);
+        var source = $"rubric:{rubric.Id}@{rubric.Version.ToString(CultureInfo.InvariantCulture)}";
         await session.CompleteAsync(
             succeeded ? SessionStatus.Completed : SessionStatus.Failed,
-            succeeded ? SessionOutcome.Succeeded(1.0, "demo") : SessionOutcome.Failed(0.0, "demo"),
+            succeeded ? SessionOutcome.Succeeded(evaluation.Score, source) : SessionOutcome.Failed(evaluation.Score, source),
             cancellationToken).ConfigureAwait(false);
 
         var events = await store.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
@@ -102,11 +162,12 @@ internal static class DemoCommand
             session.Id,
             session.Task,
             succeeded,
+            evaluation.Score,
             events.Count,
             events.OfType<ToolCallEvent>().Count(),
             events.OfType<ToolResultEvent>().Count(r => r.IsError),
             response.Text);
     }
 
-    private sealed record DemoRun(string SessionId, string Task, bool Succeeded, int Events, int ToolCalls, int ToolErrors, string Answer);
+    private sealed record DemoRun(string SessionId, string Task, bool Succeeded, double Score, int Events, int ToolCalls, int ToolErrors, string Answer);
 }

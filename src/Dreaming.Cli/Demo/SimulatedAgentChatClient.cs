@@ -47,6 +47,14 @@ internal sealed partial class SimulatedAgentChatClient : IChatClient
     private static ChatMessage Decide(List<ChatMessage> messages)
     {
         var task = messages.First(m => m.Role == ChatRole.User).Text;
+        if (task.StartsWith("Write a refund summary", StringComparison.Ordinal))
+        {
+            // The writer of the outcome-loop showcase: prose first, then what the grader's feedback asked for.
+            return messages[^1].Text.Contains("Revise", StringComparison.Ordinal)
+                ? Say("""{"order":"#W1003","refund":"$20.00","summary":"We refunded $20.00 for order #W1003. Sorry for the trouble."}""")
+                : Say("We refunded the customer. Sorry! So sorry for the trouble!");
+        }
+
         var results = messages.SelectMany(m => m.Contents.OfType<FunctionResultContent>()).ToList();
         var calls = messages.SelectMany(m => m.Contents.OfType<FunctionCallContent>()).ToDictionary(c => c.CallId);
         var digits = OrderDigits().Match(task).Groups["digits"].Value;
@@ -96,7 +104,7 @@ internal sealed partial class SimulatedAgentChatClient : IChatClient
             return Call(results.Count + 1, "send_email", ("to", email.Value), ("body", "Your refund is on its way."));
         }
 
-        return Say($"Done: {lastText}.");
+        return Say($"Done for order #W{digits}: {lastText}.");
     }
 
     private static ChatMessage Call(int n, string name, params (string Key, object? Value)[] arguments) =>

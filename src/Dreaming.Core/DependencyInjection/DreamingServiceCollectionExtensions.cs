@@ -7,8 +7,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers Dreaming.Core in a service collection.</summary>
 public static class DreamingServiceCollectionExtensions
 {
-    /// <summary>Adds session tracing: the session factory, the background trace writer, redaction, the importer and,
-    /// unless another is chosen, the in-memory trace store.</summary>
+    /// <summary>Adds session tracing (the session factory, the background trace writer, redaction, the importer and,
+    /// unless another is chosen, the in-memory trace store) and outcomes (the rubric evaluator and the outcome runner;
+    /// add a grader model with <c>AddGrader</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">An optional callback to set <see cref="DreamingOptions"/>.</param>
     /// <returns>A builder to choose the store and add redactors.</returns>
@@ -38,6 +39,8 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<ITraceStore>(),
             sp.GetService<TimeProvider>(),
             sp.GetRequiredService<TraceContentFilter>().Apply));
+        services.TryAddSingleton<IRubricEvaluator>(static sp => new RubricEvaluator(sp.GetService<ModelGrader>()));
+        services.TryAddSingleton<IOutcomeRunner, OutcomeRunner>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
         return new DreamingBuilder(services);
     }

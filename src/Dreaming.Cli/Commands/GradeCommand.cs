@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Model;
+using Dreaming.Cli.Output;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming grade --rubric FILE --input FILE</c>: grades one artifact against a Markdown rubric.</summary>
+/// <remarks>Exit code 0 when the work passes, 2 when it was graded and did not pass, 1 on an error (such as a malformed rubric).</remarks>
+internal static class GradeCommand
+{
+    public const int NotPassedExitCode = 2;
+
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var rubricFile = new Option<string>("--rubric") { Description = "The Markdown rubric file.", Required = true };
+        var inputFile = new Option<string>("--input") { Description = "The file holding the work to grade ('-' reads standard input).", Required = true };
+        var task = new Option<string?>("--task") { Description = "The task the work was for, given to the grader." };
+        var command = new Command("grade", "Grade a piece of work against a Markdown rubric (model-judged criteria need a configured model; see 'dreaming model').")
+        {
+            rubricFile, inputFile, task,
+        };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var rubric = await MarkdownRubricParser.LoadAsync(parse.GetValue(rubricFile)!, ct).ConfigureAwait(false);
+            var inputPath = parse.GetValue(inputFile)!;
+            var artifact = inputPath == "-"
+                ? await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)
+                : await File.ReadAllTextAsync(inputPath, ct).ConfigureAwait(false);
+
+            using var graderModel = ModelClientFactory.TryCreate(ModelSettings.FromEnvironment());
+            var evaluator = new RubricEvaluator(graderModel is null ? null : new ModelGrader(graderModel));
+            var evaluation = await evaluator.EvaluateAsync(rubric, artifact, parse.GetValue(task), ct).ConfigureAwait(false);
+            var result = evaluation.Passed ? OutcomeResult.Satisfied : evaluation.HasErrors ? OutcomeResult.Failed : OutcomeResult.NeedsRevision;
+
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, new
+                {
+                    result = OutcomeResultNames.Of(result),
+                    score = Math.Round(evaluation.Score, 4),
+                    passed = evaluation.Passed,
+                    threshold = rubric.PassThreshold,
+                    criteria = evaluation.Criteria.Select(c => new
+                    {
+                        id = c.Criterion.Id,
+                        text = c.Criterion.Text,
+                        section = c.Criterion.Section,
+                        weight = c.Criterion.Weight,
+                        required = c.Criterion.Required,
+                        verdict = OutcomeFeedback.VerdictName(c.Verdict),
+                        score = c.Score,
+                        reason = c.Reason,
+                    }),
+                });
+            }
+            else
+            {
+                WriteText(output, rubric, evaluation, result, graderModel is not null);
+            }
+
+            return evaluation.Passed ? 0 : result == OutcomeResult.Failed ? 1 : NotPassedExitCode;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static void WriteText(TextWriter output, Rubric rubric, RubricEvaluation evaluation, OutcomeResult result, bool hasGrader)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"{rubric.Title}: {OutcomeResultNames.Of(result)}, score {evaluation.Score:0.###} (threshold {rubric.PassThreshold:0.###}), {(evaluation.Passed ? "passed" : "not passed")}"));
+        foreach (var c in evaluation.Criteria)
+        {
+            var flags = (c.Criterion.Required ? " required" : string.Empty) + (c.Criterion.Weight != 1 ? string.Create(inv, $" weight {c.Criterion.Weight:0.##}") : string.Empty);
+            output.WriteLine($"  {OutcomeFeedback.VerdictName(c.Verdict),-13} {c.Criterion.Id,-12} {Text.Cut(c.Criterion.Text, 50)}{flags}{(c.Reason is null ? string.Empty : " — " + Text.OneLine(c.Reason))}");
+        }
+
+        if (!hasGrader && evaluation.Criteria.Any(c => c.Verdict == CriterionVerdict.Skipped))
+        {
+            output.WriteLine("(model-judged criteria were skipped: no model is configured; see 'dreaming model')");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Dreaming;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Configures outcome grading on an <see cref="IDreamingBuilder"/>.</summary>
+public static class OutcomesDreamingBuilderExtensions
+{
+    /// <summary>Uses a grader model for the model-judged criteria of rubrics: a separate <see cref="IChatClient"/>, which
+    /// may be a different model from the agent's.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="graderClient">The grader's chat client. Do not put <c>UseDreaming()</c> on it: grading is not agent work.</param>
+    /// <param name="configure">Optional grader options (samples for a majority vote, timeout, model id, temperature).</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <remarks>Without a grader, model-judged criteria are reported as skipped and excluded from the score.</remarks>
+    public static IDreamingBuilder AddGrader(this IDreamingBuilder builder, IChatClient graderClient, Action<ModelGraderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(graderClient);
+        return builder.AddGrader(_ => graderClient, configure);
+    }
+
+    /// <summary>Uses the grader model a factory creates (once) for the model-judged criteria of rubrics.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="graderClientFactory">Creates the grader's chat client.</param>
+    /// <param name="configure">Optional grader options.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IDreamingBuilder AddGrader(this IDreamingBuilder builder, Func<IServiceProvider, IChatClient> graderClientFactory, Action<ModelGraderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(graderClientFactory);
+        var options = new ModelGraderOptions();
+        configure?.Invoke(options);
+        builder.Services.RemoveAll<ModelGrader>();
+        builder.Services.AddSingleton(sp => new ModelGrader(
+            graderClientFactory(sp),
+            options,
+            sp.GetService<ILogger<ModelGrader>>(),
+            sp.GetService<TimeProvider>()));
+        return builder;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>One verdict read from a grader reply.</summary>
+internal readonly record struct GraderVerdict(CriterionVerdict Verdict, string Reason);
+
+/// <summary>What could be read from one grader reply, and what was wrong with it.</summary>
+/// <remarks>Reading is tolerant of the ways models wrap JSON (code fences, prose before or after, an echoed example
+/// before the answer), and strict about content: only the ids asked for count, and only the three verdicts.</remarks>
+internal sealed class GraderReply
+{
+    internal const string Met = "met";
+    internal const string PartiallyMet = "partially_met";
+    internal const string NotMet = "not_met";
+
+    // Bounds the work spent on a long reply that is mostly prose with stray braces.
+    private const int MaxCandidates = 64;
+
+    private static readonly JsonReaderOptions s_readerOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    private readonly Dictionary<string, GraderVerdict> _verdicts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _invalid = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _ignoredIds = [];
+    private string? _unreadable;
+
+    private GraderReply()
+    {
+    }
+
+    /// <summary>Gets the usable verdicts, by criterion id.</summary>
+    public IReadOnlyDictionary<string, GraderVerdict> Verdicts => _verdicts;
+
+    /// <summary>Gets the ids in the reply that were not asked for; they are never counted.</summary>
+    public IReadOnlyList<string> IgnoredIds => _ignoredIds;
+
+    /// <summary>Reads a reply to a request for <paramref name="criteria"/>.</summary>
+    public static GraderReply Read(string? text, IReadOnlyList<RubricCriterion> criteria)
+    {
+        var reply = new GraderReply();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            reply._unreadable = "the reply was empty";
+            return reply;
+        }
+
+        if (FindAnswer(text) is not { } entries)
+        {
+            reply._unreadable = "the reply held no JSON object with a \"criteria\" array";
+            return reply;
+        }
+
+        var asked = criteria.Select(c => c.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in entries.EnumerateArray())
+        {
+            reply.ReadEntry(entry, asked);
+        }
+
+        return reply;
+    }
+
+    /// <summary>Describes what is wrong with the reply, given the verdicts already known; empty when nothing is.</summary>
+    public IReadOnlyList<string> Problems(IReadOnlyList<RubricCriterion> criteria, IReadOnlyDictionary<string, GraderVerdict> known)
+    {
+        if (_unreadable is not null)
+        {
+            return [_unreadable];
+        }
+
+        var problems = new List<string>();
+        foreach (var criterion in criteria.Where(c => !known.ContainsKey(c.Id)))
+        {
+            problems.Add($"criterion {criterion.Id}: {ProblemWith(criterion.Id)}");
+        }
+
+        if (_ignoredIds.Count > 0)
+        {
+            problems.Add("it answered ids that were not asked for (" + string.Join(", ", _ignoredIds) + ")");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Says why the reply gives no usable verdict for <paramref name="id"/>.</summary>
+    public string ProblemWith(string id) =>
+        _unreadable ?? (_invalid.TryGetValue(id, out var problem) ? problem : "it was not answered");
+
+    private static JsonElement? FindAnswer(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var start = Array.IndexOf(bytes, (byte)'{');
+        for (var tried = 0; start >= 0 && tried < MaxCandidates; tried++)
+        {
+            // Reads one value from this brace on, so prose or a closing fence after it does not matter.
+            var reader = new Utf8JsonReader(bytes.AsSpan(start), s_readerOptions);
+            try
+            {
+                if (JsonDocument.TryParseValue(ref reader, out var document))
+                {
+                    using (document)
+                    {
+                        if (Property(document.RootElement, "criteria") is { ValueKind: JsonValueKind.Array } entries)
+                        {
+                            return entries.Clone();
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON from this brace: try the next one.
+            }
+
+            start = Array.IndexOf(bytes, (byte)'{', start + 1);
+        }
+
+        return null;
+    }
+
+    private void ReadEntry(JsonElement entry, HashSet<string> asked)
+    {
+        if (entry.ValueKind != JsonValueKind.Object
+            || (Property(entry, "id") ?? Property(entry, "criterion_id") ?? Property(entry, "criterionId")) is not { ValueKind: JsonValueKind.String } idElement)
+        {
+            return;
+        }
+
+        var id = idElement.GetString()!.Trim();
+        if (!asked.TryGetValue(id, out var askedId))
+        {
+            _ignoredIds.Add(id);
+            return;
+        }
+
+        if (_invalid.ContainsKey(askedId))
+        {
+            return;
+        }
+
+        var rawVerdict = Property(entry, "verdict") is { ValueKind: JsonValueKind.String } v ? v.GetString()! : null;
+        var reason = Property(entry, "reason") is { ValueKind: JsonValueKind.String } r && !string.IsNullOrWhiteSpace(r.GetString())
+            ? r.GetString()!.Trim()
+            : "(no reason given)";
+        if (ParseVerdict(rawVerdict) is not { } verdict)
+        {
+            _invalid[askedId] = rawVerdict is null ? "it had no verdict" : $"its verdict \"{rawVerdict}\" is not met, partially_met or not_met";
+            return;
+        }
+
+        if (_verdicts.TryGetValue(askedId, out var earlier) && earlier.Verdict != verdict)
+        {
+            // Two different answers for one criterion: neither can be trusted.
+            _verdicts.Remove(askedId);
+            _invalid[askedId] = "it was answered twice with different verdicts";
+            return;
+        }
+
+        _verdicts.TryAdd(askedId, new GraderVerdict(verdict, reason));
+    }
+
+    private static CriterionVerdict? ParseVerdict(string? raw) =>
+        raw?.Trim().Replace(' ', '_').Replace('-', '_').ToLowerInvariant() switch
+        {
+            Met => CriterionVerdict.Met,
+            PartiallyMet => CriterionVerdict.PartiallyMet,
+            NotMet => CriterionVerdict.NotMet,
+            _ => null,
+        };
+
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>Turns per-criterion results into a rubric's score and pass or fail.</summary>
+/// <remarks>
+/// <para>Score: the weighted mean of the scored criteria (met 1, partially met 0.5, not met 0). A criterion is scored
+/// when its weight is above 0 and its verdict has a score: <see cref="CriterionVerdict.Error"/> and
+/// <see cref="CriterionVerdict.Skipped"/> are left out, never counted as 0. When nothing is scored the score is 0.</para>
+/// <para>Passed, all of: at least one criterion was scored (a rubric of which nothing could be checked has proved
+/// nothing); the score is at least <see cref="Rubric.PassThreshold"/>; every <see cref="RubricCriterion.Required"/>
+/// criterion is <see cref="CriterionVerdict.Met"/> (partially met, skipped or in error is not enough, whatever its
+/// weight); and no criterion is in error.</para>
+/// </remarks>
+public static class RubricScoring
+{
+    // A weighted mean such as 0.1 * 3 can land a hair below a threshold it equals; that must not fail the work.
+    private const double Tolerance = 1e-9;
+
+    /// <summary>Computes the weighted mean over the scored criteria.</summary>
+    /// <param name="results">The per-criterion results.</param>
+    /// <returns>The score in [0, 1]; 0 when no criterion is scored.</returns>
+    public static double Score(IEnumerable<CriterionResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        double weighted = 0, weights = 0;
+        foreach (var result in results)
+        {
+            if (IsScored(result))
+            {
+                weighted += result.Criterion.Weight * result.Score!.Value;
+                weights += result.Criterion.Weight;
+            }
+        }
+
+        return weights > 0 ? Math.Clamp(weighted / weights, 0, 1) : 0;
+    }
+
+    /// <summary>Decides whether the results pass <paramref name="rubric"/>.</summary>
+    /// <param name="rubric">The rubric, for its threshold.</param>
+    /// <param name="results">The per-criterion results.</param>
+    /// <returns>Whether the work passed.</returns>
+    public static bool Passed(Rubric rubric, IReadOnlyList<CriterionResult> results) => FirstFailure(rubric, results) is null;
+
+    /// <summary>Builds the evaluation of <paramref name="rubric"/> from its per-criterion results.</summary>
+    /// <param name="rubric">The rubric.</param>
+    /// <param name="results">The per-criterion results, in the rubric's order.</param>
+    /// <param name="graderUsage">The tokens the grader used, or <see langword="null"/> for none.</param>
+    /// <returns>The evaluation with its score and pass or fail.</returns>
+    public static RubricEvaluation Evaluate(Rubric rubric, IReadOnlyList<CriterionResult> results, SessionUsage? graderUsage = null)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        ArgumentNullException.ThrowIfNull(results);
+        return new RubricEvaluation
+        {
+            Rubric = rubric,
+            Criteria = results,
+            Score = Score(results),
+            Passed = Passed(rubric, results),
+            GraderUsage = graderUsage ?? SessionUsage.Zero,
+        };
+    }
+
+    /// <summary>Explains the outcome in one sentence: the score against the threshold, and the first reason it failed.</summary>
+    /// <param name="evaluation">The evaluation.</param>
+    /// <returns>The explanation, such as <c>score 0.83, threshold 0.75: passed</c>.</returns>
+    public static string Explain(RubricEvaluation evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var summary = string.Create(CultureInfo.InvariantCulture, $"score {evaluation.Score:0.###}, threshold {evaluation.Rubric.PassThreshold:0.###}");
+        return FirstFailure(evaluation.Rubric, evaluation.Criteria) is { } failure ? $"{summary}: not passed, {failure}" : $"{summary}: passed";
+    }
+
+    private static bool IsScored(CriterionResult result) => result.Criterion.Weight > 0 && result.Score is not null;
+
+    private static string? FirstFailure(Rubric rubric, IReadOnlyList<CriterionResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.FirstOrDefault(r => r.Verdict == CriterionVerdict.Error) is { } error)
+        {
+            return $"criterion {error.Criterion.Id} could not be checked";
+        }
+
+        if (results.FirstOrDefault(r => r.Criterion.Required && r.Verdict != CriterionVerdict.Met) is { } required)
+        {
+            return $"required criterion {required.Criterion.Id} is {Name(required.Verdict)}";
+        }
+
+        if (!results.Any(IsScored))
+        {
+            return "no criterion was scored";
+        }
+
+        return Score(results) + Tolerance < rubric.PassThreshold ? "the score is below the threshold" : null;
+    }
+
+    private static string Name(CriterionVerdict verdict) => verdict switch
+    {
+        CriterionVerdict.PartiallyMet => "only partially met",
+        CriterionVerdict.NotMet => "not met",
+        CriterionVerdict.Skipped => "skipped",
+        _ => verdict.ToString(),
+    };
+}

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Dreaming;
+
+/// <summary>Reads a <see cref="Rubric"/> written in Markdown, so the rubrics people already write for hosted graders can be reused.</summary>
+/// <remarks>
+/// <para>The syntax, line by line:</para>
+/// <list type="bullet">
+/// <item><description><c># Title</c>: the title (required, once).</description></item>
+/// <item><description><c>Pass threshold: 0.75</c>, <c>Id: name</c>, <c>Version: 2</c>: settings, at most once each, keys in any
+/// case. Without <c>Id:</c> the id is the source's file name without its extension; the version defaults to 1.</description></item>
+/// <item><description><c>## Section</c>: the section of the criteria that follow. Bullets before any section have none.</description></item>
+/// <item><description><c>- criterion</c> (or <c>* </c>, <c>+ </c>, nested or not): one criterion, on one line. <c>(weight: N)</c>,
+/// <c>(required)</c> and <c>(id: name)</c> annotate it anywhere in the line and are removed from its text. A trailing
+/// <c>[kind: argument]</c> makes it deterministic: <c>contains</c>, <c>contains-i</c>, <c>not-contains</c>, <c>equals</c>,
+/// <c>equals-i</c> take quoted text (<c>\"</c> and <c>\\</c> escape); <c>regex</c> takes the rest of the bracket
+/// (brackets inside must balance or be escaped); <c>json</c> takes nothing; <c>json-schema</c> a file path, relative
+/// to the base directory; <c>max-length</c> and <c>min-length</c> a whole number of characters. Without a bracket the
+/// grader model judges it.</description></item>
+/// <item><description>The paragraphs between the title and the first section or bullet become the
+/// <see cref="Rubric.Description"/>. Other lines, deeper headings and fenced code blocks are ignored.</description></item>
+/// </list>
+/// <para>Criteria ids are the section's slug and the position in it (<c>content-1</c>), <c>criterion-N</c> outside a section,
+/// unless <c>(id: name)</c> gives one. Anything malformed throws a <see cref="RubricException"/> with the line and what is
+/// wrong; regexes are compiled and schema files loaded while parsing, so a rubric that loads can be applied.</para>
+/// </remarks>
+public static partial class MarkdownRubricParser
+{
+    /// <summary>Parses a Markdown rubric.</summary>
+    /// <param name="markdown">The Markdown text.</param>
+    /// <param name="sourceName">The file or source name, used in error messages and, without its extension, as the default id.</param>
+    /// <param name="baseDirectory">The folder <c>json-schema</c> paths are resolved against; the current directory when <see langword="null"/>.</param>
+    /// <returns>The rubric.</returns>
+    /// <exception cref="RubricException">The rubric is malformed or breaks a rule; <see cref="RubricException.Line"/> says where.</exception>
+    public static Rubric Parse(string markdown, string sourceName = "rubric.md", string? baseDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return new Reader(sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory)).Read(markdown);
+    }
+
+    /// <summary>Reads and parses a Markdown rubric file; <c>json-schema</c> paths are resolved against the file's folder.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The rubric.</returns>
+    /// <exception cref="RubricException">The rubric is malformed or breaks a rule; <see cref="RubricException.Line"/> says where.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static async Task<Rubric> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var markdown = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        return Parse(markdown, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    private sealed class Reader(string source, string? baseDirectory)
+    {
+        private readonly List<RubricCriterion> _criteria = [];
+        private readonly List<int> _criterionLines = [];
+        private readonly CriterionIdAllocator _ids = new();
+        private readonly List<string> _description = [];
+        private readonly List<string> _paragraph = [];
+        private readonly Dictionary<string, (string Value, int Line)> _settings = new(StringComparer.OrdinalIgnoreCase);
+        private string? _title;
+        private int _titleLine;
+        private string? _section;
+        private int _fenceLine;
+        private bool _pastDescription;
+
+        public Rubric Read(string markdown)
+        {
+            var number = 0;
+            foreach (var rawLine in markdown.AsSpan().EnumerateLines())
+            {
+                number++;
+                ReadLine(rawLine.Trim().ToString(), number);
+            }
+
+            if (_fenceLine > 0)
+            {
+                throw new RubricException(source, _fenceLine, "the code fence opened here is never closed");
+            }
+
+            if (_title is null)
+            {
+                throw new RubricException(source, 1, "the rubric has no '# ' title");
+            }
+
+            EndParagraph();
+            var rubric = new Rubric
+            {
+                Id = Setting("id") ?? Path.GetFileNameWithoutExtension(source),
+                Version = Setting("version") is { } version ? int.Parse(version, CultureInfo.InvariantCulture) : 1,
+                Title = _title,
+                Description = _description.Count == 0 ? null : string.Join("\n\n", _description),
+                PassThreshold = Setting("pass threshold") is { } threshold ? double.Parse(threshold, CultureInfo.InvariantCulture) : 1.0,
+                Criteria = [.. _criteria],
+                BaseDirectory = baseDirectory,
+            };
+            if (RubricValidator.FindProblem(rubric) is { } problem)
+            {
+                var line = problem.CriterionIndex is int index ? _criterionLines[index] : _titleLine;
+                throw new RubricException(source, line, problem.Message);
+            }
+
+            return rubric;
+        }
+
+        private void ReadLine(string line, int number)
+        {
+            if (line.StartsWith("```", StringComparison.Ordinal) || line.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                _fenceLine = _fenceLine == 0 ? number : 0;
+                EndParagraph();
+            }
+            else if (_fenceLine > 0)
+            {
+                return;
+            }
+            else if (line.Length == 0 || ThematicBreakPattern().IsMatch(line))
+            {
+                EndParagraph();
+            }
+            else if (line == "#" || line.StartsWith("# ", StringComparison.Ordinal))
+            {
+                ReadTitle(line[1..].Trim(), number);
+            }
+            else if (line == "##" || line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                _section = line[2..].Trim();
+                _pastDescription = true;
+                if (_section.Length == 0)
+                {
+                    throw new RubricException(source, number, "the '## ' section heading is empty");
+                }
+            }
+            else if (line.StartsWith('#'))
+            {
+                EndParagraph();
+            }
+            else if (line is "-" or "*" or "+" || BulletPattern().IsMatch(line))
+            {
+                _pastDescription = true;
+                AddCriterion(line[1..], number);
+            }
+            else if (SettingPattern().Match(line) is { Success: true } setting)
+            {
+                EndParagraph();
+                ReadSetting(setting.Groups["key"].Value, setting.Groups["value"].Value.Trim(), number);
+            }
+            else if (_title is not null && !_pastDescription)
+            {
+                _paragraph.Add(line);
+            }
+        }
+
+        private void ReadTitle(string title, int number)
+        {
+            if (_title is not null)
+            {
+                throw new RubricException(source, number, $"a second '# ' title; the title is set on line {_titleLine}, use '## ' for sections");
+            }
+
+            if (title.Length == 0)
+            {
+                throw new RubricException(source, number, "the '# ' title is empty");
+            }
+
+            _title = title;
+            _titleLine = number;
+        }
+
+        private void ReadSetting(string key, string value, int number)
+        {
+            var name = WhitespacePattern().Replace(key.ToLowerInvariant(), " ");
+            if (_settings.TryGetValue(name, out var earlier))
+            {
+                throw new RubricException(source, number, $"'{key}' is set twice; it is first set on line {earlier.Line}");
+            }
+
+            var problem = name switch
+            {
+                "pass threshold" => ThresholdProblem(value),
+                "version" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version >= 1
+                    ? null
+                    : $"version \"{value}\" must be a whole number, 1 or more",
+                _ => value.Length == 0 ? "the id is empty" : null,
+            };
+            if (problem is not null)
+            {
+                throw new RubricException(source, number, problem);
+            }
+
+            _settings[name] = (value, number);
+        }
+
+        private void AddCriterion(string content, int number)
+        {
+            var bullet = MarkdownBulletParser.Parse(content, source, number);
+            var position = _ids.Next(_section);
+            _criteria.Add(new RubricCriterion
+            {
+                Id = bullet.Id ?? position,
+                Text = bullet.Text,
+                Section = _section,
+                Weight = bullet.Weight,
+                Required = bullet.Required,
+                Kind = bullet.Kind,
+                Argument = bullet.Argument,
+                IgnoreCase = bullet.IgnoreCase,
+            });
+            _criterionLines.Add(number);
+        }
+
+        private void EndParagraph()
+        {
+            if (_paragraph.Count > 0)
+            {
+                _description.Add(string.Join(' ', _paragraph));
+                _paragraph.Clear();
+            }
+        }
+
+        private static string? ThresholdProblem(string value)
+        {
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold) || !double.IsFinite(threshold))
+            {
+                return $"pass threshold \"{value}\" is not a number";
+            }
+
+            return threshold is < 0 or > 1 ? $"pass threshold {value} is outside 0..1" : null;
+        }
+
+        private string? Setting(string name) => _settings.TryGetValue(name, out var setting) ? setting.Value : null;
+    }
+
+    [GeneratedRegex(@"^[-*+]\s")]
+    private static partial Regex BulletPattern();
+
+    [GeneratedRegex(@"^(?:[-*_]\s*){3,}$")]
+    private static partial Regex ThematicBreakPattern();
+
+    [GeneratedRegex(@"^(?<key>pass\s+threshold|id|version)\s*:(?<value>.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SettingPattern();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhitespacePattern();
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+public class GradeCommandTests
+{
+    private const string ExampleRubric = """
+        # Refund summary
+        Pass threshold: 0.75
+
+        ## Content
+        - Mentions the order number (required) [contains: "#W123"]
+        - States the refund amount [regex: \$\d+\.\d{2}]
+        - Apologises once and stays concise (weight: 2)
+
+        ## Format
+        - Is valid JSON [json]
+        - At most 600 characters [max-length: 600]
+        """;
+
+    [Fact]
+    public async Task The_issue_example_passes_with_exit_code_0_and_the_documented_json()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("refund.md", ExampleRubric);
+        var input = cli.WriteFile("answer.json", """{"order":"#W123","refund":"$12.50","note":"Sorry for the delay."}""");
+
+        var (exit, output, error) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input, "--task", "Summarise the refund", "--json");
+
+        Assert.True(exit == 0, error);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("satisfied", root.GetProperty("result").GetString());
+        Assert.True(root.GetProperty("passed").GetBoolean());
+        Assert.Equal(1.0, root.GetProperty("score").GetDouble());
+        Assert.Equal(0.75, root.GetProperty("threshold").GetDouble());
+        var criteria = root.GetProperty("criteria").EnumerateArray().ToList();
+        Assert.Equal(5, criteria.Count);
+        Assert.Equal(["met", "met", "skipped", "met", "met"], criteria.Select(c => c.GetProperty("verdict").GetString()));
+        Assert.True(criteria[0].GetProperty("required").GetBoolean());
+        Assert.Equal("Content", criteria[0].GetProperty("section").GetString());
+        Assert.Equal(2, criteria[2].GetProperty("weight").GetDouble());
+        Assert.Equal("Mentions the order number", criteria[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Work_that_does_not_pass_exits_with_2_and_says_why()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("refund.md", ExampleRubric);
+        var input = cli.WriteFile("answer.txt", "Refunded order #W123, sorry.");
+
+        var (exit, output, _) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("needs_revision, score 0.5 (threshold 0.75), not passed", output, StringComparison.Ordinal);
+        Assert.Contains("not_met", output, StringComparison.Ordinal);
+        Assert.Contains("model-judged criteria were skipped", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_required_criterion_fails_even_with_a_high_score()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("refund.md", ExampleRubric.Replace("Pass threshold: 0.75", "Pass threshold: 0.5", StringComparison.Ordinal));
+        var input = cli.WriteFile("answer.json", """{"refund":"$12.50"}""");
+
+        var (exit, output, _) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input, "--json");
+
+        Assert.Equal(2, exit);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(0.75, root.GetProperty("score").GetDouble());
+        Assert.False(root.GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_malformed_rubric_exits_with_1_naming_the_line()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("bad.md", "# Bad\nPass threshold: 1.5\n- Says hello\n");
+        var input = cli.WriteFile("answer.txt", "hello");
+
+        var (exit, _, error) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("bad.md(2)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_files_exit_with_1_naming_them()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("refund.md", ExampleRubric);
+        var (exit, _, error) = await cli.RunAsync("grade", "--rubric", rubric, "--input", Path.Combine(cli.Folder, "nope.txt"));
+        Assert.Equal(1, exit);
+        Assert.Contains("nope.txt", error, StringComparison.Ordinal);
+
+        var (exit2, _, error2) = await cli.RunAsync("grade", "--rubric", Path.Combine(cli.Folder, "missing.md"), "--input", rubric);
+        Assert.Equal(1, exit2);
+        Assert.Contains("missing.md", error2, StringComparison.Ordinal);
+    }
+}
