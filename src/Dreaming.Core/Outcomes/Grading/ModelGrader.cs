@@ -23,6 +23,7 @@ public sealed partial class ModelGrader
 {
     private readonly IChatClient _client;
     private readonly int _samples;
+    private readonly int _maxArtifactLength;
     private readonly TimeSpan _timeout;
     private readonly string? _modelId;
     private readonly float? _temperature;
@@ -46,6 +47,7 @@ public sealed partial class ModelGrader
         }
 
         _samples = options.Samples;
+        _maxArtifactLength = options.MaxArtifactLength;
         _timeout = options.Timeout;
         _modelId = options.ModelId;
         _temperature = options.Temperature;
@@ -76,6 +78,12 @@ public sealed partial class ModelGrader
         if (criteria.Count == 0)
         {
             return new GradeResult { Criteria = [] };
+        }
+
+        if (artifact.Length > _maxArtifactLength)
+        {
+            var reason = $"grader error: the work is {artifact.Length} characters, more than the grader's limit of {_maxArtifactLength} (ModelGraderOptions.MaxArtifactLength)";
+            return new GradeResult { Criteria = criteria.Select(c => new CriterionResult { Criterion = c, Verdict = CriterionVerdict.Error, Reason = reason }).ToArray() };
         }
 
         ChatMessage[] request =

@@ -20,6 +20,11 @@ public sealed class ModelGraderOptions
     /// <value>The default is 60 seconds. Positive, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</value>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Gets or sets the longest artifact, in characters, sent to the grader; longer work gets an error verdict on its
+    /// model-judged criteria instead of a request no model could take whole (deterministic criteria still run).</summary>
+    /// <value>The default is 200,000. At least 1.</value>
+    public int MaxArtifactLength { get; set; } = 200_000;
+
     /// <summary>Gets or sets the model id asked for, when the grader client serves several.</summary>
     /// <value>The default is <see langword="null"/>: the client's default model.</value>
     public string? ModelId { get; set; }

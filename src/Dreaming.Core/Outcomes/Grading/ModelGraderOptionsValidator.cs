@@ -25,6 +25,11 @@ internal sealed class ModelGraderOptionsValidator : IValidateOptions<ModelGrader
             failures.Add("ModelGraderOptions.ModelId must be null or not blank.");
         }
 
+        if (options.MaxArtifactLength < 1)
+        {
+            failures.Add($"ModelGraderOptions.MaxArtifactLength is {options.MaxArtifactLength}; it must be at least 1.");
+        }
+
         if (options.Temperature is { } temperature && (!float.IsFinite(temperature) || temperature < 0 || temperature > 2))
         {
             failures.Add($"ModelGraderOptions.Temperature is {temperature}; it must be from 0 to 2.");

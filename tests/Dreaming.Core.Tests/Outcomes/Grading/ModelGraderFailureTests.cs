@@ -21,6 +21,20 @@ public class ModelGraderFailureTests
     }
 
     [Fact]
+    public async Task Work_longer_than_the_limit_is_not_sent_and_gets_errors_naming_the_limit()
+    {
+        var grader = new ScriptedGrader(ScriptedGrader.Reply(("c1", "met"), ("c2", "met")));
+        var artifact = new string('x', 5_000_001);
+
+        var grade = await new ModelGrader(grader.Client).GradeAsync(Rubric(s_criteria), s_criteria, artifact);
+
+        Assert.Equal(0, grader.CallCount);
+        Assert.All(grade.Criteria, c => Assert.Equal(CriterionVerdict.Error, c.Verdict));
+        Assert.All(grade.Criteria, c => Assert.Contains("MaxArtifactLength", c.Reason, StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => new ModelGrader(grader.Client, new ModelGraderOptions { MaxArtifactLength = 0 }));
+    }
+
+    [Fact]
     public async Task A_failing_retry_keeps_the_answers_of_the_first_reply()
     {
         var grader = new ScriptedGrader((n, _) => n == 0

@@ -203,6 +203,71 @@ public class OutcomeRunnerTests
         }
     }
 
+    [Fact]
+    public async Task With_the_real_evaluator_a_grader_that_answers_prose_fails_the_loop_and_never_passes()
+    {
+        var grader = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Looks great to me, all criteria met!"))),
+        };
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: b => b.AddGrader(grader));
+        var rubric = new RubricBuilder("polite", "Polite answer").Judged("Apologises once").Contains("Names the order", "#W123").Build();
+
+        var run = await host.Services.GetRequiredService<IOutcomeRunner>().RunAsync(new OutcomeRequest
+        {
+            AgentId = "writer",
+            Task = "Apologise for order #W123",
+            Rubric = rubric,
+            Agent = (_, _) => Task.FromResult("Sorry about order #W123."),
+        });
+
+        Assert.Equal(OutcomeResult.Failed, run.Result);
+        var evaluation = Assert.Single(run.Evaluations);
+        Assert.False(evaluation.Passed);
+        Assert.Equal(CriterionVerdict.Error, evaluation.Criteria[0].Verdict);
+        Assert.Equal(CriterionVerdict.Met, evaluation.Criteria[1].Verdict);
+        Assert.Equal(SessionStatus.Failed, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
+    }
+
+    [Fact]
+    public async Task With_a_registered_grader_model_judged_criteria_are_graded_and_its_usage_recorded()
+    {
+        var grader = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant,
+                messages.Last().Text.Contains("Sorry", StringComparison.Ordinal)
+                    ? """{"criteria":[{"id":"criterion-1","reason":"apologises once","verdict":"met"}]}"""
+                    : """{"criteria":[{"id":"criterion-1","reason":"no apology","verdict":"not_met"}]}"""))
+            {
+                Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 10 },
+            }),
+        };
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: b => b.AddGrader(grader));
+        var rubric = new RubricBuilder("polite", "Polite answer").Judged("Apologises once").Build();
+
+        var run = await host.Services.GetRequiredService<IOutcomeRunner>().RunAsync(new OutcomeRequest
+        {
+            AgentId = "writer",
+            Task = "Apologise",
+            Rubric = rubric,
+            Agent = (attempt, _) => Task.FromResult(attempt.Feedback is null ? "Your order is late." : "Sorry, your order is late."),
+        });
+
+        Assert.Equal(OutcomeResult.Satisfied, run.Result);
+        Assert.Equal(2, run.Iterations);
+        Assert.Equal(200, run.GraderUsage.InputTokens);
+        var ended = (await host.Store.GetEventsAsync(run.SessionId)).OfType<OutcomeEvaluationEndedEvent>().ToList();
+        Assert.All(ended, e => Assert.Equal(100, e.GraderUsage.InputTokens));
+        Assert.Equal("no grader configured", await UngradedReasonAsync());
+
+        async Task<string?> UngradedReasonAsync()
+        {
+            await using var bare = TracingHost.Create(FakeChatClient.Echo());
+            var evaluation = await bare.Services.GetRequiredService<IRubricEvaluator>().EvaluateAsync(rubric, "Sorry.");
+            return evaluation.Criteria[0].Reason;
+        }
+    }
+
     private static OutcomeRequest Request(Func<OutcomeAttempt, string> agent, Func<OutcomeEscalation, CancellationToken, Task<EscalationDecision>>? escalation = null) => new()
     {
         AgentId = "writer",
