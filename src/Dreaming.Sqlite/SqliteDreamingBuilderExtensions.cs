@@ -5,10 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the <see cref="SqliteTraceStore"/>.</summary>
+/// <summary>Registers the <see cref="SqliteTraceStore"/> and the <see cref="SqliteMemoryStore"/>.</summary>
 public static class SqliteDreamingBuilderExtensions
 {
-    /// <summary>Uses a singleton <see cref="SqliteTraceStore"/> as the trace store, replacing any store registered before.</summary>
+    /// <summary>Uses a singleton <see cref="SqliteTraceStore"/> as the trace store and a singleton <see cref="SqliteMemoryStore"/>
+    /// on the same file as the memory store, replacing any stores registered before.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
     /// <param name="configure">Changes further settings, applied after the connection string.</param>
@@ -33,6 +34,10 @@ public static class SqliteDreamingBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteTraceStoreOptions>, SqliteTraceStoreOptionsValidator>());
         builder.Services.RemoveAll<ITraceStore>();
         builder.Services.AddSingleton<ITraceStore>(services => new SqliteTraceStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value));
+        builder.Services.RemoveAll<IMemoryStore>();
+        builder.Services.AddSingleton<IMemoryStore>(services => new SqliteMemoryStore(
+            services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
+            services.GetService<TimeProvider>()));
         return builder;
     }
 }

@@ -10,8 +10,8 @@ internal static class SqliteSchema
 
     /// <summary>Migration <c>i</c> moves the schema from version <c>i</c> to <c>i + 1</c>.</summary>
     /// <remarks>Append a new script to change the schema; never edit one that has shipped, because files in the field
-    /// already ran it.</remarks>
-    private static readonly string[] Migrations =
+    /// already ran it. Visible to tests, which build files of an older version with the scripts of that version.</remarks>
+    internal static readonly string[] Migrations =
     [
         // Version 1: sessions and their events. Times are unix milliseconds; collections and payloads are JSON.
         """
@@ -54,6 +54,69 @@ internal static class SqliteSchema
         CREATE INDEX ix_sessions_status_started ON sessions (status, started_ms, id);
         CREATE INDEX ix_sessions_outcome_started ON sessions (outcome_label, started_ms, id);
         CREATE INDEX ix_sessions_parent_started ON sessions (parent_id, started_ms, id);
+        """,
+
+        // Version 2: versioned memory. One row per version and one per insight of a version (a version holds its full set).
+        // Scopes are keys (agent:<id>, team:<id>, global); enums are lower-case names; trigger lists and evidence are JSON.
+        // The partial unique index allows one active version per scope; the triggers refuse to delete anything or to change
+        // what a version holds, so history survives even a buggy caller.
+        """
+        CREATE TABLE memory_versions (
+            id TEXT NOT NULL PRIMARY KEY,
+            scope TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            parent_id TEXT REFERENCES memory_versions (id),
+            restored_from_id TEXT REFERENCES memory_versions (id),
+            author_kind TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            note TEXT,
+            insight_count INTEGER NOT NULL,
+            reviewer_kind TEXT,
+            reviewer_id TEXT,
+            reviewed_ms INTEGER,
+            review_note TEXT,
+            superseded_ms INTEGER,
+            superseded_by_id TEXT REFERENCES memory_versions (id),
+            UNIQUE (scope, number)
+        );
+
+        CREATE UNIQUE INDEX ux_memory_versions_active ON memory_versions (scope) WHERE state = 'active';
+
+        CREATE TABLE memory_insights (
+            version_id TEXT NOT NULL REFERENCES memory_versions (id),
+            id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            trigger_tools TEXT NOT NULL,
+            trigger_keywords TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            helpful INTEGER NOT NULL,
+            harmful INTEGER NOT NULL,
+            seen INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            source TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (version_id, id)
+        ) WITHOUT ROWID;
+
+        CREATE INDEX ix_memory_insights_insight ON memory_insights (id, version_id);
+
+        CREATE TRIGGER memory_versions_never_deleted BEFORE DELETE ON memory_versions
+        BEGIN SELECT RAISE(ABORT, 'memory versions are never deleted'); END;
+
+        CREATE TRIGGER memory_versions_content_immutable
+        BEFORE UPDATE OF id, scope, number, parent_id, restored_from_id, author_kind, author_id, created_ms, note, insight_count ON memory_versions
+        BEGIN SELECT RAISE(ABORT, 'the content of a memory version never changes; only its review state does'); END;
+
+        CREATE TRIGGER memory_insights_never_deleted BEFORE DELETE ON memory_insights
+        BEGIN SELECT RAISE(ABORT, 'memory insights are never deleted'); END;
+
+        CREATE TRIGGER memory_insights_immutable BEFORE UPDATE ON memory_insights
+        BEGIN SELECT RAISE(ABORT, 'memory insights never change; a new version carries the changed copy'); END;
         """,
     ];
 

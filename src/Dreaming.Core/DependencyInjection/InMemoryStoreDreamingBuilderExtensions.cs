@@ -3,10 +3,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the <see cref="InMemoryTraceStore"/>.</summary>
+/// <summary>Registers the in-memory stores.</summary>
 public static class InMemoryStoreDreamingBuilderExtensions
 {
-    /// <summary>Uses a singleton <see cref="InMemoryTraceStore"/> as the trace store, replacing any store registered before.</summary>
+    /// <summary>Uses a singleton <see cref="InMemoryTraceStore"/> as the trace store and a singleton <see cref="InMemoryMemoryStore"/>
+    /// as the memory store, replacing any stores registered before (as <c>UseSqliteStore</c> sets both).</summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The same builder, for chaining.</returns>
     public static IDreamingBuilder UseInMemoryStore(this IDreamingBuilder builder)
@@ -14,6 +15,8 @@ public static class InMemoryStoreDreamingBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.RemoveAll<ITraceStore>();
         builder.Services.AddSingleton<ITraceStore, InMemoryTraceStore>();
+        builder.Services.RemoveAll<IMemoryStore>();
+        builder.Services.AddSingleton<IMemoryStore, InMemoryMemoryStore>();
         return builder;
     }
 }

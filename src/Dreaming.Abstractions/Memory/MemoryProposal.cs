@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>A new memory version to store as <see cref="MemoryVersionState.Proposed"/>: the full set of its insights.</summary>
+public sealed record MemoryProposal
+{
+    /// <summary>The most missing insight ids a message lists.</summary>
+    private const int MaxListedIds = 10;
+
+    /// <summary>Gets the scope whose memory this is.</summary>
+    public required MemoryScope Scope { get; init; }
+
+    /// <summary>Gets the id of the version this one derives from (usually the active one), or <see langword="null"/> for a first version.</summary>
+    public string? ParentVersionId { get; init; }
+
+    /// <summary>Gets the dream run or person writing the version.</summary>
+    public required MemoryAuthor Author { get; init; }
+
+    /// <summary>Gets every insight of the new version; ids must be unique and each insight's scope must be <see cref="Scope"/>.</summary>
+    public required IReadOnlyList<Insight> Insights { get; init; }
+
+    /// <summary>Gets a note on what changed and why.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>Checks the proposal against its parent, as stores do before writing it.</summary>
+    /// <param name="parent">The version named by <see cref="ParentVersionId"/>, or <see langword="null"/> when there is none.</param>
+    /// <exception cref="ArgumentException">A field is missing or invalid, the parent belongs to another scope, or a dream run
+    /// drops insights of the parent (a dream may retire an insight, never remove it). The message names the problem.</exception>
+    public void Validate(MemoryVersion? parent)
+    {
+        ArgumentNullException.ThrowIfNull(Scope, nameof(Scope));
+        ArgumentNullException.ThrowIfNull(Author, nameof(Author));
+        ArgumentNullException.ThrowIfNull(Insights, nameof(Insights));
+        if (!string.Equals(parent?.Id, ParentVersionId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The parent given ('{parent?.Id}') is not the proposal's parent ('{ParentVersionId}').", nameof(parent));
+        }
+
+        if (parent is not null && parent.Scope != Scope)
+        {
+            throw new ArgumentException($"Memory version '{parent.Id}' belongs to scope {parent.Scope}, so it cannot be the parent of a version of {Scope}.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Insights.Count; i++)
+        {
+            CheckInsight(Insights[i], i);
+            if (!ids.Add(Insights[i].Id))
+            {
+                throw new ArgumentException($"Insight id '{Insights[i].Id}' appears more than once; ids must be unique within a version.");
+            }
+        }
+
+        if (parent is not null && Author.Kind == MemoryAuthorKind.DreamRun)
+        {
+            var dropped = parent.Insights.Select(insight => insight.Id).Where(id => !ids.Contains(id)).ToList();
+            if (dropped.Count > 0)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Dream run '{Author.Id}' drops {dropped.Count} insight(s) of version '{parent.Id}' ({string.Join(", ", dropped.Take(MaxListedIds))}); a dream may retire an insight but never remove it."));
+            }
+        }
+    }
+
+    private void CheckInsight(Insight insight, int index)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"{nameof(Insights)}[{index}]");
+        if (insight is null)
+        {
+            throw new ArgumentException($"{name} is null.");
+        }
+
+        var problem = insight switch
+        {
+            _ when string.IsNullOrWhiteSpace(insight.Id) => "has no id",
+            _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",
+            _ when insight.Scope != Scope => $"belongs to scope {insight.Scope?.ToString() ?? "(none)"}, not to the version's scope {Scope}",
+            _ when !Enum.IsDefined(insight.Kind) => $"has an undefined kind ({(int)insight.Kind})",
+            _ when !Enum.IsDefined(insight.Status) => $"has an undefined status ({(int)insight.Status})",
+            _ when !Enum.IsDefined(insight.Source) => $"has an undefined source ({(int)insight.Source})",
+            _ when insight.Helpful < 0 || insight.Harmful < 0 || insight.Seen < 0 => "has a negative counter",
+            _ when insight.Triggers is null || insight.Triggers.Tools is null || insight.Triggers.Keywords is null
+                || insight.Triggers.Tools.Any(string.IsNullOrWhiteSpace) || insight.Triggers.Keywords.Any(string.IsNullOrWhiteSpace) => "has a missing or blank trigger",
+            _ when insight.Evidence is null || insight.Evidence.Any(evidence => evidence is null || string.IsNullOrWhiteSpace(evidence.SessionId)) =>
+                "has evidence without a session id",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new ArgumentException($"{name} ('{insight.Id}') {problem}.");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>A <see cref="MemoryVersion"/> without its insights, as listed by <see cref="IMemoryStore.ListVersionsAsync"/>.</summary>
+public sealed record MemoryVersionSummary
+{
+    /// <summary>Gets the id the store gave the version.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the scope whose memory this is.</summary>
+    public required MemoryScope Scope { get; init; }
+
+    /// <summary>Gets the number of the version within its scope: 1, 2, 3 in order of creation.</summary>
+    public required int Number { get; init; }
+
+    /// <summary>Gets the id of the version this one was derived from, or <see langword="null"/> for a first version.</summary>
+    public string? ParentVersionId { get; init; }
+
+    /// <summary>Gets the id of the version whose insights a rollback copied into this one, or <see langword="null"/>.</summary>
+    public string? RestoredFromVersionId { get; init; }
+
+    /// <summary>Gets the dream run or person that wrote the version.</summary>
+    public required MemoryAuthor Author { get; init; }
+
+    /// <summary>Gets the review state.</summary>
+    public MemoryVersionState State { get; init; }
+
+    /// <summary>Gets when the version was stored.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Gets the author's note on what changed and why, if any.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>Gets who approved or rejected the version (or rolled back to it), or <see langword="null"/> while it is proposed.</summary>
+    public MemoryAuthor? ReviewedBy { get; init; }
+
+    /// <summary>Gets when the version was approved or rejected.</summary>
+    public DateTimeOffset? ReviewedAt { get; init; }
+
+    /// <summary>Gets the reviewer's note, such as the reason for a rejection.</summary>
+    public string? ReviewNote { get; init; }
+
+    /// <summary>Gets when another version replaced this one as the active version.</summary>
+    public DateTimeOffset? SupersededAt { get; init; }
+
+    /// <summary>Gets the id of the version that replaced this one as the active version.</summary>
+    public string? SupersededByVersionId { get; init; }
+
+    /// <summary>Gets how many insights the version holds.</summary>
+    public int InsightCount { get; init; }
+
+    /// <summary>Returns <c>'id' (#number of scope, state)</c>, for messages.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"'{Id}' (#{Number} of {Scope}, {MemoryNames.Of(State)})");
+}

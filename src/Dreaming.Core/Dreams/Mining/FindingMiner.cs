@@ -1,0 +1,101 @@
+namespace Dreaming;
+
+/// <summary>
+/// The model-free <em>Mine</em> stage of a dream: reads finished sessions once and finds what recurs in them (tool error
+/// signatures, repeated failing calls, tool sequences, failing rubric criteria, limits hit), with how strongly each is tied
+/// to failure and the sessions that show it.
+/// </summary>
+/// <remarks>
+/// <para>A session failed when its outcome label is <c>failure</c>, <c>failed</c>, <c>max_iterations_reached</c> or
+/// <c>interrupted</c>, or its status is <see cref="SessionStatus.Failed"/> or <see cref="SessionStatus.Blocked"/>; it
+/// succeeded when its label is <c>success</c> or <c>satisfied</c>. Other sessions are counted and skipped.</para>
+/// <para>The sessions are streamed once; memory grows with the number of distinct patterns (bounded by
+/// <see cref="MiningOptions.MaxPatterns"/>), not with the number of sessions or events.</para>
+/// </remarks>
+public sealed class FindingMiner
+{
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="timeProvider">The clock that times the mining (<see cref="MiningReport.Elapsed"/>); by default the system clock.</param>
+    public FindingMiner(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Mines a stream of finished sessions.</summary>
+    /// <param name="sessions">The sessions with their events; read once.</param>
+    /// <param name="options">What counts as a finding; by default <see cref="MiningOptions"/> as constructed. Read once, before the first session.</param>
+    /// <param name="cancellationToken">Stops the mining.</param>
+    /// <returns>The report: counts, the base failure rate, and the findings, strongest first.</returns>
+    /// <exception cref="ArgumentException">An option is invalid, or the stream holds a <see langword="null"/> session.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public Task<MiningReport> MineAsync(IAsyncEnumerable<SessionWithEvents> sessions, MiningOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        options ??= new MiningOptions();
+        options.Validate();
+
+        // A copy, so that changing the options during the enumeration has no effect.
+        var snapshot = new MiningOptions
+        {
+            MinSupport = options.MinSupport,
+            MinLift = options.MinLift,
+            SequenceFalseDiscoveryRate = options.SequenceFalseDiscoveryRate,
+            MinRepeatedFailures = options.MinRepeatedFailures,
+            MaxEvidence = options.MaxEvidence,
+            MaxFindings = options.MaxFindings,
+            MaxPatterns = options.MaxPatterns,
+        };
+        return MineCoreAsync(sessions, snapshot, cancellationToken);
+    }
+
+    private async Task<MiningReport> MineCoreAsync(IAsyncEnumerable<SessionWithEvents> sessions, MiningOptions options, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var table = new PatternTable(options.MaxPatterns, options.MaxEvidence);
+        var scanner = new SessionScanner(table, options.MinRepeatedFailures);
+        long read = 0, mined = 0, failed = 0, withoutOutcome = 0, unknownLabel = 0;
+        await foreach (var session in sessions.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (session is null)
+            {
+                throw new ArgumentException("The session stream holds a null session.", nameof(sessions));
+            }
+
+            read++;
+            switch (SessionVerdicts.Classify(session.Session))
+            {
+                case SessionVerdict.NoOutcome:
+                    withoutOutcome++;
+                    continue;
+                case SessionVerdict.UnknownLabel:
+                    unknownLabel++;
+                    continue;
+                case SessionVerdict.Failed:
+                    failed++;
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true));
+                    break;
+                default:
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false));
+                    break;
+            }
+        }
+
+        var findings = FindingRanker.Rank(table.Patterns, mined, failed, options);
+        return new MiningReport
+        {
+            SessionsRead = read,
+            SessionsMined = mined,
+            SessionsWithoutOutcome = withoutOutcome,
+            SessionsWithUnknownLabel = unknownLabel,
+            FailedSessions = failed,
+            BaseFailureRate = mined > 0 ? (double)failed / mined : 0,
+            PatternsCounted = table.Count,
+            PatternOccurrencesNotCounted = table.OccurrencesNotCounted,
+            Findings = findings,
+            Elapsed = _timeProvider.GetElapsedTime(started),
+        };
+    }
+}

@@ -1,0 +1,71 @@
+namespace Dreaming;
+
+/// <summary>The counts and bounded evidence of one pattern, updated as sessions stream past.</summary>
+internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
+{
+    private const int MaxEventsPerSession = 10;
+    private const int MaxExampleLength = 300;
+
+    // Both lists are kept so that, once it is known whether the pattern predicts failure, the right sessions come first.
+    private readonly List<FindingEvidence> _failedEvidence = [];
+    private readonly List<FindingEvidence> _succeededEvidence = [];
+    private List<long>? _currentSequences;
+    private long _lastSession = -1;
+
+    public PatternKey Key { get; } = key;
+
+    public int Sessions { get; private set; }
+
+    public int FailedSessions { get; private set; }
+
+    public long Occurrences { get; private set; }
+
+    public long WastedCalls { get; private set; }
+
+    public long WastedTokens { get; private set; }
+
+    public string? Example { get; private set; }
+
+    public void Record(SessionContext session, long occurrences, long wastedCalls, long wastedTokens, string? example, params ReadOnlySpan<long> sequences)
+    {
+        if (_lastSession != session.Ordinal)
+        {
+            _lastSession = session.Ordinal;
+            Sessions++;
+            FailedSessions += session.Failed ? 1 : 0;
+            var evidence = session.Failed ? _failedEvidence : _succeededEvidence;
+            _currentSequences = null;
+            if (evidence.Count < maxEvidence)
+            {
+                _currentSequences = [];
+                evidence.Add(new FindingEvidence(session.SessionId, session.Failed, _currentSequences));
+            }
+        }
+
+        if (_currentSequences is not null)
+        {
+            foreach (var sequence in sequences)
+            {
+                if (_currentSequences.Count < MaxEventsPerSession)
+                {
+                    _currentSequences.Add(sequence);
+                }
+            }
+        }
+
+        Occurrences += occurrences;
+        WastedCalls += wastedCalls;
+        WastedTokens += wastedTokens;
+        if (Example is null && !string.IsNullOrWhiteSpace(example))
+        {
+            var trimmed = example.Trim();
+            Example = trimmed.Length <= MaxExampleLength ? trimmed : string.Concat(trimmed.AsSpan(0, MaxExampleLength - 1), "…");
+        }
+    }
+
+    public IReadOnlyList<FindingEvidence> Evidence(bool successesFirst)
+    {
+        var (first, second) = successesFirst ? (_succeededEvidence, _failedEvidence) : (_failedEvidence, _succeededEvidence);
+        return [.. first.Concat(second).Take(maxEvidence)];
+    }
+}

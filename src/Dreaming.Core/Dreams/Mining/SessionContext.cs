@@ -1,0 +1,7 @@
+namespace Dreaming;
+
+/// <summary>The session a pattern occurrence belongs to.</summary>
+/// <param name="Ordinal">The 0-based position of the session among the mined ones: tells a pattern's first occurrence in a session from the next.</param>
+/// <param name="SessionId">The session id.</param>
+/// <param name="Failed">Whether the session failed.</param>
+internal readonly record struct SessionContext(long Ordinal, string SessionId, bool Failed);

@@ -1,0 +1,185 @@
+using System.Runtime.InteropServices;
+
+namespace Dreaming;
+
+/// <summary>Reads one session's events into the pattern table; its per-session state is reused from one session to the next.</summary>
+internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures)
+{
+    private const string UnknownTool = "(unknown)";
+    private const string LengthLimitSignature = "finish_reason: length";
+    private const string IterationLimitSignature = "outcome: " + SessionVerdicts.MaxIterationsReached;
+    private const int MaxCachedBigrams = 10_000;
+    private const int MaxLoopSequences = 20;
+
+    private readonly Dictionary<string, CallInfo> _calls = new(StringComparer.Ordinal);
+    private readonly List<CallInfo> _unpricedCalls = [];
+    private readonly Dictionary<LoopKey, LoopState> _failingCalls = [];
+    private readonly Dictionary<(string, string), string> _bigrams = [];
+    private readonly SignatureCache _signatures = new();
+
+    public void Scan(SessionWithEvents session, SessionContext context)
+    {
+        _calls.Clear();
+        _unpricedCalls.Clear();
+        _failingCalls.Clear();
+        CallInfo? previous = null;
+        foreach (var sessionEvent in session.Events)
+        {
+            switch (sessionEvent)
+            {
+                case ToolCallEvent call:
+                    previous = OnCall(call, previous, context);
+                    break;
+                case ModelResponseEvent response:
+                    OnResponse(response, context);
+                    break;
+                case ToolResultEvent { IsError: true } result:
+                    OnError(result, context);
+                    break;
+                case OutcomeEvaluationEndedEvent evaluation:
+                    OnEvaluation(evaluation, context);
+                    break;
+            }
+        }
+
+        foreach (var (key, loop) in _failingCalls)
+        {
+            if (loop.Count >= minRepeatedFailures)
+            {
+                table.Get(FindingKinds.RepeatedFailingCall, key.Tool, key.Signature)
+                    ?.Record(context, loop.Count, loop.Count - 1, loop.RepeatTokens, loop.Example, CollectionsMarshal.AsSpan(loop.Sequences));
+            }
+        }
+
+        if (SessionVerdicts.HitIterationLimit(session.Session))
+        {
+            table.Get(FindingKinds.LimitHit, null, IterationLimitSignature)?.Record(context, 1, 0, 0, null);
+        }
+    }
+
+    private CallInfo OnCall(ToolCallEvent call, CallInfo? previous, SessionContext context)
+    {
+        var tool = string.IsNullOrWhiteSpace(call.ToolName) ? UnknownTool : call.ToolName;
+        var info = new CallInfo(tool, call.Arguments, call.Sequence);
+        _calls[call.CallId] = info;
+        _unpricedCalls.Add(info);
+        if (previous is not null)
+        {
+            table.Get(FindingKinds.ToolSequence, null, Bigram(previous.Tool, tool))?.Record(context, 1, 0, 0, null, previous.Sequence, call.Sequence);
+        }
+
+        return info;
+    }
+
+    private void OnResponse(ModelResponseEvent response, SessionContext context)
+    {
+        // The calls a turn asked for are recorded just before its response, so they share its tokens.
+        var tokens = response.Usage?.TotalTokens ?? 0;
+        if (_unpricedCalls.Count > 0)
+        {
+            var share = tokens / _unpricedCalls.Count;
+            foreach (var call in _unpricedCalls)
+            {
+                call.Tokens = share;
+            }
+
+            _unpricedCalls[0].Tokens += tokens % _unpricedCalls.Count;
+            _unpricedCalls.Clear();
+        }
+
+        if (string.Equals(response.FinishReason, "length", StringComparison.OrdinalIgnoreCase))
+        {
+            table.Get(FindingKinds.LimitHit, null, LengthLimitSignature)?.Record(context, 1, 1, tokens, null, response.Sequence);
+        }
+    }
+
+    private void OnError(ToolResultEvent result, SessionContext context)
+    {
+        var call = _calls.GetValueOrDefault(result.CallId);
+        var tool = !string.IsNullOrWhiteSpace(result.ToolName) ? result.ToolName : call?.Tool ?? UnknownTool;
+
+        // The exception message is the precise one when the model was shown a generic text.
+        var text = !string.IsNullOrWhiteSpace(result.ErrorMessage) ? result.ErrorMessage : result.Result;
+        var (line, signature) = _signatures.Get(text);
+        if (!string.IsNullOrWhiteSpace(result.ErrorType) && !signature.Contains(result.ErrorType, StringComparison.Ordinal))
+        {
+            signature = result.ErrorType + ": " + signature;
+        }
+
+        var tokens = call?.Tokens ?? 0;
+        long[] sequences = call is null ? [result.Sequence] : [call.Sequence, result.Sequence];
+        table.Get(FindingKinds.ToolError, tool, signature)?.Record(context, 1, 1, tokens, line, sequences);
+        if (call is null)
+        {
+            return;
+        }
+
+        var key = new LoopKey(tool, call.Arguments, signature);
+        if (!_failingCalls.TryGetValue(key, out var loop))
+        {
+            _failingCalls[key] = loop = new LoopState(line);
+        }
+        else
+        {
+            loop.RepeatTokens += tokens;
+        }
+
+        loop.Count++;
+        if (loop.Sequences.Count < MaxLoopSequences)
+        {
+            loop.Sequences.AddRange(sequences);
+        }
+    }
+
+    private void OnEvaluation(OutcomeEvaluationEndedEvent evaluation, SessionContext context)
+    {
+        foreach (var criterion in evaluation.Criteria)
+        {
+            if (criterion.Verdict is "not_met" or "partially_met")
+            {
+                table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id)?.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
+            }
+        }
+    }
+
+    private string Bigram(string first, string second)
+    {
+        if (_bigrams.TryGetValue((first, second), out var bigram))
+        {
+            return bigram;
+        }
+
+        if (_bigrams.Count >= MaxCachedBigrams)
+        {
+            _bigrams.Clear();
+        }
+
+        bigram = first + " -> " + second;
+        _bigrams[(first, second)] = bigram;
+        return bigram;
+    }
+
+    private sealed class CallInfo(string tool, string? arguments, long sequence)
+    {
+        public string Tool { get; } = tool;
+
+        public string? Arguments { get; } = arguments;
+
+        public long Sequence { get; } = sequence;
+
+        public long Tokens { get; set; }
+    }
+
+    private readonly record struct LoopKey(string Tool, string? Arguments, string Signature);
+
+    private sealed class LoopState(string example)
+    {
+        public int Count { get; set; }
+
+        public long RepeatTokens { get; set; }
+
+        public string Example { get; } = example;
+
+        public List<long> Sequences { get; } = [];
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>A memory store in the same embedded SQLite database file as the <see cref="SqliteTraceStore"/>: durable, safe for
+/// several threads and processes.</summary>
+/// <remarks>
+/// <para>The tables (<c>memory_versions</c> and <c>memory_insights</c>) come with schema version 2 and are created or
+/// migrated on first use, by whichever of the two stores opens the file first; the rules about files the store refuses are
+/// those of <see cref="SqliteTraceStore"/>, and failures are reported as <see cref="TraceStoreException"/> naming the file.</para>
+/// <para>Every write is one immediate transaction that holds the database's write lock from its checks to its commit, so
+/// two approvals racing, in this process or another, cannot leave two active versions; a unique index on the active
+/// version of each scope and triggers that refuse deletes and content changes guard the same rules inside the file.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC.</para>
+/// </remarks>
+public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private volatile SqliteMemoryWriter? _writer;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
+    /// <param name="options">The settings, shared with the trace store of the same file.</param>
+    /// <param name="timeProvider">The clock that stamps versions and reviews; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public SqliteMemoryStore(SqliteTraceStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        _database = new SqliteDatabase(options);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
+    /// <exception cref="ArgumentException">The connection string is invalid.</exception>
+    public SqliteMemoryStore(string connectionString)
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
+    public string Location => _database.Location;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        return WithWriterAsync(writer => writer.Propose(proposal, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        return WithReaderAsync(connection => SqliteMemoryRows.ReadVersion(connection, transaction: null, versionId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return WithReaderAsync(
+            connection => SqliteMemoryRows.ReadActiveSummary(connection, transaction: null, scope) is { } active
+                ? SqliteMemoryRows.WithInsights(connection, transaction: null, active)
+                : null,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        MemoryStoreRules.CheckListLimit(limit);
+        return WithReaderAsync<IReadOnlyList<MemoryVersionSummary>>(connection => SqliteMemoryRows.ReadPage(connection, scope, limit, beforeNumber), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return WithWriterAsync(writer => writer.Approve(versionId, reviewer, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return WithWriterAsync(writer => writer.Reject(versionId, reviewer, reason, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(edit);
+        return WithWriterAsync(writer => writer.Edit(versionId, edit, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(author);
+        return WithWriterAsync(writer => writer.Rollback(versionId, author, note, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fromVersionId);
+        ArgumentNullException.ThrowIfNull(toVersionId);
+        return WithReaderAsync(
+            connection =>
+            {
+                var from = SqliteMemoryRows.ReadVersion(connection, transaction: null, fromVersionId) ?? throw MemoryVersionNotFoundException.ForId(fromVersionId);
+                var to = SqliteMemoryRows.ReadVersion(connection, transaction: null, toVersionId) ?? throw MemoryVersionNotFoundException.ForId(toVersionId);
+                return MemoryDiff.Between(from, to);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _writeLock.Wait();
+        try
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private DateTimeOffset Now() => _time.GetUtcNow();
+
+    private async Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            _writer ??= new SqliteMemoryWriter(_database.OpenWriter());
+            return work(_writer);
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot write to");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        if (_writer is null || _disposed)
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            using var connection = _database.OpenReader();
+            return work(connection);
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot read");
+        }
+    }
+}

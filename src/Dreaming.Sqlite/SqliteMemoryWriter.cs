@@ -1,0 +1,204 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>The connection memory writes go through. Each operation reads what it checks and writes what it changes in one
+/// immediate transaction, so writers in other threads or processes cannot slip in between.</summary>
+/// <remarks>Not thread-safe: <see cref="SqliteMemoryStore"/> serialises calls with its write lock.</remarks>
+internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposable
+{
+    private const string InsertVersion =
+        "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
+        + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES ($id, $scope, "
+        + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = $scope), $parent_id, $restored_from_id, "
+        + "$author_kind, $author_id, $state, $created_ms, $note, $insight_count, $reviewer_kind, $reviewer_id, $reviewed_ms)";
+
+    private const string InsertInsight =
+        "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, "
+        + "harmful, seen, status, source, created_ms, updated_ms) VALUES ($version_id, $id, $position, $kind, $text, $trigger_tools, "
+        + "$trigger_keywords, $evidence, $helpful, $harmful, $seen, $status, $source, $created_ms, $updated_ms)";
+
+    private static readonly string[] InsightParameters =
+    [
+        "$id", "$position", "$kind", "$text", "$trigger_tools", "$trigger_keywords", "$evidence", "$helpful", "$harmful", "$seen",
+        "$status", "$source", "$created_ms", "$updated_ms",
+    ];
+
+    public MemoryVersion Propose(MemoryProposal proposal, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var parent = proposal.ParentVersionId is { } parentId ? Find(transaction, parentId) : null;
+        proposal.Validate(parent);
+        var id = Insert(transaction, proposal, MemoryVersionState.Proposed, restoredFromVersionId: null, now);
+        return Commit(transaction, id);
+    }
+
+    public MemoryVersion Edit(string versionId, MemoryEdit edit, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var source = Find(transaction, versionId);
+        var proposal = edit.ApplyTo(source);
+        proposal.Validate(source);
+        var id = Insert(transaction, proposal, MemoryVersionState.Proposed, restoredFromVersionId: null, now);
+        return Commit(transaction, id);
+    }
+
+    public MemoryVersion Approve(string versionId, MemoryAuthor reviewer, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = SqliteMemoryRows.ReadSummary(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+        var active = SqliteMemoryRows.ReadActiveSummary(connection, transaction, version.Scope);
+        MemoryStoreRules.CheckApprove(version, active, active is not null && DerivesFrom(transaction, version.Id, active.Id));
+
+        // The old version steps down first: the unique index on active versions would refuse two at once.
+        Supersede(transaction, active, version.Id, now);
+        using (var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = $reviewer_id, reviewed_ms = $reviewed_ms WHERE id = $id",
+            ("$id", versionId),
+            ("$state", SqliteMemoryRows.Name(MemoryVersionState.Active)),
+            ("$reviewer_kind", SqliteMemoryRows.Name(reviewer.Kind)),
+            ("$reviewer_id", reviewer.Id),
+            ("$reviewed_ms", now.ToUnixTimeMilliseconds())))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        return Commit(transaction, versionId);
+    }
+
+    public MemoryVersion Reject(string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = SqliteMemoryRows.ReadSummary(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+        MemoryStoreRules.CheckReject(version);
+        using (var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = $reviewer_id, reviewed_ms = $reviewed_ms, "
+            + "review_note = $review_note WHERE id = $id",
+            ("$id", versionId),
+            ("$state", SqliteMemoryRows.Name(MemoryVersionState.Rejected)),
+            ("$reviewer_kind", SqliteMemoryRows.Name(reviewer.Kind)),
+            ("$reviewer_id", reviewer.Id),
+            ("$reviewed_ms", now.ToUnixTimeMilliseconds()),
+            ("$review_note", reason)))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        return Commit(transaction, versionId);
+    }
+
+    public MemoryVersion Rollback(string versionId, MemoryAuthor author, string? note, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var target = Find(transaction, versionId);
+        var activeSummary = SqliteMemoryRows.ReadActiveSummary(connection, transaction, target.Scope);
+        MemoryStoreRules.CheckRollback(target.ToSummary(), activeSummary);
+        var active = activeSummary is null ? null : SqliteMemoryRows.WithInsights(connection, transaction, activeSummary);
+        var proposal = new MemoryProposal { Scope = target.Scope, ParentVersionId = active?.Id, Author = author, Insights = target.Insights, Note = note };
+        proposal.Validate(active);
+
+        // Inserted before the old version steps down, so the superseded row can point at it.
+        var id = Insert(transaction, proposal, MemoryVersionState.Proposed, target.Id, now);
+        Supersede(transaction, activeSummary, id, now);
+        using (var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = $state WHERE id = $id",
+            ("$id", id),
+            ("$state", SqliteMemoryRows.Name(MemoryVersionState.Active))))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        return Commit(transaction, id);
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    private MemoryVersion Find(SqliteTransaction transaction, string versionId) =>
+        SqliteMemoryRows.ReadVersion(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+
+    private MemoryVersion Commit(SqliteTransaction transaction, string versionId)
+    {
+        var version = SqliteMemoryRows.ReadVersion(connection, transaction, versionId)!;
+        transaction.Commit();
+        return version;
+    }
+
+    private bool DerivesFrom(SqliteTransaction transaction, string versionId, string ancestorId)
+    {
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "WITH RECURSIVE lineage (id) AS (SELECT parent_id FROM memory_versions WHERE id = $id "
+            + "UNION SELECT v.parent_id FROM memory_versions v JOIN lineage l ON v.id = l.id) "
+            + "SELECT count(*) FROM lineage WHERE id = $ancestor",
+            ("$id", versionId),
+            ("$ancestor", ancestorId));
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private void Supersede(SqliteTransaction transaction, MemoryVersionSummary? active, string successorId, DateTimeOffset now)
+    {
+        if (active is null)
+        {
+            return;
+        }
+
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = $state, superseded_ms = $superseded_ms, superseded_by_id = $successor WHERE id = $id",
+            ("$id", active.Id),
+            ("$state", SqliteMemoryRows.Name(MemoryVersionState.Superseded)),
+            ("$superseded_ms", now.ToUnixTimeMilliseconds()),
+            ("$successor", successorId));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Inserts a version and its insights; a rollback's version is stamped as reviewed by its author.</summary>
+    private string Insert(SqliteTransaction transaction, MemoryProposal proposal, MemoryVersionState state, string? restoredFromVersionId, DateTimeOffset now)
+    {
+        var id = MemoryVersion.NewId();
+        var reviewed = restoredFromVersionId is not null;
+        using (var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            InsertVersion,
+            ("$id", id),
+            ("$scope", proposal.Scope.Key),
+            ("$parent_id", proposal.ParentVersionId),
+            ("$restored_from_id", restoredFromVersionId),
+            ("$author_kind", SqliteMemoryRows.Name(proposal.Author.Kind)),
+            ("$author_id", proposal.Author.Id),
+            ("$state", SqliteMemoryRows.Name(state)),
+            ("$created_ms", now.ToUnixTimeMilliseconds()),
+            ("$note", proposal.Note),
+            ("$insight_count", proposal.Insights.Count),
+            ("$reviewer_kind", reviewed ? SqliteMemoryRows.Name(proposal.Author.Kind) : null),
+            ("$reviewer_id", reviewed ? proposal.Author.Id : null),
+            ("$reviewed_ms", reviewed ? now.ToUnixTimeMilliseconds() : null)))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        using var insert = SqliteMemoryRows.Command(connection, transaction, InsertInsight, ("$version_id", id));
+        foreach (var name in InsightParameters)
+        {
+            insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        insert.Prepare();
+        for (var position = 0; position < proposal.Insights.Count; position++)
+        {
+            SqliteMemoryRows.BindInsight(insert, proposal.Insights[position], position);
+            insert.ExecuteNonQuery();
+        }
+
+        return id;
+    }
+}

@@ -1,0 +1,150 @@
+namespace Dreaming.Core.Tests.Dreams.Mining;
+
+public sealed class FindingMinerPatternTests
+{
+    [Fact]
+    public async Task The_same_call_failing_the_same_way_twice_in_a_session_is_a_loop()
+    {
+        const string args = """{"flight":"HAT030","date":"2024-05-13"}""";
+        const string error = "Error: flight HAT030 not available on date 2024-05-13";
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(MiningSessions.Failed($"loop{i}").Call("update", args, error).Call("update", args, error).Call("update", args, error));
+            sessions.Add(MiningSessions.Succeeded($"ok{i}").Call("update", args, error).Call("update", """{"flight":"HAT031"}""", error));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var loop = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.RepeatedFailingCall);
+        Assert.Equal(FindingKinds.RepeatedFailingCall, loop.Kind);
+        Assert.Equal(("update", "Error: flight <id> not available on date <date>"), (loop.Tool, loop.Signature));
+        Assert.Equal((4, 4, 12L, 8L), (loop.Sessions, loop.FailedSessions, loop.Occurrences, loop.WastedCalls));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], loop.Evidence[0].EventSequences);
+        Assert.Equal(error, loop.Example);
+    }
+
+    [Fact]
+    public async Task Wasted_tokens_are_those_of_the_turns_that_asked_for_the_failing_calls()
+    {
+        // Each turn asks for two calls and costs 101 tokens: the first call's share is 51, the second's 50.
+        var sessions = Enumerable.Range(0, 3).Select(i => MiningSessions.Succeeded($"s{i}")
+            .CallOnly("a", "search").CallOnly("b", "search").Response(101)
+            .Result("a", "Error: rate limited").Result("b")
+            .CallOnly("c", "search").CallOnly("d", "fetch").Response(101)
+            .Result("c").Result("d", "Error: rate limited"));
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var search = Assert.Single(report.Findings, f => f.Tool == "search");
+        var fetch = Assert.Single(report.Findings, f => f.Tool == "fetch");
+        Assert.Equal((3L, 153L), (search.WastedCalls, search.WastedTokens));
+        Assert.Equal((3L, 150L), (fetch.WastedCalls, fetch.WastedTokens));
+        Assert.All([search, fetch], f => Assert.Equal(FindingKinds.EfficiencyCost, f.Kind));
+    }
+
+    [Fact]
+    public async Task A_tool_sequence_that_separates_failed_from_successful_sessions_is_reported()
+    {
+        // Every session looks up then answers; failed ones search twice in a row, successful ones search once.
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 8; i++)
+        {
+            sessions.Add(MiningSessions.Failed($"f{i}").Call("lookup").Call("search").Call("search").Call("answer"));
+            sessions.Add(MiningSessions.Succeeded($"s{i}").Call("lookup").Call("search").Call("answer"));
+        }
+
+        sessions.Add(MiningSessions.Succeeded("s8").Call("search").Call("search").Call("answer"));
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var sequence = Assert.Single(report.Findings);
+        Assert.Equal((FindingKinds.ToolSequence, null, "search -> search"), (sequence.Kind, sequence.Tool, sequence.Signature));
+        Assert.Equal((9, 8), (sequence.Sessions, sequence.FailedSessions));
+        Assert.True(sequence.PValue < 0.001);
+        Assert.Equal([3L, 5L], sequence.Evidence[0].EventSequences);
+    }
+
+    [Fact]
+    public async Task A_tool_sequence_needs_support_and_significance_over_all_sequences_tested()
+    {
+        // Present only in failed sessions, but in two of them: below MinSupport. With MinSupport 2 it is the only sequence
+        // tested, and p = C(3,2)·C(2,0) / C(5,2) = 0.3 is above the false discovery rate.
+        MiningSessions[] sessions =
+        [
+            MiningSessions.Failed("f1").Call("a").Call("b"),
+            MiningSessions.Failed("f2").Call("a").Call("b"),
+            MiningSessions.Failed("f3").Call("c"),
+            MiningSessions.Succeeded("s1").Call("c"),
+            MiningSessions.Succeeded("s2").Call("c"),
+        ];
+
+        Assert.Empty((await MiningSessions.MineAsync(sessions)).Findings);
+        Assert.Empty((await MiningSessions.MineAsync(sessions, new MiningOptions { MinSupport = 2 })).Findings);
+        var relaxed = await MiningSessions.MineAsync(sessions, new MiningOptions { MinSupport = 2, SequenceFalseDiscoveryRate = 0.5 });
+        Assert.Equal("a -> b", Assert.Single(relaxed.Findings).Signature);
+    }
+
+    [Fact]
+    public async Task Rubric_criteria_that_fail_often_are_findings()
+    {
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 6; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"f{i}", "max_iterations_reached")
+                .Evaluation("refund-summary", ("cites-policy", "not_met"), ("polite", "met"))
+                .Evaluation("refund-summary", ("cites-policy", "partially_met"), ("polite", "met")));
+            sessions.Add(MiningSessions.Labelled($"s{i}", "satisfied").Evaluation("refund-summary", ("cites-policy", "met"), ("polite", i < 3 ? "not_met" : "met")));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var criterion = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.RubricCriterion && f.Kind == FindingKinds.RubricCriterion);
+        Assert.Equal(("refund-summary/cites-policy", 6, 6, 12L), (criterion.Signature, criterion.Sessions, criterion.FailedSessions, criterion.Occurrences));
+        Assert.Equal("not_met because of cites-policy", criterion.Example);
+
+        var fixedByRevision = Assert.Single(report.Findings, f => f.Signature == "refund-summary/polite");
+        Assert.Equal((FindingKinds.EfficiencyCost, 3, 0), (fixedByRevision.Kind, fixedByRevision.Sessions, fixedByRevision.FailedSessions));
+    }
+
+    [Fact]
+    public async Task Iteration_and_length_limits_hit_are_findings()
+    {
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"m{i}", "max_iterations_reached"));
+            sessions.Add(MiningSessions.Failed($"l{i}").Response(4096, "length"));
+            sessions.Add(MiningSessions.Succeeded($"s{i}").Response(100, "stop"));
+            sessions.Add(MiningSessions.Succeeded($"t{i}").Response(100, "stop"));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        Assert.Equal(0.5, report.BaseFailureRate, 12);
+        var limits = report.Findings.Where(f => f.Kind == FindingKinds.LimitHit).OrderBy(f => f.Signature, StringComparer.Ordinal).ToList();
+        Assert.Equal(["finish_reason: length", "outcome: max_iterations_reached"], limits.Select(f => f.Signature));
+        Assert.All(limits, f => Assert.Equal((4, 4, 2.0), (f.Sessions, f.FailedSessions, f.Lift)));
+        Assert.Equal((4L, 4 * 4096L), (limits[0].WastedCalls, limits[0].WastedTokens));
+        Assert.Empty(limits[1].Evidence[0].EventSequences);
+    }
+
+    [Fact]
+    public async Task When_most_sessions_fail_only_a_pattern_that_always_fails_is_tied_to_failure()
+    {
+        // Base rate 0.9: a lift of 1.2 is out of reach, so the bar is a failure rate of 1.
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 18; i++)
+        {
+            sessions.Add(MiningSessions.Failed($"f{i}").Call("always", "{}", i < 5 ? "Error: always fails" : null).Call("often", "{}", i < 8 ? "Error: often fails" : null));
+        }
+
+        sessions.Add(MiningSessions.Succeeded("s0").Call("often", "{}", "Error: often fails"));
+        sessions.Add(MiningSessions.Succeeded("s1"));
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        Assert.Equal(FindingKinds.ToolError, report.Findings.Single(f => f.Tool == "always").Kind);
+        Assert.Equal(FindingKinds.EfficiencyCost, report.Findings.Single(f => f.Tool == "often").Kind);
+    }
+}
