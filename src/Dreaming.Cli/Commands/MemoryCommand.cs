@@ -1,0 +1,186 @@
+using System.CommandLine;
+using Dreaming.Cli.Output;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming memory list|show|diff|approve|reject|rollback</c>: review and manage the agent's memory versions.</summary>
+internal static class MemoryCommand
+{
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var memory = new Command("memory", "Review the agent's memory: its versions, their differences, approval, rejection and rollback.");
+        memory.Subcommands.Add(List(common, output, error));
+        memory.Subcommands.Add(Show(common, output, error));
+        memory.Subcommands.Add(Diff(common, output, error));
+        memory.Subcommands.Add(Review(common, output, error, "approve", "Make a proposed version the active one (the active one is superseded)."));
+        memory.Subcommands.Add(Review(common, output, error, "reject", "Reject a proposed version."));
+        memory.Subcommands.Add(Review(common, output, error, "rollback", "Make an earlier version's insights active again, as a new version (nothing is deleted)."));
+        return memory;
+    }
+
+    private static Option<string?> AgentOption() => new("--agent") { Description = "The agent whose memory to use (scope agent:ID)." };
+
+    private static Option<string?> ScopeOption() => new("--scope") { Description = "The memory scope: agent:ID, team:ID or global." };
+
+    private static Option<string> ByOption() => new("--by")
+    {
+        Description = "Who does it, for the record.",
+        DefaultValueFactory = _ => Environment.UserName,
+    };
+
+    private static Command List(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var agent = AgentOption();
+        var scope = ScopeOption();
+        var limit = new Option<int>("--limit") { Description = "At most this many versions (1-1000).", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
+            var versions = await store.ListVersionsAsync(memoryScope, parse.GetValue(limit), cancellationToken: ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, versions);
+                return 0;
+            }
+
+            if (versions.Count == 0)
+            {
+                output.WriteLine($"no memory versions for {memoryScope}");
+                return 0;
+            }
+
+            foreach (var v in versions)
+            {
+                output.WriteLine($"v{v.Number,-4} {v.Id}  {MemoryText.State(v.State),-10}  by {v.Author}  {v.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {Text.Cut(Text.OneLine(v.Note), 60)}");
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static Command Show(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var agent = AgentOption();
+        var scope = ScopeOption();
+        var version = new Option<string?>("--version") { Description = "The version id; by default the active version of the scope." };
+        var command = new Command("show", "Show a memory version and its insights (by default the active one).") { agent, scope, version };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            MemoryVersion? shown;
+            if (parse.GetValue(version) is { } id)
+            {
+                shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw new MemoryVersionNotFoundException($"There is no memory version '{id}'.");
+            }
+            else
+            {
+                var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
+                shown = await store.GetActiveVersionAsync(memoryScope, ct).ConfigureAwait(false);
+                if (shown is null)
+                {
+                    await error.WriteLineAsync($"error: {memoryScope} has no active memory version; 'dreaming memory list' shows its versions").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, shown);
+            }
+            else
+            {
+                MemoryText.WriteVersion(output, shown);
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static Command Diff(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var from = new Argument<string>("from") { Description = "The earlier version id." };
+        var to = new Argument<string>("to") { Description = "The later version id." };
+        var command = new Command("diff", "Show what changed between two memory versions.") { from, to };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            var diff = await store.DiffAsync(parse.GetValue(from)!, parse.GetValue(to)!, ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, diff);
+            }
+            else
+            {
+                MemoryText.WriteDiff(output, diff);
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static Command Review(CommonOptions common, TextWriter output, TextWriter error, string verb, string description)
+    {
+        var id = new Argument<string>("version") { Description = "The version id." };
+        var by = ByOption();
+        var note = new Option<string?>("--note") { Description = "Why, for the record." };
+        var command = new Command(verb, description) { id, by, note };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            var author = MemoryAuthor.Person(parse.GetValue(by)!);
+            var versionId = parse.GetValue(id)!;
+            var result = verb switch
+            {
+                "approve" => await store.ApproveAsync(versionId, author, ct).ConfigureAwait(false),
+                "reject" => await store.RejectAsync(versionId, author, parse.GetValue(note), ct).ConfigureAwait(false),
+                _ => await store.RollbackAsync(versionId, author, parse.GetValue(note), ct).ConfigureAwait(false),
+            };
+
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, result.ToSummary());
+            }
+            else
+            {
+                output.WriteLine(verb == "rollback"
+                    ? $"{result.Scope}: v{result.Number} ({result.Id}) restores {versionId} and is now active"
+                    : $"{result.Scope}: v{result.Number} ({result.Id}) is now {MemoryText.State(result.State)}");
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static MemoryScope ScopeFrom(string? agent, string? scope)
+    {
+        if (agent is not null && scope is not null)
+        {
+            throw new ArgumentException("Give --agent or --scope, not both.");
+        }
+
+        if (scope is not null)
+        {
+            return MemoryScope.TryParse(scope, out var parsed)
+                ? parsed
+                : throw new ArgumentException($"'{scope}' is not a memory scope; use agent:ID, team:ID or global.");
+        }
+
+        return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or --version for 'show').");
+    }
+
+    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database)
+    {
+        if (!File.Exists(database))
+        {
+            throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
+        }
+
+        return new Dreaming.Sqlite.SqliteMemoryStore(CliServices.ToConnectionString(database));
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Dreaming.Cli.Output;
+
+/// <summary>Text output of memory versions and diffs.</summary>
+internal static class MemoryText
+{
+    public static string State(MemoryVersionState state) => state switch
+    {
+        MemoryVersionState.Proposed => "proposed",
+        MemoryVersionState.Active => "active",
+        MemoryVersionState.Rejected => "rejected",
+        MemoryVersionState.Superseded => "superseded",
+        _ => "unknown",
+    };
+
+    public static void WriteVersion(TextWriter output, MemoryVersion v)
+    {
+        output.WriteLine($"memory    {v.Scope} v{v.Number} ({v.Id})");
+        output.WriteLine($"state     {State(v.State)}{(v.ReviewedBy is null ? string.Empty : $", reviewed by {v.ReviewedBy}")}");
+        output.WriteLine($"author    {v.Author}, {v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC");
+        if (v.ParentVersionId is not null)
+        {
+            output.WriteLine($"parent    {v.ParentVersionId}{(v.RestoredFromVersionId is null ? string.Empty : $" (restores {v.RestoredFromVersionId})")}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(v.Note))
+        {
+            output.WriteLine($"note      {Text.OneLine(v.Note)}");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"insights  {v.Insights.Count}"));
+        output.WriteLine();
+        foreach (var insight in v.Insights)
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {insight.Id}  {insight.Kind.ToString().ToUpperInvariant()}  {insight.Status.ToString().ToUpperInvariant()}  +{insight.Helpful}/-{insight.Harmful} seen {insight.Seen}  {insight.Evidence.Count} evidence"));
+            output.WriteLine($"    {Text.OneLine(insight.Text)}");
+        }
+    }
+
+    public static void WriteDiff(TextWriter output, MemoryDiff diff)
+    {
+        if (diff.IsEmpty)
+        {
+            output.WriteLine("no differences");
+            return;
+        }
+
+        foreach (var added in diff.Added)
+        {
+            output.WriteLine($"+ {added.Id}  {Text.OneLine(added.Text)}");
+        }
+
+        foreach (var removed in diff.Removed)
+        {
+            output.WriteLine($"- {removed.Id}  {Text.OneLine(removed.Text)}");
+        }
+
+        foreach (var changed in diff.Changed)
+        {
+            output.WriteLine($"~ {changed.InsightId}");
+            foreach (var field in changed.Fields)
+            {
+                output.WriteLine($"    {field.Field}: {Text.Cut(Text.OneLine(field.Before), 60)} -> {Text.Cut(Text.OneLine(field.After), 60)}");
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Dreaming.Sqlite;
+
+namespace Dreaming.Cli.Tests;
+
+public class MemoryCommandTests
+{
+    private static readonly DateTimeOffset s_time = new(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("support-bot");
+
+    [Fact]
+    public async Task Approve_diff_reject_and_rollback_work_from_the_command_line()
+    {
+        using var cli = new CliRunner();
+        var (v1, v2) = await SeedAsync(cli.Database);
+
+        var (listExit, list, _) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--db", cli.Database);
+        Assert.Equal(0, listExit);
+        Assert.Contains(v1, list, StringComparison.Ordinal);
+        Assert.Contains("proposed", list, StringComparison.Ordinal);
+
+        var (approveExit, approved, approveError) = await cli.RunAsync("memory", "approve", v1, "--by", "ada", "--db", cli.Database);
+        Assert.True(approveExit == 0, approveError);
+        Assert.Contains("is now active", approved, StringComparison.Ordinal);
+
+        var (showExit, shown, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database, "--json");
+        Assert.Equal(0, showExit);
+        var active = JsonDocument.Parse(shown).RootElement;
+        Assert.Equal(v1, active.GetProperty("id").GetString());
+        Assert.Equal("active", active.GetProperty("state").GetString());
+        Assert.Equal("Write order ids as #W1234.", active.GetProperty("insights")[0].GetProperty("text").GetString());
+
+        var (diffExit, diff, _) = await cli.RunAsync("memory", "diff", v1, v2, "--db", cli.Database);
+        Assert.Equal(0, diffExit);
+        Assert.Contains("+ ins-refund", diff, StringComparison.Ordinal);
+        Assert.Contains("~ ins-order", diff, StringComparison.Ordinal);
+
+        var (approve2Exit, _, _) = await cli.RunAsync("memory", "approve", v2, "--by", "ada", "--db", cli.Database);
+        Assert.Equal(0, approve2Exit);
+
+        var v3 = await ProposeOnAsync(cli.Database, v2);
+        var (rejectExit, _, _) = await cli.RunAsync("memory", "reject", v3, "--by", "ada", "--note", "too broad", "--db", cli.Database);
+        Assert.Equal(0, rejectExit);
+        var (badExit, _, badError) = await cli.RunAsync("memory", "approve", v3, "--db", cli.Database);
+        Assert.Equal(1, badExit);
+        Assert.Contains(v3, badError, StringComparison.Ordinal);
+        Assert.Contains("rejected", badError, StringComparison.OrdinalIgnoreCase);
+
+        var (rollbackExit, rolled, rollbackError) = await cli.RunAsync("memory", "rollback", v1, "--by", "ada", "--db", cli.Database, "--json");
+        Assert.True(rollbackExit == 0, rollbackError);
+        var restored = JsonDocument.Parse(rolled).RootElement;
+        Assert.Equal("active", restored.GetProperty("state").GetString());
+        Assert.Equal(v1, restored.GetProperty("restoredFromVersionId").GetString());
+        Assert.Equal(4, restored.GetProperty("number").GetInt32());
+        var (afterExit, after, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database);
+        Assert.Equal(0, afterExit);
+        Assert.Contains("Write order ids as #W1234.", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("ins-refund", after, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ProposeOnAsync(string database, string parent)
+    {
+        using var store = new SqliteMemoryStore("Data Source=" + database);
+        var parentVersion = await store.GetVersionAsync(parent);
+        var version = await store.ProposeAsync(new MemoryProposal
+        {
+            Scope = s_scope,
+            ParentVersionId = parent,
+            Author = MemoryAuthor.Person("bob"),
+            Insights = [.. parentVersion!.Insights, new Insight { Id = "ins-extra", Text = "Be brief.", Scope = s_scope, Source = InsightSource.Human, CreatedAt = s_time, UpdatedAt = s_time }],
+        });
+        return version.Id;
+    }
+
+    [Fact]
+    public async Task Unknown_versions_and_missing_scopes_are_named()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+
+        var (exit, _, error) = await cli.RunAsync("memory", "show", "--version", "mv-nope", "--db", cli.Database);
+        Assert.Equal(1, exit);
+        Assert.Contains("mv-nope", error, StringComparison.Ordinal);
+
+        var (noActiveExit, _, noActiveError) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database);
+        Assert.Equal(1, noActiveExit);
+        Assert.Contains("no active memory version", noActiveError, StringComparison.Ordinal);
+
+        var (noScopeExit, _, noScopeError) = await cli.RunAsync("memory", "list", "--db", cli.Database);
+        Assert.Equal(1, noScopeExit);
+        Assert.Contains("--agent", noScopeError, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string V1, string V2)> SeedAsync(string database)
+    {
+        using var store = new SqliteMemoryStore("Data Source=" + database);
+        var order = new Insight
+        {
+            Id = "ins-order",
+            Text = "Write order ids as #W1234.",
+            Scope = s_scope,
+            Source = InsightSource.Mined,
+            Status = InsightStatus.Active,
+            CreatedAt = s_time,
+            UpdatedAt = s_time,
+        };
+        var v1 = await store.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.DreamRun("dr-1"), Insights = [order], Note = "first dream" });
+        var v2 = await store.ProposeAsync(new MemoryProposal
+        {
+            Scope = s_scope,
+            ParentVersionId = v1.Id,
+            Author = MemoryAuthor.DreamRun("dr-2"),
+            Insights =
+            [
+                order with { Text = "Always write order ids as #W1234, never bare numbers.", UpdatedAt = s_time.AddDays(1) },
+                new Insight { Id = "ins-refund", Kind = InsightKind.Pitfall, Text = "Check the order total before refunding.", Scope = s_scope, Source = InsightSource.Mined, CreatedAt = s_time, UpdatedAt = s_time },
+            ],
+        });
+        return (v1.Id, v2.Id);
+    }
+}
