@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>Writes lessons from findings without a model, so dreaming works offline.</summary>
+/// <remarks>
+/// Each lesson states what happened and how often, with the numbers the finding carries, and what to do instead. Only
+/// findings tied to failure become correctness lessons (pitfalls); an <c>efficiency_cost</c> finding becomes an
+/// efficiency tip, worded as such. Thread-safe.
+/// </remarks>
+public static class TemplateLessonWriter
+{
+    /// <summary>Writes one lesson per finding, in the findings' order.</summary>
+    /// <param name="findings">The findings, strongest first.</param>
+    /// <param name="baseFailureRate">The failure rate of all sessions mined, quoted for comparison.</param>
+    /// <returns>The candidates.</returns>
+    public static IReadOnlyList<LessonCandidate> Write(IEnumerable<Finding> findings, double baseFailureRate)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        return findings.Select(f => Write(f, baseFailureRate)).ToList();
+    }
+
+    /// <summary>Writes the lesson of one finding.</summary>
+    /// <param name="finding">The finding.</param>
+    /// <param name="baseFailureRate">The failure rate of all sessions mined.</param>
+    /// <returns>The candidate.</returns>
+    public static LessonCandidate Write(Finding finding, double baseFailureRate)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        var odds = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{finding.FailedSessions} of the {finding.Sessions} sessions where it happened failed ({finding.FailureRate * 100:0}%, against {baseFailureRate * 100:0}% overall)");
+        var tool = finding.Tool is null ? "the tool" : $"`{finding.Tool}`";
+        var (kind, text, efficiency) = finding.Kind switch
+        {
+            FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
+            FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
+            FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
+            FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.", false),
+            FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
+            FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
+            _ => (InsightKind.Lesson, $"Watch for \"{finding.Signature}\": {odds}.", false),
+        };
+
+        return new LessonCandidate
+        {
+            Kind = kind,
+            Text = text,
+            Triggers = finding.Tool is null ? InsightTriggers.None : new InsightTriggers { Tools = [finding.Tool] },
+            Evidence = finding.Evidence
+                .Select(e => new InsightEvidence(e.SessionId, e.EventSequences.Count > 0 ? e.EventSequences[0] : null))
+                .ToList(),
+            Finding = finding,
+            IsEfficiencyTip = efficiency,
+        };
+    }
+}

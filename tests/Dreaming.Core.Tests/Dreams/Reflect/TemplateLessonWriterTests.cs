@@ -1,0 +1,77 @@
+namespace Dreaming.Tests;
+
+public class TemplateLessonWriterTests
+{
+    [Fact]
+    public void A_failure_predicting_tool_error_becomes_a_pitfall_with_its_numbers_and_evidence()
+    {
+        var finding = Finding(FindingKinds.ToolError, "book_reservation", "Error: payment amount does not add up, total price is <num>, but paid <num>", 13, 12);
+
+        var lesson = TemplateLessonWriter.Write(finding, 0.58);
+
+        Assert.Equal(InsightKind.Pitfall, lesson.Kind);
+        Assert.False(lesson.IsEfficiencyTip);
+        Assert.Contains("`book_reservation`", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("payment amount does not add up", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("12 of the 13 sessions", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("92%", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("58%", lesson.Text, StringComparison.Ordinal);
+        Assert.Equal(["book_reservation"], lesson.Triggers.Tools);
+        Assert.Equal(["s1", "s2"], lesson.Evidence.Select(e => e.SessionId));
+        Assert.Equal(7, lesson.Evidence[0].EventSequence);
+        Assert.Same(finding, lesson.Finding);
+        Assert.Equal(InsightSource.Mined, lesson.Source);
+    }
+
+    [Fact]
+    public void An_error_that_recurs_in_successful_sessions_becomes_an_efficiency_tip_never_a_rule()
+    {
+        var finding = Finding(FindingKinds.EfficiencyCost, "update_reservation_flights", "Error: payment method not found", 4, 0) with { WastedCalls = 5 };
+
+        var lesson = TemplateLessonWriter.Write(finding, 0.58);
+
+        Assert.True(lesson.IsEfficiencyTip);
+        Assert.Equal(InsightKind.Workflow, lesson.Kind);
+        Assert.StartsWith("To save steps:", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("5 wasted calls", lesson.Text, StringComparison.Ordinal);
+        Assert.Contains("not a reason to stop", lesson.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(FindingKinds.RepeatedFailingCall, "do not repeat the same call unchanged")]
+    [InlineData(FindingKinds.ToolSequence, "went with failure")]
+    [InlineData(FindingKinds.RubricCriterion, "Graders often find")]
+    [InlineData(FindingKinds.LimitHit, "ran out of room")]
+    public void Every_kind_of_finding_gets_its_own_wording(string kind, string expected)
+    {
+        var lesson = TemplateLessonWriter.Write(Finding(kind, kind == FindingKinds.RubricCriterion ? null : "tool", "sig", 10, 9), 0.5);
+        Assert.Contains(expected, lesson.Text, StringComparison.Ordinal);
+        Assert.False(lesson.IsEfficiencyTip);
+    }
+
+    [Fact]
+    public void Findings_keep_their_order()
+    {
+        var lessons = TemplateLessonWriter.Write([Finding(FindingKinds.ToolError, "a", "x", 5, 5), Finding(FindingKinds.ToolError, "b", "y", 5, 4)], 0.5);
+        Assert.Equal(["a", "b"], lessons.Select(l => l.Triggers.Tools.Single()));
+    }
+
+    private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed) => new()
+    {
+        Kind = kind,
+        Pattern = kind,
+        Tool = tool,
+        Signature = signature,
+        Sessions = sessions,
+        FailedSessions = failed,
+        FailureRate = (double)failed / sessions,
+        Lift = 1.5,
+        FailureRateLowerBound = 0.6,
+        PValue = 0.01,
+        Strength = 1.1,
+        Occurrences = sessions,
+        WastedCalls = 0,
+        WastedTokens = 0,
+        Evidence = [new FindingEvidence("s1", true, [7, 9]), new FindingEvidence("s2", true, [])],
+    };
+}
