@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dreaming;
+
+/// <summary>Applies delta operations to a memory: add, merge near-duplicates, update counters, retire what evidence shows
+/// harmful or what decayed, quarantine what the guard flags. Never a wholesale rewrite, never a delete.</summary>
+/// <remarks>
+/// Whole-memory rewrites by a model collapse memories over time (ACE's "context collapse"); deltas keep every insight a
+/// person approved, with its id, unless evidence retires it, and a retired insight stays in the version with its status.
+/// Deterministic and thread-safe.
+/// </remarks>
+public static class MemoryCurator
+{
+    /// <summary>Curates the next insight set.</summary>
+    /// <param name="current">The insights of the current version (empty when there is none).</param>
+    /// <param name="candidates">The new lessons, strongest first.</param>
+    /// <param name="credits">What the sessions given insights say about them.</param>
+    /// <param name="scope">The scope of the memory.</param>
+    /// <param name="untrustedEvidence">Returns the tool results and user messages a candidate was learnt from, for the guard.</param>
+    /// <param name="now">The time of the change.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The next insights and the changes.</returns>
+    public static CurationResult Curate(
+        IReadOnlyList<Insight> current,
+        IReadOnlyList<LessonCandidate> candidates,
+        IReadOnlyList<InsightCredit> credits,
+        MemoryScope scope,
+        Func<LessonCandidate, IEnumerable<string>> untrustedEvidence,
+        DateTimeOffset now,
+        CurationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(credits);
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(untrustedEvidence);
+        options ??= new CurationOptions();
+        options.Validate();
+
+        var insights = current.ToList();
+        var changes = new List<DreamChange>();
+        ApplyCredit(insights, credits, now, changes, options);
+
+        foreach (var candidate in candidates)
+        {
+            var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate));
+            var index = verdict.Quarantine ? -1 : FindDuplicate(insights, candidate.Text, options.MergeSimilarity);
+            if (index >= 0)
+            {
+                var existing = insights[index];
+                var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
+                insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"the same lesson was found again in {candidate.Evidence.Count} sessions; evidence merged"));
+                continue;
+            }
+
+            var insight = new Insight
+            {
+                Id = Insight.NewId(),
+                Kind = candidate.Kind,
+                Text = candidate.Text,
+                Scope = scope,
+                Triggers = candidate.Triggers,
+                Evidence = candidate.Evidence,
+                Status = verdict.Quarantine ? InsightStatus.Quarantined : InsightStatus.Active,
+                Source = candidate.Source,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            insights.Add(insight);
+            changes.Add(verdict.Quarantine
+                ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason)
+                : Change(DreamChangeOp.Add, insight, Why(candidate)));
+        }
+
+        return new CurationResult(insights, changes);
+    }
+
+    /// <summary>Reduces a lesson to the words that carry its meaning, so rewordings and changed numbers compare equal.</summary>
+    /// <param name="text">The lesson.</param>
+    /// <returns>The normalised words.</returns>
+    public static HashSet<string> Words(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        var word = new StringBuilder();
+        foreach (var c in text.ToUpperInvariant().Append(' '))
+        {
+            if (char.IsLetter(c))
+            {
+                word.Append(c);
+            }
+            else if (word.Length > 0)
+            {
+                if (word.Length > 2)
+                {
+                    words.Add(word.ToString());
+                }
+
+                word.Clear();
+            }
+        }
+
+        return words;
+    }
+
+    private static void ApplyCredit(List<Insight> insights, IReadOnlyList<InsightCredit> credits, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
+    {
+        var byInsight = credits.GroupBy(c => c.InsightId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        for (var i = 0; i < insights.Count; i++)
+        {
+            var insight = insights[i];
+            if (byInsight.TryGetValue(insight.Id, out var given))
+            {
+                var helpful = given.Count(c => c.Helpful);
+                var harmful = given.Count(c => c.Harmful);
+                insight = insight with { Seen = insight.Seen + given.Count, Helpful = insight.Helpful + helpful, Harmful = insight.Harmful + harmful, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Update, insight, string.Create(CultureInfo.InvariantCulture, $"given to {given.Count} sessions: {helpful} passed, {harmful} failed in the way it is about")));
+            }
+
+            if (insight.Status == InsightStatus.Active && insight.Harmful >= options.RetireAfterHarmful && insight.Harmful > 2 * insight.Helpful)
+            {
+                insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"evidence shows it harmful: {insight.Harmful} harmful against {insight.Helpful} helpful")));
+            }
+            else if (insight.Status == InsightStatus.Active && insight.Helpful == 0 && now - insight.UpdatedAt > options.DecayAfter)
+            {
+                insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: never helpful and unchanged for more than {options.DecayAfter.TotalDays:0} days")));
+            }
+
+            insights[i] = insight;
+        }
+    }
+
+    private static int FindDuplicate(List<Insight> insights, string text, double similarity)
+    {
+        var words = Words(text);
+        for (var i = 0; i < insights.Count; i++)
+        {
+            if (insights[i].Status is InsightStatus.Retired or InsightStatus.Quarantined)
+            {
+                continue;
+            }
+
+            if (string.Equals(insights[i].Text, text, StringComparison.Ordinal) || Jaccard(words, Words(insights[i].Text)) >= similarity)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static double Jaccard(HashSet<string> a, HashSet<string> b)
+    {
+        if (a.Count == 0 && b.Count == 0)
+        {
+            return 1;
+        }
+
+        var common = a.Count(b.Contains);
+        return (double)common / (a.Count + b.Count - common);
+    }
+
+    private static string Why(LessonCandidate candidate) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{candidate.Finding.Kind} finding: {candidate.Finding.FailedSessions}/{candidate.Finding.Sessions} sessions failed, lift {candidate.Finding.Lift:0.00}{(candidate.IsEfficiencyTip ? " (an efficiency tip, not a correctness rule)" : string.Empty)}");
+
+    private static DreamChange Change(DreamChangeOp op, Insight insight, string reason) =>
+        new() { Op = op, InsightId = insight.Id, Kind = insight.Kind, Text = insight.Text, Reason = reason };
+}
