@@ -118,6 +118,51 @@ internal static class SqliteSchema
         CREATE TRIGGER memory_insights_immutable BEFORE UPDATE ON memory_insights
         BEGIN SELECT RAISE(ABORT, 'memory insights never change; a new version carries the changed copy'); END;
         """,
+
+        // Version 3: dream runs. seq (the rowid) keeps creation order for ties; the request columns never change once stored;
+        // results that have no query of their own (session ids, stage usage, the report) are JSON. The partial unique index
+        // allows one running dream per scope; the triggers refuse to delete a run or to change a finished one.
+        """
+        CREATE TABLE dream_runs (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            scope TEXT NOT NULL,
+            status TEXT NOT NULL,
+            requested_ms INTEGER NOT NULL,
+            started_ms INTEGER,
+            ended_ms INTEGER,
+            instructions TEXT,
+            max_sessions INTEGER NOT NULL,
+            min_sessions INTEGER NOT NULL,
+            review_mode TEXT NOT NULL,
+            lease_holder TEXT,
+            lease_expires_ms INTEGER,
+            input_version_id TEXT,
+            session_ids TEXT NOT NULL,
+            cursor_ended_ms INTEGER,
+            cursor_session_id TEXT,
+            stage_usage TEXT NOT NULL,
+            report TEXT NOT NULL,
+            output_version_id TEXT,
+            note TEXT,
+            error TEXT
+        );
+
+        CREATE UNIQUE INDEX ux_dream_runs_running ON dream_runs (scope) WHERE status = 'running';
+        CREATE INDEX ix_dream_runs_scope_requested ON dream_runs (scope, requested_ms, seq);
+        CREATE INDEX ix_dream_runs_scope_status_ended ON dream_runs (scope, status, ended_ms, seq);
+
+        CREATE TRIGGER dream_runs_never_deleted BEFORE DELETE ON dream_runs
+        BEGIN SELECT RAISE(ABORT, 'dream runs are never deleted'); END;
+
+        CREATE TRIGGER dream_runs_request_immutable
+        BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode ON dream_runs
+        BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
+
+        CREATE TRIGGER dream_runs_finished_immutable BEFORE UPDATE ON dream_runs
+        WHEN OLD.status IN ('completed', 'failed', 'canceled')
+        BEGIN SELECT RAISE(ABORT, 'a finished dream run never changes'); END;
+        """,
     ];
 
     /// <summary>Gets the schema version this library writes and understands.</summary>

@@ -22,7 +22,7 @@ public sealed class SqliteMemoryMigrationTests : IDisposable
             await memory.ApproveAsync(proposed.Id, MemoryAuthor.Person("alice"));
         }
 
-        Assert.Equal(2, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
         Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
         using var traces = new SqliteTraceStore(path);
         var stored = await traces.GetSessionAsync(session.Id);
@@ -45,7 +45,7 @@ public sealed class SqliteMemoryMigrationTests : IDisposable
             Assert.NotNull(await traces.GetSessionAsync(session.Id));
         }
 
-        Assert.Equal(2, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
         Assert.Equal(2, SqliteFiles.Long(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('memory_versions', 'memory_insights')"));
         Assert.Equal(0, SqliteFiles.Long(path, "SELECT count(*) FROM memory_versions"));
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM sessions"));

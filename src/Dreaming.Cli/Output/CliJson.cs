@@ -15,7 +15,12 @@ internal static class CliJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>Gets the options of outputs whose documented shape uses snake_case names (<c>dreaming dream --json</c>).</summary>
+    public static JsonSerializerOptions SnakeCaseOptions { get; } = new(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    public static void WriteSnakeCase(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, SnakeCaseOptions));
 
     public static object Event(SessionEvent sessionEvent) => new
     {

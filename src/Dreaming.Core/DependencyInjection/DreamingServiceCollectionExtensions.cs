@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class DreamingServiceCollectionExtensions
 {
     /// <summary>Adds session tracing (the session factory, the background trace writer, redaction, the importer and,
-    /// unless another is chosen, the in-memory trace and memory stores) and outcomes (the rubric evaluator and the outcome runner;
+    /// unless another is chosen, the in-memory trace, memory and dream run stores) and outcomes (the rubric evaluator and the outcome runner;
     /// add a grader model with <c>AddGrader</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">An optional callback to set <see cref="DreamingOptions"/>.</param>
@@ -32,6 +32,8 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITraceStore, InMemoryTraceStore>();
         services.TryAddSingleton<IMemoryStore, InMemoryMemoryStore>();
+        services.TryAddSingleton<IDreamRunStore, InMemoryDreamRunStore>();
+        services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
         services.TryAddSingleton<TraceWriter>();
         services.TryAddSingleton<TraceContentFilter>();
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();

@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>What a dream is asked to do: the scope whose memory it consolidates and the limits it works within.</summary>
+/// <remarks>The request is stored with the run and never changes (see <see cref="IDreamRunStore.CreateAsync"/>).</remarks>
+public sealed record DreamRunRequest
+{
+    /// <summary>The most sessions a dream reads unless told otherwise.</summary>
+    public const int DefaultMaxSessions = 100;
+
+    /// <summary>The fewest sessions a dream needs unless told otherwise; with fewer it completes and changes nothing.</summary>
+    public const int DefaultMinSessions = 10;
+
+    /// <summary>The largest <see cref="MaxSessions"/> accepted, which keeps the run record to a sensible size.</summary>
+    public const int MaxSessionsLimit = 1_000_000;
+
+    /// <summary>The longest <see cref="Instructions"/> accepted, in UTF-16 characters.</summary>
+    public const int MaxInstructionsLength = 4096;
+
+    /// <summary>Gets the scope whose memory the dream consolidates.</summary>
+    public required MemoryScope Scope { get; init; }
+
+    /// <summary>Gets optional guidance for the dream (for example what to focus on), at most <see cref="MaxInstructionsLength"/> characters.</summary>
+    public string? Instructions { get; init; }
+
+    /// <summary>Gets the most sessions the dream reads.</summary>
+    /// <value>The default is <see cref="DefaultMaxSessions"/>.</value>
+    public int MaxSessions { get; init; } = DefaultMaxSessions;
+
+    /// <summary>Gets the fewest sessions the dream needs to change anything.</summary>
+    /// <value>The default is <see cref="DefaultMinSessions"/>.</value>
+    public int MinSessions { get; init; } = DefaultMinSessions;
+
+    /// <summary>Gets whether the version written becomes active at once or waits for a person.</summary>
+    /// <value>The default is <see cref="DreamReviewMode.Auto"/>.</value>
+    public DreamReviewMode ReviewMode { get; init; } = DreamReviewMode.Auto;
+
+    /// <summary>Checks the request, as stores do before storing it.</summary>
+    /// <exception cref="ArgumentException">A field is missing or out of range; the message names it and its limit.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Scope, nameof(Scope));
+        if (Instructions is { Length: > MaxInstructionsLength } instructions)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The dream instructions are {instructions.Length:N0} characters long; the limit is {MaxInstructionsLength:N0}. Shorten them."),
+                nameof(Instructions));
+        }
+
+        if (MaxSessions is < 1 or > MaxSessionsLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, string.Create(CultureInfo.InvariantCulture, $"MaxSessions must be between 1 and {MaxSessionsLimit:N0}."));
+        }
+
+        if (MinSessions < 1 || MinSessions > MaxSessions)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MinSessions),
+                MinSessions,
+                string.Create(CultureInfo.InvariantCulture, $"MinSessions must be between 1 and MaxSessions ({MaxSessions}): a dream that may read at most {MaxSessions} sessions cannot require {MinSessions}."));
+        }
+
+        if (!Enum.IsDefined(ReviewMode))
+        {
+            throw new ArgumentException($"{(int)ReviewMode} is not a DreamReviewMode.", nameof(ReviewMode));
+        }
+    }
+}

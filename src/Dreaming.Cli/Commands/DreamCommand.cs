@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Output;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming dream --agent ID</c>: runs one dream over the agent's recorded sessions.</summary>
+internal static class DreamCommand
+{
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var agent = new Option<string>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID).", Required = true };
+        var maxSessions = new Option<int>("--max-sessions") { Description = "Read at most this many sessions (newest first).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions };
+        var minSessions = new Option<int>("--min-sessions") { Description = "Change nothing unless at least this many sessions are new.", DefaultValueFactory = _ => DreamRunRequest.DefaultMinSessions };
+        var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
+        var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
+        review.AcceptOnlyFromAmong("auto", "approval");
+        var command = new Command("dream", "Run one dream: mine the agent's recent sessions for recurring failures and write lessons into a new memory version (offline, no model).")
+        {
+            agent, maxSessions, minSessions, instructions, review,
+        };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var database = parse.GetValue(common.Database)!;
+            if (!File.Exists(database))
+            {
+                throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
+            }
+
+            await using var services = CliServices.Build(database);
+            var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
+                new DreamRunRequest
+                {
+                    Scope = MemoryScope.Agent(parse.GetValue(agent)!),
+                    MaxSessions = parse.GetValue(maxSessions),
+                    MinSessions = parse.GetValue(minSessions),
+                    Instructions = parse.GetValue(instructions),
+                    ReviewMode = parse.GetValue(review) == "approval" ? DreamReviewMode.RequireApproval : DreamReviewMode.Auto,
+                },
+                ct).ConfigureAwait(false);
+
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.WriteSnakeCase(output, Summary(run));
+            }
+            else
+            {
+                WriteText(output, run);
+            }
+
+            return run.Status == DreamRunStatus.Completed ? 0 : 1;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static object Summary(DreamRun run)
+    {
+        var results = run.Results;
+        return new
+        {
+            RunId = run.Id,
+            Status = Status(run.Status),
+            SessionsRead = results.SessionIds.Count,
+            BaseFailureRate = Math.Round(results.Report.BaseFailureRate, 4),
+            Findings = results.Report.Findings.Select(f => new
+            {
+                f.Kind,
+                f.Tool,
+                f.Signature,
+                f.Sessions,
+                f.FailedSessions,
+                FailureRate = Math.Round(f.FailureRate, 4),
+                Lift = Math.Round(f.Lift, 4),
+                Evidence = f.Evidence.Select(e => e.SessionId),
+            }),
+            Changes = results.Report.Changes.Select(c => new { Op = OpName(c.Op), c.InsightId, Kind = KindName(c.Kind), c.Text, c.Reason }),
+            OutputVersion = results.OutputVersionId,
+            Usage = results.TotalUsage,
+            results.Note,
+            run.Error,
+        };
+    }
+
+    private static void WriteText(TextWriter output, DreamRun run)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var results = run.Results;
+        output.WriteLine($"dream {run.Id}: {Status(run.Status)}{(run.Error is null ? string.Empty : " - " + run.Error)}");
+        output.WriteLine(string.Create(inv, $"sessions read {results.SessionIds.Count}, failed {results.Report.FailedSessions}, base failure rate {results.Report.BaseFailureRate * 100:0.#}%"));
+        if (results.Note is not null)
+        {
+            output.WriteLine(results.Note);
+        }
+
+        if (results.Report.Findings.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("findings, strongest first:");
+            foreach (var f in results.Report.Findings.Take(15))
+            {
+                output.WriteLine(string.Create(inv, $"  {f.Kind,-22} {Text.Cut(f.Tool ?? "-", 26),-26} {f.FailedSessions,3}/{f.Sessions,-3} failed  lift {f.Lift:0.00}  {Text.Cut(Text.OneLine(f.Signature), 70)}"));
+            }
+        }
+
+        if (results.Report.Changes.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("memory changes:");
+            foreach (var c in results.Report.Changes)
+            {
+                output.WriteLine($"  {c.Op.ToString().ToUpperInvariant(),-10} {c.InsightId}  {Text.Cut(Text.OneLine(c.Text), 90)}");
+                output.WriteLine($"             because {Text.OneLine(c.Reason)}");
+            }
+        }
+
+        if (results.OutputVersionId is not null)
+        {
+            output.WriteLine();
+            output.WriteLine($"new memory version {results.OutputVersionId}: 'dreaming memory show --version {results.OutputVersionId}'");
+        }
+    }
+
+    private static string OpName(DreamChangeOp op) => op switch
+    {
+        DreamChangeOp.Add => "add",
+        DreamChangeOp.Merge => "merge",
+        DreamChangeOp.Update => "update",
+        DreamChangeOp.Retire => "retire",
+        DreamChangeOp.Quarantine => "quarantine",
+        _ => "unknown",
+    };
+
+    private static string KindName(InsightKind kind) => kind switch
+    {
+        InsightKind.Lesson => "lesson",
+        InsightKind.Pitfall => "pitfall",
+        InsightKind.Workflow => "workflow",
+        InsightKind.Preference => "preference",
+        InsightKind.Fact => "fact",
+        _ => "unknown",
+    };
+
+    private static string Status(DreamRunStatus status) => status switch
+    {
+        DreamRunStatus.Pending => "pending",
+        DreamRunStatus.Running => "running",
+        DreamRunStatus.Completed => "completed",
+        DreamRunStatus.Failed => "failed",
+        DreamRunStatus.Canceled => "canceled",
+        _ => "unknown",
+    };
+}

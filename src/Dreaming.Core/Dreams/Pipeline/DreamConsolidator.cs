@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IDreamConsolidator"/>: select → mine → write lessons (by template, offline) → curate
+/// and guard → commit, as one leased, recorded dream run.</summary>
+/// <remarks>
+/// Only one dream runs per scope at a time (the run store's lease; a second gets <see cref="DreamConflictException"/>).
+/// The input memory version is never changed: the result is a new version whose parent it is. A failure keeps the
+/// partial results on the run. Thread-safe.
+/// </remarks>
+public sealed partial class DreamConsolidator : IDreamConsolidator
+{
+    private static readonly TimeSpan s_lease = TimeSpan.FromMinutes(10);
+    private readonly ITraceStore _traces;
+    private readonly IMemoryStore _memory;
+    private readonly IDreamRunStore _runs;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="traces">Where the sessions are.</param>
+    /// <param name="memory">Where the memory versions are.</param>
+    /// <param name="runs">Where dream runs are recorded and leased.</param>
+    /// <param name="timeProvider">The clock, or <see langword="null"/> for the system clock.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    public DreamConsolidator(ITraceStore traces, IMemoryStore memory, IDreamRunStore runs, TimeProvider? timeProvider = null, ILogger<DreamConsolidator>? logger = null)
+    {
+        _traces = traces ?? throw new ArgumentNullException(nameof(traces));
+        _memory = memory ?? throw new ArgumentNullException(nameof(memory));
+        _runs = runs ?? throw new ArgumentNullException(nameof(runs));
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public async Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var run = await _runs.CreateAsync(request, cancellationToken).ConfigureAwait(false);
+        run = await _runs.StartAsync(run.Id, $"{Environment.MachineName}:{Environment.ProcessId}", s_lease, cancellationToken).ConfigureAwait(false);
+        var results = DreamRunResults.Empty;
+        try
+        {
+            results = await RunStagesAsync(run, request, r => results = r, cancellationToken).ConfigureAwait(false);
+            run = await _runs.CompleteAsync(run.Id, results, CancellationToken.None).ConfigureAwait(false);
+            LogDreamCompleted(_logger, run.Id, results.SessionIds.Count, results.Report.Changes.Count);
+            return run;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return await _runs.CancelAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDreamFailed(_logger, run.Id, ex);
+            return await _runs.FailAsync(run.Id, ex.Message, results, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DreamRunResults> RunStagesAsync(DreamRun run, DreamRunRequest request, Action<DreamRunResults> keep, CancellationToken cancellationToken)
+    {
+        var stages = new List<DreamStageUsage>();
+        var current = await _memory.GetActiveVersionAsync(request.Scope, cancellationToken).ConfigureAwait(false);
+        var results = new DreamRunResults { InputVersionId = current?.Id };
+
+        var watch = Stopwatch.StartNew();
+        var previous = await _runs.GetLastCompletedAsync(request.Scope, cancellationToken).ConfigureAwait(false);
+        var selected = await DreamSessionSelector.SelectAsync(_traces, request, previous?.Results.Cursor, cancellationToken).ConfigureAwait(false);
+        stages.Add(new DreamStageUsage("select", SessionUsage.Zero, watch.Elapsed));
+        results = results with { SessionIds = selected.Select(s => s.Session.Id).ToList(), Cursor = DreamSessionSelector.CursorOf(selected, previous?.Results.Cursor), StageUsage = [.. stages] };
+        keep(results);
+        if (selected.Count < request.MinSessions)
+        {
+            return results with { Note = string.Create(CultureInfo.InvariantCulture, $"not enough sessions ({selected.Count} < {request.MinSessions}); memory unchanged") };
+        }
+
+        watch.Restart();
+        var mining = await new FindingMiner(_timeProvider).MineAsync(selected.ToAsyncEnumerable(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        stages.Add(new DreamStageUsage("mine", SessionUsage.Zero, watch.Elapsed));
+        var report = mining.ToDreamReport();
+        results = results with { Report = report, StageUsage = [.. stages] };
+        keep(results);
+        await _runs.UpdateProgressAsync(run.Id, results, cancellationToken).ConfigureAwait(false);
+
+        watch.Restart();
+        var candidates = TemplateLessonWriter.Write(mining.Findings, mining.BaseFailureRate);
+        stages.Add(new DreamStageUsage("reflect", SessionUsage.Zero, watch.Elapsed));
+
+        watch.Restart();
+        var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
+        var curation = MemoryCurator.Curate(
+            current?.Insights ?? [],
+            candidates,
+            InsightCredits.From(selected, current?.Insights ?? []),
+            request.Scope,
+            candidate => UntrustedContent.Of(candidate, bySession),
+            _timeProvider.GetUtcNow());
+        stages.Add(new DreamStageUsage("curate", SessionUsage.Zero, watch.Elapsed));
+        results = results with { Report = report with { Changes = curation.Changes }, StageUsage = [.. stages] };
+        keep(results);
+        if (curation.Changes.Count == 0)
+        {
+            return results with { Note = "no findings changed the memory" };
+        }
+
+        watch.Restart();
+        var author = MemoryAuthor.DreamRun(run.Id);
+        var version = await _memory.ProposeAsync(
+            new MemoryProposal
+            {
+                Scope = request.Scope,
+                ParentVersionId = current?.Id,
+                Author = author,
+                Insights = curation.Insights,
+                Note = string.Create(CultureInfo.InvariantCulture, $"dream {run.Id}: {selected.Count} sessions, {mining.Findings.Count} findings, {curation.Changes.Count} changes"),
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (request.ReviewMode == DreamReviewMode.Auto)
+        {
+            version = await _memory.ApproveAsync(version.Id, author, cancellationToken).ConfigureAwait(false);
+        }
+
+        stages.Add(new DreamStageUsage("commit", SessionUsage.Zero, watch.Elapsed));
+        return results with { OutputVersionId = version.Id, StageUsage = [.. stages] };
+    }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "Dream {RunId} completed: {Sessions} sessions read, {Changes} memory changes.")]
+    private static partial void LogDreamCompleted(ILogger logger, string runId, int sessions, int changes);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Error, Message = "Dream {RunId} failed; its partial results are kept on the run.")]
+    private static partial void LogDreamFailed(ILogger logger, string runId, Exception exception);
+}

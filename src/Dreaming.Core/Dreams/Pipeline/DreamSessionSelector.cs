@@ -1,0 +1,56 @@
+namespace Dreaming;
+
+/// <summary>The select stage: finished sessions of the scope, with an outcome, that no earlier dream read.</summary>
+internal static class DreamSessionSelector
+{
+    private static readonly HashSet<string> s_knownLabels = new(StringComparer.Ordinal)
+    {
+        SessionOutcome.Success, SessionOutcome.Failure, "satisfied", "failed", "max_iterations_reached", "interrupted",
+    };
+
+    public static async Task<List<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
+    {
+        var agentId = request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : null;
+        var chosen = new List<SessionRecord>();
+        string? cursor = null;
+        do
+        {
+            var page = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var session in page.Items)
+            {
+                if (session.Status != SessionStatus.Running && session.Outcome is { } outcome && s_knownLabels.Contains(outcome.Label) && IsAfter(session, after))
+                {
+                    chosen.Add(session);
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && chosen.Count < request.MaxSessions);
+
+        // The newest sessions win when there are more than the limit; they are then read oldest first.
+        var selected = new List<SessionWithEvents>();
+        foreach (var session in chosen.Take(request.MaxSessions).Reverse())
+        {
+            selected.Add(new SessionWithEvents(session, await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return selected;
+    }
+
+    public static DreamCursor? CursorOf(IReadOnlyList<SessionWithEvents> selected, DreamCursor? previous)
+    {
+        var last = selected
+            .Select(s => s.Session)
+            .Where(s => s.EndedAt is not null)
+            .OrderBy(s => s.EndedAt)
+            .ThenBy(s => s.Id, StringComparer.Ordinal)
+            .LastOrDefault();
+        return last is null ? previous : new DreamCursor(last.EndedAt!.Value, last.Id);
+    }
+
+    private static bool IsAfter(SessionRecord session, DreamCursor? cursor) =>
+        cursor is null
+        || (session.EndedAt is { } ended
+            && (ended > cursor.EndedAt || (ended == cursor.EndedAt && string.CompareOrdinal(session.Id, cursor.SessionId) > 0)));
+}

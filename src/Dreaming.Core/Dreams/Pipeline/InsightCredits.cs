@@ -1,0 +1,38 @@
+namespace Dreaming;
+
+/// <summary>Credit assignment: what the sessions that were given insights say about them.</summary>
+/// <remarks>A session given an insight counts it seen; helpful when the session passed; harmful when it failed with an
+/// error of a tool the insight is about (or failed at all, for an insight about no tool).</remarks>
+internal static class InsightCredits
+{
+    private static readonly HashSet<string> s_passed = new(StringComparer.Ordinal) { SessionOutcome.Success, "satisfied" };
+
+    public static List<InsightCredit> From(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<Insight> insights)
+    {
+        var byId = insights.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        var credits = new List<InsightCredit>();
+        foreach (var (session, events) in sessions)
+        {
+            if (session.InsightIds.Count == 0 || session.Outcome is null)
+            {
+                continue;
+            }
+
+            var passed = s_passed.Contains(session.Outcome.Label);
+            var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in session.InsightIds.Distinct(StringComparer.Ordinal))
+            {
+                if (!byId.TryGetValue(id, out var insight))
+                {
+                    continue;
+                }
+
+                var tools = insight.Triggers.Tools;
+                var harmful = !passed && (tools.Count == 0 || tools.Any(failingTools.Contains));
+                credits.Add(new InsightCredit(id, session.Id, passed, harmful));
+            }
+        }
+
+        return credits;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>Converts dream runs to and from rows: times as unix milliseconds, enums as lower-case names, scopes as keys,
+/// session ids, stage usage and the report as JSON.</summary>
+/// <remarks>The JSON carries the public model's property names in snake case, so the file format changes only when that
+/// public model does.</remarks>
+internal static class SqliteDreamRunRows
+{
+    /// <summary>The columns <see cref="Read(SqliteDataReader)"/> expects, in its order.</summary>
+    public const string RunColumns =
+        "id, scope, status, requested_ms, started_ms, ended_ms, instructions, max_sessions, min_sessions, review_mode, lease_holder, "
+        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error";
+
+    /// <summary>The assignments that store a <see cref="DreamRunResults"/> bound by <see cref="ResultParameters"/>.</summary>
+    public const string SetResults =
+        "input_version_id = $input_version_id, session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
+        + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
+    };
+
+    public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
+        ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));
+
+    /// <summary>Reads the running run of a scope; the unique index on running runs allows one at most.</summary>
+    public static DreamRun? ReadRunning(SqliteConnection connection, SqliteTransaction? transaction, MemoryScope scope) => ReadOne(
+        connection,
+        transaction,
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope AND status = $running",
+        ("$scope", scope.Key),
+        ("$running", SqliteMemoryRows.Name(DreamRunStatus.Running)));
+
+    public static DreamRun? ReadLastCompleted(SqliteConnection connection, MemoryScope scope) => ReadOne(
+        connection,
+        transaction: null,
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope AND status = $completed ORDER BY ended_ms DESC, seq DESC LIMIT 1",
+        ("$scope", scope.Key),
+        ("$completed", SqliteMemoryRows.Name(DreamRunStatus.Completed)));
+
+    public static List<DreamRun> ReadPage(SqliteConnection connection, MemoryScope scope, int limit) => ReadMany(
+        connection,
+        transaction: null,
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope ORDER BY requested_ms DESC, seq DESC LIMIT $limit",
+        ("$scope", scope.Key),
+        ("$limit", limit));
+
+    public static List<DreamRun> ReadAbandoned(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset now) => ReadMany(
+        connection,
+        transaction,
+        $"SELECT {RunColumns} FROM dream_runs WHERE status = $running AND lease_expires_ms <= $now ORDER BY seq",
+        ("$running", SqliteMemoryRows.Name(DreamRunStatus.Running)),
+        ("$now", now.ToUnixTimeMilliseconds()));
+
+    /// <summary>Returns the parameters that bind <paramref name="results"/> to the columns of <see cref="SetResults"/>.</summary>
+    public static (string Name, object? Value)[] ResultParameters(DreamRunResults results) =>
+    [
+        ("$input_version_id", results.InputVersionId),
+        ("$session_ids", JsonSerializer.Serialize(results.SessionIds, Json)),
+        ("$cursor_ended_ms", results.Cursor?.EndedAt.ToUnixTimeMilliseconds()),
+        ("$cursor_session_id", results.Cursor?.SessionId),
+        ("$stage_usage", JsonSerializer.Serialize(results.StageUsage, Json)),
+        ("$report", JsonSerializer.Serialize(results.Report, Json)),
+        ("$output_version_id", results.OutputVersionId),
+        ("$note", results.Note),
+    ];
+
+    private static DreamRun? ReadOne(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteMemoryRows.Command(connection, transaction, sql, parameters);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    private static List<DreamRun> ReadMany(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteMemoryRows.Command(connection, transaction, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var runs = new List<DreamRun>();
+        while (reader.Read())
+        {
+            runs.Add(Read(reader));
+        }
+
+        return runs;
+    }
+
+    private static DreamRun Read(SqliteDataReader row)
+    {
+        var id = row.GetString(0);
+        try
+        {
+            return new DreamRun
+            {
+                Id = id,
+                Request = new DreamRunRequest
+                {
+                    Scope = MemoryScope.TryParse(row.GetString(1), out var scope) ? scope : throw Unreadable(id, "scope", row.GetString(1)),
+                    Instructions = GetString(row, 6),
+                    MaxSessions = row.GetInt32(7),
+                    MinSessions = row.GetInt32(8),
+                    ReviewMode = Parse<DreamReviewMode>(id, row.GetString(9)),
+                },
+                Status = Parse<DreamRunStatus>(id, row.GetString(2)),
+                RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(3)),
+                StartedAt = GetTime(row, 4),
+                EndedAt = GetTime(row, 5),
+                LeaseHolder = GetString(row, 10),
+                LeaseExpiresAt = GetTime(row, 11),
+                Results = new DreamRunResults
+                {
+                    InputVersionId = GetString(row, 12),
+                    SessionIds = JsonSerializer.Deserialize<string[]>(row.GetString(13), Json) ?? [],
+                    Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, row.GetString(15)) : null,
+                    StageUsage = JsonSerializer.Deserialize<DreamStageUsage[]>(row.GetString(16), Json) ?? [],
+                    Report = JsonSerializer.Deserialize<DreamReport>(row.GetString(17), Json) ?? DreamReport.Empty,
+                    OutputVersionId = GetString(row, 18),
+                    Note = GetString(row, 19),
+                },
+                Error = GetString(row, 20),
+            };
+        }
+        catch (JsonException exception)
+        {
+            throw new TraceStoreException($"Dream run '{id}' has session ids, stage usage or a report this library cannot read: {exception.Message}", exception);
+        }
+    }
+
+    private static TEnum Parse<TEnum>(string runId, string name)
+        where TEnum : struct, Enum =>
+        Names<TEnum>.ByName.TryGetValue(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
+
+    private static TraceStoreException Unreadable(string runId, string what, string value) =>
+        new($"Dream run '{runId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
+
+    private static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+
+    private static DateTimeOffset? GetTime(SqliteDataReader row, int ordinal) =>
+        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
+
+    /// <summary>The enum values by the lower-case names <see cref="SqliteMemoryRows.Name"/> writes, built once.</summary>
+    private static class Names<TEnum>
+        where TEnum : struct, Enum
+    {
+        public static readonly Dictionary<string, TEnum> ByName =
+            Enum.GetValues<TEnum>().ToDictionary(value => SqliteMemoryRows.Name(value), StringComparer.Ordinal);
+    }
+}

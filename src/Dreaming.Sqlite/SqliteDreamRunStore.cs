@@ -1,0 +1,202 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>A dream run store in the same embedded SQLite database file as the <see cref="SqliteTraceStore"/> and the
+/// <see cref="SqliteMemoryStore"/>: durable, safe for several threads and processes.</summary>
+/// <remarks>
+/// <para>The <c>dream_runs</c> table comes with schema version 3 and is created or migrated on first use, by whichever store
+/// opens the file first; the rules about files the store refuses are those of <see cref="SqliteTraceStore"/>, and failures
+/// are reported as <see cref="TraceStoreException"/> naming the file.</para>
+/// <para>Every transition is one immediate transaction that holds the database's write lock from its checks to its commit,
+/// so of two starts racing for one scope, in this process or another, exactly one wins; a unique index on the running run of
+/// each scope and triggers that refuse deletes and changes to finished runs guard the same rules inside the file.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC.</para>
+/// </remarks>
+public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private volatile SqliteDreamRunWriter? _writer;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
+    /// <param name="options">The settings, shared with the trace store of the same file.</param>
+    /// <param name="timeProvider">The clock that stamps runs and judges leases; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public SqliteDreamRunStore(SqliteTraceStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        _database = new SqliteDatabase(options);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
+    /// <exception cref="ArgumentException">The connection string is invalid.</exception>
+    public SqliteDreamRunStore(string connectionString)
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
+    public string Location => _database.Location;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        return WithWriterAsync(writer => writer.Create(request, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        DreamRunStoreRules.CheckLease(leaseHolder, leaseDuration);
+        return WithWriterAsync(writer => writer.Start(runId, leaseHolder, leaseDuration, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        DreamRunStoreRules.CheckLease(leaseHolder, leaseDuration);
+        return WithWriterAsync(writer => writer.Renew(runId, leaseHolder, leaseDuration, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(results);
+        return WithWriterAsync(writer => writer.UpdateProgress(runId, results), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(results);
+        return WithWriterAsync(writer => writer.Complete(runId, results, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return WithWriterAsync(writer => writer.Fail(runId, reason, results, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return WithWriterAsync(writer => writer.Cancel(runId, Now()), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return WithReaderAsync(connection => SqliteDreamRunRows.ReadRun(connection, transaction: null, runId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        DreamRunStoreRules.CheckListLimit(limit);
+        return WithReaderAsync<IReadOnlyList<DreamRun>>(connection => SqliteDreamRunRows.ReadPage(connection, scope, limit), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return WithReaderAsync(connection => SqliteDreamRunRows.ReadLastCompleted(connection, scope), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
+        WithWriterAsync<IReadOnlyList<DreamRun>>(writer => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now()), cancellationToken);
+
+    /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _writeLock.Wait();
+        try
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    // Lease times are compared in the milliseconds the file keeps, as the in-memory store does.
+    private DateTimeOffset Now() => Milliseconds(_time.GetUtcNow());
+
+    private async Task<T> WithWriterAsync<T>(Func<SqliteDreamRunWriter, T> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            _writer ??= new SqliteDreamRunWriter(_database.OpenWriter());
+            return work(_writer);
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot write to");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    {
+        if (_writer is null || _disposed)
+        {
+            await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            using var connection = _database.OpenReader();
+            return work(connection);
+        }
+        catch (SqliteException exception)
+        {
+            throw _database.Explain(exception, "Cannot read");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>The connection dream run writes go through. Each transition reads the run it checks and writes what it changes
+/// in one immediate transaction, so writers in other threads or processes cannot slip in between: of two starts racing for
+/// one scope, the second sees the first running.</summary>
+/// <remarks>Not thread-safe: <see cref="SqliteDreamRunStore"/> serialises calls with its write lock.</remarks>
+internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDisposable
+{
+    private const string InsertRun =
+        "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note) VALUES ($id, $scope, $status, "
+        + "$requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, $session_ids, $cursor_ended_ms, "
+        + "$cursor_session_id, $stage_usage, $report, $output_version_id, $note)";
+
+    public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var id = DreamRun.NewId();
+        using (var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            InsertRun,
+            [
+                ("$id", id),
+                ("$scope", request.Scope.Key),
+                ("$status", SqliteMemoryRows.Name(DreamRunStatus.Pending)),
+                ("$requested_ms", now.ToUnixTimeMilliseconds()),
+                ("$instructions", request.Instructions),
+                ("$max_sessions", request.MaxSessions),
+                ("$min_sessions", request.MinSessions),
+                ("$review_mode", SqliteMemoryRows.Name(request.ReviewMode)),
+                .. SqliteDreamRunRows.ResultParameters(DreamRunResults.Empty),
+            ]))
+        {
+            command.ExecuteNonQuery();
+        }
+
+        return Commit(transaction, id);
+    }
+
+    public DreamRun Start(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var run = Find(transaction, runId);
+        var running = SqliteDreamRunRows.ReadRunning(connection, transaction, run.Scope);
+        DreamRunStoreRules.CheckStart(run, running, now);
+
+        // The abandoned run steps down first: the unique index on running runs would refuse two at once.
+        if (running is not null)
+        {
+            Abandon(transaction, running.Id, now);
+        }
+
+        Update(
+            transaction,
+            runId,
+            "status = $status, started_ms = $now, lease_holder = $lease_holder, lease_expires_ms = $lease_expires_ms",
+            ("$status", SqliteMemoryRows.Name(DreamRunStatus.Running)),
+            ("$now", now.ToUnixTimeMilliseconds()),
+            ("$lease_holder", leaseHolder),
+            ("$lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds()));
+        return Commit(transaction, runId);
+    }
+
+    public DreamRun Renew(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        DreamRunStoreRules.CheckRenew(Find(transaction, runId), leaseHolder);
+        Update(transaction, runId, "lease_expires_ms = $lease_expires_ms", ("$lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds()));
+        return Commit(transaction, runId);
+    }
+
+    public DreamRun UpdateProgress(string runId, DreamRunResults results)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var run = Find(transaction, runId);
+        DreamRunStoreRules.CheckRunning(run, "updated");
+        results.Validate(run.Request);
+        Update(transaction, runId, SqliteDreamRunRows.SetResults, SqliteDreamRunRows.ResultParameters(results));
+        return Commit(transaction, runId);
+    }
+
+    public DreamRun Complete(string runId, DreamRunResults results, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var run = Find(transaction, runId);
+        DreamRunStoreRules.CheckRunning(run, "completed");
+        results.Validate(run.Request);
+        Update(
+            transaction,
+            runId,
+            "status = $status, ended_ms = $now, lease_expires_ms = NULL, " + SqliteDreamRunRows.SetResults,
+            [("$status", SqliteMemoryRows.Name(DreamRunStatus.Completed)), ("$now", now.ToUnixTimeMilliseconds()), .. SqliteDreamRunRows.ResultParameters(results)]);
+        return Commit(transaction, runId);
+    }
+
+    public DreamRun Fail(string runId, string reason, DreamRunResults? results, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var run = Find(transaction, runId);
+        DreamRunStoreRules.CheckUnfinished(run, "failed");
+        results?.Validate(run.Request);
+        var set = "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error" + (results is null ? string.Empty : ", " + SqliteDreamRunRows.SetResults);
+        Update(
+            transaction,
+            runId,
+            set,
+            [
+                ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
+                ("$now", now.ToUnixTimeMilliseconds()),
+                ("$error", reason),
+                .. results is null ? [] : SqliteDreamRunRows.ResultParameters(results),
+            ]);
+        return Commit(transaction, runId);
+    }
+
+    public DreamRun Cancel(string runId, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        DreamRunStoreRules.CheckUnfinished(Find(transaction, runId), "canceled");
+        Update(
+            transaction,
+            runId,
+            "status = $status, ended_ms = $now, lease_expires_ms = NULL",
+            ("$status", SqliteMemoryRows.Name(DreamRunStatus.Canceled)),
+            ("$now", now.ToUnixTimeMilliseconds()));
+        return Commit(transaction, runId);
+    }
+
+    public List<DreamRun> RecoverAbandoned(DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var abandoned = SqliteDreamRunRows.ReadAbandoned(connection, transaction, now);
+        foreach (var run in abandoned)
+        {
+            Abandon(transaction, run.Id, now);
+        }
+
+        var recovered = abandoned.ConvertAll(run => SqliteDreamRunRows.ReadRun(connection, transaction, run.Id)!);
+        transaction.Commit();
+        return recovered;
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    private DreamRun Find(SqliteTransaction transaction, string runId) =>
+        SqliteDreamRunRows.ReadRun(connection, transaction, runId) ?? throw DreamRunNotFoundException.ForId(runId);
+
+    private DreamRun Commit(SqliteTransaction transaction, string runId)
+    {
+        var run = SqliteDreamRunRows.ReadRun(connection, transaction, runId)!;
+        transaction.Commit();
+        return run;
+    }
+
+    private void Abandon(SqliteTransaction transaction, string runId, DateTimeOffset now) => Update(
+        transaction,
+        runId,
+        "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error",
+        ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
+        ("$now", now.ToUnixTimeMilliseconds()),
+        ("$error", DreamRunStoreRules.AbandonedError));
+
+    private void Update(SqliteTransaction transaction, string runId, string assignments, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteMemoryRows.Command(connection, transaction, $"UPDATE dream_runs SET {assignments} WHERE id = $id", [("$id", runId), .. parameters]);
+        command.ExecuteNonQuery();
+    }
+}

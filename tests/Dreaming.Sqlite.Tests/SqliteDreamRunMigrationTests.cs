@@ -1,0 +1,98 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite.Tests;
+
+/// <summary>Files written before dream runs existed (schema version 2) gain the dream run table and keep their sessions and memory.</summary>
+public sealed class SqliteDreamRunMigrationTests : IDisposable
+{
+    private static readonly DateTimeOffset BaseTime = new(2025, 3, 14, 9, 0, 0, 123, TimeSpan.Zero);
+    private static readonly MemoryScope Bot = MemoryScope.Agent("agent");
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task A_version_2_store_opened_by_the_dream_run_store_is_migrated_keeping_its_sessions_and_memory()
+    {
+        var path = _folder.File("v2.db");
+        WriteVersion2Store(path);
+
+        using (var runs = new SqliteDreamRunStore(path))
+        {
+            var run = await runs.CreateAsync(new DreamRunRequest { Scope = Bot });
+            await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal(3, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
+        using var traces = new SqliteTraceStore(path);
+        Assert.Equal("refund order #1 — café ☕", (await traces.GetSessionAsync("old-session"))!.Task);
+        using var memory = new SqliteMemoryStore(path);
+        var active = (await memory.GetActiveVersionAsync(Bot))!;
+        Assert.Equal("mv-old", active.Id);
+        Assert.Equal("kept across the migration", Assert.Single(active.Insights).Text);
+        using var runsAgain = new SqliteDreamRunStore(path);
+        Assert.Equal(DreamRunStatus.Running, Assert.Single(await runsAgain.ListAsync(Bot)).Status);
+    }
+
+    [Fact]
+    public async Task A_new_store_has_the_dream_run_table_indexes_and_triggers()
+    {
+        var path = _folder.File("new.db");
+        using (var traces = new SqliteTraceStore(path))
+        {
+            await traces.InitializeAsync();
+        }
+
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(0, SqliteFiles.Long(path, "SELECT count(*) FROM dream_runs"));
+        Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ux_dream_runs_running'"));
+        Assert.Equal(3, SqliteFiles.Long(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dream_runs_%'"));
+    }
+
+    /// <summary>Builds a file as the version-2 code did: the shipped scripts 1 and 2, then a session and an active memory version.</summary>
+    private static void WriteVersion2Store(string path)
+    {
+        var session = new SessionRecord
+        {
+            Id = "old-session",
+            AgentId = "agent",
+            Task = "refund order #1 — café ☕",
+            Status = SessionStatus.Completed,
+            StartedAt = BaseTime,
+            EndedAt = BaseTime.AddMinutes(1),
+        };
+
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, SqliteSchema.Migrations[0], transaction);
+        Execute(connection, SqliteSchema.Migrations[1], transaction);
+        Execute(connection, "PRAGMA user_version = 2;", transaction);
+        using (var insertSession = SqliteRows.CreateInsertSession(connection))
+        {
+            insertSession.Transaction = transaction;
+            SqliteRows.BindSession(insertSession, session);
+            insertSession.ExecuteNonQuery();
+        }
+
+        Execute(
+            connection,
+            "INSERT INTO memory_versions (id, scope, number, author_kind, author_id, state, created_ms, insight_count) "
+            + "VALUES ('mv-old', 'agent:agent', 1, 'person', 'alice', 'active', 1741942800123, 1);"
+            + "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, "
+            + "status, source, created_ms, updated_ms) VALUES ('mv-old', 'ins-1', 0, 'lesson', 'kept across the migration', '[]', '[]', "
+            + "'[{\"session\":\"old-session\"}]', 1, 0, 2, 'active', 'human', 1741942800123, 1741942800123);",
+            transaction);
+        transaction.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
