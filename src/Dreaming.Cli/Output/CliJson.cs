@@ -16,7 +16,7 @@ internal static class CliJson
     };
 
     /// <summary>Gets the options of outputs whose documented shape uses snake_case names (<c>dreaming dream --json</c>).</summary>
-    public static JsonSerializerOptions SnakeCaseOptions { get; } = new(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    public static JsonSerializerOptions SnakeCaseOptions { get; } = new(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
     public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
 

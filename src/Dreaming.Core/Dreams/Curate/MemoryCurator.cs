@@ -45,7 +45,7 @@ public static class MemoryCurator
         foreach (var candidate in candidates)
         {
             var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate));
-            var index = verdict.Quarantine ? -1 : FindDuplicate(insights, candidate.Text, options.MergeSimilarity);
+            var index = verdict.Quarantine ? -1 : FindDuplicate(insights, candidate, options.MergeSimilarity);
             if (index >= 0)
             {
                 var existing = insights[index];
@@ -134,23 +134,55 @@ public static class MemoryCurator
         }
     }
 
-    private static int FindDuplicate(List<Insight> insights, string text, double similarity)
+    // Lessons written from findings by template share most of their words, so word similarity would merge two different
+    // errors of one tool. For them, the same lesson means the same wording, tool and error signature; free-text lessons
+    // (a model's or a person's) are compared by their words.
+    private static int FindDuplicate(List<Insight> insights, LessonCandidate candidate, double similarity)
     {
-        var words = Words(text);
+        var words = candidate.Source == InsightSource.Mined ? null : Words(candidate.Text);
         for (var i = 0; i < insights.Count; i++)
         {
-            if (insights[i].Status is InsightStatus.Retired or InsightStatus.Quarantined)
+            var existing = insights[i];
+            if (existing.Status is InsightStatus.Retired or InsightStatus.Quarantined)
             {
                 continue;
             }
 
-            if (string.Equals(insights[i].Text, text, StringComparison.Ordinal) || Jaccard(words, Words(insights[i].Text)) >= similarity)
+            if (string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal))
+            {
+                return i;
+            }
+
+            var same = words is null
+                ? SameTemplatedLesson(existing, candidate)
+                : Jaccard(words, Words(existing.Text)) >= similarity;
+            if (same)
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
+        existing.Kind == candidate.Kind
+        && existing.Triggers.Tools.SequenceEqual(candidate.Triggers.Tools, StringComparer.Ordinal)
+        && existing.Text.Contains($"\"{candidate.Finding.Signature}\"", StringComparison.Ordinal)
+        && string.Equals(Opening(existing.Text), Opening(candidate.Text), StringComparison.Ordinal);
+
+    private static string Opening(string text)
+    {
+        var end = 0;
+        for (var spaces = 0; end < text.Length && spaces < 3; end++)
+        {
+            if (text[end] == ' ')
+            {
+                spaces++;
+            }
+        }
+
+        return text[..end];
     }
 
     private static double Jaccard(HashSet<string> a, HashSet<string> b)

@@ -23,12 +23,25 @@ public class MemoryCuratorTests
     public void A_reworded_duplicate_merges_into_the_existing_insight_keeping_its_id()
     {
         var existing = Existing("ins-1", "Check the order total before calling refund.", "s1");
-        var result = Curate([existing], [Candidate("Before calling refund, check the order total!", "s9")]);
+        var result = Curate([existing], [Candidate("Before calling refund, check the order total!", "s9") with { Source = InsightSource.Reflected }]);
 
         var merged = Assert.Single(result.Insights);
         Assert.Equal("ins-1", merged.Id);
         Assert.Equal(["s1", "s9"], merged.Evidence.Select(e => e.SessionId));
         Assert.Equal(DreamChangeOp.Merge, Assert.Single(result.Changes).Op);
+    }
+
+    [Fact]
+    public void A_templated_lesson_found_again_merges_but_another_error_of_the_same_tool_does_not()
+    {
+        var first = TemplateLessonWriter.Write(Finding("update_reservation_flights", "Error: gift card balance is not enough"), 0.58);
+        var again = TemplateLessonWriter.Write(Finding("update_reservation_flights", "Error: gift card balance is not enough") with { Sessions = 9 }, 0.58);
+        var other = TemplateLessonWriter.Write(Finding("update_reservation_flights", "Error: not enough seats on flight <id>"), 0.58);
+
+        var result = Curate([], [first, again, other]);
+
+        Assert.Equal(2, result.Insights.Count);
+        Assert.Equal([DreamChangeOp.Add, DreamChangeOp.Merge, DreamChangeOp.Add], result.Changes.Select(c => c.Op));
     }
 
     [Fact]
@@ -104,6 +117,8 @@ public class MemoryCuratorTests
         CreatedAt = s_now.AddDays(-1),
         UpdatedAt = s_now.AddDays(-1),
     };
+
+    private static Finding Finding(string tool, string signature) => Candidate("x", "s1").Finding with { Tool = tool, Signature = signature, Evidence = [new FindingEvidence("s1", true, [])] };
 
     private static LessonCandidate Candidate(string text, params string[] sessions) => new()
     {
