@@ -99,6 +99,7 @@ internal static class ConformanceData
                 GraderUsage = new SessionUsage { InputTokens = 300, OutputTokens = 40, ModelCalls = 1 },
             },
             new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
+            new InsightsInjectedEvent { MemoryVersionId = "mv-1", InsightIds = ["ins-b", "ins-a"] },
         ];
 
         for (var i = 0; i < events.Count; i++)

@@ -26,4 +26,7 @@ public static class EventTypes
 
     /// <summary>An outcome iteration's grading ended.</summary>
     public const string OutcomeEvaluationEnded = "outcome.evaluation_ended";
+
+    /// <summary>The session was given insights of the agent's memory.</summary>
+    public const string MemoryInjected = "memory.injected";
 }

@@ -23,6 +23,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private readonly IAgentSessionAccessor _accessor;
     private readonly IAgentSessionFactory _factory;
     private readonly DreamingOptions _options;
+    private readonly MemoryInjector? _memory;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance.</summary>
@@ -32,8 +33,14 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     /// <param name="options">The tracing options.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
     public DreamingChatClient(IChatClient innerClient, IAgentSessionAccessor accessor, IAgentSessionFactory factory, DreamingOptions options, ILogger<DreamingChatClient>? logger = null)
+        : this(innerClient, accessor, factory, options, memory: null, logger)
+    {
+    }
+
+    internal DreamingChatClient(IChatClient innerClient, IAgentSessionAccessor accessor, IAgentSessionFactory factory, DreamingOptions options, MemoryInjector? memory, ILogger<DreamingChatClient>? logger)
         : base(innerClient)
     {
+        _memory = options?.InjectMemory == true ? memory : null;
         _accessor = accessor ?? throw new ArgumentNullException(nameof(accessor));
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -53,10 +60,11 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list);
+        var sent = await WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
         ChatResponse response;
         try
         {
-            response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+            response = await base.GetResponseAsync(sent, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -86,11 +94,12 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list);
+        var sent = await WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
         var updates = new List<ChatResponseUpdate>();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
         {
-            enumerator = base.GetStreamingResponseAsync(list, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            enumerator = base.GetStreamingResponseAsync(sent, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception ex)
         {
@@ -166,6 +175,39 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
+
+    // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
+    // InsightsInjectedEvent, not as a message of the conversation.
+    private async Task<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        if (_memory is null || session is not AgentSession known)
+        {
+            return messages;
+        }
+
+        var first = known.Memory is null;
+        var tools = options?.Tools?.Select(t => t.Name).ToArray() ?? [];
+        // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
+        var memory = await known.MemoryOnce(() => _memory.GetAsync(known, tools, CancellationToken.None)).ConfigureAwait(false);
+        if (memory is null)
+        {
+            return messages;
+        }
+
+        if (first)
+        {
+            try
+            {
+                await known.RecordAsync(new InsightsInjectedEvent { MemoryVersionId = memory.MemoryVersionId, InsightIds = memory.InsightIds }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SessionStateException ex)
+            {
+                LogRecordingFailed(_logger, known.Id, ex);
+            }
+        }
+
+        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
+    }
 
     private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages)
     {

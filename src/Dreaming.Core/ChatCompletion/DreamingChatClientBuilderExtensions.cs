@@ -29,6 +29,7 @@ public static class DreamingChatClientBuilderExtensions
                 services.GetRequiredService<IAgentSessionAccessor>(),
                 factory,
                 services.GetRequiredService<IOptions<DreamingOptions>>().Value,
+                services.GetService<MemoryInjector>(),
                 services.GetService<ILogger<DreamingChatClient>>());
             configure?.Invoke(client);
             return client;

@@ -34,6 +34,7 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<IMemoryStore, InMemoryMemoryStore>();
         services.TryAddSingleton<IDreamRunStore, InMemoryDreamRunStore>();
         services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
+        services.TryAddSingleton<MemoryInjector>();
         services.TryAddSingleton<TraceWriter>();
         services.TryAddSingleton<TraceContentFilter>();
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();

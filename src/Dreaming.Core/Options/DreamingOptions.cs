@@ -32,6 +32,15 @@ public sealed class DreamingOptions
     /// <value>The default is <see langword="true"/>. Redactors added with <c>AddRedactor</c> apply either way.</value>
     public bool RedactSecrets { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether <c>UseDreaming()</c> gives each session the active memory of its agent
+    /// (the insights most relevant to the task, within <see cref="MemoryTokenBudget"/>) in a system message.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool InjectMemory { get; set; } = true;
+
+    /// <summary>Gets or sets the largest size of the injected memory, in tokens (estimated at four characters a token).</summary>
+    /// <value>The default is 800; 50 to 100,000.</value>
+    public int MemoryTokenBudget { get; set; } = 800;
+
     /// <summary>Gets or sets a prefix that marks a tool result text as an error (for tools that return errors instead of throwing).</summary>
     /// <value>The default is <see langword="null"/>: only tools that threw are recorded as errors.</value>
     public string? ToolErrorPrefix { get; set; }

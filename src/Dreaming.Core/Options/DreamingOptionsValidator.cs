@@ -15,6 +15,7 @@ internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOption
         Range(failures, nameof(DreamingOptions.WriteQueueCapacity), options.WriteQueueCapacity, 1, 1_000_000);
         Range(failures, nameof(DreamingOptions.WriteBatchSize), options.WriteBatchSize, 1, 10_000);
         Range(failures, nameof(DreamingOptions.MaxContentLength), options.MaxContentLength, 256, 100_000_000);
+        Range(failures, nameof(DreamingOptions.MemoryTokenBudget), options.MemoryTokenBudget, 50, 100_000);
         if (!Enum.IsDefined(options.Backpressure))
         {
             failures.Add($"DreamingOptions.Backpressure has the undefined value {(int)options.Backpressure}.");

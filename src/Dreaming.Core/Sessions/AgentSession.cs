@@ -70,6 +70,17 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     internal Activity? Activity => _activity;
 
+    /// <summary>Gets the memory the session was given, once looked up (the lookup happens on its first chat call).</summary>
+    internal Task<InjectedMemory?>? Memory { get; private set; }
+
+    internal Task<InjectedMemory?> MemoryOnce(Func<Task<InjectedMemory?>> lookup)
+    {
+        lock (_usageLock)
+        {
+            return Memory ??= lookup();
+        }
+    }
+
     internal bool IsRunning => Volatile.Read(ref _state) == Running;
 
     public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)

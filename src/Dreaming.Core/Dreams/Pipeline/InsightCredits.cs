@@ -13,14 +13,16 @@ internal static class InsightCredits
         var credits = new List<InsightCredit>();
         foreach (var (session, events) in sessions)
         {
-            if (session.InsightIds.Count == 0 || session.Outcome is null)
+            // Ids the host passed when it started the session, and those the middleware injected from the memory.
+            var given = session.InsightIds.Concat(events.OfType<InsightsInjectedEvent>().SelectMany(e => e.InsightIds)).Distinct(StringComparer.Ordinal).ToList();
+            if (given.Count == 0 || session.Outcome is null)
             {
                 continue;
             }
 
             var passed = s_passed.Contains(session.Outcome.Label);
             var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
-            foreach (var id in session.InsightIds.Distinct(StringComparer.Ordinal))
+            foreach (var id in given)
             {
                 if (!byId.TryGetValue(id, out var insight))
                 {

@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace Dreaming;
+
+/// <summary>Chooses and renders the insights a session is given: the active ones, most relevant to its task and tools
+/// first, weighted by how often they helped, within a token budget.</summary>
+/// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
+/// call; usefulness is (helpful + 1) / (harmful + 1). Deterministic and thread-safe.</remarks>
+public static class InsightRanker
+{
+    /// <summary>The first line of the rendered memory.</summary>
+    public const string Header = "Lessons from this agent's earlier sessions (cite an id in brackets when you act on one):";
+
+    /// <summary>Ranks, caps and renders.</summary>
+    /// <param name="version">The active memory version.</param>
+    /// <param name="task">The session's task.</param>
+    /// <param name="toolNames">The tools the session can call.</param>
+    /// <param name="tokenBudget">The budget, in tokens (four characters each).</param>
+    /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits.</returns>
+    public static InjectedMemory? Render(MemoryVersion version, string task, IEnumerable<string> toolNames, int tokenBudget)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(toolNames);
+        var taskWords = MemoryCurator.Words(task);
+        var tools = toolNames.ToHashSet(StringComparer.Ordinal);
+        var ranked = version.Insights
+            .Where(i => i.Status == InsightStatus.Active)
+            .Select(i => (Insight: i, Score: Score(i, taskWords, tools)))
+            .OrderByDescending(x => x.Score)
+            .ThenByDescending(x => x.Insight.Evidence.Count)
+            .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
+
+        var budget = (tokenBudget * 4) - Header.Length;
+        var text = new StringBuilder(Header);
+        var ids = new List<string>();
+        foreach (var (insight, _) in ranked)
+        {
+            var line = $"\n- [{insight.Id}] {insight.Text}";
+            if (line.Length > budget)
+            {
+                continue;
+            }
+
+            budget -= line.Length;
+            text.Append(line);
+            ids.Add(insight.Id);
+        }
+
+        return ids.Count == 0 ? null : new InjectedMemory(version.Id, ids, text.ToString());
+    }
+
+    private static double Score(Insight insight, HashSet<string> taskWords, HashSet<string> tools)
+    {
+        var relevance = 1.0 + MemoryCurator.Words(insight.Text).Count(taskWords.Contains) + insight.Triggers.Keywords.Count(k => taskWords.Contains(k.ToUpperInvariant()));
+        relevance += 3 * insight.Triggers.Tools.Count(tools.Contains);
+        return relevance * (insight.Helpful + 1.0) / (insight.Harmful + 1.0);
+    }
+}
