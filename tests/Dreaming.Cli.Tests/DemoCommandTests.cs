@@ -12,7 +12,9 @@ public class DemoCommandTests
 
         Assert.True(exit == 0, error);
         Assert.Contains("SIMULATED agent", output, StringComparison.Ordinal);
-        Assert.Contains("recorded 12 support sessions (8 passed the rubric) and 1 outcome-loop session", output, StringComparison.Ordinal);
+        Assert.Contains("recorded 24 support sessions and 1 outcome-loop session", output, StringComparison.Ordinal);
+        Assert.Contains("pass rate before the dream 8/12, after it 11/12", output, StringComparison.Ordinal);
+        Assert.Contains("lesson:", output, StringComparison.Ordinal);
         Assert.Contains("iteration 1: score", output, StringComparison.Ordinal);
         Assert.Contains("result: satisfied", output, StringComparison.Ordinal);
         Assert.Contains(cli.Database, output, StringComparison.Ordinal);
@@ -20,15 +22,15 @@ public class DemoCommandTests
         var (listExit, listJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
         Assert.Equal(0, listExit);
         var sessions = JsonDocument.Parse(listJson).RootElement;
-        Assert.Equal(13, sessions.GetArrayLength());
-        Assert.Equal(12, sessions.EnumerateArray().Count(s => s.GetProperty("agentId").GetString() == "support-bot"));
+        Assert.Equal(25, sessions.GetArrayLength());
+        Assert.Equal(24, sessions.EnumerateArray().Count(s => s.GetProperty("agentId").GetString() == "support-bot"));
         var loop = Assert.Single(sessions.EnumerateArray(), s => s.GetProperty("agentId").GetString() == "report-writer");
         Assert.Equal("satisfied", loop.GetProperty("outcome").GetProperty("label").GetString());
-        Assert.Equal(4, sessions.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "failed"));
+        Assert.Equal(5, sessions.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "failed"));
 
         var (failedExit, failedJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json", "--outcome", "failure");
         Assert.Equal(0, failedExit);
-        Assert.Equal(4, JsonDocument.Parse(failedJson).RootElement.GetArrayLength());
+        Assert.Equal(5, JsonDocument.Parse(failedJson).RootElement.GetArrayLength());
     }
 
     [Fact]

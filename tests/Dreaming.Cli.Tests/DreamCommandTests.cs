@@ -5,35 +5,40 @@ namespace Dreaming.Cli.Tests;
 public class DreamCommandTests
 {
     [Fact]
-    public async Task A_dream_over_the_demo_sessions_finds_the_refund_failures_and_writes_a_memory_version()
+    public async Task A_dream_over_imported_sessions_finds_the_recurring_failure_and_writes_a_memory_version()
     {
         using var cli = new CliRunner();
-        await cli.RunAsync("demo", "--db", cli.Database);
+        var log = cli.WriteFile("log.jsonl", string.Join('\n', Enumerable.Range(0, 14).Select(Session)));
+        var (importExit, _, importError) = await cli.RunAsync("import", log, "--agent", "refund-bot", "--db", cli.Database);
+        Assert.True(importExit == 0, importError);
 
-        var (exit, json, error) = await cli.RunAsync("dream", "--agent", "support-bot", "--db", cli.Database, "--json");
+        var (exit, json, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database, "--json");
 
         Assert.True(exit == 0, error);
         var root = JsonDocument.Parse(json).RootElement;
         Assert.Equal("completed", root.GetProperty("status").GetString());
-        Assert.Equal(12, root.GetProperty("sessions_read").GetInt32());
-        Assert.Equal(4.0 / 12, root.GetProperty("base_failure_rate").GetDouble(), 3);
-        var findings = root.GetProperty("findings").EnumerateArray().ToList();
-        var refund = findings.First(f => f.GetProperty("tool").GetString() == "refund" && f.GetProperty("kind").GetString() == "tool_error");
-        Assert.Equal(3, refund.GetProperty("sessions").GetInt32());
-        Assert.Equal(3, refund.GetProperty("failed_sessions").GetInt32());
+        Assert.Equal(14, root.GetProperty("sessions_read").GetInt32());
+        Assert.Equal(8.0 / 14, root.GetProperty("base_failure_rate").GetDouble(), 3);
+        var refund = root.GetProperty("findings").EnumerateArray().First(f => f.GetProperty("kind").GetString() == "tool_error");
+        Assert.Equal("refund", refund.GetProperty("tool").GetString());
+        Assert.Equal((8, 8), (refund.GetProperty("sessions").GetInt32(), refund.GetProperty("failed_sessions").GetInt32()));
         Assert.Contains("payment amount does not add up", refund.GetProperty("signature").GetString(), StringComparison.Ordinal);
-        Assert.Equal(3, refund.GetProperty("evidence").GetArrayLength());
+        Assert.Equal(8, refund.GetProperty("evidence").GetArrayLength());
         Assert.Contains(root.GetProperty("changes").EnumerateArray(), c => c.GetProperty("op").GetString() == "add" && c.GetProperty("kind").GetString() == "pitfall");
         var version = root.GetProperty("output_version").GetString();
 
-        var (showExit, shown, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database);
+        var (showExit, shown, _) = await cli.RunAsync("memory", "show", "--agent", "refund-bot", "--db", cli.Database);
         Assert.Equal(0, showExit);
         Assert.Contains(version!, shown, StringComparison.Ordinal);
         Assert.Contains("`refund`", shown, StringComparison.Ordinal);
 
-        var (againExit, again, _) = await cli.RunAsync("dream", "--agent", "support-bot", "--db", cli.Database);
+        var (againExit, again, _) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database);
         Assert.Equal(0, againExit);
         Assert.Contains("not enough sessions (0 < 10)", again, StringComparison.Ordinal);
+
+        static string Session(int i) => i < 8
+            ? $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""";
     }
 
     [Fact]
@@ -42,11 +47,20 @@ public class DreamCommandTests
         using var cli = new CliRunner();
         await cli.RunAsync("demo", "--db", cli.Database);
 
-        var (exit, json, _) = await cli.RunAsync("dream", "--agent", "support-bot", "--review", "approval", "--db", cli.Database, "--json");
+        var (activeExit, active, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database, "--json");
+        Assert.Equal(0, activeExit);
+        var demoVersion = JsonDocument.Parse(active).RootElement.GetProperty("id").GetString()!;
+
+        // The demo's own dream read its first 12 sessions; this one reads the 12 that were given the memory and credits it.
+        var (exit, json, _) = await cli.RunAsync("dream", "--agent", "support-bot", "--review", "approval", "--min-sessions", "5", "--db", cli.Database, "--json");
         Assert.Equal(0, exit);
-        var version = JsonDocument.Parse(json).RootElement.GetProperty("output_version").GetString()!;
-        var (noActive, _, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database);
-        Assert.Equal(1, noActive);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(12, root.GetProperty("sessions_read").GetInt32());
+        Assert.Contains(root.GetProperty("changes").EnumerateArray(), c => c.GetProperty("op").GetString() == "update");
+        var version = root.GetProperty("output_version").GetString()!;
+        var (stillOld, still, _) = await cli.RunAsync("memory", "show", "--agent", "support-bot", "--db", cli.Database, "--json");
+        Assert.Equal(0, stillOld);
+        Assert.Equal(demoVersion, JsonDocument.Parse(still).RootElement.GetProperty("id").GetString());
 
         var (approveExit, _, _) = await cli.RunAsync("memory", "approve", version, "--by", "ada", "--db", cli.Database);
         Assert.Equal(0, approveExit);

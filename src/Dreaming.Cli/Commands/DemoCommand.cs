@@ -19,6 +19,8 @@ internal static class DemoCommand
             var database = parse.GetValue(common.Database)!;
             var json = parse.GetValue(common.Json);
             var runs = new List<DemoRun>();
+            var after = new List<DemoRun>();
+            DreamRun dream;
             var watch = Stopwatch.StartNew();
 
             var services = new ServiceCollection();
@@ -41,15 +43,39 @@ internal static class DemoCommand
                     output.WriteLine();
                 }
 
-                foreach (var task in DemoTasks.All)
+                await RunPhaseAsync("before dreaming", runs).ConfigureAwait(false);
+                dream = await provider.GetRequiredService<IDreamConsolidator>()
+                    .DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent(DemoTasks.AgentId), MinSessions = 10 }, ct).ConfigureAwait(false);
+                if (!json)
                 {
-                    runs.Add(await RunTaskAsync(sessions, chat, store, evaluator, supportRubric, task, ct).ConfigureAwait(false));
+                    WriteDream(output, dream);
+                }
+
+                await RunPhaseAsync("after dreaming (the sessions receive the new memory)", after).ConfigureAwait(false);
+
+                async Task RunPhaseAsync(string title, List<DemoRun> into)
+                {
                     if (!json)
                     {
-                        var run = runs[^1];
-                        output.WriteLine(string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"  {run.SessionId}  {(run.Succeeded ? "success" : "failure"),-7}  score {run.Score:0.00}  {run.ToolCalls} tool calls, {run.ToolErrors} errors  {Text.Cut(run.Task, 60)}"));
+                        output.WriteLine(title + ":");
+                    }
+
+                    foreach (var task in DemoTasks.All)
+                    {
+                        into.Add(await RunTaskAsync(sessions, chat, store, evaluator, supportRubric, task, ct).ConfigureAwait(false));
+                        if (!json)
+                        {
+                            var run = into[^1];
+                            output.WriteLine(string.Create(
+                                CultureInfo.InvariantCulture,
+                                $"  {run.SessionId}  {(run.Succeeded ? "success" : "failure"),-7}  score {run.Score:0.00}  {run.ToolCalls} tool calls, {run.ToolErrors} errors  {Text.Cut(run.Task, 60)}"));
+                        }
+                    }
+
+                    if (!json)
+                    {
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  pass rate {into.Count(r => r.Succeeded)}/{into.Count}"));
+                        output.WriteLine();
                     }
                 }
 
@@ -66,8 +92,19 @@ internal static class DemoCommand
                 toolCalls = runs.Sum(r => r.ToolCalls),
                 toolErrors = runs.Sum(r => r.ToolErrors),
                 successes = runs.Count(r => r.Succeeded),
+                passRateBefore = Math.Round((double)runs.Count(r => r.Succeeded) / runs.Count, 4),
+                passRateAfter = Math.Round((double)after.Count(r => r.Succeeded) / after.Count, 4),
+                dream = new
+                {
+                    runId = dream.Id,
+                    status = dream.Status.ToString().ToUpperInvariant(),
+                    findings = dream.Results.Report.Findings.Count,
+                    changes = dream.Results.Report.Changes.Count,
+                    outputVersion = dream.Results.OutputVersionId,
+                },
                 elapsedMs = watch.ElapsedMilliseconds,
                 runs,
+                runsAfterDream = after,
                 outcomeLoop = new
                 {
                     sessionId = loop.SessionId,
@@ -81,8 +118,10 @@ internal static class DemoCommand
                 return 0;
             }
 
-            output.WriteLine();
             output.WriteLine("each answer was graded against the \"Support answer\" rubric (deterministic criteria; the model-judged one is skipped offline).");
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"pass rate before the dream {summary.successes}/{runs.Count}, after it {after.Count(r => r.Succeeded)}/{after.Count} (a simulation of the mechanism, not a claim about real models)"));
             output.WriteLine();
             output.WriteLine("outcome loop: a simulated writer revises a refund summary until it passes the \"Refund summary\" rubric (threshold 0.75):");
             for (var i = 0; i < loop.Evaluations.Count; i++)
@@ -98,7 +137,7 @@ internal static class DemoCommand
             output.WriteLine();
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"recorded {summary.sessions} support sessions ({summary.successes} passed the rubric) and 1 outcome-loop session; {summary.events} support events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
+                $"recorded {summary.sessions + after.Count} support sessions and 1 outcome-loop session; before the dream: {summary.events} events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
             output.WriteLine("into " + summary.database);
             output.WriteLine("secrets in the tasks (an API key, e-mail addresses) were redacted before storage.");
             output.WriteLine();
@@ -107,6 +146,25 @@ internal static class DemoCommand
             return 0;
         }).ConfigureAwait(false));
         return command;
+    }
+
+    private static void WriteDream(TextWriter output, DreamRun dream)
+    {
+        var report = dream.Results.Report;
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"dream {dream.Id}: read {dream.Results.SessionIds.Count} sessions ({report.FailedSessions} failed), found {report.Findings.Count} patterns, made {report.Changes.Count} memory changes"));
+        foreach (var finding in report.Findings.Take(3))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  finding: {finding.Kind} {finding.Tool} {finding.FailedSessions}/{finding.Sessions} failed  {Text.Cut(Text.OneLine(finding.Signature), 70)}"));
+        }
+
+        foreach (var change in report.Changes.Where(c => c.Op == DreamChangeOp.Add).Take(3))
+        {
+            output.WriteLine($"  lesson:  {Text.Cut(Text.OneLine(change.Text), 110)}");
+        }
+
+        output.WriteLine();
     }
 
     private static Task<OutcomeRun> RunOutcomeLoopAsync(IOutcomeRunner outcomes, IChatClient chat, CancellationToken cancellationToken) =>

@@ -60,9 +60,14 @@ internal sealed partial class SimulatedAgentChatClient : IChatClient
         var digits = OrderDigits().Match(task).Groups["digits"].Value;
         var written = OrderAsWritten().Match(task).Value;
 
+        // What the simulated agent learnt: lessons from a dream arrive as a system message (see UseDreaming()).
+        var memory = string.Join("\n", messages.Where(m => m.Role == ChatRole.System).Select(m => m.Text));
+        var knowsIdFormat = memory.Contains("order id must look like", StringComparison.Ordinal);
+        var knowsRefundLimit = memory.Contains("payment amount does not add up", StringComparison.Ordinal);
+
         if (results.Count == 0)
         {
-            return Call(1, "lookup_order", ("orderId", written));
+            return Call(1, "lookup_order", ("orderId", knowsIdFormat ? "#W" + digits : written));
         }
 
         var last = results[^1];
@@ -85,7 +90,13 @@ internal sealed partial class SimulatedAgentChatClient : IChatClient
                 return Say($"Order #W{digits} has been delivered.");
             }
 
-            var amount = AmountOf(task) ?? TotalOf(lastText);
+            var total = TotalOf(lastText);
+            var amount = AmountOf(task) ?? total;
+            if (knowsRefundLimit)
+            {
+                amount = Math.Min(amount, total);
+            }
+
             return Call(results.Count + 1, "refund", ("orderId", "#W" + digits), ("amount", amount));
         }
 
