@@ -22,7 +22,7 @@ public static class InsightRanker
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(toolNames);
-        var taskWords = MemoryCurator.Words(task);
+        var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
         var tools = toolNames.ToHashSet(StringComparer.Ordinal);
         var ranked = version.Insights
             .Where(i => i.Status == InsightStatus.Active)
@@ -50,9 +50,39 @@ public static class InsightRanker
         return ids.Count == 0 ? null : new InjectedMemory(version.Id, ids, text.ToString());
     }
 
+    // Counts the words of the text that the task has, scanning spans so that ranking thousands of insights allocates nothing
+    // per insight.
+    private static int Overlap(string text, HashSet<string> taskWords)
+    {
+        var lookup = taskWords.GetAlternateLookup<ReadOnlySpan<char>>();
+        var count = 0;
+        var start = -1;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            if (i < text.Length && char.IsLetter(text[i]))
+            {
+                if (start < 0)
+                {
+                    start = i;
+                }
+            }
+            else if (start >= 0)
+            {
+                if (i - start > 2 && lookup.Contains(text.AsSpan(start, i - start)))
+                {
+                    count++;
+                }
+
+                start = -1;
+            }
+        }
+
+        return count;
+    }
+
     private static double Score(Insight insight, HashSet<string> taskWords, HashSet<string> tools)
     {
-        var relevance = 1.0 + MemoryCurator.Words(insight.Text).Count(taskWords.Contains) + insight.Triggers.Keywords.Count(k => taskWords.Contains(k.ToUpperInvariant()));
+        var relevance = 1.0 + Overlap(insight.Text, taskWords) + insight.Triggers.Keywords.Count(taskWords.Contains);
         relevance += 3 * insight.Triggers.Tools.Count(tools.Contains);
         return relevance * (insight.Helpful + 1.0) / (insight.Harmful + 1.0);
     }
