@@ -1,0 +1,58 @@
+using Cronos;
+
+namespace Dreaming;
+
+/// <summary>When to dream for one memory scope: on a cron schedule, after a number of new finished sessions, or both.</summary>
+public sealed record DreamSchedule
+{
+    /// <summary>Gets the scope to dream for.</summary>
+    public required MemoryScope Scope { get; init; }
+
+    /// <summary>Gets a five-field cron expression (minute hour day-of-month month day-of-week), such as <c>0 3 * * *</c>.</summary>
+    public string? Cron { get; init; }
+
+    /// <summary>Gets the time zone the cron expression is read in.</summary>
+    /// <value>The default is UTC.</value>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Gets how many new finished sessions with an outcome trigger a dream.</summary>
+    public int? AfterNewSessions { get; init; }
+
+    /// <summary>Gets the request each scheduled dream runs with (its scope is replaced by <see cref="Scope"/>).</summary>
+    public DreamRunRequest? Request { get; init; }
+
+    /// <summary>Throws when the schedule is invalid, naming the setting.</summary>
+    /// <exception cref="ArgumentException">No trigger, a malformed cron expression, or a count below 1.</exception>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Scope, nameof(Scope));
+        if (Cron is null && AfterNewSessions is null)
+        {
+            throw new ArgumentException($"The dream schedule of {Scope} needs DreamSchedule.Cron, DreamSchedule.AfterNewSessions or both.");
+        }
+
+        if (AfterNewSessions is < 1)
+        {
+            throw new ArgumentException($"DreamSchedule.AfterNewSessions is {AfterNewSessions}; it must be at least 1.");
+        }
+
+        _ = Expression();
+    }
+
+    internal CronExpression? Expression()
+    {
+        if (Cron is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CronExpression.Parse(Cron, CronFormat.Standard);
+        }
+        catch (CronFormatException ex)
+        {
+            throw new ArgumentException($"DreamSchedule.Cron '{Cron}' is not a five-field cron expression: {ex.Message}", ex);
+        }
+    }
+}

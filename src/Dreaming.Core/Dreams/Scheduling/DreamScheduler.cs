@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming;
+
+/// <summary>A hosted service that starts dreams on their schedules: at each cron occurrence, and when enough new finished
+/// sessions have arrived since the last dream.</summary>
+/// <remarks>
+/// It checks every <see cref="PollInterval"/>. A due dream whose scope is already dreaming (another process holds the
+/// lease) is skipped with a log line, never run twice. A dream that fails is logged and the schedule goes on.
+/// </remarks>
+public sealed partial class DreamScheduler : BackgroundService
+{
+    private readonly IReadOnlyList<DreamSchedule> _schedules;
+    private readonly IDreamConsolidator _dreams;
+    private readonly IDreamRunStore _runs;
+    private readonly ITraceStore _traces;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Dictionary<MemoryScope, DateTimeOffset> _nextCron = [];
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="schedules">The schedules.</param>
+    /// <param name="dreams">Runs the dreams.</param>
+    /// <param name="runs">Tells when each scope last dreamt.</param>
+    /// <param name="traces">Counts the new sessions.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public DreamScheduler(IEnumerable<DreamSchedule> schedules, IDreamConsolidator dreams, IDreamRunStore runs, ITraceStore traces, TimeProvider? timeProvider = null, ILogger<DreamScheduler>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(schedules);
+        _schedules = schedules.ToList();
+        foreach (var schedule in _schedules)
+        {
+            schedule.Validate();
+        }
+
+        _dreams = dreams ?? throw new ArgumentNullException(nameof(dreams));
+        _runs = runs ?? throw new ArgumentNullException(nameof(runs));
+        _traces = traces ?? throw new ArgumentNullException(nameof(traces));
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Gets or sets how often the schedules are checked.</summary>
+    /// <value>The default is one minute.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Checks every schedule once and runs the dreams that are due, one after another.</summary>
+    /// <param name="cancellationToken">Stops the check and any dream it started.</param>
+    /// <returns>The runs started.</returns>
+    public async Task<IReadOnlyList<DreamRun>> RunDueAsync(CancellationToken cancellationToken = default)
+    {
+        var started = new List<DreamRun>();
+        var now = _timeProvider.GetUtcNow();
+        foreach (var schedule in _schedules)
+        {
+            var (due, reason) = await IsDueAsync(schedule, now, cancellationToken).ConfigureAwait(false);
+            if (!due)
+            {
+                continue;
+            }
+
+            try
+            {
+                var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
+                var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
+                LogDreamStarted(_logger, schedule.Scope.Key, reason, run.Id);
+                started.Add(run);
+            }
+            catch (DreamConflictException ex)
+            {
+                LogSkipped(_logger, schedule.Scope.Key, ex.Message);
+            }
+        }
+
+        return started;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogCheckFailed(_logger, ex);
+            }
+
+            await Task.Delay(PollInterval, _timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(bool Due, string Reason)> IsDueAsync(DreamSchedule schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (schedule.Expression() is { } cron)
+        {
+            if (!_nextCron.TryGetValue(schedule.Scope, out var next))
+            {
+                // The first occurrence after the scheduler starts; a restart does not replay missed ones.
+                next = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
+                _nextCron[schedule.Scope] = next;
+            }
+
+            if (now >= next)
+            {
+                _nextCron[schedule.Scope] = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
+                return (true, "cron " + schedule.Cron);
+            }
+        }
+
+        if (schedule.AfterNewSessions is { } threshold)
+        {
+            var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
+            var fresh = await CountNewSessionsAsync(schedule.Scope, last?.Results.Cursor, threshold, cancellationToken).ConfigureAwait(false);
+            if (fresh >= threshold)
+            {
+                return (true, $"{fresh} new sessions");
+            }
+        }
+
+        return (false, string.Empty);
+    }
+
+    private async Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, int enough, CancellationToken cancellationToken)
+    {
+        var agentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
+        var count = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await _traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var session in page.Items)
+            {
+                if (session.Status != SessionStatus.Running && session.Outcome is not null && session.EndedAt is { } ended
+                    && (after is null || ended > after.EndedAt || (ended == after.EndedAt && string.CompareOrdinal(session.Id, after.SessionId) > 0)))
+                {
+                    count++;
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && count < enough);
+
+        return count;
+    }
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} ({Reason}): run {RunId}.")]
+    private static partial void LogDreamStarted(ILogger logger, string scope, string reason, string runId);
+
+    [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string scope, string reason);
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Error, Message = "Checking the dream schedules failed; they are checked again at the next interval.")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}

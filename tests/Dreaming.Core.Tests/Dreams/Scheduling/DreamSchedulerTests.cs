@@ -1,0 +1,107 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests;
+
+public class DreamSchedulerTests
+{
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
+
+    [Fact]
+    public async Task A_cron_schedule_dreams_once_per_occurrence_in_its_time_zone()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 58, 0, TimeSpan.Zero));
+        var (scheduler, runs) = Create(time, new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" });
+
+        Assert.Empty(await scheduler.RunDueAsync());
+        time.Advance(TimeSpan.FromMinutes(2.5));
+        var started = Assert.Single(await scheduler.RunDueAsync());
+        Assert.Equal(DreamRunStatus.Completed, started.Status);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(await scheduler.RunDueAsync());
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.Single(await scheduler.RunDueAsync());
+        Assert.Equal(2, (await runs.ListAsync(s_scope)).Count);
+    }
+
+    [Fact]
+    public async Task A_count_schedule_dreams_when_enough_new_sessions_arrived_since_the_last_dream()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var (scheduler, _) = Create(time, new DreamSchedule { Scope = s_scope, AfterNewSessions = 5, Request = new DreamRunRequest { Scope = s_scope, MinSessions = 5 } }, traces);
+
+        await SeedAsync(traces, 0, 4, time);
+        Assert.Empty(await scheduler.RunDueAsync());
+        await SeedAsync(traces, 4, 1, time);
+        var run = Assert.Single(await scheduler.RunDueAsync());
+        Assert.Equal(5, run.Results.SessionIds.Count);
+        Assert.Empty(await scheduler.RunDueAsync());
+    }
+
+    [Fact]
+    public async Task A_due_dream_whose_scope_is_already_dreaming_is_skipped_not_doubled()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 59, 0, TimeSpan.Zero));
+        var runs = new InMemoryDreamRunStore(time);
+        var (scheduler, _) = Create(time, new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" }, runs: runs);
+        var holder = await runs.CreateAsync(new DreamRunRequest { Scope = s_scope });
+        await runs.StartAsync(holder.Id, "another process", TimeSpan.FromHours(1));
+
+        await scheduler.RunDueAsync();
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Empty(await scheduler.RunDueAsync());
+        Assert.Equal(DreamRunStatus.Running, (await runs.GetAsync(holder.Id))!.Status);
+    }
+
+    [Theory]
+    [InlineData("not a cron", null, "DreamSchedule.Cron")]
+    [InlineData("0 3 * *", null, "DreamSchedule.Cron")]
+    [InlineData(null, 0, "DreamSchedule.AfterNewSessions")]
+    [InlineData(null, null, "DreamSchedule.Cron, DreamSchedule.AfterNewSessions")]
+    public void Bad_schedules_are_refused_at_registration_naming_the_setting(string? cron, int? after, string expected)
+    {
+        var services = new ServiceCollection();
+        var ex = Assert.Throws<ArgumentException>(() => services.AddDreamingAgents().AddDreamSchedule("bot", cron, afterNewSessions: after));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hosted_service_starts_and_stops_cleanly()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore().AddDreamSchedule("bot", "*/5 * * * *");
+        await using var provider = services.BuildServiceProvider();
+        var hosted = Assert.Single(provider.GetServices<IHostedService>());
+        Assert.IsType<DreamScheduler>(hosted);
+        await hosted.StartAsync(CancellationToken.None);
+        await hosted.StopAsync(CancellationToken.None);
+    }
+
+    private static (DreamScheduler Scheduler, IDreamRunStore Runs) Create(FakeTimeProvider time, DreamSchedule schedule, InMemoryTraceStore? traces = null, IDreamRunStore? runs = null)
+    {
+        traces ??= new InMemoryTraceStore();
+        runs ??= new InMemoryDreamRunStore(time);
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time);
+        return (new DreamScheduler([schedule], dreams, runs, traces, time), runs);
+    }
+
+    private static async Task SeedAsync(InMemoryTraceStore traces, int first, int count, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        await traces.ImportAsync(Enumerable.Range(first, count).Select(i => new SessionWithEvents(
+            new SessionRecord
+            {
+                Id = $"s{i:D3}",
+                AgentId = "bot",
+                Task = "t",
+                Status = SessionStatus.Completed,
+                StartedAt = now.AddMinutes(i),
+                EndedAt = now.AddMinutes(i).AddSeconds(10),
+                Outcome = SessionOutcome.Succeeded(),
+            },
+            [])).ToList());
+    }
+}
