@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Configures outcome grading on an <see cref="IDreamingBuilder"/>.</summary>
+/// <summary>Configures the models of grading and dreaming on an <see cref="IDreamingBuilder"/>.</summary>
 public static class OutcomesDreamingBuilderExtensions
 {
     /// <summary>Uses a grader model for the model-judged criteria of rubrics: a separate <see cref="IChatClient"/>, which
@@ -19,6 +19,21 @@ public static class OutcomesDreamingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(graderClient);
         return builder.AddGrader(_ => graderClient, configure);
+    }
+
+    /// <summary>Uses a reflector model in dreams: it turns the strongest findings, with excerpts of the sessions, into
+    /// specific lessons. Without one, lessons are written by template and dreaming stays offline.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="reflectorClient">The reflector's chat client (no <c>UseDreaming()</c> on it).</param>
+    /// <param name="maxFindings">How many of the strongest findings it reflects on; the rest get template lessons.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static IDreamingBuilder AddReflector(this IDreamingBuilder builder, IChatClient reflectorClient, int maxFindings = 10)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(reflectorClient);
+        builder.Services.RemoveAll<ModelReflector>();
+        builder.Services.AddSingleton(new ModelReflector(reflectorClient, maxFindings));
+        return builder;
     }
 
     /// <summary>Uses the grader model a factory creates (once) for the model-judged criteria of rubrics.</summary>

@@ -19,6 +19,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     private readonly IMemoryStore _memory;
     private readonly IDreamRunStore _runs;
     private readonly TimeProvider _timeProvider;
+    private readonly ModelReflector? _reflector;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance.</summary>
@@ -27,8 +28,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// <param name="runs">Where dream runs are recorded and leased.</param>
     /// <param name="timeProvider">The clock, or <see langword="null"/> for the system clock.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
-    public DreamConsolidator(ITraceStore traces, IMemoryStore memory, IDreamRunStore runs, TimeProvider? timeProvider = null, ILogger<DreamConsolidator>? logger = null)
+    /// <param name="reflector">The reflector model, or <see langword="null"/> to write lessons by template (offline).</param>
+    public DreamConsolidator(ITraceStore traces, IMemoryStore memory, IDreamRunStore runs, TimeProvider? timeProvider = null, ILogger<DreamConsolidator>? logger = null, ModelReflector? reflector = null)
     {
+        _reflector = reflector;
         _traces = traces ?? throw new ArgumentNullException(nameof(traces));
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
@@ -88,11 +91,23 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         await _runs.UpdateProgressAsync(run.Id, results, cancellationToken).ConfigureAwait(false);
 
         watch.Restart();
-        var candidates = TemplateLessonWriter.Write(mining.Findings, mining.BaseFailureRate);
-        stages.Add(new DreamStageUsage("reflect", SessionUsage.Zero, watch.Elapsed));
+        var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
+        IReadOnlyList<LessonCandidate> candidates;
+        var reflectUsage = SessionUsage.Zero;
+        string? reflectNote = null;
+        if (_reflector is null)
+        {
+            candidates = TemplateLessonWriter.Write(mining.Findings, mining.BaseFailureRate);
+        }
+        else
+        {
+            var reflection = await _reflector.ReflectAsync(mining.Findings, mining.BaseFailureRate, bySession, request.Instructions, cancellationToken).ConfigureAwait(false);
+            (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
+        }
+
+        stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed));
 
         watch.Restart();
-        var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
         var curation = MemoryCurator.Curate(
             current?.Insights ?? [],
             candidates,
@@ -103,9 +118,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         stages.Add(new DreamStageUsage("curate", SessionUsage.Zero, watch.Elapsed));
         results = results with { Report = report with { Changes = curation.Changes }, StageUsage = [.. stages] };
         keep(results);
+        results = results with { Note = reflectNote };
         if (curation.Changes.Count == 0)
         {
-            return results with { Note = "no findings changed the memory" };
+            return results with { Note = reflectNote ?? "no findings changed the memory" };
         }
 
         watch.Restart();
