@@ -15,11 +15,8 @@ namespace Dreaming.Sqlite;
 /// </remarks>
 public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
 {
-    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private volatile SqliteDreamRunWriter? _writer;
-    private volatile bool _disposed;
+    private readonly SqliteStoreConnection<SqliteDreamRunWriter> _connection;
 
     /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
     /// <param name="options">The settings, shared with the trace store of the same file.</param>
@@ -27,14 +24,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public SqliteDreamRunStore(SqliteTraceStoreOptions options, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
-        if (failures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", failures), nameof(options));
-        }
-
-        _database = new SqliteDatabase(options);
+        _connection = new SqliteStoreConnection<SqliteDreamRunWriter>(options, static connection => new SqliteDreamRunWriter(connection), this);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -47,7 +37,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
     }
 
     /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
-    public string Location => _database.Location;
+    public string Location => _connection.Database.Location;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -134,69 +124,17 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
         WithWriterAsync<IReadOnlyList<DreamRun>>(writer => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now()), cancellationToken);
 
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
+    public void Dispose() => _connection.Dispose();
 
-        _disposed = true;
-        _writeLock.Wait();
-        try
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
 
     private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 
     // Lease times are compared in the milliseconds the file keeps, as the in-memory store does.
     private DateTimeOffset Now() => Milliseconds(_time.GetUtcNow());
 
-    private async Task<T> WithWriterAsync<T>(Func<SqliteDreamRunWriter, T> work, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            cancellationToken.ThrowIfCancellationRequested();
-            _writer ??= new SqliteDreamRunWriter(_database.OpenWriter());
-            return work(_writer);
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot write to");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private Task<T> WithWriterAsync<T>(Func<SqliteDreamRunWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
-    {
-        if (_writer is null || _disposed)
-        {
-            await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        try
-        {
-            using var connection = _database.OpenReader();
-            return work(connection);
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot read");
-        }
-    }
+    private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
+
 }

@@ -15,11 +15,8 @@ namespace Dreaming.Sqlite;
 /// </remarks>
 public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
 {
-    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private volatile SqliteMemoryWriter? _writer;
-    private volatile bool _disposed;
+    private readonly SqliteStoreConnection<SqliteMemoryWriter> _connection;
 
     /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
     /// <param name="options">The settings, shared with the trace store of the same file.</param>
@@ -27,14 +24,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public SqliteMemoryStore(SqliteTraceStoreOptions options, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
-        if (failures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", failures), nameof(options));
-        }
-
-        _database = new SqliteDatabase(options);
+        _connection = new SqliteStoreConnection<SqliteMemoryWriter>(options, static connection => new SqliteMemoryWriter(connection), this);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -47,7 +37,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     }
 
     /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
-    public string Location => _database.Location;
+    public string Location => _connection.Database.Location;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -133,66 +123,14 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     }
 
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
+    public void Dispose() => _connection.Dispose();
 
-        _disposed = true;
-        _writeLock.Wait();
-        try
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
 
     private DateTimeOffset Now() => _time.GetUtcNow();
 
-    private async Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            cancellationToken.ThrowIfCancellationRequested();
-            _writer ??= new SqliteMemoryWriter(_database.OpenWriter());
-            return work(_writer);
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot write to");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
-    {
-        if (_writer is null || _disposed)
-        {
-            await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        try
-        {
-            using var connection = _database.OpenReader();
-            return work(connection);
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot read");
-        }
-    }
+    private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
+
 }

@@ -16,24 +16,14 @@ namespace Dreaming.Sqlite;
 /// </remarks>
 public sealed class SqliteTraceStore : ITraceStore, IDisposable
 {
-    private readonly SqliteDatabase _database;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private volatile SqliteWriter? _writer;
-    private volatile bool _disposed;
+    private readonly SqliteStoreConnection<SqliteWriter> _connection;
 
     /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
     /// <param name="options">The settings.</param>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public SqliteTraceStore(SqliteTraceStoreOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = SqliteTraceStoreOptionsValidator.GetFailures(options);
-        if (failures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", failures), nameof(options));
-        }
-
-        _database = new SqliteDatabase(options);
+        _connection = new SqliteStoreConnection<SqliteWriter>(options, static connection => new SqliteWriter(connection), this);
     }
 
     /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
@@ -45,7 +35,7 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
     }
 
     /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
-    public string Location => _database.Location;
+    public string Location => _connection.Database.Location;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -138,18 +128,18 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var after = query.Cursor is null ? (SessionCursor?)null : SessionCursor.Decode(query.Cursor);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
 
         // One connection for the whole stream, but no statement stays open across a yield, so writers are never held up.
-        using var connection = Read(_database.OpenReader);
+        using var connection = _connection.Read(_connection.Database.OpenReader);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (items, next) = Read(() => SqliteSessionQuery.ReadPage(connection, query, after));
+            var (items, next) = _connection.Read(() => SqliteSessionQuery.ReadPage(connection, query, after));
             foreach (var session in items)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new SessionWithEvents(session, Read(() => ReadEvents(connection, session.Id)));
+                yield return new SessionWithEvents(session, _connection.Read(() => ReadEvents(connection, session.Id)));
             }
 
             if (next is null)
@@ -166,25 +156,8 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
         WithWriterAsync(writer => writer.Purge(startedBefore), cancellationToken);
 
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
+    public void Dispose() => _connection.Dispose();
 
-        _disposed = true;
-        _writeLock.Wait();
-        try
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
 
     private static SessionRecord? ReadSession(SqliteConnection connection, string sessionId)
     {
@@ -208,65 +181,7 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
         return events;
     }
 
-    private async Task<T> WithWriterAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            cancellationToken.ThrowIfCancellationRequested();
-            _writer ??= Open();
-            return work(_writer);
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot write to");
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private Task<T> WithWriterAsync<T>(Func<SqliteWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    private async Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
-    {
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Read(() =>
-        {
-            using var connection = _database.OpenReader();
-            return work(connection);
-        });
-    }
-
-    private T Read<T>(Func<T> work)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        try
-        {
-            return work();
-        }
-        catch (SqliteException exception)
-        {
-            throw _database.Explain(exception, "Cannot read");
-        }
-    }
-
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken) =>
-        _writer is null || _disposed ? InitializeAsync(cancellationToken) : Task.CompletedTask;
-
-    private SqliteWriter Open()
-    {
-        var connection = _database.OpenWriter();
-        try
-        {
-            return new SqliteWriter(connection);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
 }
