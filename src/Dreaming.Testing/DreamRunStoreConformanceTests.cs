@@ -7,10 +7,10 @@ namespace Dreaming.Testing;
 /// <remarks>
 /// <para>Each test asks for its own fresh, empty store, on a clock the test moves by hand, so leases expire when the test
 /// says. Stores that implement <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/> are disposed after the test;
-/// override <see cref="DisposeAsync"/> to clean up more, and call the base implementation first.</para>
+/// override <see cref="StoreConformanceTests{TStore}.DisposeAsync"/> to clean up more, and call the base implementation first.</para>
 /// <para>Timestamps are compared at millisecond precision and offsets are ignored, so a store may keep UTC milliseconds only.</para>
 /// </remarks>
-public abstract partial class DreamRunStoreConformanceTests : IAsyncLifetime
+public abstract partial class DreamRunStoreConformanceTests : StoreConformanceTests<IDreamRunStore>
 {
     /// <summary>The start of every test's clock. It carries sub-millisecond ticks on purpose: stores may drop them.</summary>
     private static readonly DateTimeOffset BaseTime = new DateTimeOffset(2025, 3, 14, 9, 26, 53, TimeSpan.Zero).AddTicks(5_897_931);
@@ -19,8 +19,6 @@ public abstract partial class DreamRunStoreConformanceTests : IAsyncLifetime
     private static readonly MemoryScope Other = MemoryScope.Team("billing");
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
-    private readonly List<IDreamRunStore> _stores = [];
-
     /// <summary>Gets the clock of the running test; the stores it creates must read the time from it.</summary>
     private ManualClock Clock { get; } = new(BaseTime);
 
@@ -28,29 +26,6 @@ public abstract partial class DreamRunStoreConformanceTests : IAsyncLifetime
     /// <param name="timeProvider">The clock the store must stamp runs and judge leases with.</param>
     /// <returns>The store. It is disposed after the test when it is disposable.</returns>
     protected abstract Task<IDreamRunStore> CreateStoreAsync(TimeProvider timeProvider);
-
-    /// <summary>Runs before each test; does nothing unless overridden.</summary>
-    /// <returns>A completed task.</returns>
-    public virtual Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>Runs after each test and disposes the stores the test created.</summary>
-    /// <returns>A task that completes when the stores are disposed.</returns>
-    public virtual async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            if (store is IAsyncDisposable asyncDisposable)
-            {
-                await asyncDisposable.DisposeAsync();
-            }
-            else if (store is IDisposable disposable)
-            {
-                disposable.Dispose();
-            }
-        }
-
-        _stores.Clear();
-    }
 
     /// <summary>Initialising twice, or from several threads at once, leaves a working store.</summary>
     /// <returns>A task that completes when the test has run.</returns>
@@ -148,13 +123,7 @@ public abstract partial class DreamRunStoreConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>
-    private async Task<IDreamRunStore> NewStoreAsync()
-    {
-        var store = await CreateStoreAsync(Clock);
-        Assert.NotNull(store);
-        _stores.Add(store);
-        return store;
-    }
+    private Task<IDreamRunStore> NewStoreAsync() => TrackAsync(CreateStoreAsync(Clock));
 
     private static async Task<DreamRun> RunningAsync(IDreamRunStore store, MemoryScope scope, string holder = "host-1")
     {

@@ -6,11 +6,11 @@ namespace Dreaming.Testing;
 /// to run the whole suite against a store.</summary>
 /// <remarks>
 /// <para>Each test asks for its own fresh, empty store. Stores that implement <see cref="IAsyncDisposable"/> or
-/// <see cref="IDisposable"/> are disposed after the test; override <see cref="DisposeAsync"/> to clean up more, and call the
+/// <see cref="IDisposable"/> are disposed after the test; override <see cref="StoreConformanceTests{TStore}.DisposeAsync"/> to clean up more, and call the
 /// base implementation first.</para>
 /// <para>Timestamps are compared at millisecond precision and offsets are ignored, so a store may keep UTC milliseconds only.</para>
 /// </remarks>
-public abstract partial class MemoryStoreConformanceTests : IAsyncLifetime
+public abstract partial class MemoryStoreConformanceTests : StoreConformanceTests<IMemoryStore>
 {
     /// <summary>The base time of all test data. It carries sub-millisecond ticks on purpose: stores may drop them.</summary>
     private static readonly DateTimeOffset BaseTime = new DateTimeOffset(2025, 3, 14, 9, 26, 53, TimeSpan.Zero).AddTicks(5_897_931);
@@ -19,34 +19,9 @@ public abstract partial class MemoryStoreConformanceTests : IAsyncLifetime
     private static readonly MemoryAuthor Dream = MemoryAuthor.DreamRun("run-1");
     private static readonly MemoryAuthor Alice = MemoryAuthor.Person("alice@example.com");
 
-    private readonly List<IMemoryStore> _stores = [];
-
     /// <summary>Creates a fresh, empty store for one test.</summary>
     /// <returns>The store. It is disposed after the test when it is disposable.</returns>
     protected abstract Task<IMemoryStore> CreateStoreAsync();
-
-    /// <summary>Runs before each test; does nothing unless overridden.</summary>
-    /// <returns>A completed task.</returns>
-    public virtual Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>Runs after each test and disposes the stores the test created.</summary>
-    /// <returns>A task that completes when the stores are disposed.</returns>
-    public virtual async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            if (store is IAsyncDisposable asyncDisposable)
-            {
-                await asyncDisposable.DisposeAsync();
-            }
-            else if (store is IDisposable disposable)
-            {
-                disposable.Dispose();
-            }
-        }
-
-        _stores.Clear();
-    }
 
     /// <summary>Initialising twice, or from several threads at once, leaves a working store.</summary>
     /// <returns>A task that completes when the test has run.</returns>
@@ -112,13 +87,7 @@ public abstract partial class MemoryStoreConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>
-    private async Task<IMemoryStore> NewStoreAsync()
-    {
-        var store = await CreateStoreAsync();
-        Assert.NotNull(store);
-        _stores.Add(store);
-        return store;
-    }
+    private Task<IMemoryStore> NewStoreAsync() => TrackAsync(CreateStoreAsync());
 
     private static Insight Lesson(string id, string? text = null, MemoryScope? scope = null, InsightStatus status = InsightStatus.Active) => new()
     {

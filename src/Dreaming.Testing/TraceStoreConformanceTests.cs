@@ -7,40 +7,15 @@ namespace Dreaming.Testing;
 /// to run the whole suite against a store.</summary>
 /// <remarks>
 /// <para>Each test asks for its own fresh, empty store. Stores that implement <see cref="IAsyncDisposable"/> or
-/// <see cref="IDisposable"/> are disposed after the test; override <see cref="DisposeAsync"/> to clean up more, and call the
+/// <see cref="IDisposable"/> are disposed after the test; override <see cref="StoreConformanceTests{TStore}.DisposeAsync"/> to clean up more, and call the
 /// base implementation first.</para>
 /// <para>Timestamps are compared at millisecond precision and offsets are ignored, so a store may keep UTC milliseconds only.</para>
 /// </remarks>
-public abstract partial class TraceStoreConformanceTests : IAsyncLifetime
+public abstract partial class TraceStoreConformanceTests : StoreConformanceTests<ITraceStore>
 {
-    private readonly List<ITraceStore> _stores = [];
-
     /// <summary>Creates a fresh, empty store for one test.</summary>
     /// <returns>The store. It is disposed after the test when it is disposable.</returns>
     protected abstract Task<ITraceStore> CreateStoreAsync();
-
-    /// <summary>Runs before each test; does nothing unless overridden.</summary>
-    /// <returns>A completed task.</returns>
-    public virtual Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>Runs after each test and disposes the stores the test created.</summary>
-    /// <returns>A task that completes when the stores are disposed.</returns>
-    public virtual async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            if (store is IAsyncDisposable asyncDisposable)
-            {
-                await asyncDisposable.DisposeAsync();
-            }
-            else if (store is IDisposable disposable)
-            {
-                disposable.Dispose();
-            }
-        }
-
-        _stores.Clear();
-    }
 
     /// <summary>Initialising twice, or from several threads at once, leaves a working store.</summary>
     /// <returns>A task that completes when the test has run.</returns>
@@ -177,13 +152,7 @@ public abstract partial class TraceStoreConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>
-    private async Task<ITraceStore> NewStoreAsync()
-    {
-        var store = await CreateStoreAsync();
-        Assert.NotNull(store);
-        _stores.Add(store);
-        return store;
-    }
+    private Task<ITraceStore> NewStoreAsync() => TrackAsync(CreateStoreAsync());
 
     /// <summary>Orders sessions the way <see cref="SessionOrder.OldestFirst"/> does: start time at millisecond precision, then id.</summary>
     private static IEnumerable<string> OldestFirst(IEnumerable<SessionRecord> sessions) => sessions
