@@ -100,6 +100,7 @@ internal static class ConformanceData
             },
             new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
             new InsightsInjectedEvent { MemoryVersionId = "mv-1", InsightIds = ["ins-b", "ins-a"] },
+            new InsightsCitedEvent { InsightIds = ["ins-a"] },
         ];
 
         for (var i = 0; i < events.Count; i++)

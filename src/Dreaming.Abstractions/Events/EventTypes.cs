@@ -29,4 +29,7 @@ public static class EventTypes
 
     /// <summary>The session was given insights of the agent's memory.</summary>
     public const string MemoryInjected = "memory.injected";
+
+    /// <summary>The model cited insights it had been given.</summary>
+    public const string MemoryCited = "memory.cited";
 }

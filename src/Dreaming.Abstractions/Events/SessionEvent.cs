@@ -18,6 +18,7 @@ namespace Dreaming;
 [JsonDerivedType(typeof(OutcomeEvaluationStartedEvent), "outcome_evaluation_started")]
 [JsonDerivedType(typeof(OutcomeEvaluationEndedEvent), "outcome_evaluation_ended")]
 [JsonDerivedType(typeof(InsightsInjectedEvent), "memory_injected")]
+[JsonDerivedType(typeof(InsightsCitedEvent), "memory_cited")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the id of the session the event belongs to.</summary>

@@ -235,9 +235,44 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             Streaming = streaming,
         };
         await RecordCallAsync(call, responseMessages, modelResponse, error: null).ConfigureAwait(false);
+        await RecordCitationsAsync(call.Session, responseMessages).ConfigureAwait(false);
         if (owned)
         {
             await EndOwnedAsync(call.Session, SessionStatus.Completed).ConfigureAwait(false);
+        }
+    }
+
+    // Only ids the session was given count: a model that invents an id has not cited anything.
+    private async Task RecordCitationsAsync(IAgentSession session, IReadOnlyList<ChatMessage> responseMessages)
+    {
+        if (session is not AgentSession { Memory: { IsCompletedSuccessfully: true } lookup } known || lookup.Result is not { } memory)
+        {
+            return;
+        }
+
+        var cited = new List<string>();
+        foreach (var message in responseMessages)
+        {
+            var text = message.Text;
+            foreach (var id in memory.InsightIds)
+            {
+                if (!cited.Contains(id) && text.Contains(id, StringComparison.Ordinal))
+                {
+                    cited.Add(id);
+                }
+            }
+        }
+
+        if (cited.Count > 0)
+        {
+            try
+            {
+                await known.RecordAsync(new InsightsCitedEvent { InsightIds = cited }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SessionStateException ex)
+            {
+                LogRecordingFailed(_logger, known.Id, ex);
+            }
         }
     }
 

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
+
+namespace Dreaming.Tests;
+
+public class MemoryInjectionTests
+{
+    private static readonly DateTimeOffset s_time = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
+
+    [Fact]
+    public async Task The_session_is_given_the_active_memory_once_and_its_citations_are_recorded()
+    {
+        var prompts = new List<List<ChatMessage>>();
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) =>
+            {
+                prompts.Add(messages.ToList());
+                return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Following [ins-refund] and [ins-made-up], done.")));
+            },
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore();
+        services.AddChatClient(model).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total."), Insight("ins-hidden", "Never shown.", InsightStatus.Quarantined)] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+
+        await using (var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1"))
+        {
+            var chat = provider.GetRequiredService<IChatClient>();
+            await chat.GetResponseAsync("Refund 150");
+            await chat.GetResponseAsync("And again");
+            await session.CompleteAsync();
+
+            var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+            var injected = Assert.Single(events.OfType<InsightsInjectedEvent>());
+            Assert.Equal(version.Id, injected.MemoryVersionId);
+            Assert.Equal(["ins-refund"], injected.InsightIds);
+            Assert.All(events.OfType<InsightsCitedEvent>(), e => Assert.Equal(["ins-refund"], e.InsightIds));
+            Assert.Equal(2, events.OfType<InsightsCitedEvent>().Count());
+            Assert.DoesNotContain(events.OfType<MessageEvent>(), m => m.Text.Contains(InsightRanker.Header, StringComparison.Ordinal));
+        }
+
+        Assert.All(prompts, p => Assert.StartsWith(InsightRanker.Header, p[0].Text, StringComparison.Ordinal));
+        Assert.All(prompts, p => Assert.DoesNotContain("Never shown", p[0].Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_memory_store_that_fails_leaves_the_session_running_without_memory()
+    {
+        var broken = Substitute.For<IMemoryStore>();
+        broken.GetActiveVersionAsync(default!, default).ThrowsAsyncForAnyArgs(new IOException("disk gone"));
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore().UseMemoryStore(_ => broken);
+        services.AddChatClient(FakeChatClient.Echo()).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "task");
+        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync("hi");
+        await session.CompleteAsync();
+
+        Assert.Equal("echo: hi", response.Text);
+        Assert.Empty((await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id)).OfType<InsightsInjectedEvent>());
+    }
+
+    private static Insight Insight(string id, string text, InsightStatus status = InsightStatus.Active) => new()
+    {
+        Id = id,
+        Text = text,
+        Scope = s_scope,
+        Status = status,
+        Source = InsightSource.Human,
+        CreatedAt = s_time,
+        UpdatedAt = s_time,
+    };
+}
