@@ -31,8 +31,8 @@ public static class OutcomesDreamingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(reflectorClient);
-        builder.Services.RemoveAll<ModelReflector>();
-        builder.Services.AddSingleton(new ModelReflector(reflectorClient, maxFindings));
+        builder.Services.RemoveAll<IDreamReflector>();
+        builder.Services.AddSingleton<IDreamReflector>(new ModelReflector(reflectorClient, maxFindings));
         return builder;
     }
 

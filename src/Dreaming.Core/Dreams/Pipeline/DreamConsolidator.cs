@@ -19,7 +19,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     private readonly IMemoryStore _memory;
     private readonly IDreamRunStore _runs;
     private readonly TimeProvider _timeProvider;
-    private readonly ModelReflector? _reflector;
+    private readonly IDreamSessionSelector _selector;
+    private readonly IDreamMiner _miner;
+    private readonly IDreamReflector _reflector;
+    private readonly IDreamCurator _curator;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance.</summary>
@@ -28,15 +31,33 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// <param name="runs">Where dream runs are recorded and leased.</param>
     /// <param name="timeProvider">The clock, or <see langword="null"/> for the system clock.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
-    /// <param name="reflector">The reflector model, or <see langword="null"/> to write lessons by template (offline).</param>
-    public DreamConsolidator(ITraceStore traces, IMemoryStore memory, IDreamRunStore runs, TimeProvider? timeProvider = null, ILogger<DreamConsolidator>? logger = null, ModelReflector? reflector = null)
+    /// <param name="reflector">The reflect stage, or <see langword="null"/> to write lessons by template (offline).</param>
+    /// <param name="selector">The select stage, or <see langword="null"/> for the default.</param>
+    /// <param name="miner">The mine stage, or <see langword="null"/> for <see cref="FindingMiner"/>.</param>
+    /// <param name="curator">The curate and guard stages, or <see langword="null"/> for <see cref="MemoryCurator"/>.</param>
+    /// <remarks>Registered by <c>AddDreamingAgents</c>; each stage comes from the container when one is registered
+    /// (<see cref="IDreamSessionSelector"/>, <see cref="IDreamMiner"/>, <see cref="IDreamReflector"/>, <see cref="IDreamCurator"/>).</remarks>
+    public DreamConsolidator(
+        ITraceStore traces,
+        IMemoryStore memory,
+        IDreamRunStore runs,
+        TimeProvider? timeProvider = null,
+        ILogger<DreamConsolidator>? logger = null,
+        IDreamReflector? reflector = null,
+        IDreamSessionSelector? selector = null,
+        IDreamMiner? miner = null,
+        IDreamCurator? curator = null)
     {
-        _reflector = reflector;
         _traces = traces ?? throw new ArgumentNullException(nameof(traces));
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        var defaults = new DefaultDreamStages(_traces, _timeProvider);
+        _reflector = reflector ?? defaults;
+        _selector = selector ?? defaults;
+        _miner = miner ?? defaults;
+        _curator = curator ?? defaults;
     }
 
     /// <inheritdoc />
@@ -73,7 +94,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
 
         var watch = Stopwatch.StartNew();
         var previous = await _runs.GetLastCompletedAsync(request.Scope, cancellationToken).ConfigureAwait(false);
-        var selected = await DreamSessionSelector.SelectAsync(_traces, request, previous?.Results.Cursor, cancellationToken).ConfigureAwait(false);
+        var selected = await _selector.SelectAsync(request, previous?.Results.Cursor, cancellationToken).ConfigureAwait(false);
         stages.Add(new DreamStageUsage("select", SessionUsage.Zero, watch.Elapsed));
         results = results with { SessionIds = selected.Select(s => s.Session.Id).ToList(), Cursor = DreamSessionSelector.CursorOf(selected, previous?.Results.Cursor), StageUsage = [.. stages] };
         keep(results);
@@ -83,7 +104,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         }
 
         watch.Restart();
-        var mining = await new FindingMiner(_timeProvider).MineAsync(selected.ToAsyncEnumerable(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var mining = await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false);
         stages.Add(new DreamStageUsage("mine", SessionUsage.Zero, watch.Elapsed));
         var report = mining.ToDreamReport();
         results = results with { Report = report, StageUsage = [.. stages] };
@@ -92,23 +113,12 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
 
         watch.Restart();
         var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
-        IReadOnlyList<LessonCandidate> candidates;
-        var reflectUsage = SessionUsage.Zero;
-        string? reflectNote = null;
-        if (_reflector is null)
-        {
-            candidates = TemplateLessonWriter.Write(mining.Findings, mining.BaseFailureRate);
-        }
-        else
-        {
-            var reflection = await _reflector.ReflectAsync(mining.Findings, mining.BaseFailureRate, bySession, request.Instructions, cancellationToken).ConfigureAwait(false);
-            (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
-        }
-
+        var reflection = await _reflector.ReflectAsync(mining.Findings, mining.BaseFailureRate, bySession, request.Instructions, cancellationToken).ConfigureAwait(false);
+        var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed));
 
         watch.Restart();
-        var curation = MemoryCurator.Curate(
+        var curation = _curator.Curate(
             current?.Insights ?? [],
             candidates,
             InsightCredits.From(selected, current?.Insights ?? []),

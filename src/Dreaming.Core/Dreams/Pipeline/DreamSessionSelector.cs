@@ -8,7 +8,7 @@ internal static class DreamSessionSelector
         SessionOutcome.Success, SessionOutcome.Failure, "satisfied", "failed", "max_iterations_reached", "interrupted",
     };
 
-    public static async Task<List<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {
         var agentId = request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : null;
         var chosen = new List<SessionRecord>();

@@ -13,7 +13,7 @@ namespace Dreaming;
 /// is written by template, so a failing model never fails the dream and never loses a finding. Session content is
 /// shown to the model as data and the lessons still pass the guard. Thread-safe.
 /// </remarks>
-public sealed class ModelReflector
+public sealed class ModelReflector : IDreamReflector
 {
     private const int MaxLessonLength = 600;
     private readonly IChatClient _client;
@@ -36,7 +36,7 @@ public sealed class ModelReflector
     /// <param name="instructions">The dream's instructions, if any.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The lessons, the usage and a note when the template had to stand in.</returns>
-    public async Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken)
+    public async Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentNullException.ThrowIfNull(sessions);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Dreaming.Tests;
 
 public class DreamConsolidatorTests
@@ -128,6 +130,27 @@ public class DreamConsolidatorTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dreams.DreamAsync(new DreamRunRequest { Scope = s_scope }, cts.Token));
         Assert.Empty(await runs.ListAsync(s_scope));
+    }
+
+    [Fact]
+    public async Task Each_stage_can_be_replaced_through_dependency_injection()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore();
+        services.AddSingleton<IDreamReflector, ShoutingReflector>();
+        await using var provider = services.BuildServiceProvider();
+        await SeedAsync(provider.GetRequiredService<ITraceStore>(), failing: 8, passing: 6);
+
+        var run = await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.Contains(run.Results.Report.Changes, c => c.Op == DreamChangeOp.Add && c.Text == "CHECK THE TOTAL.");
+        Assert.Equal("shouted", run.Results.Note);
+    }
+
+    private sealed class ShoutingReflector : IDreamReflector
+    {
+        public Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken) =>
+            Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(findings, baseFailureRate).Select(l => l with { Text = "CHECK THE TOTAL." }).ToList(), SessionUsage.Zero, "shouted"));
     }
 
     /// <summary>Passes everything to a store and calls back when a session's events are read.</summary>

@@ -1,0 +1,18 @@
+namespace Dreaming;
+
+/// <summary>The default stages of <see cref="DreamConsolidator"/>, each a thin adapter over the library's implementation.</summary>
+internal sealed class DefaultDreamStages(ITraceStore traces, TimeProvider timeProvider, CurationOptions? curation = null)
+    : IDreamSessionSelector, IDreamMiner, IDreamReflector, IDreamCurator
+{
+    public async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken) =>
+        await DreamSessionSelector.SelectAsync(traces, request, after, cancellationToken).ConfigureAwait(false);
+
+    public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken) =>
+        new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), cancellationToken: cancellationToken);
+
+    public Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken) =>
+        Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(findings, baseFailureRate), SessionUsage.Zero, null));
+
+    public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now) =>
+        MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation);
+}

@@ -1,0 +1,16 @@
+namespace Dreaming;
+
+/// <summary>The curate and guard stages of a dream: the next insight set as delta operations. Register your own to replace
+/// the default (<see cref="MemoryCurator"/> with <see cref="MemoryGuard"/>).</summary>
+public interface IDreamCurator
+{
+    /// <summary>Curates the next insight set.</summary>
+    /// <param name="current">The insights of the current version.</param>
+    /// <param name="candidates">The new lessons.</param>
+    /// <param name="credits">What the sessions given insights say about them.</param>
+    /// <param name="scope">The memory scope.</param>
+    /// <param name="untrustedEvidence">The tool results and user messages a candidate was learnt from.</param>
+    /// <param name="now">The time of the change.</param>
+    /// <returns>The next insights and the changes.</returns>
+    CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now);
+}
