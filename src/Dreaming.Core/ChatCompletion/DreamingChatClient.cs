@@ -186,9 +186,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         var first = known.Memory is null;
-        var tools = options?.Tools?.Select(t => t.Name).ToArray() ?? [];
+
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
-        var memory = await known.MemoryOnce(() => _memory.GetAsync(known, tools, CancellationToken.None)).ConfigureAwait(false);
+        var memory = await known.MemoryOnce(() => _memory.GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None)).ConfigureAwait(false);
         if (memory is null)
         {
             return messages;
