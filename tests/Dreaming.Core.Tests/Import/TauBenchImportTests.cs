@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Dreaming.Core.Tests.Import;
@@ -9,7 +8,7 @@ public sealed class TauBenchImportTests(ITestOutputHelper output)
     [Fact]
     public async Task The_tau_bench_airline_file_imports_with_its_published_counts()
     {
-        var path = FindDataFile();
+        var path = Dreaming.Tests.SharedData.TauBenchAirline();
         if (path is null)
         {
             output.WriteLine("Skipped: ../shared/data/tau-bench-airline/gpt-4o-airline.json is not next to the repository.");
@@ -26,29 +25,5 @@ public sealed class TauBenchImportTests(ITestOutputHelper output)
         Assert.Equal((1164L, 73L), (result.ToolCalls, result.ToolErrors));
         Assert.Equal(84, store.Sessions.Count(s => s.Session.Outcome?.Label == SessionOutcome.Success));
         Assert.Empty(result.Errors);
-    }
-
-    // Build output may live outside the repository (--artifacts-path), so the search also starts from this source file and the working directory.
-    private static string? FindDataFile([CallerFilePath] string sourceFile = "")
-    {
-        string[] starts = [Path.GetDirectoryName(sourceFile) ?? string.Empty, AppContext.BaseDirectory, Environment.CurrentDirectory];
-        foreach (var start in starts.Where(Directory.Exists))
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Dreaming.Core.sln")))
-                {
-                    var path = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "tau-bench-airline", "gpt-4o-airline.json"));
-                    if (File.Exists(path))
-                    {
-                        return path;
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        return null;
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace Dreaming.Core.Tests.Dreams.Mining;
@@ -16,7 +15,7 @@ public sealed class TauBenchMiningTests(ITestOutputHelper output)
     [Fact]
     public async Task Mining_the_tau_bench_airline_file_gives_the_hand_checked_statistics()
     {
-        var path = FindDataFile();
+        var path = Dreaming.Tests.SharedData.TauBenchAirline();
         if (path is null)
         {
             output.WriteLine("Skipped: ../shared/data/tau-bench-airline/gpt-4o-airline.json is not next to the repository.");
@@ -77,29 +76,5 @@ public sealed class TauBenchMiningTests(ITestOutputHelper output)
         {
             yield return imported.Session!;
         }
-    }
-
-    // Build output may live outside the repository (--artifacts-path), so the search also starts from this source file and the working directory.
-    private static string? FindDataFile([CallerFilePath] string sourceFile = "")
-    {
-        string[] starts = [Path.GetDirectoryName(sourceFile) ?? string.Empty, AppContext.BaseDirectory, Environment.CurrentDirectory];
-        foreach (var start in starts.Where(Directory.Exists))
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Dreaming.Core.sln")))
-                {
-                    var path = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "tau-bench-airline", "gpt-4o-airline.json"));
-                    if (File.Exists(path))
-                    {
-                        return path;
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        return null;
     }
 }
