@@ -3,11 +3,6 @@ namespace Dreaming;
 /// <summary>The select stage: finished sessions of the scope, with an outcome, that no earlier dream read.</summary>
 internal static class DreamSessionSelector
 {
-    private static readonly HashSet<string> s_knownLabels = new(StringComparer.Ordinal)
-    {
-        SessionOutcome.Success, SessionOutcome.Failure, "satisfied", "failed", "max_iterations_reached", "interrupted",
-    };
-
     public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {
         var agentId = request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : null;
@@ -18,7 +13,7 @@ internal static class DreamSessionSelector
             var page = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             foreach (var session in page.Items)
             {
-                if (session.Status != SessionStatus.Running && session.Outcome is { } outcome && s_knownLabels.Contains(outcome.Label) && IsAfter(session, after))
+                if (IsCandidate(session, after))
                 {
                     chosen.Add(session);
                 }
@@ -48,6 +43,13 @@ internal static class DreamSessionSelector
             .LastOrDefault();
         return last is null ? previous : new DreamCursor(last.EndedAt!.Value, last.Id);
     }
+
+    /// <summary>Whether a dream may read the session: finished, with an outcome that says passed or failed, and ended
+    /// after the cursor. The scheduler counts new sessions with the same test.</summary>
+    public static bool IsCandidate(SessionRecord session, DreamCursor? after) =>
+        session.Status != SessionStatus.Running
+        && SessionVerdicts.Classify(session) is SessionVerdict.Succeeded or SessionVerdict.Failed
+        && IsAfter(session, after);
 
     private static bool IsAfter(SessionRecord session, DreamCursor? cursor) =>
         cursor is null

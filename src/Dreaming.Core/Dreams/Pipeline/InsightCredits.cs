@@ -5,8 +5,6 @@ namespace Dreaming;
 /// error of a tool the insight is about (or failed at all, for an insight about no tool).</remarks>
 internal static class InsightCredits
 {
-    private static readonly HashSet<string> s_passed = new(StringComparer.Ordinal) { SessionOutcome.Success, "satisfied" };
-
     public static List<InsightCredit> From(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<Insight> insights)
     {
         var byId = insights.ToDictionary(i => i.Id, StringComparer.Ordinal);
@@ -15,12 +13,13 @@ internal static class InsightCredits
         {
             // Ids the host passed when it started the session, and those the middleware injected from the memory.
             var given = session.InsightIds.Concat(events.OfType<InsightsInjectedEvent>().SelectMany(e => e.InsightIds)).Distinct(StringComparer.Ordinal).ToList();
-            if (given.Count == 0 || session.Outcome is null)
+            var verdict = SessionVerdicts.Classify(session);
+            if (given.Count == 0 || verdict is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
             {
                 continue;
             }
 
-            var passed = s_passed.Contains(session.Outcome.Label);
+            var passed = verdict == SessionVerdict.Succeeded;
             var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
             foreach (var id in given)
             {

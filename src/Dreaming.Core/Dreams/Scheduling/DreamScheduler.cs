@@ -137,8 +137,7 @@ public sealed partial class DreamScheduler : BackgroundService
             var page = await _traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             foreach (var session in page.Items)
             {
-                if (session.Status != SessionStatus.Running && session.Outcome is not null && session.EndedAt is { } ended
-                    && (after is null || ended > after.EndedAt || (ended == after.EndedAt && string.CompareOrdinal(session.Id, after.SessionId) > 0)))
+                if (DreamSessionSelector.IsCandidate(session, after))
                 {
                     count++;
                 }
