@@ -185,10 +185,10 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             return messages;
         }
 
-        var first = known.Memory is null;
-
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
-        var memory = await known.MemoryOnce(() => _memory.GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None)).ConfigureAwait(false);
+        var first = false;
+        var lookup = known.Memory ?? known.MemoryOnce(() => _memory.GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out first);
+        var memory = await lookup.ConfigureAwait(false);
         if (memory is null)
         {
             return messages;

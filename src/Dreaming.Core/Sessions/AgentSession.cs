@@ -73,10 +73,12 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     /// <summary>Gets the memory the session was given, once looked up (the lookup happens on its first chat call).</summary>
     internal Task<InjectedMemory?>? Memory { get; private set; }
 
-    internal Task<InjectedMemory?> MemoryOnce(Func<Task<InjectedMemory?>> lookup)
+    /// <summary>Starts the memory lookup unless one was started; <paramref name="started"/> tells the one caller that did.</summary>
+    internal Task<InjectedMemory?> MemoryOnce(Func<Task<InjectedMemory?>> lookup, out bool started)
     {
         lock (_usageLock)
         {
+            started = Memory is null;
             return Memory ??= lookup();
         }
     }
