@@ -68,7 +68,13 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
                 cancellationToken.ThrowIfCancellationRequested();
                 if (await RunIterationAsync(state, state.Iteration == limit - 1, cancellationToken).ConfigureAwait(false))
                 {
-                    return;
+                    if (state.Result == OutcomeResult.Satisfied)
+                    {
+                        return;
+                    }
+
+                    // Failed: unsatisfied like running out of iterations, so the escalation handler is asked too.
+                    break;
                 }
             }
 
@@ -89,6 +95,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             }
 
             state.Guidance = decision.Guidance;
+            state.Error = null;
             limit = Math.Min(state.Iteration + state.Request.MaxIterations, state.Iteration + OutcomeRequest.MaxIterationsLimit);
         }
     }

@@ -165,6 +165,29 @@ public class OutcomeRunnerTests
         Assert.Equal(SessionStatus.Blocked, (await host.Store.GetSessionAsync(blocked.SessionId))!.Status);
     }
 
+    [Fact]
+    public async Task A_failed_iteration_also_asks_the_escalation_handler()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var broken = true;
+        var evaluator = new DelegateEvaluator((rubric, artifact) => broken
+            ? new RubricEvaluation { Rubric = rubric, Criteria = [new CriterionResult { Criterion = rubric.Criteria[0], Verdict = CriterionVerdict.Error, Reason = "grader down" }], Score = 0, Passed = false }
+            : new RubricEvaluation { Rubric = rubric, Criteria = [new CriterionResult { Criterion = rubric.Criteria[0], Verdict = CriterionVerdict.Met }], Score = 1, Passed = true });
+        OutcomeEscalation? asked = null;
+
+        var run = await new OutcomeRunner(host.Sessions, evaluator).RunAsync(Request(_ => "order #W123", (escalation, _) =>
+        {
+            asked = escalation;
+            broken = false;
+            return Task.FromResult(EscalationDecision.Continue("The grader is back; try again."));
+        }));
+
+        Assert.Equal(OutcomeResult.Failed, asked!.Result);
+        Assert.Equal(OutcomeResult.Satisfied, run.Result);
+        Assert.Equal(2, run.Iterations);
+        Assert.Null(run.Error);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(21)]
