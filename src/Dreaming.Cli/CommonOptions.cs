@@ -1,14 +1,40 @@
 using System.CommandLine;
+using Dreaming.Cli.Model;
 
 namespace Dreaming.Cli;
 
-/// <summary>The options every command takes: <c>--db</c> and <c>--json</c>.</summary>
+/// <summary>The options every command takes: <c>--db</c>, <c>--json</c>, and the model settings <c>--model-endpoint</c> and <c>--model</c>.</summary>
 internal sealed class CommonOptions
 {
+    /// <summary>Reads the model settings: the environment, overridden by --model-endpoint and --model.</summary>
+    public ModelSettings ModelSettings(ParseResult parse)
+    {
+        var endpoint = parse.GetValue(ModelEndpoint);
+        var model = parse.GetValue(Model);
+        return Dreaming.Cli.Model.ModelSettings.FromEnvironment(name => name switch
+        {
+            Dreaming.Cli.Model.ModelSettings.EndpointVariable when endpoint is not null => endpoint,
+            Dreaming.Cli.Model.ModelSettings.ModelVariable when model is not null => model,
+            _ => Environment.GetEnvironmentVariable(name),
+        });
+    }
+
     public Option<string> Database { get; } = new("--db")
     {
         Description = "The SQLite database file (created if missing).",
         DefaultValueFactory = _ => "dreaming.db",
+        Recursive = true,
+    };
+
+    public Option<string?> ModelEndpoint { get; } = new("--model-endpoint")
+    {
+        Description = "An OpenAI-compatible endpoint for commands that use a model (overrides DREAMING_MODEL_ENDPOINT); the key comes from DREAMING_MODEL_API_KEY.",
+        Recursive = true,
+    };
+
+    public Option<string?> Model { get; } = new("--model")
+    {
+        Description = "The model name at that endpoint (overrides DREAMING_MODEL).",
         Recursive = true,
     };
 

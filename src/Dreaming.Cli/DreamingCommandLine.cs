@@ -12,6 +12,8 @@ internal static class DreamingCommandLine
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");
         root.Options.Add(common.Database);
         root.Options.Add(common.Json);
+        root.Options.Add(common.ModelEndpoint);
+        root.Options.Add(common.Model);
         root.Subcommands.Add(DemoCommand.Create(common, output, error));
         root.Subcommands.Add(ImportCommand.Create(common, output, error));
         root.Subcommands.Add(SessionsCommand.Create(common, output, error));

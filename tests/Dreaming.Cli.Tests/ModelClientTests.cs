@@ -60,6 +60,23 @@ public class ModelClientTests
         Assert.Contains("\"model\":\"local-model\"", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Command_line_options_configure_the_model()
+    {
+        using var cli = new CliRunner();
+        var (exit, json, error) = await cli.RunAsync("model", "--model-endpoint", "http://127.0.0.1:11434/v1", "--model", "llama3.1", "--json");
+
+        Assert.True(exit == 0, error);
+        var root = System.Text.Json.JsonDocument.Parse(json).RootElement;
+        Assert.True(root.GetProperty("configured").GetBoolean());
+        Assert.Equal("llama3.1", root.GetProperty("model").GetString());
+        Assert.Equal("http://127.0.0.1:11434/v1", root.GetProperty("endpoint").GetString());
+
+        var (badExit, _, badError) = await cli.RunAsync("model", "--model-endpoint", "not a url", "--model", "x");
+        Assert.Equal(1, badExit);
+        Assert.Contains("not a url", badError, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);

@@ -28,7 +28,7 @@ internal static class GradeCommand
                 ? await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)
                 : await File.ReadAllTextAsync(inputPath, ct).ConfigureAwait(false);
 
-            using var graderModel = ModelClientFactory.TryCreate(ModelSettings.FromEnvironment());
+            using var graderModel = ModelClientFactory.TryCreate(common.ModelSettings(parse));
             var evaluator = new RubricEvaluator(graderModel is null ? null : new ModelGrader(graderModel));
             var evaluation = await evaluator.EvaluateAsync(rubric, artifact, parse.GetValue(task), ct).ConfigureAwait(false);
             var result = evaluation.Passed ? OutcomeResult.Satisfied : evaluation.HasErrors ? OutcomeResult.Failed : OutcomeResult.NeedsRevision;

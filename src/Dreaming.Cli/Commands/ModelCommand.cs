@@ -14,7 +14,7 @@ internal static class ModelCommand
         var command = new Command("model", "Show the model the tool would use (an OpenAI-compatible endpoint from the environment).") { check };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var settings = ModelSettings.FromEnvironment();
+            var settings = common.ModelSettings(parse);
             var json = parse.GetValue(common.Json);
             string? reply = null;
             if (parse.GetValue(check))
