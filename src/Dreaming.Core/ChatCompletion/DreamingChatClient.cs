@@ -60,7 +60,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list);
-        var sent = await WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
+        var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         ChatResponse response;
         try
         {
@@ -94,7 +94,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list);
-        var sent = await WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
+        var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         var updates = new List<ChatResponseUpdate>();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
@@ -176,39 +176,6 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
 
-    // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
-    // InsightsInjectedEvent, not as a message of the conversation.
-    private async Task<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
-    {
-        if (_memory is null || session is not AgentSession known)
-        {
-            return messages;
-        }
-
-        // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
-        var first = false;
-        var lookup = known.Memory ?? known.MemoryOnce(() => _memory.GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out first);
-        var memory = await lookup.ConfigureAwait(false);
-        if (memory is null)
-        {
-            return messages;
-        }
-
-        if (first)
-        {
-            try
-            {
-                await known.RecordAsync(new InsightsInjectedEvent { MemoryVersionId = memory.MemoryVersionId, InsightIds = memory.InsightIds }, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (SessionStateException ex)
-            {
-                LogRecordingFailed(_logger, known.Id, ex);
-            }
-        }
-
-        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
-    }
-
     private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages)
     {
         var transcript = TranscriptOf(session);
@@ -235,44 +202,13 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             Streaming = streaming,
         };
         await RecordCallAsync(call, responseMessages, modelResponse, error: null).ConfigureAwait(false);
-        await RecordCitationsAsync(call.Session, responseMessages).ConfigureAwait(false);
+        if (_memory is not null)
+        {
+            await _memory.RecordCitationsAsync(call.Session, responseMessages).ConfigureAwait(false);
+        }
         if (owned)
         {
             await EndOwnedAsync(call.Session, SessionStatus.Completed).ConfigureAwait(false);
-        }
-    }
-
-    // Only ids the session was given count: a model that invents an id has not cited anything.
-    private async Task RecordCitationsAsync(IAgentSession session, IReadOnlyList<ChatMessage> responseMessages)
-    {
-        if (session is not AgentSession { Memory: { IsCompletedSuccessfully: true } lookup } known || lookup.Result is not { } memory)
-        {
-            return;
-        }
-
-        var cited = new List<string>();
-        foreach (var message in responseMessages)
-        {
-            var text = message.Text;
-            foreach (var id in memory.InsightIds)
-            {
-                if (!cited.Contains(id) && text.Contains(id, StringComparison.Ordinal))
-                {
-                    cited.Add(id);
-                }
-            }
-        }
-
-        if (cited.Count > 0)
-        {
-            try
-            {
-                await known.RecordAsync(new InsightsCitedEvent { InsightIds = cited }, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (SessionStateException ex)
-            {
-                LogRecordingFailed(_logger, known.Id, ex);
-            }
         }
     }
 

@@ -1,10 +1,12 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Dreaming;
 
-/// <summary>Looks up the active memory of a session's agent and renders it for the session.</summary>
+/// <summary>Gives a session the active memory of its agent: looks it up, renders it, puts it before the host's messages,
+/// and records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
 /// that starts after it without any cache to go stale.</remarks>
 internal sealed partial class MemoryInjector
@@ -38,6 +40,76 @@ internal sealed partial class MemoryInjector
 
         return version is null ? null : InsightRanker.Render(version, session.Task, toolNames, _tokenBudget);
     }
+
+    // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
+    // InsightsInjectedEvent, not as a message of the conversation.
+    public async Task<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        if (session is not AgentSession known)
+        {
+            return messages;
+        }
+
+        // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
+        var first = false;
+        var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out first);
+        var memory = await lookup.ConfigureAwait(false);
+        if (memory is null)
+        {
+            return messages;
+        }
+
+        if (first)
+        {
+            try
+            {
+                await known.RecordAsync(new InsightsInjectedEvent { MemoryVersionId = memory.MemoryVersionId, InsightIds = memory.InsightIds }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SessionStateException ex)
+            {
+                LogRecordFailed(_logger, known.Id, ex);
+            }
+        }
+
+        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
+    }
+
+    // Only ids the session was given count: a model that invents an id has not cited anything.
+    public async Task RecordCitationsAsync(IAgentSession session, IReadOnlyList<ChatMessage> responseMessages)
+    {
+        if (session is not AgentSession { Memory: { IsCompletedSuccessfully: true } lookup } known || lookup.Result is not { } memory)
+        {
+            return;
+        }
+
+        var cited = new List<string>();
+        foreach (var message in responseMessages)
+        {
+            var text = message.Text;
+            foreach (var id in memory.InsightIds)
+            {
+                if (!cited.Contains(id) && text.Contains(id, StringComparison.Ordinal))
+                {
+                    cited.Add(id);
+                }
+            }
+        }
+
+        if (cited.Count > 0)
+        {
+            try
+            {
+                await known.RecordAsync(new InsightsCitedEvent { InsightIds = cited }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SessionStateException ex)
+            {
+                LogRecordFailed(_logger, known.Id, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "The memory given to session {SessionId}, or cited by it, could not be recorded.")]
+    private static partial void LogRecordFailed(ILogger logger, string sessionId, Exception exception);
 
     [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "The active memory of {Scope} could not be read; the session runs without it.")]
     private static partial void LogLookupFailed(ILogger logger, string scope, Exception exception);
