@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 
 namespace Dreaming;
 
@@ -12,8 +9,7 @@ namespace Dreaming;
 /// <remarks>
 /// <para>Only events count against <see cref="DreamingOptions.WriteQueueCapacity"/>; session creations and flush markers
 /// always get in, since there is at most one of each per live session, so losing one would orphan a whole session.</para>
-/// <para>A batch the store rejects is retried (transient failures), then split per session so that one bad session
-/// cannot take others' events down with it; what still fails is counted as dropped on its session and logged.</para>
+/// <para>Writing a batch to the store, with its retries and fallbacks, is <see cref="TraceBatchStore"/>'s job.</para>
 /// </remarks>
 internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 {
@@ -22,7 +18,6 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private static readonly TimeSpan s_linger = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan s_roomPoll = TimeSpan.FromMilliseconds(50);
 
-    private readonly ITraceStore _store;
     private readonly TraceContentFilter _filter;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -33,7 +28,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _hurry = new(0);
     private readonly SemaphoreSlim _room = new(0);
-    private readonly ResiliencePipeline _retry;
+    private readonly TraceBatchStore _store;
     private readonly Task _loop;
     private long _pendingItems;
     private long _queuedEvents;
@@ -47,23 +42,13 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(options);
         var value = options.Value;
-        _store = store;
         _filter = filter;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _policy = value.Backpressure;
         _batchSize = value.WriteBatchSize;
         _capacity = value.WriteQueueCapacity;
-        _retry = new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = 3,
-                Delay = TimeSpan.FromMilliseconds(50),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-            })
-            .Build();
+        _store = new TraceBatchStore(store, _timeProvider, _logger);
         _loop = Task.Run(RunAsync);
     }
 
@@ -192,7 +177,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Drop(ISessionSink sink, long count, string reason)
+    internal static void Drop(ISessionSink sink, long count, string reason)
     {
         sink.AddDropped(count);
         DreamingTelemetry.EventsDropped.Add(count, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.DropReason, reason));
@@ -282,26 +267,12 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     private async Task WriteBatchAsync(PendingBatch pending)
     {
-        if (pending.Sessions.Count == 0 && pending.Events.Count == 0)
-        {
-            ReleaseRoom(pending);
-            return;
-        }
-
-        var started = Stopwatch.GetTimestamp();
         try
         {
-            var batch = new TraceWriteBatch(pending.Sessions.ToArray(), pending.Events.ToArray());
-            await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: _store, Batch: batch)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            LogBatchFailed(_logger, pending.Sessions.Count, pending.Events.Count, ex);
-            await WriteIsolatedAsync(pending).ConfigureAwait(false);
+            await _store.WriteAsync(pending).ConfigureAwait(false);
         }
         finally
         {
-            DreamingTelemetry.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             ReleaseRoom(pending);
         }
     }
@@ -322,46 +293,6 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         pending.Clear();
     }
 
-    private async Task WriteIsolatedAsync(PendingBatch pending)
-    {
-        foreach (var session in pending.Sessions)
-        {
-            try
-            {
-                await _store.WriteAsync(new TraceWriteBatch([session], []), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                LogSessionLost(_logger, session.Id, ex);
-            }
-        }
-
-        foreach (var run in pending.RunsBySession())
-        {
-            try
-            {
-                await _store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Drop(run.Sink, run.Events.Count, "store_error");
-                LogEventsLost(_logger, run.Events.Count, run.Events[0].SessionId, ex);
-            }
-        }
-    }
-
-    private static bool IsTransient(Exception ex) =>
-        ex is not (SessionStateException or SessionNotFoundException or ArgumentException or OperationCanceledException or ObjectDisposedException);
-
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "A redactor failed on an event of session {SessionId}; the event was dropped rather than stored unredacted.")]
     private static partial void LogRedactionFailed(ILogger logger, string sessionId, Exception exception);
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Writing a trace batch of {SessionCount} sessions and {EventCount} events failed; retrying per session.")]
-    private static partial void LogBatchFailed(ILogger logger, int sessionCount, int eventCount, Exception exception);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Session {SessionId} could not be created in the trace store.")]
-    private static partial void LogSessionLost(ILogger logger, string sessionId, Exception exception);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "{Count} events of session {SessionId} could not be stored and were counted as dropped.")]
-    private static partial void LogEventsLost(ILogger logger, int count, string sessionId, Exception exception);
 }

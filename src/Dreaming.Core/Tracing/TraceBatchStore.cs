@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Dreaming;
+
+/// <summary>Writes the trace writer's batches to the store: one transaction per batch, retried when the failure may be
+/// transient, then split per session so that one bad session cannot take others' events down with it.</summary>
+/// <remarks>What still fails is counted as dropped on its session (reason <c>store_error</c>) and logged.</remarks>
+internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider timeProvider, ILogger logger)
+{
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.FromMilliseconds(50),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+        })
+        .Build();
+
+    public async Task WriteAsync(PendingBatch pending)
+    {
+        if (pending.Sessions.Count == 0 && pending.Events.Count == 0)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var batch = new TraceWriteBatch(pending.Sessions.ToArray(), pending.Events.ToArray());
+            await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: store, Batch: batch)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogBatchFailed(logger, pending.Sessions.Count, pending.Events.Count, ex);
+            await WriteIsolatedAsync(pending).ConfigureAwait(false);
+        }
+        finally
+        {
+            DreamingTelemetry.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task WriteIsolatedAsync(PendingBatch pending)
+    {
+        foreach (var session in pending.Sessions)
+        {
+            try
+            {
+                await store.WriteAsync(new TraceWriteBatch([session], []), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogSessionLost(logger, session.Id, ex);
+            }
+        }
+
+        foreach (var run in pending.RunsBySession())
+        {
+            try
+            {
+                await store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                TraceWriter.Drop(run.Sink, run.Events.Count, "store_error");
+                LogEventsLost(logger, run.Events.Count, run.Events[0].SessionId, ex);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception ex) =>
+        ex is not (SessionStateException or SessionNotFoundException or ArgumentException or OperationCanceledException or ObjectDisposedException);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Writing a trace batch of {SessionCount} sessions and {EventCount} events failed; retrying per session.")]
+    private static partial void LogBatchFailed(ILogger logger, int sessionCount, int eventCount, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Session {SessionId} could not be created in the trace store.")]
+    private static partial void LogSessionLost(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "{Count} events of session {SessionId} could not be stored and were counted as dropped.")]
+    private static partial void LogEventsLost(ILogger logger, int count, string sessionId, Exception exception);
+}
