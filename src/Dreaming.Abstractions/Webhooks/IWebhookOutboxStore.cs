@@ -1,0 +1,93 @@
+namespace Dreaming;
+
+/// <summary>The durable outbox of webhooks: one row per event and endpoint, with where its delivery stands, and what delivery
+/// learnt about each endpoint.</summary>
+/// <remarks>
+/// <para>Implementations must be safe to call from several threads (and, for shared storage, several processes) and must
+/// pass <c>WebhookOutboxStoreConformanceTests</c> in <c>Dreaming.Testing</c>. Times are kept at millisecond precision, in UTC.</para>
+/// <para>Nothing is ever deleted: a delivery ends <see cref="WebhookDeliveryState.Delivered"/> or as a
+/// <see cref="WebhookDeliveryState.Dead"/> letter that <see cref="ReplayAsync"/> puts back in line.</para>
+/// </remarks>
+public interface IWebhookOutboxStore
+{
+    /// <summary>Creates or migrates the storage if needed. Idempotent; other members call it on first use.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the store is ready.</returns>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds an event with one pending delivery per endpoint, due at once, atomically.</summary>
+    /// <param name="webhookEvent">The event; its body is serialised once here and never changes.</param>
+    /// <param name="endpointIds">The endpoints it goes to; nothing is written when empty.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The deliveries created.</returns>
+    /// <exception cref="ArgumentException">The event id is already in the outbox.</exception>
+    Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims pending deliveries that are due, oldest due first, by moving their next attempt to
+    /// <paramref name="now"/> + <paramref name="lease"/>: a dispatcher that dies mid-attempt leaves them due again when
+    /// the lease ends, so nothing is lost (it may be sent twice, with the same <c>webhook-id</c>).</summary>
+    /// <param name="now">The time.</param>
+    /// <param name="lease">How long the claim holds; longer than one attempt takes.</param>
+    /// <param name="limit">The most to claim.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The claimed deliveries, as they were before the claim.</returns>
+    Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Records an attempt: delivered, retried at <see cref="WebhookAttemptResult.NextAttemptAt"/>, or dead. Counts the
+    /// attempt and updates the endpoint's run of consecutive failures (a success resets it).</summary>
+    /// <param name="result">The attempt.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The delivery and the endpoint's state after the attempt.</returns>
+    /// <exception cref="KeyNotFoundException">No delivery has that id.</exception>
+    Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes a delivery a dead letter without an attempt (its endpoint is disabled).</summary>
+    /// <param name="deliveryId">The delivery id.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The delivery.</returns>
+    /// <exception cref="KeyNotFoundException">No delivery has that id.</exception>
+    Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts a delivery back in line, due at <paramref name="now"/> with its attempts reset, whatever its state.</summary>
+    /// <param name="deliveryId">The delivery id.</param>
+    /// <param name="now">When it is due.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The delivery.</returns>
+    /// <exception cref="KeyNotFoundException">No delivery has that id.</exception>
+    Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts every dead letter back in line, due at <paramref name="now"/>.</summary>
+    /// <param name="now">When they are due.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>How many were replayed.</returns>
+    Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a delivery.</summary>
+    /// <param name="deliveryId">The delivery id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The delivery, or <see langword="null"/>.</returns>
+    Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists deliveries, newest first.</summary>
+    /// <param name="state">Only this state, or <see langword="null"/> for all.</param>
+    /// <param name="limit">The most to return, 1 to 10 000.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The deliveries.</returns>
+    Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets what delivery learnt about an endpoint.</summary>
+    /// <param name="endpointId">The endpoint id.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The state; enabled with no failures for an endpoint never seen.</returns>
+    Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default);
+
+    /// <summary>Disables an endpoint (it answered 410, or failed too often), or enables it again with <paramref name="reason"/>
+    /// <see langword="null"/>, which also resets its failures.</summary>
+    /// <param name="endpointId">The endpoint id.</param>
+    /// <param name="reason">Why it is disabled, or <see langword="null"/> to enable it.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The new state.</returns>
+    Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,86 @@
+namespace Dreaming;
+
+/// <summary>The argument checks and state changes every <see cref="IWebhookOutboxStore"/> applies, with the messages it
+/// reports, so that stores agree.</summary>
+public static class WebhookOutboxRules
+{
+    /// <summary>The largest number of deliveries <see cref="IWebhookOutboxStore.ListAsync"/> returns at once.</summary>
+    public const int MaxListLimit = 10_000;
+
+    /// <summary>Checks the arguments of <see cref="IWebhookOutboxStore.EnqueueAsync"/>.</summary>
+    /// <param name="webhookEvent">The event.</param>
+    /// <param name="endpointIds">The endpoints.</param>
+    /// <exception cref="ArgumentException">An argument is null, or an endpoint id is empty.</exception>
+    public static void CheckEnqueue(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds)
+    {
+        ArgumentNullException.ThrowIfNull(webhookEvent);
+        ArgumentNullException.ThrowIfNull(endpointIds);
+        ArgumentException.ThrowIfNullOrWhiteSpace(webhookEvent.Id, nameof(webhookEvent));
+        ArgumentException.ThrowIfNullOrWhiteSpace(webhookEvent.Type, nameof(webhookEvent));
+        if (endpointIds.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("An endpoint id is null or empty.", nameof(endpointIds));
+        }
+    }
+
+    /// <summary>Checks the arguments of <see cref="IWebhookOutboxStore.ClaimDueAsync"/>.</summary>
+    /// <param name="lease">The lease.</param>
+    /// <param name="limit">The limit.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The lease is not positive or the limit is below 1.</exception>
+    public static void CheckClaim(TimeSpan lease, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+    }
+
+    /// <summary>Checks the limit of <see cref="IWebhookOutboxStore.ListAsync"/>.</summary>
+    /// <param name="limit">The limit.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is out of range.</exception>
+    public static void CheckListLimit(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxListLimit);
+    }
+
+    /// <summary>Applies an attempt to a delivery: delivered, pending again, or dead.</summary>
+    /// <param name="delivery">The delivery before the attempt.</param>
+    /// <param name="result">The attempt.</param>
+    /// <returns>The delivery after it.</returns>
+    public static WebhookDelivery Apply(WebhookDelivery delivery, WebhookAttemptResult result)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(result);
+        var attemptedAt = Milliseconds(result.AttemptedAt);
+        var state = result.Delivered ? WebhookDeliveryState.Delivered
+            : result.NextAttemptAt is null ? WebhookDeliveryState.Dead
+            : WebhookDeliveryState.Pending;
+        return delivery with
+        {
+            State = state,
+            Attempts = delivery.Attempts + 1,
+            LastAttemptAt = attemptedAt,
+            LastStatusCode = result.StatusCode,
+            LastError = result.Delivered ? null : result.Error ?? "failed",
+            NextAttemptAt = result.NextAttemptAt is { } next ? Milliseconds(next) : attemptedAt,
+            DeliveredAt = result.Delivered ? attemptedAt : delivery.DeliveredAt,
+        };
+    }
+
+    /// <summary>Puts a delivery back in line: pending, due at <paramref name="now"/>, attempts reset; its history of the last
+    /// attempt is kept.</summary>
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="now">When it is due.</param>
+    /// <returns>The replayed delivery.</returns>
+    public static WebhookDelivery Replay(WebhookDelivery delivery, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return delivery with { State = WebhookDeliveryState.Pending, Attempts = 0, NextAttemptAt = Milliseconds(now) };
+    }
+
+    /// <summary>The exception for a delivery id no delivery has.</summary>
+    /// <param name="deliveryId">The id.</param>
+    /// <returns>The exception to throw.</returns>
+    public static KeyNotFoundException NotFound(string deliveryId) => new($"No webhook delivery has id '{deliveryId}'.");
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+}

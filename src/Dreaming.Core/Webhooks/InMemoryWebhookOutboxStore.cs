@@ -1,0 +1,200 @@
+namespace Dreaming;
+
+/// <summary>An <see cref="IWebhookOutboxStore"/> in process memory: for tests and hosts that accept losing undelivered
+/// webhooks on restart. Use the SQLite store (<c>UseSqliteStore</c>) to keep them.</summary>
+/// <remarks>Thread-safe: every operation holds one lock. Times are kept at millisecond precision, as durable stores do.</remarks>
+public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
+{
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly List<WebhookDelivery> _deliveries = [];
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WebhookEndpointState> _endpoints = new(StringComparer.Ordinal);
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="timeProvider">The clock that stamps new rows; the system clock when <see langword="null"/>.</param>
+    public InMemoryWebhookOutboxStore(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckEnqueue(webhookEvent, endpointIds);
+        var now = Milliseconds(_time.GetUtcNow());
+        var body = webhookEvent.ToBody();
+        lock (_lock)
+        {
+            if (endpointIds.Count == 0)
+            {
+                return Task.FromResult<IReadOnlyList<WebhookDelivery>>([]);
+            }
+
+            if (!_eventIds.Add(webhookEvent.Id))
+            {
+                throw new ArgumentException($"Webhook event '{webhookEvent.Id}' is already in the outbox.", nameof(webhookEvent));
+            }
+
+            var created = new List<WebhookDelivery>(endpointIds.Count);
+            foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
+            {
+                var delivery = new WebhookDelivery
+                {
+                    Id = WebhookDelivery.NewId(),
+                    EventId = webhookEvent.Id,
+                    EventType = webhookEvent.Type,
+                    EndpointId = endpointId,
+                    Body = body,
+                    State = WebhookDeliveryState.Pending,
+                    CreatedAt = now,
+                    NextAttemptAt = now,
+                };
+                _index[delivery.Id] = _deliveries.Count;
+                _deliveries.Add(delivery);
+                created.Add(delivery);
+            }
+
+            return Task.FromResult<IReadOnlyList<WebhookDelivery>>(created);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckClaim(lease, limit);
+        now = Milliseconds(now);
+        lock (_lock)
+        {
+            var due = _deliveries
+                .Where(d => d.State == WebhookDeliveryState.Pending && d.NextAttemptAt <= now)
+                .OrderBy(d => d.NextAttemptAt)
+                .ThenBy(d => _index[d.Id])
+                .Take(limit)
+                .ToList();
+            foreach (var delivery in due)
+            {
+                Replace(delivery with { NextAttemptAt = now + lease });
+            }
+
+            return Task.FromResult<IReadOnlyList<WebhookDelivery>>(due);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        lock (_lock)
+        {
+            var delivery = Find(result.DeliveryId);
+            var updated = WebhookOutboxRules.Apply(delivery, result);
+            Replace(updated);
+            var endpoint = Endpoint(delivery.EndpointId);
+            endpoint = endpoint with { ConsecutiveFailures = result.Delivered ? 0 : endpoint.ConsecutiveFailures + 1 };
+            _endpoints[delivery.EndpointId] = endpoint;
+            return Task.FromResult((updated, endpoint));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        lock (_lock)
+        {
+            var dead = Find(deliveryId) with { State = WebhookDeliveryState.Dead, LastError = reason };
+            Replace(dead);
+            return Task.FromResult(dead);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var replayed = WebhookOutboxRules.Replay(Find(deliveryId), Milliseconds(now));
+            Replace(replayed);
+            return Task.FromResult(replayed);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var dead = _deliveries.Where(d => d.State == WebhookDeliveryState.Dead).ToList();
+            foreach (var delivery in dead)
+            {
+                Replace(WebhookOutboxRules.Replay(delivery, Milliseconds(now)));
+            }
+
+            return Task.FromResult(dead.Count);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        lock (_lock)
+        {
+            return Task.FromResult(_index.TryGetValue(deliveryId, out var i) ? _deliveries[i] : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckListLimit(limit);
+        lock (_lock)
+        {
+            IReadOnlyList<WebhookDelivery> page = Enumerable.Range(0, _deliveries.Count).Reverse()
+                .Select(i => _deliveries[i])
+                .Where(d => state is null || d.State == state)
+                .Take(limit)
+                .ToList();
+            return Task.FromResult(page);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpointId);
+        lock (_lock)
+        {
+            return Task.FromResult(Endpoint(endpointId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
+        lock (_lock)
+        {
+            var state = reason is null
+                ? new WebhookEndpointState { EndpointId = endpointId }
+                : Endpoint(endpointId) with { DisabledReason = reason, DisabledAt = Milliseconds(now) };
+            _endpoints[endpointId] = state;
+            return Task.FromResult(state);
+        }
+    }
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    private WebhookEndpointState Endpoint(string endpointId) =>
+        _endpoints.TryGetValue(endpointId, out var state) ? state : new WebhookEndpointState { EndpointId = endpointId };
+
+    private WebhookDelivery Find(string deliveryId)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        return _index.TryGetValue(deliveryId, out var i) ? _deliveries[i] : throw WebhookOutboxRules.NotFound(deliveryId);
+    }
+
+    private void Replace(WebhookDelivery delivery) => _deliveries[_index[delivery.Id]] = delivery;
+}

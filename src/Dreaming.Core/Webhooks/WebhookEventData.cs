@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Dreaming;
+
+/// <summary>Builds the <c>data</c> of each event of the catalogue: the ids of what changed and a small summary. Full payloads
+/// (artifacts, insight texts, the task) are added only when asked for.</summary>
+public static class WebhookEventData
+{
+    /// <summary>The type and data of the event a session's end raises: <c>session.completed</c> for
+    /// <see cref="SessionStatus.Completed"/>, <c>session.failed</c> for every other final status.</summary>
+    /// <param name="completion">The completion.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="parentSessionId">The parent session, if any.</param>
+    /// <param name="task">The (redacted) task, included only with <paramref name="full"/>.</param>
+    /// <param name="full">Whether to include the task.</param>
+    /// <returns>The type and data.</returns>
+    public static (string Type, JsonObject Data) SessionEnded(SessionCompletion completion, string agentId, string? parentSessionId, string? task = null, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        var data = new JsonObject
+        {
+            ["session_id"] = completion.SessionId,
+            ["agent_id"] = agentId,
+            ["status"] = StatusName(completion.Status),
+            ["ended_at"] = completion.EndedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            ["input_tokens"] = completion.Usage.InputTokens,
+            ["output_tokens"] = completion.Usage.OutputTokens,
+            ["model_calls"] = completion.Usage.ModelCalls,
+            ["cost_minor_units"] = completion.Usage.CostMinorUnits,
+        };
+        if (parentSessionId is not null)
+        {
+            data["parent_session_id"] = parentSessionId;
+        }
+
+        if (completion.Outcome is { } outcome)
+        {
+            data["outcome"] = new JsonObject { ["label"] = outcome.Label, ["score"] = outcome.Score, ["source"] = outcome.Source };
+        }
+
+        if (full && task is not null)
+        {
+            data["task"] = task;
+        }
+
+        var type = completion.Status == SessionStatus.Completed ? WebhookEventTypes.SessionCompleted : WebhookEventTypes.SessionFailed;
+        return (type, data);
+    }
+
+    /// <summary>The data of <c>outcome.evaluation_ended</c>.</summary>
+    /// <param name="sessionId">The loop's session.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="ended">The iteration's event.</param>
+    /// <param name="full">Whether to include each criterion's verdict and reason.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject OutcomeEvaluationEnded(string sessionId, string agentId, OutcomeEvaluationEndedEvent ended, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(ended);
+        var data = new JsonObject
+        {
+            ["session_id"] = sessionId,
+            ["agent_id"] = agentId,
+            ["iteration"] = ended.Iteration,
+            ["rubric_id"] = ended.RubricId,
+            ["result"] = ended.Result,
+            ["score"] = ended.Score,
+            ["threshold"] = ended.Threshold,
+            ["passed"] = ended.Passed,
+        };
+        if (ended.Error is not null)
+        {
+            data["error"] = ended.Error;
+        }
+
+        if (full)
+        {
+            data["criteria"] = new JsonArray([.. ended.Criteria.Select(c => (JsonNode)new JsonObject { ["id"] = c.Id, ["verdict"] = c.Verdict, ["score"] = c.Score, ["reason"] = c.Reason })]);
+        }
+
+        return data;
+    }
+
+    /// <summary>The type and data of the event an outcome loop's end raises: <c>outcome.satisfied</c> or <c>outcome.unsatisfied</c>.</summary>
+    /// <param name="run">The loop's result.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="rubric">The rubric.</param>
+    /// <param name="full">Whether to include the final artifact.</param>
+    /// <returns>The type and data.</returns>
+    public static (string Type, JsonObject Data) OutcomeEnded(OutcomeRun run, string agentId, Rubric rubric, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(rubric);
+        var data = new JsonObject
+        {
+            ["session_id"] = run.SessionId,
+            ["agent_id"] = agentId,
+            ["rubric_id"] = rubric.Id,
+            ["rubric_version"] = rubric.Version,
+            ["result"] = OutcomeResultNames.Of(run.Result),
+            ["iterations"] = run.Iterations,
+            ["score"] = run.FinalEvaluation?.Score,
+            ["blocked"] = run.Blocked,
+        };
+        if (run.Error is not null)
+        {
+            data["error"] = run.Error;
+        }
+
+        if (full && run.FinalArtifact is not null)
+        {
+            data["artifact"] = run.FinalArtifact;
+        }
+
+        return (run.Result == OutcomeResult.Satisfied ? WebhookEventTypes.OutcomeSatisfied : WebhookEventTypes.OutcomeUnsatisfied, data);
+    }
+
+    /// <summary>The type and data of the event a dream run's end raises: <c>dream.completed</c> or <c>dream.failed</c>.</summary>
+    /// <param name="run">The finished run.</param>
+    /// <param name="full">Whether to include each change's text and reason.</param>
+    /// <returns>The type and data.</returns>
+    public static (string Type, JsonObject Data) DreamEnded(DreamRun run, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var results = run.Results;
+        var data = new JsonObject
+        {
+            ["dream_run_id"] = run.Id,
+            ["scope"] = run.Scope.Key,
+            ["status"] = run.Status.ToString().ToLowerInvariant(),
+            ["sessions"] = results.SessionIds.Count,
+            ["findings"] = results.Report.Findings.Count,
+            ["changes"] = results.Report.Changes.Count,
+            ["input_version_id"] = results.InputVersionId,
+            ["output_version_id"] = results.OutputVersionId,
+        };
+        if (results.Note is not null)
+        {
+            data["note"] = results.Note;
+        }
+
+        if (run.Error is not null)
+        {
+            data["error"] = run.Error;
+        }
+
+        if (full)
+        {
+            data["change_list"] = new JsonArray([.. results.Report.Changes.Select(c => (JsonNode)new JsonObject
+            {
+                ["op"] = c.Op.ToString().ToLowerInvariant(),
+                ["insight_id"] = c.InsightId,
+                ["text"] = c.Text,
+                ["reason"] = c.Reason,
+            })]);
+        }
+
+        return (run.Status == DreamRunStatus.Completed ? WebhookEventTypes.DreamCompleted : WebhookEventTypes.DreamFailed, data);
+    }
+
+    /// <summary>The data of <c>insight.quarantined</c>: one insight a dream held back.</summary>
+    /// <param name="run">The dream run.</param>
+    /// <param name="change">The quarantine change.</param>
+    /// <param name="full">Whether to include the insight's text.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject InsightQuarantined(DreamRun run, DreamChange change, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(change);
+        var data = new JsonObject
+        {
+            ["insight_id"] = change.InsightId,
+            ["dream_run_id"] = run.Id,
+            ["scope"] = run.Scope.Key,
+            ["memory_version_id"] = run.Results.OutputVersionId,
+            ["reason"] = change.Reason,
+        };
+        if (full)
+        {
+            data["text"] = change.Text;
+        }
+
+        return data;
+    }
+
+    /// <summary>The data of <c>memory.version_proposed</c> and <c>memory.version_activated</c>.</summary>
+    /// <param name="version">The version.</param>
+    /// <param name="full">Whether to include the insights' texts.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject MemoryVersion(MemoryVersion version, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var data = new JsonObject
+        {
+            ["memory_version_id"] = version.Id,
+            ["scope"] = version.Scope.Key,
+            ["number"] = version.Number,
+            ["state"] = version.State.ToString().ToLowerInvariant(),
+            ["parent_version_id"] = version.ParentVersionId,
+            ["restored_from_version_id"] = version.RestoredFromVersionId,
+            ["author"] = version.Author.ToString(),
+            ["insights"] = version.Insights.Count,
+        };
+        if (full)
+        {
+            data["insight_list"] = new JsonArray([.. version.Insights.Select(i => (JsonNode)new JsonObject { ["id"] = i.Id, ["status"] = i.Status.ToString().ToLowerInvariant(), ["text"] = i.Text })]);
+        }
+
+        return data;
+    }
+
+    /// <summary>The data of <c>budget.reached</c>.</summary>
+    /// <param name="budget">Which budget, such as <c>dream.tokens</c>.</param>
+    /// <param name="limit">Its value.</param>
+    /// <param name="used">How much was used when it was reached.</param>
+    /// <param name="subjectId">The id of the run or session it stopped.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject BudgetReached(string budget, double limit, double used, string subjectId) => new()
+    {
+        ["budget"] = budget,
+        ["limit"] = limit,
+        ["used"] = used,
+        ["subject_id"] = subjectId,
+    };
+
+    private static string StatusName(SessionStatus status) => status.ToString().ToLowerInvariant();
+}

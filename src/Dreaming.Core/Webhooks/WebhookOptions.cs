@@ -1,0 +1,64 @@
+namespace Dreaming;
+
+/// <summary>Settings of webhook delivery: the endpoints, the retry schedule and the safety limits.</summary>
+/// <remarks>Bound from the <c>Dreaming:Webhooks</c> configuration section by <c>AddWebhooks(IConfiguration)</c>, or set in
+/// code. Validated when the host starts; an invalid value fails the start with a message naming it.</remarks>
+public sealed class WebhookOptions
+{
+    /// <summary>The default retry schedule, as Svix runs the Standard Webhooks one: immediately, 5 s, 5 min, 30 min, 2 h,
+    /// 5 h, 10 h, 10 h (eight attempts, about 27.6 hours).</summary>
+    public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
+    [
+        TimeSpan.Zero, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(2), TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
+    ];
+
+    /// <summary>Gets the endpoints.</summary>
+    public IList<WebhookEndpoint> Endpoints { get; } = [];
+
+    /// <summary>Gets or sets a value indicating whether events carry full payloads (artifacts, insight texts, the task) instead
+    /// of ids and a summary. Full payloads may carry what the agent saw; only turn this on for receivers you trust with it.</summary>
+    /// <value><see langword="false"/> by default.</value>
+    public bool IncludeFullPayloads { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether endpoints may resolve to loopback, private, link-local or otherwise
+    /// internal addresses. Off, such targets are refused (server-side request forgery); tests and local development turn it on.</summary>
+    /// <value><see langword="false"/> by default.</value>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>Gets or sets the delay before each attempt: the first entry is the first attempt (zero: immediately), each
+    /// next one counts from the previous failure. A delivery that fails its last attempt becomes a dead letter.</summary>
+    /// <value><see langword="null"/> for <see cref="DefaultRetrySchedule"/>.</value>
+    public IList<TimeSpan>? RetrySchedule { get; set; }
+
+    /// <summary>Gets or sets the jitter: each retry delay is moved at random by up to this fraction, either way.</summary>
+    /// <value>0.2 (±20 %) by default; 0 to 1.</value>
+    public double Jitter { get; set; } = 0.2;
+
+    /// <summary>Gets or sets how long one attempt may take, from connecting to the last byte of the response headers.</summary>
+    /// <value>15 seconds by default; 1 s to 5 min.</value>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Gets or sets after how many failed attempts in a row (across its deliveries) an endpoint is disabled; 0 never.</summary>
+    /// <value>20 by default.</value>
+    public int MaxConsecutiveFailures { get; set; } = 20;
+
+    /// <summary>Gets or sets the longest a <c>Retry-After</c> header may push an attempt back.</summary>
+    /// <value>24 hours by default.</value>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Gets or sets how often the dispatcher looks for due deliveries when nothing woke it.</summary>
+    /// <value>1 second by default.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how many deliveries the dispatcher claims and sends at once.</summary>
+    /// <value>16 by default; 1 to 1000.</value>
+    public int BatchSize { get; set; } = 16;
+
+    /// <summary>Gets the schedule in effect.</summary>
+    internal IReadOnlyList<TimeSpan> EffectiveSchedule => RetrySchedule is { Count: > 0 } schedule ? [.. schedule] : DefaultRetrySchedule;
+
+    /// <summary>Gets how long a claim holds a delivery: long enough for an attempt to finish, short enough that a crashed
+    /// dispatcher's deliveries come back soon.</summary>
+    internal TimeSpan ClaimLease => AttemptTimeout + AttemptTimeout;
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+
+namespace Dreaming;
+
+/// <summary>Validates <see cref="WebhookOptions"/>; each failure names the setting and the bad value (never a secret).</summary>
+internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var failures = GetFailures(options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static List<string> GetFailures(WebhookOptions options)
+    {
+        var failures = new List<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Endpoints.Count; i++)
+        {
+            var endpoint = options.Endpoints[i];
+            failures.AddRange(endpoint.Validate($"Webhooks:Endpoints[{i}]"));
+            if (!string.IsNullOrEmpty(endpoint.Id) && !ids.Add(endpoint.Id))
+            {
+                failures.Add($"Webhooks:Endpoints[{i}].Id '{endpoint.Id}' is used by another endpoint; ids must be unique.");
+            }
+        }
+
+        if (options.RetrySchedule is { } schedule && schedule.Any(d => d < TimeSpan.Zero))
+        {
+            failures.Add("Webhooks:RetrySchedule has a negative delay.");
+        }
+
+        if (options.Jitter is < 0 or > 1 || double.IsNaN(options.Jitter))
+        {
+            failures.Add($"Webhooks:Jitter is {options.Jitter}; it must be between 0 and 1.");
+        }
+
+        if (options.AttemptTimeout < TimeSpan.FromSeconds(1) || options.AttemptTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"Webhooks:AttemptTimeout is {options.AttemptTimeout}; it must be between 1 second and 5 minutes.");
+        }
+
+        if (options.MaxConsecutiveFailures < 0)
+        {
+            failures.Add($"Webhooks:MaxConsecutiveFailures is {options.MaxConsecutiveFailures}; it must be 0 (never) or more.");
+        }
+
+        if (options.PollInterval <= TimeSpan.Zero || options.MaxRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add($"Webhooks:PollInterval ({options.PollInterval}) must be positive and Webhooks:MaxRetryAfter ({options.MaxRetryAfter}) not negative.");
+        }
+
+        if (options.BatchSize is < 1 or > 1000)
+        {
+            failures.Add($"Webhooks:BatchSize is {options.BatchSize}; it must be between 1 and 1000.");
+        }
+
+        return failures;
+    }
+}

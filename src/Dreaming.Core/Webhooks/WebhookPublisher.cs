@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IWebhookPublisher"/>: routes an event to the endpoints whose filters match and writes one
+/// outbox row per endpoint, then wakes the dispatcher.</summary>
+/// <remarks>
+/// <para>Every configured endpoint that subscribes gets a row, including one that is disabled: the dispatcher turns such a
+/// row into a dead letter naming the reason, so no event is dropped silently. With no endpoint, publishing costs a
+/// field read.</para>
+/// <para>Stores that write outbox rows inside their own transactions (the SQLite trace store for <c>session.*</c>) use
+/// <see cref="EndpointsFor"/> and <see cref="NotifyWritten"/>. Thread-safe.</para>
+/// </remarks>
+public sealed partial class WebhookPublisher : IWebhookPublisher
+{
+    private readonly WebhookEndpoint[] _endpoints;
+    private readonly IWebhookOutboxStore _outbox;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action? _notify;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="options">The webhook settings; the endpoints are read once.</param>
+    /// <param name="outbox">The outbox.</param>
+    /// <param name="timeProvider">The clock that stamps events; the system clock when <see langword="null"/>.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    public WebhookPublisher(IOptions<WebhookOptions> options, IWebhookOutboxStore outbox, TimeProvider? timeProvider = null, ILogger<WebhookPublisher>? logger = null)
+        : this(options, outbox, timeProvider, logger, notify: null)
+    {
+    }
+
+    internal WebhookPublisher(IOptions<WebhookOptions> options, IWebhookOutboxStore outbox, TimeProvider? timeProvider, ILogger<WebhookPublisher>? logger, Action? notify)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
+        _endpoints = [.. options.Value.Endpoints];
+        IncludeFullPayloads = options.Value.IncludeFullPayloads;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _notify = notify;
+    }
+
+    /// <inheritdoc />
+    public bool IsEnabled => _endpoints.Length > 0;
+
+    /// <inheritdoc />
+    public bool IncludeFullPayloads { get; }
+
+    /// <summary>Gets the outbox rows are written to.</summary>
+    public IWebhookOutboxStore Outbox => _outbox;
+
+    /// <inheritdoc />
+    public bool IsSubscribed(string eventType)
+    {
+        foreach (var endpoint in _endpoints)
+        {
+            if (endpoint.Subscribes(eventType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Lists the endpoints that subscribe to an event type.</summary>
+    /// <param name="eventType">The event type.</param>
+    /// <returns>Their ids; empty when none does.</returns>
+    public IReadOnlyList<string> EndpointsFor(string eventType)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        if (_endpoints.Length == 0)
+        {
+            return [];
+        }
+
+        List<string>? ids = null;
+        foreach (var endpoint in _endpoints)
+        {
+            if (endpoint.Subscribes(eventType))
+            {
+                (ids ??= []).Add(endpoint.Id);
+            }
+        }
+
+        return ids is null ? [] : ids;
+    }
+
+    /// <summary>Wakes the dispatcher after rows were written outside <see cref="PublishAsync"/>.</summary>
+    public void NotifyWritten() => _notify?.Invoke();
+
+    /// <summary>Gets the current time of the publisher's clock, which stamps events.</summary>
+    /// <returns>The time.</returns>
+    public DateTimeOffset Now() => _time.GetUtcNow();
+
+    /// <inheritdoc />
+    public async Task<WebhookEvent?> PublishAsync(string eventType, JsonObject data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        ArgumentNullException.ThrowIfNull(data);
+        var endpoints = EndpointsFor(eventType);
+        if (endpoints.Count == 0)
+        {
+            return null;
+        }
+
+        var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data);
+        try
+        {
+            await _outbox.EnqueueAsync(webhookEvent, endpoints, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(_logger, webhookEvent.Type, webhookEvent.Id, ex);
+            return null;
+        }
+
+        _notify?.Invoke();
+        return webhookEvent;
+    }
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "Webhook event {EventType} {EventId} could not be written to the outbox and will not be delivered.")]
+    private static partial void LogPublishFailed(ILogger logger, string eventType, string eventId, Exception exception);
+}
