@@ -5,11 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the <see cref="SqliteTraceStore"/>, the <see cref="SqliteMemoryStore"/> and the <see cref="SqliteDreamRunStore"/>.</summary>
+/// <summary>Registers the <see cref="SqliteTraceStore"/>, the <see cref="SqliteMemoryStore"/>, the <see cref="SqliteDreamRunStore"/> and the <see cref="SqliteWebhookOutboxStore"/>.</summary>
 public static class SqliteDreamingBuilderExtensions
 {
     /// <summary>Uses a singleton <see cref="SqliteTraceStore"/> as the trace store, and a singleton <see cref="SqliteMemoryStore"/>
-    /// and <see cref="SqliteDreamRunStore"/> on the same file as the memory and dream run stores, replacing any stores registered before.</summary>
+    /// and <see cref="SqliteDreamRunStore"/> on the same file as the memory and dream run stores, and a <see cref="SqliteWebhookOutboxStore"/>
+    /// as the webhook outbox (used once <c>AddWebhooks</c> is called), replacing any stores registered before.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
     /// <param name="configure">Changes further settings, applied after the connection string.</param>
@@ -33,9 +34,25 @@ public static class SqliteDreamingBuilderExtensions
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteTraceStoreOptions>, SqliteTraceStoreOptionsValidator>());
         builder.Services.RemoveAll<ITraceStore>();
-        builder.Services.AddSingleton<ITraceStore>(services => new SqliteTraceStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value));
+        builder.Services.AddSingleton<ITraceStore>(static services =>
+        {
+            var store = new SqliteTraceStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value);
+
+            // Session ends write their webhook rows in their own transaction only when the outbox is on the same file.
+            if (services.GetService<WebhookPublisher>() is { IsEnabled: true, Outbox: SqliteWebhookOutboxStore outbox } publisher
+                && string.Equals(outbox.Location, store.Location, StringComparison.Ordinal))
+            {
+                store.Webhooks = publisher;
+            }
+
+            return store;
+        });
         builder.Services.RemoveAll<IMemoryStore>();
         builder.Services.AddSingleton<IMemoryStore>(services => new SqliteMemoryStore(
+            services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
+            services.GetService<TimeProvider>()));
+        builder.Services.RemoveAll<IWebhookOutboxStore>();
+        builder.Services.AddSingleton<IWebhookOutboxStore>(services => new SqliteWebhookOutboxStore(
             services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
             services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IDreamRunStore>();

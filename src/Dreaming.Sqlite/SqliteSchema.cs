@@ -163,6 +163,50 @@ internal static class SqliteSchema
         WHEN OLD.status IN ('completed', 'failed', 'canceled')
         BEGIN SELECT RAISE(ABORT, 'a finished dream run never changes'); END;
         """,
+
+        // Version 4: the webhook outbox. One row per event (its body is fixed once written, so every retry sends the same
+        // bytes) and one per event and endpoint; the partial index finds due deliveries without reading delivered ones.
+        // Endpoint rows keep what delivery learnt (disabled, consecutive failures); their URLs and secrets stay in settings.
+        """
+        CREATE TABLE webhook_events (
+            id TEXT NOT NULL PRIMARY KEY,
+            type TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        );
+
+        CREATE TABLE webhook_deliveries (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            event_id TEXT NOT NULL REFERENCES webhook_events (id),
+            endpoint_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            next_attempt_ms INTEGER NOT NULL,
+            last_attempt_ms INTEGER,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_ms INTEGER,
+            UNIQUE (event_id, endpoint_id)
+        );
+
+        CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_ms, seq) WHERE state = 'pending';
+        CREATE INDEX ix_webhook_deliveries_state ON webhook_deliveries (state, seq);
+
+        CREATE TABLE webhook_endpoints (
+            id TEXT NOT NULL PRIMARY KEY,
+            disabled_reason TEXT,
+            disabled_ms INTEGER,
+            consecutive_failures INTEGER NOT NULL
+        );
+
+        CREATE TRIGGER webhook_events_never_deleted BEFORE DELETE ON webhook_events
+        BEGIN SELECT RAISE(ABORT, 'webhook events are never deleted'); END;
+
+        CREATE TRIGGER webhook_events_immutable BEFORE UPDATE ON webhook_events
+        BEGIN SELECT RAISE(ABORT, 'a webhook event never changes, so every retry sends the same body'); END;
+        """,
     ];
 
     /// <summary>Gets the schema version this library writes and understands.</summary>

@@ -14,7 +14,7 @@ namespace Dreaming.Sqlite;
 /// other processes. Each write is one transaction: all of it is stored, or none of it.</para>
 /// <para>Times are kept as unix milliseconds and come back in UTC.</para>
 /// </remarks>
-public sealed class SqliteTraceStore : ITraceStore, IDisposable
+public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisposable
 {
     private readonly SqliteStoreConnection<SqliteWriter> _connection;
 
@@ -36,6 +36,16 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
 
     /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
     public string Location => _connection.Database.Location;
+
+    /// <inheritdoc />
+    /// <remarks>True when webhooks with endpoints are configured and their outbox is a <see cref="SqliteWebhookOutboxStore"/>
+    /// on this file (<c>UseSqliteStore</c> arranges it): the row of <c>session.completed</c> or <c>session.failed</c> is then
+    /// written in the transaction that ends the session, so the end and its announcement are stored together or not at all.</remarks>
+    public bool WritesSessionWebhooks => Webhooks is { IsEnabled: true };
+
+    /// <summary>Gets or sets the publisher whose endpoints get the session rows; set by <c>UseSqliteStore</c>, only for an
+    /// outbox on the same file.</summary>
+    internal WebhookPublisher? Webhooks { get; set; }
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -62,13 +72,16 @@ public sealed class SqliteTraceStore : ITraceStore, IDisposable
             return Task.FromException(new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}."));
         }
 
-        return WithWriterAsync(
-            writer =>
-            {
-                writer.Complete(completion);
-                return true;
-            },
-            cancellationToken);
+        return CompleteAsync(completion, cancellationToken);
+    }
+
+    private async Task CompleteAsync(SessionCompletion completion, CancellationToken cancellationToken)
+    {
+        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
+        if (await WithWriterAsync(writer => writer.Complete(completion, webhooks), cancellationToken).ConfigureAwait(false))
+        {
+            webhooks!.NotifyWritten();
+        }
     }
 
     /// <inheritdoc />

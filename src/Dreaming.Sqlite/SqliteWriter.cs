@@ -78,7 +78,9 @@ internal sealed class SqliteWriter : IDisposable
         transaction.Commit();
     }
 
-    public void Complete(SessionCompletion completion)
+    /// <summary>Ends a session; with <paramref name="webhooks"/>, also writes its <c>session.*</c> outbox rows in the same transaction.</summary>
+    /// <returns>Whether outbox rows were written.</returns>
+    public bool Complete(SessionCompletion completion, WebhookPublisher? webhooks = null)
     {
         using var transaction = Begin();
         var status = GetStatus(completion.SessionId) ?? throw new SessionNotFoundException($"Session '{completion.SessionId}' does not exist.");
@@ -105,7 +107,26 @@ internal sealed class SqliteWriter : IDisposable
             UpdateOutcome(completion.SessionId, completion.Outcome);
         }
 
+        var wroteWebhooks = webhooks is not null && WriteSessionWebhook(transaction, completion, webhooks);
         transaction.Commit();
+        return wroteWebhooks;
+    }
+
+    private bool WriteSessionWebhook(SqliteTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks)
+    {
+        var type = completion.Status == SessionStatus.Completed ? WebhookEventTypes.SessionCompleted : WebhookEventTypes.SessionFailed;
+        var endpoints = webhooks.EndpointsFor(type);
+        if (endpoints.Count == 0)
+        {
+            return false;
+        }
+
+        using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task FROM sessions WHERE id = $id", ("$id", completion.SessionId));
+        using var row = read.ExecuteReader();
+        row.Read();
+        var (_, data) = WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.GetString(2), webhooks.IncludeFullPayloads);
+        SqliteWebhookRows.Insert(_connection, transaction, WebhookEvent.Create(type, completion.EndedAt, data), endpoints, webhooks.Now());
+        return true;
     }
 
     public void SetOutcome(string sessionId, SessionOutcome outcome)

@@ -23,7 +23,7 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
             await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
         }
 
-        Assert.Equal(3, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
         Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
         using var traces = new SqliteTraceStore(path);
         Assert.Equal("refund order #1 — café ☕", (await traces.GetSessionAsync("old-session"))!.Task);

@@ -85,6 +85,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     internal bool IsRunning => Volatile.Read(ref _state) == Running;
 
+    /// <summary>Gets the publisher of the session's end, or <see langword="null"/> when none is configured or the store writes it.</summary>
+    internal IWebhookPublisher? Webhooks { get; init; }
+
     public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionEvent);
@@ -132,20 +135,20 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             throw new SessionStateException($"Session '{Id}' has already been completed (status {Status}); a session can be completed once.");
         }
 
+        SessionCompletion completion;
         try
         {
             await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await _store.CompleteSessionAsync(
-                new SessionCompletion
-                {
-                    SessionId = Id,
-                    Status = status,
-                    EndedAt = _timeProvider.GetUtcNow(),
-                    Usage = Usage,
-                    Outcome = outcome,
-                    DroppedEventCount = DroppedEventCount,
-                },
-                cancellationToken).ConfigureAwait(false);
+            completion = new SessionCompletion
+            {
+                SessionId = Id,
+                Status = status,
+                EndedAt = _timeProvider.GetUtcNow(),
+                Usage = Usage,
+                Outcome = outcome,
+                DroppedEventCount = DroppedEventCount,
+            };
+            await _store.CompleteSessionAsync(completion, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -157,6 +160,12 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         _status = status;
         Volatile.Write(ref _state, Ended);
         EndTelemetry(status);
+        if (Webhooks is not null)
+        {
+            // After the store committed the end (this store cannot share its transaction with the outbox).
+            var (type, data) = WebhookEventData.SessionEnded(completion, AgentId, ParentSessionId, Task, Webhooks.IncludeFullPayloads);
+            await Webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     public ValueTask DisposeAsync()

@@ -13,9 +13,12 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
     private readonly TraceContentFilter _filter;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IWebhookPublisher? _webhooks;
 
-    public AgentSessionFactory(TraceWriter writer, ITraceStore store, TraceContentFilter filter, TimeProvider? timeProvider = null, ILogger<AgentSessionFactory>? logger = null)
+    public AgentSessionFactory(TraceWriter writer, ITraceStore store, TraceContentFilter filter, TimeProvider? timeProvider = null, ILogger<AgentSessionFactory>? logger = null, IWebhookPublisher? webhooks = null)
     {
+        // Only when the store does not write session webhooks in its own transaction, and some endpoint is configured.
+        _webhooks = webhooks is { IsEnabled: true } && store is not ISessionWebhookWriter { WritesSessionWebhooks: true } ? webhooks : null;
         _writer = writer;
         _store = store;
         _filter = filter;
@@ -71,7 +74,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         _writer.EnqueueSession(record);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity);
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks };
     }
 
     private static string NewSessionId() => "ses_" + Guid.CreateVersion7().ToString("N");

@@ -17,13 +17,17 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
     private readonly IAgentSessionFactory _sessions;
     private readonly IRubricEvaluator _evaluator;
     private readonly ILogger _logger;
+    private readonly IWebhookPublisher? _webhooks;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="sessions">Starts the session the loop runs in.</param>
     /// <param name="evaluator">Grades each attempt.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
-    public OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger = null)
+    /// <param name="webhooks">Raises <c>outcome.evaluation_ended</c> after each graded iteration and <c>outcome.satisfied</c> or
+    /// <c>outcome.unsatisfied</c> when the loop ends, or <see langword="null"/>.</param>
+    public OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger = null, IWebhookPublisher? webhooks = null)
     {
+        _webhooks = webhooks is { IsEnabled: true } ? webhooks : null;
         _sessions = sessions ?? throw new ArgumentNullException(nameof(sessions));
         _evaluator = evaluator ?? throw new ArgumentNullException(nameof(evaluator));
         _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -54,6 +58,12 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         var run = state.ToRun();
         await CompleteAsync(session, run, request.Rubric).ConfigureAwait(false);
         LogLoopEnded(_logger, session.Id, run.Result, run.Iterations);
+        if (_webhooks is not null)
+        {
+            var (type, data) = WebhookEventData.OutcomeEnded(run, request.AgentId, request.Rubric, _webhooks.IncludeFullPayloads);
+            await _webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return run;
     }
 
@@ -149,32 +159,37 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             state.Error = "the grader could not check every criterion";
         }
 
-        await state.Session.RecordAsync(
-            new OutcomeEvaluationEndedEvent
-            {
-                Iteration = iteration,
-                RubricId = rubric.Id,
-                Result = OutcomeResultNames.Of(state.Result),
-                Score = evaluation.Score,
-                Threshold = rubric.PassThreshold,
-                Passed = evaluation.Passed,
-                Criteria = evaluation.Criteria.Select(OutcomeFeedback.ToRecord).ToList(),
-                GraderUsage = evaluation.GraderUsage,
-                Error = state.Error,
-            },
-            CancellationToken.None).ConfigureAwait(false);
+        var ended = new OutcomeEvaluationEndedEvent
+        {
+            Iteration = iteration,
+            RubricId = rubric.Id,
+            Result = OutcomeResultNames.Of(state.Result),
+            Score = evaluation.Score,
+            Threshold = rubric.PassThreshold,
+            Passed = evaluation.Passed,
+            Criteria = evaluation.Criteria.Select(OutcomeFeedback.ToRecord).ToList(),
+            GraderUsage = evaluation.GraderUsage,
+            Error = state.Error,
+        };
+        await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
+        await PublishEvaluationEndedAsync(state, ended).ConfigureAwait(false);
         EvaluationTelemetry.Record(state.Session, evaluation);
         return state.Result is OutcomeResult.Satisfied or OutcomeResult.Failed;
     }
 
-    private static async Task FailAsync(LoopState state, int iteration, string error)
+    private async Task FailAsync(LoopState state, int iteration, string error)
     {
         state.Result = OutcomeResult.Failed;
         state.Error = error;
-        await state.Session.RecordAsync(
-            new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error },
-            CancellationToken.None).ConfigureAwait(false);
+        var ended = new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error };
+        await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
+        await PublishEvaluationEndedAsync(state, ended).ConfigureAwait(false);
     }
+
+    private Task PublishEvaluationEndedAsync(LoopState state, OutcomeEvaluationEndedEvent ended) =>
+        _webhooks is null
+            ? Task.CompletedTask
+            : _webhooks.PublishAsync(WebhookEventTypes.OutcomeEvaluationEnded, WebhookEventData.OutcomeEvaluationEnded(state.Session.Id, state.Request.AgentId, ended, _webhooks.IncludeFullPayloads), CancellationToken.None);
 
     private static async Task CompleteAsync(IAgentSession session, OutcomeRun run, Rubric rubric)
     {

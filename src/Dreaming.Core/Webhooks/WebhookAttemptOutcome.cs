@@ -1,0 +1,9 @@
+namespace Dreaming;
+
+/// <summary>What one HTTP attempt came to, before the dispatcher decides what happens next.</summary>
+/// <param name="Delivered">Whether the endpoint answered 2xx.</param>
+/// <param name="StatusCode">The status, or <see langword="null"/> when no response came back.</param>
+/// <param name="Error">What went wrong, when not delivered.</param>
+/// <param name="RetryAfter">The delay a <c>Retry-After</c> header asked for.</param>
+/// <param name="DisableEndpoint">Why the endpoint must be disabled (410 Gone, an internal target), if it must.</param>
+internal readonly record struct WebhookAttemptOutcome(bool Delivered, int? StatusCode, string? Error, TimeSpan? RetryAfter, string? DisableEndpoint);

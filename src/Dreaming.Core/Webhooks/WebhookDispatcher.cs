@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming;
+
+/// <summary>The hosted service that delivers the outbox: it claims due deliveries, sends each once, and records in the
+/// outbox what happens next (delivered, retried at a time of the schedule, or dead), so retries survive restarts.</summary>
+/// <remarks>
+/// <para>At-least-once: a delivery is marked delivered only after a 2xx came back. A dispatcher stopped mid-attempt records
+/// nothing; the claim's lease runs out and the delivery is sent again, with the same <c>webhook-id</c>.</para>
+/// <para>Retries follow <see cref="WebhookOptions.RetrySchedule"/> with jitter; a <c>Retry-After</c> header replaces the
+/// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 410 answer, an internal target, or
+/// <see cref="WebhookOptions.MaxConsecutiveFailures"/> failures in a row disable the endpoint; its deliveries then become
+/// dead letters naming the reason, replayable once it is enabled again.</para>
+/// </remarks>
+public sealed partial class WebhookDispatcher : BackgroundService
+{
+    /// <summary>The name of the <see cref="HttpClient"/> the dispatcher takes from <see cref="IHttpClientFactory"/>.</summary>
+    public const string HttpClientName = "Dreaming.Webhooks";
+
+    private readonly IWebhookOutboxStore _outbox;
+    private readonly WebhookOptions _options;
+    private readonly IReadOnlyList<TimeSpan> _schedule;
+    private readonly Dictionary<string, (WebhookEndpoint Endpoint, WebhookSigner Signer)> _endpoints;
+    private readonly WebhookSender _sender;
+    private readonly WebhookDispatchSignal _signal;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="outbox">The outbox.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="httpClientFactory">Gives the <see cref="HttpClientName"/> client.</param>
+    /// <param name="timeProvider">The clock; the system clock when <see langword="null"/>.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    public WebhookDispatcher(IWebhookOutboxStore outbox, IOptions<WebhookOptions> options, IHttpClientFactory httpClientFactory, TimeProvider? timeProvider = null, ILogger<WebhookDispatcher>? logger = null)
+        : this(outbox, options, httpClientFactory, new WebhookDispatchSignal(), timeProvider, logger)
+    {
+    }
+
+    internal WebhookDispatcher(IWebhookOutboxStore outbox, IOptions<WebhookOptions> options, IHttpClientFactory httpClientFactory, WebhookDispatchSignal signal, TimeProvider? timeProvider, ILogger<WebhookDispatcher>? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
+        _options = options.Value;
+        _schedule = _options.EffectiveSchedule;
+        _endpoints = _options.Endpoints.ToDictionary(e => e.Id, e => (e, new WebhookSigner(e.Secrets)), StringComparer.Ordinal);
+        _time = timeProvider ?? TimeProvider.System;
+        _signal = signal;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        _sender = new WebhookSender(client, _options.AttemptTimeout, _time);
+    }
+
+    /// <summary>Claims and sends the deliveries due now, once, and waits for them; what the background loop does each round.</summary>
+    /// <param name="cancellationToken">Stops the round; attempts in flight are then not recorded and will be retried.</param>
+    /// <returns>How many deliveries were attempted.</returns>
+    public async Task<int> DispatchDueAsync(CancellationToken cancellationToken = default)
+    {
+        var due = await _outbox.ClaimDueAsync(_time.GetUtcNow(), _options.ClaimLease, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+        if (due.Count > 0)
+        {
+            await Parallel.ForEachAsync(
+                due,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
+                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
+        }
+
+        return due.Count;
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int sent;
+            try
+            {
+                sent = await DispatchDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogRoundFailed(_logger, ex);
+                sent = 0;
+            }
+
+            if (sent < _options.BatchSize)
+            {
+                try
+                {
+                    await _signal.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Wakes the loop now.</summary>
+    internal void Wake() => _signal.Notify();
+
+    private async Task DeliverAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false) is { } reason)
+        {
+            await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
+            WebhookTelemetry.Record("dead");
+            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+            return;
+        }
+
+        var (endpoint, signer) = _endpoints[delivery.EndpointId];
+        var attemptAt = _time.GetUtcNow();
+        var outcome = await _sender.SendAsync(endpoint, delivery, attemptAt, signer.Sign(delivery.EventId, attemptAt, delivery.Body), cancellationToken).ConfigureAwait(false);
+        var attempt = delivery.Attempts + 1;
+        DateTimeOffset? next = outcome.Delivered || outcome.DisableEndpoint is not null ? null : NextAttempt(attempt, outcome.RetryAfter);
+        var (recorded, endpointState) = await _outbox.RecordAttemptAsync(
+            new WebhookAttemptResult
+            {
+                DeliveryId = delivery.Id,
+                AttemptedAt = attemptAt,
+                Delivered = outcome.Delivered,
+                StatusCode = outcome.StatusCode,
+                Error = outcome.Error,
+                NextAttemptAt = next,
+            },
+            CancellationToken.None).ConfigureAwait(false);
+
+        if (recorded.State == WebhookDeliveryState.Delivered)
+        {
+            WebhookTelemetry.Record("delivered");
+            LogDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, attempt);
+            return;
+        }
+
+        WebhookTelemetry.Record(recorded.State == WebhookDeliveryState.Dead ? "dead" : "retry");
+        if (recorded.State == WebhookDeliveryState.Dead)
+        {
+            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, outcome.Error ?? "failed");
+        }
+        else
+        {
+            LogRetry(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, attempt, outcome.Error ?? "failed", recorded.NextAttemptAt);
+        }
+
+        var disable = outcome.DisableEndpoint
+            ?? (_options.MaxConsecutiveFailures > 0 && endpointState.ConsecutiveFailures >= _options.MaxConsecutiveFailures
+                ? string.Create(CultureInfo.InvariantCulture, $"{endpointState.ConsecutiveFailures} delivery attempts in a row failed (last: {outcome.Error})")
+                : null);
+        if (disable is not null && !endpointState.IsDisabled)
+        {
+            await _outbox.SetEndpointDisabledAsync(delivery.EndpointId, disable, attemptAt, CancellationToken.None).ConfigureAwait(false);
+            LogEndpointDisabled(_logger, delivery.EndpointId, disable);
+        }
+    }
+
+    private async Task<string?> FindDisabledReasonAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        if (!_endpoints.TryGetValue(endpointId, out var configured))
+        {
+            return $"endpoint '{endpointId}' is no longer configured";
+        }
+
+        if (!configured.Endpoint.Enabled)
+        {
+            return $"endpoint '{endpointId}' is disabled in configuration" + (configured.Endpoint.DisabledReason is { } why ? ": " + why : string.Empty);
+        }
+
+        var state = await _outbox.GetEndpointAsync(endpointId, cancellationToken).ConfigureAwait(false);
+        return state.IsDisabled ? $"endpoint '{endpointId}' is disabled: {state.DisabledReason}" : null;
+    }
+
+    /// <summary>When to try again after the given attempt failed, or <see langword="null"/> when the schedule is exhausted.</summary>
+    private DateTimeOffset? NextAttempt(int attemptsMade, TimeSpan? retryAfter)
+    {
+        if (attemptsMade >= _schedule.Count)
+        {
+            return null;
+        }
+
+        var delay = retryAfter is { } asked
+            ? TimeSpan.FromTicks(Math.Min(asked.Ticks, _options.MaxRetryAfter.Ticks))
+            : Jittered(_schedule[attemptsMade]);
+        return _time.GetUtcNow() + delay;
+    }
+
+    private TimeSpan Jittered(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero || _options.Jitter <= 0)
+        {
+            return delay;
+        }
+
+        // Spreads retries of many deliveries that failed together (an outage) so they do not all return at once.
+        var factor = 1 + (_options.Jitter * ((Random.Shared.NextDouble() * 2) - 1));
+        return TimeSpan.FromTicks((long)(delay.Ticks * factor));
+    }
+
+    [LoggerMessage(EventId = 71, Level = LogLevel.Debug, Message = "Webhook {DeliveryId} ({EventType}) delivered to {EndpointId} on attempt {Attempt}.")]
+    private static partial void LogDelivered(ILogger logger, string deliveryId, string eventType, string endpointId, int attempt);
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} failed attempt {Attempt} ({Error}); next attempt at {NextAttemptAt}.")]
+    private static partial void LogRetry(ILogger logger, string deliveryId, string eventType, string endpointId, int attempt, string error, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} is a dead letter: {Reason}. Replay it with 'dreaming webhooks replay'.")]
+    private static partial void LogDead(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
+
+    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}.")]
+    private static partial void LogEndpointDisabled(ILogger logger, string endpointId, string reason);
+
+    [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+}

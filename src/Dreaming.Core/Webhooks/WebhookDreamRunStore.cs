@@ -1,0 +1,80 @@
+namespace Dreaming;
+
+/// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c> and one <c>insight.quarantined</c> per insight a dream held
+/// back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).</summary>
+internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublisher webhooks, bool ownsInner) : IDreamRunStore, IDisposable
+{
+    /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>
+    public void Dispose()
+    {
+        if (ownsInner && inner is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    public IDreamRunStore Inner => inner;
+
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+    public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
+
+    public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+
+    public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        inner.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+
+    public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) =>
+        inner.UpdateProgressAsync(runId, results, cancellationToken);
+
+    public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+    {
+        var run = await inner.CompleteAsync(runId, results, cancellationToken).ConfigureAwait(false);
+        await PublishEndedAsync(run).ConfigureAwait(false);
+        if (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined))
+        {
+            foreach (var change in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
+            {
+                await webhooks.PublishAsync(WebhookEventTypes.InsightQuarantined, WebhookEventData.InsightQuarantined(run, change, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return run;
+    }
+
+    public async Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
+    {
+        var run = await inner.FailAsync(runId, reason, results, cancellationToken).ConfigureAwait(false);
+        await PublishEndedAsync(run).ConfigureAwait(false);
+        return run;
+    }
+
+    public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
+
+    public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
+
+    public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => inner.ListAsync(scope, limit, cancellationToken);
+
+    public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
+
+    public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
+    {
+        var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
+        foreach (var run in recovered)
+        {
+            await PublishEndedAsync(run).ConfigureAwait(false);
+        }
+
+        return recovered;
+    }
+
+    private async Task PublishEndedAsync(DreamRun run)
+    {
+        var (type, data) = WebhookEventData.DreamEnded(run, webhooks.IncludeFullPayloads);
+        if (webhooks.IsSubscribed(type))
+        {
+            await webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

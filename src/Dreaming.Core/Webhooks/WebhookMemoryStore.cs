@@ -1,0 +1,53 @@
+namespace Dreaming;
+
+/// <summary>Publishes <c>memory.version_proposed</c> and <c>memory.version_activated</c> around another memory store:
+/// right after a proposal, an approval or a rollback is stored (not in its transaction; see docs/webhooks.md).</summary>
+internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher webhooks, bool ownsInner) : IMemoryStore, IDisposable
+{
+    /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>
+    public void Dispose()
+    {
+        if (ownsInner && inner is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    public IMemoryStore Inner => inner;
+
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+    public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default) =>
+        await PublishAsync(WebhookEventTypes.MemoryVersionProposed, await inner.ProposeAsync(proposal, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
+
+    public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetActiveVersionAsync(scope, cancellationToken);
+
+    public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
+        inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
+
+    public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) =>
+        await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
+        inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
+
+    public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
+
+    public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
+        await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+    public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
+
+    private async Task<MemoryVersion> PublishAsync(string eventType, MemoryVersion version)
+    {
+        if (webhooks.IsSubscribed(eventType))
+        {
+            // The change is stored; the caller's token no longer decides whether it is announced.
+            await webhooks.PublishAsync(eventType, WebhookEventData.MemoryVersion(version, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return version;
+    }
+}

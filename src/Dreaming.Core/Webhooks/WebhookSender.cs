@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using Polly;
+using Polly.Timeout;
+
+namespace Dreaming;
+
+/// <summary>Makes one delivery attempt: POSTs the stored body with the Standard Webhooks headers, within the attempt
+/// timeout, and classifies what came back. Only 2xx is success; a redirect is not followed and counts as failure.</summary>
+internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, TimeProvider timeProvider)
+{
+    private readonly ResiliencePipeline _timeout = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+        .AddTimeout(attemptTimeout)
+        .Build();
+
+    public async Task<WebhookAttemptOutcome> SendAsync(WebhookEndpoint endpoint, WebhookDelivery delivery, DateTimeOffset attemptAt, string signature, CancellationToken stopping)
+    {
+        try
+        {
+            return await _timeout.ExecuteAsync(
+                static async (state, ct) =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, state.Endpoint.Url)
+                    {
+                        Content = new StringContent(state.Delivery.Body, Encoding.UTF8, "application/json"),
+                    };
+                    request.Headers.TryAddWithoutValidation(WebhookHeaders.Id, state.Delivery.EventId);
+                    request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, state.AttemptAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+                    request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, state.Signature);
+                    using var response = await state.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                    return Classify(response, state.AttemptAt);
+                },
+                (Client: client, Endpoint: endpoint, Delivery: delivery, AttemptAt: attemptAt, Signature: signature),
+                stopping).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new(false, null, $"timed out after {attemptTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", null, null);
+        }
+        catch (HttpRequestException ex) when (Find<WebhookTargetRefusedException>(ex) is { } refused)
+        {
+            return new(false, null, refused.Message, null, refused.Message);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new(false, null, "connection failed: " + Innermost(ex).Message, null, null);
+        }
+    }
+
+    private static WebhookAttemptOutcome Classify(HttpResponseMessage response, DateTimeOffset attemptAt)
+    {
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300)
+        {
+            return new(true, status, null, null, null);
+        }
+
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            return new(false, status, "410 Gone: the receiver asked to stop deliveries", null, "the endpoint answered 410 Gone");
+        }
+
+        var error = status is >= 300 and < 400
+            ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + location : string.Empty)} not followed (only 2xx counts as delivered)"
+            : $"{status} {response.ReasonPhrase}".TrimEnd();
+        return new(false, status, error, RetryAfter(response.Headers.RetryAfter, attemptAt), null);
+    }
+
+    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static T? Find<T>(Exception exception)
+        where T : Exception
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception;
+    }
+}

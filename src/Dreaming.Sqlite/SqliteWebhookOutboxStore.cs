@@ -1,0 +1,122 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>A webhook outbox in the same embedded SQLite database file as the other SQLite stores: durable across restarts
+/// and crashes, safe for several threads and processes.</summary>
+/// <remarks>
+/// <para>The tables come with schema version 4 and are created or migrated on first use by whichever store opens the file
+/// first. Every operation is one immediate transaction, so two dispatchers (threads or processes) never claim the same
+/// delivery at once. When webhooks are configured on the same file, the <see cref="SqliteTraceStore"/> writes
+/// <c>session.*</c> rows in the very transaction that ends the session.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC.</para>
+/// </remarks>
+public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly SqliteStoreConnection<SqliteWebhookWriter> _connection;
+
+    /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
+    /// <param name="options">The settings, shared with the trace store of the same file.</param>
+    /// <param name="timeProvider">The clock that stamps new rows; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public SqliteWebhookOutboxStore(SqliteTraceStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        _connection = new SqliteStoreConnection<SqliteWebhookWriter>(options, static connection => new SqliteWebhookWriter(connection), this);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
+    public SqliteWebhookOutboxStore(string connectionString)
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
+    public string Location => _connection.Database.Location;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _connection.WriteAsync(static _ => true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckEnqueue(webhookEvent, endpointIds);
+        if (endpointIds.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<WebhookDelivery>>([]);
+        }
+
+        var now = _time.GetUtcNow();
+        return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.Enqueue(webhookEvent, endpointIds, now), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckClaim(lease, limit);
+        return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.ClaimDue(now, lease, limit), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return _connection.WriteAsync(writer => writer.RecordAttempt(result), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return _connection.WriteAsync(writer => writer.Kill(deliveryId, reason), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        return _connection.WriteAsync(writer => writer.Replay(deliveryId, now), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _connection.WriteAsync(writer => writer.ReplayDead(now), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryId);
+        return _connection.ReadAsync(connection => SqliteWebhookRows.Find(connection, null, deliveryId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckListLimit(limit);
+        return _connection.ReadAsync<IReadOnlyList<WebhookDelivery>>(
+            connection => state is { } only
+                ? SqliteWebhookRows.Select(connection, null, "WHERE d.state = $state ORDER BY d.seq DESC LIMIT $limit", ("$state", SqliteWebhookRows.StateName(only)), ("$limit", limit))
+                : SqliteWebhookRows.Select(connection, null, "ORDER BY d.seq DESC LIMIT $limit", ("$limit", limit)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpointId);
+        return _connection.ReadAsync(connection => SqliteWebhookRows.ReadEndpoint(connection, null, endpointId), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
+        return _connection.WriteAsync(writer => writer.SetEndpointDisabled(endpointId, reason, now), cancellationToken);
+    }
+
+    /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
+    public void Dispose() => _connection.Dispose();
+}

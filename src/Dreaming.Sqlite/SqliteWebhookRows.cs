@@ -1,0 +1,155 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>Reads and writes the webhook outbox tables; shared by the outbox store and by the trace store, which writes
+/// <c>session.*</c> rows inside the transaction that ends a session.</summary>
+internal static class SqliteWebhookRows
+{
+    private const string Columns =
+        "d.id, d.event_id, e.type, d.endpoint_id, e.body, d.state, d.attempts, d.created_ms, d.next_attempt_ms, d.last_attempt_ms, d.last_status, d.last_error, d.delivered_ms";
+
+    private const string From = " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id";
+
+    /// <summary>Writes an event and one pending delivery per endpoint, in the caller's transaction.</summary>
+    public static List<WebhookDelivery> Insert(SqliteConnection connection, SqliteTransaction transaction, WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, DateTimeOffset now)
+    {
+        var body = webhookEvent.ToBody();
+        var ms = now.ToUnixTimeMilliseconds();
+        try
+        {
+            using var insertEvent = SqliteMemoryRows.Command(
+                connection,
+                transaction,
+                "INSERT INTO webhook_events (id, type, body, created_ms) VALUES ($id, $type, $body, $created_ms)",
+                ("$id", webhookEvent.Id), ("$type", webhookEvent.Type), ("$body", body), ("$created_ms", ms));
+            insertEvent.ExecuteNonQuery();
+        }
+        catch (SqliteException exception) when (exception.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
+        {
+            throw new ArgumentException($"Webhook event '{webhookEvent.Id}' is already in the outbox.", nameof(webhookEvent), exception);
+        }
+
+        var created = new List<WebhookDelivery>(endpointIds.Count);
+        foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
+        {
+            var delivery = new WebhookDelivery
+            {
+                Id = WebhookDelivery.NewId(),
+                EventId = webhookEvent.Id,
+                EventType = webhookEvent.Type,
+                EndpointId = endpointId,
+                Body = body,
+                State = WebhookDeliveryState.Pending,
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(ms),
+                NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            };
+            using var insert = SqliteMemoryRows.Command(
+                connection,
+                transaction,
+                "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
+                + "VALUES ($id, $event_id, $endpoint_id, 'pending', 0, $now, $now)",
+                ("$id", delivery.Id), ("$event_id", webhookEvent.Id), ("$endpoint_id", endpointId), ("$now", ms));
+            insert.ExecuteNonQuery();
+            created.Add(delivery);
+        }
+
+        return created;
+    }
+
+    public static List<WebhookDelivery> Select(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string Name, object? Value)[] parameters)
+    {
+        using var command = SqliteMemoryRows.Command(connection, transaction, "SELECT " + Columns + From + " " + where, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<WebhookDelivery>();
+        while (reader.Read())
+        {
+            rows.Add(Read(reader));
+        }
+
+        return rows;
+    }
+
+    public static WebhookDelivery? Find(SqliteConnection connection, SqliteTransaction? transaction, string deliveryId) =>
+        Select(connection, transaction, "WHERE d.id = $id", ("$id", deliveryId)).FirstOrDefault();
+
+    public static void Update(SqliteConnection connection, SqliteTransaction transaction, WebhookDelivery delivery)
+    {
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE webhook_deliveries SET state = $state, attempts = $attempts, next_attempt_ms = $next, last_attempt_ms = $last, "
+            + "last_status = $status, last_error = $error, delivered_ms = $delivered WHERE id = $id",
+            ("$id", delivery.Id),
+            ("$state", StateName(delivery.State)),
+            ("$attempts", delivery.Attempts),
+            ("$next", delivery.NextAttemptAt.ToUnixTimeMilliseconds()),
+            ("$last", delivery.LastAttemptAt?.ToUnixTimeMilliseconds()),
+            ("$status", delivery.LastStatusCode),
+            ("$error", delivery.LastError),
+            ("$delivered", delivery.DeliveredAt?.ToUnixTimeMilliseconds()));
+        command.ExecuteNonQuery();
+    }
+
+    public static WebhookEndpointState ReadEndpoint(SqliteConnection connection, SqliteTransaction? transaction, string endpointId)
+    {
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = $id",
+            ("$id", endpointId));
+        using var reader = command.ExecuteReader();
+        return !reader.Read()
+            ? new WebhookEndpointState { EndpointId = endpointId }
+            : new WebhookEndpointState
+            {
+                EndpointId = endpointId,
+                DisabledReason = reader.IsDBNull(0) ? null : reader.GetString(0),
+                DisabledAt = reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                ConsecutiveFailures = reader.GetInt32(2),
+            };
+    }
+
+    public static void WriteEndpoint(SqliteConnection connection, SqliteTransaction transaction, WebhookEndpointState state)
+    {
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "INSERT INTO webhook_endpoints (id, disabled_reason, disabled_ms, consecutive_failures) VALUES ($id, $reason, $at, $failures) "
+            + "ON CONFLICT (id) DO UPDATE SET disabled_reason = excluded.disabled_reason, disabled_ms = excluded.disabled_ms, consecutive_failures = excluded.consecutive_failures",
+            ("$id", state.EndpointId),
+            ("$reason", state.DisabledReason),
+            ("$at", state.DisabledAt?.ToUnixTimeMilliseconds()),
+            ("$failures", state.ConsecutiveFailures));
+        command.ExecuteNonQuery();
+    }
+
+    public static string StateName(WebhookDeliveryState state) => state switch
+    {
+        WebhookDeliveryState.Pending => "pending",
+        WebhookDeliveryState.Delivered => "delivered",
+        _ => "dead",
+    };
+
+    private static WebhookDelivery Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        EventId = r.GetString(1),
+        EventType = r.GetString(2),
+        EndpointId = r.GetString(3),
+        Body = r.GetString(4),
+        State = r.GetString(5) switch
+        {
+            "pending" => WebhookDeliveryState.Pending,
+            "delivered" => WebhookDeliveryState.Delivered,
+            _ => WebhookDeliveryState.Dead,
+        },
+        Attempts = r.GetInt32(6),
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+        NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
+        LastAttemptAt = r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
+        LastStatusCode = r.IsDBNull(10) ? null : r.GetInt32(10),
+        LastError = r.IsDBNull(11) ? null : r.GetString(11),
+        DeliveredAt = r.IsDBNull(12) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(12)),
+    };
+}

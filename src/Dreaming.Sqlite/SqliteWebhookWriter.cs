@@ -1,0 +1,97 @@
+using Microsoft.Data.Sqlite;
+
+namespace Dreaming.Sqlite;
+
+/// <summary>The connection outbox writes go through; each operation is one immediate transaction, so a claim by this
+/// process and one by another cannot take the same delivery.</summary>
+/// <remarks>Not thread-safe: <see cref="SqliteWebhookOutboxStore"/> serialises calls with its write lock.</remarks>
+internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDisposable
+{
+    public List<WebhookDelivery> Enqueue(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var created = SqliteWebhookRows.Insert(connection, transaction, webhookEvent, endpointIds, now);
+        transaction.Commit();
+        return created;
+    }
+
+    public List<WebhookDelivery> ClaimDue(DateTimeOffset now, TimeSpan lease, int limit)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var due = SqliteWebhookRows.Select(
+            connection,
+            transaction,
+            "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+            ("$now", now.ToUnixTimeMilliseconds()),
+            ("$limit", limit));
+        var until = (now + lease).ToUnixTimeMilliseconds();
+        foreach (var delivery in due)
+        {
+            using var claim = SqliteMemoryRows.Command(connection, transaction, "UPDATE webhook_deliveries SET next_attempt_ms = $until WHERE id = $id", ("$id", delivery.Id), ("$until", until));
+            claim.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return due;
+    }
+
+    public (WebhookDelivery, WebhookEndpointState) RecordAttempt(WebhookAttemptResult result)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var delivery = Find(transaction, result.DeliveryId);
+        var updated = WebhookOutboxRules.Apply(delivery, result);
+        SqliteWebhookRows.Update(connection, transaction, updated);
+        var endpoint = SqliteWebhookRows.ReadEndpoint(connection, transaction, delivery.EndpointId);
+        endpoint = endpoint with { ConsecutiveFailures = result.Delivered ? 0 : endpoint.ConsecutiveFailures + 1 };
+        SqliteWebhookRows.WriteEndpoint(connection, transaction, endpoint);
+        transaction.Commit();
+        return (updated, endpoint);
+    }
+
+    public WebhookDelivery Kill(string deliveryId, string reason)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var dead = Find(transaction, deliveryId) with { State = WebhookDeliveryState.Dead, LastError = reason };
+        SqliteWebhookRows.Update(connection, transaction, dead);
+        transaction.Commit();
+        return dead;
+    }
+
+    public WebhookDelivery Replay(string deliveryId, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var replayed = WebhookOutboxRules.Replay(Find(transaction, deliveryId), now);
+        SqliteWebhookRows.Update(connection, transaction, replayed);
+        transaction.Commit();
+        return replayed;
+    }
+
+    public int ReplayDead(DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_ms = $now WHERE state = 'dead'",
+            ("$now", now.ToUnixTimeMilliseconds()));
+        var count = command.ExecuteNonQuery();
+        transaction.Commit();
+        return count;
+    }
+
+    public WebhookEndpointState SetEndpointDisabled(string endpointId, string? reason, DateTimeOffset now)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var state = reason is null
+            ? new WebhookEndpointState { EndpointId = endpointId }
+            : SqliteWebhookRows.ReadEndpoint(connection, transaction, endpointId) with { DisabledReason = reason, DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
+        SqliteWebhookRows.WriteEndpoint(connection, transaction, state);
+        transaction.Commit();
+        return state;
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    private WebhookDelivery Find(SqliteTransaction transaction, string deliveryId) =>
+        SqliteWebhookRows.Find(connection, transaction, deliveryId) ?? throw WebhookOutboxRules.NotFound(deliveryId);
+}
