@@ -1,0 +1,255 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Dreaming.Testing;
+
+/// <summary>The behaviour every <see cref="IWebhookOutboxStore"/> must show. Derive from it and implement
+/// <see cref="CreateStoreAsync"/> to run the whole suite against a store.</summary>
+/// <remarks>Each test asks for its own fresh, empty store on a clock the test moves by hand. Timestamps are compared at
+/// millisecond precision.</remarks>
+public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests<IWebhookOutboxStore>
+{
+    private static readonly DateTimeOffset BaseTime = new DateTimeOffset(2025, 3, 14, 9, 26, 53, TimeSpan.Zero).AddTicks(5_897_931);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private Clock Time { get; } = new(BaseTime);
+
+    /// <summary>Creates a fresh, empty store for one test.</summary>
+    /// <param name="timeProvider">The clock the store must stamp new rows with.</param>
+    /// <returns>The store. It is disposed after the test when it is disposable.</returns>
+    protected abstract Task<IWebhookOutboxStore> CreateStoreAsync(TimeProvider timeProvider);
+
+    /// <summary>An event becomes one pending delivery per endpoint, due now, carrying the exact body and the event id.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task EnqueueAsync_WritesOnePendingDeliveryPerEndpoint()
+    {
+        var store = await NewStoreAsync();
+        var webhookEvent = Event("session.completed");
+
+        var created = await store.EnqueueAsync(webhookEvent, ["ci", "chat"]);
+
+        Assert.Equal(2, created.Count);
+        foreach (var id in created.Select(d => d.Id))
+        {
+            var stored = await store.GetAsync(id);
+            Assert.NotNull(stored);
+            Assert.Equal(webhookEvent.Id, stored.EventId);
+            Assert.Equal("session.completed", stored.EventType);
+            Assert.Equal(webhookEvent.ToBody(), stored.Body);
+            Assert.Equal(WebhookDeliveryState.Pending, stored.State);
+            Assert.Equal(0, stored.Attempts);
+            Assert.Equal(Ms(BaseTime), Ms(stored.NextAttemptAt));
+            Assert.Equal(Ms(BaseTime), Ms(stored.CreatedAt));
+        }
+
+        Assert.Equal(["chat", "ci"], created.Select(d => d.EndpointId).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>No endpoint, no row; an event id already in the outbox is refused.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task EnqueueAsync_WritesNothingWithoutEndpointsAndRefusesARepeatedEvent()
+    {
+        var store = await NewStoreAsync();
+        var webhookEvent = Event("dream.completed");
+
+        Assert.Empty(await store.EnqueueAsync(webhookEvent, []));
+        Assert.Empty(await store.ListAsync());
+        await store.EnqueueAsync(webhookEvent, ["ci"]);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.EnqueueAsync(webhookEvent, ["chat"]));
+        Assert.Single(await store.ListAsync());
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.EnqueueAsync(null!, ["ci"]));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.EnqueueAsync(Event("x.y"), [""]));
+    }
+
+    /// <summary>A claim takes due deliveries, oldest due first, and hides them for the lease; when the lease ends (the
+    /// dispatcher died) they are due again.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueAsync_LeasesDueDeliveriesUntilTheLeaseEnds()
+    {
+        var store = await NewStoreAsync();
+        var first = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var second = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+
+        var claimed = await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10);
+
+        Assert.Equal([first.Id, second.Id], claimed.Select(d => d.Id));
+        Assert.Empty(await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10));
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(2, (await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10)).Count);
+        Assert.Equal(WebhookDeliveryState.Pending, (await store.GetAsync(first.Id))!.State);
+    }
+
+    /// <summary>A claim takes at most the limit, and nothing that is not yet due.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueAsync_HonoursTheLimitAndTheDueTime()
+    {
+        var store = await NewStoreAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await store.EnqueueAsync(Event("a.b"), ["ci"]);
+        }
+
+        Assert.Equal(3, (await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 3)).Count);
+        Assert.Equal(2, (await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 3)).Count);
+        Assert.Empty(await store.ClaimDueAsync(Time.GetUtcNow() - TimeSpan.FromMinutes(1), Lease, 3));
+        await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), TimeSpan.Zero, 3));
+        await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), Lease, 0));
+    }
+
+    /// <summary>Claims from many threads at once never hand one delivery to two claimers.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueAsync_NeverHandsOneDeliveryToTwoClaimers()
+    {
+        var store = await NewStoreAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await store.EnqueueAsync(Event("a.b"), ["ci", "chat"]);
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.ClaimDueAsync(Time.GetUtcNow(), Lease, 7))));
+        var again = await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 1000);
+        var all = claims.SelectMany(c => c).Concat(again).Select(d => d.Id).ToList();
+
+        Assert.Equal(80, all.Count);
+        Assert.Equal(80, all.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    /// <summary>A delivered attempt ends the delivery and resets the endpoint's failures; a failed one retries at the time
+    /// given, or makes a dead letter without one; each counts as an attempt.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task RecordAttemptAsync_DeliversRetriesOrKills()
+    {
+        var store = await NewStoreAsync();
+        var retried = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var killed = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var delivered = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var now = Time.GetUtcNow();
+
+        var (afterRetry, endpoint1) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = retried.Id, AttemptedAt = now, StatusCode = 500, Error = "500 Internal Server Error", NextAttemptAt = now.AddSeconds(5) });
+        var (afterKill, endpoint2) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = killed.Id, AttemptedAt = now, Error = "timed out" });
+
+        Assert.Equal(WebhookDeliveryState.Pending, afterRetry.State);
+        Assert.Equal(1, afterRetry.Attempts);
+        Assert.Equal(Ms(now.AddSeconds(5)), Ms(afterRetry.NextAttemptAt));
+        Assert.Equal(500, afterRetry.LastStatusCode);
+        Assert.Equal("500 Internal Server Error", afterRetry.LastError);
+        Assert.Equal(1, endpoint1.ConsecutiveFailures);
+        Assert.Equal(WebhookDeliveryState.Dead, afterKill.State);
+        Assert.Null(afterKill.LastStatusCode);
+        Assert.Equal("timed out", afterKill.LastError);
+        Assert.Equal(2, endpoint2.ConsecutiveFailures);
+
+        var (afterDelivery, endpoint3) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivered.Id, AttemptedAt = now, Delivered = true, StatusCode = 204 });
+        Assert.Equal(WebhookDeliveryState.Delivered, afterDelivery.State);
+        Assert.Equal(Ms(now), Ms(afterDelivery.DeliveredAt!.Value));
+        Assert.Null(afterDelivery.LastError);
+        Assert.Equal(0, endpoint3.ConsecutiveFailures);
+        Assert.Equal(afterDelivery, await store.GetAsync(delivered.Id));
+        Assert.Equal(afterRetry, await store.GetAsync(retried.Id));
+        await Assert.ThrowsAnyAsync<KeyNotFoundException>(() => store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = "whd_nobody", AttemptedAt = now }));
+    }
+
+    /// <summary>Dead letters stay visible and can be replayed one by one or all at once: pending, due now, attempts reset,
+    /// same event id and body.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task DeadLetters_AreListedAndReplayable()
+    {
+        var store = await NewStoreAsync();
+        var one = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var two = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var kept = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        await store.KillAsync(one.Id, "endpoint 'ci' is disabled: 410");
+        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = two.Id, AttemptedAt = Time.GetUtcNow(), StatusCode = 500, Error = "500" });
+
+        var dead = await store.ListAsync(WebhookDeliveryState.Dead);
+        Assert.Equal([two.Id, one.Id], dead.Select(d => d.Id));
+        Assert.Equal("endpoint 'ci' is disabled: 410", dead[1].LastError);
+
+        Time.Advance(TimeSpan.FromHours(1));
+        var replayed = await store.ReplayAsync(one.Id, Time.GetUtcNow());
+        Assert.Equal(WebhookDeliveryState.Pending, replayed.State);
+        Assert.Equal(0, replayed.Attempts);
+        Assert.Equal(Ms(Time.GetUtcNow()), Ms(replayed.NextAttemptAt));
+        Assert.Equal(one.Body, replayed.Body);
+        Assert.Equal(one.EventId, replayed.EventId);
+        Assert.Equal(1, await store.ReplayDeadAsync(Time.GetUtcNow()));
+        Assert.Empty(await store.ListAsync(WebhookDeliveryState.Dead));
+        Assert.Equal(
+            new[] { kept.Id, two.Id, one.Id }.Order(StringComparer.Ordinal),
+            (await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10)).Select(d => d.Id).Order(StringComparer.Ordinal));
+        await Assert.ThrowsAnyAsync<KeyNotFoundException>(() => store.ReplayAsync("whd_nobody", Time.GetUtcNow()));
+        await Assert.ThrowsAnyAsync<KeyNotFoundException>(() => store.KillAsync("whd_nobody", "x"));
+    }
+
+    /// <summary>Lists come newest first, filtered by state and cut at the limit.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ListAsync_IsNewestFirstFilteredAndLimited()
+    {
+        var store = await NewStoreAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await store.EnqueueAsync(Event("a.b"), ["ci"]))[0].Id);
+        }
+
+        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = ids[1], AttemptedAt = Time.GetUtcNow(), Delivered = true, StatusCode = 200 });
+
+        Assert.Equal([ids[3], ids[2], ids[1], ids[0]], (await store.ListAsync()).Select(d => d.Id));
+        Assert.Equal([ids[3], ids[2]], (await store.ListAsync(limit: 2)).Select(d => d.Id));
+        Assert.Equal([ids[1]], (await store.ListAsync(WebhookDeliveryState.Delivered)).Select(d => d.Id));
+        Assert.Equal(3, (await store.ListAsync(WebhookDeliveryState.Pending)).Count);
+        Assert.Null(await store.GetAsync("whd_nobody"));
+        await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.ListAsync(limit: 0));
+    }
+
+    /// <summary>An endpoint starts enabled; disabling keeps the reason and time; enabling clears them and the failures.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task EndpointState_IsKeptAndCanBeCleared()
+    {
+        var store = await NewStoreAsync();
+        var fresh = await store.GetEndpointAsync("ci");
+        Assert.False(fresh.IsDisabled);
+        Assert.Equal(0, fresh.ConsecutiveFailures);
+
+        var delivery = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = Time.GetUtcNow(), Error = "x", NextAttemptAt = Time.GetUtcNow() });
+        var disabled = await store.SetEndpointDisabledAsync("ci", "the endpoint answered 410 Gone", Time.GetUtcNow());
+
+        Assert.True(disabled.IsDisabled);
+        var read = await store.GetEndpointAsync("ci");
+        Assert.Equal("the endpoint answered 410 Gone", read.DisabledReason);
+        Assert.Equal(Ms(BaseTime), Ms(read.DisabledAt!.Value));
+        Assert.Equal(1, read.ConsecutiveFailures);
+
+        await store.SetEndpointDisabledAsync("ci", null, Time.GetUtcNow());
+        var enabled = await store.GetEndpointAsync("ci");
+        Assert.False(enabled.IsDisabled);
+        Assert.Equal(0, enabled.ConsecutiveFailures);
+        Assert.False((await store.GetEndpointAsync("chat")).IsDisabled);
+    }
+
+    private static long Ms(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    private WebhookEvent Event(string type) => WebhookEvent.Create(type, Time.GetUtcNow(), new JsonObject { ["session_id"] = "ses_1", ["note"] = "café ☕" });
+
+    private Task<IWebhookOutboxStore> NewStoreAsync() => TrackAsync(CreateStoreAsync(Time));
+
+    private sealed class Clock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
