@@ -42,7 +42,7 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         var updated = WebhookOutboxRules.Apply(delivery, result);
         SqliteWebhookRows.Update(connection, transaction, updated);
         var endpoint = SqliteWebhookRows.ReadEndpoint(connection, transaction, delivery.EndpointId);
-        endpoint = endpoint with { ConsecutiveFailures = result.Delivered ? 0 : endpoint.ConsecutiveFailures + 1 };
+        endpoint = endpoint with { ConsecutiveFailures = WebhookOutboxRules.ConsecutiveFailuresAfter(endpoint.ConsecutiveFailures, updated.State) };
         SqliteWebhookRows.WriteEndpoint(connection, transaction, endpoint);
         transaction.Commit();
         return (updated, endpoint);

@@ -121,7 +121,7 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
     }
 
     /// <summary>A delivered attempt ends the delivery and resets the endpoint's failures; a failed one retries at the time
-    /// given, or makes a dead letter without one; each counts as an attempt.</summary>
+    /// given (the endpoint's failures unchanged), or makes a dead letter without one (one more failure); each counts as an attempt.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
     public async Task RecordAttemptAsync_DeliversRetriesOrKills()
@@ -140,11 +140,11 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         Assert.Equal(Ms(now.AddSeconds(5)), Ms(afterRetry.NextAttemptAt));
         Assert.Equal(500, afterRetry.LastStatusCode);
         Assert.Equal("500 Internal Server Error", afterRetry.LastError);
-        Assert.Equal(1, endpoint1.ConsecutiveFailures);
+        Assert.Equal(0, endpoint1.ConsecutiveFailures);
         Assert.Equal(WebhookDeliveryState.Dead, afterKill.State);
         Assert.Null(afterKill.LastStatusCode);
         Assert.Equal("timed out", afterKill.LastError);
-        Assert.Equal(2, endpoint2.ConsecutiveFailures);
+        Assert.Equal(1, endpoint2.ConsecutiveFailures);
 
         var (afterDelivery, endpoint3) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivered.Id, AttemptedAt = now, Delivered = true, StatusCode = 204 });
         Assert.Equal(WebhookDeliveryState.Delivered, afterDelivery.State);
@@ -222,7 +222,7 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         Assert.Equal(0, fresh.ConsecutiveFailures);
 
         var delivery = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
-        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = Time.GetUtcNow(), Error = "x", NextAttemptAt = Time.GetUtcNow() });
+        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = Time.GetUtcNow(), Error = "x" });
         var disabled = await store.SetEndpointDisabledAsync("ci", "the endpoint answered 410 Gone", Time.GetUtcNow());
 
         Assert.True(disabled.IsDisabled);

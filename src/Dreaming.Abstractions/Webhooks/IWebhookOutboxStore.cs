@@ -34,7 +34,7 @@ public interface IWebhookOutboxStore
     Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Records an attempt: delivered, retried at <see cref="WebhookAttemptResult.NextAttemptAt"/>, or dead. Counts the
-    /// attempt and updates the endpoint's run of consecutive failures (a success resets it).</summary>
+    /// attempt and updates the endpoint's run of consecutive failures (see <see cref="WebhookOutboxRules.ConsecutiveFailuresAfter"/>).</summary>
     /// <param name="result">The attempt.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The delivery and the endpoint's state after the attempt.</returns>

@@ -13,7 +13,7 @@ public sealed record WebhookEndpointState
     /// <summary>Gets when it was disabled.</summary>
     public DateTimeOffset? DisabledAt { get; init; }
 
-    /// <summary>Gets how many attempts in a row failed since its last success.</summary>
+    /// <summary>Gets how many of its deliveries in a row became dead letters (exhausted their retries) since its last success.</summary>
     public int ConsecutiveFailures { get; init; }
 
     /// <summary>Gets a value indicating whether the endpoint is disabled.</summary>

@@ -77,6 +77,18 @@ public static class WebhookOutboxRules
         return delivery with { State = WebhookDeliveryState.Pending, Attempts = 0, NextAttemptAt = Milliseconds(now) };
     }
 
+    /// <summary>The endpoint's run of failures after an attempt: a delivery that became a dead letter adds one, a delivered
+    /// one resets it, a retry leaves it (so an outage with many events does not count each retry of each one).</summary>
+    /// <param name="failures">The run before the attempt.</param>
+    /// <param name="state">The delivery's state after the attempt.</param>
+    /// <returns>The run after it.</returns>
+    public static int ConsecutiveFailuresAfter(int failures, WebhookDeliveryState state) => state switch
+    {
+        WebhookDeliveryState.Delivered => 0,
+        WebhookDeliveryState.Dead => failures + 1,
+        _ => failures,
+    };
+
     /// <summary>The exception for a delivery id no delivery has.</summary>
     /// <param name="deliveryId">The id.</param>
     /// <returns>The exception to throw.</returns>

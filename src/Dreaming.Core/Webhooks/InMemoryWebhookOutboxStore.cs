@@ -92,7 +92,7 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
             var updated = WebhookOutboxRules.Apply(delivery, result);
             Replace(updated);
             var endpoint = Endpoint(delivery.EndpointId);
-            endpoint = endpoint with { ConsecutiveFailures = result.Delivered ? 0 : endpoint.ConsecutiveFailures + 1 };
+            endpoint = endpoint with { ConsecutiveFailures = WebhookOutboxRules.ConsecutiveFailuresAfter(endpoint.ConsecutiveFailures, updated.State) };
             _endpoints[delivery.EndpointId] = endpoint;
             return Task.FromResult((updated, endpoint));
         }

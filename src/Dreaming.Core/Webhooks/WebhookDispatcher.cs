@@ -14,7 +14,7 @@ namespace Dreaming;
 /// nothing; the claim's lease runs out and the delivery is sent again, with the same <c>webhook-id</c>.</para>
 /// <para>Retries follow <see cref="WebhookOptions.RetrySchedule"/> with jitter; a <c>Retry-After</c> header replaces the
 /// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 410 answer, an internal target, or
-/// <see cref="WebhookOptions.MaxConsecutiveFailures"/> failures in a row disable the endpoint; its deliveries then become
+/// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
 /// dead letters naming the reason, replayable once it is enabled again.</para>
 /// </remarks>
 public sealed partial class WebhookDispatcher : BackgroundService
@@ -158,7 +158,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
         var disable = outcome.DisableEndpoint
             ?? (_options.MaxConsecutiveFailures > 0 && endpointState.ConsecutiveFailures >= _options.MaxConsecutiveFailures
-                ? string.Create(CultureInfo.InvariantCulture, $"{endpointState.ConsecutiveFailures} delivery attempts in a row failed (last: {outcome.Error})")
+                ? string.Create(CultureInfo.InvariantCulture, $"{endpointState.ConsecutiveFailures} deliveries in a row exhausted their retries (last: {outcome.Error})")
                 : null);
         if (disable is not null && !endpointState.IsDisabled)
         {

@@ -39,9 +39,11 @@ public sealed class WebhookOptions
     /// <value>15 seconds by default; 1 s to 5 min.</value>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Gets or sets after how many failed attempts in a row (across its deliveries) an endpoint is disabled; 0 never.</summary>
-    /// <value>20 by default.</value>
-    public int MaxConsecutiveFailures { get; set; } = 20;
+    /// <summary>Gets or sets after how many failed deliveries in a row an endpoint is disabled; 0 never. A delivery fails
+    /// when it exhausts its retries (about 27.6 hours on the default schedule), so an outage of hours, with many events
+    /// retrying, disables nothing.</summary>
+    /// <value>5 by default.</value>
+    public int MaxConsecutiveFailures { get; set; } = 5;
 
     /// <summary>Gets or sets the longest a <c>Retry-After</c> header may push an attempt back.</summary>
     /// <value>24 hours by default.</value>

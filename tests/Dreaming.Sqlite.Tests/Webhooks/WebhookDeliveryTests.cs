@@ -197,24 +197,33 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Consecutive_failures_disable_the_endpoint_after_the_configured_number()
+    public async Task Consecutive_failed_deliveries_disable_the_endpoint_after_the_configured_number()
     {
         _receiver.Respond = static (context, _) =>
         {
             context.Response.StatusCode = 503;
             return Task.CompletedTask;
         };
-        await using var harness = Harness(o => o.MaxConsecutiveFailures = 3);
-        for (var i = 0; i < 3; i++)
+        await using var harness = Harness(o =>
+        {
+            o.MaxConsecutiveFailures = 3;
+            o.RetrySchedule = [TimeSpan.Zero, TimeSpan.FromMinutes(1)];
+        });
+        for (var i = 0; i < 4; i++)
         {
             await harness.PublishOneAsync();
         }
 
+        // Retries alone (an outage) do not count; only deliveries that exhaust them.
+        Assert.Equal(4, await harness.Dispatcher.DispatchDueAsync());
+        Assert.Equal(0, (await harness.Outbox.GetEndpointAsync("ci")).ConsecutiveFailures);
+        harness.Clock.Advance(TimeSpan.FromMinutes(2));
         await harness.Dispatcher.DispatchDueAsync();
 
         var endpoint = await harness.Outbox.GetEndpointAsync("ci");
-        Assert.Equal(3, endpoint.ConsecutiveFailures);
-        Assert.StartsWith("3 delivery attempts in a row failed", endpoint.DisabledReason, StringComparison.Ordinal);
+        Assert.True(endpoint.ConsecutiveFailures >= 3);
+        Assert.Contains("deliveries in a row exhausted their retries (last: 503 Service Unavailable)", endpoint.DisabledReason, StringComparison.Ordinal);
+        Assert.Equal(4, (await harness.Outbox.ListAsync(WebhookDeliveryState.Dead)).Count);
     }
 
     [Theory]
