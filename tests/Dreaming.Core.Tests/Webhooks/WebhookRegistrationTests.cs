@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Tests.Webhooks;
+
+public sealed class WebhookRegistrationTests
+{
+    [Theory]
+    [InlineData("https://ci.example.com/hook", "sk_live_123", "Webhooks:Endpoints[0].Secrets[0] must start with 'whsec_'")]
+    [InlineData("https://ci.example.com/hook", "whsec_!!!!", "Webhooks:Endpoints[0].Secrets[0] is not valid base64")]
+    [InlineData("ci.example.com/hook", null, "Webhooks:Endpoints[0].Url 'ci.example.com/hook' must be an absolute http:// or https:// URL")]
+    [InlineData("file:///etc/passwd", null, "Webhooks:Endpoints[0].Url 'file:///etc/passwd' must be an absolute")]
+    public void Bad_settings_fail_with_a_message_naming_the_setting_and_value(string url, string? secret, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().AddWebhookEndpoint("ci", url, secret ?? WebhookSecret.Generate());
+        using var provider = services.BuildServiceProvider();
+
+        var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<WebhookOptions>>().Value);
+
+        Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
+        if (secret is not null)
+        {
+            Assert.DoesNotContain(secret, exception.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_host_refuses_to_start_with_a_bad_endpoint()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDreamingAgents().AddWebhookEndpoint("ci", "not a url", WebhookSecret.Generate());
+        using var host = builder.Build();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Webhooks:Endpoints[0].Url 'not a url'", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_bind_from_configuration()
+    {
+        var secret = WebhookSecret.Generate();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dreaming:Webhooks:Endpoints:0:Id"] = "ci",
+            ["Dreaming:Webhooks:Endpoints:0:Url"] = "https://ci.example.com/hook",
+            ["Dreaming:Webhooks:Endpoints:0:Secrets:0"] = secret,
+            ["Dreaming:Webhooks:Endpoints:0:Events:0"] = "dream.*",
+            ["Dreaming:Webhooks:AttemptTimeout"] = "00:00:20",
+            ["Dreaming:Webhooks:RetrySchedule:0"] = "00:00:00",
+            ["Dreaming:Webhooks:RetrySchedule:1"] = "00:01:00",
+            ["Dreaming:Webhooks:MaxConsecutiveFailures"] = "3",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().AddWebhooks(configuration.GetSection("Dreaming:Webhooks"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+
+        var endpoint = Assert.Single(options.Endpoints);
+        Assert.Equal(("ci", "https://ci.example.com/hook", secret, "dream.*"), (endpoint.Id, endpoint.Url, endpoint.Secrets.Single(), endpoint.Events.Single()));
+        Assert.Equal(TimeSpan.FromSeconds(20), options.AttemptTimeout);
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromMinutes(1)], options.RetrySchedule);
+        Assert.Equal(3, options.MaxConsecutiveFailures);
+        Assert.True(provider.GetRequiredService<IWebhookPublisher>().IsSubscribed("dream.completed"));
+    }
+
+    [Fact]
+    public void Choosing_a_store_after_AddWebhooks_fails_clearly_instead_of_losing_memory_events()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate()).UseInMemoryStore();
+        using var provider = services.BuildServiceProvider();
+
+        var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<WebhookOptions>>().Value);
+
+        Assert.Contains("The IMemoryStore was chosen after AddWebhooks", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("The IDreamRunStore was chosen after AddWebhooks", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_endpoint_ids_and_out_of_range_settings_are_named()
+    {
+        var options = new WebhookOptions { Jitter = 2, AttemptTimeout = TimeSpan.Zero, BatchSize = 0, MaxConsecutiveFailures = -1 };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+
+        var failures = WebhookOptionsValidator.GetFailures(options);
+
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:Endpoints[1].Id 'ci' is used by another endpoint", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:Jitter is 2", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:AttemptTimeout is 00:00:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:BatchSize is 0", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:MaxConsecutiveFailures is -1", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.16.0.1", true)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("224.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("2606:4700:4700::1111", false)]
+    [InlineData("::ffff:8.8.8.8", false)]
+    public void Internal_addresses_are_recognised(string address, bool expected)
+    {
+        Assert.Equal(expected, WebhookTargetGuard.IsInternal(System.Net.IPAddress.Parse(address)));
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Sqlite.Tests.Webhooks;
+
+/// <summary>With the outbox on the trace store's file, a session's end and its webhook row are one transaction.</summary>
+public sealed class SqliteSessionWebhookTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Ending_a_session_writes_exactly_one_row_in_the_same_file()
+    {
+        var path = _folder.File("tx.db");
+        await using var harness = WebhookHarness.Create(path, "https://ci.example.com/hook");
+        Assert.True(((ISessionWebhookWriter)harness.Services.GetRequiredService<ITraceStore>()).WritesSessionWebhooks);
+
+        await using (var session = harness.Services.GetRequiredService<IAgentSessionFactory>().StartSession("support-bot", "refund"))
+        {
+            await session.CompleteAsync(SessionStatus.Failed);
+        }
+
+        var row = Assert.Single(await harness.Outbox.ListAsync());
+        Assert.Equal(WebhookEventTypes.SessionFailed, row.EventType);
+        Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.type = 'session.failed'"));
+    }
+
+    [Fact]
+    public async Task When_the_outbox_row_cannot_be_written_the_session_does_not_end_either()
+    {
+        var path = _folder.File("rollback.db");
+        await using var harness = WebhookHarness.Create(path, "https://ci.example.com/hook");
+        var store = harness.Services.GetRequiredService<ITraceStore>();
+        await store.InitializeAsync();
+        SqliteFiles.Execute(path, "CREATE TRIGGER outbox_broken BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'outbox broken'); END;");
+        await using var session = harness.Services.GetRequiredService<IAgentSessionFactory>().StartSession("support-bot", "refund");
+
+        await Assert.ThrowsAsync<TraceStoreException>(() => session.CompleteAsync());
+
+        Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync(session.Id))!.Status);
+        SqliteFiles.Execute(path, "DROP TRIGGER outbox_broken;");
+        await session.CompleteAsync();
+        Assert.Equal(SessionStatus.Completed, (await store.GetSessionAsync(session.Id))!.Status);
+        Assert.Single(await harness.Outbox.ListAsync());
+    }
+
+    [Fact]
+    public async Task Without_endpoints_the_trace_store_writes_no_rows()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(_folder.File("none.db")).AddWebhooks();
+        await using var provider = services.BuildServiceProvider();
+        Assert.False(((ISessionWebhookWriter)provider.GetRequiredService<ITraceStore>()).WritesSessionWebhooks);
+
+        await using (var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("a", "t"))
+        {
+            await session.CompleteAsync();
+        }
+
+        Assert.Empty(await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync());
+    }
+}
