@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Dreaming.Cli.Demo;
 using Dreaming.Cli.Output;
+using Dreaming.Cli.Webhooks;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,6 +15,8 @@ internal static class DemoCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var command = new Command("demo", "Run a simulated support agent (a deterministic fake model, offline) through a set of tasks and record its sessions.");
+        var webhooks = new CliWebhooks();
+        webhooks.AddTo(command);
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = parse.GetValue(common.Database)!;
@@ -23,14 +26,27 @@ internal static class DemoCommand
             DreamRun dream;
             var watch = Stopwatch.StartNew();
 
+            var webhookTarget = webhooks.Read(parse);
+            IReadOnlyList<WebhookDelivery> deliveries = [];
             var services = new ServiceCollection();
-            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            var dreaming = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            if (webhookTarget is { } target)
+            {
+                CliWebhooks.Configure(dreaming, target, ["demo"]);
+            }
+
             services.AddChatClient(new SimulatedAgentChatClient())
                 .UseDreaming()
                 .UseFunctionInvocation(configure: f => f.IncludeDetailedErrors = true);
             OutcomeRun loop;
             await using (var provider = services.BuildServiceProvider())
             {
+                var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+                if (webhookTarget is not null)
+                {
+                    CliWebhooks.Validate(provider);
+                }
+
                 var sessions = provider.GetRequiredService<IAgentSessionFactory>();
                 var chat = provider.GetRequiredService<IChatClient>();
                 var store = provider.GetRequiredService<ITraceStore>();
@@ -80,6 +96,10 @@ internal static class DemoCommand
                 }
 
                 loop = await RunOutcomeLoopAsync(provider.GetRequiredService<IOutcomeRunner>(), chat, ct).ConfigureAwait(false);
+                if (webhookTarget is not null)
+                {
+                    deliveries = await CliWebhooks.DeliverAsync(provider, d => d.EndpointId == "demo" && d.CreatedAt >= since, ct).ConfigureAwait(false);
+                }
             }
 
             var summary = new
@@ -111,6 +131,7 @@ internal static class DemoCommand
                     result = OutcomeResultNames.Of(loop.Result),
                     iterations = loop.Evaluations.Select((e, i) => new { iteration = i + 1, score = Math.Round(e.Score, 4), passed = e.Passed }),
                 },
+                webhooks = webhookTarget is { } sent ? CliWebhooks.Summary(sent.Url, deliveries) : null,
             };
             if (json)
             {
@@ -140,6 +161,13 @@ internal static class DemoCommand
                 $"recorded {summary.sessions + after.Count} support sessions and 1 outcome-loop session; before the dream: {summary.events} events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
             output.WriteLine("into " + summary.database);
             output.WriteLine("secrets in the tasks (an API key, e-mail addresses) were redacted before storage.");
+            if (webhookTarget is { } delivered)
+            {
+                output.WriteLine();
+                CliWebhooks.WriteSummary(output, delivered.Url, deliveries);
+                output.WriteLine("       dreaming webhooks list --db " + database);
+            }
+
             output.WriteLine();
             output.WriteLine("next:  dreaming sessions --db " + database);
             output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + database);

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Output;
+using Dreaming.Cli.Webhooks;
+using Dreaming.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming webhooks list|replay</c>: the webhook outbox of the database, dead letters included.</summary>
+internal static class WebhooksCommand
+{
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var command = new Command("webhooks", "Inspect and replay the webhook deliveries in the database (the outbox).");
+        command.Subcommands.Add(List(common, output, error));
+        command.Subcommands.Add(Replay(common, output, error));
+        return command;
+    }
+
+    private static Command List(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var state = new Option<WebhookDeliveryState?>("--state") { Description = "Only deliveries in this state (pending, delivered, dead)." };
+        var limit = new Option<int>("--limit") { Description = "At most this many deliveries, newest first (1-10000).", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            using var outbox = Open(parse.GetValue(common.Database)!);
+            var rows = await outbox.ListAsync(parse.GetValue(state), parse.GetValue(limit), ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, rows.Select(d => new
+                {
+                    d.Id,
+                    d.EventId,
+                    d.EventType,
+                    d.EndpointId,
+                    d.State,
+                    d.Attempts,
+                    d.CreatedAt,
+                    d.NextAttemptAt,
+                    d.LastAttemptAt,
+                    d.LastStatusCode,
+                    d.LastError,
+                    d.DeliveredAt,
+                }));
+                return 0;
+            }
+
+            if (rows.Count == 0)
+            {
+                output.WriteLine("no webhook deliveries match");
+                return 0;
+            }
+
+            output.WriteLine($"{"ID",-36}  {"STATE",-9}  {"EVENT",-26}  {"ENDPOINT",-12}  {"TRIES",5}  {"LAST",4}  ERROR");
+            foreach (var d in rows)
+            {
+                output.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{d.Id,-36}  {d.State.ToString().ToLowerInvariant(),-9}  {d.EventType,-26}  {Text.Cut(d.EndpointId, 12),-12}  {d.Attempts,5}  {d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {Text.Cut(Text.OneLine(d.LastError ?? string.Empty), 80)}"));
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static Command Replay(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var id = new Argument<string?>("id") { Description = "The delivery to replay (whd_...).", Arity = ArgumentArity.ZeroOrOne };
+        var allDead = new Option<bool>("--all-dead") { Description = "Replay every dead letter." };
+        var webhooks = new CliWebhooks();
+        var command = new Command("replay", "Put a delivery (or every dead letter) back in line, due now, with its attempts reset; with --webhook, deliver it now.") { id, allDead };
+        webhooks.AddTo(command);
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var database = parse.GetValue(common.Database)!;
+            var deliveryId = parse.GetValue(id);
+            var all = parse.GetValue(allDead);
+            if ((deliveryId is null) == !all)
+            {
+                throw new ArgumentException("Name one delivery id, or pass --all-dead (not both).");
+            }
+
+            var target = webhooks.Read(parse);
+            List<WebhookDelivery> replayed;
+            using (var outbox = Open(database))
+            {
+                var now = DateTimeOffset.UtcNow;
+                var dead = all ? (await outbox.ListAsync(WebhookDeliveryState.Dead, WebhookOutboxRules.MaxListLimit, ct).ConfigureAwait(false)).ToList() : [];
+                replayed = all ? dead : [await outbox.ReplayAsync(deliveryId!, now, ct).ConfigureAwait(false)];
+                if (all)
+                {
+                    await outbox.ReplayDeadAsync(now, ct).ConfigureAwait(false);
+                }
+
+                // A replayed endpoint gets another chance: a disabled one would only turn the replay into a dead letter again.
+                foreach (var endpointId in replayed.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal))
+                {
+                    await outbox.SetEndpointDisabledAsync(endpointId, null, now, ct).ConfigureAwait(false);
+                }
+            }
+
+            var json = parse.GetValue(common.Json);
+            if (target is not { } to)
+            {
+                if (json)
+                {
+                    CliJson.Write(output, new { replayed = replayed.Select(d => d.Id) });
+                }
+                else
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replayed {replayed.Count} deliveries; they are due now and go out with the next dispatcher on this database (or pass --webhook and --webhook-secret to deliver them now)."));
+                }
+
+                return 0;
+            }
+
+            var ids = replayed.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var services = new ServiceCollection();
+            var builder = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            CliWebhooks.Configure(builder, to, replayed.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal));
+            await using var provider = services.BuildServiceProvider();
+            CliWebhooks.Validate(provider);
+            var rows = await CliWebhooks.DeliverAsync(provider, d => ids.Contains(d.Id), ct).ConfigureAwait(false);
+            if (json)
+            {
+                CliJson.Write(output, CliWebhooks.Summary(to.Url, rows));
+            }
+            else
+            {
+                CliWebhooks.WriteSummary(output, to.Url, rows);
+            }
+
+            return rows.All(d => d.State == WebhookDeliveryState.Delivered) ? 0 : 1;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static SqliteWebhookOutboxStore Open(string database) =>
+        File.Exists(database)
+            ? new SqliteWebhookOutboxStore(CliServices.ToConnectionString(database))
+            : throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' first, or pass --db.");
+}

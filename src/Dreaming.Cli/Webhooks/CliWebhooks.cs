@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Cli.Webhooks;
+
+/// <summary>The <c>--webhook</c> and <c>--webhook-secret</c> options, and delivering the outbox from a command (there is
+/// no host running the dispatcher in the background, so the command runs its rounds itself before it exits).</summary>
+internal sealed class CliWebhooks
+{
+    /// <summary>The short schedule a command retries on: it waits for its deliveries before exiting.</summary>
+    private static readonly TimeSpan[] s_schedule = [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
+
+    public Option<string?> Url { get; } = new("--webhook") { Description = "Deliver the webhook events to this URL (Standard Webhooks, signed; loopback allowed)." };
+
+    public Option<string?> Secret { get; } = new("--webhook-secret") { Description = "The signing secret for --webhook: whsec_ and base64 of 24-64 random bytes." };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Url);
+        command.Options.Add(Secret);
+    }
+
+    /// <summary>Reads the options; <see langword="null"/> when --webhook is not given.</summary>
+    /// <exception cref="ArgumentException">--webhook-secret is missing or given alone.</exception>
+    public (string Url, string Secret)? Read(ParseResult parse)
+    {
+        var url = parse.GetValue(Url);
+        var secret = parse.GetValue(Secret);
+        if (url is null)
+        {
+            return secret is null ? null : throw new ArgumentException("--webhook-secret needs --webhook URL.");
+        }
+
+        return secret is null
+            ? throw new ArgumentException("--webhook-secret is required with --webhook: whsec_ followed by base64 of 24-64 random bytes.")
+            : (url, secret);
+    }
+
+    /// <summary>Adds webhooks delivering to the URL as the given endpoints, and checks the settings now so that a bad URL
+    /// or secret fails before any work.</summary>
+    public static void Configure(IDreamingBuilder builder, (string Url, string Secret) target, IEnumerable<string> endpointIds) =>
+        builder.AddWebhooks(options =>
+        {
+            options.AllowPrivateNetworks = true;
+            options.RetrySchedule = s_schedule;
+            options.AttemptTimeout = TimeSpan.FromSeconds(5);
+
+            // The short schedule would otherwise disable the endpoint within seconds of a receiver error.
+            options.MaxConsecutiveFailures = 0;
+            foreach (var id in endpointIds)
+            {
+                var endpoint = new WebhookEndpoint { Id = id, Url = target.Url };
+                endpoint.Secrets.Add(target.Secret);
+                options.Endpoints.Add(endpoint);
+            }
+        });
+
+    public static void Validate(IServiceProvider services) => _ = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+
+    /// <summary>Runs dispatcher rounds until no delivery that <paramref name="mine"/> selects
+    /// is pending, or the schedule has run out.</summary>
+    public static async Task<IReadOnlyList<WebhookDelivery>> DeliverAsync(IServiceProvider services, Func<WebhookDelivery, bool> mine, CancellationToken cancellationToken)
+    {
+        var dispatcher = services.GetRequiredService<WebhookDispatcher>();
+        var outbox = services.GetRequiredService<IWebhookOutboxStore>();
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            await dispatcher.DispatchDueAsync(cancellationToken).ConfigureAwait(false);
+            var rows = (await outbox.ListAsync(limit: WebhookOutboxRules.MaxListLimit, cancellationToken: cancellationToken).ConfigureAwait(false)).Where(mine).ToList();
+            if (rows.All(d => d.State != WebhookDeliveryState.Pending) || DateTimeOffset.UtcNow > deadline)
+            {
+                return rows;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static object Summary(string url, IReadOnlyList<WebhookDelivery> rows) => new
+    {
+        url,
+        events = rows.Count,
+        delivered = rows.Count(d => d.State == WebhookDeliveryState.Delivered),
+        dead = rows.Count(d => d.State == WebhookDeliveryState.Dead),
+        pending = rows.Count(d => d.State == WebhookDeliveryState.Pending),
+        attempts = rows.Sum(d => d.Attempts),
+        byType = rows.GroupBy(d => d.EventType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+    };
+
+    public static void WriteSummary(TextWriter output, string url, IReadOnlyList<WebhookDelivery> rows)
+    {
+        var delivered = rows.Count(d => d.State == WebhookDeliveryState.Delivered);
+        var dead = rows.Count(d => d.State == WebhookDeliveryState.Dead);
+        var pending = rows.Count - delivered - dead;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {rows.Count} events to {url}: {delivered} delivered, {dead} dead, {pending} pending ({rows.Sum(d => d.Attempts)} attempts)"));
+        foreach (var group in rows.GroupBy(d => d.EventType).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {group.Key,-26} {group.Count(),3}"));
+        }
+
+        foreach (var failed in rows.Where(d => d.State != WebhookDeliveryState.Delivered).Take(5))
+        {
+            output.WriteLine($"  {failed.Id} {failed.EventType}: {failed.LastError}");
+        }
+    }
+}

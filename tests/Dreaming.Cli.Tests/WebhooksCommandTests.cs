@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming.Cli.Tests;
+
+public sealed class WebhooksCommandTests : IAsyncLifetime
+{
+    private static readonly string Secret = WebhookSecret.Generate();
+    private readonly ConcurrentQueue<(string Id, string Body, bool Valid)> _received = new();
+    private WebApplication _app = null!;
+    private volatile int _status = 200;
+    private string _url = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        _app = builder.Build();
+        _app.Run(async context =>
+        {
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            var id = context.Request.Headers["webhook-id"].ToString();
+            var timestamp = context.Request.Headers["webhook-timestamp"].ToString();
+            var key = Convert.FromBase64String(Secret["whsec_".Length..]);
+            var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
+            _received.Enqueue((id, body, context.Request.Headers["webhook-signature"].ToString().Split(' ').Contains(expected)));
+            context.Response.StatusCode = _status;
+        });
+        await _app.StartAsync();
+        _url = _app.Urls.First() + "/hooks";
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Demo_delivers_every_event_signed_and_prints_the_summary()
+    {
+        using var cli = new CliRunner();
+
+        var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _url, "--webhook-secret", Secret);
+
+        Assert.True(exit == 0, error);
+        var summary = JsonDocument.Parse(json).RootElement.GetProperty("webhooks");
+        var events = summary.GetProperty("events").GetInt32();
+        Assert.Equal(events, summary.GetProperty("delivered").GetInt32());
+        Assert.True(events >= 30, $"only {events} events");
+        Assert.All(_received, r => Assert.True(r.Valid, $"signature of {r.Id} failed the independent check"));
+        Assert.Equal(events, _received.Select(r => r.Id).Distinct().Count());
+        var types = _received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).ToHashSet();
+        Assert.Superset(
+            new HashSet<string?> { "session.completed", "session.failed", "outcome.evaluation_ended", "outcome.satisfied", "dream.completed", "memory.version_proposed", "memory.version_activated" },
+            types);
+
+        var (textExit, text, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        Assert.Equal(0, textExit);
+        Assert.Contains($"events to {_url}: ", text, StringComparison.Ordinal);
+        Assert.Contains(" delivered, 0 dead, 0 pending", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Failed_deliveries_become_dead_letters_that_list_shows_and_replay_delivers()
+    {
+        using var cli = new CliRunner();
+        _status = 500;
+        var (exit, json, _) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _url, "--webhook-secret", Secret);
+        Assert.Equal(0, exit);
+        var events = JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("dead").GetInt32();
+        Assert.True(events > 0);
+
+        var (listExit, list, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "dead", "--json", "--limit", "1000");
+        Assert.Equal(0, listExit);
+        var dead = JsonDocument.Parse(list).RootElement.EnumerateArray().ToList();
+        Assert.Equal(events, dead.Count);
+        Assert.All(dead, d => Assert.Equal("500", d.GetProperty("lastError").GetString()!.Split(' ')[0]));
+        Assert.All(dead, d => Assert.Equal(4, d.GetProperty("attempts").GetInt32()));
+        var (textExit, text, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--limit", "3");
+        Assert.Equal(0, textExit);
+        Assert.Contains("dead", text, StringComparison.Ordinal);
+
+        _status = 204;
+        var one = dead[0].GetProperty("id").GetString()!;
+        var (replayExit, replayed, replayError) = await cli.RunAsync("webhooks", "replay", one, "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        Assert.True(replayExit == 0, replayError);
+        Assert.Contains("1 events to", replayed, StringComparison.Ordinal);
+        var (allExit, all, allError) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret, "--json");
+        Assert.True(allExit == 0, allError);
+        Assert.Equal(events - 1, JsonDocument.Parse(all).RootElement.GetProperty("delivered").GetInt32());
+        var (_, after, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "dead", "--json");
+        Assert.Equal(0, JsonDocument.Parse(after).RootElement.GetArrayLength());
+        Assert.Contains(_received, r => r.Id == dead[0].GetProperty("eventId").GetString());
+    }
+
+    [Fact]
+    public async Task Replay_without_a_target_only_queues_the_delivery()
+    {
+        using var cli = new CliRunner();
+        _status = 500;
+        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+
+        var (exit, output, _) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("deliveries; they are due now", output, StringComparison.Ordinal);
+        var (_, pending, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "pending", "--json", "--limit", "1000");
+        Assert.All(JsonDocument.Parse(pending).RootElement.EnumerateArray(), d => Assert.Equal(0, d.GetProperty("attempts").GetInt32()));
+    }
+
+    [Theory]
+    [InlineData("whsec_tooshort", "decodes to")]
+    [InlineData("abc", "must start with 'whsec_'")]
+    public async Task A_bad_secret_fails_before_the_demo_runs(string secret, string expected)
+    {
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", secret);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Webhooks:Endpoints[0].Secrets[0]", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Empty(_received);
+    }
+
+    [Theory]
+    [InlineData("--webhook", "ftp://example.com/x", "--webhook-secret", "SECRET", "must be an absolute http:// or https:// URL")]
+    [InlineData("--webhook", "http://127.0.0.1:1/x", null, null, "--webhook-secret is required with --webhook")]
+    public async Task Bad_webhook_options_are_named(string option, string value, string? secretOption, string? secretValue, string expected)
+    {
+        using var cli = new CliRunner();
+        string[] args = secretOption is null ? ["demo", "--db", cli.Database, option, value] : ["demo", "--db", cli.Database, option, value, secretOption, Secret];
+        _ = secretValue;
+
+        var (exit, _, error) = await cli.RunAsync(args);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_needs_an_id_or_all_dead_and_names_an_unknown_id()
+    {
+        using var cli = new CliRunner();
+        await cli.RunAsync("demo", "--db", cli.Database);
+
+        var (noneExit, _, noneError) = await cli.RunAsync("webhooks", "replay", "--db", cli.Database);
+        var (unknownExit, _, unknownError) = await cli.RunAsync("webhooks", "replay", "whd_nobody", "--db", cli.Database);
+        var (emptyExit, empty, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database);
+
+        Assert.Equal(1, noneExit);
+        Assert.Contains("Name one delivery id, or pass --all-dead", noneError, StringComparison.Ordinal);
+        Assert.Equal(1, unknownExit);
+        Assert.Contains("No webhook delivery has id 'whd_nobody'", unknownError, StringComparison.Ordinal);
+        Assert.Equal(0, emptyExit);
+        Assert.Contains("no webhook deliveries match", empty, StringComparison.Ordinal);
+    }
+}
