@@ -9,6 +9,7 @@ namespace Dreaming.Benchmarks;
 /// <summary>Standard Webhooks signing and verification against bare <see cref="HMACSHA256"/> over the same bytes (the baselines).</summary>
 /// <remarks>Signatures per second = 1 / mean time. The body is a typical thin <c>session.completed</c> payload (about 330 bytes).</remarks>
 [MemoryDiagnoser]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class WebhookBenchmarks
