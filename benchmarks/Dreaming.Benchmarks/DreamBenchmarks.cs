@@ -18,29 +18,36 @@ public class DreamBenchmarks
     public int Sessions { get; set; }
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => _traces = Fill(Sessions);
+
+    /// <summary>Builds an in-memory store of <paramref name="sessions"/> synthetic sessions.</summary>
+    internal static InMemoryTraceStore Fill(int sessions)
     {
-        _traces = new InMemoryTraceStore();
+        var traces = new InMemoryTraceStore();
         var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
         var batch = new List<SessionWithEvents>(1000);
-        for (var i = 0; i < Sessions; i++)
+        for (var i = 0; i < sessions; i++)
         {
             batch.Add(SyntheticSession(i, start));
             if (batch.Count == 1000)
             {
-                _traces.ImportAsync(batch).GetAwaiter().GetResult();
+                traces.ImportAsync(batch).GetAwaiter().GetResult();
                 batch.Clear();
             }
         }
 
-        _traces.ImportAsync(batch).GetAwaiter().GetResult();
+        traces.ImportAsync(batch).GetAwaiter().GetResult();
+        return traces;
     }
 
     [Benchmark(Baseline = true, Description = "stream the sessions out of the store")]
-    public async Task<long> Stream()
+    public Task<long> Stream() => StreamAll(_traces);
+
+    /// <summary>Streams every session of the benchmark's agent and counts the events.</summary>
+    internal static async Task<long> StreamAll(ITraceStore traces)
     {
         long events = 0;
-        await foreach (var session in _traces.StreamSessionsAsync(new SessionQuery { AgentId = "bench", PageSize = SessionQuery.MaxPageSize }).ConfigureAwait(false))
+        await foreach (var session in traces.StreamSessionsAsync(new SessionQuery { AgentId = "bench", PageSize = SessionQuery.MaxPageSize }).ConfigureAwait(false))
         {
             events += session.Events.Count;
         }
@@ -56,7 +63,7 @@ public class DreamBenchmarks
         return await dreams.DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bench"), MaxSessions = Sessions }).ConfigureAwait(false);
     }
 
-    private static SessionWithEvents SyntheticSession(int i, DateTimeOffset start)
+    internal static SessionWithEvents SyntheticSession(int i, DateTimeOffset start)
     {
         var id = "s" + i.ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
         var fails = i % 5 == 0;

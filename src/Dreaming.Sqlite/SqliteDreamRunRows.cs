@@ -13,12 +13,12 @@ internal static class SqliteDreamRunRows
     /// <summary>The columns <see cref="Read(SqliteDataReader)"/> expects, in its order.</summary>
     public const string RunColumns =
         "id, scope, status, requested_ms, started_ms, ended_ms, instructions, max_sessions, min_sessions, review_mode, lease_holder, "
-        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error";
+        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached";
 
     /// <summary>The assignments that store a <see cref="DreamRunResults"/> bound by <see cref="ResultParameters"/>.</summary>
     public const string SetResults =
         "input_version_id = $input_version_id, session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
-        + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note";
+        + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note, budget_reached = $budget_reached";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -70,6 +70,7 @@ internal static class SqliteDreamRunRows
         ("$report", JsonSerializer.Serialize(results.Report, Json)),
         ("$output_version_id", results.OutputVersionId),
         ("$note", results.Note),
+        ("$budget_reached", results.BudgetReached ? 1 : 0),
     ];
 
     private static DreamRun? ReadOne(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
@@ -107,6 +108,7 @@ internal static class SqliteDreamRunRows
                     MaxSessions = row.GetInt32(7),
                     MinSessions = row.GetInt32(8),
                     ReviewMode = Parse<DreamReviewMode>(id, row.GetString(9)),
+                    TokenBudget = row.IsDBNull(21) ? null : row.GetInt64(21),
                 },
                 Status = Parse<DreamRunStatus>(id, row.GetString(2)),
                 RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(3)),
@@ -123,6 +125,7 @@ internal static class SqliteDreamRunRows
                     Report = JsonSerializer.Deserialize<DreamReport>(row.GetString(17), Json) ?? DreamReport.Empty,
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),
+                    BudgetReached = row.GetInt64(22) != 0,
                 },
                 Error = GetString(row, 20),
             };

@@ -10,9 +10,9 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
 {
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
-        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note) VALUES ($id, $scope, $status, "
-        + "$requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, $session_ids, $cursor_ended_ms, "
-        + "$cursor_session_id, $stage_usage, $report, $output_version_id, $note)";
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached) "
+        + "VALUES ($id, $scope, $status, $requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, "
+        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached)";
 
     public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
     {
@@ -31,6 +31,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
                 ("$max_sessions", request.MaxSessions),
                 ("$min_sessions", request.MinSessions),
                 ("$review_mode", SqliteMemoryRows.Name(request.ReviewMode)),
+                ("$token_budget", request.TokenBudget),
                 .. SqliteDreamRunRows.ResultParameters(DreamRunResults.Empty),
             ]))
         {

@@ -164,7 +164,18 @@ internal static class SqliteSchema
         BEGIN SELECT RAISE(ABORT, 'a finished dream run never changes'); END;
         """,
 
-        // Version 4: the webhook outbox. One row per event (its body is fixed once written, so every retry sends the same
+        // Version 4: a dream's token budget (part of its immutable request) and whether the run reached it.
+        """
+        ALTER TABLE dream_runs ADD COLUMN token_budget INTEGER;
+        ALTER TABLE dream_runs ADD COLUMN budget_reached INTEGER NOT NULL DEFAULT 0;
+
+        DROP TRIGGER dream_runs_request_immutable;
+        CREATE TRIGGER dream_runs_request_immutable
+        BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget ON dream_runs
+        BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
+        """,
+
+        // Version 5: the webhook outbox. One row per event (its body is fixed once written, so every retry sends the same
         // bytes) and one per event and endpoint; the partial index finds due deliveries without reading delivered ones.
         // Endpoint rows keep what delivery learnt (disabled, consecutive failures); their URLs and secrets stay in settings.
         """

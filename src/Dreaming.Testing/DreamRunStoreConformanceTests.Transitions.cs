@@ -18,6 +18,7 @@ public abstract partial class DreamRunStoreConformanceTests
             MaxSessions = 250,
             MinSessions = 25,
             ReviewMode = DreamReviewMode.RequireApproval,
+            TokenBudget = 5_000_000_000,
         };
 
         var run = await store.CreateAsync(request);
@@ -56,6 +57,7 @@ public abstract partial class DreamRunStoreConformanceTests
         Assert.Contains("MinSessions", minAboveMax.Message, StringComparison.Ordinal);
         await Assert.ThrowsAnyAsync<ArgumentException>(() => store.CreateAsync(new DreamRunRequest { Scope = Bot, ReviewMode = (DreamReviewMode)7 }));
         await Assert.ThrowsAnyAsync<ArgumentNullException>(() => store.CreateAsync(new DreamRunRequest { Scope = null! }));
+        await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.CreateAsync(new DreamRunRequest { Scope = Bot, TokenBudget = 0 }));
 
         Assert.Empty(await store.ListAsync(Bot));
         var atLimit = await store.CreateAsync(new DreamRunRequest { Scope = Bot, Instructions = new string('é', DreamRunRequest.MaxInstructionsLength) });

@@ -36,6 +36,38 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_3_run_is_migrated_without_a_token_budget_and_the_budget_stays_immutable()
+    {
+        var path = _folder.File("v3.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, SqliteSchema.Migrations[0], transaction);
+            Execute(connection, SqliteSchema.Migrations[1], transaction);
+            Execute(connection, SqliteSchema.Migrations[2], transaction);
+            Execute(connection, "PRAGMA user_version = 3;", transaction);
+            Execute(
+                connection,
+                "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
+                + "VALUES ('dr-old', 'agent:agent', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');",
+                transaction);
+            transaction.Commit();
+        }
+
+        using var runs = new SqliteDreamRunStore(path);
+        var old = (await runs.GetAsync("dr-old"))!;
+
+        Assert.Null(old.Request.TokenBudget);
+        Assert.False(old.Results.BudgetReached);
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
+        var budgeted = await runs.CreateAsync(new DreamRunRequest { Scope = Bot, TokenBudget = 1234 });
+        Assert.Equal(1234, (await runs.GetAsync(budgeted.Id))!.Request.TokenBudget);
+        var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, $"UPDATE dream_runs SET token_budget = 1 WHERE id = '{budgeted.Id}'"));
+        Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_new_store_has_the_dream_run_table_indexes_and_triggers()
     {
         var path = _folder.File("new.db");

@@ -17,4 +17,8 @@ public enum DreamChangeOp
 
     /// <summary>Held an insight back because its evidence reads like an instruction to the agent.</summary>
     Quarantine = 4,
+
+    /// <summary>Did not add a candidate lesson because it contradicts a better-supported insight, or one a person wrote;
+    /// <see cref="DreamChange.InsightId"/> names that insight and <see cref="DreamChange.Text"/> holds the candidate.</summary>
+    Reject = 5,
 }

@@ -36,6 +36,12 @@ public sealed record DreamRunRequest
     /// <value>The default is <see cref="DreamReviewMode.Auto"/>.</value>
     public DreamReviewMode ReviewMode { get; init; } = DreamReviewMode.Auto;
 
+    /// <summary>Gets the most model tokens (input and output together) the dream may spend, or <see langword="null"/> for no limit.
+    /// When it is reached the dream makes no further model calls, finishes the stages that cost nothing (template lessons,
+    /// curation, commit), and records <see cref="DreamRunResults.BudgetReached"/> with a note.</summary>
+    /// <value>The default is <see langword="null"/>; otherwise at least 1.</value>
+    public long? TokenBudget { get; init; }
+
     /// <summary>Checks the request, as stores do before storing it.</summary>
     /// <exception cref="ArgumentException">A field is missing or out of range; the message names it and its limit.</exception>
     public void Validate()
@@ -59,6 +65,11 @@ public sealed record DreamRunRequest
                 nameof(MinSessions),
                 MinSessions,
                 string.Create(CultureInfo.InvariantCulture, $"MinSessions must be between 1 and MaxSessions ({MaxSessions}): a dream that may read at most {MaxSessions} sessions cannot require {MinSessions}."));
+        }
+
+        if (TokenBudget is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TokenBudget), TokenBudget, "TokenBudget must be at least 1 token, or null for no limit.");
         }
 
         if (!Enum.IsDefined(ReviewMode))

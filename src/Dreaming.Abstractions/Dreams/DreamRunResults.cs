@@ -32,6 +32,10 @@ public sealed record DreamRunResults
     /// <summary>Gets a note on the outcome, such as <c>not enough sessions (4 &lt; 10)</c>.</summary>
     public string? Note { get; init; }
 
+    /// <summary>Gets a value indicating whether the dream reached its <see cref="DreamRunRequest.TokenBudget"/> and stopped
+    /// calling models; <see cref="Note"/> says where.</summary>
+    public bool BudgetReached { get; init; }
+
     /// <summary>Gets the token usage of every stage together.</summary>
     public SessionUsage TotalUsage => StageUsage.Aggregate(SessionUsage.Zero, (total, stage) => total.Add(stage.Usage));
 

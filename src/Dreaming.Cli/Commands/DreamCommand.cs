@@ -77,6 +77,7 @@ internal static class DreamCommand
             Changes = results.Report.Changes.Select(c => new { Op = OpName(c.Op), c.InsightId, Kind = KindName(c.Kind), c.Text, c.Reason }),
             OutputVersion = results.OutputVersionId,
             Usage = results.TotalUsage,
+            results.BudgetReached,
             results.Note,
             run.Error,
         };
@@ -128,6 +129,7 @@ internal static class DreamCommand
         DreamChangeOp.Update => "update",
         DreamChangeOp.Retire => "retire",
         DreamChangeOp.Quarantine => "quarantine",
+        DreamChangeOp.Reject => "reject",
         _ => "unknown",
     };
 

@@ -13,7 +13,8 @@ public static class DreamScheduleDreamingBuilderExtensions
     /// <param name="cron">A five-field cron expression such as <c>0 3 * * *</c>, or <see langword="null"/>.</param>
     /// <param name="timeZone">The time zone of the cron expression; UTC by default.</param>
     /// <param name="afterNewSessions">Dream once this many new finished sessions have arrived, or <see langword="null"/>.</param>
-    /// <param name="request">The request each dream runs with (limits, review mode), or <see langword="null"/> for the defaults.</param>
+    /// <param name="request">The request each dream runs with (limits, review mode, and the per-dream token budget,
+    /// <see cref="DreamRunRequest.TokenBudget"/>), or <see langword="null"/> for the defaults.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentException">Neither trigger is given, or the cron expression is malformed (checked here, at registration).</exception>
     public static IDreamingBuilder AddDreamSchedule(this IDreamingBuilder builder, string agentId, string? cron, TimeZoneInfo? timeZone = null, int? afterNewSessions = null, DreamRunRequest? request = null)

@@ -33,6 +33,8 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<ITraceStore, InMemoryTraceStore>();
         services.TryAddSingleton<IMemoryStore, InMemoryMemoryStore>();
         services.TryAddSingleton<IDreamRunStore, InMemoryDreamRunStore>();
+        services.AddOptions<CurationOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CurationOptions>, CurationOptionsValidator>());
         services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
         services.TryAddSingleton<MemoryInjector>();
         services.TryAddSingleton<TraceWriter>();

@@ -1,7 +1,7 @@
 namespace Dreaming;
 
-/// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c> and one <c>insight.quarantined</c> per insight a dream held
-/// back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).</summary>
+/// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c>, <c>budget.reached</c> for a dream that stopped at its token
+/// budget, and one <c>insight.quarantined</c> per insight a dream held back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).</summary>
 internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublisher webhooks, bool ownsInner) : IDreamRunStore, IDisposable
 {
     /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>
@@ -71,6 +71,11 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     private async Task PublishEndedAsync(DreamRun run)
     {
+        if (run.Results.BudgetReached && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))
+        {
+            await webhooks.PublishAsync(WebhookEventTypes.BudgetReached, WebhookEventData.DreamBudgetReached(run), CancellationToken.None).ConfigureAwait(false);
+        }
+
         var (type, data) = WebhookEventData.DreamEnded(run, webhooks.IncludeFullPayloads);
         if (webhooks.IsSubscribed(type))
         {

@@ -223,5 +223,22 @@ public static class WebhookEventData
         ["subject_id"] = subjectId,
     };
 
+    /// <summary>The data of <c>budget.reached</c> for a dream that stopped at its <see cref="DreamRunRequest.TokenBudget"/>.</summary>
+    /// <param name="run">The finished run, whose results say the budget was reached.</param>
+    /// <returns>The data: <c>budget</c> (<c>dream.tokens</c>), <c>limit</c>, <c>used</c>, <c>subject_id</c> (the run), <c>dream_run_id</c>, <c>scope</c>, <c>note</c>.</returns>
+    public static JsonObject DreamBudgetReached(DreamRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var data = BudgetReached("dream.tokens", run.Request.TokenBudget ?? 0, run.Results.TotalUsage.TotalTokens, run.Id);
+        data["dream_run_id"] = run.Id;
+        data["scope"] = run.Scope.Key;
+        if (run.Results.Note is not null)
+        {
+            data["note"] = run.Results.Note;
+        }
+
+        return data;
+    }
+
     private static string StatusName(SessionStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -166,6 +166,30 @@ public sealed class WebhookPublishingTests
     }
 
     [Fact]
+    public async Task A_dream_that_stops_at_its_token_budget_raises_budget_reached_before_dream_completed()
+    {
+        await using var services = Build(o => o.Endpoints[0].Events.Add("*"));
+        var runs = services.GetRequiredService<IDreamRunStore>();
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = Scope, TokenBudget = 1000 });
+        await runs.StartAsync(run.Id, "me", TimeSpan.FromMinutes(1));
+
+        await runs.CompleteAsync(run.Id, DreamRunResults.Empty with
+        {
+            BudgetReached = true,
+            Note = "token budget reached at reflect",
+            StageUsage = [new DreamStageUsage("reflect", new SessionUsage { InputTokens = 900, OutputTokens = 150 }, TimeSpan.FromSeconds(2))],
+        });
+
+        var rows = await RowsAsync(services);
+        Assert.Equal([WebhookEventTypes.BudgetReached, WebhookEventTypes.DreamCompleted], rows.Select(r => r.EventType));
+        var budget = Data(rows[0]);
+        Assert.Equal("dream.tokens", budget.GetProperty("budget").GetString());
+        Assert.Equal(1000, budget.GetProperty("limit").GetDouble());
+        Assert.Equal(1050, budget.GetProperty("used").GetDouble());
+        Assert.Equal(run.Id, budget.GetProperty("dream_run_id").GetString());
+    }
+
+    [Fact]
     public async Task Approving_and_rolling_back_memory_raise_version_activated()
     {
         await using var services = Build(o => o.Endpoints[0].Events.Add("memory.*"));

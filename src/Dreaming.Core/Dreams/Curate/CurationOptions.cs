@@ -15,6 +15,21 @@ public sealed class CurationOptions
     /// <value>The default is 90 days; positive.</value>
     public TimeSpan DecayAfter { get; set; } = TimeSpan.FromDays(90);
 
+    /// <summary>Gets or sets how similar (cosine of their embeddings) two free-text lessons must be to count as one, when an
+    /// embedding generator is registered. Used after exact and word similarity.</summary>
+    /// <value>The default is 0.9; above 0 and at most 1.</value>
+    public double EmbeddingSimilarity { get; set; } = 0.9;
+
+    /// <summary>Gets or sets how much of their wording (word-set Jaccard, ignoring negations) two lessons about the same tools
+    /// must share for opposite advice ("do X" against "do not X") to count as a contradiction.</summary>
+    /// <value>The default is 0.6; above 0 and at most 1.</value>
+    public double ContradictionSimilarity { get; set; } = 0.6;
+
+    /// <summary>Gets or sets the token budget of the committed memory: the active insights, rendered one per line, stay within it.
+    /// The least useful are held back as proposed (never deleted) and return when they fit.</summary>
+    /// <value>The default is 4,000 tokens (about 16,000 characters); at least 50.</value>
+    public int MemoryTokenBudget { get; set; } = 4000;
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -22,6 +37,21 @@ public sealed class CurationOptions
         if (!(MergeSimilarity > 0 && MergeSimilarity <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(MergeSimilarity), MergeSimilarity, "CurationOptions.MergeSimilarity must be above 0 and at most 1.");
+        }
+
+        if (!(EmbeddingSimilarity > 0 && EmbeddingSimilarity <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingSimilarity), EmbeddingSimilarity, "CurationOptions.EmbeddingSimilarity must be above 0 and at most 1.");
+        }
+
+        if (!(ContradictionSimilarity > 0 && ContradictionSimilarity <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ContradictionSimilarity), ContradictionSimilarity, "CurationOptions.ContradictionSimilarity must be above 0 and at most 1.");
+        }
+
+        if (MemoryTokenBudget < 50)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryTokenBudget), MemoryTokenBudget, "CurationOptions.MemoryTokenBudget must be at least 50 tokens.");
         }
 
         if (RetireAfterHarmful < 1)

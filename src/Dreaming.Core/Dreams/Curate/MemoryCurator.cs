@@ -20,6 +20,8 @@ public static class MemoryCurator
     /// <param name="untrustedEvidence">Returns the tool results and user messages a candidate was learnt from, for the guard.</param>
     /// <param name="now">The time of the change.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="embeddings">Embeddings of the lessons' texts, for merging by meaning after exact and word similarity,
+    /// or <see langword="null"/> when no embedding generator is registered.</param>
     /// <returns>The next insights and the changes.</returns>
     public static CurationResult Curate(
         IReadOnlyList<Insight> current,
@@ -28,7 +30,8 @@ public static class MemoryCurator
         MemoryScope scope,
         Func<LessonCandidate, IEnumerable<string>> untrustedEvidence,
         DateTimeOffset now,
-        CurationOptions? options = null)
+        CurationOptions? options = null,
+        TextEmbeddings? embeddings = null)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(candidates);
@@ -45,13 +48,37 @@ public static class MemoryCurator
         foreach (var candidate in candidates)
         {
             var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate));
-            var index = verdict.Quarantine ? -1 : FindDuplicate(insights, candidate, options.MergeSimilarity);
+            var contradicted = verdict.Quarantine ? -1 : Contradictions.Find(insights, candidate, options.ContradictionSimilarity);
+            if (contradicted >= 0)
+            {
+                var existing = insights[contradicted];
+                var (newer, older) = (Contradictions.Support(candidate), Contradictions.Support(existing));
+                if (existing.Source == InsightSource.Human || newer < older)
+                {
+                    changes.Add(new DreamChange
+                    {
+                        Op = DreamChangeOp.Reject,
+                        InsightId = existing.Id,
+                        Kind = candidate.Kind,
+                        Text = candidate.Text,
+                        Reason = existing.Source == InsightSource.Human
+                            ? $"not added: it contradicts {existing.Id}, which a person wrote"
+                            : string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, which is better supported ({older} against {newer})"),
+                    });
+                    continue;
+                }
+
+                insights[contradicted] = existing with { Status = InsightStatus.Retired, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Retire, insights[contradicted], string.Create(CultureInfo.InvariantCulture, $"contradicted by a newer lesson with as much or more support ({newer} against {older})")));
+            }
+
+            var (index, how) = verdict.Quarantine ? (-1, null) : FindDuplicate(insights, candidate, options, embeddings);
             if (index >= 0)
             {
                 var existing = insights[index];
                 var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
                 insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"the same lesson was found again in {candidate.Evidence.Count} sessions; evidence merged"));
+                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"the same lesson ({how}) was found again in {candidate.Evidence.Count} sessions; evidence merged"));
                 continue;
             }
 
@@ -74,6 +101,7 @@ public static class MemoryCurator
                 : Change(DreamChangeOp.Add, insight, Why(candidate)));
         }
 
+        MemoryBudget.Apply(insights, changes, options.MemoryTokenBudget, now);
         return new CurationResult(insights, changes);
     }
 
@@ -115,8 +143,9 @@ public static class MemoryCurator
             {
                 var helpful = given.Count(c => c.Helpful);
                 var harmful = given.Count(c => c.Harmful);
+                var cited = given.Count(c => c.Cited);
                 insight = insight with { Seen = insight.Seen + given.Count, Helpful = insight.Helpful + helpful, Harmful = insight.Harmful + harmful, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Update, insight, string.Create(CultureInfo.InvariantCulture, $"given to {given.Count} sessions: {helpful} passed, {harmful} failed in the way it is about")));
+                changes.Add(Change(DreamChangeOp.Update, insight, string.Create(CultureInfo.InvariantCulture, $"given to {given.Count} sessions ({cited} cited it): {helpful} helpful, {harmful} failed in the way it is about")));
             }
 
             if (insight.Status == InsightStatus.Active && insight.Harmful >= options.RetireAfterHarmful && insight.Harmful > 2 * insight.Helpful)
@@ -136,10 +165,11 @@ public static class MemoryCurator
 
     // Lessons written from findings by template share most of their words, so word similarity would merge two different
     // errors of one tool. For them, the same lesson means the same wording, tool and error signature; free-text lessons
-    // (a model's or a person's) are compared by their words.
-    private static int FindDuplicate(List<Insight> insights, LessonCandidate candidate, double similarity)
+    // (a model's or a person's) are compared exactly, then by their words, then by meaning when embeddings are available.
+    private static (int Index, string? How) FindDuplicate(List<Insight> insights, LessonCandidate candidate, CurationOptions options, TextEmbeddings? embeddings)
     {
         var words = candidate.Source == InsightSource.Mined ? null : Words(candidate.Text);
+        var best = (Index: -1, Similarity: 0.0);
         for (var i = 0; i < insights.Count; i++)
         {
             var existing = insights[i];
@@ -150,19 +180,31 @@ public static class MemoryCurator
 
             if (string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal))
             {
-                return i;
+                return (i, "exact text");
             }
 
-            var same = words is null
-                ? SameTemplatedLesson(existing, candidate)
-                : Jaccard(words, Words(existing.Text)) >= similarity;
-            if (same)
+            if (words is null)
             {
-                return i;
+                if (SameTemplatedLesson(existing, candidate))
+                {
+                    return (i, "same tool, error and wording");
+                }
+
+                continue;
+            }
+
+            if (Jaccard(words, Words(existing.Text)) >= options.MergeSimilarity)
+            {
+                return (i, "same words");
+            }
+
+            if (embeddings?.Similarity(existing.Text, candidate.Text) is { } similarity && similarity >= options.EmbeddingSimilarity && similarity > best.Similarity)
+            {
+                best = (i, similarity);
             }
         }
 
-        return -1;
+        return best.Index >= 0 ? (best.Index, string.Create(CultureInfo.InvariantCulture, $"same meaning, embedding similarity {best.Similarity:0.00}")) : (-1, null);
     }
 
     private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
@@ -185,7 +227,7 @@ public static class MemoryCurator
         return text[..end];
     }
 
-    private static double Jaccard(HashSet<string> a, HashSet<string> b)
+    internal static double Jaccard(HashSet<string> a, HashSet<string> b)
     {
         if (a.Count == 0 && b.Count == 0)
         {

@@ -10,9 +10,9 @@ internal sealed class DefaultDreamStages(ITraceStore traces, TimeProvider timePr
     public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken) =>
         new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), cancellationToken: cancellationToken);
 
-    public Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken) =>
-        Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(findings, baseFailureRate), SessionUsage.Zero, null));
+    public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));
 
-    public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now) =>
-        MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation);
+    public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now, TextEmbeddings? embeddings) =>
+        MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation, embeddings);
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Dreaming;
 
@@ -23,6 +25,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     private readonly IDreamMiner _miner;
     private readonly IDreamReflector _reflector;
     private readonly IDreamCurator _curator;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance.</summary>
@@ -35,8 +38,12 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// <param name="selector">The select stage, or <see langword="null"/> for the default.</param>
     /// <param name="miner">The mine stage, or <see langword="null"/> for <see cref="FindingMiner"/>.</param>
     /// <param name="curator">The curate and guard stages, or <see langword="null"/> for <see cref="MemoryCurator"/>.</param>
+    /// <param name="embeddings">An embedding generator, so curation also merges lessons that say the same thing in other
+    /// words, or <see langword="null"/>.</param>
+    /// <param name="curationOptions">The options of the default curator, or <see langword="null"/> for the defaults.</param>
     /// <remarks>Registered by <c>AddDreamingAgents</c>; each stage comes from the container when one is registered
-    /// (<see cref="IDreamSessionSelector"/>, <see cref="IDreamMiner"/>, <see cref="IDreamReflector"/>, <see cref="IDreamCurator"/>).</remarks>
+    /// (<see cref="IDreamSessionSelector"/>, <see cref="IDreamMiner"/>, <see cref="IDreamReflector"/>, <see cref="IDreamCurator"/>),
+    /// and so does an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings.</remarks>
     public DreamConsolidator(
         ITraceStore traces,
         IMemoryStore memory,
@@ -46,14 +53,17 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         IDreamReflector? reflector = null,
         IDreamSessionSelector? selector = null,
         IDreamMiner? miner = null,
-        IDreamCurator? curator = null)
+        IDreamCurator? curator = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+        IOptions<CurationOptions>? curationOptions = null)
     {
         _traces = traces ?? throw new ArgumentNullException(nameof(traces));
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        var defaults = new DefaultDreamStages(_traces, _timeProvider);
+        _embeddings = embeddings;
+        var defaults = new DefaultDreamStages(_traces, _timeProvider, curationOptions?.Value);
         _reflector = reflector ?? defaults;
         _selector = selector ?? defaults;
         _miner = miner ?? defaults;
@@ -113,19 +123,27 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
 
         watch.Restart();
         var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
-        var reflection = await _reflector.ReflectAsync(mining.Findings, mining.BaseFailureRate, bySession, request.Instructions, cancellationToken).ConfigureAwait(false);
+        var reflection = await _reflector.ReflectAsync(
+            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget },
+            cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
+        var budgetReached = reflection.BudgetReached || (request.TokenBudget is { } budget && reflectUsage.TotalTokens >= budget);
         stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed));
+        results = results with { StageUsage = [.. stages], BudgetReached = budgetReached };
+        keep(results);
 
         watch.Restart();
+        var (embeddings, embedNote) = budgetReached ? (null, null) : await EmbedAsync(current?.Insights ?? [], candidates, cancellationToken).ConfigureAwait(false);
         var curation = _curator.Curate(
             current?.Insights ?? [],
             candidates,
             InsightCredits.From(selected, current?.Insights ?? []),
             request.Scope,
             candidate => UntrustedContent.Of(candidate, bySession),
-            _timeProvider.GetUtcNow());
-        stages.Add(new DreamStageUsage("curate", SessionUsage.Zero, watch.Elapsed));
+            _timeProvider.GetUtcNow(),
+            embeddings);
+        stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed));
+        reflectNote = Join(reflectNote, embedNote);
         results = results with { Report = report with { Changes = curation.Changes }, StageUsage = [.. stages] };
         keep(results);
         results = results with { Note = reflectNote };
@@ -154,6 +172,33 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         stages.Add(new DreamStageUsage("commit", SessionUsage.Zero, watch.Elapsed));
         return results with { OutputVersionId = version.Id, StageUsage = [.. stages] };
     }
+
+    // Embeds the free-text lessons and the insights they could duplicate. Templated lessons merge by tool and signature, so
+    // when there are none of another kind, no call is made. A failing generator leaves merging to words, with a note.
+    private async Task<(TextEmbeddings? Embeddings, string? Note)> EmbedAsync(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, CancellationToken cancellationToken)
+    {
+        var free = candidates.Where(c => c.Source != InsightSource.Mined).Select(c => c.Text).ToList();
+        if (_embeddings is null || free.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var texts = free.Concat(current.Where(i => i.Status is InsightStatus.Active or InsightStatus.Proposed).Select(i => i.Text));
+        try
+        {
+            return (await TextEmbeddings.CreateAsync(_embeddings, texts, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogEmbeddingFailed(_logger, ex);
+            return (null, "embeddings failed, lessons merged by wording only: " + ex.Message);
+        }
+    }
+
+    private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : a + "; " + b;
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "The embedding generator failed; lessons are merged by wording only in this dream.")]
+    private static partial void LogEmbeddingFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "Dream {RunId} completed: {Sessions} sessions read, {Changes} memory changes.")]
     private static partial void LogDreamCompleted(ILogger logger, string runId, int sessions, int changes);

@@ -11,6 +11,7 @@ public interface IDreamCurator
     /// <param name="scope">The memory scope.</param>
     /// <param name="untrustedEvidence">The tool results and user messages a candidate was learnt from.</param>
     /// <param name="now">The time of the change.</param>
+    /// <param name="embeddings">Embeddings of the lessons' texts when an embedding generator is registered, or <see langword="null"/>.</param>
     /// <returns>The next insights and the changes.</returns>
-    CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now);
+    CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now, TextEmbeddings? embeddings);
 }

@@ -5,11 +5,10 @@ namespace Dreaming;
 public interface IDreamReflector
 {
     /// <summary>Writes lessons for the findings.</summary>
-    /// <param name="findings">The findings, strongest first.</param>
-    /// <param name="baseFailureRate">The failure rate of all sessions mined.</param>
-    /// <param name="sessions">The sessions read, by id.</param>
-    /// <param name="instructions">The dream's instructions, if any.</param>
+    /// <param name="request">The findings (strongest first), the sessions read, the dream's instructions and its token budget.
+    /// An implementation that calls a model must stay within <see cref="ReflectionRequest.TokenBudget"/> and say so with
+    /// <see cref="ReflectionResult.BudgetReached"/> when it stops early.</param>
     /// <param name="cancellationToken">Cancels the stage.</param>
     /// <returns>The lessons, the usage, and a note if some were not written as intended.</returns>
-    Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken);
+    Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken);
 }

@@ -1,8 +1,13 @@
 namespace Dreaming;
 
 /// <summary>Credit assignment: what the sessions that were given insights say about them.</summary>
-/// <remarks>A session given an insight counts it seen; helpful when the session passed; harmful when it failed with an
-/// error of a tool the insight is about (or failed at all, for an insight about no tool).</remarks>
+/// <remarks>
+/// A session given an insight counts it seen. Citations sharpen the credit: when the model cited any insight in the
+/// session, a pass counts helpful only for the insights it cited (the others it was given are seen, not credited); when it
+/// cited none, a pass counts helpful for every insight given. A failure counts harmful for an insight the model cited, and
+/// for one about a tool that failed in the session (or about no tool at all), because then it failed in the way the insight
+/// was about.
+/// </remarks>
 internal static class InsightCredits
 {
     public static List<InsightCredit> From(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<Insight> insights)
@@ -20,6 +25,7 @@ internal static class InsightCredits
             }
 
             var passed = verdict == SessionVerdict.Succeeded;
+            var cited = events.OfType<InsightsCitedEvent>().SelectMany(e => e.InsightIds).ToHashSet(StringComparer.Ordinal);
             var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
             foreach (var id in given)
             {
@@ -29,8 +35,10 @@ internal static class InsightCredits
                 }
 
                 var tools = insight.Triggers.Tools;
-                var harmful = !passed && (tools.Count == 0 || tools.Any(failingTools.Contains));
-                credits.Add(new InsightCredit(id, session.Id, passed, harmful));
+                var wasCited = cited.Contains(id);
+                var helpful = passed && (cited.Count == 0 || wasCited);
+                var harmful = !passed && (wasCited || tools.Count == 0 || tools.Any(failingTools.Contains));
+                credits.Add(new InsightCredit(id, session.Id, helpful, harmful, wasCited));
             }
         }
 

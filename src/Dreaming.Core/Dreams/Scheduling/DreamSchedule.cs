@@ -18,11 +18,13 @@ public sealed record DreamSchedule
     /// <summary>Gets how many new finished sessions with an outcome trigger a dream.</summary>
     public int? AfterNewSessions { get; init; }
 
-    /// <summary>Gets the request each scheduled dream runs with (its scope is replaced by <see cref="Scope"/>).</summary>
+    /// <summary>Gets the request each scheduled dream runs with (its scope is replaced by <see cref="Scope"/>). Its
+    /// <see cref="DreamRunRequest.TokenBudget"/> is the per-dream token budget.</summary>
     public DreamRunRequest? Request { get; init; }
 
     /// <summary>Throws when the schedule is invalid, naming the setting.</summary>
-    /// <exception cref="ArgumentException">No trigger, a malformed cron expression, or a count below 1.</exception>
+    /// <exception cref="ArgumentException">No trigger, a malformed cron expression, a count below 1, or an invalid request
+    /// (such as a token budget below 1).</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Scope, nameof(Scope));
@@ -37,6 +39,7 @@ public sealed record DreamSchedule
         }
 
         _ = Expression();
+        (Request is null ? null : Request with { Scope = Scope })?.Validate();
     }
 
     internal CronExpression? Expression()

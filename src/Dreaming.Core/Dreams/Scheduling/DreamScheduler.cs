@@ -67,6 +67,11 @@ public sealed partial class DreamScheduler : BackgroundService
                 var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
                 var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
                 LogDreamStarted(_logger, schedule.Scope.Key, reason, run.Id);
+                if (run.Results.BudgetReached)
+                {
+                    LogBudgetReached(_logger, schedule.Scope.Key, run.Id, run.Results.Note);
+                }
+
                 started.Add(run);
             }
             catch (DreamConflictException ex)
@@ -155,6 +160,9 @@ public sealed partial class DreamScheduler : BackgroundService
 
     [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string scope, string reason);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
+    private static partial void LogBudgetReached(ILogger logger, string scope, string runId, string? note);
 
     [LoggerMessage(EventId = 72, Level = LogLevel.Error, Message = "Checking the dream schedules failed; they are checked again at the next interval.")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

@@ -149,8 +149,8 @@ public class DreamConsolidatorTests
 
     private sealed class ShoutingReflector : IDreamReflector
     {
-        public Task<ReflectionResult> ReflectAsync(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, string? instructions, CancellationToken cancellationToken) =>
-            Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(findings, baseFailureRate).Select(l => l with { Text = "CHECK THE TOTAL." }).ToList(), SessionUsage.Zero, "shouted"));
+        public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate).Select(l => l with { Text = "CHECK THE TOTAL." }).ToList(), SessionUsage.Zero, "shouted"));
     }
 
     /// <summary>Passes everything to a store and calls back when a session's events are read.</summary>

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -54,6 +56,43 @@ public class DreamSchedulerTests
 
         Assert.Empty(await scheduler.RunDueAsync());
         Assert.Equal(DreamRunStatus.Running, (await runs.GetAsync(holder.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task A_scheduled_dream_runs_with_its_token_budget_and_a_stop_at_the_budget_is_logged_with_the_reason()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var runs = new InMemoryDreamRunStore(time);
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"lessons":[]}""")) { Usage = new UsageDetails { InputTokenCount = 700, OutputTokenCount = 300 } }),
+        };
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time, reflector: new ModelReflector(model));
+        var logger = new FakeLogger<DreamScheduler>();
+        var schedule = new DreamSchedule { Scope = s_scope, AfterNewSessions = 10, Request = new DreamRunRequest { Scope = s_scope, TokenBudget = 1000 } };
+        var scheduler = new DreamScheduler([schedule], dreams, runs, traces, time, logger);
+        await traces.ImportAsync(Enumerable.Range(0, 10).Select(i => new SessionWithEvents(
+            new SessionRecord { Id = $"s{i:D3}", AgentId = "bot", Task = "t", Status = SessionStatus.Completed, StartedAt = time.GetUtcNow(), EndedAt = time.GetUtcNow().AddSeconds(i + 1), Outcome = i < 6 ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
+            [
+                new ToolCallEvent { SessionId = $"s{i:D3}", Sequence = 1, CallId = "c", ToolName = "refund", Arguments = "{}" },
+                new ToolResultEvent { SessionId = $"s{i:D3}", Sequence = 2, CallId = "c", ToolName = "refund", IsError = i < 6, Result = i < 6 ? "Error: amount too high" : "ok" },
+            ])).ToList());
+
+        var run = Assert.Single(await scheduler.RunDueAsync());
+
+        Assert.Equal(1000, run.Request.TokenBudget);
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        Assert.True(run.Results.BudgetReached);
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("stopped at its token budget", StringComparison.Ordinal) && r.Message.Contains("token budget reached", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_schedule_with_an_invalid_token_budget_is_refused_at_registration()
+    {
+        var services = new ServiceCollection();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => services.AddDreamingAgents().AddDreamSchedule("bot", "0 3 * * *", request: new DreamRunRequest { Scope = s_scope, TokenBudget = 0 }));
+        Assert.Equal("TokenBudget", ex.ParamName);
     }
 
     [Theory]

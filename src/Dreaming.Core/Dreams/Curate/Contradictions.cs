@@ -1,0 +1,58 @@
+namespace Dreaming;
+
+/// <summary>Finds an insight a new lesson contradicts: the same subject (tools and wording) with the opposite polarity
+/// ("do X" against "do not X").</summary>
+/// <remarks>
+/// Lessons written by template state statistics about different errors and never contradict one another, so at least one
+/// side must be free text (a model's or a person's). Support is the number of sessions of evidence, plus how often the
+/// insight helped, minus how often it harmed.
+/// </remarks>
+internal static class Contradictions
+{
+    private static readonly HashSet<string> s_negations = new(["NOT", "NEVER", "AVOID", "DON", "DOESN", "CANNOT", "SHOULDN", "MUSTN"], StringComparer.Ordinal);
+    private static readonly HashSet<string> s_modals = new(["ALWAYS", "MUST", "SHOULD", "DOES", "NEED", "NEEDS"], StringComparer.Ordinal);
+
+    public static int Find(List<Insight> insights, LessonCandidate candidate, double similarity)
+    {
+        var (words, negative) = Polarity(candidate.Text);
+        if (words.Count == 0)
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < insights.Count; i++)
+        {
+            var existing = insights[i];
+            if (existing.Status is not (InsightStatus.Active or InsightStatus.Proposed)
+                || (existing.Source == InsightSource.Mined && candidate.Source == InsightSource.Mined)
+                || !SameTools(existing.Triggers.Tools, candidate.Triggers.Tools))
+            {
+                continue;
+            }
+
+            var (other, otherNegative) = Polarity(existing.Text);
+            if (negative != otherNegative && MemoryCurator.Jaccard(words, other) >= similarity)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public static int Support(LessonCandidate candidate) => candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
+
+    public static int Support(Insight insight) =>
+        Math.Max(0, insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() + insight.Helpful - insight.Harmful);
+
+    private static (HashSet<string> Words, bool Negative) Polarity(string text)
+    {
+        var words = MemoryCurator.Words(text);
+        var negative = words.RemoveWhere(s_negations.Contains) > 0;
+        words.RemoveWhere(s_modals.Contains);
+        return (words, negative);
+    }
+
+    private static bool SameTools(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        (a.Count == 0 && b.Count == 0) || a.Any(tool => b.Contains(tool, StringComparer.Ordinal));
+}

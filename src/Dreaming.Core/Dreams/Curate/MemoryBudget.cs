@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>Caps the memory a dream commits to a token budget: the most useful insights stay active, the rest are held
+/// back as <see cref="InsightStatus.Proposed"/>, never deleted, and come back when they fit again.</summary>
+/// <remarks>
+/// Usefulness is the smoothed helpful rate (helpful + 1) / (seen + 2), so an insight given to many sessions that never
+/// helped ranks below a new one; ties go to more evidence, then to the newer. Insights a person wrote are never held back
+/// and count first. A rendered insight is the line <c>- [id] text</c>, counted at four characters per token as in
+/// <see cref="InsightRanker"/>.
+/// </remarks>
+internal static class MemoryBudget
+{
+    public static int Tokens(Insight insight) => (insight.Id.Length + insight.Text.Length + 6 + 3) / 4;
+
+    public static void Apply(List<Insight> insights, List<DreamChange> changes, int tokenBudget, DateTimeOffset now)
+    {
+        var ranked = Enumerable.Range(0, insights.Count)
+            .Where(i => insights[i].Status == InsightStatus.Active || (insights[i].Status == InsightStatus.Proposed && insights[i].Source != InsightSource.Human))
+            .OrderByDescending(i => insights[i].Source == InsightSource.Human)
+            .ThenByDescending(i => (insights[i].Helpful + 1.0) / (insights[i].Seen + 2.0))
+            .ThenByDescending(i => insights[i].Evidence.Count)
+            .ThenByDescending(i => insights[i].CreatedAt)
+            .ThenBy(i => insights[i].Id, StringComparer.Ordinal)
+            .ToList();
+
+        var used = 0;
+        for (var rank = 0; rank < ranked.Count; rank++)
+        {
+            var index = ranked[rank];
+            var insight = insights[index];
+            var tokens = Tokens(insight);
+            var fits = insight.Source == InsightSource.Human || used + tokens <= tokenBudget;
+            if (fits)
+            {
+                used += tokens;
+            }
+
+            var status = fits ? InsightStatus.Active : InsightStatus.Proposed;
+            if (status == insight.Status)
+            {
+                continue;
+            }
+
+            insights[index] = insight with { Status = status, UpdatedAt = now };
+            var reason = fits
+                ? "activated: it fits the memory's token budget again"
+                : string.Create(CultureInfo.InvariantCulture, $"held back as proposed: the memory is over its {tokenBudget}-token budget and this ranks {rank + 1} of {ranked.Count} by usefulness");
+            var added = changes.FindIndex(c => c.Op == DreamChangeOp.Add && c.InsightId == insight.Id);
+            if (added >= 0)
+            {
+                changes[added] = changes[added] with { Reason = changes[added].Reason + "; " + reason };
+            }
+            else
+            {
+                changes.Add(new DreamChange { Op = DreamChangeOp.Update, InsightId = insight.Id, Kind = insight.Kind, Text = insight.Text, Reason = reason });
+            }
+        }
+    }
+}

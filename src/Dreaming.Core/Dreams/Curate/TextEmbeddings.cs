@@ -1,0 +1,90 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>Embeddings of lesson texts, so curation can merge lessons that say the same thing in other words.</summary>
+/// <remarks>Built once per dream from an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>; similarity is the cosine of
+/// two vectors. Immutable and thread-safe once built.</remarks>
+public sealed class TextEmbeddings
+{
+    private const int BatchSize = 256;
+    private readonly Dictionary<string, ReadOnlyMemory<float>> _vectors;
+
+    private TextEmbeddings(Dictionary<string, ReadOnlyMemory<float>> vectors, SessionUsage usage)
+    {
+        _vectors = vectors;
+        Usage = usage;
+    }
+
+    /// <summary>Gets how many distinct texts have a vector.</summary>
+    public int Count => _vectors.Count;
+
+    /// <summary>Gets the tokens the generator reported for building them.</summary>
+    public SessionUsage Usage { get; }
+
+    /// <summary>Embeds distinct texts, in batches.</summary>
+    /// <param name="generator">The embedding generator.</param>
+    /// <param name="texts">The texts; duplicates and blanks are skipped.</param>
+    /// <param name="cancellationToken">Cancels the generation.</param>
+    /// <returns>The embeddings.</returns>
+    /// <exception cref="InvalidOperationException">The generator returned a different number of vectors than texts asked for.</exception>
+    public static async Task<TextEmbeddings> CreateAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IEnumerable<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(texts);
+        var distinct = texts.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
+        var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
+        long input = 0;
+        foreach (var batch in distinct.Chunk(BatchSize))
+        {
+            var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (embeddings.Count != batch.Length)
+            {
+                throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {batch.Length} texts.");
+            }
+
+            for (var i = 0; i < batch.Length; i++)
+            {
+                vectors[batch[i]] = embeddings[i].Vector;
+            }
+
+            input += embeddings.Usage?.InputTokenCount ?? 0;
+        }
+
+        return new TextEmbeddings(vectors, new SessionUsage { InputTokens = input });
+    }
+
+    /// <summary>Builds embeddings from vectors already computed, for tests and for hosts that cache them.</summary>
+    /// <param name="vectors">The vector of each text.</param>
+    /// <returns>The embeddings.</returns>
+    public static TextEmbeddings From(IReadOnlyDictionary<string, ReadOnlyMemory<float>> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        return new TextEmbeddings(new Dictionary<string, ReadOnlyMemory<float>>(vectors, StringComparer.Ordinal), SessionUsage.Zero);
+    }
+
+    /// <summary>Gets the cosine similarity of two texts' vectors.</summary>
+    /// <param name="a">One text.</param>
+    /// <param name="b">The other.</param>
+    /// <returns>The similarity in -1..1, or <see langword="null"/> when either text has no vector, their lengths differ, or
+    /// either is all zeros.</returns>
+    public double? Similarity(string a, string b)
+    {
+        if (!_vectors.TryGetValue(a, out var x) || !_vectors.TryGetValue(b, out var y) || x.Length != y.Length)
+        {
+            return null;
+        }
+
+        double dot = 0, xx = 0, yy = 0;
+        var xs = x.Span;
+        var ys = y.Span;
+        for (var i = 0; i < xs.Length; i++)
+        {
+            dot += xs[i] * ys[i];
+            xx += xs[i] * xs[i];
+            yy += ys[i] * ys[i];
+        }
+
+        return xx == 0 || yy == 0 ? null : dot / Math.Sqrt(xx * yy);
+    }
+}

@@ -1,0 +1,20 @@
+namespace Dreaming;
+
+/// <summary>What the reflect stage is given: the findings, the sessions they came from, and the dream's limits.</summary>
+public sealed record ReflectionRequest
+{
+    /// <summary>Gets the findings, strongest first.</summary>
+    public required IReadOnlyList<Finding> Findings { get; init; }
+
+    /// <summary>Gets the failure rate of all sessions mined.</summary>
+    public double BaseFailureRate { get; init; }
+
+    /// <summary>Gets the sessions read, by id, for excerpts and for pairing similar tasks.</summary>
+    public required IReadOnlyDictionary<string, SessionWithEvents> Sessions { get; init; }
+
+    /// <summary>Gets the dream's instructions, if any.</summary>
+    public string? Instructions { get; init; }
+
+    /// <summary>Gets the most tokens (input and output together) the stage may spend, or <see langword="null"/> for no limit.</summary>
+    public long? TokenBudget { get; init; }
+}

@@ -1,0 +1,91 @@
+namespace Dreaming.Tests;
+
+public class InsightCreditsTests
+{
+    private static readonly Insight s_refund = Insight("ins-refund", "refund");
+    private static readonly Insight s_lookup = Insight("ins-lookup", "lookup_order");
+
+    [Fact]
+    public void Without_citations_a_pass_credits_every_insight_given()
+    {
+        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"])], [s_refund, s_lookup]);
+
+        Assert.All(credits, c => Assert.True(c.Helpful));
+        Assert.All(credits, c => Assert.False(c.Cited));
+    }
+
+    [Fact]
+    public void With_citations_a_pass_credits_only_the_cited_insights_and_the_others_are_only_seen()
+    {
+        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"])], [s_refund, s_lookup]);
+
+        var refund = credits.Single(c => c.InsightId == "ins-refund");
+        var lookup = credits.Single(c => c.InsightId == "ins-lookup");
+        Assert.Equal((true, false, true), (refund.Helpful, refund.Harmful, refund.Cited));
+        Assert.Equal((false, false, false), (lookup.Helpful, lookup.Harmful, lookup.Cited));
+    }
+
+    [Fact]
+    public void A_failure_is_harmful_for_a_cited_insight_and_for_one_about_the_failing_tool_only()
+    {
+        var session = Session("s1", passed: false, given: ["ins-refund", "ins-lookup"], cited: ["ins-lookup"], failingTool: "refund");
+        var other = Insight("ins-other", "search_flights");
+        var credits = InsightCredits.From([session with { Session = session.Session with { InsightIds = ["ins-refund", "ins-lookup", "ins-other"] } }], [s_refund, s_lookup, other]);
+
+        Assert.True(credits.Single(c => c.InsightId == "ins-refund").Harmful);
+        Assert.True(credits.Single(c => c.InsightId == "ins-lookup").Harmful);
+        Assert.False(credits.Single(c => c.InsightId == "ins-other").Harmful);
+        Assert.DoesNotContain(credits, c => c.Helpful);
+    }
+
+    [Fact]
+    public void The_curator_counts_citations_in_the_reason_and_counters()
+    {
+        var sessions = new[]
+        {
+            Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"]),
+            Session("s2", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"]),
+        };
+        var credits = InsightCredits.From(sessions, [s_refund, s_lookup]);
+
+        var result = MemoryCurator.Curate([s_refund, s_lookup], [], credits, s_refund.Scope, _ => [], s_refund.UpdatedAt.AddDays(1));
+
+        var refund = result.Insights.Single(i => i.Id == "ins-refund");
+        var lookup = result.Insights.Single(i => i.Id == "ins-lookup");
+        Assert.Equal((2, 2), (refund.Helpful, refund.Seen));
+        Assert.Equal((0, 2), (lookup.Helpful, lookup.Seen));
+        Assert.Contains(result.Changes, c => c.InsightId == "ins-refund" && c.Reason.Contains("(2 cited it)", StringComparison.Ordinal));
+    }
+
+    private static SessionWithEvents Session(string id, bool passed, string[] given, string[]? cited = null, string? failingTool = null)
+    {
+        var events = new List<SessionEvent> { new InsightsInjectedEvent { MemoryVersionId = "v1", InsightIds = given, Sequence = 1 } };
+        if (failingTool is not null)
+        {
+            events.Add(new ToolCallEvent { CallId = "c1", ToolName = failingTool, Arguments = "{}", Sequence = 2 });
+            events.Add(new ToolResultEvent { CallId = "c1", ToolName = failingTool, Result = "Error: no", IsError = true, Sequence = 3 });
+        }
+
+        if (cited is not null)
+        {
+            events.Add(new InsightsCitedEvent { InsightIds = cited, Sequence = 4 });
+        }
+
+        return new SessionWithEvents(
+            new SessionRecord { Id = id, AgentId = "agent", Task = "task", Status = SessionStatus.Completed, Outcome = passed ? SessionOutcome.Succeeded() : SessionOutcome.Failed(), EventCount = events.Count },
+            events);
+    }
+
+    private static Insight Insight(string id, string tool) => new()
+    {
+        Id = id,
+        Text = "About " + tool,
+        Scope = MemoryScope.Agent("agent"),
+        Status = InsightStatus.Active,
+        Source = InsightSource.Mined,
+        Triggers = new InsightTriggers { Tools = [tool] },
+        Evidence = [new InsightEvidence("s0")],
+        CreatedAt = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero),
+        UpdatedAt = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero),
+    };
+}
