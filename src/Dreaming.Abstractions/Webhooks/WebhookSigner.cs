@@ -66,6 +66,20 @@ public sealed class WebhookSigner
     /// <returns><c>v1,</c> and the base64 signature.</returns>
     public static string Sign(string secret, string messageId, DateTimeOffset timestamp, string body) => new WebhookSigner([secret]).Sign(messageId, timestamp, body);
 
+    /// <summary>Encodes <c>{id}.{timestamp}.</c> as UTF-8 followed by the raw body bytes into a pooled buffer.</summary>
+    internal static byte[] Content(string messageId, long unixSeconds, ReadOnlySpan<byte> body, out int length)
+    {
+        var seconds = unixSeconds.ToString(CultureInfo.InvariantCulture);
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(messageId.Length + seconds.Length + 2) + body.Length);
+        length = Encoding.UTF8.GetBytes(messageId, buffer);
+        buffer[length++] = (byte)'.';
+        length += Encoding.UTF8.GetBytes(seconds, buffer.AsSpan(length));
+        buffer[length++] = (byte)'.';
+        body.CopyTo(buffer.AsSpan(length));
+        length += body.Length;
+        return buffer;
+    }
+
     /// <summary>Encodes <c>{id}.{timestamp}.{body}</c> as UTF-8 into a pooled buffer.</summary>
     internal static byte[] Content(string messageId, long unixSeconds, string body, out int length)
     {

@@ -60,6 +60,21 @@ public sealed class WebhookVerifier
     public WebhookVerificationResult Verify(string? messageId, string? timestamp, string? signature, string body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        return Verify(messageId, timestamp, signature, body, default, useBytes: false);
+    }
+
+    /// <summary>Verifies a message from its three header values and the raw body bytes exactly as received (the safest
+    /// input: no decoding can change them).</summary>
+    /// <param name="messageId">The <c>webhook-id</c> header.</param>
+    /// <param name="timestamp">The <c>webhook-timestamp</c> header.</param>
+    /// <param name="signature">The <c>webhook-signature</c> header.</param>
+    /// <param name="body">The raw body bytes.</param>
+    /// <returns>The result; never throws for a bad message.</returns>
+    public WebhookVerificationResult Verify(string? messageId, string? timestamp, string? signature, ReadOnlySpan<byte> body) =>
+        Verify(messageId, timestamp, signature, null, body, useBytes: true);
+
+    private WebhookVerificationResult Verify(string? messageId, string? timestamp, string? signature, string? text, ReadOnlySpan<byte> bytes, bool useBytes)
+    {
         if (string.IsNullOrEmpty(messageId) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signature))
         {
             var missing = string.IsNullOrEmpty(messageId) ? WebhookHeaders.Id : string.IsNullOrEmpty(timestamp) ? WebhookHeaders.Timestamp : WebhookHeaders.Signature;
@@ -83,7 +98,18 @@ public sealed class WebhookVerifier
             return new(WebhookVerificationFailure.TimestampTooNew, $"The message timestamp {seconds} is {seconds - now} s in the future; at most {tolerance} s is accepted.");
         }
 
-        return Matches(messageId, seconds, signature, body)
+        var content = useBytes ? WebhookSigner.Content(messageId, seconds, bytes, out var length) : WebhookSigner.Content(messageId, seconds, text!, out length);
+        bool matches;
+        try
+        {
+            matches = Matches(content.AsSpan(0, length), signature);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(content);
+        }
+
+        return matches
             ? WebhookVerificationResult.Valid
             : new(WebhookVerificationFailure.SignatureMismatch, "No v1 signature matches: the body, id or timestamp was changed, or the secret is not the sender's.");
     }
@@ -131,38 +157,30 @@ public sealed class WebhookVerifier
         }
     }
 
-    private bool Matches(string messageId, long seconds, string signature, string body)
+    private bool Matches(ReadOnlySpan<byte> content, string signature)
     {
-        var content = WebhookSigner.Content(messageId, seconds, body, out var length);
-        try
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        var matched = false;
+        foreach (var key in _keys)
         {
-            Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            var matched = false;
-            foreach (var key in _keys)
+            HMACSHA256.HashData(key, content, expected);
+            foreach (var range in signature.AsSpan().Split(' '))
             {
-                HMACSHA256.HashData(key, content.AsSpan(0, length), expected);
-                foreach (var range in signature.AsSpan().Split(' '))
+                var entry = signature.AsSpan(range);
+                if (!entry.StartsWith("v1,", StringComparison.Ordinal)
+                    || !Convert.TryFromBase64Chars(entry[3..], given, out var written)
+                    || written != given.Length)
                 {
-                    var entry = signature.AsSpan(range);
-                    if (!entry.StartsWith("v1,", StringComparison.Ordinal)
-                        || !Convert.TryFromBase64Chars(entry[3..], given, out var written)
-                        || written != given.Length)
-                    {
-                        continue;
-                    }
-
-                    // No early exit: the time taken does not tell which entry or key matched.
-                    matched |= CryptographicOperations.FixedTimeEquals(expected, given);
+                    continue;
                 }
-            }
 
-            return matched;
+                // No early exit: the time taken does not tell which entry or key matched.
+                matched |= CryptographicOperations.FixedTimeEquals(expected, given);
+            }
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(content);
-        }
+
+        return matched;
     }
 
     private static string Cut(string value) => value.Length <= 20 ? value : value[..20] + "…";

@@ -32,6 +32,18 @@ public sealed class WebhookSignatureTests
     }
 
     [Fact]
+    public void The_raw_body_bytes_verify_like_the_text_and_a_changed_byte_does_not()
+    {
+        var verifier = new WebhookVerifier(SpecSecret, _clock);
+        var bytes = Encoding.UTF8.GetBytes(SpecBody);
+
+        Assert.True(verifier.Verify(SpecId, "1614265330", SpecSignature, bytes).IsValid);
+        bytes[^2]++;
+        Assert.Equal(WebhookVerificationFailure.SignatureMismatch, verifier.Verify(SpecId, "1614265330", SpecSignature, bytes).Failure);
+        Assert.Equal(WebhookVerificationFailure.MissingHeader, verifier.Verify(SpecId, null, SpecSignature, bytes).Failure);
+    }
+
+    [Fact]
     public void Several_secrets_give_one_space_separated_signature_each_for_rotation()
     {
         var newSecret = WebhookSecret.Generate();
