@@ -1,7 +1,15 @@
 // Records sessions into the SQLite file named by the first argument, printing "acked <id>" after each
 // CompleteAsync returns, while other sessions are still being written, until the process is killed.
+// With "webhooks URL SECRET" after the file, it instead ends 20 sessions with webhooks to URL, printing "acked <id>"
+// for each, and runs the dispatcher until it is killed.
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
+
+if (args.Length == 4 && args[1] == "webhooks")
+{
+    await Dreaming.CrashTestHost.WebhookChild.RunAsync(args[0], args[2], args[3]);
+    return;
+}
 
 var services = new ServiceCollection();
 services.AddDreamingAgents(o => o.WriteBatchSize = 7).UseSqliteStore(args[0]);

@@ -165,12 +165,16 @@ internal static class DemoCommand
             {
                 output.WriteLine();
                 CliWebhooks.WriteSummary(output, delivered.Url, deliveries);
-                output.WriteLine("       dreaming webhooks list --db " + database);
             }
 
             output.WriteLine();
             output.WriteLine("next:  dreaming sessions --db " + database);
             output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + database);
+            if (webhookTarget is not null)
+            {
+                output.WriteLine("       dreaming webhooks list --db " + database);
+            }
+
             return 0;
         }).ConfigureAwait(false));
         return command;

@@ -106,6 +106,63 @@ public sealed class AtLeastOnceTests : IDisposable
         Assert.Equal(20, (await sessions.QuerySessionsAsync(new SessionQuery { PageSize = 100 })).Items.Count(s => s.Status != SessionStatus.Running));
     }
 
+    [Fact]
+    public async Task A_dispatcher_process_killed_mid_delivery_loses_nothing_after_a_restart_on_the_same_file()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(WebhookHarness.Secret);
+        var path = _folder.File("killed.db");
+        var hanging = new TaskCompletionSource();
+        var hang = true;
+        var answered = 0;
+        receiver.Respond = async (context, _) =>
+        {
+            if (Volatile.Read(ref hang) && Interlocked.Increment(ref answered) > 3)
+            {
+                hanging.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+        };
+
+        var child = Path.Combine(AppContext.BaseDirectory, "Dreaming.CrashTestHost.dll");
+        var acked = new List<string>();
+        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", child, path, "webhooks", receiver.Url, WebhookHarness.Secret]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(Patience);
+                while (acked.Count < 20)
+                {
+                    var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+                        ?? throw new InvalidOperationException("the child exited early: " + await process.StandardError.ReadToEndAsync());
+                    if (line.StartsWith("acked ", StringComparison.Ordinal))
+                    {
+                        acked.Add(line["acked ".Length..]);
+                    }
+                }
+
+                await hanging.Task.WaitAsync(Patience);
+            }
+            finally
+            {
+                // A hard kill with requests in flight: no graceful stop, no chance to record anything.
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+
+        Volatile.Write(ref hang, false);
+        using var restarted = StartHost(path, receiver.Url);
+        await restarted.StartAsync();
+        var deliveries = await WaitUntilAllDeliveredAsync(restarted.Services.GetRequiredService<IWebhookOutboxStore>(), expected: 20);
+        await restarted.StopAsync();
+
+        var received = receiver.Received.ToList();
+        Assert.All(received, r => Assert.True(r.SignatureValid));
+        Assert.Equal(deliveries.Select(d => d.EventId).Order(StringComparer.Ordinal), received.Select(r => r.Id).Distinct().Order(StringComparer.Ordinal));
+        var sessionIds = received.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("session_id").GetString()!).Distinct();
+        Assert.Equal(acked.Order(StringComparer.Ordinal), sessionIds.Order(StringComparer.Ordinal));
+    }
+
     private static IHost StartHost(string path, string url)
     {
         var builder = Host.CreateApplicationBuilder();
