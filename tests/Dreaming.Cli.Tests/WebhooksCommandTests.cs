@@ -99,6 +99,26 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_names_an_endpoint_that_answered_410_and_replay_enables_it_again()
+    {
+        using var cli = new CliRunner();
+        _status = 410;
+        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+
+        var (_, text, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "dead", "--limit", "1000");
+        Assert.Contains("endpoint demo is disabled: the endpoint answered 410 Gone (a replay enables it again)", text, StringComparison.Ordinal);
+        Assert.Contains("endpoint 'demo' is disabled: the endpoint answered 410 Gone", text, StringComparison.Ordinal);
+        // Only the first batch (sent together, at most 16) reached the receiver; everything after the 410 stayed home.
+        Assert.InRange(_received.Count, 1, 16);
+
+        _status = 200;
+        var (exit, _, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        Assert.True(exit == 0, error);
+        var (_, after, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--limit", "1");
+        Assert.DoesNotContain("is disabled", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_without_a_target_only_queues_the_delivery()
     {
         using var cli = new CliRunner();

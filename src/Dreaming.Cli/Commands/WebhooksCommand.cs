@@ -61,6 +61,15 @@ internal static class WebhooksCommand
                     $"{d.Id,-36}  {d.State.ToString().ToLowerInvariant(),-9}  {d.EventType,-26}  {Text.Cut(d.EndpointId, 12),-12}  {d.Attempts,5}  {d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {Text.Cut(Text.OneLine(d.LastError ?? string.Empty), 80)}"));
             }
 
+            foreach (var endpointId in rows.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal))
+            {
+                var endpoint = await outbox.GetEndpointAsync(endpointId, ct).ConfigureAwait(false);
+                if (endpoint.IsDisabled)
+                {
+                    output.WriteLine($"endpoint {endpointId} is disabled: {endpoint.DisabledReason} (a replay enables it again)");
+                }
+            }
+
             return 0;
         }).ConfigureAwait(false));
         return command;
