@@ -105,6 +105,21 @@ public sealed class WebhookPublishingTests
     }
 
     [Fact]
+    public async Task Full_payloads_add_the_artifact_the_verdicts_and_the_change_list()
+    {
+        await using var services = Build(o => o.IncludeFullPayloads = true);
+        await services.GetRequiredService<IOutcomeRunner>().RunAsync(Request((_, _) => Task.FromResult("Refunded order #W123.")));
+        await SeedAsync(services.GetRequiredService<ITraceStore>(), "Error: payment amount does not add up");
+        await services.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = Scope });
+
+        var rows = await RowsAsync(services);
+        Assert.Equal("Refunded order #W123.", Data(rows.Single(r => r.EventType == WebhookEventTypes.OutcomeSatisfied)).GetProperty("artifact").GetString());
+        Assert.Equal("met", Data(rows.Single(r => r.EventType == WebhookEventTypes.OutcomeEvaluationEnded)).GetProperty("criteria")[0].GetProperty("verdict").GetString());
+        Assert.NotEqual(0, Data(rows.Single(r => r.EventType == WebhookEventTypes.DreamCompleted)).GetProperty("change_list").GetArrayLength());
+        Assert.NotEqual(0, Data(rows.First(r => r.EventType == WebhookEventTypes.MemoryVersionActivated)).GetProperty("insight_list").GetArrayLength());
+    }
+
+    [Fact]
     public async Task An_outcome_loop_that_never_passes_raises_unsatisfied()
     {
         await using var services = Build(o => o.Endpoints[0].Events.Add("outcome.unsatisfied"));
