@@ -152,6 +152,9 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         Assert.Null(afterDelivery.LastError);
         Assert.Equal(0, endpoint3.ConsecutiveFailures);
         Assert.Equal(afterDelivery, await store.GetAsync(delivered.Id));
+        var (late, _) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivered.Id, AttemptedAt = now, Error = "timed out", NextAttemptAt = now });
+        Assert.Equal(WebhookDeliveryState.Delivered, late.State);
+        Assert.Equal(WebhookDeliveryState.Delivered, (await store.GetAsync(delivered.Id))!.State);
         Assert.Equal(afterRetry, await store.GetAsync(retried.Id));
         await Assert.ThrowsAnyAsync<KeyNotFoundException>(() => store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = "whd_nobody", AttemptedAt = now }));
     }

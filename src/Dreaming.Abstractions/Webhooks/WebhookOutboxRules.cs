@@ -42,7 +42,8 @@ public static class WebhookOutboxRules
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxListLimit);
     }
 
-    /// <summary>Applies an attempt to a delivery: delivered, pending again, or dead.</summary>
+    /// <summary>Applies an attempt to a delivery: delivered, pending again, or dead. A failure reported late (by a dispatcher
+    /// whose claim had run out while another delivered the row) never undoes a delivery.</summary>
     /// <param name="delivery">The delivery before the attempt.</param>
     /// <param name="result">The attempt.</param>
     /// <returns>The delivery after it.</returns>
@@ -50,6 +51,11 @@ public static class WebhookOutboxRules
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(result);
+        if (delivery.State == WebhookDeliveryState.Delivered && !result.Delivered)
+        {
+            return delivery with { Attempts = delivery.Attempts + 1 };
+        }
+
         var attemptedAt = Milliseconds(result.AttemptedAt);
         var state = result.Delivered ? WebhookDeliveryState.Delivered
             : result.NextAttemptAt is null ? WebhookDeliveryState.Dead
