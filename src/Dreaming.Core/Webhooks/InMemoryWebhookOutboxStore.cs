@@ -12,6 +12,9 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WebhookEndpointState> _endpoints = new(StringComparer.Ordinal);
 
+    // The pending rows by due time, then creation order, so a claim reads only what is due.
+    private readonly SortedSet<(long DueMs, int Index)> _pending = [];
+
     /// <summary>Initializes a new instance.</summary>
     /// <param name="timeProvider">The clock that stamps new rows; the system clock when <see langword="null"/>.</param>
     public InMemoryWebhookOutboxStore(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
@@ -52,6 +55,7 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
                     NextAttemptAt = now,
                 };
                 _index[delivery.Id] = _deliveries.Count;
+                _pending.Add((now.ToUnixTimeMilliseconds(), _deliveries.Count));
                 _deliveries.Add(delivery);
                 created.Add(delivery);
             }
@@ -67,12 +71,8 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         now = Milliseconds(now);
         lock (_lock)
         {
-            var due = _deliveries
-                .Where(d => d.State == WebhookDeliveryState.Pending && d.NextAttemptAt <= now)
-                .OrderBy(d => d.NextAttemptAt)
-                .ThenBy(d => _index[d.Id])
-                .Take(limit)
-                .ToList();
+            var nowMs = now.ToUnixTimeMilliseconds();
+            var due = _pending.TakeWhile(p => p.DueMs <= nowMs).Take(limit).Select(p => _deliveries[p.Index]).ToList();
             foreach (var delivery in due)
             {
                 Replace(delivery with { NextAttemptAt = now + lease });
@@ -196,5 +196,20 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         return _index.TryGetValue(deliveryId, out var i) ? _deliveries[i] : throw WebhookOutboxRules.NotFound(deliveryId);
     }
 
-    private void Replace(WebhookDelivery delivery) => _deliveries[_index[delivery.Id]] = delivery;
+    private void Replace(WebhookDelivery delivery)
+    {
+        var index = _index[delivery.Id];
+        var before = _deliveries[index];
+        if (before.State == WebhookDeliveryState.Pending)
+        {
+            _pending.Remove((before.NextAttemptAt.ToUnixTimeMilliseconds(), index));
+        }
+
+        if (delivery.State == WebhookDeliveryState.Pending)
+        {
+            _pending.Add((delivery.NextAttemptAt.ToUnixTimeMilliseconds(), index));
+        }
+
+        _deliveries[index] = delivery;
+    }
 }
