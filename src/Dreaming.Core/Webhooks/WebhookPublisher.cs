@@ -2,12 +2,16 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace Dreaming;
 
 /// <summary>The default <see cref="IWebhookPublisher"/>: routes an event to the endpoints whose filters match and writes one
 /// outbox row per endpoint, then wakes the dispatcher.</summary>
 /// <remarks>
+/// <para>A failed outbox write is retried three times (Polly, exponential backoff with jitter) before the event is given up
+/// and logged at error level.</para>
 /// <para>Every configured endpoint that subscribes gets a row, including one that is disabled: the dispatcher turns such a
 /// row into a dead letter naming the reason, so no event is dropped silently. With no endpoint, publishing costs a
 /// field read.</para>
@@ -21,6 +25,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action? _notify;
+    private readonly ResiliencePipeline _retry;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="options">The webhook settings; the endpoints are read once.</param>
@@ -41,6 +46,18 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _notify = notify;
+
+        // A busy or briefly unavailable store should not cost an event: a few quick retries with jitter come first.
+        _retry = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromMilliseconds(50),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(static ex => ex is not (ArgumentException or OperationCanceledException or ObjectDisposedException)),
+            })
+            .Build();
     }
 
     /// <inheritdoc />
@@ -110,7 +127,10 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data);
         try
         {
-            await _outbox.EnqueueAsync(webhookEvent, endpoints, cancellationToken).ConfigureAwait(false);
+            await _retry.ExecuteAsync(
+                static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
+                (Outbox: _outbox, Event: webhookEvent, Endpoints: endpoints),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

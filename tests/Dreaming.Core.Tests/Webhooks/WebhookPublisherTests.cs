@@ -28,6 +28,27 @@ public sealed class WebhookPublisherTests
     }
 
     [Fact]
+    public async Task A_transient_outbox_failure_is_retried_and_the_event_kept()
+    {
+        var inner = new InMemoryWebhookOutboxStore();
+        var outbox = Substitute.For<IWebhookOutboxStore>();
+        var calls = 0;
+        outbox.EnqueueAsync(default!, default!, default).ReturnsForAnyArgs(call =>
+            ++calls < 3 ? throw new TraceStoreException("database is locked") : inner.EnqueueAsync(call.Arg<WebhookEvent>(), call.Arg<IReadOnlyList<string>>()));
+        var options = new WebhookOptions();
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        var logger = new FakeLogger<WebhookPublisher>();
+        var publisher = new WebhookPublisher(Options.Create(options), outbox, logger: logger);
+
+        var published = await publisher.PublishAsync(WebhookEventTypes.SessionCompleted, new());
+
+        Assert.NotNull(published);
+        Assert.Equal(3, calls);
+        Assert.Equal(published.Id, Assert.Single(await inner.ListAsync()).EventId);
+        Assert.Empty(logger.Collector.GetSnapshot());
+    }
+
+    [Fact]
     public async Task An_event_goes_once_to_each_subscribed_endpoint_with_a_new_id_and_the_publishers_clock()
     {
         var outbox = new InMemoryWebhookOutboxStore();
