@@ -162,10 +162,15 @@ public sealed partial class Orchestrator : IOrchestrator
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results.ToList();
         var stop = execution.Stopped;
-        var status = stop?.Status ?? (execution.CompletedCount == items.Count ? OrchestrationStatus.Completed : OrchestrationStatus.Failed);
-        var error = stop?.Reason ?? (status == OrchestrationStatus.Failed
-            ? $"{items.Count - execution.CompletedCount} of {items.Count} items did not complete"
-            : null);
+        // A stop that came after the last item completed (the budget reached by it, a late cancellation) stopped nothing.
+        var allCompleted = execution.CompletedCount == items.Count;
+        var status = allCompleted ? OrchestrationStatus.Completed : stop?.Status ?? OrchestrationStatus.Failed;
+        var error = allCompleted ? null : stop?.Reason ?? $"{items.Count - execution.CompletedCount} of {items.Count} items did not complete";
+        if (allCompleted)
+        {
+            stop = null;
+        }
+
         var usage = planningUsage.Add(execution.Usage);
 
         string? answer = null;

@@ -1,0 +1,111 @@
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+public class OrchestrateCommandTests
+{
+    private static string SamplePlan => Path.Combine(AppContext.BaseDirectory, "samples", "orchestration", "release-note.plan.json");
+
+    [Fact]
+    public async Task The_sample_plan_runs_its_independent_items_in_parallel_as_child_sessions()
+    {
+        using var cli = new CliRunner();
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", SamplePlan, "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.True(root.GetProperty("simulated").GetBoolean());
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        var items = root.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
+        Assert.Equal(4, items.Count);
+        Assert.All(items.Values, i => Assert.Equal("completed", i.GetProperty("status").GetString()));
+        Assert.All(items.Values, i => Assert.StartsWith("ses_", i.GetProperty("sessionId").GetString(), StringComparison.Ordinal));
+
+        // The three independent items overlap; the draft starts after all of them end.
+        string[] independent = ["collect-changes", "api-diff", "test-status"];
+        var latestStart = independent.Max(id => items[id].GetProperty("startedAt").GetDateTimeOffset());
+        var earliestEnd = independent.Min(id => items[id].GetProperty("endedAt").GetDateTimeOffset());
+        Assert.True(latestStart < earliestEnd, "the independent items ran at the same time");
+        var draft = items["draft"];
+        Assert.True(draft.GetProperty("startedAt").GetDateTimeOffset() >= independent.Max(id => items[id].GetProperty("endedAt").GetDateTimeOffset()));
+
+        // The draft is gated by the rubric next to the plan file: the simulated writer revises once to pass it.
+        Assert.Equal("satisfied", draft.GetProperty("outcome").GetString());
+        Assert.Contains("Breaking changes", draft.GetProperty("output").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(built on collect-changes, api-diff, test-status)", draft.GetProperty("output").GetString(), StringComparison.Ordinal);
+
+        var (listExit, listJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        Assert.Equal(0, listExit);
+        var sessions = JsonDocument.Parse(listJson).RootElement.EnumerateArray().ToList();
+        var runId = root.GetProperty("sessionId").GetString();
+        Assert.Equal(5, sessions.Count);
+        var children = sessions.Where(s => s.TryGetProperty("parentSessionId", out var p) && p.GetString() == runId).ToList();
+        Assert.Equal(4, children.Count);
+        Assert.DoesNotContain(sessions, s => s.GetProperty("status").GetString() == "running");
+
+        var (showExit, show, _) = await cli.RunAsync("session", "show", runId!, "--db", cli.Database, "--json");
+        Assert.Equal(0, showExit);
+        var types = JsonDocument.Parse(show).RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal("orchestration.started", types[0]);
+        Assert.Equal(4, types.Count(t => t == "orchestration.item_completed"));
+        Assert.Equal("orchestration.completed", types[^1]);
+    }
+
+    [Fact]
+    public async Task The_text_output_is_labelled_simulated_and_shows_the_timeline()
+    {
+        using var cli = new CliRunner();
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", SamplePlan, "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("SIMULATED agents (deterministic fake model, no network)", output, StringComparison.Ordinal);
+        Assert.Contains("+0.", output, StringComparison.Ordinal);
+        Assert.Contains("status: completed", output, StringComparison.Ordinal);
+        Assert.Contains("answer:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_plan_with_a_cycle_exits_1_naming_the_items_on_it()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("cycle.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"i"}],
+             "items":[{"id":"a","agent":"w","instructions":"x","dependsOn":["c"]},
+                      {"id":"b","agent":"w","instructions":"y","dependsOn":["a"]},
+                      {"id":"c","agent":"w","instructions":"z","dependsOn":["b"]},
+                      {"id":"d","agent":"w","instructions":"z","dependsOn":[]}]}
+            """);
+
+        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("The plan has a cycle: 'a' -> 'c' -> 'b' -> 'a'", error, StringComparison.Ordinal);
+        if (File.Exists(cli.Database))
+        {
+            Assert.False(await HasSessionsAsync(cli), "nothing ran");
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"nobody","instructions":"x"}]}""", "Item 'a' names the agent 'nobody', which is not in the roster (the roster has w).")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","dependsOn":["zz"]}]}""", "Item 'a' depends on 'zz', which is not in the plan.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[]}""", "The plan has no items.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
+    [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]
+    public async Task An_invalid_plan_exits_1_with_a_message_naming_the_problem(string planJson, string message)
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", planJson);
+
+        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> HasSessionsAsync(CliRunner cli)
+    {
+        var (_, json, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        return JsonDocument.Parse(json).RootElement.GetArrayLength() > 0;
+    }
+}
