@@ -24,11 +24,12 @@ internal static class DemoCommand
             var watch = Stopwatch.StartNew();
 
             var services = new ServiceCollection();
-            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database)).AddOrchestrator();
             services.AddChatClient(new SimulatedAgentChatClient())
                 .UseDreaming()
                 .UseFunctionInvocation(configure: f => f.IncludeDetailedErrors = true);
             OutcomeRun loop;
+            OrchestrationRun orchestration;
             await using (var provider = services.BuildServiceProvider())
             {
                 var sessions = provider.GetRequiredService<IAgentSessionFactory>();
@@ -80,6 +81,7 @@ internal static class DemoCommand
                 }
 
                 loop = await RunOutcomeLoopAsync(provider.GetRequiredService<IOutcomeRunner>(), chat, ct).ConfigureAwait(false);
+                orchestration = await provider.GetRequiredService<IOrchestrator>().RunAsync(DemoOrchestration.Request(), ct).ConfigureAwait(false);
             }
 
             var summary = new
@@ -111,6 +113,7 @@ internal static class DemoCommand
                     result = OutcomeResultNames.Of(loop.Result),
                     iterations = loop.Evaluations.Select((e, i) => new { iteration = i + 1, score = Math.Round(e.Score, 4), passed = e.Passed }),
                 },
+                orchestration = DemoOrchestration.Summary(orchestration),
             };
             if (json)
             {
@@ -135,6 +138,7 @@ internal static class DemoCommand
 
             output.WriteLine($"  result: {OutcomeResultNames.Of(loop.Result)} (session {loop.SessionId})");
             output.WriteLine();
+            DemoOrchestration.Write(output, orchestration);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"recorded {summary.sessions + after.Count} support sessions and 1 outcome-loop session; before the dream: {summary.events} events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));
