@@ -84,7 +84,9 @@ internal sealed class PlanExecution : IDisposable
                 running++;
                 var slot = _slots[next];
                 slot.Dependencies = DependencyOutputs(slot);
-                _ = Task.Run(() => RunItemAsync(slot), CancellationToken.None);
+                // Started inline: an agent runs on the scheduler's thread until its first await, as in a
+                // hand-written Task.WhenAll. RunItemAsync never throws; it signals its end through the channel.
+                _ = RunItemAsync(slot);
             }
 
             if (running == 0)
