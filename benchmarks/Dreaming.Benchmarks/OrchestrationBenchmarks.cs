@@ -15,6 +15,7 @@ namespace Dreaming.Benchmarks;
 /// is what a host gets: every item a child session with its events in the in-memory trace store (purged after each
 /// iteration so memory stays flat).</para>
 /// </remarks>
+[MedianColumn]
 [MemoryDiagnoser]
 public class OrchestrationSchedulingBenchmarks
 {

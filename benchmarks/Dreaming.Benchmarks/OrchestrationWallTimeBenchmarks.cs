@@ -8,6 +8,7 @@ namespace Dreaming.Benchmarks;
 /// <summary>Wall time of 100 independent items that each wait 100 ms, at most 25 at once: the ideal is 4 waves of
 /// 100 ms = 400 ms. The baseline is a <c>SemaphoreSlim(25)</c> around the same waits; the orchestrator records every
 /// item as a child session in the in-memory store.</summary>
+[MedianColumn]
 [SimpleJob(RunStrategy.Monitoring, warmupCount: 1, iterationCount: 5)]
 public class OrchestrationWallTimeBenchmarks
 {
