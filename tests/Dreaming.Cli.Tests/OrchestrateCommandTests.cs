@@ -103,6 +103,35 @@ public class OrchestrateCommandTests
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2()
+    {
+        using var cli = new CliRunner();
+        cli.WriteFile("strict.md", """
+            # Strict
+            Pass threshold: 1.0
+
+            ## Content
+            - Written by a person (required) [not-contains: "simulated"]
+            """);
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"i"}],
+             "items":[{"id":"gated","agent":"w","instructions":"x","rubric":"strict.md"},
+                      {"id":"after","agent":"w","instructions":"y","dependsOn":["gated"]},
+                      {"id":"free","agent":"w","instructions":"z"}]}
+            """);
+
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--on-failure", "SkipDependents");
+
+        Assert.True(exit == Dreaming.Cli.Commands.OrchestrateCommand.NotCompletedExitCode, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("failed", root.GetProperty("status").GetString());
+        var items = root.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!, i => i.GetProperty("status").GetString());
+        Assert.Equal("failed", items["gated"]);
+        Assert.Equal("skipped", items["after"]);
+        Assert.Equal("completed", items["free"]);
+    }
+
     private static async Task<bool> HasSessionsAsync(CliRunner cli)
     {
         var (_, json, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");

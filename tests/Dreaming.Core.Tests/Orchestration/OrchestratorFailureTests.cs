@@ -113,6 +113,19 @@ public class OrchestratorFailureTests
     }
 
     [Fact]
+    public async Task A_budget_reached_by_the_last_item_stops_nothing_and_the_run_completes()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("ok", new SessionUsage { InputTokens = 100 })));
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b", "a")), agent, budget: 200);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Null(run.Error);
+        Assert.Equal("ok", run.FinalAnswer);
+    }
+
+    [Fact]
     public async Task An_item_over_its_own_budget_fails_budget_exceeded_without_a_retry()
     {
         await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 3);

@@ -62,6 +62,22 @@ public class OrchestratorRecordingTests
     }
 
     [Fact]
+    public async Task Secrets_in_the_goal_and_in_item_errors_are_redacted_before_storage()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0);
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => throw new InvalidOperationException("mail jane.doe@example.com failed"));
+        var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")) with { Goal = "Answer jane.doe@example.com" };
+
+        var run = await host.RunAsync(plan, agent, OrchestrationFailurePolicy.SkipDependents);
+
+        var events = await host.Store.GetEventsAsync(run.SessionId);
+        var started = events.OfType<OrchestrationStartedEvent>().Single();
+        Assert.DoesNotContain("jane.doe@example.com", started.Goal, StringComparison.Ordinal);
+        Assert.DoesNotContain("jane.doe@example.com", events.OfType<OrchestrationItemCompletedEvent>().Single().Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("jane.doe@example.com", events.OfType<OrchestrationFailedEvent>().Single().Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Orchestration_events_round_trip_through_the_stored_json()
     {
         SessionEvent[] events =
