@@ -9,8 +9,16 @@ public sealed record WorkItemContext
     /// <summary>Gets the goal of the run.</summary>
     public required string Goal { get; init; }
 
+    private string? _prompt;
+
     /// <summary>Gets the prompt sent to a chat agent: the goal, the instructions and the dependencies' outputs.</summary>
-    public required string Prompt { get; init; }
+    /// <remarks>Rendered on first use (<c>Goal of the whole task: …</c>, <c>Your part (id): …</c>, then each dependency's
+    /// output under <c>--- id (agent) ---</c>), so delegate agents that never read it do not pay for it.</remarks>
+    public string Prompt
+    {
+        get => _prompt ??= WorkItemPrompt.Render(Goal, Item, Dependencies);
+        init => _prompt = value;
+    }
 
     /// <summary>Gets the completed dependencies' outputs, in the order of <see cref="WorkItem.DependsOn"/>.</summary>
     public required IReadOnlyList<WorkItemOutput> Dependencies { get; init; }

@@ -180,7 +180,7 @@ public sealed partial class Orchestrator : IOrchestrator
         {
             try
             {
-                (answer, var synthesisUsage) = await SynthesizeAsync(request, goal, items, session, cancellationToken).ConfigureAwait(false);
+                (answer, var synthesisUsage) = await SynthesizeAsync(request, goal, items, execution, session, cancellationToken).ConfigureAwait(false);
                 usage = usage.Add(synthesisUsage);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -222,7 +222,7 @@ public sealed partial class Orchestrator : IOrchestrator
     }
 
     private async Task<(string Answer, SessionUsage Usage)> SynthesizeAsync(
-        OrchestrationRequest request, string goal, List<WorkItemResult> items, IAgentSession session, CancellationToken cancellationToken)
+        OrchestrationRequest request, string goal, List<WorkItemResult> items, PlanExecution execution, IAgentSession session, CancellationToken cancellationToken)
     {
         if (request.Synthesize is { } synthesize)
         {
@@ -241,13 +241,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         // Without a model: the outputs of the items nothing depends on are the answer.
-        var dependedOn = items.Count == 0 ? [] : new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in request.Plan?.Items ?? [])
-        {
-            dependedOn.UnionWith(item.DependsOn);
-        }
-
-        var finals = items.Where(i => i.Status == WorkItemStatus.Completed && !dependedOn.Contains(i.Id)).ToList();
+        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
         return (finals.Count == 1 ? finals[0].Output ?? string.Empty : string.Join("\n\n", finals.Select(i => $"## {i.Id}\n{i.Output}")), SessionUsage.Zero);
     }
 

@@ -63,6 +63,9 @@ internal sealed class PlanExecution : IDisposable
 
     public int CompletedCount => _slots.Count(s => s.Status == WorkItemStatus.Completed);
 
+    /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
+    public bool IsSink(int index) => _graph.Dependents[index].Length == 0;
+
     /// <summary>Runs every item it can; returns when no item is running.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -248,35 +251,35 @@ internal sealed class PlanExecution : IDisposable
         slot.Attempts++;
         slot.RubricFailure = null;
         var agent = _roster[slot.Item.Agent];
-        var dependencies = slot.Dependencies ?? [];
-        var context = new WorkItemContext
-        {
-            Item = slot.Item,
-            Goal = _plan.Goal,
-            Prompt = ItemPrompt.Build(_plan.Goal, slot.Item, dependencies),
-            Dependencies = dependencies,
-            Session = _parent,
-            Attempt = slot.Attempts,
-        };
-
         if (slot.Item.Rubric is null)
         {
-            await RunPlainAsync(slot, agent, context, cancellationToken).ConfigureAwait(false);
+            await RunPlainAsync(slot, agent, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await RunOutcomeAsync(slot, agent, context, slot.Item.Rubric, cancellationToken).ConfigureAwait(false);
+            await RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RunPlainAsync(ItemSlot slot, RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    private WorkItemContext Context(ItemSlot slot, IAgentSession session, string? feedback = null, string? previousOutput = null) => new()
+    {
+        Item = slot.Item,
+        Goal = _plan.Goal,
+        Dependencies = slot.Dependencies ?? [],
+        Session = session,
+        Attempt = slot.Attempts,
+        Feedback = feedback,
+        PreviousOutput = previousOutput,
+    };
+
+    private async Task RunPlainAsync(ItemSlot slot, RosterAgent agent, CancellationToken cancellationToken)
     {
         await using var session = _owner.Sessions.StartSession(ChildOptions(slot, agent));
         slot.SessionId = session.Id;
         WorkItemReply reply;
         try
         {
-            reply = await InvokeAsync(agent, context with { Session = session }, cancellationToken).ConfigureAwait(false);
+            reply = await InvokeAsync(agent, Context(slot, session), cancellationToken).ConfigureAwait(false);
             Charge(slot, reply.Usage, checkItemBudget: true);
         }
         catch (Exception ex)
@@ -294,7 +297,7 @@ internal sealed class PlanExecution : IDisposable
         await session.CompleteAsync(SessionStatus.Completed, null, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task RunOutcomeAsync(ItemSlot slot, RosterAgent agent, WorkItemContext context, Rubric rubric, CancellationToken cancellationToken)
+    private async Task RunOutcomeAsync(ItemSlot slot, RosterAgent agent, Rubric rubric, CancellationToken cancellationToken)
     {
         Exception? agentFailure = null;
         var run = await _owner.Outcomes.RunAsync(
@@ -310,10 +313,7 @@ internal sealed class PlanExecution : IDisposable
                     slot.SessionId = attempt.Session.Id;
                     try
                     {
-                        var reply = await InvokeAsync(
-                            agent,
-                            context with { Session = attempt.Session, Feedback = attempt.Feedback, PreviousOutput = attempt.PreviousArtifact },
-                            ct).ConfigureAwait(false);
+                        var reply = await InvokeAsync(agent, Context(slot, attempt.Session, attempt.Feedback, attempt.PreviousArtifact), ct).ConfigureAwait(false);
                         Charge(slot, reply.Usage, checkItemBudget: true);
                         return reply.Output;
                     }
