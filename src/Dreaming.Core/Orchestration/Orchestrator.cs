@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Dreaming;
 
@@ -22,8 +19,6 @@ namespace Dreaming;
 /// </remarks>
 public sealed partial class Orchestrator : IOrchestrator
 {
-    internal static readonly ResiliencePropertyKey<TimeSpan> TimeoutKey = new("dreaming.orchestration.item_timeout");
-
     private readonly IChatClient? _coordinator;
     private readonly IReadOnlyList<IOrchestrationObserver> _observers;
     private readonly Func<IChatClient, IChatClient> _traced;
@@ -76,7 +71,7 @@ public sealed partial class Orchestrator : IOrchestrator
         _traced = traced;
         TimeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        Pipeline = BuildPipeline(Options, TimeProvider);
+        Pipeline = ItemPipeline.Build(Options, TimeProvider);
     }
 
     internal IAgentSessionFactory Sessions { get; }
@@ -180,7 +175,7 @@ public sealed partial class Orchestrator : IOrchestrator
         {
             try
             {
-                (answer, var synthesisUsage) = await SynthesizeAsync(request, goal, items, execution, session, cancellationToken).ConfigureAwait(false);
+                (answer, var synthesisUsage) = await RunSynthesis.SynthesizeAsync(request, _coordinator is null ? null : _traced(_coordinator), goal, items, execution, session, cancellationToken).ConfigureAwait(false);
                 usage = usage.Add(synthesisUsage);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -219,42 +214,6 @@ public sealed partial class Orchestrator : IOrchestrator
             EndedAt = TimeProvider.GetUtcNow(),
             Error = error,
         };
-    }
-
-    private async Task<(string Answer, SessionUsage Usage)> SynthesizeAsync(
-        OrchestrationRequest request, string goal, List<WorkItemResult> items, PlanExecution execution, IAgentSession session, CancellationToken cancellationToken)
-    {
-        if (request.Synthesize is { } synthesize)
-        {
-            return (await synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
-        }
-
-        if (_coordinator is not null)
-        {
-            var response = await _traced(_coordinator).GetResponseAsync(
-                [
-                    new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
-                    new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
-                ],
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (response.Text, CoordinatorPlanner.Usage(response.Usage));
-        }
-
-        // Without a model: the outputs of the items nothing depends on are the answer.
-        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
-        return (finals.Count == 1 ? finals[0].Output ?? string.Empty : string.Join("\n\n", finals.Select(i => $"## {i.Id}\n{i.Output}")), SessionUsage.Zero);
-    }
-
-    private static string SynthesisRequest(string goal, List<WorkItemResult> items)
-    {
-        var text = new StringBuilder().Append("Goal: ").AppendLine(goal).AppendLine();
-        foreach (var item in items)
-        {
-            text.Append("--- ").Append(item.Id).Append(" (").Append(item.Agent).Append(", ").Append(OrchestrationNames.Of(item.Status)).AppendLine(") ---");
-            text.AppendLine(item.Output ?? item.Error ?? string.Empty);
-        }
-
-        return text.ToString();
     }
 
     private static async Task<OrchestrationPlan> LoadRubricsAsync(OrchestrationPlan plan, CancellationToken cancellationToken)
@@ -339,29 +298,6 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         return roster;
-    }
-
-    private static ResiliencePipeline BuildPipeline(OrchestratorOptions options, TimeProvider timeProvider)
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
-        if (options.ItemRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.ItemRetries,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = static args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } ex
-                    && ex is not ItemBudgetExceededException
-                    && !args.Context.CancellationToken.IsCancellationRequested),
-            });
-        }
-
-        return builder
-            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = static args => ValueTask.FromResult(args.Context.Properties.GetValue(TimeoutKey, Timeout.InfiniteTimeSpan)) })
-            .Build();
     }
 
     private static SessionStatus SessionStatusOf(OrchestrationStatus status) => status switch
