@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 
 namespace Dreaming.Cli.Tests;
@@ -130,6 +133,74 @@ public class OrchestrateCommandTests
         Assert.Equal("failed", items["gated"]);
         Assert.Equal("skipped", items["after"]);
         Assert.Equal("completed", items["free"]);
+    }
+
+    [Fact]
+    public async Task With_a_configured_model_every_agent_and_the_synthesis_use_it()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"You are w."}],
+             "items":[{"id":"a","agent":"w","instructions":"x"},{"id":"b","agent":"w","instructions":"y","dependsOn":["a"]}]}
+            """);
+        var port = FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var bodies = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync().WaitAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(context.Request.InputStream);
+                lock (bodies)
+                {
+                    bodies.Add(reader.ReadToEnd());
+                }
+
+                var bytes = Encoding.UTF8.GetBytes("""
+                    {"id":"c1","object":"chat.completion","created":1700000000,"model":"local-model",
+                     "choices":[{"index":0,"message":{"role":"assistant","content":"from the model"},"finish_reason":"stop"}],
+                     "usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}
+                    """);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+
+        var (exit, json, error) = await cli.RunAsync(
+            "orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--model-endpoint", $"http://127.0.0.1:{port}/v1", "--model", "local-model");
+        await stop.CancelAsync();
+        await serving;
+
+        Assert.True(exit == 0, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.False(root.GetProperty("simulated").GetBoolean());
+        Assert.Equal("local-model", root.GetProperty("model").GetString());
+        Assert.All(root.GetProperty("items").EnumerateArray(), i => Assert.Equal("from the model", i.GetProperty("output").GetString()));
+        Assert.Equal("from the model", root.GetProperty("finalAnswer").GetString());
+        Assert.Equal(36, root.GetProperty("usage").GetProperty("inputTokens").GetInt64() + root.GetProperty("usage").GetProperty("outputTokens").GetInt64());
+        Assert.Equal(3, bodies.Count);
+        Assert.Contains(bodies, b => b.Contains("You are w.", StringComparison.Ordinal) && b.Contains("--- a (w) ---", StringComparison.Ordinal));
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private static async Task<bool> HasSessionsAsync(CliRunner cli)
