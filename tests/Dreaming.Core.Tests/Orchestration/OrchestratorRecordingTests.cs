@@ -150,7 +150,7 @@ public class OrchestratorRecordingTests
     }
 
     [Fact]
-    public void AddOrchestrator_rejects_invalid_options_naming_the_setting()
+    public async Task AddOrchestrator_rejects_invalid_options_naming_the_setting()
     {
         var services = new ServiceCollection();
         services.AddDreamingAgents().AddOrchestrator(o =>
@@ -160,6 +160,9 @@ public class OrchestratorRecordingTests
         });
         using var provider = services.BuildServiceProvider();
 
+        // At host start (what ValidateOnStart hooks into), and on first use without a host.
+        var atStart = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync());
+        Assert.Contains("OrchestratorOptions.MaxItems is 0", atStart.Message, StringComparison.Ordinal);
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOrchestrator>());
         Assert.Contains("OrchestratorOptions.MaxItems is 0", ex.Message, StringComparison.Ordinal);
         Assert.Contains("OrchestratorOptions.ItemTimeout", ex.Message, StringComparison.Ordinal);
