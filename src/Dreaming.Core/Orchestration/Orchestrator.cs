@@ -101,9 +101,10 @@ public sealed partial class Orchestrator : IOrchestrator
         var roster = Roster(request.Agents);
         var policy = request.FailurePolicy ?? Options.FailurePolicy;
         var budget = request.MaxTotalTokens ?? Options.MaxTotalTokens;
-        if (!Enum.IsDefined(policy) || budget is <= 0 || string.IsNullOrWhiteSpace(request.AgentId))
+        var costBudget = request.MaxTotalCostMinorUnits ?? Options.MaxTotalCostMinorUnits;
+        if (!Enum.IsDefined(policy) || budget is <= 0 || costBudget is <= 0 || string.IsNullOrWhiteSpace(request.AgentId))
         {
-            throw new ArgumentException("OrchestrationRequest: FailurePolicy must be defined, MaxTotalTokens positive when set, and AgentId not blank.", nameof(request));
+            throw new ArgumentException("OrchestrationRequest: FailurePolicy must be defined, MaxTotalTokens and MaxTotalCostMinorUnits positive when set, and AgentId not blank.", nameof(request));
         }
 
         if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
@@ -153,7 +154,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, budget, record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget), record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results.ToList();
         var stop = execution.Stopped;

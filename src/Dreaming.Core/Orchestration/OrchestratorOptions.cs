@@ -22,6 +22,17 @@ public sealed class OrchestratorOptions
     /// <value>The default is <see langword="null"/>: no budget. Positive when set.</value>
     public long? MaxTotalTokens { get; set; }
 
+    /// <summary>Gets or sets the run-wide cost budget in minor units, unless the request says otherwise.</summary>
+    /// <value>The default is <see langword="null"/>: no budget. Positive when set.</value>
+    public long? MaxTotalCostMinorUnits { get; set; }
+
+    /// <summary>Gets or sets how an agent's call is priced: given the agent's name and the usage of one call (a chat response,
+    /// or a delegate's reply), its cost in minor units. Usage that already carries a cost is not repriced; the grader's
+    /// usage of an outcome-gated item is counted in tokens only.</summary>
+    /// <value>The default is <see langword="null"/>: chat calls cost 0, so only reported costs count against
+    /// <see cref="MaxTotalCostMinorUnits"/>.</value>
+    public Func<string, SessionUsage, long>? CostOf { get; set; }
+
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and
     /// cancellation are never retried; work that did not pass its rubric was already revised by the outcome loop).</summary>
     /// <value>The default is 1; 0 to <see cref="MaxItemRetries"/>.</value>

@@ -133,7 +133,7 @@ internal sealed partial class PlanExecution
             cancellationToken).ConfigureAwait(false);
 
         slot.SessionId = run.SessionId;
-        Charge(slot, run.GraderUsage, checkItemBudget: false);
+        Charge(slot, run.GraderUsage, checkItemBudget: false, priced: false);
         if (agentFailure is not null)
         {
             ExceptionDispatchInfo.Throw(agentFailure);
@@ -168,18 +168,29 @@ internal sealed partial class PlanExecution
         return new WorkItemReply(response.Text, CoordinatorPlanner.Usage(response.Usage));
     }
 
-    private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget)
+    private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget, bool priced = true)
     {
         if (usage is null)
         {
             return;
         }
 
+        if (usage.CostMinorUnits == 0 && priced && _owner.Options.CostOf is { } costOf)
+        {
+            usage = usage with { CostMinorUnits = costOf(slot.Item.Agent, usage) };
+        }
+
         slot.Usage = slot.Usage.Add(usage);
         var total = Interlocked.Add(ref _totalTokens, usage.TotalTokens);
-        if (_maxTotalTokens is { } budget && total >= budget)
+        var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
+        if (_budget.Tokens is { } budget && total >= budget)
         {
             Stop(OrchestrationStatus.BudgetReached, $"the items used {total:N0} tokens, reaching the run's budget of {budget:N0}", slot.Item.Id);
+        }
+
+        if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)
+        {
+            Stop(OrchestrationStatus.BudgetReached, $"the items cost {cost:N0} minor units, reaching the run's cost budget of {costBudget:N0}", slot.Item.Id);
         }
 
         if (checkItemBudget && slot.Item.MaxTokens is { } max && slot.Usage.TotalTokens > max)

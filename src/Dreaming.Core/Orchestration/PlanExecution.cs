@@ -18,12 +18,13 @@ internal sealed partial class PlanExecution : IDisposable
     private readonly IReadOnlyDictionary<string, RosterAgent> _roster;
     private readonly IAgentSession _parent;
     private readonly OrchestrationFailurePolicy _policy;
-    private readonly long? _maxTotalTokens;
+    private readonly Budget _budget;
     private readonly Func<SessionEvent, ValueTask> _record;
     private readonly ItemSlot[] _slots;
     private readonly Channel<int> _done = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private long _totalTokens;
+    private long _totalCost;
     private StopReason? _stop;
 
     public PlanExecution(
@@ -33,7 +34,7 @@ internal sealed partial class PlanExecution : IDisposable
         IReadOnlyDictionary<string, RosterAgent> roster,
         IAgentSession parent,
         OrchestrationFailurePolicy policy,
-        long? maxTotalTokens,
+        Budget budget,
         Func<SessionEvent, ValueTask> record)
     {
         _owner = owner;
@@ -42,7 +43,7 @@ internal sealed partial class PlanExecution : IDisposable
         _roster = roster;
         _parent = parent;
         _policy = policy;
-        _maxTotalTokens = maxTotalTokens;
+        _budget = budget;
         _record = record;
         _slots = new ItemSlot[plan.Items.Count];
         for (var i = 0; i < _slots.Length; i++)
@@ -198,6 +199,9 @@ internal sealed partial class PlanExecution : IDisposable
 
         return outputs;
     }
+
+    /// <summary>The run-wide limits: tokens and cost in minor units, each optional.</summary>
+    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits);
 
     /// <summary>Why a run stopped early.</summary>
     internal sealed record StopReason(OrchestrationStatus Status, string Reason, string? ItemId);

@@ -113,6 +113,47 @@ public class OrchestratorFailureTests
     }
 
     [Fact]
+    public async Task The_cost_budget_stops_the_run_with_budget_reached_on_reported_and_priced_costs()
+    {
+        await using (var host = OrchestrationHarness.Create())
+        {
+            var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("ok", new SessionUsage { OutputTokens = 1, CostMinorUnits = 40 })));
+            var run = await host.Orchestrator.RunAsync(new OrchestrationRequest
+            {
+                Plan = OrchestrationHarness.Plan(1, Enumerable.Range(0, 5).Select(i => OrchestrationHarness.Item("i" + i)).ToArray()),
+                Agents = [agent],
+                MaxTotalCostMinorUnits = 100,
+            });
+
+            Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+            Assert.Equal(3, run.Items.Count(i => i.Status == WorkItemStatus.Completed));
+            Assert.Equal(120, run.Usage.CostMinorUnits);
+            Assert.Contains("cost budget of 100", run.Error, StringComparison.Ordinal);
+        }
+
+        // A chat agent's calls are priced by CostOf: 15 tokens a call at 2 units a token.
+        var priced = new List<string>();
+        await using (var host = OrchestrationHarness.Create(o =>
+        {
+            o.MaxTotalCostMinorUnits = 60;
+            o.CostOf = (agent, usage) =>
+            {
+                priced.Add(agent);
+                return usage.TotalTokens * 2;
+            };
+        }))
+        {
+            var chat = new RosterAgent { Name = "worker", ChatClient = FakeChatClient.Echo() };
+            var run = await host.RunAsync(OrchestrationHarness.Plan(1, Enumerable.Range(0, 4).Select(i => OrchestrationHarness.Item("i" + i)).ToArray()), chat);
+
+            Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+            Assert.Equal(2, run.Items.Count(i => i.Status == WorkItemStatus.Completed));
+            Assert.Equal(30, run.Items[0].Usage.CostMinorUnits);
+            Assert.Equal(["worker", "worker"], priced);
+        }
+    }
+
+    [Fact]
     public async Task A_budget_reached_by_the_last_item_stops_nothing_and_the_run_completes()
     {
         await using var host = OrchestrationHarness.Create();
