@@ -23,6 +23,7 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(MemoryCommand.Create(common, output, error));
         root.Subcommands.Add(ModelCommand.Create(common, output, error));
         root.Subcommands.Add(WebhooksCommand.Create(common, output, error));
+        root.Subcommands.Add(OrchestrateCommand.Create(common, output, error));
 
         var parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);

@@ -101,6 +101,19 @@ internal static class ConformanceData
             new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
             new InsightsInjectedEvent { MemoryVersionId = "mv-1", InsightIds = ["ins-b", "ins-a"] },
             new InsightsCitedEvent { InsightIds = ["ins-a"] },
+            new OrchestrationStartedEvent { Goal = "Ship 2.0", ItemCount = 3, MaxConcurrency = 25, FailurePolicy = "stop_run", PlanSource = "host", MaxTotalTokens = 5000 },
+            new OrchestrationItemCompletedEvent
+            {
+                ItemId = "draft",
+                Agent = "writer",
+                Status = "completed",
+                ChildSessionId = "s2",
+                Attempts = 2,
+                Outcome = "satisfied",
+                Usage = new SessionUsage { InputTokens = 10, OutputTokens = 5, ModelCalls = 1 },
+            },
+            new OrchestrationCompletedEvent { ItemCount = 3, Usage = new SessionUsage { InputTokens = 30 }, DurationMs = 1234.5 },
+            new OrchestrationFailedEvent { Status = "budget_reached", Reason = "the items used 5,000 tokens", CompletedItems = 1, ItemCount = 3, ItemId = "draft" },
         ];
 
         for (var i = 0; i < events.Count; i++)

@@ -17,12 +17,17 @@ public class DemoCommandTests
         Assert.Contains("lesson:", output, StringComparison.Ordinal);
         Assert.Contains("iteration 1: score", output, StringComparison.Ordinal);
         Assert.Contains("result: satisfied", output, StringComparison.Ordinal);
+        Assert.Contains("orchestration: a simulated coordinator runs 3 independent checks in parallel", output, StringComparison.Ordinal);
+        Assert.Contains("result: completed in", output, StringComparison.Ordinal);
         Assert.Contains(cli.Database, output, StringComparison.Ordinal);
 
         var (listExit, listJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
         Assert.Equal(0, listExit);
         var sessions = JsonDocument.Parse(listJson).RootElement;
-        Assert.Equal(25, sessions.GetArrayLength());
+        Assert.Equal(30, sessions.GetArrayLength());
+        var coordinator = Assert.Single(sessions.EnumerateArray(), s => s.GetProperty("agentId").GetString() == "support-coordinator");
+        var coordinatorId = coordinator.GetProperty("id").GetString();
+        Assert.Equal(4, sessions.EnumerateArray().Count(s => s.TryGetProperty("parentSessionId", out var parent) && parent.GetString() == coordinatorId));
         Assert.Equal(24, sessions.EnumerateArray().Count(s => s.GetProperty("agentId").GetString() == "support-bot"));
         var loop = Assert.Single(sessions.EnumerateArray(), s => s.GetProperty("agentId").GetString() == "report-writer");
         Assert.Equal("satisfied", loop.GetProperty("outcome").GetProperty("label").GetString());
@@ -42,6 +47,13 @@ public class DemoCommandTests
         var root = JsonDocument.Parse(json).RootElement;
         Assert.True(root.GetProperty("simulated").GetBoolean());
         Assert.Equal(15, root.GetProperty("toolErrors").GetInt32());
+        var orchestration = root.GetProperty("orchestration");
+        Assert.Equal("completed", orchestration.GetProperty("status").GetString());
+        var checks = orchestration.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetString() != "reply").ToList();
+        Assert.Equal(3, checks.Count);
+        Assert.True(
+            checks.Max(i => i.GetProperty("startedAt").GetDateTimeOffset()) < checks.Min(i => i.GetProperty("endedAt").GetDateTimeOffset()),
+            "the three independent checks overlap in time");
 
         var failing = root.GetProperty("runs").EnumerateArray().First(r => r.GetProperty("task").GetString()!.Contains("#W1007", StringComparison.Ordinal));
         var (showExit, show, _) = await cli.RunAsync("session", "show", failing.GetProperty("sessionId").GetString()!, "--db", cli.Database, "--json");

@@ -64,7 +64,7 @@ public class InspectCommandTests
         var (exit, _, error) = await cli.RunAsync("demo", "--db", odd);
         Assert.True(exit == 0, error);
         Assert.True(File.Exists(odd));
-        var (listExit, list, _) = await cli.RunAsync("sessions", "--db", odd, "--limit", "3");
+        var (listExit, list, _) = await cli.RunAsync("sessions", "--db", odd, "--limit", "40");
         Assert.Equal(0, listExit);
         Assert.Contains("support-bot", list, StringComparison.Ordinal);
     }

@@ -32,4 +32,16 @@ public static class EventTypes
 
     /// <summary>The model cited insights it had been given.</summary>
     public const string MemoryCited = "memory.cited";
+
+    /// <summary>An orchestration run started.</summary>
+    public const string OrchestrationStarted = "orchestration.started";
+
+    /// <summary>A work item of an orchestration run ended.</summary>
+    public const string OrchestrationItemCompleted = "orchestration.item_completed";
+
+    /// <summary>An orchestration run completed.</summary>
+    public const string OrchestrationCompleted = "orchestration.completed";
+
+    /// <summary>An orchestration run ended without completing.</summary>
+    public const string OrchestrationFailed = "orchestration.failed";
 }

@@ -19,6 +19,10 @@ namespace Dreaming;
 [JsonDerivedType(typeof(OutcomeEvaluationEndedEvent), "outcome_evaluation_ended")]
 [JsonDerivedType(typeof(InsightsInjectedEvent), "memory_injected")]
 [JsonDerivedType(typeof(InsightsCitedEvent), "memory_cited")]
+[JsonDerivedType(typeof(OrchestrationStartedEvent), "orchestration_started")]
+[JsonDerivedType(typeof(OrchestrationItemCompletedEvent), "orchestration_item_completed")]
+[JsonDerivedType(typeof(OrchestrationCompletedEvent), "orchestration_completed")]
+[JsonDerivedType(typeof(OrchestrationFailedEvent), "orchestration_failed")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the id of the session the event belongs to.</summary>

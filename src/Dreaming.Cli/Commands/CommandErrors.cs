@@ -12,7 +12,7 @@ internal static class CommandErrors
             return await action().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TraceStoreException or SessionImportException or RubricException or ArgumentException or IOException
-            or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException or KeyNotFoundException)
+            or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException or KeyNotFoundException or PlanValidationException)
         {
             await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 1;

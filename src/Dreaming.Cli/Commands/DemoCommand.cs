@@ -29,7 +29,7 @@ internal static class DemoCommand
             var webhookTarget = webhooks.Read(parse);
             IReadOnlyList<WebhookDelivery> deliveries = [];
             var services = new ServiceCollection();
-            var dreaming = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            var dreaming = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database)).AddOrchestrator();
             if (webhookTarget is { } target)
             {
                 CliWebhooks.Configure(dreaming, target, ["demo"]);
@@ -39,6 +39,7 @@ internal static class DemoCommand
                 .UseDreaming()
                 .UseFunctionInvocation(configure: f => f.IncludeDetailedErrors = true);
             OutcomeRun loop;
+            OrchestrationRun orchestration;
             await using (var provider = services.BuildServiceProvider())
             {
                 var since = DateTimeOffset.UtcNow.AddSeconds(-1);
@@ -96,6 +97,7 @@ internal static class DemoCommand
                 }
 
                 loop = await RunOutcomeLoopAsync(provider.GetRequiredService<IOutcomeRunner>(), chat, ct).ConfigureAwait(false);
+                orchestration = await provider.GetRequiredService<IOrchestrator>().RunAsync(DemoOrchestration.Request(), ct).ConfigureAwait(false);
                 if (webhookTarget is not null)
                 {
                     deliveries = await CliWebhooks.DeliverAsync(provider, d => d.EndpointId == "demo" && d.CreatedAt >= since, ct).ConfigureAwait(false);
@@ -131,6 +133,7 @@ internal static class DemoCommand
                     result = OutcomeResultNames.Of(loop.Result),
                     iterations = loop.Evaluations.Select((e, i) => new { iteration = i + 1, score = Math.Round(e.Score, 4), passed = e.Passed }),
                 },
+                orchestration = DemoOrchestration.Summary(orchestration),
                 webhooks = webhookTarget is { } sent ? CliWebhooks.Summary(sent.Url, deliveries) : null,
             };
             if (json)
@@ -156,6 +159,7 @@ internal static class DemoCommand
 
             output.WriteLine($"  result: {OutcomeResultNames.Of(loop.Result)} (session {loop.SessionId})");
             output.WriteLine();
+            DemoOrchestration.Write(output, orchestration);
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"recorded {summary.sessions + after.Count} support sessions and 1 outcome-loop session; before the dream: {summary.events} events, {summary.toolCalls} tool calls, {summary.toolErrors} tool errors"));

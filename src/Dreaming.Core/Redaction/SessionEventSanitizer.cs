@@ -26,6 +26,15 @@ internal static class SessionEventSanitizer
             case NoteEvent n:
                 var note = filter.Apply(n.Text);
                 return ReferenceEquals(note, n.Text) ? n : n with { Text = note };
+            case OrchestrationStartedEvent o:
+                var goal = filter.Apply(o.Goal);
+                return ReferenceEquals(goal, o.Goal) ? o : o with { Goal = goal };
+            case OrchestrationItemCompletedEvent i:
+                var itemError = filter.ApplyNullable(i.Error);
+                return ReferenceEquals(itemError, i.Error) ? i : i with { Error = itemError };
+            case OrchestrationFailedEvent f:
+                var reason = filter.Apply(f.Reason);
+                return ReferenceEquals(reason, f.Reason) ? f : f with { Reason = reason };
             default:
                 return sessionEvent;
         }

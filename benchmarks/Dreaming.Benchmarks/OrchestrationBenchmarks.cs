@@ -1,0 +1,121 @@
+using BenchmarkDotNet.Attributes;
+using Dreaming;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Benchmarks;
+
+/// <summary>Scheduling overhead of the orchestrator on a DAG of 10,000 no-op items, against a hand-written
+/// <c>Task.WhenAll</c> topological execution of the same DAG.</summary>
+/// <remarks>
+/// <para>The DAG: item <c>i</c> depends on item <c>i / 2</c> (a binary tree, depth 14), and every seventh item also on
+/// item <c>i - 1</c>. Each item is a delegate agent that returns at once. The orchestrator runs with its defaults
+/// (at most 25 items at once, one retry and a 10-minute timeout per item through Polly); the baseline has no limit.</para>
+/// <para>Two orchestrator rows: "scheduling only" gives the orchestrator a session factory whose sessions record nothing,
+/// so the row holds the scheduler, the Polly pipeline, the item contexts and the events, but no trace store; "recorded"
+/// is what a host gets: every item a child session with its events in the in-memory trace store (purged after each
+/// iteration so memory stays flat).</para>
+/// </remarks>
+[MedianColumn]
+[MemoryDiagnoser]
+public class OrchestrationSchedulingBenchmarks
+{
+    private const int Items = 10_000;
+    private static readonly RosterAgent s_agent = new() { Name = "noop", Run = static (_, _) => Task.FromResult(new WorkItemReply(string.Empty)) };
+    private OrchestrationPlan _plan = null!;
+    private int[][] _dependencies = null!;
+    private IOrchestrator _schedulingOnly = null!;
+    private IOrchestrator _recorded = null!;
+    private ServiceProvider _services = null!;
+    private ITraceStore _store = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dependencies = new int[Items][];
+        var items = new WorkItem[Items];
+        for (var i = 0; i < Items; i++)
+        {
+            _dependencies[i] = i == 0 ? [] : i % 7 == 0 && i / 2 != i - 1 ? [i / 2, i - 1] : [i / 2];
+            items[i] = new WorkItem { Id = "n" + i, Agent = "noop", Instructions = "no-op", DependsOn = _dependencies[i].Select(d => "n" + d).ToArray() };
+        }
+
+        _plan = new OrchestrationPlan { Goal = "benchmark", Items = items };
+        var silent = new SilentSessions();
+        _schedulingOnly = new Orchestrator(silent, new NoOutcomes());
+
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.WriteQueueCapacity = 100_000).UseInMemoryStore().AddOrchestrator();
+        _services = services.BuildServiceProvider();
+        _recorded = _services.GetRequiredService<IOrchestrator>();
+        _store = _services.GetRequiredService<ITraceStore>();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _services.Dispose();
+
+    [IterationCleanup(Target = nameof(Recorded))]
+    public void Purge() => _store.PurgeAsync(DateTimeOffset.MaxValue).GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true, Description = "hand-written Task.WhenAll topological run")]
+    public async Task HandWritten()
+    {
+        var tasks = new Task[Items];
+        for (var i = 0; i < Items; i++)
+        {
+            tasks[i] = RunAfterAsync(_dependencies[i], tasks);
+        }
+
+        await Task.WhenAll(tasks);
+
+        static async Task RunAfterAsync(int[] dependencies, Task[] tasks)
+        {
+            await Task.WhenAll(dependencies.Select(d => tasks[d]));
+            await s_agent.Run!(null!, CancellationToken.None);
+        }
+    }
+
+    [Benchmark(Description = "orchestrator, scheduling only (sessions record nothing)")]
+    public Task<OrchestrationRun> SchedulingOnly() => _schedulingOnly.RunAsync(new OrchestrationRequest { Plan = _plan, Agents = [s_agent] });
+
+    [Benchmark(Description = "orchestrator, every item a recorded child session (in-memory store)")]
+    public Task<OrchestrationRun> Recorded() => _recorded.RunAsync(new OrchestrationRequest { Plan = _plan, Agents = [s_agent] });
+
+    private sealed class SilentSessions : IAgentSessionFactory
+    {
+        public IAgentSession StartSession(AgentSessionOptions options) => new SilentSession(options);
+    }
+
+    private sealed class SilentSession(AgentSessionOptions options) : IAgentSession
+    {
+        public string Id { get; } = options.SessionId ?? "ses_silent";
+
+        public string AgentId => options.AgentId;
+
+        public string Task => options.Task;
+
+        public string? ParentSessionId => options.ParentSessionId;
+
+        public DateTimeOffset StartedAt => default;
+
+        public SessionStatus Status { get; private set; }
+
+        public SessionUsage Usage => SessionUsage.Zero;
+
+        public long DroppedEventCount => 0;
+
+        public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) => default;
+
+        public Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
+        {
+            Status = status;
+            return System.Threading.Tasks.Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => default;
+    }
+
+    private sealed class NoOutcomes : IOutcomeRunner
+    {
+        public Task<OutcomeRun> RunAsync(OutcomeRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}

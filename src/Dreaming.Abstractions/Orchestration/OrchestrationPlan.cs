@@ -1,0 +1,24 @@
+namespace Dreaming;
+
+/// <summary>A goal and the work items that reach it: a directed acyclic graph through <see cref="WorkItem.DependsOn"/>.</summary>
+public sealed record OrchestrationPlan
+{
+    /// <summary>The default <see cref="MaxConcurrency"/>, as on the hosted platform (25 concurrent threads).</summary>
+    public const int DefaultMaxConcurrency = 25;
+
+    /// <summary>The largest allowed <see cref="MaxConcurrency"/>.</summary>
+    public const int MaxConcurrencyLimit = 1000;
+
+    /// <summary>Gets the goal of the whole run, given to every item as context and to the synthesis.</summary>
+    public required string Goal { get; init; }
+
+    /// <summary>Gets the work items; ids must be unique.</summary>
+    public required IReadOnlyList<WorkItem> Items { get; init; }
+
+    /// <summary>Gets how many items may run at once.</summary>
+    /// <value>The default is <see cref="DefaultMaxConcurrency"/>; 1 to <see cref="MaxConcurrencyLimit"/>.</value>
+    public int MaxConcurrency { get; init; } = DefaultMaxConcurrency;
+
+    /// <summary>Gets the folder a relative <see cref="WorkItem.RubricPath"/> is resolved against; the current directory when <see langword="null"/>.</summary>
+    public string? BaseDirectory { get; init; }
+}

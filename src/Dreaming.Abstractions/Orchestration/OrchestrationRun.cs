@@ -1,0 +1,32 @@
+namespace Dreaming;
+
+/// <summary>The result of a run: how it ended, every item's result, the final answer and the usage.</summary>
+public sealed record OrchestrationRun
+{
+    /// <summary>Gets the id of the run's own session (the parent of every item's session).</summary>
+    public required string SessionId { get; init; }
+
+    /// <summary>Gets how the run ended.</summary>
+    public required OrchestrationStatus Status { get; init; }
+
+    /// <summary>Gets the plan that ran.</summary>
+    public required OrchestrationPlan Plan { get; init; }
+
+    /// <summary>Gets every item's result, in plan order.</summary>
+    public required IReadOnlyList<WorkItemResult> Items { get; init; }
+
+    /// <summary>Gets the synthesised answer, when the synthesis ran.</summary>
+    public string? FinalAnswer { get; init; }
+
+    /// <summary>Gets the tokens of the whole run: planning, items and synthesis.</summary>
+    public SessionUsage Usage { get; init; } = SessionUsage.Zero;
+
+    /// <summary>Gets when the run started.</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets when the run ended.</summary>
+    public DateTimeOffset EndedAt { get; init; }
+
+    /// <summary>Gets why the run did not complete.</summary>
+    public string? Error { get; init; }
+}

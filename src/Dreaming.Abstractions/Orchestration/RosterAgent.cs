@@ -1,0 +1,24 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>An agent the plan's items can name: a chat model with its own instructions and tools, or a host delegate.</summary>
+/// <remarks>Set exactly one of <see cref="ChatClient"/> and <see cref="Run"/>. Put <c>UseDreaming()</c> on the client, or
+/// register the orchestrator with <c>AddOrchestrator()</c>, which adds it, so each item's calls are recorded in its session.</remarks>
+public sealed record RosterAgent
+{
+    /// <summary>Gets the name items use to pick the agent.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the agent's own instructions, sent as its system message.</summary>
+    public string? Instructions { get; init; }
+
+    /// <summary>Gets the model the agent runs on.</summary>
+    public IChatClient? ChatClient { get; init; }
+
+    /// <summary>Gets the chat options of every call (tools, model id, temperature); cloned per call.</summary>
+    public ChatOptions? ChatOptions { get; init; }
+
+    /// <summary>Gets a host delegate that does the work instead of a chat model.</summary>
+    public Func<WorkItemContext, CancellationToken, Task<WorkItemReply>>? Run { get; init; }
+}

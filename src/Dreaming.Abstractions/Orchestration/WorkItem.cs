@@ -1,0 +1,33 @@
+namespace Dreaming;
+
+/// <summary>One sub-task of an <see cref="OrchestrationPlan"/>: what an agent of the roster does, after which items.</summary>
+public sealed record WorkItem
+{
+    /// <summary>Gets the id, unique in the plan (compared ordinally).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the name of the roster agent that does the work.</summary>
+    public required string Agent { get; init; }
+
+    /// <summary>Gets what the agent is asked to do.</summary>
+    public required string Instructions { get; init; }
+
+    /// <summary>Gets the ids of the items that must complete first; their outputs are given to this item as context.</summary>
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
+    /// <summary>Gets the rubric the item's work must pass (through the outcome loop), if any.</summary>
+    public Rubric? Rubric { get; init; }
+
+    /// <summary>Gets the path of a Markdown rubric file, loaded before the run when <see cref="Rubric"/> is not set;
+    /// relative to <see cref="OrchestrationPlan.BaseDirectory"/>.</summary>
+    public string? RubricPath { get; init; }
+
+    /// <summary>Gets the most tokens (input plus output) the item may use; the item fails with
+    /// <see cref="WorkItemStatus.BudgetExceeded"/> once a model call takes it past this.</summary>
+    /// <value>The default is <see langword="null"/>: no limit of its own. Positive when set.</value>
+    public long? MaxTokens { get; init; }
+
+    /// <summary>Gets how long one attempt of the item may take.</summary>
+    /// <value>The default is <see langword="null"/>: the orchestrator's <c>ItemTimeout</c>. Positive when set.</value>
+    public TimeSpan? Timeout { get; init; }
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using Dreaming.Cli.Demo;
+using Dreaming.Cli.Model;
+using Dreaming.Cli.Orchestration;
+using Dreaming.Cli.Output;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming orchestrate --plan FILE</c>: runs a plan of work items on several agents, independent items in parallel.</summary>
+/// <remarks>Without a configured model the agents are simulated (a deterministic fake model). Exit code 0 when the run
+/// completed, 2 when it ran and did not complete, 1 when the plan is invalid (nothing ran) or another error.</remarks>
+internal static class OrchestrateCommand
+{
+    public const int NotCompletedExitCode = 2;
+
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var planFile = new Option<string>("--plan") { Description = "The plan file (JSON: goal, agents, items with dependsOn and an optional rubric).", Required = true };
+        var failurePolicy = new Option<OrchestrationFailurePolicy>("--on-failure")
+        {
+            Description = "What a failed item does: StopRun (cancel the rest) or SkipDependents (skip what depends on it, run the rest).",
+            DefaultValueFactory = _ => OrchestrationFailurePolicy.StopRun,
+        };
+        var command = new Command("orchestrate", "Run a plan of work items on several agents, independent items in parallel, each in a child session (simulated agents unless a model is configured).")
+        {
+            planFile, failurePolicy,
+        };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var file = await PlanFile.LoadAsync(parse.GetValue(planFile)!, ct).ConfigureAwait(false);
+            var json = parse.GetValue(common.Json);
+            using var configured = ModelClientFactory.TryCreate(common.ModelSettings(parse));
+            var simulated = configured is null;
+            var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
+            var services = new ServiceCollection();
+            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(parse.GetValue(common.Database)!))
+                .AddOrchestrator(coordinator: configured is null ? null : _ => configured);
+            await using var provider = services.BuildServiceProvider();
+
+            if (!json)
+            {
+                output.WriteLine(simulated
+                    ? "dreaming orchestrate: SIMULATED agents (deterministic fake model, no network); configure a model with --model-endpoint and --model for real work."
+                    : $"dreaming orchestrate: agents on {common.ModelSettings(parse).Describe()}");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan: {file.Plan.Items.Count} items, at most {file.Plan.MaxConcurrency} at once; goal: {Text.Cut(Text.OneLine(file.Plan.Goal), 80)}"));
+                output.WriteLine();
+            }
+
+            var run = await provider.GetRequiredService<IOrchestrator>().RunAsync(
+                new OrchestrationRequest
+                {
+                    Plan = file.Plan,
+                    Agents = file.Agents.Select(a => new RosterAgent { Name = a.Name, Instructions = a.Instructions, ChatClient = model }).ToList(),
+                    FailurePolicy = parse.GetValue(failurePolicy),
+                },
+                ct).ConfigureAwait(false);
+
+            if (json)
+            {
+                CliJson.Write(output, OrchestrationOutput.Json(run, simulated ? SimulatedTeamChatClient.ModelId : common.ModelSettings(parse).Model!, simulated));
+            }
+            else
+            {
+                OrchestrationOutput.WriteTimeline(output, run);
+                output.WriteLine();
+                output.WriteLine($"status: {OrchestrationNames.Of(run.Status)}{(run.Error is null ? string.Empty : " - " + run.Error)} (session {run.SessionId})");
+                if (run.FinalAnswer is not null)
+                {
+                    output.WriteLine("answer:");
+                    output.WriteLine(run.FinalAnswer);
+                }
+            }
+
+            return run.Status == OrchestrationStatus.Completed ? 0 : NotCompletedExitCode;
+        }).ConfigureAwait(false));
+        return command;
+    }
+}

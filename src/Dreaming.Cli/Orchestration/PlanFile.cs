@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace Dreaming.Cli.Orchestration;
+
+/// <summary>A plan file: <c>{"goal", "agents": [{"name", "instructions"}], "items": [{"id", "agent", "instructions",
+/// "dependsOn", "rubric"?}], "maxConcurrency"?}</c>; rubric paths are relative to the file.</summary>
+internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.Agent> Agents)
+{
+    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    public static async Task<PlanFile> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new IOException($"No plan file at '{fullPath}'.");
+        }
+
+        Document? document;
+        try
+        {
+            await using var stream = File.OpenRead(fullPath);
+            document = await JsonSerializer.DeserializeAsync<Document>(stream, s_options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}' is not a valid plan: {ex.Message}");
+        }
+
+        if (document is null)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}' is empty.");
+        }
+
+        var plan = new OrchestrationPlan
+        {
+            Goal = document.Goal ?? string.Empty,
+            MaxConcurrency = document.MaxConcurrency ?? OrchestrationPlan.DefaultMaxConcurrency,
+            BaseDirectory = Path.GetDirectoryName(fullPath),
+            Items = (document.Items ?? []).Select(i => new WorkItem
+            {
+                Id = i.Id ?? string.Empty,
+                Agent = i.Agent ?? string.Empty,
+                Instructions = i.Instructions ?? string.Empty,
+                DependsOn = i.DependsOn ?? [],
+                RubricPath = i.Rubric,
+            }).ToList(),
+        };
+        var agents = (document.Agents ?? []).Select(a => new Agent(a.Name ?? string.Empty, a.Instructions)).ToList();
+        if (agents.FirstOrDefault(a => string.IsNullOrWhiteSpace(a.Name)) is not null)
+        {
+            throw new PlanValidationException($"An agent of the plan file '{fullPath}' has no name.");
+        }
+
+        if (agents.GroupBy(a => a.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}' names the agent '{twice.Key}' more than once.");
+        }
+
+        return new PlanFile(plan, agents);
+    }
+
+    /// <summary>An agent of the roster, as the file gives it.</summary>
+    internal sealed record Agent(string Name, string? Instructions);
+
+    private sealed record Document(string? Goal, List<AgentDocument>? Agents, List<ItemDocument>? Items, int? MaxConcurrency);
+
+    private sealed record AgentDocument(string? Name, string? Instructions);
+
+    private sealed record ItemDocument(string? Id, string? Agent, string? Instructions, List<string>? DependsOn, string? Rubric);
+}

@@ -1,0 +1,54 @@
+using Dreaming;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the orchestrator to an <see cref="IDreamingBuilder"/>.</summary>
+public static class OrchestrationDreamingBuilderExtensions
+{
+    /// <summary>Registers <see cref="IOrchestrator"/>: runs plans of work items on several agents, each item in a child session.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">An optional callback to set <see cref="OrchestratorOptions"/>.</param>
+    /// <param name="coordinator">Creates (once) the coordinator model that plans goals and synthesises answers, or <see langword="null"/>
+    /// for none (host plans only; the answer is then the outputs of the items nothing depends on, unless the request has a delegate).</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <remarks>Options are validated when the host starts (<c>ValidateOnStart</c>). Roster and coordinator clients without
+    /// <c>UseDreaming()</c> get it, so every item's model calls are recorded in its child session; every registered
+    /// <see cref="IOrchestrationObserver"/> hears every run's events.</remarks>
+    public static IDreamingBuilder AddOrchestrator(this IDreamingBuilder builder, Action<OrchestratorOptions>? configure = null, Func<IServiceProvider, IChatClient>? coordinator = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<OrchestratorOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, OrchestratorOptionsValidator>());
+        builder.Services.RemoveAll<IOrchestrator>();
+        builder.Services.AddSingleton<IOrchestrator>(sp =>
+        {
+            var sessions = sp.GetRequiredService<IAgentSessionFactory>();
+            var accessor = sp.GetRequiredService<IAgentSessionAccessor>();
+            var tracing = sp.GetRequiredService<IOptions<DreamingOptions>>().Value;
+            var memory = sp.GetService<MemoryInjector>();
+            var chatLogger = sp.GetService<ILogger<DreamingChatClient>>();
+            return new Orchestrator(
+                sessions,
+                sp.GetRequiredService<IOutcomeRunner>(),
+                sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value,
+                coordinator?.Invoke(sp),
+                sp.GetServices<IOrchestrationObserver>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetService<ILogger<Orchestrator>>(),
+                client => client.GetService<DreamingChatClient>() is null
+                    ? new DreamingChatClient(client, accessor, sessions, tracing, memory, chatLogger)
+                    : client);
+        });
+        return builder;
+    }
+}

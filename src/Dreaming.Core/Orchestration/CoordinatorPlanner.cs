@@ -1,0 +1,166 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>Asks the coordinator model for a plan as structured JSON (a response format with a JSON schema), and checks it.</summary>
+/// <remarks>A reply that is prose, is not the JSON asked for, or is an invalid plan is asked for once more with the
+/// problem named; a second bad reply is a <see cref="PlanValidationException"/>.</remarks>
+internal static class CoordinatorPlanner
+{
+    private const string Instructions =
+        "You are the coordinator of a team of agents. Split the goal into work items for the agents of the roster. "
+        + "Items that do not need each other's results must not depend on each other, so they can run in parallel. "
+        + "Answer only with JSON: {\"items\":[{\"id\":\"short-id\",\"agent\":\"roster name\",\"instructions\":\"what to do\",\"dependsOn\":[\"ids\"]}]}.";
+
+    public static async Task<(OrchestrationPlan Plan, PlanGraph Graph, SessionUsage Usage)> PlanAsync(
+        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, CancellationToken cancellationToken)
+    {
+        var names = agents.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, Request(goal, agents))];
+        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(Schema(names), "orchestration_plan", "The work items of the plan.") };
+        var usage = SessionUsage.Zero;
+        PlanValidationException? problem = null;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).ConfigureAwait(false);
+            usage = usage.Add(Usage(response.Usage));
+            try
+            {
+                var plan = Parse(goal, response.Text);
+                return (plan, PlanGraph.Build(plan, names, maxItems), usage);
+            }
+            catch (PlanValidationException ex)
+            {
+                problem = ex;
+                messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));
+                messages.Add(new ChatMessage(ChatRole.User, $"That is not a valid plan: {ex.Message} Answer again with the JSON object only."));
+            }
+        }
+
+        throw new PlanValidationException($"The coordinator did not return a valid plan after 2 attempts: {problem!.Message}", problem.ItemIds);
+    }
+
+    internal static OrchestrationPlan Parse(string goal, string text)
+    {
+        var json = StripFence(text);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json);
+        }
+        catch (JsonException)
+        {
+            throw new PlanValidationException($"The coordinator's reply is not JSON (it starts \"{Start(text)}\").");
+        }
+
+        if (root is not JsonObject obj || obj["items"] is not JsonArray array)
+        {
+            throw new PlanValidationException("The coordinator's reply has no \"items\" array.");
+        }
+
+        var items = new List<WorkItem>(array.Count);
+        foreach (var node in array)
+        {
+            if (node is not JsonObject item)
+            {
+                throw new PlanValidationException($"Item #{items.Count + 1} of the coordinator's plan is not an object.");
+            }
+
+            items.Add(new WorkItem
+            {
+                Id = Text(item, "id"),
+                Agent = Text(item, "agent"),
+                Instructions = Text(item, "instructions"),
+                DependsOn = item["dependsOn"] is JsonArray deps ? deps.Select(d => d is JsonValue v && v.TryGetValue<string>(out var s) ? s : string.Empty).ToList() : [],
+            });
+        }
+
+        return new OrchestrationPlan { Goal = goal, Items = items };
+    }
+
+    private static string Text(JsonObject item, string name) =>
+        item[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : string.Empty;
+
+    private static string StripFence(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.StartsWith("```", StringComparison.Ordinal))
+        {
+            var firstLine = trimmed.IndexOf('\n', StringComparison.Ordinal);
+            var end = trimmed.LastIndexOf("```", StringComparison.Ordinal);
+            if (firstLine > 0 && end > firstLine)
+            {
+                return trimmed[(firstLine + 1)..end];
+            }
+        }
+
+        return trimmed;
+    }
+
+    private static string Start(string text)
+    {
+        var oneLine = text.ReplaceLineEndings(" ").Trim();
+        return oneLine.Length <= 40 ? oneLine : oneLine[..40] + "…";
+    }
+
+    private static string Request(string goal, IReadOnlyList<RosterAgent> agents)
+    {
+        var text = new StringBuilder().Append("Goal: ").AppendLine(goal).AppendLine().AppendLine("Roster:");
+        foreach (var agent in agents)
+        {
+            text.Append("- ").Append(agent.Name);
+            if (!string.IsNullOrWhiteSpace(agent.Instructions))
+            {
+                text.Append(": ").Append(agent.Instructions.ReplaceLineEndings(" "));
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
+
+    private static JsonElement Schema(IEnumerable<string> agentNames)
+    {
+        var schema = new JsonObject
+        {
+            ["type"] = "object",
+            ["additionalProperties"] = false,
+            ["required"] = new JsonArray("items"),
+            ["properties"] = new JsonObject
+            {
+                ["items"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["additionalProperties"] = false,
+                        ["required"] = new JsonArray("id", "agent", "instructions", "dependsOn"),
+                        ["properties"] = new JsonObject
+                        {
+                            ["id"] = new JsonObject { ["type"] = "string" },
+                            ["agent"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray([.. agentNames.Select(n => (JsonNode?)n)]) },
+                            ["instructions"] = new JsonObject { ["type"] = "string" },
+                            ["dependsOn"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } },
+                        },
+                    },
+                },
+            },
+        };
+        return JsonSerializer.SerializeToElement(schema);
+    }
+
+    internal static SessionUsage Usage(UsageDetails? usage) => usage is null
+        ? new SessionUsage { ModelCalls = 1 }
+        : new SessionUsage
+        {
+            InputTokens = usage.InputTokenCount ?? 0,
+            OutputTokens = usage.OutputTokenCount ?? 0,
+            CachedInputTokens = usage.CachedInputTokenCount ?? 0,
+            ModelCalls = 1,
+        };
+}

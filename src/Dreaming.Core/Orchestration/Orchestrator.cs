@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+
+namespace Dreaming;
+
+/// <summary>The default <see cref="IOrchestrator"/>: validates the plan, runs it as a DAG of child sessions, and synthesises the answer.</summary>
+/// <remarks>
+/// <para>The run has its own session (agent <see cref="OrchestrationRequest.AgentId"/>, task = the goal) that records
+/// <see cref="OrchestrationStartedEvent"/>, an <see cref="OrchestrationItemCompletedEvent"/> per item that ran or was
+/// skipped, and <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>. Each attempt of an
+/// item runs in a child session (its parent id is the run's session), through the outcome loop when the item has a rubric.</para>
+/// <para>Every attempt goes through one Polly pipeline: a retry (<see cref="OrchestratorOptions.ItemRetries"/>, exponential
+/// from <see cref="OrchestratorOptions.RetryDelay"/>) around a timeout (the item's, or <see cref="OrchestratorOptions.ItemTimeout"/>),
+/// both on the injected <see cref="TimeProvider"/>. Cancellation, a stop and a used-up item budget are never retried.</para>
+/// <para>Thread-safe: runs may go on concurrently.</para>
+/// </remarks>
+public sealed partial class Orchestrator : IOrchestrator
+{
+    private readonly IChatClient? _coordinator;
+    private readonly IReadOnlyList<IOrchestrationObserver> _observers;
+    private readonly Func<IChatClient, IChatClient> _traced;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="sessions">Starts the run's session and the items' child sessions.</param>
+    /// <param name="outcomes">Runs the items that have a rubric.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults; read once, here.</param>
+    /// <param name="coordinator">The coordinator model that plans goals and synthesises answers, or <see langword="null"/>.</param>
+    /// <param name="observers">Observers of every run's events, or <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock of timeouts, retry delays and timestamps, or <see langword="null"/> for the system clock.</param>
+    /// <param name="logger">The logger, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <remarks>Chat agents' calls are recorded in their items' sessions when their clients have <c>UseDreaming()</c>;
+    /// <c>AddOrchestrator()</c> adds it to clients that lack it.</remarks>
+    public Orchestrator(
+        IAgentSessionFactory sessions,
+        IOutcomeRunner outcomes,
+        OrchestratorOptions? options = null,
+        IChatClient? coordinator = null,
+        IEnumerable<IOrchestrationObserver>? observers = null,
+        TimeProvider? timeProvider = null,
+        ILogger<Orchestrator>? logger = null)
+        : this(sessions, outcomes, options, coordinator, observers, timeProvider, logger, static client => client)
+    {
+    }
+
+    internal Orchestrator(
+        IAgentSessionFactory sessions,
+        IOutcomeRunner outcomes,
+        OrchestratorOptions? options,
+        IChatClient? coordinator,
+        IEnumerable<IOrchestrationObserver>? observers,
+        TimeProvider? timeProvider,
+        ILogger<Orchestrator>? logger,
+        Func<IChatClient, IChatClient> traced)
+    {
+        Sessions = sessions ?? throw new ArgumentNullException(nameof(sessions));
+        Outcomes = outcomes ?? throw new ArgumentNullException(nameof(outcomes));
+        Options = options ?? new OrchestratorOptions();
+        var validation = new OrchestratorOptionsValidator().Validate(null, Options);
+        if (validation.Failed)
+        {
+            throw new ArgumentException(validation.FailureMessage, nameof(options));
+        }
+
+        _coordinator = coordinator;
+        _observers = observers?.ToArray() ?? [];
+        _traced = traced;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        Pipeline = ItemPipeline.Build(Options, TimeProvider);
+    }
+
+    internal IAgentSessionFactory Sessions { get; }
+
+    internal IOutcomeRunner Outcomes { get; }
+
+    internal OrchestratorOptions Options { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal ResiliencePipeline Pipeline { get; }
+
+    /// <inheritdoc />
+    public async Task<OrchestrationPlan> PlanAsync(string goal, IReadOnlyList<RosterAgent> agents, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(goal);
+        var roster = Roster(agents);
+        var coordinator = _coordinator ?? throw new InvalidOperationException("Planning a goal needs a coordinator model: pass one to the Orchestrator or to AddOrchestrator().");
+        var (plan, _, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, cancellationToken).ConfigureAwait(false);
+        return plan;
+    }
+
+    /// <inheritdoc />
+    public async Task<OrchestrationRun> RunAsync(OrchestrationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var roster = Roster(request.Agents);
+        var policy = request.FailurePolicy ?? Options.FailurePolicy;
+        var budget = request.MaxTotalTokens ?? Options.MaxTotalTokens;
+        var costBudget = request.MaxTotalCostMinorUnits ?? Options.MaxTotalCostMinorUnits;
+        if (!Enum.IsDefined(policy) || budget is <= 0 || costBudget is <= 0 || string.IsNullOrWhiteSpace(request.AgentId))
+        {
+            throw new ArgumentException("OrchestrationRequest: FailurePolicy must be defined, MaxTotalTokens and MaxTotalCostMinorUnits positive when set, and AgentId not blank.", nameof(request));
+        }
+
+        if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
+        {
+            throw new ArgumentException("OrchestrationRequest needs a Plan, or a Goal and an orchestrator with a coordinator model to plan it.", nameof(request));
+        }
+
+        // A host's plan is checked (and its rubric files loaded) before anything is recorded or run.
+        PlanGraph? graph = null;
+        var plan = request.Plan;
+        if (plan is not null)
+        {
+            graph = PlanGraph.Build(plan, roster.Keys.ToHashSet(StringComparer.Ordinal), Options.MaxItems);
+            plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        var goal = plan?.Goal ?? request.Goal!;
+        var started = TimeProvider.GetUtcNow();
+        var clock = Stopwatch.StartNew();
+        await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId });
+        var record = RecorderFor(session, request.Observer);
+        var planningUsage = SessionUsage.Zero;
+        if (plan is null)
+        {
+            try
+            {
+                (plan, graph, planningUsage) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, cancellationToken).ConfigureAwait(false);
+                plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PlanValidationException or OperationCanceledException)
+            {
+                var planningStatus = ex is OperationCanceledException ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
+                await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = planningUsage }).ConfigureAwait(false);
+                await session.CompleteAsync(SessionStatusOf(planningStatus), Outcome(planningStatus), CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        await record(new OrchestrationStartedEvent
+        {
+            Goal = goal,
+            ItemCount = plan.Items.Count,
+            MaxConcurrency = plan.MaxConcurrency,
+            FailurePolicy = OrchestrationNames.Of(policy),
+            MaxTotalTokens = budget,
+            PlanSource = request.Plan is null ? "coordinator" : "host",
+        }).ConfigureAwait(false);
+        LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
+
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget), record);
+        await execution.RunAsync(cancellationToken).ConfigureAwait(false);
+        var items = execution.Results.ToList();
+        var stop = execution.Stopped;
+        // A stop that came after the last item completed (the budget reached by it, a late cancellation) stopped nothing.
+        var allCompleted = execution.CompletedCount == items.Count;
+        var status = allCompleted ? OrchestrationStatus.Completed : stop?.Status ?? OrchestrationStatus.Failed;
+        var error = allCompleted ? null : stop?.Reason ?? $"{items.Count - execution.CompletedCount} of {items.Count} items did not complete";
+        if (allCompleted)
+        {
+            stop = null;
+        }
+
+        var usage = planningUsage.Add(execution.Usage);
+
+        string? answer = null;
+        var synthesise = status == OrchestrationStatus.Completed
+            || (status == OrchestrationStatus.Failed && stop is null && execution.CompletedCount > 0);
+        if (synthesise)
+        {
+            try
+            {
+                (answer, var synthesisUsage) = await RunSynthesis.SynthesizeAsync(request, _coordinator is null ? null : _traced(_coordinator), goal, items, execution, session, cancellationToken).ConfigureAwait(false);
+                usage = usage.Add(synthesisUsage);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                (status, error) = (OrchestrationStatus.Interrupted, "the run was cancelled during the synthesis");
+            }
+            catch (Exception ex)
+            {
+                (status, error) = (OrchestrationStatus.Failed, $"the synthesis failed: {ex.Message}");
+            }
+        }
+
+        SessionEvent ended = status == OrchestrationStatus.Completed
+            ? new OrchestrationCompletedEvent { ItemCount = items.Count, Usage = usage, DurationMs = clock.Elapsed.TotalMilliseconds }
+            : new OrchestrationFailedEvent
+            {
+                Status = OrchestrationNames.Of(status),
+                Reason = error!,
+                CompletedItems = execution.CompletedCount,
+                ItemCount = items.Count,
+                ItemId = stop?.ItemId,
+                Usage = usage,
+            };
+        await record(ended).ConfigureAwait(false);
+        await session.CompleteAsync(SessionStatusOf(status), Outcome(status), CancellationToken.None).ConfigureAwait(false);
+        LogRunEnded(_logger, session.Id, status, execution.CompletedCount, items.Count);
+        return new OrchestrationRun
+        {
+            SessionId = session.Id,
+            Status = status,
+            Plan = plan,
+            Items = items,
+            FinalAnswer = answer,
+            Usage = usage,
+            StartedAt = started,
+            EndedAt = TimeProvider.GetUtcNow(),
+            Error = error,
+        };
+    }
+
+    private static async Task<OrchestrationPlan> LoadRubricsAsync(OrchestrationPlan plan, CancellationToken cancellationToken)
+    {
+        if (!plan.Items.Any(i => i.Rubric is null && i.RubricPath is not null))
+        {
+            return plan;
+        }
+
+        var items = new List<WorkItem>(plan.Items.Count);
+        foreach (var item in plan.Items)
+        {
+            if (item.Rubric is not null || item.RubricPath is null)
+            {
+                items.Add(item);
+                continue;
+            }
+
+            var path = Path.GetFullPath(item.RubricPath, plan.BaseDirectory ?? Directory.GetCurrentDirectory());
+            try
+            {
+                items.Add(item with { Rubric = await MarkdownRubricParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) });
+            }
+            catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException)
+            {
+                throw new PlanValidationException($"Item '{item.Id}': the rubric '{path}' cannot be loaded: {ex.Message}", [item.Id]);
+            }
+        }
+
+        return plan with { Items = items };
+    }
+
+    private Func<SessionEvent, ValueTask> RecorderFor(IAgentSession session, IOrchestrationObserver? requestObserver)
+    {
+        var observers = requestObserver is null ? _observers : [.. _observers, requestObserver];
+        return async sessionEvent =>
+        {
+            await session.RecordAsync(sessionEvent, CancellationToken.None).ConfigureAwait(false);
+            if (observers.Count == 0)
+            {
+                return;
+            }
+
+            var stamped = sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() };
+            foreach (var observer in observers)
+            {
+                try
+                {
+                    await observer.OnEventAsync(stamped, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogObserverFailed(_logger, observer.GetType().Name, stamped.EventType, ex);
+                }
+            }
+        };
+    }
+
+    private Dictionary<string, RosterAgent> Traced(Dictionary<string, RosterAgent> roster) =>
+        roster.ToDictionary(p => p.Key, p => p.Value.ChatClient is null ? p.Value : p.Value with { ChatClient = _traced(p.Value.ChatClient) }, StringComparer.Ordinal);
+
+    private static Dictionary<string, RosterAgent> Roster(IReadOnlyList<RosterAgent> agents)
+    {
+        ArgumentNullException.ThrowIfNull(agents);
+        var roster = new Dictionary<string, RosterAgent>(StringComparer.Ordinal);
+        foreach (var agent in agents)
+        {
+            if (agent is null || string.IsNullOrWhiteSpace(agent.Name))
+            {
+                throw new ArgumentException("Every roster agent needs a name.", nameof(agents));
+            }
+
+            if ((agent.ChatClient is null) == (agent.Run is null))
+            {
+                throw new ArgumentException($"The roster agent '{agent.Name}' must have exactly one of ChatClient and Run.", nameof(agents));
+            }
+
+            if (!roster.TryAdd(agent.Name, agent))
+            {
+                throw new ArgumentException($"The roster has two agents named '{agent.Name}'.", nameof(agents));
+            }
+        }
+
+        return roster;
+    }
+
+    private static SessionStatus SessionStatusOf(OrchestrationStatus status) => status switch
+    {
+        OrchestrationStatus.Completed => SessionStatus.Completed,
+        OrchestrationStatus.Interrupted => SessionStatus.Abandoned,
+        _ => SessionStatus.Failed,
+    };
+
+    private static SessionOutcome Outcome(OrchestrationStatus status) => new()
+    {
+        Label = status == OrchestrationStatus.Completed ? SessionOutcome.Success : OrchestrationNames.Of(status),
+        Source = "orchestration",
+    };
+
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Orchestration {SessionId} started: {Items} items, at most {MaxConcurrency} at once.")]
+    private static partial void LogRunStarted(ILogger logger, string sessionId, int items, int maxConcurrency);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Orchestration {SessionId} ended {Status}: {Completed} of {Items} items completed.")]
+    private static partial void LogRunEnded(ILogger logger, string sessionId, OrchestrationStatus status, int completed, int items);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "The orchestration observer {Observer} failed on {EventType}; the run goes on.")]
+    private static partial void LogObserverFailed(ILogger logger, string observer, string eventType, Exception exception);
+}

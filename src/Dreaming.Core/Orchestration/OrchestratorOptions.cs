@@ -1,0 +1,52 @@
+namespace Dreaming;
+
+/// <summary>Options of an <see cref="Orchestrator"/>, set through <c>AddOrchestrator(o =&gt; ...)</c>.</summary>
+/// <remarks>Validated when the orchestrator is created (and at host start through DI); a bad value fails with a message that names it.</remarks>
+public sealed class OrchestratorOptions
+{
+    /// <summary>The largest allowed <see cref="MaxItems"/>.</summary>
+    public const int MaxItemsLimit = 1_000_000;
+
+    /// <summary>The largest allowed <see cref="ItemRetries"/>.</summary>
+    public const int MaxItemRetries = 10;
+
+    /// <summary>Gets or sets the most items a plan may hold; a bigger plan fails validation before anything runs.</summary>
+    /// <value>The default is 10,000; 1 to <see cref="MaxItemsLimit"/>.</value>
+    public int MaxItems { get; set; } = 10_000;
+
+    /// <summary>Gets or sets what a run does when an item fails, unless the request says otherwise.</summary>
+    /// <value>The default is <see cref="OrchestrationFailurePolicy.StopRun"/>.</value>
+    public OrchestrationFailurePolicy FailurePolicy { get; set; } = OrchestrationFailurePolicy.StopRun;
+
+    /// <summary>Gets or sets the run-wide token budget, unless the request says otherwise.</summary>
+    /// <value>The default is <see langword="null"/>: no budget. Positive when set.</value>
+    public long? MaxTotalTokens { get; set; }
+
+    /// <summary>Gets or sets the run-wide cost budget in minor units, unless the request says otherwise.</summary>
+    /// <value>The default is <see langword="null"/>: no budget. Positive when set.</value>
+    public long? MaxTotalCostMinorUnits { get; set; }
+
+    /// <summary>Gets or sets how an agent's call is priced: given the agent's name and the usage of one call (a chat response,
+    /// or a delegate's reply), its cost in minor units. Usage that already carries a cost is not repriced; the grader's
+    /// usage of an outcome-gated item is counted in tokens only.</summary>
+    /// <value>The default is <see langword="null"/>: chat calls cost 0, so only reported costs count against
+    /// <see cref="MaxTotalCostMinorUnits"/>.</value>
+    public Func<string, SessionUsage, long>? CostOf { get; set; }
+
+    /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and
+    /// cancellation are never retried; work that did not pass its rubric was already revised by the outcome loop).</summary>
+    /// <value>The default is 1; 0 to <see cref="MaxItemRetries"/>.</value>
+    public int ItemRetries { get; set; } = 1;
+
+    /// <summary>Gets or sets the delay before the first retry; it doubles with each further retry.</summary>
+    /// <value>The default is 1 second; 0 to 1 hour.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how long one attempt of an item may take when the item does not say.</summary>
+    /// <value>The default is 10 minutes. Positive and at most 24 days, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</value>
+    public TimeSpan ItemTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets how many times the agent of an item with a rubric may try (the outcome loop's <c>MaxIterations</c>).</summary>
+    /// <value>The default is 3; 1 to <see cref="OutcomeRequest.MaxIterationsLimit"/>.</value>
+    public int OutcomeMaxIterations { get; set; } = 3;
+}

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using Polly;
+using Polly.Timeout;
+
+namespace Dreaming;
+
+/// <summary>One item of the run: its attempts through the retry and timeout pipeline, each in a child session (or an
+/// outcome loop's session), its agent call, and the tokens it is charged.</summary>
+internal sealed partial class PlanExecution
+{
+    private async Task RunItemAsync(ItemSlot slot)
+    {
+        var timeout = slot.Item.Timeout ?? _owner.Options.ItemTimeout;
+        var context = ResilienceContextPool.Shared.Get(_stopping.Token);
+        context.Properties.Set(ItemPipeline.TimeoutKey, timeout);
+        slot.StartedAt = _owner.TimeProvider.GetUtcNow();
+        try
+        {
+            await _owner.Pipeline.ExecuteAsync(
+                static (ctx, state) => new ValueTask(state.Execution.AttemptAsync(state.Slot, ctx.CancellationToken)),
+                context,
+                (Execution: this, Slot: slot)).ConfigureAwait(false);
+            slot.Status = slot.RubricFailure is null ? WorkItemStatus.Completed : WorkItemStatus.Failed;
+            slot.Error = slot.RubricFailure;
+        }
+        catch (TimeoutRejectedException)
+        {
+            slot.Status = WorkItemStatus.TimedOut;
+            slot.Error = string.Create(CultureInfo.InvariantCulture, $"no result within {timeout} ({slot.Attempts} attempts)");
+        }
+        catch (ItemBudgetExceededException ex)
+        {
+            slot.Status = WorkItemStatus.BudgetExceeded;
+            slot.Error = ex.Message;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            slot.Status = WorkItemStatus.Cancelled;
+            slot.Error = "cancelled: " + (Stopped?.Reason ?? "the run stopped");
+        }
+        catch (Exception ex)
+        {
+            slot.Status = WorkItemStatus.Failed;
+            slot.Error = $"{ex.GetType().Name}: {ex.Message}";
+        }
+        finally
+        {
+            slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+            ResilienceContextPool.Shared.Return(context);
+            _done.Writer.TryWrite(slot.Index);
+        }
+    }
+
+    private async Task AttemptAsync(ItemSlot slot, CancellationToken cancellationToken)
+    {
+        slot.Attempts++;
+        slot.RubricFailure = null;
+        var agent = _roster[slot.Item.Agent];
+        if (slot.Item.Rubric is null)
+        {
+            await RunPlainAsync(slot, agent, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private WorkItemContext Context(ItemSlot slot, IAgentSession session, string? feedback = null, string? previousOutput = null) => new()
+    {
+        Item = slot.Item,
+        Goal = _plan.Goal,
+        Dependencies = slot.Dependencies ?? [],
+        Session = session,
+        Attempt = slot.Attempts,
+        Feedback = feedback,
+        PreviousOutput = previousOutput,
+    };
+
+    private async Task RunPlainAsync(ItemSlot slot, RosterAgent agent, CancellationToken cancellationToken)
+    {
+        await using var session = _owner.Sessions.StartSession(ChildOptions(slot, agent));
+        slot.SessionId = session.Id;
+        WorkItemReply reply;
+        try
+        {
+            reply = await InvokeAsync(agent, Context(slot, session), cancellationToken).ConfigureAwait(false);
+            Charge(slot, reply.Usage, checkItemBudget: true);
+        }
+        catch (Exception ex)
+        {
+            var stopped = ex is OperationCanceledException && _stopping.IsCancellationRequested;
+            var message = ex is OperationCanceledException && cancellationToken.IsCancellationRequested && !stopped ? "the attempt timed out" : ex.Message;
+            await session.RecordAsync(
+                new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item" },
+                CancellationToken.None).ConfigureAwait(false);
+            await session.CompleteAsync(stopped ? SessionStatus.Abandoned : SessionStatus.Failed, null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        slot.Output = reply.Output;
+        await session.CompleteAsync(SessionStatus.Completed, null, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task RunOutcomeAsync(ItemSlot slot, RosterAgent agent, Rubric rubric, CancellationToken cancellationToken)
+    {
+        Exception? agentFailure = null;
+        var run = await _owner.Outcomes.RunAsync(
+            new OutcomeRequest
+            {
+                AgentId = agent.Name,
+                Task = slot.Item.Instructions,
+                Rubric = rubric,
+                MaxIterations = _owner.Options.OutcomeMaxIterations,
+                ParentSessionId = _parent.Id,
+                Agent = async (attempt, ct) =>
+                {
+                    slot.SessionId = attempt.Session.Id;
+                    try
+                    {
+                        var reply = await InvokeAsync(agent, Context(slot, attempt.Session, attempt.Feedback, attempt.PreviousArtifact), ct).ConfigureAwait(false);
+                        Charge(slot, reply.Usage, checkItemBudget: true);
+                        return reply.Output;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        agentFailure = ex;
+                        throw;
+                    }
+                },
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        slot.SessionId = run.SessionId;
+        Charge(slot, run.GraderUsage, checkItemBudget: false, priced: false);
+        if (agentFailure is not null)
+        {
+            ExceptionDispatchInfo.Throw(agentFailure);
+        }
+
+        if (run.Result == OutcomeResult.Interrupted)
+        {
+            throw new OperationCanceledException("The outcome loop was interrupted.", null, cancellationToken);
+        }
+
+        slot.Output = run.FinalArtifact;
+        slot.Outcome = run.Result;
+        slot.Score = run.FinalEvaluation?.Score;
+        if (run.Result != OutcomeResult.Satisfied)
+        {
+            slot.RubricFailure = $"the work did not pass the rubric '{rubric.Id}': {OutcomeResultNames.Of(run.Result)}"
+                + (run.Error is null ? string.Empty : $" ({run.Error})");
+        }
+    }
+
+    private static async Task<WorkItemReply> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    {
+        // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token.
+        if (agent.Run is { } run)
+        {
+            return await run(context, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The agent '{agent.Name}' returned no reply.");
+        }
+
+        var response = await agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WorkItemReply(response.Text, CoordinatorPlanner.Usage(response.Usage));
+    }
+
+    private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget, bool priced = true)
+    {
+        if (usage is null)
+        {
+            return;
+        }
+
+        if (usage.CostMinorUnits == 0 && priced && _owner.Options.CostOf is { } costOf)
+        {
+            usage = usage with { CostMinorUnits = costOf(slot.Item.Agent, usage) };
+        }
+
+        slot.Usage = slot.Usage.Add(usage);
+        var total = Interlocked.Add(ref _totalTokens, usage.TotalTokens);
+        var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
+        if (_budget.Tokens is { } budget && total >= budget)
+        {
+            Stop(OrchestrationStatus.BudgetReached, $"the items used {total:N0} tokens, reaching the run's budget of {budget:N0}", slot.Item.Id);
+        }
+
+        if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)
+        {
+            Stop(OrchestrationStatus.BudgetReached, $"the items cost {cost:N0} minor units, reaching the run's cost budget of {costBudget:N0}", slot.Item.Id);
+        }
+
+        if (checkItemBudget && slot.Item.MaxTokens is { } max && slot.Usage.TotalTokens > max)
+        {
+            throw new ItemBudgetExceededException($"the item used {slot.Usage.TotalTokens:N0} tokens, more than its maxTokens of {max:N0}");
+        }
+    }
+
+    private AgentSessionOptions ChildOptions(ItemSlot slot, RosterAgent agent) => new()
+    {
+        AgentId = agent.Name,
+        Task = slot.Item.Instructions,
+        ParentSessionId = _parent.Id,
+        Metadata =
+        {
+            ["orchestration.item"] = slot.Item.Id,
+            ["orchestration.attempt"] = slot.Attempts.ToString(CultureInfo.InvariantCulture),
+        },
+    };
+}

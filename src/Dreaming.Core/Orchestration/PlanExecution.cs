@@ -1,0 +1,208 @@
+using System.Threading.Channels;
+
+namespace Dreaming;
+
+/// <summary>Runs one validated plan: a Kahn scheduler that starts ready items up to the concurrency limit, each in its
+/// own child session through the orchestrator's retry and timeout pipeline, and stops on failure, budget or cancellation.</summary>
+/// <remarks>
+/// The scheduler loop is the only reader of the item states between items: each item signals its end through a channel
+/// and the loop then releases its dependents (an in-degree count per item, so every item and dependency is visited once:
+/// O(items + dependencies)). Stopping cancels one token shared by every running item; the loop still waits for each of
+/// them to end, so no child session is left running when the run returns.
+/// </remarks>
+internal sealed partial class PlanExecution : IDisposable
+{
+    private readonly Orchestrator _owner;
+    private readonly OrchestrationPlan _plan;
+    private readonly PlanGraph _graph;
+    private readonly IReadOnlyDictionary<string, RosterAgent> _roster;
+    private readonly IAgentSession _parent;
+    private readonly OrchestrationFailurePolicy _policy;
+    private readonly Budget _budget;
+    private readonly Func<SessionEvent, ValueTask> _record;
+    private readonly ItemSlot[] _slots;
+    private readonly Channel<int> _done = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private long _totalTokens;
+    private long _totalCost;
+    private StopReason? _stop;
+
+    public PlanExecution(
+        Orchestrator owner,
+        OrchestrationPlan plan,
+        PlanGraph graph,
+        IReadOnlyDictionary<string, RosterAgent> roster,
+        IAgentSession parent,
+        OrchestrationFailurePolicy policy,
+        Budget budget,
+        Func<SessionEvent, ValueTask> record)
+    {
+        _owner = owner;
+        _plan = plan;
+        _graph = graph;
+        _roster = roster;
+        _parent = parent;
+        _policy = policy;
+        _budget = budget;
+        _record = record;
+        _slots = new ItemSlot[plan.Items.Count];
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            _slots[i] = new ItemSlot(plan.Items[i], i, graph.Dependencies[i].Length);
+        }
+    }
+
+    public IEnumerable<WorkItemResult> Results => _slots.Select(s => s.ToResult());
+
+    public SessionUsage Usage => _slots.Aggregate(SessionUsage.Zero, (sum, s) => sum.Add(s.Usage));
+
+    public StopReason? Stopped => Volatile.Read(ref _stop);
+
+    public int CompletedCount => _slots.Count(s => s.Status == WorkItemStatus.Completed);
+
+    /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
+    public bool IsSink(int index) => _graph.Dependents[index].Length == 0;
+
+    /// <summary>Runs every item it can; returns when no item is running.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
+        var ready = new Queue<int>();
+        foreach (var slot in _slots)
+        {
+            if (slot.Remaining == 0)
+            {
+                ready.Enqueue(slot.Index);
+            }
+        }
+
+        var running = 0;
+        while (true)
+        {
+            while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
+            {
+                running++;
+                var slot = _slots[next];
+                slot.Dependencies = DependencyOutputs(slot);
+                // Started inline: an agent runs on the scheduler's thread until its first await, as in a
+                // hand-written Task.WhenAll. RunItemAsync never throws; it signals its end through the channel.
+                _ = RunItemAsync(slot);
+            }
+
+            if (running == 0)
+            {
+                break;
+            }
+
+            var finished = await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            running--;
+            await OnFinishedAsync(_slots[finished], ready).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    /// <summary>Asks the run to stop; the first reason wins.</summary>
+    public void Stop(OrchestrationStatus status, string reason, string? itemId)
+    {
+        if (Interlocked.CompareExchange(ref _stop, new StopReason(status, reason, itemId), null) is null)
+        {
+            try
+            {
+                _stopping.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run has already ended: nothing is left to stop.
+            }
+        }
+    }
+
+    private async Task OnFinishedAsync(ItemSlot slot, Queue<int> ready)
+    {
+        await RecordItemAsync(slot).ConfigureAwait(false);
+        if (slot.Status == WorkItemStatus.Completed)
+        {
+            foreach (var d in _graph.Dependents[slot.Index])
+            {
+                var dependent = _slots[d];
+                if (--dependent.Remaining == 0 && dependent.Status == WorkItemStatus.NotStarted)
+                {
+                    ready.Enqueue(d);
+                }
+            }
+
+            return;
+        }
+
+        if (slot.Status is WorkItemStatus.Cancelled || Stopped is not null)
+        {
+            return;
+        }
+
+        if (_policy == OrchestrationFailurePolicy.StopRun)
+        {
+            Stop(OrchestrationStatus.Failed, $"item '{slot.Item.Id}' ended {OrchestrationNames.Of(slot.Status)}: {slot.Error}", slot.Item.Id);
+            return;
+        }
+
+        await SkipDependentsAsync(slot).ConfigureAwait(false);
+    }
+
+    private async Task SkipDependentsAsync(ItemSlot failed)
+    {
+        var pending = new Stack<int>(_graph.Dependents[failed.Index]);
+        while (pending.TryPop(out var d))
+        {
+            var slot = _slots[d];
+            if (slot.Status != WorkItemStatus.NotStarted)
+            {
+                continue;
+            }
+
+            slot.Status = WorkItemStatus.Skipped;
+            slot.Error = $"skipped: it depends on '{failed.Item.Id}', which ended {OrchestrationNames.Of(failed.Status)}";
+            await RecordItemAsync(slot).ConfigureAwait(false);
+            foreach (var next in _graph.Dependents[d])
+            {
+                pending.Push(next);
+            }
+        }
+    }
+
+    private ValueTask RecordItemAsync(ItemSlot slot) => _record(new OrchestrationItemCompletedEvent
+    {
+        ItemId = slot.Item.Id,
+        Agent = slot.Item.Agent,
+        Status = OrchestrationNames.Of(slot.Status),
+        ChildSessionId = slot.SessionId,
+        Attempts = slot.Attempts,
+        Outcome = slot.Outcome is { } outcome ? OutcomeResultNames.Of(outcome) : null,
+        Usage = slot.Usage,
+        Error = slot.Error,
+    });
+
+    private WorkItemOutput[] DependencyOutputs(ItemSlot slot)
+    {
+        var dependencies = _graph.Dependencies[slot.Index];
+        if (dependencies.Length == 0)
+        {
+            return [];
+        }
+
+        var outputs = new WorkItemOutput[dependencies.Length];
+        for (var i = 0; i < dependencies.Length; i++)
+        {
+            var d = _slots[dependencies[i]];
+            outputs[i] = new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
+        }
+
+        return outputs;
+    }
+
+    /// <summary>The run-wide limits: tokens and cost in minor units, each optional.</summary>
+    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits);
+
+    /// <summary>Why a run stopped early.</summary>
+    internal sealed record StopReason(OrchestrationStatus Status, string Reason, string? ItemId);
+}

@@ -1,0 +1,45 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>Writes a run's final answer: the host's delegate, else the coordinator model, else the outputs of the items
+/// nothing depends on.</summary>
+internal static class RunSynthesis
+{
+    public static async Task<(string Answer, SessionUsage Usage)> SynthesizeAsync(
+        OrchestrationRequest request, IChatClient? coordinator, string goal, List<WorkItemResult> items, PlanExecution execution, IAgentSession session, CancellationToken cancellationToken)
+    {
+        if (request.Synthesize is { } synthesize)
+        {
+            return (await synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
+        }
+
+        if (coordinator is not null)
+        {
+            var response = await coordinator.GetResponseAsync(
+                [
+                    new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
+                    new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
+                ],
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (response.Text, CoordinatorPlanner.Usage(response.Usage));
+        }
+
+        // Without a model: the outputs of the items nothing depends on are the answer.
+        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
+        return (finals.Count == 1 ? finals[0].Output ?? string.Empty : string.Join("\n\n", finals.Select(i => $"## {i.Id}\n{i.Output}")), SessionUsage.Zero);
+    }
+
+    private static string SynthesisRequest(string goal, List<WorkItemResult> items)
+    {
+        var text = new StringBuilder().Append("Goal: ").AppendLine(goal).AppendLine();
+        foreach (var item in items)
+        {
+            text.Append("--- ").Append(item.Id).Append(" (").Append(item.Agent).Append(", ").Append(OrchestrationNames.Of(item.Status)).AppendLine(") ---");
+            text.AppendLine(item.Output ?? item.Error ?? string.Empty);
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,211 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+public class OrchestrateCommandTests
+{
+    private static string SamplePlan => Path.Combine(AppContext.BaseDirectory, "samples", "orchestration", "release-note.plan.json");
+
+    [Fact]
+    public async Task The_sample_plan_runs_its_independent_items_in_parallel_as_child_sessions()
+    {
+        using var cli = new CliRunner();
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", SamplePlan, "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.True(root.GetProperty("simulated").GetBoolean());
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        var items = root.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
+        Assert.Equal(4, items.Count);
+        Assert.All(items.Values, i => Assert.Equal("completed", i.GetProperty("status").GetString()));
+        Assert.All(items.Values, i => Assert.StartsWith("ses_", i.GetProperty("sessionId").GetString(), StringComparison.Ordinal));
+
+        // The three independent items overlap; the draft starts after all of them end.
+        string[] independent = ["collect-changes", "api-diff", "test-status"];
+        var latestStart = independent.Max(id => items[id].GetProperty("startedAt").GetDateTimeOffset());
+        var earliestEnd = independent.Min(id => items[id].GetProperty("endedAt").GetDateTimeOffset());
+        Assert.True(latestStart < earliestEnd, "the independent items ran at the same time");
+        var draft = items["draft"];
+        Assert.True(draft.GetProperty("startedAt").GetDateTimeOffset() >= independent.Max(id => items[id].GetProperty("endedAt").GetDateTimeOffset()));
+
+        // The draft is gated by the rubric next to the plan file: the simulated writer revises once to pass it.
+        Assert.Equal("satisfied", draft.GetProperty("outcome").GetString());
+        Assert.Contains("Breaking changes", draft.GetProperty("output").GetString(), StringComparison.Ordinal);
+        Assert.Contains("(built on collect-changes, api-diff, test-status)", draft.GetProperty("output").GetString(), StringComparison.Ordinal);
+
+        var (listExit, listJson, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        Assert.Equal(0, listExit);
+        var sessions = JsonDocument.Parse(listJson).RootElement.EnumerateArray().ToList();
+        var runId = root.GetProperty("sessionId").GetString();
+        Assert.Equal(5, sessions.Count);
+        var children = sessions.Where(s => s.TryGetProperty("parentSessionId", out var p) && p.GetString() == runId).ToList();
+        Assert.Equal(4, children.Count);
+        Assert.DoesNotContain(sessions, s => s.GetProperty("status").GetString() == "running");
+
+        var (showExit, show, _) = await cli.RunAsync("session", "show", runId!, "--db", cli.Database, "--json");
+        Assert.Equal(0, showExit);
+        var types = JsonDocument.Parse(show).RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal("orchestration.started", types[0]);
+        Assert.Equal(4, types.Count(t => t == "orchestration.item_completed"));
+        Assert.Equal("orchestration.completed", types[^1]);
+    }
+
+    [Fact]
+    public async Task The_text_output_is_labelled_simulated_and_shows_the_timeline()
+    {
+        using var cli = new CliRunner();
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", SamplePlan, "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("SIMULATED agents (deterministic fake model, no network)", output, StringComparison.Ordinal);
+        Assert.Contains("+0.", output, StringComparison.Ordinal);
+        Assert.Contains("status: completed", output, StringComparison.Ordinal);
+        Assert.Contains("answer:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_plan_with_a_cycle_exits_1_naming_the_items_on_it()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("cycle.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"i"}],
+             "items":[{"id":"a","agent":"w","instructions":"x","dependsOn":["c"]},
+                      {"id":"b","agent":"w","instructions":"y","dependsOn":["a"]},
+                      {"id":"c","agent":"w","instructions":"z","dependsOn":["b"]},
+                      {"id":"d","agent":"w","instructions":"z","dependsOn":[]}]}
+            """);
+
+        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("The plan has a cycle: 'a' -> 'c' -> 'b' -> 'a'", error, StringComparison.Ordinal);
+        if (File.Exists(cli.Database))
+        {
+            Assert.False(await HasSessionsAsync(cli), "nothing ran");
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"nobody","instructions":"x"}]}""", "Item 'a' names the agent 'nobody', which is not in the roster (the roster has w).")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","dependsOn":["zz"]}]}""", "Item 'a' depends on 'zz', which is not in the plan.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[]}""", "The plan has no items.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
+    [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]
+    public async Task An_invalid_plan_exits_1_with_a_message_naming_the_problem(string planJson, string message)
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", planJson);
+
+        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2()
+    {
+        using var cli = new CliRunner();
+        cli.WriteFile("strict.md", """
+            # Strict
+            Pass threshold: 1.0
+
+            ## Content
+            - Written by a person (required) [not-contains: "simulated"]
+            """);
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"i"}],
+             "items":[{"id":"gated","agent":"w","instructions":"x","rubric":"strict.md"},
+                      {"id":"after","agent":"w","instructions":"y","dependsOn":["gated"]},
+                      {"id":"free","agent":"w","instructions":"z"}]}
+            """);
+
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--on-failure", "SkipDependents");
+
+        Assert.True(exit == Dreaming.Cli.Commands.OrchestrateCommand.NotCompletedExitCode, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("failed", root.GetProperty("status").GetString());
+        var items = root.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!, i => i.GetProperty("status").GetString());
+        Assert.Equal("failed", items["gated"]);
+        Assert.Equal("skipped", items["after"]);
+        Assert.Equal("completed", items["free"]);
+    }
+
+    [Fact]
+    public async Task With_a_configured_model_every_agent_and_the_synthesis_use_it()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"You are w."}],
+             "items":[{"id":"a","agent":"w","instructions":"x"},{"id":"b","agent":"w","instructions":"y","dependsOn":["a"]}]}
+            """);
+        var port = FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var bodies = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync().WaitAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                using var reader = new StreamReader(context.Request.InputStream);
+                lock (bodies)
+                {
+                    bodies.Add(reader.ReadToEnd());
+                }
+
+                var bytes = Encoding.UTF8.GetBytes("""
+                    {"id":"c1","object":"chat.completion","created":1700000000,"model":"local-model",
+                     "choices":[{"index":0,"message":{"role":"assistant","content":"from the model"},"finish_reason":"stop"}],
+                     "usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}
+                    """);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+
+        var (exit, json, error) = await cli.RunAsync(
+            "orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--model-endpoint", $"http://127.0.0.1:{port}/v1", "--model", "local-model");
+        await stop.CancelAsync();
+        await serving;
+
+        Assert.True(exit == 0, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.False(root.GetProperty("simulated").GetBoolean());
+        Assert.Equal("local-model", root.GetProperty("model").GetString());
+        Assert.All(root.GetProperty("items").EnumerateArray(), i => Assert.Equal("from the model", i.GetProperty("output").GetString()));
+        Assert.Equal("from the model", root.GetProperty("finalAnswer").GetString());
+        Assert.Equal(36, root.GetProperty("usage").GetProperty("inputTokens").GetInt64() + root.GetProperty("usage").GetProperty("outputTokens").GetInt64());
+        Assert.Equal(3, bodies.Count);
+        Assert.Contains(bodies, b => b.Contains("You are w.", StringComparison.Ordinal) && b.Contains("--- a (w) ---", StringComparison.Ordinal));
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> HasSessionsAsync(CliRunner cli)
+    {
+        var (_, json, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        return JsonDocument.Parse(json).RootElement.GetArrayLength() > 0;
+    }
+}

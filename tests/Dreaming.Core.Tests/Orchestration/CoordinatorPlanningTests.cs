@@ -1,0 +1,108 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming.Tests;
+
+public class CoordinatorPlanningTests
+{
+    private const string ValidPlan = """
+        {"items":[{"id":"research","agent":"worker","instructions":"Find facts","dependsOn":[]},
+                  {"id":"write","agent":"worker","instructions":"Write it up","dependsOn":["research"]}]}
+        """;
+
+    [Fact]
+    public async Task The_coordinator_plans_the_goal_as_structured_json_and_the_plan_runs()
+    {
+        var coordinator = Script(ValidPlan, "final answer");
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var run = await host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] });
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal(["research", "write"], run.Items.Select(i => i.Id));
+        Assert.Equal("final answer", run.FinalAnswer);
+        var format = Assert.IsType<ChatResponseFormatJson>(coordinator.Options[0]!.ResponseFormat);
+        Assert.Equal("orchestration_plan", format.SchemaName);
+        Assert.Contains("\"enum\":[\"worker\"]", format.Schema!.Value.GetRawText(), StringComparison.Ordinal);
+        var started = (await host.Store.GetEventsAsync(run.SessionId)).OfType<OrchestrationStartedEvent>().Single();
+        Assert.Equal("coordinator", started.PlanSource);
+    }
+
+    [Fact]
+    public async Task Prose_gets_one_retry_with_the_problem_named()
+    {
+        var coordinator = Script("Sure! First I would research, then write.", "```json\n" + ValidPlan + "\n```");
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var plan = await host.Orchestrator.PlanAsync("Report on X", [OrchestrationHarness.Echo()]);
+
+        Assert.Equal(2, plan.Items.Count);
+        Assert.Equal(2, coordinator.Calls.Count);
+        Assert.Contains("is not JSON", coordinator.Calls[1].Last().Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prose_twice_is_a_clear_error_and_the_run_is_recorded_failed()
+    {
+        var coordinator = Script("I think we should just do it.", "Let me explain instead.");
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }));
+
+        Assert.Equal("The coordinator did not return a valid plan after 2 attempts: The coordinator's reply is not JSON (it starts \"Let me explain instead.\").", ex.Message);
+        var session = Assert.Single(await host.SessionsAsync());
+        Assert.Equal(SessionStatus.Failed, session.Status);
+        var failed = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>());
+        Assert.StartsWith("planning: The coordinator did not return a valid plan", failed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invalid_plan_twice_is_an_error_naming_the_items()
+    {
+        const string cyclic = """{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":["b"]},{"id":"b","agent":"worker","instructions":"y","dependsOn":["a"]}]}""";
+        const string unknownAgent = """{"items":[{"id":"a","agent":"wizard","instructions":"x","dependsOn":[]}]}""";
+        var coordinator = Script(cyclic, unknownAgent);
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.Orchestrator.PlanAsync("g", [OrchestrationHarness.Echo()]));
+
+        Assert.Contains("cycle: 'a' -> 'b' -> 'a'", coordinator.Calls[1].Last().Text, StringComparison.Ordinal);
+        Assert.Equal("The coordinator did not return a valid plan after 2 attempts: Item 'a' names the agent 'wizard', which is not in the roster (the roster has worker).", ex.Message);
+        Assert.Equal(["a"], ex.ItemIds);
+    }
+
+    [Fact]
+    public async Task Planning_without_a_coordinator_says_what_is_missing()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Orchestrator.PlanAsync("g", [OrchestrationHarness.Echo()]));
+        Assert.Contains("needs a coordinator model", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static Scripted Script(params string[] replies) => new(replies);
+
+    /// <summary>A coordinator that answers with the given replies in turn (the last one again after that).</summary>
+    private sealed class Scripted
+    {
+        public Scripted(string[] replies)
+        {
+            var next = 0;
+            Client = new FakeChatClient
+            {
+                GetResponseAsyncCallback = (messages, options, _) =>
+                {
+                    Calls.Add(messages.ToList());
+                    Options.Add(options);
+                    var text = replies[Math.Min(next++, replies.Length - 1)];
+                    return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text)));
+                },
+            };
+        }
+
+        public FakeChatClient Client { get; }
+
+        public List<List<ChatMessage>> Calls { get; } = [];
+
+        public List<ChatOptions?> Options { get; } = [];
+    }
+}

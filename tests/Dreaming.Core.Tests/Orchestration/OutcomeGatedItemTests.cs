@@ -1,0 +1,82 @@
+using Dreaming.Core.Tests.Outcomes.Rubrics;
+
+namespace Dreaming.Tests;
+
+public class OutcomeGatedItemTests
+{
+    private const string RubricMarkdown = """
+        # Order summary
+        Pass threshold: 1.0
+
+        ## Content
+        - Names the order (required) [contains: "#W123"]
+        """;
+
+    [Fact]
+    public async Task An_item_with_a_rubric_revises_through_the_outcome_loop_until_it_passes()
+    {
+        using var folder = new TempFolder();
+        folder.Write("rubrics/order.md", RubricMarkdown);
+        await using var host = OrchestrationHarness.Create();
+        var feedback = new List<string?>();
+        var agent = OrchestrationHarness.Agent("worker", (context, _) =>
+        {
+            if (context.Item.Id == "summary")
+            {
+                feedback.Add(context.Feedback);
+            }
+
+            return Task.FromResult(new WorkItemReply(
+                context.Feedback is null ? "A summary." : "A summary of #W123.",
+                new SessionUsage { InputTokens = 5, OutputTokens = 5 }));
+        });
+        var plan = new OrchestrationPlan
+        {
+            Goal = "g",
+            BaseDirectory = folder.Path,
+            Items =
+            [
+                OrchestrationHarness.Item("summary") with { RubricPath = "rubrics/order.md" },
+                OrchestrationHarness.Item("publish", "summary"),
+            ],
+        };
+
+        var run = await host.RunAsync(plan, agent);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        var summary = run.Items[0];
+        Assert.Equal(WorkItemStatus.Completed, summary.Status);
+        Assert.Equal(OutcomeResult.Satisfied, summary.Outcome);
+        Assert.Equal(1.0, summary.Score);
+        Assert.Equal("A summary of #W123.", summary.Output);
+        Assert.Equal(20, summary.Usage.TotalTokens);
+        Assert.Null(feedback[0]);
+        Assert.Contains("Names the order", feedback[1], StringComparison.Ordinal);
+        var session = await host.Store.GetSessionAsync(summary.SessionId!);
+        Assert.Equal(run.SessionId, session!.ParentSessionId);
+        Assert.Equal("satisfied", session.Outcome!.Label);
+        Assert.Equal(2, (await host.Store.GetEventsAsync(summary.SessionId!)).OfType<OutcomeEvaluationEndedEvent>().Count());
+        Assert.Equal("satisfied", (await host.Store.GetEventsAsync(run.SessionId)).OfType<OrchestrationItemCompletedEvent>().First().Outcome);
+    }
+
+    [Fact]
+    public async Task Work_that_never_passes_fails_the_item_and_gates_its_dependents()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.OutcomeMaxIterations = 2);
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("no order number here")));
+        var plan = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("summary") with { Rubric = MarkdownRubricParser.Parse(RubricMarkdown) },
+            OrchestrationHarness.Item("publish", "summary"));
+
+        var run = await host.RunAsync(plan, agent, OrchestrationFailurePolicy.SkipDependents);
+
+        Assert.Equal(OrchestrationStatus.Failed, run.Status);
+        Assert.Equal(WorkItemStatus.Failed, run.Items[0].Status);
+        Assert.Equal(OutcomeResult.MaxIterationsReached, run.Items[0].Outcome);
+        Assert.Equal(1, run.Items[0].Attempts);
+        Assert.StartsWith("the work did not pass the rubric 'rubric': max_iterations_reached", run.Items[0].Error, StringComparison.Ordinal);
+        Assert.Equal(WorkItemStatus.Skipped, run.Items[1].Status);
+        await host.AssertNoSessionRunningAsync();
+    }
+}

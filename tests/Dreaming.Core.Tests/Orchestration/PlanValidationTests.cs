@@ -1,0 +1,64 @@
+namespace Dreaming.Tests;
+
+public class PlanValidationTests
+{
+    private static readonly WorkItem s_a = OrchestrationHarness.Item("a");
+
+    public static TheoryData<string, OrchestrationPlan, string, string[]> InvalidPlans => new()
+    {
+        {
+            "cycle",
+            OrchestrationHarness.Plan(2, OrchestrationHarness.Item("start", "x"), OrchestrationHarness.Item("x", "y"), OrchestrationHarness.Item("y", "z"), OrchestrationHarness.Item("z", "x")),
+            "The plan has a cycle: 'x' -> 'y' -> 'z' -> 'x' (each depends on the next).",
+            ["x", "y", "z"]
+        },
+        { "self", OrchestrationHarness.Plan(2, OrchestrationHarness.Item("me", "me")), "The plan has a cycle: 'me' depends on itself.", ["me"] },
+        {
+            "unknown agent",
+            OrchestrationHarness.Plan(2, s_a with { Agent = "ghost" }),
+            "Item 'a' names the agent 'ghost', which is not in the roster (the roster has worker).",
+            ["a"]
+        },
+        { "duplicate", OrchestrationHarness.Plan(2, s_a, OrchestrationHarness.Item("b"), s_a), "The item id 'a' is used more than once (items #1 and #3).", ["a"] },
+        { "missing id", OrchestrationHarness.Plan(2, s_a, s_a with { Id = " " }), "Item #2 has no id.", [] },
+        { "unknown dependency", OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a", "nope")), "Item 'a' depends on 'nope', which is not in the plan.", ["a"] },
+        { "empty", OrchestrationHarness.Plan(2), "The plan has no items.", [] },
+        { "too many", OrchestrationHarness.Plan(2, Enumerable.Range(0, 5).Select(i => OrchestrationHarness.Item("i" + i)).ToArray()), "The plan has 5 items, more than the limit of 4 (OrchestratorOptions.MaxItems).", [] },
+        { "concurrency", OrchestrationHarness.Plan(0, s_a), "The plan's maxConcurrency is 0; it must be between 1 and 1000.", [] },
+        { "no instructions", OrchestrationHarness.Plan(2, s_a with { Instructions = "" }), "Item 'a' has no instructions.", ["a"] },
+        { "item budget", OrchestrationHarness.Plan(2, s_a with { MaxTokens = 0 }), "Item 'a' has maxTokens 0; it must be positive.", ["a"] },
+        { "missing rubric", OrchestrationHarness.Plan(2, s_a with { RubricPath = "/nonexistent/rubric.md" }), "Item 'a': the rubric '/nonexistent/rubric.md' cannot be loaded", ["a"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidPlans))]
+    public async Task An_invalid_plan_fails_before_anything_runs_naming_the_problem(string name, OrchestrationPlan plan, string message, string[] itemIds)
+    {
+        await using var host = OrchestrationHarness.Create(o => o.MaxItems = 4);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new WorkItemReply("ok"));
+        });
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, agent));
+
+        Assert.True(ex.Message.StartsWith(message, StringComparison.Ordinal), $"{name}: {ex.Message}");
+        Assert.Equal(itemIds, ex.ItemIds);
+        Assert.Equal(0, calls);
+        Assert.Empty(await host.SessionsAsync());
+    }
+
+    [Fact]
+    public async Task A_request_without_a_plan_or_a_coordinator_is_rejected()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "g", Agents = [OrchestrationHarness.Echo()] }));
+        Assert.Contains("needs a Plan, or a Goal and an orchestrator with a coordinator model", ex.Message, StringComparison.Ordinal);
+
+        var both = new RosterAgent { Name = "w", ChatClient = FakeChatClient.Echo(), Run = (_, _) => Task.FromResult(new WorkItemReply("x")) };
+        var rosterError = await Assert.ThrowsAsync<ArgumentException>(() => host.RunAsync(OrchestrationHarness.Plan(1, s_a), both));
+        Assert.Contains("must have exactly one of ChatClient and Run", rosterError.Message, StringComparison.Ordinal);
+    }
+}
