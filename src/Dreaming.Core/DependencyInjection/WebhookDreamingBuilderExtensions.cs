@@ -59,6 +59,7 @@ public static class WebhookDreamingBuilderExtensions
             sp.GetService<TimeProvider>(),
             sp.GetService<ILogger<WebhookDispatcher>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(static sp => sp.GetRequiredService<WebhookDispatcher>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOrchestrationObserver, WebhookOrchestrationObserver>());
 
         var memory = Decorate<IMemoryStore>(services, static (inner, sp, owns) => new WebhookMemoryStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));
         var runs = Decorate<IDreamRunStore>(services, static (inner, sp, owns) => new WebhookDreamRunStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));

@@ -240,5 +240,68 @@ public static class WebhookEventData
         return data;
     }
 
+    /// <summary>The type and data of the webhook event an orchestration event raises.</summary>
+    /// <param name="sessionEvent">An <see cref="OrchestrationStartedEvent"/>, <see cref="OrchestrationItemCompletedEvent"/>,
+    /// <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>, with its session id.</param>
+    /// <param name="full">Whether to include the goal and item errors.</param>
+    /// <returns>The type and data, or <see langword="null"/> for any other event.</returns>
+    public static (string Type, JsonObject Data)? Orchestration(SessionEvent sessionEvent, bool full = false)
+    {
+        ArgumentNullException.ThrowIfNull(sessionEvent);
+        var data = new JsonObject { ["orchestration_session_id"] = sessionEvent.SessionId };
+        switch (sessionEvent)
+        {
+            case OrchestrationStartedEvent started:
+                data["item_count"] = started.ItemCount;
+                data["max_concurrency"] = started.MaxConcurrency;
+                data["failure_policy"] = started.FailurePolicy;
+                data["plan_source"] = started.PlanSource;
+                data["max_total_tokens"] = started.MaxTotalTokens;
+                if (full)
+                {
+                    data["goal"] = started.Goal;
+                }
+
+                return (WebhookEventTypes.OrchestrationStarted, data);
+            case OrchestrationItemCompletedEvent item:
+                data["item_id"] = item.ItemId;
+                data["agent"] = item.Agent;
+                data["status"] = item.Status;
+                data["child_session_id"] = item.ChildSessionId;
+                data["attempts"] = item.Attempts;
+                data["outcome"] = item.Outcome;
+                AddUsage(data, item.Usage);
+                if (full && item.Error is not null)
+                {
+                    data["error"] = item.Error;
+                }
+
+                return (WebhookEventTypes.OrchestrationItemCompleted, data);
+            case OrchestrationCompletedEvent completed:
+                data["status"] = "completed";
+                data["item_count"] = completed.ItemCount;
+                data["duration_ms"] = Math.Round(completed.DurationMs, 1);
+                AddUsage(data, completed.Usage);
+                return (WebhookEventTypes.OrchestrationCompleted, data);
+            case OrchestrationFailedEvent failed:
+                data["status"] = failed.Status;
+                data["reason"] = failed.Reason;
+                data["completed_items"] = failed.CompletedItems;
+                data["item_count"] = failed.ItemCount;
+                data["item_id"] = failed.ItemId;
+                AddUsage(data, failed.Usage);
+                return (WebhookEventTypes.OrchestrationFailed, data);
+            default:
+                return null;
+        }
+    }
+
+    private static void AddUsage(JsonObject data, SessionUsage usage)
+    {
+        data["input_tokens"] = usage.InputTokens;
+        data["output_tokens"] = usage.OutputTokens;
+        data["cost_minor_units"] = usage.CostMinorUnits;
+    }
+
     private static string StatusName(SessionStatus status) => status.ToString().ToLowerInvariant();
 }

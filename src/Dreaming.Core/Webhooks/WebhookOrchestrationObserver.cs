@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+
+namespace Dreaming;
+
+/// <summary>Publishes the <c>orchestration.*</c> events of every run, and <c>budget.reached</c> when a run stops at its
+/// token or cost budget: right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
+/// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/>; the orchestrator logs and ignores an
+/// observer's failure, and the publisher never throws for a storage failure. Thread-safe.</remarks>
+internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrchestrationObserver
+{
+    // The token budget each running orchestration started with, for the budget.reached data; removed when the run ends.
+    private readonly ConcurrentDictionary<string, long?> _budgets = new(StringComparer.Ordinal);
+
+    public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessionEvent);
+        if (!webhooks.IsEnabled)
+        {
+            return;
+        }
+
+        if (sessionEvent is OrchestrationStartedEvent started)
+        {
+            _budgets[started.SessionId] = started.MaxTotalTokens;
+        }
+
+        long? budget = null;
+        if (sessionEvent is OrchestrationCompletedEvent or OrchestrationFailedEvent)
+        {
+            _budgets.TryRemove(sessionEvent.SessionId, out budget);
+        }
+
+        if (WebhookEventData.Orchestration(sessionEvent, webhooks.IncludeFullPayloads) is { } raised && webhooks.IsSubscribed(raised.Type))
+        {
+            await webhooks.PublishAsync(raised.Type, raised.Data, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (sessionEvent is OrchestrationFailedEvent { Status: "budget_reached" } failed && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))
+        {
+            var cost = failed.Reason.Contains("cost", StringComparison.OrdinalIgnoreCase);
+            var data = WebhookEventData.BudgetReached(
+                cost ? "orchestration.cost" : "orchestration.tokens",
+                cost ? 0 : budget ?? 0,
+                cost ? failed.Usage.CostMinorUnits : failed.Usage.TotalTokens,
+                failed.SessionId);
+            if (cost)
+            {
+                data.Remove("limit");
+            }
+
+            data["orchestration_session_id"] = failed.SessionId;
+            data["reason"] = failed.Reason;
+            await webhooks.PublishAsync(WebhookEventTypes.BudgetReached, data, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

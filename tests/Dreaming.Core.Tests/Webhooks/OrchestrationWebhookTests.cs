@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Tests.Webhooks;
+
+/// <summary>An orchestration raises its <c>orchestration.*</c> events, and <c>budget.reached</c> when it stops at its budget.</summary>
+public sealed class OrchestrationWebhookTests
+{
+    [Fact]
+    public async Task A_run_raises_started_one_item_completed_per_item_and_completed_with_ids_and_no_goal()
+    {
+        await using var services = Build("orchestration.*");
+        var run = await services.GetRequiredService<IOrchestrator>().RunAsync(Request(budget: null, "a", "b", "c"));
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal(
+            ["orchestration.started", "orchestration.item_completed", "orchestration.item_completed", "orchestration.item_completed", "orchestration.completed"],
+            rows.Select(r => r.EventType));
+        Assert.All(rows, r => Assert.Equal(run.SessionId, Data(r).GetProperty("orchestration_session_id").GetString()));
+        var started = Data(rows[0]);
+        Assert.Equal(3, started.GetProperty("item_count").GetInt32());
+        Assert.False(started.TryGetProperty("goal", out _));
+        var items = rows.Skip(1).Take(3).Select(Data).ToList();
+        Assert.Equal(["a", "b", "c"], items.Select(i => i.GetProperty("item_id").GetString()).Order());
+        Assert.Equal(run.Items.Select(i => i.SessionId).Order(), items.Select(i => i.GetProperty("child_session_id").GetString()).Order());
+        Assert.All(items, i => Assert.Equal("completed", i.GetProperty("status").GetString()));
+        Assert.Equal(300, Data(rows[^1]).GetProperty("input_tokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_run_stopped_by_its_token_budget_raises_orchestration_failed_and_budget_reached()
+    {
+        await using var services = Build("orchestration.failed", "budget.reached");
+        var run = await services.GetRequiredService<IOrchestrator>().RunAsync(Request(budget: 250, "a", "b", "c", "d"));
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(["orchestration.failed", "budget.reached"], rows.Select(r => r.EventType));
+        Assert.Equal("budget_reached", Data(rows[0]).GetProperty("status").GetString());
+        var budget = Data(rows[1]);
+        Assert.Equal("orchestration.tokens", budget.GetProperty("budget").GetString());
+        Assert.Equal(250, budget.GetProperty("limit").GetDouble());
+        Assert.True(budget.GetProperty("used").GetDouble() >= 250);
+        Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
+    }
+
+    private static OrchestrationRequest Request(long? budget, params string[] ids) => new()
+    {
+        Plan = new OrchestrationPlan
+        {
+            Goal = "a secret goal",
+            Items = ids.Select(id => new WorkItem { Id = id, Agent = "worker", Instructions = "do " + id }).ToList(),
+            MaxConcurrency = 1,
+        },
+        Agents = [new RosterAgent { Name = "worker", Run = (context, _) => Task.FromResult(new WorkItemReply("done " + context.Item.Id, new SessionUsage { InputTokens = 100 })) }],
+        MaxTotalTokens = budget,
+    };
+
+    private static ServiceProvider Build(params string[] events)
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().AddOrchestrator(o => o.RetryDelay = TimeSpan.Zero).AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", events)));
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<List<WebhookDelivery>> RowsAsync(IServiceProvider services) =>
+        (await services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 1000)).Reverse().ToList();
+
+    private static JsonElement Data(WebhookDelivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.GetProperty("data").Clone();
+}
