@@ -53,12 +53,12 @@ internal static class WebhooksCommand
                 return 0;
             }
 
-            output.WriteLine($"{"ID",-36}  {"STATE",-9}  {"EVENT",-26}  {"ENDPOINT",-12}  {"TRIES",5}  {"LAST",4}  ERROR");
+            output.WriteLine($"{"ID",-36}  {"STATE",-9}  {"EVENT",-28}  {"ENDPOINT",-12}  {"TRIES",5}  {"LAST",4}  ERROR");
             foreach (var d in rows)
             {
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{d.Id,-36}  {d.State.ToString().ToLowerInvariant(),-9}  {d.EventType,-26}  {Text.Cut(d.EndpointId, 12),-12}  {d.Attempts,5}  {d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {Text.Cut(Text.OneLine(d.LastError ?? string.Empty), 80)}"));
+                    $"{d.Id,-36}  {d.State.ToString().ToLowerInvariant(),-9}  {d.EventType,-28}  {Text.Cut(d.EndpointId, 12),-12}  {d.Attempts,5}  {d.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {Text.Cut(Text.OneLine(d.LastError ?? string.Empty), 80)}"));
             }
 
             foreach (var endpointId in rows.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal))

@@ -98,7 +98,7 @@ internal sealed class CliWebhooks
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {rows.Count} events to {url}: {delivered} delivered, {dead} dead, {pending} pending ({rows.Sum(d => d.Attempts)} attempts)"));
         foreach (var group in rows.GroupBy(d => d.EventType).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {group.Key,-26} {group.Count(),3}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {group.Key,-28} {group.Count(),3}"));
         }
 
         foreach (var failed in rows.Where(d => d.State != WebhookDeliveryState.Delivered).Take(5))
