@@ -9,12 +9,15 @@ namespace Dreaming;
 internal static class WebhookTargetGuard
 {
     /// <summary>Tells whether an address is internal: loopback, RFC 1918 private, carrier-grade NAT, link-local, unique-local,
-    /// unspecified, multicast or broadcast (IPv4-mapped IPv6 addresses are judged as IPv4).</summary>
+    /// benchmarking (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24), documentation ranges, unspecified, multicast
+    /// or broadcast. IPv6 addresses that carry an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4
+    /// 2002::/16) are judged by that IPv4 address; local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32), whose real target
+    /// cannot be judged, count as internal.</summary>
     public static bool IsInternal(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && EmbeddedIPv4(address) is { } embedded)
         {
-            address = address.MapToIPv4();
+            address = embedded;
         }
 
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
@@ -31,6 +34,10 @@ internal static class WebhookTargetGuard
                 || (b[0] == 192 && b[1] == 168)
                 || (b[0] == 169 && b[1] == 254)
                 || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
+                || (b[0] == 192 && b[1] == 0 && (b[2] == 0 || b[2] == 2))
+                || (b[0] == 198 && (b[1] == 18 || b[1] == 19))
+                || (b[0] == 198 && b[1] == 51 && b[2] == 100)
+                || (b[0] == 203 && b[1] == 0 && b[2] == 113)
                 || b[0] >= 224;
         }
 
@@ -38,10 +45,41 @@ internal static class WebhookTargetGuard
         {
             Span<byte> b = stackalloc byte[16];
             address.TryWriteBytes(b, out _);
-            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || (b[0] & 0xFE) == 0xFC;
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6Teredo
+                || (b[0] & 0xFE) == 0xFC
+                || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01);
         }
 
         return true;
+    }
+
+    // The IPv4 address an IPv6 address carries, when it carries one by a well-known translation.
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        Span<byte> b = stackalloc byte[16];
+        address.TryWriteBytes(b, out _);
+        var firstTwelveZero = b[..12].IndexOfAnyExcept((byte)0) < 0;
+        if (firstTwelveZero && (b[12] | b[13] | b[14] | b[15]) != 0 && !(b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] == 1))
+        {
+            return new IPAddress(b[12..]); // IPv4-compatible ::a.b.c.d (deprecated, still routable by some stacks)
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4..12].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return new IPAddress(b[12..]); // NAT64 well-known prefix 64:ff9b::/96
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return new IPAddress(b[2..6]); // 6to4 2002:aabb:ccdd::/48
+        }
+
+        return null;
     }
 
     /// <summary>Creates the primary handler of the webhook client: no redirects, no cookies, no proxy (a proxy would hide the

@@ -114,6 +114,20 @@ public sealed class WebhookRegistrationTests
     [InlineData("8.8.8.8", false)]
     [InlineData("2606:4700:4700::1111", false)]
     [InlineData("::ffff:8.8.8.8", false)]
+    [InlineData("::127.0.0.1", true)]
+    [InlineData("::8.8.8.8", false)]
+    [InlineData("64:ff9b::10.0.0.1", true)]
+    [InlineData("64:ff9b::8.8.8.8", false)]
+    [InlineData("64:ff9b:1::8.8.8.8", true)]
+    [InlineData("2002:7f00:1::1", true)]
+    [InlineData("2002:808:808::1", false)]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", true)]
+    [InlineData("198.18.0.1", true)]
+    [InlineData("198.19.255.255", true)]
+    [InlineData("198.20.0.1", false)]
+    [InlineData("192.0.0.8", true)]
+    [InlineData("192.0.2.1", true)]
+    [InlineData("255.255.255.255", true)]
     public void Internal_addresses_are_recognised(string address, bool expected)
     {
         Assert.Equal(expected, WebhookTargetGuard.IsInternal(System.Net.IPAddress.Parse(address)));

@@ -82,6 +82,41 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retries_of_deliveries_that_failed_together_are_spread_by_jitter_and_fall_together_without_it()
+    {
+        _receiver.Respond = static (context, _) =>
+        {
+            context.Response.StatusCode = 500;
+            return Task.CompletedTask;
+        };
+
+        async Task<int> DistinctRetryTimesAsync(WebhookHarness harness)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                await harness.PublishOneAsync();
+            }
+
+            while (await harness.Dispatcher.DispatchDueAsync() > 0)
+            {
+            }
+
+            var rows = await harness.Outbox.ListAsync(limit: 100);
+            Assert.Equal(12, rows.Count);
+            Assert.All(rows, r => Assert.Equal(1, r.Attempts));
+            return rows.Select(r => r.NextAttemptAt).Distinct().Count();
+        }
+
+        await using (var jittered = WebhookHarness.Create(_folder.File("jittered.db"), _receiver.Url))
+        {
+            Assert.True(await DistinctRetryTimesAsync(jittered) > 6);
+        }
+
+        await using var flat = WebhookHarness.Create(_folder.File("flat.db"), _receiver.Url, o => o.Jitter = 0);
+        Assert.Equal(1, await DistinctRetryTimesAsync(flat));
+    }
+
+    [Fact]
     public async Task A_redirect_is_not_followed_and_counts_as_a_failure()
     {
         _receiver.Respond = static (context, _) =>
