@@ -23,6 +23,8 @@ public class OrchestrateCommandTests
         Assert.Equal(4, items.Count);
         Assert.All(items.Values, i => Assert.Equal("completed", i.GetProperty("status").GetString()));
         Assert.All(items.Values, i => Assert.StartsWith("ses_", i.GetProperty("sessionId").GetString(), StringComparison.Ordinal));
+        var itemTokens = items.Values.Sum(i => i.GetProperty("usage").GetProperty("inputTokens").GetInt64());
+        Assert.InRange(itemTokens, 1, root.GetProperty("usage").GetProperty("inputTokens").GetInt64());
 
         // The three independent items overlap; the draft starts after all of them end.
         string[] independent = ["collect-changes", "api-diff", "test-status"];

@@ -26,6 +26,7 @@ internal static class OrchestrationOutput
             attempts = i.Attempts,
             outcome = i.Outcome is { } outcome ? OutcomeResultNames.Of(outcome) : null,
             score = i.Score,
+            usage = new { inputTokens = i.Usage.InputTokens, outputTokens = i.Usage.OutputTokens },
             output = i.Output,
             error = i.Error,
         }),

@@ -126,8 +126,10 @@ public class OrchestratorSchedulingTests
         Assert.Equal(OrchestrationStatus.Completed, run.Status);
         Assert.Equal(count, run.Items.Count(i => i.Status == WorkItemStatus.Completed));
         Assert.Equal(0, violations);
-        var children = await host.Store.QuerySessionsAsync(new SessionQuery { ParentSessionId = run.SessionId, PageSize = 1 });
-        Assert.Single(children.Items);
+        var children = (await host.SessionsAsync()).Where(s => s.ParentSessionId == run.SessionId).ToList();
+        Assert.Equal(count, children.Count);
+        Assert.Equal(count, children.Select(c => c.Id).Distinct().Count());
+        Assert.All(children, c => Assert.Equal(SessionStatus.Completed, c.Status));
         await host.AssertNoSessionRunningAsync();
     }
 
