@@ -13,7 +13,7 @@ namespace Dreaming.Sqlite;
 /// each scope and triggers that refuse deletes and changes to finished runs guard the same rules inside the file.</para>
 /// <para>Times are kept as unix milliseconds and come back in UTC.</para>
 /// </remarks>
-public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
+public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter, IDisposable
 {
     private readonly TimeProvider _time;
     private readonly SqliteStoreConnection<SqliteDreamRunWriter> _connection;
@@ -38,6 +38,18 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
 
     /// <summary>Gets the full path of the database file, or the data source when the database is not a file.</summary>
     public string Location => _connection.Database.Location;
+
+    /// <inheritdoc />
+    /// <remarks>True when webhooks with endpoints are configured and their outbox is a <see cref="SqliteWebhookOutboxStore"/>
+    /// on this file (<c>UseSqliteStore</c> arranges it): the rows of <c>budget.reached</c>, <c>dream.completed</c> /
+    /// <c>dream.failed</c> and <c>insight.quarantined</c> are then written in the transaction that completes or fails a run
+    /// (or fails the runs <see cref="RecoverAbandonedAsync"/> finds abandoned), so the end and its announcement are stored
+    /// together or not at all.</remarks>
+    public bool WritesDreamRunWebhooks => Webhooks is { IsEnabled: true };
+
+    /// <summary>Gets or sets the publisher whose endpoints get the dream rows; set by <c>UseSqliteStore</c>, only for an
+    /// outbox on the same file.</summary>
+    internal WebhookPublisher? Webhooks { get; set; }
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -79,7 +91,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentNullException.ThrowIfNull(results);
-        return WithWriterAsync(writer => writer.Complete(runId, results, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Complete(runId, results, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -87,7 +99,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(runId);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return WithWriterAsync(writer => writer.Fail(runId, reason, results, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Fail(runId, reason, results, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -121,7 +133,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
-        WithWriterAsync<IReadOnlyList<DreamRun>>(writer => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now()), cancellationToken);
+        WithWebhooksAsync<IReadOnlyList<DreamRun>>((writer, webhooks) => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now(), webhooks), cancellationToken);
 
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
     public void Dispose() => _connection.Dispose();
@@ -133,6 +145,19 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDisposable
     private DateTimeOffset Now() => Milliseconds(_time.GetUtcNow());
 
     private Task<T> WithWriterAsync<T>(Func<SqliteDreamRunWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
+
+    /// <summary>Runs a write that may add webhook rows in its transaction, and wakes the dispatcher once it committed.</summary>
+    private async Task<T> WithWebhooksAsync<T>(Func<SqliteDreamRunWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken)
+    {
+        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
+        var (value, wrote) = await _connection.WriteAsync(writer => work(writer, webhooks), cancellationToken).ConfigureAwait(false);
+        if (wrote)
+        {
+            webhooks!.NotifyWritten();
+        }
+
+        return value;
+    }
 
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);

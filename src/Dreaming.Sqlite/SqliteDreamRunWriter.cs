@@ -83,7 +83,10 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return Commit(transaction, runId);
     }
 
-    public DreamRun Complete(string runId, DreamRunResults results, DateTimeOffset now)
+    /// <summary>Completes a run; with <paramref name="webhooks"/>, also writes its <c>budget.reached</c>, <c>dream.completed</c>
+    /// and <c>insight.quarantined</c> rows in the same transaction.</summary>
+    /// <returns>The run, and whether outbox rows were written.</returns>
+    public (DreamRun Run, bool WroteWebhooks) Complete(string runId, DreamRunResults results, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var run = Find(transaction, runId);
@@ -94,10 +97,13 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             runId,
             "status = $status, ended_ms = $now, lease_expires_ms = NULL, " + SqliteDreamRunRows.SetResults,
             [("$status", SqliteMemoryRows.Name(DreamRunStatus.Completed)), ("$now", now.ToUnixTimeMilliseconds()), .. SqliteDreamRunRows.ResultParameters(results)]);
-        return Commit(transaction, runId);
+        return CommitEnded(transaction, runId, webhooks, quarantined: true);
     }
 
-    public DreamRun Fail(string runId, string reason, DreamRunResults? results, DateTimeOffset now)
+    /// <summary>Fails a run; with <paramref name="webhooks"/>, also writes its <c>budget.reached</c> and <c>dream.failed</c>
+    /// rows in the same transaction.</summary>
+    /// <returns>The run, and whether outbox rows were written.</returns>
+    public (DreamRun Run, bool WroteWebhooks) Fail(string runId, string reason, DreamRunResults? results, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var run = Find(transaction, runId);
@@ -114,7 +120,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
                 ("$error", reason),
                 .. results is null ? [] : SqliteDreamRunRows.ResultParameters(results),
             ]);
-        return Commit(transaction, runId);
+        return CommitEnded(transaction, runId, webhooks, quarantined: false);
     }
 
     public DreamRun Cancel(string runId, DateTimeOffset now)
@@ -130,7 +136,10 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return Commit(transaction, runId);
     }
 
-    public List<DreamRun> RecoverAbandoned(DateTimeOffset now)
+    /// <summary>Fails the runs whose lease expired; with <paramref name="webhooks"/>, also writes each one's
+    /// <c>budget.reached</c> and <c>dream.failed</c> rows in the same transaction.</summary>
+    /// <returns>The runs, and whether outbox rows were written.</returns>
+    public (List<DreamRun> Runs, bool WroteWebhooks) RecoverAbandoned(DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var abandoned = SqliteDreamRunRows.ReadAbandoned(connection, transaction, now);
@@ -140,8 +149,17 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         }
 
         var recovered = abandoned.ConvertAll(run => SqliteDreamRunRows.ReadRun(connection, transaction, run.Id)!);
+        var wrote = false;
+        if (webhooks is not null)
+        {
+            foreach (var run in recovered)
+            {
+                wrote |= SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, run, quarantined: false);
+            }
+        }
+
         transaction.Commit();
-        return recovered;
+        return (recovered, wrote);
     }
 
     public void Dispose() => connection.Dispose();
@@ -154,6 +172,16 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         var run = SqliteDreamRunRows.ReadRun(connection, transaction, runId)!;
         transaction.Commit();
         return run;
+    }
+
+    /// <summary>Reads the ended run back and, with <paramref name="webhooks"/>, writes its events' outbox rows before
+    /// committing, so the end and its announcement are stored together or not at all.</summary>
+    private (DreamRun Run, bool WroteWebhooks) CommitEnded(SqliteTransaction transaction, string runId, WebhookPublisher? webhooks, bool quarantined)
+    {
+        var run = SqliteDreamRunRows.ReadRun(connection, transaction, runId)!;
+        var wrote = webhooks is not null && SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, run, quarantined);
+        transaction.Commit();
+        return (run, wrote);
     }
 
     private void Abandon(SqliteTransaction transaction, string runId, DateTimeOffset now) => Update(

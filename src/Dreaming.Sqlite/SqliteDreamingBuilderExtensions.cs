@@ -39,26 +39,39 @@ public static class SqliteDreamingBuilderExtensions
             var store = new SqliteTraceStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value);
 
             // Session ends write their webhook rows in their own transaction only when the outbox is on the same file.
-            if (services.GetService<WebhookPublisher>() is { IsEnabled: true, Outbox: SqliteWebhookOutboxStore outbox } publisher
-                && string.Equals(outbox.Location, store.Location, StringComparison.Ordinal))
-            {
-                store.Webhooks = publisher;
-            }
-
+            store.Webhooks = SameFileWebhooks(services, store.Location);
             return store;
         });
         builder.Services.RemoveAll<IMemoryStore>();
-        builder.Services.AddSingleton<IMemoryStore>(services => new SqliteMemoryStore(
-            services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
-            services.GetService<TimeProvider>()));
+        builder.Services.AddSingleton<IMemoryStore>(static services =>
+        {
+            var store = new SqliteMemoryStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value, services.GetService<TimeProvider>());
+
+            // Proposals, approvals and rollbacks write their webhook rows in their own transaction likewise.
+            store.Webhooks = SameFileWebhooks(services, store.Location);
+            return store;
+        });
         builder.Services.RemoveAll<IWebhookOutboxStore>();
         builder.Services.AddSingleton<IWebhookOutboxStore>(services => new SqliteWebhookOutboxStore(
             services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
             services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IDreamRunStore>();
-        builder.Services.AddSingleton<IDreamRunStore>(services => new SqliteDreamRunStore(
-            services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value,
-            services.GetService<TimeProvider>()));
+        builder.Services.AddSingleton<IDreamRunStore>(static services =>
+        {
+            var store = new SqliteDreamRunStore(services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value, services.GetService<TimeProvider>());
+
+            // A run's end writes its webhook rows in its own transaction likewise.
+            store.Webhooks = SameFileWebhooks(services, store.Location);
+            return store;
+        });
         return builder;
     }
+
+    /// <summary>The publisher a store on <paramref name="location"/> writes its webhook rows through: only when webhooks
+    /// have endpoints and their outbox is the SQLite outbox on the same file, so the rows can share the change's transaction.</summary>
+    private static WebhookPublisher? SameFileWebhooks(IServiceProvider services, string location) =>
+        services.GetService<WebhookPublisher>() is { IsEnabled: true, Outbox: SqliteWebhookOutboxStore outbox } publisher
+        && string.Equals(outbox.Location, location, StringComparison.Ordinal)
+            ? publisher
+            : null;
 }

@@ -13,7 +13,7 @@ namespace Dreaming.Sqlite;
 /// version of each scope and triggers that refuse deletes and content changes guard the same rules inside the file.</para>
 /// <para>Times are kept as unix milliseconds and come back in UTC.</para>
 /// </remarks>
-public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
+public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDisposable
 {
     private readonly TimeProvider _time;
     private readonly SqliteStoreConnection<SqliteMemoryWriter> _connection;
@@ -40,13 +40,24 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     public string Location => _connection.Database.Location;
 
     /// <inheritdoc />
+    /// <remarks>True when webhooks with endpoints are configured and their outbox is a <see cref="SqliteWebhookOutboxStore"/>
+    /// on this file (<c>UseSqliteStore</c> arranges it): the rows of <c>memory.version_proposed</c> and
+    /// <c>memory.version_activated</c> are then written in the transaction that proposes, approves or rolls back, so the change
+    /// and its announcement are stored together or not at all.</remarks>
+    public bool WritesMemoryWebhooks => Webhooks is { IsEnabled: true };
+
+    /// <summary>Gets or sets the publisher whose endpoints get the memory rows; set by <c>UseSqliteStore</c>, only for an
+    /// outbox on the same file.</summary>
+    internal WebhookPublisher? Webhooks { get; set; }
+
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
 
     /// <inheritdoc />
     public Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(proposal);
-        return WithWriterAsync(writer => writer.Propose(proposal, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Propose(proposal, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -80,7 +91,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(versionId);
         ArgumentNullException.ThrowIfNull(reviewer);
-        return WithWriterAsync(writer => writer.Approve(versionId, reviewer, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Approve(versionId, reviewer, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -104,7 +115,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(versionId);
         ArgumentNullException.ThrowIfNull(author);
-        return WithWriterAsync(writer => writer.Rollback(versionId, author, note, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Rollback(versionId, author, note, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -129,6 +140,19 @@ public sealed class SqliteMemoryStore : IMemoryStore, IDisposable
     private DateTimeOffset Now() => _time.GetUtcNow();
 
     private Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
+
+    /// <summary>Runs a write that may add webhook rows in its transaction, and wakes the dispatcher once it committed.</summary>
+    private async Task<MemoryVersion> WithWebhooksAsync(Func<SqliteMemoryWriter, WebhookPublisher?, (MemoryVersion Version, bool WroteWebhooks)> work, CancellationToken cancellationToken)
+    {
+        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
+        var (version, wrote) = await _connection.WriteAsync(writer => work(writer, webhooks), cancellationToken).ConfigureAwait(false);
+        if (wrote)
+        {
+            webhooks!.NotifyWritten();
+        }
+
+        return version;
+    }
 
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);

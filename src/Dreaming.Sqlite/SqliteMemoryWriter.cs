@@ -24,13 +24,15 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         "$status", "$source", "$created_ms", "$updated_ms",
     ];
 
-    public MemoryVersion Propose(MemoryProposal proposal, DateTimeOffset now)
+    /// <summary>Stores a proposal; with <paramref name="webhooks"/>, also writes its <c>memory.version_proposed</c> rows in the same transaction.</summary>
+    /// <returns>The version, and whether outbox rows were written.</returns>
+    public (MemoryVersion Version, bool WroteWebhooks) Propose(MemoryProposal proposal, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var parent = proposal.ParentVersionId is { } parentId ? Find(transaction, parentId) : null;
         proposal.Validate(parent);
         var id = Insert(transaction, proposal, MemoryVersionState.Proposed, restoredFromVersionId: null, now);
-        return Commit(transaction, id);
+        return Commit(transaction, id, webhooks, WebhookEventTypes.MemoryVersionProposed);
     }
 
     public MemoryVersion Edit(string versionId, MemoryEdit edit, DateTimeOffset now)
@@ -43,7 +45,9 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         return Commit(transaction, id);
     }
 
-    public MemoryVersion Approve(string versionId, MemoryAuthor reviewer, DateTimeOffset now)
+    /// <summary>Activates a version; with <paramref name="webhooks"/>, also writes its <c>memory.version_activated</c> rows in the same transaction.</summary>
+    /// <returns>The version, and whether outbox rows were written.</returns>
+    public (MemoryVersion Version, bool WroteWebhooks) Approve(string versionId, MemoryAuthor reviewer, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var version = SqliteMemoryRows.ReadSummary(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
@@ -65,7 +69,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
             command.ExecuteNonQuery();
         }
 
-        return Commit(transaction, versionId);
+        return Commit(transaction, versionId, webhooks, WebhookEventTypes.MemoryVersionActivated);
     }
 
     public MemoryVersion Reject(string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now)
@@ -91,7 +95,10 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         return Commit(transaction, versionId);
     }
 
-    public MemoryVersion Rollback(string versionId, MemoryAuthor author, string? note, DateTimeOffset now)
+    /// <summary>Activates a copy of an earlier version; with <paramref name="webhooks"/>, also writes the copy's
+    /// <c>memory.version_activated</c> rows in the same transaction.</summary>
+    /// <returns>The copy, and whether outbox rows were written.</returns>
+    public (MemoryVersion Version, bool WroteWebhooks) Rollback(string versionId, MemoryAuthor author, string? note, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var target = Find(transaction, versionId);
@@ -114,7 +121,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
             command.ExecuteNonQuery();
         }
 
-        return Commit(transaction, id);
+        return Commit(transaction, id, webhooks, WebhookEventTypes.MemoryVersionActivated);
     }
 
     public void Dispose() => connection.Dispose();
@@ -127,6 +134,16 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         var version = SqliteMemoryRows.ReadVersion(connection, transaction, versionId)!;
         transaction.Commit();
         return version;
+    }
+
+    /// <summary>Reads the version back and, with <paramref name="webhooks"/>, writes its event's outbox rows before committing,
+    /// so the change and its announcement are stored together or not at all.</summary>
+    private (MemoryVersion Version, bool WroteWebhooks) Commit(SqliteTransaction transaction, string versionId, WebhookPublisher? webhooks, string eventType)
+    {
+        var version = SqliteMemoryRows.ReadVersion(connection, transaction, versionId)!;
+        var wrote = webhooks is not null && SqliteStoreWebhooks.WriteMemoryVersion(connection, transaction, webhooks, eventType, version);
+        transaction.Commit();
+        return (version, wrote);
     }
 
     private bool DerivesFrom(SqliteTransaction transaction, string versionId, string ancestorId)

@@ -1,7 +1,9 @@
 namespace Dreaming;
 
 /// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c>, <c>budget.reached</c> for a dream that stopped at its token
-/// budget, and one <c>insight.quarantined</c> per insight a dream held back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).</summary>
+/// budget, and one <c>insight.quarantined</c> per insight a dream held back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).
+/// A store that writes those rows in its own transaction (<see cref="IDreamRunWebhookWriter"/>, the SQLite store with the
+/// outbox on its file) is left to do so, and nothing is published a second time.</summary>
 internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublisher webhooks, bool ownsInner) : IDreamRunStore, IDisposable
 {
     /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>
@@ -31,6 +33,11 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
     {
         var run = await inner.CompleteAsync(runId, results, cancellationToken).ConfigureAwait(false);
+        if (InnerWritesWebhooks)
+        {
+            return run;
+        }
+
         await PublishEndedAsync(run).ConfigureAwait(false);
         if (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined))
         {
@@ -46,7 +53,11 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public async Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
     {
         var run = await inner.FailAsync(runId, reason, results, cancellationToken).ConfigureAwait(false);
-        await PublishEndedAsync(run).ConfigureAwait(false);
+        if (!InnerWritesWebhooks)
+        {
+            await PublishEndedAsync(run).ConfigureAwait(false);
+        }
+
         return run;
     }
 
@@ -61,6 +72,11 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
         var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
+        if (InnerWritesWebhooks)
+        {
+            return recovered;
+        }
+
         foreach (var run in recovered)
         {
             await PublishEndedAsync(run).ConfigureAwait(false);
@@ -68,6 +84,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
         return recovered;
     }
+
+    /// <summary>Gets a value indicating whether the wrapped store writes the rows in the transaction of the run's end itself.</summary>
+    private bool InnerWritesWebhooks => inner is IDreamRunWebhookWriter { WritesDreamRunWebhooks: true };
 
     private async Task PublishEndedAsync(DreamRun run)
     {

@@ -1,7 +1,9 @@
 namespace Dreaming;
 
 /// <summary>Publishes <c>memory.version_proposed</c> and <c>memory.version_activated</c> around another memory store:
-/// right after a proposal, an approval or a rollback is stored (not in its transaction; see docs/webhooks.md).</summary>
+/// right after a proposal, an approval or a rollback is stored (not in its transaction; see docs/webhooks.md). A store that
+/// writes those rows in its own transaction (<see cref="IMemoryWebhookWriter"/>, the SQLite store with the outbox on its
+/// file) is left to do so, and nothing is published a second time.</summary>
 internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher webhooks, bool ownsInner) : IMemoryStore, IDisposable
 {
     /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>
@@ -42,7 +44,7 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     private async Task<MemoryVersion> PublishAsync(string eventType, MemoryVersion version)
     {
-        if (webhooks.IsSubscribed(eventType))
+        if (inner is not IMemoryWebhookWriter { WritesMemoryWebhooks: true } && webhooks.IsSubscribed(eventType))
         {
             // The change is stored; the caller's token no longer decides whether it is announced.
             await webhooks.PublishAsync(eventType, WebhookEventData.MemoryVersion(version, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
