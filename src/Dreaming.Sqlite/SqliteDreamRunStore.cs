@@ -67,7 +67,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     {
         ArgumentNullException.ThrowIfNull(runId);
         DreamRunStoreRules.CheckLease(leaseHolder, leaseDuration);
-        return WithWriterAsync(writer => writer.Start(runId, leaseHolder, leaseDuration, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Start(runId, leaseHolder, leaseDuration, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />

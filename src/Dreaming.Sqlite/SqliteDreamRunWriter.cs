@@ -41,7 +41,10 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return Commit(transaction, id);
     }
 
-    public DreamRun Start(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now)
+    /// <summary>Starts a run; a run of the scope whose lease expired is failed as abandoned first, and with
+    /// <paramref name="webhooks"/> its <c>dream.failed</c> rows are written in the same transaction.</summary>
+    /// <returns>The started run, and whether outbox rows were written.</returns>
+    public (DreamRun Run, bool WroteWebhooks) Start(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var run = Find(transaction, runId);
@@ -49,9 +52,14 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         DreamRunStoreRules.CheckStart(run, running, now);
 
         // The abandoned run steps down first: the unique index on running runs would refuse two at once.
+        var wrote = false;
         if (running is not null)
         {
             Abandon(transaction, running.Id, now);
+            if (webhooks is not null)
+            {
+                wrote = SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, Find(transaction, running.Id), quarantined: false);
+            }
         }
 
         Update(
@@ -62,7 +70,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             ("$now", now.ToUnixTimeMilliseconds()),
             ("$lease_holder", leaseHolder),
             ("$lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds()));
-        return Commit(transaction, runId);
+        return (Commit(transaction, runId), wrote);
     }
 
     public DreamRun Renew(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now)

@@ -107,7 +107,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDis
     {
         ArgumentNullException.ThrowIfNull(versionId);
         ArgumentNullException.ThrowIfNull(edit);
-        return WithWriterAsync(writer => writer.Edit(versionId, edit, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Edit(versionId, edit, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -35,14 +35,16 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         return Commit(transaction, id, webhooks, WebhookEventTypes.MemoryVersionProposed);
     }
 
-    public MemoryVersion Edit(string versionId, MemoryEdit edit, DateTimeOffset now)
+    /// <summary>Stores an edit as a new proposed version; with <paramref name="webhooks"/>, also writes its
+    /// <c>memory.version_proposed</c> rows in the same transaction.</summary>
+    public (MemoryVersion Version, bool WroteWebhooks) Edit(string versionId, MemoryEdit edit, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var source = Find(transaction, versionId);
         var proposal = edit.ApplyTo(source);
         proposal.Validate(source);
         var id = Insert(transaction, proposal, MemoryVersionState.Proposed, restoredFromVersionId: null, now);
-        return Commit(transaction, id);
+        return Commit(transaction, id, webhooks, WebhookEventTypes.MemoryVersionProposed);
     }
 
     /// <summary>Activates a version; with <paramref name="webhooks"/>, also writes its <c>memory.version_activated</c> rows in the same transaction.</summary>

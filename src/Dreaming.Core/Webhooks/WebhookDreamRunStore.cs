@@ -21,8 +21,29 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
 
-    public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+    public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
+        {
+            return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Starting a run fails the scope's run whose lease expired (its process died); that failure is announced too.
+        var run = await inner.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+        var running = run is null
+            ? []
+            : (await inner.ListAsync(run.Scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false)).Where(r => r.Status == DreamRunStatus.Running && r.Id != runId).Select(r => r.Id).ToList();
+        var started = await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
+        foreach (var id in running)
+        {
+            if (await inner.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { Status: DreamRunStatus.Failed, Error: DreamRunStoreRules.AbandonedError } abandoned)
+            {
+                await PublishEndedAsync(abandoned).ConfigureAwait(false);
+            }
+        }
+
+        return started;
+    }
 
     public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
         inner.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken);

@@ -1,7 +1,7 @@
 namespace Dreaming;
 
 /// <summary>Publishes <c>memory.version_proposed</c> and <c>memory.version_activated</c> around another memory store:
-/// right after a proposal, an approval or a rollback is stored (not in its transaction; see docs/webhooks.md). A store that
+/// right after a proposal (a dream's or a reviewer's edit), an approval or a rollback is stored (not in its transaction; see docs/webhooks.md). A store that
 /// writes those rows in its own transaction (<see cref="IMemoryWebhookWriter"/>, the SQLite store with the outbox on its
 /// file) is left to do so, and nothing is published a second time.</summary>
 internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher webhooks, bool ownsInner) : IMemoryStore, IDisposable
@@ -35,7 +35,8 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
     public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
         inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
 
-    public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
+    public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) =>
+        await PublishAsync(WebhookEventTypes.MemoryVersionProposed, await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
     public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
         await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);

@@ -225,6 +225,23 @@ public sealed class WebhookPublishingTests
         Assert.Equal(first.Id, rollback.GetProperty("restored_from_version_id").GetString());
     }
 
+    [Fact]
+    public async Task A_reviewers_edit_raises_version_proposed_and_a_reject_raises_nothing()
+    {
+        await using var services = Build(o => o.Endpoints[0].Events.Add("memory.*"));
+        var memory = services.GetRequiredService<IMemoryStore>();
+        var alice = MemoryAuthor.Person("alice");
+        var first = await memory.ProposeAsync(new MemoryProposal { Scope = Scope, Author = alice, Insights = [] });
+
+        var insight = new Insight { Id = "ins-1", Text = "Check the total.", Scope = Scope, Source = InsightSource.Human, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
+        var edited = await memory.EditAsync(first.Id, new MemoryEdit { Author = alice, Upserts = [insight], Note = "added a lesson" });
+        await memory.RejectAsync(edited.Id, alice, "not needed");
+
+        var rows = await RowsAsync(services);
+        Assert.Equal([WebhookEventTypes.MemoryVersionProposed, WebhookEventTypes.MemoryVersionProposed], rows.Select(r => r.EventType));
+        Assert.Equal(edited.Id, Data(rows[1]).GetProperty("memory_version_id").GetString());
+    }
+
     internal static WebhookEndpoint Endpoint(string id, params string[] events)
     {
         var endpoint = new WebhookEndpoint { Id = id, Url = $"https://{id}.example.com/hook" };

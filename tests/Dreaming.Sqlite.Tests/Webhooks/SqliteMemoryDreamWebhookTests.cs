@@ -166,6 +166,65 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reviewers_edit_writes_version_proposed_in_its_transaction()
+    {
+        var path = _folder.File("edit.db");
+        await using var harness = Create(path);
+        var memory = harness.Services.GetRequiredService<IMemoryStore>();
+        var first = await memory.ProposeAsync(Proposal(null, "a"));
+        SqliteFiles.Execute(path, BrokenOutbox);
+
+        await AssertOutboxBrokenAsync(path, () => memory.EditAsync(first.Id, new MemoryEdit { Author = Alice, Removals = ["a"], Note = "removed a" }));
+        Assert.Single(await memory.ListVersionsAsync(Bot));
+
+        SqliteFiles.Execute(path, "DROP TRIGGER outbox_broken;");
+        var edited = await memory.EditAsync(first.Id, new MemoryEdit { Author = Alice, Removals = ["a"], Note = "removed a" });
+        var bodies = await EventBodiesAsync(harness, path);
+        Assert.Equal(2, bodies.Count);
+        Assert.Equal(Body(harness, WebhookEventTypes.MemoryVersionProposed, WebhookEventData.MemoryVersion(edited)), bodies[1]);
+    }
+
+    [Fact]
+    public async Task A_run_taken_over_at_the_next_start_after_its_lease_expired_writes_dream_failed_once()
+    {
+        var path = _folder.File("takeover.db");
+        await using var harness = Create(path);
+        var runs = harness.Services.GetRequiredService<IDreamRunStore>();
+        var dead = await StartAsync(runs);
+        harness.Clock.Advance(Lease * 2);
+
+        var next = await StartAsync(runs);
+
+        Assert.Equal(DreamRunStatus.Running, next.Status);
+        var abandoned = (await runs.GetAsync(dead.Id))!;
+        Assert.Equal(DreamRunStoreRules.AbandonedError, abandoned.Error);
+        var (type, data) = WebhookEventData.DreamEnded(abandoned);
+        Assert.Equal(WebhookEventTypes.DreamFailed, type);
+        Assert.Equal([Body(harness, type, data)], await EventBodiesAsync(harness, path));
+    }
+
+    [Fact]
+    public async Task A_run_taken_over_at_start_with_the_outbox_elsewhere_is_announced_by_the_wrapper_once()
+    {
+        var services = new ServiceCollection();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddDreamingAgents().UseInMemoryStore().AddWebhooks(options => options.Endpoints.Add(Endpoint("ci")));
+        await using var provider = services.BuildServiceProvider();
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+        var dead = await StartAsync(runs);
+        clock.Advance(Lease * 2);
+
+        await StartAsync(runs);
+        await Assert.ThrowsAsync<DreamConflictException>(() => StartAsync(runs));
+
+        var rows = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        var failed = Assert.Single(rows);
+        Assert.Equal(WebhookEventTypes.DreamFailed, failed.EventType);
+        Assert.Equal(dead.Id, JsonNode.Parse(failed.Body)!["data"]!["dream_run_id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task When_the_outbox_row_cannot_be_written_the_dream_stays_running()
     {
         var path = _folder.File("dream-broken.db");
