@@ -36,6 +36,9 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
 
     public IReadOnlyList<WorkItemOutput>? Dependencies { get; set; }
 
+    /// <summary>Gets or sets the item's output as its dependents see it, made once it completed (by the scheduler only).</summary>
+    public WorkItemOutput? AsOutput { get; set; }
+
     public WorkItemResult ToResult() => new()
     {
         Id = Item.Id,

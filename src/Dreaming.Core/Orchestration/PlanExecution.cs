@@ -26,6 +26,7 @@ internal sealed partial class PlanExecution : IDisposable
     private long _totalTokens;
     private long _totalCost;
     private StopReason? _stop;
+    private CancellationTokenSource? _spareSource;
 
     public PlanExecution(
         Orchestrator owner,
@@ -54,7 +55,22 @@ internal sealed partial class PlanExecution : IDisposable
 
     public IEnumerable<WorkItemResult> Results => _slots.Select(s => s.ToResult());
 
-    public SessionUsage Usage => _slots.Aggregate(SessionUsage.Zero, (sum, s) => sum.Add(s.Usage));
+    public SessionUsage Usage
+    {
+        get
+        {
+            var sum = SessionUsage.Zero;
+            foreach (var slot in _slots)
+            {
+                if (!ReferenceEquals(slot.Usage, SessionUsage.Zero))
+                {
+                    sum = sum.Add(slot.Usage);
+                }
+            }
+
+            return sum;
+        }
+    }
 
     public StopReason? Stopped => Volatile.Read(ref _stop);
 
@@ -67,7 +83,7 @@ internal sealed partial class PlanExecution : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
-        var ready = new Queue<int>();
+        var ready = new Queue<int>(_slots.Length);
         foreach (var slot in _slots)
         {
             if (slot.Remaining == 0)
@@ -81,12 +97,19 @@ internal sealed partial class PlanExecution : IDisposable
         {
             while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
             {
-                running++;
                 var slot = _slots[next];
                 slot.Dependencies = DependencyOutputs(slot);
                 // Started inline: an agent runs on the scheduler's thread until its first await, as in a
-                // hand-written Task.WhenAll. RunItemAsync never throws; it signals its end through the channel.
-                _ = RunItemAsync(slot);
+                // hand-written Task.WhenAll. An item that ended there is finished here; one still running
+                // signals its end through the channel (its rest never throws).
+                if (StartItem(slot))
+                {
+                    await OnFinishedAsync(slot, ready).ConfigureAwait(false);
+                }
+                else
+                {
+                    running++;
+                }
             }
 
             if (running == 0)
@@ -100,7 +123,11 @@ internal sealed partial class PlanExecution : IDisposable
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _spareSource?.Dispose();
+    }
 
     /// <summary>Asks the run to stop; the first reason wins.</summary>
     public void Stop(OrchestrationStatus status, string reason, string? itemId)
@@ -193,8 +220,9 @@ internal sealed partial class PlanExecution : IDisposable
         var outputs = new WorkItemOutput[dependencies.Length];
         for (var i = 0; i < dependencies.Length; i++)
         {
+            // One output per completed item, shared by its dependents.
             var d = _slots[dependencies[i]];
-            outputs[i] = new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
+            outputs[i] = d.AsOutput ??= new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
         }
 
         return outputs;

@@ -130,9 +130,12 @@ internal sealed class PlanGraph
             return [];
         }
 
-        var resolved = new List<int>(ids.Count);
-        foreach (var id in ids)
+        // An index loop and an exact-size array: no enumerator or list per item (plans have up to a million of them).
+        var resolved = new int[ids.Count];
+        var count = 0;
+        for (var i = 0; i < ids.Count; i++)
         {
+            var id = ids[i];
             if (id is null || !index.TryGetValue(id, out var d))
             {
                 throw new PlanValidationException($"Item '{item.Id}' depends on '{id}', which is not in the plan.", [item.Id]);
@@ -143,13 +146,13 @@ internal sealed class PlanGraph
                 throw new PlanValidationException($"The plan has a cycle: '{item.Id}' depends on itself.", [item.Id]);
             }
 
-            if (!resolved.Contains(d))
+            if (Array.IndexOf(resolved, d, 0, count) < 0)
             {
-                resolved.Add(d);
+                resolved[count++] = d;
             }
         }
 
-        return [.. resolved];
+        return count == resolved.Length ? resolved : resolved[..count];
     }
 
     // Kahn's algorithm: whatever cannot be ordered is on a cycle or behind one. Walking dependencies from such an item
@@ -157,7 +160,7 @@ internal sealed class PlanGraph
     private void RejectCycles(IReadOnlyList<WorkItem> items)
     {
         var remaining = new int[items.Count];
-        var ready = new Queue<int>();
+        var ready = new Queue<int>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
             remaining[i] = Dependencies[i].Length;
