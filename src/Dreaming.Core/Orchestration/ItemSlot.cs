@@ -34,6 +34,7 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
 
     public DateTimeOffset? EndedAt { get; set; }
 
+    /// <summary>Gets or sets the outputs of the item's dependencies while it runs (released when it ends).</summary>
     public IReadOnlyList<WorkItemOutput>? Dependencies { get; set; }
 
     /// <summary>Gets or sets the item's output as its dependents see it, made once it completed (by the scheduler only).</summary>

@@ -45,6 +45,7 @@ internal sealed partial class PlanExecution
 
         Succeeded(slot);
         slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+        slot.Dependencies = null;
         return true;
     }
 
@@ -101,6 +102,7 @@ internal sealed partial class PlanExecution
         {
             await first.EndAsync().ConfigureAwait(false);
             slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+            slot.Dependencies = null;
             ResilienceContextPool.Shared.Return(context);
             _done.Writer.TryWrite(slot.Index);
         }

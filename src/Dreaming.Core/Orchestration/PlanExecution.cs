@@ -49,7 +49,7 @@ internal sealed partial class PlanExecution : IDisposable
         _slots = new ItemSlot[plan.Items.Count];
         for (var i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new ItemSlot(plan.Items[i], i, graph.Dependencies[i].Length);
+            _slots[i] = new ItemSlot(plan.Items[i], i, graph.DependenciesOf(i).Length);
         }
     }
 
@@ -77,7 +77,7 @@ internal sealed partial class PlanExecution : IDisposable
     public int CompletedCount => _slots.Count(s => s.Status == WorkItemStatus.Completed);
 
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
-    public bool IsSink(int index) => _graph.Dependents[index].Length == 0;
+    public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;
 
     /// <summary>Runs every item it can; returns when no item is running.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -150,7 +150,7 @@ internal sealed partial class PlanExecution : IDisposable
         await RecordItemAsync(slot).ConfigureAwait(false);
         if (slot.Status == WorkItemStatus.Completed)
         {
-            foreach (var d in _graph.Dependents[slot.Index])
+            foreach (var d in _graph.DependentsOf(slot.Index))
             {
                 var dependent = _slots[d];
                 if (--dependent.Remaining == 0 && dependent.Status == WorkItemStatus.NotStarted)
@@ -178,7 +178,12 @@ internal sealed partial class PlanExecution : IDisposable
 
     private async Task SkipDependentsAsync(ItemSlot failed)
     {
-        var pending = new Stack<int>(_graph.Dependents[failed.Index]);
+        var pending = new Stack<int>();
+        foreach (var d in _graph.DependentsOf(failed.Index))
+        {
+            pending.Push(d);
+        }
+
         while (pending.TryPop(out var d))
         {
             var slot = _slots[d];
@@ -190,7 +195,7 @@ internal sealed partial class PlanExecution : IDisposable
             slot.Status = WorkItemStatus.Skipped;
             slot.Error = $"skipped: it depends on '{failed.Item.Id}', which ended {OrchestrationNames.Of(failed.Status)}";
             await RecordItemAsync(slot).ConfigureAwait(false);
-            foreach (var next in _graph.Dependents[d])
+            foreach (var next in _graph.DependentsOf(d))
             {
                 pending.Push(next);
             }
@@ -211,7 +216,7 @@ internal sealed partial class PlanExecution : IDisposable
 
     private WorkItemOutput[] DependencyOutputs(ItemSlot slot)
     {
-        var dependencies = _graph.Dependencies[slot.Index];
+        var dependencies = _graph.DependenciesOf(slot.Index);
         if (dependencies.Length == 0)
         {
             return [];

@@ -7,17 +7,28 @@ namespace Dreaming;
 /// items on it in dependency order), and runs before anything is started.</remarks>
 internal sealed class PlanGraph
 {
-    private PlanGraph(int[][] dependencies, int[][] dependents)
+    // Compressed rows: item i's dependencies are _dependencies[_dependencyStarts[i].._dependencyStarts[i + 1]], and
+    // likewise its dependents; four arrays in all instead of two per item.
+    private readonly int[] _dependencyStarts;
+    private readonly int[] _dependencies;
+    private readonly int[] _dependentStarts;
+    private readonly int[] _dependents;
+
+    private PlanGraph(int[] dependencyStarts, int[] dependencies, int[] dependentStarts, int[] dependents)
     {
-        Dependencies = dependencies;
-        Dependents = dependents;
+        _dependencyStarts = dependencyStarts;
+        _dependencies = dependencies;
+        _dependentStarts = dependentStarts;
+        _dependents = dependents;
     }
 
-    /// <summary>Gets, per item, the indices of the items it depends on (duplicates removed).</summary>
-    public int[][] Dependencies { get; }
+    /// <summary>Returns the indices of the items the item at <paramref name="index"/> depends on (duplicates removed).</summary>
+    public ReadOnlySpan<int> DependenciesOf(int index) =>
+        _dependencies.AsSpan(_dependencyStarts[index], _dependencyStarts[index + 1] - _dependencyStarts[index]);
 
-    /// <summary>Gets, per item, the indices of the items that depend on it.</summary>
-    public int[][] Dependents { get; }
+    /// <summary>Returns the indices of the items that depend on the item at <paramref name="index"/>, in plan order.</summary>
+    public ReadOnlySpan<int> DependentsOf(int index) =>
+        _dependents.AsSpan(_dependentStarts[index], _dependentStarts[index + 1] - _dependentStarts[index]);
 
     /// <summary>Validates a plan and builds its graph.</summary>
     /// <exception cref="PlanValidationException">The plan cannot run.</exception>
@@ -62,33 +73,44 @@ internal sealed class PlanGraph
             CheckItem(item, agents);
         }
 
-        var dependencies = new int[items.Count][];
-        var dependentCounts = new int[items.Count];
+        var declared = 0;
         for (var i = 0; i < items.Count; i++)
         {
-            dependencies[i] = ResolveDependencies(items[i], index);
-            foreach (var d in dependencies[i])
+            declared += items[i].DependsOn?.Count ?? 0;
+        }
+
+        var dependencyStarts = new int[items.Count + 1];
+        var dependencies = new int[declared];
+        var count = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            dependencyStarts[i] = count;
+            count = ResolveDependencies(items[i], index, dependencies, count);
+        }
+
+        dependencyStarts[items.Count] = count;
+        var dependentStarts = new int[items.Count + 1];
+        for (var j = 0; j < count; j++)
+        {
+            dependentStarts[dependencies[j] + 1]++;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            dependentStarts[i + 1] += dependentStarts[i];
+        }
+
+        var dependents = new int[count];
+        var next = dependentStarts[..^1];
+        for (var i = 0; i < items.Count; i++)
+        {
+            for (var j = dependencyStarts[i]; j < dependencyStarts[i + 1]; j++)
             {
-                dependentCounts[d]++;
+                dependents[next[dependencies[j]]++] = i;
             }
         }
 
-        var dependents = new int[items.Count][];
-        for (var i = 0; i < items.Count; i++)
-        {
-            dependents[i] = dependentCounts[i] == 0 ? [] : new int[dependentCounts[i]];
-            dependentCounts[i] = 0;
-        }
-
-        for (var i = 0; i < items.Count; i++)
-        {
-            foreach (var d in dependencies[i])
-            {
-                dependents[d][dependentCounts[d]++] = i;
-            }
-        }
-
-        var graph = new PlanGraph(dependencies, dependents);
+        var graph = new PlanGraph(dependencyStarts, dependencies, dependentStarts, dependents);
         graph.RejectCycles(items);
         return graph;
     }
@@ -122,17 +144,11 @@ internal sealed class PlanGraph
         }
     }
 
-    private static int[] ResolveDependencies(WorkItem item, Dictionary<string, int> index)
+    // Writes the item's dependencies at resolved[start..] and returns where they end.
+    private static int ResolveDependencies(WorkItem item, Dictionary<string, int> index, int[] resolved, int start)
     {
         var ids = item.DependsOn ?? [];
-        if (ids.Count == 0)
-        {
-            return [];
-        }
-
-        // An index loop and an exact-size array: no enumerator or list per item (plans have up to a million of them).
-        var resolved = new int[ids.Count];
-        var count = 0;
+        var end = start;
         for (var i = 0; i < ids.Count; i++)
         {
             var id = ids[i];
@@ -146,13 +162,13 @@ internal sealed class PlanGraph
                 throw new PlanValidationException($"The plan has a cycle: '{item.Id}' depends on itself.", [item.Id]);
             }
 
-            if (Array.IndexOf(resolved, d, 0, count) < 0)
+            if (Array.IndexOf(resolved, d, start, end - start) < 0)
             {
-                resolved[count++] = d;
+                resolved[end++] = d;
             }
         }
 
-        return count == resolved.Length ? resolved : resolved[..count];
+        return end;
     }
 
     // Kahn's algorithm: whatever cannot be ordered is on a cycle or behind one. Walking dependencies from such an item
@@ -163,7 +179,7 @@ internal sealed class PlanGraph
         var ready = new Queue<int>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
-            remaining[i] = Dependencies[i].Length;
+            remaining[i] = DependenciesOf(i).Length;
             if (remaining[i] == 0)
             {
                 ready.Enqueue(i);
@@ -174,7 +190,7 @@ internal sealed class PlanGraph
         while (ready.TryDequeue(out var i))
         {
             ordered++;
-            foreach (var d in Dependents[i])
+            foreach (var d in DependentsOf(i))
             {
                 if (--remaining[d] == 0)
                 {
@@ -196,13 +212,26 @@ internal sealed class PlanGraph
         {
             seenAt[current] = path.Count;
             path.Add(current);
-            current = Array.Find(Dependencies[current], d => remaining[d] > 0);
+            current = FirstRemaining(DependenciesOf(current), remaining);
         }
 
         var cycle = path.Skip(seenAt[current]).Select(i => items[i].Id).ToList();
         throw new PlanValidationException(
             $"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).",
             cycle);
+    }
+
+    private static int FirstRemaining(ReadOnlySpan<int> dependencies, int[] remaining)
+    {
+        foreach (var d in dependencies)
+        {
+            if (remaining[d] > 0)
+            {
+                return d;
+            }
+        }
+
+        return -1;
     }
 
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
