@@ -9,9 +9,10 @@ namespace Dreaming.Benchmarks;
 /// <remarks>
 /// <para>The DAG: item <c>i</c> depends on item <c>i / 2</c> (a binary tree, depth 14), and every seventh item also on
 /// item <c>i - 1</c>. Each item is a delegate agent that returns at once. The orchestrator runs with its defaults
-/// (at most 25 items at once, one retry and a 10-minute timeout per item through Polly); the baseline has no limit.</para>
+/// (at most 25 items at once, one retry and a 10-minute timeout per item through Polly; an attempt that has succeeded
+/// by the time the agent returns skips the pipeline, as these no-op items do); the baseline has no limit.</para>
 /// <para>Two orchestrator rows: "scheduling only" gives the orchestrator a session factory whose sessions record nothing,
-/// so the row holds the scheduler, the Polly pipeline, the item contexts and the events, but no trace store; "recorded"
+/// so the row holds validation, the scheduler, the item contexts and the events, but no trace store; "recorded"
 /// is what a host gets: every item a child session with its events in the in-memory trace store (purged after each
 /// iteration so memory stays flat).</para>
 /// </remarks>

@@ -17,12 +17,36 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
 
     public string? Error { get; set; }
 
+    // The slots of a 10,000-item plan live for the whole run: what only outcome-gated items use sits in an object of
+    // its own, made when first set, and the times are stored without the nullable's flag (default means not set).
+    private RubricState? _rubric;
+    private DateTimeOffset _startedAt;
+    private DateTimeOffset _endedAt;
+
     /// <summary>Gets or sets why work that ran to the end did not pass its rubric.</summary>
-    public string? RubricFailure { get; set; }
+    public string? RubricFailure
+    {
+        get => _rubric?.Failure;
+        set
+        {
+            if (value is not null || _rubric is not null)
+            {
+                (_rubric ??= new()).Failure = value;
+            }
+        }
+    }
 
-    public OutcomeResult? Outcome { get; set; }
+    public OutcomeResult? Outcome
+    {
+        get => _rubric?.Outcome;
+        set => (_rubric ??= new()).Outcome = value;
+    }
 
-    public double? Score { get; set; }
+    public double? Score
+    {
+        get => _rubric?.Score;
+        set => (_rubric ??= new()).Score = value;
+    }
 
     public SessionUsage Usage { get; set; } = SessionUsage.Zero;
 
@@ -30,11 +54,23 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
 
     public int Attempts { get; set; }
 
-    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? StartedAt
+    {
+        get => _startedAt == default ? null : _startedAt;
+        set => _startedAt = value ?? default;
+    }
 
-    public DateTimeOffset? EndedAt { get; set; }
+    public DateTimeOffset? EndedAt
+    {
+        get => _endedAt == default ? null : _endedAt;
+        set => _endedAt = value ?? default;
+    }
 
+    /// <summary>Gets or sets the outputs of the item's dependencies while it runs (released when it ends).</summary>
     public IReadOnlyList<WorkItemOutput>? Dependencies { get; set; }
+
+    /// <summary>Gets or sets the item's output as its dependents see it, made once it completed (by the scheduler only).</summary>
+    public WorkItemOutput? AsOutput { get; set; }
 
     public WorkItemResult ToResult() => new()
     {
@@ -51,4 +87,13 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
         EndedAt = EndedAt,
         Error = Error,
     };
+
+    private sealed class RubricState
+    {
+        public string? Failure { get; set; }
+
+        public OutcomeResult? Outcome { get; set; }
+
+        public double? Score { get; set; }
+    }
 }

@@ -12,9 +12,11 @@ namespace Dreaming;
 /// <see cref="OrchestrationStartedEvent"/>, an <see cref="OrchestrationItemCompletedEvent"/> per item that ran or was
 /// skipped, and <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>. Each attempt of an
 /// item runs in a child session (its parent id is the run's session), through the outcome loop when the item has a rubric.</para>
-/// <para>Every attempt goes through one Polly pipeline: a retry (<see cref="OrchestratorOptions.ItemRetries"/>, exponential
+/// <para>Attempts go through one Polly pipeline: a retry (<see cref="OrchestratorOptions.ItemRetries"/>, exponential
 /// from <see cref="OrchestratorOptions.RetryDelay"/>) around a timeout (the item's, or <see cref="OrchestratorOptions.ItemTimeout"/>),
-/// both on the injected <see cref="TimeProvider"/>. Cancellation, a stop and a used-up item budget are never retried.</para>
+/// both on the injected <see cref="TimeProvider"/>. Cancellation, a stop and a used-up item budget are never retried.
+/// A first attempt that succeeds before its first await skips the pipeline (it could be neither retried nor timed out);
+/// one still running is handed to the pipeline as its first attempt, its timeout counted from the item's start.</para>
 /// <para>Thread-safe: runs may go on concurrently.</para>
 /// </remarks>
 public sealed partial class Orchestrator : IOrchestrator

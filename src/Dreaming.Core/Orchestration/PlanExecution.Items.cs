@@ -9,20 +9,74 @@ namespace Dreaming;
 /// outcome loop's session), its agent call, and the tokens it is charged.</summary>
 internal sealed partial class PlanExecution
 {
-    private async Task RunItemAsync(ItemSlot slot)
+    private static readonly Action<object?> s_cancel = static source => ((CancellationTokenSource)source!).Cancel();
+
+    /// <summary>Starts an item on the scheduler's thread and runs its first attempt up to its first await.</summary>
+    /// <returns><see langword="true"/> when the first attempt succeeded before its first await: the item has ended and
+    /// its end is not signalled through the channel. Otherwise the rest of the item runs on through the pipeline
+    /// (<see cref="RunRestAsync"/>), which signals its end.</returns>
+    /// <remarks>An attempt that completes synchronously and succeeds could not have been retried, and no time passed on
+    /// its timeout's clock, so it skips the Polly pipeline and its timer. Its token is a spare source linked to the run's
+    /// stop; when the attempt is still running (or failed), the pipeline adopts it as its first attempt, links its
+    /// timeout to that source, and counts the timeout from the item's start.</remarks>
+    private bool StartItem(ItemSlot slot)
+    {
+        slot.StartedAt = _owner.TimeProvider.GetUtcNow();
+        var source = _spareSource ?? new CancellationTokenSource();
+        _spareSource = null;
+        var link = _stopping.Token.UnsafeRegister(s_cancel, source);
+        var first = AttemptAsync(slot, source.Token);
+        if (!first.IsCompletedSuccessfully)
+        {
+            _ = RunRestAsync(slot, new FirstAttempt(first, source, link));
+            return false;
+        }
+
+        link.Dispose();
+        if (source.TryReset())
+        {
+            // Only the scheduler's thread starts items, so the spare needs no lock.
+            _spareSource = source;
+        }
+        else
+        {
+            source.Dispose();
+        }
+
+        Succeeded(slot);
+        slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+        slot.Dependencies = null;
+        return true;
+    }
+
+    private static void Succeeded(ItemSlot slot)
+    {
+        slot.Status = slot.RubricFailure is null ? WorkItemStatus.Completed : WorkItemStatus.Failed;
+        slot.Error = slot.RubricFailure;
+    }
+
+    private async Task RunRestAsync(ItemSlot slot, FirstAttempt first)
     {
         var timeout = slot.Item.Timeout ?? _owner.Options.ItemTimeout;
         var context = ResilienceContextPool.Shared.Get(_stopping.Token);
-        context.Properties.Set(ItemPipeline.TimeoutKey, timeout);
-        slot.StartedAt = _owner.TimeProvider.GetUtcNow();
+        context.Properties.Set(ItemPipeline.TimeoutKey, FirstAttempt.Remaining(timeout, slot.StartedAt!.Value, _owner.TimeProvider));
         try
         {
-            await _owner.Pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask(state.Execution.AttemptAsync(state.Slot, ctx.CancellationToken)),
-                context,
-                (Execution: this, Slot: slot)).ConfigureAwait(false);
-            slot.Status = slot.RubricFailure is null ? WorkItemStatus.Completed : WorkItemStatus.Failed;
-            slot.Error = slot.RubricFailure;
+            try
+            {
+                await _owner.Pipeline.ExecuteAsync(
+                    static (ctx, state) => new ValueTask(state.Execution.PipelineAttemptAsync(state.Slot, state.First, state.Timeout, ctx)),
+                    context,
+                    (Execution: this, Slot: slot, First: first, Timeout: timeout)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (first.Adopt() is { } running)
+            {
+                // The run stopped before the pipeline took the first attempt over: it ends as that attempt does,
+                // as it would have inside the pipeline (a stopped run is not retried).
+                await running.ConfigureAwait(false);
+            }
+
+            Succeeded(slot);
         }
         catch (TimeoutRejectedException)
         {
@@ -46,10 +100,26 @@ internal sealed partial class PlanExecution
         }
         finally
         {
+            await first.EndAsync().ConfigureAwait(false);
             slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+            slot.Dependencies = null;
             ResilienceContextPool.Shared.Return(context);
             _done.Writer.TryWrite(slot.Index);
         }
+    }
+
+    private async Task PipelineAttemptAsync(ItemSlot slot, FirstAttempt first, TimeSpan timeout, ResilienceContext context)
+    {
+        if (first.Adopt() is { } running)
+        {
+            // The retries get the whole timeout; the first attempt's timer was counted from the item's start.
+            context.Properties.Set(ItemPipeline.TimeoutKey, timeout);
+            using var timedOut = context.CancellationToken.UnsafeRegister(s_cancel, first.Source);
+            await running.ConfigureAwait(false);
+            return;
+        }
+
+        await AttemptAsync(slot, context.CancellationToken).ConfigureAwait(false);
     }
 
     private async Task AttemptAsync(ItemSlot slot, CancellationToken cancellationToken)
@@ -154,19 +224,32 @@ internal sealed partial class PlanExecution
         }
     }
 
-    private static async Task<WorkItemReply> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    private static ValueTask<WorkItemReply> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
     {
-        // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token.
         if (agent.Run is { } run)
         {
-            return await run(context, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"The agent '{agent.Name}' returned no reply.");
+            // A reply that is already there needs no await (and WaitAsync would return the same task).
+            var task = run(context, cancellationToken);
+            return task.IsCompletedSuccessfully
+                ? new ValueTask<WorkItemReply>(task.Result ?? throw NoReply(agent))
+                : AwaitRunAsync(agent, task, cancellationToken);
         }
 
+        return ChatAsync(agent, context, cancellationToken);
+    }
+
+    private static async ValueTask<WorkItemReply> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, CancellationToken cancellationToken) =>
+        // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token.
+        await task.WaitAsync(cancellationToken).ConfigureAwait(false) ?? throw NoReply(agent);
+
+    private static async ValueTask<WorkItemReply> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    {
         var response = await agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return new WorkItemReply(response.Text, CoordinatorPlanner.Usage(response.Usage));
     }
+
+    private static InvalidOperationException NoReply(RosterAgent agent) => new($"The agent '{agent.Name}' returned no reply.");
 
     private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget, bool priced = true)
     {
@@ -210,4 +293,35 @@ internal sealed partial class PlanExecution
             ["orchestration.attempt"] = slot.Attempts.ToString(CultureInfo.InvariantCulture),
         },
     };
+}
+
+/// <summary>The first attempt of an item that did not succeed before its first await, until the pipeline adopts it.</summary>
+internal sealed class FirstAttempt(Task task, CancellationTokenSource source, CancellationTokenRegistration link)
+{
+    private Task? _task = task;
+
+    /// <summary>Gets the attempt's token source: linked to the run's stop, and to the pipeline's timeout once adopted.</summary>
+    public CancellationTokenSource Source { get; } = source;
+
+    /// <summary>Returns the attempt for the pipeline to await, once; afterwards <see langword="null"/>.</summary>
+    public Task? Adopt() => Interlocked.Exchange(ref _task, null);
+
+    /// <summary>Returns the timeout left of the first attempt: it started at the item's start, not when the pipeline did.</summary>
+    public static TimeSpan Remaining(TimeSpan timeout, DateTimeOffset startedAt, TimeProvider time)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return timeout;
+        }
+
+        var left = timeout - (time.GetUtcNow() - startedAt);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>Releases the attempt's token source once the item has ended.</summary>
+    public async Task EndAsync()
+    {
+        await link.DisposeAsync().ConfigureAwait(false);
+        Source.Dispose();
+    }
 }

@@ -26,6 +26,7 @@ internal sealed partial class PlanExecution : IDisposable
     private long _totalTokens;
     private long _totalCost;
     private StopReason? _stop;
+    private CancellationTokenSource? _spareSource;
 
     public PlanExecution(
         Orchestrator owner,
@@ -48,26 +49,41 @@ internal sealed partial class PlanExecution : IDisposable
         _slots = new ItemSlot[plan.Items.Count];
         for (var i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new ItemSlot(plan.Items[i], i, graph.Dependencies[i].Length);
+            _slots[i] = new ItemSlot(plan.Items[i], i, graph.DependenciesOf(i).Length);
         }
     }
 
     public IEnumerable<WorkItemResult> Results => _slots.Select(s => s.ToResult());
 
-    public SessionUsage Usage => _slots.Aggregate(SessionUsage.Zero, (sum, s) => sum.Add(s.Usage));
+    public SessionUsage Usage
+    {
+        get
+        {
+            var sum = SessionUsage.Zero;
+            foreach (var slot in _slots)
+            {
+                if (!ReferenceEquals(slot.Usage, SessionUsage.Zero))
+                {
+                    sum = sum.Add(slot.Usage);
+                }
+            }
+
+            return sum;
+        }
+    }
 
     public StopReason? Stopped => Volatile.Read(ref _stop);
 
     public int CompletedCount => _slots.Count(s => s.Status == WorkItemStatus.Completed);
 
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
-    public bool IsSink(int index) => _graph.Dependents[index].Length == 0;
+    public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;
 
     /// <summary>Runs every item it can; returns when no item is running.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
-        var ready = new Queue<int>();
+        var ready = new Queue<int>(_slots.Length);
         foreach (var slot in _slots)
         {
             if (slot.Remaining == 0)
@@ -81,12 +97,19 @@ internal sealed partial class PlanExecution : IDisposable
         {
             while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
             {
-                running++;
                 var slot = _slots[next];
                 slot.Dependencies = DependencyOutputs(slot);
                 // Started inline: an agent runs on the scheduler's thread until its first await, as in a
-                // hand-written Task.WhenAll. RunItemAsync never throws; it signals its end through the channel.
-                _ = RunItemAsync(slot);
+                // hand-written Task.WhenAll. An item that ended there is finished here; one still running
+                // signals its end through the channel (its rest never throws).
+                if (StartItem(slot))
+                {
+                    await OnFinishedAsync(slot, ready).ConfigureAwait(false);
+                }
+                else
+                {
+                    running++;
+                }
             }
 
             if (running == 0)
@@ -100,7 +123,11 @@ internal sealed partial class PlanExecution : IDisposable
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _spareSource?.Dispose();
+    }
 
     /// <summary>Asks the run to stop; the first reason wins.</summary>
     public void Stop(OrchestrationStatus status, string reason, string? itemId)
@@ -123,7 +150,7 @@ internal sealed partial class PlanExecution : IDisposable
         await RecordItemAsync(slot).ConfigureAwait(false);
         if (slot.Status == WorkItemStatus.Completed)
         {
-            foreach (var d in _graph.Dependents[slot.Index])
+            foreach (var d in _graph.DependentsOf(slot.Index))
             {
                 var dependent = _slots[d];
                 if (--dependent.Remaining == 0 && dependent.Status == WorkItemStatus.NotStarted)
@@ -151,7 +178,12 @@ internal sealed partial class PlanExecution : IDisposable
 
     private async Task SkipDependentsAsync(ItemSlot failed)
     {
-        var pending = new Stack<int>(_graph.Dependents[failed.Index]);
+        var pending = new Stack<int>();
+        foreach (var d in _graph.DependentsOf(failed.Index))
+        {
+            pending.Push(d);
+        }
+
         while (pending.TryPop(out var d))
         {
             var slot = _slots[d];
@@ -163,7 +195,7 @@ internal sealed partial class PlanExecution : IDisposable
             slot.Status = WorkItemStatus.Skipped;
             slot.Error = $"skipped: it depends on '{failed.Item.Id}', which ended {OrchestrationNames.Of(failed.Status)}";
             await RecordItemAsync(slot).ConfigureAwait(false);
-            foreach (var next in _graph.Dependents[d])
+            foreach (var next in _graph.DependentsOf(d))
             {
                 pending.Push(next);
             }
@@ -184,7 +216,7 @@ internal sealed partial class PlanExecution : IDisposable
 
     private WorkItemOutput[] DependencyOutputs(ItemSlot slot)
     {
-        var dependencies = _graph.Dependencies[slot.Index];
+        var dependencies = _graph.DependenciesOf(slot.Index);
         if (dependencies.Length == 0)
         {
             return [];
@@ -193,8 +225,9 @@ internal sealed partial class PlanExecution : IDisposable
         var outputs = new WorkItemOutput[dependencies.Length];
         for (var i = 0; i < dependencies.Length; i++)
         {
+            // One output per completed item, shared by its dependents.
             var d = _slots[dependencies[i]];
-            outputs[i] = new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
+            outputs[i] = d.AsOutput ??= new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
         }
 
         return outputs;

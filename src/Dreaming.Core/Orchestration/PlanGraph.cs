@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace Dreaming;
 
@@ -7,17 +8,28 @@ namespace Dreaming;
 /// items on it in dependency order), and runs before anything is started.</remarks>
 internal sealed class PlanGraph
 {
-    private PlanGraph(int[][] dependencies, int[][] dependents)
+    // Compressed rows: item i's dependencies are _dependencies[_dependencyStarts[i].._dependencyStarts[i + 1]], and
+    // likewise its dependents; four arrays in all instead of two per item.
+    private readonly int[] _dependencyStarts;
+    private readonly int[] _dependencies;
+    private readonly int[] _dependentStarts;
+    private readonly int[] _dependents;
+
+    private PlanGraph(int[] dependencyStarts, int[] dependencies, int[] dependentStarts, int[] dependents)
     {
-        Dependencies = dependencies;
-        Dependents = dependents;
+        _dependencyStarts = dependencyStarts;
+        _dependencies = dependencies;
+        _dependentStarts = dependentStarts;
+        _dependents = dependents;
     }
 
-    /// <summary>Gets, per item, the indices of the items it depends on (duplicates removed).</summary>
-    public int[][] Dependencies { get; }
+    /// <summary>Returns the indices of the items the item at <paramref name="index"/> depends on (duplicates removed).</summary>
+    public ReadOnlySpan<int> DependenciesOf(int index) =>
+        _dependencies.AsSpan(_dependencyStarts[index], _dependencyStarts[index + 1] - _dependencyStarts[index]);
 
-    /// <summary>Gets, per item, the indices of the items that depend on it.</summary>
-    public int[][] Dependents { get; }
+    /// <summary>Returns the indices of the items that depend on the item at <paramref name="index"/>, in plan order.</summary>
+    public ReadOnlySpan<int> DependentsOf(int index) =>
+        _dependents.AsSpan(_dependentStarts[index], _dependentStarts[index + 1] - _dependentStarts[index]);
 
     /// <summary>Validates a plan and builds its graph.</summary>
     /// <exception cref="PlanValidationException">The plan cannot run.</exception>
@@ -45,7 +57,7 @@ internal sealed class PlanGraph
             throw new PlanValidationException($"The plan's maxConcurrency is {plan.MaxConcurrency}; it must be between 1 and {OrchestrationPlan.MaxConcurrencyLimit}.");
         }
 
-        var index = new Dictionary<string, int>(items.Count, StringComparer.Ordinal);
+        var index = new IdIndex(items);
         for (var i = 0; i < items.Count; i++)
         {
             var item = items[i] ?? throw new PlanValidationException($"Item #{Number(i)} is null.");
@@ -54,41 +66,52 @@ internal sealed class PlanGraph
                 throw new PlanValidationException($"Item #{Number(i)} has no id.");
             }
 
-            if (!index.TryAdd(item.Id, i))
+            if (index.Add(i) is var earlier && earlier >= 0)
             {
-                throw new PlanValidationException($"The item id '{item.Id}' is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
+                throw new PlanValidationException($"The item id '{item.Id}' is used more than once (items #{Number(earlier)} and #{Number(i)}).", [item.Id]);
             }
 
             CheckItem(item, agents);
         }
 
-        var dependencies = new int[items.Count][];
-        var dependentCounts = new int[items.Count];
+        var declared = 0;
         for (var i = 0; i < items.Count; i++)
         {
-            dependencies[i] = ResolveDependencies(items[i], index);
-            foreach (var d in dependencies[i])
+            declared += items[i].DependsOn?.Count ?? 0;
+        }
+
+        var dependencyStarts = new int[items.Count + 1];
+        var dependencies = new int[declared];
+        var count = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            dependencyStarts[i] = count;
+            count = ResolveDependencies(items[i], index, dependencies, count);
+        }
+
+        dependencyStarts[items.Count] = count;
+        var dependentStarts = new int[items.Count + 1];
+        for (var j = 0; j < count; j++)
+        {
+            dependentStarts[dependencies[j] + 1]++;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            dependentStarts[i + 1] += dependentStarts[i];
+        }
+
+        var dependents = new int[count];
+        var next = dependentStarts[..^1];
+        for (var i = 0; i < items.Count; i++)
+        {
+            for (var j = dependencyStarts[i]; j < dependencyStarts[i + 1]; j++)
             {
-                dependentCounts[d]++;
+                dependents[next[dependencies[j]]++] = i;
             }
         }
 
-        var dependents = new int[items.Count][];
-        for (var i = 0; i < items.Count; i++)
-        {
-            dependents[i] = dependentCounts[i] == 0 ? [] : new int[dependentCounts[i]];
-            dependentCounts[i] = 0;
-        }
-
-        for (var i = 0; i < items.Count; i++)
-        {
-            foreach (var d in dependencies[i])
-            {
-                dependents[d][dependentCounts[d]++] = i;
-            }
-        }
-
-        var graph = new PlanGraph(dependencies, dependents);
+        var graph = new PlanGraph(dependencyStarts, dependencies, dependentStarts, dependents);
         graph.RejectCycles(items);
         return graph;
     }
@@ -122,17 +145,14 @@ internal sealed class PlanGraph
         }
     }
 
-    private static int[] ResolveDependencies(WorkItem item, Dictionary<string, int> index)
+    // Writes the item's dependencies at resolved[start..] and returns where they end.
+    private static int ResolveDependencies(WorkItem item, IdIndex index, int[] resolved, int start)
     {
         var ids = item.DependsOn ?? [];
-        if (ids.Count == 0)
+        var end = start;
+        for (var i = 0; i < ids.Count; i++)
         {
-            return [];
-        }
-
-        var resolved = new List<int>(ids.Count);
-        foreach (var id in ids)
-        {
+            var id = ids[i];
             if (id is null || !index.TryGetValue(id, out var d))
             {
                 throw new PlanValidationException($"Item '{item.Id}' depends on '{id}', which is not in the plan.", [item.Id]);
@@ -143,13 +163,13 @@ internal sealed class PlanGraph
                 throw new PlanValidationException($"The plan has a cycle: '{item.Id}' depends on itself.", [item.Id]);
             }
 
-            if (!resolved.Contains(d))
+            if (Array.IndexOf(resolved, d, start, end - start) < 0)
             {
-                resolved.Add(d);
+                resolved[end++] = d;
             }
         }
 
-        return [.. resolved];
+        return end;
     }
 
     // Kahn's algorithm: whatever cannot be ordered is on a cycle or behind one. Walking dependencies from such an item
@@ -157,10 +177,10 @@ internal sealed class PlanGraph
     private void RejectCycles(IReadOnlyList<WorkItem> items)
     {
         var remaining = new int[items.Count];
-        var ready = new Queue<int>();
+        var ready = new Queue<int>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
-            remaining[i] = Dependencies[i].Length;
+            remaining[i] = DependenciesOf(i).Length;
             if (remaining[i] == 0)
             {
                 ready.Enqueue(i);
@@ -171,7 +191,7 @@ internal sealed class PlanGraph
         while (ready.TryDequeue(out var i))
         {
             ordered++;
-            foreach (var d in Dependents[i])
+            foreach (var d in DependentsOf(i))
             {
                 if (--remaining[d] == 0)
                 {
@@ -193,7 +213,7 @@ internal sealed class PlanGraph
         {
             seenAt[current] = path.Count;
             path.Add(current);
-            current = Array.Find(Dependencies[current], d => remaining[d] > 0);
+            current = FirstRemaining(DependenciesOf(current), remaining);
         }
 
         var cycle = path.Skip(seenAt[current]).Select(i => items[i].Id).ToList();
@@ -202,5 +222,77 @@ internal sealed class PlanGraph
             cycle);
     }
 
+    private static int FirstRemaining(ReadOnlySpan<int> dependencies, int[] remaining)
+    {
+        foreach (var d in dependencies)
+        {
+            if (remaining[d] > 0)
+            {
+                return d;
+            }
+        }
+
+        return -1;
+    }
+
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The items' ids to their indices: a chained hash table of item indices over the plan's own ids.</summary>
+    /// <remarks>Two int arrays, each under the large-object threshold for plans of up to about 20,000 items. A
+    /// <see cref="Dictionary{TKey, TValue}"/> of 10,000 ids keeps its entries in one 240 KB array, on the large object
+    /// heap, and one such array per run sets off full (generation 2) collections.</remarks>
+    private sealed class IdIndex
+    {
+        private readonly IReadOnlyList<WorkItem> _items;
+        private readonly int[] _heads;
+        private readonly int[] _next;
+        private readonly int _mask;
+
+        public IdIndex(IReadOnlyList<WorkItem> items)
+        {
+            _items = items;
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(items.Count, 1));
+            _heads = new int[size];
+            _next = new int[items.Count];
+            _mask = size - 1;
+        }
+
+        /// <summary>Adds the id of the item at <paramref name="index"/>.</summary>
+        /// <returns>The index of an earlier item with the same id (nothing is added then), or -1.</returns>
+        public int Add(int index)
+        {
+            var id = _items[index].Id;
+            var bucket = Bucket(id);
+            if (Find(id, bucket) is var earlier && earlier >= 0)
+            {
+                return earlier;
+            }
+
+            // Chains hold index + 1, so that 0 ends them.
+            _next[index] = _heads[bucket];
+            _heads[bucket] = index + 1;
+            return -1;
+        }
+
+        public bool TryGetValue(string id, out int index)
+        {
+            index = Find(id, Bucket(id));
+            return index >= 0;
+        }
+
+        private int Bucket(string id) => string.GetHashCode(id.AsSpan()) & _mask;
+
+        private int Find(string id, int bucket)
+        {
+            for (var entry = _heads[bucket]; entry != 0; entry = _next[entry - 1])
+            {
+                if (string.Equals(_items[entry - 1].Id, id, StringComparison.Ordinal))
+                {
+                    return entry - 1;
+                }
+            }
+
+            return -1;
+        }
+    }
 }

@@ -27,8 +27,41 @@ internal static class RunSynthesis
         }
 
         // Without a model: the outputs of the items nothing depends on are the answer.
-        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
-        return (finals.Count == 1 ? finals[0].Output ?? string.Empty : string.Join("\n\n", finals.Select(i => $"## {i.Id}\n{i.Output}")), SessionUsage.Zero);
+        return (Finals(items, execution), SessionUsage.Zero);
+    }
+
+    // One final item: its output; several: each under a "## id" heading, separated by blank lines. Written in one
+    // builder: a wide plan has thousands of final items.
+    private static string Finals(List<WorkItemResult> items, PlanExecution execution)
+    {
+        WorkItemResult? only = null;
+        StringBuilder? text = null;
+        for (var index = 0; index < items.Count; index++)
+        {
+            var item = items[index];
+            if (item.Status != WorkItemStatus.Completed || !execution.IsSink(index))
+            {
+                continue;
+            }
+
+            if (only is null && text is null)
+            {
+                only = item;
+                continue;
+            }
+
+            if (text is null)
+            {
+                text = Heading(new StringBuilder(), only!);
+                only = null;
+            }
+
+            Heading(text.Append("\n\n"), item);
+        }
+
+        return text?.ToString() ?? only?.Output ?? string.Empty;
+
+        static StringBuilder Heading(StringBuilder text, WorkItemResult item) => text.Append("## ").Append(item.Id).Append('\n').Append(item.Output);
     }
 
     private static string SynthesisRequest(string goal, List<WorkItemResult> items)
