@@ -156,7 +156,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget), record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits), record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results.ToList();
         var stop = execution.Stopped;

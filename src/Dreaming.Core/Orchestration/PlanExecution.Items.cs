@@ -268,12 +268,12 @@ internal sealed partial class PlanExecution
         var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
         if (_budget.Tokens is { } budget && total >= budget)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"the items used {total:N0} tokens, reaching the run's budget of {budget:N0}", slot.Item.Id);
+            Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens, reaching its budget of {budget:N0}", slot.Item.Id);
         }
 
         if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"the items cost {cost:N0} minor units, reaching the run's cost budget of {costBudget:N0}", slot.Item.Id);
+            Stop(OrchestrationStatus.BudgetReached, $"the run cost {cost:N0} minor units, reaching its cost budget of {costBudget:N0}", slot.Item.Id);
         }
 
         if (checkItemBudget && slot.Item.MaxTokens is { } max && slot.Usage.TotalTokens > max)

@@ -45,6 +45,8 @@ internal sealed partial class PlanExecution : IDisposable
         _parent = parent;
         _policy = policy;
         _budget = budget;
+        _totalTokens = budget.SpentTokens;
+        _totalCost = budget.SpentCostMinorUnits;
         _record = record;
         _slots = new ItemSlot[plan.Items.Count];
         for (var i = 0; i < _slots.Length; i++)
@@ -83,6 +85,16 @@ internal sealed partial class PlanExecution : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
+        if (_budget.Tokens is { } tokens && _totalTokens >= tokens)
+        {
+            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens, reaching the run's budget of {tokens:N0}", null);
+        }
+
+        if (_budget.CostMinorUnits is { } cost && _totalCost >= cost)
+        {
+            Stop(OrchestrationStatus.BudgetReached, $"planning cost {_totalCost:N0} minor units, reaching the run's cost budget of {cost:N0}", null);
+        }
+
         var ready = new Queue<int>(_slots.Length);
         foreach (var slot in _slots)
         {
@@ -233,8 +245,9 @@ internal sealed partial class PlanExecution : IDisposable
         return outputs;
     }
 
-    /// <summary>The run-wide limits: tokens and cost in minor units, each optional.</summary>
-    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits);
+    /// <summary>The run-wide limits: tokens and cost in minor units, each optional, and what the coordinator already spent
+    /// planning the run, which counts against them.</summary>
+    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits, long SpentTokens = 0, long SpentCostMinorUnits = 0);
 
     /// <summary>Why a run stopped early.</summary>
     internal sealed record StopReason(OrchestrationStatus Status, string Reason, string? ItemId);

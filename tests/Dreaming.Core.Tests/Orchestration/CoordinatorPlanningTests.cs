@@ -79,6 +79,36 @@ public class CoordinatorPlanningTests
         Assert.Contains("needs a coordinator model", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_coordinators_planning_tokens_count_against_the_run_budget()
+    {
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, ValidPlan)) { Usage = new UsageDetails { InputTokenCount = 450, OutputTokenCount = 50 } }),
+        };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+        var ran = 0;
+        var agent = OrchestrationHarness.Agent("worker", (context, _) =>
+        {
+            Interlocked.Increment(ref ran);
+            return Task.FromResult(new WorkItemReply("done", new SessionUsage { InputTokens = 60 }));
+        });
+
+        var overspent = await host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [agent], MaxTotalTokens = 400 });
+
+        Assert.Equal(OrchestrationStatus.BudgetReached, overspent.Status);
+        Assert.Equal(0, ran);
+        Assert.Contains("planning used 500 tokens, reaching the run's budget of 400", overspent.Error, StringComparison.Ordinal);
+        Assert.All(overspent.Items, i => Assert.Equal(WorkItemStatus.NotStarted, i.Status));
+
+        var tight = await host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [agent], MaxTotalTokens = 550 });
+
+        Assert.Equal(OrchestrationStatus.BudgetReached, tight.Status);
+        Assert.Equal(1, ran);
+        Assert.Contains("the run used 560 tokens, reaching its budget of 550", tight.Error, StringComparison.Ordinal);
+        await host.AssertNoSessionRunningAsync();
+    }
+
     private static Scripted Script(params string[] replies) => new(replies);
 
     /// <summary>A coordinator that answers with the given replies in turn (the last one again after that).</summary>
