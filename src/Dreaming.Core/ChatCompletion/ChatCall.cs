@@ -25,7 +25,8 @@ internal sealed class ChatCall
 
     public IReadOnlyList<ChatMessage> ResponseMessages { get; init; } = [];
 
-    public ModelResponseEvent? Response { get; init; }
+    /// <summary>Gets what the model response event is made of; the event itself is built on the writer.</summary>
+    public ChatCallResponse? Response { get; init; }
 
     public ErrorEvent? Error { get; init; }
 
@@ -34,24 +35,42 @@ internal sealed class ChatCall
 
     public List<SessionEvent> ToEvents()
     {
-        var events = ChatMessageEvents.From(RequestMessages, Transcript, ToolErrorPrefix);
-        var requestCount = events.Count;
-        events.AddRange(ChatMessageEvents.From(ResponseMessages, Transcript, ToolErrorPrefix));
-        if (Response is not null)
+        var events = new List<SessionEvent>(Slots);
+        AddMessageEvents(events);
+        if (Response is { } response)
         {
-            events.Add(Response);
+            events.Add(response.ToEvent(SessionId, Timestamp, sequence: 0));
         }
 
         if (Error is not null)
         {
-            events.Add(Error);
-        }
-
-        for (var i = 0; i < events.Count; i++)
-        {
-            events[i] = events[i] with { SessionId = SessionId, Timestamp = i < requestCount ? RequestedAt : Timestamp };
+            events.Add(Error with { SessionId = SessionId, Timestamp = Timestamp });
         }
 
         return events;
     }
+
+    /// <summary>Adds the events of the request and response messages, stamped, in order: the outcome is left to the caller.</summary>
+    public void AddMessageEvents(List<SessionEvent> events)
+    {
+        ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt);
+        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp);
+    }
+}
+
+/// <summary>The parts of a model response the call records, copied from the response (its usage object may be reused).</summary>
+internal readonly record struct ChatCallResponse(string? ModelId, string? ResponseId, TimeSpan Latency, long InputTokens, long OutputTokens, long CachedInputTokens, string? FinishReason, bool Streaming)
+{
+    public ModelResponseEvent ToEvent(string sessionId, DateTimeOffset timestamp, long sequence) => new()
+    {
+        SessionId = sessionId,
+        Timestamp = timestamp,
+        Sequence = sequence,
+        ModelId = ModelId,
+        ResponseId = ResponseId,
+        Latency = Latency,
+        Usage = new SessionUsage { InputTokens = InputTokens, OutputTokens = OutputTokens, CachedInputTokens = CachedInputTokens, ModelCalls = 1 },
+        FinishReason = FinishReason,
+        Streaming = Streaming,
+    };
 }

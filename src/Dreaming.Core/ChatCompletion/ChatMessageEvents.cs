@@ -9,29 +9,33 @@ internal static class ChatMessageEvents
     // Compact JSON: recorded arguments are read by people and mined by dreams, not pretty-printed for a console.
     private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
-    public static List<SessionEvent> From(IEnumerable<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix)
+    /// <summary>Adds the events of <paramref name="messages"/> to <paramref name="events"/>, stamped with the session and time.</summary>
+    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp)
     {
-        var events = new List<SessionEvent>();
-        foreach (var message in messages)
+        for (var m = 0; m < messages.Count; m++)
         {
+            var message = messages[m];
             var text = message.Text;
             if (!string.IsNullOrEmpty(text))
             {
-                events.Add(new MessageEvent { Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
+                events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
             }
 
-            foreach (var content in message.Contents)
+            var contents = message.Contents;
+            for (var c = 0; c < contents.Count; c++)
             {
-                switch (content)
+                switch (contents[c])
                 {
                     case FunctionCallContent call:
                         transcript.RememberToolName(call.CallId, call.Name);
-                        events.Add(new ToolCallEvent { CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
+                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
                         break;
                     case FunctionResultContent result:
                         var resultText = ResultText(result.Result);
                         events.Add(new ToolResultEvent
                         {
+                            SessionId = sessionId,
+                            Timestamp = timestamp,
                             CallId = result.CallId,
                             ToolName = transcript.ToolName(result.CallId),
                             Result = resultText,
@@ -44,8 +48,6 @@ internal static class ChatMessageEvents
                 }
             }
         }
-
-        return events;
     }
 
     private static string? SerializeArguments(IDictionary<string, object?>? arguments)

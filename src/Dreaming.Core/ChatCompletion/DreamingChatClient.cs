@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -48,7 +49,77 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // The common case, a call in a running session, answered without an async method of its own: when the model's
+        // task has already completed and the call is queued without waiting, the model's task is returned as it is.
+        if (messages is not IReadOnlyList<ChatMessage> list
+            || _accessor.Current is not { Status: SessionStatus.Running } session
+            || (_memory is not null && !MemoryInjector.HasNothingToInject(session)))
+        {
+            return GetResponseSlowAsync(messages, options, cancellationToken);
+        }
+
+        var call = BeginCall(session, list);
+        Task<ChatResponse> response;
+        try
+        {
+            response = base.GetResponseAsync(list, options, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return FailedAsync(call, ExceptionDispatchInfo.Capture(ex), cancellationToken);
+        }
+
+        if (!response.IsCompletedSuccessfully)
+        {
+            return AwaitResponseAsync(call, response, options, cancellationToken);
+        }
+
+        Task recorded;
+        try
+        {
+            recorded = RecordResponseAsync(call, response.Result, streaming: false, owned: false, options);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        return recorded.IsCompletedSuccessfully ? response : AfterAsync(recorded, response);
+    }
+
+    private async Task<ChatResponse> FailedAsync(PendingCall call, ExceptionDispatchInfo failure, CancellationToken cancellationToken)
+    {
+        await RecordFailureAsync(call, owned: false, failure.SourceException, "chat", cancellationToken).ConfigureAwait(false);
+        failure.Throw();
+        return null!;
+    }
+
+    private async Task<ChatResponse> AwaitResponseAsync(PendingCall call, Task<ChatResponse> pending, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        ChatResponse response;
+        try
+        {
+            response = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await RecordFailureAsync(call, owned: false, ex, "chat", cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await RecordResponseAsync(call, response, streaming: false, owned: false, options).ConfigureAwait(false);
+        return response;
+    }
+
+    private static async Task<ChatResponse> AfterAsync(Task recorded, Task<ChatResponse> response)
+    {
+        await recorded.ConfigureAwait(false);
+        return response.Result;
+    }
+
+    private async Task<ChatResponse> GetResponseSlowAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
@@ -192,15 +263,16 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
         call.Transcript.ObserveResponse(responseMessages);
-        var modelResponse = new ModelResponseEvent
-        {
-            ModelId = response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
-            ResponseId = response.ResponseId,
-            Latency = latency,
-            Usage = ToUsage(response.Usage),
-            FinishReason = response.FinishReason?.Value,
-            Streaming = streaming,
-        };
+        var usage = response.Usage;
+        var modelResponse = new ChatCallResponse(
+            ModelId: response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
+            ResponseId: response.ResponseId,
+            Latency: latency,
+            InputTokens: usage?.InputTokenCount ?? 0,
+            OutputTokens: usage?.OutputTokenCount ?? 0,
+            CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
+            FinishReason: response.FinishReason?.Value,
+            Streaming: streaming);
         await RecordCallAsync(call, responseMessages, modelResponse, error: null).ConfigureAwait(false);
         if (_memory is not null)
         {
@@ -229,7 +301,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private async Task RecordCallAsync(PendingCall pending, IReadOnlyList<ChatMessage> responseMessages, ModelResponseEvent? modelResponse, ErrorEvent? error)
+    private async Task RecordCallAsync(PendingCall pending, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
     {
         var session = pending.Session;
         var call = new ChatCall
@@ -291,17 +363,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private sealed record PendingCall(IAgentSession Session, TranscriptTracker Transcript, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
-
-    private static SessionUsage ToUsage(UsageDetails? usage) => usage is null
-        ? new SessionUsage { ModelCalls = 1 }
-        : new SessionUsage
-        {
-            InputTokens = usage.InputTokenCount ?? 0,
-            OutputTokens = usage.OutputTokenCount ?? 0,
-            CachedInputTokens = usage.CachedInputTokenCount ?? 0,
-            ModelCalls = 1,
-        };
+    private readonly record struct PendingCall(IAgentSession Session, TranscriptTracker Transcript, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "A chat call could not be recorded to session {SessionId}.")]
     private static partial void LogRecordingFailed(ILogger logger, string sessionId, Exception exception);

@@ -18,7 +18,12 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     private readonly Activity? _previousActivity;
     private readonly IAgentSession? _previousSession;
     private readonly Lock _usageLock = new();
-    private SessionUsage _usage = SessionUsage.Zero;
+    private SessionUsage? _usage = SessionUsage.Zero;
+    private long _inputTokens;
+    private long _outputTokens;
+    private long _cachedInputTokens;
+    private long _modelCalls;
+    private long _costMinorUnits;
     private SessionStatus _status = SessionStatus.Running;
     private long _sequence;
     private long _dropped;
@@ -59,7 +64,15 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         {
             lock (_usageLock)
             {
-                return _usage;
+                // Built when asked for, not on every call: the totals are kept as numbers.
+                return _usage ??= new SessionUsage
+                {
+                    InputTokens = _inputTokens,
+                    OutputTokens = _outputTokens,
+                    CachedInputTokens = _cachedInputTokens,
+                    ModelCalls = _modelCalls,
+                    CostMinorUnits = _costMinorUnits,
+                };
             }
         }
     }
@@ -113,9 +126,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
         }
 
-        if (call.Response is not null)
+        if (call.Response is { } response)
         {
-            AddUsage(call.Response.Usage);
+            AddUsage(response.InputTokens, response.OutputTokens, response.CachedInputTokens, modelCalls: 1, costMinorUnits: 0);
         }
 
         return Queued(_writer.EnqueueAsync(WriteItem.ForCall(call, this, call.Slots), CancellationToken.None));
@@ -191,11 +204,19 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     private static ValueTask Queued(ValueTask<bool> queued) => queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
 
-    private void AddUsage(SessionUsage usage)
+    private void AddUsage(SessionUsage usage) =>
+        AddUsage(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, Math.Max(1, usage.ModelCalls), usage.CostMinorUnits);
+
+    private void AddUsage(long inputTokens, long outputTokens, long cachedInputTokens, long modelCalls, long costMinorUnits)
     {
         lock (_usageLock)
         {
-            _usage = _usage.Add(usage with { ModelCalls = Math.Max(1, usage.ModelCalls) });
+            _inputTokens += inputTokens;
+            _outputTokens += outputTokens;
+            _cachedInputTokens += cachedInputTokens;
+            _modelCalls += modelCalls;
+            _costMinorUnits += costMinorUnits;
+            _usage = null;
         }
     }
 

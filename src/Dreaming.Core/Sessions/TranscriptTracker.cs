@@ -35,13 +35,13 @@ internal sealed class TranscriptTracker
         }
     }
 
-    public void ObserveResponse(IEnumerable<ChatMessage> messages)
+    public void ObserveResponse(ChatMessage[] messages)
     {
         lock (_lock)
         {
-            foreach (var message in messages)
+            for (var i = 0; i < messages.Length; i++)
             {
-                _seen.Add(new Seen(message));
+                _seen.Add(new Seen(messages[i]));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dreaming;
 
@@ -188,9 +189,14 @@ public sealed class InMemoryTraceStore : ITraceStore
                 }
             }
 
-            var appended = new HashSet<(string SessionId, long Sequence)>();
-            foreach (var sessionEvent in batch.Events)
+            // The writer numbers each session's events in increasing order, so a batch has no duplicate while each session's
+            // numbers keep increasing; only a batch that breaks that order pays for a set of every (session, number) pair.
+            var events = batch.Events;
+            var lastInBatch = new Dictionary<string, long>(StringComparer.Ordinal);
+            HashSet<(string SessionId, long Sequence)>? appended = null;
+            for (var i = 0; i < events.Count; i++)
             {
+                var sessionEvent = events[i];
                 var target = (_sessions.TryGetValue(sessionEvent.SessionId, out var existing) ? existing : null)
                     ?? (created.TryGetValue(sessionEvent.SessionId, out var fresh) ? fresh : null)
                     ?? throw new SessionStateException($"Event {sessionEvent.Sequence} names session '{sessionEvent.SessionId}', which does not exist.");
@@ -199,10 +205,31 @@ public sealed class InMemoryTraceStore : ITraceStore
                     throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({target.Record.Status}); event {sessionEvent.Sequence} cannot be appended.");
                 }
 
-                if (target.Events.ContainsKey(sessionEvent.Sequence) || !appended.Add((sessionEvent.SessionId, sessionEvent.Sequence)))
+                if (target.Events.ContainsKey(sessionEvent.Sequence) || !AddToBatch(sessionEvent, i))
                 {
                     throw new SessionStateException($"Session '{sessionEvent.SessionId}' already has an event with sequence {sessionEvent.Sequence}.");
                 }
+            }
+
+            bool AddToBatch(SessionEvent sessionEvent, int index)
+            {
+                if (appended is null)
+                {
+                    ref var last = ref CollectionsMarshal.GetValueRefOrAddDefault(lastInBatch, sessionEvent.SessionId, out var seen);
+                    if (!seen || sessionEvent.Sequence > last)
+                    {
+                        last = sessionEvent.Sequence;
+                        return true;
+                    }
+
+                    appended = [];
+                    for (var j = 0; j < index; j++)
+                    {
+                        appended.Add((events[j].SessionId, events[j].Sequence));
+                    }
+                }
+
+                return appended.Add((sessionEvent.SessionId, sessionEvent.Sequence));
             }
 
             foreach (var (id, stored) in created)

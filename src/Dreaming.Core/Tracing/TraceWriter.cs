@@ -25,6 +25,9 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private readonly int _batchSize;
     private readonly int _capacity;
     private readonly ConcurrentQueue<WriteItem> _queue = new();
+
+    // The writer's scratch list for one call's message events; only the writer's loop uses it.
+    private readonly List<SessionEvent> _callEvents = [];
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _hurry = new(0);
     private readonly SemaphoreSlim _room = new(0);
@@ -238,18 +241,37 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         batch.Slots += item.Slots;
         try
         {
-            if (item.Call is not null)
+            if (item.Call is { } call)
             {
-                var events = item.Call.ToEvents();
+                // Built stamped, redacted, then numbered: each event is copied once more only for its sequence number (and
+                // for redaction when that changed something). Nothing is numbered unless the whole call redacted cleanly.
+                var events = _callEvents;
+                events.Clear();
+                call.AddMessageEvents(events);
                 for (var i = 0; i < events.Count; i++)
                 {
                     events[i] = SessionEventSanitizer.Sanitize(events[i], _filter);
                 }
 
-                foreach (var sessionEvent in events)
+                var error = call.Error is null ? null : SessionEventSanitizer.Sanitize(call.Error with { SessionId = call.SessionId, Timestamp = call.Timestamp }, _filter);
+                var sink = item.Sink!;
+                for (var i = 0; i < events.Count; i++)
                 {
-                    batch.Add(sessionEvent with { Sequence = item.Sink!.NextSequence() }, item.Sink!);
+                    batch.Add(events[i] with { Sequence = sink.NextSequence() }, sink);
                 }
+
+                // The model response holds no content to redact.
+                if (call.Response is { } response)
+                {
+                    batch.Add(response.ToEvent(call.SessionId, call.Timestamp, sink.NextSequence()), sink);
+                }
+
+                if (error is not null)
+                {
+                    batch.Add(error with { Sequence = sink.NextSequence() }, sink);
+                }
+
+                events.Clear();
             }
             else
             {

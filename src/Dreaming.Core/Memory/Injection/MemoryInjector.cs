@@ -43,13 +43,20 @@ internal sealed partial class MemoryInjector
 
     // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
     // InsightsInjectedEvent, not as a message of the conversation.
-    public async Task<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        if (session is not AgentSession known)
-        {
-            return messages;
-        }
+        // Once the session's lookup has found no memory there is nothing to inject: answered without an async method.
+        return HasNothingToInject(session) || session is not AgentSession known
+            ? new ValueTask<IReadOnlyList<ChatMessage>>(messages)
+            : new ValueTask<IReadOnlyList<ChatMessage>>(InjectAsync(known, messages, options));
+    }
 
+    /// <summary>Tells whether the session's memory lookup has completed and found nothing, so a call goes out as it is.</summary>
+    public static bool HasNothingToInject(IAgentSession session) =>
+        session is not AgentSession known || known.Memory is { IsCompletedSuccessfully: true, Result: null };
+
+    private async Task<IReadOnlyList<ChatMessage>> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
         var first = false;
         var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out first);
