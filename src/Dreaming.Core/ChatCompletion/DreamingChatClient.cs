@@ -252,11 +252,13 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         var transcript = TranscriptOf(session);
         var firstNew = transcript.ObserveRequest(messages);
         IReadOnlyList<ChatMessage> newMessages = firstNew < messages.Count ? messages.Skip(firstNew).ToArray() : [];
-        var requestedAt = session is AgentSession known ? known.Now() : DateTimeOffset.UtcNow;
+        var requestedAt = Now(session);
         return new PendingCall(session, transcript, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }
 
-    private async Task RecordResponseAsync(PendingCall call, ChatResponse response, bool streaming, bool owned, ChatOptions? options)
+    // Completes synchronously when the call was queued without waiting and nothing else is left to do: no memory to
+    // cite, no one-call session to end.
+    private Task RecordResponseAsync(PendingCall call, ChatResponse response, bool streaming, bool owned, ChatOptions? options)
     {
         var latency = Stopwatch.GetElapsedTime(call.StartedTimestamp);
 
@@ -273,11 +275,26 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
             FinishReason: response.FinishReason?.Value,
             Streaming: streaming);
-        await RecordCallAsync(call, responseMessages, modelResponse, error: null).ConfigureAwait(false);
+
+        // On the system clock the return time is the request time plus the measured latency: one clock read fewer.
+        var returnedAt = call.Session is AgentSession { UsesSystemClock: true } ? call.RequestedAt + latency : Now(call.Session);
+        var recorded = RecordCallAsync(call, returnedAt, responseMessages, modelResponse, error: null);
+        if (recorded.IsCompletedSuccessfully && !owned && (_memory is null || MemoryInjector.HasNothingToInject(call.Session)))
+        {
+            return Task.CompletedTask;
+        }
+
+        return FinishResponseAsync(call, recorded, responseMessages, owned);
+    }
+
+    private async Task FinishResponseAsync(PendingCall call, ValueTask recorded, ChatMessage[] responseMessages, bool owned)
+    {
+        await recorded.ConfigureAwait(false);
         if (_memory is not null)
         {
             await _memory.RecordCitationsAsync(call.Session, responseMessages).ConfigureAwait(false);
         }
+
         if (owned)
         {
             await EndOwnedAsync(call.Session, SessionStatus.Completed).ConfigureAwait(false);
@@ -294,21 +311,21 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             IsCancellation = cancelled,
             Operation = operation,
         };
-        await RecordCallAsync(call, [], modelResponse: null, error).ConfigureAwait(false);
+        await RecordCallAsync(call, Now(call.Session), [], modelResponse: null, error).ConfigureAwait(false);
         if (owned)
         {
             await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
         }
     }
 
-    private async Task RecordCallAsync(PendingCall pending, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
+    private ValueTask RecordCallAsync(PendingCall pending, DateTimeOffset timestamp, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
     {
         var session = pending.Session;
         var call = new ChatCall
         {
             SessionId = session.Id,
             RequestedAt = pending.RequestedAt,
-            Timestamp = session is AgentSession clock ? clock.Now() : DateTimeOffset.UtcNow,
+            Timestamp = timestamp,
             Transcript = pending.Transcript,
             ToolErrorPrefix = _options.ToolErrorPrefix,
             RequestMessages = pending.NewMessages,
@@ -319,21 +336,31 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         try
         {
-            if (session is AgentSession known)
-            {
-                await known.RecordCallAsync(call).ConfigureAwait(false);
-            }
-            else
-            {
-                await RecordAllAsync(session, call.ToEvents()).ConfigureAwait(false);
-            }
+            var queued = session is AgentSession known ? known.RecordCallAsync(call) : new ValueTask(RecordAllAsync(session, call.ToEvents()));
+            return queued.IsCompletedSuccessfully ? default : AwaitQueuedAsync(queued, session.Id);
         }
         catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
         {
             // The host ended the session while this call was in flight; the call itself must not fail for it.
             LogRecordingFailed(_logger, session.Id, ex);
+            return default;
         }
     }
+
+    private async ValueTask AwaitQueuedAsync(ValueTask queued, string sessionId)
+    {
+        try
+        {
+            await queued.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
+        {
+            // The host ended the session while this call was in flight; the call itself must not fail for it.
+            LogRecordingFailed(_logger, sessionId, ex);
+        }
+    }
+
+    private static DateTimeOffset Now(IAgentSession session) => session is AgentSession clock ? clock.Now() : DateTimeOffset.UtcNow;
 
     private async Task RecordAllAsync(IAgentSession session, IReadOnlyList<SessionEvent> events)
     {

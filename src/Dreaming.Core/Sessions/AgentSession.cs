@@ -136,6 +136,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     internal DateTimeOffset Now() => _timeProvider.GetUtcNow();
 
+    /// <summary>Gets whether the session's clock is the system's, so a time can be derived from a measured duration.</summary>
+    internal bool UsesSystemClock => ReferenceEquals(_timeProvider, TimeProvider.System);
+
     public async Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
     {
         if (status == SessionStatus.Running || !Enum.IsDefined(status))

@@ -205,7 +205,7 @@ public sealed class InMemoryTraceStore : ITraceStore
                     throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({target.Record.Status}); event {sessionEvent.Sequence} cannot be appended.");
                 }
 
-                if (target.Events.ContainsKey(sessionEvent.Sequence) || !AddToBatch(sessionEvent, i))
+                if (Holds(target.Events, sessionEvent.Sequence) || !AddToBatch(sessionEvent, i))
                 {
                     throw new SessionStateException($"Session '{sessionEvent.SessionId}' already has an event with sequence {sessionEvent.Sequence}.");
                 }
@@ -243,6 +243,10 @@ public sealed class InMemoryTraceStore : ITraceStore
             }
         }
     }
+
+    // Events arrive in increasing order, so a number past the last one held is new without a search.
+    private static bool Holds(SortedList<long, SessionEvent> events, long sequence) =>
+        events.Count > 0 && sequence <= events.Keys[^1] && events.ContainsKey(sequence);
 
     private void Complete(SessionCompletion completion)
     {
