@@ -191,18 +191,26 @@ public sealed class InMemoryTraceStore : ITraceStore
 
             // The writer numbers each session's events in increasing order, so a batch has no duplicate while each session's
             // numbers keep increasing; only a batch that breaks that order pays for a set of every (session, number) pair.
+            // Consecutive events of one session (the common case) look their session up once.
             var events = batch.Events;
             var lastInBatch = new Dictionary<string, long>(StringComparer.Ordinal);
             HashSet<(string SessionId, long Sequence)>? appended = null;
+            InMemorySession? target = null;
+            string? targetId = null;
             for (var i = 0; i < events.Count; i++)
             {
                 var sessionEvent = events[i];
-                var target = (_sessions.TryGetValue(sessionEvent.SessionId, out var existing) ? existing : null)
-                    ?? (created.TryGetValue(sessionEvent.SessionId, out var fresh) ? fresh : null)
-                    ?? throw new SessionStateException($"Event {sessionEvent.Sequence} names session '{sessionEvent.SessionId}', which does not exist.");
-                if (target.Record.Status != SessionStatus.Running)
+                if (target is null || !string.Equals(targetId, sessionEvent.SessionId, StringComparison.Ordinal))
                 {
-                    throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({target.Record.Status}); event {sessionEvent.Sequence} cannot be appended.");
+                    target = (_sessions.TryGetValue(sessionEvent.SessionId, out var existing) ? existing : null)
+                        ?? (created.TryGetValue(sessionEvent.SessionId, out var fresh) ? fresh : null)
+                        ?? throw new SessionStateException($"Event {sessionEvent.Sequence} names session '{sessionEvent.SessionId}', which does not exist.");
+                    if (target.Record.Status != SessionStatus.Running)
+                    {
+                        throw new SessionStateException($"Session '{sessionEvent.SessionId}' has already ended ({target.Record.Status}); event {sessionEvent.Sequence} cannot be appended.");
+                    }
+
+                    targetId = sessionEvent.SessionId;
                 }
 
                 if (Holds(target.Events, sessionEvent.Sequence) || !AddToBatch(sessionEvent, i))
@@ -237,9 +245,17 @@ public sealed class InMemoryTraceStore : ITraceStore
                 _sessions.Add(id, stored);
             }
 
-            foreach (var sessionEvent in batch.Events)
+            target = null;
+            for (var i = 0; i < events.Count; i++)
             {
-                _sessions[sessionEvent.SessionId].Events.Add(sessionEvent.Sequence, sessionEvent);
+                var sessionEvent = events[i];
+                if (target is null || !string.Equals(targetId, sessionEvent.SessionId, StringComparison.Ordinal))
+                {
+                    target = _sessions[sessionEvent.SessionId];
+                    targetId = sessionEvent.SessionId;
+                }
+
+                target.Events.Add(sessionEvent.Sequence, sessionEvent);
             }
         }
     }
