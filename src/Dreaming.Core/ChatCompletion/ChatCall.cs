@@ -36,7 +36,7 @@ internal sealed class ChatCall
     public List<SessionEvent> ToEvents()
     {
         var events = new List<SessionEvent>(Slots);
-        AddMessageEvents(events);
+        AddMessageEvents(events, lastSequence: null);
         if (Response is { } response)
         {
             events.Add(response.ToEvent(SessionId, Timestamp, sequence: 0));
@@ -51,10 +51,12 @@ internal sealed class ChatCall
     }
 
     /// <summary>Adds the events of the request and response messages, stamped, in order: the outcome is left to the caller.</summary>
-    public void AddMessageEvents(List<SessionEvent> events)
+    /// <param name="events">The list to add to; empty when <paramref name="lastSequence"/> is given.</param>
+    /// <param name="lastSequence">The session's last sequence number, to number the events after it; or <see langword="null"/>.</param>
+    public void AddMessageEvents(List<SessionEvent> events, long? lastSequence)
     {
-        ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt);
-        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp);
+        ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt, lastSequence);
+        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp, lastSequence);
     }
 }
 

@@ -10,7 +10,9 @@ internal static class ChatMessageEvents
     private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     /// <summary>Adds the events of <paramref name="messages"/> to <paramref name="events"/>, stamped with the session and time.</summary>
-    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp)
+    /// <remarks>With <paramref name="lastSequence"/> each event is also numbered by its position in <paramref name="events"/>,
+    /// which the caller must have started empty: the one after <paramref name="lastSequence"/> first.</remarks>
+    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
     {
         for (var m = 0; m < messages.Count; m++)
         {
@@ -18,7 +20,7 @@ internal static class ChatMessageEvents
             var text = message.Text;
             if (!string.IsNullOrEmpty(text))
             {
-                events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
+                events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
             }
 
             var contents = message.Contents;
@@ -28,7 +30,7 @@ internal static class ChatMessageEvents
                 {
                     case FunctionCallContent call:
                         transcript.RememberToolName(call.CallId, call.Name);
-                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
+                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
                         break;
                     case FunctionResultContent result:
                         var resultText = ResultText(result.Result);
@@ -36,6 +38,7 @@ internal static class ChatMessageEvents
                         {
                             SessionId = sessionId,
                             Timestamp = timestamp,
+                            Sequence = Next(events, lastSequence),
                             CallId = result.CallId,
                             ToolName = transcript.ToolName(result.CallId),
                             Result = resultText,
@@ -49,6 +52,8 @@ internal static class ChatMessageEvents
             }
         }
     }
+
+    private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
 
     private static string? SerializeArguments(IDictionary<string, object?>? arguments)
     {

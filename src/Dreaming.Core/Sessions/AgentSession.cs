@@ -205,6 +205,10 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     // Only the writer thread asks, in queue order, so numbers follow the order events were queued in.
     long ISessionSink.NextSequence() => ++_sequence;
 
+    long ISessionSink.LastSequence => _sequence;
+
+    void ISessionSink.SkipSequences(int count) => _sequence += count;
+
     private static ValueTask Queued(ValueTask<bool> queued) => queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
 
     private void AddUsage(SessionUsage usage) =>

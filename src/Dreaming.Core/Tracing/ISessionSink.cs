@@ -8,4 +8,10 @@ internal interface ISessionSink
 
     /// <summary>Gives the next sequence number; called by the single writer thread in queue order.</summary>
     long NextSequence();
+
+    /// <summary>Gets the last sequence number given; called by the single writer thread.</summary>
+    long LastSequence { get; }
+
+    /// <summary>Counts <paramref name="count"/> numbers as given, after the writer numbered events itself from <see cref="LastSequence"/>.</summary>
+    void SkipSequences(int count);
 }

@@ -243,21 +243,22 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         {
             if (item.Call is { } call)
             {
-                // Built stamped, redacted, then numbered: each event is copied once more only for its sequence number (and
-                // for redaction when that changed something). Nothing is numbered unless the whole call redacted cleanly.
+                // Built stamped and numbered after the session's last number, then redacted (copied only when that changed
+                // something). The numbers count as given only once the whole call redacted cleanly.
+                var sink = item.Sink!;
                 var events = _callEvents;
                 events.Clear();
-                call.AddMessageEvents(events);
+                call.AddMessageEvents(events, sink.LastSequence);
                 for (var i = 0; i < events.Count; i++)
                 {
                     events[i] = SessionEventSanitizer.Sanitize(events[i], _filter);
                 }
 
                 var error = call.Error is null ? null : SessionEventSanitizer.Sanitize(call.Error with { SessionId = call.SessionId, Timestamp = call.Timestamp }, _filter);
-                var sink = item.Sink!;
+                sink.SkipSequences(events.Count);
                 for (var i = 0; i < events.Count; i++)
                 {
-                    batch.Add(events[i] with { Sequence = sink.NextSequence() }, sink);
+                    batch.Add(events[i], sink);
                 }
 
                 // The model response holds no content to redact.
