@@ -81,6 +81,6 @@ public class DreamCommandTests
 
         var (unknownExit, unknown, _) = await cli.RunAsync("dream", "--agent", "nobody", "--db", cli.Database);
         Assert.Equal(0, unknownExit);
-        Assert.Contains("not enough sessions (0 < 10)", unknown, StringComparison.Ordinal);
+        Assert.Contains("not enough sessions (0 < 10): no sessions are recorded for agent 'nobody'", unknown, StringComparison.Ordinal);
     }
 }

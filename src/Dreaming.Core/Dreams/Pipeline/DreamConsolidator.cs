@@ -16,7 +16,6 @@ namespace Dreaming;
 /// </remarks>
 public sealed partial class DreamConsolidator : IDreamConsolidator
 {
-    private static readonly TimeSpan s_lease = TimeSpan.FromMinutes(10);
     private readonly ITraceStore _traces;
     private readonly IMemoryStore _memory;
     private readonly IDreamRunStore _runs;
@@ -71,16 +70,24 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     }
 
     /// <inheritdoc />
+    /// <remarks>While the dream works it renews its lease every third of <see cref="LeaseDuration"/>; when the run is
+    /// canceled (or failed) in the store meanwhile — by <see cref="IDreamRunStore.CancelAsync"/> from another process, or
+    /// because its lease was lost — the dream stops at the next stage and writes no memory version, and the stored run is
+    /// returned. The last check is made just before the version is written.</remarks>
     public async Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var run = await _runs.CreateAsync(request, cancellationToken).ConfigureAwait(false);
-        run = await _runs.StartAsync(run.Id, $"{Environment.MachineName}:{Environment.ProcessId}", s_lease, cancellationToken).ConfigureAwait(false);
+        run = await _runs.StartAsync(run.Id, holder, LeaseDuration, cancellationToken).ConfigureAwait(false);
         var results = DreamRunResults.Empty;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lease = new LeaseKeeper(this, run.Id, holder, stop);
+        var keeping = lease.KeepAsync();
         try
         {
-            results = await RunStagesAsync(run, request, r => results = r, cancellationToken).ConfigureAwait(false);
+            results = await RunStagesAsync(run, request, r => results = r, lease, stop.Token).ConfigureAwait(false);
             run = await _runs.CompleteAsync(run.Id, results, CancellationToken.None).ConfigureAwait(false);
             LogDreamCompleted(_logger, run.Id, results.SessionIds.Count, results.Report.Changes.Count);
             return run;
@@ -89,14 +96,28 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         {
             return await _runs.CancelAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (Exception ex) when (lease.StoppedInStore is not null && ex is OperationCanceledException or DreamRunStateException)
+        {
+            LogDreamStoppedInStore(_logger, run.Id, lease.StoppedInStore);
+            return await _runs.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false) ?? run;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogDreamFailed(_logger, run.Id, ex);
             return await _runs.FailAsync(run.Id, ex.Message, results, CancellationToken.None).ConfigureAwait(false);
         }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await keeping.ConfigureAwait(false);
+        }
     }
 
-    private async Task<DreamRunResults> RunStagesAsync(DreamRun run, DreamRunRequest request, Action<DreamRunResults> keep, CancellationToken cancellationToken)
+    /// <summary>Gets how long a dream's lease lasts before another process may take the scope over; it is renewed every
+    /// third of it while the dream works.</summary>
+    public static TimeSpan LeaseDuration { get; } = TimeSpan.FromMinutes(10);
+
+    private async Task<DreamRunResults> RunStagesAsync(DreamRun run, DreamRunRequest request, Action<DreamRunResults> keep, LeaseKeeper lease, CancellationToken cancellationToken)
     {
         var stages = new List<DreamStageUsage>();
         var current = await _memory.GetActiveVersionAsync(request.Scope, cancellationToken).ConfigureAwait(false);
@@ -106,11 +127,15 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         var previous = await _runs.GetLastCompletedAsync(request.Scope, cancellationToken).ConfigureAwait(false);
         var selected = await _selector.SelectAsync(request, previous?.Results.Cursor, cancellationToken).ConfigureAwait(false);
         stages.Add(new DreamStageUsage("select", SessionUsage.Zero, watch.Elapsed));
-        results = results with { SessionIds = selected.Select(s => s.Session.Id).ToList(), Cursor = DreamSessionSelector.CursorOf(selected, previous?.Results.Cursor), StageUsage = [.. stages] };
+        // With too few sessions the cursor stays where it was, so they are read again, with the ones that follow, next time.
+        var enough = selected.Count >= request.MinSessions;
+        var cursor = enough ? DreamSessionSelector.CursorOf(selected, previous?.Results.Cursor) : previous?.Results.Cursor;
+        results = results with { SessionIds = selected.Select(s => s.Session.Id).ToList(), Cursor = cursor, StageUsage = [.. stages] };
         keep(results);
-        if (selected.Count < request.MinSessions)
+        if (!enough)
         {
-            return results with { Note = string.Create(CultureInfo.InvariantCulture, $"not enough sessions ({selected.Count} < {request.MinSessions}); memory unchanged") };
+            var why = await WhyTooFewAsync(request.Scope, previous?.Results.Cursor, cancellationToken).ConfigureAwait(false);
+            return results with { Note = string.Create(CultureInfo.InvariantCulture, $"not enough sessions ({selected.Count} < {request.MinSessions}){why}; memory unchanged") };
         }
 
         watch.Restart();
@@ -153,6 +178,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         }
 
         watch.Restart();
+        await lease.EnsureStillRunningAsync(cancellationToken).ConfigureAwait(false);
         var author = MemoryAuthor.DreamRun(run.Id);
         var version = await _memory.ProposeAsync(
             new MemoryProposal
@@ -195,10 +221,110 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         }
     }
 
+    // Says why a dream found too few sessions: an agent with no sessions at all (a typo in the id?), or finished sessions
+    // that carry no outcome or label (a dream learns only from graded work).
+    private async Task<string> WhyTooFewAsync(MemoryScope scope, DreamCursor? after, CancellationToken cancellationToken)
+    {
+        var agentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
+        int recorded = 0, ungraded = 0, running = 0;
+        string? page = null;
+        do
+        {
+            var sessions = await _traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = SessionQuery.MaxPageSize, Cursor = page }, cancellationToken).ConfigureAwait(false);
+            foreach (var session in sessions.Items)
+            {
+                recorded++;
+                if (session.Status == SessionStatus.Running)
+                {
+                    running++;
+                }
+                else if (SessionVerdicts.Classify(session) is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
+                {
+                    ungraded++;
+                }
+            }
+
+            page = sessions.NextCursor;
+        }
+        while (page is not null);
+
+        if (recorded == 0)
+        {
+            return agentId is null ? ": no sessions are recorded" : $": no sessions are recorded for agent '{agentId}'";
+        }
+
+        var parts = new List<string>();
+        if (ungraded > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{ungraded} finished without an outcome or label"));
+        }
+
+        if (running > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{running} still running"));
+        }
+
+        if (after is not null)
+        {
+            parts.Add("the others were read by earlier dreams");
+        }
+
+        return parts.Count == 0 ? string.Empty : " — of " + recorded.ToString(CultureInfo.InvariantCulture) + " recorded: " + string.Join(", ", parts);
+    }
+
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : a + "; " + b;
 
     [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "The embedding generator failed; lessons are merged by wording only in this dream.")]
     private static partial void LogEmbeddingFailed(ILogger logger, Exception exception);
+
+    /// <summary>Renews a running dream's lease, and stops the dream when the store says it was canceled or failed.</summary>
+    private sealed class LeaseKeeper(DreamConsolidator owner, string runId, string holder, CancellationTokenSource stop)
+    {
+        public string? StoppedInStore { get; private set; }
+
+        public async Task KeepAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(LeaseDuration / 3, owner._timeProvider, stop.Token).ConfigureAwait(false);
+                    await owner._runs.RenewLeaseAsync(runId, holder, LeaseDuration, stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (DreamRunStateException ex)
+                {
+                    StoppedInStore = ex.Message;
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A store that is briefly unavailable: try again at the next interval, while the lease still holds.
+                    LogLeaseRenewalFailed(owner._logger, runId, ex);
+                }
+            }
+        }
+
+        public async Task EnsureStillRunningAsync(CancellationToken cancellationToken)
+        {
+            var current = await owner._runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+            if (current is not { Status: DreamRunStatus.Running } || !string.Equals(current.LeaseHolder, holder, StringComparison.Ordinal))
+            {
+                StoppedInStore = current is null ? "the run is gone from the store" : $"the run is {current.Status.ToString().ToLowerInvariant()} in the store";
+                throw new DreamRunStateException($"Dream run {runId} stopped before its memory version was written: {StoppedInStore}.");
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "Dream {RunId} stopped without writing memory: {Reason}.")]
+    private static partial void LogDreamStoppedInStore(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Warning, Message = "Renewing the lease of dream {RunId} failed; it is tried again at the next interval.")]
+    private static partial void LogLeaseRenewalFailed(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "Dream {RunId} completed: {Sessions} sessions read, {Changes} memory changes.")]
     private static partial void LogDreamCompleted(ILogger logger, string runId, int sessions, int changes);

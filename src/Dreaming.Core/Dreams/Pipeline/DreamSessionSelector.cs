@@ -3,6 +3,8 @@ namespace Dreaming;
 /// <summary>The select stage: finished sessions of the scope, with an outcome, that no earlier dream read.</summary>
 internal static class DreamSessionSelector
 {
+    /// <summary>Reads the sessions that ended after the cursor, oldest first, up to the request's <c>MaxSessions</c>, so that
+    /// a backlog larger than one dream is read in order across successive dreams and no session is skipped.</summary>
     public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {
         var agentId = request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : null;
@@ -21,11 +23,12 @@ internal static class DreamSessionSelector
 
             cursor = page.NextCursor;
         }
-        while (cursor is not null && chosen.Count < request.MaxSessions);
+        while (cursor is not null);
 
-        // The newest sessions win when there are more than the limit; they are then read oldest first.
-        var selected = new List<SessionWithEvents>();
-        foreach (var session in chosen.Take(request.MaxSessions).Reverse())
+        // In the order the cursor moves: by end time, then id.
+        chosen.Sort(static (a, b) => a.EndedAt != b.EndedAt ? Nullable.Compare(a.EndedAt, b.EndedAt) : string.CompareOrdinal(a.Id, b.Id));
+        var selected = new List<SessionWithEvents>(Math.Min(chosen.Count, request.MaxSessions));
+        foreach (var session in chosen.Take(request.MaxSessions))
         {
             selected.Add(new SessionWithEvents(session, await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false)));
         }

@@ -5,8 +5,8 @@ namespace Dreaming;
 /// A session given an insight counts it seen. Citations sharpen the credit: when the model cited any insight in the
 /// session, a pass counts helpful only for the insights it cited (the others it was given are seen, not credited); when it
 /// cited none, a pass counts helpful for every insight given. A failure counts harmful for an insight the model cited, and
-/// for one about a tool that failed in the session (or about no tool at all), because then it failed in the way the insight
-/// was about.
+/// for one about a tool that failed in the session, about a sequence of tools the session called (an insight with several
+/// tools, such as a tool-sequence lesson), or about no tool at all, because then it failed in the way the insight was about.
 /// </remarks>
 internal static class InsightCredits
 {
@@ -27,6 +27,7 @@ internal static class InsightCredits
             var passed = verdict == SessionVerdict.Succeeded;
             var cited = events.OfType<InsightsCitedEvent>().SelectMany(e => e.InsightIds).ToHashSet(StringComparer.Ordinal);
             var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
+            var calledTools = events.OfType<ToolCallEvent>().Select(c => c.ToolName).ToHashSet(StringComparer.Ordinal);
             foreach (var id in given)
             {
                 if (!byId.TryGetValue(id, out var insight))
@@ -37,7 +38,7 @@ internal static class InsightCredits
                 var tools = insight.Triggers.Tools;
                 var wasCited = cited.Contains(id);
                 var helpful = passed && (cited.Count == 0 || wasCited);
-                var harmful = !passed && (wasCited || tools.Count == 0 || tools.Any(failingTools.Contains));
+                var harmful = !passed && (wasCited || tools.Count == 0 || tools.Any(failingTools.Contains) || (tools.Count > 1 && tools.All(calledTools.Contains)));
                 credits.Add(new InsightCredit(id, session.Id, helpful, harmful, wasCited));
             }
         }

@@ -46,7 +46,7 @@ public static class TemplateLessonWriter
         {
             Kind = kind,
             Text = text,
-            Triggers = finding.Tool is null ? InsightTriggers.None : new InsightTriggers { Tools = [finding.Tool] },
+            Triggers = TriggersOf(finding),
             Evidence = finding.Evidence
                 .Select(e => new InsightEvidence(e.SessionId, e.EventSequences.Count > 0 ? e.EventSequences[0] : null))
                 .ToList(),
@@ -54,4 +54,13 @@ public static class TemplateLessonWriter
             IsEfficiencyTip = efficiency,
         };
     }
+
+    // A sequence finding names no single tool: its lesson is about both tools of "a -> b".
+    private static InsightTriggers TriggersOf(Finding finding) => finding switch
+    {
+        { Tool: { } tool } => new InsightTriggers { Tools = [tool] },
+        { Kind: FindingKinds.ToolSequence, Signature: var signature } when signature.Split(" -> ", StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: 2 } pair =>
+            new InsightTriggers { Tools = pair.Distinct(StringComparer.Ordinal).ToList() },
+        _ => InsightTriggers.None,
+    };
 }

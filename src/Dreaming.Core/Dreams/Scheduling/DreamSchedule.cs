@@ -40,6 +40,12 @@ public sealed record DreamSchedule
 
         _ = Expression();
         (Request is null ? null : Request with { Scope = Scope })?.Validate();
+        var minSessions = Request?.MinSessions ?? DreamRunRequest.DefaultMinSessions;
+        if (AfterNewSessions < minSessions)
+        {
+            throw new ArgumentException(
+                $"DreamSchedule.AfterNewSessions is {AfterNewSessions}, below the request's MinSessions ({minSessions}): every such dream would find too few sessions. Raise AfterNewSessions or lower MinSessions.");
+        }
     }
 
     internal CronExpression? Expression()

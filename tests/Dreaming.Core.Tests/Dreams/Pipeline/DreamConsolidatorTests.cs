@@ -183,6 +183,56 @@ public class DreamConsolidatorTests
         public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 
+    [Fact]
+    public async Task Too_few_sessions_leave_the_cursor_so_they_are_read_with_the_next_ones()
+    {
+        var (traces, _, _, dreams) = Create();
+        await SeedAsync(traces, failing: 4, passing: 2);
+        var early = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        await SeedAsync(traces, failing: 4, passing: 4, offset: 6);
+
+        var later = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.Contains("not enough sessions (6 < 10)", early.Results.Note, StringComparison.Ordinal);
+        Assert.Null(early.Results.Cursor);
+        Assert.Equal(14, later.Results.SessionIds.Count);
+        Assert.NotNull(later.Results.OutputVersionId);
+    }
+
+    [Fact]
+    public async Task A_backlog_larger_than_one_dream_is_read_oldest_first_across_dreams_and_nothing_is_skipped()
+    {
+        var (traces, _, _, dreams) = Create();
+        await SeedAsync(traces, failing: 15, passing: 15);
+        var request = new DreamRunRequest { Scope = s_scope, MaxSessions = 12, MinSessions = 5 };
+
+        var runs = new List<DreamRun>();
+        for (var i = 0; i < 4; i++)
+        {
+            runs.Add(await dreams.DreamAsync(request));
+        }
+
+        Assert.Equal([12, 12, 6, 0], runs.Select(r => r.Results.SessionIds.Count));
+        var read = runs.SelectMany(r => r.Results.SessionIds).ToList();
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"s{i:D3}"), read);
+    }
+
+    [Fact]
+    public async Task Too_few_sessions_say_why_when_sessions_have_no_outcome()
+    {
+        var (traces, memory, _, dreams) = Create();
+        await SeedAsync(traces, failing: 3, passing: 0);
+        await traces.ImportAsync(Enumerable.Range(0, 20).Select(i => new SessionWithEvents(
+            new SessionRecord { Id = $"u{i:D2}", AgentId = s_scope.Id, Task = "t", Status = SessionStatus.Completed, StartedAt = s_start, EndedAt = s_start.AddSeconds(i + 1) },
+            [])).ToList());
+
+        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        Assert.Contains("not enough sessions (3 < 10) — of 23 recorded: 20 finished without an outcome or label; memory unchanged", run.Results.Note, StringComparison.Ordinal);
+        Assert.Null(await memory.GetActiveVersionAsync(s_scope));
+    }
+
     private static (InMemoryTraceStore Traces, InMemoryMemoryStore Memory, InMemoryDreamRunStore Runs, DreamConsolidator Dreams) Create()
     {
         var traces = new InMemoryTraceStore();

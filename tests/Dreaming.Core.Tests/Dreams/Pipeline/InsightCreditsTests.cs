@@ -57,6 +57,41 @@ public class InsightCreditsTests
         Assert.Contains(result.Changes, c => c.InsightId == "ins-refund" && c.Reason.Contains("(2 cited it)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_sequence_lesson_is_triggered_by_both_tools_and_harmful_only_where_the_sequence_was_called()
+    {
+        var finding = new Finding
+        {
+            Kind = FindingKinds.ToolSequence,
+            Pattern = FindingKinds.ToolSequence,
+            Signature = "search_direct_flight -> search_onestop_flight",
+            Sessions = 18,
+            FailedSessions = 17,
+            FailureRate = 17.0 / 18,
+            Lift = 1.63,
+            FailureRateLowerBound = 0.7,
+            PValue = 0.001,
+            Strength = 0.7,
+            Occurrences = 18,
+            WastedCalls = 0,
+            WastedTokens = 0,
+            Evidence = [],
+        };
+        var lesson = TemplateLessonWriter.Write(finding, 0.58);
+        Assert.Equal(["search_direct_flight", "search_onestop_flight"], lesson.Triggers.Tools);
+        var insight = Insight("ins-seq", "x") with { Triggers = lesson.Triggers };
+
+        var called = Session("s1", passed: false, given: ["ins-seq"]) is var s
+            ? s with { Events = [.. s.Events, new ToolCallEvent { CallId = "a", ToolName = "search_direct_flight", Arguments = "{}" }, new ToolCallEvent { CallId = "b", ToolName = "search_onestop_flight", Arguments = "{}" }] }
+            : null!;
+        var other = Session("s2", passed: false, given: ["ins-seq"], failingTool: "book_reservation");
+
+        var credits = InsightCredits.From([called, other], [insight]);
+
+        Assert.True(credits.Single(c => c.SessionId == "s1").Harmful);
+        Assert.False(credits.Single(c => c.SessionId == "s2").Harmful);
+    }
+
     private static SessionWithEvents Session(string id, bool passed, string[] given, string[]? cited = null, string? failingTool = null)
     {
         var events = new List<SessionEvent> { new InsightsInjectedEvent { MemoryVersionId = "v1", InsightIds = given, Sequence = 1 } };

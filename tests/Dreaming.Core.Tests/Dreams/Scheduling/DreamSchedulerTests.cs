@@ -99,6 +99,7 @@ public class DreamSchedulerTests
     [InlineData("not a cron", null, "DreamSchedule.Cron")]
     [InlineData("0 3 * *", null, "DreamSchedule.Cron")]
     [InlineData(null, 0, "DreamSchedule.AfterNewSessions")]
+    [InlineData(null, 5, "below the request's MinSessions (10)")]
     [InlineData(null, null, "DreamSchedule.Cron, DreamSchedule.AfterNewSessions")]
     public void Bad_schedules_are_refused_at_registration_naming_the_setting(string? cron, int? after, string expected)
     {

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests;
+
+public class DreamLeaseAndCancelTests
+{
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
+
+    [Fact]
+    public async Task A_dream_canceled_in_the_store_while_it_works_stops_and_writes_no_memory()
+    {
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Sessions(12));
+        var memory = new InMemoryMemoryStore();
+        var runs = new InMemoryDreamRunStore();
+        var reflector = new CallbackReflector(async (_, ct) =>
+        {
+            var running = (await runs.ListAsync(s_scope, cancellationToken: ct)).Single(r => r.Status == DreamRunStatus.Running);
+            await runs.CancelAsync(running.Id, ct);
+        });
+        var dreams = new DreamConsolidator(traces, memory, runs, reflector: reflector);
+
+        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.Equal(DreamRunStatus.Canceled, run.Status);
+        Assert.Null(await memory.GetActiveVersionAsync(s_scope));
+        Assert.Empty(await memory.ListVersionsAsync(s_scope));
+    }
+
+    [Fact]
+    public async Task A_long_dream_renews_its_lease_so_no_other_process_can_take_the_scope()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Sessions(12));
+        var runs = new InMemoryDreamRunStore(time);
+        var release = new TaskCompletionSource();
+        var reflecting = new TaskCompletionSource();
+        var reflector = new CallbackReflector(async (_, ct) =>
+        {
+            reflecting.TrySetResult();
+            await release.Task.WaitAsync(ct);
+        });
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time, reflector: reflector);
+
+        var dreaming = dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        await reflecting.Task;
+        var first = (await runs.ListAsync(s_scope)).Single();
+        for (var i = 0; i < 9; i++)
+        {
+            // Each third of the lease the dream renews it to a full lease from now; wait for that before moving on.
+            time.Advance(DreamConsolidator.LeaseDuration / 3);
+            var expected = time.GetUtcNow() + DreamConsolidator.LeaseDuration;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((await runs.GetAsync(first.Id))!.LeaseExpiresAt < expected && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        var renewed = (await runs.GetAsync(first.Id))!;
+        Assert.Equal(DreamRunStatus.Running, renewed.Status);
+        Assert.True(renewed.LeaseExpiresAt > first.LeaseExpiresAt!.Value.AddMinutes(20), $"lease {first.LeaseExpiresAt} -> {renewed.LeaseExpiresAt}");
+        var other = await runs.CreateAsync(new DreamRunRequest { Scope = s_scope });
+        await Assert.ThrowsAsync<DreamConflictException>(() => runs.StartAsync(other.Id, "another process", TimeSpan.FromMinutes(1)));
+
+        release.SetResult();
+        Assert.Equal(DreamRunStatus.Completed, (await dreaming).Status);
+    }
+
+    private static List<SessionWithEvents> Sessions(int count) => Enumerable.Range(0, count).Select(i =>
+    {
+        var id = $"s{i:D2}";
+        var fails = i < 8;
+        var time = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i);
+        List<SessionEvent> events =
+        [
+            new ToolCallEvent { CallId = "c", ToolName = "refund", Arguments = "{}" },
+            new ToolResultEvent { CallId = "c", ToolName = "refund", IsError = fails, Result = fails ? "Error: payment amount does not add up" : "ok" },
+        ];
+        return new SessionWithEvents(
+            new SessionRecord { Id = id, AgentId = "bot", Task = "Refund", Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(5), Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
+            events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
+    }).ToList();
+
+    private sealed class CallbackReflector(Func<ReflectionRequest, CancellationToken, Task> during) : IDreamReflector
+    {
+        public async Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken)
+        {
+            await during(request, cancellationToken);
+            return new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null);
+        }
+    }
+}
