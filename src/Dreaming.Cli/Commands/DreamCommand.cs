@@ -11,7 +11,7 @@ internal static class DreamCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var agent = new Option<string>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID).", Required = true };
-        var maxSessions = new Option<int>("--max-sessions") { Description = "Read at most this many sessions (newest first).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions };
+        var maxSessions = new Option<int>("--max-sessions") { Description = "Read at most this many of the sessions no earlier dream read (oldest first).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions };
         var minSessions = new Option<int>("--min-sessions") { Description = "Change nothing unless at least this many sessions are new.", DefaultValueFactory = _ => DreamRunRequest.DefaultMinSessions };
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };

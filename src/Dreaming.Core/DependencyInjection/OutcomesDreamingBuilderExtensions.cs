@@ -26,13 +26,14 @@ public static class OutcomesDreamingBuilderExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="reflectorClient">The reflector's chat client (no <c>UseDreaming()</c> on it).</param>
     /// <param name="maxFindings">How many of the strongest findings it reflects on; the rest get template lessons.</param>
+    /// <param name="maxPairs">How many pairs of similar tasks (one failed, one passed) it is shown; 0 for none.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
-    public static IDreamingBuilder AddReflector(this IDreamingBuilder builder, IChatClient reflectorClient, int maxFindings = 10)
+    public static IDreamingBuilder AddReflector(this IDreamingBuilder builder, IChatClient reflectorClient, int maxFindings = 10, int maxPairs = 3)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(reflectorClient);
         builder.Services.RemoveAll<IDreamReflector>();
-        builder.Services.AddSingleton<IDreamReflector>(new ModelReflector(reflectorClient, maxFindings));
+        builder.Services.AddSingleton<IDreamReflector>(new ModelReflector(reflectorClient, maxFindings, maxPairs));
         return builder;
     }
 
