@@ -80,7 +80,18 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         request.Validate();
         var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var run = await _runs.CreateAsync(request, cancellationToken).ConfigureAwait(false);
-        run = await _runs.StartAsync(run.Id, holder, LeaseDuration, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            run = await _runs.StartAsync(run.Id, holder, LeaseDuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DreamConflictException or OperationCanceledException)
+        {
+            // The request was refused (another dream of the scope holds the lease) or withdrawn: it never ran, so it is
+            // recorded as canceled rather than left pending for ever.
+            await _runs.CancelAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         var results = DreamRunResults.Empty;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lease = new LeaseKeeper(this, run.Id, holder, stop);

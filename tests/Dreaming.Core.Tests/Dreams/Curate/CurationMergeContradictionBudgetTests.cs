@@ -63,7 +63,51 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
-    public async Task A_dream_uses_a_registered_embedding_generator_only_for_free_text_lessons_and_survives_its_failure()
+    public async Task An_offline_dream_never_calls_the_embedding_generator()
+    {
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        var generator = new CountingEmbeddingGenerator();
+
+        var run = await new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore(), embeddings: generator).DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.NotNull(run.Results.OutputVersionId);
+        Assert.Empty(generator.Batches);
+    }
+
+    [Fact]
+    public async Task A_dream_with_a_reflector_merges_by_embeddings_a_lesson_already_in_memory_in_other_words()
+    {
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        var memory = new InMemoryMemoryStore();
+        var person = MemoryAuthor.Person("alice");
+        var existing = Existing("ins-kept", "Verify the refund amount against the order total.", "s99", InsightSource.Reflected) with { Triggers = new InsightTriggers { Tools = ["refund"] } };
+        var v1 = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = person, Insights = [existing] });
+        await memory.ApproveAsync(v1.Id, person);
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"lessons":[{"finding":0,"text":"Never pay back more than the customer was charged.","evidence":["s00"]}]}"""))),
+        };
+        var generator = new CountingEmbeddingGenerator
+        {
+            Vectors = { ["Verify the refund amount against the order total."] = [1f, 0f], ["Never pay back more than the customer was charged."] = [0.96f, 0.28f] },
+        };
+
+        var run = await new DreamConsolidator(traces, memory, new InMemoryDreamRunStore(), reflector: new ModelReflector(model, maxPairs: 0), embeddings: generator).DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.NotEmpty(generator.Batches);
+        var merge = Assert.Single(run.Results.Report.Changes, c => c.Op == DreamChangeOp.Merge);
+        Assert.Equal("ins-kept", merge.InsightId);
+        Assert.Contains("embedding similarity 0.96", merge.Reason, StringComparison.Ordinal);
+        var active = (await memory.GetActiveVersionAsync(s_scope))!;
+        Assert.DoesNotContain(active.Insights, i => i.Text == "Never pay back more than the customer was charged.");
+        Assert.Contains("s00", active.Insights.Single(i => i.Id == "ins-kept").Evidence.Select(e => e.SessionId));
+        Assert.Equal(2, run.Results.StageUsage.Single(s => s.Stage == "curate").Usage.InputTokens);
+    }
+
+    [Fact]
+    public async Task A_dream_survives_a_failing_embedding_generator_with_a_note()
     {
         var traces = new InMemoryTraceStore();
         await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
@@ -73,11 +117,8 @@ public class CurationMergeContradictionBudgetTests
             GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"lessons":[{"finding":0,"text":"Refund at most the order total."}]}"""))),
         };
 
-        var offline = await new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore(), embeddings: failing).DreamAsync(new DreamRunRequest { Scope = s_scope });
-        Assert.Empty(failing.Batches);
-
         var run = await new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore(), reflector: new ModelReflector(model, maxPairs: 0), embeddings: failing).DreamAsync(new DreamRunRequest { Scope = s_scope });
-        Assert.Equal(DreamRunStatus.Completed, offline.Status);
+
         Assert.Equal(DreamRunStatus.Completed, run.Status);
         Assert.Contains("embeddings failed, lessons merged by wording only: generator down", run.Results.Note, StringComparison.Ordinal);
         Assert.NotNull(run.Results.OutputVersionId);
@@ -239,6 +280,8 @@ public class CurationMergeContradictionBudgetTests
 
         public bool Fail { get; init; }
 
+        public Dictionary<string, float[]> Vectors { get; } = [];
+
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
             if (Fail)
@@ -248,7 +291,7 @@ public class CurationMergeContradictionBudgetTests
 
             var list = values.ToList();
             Batches.Add(list.Count);
-            var result = new GeneratedEmbeddings<Embedding<float>>(list.Select(t => new Embedding<float>(new[] { t.Length, 1f })))
+            var result = new GeneratedEmbeddings<Embedding<float>>(list.Select(t => new Embedding<float>(Vectors.TryGetValue(t, out var v) ? v : new[] { t.Length, 1f })))
             {
                 Usage = new UsageDetails { InputTokenCount = list.Count },
             };

@@ -86,6 +86,12 @@ public class DreamConsolidatorTests
 
         var ex = await Assert.ThrowsAsync<DreamConflictException>(() => dreams.DreamAsync(new DreamRunRequest { Scope = s_scope }));
         Assert.Contains(running.Id, ex.Message, StringComparison.Ordinal);
+
+        // The refused request is recorded as canceled, not left pending.
+        var all = await runs.ListAsync(s_scope);
+        Assert.Equal(2, all.Count);
+        Assert.Equal(DreamRunStatus.Canceled, all.Single(r => r.Id != running.Id).Status);
+        Assert.Equal(DreamRunStatus.Running, all.Single(r => r.Id == running.Id).Status);
     }
 
     [Fact]
