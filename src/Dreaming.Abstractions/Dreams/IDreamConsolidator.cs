@@ -11,4 +11,18 @@ public interface IDreamConsolidator
     /// <exception cref="DreamConflictException">Another dream of the same scope is running.</exception>
     /// <exception cref="ArgumentException">The request is invalid.</exception>
     Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs one dream, as <see cref="DreamAsync(DreamRunRequest, CancellationToken)"/>, telling
+    /// <paramref name="started"/> the run as soon as it holds the scope's lease, before any stage runs.</summary>
+    /// <param name="request">The scope, limits, instructions and review mode.</param>
+    /// <param name="started">Called once with the running run; the default implementation calls it with the finished run.</param>
+    /// <param name="cancellationToken">Cancels the run; it is then recorded as canceled.</param>
+    /// <returns>The finished run.</returns>
+    async Task<DreamRun> DreamAsync(DreamRunRequest request, Action<DreamRun> started, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        var run = await DreamAsync(request, cancellationToken).ConfigureAwait(false);
+        started(run);
+        return run;
+    }
 }

@@ -36,6 +36,7 @@ public static class DreamingServiceCollectionExtensions
         services.AddOptions<CurationOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CurationOptions>, CurationOptionsValidator>());
         services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
+        services.TryAddSingleton<DreamJobs>();
         services.TryAddSingleton<MemoryInjector>();
         services.TryAddSingleton<TraceWriter>();
         services.TryAddSingleton<TraceContentFilter>();

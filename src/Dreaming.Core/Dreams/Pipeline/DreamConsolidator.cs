@@ -74,9 +74,13 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// canceled (or failed) in the store meanwhile — by <see cref="IDreamRunStore.CancelAsync"/> from another process, or
     /// because its lease was lost — the dream stops at the next stage and writes no memory version, and the stored run is
     /// returned. The last check is made just before the version is written.</remarks>
-    public async Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
+    public Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => DreamAsync(request, static _ => { }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<DreamRun> DreamAsync(DreamRunRequest request, Action<DreamRun> started, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(started);
         request.Validate();
         var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         var run = await _runs.CreateAsync(request, cancellationToken).ConfigureAwait(false);
@@ -92,6 +96,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             throw;
         }
 
+        started(run);
         var results = DreamRunResults.Empty;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lease = new LeaseKeeper(this, run.Id, holder, stop);
