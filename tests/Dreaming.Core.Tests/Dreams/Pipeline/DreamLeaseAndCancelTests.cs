@@ -68,6 +68,42 @@ public class DreamLeaseAndCancelTests
         Assert.Equal(DreamRunStatus.Completed, (await dreaming).Status);
     }
 
+    [Fact]
+    public async Task A_dream_whose_process_stopped_renewing_is_taken_over_and_never_writes_its_version_afterwards()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Sessions(12));
+        var runs = new InMemoryDreamRunStore(time);
+        var memory = new InMemoryMemoryStore(time);
+        var release = new TaskCompletionSource();
+        var reflecting = new TaskCompletionSource();
+        var frozen = new DreamConsolidator(traces, memory, new NoRenewals(runs), time, reflector: new CallbackReflector(async (_, ct) =>
+        {
+            reflecting.TrySetResult();
+            await release.Task.WaitAsync(ct);
+        }));
+        var dreaming = frozen.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        await reflecting.Task;
+        var stale = (await runs.ListAsync(s_scope)).Single();
+
+        // The first process hangs (it cannot renew); after its lease expires another process dreams the scope.
+        time.Advance(DreamConsolidator.LeaseDuration + TimeSpan.FromMinutes(1));
+        var taker = await new DreamConsolidator(traces, memory, runs, time).DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.Equal(DreamRunStatus.Completed, taker.Status);
+        var abandoned = (await runs.GetAsync(stale.Id))!;
+        Assert.Equal(DreamRunStatus.Failed, abandoned.Status);
+        Assert.Equal(DreamRunStoreRules.AbandonedError, abandoned.Error);
+
+        release.SetResult();
+        var late = await dreaming;
+        Assert.Equal(DreamRunStatus.Failed, late.Status);
+        var versions = await memory.ListVersionsAsync(s_scope);
+        Assert.Single(versions);
+        Assert.Equal(taker.Results.OutputVersionId, (await memory.GetActiveVersionAsync(s_scope))!.Id);
+    }
+
     private static List<SessionWithEvents> Sessions(int count) => Enumerable.Range(0, count).Select(i =>
     {
         var id = $"s{i:D2}";
@@ -90,5 +126,34 @@ public class DreamLeaseAndCancelTests
             await during(request, cancellationToken);
             return new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null);
         }
+    }
+
+    /// <summary>A run store seen from a process that can no longer renew its lease (hung, cut off from the store).</summary>
+    private sealed class NoRenewals(IDreamRunStore inner) : IDreamRunStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
+
+        public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+
+        public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+            throw new TimeoutException("the store cannot be reached");
+
+        public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.UpdateProgressAsync(runId, results, cancellationToken);
+
+        public Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.CompleteAsync(runId, results, cancellationToken);
+
+        public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default) => inner.FailAsync(runId, reason, results, cancellationToken);
+
+        public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
+
+        public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
+
+        public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => inner.ListAsync(scope, limit, cancellationToken);
+
+        public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
+
+        public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) => inner.RecoverAbandonedAsync(now, cancellationToken);
     }
 }
