@@ -184,8 +184,15 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             _timeProvider.GetUtcNow(),
             embeddings);
         stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed));
+        if (!budgetReached && request.TokenBudget is { } limit && reflectUsage.TotalTokens + (embeddings?.Usage.TotalTokens ?? 0) >= limit)
+        {
+            // The embeddings took the dream to its budget: nothing else costs tokens, so this only records it.
+            budgetReached = true;
+            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectUsage.TotalTokens + embeddings!.Usage.TotalTokens} of {limit} tokens used"));
+        }
+
         reflectNote = Join(reflectNote, embedNote);
-        results = results with { Report = report with { Changes = curation.Changes }, StageUsage = [.. stages] };
+        results = results with { Report = report with { Changes = curation.Changes }, StageUsage = [.. stages], BudgetReached = budgetReached };
         keep(results);
         results = results with { Note = reflectNote };
         if (curation.Changes.Count == 0)

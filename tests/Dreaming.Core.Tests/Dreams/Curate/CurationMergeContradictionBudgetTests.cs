@@ -107,6 +107,24 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
+    public async Task Embedding_tokens_count_against_the_dream_budget()
+    {
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"lessons":[{"finding":0,"text":"Refund at most the order total."}]}""")) { Usage = new UsageDetails { InputTokenCount = 990, OutputTokenCount = 9 } }),
+        };
+        var generator = new CountingEmbeddingGenerator();
+
+        var run = await new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore(), reflector: new ModelReflector(model, maxPairs: 0), embeddings: generator).DreamAsync(new DreamRunRequest { Scope = s_scope, TokenBudget = 1000 });
+
+        Assert.NotEmpty(generator.Batches);
+        Assert.True(run.Results.BudgetReached);
+        Assert.Contains("token budget reached by the embeddings: 1000 of 1000 tokens used", run.Results.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dream_survives_a_failing_embedding_generator_with_a_note()
     {
         var traces = new InMemoryTraceStore();
