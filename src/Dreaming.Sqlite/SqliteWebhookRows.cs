@@ -33,17 +33,7 @@ internal static class SqliteWebhookRows
         var created = new List<WebhookDelivery>(endpointIds.Count);
         foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
         {
-            var delivery = new WebhookDelivery
-            {
-                Id = WebhookDelivery.NewId(),
-                EventId = webhookEvent.Id,
-                EventType = webhookEvent.Type,
-                EndpointId = endpointId,
-                Body = body,
-                State = WebhookDeliveryState.Pending,
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(ms),
-                NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(ms),
-            };
+            var delivery = WebhookDelivery.Pending(webhookEvent, endpointId, body, DateTimeOffset.FromUnixTimeMilliseconds(ms));
             using var insert = SqliteMemoryRows.Command(
                 connection,
                 transaction,

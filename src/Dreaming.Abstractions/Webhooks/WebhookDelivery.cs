@@ -46,4 +46,26 @@ public sealed record WebhookDelivery
     /// <summary>Makes a new delivery id.</summary>
     /// <returns>The id.</returns>
     public static string NewId() => "whd_" + Guid.CreateVersion7().ToString("N");
+
+    /// <summary>Makes the new, pending delivery of an event to one endpoint, due at once: what every outbox stores.</summary>
+    /// <param name="webhookEvent">The event.</param>
+    /// <param name="endpointId">The endpoint.</param>
+    /// <param name="body">The event's body, as signed and sent.</param>
+    /// <param name="now">When it is written.</param>
+    /// <returns>The delivery, with a new id.</returns>
+    public static WebhookDelivery Pending(WebhookEvent webhookEvent, string endpointId, string body, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(webhookEvent);
+        return new WebhookDelivery
+        {
+            Id = NewId(),
+            EventId = webhookEvent.Id,
+            EventType = webhookEvent.Type,
+            EndpointId = endpointId,
+            Body = body,
+            State = WebhookDeliveryState.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+    }
 }

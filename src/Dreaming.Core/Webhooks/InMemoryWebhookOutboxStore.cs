@@ -43,17 +43,7 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
             var created = new List<WebhookDelivery>(endpointIds.Count);
             foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
             {
-                var delivery = new WebhookDelivery
-                {
-                    Id = WebhookDelivery.NewId(),
-                    EventId = webhookEvent.Id,
-                    EventType = webhookEvent.Type,
-                    EndpointId = endpointId,
-                    Body = body,
-                    State = WebhookDeliveryState.Pending,
-                    CreatedAt = now,
-                    NextAttemptAt = now,
-                };
+                var delivery = WebhookDelivery.Pending(webhookEvent, endpointId, body, now);
                 _index[delivery.Id] = _deliveries.Count;
                 _pending.Add((now.ToUnixTimeMilliseconds(), _deliveries.Count));
                 _deliveries.Add(delivery);
