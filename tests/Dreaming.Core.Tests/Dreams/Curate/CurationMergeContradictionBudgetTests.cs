@@ -66,7 +66,7 @@ public class CurationMergeContradictionBudgetTests
     public async Task An_offline_dream_never_calls_the_embedding_generator()
     {
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8, agentId: "support-bot"));
         var generator = new CountingEmbeddingGenerator();
 
         var run = await new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore(), embeddings: generator).DreamAsync(new DreamRunRequest { Scope = s_scope });
@@ -79,7 +79,7 @@ public class CurationMergeContradictionBudgetTests
     public async Task A_dream_with_a_reflector_merges_by_embeddings_a_lesson_already_in_memory_in_other_words()
     {
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8, agentId: "support-bot"));
         var memory = new InMemoryMemoryStore();
         var person = MemoryAuthor.Person("alice");
         var existing = Existing("ins-kept", "Verify the refund amount against the order total.", "s99", InsightSource.Reflected) with { Triggers = new InsightTriggers { Tools = ["refund"] } };
@@ -110,7 +110,7 @@ public class CurationMergeContradictionBudgetTests
     public async Task Embedding_tokens_count_against_the_dream_budget()
     {
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8, agentId: "support-bot"));
         var model = new FakeChatClient
         {
             GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"lessons":[{"finding":0,"text":"Refund at most the order total."}]}""")) { Usage = new UsageDetails { InputTokenCount = 990, OutputTokenCount = 9 } }),
@@ -128,7 +128,7 @@ public class CurationMergeContradictionBudgetTests
     public async Task A_dream_survives_a_failing_embedding_generator_with_a_note()
     {
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8, agentId: "support-bot"));
         var failing = new CountingEmbeddingGenerator { Fail = true };
         var model = new FakeChatClient
         {
@@ -221,7 +221,7 @@ public class CurationMergeContradictionBudgetTests
         services.AddDreamingAgents();
         services.Configure<CurationOptions>(o => o.MemoryTokenBudget = 60);
         await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<ITraceStore>().ImportAsync(Enumerable.Range(0, 12).Select(i => Session($"s{i:D2}", i < 8)).ToList());
+        await provider.GetRequiredService<ITraceStore>().ImportAsync(DreamTestData.RefundSessions(12, failing: 8, agentId: "support-bot"));
 
         var run = await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = s_scope });
         var version = await provider.GetRequiredService<IMemoryStore>().GetActiveVersionAsync(s_scope);
@@ -259,38 +259,8 @@ public class CurationMergeContradictionBudgetTests
         Triggers = new InsightTriggers { Tools = ["book_reservation"] },
         Evidence = sessions.Select(s => new InsightEvidence(s)).ToList(),
         Source = InsightSource.Reflected,
-        Finding = new Finding
-        {
-            Kind = FindingKinds.ToolError,
-            Pattern = FindingKinds.ToolError,
-            Tool = "book_reservation",
-            Signature = "Error: payment amount does not add up",
-            Sessions = 4,
-            FailedSessions = 3,
-            FailureRate = 0.75,
-            Lift = 1.5,
-            FailureRateLowerBound = 0.3,
-            PValue = 0.1,
-            Strength = 0.6,
-            Occurrences = 4,
-            WastedCalls = 0,
-            WastedTokens = 0,
-            Evidence = [],
-        },
+        Finding = DreamTestData.ToolErrorFinding("book_reservation"),
     };
-
-    private static SessionWithEvents Session(string id, bool fails)
-    {
-        var time = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-        List<SessionEvent> events =
-        [
-            new ToolCallEvent { CallId = "c", ToolName = "refund", Arguments = "{}" },
-            new ToolResultEvent { CallId = "c", ToolName = "refund", IsError = fails, Result = fails ? "Error: payment amount does not add up" : "ok" },
-        ];
-        return new SessionWithEvents(
-            new SessionRecord { Id = id, AgentId = "support-bot", Task = "Refund", Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(1), Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
-            events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
-    }
 
     private sealed class CountingEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {

@@ -126,23 +126,6 @@ public class MemoryCuratorTests
         Text = text,
         Triggers = new InsightTriggers { Tools = ["refund"] },
         Evidence = sessions.Select(s => new InsightEvidence(s)).ToList(),
-        Finding = new Finding
-        {
-            Kind = FindingKinds.ToolError,
-            Pattern = FindingKinds.ToolError,
-            Tool = "refund",
-            Signature = "Error: payment amount does not add up",
-            Sessions = 4,
-            FailedSessions = 3,
-            FailureRate = 0.75,
-            Lift = 1.5,
-            FailureRateLowerBound = 0.3,
-            PValue = 0.1,
-            Strength = 0.6,
-            Occurrences = 4,
-            WastedCalls = 0,
-            WastedTokens = 0,
-            Evidence = [],
-        },
+        Finding = DreamTestData.ToolErrorFinding("refund"),
     };
 }

@@ -10,7 +10,7 @@ public class DreamLeaseAndCancelTests
     public async Task A_dream_canceled_in_the_store_while_it_works_stops_and_writes_no_memory()
     {
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
         var memory = new InMemoryMemoryStore();
         var runs = new InMemoryDreamRunStore();
         var reflector = new CallbackReflector(async (_, ct) =>
@@ -32,7 +32,7 @@ public class DreamLeaseAndCancelTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
         var runs = new InMemoryDreamRunStore(time);
         var release = new TaskCompletionSource();
         var reflecting = new TaskCompletionSource();
@@ -73,7 +73,7 @@ public class DreamLeaseAndCancelTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var traces = new InMemoryTraceStore();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
         var runs = new InMemoryDreamRunStore(time);
         var memory = new InMemoryMemoryStore(time);
         var release = new TaskCompletionSource();
@@ -103,21 +103,6 @@ public class DreamLeaseAndCancelTests
         Assert.Single(versions);
         Assert.Equal(taker.Results.OutputVersionId, (await memory.GetActiveVersionAsync(s_scope))!.Id);
     }
-
-    private static List<SessionWithEvents> Sessions(int count) => Enumerable.Range(0, count).Select(i =>
-    {
-        var id = $"s{i:D2}";
-        var fails = i < 8;
-        var time = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i);
-        List<SessionEvent> events =
-        [
-            new ToolCallEvent { CallId = "c", ToolName = "refund", Arguments = "{}" },
-            new ToolResultEvent { CallId = "c", ToolName = "refund", IsError = fails, Result = fails ? "Error: payment amount does not add up" : "ok" },
-        ];
-        return new SessionWithEvents(
-            new SessionRecord { Id = id, AgentId = "bot", Task = "Refund", Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(5), Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
-            events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
-    }).ToList();
 
     private sealed class CallbackReflector(Func<ReflectionRequest, CancellationToken, Task> during) : IDreamReflector
     {

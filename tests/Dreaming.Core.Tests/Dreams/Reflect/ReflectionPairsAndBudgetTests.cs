@@ -167,22 +167,5 @@ public class ReflectionPairsAndBudgetTests
             events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
     }
 
-    private static Finding Finding(string tool, string signature, params string[] sessions) => new()
-    {
-        Kind = FindingKinds.ToolError,
-        Pattern = FindingKinds.ToolError,
-        Tool = tool,
-        Signature = signature,
-        Sessions = sessions.Length,
-        FailedSessions = sessions.Length,
-        FailureRate = 1,
-        Lift = 2,
-        FailureRateLowerBound = 0.5,
-        PValue = 0.01,
-        Strength = 1,
-        Occurrences = sessions.Length,
-        WastedCalls = 0,
-        WastedTokens = 0,
-        Evidence = sessions.Select(s => new FindingEvidence(s, true, [3])).ToList(),
-    };
+    private static Finding Finding(string tool, string signature, params string[] sessions) => DreamTestData.ToolErrorFinding(tool, signature, sessions);
 }

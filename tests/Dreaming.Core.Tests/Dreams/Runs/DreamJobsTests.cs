@@ -10,7 +10,7 @@ public class DreamJobsTests
     public async Task A_job_starts_in_the_background_and_can_be_awaited()
     {
         var (jobs, traces, memory, release) = Create();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
 
         var run = await jobs.StartAsync(new DreamRunRequest { Scope = s_scope });
 
@@ -26,7 +26,7 @@ public class DreamJobsTests
     public async Task Canceling_a_job_stops_it_and_writes_no_memory()
     {
         var (jobs, traces, memory, _) = Create();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
         var run = await jobs.StartAsync(new DreamRunRequest { Scope = s_scope });
 
         var canceled = await jobs.CancelAsync(run.Id);
@@ -45,7 +45,7 @@ public class DreamJobsTests
     public async Task A_second_job_for_a_scope_that_is_dreaming_gets_the_conflict_at_start()
     {
         var (jobs, traces, _, release) = Create();
-        await traces.ImportAsync(Sessions(12));
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
         var first = await jobs.StartAsync(new DreamRunRequest { Scope = s_scope });
 
         var ex = await Assert.ThrowsAsync<DreamConflictException>(() => jobs.StartAsync(new DreamRunRequest { Scope = s_scope }));
@@ -76,21 +76,6 @@ public class DreamJobsTests
         var dreams = new DreamConsolidator(traces, memory, runs, reflector: new WaitingReflector(release.Task));
         return (new DreamJobs(dreams, runs), traces, memory, release);
     }
-
-    private static List<SessionWithEvents> Sessions(int count) => Enumerable.Range(0, count).Select(i =>
-    {
-        var id = $"s{i:D2}";
-        var fails = i < 8;
-        var time = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i);
-        List<SessionEvent> events =
-        [
-            new ToolCallEvent { CallId = "c", ToolName = "refund", Arguments = "{}" },
-            new ToolResultEvent { CallId = "c", ToolName = "refund", IsError = fails, Result = fails ? "Error: payment amount does not add up" : "ok" },
-        ];
-        return new SessionWithEvents(
-            new SessionRecord { Id = id, AgentId = "bot", Task = "Refund", Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(5), Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
-            events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
-    }).ToList();
 
     private sealed class WaitingReflector(Task release) : IDreamReflector
     {
