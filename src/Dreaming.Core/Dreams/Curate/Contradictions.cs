@@ -12,9 +12,9 @@ internal static class Contradictions
     private static readonly HashSet<string> s_negations = new(["NOT", "NEVER", "AVOID", "DON", "DOESN", "CANNOT", "SHOULDN", "MUSTN"], StringComparer.Ordinal);
     private static readonly HashSet<string> s_modals = new(["ALWAYS", "MUST", "SHOULD", "DOES", "NEED", "NEEDS"], StringComparer.Ordinal);
 
-    public static int Find(List<Insight> insights, LessonCandidate candidate, double similarity)
+    public static int Find(List<Insight> insights, LessonCandidate candidate, double similarity, Dictionary<string, (HashSet<string> Words, bool Negative)> polarities)
     {
-        var (words, negative) = Polarity(candidate.Text);
+        var (words, negative) = Polarity(candidate.Text, polarities);
         if (words.Count == 0)
         {
             return -1;
@@ -30,7 +30,7 @@ internal static class Contradictions
                 continue;
             }
 
-            var (other, otherNegative) = Polarity(existing.Text);
+            var (other, otherNegative) = Polarity(existing.Text, polarities);
             if (negative != otherNegative && MemoryCurator.Jaccard(words, other) >= similarity)
             {
                 return i;
@@ -44,6 +44,17 @@ internal static class Contradictions
 
     public static int Support(Insight insight) =>
         Math.Max(0, insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() + insight.Helpful - insight.Harmful);
+
+    // Each text's words are worked out once per curation: every candidate is compared with every insight.
+    private static (HashSet<string> Words, bool Negative) Polarity(string text, Dictionary<string, (HashSet<string> Words, bool Negative)> polarities)
+    {
+        if (polarities.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+
+        return polarities[text] = Polarity(text);
+    }
 
     private static (HashSet<string> Words, bool Negative) Polarity(string text)
     {

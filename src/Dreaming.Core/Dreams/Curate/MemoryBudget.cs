@@ -25,6 +25,16 @@ internal static class MemoryBudget
             .ThenBy(i => insights[i].Id, StringComparer.Ordinal)
             .ToList();
 
+        // Where each insight added in this curation has its change, so a hold-back is told on that change.
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (changes[i].Op == DreamChangeOp.Add)
+            {
+                added[changes[i].InsightId] = i;
+            }
+        }
+
         var used = 0;
         for (var rank = 0; rank < ranked.Count; rank++)
         {
@@ -47,10 +57,9 @@ internal static class MemoryBudget
             var reason = fits
                 ? "activated: it fits the memory's token budget again"
                 : string.Create(CultureInfo.InvariantCulture, $"held back as proposed: the memory is over its {tokenBudget}-token budget and this ranks {rank + 1} of {ranked.Count} by usefulness");
-            var added = changes.FindIndex(c => c.Op == DreamChangeOp.Add && c.InsightId == insight.Id);
-            if (added >= 0)
+            if (added.TryGetValue(insight.Id, out var change))
             {
-                changes[added] = changes[added] with { Reason = changes[added].Reason + "; " + reason };
+                changes[change] = changes[change] with { Reason = changes[change].Reason + "; " + reason };
             }
             else
             {

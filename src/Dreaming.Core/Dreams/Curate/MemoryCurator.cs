@@ -43,12 +43,14 @@ public static class MemoryCurator
 
         var insights = current.ToList();
         var changes = new List<DreamChange>();
+        var wordSets = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var polarities = new Dictionary<string, (HashSet<string> Words, bool Negative)>(StringComparer.Ordinal);
         ApplyCredit(insights, credits, now, changes, options);
 
         foreach (var candidate in candidates)
         {
             var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate));
-            var contradicted = verdict.Quarantine ? -1 : Contradictions.Find(insights, candidate, options.ContradictionSimilarity);
+            var contradicted = verdict.Quarantine ? -1 : Contradictions.Find(insights, candidate, options.ContradictionSimilarity, polarities);
             if (contradicted >= 0)
             {
                 var existing = insights[contradicted];
@@ -72,7 +74,7 @@ public static class MemoryCurator
                 changes.Add(Change(DreamChangeOp.Retire, insights[contradicted], string.Create(CultureInfo.InvariantCulture, $"contradicted by a newer lesson with as much or more support ({newer} against {older})")));
             }
 
-            var (index, how) = verdict.Quarantine ? (-1, null) : FindDuplicate(insights, candidate, options, embeddings);
+            var (index, how) = verdict.Quarantine ? (-1, null) : FindDuplicate(insights, candidate, options, embeddings, wordSets);
             if (index >= 0)
             {
                 var existing = insights[index];
@@ -166,7 +168,7 @@ public static class MemoryCurator
     // Lessons written from findings by template share most of their words, so word similarity would merge two different
     // errors of one tool. For them, the same lesson means the same wording, tool and error signature; free-text lessons
     // (a model's or a person's) are compared exactly, then by their words, then by meaning when embeddings are available.
-    private static (int Index, string? How) FindDuplicate(List<Insight> insights, LessonCandidate candidate, CurationOptions options, TextEmbeddings? embeddings)
+    private static (int Index, string? How) FindDuplicate(List<Insight> insights, LessonCandidate candidate, CurationOptions options, TextEmbeddings? embeddings, Dictionary<string, HashSet<string>> wordsOf)
     {
         var words = candidate.Source == InsightSource.Mined ? null : Words(candidate.Text);
         var best = (Index: -1, Similarity: 0.0);
@@ -193,7 +195,12 @@ public static class MemoryCurator
                 continue;
             }
 
-            if (Jaccard(words, Words(existing.Text)) >= options.MergeSimilarity)
+            if (!wordsOf.TryGetValue(existing.Text, out var existingWords))
+            {
+                wordsOf[existing.Text] = existingWords = Words(existing.Text);
+            }
+
+            if (Jaccard(words, existingWords) >= options.MergeSimilarity)
             {
                 return (i, "same words");
             }
