@@ -24,9 +24,23 @@ public sealed class AgentSessionOptions
     /// <summary>Gets or sets the memory version the session is given.</summary>
     public string? MemoryVersionId { get; set; }
 
-    /// <summary>Gets or sets the insight ids the session is given.</summary>
-    public IList<string> InsightIds { get; set; } = [];
+    // Made on first use: an orchestration of 10,000 items starts 10,000 child sessions, most with no insights.
+    private IList<string>? _insightIds;
+    private IDictionary<string, string>? _metadata;
 
-    /// <summary>Gets or sets free-form metadata.</summary>
-    public IDictionary<string, string> Metadata { get; set; } = new Dictionary<string, string>();
+    /// <summary>Gets or sets the insight ids the session is given (an empty list until set or added to).</summary>
+    /// <exception cref="ArgumentNullException">The value set is <see langword="null"/>.</exception>
+    public IList<string> InsightIds
+    {
+        get => _insightIds ??= [];
+        set => _insightIds = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Gets or sets free-form metadata (an empty dictionary until set or added to).</summary>
+    /// <exception cref="ArgumentNullException">The value set is <see langword="null"/>.</exception>
+    public IDictionary<string, string> Metadata
+    {
+        get => _metadata ??= new Dictionary<string, string>();
+        set => _metadata = value ?? throw new ArgumentNullException(nameof(value));
+    }
 }

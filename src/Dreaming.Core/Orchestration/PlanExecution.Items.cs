@@ -287,11 +287,7 @@ internal sealed partial class PlanExecution
         AgentId = agent.Name,
         Task = slot.Item.Instructions,
         ParentSessionId = _parent.Id,
-        Metadata =
-        {
-            ["orchestration.item"] = slot.Item.Id,
-            ["orchestration.attempt"] = slot.Attempts.ToString(CultureInfo.InvariantCulture),
-        },
+        Metadata = new ItemSessionMetadata(slot.Item.Id, slot.Attempts),
     };
 }
 

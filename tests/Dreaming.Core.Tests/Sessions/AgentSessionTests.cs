@@ -4,6 +4,21 @@ namespace Dreaming.Tests;
 
 public class AgentSessionTests
 {
+    [Fact]
+    public void Options_give_empty_insights_and_metadata_until_set_and_refuse_null()
+    {
+        var options = new AgentSessionOptions { AgentId = "a", Task = "t" };
+
+        Assert.Empty(options.InsightIds);
+        Assert.Empty(options.Metadata);
+        options.InsightIds.Add("ins-1");
+        options.Metadata["k"] = "v";
+        Assert.Equal(["ins-1"], options.InsightIds);
+        Assert.Equal("v", options.Metadata["k"]);
+        Assert.Equal("value", Assert.Throws<ArgumentNullException>(() => options.InsightIds = null!).ParamName);
+        Assert.Equal("value", Assert.Throws<ArgumentNullException>(() => options.Metadata = null!).ParamName);
+    }
+
     [Theory]
     [InlineData("", "task", "AgentSessionOptions.AgentId")]
     [InlineData("  ", "task", "AgentSessionOptions.AgentId")]
