@@ -126,7 +126,7 @@ internal sealed partial class PlanExecution
     {
         slot.Attempts++;
         slot.RubricFailure = null;
-        var agent = _roster[slot.Item.Agent];
+        var agent = AgentOf(slot.Item);
         if (slot.Item.Rubric is null)
         {
             await RunPlainAsync(slot, agent, cancellationToken).ConfigureAwait(false);
@@ -135,6 +135,19 @@ internal sealed partial class PlanExecution
         {
             await RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Most items of a large plan name the same few agents: the last one found is tried first. Items run on several
+    // threads; a reference is read and written whole, so a race costs at most a lookup.
+    private RosterAgent AgentOf(WorkItem item)
+    {
+        var last = _lastAgent;
+        if (last is not null && string.Equals(last.Name, item.Agent, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        return _lastAgent = _roster[item.Agent];
     }
 
     private WorkItemContext Context(ItemSlot slot, IAgentSession session, string? feedback = null, string? previousOutput = null) => new()

@@ -27,6 +27,7 @@ internal sealed partial class PlanExecution : IDisposable
     private long _totalCost;
     private StopReason? _stop;
     private CancellationTokenSource? _spareSource;
+    private RosterAgent? _lastAgent;
 
     public PlanExecution(
         Orchestrator owner,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Dreaming;
 
@@ -84,10 +85,11 @@ internal sealed class PlanGraph
         var dependencyStarts = new int[items.Count + 1];
         var dependencies = new int[declared];
         var count = 0;
+        var ordered = true;
         for (var i = 0; i < items.Count; i++)
         {
             dependencyStarts[i] = count;
-            count = ResolveDependencies(items[i], index, dependencies, count);
+            count = ResolveDependencies(items[i], i, index, dependencies, count, ref ordered);
         }
 
         dependencyStarts[items.Count] = count;
@@ -113,7 +115,13 @@ internal sealed class PlanGraph
         }
 
         var graph = new PlanGraph(dependencyStarts, dependencies, dependentStarts, dependents);
-        graph.RejectCycles(items);
+        if (!ordered)
+        {
+            // When every item depends only on items listed before it (as plans are usually written), the plan order is
+            // a topological order and there can be no cycle.
+            graph.RejectCycles(items);
+        }
+
         return graph;
     }
 
@@ -152,20 +160,27 @@ internal sealed class PlanGraph
         }
     }
 
-    // Writes the item's dependencies at resolved[start..] and returns where they end.
-    private static int ResolveDependencies(WorkItem item, IdIndex index, int[] resolved, int start)
+    // Writes the item's dependencies at resolved[start..] and returns where they end; clears ordered when one of them
+    // comes at or after the item in the plan.
+    private static int ResolveDependencies(WorkItem item, int position, IdIndex index, int[] resolved, int start, ref bool ordered)
     {
-        var ids = item.DependsOn ?? [];
-        var end = start;
-        for (var i = 0; i < ids.Count; i++)
+        // Arrays and lists (what plans are built or read as) are read without an interface call per id.
+        ReadOnlySpan<string> ids = item.DependsOn switch
         {
-            var id = ids[i];
+            null => [],
+            string[] array => array,
+            List<string> list => CollectionsMarshal.AsSpan(list),
+            var other => [.. other],
+        };
+        var end = start;
+        foreach (var id in ids)
+        {
             if (id is null || !index.TryGetValue(id, out var d))
             {
                 throw new PlanValidationException($"Item '{item.Id}' depends on '{id}', which is not in the plan.", [item.Id]);
             }
 
-            if (string.Equals(id, item.Id, StringComparison.Ordinal))
+            if (d == position)
             {
                 throw new PlanValidationException($"The plan has a cycle: '{item.Id}' depends on itself.", [item.Id]);
             }
@@ -173,6 +188,7 @@ internal sealed class PlanGraph
             if (Array.IndexOf(resolved, d, start, end - start) < 0)
             {
                 resolved[end++] = d;
+                ordered &= d < position;
             }
         }
 
@@ -245,12 +261,13 @@ internal sealed class PlanGraph
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The items' ids to their indices: a chained hash table of item indices over the plan's own ids.</summary>
-    /// <remarks>Two int arrays, each under the large-object threshold for plans of up to about 20,000 items. A
+    /// <remarks>The ids and two int arrays, each under the large-object threshold for plans of up to about 10,000 items. A
     /// <see cref="Dictionary{TKey, TValue}"/> of 10,000 ids keeps its entries in one 240 KB array, on the large object
     /// heap, and one such array per run sets off full (generation 2) collections.</remarks>
     private sealed class IdIndex
     {
         private readonly IReadOnlyList<WorkItem> _items;
+        private readonly string[] _ids;
         private readonly int[] _heads;
         private readonly int[] _next;
         private readonly int _mask;
@@ -259,6 +276,7 @@ internal sealed class PlanGraph
         {
             _items = items;
             var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(items.Count, 1));
+            _ids = new string[items.Count];
             _heads = new int[size];
             _next = new int[items.Count];
             _mask = size - 1;
@@ -276,6 +294,7 @@ internal sealed class PlanGraph
             }
 
             // Chains hold index + 1, so that 0 ends them.
+            _ids[index] = id;
             _next[index] = _heads[bucket];
             _heads[bucket] = index + 1;
             return -1;
@@ -293,7 +312,7 @@ internal sealed class PlanGraph
         {
             for (var entry = _heads[bucket]; entry != 0; entry = _next[entry - 1])
             {
-                if (string.Equals(_items[entry - 1].Id, id, StringComparison.Ordinal))
+                if (string.Equals(_ids[entry - 1], id, StringComparison.Ordinal))
                 {
                     return entry - 1;
                 }

@@ -12,6 +12,12 @@ public class PlanValidationTests
             "The plan has a cycle: 'x' -> 'y' -> 'z' -> 'x' (each depends on the next).",
             ["x", "y", "z"]
         },
+        {
+            "cycle behind items in order",
+            OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b", "a"), OrchestrationHarness.Item("c", "b", "d"), OrchestrationHarness.Item("d", "c")),
+            "The plan has a cycle: 'c' -> 'd' -> 'c' (each depends on the next).",
+            ["c", "d"]
+        },
         { "self", OrchestrationHarness.Plan(2, OrchestrationHarness.Item("me", "me")), "The plan has a cycle: 'me' depends on itself.", ["me"] },
         {
             "unknown agent",
@@ -60,5 +66,28 @@ public class PlanValidationTests
         var both = new RosterAgent { Name = "w", ChatClient = FakeChatClient.Echo(), Run = (_, _) => Task.FromResult(new WorkItemReply("x")) };
         var rosterError = await Assert.ThrowsAsync<ArgumentException>(() => host.RunAsync(OrchestrationHarness.Plan(1, s_a), both));
         Assert.Contains("must have exactly one of ChatClient and Run", rosterError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Items_may_be_listed_before_the_items_they_depend_on()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var order = new List<string>();
+        var agent = OrchestrationHarness.Agent("worker", (context, _) =>
+        {
+            lock (order)
+            {
+                order.Add(context.Item.Id);
+            }
+
+            return Task.FromResult(new WorkItemReply(context.Item.Id));
+        });
+
+        var run = await host.RunAsync(
+            OrchestrationHarness.Plan(1, OrchestrationHarness.Item("c", "b", "a"), OrchestrationHarness.Item("b", "a"), OrchestrationHarness.Item("a")),
+            agent);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal(["a", "b", "c"], order);
     }
 }
