@@ -43,4 +43,12 @@ public class ItemSessionMetadataTests
         metadata.Clear();
         Assert.Empty(metadata);
     }
+
+    [Fact]
+    public void Serializes_as_a_json_object_like_a_dictionary()
+    {
+        IDictionary<string, string> metadata = new ItemSessionMetadata("draft", 2);
+
+        Assert.Equal("""{"orchestration.item":"draft","orchestration.attempt":"2"}""", System.Text.Json.JsonSerializer.Serialize(metadata));
+    }
 }
