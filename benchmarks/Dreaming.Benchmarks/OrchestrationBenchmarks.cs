@@ -15,12 +15,14 @@ namespace Dreaming.Benchmarks;
 /// so the row holds validation, the scheduler, the item contexts and the events, but no trace store; "recorded"
 /// is what a host gets: every item a child session with its events in the in-memory trace store (purged after each
 /// iteration so memory stays flat).</para>
-/// <para>Two rows split the orchestrator's cost. "Hand-written, same per-item records" is the baseline's
-/// <c>Task.WhenAll</c> code (the same pre-resolved DAG) doing for each item what the issue asks of every item, written
-/// as a host would with the public types and the same silent sessions: a child session with the item's metadata, the
-/// agent's context with its dependencies' outputs, the <c>orchestration.item_completed</c> event on the run's session,
-/// and a result with start and end times. It has no limit, retries, timeouts, budget, failure policy or
-/// validation. "Validation only" is the plan check every run begins with (ids, agents, dependencies, cycles).</para>
+/// <para>Three rows split the orchestrator's cost. "Hand-written, same per-item records" is the baseline's
+/// <c>Task.WhenAll</c> code (the same pre-resolved DAG) doing for each item what the issue asks of every item, with the
+/// same objects as the orchestrator and the same silent sessions: a child session with the item's metadata, the agent's
+/// context with its dependencies' outputs (one output per finished item, shared), the
+/// <c>orchestration.item_completed</c> event on the run's session, and a result with start and end times. It has no
+/// limit, retries, timeouts, budget, failure policy, validation or synthesis. "Validation only" is the plan check every
+/// run begins with (ids, agents, dependencies, cycles), on this plan, whose items depend only on earlier ones, and on
+/// the same items in reverse order, which needs the cycle pass.</para>
 /// </remarks>
 [MedianColumn]
 [MemoryDiagnoser]
@@ -31,6 +33,7 @@ public class OrchestrationSchedulingBenchmarks
     private static readonly SilentSessions s_silent = new();
     private static readonly HashSet<string> s_roster = new(["noop"], StringComparer.Ordinal);
     private OrchestrationPlan _plan = null!;
+    private OrchestrationPlan _reversed = null!;
     private int[][] _dependencies = null!;
     private IOrchestrator _schedulingOnly = null!;
     private IOrchestrator _recorded = null!;
@@ -49,6 +52,7 @@ public class OrchestrationSchedulingBenchmarks
         }
 
         _plan = new OrchestrationPlan { Goal = "benchmark", Items = items };
+        _reversed = _plan with { Items = items.Reverse().ToArray() };
         _schedulingOnly = new Orchestrator(s_silent, new NoOutcomes());
 
         var services = new ServiceCollection();
@@ -88,22 +92,25 @@ public class OrchestrationSchedulingBenchmarks
         var items = _plan.Items;
         await using var parent = s_silent.StartSession(new AgentSessionOptions { AgentId = "orchestrator", Task = _plan.Goal });
         var tasks = new Task<WorkItemResult>[Items];
+        var shared = new WorkItemOutput?[Items];
         for (var i = 0; i < Items; i++)
         {
-            tasks[i] = RunItemAsync(items[i], _dependencies[i], tasks, parent, _plan.Goal);
+            tasks[i] = RunItemAsync(items[i], _dependencies[i], tasks, shared, parent, _plan.Goal);
         }
 
         var results = await Task.WhenAll(tasks);
         await parent.CompleteAsync(SessionStatus.Completed);
         return results;
 
-        static async Task<WorkItemResult> RunItemAsync(WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, IAgentSession parent, string goal)
+        // The same objects per item as the orchestrator: one output per finished item, shared by its dependents, and the
+        // child session's metadata in the orchestrator's two-field dictionary.
+        static async Task<WorkItemResult> RunItemAsync(WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal)
         {
-            var outputs = new WorkItemOutput[dependencies.Length];
+            var outputs = dependencies.Length == 0 ? [] : new WorkItemOutput[dependencies.Length];
             for (var d = 0; d < dependencies.Length; d++)
             {
                 var done = await tasks[dependencies[d]];
-                outputs[d] = new WorkItemOutput(done.Id, done.Agent, done.Output ?? string.Empty);
+                outputs[d] = shared[dependencies[d]] ??= new WorkItemOutput(done.Id, done.Agent, done.Output ?? string.Empty);
             }
 
             var started = TimeProvider.System.GetUtcNow();
@@ -112,7 +119,7 @@ public class OrchestrationSchedulingBenchmarks
                 AgentId = item.Agent,
                 Task = item.Instructions,
                 ParentSessionId = parent.Id,
-                Metadata = { ["orchestration.item"] = item.Id, ["orchestration.attempt"] = "1" },
+                Metadata = new ItemSessionMetadata(item.Id, 1),
             });
             var reply = await s_agent.Run!(new WorkItemContext { Item = item, Goal = goal, Dependencies = outputs, Session = session }, CancellationToken.None);
             await session.CompleteAsync(SessionStatus.Completed);
@@ -131,8 +138,11 @@ public class OrchestrationSchedulingBenchmarks
         }
     }
 
-    [Benchmark(Description = "validation only (ids, agents, dependencies, cycles)")]
+    [Benchmark(Description = "validation only, items in dependency order (no cycle pass needed)")]
     public object ValidationOnly() => PlanGraph.Build(_plan, s_roster, Items);
+
+    [Benchmark(Description = "validation only, items in reverse order (with the cycle pass)")]
+    public object ValidationReversed() => PlanGraph.Build(_reversed, s_roster, Items);
 
     [Benchmark(Description = "orchestrator, scheduling only (sessions record nothing)")]
     public Task<OrchestrationRun> SchedulingOnly() => _schedulingOnly.RunAsync(new OrchestrationRequest { Plan = _plan, Agents = [s_agent] });

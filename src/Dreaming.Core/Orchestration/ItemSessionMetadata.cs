@@ -7,13 +7,21 @@ namespace Dreaming;
 /// <summary>The metadata of an item's child session, <c>orchestration.item</c> and <c>orchestration.attempt</c>, kept in
 /// two fields instead of a dictionary: a run of 10,000 items starts 10,000 child sessions, and a dictionary of two
 /// entries costs three objects. Reads need nothing more; the first write (a session factory that adds its own entries)
-/// turns it into an ordinary dictionary, so it behaves as one throughout.</summary>
-internal sealed class ItemSessionMetadata(string itemId, int attempt) : IDictionary<string, string>
+/// turns it into an ordinary dictionary, so it behaves as one throughout, including a change during an enumeration.</summary>
+internal sealed class ItemSessionMetadata : IDictionary<string, string>, IReadOnlyDictionary<string, string>
 {
     public const string ItemKey = "orchestration.item";
     public const string AttemptKey = "orchestration.attempt";
 
+    private readonly string _itemId;
+    private readonly int _attempt;
     private Dictionary<string, string>? _written;
+
+    public ItemSessionMetadata(string itemId, int attempt)
+    {
+        _itemId = itemId;
+        _attempt = attempt;
+    }
 
     public int Count => _written?.Count ?? 2;
 
@@ -23,9 +31,13 @@ internal sealed class ItemSessionMetadata(string itemId, int attempt) : IDiction
 
     public ICollection<string> Values => Written.Values;
 
-    private string Attempt => attempt.ToString(CultureInfo.InvariantCulture);
+    IEnumerable<string> IReadOnlyDictionary<string, string>.Keys => Keys;
 
-    private Dictionary<string, string> Written => _written ??= new(StringComparer.Ordinal) { [ItemKey] = itemId, [AttemptKey] = Attempt };
+    IEnumerable<string> IReadOnlyDictionary<string, string>.Values => Values;
+
+    private string Attempt => _attempt.ToString(CultureInfo.InvariantCulture);
+
+    private Dictionary<string, string> Written => _written ??= new(StringComparer.Ordinal) { [ItemKey] = _itemId, [AttemptKey] = Attempt };
 
     public string this[string key]
     {
@@ -43,7 +55,7 @@ internal sealed class ItemSessionMetadata(string itemId, int attempt) : IDiction
 
         value = key switch
         {
-            ItemKey => itemId,
+            ItemKey => _itemId,
             AttemptKey => Attempt,
             _ => null,
         };
@@ -52,21 +64,8 @@ internal sealed class ItemSessionMetadata(string itemId, int attempt) : IDiction
 
     public bool ContainsKey(string key) => TryGetValue(key, out _);
 
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
-    {
-        if (_written is not null)
-        {
-            return _written.GetEnumerator();
-        }
-
-        return Pairs();
-
-        IEnumerator<KeyValuePair<string, string>> Pairs()
-        {
-            yield return new(ItemKey, itemId);
-            yield return new(AttemptKey, Attempt);
-        }
-    }
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() =>
+        _written is null ? new FieldEnumerator(this) : _written.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
@@ -83,4 +82,36 @@ internal sealed class ItemSessionMetadata(string itemId, int attempt) : IDiction
     public bool Contains(KeyValuePair<string, string> item) => TryGetValue(item.Key, out var value) && value == item.Value;
 
     public void CopyTo(KeyValuePair<string, string>[] array, int arrayIndex) => ((ICollection<KeyValuePair<string, string>>)Written).CopyTo(array, arrayIndex);
+
+    /// <summary>Enumerates the two fields; like a dictionary's enumerator, it refuses to go on after a write.</summary>
+    private sealed class FieldEnumerator(ItemSessionMetadata owner) : IEnumerator<KeyValuePair<string, string>>
+    {
+        private int _position = -1;
+
+        public KeyValuePair<string, string> Current => _position switch
+        {
+            0 => new(ItemKey, owner._itemId),
+            1 => new(AttemptKey, owner.Attempt),
+            _ => default,
+        };
+
+        object IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            if (owner._written is not null)
+            {
+                throw new InvalidOperationException("The metadata was changed during the enumeration.");
+            }
+
+            _position = Math.Min(_position + 1, 2);
+            return _position < 2;
+        }
+
+        public void Reset() => _position = -1;
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -51,4 +51,24 @@ public class ItemSessionMetadataTests
 
         Assert.Equal("""{"orchestration.item":"draft","orchestration.attempt":"2"}""", System.Text.Json.JsonSerializer.Serialize(metadata));
     }
+
+    [Fact]
+    public void Enumerates_like_a_dictionary_refusing_a_change_under_way_and_reading_as_read_only()
+    {
+        var metadata = new ItemSessionMetadata("draft", 1);
+        IReadOnlyDictionary<string, string> readOnly = metadata;
+        Assert.Equal("draft", readOnly["orchestration.item"]);
+        Assert.Equal(["orchestration.attempt", "orchestration.item"], readOnly.Keys.Order(StringComparer.Ordinal));
+
+        using var enumerator = ((IDictionary<string, string>)metadata).GetEnumerator();
+        Assert.True(enumerator.MoveNext());
+        Assert.True(enumerator.MoveNext());
+        Assert.False(enumerator.MoveNext());
+        enumerator.Reset();
+        Assert.True(enumerator.MoveNext());
+        Assert.Equal("orchestration.item", enumerator.Current.Key);
+
+        metadata["tenant"] = "acme";
+        Assert.Throws<InvalidOperationException>(() => enumerator.MoveNext());
+    }
 }
