@@ -252,13 +252,14 @@ public sealed partial class Orchestrator : IOrchestrator
     private Func<SessionEvent, ValueTask> RecorderFor(IAgentSession session, IOrchestrationObserver? requestObserver)
     {
         var observers = requestObserver is null ? _observers : [.. _observers, requestObserver];
+        if (observers.Count == 0)
+        {
+            return sessionEvent => session.RecordAsync(sessionEvent, CancellationToken.None);
+        }
+
         return async sessionEvent =>
         {
             await session.RecordAsync(sessionEvent, CancellationToken.None).ConfigureAwait(false);
-            if (observers.Count == 0)
-            {
-                return;
-            }
 
             var stamped = sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() };
             foreach (var observer in observers)

@@ -158,9 +158,28 @@ internal sealed partial class PlanExecution : IDisposable
         }
     }
 
-    private async Task OnFinishedAsync(ItemSlot slot, Queue<int> ready)
+    // Records the item's end, then releases its dependents or applies the failure policy. The default recorders record
+    // synchronously, and then this makes no state machine.
+    private ValueTask OnFinishedAsync(ItemSlot slot, Queue<int> ready)
     {
-        await RecordItemAsync(slot).ConfigureAwait(false);
+        var recording = RecordItemAsync(slot);
+        if (!recording.IsCompletedSuccessfully)
+        {
+            return AfterRecordingAsync(recording, slot, ready);
+        }
+
+        recording.GetAwaiter().GetResult();
+        return AfterRecorded(slot, ready);
+    }
+
+    private async ValueTask AfterRecordingAsync(ValueTask recording, ItemSlot slot, Queue<int> ready)
+    {
+        await recording.ConfigureAwait(false);
+        await AfterRecorded(slot, ready).ConfigureAwait(false);
+    }
+
+    private ValueTask AfterRecorded(ItemSlot slot, Queue<int> ready)
+    {
         if (slot.Status == WorkItemStatus.Completed)
         {
             foreach (var d in _graph.DependentsOf(slot.Index))
@@ -172,21 +191,21 @@ internal sealed partial class PlanExecution : IDisposable
                 }
             }
 
-            return;
+            return default;
         }
 
         if (slot.Status is WorkItemStatus.Cancelled || Stopped is not null)
         {
-            return;
+            return default;
         }
 
         if (_policy == OrchestrationFailurePolicy.StopRun)
         {
             Stop(OrchestrationStatus.Failed, $"item '{slot.Item.Id}' ended {OrchestrationNames.Of(slot.Status)}: {slot.Error}", slot.Item.Id);
-            return;
+            return default;
         }
 
-        await SkipDependentsAsync(slot).ConfigureAwait(false);
+        return new ValueTask(SkipDependentsAsync(slot));
     }
 
     private async Task SkipDependentsAsync(ItemSlot failed)
