@@ -123,19 +123,16 @@ internal sealed partial class PlanExecution
         await AttemptAsync(slot, context.CancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AttemptAsync(ItemSlot slot, CancellationToken cancellationToken)
+    // Not async itself: both branches are, so whatever they throw ends in the returned task, and nothing before them
+    // can throw (the plan's agents were checked against the roster).
+    private Task AttemptAsync(ItemSlot slot, CancellationToken cancellationToken)
     {
         slot.Attempts++;
         slot.RubricFailure = null;
         var agent = AgentOf(slot.Item);
-        if (slot.Item.Rubric is null)
-        {
-            await RunPlainAsync(slot, agent, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken).ConfigureAwait(false);
-        }
+        return slot.Item.Rubric is null
+            ? RunPlainAsync(slot, agent, cancellationToken)
+            : RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken);
     }
 
     // Most items of a large plan name the same few agents: the last one found is tried first. Items run on several
