@@ -2,14 +2,11 @@ namespace Dreaming;
 
 /// <summary>The mutable state of one item during a run. Written only by the item's own flow while it runs, and read by
 /// the scheduler after the item has signalled its end (the channel orders the two).</summary>
-internal sealed class ItemSlot(WorkItem item, int index, int remaining)
+internal sealed class ItemSlot(WorkItem item, int index)
 {
     public WorkItem Item { get; } = item;
 
     public int Index { get; } = index;
-
-    /// <summary>Gets or sets how many dependencies have not completed yet.</summary>
-    public int Remaining { get; set; } = remaining;
 
     public WorkItemStatus Status { get; set; } = WorkItemStatus.NotStarted;
 
@@ -68,9 +65,6 @@ internal sealed class ItemSlot(WorkItem item, int index, int remaining)
 
     /// <summary>Gets or sets the outputs of the item's dependencies while it runs (released when it ends).</summary>
     public IReadOnlyList<WorkItemOutput>? Dependencies { get; set; }
-
-    /// <summary>Gets or sets the item's output as its dependents see it, made once it completed (by the scheduler only).</summary>
-    public WorkItemOutput? AsOutput { get; set; }
 
     public WorkItemResult ToResult() => new()
     {

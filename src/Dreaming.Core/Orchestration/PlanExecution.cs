@@ -21,6 +21,12 @@ internal sealed partial class PlanExecution : IDisposable
     private readonly Budget _budget;
     private readonly Func<SessionEvent, ValueTask> _record;
     private readonly ItemSlot[] _slots;
+
+    // Dense per-item arrays that the scheduler reads when an item ends, so releasing the dependents and handing on the
+    // outputs touch no other item's slot: how many dependencies have not completed (skipped items are set below zero,
+    // so they never become ready), and a completed item's output as its dependents see it, made once.
+    private readonly int[] _remaining;
+    private readonly WorkItemOutput?[] _outputs;
     private readonly Channel<int> _done = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private long _totalTokens;
@@ -50,9 +56,12 @@ internal sealed partial class PlanExecution : IDisposable
         _totalCost = budget.SpentCostMinorUnits;
         _record = record;
         _slots = new ItemSlot[plan.Items.Count];
+        _remaining = new int[plan.Items.Count];
+        _outputs = new WorkItemOutput?[plan.Items.Count];
         for (var i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new ItemSlot(plan.Items[i], i, graph.DependenciesOf(i).Length);
+            _slots[i] = new ItemSlot(plan.Items[i], i);
+            _remaining[i] = graph.DependenciesOf(i).Length;
         }
     }
 
@@ -97,11 +106,11 @@ internal sealed partial class PlanExecution : IDisposable
         }
 
         var ready = new Queue<int>(_slots.Length);
-        foreach (var slot in _slots)
+        for (var i = 0; i < _remaining.Length; i++)
         {
-            if (slot.Remaining == 0)
+            if (_remaining[i] == 0)
             {
-                ready.Enqueue(slot.Index);
+                ready.Enqueue(i);
             }
         }
 
@@ -182,10 +191,15 @@ internal sealed partial class PlanExecution : IDisposable
     {
         if (slot.Status == WorkItemStatus.Completed)
         {
-            foreach (var d in _graph.DependentsOf(slot.Index))
+            var dependents = _graph.DependentsOf(slot.Index);
+            if (!dependents.IsEmpty)
             {
-                var dependent = _slots[d];
-                if (--dependent.Remaining == 0 && dependent.Status == WorkItemStatus.NotStarted)
+                _outputs[slot.Index] = new WorkItemOutput(slot.Item.Id, slot.Item.Agent, slot.Output ?? string.Empty);
+            }
+
+            foreach (var d in dependents)
+            {
+                if (--_remaining[d] == 0)
                 {
                     ready.Enqueue(d);
                 }
@@ -225,6 +239,7 @@ internal sealed partial class PlanExecution : IDisposable
             }
 
             slot.Status = WorkItemStatus.Skipped;
+            _remaining[d] = -1;
             slot.Error = $"skipped: it depends on '{failed.Item.Id}', which ended {OrchestrationNames.Of(failed.Status)}";
             await RecordItemAsync(slot).ConfigureAwait(false);
             foreach (var next in _graph.DependentsOf(d))
@@ -257,9 +272,8 @@ internal sealed partial class PlanExecution : IDisposable
         var outputs = new WorkItemOutput[dependencies.Length];
         for (var i = 0; i < dependencies.Length; i++)
         {
-            // One output per completed item, shared by its dependents.
-            var d = _slots[dependencies[i]];
-            outputs[i] = d.AsOutput ??= new WorkItemOutput(d.Item.Id, d.Item.Agent, d.Output ?? string.Empty);
+            // One output per completed item, shared by its dependents; an item starts only once they all completed.
+            outputs[i] = _outputs[dependencies[i]]!;
         }
 
         return outputs;
