@@ -39,6 +39,7 @@ public class OrchestrationSchedulingBenchmarks
     private IOrchestrator _recorded = null!;
     private ServiceProvider _services = null!;
     private ITraceStore _store = null!;
+    private IAgentSessionFactory _sessions = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -60,12 +61,13 @@ public class OrchestrationSchedulingBenchmarks
         _services = services.BuildServiceProvider();
         _recorded = _services.GetRequiredService<IOrchestrator>();
         _store = _services.GetRequiredService<ITraceStore>();
+        _sessions = _services.GetRequiredService<IAgentSessionFactory>();
     }
 
     [GlobalCleanup]
     public void Cleanup() => _services.Dispose();
 
-    [IterationCleanup(Target = nameof(Recorded))]
+    [IterationCleanup(Targets = [nameof(Recorded), nameof(HandWrittenRecorded)])]
     public void Purge() => _store.PurgeAsync(DateTimeOffset.MaxValue).GetAwaiter().GetResult();
 
     [Benchmark(Baseline = true, Description = "hand-written Task.WhenAll topological run")]
@@ -87,15 +89,20 @@ public class OrchestrationSchedulingBenchmarks
     }
 
     [Benchmark(Description = "hand-written Task.WhenAll, same per-item records")]
-    public async Task<WorkItemResult[]> HandWrittenSameRecords()
+    public Task<WorkItemResult[]> HandWrittenSameRecords() => HandWrittenWithRecordsAsync(s_silent);
+
+    [Benchmark(Description = "hand-written Task.WhenAll, same records in the in-memory store")]
+    public Task<WorkItemResult[]> HandWrittenRecorded() => HandWrittenWithRecordsAsync(_sessions);
+
+    private async Task<WorkItemResult[]> HandWrittenWithRecordsAsync(IAgentSessionFactory sessions)
     {
         var items = _plan.Items;
-        await using var parent = s_silent.StartSession(new AgentSessionOptions { AgentId = "orchestrator", Task = _plan.Goal });
+        await using var parent = sessions.StartSession(new AgentSessionOptions { AgentId = "orchestrator", Task = _plan.Goal });
         var tasks = new Task<WorkItemResult>[Items];
         var shared = new WorkItemOutput?[Items];
         for (var i = 0; i < Items; i++)
         {
-            tasks[i] = RunItemAsync(items[i], _dependencies[i], tasks, shared, parent, _plan.Goal);
+            tasks[i] = RunItemAsync(sessions, items[i], _dependencies[i], tasks, shared, parent, _plan.Goal);
         }
 
         var results = await Task.WhenAll(tasks);
@@ -104,7 +111,7 @@ public class OrchestrationSchedulingBenchmarks
 
         // The same objects per item as the orchestrator: one output per finished item, shared by its dependents, and the
         // child session's metadata in the orchestrator's two-field dictionary.
-        static async Task<WorkItemResult> RunItemAsync(WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal)
+        static async Task<WorkItemResult> RunItemAsync(IAgentSessionFactory sessions, WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal)
         {
             var outputs = dependencies.Length == 0 ? [] : new WorkItemOutput[dependencies.Length];
             for (var d = 0; d < dependencies.Length; d++)
@@ -114,7 +121,7 @@ public class OrchestrationSchedulingBenchmarks
             }
 
             var started = TimeProvider.System.GetUtcNow();
-            await using var session = s_silent.StartSession(new AgentSessionOptions
+            await using var session = sessions.StartSession(new AgentSessionOptions
             {
                 AgentId = item.Agent,
                 Task = item.Instructions,

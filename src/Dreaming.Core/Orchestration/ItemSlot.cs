@@ -51,6 +51,10 @@ internal sealed class ItemSlot(WorkItem item, int index)
 
     public int Attempts { get; set; }
 
+    /// <summary>Gets or sets whether the current attempt's agent has replied and passed its checks, so that only its
+    /// child session's completion is left.</summary>
+    public bool Replied { get; set; }
+
     public DateTimeOffset? StartedAt
     {
         get => _startedAt == default ? null : _startedAt;

@@ -30,7 +30,8 @@ internal sealed partial class PlanExecution
             // Linked to the run's stop only now: an attempt that succeeds before its first await has nothing to stop.
             // A stop that came during that synchronous part cancels the source here, at once.
             var link = _stopping.Token.UnsafeRegister(s_cancel, source);
-            _ = RunRestAsync(slot, new FirstAttempt(first, source, link));
+            var attempt = new FirstAttempt(first, source, link);
+            _ = slot.Replied && !first.IsCompleted ? FinishRepliedAsync(slot, first, attempt) : RunRestAsync(slot, attempt);
             return false;
         }
 
@@ -109,6 +110,29 @@ internal sealed partial class PlanExecution
         }
     }
 
+    /// <summary>Ends an item whose agent has replied while its child session is still being completed (its events
+    /// flushed to the store, as the store's sessions do): the work is done, so nothing is left to time out or retry,
+    /// and the item skips the pipeline. Should completing the session fail, the item goes on through the pipeline,
+    /// which takes the failed attempt over and retries it, as before.</summary>
+    private async Task FinishRepliedAsync(ItemSlot slot, Task firstTask, FirstAttempt first)
+    {
+        try
+        {
+            await firstTask.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await RunRestAsync(slot, first).ConfigureAwait(false);
+            return;
+        }
+
+        Succeeded(slot);
+        await first.EndAsync().ConfigureAwait(false);
+        slot.EndedAt = _owner.TimeProvider.GetUtcNow();
+        slot.Dependencies = null;
+        _done.Writer.TryWrite(slot.Index);
+    }
+
     private async Task PipelineAttemptAsync(ItemSlot slot, FirstAttempt first, TimeSpan timeout, ResilienceContext context)
     {
         if (first.Adopt() is { } running)
@@ -129,6 +153,7 @@ internal sealed partial class PlanExecution
     {
         slot.Attempts++;
         slot.RubricFailure = null;
+        slot.Replied = false;
         var agent = AgentOf(slot.Item);
         return slot.Item.Rubric is null
             ? RunPlainAsync(slot, agent, cancellationToken)
@@ -181,6 +206,7 @@ internal sealed partial class PlanExecution
         }
 
         slot.Output = reply.Output;
+        slot.Replied = true;
         await session.CompleteAsync(SessionStatus.Completed, null, CancellationToken.None).ConfigureAwait(false);
     }
 

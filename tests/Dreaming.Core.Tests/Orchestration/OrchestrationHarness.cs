@@ -17,7 +17,7 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
 
     public ITraceStore Store => Services.GetRequiredService<ITraceStore>();
 
-    public static OrchestrationHarness Create(Action<OrchestratorOptions>? options = null, IChatClient? coordinator = null, TimeProvider? time = null, IOrchestrationObserver? observer = null)
+    public static OrchestrationHarness Create(Action<OrchestratorOptions>? options = null, IChatClient? coordinator = null, TimeProvider? time = null, IOrchestrationObserver? observer = null, ITraceStore? store = null)
     {
         var services = new ServiceCollection();
         if (time is not null)
@@ -30,7 +30,13 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
             services.AddSingleton(observer);
         }
 
-        services.AddDreamingAgents().AddOrchestrator(
+        var dreaming = services.AddDreamingAgents();
+        if (store is not null)
+        {
+            dreaming.UseTraceStore(_ => store);
+        }
+
+        dreaming.AddOrchestrator(
             o =>
             {
                 o.RetryDelay = TimeSpan.Zero;

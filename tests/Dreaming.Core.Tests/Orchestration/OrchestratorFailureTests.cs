@@ -208,6 +208,30 @@ public class OrchestratorFailureTests
     }
 
     [Fact]
+    public async Task An_item_whose_child_session_cannot_be_completed_is_retried_in_a_new_one()
+    {
+        // The agent replies at once; completing its child session then fails once in the store. The reply is not
+        // enough: the item goes through the retry pipeline like any failed attempt.
+        var completions = 0;
+        var store = new HookedTraceStore
+        {
+            BeforeComplete = (_, _) => Interlocked.Increment(ref completions) == 1 ? throw new IOException("disk full") : Task.CompletedTask,
+        };
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, store: store);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("reply " + Interlocked.Increment(ref calls))));
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")), agent);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        var item = Assert.Single(run.Items);
+        Assert.Equal((WorkItemStatus.Completed, 2, "reply 2"), (item.Status, item.Attempts, item.Output));
+        Assert.Equal(2, calls);
+        var children = (await host.SessionsAsync()).Where(s => s.ParentSessionId == run.SessionId).ToList();
+        Assert.Equal([SessionStatus.Abandoned, SessionStatus.Completed], children.OrderBy(c => c.Metadata["orchestration.attempt"], StringComparer.Ordinal).Select(c => c.Status));
+    }
+
+    [Fact]
     public async Task An_item_that_always_throws_fails_after_its_retries()
     {
         await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);

@@ -7,6 +7,8 @@ internal sealed class HookedTraceStore : ITraceStore
 
     public Func<TraceWriteBatch, CancellationToken, Task>? BeforeWrite { get; set; }
 
+    public Func<SessionCompletion, CancellationToken, Task>? BeforeComplete { get; set; }
+
     public int WriteCalls;
 
     public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
@@ -22,7 +24,15 @@ internal sealed class HookedTraceStore : ITraceStore
 
     public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
 
-    public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
+    public async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+    {
+        if (BeforeComplete is not null)
+        {
+            await BeforeComplete(completion, cancellationToken);
+        }
+
+        await _inner.CompleteSessionAsync(completion, cancellationToken);
+    }
 
     public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
 
