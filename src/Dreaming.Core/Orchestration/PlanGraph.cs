@@ -58,17 +58,19 @@ internal sealed class PlanGraph
             throw new PlanValidationException($"The plan's maxConcurrency is {plan.MaxConcurrency}; it must be between 1 and {OrchestrationPlan.MaxConcurrencyLimit}.");
         }
 
-        var index = new IdIndex(items);
+        // Arrays and lists (what plans are built or read as) are read without an interface call per item or id.
+        var list = Span(items);
+        var index = new IdIndex(list.Length);
         string? knownAgent = null;
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < list.Length; i++)
         {
-            var item = items[i] ?? throw new PlanValidationException($"Item #{Number(i)} is null.");
+            var item = list[i] ?? throw new PlanValidationException($"Item #{Number(i)} is null.");
             if (string.IsNullOrWhiteSpace(item.Id))
             {
                 throw new PlanValidationException($"Item #{Number(i)} has no id.");
             }
 
-            if (index.Add(i) is var earlier && earlier >= 0)
+            if (index.Add(i, item.Id) is var earlier && earlier >= 0)
             {
                 throw new PlanValidationException($"The item id '{item.Id}' is used more than once (items #{Number(earlier)} and #{Number(i)}).", [item.Id]);
             }
@@ -77,19 +79,24 @@ internal sealed class PlanGraph
         }
 
         var declared = 0;
-        for (var i = 0; i < items.Count; i++)
+        foreach (var item in list)
         {
-            declared += items[i].DependsOn?.Count ?? 0;
+            declared += item.DependsOn switch
+            {
+                null => 0,
+                string[] array => array.Length,
+                var other => other.Count,
+            };
         }
 
         var dependencyStarts = new int[items.Count + 1];
         var dependencies = new int[declared];
         var count = 0;
         var ordered = true;
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < list.Length; i++)
         {
             dependencyStarts[i] = count;
-            count = ResolveDependencies(items[i], i, index, dependencies, count, ref ordered);
+            count = ResolveDependencies(list[i], i, index, dependencies, count, ref ordered);
         }
 
         dependencyStarts[items.Count] = count;
@@ -164,14 +171,7 @@ internal sealed class PlanGraph
     // comes at or after the item in the plan.
     private static int ResolveDependencies(WorkItem item, int position, IdIndex index, int[] resolved, int start, ref bool ordered)
     {
-        // Arrays and lists (what plans are built or read as) are read without an interface call per id.
-        ReadOnlySpan<string> ids = item.DependsOn switch
-        {
-            null => [],
-            string[] array => array,
-            List<string> list => CollectionsMarshal.AsSpan(list),
-            var other => [.. other],
-        };
+        var ids = Span(item.DependsOn);
         var end = start;
         foreach (var id in ids)
         {
@@ -258,6 +258,14 @@ internal sealed class PlanGraph
         return -1;
     }
 
+    private static ReadOnlySpan<T> Span<T>(IReadOnlyList<T>? list) => list switch
+    {
+        null => [],
+        T[] array => array,
+        List<T> items => CollectionsMarshal.AsSpan(items),
+        _ => list.ToArray(),
+    };
+
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The items' ids to their indices: a chained hash table of item indices over the plan's own ids.</summary>
@@ -266,27 +274,24 @@ internal sealed class PlanGraph
     /// heap, and one such array per run sets off full (generation 2) collections.</remarks>
     private sealed class IdIndex
     {
-        private readonly IReadOnlyList<WorkItem> _items;
         private readonly string[] _ids;
         private readonly int[] _heads;
         private readonly int[] _next;
         private readonly int _mask;
 
-        public IdIndex(IReadOnlyList<WorkItem> items)
+        public IdIndex(int count)
         {
-            _items = items;
-            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(items.Count, 1));
-            _ids = new string[items.Count];
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(count, 1));
+            _ids = new string[count];
             _heads = new int[size];
-            _next = new int[items.Count];
+            _next = new int[count];
             _mask = size - 1;
         }
 
         /// <summary>Adds the id of the item at <paramref name="index"/>.</summary>
         /// <returns>The index of an earlier item with the same id (nothing is added then), or -1.</returns>
-        public int Add(int index)
+        public int Add(int index, string id)
         {
-            var id = _items[index].Id;
             var bucket = Bucket(id);
             if (Find(id, bucket) is var earlier && earlier >= 0)
             {
