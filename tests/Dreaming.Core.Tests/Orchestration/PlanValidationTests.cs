@@ -90,4 +90,33 @@ public class PlanValidationTests
         Assert.Equal(OrchestrationStatus.Completed, run.Status);
         Assert.Equal(["a", "b", "c"], order);
     }
+
+    [Fact]
+    public async Task Plans_held_in_any_read_only_list_are_validated_and_run_alike()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var items = new System.Collections.ObjectModel.ReadOnlyCollection<WorkItem>(
+        [
+            OrchestrationHarness.Item("a"),
+            OrchestrationHarness.Item("b") with { DependsOn = new List<string> { "a" } },
+            OrchestrationHarness.Item("c") with { DependsOn = new System.Collections.ObjectModel.ReadOnlyCollection<string>(["a", "b", "a"]) },
+        ]);
+
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>();
+        var agent = OrchestrationHarness.Agent("worker", (context, _) =>
+        {
+            seen[context.Item.Id] = context.Dependencies.Select(d => d.Id).ToArray();
+            return Task.FromResult(new WorkItemReply(context.Item.Id));
+        });
+
+        var run = await host.RunAsync(new OrchestrationPlan { Goal = "g", Items = items }, agent);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal(["a"], seen["b"]);
+        Assert.Equal(["a", "b"], seen["c"]);
+        var cycle = new System.Collections.ObjectModel.ReadOnlyCollection<WorkItem>(
+            [OrchestrationHarness.Item("x") with { DependsOn = new System.Collections.ObjectModel.ReadOnlyCollection<string>(["y"]) }, OrchestrationHarness.Item("y", "x")]);
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(new OrchestrationPlan { Goal = "g", Items = cycle }, OrchestrationHarness.Echo()));
+        Assert.Equal(["x", "y"], ex.ItemIds);
+    }
 }
