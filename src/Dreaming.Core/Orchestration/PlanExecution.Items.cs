@@ -24,17 +24,18 @@ internal sealed partial class PlanExecution
         slot.StartedAt = _owner.TimeProvider.GetUtcNow();
         var source = _spareSource ?? new CancellationTokenSource();
         _spareSource = null;
+        // Linked before the agent runs: a stop reaches it even during its synchronous part (an agent waiting on its
+        // token before its first await).
+        var link = _stopping.Token.UnsafeRegister(s_cancel, source);
         var first = AttemptAsync(slot, source.Token);
         if (!first.IsCompletedSuccessfully)
         {
-            // Linked to the run's stop only now: an attempt that succeeds before its first await has nothing to stop.
-            // A stop that came during that synchronous part cancels the source here, at once.
-            var link = _stopping.Token.UnsafeRegister(s_cancel, source);
             var attempt = new FirstAttempt(first, source, link);
             _ = slot.Replied && !first.IsCompleted ? FinishRepliedAsync(slot, first, attempt) : RunRestAsync(slot, attempt);
             return false;
         }
 
+        link.Dispose();
         if (source.TryReset())
         {
             // Only the scheduler's thread starts items, so the spare needs no lock.

@@ -232,6 +232,28 @@ public class OrchestratorFailureTests
     }
 
     [Fact]
+    public async Task Cancelling_reaches_an_agent_that_waits_on_its_token_before_its_first_await()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var agent = OrchestrationHarness.Agent("worker", (_, ct) =>
+        {
+            // Synchronous until the token fires (or 10 s pass).
+            ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(10));
+            ct.ThrowIfCancellationRequested();
+            return Task.FromResult(new WorkItemReply("too late"));
+        });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var clock = Stopwatch.StartNew();
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")), agent, cancellationToken: cancel.Token);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+        Assert.Equal(WorkItemStatus.Cancelled, Assert.Single(run.Items).Status);
+        Assert.DoesNotContain(await host.SessionsAsync(), s => s.Status == SessionStatus.Running);
+    }
+
+    [Fact]
     public async Task An_item_that_always_throws_fails_after_its_retries()
     {
         await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);
