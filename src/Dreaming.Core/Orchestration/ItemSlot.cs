@@ -15,10 +15,10 @@ internal sealed class ItemSlot(WorkItem item, int index)
     public string? Error { get; set; }
 
     // The slots of a 10,000-item plan live for the whole run: what only outcome-gated items use sits in an object of
-    // its own, made when first set, and the times are stored without the nullable's flag (default means not set).
+    // its own, made when first set, and the times are stored as UTC ticks without the nullable's flag (0 means not set).
     private RubricState? _rubric;
-    private DateTimeOffset _startedAt;
-    private DateTimeOffset _endedAt;
+    private long _startedAt;
+    private long _endedAt;
 
     /// <summary>Gets or sets why work that ran to the end did not pass its rubric.</summary>
     public string? RubricFailure
@@ -57,18 +57,23 @@ internal sealed class ItemSlot(WorkItem item, int index)
 
     public DateTimeOffset? StartedAt
     {
-        get => _startedAt == default ? null : _startedAt;
-        set => _startedAt = value ?? default;
+        get => Time(_startedAt);
+        set => _startedAt = Ticks(value);
     }
 
     public DateTimeOffset? EndedAt
     {
-        get => _endedAt == default ? null : _endedAt;
-        set => _endedAt = value ?? default;
+        get => Time(_endedAt);
+        set => _endedAt = Ticks(value);
     }
 
     /// <summary>Gets or sets the outputs of the item's dependencies while it runs (released when it ends).</summary>
     public IReadOnlyList<WorkItemOutput>? Dependencies { get; set; }
+
+    // Kept as UTC ticks (0 = not set): 8 bytes where a DateTimeOffset takes 16.
+    private static DateTimeOffset? Time(long utcTicks) => utcTicks == 0 ? null : new DateTimeOffset(utcTicks, TimeSpan.Zero);
+
+    private static long Ticks(DateTimeOffset? time) => time?.UtcTicks ?? 0;
 
     public WorkItemResult ToResult() => new()
     {
