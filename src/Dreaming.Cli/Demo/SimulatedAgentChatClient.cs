@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
@@ -7,12 +6,12 @@ namespace Dreaming.Cli.Demo;
 
 /// <summary>A deterministic fake model for the offline demo: it reads the task and the tool results so far and
 /// decides the next tool call or the final answer. No network, same output every run.</summary>
-internal sealed partial class SimulatedAgentChatClient : IChatClient
+internal sealed partial class SimulatedAgentChatClient() : SimulatedChatClient(ModelId)
 {
     public const string ModelId = "simulated-agent-1";
     private int _calls;
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var list = messages.ToList();
@@ -26,22 +25,6 @@ internal sealed partial class SimulatedAgentChatClient : IChatClient
             FinishReason = reply.Contents.OfType<FunctionCallContent>().Any() ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
             Usage = new UsageDetails { InputTokenCount = input, OutputTokenCount = (reply.Text.Length / 4) + 12 },
         });
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("simulated", defaultModelId: ModelId) : null;
-
-    public void Dispose()
-    {
     }
 
     private static ChatMessage Decide(List<ChatMessage> messages)

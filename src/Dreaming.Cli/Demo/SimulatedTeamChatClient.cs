@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
@@ -7,11 +6,11 @@ namespace Dreaming.Cli.Demo;
 
 /// <summary>A deterministic fake model for orchestrated plans: it "works" for a fixed time, then reports the part it was
 /// given and the results it built on. Asked to revise, it adds the text the grader said was missing. No network.</summary>
-internal sealed partial class SimulatedTeamChatClient(TimeSpan workTime) : IChatClient
+internal sealed partial class SimulatedTeamChatClient(TimeSpan workTime) : SimulatedChatClient(ModelId)
 {
     public const string ModelId = "simulated-team-1";
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         await Task.Delay(workTime, cancellationToken).ConfigureAwait(false);
@@ -33,22 +32,6 @@ internal sealed partial class SimulatedTeamChatClient(TimeSpan workTime) : IChat
             FinishReason = ChatFinishReason.Stop,
             Usage = new UsageDetails { InputTokenCount = list.Sum(m => m.Text.Length) / 4, OutputTokenCount = text.Length / 4 },
         };
-    }
-
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("simulated", defaultModelId: ModelId) : null;
-
-    public void Dispose()
-    {
     }
 
     private static string Text(string prompt)
