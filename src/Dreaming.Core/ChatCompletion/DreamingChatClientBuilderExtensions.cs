@@ -22,17 +22,23 @@ public static class DreamingChatClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
-            var factory = services.GetService<IAgentSessionFactory>()
-                ?? throw new InvalidOperationException("UseDreaming() needs the Dreaming services: call services.AddDreamingAgents() on the service collection the chat client is built from.");
-            var client = new DreamingChatClient(
-                inner,
-                services.GetRequiredService<IAgentSessionAccessor>(),
-                factory,
-                services.GetRequiredService<IOptions<DreamingOptions>>().Value,
-                services.GetService<MemoryInjector>(),
-                services.GetService<ILogger<DreamingChatClient>>());
+            var client = Create(inner, services);
             configure?.Invoke(client);
             return client;
         });
+    }
+
+    /// <summary>Makes the client that records <paramref name="inner"/>'s calls, from the Dreaming services.</summary>
+    internal static DreamingChatClient Create(IChatClient inner, IServiceProvider services)
+    {
+        var factory = services.GetService<IAgentSessionFactory>()
+            ?? throw new InvalidOperationException("UseDreaming() needs the Dreaming services: call services.AddDreamingAgents() on the service collection the chat client is built from.");
+        return new DreamingChatClient(
+            inner,
+            services.GetRequiredService<IAgentSessionAccessor>(),
+            factory,
+            services.GetRequiredService<IOptions<DreamingOptions>>().Value,
+            services.GetService<MemoryInjector>(),
+            services.GetService<ILogger<DreamingChatClient>>());
     }
 }

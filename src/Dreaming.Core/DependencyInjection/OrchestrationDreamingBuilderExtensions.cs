@@ -32,22 +32,15 @@ public static class OrchestrationDreamingBuilderExtensions
         builder.Services.RemoveAll<IOrchestrator>();
         builder.Services.AddSingleton<IOrchestrator>(sp =>
         {
-            var sessions = sp.GetRequiredService<IAgentSessionFactory>();
-            var accessor = sp.GetRequiredService<IAgentSessionAccessor>();
-            var tracing = sp.GetRequiredService<IOptions<DreamingOptions>>().Value;
-            var memory = sp.GetService<MemoryInjector>();
-            var chatLogger = sp.GetService<ILogger<DreamingChatClient>>();
             return new Orchestrator(
-                sessions,
+                sp.GetRequiredService<IAgentSessionFactory>(),
                 sp.GetRequiredService<IOutcomeRunner>(),
                 sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value,
                 coordinator?.Invoke(sp),
                 sp.GetServices<IOrchestrationObserver>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetService<ILogger<Orchestrator>>(),
-                client => client.GetService<DreamingChatClient>() is null
-                    ? new DreamingChatClient(client, accessor, sessions, tracing, memory, chatLogger)
-                    : client);
+                client => client.GetService<DreamingChatClient>() is null ? DreamingChatClientBuilderExtensions.Create(client, sp) : client);
         });
         return builder;
     }
