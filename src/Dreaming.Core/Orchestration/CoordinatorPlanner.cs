@@ -26,7 +26,7 @@ internal static class CoordinatorPlanner
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).ConfigureAwait(false);
-            usage = usage.Add(Usage(response.Usage));
+            usage = usage.Add(ModelUsage.Of(response.Usage));
             try
             {
                 var plan = Parse(goal, response.Text);
@@ -153,14 +153,4 @@ internal static class CoordinatorPlanner
         };
         return JsonSerializer.SerializeToElement(schema);
     }
-
-    internal static SessionUsage Usage(UsageDetails? usage) => usage is null
-        ? new SessionUsage { ModelCalls = 1 }
-        : new SessionUsage
-        {
-            InputTokens = usage.InputTokenCount ?? 0,
-            OutputTokens = usage.OutputTokenCount ?? 0,
-            CachedInputTokens = usage.CachedInputTokenCount ?? 0,
-            ModelCalls = 1,
-        };
 }

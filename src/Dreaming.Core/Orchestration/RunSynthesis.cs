@@ -23,7 +23,7 @@ internal static class RunSynthesis
                     new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
                 ],
                 cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (response.Text, CoordinatorPlanner.Usage(response.Usage));
+            return (response.Text, ModelUsage.Of(response.Usage));
         }
 
         // Without a model: the outputs of the items nothing depends on are the answer.

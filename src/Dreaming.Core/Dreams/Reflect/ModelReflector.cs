@@ -323,7 +323,7 @@ public sealed class ModelReflector : IDreamReflector
                 try
                 {
                     var response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-                    Usage = Usage.Add(new SessionUsage { InputTokens = response.Usage?.InputTokenCount ?? 0, OutputTokens = response.Usage?.OutputTokenCount ?? 0, ModelCalls = 1 });
+                    Usage = Usage.Add(ModelUsage.Of(response.Usage));
                     BudgetReached = budget is { } spent && Usage.TotalTokens >= spent;
                     if (parse(response.Text) > 0)
                     {

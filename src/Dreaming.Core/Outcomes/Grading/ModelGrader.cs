@@ -118,7 +118,7 @@ public sealed partial class ModelGrader
                 return Finish(rubric, criteria, known, usage, _ => "grader error: " + failure);
             }
 
-            usage = usage.Add(ToUsage(response.Usage));
+            usage = usage.Add(ModelUsage.Of(response.Usage));
             var reply = GraderReply.Read(response.Text, criteria);
             foreach (var (id, verdict) in reply.Verdicts)
             {
@@ -228,14 +228,6 @@ public sealed partial class ModelGrader
         CriterionVerdict.PartiallyMet => 1,
         CriterionVerdict.NotMet => 2,
         _ => 3,
-    };
-
-    private static SessionUsage ToUsage(UsageDetails? usage) => new()
-    {
-        InputTokens = usage?.InputTokenCount ?? 0,
-        OutputTokens = usage?.OutputTokenCount ?? 0,
-        CachedInputTokens = usage?.CachedInputTokenCount ?? 0,
-        ModelCalls = 1,
     };
 
     private sealed record Sample(Dictionary<string, GraderVerdict> Verdicts, SessionUsage Usage);
