@@ -32,7 +32,8 @@ internal static class OrchestrateCommand
         {
             var file = await PlanFile.LoadAsync(parse.GetValue(planFile)!, ct).ConfigureAwait(false);
             var json = parse.GetValue(common.Json);
-            using var configured = ModelClientFactory.TryCreate(common.ModelSettings(parse));
+            var settings = common.ModelSettings(parse);
+            using var configured = ModelClientFactory.TryCreate(settings);
             var simulated = configured is null;
             var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
             var services = new ServiceCollection();
@@ -44,7 +45,7 @@ internal static class OrchestrateCommand
             {
                 output.WriteLine(simulated
                     ? "dreaming orchestrate: SIMULATED agents (deterministic fake model, no network); configure a model with --model-endpoint and --model for real work."
-                    : $"dreaming orchestrate: agents on {common.ModelSettings(parse).Describe()}");
+                    : $"dreaming orchestrate: agents on {settings.Describe()}");
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan: {file.Plan.Items.Count} items, at most {file.Plan.MaxConcurrency} at once; goal: {Text.Cut(Text.OneLine(file.Plan.Goal), 80)}"));
                 output.WriteLine();
             }
@@ -60,7 +61,7 @@ internal static class OrchestrateCommand
 
             if (json)
             {
-                CliJson.Write(output, OrchestrationOutput.Json(run, simulated ? SimulatedTeamChatClient.ModelId : common.ModelSettings(parse).Model!, simulated));
+                CliJson.Write(output, OrchestrationOutput.Json(run, simulated ? SimulatedTeamChatClient.ModelId : settings.Model!, simulated));
             }
             else
             {

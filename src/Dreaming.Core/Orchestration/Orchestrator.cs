@@ -161,9 +161,10 @@ public sealed partial class Orchestrator : IOrchestrator
         var items = execution.Results.ToList();
         var stop = execution.Stopped;
         // A stop that came after the last item completed (the budget reached by it, a late cancellation) stopped nothing.
-        var allCompleted = execution.CompletedCount == items.Count;
+        var completed = items.Count(i => i.Status == WorkItemStatus.Completed);
+        var allCompleted = completed == items.Count;
         var status = allCompleted ? OrchestrationStatus.Completed : stop?.Status ?? OrchestrationStatus.Failed;
-        var error = allCompleted ? null : stop?.Reason ?? $"{items.Count - execution.CompletedCount} of {items.Count} items did not complete";
+        var error = allCompleted ? null : stop?.Reason ?? $"{items.Count - completed} of {items.Count} items did not complete";
         if (allCompleted)
         {
             stop = null;
@@ -173,7 +174,7 @@ public sealed partial class Orchestrator : IOrchestrator
 
         string? answer = null;
         var synthesise = status == OrchestrationStatus.Completed
-            || (status == OrchestrationStatus.Failed && stop is null && execution.CompletedCount > 0);
+            || (status == OrchestrationStatus.Failed && stop is null && completed > 0);
         if (synthesise)
         {
             try
@@ -197,14 +198,14 @@ public sealed partial class Orchestrator : IOrchestrator
             {
                 Status = OrchestrationNames.Of(status),
                 Reason = error!,
-                CompletedItems = execution.CompletedCount,
+                CompletedItems = completed,
                 ItemCount = items.Count,
                 ItemId = stop?.ItemId,
                 Usage = usage,
             };
         await record(ended).ConfigureAwait(false);
         await session.CompleteAsync(SessionStatusOf(status), Outcome(status), CancellationToken.None).ConfigureAwait(false);
-        LogRunEnded(_logger, session.Id, status, execution.CompletedCount, items.Count);
+        LogRunEnded(_logger, session.Id, status, completed, items.Count);
         return new OrchestrationRun
         {
             SessionId = session.Id,

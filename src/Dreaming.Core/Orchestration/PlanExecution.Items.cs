@@ -155,23 +155,10 @@ internal sealed partial class PlanExecution
         slot.Attempts++;
         slot.RubricFailure = null;
         slot.Replied = false;
-        var agent = AgentOf(slot.Item);
+        var agent = _roster[slot.Item.Agent];
         return slot.Item.Rubric is null
             ? RunPlainAsync(slot, agent, cancellationToken)
             : RunOutcomeAsync(slot, agent, slot.Item.Rubric, cancellationToken);
-    }
-
-    // Most items of a large plan name the same few agents: the last one found is tried first. Items run on several
-    // threads; a reference is read and written whole, so a race costs at most a lookup.
-    private RosterAgent AgentOf(WorkItem item)
-    {
-        var last = _lastAgent;
-        if (last is not null && string.Equals(last.Name, item.Agent, StringComparison.Ordinal))
-        {
-            return last;
-        }
-
-        return _lastAgent = _roster[item.Agent];
     }
 
     private WorkItemContext Context(ItemSlot slot, IAgentSession session, string? feedback = null, string? previousOutput = null) => new()
@@ -284,7 +271,7 @@ internal sealed partial class PlanExecution
     {
         var response = await agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new WorkItemReply(response.Text, CoordinatorPlanner.Usage(response.Usage));
+        return new WorkItemReply(response.Text, ModelUsage.Of(response.Usage));
     }
 
     private static InvalidOperationException NoReply(RosterAgent agent) => new($"The agent '{agent.Name}' returned no reply.");

@@ -33,7 +33,6 @@ internal sealed partial class PlanExecution : IDisposable
     private long _totalCost;
     private StopReason? _stop;
     private CancellationTokenSource? _spareSource;
-    private RosterAgent? _lastAgent;
 
     public PlanExecution(
         Orchestrator owner,
@@ -85,8 +84,6 @@ internal sealed partial class PlanExecution : IDisposable
     }
 
     public StopReason? Stopped => Volatile.Read(ref _stop);
-
-    public int CompletedCount => _slots.Count(s => s.Status == WorkItemStatus.Completed);
 
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
     public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;
