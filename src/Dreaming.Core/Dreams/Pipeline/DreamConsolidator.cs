@@ -248,28 +248,20 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     // that carry no outcome or label (a dream learns only from graded work).
     private async Task<string> WhyTooFewAsync(MemoryScope scope, DreamCursor? after, CancellationToken cancellationToken)
     {
-        var agentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
+        var agentId = DreamSessionSelector.AgentOf(scope);
         int recorded = 0, ungraded = 0, running = 0;
-        string? page = null;
-        do
+        await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(_traces, scope, cancellationToken).ConfigureAwait(false))
         {
-            var sessions = await _traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = SessionQuery.MaxPageSize, Cursor = page }, cancellationToken).ConfigureAwait(false);
-            foreach (var session in sessions.Items)
+            recorded++;
+            if (session.Status == SessionStatus.Running)
             {
-                recorded++;
-                if (session.Status == SessionStatus.Running)
-                {
-                    running++;
-                }
-                else if (SessionVerdicts.Classify(session) is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
-                {
-                    ungraded++;
-                }
+                running++;
             }
-
-            page = sessions.NextCursor;
+            else if (SessionVerdicts.Classify(session) is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
+            {
+                ungraded++;
+            }
         }
-        while (page is not null);
 
         if (recorded == 0)
         {

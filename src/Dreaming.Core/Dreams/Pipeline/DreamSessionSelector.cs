@@ -7,23 +7,14 @@ internal static class DreamSessionSelector
     /// a backlog larger than one dream is read in order across successive dreams and no session is skipped.</summary>
     public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {
-        var agentId = request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : null;
         var chosen = new List<SessionRecord>();
-        string? cursor = null;
-        do
+        await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken).ConfigureAwait(false))
         {
-            var page = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
-            foreach (var session in page.Items)
+            if (IsCandidate(session, after))
             {
-                if (IsCandidate(session, after))
-                {
-                    chosen.Add(session);
-                }
+                chosen.Add(session);
             }
-
-            cursor = page.NextCursor;
         }
-        while (cursor is not null);
 
         // In the order the cursor moves: by end time, then id.
         chosen.Sort(static (a, b) => a.EndedAt != b.EndedAt ? Nullable.Compare(a.EndedAt, b.EndedAt) : string.CompareOrdinal(a.Id, b.Id));
@@ -35,6 +26,28 @@ internal static class DreamSessionSelector
 
         return selected;
     }
+
+    /// <summary>Pages through every recorded session of the scope (an agent's, or all for a team or the whole store),
+    /// newest first.</summary>
+    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var agentId = AgentOf(scope);
+        string? cursor = null;
+        do
+        {
+            var page = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var session in page.Items)
+            {
+                yield return session;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    /// <summary>Returns the agent whose sessions a scope reads, or <see langword="null"/> for every agent's.</summary>
+    public static string? AgentOf(MemoryScope scope) => scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
 
     public static DreamCursor? CursorOf(IReadOnlyList<SessionWithEvents> selected, DreamCursor? previous)
     {

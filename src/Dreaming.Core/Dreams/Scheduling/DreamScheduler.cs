@@ -125,7 +125,7 @@ public sealed partial class DreamScheduler : BackgroundService
             var fresh = await CountNewSessionsAsync(schedule.Scope, last?.Results.Cursor, threshold, cancellationToken).ConfigureAwait(false);
             if (fresh >= threshold)
             {
-                return (true, $"{fresh} new sessions");
+                return (true, $"at least {fresh} new sessions");
             }
         }
 
@@ -134,23 +134,14 @@ public sealed partial class DreamScheduler : BackgroundService
 
     private async Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, int enough, CancellationToken cancellationToken)
     {
-        var agentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
         var count = 0;
-        string? cursor = null;
-        do
+        await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(_traces, scope, cancellationToken).ConfigureAwait(false))
         {
-            var page = await _traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
-            foreach (var session in page.Items)
+            if (DreamSessionSelector.IsCandidate(session, after) && ++count >= enough)
             {
-                if (DreamSessionSelector.IsCandidate(session, after))
-                {
-                    count++;
-                }
+                break;
             }
-
-            cursor = page.NextCursor;
         }
-        while (cursor is not null && count < enough);
 
         return count;
     }
