@@ -187,16 +187,15 @@ public sealed class ModelReflector : IDreamReflector
             }
 
             var finding = batch[index].Finding;
-            var allowed = finding.Evidence.ToDictionary(e => e.SessionId, StringComparer.Ordinal);
-            var cited = Cited(item, allowed.Keys);
             var template = TemplateLessonWriter.Write(finding, 0);
+            // The template's evidence is the finding's, one per session: the lesson keeps the ones the model cited.
+            var allowed = template.Evidence.ToDictionary(e => e.SessionId, StringComparer.Ordinal);
+            var cited = Cited(item, allowed.Keys);
             lessons[i] = template with
             {
                 Kind = template.IsEfficiencyTip ? InsightKind.Workflow : KindOf(item, template.Kind),
                 Text = text,
-                Evidence = cited.Count > 0
-                    ? cited.Select(id => new InsightEvidence(id, allowed[id].EventSequences.Count > 0 ? allowed[id].EventSequences[0] : null)).ToList()
-                    : template.Evidence,
+                Evidence = cited.Count > 0 ? cited.ConvertAll(id => allowed[id]) : template.Evidence,
                 Source = InsightSource.Reflected,
             };
             parsed++;
