@@ -7,9 +7,10 @@ namespace Dreaming.Sqlite;
 /// data and order as the wrappers <c>AddWebhooks</c> installs would publish after the commit.</summary>
 internal static class SqliteStoreWebhooks
 {
-    /// <summary>Writes one event and a pending delivery per subscribed endpoint, in the caller's transaction.</summary>
+    /// <summary>Writes one event and a pending delivery per subscribed endpoint, in the caller's transaction; the event is
+    /// stamped with <c>timestamp</c>, or now. Its data is made only when some endpoint subscribes.</summary>
     /// <returns>Whether anything was written (some endpoint subscribes).</returns>
-    public static bool Write(SqliteConnection connection, SqliteTransaction transaction, WebhookPublisher webhooks, string eventType, Func<JsonObject> data)
+    public static bool Write(SqliteConnection connection, SqliteTransaction transaction, WebhookPublisher webhooks, string eventType, Func<JsonObject> data, DateTimeOffset? timestamp = null)
     {
         var endpoints = webhooks.EndpointsFor(eventType);
         if (endpoints.Count == 0)
@@ -18,7 +19,7 @@ internal static class SqliteStoreWebhooks
         }
 
         var now = webhooks.Now();
-        SqliteWebhookRows.Insert(connection, transaction, WebhookEvent.Create(eventType, now, data()), endpoints, now);
+        SqliteWebhookRows.Insert(connection, transaction, WebhookEvent.Create(eventType, timestamp ?? now, data()), endpoints, now);
         return true;
     }
 

@@ -112,22 +112,14 @@ internal sealed class SqliteWriter : IDisposable
         return wroteWebhooks;
     }
 
-    private bool WriteSessionWebhook(SqliteTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks)
-    {
-        var type = completion.Status == SessionStatus.Completed ? WebhookEventTypes.SessionCompleted : WebhookEventTypes.SessionFailed;
-        var endpoints = webhooks.EndpointsFor(type);
-        if (endpoints.Count == 0)
+    private bool WriteSessionWebhook(SqliteTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks) =>
+        SqliteStoreWebhooks.Write(_connection, transaction, webhooks, WebhookEventData.SessionEndedType(completion.Status), () =>
         {
-            return false;
-        }
-
-        using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task FROM sessions WHERE id = $id", ("$id", completion.SessionId));
-        using var row = read.ExecuteReader();
-        row.Read();
-        var (_, data) = WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.GetString(2), webhooks.IncludeFullPayloads);
-        SqliteWebhookRows.Insert(_connection, transaction, WebhookEvent.Create(type, completion.EndedAt, data), endpoints, webhooks.Now());
-        return true;
-    }
+            using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task FROM sessions WHERE id = $id", ("$id", completion.SessionId));
+            using var row = read.ExecuteReader();
+            row.Read();
+            return WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.GetString(2), webhooks.IncludeFullPayloads).Data;
+        }, completion.EndedAt);
 
     public void SetOutcome(string sessionId, SessionOutcome outcome)
     {

@@ -44,9 +44,14 @@ public static class WebhookEventData
             data["task"] = task;
         }
 
-        var type = completion.Status == SessionStatus.Completed ? WebhookEventTypes.SessionCompleted : WebhookEventTypes.SessionFailed;
-        return (type, data);
+        return (SessionEndedType(completion.Status), data);
     }
+
+    /// <summary>Returns the type of the event a session's end raises: <c>session.completed</c>, else <c>session.failed</c>.</summary>
+    /// <param name="status">The session's final status.</param>
+    /// <returns>The event type.</returns>
+    public static string SessionEndedType(SessionStatus status) =>
+        status == SessionStatus.Completed ? WebhookEventTypes.SessionCompleted : WebhookEventTypes.SessionFailed;
 
     /// <summary>The data of <c>outcome.evaluation_ended</c>.</summary>
     /// <param name="sessionId">The loop's session.</param>
