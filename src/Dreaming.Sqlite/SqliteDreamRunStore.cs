@@ -146,19 +146,8 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
 
     private Task<T> WithWriterAsync<T>(Func<SqliteDreamRunWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    /// <summary>Runs a write that may add webhook rows in its transaction, and wakes the dispatcher once it committed.</summary>
-    private async Task<T> WithWebhooksAsync<T>(Func<SqliteDreamRunWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken)
-    {
-        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
-        var (value, wrote) = await _connection.WriteAsync(writer => work(writer, webhooks), cancellationToken).ConfigureAwait(false);
-        if (wrote)
-        {
-            webhooks!.NotifyWritten();
-        }
-
-        return value;
-    }
-
+    private Task<T> WithWebhooksAsync<T>(Func<SqliteDreamRunWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken) =>
+        _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken);
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
 

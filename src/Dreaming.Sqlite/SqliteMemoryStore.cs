@@ -141,19 +141,8 @@ public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDis
 
     private Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    /// <summary>Runs a write that may add webhook rows in its transaction, and wakes the dispatcher once it committed.</summary>
-    private async Task<MemoryVersion> WithWebhooksAsync(Func<SqliteMemoryWriter, WebhookPublisher?, (MemoryVersion Version, bool WroteWebhooks)> work, CancellationToken cancellationToken)
-    {
-        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
-        var (version, wrote) = await _connection.WriteAsync(writer => work(writer, webhooks), cancellationToken).ConfigureAwait(false);
-        if (wrote)
-        {
-            webhooks!.NotifyWritten();
-        }
-
-        return version;
-    }
-
+    private Task<MemoryVersion> WithWebhooksAsync(Func<SqliteMemoryWriter, WebhookPublisher?, (MemoryVersion Version, bool WroteWebhooks)> work, CancellationToken cancellationToken) =>
+        _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken);
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
 

@@ -57,6 +57,20 @@ internal sealed class SqliteStoreConnection<TWriter> : IDisposable
         }
     }
 
+    /// <summary>Runs a write that may add webhook rows in its transaction (given the publisher only when it has endpoints),
+    /// and wakes the dispatcher once the write committed rows.</summary>
+    public async Task<T> WriteWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<TWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken)
+    {
+        var enabled = webhooks is { IsEnabled: true } ? webhooks : null;
+        var (value, wrote) = await WriteAsync(writer => work(writer, enabled), cancellationToken).ConfigureAwait(false);
+        if (wrote)
+        {
+            enabled!.NotifyWritten();
+        }
+
+        return value;
+    }
+
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
     {
         await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);

@@ -72,16 +72,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
             return Task.FromException(new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}."));
         }
 
-        return CompleteAsync(completion, cancellationToken);
-    }
-
-    private async Task CompleteAsync(SessionCompletion completion, CancellationToken cancellationToken)
-    {
-        var webhooks = Webhooks is { IsEnabled: true } publisher ? publisher : null;
-        if (await WithWriterAsync(writer => writer.Complete(completion, webhooks), cancellationToken).ConfigureAwait(false))
-        {
-            webhooks!.NotifyWritten();
-        }
+        return _connection.WriteWithWebhooksAsync(Webhooks, (writer, webhooks) => (true, writer.Complete(completion, webhooks)), cancellationToken);
     }
 
     /// <inheritdoc />
