@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
+using static Dreaming.Sqlite.SqliteMemoryRows;
 
 namespace Dreaming.Sqlite;
 
@@ -138,21 +139,8 @@ internal static class SqliteDreamRunRows
 
     private static TEnum Parse<TEnum>(string runId, string name)
         where TEnum : struct, Enum =>
-        Names<TEnum>.ByName.TryGetValue(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
+        SqliteMemoryRows.TryParseName<TEnum>(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
 
     private static TraceStoreException Unreadable(string runId, string what, string value) =>
         new($"Dream run '{runId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
-
-    private static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
-
-    private static DateTimeOffset? GetTime(SqliteDataReader row, int ordinal) =>
-        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
-
-    /// <summary>The enum values by the lower-case names <see cref="SqliteMemoryRows.Name"/> writes, built once.</summary>
-    private static class Names<TEnum>
-        where TEnum : struct, Enum
-    {
-        public static readonly Dictionary<string, TEnum> ByName =
-            Enum.GetValues<TEnum>().ToDictionary(value => SqliteMemoryRows.Name(value), StringComparer.Ordinal);
-    }
 }

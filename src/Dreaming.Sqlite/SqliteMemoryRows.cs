@@ -178,17 +178,21 @@ internal static class SqliteMemoryRows
         }
     }
 
+    /// <summary>Reads a name <see cref="Name"/> wrote back as its enum value.</summary>
+    public static bool TryParseName<TEnum>(string name, out TEnum value)
+        where TEnum : struct, Enum => Names<TEnum>.TryParse(name, out value);
+
+    public static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+
+    public static DateTimeOffset? GetTime(SqliteDataReader row, int ordinal) =>
+        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
+
     private static TEnum Parse<TEnum>(string versionId, string name)
         where TEnum : struct, Enum =>
         Names<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(versionId, typeof(TEnum).Name, name);
 
     private static TraceStoreException Unreadable(string versionId, string what, string value) =>
         new($"Memory version '{versionId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
-
-    private static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
-
-    private static DateTimeOffset? GetTime(SqliteDataReader row, int ordinal) =>
-        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
 
     /// <summary>One item of the evidence column; short names keep the JSON small.</summary>
     private sealed record EvidenceJson(

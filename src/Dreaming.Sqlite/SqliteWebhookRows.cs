@@ -114,12 +114,7 @@ internal static class SqliteWebhookRows
         command.ExecuteNonQuery();
     }
 
-    public static string StateName(WebhookDeliveryState state) => state switch
-    {
-        WebhookDeliveryState.Pending => "pending",
-        WebhookDeliveryState.Delivered => "delivered",
-        _ => "dead",
-    };
+    public static string StateName(WebhookDeliveryState state) => SqliteMemoryRows.Name(state);
 
     private static WebhookDelivery Read(SqliteDataReader r) => new()
     {
@@ -128,12 +123,9 @@ internal static class SqliteWebhookRows
         EventType = r.GetString(2),
         EndpointId = r.GetString(3),
         Body = r.GetString(4),
-        State = r.GetString(5) switch
-        {
-            "pending" => WebhookDeliveryState.Pending,
-            "delivered" => WebhookDeliveryState.Delivered,
-            _ => WebhookDeliveryState.Dead,
-        },
+        State = SqliteMemoryRows.TryParseName<WebhookDeliveryState>(r.GetString(5), out var state)
+            ? state
+            : throw new TraceStoreException($"Webhook delivery '{r.GetString(0)}' has a state '{r.GetString(5)}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite."),
         Attempts = r.GetInt32(6),
         CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
         NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
