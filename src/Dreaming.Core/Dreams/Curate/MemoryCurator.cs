@@ -45,11 +45,12 @@ public static class MemoryCurator
         var changes = new List<DreamChange>();
         var wordSets = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var polarities = new Dictionary<string, (HashSet<string> Words, bool Negative)>(StringComparer.Ordinal);
+        var cleanEvidence = new HashSet<string>(StringComparer.Ordinal);
         ApplyCredit(insights, credits, now, changes, options);
 
         foreach (var candidate in candidates)
         {
-            var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate));
+            var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate), cleanEvidence);
             var contradicted = verdict.Quarantine ? -1 : Contradictions.Find(insights, candidate, options.ContradictionSimilarity, polarities);
             if (contradicted >= 0)
             {

@@ -28,7 +28,11 @@ public static partial class MemoryGuard
     /// <param name="candidateText">The lesson's text.</param>
     /// <param name="untrustedEvidence">The tool results and user messages the lesson was drawn from.</param>
     /// <returns>Whether to quarantine, and why.</returns>
-    public static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence)
+    public static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence) => Inspect(candidateText, untrustedEvidence, null);
+
+    /// <summary>Inspects as <see cref="Inspect(string, IEnumerable{string})"/>, skipping evidence already found clean and
+    /// adding what it finds clean to <paramref name="knownClean"/>: lessons of one dream mostly cite the same sessions.</summary>
+    internal static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence, HashSet<string>? knownClean)
     {
         ArgumentNullException.ThrowIfNull(candidateText);
         ArgumentNullException.ThrowIfNull(untrustedEvidence);
@@ -39,10 +43,17 @@ public static partial class MemoryGuard
 
         foreach (var evidence in untrustedEvidence)
         {
+            if (knownClean?.Contains(evidence) == true)
+            {
+                continue;
+            }
+
             if (Find(evidence) is { } inEvidence)
             {
                 return new GuardVerdict(true, $"its evidence (tool or user content) {inEvidence}");
             }
+
+            knownClean?.Add(evidence);
         }
 
         return GuardVerdict.Clean;
