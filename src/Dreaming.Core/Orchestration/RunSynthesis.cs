@@ -30,38 +30,23 @@ internal static class RunSynthesis
         return (Finals(items, execution), SessionUsage.Zero);
     }
 
-    // One final item: its output; several: each under a "## id" heading, separated by blank lines. Written in one
-    // builder: a wide plan has thousands of final items.
+    // One final item: its output; several: each under a "## id" heading, separated by blank lines, written in one
+    // builder (a wide plan has thousands of final items).
     private static string Finals(List<WorkItemResult> items, PlanExecution execution)
     {
-        WorkItemResult? only = null;
-        StringBuilder? text = null;
-        for (var index = 0; index < items.Count; index++)
+        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
+        if (finals.Count <= 1)
         {
-            var item = items[index];
-            if (item.Status != WorkItemStatus.Completed || !execution.IsSink(index))
-            {
-                continue;
-            }
-
-            if (only is null && text is null)
-            {
-                only = item;
-                continue;
-            }
-
-            if (text is null)
-            {
-                text = Heading(new StringBuilder(), only!);
-                only = null;
-            }
-
-            Heading(text.Append("\n\n"), item);
+            return finals.Count == 0 ? string.Empty : finals[0].Output ?? string.Empty;
         }
 
-        return text?.ToString() ?? only?.Output ?? string.Empty;
+        var text = new StringBuilder();
+        foreach (var item in finals)
+        {
+            text.Append(text.Length == 0 ? "## " : "\n\n## ").Append(item.Id).Append('\n').Append(item.Output);
+        }
 
-        static StringBuilder Heading(StringBuilder text, WorkItemResult item) => text.Append("## ").Append(item.Id).Append('\n').Append(item.Output);
+        return text.ToString();
     }
 
     private static string SynthesisRequest(string goal, List<WorkItemResult> items)
