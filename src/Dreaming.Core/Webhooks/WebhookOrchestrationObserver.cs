@@ -30,7 +30,8 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
             _budgets.TryRemove(sessionEvent.SessionId, out budget);
         }
 
-        if (WebhookEventData.Orchestration(sessionEvent, webhooks.IncludeFullPayloads) is { } raised && webhooks.IsSubscribed(raised.Type))
+        // The four orchestration events go out under their own event type, so the data is made only when subscribed.
+        if (webhooks.IsSubscribed(sessionEvent.EventType) && WebhookEventData.Orchestration(sessionEvent, webhooks.IncludeFullPayloads) is { } raised)
         {
             await webhooks.PublishAsync(raised.Type, raised.Data, cancellationToken).ConfigureAwait(false);
         }
