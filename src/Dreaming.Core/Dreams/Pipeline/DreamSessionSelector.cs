@@ -16,8 +16,8 @@ internal static class DreamSessionSelector
             }
         }
 
-        // In the order the cursor moves: by end time, then id.
-        chosen.Sort(static (a, b) => a.EndedAt != b.EndedAt ? Nullable.Compare(a.EndedAt, b.EndedAt) : string.CompareOrdinal(a.Id, b.Id));
+        // In the order the cursor moves: by end time (to the millisecond), then id.
+        chosen.Sort(static (a, b) => CompareOrder(a.EndedAt, a.Id, b.EndedAt, b.Id));
         var selected = new List<SessionWithEvents>(Math.Min(chosen.Count, request.MaxSessions));
         foreach (var session in chosen.Take(request.MaxSessions))
         {
@@ -51,12 +51,15 @@ internal static class DreamSessionSelector
 
     public static DreamCursor? CursorOf(IReadOnlyList<SessionWithEvents> selected, DreamCursor? previous)
     {
-        var last = selected
-            .Select(s => s.Session)
-            .Where(s => s.EndedAt is not null)
-            .OrderBy(s => s.EndedAt)
-            .ThenBy(s => s.Id, StringComparer.Ordinal)
-            .LastOrDefault();
+        SessionRecord? last = null;
+        foreach (var session in selected.Select(s => s.Session))
+        {
+            if (session.EndedAt is not null && (last is null || CompareOrder(session.EndedAt, session.Id, last.EndedAt, last.Id) > 0))
+            {
+                last = session;
+            }
+        }
+
         return last is null ? previous : new DreamCursor(last.EndedAt!.Value, last.Id);
     }
 
@@ -69,6 +72,14 @@ internal static class DreamSessionSelector
 
     private static bool IsAfter(SessionRecord session, DreamCursor? cursor) =>
         cursor is null
-        || (session.EndedAt is { } ended
-            && (ended > cursor.EndedAt || (ended == cursor.EndedAt && string.CompareOrdinal(session.Id, cursor.SessionId) > 0)));
+        || (session.EndedAt is not null && CompareOrder(session.EndedAt, session.Id, cursor.EndedAt, cursor.SessionId) > 0);
+
+    // The order the cursor moves in: end time, then id. Times compare to the millisecond, the precision the durable stores
+    // keep, so a cursor stored at that precision (by any dream run store) still sits on the session it was taken from
+    // when the trace store keeps finer times (the in-memory one does): that session is never read twice.
+    private static int CompareOrder(DateTimeOffset? endedA, string idA, DateTimeOffset? endedB, string idB)
+    {
+        var byTime = Nullable.Compare(endedA?.ToUnixTimeMilliseconds(), endedB?.ToUnixTimeMilliseconds());
+        return byTime != 0 ? byTime : string.CompareOrdinal(idA, idB);
+    }
 }

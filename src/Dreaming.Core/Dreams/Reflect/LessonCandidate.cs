@@ -15,6 +15,13 @@ public sealed record LessonCandidate
     /// <summary>Gets the sessions (and events) the lesson was learnt from.</summary>
     public required IReadOnlyList<InsightEvidence> Evidence { get; init; }
 
+    /// <summary>Gets the sessions whose content a model was shown when it wrote the lesson: every session excerpted in its
+    /// prompt, which may be more than the <see cref="Evidence"/> it cites.</summary>
+    /// <value>Empty for a lesson written by template. The guard inspects these sessions' content (tool results, user
+    /// messages and tasks) as it does the evidence's, so a lesson cannot escape it by citing a session other than the one
+    /// that carried an injected instruction.</value>
+    public IReadOnlyList<string> ShownSessionIds { get; init; } = [];
+
     /// <summary>Gets the finding it was written from.</summary>
     public required Finding Finding { get; init; }
 

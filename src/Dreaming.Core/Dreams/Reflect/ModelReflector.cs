@@ -12,7 +12,8 @@ namespace Dreaming;
 /// <para>The model's answer is checked: each lesson must name a finding (or pair) it was given and may only cite that
 /// finding's (or pair's) sessions (other ids are dropped). A reply that does not parse is asked for once more; what is
 /// still missing is written by template, so a failing model never fails the dream and never loses a finding. Session
-/// content is shown to the model as data and the lessons still pass the guard.</para>
+/// content is shown to the model as data and the lessons still pass the guard, which inspects every session the lesson's
+/// prompt showed (<see cref="LessonCandidate.ShownSessionIds"/>), not only the ones it cites.</para>
 /// <para>With a token budget (<see cref="ReflectionRequest.TokenBudget"/>), each call is made only when its estimated input
 /// (four characters a token) and a useful answer fit in what is left, and its answer is capped to the rest; once the budget
 /// is reached no more calls are made and the remaining findings get template lessons, which cost no tokens. Thread-safe.</para>
@@ -54,7 +55,9 @@ public sealed class ModelReflector : IDreamReflector
         var chosen = findings.Take(_maxFindings).Select((f, i) => (Index: i, Finding: f)).ToList();
         foreach (var batch in chosen.Chunk(FindingsPerCall))
         {
-            await call.AskAsync(FindingsPrompt(batch, request), reply => ParseFindings(reply, batch, lessons), cancellationToken).ConfigureAwait(false);
+            var shown = new List<string>();
+            var prompt = FindingsPrompt(batch, request, shown);
+            await call.AskAsync(prompt, reply => ParseFindings(reply, batch, shown, lessons), cancellationToken).ConfigureAwait(false);
             if (call.Stopped)
             {
                 break;
@@ -102,7 +105,8 @@ public sealed class ModelReflector : IDreamReflector
         Cite only session ids listed under that finding or pair.
         """;
 
-    private static string FindingsPrompt((int Index, Finding Finding)[] findings, ReflectionRequest request)
+    // Writes the prompt for a batch of findings, adding to `shown` every session it excerpts.
+    private static string FindingsPrompt((int Index, Finding Finding)[] findings, ReflectionRequest request, List<string> shown)
     {
         var text = new StringBuilder();
         AppendInstructions(text, request.Instructions);
@@ -115,6 +119,10 @@ public sealed class ModelReflector : IDreamReflector
                 if (request.Sessions.TryGetValue(evidence.SessionId, out var session))
                 {
                     AppendExcerpt(text, session, evidence.EventSequences);
+                    if (!shown.Contains(session.Session.Id))
+                    {
+                        shown.Add(session.Session.Id);
+                    }
                 }
             }
 
@@ -174,7 +182,7 @@ public sealed class ModelReflector : IDreamReflector
 
     private static string Cut(string? text) => text is null ? string.Empty : text.Length <= 300 ? text : text[..300] + "...";
 
-    private static int ParseFindings(string reply, (int Index, Finding Finding)[] batch, Dictionary<int, LessonCandidate> lessons)
+    private static int ParseFindings(string reply, (int Index, Finding Finding)[] batch, IReadOnlyList<string> shown, Dictionary<int, LessonCandidate> lessons)
     {
         var parsed = 0;
         foreach (var (item, text) in Items(reply, "finding"))
@@ -196,6 +204,7 @@ public sealed class ModelReflector : IDreamReflector
                 Kind = template.IsEfficiencyTip ? InsightKind.Workflow : KindOf(item, template.Kind),
                 Text = text,
                 Evidence = cited.Count > 0 ? cited.ConvertAll(id => allowed[id]) : template.Evidence,
+                ShownSessionIds = shown,
                 Source = InsightSource.Reflected,
             };
             parsed++;
@@ -207,6 +216,7 @@ public sealed class ModelReflector : IDreamReflector
     private static int ParsePairs(string reply, IReadOnlyList<TaskPair> pairs, double baseFailureRate, List<LessonCandidate> lessons)
     {
         var done = new HashSet<int>();
+        List<string>? shown = null;
         foreach (var (item, text) in Items(reply, "pair"))
         {
             var i = item.GetProperty("pair").GetInt32();
@@ -217,6 +227,7 @@ public sealed class ModelReflector : IDreamReflector
 
             var pair = pairs[i];
             var cited = Cited(item, [pair.Failed.Session.Id, pair.Succeeded.Session.Id]);
+            shown ??= [.. pairs.SelectMany(p => new[] { p.Failed.Session.Id, p.Succeeded.Session.Id }).Distinct(StringComparer.Ordinal)];
             lessons.Add(new LessonCandidate
             {
                 Kind = KindOf(item, InsightKind.Lesson),
@@ -224,6 +235,7 @@ public sealed class ModelReflector : IDreamReflector
                 Triggers = new InsightTriggers { Tools = pair.FailedTools().Take(3).ToList(), Keywords = pair.SharedKeywords() },
                 Evidence = (cited.Count > 0 ? cited : [pair.Failed.Session.Id, pair.Succeeded.Session.Id]).Select(id => new InsightEvidence(id)).ToList(),
                 Finding = pair.ToFinding(baseFailureRate),
+                ShownSessionIds = shown,
                 Source = InsightSource.Reflected,
             });
         }

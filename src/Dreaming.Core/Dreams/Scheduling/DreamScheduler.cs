@@ -12,13 +12,13 @@ namespace Dreaming;
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
-    private readonly IReadOnlyList<DreamSchedule> _schedules;
+    private readonly List<DreamSchedule> _schedules;
     private readonly IDreamConsolidator _dreams;
     private readonly IDreamRunStore _runs;
     private readonly ITraceStore _traces;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Dictionary<MemoryScope, DateTimeOffset> _nextCron = [];
+    private readonly DateTimeOffset?[] _nextCron;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="schedules">The schedules.</param>
@@ -31,6 +31,7 @@ public sealed partial class DreamScheduler : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(schedules);
         _schedules = schedules.ToList();
+        _nextCron = new DateTimeOffset?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
             schedule.Validate();
@@ -54,9 +55,10 @@ public sealed partial class DreamScheduler : BackgroundService
     {
         var started = new List<DreamRun>();
         var now = _timeProvider.GetUtcNow();
-        foreach (var schedule in _schedules)
+        for (var i = 0; i < _schedules.Count; i++)
         {
-            var (due, reason) = await IsDueAsync(schedule, now, cancellationToken).ConfigureAwait(false);
+            var schedule = _schedules[i];
+            var (due, reason) = await IsDueAsync(i, now, cancellationToken).ConfigureAwait(false);
             if (!due)
             {
                 continue;
@@ -101,20 +103,17 @@ public sealed partial class DreamScheduler : BackgroundService
         }
     }
 
-    private async Task<(bool Due, string Reason)> IsDueAsync(DreamSchedule schedule, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(bool Due, string Reason)> IsDueAsync(int index, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var schedule = _schedules[index];
         if (schedule.Expression() is { } cron)
         {
-            if (!_nextCron.TryGetValue(schedule.Scope, out var next))
-            {
-                // The first occurrence after the scheduler starts; a restart does not replay missed ones.
-                next = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
-                _nextCron[schedule.Scope] = next;
-            }
-
+            // Each schedule keeps its own next occurrence, so two schedules of one scope both fire. The first is the first
+            // occurrence after the scheduler starts; a restart does not replay missed ones.
+            var next = _nextCron[index] ??= cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
             if (now >= next)
             {
-                _nextCron[schedule.Scope] = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
+                _nextCron[index] = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
                 return (true, "cron " + schedule.Cron);
             }
         }

@@ -28,6 +28,31 @@ public class DreamSchedulerTests
     }
 
     [Fact]
+    public async Task Two_cron_schedules_of_one_scope_each_fire_at_their_own_times()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var runs = new InMemoryDreamRunStore(time);
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time);
+        var scheduler = new DreamScheduler(
+            [new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" }, new DreamSchedule { Scope = s_scope, Cron = "0 15 * * *" }],
+            dreams, runs, traces, time);
+
+        var fired = new List<DateTimeOffset>();
+        for (var minute = 0; minute < 24 * 60; minute++)
+        {
+            foreach (var run in await scheduler.RunDueAsync())
+            {
+                fired.Add(run.RequestedAt);
+            }
+
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal([3, 15], fired.Select(t => t.Hour));
+    }
+
+    [Fact]
     public async Task A_count_schedule_dreams_when_enough_new_sessions_arrived_since_the_last_dream()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
