@@ -1,11 +1,14 @@
 namespace Dreaming;
 
 /// <summary>The default stages of <see cref="DreamConsolidator"/>, each a thin adapter over the library's implementation.</summary>
-internal sealed class DefaultDreamStages(ITraceStore traces, TimeProvider timeProvider, CurationOptions? curation = null)
+internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs, TimeProvider timeProvider, CurationOptions? curation = null)
     : IDreamSessionSelector, IDreamMiner, IDreamReflector, IDreamCurator
 {
-    public async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken) =>
-        await DreamSessionSelector.SelectAsync(traces, request, after, cancellationToken).ConfigureAwait(false);
+    public async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
+    {
+        var history = after is null ? null : await DreamReadHistory.LoadAsync(runs, request.Scope, cancellationToken).ConfigureAwait(false);
+        return await DreamSessionSelector.SelectAsync(traces, request, after, history, cancellationToken).ConfigureAwait(false);
+    }
 
     public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken) =>
         new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), cancellationToken: cancellationToken);

@@ -62,7 +62,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _embeddings = embeddings;
-        var defaults = new DefaultDreamStages(_traces, _timeProvider, curationOptions?.Value);
+        var defaults = new DefaultDreamStages(_traces, _runs, _timeProvider, curationOptions?.Value);
         _reflector = reflector ?? defaults;
         _selector = selector ?? defaults;
         _miner = miner ?? defaults;

@@ -3,14 +3,15 @@ namespace Dreaming;
 /// <summary>The select stage: finished sessions of the scope, with an outcome, that no earlier dream read.</summary>
 internal static class DreamSessionSelector
 {
-    /// <summary>Reads the sessions that ended after the cursor, oldest first, up to the request's <c>MaxSessions</c>, so that
-    /// a backlog larger than one dream is read in order across successive dreams and no session is skipped.</summary>
-    public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
+    /// <summary>Reads the sessions that ended after the cursor, and those before it that no earlier dream read (see
+    /// <see cref="DreamReadHistory"/>), oldest first, up to the request's <c>MaxSessions</c>, so that a backlog larger than
+    /// one dream is read in order across successive dreams and no session is skipped.</summary>
+    public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, DreamReadHistory? history, CancellationToken cancellationToken)
     {
         var chosen = new List<SessionRecord>();
         await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken).ConfigureAwait(false))
         {
-            if (IsCandidate(session, after))
+            if (IsCandidate(session, after, history))
             {
                 chosen.Add(session);
             }
@@ -60,17 +61,19 @@ internal static class DreamSessionSelector
             }
         }
 
-        return last is null ? previous : new DreamCursor(last.EndedAt!.Value, last.Id);
+        // Sessions read from behind the cursor (late ones) never move it back.
+        return last is null || (previous is not null && !IsAfter(last, previous)) ? previous : new DreamCursor(last.EndedAt!.Value, last.Id);
     }
 
     /// <summary>Whether a dream may read the session: finished, with an outcome that says passed or failed, and ended
-    /// after the cursor. The scheduler counts new sessions with the same test.</summary>
-    public static bool IsCandidate(SessionRecord session, DreamCursor? after) =>
+    /// after the cursor, or before it but unread by earlier dreams. The scheduler counts new sessions with the same test.</summary>
+    public static bool IsCandidate(SessionRecord session, DreamCursor? after, DreamReadHistory? history) =>
         session.Status != SessionStatus.Running
         && SessionVerdicts.Classify(session) is SessionVerdict.Succeeded or SessionVerdict.Failed
-        && IsAfter(session, after);
+        && (IsAfter(session, after) || history?.IsUnread(session) == true);
 
-    private static bool IsAfter(SessionRecord session, DreamCursor? cursor) =>
+    /// <summary>Whether the session comes after the cursor in the order the cursor moves (always, without a cursor).</summary>
+    public static bool IsAfter(SessionRecord session, DreamCursor? cursor) =>
         cursor is null
         || (session.EndedAt is not null && CompareOrder(session.EndedAt, session.Id, cursor.EndedAt, cursor.SessionId) > 0);
 

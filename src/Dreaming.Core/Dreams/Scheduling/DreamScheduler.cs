@@ -19,6 +19,7 @@ public sealed partial class DreamScheduler : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DateTimeOffset?[] _nextCron;
+    private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="schedules">The schedules.</param>
@@ -121,7 +122,8 @@ public sealed partial class DreamScheduler : BackgroundService
         if (schedule.AfterNewSessions is { } threshold)
         {
             var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
-            var fresh = await CountNewSessionsAsync(schedule.Scope, last?.Results.Cursor, threshold, cancellationToken).ConfigureAwait(false);
+            var history = last is null ? null : await HistoryAsync(schedule.Scope, last.Id, cancellationToken).ConfigureAwait(false);
+            var fresh = await CountNewSessionsAsync(schedule.Scope, last?.Results.Cursor, history, threshold, cancellationToken).ConfigureAwait(false);
             if (fresh >= threshold)
             {
                 return (true, $"at least {fresh} new sessions");
@@ -131,12 +133,33 @@ public sealed partial class DreamScheduler : BackgroundService
         return (false, string.Empty);
     }
 
-    private async Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, int enough, CancellationToken cancellationToken)
+    // The sessions earlier dreams read change only when a dream completes: the history is kept until the scope's last
+    // completed run changes, so a poll does not list the scope's runs each time.
+    private async Task<DreamReadHistory> HistoryAsync(MemoryScope scope, string lastRunId, CancellationToken cancellationToken)
+    {
+        lock (_histories)
+        {
+            if (_histories.TryGetValue(scope, out var cached) && cached.LastRunId == lastRunId)
+            {
+                return cached;
+            }
+        }
+
+        var history = await DreamReadHistory.LoadAsync(_runs, scope, cancellationToken).ConfigureAwait(false);
+        lock (_histories)
+        {
+            _histories[scope] = history;
+        }
+
+        return history;
+    }
+
+    private async Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken)
     {
         var count = 0;
         await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(_traces, scope, cancellationToken).ConfigureAwait(false))
         {
-            if (DreamSessionSelector.IsCandidate(session, after) && ++count >= enough)
+            if (DreamSessionSelector.IsCandidate(session, after, history) && ++count >= enough)
             {
                 break;
             }

@@ -244,6 +244,46 @@ public class DreamConsolidatorTests
         Assert.Empty(third.Results.SessionIds);
     }
 
+    [Fact]
+    public async Task Sessions_graded_after_a_dream_passed_their_end_are_read_once_by_the_next_dream()
+    {
+        var (traces, _, _, dreams) = Create();
+        var ungraded = Enumerable.Range(0, 10).Select(i => new SessionWithEvents(
+            new SessionRecord { Id = $"u{i:D2}", AgentId = s_scope.Id, Task = "Refund order", Status = SessionStatus.Completed, StartedAt = s_start.AddMinutes(i), EndedAt = s_start.AddMinutes(i).AddSeconds(30) },
+            [])).ToList();
+        await traces.ImportAsync(ungraded);
+        await SeedAsync(traces, failing: 6, passing: 6, offset: 20);
+        var first = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        foreach (var session in ungraded)
+        {
+            await traces.SetOutcomeAsync(session.Session.Id, SessionOutcome.Succeeded(source: "human"));
+        }
+
+        var second = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        var third = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope, MinSessions = 1 });
+
+        Assert.Equal(12, first.Results.SessionIds.Count);
+        Assert.Equal(ungraded.Select(s => s.Session.Id), second.Results.SessionIds);
+        Assert.Equal(first.Results.Cursor, second.Results.Cursor); // read from behind the cursor: it does not move back
+        Assert.Empty(third.Results.SessionIds);
+    }
+
+    [Fact]
+    public async Task Older_sessions_imported_after_a_dream_are_read_with_the_new_ones_oldest_first()
+    {
+        var (traces, _, _, dreams) = Create();
+        await SeedAsync(traces, failing: 6, passing: 6, offset: 100);
+        var first = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+        await SeedAsync(traces, failing: 3, passing: 3, offset: 0);     // older logs, imported late
+        await SeedAsync(traces, failing: 2, passing: 2, offset: 200);   // new sessions
+
+        var second = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope, MinSessions = 5 });
+
+        Assert.Equal(12, first.Results.SessionIds.Count);
+        Assert.Equal(["s000", "s001", "s002", "s003", "s004", "s005", "s200", "s201", "s202", "s203"], second.Results.SessionIds);
+        Assert.Equal("s203", second.Results.Cursor!.SessionId);
+    }
+
     private static SessionWithEvents WithEnd(SessionWithEvents session, DateTimeOffset ended) =>
         session with { Session = session.Session with { StartedAt = ended.AddSeconds(-5), EndedAt = ended } };
 

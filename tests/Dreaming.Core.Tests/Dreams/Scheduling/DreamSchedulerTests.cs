@@ -68,6 +68,29 @@ public class DreamSchedulerTests
     }
 
     [Fact]
+    public async Task A_count_schedule_counts_sessions_graded_after_the_last_dream_passed_them()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var (scheduler, _) = Create(time, new DreamSchedule { Scope = s_scope, AfterNewSessions = 5, Request = new DreamRunRequest { Scope = s_scope, MinSessions = 5 } }, traces);
+        await traces.ImportAsync(Enumerable.Range(0, 5).Select(i => new SessionWithEvents(
+            new SessionRecord { Id = $"late{i}", AgentId = "bot", Task = "t", Status = SessionStatus.Completed, StartedAt = time.GetUtcNow(), EndedAt = time.GetUtcNow().AddSeconds(1) },
+            [])).ToList());
+        await SeedAsync(traces, 0, 5, time);
+        Assert.Single(await scheduler.RunDueAsync());
+        Assert.Empty(await scheduler.RunDueAsync());
+
+        for (var i = 0; i < 5; i++)
+        {
+            await traces.SetOutcomeAsync($"late{i}", SessionOutcome.Failed());
+        }
+
+        var run = Assert.Single(await scheduler.RunDueAsync());
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"late{i}"), run.Results.SessionIds);
+        Assert.Empty(await scheduler.RunDueAsync());
+    }
+
+    [Fact]
     public async Task A_due_dream_whose_scope_is_already_dreaming_is_skipped_not_doubled()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 59, 0, TimeSpan.Zero));

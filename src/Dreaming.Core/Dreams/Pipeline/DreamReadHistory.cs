@@ -1,0 +1,54 @@
+namespace Dreaming;
+
+/// <summary>The sessions that earlier dreams of a scope read, so that a session that became readable only after a dream
+/// had moved past its end time (graded later with <see cref="ITraceStore.SetOutcomeAsync"/>, imported from older logs, or
+/// recorded by a process whose clock is behind) is still read once by a later dream.</summary>
+/// <remarks>It is made from the scope's completed runs that mined their sessions (a run that found too few sessions read
+/// nothing for good). Only the newest <see cref="DreamRunStoreRules.MaxListLimit"/> runs are read; when there are more,
+/// a late session is looked for only after the cursor of the oldest of them, so a store with a long history is never read
+/// again from the start.</remarks>
+internal sealed class DreamReadHistory
+{
+    private readonly HashSet<string> _read;
+    private readonly DreamCursor? _since;
+
+    private DreamReadHistory(HashSet<string> read, DreamCursor? since, string? lastRunId)
+    {
+        _read = read;
+        _since = since;
+        LastRunId = lastRunId;
+    }
+
+    /// <summary>Gets the id of the newest completed run it was made from, or <see langword="null"/> when there is none.</summary>
+    public string? LastRunId { get; }
+
+    /// <summary>Loads the history of a scope from its runs.</summary>
+    public static async Task<DreamReadHistory> LoadAsync(IDreamRunStore runs, MemoryScope scope, CancellationToken cancellationToken)
+    {
+        var list = await runs.ListAsync(scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        DreamCursor? oldest = null;
+        string? lastRunId = null;
+        foreach (var run in list)
+        {
+            if (run.Status != DreamRunStatus.Completed)
+            {
+                continue;
+            }
+
+            lastRunId ??= run.Id;
+            if (run.Results.StageUsage.Any(static stage => stage.Stage == "mine"))
+            {
+                read.UnionWith(run.Results.SessionIds);
+                oldest = run.Results.Cursor ?? oldest;
+            }
+        }
+
+        // With every run listed, a late session of any age is looked for; otherwise only after the oldest listed cursor.
+        return new DreamReadHistory(read, list.Count < DreamRunStoreRules.MaxListLimit ? null : oldest, lastRunId);
+    }
+
+    /// <summary>Whether a session at or before the cursor was left unread by the dreams that moved the cursor past it.</summary>
+    public bool IsUnread(SessionRecord session) =>
+        !_read.Contains(session.Id) && (_since is null || DreamSessionSelector.IsAfter(session, _since));
+}

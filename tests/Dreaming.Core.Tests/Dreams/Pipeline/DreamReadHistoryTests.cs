@@ -1,0 +1,69 @@
+using NSubstitute;
+
+namespace Dreaming.Tests;
+
+public class DreamReadHistoryTests
+{
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
+    private static readonly DateTimeOffset s_start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Only_runs_that_mined_their_sessions_count_as_having_read_them()
+    {
+        var history = await LoadAsync(
+            Run("dr-1", DreamRunStatus.Completed, mined: true, "a"),
+            Run("dr-2", DreamRunStatus.Completed, mined: false, "b"),   // too few sessions: read nothing for good
+            Run("dr-3", DreamRunStatus.Failed, mined: true, "c"));
+
+        Assert.False(history.IsUnread(Session("a", 1)));
+        Assert.True(history.IsUnread(Session("b", 1)));
+        Assert.True(history.IsUnread(Session("c", 1)));
+        Assert.Equal("dr-1", history.LastRunId);
+    }
+
+    [Fact]
+    public async Task With_more_runs_than_one_list_holds_a_late_session_is_looked_for_only_after_the_oldest_listed_cursor()
+    {
+        var runs = Enumerable.Range(0, DreamRunStoreRules.MaxListLimit)
+            .Select(i => Run($"dr-{DreamRunStoreRules.MaxListLimit - i:D4}", DreamRunStatus.Completed, mined: true, $"s{DreamRunStoreRules.MaxListLimit - i:D4}", cursorMinute: DreamRunStoreRules.MaxListLimit - i))
+            .ToArray();
+        var full = await LoadAsync(runs);
+        var partial = await LoadAsync(runs[..^1]);
+
+        Assert.False(full.IsUnread(Session("old", 0)));      // before the oldest listed cursor (minute 1): never read again
+        Assert.True(full.IsUnread(Session("late", 2)));
+        Assert.False(full.IsUnread(Session("s0500", 500)));
+        Assert.True(partial.IsUnread(Session("old", 0)));    // every run listed: any age
+    }
+
+    private static async Task<DreamReadHistory> LoadAsync(params DreamRun[] runs)
+    {
+        var store = Substitute.For<IDreamRunStore>();
+        store.ListAsync(s_scope, DreamRunStoreRules.MaxListLimit, Arg.Any<CancellationToken>()).Returns(runs);
+        return await DreamReadHistory.LoadAsync(store, s_scope, CancellationToken.None);
+    }
+
+    private static DreamRun Run(string id, DreamRunStatus status, bool mined, string sessionId, int cursorMinute = 1) => new()
+    {
+        Id = id,
+        Request = new DreamRunRequest { Scope = s_scope },
+        Status = status,
+        Results = new DreamRunResults
+        {
+            SessionIds = [sessionId],
+            Cursor = new DreamCursor(s_start.AddMinutes(cursorMinute), sessionId),
+            StageUsage = mined ? [new DreamStageUsage("select", SessionUsage.Zero, TimeSpan.Zero), new DreamStageUsage("mine", SessionUsage.Zero, TimeSpan.Zero)] : [new DreamStageUsage("select", SessionUsage.Zero, TimeSpan.Zero)],
+        },
+    };
+
+    private static SessionRecord Session(string id, int endMinute) => new()
+    {
+        Id = id,
+        AgentId = "bot",
+        Task = "t",
+        Status = SessionStatus.Completed,
+        StartedAt = s_start,
+        EndedAt = s_start.AddMinutes(endMinute),
+        Outcome = SessionOutcome.Succeeded(),
+    };
+}
