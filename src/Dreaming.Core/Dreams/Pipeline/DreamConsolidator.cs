@@ -137,6 +137,11 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     {
         var stages = new List<DreamStageUsage>();
         var current = await _memory.GetActiveVersionAsync(request.Scope, cancellationToken).ConfigureAwait(false);
+        if (request.ReviewMode == DreamReviewMode.RequireApproval)
+        {
+            current = await PendingProposalAsync(request.Scope, current, cancellationToken).ConfigureAwait(false) ?? current;
+        }
+
         var results = new DreamRunResults { InputVersionId = current?.Id };
 
         var watch = Stopwatch.StartNew();
@@ -220,6 +225,41 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
 
         stages.Add(new DreamStageUsage("commit", SessionUsage.Zero, watch.Elapsed));
         return results with { OutputVersionId = version.Id, StageUsage = [.. stages] };
+    }
+
+    // Under RequireApproval, the newest version an earlier dream proposed that still waits for review and derives from the
+    // active version (through proposed versions only, so a person's pending edit of it counts too). The dream builds on it:
+    // the sessions that proposal learnt from are behind the cursor and will not be read again, so building on the active
+    // version would strand its lessons, and approving the newest proposal now approves them all.
+    private async Task<MemoryVersion?> PendingProposalAsync(MemoryScope scope, MemoryVersion? active, CancellationToken cancellationToken)
+    {
+        var versions = await _memory.ListVersionsAsync(scope, MemoryStoreRules.MaxListLimit, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var byId = versions.ToDictionary(v => v.Id, StringComparer.Ordinal);
+        foreach (var version in versions)
+        {
+            if (active is not null && version.Number <= active.Number)
+            {
+                break;
+            }
+
+            if (version.State != MemoryVersionState.Proposed || version.Author.Kind != MemoryAuthorKind.DreamRun)
+            {
+                continue;
+            }
+
+            var step = version;
+            while (step.ParentVersionId is { } parent && parent != active?.Id && byId.TryGetValue(parent, out var next) && next.State == MemoryVersionState.Proposed)
+            {
+                step = next;
+            }
+
+            if (step.ParentVersionId == active?.Id)
+            {
+                return await _memory.GetVersionAsync(version.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
     }
 
     // Embeds the free-text lessons and the insights they could duplicate. Templated lessons merge by tool and signature, so

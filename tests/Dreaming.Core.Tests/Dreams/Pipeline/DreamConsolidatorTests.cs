@@ -51,6 +51,45 @@ public class DreamConsolidatorTests
     }
 
     [Fact]
+    public async Task Under_require_approval_the_next_dream_builds_on_the_proposal_still_awaiting_review()
+    {
+        var (traces, memory, _, dreams) = Create();
+        await SeedAsync(traces, failing: 8, passing: 6);
+        var request = new DreamRunRequest { Scope = s_scope, ReviewMode = DreamReviewMode.RequireApproval };
+        var first = await dreams.DreamAsync(request);
+        await SeedAsync(traces, failing: 8, passing: 6, offset: 100, error: "Error: order 4711 is locked by another agent");
+
+        var second = await dreams.DreamAsync(request);
+
+        var v1 = (await memory.GetVersionAsync(first.Results.OutputVersionId!))!;
+        var v2 = (await memory.GetVersionAsync(second.Results.OutputVersionId!))!;
+        Assert.Equal(v1.Id, second.Results.InputVersionId);
+        Assert.Equal(v1.Id, v2.ParentVersionId);
+        Assert.Superset(v1.Insights.Select(i => i.Id).ToHashSet(), v2.Insights.Select(i => i.Id).ToHashSet());
+        Assert.Contains(v2.Insights, i => i.Text.Contains("locked by another agent", StringComparison.Ordinal));
+
+        // Approving the newest proposal approves both dreams' lessons; the older one is then stale.
+        await memory.ApproveAsync(v2.Id, MemoryAuthor.Person("alice"));
+        Assert.Equal(v2.Id, (await memory.GetActiveVersionAsync(s_scope))!.Id);
+        await Assert.ThrowsAsync<MemoryStateException>(() => memory.ApproveAsync(v1.Id, MemoryAuthor.Person("alice")));
+    }
+
+    [Fact]
+    public async Task An_auto_dream_builds_on_the_active_version_even_when_a_proposal_awaits_review()
+    {
+        var (traces, memory, _, dreams) = Create();
+        await SeedAsync(traces, failing: 8, passing: 6);
+        var first = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope, ReviewMode = DreamReviewMode.RequireApproval });
+        await SeedAsync(traces, failing: 8, passing: 6, offset: 100);
+
+        var second = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope });
+
+        Assert.NotNull(first.Results.OutputVersionId);
+        Assert.Null(second.Results.InputVersionId);
+        Assert.Null((await memory.GetVersionAsync(second.Results.OutputVersionId!))!.ParentVersionId);
+    }
+
+    [Fact]
     public async Task Require_approval_leaves_the_new_version_proposed_and_the_input_version_untouched()
     {
         var (traces, memory, _, dreams) = Create();
