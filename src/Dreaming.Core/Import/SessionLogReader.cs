@@ -118,7 +118,7 @@ public sealed class SessionLogReader
             foreach (var element in elements)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return MapElement(mapper, element, index++, lineNumber: null, errorHandling);
+                yield return MapElement(mapper, sourceName, element, index++, lineNumber: null, errorHandling);
             }
 
             elements.Clear();
@@ -136,27 +136,71 @@ public sealed class SessionLogReader
         }
     }
 
+    // JSON Lines are split on the bytes, and each line is parsed from its UTF-8 bytes, so text that is not UTF-8 fails the
+    // element it is in (as it does in a JSON array), never silently replaced, and the lines after it are still read.
     private static async IAsyncEnumerable<ImportedSession> ReadLinesAsync(
         PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var source = pipe.AsStream(leaveOpen: true);
-        using var reader = new StreamReader(source, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, BufferSize, leaveOpen: false);
         var lineNumber = skippedLines;
         var index = 0;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (true)
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (true)
             {
-                continue;
+                ReadOnlySequence<byte> line;
+                if (buffer.PositionOf((byte)'\n') is { } end)
+                {
+                    line = buffer.Slice(0, end);
+                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                }
+                else if (result.IsCompleted && !buffer.IsEmpty)
+                {
+                    line = buffer;
+                    buffer = buffer.Slice(buffer.End);
+                }
+                else
+                {
+                    break;
+                }
+
+                lineNumber++;
+                if (IsBlank(line))
+                {
+                    continue;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return MapLine(mapper, sourceName, line, index++, lineNumber, errorHandling);
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return MapLine(mapper, sourceName, line, index++, lineNumber, errorHandling);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+
+            pipe.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
-    private static ImportedSession MapLine(SessionElementMapper mapper, string sourceName, string line, int index, long lineNumber, ImportErrorHandling errorHandling)
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (var segment in line)
+        {
+            foreach (var b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static ImportedSession MapLine(SessionElementMapper mapper, string sourceName, ReadOnlySequence<byte> line, int index, long lineNumber, ImportErrorHandling errorHandling)
     {
         JsonDocument document;
         try
@@ -170,11 +214,11 @@ public sealed class SessionLogReader
 
         using (document)
         {
-            return MapElement(mapper, document.RootElement, index, lineNumber, errorHandling);
+            return MapElement(mapper, sourceName, document.RootElement, index, lineNumber, errorHandling);
         }
     }
 
-    private static ImportedSession MapElement(SessionElementMapper mapper, JsonElement element, int index, long? lineNumber, ImportErrorHandling errorHandling)
+    private static ImportedSession MapElement(SessionElementMapper mapper, string sourceName, JsonElement element, int index, long? lineNumber, ImportErrorHandling errorHandling)
     {
         try
         {
@@ -183,6 +227,11 @@ public sealed class SessionLogReader
         catch (SessionImportException exception) when (errorHandling == ImportErrorHandling.SkipMalformed && exception.Error is not null)
         {
             return new ImportedSession { Index = index, LineNumber = lineNumber, Error = exception.Error };
+        }
+        catch (InvalidOperationException exception) when (exception.InnerException is DecoderFallbackException)
+        {
+            // The JSON reader checks a string's UTF-8 only when it is read.
+            return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = "holds text that is not valid UTF-8" }, errorHandling, exception);
         }
     }
 

@@ -125,6 +125,34 @@ public sealed class SessionLogReaderTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bytes_that_are_not_utf8_are_an_error_naming_the_line_never_replaced(bool array)
+    {
+        // 0xFF never occurs in UTF-8; before, JSON Lines read it as U+FFFD and imported the changed text.
+        var good = System.Text.Encoding.UTF8.GetBytes(SessionWith("""[{"role":"user","content":"ok"}]"""));
+        var bad = System.Text.Encoding.UTF8.GetBytes(SessionWith("""[{"role":"user","content":"café X"}]""").Replace("X", "�", StringComparison.Ordinal));
+        var marker = System.Text.Encoding.UTF8.GetBytes("�");
+        var at = bad.AsSpan().IndexOf(marker);
+        bad = [.. bad[..at], 0xFF, .. bad[(at + marker.Length)..]];
+        byte[] source = array
+            ? [(byte)'[', .. good, (byte)',', (byte)'\n', .. bad, (byte)']']
+            : [.. good, (byte)'\n', .. bad, (byte)'\n'];
+
+        var items = new List<ImportedSession>();
+        await foreach (var item in Reader().ReadAsync(new MemoryStream(source), "log", new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed }))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal([true, false], items.Select(i => i.Succeeded));
+        Assert.Equal(1, items[1].Error!.Index);
+        Assert.Equal(array ? null : 2, items[1].Error!.LineNumber);   // elements of an array are named by index
+        Assert.Contains("UTF-8", items[1].Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(items, i => i.Session?.Events.OfType<MessageEvent>().Any(m => m.Text.Contains('\uFFFD', StringComparison.Ordinal)) == true);
+    }
+
+    [Theory]
     [InlineData(ImportErrorHandling.Atomic)]
     [InlineData(ImportErrorHandling.SkipMalformed)]
     public async Task A_source_that_is_neither_an_array_nor_json_lines_fails(ImportErrorHandling errorHandling)
