@@ -42,12 +42,21 @@ public static class OutcomesDreamingBuilderExtensions
     /// <param name="graderClientFactory">Creates the grader's chat client.</param>
     /// <param name="configure">Optional grader options.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it. Thrown here, not when the grader is
+    /// first used.</exception>
     public static IDreamingBuilder AddGrader(this IDreamingBuilder builder, Func<IServiceProvider, IChatClient> graderClientFactory, Action<ModelGraderOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(graderClientFactory);
         var options = new ModelGraderOptions();
         configure?.Invoke(options);
+        // Checked here, at registration, rather than when the first outcome resolves the grader.
+        var validation = new ModelGraderOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new ArgumentException(validation.FailureMessage, nameof(configure));
+        }
+
         builder.Services.RemoveAll<ModelGrader>();
         builder.Services.AddSingleton(sp => new ModelGrader(
             graderClientFactory(sp),

@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 
 namespace Dreaming;
 
@@ -29,6 +31,7 @@ public sealed partial class ModelGrader
     private readonly float? _temperature;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ResiliencePipeline _calls;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="chatClient">The grader model; it may differ from the agent's.</param>
@@ -53,6 +56,7 @@ public sealed partial class ModelGrader
         _temperature = options.Temperature;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _calls = CallPipeline(options, _timeProvider);
     }
 
     /// <summary>Grades <paramref name="artifact"/> on <paramref name="criteria"/>, all in one request per sample.</summary>
@@ -154,31 +158,74 @@ public sealed partial class ModelGrader
 
     private async Task<(ChatResponse? Response, string? Failure)> CallAsync(List<ChatMessage> messages, ChatOptions chatOptions, CancellationToken cancellationToken)
     {
-        using var timeout = _timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_timeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        // A copy of the list keeps the correction's additions out of the request already sent.
+        var request = messages.ToArray();
         try
         {
-            // WaitAsync enforces the timeout even on a client that ignores its token; a copy of the list and options
-            // keeps the retry's additions and any client's changes out of the request already sent.
-            return (await _client.GetResponseAsync(messages.ToArray(), chatOptions.Clone(), linked.Token).WaitAsync(linked.Token).ConfigureAwait(false), null);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-        {
-            var seconds = _timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-            LogCallFailed(_logger, $"no answer within {seconds} s", null);
-            return (null, $"no answer within {seconds} s");
+            var response = await _calls.ExecuteAsync(
+                static (state, token) => new ValueTask<ChatResponse>(state.Grader.AttemptAsync(state.Request, state.Options, token)),
+                (Grader: this, Request: request, Options: chatOptions),
+                cancellationToken).ConfigureAwait(false);
+            return (response, null);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
         {
             // A client may surface the caller's cancellation as a transport error; the caller must still see a cancellation.
             throw new OperationCanceledException("The grading was cancelled.", ex, cancellationToken);
         }
+        catch (NoAnswerException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, ex.Message);
+        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            LogCallFailed(_logger, ex.GetType().Name, ex);
             return (null, $"the call failed ({ex.GetType().Name}): {ex.Message}");
         }
     }
+
+    // One call, within the timeout; what fails is logged and thrown for the retry to decide.
+    private async Task<ChatResponse> AttemptAsync(ChatMessage[] request, ChatOptions chatOptions, CancellationToken cancellationToken)
+    {
+        using var timeout = _timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_timeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            // WaitAsync enforces the timeout even on a client that ignores its token; a copy of the options keeps any
+            // client's changes out of the next attempt.
+            return await _client.GetResponseAsync(request, chatOptions.Clone(), linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            var failure = $"no answer within {_timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
+            LogCallFailed(_logger, failure, null);
+            throw new NoAnswerException(failure, ex);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            LogCallFailed(_logger, ex.GetType().Name, ex);
+            throw;
+        }
+    }
+
+    private static ResiliencePipeline CallPipeline(ModelGraderOptions options, TimeProvider timeProvider) =>
+        options.CallRetries == 0
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+                .AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.CallRetries,
+                    Delay = options.RetryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = static args => ValueTask.FromResult(
+                        args.Outcome.Exception is { } ex
+                        && ex is not OutOfMemoryException
+                        && !args.Context.CancellationToken.IsCancellationRequested),
+                })
+                .Build();
+
+    /// <summary>A call that got no answer within the grader's timeout.</summary>
+    private sealed class NoAnswerException(string message, Exception innerException) : TimeoutException(message, innerException);
 
     private Sample Finish(Rubric rubric, IReadOnlyList<RubricCriterion> criteria, Dictionary<string, GraderVerdict> known, SessionUsage usage, Func<string, string> errorFor)
     {

@@ -12,6 +12,9 @@ public sealed class ModelGraderOptions
     /// <summary>The largest number of samples.</summary>
     public const int MaxSamples = 9;
 
+    /// <summary>The largest <see cref="CallRetries"/>.</summary>
+    public const int MaxCallRetries = 10;
+
     /// <summary>Gets or sets how many independent grades are asked for; each criterion takes the majority verdict.</summary>
     /// <value>The default is 1. An odd number from 1 to <see cref="MaxSamples"/>, so that two verdicts rarely tie.</value>
     public int Samples { get; set; } = 1;
@@ -24,6 +27,17 @@ public sealed class ModelGraderOptions
     /// model-judged criteria instead of a request no model could take whole (deterministic criteria still run).</summary>
     /// <value>The default is 200,000. At least 1.</value>
     public int MaxArtifactLength { get; set; } = 200_000;
+
+    /// <summary>Gets or sets how many times a call that failed (the client threw, or gave no answer within
+    /// <see cref="Timeout"/>) is made again before its criteria are recorded as grader errors: a transient 429 or 503
+    /// should not fail an outcome. Made through a Polly v8 retry on the grader's clock.</summary>
+    /// <value>The default is 2. From 0 to 10. A cancellation by the caller is never retried.</value>
+    public int CallRetries { get; set; } = 2;
+
+    /// <summary>Gets or sets the wait before the first retry of a failed call; it doubles for each further retry, with
+    /// jitter.</summary>
+    /// <value>The default is 1 second. From zero to 5 minutes.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the model id asked for, when the grader client serves several.</summary>
     /// <value>The default is <see langword="null"/>: the client's default model.</value>

@@ -6,6 +6,7 @@ internal sealed class ModelGraderOptionsValidator : IValidateOptions<ModelGrader
 {
     // CancellationTokenSource cannot wait longer than this.
     private static readonly TimeSpan s_longestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+    private static readonly TimeSpan s_longestRetryDelay = TimeSpan.FromMinutes(5);
 
     public ValidateOptionsResult Validate(string? name, ModelGraderOptions options)
     {
@@ -18,6 +19,16 @@ internal sealed class ModelGraderOptionsValidator : IValidateOptions<ModelGrader
         if (options.Timeout != Timeout.InfiniteTimeSpan && (options.Timeout <= TimeSpan.Zero || options.Timeout > s_longestTimeout))
         {
             failures.Add($"ModelGraderOptions.Timeout is {options.Timeout}; it must be positive and at most {s_longestTimeout}, or infinite.");
+        }
+
+        if (options.CallRetries is < 0 or > ModelGraderOptions.MaxCallRetries)
+        {
+            failures.Add($"ModelGraderOptions.CallRetries is {options.CallRetries}; it must be from 0 to {ModelGraderOptions.MaxCallRetries}.");
+        }
+
+        if (options.RetryDelay < TimeSpan.Zero || options.RetryDelay > s_longestRetryDelay)
+        {
+            failures.Add($"ModelGraderOptions.RetryDelay is {options.RetryDelay}; it must be from zero to {s_longestRetryDelay}.");
         }
 
         if (options.ModelId is not null && string.IsNullOrWhiteSpace(options.ModelId))

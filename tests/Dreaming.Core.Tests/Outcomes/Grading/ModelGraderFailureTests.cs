@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using static Dreaming.Tests.Outcomes.Grading.GradingFixtures;
 
 namespace Dreaming.Tests.Outcomes.Grading;
@@ -7,17 +8,82 @@ public class ModelGraderFailureTests
 {
     private static readonly RubricCriterion[] s_criteria = [Model("c1", "Mentions the order number"), Model("c2", "Apologises once")];
 
+    private static readonly ModelGraderOptions s_noCallRetries = new() { CallRetries = 0 };
+
     [Fact]
     public async Task A_grader_that_throws_gives_errors_with_the_message_without_a_retry()
     {
         var grader = new ScriptedGrader((_, _) => throw new HttpRequestException("connection refused"));
 
-        var grade = await new ModelGrader(grader.Client).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+        var grade = await new ModelGrader(grader.Client, s_noCallRetries).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
 
         Assert.Equal(1, grader.CallCount);
         Assert.All(grade.Criteria, c => Assert.Equal(CriterionVerdict.Error, c.Verdict));
         Assert.All(grade.Criteria, c => Assert.Contains("connection refused", c.Reason, StringComparison.Ordinal));
         Assert.Equal(0, grade.Usage.ModelCalls);
+    }
+
+    [Fact]
+    public async Task A_call_that_fails_transiently_is_made_again_after_a_growing_wait_on_the_graders_clock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var grader = new ScriptedGrader((n, _) => n < 2
+            ? throw new HttpRequestException("429 Too Many Requests")
+            : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, ScriptedGrader.Reply(("c1", "met"), ("c2", "not_met"))))));
+
+        var grading = new ModelGrader(grader.Client, new ModelGraderOptions { RetryDelay = TimeSpan.FromSeconds(10) }, timeProvider: time).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+        await WaitForCallsAsync(grader, 1);
+        time.Advance(TimeSpan.FromSeconds(5));         // jitter keeps the first wait above half the delay
+        Assert.Equal(1, grader.CallCount);
+        time.Advance(TimeSpan.FromSeconds(15));
+        await WaitForCallsAsync(grader, 2);
+        time.Advance(TimeSpan.FromSeconds(60));
+        var grade = await grading.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, grader.CallCount);
+        Assert.Equal([CriterionVerdict.Met, CriterionVerdict.NotMet], grade.Criteria.Select(c => c.Verdict));
+    }
+
+    [Fact]
+    public async Task A_call_that_keeps_failing_is_an_error_after_its_retries()
+    {
+        var grader = new ScriptedGrader((_, _) => throw new HttpRequestException("503 Service Unavailable"));
+
+        var grade = await new ModelGrader(grader.Client, new ModelGraderOptions { CallRetries = 2, RetryDelay = TimeSpan.Zero }).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+
+        Assert.Equal(3, grader.CallCount);
+        Assert.All(grade.Criteria, c => Assert.Equal(CriterionVerdict.Error, c.Verdict));
+        Assert.All(grade.Criteria, c => Assert.Contains("503 Service Unavailable", c.Reason, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("CallRetries", -1, 1.0, 1)]
+    [InlineData("CallRetries", 11, 1.0, 1)]
+    [InlineData("RetryDelay", 2, -1.0, 1)]
+    [InlineData("RetryDelay", 2, 301.0, 1)]
+    [InlineData("Samples", 2, 1.0, 2)]
+    public void Invalid_options_are_refused_when_the_grader_is_registered_naming_them(string option, int retries, double delaySeconds, int samples)
+    {
+        var builder = new ServiceCollection().AddDreamingAgents();
+
+        var ex = Assert.Throws<ArgumentException>(() => builder.AddGrader(new ScriptedGrader("x").Client, o =>
+        {
+            o.CallRetries = retries;
+            o.RetryDelay = TimeSpan.FromSeconds(delaySeconds);
+            o.Samples = samples;
+        }));
+
+        Assert.Contains("ModelGraderOptions." + option, ex.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForCallsAsync(ScriptedGrader grader, int calls)
+    {
+        for (var i = 0; i < 500 && grader.CallCount < calls; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(calls, grader.CallCount);
     }
 
     [Fact]
@@ -41,7 +107,7 @@ public class ModelGraderFailureTests
             ? Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, ScriptedGrader.Reply(("c1", "met")))))
             : throw new InvalidOperationException("overloaded"));
 
-        var grade = await new ModelGrader(grader.Client).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+        var grade = await new ModelGrader(grader.Client, s_noCallRetries).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
 
         Assert.Equal(CriterionVerdict.Met, grade.Criteria[0].Verdict);
         Assert.Equal(CriterionVerdict.Error, grade.Criteria[1].Verdict);
@@ -57,7 +123,7 @@ public class ModelGraderFailureTests
             await Task.Delay(Timeout.Infinite, cancellationToken);
             throw new InvalidOperationException("unreachable");
         });
-        var options = new ModelGraderOptions { Timeout = TimeSpan.FromSeconds(5) };
+        var options = new ModelGraderOptions { Timeout = TimeSpan.FromSeconds(5), CallRetries = 0 };
 
         var grading = new ModelGrader(grader.Client, options, timeProvider: time).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
         Assert.False(grading.IsCompleted);
@@ -73,7 +139,7 @@ public class ModelGraderFailureTests
     public async Task The_timeout_holds_even_for_a_client_that_ignores_its_token()
     {
         var grader = new ScriptedGrader((_, _) => new TaskCompletionSource<ChatResponse>().Task);
-        var options = new ModelGraderOptions { Timeout = TimeSpan.FromMilliseconds(50) };
+        var options = new ModelGraderOptions { Timeout = TimeSpan.FromMilliseconds(50), CallRetries = 0 };
 
         var grade = await new ModelGrader(grader.Client, options).GradeAsync(Rubric(s_criteria), s_criteria, "artifact").WaitAsync(TimeSpan.FromSeconds(10));
 

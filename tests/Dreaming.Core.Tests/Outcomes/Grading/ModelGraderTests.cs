@@ -178,7 +178,7 @@ public class ModelGraderTests
             ? throw new InvalidOperationException("down")
             : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, ScriptedGrader.Reply(("c1", "met"), ("c2", "met"))))));
 
-        var grade = await new ModelGrader(grader.Client, new ModelGraderOptions { Samples = 3 }).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+        var grade = await new ModelGrader(grader.Client, new ModelGraderOptions { Samples = 3, CallRetries = 0 }).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
 
         Assert.All(grade.Criteria, c => Assert.Equal(CriterionVerdict.Met, c.Verdict));
         Assert.Equal(2, grade.Usage.ModelCalls);
