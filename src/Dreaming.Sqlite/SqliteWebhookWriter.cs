@@ -39,9 +39,14 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var delivery = Find(transaction, result.DeliveryId);
+        var endpoint = SqliteWebhookRows.ReadEndpoint(connection, transaction, delivery.EndpointId);
+        if (WebhookOutboxRules.IsSettled(delivery))
+        {
+            return (delivery, endpoint);
+        }
+
         var updated = WebhookOutboxRules.Apply(delivery, result);
         SqliteWebhookRows.Update(connection, transaction, updated);
-        var endpoint = SqliteWebhookRows.ReadEndpoint(connection, transaction, delivery.EndpointId);
         endpoint = endpoint with { ConsecutiveFailures = WebhookOutboxRules.ConsecutiveFailuresAfter(endpoint.ConsecutiveFailures, updated.State) };
         SqliteWebhookRows.WriteEndpoint(connection, transaction, endpoint);
         transaction.Commit();
@@ -51,7 +56,7 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
     public WebhookDelivery Kill(string deliveryId, string reason)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        var dead = Find(transaction, deliveryId) with { State = WebhookDeliveryState.Dead, LastError = reason };
+        var dead = WebhookOutboxRules.Kill(Find(transaction, deliveryId), reason);
         SqliteWebhookRows.Update(connection, transaction, dead);
         transaction.Commit();
         return dead;

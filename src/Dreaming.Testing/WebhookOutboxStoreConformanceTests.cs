@@ -159,6 +159,60 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         await Assert.ThrowsAnyAsync<KeyNotFoundException>(() => store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = "whd_nobody", AttemptedAt = now }));
     }
 
+    /// <summary>A result reported late for a delivery that is already delivered (the reporter's claim ran out while another
+    /// dispatcher delivered it) changes neither the delivery nor the endpoint's run of failures, whatever it says.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task RecordAttemptAsync_ALateResultChangesNeitherADeliveredDeliveryNorItsEndpoint()
+    {
+        var store = await NewStoreAsync();
+        var delivered = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var (afterDelivery, _) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivered.Id, AttemptedAt = Time.GetUtcNow(), Delivered = true, StatusCode = 200 });
+        for (var i = 0; i < 2; i++)
+        {
+            var failed = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+            await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = failed.Id, AttemptedAt = Time.GetUtcNow(), StatusCode = 500, Error = "500" });
+        }
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var now = Time.GetUtcNow();
+        WebhookAttemptResult[] late =
+        [
+            new() { DeliveryId = delivered.Id, AttemptedAt = now, Error = "timed out", NextAttemptAt = now.AddSeconds(5) },
+            new() { DeliveryId = delivered.Id, AttemptedAt = now, StatusCode = 500, Error = "500" },
+            new() { DeliveryId = delivered.Id, AttemptedAt = now, Delivered = true, StatusCode = 204 },
+        ];
+        foreach (var result in late)
+        {
+            var (after, endpoint) = await store.RecordAttemptAsync(result);
+            Assert.Equal(afterDelivery, after);
+            Assert.Equal(2, endpoint.ConsecutiveFailures);
+        }
+
+        Assert.Equal(afterDelivery, await store.GetAsync(delivered.Id));
+        Assert.Equal(2, (await store.GetEndpointAsync("ci")).ConsecutiveFailures);
+        Assert.Equal(2, (await store.ListAsync(WebhookDeliveryState.Dead)).Count);
+    }
+
+    /// <summary>Killing a delivery that is already delivered (another dispatcher delivered it while this one found its
+    /// endpoint disabled) leaves it delivered, so it is never replayed as a dead letter and sent again.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task KillAsync_LeavesADeliveredDeliveryDelivered()
+    {
+        var store = await NewStoreAsync();
+        var delivered = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var (afterDelivery, _) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivered.Id, AttemptedAt = Time.GetUtcNow(), Delivered = true, StatusCode = 200 });
+
+        var killed = await store.KillAsync(delivered.Id, "endpoint 'ci' is disabled: 410");
+
+        Assert.Equal(afterDelivery, killed);
+        Assert.Equal(afterDelivery, await store.GetAsync(delivered.Id));
+        Assert.Empty(await store.ListAsync(WebhookDeliveryState.Dead));
+        Assert.Equal(0, await store.ReplayDeadAsync(Time.GetUtcNow()));
+        Assert.Empty(await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10));
+    }
+
     /// <summary>Dead letters stay visible and can be replayed one by one or all at once: pending, due now, attempts reset,
     /// same event id and body.</summary>
     /// <returns>A task that completes when the test has run.</returns>

@@ -34,14 +34,17 @@ public interface IWebhookOutboxStore
     Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Records an attempt: delivered, retried at <see cref="WebhookAttemptResult.NextAttemptAt"/>, or dead. Counts the
-    /// attempt and updates the endpoint's run of consecutive failures (see <see cref="WebhookOutboxRules.ConsecutiveFailuresAfter"/>).</summary>
+    /// attempt and updates the endpoint's run of consecutive failures (see <see cref="WebhookOutboxRules.ConsecutiveFailuresAfter"/>).
+    /// A result reported late for a delivery that is already delivered changes neither the delivery nor the endpoint, which
+    /// are returned as they are.</summary>
     /// <param name="result">The attempt.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The delivery and the endpoint's state after the attempt.</returns>
     /// <exception cref="KeyNotFoundException">No delivery has that id.</exception>
     Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes a delivery a dead letter without an attempt (its endpoint is disabled).</summary>
+    /// <summary>Makes a delivery a dead letter without an attempt (its endpoint is disabled); one that is already delivered
+    /// stays delivered and is returned as it is (see <see cref="WebhookOutboxRules.Kill"/>).</summary>
     /// <param name="deliveryId">The delivery id.</param>
     /// <param name="reason">Why.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

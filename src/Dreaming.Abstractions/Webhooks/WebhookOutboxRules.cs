@@ -42,8 +42,10 @@ public static class WebhookOutboxRules
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxListLimit);
     }
 
-    /// <summary>Applies an attempt to a delivery: delivered, pending again, or dead. A failure reported late (by a dispatcher
-    /// whose claim had run out while another delivered the row) never undoes a delivery.</summary>
+    /// <summary>Applies an attempt to a delivery: delivered, pending again, or dead. A result reported late for a delivery that
+    /// is already delivered (by a dispatcher whose claim had run out while another delivered the row) never undoes the
+    /// delivery: it is returned unchanged, and <see cref="IWebhookOutboxStore.RecordAttemptAsync"/> leaves the endpoint's run
+    /// of failures as it was (see <see cref="IsSettled"/>).</summary>
     /// <param name="delivery">The delivery before the attempt.</param>
     /// <param name="result">The attempt.</param>
     /// <returns>The delivery after it.</returns>
@@ -51,9 +53,9 @@ public static class WebhookOutboxRules
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(result);
-        if (delivery.State == WebhookDeliveryState.Delivered && !result.Delivered)
+        if (IsSettled(delivery))
         {
-            return delivery with { Attempts = delivery.Attempts + 1 };
+            return delivery;
         }
 
         var attemptedAt = Milliseconds(result.AttemptedAt);
@@ -70,6 +72,28 @@ public static class WebhookOutboxRules
             NextAttemptAt = result.NextAttemptAt is { } next ? Milliseconds(next) : attemptedAt,
             DeliveredAt = result.Delivered ? attemptedAt : delivery.DeliveredAt,
         };
+    }
+
+    /// <summary>Tells whether a delivery is settled for good: delivered. Nothing but a replay changes it any more; an attempt
+    /// reported late or a kill leaves it, and its endpoint, as they are.</summary>
+    /// <param name="delivery">The delivery as stored.</param>
+    /// <returns><see langword="true"/> when it is delivered.</returns>
+    public static bool IsSettled(WebhookDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return delivery.State == WebhookDeliveryState.Delivered;
+    }
+
+    /// <summary>Makes a delivery a dead letter naming why, unless it is already delivered (another dispatcher delivered it
+    /// while this one found its endpoint disabled): a delivery is never undone, so that one is returned unchanged.</summary>
+    /// <param name="delivery">The delivery as stored.</param>
+    /// <param name="reason">Why it is dead.</param>
+    /// <returns>The delivery after it.</returns>
+    public static WebhookDelivery Kill(WebhookDelivery delivery, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return IsSettled(delivery) ? delivery : delivery with { State = WebhookDeliveryState.Dead, LastError = reason };
     }
 
     /// <summary>Puts a delivery back in line: pending, due at <paramref name="now"/>, attempts reset; its history of the last

@@ -79,9 +79,14 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         lock (_lock)
         {
             var delivery = Find(result.DeliveryId);
+            var endpoint = Endpoint(delivery.EndpointId);
+            if (WebhookOutboxRules.IsSettled(delivery))
+            {
+                return Task.FromResult((delivery, endpoint));
+            }
+
             var updated = WebhookOutboxRules.Apply(delivery, result);
             Replace(updated);
-            var endpoint = Endpoint(delivery.EndpointId);
             endpoint = endpoint with { ConsecutiveFailures = WebhookOutboxRules.ConsecutiveFailuresAfter(endpoint.ConsecutiveFailures, updated.State) };
             _endpoints[delivery.EndpointId] = endpoint;
             return Task.FromResult((updated, endpoint));
@@ -94,7 +99,7 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         lock (_lock)
         {
-            var dead = Find(deliveryId) with { State = WebhookDeliveryState.Dead, LastError = reason };
+            var dead = WebhookOutboxRules.Kill(Find(deliveryId), reason);
             Replace(dead);
             return Task.FromResult(dead);
         }

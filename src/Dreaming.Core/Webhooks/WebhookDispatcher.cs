@@ -116,7 +116,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         if (await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false) is { } reason)
         {
-            await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
+            var killed = await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
+            if (killed.State == WebhookDeliveryState.Delivered)
+            {
+                LogAlreadyDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+                return;
+            }
+
             WebhookTelemetry.Record("dead");
             LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
             return;
@@ -138,6 +144,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 NextAttemptAt = next,
             },
             CancellationToken.None).ConfigureAwait(false);
+
+        if (recorded.State == WebhookDeliveryState.Delivered && !outcome.Delivered)
+        {
+            // This attempt failed, but its claim had run out and another dispatcher delivered the row meanwhile: the
+            // delivery stands, the endpoint's failures are unchanged, and the attempt is neither a delivery nor a retry.
+            LogAlreadyDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, outcome.Error ?? "failed");
+            return;
+        }
 
         if (recorded.State == WebhookDeliveryState.Delivered)
         {
@@ -223,4 +237,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 76, Level = LogLevel.Information, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} was already delivered by another dispatcher; this dispatcher's late result ({Result}) changes nothing.")]
+    private static partial void LogAlreadyDelivered(ILogger logger, string deliveryId, string eventType, string endpointId, string result);
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace Dreaming.Tests.Webhooks;
+
+/// <summary>The dispatcher when another dispatcher delivered a row this one still held an expired claim on.</summary>
+public sealed class WebhookDispatcherTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_failure_reported_after_another_dispatcher_delivered_is_logged_as_late_and_neither_counted_nor_recorded()
+    {
+        using var attempts = new MetricCollector<long>(null, DreamingTelemetry.SourceName, WebhookTelemetry.AttemptsMetric);
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+
+        // While this attempt hangs, its claim runs out and another dispatcher delivers the row; then this one fails.
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, new AnswerHandler(async () =>
+        {
+            await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = _clock.GetUtcNow(), Delivered = true, StatusCode = 200 });
+            return HttpStatusCode.InternalServerError;
+        }), logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal(WebhookDeliveryState.Delivered, stored.State);
+        Assert.Equal(1, stored.Attempts);
+        Assert.Equal(200, stored.LastStatusCode);
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Contains("already delivered by another dispatcher", record.Message, StringComparison.Ordinal);
+        Assert.Contains("500", record.Message, StringComparison.Ordinal);
+        Assert.Empty(attempts.GetMeasurementSnapshot());
+    }
+
+    [Fact]
+    public async Task A_delivery_another_dispatcher_delivered_is_not_reported_dead_when_its_endpoint_is_disabled()
+    {
+        using var attempts = new MetricCollector<long>(null, DreamingTelemetry.SourceName, WebhookTelemetry.AttemptsMetric);
+        var inner = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivered = (await inner.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = _clock.GetUtcNow(), Delivered = true, StatusCode = 200 })).Delivery;
+
+        // This dispatcher's claim was taken before the row was delivered; by the time it kills the row, it is.
+        var outbox = Substitute.For<IWebhookOutboxStore>();
+        outbox.ClaimDueAsync(default, default, default).ReturnsForAnyArgs([delivery]);
+        outbox.GetEndpointAsync("ci", Arg.Any<CancellationToken>()).Returns(new WebhookEndpointState { EndpointId = "ci", DisabledReason = "the endpoint answered 410 Gone" });
+        outbox.KillAsync(default!, default!).ReturnsForAnyArgs(call => inner.KillAsync(call.ArgAt<string>(0), call.ArgAt<string>(1)));
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, new AnswerHandler(() => throw new InvalidOperationException("nothing is sent to a disabled endpoint")), logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        Assert.Equal(delivered, await inner.GetAsync(delivery.Id));
+        var record = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Contains("already delivered by another dispatcher", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("dead letter", record.Message, StringComparison.Ordinal);
+        Assert.Empty(attempts.GetMeasurementSnapshot());
+    }
+
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, FakeLogger<WebhookDispatcher> logger)
+    {
+        var options = new WebhookOptions { Jitter = 0 };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, logger);
+    }
+
+    private sealed class AnswerHandler(Func<Task<HttpStatusCode>> answer) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            new(await answer());
+    }
+}
