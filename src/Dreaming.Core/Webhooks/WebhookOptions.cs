@@ -26,9 +26,12 @@ public sealed class WebhookOptions
     /// <value><see langword="false"/> by default.</value>
     public bool AllowPrivateNetworks { get; set; }
 
-    /// <summary>Gets or sets the delay before each attempt: the first entry is the first attempt (zero: immediately), each
-    /// next one counts from the previous failure. A delivery that fails its last attempt becomes a dead letter.</summary>
-    /// <value><see langword="null"/> for <see cref="DefaultRetrySchedule"/>.</value>
+    /// <summary>Gets or sets the delay before each attempt, one entry per attempt: the first entry is the first attempt, which
+    /// is made as soon as the event is written, so it must be zero (as in the Standard Webhooks schedule); each next one is
+    /// the delay before a retry, counted from the previous failure. A delivery that fails its last attempt becomes a dead
+    /// letter.</summary>
+    /// <value><see langword="null"/> (or empty) for <see cref="DefaultRetrySchedule"/>. A first entry other than zero, or a
+    /// negative delay, fails the host's start.</value>
     public IList<TimeSpan>? RetrySchedule { get; set; }
 
     /// <summary>Gets or sets the jitter: each retry delay is moved at random by up to this fraction, either way.</summary>

@@ -29,6 +29,10 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         {
             failures.Add("Webhooks:RetrySchedule has a negative delay.");
         }
+        else if (options.RetrySchedule is { Count: > 0 } retries && retries[0] != TimeSpan.Zero)
+        {
+            failures.Add($"Webhooks:RetrySchedule starts with {retries[0]}; its first entry is the first attempt, which is made as soon as the event is written, so it must be 00:00:00 (the next entries are the delays before each retry).");
+        }
 
         if (options.Jitter is < 0 or > 1 || double.IsNaN(options.Jitter))
         {

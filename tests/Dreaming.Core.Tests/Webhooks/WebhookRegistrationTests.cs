@@ -97,6 +97,19 @@ public sealed class WebhookRegistrationTests
         Assert.Contains(failures, f => f.StartsWith("Webhooks:MaxConsecutiveFailures is -1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_retry_schedule_that_does_not_start_with_zero_is_refused_because_the_first_attempt_is_immediate()
+    {
+        var options = new WebhookOptions { RetrySchedule = [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)] };
+
+        var failure = Assert.Single(WebhookOptionsValidator.GetFailures(options));
+
+        Assert.StartsWith("Webhooks:RetrySchedule starts with 00:10:00;", failure, StringComparison.Ordinal);
+        Assert.Contains("must be 00:00:00", failure, StringComparison.Ordinal);
+        Assert.Empty(WebhookOptionsValidator.GetFailures(new WebhookOptions { RetrySchedule = [TimeSpan.Zero, TimeSpan.FromMinutes(1)] }));
+        Assert.Empty(WebhookOptionsValidator.GetFailures(new WebhookOptions { RetrySchedule = [] }));
+    }
+
     [Theory]
     [InlineData("127.0.0.1", true)]
     [InlineData("10.1.2.3", true)]
