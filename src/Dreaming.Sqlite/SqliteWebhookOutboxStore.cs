@@ -5,7 +5,7 @@ namespace Dreaming.Sqlite;
 /// <summary>A webhook outbox in the same embedded SQLite database file as the other SQLite stores: durable across restarts
 /// and crashes, safe for several threads and processes.</summary>
 /// <remarks>
-/// <para>The tables come with schema version 4 and are created or migrated on first use by whichever store opens the file
+/// <para>The tables come with schema version 5 and are created or migrated on first use by whichever store opens the file
 /// first. Every operation is one immediate transaction, so two dispatchers (threads or processes) never claim the same
 /// delivery at once. When webhooks are configured on the same file, the <see cref="SqliteTraceStore"/> writes
 /// <c>session.*</c> rows in the very transaction that ends the session.</para>
