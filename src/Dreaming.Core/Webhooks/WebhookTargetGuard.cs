@@ -9,9 +9,10 @@ namespace Dreaming;
 internal static class WebhookTargetGuard
 {
     /// <summary>Tells whether an address is internal: loopback, RFC 1918 private, carrier-grade NAT, link-local, unique-local,
-    /// benchmarking (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24), documentation ranges, unspecified, multicast
-    /// or broadcast. IPv6 addresses that carry an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4
-    /// 2002::/16) are judged by that IPv4 address; local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32), whose real target
+    /// benchmarking (198.18.0.0/15), IETF protocol assignments (192.0.0.0/24), documentation ranges (including IPv6
+    /// 2001:db8::/32 and 3fff::/20), unspecified, multicast or broadcast. IPv6 addresses that carry an IPv4 address
+    /// (IPv4-mapped, IPv4-translated ::ffff:0:0/96, IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by that
+    /// IPv4 address; local-use NAT64 (64:ff9b:1::/48) and Teredo (2001::/32), whose real target
     /// cannot be judged, count as internal.</summary>
     public static bool IsInternal(IPAddress address)
     {
@@ -47,6 +48,8 @@ internal static class WebhookTargetGuard
             address.TryWriteBytes(b, out _);
             return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6Teredo
                 || (b[0] & 0xFE) == 0xFC
+                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8)
+                || (b[0] == 0x3F && b[1] == 0xFF && (b[2] & 0xF0) == 0)
                 || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01);
         }
 
@@ -67,6 +70,11 @@ internal static class WebhookTargetGuard
         if (firstTwelveZero && (b[12] | b[13] | b[14] | b[15]) != 0 && !(b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] == 1))
         {
             return new IPAddress(b[12..]); // IPv4-compatible ::a.b.c.d (deprecated, still routable by some stacks)
+        }
+
+        if (b[..8].IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xFF && b[9] == 0xFF && b[10] == 0 && b[11] == 0)
+        {
+            return new IPAddress(b[12..]); // IPv4-translated ::ffff:0:a.b.c.d (SIIT)
         }
 
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4..12].IndexOfAnyExcept((byte)0) < 0)

@@ -141,6 +141,12 @@ public sealed class WebhookRegistrationTests
     [InlineData("192.0.0.8", true)]
     [InlineData("192.0.2.1", true)]
     [InlineData("255.255.255.255", true)]
+    [InlineData("2001:db8::1", true)]
+    [InlineData("2001:db8:ffff::1", true)]
+    [InlineData("3fff:fff::1", true)]
+    [InlineData("::ffff:0:10.0.0.1", true)]
+    [InlineData("::ffff:0:192.0.2.1", true)]
+    [InlineData("::ffff:0:8.8.8.8", false)]
     public void Internal_addresses_are_recognised(string address, bool expected)
     {
         Assert.Equal(expected, WebhookTargetGuard.IsInternal(System.Net.IPAddress.Parse(address)));
