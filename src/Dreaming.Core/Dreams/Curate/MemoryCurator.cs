@@ -156,7 +156,7 @@ public static class MemoryCurator
                 insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
                 changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"evidence shows it harmful: {insight.Harmful} harmful against {insight.Helpful} helpful")));
             }
-            else if (insight.Status == InsightStatus.Active && insight.Helpful == 0 && now - insight.UpdatedAt > options.DecayAfter)
+            else if (insight.Status == InsightStatus.Active && insight.Source != InsightSource.Human && insight.Helpful == 0 && now - insight.UpdatedAt > options.DecayAfter)
             {
                 insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
                 changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: never helpful and unchanged for more than {options.DecayAfter.TotalDays:0} days")));
