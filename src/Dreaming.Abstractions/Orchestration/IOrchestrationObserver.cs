@@ -6,7 +6,8 @@ public interface IOrchestrationObserver
 {
     /// <summary>Called after an orchestration event is recorded in the run's session.</summary>
     /// <param name="sessionEvent">The event (<see cref="OrchestrationStartedEvent"/>, <see cref="OrchestrationItemCompletedEvent"/>,
-    /// <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>), with its session id and timestamp.</param>
+    /// <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>), with its session id and timestamp,
+    /// its text redacted and size-limited like the stored event.</param>
     /// <param name="cancellationToken">Cancels the notification.</param>
     /// <returns>A task that completes when the observer is done.</returns>
     ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken);

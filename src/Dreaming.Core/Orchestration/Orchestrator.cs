@@ -262,7 +262,12 @@ public sealed partial class Orchestrator : IOrchestrator
         {
             await session.RecordAsync(sessionEvent, CancellationToken.None).ConfigureAwait(false);
 
-            var stamped = sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() };
+            // Observers (webhooks among them) get the event redacted like the stored one, or not at all when it cannot be.
+            if (SessionEventSanitizer.ForPublishing(sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() }, session) is not { } stamped)
+            {
+                return;
+            }
+
             foreach (var observer in observers)
             {
                 try

@@ -1,9 +1,57 @@
 namespace Dreaming;
 
-/// <summary>Runs every text field of an event through the content filter before the event is queued.</summary>
+/// <summary>Runs every text field of an event through the content filter before the event is stored, and before a copy of
+/// it leaves the process another way (webhooks, span events, orchestration observers).</summary>
 /// <remarks>The event is copied only when the filter changed something: most text holds no secret and fits the limit.</remarks>
 internal static class SessionEventSanitizer
 {
+    /// <summary>Returns the copy of an event that may be published: the same redaction and size limit as the stored one, or
+    /// <see langword="null"/> when a redactor threw (the writer drops that event too, rather than store it unredacted).</summary>
+    /// <typeparam name="T">The event's type.</typeparam>
+    /// <param name="sessionEvent">The event, as the library made it.</param>
+    /// <param name="session">The session it is recorded in; only the library's own sessions know the filter, an event of
+    /// any other session is returned as it is (that session's recorder decides what it stores).</param>
+    /// <returns>The redacted event, or <see langword="null"/>.</returns>
+    public static T? ForPublishing<T>(T sessionEvent, IAgentSession session)
+        where T : SessionEvent
+    {
+        if ((session as AgentSession)?.ContentFilter is not { } filter)
+        {
+            return sessionEvent;
+        }
+
+        try
+        {
+            return (T)Sanitize(sessionEvent, filter);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Returns text of a session that may be published, redacted like <see cref="ForPublishing{T}"/>; <see langword="null"/>
+    /// for <see langword="null"/> or when a redactor threw.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="session">The session the text belongs to.</param>
+    /// <returns>The redacted text, or <see langword="null"/>.</returns>
+    public static string? TextForPublishing(string? text, IAgentSession session)
+    {
+        if (text is null || (session as AgentSession)?.ContentFilter is not { } filter)
+        {
+            return text;
+        }
+
+        try
+        {
+            return filter.Apply(text);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
     public static SessionEvent Sanitize(SessionEvent sessionEvent, TraceContentFilter filter)
     {
         switch (sessionEvent)
@@ -32,11 +80,35 @@ internal static class SessionEventSanitizer
             case OrchestrationItemCompletedEvent i:
                 var itemError = filter.ApplyNullable(i.Error);
                 return ReferenceEquals(itemError, i.Error) ? i : i with { Error = itemError };
+            case OutcomeEvaluationEndedEvent o:
+                var criteria = Sanitize(o.Criteria, filter);
+                var outcomeError = filter.ApplyNullable(o.Error);
+                return ReferenceEquals(criteria, o.Criteria) && ReferenceEquals(outcomeError, o.Error)
+                    ? o
+                    : o with { Criteria = criteria, Error = outcomeError };
             case OrchestrationFailedEvent f:
                 var reason = filter.Apply(f.Reason);
                 return ReferenceEquals(reason, f.Reason) ? f : f with { Reason = reason };
             default:
                 return sessionEvent;
         }
+    }
+
+    // Deterministic checks quote the work in their reasons, and a grader's reasons cite it.
+    private static IReadOnlyList<CriterionVerdictRecord> Sanitize(IReadOnlyList<CriterionVerdictRecord> criteria, TraceContentFilter filter)
+    {
+        CriterionVerdictRecord[]? copy = null;
+        for (var i = 0; i < criteria.Count; i++)
+        {
+            var criterion = criteria[i];
+            var reason = filter.ApplyNullable(criterion.Reason);
+            if (!ReferenceEquals(reason, criterion.Reason))
+            {
+                copy ??= [.. criteria];
+                copy[i] = criterion with { Reason = reason };
+            }
+        }
+
+        return copy ?? criteria;
     }
 }

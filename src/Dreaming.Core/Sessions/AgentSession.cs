@@ -101,6 +101,10 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     /// <summary>Gets the publisher of the session's end, or <see langword="null"/> when none is configured or the store writes it.</summary>
     internal IWebhookPublisher? Webhooks { get; init; }
 
+    /// <summary>Gets the filter the writer applies to this session's events, for the copies that leave the process another
+    /// way (webhooks, span events, orchestration observers); see <see cref="SessionEventSanitizer.ForPublishing{T}"/>.</summary>
+    internal TraceContentFilter? ContentFilter { get; init; }
+
     public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionEvent);

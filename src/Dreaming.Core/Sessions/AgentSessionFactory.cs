@@ -74,7 +74,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         _writer.EnqueueSession(record);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks };
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter };
     }
 
     private static string NewSessionId() => "ses_" + Guid.CreateVersion7().ToString("N");

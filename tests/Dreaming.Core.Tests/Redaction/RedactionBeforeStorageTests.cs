@@ -61,6 +61,30 @@ public class RedactionBeforeStorageTests
     }
 
     [Fact]
+    public async Task Secrets_in_outcome_criterion_reasons_and_errors_never_reach_the_store()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var runner = host.Services.GetRequiredService<IOutcomeRunner>();
+        var rubric = new RubricBuilder("r", "R").Regex("Mentions a key", @"sk-\w+").EqualTo("Is exactly ok", "ok").Build();
+        var graded = await runner.RunAsync(new OutcomeRequest
+        {
+            AgentId = "a", Task = "t", Rubric = rubric, MaxIterations = 1,
+            Agent = (_, _) => Task.FromResult("use " + ApiKey),
+        });
+        var failed = await runner.RunAsync(new OutcomeRequest
+        {
+            AgentId = "a", Task = "t", Rubric = rubric, MaxIterations = 1,
+            Agent = (_, _) => throw new InvalidOperationException("401 with key " + ApiKey),
+        });
+
+        var reasons = (await host.EventsAsync(graded.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single().Criteria.Select(c => c.Reason).ToList();
+        Assert.Contains(reasons, r => r!.Contains("[REDACTED:api-key]", StringComparison.Ordinal));
+        Assert.All(reasons, r => Assert.DoesNotContain(ApiKey, r!, StringComparison.Ordinal));
+        var error = (await host.EventsAsync(failed.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single().Error;
+        Assert.Equal("the agent failed: 401 with key [REDACTED:api-key]", error);
+    }
+
+    [Fact]
     public async Task Built_in_patterns_can_be_turned_off_while_added_redactors_still_apply()
     {
         await using var host = TracingHost.Create(

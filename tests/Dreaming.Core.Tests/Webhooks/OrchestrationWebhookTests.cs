@@ -45,6 +45,37 @@ public sealed class OrchestrationWebhookTests
         Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
     }
 
+    [Fact]
+    public async Task Observers_and_full_payloads_get_the_goal_and_item_errors_redacted()
+    {
+        const string Key = "sk-abcdefghijklmnopqrstuvwxyz123456";
+        var heard = new List<SessionEvent>();
+        await using var services = Build(o => o.IncludeFullPayloads = true, "orchestration.*");
+        var request = Request(budget: null, "a") with
+        {
+            Agents = [new RosterAgent { Name = "worker", Run = (_, _) => throw new InvalidOperationException("401 with key " + Key) }],
+            Observer = new Recorder(heard),
+        };
+        request = request with { Plan = request.Plan! with { Goal = "use " + Key } };
+        await services.GetRequiredService<IOrchestrator>().RunAsync(request);
+
+        var rows = await RowsAsync(services);
+        Assert.Contains("[REDACTED:api-key]", Data(rows.Single(r => r.EventType == "orchestration.started")).GetProperty("goal").GetString(), StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:api-key]", Data(rows.Single(r => r.EventType == "orchestration.item_completed")).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.All(rows, r => Assert.DoesNotContain(Key, r.Body, StringComparison.Ordinal));
+        Assert.NotEmpty(heard);
+        Assert.All(heard, e => Assert.DoesNotContain(Key, JsonSerializer.Serialize(e), StringComparison.Ordinal));
+    }
+
+    private sealed class Recorder(List<SessionEvent> heard) : IOrchestrationObserver
+    {
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken)
+        {
+            heard.Add(sessionEvent);
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private static OrchestrationRequest Request(long? budget, params string[] ids) => new()
     {
         Plan = new OrchestrationPlan
@@ -57,10 +88,16 @@ public sealed class OrchestrationWebhookTests
         MaxTotalTokens = budget,
     };
 
-    private static ServiceProvider Build(params string[] events)
+    private static ServiceProvider Build(params string[] events) => Build(null, events);
+
+    private static ServiceProvider Build(Action<WebhookOptions>? configure, params string[] events)
     {
         var services = new ServiceCollection();
-        services.AddDreamingAgents().AddOrchestrator(o => o.RetryDelay = TimeSpan.Zero).AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", events)));
+        services.AddDreamingAgents().AddOrchestrator(o => o.RetryDelay = TimeSpan.Zero).AddWebhooks(options =>
+        {
+            options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", events));
+            configure?.Invoke(options);
+        });
         return services.BuildServiceProvider();
     }
 

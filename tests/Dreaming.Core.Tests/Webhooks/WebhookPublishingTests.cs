@@ -120,6 +120,25 @@ public sealed class WebhookPublishingTests
     }
 
     [Fact]
+    public async Task Outcome_events_carry_criterion_reasons_errors_and_the_artifact_redacted()
+    {
+        const string Key = "sk-abcdefghijklmnopqrstuvwxyz123456";
+        await using var services = Build(o => o.IncludeFullPayloads = true);
+        var runner = services.GetRequiredService<IOutcomeRunner>();
+        var rubric = new RubricBuilder("r", "R").Regex("Mentions a key", @"sk-\w+").Build();
+        await runner.RunAsync(Request((_, _) => Task.FromResult("use " + Key)) with { Rubric = rubric, MaxIterations = 1 });
+        await runner.RunAsync(Request((_, _) => throw new InvalidOperationException("401 with key " + Key)) with { MaxIterations = 1 });
+
+        var rows = await RowsAsync(services);
+        var ended = rows.Where(r => r.EventType == WebhookEventTypes.OutcomeEvaluationEnded).Select(Data).ToList();
+        Assert.Contains("[REDACTED:api-key]", ended[0].GetProperty("criteria")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("the agent failed: 401 with key [REDACTED:api-key]", ended[1].GetProperty("error").GetString());
+        Assert.Equal("the agent failed: 401 with key [REDACTED:api-key]", Data(rows.Last(r => r.EventType == WebhookEventTypes.OutcomeUnsatisfied)).GetProperty("error").GetString());
+        Assert.Equal("use [REDACTED:api-key]", Data(rows.First(r => r.EventType == WebhookEventTypes.OutcomeSatisfied)).GetProperty("artifact").GetString());
+        Assert.All(rows, r => Assert.DoesNotContain(Key, r.Body, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_outcome_loop_that_never_passes_raises_unsatisfied()
     {
         await using var services = Build(o => o.Endpoints[0].Events.Add("outcome.unsatisfied"));

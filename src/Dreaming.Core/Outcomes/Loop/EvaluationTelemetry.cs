@@ -4,12 +4,17 @@ namespace Dreaming;
 
 /// <summary>Adds <c>gen_ai.evaluation.result</c> events to the session's span, one per criterion and one for the total.</summary>
 /// <remarks>Names follow https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-events/ (<c>gen_ai.evaluation.name</c>,
-/// <c>gen_ai.evaluation.score.value</c>, <c>gen_ai.evaluation.score.label</c>, <c>gen_ai.evaluation.explanation</c>).</remarks>
+/// <c>gen_ai.evaluation.score.value</c>, <c>gen_ai.evaluation.score.label</c>, <c>gen_ai.evaluation.explanation</c>). The
+/// explanation is the criterion's reason as recorded, redacted: deterministic checks quote the work.</remarks>
 internal static class EvaluationTelemetry
 {
     public const string EventName = "gen_ai.evaluation.result";
 
-    public static void Record(IAgentSession session, RubricEvaluation evaluation)
+    /// <param name="session">The loop's session.</param>
+    /// <param name="evaluation">The evaluation.</param>
+    /// <param name="redacted">The criteria as recorded (reasons redacted), in the evaluation's order; <see langword="null"/>
+    /// when they could not be redacted, and then no explanation is added.</param>
+    public static void Record(IAgentSession session, RubricEvaluation evaluation, IReadOnlyList<CriterionVerdictRecord>? redacted)
     {
         var activity = (session as AgentSession)?.Activity;
         if (activity is null || !activity.IsAllDataRequested)
@@ -17,13 +22,14 @@ internal static class EvaluationTelemetry
             return;
         }
 
-        foreach (var result in evaluation.Criteria)
+        for (var i = 0; i < evaluation.Criteria.Count; i++)
         {
+            var result = evaluation.Criteria[i];
             activity.AddEvent(Event(
                 $"{evaluation.Rubric.Id}.{result.Criterion.Id}",
                 result.Score,
                 result.Verdict == CriterionVerdict.Met ? "pass" : result.Verdict is CriterionVerdict.Error or CriterionVerdict.Skipped ? OutcomeFeedback.VerdictName(result.Verdict) : "fail",
-                result.Reason));
+                redacted is not null && i < redacted.Count ? redacted[i].Reason : null));
         }
 
         activity.AddEvent(Event(evaluation.Rubric.Id, evaluation.Score, evaluation.Passed ? "pass" : "fail", null));

@@ -9,7 +9,8 @@ namespace Dreaming;
 /// <remarks>
 /// Each iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
 /// (result, score, verdicts, grader usage) in the session, and a <c>gen_ai.evaluation.result</c> event per criterion and
-/// for the total on the session's span. The session is completed with the result as its outcome label and the final
+/// for the total on the session's span. Criterion reasons and errors are redacted like every recorded text, in the
+/// session, on the span and in webhooks alike. The session is completed with the result as its outcome label and the final
 /// score. Thread-safe: loops may run concurrently, each in its own session.
 /// </remarks>
 public sealed partial class OutcomeRunner : IOutcomeRunner
@@ -24,7 +25,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
     /// <param name="evaluator">Grades each attempt.</param>
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
     /// <param name="webhooks">Raises <c>outcome.evaluation_ended</c> after each graded iteration and <c>outcome.satisfied</c> or
-    /// <c>outcome.unsatisfied</c> when the loop ends, or <see langword="null"/>.</param>
+    /// <c>outcome.unsatisfied</c> when the loop ends (their text redacted like the session's), or <see langword="null"/>.</param>
     public OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger = null, IWebhookPublisher? webhooks = null)
     {
         _webhooks = webhooks is { IsEnabled: true } ? webhooks : null;
@@ -60,7 +61,14 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         LogLoopEnded(_logger, session.Id, run.Result, run.Iterations);
         if (_webhooks is not null)
         {
-            var (type, data) = WebhookEventData.OutcomeEnded(run, request.AgentId, request.Rubric, _webhooks.IncludeFullPayloads);
+            // The error may quote an exception message and the artifact is the agent's work: both are redacted and size-limited
+            // like recorded text (the caller's run keeps them whole).
+            var published = run with
+            {
+                Error = SessionEventSanitizer.TextForPublishing(run.Error, session),
+                FinalArtifact = _webhooks.IncludeFullPayloads ? SessionEventSanitizer.TextForPublishing(run.FinalArtifact, session) : null,
+            };
+            var (type, data) = WebhookEventData.OutcomeEnded(published, request.AgentId, request.Rubric, _webhooks.IncludeFullPayloads);
             await _webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -172,8 +180,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             Error = state.Error,
         };
         await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
-        await PublishEvaluationEndedAsync(state, ended).ConfigureAwait(false);
-        EvaluationTelemetry.Record(state.Session, evaluation);
+        var published = SessionEventSanitizer.ForPublishing(ended, state.Session);
+        await PublishEvaluationEndedAsync(state, published).ConfigureAwait(false);
+        EvaluationTelemetry.Record(state.Session, evaluation, published?.Criteria);
         return state.Result is OutcomeResult.Satisfied or OutcomeResult.Failed;
     }
 
@@ -183,11 +192,12 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         state.Error = error;
         var ended = new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error };
         await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
-        await PublishEvaluationEndedAsync(state, ended).ConfigureAwait(false);
+        await PublishEvaluationEndedAsync(state, SessionEventSanitizer.ForPublishing(ended, state.Session)).ConfigureAwait(false);
     }
 
-    private Task PublishEvaluationEndedAsync(LoopState state, OutcomeEvaluationEndedEvent ended) =>
-        _webhooks is null
+    // The published copy is redacted like the stored event; null when it could not be (the stored one is dropped then too).
+    private Task PublishEvaluationEndedAsync(LoopState state, OutcomeEvaluationEndedEvent? ended) =>
+        _webhooks is null || ended is null
             ? Task.CompletedTask
             : _webhooks.PublishAsync(WebhookEventTypes.OutcomeEvaluationEnded, WebhookEventData.OutcomeEvaluationEnded(state.Session.Id, state.Request.AgentId, ended, _webhooks.IncludeFullPayloads), CancellationToken.None);
 

@@ -227,6 +227,44 @@ public class OutcomeRunnerTests
     }
 
     [Fact]
+    public async Task A_secret_in_a_criterion_reason_reaches_the_span_redacted()
+    {
+        const string Key = "sk-abcdefghijklmnopqrstuvwxyz123456";
+        var explanations = new List<string?>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.DisplayName == "invoke_agent key-writer")
+                {
+                    lock (explanations)
+                    {
+                        explanations.AddRange(a.Events.SelectMany(e => e.Tags).Where(t => t.Key == "gen_ai.evaluation.explanation").Select(t => (string?)t.Value));
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await host.Services.GetRequiredService<IOutcomeRunner>().RunAsync(new OutcomeRequest
+        {
+            AgentId = "key-writer",
+            Task = "t",
+            Rubric = new RubricBuilder("r", "R").Regex("Mentions a key", @"sk-\w+").Build(),
+            Agent = (_, _) => Task.FromResult("use " + Key),
+        });
+
+        lock (explanations)
+        {
+            var explanation = Assert.Single(explanations);
+            Assert.Contains("[REDACTED:api-key]", explanation, StringComparison.Ordinal);
+            Assert.DoesNotContain(Key, explanation, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task With_the_real_evaluator_a_grader_that_answers_prose_fails_the_loop_and_never_passes()
     {
         var grader = new FakeChatClient
