@@ -8,6 +8,7 @@ internal sealed class TraceContentFilter
 {
     private readonly ITraceContentRedactor[] _redactors;
     private const int ScanMargin = 1024;
+    private const int MaxScanRounds = 4;
     private readonly int _maxLength;
 
     public TraceContentFilter(IEnumerable<ITraceContentRedactor> redactors, IOptions<DreamingOptions> options)
@@ -30,21 +31,47 @@ internal sealed class TraceContentFilter
         var originalLength = text.Length;
 
         // Text past the limit is discarded anyway, so scanning it would only cost time; the margin keeps a secret that
-        // straddles the limit whole long enough to be recognised.
-        if (originalLength > _maxLength + ScanMargin)
+        // straddles the limit whole long enough to be recognised. A secret cut at the end of the scan is not recognised,
+        // so what is kept must lie at least the margin before that end. When redaction shrank the text so much that it
+        // does not (a long token became [REDACTED:jwt]), twice as much is scanned, at most MaxScanRounds times; if the
+        // text still falls short (or stopped growing), only what lies the margin before the end of the scan is kept.
+        var wanted = _maxLength + ScanMargin;
+        var scanLength = (long)wanted;
+        var previousLength = -1;
+        for (var round = 1; ; round++)
         {
-            text = text[..(_maxLength + ScanMargin)];
-        }
+            if (originalLength <= scanLength)
+            {
+                return Truncate(Redact(text), _maxLength, originalLength);
+            }
 
+            var redacted = Redact(text[..(int)scanLength]);
+            if (redacted.Length >= wanted)
+            {
+                return Truncate(redacted, _maxLength, originalLength);
+            }
+
+            if (round == MaxScanRounds || redacted.Length <= previousLength)
+            {
+                return Truncate(redacted, Math.Max(0, redacted.Length - ScanMargin), originalLength);
+            }
+
+            previousLength = redacted.Length;
+            scanLength *= 2;
+        }
+    }
+
+    public string? ApplyNullable(string? text) => text is null ? null : Apply(text);
+
+    private string Redact(string text)
+    {
         foreach (var redactor in _redactors)
         {
             text = redactor.Redact(text);
         }
 
-        return Truncate(text, _maxLength, originalLength);
+        return text;
     }
-
-    public string? ApplyNullable(string? text) => text is null ? null : Apply(text);
 
     internal static string Truncate(string text, int maxLength, int originalLength)
     {
@@ -54,7 +81,7 @@ internal sealed class TraceContentFilter
         }
 
         var cut = Math.Min(maxLength, text.Length);
-        if (char.IsHighSurrogate(text[cut - 1]))
+        if (cut > 0 && char.IsHighSurrogate(text[cut - 1]))
         {
             cut--;
         }

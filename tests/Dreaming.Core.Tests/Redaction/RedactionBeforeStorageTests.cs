@@ -144,6 +144,32 @@ public class RedactionBeforeStorageTests
     }
 
     [Fact]
+    public void A_secret_cut_at_the_end_of_the_scan_is_not_kept_when_redaction_shrinks_the_text()
+    {
+        var filter = new TraceContentFilter([new SecretPatternRedactor()], maxLength: 256);
+        var jwt = "eyJ" + new string('a', 600) + "." + new string('b', 300) + "." + new string('c', 300);
+        var text = "x " + jwt + " {\"password\":\"Hunter2" + new string('Q', 200) + "\"} tail";
+
+        var result = filter.Apply(text);
+
+        Assert.DoesNotContain("Hunter2", result, StringComparison.Ordinal);
+        Assert.StartsWith("x [REDACTED:jwt] {\"password\":\"[REDACTED:secret]\"} tail", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_that_redaction_keeps_shrinking_is_scanned_a_bounded_number_of_times_and_keeps_nothing_near_the_scan_end()
+    {
+        var redactor = new ShrinkingRedactor('z');
+        var filter = new TraceContentFilter([redactor], maxLength: 256);
+        var text = "ok " + new string('z', 1_000_000) + "Hunter2";
+
+        var result = filter.Apply(text);
+
+        Assert.InRange(redactor.Calls, 1, 4);
+        Assert.Equal("...[truncated: original length 1000010 chars]", result);
+    }
+
+    [Fact]
     public async Task A_redactor_that_throws_drops_the_event_instead_of_storing_it_unredacted_and_the_writer_goes_on()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: b => b.AddRedactor(new ThrowingRedactor("boom")));
@@ -160,6 +186,17 @@ public class RedactionBeforeStorageTests
     private sealed class ThrowingRedactor(string trigger) : ITraceContentRedactor
     {
         public string Redact(string text) => text.Contains(trigger, StringComparison.Ordinal) ? throw new InvalidOperationException("redactor bug") : text;
+    }
+
+    private sealed class ShrinkingRedactor(char removed) : ITraceContentRedactor
+    {
+        public int Calls { get; private set; }
+
+        public string Redact(string text)
+        {
+            Calls++;
+            return text.Replace(removed.ToString(), string.Empty, StringComparison.Ordinal);
+        }
     }
 
     private sealed class WordRedactor(string word) : ITraceContentRedactor
