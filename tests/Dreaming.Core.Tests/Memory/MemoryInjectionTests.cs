@@ -68,6 +68,29 @@ public class MemoryInjectionTests
         Assert.Empty((await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id)).OfType<InsightsInjectedEvent>());
     }
 
+    [Fact]
+    public async Task A_memory_store_that_times_out_leaves_every_call_of_the_session_running_without_memory()
+    {
+        var slow = Substitute.For<IMemoryStore>();
+        slow.GetActiveVersionAsync(default!, default).ThrowsAsyncForAnyArgs(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."));
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore().UseMemoryStore(_ => slow);
+        services.AddChatClient(FakeChatClient.Echo()).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var chat = provider.GetRequiredService<IChatClient>();
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "task");
+        var first = await chat.GetResponseAsync("hi");
+        var second = await chat.GetResponseAsync("again");
+        await session.CompleteAsync();
+
+        Assert.Equal(["echo: hi", "echo: again"], [first.Text, second.Text]);
+        await slow.ReceivedWithAnyArgs(1).GetActiveVersionAsync(default!, default);
+        var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+        Assert.Empty(events.OfType<ErrorEvent>());
+        Assert.Empty(events.OfType<InsightsInjectedEvent>());
+    }
+
     private static Insight Insight(string id, string text, InsightStatus status = InsightStatus.Active) => new()
     {
         Id = id,

@@ -8,7 +8,8 @@ namespace Dreaming;
 /// <summary>Gives a session the active memory of its agent: looks it up, renders it, puts it before the host's messages,
 /// and records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
-/// that starts after it without any cache to go stale.</remarks>
+/// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without its
+/// memory.</remarks>
 internal sealed partial class MemoryInjector
 {
     private readonly IMemoryStore _memory;
@@ -23,7 +24,13 @@ internal sealed partial class MemoryInjector
     }
 
     /// <summary>Returns the memory to give the session, or <see langword="null"/> when there is none. Never throws for a
-    /// store problem: the agent runs without its memory and the log says why.</summary>
+    /// store problem: the agent runs without its memory and the log says why. Only the cancellation of
+    /// <paramref name="cancellationToken"/> itself is thrown; a store's own cancellation (an HTTP client's timeout) is
+    /// a store problem.</summary>
+    /// <param name="session">The session to give the memory to.</param>
+    /// <param name="toolNames">The tools of the call, which rank the insights about them higher.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The memory, or <see langword="null"/>.</returns>
     public async Task<InjectedMemory?> GetAsync(IAgentSession session, IEnumerable<string> toolNames, CancellationToken cancellationToken)
     {
         var scope = MemoryScope.Agent(session.AgentId);
@@ -32,7 +39,7 @@ internal sealed partial class MemoryInjector
         {
             version = await _memory.GetActiveVersionAsync(scope, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogLookupFailed(_logger, scope.Key, ex);
             return null;
