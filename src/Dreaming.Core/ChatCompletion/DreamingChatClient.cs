@@ -12,7 +12,8 @@ namespace Dreaming;
 /// <para>For each call it records the messages not yet recorded in the session, the response messages, tool calls and
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage, latency and finish
 /// reason. A failing call is recorded as an <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is
-/// recorded as a cancellation, not a failure.</para>
+/// recorded as a cancellation, not a failure. A stream that fails or is cancelled midway first records what it had
+/// delivered.</para>
 /// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
 /// different sessions are recorded to their own sessions.</para>
 /// <para>Placed outside <c>UseFunctionInvocation()</c> it sees one call per user turn with every tool round in the
@@ -192,8 +193,11 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
                 }
                 catch (Exception ex)
                 {
+                    // What the consumer already received (text, tool calls and the results of tools that ran) is
+                    // recorded before the failure or cancellation.
                     failed = true;
-                    await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken).ConfigureAwait(false);
+                    var received = updates.Count == 0 ? [] : updates.ToChatResponse().Messages.ToArray();
+                    await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken, received).ConfigureAwait(false);
                     throw;
                 }
 
@@ -301,7 +305,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken)
+    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken, ChatMessage[]? received = null)
     {
         var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
         var error = new ErrorEvent
@@ -311,7 +315,12 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             IsCancellation = cancelled,
             Operation = operation,
         };
-        await RecordCallAsync(call, Now(call.Session), [], modelResponse: null, error).ConfigureAwait(false);
+        if (received is { Length: > 0 })
+        {
+            call.Transcript.ObserveResponse(received);
+        }
+
+        await RecordCallAsync(call, Now(call.Session), received ?? [], modelResponse: null, error).ConfigureAwait(false);
         if (owned)
         {
             await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);

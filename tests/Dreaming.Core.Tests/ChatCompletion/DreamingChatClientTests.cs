@@ -157,6 +157,73 @@ public class DreamingChatClientTests
     }
 
     [Fact]
+    public async Task A_stream_that_fails_after_a_tool_round_records_the_tool_call_and_result_then_the_error()
+    {
+        var refunded = 0;
+        var tool = AIFunctionFactory.Create((string id) => { refunded++; return "refunded " + id; }, "refund");
+        var inner = new FakeChatClient
+        {
+            GetStreamingResponseAsyncCallback = (messages, _, _) => Stream(messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())),
+        };
+        await using var host = TracingHost.Create(inner, pipeline: b => b.UseDreaming().UseFunctionInvocation());
+        await using var session = host.Sessions.StartSession("agent", "refund");
+
+        await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (var _ in host.Chat.GetStreamingResponseAsync("refund 42", new ChatOptions { Tools = [tool] }))
+            {
+            }
+        });
+        await session.CompleteAsync(SessionStatus.Failed);
+
+        Assert.Equal(1, refunded);
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal([EventTypes.MessagePrefix + "user", EventTypes.ToolCall, EventTypes.ToolResult, EventTypes.Error], events.Select(e => e.EventType));
+        Assert.Equal("refunded 42", events.OfType<ToolResultEvent>().Single().Result);
+        Assert.Equal("connection reset", events.OfType<ErrorEvent>().Single().Message);
+
+        static async IAsyncEnumerable<ChatResponseUpdate> Stream(bool secondRound)
+        {
+            await Task.Yield();
+            if (secondRound)
+            {
+                throw new HttpRequestException("connection reset");
+            }
+
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent("c1", "refund", new Dictionary<string, object?> { ["id"] = "42" })]) { MessageId = "m1" };
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_cancelled_midway_records_the_text_received_then_the_cancellation()
+    {
+        using var cts = new CancellationTokenSource();
+        var inner = new FakeChatClient { GetStreamingResponseAsyncCallback = (_, _, ct) => Stream(ct) };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "task");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cts.Token))
+            {
+                await cts.CancelAsync();
+            }
+        });
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["hi", "Hello "], events.OfType<MessageEvent>().Select(m => m.Text));
+        Assert.True(Assert.IsType<ErrorEvent>(events[^1]).IsCancellation);
+
+        static async IAsyncEnumerable<ChatResponseUpdate> Stream([EnumeratorCancellation] CancellationToken ct)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "Hello ");
+            await Task.Delay(Timeout.Infinite, ct);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "world");
+        }
+    }
+
+    [Fact]
     public async Task Unscoped_calls_become_one_call_sessions_by_default()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.AgentId = "support-bot");
