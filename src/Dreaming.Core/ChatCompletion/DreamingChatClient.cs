@@ -61,7 +61,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             return GetResponseSlowAsync(messages, options, cancellationToken);
         }
 
-        var call = BeginCall(session, list);
+        var call = BeginCall(session, list, options);
         Task<ChatResponse> response;
         try
         {
@@ -131,7 +131,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         await using var ownedScope = owned ? session : null;
-        var call = BeginCall(session, list);
+        var call = BeginCall(session, list, options);
         var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         ChatResponse response;
         try
@@ -165,7 +165,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         await using var ownedScope = owned ? session : null;
-        var call = BeginCall(session, list);
+        var call = BeginCall(session, list, options);
         var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         var updates = new List<ChatResponseUpdate>();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
@@ -251,13 +251,12 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
 
-    private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages)
+    private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         var transcript = TranscriptOf(session);
-        var firstNew = transcript.ObserveRequest(messages);
-        IReadOnlyList<ChatMessage> newMessages = firstNew < messages.Count ? messages.Skip(firstNew).ToArray() : [];
+        var newMessages = transcript.ObserveRequest(messages, historyOnServer: options?.ConversationId is not null, out var conversation);
         var requestedAt = Now(session);
-        return new PendingCall(session, transcript, newMessages, requestedAt, Stopwatch.GetTimestamp());
+        return new PendingCall(session, transcript, conversation, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }
 
     // Completes synchronously when the call was queued without waiting and nothing else is left to do: no memory to
@@ -268,7 +267,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
-        call.Transcript.ObserveResponse(responseMessages);
+        call.Transcript.ObserveResponse(call.Conversation, responseMessages);
         var usage = response.Usage;
         var modelResponse = new ChatCallResponse(
             ModelId: response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
@@ -399,7 +398,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private readonly record struct PendingCall(IAgentSession Session, TranscriptTracker Transcript, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
+    private readonly record struct PendingCall(IAgentSession Session, TranscriptTracker Transcript, TranscriptTracker.Conversation Conversation, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "A chat call could not be recorded to session {SessionId}.")]
     private static partial void LogRecordingFailed(ILogger logger, string sessionId, Exception exception);

@@ -59,6 +59,149 @@ public class DreamingChatClientTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task An_append_only_conversation_is_recorded_exactly_once(bool streaming)
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage> { new(ChatRole.System, "be brief") };
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            var response = streaming
+                ? await host.Chat.GetStreamingResponseAsync(history).ToChatResponseAsync()
+                : await host.Chat.GetResponseAsync(history);
+            history.AddRange(response.Messages);
+        }
+
+        await session.CompleteAsync();
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["be brief", "q1", "echo: q1", "q2", "echo: q2", "q3", "echo: q3"], events.OfType<MessageEvent>().Select(m => m.Text));
+        Assert.Equal(3, events.OfType<ModelResponseEvent>().Count());
+    }
+
+    [Fact]
+    public async Task A_system_prompt_that_changes_every_turn_is_recorded_each_time_without_the_history_again()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage>();
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            List<ChatMessage> sent = [new(ChatRole.System, $"You are helpful. Now: turn {turn}."), .. history];
+            history.AddRange((await host.Chat.GetResponseAsync(sent)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(
+            [
+                "You are helpful. Now: turn 1.", "q1", "echo: q1",
+                "You are helpful. Now: turn 2.", "q2", "echo: q2",
+                "You are helpful. Now: turn 3.", "q3", "echo: q3",
+            ],
+            texts);
+    }
+
+    [Fact]
+    public async Task A_system_prompt_sent_again_unchanged_is_recorded_once()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage>();
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            // A host that builds its system message anew for every call.
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            List<ChatMessage> sent = [new(ChatRole.System, "You are helpful."), .. history];
+            history.AddRange((await host.Chat.GetResponseAsync(sent)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["You are helpful.", "q1", "echo: q1", "q2", "echo: q2", "q3", "echo: q3"], texts);
+    }
+
+    [Fact]
+    public async Task A_sliding_window_history_records_each_message_once()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage>();
+        for (var turn = 1; turn <= 5; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            List<ChatMessage> sent = [new(ChatRole.System, "be brief"), .. history.TakeLast(3)];
+            history.AddRange((await host.Chat.GetResponseAsync(sent)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["be brief", "q1", "echo: q1", "q2", "echo: q2", "q3", "echo: q3", "q4", "echo: q4", "q5", "echo: q5"], texts);
+    }
+
+    [Fact]
+    public async Task Two_conversations_in_one_session_do_not_record_each_other_again()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var first = new List<ChatMessage>();
+        var second = new List<ChatMessage>();
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            first.Add(new ChatMessage(ChatRole.User, "a" + turn));
+            first.AddRange((await host.Chat.GetResponseAsync(first)).Messages);
+            second.Add(new ChatMessage(ChatRole.User, "b" + turn));
+            second.AddRange((await host.Chat.GetResponseAsync(second)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["a1", "echo: a1", "b1", "echo: b1", "a2", "echo: a2", "b2", "echo: b2"], texts);
+    }
+
+    [Fact]
+    public async Task A_one_off_call_between_turns_does_not_make_the_conversation_look_new()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage> { new(ChatRole.User, "q1") };
+        history.AddRange((await host.Chat.GetResponseAsync(history)).Messages);
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.System, "Summarize nothing."), new ChatMessage(ChatRole.User, "ping")]);
+        history.Add(new ChatMessage(ChatRole.User, "q2"));
+        await host.Chat.GetResponseAsync(history);
+        await session.CompleteAsync();
+
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["q1", "echo: q1", "Summarize nothing.", "ping", "echo: ping", "q2", "echo: q2"], texts);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_a_server_side_conversation_every_message_sent_is_new(bool streaming)
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "loop");
+        var options = new ChatOptions { ConversationId = "conv_1" };
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            // The service holds the history, so only the new message is sent: the same text twice is two turns.
+            List<ChatMessage> sent = [new(ChatRole.User, "continue")];
+            _ = streaming
+                ? await host.Chat.GetStreamingResponseAsync(sent, options).ToChatResponseAsync()
+                : await host.Chat.GetResponseAsync(sent, options);
+        }
+
+        await session.CompleteAsync();
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["continue", "echo: continue", "continue", "echo: continue"], events.OfType<MessageEvent>().Select(m => m.Text));
+        Assert.Equal(2, events.OfType<ModelResponseEvent>().Count());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Exceptions_are_recorded_then_rethrown(bool streaming)
     {
         var inner = new FakeChatClient

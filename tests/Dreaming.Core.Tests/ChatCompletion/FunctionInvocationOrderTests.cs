@@ -54,6 +54,70 @@ public class FunctionInvocationOrderTests
         Assert.True(callIndex < resultIndex);
     }
 
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task Tool_errors_are_recorded_once_when_the_system_prompt_changes_every_turn(bool dreamingOutside, bool streaming)
+    {
+        var lookup = AIFunctionFactory.Create(string (string orderId) => throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+        await using var host = TracingHost.Create(
+            ToolCallerEachTurn(),
+            pipeline: b =>
+            {
+                if (dreamingOutside)
+                {
+                    b.UseDreaming().UseFunctionInvocation();
+                }
+                else
+                {
+                    b.UseFunctionInvocation().UseDreaming();
+                }
+            });
+        await using var session = host.Sessions.StartSession("agent", "check orders");
+        var options = new ChatOptions { Tools = [lookup] };
+        var history = new List<ChatMessage>();
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "check order " + turn));
+            List<ChatMessage> sent = [new(ChatRole.System, $"Now: turn {turn}."), .. history];
+            var response = streaming
+                ? await host.Chat.GetStreamingResponseAsync(sent, options).ToChatResponseAsync()
+                : await host.Chat.GetResponseAsync(sent, options);
+            history.AddRange(response.Messages);
+        }
+
+        await session.CompleteAsync();
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["t1", "t2", "t3"], events.OfType<ToolCallEvent>().Select(c => c.CallId));
+        Assert.Equal(["t1", "t2", "t3"], events.OfType<ToolResultEvent>().Select(r => r.CallId));
+        Assert.All(events.OfType<ToolResultEvent>(), r => Assert.True(r.IsError));
+        Assert.Equal(3, events.OfType<MessageEvent>().Count(m => m.Role == "user"));
+        Assert.Equal(3, events.OfType<MessageEvent>().Count(m => m.Role == "system"));
+        Assert.Equal(3, events.OfType<MessageEvent>().Count(m => m.Text == "done"));
+    }
+
+    [Fact]
+    public async Task Tool_rounds_sent_on_the_service_conversation_are_not_recorded_again_when_the_host_sends_its_history()
+    {
+        // The service answers with a conversation id, so UseFunctionInvocation() sends only the tool results on the next
+        // round; the host itself ignores the id and sends its whole history on the next turn.
+        var lookup = AIFunctionFactory.Create(string (string orderId) => throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+        await using var host = TracingHost.Create(ToolCallerEachTurn(conversationId: "resp_1"), pipeline: b => b.UseFunctionInvocation().UseDreaming());
+        await using var session = host.Sessions.StartSession("agent", "check orders");
+        var options = new ChatOptions { Tools = [lookup] };
+        var history = new List<ChatMessage>();
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "check order " + turn));
+            history.AddRange((await host.Chat.GetResponseAsync(history, options)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["t1", "t2"], events.OfType<ToolResultEvent>().Select(r => r.CallId));
+        Assert.Equal(2, events.OfType<MessageEvent>().Count(m => m.Text == "done"));
+        Assert.Equal(2, events.OfType<MessageEvent>().Count(m => m.Role == "user"));
+    }
+
     [Fact]
     public async Task Tool_results_with_the_error_prefix_are_errors_when_configured()
     {
@@ -67,6 +131,24 @@ public class FunctionInvocationOrderTests
         await session.CompleteAsync();
 
         Assert.All((await host.EventsAsync(session.Id)).OfType<ToolResultEvent>(), r => Assert.True(r.IsError));
+    }
+
+    /// <summary>Asks for one tool call after each user message, answers "done" once it has its result.</summary>
+    private static FakeChatClient ToolCallerEachTurn(string? conversationId = null)
+    {
+        var turn = 0;
+        return new()
+        {
+            GetResponseAsyncCallback = (messages, _, _) =>
+            {
+                var last = messages.Last();
+                turn += last.Role == ChatRole.User ? 1 : 0;
+                var reply = last.Role == ChatRole.User
+                    ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("t" + turn, "lookup_order", new Dictionary<string, object?> { ["orderId"] = "7" })])
+                    : new ChatMessage(ChatRole.Assistant, "done");
+                return Task.FromResult(new ChatResponse(reply) { ModelId = "m", ConversationId = conversationId });
+            },
+        };
     }
 
     /// <summary>Asks for two tool calls on the first round, answers "done" once it has their results.</summary>
