@@ -316,7 +316,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         };
         if (received is { Length: > 0 })
         {
-            call.Transcript.ObserveResponse(received);
+            call.Transcript.ObserveResponse(call.Conversation, received);
         }
 
         await RecordCallAsync(call, Now(call.Session), received ?? [], modelResponse: null, error).ConfigureAwait(false);
