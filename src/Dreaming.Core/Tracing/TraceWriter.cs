@@ -10,6 +10,10 @@ namespace Dreaming;
 /// <para>Only events count against <see cref="DreamingOptions.WriteQueueCapacity"/>; session creations and flush markers
 /// always get in, since there is at most one of each per live session, so losing one would orphan a whole session.</para>
 /// <para>Writing a batch to the store, with its retries and fallbacks, is <see cref="TraceBatchStore"/>'s job.</para>
+/// <para>Disposal never loses an accepted item: the writer ends only once no room is reserved, no producer is between its
+/// check of <c>_stopping</c> and its push, and the queue is empty. An event reserves its room before it checks, so either
+/// the writer sees the room taken and waits for the push, or the event sees the writer stopping and is dropped and counted.
+/// Sessions, flush markers and events waiting for room count themselves in <c>_producers</c> instead.</para>
 /// </remarks>
 internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 {
@@ -36,6 +40,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private long _pendingItems;
     private long _queuedEvents;
     private int _waitingForRoom;
+    private int _producers;
     private int _flushesPending;
     private volatile bool _stopping;
 
@@ -60,12 +65,19 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     public void EnqueueSession(SessionRecord session)
     {
-        if (_stopping)
+        if (!TryEnter())
         {
             throw new ObjectDisposedException(nameof(TraceWriter), "The trace writer has been disposed; no new session can be recorded.");
         }
 
-        Push(WriteItem.ForSession(session), hurry: false);
+        try
+        {
+            Push(WriteItem.ForSession(session), hurry: false);
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
     /// <summary>Queues an event or a chat call, waiting for room or dropping it according to the policy.</summary>
@@ -82,6 +94,14 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
         if (TryReserveRoom(item.Slots))
         {
+            // Checked again now that the room is reserved: the writer does not end while room is reserved.
+            if (_stopping)
+            {
+                ReturnRoom(item.Slots);
+                Drop(item.Sink!, item.Slots, "writer_stopped");
+                return new ValueTask<bool>(false);
+            }
+
             PushRecorded(item);
             return new ValueTask<bool>(true);
         }
@@ -98,14 +118,22 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     /// <summary>Completes when everything queued before the call has been written (or counted as dropped).</summary>
     public Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_stopping)
+        if (!TryEnter())
         {
             throw new ObjectDisposedException(nameof(TraceWriter), "The trace writer has been disposed.");
         }
 
         var flush = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Increment(ref _flushesPending);
-        Push(WriteItem.ForFlush(flush), hurry: true);
+        try
+        {
+            Interlocked.Increment(ref _flushesPending);
+            Push(WriteItem.ForFlush(flush), hurry: true);
+        }
+        finally
+        {
+            Leave();
+        }
+
         return flush.Task.WaitAsync(cancellationToken);
     }
 
@@ -130,12 +158,52 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             return true;
         }
 
-        Interlocked.Add(ref _queuedEvents, -slots);
+        ReturnRoom(slots);
         return false;
+    }
+
+    // Gives back room reserved but not used; a stopping writer may be waiting for it before it ends.
+    private void ReturnRoom(int slots)
+    {
+        Interlocked.Add(ref _queuedEvents, -slots);
+        if (_stopping)
+        {
+            _wake.Release();
+        }
+    }
+
+    // A producer between TryEnter and Leave keeps the writer running, so what it pushes is written even if disposal
+    // starts meanwhile; once disposal has started, TryEnter refuses.
+    private bool TryEnter()
+    {
+        Interlocked.Increment(ref _producers);
+        if (!_stopping)
+        {
+            return true;
+        }
+
+        Leave();
+        return false;
+    }
+
+    private void Leave()
+    {
+        if (Interlocked.Decrement(ref _producers) == 0 && _stopping)
+        {
+            _wake.Release();
+        }
     }
 
     private async ValueTask<bool> WaitAndEnqueueAsync(WriteItem item, CancellationToken cancellationToken)
     {
+        // A waiter keeps the writer running while it waits, so an event that was waiting for room when disposal started
+        // is still written: disposal drains the queue and frees the room.
+        if (!TryEnter())
+        {
+            Drop(item.Sink!, item.Slots, "writer_stopped");
+            return false;
+        }
+
         Interlocked.Increment(ref _waitingForRoom);
         try
         {
@@ -146,13 +214,15 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
                 // The timeout covers a wake-up lost between the check above and the wait.
                 await _room.WaitAsync(s_roomPoll, cancellationToken).ConfigureAwait(false);
             }
+
+            PushRecorded(item);
         }
         finally
         {
             Interlocked.Decrement(ref _waitingForRoom);
+            Leave();
         }
 
-        PushRecorded(item);
         return true;
     }
 
@@ -227,7 +297,8 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             {
             }
 
-            if (_stopping && _queue.IsEmpty)
+            // Read in this order: a producer pushes before it leaves, and an event's room is given back only once written.
+            if (_stopping && Volatile.Read(ref _producers) == 0 && Volatile.Read(ref _queuedEvents) == 0 && _queue.IsEmpty)
             {
                 return;
             }

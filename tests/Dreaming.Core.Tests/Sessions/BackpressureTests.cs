@@ -89,6 +89,88 @@ public class BackpressureTests
     }
 
     [Fact]
+    public async Task An_event_waiting_for_room_when_the_writer_is_disposed_is_still_written()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var store = new HookedTraceStore { BeforeWrite = (batch, _) => batch.Events.Count > 0 ? gate.Task : Task.CompletedTask };
+            await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store, options: o =>
+            {
+                o.WriteQueueCapacity = 1;
+                o.WriteBatchSize = 1;
+            });
+            var writer = (TraceWriter)host.Services.GetService(typeof(TraceWriter))!;
+            var session = host.Sessions.StartSession("agent", "task");
+            await session.RecordAsync(new NoteEvent { Text = "first" });
+            var second = session.RecordAsync(new NoteEvent { Text = "second" }).AsTask();
+            await Task.Delay(50);
+            Assert.False(second.IsCompleted);
+
+            var disposing = writer.DisposeAsync().AsTask();
+            gate.SetResult();
+            await disposing;
+            await second;
+
+            Assert.Equal(["first", "second"], (await store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+            Assert.Equal(0, session.DroppedEventCount);
+            Assert.Equal(0, writer.QueuedEvents);
+        }
+    }
+
+    [Fact]
+    public async Task Events_and_flushes_racing_the_writer_disposal_are_written_or_refused_never_lost()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var store = new HookedTraceStore();
+            await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store, options: o =>
+            {
+                o.WriteQueueCapacity = 4;
+                o.WriteBatchSize = 2;
+            });
+            var writer = (TraceWriter)host.Services.GetService(typeof(TraceWriter))!;
+            var session = host.Sessions.StartSession("agent", "task");
+            var recorded = 0;
+            using var start = new ManualResetEventSlim(false);
+            var recorders = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                for (var i = 0; i < 200; i++)
+                {
+                    await session.RecordAsync(new NoteEvent { Text = "n" });
+                    Interlocked.Increment(ref recorded);
+                }
+            })).ToArray();
+            var flusher = Task.Run(async () =>
+            {
+                start.Wait();
+                for (var i = 0; i < 200; i++)
+                {
+                    try
+                    {
+                        await writer.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+                }
+            });
+
+            start.Set();
+            await Task.Delay(round % 5);
+            await writer.DisposeAsync();
+            await Task.WhenAll(recorders);
+            await flusher;
+
+            var stored = (await store.GetEventsAsync(session.Id)).Count;
+            Assert.Equal(recorded, stored + session.DroppedEventCount);
+            Assert.Equal(0, writer.QueuedEvents);
+        }
+    }
+
+    [Fact]
     public async Task Transient_store_failures_are_retried_and_lose_nothing()
     {
         var failures = 2;
