@@ -135,6 +135,32 @@ public abstract partial class TraceStoreConformanceTests
         await Assert.ThrowsAnyAsync<SessionNotFoundException>(() => store.SetOutcomeAsync("ghost", SessionOutcome.Succeeded()));
     }
 
+    /// <summary>Times are kept at millisecond precision, in UTC: a time with sub-millisecond ticks and an offset comes back as
+    /// the same instant cut to the millisecond, with a zero offset, whether written, completed or imported.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task Times_AreKeptAtMillisecondPrecisionInUtc()
+    {
+        var store = await NewStoreAsync();
+        var local = new DateTimeOffset(2025, 3, 14, 11, 26, 53, TimeSpan.FromHours(2)).AddTicks(5_897_931);
+        var expected = new DateTimeOffset(2025, 3, 14, 9, 26, 53, 589, TimeSpan.Zero);
+        await store.WriteAsync(new TraceWriteBatch([Session("s1") with { StartedAt = local }], [Note("s1", 1) with { Timestamp = local }]));
+        await store.CompleteSessionAsync(new SessionCompletion { SessionId = "s1", Status = SessionStatus.Completed, EndedAt = local.AddMinutes(1) });
+        var imported = FinishedSession("s2") with { StartedAt = local, EndedAt = local.AddMinutes(1) };
+        await store.ImportAsync([new SessionWithEvents(imported, [Note("s2", 1) with { Timestamp = local }])]);
+
+        foreach (var id in new[] { "s1", "s2" })
+        {
+            var session = await store.GetSessionAsync(id);
+            AssertKept(expected, session!.StartedAt);
+            AssertKept(expected.AddMinutes(1), session.EndedAt!.Value);
+            AssertKept(expected, Assert.Single(await store.GetEventsAsync(id)).Timestamp);
+        }
+
+        static void AssertKept(DateTimeOffset expected, DateTimeOffset actual) =>
+            Assert.Equal((expected.UtcTicks, TimeSpan.Zero), (actual.UtcTicks, actual.Offset));
+    }
+
     /// <summary>Imported sessions come back with every field and their events; the event count is the store's own.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

@@ -9,7 +9,8 @@ namespace Dreaming.Testing;
 /// <para>Each test asks for its own fresh, empty store. Stores that implement <see cref="IAsyncDisposable"/> or
 /// <see cref="IDisposable"/> are disposed after the test; override <see cref="StoreConformanceTests{TStore}.DisposeAsync"/> to clean up more, and call the
 /// base implementation first.</para>
-/// <para>Timestamps are compared at millisecond precision and offsets are ignored, so a store may keep UTC milliseconds only.</para>
+/// <para>A store keeps times at millisecond precision, in UTC (<see cref="Times_AreKeptAtMillisecondPrecisionInUtc"/>); the
+/// other tests compare times at that precision.</para>
 /// </remarks>
 public abstract partial class TraceStoreConformanceTests : StoreConformanceTests<ITraceStore>
 {

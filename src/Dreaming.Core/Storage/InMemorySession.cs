@@ -7,9 +7,11 @@ namespace Dreaming;
 internal sealed class InMemorySession
 {
     /// <summary>Initializes a new instance with a copy of <paramref name="session"/>, so later changes by the caller do not leak in.</summary>
-    /// <param name="session">The session as given to the store.</param>
+    /// <param name="session">The session as given to the store; its times are kept at millisecond precision, in UTC.</param>
     public InMemorySession(SessionRecord session) => Record = session with
     {
+        StartedAt = Milliseconds(session.StartedAt),
+        EndedAt = session.EndedAt is { } ended ? Milliseconds(ended) : null,
         InsightIds = [.. session.InsightIds],
         Metadata = new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(session.Metadata, StringComparer.Ordinal)),
         EventCount = 0,
@@ -36,13 +38,27 @@ internal sealed class InMemorySession
                 throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(item));
             }
 
-            if (!imported.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = id }))
+            if (!imported.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = id, Timestamp = Milliseconds(sessionEvent.Timestamp) }))
             {
                 throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(item));
             }
         }
 
         return imported;
+    }
+
+    /// <summary>Cuts a time to the millisecond, in UTC, as the durable stores keep it.</summary>
+    /// <param name="value">The time as given.</param>
+    /// <returns>The time as stored.</returns>
+    public static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    /// <summary>Returns the event as stored: its time cut to the millisecond, in UTC (the same instance when it already is).</summary>
+    /// <param name="sessionEvent">The event as given.</param>
+    /// <returns>The event to keep.</returns>
+    public static SessionEvent Stored(SessionEvent sessionEvent)
+    {
+        var time = Milliseconds(sessionEvent.Timestamp);
+        return time.Offset == sessionEvent.Timestamp.Offset && time.UtcTicks == sessionEvent.Timestamp.UtcTicks ? sessionEvent : sessionEvent with { Timestamp = time };
     }
 
     /// <summary>Gets or sets the record; its <see cref="SessionRecord.EventCount"/> is ignored in favour of <see cref="Events"/>.</summary>

@@ -7,8 +7,8 @@ namespace Dreaming;
 /// <remarks>
 /// <para>Everything is lost when the process ends. Members are safe to call from several threads at once, and the store
 /// keeps its own copies of what it is given.</para>
-/// <para>Like the durable stores, it filters, orders and pages by start time at millisecond precision, so that cursors
-/// behave the same whichever store issued them.</para>
+/// <para>Like the durable stores, it keeps times at millisecond precision, in UTC, and filters, orders and pages by start
+/// time at that precision, so that times and cursors behave the same whichever store issued them.</para>
 /// </remarks>
 public sealed class InMemoryTraceStore : ITraceStore
 {
@@ -255,7 +255,7 @@ public sealed class InMemoryTraceStore : ITraceStore
                     targetId = sessionEvent.SessionId;
                 }
 
-                target.Events.Add(sessionEvent.Sequence, sessionEvent);
+                target.Events.Add(sessionEvent.Sequence, InMemorySession.Stored(sessionEvent));
             }
         }
     }
@@ -282,7 +282,7 @@ public sealed class InMemoryTraceStore : ITraceStore
             stored.Record = stored.Record with
             {
                 Status = completion.Status,
-                EndedAt = completion.EndedAt,
+                EndedAt = InMemorySession.Milliseconds(completion.EndedAt),
                 Usage = completion.Usage,
                 Outcome = completion.Outcome ?? stored.Record.Outcome,
                 DroppedEventCount = completion.DroppedEventCount,
