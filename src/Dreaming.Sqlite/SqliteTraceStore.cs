@@ -143,7 +143,12 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
             foreach (var session in items)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new SessionWithEvents(session, _connection.Read(() => ReadEvents(connection, session.Id)));
+
+                // A session purged since the page was read is skipped; one still being written comes with a consistent count.
+                if (_connection.Read(() => ReadSessionWithEvents(connection, session.Id)) is { } current)
+                {
+                    yield return current;
+                }
             }
 
             if (next is null)
@@ -163,17 +168,28 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     public void Dispose() => _connection.Dispose();
 
 
-    private static SessionRecord? ReadSession(SqliteConnection connection, string sessionId)
+    // The record and its events are read in one read transaction, so they are one snapshot of the file.
+    private static SessionWithEvents? ReadSessionWithEvents(SqliteConnection connection, string sessionId)
+    {
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return ReadSession(connection, sessionId, transaction) is { } session
+            ? new SessionWithEvents(session, ReadEvents(connection, sessionId, transaction))
+            : null;
+    }
+
+    private static SessionRecord? ReadSession(SqliteConnection connection, string sessionId, SqliteTransaction? transaction = null)
     {
         using var command = SqliteRows.Create(connection, $"SELECT {SqliteRows.SessionColumns} FROM sessions WHERE id = $id", "$id");
+        command.Transaction = transaction;
         command.Parameters[0].Value = sessionId;
         using var reader = command.ExecuteReader();
         return reader.Read() ? SqliteRows.ReadSession(reader) : null;
     }
 
-    private static List<SessionEvent> ReadEvents(SqliteConnection connection, string sessionId)
+    private static List<SessionEvent> ReadEvents(SqliteConnection connection, string sessionId, SqliteTransaction? transaction = null)
     {
         using var command = SqliteRows.Create(connection, "SELECT seq, ts, payload FROM events WHERE session_id = $id ORDER BY seq", "$id");
+        command.Transaction = transaction;
         command.Parameters[0].Value = sessionId;
         using var reader = command.ExecuteReader();
         var events = new List<SessionEvent>();

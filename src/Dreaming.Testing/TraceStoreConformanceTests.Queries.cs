@@ -182,6 +182,33 @@ public abstract partial class TraceStoreConformanceTests
         }
     }
 
+    /// <summary>Streaming reads each session with its events at once: a session purged after its page was read is skipped,
+    /// and every session streamed has as many events as its <see cref="SessionRecord.EventCount"/> says.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task StreamSessionsAsync_SkipsASessionPurgedWhileStreaming()
+    {
+        var store = await NewStoreAsync();
+        await store.WriteAsync(new TraceWriteBatch([Session("s1"), Session("s2", minutes: 1), Session("s3", minutes: 2)], [.. Notes("s1", 1, 2), .. Notes("s2", 1, 3), .. Notes("s3", 1, 1)]));
+        await store.CompleteSessionAsync(new SessionCompletion { SessionId = "s2", Status = SessionStatus.Completed, EndedAt = BaseTime.AddMinutes(2) });
+
+        var streamed = new List<SessionWithEvents>();
+        await foreach (var item in store.StreamSessionsAsync(new SessionQuery { PageSize = 10 }))
+        {
+            streamed.Add(item);
+            if (item.Session.Id == "s1")
+            {
+                // s2 has ended, so it goes; s1 and s3 are running and stay. s3 gets one more event.
+                Assert.Equal(1, await store.PurgeAsync(BaseTime.AddMinutes(5)));
+                await store.WriteAsync(TraceWriteBatch.OfEvents([Note("s3", 2)]));
+            }
+        }
+
+        Assert.Equal(["s1", "s3"], streamed.Select(item => item.Session.Id));
+        Assert.All(streamed, item => Assert.Equal(item.Session.EventCount, item.Events.Count));
+        Assert.Equal(2, streamed[1].Events.Count);
+    }
+
     /// <summary>Streaming stops with <see cref="OperationCanceledException"/> when its token is cancelled.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
