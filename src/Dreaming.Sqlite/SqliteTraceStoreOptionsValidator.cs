@@ -27,9 +27,16 @@ internal sealed class SqliteTraceStoreOptionsValidator : IValidateOptions<Sqlite
         {
             try
             {
-                if (string.IsNullOrWhiteSpace(ToBuilder(options.ConnectionString).DataSource))
+                var builder = ToBuilder(options.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.DataSource))
                 {
                     failures.Add($"{nameof(SqliteTraceStoreOptions)}.{nameof(SqliteTraceStoreOptions.ConnectionString)} has no Data Source: name the database file, as in '{SqliteTraceStoreOptions.DefaultConnectionString}'.");
+                }
+                else if (IsPrivateMemory(builder))
+                {
+                    // A password (of an encrypted database) is not repeated in the message.
+                    var shown = builder.Password.Length == 0 ? options.ConnectionString : new SqliteConnectionStringBuilder(builder.ConnectionString) { Password = "***" }.ConnectionString;
+                    failures.Add($"{nameof(SqliteTraceStoreOptions)}.{nameof(SqliteTraceStoreOptions.ConnectionString)} '{shown}' is an in-memory database private to each connection, so reads would see an empty database: use {nameof(InMemoryTraceStore)} and the other in-memory stores, a file, or a named shared in-memory database such as 'Data Source=traces;Mode=Memory;Cache=Shared'.");
                 }
             }
             catch (ArgumentException exception)
@@ -49,6 +56,23 @@ internal sealed class SqliteTraceStoreOptionsValidator : IValidateOptions<Sqlite
         }
 
         return failures;
+    }
+
+    /// <summary>Tells whether the data source is an in-memory database that each connection opens afresh, empty: the
+    /// store reads on other connections than it writes on.</summary>
+    private static bool IsPrivateMemory(SqliteConnectionStringBuilder builder)
+    {
+        var source = builder.DataSource;
+        var isUri = source.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        var queryStart = source.IndexOf('?', StringComparison.Ordinal);
+        var path = !isUri ? source : queryStart < 0 ? source["file:".Length..] : source["file:".Length..queryStart];
+        var query = isUri && queryStart >= 0 ? source[(queryStart + 1)..].Split('&') : [];
+        var inMemory = builder.Mode == SqliteOpenMode.Memory
+            || string.Equals(path, ":memory:", StringComparison.Ordinal)
+            || query.Contains("mode=memory", StringComparer.OrdinalIgnoreCase);
+        var shared = (builder.Cache == SqliteCacheMode.Shared && (isUri || builder.Mode == SqliteOpenMode.Memory))
+            || query.Contains("cache=shared", StringComparer.OrdinalIgnoreCase);
+        return inMemory && !shared;
     }
 
     /// <summary>Parses the connection string, taking text without <c>=</c> as a file path.</summary>

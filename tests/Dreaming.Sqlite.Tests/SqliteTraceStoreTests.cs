@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -89,6 +90,46 @@ public sealed class SqliteTraceStoreTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => new SqliteTraceStore(new SqliteTraceStoreOptions { ConnectionString = connectionString }));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Data Source=:memory:")]
+    [InlineData(":memory:")]
+    [InlineData("Data Source=:memory:;Cache=Shared")]
+    [InlineData("Data Source=traces;Mode=Memory")]
+    [InlineData("Data Source=file::memory:")]
+    [InlineData("Data Source=file:traces?mode=memory")]
+    public void A_private_in_memory_database_is_rejected_naming_the_connection_string_and_the_in_memory_stores(string connectionString)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteTraceStore(connectionString));
+
+        Assert.Contains("SqliteTraceStoreOptions.ConnectionString", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{connectionString}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(InMemoryTraceStore), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_password_of_a_rejected_in_memory_connection_string_is_not_repeated()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteTraceStore("Data Source=:memory:;Password=hunter2"));
+
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        Assert.Contains(":memory:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Data Source={0};Mode=Memory;Cache=Shared")]
+    [InlineData("Data Source=file:{0}?mode=memory&cache=shared")]
+    [InlineData("Data Source=file:{0}?mode=memory;Cache=Shared")]
+    [InlineData("Data Source=file::memory:?cache=shared")]
+    public async Task A_shared_in_memory_database_reads_what_it_wrote(string connectionString)
+    {
+        using var store = new SqliteTraceStore(string.Format(CultureInfo.InvariantCulture, connectionString, "traces-" + Guid.NewGuid().ToString("N")));
+
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 2)));
+
+        Assert.Equal(2, (await store.GetSessionAsync("s1"))!.EventCount);
+        Assert.Equal(2, (await store.GetEventsAsync("s1")).Count);
     }
 
     [Fact]
