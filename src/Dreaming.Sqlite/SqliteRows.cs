@@ -33,6 +33,10 @@ internal static class SqliteRows
 
     private static readonly string[] EventParameters = ["$session_id", "$seq", "$ts", "$type", "$payload"];
 
+    // The payloads this library writes start with their "kind"; one where it comes later (rewritten by another tool)
+    // means the same and is read with these, which look ahead for it.
+    private static readonly JsonSerializerOptions s_kindAnywhere = new() { AllowOutOfOrderMetadataProperties = true };
+
     public static long ToMilliseconds(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromMilliseconds(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
@@ -98,15 +102,35 @@ internal static class SqliteRows
     }
 
     /// <summary>Reads a session from a row of <see cref="SessionColumns"/>.</summary>
-    public static SessionRecord ReadSession(SqliteDataReader row) => new()
+    /// <exception cref="TraceStoreException">The row holds a status, insight ids or metadata this library cannot read.</exception>
+    public static SessionRecord ReadSession(SqliteDataReader row)
     {
-        Id = row.GetString(0),
+        var id = row.GetString(0);
+        var status = row.GetInt32(6);
+        if (!Enum.IsDefined((SessionStatus)status))
+        {
+            throw new TraceStoreException($"Session '{id}' has a status {status} this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
+        }
+
+        try
+        {
+            return ReadSessionFields(row, id, (SessionStatus)status);
+        }
+        catch (JsonException exception)
+        {
+            throw new TraceStoreException($"Session '{id}' has insight ids or metadata this library cannot read: {exception.Message}", exception);
+        }
+    }
+
+    private static SessionRecord ReadSessionFields(SqliteDataReader row, string id, SessionStatus status) => new()
+    {
+        Id = id,
         AgentId = row.GetString(1),
         AgentVersion = GetString(row, 2),
         Scope = GetString(row, 3),
         Task = row.GetString(4),
         ParentSessionId = GetString(row, 5),
-        Status = (SessionStatus)row.GetInt32(6),
+        Status = status,
         StartedAt = FromMilliseconds(row.GetInt64(7)),
         EndedAt = row.IsDBNull(8) ? null : FromMilliseconds(row.GetInt64(8)),
         Usage = new SessionUsage
@@ -136,9 +160,9 @@ internal static class SqliteRows
         SessionEvent? sessionEvent;
         try
         {
-            sessionEvent = JsonSerializer.Deserialize<SessionEvent>(payload);
+            sessionEvent = DeserializeEvent(payload);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or NotSupportedException)
         {
             throw new TraceStoreException($"Event {sequence} of session '{sessionId}' has a payload this library cannot read: {exception.Message}", exception);
         }
@@ -149,6 +173,19 @@ internal static class SqliteRows
         }
 
         return sessionEvent with { SessionId = sessionId, Sequence = sequence, Timestamp = FromMilliseconds(timestampMilliseconds) };
+    }
+
+    // Without its "kind" first, the default reader takes the payload for the abstract base type and refuses it.
+    private static SessionEvent? DeserializeEvent(string payload)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SessionEvent>(payload);
+        }
+        catch (NotSupportedException)
+        {
+            return JsonSerializer.Deserialize<SessionEvent>(payload, s_kindAnywhere);
+        }
     }
 
     private static object Nullable(string? value) => value is null ? DBNull.Value : value;

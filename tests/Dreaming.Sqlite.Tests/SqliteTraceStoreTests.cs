@@ -202,6 +202,65 @@ public sealed class SqliteTraceStoreTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetSessionAsync("s1"));
     }
 
+    [Theory]
+    [InlineData("{\"text\":\"no kind\"}")]
+    [InlineData("{\"kind\":\"from_a_newer_version\"}")]
+    [InlineData("{\"kind\":\"note\",\"text\":5}")]
+    [InlineData("[1,2]")]
+    [InlineData("null")]
+    public async Task An_event_payload_this_library_cannot_read_is_a_TraceStoreException_naming_the_event(string payload)
+    {
+        var path = _folder.File("hostile-event.db");
+        using (var store = new SqliteTraceStore(path))
+        {
+            await store.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 1)));
+        }
+
+        SqliteFiles.Execute(path, $"UPDATE events SET payload = '{payload}'");
+
+        using var reopened = new SqliteTraceStore(path);
+        var error = await Assert.ThrowsAsync<TraceStoreException>(() => reopened.GetEventsAsync("s1"));
+        Assert.Contains("Event 1 of session 's1'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_event_payload_whose_kind_comes_after_other_properties_is_read()
+    {
+        var path = _folder.File("kind-last.db");
+        using (var store = new SqliteTraceStore(path))
+        {
+            await store.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 1)));
+        }
+
+        SqliteFiles.Execute(path, "UPDATE events SET payload = '{\"Text\":\"kind last\",\"kind\":\"note\"}'");
+
+        using var reopened = new SqliteTraceStore(path);
+        var note = Assert.IsType<NoteEvent>(Assert.Single(await reopened.GetEventsAsync("s1")));
+        Assert.Equal("kind last", note.Text);
+        Assert.Equal(1, note.Sequence);
+    }
+
+    [Theory]
+    [InlineData("metadata = '[1,2]'", "metadata")]
+    [InlineData("insight_ids = '{\"a\":1}'", "insight ids")]
+    [InlineData("status = 9", "status 9")]
+    public async Task A_session_row_this_library_cannot_read_is_a_TraceStoreException_naming_the_session(string change, string named)
+    {
+        var path = _folder.File("hostile-session.db");
+        using (var store = new SqliteTraceStore(path))
+        {
+            await store.WriteAsync(new TraceWriteBatch([Session("s1")], []));
+        }
+
+        SqliteFiles.Execute(path, $"UPDATE sessions SET {change}");
+
+        using var reopened = new SqliteTraceStore(path);
+        var error = await Assert.ThrowsAsync<TraceStoreException>(() => reopened.GetSessionAsync("s1"));
+        Assert.Contains("Session 's1'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<TraceStoreException>(() => reopened.QuerySessionsAsync(new SessionQuery()));
+    }
+
     private static SessionRecord Session(string id) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = BaseTime };
 
     private static List<SessionEvent> Notes(string sessionId, int first, int count) =>
