@@ -263,27 +263,6 @@ public class DreamConsolidatorTests
     }
 
     [Fact]
-    public async Task Sessions_ending_within_a_millisecond_are_each_read_once_when_the_store_keeps_finer_times()
-    {
-        // The in-memory trace store keeps ticks; the dream run stores keep the cursor to the millisecond.
-        var (traces, _, _, dreams) = Create();
-        var sessions = DreamTestData.RefundSessions(12, failing: 8, agentId: s_scope.Id);
-        var sameMillisecond = s_start.AddTicks(7_000);
-        sessions[10] = WithEnd(sessions[10], sameMillisecond);          // s10 ends later within the millisecond ...
-        sessions[11] = WithEnd(sessions[11], sameMillisecond.AddTicks(-5_000)); // ... than s11, but s10 < s11 by id
-        await traces.ImportAsync(sessions.Select(s => WithEnd(s, s.Session.EndedAt!.Value.AddTicks(5_000))).Take(10).Concat(sessions.Skip(10)).ToList());
-        var request = new DreamRunRequest { Scope = s_scope, MinSessions = 1, MaxSessions = 11 };
-
-        var first = await dreams.DreamAsync(request);
-        var second = await dreams.DreamAsync(request);
-        var third = await dreams.DreamAsync(request);
-
-        Assert.Equal([.. Enumerable.Range(0, 10).Select(i => $"s{i:D2}"), "s10"], first.Results.SessionIds.Order(StringComparer.Ordinal));
-        Assert.Equal(["s11"], second.Results.SessionIds);
-        Assert.Empty(third.Results.SessionIds);
-    }
-
-    [Fact]
     public async Task Sessions_graded_after_a_dream_passed_their_end_are_read_once_by_the_next_dream()
     {
         var (traces, _, _, dreams) = Create();
@@ -322,9 +301,6 @@ public class DreamConsolidatorTests
         Assert.Equal(["s000", "s001", "s002", "s003", "s004", "s005", "s200", "s201", "s202", "s203"], second.Results.SessionIds);
         Assert.Equal("s203", second.Results.Cursor!.SessionId);
     }
-
-    private static SessionWithEvents WithEnd(SessionWithEvents session, DateTimeOffset ended) =>
-        session with { Session = session.Session with { StartedAt = ended.AddSeconds(-5), EndedAt = ended } };
 
     [Fact]
     public async Task Too_few_sessions_say_why_when_sessions_have_no_outcome()

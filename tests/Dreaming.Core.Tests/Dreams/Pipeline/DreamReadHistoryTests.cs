@@ -67,3 +67,43 @@ public class DreamReadHistoryTests
         Outcome = SessionOutcome.Succeeded(),
     };
 }
+
+public class DreamSessionSelectorTests
+{
+    private static readonly DateTimeOffset s_start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_cursor_kept_to_the_millisecond_still_sits_on_a_session_whose_store_keeps_finer_times()
+    {
+        // A trace store may keep ticks while the dream run store keeps the cursor to the millisecond (the durable ones do).
+        var session = Session("s11", s_start.AddTicks(5_000));
+        var cursor = new DreamCursor(s_start, "s11");
+
+        Assert.False(DreamSessionSelector.IsAfter(session, cursor));
+        Assert.True(DreamSessionSelector.IsAfter(Session("s12", s_start.AddTicks(5_000)), cursor));
+        Assert.True(DreamSessionSelector.IsAfter(Session("s00", s_start.AddMilliseconds(1)), cursor));
+    }
+
+    [Fact]
+    public void The_cursor_orders_sessions_of_one_millisecond_by_id_and_never_moves_back()
+    {
+        var later = Session("s10", s_start.AddTicks(7_000));   // later within the millisecond, but s10 < s11
+        var earlier = Session("s11", s_start.AddTicks(2_000));
+        var cursor = DreamSessionSelector.CursorOf([new SessionWithEvents(later, []), new SessionWithEvents(earlier, [])], previous: null);
+        var behind = DreamSessionSelector.CursorOf([new SessionWithEvents(Session("old", s_start.AddDays(-1)), [])], previous: cursor);
+
+        Assert.Equal("s11", cursor!.SessionId);
+        Assert.Same(cursor, behind);
+    }
+
+    private static SessionRecord Session(string id, DateTimeOffset ended) => new()
+    {
+        Id = id,
+        AgentId = "bot",
+        Task = "t",
+        Status = SessionStatus.Completed,
+        StartedAt = ended.AddSeconds(-1),
+        EndedAt = ended,
+        Outcome = SessionOutcome.Succeeded(),
+    };
+}
