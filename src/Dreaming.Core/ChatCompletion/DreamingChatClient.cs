@@ -332,8 +332,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         var call = new ChatCall
         {
             SessionId = session.Id,
-            RequestedAt = pending.RequestedAt,
-            Timestamp = timestamp,
+            // Stamped as the stores keep times, so a store never copies an event to cut its time.
+            RequestedAt = StoredTime.Of(pending.RequestedAt),
+            Timestamp = StoredTime.Of(timestamp),
             Transcript = pending.Transcript,
             ToolErrorPrefix = _options.ToolErrorPrefix,
             RequestMessages = pending.NewMessages,

@@ -113,7 +113,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
         }
 
-        var stamped = sessionEvent with { SessionId = Id, Timestamp = _timeProvider.GetUtcNow() };
+        var stamped = sessionEvent with { SessionId = Id, Timestamp = StoredTime.Of(_timeProvider.GetUtcNow()) };
         if (stamped is ModelResponseEvent response)
         {
             AddUsage(response.Usage);

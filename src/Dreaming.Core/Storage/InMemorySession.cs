@@ -50,7 +50,7 @@ internal sealed class InMemorySession
     /// <summary>Cuts a time to the millisecond, in UTC, as the durable stores keep it.</summary>
     /// <param name="value">The time as given.</param>
     /// <returns>The time as stored.</returns>
-    public static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+    public static DateTimeOffset Milliseconds(DateTimeOffset value) => StoredTime.Of(value);
 
     /// <summary>Returns the event as stored: its time cut to the millisecond, in UTC (the same instance when it already is).</summary>
     /// <param name="sessionEvent">The event as given.</param>

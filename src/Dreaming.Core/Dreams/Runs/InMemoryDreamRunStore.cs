@@ -212,7 +212,7 @@ public sealed class InMemoryDreamRunStore : IDreamRunStore
         }
     }
 
-    private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) => StoredTime.Of(value);
 
     private static DreamRun Abandon(DreamRun run, DateTimeOffset now) =>
         run with { Status = DreamRunStatus.Failed, EndedAt = now, LeaseExpiresAt = null, Error = DreamRunStoreRules.AbandonedError };
