@@ -6,7 +6,19 @@ namespace Dreaming.Cli;
 /// <summary>The <c>dreaming</c> command tree.</summary>
 internal static class DreamingCommandLine
 {
-    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>How long a command has, after Ctrl+C (SIGINT) or SIGTERM, to stop cleanly (end its sessions, release its
+    /// dream lease, print "canceled") before the process exits with 130 anyway.</summary>
+    internal static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>Parses <paramref name="args"/> and runs the command they name.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="handleSignals">Whether Ctrl+C (SIGINT) and SIGTERM cancel the command (the process does; tests in the
+    /// same process do not).</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals = false, CancellationToken cancellationToken = default)
     {
         var common = new CommonOptions();
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");
@@ -26,6 +38,9 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(OrchestrateCommand.Create(common, output, error));
 
         var parsed = root.Parse(args);
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        // Without a termination timeout System.CommandLine registers no signal handler: Ctrl+C would kill the process
+        // and leave its sessions running and its dream lease held.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = handleSignals ? StopGracePeriod : null };
+        return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,3 @@
 using Dreaming.Cli;
 
-return await DreamingCommandLine.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+return await DreamingCommandLine.InvokeAsync(args, Console.Out, Console.Error, handleSignals: true).ConfigureAwait(false);

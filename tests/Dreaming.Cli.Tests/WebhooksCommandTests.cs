@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Dreaming.Cli.Tests;
@@ -116,6 +117,42 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
         Assert.True(exit == 0, error);
         var (_, after, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--limit", "1");
         Assert.DoesNotContain("is disabled", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replaying_one_delivery_to_a_url_sends_only_it_and_leaves_a_hosts_pending_deliveries_alone()
+    {
+        using var cli = new CliRunner();
+        _status = 500;
+        var (demoExit, _, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        Assert.Equal(0, demoExit);
+
+        // A host app on the same database, with its own endpoint, records a session: its delivery waits for the host's dispatcher.
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(cli.Database))
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hooks", Secret, "session.*");
+        await using (var host = services.BuildServiceProvider())
+        {
+            await using var session = host.GetRequiredService<IAgentSessionFactory>().StartSession("host-bot", "host task");
+            await session.CompleteAsync(SessionStatus.Completed, SessionOutcome.Succeeded());
+        }
+
+        using var outbox = new Dreaming.Sqlite.SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database));
+        var hosts = (await outbox.ListAsync(limit: 10_000)).Where(d => d.EndpointId == "ci").ToList();
+        Assert.NotEmpty(hosts);
+        var dead = await outbox.ListAsync(WebhookDeliveryState.Dead, 10_000);
+        var one = dead[^1];
+        _status = 204;
+        _received.Clear();
+
+        var (exit, text, error) = await cli.RunAsync("webhooks", "replay", one.Id, "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("1 events to", text, StringComparison.Ordinal);
+        Assert.Equal([one.EventId], _received.Select(r => r.Id));   // the other dead letters stay dead, unsent
+        var after = (await outbox.ListAsync(limit: 10_000)).Where(d => d.EndpointId == "ci").ToList();
+        Assert.All(after, d => Assert.Equal((WebhookDeliveryState.Pending, 0), (d.State, d.Attempts)));
+        Assert.Equal(dead.Count - 1, (await outbox.ListAsync(WebhookDeliveryState.Dead, 10_000)).Count);
     }
 
     [Fact]

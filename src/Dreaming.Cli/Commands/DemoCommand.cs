@@ -100,7 +100,13 @@ internal static class DemoCommand
                 orchestration = await provider.GetRequiredService<IOrchestrator>().RunAsync(DemoOrchestration.Request(), ct).ConfigureAwait(false);
                 if (webhookTarget is not null)
                 {
-                    deliveries = await CliWebhooks.DeliverAsync(provider, d => d.EndpointId == "demo" && d.CreatedAt >= since, ct).ConfigureAwait(false);
+                    // Only this run's deliveries to the demo endpoint: the database may hold a host's outbox too.
+                    var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+                    var mine = (await outbox.ListAsync(limit: WebhookOutboxRules.MaxListLimit, cancellationToken: ct).ConfigureAwait(false))
+                        .Where(d => d.EndpointId == "demo" && d.CreatedAt >= since)
+                        .Select(d => d.Id)
+                        .ToList();
+                    deliveries = await CliWebhooks.DeliverAsync(provider, mine, ct).ConfigureAwait(false);
                 }
             }
 

@@ -75,7 +75,12 @@ internal static class OrchestrateCommand
                 }
             }
 
-            return run.Status == OrchestrationStatus.Completed ? 0 : NotCompletedExitCode;
+            return run.Status switch
+            {
+                OrchestrationStatus.Completed => 0,
+                OrchestrationStatus.Interrupted when ct.IsCancellationRequested => CommandErrors.CanceledExitCode,
+                _ => NotCompletedExitCode,
+            };
         }).ConfigureAwait(false));
         return command;
     }

@@ -132,7 +132,7 @@ internal static class WebhooksCommand
             CliWebhooks.Configure(builder, to, replayed.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal));
             await using var provider = services.BuildServiceProvider();
             CliWebhooks.Validate(provider);
-            var rows = await CliWebhooks.DeliverAsync(provider, d => ids.Contains(d.Id), ct).ConfigureAwait(false);
+            var rows = await CliWebhooks.DeliverAsync(provider, ids, ct).ConfigureAwait(false);
             if (json)
             {
                 CliJson.Write(output, CliWebhooks.Summary(to.Url, rows));

@@ -59,17 +59,25 @@ internal sealed class CliWebhooks
 
     public static void Validate(IServiceProvider services) => _ = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
 
-    /// <summary>Runs dispatcher rounds until no delivery that <paramref name="mine"/> selects
-    /// is pending, or the schedule has run out.</summary>
-    public static async Task<IReadOnlyList<WebhookDelivery>> DeliverAsync(IServiceProvider services, Func<WebhookDelivery, bool> mine, CancellationToken cancellationToken)
+    /// <summary>Runs rounds over the given deliveries, and no others, until none is pending or the schedule has run
+    /// out, and returns them as they are then.</summary>
+    public static async Task<IReadOnlyList<WebhookDelivery>> DeliverAsync(IServiceProvider services, IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken)
     {
         var dispatcher = services.GetRequiredService<WebhookDispatcher>();
         var outbox = services.GetRequiredService<IWebhookOutboxStore>();
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            await dispatcher.DispatchDueAsync(cancellationToken).ConfigureAwait(false);
-            var rows = (await outbox.ListAsync(limit: WebhookOutboxRules.MaxListLimit, cancellationToken: cancellationToken).ConfigureAwait(false)).Where(mine).ToList();
+            await dispatcher.DispatchAsync(deliveryIds, cancellationToken).ConfigureAwait(false);
+            var rows = new List<WebhookDelivery>(deliveryIds.Count);
+            foreach (var id in deliveryIds)
+            {
+                if (await outbox.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } row)
+                {
+                    rows.Add(row);
+                }
+            }
+
             if (rows.All(d => d.State != WebhookDeliveryState.Pending) || DateTimeOffset.UtcNow > deadline)
             {
                 return rows;

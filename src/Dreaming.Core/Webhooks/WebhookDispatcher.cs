@@ -75,6 +75,40 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return due.Count;
     }
 
+    /// <summary>Makes one attempt at each of the given deliveries that is pending and due, and at no other: for a tool that
+    /// delivers what it wrote or replayed without taking over the rest of a shared outbox (other endpoints' deliveries,
+    /// or this endpoint's that a host's dispatcher sends to its own URL).</summary>
+    /// <param name="deliveryIds">The deliveries to attempt; unknown ids, and deliveries not pending or not yet due, are
+    /// skipped.</param>
+    /// <param name="cancellationToken">Stops the round; an attempt already recorded stays recorded.</param>
+    /// <returns>How many deliveries were attempted.</returns>
+    /// <remarks>The deliveries are not claimed, so a dispatcher running elsewhere on the same outbox may send one of them
+    /// at the same time; receivers deduplicate on the <c>webhook-id</c>, as for any retry. One a dispatcher has claimed
+    /// is not due until its claim runs out, so it is skipped.</remarks>
+    public async Task<int> DispatchAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryIds);
+        var now = _time.GetUtcNow();
+        var due = new List<WebhookDelivery>();
+        foreach (var id in deliveryIds)
+        {
+            if (await _outbox.GetAsync(id, cancellationToken).ConfigureAwait(false) is { State: WebhookDeliveryState.Pending } delivery && delivery.NextAttemptAt <= now)
+            {
+                due.Add(delivery);
+            }
+        }
+
+        if (due.Count > 0)
+        {
+            await Parallel.ForEachAsync(
+                due,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
+                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
+        }
+
+        return due.Count;
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -66,6 +66,30 @@ public sealed class WebhookDispatcherTests
         Assert.Empty(attempts.GetMeasurementSnapshot());
     }
 
+    [Fact]
+    public async Task Dispatching_given_deliveries_attempts_those_pending_and_due_and_no_other()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["n"] = i }), ["ci"]))[0].Id);
+        }
+
+        await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = ids[1], AttemptedAt = _clock.GetUtcNow(), StatusCode = 500, Error = "500", NextAttemptAt = _clock.GetUtcNow().AddMinutes(5) });
+        var sent = new List<string>();
+        var dispatcher = Dispatcher(outbox, new RecordingHandler(sent), new FakeLogger<WebhookDispatcher>());
+
+        // ids[0] is due, ids[1] waits for its retry, ids[2] is not asked for, "whd_missing" does not exist.
+        var attempted = await dispatcher.DispatchAsync([ids[0], ids[1], "whd_missing"]);
+
+        Assert.Equal(1, attempted);
+        Assert.Single(sent);
+        Assert.Equal(WebhookDeliveryState.Delivered, (await outbox.GetAsync(ids[0]))!.State);
+        Assert.Equal((WebhookDeliveryState.Pending, 1), ((await outbox.GetAsync(ids[1]))!.State, (await outbox.GetAsync(ids[1]))!.Attempts));
+        Assert.Equal((WebhookDeliveryState.Pending, 0), ((await outbox.GetAsync(ids[2]))!.State, (await outbox.GetAsync(ids[2]))!.Attempts));
+    }
+
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, FakeLogger<WebhookDispatcher> logger)
     {
         var options = new WebhookOptions { Jitter = 0 };
@@ -73,6 +97,19 @@ public sealed class WebhookDispatcherTests
         var clients = Substitute.For<IHttpClientFactory>();
         clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
         return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, logger);
+    }
+
+    private sealed class RecordingHandler(List<string> sent) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (sent)
+            {
+                sent.Add(request.Headers.GetValues("webhook-id").Single());
+            }
+
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NoContent));
+        }
     }
 
     private sealed class AnswerHandler(Func<Task<HttpStatusCode>> answer) : HttpMessageHandler

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+/// <summary>Runs the built tool as its own process and stops it with a signal, as a shell's Ctrl+C or a service
+/// manager would.</summary>
+public class SignalTests
+{
+    [Fact]
+    public async Task A_terminated_orchestration_ends_interrupted_with_no_session_left_running_and_exit_code_130()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // POSIX signals; CI runs on Linux.
+        }
+
+        using var cli = new CliRunner();
+        var items = Enumerable.Range(0, 400).Select(i => new { id = $"i{i}", agent = "writer", instructions = $"Write part {i}", dependsOn = i == 0 ? Array.Empty<string>() : [$"i{i - 1}"] });
+        var plan = cli.WriteFile("long.json", JsonSerializer.Serialize(new { goal = "a long chain", agents = new[] { new { name = "writer", instructions = "You write." } }, items, maxConcurrency = 1 }));
+        var folder = Path.GetDirectoryName(typeof(SignalTests).Assembly.Location)!;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = cli.Folder,
+        };
+        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "dreaming.deps.json"), Path.Combine(folder, "dreaming.dll"), "--db", cli.Database, "orchestrate", "--plan", plan })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = new List<string>();
+        // Signal once the command has started the run (it prints the plan first; the timeline comes at the end).
+        while (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            output.Add(line);
+            if (line.StartsWith("plan:", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.Contains(output, l => l.StartsWith("plan:", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}; error: {await error}");
+        Assert.Contains("status: interrupted", rest, StringComparison.Ordinal);
+        Assert.Contains("not_started", rest, StringComparison.Ordinal);
+        var (exit, sessions, _) = await cli.RunAsync("--db", cli.Database, "sessions", "--json", "--limit", "1000");
+        Assert.Equal(0, exit);
+        using var listed = JsonDocument.Parse(sessions);
+        var statuses = listed.RootElement.EnumerateArray().Select(s => s.GetProperty("status").GetString()).ToList();
+        Assert.Contains("abandoned", statuses);
+        Assert.DoesNotContain("running", statuses);
+    }
+}
