@@ -64,14 +64,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken = default)
     {
         var due = await _outbox.ClaimDueAsync(_time.GetUtcNow(), _options.ClaimLease, _options.BatchSize, cancellationToken).ConfigureAwait(false);
-        if (due.Count > 0)
-        {
-            await Parallel.ForEachAsync(
-                due,
-                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
-                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
-        }
-
+        await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
         return due.Count;
     }
 
@@ -98,14 +91,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             }
         }
 
-        if (due.Count > 0)
-        {
-            await Parallel.ForEachAsync(
-                due,
-                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
-                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
-        }
-
+        await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
         return due.Count;
     }
 
@@ -145,6 +131,17 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     /// <summary>Wakes the loop now.</summary>
     internal void Wake() => _signal.Notify();
+
+    private async Task DeliverAllAsync(IReadOnlyList<WebhookDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        if (deliveries.Count > 0)
+        {
+            await Parallel.ForEachAsync(
+                deliveries,
+                new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
+                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
+        }
+    }
 
     private async Task DeliverAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {

@@ -13,17 +13,7 @@ public class FunctionInvocationOrderTests
         var lookup = AIFunctionFactory.Create((string orderId) => orderId == "42" ? "shipped" : throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
         await using var host = TracingHost.Create(
             ScriptedToolCaller(),
-            pipeline: b =>
-            {
-                if (dreamingOutside)
-                {
-                    b.UseDreaming().UseFunctionInvocation();
-                }
-                else
-                {
-                    b.UseFunctionInvocation().UseDreaming();
-                }
-            });
+            pipeline: b => InOrder(b, dreamingOutside));
         await using var session = host.Sessions.StartSession("agent", "check orders");
         var options = new ChatOptions { Tools = [lookup] };
 
@@ -61,17 +51,7 @@ public class FunctionInvocationOrderTests
         var lookup = AIFunctionFactory.Create(string (string orderId) => throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
         await using var host = TracingHost.Create(
             ToolCallerEachTurn(),
-            pipeline: b =>
-            {
-                if (dreamingOutside)
-                {
-                    b.UseDreaming().UseFunctionInvocation();
-                }
-                else
-                {
-                    b.UseFunctionInvocation().UseDreaming();
-                }
-            });
+            pipeline: b => InOrder(b, dreamingOutside));
         await using var session = host.Sessions.StartSession("agent", "check orders");
         var options = new ChatOptions { Tools = [lookup] };
         var history = new List<ChatMessage>();
@@ -165,4 +145,16 @@ public class FunctionInvocationOrderTests
             return Task.FromResult(new ChatResponse(reply) { ModelId = "m", Usage = new UsageDetails { InputTokenCount = 1, OutputTokenCount = 1 } });
         },
     };
+
+    private static void InOrder(ChatClientBuilder builder, bool dreamingOutside)
+    {
+        if (dreamingOutside)
+        {
+            builder.UseDreaming().UseFunctionInvocation();
+        }
+        else
+        {
+            builder.UseFunctionInvocation().UseDreaming();
+        }
+    }
 }
