@@ -101,6 +101,14 @@ internal sealed class SqliteDatabase
         }
     }
 
+    /// <summary>Closes the idle pooled reader connections to the file (those in use close when they are returned), so
+    /// that once every store on it is disposed nothing holds the file, its <c>-wal</c> or its <c>-shm</c> open.</summary>
+    public void CloseReaders()
+    {
+        using var connection = new SqliteConnection(_readerConnectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     /// <summary>Opens a (pooled) connection for reading.</summary>
     /// <returns>The open connection.</returns>
     public SqliteConnection OpenReader()

@@ -114,7 +114,8 @@ internal sealed class SqliteStoreConnection<TWriter> : IDisposable
         }
     }
 
-    /// <summary>Closes the writer connection, waiting for a write in progress to finish.</summary>
+    /// <summary>Closes the writer connection, waiting for a write in progress to finish, and the idle pooled readers of
+    /// the file.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -133,5 +134,7 @@ internal sealed class SqliteStoreConnection<TWriter> : IDisposable
         {
             _writeLock.Release();
         }
+
+        Database.CloseReaders();
     }
 }

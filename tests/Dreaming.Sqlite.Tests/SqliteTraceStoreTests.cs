@@ -29,6 +29,24 @@ public sealed class SqliteTraceStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Disposing_every_store_on_a_file_closes_it_so_its_wal_and_shm_are_gone()
+    {
+        var path = _folder.File("closed.db");
+        using (var traces = new SqliteTraceStore(path))
+        using (var memory = new SqliteMemoryStore(path))
+        {
+            await traces.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 3)));
+            Assert.Equal(3, (await traces.GetEventsAsync("s1")).Count);     // a pooled reader opened
+            Assert.Null(await memory.GetActiveVersionAsync(MemoryScope.Agent("a")));
+            Assert.True(File.Exists(path + "-wal"));
+        }
+
+        // The last connection to close checkpoints the log and removes it: no reader is left open in the pool.
+        Assert.False(File.Exists(path + "-wal"), "a connection still holds the database open");
+        Assert.False(File.Exists(path + "-shm"));
+    }
+
+    [Fact]
     public async Task Two_stores_on_one_file_write_at_once_without_losing_anything()
     {
         var path = _folder.File("shared.db");
