@@ -83,4 +83,29 @@ public class DreamCommandTests
         Assert.Equal(0, unknownExit);
         Assert.Contains("not enough sessions (0 < 10): no sessions are recorded for agent 'nobody'", unknown, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_dream_cancelled_at_any_point_exits_130_never_1()
+    {
+        using var cli = new CliRunner();
+        var lines = Enumerable.Range(0, 3000).Select(i => i % 2 == 0
+            ? $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""");
+        var (importExit, _, importError) = await cli.RunAsync("import", cli.WriteFile("log.jsonl", string.Join('\n', lines)), "--agent", "refund-bot", "--db", cli.Database);
+        Assert.True(importExit == 0, importError);
+
+        // Before the run starts, while it reads or mines, or after it completed: 130 or 0, never the 1 of an error.
+        var exits = new List<(int Delay, int Exit, string Output)>();
+        foreach (var delay in new[] { 30, 60, 100, 150, 250, 400 })
+        {
+            using var cancel = new CancellationTokenSource(delay);
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await DreamingCommandLine.InvokeAsync(["dream", "--agent", "refund-bot", "--db", cli.Database, "--max-sessions", "3000", "--json"], output, error, cancellationToken: cancel.Token);
+            exits.Add((delay, exit, output.ToString()));
+        }
+
+        Assert.All(exits, e => Assert.True(e.Exit is 0 or 130, $"cancelled after {e.Delay} ms: exit {e.Exit}, {e.Output}"));
+        Assert.Contains(exits, e => e.Exit == 130);
+    }
 }

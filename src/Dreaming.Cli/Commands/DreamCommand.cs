@@ -49,7 +49,12 @@ internal static class DreamCommand
                 WriteText(output, run);
             }
 
-            return run.Status == DreamRunStatus.Completed ? 0 : 1;
+            return run.Status switch
+            {
+                DreamRunStatus.Completed => 0,
+                DreamRunStatus.Canceled when ct.IsCancellationRequested => CommandErrors.CanceledExitCode,
+                _ => 1,
+            };
         }).ConfigureAwait(false));
         return command;
     }

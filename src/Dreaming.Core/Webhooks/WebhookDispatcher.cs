@@ -83,7 +83,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         ArgumentNullException.ThrowIfNull(deliveryIds);
         var now = _time.GetUtcNow();
         var due = new List<WebhookDelivery>();
-        foreach (var id in deliveryIds)
+        foreach (var id in deliveryIds.Distinct(StringComparer.Ordinal))
         {
             if (await _outbox.GetAsync(id, cancellationToken).ConfigureAwait(false) is { State: WebhookDeliveryState.Pending } delivery && delivery.NextAttemptAt <= now)
             {

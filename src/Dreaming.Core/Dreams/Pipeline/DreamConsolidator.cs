@@ -227,22 +227,42 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         return results with { OutputVersionId = version.Id, StageUsage = [.. stages] };
     }
 
-    // Under RequireApproval, the newest version an earlier dream proposed that still waits for review and derives from the
-    // active version (through proposed versions only, so a person's pending edit of it counts too). The dream builds on it:
-    // the sessions that proposal learnt from are behind the cursor and will not be read again, so building on the active
-    // version would strand its lessons, and approving the newest proposal now approves them all.
+    // Under RequireApproval, the newest version that still waits for review and derives from the active version through
+    // proposed versions only: an earlier dream's proposal, or a person's pending edit of one. The dream builds on it: the
+    // sessions that proposal learnt from are behind the cursor and will not be read again, so building on the active
+    // version would strand its lessons (and a sibling of a person's edit would drop the edit); approving the newest
+    // proposal now approves them all.
     private async Task<MemoryVersion?> PendingProposalAsync(MemoryScope scope, MemoryVersion? active, CancellationToken cancellationToken)
     {
-        var versions = await _memory.ListVersionsAsync(scope, MemoryStoreRules.MaxListLimit, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var byId = versions.ToDictionary(v => v.Id, StringComparer.Ordinal);
-        foreach (var version in versions)
+        // Every version a proposal on the active version descends through is newer than it: read those, a page at a time.
+        var newer = new List<MemoryVersionSummary>();
+        for (int? before = null; ;)
         {
-            if (active is not null && version.Number <= active.Number)
+            var page = await _memory.ListVersionsAsync(scope, MemoryStoreRules.MaxListLimit, before, cancellationToken).ConfigureAwait(false);
+            var reachedActive = false;
+            foreach (var version in page)
+            {
+                if (active is not null && version.Number <= active.Number)
+                {
+                    reachedActive = true;
+                    break;
+                }
+
+                newer.Add(version);
+            }
+
+            if (reachedActive || page.Count < MemoryStoreRules.MaxListLimit)
             {
                 break;
             }
 
-            if (version.State != MemoryVersionState.Proposed || version.Author.Kind != MemoryAuthorKind.DreamRun)
+            before = page[^1].Number;
+        }
+
+        var byId = newer.ToDictionary(v => v.Id, StringComparer.Ordinal);
+        foreach (var version in newer)
+        {
+            if (version.State != MemoryVersionState.Proposed)
             {
                 continue;
             }

@@ -5,10 +5,12 @@ namespace Dreaming;
 /// recorded by a process whose clock is behind) is still read once by a later dream.</summary>
 /// <remarks>It is made from the scope's completed runs that mined their sessions (a run that found too few sessions read
 /// nothing for good). Only the newest <see cref="DreamRunStoreRules.MaxListLimit"/> runs are read; when there are more,
-/// a late session is looked for only after the cursor of the oldest of them, so a store with a long history is never read
-/// again from the start.</remarks>
+/// a late session is looked for only after the cursor of the oldest of them that mined (and not at all when none of them
+/// did), so a store with a long history is never read again from the start.</remarks>
 internal sealed class DreamReadHistory
 {
+    // After every session: nothing is late.
+    private static readonly DreamCursor s_end = new(DateTimeOffset.MaxValue, string.Empty);
     private readonly HashSet<string> _read;
     private readonly DreamCursor? _since;
 
@@ -27,7 +29,8 @@ internal sealed class DreamReadHistory
     {
         var list = await runs.ListAsync(scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false);
         var read = new HashSet<string>(StringComparer.Ordinal);
-        DreamCursor? oldest = null;
+        DreamCursor? oldestMined = null;
+        DreamCursor? newestCursor = null;
         string? lastRunId = null;
         foreach (var run in list)
         {
@@ -37,15 +40,24 @@ internal sealed class DreamReadHistory
             }
 
             lastRunId ??= run.Id;
+            newestCursor ??= run.Results.Cursor;
             if (run.Results.StageUsage.Any(static stage => stage.Stage == "mine"))
             {
                 read.UnionWith(run.Results.SessionIds);
-                oldest = run.Results.Cursor ?? oldest;
+                oldestMined = run.Results.Cursor ?? oldestMined;
             }
         }
 
-        // With every run listed, a late session of any age is looked for; otherwise only after the oldest listed cursor.
-        return new DreamReadHistory(read, list.Count < DreamRunStoreRules.MaxListLimit ? null : oldest, lastRunId);
+        if (list.Count < DreamRunStoreRules.MaxListLimit)
+        {
+            // Every run is listed: a late session of any age is looked for.
+            return new DreamReadHistory(read, since: null, lastRunId);
+        }
+
+        // Only the newest runs are listed: a late session is looked for only after the oldest cursor of a listed run that
+        // mined; when none of them mined (a long run of dreams that found too few sessions, or that failed), none is
+        // looked for at all, rather than every session ever read.
+        return new DreamReadHistory(read, oldestMined ?? newestCursor ?? s_end, lastRunId);
     }
 
     /// <summary>Whether a session at or before the cursor was left unread by the dreams that moved the cursor past it.</summary>

@@ -75,6 +75,44 @@ public class DreamConsolidatorTests
     }
 
     [Fact]
+    public async Task Under_require_approval_the_next_dream_builds_on_a_persons_pending_edit_of_a_dream_proposal()
+    {
+        var (traces, memory, _, dreams) = Create();
+        await SeedAsync(traces, failing: 8, passing: 6);
+        var request = new DreamRunRequest { Scope = s_scope, ReviewMode = DreamReviewMode.RequireApproval };
+        var first = await dreams.DreamAsync(request);
+        var proposal = (await memory.GetVersionAsync(first.Results.OutputVersionId!))!;
+        var edit = await memory.EditAsync(proposal.Id, new MemoryEdit
+        {
+            Author = MemoryAuthor.Person("alice"),
+            Upserts = [proposal.Insights[0] with { Text = "Check the order total before refunding.", UpdatedAt = s_start }],
+        });
+        await SeedAsync(traces, failing: 8, passing: 6, offset: 100, error: "Error: order 4711 is locked by another agent");
+
+        var second = await dreams.DreamAsync(request);
+
+        Assert.Equal(edit.Id, second.Results.InputVersionId);
+        var newest = (await memory.GetVersionAsync(second.Results.OutputVersionId!))!;
+        Assert.Contains(newest.Insights, i => i.Text == "Check the order total before refunding.");
+    }
+
+    [Fact]
+    public async Task Under_require_approval_a_chain_of_proposals_longer_than_one_listing_is_still_built_on()
+    {
+        var (traces, memory, _, dreams) = Create();
+        string? parent = null;
+        for (var i = 0; i <= MemoryStoreRules.MaxListLimit; i++)
+        {
+            parent = (await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, ParentVersionId = parent, Author = MemoryAuthor.DreamRun($"dr-{i}"), Insights = [] })).Id;
+        }
+
+        await SeedAsync(traces, failing: 8, passing: 6);
+        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = s_scope, ReviewMode = DreamReviewMode.RequireApproval });
+
+        Assert.Equal(parent, run.Results.InputVersionId);
+    }
+
+    [Fact]
     public async Task An_auto_dream_builds_on_the_active_version_even_when_a_proposal_awaits_review()
     {
         var (traces, memory, _, dreams) = Create();

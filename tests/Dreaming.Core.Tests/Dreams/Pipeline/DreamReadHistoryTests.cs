@@ -36,6 +36,22 @@ public class DreamReadHistoryTests
         Assert.True(partial.IsUnread(Session("old", 0)));    // every run listed: any age
     }
 
+    [Fact]
+    public async Task When_none_of_a_full_list_of_runs_mined_no_session_behind_the_cursor_counts_as_late()
+    {
+        // A thousand dreams in a row found too few sessions (or failed): the runs that read the old sessions are not
+        // listed any more, and their sessions must not look unread.
+        var runs = Enumerable.Range(0, DreamRunStoreRules.MaxListLimit)
+            .Select(i => Run($"dr-{i:D4}", i % 2 == 0 ? DreamRunStatus.Completed : DreamRunStatus.Failed, mined: false, "new", cursorMinute: 500))
+            .ToArray();
+        var history = await LoadAsync(runs);
+        var nothingCompleted = await LoadAsync(runs.Select(r => r with { Status = DreamRunStatus.Failed }).ToArray());
+
+        Assert.False(history.IsUnread(Session("old", 100)));
+        Assert.True(history.IsUnread(Session("late", 600)));   // after the newest cursor: the selector reads it anyway
+        Assert.False(nothingCompleted.IsUnread(Session("old", 100)));
+    }
+
     private static async Task<DreamReadHistory> LoadAsync(params DreamRun[] runs)
     {
         var store = Substitute.For<IDreamRunStore>();
