@@ -80,8 +80,8 @@ public sealed class WebhookDispatcherTests
         var sent = new List<string>();
         var dispatcher = Dispatcher(outbox, new RecordingHandler(sent), new FakeLogger<WebhookDispatcher>());
 
-        // ids[0] is due, ids[1] waits for its retry, ids[2] is not asked for, "whd_missing" does not exist.
-        var attempted = await dispatcher.DispatchAsync([ids[0], ids[1], "whd_missing"]);
+        // ids[0] is due (and asked for twice), ids[1] waits for its retry, ids[2] is not asked for, "whd_missing" does not exist.
+        var attempted = await dispatcher.DispatchAsync([ids[0], ids[1], "whd_missing", ids[0]]);
 
         Assert.Equal(1, attempted);
         Assert.Single(sent);
