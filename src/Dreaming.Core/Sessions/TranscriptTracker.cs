@@ -7,7 +7,8 @@ namespace Dreaming;
 /// <remarks>
 /// <para>Chat clients are sent the history on every call, and <c>UseFunctionInvocation()</c> sends it again on every
 /// tool round. The rule, whichever order the middlewares are in and whether or not the host keeps the same message
-/// instances (messages are equal when they are the same instance or have the same content):</para>
+/// instances (messages are equal when they are the same instance or have the same role, text, tool call ids and names,
+/// tool result ids and images, files or links; other content, such as reasoning, is not compared):</para>
 /// <list type="bullet">
 /// <item>System messages are instructions, not history: one is recorded unless an equal one was recorded recently in
 /// the session (the last <see cref="MaxSystemMessages"/> distinct ones are remembered), so a prompt that changes every
@@ -35,6 +36,9 @@ internal sealed class TranscriptTracker
 
     /// <summary>How many messages of a conversation whose history the service holds are remembered.</summary>
     internal const int MaxServerSideMessages = 256;
+
+    // How many bytes of each end of an image (or other data) its fingerprint hashes, along with its length.
+    private const int DataBytesHashed = 16 * 1024;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
@@ -417,26 +421,50 @@ internal sealed class TranscriptTracker
     /// <summary>A message already recorded, with the fingerprint of its content once one was needed.</summary>
     internal readonly record struct Seen(ChatMessage Message, int? Print = null);
 
+    // What makes messages equal: role, text (all of it, however it is split), tool call ids and names, tool result ids,
+    // and images, files and links; reasoning and other content are not compared.
     private static int Fingerprint(ChatMessage message)
     {
         var hash = new HashCode();
         hash.Add(message.Role.Value, StringComparer.Ordinal);
+        hash.Add(message.Text, StringComparer.Ordinal);
         foreach (var content in message.Contents)
         {
             switch (content)
             {
-                case TextContent text:
-                    hash.Add(text.Text, StringComparer.Ordinal);
-                    break;
                 case FunctionCallContent call:
+                    hash.Add(1);
                     hash.Add(call.CallId, StringComparer.Ordinal);
                     hash.Add(call.Name, StringComparer.Ordinal);
                     break;
                 case FunctionResultContent result:
+                    hash.Add(2);
                     hash.Add(result.CallId, StringComparer.Ordinal);
                     break;
-                default:
-                    hash.Add(content.GetType());
+                case DataContent data:
+                    // The bytes, not the instance: an image read back from storage is the same image. A large one is
+                    // identified by its length and both of its ends.
+                    var bytes = data.Data.Span;
+                    hash.Add(3);
+                    hash.Add(bytes.Length);
+                    if (bytes.Length <= 2 * DataBytesHashed)
+                    {
+                        hash.AddBytes(bytes);
+                    }
+                    else
+                    {
+                        hash.AddBytes(bytes[..DataBytesHashed]);
+                        hash.AddBytes(bytes[^DataBytesHashed..]);
+                    }
+
+                    break;
+                case UriContent uri:
+                    hash.Add(4);
+                    hash.Add(uri.Uri.OriginalString, StringComparer.Ordinal);
+                    break;
+                case HostedFileContent file:
+                    hash.Add(5);
+                    hash.Add(file.FileId, StringComparer.Ordinal);
                     break;
             }
         }

@@ -176,6 +176,68 @@ public class DreamingChatClientTests
         Assert.Equal(["q1", "echo: q1", "Summarize nothing.", "ping", "echo: ping", "q2", "echo: q2"], texts);
     }
 
+    // A host that rebuilds its history from storage keeping role and text: a reasoning model's answer also carried
+    // reasoning content, which is not part of a message's identity.
+    [Fact]
+    public async Task A_history_rebuilt_from_role_and_text_after_a_reasoning_answer_is_not_recorded_again()
+    {
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(new ChatResponse(
+                new ChatMessage(ChatRole.Assistant, [new TextReasoningContent("thinking"), new TextContent("answer to " + messages.Last().Text)]))),
+        };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var stored = new List<(ChatRole Role, string Text)>();
+        for (var t = 1; t <= 3; t++)
+        {
+            stored.Add((ChatRole.User, "q" + t));
+            var rebuilt = stored.Select(s => new ChatMessage(s.Role, s.Text)).ToList();
+            var response = await host.Chat.GetResponseAsync(rebuilt);
+            stored.Add((ChatRole.Assistant, response.Text));
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Equal(["q1", "answer to q1", "q2", "answer to q2", "q3", "answer to q3"], texts);
+    }
+
+    // A stateless host sending one message per call (no ConversationId): the same instruction with a different image.
+    [Fact]
+    public async Task A_new_message_differing_only_in_its_image_is_recorded()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, [new TextContent("describe"), new DataContent(new byte[] { 1 }, "image/png")])]);
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, [new TextContent("describe"), new DataContent(new byte[] { 2 }, "image/png")])]);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(2, events.OfType<MessageEvent>().Count(m => m.Role == "user"));
+    }
+
+    [Fact]
+    public async Task A_history_rebuilt_from_storage_with_the_same_image_is_not_recorded_again()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        byte[] image = [1, 2, 3];
+        var response = await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, [new TextContent("describe"), new DataContent(image, "image/png")])]);
+
+        // The image read back from storage: equal bytes in a new array.
+        List<ChatMessage> rebuilt =
+        [
+            new(ChatRole.User, [new TextContent("describe"), new DataContent(image.ToArray(), "image/png")]),
+            new(ChatRole.Assistant, response.Text),
+            new(ChatRole.User, "and now?"),
+        ];
+        await host.Chat.GetResponseAsync(rebuilt);
+        await session.CompleteAsync();
+
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["describe", "echo: describe", "and now?", "echo: and now?"], texts);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
