@@ -23,8 +23,8 @@ namespace Dreaming;
 /// messages: every one is recorded, even one equal to a message sent before.</item>
 /// </list>
 /// <para>Memory is bounded: the messages of the last request and response of a few conversations (which the host
-/// holds anyway), at most <see cref="MaxServerSideMessages"/> per conversation when the service holds the history, and
-/// a few system messages.</para>
+/// holds anyway), at most <see cref="MaxServerSideMessages"/> per conversation when the service holds the history, a
+/// few system messages, and the names of the last <see cref="MaxToolCalls"/> tool calls.</para>
 /// </remarks>
 internal sealed class TranscriptTracker
 {
@@ -37,11 +37,15 @@ internal sealed class TranscriptTracker
     /// <summary>How many messages of a conversation whose history the service holds are remembered.</summary>
     internal const int MaxServerSideMessages = 256;
 
+    /// <summary>How many tool calls of a session are remembered, to name the tool of their results.</summary>
+    internal const int MaxToolCalls = 4096;
+
     // How many bytes of each end of an image (or other data) its fingerprint hashes, along with its length.
     private const int DataBytesHashed = 16 * 1024;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
+    private readonly Queue<string> _toolCallIds = new();
 
     // Both most recently used first.
     private readonly List<Conversation> _conversations = [];
@@ -126,7 +130,18 @@ internal sealed class TranscriptTracker
     {
         lock (_lock)
         {
-            _toolNames[callId] = name;
+            if (_toolNames.TryAdd(callId, name))
+            {
+                _toolCallIds.Enqueue(callId);
+                if (_toolCallIds.Count > MaxToolCalls)
+                {
+                    _toolNames.Remove(_toolCallIds.Dequeue());
+                }
+            }
+            else
+            {
+                _toolNames[callId] = name;
+            }
         }
     }
 
