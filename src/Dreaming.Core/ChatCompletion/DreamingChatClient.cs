@@ -254,9 +254,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         var transcript = TranscriptOf(session);
-        var newMessages = transcript.ObserveRequest(messages, historyOnServer: options?.ConversationId is not null, out var conversation);
+        var newMessages = transcript.ObserveRequest(messages, historyOnServer: options?.ConversationId is not null, out var position);
         var requestedAt = Now(session);
-        return new PendingCall(session, transcript, conversation, newMessages, requestedAt, Stopwatch.GetTimestamp());
+        return new PendingCall(session, transcript, position, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }
 
     // Completes synchronously when the call was queued without waiting and nothing else is left to do: no memory to
@@ -267,7 +267,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
-        call.Transcript.ObserveResponse(call.Conversation, responseMessages);
+        call.Transcript.ObserveResponse(call.Position, responseMessages);
         var usage = response.Usage;
         var modelResponse = new ChatCallResponse(
             ModelId: response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
@@ -316,7 +316,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         };
         if (received is { Length: > 0 })
         {
-            call.Transcript.ObserveResponse(call.Conversation, received);
+            call.Transcript.ObserveResponse(call.Position, received);
         }
 
         await RecordCallAsync(call, Now(call.Session), received ?? [], modelResponse: null, error).ConfigureAwait(false);
@@ -399,7 +399,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private readonly record struct PendingCall(IAgentSession Session, TranscriptTracker Transcript, TranscriptTracker.Conversation Conversation, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
+    private readonly record struct PendingCall(IAgentSession Session, TranscriptTracker Transcript, TranscriptTracker.Position Position, IReadOnlyList<ChatMessage> NewMessages, DateTimeOffset RequestedAt, long StartedTimestamp);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "A chat call could not be recorded to session {SessionId}.")]
     private static partial void LogRecordingFailed(ILogger logger, string sessionId, Exception exception);

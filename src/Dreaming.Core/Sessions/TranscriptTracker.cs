@@ -13,12 +13,18 @@ namespace Dreaming;
 /// <item>System messages are instructions, not history: one is recorded unless an equal one was recorded recently in
 /// the session (the last <see cref="MaxSystemMessages"/> distinct ones are remembered), so a prompt that changes every
 /// turn is recorded each time it changes and never makes the conversation look new.</item>
-/// <item>The other messages are matched against the conversation they continue: the last request of that conversation
-/// and its response. What follows the longest match is new. The request matches from the start of the conversation
-/// (a history sent again, or cut short to retry or edit) or from a later message, as long as the match runs to the end
-/// of what was recorded (a sliding window that dropped its oldest messages).</item>
-/// <item>The last <see cref="MaxConversations"/> conversations are remembered, so calls taking turns between two
-/// conversations record neither again. A request that matches none starts a new conversation.</item>
+/// <item>The other messages are matched against the conversations of the session, each as its last request and
+/// response left it. What follows the longest match is new. A match runs from the start of a conversation (the history
+/// sent again), or is a part of it that runs to its end, found anywhere in the request (a sliding window that dropped
+/// the oldest messages, a history longer than what is kept of it).</item>
+/// <item>A request that matches only the start of a conversation (another conversation that begins with the same
+/// messages, or a turn retried or edited) goes on as a new conversation made of that start and its own messages; the
+/// conversation it matched is kept as it was, so that it can go on too. A response goes to the conversation its request
+/// made, even if another call has gone on with it meanwhile.</item>
+/// <item>The last <see cref="MaxConversations"/> conversations are remembered, so calls taking turns between
+/// conversations record none again. A request that matches none starts a new conversation; one made of instructions
+/// alone starts one when its response arrives (the tool rounds of an agent started by its instructions go on with
+/// it).</item>
 /// <item>With a server-side conversation (<see cref="ChatOptions.ConversationId"/>) the request carries only new
 /// messages: every one is recorded, even one equal to a message sent before.</item>
 /// </list>
@@ -40,6 +46,9 @@ internal sealed class TranscriptTracker
     /// <summary>How many tool calls of a session are remembered, to name the tool of their results.</summary>
     internal const int MaxToolCalls = 4096;
 
+    // How many places of the request a window is tried at: bounds the cost of a request that repeats a message.
+    private const int MaxWindowCandidates = 8;
+
     // How many bytes of each end of an image (or other data) its fingerprint hashes, along with its length.
     private const int DataBytesHashed = 16 * 1024;
 
@@ -54,8 +63,8 @@ internal sealed class TranscriptTracker
     /// <summary>Returns the messages of <paramref name="messages"/> not yet recorded, in order, and remembers them all.</summary>
     /// <param name="messages">The messages of the request.</param>
     /// <param name="historyOnServer">Whether the service holds the history (<see cref="ChatOptions.ConversationId"/> is set), so every message is new.</param>
-    /// <param name="conversation">The conversation the request belongs to, for <see cref="ObserveResponse"/>.</param>
-    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, bool historyOnServer, out Conversation conversation)
+    /// <param name="position">Where the request left its conversation, for <see cref="ObserveResponse"/>.</param>
+    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, bool historyOnServer, out Position position)
     {
         // Hosts and UseFunctionInvocation() send lists: read them without an interface call per message.
         var request = messages switch
@@ -68,7 +77,7 @@ internal sealed class TranscriptTracker
         lock (_lock)
         {
             var systemsBefore = int.MaxValue;
-            var firstNew = historyOnServer ? AppendToLatest(request, out conversation) : Align(request, out conversation, out systemsBefore);
+            var firstNew = historyOnServer ? AppendToLatest(request, out position) : Align(request, out position, out systemsBefore);
             List<ChatMessage>? newSystemMessages = null;
             var count = 0;
             for (int i = 0, systems = 0; i < request.Length; i++)
@@ -109,11 +118,31 @@ internal sealed class TranscriptTracker
         }
     }
 
-    /// <summary>Remembers the response of a call in the conversation its request belonged to.</summary>
-    public void ObserveResponse(Conversation conversation, ChatMessage[] messages)
+    /// <summary>Remembers the response of a call in the conversation its request made.</summary>
+    /// <param name="position">Where the request left its conversation.</param>
+    /// <param name="messages">The messages of the response.</param>
+    public void ObserveResponse(Position position, ChatMessage[] messages)
     {
         lock (_lock)
         {
+            var conversation = position.Conversation;
+            var end = position.End - conversation.Offset;
+            if (!position.OnServer && end != conversation.Messages.Count)
+            {
+                // Another call went on with the conversation meanwhile: the response goes on from the request's messages.
+                conversation = Branch(conversation, (int)Math.Max(end, 0));
+            }
+            else if (_conversations.Count == 0 || !ReferenceEquals(_conversations[0], conversation) && !_conversations.Contains(conversation))
+            {
+                // Instructions alone (or a conversation pushed out meanwhile): remembered from its response on.
+                if (messages.Length == 0)
+                {
+                    return;
+                }
+
+                Insert(conversation);
+            }
+
             for (var i = 0; i < messages.Length; i++)
             {
                 conversation.Messages.Add(new Seen(messages[i]));
@@ -162,9 +191,9 @@ internal sealed class TranscriptTracker
 
     // The service holds the history: every message is new. They are still remembered, so that a later request that
     // sends the history itself (a host that ignores the conversation id UseFunctionInvocation() used) is matched.
-    private int AppendToLatest(ReadOnlySpan<ChatMessage> messages, out Conversation conversation)
+    private int AppendToLatest(ReadOnlySpan<ChatMessage> messages, out Position position)
     {
-        conversation = _conversations.Count > 0 ? _conversations[0] : StartConversation();
+        var conversation = _conversations.Count > 0 ? _conversations[0] : Insert(new Conversation());
         conversation.OnServer = true;
         foreach (var message in messages)
         {
@@ -175,12 +204,13 @@ internal sealed class TranscriptTracker
         }
 
         conversation.Trim();
+        position = new Position(conversation, End: -1);
         return 0;
     }
 
-    // Finds the conversation the request continues and returns the index of its first new message; the conversation
+    // Finds the conversation the request goes on with and returns the index of its first new message; the conversation
     // then remembers the request's messages (system messages aside).
-    private int Align(ReadOnlySpan<ChatMessage> messages, out Conversation conversation, out int systemsBefore)
+    private int Align(ReadOnlySpan<ChatMessage> messages, out Position position, out int systemsBefore)
     {
         // The common case: the latest conversation, sent again with new messages after it (or none).
         var prints = new RequestPrints(messages);
@@ -188,40 +218,40 @@ internal sealed class TranscriptTracker
         {
             var latest = _conversations[0];
             var (matched, firstNew, systems) = MatchFromStart(latest, ref prints);
-            if (matched > 0 && (matched == latest.Messages.Count || firstNew == messages.Length))
+            if (matched > 0 && matched == latest.Messages.Count)
             {
                 systemsBefore = systems;
-                conversation = latest;
-                Remember(latest, messages, start: 0, matched, firstNew);
+                position = GoOn(latest, messages, drop: 0, firstNew);
                 return firstNew;
             }
         }
 
-        // Otherwise the conversation with the longest match, from its start or as a window running to its end.
+        // Otherwise the conversation with the longest match: from its start, or a part of it that runs to its end.
         systemsBefore = int.MaxValue;
         var nonSystem = NonSystemIndexes(messages);
         if (nonSystem.Length == 0)
         {
-            // Instructions alone continue no conversation, and start none that could push a real one out.
-            conversation = new Conversation();
+            // Instructions alone continue no conversation, and start one only once their response arrives (an agent
+            // started by its instructions, whose tool rounds go on with that response), so that a call with no response
+            // pushes no real conversation out.
+            position = new Position(new Conversation(), End: 0);
             return messages.Length;
         }
 
         var best = -1;
-        (int Start, int Matched, int FirstNew) bestMatch = default;
+        (int Drop, int Matched, int FirstNew, bool Branches) bestMatch = default;
         for (var c = 0; c < _conversations.Count; c++)
         {
             var candidate = _conversations[c];
             var (matched, firstNew, _) = MatchFromStart(candidate, ref prints);
-            (int Start, int Matched, int FirstNew) match = (0, matched, firstNew);
-            var windowStart = MatchWindow(candidate, nonSystem, ref prints, longerThan: matched);
-            if (windowStart > 0)
+            (int Drop, int Matched, int FirstNew, bool Branches) match = (0, matched, firstNew, matched < candidate.Messages.Count);
+            var (length, windowFirstNew) = MatchWindow(candidate, nonSystem, messages.Length, ref prints, longerThan: matched);
+            if (length > 0)
             {
-                var length = candidate.Messages.Count - windowStart;
-                match = (windowStart, length, length < nonSystem.Length ? nonSystem[length] : messages.Length);
+                match = (candidate.Messages.Count - length, length, windowFirstNew, false);
             }
 
-            if (match.Matched > 0 && match.Matched > bestMatch.Matched)
+            if (match.Matched > bestMatch.Matched)
             {
                 best = c;
                 bestMatch = match;
@@ -230,28 +260,45 @@ internal sealed class TranscriptTracker
 
         if (best < 0)
         {
-            conversation = StartConversation();
-            Remember(conversation, messages, start: 0, matched: 0, firstNew: 0);
+            position = GoOn(Insert(new Conversation()), messages, drop: 0, firstNew: 0);
             return 0;
         }
 
-        conversation = _conversations[best];
-        _conversations.RemoveAt(best);
-        _conversations.Insert(0, conversation);
-        Remember(conversation, messages, bestMatch.Start, bestMatch.Matched, bestMatch.FirstNew);
+        var conversation = _conversations[best];
+        if (bestMatch.Branches)
+        {
+            // Only the start matched (another conversation that begins the same, or a turn retried or edited): the
+            // conversation is kept as it is, for when it goes on, and the request goes on from a copy of that start.
+            conversation = Branch(conversation, bestMatch.Matched);
+        }
+        else if (best > 0)
+        {
+            _conversations.RemoveAt(best);
+            _conversations.Insert(0, conversation);
+        }
+
+        position = GoOn(conversation, messages, bestMatch.Drop, bestMatch.FirstNew);
         return bestMatch.FirstNew;
     }
 
-    private Conversation StartConversation()
+    // Remembers a conversation as the latest, pushing the oldest out if there are too many.
+    private Conversation Insert(Conversation conversation)
     {
         if (_conversations.Count == MaxConversations)
         {
             _conversations.RemoveAt(MaxConversations - 1);
         }
 
-        var conversation = new Conversation();
         _conversations.Insert(0, conversation);
         return conversation;
+    }
+
+    // A new latest conversation made of the first messages of another.
+    private Conversation Branch(Conversation conversation, int length)
+    {
+        var branch = new Conversation();
+        branch.Messages.AddRange(CollectionsMarshal.AsSpan(conversation.Messages)[..length]);
+        return Insert(branch);
     }
 
     // How many of the request's messages (system messages aside) match the conversation from its start, the index of
@@ -281,27 +328,64 @@ internal sealed class TranscriptTracker
         return (matched, i, systems);
     }
 
-    // The start of the longest window of the conversation, from a later message to its end, that the request's
-    // messages (system messages aside) begin with; 0 if there is none longer than longerThan.
-    private static int MatchWindow(Conversation conversation, int[] nonSystem, ref RequestPrints prints, int longerThan)
+    // The longest part of the conversation that runs to its end and is found anywhere in the request (system messages
+    // aside), if longer than longerThan: its length and the index of the request's first message after it. The places
+    // tried are those of the conversation's last message, from the request's end, at most MaxWindowCandidates of them.
+    private static (int Length, int FirstNew) MatchWindow(Conversation conversation, int[] nonSystem, int messageCount, ref RequestPrints prints, int longerThan)
     {
         var seen = conversation.Messages;
-        for (var start = Math.Max(1, seen.Count - nonSystem.Length); seen.Count - start > longerThan; start++)
+        var last = seen.Count - 1;
+        if (last < 0)
         {
-            var length = seen.Count - start;
-            var k = 0;
-            while (k < length && Matches(seen, start + k, nonSystem[k], ref prints))
+            return default;
+        }
+
+        // Role and text length first: most messages differ in them, and the request's are not all fingerprinted.
+        var lastMessage = seen[last].Message;
+        var lastRole = lastMessage.Role.Value;
+        var lastLength = TextLength(lastMessage);
+        var best = longerThan;
+        var bestEnd = -1;
+        for (int end = nonSystem.Length - 1, tried = 0; end >= best && tried < MaxWindowCandidates; end--)
+        {
+            var message = prints.Messages[nonSystem[end]];
+            if (!ReferenceEquals(message, lastMessage)
+                && (!string.Equals(message.Role.Value, lastRole, StringComparison.Ordinal) || TextLength(message) != lastLength || !Matches(seen, last, nonSystem[end], ref prints)))
             {
-                k++;
+                continue;
             }
 
-            if (k == length)
+            tried++;
+            var length = 1;
+            while (length <= end && length <= last && Matches(seen, last - length, nonSystem[end - length], ref prints))
             {
-                return start;
+                length++;
+            }
+
+            if (length > best)
+            {
+                best = length;
+                bestEnd = end;
+                if (length == seen.Count)
+                {
+                    break;
+                }
             }
         }
 
-        return 0;
+        return bestEnd < 0 ? default : (best, bestEnd + 1 < nonSystem.Length ? nonSystem[bestEnd + 1] : messageCount);
+    }
+
+    // The length of ChatMessage.Text, without joining the text of several parts.
+    private static int TextLength(ChatMessage message)
+    {
+        var length = 0;
+        foreach (var content in message.Contents)
+        {
+            length += content is TextContent text ? text.Text.Length : 0;
+        }
+
+        return length;
     }
 
     private static int[] NonSystemIndexes(ReadOnlySpan<ChatMessage> messages)
@@ -324,25 +408,21 @@ internal sealed class TranscriptTracker
         return indexes;
     }
 
-    // The conversation becomes the request's messages (system messages aside): the matched ones, from start, then the
-    // new ones.
-    private static void Remember(Conversation conversation, ReadOnlySpan<ChatMessage> messages, int start, int matched, int firstNew)
+    // The conversation goes on with the request: its first drop messages are dropped (those before the part the
+    // request matched), then the request's new messages (system messages aside) are added.
+    private static Position GoOn(Conversation conversation, ReadOnlySpan<ChatMessage> messages, int drop, int firstNew)
     {
-        var seen = conversation.Messages;
         conversation.OnServer = false;
-        if (start > 0)
-        {
-            seen.RemoveRange(0, start);
-        }
-
-        seen.RemoveRange(matched, seen.Count - matched);
+        conversation.DropFirst(drop);
         for (var i = firstNew; i < messages.Length; i++)
         {
             if (!IsSystem(messages[i]))
             {
-                seen.Add(new Seen(messages[i]));
+                conversation.Messages.Add(new Seen(messages[i]));
             }
         }
+
+        return new Position(conversation, conversation.End);
     }
 
     // A system message is new unless one of the last ones recorded is the same instance or has the same content.
@@ -416,21 +496,40 @@ internal sealed class TranscriptTracker
         }
     }
 
+    /// <summary>Where a request left its conversation: its response goes on from there.</summary>
+    /// <param name="Conversation">The conversation.</param>
+    /// <param name="End">The position after the request's messages, counted from the conversation's start (see
+    /// <see cref="Conversation.Offset"/>); negative when the service holds the history, so the response is added after
+    /// whatever came meanwhile.</param>
+    internal readonly record struct Position(Conversation Conversation, long End)
+    {
+        public bool OnServer => End < 0;
+    }
+
     /// <summary>One conversation of the session: the messages of its last request and response, system messages aside.</summary>
     internal sealed class Conversation
     {
         public List<Seen> Messages { get; } = [];
 
+        /// <summary>How many messages were dropped from its start, so that a <see cref="Position"/> stays valid.</summary>
+        public long Offset { get; private set; }
+
+        /// <summary>The position after its last message.</summary>
+        public long End => Offset + Messages.Count;
+
         /// <summary>Whether the service holds the history, so the messages accumulate and are trimmed.</summary>
         public bool OnServer { get; set; }
 
-        public void Trim()
+        public void DropFirst(int count)
         {
-            if (Messages.Count > MaxServerSideMessages)
+            if (count > 0)
             {
-                Messages.RemoveRange(0, Messages.Count - MaxServerSideMessages);
+                Messages.RemoveRange(0, count);
+                Offset += count;
             }
         }
+
+        public void Trim() => DropFirst(Messages.Count - MaxServerSideMessages);
     }
 
     /// <summary>A message already recorded, with the fingerprint of its content once one was needed.</summary>

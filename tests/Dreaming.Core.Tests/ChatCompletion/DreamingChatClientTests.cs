@@ -141,6 +141,24 @@ public class DreamingChatClientTests
     }
 
     [Fact]
+    public async Task A_sliding_window_that_keeps_the_first_message_records_each_message_once()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var history = new List<ChatMessage> { new(ChatRole.User, "task") };
+        for (var turn = 1; turn <= 5; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            List<ChatMessage> sent = [history[0], .. history.Skip(1).TakeLast(3)];
+            history.AddRange((await host.Chat.GetResponseAsync(sent)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["task", "q1", "echo: q1", "q2", "echo: q2", "q3", "echo: q3", "q4", "echo: q4", "q5", "echo: q5"], texts);
+    }
+
+    [Fact]
     public async Task Two_conversations_in_one_session_do_not_record_each_other_again()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo());
@@ -174,6 +192,108 @@ public class DreamingChatClientTests
 
         var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
         Assert.Equal(["q1", "echo: q1", "Summarize nothing.", "ping", "echo: ping", "q2", "echo: q2"], texts);
+    }
+
+    // Two conversations of one session that begin with the same user message (an agent and a judge both given the task,
+    // two sub-agents given the same brief), taking turns. Each message must be recorded once.
+    [Fact]
+    public async Task Two_conversations_that_begin_with_the_same_message_do_not_record_each_other_again()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var first = new List<ChatMessage> { new(ChatRole.System, "agent"), new(ChatRole.User, "task") };
+        var second = new List<ChatMessage> { new(ChatRole.System, "judge"), new(ChatRole.User, "task") };
+        first.AddRange((await host.Chat.GetResponseAsync(first)).Messages);
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            second.Add(new ChatMessage(ChatRole.User, "b" + turn));
+            second.AddRange((await host.Chat.GetResponseAsync(second)).Messages);
+            first.Add(new ChatMessage(ChatRole.User, "a" + turn));
+            first.AddRange((await host.Chat.GetResponseAsync(first)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Equal(
+            ["agent", "task", "echo: task", "judge", "b1", "echo: b1", "a1", "echo: a1", "b2", "echo: b2", "a2", "echo: a2"],
+            texts);
+    }
+
+    // Two concurrent calls of one session that share their history (parallel sub-agents), then each continues.
+    [Fact]
+    public async Task Concurrent_calls_that_share_a_history_record_each_message_once()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (messages, _, _) =>
+            {
+                var last = messages.Last().Text;
+                if (Interlocked.Increment(ref arrived) == 2)
+                {
+                    gate.TrySetResult();
+                }
+
+                await gate.Task;
+                return new ChatResponse(new ChatMessage(ChatRole.Assistant, "echo: " + last));
+            },
+        };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        var shared = new List<ChatMessage> { new(ChatRole.User, "brief") };
+        List<ChatMessage> a = [.. shared, new(ChatRole.User, "A1")];
+        List<ChatMessage> b = [.. shared, new(ChatRole.User, "B1")];
+        var responses = await Task.WhenAll(host.Chat.GetResponseAsync(a), host.Chat.GetResponseAsync(b));
+        a.AddRange(responses[0].Messages);
+        b.AddRange(responses[1].Messages);
+        gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        a.Add(new ChatMessage(ChatRole.User, "A2"));
+        await host.Chat.GetResponseAsync(a);
+        await session.CompleteAsync();
+
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        // Each message once, in whatever order the two concurrent calls were queued.
+        Assert.Equal(["A1", "A2", "B1", "brief", "echo: A1", "echo: A2", "echo: B1"], texts.Order(StringComparer.Ordinal));
+    }
+
+    // The same history sent twice at once (two samples to choose from): the host goes on with the second answer.
+    [Fact]
+    public async Task Concurrent_calls_with_the_same_history_each_go_on_from_their_own_response()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (messages, _, _) =>
+            {
+                var call = Interlocked.Increment(ref arrived);
+                if (call == 2)
+                {
+                    gate.TrySetResult();
+                }
+
+                await gate.Task;
+                return new ChatResponse(new ChatMessage(ChatRole.Assistant, $"answer {call} to {messages.Last().Text}"));
+            },
+        };
+        await using var host = TracingHost.Create(inner);
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        List<ChatMessage> sent = [new(ChatRole.User, "q1")];
+        var responses = await Task.WhenAll(host.Chat.GetResponseAsync([.. sent]), host.Chat.GetResponseAsync([.. sent]));
+        foreach (var chosen in responses)
+        {
+            await host.Chat.GetResponseAsync([.. sent, .. chosen.Messages, new(ChatRole.User, "q2 after " + chosen.Text)]);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Single(texts, "q1");
+        Assert.Single(texts, "answer 1 to q1");
+        Assert.Single(texts, "answer 2 to q1");
+        Assert.Equal(2, texts.Count(t => t.StartsWith("q2 after ", StringComparison.Ordinal)));
+        Assert.Equal(7, texts.Count);
     }
 
     // A host that rebuilds its history from storage keeping role and text: a reasoning model's answer also carried

@@ -98,6 +98,76 @@ public class FunctionInvocationOrderTests
         Assert.Equal(2, events.OfType<MessageEvent>().Count(m => m.Role == "user"));
     }
 
+    // UseFunctionInvocation() inside, a service that answers with a conversation id (so tool rounds go on it), and a
+    // stateless host sending its whole history each turn, longer than what is kept of a server-side conversation.
+    [Fact]
+    public async Task A_long_history_sent_by_the_host_after_server_side_tool_rounds_is_not_recorded_again()
+    {
+        var lookup = AIFunctionFactory.Create((string orderId) => "ok", "lookup_order");
+        var turn = 0;
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) =>
+            {
+                var last = messages.Last();
+                turn += last.Role == ChatRole.User ? 1 : 0;
+                var reply = last.Role == ChatRole.User
+                    ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("t" + turn, "lookup_order", new Dictionary<string, object?> { ["orderId"] = "7" })])
+                    : new ChatMessage(ChatRole.Assistant, "done");
+                return Task.FromResult(new ChatResponse(reply) { ConversationId = "resp_1" });
+            },
+        };
+        await using var host = TracingHost.Create(inner, pipeline: b => b.UseFunctionInvocation().UseDreaming());
+        await using var session = host.Sessions.StartSession("agent", "check orders");
+        var options = new ChatOptions { Tools = [lookup] };
+        var history = new List<ChatMessage>();
+        for (var i = 0; i < 150; i++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "old q" + i));
+            history.Add(new ChatMessage(ChatRole.Assistant, "old a" + i));
+        }
+
+        for (var t = 1; t <= 2; t++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "check order " + t));
+            history.AddRange((await host.Chat.GetResponseAsync(history, options)).Messages);
+        }
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Equal(1, texts.Count(t => t == "old q0"));
+        Assert.Equal(2, texts.Count(t => t == "done"));
+    }
+
+    // An agent started by instructions alone (a scheduled job) with UseFunctionInvocation() outside UseDreaming(): the
+    // first round's tool call is the response of a request that held only a system message.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_tool_round_after_a_request_of_instructions_alone_records_the_tool_call_once(bool streaming)
+    {
+        var report = AIFunctionFactory.Create(() => "sent", "send_report");
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(new ChatResponse(
+                messages.Any(m => m.Contents.OfType<FunctionResultContent>().Any())
+                    ? new ChatMessage(ChatRole.Assistant, "done")
+                    : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "send_report")]))),
+        };
+        await using var host = TracingHost.Create(inner, pipeline: b => b.UseFunctionInvocation().UseDreaming());
+        await using var session = host.Sessions.StartSession("agent", "daily report");
+        List<ChatMessage> sent = [new(ChatRole.System, "Send the daily report.")];
+        var options = new ChatOptions { Tools = [report] };
+        _ = streaming
+            ? await host.Chat.GetStreamingResponseAsync(sent, options).ToChatResponseAsync()
+            : await host.Chat.GetResponseAsync(sent, options);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Single(events.OfType<ToolCallEvent>());
+        Assert.Single(events.OfType<ToolResultEvent>());
+    }
+
     [Fact]
     public async Task Tool_results_with_the_error_prefix_are_errors_when_configured()
     {
