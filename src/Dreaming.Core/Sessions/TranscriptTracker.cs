@@ -331,6 +331,9 @@ internal sealed class TranscriptTracker
     // The longest part of the conversation that runs to its end and is found anywhere in the request (system messages
     // aside), if longer than longerThan: its length and the index of the request's first message after it. The places
     // tried are those of the conversation's last message, from the request's end, at most MaxWindowCandidates of them.
+    // The shortest part found after other messages of a request that counts as a window of the conversation.
+    private const int MinInnerWindow = 2;
+
     private static (int Length, int FirstNew) MatchWindow(Conversation conversation, int[] nonSystem, int messageCount, ref RequestPrints prints, int longerThan)
     {
         var seen = conversation.Messages;
@@ -360,6 +363,13 @@ internal sealed class TranscriptTracker
             while (length <= end && length <= last && Matches(seen, last - length, nonSystem[end - length], ref prints))
             {
                 length++;
+            }
+
+            // With messages before it in the request, one equal message is too weak a sign: it may be a coincidence
+            // ("OK", a canned greeting) in another conversation, whose earlier messages would then go unrecorded.
+            if (length < MinInnerWindow && end + 1 > length)
+            {
+                continue;
             }
 
             if (length > best)

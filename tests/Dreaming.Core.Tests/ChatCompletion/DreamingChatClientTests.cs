@@ -159,6 +159,21 @@ public class DreamingChatClientTests
     }
 
     [Fact]
+    public async Task One_message_that_happens_to_equal_another_conversations_last_hides_nothing_before_it()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "chat");
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+
+        // A different conversation whose history holds a message equal to the first one's last ("echo: hi").
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "other"), new ChatMessage(ChatRole.Assistant, "echo: hi"), new ChatMessage(ChatRole.User, "next")]);
+
+        await session.CompleteAsync();
+        var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
+        Assert.Equal(["hi", "echo: hi", "other", "echo: hi", "next", "echo: next"], texts);
+    }
+
+    [Fact]
     public async Task Two_conversations_in_one_session_do_not_record_each_other_again()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo());
