@@ -254,7 +254,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         var transcript = TranscriptOf(session);
-        var newMessages = transcript.ObserveRequest(messages, historyOnServer: options?.ConversationId is not null, out var position);
+        var newMessages = transcript.ObserveRequest(messages, options?.ConversationId, out var position);
         var requestedAt = Now(session);
         return new PendingCall(session, transcript, position, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }
@@ -267,7 +267,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
-        call.Transcript.ObserveResponse(call.Position, responseMessages);
+        call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId);
         var usage = response.Usage;
         var modelResponse = new ChatCallResponse(
             ModelId: response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,

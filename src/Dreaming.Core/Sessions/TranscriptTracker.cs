@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 
@@ -7,64 +10,84 @@ namespace Dreaming;
 /// <remarks>
 /// <para>Chat clients are sent the history on every call, and <c>UseFunctionInvocation()</c> sends it again on every
 /// tool round. The rule, whichever order the middlewares are in and whether or not the host keeps the same message
-/// instances (messages are equal when they are the same instance or have the same role, text, tool call ids and names,
-/// tool result ids and images, files or links; other content, such as reasoning, is not compared):</para>
+/// instances (messages are equal when they have the same 64-bit fingerprint of their role, text, tool call ids and
+/// names, tool result ids and images, files or links; other content, such as reasoning, is not compared):</para>
 /// <list type="bullet">
 /// <item>System messages are instructions, not history: one is recorded unless an equal one was recorded recently in
 /// the session (the last <see cref="MaxSystemMessages"/> distinct ones are remembered), so a prompt that changes every
 /// turn is recorded each time it changes and never makes the conversation look new.</item>
-/// <item>The other messages are matched against the conversations of the session, each as its last request and
-/// response left it. What follows the longest match is new. A match runs from the start of a conversation (the history
-/// sent again), or is a part of it that runs to its end, found anywhere in the request (a sliding window that dropped
-/// the oldest messages, a history longer than what is kept of it).</item>
-/// <item>A request that matches only the start of a conversation (another conversation that begins with the same
-/// messages, or a turn retried or edited) goes on as a new conversation made of that start and its own messages; the
-/// conversation it matched is kept as it was, so that it can go on too. A response goes to the conversation its request
-/// made, even if another call has gone on with it meanwhile.</item>
-/// <item>The last <see cref="MaxConversations"/> conversations are remembered, so calls taking turns between
-/// conversations record none again. A request that matches none starts a new conversation; one made of instructions
-/// alone starts one when its response arrives (the tool rounds of an agent started by its instructions go on with
-/// it).</item>
+/// <item>The other messages of a request are a path from the start of a conversation: a message is identified by its
+/// own content and every message before it (its chain key). The session remembers the chain keys of every message it
+/// recorded, requests and responses, so the conversations of a session form a tree: a history sent again, another
+/// conversation that begins with the same messages (an agent and a judge given the same task), a turn retried or
+/// edited, and calls made concurrently are each a path in it, and none disturbs another. A message whose path is
+/// remembered is not recorded again; the first whose path is not is new, and so is every message after it.</item>
+/// <item>A request that does not start where a conversation does (a sliding window that dropped the oldest messages,
+/// maybe keeping the first one) is matched where its path breaks, before any new message: the message there is looked
+/// for among the recent places where an equal message was recorded, and the path goes on from the one followed by the
+/// most equal messages. It must be followed by at least one, unless it is the first message of the request (a window
+/// that keeps one message it has sent before): a single equal message after others may be a coincidence.</item>
 /// <item>With a server-side conversation (<see cref="ChatOptions.ConversationId"/>) the request carries only new
-/// messages: every one is recorded, even one equal to a message sent before.</item>
+/// messages: every one is recorded, even one equal to a message sent before. They go on from where that conversation
+/// was left (its last request or response, also one whose response named the conversation), or else from the call its
+/// first tool result answers, so that a host that later sends the whole history without the id records only what is
+/// new.</item>
 /// </list>
-/// <para>Memory is bounded: the messages of the last request and response of a few conversations (which the host
-/// holds anyway), at most <see cref="MaxServerSideMessages"/> per conversation when the service holds the history, a
-/// few system messages, and the names of the last <see cref="MaxToolCalls"/> tool calls.</para>
+/// <para>Memory is bounded: the chain keys of the last <see cref="MaxKeys"/> messages recorded (older ones are
+/// forgotten first), the last place of <see cref="MaxServerConversations"/> server-side conversations, a few system
+/// messages, and the names of the last <see cref="MaxToolCalls"/> tool calls.</para>
 /// </remarks>
 internal sealed class TranscriptTracker
 {
-    /// <summary>How many conversations of a session are remembered.</summary>
-    internal const int MaxConversations = 8;
-
     /// <summary>How many distinct system messages of a session are remembered.</summary>
     internal const int MaxSystemMessages = 8;
 
-    /// <summary>How many messages of a conversation whose history the service holds are remembered.</summary>
-    internal const int MaxServerSideMessages = 256;
+    /// <summary>How many chain keys (messages recorded) of a session are remembered.</summary>
+    internal const int MaxKeys = 100_000;
+
+    /// <summary>How many server-side conversations of a session are remembered.</summary>
+    internal const int MaxServerConversations = 1024;
+
+    /// <summary>How many paths taken (the message instances of a request and its response) are remembered.</summary>
+    internal const int MaxPaths = 4;
 
     /// <summary>How many tool calls of a session are remembered, to name the tool of their results.</summary>
     internal const int MaxToolCalls = 4096;
 
-    // How many places of the request a window is tried at: bounds the cost of a request that repeats a message.
-    private const int MaxWindowCandidates = 8;
-
     // How many bytes of each end of an image (or other data) its fingerprint hashes, along with its length.
     private const int DataBytesHashed = 16 * 1024;
+
+    // The key of the empty path, which every conversation starts from.
+    private const ulong Root = 0x6A09E667F3BCC908;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
     private readonly Queue<string> _toolCallIds = new();
 
-    // Both most recently used first.
-    private readonly List<Conversation> _conversations = [];
+    // The chain keys of the messages recorded, oldest first in _keyOrder (with the fingerprint of their message), and
+    // for each fingerprint the last places (chain keys) where a message with it was recorded, for windows.
+    private readonly HashSet<ulong> _keys = [];
+    private readonly Queue<(ulong Key, ulong Print)> _keyOrder = new();
+    private readonly Dictionary<ulong, Places> _places = [];
+
+    // Where each server-side conversation was left, and the chain key of the message of each tool call.
+    private readonly Dictionary<string, ulong> _serverConversations = new(StringComparer.Ordinal);
+    private readonly Queue<string> _serverConversationIds = new();
+    private readonly Dictionary<string, ulong> _callKeys = new(StringComparer.Ordinal);
+    private readonly Queue<string> _callKeyIds = new();
+
+    // The last paths taken (message instances and their chain keys), most recently used first, so that a host that
+    // sends the same instances again goes along its path without hashing them again.
+    private readonly List<Path> _paths = [];
+
+    // Most recently used first.
     private readonly List<Seen> _systemMessages = [];
 
     /// <summary>Returns the messages of <paramref name="messages"/> not yet recorded, in order, and remembers them all.</summary>
     /// <param name="messages">The messages of the request.</param>
-    /// <param name="historyOnServer">Whether the service holds the history (<see cref="ChatOptions.ConversationId"/> is set), so every message is new.</param>
+    /// <param name="conversationId">The server-side conversation (<see cref="ChatOptions.ConversationId"/>), if the service holds the history, so every message is new.</param>
     /// <param name="position">Where the request left its conversation, for <see cref="ObserveResponse"/>.</param>
-    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, bool historyOnServer, out Position position)
+    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, string? conversationId, out Position position)
     {
         // Hosts and UseFunctionInvocation() send lists: read them without an interface call per message.
         var request = messages switch
@@ -76,27 +99,21 @@ internal sealed class TranscriptTracker
 
         lock (_lock)
         {
-            var systemsBefore = int.MaxValue;
-            var firstNew = historyOnServer ? AppendToLatest(request, out position) : Align(request, out position, out systemsBefore);
             List<ChatMessage>? newSystemMessages = null;
             var count = 0;
-            for (int i = 0, systems = 0; i < request.Length; i++)
+            for (var i = 0; i < request.Length; i++)
             {
-                var message = request[i];
-                if (IsSystem(message))
-                {
-                    systems++;
-                    count += IsNewSystemMessage(message, ref newSystemMessages) ? 1 : 0;
-                }
-                else if (i >= firstNew)
+                if (IsSystem(request[i]) && IsNewSystemMessage(request[i], ref newSystemMessages))
                 {
                     count++;
                 }
-                else if (systems == systemsBefore)
-                {
-                    // The rest of the history matched and holds no system message: on to the new messages.
-                    i = firstNew - 1;
-                }
+            }
+
+            var firstNew = conversationId is null ? Walk(request, out var last) : OnServer(request, conversationId, out last);
+            position = new Position(last, conversationId);
+            for (var i = firstNew; i < request.Length; i++)
+            {
+                count += IsSystem(request[i]) ? 0 : 1;
             }
 
             if (count == 0)
@@ -118,39 +135,32 @@ internal sealed class TranscriptTracker
         }
     }
 
-    /// <summary>Remembers the response of a call in the conversation its request made.</summary>
+    /// <summary>Remembers the response of a call after the messages of its request.</summary>
     /// <param name="position">Where the request left its conversation.</param>
     /// <param name="messages">The messages of the response.</param>
-    public void ObserveResponse(Position position, ChatMessage[] messages)
+    /// <param name="conversationId">The server-side conversation the response belongs to (<see cref="ChatResponse.ConversationId"/>), if any.</param>
+    public void ObserveResponse(Position position, ChatMessage[] messages, string? conversationId = null)
     {
         lock (_lock)
         {
-            var conversation = position.Conversation;
-            var end = position.End - conversation.Offset;
-            if (!position.OnServer && end != conversation.Messages.Count)
+            // The response goes on the path its request left (the common case: the next request sends the same
+            // history, this response and a new message).
+            var path = position.ConversationId is null ? PathEndingAt(position.Key) : null;
+            var key = position.Key;
+            foreach (var message in messages)
             {
-                // Another call went on with the conversation meanwhile: the response goes on from the request's messages.
-                conversation = Branch(conversation, (int)Math.Max(end, 0));
-            }
-            else if (_conversations.Count == 0 || !ReferenceEquals(_conversations[0], conversation) && !_conversations.Contains(conversation))
-            {
-                // Instructions alone (or a conversation pushed out meanwhile): remembered from its response on.
-                if (messages.Length == 0)
+                if (IsSystem(message))
                 {
-                    return;
+                    continue;
                 }
 
-                Insert(conversation);
+                key = Record(key, message, Fingerprint(message));
+                path?.Add(message, key);
             }
 
-            for (var i = 0; i < messages.Length; i++)
+            if ((conversationId ?? position.ConversationId) is { } id)
             {
-                conversation.Messages.Add(new Seen(messages[i]));
-            }
-
-            if (conversation.OnServer)
-            {
-                conversation.Trim();
+                LeaveServerConversation(id, key);
             }
         }
     }
@@ -189,256 +199,280 @@ internal sealed class TranscriptTracker
         return role.Length == 6 && string.Equals(role, ChatRole.System.Value, StringComparison.OrdinalIgnoreCase);
     }
 
-    // The service holds the history: every message is new. They are still remembered, so that a later request that
-    // sends the history itself (a host that ignores the conversation id UseFunctionInvocation() used) is matched.
-    private int AppendToLatest(ReadOnlySpan<ChatMessage> messages, out Position position)
+    // Follows the request's path from the start, and returns the index of its first new message (the length of the
+    // request when there is none) and the chain key of its last message.
+    private int Walk(ReadOnlySpan<ChatMessage> messages, out ulong last)
     {
-        var conversation = _conversations.Count > 0 ? _conversations[0] : Insert(new Conversation());
-        conversation.OnServer = true;
+        var key = Root;
+        var path = PathOf(messages);
+        var onPath = 0;
+        var firstNew = messages.Length;
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var message = messages[i];
+            if (IsSystem(message))
+            {
+                continue;
+            }
+
+            // The common case: the same instances as the last path, whose keys are known.
+            if (onPath >= 0 && onPath < path.Messages.Count && ReferenceEquals(path.Messages[onPath], message) && _keys.Contains(path.Keys[onPath]))
+            {
+                key = path.Keys[onPath++];
+                continue;
+            }
+
+            if (onPath >= 0)
+            {
+                // Off the path taken before: the request's path goes on from here.
+                path.Truncate(onPath);
+                onPath = -1;
+            }
+
+            var print = Fingerprint(message);
+            if (firstNew == messages.Length)
+            {
+                var next = Chain(key, print);
+                if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, out next))
+                {
+                    key = next;
+                    path.Add(message, key);
+                    continue;
+                }
+
+                firstNew = i;
+            }
+
+            key = Record(key, message, print);
+            path.Add(message, key);
+        }
+
+        last = key;
+        return firstNew;
+    }
+
+    // The remembered path the request's first message (system messages aside) starts, else the least recently used one,
+    // emptied; either becomes the most recently used.
+    private Path PathOf(ReadOnlySpan<ChatMessage> messages)
+    {
+        ChatMessage? first = null;
         foreach (var message in messages)
         {
             if (!IsSystem(message))
             {
-                conversation.Messages.Add(new Seen(message));
-            }
-        }
-
-        conversation.Trim();
-        position = new Position(conversation, End: -1);
-        return 0;
-    }
-
-    // Finds the conversation the request goes on with and returns the index of its first new message; the conversation
-    // then remembers the request's messages (system messages aside).
-    private int Align(ReadOnlySpan<ChatMessage> messages, out Position position, out int systemsBefore)
-    {
-        // The common case: the latest conversation, sent again with new messages after it (or none).
-        var prints = new RequestPrints(messages);
-        if (_conversations.Count > 0)
-        {
-            var latest = _conversations[0];
-            var (matched, firstNew, systems) = MatchFromStart(latest, ref prints);
-            if (matched > 0 && matched == latest.Messages.Count)
-            {
-                systemsBefore = systems;
-                position = GoOn(latest, messages, drop: 0, firstNew);
-                return firstNew;
-            }
-        }
-
-        // Otherwise the conversation with the longest match: from its start, or a part of it that runs to its end.
-        systemsBefore = int.MaxValue;
-        var nonSystem = NonSystemIndexes(messages);
-        if (nonSystem.Length == 0)
-        {
-            // Instructions alone continue no conversation, and start one only once their response arrives (an agent
-            // started by its instructions, whose tool rounds go on with that response), so that a call with no response
-            // pushes no real conversation out.
-            position = new Position(new Conversation(), End: 0);
-            return messages.Length;
-        }
-
-        var best = -1;
-        (int Drop, int Matched, int FirstNew, bool Branches) bestMatch = default;
-        for (var c = 0; c < _conversations.Count; c++)
-        {
-            var candidate = _conversations[c];
-            var (matched, firstNew, _) = MatchFromStart(candidate, ref prints);
-            (int Drop, int Matched, int FirstNew, bool Branches) match = (0, matched, firstNew, matched < candidate.Messages.Count);
-            var (length, windowFirstNew) = MatchWindow(candidate, nonSystem, messages.Length, ref prints, longerThan: matched);
-            if (length > 0)
-            {
-                match = (candidate.Messages.Count - length, length, windowFirstNew, false);
-            }
-
-            if (match.Matched > bestMatch.Matched)
-            {
-                best = c;
-                bestMatch = match;
-            }
-        }
-
-        if (best < 0)
-        {
-            position = GoOn(Insert(new Conversation()), messages, drop: 0, firstNew: 0);
-            return 0;
-        }
-
-        var conversation = _conversations[best];
-        if (bestMatch.Branches)
-        {
-            // Only the start matched (another conversation that begins the same, or a turn retried or edited): the
-            // conversation is kept as it is, for when it goes on, and the request goes on from a copy of that start.
-            conversation = Branch(conversation, bestMatch.Matched);
-        }
-        else if (best > 0)
-        {
-            _conversations.RemoveAt(best);
-            _conversations.Insert(0, conversation);
-        }
-
-        position = GoOn(conversation, messages, bestMatch.Drop, bestMatch.FirstNew);
-        return bestMatch.FirstNew;
-    }
-
-    // Remembers a conversation as the latest, pushing the oldest out if there are too many.
-    private Conversation Insert(Conversation conversation)
-    {
-        if (_conversations.Count == MaxConversations)
-        {
-            _conversations.RemoveAt(MaxConversations - 1);
-        }
-
-        _conversations.Insert(0, conversation);
-        return conversation;
-    }
-
-    // A new latest conversation made of the first messages of another.
-    private Conversation Branch(Conversation conversation, int length)
-    {
-        var branch = new Conversation();
-        branch.Messages.AddRange(CollectionsMarshal.AsSpan(conversation.Messages)[..length]);
-        return Insert(branch);
-    }
-
-    // How many of the request's messages (system messages aside) match the conversation from its start, the index of
-    // the first that does not, and how many system messages come before it.
-    private static (int Matched, int FirstNew, int Systems) MatchFromStart(Conversation conversation, ref RequestPrints prints)
-    {
-        var seen = conversation.Messages;
-        var matched = 0;
-        var systems = 0;
-        var i = 0;
-        for (; i < prints.Messages.Length; i++)
-        {
-            if (IsSystem(prints.Messages[i]))
-            {
-                systems++;
-                continue;
-            }
-
-            if (matched == seen.Count || !(ReferenceEquals(seen[matched].Message, prints.Messages[i]) || Matches(seen, matched, i, ref prints)))
-            {
+                first = message;
                 break;
             }
-
-            matched++;
         }
 
-        return (matched, i, systems);
+        var index = -1;
+        for (var i = 0; i < _paths.Count && first is not null; i++)
+        {
+            if (_paths[i].Messages.Count > 0 && ReferenceEquals(_paths[i].Messages[0], first))
+            {
+                index = i;
+                break;
+            }
+        }
+
+        Path path;
+        if (index >= 0)
+        {
+            path = _paths[index];
+            _paths.RemoveAt(index);
+        }
+        else if (_paths.Count == MaxPaths)
+        {
+            path = _paths[^1];
+            _paths.RemoveAt(_paths.Count - 1);
+            path.Truncate(0);
+        }
+        else
+        {
+            path = new Path();
+        }
+
+        _paths.Insert(0, path);
+        return path;
     }
 
-    // The longest part of the conversation that runs to its end and is found anywhere in the request (system messages
-    // aside), if longer than longerThan: its length and the index of the request's first message after it. The places
-    // tried are those of the conversation's last message, from the request's end, at most MaxWindowCandidates of them.
-    // The shortest part found after other messages of a request that counts as a window of the conversation.
-    private const int MinInnerWindow = 2;
-
-    private static (int Length, int FirstNew) MatchWindow(Conversation conversation, int[] nonSystem, int messageCount, ref RequestPrints prints, int longerThan)
+    // The remembered path that ends with the given chain key, if any.
+    private Path? PathEndingAt(ulong key)
     {
-        var seen = conversation.Messages;
-        var last = seen.Count - 1;
-        if (last < 0)
+        foreach (var path in _paths)
         {
-            return default;
+            if (path.Keys.Count > 0 ? path.Keys[^1] == key : key == Root)
+            {
+                return path;
+            }
         }
 
-        // Role and text length first: most messages differ in them, and the request's are not all fingerprinted.
-        var lastMessage = seen[last].Message;
-        var lastRole = lastMessage.Role.Value;
-        var lastLength = TextLength(lastMessage);
-        var best = longerThan;
-        var bestEnd = -1;
-        for (int end = nonSystem.Length - 1, tried = 0; end >= best && tried < MaxWindowCandidates; end--)
+        return null;
+    }
+
+    // The request's path breaks at messages[index]: the path goes on from a recent place where an equal message was
+    // recorded (a window that dropped what came before it), the one followed by the most equal messages of the request.
+    // A single equal message after others of the request is too weak a sign ("OK", a canned greeting): the messages
+    // before it would then be taken for a window, though nothing dropped them.
+    private bool TryReanchor(ReadOnlySpan<ChatMessage> messages, int index, ulong print, bool first, out ulong key)
+    {
+        key = 0;
+        if (!_places.TryGetValue(print, out var places))
         {
-            var message = prints.Messages[nonSystem[end]];
-            if (!ReferenceEquals(message, lastMessage)
-                && (!string.Equals(message.Role.Value, lastRole, StringComparison.Ordinal) || TextLength(message) != lastLength || !Matches(seen, last, nonSystem[end], ref prints)))
+            return false;
+        }
+
+        var best = 0;
+        for (var p = 0; p < places.Count; p++)
+        {
+            var place = places[p];
+            if (!_keys.Contains(place))
             {
                 continue;
             }
 
-            tried++;
             var length = 1;
-            while (length <= end && length <= last && Matches(seen, last - length, nonSystem[end - length], ref prints))
+            var at = place;
+            for (var i = index + 1; i < messages.Length; i++)
             {
+                if (IsSystem(messages[i]))
+                {
+                    continue;
+                }
+
+                var next = Chain(at, Fingerprint(messages[i]));
+                if (!_keys.Contains(next))
+                {
+                    break;
+                }
+
+                at = next;
                 length++;
             }
 
-            // With messages before it in the request, one equal message is too weak a sign: it may be a coincidence
-            // ("OK", a canned greeting) in another conversation, whose earlier messages would then go unrecorded.
-            if (length < MinInnerWindow && end + 1 > length)
+            if (length > best && (length > 1 || first))
+            {
+                best = length;
+                key = place;
+            }
+        }
+
+        return best > 0;
+    }
+
+    // The service holds the history: every message is new, and goes on from where the conversation was left.
+    private int OnServer(ReadOnlySpan<ChatMessage> messages, string conversationId, out ulong last)
+    {
+        if (!_serverConversations.TryGetValue(conversationId, out var key))
+        {
+            key = AnsweredCall(messages) ?? Root;
+        }
+
+        foreach (var message in messages)
+        {
+            if (!IsSystem(message))
+            {
+                key = Record(key, message, Fingerprint(message));
+            }
+        }
+
+        LeaveServerConversation(conversationId, key);
+        last = key;
+        return 0;
+    }
+
+    // The chain key of the message of the call the request's first tool result answers, if remembered.
+    private ulong? AnsweredCall(ReadOnlySpan<ChatMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            if (IsSystem(message))
             {
                 continue;
             }
 
-            if (length > best)
+            var contents = message.Contents;
+            for (var c = 0; c < contents.Count; c++)
             {
-                best = length;
-                bestEnd = end;
-                if (length == seen.Count)
+                if (contents[c] is FunctionResultContent result && _callKeys.TryGetValue(result.CallId, out var key))
                 {
-                    break;
+                    return key;
+                }
+            }
+
+            return null;
+        }
+
+        return null;
+    }
+
+    private void LeaveServerConversation(string conversationId, ulong key)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_serverConversations, conversationId, out var exists);
+        slot = key;
+        if (!exists)
+        {
+            _serverConversationIds.Enqueue(conversationId);
+            if (_serverConversationIds.Count > MaxServerConversations)
+            {
+                _serverConversations.Remove(_serverConversationIds.Dequeue());
+            }
+        }
+    }
+
+    // Remembers a message recorded after the path whose last key is parent, and returns its chain key.
+    private ulong Record(ulong parent, ChatMessage message, ulong print)
+    {
+        var key = Chain(parent, print);
+        if (!_keys.Add(key))
+        {
+            return key;
+        }
+
+        _keyOrder.Enqueue((key, print));
+        ref var places = ref CollectionsMarshal.GetValueRefOrAddDefault(_places, print, out _);
+        places.Add(key);
+        var contents = message.Contents;
+        for (var c = 0; c < contents.Count; c++)
+        {
+            if (contents[c] is FunctionCallContent call && _callKeys.TryAdd(call.CallId, key))
+            {
+                _callKeyIds.Enqueue(call.CallId);
+                if (_callKeyIds.Count > MaxToolCalls)
+                {
+                    _callKeys.Remove(_callKeyIds.Dequeue());
                 }
             }
         }
 
-        return bestEnd < 0 ? default : (best, bestEnd + 1 < nonSystem.Length ? nonSystem[bestEnd + 1] : messageCount);
-    }
-
-    // The length of ChatMessage.Text, without joining the text of several parts.
-    private static int TextLength(ChatMessage message)
-    {
-        var length = 0;
-        foreach (var content in message.Contents)
+        if (_keyOrder.Count > MaxKeys)
         {
-            length += content is TextContent text ? text.Text.Length : 0;
-        }
-
-        return length;
-    }
-
-    private static int[] NonSystemIndexes(ReadOnlySpan<ChatMessage> messages)
-    {
-        var count = 0;
-        foreach (var message in messages)
-        {
-            count += IsSystem(message) ? 0 : 1;
-        }
-
-        var indexes = new int[count];
-        for (int i = 0, next = 0; i < messages.Length; i++)
-        {
-            if (!IsSystem(messages[i]))
+            var (oldKey, oldPrint) = _keyOrder.Dequeue();
+            _keys.Remove(oldKey);
+            if (_places.TryGetValue(oldPrint, out var oldPlaces) && !oldPlaces.AnyIn(_keys))
             {
-                indexes[next++] = i;
+                _places.Remove(oldPrint);
             }
         }
 
-        return indexes;
+        return key;
     }
 
-    // The conversation goes on with the request: its first drop messages are dropped (those before the part the
-    // request matched), then the request's new messages (system messages aside) are added.
-    private static Position GoOn(Conversation conversation, ReadOnlySpan<ChatMessage> messages, int drop, int firstNew)
+    // The chain key of a message with the given fingerprint after the path whose last key is parent.
+    private static ulong Chain(ulong parent, ulong print)
     {
-        conversation.OnServer = false;
-        conversation.DropFirst(drop);
-        for (var i = firstNew; i < messages.Length; i++)
-        {
-            if (!IsSystem(messages[i]))
-            {
-                conversation.Messages.Add(new Seen(messages[i]));
-            }
-        }
-
-        return new Position(conversation, conversation.End);
+        var key = (parent * 0x9E3779B97F4A7C15) ^ print;
+        key ^= key >> 31;
+        key *= 0xBF58476D1CE4E5B9;
+        key ^= key >> 29;
+        key *= 0x94D049BB133111EB;
+        return key ^ (key >> 32);
     }
 
     // A system message is new unless one of the last ones recorded is the same instance or has the same content.
     private bool IsNewSystemMessage(ChatMessage message, ref List<ChatMessage>? newSystemMessages)
     {
-        int? print = null;
+        ulong? print = null;
         for (var i = 0; i < _systemMessages.Count; i++)
         {
             var seen = _systemMessages[i];
@@ -466,111 +500,106 @@ internal sealed class TranscriptTracker
         return true;
     }
 
-    // The same instance is the common case (UseFunctionInvocation() and most hosts re-send their history), so content
-    // is only fingerprinted when a host sends a different instance: one that rebuilt its history, say.
-    private static bool Matches(List<Seen> seen, int index, int requestIndex, ref RequestPrints prints)
-    {
-        var known = seen[index];
-        if (ReferenceEquals(prints.Messages[requestIndex], known.Message))
-        {
-            return true;
-        }
+    /// <summary>Where a request left its conversation: its response goes on from there.</summary>
+    /// <param name="Key">The chain key of the request's last message (other than system messages).</param>
+    /// <param name="ConversationId">The server-side conversation of the request, if any.</param>
+    internal readonly record struct Position(ulong Key, string? ConversationId);
 
-        var print = known.Print ?? Fingerprint(known.Message);
-        if (prints.Of(requestIndex) != print)
+    /// <summary>A system message already recorded, with the fingerprint of its content.</summary>
+    private readonly record struct Seen(ChatMessage Message, ulong Print);
+
+    /// <summary>The last few places (chain keys) where a message with one fingerprint was recorded.</summary>
+    [InlineArray(4)]
+    private struct Keys
+    {
+        private ulong _first;
+    }
+
+    private struct Places
+    {
+        private Keys _keys;
+        private int _added;
+
+        public readonly int Count => Math.Min(_added, 4);
+
+        public readonly ulong this[int index] => _keys[index];
+
+        public void Add(ulong key) => _keys[_added++ % 4] = key;
+
+        public readonly bool AnyIn(HashSet<ulong> keys)
         {
-            if (known.Print is null)
+            for (var i = 0; i < Count; i++)
             {
-                seen[index] = known with { Print = print };
+                if (keys.Contains(_keys[i]))
+                {
+                    return true;
+                }
             }
 
             return false;
         }
-
-        // The request's instance from now on, so the next call matches it by reference.
-        seen[index] = new Seen(prints.Messages[requestIndex], print);
-        return true;
     }
 
-    /// <summary>The messages of a request, with the fingerprints of their content once needed.</summary>
-    private ref struct RequestPrints(ReadOnlySpan<ChatMessage> messages)
+    /// <summary>A path taken: the message instances of a request and its response (system messages aside), with their chain keys.</summary>
+    private sealed class Path
     {
-        private int?[]? _prints;
+        public List<ChatMessage> Messages { get; } = [];
 
-        public readonly ReadOnlySpan<ChatMessage> Messages { get; } = messages;
+        public List<ulong> Keys { get; } = [];
 
-        public int Of(int index)
+        public void Add(ChatMessage message, ulong key)
         {
-            _prints ??= new int?[Messages.Length];
-            return _prints[index] ??= Fingerprint(Messages[index]);
-        }
-    }
-
-    /// <summary>Where a request left its conversation: its response goes on from there.</summary>
-    /// <param name="Conversation">The conversation.</param>
-    /// <param name="End">The position after the request's messages, counted from the conversation's start (see
-    /// <see cref="Conversation.Offset"/>); negative when the service holds the history, so the response is added after
-    /// whatever came meanwhile.</param>
-    internal readonly record struct Position(Conversation Conversation, long End)
-    {
-        public bool OnServer => End < 0;
-    }
-
-    /// <summary>One conversation of the session: the messages of its last request and response, system messages aside.</summary>
-    internal sealed class Conversation
-    {
-        public List<Seen> Messages { get; } = [];
-
-        /// <summary>How many messages were dropped from its start, so that a <see cref="Position"/> stays valid.</summary>
-        public long Offset { get; private set; }
-
-        /// <summary>The position after its last message.</summary>
-        public long End => Offset + Messages.Count;
-
-        /// <summary>Whether the service holds the history, so the messages accumulate and are trimmed.</summary>
-        public bool OnServer { get; set; }
-
-        public void DropFirst(int count)
-        {
-            if (count > 0)
-            {
-                Messages.RemoveRange(0, count);
-                Offset += count;
-            }
+            Messages.Add(message);
+            Keys.Add(key);
         }
 
-        public void Trim() => DropFirst(Messages.Count - MaxServerSideMessages);
+        public void Truncate(int count)
+        {
+            Messages.RemoveRange(count, Messages.Count - count);
+            Keys.RemoveRange(count, Keys.Count - count);
+        }
     }
-
-    /// <summary>A message already recorded, with the fingerprint of its content once one was needed.</summary>
-    internal readonly record struct Seen(ChatMessage Message, int? Print = null);
 
     // What makes messages equal: role, text (all of it, however it is split), tool call ids and names, tool result ids,
     // and images, files and links; reasoning and other content are not compared.
-    private static int Fingerprint(ChatMessage message)
+    private static ulong Fingerprint(ChatMessage message)
     {
-        var hash = new HashCode();
-        hash.Add(message.Role.Value, StringComparer.Ordinal);
-        hash.Add(message.Text, StringComparer.Ordinal);
-        foreach (var content in message.Contents)
+        var hash = new Hash64();
+        hash.Add(message.Role.Value);
+        string? onlyText = null;
+        var textParts = 0;
+        var contents = message.Contents;
+        for (var c = 0; c < contents.Count; c++)
         {
-            switch (content)
+            if (contents[c] is TextContent text)
+            {
+                onlyText = text.Text;
+                textParts++;
+            }
+        }
+
+        // All of the text however it is split: the parts are only joined when there are several.
+        hash.Add(textParts > 1 ? message.Text : onlyText ?? string.Empty);
+        for (var c = 0; c < contents.Count; c++)
+        {
+            switch (contents[c])
             {
                 case FunctionCallContent call:
                     hash.Add(1);
-                    hash.Add(call.CallId, StringComparer.Ordinal);
-                    hash.Add(call.Name, StringComparer.Ordinal);
+                    hash.Add(call.CallId);
+                    hash.Add(call.Name);
                     break;
                 case FunctionResultContent result:
                     hash.Add(2);
-                    hash.Add(result.CallId, StringComparer.Ordinal);
+                    hash.Add(result.CallId);
                     break;
                 case DataContent data:
                     // The bytes, not the instance: an image read back from storage is the same image. A large one is
-                    // identified by its length and both of its ends.
+                    // identified by its media type, its length and both of its ends.
                     var bytes = data.Data.Span;
                     hash.Add(3);
-                    hash.Add(bytes.Length);
+                    hash.Add(data.MediaType);
+                    hash.Add((ulong)bytes.Length);
                     if (bytes.Length <= 2 * DataBytesHashed)
                     {
                         hash.AddBytes(bytes);
@@ -584,15 +613,73 @@ internal sealed class TranscriptTracker
                     break;
                 case UriContent uri:
                     hash.Add(4);
-                    hash.Add(uri.Uri.OriginalString, StringComparer.Ordinal);
+                    hash.Add(uri.MediaType);
+                    hash.Add(uri.Uri.OriginalString);
                     break;
                 case HostedFileContent file:
                     hash.Add(5);
-                    hash.Add(file.FileId, StringComparer.Ordinal);
+                    hash.Add(file.FileId);
                     break;
             }
         }
 
-        return hash.ToHashCode();
+        return hash.Value;
+    }
+
+    /// <summary>A 64-bit hash, eight bytes at a time (the rounds and final mix of xxHash64).</summary>
+    private struct Hash64()
+    {
+        private const ulong Prime1 = 0x9E3779B185EBCA87;
+        private const ulong Prime2 = 0xC2B2AE3D27D4EB4F;
+        private const ulong Prime3 = 0x165667B19E3779F9;
+
+        private ulong _state = 0x27D4EB2F165667C5;
+
+        public readonly ulong Value
+        {
+            get
+            {
+                var h = _state;
+                h ^= h >> 33;
+                h *= Prime2;
+                h ^= h >> 29;
+                h *= Prime3;
+                return h ^ (h >> 32);
+            }
+        }
+
+        public void Add(ulong value) => _state = (BitOperations.RotateLeft(_state ^ (value * Prime2), 31) * Prime1) + Prime3;
+
+        // With its length, so that consecutive strings cannot run into each other.
+        public void Add(string? value)
+        {
+            if (value is null)
+            {
+                Add(ulong.MaxValue);
+                return;
+            }
+
+            AddChars(value);
+            Add((ulong)value.Length);
+        }
+
+        public void AddChars(string value) => AddBytes(MemoryMarshal.AsBytes(value.AsSpan()));
+
+        public void AddBytes(ReadOnlySpan<byte> bytes)
+        {
+            while (bytes.Length >= 8)
+            {
+                Add(BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+                bytes = bytes[8..];
+            }
+
+            if (bytes.Length > 0)
+            {
+                Span<byte> tail = stackalloc byte[8];
+                tail.Clear();
+                bytes.CopyTo(tail);
+                Add(BinaryPrimitives.ReadUInt64LittleEndian(tail) ^ ((ulong)bytes.Length << 56));
+            }
+        }
     }
 }
