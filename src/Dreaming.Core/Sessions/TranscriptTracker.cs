@@ -67,6 +67,9 @@ internal sealed class TranscriptTracker
     // The chain keys of the messages recorded, oldest first in _keyOrder (with the fingerprint of their message), and
     // for each fingerprint the last places (chain keys) where a message with it was recorded, for windows.
     private readonly HashSet<ulong> _keys = [];
+
+    // How many keys have been evicted so far: a path checked when it was this many still holds every key it names.
+    private long _evictions;
     private readonly Queue<(ulong Key, ulong Print)> _keyOrder = new();
     private readonly Dictionary<ulong, Places> _places = [];
 
@@ -203,6 +206,7 @@ internal sealed class TranscriptTracker
     // request when there is none) and the chain key of its last message.
     private int Walk(ReadOnlySpan<ChatMessage> messages, out ulong last)
     {
+        var evictions = _evictions;
         var key = Root;
         var path = PathOf(messages);
         var onPath = 0;
@@ -216,7 +220,9 @@ internal sealed class TranscriptTracker
             }
 
             // The common case: the same instances as the last path, whose keys are known.
-            if (onPath >= 0 && onPath < path.Messages.Count && ReferenceEquals(path.Messages[onPath], message) && _keys.Contains(path.Keys[onPath]))
+            // Its keys are looked up only when keys have been evicted since it was last checked.
+            if (onPath >= 0 && onPath < path.Messages.Count && ReferenceEquals(path.Messages[onPath], message)
+                && (path.CheckedAt == _evictions || _keys.Contains(path.Keys[onPath])))
             {
                 key = path.Keys[onPath++];
                 continue;
@@ -247,6 +253,14 @@ internal sealed class TranscriptTracker
             path.Add(message, key);
         }
 
+        // Every key the path names now is in the set: those walked were checked or just recorded, the path was cut where
+        // the request left it (when the request stopped short of its end, the rest was not checked), and nothing was
+        // evicted meanwhile.
+        if ((onPath < 0 || onPath == path.Messages.Count) && _evictions == evictions)
+        {
+            path.CheckedAt = evictions;
+        }
+
         last = key;
         return firstNew;
     }
@@ -272,6 +286,18 @@ internal sealed class TranscriptTracker
             {
                 index = i;
                 break;
+            }
+        }
+
+        // A sliding window: the request starts inside a remembered path. The path then starts there too, so the window's
+        // messages are walked by reference, not hashed and looked up again on every turn.
+        for (var i = 0; i < _paths.Count && first is not null && index < 0; i++)
+        {
+            var start = _paths[i].Messages.IndexOf(first);
+            if (start > 0)
+            {
+                _paths[i].RemoveFirst(start);
+                index = i;
             }
         }
 
@@ -449,6 +475,7 @@ internal sealed class TranscriptTracker
         {
             var (oldKey, oldPrint) = _keyOrder.Dequeue();
             _keys.Remove(oldKey);
+            _evictions++;
             if (_places.TryGetValue(oldPrint, out var oldPlaces) && !oldPlaces.AnyIn(_keys))
             {
                 _places.Remove(oldPrint);
@@ -547,10 +574,20 @@ internal sealed class TranscriptTracker
 
         public List<ulong> Keys { get; } = [];
 
+        /// <summary>Gets or sets the number of evictions at which every key of the path was last known to be in the set
+        /// (-1: never checked).</summary>
+        public long CheckedAt { get; set; } = -1;
+
         public void Add(ChatMessage message, ulong key)
         {
             Messages.Add(message);
             Keys.Add(key);
+        }
+
+        public void RemoveFirst(int count)
+        {
+            Messages.RemoveRange(0, count);
+            Keys.RemoveRange(0, count);
         }
 
         public void Truncate(int count)
