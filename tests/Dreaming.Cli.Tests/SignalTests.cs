@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Dreaming.Cli.Tests;
@@ -7,6 +8,12 @@ namespace Dreaming.Cli.Tests;
 /// manager would.</summary>
 public class SignalTests
 {
+    private const int SigTerm = 15;
+
+    // libc's kill(2): no kill executable is needed on the machine.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     [Fact]
     public async Task A_terminated_orchestration_ends_interrupted_with_no_session_left_running_and_exit_code_130()
     {
@@ -45,10 +52,7 @@ public class SignalTests
 
         Assert.Contains(output, l => l.StartsWith("plan:", StringComparison.Ordinal));
         await Task.Delay(TimeSpan.FromSeconds(1));
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        Assert.Equal(0, Kill(process.Id, SigTerm));
 
         var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
