@@ -26,7 +26,8 @@ public class SignalTests
         var items = Enumerable.Range(0, 400).Select(i => new { id = $"i{i}", agent = "writer", instructions = $"Write part {i}", dependsOn = i == 0 ? Array.Empty<string>() : [$"i{i - 1}"] });
         var plan = cli.WriteFile("long.json", JsonSerializer.Serialize(new { goal = "a long chain", agents = new[] { new { name = "writer", instructions = "You write." } }, items, maxConcurrency = 1 }));
         var folder = Path.GetDirectoryName(typeof(SignalTests).Assembly.Location)!;
-        var start = new ProcessStartInfo("dotnet")
+        // The dotnet host that runs the tests (dotnet test sets DOTNET_HOST_PATH), else the one on the PATH.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
