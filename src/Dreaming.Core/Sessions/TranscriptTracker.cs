@@ -21,12 +21,15 @@ namespace Dreaming;
 /// recorded, requests and responses, so the conversations of a session form a tree: a history sent again, another
 /// conversation that begins with the same messages (an agent and a judge given the same task), a turn retried or
 /// edited, and calls made concurrently are each a path in it, and none disturbs another. A message whose path is
-/// remembered is not recorded again; the first whose path is not is new, and so is every message after it.</item>
+/// remembered is not recorded again; one whose path is not is new.</item>
 /// <item>A request that does not start where a conversation does (a sliding window that dropped the oldest messages,
-/// maybe keeping the first one) is matched where its path breaks, before any new message: the message there is looked
-/// for among the recent places where an equal message was recorded, and the path goes on from the one followed by the
-/// most equal messages. It must be followed by at least one, unless it is the first message of the request (a window
-/// that keeps one message it has sent before): a single equal message after others may be a coincidence.</item>
+/// maybe keeping the first one; a fresh summary put before the messages kept) is matched where its path breaks: the
+/// message there is looked for among the recent places where an equal message was recorded, and the path goes on from
+/// the one followed by the most equal messages. It must be followed by at least one, unless it is the first message of
+/// the request (a window that keeps one message it has sent before): a single equal message after others may be a
+/// coincidence.</item>
+/// <item>Instances sent again are recognised by reference on the remembered paths, without hashing them again: a
+/// message changed in place after it was sent is taken for the one sent before.</item>
 /// <item>With a server-side conversation (<see cref="ChatOptions.ConversationId"/>) the request carries only new
 /// messages: every one is recorded, even one equal to a message sent before. They go on from where that conversation
 /// was left (its last request or response, also one whose response named the conversation), or else from the call its
@@ -112,12 +115,15 @@ internal sealed class TranscriptTracker
                 }
             }
 
-            var firstNew = conversationId is null ? Walk(request, out var last) : OnServer(request, conversationId, out last);
+            List<int>? seenAfterNew = null;
+            var firstNew = conversationId is null ? Walk(request, out var last, out seenAfterNew) : OnServer(request, conversationId, out last);
             position = new Position(last, conversationId);
             for (var i = firstNew; i < request.Length; i++)
             {
                 count += IsSystem(request[i]) ? 0 : 1;
             }
+
+            count -= seenAfterNew?.Count ?? 0;
 
             if (count == 0)
             {
@@ -128,7 +134,7 @@ internal sealed class TranscriptTracker
             for (int i = 0, next = 0; i < request.Length; i++)
             {
                 var message = request[i];
-                if (IsSystem(message) ? newSystemMessages?.Remove(message) == true : i >= firstNew)
+                if (IsSystem(message) ? newSystemMessages?.Remove(message) == true : i >= firstNew && seenAfterNew?.Contains(i) != true)
                 {
                     result[next++] = message;
                 }
@@ -204,8 +210,9 @@ internal sealed class TranscriptTracker
 
     // Follows the request's path from the start, and returns the index of its first new message (the length of the
     // request when there is none) and the chain key of its last message.
-    private int Walk(ReadOnlySpan<ChatMessage> messages, out ulong last)
+    private int Walk(ReadOnlySpan<ChatMessage> messages, out ulong last, out List<int>? seenAfterNew)
     {
+        seenAfterNew = null;
         var evictions = _evictions;
         var key = Root;
         var path = PathOf(messages);
@@ -235,17 +242,25 @@ internal sealed class TranscriptTracker
                 onPath = -1;
             }
 
+            // Seen when its path is remembered, or when the request goes on here with a remembered part of a conversation
+            // (a window; after other messages, or after new ones such as a summary put first, at least two messages
+            // long, so one coincidentally equal message is not enough).
             var print = Fingerprint(message);
-            if (firstNew == messages.Length)
+            var next = Chain(key, print);
+            if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, out next))
             {
-                var next = Chain(key, print);
-                if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, out next))
+                key = next;
+                path.Add(message, key);
+                if (firstNew < messages.Length)
                 {
-                    key = next;
-                    path.Add(message, key);
-                    continue;
+                    (seenAfterNew ??= []).Add(i);
                 }
 
+                continue;
+            }
+
+            if (firstNew == messages.Length)
+            {
                 firstNew = i;
             }
 
@@ -279,25 +294,36 @@ internal sealed class TranscriptTracker
             }
         }
 
+        // The path the request goes on: one it starts at the start of, or (a sliding window) one it starts inside; in both,
+        // at a place its next message follows too, so that a message instance sent several times ("Continue.") is found
+        // at the right place. Inside a path only when the request's first message is not remembered at the start of a
+        // conversation (the same instance may sit deeper in another conversation, after a message of its own). The path
+        // then starts there, so the window's messages are walked by reference, not hashed and looked up again each turn.
         var index = -1;
-        for (var i = 0; i < _paths.Count && first is not null; i++)
+        if (first is not null)
         {
-            if (_paths[i].Messages.Count > 0 && ReferenceEquals(_paths[i].Messages[0], first))
+            var second = SecondNonSystem(messages);
+            for (var i = 0; i < _paths.Count && index < 0; i++)
             {
-                index = i;
-                break;
+                if (FollowsAt(_paths[i].Messages, 0, first, second))
+                {
+                    index = i;
+                }
             }
-        }
 
-        // A sliding window: the request starts inside a remembered path. The path then starts there too, so the window's
-        // messages are walked by reference, not hashed and looked up again on every turn.
-        for (var i = 0; i < _paths.Count && first is not null && index < 0; i++)
-        {
-            var start = _paths[i].Messages.IndexOf(first);
-            if (start > 0)
+            var atRoot = index < 0 && _keys.Contains(Chain(Root, Fingerprint(first)));
+            for (var i = 0; i < _paths.Count && index < 0 && !atRoot; i++)
             {
-                _paths[i].RemoveFirst(start);
-                index = i;
+                var seen = _paths[i].Messages;
+                for (var start = seen.Count - 1; start > 0; start--)
+                {
+                    if (FollowsAt(seen, start, first, second))
+                    {
+                        _paths[i].RemoveFirst(start);
+                        index = i;
+                        break;
+                    }
+                }
             }
         }
 
@@ -320,6 +346,26 @@ internal sealed class TranscriptTracker
 
         _paths.Insert(0, path);
         return path;
+    }
+
+    // Whether the path holds the request's first message at start, followed by its second when both go on.
+    private static bool FollowsAt(List<ChatMessage> seen, int start, ChatMessage first, ChatMessage? second) =>
+        start < seen.Count
+        && ReferenceEquals(seen[start], first)
+        && (second is null || start + 1 == seen.Count || ReferenceEquals(seen[start + 1], second));
+
+    private static ChatMessage? SecondNonSystem(ReadOnlySpan<ChatMessage> messages)
+    {
+        var found = 0;
+        foreach (var message in messages)
+        {
+            if (!IsSystem(message) && ++found == 2)
+            {
+                return message;
+            }
+        }
+
+        return null;
     }
 
     // The remembered path that ends with the given chain key, if any.

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming.Tests;
+
+public class TranscriptTrackerWindowTests
+{
+    private static ChatMessage U(string t) => new(ChatRole.User, t);
+    private static ChatMessage A(string t) => new(ChatRole.Assistant, t);
+    private static ChatMessage S(string t) => new(ChatRole.System, t);
+
+    private static string[] Texts(IEnumerable<ChatMessage> ms) => ms.Select(m => m.Text).ToArray();
+
+    private static string[] Turn(TranscriptTracker t, IEnumerable<ChatMessage> request, params ChatMessage[] response)
+    {
+        var recorded = t.ObserveRequest(request.ToArray(), null, out var position);
+        if (response.Length > 0)
+        {
+            t.ObserveResponse(position, response);
+        }
+
+        return Texts(recorded);
+    }
+
+    // the same task instance is the root of the agent's conversation and the 2nd message of a planner's; a
+    // guardrail on the agent's answer (same instance) trims the agent's remembered path. The agent's next turn then
+    // starts inside the planner's path (sliding-window shortcut), is anchored there, and records its answer again.
+    [Fact]
+    public void A_task_instance_shared_with_a_deeper_conversation_does_not_record_the_agents_answer_again()
+    {
+        var t = new TranscriptTracker();
+        var task = U("book a flight to Oslo");
+        var a1 = A("Which date?");
+        Assert.Equal(["book a flight to Oslo"], Turn(t, [task], a1));
+
+        // A planner conversation: its own opening message, then the same task instance.
+        Assert.Equal(["Plan the steps for this request:", "book a flight to Oslo"], Turn(t, [U("Plan the steps for this request:"), task], A("1. ask date")));
+
+        // An output guardrail given the agent's last answer (the same instance).
+        Turn(t, [S("Is this answer safe?"), a1], A("safe"));
+
+        // The agent's next turn: only the new user message is new.
+        Assert.Equal(["Friday"], Turn(t, [task, a1, U("Friday")], A("Booked.")));
+    }
+
+    // The same scenario with fresh instances every call (no by-reference shortcut) records correctly: the oracle.
+    [Fact]
+    public void The_same_calls_with_rebuilt_instances_record_the_same()
+    {
+        var t = new TranscriptTracker();
+        Assert.Equal(["book a flight to Oslo"], Turn(t, [U("book a flight to Oslo")], A("Which date?")));
+        Turn(t, [U("Plan the steps for this request:"), U("book a flight to Oslo")], A("1. ask date"));
+        Turn(t, [S("Is this answer safe?"), A("Which date?")], A("safe"));
+        Assert.Equal(["Friday"], Turn(t, [U("book a flight to Oslo"), A("Which date?"), U("Friday")], A("Booked.")));
+    }
+
+    // an autonomous loop that appends one static "Continue." instance each iteration, with a last-N window
+    // (MessageCountingChatReducer keeps the same instances). Every message must be recorded once per occurrence.
+    [Theory]
+    [InlineData(true, 3)]
+    [InlineData(false, 3)]
+    [InlineData(true, 5)]
+    [InlineData(false, 5)]
+    public void A_message_instance_sent_several_times_in_a_window_is_placed_where_its_next_message_follows(bool sameInstances, int n)
+    {
+        var t = new TranscriptTracker();
+        var cont = U("Continue.");
+        var history = new List<ChatMessage> { U("Write the report.") };
+        var recorded = new List<ChatMessage>();
+        for (var turn = 0; turn < 12; turn++)
+        {
+            var window = history.Skip(Math.Max(0, history.Count - n)).ToList();
+            var request = sameInstances ? window : window.Select(m => new ChatMessage(m.Role, m.Text)).ToList();
+            var answer = A("part " + turn);
+            var r = t.ObserveRequest(request.ToArray(), null, out var position);
+            recorded.AddRange(r.Select(m => sameInstances ? m : window[request.IndexOf(m)]));
+            t.ObserveResponse(position, [answer]);
+            recorded.Add(answer);
+            history.Add(answer);
+            history.Add(cont);
+        }
+
+        // every distinct non-"Continue." instance exactly once
+        foreach (var m in history.Distinct().Where(m => !ReferenceEquals(m, cont)))
+        {
+            Assert.True(recorded.Count(x => ReferenceEquals(x, m)) == 1, $"'{m.Text}' recorded {recorded.Count(x => ReferenceEquals(x, m))} times");
+        }
+
+        // "Continue." is sent 11 times in the windows: recorded once per occurrence sent
+        Assert.Equal(11, recorded.Count(x => ReferenceEquals(x, cont)));
+    }
+}
+
+#pragma warning disable MEAI001
+public class TranscriptTrackerSummaryTests
+{
+    private sealed class Summarizer : IChatClient
+    {
+        public int Calls;
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "summary " + (++Calls))));
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task The_summarizing_chat_reducer_records_each_kept_message_once()
+    {
+        var t = new TranscriptTracker();
+        var reducer = new SummarizingChatReducer(new Summarizer(), 4, 2);
+        var history = new List<ChatMessage> { new(ChatRole.System, "sys") };
+        var counts = new Dictionary<string, int>();
+        var roles = new List<string>();
+        for (var turn = 0; turn < 10; turn++)
+        {
+            history.Add(new ChatMessage(ChatRole.User, "q" + turn));
+            var reduced = (await reducer.ReduceAsync(history, default)).ToList();
+            roles.Add(string.Join(",", reduced.Select(m => m.Role.Value[0] + ":" + m.Text)));
+            var recorded = t.ObserveRequest(reduced, null, out var position);
+            foreach (var m in recorded.Where(m => m.Role != ChatRole.System))
+            {
+                counts[m.Text] = counts.GetValueOrDefault(m.Text) + 1;
+            }
+
+            var answer = new ChatMessage(ChatRole.Assistant, "a" + turn);
+            t.ObserveResponse(position, [answer]);
+            counts[answer.Text] = counts.GetValueOrDefault(answer.Text) + 1;
+            history.Add(answer);
+        }
+
+        Assert.True(counts.Where(kv => !kv.Key.StartsWith("summary", StringComparison.Ordinal)).All(kv => kv.Value == 1), string.Join(" ", counts.Select(kv => kv.Key + "=" + kv.Value)) + " | " + string.Join(" || ", roles));
+    }
+}
