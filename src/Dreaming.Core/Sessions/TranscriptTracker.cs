@@ -247,7 +247,7 @@ internal sealed class TranscriptTracker
             // long, so one coincidentally equal message is not enough).
             var print = Fingerprint(message);
             var next = Chain(key, print);
-            if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, out next))
+            if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, path.Keys, out next))
             {
                 key = next;
                 path.Add(message, key);
@@ -386,7 +386,7 @@ internal sealed class TranscriptTracker
     // recorded (a window that dropped what came before it), the one followed by the most equal messages of the request.
     // A single equal message after others of the request is too weak a sign ("OK", a canned greeting): the messages
     // before it would then be taken for a window, though nothing dropped them.
-    private bool TryReanchor(ReadOnlySpan<ChatMessage> messages, int index, ulong print, bool first, out ulong key)
+    private bool TryReanchor(ReadOnlySpan<ChatMessage> messages, int index, ulong print, bool first, List<ulong> walked, out ulong key)
     {
         key = 0;
         if (!_places.TryGetValue(print, out var places))
@@ -397,8 +397,10 @@ internal sealed class TranscriptTracker
         var best = 0;
         for (var p = 0; p < places.Count; p++)
         {
+            // A window drops older messages: it never goes on from a place earlier on the request's own path (a canned
+            // question and its answer sent again later, tool results whose call ids the provider reuses).
             var place = places[p];
-            if (!_keys.Contains(place))
+            if (!_keys.Contains(place) || walked.Contains(place))
             {
                 continue;
             }

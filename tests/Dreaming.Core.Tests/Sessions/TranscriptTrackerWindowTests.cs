@@ -42,6 +42,50 @@ public class TranscriptTrackerWindowTests
         Assert.Equal(["Friday"], Turn(t, [task, a1, U("Friday")], A("Booked.")));
     }
 
+    private static IReadOnlyList<ChatMessage> Append(TranscriptTracker t, List<ChatMessage> history, params ChatMessage[] response)
+    {
+        var recorded = t.ObserveRequest(history.ToArray(), null, out var position);
+        t.ObserveResponse(position, response);
+        history.AddRange(response);
+        return recorded;
+    }
+
+    [Fact]
+    public void A_canned_question_and_its_answer_sent_again_later_in_the_conversation_are_recorded()
+    {
+        var t = new TranscriptTracker();
+        var h = new List<ChatMessage> { U("Delete the logs of March") };
+        Append(t, h, A("Found 3 files."));
+        h.Add(A("I am about to delete files. Shall I proceed?"));   // inserted by the host, not by the model
+        h.Add(U("yes"));
+        Assert.Equal(2, Append(t, h, A("Deleted.")).Count);
+        h.Add(U("Now delete the logs of April"));
+        Assert.Single(Append(t, h, A("Found 5 files.")));
+        h.Add(A("I am about to delete files. Shall I proceed?"));
+        h.Add(U("yes"));
+
+        Assert.Equal(["I am about to delete files. Shall I proceed?", "yes"], Texts(Append(t, h, A("Deleted."))));
+    }
+
+    [Fact]
+    public void Tool_results_of_a_later_turn_with_call_ids_the_provider_reuses_are_recorded()
+    {
+        static ChatMessage Calls() => new(ChatRole.Assistant, [new FunctionCallContent("call_0", "get_weather"), new FunctionCallContent("call_1", "get_time")]);
+        static ChatMessage Result(string id, string value) => new(ChatRole.Tool, [new FunctionResultContent(id, value)]);
+        var t = new TranscriptTracker();
+        var h = new List<ChatMessage> { U("Weather and time in Oslo?") };
+        Append(t, h, Calls());
+        h.Add(Result("call_0", "sunny"));
+        h.Add(Result("call_1", "15:00"));
+        Assert.Equal(2, Append(t, h, A("Sunny, 15:00.")).Count);
+        h.Add(U("And in Rome?"));
+        Assert.Single(Append(t, h, Calls()));
+        h.Add(Result("call_0", "rainy"));
+        h.Add(Result("call_1", "15:00"));
+
+        Assert.Equal(2, Append(t, h, A("Rainy, 15:00.")).Count);
+    }
+
     // The same scenario with fresh instances every call (no by-reference shortcut) records correctly: the oracle.
     [Fact]
     public void The_same_calls_with_rebuilt_instances_record_the_same()
