@@ -151,14 +151,22 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    // Reserves room only when it fits, so the count never goes past the capacity, not even for a moment (adding first
+    // and giving back on failure let concurrent producers push it over).
     private bool TryReserveRoom(int slots)
     {
-        if (Interlocked.Add(ref _queuedEvents, slots) <= _capacity)
+        var current = Volatile.Read(ref _queuedEvents);
+        while (current + slots <= _capacity)
         {
-            return true;
+            var seen = Interlocked.CompareExchange(ref _queuedEvents, current + slots, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
         }
 
-        ReturnRoom(slots);
         return false;
     }
 
