@@ -48,6 +48,9 @@ internal sealed class TranscriptTracker
     /// <summary>How many chain keys (messages recorded) of a session are remembered.</summary>
     internal const int MaxKeys = 100_000;
 
+    /// <summary>How many messages up a one-message window is looked for the request's own place.</summary>
+    internal const int MaxDescent = 64;
+
     /// <summary>How many server-side conversations of a session are remembered.</summary>
     internal const int MaxServerConversations = 1024;
 
@@ -70,6 +73,9 @@ internal sealed class TranscriptTracker
     // The chain keys of the messages recorded, oldest first in _keyOrder (with the fingerprint of their message), and
     // for each fingerprint the last places (chain keys) where a message with it was recorded, for windows.
     private readonly HashSet<ulong> _keys = [];
+
+    // The key each remembered key was recorded after.
+    private readonly Dictionary<ulong, ulong> _parents = [];
 
     // How many keys have been evicted so far: a path checked when it was this many still holds every key it names.
     private long _evictions;
@@ -247,7 +253,7 @@ internal sealed class TranscriptTracker
             // long, so one coincidentally equal message is not enough).
             var print = Fingerprint(message);
             var next = Chain(key, print);
-            if (_keys.Contains(next) || TryReanchor(messages, i, print, first: key == Root, path.Keys, out next))
+            if (_keys.Contains(next) || TryReanchor(messages, i, print, key, path.Keys, out next))
             {
                 key = next;
                 path.Add(message, key);
@@ -386,8 +392,9 @@ internal sealed class TranscriptTracker
     // recorded (a window that dropped what came before it), the one followed by the most equal messages of the request.
     // A single equal message after others of the request is too weak a sign ("OK", a canned greeting): the messages
     // before it would then be taken for a window, though nothing dropped them.
-    private bool TryReanchor(ReadOnlySpan<ChatMessage> messages, int index, ulong print, bool first, List<ulong> walked, out ulong key)
+    private bool TryReanchor(ReadOnlySpan<ChatMessage> messages, int index, ulong print, ulong current, List<ulong> walked, out ulong key)
     {
+        var first = current == Root;
         key = 0;
         if (!_places.TryGetValue(print, out var places))
         {
@@ -424,7 +431,9 @@ internal sealed class TranscriptTracker
                 length++;
             }
 
-            if (length > best && (length > 1 || first))
+            // One equal message is enough as the request's first, or when it descends from where the request is: a
+            // history reducer that dropped the tool messages between a question and its answer (MessageCountingChatReducer).
+            if (length > best && (length > 1 || first || Descends(place, current)))
             {
                 best = length;
                 key = place;
@@ -432,6 +441,22 @@ internal sealed class TranscriptTracker
         }
 
         return best > 0;
+    }
+
+    // Whether the key was recorded after the ancestor, a few messages up at most.
+    private bool Descends(ulong key, ulong ancestor)
+    {
+        for (var step = 0; step < MaxDescent && _parents.TryGetValue(key, out var parent); step++)
+        {
+            if (parent == ancestor)
+            {
+                return true;
+            }
+
+            key = parent;
+        }
+
+        return false;
     }
 
     // The service holds the history: every message is new, and goes on from where the conversation was left.
@@ -504,6 +529,7 @@ internal sealed class TranscriptTracker
         }
 
         _keyOrder.Enqueue((key, print));
+        _parents[key] = parent;
         ref var places = ref CollectionsMarshal.GetValueRefOrAddDefault(_places, print, out _);
         places.Add(key);
         var contents = message.Contents;
@@ -523,6 +549,7 @@ internal sealed class TranscriptTracker
         {
             var (oldKey, oldPrint) = _keyOrder.Dequeue();
             _keys.Remove(oldKey);
+            _parents.Remove(oldKey);
             _evictions++;
             if (_places.TryGetValue(oldPrint, out var oldPlaces) && !oldPlaces.AnyIn(_keys))
             {
