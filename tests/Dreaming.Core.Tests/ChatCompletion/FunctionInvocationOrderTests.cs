@@ -104,20 +104,7 @@ public class FunctionInvocationOrderTests
     public async Task A_long_history_sent_by_the_host_after_server_side_tool_rounds_is_not_recorded_again()
     {
         var lookup = AIFunctionFactory.Create((string orderId) => "ok", "lookup_order");
-        var turn = 0;
-        var inner = new FakeChatClient
-        {
-            GetResponseAsyncCallback = (messages, _, _) =>
-            {
-                var last = messages.Last();
-                turn += last.Role == ChatRole.User ? 1 : 0;
-                var reply = last.Role == ChatRole.User
-                    ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("t" + turn, "lookup_order", new Dictionary<string, object?> { ["orderId"] = "7" })])
-                    : new ChatMessage(ChatRole.Assistant, "done");
-                return Task.FromResult(new ChatResponse(reply) { ConversationId = "resp_1" });
-            },
-        };
-        await using var host = TracingHost.Create(inner, pipeline: b => b.UseFunctionInvocation().UseDreaming());
+        await using var host = TracingHost.Create(ToolCallerEachTurn(conversationId: "resp_1"), pipeline: b => b.UseFunctionInvocation().UseDreaming());
         await using var session = host.Sessions.StartSession("agent", "check orders");
         var options = new ChatOptions { Tools = [lookup] };
         var history = new List<ChatMessage>();
