@@ -1,6 +1,17 @@
 namespace Dreaming;
 
 /// <summary>Starts agent sessions.</summary>
+/// <remarks>
+/// <para><c>AddDreamingAgents()</c> registers the library's factory, whose sessions are recorded through the background
+/// trace writer: their task, metadata and events are redacted and size-limited before they are stored, and every copy that
+/// leaves the process another way (webhooks, span events, orchestration observers) carries the same redacted text.</para>
+/// <para>A custom factory gets the same redaction of every copy the library publishes: the outcome runner's webhooks and
+/// what orchestration observers hear are redacted with the registered redactors and size limit (with the built-in secret
+/// patterns and the default limit when the runner or orchestrator was constructed outside the container). What its
+/// sessions store is redacted only when they record through a session of the registered factory (a decorator that forwards
+/// <see cref="IAgentSession.RecordAsync"/>); a session that keeps or writes its events itself receives them unredacted and
+/// must redact them before storing them. Span events are added only to the library's own sessions' spans.</para>
+/// </remarks>
 public interface IAgentSessionFactory
 {
     /// <summary>Starts a session and makes it the ambient session of the calling flow until it is disposed.</summary>

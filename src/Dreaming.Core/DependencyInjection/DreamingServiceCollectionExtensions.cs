@@ -1,5 +1,6 @@
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -47,7 +48,13 @@ public static class DreamingServiceCollectionExtensions
             sp.GetService<TimeProvider>(),
             sp.GetRequiredService<TraceContentFilter>().Apply));
         services.TryAddSingleton<IRubricEvaluator>(static sp => new RubricEvaluator(sp.GetService<ModelGrader>()));
-        services.TryAddSingleton<IOutcomeRunner, OutcomeRunner>();
+        // Built here so that it publishes a custom session factory's sessions through the registered redactors.
+        services.TryAddSingleton<IOutcomeRunner>(static sp => new OutcomeRunner(
+            sp.GetRequiredService<IAgentSessionFactory>(),
+            sp.GetRequiredService<IRubricEvaluator>(),
+            sp.GetService<ILogger<OutcomeRunner>>(),
+            sp.GetService<IWebhookPublisher>(),
+            sp.GetRequiredService<TraceContentFilter>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
         return new DreamingBuilder(services);
     }

@@ -40,7 +40,8 @@ public static class OrchestrationDreamingBuilderExtensions
                 sp.GetServices<IOrchestrationObserver>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetService<ILogger<Orchestrator>>(),
-                client => client.GetService<DreamingChatClient>() is null ? DreamingChatClientBuilderExtensions.Create(client, sp) : client);
+                client => client.GetService<DreamingChatClient>() is null ? DreamingChatClientBuilderExtensions.Create(client, sp) : client,
+                sp.GetService<TraceContentFilter>() ?? TraceContentFilter.BuiltIn);
         });
         return builder;
     }

@@ -25,6 +25,7 @@ public sealed partial class Orchestrator : IOrchestrator
     private readonly IReadOnlyList<IOrchestrationObserver> _observers;
     private readonly Func<IChatClient, IChatClient> _traced;
     private readonly ILogger _logger;
+    private readonly TraceContentFilter _contentFilter;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="sessions">Starts the run's session and the items' child sessions.</param>
@@ -36,7 +37,10 @@ public sealed partial class Orchestrator : IOrchestrator
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     /// <remarks>Chat agents' calls are recorded in their items' sessions when their clients have <c>UseDreaming()</c>;
-    /// <c>AddOrchestrator()</c> adds it to clients that lack it.</remarks>
+    /// <c>AddOrchestrator()</c> adds it to clients that lack it. Observers hear the events of a session that
+    /// <paramref name="sessions"/> made but the library did not (a custom factory's) redacted with the built-in secret
+    /// patterns and the default size limit; the instance <c>AddOrchestrator()</c> registers uses the registered redactors
+    /// and <see cref="DreamingOptions"/> instead.</remarks>
     public Orchestrator(
         IAgentSessionFactory sessions,
         IOutcomeRunner outcomes,
@@ -45,7 +49,7 @@ public sealed partial class Orchestrator : IOrchestrator
         IEnumerable<IOrchestrationObserver>? observers = null,
         TimeProvider? timeProvider = null,
         ILogger<Orchestrator>? logger = null)
-        : this(sessions, outcomes, options, coordinator, observers, timeProvider, logger, static client => client)
+        : this(sessions, outcomes, options, coordinator, observers, timeProvider, logger, static client => client, TraceContentFilter.BuiltIn)
     {
     }
 
@@ -57,7 +61,8 @@ public sealed partial class Orchestrator : IOrchestrator
         IEnumerable<IOrchestrationObserver>? observers,
         TimeProvider? timeProvider,
         ILogger<Orchestrator>? logger,
-        Func<IChatClient, IChatClient> traced)
+        Func<IChatClient, IChatClient> traced,
+        TraceContentFilter contentFilter)
     {
         Sessions = sessions ?? throw new ArgumentNullException(nameof(sessions));
         Outcomes = outcomes ?? throw new ArgumentNullException(nameof(outcomes));
@@ -71,6 +76,7 @@ public sealed partial class Orchestrator : IOrchestrator
         _coordinator = coordinator;
         _observers = observers?.ToArray() ?? [];
         _traced = traced;
+        _contentFilter = contentFilter ?? throw new ArgumentNullException(nameof(contentFilter));
         TimeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Pipeline = ItemPipeline.Build(Options, TimeProvider);
@@ -263,7 +269,7 @@ public sealed partial class Orchestrator : IOrchestrator
             await session.RecordAsync(sessionEvent, CancellationToken.None).ConfigureAwait(false);
 
             // Observers (webhooks among them) get the event redacted like the stored one, or not at all when it cannot be.
-            if (SessionEventSanitizer.ForPublishing(sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() }, session) is not { } stamped)
+            if (SessionEventSanitizer.ForPublishing(sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() }, session, _contentFilter) is not { } stamped)
             {
                 return;
             }

@@ -8,21 +8,17 @@ internal static class SessionEventSanitizer
     /// <summary>Returns the copy of an event that may be published: the same redaction and size limit as the stored one, or
     /// <see langword="null"/> when a redactor threw (the writer drops that event too, rather than store it unredacted).</summary>
     /// <typeparam name="T">The event's type.</typeparam>
-    /// <param name="sessionEvent">The event, as the library made it.</param>
-    /// <param name="session">The session it is recorded in; only the library's own sessions know the filter, an event of
-    /// any other session is returned as it is (that session's recorder decides what it stores).</param>
+    /// <param name="sessionEvent">The event, as the library made it (never an already filtered copy: it is filtered once, here).</param>
+    /// <param name="session">The session it is recorded in.</param>
+    /// <param name="registered">The registered filter, applied to the events of a session the library did not make (a
+    /// custom <see cref="IAgentSessionFactory"/>'s), which offers no filter of its own; the library's sessions use theirs.</param>
     /// <returns>The redacted event, or <see langword="null"/>.</returns>
-    public static T? ForPublishing<T>(T sessionEvent, IAgentSession session)
+    public static T? ForPublishing<T>(T sessionEvent, IAgentSession session, TraceContentFilter registered)
         where T : SessionEvent
     {
-        if ((session as AgentSession)?.ContentFilter is not { } filter)
-        {
-            return sessionEvent;
-        }
-
         try
         {
-            return (T)Sanitize(sessionEvent, filter);
+            return (T)Sanitize(sessionEvent, FilterOf(session, registered));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -34,23 +30,29 @@ internal static class SessionEventSanitizer
     /// for <see langword="null"/> or when a redactor threw.</summary>
     /// <param name="text">The text.</param>
     /// <param name="session">The session the text belongs to.</param>
+    /// <param name="registered">The registered filter, for a session the library did not make.</param>
     /// <returns>The redacted text, or <see langword="null"/>.</returns>
-    public static string? TextForPublishing(string? text, IAgentSession session)
+    public static string? TextForPublishing(string? text, IAgentSession session, TraceContentFilter registered)
     {
-        if (text is null || (session as AgentSession)?.ContentFilter is not { } filter)
+        if (text is null)
         {
-            return text;
+            return null;
         }
 
         try
         {
-            return filter.Apply(text);
+            return FilterOf(session, registered).Apply(text);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             return null;
         }
     }
+
+    // A session of the library's carries the filter its writer applies; any other session (a custom factory's, even one that
+    // decorates a library session and so stores through the writer) gets the registered filter, so nothing leaves unredacted.
+    private static TraceContentFilter FilterOf(IAgentSession session, TraceContentFilter registered) =>
+        (session as AgentSession)?.ContentFilter ?? registered;
 
     public static SessionEvent Sanitize(SessionEvent sessionEvent, TraceContentFilter filter)
     {

@@ -10,6 +10,7 @@ internal sealed class TraceContentFilter
     private const int ScanMargin = 1024;
     private const int MaxScanRounds = 4;
     private readonly int _maxLength;
+    private static TraceContentFilter? s_builtIn;
 
     public TraceContentFilter(IEnumerable<ITraceContentRedactor> redactors, IOptions<DreamingOptions> options)
     {
@@ -25,6 +26,10 @@ internal sealed class TraceContentFilter
         _redactors = [.. redactors];
         _maxLength = maxLength;
     }
+
+    /// <summary>Gets the filter of a default registration (the built-in secret patterns, the default size limit): what
+    /// publishing falls back on when a component was constructed without the container that holds the registered one.</summary>
+    public static TraceContentFilter BuiltIn => s_builtIn ??= new([new SecretPatternRedactor()], new DreamingOptions().MaxContentLength);
 
     public string Apply(string text)
     {

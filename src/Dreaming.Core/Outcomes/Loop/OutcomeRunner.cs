@@ -19,6 +19,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
     private readonly IRubricEvaluator _evaluator;
     private readonly ILogger _logger;
     private readonly IWebhookPublisher? _webhooks;
+    private readonly TraceContentFilter _contentFilter;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="sessions">Starts the session the loop runs in.</param>
@@ -26,8 +27,17 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
     /// <param name="logger">The logger, or <see langword="null"/>.</param>
     /// <param name="webhooks">Raises <c>outcome.evaluation_ended</c> after each graded iteration and <c>outcome.satisfied</c> or
     /// <c>outcome.unsatisfied</c> when the loop ends (their text redacted like the session's), or <see langword="null"/>.</param>
+    /// <remarks>Text published from a session that <paramref name="sessions"/> made but the library did not (a custom
+    /// factory's) is redacted with the built-in secret patterns and the default size limit; the instance
+    /// <c>AddDreamingAgents()</c> registers uses the registered redactors and <see cref="DreamingOptions"/> instead.</remarks>
     public OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger = null, IWebhookPublisher? webhooks = null)
+        : this(sessions, evaluator, logger, webhooks, TraceContentFilter.BuiltIn)
     {
+    }
+
+    internal OutcomeRunner(IAgentSessionFactory sessions, IRubricEvaluator evaluator, ILogger<OutcomeRunner>? logger, IWebhookPublisher? webhooks, TraceContentFilter contentFilter)
+    {
+        _contentFilter = contentFilter ?? throw new ArgumentNullException(nameof(contentFilter));
         _webhooks = webhooks is { IsEnabled: true } ? webhooks : null;
         _sessions = sessions ?? throw new ArgumentNullException(nameof(sessions));
         _evaluator = evaluator ?? throw new ArgumentNullException(nameof(evaluator));
@@ -65,8 +75,8 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             // like recorded text (the caller's run keeps them whole).
             var published = run with
             {
-                Error = SessionEventSanitizer.TextForPublishing(run.Error, session),
-                FinalArtifact = _webhooks.IncludeFullPayloads ? SessionEventSanitizer.TextForPublishing(run.FinalArtifact, session) : null,
+                Error = SessionEventSanitizer.TextForPublishing(run.Error, session, _contentFilter),
+                FinalArtifact = _webhooks.IncludeFullPayloads ? SessionEventSanitizer.TextForPublishing(run.FinalArtifact, session, _contentFilter) : null,
             };
             var (type, data) = WebhookEventData.OutcomeEnded(published, request.AgentId, request.Rubric, _webhooks.IncludeFullPayloads);
             await _webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
@@ -180,7 +190,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             Error = state.Error,
         };
         await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
-        var published = SessionEventSanitizer.ForPublishing(ended, state.Session);
+        var published = SessionEventSanitizer.ForPublishing(ended, state.Session, _contentFilter);
         await PublishEvaluationEndedAsync(state, published).ConfigureAwait(false);
         EvaluationTelemetry.Record(state.Session, evaluation, published?.Criteria);
         return state.Result is OutcomeResult.Satisfied or OutcomeResult.Failed;
@@ -192,7 +202,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         state.Error = error;
         var ended = new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error };
         await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
-        await PublishEvaluationEndedAsync(state, SessionEventSanitizer.ForPublishing(ended, state.Session)).ConfigureAwait(false);
+        await PublishEvaluationEndedAsync(state, SessionEventSanitizer.ForPublishing(ended, state.Session, _contentFilter)).ConfigureAwait(false);
     }
 
     // The published copy is redacted like the stored event; null when it could not be (the stored one is dropped then too).
