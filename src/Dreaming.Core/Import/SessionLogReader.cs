@@ -34,6 +34,9 @@ public sealed class SessionLogReader
         _contentFilter = contentFilter ?? (static text => text);
     }
 
+    /// <summary>Gets, for tests, a callback given the number of bytes searched for line feeds once a JSON Lines source has been read (or its reading stopped).</summary>
+    internal Action<long>? LineSearchObserver { get; init; }
+
     /// <summary>Reads the sessions of a source, one element at a time.</summary>
     /// <param name="stream">The source, read from its current position to its end; it is left open.</param>
     /// <param name="sourceName">The name of the source, usually the file name: errors name it, and ids derived for sessions without one depend on it.</param>
@@ -57,11 +60,12 @@ public sealed class SessionLogReader
 
         // The mapper snapshots the options, so changing them during the enumeration has no effect.
         var mapper = new SessionElementMapper(options, sourceName, _timeProvider.GetUtcNow(), _contentFilter);
-        return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, cancellationToken);
+        return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, LineSearchObserver, cancellationToken);
     }
 
     private static async IAsyncEnumerable<ImportedSession> ReadCoreAsync(
-        Stream stream, string sourceName, SessionElementMapper mapper, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Stream stream, string sourceName, SessionElementMapper mapper, ImportErrorHandling errorHandling, Action<long>? lineSearchObserver,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferSize, leaveOpen: true));
         try
@@ -75,7 +79,7 @@ public sealed class SessionLogReader
             var elements = first switch
             {
                 (byte)'[' => ReadArrayAsync(pipe, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
-                (byte)'{' => ReadLinesAsync(pipe, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
+                (byte)'{' => ReadLinesAsync(pipe, sourceName, mapper, skippedLines, errorHandling, lineSearchObserver, cancellationToken),
                 _ => throw new SessionImportException(new ImportError
                 {
                     SourceName = sourceName,
@@ -138,49 +142,45 @@ public sealed class SessionLogReader
 
     // JSON Lines are split on the bytes, and each line is parsed from its UTF-8 bytes, so text that is not UTF-8 fails the
     // element it is in (as it does in a JSON array), never silently replaced, and the lines after it are still read.
+    // A line longer than a read is searched for its end once in all, not again from its start after every read.
     private static async IAsyncEnumerable<ImportedSession> ReadLinesAsync(
-        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, Action<long>? observer,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var splitter = new JsonLineSplitter();
         var lineNumber = skippedLines;
         var index = 0;
-        while (true)
+        try
         {
-            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
             while (true)
             {
-                ReadOnlySequence<byte> line;
-                if (buffer.PositionOf((byte)'\n') is { } end)
+                var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (splitter.TryReadLine(ref buffer, result.IsCompleted, out var line))
                 {
-                    line = buffer.Slice(0, end);
-                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                    lineNumber++;
+                    if (IsBlank(line))
+                    {
+                        continue;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return MapLine(mapper, sourceName, line, index++, lineNumber, errorHandling);
                 }
-                else if (result.IsCompleted && !buffer.IsEmpty)
-                {
-                    line = buffer;
-                    buffer = buffer.Slice(buffer.End);
-                }
-                else
+
+                if (result.IsCompleted)
                 {
                     break;
                 }
 
-                lineNumber++;
-                if (IsBlank(line))
-                {
-                    continue;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return MapLine(mapper, sourceName, line, index++, lineNumber, errorHandling);
+                // The bytes of an unfinished line stay in the pipe and come back, with more after them, on the next read;
+                // the splitter goes on searching them where it stopped.
+                pipe.AdvanceTo(buffer.Start, buffer.End);
             }
-
-            if (result.IsCompleted)
-            {
-                break;
-            }
-
-            pipe.AdvanceTo(buffer.Start, buffer.End);
+        }
+        finally
+        {
+            observer?.Invoke(splitter.BytesSearched);
         }
     }
 

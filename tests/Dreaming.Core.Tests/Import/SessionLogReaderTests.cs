@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using static Dreaming.Core.Tests.Import.ImportTestData;
 
 namespace Dreaming.Core.Tests.Import;
@@ -201,6 +202,31 @@ public sealed class SessionLogReaderTests
         Assert.Equal(expected.Select(i => i.Session!.Events.Count), items.Select(i => i.Session!.Events.Count));
         Assert.Equal(expected.Select(i => i.Session!.Session.Id), items.Select(i => i.Session!.Session.Id));
         Assert.Equal(expected.Select(i => i.LineNumber), items.Select(i => i.LineNumber));
+    }
+
+    [Theory]
+    [InlineData(64 * 1024)]
+    [InlineData(4 * 1024)]
+    public async Task A_line_longer_than_many_reads_is_searched_for_its_end_once(int bytesPerRead)
+    {
+        // Before, the search for a line feed started again at the line's first byte after every read: a 4 MB line read
+        // 64 KB at a time searched 64 × 2 MB = 128 MB, and 4 KB at a time 2 GB. Each byte is searched once now.
+        var content = new string('a', 4 * 1024 * 1024);
+        var text = SessionWith("[]") + "\r\n\n" + SessionWith($$"""[{"role":"user","content":"{{content}}"}]""") + "\r\n \t\n" + SessionWith("""[{"role":"user","content":"last"}]""");
+        var bytes = Encoding.UTF8.GetBytes(text);
+        long searched = -1;
+        var reader = new SessionLogReader(new FakeTimeProvider(Now)) { LineSearchObserver = count => searched = count };
+
+        var items = new List<ImportedSession>();
+        await foreach (var item in reader.ReadAsync(new TrickleStream(bytes, bytesPerRead), "long.jsonl"))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal([1L, 3L, 5L], items.Select(i => i.LineNumber!.Value));
+        Assert.Equal(content.Length, items[1].Session!.Events.OfType<MessageEvent>().Single().Text.Length);
+        Assert.Equal("last", items[2].Session!.Session.Task);
+        Assert.InRange(searched, content.Length, bytes.Length);
     }
 
     [Fact]
