@@ -5,10 +5,14 @@ using Dreaming;
 
 namespace Dreaming.Benchmarks;
 
-/// <summary>Importing 16 MB of JSON Lines as one line or as 16 lines of 1 MB, against parsing the same lines with System.Text.Json alone.</summary>
+/// <summary>
+/// Importing 16 MB of sessions as one session or as 16 sessions of 1 MB, as JSON Lines or as a JSON array, against parsing
+/// the same sessions with System.Text.Json alone.
+/// </summary>
 /// <remarks>
-/// Each line is a session with one user message of (16 MB / lines) of text. The importer reads the stream 64 KB at a
-/// time, so the one long line takes 256 reads; its end is searched for once, so both shapes should cost about the same.
+/// Each session has one user message of (16 MB / sessions) of text. The importer reads the stream 64 KB at a time, so the
+/// one long session takes 256 reads; a line's end is searched for once, and an unfinished array element is parsed again
+/// only when the unread bytes have doubled, so both shapes should cost about the same.
 /// </remarks>
 [MemoryDiagnoser]
 public class ImportLongLineBenchmarks
@@ -22,16 +26,31 @@ public class ImportLongLineBenchmarks
     [Params(1, 16)]
     public int Lines { get; set; }
 
+    /// <summary>Gets or sets the file's shape: <c>jsonl</c> (a session a line) or <c>array</c> (one JSON array).</summary>
+    [Params("jsonl", "array")]
+    public string Format { get; set; } = "jsonl";
+
     [GlobalSetup]
     public void Setup()
     {
         var content = new string('a', (TotalBytes / Lines) - 64);
         _lines = [.. Enumerable.Range(0, Lines).Select(i => Encoding.UTF8.GetBytes($$"""{"id":"long-{{i}}","messages":[{"role":"user","content":"{{content}}"}]}"""))];
+        var array = Format == "array";
         using var file = new MemoryStream();
-        foreach (var line in _lines)
+        if (array)
         {
-            file.Write(line);
-            file.WriteByte((byte)'\n');
+            file.WriteByte((byte)'[');
+        }
+
+        for (var i = 0; i < _lines.Length; i++)
+        {
+            file.Write(_lines[i]);
+            file.WriteByte(array && i < _lines.Length - 1 ? (byte)',' : (byte)'\n');
+        }
+
+        if (array)
+        {
+            file.WriteByte((byte)']');
         }
 
         _file = file.ToArray();
@@ -55,7 +74,7 @@ public class ImportLongLineBenchmarks
     {
         var importer = new SessionImporter(new InMemoryTraceStore());
         using var stream = new MemoryStream(_file, writable: false);
-        var result = await importer.ImportAsync(stream, "long.jsonl").ConfigureAwait(false);
+        var result = await importer.ImportAsync(stream, Format == "array" ? "long.json" : "long.jsonl").ConfigureAwait(false);
         return result.Imported;
     }
 }

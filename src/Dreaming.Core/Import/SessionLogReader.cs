@@ -34,8 +34,11 @@ public sealed class SessionLogReader
         _contentFilter = contentFilter ?? (static text => text);
     }
 
-    /// <summary>Gets, for tests, a callback given the number of bytes searched for line feeds once a JSON Lines source has been read (or its reading stopped).</summary>
-    internal Action<long>? LineSearchObserver { get; init; }
+    /// <summary>
+    /// Gets, for tests, a callback given the number of bytes scanned once a source has been read (or its reading stopped):
+    /// searched for line feeds in JSON Lines, offered to the JSON reader in a JSON array.
+    /// </summary>
+    internal Action<long>? ScanObserver { get; init; }
 
     /// <summary>Reads the sessions of a source, one element at a time.</summary>
     /// <param name="stream">The source, read from its current position to its end; it is left open.</param>
@@ -60,11 +63,11 @@ public sealed class SessionLogReader
 
         // The mapper snapshots the options, so changing them during the enumeration has no effect.
         var mapper = new SessionElementMapper(options, sourceName, _timeProvider.GetUtcNow(), _contentFilter);
-        return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, LineSearchObserver, cancellationToken);
+        return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, ScanObserver, cancellationToken);
     }
 
     private static async IAsyncEnumerable<ImportedSession> ReadCoreAsync(
-        Stream stream, string sourceName, SessionElementMapper mapper, ImportErrorHandling errorHandling, Action<long>? lineSearchObserver,
+        Stream stream, string sourceName, SessionElementMapper mapper, ImportErrorHandling errorHandling, Action<long>? scanObserver,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferSize, leaveOpen: true));
@@ -78,8 +81,8 @@ public sealed class SessionLogReader
 
             var elements = first switch
             {
-                (byte)'[' => ReadArrayAsync(pipe, sourceName, mapper, skippedLines, errorHandling, cancellationToken),
-                (byte)'{' => ReadLinesAsync(pipe, sourceName, mapper, skippedLines, errorHandling, lineSearchObserver, cancellationToken),
+                (byte)'[' => ReadArrayAsync(pipe, sourceName, mapper, skippedLines, errorHandling, scanObserver, cancellationToken),
+                (byte)'{' => ReadLinesAsync(pipe, sourceName, mapper, skippedLines, errorHandling, scanObserver, cancellationToken),
                 _ => throw new SessionImportException(new ImportError
                 {
                     SourceName = sourceName,
@@ -98,45 +101,67 @@ public sealed class SessionLogReader
         }
     }
 
+    // An element longer than a read is parsed again from its start when more bytes have come, but only once the unread
+    // bytes have doubled since the last try: each byte is parsed a bounded number of times (linear in the element's size),
+    // where trying after every 64 KB read would cost the square of it.
     private static async IAsyncEnumerable<ImportedSession> ReadArrayAsync(
-        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, [EnumeratorCancellation] CancellationToken cancellationToken)
+        PipeReader pipe, string sourceName, SessionElementMapper mapper, long skippedLines, ImportErrorHandling errorHandling, Action<long>? observer,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var scanner = new JsonArrayScanner();
         var elements = new List<JsonElement>();
         var index = 0;
-        while (!scanner.Completed)
+        long scanned = 0;
+        long scanAt = 0;
+        try
         {
-            var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
-            JsonException? syntaxError = null;
-            try
+            while (!scanner.Completed)
             {
-                pipe.AdvanceTo(scanner.Scan(result.Buffer, result.IsCompleted, elements), result.Buffer.End);
-            }
-            catch (JsonException exception)
-            {
-                pipe.AdvanceTo(result.Buffer.End);
-                syntaxError = exception;
-            }
+                var result = await pipe.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (!result.IsCompleted && result.Buffer.Length < scanAt)
+                {
+                    pipe.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    continue;
+                }
 
-            // The elements read before a syntax error in the same buffer are good, and come first.
-            foreach (var element in elements)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return MapElement(mapper, sourceName, element, index++, lineNumber: null, errorHandling);
-            }
+                scanned += result.Buffer.Length;
+                JsonException? syntaxError = null;
+                try
+                {
+                    var consumed = scanner.Scan(result.Buffer, result.IsCompleted, elements);
+                    scanAt = 2 * result.Buffer.Slice(consumed).Length;
+                    pipe.AdvanceTo(consumed, result.Buffer.End);
+                }
+                catch (JsonException exception)
+                {
+                    pipe.AdvanceTo(result.Buffer.End);
+                    syntaxError = exception;
+                }
 
-            elements.Clear();
-            if (syntaxError is not null)
-            {
-                var line = syntaxError.LineNumber is { } zeroBased ? skippedLines + zeroBased + 1 : (long?)null;
-                yield return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = line, Message = DescribeSyntaxError(syntaxError) }, errorHandling, syntaxError);
-                yield break;
-            }
+                // The elements read before a syntax error in the same buffer are good, and come first.
+                foreach (var element in elements)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return MapElement(mapper, sourceName, element, index++, lineNumber: null, errorHandling);
+                }
 
-            if (result.IsCompleted)
-            {
-                break;
+                elements.Clear();
+                if (syntaxError is not null)
+                {
+                    var line = syntaxError.LineNumber is { } zeroBased ? skippedLines + zeroBased + 1 : (long?)null;
+                    yield return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = line, Message = DescribeSyntaxError(syntaxError) }, errorHandling, syntaxError);
+                    yield break;
+                }
+
+                if (result.IsCompleted)
+                {
+                    break;
+                }
             }
+        }
+        finally
+        {
+            observer?.Invoke(scanned);
         }
     }
 

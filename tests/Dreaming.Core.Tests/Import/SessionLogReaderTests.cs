@@ -215,7 +215,7 @@ public sealed class SessionLogReaderTests
         var text = SessionWith("[]") + "\r\n\n" + SessionWith($$"""[{"role":"user","content":"{{content}}"}]""") + "\r\n \t\n" + SessionWith("""[{"role":"user","content":"last"}]""");
         var bytes = Encoding.UTF8.GetBytes(text);
         long searched = -1;
-        var reader = new SessionLogReader(new FakeTimeProvider(Now)) { LineSearchObserver = count => searched = count };
+        var reader = new SessionLogReader(new FakeTimeProvider(Now)) { ScanObserver = count => searched = count };
 
         var items = new List<ImportedSession>();
         await foreach (var item in reader.ReadAsync(new TrickleStream(bytes, bytesPerRead), "long.jsonl"))
@@ -227,6 +227,33 @@ public sealed class SessionLogReaderTests
         Assert.Equal(content.Length, items[1].Session!.Events.OfType<MessageEvent>().Single().Text.Length);
         Assert.Equal("last", items[2].Session!.Session.Task);
         Assert.InRange(searched, content.Length, bytes.Length);
+    }
+
+    [Theory]
+    [InlineData(64 * 1024)]
+    [InlineData(4 * 1024)]
+    public async Task An_array_element_longer_than_many_reads_is_parsed_a_bounded_number_of_times(int bytesPerRead)
+    {
+        // Before, an unfinished element was parsed again from its start after every read: a 4 MB element read 64 KB at a
+        // time was offered to the JSON reader 64 times (128 MB), 4 KB at a time 1,024 times (2 GB). Now it is tried again
+        // only once the unread bytes have doubled, so the bytes offered stay within a small multiple of the input.
+        var content = new string('a', 4 * 1024 * 1024);
+        var text = "[" + SessionWith("[]") + ",\n" + SessionWith($$"""[{"role":"user","content":"{{content}}"}]""") + ", " + SessionWith("""[{"role":"user","content":"last"}]""") + "]";
+        var bytes = Encoding.UTF8.GetBytes(text);
+        long scanned = -1;
+        var reader = new SessionLogReader(new FakeTimeProvider(Now)) { ScanObserver = count => scanned = count };
+
+        var items = new List<ImportedSession>();
+        await foreach (var item in reader.ReadAsync(new TrickleStream(bytes, bytesPerRead), "long.json"))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal(3, items.Count);
+        Assert.All(items, item => Assert.Null(item.Error));
+        Assert.Equal(content.Length, items[1].Session!.Events.OfType<MessageEvent>().Single().Text.Length);
+        Assert.Equal("last", items[2].Session!.Session.Task);
+        Assert.InRange(scanned, bytes.Length, 5L * bytes.Length);
     }
 
     [Fact]
