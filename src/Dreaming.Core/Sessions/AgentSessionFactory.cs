@@ -55,7 +55,23 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
             Metadata = options.Metadata.ToDictionary(p => p.Key, p => _filter.Apply(p.Value), StringComparer.Ordinal),
         };
 
+        // Queued before the span starts: a session that cannot be recorded (the writer has stopped) throws here and
+        // leaves no span running, and none current in the caller's flow.
+        _writer.EnqueueSession(record);
         var previousActivity = Activity.Current;
+        var activity = StartActivity(record);
+        DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter };
+    }
+
+    private static Activity? StartActivity(SessionRecord record)
+    {
+        if (!DreamingTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        // gen_ai.operation.name and gen_ai.agent.name are given at creation, for samplers.
         var activity = DreamingTelemetry.ActivitySource.StartActivity(
             ActivityKind.Internal,
             tags:
@@ -72,9 +88,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
             activity.SetTag(DreamingTelemetry.Attributes.ParentSessionId, record.ParentSessionId);
         }
 
-        _writer.EnqueueSession(record);
-        DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter };
+        return activity;
     }
 
     private static string NewSessionId() => "ses_" + Guid.CreateVersion7().ToString("N");

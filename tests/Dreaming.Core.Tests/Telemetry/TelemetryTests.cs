@@ -67,4 +67,56 @@ public class TelemetryTests
         var endings = ended.GetMeasurementSnapshot().Where(Mine).Select(m => (string)m.Tags["dreaming.session.status"]!).Order().ToList();
         Assert.Equal(["abandoned", "completed"], endings);
     }
+
+    [Fact]
+    public async Task A_session_that_cannot_start_leaves_no_span_running_and_none_current()
+    {
+        var agent = "otel-" + Guid.NewGuid().ToString("N");
+        using var spans = new SessionSpans(agent);
+        var host = TracingHost.Create(FakeChatClient.Echo());
+        var sessions = host.Sessions;
+        await host.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(() => sessions.StartSession(agent, "t"));
+
+        Assert.Null(Activity.Current);
+        Assert.All(spans.Started, a => Assert.True(a.IsStopped, "the session span of a session that never started was left running"));
+    }
+
+    /// <summary>Collects the session spans of one agent (the listener is process-wide; other tests' spans are ignored).</summary>
+    private sealed class SessionSpans : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private readonly List<Activity> _started = [];
+        private readonly List<Activity> _stopped = [];
+
+        public SessionSpans(string agent)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStarted = a => Add(_started, a, agent),
+                ActivityStopped = a => Add(_stopped, a, agent),
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public IReadOnlyList<Activity> Started { get { lock (_started) { return [.. _started]; } } }
+
+        public IReadOnlyList<Activity> Stopped { get { lock (_stopped) { return [.. _stopped]; } } }
+
+        public void Dispose() => _listener.Dispose();
+
+        private static void Add(List<Activity> list, Activity activity, string agent)
+        {
+            if ((string?)activity.GetTagItem("gen_ai.agent.name") == agent)
+            {
+                lock (list)
+                {
+                    list.Add(activity);
+                }
+            }
+        }
+    }
 }
