@@ -239,8 +239,10 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Dispose must not throw; the session stays running in the store and the log says why.
+            // Dispose must not throw; the session stays running in the store and the log says why. Its span ends here,
+            // as an error, or it would never end (nothing else will complete the session).
             LogAbandonFailed(_logger, Id, ex);
+            FailTelemetry(ex);
         }
     }
 
@@ -251,7 +253,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             1,
             new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, AgentId),
             new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.SessionStatus, statusText));
-        if (_activity is null)
+        if (_activity is null || _activity.IsStopped)
         {
             return;
         }
@@ -268,6 +270,18 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             _activity.SetStatus(ActivityStatusCode.Error, $"session {statusText}");
         }
 
+        _activity.Stop();
+    }
+
+    private void FailTelemetry(Exception exception)
+    {
+        if (_activity is null || _activity.IsStopped)
+        {
+            return;
+        }
+
+        _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, exception.GetType().FullName);
+        _activity.SetStatus(ActivityStatusCode.Error, "the session could not be recorded as abandoned");
         _activity.Stop();
     }
 

@@ -83,6 +83,24 @@ public class TelemetryTests
         Assert.All(spans.Started, a => Assert.True(a.IsStopped, "the session span of a session that never started was left running"));
     }
 
+    [Fact]
+    public async Task A_session_that_cannot_be_recorded_as_abandoned_still_ends_its_span_as_an_error()
+    {
+        var agent = "otel-" + Guid.NewGuid().ToString("N");
+        using var spans = new SessionSpans(agent);
+        var store = new HookedTraceStore { BeforeComplete = (_, _) => throw new InvalidOperationException("store down") };
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store);
+
+        await using (host.Sessions.StartSession(agent, "t"))
+        {
+        }
+
+        var span = Assert.Single(spans.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+        Assert.Null(span.GetTagItem("dreaming.session.status"));
+    }
+
     /// <summary>Collects the session spans of one agent (the listener is process-wide; other tests' spans are ignored).</summary>
     private sealed class SessionSpans : IDisposable
     {
