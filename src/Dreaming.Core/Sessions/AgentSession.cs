@@ -198,10 +198,23 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
         if (_activity is not null && ReferenceEquals(Activity.Current, _activity))
         {
-            Activity.Current = _previousActivity;
+            // A stopped span cannot be made current (the setter ignores it): an outer session completed first gives
+            // way to the first span above it that is still running.
+            Activity.Current = RunningSpan(_previousActivity);
         }
 
         return Volatile.Read(ref _state) == Running ? AbandonAsync() : default;
+    }
+
+    /// <summary>Gets <paramref name="activity"/> or its first ancestor that has not stopped, or <see langword="null"/>.</summary>
+    internal static Activity? RunningSpan(Activity? activity)
+    {
+        while (activity is { IsStopped: true })
+        {
+            activity = activity.Parent;
+        }
+
+        return activity;
     }
 
     void ISessionSink.AddDropped(long count) => Interlocked.Add(ref _dropped, count);

@@ -59,6 +59,15 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
         // leaves no span running, and none current in the caller's flow.
         _writer.EnqueueSession(record);
         var previousActivity = Activity.Current;
+        if (previousActivity is { IsStopped: true } && previousActivity.Source == DreamingTelemetry.ActivitySource)
+        {
+            // The span of a session completed but not yet disposed is still current in its flow (the completion ran in
+            // an async method, whose change to Activity.Current the caller does not see): a session started now is not
+            // part of it, so it nests under the first span that is still running.
+            previousActivity = AgentSession.RunningSpan(previousActivity);
+            Activity.Current = previousActivity;
+        }
+
         var activity = StartActivity(record);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
         return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter };

@@ -101,6 +101,45 @@ public class TelemetryTests
         Assert.Null(span.GetTagItem("dreaming.session.status"));
     }
 
+    [Fact]
+    public async Task A_session_started_after_another_completed_is_not_a_child_of_its_ended_span()
+    {
+        var agent = "otel-" + Guid.NewGuid().ToString("N");
+        using var spans = new SessionSpans(agent);
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.AgentId = agent);
+
+        await using var first = host.Sessions.StartSession(agent, "first");
+        await first.CompleteAsync();
+        await using (var second = host.Sessions.StartSession(agent, "second"))
+        {
+            await second.CompleteAsync();
+        }
+
+        await host.Chat.GetResponseAsync("an unscoped call after the session ended");
+
+        var firstSpan = Assert.Single(spans.Stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == first.Id);
+        Assert.Equal(3, spans.Stopped.Count);
+        Assert.All(spans.Stopped, a => Assert.NotEqual(firstSpan.SpanId, a.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task Disposing_a_sub_session_after_its_parent_completed_leaves_no_ended_span_current()
+    {
+        var agent = "otel-" + Guid.NewGuid().ToString("N");
+        using var spans = new SessionSpans(agent);
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+
+        var outer = host.Sessions.StartSession(agent, "outer");
+        var inner = host.Sessions.StartSession(agent, "inner", outer.Id);
+        await outer.CompleteAsync();
+        await inner.DisposeAsync();
+        Assert.Null(Activity.Current);
+        await outer.DisposeAsync();
+
+        Assert.Null(Activity.Current);
+        Assert.Equal(2, spans.Stopped.Count);
+    }
+
     /// <summary>Collects the session spans of one agent (the listener is process-wide; other tests' spans are ignored).</summary>
     private sealed class SessionSpans : IDisposable
     {
