@@ -57,7 +57,23 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         _batchSize = value.WriteBatchSize;
         _capacity = value.WriteQueueCapacity;
         _store = new TraceBatchStore(store, _timeProvider, _logger);
-        _loop = Task.Run(RunAsync);
+        _loop = StartLoop(RunAsync);
+    }
+
+    /// <summary>Starts the writer's loop without the execution context of the flow that created the writer: it outlives
+    /// that flow, and would otherwise keep its span (say the request that first resolved the writer) as the parent of
+    /// every span the store creates, and its ambient session.</summary>
+    private static Task StartLoop(Func<Task> loop)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(loop);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(loop);
+        }
     }
 
     /// <summary>Gets the number of events queued or being written.</summary>

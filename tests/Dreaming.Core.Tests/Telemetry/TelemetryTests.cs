@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -120,6 +121,32 @@ public class TelemetryTests
         var firstSpan = Assert.Single(spans.Stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == first.Id);
         Assert.Equal(3, spans.Stopped.Count);
         Assert.All(spans.Stopped, a => Assert.NotEqual(firstSpan.SpanId, a.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task The_background_writer_does_not_inherit_the_span_of_the_flow_that_created_it()
+    {
+        var store = new HookedTraceStore();
+        Activity? seen = null;
+        var seenAny = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeWrite = (_, _) =>
+        {
+            seen = Activity.Current;
+            seenAny.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store);
+        var request = new Activity("host-request-" + Guid.NewGuid().ToString("N")).Start();
+        _ = host.Services.GetRequiredService<IAgentSessionFactory>();
+        request.Stop();
+
+        await using (var session = host.Sessions.StartSession("otel-" + Guid.NewGuid().ToString("N"), "t"))
+        {
+            await session.CompleteAsync();
+        }
+
+        await seenAny.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Null(seen);
     }
 
     [Fact]
