@@ -24,7 +24,8 @@ public static class DreamingTelemetry
     /// <summary>Counter of events queued for the store (<c>{event}</c>).</summary>
     public const string EventsRecordedMetric = "dreaming.events.recorded";
 
-    /// <summary>Counter of events dropped (<c>{event}</c>), tagged with <c>dreaming.drop.reason</c> (<c>queue_full</c> or <c>store_error</c>).</summary>
+    /// <summary>Counter of events dropped (<c>{event}</c>), tagged with <c>dreaming.drop.reason</c> (<c>queue_full</c>,
+    /// <c>store_error</c>, <c>redaction_error</c> or <c>writer_stopped</c>).</summary>
     public const string EventsDroppedMetric = "dreaming.events.dropped";
 
     /// <summary>Histogram of the duration of one store write batch (<c>s</c>).</summary>
