@@ -163,7 +163,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var attemptAt = _time.GetUtcNow();
         var outcome = await _sender.SendAsync(endpoint, delivery, attemptAt, signer.Sign(delivery.EventId, attemptAt, delivery.Body), cancellationToken).ConfigureAwait(false);
         var attempt = delivery.Attempts + 1;
-        DateTimeOffset? next = outcome.Delivered || outcome.DisableEndpoint is not null ? null : NextAttempt(attempt, outcome.RetryAfter);
+        DateTimeOffset? next = outcome.Delivered || outcome.DisableEndpoint is not null ? null : NextAttempt(attempt, outcome);
         var (recorded, endpointState) = await _outbox.RecordAttemptAsync(
             new WebhookAttemptResult
             {
@@ -228,18 +228,18 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return state.IsDisabled ? $"endpoint '{endpointId}' is disabled: {state.DisabledReason}" : null;
     }
 
-    /// <summary>When to try again after the given attempt failed, or <see langword="null"/> when the schedule is exhausted.</summary>
-    private DateTimeOffset? NextAttempt(int attemptsMade, TimeSpan? retryAfter)
+    /// <summary>When to try again after the given attempt failed, or <see langword="null"/> when the schedule is exhausted.
+    /// A <c>Retry-After</c> is counted from when the response came back; the schedule's delay from now (the failure).</summary>
+    private DateTimeOffset? NextAttempt(int attemptsMade, WebhookAttemptOutcome outcome)
     {
         if (attemptsMade >= _schedule.Count)
         {
             return null;
         }
 
-        var delay = retryAfter is { } asked
-            ? TimeSpan.FromTicks(Math.Min(asked.Ticks, _options.MaxRetryAfter.Ticks))
-            : Jittered(_schedule[attemptsMade]);
-        return _time.GetUtcNow() + delay;
+        return outcome.RetryAfter is { } asked
+            ? (outcome.AnsweredAt ?? _time.GetUtcNow()) + TimeSpan.FromTicks(Math.Min(asked.Ticks, _options.MaxRetryAfter.Ticks))
+            : _time.GetUtcNow() + Jittered(_schedule[attemptsMade]);
     }
 
     private TimeSpan Jittered(TimeSpan delay)

@@ -31,9 +31,9 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
                     request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, state.AttemptAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
                     request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, state.Signature);
                     using var response = await state.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                    return Classify(response, state.AttemptAt);
+                    return Classify(response, state.Time.GetUtcNow());
                 },
-                (Client: client, Endpoint: endpoint, Delivery: delivery, AttemptAt: attemptAt, Signature: signature),
+                (Client: client, Endpoint: endpoint, Delivery: delivery, AttemptAt: attemptAt, Signature: signature, Time: timeProvider),
                 stopping).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException)
@@ -50,23 +50,25 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         }
     }
 
-    private static WebhookAttemptOutcome Classify(HttpResponseMessage response, DateTimeOffset attemptAt)
+    /// <summary>Classifies a response received at <paramref name="answeredAt"/>: a <c>Retry-After</c> is counted from then
+    /// (not from the attempt's start, which would push a retry back by the request's duration).</summary>
+    private static WebhookAttemptOutcome Classify(HttpResponseMessage response, DateTimeOffset answeredAt)
     {
         var status = (int)response.StatusCode;
         if (status is >= 200 and < 300)
         {
-            return new(true, status, null, null, null);
+            return new(true, status, null, null, null, answeredAt);
         }
 
         if (response.StatusCode == HttpStatusCode.Gone)
         {
-            return new(false, status, "410 Gone: the receiver asked to stop deliveries", null, "the endpoint answered 410 Gone");
+            return new(false, status, "410 Gone: the receiver asked to stop deliveries", null, "the endpoint answered 410 Gone", answeredAt);
         }
 
         var error = status is >= 300 and < 400
             ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + location : string.Empty)} not followed (only 2xx counts as delivered)"
             : $"{status} {response.ReasonPhrase}".TrimEnd();
-        return new(false, status, error, RetryAfter(response.Headers.RetryAfter, attemptAt), null);
+        return new(false, status, error, RetryAfter(response.Headers.RetryAfter, answeredAt), null, answeredAt);
     }
 
     private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch

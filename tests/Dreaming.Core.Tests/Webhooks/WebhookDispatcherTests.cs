@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Testing;
@@ -90,6 +91,57 @@ public sealed class WebhookDispatcherTests
         Assert.Equal((WebhookDeliveryState.Pending, 0), ((await outbox.GetAsync(ids[2]))!.State, (await outbox.GetAsync(ids[2]))!.Attempts));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_retry_after_is_counted_from_when_the_response_came_back_not_from_when_the_attempt_started(bool asDate)
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var answeredAt = DateTimeOffset.MinValue;
+        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
+        {
+            // The receiver takes 10 s to answer, then asks for a retry two minutes after its answer.
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            answeredAt = _clock.GetUtcNow();
+            var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+            response.Headers.RetryAfter = asDate
+                ? new RetryConditionHeaderValue(answeredAt.AddSeconds(120))
+                : new RetryConditionHeaderValue(TimeSpan.FromSeconds(120));
+            return response;
+        }), new FakeLogger<WebhookDispatcher>());
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal(WebhookDeliveryState.Pending, stored.State);
+        Assert.Equal(503, stored.LastStatusCode);
+        Assert.Equal(answeredAt.AddSeconds(120), stored.NextAttemptAt);
+        _clock.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal(0, await dispatcher.DispatchDueAsync());
+    }
+
+    [Fact]
+    public async Task A_retry_after_date_already_past_when_the_response_came_back_retries_at_once()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var answeredAt = DateTimeOffset.MinValue;
+        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
+        {
+            var asked = _clock.GetUtcNow().AddSeconds(5);
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            answeredAt = _clock.GetUtcNow();
+            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            response.Headers.RetryAfter = new RetryConditionHeaderValue(asked);
+            return response;
+        }), new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        Assert.Equal(answeredAt, (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
+    }
+
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, FakeLogger<WebhookDispatcher> logger)
     {
         var options = new WebhookOptions { Jitter = 0 };
@@ -116,5 +168,11 @@ public sealed class WebhookDispatcherTests
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             new(await answer());
+    }
+
+    private sealed class ResponseHandler(Func<HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer());
     }
 }
