@@ -42,7 +42,8 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     /// <inheritdoc />
     /// <remarks>True when webhooks with endpoints are configured and their outbox is a <see cref="SqliteWebhookOutboxStore"/>
     /// on this file (<c>UseSqliteStore</c> arranges it): the rows of <c>budget.reached</c>, <c>dream.completed</c> /
-    /// <c>dream.failed</c> and <c>insight.quarantined</c> are then written in the transaction that completes or fails a run
+    /// <c>dream.failed</c> / <c>dream.canceled</c> and <c>insight.quarantined</c> are then written in the transaction that
+    /// completes, fails or cancels a run
     /// (or fails the runs <see cref="RecoverAbandonedAsync"/> finds abandoned), so the end and its announcement are stored
     /// together or not at all.</remarks>
     public bool WritesDreamRunWebhooks => Webhooks is { IsEnabled: true };
@@ -106,7 +107,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runId);
-        return WithWriterAsync(writer => writer.Cancel(runId, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Cancel(runId, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -131,7 +131,9 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return CommitEnded(transaction, runId, webhooks, quarantined: false);
     }
 
-    public DreamRun Cancel(string runId, DateTimeOffset now)
+    /// <summary>Cancels a run; with <paramref name="webhooks"/>, also writes its <c>dream.canceled</c> rows in the same transaction.</summary>
+    /// <returns>The run, and whether outbox rows were written.</returns>
+    public (DreamRun Run, bool WroteWebhooks) Cancel(string runId, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         DreamRunStoreRules.CheckUnfinished(Find(transaction, runId), "canceled");
@@ -141,7 +143,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             "status = $status, ended_ms = $now, lease_expires_ms = NULL",
             ("$status", SqliteMemoryRows.Name(DreamRunStatus.Canceled)),
             ("$now", now.ToUnixTimeMilliseconds()));
-        return Commit(transaction, runId);
+        return CommitEnded(transaction, runId, webhooks, quarantined: false);
     }
 
     /// <summary>Fails the runs whose lease expired; with <paramref name="webhooks"/>, also writes each one's

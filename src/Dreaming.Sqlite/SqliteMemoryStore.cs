@@ -41,8 +41,9 @@ public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDis
 
     /// <inheritdoc />
     /// <remarks>True when webhooks with endpoints are configured and their outbox is a <see cref="SqliteWebhookOutboxStore"/>
-    /// on this file (<c>UseSqliteStore</c> arranges it): the rows of <c>memory.version_proposed</c> and
-    /// <c>memory.version_activated</c> are then written in the transaction that proposes, approves or rolls back, so the change
+    /// on this file (<c>UseSqliteStore</c> arranges it): the rows of <c>memory.version_proposed</c>,
+    /// <c>memory.version_activated</c> and <c>memory.version_rejected</c> are then written in the transaction that proposes,
+    /// approves, rolls back or rejects, so the change
     /// and its announcement are stored together or not at all.</remarks>
     public bool WritesMemoryWebhooks => Webhooks is { IsEnabled: true };
 
@@ -99,7 +100,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDis
     {
         ArgumentNullException.ThrowIfNull(versionId);
         ArgumentNullException.ThrowIfNull(reviewer);
-        return WithWriterAsync(writer => writer.Reject(versionId, reviewer, reason, Now()), cancellationToken);
+        return WithWebhooksAsync((writer, webhooks) => writer.Reject(versionId, reviewer, reason, Now(), webhooks), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -74,7 +74,9 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         return Commit(transaction, versionId, webhooks, WebhookEventTypes.MemoryVersionActivated);
     }
 
-    public MemoryVersion Reject(string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now)
+    /// <summary>Rejects a proposed version; with <paramref name="webhooks"/>, also writes its <c>memory.version_rejected</c> rows in the same transaction.</summary>
+    /// <returns>The version, and whether outbox rows were written.</returns>
+    public (MemoryVersion Version, bool WroteWebhooks) Reject(string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var version = SqliteMemoryRows.ReadSummary(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
@@ -94,7 +96,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
             command.ExecuteNonQuery();
         }
 
-        return Commit(transaction, versionId);
+        return Commit(transaction, versionId, webhooks, WebhookEventTypes.MemoryVersionRejected);
     }
 
     /// <summary>Activates a copy of an earlier version; with <paramref name="webhooks"/>, also writes the copy's
@@ -130,13 +132,6 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
 
     private MemoryVersion Find(SqliteTransaction transaction, string versionId) =>
         SqliteMemoryRows.ReadVersion(connection, transaction, versionId) ?? throw MemoryVersionNotFoundException.ForId(versionId);
-
-    private MemoryVersion Commit(SqliteTransaction transaction, string versionId)
-    {
-        var version = SqliteMemoryRows.ReadVersion(connection, transaction, versionId)!;
-        transaction.Commit();
-        return version;
-    }
 
     /// <summary>Reads the version back and, with <paramref name="webhooks"/>, writes its event's outbox rows before committing,
     /// so the change and its announcement are stored together or not at all.</summary>

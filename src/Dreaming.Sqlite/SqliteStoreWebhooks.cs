@@ -23,12 +23,12 @@ internal static class SqliteStoreWebhooks
         return true;
     }
 
-    /// <summary>Writes <c>memory.version_proposed</c> or <c>memory.version_activated</c> for a version.</summary>
+    /// <summary>Writes <c>memory.version_proposed</c>, <c>memory.version_activated</c> or <c>memory.version_rejected</c> for a version.</summary>
     public static bool WriteMemoryVersion(SqliteConnection connection, SqliteTransaction transaction, WebhookPublisher webhooks, string eventType, MemoryVersion version) =>
-        Write(connection, transaction, webhooks, eventType, () => WebhookEventData.MemoryVersion(version, webhooks.IncludeFullPayloads));
+        Write(connection, transaction, webhooks, eventType, () => WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads));
 
     /// <summary>Writes the events of a run's end: <c>budget.reached</c> when the run stopped at its token budget, then
-    /// <c>dream.completed</c> or <c>dream.failed</c>, then, with <paramref name="quarantined"/>, one <c>insight.quarantined</c>
+    /// <c>dream.completed</c>, <c>dream.failed</c> or <c>dream.canceled</c>, then, with <paramref name="quarantined"/>, one <c>insight.quarantined</c>
     /// per insight the run held back.</summary>
     public static bool WriteDreamEnded(SqliteConnection connection, SqliteTransaction transaction, WebhookPublisher webhooks, DreamRun run, bool quarantined)
     {

@@ -25,11 +25,18 @@ public static class WebhookEventTypes
     /// <summary>A dream run failed.</summary>
     public const string DreamFailed = "dream.failed";
 
+    /// <summary>A dream run was canceled (by its caller, <c>DreamJobs.CancelAsync</c> or <c>IDreamRunStore.CancelAsync</c>) before it
+    /// ended; the hosted platform spells the status the same way.</summary>
+    public const string DreamCanceled = "dream.canceled";
+
     /// <summary>A memory version was proposed (by a dream or by a person) and waits for review, or is about to be activated.</summary>
     public const string MemoryVersionProposed = "memory.version_proposed";
 
     /// <summary>A memory version became the active one (approval, automatic review or rollback).</summary>
     public const string MemoryVersionActivated = "memory.version_activated";
+
+    /// <summary>A proposed memory version was rejected by a reviewer (the reviewer and the reason are in <c>data</c>).</summary>
+    public const string MemoryVersionRejected = "memory.version_rejected";
 
     /// <summary>A dream held an insight back because its evidence reads like an instruction to the agent.</summary>
     public const string InsightQuarantined = "insight.quarantined";
@@ -53,7 +60,7 @@ public static class WebhookEventTypes
     public static IReadOnlyList<string> All { get; } =
     [
         SessionCompleted, SessionFailed, OutcomeEvaluationEnded, OutcomeSatisfied, OutcomeUnsatisfied, DreamCompleted, DreamFailed,
-        MemoryVersionProposed, MemoryVersionActivated, InsightQuarantined, BudgetReached, OrchestrationStarted,
+        DreamCanceled, MemoryVersionProposed, MemoryVersionActivated, MemoryVersionRejected, InsightQuarantined, BudgetReached, OrchestrationStarted,
         OrchestrationItemCompleted, OrchestrationCompleted, OrchestrationFailed,
     ];
 }

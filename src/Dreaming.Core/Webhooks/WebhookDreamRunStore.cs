@@ -1,6 +1,6 @@
 namespace Dreaming;
 
-/// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c>, <c>budget.reached</c> for a dream that stopped at its token
+/// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c>, <c>dream.canceled</c>, <c>budget.reached</c> for a dream that stopped at its token
 /// budget, and one <c>insight.quarantined</c> per insight a dream held back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).
 /// A store that writes those rows in its own transaction (<see cref="IDreamRunWebhookWriter"/>, the SQLite store with the
 /// outbox on its file) is left to do so, and nothing is published a second time.</summary>
@@ -82,7 +82,16 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
         return run;
     }
 
-    public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
+    public async Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var run = await inner.CancelAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (!InnerWritesWebhooks)
+        {
+            await PublishEndedAsync(run).ConfigureAwait(false);
+        }
+
+        return run;
+    }
 
     public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
 

@@ -120,7 +120,8 @@ public static class WebhookEventData
         return (run.Result == OutcomeResult.Satisfied ? WebhookEventTypes.OutcomeSatisfied : WebhookEventTypes.OutcomeUnsatisfied, data);
     }
 
-    /// <summary>The type and data of the event a dream run's end raises: <c>dream.completed</c> or <c>dream.failed</c>.</summary>
+    /// <summary>The type and data of the event a dream run's end raises: <c>dream.completed</c>, <c>dream.failed</c> or
+    /// <c>dream.canceled</c> (one shape for the three; <c>error</c> only when the run has one).</summary>
     /// <param name="run">The finished run.</param>
     /// <param name="full">Whether to include each change's text and reason.</param>
     /// <returns>The type and data.</returns>
@@ -160,8 +161,19 @@ public static class WebhookEventData
             })]);
         }
 
-        return (run.Status == DreamRunStatus.Completed ? WebhookEventTypes.DreamCompleted : WebhookEventTypes.DreamFailed, data);
+        return (DreamEndedType(run.Status), data);
     }
+
+    /// <summary>Returns the type of the event a dream run's end raises: <c>dream.completed</c>, <c>dream.canceled</c>, else
+    /// <c>dream.failed</c>.</summary>
+    /// <param name="status">The run's final status.</param>
+    /// <returns>The event type.</returns>
+    public static string DreamEndedType(DreamRunStatus status) => status switch
+    {
+        DreamRunStatus.Completed => WebhookEventTypes.DreamCompleted,
+        DreamRunStatus.Canceled => WebhookEventTypes.DreamCanceled,
+        _ => WebhookEventTypes.DreamFailed,
+    };
 
     /// <summary>The data of <c>insight.quarantined</c>: one insight a dream held back.</summary>
     /// <param name="run">The dream run.</param>
@@ -213,6 +225,28 @@ public static class WebhookEventData
 
         return data;
     }
+
+    /// <summary>The data of <c>memory.version_rejected</c>: that of <see cref="MemoryVersion"/>, plus <c>reviewer</c> (who
+    /// rejected it) and <c>reason</c> (as the reviewer gave it, or <see langword="null"/>).</summary>
+    /// <param name="version">The rejected version.</param>
+    /// <param name="full">Whether to include the insights' texts.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject MemoryVersionRejected(MemoryVersion version, bool full = false)
+    {
+        var data = MemoryVersion(version, full);
+        data["reviewer"] = version.ReviewedBy?.ToString();
+        data["reason"] = version.ReviewNote;
+        return data;
+    }
+
+    /// <summary>The data of a <c>memory.*</c> event: <see cref="MemoryVersionRejected"/> for <c>memory.version_rejected</c>,
+    /// else <see cref="MemoryVersion"/>.</summary>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="version">The version.</param>
+    /// <param name="full">Whether to include the insights' texts.</param>
+    /// <returns>The data.</returns>
+    public static JsonObject MemoryEvent(string eventType, MemoryVersion version, bool full = false) =>
+        eventType == WebhookEventTypes.MemoryVersionRejected ? MemoryVersionRejected(version, full) : MemoryVersion(version, full);
 
     /// <summary>The data of <c>budget.reached</c>.</summary>
     /// <param name="budget">Which budget, such as <c>dream.tokens</c>.</param>

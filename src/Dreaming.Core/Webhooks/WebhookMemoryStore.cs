@@ -1,7 +1,7 @@
 namespace Dreaming;
 
-/// <summary>Publishes <c>memory.version_proposed</c> and <c>memory.version_activated</c> around another memory store:
-/// right after a proposal (a dream's or a reviewer's edit), an approval or a rollback is stored (not in its transaction; see docs/webhooks.md). A store that
+/// <summary>Publishes <c>memory.version_proposed</c>, <c>memory.version_activated</c> and <c>memory.version_rejected</c> around
+/// another memory store: right after a proposal (a dream's or a reviewer's edit), an approval, a rollback or a rejection is stored (not in its transaction; see docs/webhooks.md). A store that
 /// writes those rows in its own transaction (<see cref="IMemoryWebhookWriter"/>, the SQLite store with the outbox on its
 /// file) is left to do so, and nothing is published a second time.</summary>
 internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher webhooks, bool ownsInner) : IMemoryStore, IDisposable
@@ -32,8 +32,8 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
     public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) =>
         await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
-    public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
-        inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
+    public async Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
+        await PublishAsync(WebhookEventTypes.MemoryVersionRejected, await inner.RejectAsync(versionId, reviewer, reason, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
     public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) =>
         await PublishAsync(WebhookEventTypes.MemoryVersionProposed, await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
@@ -48,7 +48,7 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
         if (inner is not IMemoryWebhookWriter { WritesMemoryWebhooks: true } && webhooks.IsSubscribed(eventType))
         {
             // The change is stored; the caller's token no longer decides whether it is announced.
-            await webhooks.PublishAsync(eventType, WebhookEventData.MemoryVersion(version, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
+            await webhooks.PublishAsync(eventType, WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
         }
 
         return version;

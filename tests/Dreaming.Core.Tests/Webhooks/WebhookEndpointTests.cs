@@ -22,6 +22,28 @@ public sealed class WebhookEndpointTests
     }
 
     [Fact]
+    public void The_catalogue_names_a_rejection_and_a_cancellation_in_the_tense_and_spelling_of_their_siblings()
+    {
+        Assert.Contains("memory.version_rejected", WebhookEventTypes.All);
+        Assert.Contains("dream.canceled", WebhookEventTypes.All);
+        Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(WebhookEventTypes.All, type => Assert.Matches("^[a-z]+\\.[a-z_]+$", type));
+    }
+
+    [Fact]
+    public void The_docs_catalogue_lists_every_event_type_and_no_other()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "webhooks.md"));
+        var table = docs[docs.IndexOf("## The catalogue", StringComparison.Ordinal)..docs.IndexOf("Example (`session.completed`", StringComparison.Ordinal)];
+        var listed = table.Split('\n')
+            .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line[3..line.IndexOf('`', 3)])
+            .ToList();
+
+        Assert.Equal(WebhookEventTypes.All.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void No_filter_subscribes_to_everything()
     {
         Assert.All(WebhookEventTypes.All, type => Assert.True(new WebhookEndpoint().Subscribes(type)));
@@ -80,5 +102,18 @@ public sealed class WebhookEndpointTests
             Assert.StartsWith("msg_", id, StringComparison.Ordinal);
             Assert.DoesNotContain('.', id);
         });
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        for (var directory = new DirectoryInfo(Path.GetDirectoryName(sourceFile)!); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Dreaming.Core.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root was not found above " + sourceFile);
     }
 }

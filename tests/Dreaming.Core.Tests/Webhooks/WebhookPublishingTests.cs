@@ -245,7 +245,7 @@ public sealed class WebhookPublishingTests
     }
 
     [Fact]
-    public async Task A_reviewers_edit_raises_version_proposed_and_a_reject_raises_nothing()
+    public async Task A_reviewers_edit_raises_version_proposed_and_a_reject_raises_version_rejected_with_the_reviewer_and_reason()
     {
         await using var services = Build(o => o.Endpoints[0].Events.Add("memory.*"));
         var memory = services.GetRequiredService<IMemoryStore>();
@@ -254,11 +254,88 @@ public sealed class WebhookPublishingTests
 
         var insight = new Insight { Id = "ins-1", Text = "Check the total.", Scope = Scope, Source = InsightSource.Human, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
         var edited = await memory.EditAsync(first.Id, new MemoryEdit { Author = alice, Upserts = [insight], Note = "added a lesson" });
-        await memory.RejectAsync(edited.Id, alice, "not needed");
+        var rejected = await memory.RejectAsync(edited.Id, MemoryAuthor.Person("bob"), "not needed");
 
         var rows = await RowsAsync(services);
-        Assert.Equal([WebhookEventTypes.MemoryVersionProposed, WebhookEventTypes.MemoryVersionProposed], rows.Select(r => r.EventType));
+        Assert.Equal([WebhookEventTypes.MemoryVersionProposed, WebhookEventTypes.MemoryVersionProposed, "memory.version_rejected"], rows.Select(r => r.EventType));
         Assert.Equal(edited.Id, Data(rows[1]).GetProperty("memory_version_id").GetString());
+        var data = Data(rows[2]);
+        Assert.Equal(rejected.Id, data.GetProperty("memory_version_id").GetString());
+        Assert.Equal("agent:support-bot", data.GetProperty("scope").GetString());
+        Assert.Equal(rejected.Number, data.GetProperty("number").GetInt32());
+        Assert.Equal("rejected", data.GetProperty("state").GetString());
+        Assert.Equal(first.Id, data.GetProperty("parent_version_id").GetString());
+        Assert.Equal("person:alice", data.GetProperty("author").GetString());
+        Assert.Equal(1, data.GetProperty("insights").GetInt32());
+        Assert.Equal("person:bob", data.GetProperty("reviewer").GetString());
+        Assert.Equal("not needed", data.GetProperty("reason").GetString());
+        Assert.False(data.TryGetProperty("insight_list", out _));
+        Assert.DoesNotContain("Check the total.", rows[2].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rejection_goes_only_to_endpoints_whose_filters_name_it_and_full_payloads_add_the_insight_list()
+    {
+        await using var services = Build(o =>
+        {
+            o.IncludeFullPayloads = true;
+            o.Endpoints[0].Events.Add("memory.version_rejected");
+            o.Endpoints.Add(Endpoint("chat", "memory.version_proposed", "dream.*"));
+        });
+        var memory = services.GetRequiredService<IMemoryStore>();
+        var alice = MemoryAuthor.Person("alice");
+        var insight = new Insight { Id = "ins-1", Text = "Check the total.", Scope = Scope, Source = InsightSource.Human, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
+        var proposed = await memory.ProposeAsync(new MemoryProposal { Scope = Scope, Author = alice, Insights = [insight] });
+
+        await memory.RejectAsync(proposed.Id, alice);
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(["chat:memory.version_proposed", "ci:memory.version_rejected"], rows.Select(r => r.EndpointId + ":" + r.EventType));
+        var data = Data(rows[1]);
+        Assert.Equal(JsonValueKind.Null, data.GetProperty("reason").ValueKind);
+        Assert.Equal("Check the total.", data.GetProperty("insight_list")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Canceling_a_dream_raises_dream_canceled_shaped_like_dream_completed()
+    {
+        await using var services = Build(o =>
+        {
+            o.Endpoints[0].Events.Add("dream.*");
+            o.Endpoints.Add(Endpoint("chat", "dream.failed", "dream.completed"));
+        });
+        var runs = services.GetRequiredService<IDreamRunStore>();
+        var pending = await runs.CreateAsync(new DreamRunRequest { Scope = Scope });
+        var running = await runs.CreateAsync(new DreamRunRequest { Scope = Scope });
+        await runs.StartAsync(running.Id, "me", TimeSpan.FromMinutes(1));
+
+        await runs.CancelAsync(pending.Id);
+        await services.GetRequiredService<DreamJobs>().CancelAsync(running.Id);
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(["ci:dream.canceled", "ci:dream.canceled"], rows.Select(r => r.EndpointId + ":" + r.EventType));
+        Assert.Equal([pending.Id, running.Id], rows.Select(r => Data(r).GetProperty("dream_run_id").GetString()));
+        var data = Data(rows[1]);
+        Assert.Equal("agent:support-bot", data.GetProperty("scope").GetString());
+        Assert.Equal("canceled", data.GetProperty("status").GetString());
+        Assert.Equal(0, data.GetProperty("changes").GetInt32());
+        Assert.False(data.TryGetProperty("error", out _));
+        Assert.False(data.TryGetProperty("change_list", out _));
+    }
+
+    [Fact]
+    public async Task A_dream_whose_caller_cancels_it_raises_dream_canceled_and_no_completion()
+    {
+        await using var services = Build(o => o.Endpoints[0].Events.Add("dream.*"));
+        await SeedAsync(services.GetRequiredService<ITraceStore>(), "Error: payment amount does not add up");
+        using var cancel = new CancellationTokenSource();
+
+        var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = Scope }, _ => cancel.Cancel(), cancel.Token);
+
+        Assert.Equal(DreamRunStatus.Canceled, run.Status);
+        var row = Assert.Single(await RowsAsync(services));
+        Assert.Equal("dream.canceled", row.EventType);
+        Assert.Equal(run.Id, Data(row).GetProperty("dream_run_id").GetString());
     }
 
     internal static WebhookEndpoint Endpoint(string id, params string[] events)

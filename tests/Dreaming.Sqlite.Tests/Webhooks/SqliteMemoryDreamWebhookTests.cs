@@ -267,6 +267,57 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task Rejecting_writes_version_rejected_in_its_transaction_and_a_broken_outbox_leaves_the_version_proposed()
+    {
+        var path = _folder.File("reject.db");
+        await using var harness = Create(path);
+        var memory = harness.Services.GetRequiredService<IMemoryStore>();
+        var v1 = await memory.ProposeAsync(Proposal(null, "a"));
+        var v2 = await memory.ProposeAsync(Proposal(null, "b"));
+        SqliteFiles.Execute(path, BrokenOutbox);
+
+        await AssertOutboxBrokenAsync(path, () => memory.RejectAsync(v1.Id, Alice, "not now"));
+
+        Assert.Equal(MemoryVersionState.Proposed, (await memory.GetVersionAsync(v1.Id))!.State);
+        SqliteFiles.Execute(path, "DROP TRIGGER outbox_broken;");
+        var rejected = await memory.RejectAsync(v1.Id, Alice, "not now");
+        await memory.RejectAsync(v2.Id, Alice);
+
+        var bodies = await EventBodiesAsync(harness, path);
+        Assert.Equal(4, bodies.Count);
+        var data = JsonNode.Parse(bodies[2])!;
+        Assert.Equal("memory.version_rejected", data["type"]!.GetValue<string>());
+        Assert.Equal(rejected.Id, data["data"]!["memory_version_id"]!.GetValue<string>());
+        Assert.Equal("rejected", data["data"]!["state"]!.GetValue<string>());
+        Assert.Equal("person:alice", data["data"]!["reviewer"]!.GetValue<string>());
+        Assert.Equal("not now", data["data"]!["reason"]!.GetValue<string>());
+        Assert.Null(JsonNode.Parse(bodies[3])!["data"]!["reason"]);
+        Assert.Null(data["data"]!["insight_list"]);
+    }
+
+    [Fact]
+    public async Task Canceling_a_dream_writes_dream_canceled_in_its_transaction_and_a_broken_outbox_leaves_it_running()
+    {
+        var path = _folder.File("cancel.db");
+        await using var harness = Create(path);
+        var runs = harness.Services.GetRequiredService<IDreamRunStore>();
+        var run = await StartAsync(runs);
+        SqliteFiles.Execute(path, BrokenOutbox);
+
+        await AssertOutboxBrokenAsync(path, () => runs.CancelAsync(run.Id));
+
+        Assert.Equal(DreamRunStatus.Running, (await runs.GetAsync(run.Id))!.Status);
+        SqliteFiles.Execute(path, "DROP TRIGGER outbox_broken;");
+        var canceled = await runs.CancelAsync(run.Id);
+
+        var body = JsonNode.Parse(Assert.Single(await EventBodiesAsync(harness, path)))!;
+        Assert.Equal("dream.canceled", body["type"]!.GetValue<string>());
+        Assert.Equal(canceled.Id, body["data"]!["dream_run_id"]!.GetValue<string>());
+        Assert.Equal("canceled", body["data"]!["status"]!.GetValue<string>());
+        Assert.Equal("agent:bot", body["data"]!["scope"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task With_the_outbox_elsewhere_the_wrappers_still_publish_once_after_the_commit()
     {
         var services = new ServiceCollection();
