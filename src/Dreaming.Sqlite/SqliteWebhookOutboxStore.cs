@@ -56,7 +56,16 @@ public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
     {
         WebhookOutboxRules.CheckClaim(lease, limit);
-        return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.ClaimDue(now, lease, limit), cancellationToken);
+        return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.ClaimDue(now, lease, limit, []), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckClaim(lease, limit);
+        ArgumentNullException.ThrowIfNull(skipEndpoints);
+        string[] skip = [.. skipEndpoints];
+        return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.ClaimDue(now, lease, limit, skip), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -15,15 +15,22 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         return created;
     }
 
-    public List<WebhookDelivery> ClaimDue(DateTimeOffset now, TimeSpan lease, int limit)
+    /// <summary>Claims due deliveries, oldest due first, to endpoints other than <paramref name="skipEndpoints"/>.</summary>
+    public List<WebhookDelivery> ClaimDue(DateTimeOffset now, TimeSpan lease, int limit, string[] skipEndpoints)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
+        var skip = skipEndpoints.Length == 0
+            ? string.Empty
+            : " AND d.endpoint_id NOT IN (" + string.Join(", ", skipEndpoints.Select((_, i) => "$skip" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
         var due = SqliteWebhookRows.Select(
             connection,
             transaction,
-            "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
-            ("$now", now.ToUnixTimeMilliseconds()),
-            ("$limit", limit));
+            "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now" + skip + " ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+            [
+                ("$now", now.ToUnixTimeMilliseconds()),
+                ("$limit", limit),
+                .. skipEndpoints.Select((id, i) => ("$skip" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object?)id)),
+            ]);
         var until = (now + lease).ToUnixTimeMilliseconds();
         foreach (var delivery in due)
         {

@@ -101,6 +101,36 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), Lease, 0));
     }
 
+    /// <summary>A claim that skips endpoints takes only other endpoints' due deliveries, oldest due first, up to the limit,
+    /// and leaves the skipped endpoints' deliveries due for a later claim.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueExceptAsync_LeavesTheSkippedEndpointsDeliveriesDue()
+    {
+        var store = await NewStoreAsync();
+        var events = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var webhookEvent = Event("a.b");
+            events.Add(webhookEvent.Id);
+            await store.EnqueueAsync(webhookEvent, ["slow", "ci", "chat"]);
+            Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var first = await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 4, ["slow"]);
+        var second = await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, ["slow", "chat"]);
+        var rest = await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, []);
+
+        Assert.Equal(
+            new[] { $"{events[0]}:chat", $"{events[0]}:ci", $"{events[1]}:chat", $"{events[1]}:ci" }.Order(StringComparer.Ordinal),
+            first.Select(d => d.EventId + ":" + d.EndpointId).Order(StringComparer.Ordinal));
+        Assert.Equal($"{events[2]}:ci", Assert.Single(second).EventId + ":" + second[0].EndpointId);
+        Assert.Equal(3, rest.Count(d => d.EndpointId == "slow"));
+        Assert.Equal($"{events[2]}:chat", Assert.Single(rest, d => d.EndpointId != "slow").EventId + ":chat");
+        Assert.Empty(await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, []));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, null!));
+    }
+
     /// <summary>Claims from many threads at once never hand one delivery to two claimers.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

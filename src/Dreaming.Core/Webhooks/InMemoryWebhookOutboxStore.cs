@@ -55,14 +55,28 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default) =>
+        Claim(now, lease, limit, skipEndpoints: null);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(skipEndpoints);
+        return Claim(now, lease, limit, skipEndpoints.Count == 0 ? null : skipEndpoints.ToHashSet(StringComparer.Ordinal));
+    }
+
+    private Task<IReadOnlyList<WebhookDelivery>> Claim(DateTimeOffset now, TimeSpan lease, int limit, HashSet<string>? skipEndpoints)
     {
         WebhookOutboxRules.CheckClaim(lease, limit);
         now = Milliseconds(now);
         lock (_lock)
         {
             var nowMs = now.ToUnixTimeMilliseconds();
-            var due = _pending.TakeWhile(p => p.DueMs <= nowMs).Take(limit).Select(p => _deliveries[p.Index]).ToList();
+            var due = _pending.TakeWhile(p => p.DueMs <= nowMs)
+                .Select(p => _deliveries[p.Index])
+                .Where(d => skipEndpoints is null || !skipEndpoints.Contains(d.EndpointId))
+                .Take(limit)
+                .ToList();
             foreach (var delivery in due)
             {
                 Replace(delivery with { NextAttemptAt = now + lease });

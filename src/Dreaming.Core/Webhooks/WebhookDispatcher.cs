@@ -31,6 +31,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    // The background loop's attempts in flight: their delivery ids, how many each endpoint has, and the tasks to await at
+    // a stop. An endpoint is a lane: it never has more than BatchSize attempts in flight, and a slow one holds only its own.
+    private readonly Lock _lanes = new();
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
+    private readonly HashSet<Task> _attempts = [];
+    private bool _wakeWhenAttemptEnds;
+
     /// <summary>Initializes a new instance.</summary>
     /// <param name="outbox">The outbox.</param>
     /// <param name="options">The settings.</param>
@@ -96,41 +104,154 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <inheritdoc />
+    /// <remarks>Each round claims what is due and starts its attempts without waiting for them, so an endpoint that hangs (up
+    /// to <see cref="WebhookOptions.AttemptTimeout"/>) holds up only its own deliveries: every endpoint has at most
+    /// <see cref="WebhookOptions.BatchSize"/> attempts in flight, and one that has many is left out of the next claims until
+    /// they end. On stop, the attempts in flight see the stopping token, record nothing, and are awaited; their rows are due
+    /// again when their claim runs out.</remarks>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            int sent;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                sent = await DispatchDueAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogRoundFailed(_logger, ex);
-                sent = 0;
-            }
-
-            if (sent < _options.BatchSize)
-            {
+                bool full;
                 try
                 {
-                    await _signal.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                    full = await ClaimAndStartAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     return;
                 }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogRoundFailed(_logger, ex);
+                    full = false;
+                }
+
+                if (!full)
+                {
+                    try
+                    {
+                        await _signal.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                }
             }
+        }
+        finally
+        {
+            Task[] running;
+            lock (_lanes)
+            {
+                running = [.. _attempts];
+            }
+
+            // Attempts catch their own failures, so this only waits for them to end.
+            await Task.WhenAll(running).ConfigureAwait(false);
         }
     }
 
     /// <summary>Wakes the loop now.</summary>
     internal void Wake() => _signal.Notify();
+
+    /// <summary>One round of the background loop: claims what is due for endpoints with room, and starts those attempts.</summary>
+    /// <returns>Whether the claim was full (more may be due at once).</returns>
+    private async Task<bool> ClaimAndStartAsync(CancellationToken stoppingToken)
+    {
+        // An endpoint with half the batch or more in flight is left out; the others may take up to the batch size minus the
+        // most any of them has in flight, so no endpoint ever has more than BatchSize attempts in flight.
+        var threshold = (_options.BatchSize + 1) / 2;
+        List<string>? skip = null;
+        var busiest = 0;
+        lock (_lanes)
+        {
+            _attempts.RemoveWhere(static t => t.IsCompleted);
+            foreach (var (endpointId, count) in _inFlightByEndpoint)
+            {
+                if (count >= threshold)
+                {
+                    (skip ??= []).Add(endpointId);
+                }
+                else
+                {
+                    busiest = Math.Max(busiest, count);
+                }
+            }
+
+            _wakeWhenAttemptEnds = skip is not null;
+        }
+
+        var limit = _options.BatchSize - busiest;
+        var now = _time.GetUtcNow();
+        var due = skip is null
+            ? await _outbox.ClaimDueAsync(now, _options.ClaimLease, limit, stoppingToken).ConfigureAwait(false)
+            : await _outbox.ClaimDueExceptAsync(now, _options.ClaimLease, limit, skip, stoppingToken).ConfigureAwait(false);
+        foreach (var delivery in due)
+        {
+            lock (_lanes)
+            {
+                // This dispatcher's own attempt at it still runs (its claim ran out meanwhile): it records the outcome, and
+                // the row is never sent twice at once.
+                if (!_inFlight.Add(delivery.Id))
+                {
+                    continue;
+                }
+
+                _inFlightByEndpoint[delivery.EndpointId] = _inFlightByEndpoint.GetValueOrDefault(delivery.EndpointId) + 1;
+                _attempts.Add(Task.Run(() => AttemptAsync(delivery, stoppingToken), CancellationToken.None));
+            }
+        }
+
+        return due.Count >= limit;
+    }
+
+    /// <summary>One attempt of the background loop; never throws. A stop records nothing (the claim runs out and the row is
+    /// sent again); any other failure is logged, and the row likewise comes back when its claim runs out.</summary>
+    private async Task AttemptAsync(WebhookDelivery delivery, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await DeliverAsync(delivery, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped mid-attempt: nothing recorded.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAttemptFailed(_logger, ex, delivery.Id, delivery.EventType, delivery.EndpointId);
+        }
+        finally
+        {
+            bool wake;
+            lock (_lanes)
+            {
+                _inFlight.Remove(delivery.Id);
+                var left = _inFlightByEndpoint[delivery.EndpointId] - 1;
+                if (left == 0)
+                {
+                    _inFlightByEndpoint.Remove(delivery.EndpointId);
+                }
+                else
+                {
+                    _inFlightByEndpoint[delivery.EndpointId] = left;
+                }
+
+                wake = _wakeWhenAttemptEnds;
+            }
+
+            // An endpoint was left out of the last claim for want of room; now it may have some.
+            if (wake)
+            {
+                _signal.Notify();
+            }
+        }
+    }
 
     private async Task DeliverAllAsync(IReadOnlyList<WebhookDelivery> deliveries, CancellationToken cancellationToken)
     {
@@ -268,6 +389,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 77, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId}: the attempt failed before its outcome was recorded; the delivery is sent again when its claim runs out.")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, string deliveryId, string eventType, string endpointId);
 
     [LoggerMessage(EventId = 76, Level = LogLevel.Information, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} was already delivered by another dispatcher; this dispatcher's late result ({Result}) changes nothing.")]
     private static partial void LogAlreadyDelivered(ILogger logger, string deliveryId, string eventType, string endpointId, string result);

@@ -56,7 +56,8 @@ public sealed class WebhookOptions
     /// <value>1 second by default.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how many deliveries the dispatcher claims and sends at once.</summary>
+    /// <summary>Gets or sets how many deliveries the dispatcher claims at once, and the most attempts it has in flight to one
+    /// endpoint (each endpoint is a lane: a slow one holds up only its own deliveries).</summary>
     /// <value>16 by default; 1 to 1000.</value>
     public int BatchSize { get; set; } = 16;
 

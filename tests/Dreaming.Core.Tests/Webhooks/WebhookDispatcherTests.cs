@@ -142,6 +142,69 @@ public sealed class WebhookDispatcherTests
         Assert.Equal(answeredAt, (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
     }
 
+    [Fact]
+    public async Task A_hanging_endpoint_does_not_hold_up_deliveries_to_another_endpoint()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var handler = new GatedHandler("slow");
+        var signal = new WebhookDispatchSignal();
+        using var dispatcher = Lanes(outbox, handler, signal, batchSize: 2);
+        var slow = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            slow.Add((await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["n"] = i }), ["slow"]))[0].Id);
+        }
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            // Two attempts (the batch size) hang at the slow endpoint; the fast one's event comes after they started.
+            await handler.Hanging(2).WaitAsync(Patience);
+            var fast = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["fast"]))[0];
+            signal.Notify();
+
+            await WaitForAsync(outbox, fast.Id, WebhookDeliveryState.Delivered);
+            Assert.Equal(2, handler.SlowCalls);
+            Assert.All(slow, id => Assert.Equal(0, outbox.GetAsync(id).Result!.Attempts));
+        }
+        finally
+        {
+            handler.Release();
+        }
+
+        // Released, the slow endpoint's backlog goes out too, each row once.
+        foreach (var id in slow)
+        {
+            await WaitForAsync(outbox, id, WebhookDeliveryState.Delivered);
+        }
+
+        await dispatcher.StopAsync(CancellationToken.None);
+        Assert.Equal(5, handler.SlowCalls);
+        Assert.All(slow, id => Assert.Equal(1, outbox.GetAsync(id).Result!.Attempts));
+    }
+
+    [Fact]
+    public async Task Stopping_with_attempts_hanging_records_nothing_and_their_rows_are_due_again_when_the_claim_runs_out()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var handler = new GatedHandler("slow");
+        var signal = new WebhookDispatchSignal();
+        using var dispatcher = Lanes(outbox, handler, signal, batchSize: 4);
+        var hung = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
+        var fast = (await outbox.EnqueueAsync(WebhookEvent.Create("a.c", _clock.GetUtcNow(), new JsonObject()), ["fast"]))[0];
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        await handler.Hanging(1).WaitAsync(Patience);
+        await WaitForAsync(outbox, fast.Id, WebhookDeliveryState.Delivered);
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        var stored = (await outbox.GetAsync(hung.Id))!;
+        Assert.Equal((WebhookDeliveryState.Pending, 0), (stored.State, stored.Attempts));
+        Assert.Empty(await outbox.ClaimDueAsync(_clock.GetUtcNow(), TimeSpan.FromSeconds(1), 10));
+        _clock.Advance(new WebhookOptions().AttemptTimeout * 2);
+        Assert.Equal(hung.Id, Assert.Single(await outbox.ClaimDueAsync(_clock.GetUtcNow(), TimeSpan.FromSeconds(1), 10)).Id);
+    }
+
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, FakeLogger<WebhookDispatcher> logger)
     {
         var options = new WebhookOptions { Jitter = 0 };
@@ -174,5 +237,91 @@ public sealed class WebhookDispatcherTests
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             Task.FromResult(answer());
+    }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while ((await outbox.GetAsync(deliveryId))!.State != state)
+        {
+            Assert.False(timeout.IsCancellationRequested, $"{deliveryId} did not become {state} within {Patience.TotalSeconds} s");
+            await Task.Delay(5);
+        }
+    }
+
+    private WebhookDispatcher Lanes(IWebhookOutboxStore outbox, HttpMessageHandler handler, WebhookDispatchSignal signal, int batchSize)
+    {
+        var options = new WebhookOptions { Jitter = 0, BatchSize = batchSize };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("slow"));
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("fast"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, signal, _clock, new FakeLogger<WebhookDispatcher>());
+    }
+
+    /// <summary>Answers 204 at once, except at the slow host, where each request waits for <see cref="Release"/> (or for
+    /// its cancellation, as a socket would).</summary>
+    private sealed class GatedHandler(string slowEndpoint) : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private int _hanging;
+        private int _slowCalls;
+
+        public int SlowCalls => Volatile.Read(ref _slowCalls);
+
+        /// <summary>Completes when <paramref name="count"/> requests hang at the slow host at once.</summary>
+        public Task Hanging(int count)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiting)
+            {
+                if (_hanging >= count)
+                {
+                    reached.SetResult();
+                }
+                else
+                {
+                    _waiting.Add((count, reached));
+                }
+            }
+
+            return reached.Task;
+        }
+
+        public void Release() => _gate.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.Host == slowEndpoint + ".example.com")
+            {
+                Interlocked.Increment(ref _slowCalls);
+                lock (_waiting)
+                {
+                    _hanging++;
+                    foreach (var waiter in _waiting.Where(w => w.Count <= _hanging).ToList())
+                    {
+                        _waiting.Remove(waiter);
+                        waiter.Reached.TrySetResult();
+                    }
+                }
+
+                try
+                {
+                    await _gate.Task.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    lock (_waiting)
+                    {
+                        _hanging--;
+                    }
+                }
+            }
+
+            return new HttpResponseMessage(HttpStatusCode.NoContent);
+        }
     }
 }
