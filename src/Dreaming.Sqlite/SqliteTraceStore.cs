@@ -30,7 +30,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
     /// <exception cref="ArgumentException">The connection string is invalid.</exception>
     public SqliteTraceStore(string connectionString)
-        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString ?? throw new ArgumentNullException(nameof(connectionString)) })
     {
     }
 

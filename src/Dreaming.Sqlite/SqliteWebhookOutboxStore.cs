@@ -29,7 +29,7 @@ public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
     /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
     public SqliteWebhookOutboxStore(string connectionString)
-        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString })
+        : this(new SqliteTraceStoreOptions { ConnectionString = connectionString ?? throw new ArgumentNullException(nameof(connectionString)) })
     {
     }
 

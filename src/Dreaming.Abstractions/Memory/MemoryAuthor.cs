@@ -30,12 +30,22 @@ public sealed record MemoryAuthor
     /// <summary>Creates the author of a dream run.</summary>
     /// <param name="runId">The run id.</param>
     /// <returns>The author.</returns>
-    public static MemoryAuthor DreamRun(string runId) => new(MemoryAuthorKind.DreamRun, runId);
+    /// <exception cref="ArgumentException"><paramref name="runId"/> is null, empty or white space.</exception>
+    public static MemoryAuthor DreamRun(string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return new(MemoryAuthorKind.DreamRun, runId);
+    }
 
     /// <summary>Creates a person author.</summary>
     /// <param name="name">A user name or e-mail address.</param>
     /// <returns>The author.</returns>
-    public static MemoryAuthor Person(string name) => new(MemoryAuthorKind.Person, name);
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+    public static MemoryAuthor Person(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new(MemoryAuthorKind.Person, name);
+    }
 
     /// <summary>Returns <c>dream-run:&lt;id&gt;</c> or <c>person:&lt;id&gt;</c>.</summary>
     /// <returns>The text.</returns>

@@ -62,10 +62,15 @@ public sealed record MemoryScope
     /// <summary>Reads a scope from its <see cref="Key"/>.</summary>
     /// <param name="key">The key, such as <c>agent:support-bot</c>.</param>
     /// <returns>The scope.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     /// <exception cref="FormatException">The text is not a scope key.</exception>
-    public static MemoryScope Parse(string key) => TryParse(key, out var scope)
-        ? scope
-        : throw new FormatException($"'{key}' is not a memory scope: write agent:<id>, team:<id> or global.");
+    public static MemoryScope Parse(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return TryParse(key, out var scope)
+            ? scope
+            : throw new FormatException($"'{key}' is not a memory scope: write agent:<id>, team:<id> or global.");
+    }
 
     /// <summary>Reads a scope from its <see cref="Key"/>.</summary>
     /// <param name="key">The key, such as <c>agent:support-bot</c>.</param>

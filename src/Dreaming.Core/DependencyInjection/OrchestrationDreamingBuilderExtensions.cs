@@ -17,7 +17,9 @@ public static class OrchestrationDreamingBuilderExtensions
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <remarks>Options are validated when the host starts (<c>ValidateOnStart</c>). Roster and coordinator clients without
     /// <c>UseDreaming()</c> get it, so every item's model calls are recorded in its child session; every registered
-    /// <see cref="IOrchestrationObserver"/> hears every run's events.</remarks>
+    /// <see cref="IOrchestrationObserver"/> hears every run's events. The orchestrator is added with <c>TryAdd</c>, so an
+    /// <see cref="IOrchestrator"/> the host registered first is kept; calling this again adds its options, and its
+    /// <paramref name="coordinator"/> when one is given.</remarks>
     public static IDreamingBuilder AddOrchestrator(this IDreamingBuilder builder, Action<OrchestratorOptions>? configure = null, Func<IServiceProvider, IChatClient>? coordinator = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -29,14 +31,21 @@ public static class OrchestrationDreamingBuilderExtensions
 
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, OrchestratorOptionsValidator>());
-        builder.Services.RemoveAll<IOrchestrator>();
-        builder.Services.AddSingleton<IOrchestrator>(sp =>
+        // The last coordinator given wins, so a later call that only sets options keeps it; the orchestrator itself is
+        // added once, and only when the host has not registered its own.
+        if (coordinator is not null || !builder.Services.Any(static d => d.ServiceType == typeof(OrchestratorCoordinator)))
+        {
+            builder.Services.RemoveAll<OrchestratorCoordinator>();
+            builder.Services.AddSingleton(new OrchestratorCoordinator(coordinator));
+        }
+
+        builder.Services.TryAddSingleton<IOrchestrator>(static sp =>
         {
             return new Orchestrator(
                 sp.GetRequiredService<IAgentSessionFactory>(),
                 sp.GetRequiredService<IOutcomeRunner>(),
                 sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value,
-                coordinator?.Invoke(sp),
+                sp.GetRequiredService<OrchestratorCoordinator>().Factory?.Invoke(sp),
                 sp.GetServices<IOrchestrationObserver>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetService<ILogger<Orchestrator>>(),
@@ -46,3 +55,7 @@ public static class OrchestrationDreamingBuilderExtensions
         return builder;
     }
 }
+
+/// <summary>The coordinator factory <c>AddOrchestrator</c> was given last.</summary>
+/// <param name="Factory">Creates the coordinator model, or <see langword="null"/> for none.</param>
+internal sealed record OrchestratorCoordinator(Func<IServiceProvider, IChatClient>? Factory);

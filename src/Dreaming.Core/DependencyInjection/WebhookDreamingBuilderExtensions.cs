@@ -90,6 +90,9 @@ public static class WebhookDreamingBuilderExtensions
     public static IDreamingBuilder AddWebhookEndpoint(this IDreamingBuilder builder, string id, string url, string secret, params string[] events)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(events);
         return builder.AddWebhooks(options =>
         {

@@ -71,4 +71,49 @@ public class AddDreamingAgentsTests
         using var provider = services.BuildServiceProvider();
         Assert.Same(store, provider.GetRequiredService<ITraceStore>());
     }
+
+    [Fact]
+    public void AddOrchestrator_keeps_an_orchestrator_the_host_registered_first()
+    {
+        var mine = new HostOrchestrator();
+        var services = new ServiceCollection();
+        services.AddSingleton<IOrchestrator>(mine);
+        services.AddDreamingAgents().AddOrchestrator(o => o.ItemRetries = 2);
+        using var provider = services.BuildServiceProvider();
+        Assert.Same(mine, provider.GetRequiredService<IOrchestrator>());
+    }
+
+    [Fact]
+    public async Task AddOrchestrator_twice_registers_one_orchestrator_and_keeps_the_coordinator()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().AddOrchestrator(coordinator: _ => FakeChatClient.Echo()).AddOrchestrator(o => o.ItemRetries = 2);
+        Assert.Single(services, d => d.ServiceType == typeof(IOrchestrator));
+        await using var provider = services.BuildServiceProvider();
+
+        // The echoing coordinator answers in prose, so planning fails on its reply rather than for want of a coordinator.
+        var agent = new RosterAgent { Name = "w", Run = (_, _) => Task.FromResult(new WorkItemReply("done")) };
+        await Assert.ThrowsAsync<PlanValidationException>(() => provider.GetRequiredService<IOrchestrator>().PlanAsync("g", [agent]));
+    }
+
+    [Theory]
+    [InlineData("id")]
+    [InlineData("url")]
+    [InlineData("secret")]
+    public void AddWebhookEndpoint_refuses_null_naming_the_parameter(string parameter)
+    {
+        var builder = new ServiceCollection().AddDreamingAgents();
+        var ex = Assert.Throws<ArgumentNullException>(() => builder.AddWebhookEndpoint(
+            parameter == "id" ? null! : "ci",
+            parameter == "url" ? null! : "https://ci.example.com/hook",
+            parameter == "secret" ? null! : WebhookSecret.Generate()));
+        Assert.Equal(parameter, ex.ParamName);
+    }
+
+    private sealed class HostOrchestrator : IOrchestrator
+    {
+        public Task<OrchestrationPlan> PlanAsync(string goal, IReadOnlyList<RosterAgent> agents, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<OrchestrationRun> RunAsync(OrchestrationRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
 }

@@ -72,6 +72,16 @@ public class MemoryModelTests
     }
 
     [Fact]
+    public void Factories_name_the_parameter_the_caller_passed()
+    {
+        Assert.Equal("runId", Assert.Throws<ArgumentNullException>(() => MemoryAuthor.DreamRun(null!)).ParamName);
+        Assert.Equal("runId", Assert.Throws<ArgumentException>(() => MemoryAuthor.DreamRun(" ")).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => MemoryAuthor.Person(null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => MemoryAuthor.Person("")).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => MemoryScope.Parse(null!)).ParamName);
+    }
+
+    [Fact]
     public void Comparing_insights_lists_each_changed_field_with_readable_values()
     {
         var before = Insight("i1") with { Triggers = new InsightTriggers { Tools = ["search"] }, Evidence = [new InsightEvidence("s1", 3)] };
