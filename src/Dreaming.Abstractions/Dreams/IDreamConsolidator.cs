@@ -1,6 +1,8 @@
 namespace Dreaming;
 
 /// <summary>Turns past sessions and the current memory into a new memory version: one dream run.</summary>
+/// <remarks>Implementations must be safe to call from several threads at once. Dreams of different scopes may run
+/// concurrently; a second dream of a scope that is already dreaming fails with <see cref="DreamConflictException"/>.</remarks>
 public interface IDreamConsolidator
 {
     /// <summary>Runs one dream: select sessions, mine them, write lessons, curate the memory, guard it, and commit a new

@@ -1,6 +1,8 @@
 namespace Dreaming;
 
 /// <summary>Runs a plan of work items on several agents, in parallel where the items are independent.</summary>
+/// <remarks>Implementations must be safe to call from several threads at once: runs may go on concurrently, each in its
+/// own session.</remarks>
 public interface IOrchestrator
 {
     /// <summary>Asks the coordinator model for a plan that reaches a goal with the given agents, and validates it.</summary>

@@ -11,6 +11,8 @@ namespace Dreaming;
 /// sessions store is redacted only when they record through a session of the registered factory (a decorator that forwards
 /// <see cref="IAgentSession.RecordAsync"/>); a session that keeps or writes its events itself receives them unredacted and
 /// must redact them before storing them. Span events are added only to the library's own sessions' spans.</para>
+/// <para>Implementations must be safe to call from several threads at once: one factory, registered as a singleton,
+/// starts the sessions of every concurrent flow.</para>
 /// </remarks>
 public interface IAgentSessionFactory
 {

@@ -5,7 +5,8 @@ namespace Dreaming;
 /// <summary>What the library's components call to raise a webhook event: it writes one outbox row per subscribed endpoint,
 /// which the dispatcher then delivers.</summary>
 /// <remarks>Publishing never throws for a storage failure: the state change that caused the event has already happened,
-/// so the failure is logged (at error level, with the event id and type) instead.</remarks>
+/// so the failure is logged (at error level, with the event id and type) instead. Implementations must be safe to call
+/// from several threads at once.</remarks>
 public interface IWebhookPublisher
 {
     /// <summary>Gets a value indicating whether any endpoint is configured; when not, publishing does nothing.</summary>

@@ -6,6 +6,7 @@ namespace Dreaming;
 /// writes every readable session or nothing. The store skips sessions whose id it already holds, and sessions without
 /// an id get one derived from the source name and their position, so importing the same file again adds nothing.</para>
 /// <para>See <see cref="SessionLogReader"/> for the formats, and <see cref="SessionImportOptions"/> for the field mapping.</para>
+/// <para>Thread-safe: imports may run concurrently; each one reads its own source.</para>
 /// </remarks>
 public sealed class SessionImporter
 {

@@ -16,6 +16,10 @@ namespace Dreaming;
 /// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 410 answer, an internal target, or
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
 /// dead letters naming the reason, replayable once it is enabled again.</para>
+/// <para>Thread-safe: <see cref="DispatchDueAsync"/> and <see cref="DispatchAsync"/> may be called while the background
+/// loop runs and from several threads at once. A round sends only what it claimed, so two rounds never send the same
+/// delivery at once; <see cref="DispatchAsync"/> does not claim, so a delivery it sends may also go out from a dispatcher
+/// elsewhere, which receivers deduplicate like any retry.</para>
 /// </remarks>
 public sealed partial class WebhookDispatcher : BackgroundService
 {
