@@ -34,7 +34,7 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<ITraceStore, InMemoryTraceStore>();
         services.TryAddSingleton<IMemoryStore, InMemoryMemoryStore>();
         services.TryAddSingleton<IDreamRunStore, InMemoryDreamRunStore>();
-        services.AddOptions<CurationOptions>();
+        services.AddOptions<CurationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CurationOptions>, CurationOptionsValidator>());
         services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
         services.TryAddSingleton<DreamJobs>();

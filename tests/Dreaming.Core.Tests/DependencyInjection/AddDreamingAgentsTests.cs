@@ -73,6 +73,17 @@ public class AddDreamingAgentsTests
     }
 
     [Fact]
+    public async Task Invalid_curation_options_fail_at_start_naming_the_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents();
+        services.Configure<CurationOptions>(o => o.EmbeddingSimilarity = 3);
+        await using var provider = services.BuildServiceProvider();
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync());
+        Assert.Contains("EmbeddingSimilarity", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddOrchestrator_keeps_an_orchestrator_the_host_registered_first()
     {
         var mine = new HostOrchestrator();
