@@ -32,7 +32,8 @@ public sealed partial class DreamJobs : IAsyncDisposable
     /// <summary>Gets the ids of the runs this process is dreaming now.</summary>
     public IReadOnlyCollection<string> Running => [.. _jobs.Keys];
 
-    /// <summary>Starts a dream in the background.</summary>
+    /// <summary>Starts a dream in the background, outside the caller's agent session and span (the dream does not flow
+    /// the caller's execution context).</summary>
     /// <param name="request">The scope, limits, instructions and review mode.</param>
     /// <param name="cancellationToken">Cancels waiting for the start (not the dream; use <see cref="CancelAsync"/>).</param>
     /// <returns>The run, running (or already finished when the consolidator does not report its start).</returns>
@@ -44,7 +45,7 @@ public sealed partial class DreamJobs : IAsyncDisposable
         request.Validate();
         var started = new TaskCompletionSource<DreamRun>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stop = new CancellationTokenSource();
-        var completion = Task.Run(() => _dreams.DreamAsync(request, run => started.TrySetResult(run), stop.Token), CancellationToken.None);
+        var completion = StartInBackground(() => _dreams.DreamAsync(request, run => started.TrySetResult(run), stop.Token));
         if (await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken).ConfigureAwait(false) == completion && !started.Task.IsCompleted)
         {
             stop.Dispose();
@@ -57,6 +58,21 @@ public sealed partial class DreamJobs : IAsyncDisposable
         _ = ForgetWhenDoneAsync(run.Id, job);
         LogJobStarted(_logger, run.Id, run.Scope.Key);
         return run;
+    }
+
+    // The dream outlives the caller's flow: it must not run in the caller's agent session (a reflector model behind
+    // UseDreaming() would record its prompts, other sessions' content, into it) nor under the caller's span.
+    private static Task<DreamRun> StartInBackground(Func<Task<DreamRun>> dream)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(dream, CancellationToken.None);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(dream, CancellationToken.None);
+        }
     }
 
     /// <summary>Waits for a run to end.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
@@ -67,6 +68,44 @@ public class DreamJobsTests
         await Assert.ThrowsAsync<DreamRunNotFoundException>(() => jobs.CancelAsync("dr-missing"));
     }
 
+    [Fact]
+    public async Task A_job_started_inside_a_session_and_a_span_runs_in_neither()
+    {
+        // The dream runs in the background, after the caller's session and span may have ended: a reflector model behind
+        // UseDreaming() would otherwise record its prompts (other sessions' content) into the caller's session, and the
+        // dream's spans would join the caller's trace.
+        var services = new ServiceCollection();
+        services.AddDreamingAgents();
+        await using var provider = services.BuildServiceProvider();
+        var sessions = provider.GetRequiredService<IAgentSessionFactory>();
+        var accessor = provider.GetRequiredService<IAgentSessionAccessor>();
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+        var runs = new InMemoryDreamRunStore();
+        var reflector = new CapturingReflector(accessor);
+        var jobs = new DreamJobs(new DreamConsolidator(traces, new InMemoryMemoryStore(), runs, reflector: reflector), runs);
+
+        using var source = new ActivitySource("Dreaming.Tests.DreamJobs");
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == source.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        DreamRun run;
+        using (var caller = source.StartActivity("caller"))
+        {
+            Assert.NotNull(caller);
+            await using var session = sessions.StartSession("support-bot", "ask for a dream");
+            run = await jobs.StartAsync(new DreamRunRequest { Scope = s_scope });
+        }
+
+        Assert.Equal(DreamRunStatus.Completed, (await jobs.WaitAsync(run.Id)).Status);
+        Assert.True(reflector.Called);
+        Assert.Null(reflector.AmbientSession);
+        Assert.Null(reflector.CurrentActivity);
+    }
+
     private static (DreamJobs Jobs, InMemoryTraceStore Traces, InMemoryMemoryStore Memory, TaskCompletionSource Release) Create()
     {
         var traces = new InMemoryTraceStore();
@@ -83,6 +122,23 @@ public class DreamJobsTests
         {
             await release.WaitAsync(cancellationToken);
             return new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null);
+        }
+    }
+
+    private sealed class CapturingReflector(IAgentSessionAccessor accessor) : IDreamReflector
+    {
+        public bool Called { get; private set; }
+
+        public IAgentSession? AmbientSession { get; private set; }
+
+        public Activity? CurrentActivity { get; private set; }
+
+        public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken)
+        {
+            Called = true;
+            AmbientSession = accessor.Current;
+            CurrentActivity = Activity.Current;
+            return Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));
         }
     }
 }
