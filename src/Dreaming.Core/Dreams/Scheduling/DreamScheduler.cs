@@ -168,15 +168,15 @@ public sealed partial class DreamScheduler : BackgroundService
         return count;
     }
 
-    [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} ({Reason}): run {RunId}.")]
+    [LoggerMessage(EventId = 63, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} ({Reason}): run {RunId}.")]
     private static partial void LogDreamStarted(ILogger logger, string scope, string reason, string runId);
 
-    [LoggerMessage(EventId = 71, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: {Reason}")]
+    [LoggerMessage(EventId = 64, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string scope, string reason);
 
-    [LoggerMessage(EventId = 73, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
+    [LoggerMessage(EventId = 66, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
     private static partial void LogBudgetReached(ILogger logger, string scope, string runId, string? note);
 
-    [LoggerMessage(EventId = 72, Level = LogLevel.Error, Message = "Checking the dream schedules failed; they are checked again at the next interval.")]
+    [LoggerMessage(EventId = 65, Level = LogLevel.Error, Message = "Checking the dream schedules failed; they are checked again at the next interval.")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }

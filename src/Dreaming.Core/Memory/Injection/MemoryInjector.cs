@@ -122,9 +122,9 @@ internal sealed partial class MemoryInjector
         }
     }
 
-    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "The memory given to session {SessionId}, or cited by it, could not be recorded.")]
+    [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "The memory given to session {SessionId}, or cited by it, could not be recorded.")]
     private static partial void LogRecordFailed(ILogger logger, string sessionId, Exception exception);
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "The active memory of {Scope} could not be read; the session runs without it.")]
+    [LoggerMessage(EventId = 45, Level = LogLevel.Warning, Message = "The active memory of {Scope} could not be read; the session runs without it.")]
     private static partial void LogLookupFailed(ILogger logger, string scope, Exception exception);
 }
