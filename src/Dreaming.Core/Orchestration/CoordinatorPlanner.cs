@@ -25,7 +25,8 @@ internal static class CoordinatorPlanner
         PlanValidationException? problem = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).ConfigureAwait(false);
+            // WaitAsync: a cancellation is prompt even when the coordinator ignores its token.
+            var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             usage = usage.Add(ModelUsage.Of(response.Usage));
             try
             {

@@ -142,9 +142,10 @@ public sealed partial class Orchestrator : IOrchestrator
                 (plan, graph, planningUsage) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, cancellationToken).ConfigureAwait(false);
                 plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is PlanValidationException or OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var planningStatus = ex is OperationCanceledException ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
+                // An invalid plan, a coordinator that failed (or timed out on its own), or a cancellation: recorded, then thrown.
+                var planningStatus = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
                 await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = planningUsage }).ConfigureAwait(false);
                 await session.CompleteAsync(SessionStatusOf(planningStatus), Outcome(planningStatus), CancellationToken.None).ConfigureAwait(false);
                 throw;

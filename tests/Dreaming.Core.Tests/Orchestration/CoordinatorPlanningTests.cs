@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
 
 namespace Dreaming.Tests;
@@ -69,6 +70,60 @@ public class CoordinatorPlanningTests
         Assert.Contains("cycle: 'a' -> 'b' -> 'a'", coordinator.Calls[1].Last().Text, StringComparison.Ordinal);
         Assert.Equal("The coordinator did not return a valid plan after 2 attempts: Item 'a' names the agent 'wizard', which is not in the roster (the roster has worker).", ex.Message);
         Assert.Equal(["a"], ex.ItemIds);
+    }
+
+    [Fact]
+    public async Task A_coordinator_that_throws_is_a_planning_failure_recorded_failed_and_rethrown()
+    {
+        var coordinator = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => throw new HttpRequestException("the model endpoint refused the call") };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }));
+
+        Assert.Equal("the model endpoint refused the call", ex.Message);
+        var session = Assert.Single(await host.SessionsAsync());
+        Assert.Equal(SessionStatus.Failed, session.Status);
+        var failed = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>());
+        Assert.Equal("failed", failed.Status);
+        Assert.Equal("planning: the model endpoint refused the call", failed.Reason);
+    }
+
+    [Fact]
+    public async Task A_coordinator_call_that_times_out_on_its_own_is_a_failed_planning_not_an_interruption()
+    {
+        var coordinator = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.") };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }));
+
+        var session = Assert.Single(await host.SessionsAsync());
+        Assert.Equal(SessionStatus.Failed, session.Status);
+        Assert.Equal("failed", Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>()).Status);
+    }
+
+    [Fact]
+    public async Task Cancelling_during_planning_is_prompt_even_when_the_coordinator_ignores_its_token()
+    {
+        using var cancel = new CancellationTokenSource();
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, _) =>
+            {
+                await cancel.CancelAsync();
+                await new TaskCompletionSource().Task;   // never answers, whatever the token says
+                throw new UnreachableException();
+            },
+        };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+
+        var running = host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }, cancel.Token);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+        var session = Assert.Single(await host.SessionsAsync());
+        Assert.Equal(SessionStatus.Abandoned, session.Status);
+        Assert.Equal("interrupted", Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>()).Status);
     }
 
     [Fact]
