@@ -10,6 +10,8 @@ namespace Dreaming;
 /// problem named; a second bad reply is a <see cref="PlanValidationException"/>.</remarks>
 internal static class CoordinatorPlanner
 {
+    private static readonly JsonDocumentOptions s_documentOptions = new() { AllowDuplicateProperties = false };
+
     private const string Instructions =
         "You are the coordinator of a team of agents. Split the goal into work items for the agents of the roster. "
         + "Items that do not need each other's results must not depend on each other, so they can run in parallel. "
@@ -50,11 +52,14 @@ internal static class CoordinatorPlanner
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json);
+            // Duplicates are refused while parsing: a JsonObject would otherwise throw an ArgumentException on first use.
+            root = JsonNode.Parse(json, documentOptions: s_documentOptions);
         }
         catch (JsonException)
         {
-            throw new PlanValidationException($"The coordinator's reply is not JSON (it starts \"{Start(text)}\").");
+            throw DuplicateProperty(json) is { } name
+                ? new PlanValidationException($"The coordinator's reply gives the property '{name}' more than once in an object.")
+                : new PlanValidationException($"The coordinator's reply is not JSON (it starts \"{Start(text)}\").");
         }
 
         if (root is not JsonObject obj || obj["items"] is not JsonArray array)
@@ -80,6 +85,52 @@ internal static class CoordinatorPlanner
         }
 
         return new OrchestrationPlan { Goal = goal, Items = items };
+    }
+
+    // Only when the reply is JSON but for a property given twice: the first such property's name.
+    private static string? DuplicateProperty(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return DuplicateProperty(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? DuplicateProperty(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var child in element.EnumerateArray())
+            {
+                if (DuplicateProperty(child) is { } name)
+                {
+                    return name;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Object)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                if (!names.Add(property.Name))
+                {
+                    return property.Name;
+                }
+
+                if (DuplicateProperty(property.Value) is { } name)
+                {
+                    return name;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static string Text(JsonObject item, string name) =>

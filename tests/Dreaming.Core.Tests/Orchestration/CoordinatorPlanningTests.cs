@@ -73,6 +73,22 @@ public class CoordinatorPlanningTests
     }
 
     [Fact]
+    public async Task A_reply_that_gives_a_property_twice_is_not_a_valid_plan_and_gets_the_retry()
+    {
+        // Which "id" would count? Neither: the reply is asked for again, the problem named.
+        const string twice = """{"items":[{"id":"research","agent":"worker","instructions":"Find facts","dependsOn":[],"id":"other"}]}""";
+        var coordinator = Script(twice, ValidPlan);
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var plan = await host.Orchestrator.PlanAsync("Report on X", [OrchestrationHarness.Echo()]);
+
+        Assert.Equal(["research", "write"], plan.Items.Select(i => i.Id));
+        Assert.Contains("gives the property 'id' more than once", coordinator.Calls[1].Last().Text, StringComparison.Ordinal);
+        var ex = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("g", """{"items":[],"items":[]}"""));
+        Assert.Contains("gives the property 'items' more than once", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_coordinator_that_throws_is_a_planning_failure_recorded_failed_and_rethrown()
     {
         var coordinator = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => throw new HttpRequestException("the model endpoint refused the call") };
