@@ -12,7 +12,8 @@ internal static class RunSynthesis
     {
         if (request.Synthesize is { } synthesize)
         {
-            return (await synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
+            // WaitAsync here and below: a cancellation is prompt even when the synthesis ignores its token.
+            return (await synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
         }
 
         if (coordinator is not null)
@@ -22,7 +23,7 @@ internal static class RunSynthesis
                     new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
                     new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
                 ],
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                cancellationToken: cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             return (response.Text, ModelUsage.Of(response.Usage));
         }
 

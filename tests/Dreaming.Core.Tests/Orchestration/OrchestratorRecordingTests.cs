@@ -149,6 +149,39 @@ public class OrchestratorRecordingTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cancelling_during_the_synthesis_is_prompt_even_when_the_synthesis_ignores_its_token(bool byDelegate)
+    {
+        using var cancel = new CancellationTokenSource();
+        async Task<T> CancelThenHang<T>()
+        {
+            await cancel.CancelAsync();
+            await new TaskCompletionSource().Task;   // never answers, whatever the token says
+            throw new InvalidOperationException("unreachable");
+        }
+
+        var coordinator = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => CancelThenHang<ChatResponse>() };
+        await using var host = OrchestrationHarness.Create(coordinator: byDelegate ? null : coordinator);
+
+        var running = host.Orchestrator.RunAsync(
+            new OrchestrationRequest
+            {
+                Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")),
+                Agents = [OrchestrationHarness.Echo()],
+                Synthesize = byDelegate ? (_, _) => CancelThenHang<string>() : null,
+            },
+            cancel.Token);
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+        Assert.Equal("the run was cancelled during the synthesis", run.Error);
+        Assert.Equal(WorkItemStatus.Completed, Assert.Single(run.Items).Status);
+        Assert.Equal(SessionStatus.Abandoned, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
+        await host.AssertNoSessionRunningAsync();
+    }
+
     [Fact]
     public async Task AddOrchestrator_rejects_invalid_options_naming_the_setting()
     {
