@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -110,9 +111,24 @@ public sealed partial class Orchestrator : IOrchestrator
         var policy = request.FailurePolicy ?? Options.FailurePolicy;
         var budget = request.MaxTotalTokens ?? Options.MaxTotalTokens;
         var costBudget = request.MaxTotalCostMinorUnits ?? Options.MaxTotalCostMinorUnits;
-        if (!Enum.IsDefined(policy) || budget is <= 0 || costBudget is <= 0 || string.IsNullOrWhiteSpace(request.AgentId))
+        if (!Enum.IsDefined(policy))
         {
-            throw new ArgumentException("OrchestrationRequest: FailurePolicy must be defined, MaxTotalTokens and MaxTotalCostMinorUnits positive when set, and AgentId not blank.", nameof(request));
+            throw new ArgumentException($"OrchestrationRequest.FailurePolicy has the undefined value {(int)policy}.", nameof(request));
+        }
+
+        if (budget is <= 0)
+        {
+            throw new ArgumentException($"OrchestrationRequest.MaxTotalTokens is {budget}; it must be positive or null.", nameof(request));
+        }
+
+        if (costBudget is <= 0)
+        {
+            throw new ArgumentException($"OrchestrationRequest.MaxTotalCostMinorUnits is {costBudget}; it must be positive or null.", nameof(request));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.AgentId))
+        {
+            throw new ArgumentException("OrchestrationRequest.AgentId is blank.", nameof(request));
         }
 
         if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
@@ -296,11 +312,12 @@ public sealed partial class Orchestrator : IOrchestrator
     {
         ArgumentNullException.ThrowIfNull(agents);
         var roster = new Dictionary<string, RosterAgent>(StringComparer.Ordinal);
-        foreach (var agent in agents)
+        for (var i = 0; i < agents.Count; i++)
         {
-            if (agent is null || string.IsNullOrWhiteSpace(agent.Name))
+            var agent = agents[i] ?? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1} is null."), nameof(agents));
+            if (string.IsNullOrWhiteSpace(agent.Name))
             {
-                throw new ArgumentException("Every roster agent needs a name.", nameof(agents));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1} has no name."), nameof(agents));
             }
 
             if ((agent.ChatClient is null) == (agent.Run is null))

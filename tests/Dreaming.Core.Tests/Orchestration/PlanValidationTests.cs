@@ -69,6 +69,23 @@ public class PlanValidationTests
     }
 
     [Fact]
+    public async Task An_invalid_request_is_rejected_naming_the_setting_and_its_value()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var plan = OrchestrationHarness.Plan(1, s_a);
+        async Task<string> RejectedAsync(OrchestrationRequest request) =>
+            (await Assert.ThrowsAsync<ArgumentException>(() => host.Orchestrator.RunAsync(request))).Message;
+
+        var request = new OrchestrationRequest { Plan = plan, Agents = [OrchestrationHarness.Echo()] };
+        Assert.StartsWith("OrchestrationRequest.MaxTotalTokens is 0; it must be positive or null.", await RejectedAsync(request with { MaxTotalTokens = 0 }), StringComparison.Ordinal);
+        Assert.StartsWith("OrchestrationRequest.MaxTotalCostMinorUnits is -5; it must be positive or null.", await RejectedAsync(request with { MaxTotalCostMinorUnits = -5 }), StringComparison.Ordinal);
+        Assert.StartsWith("OrchestrationRequest.FailurePolicy has the undefined value 7.", await RejectedAsync(request with { FailurePolicy = (OrchestrationFailurePolicy)7 }), StringComparison.Ordinal);
+        Assert.StartsWith("OrchestrationRequest.AgentId is blank.", await RejectedAsync(request with { AgentId = " " }), StringComparison.Ordinal);
+        Assert.StartsWith("Roster agent #2 has no name.", await RejectedAsync(request with { Agents = [OrchestrationHarness.Echo(), OrchestrationHarness.Echo(" ")] }), StringComparison.Ordinal);
+        Assert.StartsWith("Roster agent #1 is null.", await RejectedAsync(request with { Agents = [null!] }), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Items_may_be_listed_before_the_items_they_depend_on()
     {
         await using var host = OrchestrationHarness.Create();
