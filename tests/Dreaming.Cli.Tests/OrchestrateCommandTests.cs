@@ -97,6 +97,9 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[]}""", "The plan has no items.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
     [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"},null]}""", "': item #2 is null.")]
+    [InlineData("""{"goal":"g","agents":[null],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #1 is null.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"},{"instructions":"i"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #2 has no name.")]
     public async Task An_invalid_plan_exits_1_with_a_message_naming_the_problem(string planJson, string message)
     {
         using var cli = new CliRunner();

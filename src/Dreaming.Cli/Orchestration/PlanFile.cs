@@ -32,6 +32,17 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
             throw new PlanValidationException($"The plan file '{fullPath}' is empty.");
         }
 
+        // JSON nulls in the lists are named here, by position, rather than failing below.
+        if (document.Items?.IndexOf(null!) is int nullItem and >= 0)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}': item #{nullItem + 1} is null.");
+        }
+
+        if (document.Agents?.IndexOf(null!) is int nullAgent and >= 0)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}': agent #{nullAgent + 1} is null.");
+        }
+
         var plan = new OrchestrationPlan
         {
             Goal = document.Goal ?? string.Empty,
@@ -47,9 +58,9 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
             }).ToList(),
         };
         var agents = (document.Agents ?? []).Select(a => new Agent(a.Name ?? string.Empty, a.Instructions)).ToList();
-        if (agents.FirstOrDefault(a => string.IsNullOrWhiteSpace(a.Name)) is not null)
+        if (agents.FindIndex(a => string.IsNullOrWhiteSpace(a.Name)) is var unnamed and >= 0)
         {
-            throw new PlanValidationException($"An agent of the plan file '{fullPath}' has no name.");
+            throw new PlanValidationException($"The plan file '{fullPath}': agent #{unnamed + 1} has no name.");
         }
 
         if (agents.GroupBy(a => a.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
