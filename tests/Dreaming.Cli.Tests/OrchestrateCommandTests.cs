@@ -112,6 +112,36 @@ public class OrchestrateCommandTests
     }
 
     [Fact]
+    public async Task The_json_output_has_every_documented_field_of_an_item_even_one_that_never_started()
+    {
+        using var cli = new CliRunner();
+        cli.WriteFile("strict.md", """
+            # Strict
+            Pass threshold: 1.0
+
+            ## Content
+            - Written by a person (required) [not-contains: "simulated"]
+            """);
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","agents":[{"name":"w","instructions":"i"}],
+             "items":[{"id":"gated","agent":"w","instructions":"x","rubric":"strict.md"},
+                      {"id":"after","agent":"w","instructions":"y","dependsOn":["gated"]}]}
+            """);
+
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--json");
+
+        Assert.True(exit == Dreaming.Cli.Commands.OrchestrateCommand.NotCompletedExitCode, error + json);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("finalAnswer").ValueKind);
+        var after = root.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == "after");
+        Assert.Equal("not_started", after.GetProperty("status").GetString());
+        foreach (var field in new[] { "startedAt", "endedAt", "sessionId", "output", "error", "outcome", "score" })
+        {
+            Assert.True(after.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Null, $"{field} in {after}");
+        }
+    }
+
+    [Fact]
     public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2()
     {
         using var cli = new CliRunner();

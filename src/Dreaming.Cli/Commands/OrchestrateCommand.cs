@@ -61,7 +61,7 @@ internal static class OrchestrateCommand
 
             if (json)
             {
-                CliJson.Write(output, OrchestrationOutput.Json(run, simulated ? SimulatedTeamChatClient.ModelId : settings.Model!, simulated));
+                OrchestrationOutput.WriteJson(output, run, simulated ? SimulatedTeamChatClient.ModelId : settings.Model!, simulated);
             }
             else
             {

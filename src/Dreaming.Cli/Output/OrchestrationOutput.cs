@@ -1,10 +1,19 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Dreaming.Cli.Output;
 
 /// <summary>How the tool shows an orchestration run: a JSON document, or a timeline of the items.</summary>
 internal static class OrchestrationOutput
 {
+    // Every documented field is written, null when it has no value (an item that never started has no times, session
+    // or output), so that readers see one shape.
+    private static readonly JsonSerializerOptions s_json = new(CliJson.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public static void WriteJson(TextWriter output, OrchestrationRun run, string model, bool simulated) =>
+        output.WriteLine(JsonSerializer.Serialize(Json(run, model, simulated), s_json));
+
     public static object Json(OrchestrationRun run, string model, bool simulated) => new
     {
         simulated,
