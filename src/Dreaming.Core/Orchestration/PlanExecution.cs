@@ -112,33 +112,48 @@ internal sealed partial class PlanExecution : IDisposable
         }
 
         var running = 0;
-        while (true)
+        try
         {
-            while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
+            while (true)
             {
-                var slot = _slots[next];
-                slot.Dependencies = DependencyOutputs(slot);
-                // Started inline: an agent runs on the scheduler's thread until its first await, as in a
-                // hand-written Task.WhenAll. An item that ended there is finished here; one still running
-                // signals its end through the channel (its rest never throws).
-                if (StartItem(slot))
+                while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
                 {
-                    await OnFinishedAsync(slot, ready).ConfigureAwait(false);
+                    var slot = _slots[next];
+                    slot.Dependencies = DependencyOutputs(slot);
+                    // Started inline: an agent runs on the scheduler's thread until its first await, as in a
+                    // hand-written Task.WhenAll. An item that ended there is finished here; one still running
+                    // signals its end through the channel (its rest never throws).
+                    if (StartItem(slot))
+                    {
+                        await OnFinishedAsync(slot, ready).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        running++;
+                    }
                 }
-                else
+
+                if (running == 0)
                 {
-                    running++;
+                    break;
                 }
+
+                var finished = await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                running--;
+                await OnFinishedAsync(_slots[finished], ready).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (running > 0)
+        {
+            // Recording an item's end failed (the run's session could not take the event): the run cannot go on, but
+            // it returns only once every running item has stopped and ended its child session.
+            Stop(OrchestrationStatus.Failed, $"recording the run failed: {ex.Message}", null);
+            for (; running > 0; running--)
+            {
+                await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            if (running == 0)
-            {
-                break;
-            }
-
-            var finished = await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            running--;
-            await OnFinishedAsync(_slots[finished], ready).ConfigureAwait(false);
+            throw;
         }
     }
 

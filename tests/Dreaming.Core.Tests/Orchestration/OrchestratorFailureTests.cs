@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;
@@ -364,5 +365,80 @@ public class OrchestratorFailureTests
         Assert.Equal(4, children.Count);
         Assert.All(children, c => Assert.Equal(SessionStatus.Abandoned, c.Status));
         await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task A_run_whose_own_session_cannot_record_an_item_stops_the_others_before_it_throws()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var sessions = new FailingRunSessionFactory(host.Services.GetRequiredService<IAgentSessionFactory>());
+        var orchestrator = new Orchestrator(sessions, host.Services.GetRequiredService<IOutcomeRunner>(), new OrchestratorOptions { RetryDelay = TimeSpan.Zero });
+        var slowStopped = false;
+        var agent = OrchestrationHarness.Agent("worker", async (context, ct) =>
+        {
+            if (context.Item.Id == "fast")
+            {
+                return new WorkItemReply("done");
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                return new WorkItemReply("never");
+            }
+            catch (OperationCanceledException)
+            {
+                Volatile.Write(ref slowStopped, true);
+                throw;
+            }
+        });
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            orchestrator.RunAsync(new OrchestrationRequest
+            {
+                Plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("slow"), OrchestrationHarness.Item("fast")),
+                Agents = [agent],
+            }).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal("the store is gone", ex.Message);
+        Assert.True(Volatile.Read(ref slowStopped), "the running item was stopped before the run threw");
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    /// <summary>Starts real sessions, but the run's own session fails to record an item's end.</summary>
+    private sealed class FailingRunSessionFactory(IAgentSessionFactory inner) : IAgentSessionFactory
+    {
+        public IAgentSession StartSession(AgentSessionOptions options)
+        {
+            var session = inner.StartSession(options);
+            return options.AgentId == "orchestrator" ? new FailingSession(session) : session;
+        }
+
+        private sealed class FailingSession(IAgentSession inner) : IAgentSession
+        {
+            public string Id => inner.Id;
+
+            public string AgentId => inner.AgentId;
+
+            public string Task => inner.Task;
+
+            public string? ParentSessionId => inner.ParentSessionId;
+
+            public DateTimeOffset StartedAt => inner.StartedAt;
+
+            public SessionStatus Status => inner.Status;
+
+            public SessionUsage Usage => inner.Usage;
+
+            public long DroppedEventCount => inner.DroppedEventCount;
+
+            public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) =>
+                sessionEvent is OrchestrationItemCompletedEvent ? throw new InvalidOperationException("the store is gone") : inner.RecordAsync(sessionEvent, cancellationToken);
+
+            public Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default) =>
+                inner.CompleteAsync(status, outcome, cancellationToken);
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 }
