@@ -201,6 +201,9 @@ internal sealed partial class PlanExecution
     private async Task RunOutcomeAsync(ItemSlot slot, RosterAgent agent, Rubric rubric, CancellationToken cancellationToken)
     {
         Exception? agentFailure = null;
+        // How many evaluations' grader usage is charged: each as the next iteration starts (so the run's budget can stop
+        // it), the rest once the loop has ended.
+        var graded = 0;
         var run = await _owner.Outcomes.RunAsync(
             new OutcomeRequest
             {
@@ -212,6 +215,13 @@ internal sealed partial class PlanExecution
                 Agent = async (attempt, ct) =>
                 {
                     slot.SessionId = attempt.Session.Id;
+                    if (attempt.PreviousEvaluation is { } previous)
+                    {
+                        graded++;
+                        Charge(slot, previous.GraderUsage, checkItemBudget: false, priced: false);
+                        ct.ThrowIfCancellationRequested();
+                    }
+
                     try
                     {
                         var reply = await InvokeAsync(agent, Context(slot, attempt.Session, attempt.Feedback, attempt.PreviousArtifact), ct).ConfigureAwait(false);
@@ -228,7 +238,11 @@ internal sealed partial class PlanExecution
             cancellationToken).ConfigureAwait(false);
 
         slot.SessionId = run.SessionId;
-        Charge(slot, run.GraderUsage, checkItemBudget: false, priced: false);
+        for (var i = graded; i < run.Evaluations.Count; i++)
+        {
+            Charge(slot, run.Evaluations[i].GraderUsage, checkItemBudget: false, priced: false);
+        }
+
         if (agentFailure is not null)
         {
             ExceptionDispatchInfo.Throw(agentFailure);

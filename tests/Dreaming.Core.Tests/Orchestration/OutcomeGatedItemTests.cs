@@ -1,4 +1,5 @@
 using Dreaming.Core.Tests.Outcomes.Rubrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
 
@@ -78,5 +79,41 @@ public class OutcomeGatedItemTests
         Assert.StartsWith("the work did not pass the rubric 'rubric': max_iterations_reached", run.Items[0].Error, StringComparison.Ordinal);
         Assert.Equal(WorkItemStatus.Skipped, run.Items[1].Status);
         await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task The_graders_tokens_count_as_each_evaluation_ends_so_the_run_budget_stops_the_next_iteration()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var rubric = MarkdownRubricParser.Parse(RubricMarkdown);
+        var grader = new FixedGrader(new RubricEvaluation { Rubric = rubric, Criteria = [], Score = 0, Passed = false, GraderUsage = new SessionUsage { InputTokens = 60 } });
+        var sessions = host.Services.GetRequiredService<IAgentSessionFactory>();
+        var orchestrator = new Orchestrator(sessions, new OutcomeRunner(sessions, grader), new OrchestratorOptions { OutcomeMaxIterations = 3, RetryDelay = TimeSpan.Zero });
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new WorkItemReply("no order number here", new SessionUsage { InputTokens = 10 }));
+        });
+
+        var run = await orchestrator.RunAsync(new OrchestrationRequest
+        {
+            Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("summary") with { Rubric = rubric }),
+            Agents = [agent],
+            MaxTotalTokens = 100,
+        });
+
+        // Agent 10, grader 60, agent 10 (80), grader 60 (140): the budget is reached before a third agent call.
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(2, calls);
+        Assert.Equal(140, run.Usage.TotalTokens);
+        Assert.Contains("the run used 140 tokens, reaching its budget of 100", run.Error, StringComparison.Ordinal);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    private sealed class FixedGrader(RubricEvaluation evaluation) : IRubricEvaluator
+    {
+        public Task<RubricEvaluation> EvaluateAsync(Rubric rubric, string artifact, string? task = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(evaluation);
     }
 }
