@@ -20,5 +20,6 @@ public interface IOrchestrator
     /// <returns>The run: its status, every item's result and the final answer.</returns>
     /// <exception cref="PlanValidationException">The plan is invalid; nothing ran. The message names the item (for a cycle, the items on it).</exception>
     /// <exception cref="ArgumentException">The request itself is invalid (no plan and no goal, a roster agent without a model).</exception>
+    /// <exception cref="TraceStoreException">The trace store did not record the run's session (its start could not be written); every item has ended.</exception>
     Task<OrchestrationRun> RunAsync(OrchestrationRequest request, CancellationToken cancellationToken = default);
 }

@@ -163,7 +163,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 // An invalid plan, a coordinator that failed (or timed out on its own), or a cancellation: recorded, then thrown.
                 var planningStatus = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
                 await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = planningUsage }).ConfigureAwait(false);
-                await session.CompleteAsync(SessionStatusOf(planningStatus), Outcome(planningStatus), CancellationToken.None).ConfigureAwait(false);
+                await CompleteRunSessionAsync(session, planningStatus).ConfigureAwait(false);
                 throw;
             }
         }
@@ -227,7 +227,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 Usage = usage,
             };
         await record(ended).ConfigureAwait(false);
-        await session.CompleteAsync(SessionStatusOf(status), Outcome(status), CancellationToken.None).ConfigureAwait(false);
+        await CompleteRunSessionAsync(session, status).ConfigureAwait(false);
         LogRunEnded(_logger, session.Id, status, completed, items.Count);
         return new OrchestrationRun
         {
@@ -332,6 +332,24 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         return roster;
+    }
+
+    // A session this run started that the store says does not exist was never written: its start was lost on the way
+    // (the trace writer retried and logged the store's error), which "Session ... does not exist" would not say.
+    private static async Task CompleteRunSessionAsync(IAgentSession session, OrchestrationStatus status)
+    {
+        try
+        {
+            await session.CompleteAsync(SessionStatusOf(status), Outcome(status), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SessionNotFoundException ex)
+        {
+            throw new TraceStoreException(
+                $"The trace store did not record the run's session '{session.Id}': writing its start failed, so the run ({OrchestrationNames.Of(status)}) "
+                + "could not be stored. The store was unavailable or, for a SQLite file, locked by another process for longer than its busy timeout "
+                + "and the trace writer's retries; its error is in the log.",
+                ex);
+        }
     }
 
     private static SessionStatus SessionStatusOf(OrchestrationStatus status) => status switch

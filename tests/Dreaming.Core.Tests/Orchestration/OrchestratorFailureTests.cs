@@ -405,6 +405,26 @@ public class OrchestratorFailureTests
         await host.AssertNoSessionRunningAsync();
     }
 
+    [Fact]
+    public async Task A_run_whose_session_the_store_never_recorded_fails_naming_the_store_not_a_missing_session()
+    {
+        // As with a SQLite file another process holds write-locked: every write that creates a session fails.
+        var store = new HookedTraceStore
+        {
+            BeforeWrite = (batch, _) => batch.NewSessions.Count > 0
+                ? Task.FromException(new TraceStoreException("Cannot write to the trace store 'x.db': the database is locked by another connection or process."))
+                : Task.CompletedTask,
+        };
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0, store: store);
+
+        var ex = await Assert.ThrowsAsync<TraceStoreException>(() =>
+            host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")), OrchestrationHarness.Echo()).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.StartsWith("The trace store did not record the run's session 'ses_", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("locked by another process", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<SessionNotFoundException>(ex.InnerException);
+    }
+
     /// <summary>Starts real sessions, but the run's own session fails to record an item's end.</summary>
     private sealed class FailingRunSessionFactory(IAgentSessionFactory inner) : IAgentSessionFactory
     {
