@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Dreaming.Cli.Orchestration;
 
@@ -30,6 +31,29 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         if (document is null)
         {
             throw new PlanValidationException($"The plan file '{fullPath}' is empty.");
+        }
+
+        // A property the format does not have is an error, not ignored: a misspelt "dependsOn" would otherwise drop the
+        // dependency and run the item at once, a "rubricPath" would drop the rubric.
+        if (Unknown(document.Unknown) is { } property)
+        {
+            throw new PlanValidationException($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items and maxConcurrency).");
+        }
+
+        for (var i = 0; i < (document.Agents?.Count ?? 0); i++)
+        {
+            if (Unknown(document.Agents![i]?.Unknown) is { } agentProperty)
+            {
+                throw new PlanValidationException($"The plan file '{fullPath}': agent #{i + 1} has the property '{agentProperty}', which a plan file does not have (an agent has name and instructions).");
+            }
+        }
+
+        for (var i = 0; i < (document.Items?.Count ?? 0); i++)
+        {
+            if (document.Items![i] is { } item && Unknown(item.Unknown) is { } itemProperty)
+            {
+                throw new PlanValidationException($"The plan file '{fullPath}': item #{i + 1}{(item.Id is null ? string.Empty : $" ('{item.Id}')")} has the property '{itemProperty}', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).");
+            }
         }
 
         // JSON nulls in the lists are named here, by position, rather than failing below.
@@ -71,12 +95,26 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         return new PlanFile(plan, agents);
     }
 
+    private static string? Unknown(Dictionary<string, JsonElement>? properties) => properties?.Keys.FirstOrDefault();
+
     /// <summary>An agent of the roster, as the file gives it.</summary>
     internal sealed record Agent(string Name, string? Instructions);
 
-    private sealed record Document(string? Goal, List<AgentDocument>? Agents, List<ItemDocument>? Items, int? MaxConcurrency);
+    private sealed record Document(string? Goal, List<AgentDocument>? Agents, List<ItemDocument>? Items, int? MaxConcurrency)
+    {
+        [JsonExtensionData]
+        public Dictionary<string, JsonElement>? Unknown { get; init; }
+    }
 
-    private sealed record AgentDocument(string? Name, string? Instructions);
+    private sealed record AgentDocument(string? Name, string? Instructions)
+    {
+        [JsonExtensionData]
+        public Dictionary<string, JsonElement>? Unknown { get; init; }
+    }
 
-    private sealed record ItemDocument(string? Id, string? Agent, string? Instructions, List<string>? DependsOn, string? Rubric);
+    private sealed record ItemDocument(string? Id, string? Agent, string? Instructions, List<string>? DependsOn, string? Rubric)
+    {
+        [JsonExtensionData]
+        public Dictionary<string, JsonElement>? Unknown { get; init; }
+    }
 }
