@@ -75,12 +75,22 @@ internal static class CoordinatorPlanner
                 throw new PlanValidationException($"Item #{items.Count + 1} of the coordinator's plan is not an object.");
             }
 
+            var id = Text(item, "id");
             items.Add(new WorkItem
             {
-                Id = Text(item, "id"),
+                Id = id,
                 Agent = Text(item, "agent"),
                 Instructions = Text(item, "instructions"),
-                DependsOn = item["dependsOn"] is JsonArray deps ? deps.Select(d => d is JsonValue v && v.TryGetValue<string>(out var s) ? s : string.Empty).ToList() : [],
+                // Missing or null is no dependencies; anything but an array of strings is refused, not read as none
+                // (the item would run at once, without the output it needs).
+                DependsOn = item["dependsOn"] switch
+                {
+                    null => [],
+                    JsonArray deps when deps.All(d => d is JsonValue v && v.TryGetValue<string>(out _)) => deps.Select(d => d!.GetValue<string>()).ToList(),
+                    _ => throw new PlanValidationException(
+                        $"Item {(string.IsNullOrWhiteSpace(id) ? $"#{items.Count + 1}" : $"'{id}'")} of the coordinator's plan has a dependsOn that is not an array of item ids.",
+                        string.IsNullOrWhiteSpace(id) ? [] : [id]),
+                },
             });
         }
 

@@ -88,6 +88,18 @@ public class CoordinatorPlanningTests
         Assert.Contains("gives the property 'items' more than once", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":[]},{"id":"b","agent":"worker","instructions":"y","dependsOn":"a"}]}""", "Item 'b' of the coordinator's plan has a dependsOn that is not an array of item ids.")]
+    [InlineData("""{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":[]},{"id":"b","agent":"worker","instructions":"y","dependsOn":[{"id":"a"}]}]}""", "Item 'b' of the coordinator's plan has a dependsOn that is not an array of item ids.")]
+    public void A_dependsOn_that_is_not_a_list_of_ids_is_an_invalid_plan_not_an_item_without_dependencies(string reply, string message)
+    {
+        // Read as no dependencies, the item would run at once, without the output it needs.
+        var ex = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("g", reply));
+
+        Assert.Equal(message, ex.Message);
+        Assert.Equal(["b"], ex.ItemIds);
+    }
+
     [Fact]
     public async Task A_coordinator_that_throws_is_a_planning_failure_recorded_failed_and_rethrown()
     {
