@@ -19,6 +19,7 @@ public sealed record OrchestrationPlan
     /// <value>The default is <see cref="DefaultMaxConcurrency"/>; 1 to <see cref="MaxConcurrencyLimit"/>.</value>
     public int MaxConcurrency { get; init; } = DefaultMaxConcurrency;
 
-    /// <summary>Gets the folder a relative <see cref="WorkItem.RubricPath"/> is resolved against; the current directory when <see langword="null"/>.</summary>
+    /// <summary>Gets the folder a relative <see cref="WorkItem.RubricPath"/> is resolved against; the current directory when
+    /// <see langword="null"/> or blank, and itself relative to the current directory when relative.</summary>
     public string? BaseDirectory { get; init; }
 }

@@ -250,6 +250,8 @@ public sealed partial class Orchestrator : IOrchestrator
             return plan;
         }
 
+        // A relative BaseDirectory is relative to the current directory (GetFullPath refuses a relative base).
+        var baseDirectory = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? Directory.GetCurrentDirectory() : Path.GetFullPath(plan.BaseDirectory);
         var items = new List<WorkItem>(plan.Items.Count);
         foreach (var item in plan.Items)
         {
@@ -259,12 +261,13 @@ public sealed partial class Orchestrator : IOrchestrator
                 continue;
             }
 
-            var path = Path.GetFullPath(item.RubricPath, plan.BaseDirectory ?? Directory.GetCurrentDirectory());
+            var path = item.RubricPath;
             try
             {
+                path = Path.GetFullPath(item.RubricPath, baseDirectory);
                 items.Add(item with { Rubric = await MarkdownRubricParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) });
             }
-            catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
                 throw new PlanValidationException($"Item '{item.Id}': the rubric '{path}' cannot be loaded: {ex.Message}", [item.Id]);
             }

@@ -61,6 +61,26 @@ public class OutcomeGatedItemTests
     }
 
     [Fact]
+    public async Task A_relative_base_directory_is_resolved_against_the_current_directory()
+    {
+        using var folder = new TempFolder();
+        folder.Write("rubrics/order.md", RubricMarkdown);
+        await using var host = OrchestrationHarness.Create();
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("A summary of #W123.")));
+        var plan = new OrchestrationPlan
+        {
+            Goal = "g",
+            BaseDirectory = Path.GetRelativePath(Directory.GetCurrentDirectory(), folder.Path),
+            Items = [OrchestrationHarness.Item("summary") with { RubricPath = "rubrics/order.md" }],
+        };
+
+        var run = await host.RunAsync(plan, agent);
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal(OutcomeResult.Satisfied, run.Items[0].Outcome);
+    }
+
+    [Fact]
     public async Task Work_that_never_passes_fails_the_item_and_gates_its_dependents()
     {
         await using var host = OrchestrationHarness.Create(o => o.OutcomeMaxIterations = 2);
