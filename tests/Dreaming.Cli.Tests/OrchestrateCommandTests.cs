@@ -98,6 +98,7 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
     [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"},null]}""", "': item #2 is null.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","dependsOn":[]},{"id":"b","agent":"w","instructions":"y","dependsOn":["a"],"dependsOn":[]}]}""", "Duplicate property 'dependsOn'")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"},{"id":"b","agent":"w","instructions":"y","depends_on":["a"]}]}""", "': item #2 ('b') has the property 'depends_on', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubricPath":"r.md"}]}""", "': item #1 ('a') has the property 'rubricPath'")]
     [InlineData("""{"goal":"g","agents":[{"name":"w","model":"m"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #1 has the property 'model', which a plan file does not have (an agent has name and instructions).")]

@@ -7,7 +7,14 @@ namespace Dreaming.Cli.Orchestration;
 /// "dependsOn", "rubric"?}], "maxConcurrency"?}</c>; rubric paths are relative to the file.</summary>
 internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.Agent> Agents)
 {
-    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web)
+    {
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+
+        // A property given twice is refused, not read as its last value (which "dependsOn" would count?).
+        AllowDuplicateProperties = false,
+    };
 
     public static async Task<PlanFile> LoadAsync(string path, CancellationToken cancellationToken)
     {
