@@ -268,7 +268,7 @@ internal sealed partial class PlanExecution
         if (agent.Run is { } run)
         {
             // A reply that is already there needs no await (and WaitAsync would return the same task).
-            var task = run(context, cancellationToken);
+            var task = run(context, cancellationToken) ?? throw NoReply(agent);
             return task.IsCompletedSuccessfully
                 ? new ValueTask<WorkItemReply>(task.Result ?? throw NoReply(agent))
                 : AwaitRunAsync(agent, task, cancellationToken);

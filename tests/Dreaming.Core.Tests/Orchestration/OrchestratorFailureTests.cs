@@ -255,6 +255,20 @@ public class OrchestratorFailureTests
     }
 
     [Fact]
+    public async Task A_delegate_that_returns_no_task_fails_its_item_naming_the_agent()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0);
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => null!);
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")), agent);
+
+        var item = Assert.Single(run.Items);
+        Assert.Equal(WorkItemStatus.Failed, item.Status);
+        Assert.Equal("InvalidOperationException: The agent 'worker' returned no reply.", item.Error);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
     public async Task An_item_that_always_throws_fails_after_its_retries()
     {
         await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);
