@@ -368,12 +368,12 @@ public sealed partial class Orchestrator : IOrchestrator
         Source = "orchestration",
     };
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Orchestration {SessionId} started: {Items} items, at most {MaxConcurrency} at once.")]
+    [LoggerMessage(EventId = 80, Level = LogLevel.Information, Message = "Orchestration {SessionId} started: {Items} items, at most {MaxConcurrency} at once.")]
     private static partial void LogRunStarted(ILogger logger, string sessionId, int items, int maxConcurrency);
 
-    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Orchestration {SessionId} ended {Status}: {Completed} of {Items} items completed.")]
+    [LoggerMessage(EventId = 81, Level = LogLevel.Information, Message = "Orchestration {SessionId} ended {Status}: {Completed} of {Items} items completed.")]
     private static partial void LogRunEnded(ILogger logger, string sessionId, OrchestrationStatus status, int completed, int items);
 
-    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "The orchestration observer {Observer} failed on {EventType}; the run goes on.")]
+    [LoggerMessage(EventId = 82, Level = LogLevel.Warning, Message = "The orchestration observer {Observer} failed on {EventType}; the run goes on.")]
     private static partial void LogObserverFailed(ILogger logger, string observer, string eventType, Exception exception);
 }
