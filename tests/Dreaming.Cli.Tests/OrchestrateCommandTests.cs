@@ -120,13 +120,7 @@ public class OrchestrateCommandTests
     public async Task The_json_output_has_every_documented_field_of_an_item_even_one_that_never_started()
     {
         using var cli = new CliRunner();
-        cli.WriteFile("strict.md", """
-            # Strict
-            Pass threshold: 1.0
-
-            ## Content
-            - Written by a person (required) [not-contains: "simulated"]
-            """);
+        WriteStrictRubric(cli);
         var plan = cli.WriteFile("plan.json", """
             {"goal":"g","agents":[{"name":"w","instructions":"i"}],
              "items":[{"id":"gated","agent":"w","instructions":"x","rubric":"strict.md"},
@@ -150,13 +144,7 @@ public class OrchestrateCommandTests
     public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2()
     {
         using var cli = new CliRunner();
-        cli.WriteFile("strict.md", """
-            # Strict
-            Pass threshold: 1.0
-
-            ## Content
-            - Written by a person (required) [not-contains: "simulated"]
-            """);
+        WriteStrictRubric(cli);
         var plan = cli.WriteFile("plan.json", """
             {"goal":"g","agents":[{"name":"w","instructions":"i"}],
              "items":[{"id":"gated","agent":"w","instructions":"x","rubric":"strict.md"},
@@ -248,4 +236,13 @@ public class OrchestrateCommandTests
         var (_, json, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
         return JsonDocument.Parse(json).RootElement.GetArrayLength() > 0;
     }
+
+    // A rubric the simulated agent can never pass: its answers say they are simulated.
+    private static void WriteStrictRubric(CliRunner cli) => cli.WriteFile("strict.md", """
+        # Strict
+        Pass threshold: 1.0
+
+        ## Content
+        - Written by a person (required) [not-contains: "simulated"]
+        """);
 }

@@ -448,31 +448,10 @@ public class OrchestratorFailureTests
             return options.AgentId == "orchestrator" ? new FailingSession(session) : session;
         }
 
-        private sealed class FailingSession(IAgentSession inner) : IAgentSession
+        private sealed class FailingSession(IAgentSession inner) : ForwardingSession(inner)
         {
-            public string Id => inner.Id;
-
-            public string AgentId => inner.AgentId;
-
-            public string Task => inner.Task;
-
-            public string? ParentSessionId => inner.ParentSessionId;
-
-            public DateTimeOffset StartedAt => inner.StartedAt;
-
-            public SessionStatus Status => inner.Status;
-
-            public SessionUsage Usage => inner.Usage;
-
-            public long DroppedEventCount => inner.DroppedEventCount;
-
-            public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) =>
-                sessionEvent is OrchestrationItemCompletedEvent ? throw new InvalidOperationException("the store is gone") : inner.RecordAsync(sessionEvent, cancellationToken);
-
-            public Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default) =>
-                inner.CompleteAsync(status, outcome, cancellationToken);
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
+            public override ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) =>
+                sessionEvent is OrchestrationItemCompletedEvent ? throw new InvalidOperationException("the store is gone") : base.RecordAsync(sessionEvent, cancellationToken);
         }
     }
 }

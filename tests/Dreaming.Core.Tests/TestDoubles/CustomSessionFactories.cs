@@ -7,7 +7,7 @@ namespace Dreaming.Tests;
 /// sessions are not the library's type, but record through the wrapped session, so through the library's trace writer.</summary>
 internal sealed class DecoratingSessionFactory(IAgentSessionFactory inner) : IAgentSessionFactory
 {
-    public IAgentSession StartSession(AgentSessionOptions options) => new DecoratedSession(inner.StartSession(options));
+    public IAgentSession StartSession(AgentSessionOptions options) => new ForwardingSession(inner.StartSession(options));
 
     /// <summary>Replaces the registered factory by one that decorates it, as Scrutor's <c>Decorate</c> would.</summary>
     public static void Decorate(IServiceCollection services)
@@ -16,32 +16,33 @@ internal sealed class DecoratingSessionFactory(IAgentSessionFactory inner) : IAg
         services.Replace(ServiceDescriptor.Singleton<IAgentSessionFactory>(sp =>
             new DecoratingSessionFactory((IAgentSessionFactory)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!))));
     }
+}
 
-    private sealed class DecoratedSession(IAgentSession inner) : IAgentSession
-    {
-        public string Id => inner.Id;
+/// <summary>A session of a host's own type that forwards everything to another session; derive to change one member.</summary>
+internal class ForwardingSession(IAgentSession inner) : IAgentSession
+{
+    public string Id => inner.Id;
 
-        public string AgentId => inner.AgentId;
+    public string AgentId => inner.AgentId;
 
-        public string Task => inner.Task;
+    public string Task => inner.Task;
 
-        public string? ParentSessionId => inner.ParentSessionId;
+    public string? ParentSessionId => inner.ParentSessionId;
 
-        public DateTimeOffset StartedAt => inner.StartedAt;
+    public DateTimeOffset StartedAt => inner.StartedAt;
 
-        public SessionStatus Status => inner.Status;
+    public SessionStatus Status => inner.Status;
 
-        public SessionUsage Usage => inner.Usage;
+    public SessionUsage Usage => inner.Usage;
 
-        public long DroppedEventCount => inner.DroppedEventCount;
+    public long DroppedEventCount => inner.DroppedEventCount;
 
-        public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(sessionEvent, cancellationToken);
+    public virtual ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) => inner.RecordAsync(sessionEvent, cancellationToken);
 
-        public Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default) =>
-            inner.CompleteAsync(status, outcome, cancellationToken);
+    public Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default) =>
+        inner.CompleteAsync(status, outcome, cancellationToken);
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
 
 /// <summary>A host's own <see cref="IAgentSessionFactory"/> whose sessions keep their events in a list: nothing of the
