@@ -16,6 +16,9 @@ namespace Dreaming;
 /// delivered.</para>
 /// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
 /// different sessions are recorded to their own sessions.</para>
+/// <para>The library's own model calls — the grader's (<see cref="ModelGrader"/>) and the reflector's
+/// (<see cref="ModelReflector"/>) — pass through untouched when their client has this middleware: they are not recorded,
+/// are given no memory and start no one-call session.</para>
 /// <para>Placed outside <c>UseFunctionInvocation()</c> it sees one call per user turn with every tool round in the
 /// response; placed inside it sees each model round trip. Both record each tool call and result once.</para>
 /// </remarks>
@@ -52,6 +55,12 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // The library's own calls (grader, reflector) pass through untouched; one volatile read while there are none.
+        if (LibraryModelCall.IsActive)
+        {
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
         // The common case, a call in a running session, answered without an async method of its own: when the model's
         // task has already completed and the call is queued without waiting, the model's task is returned as it is.
         if (messages is not IReadOnlyList<ChatMessage> list
@@ -149,7 +158,13 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        // The library's own calls (grader, reflector) pass through untouched, decided when the call is made.
+        LibraryModelCall.IsActive
+            ? base.GetStreamingResponseAsync(messages, options, cancellationToken)
+            : GetStreamingResponseRecordedAsync(messages, options, cancellationToken);
+
+    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseRecordedAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();

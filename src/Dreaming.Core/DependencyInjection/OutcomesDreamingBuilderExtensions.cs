@@ -11,7 +11,8 @@ public static class OutcomesDreamingBuilderExtensions
     /// <summary>Uses a grader model for the model-judged criteria of rubrics: a separate <see cref="IChatClient"/>, which
     /// may be a different model from the agent's.</summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="graderClient">The grader's chat client. Do not put <c>UseDreaming()</c> on it: grading is not agent work.</param>
+    /// <param name="graderClient">The grader's chat client. It may be the agent's pipeline, <c>UseDreaming()</c> included:
+    /// the grader's calls pass through that middleware unrecorded and without memory.</param>
     /// <param name="configure">Optional grader options (samples for a majority vote, timeout, model id, temperature).</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <remarks>Without a grader, model-judged criteria are reported as skipped and excluded from the score.</remarks>
@@ -24,7 +25,8 @@ public static class OutcomesDreamingBuilderExtensions
     /// <summary>Uses a reflector model in dreams: it turns the strongest findings, with excerpts of the sessions, into
     /// specific lessons. Without one, lessons are written by template and dreaming stays offline.</summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="reflectorClient">The reflector's chat client (no <c>UseDreaming()</c> on it).</param>
+    /// <param name="reflectorClient">The reflector's chat client. It may have <c>UseDreaming()</c>: the reflector's calls
+    /// pass through that middleware unrecorded (no one-call session) and without memory.</param>
     /// <param name="maxFindings">How many of the strongest findings it reflects on; the rest get template lessons.</param>
     /// <param name="maxPairs">How many pairs of similar tasks (one failed, one passed) it is shown; 0 for none.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>

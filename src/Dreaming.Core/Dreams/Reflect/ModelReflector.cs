@@ -17,6 +17,9 @@ namespace Dreaming;
 /// <para>With a token budget (<see cref="ReflectionRequest.TokenBudget"/>), each call is made only when its estimated input
 /// (four characters a token) and a useful answer fit in what is left, and its answer is capped to the rest; once the budget
 /// is reached no more calls are made and the remaining findings get template lessons, which cost no tokens. Thread-safe.</para>
+/// <para>Its calls are never recorded as a session nor given an agent's memory, even through a client with
+/// <c>UseDreaming()</c>, so a dream leaves nothing for the next dream to mine; its usage is on the run's
+/// <c>reflect</c> stage.</para>
 /// </remarks>
 public sealed class ModelReflector : IDreamReflector
 {
@@ -333,7 +336,15 @@ public sealed class ModelReflector : IDreamReflector
 
                 try
                 {
-                    var response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+                    ChatResponse response;
+
+                    // Reflecting is not agent work: a UseDreaming() in the reflector's pipeline passes the call through
+                    // untouched, so a dream leaves no session for the next dream to mine.
+                    using (LibraryModelCall.Enter())
+                    {
+                        response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+                    }
+
                     Usage = Usage.Add(ModelUsage.Of(response.Usage));
                     BudgetReached = budget is { } spent && Usage.TotalTokens >= spent;
                     if (parse(response.Text) > 0)

@@ -20,6 +20,8 @@ namespace Dreaming;
 /// <para>With several <see cref="ModelGraderOptions.Samples"/>, the samples run concurrently and each criterion takes
 /// the most common verdict; an error counts as a vote, and a tie goes to the stricter verdict (met, partially met,
 /// not met, error, from least to most strict). The class is thread-safe.</para>
+/// <para>Its calls are never recorded in a session nor given an agent's memory, even through a client with
+/// <c>UseDreaming()</c>: its usage is reported in the <see cref="GradeResult"/> only.</para>
 /// </remarks>
 public sealed partial class ModelGrader
 {
@@ -188,6 +190,9 @@ public sealed partial class ModelGrader
     {
         using var timeout = _timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_timeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+
+        // Grading is not the agent's work: a UseDreaming() in the grader's pipeline passes the call through untouched.
+        using var libraryCall = LibraryModelCall.Enter();
         try
         {
             // WaitAsync enforces the timeout even on a client that ignores its token; a copy of the options keeps any
