@@ -17,8 +17,16 @@ internal static class CoordinatorPlanner
         + "Items that do not need each other's results must not depend on each other, so they can run in parallel. "
         + "Answer only with JSON: {\"items\":[{\"id\":\"short-id\",\"agent\":\"roster name\",\"instructions\":\"what to do\",\"dependsOn\":[\"ids\"]}]}.";
 
+    /// <summary>Asks the coordinator for a plan of <paramref name="goal"/>, once more when the reply is not a valid plan.</summary>
+    /// <param name="coordinator">The coordinator model.</param>
+    /// <param name="goal">The goal to plan.</param>
+    /// <param name="agents">The roster the items may name.</param>
+    /// <param name="maxItems">The most items the plan may hold.</param>
+    /// <param name="price">Prices each call's usage (the run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the planning, promptly even when the coordinator ignores it.</param>
+    /// <returns>The plan, its graph, and the usage of the coordinator's calls.</returns>
     public static async Task<(OrchestrationPlan Plan, PlanGraph Graph, SessionUsage Usage)> PlanAsync(
-        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, CancellationToken cancellationToken)
+        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, Func<SessionUsage, SessionUsage>? price, CancellationToken cancellationToken)
     {
         var names = agents.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, Request(goal, agents))];
@@ -29,7 +37,8 @@ internal static class CoordinatorPlanner
         {
             // WaitAsync: a cancellation is prompt even when the coordinator ignores its token.
             var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
-            usage = usage.Add(ModelUsage.Of(response.Usage));
+            var callUsage = ModelUsage.Of(response.Usage);
+            usage = usage.Add(price is null ? callUsage : price(callUsage));
             try
             {
                 var plan = Parse(goal, response.Text);

@@ -99,7 +99,7 @@ public sealed partial class Orchestrator : IOrchestrator
         ArgumentException.ThrowIfNullOrWhiteSpace(goal);
         var roster = Roster(agents);
         var coordinator = _coordinator ?? throw new InvalidOperationException("Planning a goal needs a coordinator model: pass one to the Orchestrator or to AddOrchestrator().");
-        var (plan, _, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, cancellationToken).ConfigureAwait(false);
+        var (plan, _, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, price: null, cancellationToken).ConfigureAwait(false);
         return plan;
     }
 
@@ -150,12 +150,14 @@ public sealed partial class Orchestrator : IOrchestrator
         var clock = Stopwatch.StartNew();
         await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId });
         var record = RecorderFor(session, request.Observer);
+        // The coordinator's calls are recorded in the run's session, so CostOf prices them under the run's agent id.
+        Func<SessionUsage, SessionUsage>? priceCoordinator = Options.CostOf is null ? null : usage => Options.Priced(request.AgentId, usage);
         var planningUsage = SessionUsage.Zero;
         if (plan is null)
         {
             try
             {
-                (plan, graph, planningUsage) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, cancellationToken).ConfigureAwait(false);
+                (plan, graph, planningUsage) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, priceCoordinator, cancellationToken).ConfigureAwait(false);
                 plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -202,7 +204,7 @@ public sealed partial class Orchestrator : IOrchestrator
         {
             try
             {
-                (answer, var synthesisUsage) = await RunSynthesis.SynthesizeAsync(request, _coordinator is null ? null : _traced(_coordinator), goal, items, execution, session, cancellationToken).ConfigureAwait(false);
+                (answer, var synthesisUsage) = await RunSynthesis.SynthesizeAsync(request, _coordinator is null ? null : _traced(_coordinator), priceCoordinator, goal, items, execution, session, cancellationToken).ConfigureAwait(false);
                 usage = usage.Add(synthesisUsage);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

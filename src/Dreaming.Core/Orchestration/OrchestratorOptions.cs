@@ -27,8 +27,10 @@ public sealed class OrchestratorOptions
     public long? MaxTotalCostMinorUnits { get; set; }
 
     /// <summary>Gets or sets how an agent's call is priced: given the agent's name and the usage of one call (a chat response,
-    /// or a delegate's reply), its cost in minor units. Usage that already carries a cost is not repriced; the grader's
-    /// usage of an outcome-gated item is counted in tokens only.</summary>
+    /// or a delegate's reply), its cost in minor units. The coordinator's calls (planning a goal, synthesising the answer)
+    /// are priced under the run's <see cref="OrchestrationRequest.AgentId"/> (default <c>orchestrator</c>), the agent of
+    /// the run's session they are recorded in. Usage that already carries a cost is not repriced; the grader's usage of an
+    /// outcome-gated item is counted in tokens only.</summary>
     /// <value>The default is <see langword="null"/>: chat calls cost 0, so only reported costs count against
     /// <see cref="MaxTotalCostMinorUnits"/>.</value>
     public Func<string, SessionUsage, long>? CostOf { get; set; }
@@ -49,4 +51,8 @@ public sealed class OrchestratorOptions
     /// <summary>Gets or sets how many times the agent of an item with a rubric may try (the outcome loop's <c>MaxIterations</c>).</summary>
     /// <value>The default is 3; 1 to <see cref="OutcomeRequest.MaxIterationsLimit"/>.</value>
     public int OutcomeMaxIterations { get; set; } = 3;
+
+    /// <summary>Returns <paramref name="usage"/> with its cost from <see cref="CostOf"/> when it carries none.</summary>
+    internal SessionUsage Priced(string agentName, SessionUsage usage) =>
+        usage.CostMinorUnits == 0 && CostOf is { } costOf ? usage with { CostMinorUnits = costOf(agentName, usage) } : usage;
 }

@@ -297,9 +297,9 @@ internal sealed partial class PlanExecution
             return;
         }
 
-        if (usage.CostMinorUnits == 0 && priced && _owner.Options.CostOf is { } costOf)
+        if (priced)
         {
-            usage = usage with { CostMinorUnits = costOf(slot.Item.Agent, usage) };
+            usage = _owner.Options.Priced(slot.Item.Agent, usage);
         }
 
         slot.Usage = slot.Usage.Add(usage);

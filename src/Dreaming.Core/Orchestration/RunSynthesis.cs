@@ -7,8 +7,18 @@ namespace Dreaming;
 /// nothing depends on.</summary>
 internal static class RunSynthesis
 {
+    /// <summary>Writes the final answer.</summary>
+    /// <param name="request">The run's request, with its <see cref="OrchestrationRequest.Synthesize"/> delegate, if any.</param>
+    /// <param name="coordinator">The coordinator model, or <see langword="null"/>.</param>
+    /// <param name="price">Prices the coordinator's call (the run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
+    /// <param name="goal">The run's goal.</param>
+    /// <param name="items">Every item's result, in plan order.</param>
+    /// <param name="execution">The run's execution, which knows the items nothing depends on.</param>
+    /// <param name="session">The run's session.</param>
+    /// <param name="cancellationToken">Cancels the synthesis.</param>
+    /// <returns>The answer and the usage of the coordinator's call (zero otherwise).</returns>
     public static async Task<(string Answer, SessionUsage Usage)> SynthesizeAsync(
-        OrchestrationRequest request, IChatClient? coordinator, string goal, List<WorkItemResult> items, PlanExecution execution, IAgentSession session, CancellationToken cancellationToken)
+        OrchestrationRequest request, IChatClient? coordinator, Func<SessionUsage, SessionUsage>? price, string goal, List<WorkItemResult> items, PlanExecution execution, IAgentSession session, CancellationToken cancellationToken)
     {
         if (request.Synthesize is { } synthesize)
         {
@@ -24,7 +34,8 @@ internal static class RunSynthesis
                     new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
                 ],
                 cancellationToken: cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return (response.Text, ModelUsage.Of(response.Usage));
+            var usage = ModelUsage.Of(response.Usage);
+            return (response.Text, price is null ? usage : price(usage));
         }
 
         // Without a model: the outputs of the items nothing depends on are the answer.

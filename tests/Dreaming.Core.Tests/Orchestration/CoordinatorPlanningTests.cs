@@ -192,6 +192,60 @@ public class CoordinatorPlanningTests
         await host.AssertNoSessionRunningAsync();
     }
 
+    [Fact]
+    public async Task The_coordinators_planning_and_synthesis_are_priced_by_CostOf_under_the_runs_agent_id()
+    {
+        // Planning: 500 tokens; synthesis: 100 tokens; CostOf charges 2 units a token.
+        var calls = 0;
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(Interlocked.Increment(ref calls) % 2 == 1
+                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, ValidPlan)) { Usage = new UsageDetails { InputTokenCount = 450, OutputTokenCount = 50 } }
+                : new ChatResponse(new ChatMessage(ChatRole.Assistant, "final answer")) { Usage = new UsageDetails { InputTokenCount = 100 } }),
+        };
+        var priced = new List<string>();
+        await using var host = OrchestrationHarness.Create(
+            o => o.CostOf = (agent, usage) =>
+            {
+                lock (priced)
+                {
+                    priced.Add(agent);
+                }
+
+                return usage.TotalTokens * 2;
+            },
+            coordinator: coordinator);
+        var ran = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            Interlocked.Increment(ref ran);
+            return Task.FromResult(new WorkItemReply("done", new SessionUsage { InputTokens = 60, CostMinorUnits = 7 }));
+        });
+
+        // Planning alone costs 1,000 minor units: over the cost budget of 800, so no item starts.
+        var overspent = await host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [agent], MaxTotalCostMinorUnits = 800, AgentId = "lead" });
+
+        Assert.Equal(OrchestrationStatus.BudgetReached, overspent.Status);
+        Assert.Equal(0, ran);
+        Assert.Contains("planning cost 1,000 minor units, reaching the run's cost budget of 800", overspent.Error, StringComparison.Ordinal);
+        Assert.All(overspent.Items, i => Assert.Equal(WorkItemStatus.NotStarted, i.Status));
+        Assert.Equal(1_000, overspent.Usage.CostMinorUnits);
+        Assert.Equal(["lead"], priced);
+
+        // A completed run: planning (1,000), the items' reported costs (7 each, not repriced) and the synthesis (200).
+        priced.Clear();
+        calls = 0;
+        var completed = await host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [agent], MaxTotalCostMinorUnits = 5_000 });
+
+        Assert.Equal(OrchestrationStatus.Completed, completed.Status);
+        Assert.Equal("final answer", completed.FinalAnswer);
+        Assert.Equal(1_000 + 7 + 7 + 200, completed.Usage.CostMinorUnits);
+        Assert.Equal(["orchestrator", "orchestrator"], priced);
+        var ended = (await host.Store.GetEventsAsync(completed.SessionId)).OfType<OrchestrationCompletedEvent>().Single();
+        Assert.Equal(1_214, ended.Usage.CostMinorUnits);
+        await host.AssertNoSessionRunningAsync();
+    }
+
     private static Scripted Script(params string[] replies) => new(replies);
 
     /// <summary>A coordinator that answers with the given replies in turn (the last one again after that).</summary>
