@@ -18,6 +18,9 @@ public sealed record OrchestrationStartedEvent : SessionEvent
     /// <summary>Gets the run-wide token budget, if any.</summary>
     public long? MaxTotalTokens { get; init; }
 
+    /// <summary>Gets the run-wide cost budget in minor units (<see cref="SessionUsage.CostMinorUnits"/>), if any.</summary>
+    public long? MaxTotalCostMinorUnits { get; init; }
+
     /// <summary>Gets where the plan came from: <c>host</c> or <c>coordinator</c>.</summary>
     public required string PlanSource { get; init; }
 

@@ -177,6 +177,7 @@ public sealed partial class Orchestrator : IOrchestrator
             MaxConcurrency = plan.MaxConcurrency,
             FailurePolicy = OrchestrationNames.Of(policy),
             MaxTotalTokens = budget,
+            MaxTotalCostMinorUnits = costBudget,
             PlanSource = request.Plan is null ? "coordinator" : "host",
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);

@@ -296,6 +296,7 @@ public static class WebhookEventData
                 data["failure_policy"] = started.FailurePolicy;
                 data["plan_source"] = started.PlanSource;
                 data["max_total_tokens"] = started.MaxTotalTokens;
+                data["max_total_cost_minor_units"] = started.MaxTotalCostMinorUnits;
                 if (full)
                 {
                     data["goal"] = started.Goal;

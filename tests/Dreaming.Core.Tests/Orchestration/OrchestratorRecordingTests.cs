@@ -56,6 +56,7 @@ public class OrchestratorRecordingTests
             events.Select(e => e.EventType));
         var started = (OrchestrationStartedEvent)events[0];
         Assert.Equal(("host", "stop_run", 2, 25), (started.PlanSource, started.FailurePolicy, started.ItemCount, started.MaxConcurrency));
+        Assert.Equal((null, null), (started.MaxTotalTokens, started.MaxTotalCostMinorUnits));
         var itemEvent = events.OfType<OrchestrationItemCompletedEvent>().Single(e => e.ItemId == "note");
         Assert.Equal(("completed", note.SessionId), (itemEvent.Status, itemEvent.ChildSessionId));
         await host.AssertNoSessionRunningAsync();
@@ -78,11 +79,26 @@ public class OrchestratorRecordingTests
     }
 
     [Fact]
+    public async Task The_started_event_records_the_token_and_the_cost_budget()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.MaxTotalCostMinorUnits = 700);
+        var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a"));
+
+        var fromOptions = await host.RunAsync(plan, OrchestrationHarness.Echo(), budget: 9_000);
+        var fromRequest = await host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [OrchestrationHarness.Echo()], MaxTotalCostMinorUnits = 50 });
+
+        var first = (await host.Store.GetEventsAsync(fromOptions.SessionId)).OfType<OrchestrationStartedEvent>().Single();
+        Assert.Equal((9_000L, 700L), (first.MaxTotalTokens, first.MaxTotalCostMinorUnits));
+        var second = (await host.Store.GetEventsAsync(fromRequest.SessionId)).OfType<OrchestrationStartedEvent>().Single();
+        Assert.Equal((null, 50L), (second.MaxTotalTokens, second.MaxTotalCostMinorUnits));
+    }
+
+    [Fact]
     public void Orchestration_events_round_trip_through_the_stored_json()
     {
         SessionEvent[] events =
         [
-            new OrchestrationStartedEvent { Goal = "g", ItemCount = 3, MaxConcurrency = 2, FailurePolicy = "skip_dependents", PlanSource = "coordinator", MaxTotalTokens = 9 },
+            new OrchestrationStartedEvent { Goal = "g", ItemCount = 3, MaxConcurrency = 2, FailurePolicy = "skip_dependents", PlanSource = "coordinator", MaxTotalTokens = 9, MaxTotalCostMinorUnits = 70 },
             new OrchestrationItemCompletedEvent { ItemId = "a", Agent = "w", Status = "timed_out", ChildSessionId = "ses_1", Attempts = 2, Outcome = "satisfied", Usage = new SessionUsage { InputTokens = 4 }, Error = "e" },
             new OrchestrationCompletedEvent { ItemCount = 3, DurationMs = 12.5, Usage = new SessionUsage { OutputTokens = 7 } },
             new OrchestrationFailedEvent { Status = "budget_reached", Reason = "r", CompletedItems = 1, ItemCount = 3, ItemId = "a" },

@@ -20,6 +20,8 @@ public sealed class OrchestrationWebhookTests
         Assert.All(rows, r => Assert.Equal(run.SessionId, Data(r).GetProperty("orchestration_session_id").GetString()));
         var started = Data(rows[0]);
         Assert.Equal(3, started.GetProperty("item_count").GetInt32());
+        Assert.Equal(JsonValueKind.Null, started.GetProperty("max_total_tokens").ValueKind);
+        Assert.Equal(JsonValueKind.Null, started.GetProperty("max_total_cost_minor_units").ValueKind);
         Assert.False(started.TryGetProperty("goal", out _));
         var items = rows.Skip(1).Take(3).Select(Data).ToList();
         Assert.Equal(["a", "b", "c"], items.Select(i => i.GetProperty("item_id").GetString()).Order());
@@ -43,6 +45,17 @@ public sealed class OrchestrationWebhookTests
         Assert.Equal(250, budget.GetProperty("limit").GetDouble());
         Assert.True(budget.GetProperty("used").GetDouble() >= 250);
         Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
+    }
+
+    [Fact]
+    public async Task The_started_payload_carries_the_token_and_the_cost_budget()
+    {
+        await using var services = Build("orchestration.started");
+        await services.GetRequiredService<IOrchestrator>().RunAsync(Request(budget: 5_000, "a") with { MaxTotalCostMinorUnits = 300 });
+
+        var started = Data(Assert.Single(await RowsAsync(services)));
+        Assert.Equal(5_000, started.GetProperty("max_total_tokens").GetInt64());
+        Assert.Equal(300, started.GetProperty("max_total_cost_minor_units").GetInt64());
     }
 
     [Fact]
