@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Dreaming.Core.Tests.Outcomes.Rubrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;
 
@@ -128,6 +130,65 @@ public class OutcomeGatedItemTests
         Assert.Equal(2, calls);
         Assert.Equal(140, run.Usage.TotalTokens);
         Assert.Contains("the run used 140 tokens, reaching its budget of 100", run.Error, StringComparison.Ordinal);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task A_run_stop_does_not_wait_for_a_grader_that_ignores_its_token()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var grader = new OutcomeRunnerTests.HangingEvaluator();
+        var sessions = host.Services.GetRequiredService<IAgentSessionFactory>();
+        var orchestrator = new Orchestrator(sessions, new OutcomeRunner(sessions, grader), new OrchestratorOptions { RetryDelay = TimeSpan.Zero });
+        using var cts = new CancellationTokenSource();
+        var running = orchestrator.RunAsync(
+            new OrchestrationRequest
+            {
+                Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("summary") with { Rubric = MarkdownRubricParser.Parse(RubricMarkdown) }),
+                Agents = [OrchestrationHarness.Echo()],
+            },
+            cts.Token);
+        await grader.Called.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await cts.CancelAsync();
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+        var item = Assert.Single(run.Items);
+        Assert.Equal(WorkItemStatus.Cancelled, item.Status);
+        var child = await host.Store.GetSessionAsync(item.SessionId!);
+        Assert.Equal(SessionStatus.Abandoned, child!.Status);
+        Assert.Equal("interrupted", child.Outcome!.Label);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task An_item_timeout_does_not_wait_for_a_grader_that_ignores_its_token()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var host = OrchestrationHarness.Create(time: time);
+        var grader = new OutcomeRunnerTests.HangingEvaluator();
+        var sessions = host.Services.GetRequiredService<IAgentSessionFactory>();
+        var orchestrator = new Orchestrator(sessions, new OutcomeRunner(sessions, grader), new OrchestratorOptions { ItemRetries = 0 }, timeProvider: time);
+        var running = orchestrator.RunAsync(new OrchestrationRequest
+        {
+            Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("summary") with { Rubric = MarkdownRubricParser.Parse(RubricMarkdown), Timeout = TimeSpan.FromSeconds(30) }),
+            Agents = [OrchestrationHarness.Echo()],
+        });
+        await grader.Called.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The fake clock is moved on until the item's timeout has fired (its timer is armed once the pipeline takes the item).
+        var watch = Stopwatch.StartNew();
+        while (!running.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(10));
+        var item = Assert.Single(run.Items);
+        Assert.Equal(WorkItemStatus.TimedOut, item.Status);
+        Assert.Equal(SessionStatus.Abandoned, (await host.Store.GetSessionAsync(item.SessionId!))!.Status);
         await host.AssertNoSessionRunningAsync();
     }
 

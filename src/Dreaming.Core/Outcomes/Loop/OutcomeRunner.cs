@@ -158,7 +158,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         RubricEvaluation evaluation;
         try
         {
-            evaluation = await _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken).ConfigureAwait(false);
+            // WaitAsync: a cancellation (a timeout, a stopped orchestration) ends the loop even when a custom evaluator
+            // ignores its token; the evaluation left running is abandoned.
+            evaluation = await _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -108,6 +108,27 @@ public class OutcomeRunnerTests
     }
 
     [Fact]
+    public async Task Cancellation_does_not_wait_for_a_grader_that_ignores_its_token()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var grader = new HangingEvaluator();
+        using var cts = new CancellationTokenSource();
+        var running = new OutcomeRunner(host.Sessions, grader).RunAsync(Request(_ => "the work"), cts.Token);
+        await grader.Called.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await cts.CancelAsync();
+        // The grader never completes: only a loop that stops waiting for it returns (the guard fails the test otherwise).
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(OutcomeResult.Interrupted, run.Result);
+        Assert.Empty(run.Evaluations);
+        var session = await host.Store.GetSessionAsync(run.SessionId);
+        Assert.Equal(SessionStatus.Abandoned, session!.Status);
+        Assert.Equal("interrupted", session.Outcome!.Label);
+        Assert.Empty((await host.Store.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running })).Items);
+    }
+
+    [Fact]
     public async Task Grader_errors_fail_the_loop_and_never_pass()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo());
@@ -349,6 +370,18 @@ public class OutcomeRunnerTests
             Passed = met,
         };
     }));
+
+    /// <summary>A grader that never answers and ignores its token.</summary>
+    internal sealed class HangingEvaluator : IRubricEvaluator
+    {
+        public TaskCompletionSource Called { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<RubricEvaluation> EvaluateAsync(Rubric rubric, string artifact, string? task = null, CancellationToken cancellationToken = default)
+        {
+            Called.TrySetResult();
+            return new TaskCompletionSource<RubricEvaluation>().Task;
+        }
+    }
 
     private sealed class DelegateEvaluator(Func<Rubric, string, RubricEvaluation> evaluate) : IRubricEvaluator
     {
