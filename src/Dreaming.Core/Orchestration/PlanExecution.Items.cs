@@ -184,12 +184,17 @@ internal sealed partial class PlanExecution
         }
         catch (Exception ex)
         {
-            var stopped = ex is OperationCanceledException && _stopping.IsCancellationRequested;
+            var stopped = ex is OperationCanceledException ? _stopping.IsCancellationRequested : StoppedBy(ex, cancellationToken);
             var message = ex is OperationCanceledException && cancellationToken.IsCancellationRequested && !stopped ? "the attempt timed out" : ex.Message;
             await session.RecordAsync(
                 new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item" },
                 CancellationToken.None).ConfigureAwait(false);
             await session.CompleteAsync(stopped ? SessionStatus.Abandoned : SessionStatus.Failed, null, CancellationToken.None).ConfigureAwait(false);
+            if (stopped && ex is not OperationCanceledException)
+            {
+                throw StopException(ex, cancellationToken);
+            }
+
             throw;
         }
 
@@ -230,6 +235,12 @@ internal sealed partial class PlanExecution
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
+                        if (ex is not OperationCanceledException && StoppedBy(ex, ct))
+                        {
+                            // A cancellation to the loop, which ends interrupted, as for an agent that stopped cooperatively.
+                            throw StopException(ex, ct);
+                        }
+
                         agentFailure = ex;
                         throw;
                     }
@@ -287,6 +298,16 @@ internal sealed partial class PlanExecution
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return new WorkItemReply(response.Text, ModelUsage.Of(response.Usage));
     }
+
+    /// <summary>Returns whether an exception other than a cancellation surfaced once the run's stop had cancelled the
+    /// attempt's token: the agent's resources torn down by the stop (an <see cref="ObjectDisposedException"/>, an aborted
+    /// request's <see cref="HttpRequestException"/>), so the attempt was stopped, not failed. A used-up item budget is
+    /// never a stop (the call that used it up may also have reached the run's budget). Only on the failure path.</summary>
+    private bool StoppedBy(Exception exception, CancellationToken cancellationToken) =>
+        exception is not ItemBudgetExceededException && cancellationToken.IsCancellationRequested && _stopping.IsCancellationRequested;
+
+    private static OperationCanceledException StopException(Exception exception, CancellationToken cancellationToken) =>
+        new($"The run stopped the item; its agent then threw {exception.GetType().Name}: {exception.Message}", exception, cancellationToken);
 
     private static InvalidOperationException NoReply(RosterAgent agent) => new($"The agent '{agent.Name}' returned no reply.");
 

@@ -254,6 +254,90 @@ public class OrchestratorFailureTests
         Assert.DoesNotContain(await host.SessionsAsync(), s => s.Status == SessionStatus.Running);
     }
 
+    [Theory]
+    [InlineData("failure", false)]
+    [InlineData("budget", false)]
+    [InlineData("cancellation", false)]
+    [InlineData("failure", true)]
+    [InlineData("cancellation", true)]
+    public async Task An_agent_that_throws_another_exception_once_the_run_stopped_it_ends_cancelled_not_failed(string stop, bool withRubric)
+    {
+        await using var host = OrchestrationHarness.Create();
+        using var cts = new CancellationTokenSource();
+        // "torn" starts first and waits for the other item to start (so it listens to its token only once it is running);
+        // when the run stops it, its resources are torn down and it throws ObjectDisposedException, not a cancellation.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var agent = OrchestrationHarness.Agent("worker", async (context, ct) =>
+        {
+            if (context.Item.Id == "torn")
+            {
+                await go.Task.ConfigureAwait(false);
+                // Registered after the orchestrator's own wait on the token, so it runs first when the token fires, and the
+                // exception surfaces inline, before that wait is cancelled (as with a client that aborts its request).
+                var stopped = new TaskCompletionSource();
+                using (ct.Register(() => stopped.TrySetResult()))
+                {
+                    listening.TrySetResult();
+                    await stopped.Task.ConfigureAwait(false);
+                }
+
+                throw new ObjectDisposedException("HttpClient");
+            }
+
+            go.TrySetResult();
+            await listening.Task;
+            switch (stop)
+            {
+                case "failure":
+                    throw new InvalidOperationException("a genuine failure");
+                case "cancellation":
+                    await cts.CancelAsync();
+                    return new WorkItemReply("done");
+                default:
+                    return new WorkItemReply("done", new SessionUsage { InputTokens = 100 });
+            }
+        });
+        var torn = OrchestrationHarness.Item("torn");
+        if (withRubric)
+        {
+            torn = torn with { Rubric = MarkdownRubricParser.Parse("# R\n\n## C\n- Says done [contains: \"done\"]\n") };
+        }
+
+        var run = await host.Orchestrator.RunAsync(
+            new OrchestrationRequest { Plan = OrchestrationHarness.Plan(2, torn, OrchestrationHarness.Item("other")), Agents = [agent], MaxTotalTokens = stop == "budget" ? 50 : null },
+            cts.Token);
+
+        Assert.Equal(
+            stop switch { "failure" => OrchestrationStatus.Failed, "budget" => OrchestrationStatus.BudgetReached, _ => OrchestrationStatus.Interrupted },
+            run.Status);
+        var tornResult = run.Items.Single(i => i.Id == "torn");
+        Assert.Equal(WorkItemStatus.Cancelled, tornResult.Status);
+        Assert.StartsWith("cancelled: ", tornResult.Error, StringComparison.Ordinal);
+        Assert.Equal(1, tornResult.Attempts);
+        if (stop == "failure")
+        {
+            // The failure that stopped the run stays the only one.
+            var other = run.Items.Single(i => i.Id == "other");
+            Assert.Equal(WorkItemStatus.Failed, other.Status);
+            Assert.Equal("other", Assert.Single((await host.Store.GetEventsAsync(run.SessionId)).OfType<OrchestrationFailedEvent>()).ItemId);
+            Assert.Single(run.Items, i => i.Status == WorkItemStatus.Failed);
+        }
+
+        var session = await host.Store.GetSessionAsync(tornResult.SessionId!);
+        Assert.Equal(SessionStatus.Abandoned, session!.Status);
+        if (!withRubric)
+        {
+            // Usually the agent's exception (its continuation runs inline in the stop); when the runtime queues that
+            // continuation, the orchestrator's own wait on the token is cancelled first. Either way: a stop, not a failure.
+            var error = Assert.Single((await host.Store.GetEventsAsync(tornResult.SessionId!)).OfType<ErrorEvent>());
+            Assert.Contains(error.ErrorType, new[] { nameof(ObjectDisposedException), nameof(TaskCanceledException) });
+            Assert.True(error.IsCancellation);
+        }
+
+        await host.AssertNoSessionRunningAsync();
+    }
+
     [Fact]
     public async Task A_delegate_that_returns_no_task_fails_its_item_naming_the_agent()
     {
