@@ -33,7 +33,7 @@ public sealed class WebhookEndpointTests
     [Fact]
     public void The_docs_catalogue_lists_every_event_type_and_no_other()
     {
-        var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "webhooks.md"));
+        var docs = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "webhooks.md"));
         var table = docs[docs.IndexOf("## The catalogue", StringComparison.Ordinal)..docs.IndexOf("Example (`session.completed`", StringComparison.Ordinal)];
         var listed = table.Split('\n')
             .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
@@ -102,18 +102,5 @@ public sealed class WebhookEndpointTests
             Assert.StartsWith("msg_", id, StringComparison.Ordinal);
             Assert.DoesNotContain('.', id);
         });
-    }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        for (var directory = new DirectoryInfo(Path.GetDirectoryName(sourceFile)!); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Dreaming.Core.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root was not found above " + sourceFile);
     }
 }
