@@ -56,7 +56,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         // The library's own calls (grader, reflector) pass through untouched; one volatile read while there are none.
-        if (LibraryModelCall.IsActive)
+        // Null messages take the usual path, which refuses them.
+        if (LibraryModelCall.IsActive && messages is not null)
         {
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
@@ -129,7 +130,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         return response.Result;
     }
 
-    private async Task<ChatResponse> GetResponseSlowAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    private async Task<ChatResponse> GetResponseSlowAsync(IEnumerable<ChatMessage>? messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
@@ -159,12 +160,13 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
     /// <inheritdoc />
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        // The library's own calls (grader, reflector) pass through untouched, decided when the call is made.
-        LibraryModelCall.IsActive
+        // The library's own calls (grader, reflector) pass through untouched, decided when the call is made. Null
+        // messages take the usual path, which refuses them when enumerated, as before.
+        LibraryModelCall.IsActive && messages is not null
             ? base.GetStreamingResponseAsync(messages, options, cancellationToken)
             : GetStreamingResponseRecordedAsync(messages, options, cancellationToken);
 
-    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseRecordedAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseRecordedAsync(IEnumerable<ChatMessage>? messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();

@@ -111,6 +111,36 @@ public class DreamingChatClientLibraryCallTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_library_call_with_null_messages_throws_ArgumentNullException_as_any_other_call_does(bool streaming)
+    {
+        // The inner client ignores its messages: the middleware itself must refuse null, in a library call too.
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))),
+        };
+        await using var host = TracingHost.Create(inner);
+
+        using var call = LibraryModelCall.Enter();
+        var thrown = await Assert.ThrowsAsync<ArgumentNullException>(async () =>
+        {
+            if (streaming)
+            {
+                await foreach (var update in host.Chat.GetStreamingResponseAsync((IEnumerable<ChatMessage>)null!))
+                {
+                    _ = update;
+                }
+            }
+            else
+            {
+                await host.Chat.GetResponseAsync((IEnumerable<ChatMessage>)null!);
+            }
+        });
+        Assert.Equal("messages", thrown.ParamName);
+    }
+
     [Fact]
     public void Disposing_a_scope_twice_closes_it_once()
     {
