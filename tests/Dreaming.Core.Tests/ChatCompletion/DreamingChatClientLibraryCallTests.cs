@@ -142,6 +142,44 @@ public class DreamingChatClientLibraryCallTests
     }
 
     [Fact]
+    public async Task A_flow_started_inside_a_library_call_is_recorded_once_the_call_has_ended_whatever_is_in_flight_elsewhere()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holdOther = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = TracingHost.Create(Recording([]));
+        await using var session = host.Sessions.StartSession("agent", "task");
+
+        // A flow forked inside a library call makes its call only after that call's scope was disposed, while another
+        // library call (an unrelated flow's) is open: the mark is gone, as it would be with nothing else in flight.
+        var forked = ForkInsideLibraryCall(host.Chat, release.Task);
+        var other = HoldLibraryCallAsync(holdOther.Task);
+        release.SetResult();
+        await forked;
+        holdOther.SetResult();
+        await other;
+        await session.CompleteAsync();
+
+        var messages = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Equal(["after the call", "echo: after the call"], messages);
+
+        static Task ForkInsideLibraryCall(IChatClient chat, Task gate)
+        {
+            using var call = LibraryModelCall.Enter();
+            return Task.Run(async () =>
+            {
+                await gate;
+                await chat.GetResponseAsync("after the call");
+            });
+        }
+
+        static async Task HoldLibraryCallAsync(Task gate)
+        {
+            using var call = LibraryModelCall.Enter();
+            await gate;
+        }
+    }
+
+    [Fact]
     public void Disposing_a_scope_twice_closes_it_once()
     {
         var outer = LibraryModelCall.Enter();

@@ -190,14 +190,14 @@ public sealed partial class ModelGrader
     {
         using var timeout = _timeout == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(_timeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-
-        // Grading is not the agent's work: a UseDreaming() in the grader's pipeline passes the call through untouched.
-        using var libraryCall = LibraryModelCall.Enter();
         try
         {
             // WaitAsync enforces the timeout even on a client that ignores its token; a copy of the options keeps any
-            // client's changes out of the next attempt.
-            return await _client.GetResponseAsync(request, chatOptions.Clone(), linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+            // client's changes out of the next attempt. Grading is not the agent's work: a UseDreaming() in the grader's
+            // pipeline passes the call through untouched, also the part of it that outlives the timeout.
+            return await LibraryModelCall.Run(
+                static state => state.Client.GetResponseAsync(state.Request, state.Options, state.Token),
+                (Client: _client, Request: request, Options: chatOptions.Clone(), linked.Token)).WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {

@@ -69,6 +69,61 @@ public class ModelGraderBehindUseDreamingTests
         Assert.Empty((await provider.GetRequiredService<ITraceStore>().QuerySessionsAsync(new SessionQuery())).Items);
     }
 
+    [Fact]
+    public async Task A_grader_call_that_outlives_its_timeout_is_still_not_recorded_in_the_agents_session()
+    {
+        // A middleware above UseDreaming() that ignores the token holds the grader's call past the grader's timeout; the
+        // call reaches UseDreaming() only then, still in the agent's flow: it is still the grader's, not the agent's.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(s_time);
+        var held = new HoldingClient.Gate();
+        await using var host = TracingHost.Create(
+            FakeChatClient.Echo(),
+            pipeline: chat => chat.Use(inner => new HoldingClient(inner, held)).UseDreaming(),
+            options: o => o.InjectMemory = false);
+        var grader = new ModelGrader(host.Chat, new ModelGraderOptions { Timeout = TimeSpan.FromSeconds(5), CallRetries = 0 }, timeProvider: time);
+        var rubric = new RubricBuilder("polite", "Polite answer").Judged(Criterion).Build();
+        await using var session = host.Sessions.StartSession("writer", "Apologise for the late order");
+
+        var grading = grader.GradeAsync(rubric, rubric.Criteria, "Sorry.");
+        await held.Entered.Task;
+        time.Advance(TimeSpan.FromSeconds(6));
+        var result = await grading;
+        held.Release.SetResult();
+        await held.Done.Task;
+        await session.CompleteAsync();
+
+        Assert.Equal(CriterionVerdict.Error, Assert.Single(result.Criteria).Verdict);
+        Assert.Empty(await host.EventsAsync(session.Id));
+        Assert.Equal(0, (await host.Store.GetSessionAsync(session.Id))!.Usage.ModelCalls);
+    }
+
+    /// <summary>Holds each call until released, ignoring its token, then passes it on.</summary>
+    private sealed class HoldingClient(IChatClient inner, HoldingClient.Gate gate) : DelegatingChatClient(inner)
+    {
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            gate.Entered.TrySetResult();
+            await gate.Release.Task.ConfigureAwait(false);
+            try
+            {
+                return await base.GetResponseAsync(messages, options, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Done.TrySetResult();
+            }
+        }
+
+        public sealed class Gate
+        {
+            public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
     internal static async Task ActivateMemoryAsync(IServiceProvider provider, string agentId, string lesson)
     {
         var memory = provider.GetRequiredService<IMemoryStore>();
