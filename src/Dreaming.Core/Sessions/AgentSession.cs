@@ -155,6 +155,12 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             throw new SessionStateException($"Session '{Id}' has already been completed (status {Status}); a session can be completed once.");
         }
 
+        await EndAsync(status, outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Called by whoever moved the state from Running to Ending, so once.
+    private async Task EndAsync(SessionStatus status, SessionOutcome? outcome, CancellationToken cancellationToken)
+    {
         SessionCompletion completion;
         try
         {
@@ -203,7 +209,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             Activity.Current = RunningSpan(_previousActivity);
         }
 
-        return Volatile.Read(ref _state) == Running ? AbandonAsync() : default;
+        // The state moves to Ending here, so a CompleteAsync racing this disposal either ended the session first (nothing
+        // to abandon) or finds it ending and throws to its own caller; disposal never mistakes that race for a failure.
+        return Interlocked.CompareExchange(ref _state, Ending, Running) == Running ? AbandonAsync() : default;
     }
 
     /// <summary>Gets <paramref name="activity"/> or its first ancestor that has not stopped, or <see langword="null"/>.</summary>
@@ -248,7 +256,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     {
         try
         {
-            await CompleteAsync(SessionStatus.Abandoned).ConfigureAwait(false);
+            await EndAsync(SessionStatus.Abandoned, null, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

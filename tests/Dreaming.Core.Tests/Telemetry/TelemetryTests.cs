@@ -103,6 +103,48 @@ public class TelemetryTests
     }
 
     [Fact]
+    public async Task Disposing_a_session_while_another_thread_completes_it_never_ends_its_span_as_an_error()
+    {
+        // Disposal used to check the state and then complete the session as abandoned; a completion that won the race in
+        // between made that second completion throw, which disposal took for a store failure: it logged an error and
+        // ended the successful session's span as Error. Disposal now claims the session's end itself, atomically.
+        var agent = "otel-" + Guid.NewGuid().ToString("N");
+        using var spans = new SessionSpans(agent);
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.AgentId = agent);
+        // The old window was a few instructions wide: 300 rounds hit it about once.
+        const int Rounds = 1000;
+        var completed = 0;
+        for (var i = 0; i < Rounds; i++)
+        {
+            var session = host.Sessions.StartSession(agent, "race " + i);
+            using var start = new Barrier(2);
+            var complete = Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    await session.CompleteAsync();
+                    Interlocked.Increment(ref completed);
+                }
+                catch (SessionStateException)
+                {
+                    // Disposal ended it first, as abandoned.
+                }
+            });
+            var dispose = Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                await session.DisposeAsync();
+            });
+            await Task.WhenAll(complete, dispose);
+        }
+
+        Assert.Equal(Rounds, spans.Stopped.Count);
+        Assert.Equal(completed, spans.Stopped.Count(a => a.Status != ActivityStatusCode.Error));
+        Assert.All(spans.Stopped.Where(a => a.Status == ActivityStatusCode.Error), a => Assert.Equal("abandoned", a.GetTagItem("error.type")));
+    }
+
+    [Fact]
     public async Task A_session_started_after_another_completed_is_not_a_child_of_its_ended_span()
     {
         var agent = "otel-" + Guid.NewGuid().ToString("N");
