@@ -23,26 +23,27 @@ internal static class CoordinatorPlanner
     /// <param name="agents">The roster the items may name.</param>
     /// <param name="maxItems">The most items the plan may hold.</param>
     /// <param name="price">Prices each call's usage (the run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
+    /// <param name="spent">Receives the usage of the coordinator's calls as each one returns, so that a planning that
+    /// fails (a second bad reply, a cancellation or failure of the second call) still says what it used.</param>
     /// <param name="cancellationToken">Cancels the planning, promptly even when the coordinator ignores it.</param>
-    /// <returns>The plan, its graph, and the usage of the coordinator's calls.</returns>
-    public static async Task<(OrchestrationPlan Plan, PlanGraph Graph, SessionUsage Usage)> PlanAsync(
-        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, Func<SessionUsage, SessionUsage>? price, CancellationToken cancellationToken)
+    /// <returns>The plan and its graph.</returns>
+    public static async Task<(OrchestrationPlan Plan, PlanGraph Graph)> PlanAsync(
+        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, Func<SessionUsage, SessionUsage>? price, PlanningUsage spent, CancellationToken cancellationToken)
     {
         var names = agents.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, Request(goal, agents))];
         var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(Schema(names), "orchestration_plan", "The work items of the plan.") };
-        var usage = SessionUsage.Zero;
         PlanValidationException? problem = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
             // WaitAsync: a cancellation is prompt even when the coordinator ignores its token.
             var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             var callUsage = ModelUsage.Of(response.Usage);
-            usage = usage.Add(price is null ? callUsage : price(callUsage));
+            spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));
             try
             {
                 var plan = Parse(goal, response.Text);
-                return (plan, PlanGraph.Build(plan, names, maxItems), usage);
+                return (plan, PlanGraph.Build(plan, names, maxItems));
             }
             catch (PlanValidationException ex)
             {
@@ -224,4 +225,10 @@ internal static class CoordinatorPlanner
         };
         return JsonSerializer.SerializeToElement(schema);
     }
+}
+
+/// <summary>The usage of a planning's coordinator calls so far, filled as each call returns.</summary>
+internal sealed class PlanningUsage
+{
+    public SessionUsage Usage { get; set; } = SessionUsage.Zero;
 }

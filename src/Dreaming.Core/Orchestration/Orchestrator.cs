@@ -99,7 +99,7 @@ public sealed partial class Orchestrator : IOrchestrator
         ArgumentException.ThrowIfNullOrWhiteSpace(goal);
         var roster = Roster(agents);
         var coordinator = _coordinator ?? throw new InvalidOperationException("Planning a goal needs a coordinator model: pass one to the Orchestrator or to AddOrchestrator().");
-        var (plan, _, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, price: null, cancellationToken).ConfigureAwait(false);
+        var (plan, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, price: null, new PlanningUsage(), cancellationToken).ConfigureAwait(false);
         return plan;
     }
 
@@ -155,16 +155,19 @@ public sealed partial class Orchestrator : IOrchestrator
         var planningUsage = SessionUsage.Zero;
         if (plan is null)
         {
+            // Filled as each coordinator call returns: a failed planning still records what its calls used.
+            var spent = new PlanningUsage();
             try
             {
-                (plan, graph, planningUsage) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, priceCoordinator, cancellationToken).ConfigureAwait(false);
+                (plan, graph) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, priceCoordinator, spent, cancellationToken).ConfigureAwait(false);
+                planningUsage = spent.Usage;
                 plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // An invalid plan, a coordinator that failed (or timed out on its own), or a cancellation: recorded, then thrown.
                 var planningStatus = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
-                await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = planningUsage }).ConfigureAwait(false);
+                await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = spent.Usage }).ConfigureAwait(false);
                 await CompleteRunSessionAsync(session, planningStatus).ConfigureAwait(false);
                 throw;
             }

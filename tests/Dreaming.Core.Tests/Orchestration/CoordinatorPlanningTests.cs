@@ -58,6 +58,55 @@ public class CoordinatorPlanningTests
     }
 
     [Fact]
+    public async Task A_failed_planning_records_the_usage_of_the_coordinator_calls_it_made()
+    {
+        // Two prose replies of 120 tokens each, priced 3 units a token: the failed planning used 240 tokens and cost 720.
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Let me explain instead.")) { Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 20 } }),
+        };
+        await using var host = OrchestrationHarness.Create(o => o.CostOf = (_, usage) => usage.TotalTokens * 3, coordinator: coordinator);
+
+        await Assert.ThrowsAsync<PlanValidationException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }));
+
+        var session = Assert.Single(await host.SessionsAsync());
+        var failed = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>());
+        Assert.Equal(240, failed.Usage.TotalTokens);
+        Assert.Equal(720, failed.Usage.CostMinorUnits);
+    }
+
+    [Fact]
+    public async Task A_planning_cancelled_after_an_invalid_reply_records_the_usage_of_that_reply()
+    {
+        using var cancel = new CancellationTokenSource();
+        var calls = 0;
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, _) =>
+            {
+                if (Interlocked.Increment(ref calls) == 1)
+                {
+                    return new ChatResponse(new ChatMessage(ChatRole.Assistant, "prose")) { Usage = new UsageDetails { InputTokenCount = 70, OutputTokenCount = 5 } };
+                }
+
+                await cancel.CancelAsync();
+                await new TaskCompletionSource().Task;
+                throw new UnreachableException();
+            },
+        };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }, cancel.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var session = Assert.Single(await host.SessionsAsync());
+        var failed = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>());
+        Assert.Equal("interrupted", failed.Status);
+        Assert.Equal(75, failed.Usage.TotalTokens);
+    }
+
+    [Fact]
     public async Task An_invalid_plan_twice_is_an_error_naming_the_items()
     {
         const string cyclic = """{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":["b"]},{"id":"b","agent":"worker","instructions":"y","dependsOn":["a"]}]}""";
