@@ -36,8 +36,19 @@ internal static class CoordinatorPlanner
         PlanValidationException? problem = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            // WaitAsync: a cancellation is prompt even when the coordinator ignores its token.
-            var response = await coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // WaitAsync: a cancellation is prompt even when the coordinator ignores its token (the call left running is abandoned).
+            var call = coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken);
+            ChatResponse response;
+            try
+            {
+                response = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                AbandonedTask.Observe(call);
+                throw;
+            }
+
             var callUsage = ModelUsage.Of(response.Usage);
             spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));
             try

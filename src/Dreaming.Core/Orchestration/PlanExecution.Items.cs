@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.AI;
 using Polly;
 using Polly.Timeout;
 
@@ -288,14 +289,38 @@ internal sealed partial class PlanExecution
         return ChatAsync(agent, context, cancellationToken);
     }
 
-    private static async ValueTask<WorkItemReply> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, CancellationToken cancellationToken) =>
-        // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token.
-        await task.WaitAsync(cancellationToken).ConfigureAwait(false) ?? throw NoReply(agent);
+    private static async ValueTask<WorkItemReply> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, CancellationToken cancellationToken)
+    {
+        WorkItemReply? reply;
+        try
+        {
+            // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token; the agent left
+            // running is abandoned, and what it throws later observed.
+            reply = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            AbandonedTask.Observe(task);
+            throw;
+        }
+
+        return reply ?? throw NoReply(agent);
+    }
 
     private static async ValueTask<WorkItemReply> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
     {
-        var response = await agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken)
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var call = agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken);
+        ChatResponse response;
+        try
+        {
+            response = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            AbandonedTask.Observe(call);
+            throw;
+        }
+
         return new WorkItemReply(response.Text, ModelUsage.Of(response.Usage));
     }
 

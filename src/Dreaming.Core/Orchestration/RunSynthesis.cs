@@ -23,23 +23,40 @@ internal static class RunSynthesis
         if (request.Synthesize is { } synthesize)
         {
             // WaitAsync here and below: a cancellation is prompt even when the synthesis ignores its token.
-            return (await synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
+            return (await AbandonableAsync(synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
         }
 
         if (coordinator is not null)
         {
-            var response = await coordinator.GetResponseAsync(
-                [
-                    new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
-                    new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
-                ],
-                cancellationToken: cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var response = await AbandonableAsync(
+                coordinator.GetResponseAsync(
+                    [
+                        new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
+                        new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
+                    ],
+                    cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
             var usage = ModelUsage.Of(response.Usage);
             return (response.Text, price is null ? usage : price(usage));
         }
 
         // Without a model: the outputs of the items nothing depends on are the answer.
         return (Finals(items, execution), SessionUsage.Zero);
+    }
+
+    // Waits for the synthesis until the run's token is cancelled; a synthesis that ignores it is abandoned, and what it
+    // throws later observed.
+    private static async Task<T> AbandonableAsync<T>(Task<T> task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            AbandonedTask.Observe(task);
+            throw;
+        }
     }
 
     // One final item: its output; several: each under a "## id" heading, separated by blank lines, written in one

@@ -195,9 +195,18 @@ public sealed partial class ModelGrader
             // WaitAsync enforces the timeout even on a client that ignores its token; a copy of the options keeps any
             // client's changes out of the next attempt. Grading is not the agent's work: a UseDreaming() in the grader's
             // pipeline passes the call through untouched, also the part of it that outlives the timeout.
-            return await LibraryModelCall.Run(
+            var call = LibraryModelCall.Run(
                 static state => state.Client.GetResponseAsync(state.Request, state.Options, state.Token),
-                (Client: _client, Request: request, Options: chatOptions.Clone(), linked.Token)).WaitAsync(linked.Token).ConfigureAwait(false);
+                (Client: _client, Request: request, Options: chatOptions.Clone(), linked.Token));
+            try
+            {
+                return await call.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                AbandonedTask.Observe(call);
+                throw;
+            }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {

@@ -156,11 +156,18 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         var rubric = state.Request.Rubric;
         await state.Session.RecordAsync(new OutcomeEvaluationStartedEvent { Iteration = iteration, RubricId = rubric.Id, RubricVersion = rubric.Version }, CancellationToken.None).ConfigureAwait(false);
         RubricEvaluation evaluation;
+        Task<RubricEvaluation>? grading = null;
         try
         {
             // WaitAsync: a cancellation (a timeout, a stopped orchestration) ends the loop even when a custom evaluator
-            // ignores its token; the evaluation left running is abandoned.
-            evaluation = await _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // ignores its token; the evaluation left running is abandoned (what it throws later is observed).
+            grading = _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken);
+            evaluation = await grading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (grading is not null && cancellationToken.IsCancellationRequested)
+        {
+            AbandonedTask.Observe(grading);
+            throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
