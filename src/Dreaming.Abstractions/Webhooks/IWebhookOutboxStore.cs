@@ -43,8 +43,9 @@ public interface IWebhookOutboxStore
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claimed deliveries, as they were before the claim.</returns>
     /// <remarks>Both stores of the library implement it. The default implementation, for stores written before it existed,
-    /// ignores <paramref name="skipEndpoints"/>; delivery stays correct, but a dispatcher on such a store may have more
-    /// attempts in flight to a slow endpoint than <c>WebhookOptions.BatchSize</c>.</remarks>
+    /// ignores <paramref name="skipEndpoints"/>; delivery stays correct and the dispatcher still sends no more than
+    /// <c>WebhookOptions.BatchSize</c> attempts to one endpoint at once, but the rows it then claims for a busy endpoint
+    /// wait, unsent, until their claim runs out, and take claims other endpoints' rows need.</remarks>
     Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default) =>
         ClaimDueAsync(now, lease, limit, cancellationToken);
 

@@ -163,6 +163,15 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Wakes the loop now.</summary>
     internal void Wake() => _signal.Notify();
 
+    /// <summary>How many of the background loop's attempts to an endpoint are in flight now (for tests).</summary>
+    internal int InFlightTo(string endpointId)
+    {
+        lock (_lanes)
+        {
+            return _inFlightByEndpoint.GetValueOrDefault(endpointId);
+        }
+    }
+
     /// <summary>One round of the background loop: claims what is due for endpoints with room, and starts those attempts.</summary>
     /// <returns>Whether the claim was full (more may be due at once).</returns>
     private async Task<bool> ClaimAndStartAsync(CancellationToken stoppingToken)
@@ -201,12 +210,22 @@ public sealed partial class WebhookDispatcher : BackgroundService
             {
                 // This dispatcher's own attempt at it still runs (its claim ran out meanwhile): it records the outcome, and
                 // the row is never sent twice at once.
-                if (!_inFlight.Add(delivery.Id))
+                if (_inFlight.Contains(delivery.Id))
                 {
                     continue;
                 }
 
-                _inFlightByEndpoint[delivery.EndpointId] = _inFlightByEndpoint.GetValueOrDefault(delivery.EndpointId) + 1;
+                // The lane is full: only a store that ignores the endpoints to leave out (the interface's default
+                // ClaimDueExceptAsync) hands such a row out. It is left claimed, not sent, and is due again when its claim
+                // runs out, so the endpoint never has more than BatchSize attempts in flight whatever the store.
+                var inFlight = _inFlightByEndpoint.GetValueOrDefault(delivery.EndpointId);
+                if (inFlight >= _options.BatchSize)
+                {
+                    continue;
+                }
+
+                _inFlight.Add(delivery.Id);
+                _inFlightByEndpoint[delivery.EndpointId] = inFlight + 1;
                 _attempts.Add(Task.Run(() => AttemptAsync(delivery, stoppingToken), CancellationToken.None));
             }
         }

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace Dreaming.Tests.Webhooks;
+
+/// <summary>The hosted dispatcher's lanes: the per-endpoint cap whatever the store, and one attempt per row at a time
+/// whichever of the dispatcher's entry points started it.</summary>
+public sealed class WebhookDispatcherLaneTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task On_a_store_without_its_own_ClaimDueExceptAsync_a_hanging_endpoint_still_has_at_most_BatchSize_attempts_in_flight()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var store = new LegacyStore(outbox);
+        var handler = new HangingHandler("slow", honourCancellation: true);
+        var signal = new WebhookDispatchSignal();
+        using var dispatcher = Dispatcher(store, handler, signal, batchSize: 2);
+        var slow = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            slow.Add((await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["n"] = i }), ["slow"]))[0].Id);
+        }
+
+        var fast = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["fast"]))[0];
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            // The store hands the slow endpoint's whole backlog out before the fast row; the dispatcher starts only two.
+            await WaitForAsync(outbox, fast.Id, WebhookDeliveryState.Delivered);
+            Assert.Equal(2, dispatcher.InFlightTo("slow"));
+        }
+        finally
+        {
+            handler.Release();
+        }
+
+        // The rows left unstarted come back when their claim runs out, and each goes out once.
+        foreach (var id in slow)
+        {
+            await WaitForDeliveredAdvancingAsync(outbox, id);
+        }
+
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(6, handler.SlowCalls);
+        Assert.All(slow, id => Assert.Equal(1, outbox.GetAsync(id).Result!.Attempts));
+    }
+
+    private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while ((await outbox.GetAsync(deliveryId))!.State != state)
+        {
+            Assert.False(timeout.IsCancellationRequested, $"{deliveryId} did not become {state} within {Patience.TotalSeconds} s");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Waits for a row that comes back only when its claim runs out, moving the clock on a poll interval at a time.</summary>
+    private async Task WaitForDeliveredAdvancingAsync(IWebhookOutboxStore outbox, string deliveryId)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while ((await outbox.GetAsync(deliveryId))!.State != WebhookDeliveryState.Delivered)
+        {
+            Assert.False(timeout.IsCancellationRequested, $"{deliveryId} was not delivered within {Patience.TotalSeconds} s");
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+    }
+
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, WebhookDispatchSignal signal, int batchSize)
+    {
+        var options = new WebhookOptions { Jitter = 0, BatchSize = batchSize };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("slow"));
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("fast"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, signal, _clock, new FakeLogger<WebhookDispatcher>());
+    }
+
+    /// <summary>A store written before <see cref="IWebhookOutboxStore.ClaimDueExceptAsync"/> existed: it keeps the default.</summary>
+    private sealed class LegacyStore(IWebhookOutboxStore inner) : IWebhookOutboxStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
+            inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default) =>
+            inner.ClaimDueAsync(now, lease, limit, cancellationToken);
+
+        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
+            inner.RecordAttemptAsync(result, cancellationToken);
+
+        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
+
+        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayAsync(deliveryId, now, cancellationToken);
+
+        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayDeadAsync(now, cancellationToken);
+
+        public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => inner.GetAsync(deliveryId, cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(state, limit, cancellationToken);
+
+        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
+
+        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+    }
+
+    /// <summary>Answers 204 at once, except at the slow host, where each request waits for <see cref="Release"/>: with
+    /// <c>honourCancellation</c> also for its cancellation, as a socket would; without, past any timeout, as a receiver
+    /// that holds the connection open would.</summary>
+    private sealed class HangingHandler(string slowEndpoint, bool honourCancellation) : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private int _calls;
+        private int _slowCalls;
+
+        public int SlowCalls => Volatile.Read(ref _slowCalls);
+
+        /// <summary>Completes when <paramref name="count"/> requests have reached the slow host.</summary>
+        public Task Hanging(int count)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiting)
+            {
+                if (_calls >= count)
+                {
+                    reached.SetResult();
+                }
+                else
+                {
+                    _waiting.Add((count, reached));
+                }
+            }
+
+            return reached.Task;
+        }
+
+        public void Release() => _gate.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.Host == slowEndpoint + ".example.com")
+            {
+                Interlocked.Increment(ref _slowCalls);
+                lock (_waiting)
+                {
+                    _calls++;
+                    foreach (var waiter in _waiting.Where(w => w.Count <= _calls).ToList())
+                    {
+                        _waiting.Remove(waiter);
+                        waiter.Reached.TrySetResult();
+                    }
+                }
+
+                await (honourCancellation ? _gate.Task.WaitAsync(cancellationToken) : _gate.Task);
+            }
+
+            return new HttpResponseMessage(HttpStatusCode.NoContent);
+        }
+    }
+}
