@@ -17,8 +17,9 @@ namespace Dreaming;
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
 /// dead letters naming the reason, replayable once it is enabled again.</para>
 /// <para>Thread-safe: <see cref="DispatchDueAsync"/> and <see cref="DispatchAsync"/> may be called while the background
-/// loop runs and from several threads at once. A round sends only what it claimed, so two rounds never send the same
-/// delivery at once; <see cref="DispatchAsync"/> does not claim, so a delivery it sends may also go out from a dispatcher
+/// loop runs and from several threads at once. A round sends only what it claimed, and this dispatcher never sends a
+/// delivery it is still sending (an attempt that outlived its claim), whichever of the loop and the two methods started it;
+/// <see cref="DispatchAsync"/> does not claim, so a delivery it sends may also go out from a dispatcher
 /// elsewhere, which receivers deduplicate like any retry.</para>
 /// </remarks>
 public sealed partial class WebhookDispatcher : BackgroundService
@@ -35,8 +36,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    // The background loop's attempts in flight: their delivery ids, how many each endpoint has, and the tasks to await at
-    // a stop. An endpoint is a lane: it never has more than BatchSize attempts in flight, and a slow one holds only its own.
+    // The attempts in flight: their delivery ids (the background loop's and DispatchDueAsync's / DispatchAsync's, so no row
+    // is ever sent twice at once by this dispatcher), how many of the loop's each endpoint has, and the loop's tasks to
+    // await at a stop. An endpoint is a lane: it never has more than BatchSize attempts in flight, and a slow one holds only its own.
     private readonly Lock _lanes = new();
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
@@ -76,8 +78,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken = default)
     {
         var due = await _outbox.ClaimDueAsync(_time.GetUtcNow(), _options.ClaimLease, _options.BatchSize, cancellationToken).ConfigureAwait(false);
-        await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
-        return due.Count;
+        return await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes one attempt at each of the given deliveries that is pending and due, and at no other: for a tool that
@@ -103,8 +104,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             }
         }
 
-        await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
-        return due.Count;
+        return await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -276,15 +276,41 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task DeliverAllAsync(IReadOnlyList<WebhookDelivery> deliveries, CancellationToken cancellationToken)
+    /// <summary>Sends the given deliveries and waits for them, leaving out any this dispatcher is sending already (the
+    /// background loop's attempt, or another round's, that outlived its claim): that attempt records the outcome.</summary>
+    /// <returns>How many were attempted.</returns>
+    private async Task<int> DeliverAllAsync(IReadOnlyList<WebhookDelivery> deliveries, CancellationToken cancellationToken)
     {
-        if (deliveries.Count > 0)
+        List<WebhookDelivery> mine;
+        lock (_lanes)
+        {
+            mine = [.. deliveries.Where(d => _inFlight.Add(d.Id))];
+        }
+
+        if (mine.Count == 0)
+        {
+            return 0;
+        }
+
+        try
         {
             await Parallel.ForEachAsync(
-                deliveries,
+                mine,
                 new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
                 (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
         }
+        finally
+        {
+            lock (_lanes)
+            {
+                foreach (var delivery in mine)
+                {
+                    _inFlight.Remove(delivery.Id);
+                }
+            }
+        }
+
+        return mine.Count;
     }
 
     private async Task DeliverAsync(WebhookDelivery delivery, CancellationToken cancellationToken)

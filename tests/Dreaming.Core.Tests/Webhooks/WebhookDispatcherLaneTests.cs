@@ -54,6 +54,77 @@ public sealed class WebhookDispatcherLaneTests
         Assert.All(slow, id => Assert.Equal(1, outbox.GetAsync(id).Result!.Attempts));
     }
 
+    [Fact]
+    public async Task DispatchDueAsync_does_not_send_a_row_the_background_loop_still_has_in_flight_after_its_claim_ran_out()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var handler = new HangingHandler("slow", honourCancellation: false);
+        var signal = new WebhookDispatchSignal();
+        using var dispatcher = Dispatcher(outbox, handler, signal, batchSize: 4);
+        var row = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        Task<int>? round = null;
+        try
+        {
+            await handler.Hanging(1).WaitAsync(Patience);
+
+            // The attempt outlives its claim (the receiver ignores the timeout); a round driven by hand must not send it again.
+            _clock.Advance(new WebhookOptions().AttemptTimeout * 2);
+            round = dispatcher.DispatchDueAsync();
+            var first = await Task.WhenAny(round, handler.Hanging(2)).WaitAsync(Patience);
+            Assert.Same(round, first);
+            Assert.Equal(0, await round);
+            Assert.Equal(1, handler.SlowCalls);
+        }
+        finally
+        {
+            handler.Release();
+        }
+
+        await WaitForAsync(outbox, row.Id, WebhookDeliveryState.Delivered);
+        if (round is not null)
+        {
+            await round.WaitAsync(Patience);
+        }
+
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(1, (await outbox.GetAsync(row.Id))!.Attempts);
+    }
+
+    [Fact]
+    public async Task The_background_loop_does_not_send_a_row_DispatchDueAsync_still_has_in_flight_after_its_claim_ran_out()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var handler = new HangingHandler("slow", honourCancellation: false);
+        var signal = new WebhookDispatchSignal();
+        using var dispatcher = Dispatcher(outbox, handler, signal, batchSize: 4);
+        var row = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
+
+        var round = dispatcher.DispatchDueAsync();
+        await handler.Hanging(1).WaitAsync(Patience);
+        _clock.Advance(new WebhookOptions().AttemptTimeout * 2);
+
+        // The loop's first round sees the row due again while the hand-driven round still sends it; a fast row shows the
+        // loop has claimed past it.
+        var fast = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["fast"]))[0];
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitForAsync(outbox, fast.Id, WebhookDeliveryState.Delivered);
+            Assert.Equal(1, handler.SlowCalls);
+        }
+        finally
+        {
+            handler.Release();
+        }
+
+        Assert.Equal(1, await round.WaitAsync(Patience));
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(1, handler.SlowCalls);
+        Assert.Equal((WebhookDeliveryState.Delivered, 1), ((await outbox.GetAsync(row.Id))!.State, (await outbox.GetAsync(row.Id))!.Attempts));
+    }
+
     private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
     {
         using var timeout = new CancellationTokenSource(Patience);
