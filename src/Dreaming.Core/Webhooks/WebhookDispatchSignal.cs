@@ -17,6 +17,11 @@ internal sealed class WebhookDispatchSignal : IDisposable
             {
                 // Another writer woke it first; one wake-up is enough.
             }
+            catch (ObjectDisposedException)
+            {
+                // The host is gone (a write committed during shutdown, or an attempt that outlived the host's stop
+                // timeout): there is no loop left to wake, and the change itself is stored.
+            }
         }
     }
 

@@ -125,6 +125,17 @@ public sealed class WebhookDispatcherLaneTests
         Assert.Equal((WebhookDeliveryState.Delivered, 1), ((await outbox.GetAsync(row.Id))!.State, (await outbox.GetAsync(row.Id))!.Attempts));
     }
 
+    [Fact]
+    public void A_wake_up_after_the_signal_was_disposed_is_ignored()
+    {
+        var signal = new WebhookDispatchSignal();
+        signal.Dispose();
+
+        var notify = Record.Exception(signal.Notify);
+
+        Assert.Null(notify);
+    }
+
     private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
     {
         using var timeout = new CancellationTokenSource(Patience);
