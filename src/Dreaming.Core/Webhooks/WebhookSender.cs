@@ -68,13 +68,18 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         var error = status is >= 300 and < 400
             ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + location : string.Empty)} not followed (only 2xx counts as delivered)"
             : $"{status} {response.ReasonPhrase}".TrimEnd();
-        return new(false, status, error, RetryAfter(response.Headers.RetryAfter, answeredAt), null, answeredAt);
+        return new(false, status, error, RetryAfter(response.Headers, answeredAt), null, answeredAt);
     }
 
-    private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) => header switch
+    private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) => headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
         { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
+
+        // Delta-seconds too large for the parser (beyond 2^31 - 1) still asks for a long wait: as RFC 9111 has caches
+        // do, it is taken as the largest value (then capped by MaxRetryAfter), not dropped for the much shorter schedule.
+        _ when headers.NonValidated.TryGetValues("Retry-After", out var raw) && raw.Count == 1 && raw.ToString().Trim() is { Length: > 0 } text && text.All(char.IsAsciiDigit)
+            => TimeSpan.FromSeconds(int.MaxValue),
         _ => null,
     };
 

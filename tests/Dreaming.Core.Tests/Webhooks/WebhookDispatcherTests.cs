@@ -121,6 +121,49 @@ public sealed class WebhookDispatcherTests
         Assert.Equal(0, await dispatcher.DispatchDueAsync());
     }
 
+    [Theory]
+    [InlineData("99999999999", "cap")]
+    [InlineData("2147483647", "cap")]
+    [InlineData("-5", "schedule")]
+    [InlineData("soon", "schedule")]
+    [InlineData("1.5", "schedule")]
+    [InlineData("", "schedule")]
+    public async Task A_retry_after_beyond_what_an_int_holds_is_capped_and_one_that_is_not_a_delay_or_date_is_ignored(string header, string expected)
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+            response.Headers.TryAddWithoutValidation("Retry-After", header);
+            return response;
+        }), new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var options = new WebhookOptions();
+        var wait = expected == "cap" ? options.MaxRetryAfter : options.EffectiveSchedule[1];
+        Assert.Equal(_clock.GetUtcNow() + wait, (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
+    }
+
+    [Fact]
+    public async Task Of_two_retry_after_headers_the_first_counts()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            response.Headers.TryAddWithoutValidation("Retry-After", "60");
+            response.Headers.TryAddWithoutValidation("Retry-After", "7200");
+            return response;
+        }), new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(60), (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
+    }
+
     [Fact]
     public async Task A_retry_after_date_already_past_when_the_response_came_back_retries_at_once()
     {
