@@ -126,6 +126,44 @@ public sealed class WebhookDispatcherLaneTests
     }
 
     [Fact]
+    public async Task Claims_that_return_only_rows_already_in_flight_do_not_spin_the_loop()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var store = new CountingStore(outbox);
+        var handler = new HangingHandler("slow", honourCancellation: false);
+        var signal = new WebhookDispatchSignal();
+        string[] endpoints = ["slow1", "slow2", "slow3", "slow4"];
+        using var dispatcher = Dispatcher(store, handler, signal, batchSize: 4, endpoints);
+        foreach (var endpoint in endpoints)
+        {
+            await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), [endpoint]);
+        }
+
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            // One attempt hangs at each endpoint, past any timeout; none is at half the batch, so none is left out of claims.
+            await handler.Hanging(4).WaitAsync(Patience);
+            var before = store.Claims;
+
+            // Their claims run out: the next claims hand back only rows this dispatcher is still sending (three, the limit,
+            // then the last one), which it does not start again, and the loop goes back to waiting.
+            _clock.Advance(new WebhookOptions().AttemptTimeout * 2);
+            await store.ClaimsReached(before + 2).WaitAsync(Patience);
+            await Task.Delay(300);
+            Assert.InRange(store.Claims - before, 2, 3);
+            Assert.Equal(4, handler.SlowCalls);
+        }
+        finally
+        {
+            handler.Release();
+        }
+
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(4, handler.SlowCalls);
+    }
+
+    [Fact]
     public void A_wake_up_after_the_signal_was_disposed_is_ignored()
     {
         var signal = new WebhookDispatchSignal();
@@ -158,14 +196,104 @@ public sealed class WebhookDispatcherLaneTests
         }
     }
 
-    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, WebhookDispatchSignal signal, int batchSize)
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, HttpMessageHandler handler, WebhookDispatchSignal signal, int batchSize, params string[] endpoints)
     {
         var options = new WebhookOptions { Jitter = 0, BatchSize = batchSize };
-        options.Endpoints.Add(WebhookPublishingTests.Endpoint("slow"));
-        options.Endpoints.Add(WebhookPublishingTests.Endpoint("fast"));
+        foreach (var endpoint in endpoints.Length == 0 ? ["slow", "fast"] : endpoints)
+        {
+            options.Endpoints.Add(WebhookPublishingTests.Endpoint(endpoint));
+        }
+
         var clients = Substitute.For<IHttpClientFactory>();
         clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
         return new WebhookDispatcher(outbox, Options.Create(options), clients, signal, _clock, new FakeLogger<WebhookDispatcher>());
+    }
+
+    /// <summary>Counts the claims a dispatcher makes.</summary>
+    private sealed class CountingStore(IWebhookOutboxStore inner) : IWebhookOutboxStore
+    {
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private int _claims;
+
+        public int Claims
+        {
+            get
+            {
+                lock (_waiting)
+                {
+                    return _claims;
+                }
+            }
+        }
+
+        public Task ClaimsReached(int count)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiting)
+            {
+                if (_claims >= count)
+                {
+                    reached.SetResult();
+                }
+                else
+                {
+                    _waiting.Add((count, reached));
+                }
+            }
+
+            return reached.Task;
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
+            inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
+
+        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimDueAsync(now, lease, limit, cancellationToken);
+            Count();
+            return claimed;
+        }
+
+        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
+        {
+            var claimed = await inner.ClaimDueExceptAsync(now, lease, limit, skipEndpoints, cancellationToken);
+            Count();
+            return claimed;
+        }
+
+        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
+            inner.RecordAttemptAsync(result, cancellationToken);
+
+        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
+
+        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayAsync(deliveryId, now, cancellationToken);
+
+        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayDeadAsync(now, cancellationToken);
+
+        public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => inner.GetAsync(deliveryId, cancellationToken);
+
+        public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(state, limit, cancellationToken);
+
+        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
+
+        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+
+        private void Count()
+        {
+            lock (_waiting)
+            {
+                _claims++;
+                foreach (var waiter in _waiting.Where(w => w.Count <= _claims).ToList())
+                {
+                    _waiting.Remove(waiter);
+                    waiter.Reached.TrySetResult();
+                }
+            }
+        }
     }
 
     /// <summary>A store written before <see cref="IWebhookOutboxStore.ClaimDueExceptAsync"/> existed: it keeps the default.</summary>
@@ -234,7 +362,7 @@ public sealed class WebhookDispatcherLaneTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri!.Host == slowEndpoint + ".example.com")
+            if (request.RequestUri!.Host.StartsWith(slowEndpoint, StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _slowCalls);
                 lock (_waiting)
