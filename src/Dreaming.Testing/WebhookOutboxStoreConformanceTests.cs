@@ -131,6 +131,24 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         await Assert.ThrowsAnyAsync<ArgumentException>(() => store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, null!));
     }
 
+    /// <summary>A claim that skips endpoints takes them as values, not text of a query: ids with quotes, commas or
+    /// brackets, and more of them than an old SQLite allowed parameters (999), skip exactly the endpoints named.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueExceptAsync_SkipsOddAndManyEndpointIdsExactly()
+    {
+        var store = await NewStoreAsync();
+        string[] odd = ["o'brien", "a,b", "x') OR 1=1 --", "$skip0", "\"quoted\""];
+        await store.EnqueueAsync(Event("a.b"), [.. odd, "plain"]);
+        var many = Enumerable.Range(0, 1500).Select(i => "ep-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+        var claimed = await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, [.. many, .. odd]);
+        var rest = await store.ClaimDueExceptAsync(Time.GetUtcNow(), Lease, 10, ["a"]);
+
+        Assert.Equal("plain", Assert.Single(claimed).EndpointId);
+        Assert.Equal(odd.Order(StringComparer.Ordinal), rest.Select(d => d.EndpointId).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>Claims from many threads at once never hand one delivery to two claimers.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
