@@ -9,7 +9,9 @@ using NSubstitute;
 namespace Dreaming.Tests.Webhooks;
 
 /// <summary>The hosted dispatcher's lanes: the per-endpoint cap whatever the store, and one attempt per row at a time
-/// whichever of the dispatcher's entry points started it.</summary>
+/// whichever of the dispatcher's entry points started it. In the collection of <see cref="WebhookDispatcherTests"/>, whose
+/// tests read the process-wide attempt metric, so the deliveries here never show up in their measurements.</summary>
+[Collection(nameof(WebhookDispatcherTests))]
 public sealed class WebhookDispatcherLaneTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);

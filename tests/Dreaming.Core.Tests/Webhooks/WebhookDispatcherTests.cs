@@ -11,6 +11,7 @@ using NSubstitute;
 namespace Dreaming.Tests.Webhooks;
 
 /// <summary>The dispatcher when another dispatcher delivered a row this one still held an expired claim on.</summary>
+[Collection(nameof(WebhookDispatcherTests))]
 public sealed class WebhookDispatcherTests
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
