@@ -45,6 +45,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly HashSet<Task> _attempts = [];
     private bool _wakeWhenAttemptEnds;
 
+    // The endpoints this dispatcher is disabling now, so that attempts ending together disable one only once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _disabling = new(StringComparer.Ordinal);
+
     /// <summary>Initializes a new instance.</summary>
     /// <param name="outbox">The outbox.</param>
     /// <param name="options">The settings.</param>
@@ -377,8 +380,33 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 : null);
         if (disable is not null && !endpointState.IsDisabled)
         {
-            await _outbox.SetEndpointDisabledAsync(delivery.EndpointId, disable, attemptAt, CancellationToken.None).ConfigureAwait(false);
-            LogEndpointDisabled(_logger, delivery.EndpointId, disable);
+            await DisableAsync(delivery.EndpointId, disable, attemptAt).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disables an endpoint once: several attempts to it in flight may each find the endpoint enabled when their
+    /// outcome is recorded (two dead letters that both reach the count, two 410s); only the first disables it and logs,
+    /// so the reason and time stay those of the failure that disabled it.</summary>
+    private async Task DisableAsync(string endpointId, string reason, DateTimeOffset at)
+    {
+        if (!_disabling.TryAdd(endpointId, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            if ((await _outbox.GetEndpointAsync(endpointId, CancellationToken.None).ConfigureAwait(false)).IsDisabled)
+            {
+                return;
+            }
+
+            await _outbox.SetEndpointDisabledAsync(endpointId, reason, at, CancellationToken.None).ConfigureAwait(false);
+            LogEndpointDisabled(_logger, endpointId, reason);
+        }
+        finally
+        {
+            _disabling.TryRemove(endpointId, out _);
         }
     }
 

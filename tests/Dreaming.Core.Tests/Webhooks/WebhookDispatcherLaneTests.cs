@@ -166,6 +166,30 @@ public sealed class WebhookDispatcherLaneTests
     }
 
     [Fact]
+    public async Task Two_attempts_in_flight_that_both_reach_the_failure_count_disable_the_endpoint_once()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+
+        // Both attempts' dead letters are recorded before either disables the endpoint, so both see it enabled.
+        var store = new CountingStore(outbox) { RecordBarrier = 2 };
+        using var handler = new StatusHandler(HttpStatusCode.InternalServerError);
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var options = new WebhookOptions { Jitter = 0, BatchSize = 4, MaxConsecutiveFailures = 1, RetrySchedule = [TimeSpan.Zero] };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
+        using var dispatcher = new WebhookDispatcher(store, Options.Create(options), clients, new WebhookDispatchSignal(), _clock, logger);
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]);
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.c", _clock.GetUtcNow(), new JsonObject()), ["ci"]);
+
+        Assert.Equal(2, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+
+        Assert.Equal(1, store.Disables);
+        Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 74);
+        Assert.Contains("deliveries in a row exhausted their retries", (await outbox.GetEndpointAsync("ci")).DisabledReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_wake_up_after_the_signal_was_disposed_is_ignored()
     {
         var signal = new WebhookDispatchSignal();
@@ -215,7 +239,15 @@ public sealed class WebhookDispatcherLaneTests
     private sealed class CountingStore(IWebhookOutboxStore inner) : IWebhookOutboxStore
     {
         private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private readonly TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _claims;
+        private int _records;
+        private int _disables;
+
+        /// <summary>Gets or sets how many attempts must be recorded before any recording returns (0 for none).</summary>
+        public int RecordBarrier { get; init; }
+
+        public int Disables => Volatile.Read(ref _disables);
 
         public int Claims
         {
@@ -265,8 +297,21 @@ public sealed class WebhookDispatcherLaneTests
             return claimed;
         }
 
-        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
-            inner.RecordAttemptAsync(result, cancellationToken);
+        public async Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
+        {
+            var recorded = await inner.RecordAttemptAsync(result, cancellationToken);
+            if (RecordBarrier > 0)
+            {
+                if (Interlocked.Increment(ref _records) >= RecordBarrier)
+                {
+                    _recorded.TrySetResult();
+                }
+
+                await _recorded.Task.WaitAsync(Patience, CancellationToken.None);
+            }
+
+            return recorded;
+        }
 
         public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
 
@@ -281,8 +326,15 @@ public sealed class WebhookDispatcherLaneTests
 
         public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
 
-        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+        {
+            if (reason is not null)
+            {
+                Interlocked.Increment(ref _disables);
+            }
+
+            return inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+        }
 
         private void Count()
         {
@@ -296,6 +348,13 @@ public sealed class WebhookDispatcherLaneTests
                 }
             }
         }
+    }
+
+    /// <summary>Answers every request with one status.</summary>
+    private sealed class StatusHandler(HttpStatusCode status) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(status));
     }
 
     /// <summary>A store written before <see cref="IWebhookOutboxStore.ClaimDueExceptAsync"/> existed: it keeps the default.</summary>
