@@ -45,8 +45,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly HashSet<Task> _attempts = [];
     private bool _wakeWhenAttemptEnds;
 
-    // The endpoints this dispatcher is disabling now, so that attempts ending together disable one only once.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _disabling = new(StringComparer.Ordinal);
+    // The endpoints this dispatcher is disabling now, so that attempts ending together disable one only once, and the
+    // others wait for it (their slots free only once the endpoint is disabled, so no further row is sent to it).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _disabling = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="outbox">The outbox.</param>
@@ -386,14 +387,17 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     /// <summary>Disables an endpoint once: several attempts to it in flight may each find the endpoint enabled when their
     /// outcome is recorded (two dead letters that both reach the count, two 410s); only the first disables it and logs,
-    /// so the reason and time stay those of the failure that disabled it.</summary>
-    private async Task DisableAsync(string endpointId, string reason, DateTimeOffset at)
+    /// so the reason and time stay those of the failure that disabled it, and the others wait until it is disabled, so
+    /// that their parallel slots do not start further rows to the endpoint meanwhile.</summary>
+    private Task DisableAsync(string endpointId, string reason, DateTimeOffset at)
     {
-        if (!_disabling.TryAdd(endpointId, 0))
-        {
-            return;
-        }
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = _disabling.GetOrAdd(endpointId, mine.Task);
+        return ReferenceEquals(current, mine.Task) ? DisableOnceAsync(endpointId, reason, at, mine) : current;
+    }
 
+    private async Task DisableOnceAsync(string endpointId, string reason, DateTimeOffset at, TaskCompletionSource done)
+    {
         try
         {
             if ((await _outbox.GetEndpointAsync(endpointId, CancellationToken.None).ConfigureAwait(false)).IsDisabled)
@@ -406,7 +410,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
         finally
         {
-            _disabling.TryRemove(endpointId, out _);
+            _disabling.TryRemove(new KeyValuePair<string, Task>(endpointId, done.Task));
+            done.SetResult();
         }
     }
 
