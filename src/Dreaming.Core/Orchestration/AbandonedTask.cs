@@ -18,4 +18,23 @@ internal static class AbandonedTask
 
         _ = task.ContinueWith(s_observe, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
+
+    /// <summary>Waits for <paramref name="task"/> until <paramref name="cancellationToken"/> is cancelled, even when the work
+    /// ignores the token; work left running then is abandoned, and what it throws later observed.</summary>
+    /// <typeparam name="T">The result's type.</typeparam>
+    /// <param name="task">The work.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>The work's result.</returns>
+    public static async Task<T> WaitAsync<T>(Task<T> task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Observe(task);
+            throw;
+        }
+    }
 }

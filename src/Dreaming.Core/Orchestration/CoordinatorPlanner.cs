@@ -37,17 +37,7 @@ internal static class CoordinatorPlanner
         for (var attempt = 0; attempt < 2; attempt++)
         {
             // WaitAsync: a cancellation is prompt even when the coordinator ignores its token (the call left running is abandoned).
-            var call = coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken);
-            ChatResponse response;
-            try
-            {
-                response = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                AbandonedTask.Observe(call);
-                throw;
-            }
+            var response = await AbandonedTask.WaitAsync(coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken), cancellationToken).ConfigureAwait(false);
 
             var callUsage = ModelUsage.Of(response.Usage);
             spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));

@@ -309,17 +309,8 @@ internal sealed partial class PlanExecution
 
     private static async ValueTask<WorkItemReply> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
     {
-        var call = agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken);
-        ChatResponse response;
-        try
-        {
-            response = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            AbandonedTask.Observe(call);
-            throw;
-        }
+        var response = await AbandonedTask.WaitAsync(
+            agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken), cancellationToken).ConfigureAwait(false);
 
         return new WorkItemReply(response.Text, ModelUsage.Of(response.Usage));
     }

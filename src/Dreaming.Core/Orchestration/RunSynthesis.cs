@@ -23,12 +23,12 @@ internal static class RunSynthesis
         if (request.Synthesize is { } synthesize)
         {
             // WaitAsync here and below: a cancellation is prompt even when the synthesis ignores its token.
-            return (await AbandonableAsync(synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
+            return (await AbandonedTask.WaitAsync(synthesize(new OrchestrationSynthesis(goal, items, session), cancellationToken), cancellationToken).ConfigureAwait(false), SessionUsage.Zero);
         }
 
         if (coordinator is not null)
         {
-            var response = await AbandonableAsync(
+            var response = await AbandonedTask.WaitAsync(
                 coordinator.GetResponseAsync(
                     [
                         new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
@@ -42,21 +42,6 @@ internal static class RunSynthesis
 
         // Without a model: the outputs of the items nothing depends on are the answer.
         return (Finals(items, execution), SessionUsage.Zero);
-    }
-
-    // Waits for the synthesis until the run's token is cancelled; a synthesis that ignores it is abandoned, and what it
-    // throws later observed.
-    private static async Task<T> AbandonableAsync<T>(Task<T> task, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            AbandonedTask.Observe(task);
-            throw;
-        }
     }
 
     // One final item: its output; several: each under a "## id" heading, separated by blank lines, written in one

@@ -23,7 +23,7 @@ public sealed class WebhookDispatcherLaneTests
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
         var store = new LegacyStore(outbox);
-        var handler = new HangingHandler("slow", honourCancellation: true);
+        var handler = new SlowHostHandler("slow", honourCancellation: true);
         var signal = new WebhookDispatchSignal();
         using var dispatcher = Dispatcher(store, handler, signal, batchSize: 2);
         var slow = new List<string>();
@@ -60,7 +60,7 @@ public sealed class WebhookDispatcherLaneTests
     public async Task DispatchDueAsync_does_not_send_a_row_the_background_loop_still_has_in_flight_after_its_claim_ran_out()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var handler = new HangingHandler("slow", honourCancellation: false);
+        var handler = new SlowHostHandler("slow", honourCancellation: false);
         var signal = new WebhookDispatchSignal();
         using var dispatcher = Dispatcher(outbox, handler, signal, batchSize: 4);
         var row = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
@@ -98,7 +98,7 @@ public sealed class WebhookDispatcherLaneTests
     public async Task The_background_loop_does_not_send_a_row_DispatchDueAsync_still_has_in_flight_after_its_claim_ran_out()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var handler = new HangingHandler("slow", honourCancellation: false);
+        var handler = new SlowHostHandler("slow", honourCancellation: false);
         var signal = new WebhookDispatchSignal();
         using var dispatcher = Dispatcher(outbox, handler, signal, batchSize: 4);
         var row = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
@@ -132,7 +132,7 @@ public sealed class WebhookDispatcherLaneTests
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
         var store = new CountingStore(outbox);
-        var handler = new HangingHandler("slow", honourCancellation: false);
+        var handler = new SlowHostHandler("slow", honourCancellation: false);
         var signal = new WebhookDispatchSignal();
         string[] endpoints = ["slow1", "slow2", "slow3", "slow4"];
         using var dispatcher = Dispatcher(store, handler, signal, batchSize: 4, endpoints);
@@ -386,60 +386,5 @@ public sealed class WebhookDispatcherLaneTests
 
         public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
             inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
-    }
-
-    /// <summary>Answers 204 at once, except at the slow host, where each request waits for <see cref="Release"/>: with
-    /// <c>honourCancellation</c> also for its cancellation, as a socket would; without, past any timeout, as a receiver
-    /// that holds the connection open would.</summary>
-    private sealed class HangingHandler(string slowEndpoint, bool honourCancellation) : HttpMessageHandler
-    {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
-        private int _calls;
-        private int _slowCalls;
-
-        public int SlowCalls => Volatile.Read(ref _slowCalls);
-
-        /// <summary>Completes when <paramref name="count"/> requests have reached the slow host.</summary>
-        public Task Hanging(int count)
-        {
-            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_waiting)
-            {
-                if (_calls >= count)
-                {
-                    reached.SetResult();
-                }
-                else
-                {
-                    _waiting.Add((count, reached));
-                }
-            }
-
-            return reached.Task;
-        }
-
-        public void Release() => _gate.TrySetResult();
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.RequestUri!.Host.StartsWith(slowEndpoint, StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref _slowCalls);
-                lock (_waiting)
-                {
-                    _calls++;
-                    foreach (var waiter in _waiting.Where(w => w.Count <= _calls).ToList())
-                    {
-                        _waiting.Remove(waiter);
-                        waiter.Reached.TrySetResult();
-                    }
-                }
-
-                await (honourCancellation ? _gate.Task.WaitAsync(cancellationToken) : _gate.Task);
-            }
-
-            return new HttpResponseMessage(HttpStatusCode.NoContent);
-        }
     }
 }

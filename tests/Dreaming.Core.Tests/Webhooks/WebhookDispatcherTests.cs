@@ -190,7 +190,7 @@ public sealed class WebhookDispatcherTests
     public async Task A_hanging_endpoint_does_not_hold_up_deliveries_to_another_endpoint()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var handler = new GatedHandler("slow");
+        var handler = new SlowHostHandler("slow");
         var signal = new WebhookDispatchSignal();
         using var dispatcher = Lanes(outbox, handler, signal, batchSize: 2);
         var slow = new List<string>();
@@ -231,7 +231,7 @@ public sealed class WebhookDispatcherTests
     public async Task Stopping_with_attempts_hanging_records_nothing_and_their_rows_are_due_again_when_the_claim_runs_out()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var handler = new GatedHandler("slow");
+        var handler = new SlowHostHandler("slow");
         var signal = new WebhookDispatchSignal();
         using var dispatcher = Lanes(outbox, handler, signal, batchSize: 4);
         var hung = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["slow"]))[0];
@@ -303,69 +303,5 @@ public sealed class WebhookDispatcherTests
         var clients = Substitute.For<IHttpClientFactory>();
         clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(handler, disposeHandler: false));
         return new WebhookDispatcher(outbox, Options.Create(options), clients, signal, _clock, new FakeLogger<WebhookDispatcher>());
-    }
-
-    /// <summary>Answers 204 at once, except at the slow host, where each request waits for <see cref="Release"/> (or for
-    /// its cancellation, as a socket would).</summary>
-    private sealed class GatedHandler(string slowEndpoint) : HttpMessageHandler
-    {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
-        private int _hanging;
-        private int _slowCalls;
-
-        public int SlowCalls => Volatile.Read(ref _slowCalls);
-
-        /// <summary>Completes when <paramref name="count"/> requests hang at the slow host at once.</summary>
-        public Task Hanging(int count)
-        {
-            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_waiting)
-            {
-                if (_hanging >= count)
-                {
-                    reached.SetResult();
-                }
-                else
-                {
-                    _waiting.Add((count, reached));
-                }
-            }
-
-            return reached.Task;
-        }
-
-        public void Release() => _gate.TrySetResult();
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.RequestUri!.Host == slowEndpoint + ".example.com")
-            {
-                Interlocked.Increment(ref _slowCalls);
-                lock (_waiting)
-                {
-                    _hanging++;
-                    foreach (var waiter in _waiting.Where(w => w.Count <= _hanging).ToList())
-                    {
-                        _waiting.Remove(waiter);
-                        waiter.Reached.TrySetResult();
-                    }
-                }
-
-                try
-                {
-                    await _gate.Task.WaitAsync(cancellationToken);
-                }
-                finally
-                {
-                    lock (_waiting)
-                    {
-                        _hanging--;
-                    }
-                }
-            }
-
-            return new HttpResponseMessage(HttpStatusCode.NoContent);
-        }
     }
 }

@@ -198,15 +198,7 @@ public sealed partial class ModelGrader
             var call = LibraryModelCall.Run(
                 static state => state.Client.GetResponseAsync(state.Request, state.Options, state.Token),
                 (Client: _client, Request: request, Options: chatOptions.Clone(), linked.Token));
-            try
-            {
-                return await call.WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                AbandonedTask.Observe(call);
-                throw;
-            }
+            return await AbandonedTask.WaitAsync(call, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
