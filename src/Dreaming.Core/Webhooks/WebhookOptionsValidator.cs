@@ -34,6 +34,21 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"Webhooks:RetrySchedule starts with {retries[0]}; its first entry is the first attempt, which is made as soon as the event is written, so it must be 00:00:00 (the next entries are the delays before each retry).");
         }
 
+        // Far beyond any useful retry, and far from the overflow of adding it (with its jitter) to a date.
+        var longest = TimeSpan.FromDays(365);
+        for (var i = 0; options.RetrySchedule is { } delays && i < delays.Count; i++)
+        {
+            if (delays[i] > longest)
+            {
+                failures.Add($"Webhooks:RetrySchedule[{i}] is {delays[i]}; a delay must be at most {longest}.");
+            }
+        }
+
+        if (options.MaxRetryAfter > longest)
+        {
+            failures.Add($"Webhooks:MaxRetryAfter is {options.MaxRetryAfter}; it must be at most {longest}.");
+        }
+
         if (options.Jitter is < 0 or > 1 || double.IsNaN(options.Jitter))
         {
             failures.Add($"Webhooks:Jitter is {options.Jitter}; it must be between 0 and 1.");

@@ -98,6 +98,19 @@ public sealed class WebhookRegistrationTests
     }
 
     [Fact]
+    public void A_retry_delay_or_retry_after_cap_beyond_a_year_is_refused_naming_it()
+    {
+        // A delay near TimeSpan.MaxValue overflowed when the next attempt's time was computed: every attempt then failed
+        // before it was recorded, and the row was sent again each time its claim ran out, for ever.
+        var options = new WebhookOptions { RetrySchedule = [TimeSpan.Zero, TimeSpan.FromMinutes(5), TimeSpan.MaxValue], MaxRetryAfter = TimeSpan.FromDays(400) };
+
+        var failures = WebhookOptionsValidator.GetFailures(options);
+
+        Assert.Contains(failures, f => f.StartsWith($"Webhooks:RetrySchedule[2] is {TimeSpan.MaxValue}; a delay must be at most 365.00:00:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Webhooks:MaxRetryAfter is 400.00:00:00; it must be at most 365.00:00:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_retry_schedule_that_does_not_start_with_zero_is_refused_because_the_first_attempt_is_immediate()
     {
         var options = new WebhookOptions { RetrySchedule = [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)] };
