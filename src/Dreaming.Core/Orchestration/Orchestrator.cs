@@ -257,7 +257,16 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         // A relative BaseDirectory is relative to the current directory (GetFullPath refuses a relative base).
-        var baseDirectory = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? Directory.GetCurrentDirectory() : Path.GetFullPath(plan.BaseDirectory);
+        string baseDirectory;
+        try
+        {
+            baseDirectory = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? Directory.GetCurrentDirectory() : Path.GetFullPath(plan.BaseDirectory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or IOException)
+        {
+            throw new PlanValidationException($"The plan's BaseDirectory '{plan.BaseDirectory}' is not a valid path: {ex.Message}");
+        }
+
         var items = new List<WorkItem>(plan.Items.Count);
         foreach (var item in plan.Items)
         {

@@ -83,6 +83,24 @@ public class OutcomeGatedItemTests
     }
 
     [Fact]
+    public async Task A_base_directory_that_is_not_a_path_is_a_plan_validation_error_naming_it()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("A summary of #W123.")));
+        var plan = new OrchestrationPlan
+        {
+            Goal = "g",
+            BaseDirectory = "rubrics\0here",
+            Items = [OrchestrationHarness.Item("summary") with { RubricPath = "order.md" }],
+        };
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, agent));
+
+        Assert.StartsWith("The plan's BaseDirectory 'rubrics", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a valid path", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Work_that_never_passes_fails_the_item_and_gates_its_dependents()
     {
         await using var host = OrchestrationHarness.Create(o => o.OutcomeMaxIterations = 2);
