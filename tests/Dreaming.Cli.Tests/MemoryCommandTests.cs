@@ -9,6 +9,21 @@ public class MemoryCommandTests
     private static readonly MemoryScope s_scope = MemoryScope.Agent("support-bot");
 
     [Fact]
+    public async Task Approve_refuses_a_note_it_would_not_keep()
+    {
+        // An approval has nowhere to keep a note (IMemoryStore.ApproveAsync takes none): --note was accepted and dropped.
+        using var cli = new CliRunner();
+        var (v1, _) = await SeedAsync(cli.Database);
+
+        var (exit, _, error) = await cli.RunAsync("memory", "approve", v1, "--by", "ada", "--note", "looks right", "--db", cli.Database);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--note", error, StringComparison.Ordinal);
+        var (_, shown, _) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--db", cli.Database);
+        Assert.DoesNotContain("active", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Approve_diff_reject_and_rollback_work_from_the_command_line()
     {
         using var cli = new CliRunner();

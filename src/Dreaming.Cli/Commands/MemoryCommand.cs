@@ -128,7 +128,13 @@ internal static class MemoryCommand
         var id = new Argument<string>("version") { Description = "The version id." };
         var by = ByOption();
         var note = new Option<string?>("--note") { Description = "Why, for the record." };
-        var command = new Command(verb, description) { id, by, note };
+        var command = new Command(verb, description) { id, by };
+        if (verb != "approve")
+        {
+            // An approval keeps no note (IMemoryStore.ApproveAsync takes none), so approve does not offer one to drop.
+            command.Options.Add(note);
+        }
+
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             using var store = MemoryStoreFor(parse.GetValue(common.Database)!);

@@ -30,8 +30,8 @@ public sealed class WebhookOptions
     /// is made as soon as the event is written, so it must be zero (as in the Standard Webhooks schedule); each next one is
     /// the delay before a retry, counted from the previous failure. A delivery that fails its last attempt becomes a dead
     /// letter.</summary>
-    /// <value><see langword="null"/> (or empty) for <see cref="DefaultRetrySchedule"/>. A first entry other than zero, or a
-    /// negative delay, fails the host's start.</value>
+    /// <value><see langword="null"/> (or empty) for <see cref="DefaultRetrySchedule"/>. A first entry other than zero, a
+    /// negative delay, or one over 365 days fails the host's start.</value>
     public IList<TimeSpan>? RetrySchedule { get; set; }
 
     /// <summary>Gets or sets the jitter: each retry delay is moved at random by up to this fraction, either way.</summary>
@@ -49,7 +49,7 @@ public sealed class WebhookOptions
     public int MaxConsecutiveFailures { get; set; } = 5;
 
     /// <summary>Gets or sets the longest a <c>Retry-After</c> header may push an attempt back.</summary>
-    /// <value>24 hours by default.</value>
+    /// <value>24 hours by default; at most 365 days.</value>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Gets or sets how often the dispatcher looks for due deliveries when nothing woke it.</summary>
