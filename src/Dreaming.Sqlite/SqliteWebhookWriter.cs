@@ -19,18 +19,23 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
     public List<WebhookDelivery> ClaimDue(DateTimeOffset now, TimeSpan lease, int limit, string[] skipEndpoints)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        var skip = skipEndpoints.Length == 0
-            ? string.Empty
-            : " AND d.endpoint_id NOT IN (" + string.Join(", ", skipEndpoints.Select((_, i) => "$skip" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")";
-        var due = SqliteWebhookRows.Select(
-            connection,
-            transaction,
-            "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now" + skip + " ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
-            [
+        // The skipped ids travel as one JSON array parameter, so any number of them fits in one statement (SQLite allows
+        // 32766 parameters by default) and none of them is ever part of the query's text.
+        var due = skipEndpoints.Length == 0
+            ? SqliteWebhookRows.Select(
+                connection,
+                transaction,
+                "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+                ("$now", now.ToUnixTimeMilliseconds()),
+                ("$limit", limit))
+            : SqliteWebhookRows.Select(
+                connection,
+                transaction,
+                "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now AND d.endpoint_id NOT IN (SELECT value FROM json_each($skip)) "
+                + "ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$limit", limit),
-                .. skipEndpoints.Select((id, i) => ("$skip" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object?)id)),
-            ]);
+                ("$skip", System.Text.Json.JsonSerializer.Serialize(skipEndpoints)));
         var until = (now + lease).ToUnixTimeMilliseconds();
         foreach (var delivery in due)
         {
