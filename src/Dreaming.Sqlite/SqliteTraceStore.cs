@@ -54,6 +54,13 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+
+        // SQLite cannot keep NaN (Microsoft.Data.Sqlite refuses to bind it), so a bad score is refused before anything is written.
+        foreach (var session in batch.NewSessions)
+        {
+            session.Outcome?.Validate(session.Id);
+        }
+
         return WithWriterAsync(
             writer =>
             {
@@ -67,6 +74,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(completion);
+        completion.Outcome?.Validate(completion.SessionId);
         if (completion.Status == SessionStatus.Running)
         {
             return Task.FromException(new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}."));
@@ -80,6 +88,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         ArgumentNullException.ThrowIfNull(outcome);
+        outcome.Validate(sessionId);
         return WithWriterAsync(
             writer =>
             {
@@ -94,6 +103,11 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
+        foreach (var item in sessions)
+        {
+            item?.Session.Outcome?.Validate(item.Session.Id);
+        }
+
         return WithWriterAsync(writer => writer.Import(sessions), cancellationToken);
     }
 

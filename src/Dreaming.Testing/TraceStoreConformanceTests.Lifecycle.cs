@@ -36,6 +36,36 @@ public abstract partial class TraceStoreConformanceTests
         StoreAssert.SessionEqual(expected, await store.GetSessionAsync("s1"), expectedEventCount: 1);
     }
 
+    /// <summary>An outcome score that is not a finite number (NaN or an infinity) is refused with an
+    /// <see cref="ArgumentException"/> by every write that carries one, and nothing is written: the session keeps running
+    /// with its earlier outcome, and a batch or import holding such a session adds nothing.</summary>
+    /// <param name="score">The score.</param>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public async Task AnOutcomeScoreThatIsNotAFiniteNumber_IsRefusedAndNothingIsWritten(double score)
+    {
+        var store = await NewStoreAsync();
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], []));
+        await store.SetOutcomeAsync("s1", SessionOutcome.Succeeded(0.5, "rubric"));
+        var bad = SessionOutcome.Failed(score, "grader");
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.SetOutcomeAsync("s1", bad));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.CompleteSessionAsync(
+            new SessionCompletion { SessionId = "s1", Status = SessionStatus.Completed, EndedAt = BaseTime.AddMinutes(1), Outcome = bad }));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.WriteAsync(new TraceWriteBatch([Session("s2") with { Outcome = bad }], [Note("s1", 1)])));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.ImportAsync([new SessionWithEvents(FinishedSession("s3") with { Outcome = bad }, [])]));
+
+        var stored = await store.GetSessionAsync("s1");
+        Assert.Equal(SessionStatus.Running, stored!.Status);
+        Assert.Equal(SessionOutcome.Succeeded(0.5, "rubric"), stored.Outcome);
+        Assert.Empty(await store.GetEventsAsync("s1"));
+        Assert.Null(await store.GetSessionAsync("s2"));
+        Assert.Null(await store.GetSessionAsync("s3"));
+    }
+
     /// <summary>Completing without an outcome keeps one set earlier.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

@@ -18,6 +18,19 @@ public sealed record SessionOutcome
     /// <summary>Gets where the outcome came from, for example <c>import</c>, <c>rubric:refund-summary@1</c> or <c>human</c>.</summary>
     public string? Source { get; init; }
 
+    /// <summary>Throws when <see cref="Score"/> is NaN or an infinity: a score is a finite number, and every trace store
+    /// refuses an outcome with any other (a database column cannot keep NaN, nor JSON either).</summary>
+    /// <param name="sessionId">The session the outcome is for, named by the message.</param>
+    /// <exception cref="ArgumentException">The score is not a finite number.</exception>
+    public void Validate(string sessionId)
+    {
+        if (Score is { } score && !double.IsFinite(score))
+        {
+            throw new ArgumentException(
+                $"The outcome of session '{sessionId}' has a score of {score.ToString(System.Globalization.CultureInfo.InvariantCulture)}; a score is a finite number (in [0, 1]).");
+        }
+    }
+
     /// <summary>Creates a success outcome.</summary>
     /// <param name="score">The optional score.</param>
     /// <param name="source">The optional source.</param>

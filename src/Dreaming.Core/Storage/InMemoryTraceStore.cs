@@ -23,6 +23,11 @@ public sealed class InMemoryTraceStore : ITraceStore
     public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        foreach (var session in batch.NewSessions)
+        {
+            session.Outcome?.Validate(session.Id);
+        }
+
         return Run(() => Write(batch), cancellationToken);
     }
 
@@ -30,6 +35,7 @@ public sealed class InMemoryTraceStore : ITraceStore
     public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(completion);
+        completion.Outcome?.Validate(completion.SessionId);
         return Run(() => Complete(completion), cancellationToken);
     }
 
@@ -38,6 +44,7 @@ public sealed class InMemoryTraceStore : ITraceStore
     {
         ArgumentNullException.ThrowIfNull(sessionId);
         ArgumentNullException.ThrowIfNull(outcome);
+        outcome.Validate(sessionId);
         return Run(
             () =>
             {
@@ -54,6 +61,11 @@ public sealed class InMemoryTraceStore : ITraceStore
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
+        foreach (var item in sessions)
+        {
+            item?.Session.Outcome?.Validate(item.Session.Id);
+        }
+
         return Run(() => Import(sessions), cancellationToken);
     }
 
