@@ -104,9 +104,6 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         try
         {
             results = await RunStagesAsync(run, request, r => results = r, lease, stop.Token).ConfigureAwait(false);
-            run = await _runs.CompleteAsync(run.Id, results, CancellationToken.None).ConfigureAwait(false);
-            LogDreamCompleted(_logger, run.Id, results.SessionIds.Count, results.Report.Changes.Count);
-            return run;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -115,19 +112,44 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         catch (Exception ex) when (lease.StoppedInStore is not null && ex is OperationCanceledException or DreamRunStateException)
         {
             LogDreamStoppedInStore(_logger, run.Id, lease.StoppedInStore);
-            return await _runs.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false) ?? run;
+            return await StoredAsync(run).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogDreamFailed(_logger, run.Id, ex);
-            return await _runs.FailAsync(run.Id, ex.Message, results, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                return await _runs.FailAsync(run.Id, ex.Message, results, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DreamRunStateException ended)
+            {
+                // Ended in the store meanwhile (canceled by another process): the run keeps that end.
+                LogDreamStoppedInStore(_logger, run.Id, ended.Message);
+                return await StoredAsync(run).ConfigureAwait(false);
+            }
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await keeping.ConfigureAwait(false);
         }
+
+        try
+        {
+            run = await _runs.CompleteAsync(run.Id, results, CancellationToken.None).ConfigureAwait(false);
+            LogDreamCompleted(_logger, run.Id, results.SessionIds.Count, results.Report.Changes.Count);
+            return run;
+        }
+        catch (DreamRunStateException ex)
+        {
+            // Canceled in the store after the last check, while the version was written: too late to stop the commit, so
+            // the version stands (its author names the run) and the run keeps the end it was given.
+            LogDreamStoppedInStore(_logger, run.Id, ex.Message);
+            return await StoredAsync(run).ConfigureAwait(false);
+        }
     }
+
+    private async Task<DreamRun> StoredAsync(DreamRun run) => await _runs.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false) ?? run;
 
     /// <summary>Gets how long a dream's lease lasts before another process may take the scope over; it is renewed every
     /// third of it while the dream works.</summary>
@@ -207,6 +229,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
 
         watch.Restart();
         await lease.EnsureStillRunningAsync(cancellationToken).ConfigureAwait(false);
+
+        // The commit is one step: once the version is proposed, a cancel is too late (as for one in the store), so the run
+        // never ends without naming a version it wrote. A failed approval (the active version was replaced meanwhile)
+        // leaves the proposal for review, and the failed run names it.
         var author = MemoryAuthor.DreamRun(run.Id);
         var version = await _memory.ProposeAsync(
             new MemoryProposal
@@ -218,9 +244,19 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
                 Note = string.Create(CultureInfo.InvariantCulture, $"dream {run.Id}: {selected.Count} sessions, {mining.Findings.Count} findings, {curation.Changes.Count} changes"),
             },
             cancellationToken).ConfigureAwait(false);
+        results = results with { OutputVersionId = version.Id };
+        keep(results);
+        try
+        {
+            await _runs.UpdateProgressAsync(run.Id, results, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DreamRunStateException)
+        {
+            // Canceled in the store since the last check: too late, the commit goes on and CompleteAsync reports it.
+        }
         if (request.ReviewMode == DreamReviewMode.Auto)
         {
-            version = await _memory.ApproveAsync(version.Id, author, cancellationToken).ConfigureAwait(false);
+            version = await _memory.ApproveAsync(version.Id, author, CancellationToken.None).ConfigureAwait(false);
         }
 
         stages.Add(new DreamStageUsage("commit", SessionUsage.Zero, watch.Elapsed));
@@ -384,13 +420,35 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             }
         }
 
+        // Renews the lease once more: a run canceled or failed in the store is refused, and the version is written under a
+        // fresh lease even when renewals failed for longer than the lease lasts (a store out of reach), so no other process
+        // can take the scope over while it is written.
         public async Task EnsureStillRunningAsync(CancellationToken cancellationToken)
         {
-            var current = await owner._runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
-            if (current is not { Status: DreamRunStatus.Running } || !string.Equals(current.LeaseHolder, holder, StringComparison.Ordinal))
+            try
             {
-                StoppedInStore = current is null ? "the run is gone from the store" : $"the run is {current.Status.ToString().ToLowerInvariant()} in the store";
-                throw new DreamRunStateException($"Dream run {runId} stopped before its memory version was written: {StoppedInStore}.");
+                _ = await owner._runs.RenewLeaseAsync(runId, holder, LeaseDuration, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DreamRunStateException ex)
+            {
+                StoppedInStore = ex.Message;
+                throw new DreamRunStateException($"Dream run {runId} stopped before its memory version was written: {ex.Message}", ex);
+            }
+            catch (DreamRunNotFoundException ex)
+            {
+                StoppedInStore = "the run is gone from the store";
+                throw new DreamRunStateException($"Dream run {runId} stopped before its memory version was written: {StoppedInStore}.", ex);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+            {
+                // The renewal could not be made (a store briefly unavailable): at least check the run was not ended.
+                LogLeaseRenewalFailed(owner._logger, runId, ex);
+                var current = await owner._runs.GetAsync(runId, cancellationToken).ConfigureAwait(false);
+                if (current is not { Status: DreamRunStatus.Running } || !string.Equals(current.LeaseHolder, holder, StringComparison.Ordinal))
+                {
+                    StoppedInStore = current is null ? "the run is gone from the store" : $"the run is {current.Status.ToString().ToLowerInvariant()} in the store";
+                    throw new DreamRunStateException($"Dream run {runId} stopped before its memory version was written: {StoppedInStore}.");
+                }
             }
         }
     }
