@@ -23,7 +23,7 @@ public sealed record DreamSchedule
     public DreamRunRequest? Request { get; init; }
 
     /// <summary>Throws when the schedule is invalid, naming the setting.</summary>
-    /// <exception cref="ArgumentException">No trigger, a malformed cron expression, a count below 1, or an invalid request
+    /// <exception cref="ArgumentException">No trigger, a malformed cron expression or one that never occurs, no time zone, a count below 1, or an invalid request
     /// (such as a token budget below 1).</exception>
     public void Validate()
     {
@@ -38,7 +38,15 @@ public sealed record DreamSchedule
             throw new ArgumentException($"DreamSchedule.AfterNewSessions is {AfterNewSessions}; it must be at least 1.");
         }
 
-        _ = Expression();
+        if (TimeZone is null)
+        {
+            throw new ArgumentException($"DreamSchedule.TimeZone of {Scope} is null; leave it unset for UTC or give a time zone.", nameof(TimeZone));
+        }
+
+        if (Expression() is { } cron && cron.GetNextOccurrence(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeZone) is null)
+        {
+            throw new ArgumentException($"DreamSchedule.Cron '{Cron}' never occurs (a day that month does not have?), so the schedule would never dream.");
+        }
         (Request is null ? null : Request with { Scope = Scope })?.Validate();
         var minSessions = Request?.MinSessions ?? DreamRunRequest.DefaultMinSessions;
         if (AfterNewSessions < minSessions)

@@ -19,6 +19,8 @@ public sealed partial class DreamScheduler : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DateTimeOffset?[] _nextCron;
+    private readonly DateTimeOffset[] _cronFrom;
+    private readonly DateTimeOffset?[] _cronFired;
     private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
 
     /// <summary>Initializes a new instance.</summary>
@@ -33,6 +35,8 @@ public sealed partial class DreamScheduler : BackgroundService
         ArgumentNullException.ThrowIfNull(schedules);
         _schedules = schedules.ToList();
         _nextCron = new DateTimeOffset?[_schedules.Count];
+        _cronFrom = new DateTimeOffset[_schedules.Count];
+        _cronFired = new DateTimeOffset?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
             schedule.Validate();
@@ -111,10 +115,25 @@ public sealed partial class DreamScheduler : BackgroundService
         {
             // Each schedule keeps its own next occurrence, so two schedules of one scope both fire. The first is the first
             // occurrence after the scheduler starts; a restart does not replay missed ones.
-            var next = _nextCron[index] ??= cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
-            if (now >= next)
+            // A clock set back before the time the next occurrence was reckoned from (it ran fast) reckons it again, so
+            // the schedule is not held until the clock catches up; an occurrence that already fired does not fire again.
+            if (_nextCron[index] is null || now < _cronFrom[index])
             {
+                var next = cron.GetNextOccurrence(now, schedule.TimeZone);
+                if (next is { } n && n == _cronFired[index])
+                {
+                    next = cron.GetNextOccurrence(n, schedule.TimeZone);
+                }
+
+                _nextCron[index] = next ?? DateTimeOffset.MaxValue;
+                _cronFrom[index] = now;
+            }
+
+            if (now >= _nextCron[index])
+            {
+                _cronFired[index] = _nextCron[index];
                 _nextCron[index] = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
+                _cronFrom[index] = now;
                 return (true, "cron " + schedule.Cron);
             }
         }

@@ -1,0 +1,67 @@
+using NSubstitute;
+
+namespace Dreaming.Tests;
+
+public class DreamScheduleEdgeTests
+{
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
+
+    [Fact]
+    public void A_cron_expression_that_never_occurs_is_refused_naming_it()
+    {
+        var schedule = new DreamSchedule { Scope = s_scope, Cron = "0 3 30 2 *" };
+
+        var ex = Assert.Throws<ArgumentException>(schedule.Validate);
+
+        Assert.Contains("DreamSchedule.Cron '0 3 30 2 *'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("never", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_schedule_without_a_time_zone_is_refused_naming_the_setting()
+    {
+        var schedule = new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *", TimeZone = null! };
+
+        var ex = Assert.ThrowsAny<ArgumentException>(schedule.Validate);
+
+        Assert.Contains("DreamSchedule.TimeZone", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_clock_set_back_does_not_hold_a_cron_schedule_until_it_catches_up()
+    {
+        // The host's clock ran a month fast when the scheduler started, then was corrected.
+        var clock = new ManualClock { Now = new DateTimeOffset(2026, 12, 25, 2, 0, 0, TimeSpan.Zero) };
+        var dreams = Substitute.For<IDreamConsolidator>();
+        dreams.DreamAsync(Arg.Any<DreamRunRequest>(), Arg.Any<CancellationToken>()).Returns(call => new DreamRun
+        {
+            Id = "dr-1",
+            Request = call.Arg<DreamRunRequest>(),
+            Status = DreamRunStatus.Completed,
+            RequestedAt = clock.Now,
+        });
+        var scheduler = new DreamScheduler([new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" }], dreams, new InMemoryDreamRunStore(clock), new InMemoryTraceStore(), clock);
+
+        Assert.Empty(await scheduler.RunDueAsync());
+        clock.Now = new DateTimeOffset(2026, 11, 25, 2, 30, 0, TimeSpan.Zero);
+        Assert.Empty(await scheduler.RunDueAsync());
+        clock.Now = new DateTimeOffset(2026, 11, 25, 3, 0, 30, TimeSpan.Zero);
+
+        Assert.Single(await scheduler.RunDueAsync());
+
+        // A small step back after an occurrence fired does not fire it twice.
+        clock.Now = new DateTimeOffset(2026, 11, 25, 2, 59, 50, TimeSpan.Zero);
+        Assert.Empty(await scheduler.RunDueAsync());
+        clock.Now = new DateTimeOffset(2026, 11, 25, 3, 1, 0, TimeSpan.Zero);
+        Assert.Empty(await scheduler.RunDueAsync());
+        clock.Now = new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero);
+        Assert.Single(await scheduler.RunDueAsync());
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
