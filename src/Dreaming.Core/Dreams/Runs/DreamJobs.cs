@@ -35,7 +35,8 @@ public sealed partial class DreamJobs : IAsyncDisposable
     /// <summary>Starts a dream in the background, outside the caller's agent session and span (the dream does not flow
     /// the caller's execution context).</summary>
     /// <param name="request">The scope, limits, instructions and review mode.</param>
-    /// <param name="cancellationToken">Cancels waiting for the start (not the dream; use <see cref="CancelAsync"/>).</param>
+    /// <param name="cancellationToken">Cancels waiting for the start (not the dream, which is tracked as a job once it
+    /// starts; use <see cref="CancelAsync"/>).</param>
     /// <returns>The run, running (or already finished when the consolidator does not report its start).</returns>
     /// <exception cref="DreamConflictException">Another dream of the scope is running.</exception>
     /// <exception cref="ArgumentException">The request is invalid.</exception>
@@ -46,13 +47,33 @@ public sealed partial class DreamJobs : IAsyncDisposable
         var started = new TaskCompletionSource<DreamRun>(TaskCreationOptions.RunContinuationsAsynchronously);
         var stop = new CancellationTokenSource();
         var completion = StartInBackground(() => _dreams.DreamAsync(request, run => started.TrySetResult(run), stop.Token));
-        if (await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken).ConfigureAwait(false) == completion && !started.Task.IsCompleted)
+        var first = Task.WhenAny(started.Task, completion);
+        try
+        {
+            await first.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The token gives up the wait, not the dream: once it starts it is a job of this process like any other, so
+            // Running lists it, CancelAsync stops it and disposal waits for it.
+            _ = TrackWhenStartedAsync(first, started.Task, completion, stop).ContinueWith(
+                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
+        return await TrackWhenStartedAsync(first, started.Task, completion, stop).ConfigureAwait(false);
+    }
+
+    private async Task<DreamRun> TrackWhenStartedAsync(Task first, Task<DreamRun> started, Task<DreamRun> completion, CancellationTokenSource stop)
+    {
+        await first.ConfigureAwait(false);
+        if (!started.IsCompleted)
         {
             stop.Dispose();
             return await completion.ConfigureAwait(false);
         }
 
-        var run = await started.Task.ConfigureAwait(false);
+        var run = await started.ConfigureAwait(false);
         var job = new Job(completion, stop);
         _jobs[run.Id] = job;
         _ = ForgetWhenDoneAsync(run.Id, job);
