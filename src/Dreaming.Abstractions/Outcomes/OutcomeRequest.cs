@@ -16,6 +16,8 @@ public sealed record OutcomeRequest
     public required Rubric Rubric { get; init; }
 
     /// <summary>Gets the agent: given an attempt (with the feedback on the previous one), it returns the artifact to grade.</summary>
+    /// <remarks>An exception it throws ends the loop <see cref="OutcomeResult.Failed"/>. When the loop's token is cancelled
+    /// the loop stops waiting for it, even if it ignores the token; it should still pass the token on.</remarks>
     public required Func<OutcomeAttempt, CancellationToken, Task<string>> Agent { get; init; }
 
     /// <summary>Gets how many times the agent may try.</summary>
@@ -24,6 +26,8 @@ public sealed record OutcomeRequest
 
     /// <summary>Gets the optional handler asked when the loop ends unsatisfied: it returns guidance (the loop goes on, for
     /// up to <see cref="MaxIterations"/> more tries) or gives up (the session is marked <see cref="SessionStatus.Blocked"/>).</summary>
+    /// <remarks>An exception it throws ends the loop <see cref="OutcomeResult.Failed"/>; when the loop's token is cancelled the
+    /// loop stops waiting for it, even if it ignores the token.</remarks>
     public Func<OutcomeEscalation, CancellationToken, Task<EscalationDecision>>? Escalation { get; init; }
 
     /// <summary>Gets how many times the escalation handler may be asked.</summary>

@@ -112,9 +112,24 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             }
 
             escalations++;
-            var decision = await state.Request.Escalation(
-                new OutcomeEscalation(state.Request.Task, state.Result, state.Artifact, state.LastEvaluation, state.Iteration),
-                cancellationToken).ConfigureAwait(false);
+            EscalationDecision decision;
+            try
+            {
+                // WaitAsync, as for the agent: a handler that ignores its token (a person who never answers) cannot hold
+                // up a cancelled loop; the handler left running is abandoned, and what it throws later observed.
+                decision = await AbandonedTask.WaitAsync(
+                    state.Request.Escalation(new OutcomeEscalation(state.Request.Task, state.Result, state.Artifact, state.LastEvaluation, state.Iteration), cancellationToken),
+                    cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("it returned no decision");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Like an agent that throws: the loop ends failed, and the session is still completed with its outcome.
+                state.Result = OutcomeResult.Failed;
+                state.Error = $"the escalation handler failed: {ex.Message}";
+                return;
+            }
+
             if (decision.GaveUp)
             {
                 state.Blocked = true;
@@ -145,7 +160,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
         try
         {
-            state.Artifact = await state.Request.Agent(attempt, cancellationToken).ConfigureAwait(false) ?? string.Empty;
+            // WaitAsync: a cancellation ends the loop even when the agent ignores its token; the agent left running is
+            // abandoned (what it throws later is observed), as for the evaluator below.
+            state.Artifact = await AbandonedTask.WaitAsync(state.Request.Agent(attempt, cancellationToken), cancellationToken).ConfigureAwait(false) ?? string.Empty;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -164,9 +181,18 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             grading = _evaluator.EvaluateAsync(rubric, state.Artifact, state.Request.Task, cancellationToken);
             evaluation = await grading.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (grading is not null && cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            AbandonedTask.Observe(grading);
+            if (grading is not null)
+            {
+                AbandonedTask.Observe(grading);
+            }
+
+            // As on the hosted platform, an interrupt after the evaluation started ends it "interrupted": a started
+            // evaluation is never left without its end in the record.
+            var interrupted = new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Interrupted), Error = "canceled" };
+            await state.Session.RecordAsync(interrupted, CancellationToken.None).ConfigureAwait(false);
+            await PublishEvaluationEndedAsync(state, SessionEventSanitizer.ForPublishing(interrupted, state.Session, _contentFilter)).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
