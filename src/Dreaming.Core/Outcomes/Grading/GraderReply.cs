@@ -144,7 +144,9 @@ internal sealed class GraderReply
             : "(no reason given)";
         if (ParseVerdict(rawVerdict) is not { } verdict)
         {
-            _invalid[askedId] = rawVerdict is null ? "it had no verdict" : $"its verdict \"{rawVerdict}\" is not met, partially_met or not_met";
+            var problem = rawVerdict is null ? "it had no verdict" : $"its verdict \"{rawVerdict}\" is not met, partially_met or not_met";
+            // An unusable second answer contradicts the first as much as a different verdict does: neither is trusted.
+            _invalid[askedId] = _verdicts.Remove(askedId) ? $"it was answered twice, the second time unusably ({problem})" : problem;
             return;
         }
 

@@ -150,6 +150,19 @@ public class ModelGraderTests
     }
 
     [Fact]
+    public async Task A_verdict_followed_by_an_unusable_answer_for_the_same_criterion_is_not_trusted()
+    {
+        var reply = ScriptedGrader.Reply(("c1", "met"), ("c2", "met"), ("c2", "excellent"));
+        var grader = new ScriptedGrader(reply);
+
+        var grade = await new ModelGrader(grader.Client).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+
+        Assert.Equal(CriterionVerdict.Met, grade.Criteria[0].Verdict);
+        Assert.Equal(CriterionVerdict.Error, grade.Criteria[1].Verdict);
+        Assert.Contains("twice", grade.Criteria[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Three_samples_take_the_majority_and_a_three_way_tie_goes_to_the_strictest()
     {
         (string, string)[][] samples =
