@@ -21,6 +21,11 @@ internal static partial class DeterministicChecks
 
     private static readonly EvaluationOptions s_schemaEvaluation = new() { OutputFormat = OutputFormat.List };
 
+    // Throws on a lone surrogate instead of writing U+FFFD, so such text is reported rather than silently altered.
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static readonly JsonReaderOptions s_validationOptions = new() { MaxDepth = int.MaxValue };
+
     /// <summary>Checks <paramref name="artifact"/> against a deterministic criterion.</summary>
     /// <param name="criterion">The criterion; any kind but <see cref="CriterionKind.Model"/>.</param>
     /// <param name="artifact">The work to check.</param>
@@ -110,14 +115,42 @@ internal static partial class DeterministicChecks
 
     private static CriterionResult CheckJson(RubricCriterion criterion, string artifact)
     {
+        if (!TryEncode(artifact, out var utf8, out var invalid))
+        {
+            return Result(criterion, CriterionVerdict.NotMet, invalid);
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(artifact);
+            // A forward-only read, without building a document: JSON sets no depth limit, so neither does this check
+            // (the reader keeps its nesting in a bit stack, not on the call stack).
+            var reader = new Utf8JsonReader(utf8, s_validationOptions);
+            while (reader.Read())
+            {
+            }
+
             return Result(criterion, CriterionVerdict.Met, "valid JSON");
         }
         catch (JsonException ex)
         {
             return Result(criterion, CriterionVerdict.NotMet, $"not valid JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>The work as UTF-8; false, with the reason, when it is not Unicode text (a lone surrogate), so not JSON text.</summary>
+    private static bool TryEncode(string artifact, out byte[] utf8, out string invalid)
+    {
+        try
+        {
+            utf8 = s_strictUtf8.GetBytes(artifact);
+            invalid = string.Empty;
+            return true;
+        }
+        catch (EncoderFallbackException ex)
+        {
+            utf8 = [];
+            invalid = $"not valid JSON: the text holds an unpaired surrogate (U+{(int)ex.CharUnknown:X4}) at index {Number(ex.Index)}";
+            return false;
         }
     }
 
@@ -133,10 +166,15 @@ internal static partial class DeterministicChecks
             return Error(criterion, error);
         }
 
+        if (!TryEncode(artifact, out var utf8, out var invalid))
+        {
+            return Result(criterion, CriterionVerdict.NotMet, invalid);
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(artifact);
+            document = JsonDocument.Parse(utf8);
         }
         catch (JsonException ex)
         {

@@ -45,6 +45,28 @@ public sealed class DeterministicChecksTests
     }
 
     [Fact]
+    public void Valid_json_nested_deeper_than_the_parsers_default_limit_is_valid_json()
+    {
+        // RFC 8259 sets no depth limit; a reader's default cap of 64 levels is not a property of the work.
+        var deep = new string('[', 200) + new string(']', 200);
+
+        var result = DeterministicChecks.Check(Criterion(CriterionKind.Json, null), deep, baseDirectory: null);
+
+        Assert.Equal(CriterionVerdict.Met, result.Verdict);
+        Assert.Equal(CriterionVerdict.NotMet, DeterministicChecks.Check(Criterion(CriterionKind.Json, null), new string('[', 200) + new string(']', 199), baseDirectory: null).Verdict);
+    }
+
+    [Fact]
+    public void Work_with_a_lone_surrogate_is_not_valid_json_rather_than_an_exception()
+    {
+        // Not Unicode text, so not JSON text: a verdict about the work, not a failure of the grading.
+        var result = DeterministicChecks.Check(Criterion(CriterionKind.Json, null), "{\"a\": \"\uD800\"}", baseDirectory: null);
+
+        Assert.Equal(CriterionVerdict.NotMet, result.Verdict);
+        Assert.StartsWith("not valid JSON: ", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Max_length_reason_reads_like_the_issue()
     {
         var result = DeterministicChecks.Check(Criterion(CriterionKind.MaxLength, "600"), new string('x', 612), null);

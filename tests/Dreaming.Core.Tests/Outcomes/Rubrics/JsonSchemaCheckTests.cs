@@ -33,6 +33,15 @@ public sealed class JsonSchemaCheckTests : IDisposable
     }
 
     [Fact]
+    public void Work_with_a_lone_surrogate_is_not_valid_json_rather_than_an_exception()
+    {
+        var result = DeterministicChecks.Check(_criterion, "{\"order\": \"\uD800\"}", _folder.Path);
+
+        Assert.Equal(CriterionVerdict.NotMet, result.Verdict);
+        Assert.StartsWith("not valid JSON: ", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Json_invalid_against_the_schema_is_not_met_with_where_and_why()
     {
         var result = DeterministicChecks.Check(_criterion, """{ "order": "#W123", "amount": "12.50" }""", _folder.Path);
