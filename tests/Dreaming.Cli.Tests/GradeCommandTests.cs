@@ -73,6 +73,22 @@ public class GradeCommandTests
     }
 
     [Fact]
+    public async Task A_criterion_that_cannot_be_checked_exits_with_1_and_still_lists_every_verdict()
+    {
+        using var cli = new CliRunner();
+        cli.WriteFile("ref.json", """{ "$ref": "elsewhere.json" }""");
+        var rubric = cli.WriteFile("refund.md", "# Refund\n- Names the order [contains: \"#W123\"]\n- Matches the schema [json-schema: ref.json]\n");
+        var input = cli.WriteFile("answer.json", """{"order":"#W123"}""");
+
+        var (exit, output, _) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input, "--json");
+
+        Assert.Equal(1, exit);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("failed", root.GetProperty("result").GetString());
+        Assert.Equal(["met", "error"], root.GetProperty("criteria").EnumerateArray().Select(c => c.GetProperty("verdict").GetString()));
+    }
+
+    [Fact]
     public async Task A_malformed_rubric_exits_with_1_naming_the_line()
     {
         using var cli = new CliRunner();

@@ -6,7 +6,8 @@ using Dreaming.Cli.Output;
 namespace Dreaming.Cli.Commands;
 
 /// <summary><c>dreaming grade --rubric FILE --input FILE</c>: grades one artifact against a Markdown rubric.</summary>
-/// <remarks>Exit code 0 when the work passes, 2 when it was graded and did not pass, 1 on an error (such as a malformed rubric).</remarks>
+/// <remarks>Exit code 0 when the work passes, 2 when it was graded and did not pass, 1 on an error (such as a malformed rubric)
+/// and when a criterion could not be checked (result <c>failed</c>, its verdicts still written).</remarks>
 internal static class GradeCommand
 {
     public const int NotPassedExitCode = 2;
