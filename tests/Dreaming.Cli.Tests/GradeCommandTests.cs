@@ -89,6 +89,19 @@ public class GradeCommandTests
     }
 
     [Fact]
+    public async Task A_score_just_below_the_threshold_is_not_printed_as_reaching_it()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("close.md", "# Close call\nPass threshold: 0.75\n- Names the order (weight: 7496) [contains: \"#W123\"]\n- Says sorry (weight: 2504) [contains: \"sorry\"]\n");
+        var input = cli.WriteFile("answer.txt", "Order #W123 refunded.");
+
+        var (exit, output, _) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("score 0.749 (threshold 0.75), not passed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_malformed_rubric_exits_with_1_naming_the_line()
     {
         using var cli = new CliRunner();

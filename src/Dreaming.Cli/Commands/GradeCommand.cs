@@ -39,7 +39,7 @@ internal static class GradeCommand
                 CliJson.Write(output, new
                 {
                     result = OutcomeResultNames.Of(result),
-                    score = Math.Round(evaluation.Score, 4),
+                    score = Shown(evaluation.Score, 4),
                     passed = evaluation.Passed,
                     threshold = rubric.PassThreshold,
                     criteria = evaluation.Criteria.Select(c => new
@@ -65,10 +65,18 @@ internal static class GradeCommand
         return command;
     }
 
+    /// <summary>The score cut (not rounded) to <paramref name="decimals"/>, so one just below the threshold (0.74996 against 0.75)
+    /// never reads as reaching it; a score within the library's pass tolerance (1e-9) of a value shows that value.</summary>
+    private static double Shown(double score, int decimals)
+    {
+        var scale = Math.Pow(10, decimals);
+        return Math.Floor((score + 1e-9) * scale) / scale;
+    }
+
     private static void WriteText(TextWriter output, Rubric rubric, RubricEvaluation evaluation, OutcomeResult result, bool hasGrader)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"{rubric.Title}: {OutcomeResultNames.Of(result)}, score {evaluation.Score:0.###} (threshold {rubric.PassThreshold:0.###}), {(evaluation.Passed ? "passed" : "not passed")}"));
+        output.WriteLine($"{rubric.Title}: {OutcomeResultNames.Of(result)}, score {Shown(evaluation.Score, 3).ToString(inv)} (threshold {rubric.PassThreshold.ToString(inv)}), {(evaluation.Passed ? "passed" : "not passed")}");
         foreach (var c in evaluation.Criteria)
         {
             var flags = (c.Criterion.Required ? " required" : string.Empty) + (c.Criterion.Weight != 1 ? string.Create(inv, $" weight {c.Criterion.Weight:0.##}") : string.Empty);

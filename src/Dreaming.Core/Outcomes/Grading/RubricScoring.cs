@@ -67,9 +67,21 @@ public static class RubricScoring
     public static string Explain(RubricEvaluation evaluation)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
-        var summary = string.Create(CultureInfo.InvariantCulture, $"score {evaluation.Score:0.###}, threshold {evaluation.Rubric.PassThreshold:0.###}");
+        var summary = $"score {FormatScore(evaluation.Score, 3)}, threshold {FormatThreshold(evaluation.Rubric.PassThreshold)}";
         return FirstFailure(evaluation.Rubric, evaluation.Criteria) is { } failure ? $"{summary}: not passed, {failure}" : $"{summary}: passed";
     }
+
+    /// <summary>Shows a score with at most <paramref name="decimals"/> decimals, cut rather than rounded, so a score just below
+    /// the threshold (0.746 against 0.75) never reads as reaching it; a score within the pass tolerance of a value shows it.</summary>
+    internal static string FormatScore(double score, int decimals)
+    {
+        var scale = Math.Pow(10, decimals);
+        var shown = Math.Floor((score + Tolerance) * scale) / scale;
+        return shown.ToString("0." + new string('#', decimals), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Shows a threshold as written (0.7465 stays 0.7465), so it is never rounded onto a shown score.</summary>
+    internal static string FormatThreshold(double threshold) => threshold.ToString(CultureInfo.InvariantCulture);
 
     private static bool IsScored(CriterionResult result) => result.Criterion.Weight > 0 && result.Score is not null;
 

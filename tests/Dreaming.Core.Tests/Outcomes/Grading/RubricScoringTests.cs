@@ -99,4 +99,19 @@ public class RubricScoringTests
         Assert.False(RubricScoring.Passed(Rubric(0.71, criteria), results));
         Assert.Equal("score 0.7, threshold 0.7: passed", RubricScoring.Explain(RubricScoring.Evaluate(Rubric(0.7, criteria), results)));
     }
+    [Fact]
+    public void A_score_just_below_the_threshold_is_never_shown_as_reaching_it()
+    {
+        var met = Model("met", weight: 746);
+        var missed = Model("missed", weight: 254);
+        var evaluation = RubricScoring.Evaluate(Rubric(0.75, met, missed), [Result(met, CriterionVerdict.Met), Result(missed, CriterionVerdict.NotMet)]);
+        Assert.False(evaluation.Passed);
+
+        // Rounded, 0.746 reads "0.75": "scored 0.75, it must reach 0.75" and "score 0.75, threshold 0.75: not passed".
+        Assert.StartsWith("score 0.746, threshold 0.75: not passed", RubricScoring.Explain(evaluation), StringComparison.Ordinal);
+        Assert.StartsWith("Your work scored 0.74 against", OutcomeFeedback.Render(evaluation), StringComparison.Ordinal);
+
+        var closer = RubricScoring.Evaluate(Rubric(0.75, met, missed) with { PassThreshold = 0.7465 }, [Result(met, CriterionVerdict.Met), Result(missed, CriterionVerdict.NotMet)]);
+        Assert.StartsWith("score 0.746, threshold 0.7465: not passed", RubricScoring.Explain(closer), StringComparison.Ordinal);
+    }
 }
