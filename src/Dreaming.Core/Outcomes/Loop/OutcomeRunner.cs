@@ -203,13 +203,14 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
         state.Evaluations.Add(evaluation);
         state.GraderUsage = state.GraderUsage.Add(evaluation.GraderUsage);
+        var unpassable = evaluation.Passed || evaluation.HasErrors ? null : WhyUnpassable(evaluation);
         state.Result = evaluation.Passed ? OutcomeResult.Satisfied
-            : evaluation.HasErrors ? OutcomeResult.Failed
+            : evaluation.HasErrors || unpassable is not null ? OutcomeResult.Failed
             : last ? OutcomeResult.MaxIterationsReached
             : OutcomeResult.NeedsRevision;
         if (state.Result == OutcomeResult.Failed)
         {
-            state.Error = "the grader could not check every criterion";
+            state.Error = unpassable ?? "the grader could not check every criterion";
         }
 
         var ended = new OutcomeEvaluationEndedEvent
@@ -229,6 +230,20 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         await PublishEvaluationEndedAsync(state, published).ConfigureAwait(false);
         EvaluationTelemetry.Record(state.Session, evaluation, published?.Criteria);
         return state.Result is OutcomeResult.Satisfied or OutcomeResult.Failed;
+    }
+
+    /// <summary>Why no revision of the work can pass, when criteria were skipped (no grader): a required criterion skipped,
+    /// or none scored. Revising would only spend the agent's iterations, so the loop fails at once, naming it.</summary>
+    private static string? WhyUnpassable(RubricEvaluation evaluation)
+    {
+        if (evaluation.Criteria.FirstOrDefault(c => c.Criterion.Required && c.Verdict == CriterionVerdict.Skipped) is { } required)
+        {
+            return $"the required criterion {required.Criterion.Id} was skipped ({required.Reason}), so no work can pass";
+        }
+
+        return evaluation.Criteria.Any(c => c.Verdict == CriterionVerdict.Skipped) && !evaluation.Criteria.Any(c => c.Criterion.Weight > 0 && c.Score is not null)
+            ? $"every scored criterion was skipped ({evaluation.Criteria.First(c => c.Verdict == CriterionVerdict.Skipped).Reason}), so no work can pass"
+            : null;
     }
 
     private async Task FailAsync(LoopState state, int iteration, string error)

@@ -213,6 +213,29 @@ public class OutcomeRunnerTests
         Assert.Equal("failed", session.Outcome!.Label);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Work_that_cannot_pass_because_criteria_were_skipped_fails_at_once_instead_of_revising_in_vain(bool required)
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        // No grader: the judged criterion is skipped whatever the work, so a required one (or one that is all the score)
+        // can never be met, and revising cannot change that.
+        var builder = new RubricBuilder("polite", "Polite").Judged("Apologises once", required: required);
+        var rubric = (required ? builder.Contains("Names the order", "#W123") : builder).Build();
+        var calls = 0;
+
+        var run = await new OutcomeRunner(host.Sessions, new RubricEvaluator()).RunAsync(Request(_ => "Sorry about order #W123 " + Interlocked.Increment(ref calls)) with { Rubric = rubric, MaxIterations = 3 });
+
+        Assert.Equal(OutcomeResult.Failed, run.Result);
+        Assert.Equal(1, calls);
+        Assert.Contains("skipped", run.Error, StringComparison.Ordinal);
+        Assert.Contains(RubricEvaluator.NoGraderReason, run.Error, StringComparison.Ordinal);
+        var ended = (await host.Store.GetEventsAsync(run.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single();
+        Assert.Equal("failed", ended.Result);
+        Assert.Equal(run.Error, ended.Error);
+    }
+
     [Fact]
     public async Task Grader_errors_fail_the_loop_and_never_pass()
     {
