@@ -23,17 +23,24 @@ public static class RubricScoring
     public static double Score(IEnumerable<CriterionResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        double weighted = 0, weights = 0;
-        foreach (var result in results)
+        var scored = results.Where(IsScored).ToList();
+        if (scored.Count == 0)
         {
-            if (IsScored(result))
-            {
-                weighted += result.Criterion.Weight * result.Score!.Value;
-                weights += result.Criterion.Weight;
-            }
+            return 0;
         }
 
-        return weights > 0 ? Math.Clamp(weighted / weights, 0, 1) : 0;
+        // Weights are taken relative to the largest: finite weights near double.MaxValue would otherwise sum to infinity,
+        // and infinity / infinity is NaN, which is never below a threshold, so it would pass.
+        var largest = scored.Max(r => r.Criterion.Weight);
+        double weighted = 0, weights = 0;
+        foreach (var result in scored)
+        {
+            var weight = result.Criterion.Weight / largest;
+            weighted += weight * result.Score!.Value;
+            weights += weight;
+        }
+
+        return Math.Clamp(weighted / weights, 0, 1);
     }
 
     /// <summary>Decides whether the results pass <paramref name="rubric"/>.</summary>

@@ -114,4 +114,16 @@ public class RubricScoringTests
         var closer = RubricScoring.Evaluate(Rubric(0.75, met, missed) with { PassThreshold = 0.7465 }, [Result(met, CriterionVerdict.Met), Result(missed, CriterionVerdict.NotMet)]);
         Assert.StartsWith("score 0.746, threshold 0.7465: not passed", RubricScoring.Explain(closer), StringComparison.Ordinal);
     }
+    [Fact]
+    public void Huge_finite_weights_do_not_overflow_the_score_into_a_pass()
+    {
+        // Each weight is finite (valid), but their sum overflows to infinity: inf / inf is NaN, and NaN is never below a threshold.
+        var criteria = new[] { Model("a", weight: 1e308), Model("b", weight: 1e308), Model("c", weight: 1e308) };
+        var results = new[] { Result(criteria[0], CriterionVerdict.Met), Result(criteria[1], CriterionVerdict.Met), Result(criteria[2], CriterionVerdict.NotMet) };
+
+        var evaluation = RubricScoring.Evaluate(Rubric(1.0, criteria), results);
+
+        Assert.Equal(2.0 / 3, evaluation.Score, 12);
+        Assert.False(evaluation.Passed);
+    }
 }
