@@ -65,6 +65,8 @@ internal static partial class MarkdownBulletParser
     private static (int Start, int End)? FindTrailingBracket(string content, string source, int line)
     {
         (int Start, int End)? last = null;
+        int[]? depths = null;
+        int[]? lowest = null;
         for (var i = 0; i < content.Length; i++)
         {
             if (content[i] != '[')
@@ -72,7 +74,17 @@ internal static partial class MarkdownBulletParser
                 continue;
             }
 
-            var end = FindClosingBracket(content, i, out var failure);
+            // Once one bracket is found unclosed, later ones are tested against the running depth instead of each being
+            // scanned to the end of the line, which made a line of unclosed brackets quadratic.
+            var failure = "the closing ']' is missing";
+            var end = lowest is not null && !TakesQuotedText(content, i) && lowest[i + 1] >= depths![i]
+                ? -1
+                : FindClosingBracket(content, i, out failure);
+            if (end < 0 && lowest is null)
+            {
+                (depths, lowest) = Depths(content);
+            }
+
             if (end >= 0)
             {
                 last = (i, end);
@@ -94,6 +106,39 @@ internal static partial class MarkdownBulletParser
         var tail = content.AsSpan(group.End + 1).ToString();
         return AnnotationPattern().Replace(tail, string.Empty).AsSpan().IsWhiteSpace() ? group : null;
     }
+
+    /// <summary>The bracket depth after each position (backslash escapes skipped, as when a bracket is scanned) and, for each
+    /// position, the lowest depth from it to the end: a bracket opened at <c>j</c> closes exactly when the depth later falls
+    /// below the depth after <c>j</c>, that is when <c>lowest[j + 1] &lt; depths[j]</c>.</summary>
+    private static (int[] Depths, int[] Lowest) Depths(string content)
+    {
+        var depths = new int[content.Length];
+        var depth = 0;
+        for (var k = 0; k < content.Length; k++)
+        {
+            if (content[k] == '\\' && k + 1 < content.Length)
+            {
+                depths[k] = depth;
+                depths[++k] = depth;
+                continue;
+            }
+
+            depth += content[k] switch { '[' => 1, ']' => -1, _ => 0 };
+            depths[k] = depth;
+        }
+
+        var lowest = new int[content.Length + 1];
+        lowest[content.Length] = int.MaxValue;
+        for (var k = content.Length - 1; k >= 0; k--)
+        {
+            lowest[k] = Math.Min(depths[k], lowest[k + 1]);
+        }
+
+        return (depths, lowest);
+    }
+
+    private static bool TakesQuotedText(string content, int start) =>
+        KindAt(content, start) is { } kind && CheckKindNames.TryParse(kind, out var parsedKind, out _) && CheckKindNames.TakesQuotedText(parsedKind);
 
     /// <summary>Finds the <c>]</c> closing the bracket opened at <paramref name="start"/>, or -1 with the reason.</summary>
     private static int FindClosingBracket(string content, int start, out string failure)

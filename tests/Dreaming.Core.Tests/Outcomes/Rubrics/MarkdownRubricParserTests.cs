@@ -18,6 +18,19 @@ public sealed class MarkdownRubricParserTests
         """;
 
     [Fact]
+    public async Task A_bullet_full_of_unclosed_brackets_parses_in_linear_time()
+    {
+        // Each '[' that never closes used to be scanned to the end of the line: 300,000 of them took minutes.
+        var markdown = "# T\n- Lists " + new string('[', 300_000) + " items";
+
+        var rubric = await Task.Run(() => MarkdownRubricParser.Parse(markdown)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(CriterionKind.Model, Assert.Single(rubric.Criteria).Kind);
+        Assert.Equal(CriterionKind.Contains, MarkdownRubricParser.Parse("# T\n- Says [ or [[ hi [contains: \"hi\"]").Criteria[0].Kind);
+        Assert.Equal(@"\[a\]", MarkdownRubricParser.Parse("# T\n- [x [y Matches [regex: \\[a\\]]").Criteria[0].Argument);
+    }
+
+    [Fact]
     public void The_issue_example_parses_into_title_threshold_sections_and_five_criteria()
     {
         var rubric = MarkdownRubricParser.Parse(IssueExample, "refund-summary.md");
