@@ -7,8 +7,9 @@ namespace Dreaming;
 
 /// <summary>The default <see cref="IOutcomeRunner"/>: agent → grade → feedback → agent, in one recorded session.</summary>
 /// <remarks>
-/// Each iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
-/// (result, score, verdicts, grader usage) in the session, and a <c>gen_ai.evaluation.result</c> event per criterion and
+/// Each graded iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
+/// (result, score, verdicts, grader usage) in the session (an iteration whose agent threw only the ended one, <c>failed</c>;
+/// one cancelled while graded ends <c>interrupted</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
 /// for the total on the session's span. Criterion reasons and errors are redacted like every recorded text, in the
 /// session, on the span and in webhooks alike. The session is completed with the result as its outcome label and the final
 /// score. Thread-safe: loops may run concurrently, each in its own session.
