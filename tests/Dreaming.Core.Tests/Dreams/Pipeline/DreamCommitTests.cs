@@ -128,42 +128,20 @@ public class DreamCommitTests
     }
 
     /// <summary>A run store that cannot be reached for lease renewals while <see cref="Reachable"/> is false.</summary>
-    private sealed class FlakyRenewals(IDreamRunStore inner) : IDreamRunStore
+    private sealed class FlakyRenewals(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
     {
         public volatile bool Reachable = true;
 
         public TaskCompletionSource Refused { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
-
-        public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
-
-        public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-            Reachable ? inner.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken) : Refuse();
+        public override Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+            Reachable ? base.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken) : Refuse();
 
         private Task<DreamRun> Refuse()
         {
             Refused.TrySetResult();
             throw new TimeoutException("the store cannot be reached");
         }
-
-        public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.UpdateProgressAsync(runId, results, cancellationToken);
-
-        public Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.CompleteAsync(runId, results, cancellationToken);
-
-        public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default) => inner.FailAsync(runId, reason, results, cancellationToken);
-
-        public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
-
-        public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => inner.ListAsync(scope, limit, cancellationToken);
-
-        public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) => inner.RecoverAbandonedAsync(now, cancellationToken);
     }
 
     private sealed class HookedMemoryStore(IMemoryStore inner) : IMemoryStore
