@@ -21,5 +21,7 @@ public interface IOrchestrator
     /// <exception cref="PlanValidationException">The plan is invalid; nothing ran. The message names the item (for a cycle, the items on it).</exception>
     /// <exception cref="ArgumentException">The request itself is invalid (no plan and no goal, a roster agent without a model).</exception>
     /// <exception cref="TraceStoreException">The trace store did not record the run's session (its start could not be written); every item has ended.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the coordinator was planning
+    /// the goal (the run is recorded <c>interrupted</c>); a cancellation once the plan runs returns an interrupted run instead.</exception>
     Task<OrchestrationRun> RunAsync(OrchestrationRequest request, CancellationToken cancellationToken = default);
 }

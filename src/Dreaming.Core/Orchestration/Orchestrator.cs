@@ -165,10 +165,18 @@ public sealed partial class Orchestrator : IOrchestrator
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // An invalid plan, a coordinator that failed (or timed out on its own), or a cancellation: recorded, then thrown.
-                var planningStatus = ex is OperationCanceledException && cancellationToken.IsCancellationRequested ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
+                // An invalid plan, a coordinator that failed (or timed out on its own), or a cancellation: recorded, then
+                // thrown. Once the run's token is cancelled, whatever the coordinator throws (an aborted request's
+                // HttpRequestException, a disposed client's ObjectDisposedException) is that cancellation, as for an item.
+                var cancelled = cancellationToken.IsCancellationRequested;
+                var planningStatus = cancelled ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
                 await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = spent.Usage }).ConfigureAwait(false);
                 await CompleteRunSessionAsync(session, planningStatus).ConfigureAwait(false);
+                if (cancelled && ex is not OperationCanceledException)
+                {
+                    throw new OperationCanceledException($"The run was cancelled during planning; the coordinator then threw {ex.GetType().Name}: {ex.Message}", ex, cancellationToken);
+                }
+
                 throw;
             }
         }
@@ -211,8 +219,10 @@ public sealed partial class Orchestrator : IOrchestrator
                 (answer, var synthesisUsage) = await RunSynthesis.SynthesizeAsync(request, _coordinator is null ? null : _traced(_coordinator), priceCoordinator, goal, items, execution, session, cancellationToken).ConfigureAwait(false);
                 usage = usage.Add(synthesisUsage);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {
+                // Whatever the synthesis throws once the run's token is cancelled (its request aborted, its client
+                // disposed) is that cancellation, as for an item.
                 (status, error) = (OrchestrationStatus.Interrupted, "the run was cancelled during the synthesis");
             }
             catch (Exception ex)

@@ -181,6 +181,33 @@ public class CoordinatorPlanningTests
     }
 
     [Fact]
+    public async Task A_coordinator_that_throws_after_the_runs_cancellation_is_an_interrupted_planning_not_a_failure()
+    {
+        // The cancellation aborts the coordinator's request, which surfaces as an HttpRequestException, not a cancellation.
+        using var cancel = new CancellationTokenSource();
+        var coordinator = new FakeChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, _) =>
+            {
+                await cancel.CancelAsync();
+                throw new HttpRequestException("The request was aborted.");
+            },
+        };
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator);
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            host.Orchestrator.RunAsync(new OrchestrationRequest { Goal = "Report on X", Agents = [OrchestrationHarness.Echo()] }, cancel.Token));
+
+        Assert.IsType<HttpRequestException>(ex.InnerException);
+        Assert.Equal(cancel.Token, ex.CancellationToken);
+        var session = Assert.Single(await host.SessionsAsync());
+        Assert.Equal(SessionStatus.Abandoned, session.Status);
+        var failed = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<OrchestrationFailedEvent>());
+        Assert.Equal("interrupted", failed.Status);
+        Assert.Equal("planning: The request was aborted.", failed.Reason);
+    }
+
+    [Fact]
     public async Task Cancelling_during_planning_is_prompt_even_when_the_coordinator_ignores_its_token()
     {
         using var cancel = new CancellationTokenSource();

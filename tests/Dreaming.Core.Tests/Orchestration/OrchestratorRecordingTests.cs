@@ -198,6 +198,37 @@ public class OrchestratorRecordingTests
         await host.AssertNoSessionRunningAsync();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_synthesis_that_throws_after_the_runs_cancellation_is_an_interruption_not_a_failure(bool byDelegate)
+    {
+        // The cancellation tears down what the synthesis used, which then throws something other than a cancellation.
+        using var cancel = new CancellationTokenSource();
+        async Task<T> CancelThenThrow<T>()
+        {
+            await cancel.CancelAsync();
+            throw new ObjectDisposedException("HttpClient");
+        }
+
+        var coordinator = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => CancelThenThrow<ChatResponse>() };
+        await using var host = OrchestrationHarness.Create(coordinator: byDelegate ? null : coordinator);
+
+        var run = await host.Orchestrator.RunAsync(
+            new OrchestrationRequest
+            {
+                Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a")),
+                Agents = [OrchestrationHarness.Echo()],
+                Synthesize = byDelegate ? (_, _) => CancelThenThrow<string>() : null,
+            },
+            cancel.Token);
+
+        Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+        Assert.Equal("the run was cancelled during the synthesis", run.Error);
+        Assert.Equal(SessionStatus.Abandoned, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
+        Assert.Equal("interrupted", Assert.Single((await host.Store.GetEventsAsync(run.SessionId)).OfType<OrchestrationFailedEvent>()).Status);
+    }
+
     [Fact]
     public async Task AddOrchestrator_rejects_invalid_options_naming_the_setting()
     {
