@@ -12,6 +12,9 @@ internal static class CoordinatorPlanner
 {
     private static readonly JsonDocumentOptions s_documentOptions = new() { AllowDuplicateProperties = false };
 
+    // Bounds the work spent finding the JSON in a long reply that is mostly prose with stray braces.
+    private const int MaxCandidates = 64;
+
     private const string Instructions =
         "You are the coordinator of a team of agents. Split the goal into work items for the agents of the roster. "
         + "Items that do not need each other's results must not depend on each other, so they can run in parallel. "
@@ -59,7 +62,7 @@ internal static class CoordinatorPlanner
 
     internal static OrchestrationPlan Parse(string goal, string text)
     {
-        var json = StripFence(text);
+        var json = JsonOf(text);
         JsonNode? root;
         try
         {
@@ -157,20 +160,39 @@ internal static class CoordinatorPlanner
     private static string Text(JsonObject item, string name) =>
         item[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : string.Empty;
 
-    private static string StripFence(string text)
+    // The reply's JSON: the first complete JSON object in it with an "items" property, read as one value from a brace
+    // on, so prose or a code fence before or after it does not matter (models wrap JSON so, above all when a provider
+    // ignores the response format). A reply with no such object is returned trimmed, and parsing it then names the problem.
+    private static string JsonOf(string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.StartsWith("```", StringComparison.Ordinal))
+        var bytes = Encoding.UTF8.GetBytes(trimmed);
+        var start = Array.IndexOf(bytes, (byte)'{');
+        for (var tried = 0; start >= 0 && tried < MaxCandidates; tried++)
         {
-            var firstLine = trimmed.IndexOf('\n', StringComparison.Ordinal);
-            var end = trimmed.LastIndexOf("```", StringComparison.Ordinal);
-            if (firstLine > 0 && end > firstLine)
+            var reader = new Utf8JsonReader(bytes.AsSpan(start));
+            try
             {
-                return trimmed[(firstLine + 1)..end];
+                if (reader.Read() && reader.TrySkip() && HasItems(bytes.AsMemory(start, (int)reader.BytesConsumed)))
+                {
+                    return Encoding.UTF8.GetString(bytes, start, (int)reader.BytesConsumed);
+                }
             }
+            catch (JsonException)
+            {
+                // Not JSON from this brace (prose such as "{id, agent}"): try the next one.
+            }
+
+            start = Array.IndexOf(bytes, (byte)'{', start + 1);
         }
 
         return trimmed;
+    }
+
+    private static bool HasItems(ReadOnlyMemory<byte> json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("items", out _);
     }
 
     private static string Start(string text)

@@ -138,6 +138,33 @@ public class CoordinatorPlanningTests
     }
 
     [Theory]
+    [InlineData("{\"items\":[{\"id\":\"a\",\"agent\":\"worker\",\"instructions\":\"x\"}]}")]
+    [InlineData("```json\n{\"items\":[{\"id\":\"a\",\"agent\":\"worker\",\"instructions\":\"x\"}]}\n```")]
+    [InlineData("Here is the plan:\n\n```json\n{\"items\":[{\"id\":\"a\",\"agent\":\"worker\",\"instructions\":\"x\"}]}\n```\nEach item runs on its own.")]
+    [InlineData("{\"items\":[{\"id\":\"a\",\"agent\":\"worker\",\"instructions\":\"x\"}]}\n\nLet me know if the plan needs changes.")]
+    [InlineData("Every item is {id, agent, instructions}; the format is {\"id\": ...}. Plan: {\"items\":[{\"id\":\"a\",\"agent\":\"worker\",\"instructions\":\"x\"}]}")]
+    public void A_plan_wrapped_in_prose_or_a_code_fence_is_read(string reply)
+    {
+        // Models wrap JSON so, above all when their provider ignores the response format; the grader and the reflector
+        // read such replies too.
+        var plan = CoordinatorPlanner.Parse("g", reply);
+
+        var item = Assert.Single(plan.Items);
+        Assert.Equal(("a", "worker", "x"), (item.Id, item.Agent, item.Instructions));
+    }
+
+    [Theory]
+    [InlineData("Here it is: {\"items\":[{\"id\":\"a\",\"id\":\"b\",\"agent\":\"worker\",\"instructions\":\"x\"}]}", "The coordinator's reply gives the property 'id' more than once in an object.")]
+    [InlineData("Here it is: {\"items\":[{\"id\":\"a\"", "The coordinator's reply is not JSON (it starts \"Here it is: {\"items\":[{\"id\":\"a\"\").")]
+    [InlineData("I would split it into {research} and {write}.", "The coordinator's reply is not JSON (it starts \"I would split it into {research} and {wr…\").")]
+    public void Wrapped_json_is_still_checked_and_a_reply_without_a_plan_is_named(string reply, string message)
+    {
+        var ex = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("g", reply));
+
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Theory]
     [InlineData("""{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":[]},{"id":"b","agent":"worker","instructions":"y","dependsOn":"a"}]}""", "Item 'b' of the coordinator's plan has a dependsOn that is not an array of item ids.")]
     [InlineData("""{"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":[]},{"id":"b","agent":"worker","instructions":"y","dependsOn":[{"id":"a"}]}]}""", "Item 'b' of the coordinator's plan has a dependsOn that is not an array of item ids.")]
     public void A_dependsOn_that_is_not_a_list_of_ids_is_an_invalid_plan_not_an_item_without_dependencies(string reply, string message)
