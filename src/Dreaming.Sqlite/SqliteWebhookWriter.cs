@@ -99,9 +99,24 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
     public WebhookEndpointState SetEndpointDisabled(string endpointId, string? reason, DateTimeOffset now)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        var state = reason is null
-            ? new WebhookEndpointState { EndpointId = endpointId }
-            : SqliteWebhookRows.ReadEndpoint(connection, transaction, endpointId) with { DisabledReason = reason, DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
+        WebhookEndpointState state;
+        if (reason is null)
+        {
+            state = new WebhookEndpointState { EndpointId = endpointId };
+        }
+        else
+        {
+            // Checked in the immediate transaction that writes, so of two dispatchers (two processes) disabling the
+            // endpoint at once, the first keeps its reason and time and the second learns it was already disabled.
+            var current = SqliteWebhookRows.ReadEndpoint(connection, transaction, endpointId);
+            if (current.IsDisabled)
+            {
+                return current;
+            }
+
+            state = current with { DisabledReason = reason, DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
+        }
+
         SqliteWebhookRows.WriteEndpoint(connection, transaction, state);
         transaction.Commit();
         return state;

@@ -344,6 +344,35 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         Assert.False((await store.GetEndpointAsync("chat")).IsDisabled);
     }
 
+    /// <summary>Disabling an endpoint already disabled keeps the first reason and time (two dispatchers, or two processes
+    /// on one file, disabling it at once): the second caller gets the stored state back, and enabling still clears it.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task DisablingADisabledEndpoint_KeepsTheFirstReasonAndTime()
+    {
+        var store = await NewStoreAsync();
+        var first = await store.SetEndpointDisabledAsync("ci", "the endpoint answered 410 Gone", Time.GetUtcNow());
+        Time.Advance(TimeSpan.FromSeconds(1));
+
+        var second = await store.SetEndpointDisabledAsync("ci", "5 deliveries in a row exhausted their retries (last: 500)", Time.GetUtcNow());
+
+        Assert.Equal("the endpoint answered 410 Gone", second.DisabledReason);
+        Assert.Equal(Ms(first.DisabledAt!.Value), Ms(second.DisabledAt!.Value));
+        var read = await store.GetEndpointAsync("ci");
+        Assert.Equal("the endpoint answered 410 Gone", read.DisabledReason);
+        Assert.Equal(Ms(BaseTime), Ms(read.DisabledAt!.Value));
+
+        // Concurrent disablings: exactly one reason stands, and every caller is told which.
+        await store.SetEndpointDisabledAsync("chat", null, Time.GetUtcNow());
+        var racers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.SetEndpointDisabledAsync("chat", "reason " + i, Time.GetUtcNow()))));
+        var stood = (await store.GetEndpointAsync("chat")).DisabledReason;
+        Assert.All(racers, state => Assert.Equal(stood, state.DisabledReason));
+
+        await store.SetEndpointDisabledAsync("ci", null, Time.GetUtcNow());
+        var again = await store.SetEndpointDisabledAsync("ci", "disabled again", Time.GetUtcNow());
+        Assert.Equal("disabled again", again.DisabledReason);
+    }
+
     private static long Ms(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     private WebhookEvent Event(string type) => WebhookEvent.Create(type, Time.GetUtcNow(), new JsonObject { ["session_id"] = "ses_1", ["note"] = "café ☕" });

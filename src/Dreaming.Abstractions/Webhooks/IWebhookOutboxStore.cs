@@ -103,10 +103,13 @@ public interface IWebhookOutboxStore
 
     /// <summary>Disables an endpoint (it answered 410, or failed too often), or enables it again with <paramref name="reason"/>
     /// <see langword="null"/>, which also resets its failures.</summary>
+    /// <remarks>Disabling an endpoint that is already disabled changes nothing: the first reason and time stand, and the
+    /// state returned is the stored one, so a caller whose reason is not in it knows another caller (another dispatcher
+    /// on the same store) disabled the endpoint first. The check and the change are one atomic step.</remarks>
     /// <param name="endpointId">The endpoint id.</param>
     /// <param name="reason">Why it is disabled, or <see langword="null"/> to enable it.</param>
     /// <param name="now">The time.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The new state.</returns>
+    /// <returns>The state now stored: when the endpoint was already disabled, with the reason and time it already had.</returns>
     Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default);
 }

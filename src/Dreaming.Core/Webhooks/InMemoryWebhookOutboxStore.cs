@@ -186,9 +186,16 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
         lock (_lock)
         {
+            var current = Endpoint(endpointId);
+            if (reason is not null && current.IsDisabled)
+            {
+                // The first disabling stands: its reason and time are those of the failure that disabled the endpoint.
+                return Task.FromResult(current);
+            }
+
             var state = reason is null
                 ? new WebhookEndpointState { EndpointId = endpointId }
-                : Endpoint(endpointId) with { DisabledReason = reason, DisabledAt = Milliseconds(now) };
+                : current with { DisabledReason = reason, DisabledAt = Milliseconds(now) };
             _endpoints[endpointId] = state;
             return Task.FromResult(state);
         }

@@ -388,7 +388,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Disables an endpoint once: several attempts to it in flight may each find the endpoint enabled when their
     /// outcome is recorded (two dead letters that both reach the count, two 410s); only the first disables it and logs,
     /// so the reason and time stay those of the failure that disabled it, and the others wait until it is disabled, so
-    /// that their parallel slots do not start further rows to the endpoint meanwhile.</summary>
+    /// that their parallel slots do not start further rows to the endpoint meanwhile. Across dispatchers (processes sharing
+    /// one store) the store's conditional disable decides: the first keeps its reason and logs, the others do not.</summary>
     private Task DisableAsync(string endpointId, string reason, DateTimeOffset at)
     {
         var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -405,8 +406,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 return;
             }
 
-            await _outbox.SetEndpointDisabledAsync(endpointId, reason, at, CancellationToken.None).ConfigureAwait(false);
-            LogEndpointDisabled(_logger, endpointId, reason);
+            // Another dispatcher on the store (another process) may have disabled it since: the store then keeps its
+            // reason and time, and only the one whose reason stands logs the endpoint disabled.
+            var stored = await _outbox.SetEndpointDisabledAsync(endpointId, reason, at, CancellationToken.None).ConfigureAwait(false);
+            if (string.Equals(stored.DisabledReason, reason, StringComparison.Ordinal)
+                && stored.DisabledAt?.ToUnixTimeMilliseconds() == at.ToUnixTimeMilliseconds())
+            {
+                LogEndpointDisabled(_logger, endpointId, reason);
+            }
         }
         finally
         {

@@ -69,6 +69,51 @@ public sealed class WebhookDispatcherTests
     }
 
     [Fact]
+    public async Task An_endpoint_another_dispatcher_disabled_first_keeps_its_reason_and_is_not_logged_disabled_again()
+    {
+        var inner = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var othersReason = "5 deliveries in a row exhausted their retries (last: 500)";
+        var othersTime = _clock.GetUtcNow().AddSeconds(-1);
+
+        // Another process on the same file disables the endpoint after this dispatcher found it enabled, just before this
+        // dispatcher's own disabling reaches the store.
+        var outbox = Substitute.For<IWebhookOutboxStore>();
+        outbox.ClaimDueAsync(default, default, default).ReturnsForAnyArgs(call => inner.ClaimDueAsync(call.ArgAt<DateTimeOffset>(0), call.ArgAt<TimeSpan>(1), call.ArgAt<int>(2)));
+        outbox.GetEndpointAsync(default!).ReturnsForAnyArgs(call => inner.GetEndpointAsync(call.ArgAt<string>(0)));
+        outbox.RecordAttemptAsync(default!).ReturnsForAnyArgs(call => inner.RecordAttemptAsync(call.ArgAt<WebhookAttemptResult>(0)));
+        outbox.SetEndpointDisabledAsync(default!, default, default).ReturnsForAnyArgs(async call =>
+        {
+            await inner.SetEndpointDisabledAsync("ci", othersReason, othersTime);
+            return await inner.SetEndpointDisabledAsync(call.ArgAt<string>(0), call.ArgAt<string?>(1), call.ArgAt<DateTimeOffset>(2));
+        });
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, new AnswerHandler(() => Task.FromResult(HttpStatusCode.Gone)), logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        var endpoint = await inner.GetEndpointAsync("ci");
+        Assert.Equal(othersReason, endpoint.DisabledReason);
+        Assert.Equal(othersTime.ToUnixTimeMilliseconds(), endpoint.DisabledAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(WebhookDeliveryState.Dead, (await inner.GetAsync(delivery.Id))!.State);
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), record => record.Message.Contains("was disabled", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_answers_410_is_disabled_once_and_logged()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]);
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, new AnswerHandler(() => Task.FromResult(HttpStatusCode.Gone)), logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        Assert.True((await outbox.GetEndpointAsync("ci")).IsDisabled);
+        Assert.Single(logger.Collector.GetSnapshot(), record => record.Message.Contains("was disabled", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Dispatching_given_deliveries_attempts_those_pending_and_due_and_no_other()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
