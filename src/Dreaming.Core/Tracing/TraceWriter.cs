@@ -100,11 +100,12 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     /// <returns><see langword="true"/> when queued; <see langword="false"/> when dropped (and already counted on its session).</returns>
     public ValueTask<bool> EnqueueAsync(WriteItem item, CancellationToken cancellationToken)
     {
-        // An item larger than the whole queue could never get in; it may hold all of it instead.
+        // An item larger than the whole queue could never get in; it may hold all of it instead (if dropped, it is still
+        // counted as the events it stands for: item.Events).
         item = item with { Slots = Math.Clamp(item.Slots, 1, _capacity) };
         if (_stopping)
         {
-            Drop(item.Sink!, item.Slots, "writer_stopped");
+            Drop(item.Sink!, item.Events, "writer_stopped");
             return new ValueTask<bool>(false);
         }
 
@@ -114,7 +115,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             if (_stopping)
             {
                 ReturnRoom(item.Slots);
-                Drop(item.Sink!, item.Slots, "writer_stopped");
+                Drop(item.Sink!, item.Events, "writer_stopped");
                 return new ValueTask<bool>(false);
             }
 
@@ -124,7 +125,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
         if (_policy == BackpressurePolicy.Drop)
         {
-            Drop(item.Sink!, item.Slots, "queue_full");
+            Drop(item.Sink!, item.Events, "queue_full");
             return new ValueTask<bool>(false);
         }
 
@@ -224,7 +225,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         // is still written: disposal drains the queue and frees the room.
         if (!TryEnter())
         {
-            Drop(item.Sink!, item.Slots, "writer_stopped");
+            Drop(item.Sink!, item.Events, "writer_stopped");
             return false;
         }
 
@@ -252,7 +253,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     private void PushRecorded(WriteItem item)
     {
-        DreamingTelemetry.EventsRecorded.Add(item.Slots);
+        DreamingTelemetry.EventsRecorded.Add(item.Events);
         DreamingTelemetry.AddQueued(item.Slots);
         Push(item, hurry: false);
     }

@@ -9,6 +9,10 @@ namespace Dreaming;
 /// <param name="Slots">The room in the queue the item holds until it is written.</param>
 internal readonly record struct WriteItem(SessionRecord? Session, SessionEvent? Event, ChatCall? Call, ISessionSink? Sink, TaskCompletionSource? Flush, int Slots)
 {
+    /// <summary>Gets how many events the item stands for, counted when it is dropped: its <see cref="Slots"/> before the
+    /// writer caps them at the queue's capacity, so a call larger than the whole queue is counted whole.</summary>
+    public long Events => Call?.Slots ?? 1;
+
     public static WriteItem ForSession(SessionRecord session) => new(session, null, null, null, null, 0);
 
     public static WriteItem ForEvent(SessionEvent sessionEvent, ISessionSink sink) => new(null, sessionEvent, null, sink, null, 1);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Dreaming.Tests;
@@ -32,6 +33,48 @@ public class BackpressureTests
         Assert.Equal(session.DroppedEventCount, stored!.DroppedEventCount);
         Assert.Equal(100 - stored.DroppedEventCount, stored.EventCount);
         Assert.Equal(session.DroppedEventCount, dropped.GetMeasurementSnapshot().Where(m => m.Tags.ContainsKey(DreamingTelemetry.Attributes.DropReason)).Sum(m => m.Value));
+    }
+
+    [Fact]
+    public async Task Drop_policy_counts_a_dropped_call_larger_than_the_queue_as_all_its_events()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var store = new HookedTraceStore { BeforeWrite = (_, _) => Task.Run(() => release.Wait(TimeSpan.FromSeconds(10))) };
+        using var dropped = new MetricCollector<long>(null, DreamingTelemetry.SourceName, DreamingTelemetry.EventsDroppedMetric);
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store, options: o =>
+        {
+            o.Backpressure = BackpressurePolicy.Drop;
+            o.WriteQueueCapacity = 4;
+            o.WriteBatchSize = 2;
+        });
+        var history = Enumerable.Range(0, 20).Select(i => new ChatMessage(ChatRole.User, "question " + i)).ToList();
+        string full;
+        await using (var session = host.Sessions.StartSession("agent", "queue full"))
+        {
+            // Four notes fill the queue while the store is held; the call (20 messages, a reply, the response) is dropped.
+            for (var i = 0; i < 4; i++)
+            {
+                await session.RecordAsync(new NoteEvent { Text = "n" + i });
+            }
+
+            Assert.Equal(0, session.DroppedEventCount);
+            await host.Chat.GetResponseAsync(history);
+            release.Set();
+            await session.CompleteAsync();
+            full = session.Id;
+        }
+
+        // The same call with room to spare: the events the dropped one stood for.
+        await using var kept = host.Sessions.StartSession("agent", "room");
+        await host.Chat.GetResponseAsync(history);
+        await kept.CompleteAsync();
+        var callEvents = (await host.Store.GetSessionAsync(kept.Id))!.EventCount;
+        Assert.Equal(22, callEvents);
+
+        var stored = (await host.Store.GetSessionAsync(full))!;
+        Assert.Equal(callEvents, stored.DroppedEventCount);
+        Assert.Equal(4, stored.EventCount);
+        Assert.Equal(callEvents, dropped.GetMeasurementSnapshot().Sum(m => m.Value));
     }
 
     [Fact]
