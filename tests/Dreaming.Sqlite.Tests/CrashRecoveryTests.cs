@@ -50,6 +50,24 @@ public class CrashRecoveryTests
                 Assert.Equal(Enumerable.Range(0, 20).Select(i => "c" + i), events.Cast<ToolCallEvent>().Select(e => e.CallId));
             }
 
+            // The sessions in flight at the kill stay running until recovery ends them abandoned, with what they stored.
+            var running = (await store.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running, PageSize = SessionQuery.MaxPageSize })).Items;
+            Assert.NotEmpty(running);
+            Assert.Contains(running, session => session.Task.StartsWith("in flight ", StringComparison.Ordinal));
+            Assert.DoesNotContain(running, session => acked.Contains(session.Id));
+            var abandoned = await store.AbandonRunningSessionsAsync(DateTimeOffset.UtcNow);
+            Assert.Equal(running.Select(session => session.Id), abandoned);
+            foreach (var session in running)
+            {
+                var ended = (await store.GetSessionAsync(session.Id))!;
+                Assert.Equal(SessionStatus.Abandoned, ended.Status);
+                Assert.Equal(session.EventCount, ended.EventCount);
+                Assert.Equal(ended.EventCount, (await store.GetEventsAsync(session.Id)).Count);
+            }
+
+            Assert.All(acked, id => Assert.Equal(SessionStatus.Completed, store.GetSessionAsync(id).Result!.Status));
+            Assert.Empty((await store.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running })).Items);
+
             await using var connection = new SqliteConnection("Data Source=" + db);
             await connection.OpenAsync();
             await using var check = connection.CreateCommand();

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests.Storage;
+
+/// <summary>Sessions a crashed process left running are ended as abandoned, and nothing else is touched.</summary>
+public sealed class AbandonRunningSessionsTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 2, 1, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Running_sessions_started_before_the_cut_off_end_abandoned_keeping_their_events_and_counts()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        var sessions = new List<SessionRecord>();
+        for (var i = 0; i < 1203; i++)
+        {
+            sessions.Add(Session("old-" + i.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), Start.AddSeconds(i)));
+        }
+
+        var recent = Session("recent", Start.AddHours(1).AddSeconds(1));
+        var ended = Session("ended", Start);
+        var stored = new List<SessionRecord>(sessions) { recent, ended };
+        await store.WriteAsync(new TraceWriteBatch(stored.Select(s => s with { DroppedEventCount = 0 }).ToArray(), [new NoteEvent { SessionId = "old-0000", Timestamp = Start, Sequence = 1, Text = "last words" }]));
+        await store.CompleteSessionAsync(new SessionCompletion { SessionId = "ended", Status = SessionStatus.Completed, EndedAt = Start.AddMinutes(1) });
+
+        var abandoned = await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock);
+
+        Assert.Equal(sessions.Select(s => s.Id), abandoned);
+        var first = (await store.GetSessionAsync("old-0000"))!;
+        Assert.Equal(SessionStatus.Abandoned, first.Status);
+        Assert.Equal(clock.GetUtcNow(), first.EndedAt);
+        Assert.Equal(1, first.EventCount);
+        Assert.Equal("last words", Assert.IsType<NoteEvent>(Assert.Single(await store.GetEventsAsync("old-0000"))).Text);
+        Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync("recent"))!.Status);
+        Assert.Equal((SessionStatus.Completed, Start.AddMinutes(1)), ((await store.GetSessionAsync("ended"))!.Status, (await store.GetSessionAsync("ended"))!.EndedAt));
+        Assert.Empty(await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock));
+
+        // Now that they ended, retention can delete them; the session still running is kept.
+        Assert.Equal(1204, await store.PurgeAsync(Start.AddHours(1)));
+        Assert.NotNull(await store.GetSessionAsync("recent"));
+    }
+
+    [Fact]
+    public async Task A_session_its_process_completes_meanwhile_is_left_as_it_ended()
+    {
+        var inner = new InMemoryTraceStore();
+        await inner.WriteAsync(new TraceWriteBatch([Session("a", Start), Session("b", Start.AddSeconds(1))], []));
+        var store = new CompletingFirstStore(inner, "b");
+
+        var abandoned = await store.AbandonRunningSessionsAsync(Start.AddMinutes(1), new FakeTimeProvider(Start.AddHours(1)));
+
+        Assert.Equal(["a"], abandoned);
+        Assert.Equal(SessionStatus.Completed, (await inner.GetSessionAsync("b"))!.Status);
+    }
+
+    [Fact]
+    public async Task A_cut_off_in_the_future_is_refused_naming_it()
+    {
+        var store = new InMemoryTraceStore();
+        await store.WriteAsync(new TraceWriteBatch([Session("live", Start)], []));
+        var clock = new FakeTimeProvider(Start);
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.AbandonRunningSessionsAsync(Start.AddSeconds(1), clock));
+
+        Assert.Equal("startedBefore", error.ParamName);
+        Assert.Contains("2026-02-01T08:00:01", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync("live"))!.Status);
+    }
+
+    [Fact]
+    public async Task Cancellation_is_honoured()
+    {
+        var store = new InMemoryTraceStore();
+        await store.WriteAsync(new TraceWriteBatch([Session("a", Start)], []));
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.AbandonRunningSessionsAsync(Start.AddMinutes(1), new FakeTimeProvider(Start.AddHours(1)), cancel.Token));
+
+        Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync("a"))!.Status);
+    }
+
+    private static SessionRecord Session(string id, DateTimeOffset startedAt) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = startedAt };
+
+    /// <summary>Completes one session, as its own process would, just before the maintenance completes it.</summary>
+    private sealed class CompletingFirstStore(InMemoryTraceStore inner, string sessionId) : ITraceStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
+
+        public async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        {
+            if (completion.SessionId == sessionId)
+            {
+                await inner.CompleteSessionAsync(completion with { Status = SessionStatus.Completed }, cancellationToken);
+            }
+
+            await inner.CompleteSessionAsync(completion, cancellationToken);
+        }
+
+        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
+
+        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
+
+        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
+
+        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
+    }
+}
