@@ -10,6 +10,9 @@ public sealed class AgentSessionOptions
     public required string Task { get; set; }
 
     /// <summary>Gets or sets an explicit session id; by default a new one is generated.</summary>
+    /// <remarks>It must be new to the store: a session whose id another session already has (in this or another process,
+    /// running or ended) is not created; its events are dropped and counted, and its completion throws
+    /// <see cref="SessionStateException"/>, leaving the session that owns the id untouched.</remarks>
     public string? SessionId { get; set; }
 
     /// <summary>Gets or sets the agent version.</summary>

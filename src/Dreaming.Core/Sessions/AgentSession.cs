@@ -98,6 +98,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     internal bool IsRunning => Volatile.Read(ref _state) == Running;
 
+    /// <summary>Gets whether the store refused to create the session (its explicit id was already taken).</summary>
+    internal SessionCreation Creation { get; init; } = new();
+
     /// <summary>Gets the publisher of the session's end, or <see langword="null"/> when none is configured or the store writes it.</summary>
     internal IWebhookPublisher? Webhooks { get; init; }
 
@@ -165,6 +168,15 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         try
         {
             await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (Creation.Error is { } refused)
+            {
+                // Completing by id would end the session that owns the id (another session, maybe another process's).
+                // A store that refused the id says so; one that failed otherwise (unavailable, locked) never wrote it.
+                throw refused is SessionStateException
+                    ? new SessionStateException($"Session '{Id}' could not be created in the trace store, so its events were dropped and it cannot be completed: {refused.Message}", refused)
+                    : new SessionNotFoundException($"Session '{Id}' does not exist: creating it in the trace store failed, so its events were dropped and it cannot be completed: {refused.Message}", refused);
+            }
+
             completion = new SessionCompletion
             {
                 SessionId = Id,
@@ -224,6 +236,8 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
         return activity;
     }
+
+    SessionCreation ISessionSink.Creation => Creation;
 
     void ISessionSink.AddDropped(long count) => Interlocked.Add(ref _dropped, count);
 

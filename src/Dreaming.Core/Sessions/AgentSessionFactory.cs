@@ -57,7 +57,8 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         // Queued before the span starts: a session that cannot be recorded (the writer has stopped) throws here and
         // leaves no span running, and none current in the caller's flow.
-        _writer.EnqueueSession(record);
+        var creation = new SessionCreation();
+        _writer.EnqueueSession(record, creation);
         var previousActivity = Activity.Current;
         if (previousActivity is { IsStopped: true } && previousActivity.Source == DreamingTelemetry.ActivitySource)
         {
@@ -70,7 +71,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         var activity = StartActivity(record);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter };
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter, Creation = creation };
     }
 
     private static Activity? StartActivity(SessionRecord record)

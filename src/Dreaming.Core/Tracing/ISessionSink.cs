@@ -3,6 +3,9 @@ namespace Dreaming;
 /// <summary>What the trace writer needs of the session an event belongs to.</summary>
 internal interface ISessionSink
 {
+    /// <summary>Gets whether the store refused to create the session; its events are then dropped, not stored.</summary>
+    SessionCreation Creation { get; }
+
     /// <summary>Counts events that were dropped instead of stored.</summary>
     void AddDropped(long count);
 

@@ -47,20 +47,29 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
 
     private async Task WriteIsolatedAsync(PendingBatch pending)
     {
-        foreach (var session in pending.Sessions)
+        for (var i = 0; i < pending.Sessions.Count; i++)
         {
+            var session = pending.Sessions[i];
             try
             {
                 await store.WriteAsync(new TraceWriteBatch([session], []), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
+                // Its events must not be stored: under its id they would land in the session that owns it, if any.
+                pending.Creations[i].Fail(ex);
                 LogSessionLost(logger, session.Id, ex);
             }
         }
 
         foreach (var run in pending.RunsBySession())
         {
+            if (run.Sink.Creation.Error is not null)
+            {
+                TraceWriter.Drop(run.Sink, run.Events.Count, "store_error");
+                continue;
+            }
+
             try
             {
                 await store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), CancellationToken.None).ConfigureAwait(false);

@@ -79,7 +79,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     /// <summary>Gets the number of events queued or being written.</summary>
     public long QueuedEvents => Volatile.Read(ref _queuedEvents);
 
-    public void EnqueueSession(SessionRecord session)
+    public void EnqueueSession(SessionRecord session, SessionCreation creation)
     {
         if (!TryEnter())
         {
@@ -88,7 +88,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
         try
         {
-            Push(WriteItem.ForSession(session), hurry: false);
+            Push(WriteItem.ForSession(session, creation), hurry: false);
         }
         finally
         {
@@ -297,7 +297,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
                 Interlocked.Decrement(ref _pendingItems);
                 if (item.Session is not null)
                 {
-                    batch.Sessions.Add(item.Session);
+                    batch.AddSession(item.Session, item.Creation!);
                 }
                 else if (item.Flush is not null)
                 {
@@ -335,6 +335,13 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private void Expand(WriteItem item, PendingBatch batch)
     {
         batch.Slots += item.Slots;
+        if (item.Sink!.Creation.Error is not null)
+        {
+            // The store refused to create the session (its id was taken): its events have nowhere of their own to go.
+            Drop(item.Sink, item.Events, "store_error");
+            return;
+        }
+
         try
         {
             if (item.Call is { } call)
