@@ -47,6 +47,38 @@ public sealed class SqliteTraceStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_hosts_on_one_file_starting_a_session_with_the_same_id_do_not_mix_it()
+    {
+        var path = _folder.File("same id é.db");
+        await using var one = new ServiceCollection().AddDreamingAgents().UseSqliteStore(path).Services.BuildServiceProvider();
+        await using var two = new ServiceCollection().AddDreamingAgents().UseSqliteStore(path).Services.BuildServiceProvider();
+        var store = one.GetRequiredService<ITraceStore>();
+        await using var first = one.GetRequiredService<IAgentSessionFactory>().StartSession(new AgentSessionOptions { AgentId = "agent", Task = "first", SessionId = "conv-1" });
+        await first.RecordAsync(new NoteEvent { Text = "a1" });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await store.GetSessionAsync("conv-1"))?.EventCount != 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first host's event was not written in time");
+            await Task.Delay(5);
+        }
+
+        await using var second = two.GetRequiredService<IAgentSessionFactory>().StartSession(new AgentSessionOptions { AgentId = "agent", Task = "second", SessionId = "conv-1" });
+        for (var i = 0; i < 4; i++)
+        {
+            await second.RecordAsync(new NoteEvent { Text = "b" + i });
+        }
+
+        await Assert.ThrowsAsync<SessionStateException>(() => second.CompleteAsync(SessionStatus.Failed));
+        Assert.Equal(4, second.DroppedEventCount);
+        await first.RecordAsync(new NoteEvent { Text = "a2" });
+        await first.CompleteAsync();
+
+        var stored = (await store.GetSessionAsync("conv-1"))!;
+        Assert.Equal((SessionStatus.Completed, "first", 2L), (stored.Status, stored.Task, stored.EventCount));
+        Assert.Equal(["a1", "a2"], (await store.GetEventsAsync("conv-1")).Cast<NoteEvent>().Select(e => e.Text));
+    }
+
+    [Fact]
     public async Task Two_stores_on_one_file_write_at_once_without_losing_anything()
     {
         var path = _folder.File("shared.db");
