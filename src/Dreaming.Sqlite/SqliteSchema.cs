@@ -229,16 +229,17 @@ internal static class SqliteSchema
     /// <returns>The version and whether a store table exists.</returns>
     public static (long Version, bool HasStoreTables) Read(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
+        // One statement, so both are read from one snapshot of the file: read apart, outside a transaction, another
+        // process creating the store in between made a new file look like one with store tables but no version.
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "PRAGMA user_version;";
-        var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-
-        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1);";
+        command.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), "
+            + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1));";
         command.Parameters.AddWithValue("$t0", Tables[0]);
         command.Parameters.AddWithValue("$t1", Tables[1]);
-        var hasStoreTables = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
-        return (version, hasStoreTables);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1) > 0);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
