@@ -25,20 +25,7 @@ public class SignalTests
         using var cli = new CliRunner();
         var items = Enumerable.Range(0, 400).Select(i => new { id = $"i{i}", agent = "writer", instructions = $"Write part {i}", dependsOn = i == 0 ? Array.Empty<string>() : [$"i{i - 1}"] });
         var plan = cli.WriteFile("long.json", JsonSerializer.Serialize(new { goal = "a long chain", agents = new[] { new { name = "writer", instructions = "You write." } }, items, maxConcurrency = 1 }));
-        var folder = Path.GetDirectoryName(typeof(SignalTests).Assembly.Location)!;
-        // The dotnet host that runs the tests (dotnet test sets DOTNET_HOST_PATH), else the one on the PATH.
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = cli.Folder,
-        };
-        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "dreaming.deps.json"), Path.Combine(folder, "dreaming.dll"), "--db", cli.Database, "orchestrate", "--plan", plan })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = StartTool(cli, "--db", cli.Database, "orchestrate", "--plan", plan);
         var error = process.StandardError.ReadToEndAsync();
         var output = new List<string>();
         // Signal once the command has started the run (it prints the plan first; the timeline comes at the end).
@@ -67,5 +54,58 @@ public class SignalTests
         using var listed = JsonDocument.Parse(sessions);
         var statuses = listed.RootElement.EnumerateArray().Select(s => s.GetProperty("status").GetString()).ToList();
         Assert.DoesNotContain("running", statuses);
+    }
+
+    [Fact]
+    public async Task A_demo_terminated_while_it_records_its_first_sessions_stops_cleanly_with_exit_code_130()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // The demo's first phase does its work without yielding (SQLite answers at once), so a handler registered only once
+        // the command first yields would come too late: the signal would kill the process (exit 143) and leave sessions running.
+        using var cli = new CliRunner();
+        using var process = StartTool(cli, "--db", cli.Database, "demo");
+        var error = process.StandardError.ReadToEndAsync();
+        while (await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            if (line.StartsWith("before dreaming", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(0, Kill(process.Id, SigTerm));
+        var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var errorText = await error;
+        Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}; output: {rest}; error: {errorText}");
+        Assert.Contains("canceled", errorText, StringComparison.Ordinal);
+        var (exit, sessions, _) = await cli.RunAsync("--db", cli.Database, "sessions", "--json", "--limit", "1000");
+        Assert.Equal(0, exit);
+        using var listed = JsonDocument.Parse(sessions);
+        Assert.DoesNotContain("running", listed.RootElement.EnumerateArray().Select(s => s.GetProperty("status").GetString()));
+    }
+
+    /// <summary>Starts the built tool as its own process, with standard output and error redirected.</summary>
+    private static Process StartTool(CliRunner cli, params string[] args)
+    {
+        var folder = Path.GetDirectoryName(typeof(SignalTests).Assembly.Location)!;
+        // The dotnet host that runs the tests (dotnet test sets DOTNET_HOST_PATH), else the one on the PATH.
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = cli.Folder,
+        };
+        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "dreaming.deps.json"), Path.Combine(folder, "dreaming.dll") }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
     }
 }

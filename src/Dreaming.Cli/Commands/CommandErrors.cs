@@ -10,6 +10,12 @@ internal static class CommandErrors
 
     public static async Task<int> RunAsync(TextWriter error, Func<Task<int>> action)
     {
+        // System.CommandLine registers its Ctrl+C and SIGTERM handlers only once the action has returned its task, that is
+        // at the action's first real await. A command whose work completes synchronously (SQLite answers at once) would run
+        // its whole first part unprotected, and a signal then killed the process (exit 130 or 143 from the signal, not from
+        // the command), leaving its sessions running and a dream's lease held. Yielding first lets the handlers be
+        // registered before any work starts.
+        await Task.Yield();
         try
         {
             return await action().ConfigureAwait(false);
