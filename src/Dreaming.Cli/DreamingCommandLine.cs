@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dreaming.Cli.Commands;
+using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli;
 
@@ -19,6 +20,23 @@ internal static class DreamingCommandLine
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The exit code.</returns>
     public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals = false, CancellationToken cancellationToken = default)
+    {
+        // Recorded data (imported logs, agent output, ids) may hold terminal escape sequences: they reach the user as '?'.
+        var safeOutput = new TerminalSafeWriter(output);
+        var safeError = new TerminalSafeWriter(error);
+        try
+        {
+            // Synchronized, as Console.Out is: a command may write from more than one thread.
+            return await InvokeCoreAsync(args, TextWriter.Synchronized(safeOutput), TextWriter.Synchronized(safeError), handleSignals, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            safeOutput.Complete();
+            safeError.Complete();
+        }
+    }
+
+    private static async Task<int> InvokeCoreAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals, CancellationToken cancellationToken)
     {
         var common = new CommonOptions();
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");

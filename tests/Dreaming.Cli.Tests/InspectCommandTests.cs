@@ -68,4 +68,35 @@ public class InspectCommandTests
         Assert.Equal(0, listExit);
         Assert.Contains("support-bot", list, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Control_characters_in_recorded_data_reach_the_terminal_only_as_question_marks_and_json_keeps_them()
+    {
+        // Imported logs and agent output are untrusted: an escape sequence in a task or message must not retitle, recolour
+        // or rewrite the user's terminal (ESC ] 0 ; ... BEL sets the window title; a lone CR overwrites the line).
+        using var cli = new CliRunner();
+        const string task = "Refund \u001b[31mRED\u001b[0m order\u0007 été 日本 \u009b2J";
+        var line = System.Text.Json.JsonSerializer.Serialize(new { id = "ctl-1", task, messages = new[] { new { role = "user", content = "hi \u001b]0;pwned\u0007 there" } }, reward = 1 });
+        var file = cli.WriteFile("logs.jsonl", line + "\n");
+        Assert.Equal(0, (await cli.RunAsync("import", file, "--db", cli.Database)).Exit);
+
+        var (exit, list, _) = await cli.RunAsync("sessions", "--db", cli.Database);
+        Assert.Equal(0, exit);
+        var (showExit, show, _) = await cli.RunAsync("session", "show", "ctl-1", "--db", cli.Database);
+        Assert.Equal(0, showExit);
+        var (_, _, error) = await cli.RunAsync("session", "show", "nope\u001b[2J", "--db", cli.Database);
+        foreach (var text in new[] { list, show, error })
+        {
+            Assert.DoesNotContain(text, c => c is '\u001b' or '\u0007' or '\u009b' or '\r');
+        }
+
+        Assert.Contains("Refund ?[31mRED?[0m order? été 日本 ?2J", show, StringComparison.Ordinal);
+        Assert.Contains("hi ?]0;pwned? there", show, StringComparison.Ordinal);
+        Assert.Contains("'nope?[2J'", error, StringComparison.Ordinal);
+
+        var (_, json, _) = await cli.RunAsync("session", "show", "ctl-1", "--db", cli.Database, "--json");
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("Refund \u001b[31mRED\u001b[0m order\u0007 été 日本 \u009b2J", document.RootElement.GetProperty("session").GetProperty("task").GetString());
+        Assert.DoesNotContain(json, c => c is '\u001b' or '\u0007' or '\u009b');
+    }
 }
