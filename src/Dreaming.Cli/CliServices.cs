@@ -25,6 +25,20 @@ internal static class CliServices
 
     public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
 
+    /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing
+    /// file: the commands that only read or review (all but demo, import and orchestrate) never create a database.</summary>
+    public static string RequireDatabase(string databasePath)
+    {
+        if (Directory.Exists(databasePath))
+        {
+            throw new IOException($"'{FullPath(databasePath)}' is a folder, not a database file; pass --db with the path of the database file.");
+        }
+
+        return File.Exists(databasePath)
+            ? databasePath
+            : throw new IOException($"No database at '{FullPath(databasePath)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
+    }
+
     // Built, not concatenated: a path may hold ';' or '=' that would otherwise read as connection-string syntax.
     public static string ToConnectionString(string databasePath) =>
         new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(databasePath) }.ToString();

@@ -21,7 +21,7 @@ internal sealed class CommonOptions
 
     public Option<string> Database { get; } = new("--db")
     {
-        Description = "The SQLite database file (demo and import create it when missing).",
+        Description = "The SQLite database file (demo, import and orchestrate create it when missing).",
         DefaultValueFactory = _ => "dreaming.db",
         Recursive = true,
     };

@@ -99,4 +99,34 @@ public class InspectCommandTests
         Assert.Equal("Refund \u001b[31mRED\u001b[0m order\u0007 été 日本 \u009b2J", document.RootElement.GetProperty("session").GetProperty("task").GetString());
         Assert.DoesNotContain(json, c => c is '\u001b' or '\u0007' or '\u009b');
     }
+
+    public static TheoryData<string[]> ReadingCommands => new()
+    {
+        new[] { "sessions" },
+        new[] { "session", "show", "ses_1" },
+        new[] { "dream", "--agent", "a" },
+        new[] { "memory", "list", "--agent", "a" },
+        new[] { "memory", "show", "--version", "mv-1" },
+        new[] { "webhooks", "list" },
+        new[] { "webhooks", "replay", "--all-dead" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadingCommands))]
+    public async Task Every_command_that_reads_a_database_says_the_same_when_it_is_missing_and_when_it_is_a_folder(string[] command)
+    {
+        using var cli = new CliRunner();
+        var missing = Path.Combine(cli.Folder, "missing.db");
+        var (exit, output, error) = await cli.RunAsync([.. command, "--db", missing]);
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: No database at '{missing}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.", error.TrimEnd());
+        Assert.False(File.Exists(missing));
+
+        var folder = Directory.CreateDirectory(Path.Combine(cli.Folder, "a-folder")).FullName;
+        (exit, output, error) = await cli.RunAsync([.. command, "--db", folder]);
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: '{folder}' is a folder, not a database file; pass --db with the path of the database file.", error.TrimEnd());
+    }
 }

@@ -22,11 +22,7 @@ internal static class DreamCommand
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = parse.GetValue(common.Database)!;
-            if (!File.Exists(database))
-            {
-                throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
-            }
+            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
 
             await using var services = CliServices.Build(database);
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(

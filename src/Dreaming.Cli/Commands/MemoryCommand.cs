@@ -180,13 +180,6 @@ internal static class MemoryCommand
         return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or --version for 'show').");
     }
 
-    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database)
-    {
-        if (!File.Exists(database))
-        {
-            throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
-        }
-
-        return new Dreaming.Sqlite.SqliteMemoryStore(CliServices.ToConnectionString(database));
-    }
+    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database) =>
+        new(CliServices.ToConnectionString(CliServices.RequireDatabase(database)));
 }

@@ -13,11 +13,7 @@ internal static class SessionCommand
         var show = new Command("show", "Show a session and its events.") { id };
         show.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = parse.GetValue(common.Database)!;
-            if (!File.Exists(database))
-            {
-                throw new IOException($"No database at '{CliServices.FullPath(database)}'.");
-            }
+            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
 
             using var store = CliServices.OpenStore(database);
             var sessionId = parse.GetValue(id)!;

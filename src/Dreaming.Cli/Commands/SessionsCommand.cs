@@ -18,11 +18,7 @@ internal static class SessionsCommand
         var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = parse.GetValue(common.Database)!;
-            if (!File.Exists(database))
-            {
-                throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
-            }
+            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
 
             using var store = CliServices.OpenStore(database);
             var page = await store.QuerySessionsAsync(

@@ -148,7 +148,5 @@ internal static class WebhooksCommand
     }
 
     private static SqliteWebhookOutboxStore Open(string database) =>
-        File.Exists(database)
-            ? new SqliteWebhookOutboxStore(CliServices.ToConnectionString(database))
-            : throw new IOException($"No database at '{CliServices.FullPath(database)}'. Run 'dreaming demo' first, or pass --db.");
+        new(CliServices.ToConnectionString(CliServices.RequireDatabase(database)));
 }
