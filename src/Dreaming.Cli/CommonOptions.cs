@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Dreaming.Cli.Model;
 
 namespace Dreaming.Cli;
@@ -17,6 +18,22 @@ internal sealed class CommonOptions
             Dreaming.Cli.Model.ModelSettings.ModelVariable when model is not null => model,
             _ => Environment.GetEnvironmentVariable(name),
         });
+    }
+
+    /// <summary>Makes <paramref name="option"/> refuse, as a parse error naming the option, its range and the value, a number
+    /// outside <paramref name="min"/>..<paramref name="max"/> (rather than the library's message about a property the user
+    /// never set).</summary>
+    public static Option<int> InRange(Option<int> option, int min, int max)
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < min || value > max)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min:N0} and {max:N0}; got {value}."));
+            }
+        });
+        return option;
     }
 
     public Option<string> Database { get; } = new("--db")

@@ -129,4 +129,36 @@ public class InspectCommandTests
         Assert.Equal(string.Empty, output);
         Assert.Equal($"error: '{folder}' is a folder, not a database file; pass --db with the path of the database file.", error.TrimEnd());
     }
+
+    public static TheoryData<string[], string> OutOfRangeNumbers => new()
+    {
+        { new[] { "sessions", "--limit", "0" }, "--limit must be between 1 and 1,000; got 0." },
+        { new[] { "sessions", "--limit", "1001" }, "--limit must be between 1 and 1,000; got 1001." },
+        { new[] { "memory", "list", "--agent", "a", "--limit", "-3" }, "--limit must be between 1 and 1,000; got -3." },
+        { new[] { "webhooks", "list", "--limit", "10001" }, "--limit must be between 1 and 10,000; got 10001." },
+        { new[] { "dream", "--agent", "a", "--max-sessions", "0" }, "--max-sessions must be between 1 and 1,000,000; got 0." },
+        { new[] { "dream", "--agent", "a", "--min-sessions", "0" }, "--min-sessions must be between 1 and 1,000,000; got 0." },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRangeNumbers))]
+    public async Task An_out_of_range_number_is_refused_naming_the_option_its_range_and_the_value(string[] command, string message)
+    {
+        using var cli = new CliRunner();
+        File.WriteAllText(cli.Database, string.Empty); // an empty file is an empty SQLite database
+        var (exit, _, error) = await cli.RunAsync([.. command, "--db", cli.Database]);
+        Assert.Equal(1, exit);
+        Assert.Equal(message, error.Trim());
+    }
+
+    [Fact]
+    public async Task A_library_error_about_an_option_is_one_line_on_standard_error()
+    {
+        using var cli = new CliRunner();
+        File.WriteAllText(cli.Database, string.Empty);
+        var (exit, _, error) = await cli.RunAsync("dream", "--agent", "a", "--max-sessions", "10", "--min-sessions", "20", "--db", cli.Database);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: MinSessions must be between 1 and MaxSessions (10)", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

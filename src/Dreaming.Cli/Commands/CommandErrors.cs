@@ -24,7 +24,7 @@ internal static class CommandErrors
             or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException or KeyNotFoundException or PlanValidationException
             or HttpRequestException or System.ClientModel.ClientResultException or AggregateException)
         {
-            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await error.WriteLineAsync("error: " + OneLine(ex)).ConfigureAwait(false);
             return 1;
         }
         catch (OperationCanceledException)
@@ -32,5 +32,13 @@ internal static class CommandErrors
             await error.WriteLineAsync("canceled").ConfigureAwait(false);
             return CanceledExitCode;
         }
+    }
+
+    // One line, as promised: an ArgumentOutOfRangeException's message carries "(Parameter 'X')" and, on a line of its own,
+    // "Actual value was V.".
+    private static string OneLine(Exception ex)
+    {
+        var message = ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+        return Output.Text.OneLine(message);
     }
 }

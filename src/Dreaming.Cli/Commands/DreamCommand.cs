@@ -11,8 +11,14 @@ internal static class DreamCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var agent = new Option<string>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID).", Required = true };
-        var maxSessions = new Option<int>("--max-sessions") { Description = "Read at most this many of the sessions no earlier dream read (oldest first).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions };
-        var minSessions = new Option<int>("--min-sessions") { Description = "Change nothing unless at least this many sessions are new.", DefaultValueFactory = _ => DreamRunRequest.DefaultMinSessions };
+        var maxSessions = CommonOptions.InRange(
+            new Option<int>("--max-sessions") { Description = "Read at most this many of the sessions no earlier dream read (oldest first; 1-1,000,000).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions },
+            1,
+            DreamRunRequest.MaxSessionsLimit);
+        var minSessions = CommonOptions.InRange(
+            new Option<int>("--min-sessions") { Description = "Change nothing unless at least this many sessions are new (at most --max-sessions).", DefaultValueFactory = _ => DreamRunRequest.DefaultMinSessions },
+            1,
+            DreamRunRequest.MaxSessionsLimit);
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         review.AcceptOnlyFromAmong("auto", "approval");

@@ -32,7 +32,7 @@ internal static class MemoryCommand
     {
         var agent = AgentOption();
         var scope = ScopeOption();
-        var limit = new Option<int>("--limit") { Description = "At most this many versions (1-1000).", DefaultValueFactory = _ => 50 };
+        var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many versions (1-1000).", DefaultValueFactory = _ => 50 }, 1, MemoryStoreRules.MaxListLimit);
         var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {

@@ -13,7 +13,7 @@ internal static class SessionsCommand
         var status = new Option<SessionStatus?>("--status") { Description = "Only sessions with this status (running, completed, failed, abandoned, blocked)." };
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
         var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session." };
-        var limit = new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 };
+        var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 }, 1, SessionQuery.MaxPageSize);
 
         var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
