@@ -217,4 +217,43 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
         Assert.Equal(0, emptyExit);
         Assert.Contains("no webhook deliveries match", empty, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("not-a-url", null)]
+    [InlineData(null, "not-a-secret")]
+    public async Task Replay_with_a_bad_url_or_secret_fails_before_it_puts_anything_back_in_line(string? url, string? secret)
+    {
+        using var cli = new CliRunner();
+        File.WriteAllText(cli.Database, string.Empty);
+        string deadId;
+        using (var outbox = new Dreaming.Sqlite.SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("session.completed", DateTimeOffset.UtcNow, []), ["demo"]))[0];
+            deadId = (await outbox.KillAsync(delivery.Id, "gave up")).Id;
+        }
+
+        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", url ?? _url, "--webhook-secret", secret ?? Secret);
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains(url ?? "base64", error, StringComparison.Ordinal);
+        var (oneExit, _, oneError) = await cli.RunAsync("webhooks", "replay", deadId, "--db", cli.Database, "--webhook", url ?? _url, "--webhook-secret", secret ?? Secret);
+        Assert.Equal(1, oneExit);
+        Assert.Contains(url ?? "base64", oneError, StringComparison.Ordinal);
+
+        var (_, list, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--json");
+        var row = Assert.Single(JsonDocument.Parse(list).RootElement.EnumerateArray());
+        Assert.Equal("dead", row.GetProperty("state").GetString());
+        Assert.Empty(_received);
+    }
+
+    [Fact]
+    public async Task Replay_with_a_bad_secret_fails_even_when_there_is_nothing_to_replay()
+    {
+        using var cli = new CliRunner();
+        File.WriteAllText(cli.Database, string.Empty);
+        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", "not-a-secret");
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains("base64", error, StringComparison.Ordinal);
+    }
 }

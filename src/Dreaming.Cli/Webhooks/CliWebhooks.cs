@@ -22,8 +22,9 @@ internal sealed class CliWebhooks
         command.Options.Add(Secret);
     }
 
-    /// <summary>Reads the options; <see langword="null"/> when --webhook is not given.</summary>
+    /// <summary>Reads the options and checks the URL and secret; <see langword="null"/> when --webhook is not given.</summary>
     /// <exception cref="ArgumentException">--webhook-secret is missing or given alone.</exception>
+    /// <exception cref="OptionsValidationException">The URL or the secret is not valid.</exception>
     public (string Url, string Secret)? Read(ParseResult parse)
     {
         var url = parse.GetValue(Url);
@@ -33,9 +34,21 @@ internal sealed class CliWebhooks
             return secret is null ? null : throw new ArgumentException("--webhook-secret needs --webhook URL.");
         }
 
-        return secret is null
-            ? throw new ArgumentException("--webhook-secret is required with --webhook: whsec_ followed by base64 of 24-64 random bytes.")
-            : (url, secret);
+        if (secret is null)
+        {
+            throw new ArgumentException("--webhook-secret is required with --webhook: whsec_ followed by base64 of 24-64 random bytes.");
+        }
+
+        // Checked now, before the command changes anything: a replay would otherwise put the dead letters back in line and
+        // only then fail on the URL, and a replay with nothing to replay configured no endpoint, so a bad secret passed.
+        var services = new ServiceCollection();
+        Configure(services.AddDreamingAgents(), (url, secret), ["check"]);
+        using (var provider = services.BuildServiceProvider())
+        {
+            Validate(provider);
+        }
+
+        return (url, secret);
     }
 
     /// <summary>Adds webhooks delivering to the URL as the given endpoints, and checks the settings now so that a bad URL
