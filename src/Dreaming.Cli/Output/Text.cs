@@ -10,7 +10,19 @@ internal static class Text
             return string.Empty;
         }
 
-        return text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
+        if (text.Length <= width)
+        {
+            return text;
+        }
+
+        // Never between the two halves of a surrogate pair: half a character is written as U+FFFD.
+        var keep = width - 1;
+        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), "…");
     }
 
     public static string OneLine(string? text) => (text ?? string.Empty).ReplaceLineEndings(" ");
