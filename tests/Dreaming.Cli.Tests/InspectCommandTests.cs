@@ -161,4 +161,22 @@ public class InspectCommandTests
         Assert.StartsWith("error: MinSessions must be between 1 and MaxSessions (10)", error, StringComparison.Ordinal);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public async Task An_unknown_id_is_reported_in_the_same_words_by_every_command()
+    {
+        using var cli = new CliRunner();
+        File.WriteAllText(cli.Database, string.Empty);
+        var (showExit, _, show) = await cli.RunAsync("memory", "show", "--version", "mv-nope", "--db", cli.Database);
+        var (approveExit, _, approve) = await cli.RunAsync("memory", "approve", "mv-nope", "--db", cli.Database);
+        var (diffExit, _, diff) = await cli.RunAsync("memory", "diff", "mv-nope", "mv-nope", "--db", cli.Database);
+        Assert.Equal([1, 1, 1], new[] { showExit, approveExit, diffExit });
+        Assert.Equal("error: Memory version 'mv-nope' does not exist.", show.TrimEnd());
+        Assert.Equal(show, approve);
+        Assert.Equal(show, diff);
+
+        var (sessionExit, _, session) = await cli.RunAsync("session", "show", "ses_nope", "--db", cli.Database);
+        Assert.Equal(1, sessionExit);
+        Assert.Equal($"error: Session 'ses_nope' does not exist in '{cli.Database}'.", session.TrimEnd());
+    }
 }

@@ -73,7 +73,7 @@ internal static class MemoryCommand
             MemoryVersion? shown;
             if (parse.GetValue(version) is { } id)
             {
-                shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw new MemoryVersionNotFoundException($"There is no memory version '{id}'.");
+                shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(id);
             }
             else
             {

@@ -20,7 +20,7 @@ internal static class SessionCommand
             var session = await store.GetSessionAsync(sessionId, ct).ConfigureAwait(false);
             if (session is null)
             {
-                await error.WriteLineAsync($"error: no session with id '{sessionId}' in '{CliServices.FullPath(database)}'").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: Session '{sessionId}' does not exist in '{CliServices.FullPath(database)}'.").ConfigureAwait(false);
                 return 1;
             }
 
