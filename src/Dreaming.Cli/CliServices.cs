@@ -25,6 +25,13 @@ internal static class CliServices
 
     public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
 
+    /// <summary>Throws when <paramref name="path"/>, a file the command reads, names a folder (reading it would otherwise
+    /// report 'access denied' or 'does not exist').</summary>
+    /// <param name="path">The path given.</param>
+    /// <param name="what">What the file is, for the message: "The rubric", "The plan file".</param>
+    public static string NotAFolder(string path, string what) =>
+        Directory.Exists(path) ? throw new IOException($"{what} '{Path.GetFullPath(path)}' is a folder, not a file.") : path;
+
     /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing
     /// file: the commands that only read or review (all but demo, import and orchestrate) never create a database.</summary>
     public static string RequireDatabase(string databasePath)

@@ -179,4 +179,25 @@ public class InspectCommandTests
         Assert.Equal(1, sessionExit);
         Assert.Equal($"error: Session 'ses_nope' does not exist in '{cli.Database}'.", session.TrimEnd());
     }
+
+    public static TheoryData<string[], string> FolderInputs => new()
+    {
+        { new[] { "grade", "--rubric", "{folder}", "--input", "{file}" }, "The rubric" },
+        { new[] { "grade", "--rubric", "{file}", "--input", "{folder}" }, "The input" },
+        { new[] { "import", "{folder}" }, "The file to import" },
+        { new[] { "orchestrate", "--plan", "{folder}" }, "The plan file" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FolderInputs))]
+    public async Task A_folder_given_as_an_input_file_is_named_as_a_folder(string[] command, string what)
+    {
+        using var cli = new CliRunner();
+        var folder = Directory.CreateDirectory(Path.Combine(cli.Folder, "a-folder")).FullName;
+        var file = cli.WriteFile("rubric.md", "# Rubric\n\n- [contains: x] Says x\n");
+        var (exit, output, error) = await cli.RunAsync([.. command.Select(a => a.Replace("{folder}", folder, StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal)), "--db", cli.Database]);
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: {what} '{folder}' is a folder, not a file.", error.TrimEnd());
+    }
 }

@@ -23,8 +23,13 @@ internal static class GradeCommand
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var rubric = await MarkdownRubricParser.LoadAsync(parse.GetValue(rubricFile)!, ct).ConfigureAwait(false);
+            var rubric = await MarkdownRubricParser.LoadAsync(CliServices.NotAFolder(parse.GetValue(rubricFile)!, "The rubric"), ct).ConfigureAwait(false);
             var inputPath = parse.GetValue(inputFile)!;
+            if (inputPath != "-")
+            {
+                CliServices.NotAFolder(inputPath, "The input");
+            }
+
             var artifact = inputPath == "-"
                 ? await Console.In.ReadToEndAsync(ct).ConfigureAwait(false)
                 : await File.ReadAllTextAsync(inputPath, ct).ConfigureAwait(false);

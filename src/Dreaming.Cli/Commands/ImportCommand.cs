@@ -40,10 +40,17 @@ internal static class ImportCommand
             return await CommandErrors.RunAsync(error, async () =>
             {
                 options.Validate();
+                var files = parse.GetValue(paths)!;
+                foreach (var path in files)
+                {
+                    // Every path before any import, so a folder among them imports nothing.
+                    CliServices.NotAFolder(path, "The file to import");
+                }
+
                 await using var services = CliServices.Build(parse.GetValue(common.Database)!);
                 var importer = services.GetRequiredService<SessionImporter>();
                 var results = new List<ImportResult>();
-                foreach (var path in parse.GetValue(paths)!)
+                foreach (var path in files)
                 {
                     results.Add(await importer.ImportFileAsync(path, options, ct).ConfigureAwait(false));
                 }

@@ -18,7 +18,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
 
     public static async Task<PlanFile> LoadAsync(string path, CancellationToken cancellationToken)
     {
-        var fullPath = Path.GetFullPath(path);
+        var fullPath = Path.GetFullPath(CliServices.NotAFolder(path, "The plan file"));
         if (!File.Exists(fullPath))
         {
             throw new IOException($"No plan file at '{fullPath}'.");
