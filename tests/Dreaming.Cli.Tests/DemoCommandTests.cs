@@ -68,4 +68,22 @@ public class DemoCommandTests
         Assert.DoesNotContain("sk-demo0123456789abcdefXYZ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("jane.doe@example.com", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_commands_the_demo_suggests_next_can_be_pasted_into_a_shell_when_the_path_has_spaces_or_quotes()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // POSIX shell quoting; Windows gets double quotes.
+        }
+
+        using var cli = new CliRunner();
+        var database = Path.Combine(cli.Folder, "my agent's.db");
+        var (exit, output, error) = await cli.RunAsync("demo", "--db", database);
+        Assert.True(exit == 0, error);
+        var quoted = "'" + database.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        Assert.Contains("next:  dreaming sessions --db " + quoted + "\n", output, StringComparison.Ordinal);
+        Assert.Contains(" --db " + quoted + "\n", output.Split("next:")[1].Split('\n')[1] + "\n", StringComparison.Ordinal);
+        Assert.Contains("into " + database + "\n", output, StringComparison.Ordinal);
+    }
 }

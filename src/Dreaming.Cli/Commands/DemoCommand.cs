@@ -178,11 +178,12 @@ internal static class DemoCommand
             }
 
             output.WriteLine();
-            output.WriteLine("next:  dreaming sessions --db " + database);
-            output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + database);
+            var db = ShellArgument(database);
+            output.WriteLine("next:  dreaming sessions --db " + db);
+            output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + db);
             if (webhookTarget is not null)
             {
-                output.WriteLine("       dreaming webhooks list --db " + database);
+                output.WriteLine("       dreaming webhooks list --db " + db);
             }
 
             return 0;
@@ -267,6 +268,20 @@ internal static class DemoCommand
             events.OfType<ToolCallEvent>().Count(),
             events.OfType<ToolResultEvent>().Count(r => r.IsError),
             response.Text);
+    }
+
+    /// <summary>The path as one shell argument, to paste: as it is when it holds only characters no shell treats
+    /// specially, else quoted: in single quotes (a quote in it written <c>'\''</c>), or on Windows, where a path holds no
+    /// double quote and cmd knows no single quotes, in double quotes.</summary>
+    private static string ShellArgument(string path)
+    {
+        var windows = OperatingSystem.IsWindows();
+        if (path.Length > 0 && path.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:@%+=,".Contains(c, StringComparison.Ordinal) || (windows && c == '\\')))
+        {
+            return path;
+        }
+
+        return windows ? "\"" + path + "\"" : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
     private sealed record DemoRun(string SessionId, string Task, bool Succeeded, double Score, int Events, int ToolCalls, int ToolErrors, string Answer);
