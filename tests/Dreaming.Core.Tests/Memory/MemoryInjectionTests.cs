@@ -91,6 +91,31 @@ public class MemoryInjectionTests
         Assert.Empty(events.OfType<InsightsInjectedEvent>());
     }
 
+    [Fact]
+    public async Task An_id_cited_only_as_part_of_a_longer_id_is_not_recorded_as_cited()
+    {
+        // Ids a person chose: one is the start of another, and citing the longer one is not citing the shorter.
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Following [refund-10] and [xrefund-2], done."))),
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore();
+        services.AddChatClient(model).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("refund-1", "Refund at most the order total."), Insight("refund-10", "Look the order up first."), Insight("refund-2", "Say when the refund arrives.")] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1");
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync("Refund 150");
+        await session.CompleteAsync();
+
+        var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+        Assert.Equal(3, Assert.Single(events.OfType<InsightsInjectedEvent>()).InsightIds.Count);
+        Assert.Equal(["refund-10"], Assert.Single(events.OfType<InsightsCitedEvent>()).InsightIds);
+    }
+
     private static Insight Insight(string id, string text, InsightStatus status = InsightStatus.Active) => new()
     {
         Id = id,

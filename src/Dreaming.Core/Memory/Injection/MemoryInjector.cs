@@ -102,7 +102,7 @@ internal sealed partial class MemoryInjector
             var text = message.Text;
             foreach (var id in memory.InsightIds)
             {
-                if (!cited.Contains(id) && text.Contains(id, StringComparison.Ordinal))
+                if (!cited.Contains(id) && Cites(text, id))
                 {
                     cited.Add(id);
                 }
@@ -121,6 +121,23 @@ internal sealed partial class MemoryInjector
             }
         }
     }
+
+    // An id counts only where it stands whole: "[refund-10]" cites refund-10, not refund-1, and "xrefund-2" cites nothing.
+    private static bool Cites(string text, string id)
+    {
+        for (var at = text.IndexOf(id, StringComparison.Ordinal); at >= 0; at = text.IndexOf(id, at + 1, StringComparison.Ordinal))
+        {
+            var end = at + id.Length;
+            if ((at == 0 || !IsIdCharacter(text[at - 1])) && (end == text.Length || !IsIdCharacter(text[end])))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsIdCharacter(char c) => char.IsLetterOrDigit(c) || c is '-' or '_';
 
     [LoggerMessage(EventId = 46, Level = LogLevel.Warning, Message = "The memory given to session {SessionId}, or cited by it, could not be recorded.")]
     private static partial void LogRecordFailed(ILogger logger, string sessionId, Exception exception);
