@@ -142,10 +142,11 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list, options);
-        var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         ChatResponse response;
         try
         {
+            // Waiting for the session's memory lookup is part of the call: its token stops the wait.
+            var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
             response = await base.GetResponseAsync(sent, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -183,11 +184,12 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         await using var ownedScope = owned ? session : null;
         var call = BeginCall(session, list, options);
-        var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options).ConfigureAwait(false);
         var updates = new List<ChatResponseUpdate>();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
         {
+            // Waiting for the session's memory lookup is part of the call: its token stops the wait.
+            var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
             enumerator = base.GetStreamingResponseAsync(sent, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception ex)

@@ -116,6 +116,56 @@ public class MemoryInjectionTests
         Assert.Equal(["refund-10"], Assert.Single(events.OfType<InsightsCitedEvent>()).InsightIds);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_call_cancelled_while_the_memory_lookup_hangs_ends_with_its_cancellation(bool streaming)
+    {
+        var hanging = new TaskCompletionSource<MemoryVersion?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = Substitute.For<IMemoryStore>();
+        store.GetActiveVersionAsync(default!, default).ReturnsForAnyArgs(hanging.Task);
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore().UseMemoryStore(_ => store);
+        var prompts = new List<List<ChatMessage>>();
+        var echo = FakeChatClient.Echo();
+        var reply = echo.GetResponseAsyncCallback!;
+        echo.GetResponseAsyncCallback = (messages, options, token) =>
+        {
+            prompts.Add(messages.ToList());
+            return reply(messages, options, token);
+        };
+        services.AddChatClient(echo).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var chat = provider.GetRequiredService<IChatClient>();
+        var versions = new InMemoryMemoryStore();
+        var proposed = await versions.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
+        var active = await versions.ApproveAsync(proposed.Id, MemoryAuthor.Person("ada"));
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "task");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Task call = streaming
+            ? Task.Run(async () =>
+            {
+                await foreach (var _ in chat.GetStreamingResponseAsync("hi", cancellationToken: cancel.Token))
+                {
+                }
+            })
+            : chat.GetResponseAsync("hi", cancellationToken: cancel.Token);
+
+        // Before the fix the call waited for the store whatever its token said: the wait below timed out.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // The lookup is still the session's: once the store answers, the next call has the memory.
+        hanging.SetResult(active);
+        Assert.Equal("echo: again", (await chat.GetResponseAsync("again")).Text);
+        await session.CompleteAsync();
+        Assert.StartsWith(InsightRanker.Header, Assert.Single(prompts)[0].Text, StringComparison.Ordinal);
+        var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+        Assert.True(Assert.Single(events.OfType<ErrorEvent>()).IsCancellation);
+        Assert.Equal(["ins-refund"], Assert.Single(events.OfType<InsightsInjectedEvent>()).InsightIds);
+        await store.ReceivedWithAnyArgs(1).GetActiveVersionAsync(default!, default);
+    }
+
     private static Insight Insight(string id, string text, InsightStatus status = InsightStatus.Active) => new()
     {
         Id = id,

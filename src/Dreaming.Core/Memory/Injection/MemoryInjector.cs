@@ -49,43 +49,46 @@ internal sealed partial class MemoryInjector
     }
 
     // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
-    // InsightsInjectedEvent, not as a message of the conversation.
-    public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    // InsightsInjectedEvent, not as a message of the conversation. The call's token stops the call's wait for the lookup,
+    // never the lookup itself, which the session's later calls share.
+    public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Once the session's lookup has found no memory there is nothing to inject: answered without an async method.
         return HasNothingToInject(session) || session is not AgentSession known
             ? new ValueTask<IReadOnlyList<ChatMessage>>(messages)
-            : new ValueTask<IReadOnlyList<ChatMessage>>(InjectAsync(known, messages, options));
+            : new ValueTask<IReadOnlyList<ChatMessage>>(InjectAsync(known, messages, options, cancellationToken));
     }
 
     /// <summary>Tells whether the session's memory lookup has completed and found nothing, so a call goes out as it is.</summary>
     public static bool HasNothingToInject(IAgentSession session) =>
         session is not AgentSession known || known.Memory is { IsCompletedSuccessfully: true, Result: null };
 
-    private async Task<IReadOnlyList<ChatMessage>> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    private async Task<IReadOnlyList<ChatMessage>> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
-        var first = false;
-        var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out first);
-        var memory = await lookup.ConfigureAwait(false);
-        if (memory is null)
-        {
-            return messages;
-        }
+        var lookup = known.Memory ?? known.MemoryOnce(() => LookUpAndRecordAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? []), out _);
+        var memory = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return memory is null ? messages : [new ChatMessage(ChatRole.System, memory.Text), .. messages];
+    }
 
-        if (first)
+    // The injection is recorded by the lookup itself, once, so that it is recorded even when the call that started the
+    // lookup stopped waiting for it (its token was cancelled) and a later call is the first to send the memory.
+    private async Task<InjectedMemory?> LookUpAndRecordAsync(AgentSession known, string[] toolNames)
+    {
+        var memory = await GetAsync(known, toolNames, CancellationToken.None).ConfigureAwait(false);
+        if (memory is not null)
         {
             try
             {
                 await known.RecordAsync(new InsightsInjectedEvent { MemoryVersionId = memory.MemoryVersionId, InsightIds = memory.InsightIds }, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (SessionStateException ex)
+            catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
             {
                 LogRecordFailed(_logger, known.Id, ex);
             }
         }
 
-        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
+        return memory;
     }
 
     // Only ids the session was given count: a model that invents an id has not cited anything.
