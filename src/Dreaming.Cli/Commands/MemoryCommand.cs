@@ -53,7 +53,7 @@ internal static class MemoryCommand
 
             foreach (var v in versions)
             {
-                output.WriteLine($"v{v.Number,-4} {v.Id}  {MemoryText.State(v.State),-10}  by {v.Author}  {v.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {Text.Cut(Text.OneLine(v.Note), 60)}");
+                output.WriteLine($"v{v.Number,-4} {v.Id}  {MemoryText.State(v.State),-10}  by {Text.OneLine(v.Author.ToString())}  {v.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {Text.Cut(Text.OneLine(v.Note), 60)}");
             }
 
             return 0;

@@ -17,8 +17,8 @@ internal static class MemoryText
     public static void WriteVersion(TextWriter output, MemoryVersion v)
     {
         output.WriteLine($"memory    {v.Scope} v{v.Number} ({v.Id})");
-        output.WriteLine($"state     {State(v.State)}{(v.ReviewedBy is null ? string.Empty : $", reviewed by {v.ReviewedBy}")}");
-        output.WriteLine($"author    {v.Author}, {v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC");
+        output.WriteLine($"state     {State(v.State)}{(v.ReviewedBy is null ? string.Empty : $", reviewed by {Text.OneLine(v.ReviewedBy.ToString())}")}");
+        output.WriteLine($"author    {Text.OneLine(v.Author.ToString())}, {v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC");
         if (v.ParentVersionId is not null)
         {
             output.WriteLine($"parent    {v.ParentVersionId}{(v.RestoredFromVersionId is null ? string.Empty : $" (restores {v.RestoredFromVersionId})")}");
@@ -35,7 +35,7 @@ internal static class MemoryText
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {insight.Id}  {insight.Kind.ToString().ToUpperInvariant()}  {insight.Status.ToString().ToUpperInvariant()}  +{insight.Helpful}/-{insight.Harmful} seen {insight.Seen}  {insight.Evidence.Count} evidence"));
+                $"  {Text.OneLine(insight.Id)}  {insight.Kind.ToString().ToUpperInvariant()}  {insight.Status.ToString().ToUpperInvariant()}  +{insight.Helpful}/-{insight.Harmful} seen {insight.Seen}  {insight.Evidence.Count} evidence"));
             output.WriteLine($"    {Text.OneLine(insight.Text)}");
         }
     }
@@ -50,17 +50,17 @@ internal static class MemoryText
 
         foreach (var added in diff.Added)
         {
-            output.WriteLine($"+ {added.Id}  {Text.OneLine(added.Text)}");
+            output.WriteLine($"+ {Text.OneLine(added.Id)}  {Text.OneLine(added.Text)}");
         }
 
         foreach (var removed in diff.Removed)
         {
-            output.WriteLine($"- {removed.Id}  {Text.OneLine(removed.Text)}");
+            output.WriteLine($"- {Text.OneLine(removed.Id)}  {Text.OneLine(removed.Text)}");
         }
 
         foreach (var changed in diff.Changed)
         {
-            output.WriteLine($"~ {changed.InsightId}");
+            output.WriteLine($"~ {Text.OneLine(changed.InsightId)}");
             foreach (var field in changed.Fields)
             {
                 output.WriteLine($"    {field.Field}: {Text.Cut(Text.OneLine(field.Before), 60)} -> {Text.Cut(Text.OneLine(field.After), 60)}");

@@ -1,8 +1,15 @@
+using System.Globalization;
+
 namespace Dreaming.Cli.Output;
 
 /// <summary>Small text helpers for the tool's tables.</summary>
 internal static class Text
 {
+    // C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates.
+    private static readonly System.Buffers.SearchValues<char> s_unsafe = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c))
+        + "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
+
     public static string Cut(string? text, int width)
     {
         if (string.IsNullOrEmpty(text))
@@ -15,7 +22,7 @@ internal static class Text
             return text;
         }
 
-        // Never between the two halves of a surrogate pair: half a character is written as U+FFFD.
+        // Never half a character: a surrogate pair is kept whole or left out.
         var keep = width - 1;
         if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
         {
@@ -25,7 +32,36 @@ internal static class Text
         return string.Concat(text.AsSpan(0, keep), "…");
     }
 
-    public static string OneLine(string? text) => (text ?? string.Empty).ReplaceLineEndings(" ");
+    /// <summary>The text on one line, for a terminal: line breaks and tabs become spaces, and every other control character
+    /// (a terminal escape, a bell) and every bidirectional override is shown as <c>\xHH</c> or <c>\uHHHH</c>, so stored text
+    /// (a lesson mined from hostile tool output) cannot rewrite or hide what the reader sees.</summary>
+    public static string OneLine(string? text)
+    {
+        var line = (text ?? string.Empty).ReplaceLineEndings(" ");
+        if (!line.AsSpan().ContainsAny(s_unsafe))
+        {
+            return line;
+        }
+
+        var visible = new System.Text.StringBuilder(line.Length + 16);
+        foreach (var c in line)
+        {
+            if (c == '\t')
+            {
+                visible.Append(' ');
+            }
+            else if (s_unsafe.Contains(c))
+            {
+                visible.Append(c <= 0xFF ? string.Create(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}") : string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"));
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return visible.ToString();
+    }
 
     public static string Status(SessionStatus status) => status switch
     {
