@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Dreaming;
@@ -5,11 +6,16 @@ namespace Dreaming;
 /// <summary>Chooses and renders the insights a session is given: the active ones, most relevant to its task and tools
 /// first, weighted by how often they helped, within a token budget.</summary>
 /// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
-/// call; usefulness is (helpful + 1) / (harmful + 1). Deterministic and thread-safe.</remarks>
+/// call; usefulness is (helpful + 1) / (harmful + 1). Each insight is one line, <c>- [id] text</c>, with line breaks and other
+/// control characters of its text given as spaces. Deterministic and thread-safe.</remarks>
 public static class InsightRanker
 {
     /// <summary>The first line of the rendered memory.</summary>
     public const string Header = "Lessons from this agent's earlier sessions (cite an id in brackets when you act on one):";
+
+    // C0 and C1 controls (CR, LF, NEL, form feed and escapes among them), DEL, and the Unicode line and paragraph separators.
+    private static readonly SearchValues<char> s_breaks = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)) + "\u2028\u2029");
 
     /// <summary>Ranks, caps and renders.</summary>
     /// <param name="version">The active memory version.</param>
@@ -36,7 +42,7 @@ public static class InsightRanker
         var ids = new List<string>();
         foreach (var (insight, _) in ranked)
         {
-            var line = $"\n- [{insight.Id}] {insight.Text}";
+            var line = $"\n- [{insight.Id}] {OneLine(insight.Text)}";
             if (line.Length > budget)
             {
                 continue;
@@ -48,6 +54,24 @@ public static class InsightRanker
         }
 
         return ids.Count == 0 ? null : new InjectedMemory(version.Id, ids, text.ToString());
+    }
+
+    // Line breaks (of any kind) and other control characters become spaces: each insight is one bullet, and text mined from
+    // tool output or written by a model cannot add bullets with ids the session was never given, or a header of its own.
+    private static string OneLine(string text)
+    {
+        if (text.AsSpan().IndexOfAny(s_breaks) < 0)
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = s_breaks.Contains(source[i]) ? ' ' : source[i];
+            }
+        });
     }
 
     // Counts the words of the text that the task has, scanning spans so that ranking thousands of insights allocates nothing
