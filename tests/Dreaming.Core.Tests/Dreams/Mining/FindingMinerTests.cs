@@ -179,6 +179,23 @@ public sealed class FindingMinerTests
     }
 
     [Fact]
+    public async Task Examples_and_signatures_are_truncated_without_cutting_a_character_in_half()
+    {
+        // An emoji (a surrogate pair) right at each cut: the signature keeps 239 characters, the example 299. Half a pair
+        // went into the lesson text and the memory version, which the SQLite store then kept as U+FFFD.
+        var error = "Error: " + new string('z', 231) + "\U0001F600" + new string('z', 58) + "\U0001F600" + new string('z', 100);
+        var sessions = Enumerable.Range(0, 3).Select(i => MiningSessions.Failed($"f{i}").Call("t", "{}", error)).Append(MiningSessions.Succeeded("s"));
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var finding = report.Findings.Single(f => f.Pattern == FindingKinds.ToolError);
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.Equal("Error: " + new string('z', 231) + "…", finding.Signature);
+        Assert.Equal(error[..298] + "…", finding.Example);
+        _ = strict.GetByteCount(finding.Signature!);
+        _ = strict.GetByteCount(finding.Example!);
+    }
+
+    [Fact]
     public async Task Cancellation_stops_the_mining()
     {
         using var cancellation = new CancellationTokenSource();
