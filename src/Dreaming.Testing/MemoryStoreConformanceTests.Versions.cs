@@ -168,6 +168,7 @@ public abstract partial class MemoryStoreConformanceTests
             ([Lesson("i1") with { Kind = (InsightKind)42 }], "kind"),
             ([Lesson("i1") with { Evidence = [new InsightEvidence("")] }], "session id"),
             ([Lesson("i1") with { Triggers = new InsightTriggers { Tools = [""] } }], "trigger"),
+            ([Lesson("ins-\uD800")], "unpaired surrogate"),
             ([null!], "null"),
         ];
 
@@ -178,6 +179,40 @@ public abstract partial class MemoryStoreConformanceTests
         }
 
         Assert.Empty(await store.ListVersionsAsync(Bot));
+    }
+
+    /// <summary>Text that is not Unicode (half a surrogate pair, as a careless cut leaves it) comes back as a store that keeps
+    /// UTF-8 gives it: each unpaired surrogate replaced by U+FFFD, in every text of a version, from every store alike.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ProposeAndRejectAsync_UnpairedSurrogatesInText_ComeBackAsReplacementCharacters()
+    {
+        var store = await NewStoreAsync();
+        var lesson = Lesson("ins-1", "Refund \uD83D only \uDE00 once.\uD83D") with
+        {
+            Triggers = new InsightTriggers { Tools = ["refund\uDC00"], Keywords = ["\uD800money"] },
+            Evidence = [new InsightEvidence("session-\uDFFF", 3)],
+        };
+        var proposal = Proposal(Bot, null, MemoryAuthor.Person("jos\uD800"), lesson) with { Note = "cut \uD83D" };
+
+        var proposed = await store.ProposeAsync(proposal);
+        var rejected = await store.RejectAsync(proposed.Id, MemoryAuthor.Person("rev\uDBFF"), "no\uDC00");
+        var stored = (await store.GetVersionAsync(proposed.Id))!;
+
+        foreach (var version in new[] { proposed, rejected, stored })
+        {
+            var insight = version.Insights.Single();
+            Assert.Equal("Refund \uFFFD only \uFFFD once.\uFFFD", insight.Text);
+            Assert.Equal(["refund\uFFFD"], insight.Triggers.Tools);
+            Assert.Equal(["\uFFFDmoney"], insight.Triggers.Keywords);
+            Assert.Equal([new InsightEvidence("session-\uFFFD", 3)], insight.Evidence);
+            Assert.Equal("cut \uFFFD", version.Note);
+            Assert.Equal(MemoryAuthor.Person("jos\uFFFD"), version.Author);
+        }
+
+        Assert.Equal(MemoryAuthor.Person("rev\uFFFD"), stored.ReviewedBy);
+        Assert.Equal("no\uFFFD", stored.ReviewNote);
+        Assert.Equal(stored.ReviewNote, rejected.ReviewNote);
     }
 
     /// <summary>A dream run may retire an insight of the parent but never drop it; a person may.</summary>

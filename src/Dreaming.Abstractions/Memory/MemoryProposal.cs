@@ -63,6 +63,23 @@ public sealed record MemoryProposal
         }
     }
 
+    private static bool HasUnpairedSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void CheckInsight(Insight insight, int index)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"{nameof(Insights)}[{index}]");
@@ -74,6 +91,7 @@ public sealed record MemoryProposal
         var problem = insight switch
         {
             _ when string.IsNullOrWhiteSpace(insight.Id) => "has no id",
+            _ when HasUnpairedSurrogate(insight.Id) => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
             _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",
             _ when insight.Scope != Scope => $"belongs to scope {insight.Scope?.ToString() ?? "(none)"}, not to the version's scope {Scope}",
             _ when !Enum.IsDefined(insight.Kind) => $"has an undefined kind ({(int)insight.Kind})",

@@ -5,7 +5,7 @@ namespace Dreaming;
 /// <para>Everything is lost when the process ends. Members are safe to call from several threads at once: every check and
 /// the change it guards happen under one lock, so concurrent approvals cannot leave two active versions.</para>
 /// <para>Like the durable stores, it keeps its own read-only copies of what it is given, with times truncated to UTC
-/// milliseconds, so that versions compare and diff the same whichever store holds them.</para>
+/// milliseconds and text as UTF-8 keeps it (an unpaired surrogate becomes U+FFFD), so that versions compare and diff the same whichever store holds them.</para>
 /// </remarks>
 public sealed class InMemoryMemoryStore : IMemoryStore
 {
@@ -90,7 +90,7 @@ public sealed class InMemoryMemoryStore : IMemoryStore
                 MemoryStoreRules.CheckApprove(version.ToSummary(), active?.ToSummary(), active is not null && DerivesFrom(version, active.Id));
                 var now = Now();
                 Supersede(active, version.Id, now);
-                return Store(version with { State = MemoryVersionState.Active, ReviewedBy = reviewer, ReviewedAt = now });
+                return Store(version with { State = MemoryVersionState.Active, ReviewedBy = Utf8(reviewer), ReviewedAt = now });
             },
             cancellationToken);
     }
@@ -105,7 +105,7 @@ public sealed class InMemoryMemoryStore : IMemoryStore
             {
                 var version = Find(versionId);
                 MemoryStoreRules.CheckReject(version.ToSummary());
-                return Store(version with { State = MemoryVersionState.Rejected, ReviewedBy = reviewer, ReviewedAt = Now(), ReviewNote = reason });
+                return Store(version with { State = MemoryVersionState.Rejected, ReviewedBy = Utf8(reviewer), ReviewedAt = Now(), ReviewNote = reason is null ? null : Utf8(reason) });
             },
             cancellationToken);
     }
@@ -198,14 +198,35 @@ public sealed class InMemoryMemoryStore : IMemoryStore
 
     private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
 
-    /// <summary>Copies an insight into read-only collections, with times as the durable stores keep them.</summary>
+    /// <summary>Copies an insight into read-only collections, with times and text as the durable stores keep them.</summary>
     private static Insight Freeze(Insight insight) => insight with
     {
-        Triggers = new InsightTriggers { Tools = Array.AsReadOnly(insight.Triggers.Tools.ToArray()), Keywords = Array.AsReadOnly(insight.Triggers.Keywords.ToArray()) },
-        Evidence = Array.AsReadOnly(insight.Evidence.ToArray()),
+        Text = Utf8(insight.Text),
+        Triggers = new InsightTriggers { Tools = Array.AsReadOnly(insight.Triggers.Tools.Select(Utf8).ToArray()), Keywords = Array.AsReadOnly(insight.Triggers.Keywords.Select(Utf8).ToArray()) },
+        Evidence = Array.AsReadOnly(insight.Evidence.Select(e => e with { SessionId = Utf8(e.SessionId) }).ToArray()),
         CreatedAt = Milliseconds(insight.CreatedAt),
         UpdatedAt = Milliseconds(insight.UpdatedAt),
     };
+
+    /// <summary>Text as a store that keeps UTF-8 gives it back: an unpaired surrogate (half a character) becomes U+FFFD.</summary>
+    private static string Utf8(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsSurrogate(text[i]))
+            {
+                return System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+        }
+
+        return text;
+    }
+
+    private static MemoryAuthor Utf8(MemoryAuthor author)
+    {
+        var id = Utf8(author.Id);
+        return ReferenceEquals(id, author.Id) ? author : new MemoryAuthor(author.Kind, id);
+    }
 
     private DateTimeOffset Now() => Milliseconds(_time.GetUtcNow());
 
@@ -262,11 +283,11 @@ public sealed class InMemoryMemoryStore : IMemoryStore
             Number = ids.Count + 1,
             ParentVersionId = proposal.ParentVersionId,
             RestoredFromVersionId = restoredFromVersionId,
-            Author = proposal.Author,
+            Author = Utf8(proposal.Author),
             State = state,
             CreatedAt = now,
-            Note = proposal.Note,
-            ReviewedBy = active ? proposal.Author : null,
+            Note = proposal.Note is null ? null : Utf8(proposal.Note),
+            ReviewedBy = active ? Utf8(proposal.Author) : null,
             ReviewedAt = active ? now : null,
             Insights = Array.AsReadOnly(proposal.Insights.Select(Freeze).ToArray()),
         };
