@@ -141,6 +141,27 @@ public class MemoryCommandTests
         Assert.Contains("\\x9B31m\\x07", shown, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task List_pages_back_past_its_limit_with_before()
+    {
+        // At most 1,000 versions a listing: without --before, older versions of a long-lived scope could not be listed.
+        using var cli = new CliRunner();
+        var (v1, v2) = await SeedAsync(cli.Database);
+
+        var (firstExit, first, _) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--limit", "1", "--db", cli.Database);
+        var (nextExit, next, nextError) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--limit", "1", "--before", "2", "--db", cli.Database);
+        var (endExit, end, _) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--before", "1", "--db", cli.Database);
+
+        Assert.Equal(0, firstExit);
+        Assert.Contains(v2, first, StringComparison.Ordinal);
+        Assert.DoesNotContain(v1, first, StringComparison.Ordinal);
+        Assert.True(nextExit == 0, nextError);
+        Assert.Contains(v1, next, StringComparison.Ordinal);
+        Assert.DoesNotContain(v2, next, StringComparison.Ordinal);
+        Assert.Equal(0, endExit);
+        Assert.Contains("numbered below 1", end, StringComparison.Ordinal);
+    }
+
     private static async Task<(string V1, string V2)> SeedAsync(string database)
     {
         using var store = new SqliteMemoryStore("Data Source=" + database);

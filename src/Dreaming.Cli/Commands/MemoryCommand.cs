@@ -33,12 +33,13 @@ internal static class MemoryCommand
         var agent = AgentOption();
         var scope = ScopeOption();
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many versions (1-1000).", DefaultValueFactory = _ => 50 }, 1, MemoryStoreRules.MaxListLimit);
-        var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit };
+        var before = new Option<int?>("--before") { Description = "Only versions numbered below N: the next page after the last number listed." };
+        var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit, before };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
             var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
-            var versions = await store.ListVersionsAsync(memoryScope, parse.GetValue(limit), cancellationToken: ct).ConfigureAwait(false);
+            var versions = await store.ListVersionsAsync(memoryScope, parse.GetValue(limit), parse.GetValue(before), ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
                 CliJson.Write(output, versions);
@@ -47,7 +48,7 @@ internal static class MemoryCommand
 
             if (versions.Count == 0)
             {
-                output.WriteLine($"no memory versions for {memoryScope}");
+                output.WriteLine(parse.GetValue(before) is { } below ? $"no memory versions of {memoryScope} numbered below {below}" : $"no memory versions for {memoryScope}");
                 return 0;
             }
 
