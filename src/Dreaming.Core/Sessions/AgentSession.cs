@@ -28,6 +28,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     private long _sequence;
     private long _dropped;
     private int _state;
+    private int _memoryRecorded;
 
     public AgentSession(SessionRecord record, TraceWriter writer, ITraceStore store, TimeProvider timeProvider, ILogger logger, Activity? activity, Activity? previousActivity)
     {
@@ -95,6 +96,10 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
             return Memory ??= lookup();
         }
     }
+
+    /// <summary>Returns <see langword="true"/> to the one caller that records the memory the session was given: the first
+    /// call that sends it, which need not be the call that started the lookup (that one may have been cancelled).</summary>
+    internal bool ClaimMemoryRecord() => Interlocked.Exchange(ref _memoryRecorded, 1) == 0;
 
     internal bool IsRunning => Volatile.Read(ref _state) == Running;
 

@@ -66,17 +66,16 @@ internal sealed partial class MemoryInjector
     private async Task<IReadOnlyList<ChatMessage>> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
-        var lookup = known.Memory ?? known.MemoryOnce(() => LookUpAndRecordAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? []), out _);
+        var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out _);
         var memory = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return memory is null ? messages : [new ChatMessage(ChatRole.System, memory.Text), .. messages];
-    }
+        if (memory is null)
+        {
+            return messages;
+        }
 
-    // The injection is recorded by the lookup itself, once, so that it is recorded even when the call that started the
-    // lookup stopped waiting for it (its token was cancelled) and a later call is the first to send the memory.
-    private async Task<InjectedMemory?> LookUpAndRecordAsync(AgentSession known, string[] toolNames)
-    {
-        var memory = await GetAsync(known, toolNames, CancellationToken.None).ConfigureAwait(false);
-        if (memory is not null)
+        // Recorded by the first call that sends it, not by the one that started the lookup: that call may have stopped
+        // waiting (its token was cancelled) and sent nothing.
+        if (known.ClaimMemoryRecord())
         {
             try
             {
@@ -88,7 +87,7 @@ internal sealed partial class MemoryInjector
             }
         }
 
-        return memory;
+        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
     }
 
     // Only ids the session was given count: a model that invents an id has not cited anything.
