@@ -8,7 +8,9 @@ namespace Dreaming;
 /// sessions have arrived since the last dream.</summary>
 /// <remarks>
 /// It checks every <see cref="PollInterval"/>. A due dream whose scope is already dreaming (another process holds the
-/// lease) is skipped with a log line, never run twice. A dream that fails is logged and the schedule goes on.
+/// lease) is skipped with a log line, never run twice. A dream or a check that fails is logged and the schedule goes on,
+/// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
+/// host's stop ends the loop.
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
@@ -99,8 +101,10 @@ public sealed partial class DreamScheduler : BackgroundService
             {
                 await RunDueAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
             {
+                // Only the host's stop ends the loop: a store or model that timed out (a TaskCanceledException of its own)
+                // is a failed check like any other, or it would end the schedule and, by default, stop the host.
                 LogCheckFailed(_logger, ex);
             }
 

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests;
+
+/// <summary>Small hosts built the way an adopting application builds them.</summary>
+public class HostAdoptionTests
+{
+    [Fact]
+    public async Task A_store_timeout_in_a_scheduled_check_is_logged_and_does_not_stop_the_host()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var runs = new TimingOutRunStore(new InMemoryDreamRunStore(time));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddFakeLogging();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddDreamingAgents().AddDreamSchedule("bot", cron: null, afterNewSessions: 10);
+        builder.Services.AddSingleton<IDreamRunStore>(runs);
+        using var host = builder.Build();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+
+        await host.StartAsync();
+        var collector = host.Services.GetFakeLogCollector();
+
+        // The first check (at start) times out in the store; the second, a poll later, gets through.
+        await WaitUntilAsync(() => Volatile.Read(ref runs.Calls) >= 1);
+        for (var i = 0; i < 200 && Volatile.Read(ref runs.Calls) < 2 && !lifetime.ApplicationStopping.IsCancellationRequested; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the host stopped itself");
+        Assert.True(Volatile.Read(ref runs.Calls) >= 2, "the schedule was not checked again");
+        Assert.Contains(collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Category == typeof(DreamScheduler).FullName && r.Exception is TaskCanceledException);
+        await host.StopAsync();
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "timed out waiting");
+    }
+
+    /// <summary>Its first look-up times out the way an HTTP-backed store's does (a TaskCanceledException not from the caller's token).</summary>
+    private sealed class TimingOutRunStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
+    {
+        public int Calls;
+
+        public override Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref Calls) == 1
+                ? Task.FromException<DreamRun?>(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."))
+                : base.GetLastCompletedAsync(scope, cancellationToken);
+    }
+}
