@@ -47,7 +47,7 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<ITraceStore>(),
             sp.GetService<TimeProvider>(),
             sp.GetRequiredService<TraceContentFilter>().Apply));
-        services.TryAddSingleton<IRubricEvaluator>(static sp => new RubricEvaluator(sp.GetService<ModelGrader>()));
+        services.TryAddSingleton<IRubricEvaluator>(static sp => new RubricEvaluator(sp.GetService<ModelGrader>(), sp.GetService<ILogger<RubricEvaluator>>()));
         // Built here so that it publishes a custom session factory's sessions through the registered redactors.
         services.TryAddSingleton<IOutcomeRunner>(static sp => new OutcomeRunner(
             sp.GetRequiredService<IAgentSessionFactory>(),

@@ -40,6 +40,27 @@ public class HostAdoptionTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task The_registered_rubric_evaluator_logs_under_its_category()
+    {
+        var services = new ServiceCollection();
+        services.AddFakeLogging(o => o.FilteredLevels.Add(LogLevel.Debug));
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Debug));
+        services.AddDreamingAgents();
+        await using var provider = services.BuildServiceProvider();
+        var rubric = new Rubric
+        {
+            Id = "refund",
+            Title = "Refund summary",
+            Criteria = [new RubricCriterion { Id = "order", Text = "Mentions the order number", Required = true, Kind = CriterionKind.Contains, Argument = "#W123" }],
+        };
+
+        await provider.GetRequiredService<IRubricEvaluator>().EvaluateAsync(rubric, "Refunded #W123.");
+
+        var record = Assert.Single(provider.GetFakeLogCollector().GetSnapshot(), r => r.Category == typeof(RubricEvaluator).FullName);
+        Assert.Contains("refund", record.Message, StringComparison.Ordinal);
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
