@@ -17,11 +17,16 @@ public static class DreamingServiceCollectionExtensions
     /// <remarks>
     /// Options are validated when the host starts (<c>ValidateOnStart</c>), or on first use without a host; an invalid
     /// value fails with an <see cref="OptionsValidationException"/> whose message names the setting. Calling this more
-    /// than once adds the services once and applies every <paramref name="configure"/> callback.
+    /// than once adds the services once and applies every <paramref name="configure"/> callback; a later call leaves the
+    /// choices made in between (a store, <c>UseComplianceRedaction</c>) as they are.
     /// </remarks>
     public static IDreamingBuilder AddDreamingAgents(this IServiceCollection services, Action<DreamingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+
+        // A later call only adds its options: the built-in redactor in particular is added once, so a call after
+        // UseComplianceRedaction (or after the host removed it) does not bring it back.
+        var first = !services.Any(static d => d.ServiceType == typeof(TraceContentFilter));
         var options = services.AddOptions<DreamingOptions>();
         if (configure is not null)
         {
@@ -55,7 +60,11 @@ public static class DreamingServiceCollectionExtensions
             sp.GetService<ILogger<OutcomeRunner>>(),
             sp.GetService<IWebhookPublisher>(),
             sp.GetRequiredService<TraceContentFilter>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
+        if (first)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITraceContentRedactor, SecretPatternRedactor>(static _ => new SecretPatternRedactor()));
+        }
+
         return new DreamingBuilder(services);
     }
 }

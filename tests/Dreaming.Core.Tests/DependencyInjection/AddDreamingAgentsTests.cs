@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Compliance.Classification;
+using Microsoft.Extensions.Compliance.Redaction;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -63,6 +65,19 @@ public class AddDreamingAgentsTests
     }
 
     [Fact]
+    public async Task A_second_call_does_not_bring_back_the_built_in_redactor_that_UseComplianceRedaction_replaced()
+    {
+        var services = new ServiceCollection();
+        services.AddRedaction(r => r.SetRedactor<MarkingRedactor>(new DataClassificationSet(s_secret)));
+        services.AddDreamingAgents().UseComplianceRedaction(s_secret);
+        services.AddDreamingAgents(o => o.AgentId = "support-bot");
+        await using var provider = services.BuildServiceProvider();
+
+        var redactor = Assert.Single(provider.GetServices<ITraceContentRedactor>());
+        Assert.Equal("key <secret>", redactor.Redact("key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"));
+    }
+
+    [Fact]
     public void A_custom_store_replaces_the_default()
     {
         var store = new InMemoryTraceStore();
@@ -119,6 +134,20 @@ public class AddDreamingAgentsTests
             parameter == "url" ? null! : "https://ci.example.com/hook",
             parameter == "secret" ? null! : WebhookSecret.Generate()));
         Assert.Equal(parameter, ex.ParamName);
+    }
+
+    private static readonly DataClassification s_secret = new("test", "secret");
+
+    /// <summary>Replaces whatever it is given with <c>&lt;secret&gt;</c>.</summary>
+    private sealed class MarkingRedactor : Redactor
+    {
+        public override int GetRedactedLength(ReadOnlySpan<char> input) => "<secret>".Length;
+
+        public override int Redact(ReadOnlySpan<char> source, Span<char> destination)
+        {
+            "<secret>".AsSpan().CopyTo(destination);
+            return "<secret>".Length;
+        }
     }
 
     private sealed class HostOrchestrator : IOrchestrator
