@@ -78,6 +78,25 @@ public class AddDreamingAgentsTests
     }
 
     [Fact]
+    public async Task UseDreamRunStore_replaces_the_dream_run_store_and_webhooks_added_after_it_wrap_it()
+    {
+        var mine = new InMemoryDreamRunStore();
+        var services = new ServiceCollection();
+        var builder = services.AddDreamingAgents();
+        Assert.Same(builder, builder.UseDreamRunStore<InMemoryDreamRunStore>());
+        Assert.Same(builder, builder.UseDreamRunStore(_ => mine));
+        Assert.Single(services, d => d.ServiceType == typeof(IDreamRunStore));
+        builder.AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate());
+        await using var provider = services.BuildServiceProvider();
+
+        // Started through the container's store (the webhook wrapper), the run is in the store the host chose.
+        var run = await provider.GetRequiredService<IDreamRunStore>().CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        Assert.NotNull(await mine.GetAsync(run.Id));
+        Assert.NotSame(mine, provider.GetRequiredService<IDreamRunStore>());
+        _ = provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+    }
+
+    [Fact]
     public void A_custom_store_replaces_the_default()
     {
         var store = new InMemoryTraceStore();
