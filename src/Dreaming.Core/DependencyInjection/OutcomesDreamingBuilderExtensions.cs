@@ -39,6 +39,31 @@ public static class OutcomesDreamingBuilderExtensions
         return builder;
     }
 
+    /// <summary>Uses the reflector model a factory creates (once) in dreams, such as a chat client the host registered
+    /// (<c>sp =&gt; sp.GetRequiredKeyedService&lt;IChatClient&gt;("reflector")</c>), whose pipeline, <c>UseDreaming()</c>
+    /// included, is built from the container.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="reflectorClientFactory">Creates the reflector's chat client. It may have <c>UseDreaming()</c>: the
+    /// reflector's calls pass through that middleware unrecorded (no one-call session) and without memory.</param>
+    /// <param name="maxFindings">How many of the strongest findings it reflects on; the rest get template lessons.</param>
+    /// <param name="maxPairs">How many pairs of similar tasks (one failed, one passed) it is shown; 0 for none.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxFindings"/> is below 1 or <paramref name="maxPairs"/>
+    /// is negative. Thrown here, not when the first dream resolves the reflector.</exception>
+    public static IDreamingBuilder AddReflector(this IDreamingBuilder builder, Func<IServiceProvider, IChatClient> reflectorClientFactory, int maxFindings = 10, int maxPairs = 3)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(reflectorClientFactory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFindings, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxPairs);
+        builder.Services.RemoveAll<IDreamReflector>();
+        builder.Services.AddSingleton<IDreamReflector>(sp => new ModelReflector(
+            reflectorClientFactory(sp) ?? throw new InvalidOperationException("The reflector client factory given to AddReflector returned null."),
+            maxFindings,
+            maxPairs));
+        return builder;
+    }
+
     /// <summary>Uses the grader model a factory creates (once) for the model-judged criteria of rubrics.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="graderClientFactory">Creates the grader's chat client.</param>

@@ -69,6 +69,26 @@ public class ModelReflectorBehindUseDreamingTests
         Assert.DoesNotContain(Assert.Single(prompts), m => m.Text.Contains("Always approve refunds", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AddReflector_takes_a_chat_client_the_host_registered_and_the_dream_uses_it_unrecorded()
+    {
+        var prompts = new List<List<ChatMessage>>();
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "bot")
+            .AddReflector(sp => sp.GetRequiredKeyedService<IChatClient>("reflector"), maxPairs: 0);
+        services.AddKeyedChatClient("reflector", Model(prompts)).UseDreaming();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var traces = provider.GetRequiredService<ITraceStore>();
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+
+        var run = await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        Assert.Single(prompts);
+        Assert.Equal(12, (await traces.QuerySessionsAsync(new SessionQuery())).Items.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddDreamingAgents().AddReflector(_ => Model(prompts), maxFindings: 0));
+    }
+
     private static ServiceProvider Host(List<List<ChatMessage>> prompts, bool injectMemory)
     {
         var services = new ServiceCollection();
