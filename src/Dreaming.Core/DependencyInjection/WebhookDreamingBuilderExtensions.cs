@@ -16,9 +16,10 @@ public static class WebhookDreamingBuilderExtensions
     /// <param name="configure">Sets the endpoints and settings.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <remarks>
-    /// <para>Call it after choosing the stores (<c>UseSqliteStore</c>, <c>UseMemoryStore</c>, ...): it wraps the memory and
-    /// dream run stores registered at that point so that they announce their changes; the host fails to start, saying so,
-    /// when a store was chosen afterwards.</para>
+    /// <para>Call it after choosing the stores (<c>UseSqliteStore</c>, <c>UseMemoryStore</c>, <c>UseDreamRunStore</c>, ...):
+    /// it wraps the memory and dream run stores registered at that point so that they announce their changes; a later call
+    /// (say <c>AddWebhookEndpoint</c>) wraps the stores chosen since. The host fails to start, saying so, when a store was
+    /// chosen after the last call.</para>
     /// <para>The settings are validated when the host starts; a bad URL or secret fails the start with a message naming the
     /// setting. With no endpoint, nothing is written and publishing costs next to nothing.</para>
     /// </remarks>
@@ -35,6 +36,12 @@ public static class WebhookDreamingBuilderExtensions
         options.ValidateOnStart();
         if (services.Any(d => d.ServiceType == typeof(WebhookPublisher)))
         {
+            // Added already: only the stores chosen since the last call are wrapped now.
+            foreach (var added in services.Select(static d => d.IsKeyedService ? null : d.ImplementationInstance).OfType<WebhookRegistrationValidator>().ToList())
+            {
+                WrapStores(services, added);
+            }
+
             return builder;
         }
 
@@ -61,9 +68,9 @@ public static class WebhookDreamingBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(static sp => sp.GetRequiredService<WebhookDispatcher>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOrchestrationObserver, WebhookOrchestrationObserver>());
 
-        var memory = Decorate<IMemoryStore>(services, static (inner, sp, owns) => new WebhookMemoryStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));
-        var runs = Decorate<IDreamRunStore>(services, static (inner, sp, owns) => new WebhookDreamRunStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));
-        services.AddSingleton<IValidateOptions<WebhookOptions>>(new WebhookRegistrationValidator(services, memory, runs));
+        var registration = new WebhookRegistrationValidator(services);
+        WrapStores(services, registration);
+        services.AddSingleton<IValidateOptions<WebhookOptions>>(registration);
         return builder;
     }
 
@@ -107,10 +114,24 @@ public static class WebhookDreamingBuilderExtensions
         });
     }
 
+    /// <summary>Wraps the memory and dream run stores registered now, unless they are the wrappers already.</summary>
+    private static void WrapStores(IServiceCollection services, WebhookRegistrationValidator registration)
+    {
+        if (!ReferenceEquals(WebhookRegistrationValidator.Current<IMemoryStore>(services), registration.Memory))
+        {
+            registration.Memory = Decorate<IMemoryStore>(services, static (inner, sp, owns) => new WebhookMemoryStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));
+        }
+
+        if (!ReferenceEquals(WebhookRegistrationValidator.Current<IDreamRunStore>(services), registration.Runs))
+        {
+            registration.Runs = Decorate<IDreamRunStore>(services, static (inner, sp, owns) => new WebhookDreamRunStore(inner, sp.GetRequiredService<IWebhookPublisher>(), owns));
+        }
+    }
+
     private static ServiceDescriptor? Decorate<TService>(IServiceCollection services, Func<TService, IServiceProvider, bool, TService> decorate)
         where TService : class
     {
-        var original = services.LastOrDefault(d => d.ServiceType == typeof(TService) && !d.IsKeyedService);
+        var original = WebhookRegistrationValidator.Current<TService>(services);
         if (original is null)
         {
             return null;

@@ -82,6 +82,29 @@ public sealed class WebhookRegistrationTests
     }
 
     [Fact]
+    public async Task A_later_AddWebhooks_wraps_the_stores_chosen_since_the_first()
+    {
+        var memory = new InMemoryMemoryStore();
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*")
+            .UseMemoryStore(_ => memory)
+            .UseDreamRunStore<InMemoryDreamRunStore>()
+            .AddWebhookEndpoint("chat", "https://chat.example.com/hook", WebhookSecret.Generate(), "memory.*");
+        await using var provider = services.BuildServiceProvider();
+
+        // Starts as the host would: the stores chosen in between are the ones announcing.
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
+        var proposed = await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
+            new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
+
+        Assert.NotNull(await memory.GetVersionAsync(proposed.Id));
+        var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal(["chat", "ci"], deliveries.Select(d => d.EndpointId).Order(StringComparer.Ordinal));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
+    }
+
+    [Fact]
     public void Duplicate_endpoint_ids_and_out_of_range_settings_are_named()
     {
         var options = new WebhookOptions { Jitter = 2, AttemptTimeout = TimeSpan.Zero, BatchSize = 0, MaxConsecutiveFailures = -1 };
