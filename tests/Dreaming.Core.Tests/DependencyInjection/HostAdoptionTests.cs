@@ -61,6 +61,28 @@ public class HostAdoptionTests
         Assert.Contains("refund", record.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_provider_disposed_synchronously_disposes_every_library_service_it_created()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDreamingAgents()
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate())
+            .AddOrchestrator()
+            .AddDreamSchedule("bot", "0 3 * * *");
+        var provider = services.BuildServiceProvider();
+        var resolved = new List<object?>();
+        foreach (var type in services.Where(d => !d.IsKeyedService && !d.ServiceType.IsGenericTypeDefinition && d.ServiceType.Namespace == "Dreaming").Select(d => d.ServiceType).Distinct())
+        {
+            resolved.AddRange(provider.GetServices(type));
+        }
+
+        Assert.Contains(resolved, r => r is DreamJobs);
+
+        // A console host's `using var provider = services.BuildServiceProvider();` disposes synchronously.
+        provider.Dispose();
+    }
+
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)

@@ -9,9 +9,10 @@ namespace Dreaming;
 /// <remarks>
 /// <para>The jobs of this process are tracked by run id; <see cref="CancelAsync"/> of a run another process is dreaming
 /// marks it canceled in the store, and that dream stops at its next lease renewal, writing no memory version.</para>
-/// <para>Registered by <c>AddDreamingAgents</c>. Disposing it cancels the jobs still running and waits for them. Thread-safe.</para>
+/// <para>Registered by <c>AddDreamingAgents</c>. Disposing it, asynchronously or not (a service provider disposed with
+/// <c>using</c>), cancels the jobs still running and waits for them. Thread-safe.</para>
 /// </remarks>
-public sealed partial class DreamJobs : IAsyncDisposable
+public sealed partial class DreamJobs : IAsyncDisposable, IDisposable
 {
     private readonly IDreamConsolidator _dreams;
     private readonly IDreamRunStore _runs;
@@ -151,6 +152,10 @@ public sealed partial class DreamJobs : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Cancels the jobs still running and blocks until they have ended, for a container disposed synchronously;
+    /// prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private async Task ForgetWhenDoneAsync(string runId, Job job)
     {

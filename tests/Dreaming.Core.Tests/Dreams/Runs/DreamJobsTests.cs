@@ -43,6 +43,19 @@ public class DreamJobsTests
     }
 
     [Fact]
+    public async Task Disposing_synchronously_cancels_a_running_job_and_waits_for_it()
+    {
+        var (jobs, traces, memory, _) = Create();
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+        var run = await jobs.StartAsync(new DreamRunRequest { Scope = s_scope });
+
+        jobs.Dispose();
+
+        Assert.Equal(DreamRunStatus.Canceled, (await jobs.WaitAsync(run.Id)).Status);
+        Assert.Null(await memory.GetActiveVersionAsync(s_scope));
+    }
+
+    [Fact]
     public async Task A_second_job_for_a_scope_that_is_dreaming_gets_the_conflict_at_start()
     {
         var (jobs, traces, _, release) = Create();
