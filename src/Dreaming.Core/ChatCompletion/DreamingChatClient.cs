@@ -52,6 +52,25 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>Gets or sets the agent id of the one-call sessions this client starts for calls made outside any session,
+    /// so that each agent of a host with several (keyed clients, say) gets its own: <c>UseDreaming(c =&gt; c.AgentId = "billing")</c>.</summary>
+    /// <value>The default is <see langword="null"/>: <see cref="DreamingOptions.AgentId"/>. Calls inside a session are recorded
+    /// under that session's agent whatever this is.</value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? AgentId
+    {
+        get;
+        set
+        {
+            if (value is not null && string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException($"DreamingChatClient.AgentId '{value}' is blank; give an agent id, or null for DreamingOptions.AgentId.", nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
     /// <inheritdoc />
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -254,7 +273,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         {
             var session = _factory.StartSession(new AgentSessionOptions
             {
-                AgentId = _options.AgentId,
+                AgentId = AgentId ?? _options.AgentId,
                 Task = string.IsNullOrWhiteSpace(task) ? "(no user message)" : task,
                 Metadata = { ["dreaming.unscoped"] = "true" },
             });

@@ -10,7 +10,8 @@ public static class DreamingChatClientBuilderExtensions
 {
     /// <summary>Records every call of the pipeline into the ambient agent session.</summary>
     /// <param name="builder">The chat client builder.</param>
-    /// <param name="configure">An optional callback to configure the created client.</param>
+    /// <param name="configure">An optional callback to configure the created client, such as the agent id of its calls
+    /// outside any session (<c>c =&gt; c.AgentId = "billing"</c>).</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <remarks>
     /// Requires <c>services.AddDreamingAgents()</c> in the service provider the pipeline is built with. Put it before

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -81,6 +82,31 @@ public class HostAdoptionTests
 
         // A console host's `using var provider = services.BuildServiceProvider();` disposes synchronously.
         provider.Dispose();
+    }
+
+    [Fact]
+    public async Task Two_agents_on_keyed_clients_record_their_calls_outside_a_session_under_their_own_agent_ids()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "default-bot");
+        services.AddKeyedChatClient("triage", FakeChatClient.Echo()).UseDreaming(c => c.AgentId = "triage");
+        services.AddKeyedChatClient("billing", FakeChatClient.Echo()).UseDreaming(c => c.AgentId = "billing");
+        services.AddChatClient(FakeChatClient.Echo()).UseDreaming();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        await provider.GetRequiredKeyedService<IChatClient>("triage").GetResponseAsync("Which team?");
+        await provider.GetRequiredKeyedService<IChatClient>("billing").GetResponseAsync("Refund #W1?");
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello");
+        await using (var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("support", "in a session"))
+        {
+            await provider.GetRequiredKeyedService<IChatClient>("billing").GetResponseAsync("Refund #W2?");
+            await session.CompleteAsync();
+        }
+
+        var stored = (await provider.GetRequiredService<ITraceStore>().QuerySessionsAsync(new SessionQuery())).Items;
+        Assert.Equal(["billing", "default-bot", "support", "triage"], stored.Select(s => s.AgentId).Order(StringComparer.Ordinal));
+        var ex = Assert.Throws<ArgumentException>(() => new ChatClientBuilder(FakeChatClient.Echo()).UseDreaming(c => c.AgentId = " ").Build(provider));
+        Assert.Contains("DreamingChatClient.AgentId ' '", ex.Message, StringComparison.Ordinal);
     }
 
     internal static async Task WaitUntilAsync(Func<bool> condition)
