@@ -6,7 +6,8 @@ namespace Dreaming;
 /// back as <see cref="InsightStatus.Proposed"/>, never deleted, and come back when they fit again.</summary>
 /// <remarks>
 /// Usefulness is the smoothed helpful rate (helpful + 1) / (seen + 2), so an insight given to many sessions that never
-/// helped ranks below a new one; ties go to more evidence, then to the newer. Insights a person wrote are never held back
+/// helped ranks below a new one; ties go to more evidence, then to the newer, then to the earlier in the version (new
+/// lessons come strongest first), never to a random id. Insights a person wrote are never held back
 /// and count first. A rendered insight is the line <c>- [id] text</c>, counted at four characters per token as in
 /// <see cref="InsightRanker"/>.
 /// </remarks>
@@ -22,7 +23,10 @@ internal static class MemoryBudget
             .ThenByDescending(i => (insights[i].Helpful + 1.0) / (insights[i].Seen + 2.0))
             .ThenByDescending(i => insights[i].Evidence.Count)
             .ThenByDescending(i => insights[i].CreatedAt)
-            .ThenBy(i => insights[i].Id, StringComparer.Ordinal)
+
+            // Then by position: the version's order, and the new lessons strongest first. Not by id: the ids of the lessons
+            // a dream adds are random within a millisecond, and the same sessions must give the same memory.
+            .ThenBy(i => i)
             .ToList();
 
         // Where each insight added in this curation has its change, so a hold-back is told on that change.

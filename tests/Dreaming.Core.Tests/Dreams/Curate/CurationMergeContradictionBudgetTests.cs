@@ -207,6 +207,26 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
+    public void New_lessons_that_tie_on_usefulness_are_held_back_by_their_order_so_the_same_sessions_give_the_same_memory()
+    {
+        // Forty new lessons with equal counters, evidence and creation time, strongest first: the budget (50 tokens)
+        // holds one. It must be the strongest, every time, not whichever got the smallest random id.
+        var candidates = Enumerable.Range(0, 40)
+            .Select(i => Candidate($"Lesson {(char)('a' + (i / 26))}{(char)('a' + (i % 26))}: " + string.Join(' ', Enumerable.Range(0, 20).Select(k => new string((char)('a' + (k % 26)), 3) + (char)('a' + (i / 26)) + (char)('a' + (i % 26)))), "s1", "s2") with { Triggers = new InsightTriggers { Tools = [$"tool{i}"] } })
+            .ToList();
+        var options = new CurationOptions { MemoryTokenBudget = 50 };
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var result = MemoryCurator.Curate([], candidates, [], s_scope, _ => [], s_now, options);
+
+            var active = Assert.Single(result.Insights, i => i.Status == InsightStatus.Active);
+            Assert.StartsWith("Lesson aa:", active.Text, StringComparison.Ordinal);
+            Assert.Equal(39, result.Insights.Count(i => i.Status == InsightStatus.Proposed));
+        }
+    }
+
+    [Fact]
     public void New_curation_options_are_validated_by_name()
     {
         Assert.Contains("MemoryTokenBudget", Assert.Throws<ArgumentOutOfRangeException>(() => new CurationOptions { MemoryTokenBudget = 10 }.Validate()).Message, StringComparison.Ordinal);
