@@ -88,7 +88,7 @@ public static partial class MemoryGuard
         return null;
     }
 
-    private static string Excerpt(string value) => value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 77), "...");
+    private static string Excerpt(string value) => TextCut.WithEllipsis(value, 80, "...");
 
     [GeneratedRegex(@"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the|system)\b[^.\n]{0,30}\b(instructions?|rules|prompts?|guidelines|polic(y|ies)|directives)\b|\bnew (system )?instructions\s*:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
     private static partial Regex OverrideInstructions();

@@ -73,16 +73,11 @@ public static partial class ErrorSignature
         }
 
         // Bound the work on pathological lines: only the start can end up in the signature anyway.
-        var input = line.Length > MaxLength * 4 ? line[..WholeCharacters(line, MaxLength * 4)] : line;
+        var input = line.Length > MaxLength * 4 ? TextCut.Start(line, MaxLength * 4).ToString() : line;
         var replaced = VariablePart().Replace(input, static match => Placeholder(match));
         var collapsed = RepeatedPlaceholder().Replace(WhiteSpace().Replace(replaced, " "), "$1").Trim();
-        return collapsed.Length <= MaxLength ? collapsed : string.Concat(collapsed.AsSpan(0, WholeCharacters(collapsed, MaxLength - 1)), "…");
+        return TextCut.WithEllipsis(collapsed, MaxLength, "…");
     }
-
-    /// <summary>The length of the longest start of <paramref name="text"/> of at most <paramref name="length"/> characters
-    /// that ends on a whole character: a surrogate pair is kept whole or left out, so a cut never writes half of one.</summary>
-    internal static int WholeCharacters(string text, int length) =>
-        length > 0 && length < text.Length && char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
 
     private static string Placeholder(Match match)
     {

@@ -59,7 +59,7 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
         if (Example is null && !string.IsNullOrWhiteSpace(example))
         {
             var trimmed = example.Trim();
-            Example = trimmed.Length <= MaxExampleLength ? trimmed : string.Concat(trimmed.AsSpan(0, ErrorSignature.WholeCharacters(trimmed, MaxExampleLength - 1)), "…");
+            Example = TextCut.WithEllipsis(trimmed, MaxExampleLength, "…");
         }
     }
 

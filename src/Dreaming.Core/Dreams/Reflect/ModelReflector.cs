@@ -183,7 +183,7 @@ public sealed class ModelReflector : IDreamReflector
         return string.Join('\n', lines);
     }
 
-    private static string Cut(string? text) => text is null ? string.Empty : text.Length <= 300 ? text : text[..300] + "...";
+    private static string Cut(string? text) => text is null ? string.Empty : text.Length <= 300 ? text : string.Concat(TextCut.Start(text, 300), "...");
 
     private static int ParseFindings(string reply, (int Index, Finding Finding)[] batch, IReadOnlyList<string> shown, Dictionary<int, LessonCandidate> lessons)
     {
@@ -273,7 +273,7 @@ public sealed class ModelReflector : IDreamReflector
                     && item.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(text.GetString()))
                 {
                     var trimmed = text.GetString()!.Trim();
-                    items.Add((item.Clone(), trimmed.Length <= MaxLessonLength ? trimmed : trimmed[..MaxLessonLength]));
+                    items.Add((item.Clone(), TextCut.Start(trimmed, MaxLessonLength).ToString()));
                 }
             }
         }

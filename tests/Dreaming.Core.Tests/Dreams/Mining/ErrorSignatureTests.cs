@@ -129,4 +129,21 @@ public sealed class ErrorSignatureTests
         Assert.Equal(ErrorSignature.MaxLength, signature.Length);
         Assert.EndsWith("…", signature, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_long_line_is_never_cut_between_the_two_halves_of_a_character()
+    {
+        const string Emoji = "\U0001F600";
+
+        // The signature is cut at 239 characters: "failed: " and 115.5 emoji.
+        var signature = ErrorSignature.Normalize("failed: " + string.Concat(Enumerable.Repeat(Emoji, 1000)));
+        Dreaming.Tests.Utf16.AssertWellFormed(signature);
+        Assert.EndsWith("…", signature, StringComparison.Ordinal);
+        Assert.True(signature.Length <= ErrorSignature.MaxLength);
+
+        // The line is read up to 960 characters, which here end in the middle of the emoji; the numbers before it collapse.
+        var collapsed = ErrorSignature.Normalize("failed:" + string.Concat(Enumerable.Repeat(" 1", 476)) + Emoji + " after");
+        Dreaming.Tests.Utf16.AssertWellFormed(collapsed);
+        Assert.Equal("failed: <num>", collapsed);
+    }
 }

@@ -147,4 +147,21 @@ public sealed class FindingMinerPatternTests
         Assert.Equal(FindingKinds.ToolError, report.Findings.Single(f => f.Tool == "always").Kind);
         Assert.Equal(FindingKinds.EfficiencyCost, report.Findings.Single(f => f.Tool == "often").Kind);
     }
+
+    [Fact]
+    public async Task A_long_example_is_never_cut_between_the_two_halves_of_a_character()
+    {
+        // "Error:" and 200 emoji: the example is cut at 299 characters, which fall in the middle of the 147th emoji.
+        var error = "Error:" + string.Concat(Enumerable.Repeat("\U0001F600", 200));
+        var sessions = Enumerable.Range(0, 3).Select(i => MiningSessions.Failed($"f{i}").Call("book", error: error))
+            .Concat(Enumerable.Range(0, 3).Select(i => MiningSessions.Succeeded($"s{i}").Call("book")));
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var finding = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.ToolError);
+        Dreaming.Tests.Utf16.AssertWellFormed(finding.Example);
+        Dreaming.Tests.Utf16.AssertWellFormed(finding.Signature);
+        Assert.EndsWith("…", finding.Example, StringComparison.Ordinal);
+        Assert.True(finding.Example!.Length <= 300);
+    }
 }

@@ -116,6 +116,29 @@ public class ModelReflectorTests
         Assert.Empty(result.Lessons[0].ShownSessionIds);
     }
 
+    [Fact]
+    public async Task Long_lessons_and_excerpts_are_never_cut_between_the_two_halves_of_a_character()
+    {
+        const string Emoji = "\U0001F600";
+
+        // The lesson is cut at 600 characters ("A" and 299.5 emoji), the user message of the excerpt at 300 ("x" and 149.5).
+        var lesson = "A" + string.Concat(Enumerable.Repeat(Emoji, 400));
+        var model = Reply($$"""{"lessons":[{"finding":0,"kind":"pitfall","text":"{{lesson}}","evidence":["s1"]}]}""", out var requests);
+        var sessions = Sessions();
+        var s1 = sessions["s1"];
+        sessions["s1"] = s1 with { Events = [(MessageEvent)s1.Events[0] with { Text = "x" + string.Concat(Enumerable.Repeat(Emoji, 200)) }, .. s1.Events.Skip(1)] };
+
+        var result = await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = sessions, Instructions = null });
+
+        var text = result.Lessons[0].Text;
+        Assert.Equal(InsightSource.Reflected, result.Lessons[0].Source);
+        Assert.True(text.Length is > 590 and <= 600, text.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Utf16.AssertWellFormed(text);
+        var prompt = requests[0][1].Text;
+        Assert.Contains("user: x" + Emoji, prompt, StringComparison.Ordinal);
+        Utf16.AssertWellFormed(prompt);
+    }
+
     private static FakeChatClient Reply(string text, out List<List<ChatMessage>> requests)
     {
         var seen = new List<List<ChatMessage>>();
