@@ -10,7 +10,8 @@ namespace Dreaming;
 /// structured JSON with evidence ids.</summary>
 /// <remarks>
 /// <para>The model's answer is checked: each lesson must name a finding (or pair) it was given and may only cite that
-/// finding's (or pair's) sessions (other ids are dropped). A reply that does not parse is asked for once more; what is
+/// finding's (or pair's) sessions (other ids are dropped). The reply's first JSON object holding a <c>lessons</c> array is
+/// read, whatever prose surrounds it; a reply without one is asked for once more; what is
 /// still missing is written by template, so a failing model never fails the dream and never loses a finding. Session
 /// content is shown to the model as data and the lessons still pass the guard, which inspects every session the lesson's
 /// prompt showed (<see cref="LessonCandidate.ShownSessionIds"/>), not only the ones it cites.</para>
@@ -247,26 +248,20 @@ public sealed class ModelReflector : IDreamReflector
     }
 
     // The lesson objects of a reply that name a non-negative index under `key` and carry a non-blank text (cut to the
-    // longest lesson kept). Prose around the JSON is ignored; a reply that is not JSON yields nothing.
+    // longest lesson kept). The reply's first JSON object with a "lessons" array is read; prose around it is ignored, even
+    // prose with braces of its own, and so is text that is not valid UTF-16 (a half surrogate pair reads as U+FFFD). A
+    // reply with no such object yields nothing.
     private static List<(JsonElement Item, string Text)> Items(string reply, string key)
     {
         var items = new List<(JsonElement, string)>();
-        var start = reply.IndexOf('{', StringComparison.Ordinal);
-        var end = reply.LastIndexOf('}');
-        if (start < 0 || end <= start)
+        if (LessonsOf(reply) is not { } document)
         {
             return items;
         }
 
-        try
+        using (document)
         {
-            using var document = JsonDocument.Parse(reply.AsMemory(start, end - start + 1));
-            if (!document.RootElement.TryGetProperty("lessons", out var lessons) || lessons.ValueKind != JsonValueKind.Array)
-            {
-                return items;
-            }
-
-            foreach (var item in lessons.EnumerateArray())
+            foreach (var item in document.RootElement.GetProperty("lessons").EnumerateArray())
             {
                 if (item.ValueKind == JsonValueKind.Object
                     && item.TryGetProperty(key, out var index) && index.ValueKind == JsonValueKind.Number && index.TryGetInt32(out var i) && i >= 0
@@ -277,12 +272,48 @@ public sealed class ModelReflector : IDreamReflector
                 }
             }
         }
-        catch (JsonException)
-        {
-            items.Clear();
-        }
 
         return items;
+    }
+
+    // The first object of the reply, from one of its first few '{', that parses and holds a "lessons" array. Each attempt
+    // reads one JSON value and stops at its end, so what follows it is never read; the number of attempts is bounded, so
+    // a huge reply full of braces costs a few passes, not one per brace.
+    private static JsonDocument? LessonsOf(string reply)
+    {
+        const int MaxAttempts = 16;
+        var utf8 = Encoding.UTF8.GetBytes(reply);
+        var from = 0;
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var start = Array.IndexOf(utf8, (byte)'{', from);
+            if (start < 0)
+            {
+                return null;
+            }
+
+            var reader = new Utf8JsonReader(utf8.AsSpan(start), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            JsonDocument? document = null;
+            try
+            {
+                document = JsonDocument.ParseValue(ref reader);
+            }
+            catch (JsonException)
+            {
+                from = start + 1;
+                continue;
+            }
+
+            if (document.RootElement.TryGetProperty("lessons", out var lessons) && lessons.ValueKind == JsonValueKind.Array)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            from = start + (int)Math.Max(1, reader.BytesConsumed);
+        }
+
+        return null;
     }
 
     private static List<string> Cited(JsonElement item, IEnumerable<string> allowed)

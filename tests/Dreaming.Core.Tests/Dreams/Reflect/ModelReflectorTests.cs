@@ -41,6 +41,39 @@ public class ModelReflectorTests
         Assert.Equal(2, result.Usage.ModelCalls);
     }
 
+    [Theory]
+    [InlineData("Here are the lessons {as asked}:\n```json\n{\"lessons\":[{\"finding\":0,\"kind\":\"pitfall\",\"text\":\"Refund at most the order total.\",\"evidence\":[\"s1\"]}]}\n```\nI left out finding 1 {too little evidence}.")]
+    [InlineData("{\"note\":\"prose first\"} {\"lessons\":[{\"finding\":0,\"kind\":\"pitfall\",\"text\":\"Refund at most the order total.\",\"evidence\":[\"s1\"]}]} {")]
+    public async Task The_lessons_object_is_read_from_prose_with_braces_or_broken_text_around_it(string reply)
+    {
+        var model = Reply(reply, out var requests);
+
+        var result = await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = Sessions(), Instructions = null });
+
+        Assert.Single(requests);
+        Assert.Equal(InsightSource.Reflected, result.Lessons[0].Source);
+        Assert.Equal("Refund at most the order total.", result.Lessons[0].Text);
+        Assert.Equal(["s1"], result.Lessons[0].Evidence.Select(e => e.SessionId));
+        Assert.DoesNotContain("reflector failed", result.Note ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reply_holding_half_a_surrogate_pair_is_still_read_and_the_reflector_goes_on()
+    {
+        // A model or proxy that cut a character in half: the broken character is in a field the lesson does not use.
+        var broken = new string((char)0xD83D, 1);
+        var reply = "{\"lessons\":[{\"finding\":0,\"kind\":\"pitfall\",\"text\":\"Refund at most the order total.\",\"why\":\"" + broken + "\",\"evidence\":[\"s1\"]},"
+            + "{\"finding\":1,\"kind\":\"pitfall\",\"text\":\"Check the order id first.\",\"evidence\":[\"s3\"]}]}";
+        var model = Reply(reply, out var requests);
+
+        var result = await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = Sessions(), Instructions = null });
+
+        Assert.Single(requests);
+        Assert.Equal(["Refund at most the order total.", "Check the order id first."], result.Lessons.Select(l => l.Text));
+        Assert.All(result.Lessons, l => Assert.Equal(InsightSource.Reflected, l.Source));
+        Assert.Null(result.Note);
+    }
+
     [Fact]
     public async Task A_reflector_that_throws_never_fails_the_dream()
     {
