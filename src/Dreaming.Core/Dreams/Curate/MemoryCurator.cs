@@ -46,6 +46,9 @@ public static class MemoryCurator
         var wordSets = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var polarities = new Dictionary<string, (HashSet<string> Words, bool Negative)>(StringComparer.Ordinal);
         var cleanEvidence = new HashSet<string>(StringComparer.Ordinal);
+
+        // Lessons added by this curation: one that contradicts another is not newer than it, only from a weaker finding.
+        var addedNow = new HashSet<string>(StringComparer.Ordinal);
         ApplyCredit(insights, credits, now, changes, options);
 
         foreach (var candidate in candidates)
@@ -56,7 +59,8 @@ public static class MemoryCurator
             {
                 var existing = insights[contradicted];
                 var (newer, older) = (Contradictions.Support(candidate), Contradictions.Support(existing));
-                if (existing.Source == InsightSource.Human || newer < older)
+                var sameDream = addedNow.Contains(existing.Id);
+                if (existing.Source == InsightSource.Human || newer < older || (sameDream && newer == older))
                 {
                     changes.Add(new DreamChange
                     {
@@ -66,13 +70,17 @@ public static class MemoryCurator
                         Text = candidate.Text,
                         Reason = existing.Source == InsightSource.Human
                             ? $"not added: it contradicts {existing.Id}, which a person wrote"
-                            : string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, which is better supported ({older} against {newer})"),
+                            : newer < older
+                                ? string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, which is better supported ({older} against {newer})")
+                                : string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, added by this dream from a stronger finding with as much support ({older} against {newer})"),
                     });
                     continue;
                 }
 
                 insights[contradicted] = existing with { Status = InsightStatus.Retired, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Retire, insights[contradicted], string.Create(CultureInfo.InvariantCulture, $"contradicted by a newer lesson with as much or more support ({newer} against {older})")));
+                changes.Add(Change(DreamChangeOp.Retire, insights[contradicted], sameDream
+                    ? string.Create(CultureInfo.InvariantCulture, $"contradicted by a lesson of this dream with more support ({newer} against {older})")
+                    : string.Create(CultureInfo.InvariantCulture, $"contradicted by a newer lesson with as much or more support ({newer} against {older})")));
             }
 
             var (index, how) = verdict.Quarantine ? (-1, null) : FindDuplicate(insights, candidate, options, embeddings, wordSets);
@@ -99,6 +107,7 @@ public static class MemoryCurator
                 UpdatedAt = now,
             };
             insights.Add(insight);
+            addedNow.Add(insight.Id);
             changes.Add(verdict.Quarantine
                 ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason)
                 : Change(DreamChangeOp.Add, insight, Why(candidate)));

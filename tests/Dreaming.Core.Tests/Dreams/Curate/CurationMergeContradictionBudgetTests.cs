@@ -174,6 +174,32 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
+    public void Of_two_new_lessons_that_contradict_each_other_the_stronger_one_stays_and_the_other_is_rejected()
+    {
+        // Both come from this dream, with as much support: the first (from the stronger finding) is not "older", and a
+        // lesson added a moment ago must not be retired by a weaker one from the same sessions.
+        var stronger = Candidate("Always confirm the payment total before calling book_reservation.", "s1", "s2");
+        var weaker = Candidate("Do not confirm the payment total before calling book_reservation.", "s3", "s4");
+
+        var result = Curate([], [stronger, weaker]);
+
+        var kept = Assert.Single(result.Insights);
+        Assert.Equal(stronger.Text, kept.Text);
+        Assert.Equal(InsightStatus.Active, kept.Status);
+        Assert.DoesNotContain(result.Changes, c => c.Op == DreamChangeOp.Retire);
+        var reject = Assert.Single(result.Changes, c => c.Op == DreamChangeOp.Reject);
+        Assert.Equal(kept.Id, reject.InsightId);
+        Assert.Equal(weaker.Text, reject.Text);
+        Assert.Contains("added by this dream from a stronger finding", reject.Reason, StringComparison.Ordinal);
+
+        // With more support, the later one still wins, and the one it replaces is retired.
+        var better = Candidate("Do not confirm the payment total before calling book_reservation.", "s3", "s4", "s5");
+        var replaced = Curate([], [stronger, better]);
+        Assert.Equal(better.Text, Assert.Single(replaced.Insights, i => i.Status == InsightStatus.Active).Text);
+        Assert.Contains(replaced.Changes, c => c.Op == DreamChangeOp.Retire && c.Text == stronger.Text);
+    }
+
+    [Fact]
     public void Lessons_on_different_subjects_or_with_the_same_polarity_are_not_contradictions()
     {
         var existing = Existing("ins-1", "Always confirm the payment total before calling book_reservation.", "s1", InsightSource.Reflected);
