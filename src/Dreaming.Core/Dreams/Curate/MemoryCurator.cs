@@ -89,7 +89,9 @@ public static class MemoryCurator
                 var existing = insights[index];
                 var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
                 insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"the same lesson ({how}) was found again in {candidate.Evidence.Count} sessions; evidence merged"));
+                changes.Add(Change(DreamChangeOp.Merge, insights[index], string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed); its {candidate.Evidence.Count} evidence sessions merged")));
                 continue;
             }
 

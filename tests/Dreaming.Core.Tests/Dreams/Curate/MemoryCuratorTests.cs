@@ -45,6 +45,29 @@ public class MemoryCuratorTests
     }
 
     [Fact]
+    public void A_merge_says_how_many_sessions_showed_the_lesson_again_not_how_many_evidence_sessions_it_kept()
+    {
+        // The finding was seen in 40 sessions (36 failed); it keeps 10 of them as evidence (MiningOptions.MaxEvidence).
+        var evidence = Enumerable.Range(0, 10).Select(i => $"s{i}").ToArray();
+        var finding = Finding("refund", "Error: payment amount does not add up") with
+        {
+            Sessions = 40,
+            FailedSessions = 36,
+            Evidence = evidence.Select(id => new FindingEvidence(id, true, [3])).ToList(),
+        };
+        var lesson = TemplateLessonWriter.Write(finding, 0.5);
+        var existing = Existing("ins-1", lesson.Text, "s-old");
+
+        var result = Curate([existing], [lesson]);
+
+        var merge = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Merge, merge.Op);
+        Assert.Contains("found again in 40 sessions (36 failed)", merge.Reason, StringComparison.Ordinal);
+        Assert.Contains("10 evidence sessions merged", merge.Reason, StringComparison.Ordinal);
+        Assert.Equal(11, Assert.Single(result.Insights).Evidence.Count);
+    }
+
+    [Fact]
     public void A_different_lesson_is_not_merged()
     {
         var result = Curate([Existing("ins-1", "Check the order total before calling refund.", "s1")], [Candidate("Write order ids as #W1234 when calling lookup_order.", "s2")]);
