@@ -17,7 +17,9 @@ namespace Dreaming;
 /// prompt showed (<see cref="LessonCandidate.ShownSessionIds"/>), not only the ones it cites.</para>
 /// <para>With a token budget (<see cref="ReflectionRequest.TokenBudget"/>), each call is made only when its estimated input
 /// (four characters a token) and a useful answer fit in what is left, and its answer is capped to the rest; once the budget
-/// is reached no more calls are made and the remaining findings get template lessons, which cost no tokens. Thread-safe.</para>
+/// is reached no more calls are made and the remaining findings get template lessons, which cost no tokens. A call whose
+/// model reports no usage counts against the budget by estimate (its prompt and reply at four characters a token).
+/// Thread-safe.</para>
 /// <para>Its calls are never recorded as a session nor given an agent's memory, even through a client with
 /// <c>UseDreaming()</c>, so a dream leaves nothing for the next dream to mine; its usage is on the run's
 /// <c>reflect</c> stage.</para>
@@ -91,7 +93,8 @@ public sealed class ModelReflector : IDreamReflector
 
         if (call.BudgetReached)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"token budget reached: {call.Usage.TotalTokens} of {request.TokenBudget} tokens used, no further model calls"));
+            var estimated = call.Estimated ? " (estimated from the text where the model reported no usage)" : string.Empty;
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"token budget reached: {call.Spent} of {request.TokenBudget} tokens used{estimated}, no further model calls"));
         }
 
         return new ReflectionResult(result, call.Usage, notes.Count == 0 ? null : string.Join("; ", notes), call.BudgetReached);
@@ -340,6 +343,13 @@ public sealed class ModelReflector : IDreamReflector
     {
         public SessionUsage Usage { get; private set; } = SessionUsage.Zero;
 
+        /// <summary>Gets the tokens the budget counts: those the model reported, and for a call that reported none, an
+        /// estimate from the text (four characters a token), so a model without usage cannot spend without limit.</summary>
+        public long Spent { get; private set; }
+
+        /// <summary>Gets a value indicating whether <see cref="Spent"/> holds an estimate.</summary>
+        public bool Estimated { get; private set; }
+
         public bool BudgetReached { get; private set; }
 
         public string? Problem { get; private set; }
@@ -352,10 +362,10 @@ public sealed class ModelReflector : IDreamReflector
             for (var attempt = 0; attempt < 2 && !Stopped; attempt++)
             {
                 var options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json };
+                var input = messages.Sum(m => (long)m.Text.Length) / 4;
                 if (budget is { } limit)
                 {
-                    var input = messages.Sum(m => (long)m.Text.Length) / 4;
-                    var left = limit - Usage.TotalTokens - input;
+                    var left = limit - Spent - input;
                     if (left < MinAnswerTokens)
                     {
                         BudgetReached = true;
@@ -377,7 +387,10 @@ public sealed class ModelReflector : IDreamReflector
                     }
 
                     Usage = Usage.Add(ModelUsage.Of(response.Usage));
-                    BudgetReached = budget is { } spent && Usage.TotalTokens >= spent;
+                    var (inputTokens, outputTokens) = (response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
+                    Estimated |= inputTokens is null || outputTokens is null;
+                    Spent += (inputTokens ?? input) + (outputTokens ?? ((response.Text.Length + 3) / 4));
+                    BudgetReached = budget is { } spent && Spent >= spent;
                     if (parse(response.Text) > 0)
                     {
                         return;

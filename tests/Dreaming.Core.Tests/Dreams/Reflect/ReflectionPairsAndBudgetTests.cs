@@ -89,6 +89,34 @@ public class ReflectionPairsAndBudgetTests
     }
 
     [Fact]
+    public async Task A_model_that_reports_no_usage_still_stops_at_the_budget_by_estimate()
+    {
+        // Each reply is 4,000 characters (about 1,000 tokens) and carries no usage; the budget is 1,500 tokens. Counting
+        // nothing, the reflector made every call (two batches of findings and the pairs).
+        var calls = 0;
+        var reply = """{"lessons":[{"finding":0,"text":"Reflected lesson."}],"pad":""" + "\"" + new string(' ', 3950) + "\"}";
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) =>
+            {
+                calls++;
+                return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply)));
+            },
+        };
+        var findings = Enumerable.Range(0, 10).Select(i => Finding("tool" + i, "Error: " + i, "f1")).ToList();
+        var sessions = new[] { Session("f1", "Change the flight", fails: true), Session("p1", "Change the flight", fails: false) }.ToDictionary(s => s.Session.Id);
+
+        var result = await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = findings, BaseFailureRate = 0.5, Sessions = sessions, TokenBudget = 1500 });
+
+        Assert.Equal(1, calls);
+        Assert.True(result.BudgetReached);
+        Assert.Equal(0, result.Usage.TotalTokens);
+        Assert.Equal(InsightSource.Reflected, result.Lessons[0].Source);
+        Assert.Contains("estimated", result.Note, StringComparison.Ordinal);
+        Assert.Contains("of 1500 tokens used", result.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_budget_too_small_for_any_call_makes_none()
     {
         var calls = 0;
