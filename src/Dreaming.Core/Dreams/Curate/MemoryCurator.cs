@@ -8,7 +8,8 @@ namespace Dreaming;
 /// <remarks>
 /// Whole-memory rewrites by a model collapse memories over time (ACE's "context collapse"); deltas keep every insight a
 /// person approved, with its id, unless evidence retires it, and a retired insight stays in the version with its status.
-/// Deterministic and thread-safe.
+/// The same lesson found again is not added back when evidence retired it as harmful (a reject change names it), and
+/// joins its quarantined copy when the guard quarantines it again. Deterministic and thread-safe.
 /// </remarks>
 public static class MemoryCurator
 {
@@ -54,6 +55,33 @@ public static class MemoryCurator
         foreach (var candidate in candidates)
         {
             var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate), cleanEvidence);
+            if (Dormant(insights, candidate, verdict, options) is { } dormant)
+            {
+                var existing = insights[dormant];
+                if (existing.Status == InsightStatus.Quarantined)
+                {
+                    // A poisoned lesson that recurs joins its quarantined copy: one entry for a person to review, not one per dream.
+                    insights[dormant] = existing with { Evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList(), UpdatedAt = now };
+                    changes.Add(Change(DreamChangeOp.Merge, insights[dormant], string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"the same lesson was found again in {candidate.Finding.Sessions} sessions; its {candidate.Evidence.Count} evidence sessions merged; still quarantined: {verdict.Reason}")));
+                }
+                else
+                {
+                    // Retired because the sessions given it failed in the way it is about: adding it again would undo that.
+                    changes.Add(new DreamChange
+                    {
+                        Op = DreamChangeOp.Reject,
+                        InsightId = existing.Id,
+                        Kind = candidate.Kind,
+                        Text = candidate.Text,
+                        Reason = string.Create(CultureInfo.InvariantCulture, $"not added: it is the lesson of {existing.Id}, retired as harmful ({existing.Harmful} harmful against {existing.Helpful} helpful)"),
+                    });
+                }
+
+                continue;
+            }
+
             var contradicted = verdict.Quarantine ? -1 : Contradictions.Find(insights, candidate, options.ContradictionSimilarity, polarities);
             if (contradicted >= 0)
             {
@@ -224,6 +252,29 @@ public static class MemoryCurator
         }
 
         return best.Index >= 0 ? (best.Index, string.Create(CultureInfo.InvariantCulture, $"same meaning, embedding similarity {best.Similarity:0.00}")) : (-1, null);
+    }
+
+    // An insight the candidate must not be added next to: the same lesson (exact text, or the same templated lesson), either
+    // quarantined when the candidate is quarantined too, or retired as harmful by the rule of ApplyCredit.
+    private static int? Dormant(List<Insight> insights, LessonCandidate candidate, GuardVerdict verdict, CurationOptions options)
+    {
+        for (var i = 0; i < insights.Count; i++)
+        {
+            var existing = insights[i];
+            var dormant = existing.Status switch
+            {
+                InsightStatus.Quarantined => verdict.Quarantine,
+                InsightStatus.Retired => existing.Harmful >= options.RetireAfterHarmful && existing.Harmful > 2 * existing.Helpful,
+                _ => false,
+            };
+            if (dormant
+                && (string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal) || (candidate.Source == InsightSource.Mined && SameTemplatedLesson(existing, candidate))))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
