@@ -29,7 +29,7 @@ public static class TemplateLessonWriter
         ArgumentNullException.ThrowIfNull(finding);
         var odds = string.Create(
             CultureInfo.InvariantCulture,
-            $"{finding.FailedSessions} of the {finding.Sessions} sessions where it happened failed ({finding.FailureRate * 100:0}%, against {baseFailureRate * 100:0}% overall)");
+            $"{finding.FailedSessions} of the {finding.Sessions} sessions where it happened failed ({Percent(finding.FailureRate)}%, against {Percent(baseFailureRate)}% overall)");
         var tool = finding.Tool is null ? "the tool" : $"`{finding.Tool}`";
         var (kind, text, efficiency) = finding.Kind switch
         {
@@ -53,6 +53,13 @@ public static class TemplateLessonWriter
             Finding = finding,
             IsEfficiencyTip = efficiency,
         };
+    }
+
+    // A rate in whole percent, rounded, except that only all is 100% and only none is 0%: 199 of 200 is 99%, 1 of 400 is 1%.
+    private static int Percent(double rate)
+    {
+        var percent = (int)Math.Round(rate * 100, MidpointRounding.AwayFromZero);
+        return rate < 1 && percent >= 100 ? 99 : rate > 0 && percent <= 0 ? 1 : percent;
     }
 
     // A sequence finding names no single tool: its lesson is about both tools of "a -> b".

@@ -49,6 +49,19 @@ public class TemplateLessonWriterTests
         Assert.False(lesson.IsEfficiencyTip);
     }
 
+    [Theory]
+    [InlineData(200, 199, 0.996, "199 of the 200 sessions where it happened failed (99%, against 99% overall)")]
+    [InlineData(400, 1, 0.004, "1 of the 400 sessions where it happened failed (1%, against 1% overall)")]
+    [InlineData(13, 12, 0.58, "12 of the 13 sessions where it happened failed (92%, against 58% overall)")]
+    [InlineData(5, 5, 0.5, "5 of the 5 sessions where it happened failed (100%, against 50% overall)")]
+    [InlineData(3, 0, 0, "0 of the 3 sessions where it happened failed (0%, against 0% overall)")]
+    public void A_rate_short_of_all_or_above_none_is_never_shown_as_100_or_0_percent(int sessions, int failed, double baseRate, string expected)
+    {
+        var lesson = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, "refund", "Error: x", sessions, failed), baseRate);
+
+        Assert.Contains(expected, lesson.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Findings_keep_their_order()
     {
