@@ -255,26 +255,32 @@ public static class MemoryCurator
     }
 
     // An insight the candidate must not be added next to: the same lesson (exact text, or the same templated lesson), either
-    // quarantined when the candidate is quarantined too, or retired as harmful by the rule of ApplyCredit.
+    // quarantined when the candidate is quarantined too, or retired as harmful by the rule of ApplyCredit (unless a live
+    // copy of the lesson is in the memory too, which the lesson found again merges into as usual).
     private static int? Dormant(List<Insight> insights, LessonCandidate candidate, GuardVerdict verdict, CurationOptions options)
     {
+        int? retired = null;
         for (var i = 0; i < insights.Count; i++)
         {
             var existing = insights[i];
-            var dormant = existing.Status switch
+            if (!(string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal) || (candidate.Source == InsightSource.Mined && SameTemplatedLesson(existing, candidate))))
             {
-                InsightStatus.Quarantined => verdict.Quarantine,
-                InsightStatus.Retired => existing.Harmful >= options.RetireAfterHarmful && existing.Harmful > 2 * existing.Helpful,
-                _ => false,
-            };
-            if (dormant
-                && (string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal) || (candidate.Source == InsightSource.Mined && SameTemplatedLesson(existing, candidate))))
+                continue;
+            }
+
+            switch (existing.Status)
             {
-                return i;
+                case InsightStatus.Quarantined when verdict.Quarantine:
+                    return i;
+                case InsightStatus.Retired when existing.Harmful >= options.RetireAfterHarmful && existing.Harmful > 2 * existing.Helpful:
+                    retired ??= i;
+                    break;
+                case InsightStatus.Active or InsightStatus.Proposed when !verdict.Quarantine:
+                    return null;
             }
         }
 
-        return null;
+        return retired;
     }
 
     private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>

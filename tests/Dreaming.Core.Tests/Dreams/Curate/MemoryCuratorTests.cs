@@ -145,6 +145,12 @@ public class MemoryCuratorTests
         Assert.Equal("ins-1", reject.InsightId);
         Assert.Contains("retired as harmful (3 harmful against 0 helpful)", reject.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(result.Changes, c => c.Op == DreamChangeOp.Add);
+
+        // A live copy of the lesson (left by an earlier dream) still takes the evidence of the lesson found again.
+        var live = existing with { Id = "ins-2", Harmful = 0, Seen = 0 };
+        var merged = Curate([existing, live], [lesson], credits);
+        Assert.Equal(DreamChangeOp.Merge, Assert.Single(merged.Changes, c => c.InsightId == "ins-2").Op);
+        Assert.DoesNotContain(merged.Changes, c => c.Op is DreamChangeOp.Reject or DreamChangeOp.Add);
     }
 
     [Fact]
