@@ -40,7 +40,17 @@ internal sealed class HookedTraceStore : ITraceStore
 
     public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
 
-    public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
+    public Func<string, CancellationToken, Task>? BeforeGetEvents { get; set; }
+
+    public async Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (BeforeGetEvents is not null)
+        {
+            await BeforeGetEvents(sessionId, cancellationToken);
+        }
+
+        return await _inner.GetEventsAsync(sessionId, cancellationToken);
+    }
 
     public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.QuerySessionsAsync(query, cancellationToken);
 

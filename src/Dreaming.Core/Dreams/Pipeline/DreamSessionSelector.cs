@@ -22,7 +22,16 @@ internal static class DreamSessionSelector
         var selected = new List<SessionWithEvents>(Math.Min(chosen.Count, request.MaxSessions));
         foreach (var session in chosen.Take(request.MaxSessions))
         {
-            selected.Add(new SessionWithEvents(session, await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false)));
+            var events = await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
+
+            // No events can also mean the session was deleted (purged) since it was listed: then it is not read, rather
+            // than mined as an empty session that counts in the base failure rate and is named among the sessions read.
+            if (events.Count == 0 && await traces.GetSessionAsync(session.Id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                continue;
+            }
+
+            selected.Add(new SessionWithEvents(session, events));
         }
 
         return selected;

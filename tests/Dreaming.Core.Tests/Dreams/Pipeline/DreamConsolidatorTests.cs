@@ -8,6 +8,32 @@ public class DreamConsolidatorTests
     private static readonly MemoryScope s_scope = MemoryScope.Agent("support-bot");
 
     [Fact]
+    public async Task A_session_purged_while_the_dream_reads_it_is_left_out_not_mined_as_an_empty_session()
+    {
+        // s00 is listed, then purged by a retention job before its events are read: its events come back empty.
+        var traces = new HookedTraceStore();
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+        var purged = false;
+        traces.BeforeGetEvents = async (id, ct) =>
+        {
+            if (id == "s00" && !purged)
+            {
+                purged = true;
+                Assert.Equal(1, await traces.PurgeAsync(new DateTimeOffset(2026, 11, 1, 0, 0, 30, TimeSpan.Zero), ct));
+            }
+        };
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore());
+
+        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+
+        Assert.True(purged);
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        Assert.DoesNotContain("s00", run.Results.SessionIds);
+        Assert.Equal(11, run.Results.SessionIds.Count);
+        Assert.Equal((11L, 7L), (run.Results.Report.SessionsMined, run.Results.Report.FailedSessions));
+    }
+
+    [Fact]
     public async Task A_dream_finds_the_recurring_failure_and_writes_an_active_lesson_with_its_evidence()
     {
         var (traces, memory, runs, dreams) = Create();
