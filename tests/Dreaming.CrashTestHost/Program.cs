@@ -16,8 +16,14 @@ services.AddDreamingAgents(o => o.WriteBatchSize = 7).UseSqliteStore(args[0]);
 await using var provider = services.BuildServiceProvider();
 var sessions = provider.GetRequiredService<IAgentSessionFactory>();
 
+// Started first and never completed or disposed: it is still running at the kill whatever the loops below are doing
+// (the in-flight loop's session may be between two sessions, or not yet written, when the kill comes).
+var held = sessions.StartSession("crash-agent", "in flight (held open)");
+await held.RecordAsync(new NoteEvent { Text = "held open" });
+
 var inFlight = Task.Run(async () =>
 {
+    GC.KeepAlive(held);
     // Never completed: its events are in flight when the kill comes.
     var n = 0;
     while (true)
