@@ -124,7 +124,7 @@ public sealed partial class DreamJobs : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(runId);
         if (_jobs.TryGetValue(runId, out var job))
         {
-            await job.Stop.CancelAsync().ConfigureAwait(false);
+            await StopAsync(job).ConfigureAwait(false);
             return await job.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -137,7 +137,7 @@ public sealed partial class DreamJobs : IAsyncDisposable, IDisposable
     {
         foreach (var job in _jobs.Values)
         {
-            await job.Stop.CancelAsync().ConfigureAwait(false);
+            await StopAsync(job).ConfigureAwait(false);
         }
 
         foreach (var job in _jobs.Values)
@@ -156,6 +156,18 @@ public sealed partial class DreamJobs : IAsyncDisposable, IDisposable
     /// <summary>Cancels the jobs still running and blocks until they have ended, for a container disposed synchronously;
     /// prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    // A job that ended meanwhile (say, while an earlier job's cancellation ran) has disposed its source: nothing to stop.
+    private static async Task StopAsync(Job job)
+    {
+        try
+        {
+            await job.Stop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     private async Task ForgetWhenDoneAsync(string runId, Job job)
     {
