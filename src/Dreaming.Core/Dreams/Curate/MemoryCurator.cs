@@ -9,7 +9,9 @@ namespace Dreaming;
 /// Whole-memory rewrites by a model collapse memories over time (ACE's "context collapse"); deltas keep every insight a
 /// person approved, with its id, unless evidence retires it, and a retired insight stays in the version with its status.
 /// The same lesson found again is not added back when evidence retired it as harmful (a reject change names it), and
-/// joins its quarantined copy when the guard quarantines it again. Deterministic and thread-safe.
+/// joins its quarantined copy when the guard quarantines it again. A person brings a retired lesson back by an edit that
+/// makes it active with its counters reset (counters that still show it harmful retire it again), or that removes it, so
+/// it is added afresh when found again. Deterministic and thread-safe.
 /// </remarks>
 public static class MemoryCurator
 {
