@@ -10,7 +10,7 @@ namespace Dreaming;
 /// It checks every <see cref="PollInterval"/>. A due dream whose scope is already dreaming (another process holds the
 /// lease) is skipped with a log line, never run twice. A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
-/// host's stop ends the loop.
+/// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
@@ -58,6 +58,10 @@ public sealed partial class DreamScheduler : BackgroundService
     /// <summary>Checks every schedule once and runs the dreams that are due, one after another.</summary>
     /// <param name="cancellationToken">Stops the check and any dream it started.</param>
     /// <returns>The runs started.</returns>
+    /// <remarks>A schedule whose check or dream throws (a store or model that fails or times out, even with an
+    /// <see cref="OperationCanceledException"/> of its own) is logged and skipped until the next check, and the schedules
+    /// after it are still checked; only <paramref name="cancellationToken"/> ends the check early.</remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public async Task<IReadOnlyList<DreamRun>> RunDueAsync(CancellationToken cancellationToken = default)
     {
         var started = new List<DreamRun>();
@@ -65,14 +69,14 @@ public sealed partial class DreamScheduler : BackgroundService
         for (var i = 0; i < _schedules.Count; i++)
         {
             var schedule = _schedules[i];
-            var (due, reason) = await IsDueAsync(i, now, cancellationToken).ConfigureAwait(false);
-            if (!due)
-            {
-                continue;
-            }
-
             try
             {
+                var (due, reason) = await IsDueAsync(i, now, cancellationToken).ConfigureAwait(false);
+                if (!due)
+                {
+                    continue;
+                }
+
                 var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
                 var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
                 LogDreamStarted(_logger, schedule.Scope.Key, reason, run.Id);
@@ -86,6 +90,12 @@ public sealed partial class DreamScheduler : BackgroundService
             catch (DreamConflictException ex)
             {
                 LogSkipped(_logger, schedule.Scope.Key, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+            {
+                // One schedule's failure (a store or model timing out on a busy scope) must not hold back the schedules
+                // after it, poll after poll: it is logged and checked again at the next poll.
+                LogScheduleFailed(_logger, schedule.Scope.Key, ex);
             }
         }
 
@@ -199,6 +209,9 @@ public sealed partial class DreamScheduler : BackgroundService
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
     private static partial void LogBudgetReached(ILogger logger, string scope, string runId, string? note);
+
+    [LoggerMessage(EventId = 67, Level = LogLevel.Error, Message = "Checking the dream schedule of {Scope} failed; it is checked again at the next interval, and the other schedules go on.")]
+    private static partial void LogScheduleFailed(ILogger logger, string scope, Exception exception);
 
     [LoggerMessage(EventId = 65, Level = LogLevel.Error, Message = "Checking the dream schedules failed; they are checked again at the next interval.")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
