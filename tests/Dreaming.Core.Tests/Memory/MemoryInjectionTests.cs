@@ -166,6 +166,61 @@ public class MemoryInjectionTests
         await store.ReceivedWithAnyArgs(1).GetActiveVersionAsync(default!, default);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_session_whose_only_call_was_cancelled_during_the_lookup_records_no_memory_given(bool streaming)
+    {
+        // The model never saw the memory, so the next dream must not credit or blame it for this session's outcome.
+        var hanging = new TaskCompletionSource<MemoryVersion?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = Substitute.For<IMemoryStore>();
+        store.GetActiveVersionAsync(default!, default).ReturnsForAnyArgs(hanging.Task);
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore().UseMemoryStore(_ => store);
+        services.AddChatClient(FakeChatClient.Echo()).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var chat = provider.GetRequiredService<IChatClient>();
+        var versions = new InMemoryMemoryStore();
+        var proposed = await versions.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
+        var active = await versions.ApproveAsync(proposed.Id, MemoryAuthor.Person("ada"));
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "task");
+        using var cancel = new CancellationTokenSource();
+        Task call = streaming
+            ? Task.Run(async () =>
+            {
+                await foreach (var _ in chat.GetStreamingResponseAsync("hi", cancellationToken: cancel.Token))
+                {
+                }
+            })
+            : chat.GetResponseAsync("hi", cancellationToken: cancel.Token);
+        var lookup = await WaitForLookupAsync((AgentSession)session);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // The store answers after the call gave up, and the lookup (with whatever it does once answered) finishes.
+        hanging.SetResult(active);
+        Assert.NotNull(await lookup.WaitAsync(TimeSpan.FromSeconds(30)));
+        await session.CompleteAsync();
+
+        var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+        Assert.True(Assert.Single(events.OfType<ErrorEvent>()).IsCancellation);
+        Assert.Empty(events.OfType<InsightsInjectedEvent>());
+    }
+
+    private static async Task<Task<InjectedMemory?>> WaitForLookupAsync(AgentSession session)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Task<InjectedMemory?>? lookup;
+        while ((lookup = session.Memory) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the call did not start the memory lookup");
+            await Task.Delay(5);
+        }
+
+        return lookup;
+    }
+
     private static Insight Insight(string id, string text, InsightStatus status = InsightStatus.Active) => new()
     {
         Id = id,
