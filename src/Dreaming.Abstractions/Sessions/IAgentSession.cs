@@ -46,6 +46,11 @@ public interface IAgentSession : IAsyncDisposable
     /// <param name="outcome">The outcome, if known.</param>
     /// <param name="cancellationToken">Cancels waiting for the flush.</param>
     /// <returns>A task that completes when the session and every event recorded before the call are durable in the store.</returns>
-    /// <exception cref="SessionStateException">The session has already ended.</exception>
+    /// <exception cref="SessionStateException">The session has already ended; or the store refused to create it because
+    /// another session has its <see cref="AgentSessionOptions.SessionId"/> (its events were dropped, and the session that
+    /// owns the id is left as it is).</exception>
+    /// <exception cref="SessionNotFoundException">The store failed to create the session (it was unavailable, or a SQLite
+    /// file stayed locked past the busy timeout and the writer's retries): it is not in the store and its events were
+    /// dropped.</exception>
     Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default);
 }
