@@ -11,7 +11,10 @@ using NSubstitute;
 namespace Dreaming.Tests.Webhooks;
 
 /// <summary>The dispatcher when another dispatcher delivered a row this one still held an expired claim on.</summary>
+/// <remarks>Run alone: tests here expect no webhook attempt counted in the process-wide attempts metric, which other test
+/// classes' dispatchers would count if they ran meanwhile.</remarks>
 [Collection(nameof(WebhookDispatcherTests))]
+[CollectionDefinition(nameof(WebhookDispatcherTests), DisableParallelization = true)]
 public sealed class WebhookDispatcherTests
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
