@@ -152,6 +152,50 @@ public abstract partial class TraceStoreConformanceTests : StoreConformanceTests
         await Assert.ThrowsAnyAsync<ArgumentNullException>(() => store.SetOutcomeAsync("s1", null!));
     }
 
+    /// <summary>A cancelled token cancels every member with an <see cref="OperationCanceledException"/>, and a write given one
+    /// writes nothing.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task Members_HonourCancellation()
+    {
+        var store = await NewStoreAsync();
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], [Note("s1", 1)]));
+        await store.ImportAsync([new SessionWithEvents(FinishedSession("old"), [])]);
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+        var token = cancellation.Token;
+
+        await AssertCanceledAsync(nameof(ITraceStore.InitializeAsync), () => store.InitializeAsync(token));
+        await AssertCanceledAsync(nameof(ITraceStore.WriteAsync), () => store.WriteAsync(new TraceWriteBatch([Session("s2")], [Note("s1", 2)]), token));
+        await AssertCanceledAsync(nameof(ITraceStore.CompleteSessionAsync), () => store.CompleteSessionAsync(
+            new SessionCompletion { SessionId = "s1", Status = SessionStatus.Completed, EndedAt = BaseTime.AddMinutes(1) }, token));
+        await AssertCanceledAsync(nameof(ITraceStore.SetOutcomeAsync), () => store.SetOutcomeAsync("s1", SessionOutcome.Failed(), token));
+        await AssertCanceledAsync(nameof(ITraceStore.ImportAsync), () => store.ImportAsync([new SessionWithEvents(FinishedSession("s3"), [])], token));
+        await AssertCanceledAsync(nameof(ITraceStore.GetSessionAsync), () => store.GetSessionAsync("s1", token));
+        await AssertCanceledAsync(nameof(ITraceStore.GetEventsAsync), () => store.GetEventsAsync("s1", token));
+        await AssertCanceledAsync(nameof(ITraceStore.QuerySessionsAsync), () => store.QuerySessionsAsync(new SessionQuery(), token));
+        await AssertCanceledAsync(nameof(ITraceStore.PurgeAsync), () => store.PurgeAsync(BaseTime.AddDays(1), token));
+
+        StoreAssert.SessionEqual(Session("s1"), await store.GetSessionAsync("s1"), expectedEventCount: 1);
+        Assert.NotNull(await store.GetSessionAsync("old"));
+        Assert.Null(await store.GetSessionAsync("s2"));
+        Assert.Null(await store.GetSessionAsync("s3"));
+
+        static async Task AssertCanceledAsync(string member, Func<Task> call)
+        {
+            try
+            {
+                await call();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Assert.Fail($"{member} given a cancelled token completed instead of throwing OperationCanceledException.");
+        }
+    }
+
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>
     private Task<ITraceStore> NewStoreAsync() => TrackAsync(CreateStoreAsync());
 
