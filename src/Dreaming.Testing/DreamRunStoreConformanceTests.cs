@@ -81,22 +81,37 @@ public abstract partial class DreamRunStoreConformanceTests : StoreConformanceTe
         Assert.Equal(DreamRunStatus.Pending, (await store.GetAsync(run.Id))!.Status);
     }
 
-    /// <summary>A cancelled token cancels the operation and nothing is written.</summary>
+    /// <summary>A cancelled token cancels every member with an <see cref="OperationCanceledException"/>, and nothing is written.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
     public async Task Members_HonourCancellation()
     {
         var store = await NewStoreAsync();
-        var run = await store.CreateAsync(Request(Bot));
+        var pending = await store.CreateAsync(Request(Other));
+        var running = await RunningAsync(store, Bot);
+        Clock.Advance(Lease * 2);
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
+        var token = cancellation.Token;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.CreateAsync(Request(Bot), cancellation.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.StartAsync(run.Id, "host", Lease, cancellation.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetAsync(run.Id, cancellation.Token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.InitializeAsync), () => store.InitializeAsync(token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.CreateAsync), () => store.CreateAsync(Request(Bot), token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.StartAsync), () => store.StartAsync(pending.Id, "host", Lease, token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.RenewLeaseAsync), () => store.RenewLeaseAsync(running.Id, "host-1", Lease, token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.UpdateProgressAsync), () => store.UpdateProgressAsync(running.Id, FullResults(), token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.CompleteAsync), () => store.CompleteAsync(running.Id, FullResults(), token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.FailAsync), () => store.FailAsync(running.Id, "failed", cancellationToken: token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.CancelAsync), () => store.CancelAsync(pending.Id, token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.GetAsync), () => store.GetAsync(pending.Id, token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.ListAsync), () => store.ListAsync(Bot, cancellationToken: token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.GetLastCompletedAsync), () => store.GetLastCompletedAsync(Bot, token));
+        await StoreAssert.CanceledAsync(nameof(IDreamRunStore.RecoverAbandonedAsync), () => store.RecoverAbandonedAsync(cancellationToken: token));
 
         Assert.Single(await store.ListAsync(Bot));
-        Assert.Equal(DreamRunStatus.Pending, (await store.GetAsync(run.Id))!.Status);
+        Assert.Equal(DreamRunStatus.Pending, (await store.GetAsync(pending.Id))!.Status);
+        var stillRunning = (await store.GetAsync(running.Id))!;
+        Assert.Equal(DreamRunStatus.Running, stillRunning.Status);
+        Assert.Equal(Milliseconds(running.LeaseExpiresAt!.Value), Milliseconds(stillRunning.LeaseExpiresAt!.Value));
     }
 
     /// <summary>Operations on a run id that does not exist fail naming it.</summary>

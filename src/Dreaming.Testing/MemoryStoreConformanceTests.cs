@@ -68,22 +68,32 @@ public abstract partial class MemoryStoreConformanceTests : StoreConformanceTest
         await Assert.ThrowsAnyAsync<ArgumentNullException>(() => store.DiffAsync("v", null!));
     }
 
-    /// <summary>A cancelled token cancels the operation and nothing is written.</summary>
+    /// <summary>A cancelled token cancels every member with an <see cref="OperationCanceledException"/>, and nothing is written.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
     public async Task Members_HonourCancellation()
     {
         var store = await NewStoreAsync();
-        var version = await store.ProposeAsync(Proposal(Bot, null, Dream, Lesson("i1")));
+        var active = await ActiveVersionAsync(store, Bot, null, Lesson("i1"));
+        var version = await store.ProposeAsync(Proposal(Bot, active.Id, Dream, Lesson("i1"), Lesson("i2")));
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
+        var token = cancellation.Token;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ProposeAsync(Proposal(Bot, null, Dream, Lesson("i2")), cancellation.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ApproveAsync(version.Id, Alice, cancellation.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetVersionAsync(version.Id, cancellation.Token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.InitializeAsync), () => store.InitializeAsync(token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.ProposeAsync), () => store.ProposeAsync(Proposal(Bot, active.Id, Dream, Lesson("i1"), Lesson("i3")), token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.ApproveAsync), () => store.ApproveAsync(version.Id, Alice, token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.RejectAsync), () => store.RejectAsync(version.Id, Alice, "no", token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.EditAsync), () => store.EditAsync(version.Id, new MemoryEdit { Author = Alice, Upserts = [Lesson("i4")] }, token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.RollbackAsync), () => store.RollbackAsync(version.Id, Alice, "back", token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.GetVersionAsync), () => store.GetVersionAsync(version.Id, token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.GetActiveVersionAsync), () => store.GetActiveVersionAsync(Bot, token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.ListVersionsAsync), () => store.ListVersionsAsync(Bot, cancellationToken: token));
+        await StoreAssert.CanceledAsync(nameof(IMemoryStore.DiffAsync), () => store.DiffAsync(active.Id, version.Id, token));
 
-        Assert.Single(await store.ListVersionsAsync(Bot));
+        Assert.Equal(2, (await store.ListVersionsAsync(Bot)).Count);
         Assert.Equal(MemoryVersionState.Proposed, (await store.GetVersionAsync(version.Id))!.State);
+        Assert.Equal(active.Id, (await store.GetActiveVersionAsync(Bot))!.Id);
     }
 
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>

@@ -43,6 +43,22 @@ internal static class StoreAssert
     private static string Normalize(SessionEvent sessionEvent) =>
         $"{sessionEvent.SessionId}#{sessionEvent.Sequence}@{Milliseconds(sessionEvent.Timestamp):O} {sessionEvent.EventType} {JsonSerializer.Serialize(sessionEvent)}";
 
+    /// <summary>Checks that a member given a cancelled token throws <see cref="OperationCanceledException"/>, naming the
+    /// member when it completes instead.</summary>
+    public static async Task CanceledAsync(string member, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Assert.Fail($"{member} given a cancelled token completed instead of throwing OperationCanceledException.");
+    }
+
     public static void Ids(IEnumerable<string> expected, IEnumerable<SessionRecord> actual) =>
         Assert.Equal(expected, actual.Select(session => session.Id));
 }

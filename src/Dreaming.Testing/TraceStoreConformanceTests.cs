@@ -165,35 +165,22 @@ public abstract partial class TraceStoreConformanceTests : StoreConformanceTests
         await cancellation.CancelAsync();
         var token = cancellation.Token;
 
-        await AssertCanceledAsync(nameof(ITraceStore.InitializeAsync), () => store.InitializeAsync(token));
-        await AssertCanceledAsync(nameof(ITraceStore.WriteAsync), () => store.WriteAsync(new TraceWriteBatch([Session("s2")], [Note("s1", 2)]), token));
-        await AssertCanceledAsync(nameof(ITraceStore.CompleteSessionAsync), () => store.CompleteSessionAsync(
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.InitializeAsync), () => store.InitializeAsync(token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.WriteAsync), () => store.WriteAsync(new TraceWriteBatch([Session("s2")], [Note("s1", 2)]), token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.CompleteSessionAsync), () => store.CompleteSessionAsync(
             new SessionCompletion { SessionId = "s1", Status = SessionStatus.Completed, EndedAt = BaseTime.AddMinutes(1) }, token));
-        await AssertCanceledAsync(nameof(ITraceStore.SetOutcomeAsync), () => store.SetOutcomeAsync("s1", SessionOutcome.Failed(), token));
-        await AssertCanceledAsync(nameof(ITraceStore.ImportAsync), () => store.ImportAsync([new SessionWithEvents(FinishedSession("s3"), [])], token));
-        await AssertCanceledAsync(nameof(ITraceStore.GetSessionAsync), () => store.GetSessionAsync("s1", token));
-        await AssertCanceledAsync(nameof(ITraceStore.GetEventsAsync), () => store.GetEventsAsync("s1", token));
-        await AssertCanceledAsync(nameof(ITraceStore.QuerySessionsAsync), () => store.QuerySessionsAsync(new SessionQuery(), token));
-        await AssertCanceledAsync(nameof(ITraceStore.PurgeAsync), () => store.PurgeAsync(BaseTime.AddDays(1), token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.SetOutcomeAsync), () => store.SetOutcomeAsync("s1", SessionOutcome.Failed(), token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.ImportAsync), () => store.ImportAsync([new SessionWithEvents(FinishedSession("s3"), [])], token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.GetSessionAsync), () => store.GetSessionAsync("s1", token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.GetEventsAsync), () => store.GetEventsAsync("s1", token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.QuerySessionsAsync), () => store.QuerySessionsAsync(new SessionQuery(), token));
+        await StoreAssert.CanceledAsync(nameof(ITraceStore.PurgeAsync), () => store.PurgeAsync(BaseTime.AddDays(1), token));
 
         StoreAssert.SessionEqual(Session("s1"), await store.GetSessionAsync("s1"), expectedEventCount: 1);
         Assert.NotNull(await store.GetSessionAsync("old"));
         Assert.Null(await store.GetSessionAsync("s2"));
         Assert.Null(await store.GetSessionAsync("s3"));
 
-        static async Task AssertCanceledAsync(string member, Func<Task> call)
-        {
-            try
-            {
-                await call();
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            Assert.Fail($"{member} given a cancelled token completed instead of throwing OperationCanceledException.");
-        }
     }
 
     /// <summary>Creates a store for the running test and remembers it for disposal.</summary>

@@ -373,6 +373,44 @@ public abstract class WebhookOutboxStoreConformanceTests : StoreConformanceTests
         Assert.Equal("disabled again", again.DisabledReason);
     }
 
+    /// <summary>A cancelled token cancels every member with an <see cref="OperationCanceledException"/>, and nothing is written:
+    /// no delivery is claimed, attempted, killed or replayed, and no endpoint is disabled.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task Members_HonourCancellation()
+    {
+        var store = await NewStoreAsync();
+        var pending = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var dead = (await store.EnqueueAsync(Event("a.b"), ["chat"]))[0];
+        await store.KillAsync(dead.Id, "killed by hand");
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+        var token = cancellation.Token;
+        var now = Time.GetUtcNow();
+
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.InitializeAsync), () => store.InitializeAsync(token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.EnqueueAsync), () => store.EnqueueAsync(Event("c.d"), ["ci"], token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.ClaimDueAsync), () => store.ClaimDueAsync(now, Lease, 10, token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.ClaimDueExceptAsync), () => store.ClaimDueExceptAsync(now, Lease, 10, ["chat"], token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.RecordAttemptAsync), () => store.RecordAttemptAsync(
+            new WebhookAttemptResult { DeliveryId = pending.Id, AttemptedAt = now, Delivered = true, StatusCode = 204 }, token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.KillAsync), () => store.KillAsync(pending.Id, "killed", token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.ReplayAsync), () => store.ReplayAsync(dead.Id, now, token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.ReplayDeadAsync), () => store.ReplayDeadAsync(now, token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.GetAsync), () => store.GetAsync(pending.Id, token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.ListAsync), () => store.ListAsync(cancellationToken: token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.GetEndpointAsync), () => store.GetEndpointAsync("ci", token));
+        await StoreAssert.CanceledAsync(nameof(IWebhookOutboxStore.SetEndpointDisabledAsync), () => store.SetEndpointDisabledAsync("ci", "off", now, token));
+
+        Assert.Equal(2, (await store.ListAsync()).Count);
+        var stillPending = (await store.GetAsync(pending.Id))!;
+        Assert.Equal(WebhookDeliveryState.Pending, stillPending.State);
+        Assert.Equal(0, stillPending.Attempts);
+        Assert.Equal(WebhookDeliveryState.Dead, (await store.GetAsync(dead.Id))!.State);
+        Assert.Null((await store.GetEndpointAsync("ci")).DisabledReason);
+        Assert.Equal([pending.Id], (await store.ClaimDueAsync(now, Lease, 10)).Select(delivery => delivery.Id));
+    }
+
     private static long Ms(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     private WebhookEvent Event(string type) => WebhookEvent.Create(type, Time.GetUtcNow(), new JsonObject { ["session_id"] = "ses_1", ["note"] = "café ☕" });

@@ -20,7 +20,8 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public InMemoryWebhookOutboxStore(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc />
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default)
@@ -28,6 +29,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
         WebhookOutboxRules.CheckEnqueue(webhookEvent, endpointIds);
         var now = Milliseconds(_time.GetUtcNow());
         var body = webhookEvent.ToBody();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<WebhookDelivery>>(cancellationToken);
+        }
+
         lock (_lock)
         {
             if (endpointIds.Count == 0)
@@ -56,18 +62,23 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default) =>
-        Claim(now, lease, limit, skipEndpoints: null);
+        Claim(now, lease, limit, skipEndpoints: null, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(skipEndpoints);
-        return Claim(now, lease, limit, skipEndpoints.Count == 0 ? null : skipEndpoints.ToHashSet(StringComparer.Ordinal));
+        return Claim(now, lease, limit, skipEndpoints.Count == 0 ? null : skipEndpoints.ToHashSet(StringComparer.Ordinal), cancellationToken);
     }
 
-    private Task<IReadOnlyList<WebhookDelivery>> Claim(DateTimeOffset now, TimeSpan lease, int limit, HashSet<string>? skipEndpoints)
+    private Task<IReadOnlyList<WebhookDelivery>> Claim(DateTimeOffset now, TimeSpan lease, int limit, HashSet<string>? skipEndpoints, CancellationToken cancellationToken)
     {
         WebhookOutboxRules.CheckClaim(lease, limit);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<WebhookDelivery>>(cancellationToken);
+        }
+
         now = Milliseconds(now);
         lock (_lock)
         {
@@ -90,6 +101,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)>(cancellationToken);
+        }
+
         lock (_lock)
         {
             var delivery = Find(result.DeliveryId);
@@ -111,6 +127,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WebhookDelivery>(cancellationToken);
+        }
+
         lock (_lock)
         {
             var dead = WebhookOutboxRules.Kill(Find(deliveryId), reason);
@@ -122,6 +143,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     /// <inheritdoc />
     public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WebhookDelivery>(cancellationToken);
+        }
+
         lock (_lock)
         {
             var replayed = WebhookOutboxRules.Replay(Find(deliveryId), Milliseconds(now));
@@ -133,6 +159,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     /// <inheritdoc />
     public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<int>(cancellationToken);
+        }
+
         lock (_lock)
         {
             var dead = _deliveries.Where(d => d.State == WebhookDeliveryState.Dead).ToList();
@@ -149,6 +180,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deliveryId);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WebhookDelivery?>(cancellationToken);
+        }
+
         lock (_lock)
         {
             return Task.FromResult(_index.TryGetValue(deliveryId, out var i) ? _deliveries[i] : null);
@@ -159,6 +195,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default)
     {
         WebhookOutboxRules.CheckListLimit(limit);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<WebhookDelivery>>(cancellationToken);
+        }
+
         lock (_lock)
         {
             IReadOnlyList<WebhookDelivery> page = Enumerable.Range(0, _deliveries.Count).Reverse()
@@ -174,6 +215,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpointId);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WebhookEndpointState>(cancellationToken);
+        }
+
         lock (_lock)
         {
             return Task.FromResult(Endpoint(endpointId));
@@ -184,6 +230,11 @@ public sealed class InMemoryWebhookOutboxStore : IWebhookOutboxStore
     public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<WebhookEndpointState>(cancellationToken);
+        }
+
         lock (_lock)
         {
             var current = Endpoint(endpointId);

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Reflection;
 using Dreaming.Testing;
 using Xunit.Sdk;
 
@@ -20,6 +20,48 @@ public sealed class ConformanceSuiteSelfTests
     public async Task TraceSuite_PassesTheInMemoryStore()
     {
         Assert.Null(await RunAsync(new TraceSuite(() => new InMemoryTraceStore()), suite => suite.Members_HonourCancellation()));
+    }
+
+    [Fact]
+    public async Task MemorySuite_FailsAStoreThatIgnoresCancellation()
+    {
+        Assert.Null(await RunAsync(new MemorySuite(() => new InMemoryMemoryStore()), suite => suite.Members_HonourCancellation()));
+        var error = await RunAsync(new MemorySuite(() => CancellationIgnoring<IMemoryStore>.Wrap(new InMemoryMemoryStore())), suite => suite.Members_HonourCancellation());
+
+        Assert.NotNull(error);
+        Assert.Contains("InitializeAsync given a cancelled token completed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MemorySuite_FailsAStoreThatIgnoresCancellationOnlyWhenRejecting()
+    {
+        var error = await RunAsync(
+            new MemorySuite(() => CancellationIgnoring<IMemoryStore>.Wrap(new InMemoryMemoryStore(), nameof(IMemoryStore.RejectAsync))),
+            suite => suite.Members_HonourCancellation());
+
+        Assert.Contains("RejectAsync given a cancelled token completed", error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DreamRunSuite_FailsAStoreThatIgnoresCancellationOnlyWhenRecovering()
+    {
+        Assert.Null(await RunAsync(new DreamRunSuite(time => new InMemoryDreamRunStore(time)), suite => suite.Members_HonourCancellation()));
+        var error = await RunAsync(
+            new DreamRunSuite(time => CancellationIgnoring<IDreamRunStore>.Wrap(new InMemoryDreamRunStore(time), nameof(IDreamRunStore.RecoverAbandonedAsync))),
+            suite => suite.Members_HonourCancellation());
+
+        Assert.Contains("RecoverAbandonedAsync given a cancelled token completed", error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WebhookOutboxSuite_FailsAStoreThatIgnoresCancellationOnlyWhenClaiming()
+    {
+        Assert.Null(await RunAsync(new WebhookOutboxSuite(time => new InMemoryWebhookOutboxStore(time)), suite => suite.Members_HonourCancellation()));
+        var error = await RunAsync(
+            new WebhookOutboxSuite(time => CancellationIgnoring<IWebhookOutboxStore>.Wrap(new InMemoryWebhookOutboxStore(time), nameof(IWebhookOutboxStore.ClaimDueAsync))),
+            suite => suite.Members_HonourCancellation());
+
+        Assert.Contains("ClaimDueAsync given a cancelled token completed", error?.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Runs one suite case the way xunit does (initialise, run, dispose) and returns its failure, if any.</summary>
@@ -48,6 +90,67 @@ public sealed class ConformanceSuiteSelfTests
 #pragma warning restore xUnit1000
     {
         protected override Task<ITraceStore> CreateStoreAsync() => Task.FromResult(create());
+    }
+
+#pragma warning disable xUnit1000
+    private sealed class MemorySuite(Func<IMemoryStore> create) : MemoryStoreConformanceTests
+    {
+        protected override Task<IMemoryStore> CreateStoreAsync() => Task.FromResult(create());
+    }
+
+    private sealed class DreamRunSuite(Func<TimeProvider, IDreamRunStore> create) : DreamRunStoreConformanceTests
+    {
+        protected override Task<IDreamRunStore> CreateStoreAsync(TimeProvider timeProvider) => Task.FromResult(create(timeProvider));
+    }
+
+    private sealed class WebhookOutboxSuite(Func<TimeProvider, IWebhookOutboxStore> create) : WebhookOutboxStoreConformanceTests
+    {
+        protected override Task<IWebhookOutboxStore> CreateStoreAsync(TimeProvider timeProvider) => Task.FromResult(create(timeProvider));
+    }
+#pragma warning restore xUnit1000
+
+    /// <summary>Wraps a store so that the members named (all when none are) never see the caller's token.</summary>
+    public class CancellationIgnoring<TStore> : DispatchProxy
+        where TStore : class
+    {
+        private TStore _inner = null!;
+        private string[] _members = [];
+
+#pragma warning disable CA1000 // the factory belongs with the proxy it creates
+        public static TStore Wrap(TStore inner, params string[] members)
+        {
+            var proxy = Create<TStore, CancellationIgnoring<TStore>>();
+            var self = (CancellationIgnoring<TStore>)(object)proxy;
+            self._inner = inner;
+            self._members = members;
+            return proxy;
+        }
+#pragma warning restore CA1000
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (args is not null && (_members.Length == 0 || _members.Contains(targetMethod.Name)))
+            {
+                for (var i = 0; i < args.Length; i++)
+                {
+                    if (args[i] is CancellationToken)
+                    {
+                        args[i] = CancellationToken.None;
+                    }
+                }
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException error) when (error.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error.InnerException).Throw();
+                throw;
+            }
+        }
     }
 
     /// <summary>A trace store that never looks at the caller's token.</summary>
