@@ -23,6 +23,24 @@ public sealed class ConformanceSuiteSelfTests
     }
 
     [Fact]
+    public async Task TraceSuite_NamesTheSessionFieldAStoreLost()
+    {
+        var error = await RunAsync(new TraceSuite(() => new AgentVersionLosingTraceStore(new InMemoryTraceStore())), suite => suite.WriteAsync_NewSession_RoundTripsEveryField());
+
+        Assert.NotNull(error);
+        Assert.Contains("Session 'full' came back with AgentVersion null; expected \"prompt@7\".", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TraceSuite_NamesTheEventCountAStoreGotWrong()
+    {
+        var error = await RunAsync(
+            new TraceSuite(() => new AgentVersionLosingTraceStore(new InMemoryTraceStore(), countOneMore: true)),
+            suite => suite.WriteAsync_MinimalSession_RoundTripsDefaults());
+        Assert.Contains("Session 'minimal' came back with EventCount (the number of events stored for it) 1; expected 0.", error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MemorySuite_FailsAStoreThatIgnoresCancellation()
     {
         Assert.Null(await RunAsync(new MemorySuite(() => new InMemoryMemoryStore()), suite => suite.Members_HonourCancellation()));
@@ -151,6 +169,33 @@ public sealed class ConformanceSuiteSelfTests
                 throw;
             }
         }
+    }
+
+    /// <summary>A trace store that reads sessions back without their agent version, and optionally with one event too many.</summary>
+    private sealed class AgentVersionLosingTraceStore(InMemoryTraceStore inner, bool countOneMore = false) : ITraceStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
+
+        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
+
+        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
+
+        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
+
+        public async Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+            await inner.GetSessionAsync(sessionId, cancellationToken) is { } session
+                ? session with { AgentVersion = null, EventCount = session.EventCount + (countOneMore ? 1 : 0) }
+                : null;
+
+        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 
     /// <summary>A trace store that never looks at the caller's token.</summary>
