@@ -19,7 +19,8 @@ public static class WebhookDreamingBuilderExtensions
     /// <para>Call it after choosing the stores (<c>UseSqliteStore</c>, <c>UseMemoryStore</c>, <c>UseDreamRunStore</c>, ...):
     /// it wraps the memory and dream run stores registered at that point so that they announce their changes; a later call
     /// (say <c>AddWebhookEndpoint</c>) wraps the stores chosen since. The host fails to start, saying so, when a store was
-    /// chosen after the last call.</para>
+    /// chosen after the last call. A store wrapped twice (the host's own decorator put around it after one call, then wrapped
+    /// by the next) announces each change once.</para>
     /// <para>The settings are validated when the host starts; a bad URL or secret fails the start with a message naming the
     /// setting. With no endpoint, nothing is written and publishing costs next to nothing.</para>
     /// </remarks>

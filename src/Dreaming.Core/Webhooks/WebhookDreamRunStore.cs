@@ -23,6 +23,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
+        var change = WebhookStoreNesting.Enter(webhooks);
         if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
         {
             return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
@@ -34,6 +35,11 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
             ? []
             : (await inner.ListAsync(run.Scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false)).Where(r => r.Status == DreamRunStatus.Running && r.Id != runId).Select(r => r.Id).ToList();
         var started = await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
+        if (change.AnnouncedInside)
+        {
+            return started;
+        }
+
         foreach (var id in running)
         {
             if (await inner.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { Status: DreamRunStatus.Failed, Error: DreamRunStoreRules.AbandonedError } abandoned)
@@ -53,8 +59,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
     {
+        var change = WebhookStoreNesting.Enter(webhooks);
         var run = await inner.CompleteAsync(runId, results, cancellationToken).ConfigureAwait(false);
-        if (InnerWritesWebhooks)
+        if (InnerWritesWebhooks || change.AnnouncedInside)
         {
             return run;
         }
@@ -62,9 +69,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
         await PublishEndedAsync(run).ConfigureAwait(false);
         if (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined))
         {
-            foreach (var change in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
+            foreach (var quarantine in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
             {
-                await webhooks.PublishAsync(WebhookEventTypes.InsightQuarantined, WebhookEventData.InsightQuarantined(run, change, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
+                await webhooks.PublishAsync(WebhookEventTypes.InsightQuarantined, WebhookEventData.InsightQuarantined(run, quarantine, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
             }
         }
 
@@ -73,8 +80,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
     {
+        var change = WebhookStoreNesting.Enter(webhooks);
         var run = await inner.FailAsync(runId, reason, results, cancellationToken).ConfigureAwait(false);
-        if (!InnerWritesWebhooks)
+        if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
             await PublishEndedAsync(run).ConfigureAwait(false);
         }
@@ -84,8 +92,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
+        var change = WebhookStoreNesting.Enter(webhooks);
         var run = await inner.CancelAsync(runId, cancellationToken).ConfigureAwait(false);
-        if (!InnerWritesWebhooks)
+        if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
             await PublishEndedAsync(run).ConfigureAwait(false);
         }
@@ -101,8 +110,9 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
+        var change = WebhookStoreNesting.Enter(webhooks);
         var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
-        if (InnerWritesWebhooks)
+        if (InnerWritesWebhooks || change.AnnouncedInside)
         {
             return recovered;
         }

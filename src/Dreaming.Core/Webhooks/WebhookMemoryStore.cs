@@ -19,8 +19,12 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
 
-    public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default) =>
-        await PublishAsync(WebhookEventTypes.MemoryVersionProposed, await inner.ProposeAsync(proposal, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+    {
+        var change = WebhookStoreNesting.Enter(webhooks);
+        var version = await inner.ProposeAsync(proposal, cancellationToken).ConfigureAwait(false);
+        return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
+    }
 
     public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
 
@@ -29,17 +33,33 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
     public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
         inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
 
-    public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) =>
-        await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default)
+    {
+        var change = WebhookStoreNesting.Enter(webhooks);
+        var version = await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false);
+        return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
+    }
 
-    public async Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
-        await PublishAsync(WebhookEventTypes.MemoryVersionRejected, await inner.RejectAsync(versionId, reviewer, reason, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    public async Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var change = WebhookStoreNesting.Enter(webhooks);
+        var version = await inner.RejectAsync(versionId, reviewer, reason, cancellationToken).ConfigureAwait(false);
+        return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionRejected, version).ConfigureAwait(false);
+    }
 
-    public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) =>
-        await PublishAsync(WebhookEventTypes.MemoryVersionProposed, await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default)
+    {
+        var change = WebhookStoreNesting.Enter(webhooks);
+        var version = await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false);
+        return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
+    }
 
-    public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
-        await PublishAsync(WebhookEventTypes.MemoryVersionActivated, await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default)
+    {
+        var change = WebhookStoreNesting.Enter(webhooks);
+        var version = await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false);
+        return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
+    }
 
     public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
 

@@ -105,6 +105,67 @@ public sealed class WebhookRegistrationTests
     }
 
     [Fact]
+    public async Task Calls_with_no_store_chosen_between_them_wrap_the_stores_once()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .UseInMemoryStore()
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*")
+            .AddWebhookEndpoint("chat", "https://chat.example.com/hook", WebhookSecret.Generate(), "memory.*")
+            .AddWebhooks();
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
+        await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
+            new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
+
+        var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal(["chat", "ci"], deliveries.Select(d => d.EndpointId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stores_the_host_wraps_after_AddWebhooks_are_not_announced_twice_after_a_later_call()
+    {
+        // The host's own decorator (logging, caching) around the stores AddWebhooks wrapped, then a later
+        // AddWebhookEndpoint, which wraps the decorators: each change must still be delivered once per endpoint.
+        var services = new ServiceCollection();
+        var builder = services.AddDreamingAgents()
+            .UseInMemoryStore()
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
+        Redecorate<IMemoryStore>(services);
+        Redecorate<IDreamRunStore>(services);
+        builder.AddWebhookEndpoint("chat", "https://chat.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
+
+        await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
+            new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
+        await runs.CancelAsync(run.Id);
+
+        var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal(
+            ["chat dream.canceled", "chat memory.version_proposed", "ci dream.canceled", "ci memory.version_proposed"],
+            deliveries.Select(d => $"{d.EndpointId} {d.EventType}").Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>.</summary>
+    private static void Redecorate<T>(IServiceCollection services)
+        where T : class
+    {
+        var current = services.Last(d => d.ServiceType == typeof(T));
+        services.Remove(current);
+        services.AddSingleton(sp =>
+        {
+            var proxy = System.Reflection.DispatchProxy.Create<T, ForwardingProxy<T>>();
+            ((ForwardingProxy<T>)(object)proxy).Inner = (T)current.ImplementationFactory!(sp);
+            return proxy;
+        });
+    }
+
+    [Fact]
     public void Duplicate_endpoint_ids_and_out_of_range_settings_are_named()
     {
         var options = new WebhookOptions { Jitter = 2, AttemptTimeout = TimeSpan.Zero, BatchSize = 0, MaxConsecutiveFailures = -1 };
@@ -186,5 +247,30 @@ public sealed class WebhookRegistrationTests
     public void Internal_addresses_are_recognised(string address, bool expected)
     {
         Assert.Equal(expected, WebhookTargetGuard.IsInternal(System.Net.IPAddress.Parse(address)));
+    }
+
+    /// <summary>A host's decorator that only forwards every call (as a logging or caching one would).</summary>
+    public class ForwardingProxy<T> : System.Reflection.DispatchProxy
+        where T : class
+    {
+        private T _inner = null!;
+
+        public T Inner
+        {
+            set => _inner = value;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            try
+            {
+                return targetMethod!.Invoke(_inner, args);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+        }
     }
 }

@@ -1,0 +1,37 @@
+namespace Dreaming;
+
+/// <summary>One change made through an announcing store wrapper (<see cref="WebhookMemoryStore"/>,
+/// <see cref="WebhookDreamRunStore"/>), so that of two wrappers of one publisher around the same store only the inner one
+/// announces it.</summary>
+/// <remarks>A store can be wrapped twice: <c>AddWebhooks</c> wraps it, the host puts its own decorator (logging, caching)
+/// around that, and a later <c>AddWebhookEndpoint</c> wraps the decorator, whose store it cannot see into. Without this every
+/// change would be announced by both wrappers and delivered twice. The inner wrapper is the one that announces, because it is
+/// the one that knows whether the store writes the rows in its own transaction.</remarks>
+internal sealed class WebhookStoreNesting
+{
+    private static readonly AsyncLocal<WebhookStoreNesting?> s_current = new();
+
+    private readonly IWebhookPublisher _publisher;
+
+    private WebhookStoreNesting(IWebhookPublisher publisher) => _publisher = publisher;
+
+    /// <summary>Gets a value indicating whether a wrapper further in, of the same publisher, took the change over.</summary>
+    public bool AnnouncedInside { get; private set; }
+
+    /// <summary>Starts a change through a wrapper of <paramref name="publisher"/>, before the wrapper calls its store: an
+    /// outer wrapper's change of the same publisher is marked as announced here. Call it in an <see langword="async"/>
+    /// method, which keeps the mark from its caller.</summary>
+    /// <param name="publisher">The wrapper's publisher.</param>
+    /// <returns>The change, whose <see cref="AnnouncedInside"/> says, once the store returned, whether to announce it.</returns>
+    public static WebhookStoreNesting Enter(IWebhookPublisher publisher)
+    {
+        if (s_current.Value is { } outer && ReferenceEquals(outer._publisher, publisher))
+        {
+            outer.AnnouncedInside = true;
+        }
+
+        var change = new WebhookStoreNesting(publisher);
+        s_current.Value = change;
+        return change;
+    }
+}
