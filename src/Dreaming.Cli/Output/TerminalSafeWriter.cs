@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Dreaming.Cli.Output;
@@ -11,6 +12,10 @@ namespace Dreaming.Cli.Output;
 internal sealed class TerminalSafeWriter : TextWriter
 {
     private const char Substitute = '?';
+
+    // What char.IsControl names (C0, DEL, C1) but line feed and tab.
+    private static readonly SearchValues<char> s_replaced = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Where(c => c is not '\n' and not '\t').Select(c => (char)c)));
 
     private readonly TextWriter _inner;
 
@@ -77,9 +82,18 @@ internal sealed class TerminalSafeWriter : TextWriter
 
     public override void WriteLine() => Write(CoreNewLine);
 
-    public override void WriteLine(string? value)
+    public override void WriteLine(string? value) => WriteLine(value.AsSpan());
+
+    public override void WriteLine(ReadOnlySpan<char> buffer)
     {
-        Write(value);
+        // A line with nothing to replace goes through in one write: each write of the console is a flush.
+        if (!_pendingCarriageReturn && !buffer.ContainsAny(s_replaced))
+        {
+            _inner.WriteLine(buffer);
+            return;
+        }
+
+        Write(buffer);
         Write(CoreNewLine);
     }
 
