@@ -201,4 +201,26 @@ public class InspectCommandTests
         Assert.Equal(string.Empty, output);
         Assert.Equal($"error: {what} '{folder}' is a folder, not a file.", error.TrimEnd());
     }
+
+    [Fact]
+    public async Task Ids_agents_and_outcome_labels_from_an_imported_log_are_shown_escaped_like_the_other_fields()
+    {
+        // A right-to-left override in an id reverses the rest of the line in the terminal (the status and outcome columns
+        // read backwards), and an ESC in the agent id printed as '?' unlike the task beside it.
+        using var cli = new CliRunner();
+        var line = System.Text.Json.JsonSerializer.Serialize(new { id = "rtl-\u202Edeliaf", task = "t", messages = new[] { new { role = "user", content = "hi" } }, reward = 1 });
+        var file = cli.WriteFile("logs.jsonl", line + "\n");
+        Assert.Equal(0, (await cli.RunAsync("import", file, "--agent", "bot\u001b[8m", "--db", cli.Database)).Exit);
+
+        var (exit, list, _) = await cli.RunAsync("sessions", "--db", cli.Database);
+        Assert.Equal(0, exit);
+        var (showExit, show, _) = await cli.RunAsync("session", "show", "rtl-\u202Edeliaf", "--db", cli.Database);
+        Assert.Equal(0, showExit);
+        foreach (var text in new[] { list, show })
+        {
+            Assert.DoesNotContain(text, c => c is '\u202E' or '\u001b');
+            Assert.Contains(@"rtl-\u202Edeliaf", text, StringComparison.Ordinal);
+            Assert.Contains(@"bot\x1B[8m", text, StringComparison.Ordinal);
+        }
+    }
 }

@@ -41,14 +41,14 @@ internal static class SessionCommand
     private static void WriteSession(TextWriter output, SessionRecord s, IReadOnlyList<SessionEvent> events)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"session   {s.Id}");
-        output.WriteLine($"agent     {s.AgentId}{(s.AgentVersion is null ? string.Empty : " v" + s.AgentVersion)}");
+        output.WriteLine($"session   {Text.OneLine(s.Id)}");
+        output.WriteLine($"agent     {Text.OneLine(s.AgentId)}{(s.AgentVersion is null ? string.Empty : " v" + Text.OneLine(s.AgentVersion))}");
         output.WriteLine($"task      {Text.OneLine(s.Task)}");
         output.WriteLine($"status    {Text.Status(s.Status)}");
-        output.WriteLine(string.Create(inv, $"outcome   {s.Outcome?.Label ?? "-"}{(s.Outcome?.Score is { } score ? $" (score {score:0.###})" : string.Empty)}"));
+        output.WriteLine(string.Create(inv, $"outcome   {Text.OneLine(s.Outcome?.Label ?? "-")}{(s.Outcome?.Score is { } score ? $" (score {score:0.###})" : string.Empty)}"));
         if (s.ParentSessionId is not null)
         {
-            output.WriteLine($"parent    {s.ParentSessionId}");
+            output.WriteLine($"parent    {Text.OneLine(s.ParentSessionId)}");
         }
 
         output.WriteLine(string.Create(inv, $"started   {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC, ended {(s.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", inv) + " UTC" : "-")}"));
