@@ -23,7 +23,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
         if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
         {
             return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
         var run = await inner.CompleteAsync(runId, results, cancellationToken).ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {
@@ -80,7 +80,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
         var run = await inner.FailAsync(runId, reason, results, cancellationToken).ConfigureAwait(false);
         if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
@@ -92,7 +92,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
         var run = await inner.CancelAsync(runId, cancellationToken).ConfigureAwait(false);
         if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
@@ -110,7 +110,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
         var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {

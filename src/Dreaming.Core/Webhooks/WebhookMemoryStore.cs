@@ -21,7 +21,7 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
         var version = await inner.ProposeAsync(proposal, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
     }
@@ -35,28 +35,28 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
         var version = await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
         var version = await inner.RejectAsync(versionId, reviewer, reason, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionRejected, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
         var version = await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
         var version = await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
     }

@@ -13,24 +13,31 @@ internal sealed class WebhookStoreNesting
 
     private readonly IWebhookPublisher _publisher;
 
-    private WebhookStoreNesting(IWebhookPublisher publisher) => _publisher = publisher;
+    private readonly Type _wrapper;
+
+    private WebhookStoreNesting(IWebhookPublisher publisher, Type wrapper)
+    {
+        _publisher = publisher;
+        _wrapper = wrapper;
+    }
 
     /// <summary>Gets a value indicating whether a wrapper further in, of the same publisher, took the change over.</summary>
     public bool AnnouncedInside { get; private set; }
 
     /// <summary>Starts a change through a wrapper of <paramref name="publisher"/>, before the wrapper calls its store: an
-    /// outer wrapper's change of the same publisher is marked as announced here. Call it in an <see langword="async"/>
-    /// method, which keeps the mark from its caller.</summary>
+    /// outer wrapper's change of the same kind and publisher is marked as announced here (a memory change that makes a dream
+    /// run store change is not). Call it in an <see langword="async"/> method, which keeps the mark from its caller.</summary>
     /// <param name="publisher">The wrapper's publisher.</param>
+    /// <param name="wrapper">The wrapper's type.</param>
     /// <returns>The change, whose <see cref="AnnouncedInside"/> says, once the store returned, whether to announce it.</returns>
-    public static WebhookStoreNesting Enter(IWebhookPublisher publisher)
+    public static WebhookStoreNesting Enter(IWebhookPublisher publisher, Type wrapper)
     {
-        if (s_current.Value is { } outer && ReferenceEquals(outer._publisher, publisher))
+        if (s_current.Value is { } outer && ReferenceEquals(outer._publisher, publisher) && outer._wrapper == wrapper)
         {
             outer.AnnouncedInside = true;
         }
 
-        var change = new WebhookStoreNesting(publisher);
+        var change = new WebhookStoreNesting(publisher, wrapper);
         s_current.Value = change;
         return change;
     }

@@ -151,6 +151,56 @@ public sealed class WebhookRegistrationTests
             deliveries.Select(d => $"{d.EndpointId} {d.EventType}").Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_memory_change_that_makes_a_dream_run_change_announces_both()
+    {
+        // Only a wrapper of the same kind takes a change over: a memory store whose proposal ends a dream run (through the
+        // announcing run store) still announces the proposal.
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .UseInMemoryStore()
+            .UseMemoryStore(sp => new RunEndingMemoryStore(new InMemoryMemoryStore(), sp))
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
+
+        await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
+            new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
+
+        var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal(["dream.canceled", "memory.version_proposed"], deliveries.Select(d => d.EventType).Order(StringComparer.Ordinal));
+    }
+
+    private sealed class RunEndingMemoryStore(InMemoryMemoryStore inner, IServiceProvider services) : IMemoryStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        {
+            var runs = services.GetRequiredService<IDreamRunStore>();
+            var run = await runs.CreateAsync(new DreamRunRequest { Scope = proposal.Scope }, cancellationToken);
+            await runs.CancelAsync(run.Id, cancellationToken);
+            return await inner.ProposeAsync(proposal, cancellationToken);
+        }
+
+        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
+
+        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetActiveVersionAsync(scope, cancellationToken);
+
+        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
+            inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
+
+        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => inner.ApproveAsync(versionId, reviewer, cancellationToken);
+
+        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) => inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
+
+        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
+
+        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) => inner.RollbackAsync(versionId, author, note, cancellationToken);
+
+        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
+    }
+
     /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>.</summary>
     private static void Redecorate<T>(IServiceCollection services)
         where T : class
