@@ -36,6 +36,20 @@ internal sealed class CommonOptions
         return option;
     }
 
+    /// <summary>Makes an optional number <paramref name="option"/> refuse, as a parse error naming the option, a value below
+    /// <paramref name="min"/>; leaving it out stays allowed.</summary>
+    public static Option<int?> AtLeast(Option<int?> option, int min)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } value && value < min)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be at least {min:N0}; got {value}."));
+            }
+        });
+        return option;
+    }
+
     public Option<string> Database { get; } = new("--db")
     {
         Description = "The SQLite database file (demo, import and orchestrate create it when missing).",

@@ -162,6 +162,21 @@ public class MemoryCommandTests
         Assert.Contains("numbered below 1", end, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public async Task List_refuses_a_before_below_one_naming_it(string before)
+    {
+        // No version is numbered below 1, so a smaller number is a mistake, refused like an out-of-range --limit.
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+
+        var (exit, _, error) = await cli.RunAsync("memory", "list", "--agent", "support-bot", "--before", before, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"--before must be at least 1; got {before}.", error, StringComparison.Ordinal);
+    }
+
     private static async Task<(string V1, string V2)> SeedAsync(string database)
     {
         using var store = new SqliteMemoryStore("Data Source=" + database);

@@ -33,7 +33,7 @@ internal static class MemoryCommand
         var agent = AgentOption();
         var scope = ScopeOption();
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many versions (1-1000).", DefaultValueFactory = _ => 50 }, 1, MemoryStoreRules.MaxListLimit);
-        var before = new Option<int?>("--before") { Description = "Only versions numbered below N: the next page after the last number listed." };
+        var before = CommonOptions.AtLeast(new Option<int?>("--before") { Description = "Only versions numbered below N: the next page after the last number listed." }, 1);
         var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit, before };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
