@@ -77,6 +77,162 @@ public class ModelClientTests
         Assert.Contains("not a url", badError, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(401, "Unauthorized", "DREAMING_MODEL_API_KEY")]
+    [InlineData(404, "Not Found", "/v1")]
+    [InlineData(400, "Bad Request", "HTTP 400")]
+    public async Task An_HTTP_error_reads_as_one_line_naming_the_status_is_not_retried_and_never_holds_the_key(int status, string reason, string hint)
+    {
+        // The endpoint echoes the Authorization header it got, as some proxies do.
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            var echoed = context.Request.Headers["Authorization"];
+            await LoopbackModel.ReplyAsync(context, status, $$$"""{"error":{"message":"nope for {{{echoed}}}","type":"invalid_request_error"}}""");
+        });
+        using var client = ModelClientFactory.TryCreate(new ModelSettings(server.Endpoint, "local-model", "sk-test-secret-key"))!;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hello"));
+
+        Assert.DoesNotContain("sk-test-secret-key", ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Contains($"HTTP {status} {reason}: nope for Bearer ***", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(hint, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'local-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
+    public async Task A_server_error_is_retried_by_the_SDK_and_then_read_as_one_line()
+    {
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 500, "upstream exploded"));
+        using var cli = new CliRunner();
+
+        var (exit, output, error) = await cli.RunAsync("model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: The model endpoint {server.Endpoint} (model 'm') answered HTTP 500 Internal Server Error: upstream exploded.", error.TrimEnd());
+        Assert.Equal(4, server.Requests);
+    }
+
+    [Fact]
+    public async Task A_reply_that_is_not_JSON_is_a_one_line_error_not_a_stack_trace()
+    {
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 200, "<html>login page</html>"));
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: The model endpoint", error, StringComparison.Ordinal);
+        Assert.Contains("not JSON", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task An_unreachable_endpoint_is_named_once_with_the_tries_it_took()
+    {
+        var port = FreePort();
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("model", "--check", "--model-endpoint", $"http://127.0.0.1:{port}/v1", "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.True(error.StartsWith($"error: The model endpoint http://127.0.0.1:{port}/v1 (model 'm') failed 4 times: could not be reached: ", StringComparison.Ordinal), error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Equal(error.IndexOf("127.0.0.1:" + port + ")", StringComparison.Ordinal), error.LastIndexOf("127.0.0.1:" + port + ")", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_reply_cut_off_midway_is_one_line_saying_so()
+    {
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = 500;
+            await context.Response.OutputStream.WriteAsync("{\"id\":\"x\",\"choices\":["u8.ToArray());
+            context.Response.Abort();
+        });
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("(model 'm') failed 4 times: broke off the exchange: The response ended prematurely", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
+    {
+        var release = new TaskCompletionSource();
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            await release.Task;
+            await LoopbackModel.ReplyAsync(context, 500, "late");
+        });
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = DreamingCommandLine.InvokeAsync(["model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m"], output, error, cancellationToken: stop.Token);
+        await server.FirstRequest.WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        release.TrySetResult();
+
+        Assert.Equal(130, exit);
+        Assert.Equal("canceled", error.ToString().TrimEnd());
+    }
+
+    [Fact]
+    public async Task A_timeout_inside_the_client_is_an_error_not_a_cancellation()
+    {
+        var settings = new ModelSettings(new Uri("http://127.0.0.1:9/v1"), "m", "sk-secret");
+        using var client = new ModelEndpointChatClient(new ThrowingChatClient(new TaskCanceledException("The operation was cancelled because it exceeded the configured timeout of 0:01:40.")), settings);
+
+        var ex = await Assert.ThrowsAsync<ModelEndpointException>(() => client.GetResponseAsync("hello"));
+        Assert.Contains("gave no answer in time", ex.Message, StringComparison.Ordinal);
+
+        // The caller's own cancellation stays one.
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+        using var cancelling = new ModelEndpointChatClient(new ThrowingChatClient(new OperationCanceledException(canceled.Token)), settings);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelling.GetResponseAsync("hello", cancellationToken: canceled.Token));
+    }
+
+    [Fact]
+    public async Task A_streamed_call_that_fails_reads_as_one_line_too()
+    {
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 401, """{"error":{"message":"bad key"}}"""));
+        using var client = ModelClientFactory.TryCreate(new ModelSettings(server.Endpoint, "m", "sk-x"))!;
+
+        var ex = await Assert.ThrowsAsync<ModelEndpointException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync("hello"))
+            {
+                _ = update;
+            }
+        });
+
+        Assert.Contains("HTTP 401 Unauthorized: bad key.", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingChatClient(Exception exception) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromException<ChatResponse>(exception);
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw exception;
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     private static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);
