@@ -162,6 +162,26 @@ public class ModelClientTests
         Assert.Single(error.TrimEnd().Split('\n'));
     }
 
+    [Theory]
+    [InlineData(401, 1)]
+    [InlineData(500, 4)]
+    public async Task Grade_on_a_failing_endpoint_asks_it_only_as_often_as_the_SDK_retries_and_reports_the_criterion_failed(int status, int requests)
+    {
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, status, """{"error":{"message":"no grading today"}}"""));
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("rubric.md", "# Reply\n- Apologises once and stays concise\n");
+        var input = cli.WriteFile("reply.txt", "Sorry about that.");
+
+        var (exit, output, error) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input, "--model-endpoint", server.Endpoint.ToString(), "--model", "grader", "--json");
+
+        Assert.True(exit == 1, error);
+        var criterion = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("criteria")[0];
+        Assert.Equal("error", criterion.GetProperty("verdict").GetString());
+        Assert.Contains($"HTTP {status}", criterion.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no grading today", criterion.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(requests, server.Requests);
+    }
+
     [Fact]
     public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
     {

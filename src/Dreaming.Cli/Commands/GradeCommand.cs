@@ -35,7 +35,9 @@ internal static class GradeCommand
                 : await File.ReadAllTextAsync(inputPath, ct).ConfigureAwait(false);
 
             using var graderModel = ModelClientFactory.TryCreate(common.ModelSettings(parse));
-            var evaluator = new RubricEvaluator(graderModel is null ? null : new ModelGrader(graderModel));
+            // The endpoint's client already tries again what may pass (429, 5xx, a dropped connection); the grader's own
+            // retries would multiply those and repeat a 401 or 404 that cannot.
+            var evaluator = new RubricEvaluator(graderModel is null ? null : new ModelGrader(graderModel, new ModelGraderOptions { CallRetries = 0 }));
             var evaluation = await evaluator.EvaluateAsync(rubric, artifact, parse.GetValue(task), ct).ConfigureAwait(false);
             var result = evaluation.Passed ? OutcomeResult.Satisfied : evaluation.HasErrors ? OutcomeResult.Failed : OutcomeResult.NeedsRevision;
 
