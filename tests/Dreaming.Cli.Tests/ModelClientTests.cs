@@ -183,6 +183,23 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task Orchestrate_on_an_endpoint_refusing_the_key_asks_once_per_item_and_names_the_refusal()
+    {
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 401, """{"error":{"message":"bad key"}}"""));
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", """{"goal":"g","agents":[{"name":"a","instructions":"i"}],"items":[{"id":"one","agent":"a","instructions":"do","dependsOn":[]}]}""");
+
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--model-endpoint", server.Endpoint.ToString(), "--model", "m", "--json");
+
+        Assert.True(exit == 2, error);
+        var item = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("items")[0];
+        Assert.Equal("failed", item.GetProperty("status").GetString());
+        Assert.Equal(1, item.GetProperty("attempts").GetInt32());
+        Assert.Contains("HTTP 401 Unauthorized: bad key.", item.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
     {
         var release = new TaskCompletionSource();

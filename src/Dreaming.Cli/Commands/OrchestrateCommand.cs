@@ -38,7 +38,11 @@ internal static class OrchestrateCommand
             var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
             var services = new ServiceCollection();
             services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(parse.GetValue(common.Database)!))
-                .AddOrchestrator(coordinator: configured is null ? null : _ => configured);
+                .AddOrchestrator(
+                    // The endpoint's client already tries again what may pass (429, 5xx, a dropped connection); an item's
+                    // own retry would double those and repeat a 401 or 404 that cannot.
+                    configure: configured is null ? null : o => o.ItemRetries = 0,
+                    coordinator: configured is null ? null : _ => configured);
             await using var provider = services.BuildServiceProvider();
 
             if (!json)
