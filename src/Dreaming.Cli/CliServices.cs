@@ -8,10 +8,20 @@ namespace Dreaming.Cli;
 /// <summary>Builds the services a command needs on the SQLite database named by <c>--db</c>.</summary>
 internal static class CliServices
 {
-    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null)
+    /// <param name="databasePath">The database file.</param>
+    /// <param name="agentModel">The agents' model, or <see langword="null"/> for none.</param>
+    /// <param name="configure">Sets the library's options.</param>
+    /// <param name="reflector">The configured model that writes a dream's lessons, or <see langword="null"/> for lessons by
+    /// template (offline).</param>
+    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null)
     {
         var services = new ServiceCollection();
-        services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath));
+        var dreaming = services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath));
+        if (reflector is not null)
+        {
+            dreaming.AddReflector(reflector);
+        }
+
         if (agentModel is not null)
         {
             services.AddChatClient(agentModel).UseDreaming().UseFunctionInvocation();

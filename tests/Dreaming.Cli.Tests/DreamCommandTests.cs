@@ -42,6 +42,48 @@ public class DreamCommandTests
     }
 
     [Fact]
+    public async Task A_configured_model_writes_the_dreams_lessons()
+    {
+        var prompts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            using var reader = new StreamReader(context.Request.InputStream);
+            prompts.Enqueue(await reader.ReadToEndAsync());
+            var lessons = string.Join(',', Enumerable.Range(0, 5).Select(i => $$$"""{"finding":{{{i}}},"kind":"pitfall","text":"Model lesson {{{i}}}: check the order total before asking for a refund."}"""));
+            var content = JsonSerializer.Serialize($$$"""{"lessons":[{{{lessons}}}]}""");
+            await LoopbackModel.ReplyAsync(context, 200, $$$"""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"reflector",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":{{{content}}}},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":900,"completion_tokens":100,"total_tokens":1000}}
+                """);
+        });
+        using var cli = new CliRunner();
+        var lines = Enumerable.Range(0, 14).Select(i => i < 8
+            ? $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""");
+        var (importExit, _, importError) = await cli.RunAsync("import", cli.WriteFile("log.jsonl", string.Join('\n', lines)), "--agent", "refund-bot", "--db", cli.Database);
+        Assert.True(importExit == 0, importError);
+
+        var (exit, json, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database, "--json", "--model-endpoint", server.Endpoint.ToString(), "--model", "reflector");
+
+        Assert.True(exit == 0, error);
+        Assert.NotEmpty(prompts);
+        Assert.All(prompts, p => Assert.Contains("\"model\":\"reflector\"", p, StringComparison.Ordinal));
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("reflector", root.GetProperty("model").GetString());
+        Assert.Contains(root.GetProperty("changes").EnumerateArray(), c => c.GetProperty("op").GetString() == "add" && c.GetProperty("text").GetString()!.StartsWith("Model lesson 0:", StringComparison.Ordinal));
+
+        // Without a model the lessons are the template's, and the text output says which wrote them.
+        using var offline = new CliRunner();
+        var (offlineImport, _, _) = await offline.RunAsync("import", offline.WriteFile("log.jsonl", string.Join('\n', lines)), "--agent", "refund-bot", "--db", offline.Database);
+        Assert.Equal(0, offlineImport);
+        var (offlineExit, text, _) = await offline.RunAsync("dream", "--agent", "refund-bot", "--db", offline.Database);
+        Assert.Equal(0, offlineExit);
+        Assert.Contains("lessons by: template (offline", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Model lesson", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Approval_mode_leaves_the_version_proposed_until_approved_from_the_command_line()
     {
         using var cli = new CliRunner();

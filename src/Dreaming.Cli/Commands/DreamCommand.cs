@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Dreaming.Cli.Model;
 using Dreaming.Cli.Output;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,7 +23,7 @@ internal static class DreamCommand
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         review.AcceptOnlyFromAmong("auto", "approval");
-        var command = new Command("dream", "Run one dream: mine the agent's recent sessions for recurring failures and write lessons into a new memory version (offline, no model).")
+        var command = new Command("dream", "Run one dream: mine the agent's recent sessions for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
             agent, maxSessions, minSessions, instructions, review,
         };
@@ -30,7 +31,10 @@ internal static class DreamCommand
         {
             var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
 
-            await using var services = CliServices.Build(database);
+            // A configured model writes the lessons (a model that fails leaves template lessons, with a note saying so).
+            var settings = common.ModelSettings(parse);
+            using var reflector = ModelClientFactory.TryCreate(settings);
+            await using var services = CliServices.Build(database, reflector: reflector);
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
@@ -44,11 +48,11 @@ internal static class DreamCommand
 
             if (parse.GetValue(common.Json))
             {
-                CliJson.WriteSnakeCase(output, Summary(run));
+                CliJson.WriteSnakeCase(output, Summary(run, reflector is null ? null : settings.Model));
             }
             else
             {
-                WriteText(output, run);
+                WriteText(output, run, reflector is null ? null : settings.Describe());
             }
 
             return run.Status switch
@@ -61,7 +65,7 @@ internal static class DreamCommand
         return command;
     }
 
-    private static object Summary(DreamRun run)
+    private static object Summary(DreamRun run, string? model)
     {
         var results = run.Results;
         return new
@@ -87,14 +91,18 @@ internal static class DreamCommand
             results.BudgetReached,
             results.Note,
             run.Error,
+            Model = model,
         };
     }
 
-    private static void WriteText(TextWriter output, DreamRun run)
+    private static void WriteText(TextWriter output, DreamRun run, string? model)
     {
         var inv = CultureInfo.InvariantCulture;
         var results = run.Results;
         output.WriteLine($"dream {run.Id}: {Status(run.Status)}{(run.Error is null ? string.Empty : " - " + run.Error)}");
+        output.WriteLine(model is null
+            ? "lessons by: template (offline; with --model-endpoint and --model a model writes them)"
+            : "lessons by: " + model);
         output.WriteLine(string.Create(inv, $"sessions read {results.SessionIds.Count}, failed {results.Report.FailedSessions}, base failure rate {results.Report.BaseFailureRate * 100:0.#}%"));
         if (results.Note is not null)
         {
