@@ -200,6 +200,37 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task A_key_read_with_a_trailing_line_break_is_trimmed_and_never_shown()
+    {
+        string? authorization = null;
+        await using var server = LoopbackModel.Start(context =>
+        {
+            authorization = context.Request.Headers["Authorization"];
+            return LoopbackModel.ReplyAsync(context, 401, """{"error":{"message":"bad key"}}""");
+        });
+        // As 'export DREAMING_MODEL_API_KEY=$(cat key.txt)' would not, but an env file or a secret store may.
+        var settings = ModelSettings.FromEnvironment(name => name switch
+        {
+            ModelSettings.EndpointVariable => server.Endpoint.ToString(),
+            ModelSettings.ModelVariable => "m",
+            ModelSettings.ApiKeyVariable => "sk-line-break-key\n",
+            _ => null,
+        });
+        using var client = ModelClientFactory.TryCreate(settings)!;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hello"));
+
+        Assert.True(ex.Message.Contains("HTTP 401", StringComparison.Ordinal), ex.ToString());
+        Assert.Equal("Bearer sk-line-break-key", authorization);
+        Assert.DoesNotContain("sk-line-break-key", ex.ToString(), StringComparison.Ordinal);
+        Assert.Contains("HTTP 401", ex.Message, StringComparison.Ordinal);
+
+        // A blank key falls back to OPENAI_API_KEY, as an unset one does.
+        var fallback = ModelSettings.FromEnvironment(name => name switch { ModelSettings.ApiKeyVariable => " ", "OPENAI_API_KEY" => "sk-openai", _ => null });
+        Assert.Equal("sk-openai", fallback.ApiKey);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
     {
         var release = new TaskCompletionSource();

@@ -2,7 +2,7 @@ namespace Dreaming.Cli.Model;
 
 /// <summary>Where the tool finds a model: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI's v1 API, Ollama, gateways).</summary>
 /// <remarks>Read from the environment: <c>DREAMING_MODEL_ENDPOINT</c>, <c>DREAMING_MODEL</c>, <c>DREAMING_MODEL_API_KEY</c>
-/// (falling back to <c>OPENAI_API_KEY</c>). A model name alone is not enough: without an endpoint nothing is called.</remarks>
+/// (falling back to <c>OPENAI_API_KEY</c> when that is unset or blank; white space around the key is ignored). A model name alone is not enough: without an endpoint nothing is called.</remarks>
 internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKey)
 {
     public const string EndpointVariable = "DREAMING_MODEL_ENDPOINT";
@@ -21,8 +21,12 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
             throw new ArgumentException($"{EndpointVariable} is '{endpointText}', which is not an absolute URL (for example http://localhost:11434/v1).");
         }
 
-        return new ModelSettings(endpoint, read(ModelVariable), read(ApiKeyVariable) ?? read("OPENAI_API_KEY"));
+        return new ModelSettings(endpoint, read(ModelVariable), Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")));
     }
+
+    // A key read from an env file or a secret store may end in a line break, which the OpenAI SDK would put into the
+    // Authorization header as it is (splitting the request); no key holds white space, so it is trimmed off.
+    private static string? Key(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     public string Describe() => IsConfigured
         ? $"{Model} at {Endpoint} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")})"
