@@ -21,7 +21,23 @@ public class ModelClientTests
     public void A_malformed_endpoint_is_named()
     {
         var ex = Assert.Throws<ArgumentException>(() => ModelSettings.FromEnvironment(name => name == ModelSettings.EndpointVariable ? "not a url" : null));
+        Assert.Contains("not an http or https URL", ex.Message, StringComparison.Ordinal);
         Assert.Contains("not a url", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("localhost:11434/v1")]
+    [InlineData("ftp://127.0.0.1/v1")]
+    [InlineData("/v1")]
+    public async Task An_endpoint_that_is_not_an_http_URL_is_refused_naming_it(string endpoint)
+    {
+        using var cli = new CliRunner();
+
+        var (exit, output, error) = await cli.RunAsync("model", "--check", "--model-endpoint", endpoint, "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: {ModelSettings.EndpointVariable} (or --model-endpoint) is '{endpoint}', which is not an http or https URL (for example http://localhost:11434/v1).", error.TrimEnd());
     }
 
     [Fact]

@@ -16,9 +16,11 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
         read ??= Environment.GetEnvironmentVariable;
         var endpointText = read(EndpointVariable);
         Uri? endpoint = null;
-        if (!string.IsNullOrWhiteSpace(endpointText) && !Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint))
+        // 'localhost:11434/v1' parses as an absolute URL of scheme 'localhost', which the client then cannot send to.
+        if (!string.IsNullOrWhiteSpace(endpointText)
+            && (!Uri.TryCreate(endpointText.Trim(), UriKind.Absolute, out endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
-            throw new ArgumentException($"{EndpointVariable} is '{endpointText}', which is not an absolute URL (for example http://localhost:11434/v1).");
+            throw new ArgumentException($"{EndpointVariable} (or --model-endpoint) is '{endpointText}', which is not an http or https URL (for example http://localhost:11434/v1).");
         }
 
         return new ModelSettings(endpoint, read(ModelVariable), Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")));
