@@ -270,6 +270,29 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task Ctrl_C_while_waiting_out_a_429s_Retry_After_exits_130_at_once()
+    {
+        await using var server = LoopbackModel.Start(context =>
+        {
+            context.Response.Headers["Retry-After"] = "60";
+            return LoopbackModel.ReplyAsync(context, 429, """{"error":{"message":"slow down"}}""");
+        });
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = DreamingCommandLine.InvokeAsync(["model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m"], output, error, cancellationToken: stop.Token);
+        await server.FirstRequest.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+        await stop.CancelAsync();
+
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(130, exit);
+        Assert.Equal("canceled", error.ToString().TrimEnd());
+        Assert.Equal(1, server.Requests);
+    }
+
+    [Fact]
     public async Task A_timeout_inside_the_client_is_an_error_not_a_cancellation()
     {
         var settings = new ModelSettings(new Uri("http://127.0.0.1:9/v1"), "m", "sk-secret");
