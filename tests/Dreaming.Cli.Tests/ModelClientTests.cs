@@ -247,6 +247,40 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task Orchestrate_with_a_configured_model_has_it_judge_the_model_judged_criteria_of_an_items_rubric()
+    {
+        var graded = 0;
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            using var reader = new StreamReader(context.Request.InputStream);
+            var request = await reader.ReadToEndAsync();
+            var grading = request.Contains("criterion-1", StringComparison.Ordinal);
+            if (grading)
+            {
+                Interlocked.Increment(ref graded);
+            }
+
+            var content = System.Text.Json.JsonSerializer.Serialize(grading ? """{"criteria":[{"id":"criterion-1","reason":"it is polite","verdict":"met"}]}""" : "Thank you, here it is.");
+            await LoopbackModel.ReplyAsync(context, 200, $$$"""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":{{{content}}}},"finish_reason":"stop"}],
+                 "usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}
+                """);
+        });
+        using var cli = new CliRunner();
+        cli.WriteFile("polite.md", "# Reply\n- Is polite\n");
+        var plan = cli.WriteFile("plan.json", """{"goal":"g","agents":[{"name":"a","instructions":"i"}],"items":[{"id":"one","agent":"a","instructions":"do","dependsOn":[],"rubric":"polite.md"}]}""");
+
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--model-endpoint", server.Endpoint.ToString(), "--model", "m", "--json");
+
+        Assert.True(exit == 0, error + output);
+        var item = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("items")[0];
+        Assert.Equal("completed", item.GetProperty("status").GetString());
+        Assert.Equal("satisfied", item.GetProperty("outcome").GetString());
+        Assert.Equal(1, graded);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
     {
         var release = new TaskCompletionSource();

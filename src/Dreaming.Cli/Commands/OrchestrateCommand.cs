@@ -37,7 +37,15 @@ internal static class OrchestrateCommand
             var simulated = configured is null;
             var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
             var services = new ServiceCollection();
-            services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(parse.GetValue(common.Database)!))
+            var dreaming = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(parse.GetValue(common.Database)!));
+            if (configured is not null)
+            {
+                // It also judges the model-judged criteria of the items' rubrics (as 'dreaming grade' does), retrying
+                // nothing the endpoint's client has not retried already.
+                dreaming.AddGrader(configured, o => o.CallRetries = 0);
+            }
+
+            dreaming
                 .AddOrchestrator(
                     // The endpoint's client already tries again what may pass (429, 5xx, a dropped connection); an item's
                     // own retry would double those and repeat a 401 or 404 that cannot.
