@@ -4,18 +4,20 @@ using Dreaming.Cli.Model;
 
 namespace Dreaming.Cli;
 
-/// <summary>The options every command takes: <c>--db</c>, <c>--json</c>, and the model settings <c>--model-endpoint</c> and <c>--model</c>.</summary>
+/// <summary>The options every command takes: <c>--db</c>, <c>--json</c>, and the model settings <c>--model-endpoint</c>, <c>--model</c> and <c>--model-timeout</c>.</summary>
 internal sealed class CommonOptions
 {
-    /// <summary>Reads the model settings: the environment, overridden by --model-endpoint and --model.</summary>
+    /// <summary>Reads the model settings: the environment, overridden by --model-endpoint, --model and --model-timeout.</summary>
     public ModelSettings ModelSettings(ParseResult parse)
     {
         var endpoint = parse.GetValue(ModelEndpoint);
         var model = parse.GetValue(Model);
+        var timeout = parse.GetValue(ModelTimeout);
         return Dreaming.Cli.Model.ModelSettings.FromEnvironment(name => name switch
         {
             Dreaming.Cli.Model.ModelSettings.EndpointVariable when endpoint is not null => endpoint,
             Dreaming.Cli.Model.ModelSettings.ModelVariable when model is not null => model,
+            Dreaming.Cli.Model.ModelSettings.TimeoutVariable when timeout is not null => timeout,
             _ => Environment.GetEnvironmentVariable(name),
         });
     }
@@ -66,6 +68,12 @@ internal sealed class CommonOptions
     public Option<string?> Model { get; } = new("--model")
     {
         Description = "The model name at that endpoint (overrides DREAMING_MODEL).",
+        Recursive = true,
+    };
+
+    public Option<string?> ModelTimeout { get; } = new("--model-timeout")
+    {
+        Description = "The seconds each try of a model call may take (overrides DREAMING_MODEL_TIMEOUT; 100 when unset).",
         Recursive = true,
     };
 

@@ -44,6 +44,7 @@ internal static class DreamingCommandLine
         root.Options.Add(common.Json);
         root.Options.Add(common.ModelEndpoint);
         root.Options.Add(common.Model);
+        root.Options.Add(common.ModelTimeout);
         root.Subcommands.Add(DemoCommand.Create(common, output, error));
         root.Subcommands.Add(ImportCommand.Create(common, output, error));
         root.Subcommands.Add(SessionsCommand.Create(common, output, error));

@@ -281,6 +281,61 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task Model_timeout_bounds_each_try_of_a_call_to_a_hung_endpoint()
+    {
+        // Without it each try gets the SDK's 100 s, four tries in all: a hung local server held the command seven minutes.
+        var release = new TaskCompletionSource();
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            await release.Task;
+            await LoopbackModel.ReplyAsync(context, 500, "late");
+        });
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var run = DreamingCommandLine.InvokeAsync(["model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m", "--model-timeout", "0.25"], output, error);
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        release.TrySetResult();
+
+        Assert.Equal(1, exit);
+        Assert.Contains("gave no answer in time", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, server.Requests);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("abc")]
+    [InlineData("3601")]
+    [InlineData("NaN")]
+    public async Task A_model_timeout_that_is_not_a_number_of_seconds_in_range_is_refused_naming_it(string timeout)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await DreamingCommandLine.InvokeAsync(["model", "--model-endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--model-timeout", timeout], output, error);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"DREAMING_MODEL_TIMEOUT (or --model-timeout) is '{timeout}'", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_model_timeout_is_read_from_the_environment_and_shown()
+    {
+        var settings = ModelSettings.FromEnvironment(name => name switch
+        {
+            ModelSettings.EndpointVariable => "http://localhost:11434/v1",
+            ModelSettings.ModelVariable => "llama3.1",
+            ModelSettings.TimeoutVariable => " 30 ",
+            _ => null,
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Timeout);
+        Assert.Contains(", 30 s a try", settings.Describe(), StringComparison.Ordinal);
+        Assert.Null(ModelSettings.FromEnvironment(name => name == ModelSettings.TimeoutVariable ? "" : null).Timeout);
+    }
+
+    [Fact]
     public async Task Ctrl_C_during_a_model_call_that_hangs_exits_130()
     {
         var release = new TaskCompletionSource();

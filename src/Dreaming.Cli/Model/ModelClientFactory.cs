@@ -6,7 +6,7 @@ namespace Dreaming.Cli.Model;
 
 /// <summary>Creates the <see cref="IChatClient"/> of a configured OpenAI-compatible endpoint.</summary>
 /// <remarks>The OpenAI SDK retries what may pass (408, 429 after its Retry-After, 5xx, a dropped connection) three times
-/// and gives each try 100 s; a failed call then throws one <see cref="ModelEndpointException"/>.</remarks>
+/// and gives each try 100 s (or <see cref="ModelSettings.Timeout"/>); a failed call then throws one <see cref="ModelEndpointException"/>.</remarks>
 internal static class ModelClientFactory
 {
     public static IChatClient? TryCreate(ModelSettings settings)
@@ -18,7 +18,7 @@ internal static class ModelClientFactory
 
         // Local servers such as Ollama need no key, but the OpenAI client insists on one.
         var credential = new ApiKeyCredential(string.IsNullOrEmpty(settings.ApiKey) ? "unused" : settings.ApiKey);
-        var client = new OpenAIClient(credential, new OpenAIClientOptions { Endpoint = settings.Endpoint });
+        var client = new OpenAIClient(credential, new OpenAIClientOptions { Endpoint = settings.Endpoint, NetworkTimeout = settings.Timeout });
         return new ModelEndpointChatClient(client.GetChatClient(settings.Model).AsIChatClient(), settings);
     }
 }

@@ -2,12 +2,18 @@ namespace Dreaming.Cli.Model;
 
 /// <summary>Where the tool finds a model: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI's v1 API, Ollama, gateways).</summary>
 /// <remarks>Read from the environment: <c>DREAMING_MODEL_ENDPOINT</c>, <c>DREAMING_MODEL</c>, <c>DREAMING_MODEL_API_KEY</c>
-/// (falling back to <c>OPENAI_API_KEY</c> when that is unset or blank; white space around the key is ignored). A model name alone is not enough: without an endpoint nothing is called.</remarks>
-internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKey)
+/// (falling back to <c>OPENAI_API_KEY</c> when that is unset or blank; white space around the key is ignored) and
+/// <c>DREAMING_MODEL_TIMEOUT</c> (the seconds each try of a call may take; the SDK's 100 when unset). A model name alone is
+/// not enough: without an endpoint nothing is called.</remarks>
+internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKey, TimeSpan? Timeout = null)
 {
     public const string EndpointVariable = "DREAMING_MODEL_ENDPOINT";
     public const string ModelVariable = "DREAMING_MODEL";
     public const string ApiKeyVariable = "DREAMING_MODEL_API_KEY";
+    public const string TimeoutVariable = "DREAMING_MODEL_TIMEOUT";
+
+    /// <summary>The longest a try of a call may be given, in seconds.</summary>
+    public const int MaxTimeoutSeconds = 3600;
 
     public bool IsConfigured => Endpoint is not null && !string.IsNullOrWhiteSpace(Model);
 
@@ -23,7 +29,25 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
             throw new ArgumentException($"{EndpointVariable} (or --model-endpoint) is '{endpointText}', which is not an http or https URL (for example http://localhost:11434/v1).");
         }
 
-        return new ModelSettings(endpoint, read(ModelVariable), Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")));
+        return new ModelSettings(endpoint, read(ModelVariable), Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")), TimeoutOf(read(TimeoutVariable)));
+    }
+
+    // Seconds, as a whole or decimal number (invariant culture): a hung local server otherwise holds a command for the
+    // SDK's 100 s a try, four tries in all.
+    private static TimeSpan? TimeoutOf(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            || !(seconds > 0) || seconds > MaxTimeoutSeconds)
+        {
+            throw new ArgumentException($"{TimeoutVariable} (or --model-timeout) is '{text}'; give the seconds each try of a model call may take, more than 0 and at most {MaxTimeoutSeconds} (100 when unset).");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
     }
 
     // A key read from an env file or a secret store may end in a line break, which the OpenAI SDK would put into the
@@ -31,6 +55,6 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
     private static string? Key(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     public string Describe() => IsConfigured
-        ? $"{Model} at {Endpoint} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")})"
+        ? $"{Model} at {Endpoint} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")}{(Timeout is { } timeout ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {timeout.TotalSeconds:0.###} s a try") : string.Empty)})"
         : $"none configured: set {EndpointVariable} and {ModelVariable} (and {ApiKeyVariable} if the endpoint needs one)";
 }
