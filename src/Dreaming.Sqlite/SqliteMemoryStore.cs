@@ -142,8 +142,13 @@ public sealed class SqliteMemoryStore : IMemoryStore, IMemoryWebhookWriter, IDis
 
     private Task<T> WithWriterAsync<T>(Func<SqliteMemoryWriter, T> work, CancellationToken cancellationToken) => _connection.WriteAsync(work, cancellationToken);
 
-    private Task<MemoryVersion> WithWebhooksAsync(Func<SqliteMemoryWriter, WebhookPublisher?, (MemoryVersion Version, bool WroteWebhooks)> work, CancellationToken cancellationToken) =>
-        _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken);
+    private Task<MemoryVersion> WithWebhooksAsync(Func<SqliteMemoryWriter, WebhookPublisher?, (MemoryVersion Version, bool WroteWebhooks)> work, CancellationToken cancellationToken)
+    {
+        // The webhook wrapper may see only a decorator of the host's around this store: tell it, on the caller's flow,
+        // that the rows go into this change's transaction, so it does not publish them again.
+        WebhookStoreChange.WrittenBy(this);
+        return _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken);
+    }
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);
 

@@ -3,7 +3,8 @@ namespace Dreaming;
 /// <summary>Publishes <c>dream.completed</c>, <c>dream.failed</c>, <c>dream.canceled</c>, <c>budget.reached</c> for a dream that stopped at its token
 /// budget, and one <c>insight.quarantined</c> per insight a dream held back, around another dream run store: right after the run's end is stored (not in its transaction; see docs/webhooks.md).
 /// A store that writes those rows in its own transaction (<see cref="IDreamRunWebhookWriter"/>, the SQLite store with the
-/// outbox on its file) is left to do so, and nothing is published a second time.</summary>
+/// outbox on its file) is left to do so, and nothing is published a second time. Behind a decorator of the host's, which hides those
+/// interfaces, the store says so for the call in progress through <see cref="WebhookStoreChange"/>.</summary>
 internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublisher webhooks, bool ownsInner) : IDreamRunStore, IDisposable
 {
     /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>

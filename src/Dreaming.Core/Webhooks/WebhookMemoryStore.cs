@@ -3,7 +3,8 @@ namespace Dreaming;
 /// <summary>Publishes <c>memory.version_proposed</c>, <c>memory.version_activated</c> and <c>memory.version_rejected</c> around
 /// another memory store: right after a proposal (a dream's or a reviewer's edit), an approval, a rollback or a rejection is stored (not in its transaction; see docs/webhooks.md). A store that
 /// writes those rows in its own transaction (<see cref="IMemoryWebhookWriter"/>, the SQLite store with the outbox on its
-/// file) is left to do so, and nothing is published a second time.</summary>
+/// file) is left to do so, and nothing is published a second time. Behind a decorator of the host's, which hides those
+/// interfaces, the store says so for the call in progress through <see cref="WebhookStoreChange"/>.</summary>
 internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher webhooks, bool ownsInner) : IMemoryStore, IDisposable
 {
     /// <summary>Disposes the wrapped store when the container created it for this wrapper (the container only sees the wrapper).</summary>

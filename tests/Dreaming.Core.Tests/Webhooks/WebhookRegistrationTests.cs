@@ -201,6 +201,36 @@ public sealed class WebhookRegistrationTests
         public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 1)]
+    public async Task A_store_behind_the_hosts_decorator_that_writes_its_own_rows_says_so_for_the_change(bool writes, int expected)
+    {
+        // The store "writes" its rows (here it writes none, so a row can only come from the wrapper): the wrapper, which
+        // sees only the host's decorator, publishes only when the store does not say it writes them.
+        var services = new ServiceCollection();
+        var builder = services.AddDreamingAgents().UseInMemoryStore();
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.RemoveAll<IMemoryStore>(services);
+        services.AddSingleton<IMemoryStore>(_ => new SelfWritingMemoryStore(writes));
+        Redecorate<IMemoryStore>(services);
+        builder.AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
+
+        await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
+            new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
+
+        // A memory store's word is about memory changes only: the dream run wrapper still announces a run's end.
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
+        await runs.CancelAsync(run.Id);
+        var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal(expected, deliveries.Count(d => d.EventType == WebhookEventTypes.MemoryVersionProposed));
+        Assert.Single(deliveries, d => d.EventType == WebhookEventTypes.DreamCanceled);
+        Assert.Throws<ArgumentNullException>("store", () => WebhookStoreChange.WrittenBy((IMemoryWebhookWriter)null!));
+    }
+
     /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>.</summary>
     private static void Redecorate<T>(IServiceCollection services)
         where T : class
@@ -322,5 +352,41 @@ public sealed class WebhookRegistrationTests
                 throw;
             }
         }
+    }
+
+    /// <summary>A memory store of the host's that says it writes its memory rows in its own transaction (and, for the test,
+    /// writes none) when <c>writes</c> is set.</summary>
+    private sealed class SelfWritingMemoryStore(bool writes) : IMemoryStore, IMemoryWebhookWriter
+    {
+        private readonly InMemoryMemoryStore _inner = new();
+
+        public bool WritesMemoryWebhooks => writes;
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
+
+        public Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        {
+            WebhookStoreChange.WrittenBy(this);
+            return _inner.ProposeAsync(proposal, cancellationToken);
+        }
+
+        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => _inner.GetVersionAsync(versionId, cancellationToken);
+
+        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => _inner.GetActiveVersionAsync(scope, cancellationToken);
+
+        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
+            _inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
+
+        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => _inner.ApproveAsync(versionId, reviewer, cancellationToken);
+
+        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
+            _inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
+
+        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => _inner.EditAsync(versionId, edit, cancellationToken);
+
+        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
+            _inner.RollbackAsync(versionId, author, note, cancellationToken);
+
+        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => _inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 }

@@ -318,6 +318,48 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task A_decorator_of_the_hosts_around_the_stores_does_not_make_the_wrappers_announce_the_changes_again()
+    {
+        // UseSqliteStore, then the host's own decorator (logging, caching) around the memory and dream run stores, then
+        // AddWebhooks: the wrappers see only the decorators, yet the stores wrote the rows in their transactions.
+        var path = _folder.File("decorated.db");
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero)));
+        var builder = services.AddDreamingAgents().UseSqliteStore(path);
+        Redecorate<IMemoryStore>(services);
+        Redecorate<IDreamRunStore>(services);
+        builder.AddWebhooks(options =>
+        {
+            options.Endpoints.Add(Endpoint("ci"));
+            options.Endpoints.Add(Endpoint("chat", "memory.*", "dream.*", "insight.quarantined", "budget.reached"));
+        });
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+
+        var v1 = await memory.ApproveAsync((await memory.ProposeAsync(Proposal(null, "a"))).Id, Alice);
+        var v2 = await memory.EditAsync((await memory.ProposeAsync(Proposal(v1.Id, "a", "b"))).Id, new MemoryEdit { Author = Alice, Removals = ["b"], Note = "removed b" });
+        await memory.RejectAsync(v2.Id, Alice, "no");
+        await memory.ApproveAsync((await memory.ProposeAsync(Proposal(v1.Id, "a", "c"))).Id, Alice);
+        await memory.RollbackAsync(v1.Id, Alice);
+        var completed = await StartAsync(runs, tokenBudget: 1000);
+        await runs.CompleteAsync(completed.Id, Results(budgetReached: true));
+        await runs.FailAsync((await StartAsync(runs)).Id, "boom");
+        await runs.CancelAsync((await StartAsync(runs)).Id);
+
+        var rows = (await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 1000)).Reverse().ToList();
+        Assert.All(rows.GroupBy(r => r.EventId), e => Assert.Equal(["chat", "ci"], e.Select(r => r.EndpointId).Order(StringComparer.Ordinal)));
+        Assert.Equal(
+            [
+                WebhookEventTypes.MemoryVersionProposed, WebhookEventTypes.MemoryVersionActivated, WebhookEventTypes.MemoryVersionProposed,
+                WebhookEventTypes.MemoryVersionProposed, WebhookEventTypes.MemoryVersionRejected, WebhookEventTypes.MemoryVersionProposed,
+                WebhookEventTypes.MemoryVersionActivated, WebhookEventTypes.MemoryVersionActivated, WebhookEventTypes.BudgetReached, WebhookEventTypes.DreamCompleted, WebhookEventTypes.InsightQuarantined, WebhookEventTypes.InsightQuarantined,
+                WebhookEventTypes.DreamFailed, WebhookEventTypes.DreamCanceled,
+            ],
+            rows.Where(r => r.EndpointId == "ci").Select(r => r.EventType));
+    }
+
+    [Fact]
     public async Task With_the_outbox_elsewhere_the_wrappers_still_publish_once_after_the_commit()
     {
         var services = new ServiceCollection();
@@ -410,6 +452,21 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
         },
     };
 
+    /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>,
+    /// as a host adds a logging or caching decorator: the registration is replaced by one that wraps the previous.</summary>
+    private static void Redecorate<T>(IServiceCollection services)
+        where T : class
+    {
+        var current = services.Last(d => d.ServiceType == typeof(T));
+        services.Remove(current);
+        services.AddSingleton(sp =>
+        {
+            var proxy = System.Reflection.DispatchProxy.Create<T, ForwardingProxy<T>>();
+            ((ForwardingProxy<T>)(object)proxy).Inner = (T)current.ImplementationFactory!(sp);
+            return proxy;
+        });
+    }
+
     private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) => new()
     {
         Scope = Bot,
@@ -425,4 +482,29 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
             UpdatedAt = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero),
         })],
     };
+
+    /// <summary>A host's decorator that only forwards every call (as a logging or caching one would).</summary>
+    public class ForwardingProxy<T> : System.Reflection.DispatchProxy
+        where T : class
+    {
+        private T _inner = null!;
+
+        public T Inner
+        {
+            set => _inner = value;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            try
+            {
+                return targetMethod!.Invoke(_inner, args);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+        }
+    }
 }
