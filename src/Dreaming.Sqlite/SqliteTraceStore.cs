@@ -99,7 +99,11 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     }
 
     /// <inheritdoc />
+    /// <remarks>The import is one transaction. The token is honoured while it writes too (between sessions, and every 1,024
+    /// events of a long one): a cancellation before the commit rolls the whole import back, so none of its sessions is kept,
+    /// and throws <see cref="OperationCanceledException"/>.</remarks>
     /// <exception cref="ArgumentException">A session is running, an event names another session, or a session repeats a sequence number.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the import committed; nothing of it was written.</exception>
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
@@ -108,7 +112,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
             item?.Session.Outcome?.Validate(item.Session.Id);
         }
 
-        return WithWriterAsync(writer => writer.Import(sessions), cancellationToken);
+        return WithWriterAsync(writer => writer.Import(sessions, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />

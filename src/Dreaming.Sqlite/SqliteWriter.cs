@@ -10,6 +10,9 @@ internal sealed class SqliteWriter : IDisposable
     private const int SqliteConstraintPrimaryKey = 1555;
     private const int SqliteConstraintUnique = 2067;
 
+    /// <summary>How many events of one imported session are written between two looks at the cancellation token.</summary>
+    private const int ImportCancellationInterval = 1024;
+
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertSession;
     private readonly SqliteCommand _insertEvent;
@@ -132,13 +135,18 @@ internal sealed class SqliteWriter : IDisposable
         transaction.Commit();
     }
 
-    public int Import(IReadOnlyList<SessionWithEvents> sessions)
+    /// <summary>Imports finished sessions in one transaction. The token is checked before each session, every
+    /// <see cref="ImportCancellationInterval"/> events of a session and before the commit: a cancellation throws
+    /// <see cref="OperationCanceledException"/> and rolls the whole import back, so nothing of it is kept.</summary>
+    public int Import(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         CheckImport(sessions);
         using var transaction = Begin();
         var added = 0;
         foreach (var item in sessions)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+
             // Checking inside the transaction also skips an id that appears twice in the same import.
             if (GetStatus(item.Session.Id) is not null)
             {
@@ -146,8 +154,14 @@ internal sealed class SqliteWriter : IDisposable
             }
 
             InsertSession(item.Session);
+            var written = 0;
             foreach (var sessionEvent in item.Events)
             {
+                if (++written % ImportCancellationInterval == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 InsertEvent(item.Session.Id, sessionEvent);
             }
 
@@ -155,6 +169,8 @@ internal sealed class SqliteWriter : IDisposable
             added++;
         }
 
+        // Disposing the transaction uncommitted rolls it back.
+        cancellationToken.ThrowIfCancellationRequested();
         transaction.Commit();
         return added;
     }

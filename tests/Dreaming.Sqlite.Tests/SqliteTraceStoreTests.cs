@@ -311,8 +311,58 @@ public sealed class SqliteTraceStoreTests : IDisposable
         await Assert.ThrowsAsync<TraceStoreException>(() => reopened.QuerySessionsAsync(new SessionQuery()));
     }
 
+    [Fact]
+    public async Task An_import_cancelled_while_it_writes_is_rolled_back_whole_and_throws()
+    {
+        // Ctrl+C during 'dreaming import': the token is cancelled while the store writes the third of 200 sessions
+        // (when its events are read for writing, after the checks read them once). The import is one atomic operation, so
+        // the store stops at the next session and keeps none of it.
+        using var store = new SqliteTraceStore(_folder.File("cancelled import.db"));
+        await store.ImportAsync([new SessionWithEvents(Finished("before"), Notes("before", 1, 2))]);
+        using var cancellation = new CancellationTokenSource();
+        var sessions = Enumerable.Range(1, 200)
+            .Select(i => new SessionWithEvents(
+                Finished("imported-" + i),
+                i == 3 ? new CancelOnSecondRead(Notes("imported-3", 1, 5), cancellation) : Notes("imported-" + i, 1, 5)))
+            .ToList();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ImportAsync(sessions, cancellation.Token));
+
+        Assert.Equal(cancellation.Token, error.CancellationToken);
+        Assert.Equal(["before"], (await store.QuerySessionsAsync(new SessionQuery())).Items.Select(s => s.Id));
+
+        // Nothing is left half-written or locked: the same import, not cancelled, then adds every session.
+        Assert.Equal(200, await store.ImportAsync([.. sessions.Select(s => s with { Events = [.. s.Events] })]));
+        Assert.Equal(201, (await store.QuerySessionsAsync(new SessionQuery { PageSize = 500 })).Items.Count);
+    }
+
+    private static SessionRecord Finished(string id) => Session(id) with { Status = SessionStatus.Completed, EndedAt = BaseTime.AddMinutes(1) };
+
     private static SessionRecord Session(string id) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = BaseTime };
 
     private static List<SessionEvent> Notes(string sessionId, int first, int count) =>
         [.. Enumerable.Range(first, count).Select(i => new NoteEvent { SessionId = sessionId, Sequence = i, Timestamp = BaseTime.AddMilliseconds(i), Text = "note " + i })];
+
+    /// <summary>A session's events that cancel <paramref name="cancellation"/> the second time they are read: an import reads
+    /// them once to check them and once to write them.</summary>
+    private sealed class CancelOnSecondRead(List<SessionEvent> events, CancellationTokenSource cancellation) : IReadOnlyList<SessionEvent>
+    {
+        private int _reads;
+
+        public int Count => events.Count;
+
+        public SessionEvent this[int index] => events[index];
+
+        public IEnumerator<SessionEvent> GetEnumerator()
+        {
+            if (++_reads == 2)
+            {
+                cancellation.Cancel();
+            }
+
+            return events.GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -39,8 +39,10 @@ public interface ITraceStore
 
     /// <summary>Adds finished sessions with their events in one atomic operation; sessions whose id already exists are skipped.</summary>
     /// <param name="sessions">The sessions; none may be <see cref="SessionStatus.Running"/>.</param>
-    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <param name="cancellationToken">Cancels the operation. An import the token stops keeps none of its sessions, being
+    /// atomic; a store whose write takes long (the SQLite one) honours the token while it writes, not only before.</param>
     /// <returns>The number of sessions added (excluding skipped ones).</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> stopped the import; nothing of it was written.</exception>
     Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default);
 
     /// <summary>Gets a session by id.</summary>
