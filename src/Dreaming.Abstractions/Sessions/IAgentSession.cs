@@ -38,14 +38,22 @@ public interface IAgentSession : IAsyncDisposable
     /// <param name="sessionEvent">The event; its text content is redacted and truncated before it reaches the store.</param>
     /// <param name="cancellationToken">Cancels waiting for room in the write queue.</param>
     /// <returns>A task that completes when the event is queued (or dropped, by policy).</returns>
-    /// <exception cref="SessionStateException">The session has already ended.</exception>
+    /// <remarks>A call racing <see cref="CompleteAsync"/> (or disposal) on another thread either has its event queued
+    /// before the completion's flush, so it is stored before the session's end, or throws
+    /// <see cref="SessionStateException"/>; once it has returned, the completion cannot refuse or lose its event.</remarks>
+    /// <exception cref="SessionStateException">The session has already ended, or its completion has begun; the message
+    /// names the session.</exception>
     ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default);
 
     /// <summary>Ends the session, flushes its events and writes its final state.</summary>
     /// <param name="status">The final status; <see cref="SessionStatus.Running"/> is not allowed.</param>
     /// <param name="outcome">The outcome, if known.</param>
-    /// <param name="cancellationToken">Cancels waiting for the flush.</param>
+    /// <param name="cancellationToken">Cancels waiting for the flush (and for recordings racing the completion); the
+    /// session then stays running and can be completed again.</param>
     /// <returns>A task that completes when the session and every event recorded before the call are durable in the store.</returns>
+    /// <remarks>From the moment the completion begins, <see cref="RecordAsync"/> throws <see cref="SessionStateException"/>;
+    /// a <see cref="RecordAsync"/> on another thread that had already passed that check is waited for, and its event is
+    /// written before the session's end.</remarks>
     /// <exception cref="SessionStateException">The session has already ended; or the store refused to create it because
     /// another session has its <see cref="AgentSessionOptions.SessionId"/> (its events were dropped, and the session that
     /// owns the id is left as it is).</exception>

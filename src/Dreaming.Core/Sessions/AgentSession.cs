@@ -28,6 +28,11 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     private long _sequence;
     private long _dropped;
     private int _state;
+
+    // Recorders that passed their check of _state and have not yet pushed their item (including one waiting for room);
+    // the completion waits for none to be left before it flushes. See BeginRecord.
+    private int _recording;
+    private TaskCompletionSource? _recorded;
     private int _memoryRecorded;
 
     public AgentSession(SessionRecord record, TraceWriter writer, ITraceStore store, TimeProvider timeProvider, ILogger logger, Activity? activity, Activity? previousActivity)
@@ -116,34 +121,88 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     public ValueTask RecordAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionEvent);
-        if (Volatile.Read(ref _state) != Running)
+        BeginRecord();
+        ValueTask<bool> queued;
+        try
         {
-            throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
+            var stamped = sessionEvent with { SessionId = Id, Timestamp = StoredTime.Of(_timeProvider.GetUtcNow()) };
+            if (stamped is ModelResponseEvent response)
+            {
+                AddUsage(response.Usage);
+            }
+
+            queued = _writer.EnqueueAsync(WriteItem.ForEvent(stamped, this), cancellationToken);
+        }
+        catch
+        {
+            EndRecord();
+            throw;
         }
 
-        var stamped = sessionEvent with { SessionId = Id, Timestamp = StoredTime.Of(_timeProvider.GetUtcNow()) };
-        if (stamped is ModelResponseEvent response)
-        {
-            AddUsage(response.Usage);
-        }
-
-        return Queued(_writer.EnqueueAsync(WriteItem.ForEvent(stamped, this), cancellationToken));
+        return Queued(queued);
     }
 
     /// <summary>Queues a chat call; the writer turns it into events. Throws when the session has ended.</summary>
     internal ValueTask RecordCallAsync(ChatCall call)
     {
+        BeginRecord();
+        ValueTask<bool> queued;
+        try
+        {
+            if (call.Response is { } response)
+            {
+                AddUsage(response.InputTokens, response.OutputTokens, response.CachedInputTokens, modelCalls: 1, costMinorUnits: 0);
+            }
+
+            queued = _writer.EnqueueAsync(WriteItem.ForCall(call, this, call.Slots), CancellationToken.None);
+        }
+        catch
+        {
+            EndRecord();
+            throw;
+        }
+
+        return Queued(queued);
+    }
+
+    // A recorder counts itself before it checks the state, and the completion moves the state before it reads the count
+    // (both interlocked, so neither is reordered after the read that follows it): either the recorder sees the session
+    // ending and throws, or the completion sees it counted and waits for its push, so its item is queued before the flush
+    // marker and written before the session's end. The common path costs two uncontended interlocked operations, no lock.
+    private void BeginRecord()
+    {
+        Interlocked.Increment(ref _recording);
         if (Volatile.Read(ref _state) != Running)
         {
-            throw new SessionStateException($"Session '{Id}' has already ended; events cannot be appended after completion.");
+            EndRecord();
+            throw new SessionStateException($"Session '{Id}' has already ended (or is being completed); events cannot be appended after completion.");
         }
+    }
 
-        if (call.Response is { } response)
+    private void EndRecord()
+    {
+        // The last recorder out while the session is ending wakes the completion, if it is waiting.
+        if (Interlocked.Decrement(ref _recording) == 0 && Volatile.Read(ref _state) != Running)
         {
-            AddUsage(response.InputTokens, response.OutputTokens, response.CachedInputTokens, modelCalls: 1, costMinorUnits: 0);
+            Volatile.Read(ref _recorded)?.TrySetResult();
+        }
+    }
+
+    // Called once the state has left Running: completes when every recorder that passed its check has queued its item (or
+    // had it dropped and counted, or failed to its own caller). None can pass the check any more, so the count only falls.
+    private System.Threading.Tasks.Task RecordersDoneAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _recording) == 0)
+        {
+            return System.Threading.Tasks.Task.CompletedTask;
         }
 
-        return Queued(_writer.EnqueueAsync(WriteItem.ForCall(call, this, call.Slots), CancellationToken.None));
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Published before the count is read again (a full fence): the last recorder out either is seen gone here or
+        // finds this source to complete.
+        Interlocked.Exchange(ref _recorded, recorded);
+        return Volatile.Read(ref _recording) == 0 ? System.Threading.Tasks.Task.CompletedTask : recorded.Task.WaitAsync(cancellationToken);
     }
 
     internal DateTimeOffset Now() => _timeProvider.GetUtcNow();
@@ -172,6 +231,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         SessionCompletion completion;
         try
         {
+            // A RecordAsync or chat call that passed its state check before this completion began is queued first, so
+            // the flush below covers it; none can return success and then be refused by the ended session.
+            await RecordersDoneAsync(cancellationToken).ConfigureAwait(false);
             await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (Creation.Error is { } refused)
             {
@@ -253,7 +315,29 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     void ISessionSink.SkipSequences(int count) => _sequence += count;
 
-    private static ValueTask Queued(ValueTask<bool> queued) => queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
+    // The recorder leaves the count once its item is in the queue (or dropped), which is at once unless it waits for room.
+    private ValueTask Queued(ValueTask<bool> queued)
+    {
+        if (queued.IsCompleted)
+        {
+            EndRecord();
+            return queued.IsCompletedSuccessfully ? default : new ValueTask(queued.AsTask());
+        }
+
+        return QueuedLaterAsync(queued);
+    }
+
+    private async ValueTask QueuedLaterAsync(ValueTask<bool> queued)
+    {
+        try
+        {
+            await queued.ConfigureAwait(false);
+        }
+        finally
+        {
+            EndRecord();
+        }
+    }
 
     private void AddUsage(SessionUsage usage) =>
         AddUsage(usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens, Math.Max(1, usage.ModelCalls), usage.CostMinorUnits);

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Sqlite.Tests;
+
+/// <summary>A <c>RecordAsync</c> racing a <c>CompleteAsync</c> on another thread, on a SQLite file: the event is stored
+/// before the session's end or refused with <see cref="SessionStateException"/>, never acknowledged and then lost.</summary>
+public sealed class SqliteCompletionRaceTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task An_event_past_the_state_check_when_another_thread_completes_is_in_the_file_before_the_end()
+    {
+        var file = _folder.File("race.db");
+        using var clock = new PausingClock();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddDreamingAgents().UseSqliteStore(file);
+        string id;
+        Exception? refused;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("agent", "race");
+            id = session.Id;
+            await session.RecordAsync(new NoteEvent { Text = "before" });
+
+            // Held after RecordAsync's check that the session is running, before its event is queued (it stamps the time).
+            var recording = Task.Run(async () =>
+            {
+                clock.PauseHere();
+                await session.RecordAsync(new NoteEvent { Text = "racing" });
+            });
+            await clock.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+            var completing = Task.Run(() => session.CompleteAsync());
+
+            // Before the fix the completion flushed and ended the session here, and the event was queued after its end.
+            await Task.WhenAny(completing, Task.Delay(TimeSpan.FromSeconds(2)));
+            clock.Release();
+            refused = await Record.ExceptionAsync(() => recording);
+            await completing;
+            Assert.Equal(0, session.DroppedEventCount);
+            await session.DisposeAsync();
+        }
+
+        // Read back from the file once the writer has drained and closed it.
+        using var store = new SqliteTraceStore(new SqliteTraceStoreOptions { ConnectionString = file });
+        var stored = await store.GetSessionAsync(id);
+        Assert.Equal(SessionStatus.Completed, stored!.Status);
+        Assert.Equal(0, stored.DroppedEventCount);
+        var texts = (await store.GetEventsAsync(id)).Cast<NoteEvent>().Select(e => e.Text).ToArray();
+        if (refused is null)
+        {
+            Assert.Equal(["before", "racing"], texts);
+        }
+        else
+        {
+            Assert.Contains(id, Assert.IsType<SessionStateException>(refused).Message, StringComparison.Ordinal);
+            Assert.Equal(["before"], texts);
+        }
+    }
+
+    /// <summary>The system clock, except that the first reading on a flow that called <see cref="PauseHere"/> waits for
+    /// <see cref="Release"/>.</summary>
+    private sealed class PausingClock : TimeProvider, IDisposable
+    {
+        private readonly AsyncLocal<bool> _pause = new();
+        private readonly ManualResetEventSlim _release = new(false);
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+
+        public void PauseHere() => _pause.Value = true;
+
+        public void Release() => _release.Set();
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (_pause.Value)
+            {
+                _pause.Value = false;
+                _reached.TrySetResult();
+                if (!_release.Wait(TimeSpan.FromSeconds(30)))
+                {
+                    throw new TimeoutException("The paused clock reading was never released.");
+                }
+            }
+
+            return base.GetUtcNow();
+        }
+
+        public void Dispose() => _release.Dispose();
+    }
+}
