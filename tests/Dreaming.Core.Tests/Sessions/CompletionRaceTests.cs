@@ -34,6 +34,33 @@ public class CompletionRaceTests
     }
 
     [Fact]
+    public async Task An_event_past_the_state_check_when_another_thread_disposes_is_stored_before_the_abandonment()
+    {
+        using var clock = new PausingClock();
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: d => d.Services.AddSingleton<TimeProvider>(clock));
+        var session = host.Sessions.StartSession("agent", "race");
+        await session.RecordAsync(new NoteEvent { Text = "before" });
+        var recording = Task.Run(async () =>
+        {
+            clock.PauseHere();
+            await session.RecordAsync(new NoteEvent { Text = "racing" });
+        });
+        await clock.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+        var disposing = Task.Run(async () => await session.DisposeAsync());
+
+        await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(1)));
+        clock.Release();
+        var refused = await Record.ExceptionAsync(() => recording);
+        await disposing;
+
+        Assert.Null(refused);
+        Assert.Equal(["before", "racing"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+        var stored = await host.Store.GetSessionAsync(session.Id);
+        Assert.Equal(SessionStatus.Abandoned, stored!.Status);
+        Assert.Equal(0, stored.DroppedEventCount);
+    }
+
+    [Fact]
     public async Task An_event_waiting_for_room_when_another_thread_completes_is_stored_before_the_end()
     {
         var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
