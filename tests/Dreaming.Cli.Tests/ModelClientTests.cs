@@ -118,6 +118,24 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task A_long_error_message_cut_inside_the_echoed_key_shows_no_part_of_the_key()
+    {
+        // The body's message is cut at 300 characters; here the cut falls inside the echoed key.
+        var padding = new string('x', 285);
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            var echoed = context.Request.Headers["Authorization"];
+            await LoopbackModel.ReplyAsync(context, 401, $$$"""{"error":{"message":"{{{padding}}} {{{echoed}}}"}}""");
+        });
+        using var client = ModelClientFactory.TryCreate(new ModelSettings(server.Endpoint, "local-model", "sk-distinctive-secret-0123456789"))!;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hello"));
+
+        Assert.DoesNotContain("sk-dis", ex.ToString(), StringComparison.Ordinal);
+        Assert.Contains(padding + " Bearer ***", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_error_is_retried_by_the_SDK_and_then_read_as_one_line()
     {
         await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 500, "upstream exploded"));

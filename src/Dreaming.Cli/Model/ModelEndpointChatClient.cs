@@ -95,12 +95,12 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
     };
 
     // Transport errors (the SDK wraps them in a ClientResultException without a status).
-    private static string Transport(Exception ex) =>
+    private string Transport(Exception ex) =>
         ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
             ? "could not be reached: " + FirstLine(ex.Message)
             : "broke off the exchange: " + FirstLine(ex.Message);
 
-    private static string HttpFailure(ClientResultException ex)
+    private string HttpFailure(ClientResultException ex)
     {
         var response = ex.GetRawResponse();
         var reason = string.IsNullOrEmpty(response?.ReasonPhrase) ? string.Empty : " " + response.ReasonPhrase;
@@ -115,7 +115,7 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
     }
 
     // The error body's message ({"error":{"message":...}} on OpenAI and most gateways), else the start of the body.
-    private static string ErrorDetail(System.ClientModel.Primitives.PipelineResponse? response)
+    private string ErrorDetail(System.ClientModel.Primitives.PipelineResponse? response)
     {
         string body;
         try
@@ -152,7 +152,8 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
         return FirstLine(body).TrimEnd('.');
     }
 
-    private static string FirstLine(string text) => Output.Text.Cut(Output.Text.OneLine(text).Trim(), MaxDetailLength);
+    // Redacted before it is cut: a cut inside the key would leave its start, which the redaction of the whole key misses.
+    private string FirstLine(string text) => Output.Text.Cut(Output.Text.OneLine(Redact(text)).Trim(), MaxDetailLength);
 
     private string Redact(string text) =>
         string.IsNullOrEmpty(settings.ApiKey) ? text : text.Replace(settings.ApiKey, "***", StringComparison.Ordinal);
