@@ -84,6 +84,33 @@ public class DreamCommandTests
     }
 
     [Fact]
+    public async Task A_configured_model_that_fails_leaves_template_lessons_and_a_note_naming_the_failure()
+    {
+        await using var server = LoopbackModel.Start(async context =>
+        {
+            var echoed = context.Request.Headers["Authorization"];
+            await LoopbackModel.ReplyAsync(context, 401, $$$"""{"error":{"message":"bad key {{{echoed}}}"}}""");
+        });
+        using var cli = new CliRunner();
+        var lines = Enumerable.Range(0, 14).Select(i => i < 8
+            ? $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"r{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""");
+        var (importExit, _, importError) = await cli.RunAsync("import", cli.WriteFile("log.jsonl", string.Join('\n', lines)), "--agent", "refund-bot", "--db", cli.Database);
+        Assert.True(importExit == 0, importError);
+        var (exit, json, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database, "--json", "--model-endpoint", server.Endpoint.ToString(), "--model", "reflector");
+
+        // The run completes on template lessons; the note names the endpoint's refusal, and 'model' the model asked.
+        Assert.True(exit == 0, error);
+        Assert.Equal(string.Empty, error);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        Assert.Equal("reflector", root.GetProperty("model").GetString());
+        Assert.StartsWith("1 of 1 lessons written by template (the reflector failed: The model endpoint", root.GetProperty("note").GetString(), StringComparison.Ordinal);
+        Assert.Contains("HTTP 401 Unauthorized: bad key Bearer ", root.GetProperty("note").GetString(), StringComparison.Ordinal);
+        Assert.Contains(root.GetProperty("changes").EnumerateArray(), c => c.GetProperty("op").GetString() == "add");
+    }
+
+    [Fact]
     public async Task Approval_mode_leaves_the_version_proposed_until_approved_from_the_command_line()
     {
         using var cli = new CliRunner();
