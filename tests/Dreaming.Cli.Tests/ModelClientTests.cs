@@ -118,6 +118,22 @@ public class ModelClientTests
     }
 
     [Fact]
+    public async Task A_secret_in_the_endpoints_user_info_or_query_is_never_shown()
+    {
+        using var cli = new CliRunner();
+        const string endpoint = "http://user:sk-userinfo-secret@127.0.0.1:9/v1?api-key=sk-query-secret";
+
+        var (textExit, text, textError) = await cli.RunAsync("model", "--model-endpoint", endpoint, "--model", "m");
+        var (jsonExit, json, jsonError) = await cli.RunAsync("model", "--json", "--model-endpoint", endpoint, "--model", "m");
+
+        Assert.True(textExit == 0, textError);
+        Assert.True(jsonExit == 0, jsonError);
+        Assert.Contains("model: m at http://127.0.0.1:9/v1 (api key", text, StringComparison.Ordinal);
+        Assert.Equal("http://127.0.0.1:9/v1", System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("endpoint").GetString());
+        Assert.DoesNotContain("secret", text + json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_long_error_message_cut_inside_the_echoed_key_shows_no_part_of_the_key()
     {
         // The body's message is cut at 300 characters; here the cut falls inside the echoed key.

@@ -54,7 +54,9 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
     // Authorization header as it is (splitting the request); no key holds white space, so it is trimmed off.
     private static string? Key(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
+    /// <summary>The settings as shown to the user: the endpoint without a user name, password or query string, which may
+    /// hold a secret, and whether a key is set (never the key).</summary>
     public string Describe() => IsConfigured
-        ? $"{Model} at {Endpoint} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")}{(Timeout is { } timeout ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {timeout.TotalSeconds:0.###} s a try") : string.Empty)})"
+        ? $"{Model} at {ModelEndpointChatClient.SafeEndpoint(Endpoint)} (api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")}{(Timeout is { } timeout ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {timeout.TotalSeconds:0.###} s a try") : string.Empty)})"
         : $"none configured: set {EndpointVariable} and {ModelVariable} (and {ApiKeyVariable} if the endpoint needs one)";
 }
