@@ -342,6 +342,7 @@ public class ModelClientTests
     [InlineData("abc")]
     [InlineData("3601")]
     [InlineData("NaN")]
+    [InlineData("1e-9")]
     public async Task A_model_timeout_that_is_not_a_number_of_seconds_in_range_is_refused_naming_it(string timeout)
     {
         using var output = new StringWriter();
@@ -367,6 +368,19 @@ public class ModelClientTests
         Assert.Equal(TimeSpan.FromSeconds(30), settings.Timeout);
         Assert.Contains(", 30 s a try", settings.Describe(), StringComparison.Ordinal);
         Assert.Null(ModelSettings.FromEnvironment(name => name == ModelSettings.TimeoutVariable ? "" : null).Timeout);
+    }
+
+    [Fact]
+    public async Task Model_json_gives_the_timeout()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await DreamingCommandLine.InvokeAsync(["model", "--json", "--model-endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--model-timeout", "2.5"], output, error);
+
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.Equal(2.5, json.RootElement.GetProperty("timeoutSeconds").GetDouble());
     }
 
     [Fact]

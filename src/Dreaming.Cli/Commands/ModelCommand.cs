@@ -27,7 +27,7 @@ internal static class ModelCommand
 
             if (json)
             {
-                CliJson.Write(output, new { configured = settings.IsConfigured, endpoint = settings.Endpoint is null ? null : ModelEndpointChatClient.SafeEndpoint(settings.Endpoint), model = settings.Model, apiKeySet = !string.IsNullOrEmpty(settings.ApiKey), reply });
+                CliJson.Write(output, new { configured = settings.IsConfigured, endpoint = settings.Endpoint is null ? null : ModelEndpointChatClient.SafeEndpoint(settings.Endpoint), model = settings.Model, apiKeySet = !string.IsNullOrEmpty(settings.ApiKey), timeoutSeconds = settings.Timeout?.TotalSeconds, reply });
             }
             else
             {

@@ -42,9 +42,9 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
         }
 
         if (!double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-            || !(seconds > 0) || seconds > MaxTimeoutSeconds)
+            || !(seconds >= 0.001) || seconds > MaxTimeoutSeconds)
         {
-            throw new ArgumentException($"{TimeoutVariable} (or --model-timeout) is '{text}'; give the seconds each try of a model call may take, more than 0 and at most {MaxTimeoutSeconds} (100 when unset).");
+            throw new ArgumentException($"{TimeoutVariable} (or --model-timeout) is '{text}'; give the seconds each try of a model call may take, from 0.001 to {MaxTimeoutSeconds} (100 when unset).");
         }
 
         return TimeSpan.FromSeconds(seconds);
