@@ -232,9 +232,11 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         try
         {
             // A RecordAsync or chat call that passed its state check before this completion began is queued first, so
-            // the flush below covers it; none can return success and then be refused by the ended session.
-            await RecordersDoneAsync(cancellationToken).ConfigureAwait(false);
-            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // the flush covers it; none can return success and then be refused by the ended session. While the completion
+            // waits for such a call, it keeps the writer running: a host shutdown disposing the writer meanwhile still
+            // writes the call's item and this flush, rather than failing the completion as if it had started too late.
+            var recorders = RecordersDoneAsync(cancellationToken);
+            await (recorders.IsCompletedSuccessfully ? _writer.FlushAsync(cancellationToken) : _writer.FlushAfterAsync(recorders, cancellationToken)).ConfigureAwait(false);
             if (Creation.Error is { } refused)
             {
                 // Completing by id would end the session that owns the id (another session, maybe another process's).

@@ -154,6 +154,33 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         return flush.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Completes when <paramref name="ready"/> has completed and then everything queued before it completed has been
+    /// written (or counted as dropped). The writer counts the caller as a producer meanwhile, so a disposal that starts while
+    /// <paramref name="ready"/> is pending (recorders still getting their items in) still writes those items and this flush.</summary>
+    /// <param name="ready">Completes once the items to flush are queued; a cancelled or failed one ends the flush with its exception.</param>
+    /// <param name="cancellationToken">Cancels waiting for the flush.</param>
+    public async Task FlushAfterAsync(Task ready, CancellationToken cancellationToken)
+    {
+        if (!TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(TraceWriter), "The trace writer has been disposed.");
+        }
+
+        var flush = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await ready.ConfigureAwait(false);
+            Interlocked.Increment(ref _flushesPending);
+            Push(WriteItem.ForFlush(flush), hurry: true);
+        }
+        finally
+        {
+            Leave();
+        }
+
+        await flush.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_stopping)

@@ -1,0 +1,172 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Tests;
+
+/// <summary>The paths that could leave a recording counted for ever (and so hold every later completion): a recording that
+/// fails before it queues, one cancelled while it waits for room, a completion cancelled while it waits, and a completion
+/// started from a recording's own continuation.</summary>
+public class CompletionRaceEdgeTests
+{
+    // The sessions are not disposed: a recording left counted would hold the abandonment, and the test would hang rather
+    // than fail.
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_recording_that_fails_before_it_is_queued_does_not_hold_a_later_completion()
+    {
+        var clock = new FailingClock();
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: d => d.Services.AddSingleton<TimeProvider>(clock));
+        var session = host.Sessions.StartSession("agent", "edge");
+
+        // The clock fails the stamp, after RecordAsync counted itself and before its event is queued.
+        clock.FailNext = true;
+        await Assert.ThrowsAsync<TimeoutException>(() => session.RecordAsync(new NoteEvent { Text = "lost" }).AsTask());
+
+        await session.RecordAsync(new NoteEvent { Text = "kept" });
+        await session.CompleteAsync().WaitAsync(s_bound);
+        Assert.Equal(["kept"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+    }
+
+    [Fact]
+    public async Task A_recording_cancelled_while_it_waits_for_room_lets_a_waiting_completion_go_on()
+    {
+        using var gate = new FirstWriteGate();
+        await using var host = gate.CreateHost();
+        var session = host.Sessions.StartSession("agent", "edge");
+        await gate.HoldFirstAsync(session);
+
+        using var cts = new CancellationTokenSource();
+        var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }, cts.Token).AsTask();
+        Assert.False(waiting.IsCompleted);
+        var completing = session.CompleteAsync();
+        Assert.False(completing.IsCompleted);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(s_bound));
+        gate.Release();
+        await completing.WaitAsync(s_bound);
+
+        Assert.Equal(["first"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+        Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task A_completion_cancelled_while_an_event_waits_for_room_leaves_the_session_recording_and_completable()
+    {
+        using var gate = new FirstWriteGate();
+        await using var host = gate.CreateHost();
+        var session = host.Sessions.StartSession("agent", "edge");
+        await gate.HoldFirstAsync(session);
+
+        var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }).AsTask();
+        using var cts = new CancellationTokenSource();
+        var completing = session.CompleteAsync(SessionStatus.Completed, null, cts.Token);
+        Assert.False(completing.IsCompleted);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => completing.WaitAsync(s_bound));
+        Assert.Equal(SessionStatus.Running, session.Status);
+
+        gate.Release();
+        await waiting.WaitAsync(s_bound);
+        await session.RecordAsync(new NoteEvent { Text = "after" });
+        await session.CompleteAsync().WaitAsync(s_bound);
+
+        Assert.Equal(["first", "waiting", "after"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+        Assert.Equal(0, (await host.Store.GetSessionAsync(session.Id))!.DroppedEventCount);
+        await Assert.ThrowsAsync<SessionStateException>(() => session.RecordAsync(new NoteEvent { Text = "late" }).AsTask());
+    }
+
+    [Fact]
+    public async Task A_completion_started_from_the_continuation_of_a_recording_that_waited_for_room_does_not_deadlock()
+    {
+        using var gate = new FirstWriteGate();
+        await using var host = gate.CreateHost();
+        var session = host.Sessions.StartSession("agent", "edge");
+        await gate.HoldFirstAsync(session);
+
+        var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }).AsTask();
+        var completing = waiting.ContinueWith(_ => session.CompleteAsync(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        gate.Release();
+        await completing.WaitAsync(s_bound);
+
+        Assert.Equal(["first", "waiting"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+    }
+
+    [Fact]
+    public async Task A_completion_waiting_for_an_event_while_the_writer_is_disposed_ends_the_session_with_the_event()
+    {
+        using var gate = new FirstWriteGate();
+        await using var host = gate.CreateHost();
+        var session = host.Sessions.StartSession("agent", "edge");
+        await gate.HoldFirstAsync(session);
+
+        var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }).AsTask();
+        var completing = session.CompleteAsync();
+        Assert.False(completing.IsCompleted);
+
+        // Host shutdown disposes the writer while the completion waits for the event: the writer drains what was queued.
+        var disposing = host.Services.GetRequiredService<TraceWriter>().DisposeAsync().AsTask();
+        gate.Release();
+        await waiting.WaitAsync(s_bound);
+        await disposing.WaitAsync(s_bound);
+        await completing.WaitAsync(s_bound);
+
+        Assert.Equal(["first", "waiting"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+        Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
+    }
+
+    private sealed class FailingClock : TimeProvider
+    {
+        public volatile bool FailNext;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new TimeoutException("clock failed");
+            }
+
+            return base.GetUtcNow();
+        }
+    }
+
+    /// <summary>A store whose write of the event "first" waits for <see cref="Release"/>; with a queue of one, the next
+    /// event waits for room.</summary>
+    private sealed class FirstWriteGate : IDisposable
+    {
+        private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TracingHost CreateHost()
+        {
+            var store = new HookedTraceStore
+            {
+                BeforeWrite = async (batch, ct) =>
+                {
+                    if (batch.Events.Any(e => e is NoteEvent { Text: "first" }))
+                    {
+                        _written.TrySetResult();
+                        await _release.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+                    }
+                },
+            };
+            return TracingHost.Create(FakeChatClient.Echo(), store: store, options: o =>
+            {
+                o.Backpressure = BackpressurePolicy.Wait;
+                o.WriteQueueCapacity = 1;
+                o.WriteBatchSize = 1;
+            });
+        }
+
+        public async Task HoldFirstAsync(IAgentSession session)
+        {
+            await session.RecordAsync(new NoteEvent { Text = "first" });
+            await _written.Task.WaitAsync(s_bound);
+        }
+
+        public void Release() => _release.TrySetResult();
+
+        public void Dispose() => Release();
+    }
+}
