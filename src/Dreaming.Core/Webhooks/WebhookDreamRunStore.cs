@@ -24,7 +24,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(StartAsync), runId);
         if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
         {
             return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(CompleteAsync), runId);
         var run = await inner.CompleteAsync(runId, results, cancellationToken).ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {
@@ -81,7 +81,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(FailAsync), runId);
         var run = await inner.FailAsync(runId, reason, results, cancellationToken).ConfigureAwait(false);
         if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
@@ -93,7 +93,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(CancelAsync), runId);
         var run = await inner.CancelAsync(runId, cancellationToken).ConfigureAwait(false);
         if (!InnerWritesWebhooks && !change.AnnouncedInside)
         {
@@ -111,7 +111,7 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(RecoverAbandonedAsync), null);
         var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {

@@ -22,7 +22,8 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
+        ArgumentNullException.ThrowIfNull(proposal);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore), nameof(ProposeAsync), proposal.Scope);
         var version = await inner.ProposeAsync(proposal, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
     }
@@ -36,28 +37,28 @@ internal sealed class WebhookMemoryStore(IMemoryStore inner, IWebhookPublisher w
 
     public async Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore), nameof(ApproveAsync), versionId);
         var version = await inner.ApproveAsync(versionId, reviewer, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore), nameof(RejectAsync), versionId);
         var version = await inner.RejectAsync(versionId, reviewer, reason, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionRejected, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore), nameof(EditAsync), versionId);
         var version = await inner.EditAsync(versionId, edit, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionProposed, version).ConfigureAwait(false);
     }
 
     public async Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore));
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookMemoryStore), nameof(RollbackAsync), versionId);
         var version = await inner.RollbackAsync(versionId, author, note, cancellationToken).ConfigureAwait(false);
         return change.AnnouncedInside ? version : await PublishAsync(WebhookEventTypes.MemoryVersionActivated, version).ConfigureAwait(false);
     }

@@ -16,10 +16,16 @@ internal sealed class WebhookStoreNesting
 
     private readonly Type _wrapper;
 
-    private WebhookStoreNesting(IWebhookPublisher publisher, Type wrapper)
+    private readonly string _operation;
+
+    private readonly object? _target;
+
+    private WebhookStoreNesting(IWebhookPublisher publisher, Type wrapper, string operation, object? target)
     {
         _publisher = publisher;
         _wrapper = wrapper;
+        _operation = operation;
+        _target = target;
     }
 
     /// <summary>Gets a value indicating whether a wrapper further in, of the same publisher, or the store itself (writing the
@@ -27,19 +33,25 @@ internal sealed class WebhookStoreNesting
     public bool AnnouncedInside { get; private set; }
 
     /// <summary>Starts a change through a wrapper of <paramref name="publisher"/>, before the wrapper calls its store: an
-    /// outer wrapper's change of the same kind and publisher is marked as announced here (a memory change that makes a dream
-    /// run store change is not). Call it in an <see langword="async"/> method, which keeps the mark from its caller.</summary>
+    /// outer wrapper's change that this one forwards (same publisher, kind, operation and target) is marked as announced
+    /// here. Another change made while the outer one is in progress (a memory change that makes a dream run store change,
+    /// or a proposal whose store rejects an older version through the application's store) is not the outer one, and leaves
+    /// it to announce itself. Call it in an <see langword="async"/> method, which keeps the mark from its caller.</summary>
     /// <param name="publisher">The wrapper's publisher.</param>
     /// <param name="wrapper">The wrapper's type.</param>
+    /// <param name="operation">The store method called.</param>
+    /// <param name="target">What it changes: the version or run id, or a proposal's scope (a decorator may rewrite the proposal
+    /// itself); compared with <see cref="object.Equals(object, object)"/>.</param>
     /// <returns>The change, whose <see cref="AnnouncedInside"/> says, once the store returned, whether to announce it.</returns>
-    public static WebhookStoreNesting Enter(IWebhookPublisher publisher, Type wrapper)
+    public static WebhookStoreNesting Enter(IWebhookPublisher publisher, Type wrapper, string operation, object? target)
     {
-        if (s_current.Value is { } outer && ReferenceEquals(outer._publisher, publisher) && outer._wrapper == wrapper)
+        if (s_current.Value is { } outer && ReferenceEquals(outer._publisher, publisher) && outer._wrapper == wrapper
+            && outer._operation == operation && Equals(outer._target, target))
         {
             outer.AnnouncedInside = true;
         }
 
-        var change = new WebhookStoreNesting(publisher, wrapper);
+        var change = new WebhookStoreNesting(publisher, wrapper, operation, target);
         s_current.Value = change;
         return change;
     }
