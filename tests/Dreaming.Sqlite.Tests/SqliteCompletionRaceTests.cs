@@ -1,3 +1,4 @@
+using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Sqlite.Tests;
@@ -59,37 +60,5 @@ public sealed class SqliteCompletionRaceTests : IDisposable
             Assert.Contains(id, Assert.IsType<SessionStateException>(refused).Message, StringComparison.Ordinal);
             Assert.Equal(["before"], texts);
         }
-    }
-
-    /// <summary>The system clock, except that the first reading on a flow that called <see cref="PauseHere"/> waits for
-    /// <see cref="Release"/>.</summary>
-    private sealed class PausingClock : TimeProvider, IDisposable
-    {
-        private readonly AsyncLocal<bool> _pause = new();
-        private readonly ManualResetEventSlim _release = new(false);
-        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Reached => _reached.Task;
-
-        public void PauseHere() => _pause.Value = true;
-
-        public void Release() => _release.Set();
-
-        public override DateTimeOffset GetUtcNow()
-        {
-            if (_pause.Value)
-            {
-                _pause.Value = false;
-                _reached.TrySetResult();
-                if (!_release.Wait(TimeSpan.FromSeconds(30)))
-                {
-                    throw new TimeoutException("The paused clock reading was never released.");
-                }
-            }
-
-            return base.GetUtcNow();
-        }
-
-        public void Dispose() => _release.Dispose();
     }
 }

@@ -132,8 +132,8 @@ public sealed class WebhookRegistrationTests
         var builder = services.AddDreamingAgents()
             .UseInMemoryStore()
             .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
-        Redecorate<IMemoryStore>(services);
-        Redecorate<IDreamRunStore>(services);
+        HostDecorator.Redecorate<IMemoryStore>(services);
+        HostDecorator.Redecorate<IDreamRunStore>(services);
         builder.AddWebhookEndpoint("chat", "https://chat.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
@@ -212,7 +212,7 @@ public sealed class WebhookRegistrationTests
         var builder = services.AddDreamingAgents().UseInMemoryStore();
         Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.RemoveAll<IMemoryStore>(services);
         services.AddSingleton<IMemoryStore>(_ => new SelfWritingMemoryStore(writes));
-        Redecorate<IMemoryStore>(services);
+        HostDecorator.Redecorate<IMemoryStore>(services);
         builder.AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookSecret.Generate(), "memory.*", "dream.*");
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync();
@@ -229,20 +229,6 @@ public sealed class WebhookRegistrationTests
         Assert.Equal(expected, deliveries.Count(d => d.EventType == WebhookEventTypes.MemoryVersionProposed));
         Assert.Single(deliveries, d => d.EventType == WebhookEventTypes.DreamCanceled);
         Assert.Throws<ArgumentNullException>("store", () => WebhookStoreChange.WrittenBy((IMemoryWebhookWriter)null!));
-    }
-
-    /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>.</summary>
-    private static void Redecorate<T>(IServiceCollection services)
-        where T : class
-    {
-        var current = services.Last(d => d.ServiceType == typeof(T));
-        services.Remove(current);
-        services.AddSingleton(sp =>
-        {
-            var proxy = System.Reflection.DispatchProxy.Create<T, ForwardingProxy<T>>();
-            ((ForwardingProxy<T>)(object)proxy).Inner = (T)current.ImplementationFactory!(sp);
-            return proxy;
-        });
     }
 
     [Fact]
@@ -327,31 +313,6 @@ public sealed class WebhookRegistrationTests
     public void Internal_addresses_are_recognised(string address, bool expected)
     {
         Assert.Equal(expected, WebhookTargetGuard.IsInternal(System.Net.IPAddress.Parse(address)));
-    }
-
-    /// <summary>A host's decorator that only forwards every call (as a logging or caching one would).</summary>
-    public class ForwardingProxy<T> : System.Reflection.DispatchProxy
-        where T : class
-    {
-        private T _inner = null!;
-
-        public T Inner
-        {
-            set => _inner = value;
-        }
-
-        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
-        {
-            try
-            {
-                return targetMethod!.Invoke(_inner, args);
-            }
-            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-                throw;
-            }
-        }
     }
 
     /// <summary>A memory store of the host's that says it writes its memory rows in its own transaction (and, for the test,

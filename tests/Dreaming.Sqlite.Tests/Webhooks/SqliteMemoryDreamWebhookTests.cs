@@ -1,3 +1,4 @@
+using Dreaming.Tests;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -326,8 +327,8 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero)));
         var builder = services.AddDreamingAgents().UseSqliteStore(path);
-        Redecorate<IMemoryStore>(services);
-        Redecorate<IDreamRunStore>(services);
+        HostDecorator.Redecorate<IMemoryStore>(services);
+        HostDecorator.Redecorate<IDreamRunStore>(services);
         builder.AddWebhooks(options =>
         {
             options.Endpoints.Add(Endpoint("ci"));
@@ -452,21 +453,6 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
         },
     };
 
-    /// <summary>Puts a forwarding decorator of the host's own around the current registration of <typeparamref name="T"/>,
-    /// as a host adds a logging or caching decorator: the registration is replaced by one that wraps the previous.</summary>
-    private static void Redecorate<T>(IServiceCollection services)
-        where T : class
-    {
-        var current = services.Last(d => d.ServiceType == typeof(T));
-        services.Remove(current);
-        services.AddSingleton(sp =>
-        {
-            var proxy = System.Reflection.DispatchProxy.Create<T, ForwardingProxy<T>>();
-            ((ForwardingProxy<T>)(object)proxy).Inner = (T)current.ImplementationFactory!(sp);
-            return proxy;
-        });
-    }
-
     private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) => new()
     {
         Scope = Bot,
@@ -482,29 +468,4 @@ public sealed class SqliteMemoryDreamWebhookTests : IDisposable
             UpdatedAt = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero),
         })],
     };
-
-    /// <summary>A host's decorator that only forwards every call (as a logging or caching one would).</summary>
-    public class ForwardingProxy<T> : System.Reflection.DispatchProxy
-        where T : class
-    {
-        private T _inner = null!;
-
-        public T Inner
-        {
-            set => _inner = value;
-        }
-
-        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
-        {
-            try
-            {
-                return targetMethod!.Invoke(_inner, args);
-            }
-            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-                throw;
-            }
-        }
-    }
 }
