@@ -104,6 +104,7 @@ public class InspectCommandTests
     public static TheoryData<string[]> ReadingCommands => new()
     {
         new[] { "sessions" },
+        new[] { "sessions", "abandon", "--older-than", "6h" },
         new[] { "session", "show", "ses_1" },
         new[] { "dream", "--agent", "a" },
         new[] { "memory", "list", "--agent", "a" },

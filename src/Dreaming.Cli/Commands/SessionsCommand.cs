@@ -4,9 +4,12 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming sessions</c>: lists recorded sessions, newest first.</summary>
+/// <summary><c>dreaming sessions</c>: lists recorded sessions, newest first; <c>dreaming sessions abandon</c> ends the
+/// sessions a killed process left running.</summary>
 internal static class SessionsCommand
 {
+    /// <summary>The longest <c>--older-than</c> taken: 36,500 days (about 100 years), so the cut-off is always a valid time.</summary>
+    internal const long MaxOlderThanDays = 36_500;
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var agent = new Option<string?>("--agent") { Description = "Only sessions of this agent." };
@@ -60,6 +63,81 @@ internal static class SessionsCommand
 
             return 0;
         }).ConfigureAwait(false));
+        command.Subcommands.Add(Abandon(common, output, error));
         return command;
+    }
+
+    private static Command Abandon(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var olderThan = new Option<TimeSpan>("--older-than")
+        {
+            Description = "End only sessions that started more than this long ago: a whole number and a unit, s, m, h or d (30m, 6h, 2d). Required: choose more than the longest any live session runs.",
+            HelpName = "DURATION",
+            Required = true,
+            CustomParser = result => ParseDuration(result),
+        };
+        var command = new Command(
+            "abandon",
+            "End as abandoned the sessions still running that started more than --older-than ago (those a killed or crashed process left behind).")
+        { olderThan };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            var startedBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
+
+            using var store = CliServices.OpenStore(database);
+            var ended = await store.AbandonRunningSessionsAsync(startedBefore, cancellationToken: ct).ConfigureAwait(false);
+
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, new { startedBefore, count = ended.Count, sessionIds = ended });
+                return 0;
+            }
+
+            var cutOff = startedBefore.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            if (ended.Count == 0)
+            {
+                output.WriteLine($"no running sessions started before {cutOff} UTC");
+                return 0;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"abandoned {ended.Count} {(ended.Count == 1 ? "session" : "sessions")} still running that started before {cutOff} UTC:"));
+            foreach (var id in ended)
+            {
+                output.WriteLine($"  {Text.OneLine(id)}");
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    /// <summary>Reads a duration such as 90s, 30m, 6h or 2d (a whole number above 0, then one unit); anything else is a
+    /// parse error naming the option and the value.</summary>
+    private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        long unitSeconds = text.Length == 0 ? 0 : text[^1] switch
+        {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 0,
+        };
+        if (unitSeconds > 0
+            && text.Length > 1
+            && text[..^1].All(char.IsAsciiDigit)
+            && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            && count > 0
+            && count <= MaxOlderThanDays * 86_400 / unitSeconds)
+        {
+            return TimeSpan.FromSeconds(count * unitSeconds);
+        }
+
+        result.AddError(string.Create(
+            CultureInfo.InvariantCulture,
+            $"--older-than must be a duration of more than 0 and at most {MaxOlderThanDays:N0}d: a whole number and a unit, s, m, h or d (for example 30m, 6h or 2d); got '{text}'."));
+        return default;
     }
 }
