@@ -117,6 +117,21 @@ public class SessionsAbandonCommandTests
     }
 
     [Fact]
+    public async Task Cancelled_it_exits_130_and_ends_nothing()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database, Session("left-behind", DateTimeOffset.UtcNow.AddDays(-3)));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await DreamingCommandLine.InvokeAsync(["sessions", "abandon", "--older-than", "6h", "--db", cli.Database], output, error, cancellationToken: new CancellationToken(true));
+
+        Assert.Equal(130, exit);
+        using var store = new SqliteTraceStore(cli.Database);
+        Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync("left-behind"))!.Status);
+    }
+
+    [Fact]
     public async Task Sessions_with_its_filters_still_lists_beside_the_subcommand()
     {
         using var cli = new CliRunner();
