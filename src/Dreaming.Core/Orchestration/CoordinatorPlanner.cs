@@ -160,39 +160,13 @@ internal static class CoordinatorPlanner
     private static string Text(JsonObject item, string name) =>
         item[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : string.Empty;
 
-    // The reply's JSON: the first complete JSON object in it with an "items" property, read as one value from a brace
-    // on, so prose or a code fence before or after it does not matter (models wrap JSON so, above all when a provider
-    // ignores the response format). A reply with no such object is returned trimmed, and parsing it then names the problem.
+    // The reply's JSON: its first JSON object with an "items" property, so prose or a code fence before or after it does
+    // not matter (models wrap JSON so, above all when a provider ignores the response format). A reply with no such object
+    // is returned trimmed, and parsing it then names the problem.
     private static string JsonOf(string text)
     {
-        var trimmed = text.Trim();
-        var bytes = Encoding.UTF8.GetBytes(trimmed);
-        var start = Array.IndexOf(bytes, (byte)'{');
-        for (var tried = 0; start >= 0 && tried < MaxCandidates; tried++)
-        {
-            var reader = new Utf8JsonReader(bytes.AsSpan(start));
-            try
-            {
-                if (reader.Read() && reader.TrySkip() && HasItems(bytes.AsMemory(start, (int)reader.BytesConsumed)))
-                {
-                    return Encoding.UTF8.GetString(bytes, start, (int)reader.BytesConsumed);
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON from this brace (prose such as "{id, agent}"): try the next one.
-            }
-
-            start = Array.IndexOf(bytes, (byte)'{', start + 1);
-        }
-
-        return trimmed;
-    }
-
-    private static bool HasItems(ReadOnlyMemory<byte> json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("items", out _);
+        using var document = ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out _), MaxCandidates, default, out var json);
+        return document is null ? text.Trim() : Encoding.UTF8.GetString(json.Span);
     }
 
     private static string Start(string text)

@@ -279,45 +279,13 @@ public sealed class ModelReflector : IDreamReflector
         return items;
     }
 
-    // The first object of the reply, from one of its first few '{', that parses and holds a "lessons" array. Each attempt
-    // reads one JSON value and stops at its end, so what follows it is never read; the number of attempts is bounded, so
-    // a huge reply full of braces costs a few passes, not one per brace.
-    private static JsonDocument? LessonsOf(string reply)
-    {
-        const int MaxAttempts = 16;
-        var utf8 = Encoding.UTF8.GetBytes(reply);
-        var from = 0;
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
-        {
-            var start = Array.IndexOf(utf8, (byte)'{', from);
-            if (start < 0)
-            {
-                return null;
-            }
-
-            var reader = new Utf8JsonReader(utf8.AsSpan(start), new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            JsonDocument? document = null;
-            try
-            {
-                document = JsonDocument.ParseValue(ref reader);
-            }
-            catch (JsonException)
-            {
-                from = start + 1;
-                continue;
-            }
-
-            if (document.RootElement.TryGetProperty("lessons", out var lessons) && lessons.ValueKind == JsonValueKind.Array)
-            {
-                return document;
-            }
-
-            document.Dispose();
-            from = start + (int)Math.Max(1, reader.BytesConsumed);
-        }
-
-        return null;
-    }
+    // The first object of the reply, from one of its first few '{', that parses and holds a "lessons" array.
+    private static JsonDocument? LessonsOf(string reply) => ModelReplyJson.Find(
+        reply,
+        static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("lessons", out var lessons) && lessons.ValueKind == JsonValueKind.Array,
+        maxCandidates: 16,
+        new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true },
+        out _);
 
     private static List<string> Cited(JsonElement item, IEnumerable<string> allowed)
     {

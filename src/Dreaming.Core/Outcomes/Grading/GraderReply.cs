@@ -86,36 +86,12 @@ internal sealed class GraderReply
     public string ProblemWith(string id) =>
         _unreadable ?? (_invalid.TryGetValue(id, out var problem) ? problem : "it was not answered");
 
+    // The first object of the reply holding a "criteria" array (any case), so prose, a code fence or an echoed example
+    // around it does not matter.
     private static JsonElement? FindAnswer(string text)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var start = Array.IndexOf(bytes, (byte)'{');
-        for (var tried = 0; start >= 0 && tried < MaxCandidates; tried++)
-        {
-            // Reads one value from this brace on, so prose or a closing fence after it does not matter.
-            var reader = new Utf8JsonReader(bytes.AsSpan(start), s_readerOptions);
-            try
-            {
-                if (JsonDocument.TryParseValue(ref reader, out var document))
-                {
-                    using (document)
-                    {
-                        if (Property(document.RootElement, "criteria") is { ValueKind: JsonValueKind.Array } entries)
-                        {
-                            return entries.Clone();
-                        }
-                    }
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON from this brace: try the next one.
-            }
-
-            start = Array.IndexOf(bytes, (byte)'{', start + 1);
-        }
-
-        return null;
+        using var document = ModelReplyJson.Find(text, static root => Property(root, "criteria") is { ValueKind: JsonValueKind.Array }, MaxCandidates, s_readerOptions, out _);
+        return document is null ? null : Property(document.RootElement, "criteria")!.Value.Clone();
     }
 
     private void ReadEntry(JsonElement entry, HashSet<string> asked)
