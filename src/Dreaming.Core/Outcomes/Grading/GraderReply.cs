@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -15,6 +16,17 @@ internal sealed class GraderReply
     internal const string PartiallyMet = "partially_met";
     internal const string NotMet = "not_met";
 
+    /// <summary>The longest reason kept from a reply, in characters; a longer one is cut, saying so. The grader is asked for
+    /// one to three sentences: a reason far beyond that is the reply running away (or echoing the work), and it would
+    /// otherwise be carried whole into the result, the revision feedback the agent is sent and the correction.</summary>
+    internal const int MaxReasonLength = 2_000;
+
+    /// <summary>The most ids not asked for that a problem lists (the rest are counted), and the longest text quoted from a
+    /// reply in a problem (an id, a verdict), so a reply cannot make the correction sent back to the grader any larger.</summary>
+    internal const int MaxListedIds = 10;
+
+    internal const int MaxQuotedLength = 100;
+
     // Bounds the work spent on a long reply that is mostly prose with stray braces.
     private const int MaxCandidates = 64;
 
@@ -23,6 +35,7 @@ internal sealed class GraderReply
     private readonly Dictionary<string, GraderVerdict> _verdicts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _invalid = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _ignoredIds = [];
+    private int _ignoredCount;
     private string? _unreadable;
 
     private GraderReply()
@@ -32,8 +45,12 @@ internal sealed class GraderReply
     /// <summary>Gets the usable verdicts, by criterion id.</summary>
     public IReadOnlyDictionary<string, GraderVerdict> Verdicts => _verdicts;
 
-    /// <summary>Gets the ids in the reply that were not asked for; they are never counted.</summary>
+    /// <summary>Gets the first <see cref="MaxListedIds"/> distinct ids in the reply that were not asked for, each cut to
+    /// <see cref="MaxQuotedLength"/>; they are never counted.</summary>
     public IReadOnlyList<string> IgnoredIds => _ignoredIds;
+
+    /// <summary>Gets how many entries answered ids that were not asked for.</summary>
+    public int IgnoredCount => _ignoredCount;
 
     /// <summary>Reads a reply to a request for <paramref name="criteria"/>.</summary>
     public static GraderReply Read(string? text, IReadOnlyList<RubricCriterion> criteria)
@@ -74,9 +91,10 @@ internal sealed class GraderReply
             problems.Add($"criterion {criterion.Id}: {ProblemWith(criterion.Id)}");
         }
 
-        if (_ignoredIds.Count > 0)
+        if (_ignoredCount > 0)
         {
-            problems.Add("it answered ids that were not asked for (" + string.Join(", ", _ignoredIds) + ")");
+            var more = _ignoredCount > _ignoredIds.Count ? $" and {_ignoredCount - _ignoredIds.Count} more" : string.Empty;
+            problems.Add("it answered ids that were not asked for (" + string.Join(", ", _ignoredIds) + more + ")");
         }
 
         return problems;
@@ -105,7 +123,13 @@ internal sealed class GraderReply
         var id = idElement.GetString()!.Trim();
         if (!asked.TryGetValue(id, out var askedId))
         {
-            _ignoredIds.Add(id);
+            _ignoredCount++;
+            var quoted = Quote(id);
+            if (_ignoredIds.Count < MaxListedIds && !_ignoredIds.Contains(quoted, StringComparer.OrdinalIgnoreCase))
+            {
+                _ignoredIds.Add(quoted);
+            }
+
             return;
         }
 
@@ -116,11 +140,11 @@ internal sealed class GraderReply
 
         var rawVerdict = Property(entry, "verdict") is { ValueKind: JsonValueKind.String } v ? v.GetString()! : null;
         var reason = Property(entry, "reason") is { ValueKind: JsonValueKind.String } r && !string.IsNullOrWhiteSpace(r.GetString())
-            ? r.GetString()!.Trim()
+            ? Cut(r.GetString()!.Trim(), MaxReasonLength)
             : "(no reason given)";
         if (ParseVerdict(rawVerdict) is not { } verdict)
         {
-            var problem = rawVerdict is null ? "it had no verdict" : $"its verdict \"{rawVerdict}\" is not met, partially_met or not_met";
+            var problem = rawVerdict is null ? "it had no verdict" : $"its verdict \"{Quote(rawVerdict)}\" is not met, partially_met or not_met";
             // An unusable second answer contradicts the first as much as a different verdict does: neither is trusted.
             _invalid[askedId] = _verdicts.Remove(askedId) ? $"it was answered twice, the second time unusably ({problem})" : problem;
             return;
@@ -135,6 +159,22 @@ internal sealed class GraderReply
         }
 
         _verdicts.TryAdd(askedId, new GraderVerdict(verdict, reason));
+    }
+
+    /// <summary>Text of the reply quoted in a problem: at most <see cref="MaxQuotedLength"/> characters.</summary>
+    private static string Quote(string text) => Cut(text, MaxQuotedLength);
+
+    /// <summary>Cuts <paramref name="text"/> to about <paramref name="limit"/> characters, saying how long it was; a surrogate
+    /// pair is never split.</summary>
+    internal static string Cut(string text, int limit)
+    {
+        if (text.Length <= limit)
+        {
+            return text;
+        }
+
+        var keep = char.IsHighSurrogate(text[limit - 1]) ? limit - 1 : limit;
+        return string.Create(CultureInfo.InvariantCulture, $"{text.AsSpan(0, keep)}… (cut from {text.Length} characters)");
     }
 
     private static CriterionVerdict? ParseVerdict(string? raw) =>
