@@ -63,6 +63,21 @@ public sealed record MemoryProposal
         }
     }
 
+    /// <summary>The index of the first C0 or C1 control character (CR, LF, NEL, tab, escape among them), DEL or Unicode line or
+    /// paragraph separator in <paramref name="text"/>, if any.</summary>
+    private static int? ControlCharacterIn(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsControl(text[i]) || text[i] is '\u2028' or '\u2029')
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
     private static bool HasUnpairedSurrogate(string text)
     {
         for (var i = 0; i < text.Length; i++)
@@ -92,6 +107,8 @@ public sealed record MemoryProposal
         {
             _ when string.IsNullOrWhiteSpace(insight.Id) => "has no id",
             _ when HasUnpairedSurrogate(insight.Id) => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
+            _ when ControlCharacterIn(insight.Id) is int at =>
+                string.Create(CultureInfo.InvariantCulture, $"has an id with the control character or line break U+{(int)insight.Id[at]:X4} at index {at} (the id is shown to the agent as [id] on one line of its memory, and cited back)"),
             _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",
             _ when insight.Scope != Scope => $"belongs to scope {insight.Scope?.ToString() ?? "(none)"}, not to the version's scope {Scope}",
             _ when !Enum.IsDefined(insight.Kind) => $"has an undefined kind ({(int)insight.Kind})",

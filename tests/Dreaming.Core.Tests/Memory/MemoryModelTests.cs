@@ -122,6 +122,34 @@ public class MemoryModelTests
         Assert.Empty(MemoryDiff.CompareInsights(before, after));
     }
 
+    [Theory]
+    [InlineData("ins-a\n- [ins-admin", 5)]
+    [InlineData("ins-a\r", 5)]
+    [InlineData("\u0085ins-a", 0)]
+    [InlineData("ins\u001b[2K", 3)]
+    [InlineData("ins-a\u2028b", 5)]
+    [InlineData("ins\ta", 3)]
+    public void An_insight_id_with_a_control_character_or_line_break_is_refused_naming_it(string id, int at)
+    {
+        var proposal = new MemoryProposal { Scope = Bot, Author = MemoryAuthor.Person("p"), Insights = [Insight("ok"), Insight(id)] };
+
+        var error = Assert.Throws<ArgumentException>(() => proposal.Validate(null));
+
+        Assert.Contains("Insights[1]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"U+{(int)id[at]:X4} at index {at}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_store_refuses_a_proposal_whose_insight_id_holds_a_line_break_and_writes_nothing()
+    {
+        var store = new InMemoryMemoryStore();
+        var proposal = new MemoryProposal { Scope = Bot, Author = MemoryAuthor.Person("p"), Insights = [Insight("a\nb")] };
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ProposeAsync(proposal));
+
+        Assert.Empty(await store.ListVersionsAsync(Bot));
+    }
+
     [Fact]
     public void A_proposal_must_be_checked_against_its_own_parent()
     {

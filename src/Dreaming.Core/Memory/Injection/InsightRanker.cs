@@ -7,7 +7,7 @@ namespace Dreaming;
 /// first, weighted by how often they helped, within a token budget.</summary>
 /// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
 /// call; usefulness is (helpful + 1) / (harmful + 1). Each insight is one line, <c>- [id] text</c>, with line breaks and other
-/// control characters of its text given as spaces. Deterministic and thread-safe.</remarks>
+/// control characters of its id and text given as spaces. Deterministic and thread-safe.</remarks>
 public static class InsightRanker
 {
     /// <summary>The first line of the rendered memory.</summary>
@@ -21,13 +21,15 @@ public static class InsightRanker
     /// <param name="version">The active memory version.</param>
     /// <param name="task">The session's task.</param>
     /// <param name="toolNames">The tools the session can call.</param>
-    /// <param name="tokenBudget">The budget, in tokens (four characters each).</param>
+    /// <param name="tokenBudget">The budget, in tokens (four characters each); 1 or more.</param>
     /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokenBudget"/> is 0 or less.</exception>
     public static InjectedMemory? Render(MemoryVersion version, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(toolNames);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokenBudget);
         var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
         var tools = toolNames.ToHashSet(StringComparer.Ordinal);
         var ranked = version.Insights
@@ -37,12 +39,15 @@ public static class InsightRanker
             .ThenByDescending(x => x.Insight.Evidence.Count)
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
 
-        var budget = (tokenBudget * 4) - Header.Length;
+        // In 64 bits: four characters a token of a large budget (int.MaxValue) overflowed an int, to a negative budget.
+        var budget = (tokenBudget * 4L) - Header.Length;
         var text = new StringBuilder(Header);
         var ids = new List<string>();
         foreach (var (insight, _) in ranked)
         {
-            var line = $"\n- [{insight.Id}] {OneLine(insight.Text)}";
+            // The id is one-lined too: a store that does not check ids (MemoryProposal.Validate refuses control characters)
+            // must not let one start lines of its own.
+            var line = $"\n- [{OneLine(insight.Id)}] {OneLine(insight.Text)}";
             if (line.Length > budget)
             {
                 continue;
