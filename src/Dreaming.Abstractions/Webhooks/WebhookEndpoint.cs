@@ -8,7 +8,8 @@ public sealed class WebhookEndpoint
     /// <summary>Gets or sets the endpoint id, stable across restarts: outbox rows refer to it. Letters, digits, <c>-</c>, <c>_</c> and <c>.</c>.</summary>
     public string Id { get; set; } = string.Empty;
 
-    /// <summary>Gets or sets the absolute http(s) URL deliveries are POSTed to.</summary>
+    /// <summary>Gets or sets the absolute http(s) URL deliveries are POSTed to, without user info (<c>user:password@</c>,
+    /// which HttpClient never sends: receivers authenticate deliveries by their signatures).</summary>
     public string Url { get; set; } = string.Empty;
 
     /// <summary>Gets the signing secrets, each <c>whsec_</c> and base64 of 24 to 64 random bytes. Every delivery carries one
@@ -70,7 +71,13 @@ public sealed class WebhookEndpoint
 
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            failures.Add($"{name}.Url '{Url}' must be an absolute http:// or https:// URL.");
+            failures.Add($"{name}.Url '{WithoutUserInfo(Url)}' must be an absolute http:// or https:// URL.");
+        }
+        else if (uri.UserInfo.Length > 0)
+        {
+            // HttpClient never sends user info as credentials: the receiver would get no Authorization header (and a 401
+            // would be retried until dead), while the password sat in the configuration, the outbox's errors and logs.
+            failures.Add($"{name}.Url '{WithoutUserInfo(Url)}' has user info (a user name or password before '@'), which is never sent; deliveries are authenticated by their signatures (Secrets), so remove it.");
         }
 
         if (Secrets.Count == 0)
@@ -96,5 +103,20 @@ public sealed class WebhookEndpoint
         }
 
         return failures;
+    }
+
+    // The URL as a message may show it: what stands between the scheme (or the start) and the last '@' before the path is a
+    // user name or password, and is shown as ***.
+    private static string WithoutUserInfo(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return url ?? string.Empty;
+        }
+
+        var start = url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
+        var end = url.IndexOfAny(['/', '?', '#'], start) is var path and >= 0 ? path : url.Length;
+        var at = end > start ? url.LastIndexOf('@', end - 1, end - start) : -1;
+        return at < 0 ? url : string.Concat(url.AsSpan(0, start), "***", url.AsSpan(at));
     }
 }

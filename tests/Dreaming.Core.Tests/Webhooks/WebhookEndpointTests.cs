@@ -61,6 +61,32 @@ public sealed class WebhookEndpointTests
         Assert.Contains(endpoint.Validate("Webhooks:Endpoints[0]"), f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("Webhooks:Endpoints[0].Url", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("https://hooks:s3cr3t-pw@ci.example.com/in", "Url 'https://***@ci.example.com/in' has user info")]
+    [InlineData("http://s3cr3t-pw@ci.example.com", "Url 'http://***@ci.example.com' has user info")]
+    [InlineData("ftp://user:s3cr3t-pw@example.com/x", "Url 'ftp://***@example.com/x' must be an absolute http:// or https:// URL")]
+    public void A_url_with_user_info_is_refused_without_showing_the_password(string url, string expected)
+    {
+        var endpoint = new WebhookEndpoint { Id = "ci", Url = url };
+        endpoint.Secrets.Add(WebhookSecret.Generate());
+
+        var failures = endpoint.Validate("Webhooks:Endpoints[0]");
+
+        Assert.Contains(failures, f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("Webhooks:Endpoints[0].Url", StringComparison.Ordinal));
+        Assert.DoesNotContain(failures, f => f.Contains("s3cr3t-pw", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("https://ci.example.com/in?to=a@b.example")]
+    [InlineData("https://ci.example.com/users/@me")]
+    public void An_at_sign_after_the_host_is_not_user_info(string url)
+    {
+        var endpoint = new WebhookEndpoint { Id = "ci", Url = url };
+        endpoint.Secrets.Add(WebhookSecret.Generate());
+
+        Assert.Empty(endpoint.Validate("E"));
+    }
+
     [Fact]
     public void Bad_secrets_ids_and_filters_are_named_without_the_secret()
     {
