@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Dreaming;
 
 /// <summary>The argument checks and state changes every <see cref="IWebhookOutboxStore"/> applies, with the messages it
@@ -10,17 +12,51 @@ public static class WebhookOutboxRules
     /// <summary>Checks the arguments of <see cref="IWebhookOutboxStore.EnqueueAsync"/>.</summary>
     /// <param name="webhookEvent">The event.</param>
     /// <param name="endpointIds">The endpoints.</param>
-    /// <exception cref="ArgumentException">An argument is null, or an endpoint id is empty.</exception>
+    /// <exception cref="ArgumentException">An argument is null, an endpoint id is empty, or the event id is not a header value
+    /// (see <see cref="FindEventIdProblem"/>).</exception>
     public static void CheckEnqueue(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds)
     {
         ArgumentNullException.ThrowIfNull(webhookEvent);
         ArgumentNullException.ThrowIfNull(endpointIds);
         ArgumentException.ThrowIfNullOrWhiteSpace(webhookEvent.Id, nameof(webhookEvent));
         ArgumentException.ThrowIfNullOrWhiteSpace(webhookEvent.Type, nameof(webhookEvent));
+        if (FindEventIdProblem(webhookEvent.Id) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(webhookEvent));
+        }
+
         if (endpointIds.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("An endpoint id is null or empty.", nameof(endpointIds));
         }
+    }
+
+    /// <summary>The longest event id accepted, in characters (<see cref="WebhookEvent.NewId"/> makes 36).</summary>
+    public const int MaxEventIdLength = 256;
+
+    /// <summary>Says what keeps <paramref name="eventId"/> from being sent as the <c>webhook-id</c> header: a character
+    /// other than printable ASCII (<c>!</c> to <c>~</c>; a CR or LF would end the header and start one of the id's own),
+    /// or more than <see cref="MaxEventIdLength"/> characters.</summary>
+    /// <param name="eventId">The event id.</param>
+    /// <returns>The problem, naming the character and its index (never the id, which may hold line breaks), or
+    /// <see langword="null"/> when the id can be sent.</returns>
+    public static string? FindEventIdProblem(string eventId)
+    {
+        ArgumentNullException.ThrowIfNull(eventId);
+        if (eventId.Length > MaxEventIdLength)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"The webhook event id has {eventId.Length} characters; it is sent as the webhook-id header, so it may have at most {MaxEventIdLength}.");
+        }
+
+        for (var i = 0; i < eventId.Length; i++)
+        {
+            if (eventId[i] is < '!' or > '~')
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"The webhook event id has U+{(int)eventId[i]:X4} at index {i}; it is sent as the webhook-id header, so it may hold only printable ASCII (no space, line break or other control character).");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Checks the arguments of <see cref="IWebhookOutboxStore.ClaimDueAsync"/>.</summary>

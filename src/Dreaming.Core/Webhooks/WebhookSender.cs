@@ -18,6 +18,13 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
 
     public async Task<WebhookAttemptOutcome> SendAsync(WebhookEndpoint endpoint, WebhookDelivery delivery, DateTimeOffset attemptAt, string signature, CancellationToken stopping)
     {
+        // The id is added without the header parser's checks, so one with a line break (from a store that does not apply
+        // WebhookOutboxRules.CheckEnqueue) would add headers of its own to the request: it is not sent at all.
+        if (WebhookOutboxRules.FindEventIdProblem(delivery.EventId) is { } problem)
+        {
+            return new(false, null, "not sent: " + problem, null, null);
+        }
+
         try
         {
             return await _timeout.ExecuteAsync(
