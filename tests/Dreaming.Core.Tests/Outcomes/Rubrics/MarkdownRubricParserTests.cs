@@ -31,6 +31,22 @@ public sealed class MarkdownRubricParserTests
     }
 
     [Fact]
+    public async Task A_bullet_with_an_annotation_left_open_over_a_long_run_of_spaces_parses_in_linear_time()
+    {
+        // '(weight: ' then spaces and more text, never closed: the annotation pattern tried every split of the spaces
+        // between two loops, 2 s for 20,000 spaces and minutes for 300,000.
+        var markdown = "# T\n- Lists the items (weight: 2" + new string(' ', 300_000) + "and more";
+
+        var rubric = await Task.Run(() => MarkdownRubricParser.Parse(markdown)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var criterion = Assert.Single(rubric.Criteria);
+        Assert.Equal(1, criterion.Weight);
+        Assert.Equal("Lists the items (weight: 2 and more", criterion.Text);
+        var annotated = MarkdownRubricParser.Parse("# T\n- Lists (weight:  2  ) the items (  required   ) (id: list-1 )").Criteria[0];
+        Assert.Equal((2.0, true, "list-1", "Lists the items"), (annotated.Weight, annotated.Required, annotated.Id, annotated.Text));
+    }
+
+    [Fact]
     public void The_issue_example_parses_into_title_threshold_sections_and_five_criteria()
     {
         var rubric = MarkdownRubricParser.Parse(IssueExample, "refund-summary.md");
