@@ -85,6 +85,21 @@ public class InsightRankerTests
         Assert.Equal("tokenBudget", Assert.Throws<ArgumentOutOfRangeException>(() => InsightRanker.Render(version, "task", [], -5)).ParamName);
     }
 
+    [Fact]
+    public void An_insight_too_long_for_the_budget_is_left_out_without_copying_its_text()
+    {
+        // 20 million characters (40 MB), with a line break so that one-lining it would copy it.
+        var version = Version(Insight("ins-huge", "refund\n" + new string('x', 20_000_000)), Insight("ins-small", "Check the refund total."));
+        _ = InsightRanker.Render(Version(Insight("ins-warm", "warm up")), "refund", [], 800);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var memory = InsightRanker.Render(version, "refund", [], tokenBudget: 800)!;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(["ins-small"], memory.InsightIds);
+        Assert.InRange(allocated, 0, 1_000_000);
+    }
+
     private static MemoryVersion Version(params Insight[] insights) => new()
     {
         Id = "mv-1",

@@ -45,6 +45,13 @@ public static class InsightRanker
         var ids = new List<string>();
         foreach (var (insight, _) in ranked)
         {
+            // One-lining keeps the length ("\n- [" + id + "] " + text): an insight that cannot fit is left out before its line
+            // is built, so a huge text (megabytes) costs no copy of itself at every session's start.
+            if (6L + insight.Id.Length + insight.Text.Length > budget)
+            {
+                continue;
+            }
+
             // The id is one-lined too: a store that does not check ids (MemoryProposal.Validate refuses control characters)
             // must not let one start lines of its own.
             var line = $"\n- [{OneLine(insight.Id)}] {OneLine(insight.Text)}";
