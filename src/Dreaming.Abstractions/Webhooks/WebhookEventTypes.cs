@@ -41,7 +41,9 @@ public static class WebhookEventTypes
     /// <summary>A dream held an insight back because its evidence reads like an instruction to the agent.</summary>
     public const string InsightQuarantined = "insight.quarantined";
 
-    /// <summary>A budget was reached and the work it limits stopped.</summary>
+    /// <summary>A budget was reached and the work it limits stopped. Its <c>data</c> names the <c>budget</c>
+    /// (<c>dream.tokens</c>, <c>orchestration.tokens</c> or <c>orchestration.cost</c>), its <c>limit</c> (tokens, or minor
+    /// units for a cost budget) and what was <c>used</c> in the same unit.</summary>
     public const string BudgetReached = "budget.reached";
 
     /// <summary>An orchestration started.</summary>

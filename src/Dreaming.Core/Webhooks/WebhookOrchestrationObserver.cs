@@ -8,8 +8,8 @@ namespace Dreaming;
 /// observer's failure, and the publisher never throws for a storage failure. Thread-safe.</remarks>
 internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrchestrationObserver
 {
-    // The token budget each running orchestration started with, for the budget.reached data; removed when the run ends.
-    private readonly ConcurrentDictionary<string, long?> _budgets = new(StringComparer.Ordinal);
+    // The token and cost budgets each running orchestration started with, for the budget.reached data; removed when the run ends.
+    private readonly ConcurrentDictionary<string, (long? Tokens, long? Cost)> _budgets = new(StringComparer.Ordinal);
 
     public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken)
     {
@@ -21,10 +21,10 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
 
         if (sessionEvent is OrchestrationStartedEvent started)
         {
-            _budgets[started.SessionId] = started.MaxTotalTokens;
+            _budgets[started.SessionId] = (started.MaxTotalTokens, started.MaxTotalCostMinorUnits);
         }
 
-        long? budget = null;
+        (long? Tokens, long? Cost) budget = default;
         if (sessionEvent is OrchestrationCompletedEvent or OrchestrationFailedEvent)
         {
             _budgets.TryRemove(sessionEvent.SessionId, out budget);
@@ -38,13 +38,16 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
 
         if (sessionEvent is OrchestrationFailedEvent { Status: "budget_reached" } failed && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))
         {
+            // The limit of the budget reached, as a dream's budget.reached carries its TokenBudget: the run's token budget,
+            // or its cost budget in minor units. Absent only when this observer did not hear the run start.
             var cost = failed.Reason.Contains("cost", StringComparison.OrdinalIgnoreCase);
+            var limit = cost ? budget.Cost : budget.Tokens;
             var data = WebhookEventData.BudgetReached(
                 cost ? "orchestration.cost" : "orchestration.tokens",
-                cost ? 0 : budget ?? 0,
+                limit ?? 0,
                 cost ? failed.Usage.CostMinorUnits : failed.Usage.TotalTokens,
                 failed.SessionId);
-            if (cost)
+            if (limit is null)
             {
                 data.Remove("limit");
             }

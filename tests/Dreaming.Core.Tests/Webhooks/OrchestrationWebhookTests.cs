@@ -48,6 +48,23 @@ public sealed class OrchestrationWebhookTests
     }
 
     [Fact]
+    public async Task A_run_stopped_by_its_cost_budget_raises_budget_reached_with_the_cost_limit()
+    {
+        await using var services = Build(null, o => o.CostOf = (_, usage) => usage.InputTokens, "orchestration.failed", "budget.reached");
+        var run = await services.GetRequiredService<IOrchestrator>().RunAsync(Request(budget: null, "a", "b", "c", "d") with { MaxTotalCostMinorUnits = 150 });
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(["orchestration.failed", "budget.reached"], rows.Select(r => r.EventType));
+        var budget = Data(rows[1]);
+        Assert.Equal("orchestration.cost", budget.GetProperty("budget").GetString());
+        Assert.Equal(150, budget.GetProperty("limit").GetDouble());
+        Assert.Equal(run.Usage.CostMinorUnits, budget.GetProperty("used").GetDouble());
+        Assert.True(run.Usage.CostMinorUnits >= 150);
+        Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
+    }
+
+    [Fact]
     public async Task The_started_payload_carries_the_token_and_the_cost_budget()
     {
         await using var services = Build("orchestration.started");
@@ -103,10 +120,16 @@ public sealed class OrchestrationWebhookTests
 
     private static ServiceProvider Build(params string[] events) => Build(null, events);
 
-    private static ServiceProvider Build(Action<WebhookOptions>? configure, params string[] events)
+    private static ServiceProvider Build(Action<WebhookOptions>? configure, params string[] events) => Build(configure, null, events);
+
+    private static ServiceProvider Build(Action<WebhookOptions>? configure, Action<OrchestratorOptions>? orchestrator, params string[] events)
     {
         var services = new ServiceCollection();
-        services.AddDreamingAgents().AddOrchestrator(o => o.RetryDelay = TimeSpan.Zero).AddWebhooks(options =>
+        services.AddDreamingAgents().AddOrchestrator(o =>
+        {
+            o.RetryDelay = TimeSpan.Zero;
+            orchestrator?.Invoke(o);
+        }).AddWebhooks(options =>
         {
             options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", events));
             configure?.Invoke(options);
