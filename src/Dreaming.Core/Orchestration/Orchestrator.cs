@@ -149,7 +149,7 @@ public sealed partial class Orchestrator : IOrchestrator
         var started = TimeProvider.GetUtcNow();
         var clock = Stopwatch.StartNew();
         await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId });
-        var record = RecorderFor(session, request.Observer);
+        var record = RecorderFor(session, request.Observer, cancellationToken);
         // The coordinator's calls are recorded in the run's session, so CostOf prices them under the run's agent id.
         Func<SessionUsage, SessionUsage>? priceCoordinator = Options.CostOf is null ? null : usage => Options.Priced(request.AgentId, usage);
         var planningUsage = SessionUsage.Zero;
@@ -301,7 +301,9 @@ public sealed partial class Orchestrator : IOrchestrator
         return plan with { Items = items };
     }
 
-    private Func<SessionEvent, ValueTask> RecorderFor(IAgentSession session, IOrchestrationObserver? requestObserver)
+    // Records an event in the run's session, then hands it to the observers: an event is always recorded before they
+    // hear it. The run waits for them only until it is cancelled (RunObservers).
+    private Func<SessionEvent, ValueTask> RecorderFor(IAgentSession session, IOrchestrationObserver? requestObserver, CancellationToken cancellationToken)
     {
         var observers = requestObserver is null ? _observers : [.. _observers, requestObserver];
         if (observers.Count == 0)
@@ -309,26 +311,15 @@ public sealed partial class Orchestrator : IOrchestrator
             return sessionEvent => session.RecordAsync(sessionEvent, CancellationToken.None);
         }
 
+        var notify = new RunObservers(observers, _logger, cancellationToken);
         return async sessionEvent =>
         {
             await session.RecordAsync(sessionEvent, CancellationToken.None).ConfigureAwait(false);
 
             // Observers (webhooks among them) get the event redacted like the stored one, or not at all when it cannot be.
-            if (SessionEventSanitizer.ForPublishing(sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() }, session, _contentFilter) is not { } stamped)
+            if (SessionEventSanitizer.ForPublishing(sessionEvent with { SessionId = session.Id, Timestamp = TimeProvider.GetUtcNow() }, session, _contentFilter) is { } stamped)
             {
-                return;
-            }
-
-            foreach (var observer in observers)
-            {
-                try
-                {
-                    await observer.OnEventAsync(stamped, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    LogObserverFailed(_logger, observer.GetType().Name, stamped.EventType, ex);
-                }
+                await notify.NotifyAsync(stamped).ConfigureAwait(false);
             }
         };
     }
@@ -398,7 +389,4 @@ public sealed partial class Orchestrator : IOrchestrator
 
     [LoggerMessage(EventId = 81, Level = LogLevel.Information, Message = "Orchestration {SessionId} ended {Status}: {Completed} of {Items} items completed.")]
     private static partial void LogRunEnded(ILogger logger, string sessionId, OrchestrationStatus status, int completed, int items);
-
-    [LoggerMessage(EventId = 82, Level = LogLevel.Warning, Message = "The orchestration observer {Observer} failed on {EventType}; the run goes on.")]
-    private static partial void LogObserverFailed(ILogger logger, string observer, string eventType, Exception exception);
 }

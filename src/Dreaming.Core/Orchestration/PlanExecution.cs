@@ -116,7 +116,7 @@ internal sealed partial class PlanExecution : IDisposable
         {
             while (true)
             {
-                while (Stopped is null && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
+                while (!Stopping(cancellationToken) && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
                 {
                     var slot = _slots[next];
                     slot.Dependencies = DependencyOutputs(slot);
@@ -161,6 +161,18 @@ internal sealed partial class PlanExecution : IDisposable
     {
         _stopping.Dispose();
         _spareSource?.Dispose();
+    }
+
+    // The cancellation's own callback stops the run, but an observer the run stopped waiting for on that cancellation
+    // can hand the scheduler back before the callback has run: no item starts once the token is cancelled.
+    private bool Stopping(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null);
+        }
+
+        return Stopped is not null;
     }
 
     /// <summary>Asks the run to stop; the first reason wins.</summary>

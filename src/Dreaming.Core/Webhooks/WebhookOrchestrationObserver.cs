@@ -5,7 +5,9 @@ namespace Dreaming;
 /// <summary>Publishes the <c>orchestration.*</c> events of every run, and <c>budget.reached</c> when a run stops at its
 /// token or cost budget: right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
 /// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/>; the orchestrator logs and ignores an
-/// observer's failure, and the publisher never throws for a storage failure. Thread-safe.</remarks>
+/// observer's failure, and the publisher never throws for a storage failure. The outbox is written whatever the token says:
+/// the token is the run's, and the events of a cancelled run (its cancelled items, <c>orchestration.failed</c> with
+/// <c>interrupted</c>) come with it already cancelled; the write is short, as for every other webhook wrapper. Thread-safe.</remarks>
 internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrchestrationObserver
 {
     // The token and cost budgets each running orchestration started with, for the budget.reached data; removed when the run ends.
@@ -33,7 +35,7 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
         // The four orchestration events go out under their own event type, so the data is made only when subscribed.
         if (webhooks.IsSubscribed(sessionEvent.EventType) && WebhookEventData.Orchestration(sessionEvent, webhooks.IncludeFullPayloads) is { } raised)
         {
-            await webhooks.PublishAsync(raised.Type, raised.Data, cancellationToken).ConfigureAwait(false);
+            await webhooks.PublishAsync(raised.Type, raised.Data, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (sessionEvent is OrchestrationFailedEvent { Status: "budget_reached" } failed && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))
@@ -54,7 +56,7 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
 
             data["orchestration_session_id"] = failed.SessionId;
             data["reason"] = failed.Reason;
-            await webhooks.PublishAsync(WebhookEventTypes.BudgetReached, data, cancellationToken).ConfigureAwait(false);
+            await webhooks.PublishAsync(WebhookEventTypes.BudgetReached, data, CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

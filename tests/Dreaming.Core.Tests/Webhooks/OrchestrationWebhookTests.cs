@@ -65,6 +65,29 @@ public sealed class OrchestrationWebhookTests
     }
 
     [Fact]
+    public async Task A_cancelled_run_still_writes_its_interrupted_orchestration_failed_though_the_observer_gets_the_cancelled_token()
+    {
+        await using var services = Build("orchestration.*");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+        var request = Request(budget: null, "a") with
+        {
+            Agents = [new RosterAgent { Name = "worker", Run = async (_, ct) => { started.TrySetResult(); await Task.Delay(Timeout.Infinite, ct); return new WorkItemReply("never"); } }],
+        };
+        var running = services.GetRequiredService<IOrchestrator>().RunAsync(request, cancel.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cancel.CancelAsync();
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+        var rows = await RowsAsync(services);
+        Assert.Equal(["orchestration.started", "orchestration.item_completed", "orchestration.failed"], rows.Select(r => r.EventType));
+        Assert.Equal("cancelled", Data(rows[1]).GetProperty("status").GetString());
+        Assert.Equal("interrupted", Data(rows[2]).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task The_started_payload_carries_the_token_and_the_cost_budget()
     {
         await using var services = Build("orchestration.started");
