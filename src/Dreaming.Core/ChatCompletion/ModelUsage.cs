@@ -2,9 +2,15 @@ using Microsoft.Extensions.AI;
 
 namespace Dreaming;
 
-/// <summary>Turns the usage a chat response reports into the usage of one model call.</summary>
+/// <summary>Turns the usage a chat response reports into the usage of one model call, and estimates what a call that
+/// reported none used, for the budgets that must not be spent without limit by a model that reports no usage.</summary>
+/// <remarks>An estimate is only ever counted against a budget: it is never reported as usage (a session's, a run's, an
+/// event's). Four characters a token, the usual rule of thumb for English text with OpenAI-style tokenizers.</remarks>
 internal static class ModelUsage
 {
+    /// <summary>The characters counted as one token by the estimates.</summary>
+    public const int CharactersPerToken = 4;
+
     /// <summary>Returns the tokens of <paramref name="usage"/> (zero where it reports none) as one model call.</summary>
     public static SessionUsage Of(UsageDetails? usage) => new()
     {
@@ -13,4 +19,27 @@ internal static class ModelUsage
         CachedInputTokens = usage?.CachedInputTokenCount ?? 0,
         ModelCalls = 1,
     };
+
+    /// <summary>Returns the estimated input tokens of <paramref name="messages"/>: their text at four characters a token.</summary>
+    public static long EstimateInputTokens(IEnumerable<ChatMessage> messages)
+    {
+        long characters = 0;
+        foreach (var message in messages)
+        {
+            characters += message.Text.Length;
+        }
+
+        return characters / CharactersPerToken;
+    }
+
+    /// <summary>Returns the estimated tokens of a reply's <paramref name="text"/>: four characters a token, rounded up.</summary>
+    public static long EstimateOutputTokens(string text) => ((long)text.Length + CharactersPerToken - 1) / CharactersPerToken;
+
+    /// <summary>Returns the tokens a call used that its response did not report, estimated from the text: the input's when
+    /// it reported no input count, the reply's when it reported no output count; 0 when it reported both.</summary>
+    /// <param name="messages">The messages sent.</param>
+    /// <param name="response">The response.</param>
+    public static long Unreported(IEnumerable<ChatMessage> messages, ChatResponse response) =>
+        (response.Usage?.InputTokenCount is null ? EstimateInputTokens(messages) : 0)
+        + (response.Usage?.OutputTokenCount is null ? EstimateOutputTokens(response.Text) : 0);
 }

@@ -44,6 +44,7 @@ internal static class CoordinatorPlanner
 
             var callUsage = ModelUsage.Of(response.Usage);
             spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));
+            spent.UnreportedTokens += ModelUsage.Unreported(messages, response);
             try
             {
                 var plan = Parse(goal, response.Text);
@@ -228,4 +229,8 @@ internal static class CoordinatorPlanner
 internal sealed class PlanningUsage
 {
     public SessionUsage Usage { get; set; } = SessionUsage.Zero;
+
+    /// <summary>Gets or sets the tokens the calls used without reporting them, estimated from the text: counted against the
+    /// run's token budget only.</summary>
+    public long UnreportedTokens { get; set; }
 }

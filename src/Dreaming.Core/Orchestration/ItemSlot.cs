@@ -47,6 +47,10 @@ internal sealed class ItemSlot(WorkItem item, int index)
 
     public SessionUsage Usage { get; set; } = SessionUsage.Zero;
 
+    /// <summary>Gets or sets the tokens the item's chat calls used without reporting them, estimated from the text:
+    /// counted against its <c>MaxTokens</c>, never part of <see cref="Usage"/>.</summary>
+    public long UnreportedTokens { get; set; }
+
     public string? SessionId { get; set; }
 
     public int Attempts { get; set; }

@@ -153,6 +153,7 @@ public sealed partial class Orchestrator : IOrchestrator
         // The coordinator's calls are recorded in the run's session, so CostOf prices them under the run's agent id.
         Func<SessionUsage, SessionUsage>? priceCoordinator = Options.CostOf is null ? null : usage => Options.Priced(request.AgentId, usage);
         var planningUsage = SessionUsage.Zero;
+        long planningUnreported = 0;
         if (plan is null)
         {
             // Filled as each coordinator call returns: a failed planning still records what its calls used.
@@ -161,6 +162,7 @@ public sealed partial class Orchestrator : IOrchestrator
             {
                 (plan, graph) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, priceCoordinator, spent, cancellationToken).ConfigureAwait(false);
                 planningUsage = spent.Usage;
+                planningUnreported = spent.UnreportedTokens;
                 plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -193,7 +195,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits), record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results.ToList();
         var stop = execution.Stopped;

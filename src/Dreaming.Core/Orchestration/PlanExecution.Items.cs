@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
-using Microsoft.Extensions.AI;
 using Polly;
 using Polly.Timeout;
 
@@ -180,8 +179,8 @@ internal sealed partial class PlanExecution
         WorkItemReply reply;
         try
         {
-            reply = await InvokeAsync(agent, Context(slot, session), cancellationToken).ConfigureAwait(false);
-            Charge(slot, reply.Usage, checkItemBudget: true);
+            (reply, var unreported) = await InvokeAsync(agent, Context(slot, session), cancellationToken).ConfigureAwait(false);
+            Charge(slot, reply.Usage, checkItemBudget: true, unreportedTokens: unreported);
         }
         catch (Exception ex)
         {
@@ -230,8 +229,8 @@ internal sealed partial class PlanExecution
 
                     try
                     {
-                        var reply = await InvokeAsync(agent, Context(slot, attempt.Session, attempt.Feedback, attempt.PreviousArtifact), ct).ConfigureAwait(false);
-                        Charge(slot, reply.Usage, checkItemBudget: true);
+                        var (reply, unreported) = await InvokeAsync(agent, Context(slot, attempt.Session, attempt.Feedback, attempt.PreviousArtifact), ct).ConfigureAwait(false);
+                        Charge(slot, reply.Usage, checkItemBudget: true, unreportedTokens: unreported);
                         return reply.Output;
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -275,46 +274,6 @@ internal sealed partial class PlanExecution
         }
     }
 
-    private static ValueTask<WorkItemReply> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
-    {
-        if (agent.Run is { } run)
-        {
-            // A reply that is already there needs no await (and WaitAsync would return the same task).
-            var task = run(context, cancellationToken) ?? throw NoReply(agent);
-            return task.IsCompletedSuccessfully
-                ? new ValueTask<WorkItemReply>(task.Result ?? throw NoReply(agent))
-                : AwaitRunAsync(agent, task, cancellationToken);
-        }
-
-        return ChatAsync(agent, context, cancellationToken);
-    }
-
-    private static async ValueTask<WorkItemReply> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, CancellationToken cancellationToken)
-    {
-        WorkItemReply? reply;
-        try
-        {
-            // WaitAsync makes a stop or a timeout prompt even for an agent that ignores its token; the agent left
-            // running is abandoned, and what it throws later observed.
-            reply = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            AbandonedTask.Observe(task);
-            throw;
-        }
-
-        return reply ?? throw NoReply(agent);
-    }
-
-    private static async ValueTask<WorkItemReply> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
-    {
-        var response = await AbandonedTask.WaitAsync(
-            agent.ChatClient!.GetResponseAsync(ItemPrompt.Messages(agent, context), agent.ChatOptions?.Clone(), cancellationToken), cancellationToken).ConfigureAwait(false);
-
-        return new WorkItemReply(response.Text, ModelUsage.Of(response.Usage));
-    }
-
     /// <summary>Returns whether an exception other than a cancellation surfaced once the run's stop had cancelled the
     /// attempt's token: the agent's resources torn down by the stop (an <see cref="ObjectDisposedException"/>, an aborted
     /// request's <see cref="HttpRequestException"/>), so the attempt was stopped, not failed. A used-up item budget is
@@ -324,39 +283,6 @@ internal sealed partial class PlanExecution
 
     private static OperationCanceledException StopException(Exception exception, CancellationToken cancellationToken) =>
         new($"The run stopped the item; its agent then threw {exception.GetType().Name}: {exception.Message}", exception, cancellationToken);
-
-    private static InvalidOperationException NoReply(RosterAgent agent) => new($"The agent '{agent.Name}' returned no reply.");
-
-    private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget, bool priced = true)
-    {
-        if (usage is null)
-        {
-            return;
-        }
-
-        if (priced)
-        {
-            usage = _owner.Options.Priced(slot.Item.Agent, usage);
-        }
-
-        slot.Usage = slot.Usage.Add(usage);
-        var total = Interlocked.Add(ref _totalTokens, usage.TotalTokens);
-        var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
-        if (_budget.Tokens is { } budget && total >= budget)
-        {
-            Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens, reaching its budget of {budget:N0}", slot.Item.Id);
-        }
-
-        if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)
-        {
-            Stop(OrchestrationStatus.BudgetReached, $"the run cost {cost:N0} minor units, reaching its cost budget of {costBudget:N0}", slot.Item.Id);
-        }
-
-        if (checkItemBudget && slot.Item.MaxTokens is { } max && slot.Usage.TotalTokens > max)
-        {
-            throw new ItemBudgetExceededException($"the item used {slot.Usage.TotalTokens:N0} tokens, more than its maxTokens of {max:N0}");
-        }
-    }
 
     private AgentSessionOptions ChildOptions(ItemSlot slot, RosterAgent agent) => new()
     {

@@ -51,7 +51,8 @@ internal sealed partial class PlanExecution : IDisposable
         _parent = parent;
         _policy = policy;
         _budget = budget;
-        _totalTokens = budget.SpentTokens;
+        _totalTokens = budget.SpentTokens + budget.UnreportedTokens;
+        _estimated = budget.UnreportedTokens > 0;
         _totalCost = budget.SpentCostMinorUnits;
         _record = record;
         _slots = new ItemSlot[plan.Items.Count];
@@ -94,7 +95,7 @@ internal sealed partial class PlanExecution : IDisposable
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
         if (_budget.Tokens is { } tokens && _totalTokens >= tokens)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens, reaching the run's budget of {tokens:N0}", null);
+            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens{EstimateNote(_estimated)}, reaching the run's budget of {tokens:N0}", null);
         }
 
         if (_budget.CostMinorUnits is { } cost && _totalCost >= cost)
@@ -304,8 +305,8 @@ internal sealed partial class PlanExecution : IDisposable
     }
 
     /// <summary>The run-wide limits: tokens and cost in minor units, each optional, and what the coordinator already spent
-    /// planning the run, which counts against them.</summary>
-    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits, long SpentTokens = 0, long SpentCostMinorUnits = 0);
+    /// planning the run, which counts against them (with the tokens its calls used without reporting them, estimated).</summary>
+    internal readonly record struct Budget(long? Tokens, long? CostMinorUnits, long SpentTokens = 0, long SpentCostMinorUnits = 0, long UnreportedTokens = 0);
 
     /// <summary>Why a run stopped early.</summary>
     internal sealed record StopReason(OrchestrationStatus Status, string Reason, string? ItemId);

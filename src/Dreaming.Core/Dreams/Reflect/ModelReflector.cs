@@ -330,7 +330,7 @@ public sealed class ModelReflector : IDreamReflector
             for (var attempt = 0; attempt < 2 && !Stopped; attempt++)
             {
                 var options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json };
-                var input = messages.Sum(m => (long)m.Text.Length) / 4;
+                var input = ModelUsage.EstimateInputTokens(messages);
                 if (budget is { } limit)
                 {
                     var left = limit - Spent - input;
@@ -354,10 +354,11 @@ public sealed class ModelReflector : IDreamReflector
                         response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
                     }
 
-                    Usage = Usage.Add(ModelUsage.Of(response.Usage));
-                    var (inputTokens, outputTokens) = (response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount);
-                    Estimated |= inputTokens is null || outputTokens is null;
-                    Spent += (inputTokens ?? input) + (outputTokens ?? ((response.Text.Length + 3) / 4));
+                    var callUsage = ModelUsage.Of(response.Usage);
+                    Usage = Usage.Add(callUsage);
+                    var unreported = ModelUsage.Unreported(messages, response);
+                    Estimated |= response.Usage?.InputTokenCount is null || response.Usage?.OutputTokenCount is null;
+                    Spent += callUsage.TotalTokens + unreported;
                     BudgetReached = budget is { } spent && Spent >= spent;
                     if (parse(response.Text) > 0)
                     {
