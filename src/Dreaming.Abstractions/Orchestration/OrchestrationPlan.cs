@@ -17,6 +17,8 @@ public sealed record OrchestrationPlan
 
     /// <summary>Gets how many items may run at once.</summary>
     /// <value>The default is <see cref="DefaultMaxConcurrency"/>; 1 to <see cref="MaxConcurrencyLimit"/>.</value>
+    /// <remarks>An agent call abandoned at its timeout (the agent ignored its token) counts against it until the call
+    /// ends, or until its item's timeout has passed a second time; the run does not wait for such a call at its end.</remarks>
     public int MaxConcurrency { get; init; } = DefaultMaxConcurrency;
 
     /// <summary>Gets the folder a relative <see cref="WorkItem.RubricPath"/> is resolved against; the current directory when

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace Dreaming;
 
 /// <summary>An item's agent calls (a delegate's, or a chat agent's model call) and what they are charged against the
@@ -10,7 +12,10 @@ internal sealed partial class PlanExecution
     /// <summary>Calls the agent.</summary>
     /// <returns>Its reply, and the tokens a chat agent's model call used without reporting them, estimated from the text
     /// (<see cref="ModelUsage.Unreported"/>); a delegate's reply is taken as reported.</returns>
-    private static ValueTask<(WorkItemReply Reply, long UnreportedTokens)> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    /// <remarks>A stop or a timeout is prompt even for an agent that ignores its token: the call left running is
+    /// abandoned, what it throws later observed, and, abandoned on a timeout, it is held against the concurrency limit
+    /// until it ends (<see cref="Hold"/>).</remarks>
+    private ValueTask<(WorkItemReply Reply, long UnreportedTokens)> InvokeAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
     {
         if (agent.Run is { } run)
         {
@@ -18,13 +23,13 @@ internal sealed partial class PlanExecution
             var task = run(context, cancellationToken) ?? throw NoReply(agent);
             return task.IsCompletedSuccessfully
                 ? new ValueTask<(WorkItemReply, long)>((task.Result ?? throw NoReply(agent), 0))
-                : AwaitRunAsync(agent, task, cancellationToken);
+                : AwaitRunAsync(agent, task, context.Item, cancellationToken);
         }
 
         return ChatAsync(agent, context, cancellationToken);
     }
 
-    private static async ValueTask<(WorkItemReply Reply, long UnreportedTokens)> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, CancellationToken cancellationToken)
+    private async ValueTask<(WorkItemReply Reply, long UnreportedTokens)> AwaitRunAsync(RosterAgent agent, Task<WorkItemReply> task, WorkItem item, CancellationToken cancellationToken)
     {
         WorkItemReply? reply;
         try
@@ -36,17 +41,27 @@ internal sealed partial class PlanExecution
         catch (OperationCanceledException)
         {
             AbandonedTask.Observe(task);
+            Hold(task, item);
             throw;
         }
 
         return (reply ?? throw NoReply(agent), 0);
     }
 
-    private static async ValueTask<(WorkItemReply Reply, long UnreportedTokens)> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
+    private async ValueTask<(WorkItemReply Reply, long UnreportedTokens)> ChatAsync(RosterAgent agent, WorkItemContext context, CancellationToken cancellationToken)
     {
         var messages = ItemPrompt.Messages(agent, context);
-        var response = await AbandonedTask.WaitAsync(
-            agent.ChatClient!.GetResponseAsync(messages, agent.ChatOptions?.Clone(), cancellationToken), cancellationToken).ConfigureAwait(false);
+        var call = agent.ChatClient!.GetResponseAsync(messages, agent.ChatOptions?.Clone(), cancellationToken);
+        ChatResponse response;
+        try
+        {
+            response = await AbandonedTask.WaitAsync(call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Hold(call, context.Item);
+            throw;
+        }
 
         return (new WorkItemReply(response.Text, ModelUsage.Of(response.Usage)), ModelUsage.Unreported(messages, response));
     }

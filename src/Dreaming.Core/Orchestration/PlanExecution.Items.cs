@@ -145,6 +145,8 @@ internal sealed partial class PlanExecution
             return;
         }
 
+        // A retry: while an abandoned attempt's agent call still runs, it waits for a place under the concurrency limit.
+        await WaitForPlaceAsync(context.CancellationToken).ConfigureAwait(false);
         await AttemptAsync(slot, context.CancellationToken).ConfigureAwait(false);
     }
 

@@ -8,7 +8,8 @@ namespace Dreaming;
 /// The scheduler loop is the only reader of the item states between items: each item signals its end through a channel
 /// and the loop then releases its dependents (an in-degree count per item, so every item and dependency is visited once:
 /// O(items + dependencies)). Stopping cancels one token shared by every running item; the loop still waits for each of
-/// them to end, so no child session is left running when the run returns.
+/// them to end, so no child session is left running when the run returns. An agent call a timeout abandoned still holds
+/// its place under the limit while it runs (PlanExecution.Held.cs), but the run never waits for it at its end.
 /// </remarks>
 internal sealed partial class PlanExecution : IDisposable
 {
@@ -112,12 +113,12 @@ internal sealed partial class PlanExecution : IDisposable
             }
         }
 
-        var running = 0;
         try
         {
             while (true)
             {
-                while (!Stopping(cancellationToken) && running < _plan.MaxConcurrency && ready.TryDequeue(out var next))
+                // An agent call an attempt's timeout abandoned still counts against the limit until it ends (Held).
+                while (!Stopping(cancellationToken) && _running + Volatile.Read(ref _held) < _plan.MaxConcurrency && ready.TryDequeue(out var next))
                 {
                     var slot = _slots[next];
                     slot.Dependencies = DependencyOutputs(slot);
@@ -130,28 +131,43 @@ internal sealed partial class PlanExecution : IDisposable
                     }
                     else
                     {
-                        running++;
+                        Volatile.Write(ref _running, _running + 1);
                     }
                 }
 
-                if (running == 0)
+                // With no item running, the loop waits only for a held call to free its place for a ready item.
+                if (_running == 0 && (ready.Count == 0 || Stopped is not null))
                 {
                     break;
                 }
 
                 var finished = await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                running--;
+                if (finished < 0)
+                {
+                    // A held call ended or was written off: its place is free.
+                    continue;
+                }
+
+                Volatile.Write(ref _running, _running - 1);
+                if (Volatile.Read(ref _held) > 0)
+                {
+                    Freed();
+                }
+
                 await OnFinishedAsync(_slots[finished], ready).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (running > 0)
+        catch (Exception ex) when (_running > 0)
         {
             // Recording an item's end failed (the run's session could not take the event): the run cannot go on, but
             // it returns only once every running item has stopped and ended its child session.
             Stop(OrchestrationStatus.Failed, $"recording the run failed: {ex.Message}", null);
-            for (; running > 0; running--)
+            while (_running > 0)
             {
-                await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (await _done.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false) >= 0)
+                {
+                    Volatile.Write(ref _running, _running - 1);
+                }
             }
 
             throw;

@@ -1,0 +1,86 @@
+namespace Dreaming;
+
+/// <summary>Agent calls an attempt's timeout abandoned (the agent ignored its token) while they still run: each counts
+/// against <see cref="OrchestrationPlan.MaxConcurrency"/> until it really ends, so a retry or a new item does not add a
+/// call on top of it; and so that an agent that never ends cannot hold a place for ever, a held call is written off
+/// once its item's timeout has passed a second time.</summary>
+/// <remarks>A call abandoned because the run stopped is not held: nothing starts after a stop. The run never waits for a
+/// held call to end: it returns once no item is running, and a call still running then is left to finish on its own
+/// (its result dropped, its usage not charged, what it throws observed), as before.</remarks>
+internal sealed partial class PlanExecution
+{
+    // The items running: written by the scheduler only, read by a retry waiting for a place.
+    private int _running;
+
+    // The held calls not yet ended nor written off.
+    private int _held;
+
+    // Completed (and replaced) whenever a place may have been freed: a held call ended, or an item ended while one is held.
+    private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Holds a place for <paramref name="agentCall"/>, which the attempt of <paramref name="item"/> stopped waiting
+    /// for on its timeout, until it ends or the item's timeout passes again.</summary>
+    private void Hold(Task agentCall, WorkItem item)
+    {
+        var timeout = item.Timeout ?? _owner.Options.ItemTimeout;
+        if (agentCall.IsCompleted || _stopping.IsCancellationRequested || timeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _held);
+        new HeldCall(this).Start(agentCall, timeout, _owner.TimeProvider);
+    }
+
+    /// <summary>Waits, before a retry calls its agent, while the calls that may be in flight — one per running item, this
+    /// one's included, and the held ones — leave no place under the limit. Bounded by the attempt's timeout and the stop.</summary>
+    private async ValueTask WaitForPlaceAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var freed = Volatile.Read(ref _freed).Task;
+            if (Volatile.Read(ref _running) + Volatile.Read(ref _held) <= _plan.MaxConcurrency)
+            {
+                return;
+            }
+
+            await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Wakes the retries waiting for a place.</summary>
+    private void Freed() =>
+        Interlocked.Exchange(ref _freed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private void Released()
+    {
+        Interlocked.Decrement(ref _held);
+        Freed();
+        // Wakes the scheduler, which may be waiting for this place to start a ready item.
+        _done.Writer.TryWrite(-1);
+    }
+
+    /// <summary>One held call: released once, when it ends or when its timer fires, whichever comes first.</summary>
+    private sealed class HeldCall(PlanExecution owner)
+    {
+        private ITimer? _timer;
+        private int _released;
+
+        public void Start(Task agentCall, TimeSpan timeout, TimeProvider time)
+        {
+            _timer = time.CreateTimer(static state => ((HeldCall)state!).Release(), this, timeout, Timeout.InfiniteTimeSpan);
+            _ = agentCall.ContinueWith(static (_, state) => ((HeldCall)state!).Release(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
+            _timer?.Dispose();
+            owner.Released();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests;
+
+/// <summary>An agent call that a timeout abandoned (the agent ignores its token) still counts against MaxConcurrency
+/// until it really ends, or until its item's timeout has passed once more; the run never waits for it at its end.</summary>
+public sealed class HeldAttemptTests
+{
+    private static readonly DateTimeOffset s_start = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task The_next_item_starts_only_once_the_timed_out_call_has_really_ended()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var heard = new TimedOutObserver();
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0, time: time);
+        var slowCalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowEnded = false;
+        var slowRunningWhenQuickStarted = true;
+        var agent = OrchestrationHarness.Agent("worker", async (context, _) =>
+        {
+            if (context.Item.Id == "slow")
+            {
+                slowCalled.TrySetResult();
+                // Ignores its token: ends 15 s of fake time after its 30 s timeout.
+                await Task.Delay(TimeSpan.FromSeconds(45), time, CancellationToken.None);
+                Volatile.Write(ref slowEnded, true);
+                return new WorkItemReply("late");
+            }
+
+            slowRunningWhenQuickStarted = !Volatile.Read(ref slowEnded);
+            return new WorkItemReply("quick");
+        });
+        var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("slow") with { Timeout = TimeSpan.FromSeconds(30) }, OrchestrationHarness.Item("quick"));
+
+        var running = host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [agent], Observer = heard, FailurePolicy = OrchestrationFailurePolicy.SkipDependents });
+        await slowCalled.Task.WaitAsync(Bound);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await heard.TimedOut.Task.WaitAsync(Bound);
+        time.Advance(TimeSpan.FromSeconds(15));
+        var run = await running.WaitAsync(Bound);
+
+        Assert.Equal(OrchestrationStatus.Failed, run.Status);
+        Assert.Equal(WorkItemStatus.TimedOut, run.Items.Single(i => i.Id == "slow").Status);
+        var quick = run.Items.Single(i => i.Id == "quick");
+        Assert.Equal(WorkItemStatus.Completed, quick.Status);
+        Assert.False(slowRunningWhenQuickStarted);
+        Assert.Equal(s_start + TimeSpan.FromSeconds(45), quick.StartedAt);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task A_timed_out_call_that_never_ends_is_written_off_after_its_timeout_passes_again()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var heard = new TimedOutObserver();
+        var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0, time: time);
+        var agent = OrchestrationHarness.Agent("worker", (context, _) => context.Item.Id == "stuck" ? never.Task : Task.FromResult(new WorkItemReply("quick")));
+        var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("stuck") with { Timeout = TimeSpan.FromSeconds(30) }, OrchestrationHarness.Item("quick"));
+        try
+        {
+            var running = host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [agent], Observer = heard, FailurePolicy = OrchestrationFailurePolicy.SkipDependents });
+            time.Advance(TimeSpan.FromSeconds(30));
+            await heard.TimedOut.Task.WaitAsync(Bound);
+            time.Advance(TimeSpan.FromSeconds(29));
+            Assert.False(running.IsCompleted);
+            time.Advance(TimeSpan.FromSeconds(1));
+            var run = await running.WaitAsync(Bound);
+
+            var quick = run.Items.Single(i => i.Id == "quick");
+            Assert.Equal(WorkItemStatus.Completed, quick.Status);
+            Assert.Equal(s_start + TimeSpan.FromSeconds(60), quick.StartedAt);
+            await host.AssertNoSessionRunningAsync();
+        }
+        finally
+        {
+            never.TrySetResult(new WorkItemReply("too late"));
+        }
+    }
+
+    [Fact]
+    public async Task A_retry_waits_for_its_timed_out_call_to_end_before_calling_the_agent_again()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, time: time);
+        var firstCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var inFlight = 0;
+        var maxInFlight = 0;
+        var agent = OrchestrationHarness.Agent("worker", async (_, ct) =>
+        {
+            var call = Interlocked.Increment(ref calls);
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref maxInFlight, now);
+            try
+            {
+                if (call == 1)
+                {
+                    ct.Register(() => firstCancelled.TrySetResult());
+                    // Ignores its token: ends 15 s of fake time after its 30 s timeout.
+                    await Task.Delay(TimeSpan.FromSeconds(45), time, CancellationToken.None);
+                    return new WorkItemReply("late");
+                }
+
+                return new WorkItemReply("second");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        });
+
+        var running = host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a") with { Timeout = TimeSpan.FromSeconds(30) }), agent);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await firstCancelled.Task.WaitAsync(Bound);
+        // Fake time moves on a second at a time (the retry's delay timer fires on it), up to just before the first
+        // call ends: a retry that did not wait would call the agent meanwhile. The pauses only pace the loop.
+        while (Volatile.Read(ref calls) < 2 && time.GetUtcNow() < s_start + TimeSpan.FromSeconds(44))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        time.Advance(s_start + TimeSpan.FromSeconds(45) - time.GetUtcNow());
+        var run = await running.WaitAsync(Bound);
+
+        var item = Assert.Single(run.Items);
+        Assert.Equal(WorkItemStatus.Completed, item.Status);
+        Assert.Equal("second", item.Output);
+        Assert.Equal(2, item.Attempts);
+        Assert.Equal(1, maxInFlight);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var was && was != seen)
+        {
+            seen = was;
+        }
+    }
+
+    private sealed class TimedOutObserver : IOrchestrationObserver
+    {
+        public TaskCompletionSource TimedOut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken)
+        {
+            if (sessionEvent is OrchestrationItemCompletedEvent { Status: "timed_out" })
+            {
+                TimedOut.TrySetResult();
+            }
+
+            return default;
+        }
+    }
+}
