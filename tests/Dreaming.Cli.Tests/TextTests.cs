@@ -13,4 +13,27 @@ public class TextTests
         Assert.Equal("ab😀…", Text.Cut("ab😀cdef", 5));
         Assert.Equal("été 日本", Text.Cut("été 日本", 6));
     }
+
+    [Theory]
+    [InlineData(57)]
+    [InlineData(58)]
+    [InlineData(59)]
+    public void Cut_keeps_the_escape_of_a_control_character_whole(int prefix)
+    {
+        // OneLine shows ESC as \x1B; a cut inside it gave "\x1…", which reads as other text.
+        var line = Text.OneLine(new string('a', prefix) + "\u001B[31m red");
+        var cut = Text.Cut(line, 60);
+        Assert.Equal(new string('a', prefix) + "…", cut);
+        Assert.EndsWith("a\\x1B[31m…", Text.Cut(Text.OneLine(new string('a', 40) + "\u001B[31m red text"), 49), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(55)]
+    [InlineData(57)]
+    [InlineData(59)]
+    public void Cut_keeps_the_escape_of_a_bidirectional_override_whole(int prefix)
+    {
+        var cut = Text.Cut(Text.OneLine(new string('a', prefix) + "\u202Eevil"), 60);
+        Assert.Equal(new string('a', prefix) + "…", cut);
+    }
 }

@@ -10,6 +10,8 @@ internal static class Text
         string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c))
         + "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 
+    private static readonly System.Buffers.SearchValues<char> s_hex = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
+
     public static string Cut(string? text, int width)
     {
         if (string.IsNullOrEmpty(text))
@@ -22,15 +24,39 @@ internal static class Text
             return text;
         }
 
-        // Never half a character: a surrogate pair is kept whole or left out.
+        // Never half a character: a surrogate pair is kept whole or left out, and so is an escape OneLine wrote for a
+        // control character (\x1B, \u202E), which cut in the middle would read as other text ("\x1…").
         var keep = width - 1;
         if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
         {
             keep--;
         }
 
+        keep = EscapeStart(text, keep);
         return string.Concat(text.AsSpan(0, keep), "…");
     }
+
+    // Where an escape (\xHH or \uHHHH) that the cut at 'keep' would split starts, or 'keep' when it splits none.
+    private static int EscapeStart(string text, int keep)
+    {
+        for (var start = keep - 1; start >= 0 && start > keep - 6; start--)
+        {
+            if (text[start] != '\\' || start + 1 >= text.Length)
+            {
+                continue;
+            }
+
+            var length = text[start + 1] switch { 'x' => 4, 'u' => 6, _ => 0 };
+            if (length > 0 && start + length > keep && start + length <= text.Length && IsHex(text.AsSpan(start + 2, length - 2)))
+            {
+                return start;
+            }
+        }
+
+        return keep;
+    }
+
+    private static bool IsHex(ReadOnlySpan<char> digits) => !digits.ContainsAnyExcept(s_hex);
 
     /// <summary>The text on one line, for a terminal: line breaks and tabs become spaces, and every other control character
     /// (a terminal escape, a bell) and every bidirectional override is shown as <c>\xHH</c> or <c>\uHHHH</c>, so stored text
