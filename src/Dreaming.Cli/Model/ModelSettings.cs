@@ -4,7 +4,8 @@ namespace Dreaming.Cli.Model;
 /// <remarks>Read from the environment: <c>DREAMING_MODEL_ENDPOINT</c>, <c>DREAMING_MODEL</c>, <c>DREAMING_MODEL_API_KEY</c>
 /// (falling back to <c>OPENAI_API_KEY</c> when that is unset or blank; white space around the key is ignored) and
 /// <c>DREAMING_MODEL_TIMEOUT</c> (the seconds each try of a call may take; the SDK's 100 when unset). A model name alone is
-/// not enough: without an endpoint nothing is called.</remarks>
+/// not enough: without an endpoint nothing is called. An endpoint without a model name is refused (there is no default
+/// model name), rather than read as no model.</remarks>
 internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKey, TimeSpan? Timeout = null)
 {
     public const string EndpointVariable = "DREAMING_MODEL_ENDPOINT";
@@ -29,7 +30,15 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
             throw new ArgumentException($"{EndpointVariable} (or --model-endpoint) is '{endpointText}', which is not an http or https URL (for example http://localhost:11434/v1).");
         }
 
-        return new ModelSettings(endpoint, read(ModelVariable), Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")), TimeoutOf(read(TimeoutVariable)));
+        // An endpoint without a model name would count as no model at all: the command would run offline (simulated
+        // agents, template lessons) while the user believes it asked their endpoint. There is no default model name.
+        var model = read(ModelVariable);
+        if (endpoint is not null && string.IsNullOrWhiteSpace(model))
+        {
+            throw new ArgumentException($"A model endpoint is set ({EndpointVariable} or --model-endpoint) but no model name: pass --model NAME or set {ModelVariable} (for example llama3.1 or gpt-4o-mini).");
+        }
+
+        return new ModelSettings(endpoint, model, Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")), TimeoutOf(read(TimeoutVariable)));
     }
 
     // Seconds, as a whole or decimal number (invariant culture): a hung local server otherwise holds a command for the
