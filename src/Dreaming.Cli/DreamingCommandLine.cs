@@ -59,7 +59,16 @@ internal static class DreamingCommandLine
         var parsed = root.Parse(args);
         // Without a termination timeout System.CommandLine registers no signal handler: Ctrl+C would kill the process
         // and leave its sessions running and its dream lease held.
-        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = handleSignals ? StopGracePeriod : null };
+        // A parse error prints the error and the usage help, the help on standard output: with --json, a script reading
+        // standard output as JSON would get text, so there it goes to standard error with the error.
+        var helpOutput = parsed.Errors.Count > 0 && WantsJson(parsed, common) ? error : output;
+        var configuration = new InvocationConfiguration { Output = helpOutput, Error = error, ProcessTerminationTimeout = handleSignals ? StopGracePeriod : null };
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
+
+    // --json as parsed, or, when the error stopped the parser before it (an unknown command), as a token of its own
+    // (not the value of an option that takes one, which the parser has then consumed).
+    private static bool WantsJson(ParseResult parsed, CommonOptions common) =>
+        parsed.GetResult(common.Json) is { Implicit: false }
+        || parsed.UnmatchedTokens.Contains(common.Json.Name, StringComparer.Ordinal);
 }
