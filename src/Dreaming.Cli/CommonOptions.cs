@@ -52,6 +52,64 @@ internal sealed class CommonOptions
         return option;
     }
 
+    /// <summary>Makes <paramref name="option"/> take the values of <typeparamref name="T"/> as typed on the command line,
+    /// in kebab case (<c>stop-run</c>, <c>running</c>), and show them so in the help; case, '-' and '_' are ignored, so the
+    /// enum's own names (<c>StopRun</c>) are taken too. Any other value is a parse error naming the option, the values and
+    /// the value given. The option is left out as <see langword="null"/>: the help shows <paramref name="shownDefault"/>,
+    /// in kebab case, as the default, which the command applies.</summary>
+    public static Option<T?> Choice<T>(Option<T?> option, T? shownDefault = null)
+        where T : struct, Enum
+    {
+        option.CustomParser = result => ParseChoice<T>(result, option.Name);
+        var names = Enum.GetValues<T>().Select(ChoiceName).ToArray();
+        option.HelpName = string.Join('|', names);
+        option.CompletionSources.Clear();
+        option.CompletionSources.Add(names);
+        if (shownDefault is { } value)
+        {
+            // The help's own "[default: X]" would show the enum's name (StopRun), which is not what is typed.
+            option.Description += $" [default: {ChoiceName(value)}]";
+        }
+
+        return option;
+    }
+
+    /// <summary>A value of <typeparamref name="T"/> as typed on the command line: <c>StopRun</c> is <c>stop-run</c>.</summary>
+    public static string ChoiceName<T>(T value)
+        where T : struct, Enum
+    {
+        var name = value.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return text.ToString();
+    }
+
+    private static T? ParseChoice<T>(System.CommandLine.Parsing.ArgumentResult result, string optionName)
+        where T : struct, Enum
+    {
+        var given = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        var key = given.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
+        foreach (var value in Enum.GetValues<T>())
+        {
+            if (key.Length > 0 && string.Equals(key, value.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        result.AddError($"{optionName} must be one of {string.Join(", ", Enum.GetValues<T>().Select(ChoiceName))}; got '{given}'.");
+        return null;
+    }
+
     public Option<string> Database { get; } = new("--db")
     {
         Description = "The SQLite database file (demo, import and orchestrate create it when missing).",

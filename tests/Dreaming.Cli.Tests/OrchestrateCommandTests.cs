@@ -140,8 +140,11 @@ public class OrchestrateCommandTests
         }
     }
 
-    [Fact]
-    public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2()
+    [Theory]
+    [InlineData("skip-dependents")]
+    [InlineData("SkipDependents")]
+    [InlineData("skip_dependents")]
+    public async Task A_failed_item_with_skip_dependents_runs_the_rest_and_exits_2(string policy)
     {
         using var cli = new CliRunner();
         WriteStrictRubric(cli);
@@ -152,7 +155,7 @@ public class OrchestrateCommandTests
                       {"id":"free","agent":"w","instructions":"z"}]}
             """);
 
-        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--on-failure", "SkipDependents");
+        var (exit, json, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database, "--json", "--on-failure", policy);
 
         Assert.True(exit == Dreaming.Cli.Commands.OrchestrateCommand.NotCompletedExitCode, error + json);
         var root = JsonDocument.Parse(json).RootElement;

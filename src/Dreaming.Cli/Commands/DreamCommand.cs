@@ -23,6 +23,7 @@ internal static class DreamCommand
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         review.AcceptOnlyFromAmong("auto", "approval");
+        review.HelpName = "auto|approval"; // in this order, as the other choices, not sorted
         var command = new Command("dream", "Run one dream: mine the agent's recent sessions for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
             agent, maxSessions, minSessions, instructions, review,

@@ -19,11 +19,12 @@ internal static class OrchestrateCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var planFile = new Option<string>("--plan") { Description = "The plan file (JSON: goal, agents, items with dependsOn and an optional rubric).", Required = true };
-        var failurePolicy = new Option<OrchestrationFailurePolicy>("--on-failure")
-        {
-            Description = "What a failed item does: StopRun (cancel the rest) or SkipDependents (skip what depends on it, run the rest).",
-            DefaultValueFactory = _ => OrchestrationFailurePolicy.StopRun,
-        };
+        var failurePolicy = CommonOptions.Choice(
+            new Option<OrchestrationFailurePolicy?>("--on-failure")
+            {
+                Description = "What a failed item does: stop-run (cancel the rest) or skip-dependents (skip what depends on it, run the rest).",
+            },
+            shownDefault: OrchestrationFailurePolicy.StopRun);
         var command = new Command("orchestrate", "Run a plan of work items on several agents, independent items in parallel, each in a child session (simulated agents unless a model is configured).")
         {
             planFile, failurePolicy,
@@ -67,7 +68,7 @@ internal static class OrchestrateCommand
                 {
                     Plan = file.Plan,
                     Agents = file.Agents.Select(a => new RosterAgent { Name = a.Name, Instructions = a.Instructions, ChatClient = model }).ToList(),
-                    FailurePolicy = parse.GetValue(failurePolicy),
+                    FailurePolicy = parse.GetValue(failurePolicy) ?? OrchestrationFailurePolicy.StopRun,
                 },
                 ct).ConfigureAwait(false);
 

@@ -13,7 +13,7 @@ internal static class SessionsCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var agent = new Option<string?>("--agent") { Description = "Only sessions of this agent." };
-        var status = new Option<SessionStatus?>("--status") { Description = "Only sessions with this status (running, completed, failed, abandoned, blocked)." };
+        var status = CommonOptions.Choice(new Option<SessionStatus?>("--status") { Description = "Only sessions with this status." });
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
         var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session." };
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 }, 1, SessionQuery.MaxPageSize);

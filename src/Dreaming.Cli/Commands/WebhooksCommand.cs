@@ -20,7 +20,7 @@ internal static class WebhooksCommand
 
     private static Command List(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var state = new Option<WebhookDeliveryState?>("--state") { Description = "Only deliveries in this state (pending, delivered, dead)." };
+        var state = CommonOptions.Choice(new Option<WebhookDeliveryState?>("--state") { Description = "Only deliveries in this state." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many deliveries, newest first (1-10000).", DefaultValueFactory = _ => 50 }, 1, WebhookOutboxRules.MaxListLimit);
         var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
