@@ -109,10 +109,18 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
         {
             401 or 403 => $" Check the key in {ModelSettings.ApiKeyVariable} (or OPENAI_API_KEY).",
             404 => $" Check the model name and that the endpoint is the API's base URL, which usually ends in /v1 (for example http://localhost:11434/v1).",
-            _ => string.Empty,
+            _ => TooLongAWait(response),
         };
         return string.Create(CultureInfo.InvariantCulture, $"answered HTTP {ex.Status}{reason}{(detail.Length == 0 ? string.Empty : ": " + detail)}.{hint}");
     }
+
+    // A wait longer than a try may take is not waited out (BoundedRetryPolicy): say so, naming the option that sets it.
+    private string TooLongAWait(System.ClientModel.Primitives.PipelineResponse? response) =>
+        BoundedRetryPolicy.RequestedWait(response) is { } wait && wait > settings.EffectiveTimeout
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $" It asked to wait {wait.TotalSeconds:0.###} s before trying again (Retry-After), longer than a try may take ({settings.EffectiveTimeout.TotalSeconds:0.###} s, set by --model-timeout or {ModelSettings.TimeoutVariable}), so it was not tried again; try later.")
+            : string.Empty;
 
     // The error body's message ({"error":{"message":...}} on OpenAI and most gateways), else the start of the body.
     private string ErrorDetail(System.ClientModel.Primitives.PipelineResponse? response)

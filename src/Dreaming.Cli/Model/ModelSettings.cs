@@ -16,6 +16,13 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
     /// <summary>The longest a try of a call may be given, in seconds.</summary>
     public const int MaxTimeoutSeconds = 3600;
 
+    /// <summary>The SDK's time for each try of a call when <see cref="Timeout"/> is not set.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>The time each try of a call may take: <see cref="Timeout"/>, or the SDK's 100 s. It also bounds the wait for
+    /// a Retry-After: an endpoint asking for longer is not tried again.</summary>
+    public TimeSpan EffectiveTimeout => Timeout ?? DefaultTimeout;
+
     public bool IsConfigured => Endpoint is not null && !string.IsNullOrWhiteSpace(Model);
 
     public static ModelSettings FromEnvironment(Func<string, string?>? read = null)
