@@ -67,6 +67,28 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_summary_shows_the_webhook_url_without_its_user_info_or_query()
+    {
+        // It printed the URL as given: 'events to http://bob:hunter2@127.0.0.1:…/hooks?token=…', in text and in --json.
+        using var cli = new CliRunner();
+        var url = _url.Replace("http://", "http://bob:pw-hunter2@", StringComparison.Ordinal) + "?token=tok-xyzzy";
+
+        var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", url, "--webhook-secret", Secret);
+        var (textExit, text, textError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", url, "--webhook-secret", Secret);
+        var (badExit, _, badError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", "ftp://bob:pw-hunter2@h/x?token=tok-xyzzy", "--webhook-secret", Secret);
+
+        Assert.True(exit == 0, error);
+        Assert.True(textExit == 0, textError);
+        Assert.Equal(_url, JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("url").GetString());
+        Assert.Contains($"events to {_url}: ", text, StringComparison.Ordinal);
+        Assert.Equal(1, badExit);
+        Assert.Contains("'ftp://h/x' must be an absolute http:// or https:// URL", badError, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", json + error + text + textError + badError, StringComparison.Ordinal);
+        Assert.DoesNotContain("xyzzy", json + error + text + textError + badError, StringComparison.Ordinal);
+        Assert.NotEmpty(_received);
+    }
+
+    [Fact]
     public async Task Failed_deliveries_become_dead_letters_that_list_shows_and_replay_delivers()
     {
         using var cli = new CliRunner();

@@ -166,7 +166,8 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
     private string Redact(string text) =>
         string.IsNullOrEmpty(settings.ApiKey) ? text : text.Replace(settings.ApiKey, "***", StringComparison.Ordinal);
 
-    /// <summary>The endpoint as shown to the user: without a user name, password or query string, which may hold a secret.</summary>
+    /// <summary>The endpoint as shown to the user: without a user name, password, query string or fragment, which may hold
+    /// a secret.</summary>
     internal static string SafeEndpoint(Uri? endpoint)
     {
         if (endpoint is null)
@@ -174,11 +175,11 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
             return "(none)";
         }
 
-        if (string.IsNullOrEmpty(endpoint.UserInfo) && string.IsNullOrEmpty(endpoint.Query))
+        if (string.IsNullOrEmpty(endpoint.UserInfo) && string.IsNullOrEmpty(endpoint.Query) && string.IsNullOrEmpty(endpoint.Fragment))
         {
             return endpoint.ToString();
         }
 
-        return new UriBuilder(endpoint) { UserName = string.Empty, Password = string.Empty, Query = string.Empty }.Uri.ToString();
+        return new UriBuilder(endpoint) { UserName = string.Empty, Password = string.Empty, Query = string.Empty, Fragment = string.Empty }.Uri.ToString();
     }
 }

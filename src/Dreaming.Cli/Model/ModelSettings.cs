@@ -34,7 +34,7 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
         if (!string.IsNullOrWhiteSpace(endpointText)
             && (!Uri.TryCreate(endpointText.Trim(), UriKind.Absolute, out endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
-            throw new ArgumentException($"{EndpointVariable} (or --model-endpoint) is '{endpointText}', which is not an http or https URL (for example http://localhost:11434/v1).");
+            throw new ArgumentException($"{EndpointVariable} (or --model-endpoint) is '{Output.Text.UrlWithoutSecrets(endpointText)}', which is not an http or https URL (for example http://localhost:11434/v1).");
         }
 
         // An endpoint without a model name would count as no model at all: the command would run offline (simulated

@@ -89,6 +89,25 @@ internal static class Text
         return visible.ToString();
     }
 
+    /// <summary>A URL as the user typed it, for a message or a summary, without what may hold a secret: the user name and
+    /// password (<c>user:password@</c>), the query string (<c>?api-key=…</c>) and the fragment. Works on text that is
+    /// not a valid URL too, as shown when it is refused.</summary>
+    public static string UrlWithoutSecrets(string? url)
+    {
+        var text = url ?? string.Empty;
+        var end = text.AsSpan().IndexOfAny('?', '#');
+        if (end >= 0)
+        {
+            text = text[..end];
+        }
+
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        var authority = scheme < 0 ? 0 : scheme + 3;
+        var slash = text.IndexOf('/', authority);
+        var at = text.AsSpan(authority, (slash < 0 ? text.Length : slash) - authority).LastIndexOf('@');
+        return at < 0 ? text : string.Concat(text.AsSpan(0, authority), text.AsSpan(authority + at + 1));
+    }
+
     public static string Status(SessionStatus status) => status switch
     {
         SessionStatus.Running => "running",

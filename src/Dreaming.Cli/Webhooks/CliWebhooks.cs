@@ -45,7 +45,15 @@ internal sealed class CliWebhooks
         Configure(services.AddDreamingAgents(), (url, secret), ["check"]);
         using (var provider = services.BuildServiceProvider())
         {
-            Validate(provider);
+            try
+            {
+                Validate(provider);
+            }
+            catch (OptionsValidationException ex) when (Output.Text.UrlWithoutSecrets(url) is var shown && shown != url)
+            {
+                // The library's message quotes the URL as given: a password or a token in it would be printed.
+                throw new OptionsValidationException(ex.OptionsName, ex.OptionsType, ex.Failures.Select(f => f.Replace(url, shown, StringComparison.Ordinal)));
+            }
         }
 
         return (url, secret);
@@ -100,9 +108,11 @@ internal sealed class CliWebhooks
         }
     }
 
+    /// <summary>The summary for --json; <c>url</c> without a user name, password, query string or fragment, which may hold
+    /// a secret.</summary>
     public static object Summary(string url, IReadOnlyList<WebhookDelivery> rows) => new
     {
-        url,
+        url = Output.Text.UrlWithoutSecrets(url),
         events = rows.Count,
         delivered = rows.Count(d => d.State == WebhookDeliveryState.Delivered),
         dead = rows.Count(d => d.State == WebhookDeliveryState.Dead),
@@ -116,7 +126,7 @@ internal sealed class CliWebhooks
         var delivered = rows.Count(d => d.State == WebhookDeliveryState.Delivered);
         var dead = rows.Count(d => d.State == WebhookDeliveryState.Dead);
         var pending = rows.Count - delivered - dead;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {rows.Count} events to {url}: {delivered} delivered, {dead} dead, {pending} pending ({rows.Sum(d => d.Attempts)} attempts)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {rows.Count} events to {Output.Text.UrlWithoutSecrets(url)}: {delivered} delivered, {dead} dead, {pending} pending ({rows.Sum(d => d.Attempts)} attempts)"));
         foreach (var group in rows.GroupBy(d => d.EventType).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {group.Key,-28} {group.Count(),3}"));
