@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming;
+
+/// <summary>The session's end: completion, disposal (which records the session abandoned) and the span's last tags.</summary>
+internal sealed partial class AgentSession
+{
+    public async Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
+    {
+        if (status == SessionStatus.Running || !Enum.IsDefined(status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A session must be completed with a final status (Completed, Failed, Abandoned or Blocked).");
+        }
+
+        if (Interlocked.CompareExchange(ref _state, Ending, Running) != Running)
+        {
+            throw new SessionStateException($"Session '{Id}' has already been completed (status {Status}); a session can be completed once.");
+        }
+
+        await EndAsync(status, outcome, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Called by whoever moved the state from Running to Ending, so once.
+    private async Task EndAsync(SessionStatus status, SessionOutcome? outcome, CancellationToken cancellationToken)
+    {
+        SessionCompletion completion;
+        try
+        {
+            // A RecordAsync or chat call that passed its state check before this completion began is queued first, so
+            // the flush covers it; none can return success and then be refused by the ended session. While the completion
+            // waits for such a call, it keeps the writer running: a host shutdown disposing the writer meanwhile still
+            // writes the call's item and this flush, rather than failing the completion as if it had started too late.
+            var recorders = RecordersDoneAsync(cancellationToken);
+            await (recorders.IsCompletedSuccessfully ? _writer.FlushAsync(cancellationToken) : _writer.FlushAfterAsync(recorders, cancellationToken)).ConfigureAwait(false);
+            if (Creation.Error is { } refused)
+            {
+                // Completing by id would end the session that owns the id (another session, maybe another process's).
+                // A store that refused the id says so; one that failed otherwise (unavailable, locked) never wrote it.
+                throw refused is SessionStateException
+                    ? new SessionStateException($"Session '{Id}' could not be created in the trace store, so its events were dropped and it cannot be completed: {refused.Message}", refused)
+                    : new SessionNotFoundException($"Session '{Id}' does not exist: creating it in the trace store failed, so its events were dropped and it cannot be completed: {refused.Message}", refused);
+            }
+
+            completion = new SessionCompletion
+            {
+                SessionId = Id,
+                Status = status,
+                EndedAt = _timeProvider.GetUtcNow(),
+                Usage = Usage,
+                Outcome = outcome,
+                DroppedEventCount = DroppedEventCount,
+            };
+            await _store.CompleteSessionAsync(completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing was written, so the caller may try again (after fixing the store, or without cancelling).
+            Volatile.Write(ref _state, Running);
+            throw;
+        }
+
+        _status = status;
+        Volatile.Write(ref _state, Ended);
+        EndTelemetry(status);
+        if (Webhooks is not null)
+        {
+            // After the store committed the end (this store cannot share its transaction with the outbox).
+            var (type, data) = WebhookEventData.SessionEnded(completion, AgentId, ParentSessionId, Task, Webhooks.IncludeFullPayloads);
+            await Webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Restored synchronously, before any await, so the caller's flow sees the change.
+        if (ReferenceEquals(AgentSessionContext.Current, this))
+        {
+            AgentSessionContext.Current = _previousSession;
+        }
+
+        if (_activity is not null && ReferenceEquals(Activity.Current, _activity))
+        {
+            // A stopped span cannot be made current (the setter ignores it): an outer session completed first gives
+            // way to the first span above it that is still running.
+            Activity.Current = RunningSpan(_previousActivity);
+        }
+
+        // The state moves to Ending here, so a CompleteAsync racing this disposal either ended the session first (nothing
+        // to abandon) or finds it ending and throws to its own caller; disposal never mistakes that race for a failure.
+        return Interlocked.CompareExchange(ref _state, Ending, Running) == Running ? AbandonAsync() : default;
+    }
+
+    /// <summary>Gets <paramref name="activity"/> or its first ancestor that has not stopped, or <see langword="null"/>.</summary>
+    internal static Activity? RunningSpan(Activity? activity)
+    {
+        while (activity is { IsStopped: true })
+        {
+            activity = activity.Parent;
+        }
+
+        return activity;
+    }
+
+    private async ValueTask AbandonAsync()
+    {
+        try
+        {
+            await EndAsync(SessionStatus.Abandoned, null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Dispose must not throw; the session stays running in the store and the log says why. Its span ends here,
+            // as an error, or it would never end (nothing else will complete the session).
+            LogAbandonFailed(_logger, Id, ex);
+            FailTelemetry(ex);
+        }
+    }
+
+    private void EndTelemetry(SessionStatus status)
+    {
+        var statusText = StatusName(status);
+        DreamingTelemetry.SessionsEnded.Add(
+            1,
+            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, AgentId),
+            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.SessionStatus, statusText));
+        if (_activity is null || _activity.IsStopped)
+        {
+            return;
+        }
+
+        var usage = Usage;
+        _activity.SetTag(DreamingTelemetry.Attributes.InputTokens, usage.InputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.OutputTokens, usage.OutputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.CachedInputTokens, usage.CachedInputTokens);
+        _activity.SetTag(DreamingTelemetry.Attributes.SessionStatus, statusText);
+        _activity.SetTag(DreamingTelemetry.Attributes.DroppedEvents, DroppedEventCount);
+        if (status != SessionStatus.Completed)
+        {
+            _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, statusText);
+            _activity.SetStatus(ActivityStatusCode.Error, $"session {statusText}");
+        }
+
+        _activity.Stop();
+    }
+
+    private void FailTelemetry(Exception exception)
+    {
+        if (_activity is null || _activity.IsStopped)
+        {
+            return;
+        }
+
+        _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, exception.GetType().FullName);
+        _activity.SetStatus(ActivityStatusCode.Error, "the session could not be recorded as abandoned");
+        _activity.Stop();
+    }
+
+    internal static string StatusName(SessionStatus status) => status switch
+    {
+        SessionStatus.Running => "running",
+        SessionStatus.Completed => "completed",
+        SessionStatus.Failed => "failed",
+        SessionStatus.Abandoned => "abandoned",
+        SessionStatus.Blocked => "blocked",
+        _ => "unknown",
+    };
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Session {SessionId} was disposed without completion and could not be recorded as abandoned.")]
+    private static partial void LogAbandonFailed(ILogger logger, string sessionId, Exception exception);
+}
