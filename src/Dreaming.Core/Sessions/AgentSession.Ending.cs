@@ -111,8 +111,14 @@ internal sealed partial class AgentSession
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Dispose must not throw; the session stays running in the store and the log says why. Its span ends here,
-            // as an error, or it would never end (nothing else will complete the session).
-            LogAbandonFailed(_logger, Id, ex);
+            // as an error, or it would never end (nothing else will complete the session). A session the store never
+            // created (its id refused, or the store failing) was already logged by the writer, naming it and the cause:
+            // that it cannot be abandoned follows from that, and is not a second error.
+            if (ex.InnerException is null || !ReferenceEquals(ex.InnerException, Creation.Error))
+            {
+                LogAbandonFailed(_logger, Id, ex);
+            }
+
             FailTelemetry(ex);
         }
     }

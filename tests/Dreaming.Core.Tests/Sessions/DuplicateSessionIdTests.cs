@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace Dreaming.Tests;
 
 /// <summary>A session started with an explicit id that another session (of this or another process) already has is never
@@ -103,6 +107,28 @@ public sealed class DuplicateSessionIdTests
         Assert.Contains("'locked' does not exist: creating it in the trace store failed", error.Message, StringComparison.Ordinal);
         Assert.IsType<TraceStoreException>(error.InnerException);
         Assert.Equal(1, session.DroppedEventCount);
+    }
+
+    [Fact]
+    public async Task Disposing_a_session_whose_id_was_refused_logs_the_refusal_once()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: d => d.Services.AddFakeLogging());
+        await using var first = host.Sessions.StartSession(new AgentSessionOptions { AgentId = "agent", Task = "first", SessionId = "conv-4" });
+        await first.RecordAsync(new NoteEvent { Text = "a1" });
+        await WaitForEventsAsync(host.Store, "conv-4", 1);
+        var second = host.Sessions.StartSession(new AgentSessionOptions { AgentId = "agent", Task = "second", SessionId = "conv-4" });
+        await second.RecordAsync(new NoteEvent { Text = "b1" });
+
+        // Disposal waits for the creation to be written (and refused) before it gives up abandoning the session.
+        await second.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The writer logged the refusal (naming the session); that disposal could not abandon it follows from it.
+        var errors = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Level >= LogLevel.Error).ToList();
+        var error = Assert.Single(errors);
+        Assert.Equal(2, error.Id.Id);
+        Assert.Contains("conv-4", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, second.DroppedEventCount);
+        Assert.Equal(SessionStatus.Running, (await host.Store.GetSessionAsync("conv-4"))!.Status);
     }
 
     private static Task WaitForEventsAsync(ITraceStore store, string sessionId, long count) =>
