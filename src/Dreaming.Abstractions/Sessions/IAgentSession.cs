@@ -5,7 +5,9 @@ namespace Dreaming;
 /// <para>A session is started by <see cref="IAgentSessionFactory.StartSession(AgentSessionOptions)"/>, which also makes it the
 /// ambient session of the calling flow, so chat calls made inside it (on any thread, across awaits) are recorded to it.</para>
 /// <para>Completing the session (<see cref="CompleteAsync"/>) flushes its events to the store and is the durability point.
-/// Disposing a session that was not completed records it as <see cref="SessionStatus.Abandoned"/>.</para>
+/// Disposing a session that was not completed records it as <see cref="SessionStatus.Abandoned"/>. Disposing it while a
+/// <see cref="CompleteAsync"/> runs on another thread waits for that completion; if it fails or is cancelled, the disposal
+/// records the session abandoned, so a disposed session is not left running in the store.</para>
 /// <para>Members are safe to call from several threads at once.</para>
 /// </remarks>
 public interface IAgentSession : IAsyncDisposable
@@ -49,7 +51,8 @@ public interface IAgentSession : IAsyncDisposable
     /// <param name="status">The final status; <see cref="SessionStatus.Running"/> is not allowed.</param>
     /// <param name="outcome">The outcome, if known.</param>
     /// <param name="cancellationToken">Cancels waiting for the flush (and for recordings racing the completion); the
-    /// session then stays running and can be completed again.</param>
+    /// session then stays running and can be completed again, unless it was disposed meanwhile: the disposal then records
+    /// it abandoned.</param>
     /// <returns>A task that completes when the session and every event recorded before the call are durable in the store.</returns>
     /// <remarks>From the moment the completion begins, <see cref="RecordAsync"/> throws <see cref="SessionStateException"/>;
     /// a <see cref="RecordAsync"/> on another thread that had already passed that check is waited for, and its event is

@@ -13,12 +13,38 @@ internal sealed partial class AgentSession
             throw new ArgumentOutOfRangeException(nameof(status), status, "A session must be completed with a final status (Completed, Failed, Abandoned or Blocked).");
         }
 
-        if (Interlocked.CompareExchange(ref _state, Ending, Running) != Running)
+        if (!TryBeginEnd(out var ending, out _))
         {
             throw new SessionStateException($"Session '{Id}' has already been completed (status {Status}); a session can be completed once.");
         }
 
-        await EndAsync(status, outcome, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EndAsync(status, outcome, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ending.TrySetResult();
+        }
+    }
+
+    // Moves the state from Running to Ending; the caller then owns the end and completes ending when it is over. Otherwise
+    // running is the end in progress (a completion on another thread), or null once the session has ended.
+    private bool TryBeginEnd(out TaskCompletionSource ending, out Task? running)
+    {
+        lock (_endLock)
+        {
+            if (Interlocked.CompareExchange(ref _state, Ending, Running) == Running)
+            {
+                ending = _ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                running = null;
+                return true;
+            }
+
+            ending = null!;
+            running = Volatile.Read(ref _state) == Ending ? _ending!.Task : null;
+            return false;
+        }
     }
 
     // Called by whoever moved the state from Running to Ending, so once.
@@ -86,9 +112,33 @@ internal sealed partial class AgentSession
             Activity.Current = RunningSpan(_previousActivity);
         }
 
-        // The state moves to Ending here, so a CompleteAsync racing this disposal either ended the session first (nothing
-        // to abandon) or finds it ending and throws to its own caller; disposal never mistakes that race for a failure.
-        return Interlocked.CompareExchange(ref _state, Ending, Running) == Running ? AbandonAsync() : default;
+        // The state moves to Ending here, so a CompleteAsync racing this disposal either began first or finds the session
+        // ending and throws to its own caller; disposal never mistakes that race for a failure. A completion in progress
+        // is waited for: if it fails (cancelled, or the store failing) it leaves the session running, and disposal then
+        // abandons it, so a disposed session never stays running in the store for that reason.
+        return TryBeginEnd(out var ending, out var running) ? AbandonAsync(ending) : running is null ? default : AbandonAfterAsync(running);
+    }
+
+    private async ValueTask AbandonAfterAsync(Task running)
+    {
+        while (true)
+        {
+            // Never faults: the end in progress completes it whatever becomes of the session.
+            await running.ConfigureAwait(false);
+            if (TryBeginEnd(out var ending, out var next))
+            {
+                await AbandonAsync(ending).ConfigureAwait(false);
+                return;
+            }
+
+            if (next is null)
+            {
+                return;
+            }
+
+            // Another completion began in between; its outcome decides again.
+            running = next;
+        }
     }
 
     /// <summary>Gets <paramref name="activity"/> or its first ancestor that has not stopped, or <see langword="null"/>.</summary>
@@ -102,7 +152,7 @@ internal sealed partial class AgentSession
         return activity;
     }
 
-    private async ValueTask AbandonAsync()
+    private async ValueTask AbandonAsync(TaskCompletionSource ending)
     {
         try
         {
@@ -120,6 +170,10 @@ internal sealed partial class AgentSession
             }
 
             FailTelemetry(ex);
+        }
+        finally
+        {
+            ending.TrySetResult();
         }
     }
 

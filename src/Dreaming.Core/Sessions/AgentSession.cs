@@ -29,6 +29,11 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     private long _dropped;
     private int _state;
 
+    // Taken only to move the state from Running to Ending, by a completion or a disposal (never by a recorder), together
+    // with publishing _ending, which completes once that end has either ended the session or failed and left it running.
+    private readonly Lock _endLock = new();
+    private TaskCompletionSource? _ending;
+
     // Recorders that passed their check of _state and have not yet pushed their item (including one waiting for room);
     // the completion waits for none to be left before it flushes. See BeginRecord.
     private int _recording;

@@ -115,6 +115,42 @@ public class CompletionRaceEdgeTests
         Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
     }
 
+    [Fact]
+    public async Task A_completion_cancelled_while_the_session_is_disposed_leaves_the_session_abandoned()
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new HookedTraceStore
+        {
+            // The completion waits in the store, honouring its token; the abandonment after it does not wait.
+            BeforeComplete = async (completion, ct) =>
+            {
+                if (completion.Status == SessionStatus.Completed)
+                {
+                    reached.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            },
+        };
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store);
+        var session = host.Sessions.StartSession("agent", "edge");
+        await session.RecordAsync(new NoteEvent { Text = "kept" });
+
+        using var cts = new CancellationTokenSource();
+        var completing = session.CompleteAsync(SessionStatus.Completed, null, cts.Token);
+        await reached.Task.WaitAsync(s_bound);
+
+        // Disposal (say a request ending on another thread) begins while the completion is in the store; then the
+        // completion is cancelled, which leaves the session running and completable, but it has been disposed.
+        var disposing = session.DisposeAsync().AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => completing.WaitAsync(s_bound));
+        await disposing.WaitAsync(s_bound);
+
+        var stored = (await host.Store.GetSessionAsync(session.Id))!;
+        Assert.Equal((SessionStatus.Abandoned, 1L), (stored.Status, stored.EventCount));
+        Assert.Equal(SessionStatus.Abandoned, session.Status);
+    }
+
     private sealed class FailingClock : TimeProvider
     {
         public volatile bool FailNext;
