@@ -21,7 +21,10 @@ public sealed class SqliteCompletionRaceTests : IDisposable
         services.AddDreamingAgents().UseSqliteStore(file);
         string id;
         Exception? refused;
-        await using (var provider = services.BuildServiceProvider())
+        // Disposed bounded rather than with await using: a recording left counted as in flight would hold the
+        // completion, and the writer's disposal behind it, for ever; the test fails naming what did not finish instead.
+        var provider = services.BuildServiceProvider();
+        try
         {
             var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("agent", "race");
             id = session.Id;
@@ -40,9 +43,13 @@ public sealed class SqliteCompletionRaceTests : IDisposable
             await Task.WhenAny(completing, Task.Delay(TimeSpan.FromSeconds(2)));
             clock.Release();
             refused = await Record.ExceptionAsync(() => recording);
-            await completing;
+            await completing.WithinAsync("the completion");
             Assert.Equal(0, session.DroppedEventCount);
-            await session.DisposeAsync();
+            await session.DisposeAsync().WithinAsync("the session's disposal");
+        }
+        finally
+        {
+            await provider.DisposeAsync().WithinAsync("disposing the provider (and its trace writer)");
         }
 
         // Read back from the file once the writer has drained and closed it.

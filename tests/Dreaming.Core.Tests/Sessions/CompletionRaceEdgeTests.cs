@@ -7,8 +7,9 @@ namespace Dreaming.Tests;
 /// started from a recording's own continuation.</summary>
 public class CompletionRaceEdgeTests
 {
-    // The sessions are not disposed: a recording left counted would hold the abandonment, and the test would hang rather
-    // than fail.
+    // The sessions are not disposed with await using: a recording left counted would hold the abandonment, and the test
+    // would hang rather than fail. Every wait such a regression would hold is bounded (Bounded, the host's disposal
+    // included), so it fails naming what did not finish.
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -23,7 +24,7 @@ public class CompletionRaceEdgeTests
         await Assert.ThrowsAsync<TimeoutException>(() => session.RecordAsync(new NoteEvent { Text = "lost" }).AsTask());
 
         await session.RecordAsync(new NoteEvent { Text = "kept" });
-        await session.CompleteAsync().WaitAsync(s_bound);
+        await session.CompleteAsync().WithinAsync("the completion");
         Assert.Equal(["kept"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
     }
 
@@ -44,7 +45,7 @@ public class CompletionRaceEdgeTests
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(s_bound));
         gate.Release();
-        await completing.WaitAsync(s_bound);
+        await completing.WithinAsync("the completion");
 
         Assert.Equal(["first"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
         Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
@@ -67,9 +68,9 @@ public class CompletionRaceEdgeTests
         Assert.Equal(SessionStatus.Running, session.Status);
 
         gate.Release();
-        await waiting.WaitAsync(s_bound);
+        await waiting.WithinAsync("the recording");
         await session.RecordAsync(new NoteEvent { Text = "after" });
-        await session.CompleteAsync().WaitAsync(s_bound);
+        await session.CompleteAsync().WithinAsync("the completion");
 
         Assert.Equal(["first", "waiting", "after"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
         Assert.Equal(0, (await host.Store.GetSessionAsync(session.Id))!.DroppedEventCount);
@@ -87,7 +88,7 @@ public class CompletionRaceEdgeTests
         var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }).AsTask();
         var completing = waiting.ContinueWith(_ => session.CompleteAsync(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         gate.Release();
-        await completing.WaitAsync(s_bound);
+        await completing.WithinAsync("the completion");
 
         Assert.Equal(["first", "waiting"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
     }
@@ -107,9 +108,9 @@ public class CompletionRaceEdgeTests
         // Host shutdown disposes the writer while the completion waits for the event: the writer drains what was queued.
         var disposing = host.Services.GetRequiredService<TraceWriter>().DisposeAsync().AsTask();
         gate.Release();
-        await waiting.WaitAsync(s_bound);
-        await disposing.WaitAsync(s_bound);
-        await completing.WaitAsync(s_bound);
+        await waiting.WithinAsync("the recording");
+        await disposing.WithinAsync("the disposal");
+        await completing.WithinAsync("the completion");
 
         Assert.Equal(["first", "waiting"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
         Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
@@ -144,7 +145,7 @@ public class CompletionRaceEdgeTests
         var disposing = session.DisposeAsync().AsTask();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => completing.WaitAsync(s_bound));
-        await disposing.WaitAsync(s_bound);
+        await disposing.WithinAsync("the disposal");
 
         var stored = (await host.Store.GetSessionAsync(session.Id))!;
         Assert.Equal((SessionStatus.Abandoned, 1L), (stored.Status, stored.EventCount));

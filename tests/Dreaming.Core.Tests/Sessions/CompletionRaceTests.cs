@@ -5,6 +5,9 @@ namespace Dreaming.Tests;
 
 /// <summary>A <c>RecordAsync</c> racing a <c>CompleteAsync</c> on another thread: the event is either stored before the
 /// completion is written or refused with <see cref="SessionStateException"/>; never acknowledged and then lost.</summary>
+/// <remarks>The sessions are not disposed with <c>await using</c>, and every wait a leaked in-flight count would hold is
+/// bounded (<see cref="Bounded"/>, the host's disposal included), so such a regression fails these tests, naming what
+/// did not finish, instead of hanging the run.</remarks>
 public class CompletionRaceTests
 {
     [Fact]
@@ -12,7 +15,7 @@ public class CompletionRaceTests
     {
         using var clock = new PausingClock();
         await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: d => d.Services.AddSingleton<TimeProvider>(clock));
-        await using var session = host.Sessions.StartSession("agent", "race");
+        var session = host.Sessions.StartSession("agent", "race");
         await session.RecordAsync(new NoteEvent { Text = "before" });
 
         // Held after RecordAsync's check that the session is running, before its event is queued (it stamps the time).
@@ -28,7 +31,7 @@ public class CompletionRaceTests
         await Task.WhenAny(completing, Task.Delay(TimeSpan.FromSeconds(1)));
         clock.Release();
         var refused = await Record.ExceptionAsync(() => recording);
-        await completing;
+        await completing.WithinAsync("the completion");
 
         await AssertStoredOrRefusedAsync(host.Store, session, refused, "racing");
     }
@@ -51,7 +54,7 @@ public class CompletionRaceTests
         await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(1)));
         clock.Release();
         var refused = await Record.ExceptionAsync(() => recording);
-        await disposing;
+        await disposing.WithinAsync("the disposal");
 
         Assert.Null(refused);
         Assert.Equal(["before", "racing"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
@@ -93,7 +96,7 @@ public class CompletionRaceTests
             o.WriteQueueCapacity = 1;
             o.WriteBatchSize = 1;
         });
-        await using var session = host.Sessions.StartSession("agent", "race");
+        var session = host.Sessions.StartSession("agent", "race");
         await session.RecordAsync(new NoteEvent { Text = "first" });
         await firstWrite.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -103,7 +106,7 @@ public class CompletionRaceTests
         var completing = session.CompleteAsync();
         releaseFirst.SetResult();
         var refused = await Record.ExceptionAsync(() => waiting);
-        await completing.WaitAsync(TimeSpan.FromSeconds(10));
+        await completing.WithinAsync("the completion");
 
         await AssertStoredOrRefusedAsync(host.Store, session, refused, "waiting", before: "first");
     }
@@ -140,7 +143,7 @@ public class CompletionRaceTests
             o.WriteQueueCapacity = 1;
             o.WriteBatchSize = 1;
         });
-        await using var session = host.Sessions.StartSession("agent", "race");
+        var session = host.Sessions.StartSession("agent", "race");
         await session.RecordAsync(new NoteEvent { Text = "first" });
         await firstWrite.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -149,8 +152,8 @@ public class CompletionRaceTests
         Assert.False(chatting.IsCompleted);
         var completing = session.CompleteAsync();
         releaseFirst.SetResult();
-        await chatting.WaitAsync(TimeSpan.FromSeconds(10));
-        await completing.WaitAsync(TimeSpan.FromSeconds(10));
+        await chatting.WithinAsync("the chat call");
+        await completing.WithinAsync("the completion");
 
         var events = await host.Store.GetEventsAsync(session.Id);
         Assert.Contains(events, e => e is ModelResponseEvent);
@@ -164,7 +167,7 @@ public class CompletionRaceTests
     {
         using var clock = new PausingClock();
         await using var host = TracingHost.Create(FakeChatClient.Echo(), dreaming: d => d.Services.AddSingleton<TimeProvider>(clock));
-        await using var session = host.Sessions.StartSession("agent", "race");
+        var session = host.Sessions.StartSession("agent", "race");
         var recording = Task.Run(async () =>
         {
             clock.PauseHere();
@@ -181,8 +184,8 @@ public class CompletionRaceTests
 
         // Nothing was written, so the session can be completed again, with the event.
         clock.Release();
-        await recording;
-        await session.CompleteAsync();
+        await recording.WithinAsync("the recording");
+        await session.CompleteAsync().WithinAsync("the second completion");
         Assert.Equal(["racing"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
         Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
     }

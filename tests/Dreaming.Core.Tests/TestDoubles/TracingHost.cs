@@ -49,5 +49,7 @@ internal sealed class TracingHost : IAsyncDisposable
 
     public async Task<IReadOnlyList<SessionEvent>> EventsAsync(string sessionId) => await Store.GetEventsAsync(sessionId);
 
-    public ValueTask DisposeAsync() => Services.DisposeAsync();
+    // Bounded: a writer that never drains (a recording left counted, a store that never returns) fails the test that
+    // disposes the host rather than hanging the run.
+    public async ValueTask DisposeAsync() => await Services.DisposeAsync().WithinAsync("disposing the host (and its trace writer)");
 }
