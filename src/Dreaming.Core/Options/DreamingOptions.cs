@@ -20,6 +20,18 @@ public sealed class DreamingOptions
     /// <value>The default is 500; 1 to 10,000.</value>
     public int WriteBatchSize { get; set; } = 500;
 
+    /// <summary>Gets or sets how long disposing the trace writer (host shutdown, or disposing the service provider) waits
+    /// for the store to write what is queued before it stops waiting.</summary>
+    /// <value>The default is <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: every event accepted before disposal
+    /// is written, however long the store takes (a store that never returns holds the disposal for ever). Otherwise
+    /// positive and at most 24 days (<c>int.MaxValue - 1</c> milliseconds).</value>
+    /// <remarks>When the time is up, disposal returns. The events not yet written (those queued, and those of a batch the
+    /// store is still writing) are counted as dropped on their sessions and in <c>dreaming.events.dropped</c> (reason
+    /// <c>drain_timeout</c>) and logged with their number; the store's write in progress is cancelled. A completion or
+    /// session disposal still waiting for its events then fails with <see cref="ObjectDisposedException"/>, so such a
+    /// session is not reported as ended: it stays running in the store (see <c>AbandonRunningSessionsAsync</c>).</remarks>
+    public TimeSpan WriteDrainTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>Gets or sets what happens when the write queue is full.</summary>
     /// <value>The default is <see cref="BackpressurePolicy.Wait"/>.</value>
     public BackpressurePolicy Backpressure { get; set; } = BackpressurePolicy.Wait;

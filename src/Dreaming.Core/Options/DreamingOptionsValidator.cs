@@ -4,6 +4,9 @@ namespace Dreaming;
 
 internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOptions>
 {
+    // The longest a timer can wait (about 24.8 days), as for OrchestratorOptions.ItemTimeout.
+    private static readonly TimeSpan LongestDrain = OrchestratorOptionsValidator.LongestTimeout;
+
     public ValidateOptionsResult Validate(string? name, DreamingOptions options)
     {
         var failures = new List<string>();
@@ -16,6 +19,11 @@ internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOption
         Range(failures, nameof(DreamingOptions.WriteBatchSize), options.WriteBatchSize, 1, 10_000);
         Range(failures, nameof(DreamingOptions.MaxContentLength), options.MaxContentLength, 256, 100_000_000);
         Range(failures, nameof(DreamingOptions.MemoryTokenBudget), options.MemoryTokenBudget, 50, 100_000);
+        if (options.WriteDrainTimeout != Timeout.InfiniteTimeSpan && (options.WriteDrainTimeout <= TimeSpan.Zero || options.WriteDrainTimeout > LongestDrain))
+        {
+            failures.Add($"DreamingOptions.WriteDrainTimeout is {options.WriteDrainTimeout}; it must be positive and at most {LongestDrain}, or infinite (Timeout.InfiniteTimeSpan, the default).");
+        }
+
         if (!Enum.IsDefined(options.Backpressure))
         {
             failures.Add($"DreamingOptions.Backpressure has the undefined value {(int)options.Backpressure}.");

@@ -21,7 +21,12 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
         })
         .Build();
 
-    public async Task WriteAsync(PendingBatch pending)
+    /// <summary>Writes the batch, counting what cannot be written as dropped.</summary>
+    /// <param name="pending">The batch.</param>
+    /// <param name="cancellationToken">Cancelled only when the writer has stopped waiting for the store at shutdown
+    /// (<see cref="DreamingOptions.WriteDrainTimeout"/>): the batch has then been counted as dropped already, so the
+    /// cancellation is thrown, without the per-session retries.</param>
+    public async Task WriteAsync(PendingBatch pending, CancellationToken cancellationToken)
     {
         if (pending.Sessions.Count == 0 && pending.Events.Count == 0)
         {
@@ -32,7 +37,11 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
         try
         {
             var batch = new TraceWriteBatch(pending.Sessions.ToArray(), pending.Events.ToArray());
-            await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: store, Batch: batch)).ConfigureAwait(false);
+            await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: store, Batch: batch), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
         }
         catch (Exception ex)
         {

@@ -14,6 +14,8 @@ namespace Dreaming;
 /// check of <c>_stopping</c> and its push, and the queue is empty. An event reserves its room before it checks, so either
 /// the writer sees the room taken and waits for the push, or the event sees the writer stopping and is dropped and counted.
 /// Sessions, flush markers and events waiting for room count themselves in <c>_producers</c> instead.</para>
+/// <para>Unless <see cref="DreamingOptions.WriteDrainTimeout"/> is up first: disposal then stops waiting and counts what is
+/// left as dropped (TraceWriter.Shutdown.cs).</para>
 /// </remarks>
 internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 {
@@ -36,6 +38,10 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _hurry = new(0);
     private readonly SemaphoreSlim _room = new(0);
     private readonly TraceBatchStore _store;
+
+    // The batch the loop is building or writing; only the loop touches it, except a disposal that has given up waiting
+    // and claimed it while the store writes it (see _writeClaim).
+    private readonly PendingBatch _batch = new();
     private readonly Task _loop;
     private long _pendingItems;
     private long _queuedEvents;
@@ -56,6 +62,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         _policy = value.Backpressure;
         _batchSize = value.WriteBatchSize;
         _capacity = value.WriteQueueCapacity;
+        _drainTimeout = value.WriteDrainTimeout;
         _store = new TraceBatchStore(store, _timeProvider, _logger);
         _loop = StartLoop(RunAsync);
     }
@@ -181,20 +188,6 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         await flush.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_stopping)
-        {
-            _stopping = true;
-            _wake.Release();
-            _hurry.Release();
-        }
-
-        await _loop.ConfigureAwait(false);
-    }
-
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
     // Reserves room only when it fits, so the count never goes past the capacity, not even for a moment (adding first
     // and giving back on failure let concurrent producers push it over).
     private bool TryReserveRoom(int slots)
@@ -261,6 +254,13 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         {
             while (!TryReserveRoom(item.Slots))
             {
+                if (_gaveUp)
+                {
+                    // Disposal stopped waiting for the store: the room will never come.
+                    AbandonLate(item);
+                    return false;
+                }
+
                 _hurry.Release();
 
                 // The timeout covers a wake-up lost between the check above and the wait.
@@ -300,6 +300,12 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         {
             _hurry.Release();
         }
+
+        // Pushed after disposal stopped waiting for the store (a producer that entered before): nothing will write it.
+        if (_gaveUp)
+        {
+            AbandonQueued();
+        }
     }
 
     internal static void Drop(ISessionSink sink, long count, string reason)
@@ -310,10 +316,16 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
     private async Task RunAsync()
     {
-        var batch = new PendingBatch();
+        var batch = _batch;
         while (true)
         {
             await _wake.WaitAsync().ConfigureAwait(false);
+            if (_gaveUp)
+            {
+                await WriteBatchAsync(batch).ConfigureAwait(false);
+                return;
+            }
+
             if (!_stopping && Volatile.Read(ref _flushesPending) == 0 && Volatile.Read(ref _waitingForRoom) == 0)
             {
                 await _hurry.WaitAsync(s_linger).ConfigureAwait(false);
@@ -322,15 +334,27 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             while (_queue.TryDequeue(out var item))
             {
                 Interlocked.Decrement(ref _pendingItems);
-                if (item.Session is not null)
+                if (_gaveUp)
+                {
+                    AbandonLate(item);
+                }
+                else if (item.Session is not null)
                 {
                     batch.AddSession(item.Session, item.Creation!);
                 }
                 else if (item.Flush is not null)
                 {
-                    await WriteBatchAsync(batch).ConfigureAwait(false);
+                    await WriteBatchAsync(batch, item.Flush).ConfigureAwait(false);
                     Interlocked.Decrement(ref _flushesPending);
-                    item.Flush.TrySetResult();
+                    if (_gaveUp)
+                    {
+                        // Its batch may not have been written: the waiting completion must not report the session ended.
+                        item.Flush.TrySetException(Stopped());
+                    }
+                    else
+                    {
+                        item.Flush.TrySetResult();
+                    }
                 }
                 else
                 {
@@ -350,102 +374,10 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             }
 
             // Read in this order: a producer pushes before it leaves, and an event's room is given back only once written.
-            if (_stopping && Volatile.Read(ref _producers) == 0 && Volatile.Read(ref _queuedEvents) == 0 && _queue.IsEmpty)
+            if (_gaveUp || (_stopping && Volatile.Read(ref _producers) == 0 && Volatile.Read(ref _queuedEvents) == 0 && _queue.IsEmpty))
             {
                 return;
             }
         }
     }
-
-    // Turning calls into events, numbering them and redacting them all happen here, on the writer, so the agent's thread
-    // pays for none of it; nothing reaches the store unredacted.
-    private void Expand(WriteItem item, PendingBatch batch)
-    {
-        batch.Slots += item.Slots;
-        if (item.Sink!.Creation.Error is not null)
-        {
-            // The store refused to create the session (its id was taken): its events have nowhere of their own to go.
-            Drop(item.Sink, item.Events, "store_error");
-            return;
-        }
-
-        try
-        {
-            if (item.Call is { } call)
-            {
-                // Built stamped and numbered after the session's last number, then redacted (copied only when that changed
-                // something). The numbers count as given only once the whole call redacted cleanly.
-                var sink = item.Sink!;
-                var events = _callEvents;
-                events.Clear();
-                call.AddMessageEvents(events, sink.LastSequence);
-                for (var i = 0; i < events.Count; i++)
-                {
-                    events[i] = SessionEventSanitizer.Sanitize(events[i], _filter);
-                }
-
-                var error = call.Error is null ? null : SessionEventSanitizer.Sanitize(call.Error with { SessionId = call.SessionId, Timestamp = call.Timestamp }, _filter);
-                sink.SkipSequences(events.Count);
-                for (var i = 0; i < events.Count; i++)
-                {
-                    batch.Add(events[i], sink);
-                }
-
-                // The model response holds no content to redact.
-                if (call.Response is { } response)
-                {
-                    batch.Add(response.ToEvent(call.SessionId, call.Timestamp, sink.NextSequence()), sink);
-                }
-
-                if (error is not null)
-                {
-                    batch.Add(error with { Sequence = sink.NextSequence() }, sink);
-                }
-
-                events.Clear();
-            }
-            else
-            {
-                var sanitized = SessionEventSanitizer.Sanitize(item.Event!, _filter);
-                batch.Add(sanitized with { Sequence = item.Sink!.NextSequence() }, item.Sink!);
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A redactor (or a tool result's serialisation) that throws must neither let text through nor stop the writer.
-            Drop(item.Sink!, item.Call?.Slots ?? 1, "redaction_error");
-            LogRedactionFailed(_logger, item.Call?.SessionId ?? item.Event!.SessionId, ex);
-        }
-    }
-
-    private async Task WriteBatchAsync(PendingBatch pending)
-    {
-        try
-        {
-            await _store.WriteAsync(pending).ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseRoom(pending);
-        }
-    }
-
-    private void ReleaseRoom(PendingBatch pending)
-    {
-        if (pending.Slots > 0)
-        {
-            Interlocked.Add(ref _queuedEvents, -pending.Slots);
-            DreamingTelemetry.AddQueued(-pending.Slots);
-            var waiting = Volatile.Read(ref _waitingForRoom);
-            if (waiting > 0)
-            {
-                _room.Release(waiting);
-            }
-        }
-
-        pending.Clear();
-    }
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "A redactor failed on an event of session {SessionId}; the event was dropped rather than stored unredacted.")]
-    private static partial void LogRedactionFailed(ILogger logger, string sessionId, Exception exception);
 }

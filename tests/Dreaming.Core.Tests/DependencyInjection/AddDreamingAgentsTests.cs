@@ -14,6 +14,7 @@ public class AddDreamingAgentsTests
     [InlineData("MaxContentLength")]
     [InlineData("ToolErrorPrefix")]
     [InlineData("Backpressure")]
+    [InlineData("WriteDrainTimeout")]
     public void Invalid_options_fail_with_a_message_naming_the_setting(string setting)
     {
         var services = new ServiceCollection();
@@ -27,6 +28,7 @@ public class AddDreamingAgentsTests
                 case "MaxContentLength": o.MaxContentLength = 10; break;
                 case "ToolErrorPrefix": o.ToolErrorPrefix = ""; break;
                 case "Backpressure": o.Backpressure = (BackpressurePolicy)42; break;
+                case "WriteDrainTimeout": o.WriteDrainTimeout = TimeSpan.Zero; break;
             }
         });
         using var provider = services.BuildServiceProvider();
