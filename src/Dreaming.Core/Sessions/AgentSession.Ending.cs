@@ -6,6 +6,8 @@ namespace Dreaming;
 /// <summary>The session's end: completion, disposal (which records the session abandoned) and the span's last tags.</summary>
 internal sealed partial class AgentSession
 {
+    private static readonly TimeSpan s_slowRecorders = TimeSpan.FromSeconds(30);
+
     public async Task CompleteAsync(SessionStatus status = SessionStatus.Completed, SessionOutcome? outcome = null, CancellationToken cancellationToken = default)
     {
         if (status == SessionStatus.Running || !Enum.IsDefined(status))
@@ -58,6 +60,11 @@ internal sealed partial class AgentSession
             // waits for such a call, it keeps the writer running: a host shutdown disposing the writer meanwhile still
             // writes the call's item and this flush, rather than failing the completion as if it had started too late.
             var recorders = RecordersDoneAsync(cancellationToken);
+            if (!recorders.IsCompleted)
+            {
+                recorders = WatchRecordersAsync(recorders);
+            }
+
             await (recorders.IsCompletedSuccessfully ? _writer.FlushAsync(cancellationToken) : _writer.FlushAfterAsync(recorders, cancellationToken)).ConfigureAwait(false);
             if (Creation.Error is { } refused)
             {
@@ -117,6 +124,23 @@ internal sealed partial class AgentSession
         // is waited for: if it fails (cancelled, or the store failing) it leaves the session running, and disposal then
         // abandons it, so a disposed session never stays running in the store for that reason.
         return TryBeginEnd(out var ending, out var running) ? AbandonAsync(ending) : running is null ? default : AbandonAfterAsync(running);
+    }
+
+    // A recording waits this long for room only behind a very slow store; a count never given back (a bug) waits for
+    // ever. Either way the log says which session's end is held, and the completion goes on waiting.
+    private async Task WatchRecordersAsync(Task recorders)
+    {
+        try
+        {
+            await recorders.WaitAsync(s_slowRecorders, _timeProvider).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException) when (!recorders.IsCompleted)
+        {
+            LogRecordersSlow(_logger, Id, s_slowRecorders, Volatile.Read(ref _recording));
+        }
+
+        await recorders.ConfigureAwait(false);
     }
 
     private async ValueTask AbandonAfterAsync(Task running)
@@ -225,6 +249,9 @@ internal sealed partial class AgentSession
         SessionStatus.Blocked => "blocked",
         _ => "unknown",
     };
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "The end of session {SessionId} has waited {Waited} for {Count} recordings that passed their check before it began to get their events into the write queue (waiting for room behind a slow store?); it goes on waiting.")]
+    private static partial void LogRecordersSlow(ILogger logger, string sessionId, TimeSpan waited, int count);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Session {SessionId} was disposed without completion and could not be recorded as abandoned.")]
     private static partial void LogAbandonFailed(ILogger logger, string sessionId, Exception exception);

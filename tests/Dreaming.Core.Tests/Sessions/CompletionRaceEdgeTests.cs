@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;
 
@@ -152,6 +155,45 @@ public class CompletionRaceEdgeTests
         Assert.Equal(SessionStatus.Abandoned, session.Status);
     }
 
+    [Fact]
+    public async Task A_completion_waiting_long_for_a_recording_logs_a_warning_naming_the_session_and_goes_on_waiting()
+    {
+        var clock = new FakeTimeProvider();
+        using var gate = new FirstWriteGate();
+        await using var host = gate.CreateHost(d => d.Services.AddSingleton<TimeProvider>(clock).AddFakeLogging());
+        var session = host.Sessions.StartSession("agent", "edge");
+        await gate.HoldFirstAsync(session);
+        var waiting = session.RecordAsync(new NoteEvent { Text = "waiting" }).AsTask();
+        var completing = session.CompleteAsync();
+        var logs = host.Services.GetFakeLogCollector();
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Id.Id == 11);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await WaitForLogAsync(logs, 11);
+
+        // Only a warning: the completion still ends the session with the event once it is in.
+        Assert.False(completing.IsCompleted);
+        var warning = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 11);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(session.Id, warning.Message, StringComparison.Ordinal);
+        gate.Release();
+        await waiting.WithinAsync("the recording");
+        await completing.WithinAsync("the completion");
+        Assert.Equal(["first", "waiting"], (await host.Store.GetEventsAsync(session.Id)).Cast<NoteEvent>().Select(e => e.Text));
+    }
+
+    private static async Task WaitForLogAsync(FakeLogCollector logs, int id)
+    {
+        // The timer's continuation runs on the thread pool: wait for it, bounded.
+        var deadline = DateTime.UtcNow + Bounded.Patience;
+        while (!logs.GetSnapshot().Any(r => r.Id.Id == id))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no log with event id {id} within {Bounded.Patience}");
+            await Task.Delay(5);
+        }
+    }
+
     private sealed class FailingClock : TimeProvider
     {
         public volatile bool FailNext;
@@ -175,7 +217,7 @@ public class CompletionRaceEdgeTests
         private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TracingHost CreateHost()
+        public TracingHost CreateHost(Action<IDreamingBuilder>? dreaming = null)
         {
             var store = new HookedTraceStore
             {
@@ -193,7 +235,7 @@ public class CompletionRaceEdgeTests
                 o.Backpressure = BackpressurePolicy.Wait;
                 o.WriteQueueCapacity = 1;
                 o.WriteBatchSize = 1;
-            });
+            }, dreaming: dreaming);
         }
 
         public async Task HoldFirstAsync(IAgentSession session)
