@@ -43,6 +43,10 @@ internal sealed partial class TraceWriter
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Gets the writer's loop, which ends once disposal has drained the queue or given up and the store's write
+    /// in progress (if any) has returned; for tests.</summary>
+    internal Task Loop => _loop;
+
     private async Task DrainAsync()
     {
         if (_drainTimeout == Timeout.InfiniteTimeSpan)

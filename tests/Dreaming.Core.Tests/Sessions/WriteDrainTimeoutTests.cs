@@ -10,19 +10,22 @@ namespace Dreaming.Tests;
 /// host's, for ever; what was not written is counted as dropped and logged, and no session waiting for it is reported ended.</summary>
 public sealed class WriteDrainTimeoutTests
 {
-    [Fact]
-    public async Task Disposal_stops_waiting_for_a_store_that_never_returns_and_counts_what_was_not_written()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Disposal_stops_waiting_for_a_store_that_never_returns_and_counts_what_was_not_written(bool honoursToken)
     {
         var clock = new FakeTimeProvider();
         var entered = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var store = new HookedTraceStore
         {
-            // Never returns, and ignores its token (released only at the end, so the writer's loop can end).
-            BeforeWrite = async (batch, _) =>
+            // Never returns by itself: either it ignores its token (released only at the end, so the writer's loop can
+            // end), or the cancellation at the timeout ends it, and the batch must still be counted once, not retried.
+            BeforeWrite = async (batch, ct) =>
             {
                 entered.TrySetResult(batch.Events.Count);
-                await never.Task;
+                await (honoursToken ? never.Task.WaitAsync(ct) : never.Task);
             },
         };
         long droppedByMetric = 0;
@@ -58,6 +61,13 @@ public sealed class WriteDrainTimeoutTests
             Assert.Equal(LogLevel.Error, logged.Level);
             Assert.Contains($"{notWritten} events were not written", logged.Message, StringComparison.Ordinal);
             Assert.Contains("WriteDrainTimeout", logged.Message, StringComparison.Ordinal);
+            if (honoursToken)
+            {
+                // The cancelled write ends the writer's loop without a further write, and nothing more is counted.
+                await host.Services.GetRequiredService<TraceWriter>().Loop.WithinAsync("the writer's loop");
+                Assert.Equal(1, Volatile.Read(ref store.WriteCalls));
+                Assert.Equal(notWritten, session.DroppedEventCount);
+            }
         }
         finally
         {

@@ -27,6 +27,6 @@ internal static class Bounded
     public static Task WithinAsync(this ValueTask task, string what) => task.AsTask().WithinAsync(what);
 
     private static string Message(string what) =>
-        $"{what} did not finish within {Patience.TotalSeconds:0} s: something it waits for never came (a recording left " +
-        "counted as in flight holds its session's completion and disposal, and the writer's disposal, for ever).";
+        $"{what} did not finish within {Patience.TotalSeconds:0} s: something it waits for never came (for instance a " +
+        "recording left counted as in flight, which holds its session's completion and disposal, and the writer's disposal, for ever).";
 }
