@@ -24,6 +24,12 @@ public sealed class AgentSessionOptions
     /// <summary>Gets or sets the parent session id, for sub-tasks.</summary>
     public string? ParentSessionId { get; set; }
 
+    /// <summary>Gets or sets the GenAI provider of the agent's model, such as <c>openai</c> or <c>anthropic</c>: the
+    /// <c>gen_ai.provider.name</c> of the session's <c>invoke_agent</c> span, given when the span is created (for samplers).</summary>
+    /// <value>The default is <see langword="null"/>: the span takes the provider from the first chat call made in the session
+    /// through <c>UseDreaming()</c> (its client's <c>ChatClientMetadata.ProviderName</c>), if that client names one.</value>
+    public string? ProviderName { get; set; }
+
     /// <summary>Gets or sets the memory version the session is given.</summary>
     public string? MemoryVersionId { get; set; }
 

@@ -30,6 +30,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private readonly DreamingOptions _options;
     private readonly MemoryInjector? _memory;
     private readonly ILogger _logger;
+    private readonly ChatClientTelemetry _telemetry;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="innerClient">The client to delegate to.</param>
@@ -50,6 +51,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? (ILogger)NullLogger.Instance;
+
+        // Read once: every session span this client's calls reach is told the provider, model and endpoint from it.
+        _telemetry = ChatClientTelemetry.Of(innerClient);
     }
 
     /// <summary>Gets or sets the agent id of the one-call sessions this client starts for calls made outside any session,
@@ -274,6 +278,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             var session = _factory.StartSession(new AgentSessionOptions
             {
                 AgentId = AgentId ?? _options.AgentId,
+                ProviderName = _telemetry.ProviderName,
                 Task = string.IsNullOrWhiteSpace(task) ? "(no user message)" : task,
                 Metadata = { ["dreaming.unscoped"] = "true" },
             });
@@ -289,8 +294,14 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());
 
-    private static PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    private PendingCall BeginCall(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
+        if (session is AgentSession known)
+        {
+            // The first call of a session tells its span the provider, model and endpoint; later ones pay a volatile read.
+            known.NoteModelClient(_telemetry, options?.ModelId);
+        }
+
         var transcript = TranscriptOf(session);
         var newMessages = transcript.ObserveRequest(messages, options?.ConversationId, out var position);
         var requestedAt = Now(session);
@@ -361,79 +372,6 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         if (owned)
         {
             await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
-        }
-    }
-
-    private ValueTask RecordCallAsync(PendingCall pending, DateTimeOffset timestamp, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
-    {
-        var session = pending.Session;
-        var call = new ChatCall
-        {
-            SessionId = session.Id,
-            // Stamped as the stores keep times, so a store never copies an event to cut its time.
-            RequestedAt = StoredTime.Of(pending.RequestedAt),
-            Timestamp = StoredTime.Of(timestamp),
-            Transcript = pending.Transcript,
-            ToolErrorPrefix = _options.ToolErrorPrefix,
-            RequestMessages = pending.NewMessages,
-            ResponseMessages = responseMessages,
-            Response = modelResponse,
-            Error = error,
-        };
-
-        try
-        {
-            var queued = session is AgentSession known ? known.RecordCallAsync(call) : new ValueTask(RecordAllAsync(session, call.ToEvents()));
-            return queued.IsCompletedSuccessfully ? default : AwaitQueuedAsync(queued, session.Id);
-        }
-        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
-        {
-            // The host ended the session while this call was in flight; the call itself must not fail for it.
-            LogRecordingFailed(_logger, session.Id, ex);
-            return default;
-        }
-    }
-
-    private async ValueTask AwaitQueuedAsync(ValueTask queued, string sessionId)
-    {
-        try
-        {
-            await queued.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
-        {
-            // The host ended the session while this call was in flight; the call itself must not fail for it.
-            LogRecordingFailed(_logger, sessionId, ex);
-        }
-    }
-
-    private static DateTimeOffset Now(IAgentSession session) => session is AgentSession clock ? clock.Now() : DateTimeOffset.UtcNow;
-
-    private async Task RecordAllAsync(IAgentSession session, IReadOnlyList<SessionEvent> events)
-    {
-        try
-        {
-            foreach (var sessionEvent in events)
-            {
-                await session.RecordAsync(sessionEvent).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
-        {
-            // The host ended the session while this call was in flight; the call itself must not fail for it.
-            LogRecordingFailed(_logger, session.Id, ex);
-        }
-    }
-
-    private async Task EndOwnedAsync(IAgentSession session, SessionStatus status)
-    {
-        try
-        {
-            await session.CompleteAsync(status).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRecordingFailed(_logger, session.Id, ex);
         }
     }
 

@@ -201,45 +201,6 @@ internal sealed partial class AgentSession
         }
     }
 
-    private void EndTelemetry(SessionStatus status)
-    {
-        var statusText = StatusName(status);
-        DreamingTelemetry.SessionsEnded.Add(
-            1,
-            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, AgentId),
-            new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.SessionStatus, statusText));
-        if (_activity is null || _activity.IsStopped)
-        {
-            return;
-        }
-
-        var usage = Usage;
-        _activity.SetTag(DreamingTelemetry.Attributes.InputTokens, usage.InputTokens);
-        _activity.SetTag(DreamingTelemetry.Attributes.OutputTokens, usage.OutputTokens);
-        _activity.SetTag(DreamingTelemetry.Attributes.CachedInputTokens, usage.CachedInputTokens);
-        _activity.SetTag(DreamingTelemetry.Attributes.SessionStatus, statusText);
-        _activity.SetTag(DreamingTelemetry.Attributes.DroppedEvents, DroppedEventCount);
-        if (status != SessionStatus.Completed)
-        {
-            _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, statusText);
-            _activity.SetStatus(ActivityStatusCode.Error, $"session {statusText}");
-        }
-
-        _activity.Stop();
-    }
-
-    private void FailTelemetry(Exception exception)
-    {
-        if (_activity is null || _activity.IsStopped)
-        {
-            return;
-        }
-
-        _activity.SetTag(DreamingTelemetry.Attributes.ErrorType, exception.GetType().FullName);
-        _activity.SetStatus(ActivityStatusCode.Error, "the session could not be recorded as abandoned");
-        _activity.Stop();
-    }
-
     internal static string StatusName(SessionStatus status) => status switch
     {
         SessionStatus.Running => "running",

@@ -69,27 +69,33 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
             Activity.Current = previousActivity;
         }
 
-        var activity = StartActivity(record);
+        var activity = StartActivity(record, string.IsNullOrWhiteSpace(options.ProviderName) ? null : options.ProviderName);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
         return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter, Creation = creation };
     }
 
-    private static Activity? StartActivity(SessionRecord record)
+    private static Activity? StartActivity(SessionRecord record, string? providerName)
     {
         if (!DreamingTelemetry.ActivitySource.HasListeners())
         {
             return null;
         }
 
-        // gen_ai.operation.name and gen_ai.agent.name are given at creation, for samplers.
-        var activity = DreamingTelemetry.ActivitySource.StartActivity(
-            ActivityKind.Internal,
-            tags:
+        // gen_ai.operation.name, gen_ai.agent.name and (when the host gave it) gen_ai.provider.name are given at creation,
+        // for samplers. Otherwise the provider is set by the session's first chat call through UseDreaming().
+        KeyValuePair<string, object?>[] tags = providerName is null
+            ?
             [
                 new(DreamingTelemetry.Attributes.OperationName, "invoke_agent"),
                 new(DreamingTelemetry.Attributes.AgentName, record.AgentId),
-            ],
-            name: "invoke_agent " + record.AgentId);
+            ]
+            :
+            [
+                new(DreamingTelemetry.Attributes.OperationName, "invoke_agent"),
+                new(DreamingTelemetry.Attributes.AgentName, record.AgentId),
+                new(DreamingTelemetry.Attributes.ProviderName, providerName),
+            ];
+        var activity = DreamingTelemetry.ActivitySource.StartActivity(ActivityKind.Internal, tags: tags, name: "invoke_agent " + record.AgentId);
         if (activity is not null)
         {
             activity.SetTag(DreamingTelemetry.Attributes.AgentId, record.AgentId);

@@ -7,7 +7,10 @@ namespace Dreaming;
 /// <remarks>
 /// Span and attribute names follow the OpenTelemetry GenAI semantic conventions
 /// (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-agent-spans/): a session is an <c>invoke_agent</c> span,
-/// so the <c>chat</c> spans of Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> nest under it. Metrics of the
+/// so the <c>chat</c> spans of Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c> nest under it. Its
+/// <c>gen_ai.provider.name</c> is <see cref="AgentSessionOptions.ProviderName"/> when given (set at creation), else the
+/// <c>ChatClientMetadata.ProviderName</c> of the client of the session's first call through <c>UseDreaming()</c>, which
+/// also sets <c>gen_ai.request.model</c>, <c>server.address</c> and <c>server.port</c> when known. Metrics of the
 /// library's own work carry the <c>dreaming.</c> prefix.
 /// </remarks>
 public static class DreamingTelemetry
@@ -59,6 +62,18 @@ public static class DreamingTelemetry
     {
         /// <summary><c>gen_ai.operation.name</c>.</summary>
         public const string OperationName = "gen_ai.operation.name";
+
+        /// <summary><c>gen_ai.provider.name</c>: the GenAI provider of the session's model, such as <c>openai</c>.</summary>
+        public const string ProviderName = "gen_ai.provider.name";
+
+        /// <summary><c>gen_ai.request.model</c>: the model the session's first chat call asked for.</summary>
+        public const string RequestModel = "gen_ai.request.model";
+
+        /// <summary><c>server.address</c>: the host of the session's model endpoint.</summary>
+        public const string ServerAddress = "server.address";
+
+        /// <summary><c>server.port</c>: the port of the session's model endpoint.</summary>
+        public const string ServerPort = "server.port";
 
         /// <summary><c>gen_ai.agent.id</c>.</summary>
         public const string AgentId = "gen_ai.agent.id";

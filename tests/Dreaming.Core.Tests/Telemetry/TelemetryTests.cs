@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Dreaming.Tests;
 
-public class TelemetryTests
+public partial class TelemetryTests
 {
     [Fact]
     public async Task A_session_is_an_invoke_agent_span_with_gen_ai_attributes()
