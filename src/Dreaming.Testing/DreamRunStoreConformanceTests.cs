@@ -164,7 +164,7 @@ public abstract partial class DreamRunStoreConformanceTests : StoreConformanceTe
         StageUsage =
         [
             new DreamStageUsage("mine", SessionUsage.Zero, TimeSpan.FromMilliseconds(1234.5)),
-            new DreamStageUsage("reflect", new SessionUsage { InputTokens = 1200, OutputTokens = 340, CachedInputTokens = 100, ModelCalls = 2, CostMinorUnits = 5 }, TimeSpan.FromSeconds(3)),
+            new DreamStageUsage("reflect", new SessionUsage { InputTokens = 1200, OutputTokens = 340, CachedInputTokens = 100, ModelCalls = 2, CostMinorUnits = 5 }, TimeSpan.FromSeconds(3)) { EstimatedTokens = 250 },
         ],
         Report = new DreamReport
         {

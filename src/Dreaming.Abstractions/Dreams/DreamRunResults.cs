@@ -39,6 +39,14 @@ public sealed record DreamRunResults
     /// <summary>Gets the token usage of every stage together.</summary>
     public SessionUsage TotalUsage => StageUsage.Aggregate(SessionUsage.Zero, (total, stage) => total.Add(stage.Usage));
 
+    /// <summary>Gets the tokens counted against <see cref="DreamRunRequest.TokenBudget"/>: the reported tokens of every stage
+    /// (<see cref="TotalUsage"/>) plus those estimated for model calls that reported none
+    /// (<see cref="DreamStageUsage.EstimatedTokens"/>). This is the figure that stopped a dream at its budget.</summary>
+    public long BudgetTokensUsed => TotalUsage.TotalTokens + StageUsage.Sum(stage => stage.EstimatedTokens);
+
+    /// <summary>Gets a value indicating whether <see cref="BudgetTokensUsed"/> includes estimated tokens.</summary>
+    public bool BudgetTokensEstimated => StageUsage.Any(stage => stage.EstimatedTokens > 0);
+
     /// <summary>Checks the results against the run's request, as stores do before recording them.</summary>
     /// <param name="request">The request of the run.</param>
     /// <exception cref="ArgumentException">A field is missing or invalid, or more sessions were read than the request allows;

@@ -264,11 +264,14 @@ public static class WebhookEventData
 
     /// <summary>The data of <c>budget.reached</c> for a dream that stopped at its <see cref="DreamRunRequest.TokenBudget"/>.</summary>
     /// <param name="run">The finished run, whose results say the budget was reached.</param>
-    /// <returns>The data: <c>budget</c> (<c>dream.tokens</c>), <c>limit</c>, <c>used</c>, <c>subject_id</c> (the run), <c>dream_run_id</c>, <c>scope</c>, <c>note</c>.</returns>
+    /// <returns>The data: <c>budget</c> (<c>dream.tokens</c>), <c>limit</c>, <c>used</c> (the tokens the budget counted,
+    /// <see cref="DreamRunResults.BudgetTokensUsed"/>: reported, plus estimated for model calls that reported none),
+    /// <c>used_includes_estimate</c> (whether it does), <c>subject_id</c> (the run), <c>dream_run_id</c>, <c>scope</c>, <c>note</c>.</returns>
     public static JsonObject DreamBudgetReached(DreamRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var data = BudgetReached("dream.tokens", run.Request.TokenBudget ?? 0, run.Results.TotalUsage.TotalTokens, run.Id);
+        var data = BudgetReached("dream.tokens", run.Request.TokenBudget ?? 0, run.Results.BudgetTokensUsed, run.Id);
+        data["used_includes_estimate"] = run.Results.BudgetTokensEstimated;
         data["dream_run_id"] = run.Id;
         data["scope"] = run.Scope.Key;
         if (run.Results.Note is not null)

@@ -195,8 +195,11 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget },
             cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
-        var budgetReached = reflection.BudgetReached || (request.TokenBudget is { } budget && reflectUsage.TotalTokens >= budget);
-        stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed));
+        // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.
+        var reflectEstimated = Math.Max(0, reflection.EstimatedTokens);
+        var reflectSpent = reflectUsage.TotalTokens + reflectEstimated;
+        var budgetReached = reflection.BudgetReached || (request.TokenBudget is { } budget && reflectSpent >= budget);
+        stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed) { EstimatedTokens = reflectEstimated });
         results = results with { StageUsage = [.. stages], BudgetReached = budgetReached };
         keep(results);
 
@@ -211,11 +214,12 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             _timeProvider.GetUtcNow(),
             embeddings);
         stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed));
-        if (!budgetReached && request.TokenBudget is { } limit && reflectUsage.TotalTokens + (embeddings?.Usage.TotalTokens ?? 0) >= limit)
+        if (!budgetReached && request.TokenBudget is { } limit && reflectSpent + (embeddings?.Usage.TotalTokens ?? 0) >= limit)
         {
             // The embeddings took the dream to its budget: nothing else costs tokens, so this only records it.
             budgetReached = true;
-            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectUsage.TotalTokens + embeddings!.Usage.TotalTokens} of {limit} tokens used"));
+            var estimated = reflectEstimated > 0 ? " (including an estimate where the reflector's model reported no usage)" : string.Empty;
+            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectSpent + embeddings!.Usage.TotalTokens} of {limit} tokens used{estimated}"));
         }
 
         reflectNote = Join(reflectNote, embedNote);

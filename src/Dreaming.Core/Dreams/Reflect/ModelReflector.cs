@@ -18,7 +18,8 @@ namespace Dreaming;
 /// <para>With a token budget (<see cref="ReflectionRequest.TokenBudget"/>), each call is made only when its estimated input
 /// (four characters a token) and a useful answer fit in what is left, and its answer is capped to the rest; once the budget
 /// is reached no more calls are made and the remaining findings get template lessons, which cost no tokens. A call whose
-/// model reports no usage counts against the budget by estimate (its prompt and reply at four characters a token).
+/// model reports no usage counts against the budget by estimate (its prompt and reply at four characters a token); the
+/// estimate is returned as <see cref="ReflectionResult.EstimatedTokens"/>, so the dream counts and reports it too.
 /// Thread-safe.</para>
 /// <para>Its calls are never recorded as a session nor given an agent's memory, even through a client with
 /// <c>UseDreaming()</c>, so a dream leaves nothing for the next dream to mine; its usage is on the run's
@@ -97,7 +98,7 @@ public sealed class ModelReflector : IDreamReflector
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"token budget reached: {call.Spent} of {request.TokenBudget} tokens used{estimated}, no further model calls"));
         }
 
-        return new ReflectionResult(result, call.Usage, notes.Count == 0 ? null : string.Join("; ", notes), call.BudgetReached);
+        return new ReflectionResult(result, call.Usage, notes.Count == 0 ? null : string.Join("; ", notes), call.BudgetReached) { EstimatedTokens = call.EstimatedTokens };
     }
 
     private const string Instructions = """
@@ -315,6 +316,9 @@ public sealed class ModelReflector : IDreamReflector
         /// estimate from the text (four characters a token), so a model without usage cannot spend without limit.</summary>
         public long Spent { get; private set; }
 
+        /// <summary>Gets the part of <see cref="Spent"/> that is estimated: <see cref="Spent"/> is <see cref="Usage"/>'s total plus this.</summary>
+        public long EstimatedTokens { get; private set; }
+
         /// <summary>Gets a value indicating whether <see cref="Spent"/> holds an estimate.</summary>
         public bool Estimated { get; private set; }
 
@@ -358,6 +362,7 @@ public sealed class ModelReflector : IDreamReflector
                     Usage = Usage.Add(callUsage);
                     var unreported = ModelUsage.Unreported(messages, response);
                     Estimated |= response.Usage?.InputTokenCount is null || response.Usage?.OutputTokenCount is null;
+                    EstimatedTokens += unreported;
                     Spent += callUsage.TotalTokens + unreported;
                     BudgetReached = budget is { } spent && Spent >= spent;
                     if (parse(response.Text) > 0)
