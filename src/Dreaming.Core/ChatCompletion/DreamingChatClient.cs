@@ -319,7 +319,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId);
         var usage = response.Usage;
         var modelResponse = new ChatCallResponse(
-            ModelId: response.ModelId ?? options?.ModelId ?? this.GetService<ChatClientMetadata>()?.DefaultModelId,
+            ModelId: response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId,
             ResponseId: response.ResponseId,
             Latency: latency,
             InputTokens: usage?.InputTokenCount ?? 0,

@@ -104,6 +104,31 @@ public partial class TelemetryTests
         Assert.Null(span.GetTagItem("gen_ai.request.model"));
     }
 
+    [Fact]
+    public async Task A_response_without_a_model_id_is_recorded_with_the_client_default_model_read_once_not_on_every_call()
+    {
+        var inner = new MetadataChatClient(
+            new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))) },
+            new ChatClientMetadata("openai", defaultModelId: "gpt-default"));
+        await using var host = TracingHost.Create(inner);
+        string id;
+        await using (var session = host.Sessions.StartSession("default-model", "t"))
+        {
+            id = session.Id;
+            for (var i = 0; i < 3; i++)
+            {
+                await host.Chat.GetResponseAsync("call " + i);
+            }
+
+            await session.CompleteAsync();
+        }
+
+        var responses = (await host.EventsAsync(id)).OfType<ModelResponseEvent>().ToList();
+        Assert.Equal(3, responses.Count);
+        Assert.All(responses, r => Assert.Equal("gpt-default", r.ModelId));
+        Assert.Equal(1, inner.MetadataLookups);
+    }
+
     /// <summary>A client that exposes the given metadata (or none) and counts how often it was asked for it.</summary>
     private sealed class MetadataChatClient(IChatClient inner, ChatClientMetadata? metadata) : DelegatingChatClient(inner)
     {
