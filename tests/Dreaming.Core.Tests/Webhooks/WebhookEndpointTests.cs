@@ -65,6 +65,9 @@ public sealed class WebhookEndpointTests
     [InlineData("https://hooks:s3cr3t-pw@ci.example.com/in", "Url 'https://***@ci.example.com/in' has user info")]
     [InlineData("http://s3cr3t-pw@ci.example.com", "Url 'http://***@ci.example.com' has user info")]
     [InlineData("ftp://user:s3cr3t-pw@example.com/x", "Url 'ftp://***@example.com/x' must be an absolute http:// or https:// URL")]
+    [InlineData("ftp://user:s3cr3t-pw@example.com/x?token=s3cr3t-pw", "Url 'ftp://***@example.com/x?***' must be an absolute http:// or https:// URL")]
+    [InlineData("https://hooks:s3cr3t-pw@ci.example.com/in#s3cr3t-pw", "Url 'https://***@ci.example.com/in#***' has user info")]
+    [InlineData("ftp://example.com/x?token=s3cr3t-pw", "Url 'ftp://example.com/x?***' must be an absolute http:// or https:// URL")]
     public void A_url_with_user_info_is_refused_without_showing_the_password(string url, string expected)
     {
         var endpoint = new WebhookEndpoint { Id = "ci", Url = url };
