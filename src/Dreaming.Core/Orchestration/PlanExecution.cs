@@ -205,6 +205,10 @@ internal sealed partial class PlanExecution : IDisposable
             {
                 // The run has already ended: nothing is left to stop.
             }
+
+            // Wakes the scheduler, which may be waiting with no item running for a held call to free a place for a
+            // ready item (PlanExecution.Held.cs): after a stop nothing starts, so it ends the run now.
+            _done.Writer.TryWrite(-1);
         }
     }
 

@@ -134,6 +134,48 @@ public sealed class HeldAttemptTests
         await host.AssertNoSessionRunningAsync();
     }
 
+    [Fact]
+    public async Task Cancelling_the_run_while_a_ready_item_waits_for_a_held_place_ends_it_at_once()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var heard = new TimedOutObserver();
+        var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var quickCalled = false;
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0, time: time);
+        var agent = OrchestrationHarness.Agent("worker", (context, _) =>
+        {
+            if (context.Item.Id == "stuck")
+            {
+                return never.Task;
+            }
+
+            quickCalled = true;
+            return Task.FromResult(new WorkItemReply("quick"));
+        });
+        var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("stuck") with { Timeout = TimeSpan.FromSeconds(30) }, OrchestrationHarness.Item("quick"));
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            var running = host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [agent], Observer = heard, FailurePolicy = OrchestrationFailurePolicy.SkipDependents }, cts.Token);
+            time.Advance(TimeSpan.FromSeconds(30));
+            await heard.TimedOut.Task.WaitAsync(Bound);
+
+            // 'quick' is ready but the abandoned call holds the only place (written off only at 60 s of fake time,
+            // which never comes): the cancellation alone must end the run.
+            await cts.CancelAsync();
+            var run = await running.WaitAsync(Bound);
+
+            Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+            Assert.Equal(WorkItemStatus.NotStarted, run.Items.Single(i => i.Id == "quick").Status);
+            Assert.False(quickCalled);
+            await host.AssertNoSessionRunningAsync();
+        }
+        finally
+        {
+            never.TrySetResult(new WorkItemReply("too late"));
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var seen = Volatile.Read(ref target);
