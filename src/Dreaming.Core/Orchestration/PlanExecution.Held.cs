@@ -6,7 +6,9 @@ namespace Dreaming;
 /// once its item's timeout has passed a second time.</summary>
 /// <remarks>A call abandoned because the run stopped is not held: nothing starts after a stop. The run never waits for a
 /// held call to end: it returns once no item is running, and a call still running then is left to finish on its own
-/// (its result dropped, its usage not charged, what it throws observed), as before.</remarks>
+/// (its result dropped, its usage not charged, what it throws observed), as before; the run's end (<see cref="Dispose"/>)
+/// disposes the write-off timers of the calls still held and lets go of the run, so neither a timer nor a call that
+/// never ends keeps the run's items and outputs alive.</remarks>
 internal sealed partial class PlanExecution
 {
     // The items running: written by the scheduler only, read by a retry waiting for a place.
@@ -17,6 +19,11 @@ internal sealed partial class PlanExecution
 
     // Completed (and replaced) whenever a place may have been freed: a held call ended, or an item ended while one is held.
     private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Every call held during the run (only ever made on a timeout), so that the run's end can let go of them; null until
+    // one is. Guarded by _heldLock.
+    private readonly Lock _heldLock = new();
+    private List<HeldCall>? _heldCalls;
 
     /// <summary>Holds a place for <paramref name="agentCall"/>, which the attempt of <paramref name="item"/> stopped waiting
     /// for on its timeout, until it ends or the item's timeout passes again.</summary>
@@ -29,7 +36,32 @@ internal sealed partial class PlanExecution
         }
 
         Interlocked.Increment(ref _held);
-        new HeldCall(this).Start(agentCall, timeout, _owner.TimeProvider);
+        var held = new HeldCall(this);
+        lock (_heldLock)
+        {
+            (_heldCalls ??= []).Add(held);
+        }
+
+        held.Start(agentCall, timeout, _owner.TimeProvider);
+    }
+
+    /// <summary>At the run's end: disposes the write-off timers of the calls still held and drops their link to the run.</summary>
+    private void LetGoOfHeldCalls()
+    {
+        List<HeldCall>? calls;
+        lock (_heldLock)
+        {
+            calls = _heldCalls;
+            _heldCalls = null;
+        }
+
+        if (calls is not null)
+        {
+            foreach (var call in calls)
+            {
+                call.LetGo();
+            }
+        }
     }
 
     /// <summary>Waits, before a retry calls its agent, while the calls that may be in flight — one per running item, this
@@ -63,6 +95,7 @@ internal sealed partial class PlanExecution
     /// <summary>One held call: released once, when it ends or when its timer fires, whichever comes first.</summary>
     private sealed class HeldCall(PlanExecution owner)
     {
+        private PlanExecution? _owner = owner;
         private ITimer? _timer;
         private int _released;
 
@@ -79,8 +112,19 @@ internal sealed partial class PlanExecution
                 return;
             }
 
-            _timer?.Dispose();
-            owner.Released();
+            Volatile.Read(ref _timer)?.Dispose();
+            Interlocked.Exchange(ref _owner, null)?.Released();
+        }
+
+        /// <summary>The run has ended: the place no longer matters, so the timer goes and the run is no longer referenced
+        /// (the continuation on a call that never ends would otherwise keep it alive).</summary>
+        public void LetGo()
+        {
+            Interlocked.Exchange(ref _owner, null);
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Volatile.Read(ref _timer)?.Dispose();
+            }
         }
     }
 }

@@ -176,6 +176,7 @@ internal sealed partial class PlanExecution : IDisposable
 
     public void Dispose()
     {
+        LetGoOfHeldCalls();
         _stopping.Dispose();
         _spareSource?.Dispose();
     }

@@ -176,12 +176,89 @@ public sealed class HeldAttemptTests
         }
     }
 
+    [Fact]
+    public async Task The_run_disposes_the_write_off_timer_of_a_call_still_held_when_it_returns()
+    {
+        var time = new TimerCountingClock(new FakeTimeProvider(s_start));
+        var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var called = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 0, time: time);
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            called.TrySetResult();
+            return never.Task;
+        });
+        try
+        {
+            var running = host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("stuck") with { Timeout = TimeSpan.FromSeconds(30) }), agent);
+            await called.Task.WaitAsync(Bound);
+            time.Inner.Advance(TimeSpan.FromSeconds(30));
+            var run = await running.WaitAsync(Bound);
+
+            Assert.Equal(WorkItemStatus.TimedOut, Assert.Single(run.Items).Status);
+            // The abandoned call still runs, but the run has returned: no timer of its (the write-off's, due at 60 s)
+            // is left armed, holding the run until it fires.
+            Assert.Equal(0, time.Live);
+        }
+        finally
+        {
+            never.TrySetResult(new WorkItemReply("too late"));
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var seen = Volatile.Read(ref target);
         while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var was && was != seen)
         {
             seen = was;
+        }
+    }
+
+    /// <summary>A fake clock that counts its timers not yet disposed.</summary>
+    private sealed class TimerCountingClock(FakeTimeProvider inner) : TimeProvider
+    {
+        private int _live;
+
+        public FakeTimeProvider Inner => inner;
+
+        public int Live => Volatile.Read(ref _live);
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _live);
+            return new Counted(this, inner.CreateTimer(callback, state, dueTime, period));
+        }
+
+        private sealed class Counted(TimerCountingClock clock, ITimer timer) : ITimer
+        {
+            private int _disposed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => timer.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    Interlocked.Decrement(ref clock._live);
+                }
+
+                timer.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return default;
+            }
         }
     }
 
