@@ -11,6 +11,9 @@ internal static class ItemPipeline
     /// <summary>The context property that holds the attempt's timeout.</summary>
     public static readonly ResiliencePropertyKey<TimeSpan> TimeoutKey = new("dreaming.orchestration.item_timeout");
 
+    /// <summary>The context property that holds the run, whose retries wait for a place under its concurrency limit.</summary>
+    public static readonly ResiliencePropertyKey<PlanExecution> ExecutionKey = new("dreaming.orchestration.execution");
+
     public static ResiliencePipeline Build(OrchestratorOptions options, TimeProvider timeProvider)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
@@ -26,6 +29,12 @@ internal static class ItemPipeline
                     args.Outcome.Exception is { } ex
                     && ex is not ItemBudgetExceededException
                     && !args.Context.CancellationToken.IsCancellationRequested),
+                // Before the retry's delay and outside its timeout: while an abandoned attempt's agent call still runs,
+                // the retry waits for a place under the concurrency limit (at most until that call is written off, or
+                // the run stops), and then gets its whole timeout.
+                OnRetry = static args => args.Context.Properties.TryGetValue(ExecutionKey, out var execution)
+                    ? execution.WaitForPlaceAsync(args.Context.CancellationToken)
+                    : default,
             });
         }
 

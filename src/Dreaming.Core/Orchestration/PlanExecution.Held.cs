@@ -64,9 +64,10 @@ internal sealed partial class PlanExecution
         }
     }
 
-    /// <summary>Waits, before a retry calls its agent, while the calls that may be in flight — one per running item, this
-    /// one's included, and the held ones — leave no place under the limit. Bounded by the attempt's timeout and the stop.</summary>
-    private async ValueTask WaitForPlaceAsync(CancellationToken cancellationToken)
+    /// <summary>Waits, before a retry's delay and timeout start (the pipeline's OnRetry), while the calls that may be in
+    /// flight — one per running item, this one's included, and the held ones — leave no place under the limit. Bounded by
+    /// the write-off of the held calls and by the stop (<paramref name="cancellationToken"/>).</summary>
+    internal async ValueTask WaitForPlaceAsync(CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -63,6 +63,7 @@ internal sealed partial class PlanExecution
         var timeout = slot.Item.Timeout ?? _owner.Options.ItemTimeout;
         var context = ResilienceContextPool.Shared.Get(_stopping.Token);
         context.Properties.Set(ItemPipeline.TimeoutKey, FirstAttempt.Remaining(timeout, slot.StartedAt!.Value, _owner.TimeProvider));
+        context.Properties.Set(ItemPipeline.ExecutionKey, this);
         try
         {
             try
@@ -145,8 +146,7 @@ internal sealed partial class PlanExecution
             return;
         }
 
-        // A retry: while an abandoned attempt's agent call still runs, it waits for a place under the concurrency limit.
-        await WaitForPlaceAsync(context.CancellationToken).ConfigureAwait(false);
+        // A retry: it has waited for a place under the concurrency limit (ItemPipeline's OnRetry) before its timeout started.
         await AttemptAsync(slot, context.CancellationToken).ConfigureAwait(false);
     }
 

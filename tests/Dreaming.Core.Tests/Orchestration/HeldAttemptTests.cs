@@ -135,6 +135,87 @@ public sealed class HeldAttemptTests
     }
 
     [Fact]
+    public async Task A_retry_that_waited_for_a_place_until_the_held_call_was_written_off_still_gets_its_whole_timeout()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, time: time);
+        var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", async (_, _) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                // Ignores its token and never ends: abandoned at its 300 s timeout, written off 300 s later.
+                return await never.Task;
+            }
+
+            // The retry needs half its timeout, ignoring its token too: it completes only if its timeout was not
+            // spent waiting for the place the first call held.
+            await Task.Delay(TimeSpan.FromSeconds(150), time, CancellationToken.None);
+            return new WorkItemReply("second");
+        });
+        try
+        {
+            var running = host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a") with { Timeout = TimeSpan.FromSeconds(300) }), agent);
+            // Fake time moves on two seconds at a time, so each timer fires at about the fake time it is due whenever
+            // it was armed; the pauses only pace the loop (the item ends well before the bound).
+            while (!running.IsCompleted && time.GetUtcNow() < s_start + TimeSpan.FromHours(1))
+            {
+                time.Advance(TimeSpan.FromSeconds(2));
+                await Task.Delay(5);
+            }
+
+            var run = await running.WaitAsync(Bound);
+
+            var item = Assert.Single(run.Items);
+            Assert.Equal(WorkItemStatus.Completed, item.Status);
+            Assert.Equal("second", item.Output);
+            Assert.Equal(2, item.Attempts);
+            await host.AssertNoSessionRunningAsync();
+        }
+        finally
+        {
+            never.TrySetResult(new WorkItemReply("too late"));
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_the_run_while_a_retry_waits_for_the_held_place_ends_it_at_once()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, time: time);
+        var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, ct) =>
+        {
+            Interlocked.Increment(ref calls);
+            ct.Register(() => firstCancelled.TrySetResult());
+            return never.Task;
+        });
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            var running = host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a") with { Timeout = TimeSpan.FromSeconds(30) }), agent, cancellationToken: cts.Token);
+            time.Advance(TimeSpan.FromSeconds(30));
+            await firstCancelled.Task.WaitAsync(Bound);
+
+            // The retry waits for the place its first call holds until 60 s of fake time, which never comes.
+            await cts.CancelAsync();
+            var run = await running.WaitAsync(Bound);
+
+            Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
+            Assert.Equal(WorkItemStatus.Cancelled, Assert.Single(run.Items).Status);
+            Assert.Equal(1, Volatile.Read(ref calls));
+            await host.AssertNoSessionRunningAsync();
+        }
+        finally
+        {
+            never.TrySetResult(new WorkItemReply("too late"));
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_the_run_while_a_ready_item_waits_for_a_held_place_ends_it_at_once()
     {
         var time = new FakeTimeProvider(s_start);
