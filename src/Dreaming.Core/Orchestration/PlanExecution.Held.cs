@@ -25,6 +25,9 @@ internal sealed partial class PlanExecution
     private readonly Lock _heldLock = new();
     private List<HeldCall>? _heldCalls;
 
+    // Set at the run's end, under _heldLock: no call is held after it.
+    private bool _heldCallsLetGo;
+
     /// <summary>Holds a place for <paramref name="agentCall"/>, which the attempt of <paramref name="item"/> stopped waiting
     /// for on its timeout, until it ends or the item's timeout passes again.</summary>
     private void Hold(Task agentCall, WorkItem item)
@@ -35,14 +38,20 @@ internal sealed partial class PlanExecution
             return;
         }
 
-        Interlocked.Increment(ref _held);
         var held = new HeldCall(this);
         lock (_heldLock)
         {
-            (_heldCalls ??= []).Add(held);
-        }
+            // An outcome loop can end its item before the agent call inside it gets here, and the run can end in between:
+            // a call held after the run let go would arm a timer that keeps the run alive until it fires.
+            if (_heldCallsLetGo)
+            {
+                return;
+            }
 
-        held.Start(agentCall, timeout, _owner.TimeProvider);
+            Interlocked.Increment(ref _held);
+            (_heldCalls ??= []).Add(held);
+            held.Start(agentCall, timeout, _owner.TimeProvider);
+        }
     }
 
     /// <summary>At the run's end: disposes the write-off timers of the calls still held and drops their link to the run.</summary>
@@ -53,6 +62,7 @@ internal sealed partial class PlanExecution
         {
             calls = _heldCalls;
             _heldCalls = null;
+            _heldCallsLetGo = true;
         }
 
         if (calls is not null)
