@@ -67,30 +67,40 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_summary_shows_the_webhook_url_without_its_query_and_a_url_with_user_info_is_refused_without_it()
+    public async Task The_summary_shows_the_webhook_url_without_its_query()
     {
-        // It printed the URL as given: 'events to http://127.0.0.1:…/hooks?token=…', in text and in --json. User info is
-        // refused by the library (HttpClient never sends it), and the refusal must not show the password either.
+        // It printed the URL as given: 'events to http://127.0.0.1:…/hooks?token=…', in text and in --json.
         using var cli = new CliRunner();
-        var url = _url + "?token=tok-xyzzy";
-        var withUserInfo = _url.Replace("http://", "http://bob:pw-hunter2@", StringComparison.Ordinal);
+        var url = _url + "?token=tok-xyzzy#frag-xyzzy";
 
         var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", url, "--webhook-secret", Secret);
         var (textExit, text, textError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", url, "--webhook-secret", Secret);
-        var (userExit, _, userError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", withUserInfo, "--webhook-secret", Secret);
-        var (badExit, _, badError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", "ftp://bob:pw-hunter2@h/x?token=tok-xyzzy", "--webhook-secret", Secret);
 
         Assert.True(exit == 0, error);
         Assert.True(textExit == 0, textError);
         Assert.Equal(_url, JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("url").GetString());
         Assert.Contains($"events to {_url}: ", text, StringComparison.Ordinal);
-        Assert.Equal(1, userExit);
-        Assert.Contains("user info", userError, StringComparison.Ordinal);
-        Assert.Equal(1, badExit);
-        Assert.Contains("must be an absolute http:// or https:// URL", badError, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", json + error + text + textError + userError + badError, StringComparison.Ordinal);
-        Assert.DoesNotContain("xyzzy", json + error + text + textError + userError + badError, StringComparison.Ordinal);
+        Assert.DoesNotContain("xyzzy", json + error + text + textError, StringComparison.Ordinal);
         Assert.NotEmpty(_received);
+    }
+
+    [Theory]
+    [InlineData("ftp://h/x?token=tok-xyzzy", "'ftp://h/x?***' must be an absolute http:// or https:// URL")]
+    [InlineData("ftp://bob:pw-hunter2@h/x?token=tok-xyzzy#frag-xyzzy", "'ftp://***@h/x?***' must be an absolute http:// or https:// URL")]
+    [InlineData("http://bob:pw-hunter2@127.0.0.1:9/hooks?token=tok-xyzzy", "'http://***@127.0.0.1:9/hooks?***' has user info")]
+    public async Task A_refused_webhook_url_is_named_without_its_secrets(string url, string named)
+    {
+        // The library showed a user name and password as ***, but a query string as given: with user info in the URL the
+        // tool's own clean-up missed it, and the token was printed. The library now shows the query as ?*** too.
+        using var cli = new CliRunner();
+
+        var (exit, output, error) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", url, "--webhook-secret", Secret);
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("xyzzy", error, StringComparison.Ordinal);
     }
 
     [Fact]
