@@ -66,9 +66,11 @@ internal static class DreamingCommandLine
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    // --json as parsed, or, when the error stopped the parser before it (an unknown command), as a token of its own
-    // (not the value of an option that takes one, which the parser has then consumed).
+    // --json as parsed, unless given as --json false (or --json:false), or, when the error stopped the parser before it (an
+    // unknown command), as a token of its own (not the value of an option that takes one, which the parser has then
+    // consumed).
     private static bool WantsJson(ParseResult parsed, CommonOptions common) =>
-        parsed.GetResult(common.Json) is { Implicit: false }
-        || parsed.UnmatchedTokens.Contains(common.Json.Name, StringComparer.Ordinal);
+        parsed.GetResult(common.Json) is { Implicit: false } json
+            ? json.Tokens.Count == 0 || !bool.TryParse(json.Tokens[^1].Value, out var on) || on
+            : parsed.UnmatchedTokens.Contains(common.Json.Name, StringComparer.Ordinal);
 }

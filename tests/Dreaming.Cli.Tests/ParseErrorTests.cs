@@ -13,6 +13,8 @@ public class ParseErrorTests
     [InlineData("Option '--agent' is required", "dream", "--json")]
     [InlineData("Unrecognized command or argument 'bogus'", "--json", "bogus")]
     [InlineData("Unrecognized command or argument 'bogus'", "bogus", "--json")]
+    [InlineData("Unrecognized command or argument '--bogus'", "sessions", "--json", "true", "--bogus")]
+    [InlineData("Unrecognized command or argument '--bogus'", "sessions", "--json:true", "--bogus")]
     public async Task With_json_a_parse_error_leaves_standard_output_empty_and_prints_error_and_usage_on_standard_error(string message, params string[] args)
     {
         // The usage help went to standard output, so a script reading it as JSON got text.
@@ -26,12 +28,18 @@ public class ParseErrorTests
         Assert.Contains("Usage:", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Without_json_a_parse_error_prints_the_usage_on_standard_output_as_before()
+    [Theory]
+    [InlineData("sessions", "--bogus")]
+    [InlineData("sessions", "--json", "false", "--bogus")]
+    [InlineData("sessions", "--json:false", "--bogus")]
+    [InlineData("sessions", "--bogus", "--json", "False")]
+    [InlineData("--json=false", "sessions", "--bogus")]
+    public async Task Without_json_a_parse_error_prints_the_usage_on_standard_output_as_before(params string[] args)
     {
+        // --json false asks for text, as it does when the command runs: the usage went to standard error all the same.
         using var cli = new CliRunner();
 
-        var (exit, output, error) = await cli.RunAsync("sessions", "--bogus");
+        var (exit, output, error) = await cli.RunAsync(args);
 
         Assert.Equal(1, exit);
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
