@@ -25,7 +25,8 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
     /// <param name="pending">The batch.</param>
     /// <param name="cancellationToken">Cancelled only when the writer has stopped waiting for the store at shutdown
     /// (<see cref="DreamingOptions.WriteDrainTimeout"/>): the batch has then been counted as dropped already, so the
-    /// cancellation is thrown, without the per-session retries.</param>
+    /// cancellation is thrown (whatever exception the store threw for it), without the per-session retries or, if they
+    /// had begun, the rest of them; nothing of the batch is then written or counted again.</param>
     public async Task WriteAsync(PendingBatch pending, CancellationToken cancellationToken)
     {
         if (pending.Sessions.Count == 0 && pending.Events.Count == 0)
@@ -43,10 +44,14 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
         {
             throw;
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw Cancelled(ex, cancellationToken);
+        }
         catch (Exception ex)
         {
             LogBatchFailed(logger, pending.Sessions.Count, pending.Events.Count, ex);
-            await WriteIsolatedAsync(pending).ConfigureAwait(false);
+            await WriteIsolatedAsync(pending, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -54,14 +59,29 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
         }
     }
 
-    private async Task WriteIsolatedAsync(PendingBatch pending)
+    // A store may throw its own exception when cancelled (a closed connection, a provider's "operation cancelled").
+    private static OperationCanceledException Cancelled(Exception ex, CancellationToken cancellationToken) =>
+        new("The trace writer stopped waiting for the trace store (DreamingOptions.WriteDrainTimeout).", ex, cancellationToken);
+
+    // Each write is checked against the token before its result is counted: once disposal has given up it has counted the
+    // whole batch, so a failure here must not be counted again (store_error), nor the rest written.
+    private async Task WriteIsolatedAsync(PendingBatch pending, CancellationToken cancellationToken)
     {
         for (var i = 0; i < pending.Sessions.Count; i++)
         {
             var session = pending.Sessions[i];
             try
             {
-                await store.WriteAsync(new TraceWriteBatch([session], []), CancellationToken.None).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                await store.WriteAsync(new TraceWriteBatch([session], []), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                throw Cancelled(ex, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
             }
             catch (Exception ex)
             {
@@ -73,6 +93,7 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
 
         foreach (var run in pending.RunsBySession())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (run.Sink.Creation.Error is not null)
             {
                 TraceWriter.Drop(run.Sink, run.Events.Count, "store_error");
@@ -81,7 +102,16 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
 
             try
             {
-                await store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), CancellationToken.None).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                await store.WriteAsync(TraceWriteBatch.OfEvents(run.Events), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                throw Cancelled(ex, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
             }
             catch (Exception ex)
             {

@@ -76,6 +76,72 @@ public sealed class WriteDrainTimeoutTests
     }
 
     [Fact]
+    public async Task A_batch_being_written_per_session_when_disposal_gives_up_is_counted_once_and_not_written_further()
+    {
+        var clock = new FakeTimeProvider();
+        var entered = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var eventWrites = 0;
+        var store = new HookedTraceStore
+        {
+            // The batch fails (not transient), so the writer writes it again per session; that write of the session's
+            // events hangs (a store gone at shutdown), and fails once released, as a store does after a disposal's cancel.
+            BeforeWrite = async (batch, _) =>
+            {
+                if (batch.Events.Count == 0)
+                {
+                    return;
+                }
+
+                if (Interlocked.Increment(ref eventWrites) == 1)
+                {
+                    throw new ArgumentException("the store refuses this batch");
+                }
+
+                entered.TrySetResult(batch.Events.Count);
+                await release.Task;
+                throw new InvalidOperationException("the store's connection was closed");
+            },
+        };
+        long droppedByMetric = 0;
+        using var listener = DrainTimeoutDrops(count => Interlocked.Add(ref droppedByMetric, count));
+        await using var host = TracingHost.Create(
+            FakeChatClient.Echo(),
+            store: store,
+            options: o => o.WriteDrainTimeout = TimeSpan.FromSeconds(5),
+            dreaming: d => d.Services.AddSingleton<TimeProvider>(clock).AddFakeLogging());
+        try
+        {
+            var session = host.Sessions.StartSession("agent", "shutdown");
+            await session.RecordAsync(new NoteEvent { Text = "a" });
+            var inStore = await entered.Task.WaitAsync(Bounded.Patience);
+            await session.RecordAsync(new NoteEvent { Text = "b" });
+
+            var writer = host.Services.GetRequiredService<TraceWriter>();
+            var disposing = writer.DisposeAsync().AsTask();
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await disposing.WithinAsync("the writer's disposal");
+            var notWritten = inStore + 1;
+            Assert.Equal(notWritten, session.DroppedEventCount);
+
+            // The per-session write returns (failing) after disposal counted its events: they are not counted again
+            // (store_error), and nothing else of the batch is written.
+            var writes = Volatile.Read(ref store.WriteCalls);
+            release.SetResult();
+            await writer.Loop.WithinAsync("the writer's loop");
+            Assert.Equal(notWritten, session.DroppedEventCount);
+            Assert.Equal(writes, Volatile.Read(ref store.WriteCalls));
+            listener.RecordObservableInstruments();
+            Assert.Equal(notWritten, Interlocked.Read(ref droppedByMetric));
+            Assert.DoesNotContain(host.Services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Id == 3);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task By_default_disposal_waits_for_the_store_however_long_it_takes()
     {
         var clock = new FakeTimeProvider();
