@@ -6,8 +6,9 @@ namespace Dreaming;
 /// ambient session of the calling flow, so chat calls made inside it (on any thread, across awaits) are recorded to it.</para>
 /// <para>Completing the session (<see cref="CompleteAsync"/>) flushes its events to the store and is the durability point.
 /// Disposing a session that was not completed records it as <see cref="SessionStatus.Abandoned"/>. Disposing it while a
-/// <see cref="CompleteAsync"/> runs on another thread waits for that completion; if it fails or is cancelled, the disposal
-/// records the session abandoned, so a disposed session is not left running in the store.</para>
+/// <see cref="CompleteAsync"/> runs on another thread waits for that completion to end the session or fail (not for the
+/// webhook it publishes once the session has ended); if it fails or is cancelled, the disposal records the session
+/// abandoned, so a disposed session is not left running in the store.</para>
 /// <para>Members are safe to call from several threads at once.</para>
 /// </remarks>
 public interface IAgentSession : IAsyncDisposable

@@ -22,7 +22,7 @@ internal sealed partial class AgentSession
 
         try
         {
-            await EndAsync(status, outcome, cancellationToken).ConfigureAwait(false);
+            await EndAsync(status, outcome, ending, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -49,8 +49,10 @@ internal sealed partial class AgentSession
         }
     }
 
-    // Called by whoever moved the state from Running to Ending, so once.
-    private async Task EndAsync(SessionStatus status, SessionOutcome? outcome, CancellationToken cancellationToken)
+    // Called by whoever moved the state from Running to Ending, so once. Completes ending once the session has ended (a
+    // failure leaves that to the caller): a disposal waiting for it has nothing left to decide, and does not wait for the
+    // webhook published after.
+    private async Task EndAsync(SessionStatus status, SessionOutcome? outcome, TaskCompletionSource ending, CancellationToken cancellationToken)
     {
         SessionCompletion completion;
         try
@@ -96,6 +98,7 @@ internal sealed partial class AgentSession
         _status = status;
         Volatile.Write(ref _state, Ended);
         EndTelemetry(status);
+        ending.TrySetResult();
         if (Webhooks is not null)
         {
             // After the store committed the end (this store cannot share its transaction with the outbox).
@@ -180,7 +183,7 @@ internal sealed partial class AgentSession
     {
         try
         {
-            await EndAsync(SessionStatus.Abandoned, null, CancellationToken.None).ConfigureAwait(false);
+            await EndAsync(SessionStatus.Abandoned, null, ending, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -156,6 +156,48 @@ public class CompletionRaceEdgeTests
     }
 
     [Fact]
+    public async Task A_disposal_waiting_for_a_completion_returns_once_the_session_has_ended_not_after_its_webhook()
+    {
+        var inStore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseStore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new HookedTraceStore
+        {
+            BeforeComplete = async (_, _) =>
+            {
+                inStore.TrySetResult();
+                await releaseStore.Task;
+            },
+        };
+        var publisher = new HeldWebhookPublisher();
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), store: store, dreaming: d => d.Services.AddSingleton<IWebhookPublisher>(publisher));
+        var session = host.Sessions.StartSession("agent", "edge");
+        try
+        {
+            var completing = session.CompleteAsync();
+            await inStore.Task.WaitAsync(s_bound);
+
+            // Disposal begins while the completion writes the session's end; the end is then stored, and the completion
+            // goes on to publish session.completed to an outbox that is slow (or hung).
+            var disposing = session.DisposeAsync().AsTask();
+            releaseStore.SetResult();
+            await publisher.Entered.Task.WaitAsync(s_bound);
+
+            // The session has ended: there is nothing left for the disposal to decide, so it does not wait for the outbox.
+            await disposing.WithinAsync("the disposal");
+            Assert.Equal(SessionStatus.Completed, session.Status);
+            Assert.False(completing.IsCompleted);
+            publisher.Release.SetResult();
+            await completing.WithinAsync("the completion");
+            Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(session.Id))!.Status);
+        }
+        finally
+        {
+            releaseStore.TrySetResult();
+            publisher.Release.TrySetResult();
+        }
+    }
+
+    [Fact]
     public async Task A_completion_waiting_long_for_a_recording_logs_a_warning_naming_the_session_and_goes_on_waiting()
     {
         var clock = new FakeTimeProvider();
@@ -191,6 +233,26 @@ public class CompletionRaceEdgeTests
         {
             Assert.True(DateTime.UtcNow < deadline, $"no log with event id {id} within {Bounded.Patience}");
             await Task.Delay(5);
+        }
+    }
+
+    private sealed class HeldWebhookPublisher : IWebhookPublisher
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool IsEnabled => true;
+
+        public bool IncludeFullPayloads => false;
+
+        public bool IsSubscribed(string eventType) => true;
+
+        public async Task<WebhookEvent?> PublishAsync(string eventType, System.Text.Json.Nodes.JsonObject data, CancellationToken cancellationToken = default)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+            return null;
         }
     }
 
