@@ -36,15 +36,18 @@ internal sealed partial class AgentSession
     {
         lock (_endLock)
         {
-            if (Interlocked.CompareExchange(ref _state, Ending, Running) == Running)
+            var seen = Interlocked.CompareExchange(ref _state, Ending, Running);
+            if (seen == Running)
             {
                 ending = _ending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 running = null;
                 return true;
             }
 
+            // The state the exchange saw, not a second read: a failing end may put it back to Running in between (without
+            // this lock), and the caller must then wait for that end (already over) and try again, not take it as ended.
             ending = null!;
-            running = Volatile.Read(ref _state) == Ending ? _ending!.Task : null;
+            running = seen == Ending ? _ending!.Task : null;
             return false;
         }
     }
@@ -138,9 +141,13 @@ internal sealed partial class AgentSession
             await recorders.WaitAsync(s_slowRecorders, _timeProvider).ConfigureAwait(false);
             return;
         }
-        catch (TimeoutException) when (!recorders.IsCompleted)
+        catch (TimeoutException)
         {
-            LogRecordersSlow(_logger, Id, s_slowRecorders, Volatile.Read(ref _recording));
+            // Not a filter on the task: had the recorders finished just as the timer fired, the exception would escape.
+            if (!recorders.IsCompleted)
+            {
+                LogRecordersSlow(_logger, Id, s_slowRecorders, Volatile.Read(ref _recording));
+            }
         }
 
         await recorders.ConfigureAwait(false);

@@ -59,9 +59,13 @@ internal sealed partial class TraceWriter
         {
             await _loop.WaitAsync(_drainTimeout, _timeProvider).ConfigureAwait(false);
         }
-        catch (TimeoutException) when (!_loop.IsCompleted)
+        catch (TimeoutException)
         {
-            GiveUp();
+            // Not a filter on the loop: had it ended just as the timer fired, the exception would escape disposal.
+            if (!_loop.IsCompleted)
+            {
+                GiveUp();
+            }
         }
     }
 
