@@ -35,7 +35,7 @@ internal sealed class GraderReply
     private readonly Dictionary<string, GraderVerdict> _verdicts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _invalid = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _ignoredIds = [];
-    private int _ignoredCount;
+    private readonly HashSet<string> _ignoredDistinct = new(StringComparer.OrdinalIgnoreCase);
     private string? _unreadable;
 
     private GraderReply()
@@ -49,8 +49,9 @@ internal sealed class GraderReply
     /// <see cref="MaxQuotedLength"/>; they are never counted.</summary>
     public IReadOnlyList<string> IgnoredIds => _ignoredIds;
 
-    /// <summary>Gets how many entries answered ids that were not asked for.</summary>
-    public int IgnoredCount => _ignoredCount;
+    /// <summary>Gets how many distinct ids (ignoring case, as ids are matched) not asked for the reply answered; an id
+    /// answered more than once counts once.</summary>
+    public int IgnoredCount => _ignoredDistinct.Count;
 
     /// <summary>Reads a reply to a request for <paramref name="criteria"/>.</summary>
     public static GraderReply Read(string? text, IReadOnlyList<RubricCriterion> criteria)
@@ -91,9 +92,9 @@ internal sealed class GraderReply
             problems.Add($"criterion {criterion.Id}: {ProblemWith(criterion.Id)}");
         }
 
-        if (_ignoredCount > 0)
+        if (IgnoredCount > 0)
         {
-            var more = _ignoredCount > _ignoredIds.Count ? $" and {_ignoredCount - _ignoredIds.Count} more" : string.Empty;
+            var more = IgnoredCount > _ignoredIds.Count ? $" and {IgnoredCount - _ignoredIds.Count} more" : string.Empty;
             problems.Add("it answered ids that were not asked for (" + string.Join(", ", _ignoredIds) + more + ")");
         }
 
@@ -123,9 +124,9 @@ internal sealed class GraderReply
         var id = idElement.GetString()!.Trim();
         if (!asked.TryGetValue(id, out var askedId))
         {
-            _ignoredCount++;
+            // Distinct ids are counted: an id answered twelve times is one id not asked for, not "and 11 more".
             var quoted = Quote(id);
-            if (_ignoredIds.Count < MaxListedIds && !_ignoredIds.Contains(quoted, StringComparer.OrdinalIgnoreCase))
+            if (_ignoredDistinct.Add(id) && _ignoredIds.Count < MaxListedIds && !_ignoredIds.Contains(quoted, StringComparer.OrdinalIgnoreCase))
             {
                 _ignoredIds.Add(quoted);
             }
