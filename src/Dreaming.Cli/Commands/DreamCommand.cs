@@ -90,6 +90,9 @@ internal static class DreamCommand
             OutputVersion = results.OutputVersionId,
             Usage = results.TotalUsage,
             results.BudgetReached,
+            // What a token budget counts: the reported usage plus estimates for model calls that reported none.
+            results.BudgetTokensUsed,
+            results.BudgetTokensEstimated,
             results.Note,
             run.Error,
             Model = model,
