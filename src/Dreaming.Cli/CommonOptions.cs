@@ -7,6 +7,12 @@ namespace Dreaming.Cli;
 /// <summary>The options every command takes: <c>--db</c>, <c>--json</c>, and the model settings <c>--model-endpoint</c>, <c>--model</c> and <c>--model-timeout</c>.</summary>
 internal sealed class CommonOptions
 {
+    private readonly Func<string, string?> _environment;
+
+    /// <summary>Creates the options, reading the environment through <paramref name="environment"/> (the process's when
+    /// <see langword="null"/>).</summary>
+    public CommonOptions(Func<string, string?>? environment = null) => _environment = environment ?? Environment.GetEnvironmentVariable;
+
     /// <summary>Reads the model settings: the environment, overridden by --model-endpoint, --model and --model-timeout.</summary>
     public ModelSettings ModelSettings(ParseResult parse)
     {
@@ -18,7 +24,7 @@ internal sealed class CommonOptions
             Dreaming.Cli.Model.ModelSettings.EndpointVariable when endpoint is not null => endpoint,
             Dreaming.Cli.Model.ModelSettings.ModelVariable when model is not null => model,
             Dreaming.Cli.Model.ModelSettings.TimeoutVariable when timeout is not null => timeout,
-            _ => Environment.GetEnvironmentVariable(name),
+            _ => _environment(name),
         });
     }
 

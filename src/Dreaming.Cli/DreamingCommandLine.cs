@@ -17,9 +17,12 @@ internal static class DreamingCommandLine
     /// <param name="error">Standard error.</param>
     /// <param name="handleSignals">Whether Ctrl+C (SIGINT) and SIGTERM cancel the command (the process does; tests in the
     /// same process do not).</param>
+    /// <param name="environment">Reads an environment variable (<see cref="Model.ModelSettings.Variables"/>); the process's
+    /// environment when <see langword="null"/>. Tests pass their own, so a developer's DREAMING_MODEL and the like do not
+    /// reach them.</param>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The exit code.</returns>
-    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals = false, CancellationToken cancellationToken = default)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals = false, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
         // Recorded data (imported logs, agent output, ids) may hold terminal escape sequences: they reach the user as '?'.
         var safeOutput = new TerminalSafeWriter(output);
@@ -27,7 +30,7 @@ internal static class DreamingCommandLine
         try
         {
             // Synchronized, as Console.Out is: a command may write from more than one thread.
-            return await InvokeCoreAsync(args, TextWriter.Synchronized(safeOutput), TextWriter.Synchronized(safeError), handleSignals, cancellationToken).ConfigureAwait(false);
+            return await InvokeCoreAsync(args, TextWriter.Synchronized(safeOutput), TextWriter.Synchronized(safeError), handleSignals, environment, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -36,9 +39,9 @@ internal static class DreamingCommandLine
         }
     }
 
-    private static async Task<int> InvokeCoreAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals, CancellationToken cancellationToken)
+    private static async Task<int> InvokeCoreAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals, Func<string, string?>? environment, CancellationToken cancellationToken)
     {
-        var common = new CommonOptions();
+        var common = new CommonOptions(environment);
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");
         root.Options.Add(common.Database);
         root.Options.Add(common.Json);

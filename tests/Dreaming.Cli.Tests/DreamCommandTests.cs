@@ -181,7 +181,7 @@ public class DreamCommandTests
 
             using var output = new StringWriter();
             using var error = new StringWriter();
-            var exit = await DreamingCommandLine.InvokeAsync(["dream", "--agent", "refund-bot", "--db", cli.Database, "--max-sessions", "3000", "--json"], output, error, cancellationToken: cancel.Token);
+            var exit = await DreamingCommandLine.InvokeAsync(["dream", "--agent", "refund-bot", "--db", cli.Database, "--max-sessions", "3000", "--json"], output, error, cancellationToken: cancel.Token, environment: CliRunner.NoEnvironment);
             exits.Add((delay, exit, output.ToString()));
         }
 

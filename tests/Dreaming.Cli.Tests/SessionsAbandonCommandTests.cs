@@ -124,7 +124,7 @@ public class SessionsAbandonCommandTests
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exit = await DreamingCommandLine.InvokeAsync(["sessions", "abandon", "--older-than", "6h", "--db", cli.Database], output, error, cancellationToken: new CancellationToken(true));
+        var exit = await DreamingCommandLine.InvokeAsync(["sessions", "abandon", "--older-than", "6h", "--db", cli.Database], output, error, cancellationToken: new CancellationToken(true), environment: CliRunner.NoEnvironment);
 
         Assert.Equal(130, exit);
         using var store = new SqliteTraceStore(cli.Database);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Dreaming.Cli.Model;
 
 namespace Dreaming.Cli.Tests;
 
@@ -114,6 +115,16 @@ public class SignalTests
             RedirectStandardError = true,
             WorkingDirectory = cli.Folder,
         };
+        // The tool's own variables (a developer's DREAMING_MODEL and the like) are not passed on, but those the test set.
+        foreach (var name in ModelSettings.Variables)
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in cli.Environment)
+        {
+            start.Environment[name] = value;
+        }
         foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "dreaming.deps.json"), Path.Combine(folder, "dreaming.dll") }.Concat(args))
         {
             start.ArgumentList.Add(arg);

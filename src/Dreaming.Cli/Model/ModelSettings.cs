@@ -12,6 +12,10 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
     public const string ModelVariable = "DREAMING_MODEL";
     public const string ApiKeyVariable = "DREAMING_MODEL_API_KEY";
     public const string TimeoutVariable = "DREAMING_MODEL_TIMEOUT";
+    public const string OpenAiApiKeyVariable = "OPENAI_API_KEY";
+
+    /// <summary>Every environment variable the tool reads.</summary>
+    public static readonly IReadOnlyList<string> Variables = [EndpointVariable, ModelVariable, ApiKeyVariable, TimeoutVariable, OpenAiApiKeyVariable];
 
     /// <summary>The longest a try of a call may be given, in seconds.</summary>
     public const int MaxTimeoutSeconds = 3600;
@@ -45,7 +49,7 @@ internal sealed record ModelSettings(Uri? Endpoint, string? Model, string? ApiKe
             throw new ArgumentException($"A model endpoint is set ({EndpointVariable} or --model-endpoint) but no model name: pass --model NAME or set {ModelVariable} (for example llama3.1 or gpt-4o-mini).");
         }
 
-        return new ModelSettings(endpoint, model, Key(read(ApiKeyVariable)) ?? Key(read("OPENAI_API_KEY")), TimeoutOf(read(TimeoutVariable)));
+        return new ModelSettings(endpoint, model, Key(read(ApiKeyVariable)) ?? Key(read(OpenAiApiKeyVariable)), TimeoutOf(read(TimeoutVariable)));
     }
 
     // Seconds, as a whole or decimal number (invariant culture): a hung local server otherwise holds a command for the
