@@ -32,6 +32,19 @@ internal static class ModelUsage
         return characters / CharactersPerToken;
     }
 
+    /// <summary>Returns the estimated input tokens of <paramref name="texts"/> (such as those sent to an embedding generator):
+    /// their characters at four a token, as <see cref="EstimateInputTokens(IEnumerable{ChatMessage})"/>.</summary>
+    public static long EstimateInputTokens(IEnumerable<string> texts)
+    {
+        long characters = 0;
+        foreach (var text in texts)
+        {
+            characters += text.Length;
+        }
+
+        return characters / CharactersPerToken;
+    }
+
     /// <summary>Returns the estimated tokens of a reply's <paramref name="text"/>: four characters a token, rounded up.</summary>
     public static long EstimateOutputTokens(string text) => ((long)text.Length + CharactersPerToken - 1) / CharactersPerToken;
 

@@ -10,10 +10,11 @@ public sealed class TextEmbeddings
     private const int BatchSize = 256;
     private readonly Dictionary<string, ReadOnlyMemory<float>> _vectors;
 
-    private TextEmbeddings(Dictionary<string, ReadOnlyMemory<float>> vectors, SessionUsage usage)
+    private TextEmbeddings(Dictionary<string, ReadOnlyMemory<float>> vectors, SessionUsage usage, long estimatedTokens = 0)
     {
         _vectors = vectors;
         Usage = usage;
+        EstimatedTokens = estimatedTokens;
     }
 
     /// <summary>Gets how many distinct texts have a vector.</summary>
@@ -21,6 +22,12 @@ public sealed class TextEmbeddings
 
     /// <summary>Gets the tokens the generator reported for building them.</summary>
     public SessionUsage Usage { get; }
+
+    /// <summary>Gets the input tokens estimated for the calls whose generator reported no input count: the texts embedded
+    /// by such a call, at four characters a token (as a reflector's unreported usage is estimated). A dream counts them
+    /// against its token budget, on top of <see cref="Usage"/>; they are never reported as usage.</summary>
+    /// <value>0 when every call reported its input tokens, and for embeddings built with <see cref="From"/>.</value>
+    public long EstimatedTokens { get; }
 
     /// <summary>Embeds distinct texts, in batches.</summary>
     /// <param name="generator">The embedding generator.</param>
@@ -34,7 +41,7 @@ public sealed class TextEmbeddings
         ArgumentNullException.ThrowIfNull(texts);
         var distinct = texts.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
         var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
-        long input = 0;
+        long input = 0, estimated = 0;
         foreach (var batch in distinct.Chunk(BatchSize))
         {
             var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -48,10 +55,17 @@ public sealed class TextEmbeddings
                 vectors[batch[i]] = embeddings[i].Vector;
             }
 
-            input += embeddings.Usage?.InputTokenCount ?? 0;
+            if (embeddings.Usage?.InputTokenCount is { } reported)
+            {
+                input += reported;
+            }
+            else
+            {
+                estimated += ModelUsage.EstimateInputTokens(batch);
+            }
         }
 
-        return new TextEmbeddings(vectors, new SessionUsage { InputTokens = input });
+        return new TextEmbeddings(vectors, new SessionUsage { InputTokens = input }, estimated);
     }
 
     /// <summary>Builds embeddings from vectors already computed, for tests and for hosts that cache them.</summary>

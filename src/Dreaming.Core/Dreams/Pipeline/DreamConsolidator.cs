@@ -213,13 +213,22 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             candidate => UntrustedContent.Of(candidate, bySession),
             _timeProvider.GetUtcNow(),
             embeddings);
-        stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed));
-        if (!budgetReached && request.TokenBudget is { } limit && reflectSpent + (embeddings?.Usage.TotalTokens ?? 0) >= limit)
+        // The embeddings' input a generator did not report is estimated from the texts, as the reflector's is.
+        var embedEstimated = embeddings?.EstimatedTokens ?? 0;
+        var embedSpent = (embeddings?.Usage.TotalTokens ?? 0) + embedEstimated;
+        stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed) { EstimatedTokens = embedEstimated });
+        if (!budgetReached && request.TokenBudget is { } limit && reflectSpent + embedSpent >= limit)
         {
             // The embeddings took the dream to its budget: nothing else costs tokens, so this only records it.
             budgetReached = true;
-            var estimated = reflectEstimated > 0 ? " (including an estimate where the reflector's model reported no usage)" : string.Empty;
-            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectSpent + embeddings!.Usage.TotalTokens} of {limit} tokens used{estimated}"));
+            var estimated = (reflectEstimated > 0, embedEstimated > 0) switch
+            {
+                (true, true) => " (including an estimate where the reflector's model and the embedding generator reported no usage)",
+                (true, false) => " (including an estimate where the reflector's model reported no usage)",
+                (false, true) => " (including an estimate where the embedding generator reported no usage)",
+                _ => string.Empty,
+            };
+            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectSpent + embedSpent} of {limit} tokens used{estimated}"));
         }
 
         reflectNote = Join(reflectNote, embedNote);
