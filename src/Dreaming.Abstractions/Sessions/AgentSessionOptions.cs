@@ -3,7 +3,9 @@ namespace Dreaming;
 /// <summary>What a session is started with.</summary>
 public sealed class AgentSessionOptions
 {
-    /// <summary>Gets or sets the agent id; required, not blank.</summary>
+    /// <summary>Gets or sets the agent id; required, not blank, and Unicode text: an id holding half a surrogate pair is
+    /// refused when the session starts (a store keeping UTF-8 would make it U+FFFD, and <c>a\uD800</c> and <c>a\uDC00</c>
+    /// the same agent).</summary>
     public required string AgentId { get; set; }
 
     /// <summary>Gets or sets the task the agent works on; required, not blank.</summary>
@@ -18,7 +20,8 @@ public sealed class AgentSessionOptions
     /// <summary>Gets or sets the agent version.</summary>
     public string? AgentVersion { get; set; }
 
-    /// <summary>Gets or sets the team or tenant scope.</summary>
+    /// <summary>Gets or sets the team or tenant scope; like <see cref="AgentId"/>, refused when the session starts if it holds
+    /// half a surrogate pair.</summary>
     public string? Scope { get; set; }
 
     /// <summary>Gets or sets the parent session id, for sub-tasks.</summary>

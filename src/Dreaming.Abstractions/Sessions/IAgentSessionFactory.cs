@@ -19,6 +19,7 @@ public interface IAgentSessionFactory
     /// <summary>Starts a session and makes it the ambient session of the calling flow until it is disposed.</summary>
     /// <param name="options">What the session is started with.</param>
     /// <returns>The running session. Dispose it (preferably after <see cref="IAgentSession.CompleteAsync"/>).</returns>
-    /// <exception cref="ArgumentException">The agent id or the task is empty, or an option is invalid.</exception>
+    /// <exception cref="ArgumentException">The agent id or the task is empty, or an option is invalid (the library's factory
+    /// also refuses an agent id or scope holding an unpaired surrogate, naming it and the index).</exception>
     IAgentSession StartSession(AgentSessionOptions options);
 }

@@ -60,7 +60,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     /// so that each agent of a host with several (keyed clients, say) gets its own: <c>UseDreaming(c =&gt; c.AgentId = "billing")</c>.</summary>
     /// <value>The default is <see langword="null"/>: <see cref="DreamingOptions.AgentId"/>. Calls inside a session are recorded
     /// under that session's agent whatever this is.</value>
-    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    /// <exception cref="ArgumentException">The value is empty or white space, or has an unpaired surrogate (half a
+    /// character), which a store keeping UTF-8 would turn into U+FFFD, merging the agent with another.</exception>
     public string? AgentId
     {
         get;
@@ -70,6 +71,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             {
                 throw new ArgumentException($"DreamingChatClient.AgentId '{value}' is blank; give an agent id, or null for DreamingOptions.AgentId.", nameof(value));
             }
+
+            // Checked when the pipeline is built, so the one-call sessions of its calls need not be refused one by one.
+            AgentIds.ThrowIfUnpairedSurrogate(value, "DreamingChatClient.AgentId", nameof(value));
 
             field = value;
         }

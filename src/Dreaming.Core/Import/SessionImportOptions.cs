@@ -81,6 +81,9 @@ public sealed class SessionImportOptions
             throw new ArgumentException("SessionImportOptions.AgentId must be null or not blank.", nameof(AgentId));
         }
 
+        AgentIds.ThrowIfUnpairedSurrogate(DefaultAgentId, "SessionImportOptions.DefaultAgentId", nameof(DefaultAgentId));
+        AgentIds.ThrowIfUnpairedSurrogate(AgentId, "SessionImportOptions.AgentId", nameof(AgentId));
+
         if (ErrorPrefix is { Length: 0 })
         {
             // An empty prefix would flag every tool result as an error; null is the way to turn detection off.

@@ -5,7 +5,8 @@ namespace Dreaming;
 public sealed class DreamingOptions
 {
     /// <summary>Gets or sets the agent id used for calls recorded outside any session.</summary>
-    /// <value>The default is <c>default</c>. Must not be blank.</value>
+    /// <value>The default is <c>default</c>. Must not be blank, nor hold an unpaired surrogate (half a character: a store
+    /// keeping UTF-8 would turn it into U+FFFD, merging the agent with another).</value>
     public string AgentId { get; set; } = "default";
 
     /// <summary>Gets or sets what happens to chat calls made outside any session.</summary>

@@ -14,6 +14,10 @@ internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOption
         {
             failures.Add("DreamingOptions.AgentId must not be empty.");
         }
+        else if (AgentIds.Problem(options.AgentId, "DreamingOptions.AgentId") is { } problem)
+        {
+            failures.Add(problem);
+        }
 
         Range(failures, nameof(DreamingOptions.WriteQueueCapacity), options.WriteQueueCapacity, 1, 1_000_000);
         Range(failures, nameof(DreamingOptions.WriteBatchSize), options.WriteBatchSize, 1, 10_000);

@@ -31,6 +31,9 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
         ArgumentNullException.ThrowIfNull(options);
         Require(options.AgentId, "AgentSessionOptions.AgentId");
         Require(options.Task, "AgentSessionOptions.Task");
+        // Checked once here, not on each call of the session: ids a UTF-8 store would merge with another's.
+        AgentIds.ThrowIfUnpairedSurrogate(options.AgentId, "AgentSessionOptions.AgentId", "AgentSessionOptions.AgentId");
+        AgentIds.ThrowIfUnpairedSurrogate(options.Scope, "AgentSessionOptions.Scope", "AgentSessionOptions.Scope");
         if (options.SessionId is not null)
         {
             Require(options.SessionId, "AgentSessionOptions.SessionId");
