@@ -28,7 +28,7 @@ public static class DreamingTelemetry
     public const string EventsRecordedMetric = "dreaming.events.recorded";
 
     /// <summary>Counter of events dropped (<c>{event}</c>), tagged with <c>dreaming.drop.reason</c> (<c>queue_full</c>,
-    /// <c>store_error</c>, <c>redaction_error</c> or <c>writer_stopped</c>).</summary>
+    /// <c>store_error</c>, <c>redaction_error</c>, <c>writer_stopped</c> or <c>drain_timeout</c>).</summary>
     public const string EventsDroppedMetric = "dreaming.events.dropped";
 
     /// <summary>Histogram of the duration of one store write batch (<c>s</c>).</summary>
@@ -110,5 +110,27 @@ public static class DreamingTelemetry
 
         /// <summary><c>dreaming.drop.reason</c>.</summary>
         public const string DropReason = "dreaming.drop.reason";
+    }
+
+    /// <summary>The values of <c>dreaming.drop.reason</c>.</summary>
+    internal static class DropReasons
+    {
+        /// <summary>The write queue was full under <see cref="BackpressurePolicy.Drop"/>.</summary>
+        public const string QueueFull = "queue_full";
+
+        /// <summary>The store failed to write the events, after its retries.</summary>
+        public const string StoreError = "store_error";
+
+        /// <summary>A redactor threw, so the event was not stored unredacted.</summary>
+        public const string RedactionError = "redaction_error";
+
+        /// <summary>The event was recorded once the trace writer had stopped.</summary>
+        public const string WriterStopped = "writer_stopped";
+
+        /// <summary>Disposal stopped waiting for the store (<see cref="DreamingOptions.WriteDrainTimeout"/>).</summary>
+        public const string DrainTimeout = "drain_timeout";
+
+        /// <summary>Every value, for the docs' check.</summary>
+        public static readonly IReadOnlyList<string> All = [QueueFull, StoreError, RedactionError, WriterStopped, DrainTimeout];
     }
 }

@@ -96,7 +96,7 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
             cancellationToken.ThrowIfCancellationRequested();
             if (run.Sink.Creation.Error is not null)
             {
-                TraceWriter.Drop(run.Sink, run.Events.Count, "store_error");
+                TraceWriter.Drop(run.Sink, run.Events.Count, DreamingTelemetry.DropReasons.StoreError);
                 continue;
             }
 
@@ -115,7 +115,7 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
             }
             catch (Exception ex)
             {
-                TraceWriter.Drop(run.Sink, run.Events.Count, "store_error");
+                TraceWriter.Drop(run.Sink, run.Events.Count, DreamingTelemetry.DropReasons.StoreError);
                 LogEventsLost(logger, run.Events.Count, run.Events[0].SessionId, ex);
             }
         }

@@ -14,7 +14,7 @@ internal sealed partial class TraceWriter
         if (item.Sink!.Creation.Error is not null)
         {
             // The store refused to create the session (its id was taken): its events have nowhere of their own to go.
-            Drop(item.Sink, item.Events, "store_error");
+            Drop(item.Sink, item.Events, DreamingTelemetry.DropReasons.StoreError);
             return;
         }
 
@@ -62,7 +62,7 @@ internal sealed partial class TraceWriter
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A redactor (or a tool result's serialisation) that throws must neither let text through nor stop the writer.
-            Drop(item.Sink!, item.Call?.Slots ?? 1, "redaction_error");
+            Drop(item.Sink!, item.Call?.Slots ?? 1, DreamingTelemetry.DropReasons.RedactionError);
             LogRedactionFailed(_logger, item.Call?.SessionId ?? item.Event!.SessionId, ex);
         }
     }

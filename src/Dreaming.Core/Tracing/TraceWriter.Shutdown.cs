@@ -13,7 +13,7 @@ namespace Dreaming;
 /// </remarks>
 internal sealed partial class TraceWriter
 {
-    private const string DrainTimeoutReason = "drain_timeout";
+    private const string DrainTimeoutReason = DreamingTelemetry.DropReasons.DrainTimeout;
 
     // _writeClaim: the loop is not writing a batch, is writing _batch, or disposal has claimed it (and then counted it).
     private const int Idle = 0;

@@ -112,7 +112,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         item = item with { Slots = Math.Clamp(item.Slots, 1, _capacity) };
         if (_stopping)
         {
-            Drop(item.Sink!, item.Events, "writer_stopped");
+            Drop(item.Sink!, item.Events, DreamingTelemetry.DropReasons.WriterStopped);
             return new ValueTask<bool>(false);
         }
 
@@ -122,7 +122,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
             if (_stopping)
             {
                 ReturnRoom(item.Slots);
-                Drop(item.Sink!, item.Events, "writer_stopped");
+                Drop(item.Sink!, item.Events, DreamingTelemetry.DropReasons.WriterStopped);
                 return new ValueTask<bool>(false);
             }
 
@@ -132,7 +132,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
 
         if (_policy == BackpressurePolicy.Drop)
         {
-            Drop(item.Sink!, item.Events, "queue_full");
+            Drop(item.Sink!, item.Events, DreamingTelemetry.DropReasons.QueueFull);
             return new ValueTask<bool>(false);
         }
 
@@ -245,7 +245,7 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
         // is still written: disposal drains the queue and frees the room.
         if (!TryEnter())
         {
-            Drop(item.Sink!, item.Events, "writer_stopped");
+            Drop(item.Sink!, item.Events, DreamingTelemetry.DropReasons.WriterStopped);
             return false;
         }
 
