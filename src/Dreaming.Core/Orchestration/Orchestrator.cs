@@ -26,6 +26,9 @@ public sealed partial class Orchestrator : IOrchestrator
     private readonly IReadOnlyList<IOrchestrationObserver> _observers;
     private readonly Func<IChatClient, IChatClient> _traced;
     private readonly ILogger _logger;
+
+    /// <summary>Gets the orchestrator's logger, for the runs it makes.</summary>
+    internal ILogger Logger => _logger;
     private readonly TraceContentFilter _contentFilter;
 
     /// <summary>Initializes a new instance.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Dreaming;
 
 /// <summary>Agent calls an attempt's timeout abandoned (the agent ignored its token) while they still run: each counts
@@ -79,12 +81,20 @@ internal sealed partial class PlanExecution
     /// the write-off of the held calls and by the stop (<paramref name="cancellationToken"/>).</summary>
     internal async ValueTask WaitForPlaceAsync(CancellationToken cancellationToken)
     {
+        var logged = false;
         while (true)
         {
             var freed = Volatile.Read(ref _freed).Task;
-            if (Volatile.Read(ref _running) + Volatile.Read(ref _held) <= _plan.MaxConcurrency)
+            var held = Volatile.Read(ref _held);
+            if (Volatile.Read(ref _running) + held <= _plan.MaxConcurrency)
             {
                 return;
+            }
+
+            if (!logged)
+            {
+                logged = true;
+                LogWaitingForPlace(_owner.Logger, _parent.Id, _plan.MaxConcurrency, held);
             }
 
             await freed.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -138,4 +148,7 @@ internal sealed partial class PlanExecution
             }
         }
     }
+
+    [LoggerMessage(EventId = 84, Level = LogLevel.Debug, Message = "A retry in orchestration {SessionId} waits for a place under MaxConcurrency ({MaxConcurrency}): {HeldCalls} agent calls abandoned at their timeout still run.")]
+    private static partial void LogWaitingForPlace(ILogger logger, string sessionId, int maxConcurrency, int heldCalls);
 }

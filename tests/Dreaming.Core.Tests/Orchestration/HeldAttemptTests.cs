@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;
@@ -183,7 +186,7 @@ public sealed class HeldAttemptTests
     public async Task Cancelling_the_run_while_a_retry_waits_for_the_held_place_ends_it_at_once()
     {
         var time = new FakeTimeProvider(s_start);
-        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, time: time);
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1, time: time, services: s => s.AddFakeLogging().AddLogging(b => b.SetMinimumLevel(LogLevel.Debug)));
         var never = new TaskCompletionSource<WorkItemReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = 0;
@@ -200,7 +203,9 @@ public sealed class HeldAttemptTests
             time.Advance(TimeSpan.FromSeconds(30));
             await firstCancelled.Task.WaitAsync(Bound);
 
-            // The retry waits for the place its first call holds until 60 s of fake time, which never comes.
+            // The retry waits for the place its first call holds until 60 s of fake time, which never comes. Cancelled
+            // only once it says so (event 84): cancelled before, the timed-out attempt is simply not retried.
+            await WaitForLogAsync(host.Services.GetFakeLogCollector(), 84);
             await cts.CancelAsync();
             var run = await running.WaitAsync(Bound);
 
@@ -355,6 +360,17 @@ public sealed class HeldAttemptTests
             }
 
             return default;
+        }
+    }
+
+    private static async Task WaitForLogAsync(FakeLogCollector logs, int id)
+    {
+        // The retry runs on the thread pool once the timeout has fired: wait for it to say it waits, bounded.
+        var deadline = DateTime.UtcNow + Bound;
+        while (!logs.GetSnapshot().Any(r => r.Id.Id == id))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no log with event id {id} within {Bound}");
+            await Task.Delay(5);
         }
     }
 }

@@ -17,20 +17,21 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
 
     public ITraceStore Store => Services.GetRequiredService<ITraceStore>();
 
-    public static OrchestrationHarness Create(Action<OrchestratorOptions>? options = null, IChatClient? coordinator = null, TimeProvider? time = null, IOrchestrationObserver? observer = null, ITraceStore? store = null)
+    public static OrchestrationHarness Create(Action<OrchestratorOptions>? options = null, IChatClient? coordinator = null, TimeProvider? time = null, IOrchestrationObserver? observer = null, ITraceStore? store = null, Action<IServiceCollection>? services = null)
     {
-        var services = new ServiceCollection();
+        var collection = new ServiceCollection();
+        services?.Invoke(collection);
         if (time is not null)
         {
-            services.AddSingleton(time);
+            collection.AddSingleton(time);
         }
 
         if (observer is not null)
         {
-            services.AddSingleton(observer);
+            collection.AddSingleton(observer);
         }
 
-        var dreaming = services.AddDreamingAgents();
+        var dreaming = collection.AddDreamingAgents();
         if (store is not null)
         {
             dreaming.UseTraceStore(_ => store);
@@ -43,7 +44,7 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
                 options?.Invoke(o);
             },
             coordinator is null ? null : _ => coordinator);
-        return new OrchestrationHarness(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
+        return new OrchestrationHarness(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true }));
     }
 
     public static RosterAgent Agent(string name, Func<WorkItemContext, CancellationToken, Task<WorkItemReply>> run) => new() { Name = name, Run = run };
