@@ -19,7 +19,8 @@ public interface IOrchestrator
     /// <param name="cancellationToken">Stops every item; the run then ends <see cref="OrchestrationStatus.Interrupted"/>.</param>
     /// <returns>The run: its status, every item's result and the final answer.</returns>
     /// <exception cref="PlanValidationException">The plan is invalid; nothing ran. The message names the item (for a cycle, the items on it).</exception>
-    /// <exception cref="ArgumentException">The request itself is invalid (no plan and no goal, a roster agent without a model).</exception>
+    /// <exception cref="ArgumentException">The request itself is invalid (no plan and no goal, a roster agent without a model, a
+    /// roster name or <see cref="OrchestrationRequest.AgentId"/> holding an unpaired surrogate).</exception>
     /// <exception cref="TraceStoreException">The trace store did not record the run's session (its start could not be written); every item has ended.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the coordinator was planning
     /// the goal (the run is recorded <c>interrupted</c>); a cancellation once the plan runs returns an interrupted run instead.</exception>

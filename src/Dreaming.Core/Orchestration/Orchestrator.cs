@@ -134,6 +134,8 @@ public sealed partial class Orchestrator : IOrchestrator
             throw new ArgumentException("OrchestrationRequest.AgentId is blank.", nameof(request));
         }
 
+        AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OrchestrationRequest.AgentId", nameof(request));
+
         if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
         {
             throw new ArgumentException("OrchestrationRequest needs a Plan, or a Goal and an orchestrator with a coordinator model to plan it.", nameof(request));
@@ -343,6 +345,10 @@ public sealed partial class Orchestrator : IOrchestrator
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1} has no name."), nameof(agents));
             }
+
+            // The name is the agent id of its items' sessions, which StartSession refuses with half a character: refused
+            // here, before the run records or runs anything, rather than failing every attempt of its items.
+            AgentIds.ThrowIfUnpairedSurrogate(agent.Name, string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1}'s name"), nameof(agents));
 
             if ((agent.ChatClient is null) == (agent.Run is null))
             {
