@@ -9,6 +9,7 @@ public interface IOutcomeRunner
     /// <param name="request">The agent, task, rubric and limits.</param>
     /// <param name="cancellationToken">Stops the loop; the result is then <see cref="OutcomeResult.Interrupted"/>.</param>
     /// <returns>The result; the session is completed with it as its outcome.</returns>
-    /// <exception cref="ArgumentException">The request is invalid (blank ids, iterations out of range).</exception>
+    /// <exception cref="ArgumentException">The request is invalid (blank ids, an agent id holding an unpaired surrogate, iterations
+    /// out of range).</exception>
     Task<OutcomeRun> RunAsync(OutcomeRequest request, CancellationToken cancellationToken = default);
 }

@@ -290,6 +290,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             throw new ArgumentException("OutcomeRequest.AgentId must not be empty.", nameof(request));
         }
 
+        // Refused here under its own name, not by StartSession as AgentSessionOptions.AgentId, a setting the caller never saw.
+        AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OutcomeRequest.AgentId", nameof(request));
+
         if (string.IsNullOrWhiteSpace(request.Task))
         {
             throw new ArgumentException("OutcomeRequest.Task must not be empty.", nameof(request));

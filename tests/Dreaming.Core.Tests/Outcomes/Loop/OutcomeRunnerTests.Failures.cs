@@ -135,4 +135,15 @@ public partial class OutcomeRunnerTests
         var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Runner(host).RunAsync(Request(_ => "x") with { MaxIterations = iterations }));
         Assert.Contains("OutcomeRequest.MaxIterations", ex.Message, StringComparison.Ordinal);
     }
+
+    // Built in code: an attribute's string argument is stored as UTF-8, which would replace the half character.
+    [Fact]
+    public async Task An_agent_id_with_an_unpaired_surrogate_is_rejected_naming_the_request_setting()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Runner(host).RunAsync(Request(_ => "x") with { AgentId = "writer\uD800" }));
+        Assert.Equal("request", ex.ParamName);
+        Assert.StartsWith("OutcomeRequest.AgentId has an unpaired surrogate (half a character, U+D800) at index 6", ex.Message, StringComparison.Ordinal);
+        Assert.Empty((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+    }
 }
