@@ -59,8 +59,9 @@ public interface IWebhookOutboxStore
     /// <exception cref="KeyNotFoundException">No delivery has that id.</exception>
     Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default);
 
-    /// <summary>Makes a delivery a dead letter without an attempt (its endpoint is disabled); one that is already delivered
-    /// stays delivered and is returned as it is (see <see cref="WebhookOutboxRules.Kill"/>).</summary>
+    /// <summary>Makes a delivery a dead letter without an attempt (its endpoint is disabled, or the row can never be sent);
+    /// one that is already delivered stays delivered and is returned as it is (see <see cref="WebhookOutboxRules.Kill"/>).
+    /// It is not an attempt: the attempts and the endpoint's run of consecutive failures are left as they are.</summary>
     /// <param name="deliveryId">The delivery id.</param>
     /// <param name="reason">Why.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

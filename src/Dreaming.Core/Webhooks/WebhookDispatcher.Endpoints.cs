@@ -45,6 +45,21 @@ public sealed partial class WebhookDispatcher
         }
     }
 
+    /// <summary>Makes a delivery a dead letter without an attempt, which leaves its endpoint's run of failures as it is;
+    /// one another dispatcher delivered meanwhile stays delivered.</summary>
+    private async Task KillAsync(WebhookDelivery delivery, string reason, CancellationToken cancellationToken)
+    {
+        var killed = await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
+        if (killed.State == WebhookDeliveryState.Delivered)
+        {
+            LogAlreadyDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+            return;
+        }
+
+        WebhookTelemetry.Record("dead");
+        LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+    }
+
     private async Task<string?> FindDisabledReasonAsync(string endpointId, CancellationToken cancellationToken)
     {
         if (!_endpoints.TryGetValue(endpointId, out var configured))

@@ -15,7 +15,9 @@ namespace Dreaming;
 /// <para>Retries follow <see cref="WebhookOptions.RetrySchedule"/> with jitter; a <c>Retry-After</c> header replaces the
 /// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 410 answer, an internal target, or
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
-/// dead letters naming the reason, replayable once it is enabled again.</para>
+/// dead letters naming the reason, replayable once it is enabled again. A row that can never be sent (from a store that
+/// skips <see cref="WebhookOutboxRules.CheckEnqueue"/>: an event id that is not a header value, or no body) is a dead
+/// letter at once, <c>not sent: …</c>, and neither counts toward nor resets its endpoint's failures.</para>
 /// <para>Thread-safe: <see cref="DispatchDueAsync"/> and <see cref="DispatchAsync"/> may be called while the background
 /// loop runs and from several threads at once. A round sends only what it claimed, and this dispatcher never sends a
 /// delivery it is still sending (an attempt that outlived its claim), whichever of the loop and the two methods started it;
@@ -315,17 +317,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     private async Task DeliverAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
-        if (await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false) is { } reason)
+        // A row that can never be sent (from a store that skips WebhookOutboxRules.CheckEnqueue) is a dead letter at once,
+        // without an attempt: retries cannot help, and it says nothing about the endpoint, whose run of failures it leaves.
+        if ((WebhookSender.FindUnsendable(delivery) ?? await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false)) is { } reason)
         {
-            var killed = await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
-            if (killed.State == WebhookDeliveryState.Delivered)
-            {
-                LogAlreadyDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
-                return;
-            }
-
-            WebhookTelemetry.Record("dead");
-            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+            await KillAsync(delivery, reason, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -18,11 +18,10 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
 
     public async Task<WebhookAttemptOutcome> SendAsync(WebhookEndpoint endpoint, WebhookDelivery delivery, DateTimeOffset attemptAt, string signature, CancellationToken stopping)
     {
-        // The id is added without the header parser's checks, so one with a line break (from a store that does not apply
-        // WebhookOutboxRules.CheckEnqueue) would add headers of its own to the request: it is not sent at all.
-        if (WebhookOutboxRules.FindEventIdProblem(delivery.EventId) is { } problem)
+        // The dispatcher makes such a delivery a dead letter before it gets here; this guard keeps the request safe whoever calls.
+        if (FindUnsendable(delivery) is { } problem)
         {
-            return new(false, null, "not sent: " + problem, null, null);
+            return new(false, null, problem, null, null);
         }
 
         try
@@ -55,6 +54,26 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         {
             return new(false, null, "connection failed: " + Innermost(ex).Message, null, null);
         }
+    }
+
+    /// <summary>Says why a delivery can never be sent, whatever its endpoint does: a store that skips
+    /// <see cref="WebhookOutboxRules.CheckEnqueue"/> handed out a row without an event id or body, or with an event id that
+    /// is not a header value (the id is added without the header parser's checks, so one with a line break would add
+    /// headers of its own to the request). Retrying cannot help and the endpoint is not at fault.</summary>
+    /// <returns>The reason, starting <c>not sent: </c>, or <see langword="null"/> when the delivery can be sent.</returns>
+    internal static string? FindUnsendable(WebhookDelivery delivery)
+    {
+        if (string.IsNullOrEmpty(delivery.EventId))
+        {
+            return "not sent: the delivery has no event id, which is sent as the webhook-id header (receivers refuse a delivery without one)";
+        }
+
+        if (WebhookOutboxRules.FindEventIdProblem(delivery.EventId) is { } problem)
+        {
+            return "not sent: " + problem;
+        }
+
+        return delivery.Body is null ? "not sent: the delivery has no body" : null;
     }
 
     /// <summary>Classifies a response received at <paramref name="answeredAt"/>: a <c>Retry-After</c> is counted from then

@@ -44,39 +44,84 @@ public sealed class WebhookEventIdHeaderTests
     }
 
     [Fact]
-    public async Task A_delivery_whose_event_id_holds_a_line_break_from_a_store_that_does_not_check_is_not_sent()
+    public async Task A_delivery_whose_event_id_holds_a_line_break_from_a_store_that_does_not_check_is_a_dead_letter_at_once_unsent()
     {
         var inner = new InMemoryWebhookOutboxStore(_clock);
         var delivery = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
-        var outbox = DispatchProxy.Create<IWebhookOutboxStore, ClaimRewriter>();
-        ((ClaimRewriter)(object)outbox).Setup(inner, "msg_1\r\nX-Evil: 1");
         var sent = 0;
-        var options = new WebhookOptions { Jitter = 0 };
-        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
-        var clients = Substitute.For<IHttpClientFactory>();
-        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(new CountingHandler(() => Interlocked.Increment(ref sent)), disposeHandler: true));
-        var dispatcher = new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, NullLogger<WebhookDispatcher>.Instance);
+        var dispatcher = Dispatcher(Rewriting(inner, d => d with { EventId = "msg_1\r\nX-Evil: 1" }), new WebhookOptions { Jitter = 0 }, () => Interlocked.Increment(ref sent));
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // The default schedule has eight attempts; none is made, since none could ever send it.
+        Assert.Equal(0, Volatile.Read(ref sent));
+        var stored = (await inner.GetAsync(delivery.Id))!;
+        Assert.Equal(WebhookDeliveryState.Dead, stored.State);
+        Assert.Equal(0, stored.Attempts);
+        Assert.StartsWith("not sent: ", stored.LastError, StringComparison.Ordinal);
+        Assert.Contains("U+000D at index 5", stored.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_delivery_that_cannot_be_sent_neither_counts_toward_nor_resets_its_endpoints_run_of_failures()
+    {
+        var inner = new InMemoryWebhookOutboxStore(_clock);
+        var failed = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        await inner.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = failed.Id, AttemptedAt = _clock.GetUtcNow(), Error = "500", NextAttemptAt = null });
+        var bad = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var options = new WebhookOptions { Jitter = 0, RetrySchedule = [TimeSpan.Zero], MaxConsecutiveFailures = 2 };
+        var dispatcher = Dispatcher(Rewriting(inner, d => d with { EventId = "msg 1" }), options, () => { });
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(WebhookDeliveryState.Dead, (await inner.GetAsync(bad.Id))!.State);
+        var endpoint = await inner.GetEndpointAsync("ci");
+        Assert.False(endpoint.IsDisabled, endpoint.DisabledReason);
+        Assert.Equal(1, endpoint.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task A_delivery_without_a_body_from_a_store_that_does_not_check_is_a_dead_letter_at_once_unsent()
+    {
+        var inner = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var sent = 0;
+        var dispatcher = Dispatcher(Rewriting(inner, d => d with { Body = null! }), new WebhookOptions { Jitter = 0 }, () => Interlocked.Increment(ref sent));
 
         Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(0, Volatile.Read(ref sent));
         var stored = (await inner.GetAsync(delivery.Id))!;
-        Assert.Equal(1, stored.Attempts);
-        Assert.NotEqual(WebhookDeliveryState.Delivered, stored.State);
-        Assert.Contains("not sent", stored.LastError, StringComparison.Ordinal);
-        Assert.Contains("U+000D at index 5", stored.LastError, StringComparison.Ordinal);
+        Assert.Equal(WebhookDeliveryState.Dead, stored.State);
+        Assert.Equal("not sent: the delivery has no body", stored.LastError);
+        Assert.Equal(0, (await inner.GetEndpointAsync("ci")).ConsecutiveFailures);
     }
 
-    /// <summary>A store that hands out claimed deliveries with another event id, as one that skips the checks could.</summary>
+    private static IWebhookOutboxStore Rewriting(IWebhookOutboxStore inner, Func<WebhookDelivery, WebhookDelivery> rewrite)
+    {
+        var outbox = DispatchProxy.Create<IWebhookOutboxStore, ClaimRewriter>();
+        ((ClaimRewriter)(object)outbox).Setup(inner, rewrite);
+        return outbox;
+    }
+
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, WebhookOptions options, Action onSend)
+    {
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(new CountingHandler(onSend), disposeHandler: true));
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, NullLogger<WebhookDispatcher>.Instance);
+    }
+
+    /// <summary>A store that hands out claimed deliveries changed (another event id, no body), as one that skips the checks could.</summary>
     public class ClaimRewriter : DispatchProxy
     {
         private IWebhookOutboxStore _inner = null!;
-        private string _eventId = null!;
+        private Func<WebhookDelivery, WebhookDelivery> _rewrite = null!;
 
-        public void Setup(IWebhookOutboxStore inner, string eventId)
+        public void Setup(IWebhookOutboxStore inner, Func<WebhookDelivery, WebhookDelivery> rewrite)
         {
             _inner = inner;
-            _eventId = eventId;
+            _rewrite = rewrite;
         }
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
@@ -96,7 +141,7 @@ public sealed class WebhookEventIdHeaderTests
         }
 
         private async Task<IReadOnlyList<WebhookDelivery>> RewriteAsync(Task<IReadOnlyList<WebhookDelivery>> claimed) =>
-            (await claimed).Select(d => d with { EventId = _eventId }).ToList();
+            (await claimed).Select(_rewrite).ToList();
     }
 
     private sealed class CountingHandler(Action onSend) : HttpMessageHandler
