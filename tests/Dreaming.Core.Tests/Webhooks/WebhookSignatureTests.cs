@@ -194,4 +194,63 @@ public sealed class WebhookSignatureTests
 
         Assert.Throws<ArgumentException>(() => new WebhookSigner([secret]));
     }
+
+    [Fact]
+    public void A_huge_secret_is_refused_by_its_length_before_it_is_decoded()
+    {
+        var secret = WebhookSecret.Prefix + Convert.ToBase64String(new byte[3_000_000]);
+        Assert.False(WebhookSecret.TryParse(secret, out _, out _));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var valid = WebhookSecret.TryParse(secret, out var key, out var problem);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.False(valid);
+        Assert.Empty(key);
+        Assert.Equal("has 4000000 base64 characters after 'whsec_', more than the 88 of a 64-byte key; a key must have 24 to 64 bytes.", problem);
+        Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated: the secret was decoded or copied");
+    }
+
+    [Theory]
+    [InlineData(23, false, "decodes to 23 bytes")]
+    [InlineData(24, true, null)]
+    [InlineData(64, true, null)]
+    [InlineData(65, false, "decodes to 65 bytes")]
+    [InlineData(66, false, "decodes to 66 bytes")]
+    [InlineData(67, false, "has 92 base64 characters")]
+    public void A_key_of_24_to_64_bytes_is_accepted_and_no_other(int bytes, bool accepted, string? expected)
+    {
+        var raw = Enumerable.Range(1, bytes).Select(i => (byte)i).ToArray();
+
+        Assert.Equal(accepted, WebhookSecret.TryParse(WebhookSecret.Prefix + Convert.ToBase64String(raw), out var key, out var problem));
+
+        Assert.Equal(accepted ? raw : [], key);
+        if (expected is not null)
+        {
+            Assert.Contains(expected, problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("whsec_MfKQ9r8GKYqrTwjU\r\nPD8ILPZIo2LaLaSw")]
+    [InlineData("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n")]
+    [InlineData("whsec_MfKQ9r8GKYqr TwjUPD8I\tLPZIo2LaLaSw \r\n")]
+    public void A_secret_wrapped_or_ended_by_whitespace_when_pasted_gives_the_same_key(string secret)
+    {
+        Assert.True(WebhookSecret.TryParse(secret, out var key, out var problem), problem);
+
+        Assert.Equal(WebhookSecret.Decode(SpecSecret), key);
+    }
+
+    [Theory]
+    [InlineData("whsec_MfKQ9r8G!YqrTwjUPD8ILPZIo2LaLaSw", "is not valid base64 after 'whsec_': it has U+0021 at index 14.")]
+    [InlineData("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS-", "is not valid base64 after 'whsec_': it has U+002D at index 37.")]
+    [InlineData(" whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+0020 at index 0: remove it).")]
+    [InlineData("\nwhsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+000A at index 0: remove it).")]
+    public void A_secret_with_a_stray_character_is_refused_naming_it_and_its_index(string secret, string expected)
+    {
+        Assert.False(WebhookSecret.TryParse(secret, out _, out var problem));
+
+        Assert.Equal(expected, problem);
+    }
 }
