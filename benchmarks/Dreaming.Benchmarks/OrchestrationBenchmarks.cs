@@ -15,6 +15,10 @@ namespace Dreaming.Benchmarks;
 /// so the row holds validation, the scheduler, the item contexts and the events, but no trace store; "recorded"
 /// is what a host gets: every item a child session with its events in the in-memory trace store (purged after each
 /// iteration so memory stays flat).</para>
+/// <para>"Hand-written, same records, limit 25, timeout and one retry" is that code with what a careful hand-written
+/// executor adds for the issue's limit, timeout and retry: a <c>SemaphoreSlim(25)</c> place taken once the item's
+/// dependencies are done, a 10-minute timeout token per attempt (a <c>CancellationTokenSource</c> with a timer), and one
+/// retry of an attempt that throws.</para>
 /// <para>Three rows split the orchestrator's cost. "Hand-written, same per-item records" is the baseline's
 /// <c>Task.WhenAll</c> code (the same pre-resolved DAG) doing for each item what the issue asks of every item, with the
 /// same objects as the orchestrator and the same silent sessions: a child session with the item's metadata, the agent's
@@ -94,24 +98,61 @@ public class OrchestrationSchedulingBenchmarks
     [Benchmark(Description = "hand-written Task.WhenAll, same records in the in-memory store")]
     public Task<WorkItemResult[]> HandWrittenRecorded() => HandWrittenWithRecordsAsync(_sessions);
 
-    private async Task<WorkItemResult[]> HandWrittenWithRecordsAsync(IAgentSessionFactory sessions)
+    [Benchmark(Description = "hand-written Task.WhenAll, same records, limit 25, timeout and one retry")]
+    public Task<WorkItemResult[]> HandWrittenSameRecordsLimited() => HandWrittenWithRecordsAsync(s_silent, limited: true);
+
+    private async Task<WorkItemResult[]> HandWrittenWithRecordsAsync(IAgentSessionFactory sessions, bool limited = false)
     {
         var items = _plan.Items;
         await using var parent = sessions.StartSession(new AgentSessionOptions { AgentId = "orchestrator", Task = _plan.Goal });
         var tasks = new Task<WorkItemResult>[Items];
         var shared = new WorkItemOutput?[Items];
+        using var limit = limited ? new SemaphoreSlim(25) : null;
         for (var i = 0; i < Items; i++)
         {
-            tasks[i] = RunItemAsync(sessions, items[i], _dependencies[i], tasks, shared, parent, _plan.Goal);
+            tasks[i] = limit is null
+                ? RunItemAsync(sessions, items[i], _dependencies[i], tasks, shared, parent, _plan.Goal)
+                : RunLimitedAsync(limit, sessions, items[i], _dependencies[i], tasks, shared, parent, _plan.Goal);
         }
 
         var results = await Task.WhenAll(tasks);
         await parent.CompleteAsync(SessionStatus.Completed);
         return results;
 
+        // What a careful hand-written executor adds for the issue's limit, timeout and retry: a place under a limit of 25,
+        // and per attempt a token that a 10-minute timer cancels, with one retry of an attempt that throws. The
+        // dependencies are awaited before the place is taken, as the orchestrator starts only ready items.
+        static async Task<WorkItemResult> RunLimitedAsync(SemaphoreSlim limit, IAgentSessionFactory sessions, WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal)
+        {
+            for (var d = 0; d < dependencies.Length; d++)
+            {
+                await tasks[dependencies[d]];
+            }
+
+            await limit.WaitAsync();
+            try
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+                    try
+                    {
+                        return await RunItemAsync(sessions, item, dependencies, tasks, shared, parent, goal, timeout.Token);
+                    }
+                    catch (Exception) when (attempt == 1)
+                    {
+                    }
+                }
+            }
+            finally
+            {
+                limit.Release();
+            }
+        }
+
         // The same objects per item as the orchestrator: one output per finished item, shared by its dependents, and the
         // child session's metadata in the orchestrator's two-field dictionary.
-        static async Task<WorkItemResult> RunItemAsync(IAgentSessionFactory sessions, WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal)
+        static async Task<WorkItemResult> RunItemAsync(IAgentSessionFactory sessions, WorkItem item, int[] dependencies, Task<WorkItemResult>[] tasks, WorkItemOutput?[] shared, IAgentSession parent, string goal, CancellationToken cancellationToken = default)
         {
             var outputs = dependencies.Length == 0 ? [] : new WorkItemOutput[dependencies.Length];
             for (var d = 0; d < dependencies.Length; d++)
@@ -128,9 +169,9 @@ public class OrchestrationSchedulingBenchmarks
                 ParentSessionId = parent.Id,
                 Metadata = new ItemSessionMetadata(item.Id, 1),
             });
-            var reply = await s_agent.Run!(new WorkItemContext { Item = item, Goal = goal, Dependencies = outputs, Session = session }, CancellationToken.None);
-            await session.CompleteAsync(SessionStatus.Completed);
-            await parent.RecordAsync(new OrchestrationItemCompletedEvent { ItemId = item.Id, Agent = item.Agent, Status = "completed", ChildSessionId = session.Id, Attempts = 1 });
+            var reply = await s_agent.Run!(new WorkItemContext { Item = item, Goal = goal, Dependencies = outputs, Session = session }, cancellationToken);
+            await session.CompleteAsync(SessionStatus.Completed, cancellationToken: CancellationToken.None);
+            await parent.RecordAsync(new OrchestrationItemCompletedEvent { ItemId = item.Id, Agent = item.Agent, Status = "completed", ChildSessionId = session.Id, Attempts = 1 }, CancellationToken.None);
             return new WorkItemResult
             {
                 Id = item.Id,
