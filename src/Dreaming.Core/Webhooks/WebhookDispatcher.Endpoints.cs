@@ -46,8 +46,9 @@ public sealed partial class WebhookDispatcher
     }
 
     /// <summary>Makes a delivery a dead letter without an attempt, which leaves its endpoint's run of failures as it is;
-    /// one another dispatcher delivered meanwhile stays delivered.</summary>
-    private async Task KillAsync(WebhookDelivery delivery, string reason, CancellationToken cancellationToken)
+    /// one another dispatcher delivered meanwhile stays delivered. <paramref name="canReplay"/> is false for a row that can
+    /// never be sent, whose log says to fix the row rather than to replay it (a replay would only make it dead again).</summary>
+    private async Task KillAsync(WebhookDelivery delivery, string reason, bool canReplay, CancellationToken cancellationToken)
     {
         var killed = await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
         if (killed.State == WebhookDeliveryState.Delivered)
@@ -57,7 +58,14 @@ public sealed partial class WebhookDispatcher
         }
 
         WebhookTelemetry.Record("dead");
-        LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+        if (canReplay)
+        {
+            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+        }
+        else
+        {
+            LogUnsendable(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+        }
     }
 
     private async Task<string?> FindDisabledReasonAsync(string endpointId, CancellationToken cancellationToken)

@@ -17,7 +17,8 @@ namespace Dreaming;
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
 /// dead letters naming the reason, replayable once it is enabled again. A row that can never be sent (from a store that
 /// skips <see cref="WebhookOutboxRules.CheckEnqueue"/>: an event id that is not a header value, or no body) is a dead
-/// letter at once, <c>not sent: …</c>, and neither counts toward nor resets its endpoint's failures.</para>
+/// letter at once, <c>not sent: …</c>, logged as a row to fix (event id 78) rather than one to replay, and neither
+/// counts toward nor resets its endpoint's failures.</para>
 /// <para>Thread-safe: <see cref="DispatchDueAsync"/> and <see cref="DispatchAsync"/> may be called while the background
 /// loop runs and from several threads at once. A round sends only what it claimed, and this dispatcher never sends a
 /// delivery it is still sending (an attempt that outlived its claim), whichever of the loop and the two methods started it;
@@ -319,9 +320,15 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         // A row that can never be sent (from a store that skips WebhookOutboxRules.CheckEnqueue) is a dead letter at once,
         // without an attempt: retries cannot help, and it says nothing about the endpoint, whose run of failures it leaves.
-        if ((WebhookSender.FindUnsendable(delivery) ?? await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false)) is { } reason)
+        if (WebhookSender.FindUnsendable(delivery) is { } unsendable)
         {
-            await KillAsync(delivery, reason, cancellationToken).ConfigureAwait(false);
+            await KillAsync(delivery, unsendable, canReplay: false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false) is { } reason)
+        {
+            await KillAsync(delivery, reason, canReplay: true, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -385,6 +392,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} is a dead letter: {Reason}. Replay it with 'dreaming webhooks replay'.")]
     private static partial void LogDead(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
+
+    [LoggerMessage(EventId = 78, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} can never be sent and is a dead letter: {Reason}. Fix the row in the outbox store: a replay would fail the same way.")]
+    private static partial void LogUnsendable(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
 
     [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}.")]
     private static partial void LogEndpointDisabled(ILogger logger, string endpointId, string reason);

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -97,6 +99,25 @@ public sealed class WebhookEventIdHeaderTests
         Assert.Equal(0, (await inner.GetEndpointAsync("ci")).ConsecutiveFailures);
     }
 
+    [Fact]
+    public async Task A_delivery_that_cannot_be_sent_is_logged_as_a_row_to_fix_not_as_one_to_replay()
+    {
+        var inner = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await inner.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(Rewriting(inner, d => d with { EventId = "msg 1" }), new WebhookOptions { Jitter = 0 }, () => { }, logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // A replay puts the row back as it is, so the next attempt kills it again: the log must not send the operator there.
+        var record = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Equal(78, record.Id.Id);
+        Assert.Contains(delivery.Id, record.Message, StringComparison.Ordinal);
+        Assert.Contains("not sent: The webhook event id has U+0020 at index 3", record.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix the row in the outbox store", record.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Replay it", record.Message, StringComparison.Ordinal);
+    }
+
     private static IWebhookOutboxStore Rewriting(IWebhookOutboxStore inner, Func<WebhookDelivery, WebhookDelivery> rewrite)
     {
         var outbox = DispatchProxy.Create<IWebhookOutboxStore, ClaimRewriter>();
@@ -104,12 +125,12 @@ public sealed class WebhookEventIdHeaderTests
         return outbox;
     }
 
-    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, WebhookOptions options, Action onSend)
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, WebhookOptions options, Action onSend, ILogger<WebhookDispatcher>? logger = null)
     {
         options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
         var clients = Substitute.For<IHttpClientFactory>();
         clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(new CountingHandler(onSend), disposeHandler: true));
-        return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, NullLogger<WebhookDispatcher>.Instance);
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, logger ?? NullLogger<WebhookDispatcher>.Instance);
     }
 
     /// <summary>A store that hands out claimed deliveries changed (another event id, no body), as one that skips the checks could.</summary>
