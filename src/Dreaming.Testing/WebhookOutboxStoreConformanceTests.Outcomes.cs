@@ -100,6 +100,40 @@ public abstract partial class WebhookOutboxStoreConformanceTests
         Assert.Empty(await store.ClaimDueAsync(Time.GetUtcNow(), Lease, 10));
     }
 
+    /// <summary>A kill is not an attempt (the dispatcher kills a row it can never send, or one to a disabled endpoint, and
+    /// relies on that): a claimed delivery killed keeps its attempts and its last attempt, the endpoint's run of failures
+    /// is neither counted up nor reset, and the dead letter is no longer claimed, is listed, and is replayed like any.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task KillAsync_IsNotAnAttempt()
+    {
+        var store = await NewStoreAsync();
+        var failed = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var target = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+        var now = Time.GetUtcNow();
+        await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = failed.Id, AttemptedAt = now, StatusCode = 500, Error = "500" });
+        var (retried, _) = await store.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = target.Id, AttemptedAt = now, StatusCode = 503, Error = "503", NextAttemptAt = now });
+        Assert.Equal([target.Id], (await store.ClaimDueAsync(now, Lease, 10)).Select(d => d.Id));
+
+        var killed = await store.KillAsync(target.Id, "not sent: the delivery has no body");
+
+        Assert.Equal(WebhookDeliveryState.Dead, killed.State);
+        Assert.Equal("not sent: the delivery has no body", killed.LastError);
+        Assert.Equal(1, killed.Attempts);
+        Assert.Equal(retried.LastAttemptAt, killed.LastAttemptAt);
+        Assert.Equal(503, killed.LastStatusCode);
+        Assert.Equal(killed, await store.GetAsync(target.Id));
+        Assert.Equal(1, (await store.GetEndpointAsync("ci")).ConsecutiveFailures);
+        Assert.Empty(await store.ClaimDueAsync(now + (Lease * 2), Lease, 10));
+        Assert.Equal([target.Id, failed.Id], (await store.ListAsync(WebhookDeliveryState.Dead)).Select(d => d.Id));
+
+        var replayed = await store.ReplayAsync(target.Id, now + (Lease * 2));
+        Assert.Equal(WebhookDeliveryState.Pending, replayed.State);
+        Assert.Equal(0, replayed.Attempts);
+        Assert.Equal([target.Id], (await store.ClaimDueAsync(now + (Lease * 2), Lease, 1)).Select(d => d.Id));
+        Assert.Equal(1, (await store.GetEndpointAsync("ci")).ConsecutiveFailures);
+    }
+
     /// <summary>Dead letters stay visible and can be replayed one by one or all at once: pending, due now, attempts reset,
     /// same event id and body.</summary>
     /// <returns>A task that completes when the test has run.</returns>

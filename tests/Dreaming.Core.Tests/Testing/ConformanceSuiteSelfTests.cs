@@ -82,6 +82,17 @@ public sealed class ConformanceSuiteSelfTests
         Assert.Contains("ClaimDueAsync given a cancelled token completed", error?.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WebhookOutboxSuite_FailsAStoreWhoseKillCountsAsAFailedAttempt()
+    {
+        Assert.Null(await RunAsync(new WebhookOutboxSuite(time => new InMemoryWebhookOutboxStore(time)), suite => suite.KillAsync_IsNotAnAttempt()));
+        var error = await RunAsync(
+            new WebhookOutboxSuite(time => KillAsLastAttempt.Wrap(new InMemoryWebhookOutboxStore(time), time)),
+            suite => suite.KillAsync_IsNotAnAttempt());
+
+        Assert.NotNull(error);
+    }
+
     /// <summary>Runs one suite case the way xunit does (initialise, run, dispose) and returns its failure, if any.</summary>
     private static async Task<Exception?> RunAsync<TSuite>(TSuite suite, Func<TSuite, Task> test)
         where TSuite : IAsyncLifetime
@@ -169,6 +180,47 @@ public sealed class ConformanceSuiteSelfTests
                 throw;
             }
         }
+    }
+
+    /// <summary>An outbox store that kills a delivery by recording a last failed attempt, which counts toward the endpoint's
+    /// failures: what a host store written with <see cref="WebhookOutboxRules.ConsecutiveFailuresAfter"/> for kills does.</summary>
+    public class KillAsLastAttempt : DispatchProxy
+    {
+        private IWebhookOutboxStore _inner = null!;
+        private TimeProvider _time = null!;
+
+#pragma warning disable CA1000 // the factory belongs with the proxy it creates
+        public static IWebhookOutboxStore Wrap(IWebhookOutboxStore inner, TimeProvider time)
+        {
+            var proxy = Create<IWebhookOutboxStore, KillAsLastAttempt>();
+            var self = (KillAsLastAttempt)(object)proxy;
+            self._inner = inner;
+            self._time = time;
+            return proxy;
+        }
+#pragma warning restore CA1000
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(IWebhookOutboxStore.KillAsync))
+            {
+                return KillAsync((string)args![0]!, (string)args[1]!, (CancellationToken)args[2]!);
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (TargetInvocationException error) when (error.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error.InnerException).Throw();
+                throw;
+            }
+        }
+
+        private async Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken) =>
+            (await _inner.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = deliveryId, AttemptedAt = _time.GetUtcNow(), Error = reason }, cancellationToken)).Delivery;
     }
 
     /// <summary>A trace store that reads sessions back without their agent version, and optionally with one event too many.</summary>
