@@ -78,23 +78,6 @@ public sealed record MemoryProposal
         return null;
     }
 
-    private static bool HasUnpairedSurrogate(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private void CheckInsight(Insight insight, int index)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"{nameof(Insights)}[{index}]");
@@ -106,7 +89,7 @@ public sealed record MemoryProposal
         var problem = insight switch
         {
             _ when string.IsNullOrWhiteSpace(insight.Id) => "has no id",
-            _ when HasUnpairedSurrogate(insight.Id) => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
+            _ when UnpairedSurrogates.IndexOf(insight.Id) >= 0 => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
             _ when ControlCharacterIn(insight.Id) is int at =>
                 string.Create(CultureInfo.InvariantCulture, $"has an id with the control character or line break U+{(int)insight.Id[at]:X4} at index {at} (the id is shown to the agent as [id] on one line of its memory, and cited back)"),
             _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",

@@ -9,35 +9,10 @@ namespace Dreaming;
 /// memory and one set of sessions. Such ids are refused, as a memory version refuses such an insight id.</remarks>
 internal static class AgentIds
 {
-    /// <summary>Returns the index of the first unpaired surrogate of <paramref name="id"/>, or -1 when it has none.</summary>
-    /// <remarks>An id without surrogates at all (almost every id) is answered by one vectorized search.</remarks>
-    public static int UnpairedSurrogateIndex(string id)
-    {
-        var first = id.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
-        if (first < 0)
-        {
-            return -1;
-        }
-
-        for (var i = first; i < id.Length; i++)
-        {
-            if (char.IsHighSurrogate(id[i]) && i + 1 < id.Length && char.IsLowSurrogate(id[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(id[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     /// <summary>Describes the unpaired surrogate in <paramref name="id"/>, set as <paramref name="setting"/>, or returns
     /// <see langword="null"/> when it has none.</summary>
     public static string? Problem(string? id, string setting) =>
-        id is not null && UnpairedSurrogateIndex(id) is var at and >= 0
+        id is not null && UnpairedSurrogates.IndexOf(id) is var at and >= 0
             ? string.Create(CultureInfo.InvariantCulture, $"{setting} has an unpaired surrogate (half a character, U+{(int)id[at]:X4}) at index {at}; stores keep ids as UTF-8, which would make it U+FFFD and could give it the memory and sessions of another id.")
             : null;
 
