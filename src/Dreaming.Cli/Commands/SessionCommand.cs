@@ -44,7 +44,7 @@ internal static class SessionCommand
         output.WriteLine($"session   {Text.OneLine(s.Id)}");
         output.WriteLine($"agent     {Text.OneLine(s.AgentId)}{(s.AgentVersion is null ? string.Empty : " v" + Text.OneLine(s.AgentVersion))}");
         output.WriteLine($"task      {Text.OneLine(s.Task)}");
-        output.WriteLine($"status    {Text.Status(s.Status)}");
+        output.WriteLine($"status    {SessionStatusNames.Of(s.Status)}");
         output.WriteLine(string.Create(inv, $"outcome   {Text.OneLine(s.Outcome?.Label ?? "-")}{(s.Outcome?.Score is { } score ? $" (score {score:0.###})" : string.Empty)}"));
         if (s.ParentSessionId is not null)
         {

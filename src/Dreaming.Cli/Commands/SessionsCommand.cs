@@ -53,7 +53,7 @@ internal static class SessionsCommand
             {
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{Text.OneLine(s.Id),-36}  {Text.Cut(Text.OneLine(s.AgentId), 16),-16}  {Text.Status(s.Status),-9}  {Text.OneLine(s.Outcome?.Label ?? "-"),-8}  {s.EventCount,6}  {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Text.Cut(Text.OneLine(s.Task), 60)}"));
+                    $"{Text.OneLine(s.Id),-36}  {Text.Cut(Text.OneLine(s.AgentId), 16),-16}  {SessionStatusNames.Of(s.Status),-9}  {Text.OneLine(s.Outcome?.Label ?? "-"),-8}  {s.EventCount,6}  {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Text.Cut(Text.OneLine(s.Task), 60)}"));
             }
 
             if (page.NextCursor is not null)

@@ -107,14 +107,4 @@ internal static class Text
         var at = text.AsSpan(authority, (slash < 0 ? text.Length : slash) - authority).LastIndexOf('@');
         return at < 0 ? text : string.Concat(text.AsSpan(0, authority), text.AsSpan(authority + at + 1));
     }
-
-    public static string Status(SessionStatus status) => status switch
-    {
-        SessionStatus.Running => "running",
-        SessionStatus.Completed => "completed",
-        SessionStatus.Failed => "failed",
-        SessionStatus.Abandoned => "abandoned",
-        SessionStatus.Blocked => "blocked",
-        _ => "unknown",
-    };
 }

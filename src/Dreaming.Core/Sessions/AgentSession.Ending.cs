@@ -211,16 +211,6 @@ internal sealed partial class AgentSession
         }
     }
 
-    internal static string StatusName(SessionStatus status) => status switch
-    {
-        SessionStatus.Running => "running",
-        SessionStatus.Completed => "completed",
-        SessionStatus.Failed => "failed",
-        SessionStatus.Abandoned => "abandoned",
-        SessionStatus.Blocked => "blocked",
-        _ => "unknown",
-    };
-
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "The end of session {SessionId} has waited {Waited} for {Count} recordings that passed their check before it began to get their events into the write queue (waiting for room behind a slow store?); it goes on waiting.")]
     private static partial void LogRecordersSlow(ILogger logger, string sessionId, TimeSpan waited, int count);
 

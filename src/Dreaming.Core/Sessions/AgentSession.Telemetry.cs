@@ -48,7 +48,7 @@ internal sealed partial class AgentSession
 
     private void EndTelemetry(SessionStatus status)
     {
-        var statusText = StatusName(status);
+        var statusText = SessionStatusNames.Of(status);
         DreamingTelemetry.SessionsEnded.Add(
             1,
             new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, AgentId),

@@ -22,7 +22,7 @@ public static class WebhookEventData
         {
             ["session_id"] = completion.SessionId,
             ["agent_id"] = agentId,
-            ["status"] = StatusName(completion.Status),
+            ["status"] = SessionStatusNames.Of(completion.Status),
             ["ended_at"] = completion.EndedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["input_tokens"] = completion.Usage.InputTokens,
             ["output_tokens"] = completion.Usage.OutputTokens,
@@ -345,6 +345,4 @@ public static class WebhookEventData
         data["output_tokens"] = usage.OutputTokens;
         data["cost_minor_units"] = usage.CostMinorUnits;
     }
-
-    private static string StatusName(SessionStatus status) => status.ToString().ToLowerInvariant();
 }
