@@ -72,7 +72,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
                 throw new ArgumentException($"DreamingChatClient.AgentId '{value}' is blank; give an agent id, or null for DreamingOptions.AgentId.", nameof(value));
             }
 
-            // Checked when the pipeline is built, so the one-call sessions of its calls need not be refused one by one.
+            // Checked when the pipeline is built, so a bad id fails the host at start, not its first call outside a session
+            // (StartSession checks each session's id too: one vectorized search, no allocation).
             AgentIds.ThrowIfUnpairedSurrogate(value, "DreamingChatClient.AgentId", nameof(value));
 
             field = value;
