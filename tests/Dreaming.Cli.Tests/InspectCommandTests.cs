@@ -37,6 +37,30 @@ public class InspectCommandTests
     }
 
     [Fact]
+    public async Task Inspect_is_an_alias_of_session_show_with_the_same_output_and_exit_codes()
+    {
+        using var cli = new CliRunner();
+        await cli.RunAsync("demo", "--db", cli.Database);
+        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--agent", "support-bot", "--limit", "1");
+        var id = list.Split('\n')[1].Split(' ')[0];
+
+        foreach (var json in new[] { false, true })
+        {
+            string[] tail = json ? ["--db", cli.Database, "--json"] : ["--db", cli.Database];
+            var show = await cli.RunAsync(["session", "show", id, .. tail]);
+            var inspect = await cli.RunAsync(["inspect", id, .. tail]);
+            Assert.Equal(0, inspect.Exit);
+            Assert.Contains(id, inspect.Output, StringComparison.Ordinal);
+            Assert.Equal(show, inspect);
+        }
+
+        var unknownShow = await cli.RunAsync("session", "show", "nope", "--db", cli.Database);
+        var unknownInspect = await cli.RunAsync("inspect", "nope", "--db", cli.Database);
+        Assert.Equal(1, unknownInspect.Exit);
+        Assert.Equal(unknownShow, unknownInspect);
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_database_is_reported_and_left_untouched()
     {
         using var cli = new CliRunner();

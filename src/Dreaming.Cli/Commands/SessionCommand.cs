@@ -4,13 +4,21 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming session show ID</c>: one session and its timeline.</summary>
+/// <summary><c>dreaming session show ID</c>: one session and its timeline; <c>dreaming inspect ID</c> is an alias (the
+/// name the design gives it), with the same output and exit codes.</summary>
 internal static class SessionCommand
 {
-    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error) =>
+        new("session", "Inspect one session.") { Show("show", "Show a session and its events.", common, output, error) };
+
+    /// <summary><c>dreaming inspect ID</c>: an alias of <c>dreaming session show ID</c>.</summary>
+    public static Command CreateInspect(CommonOptions common, TextWriter output, TextWriter error) =>
+        Show("inspect", "Show a session and its events (an alias of 'session show').", common, output, error);
+
+    private static Command Show(string name, string description, CommonOptions common, TextWriter output, TextWriter error)
     {
         var id = new Argument<string>("id") { Description = "The session id." };
-        var show = new Command("show", "Show a session and its events.") { id };
+        var show = new Command(name, description) { id };
         show.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
@@ -34,8 +42,7 @@ internal static class SessionCommand
             WriteSession(output, session, events);
             return 0;
         }).ConfigureAwait(false));
-
-        return new Command("session", "Inspect one session.") { show };
+        return show;
     }
 
     private static void WriteSession(TextWriter output, SessionRecord s, IReadOnlyList<SessionEvent> events)
