@@ -181,6 +181,7 @@ internal static class DemoCommand
             var db = ShellArgument(database);
             output.WriteLine("next:  dreaming sessions --db " + db);
             output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + db);
+            output.WriteLine("       dreaming report --agent " + DemoTasks.AgentId + " --db " + db);
             if (webhookTarget is not null)
             {
                 output.WriteLine("       dreaming webhooks list --db " + db);

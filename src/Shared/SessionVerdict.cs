@@ -1,6 +1,7 @@
 namespace Dreaming;
 
 /// <summary>What a session's outcome says for mining.</summary>
+/// <remarks>Shared source, with <see cref="SessionVerdicts"/>.</remarks>
 internal enum SessionVerdict
 {
     /// <summary>The session has no outcome and is skipped.</summary>

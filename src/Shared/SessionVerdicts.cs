@@ -1,6 +1,8 @@
 namespace Dreaming;
 
 /// <summary>Decides from a session's outcome and status whether it failed, succeeded, or cannot be mined.</summary>
+/// <remarks>Shared source, compiled into Core (mining, credit assignment) and the CLI (<c>dreaming report</c>'s pass rate),
+/// so both count a pass the same way; internal in each.</remarks>
 internal static class SessionVerdicts
 {
     /// <summary>The outcome label of an outcome loop that ran out of iterations.</summary>

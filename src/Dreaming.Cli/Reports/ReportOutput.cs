@@ -1,0 +1,101 @@
+using System.Globalization;
+using Dreaming.Cli.Output;
+
+namespace Dreaming.Cli.Reports;
+
+/// <summary>The text and JSON of <c>dreaming report</c>.</summary>
+internal static class ReportOutput
+{
+    private static readonly CultureInfo s_inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The JSON object a dashboard charts: snake_case, every field present (<see langword="null"/> when it has no
+    /// value), rates and means rounded to 4 places.</summary>
+    public static object Json(SessionReport report, DateTimeOffset? since) => new
+    {
+        Since = since,
+        Agents = report.Agents.Select(a => new
+        {
+            a.AgentId,
+            Sessions = a.Groups.Sum(g => g.Sessions),
+            RunningSessions = a.Running,
+            Groups = a.Groups.Select(g => new
+            {
+                Memory = Label(g, terminal: false),
+                MemoryVersionId = g.VersionId,
+                MemoryVersionNumber = g.Version?.Number,
+                MemoryVersionState = g.Version is { } v ? MemoryText.State(v.State) : null,
+                MemoryScope = g.Version?.Scope.Key,
+                g.Sessions,
+                FailedSessions = g.Failed,
+                AbandonedSessions = g.Abandoned,
+                SessionsWithOutcome = g.WithOutcome,
+                PassedSessions = g.Passed,
+                PassRate = Round(g.PassRate),
+                ScoredSessions = g.Scored,
+                MeanScore = Round(g.MeanScore),
+                TotalTokens = g.Tokens,
+                MeanTokens = Round(g.MeanTokens),
+                TotalCostMinorUnits = g.Cost,
+                MeanCostMinorUnits = Round(g.MeanCost),
+                FirstStartedAt = g.FirstStartedAt,
+                LastStartedAt = g.LastStartedAt,
+            }),
+        }),
+    };
+
+    /// <summary>Writes the report as tables, one an agent.</summary>
+    public static void WriteText(TextWriter output, SessionReport report, DateTimeOffset? since)
+    {
+        if (since is { } from)
+        {
+            output.WriteLine(string.Create(s_inv, $"sessions started since {from.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+            output.WriteLine();
+        }
+
+        foreach (var agent in report.Agents)
+        {
+            var sessions = agent.Groups.Sum(g => g.Sessions);
+            output.WriteLine(string.Create(
+                s_inv,
+                $"agent {Text.OneLine(agent.AgentId)}: {sessions} ended {(sessions == 1 ? "session" : "sessions")}{(agent.Running > 0 ? $" ({agent.Running} still running, not counted)" : string.Empty)}"));
+            if (agent.Groups.Count == 0)
+            {
+                output.WriteLine();
+                continue;
+            }
+
+            output.WriteLine($"  {"MEMORY",-28}  {"SESSIONS",8}  {"FAILED",6}  {"ABANDONED",9}  {"PASSED",13}  {"MEAN SCORE",10}  {"TOKENS/SESSION",14}  {"COST",10}  {"COST/SESSION",12}  {"FIRST (UTC)",-16}  LAST (UTC)");
+            foreach (var g in agent.Groups)
+            {
+                var passed = g.PassRate is { } rate ? string.Create(s_inv, $"{g.Passed}/{g.WithOutcome} {rate * 100:0.0}%") : "-";
+                var score = g.MeanScore is { } mean ? mean.ToString("0.000", s_inv) : "-";
+                output.WriteLine(string.Create(
+                    s_inv,
+                    $"  {Text.Cut(Label(g, terminal: true), 28),-28}  {g.Sessions,8}  {g.Failed,6}  {g.Abandoned,9}  {passed,13}  {score,10}  {g.MeanTokens,14:N0}  {g.Cost,10:N0}  {g.MeanCost,12:N1}  {g.FirstStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {g.LastStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}"));
+            }
+
+            output.WriteLine();
+        }
+
+        output.WriteLine("FAILED: ended failed or blocked. PASSED: of the sessions with an outcome, those graded a pass. COST in the store's minor units.");
+    }
+
+    /// <summary>The group's memory as shown: <c>no memory</c>, <c>v2 (active)</c>, <c>team:ops v1 (superseded)</c>, or
+    /// the id and <c>(unknown)</c> for an id the memory store does not know. For a <paramref name="terminal"/>, stored
+    /// text (a scope's key, an id) is put on one line with its control characters escaped; JSON keeps it as it is.</summary>
+    public static string Label(ReportGroup group, bool terminal)
+    {
+        Func<string?, string> text = terminal ? Text.OneLine : static s => s ?? string.Empty;
+        return group switch
+        {
+            { VersionId: null } => "no memory",
+            { Version: { } v, OtherScope: false } => string.Create(s_inv, $"v{v.Number} ({MemoryText.State(v.State)})"),
+            { Version: { } v } => string.Create(s_inv, $"{text(v.Scope.Key)} v{v.Number} ({MemoryText.State(v.State)})"),
+            _ => text(group.VersionId) + " (unknown)",
+        };
+    }
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+
+    private static double Round(double value) => Math.Round(value, 4);
+}
