@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
-/// <summary>Agent calls an attempt's timeout abandoned (the agent ignored its token) while they still run: each counts
+/// <summary>Agent calls an attempt's timeout abandoned (the agent ignored its token) while they still run, and grader
+/// calls of an item with a rubric abandoned alike (reported through <see cref="AbandonedGraderCalls"/>): each counts
 /// against <see cref="OrchestrationPlan.MaxConcurrency"/> until it really ends, so a retry or a new item does not add a
 /// call on top of it; and so that an agent that never ends cannot hold a place for ever, a held call is written off
 /// once its item's timeout has passed a second time.</summary>
@@ -30,8 +31,8 @@ internal sealed partial class PlanExecution
     // Set at the run's end, under _heldLock: no call is held after it.
     private bool _heldCallsLetGo;
 
-    /// <summary>Holds a place for <paramref name="agentCall"/>, which the attempt of <paramref name="item"/> stopped waiting
-    /// for on its timeout, until it ends or the item's timeout passes again.</summary>
+    /// <summary>Holds a place for <paramref name="agentCall"/> (an agent's call, or a grader's), which the attempt of
+    /// <paramref name="item"/> stopped waiting for on its timeout, until it ends or the item's timeout passes again.</summary>
     private void Hold(Task agentCall, WorkItem item)
     {
         var timeout = item.Timeout ?? _owner.Options.ItemTimeout;
@@ -149,6 +150,6 @@ internal sealed partial class PlanExecution
         }
     }
 
-    [LoggerMessage(EventId = 84, Level = LogLevel.Debug, Message = "A retry in orchestration {SessionId} waits for a place under MaxConcurrency ({MaxConcurrency}): {HeldCalls} agent calls abandoned at their timeout still run.")]
+    [LoggerMessage(EventId = 84, Level = LogLevel.Debug, Message = "A retry in orchestration {SessionId} waits for a place under MaxConcurrency ({MaxConcurrency}): {HeldCalls} agent or grader calls abandoned at their timeout still run.")]
     private static partial void LogWaitingForPlace(ILogger logger, string sessionId, int maxConcurrency, int heldCalls);
 }

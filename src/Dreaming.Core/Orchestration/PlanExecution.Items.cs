@@ -208,6 +208,9 @@ internal sealed partial class PlanExecution
     private async Task RunOutcomeAsync(ItemSlot slot, RosterAgent agent, Rubric rubric, CancellationToken cancellationToken)
     {
         Exception? agentFailure = null;
+        // A grader call the timeout abandons while it still runs is held against MaxConcurrency like an agent call
+        // (restored when this method returns: set only for items with a rubric).
+        AbandonedGraderCalls.Enter(call => Hold(call, slot.Item));
         // How many evaluations' grader usage is charged: each as the next iteration starts (so the run's budget can stop
         // it), the rest once the loop has ended.
         var graded = 0;

@@ -198,7 +198,17 @@ public sealed partial class ModelGrader
             var call = LibraryModelCall.Run(
                 static state => state.Client.GetResponseAsync(state.Request, state.Options, state.Token),
                 (Client: _client, Request: request, Options: chatOptions.Clone(), linked.Token));
-            return await AbandonedTask.WaitAsync(call, linked.Token).ConfigureAwait(false);
+            try
+            {
+                return await AbandonedTask.WaitAsync(call, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Abandoned by the caller (an orchestration item's timeout) while it still runs: an item holds it against
+                // its run's MaxConcurrency, as an abandoned agent call.
+                AbandonedGraderCalls.Report(call);
+                throw;
+            }
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {

@@ -187,6 +187,12 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             if (grading is not null)
             {
                 AbandonedTask.Observe(grading);
+                // A custom evaluator's grading still running is held by an orchestration item against its run's
+                // MaxConcurrency; the built-in one ends at once, its grader's calls left running reported by ModelGrader.
+                if (_evaluator is not RubricEvaluator)
+                {
+                    AbandonedGraderCalls.Report(grading);
+                }
             }
 
             // As on the hosted platform, an interrupt after the evaluation started ends it "interrupted": a started
