@@ -19,6 +19,19 @@ public sealed record RubricEvaluation
     /// <summary>Gets the tokens the grader used.</summary>
     public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
 
+    /// <summary>Gets the tokens the grader's model calls used without reporting them, estimated at four characters a
+    /// token (the prompt's when a call reported no input count, the reply's when it reported no output count), on top of
+    /// <see cref="GraderUsage"/>.</summary>
+    /// <value>The default is 0: every call reported its usage (or the evaluator does not estimate). Never part of
+    /// <see cref="GraderUsage"/> nor recorded as usage: an orchestration counts it against its run-wide token budget
+    /// only, as it does for its agents' calls.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long GraderEstimatedTokens
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "RubricEvaluation.GraderEstimatedTokens must not be negative.");
+    }
+
     /// <summary>Gets a value indicating whether any criterion could not be checked (<see cref="CriterionVerdict.Error"/>).</summary>
     public bool HasErrors => Criteria.Any(c => c.Verdict == CriterionVerdict.Error);
 }

@@ -75,7 +75,7 @@ internal sealed partial class PlanExecution
     /// <param name="checkItemBudget">Whether the item's <c>MaxTokens</c> is checked (an agent's call).</param>
     /// <param name="priced">Whether <see cref="OrchestratorOptions.CostOf"/> prices it.</param>
     /// <param name="unreportedTokens">Tokens the call used without reporting them, estimated: counted against the token
-    /// budgets only, never added to the usage reported.</param>
+    /// budgets only (a grader's, the run's only: not the item's <c>MaxTokens</c>), never added to the usage reported.</param>
     private void Charge(ItemSlot slot, SessionUsage? usage, bool checkItemBudget, bool priced = true, long unreportedTokens = 0)
     {
         if (usage is null)
@@ -91,7 +91,11 @@ internal sealed partial class PlanExecution
         slot.Usage = slot.Usage.Add(usage);
         if (unreportedTokens > 0)
         {
-            slot.UnreportedTokens += unreportedTokens;
+            if (checkItemBudget)
+            {
+                slot.UnreportedTokens += unreportedTokens;
+            }
+
             _estimated = true;
         }
 

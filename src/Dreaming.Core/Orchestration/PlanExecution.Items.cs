@@ -228,7 +228,7 @@ internal sealed partial class PlanExecution
                     if (attempt.PreviousEvaluation is { } previous)
                     {
                         graded++;
-                        Charge(slot, previous.GraderUsage, checkItemBudget: false, priced: false);
+                        Charge(slot, previous.GraderUsage, checkItemBudget: false, priced: false, unreportedTokens: previous.GraderEstimatedTokens);
                         ct.ThrowIfCancellationRequested();
                     }
 
@@ -256,7 +256,7 @@ internal sealed partial class PlanExecution
         slot.SessionId = run.SessionId;
         for (var i = graded; i < run.Evaluations.Count; i++)
         {
-            Charge(slot, run.Evaluations[i].GraderUsage, checkItemBudget: false, priced: false);
+            Charge(slot, run.Evaluations[i].GraderUsage, checkItemBudget: false, priced: false, unreportedTokens: run.Evaluations[i].GraderEstimatedTokens);
         }
 
         if (agentFailure is not null)

@@ -1,4 +1,6 @@
+using Dreaming.Tests.Outcomes.Grading;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
 
@@ -103,6 +105,49 @@ public sealed class UnreportedUsageBudgetTests
 
         Assert.Equal(OrchestrationStatus.Completed, run.Status);
     }
+
+    [Fact]
+    public async Task A_grader_that_reports_no_usage_is_estimated_against_the_run_budget()
+    {
+        await using var host = OrchestrationHarness.Create(services: s => s.AddSingleton(new ModelGrader(SilentGrader().Client)));
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new WorkItemReply("the work", new SessionUsage { InputTokens = 5, OutputTokens = 5 }));
+        });
+        var item = OrchestrationHarness.Item("a") with { Rubric = GradingFixtures.Rubric(GradingFixtures.Model("c1")) };
+
+        // The grader's prompt alone (its instructions, the rubric, the work) is well over 800 characters: over 200 tokens.
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, item), agent, budget: 200);
+
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(1, calls);
+        Assert.Contains("estimated from the text, at four characters a token, where the model reported no usage", run.Error, StringComparison.Ordinal);
+        // Not presented as reported usage: the run and its item carry the agent's 10 tokens only.
+        Assert.Equal(10, run.Usage.TotalTokens);
+        Assert.Equal(10, Assert.Single(run.Items).Usage.TotalTokens);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task A_graders_estimate_is_not_charged_to_the_items_max_tokens()
+    {
+        await using var host = OrchestrationHarness.Create(services: s => s.AddSingleton(new ModelGrader(SilentGrader().Client)));
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("the work", new SessionUsage { InputTokens = 5, OutputTokens = 5 })));
+        var item = OrchestrationHarness.Item("a") with { Rubric = GradingFixtures.Rubric(GradingFixtures.Model("c1")), MaxTokens = 100 };
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, item), agent);
+
+        // Three agent calls of 10 tokens each: within the item's 100 whatever the grader's estimate, which is the run's.
+        var result = Assert.Single(run.Items);
+        Assert.Equal(WorkItemStatus.Failed, result.Status);
+        Assert.Equal(OutcomeResult.MaxIterationsReached, result.Outcome);
+    }
+
+    // A grader that judges every criterion not met and reports no usage.
+    private static ScriptedGrader SilentGrader() =>
+        new((_, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, ScriptedGrader.Reply(("c1", "not_met"))))));
 
     // A model that replies 400 characters and reports no usage at all.
     private static FakeChatClient Silent(Action onCall) => new()

@@ -108,7 +108,7 @@ public sealed partial class ModelGrader
             .Select(_ => SampleAsync(rubric, request, chatOptions, criteria, cancellationToken))).ConfigureAwait(false);
 
         var usage = samples.Aggregate(SessionUsage.Zero, (sum, sample) => sum.Add(sample.Usage));
-        return new GradeResult { Criteria = criteria.Select(c => Vote(c, samples)).ToArray(), Usage = usage };
+        return new GradeResult { Criteria = criteria.Select(c => Vote(c, samples)).ToArray(), Usage = usage, EstimatedTokens = samples.Sum(s => s.EstimatedTokens) };
     }
 
     private async Task<Sample> SampleAsync(Rubric rubric, ChatMessage[] request, ChatOptions chatOptions, IReadOnlyList<RubricCriterion> criteria, CancellationToken cancellationToken)
@@ -116,15 +116,18 @@ public sealed partial class ModelGrader
         var messages = new List<ChatMessage>(request);
         var known = new Dictionary<string, GraderVerdict>(StringComparer.OrdinalIgnoreCase);
         var usage = SessionUsage.Zero;
+        long estimated = 0;
         for (var attempt = 0; ; attempt++)
         {
             var (response, failure) = await CallAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
             if (response is null)
             {
-                return Finish(rubric, criteria, known, usage, _ => "grader error: " + failure);
+                return Finish(rubric, criteria, known, usage, _ => "grader error: " + failure) with { EstimatedTokens = estimated };
             }
 
             usage = usage.Add(ModelUsage.Of(response.Usage));
+            // What the call used without reporting it, from the messages it was sent (a correction is added below).
+            estimated += ModelUsage.Unreported(messages, response);
             var reply = GraderReply.Read(response.Text, criteria);
             foreach (var (id, verdict) in reply.Verdicts)
             {
@@ -139,13 +142,13 @@ public sealed partial class ModelGrader
             var problems = reply.Problems(criteria, known);
             if (problems.Count == 0)
             {
-                return new Sample(known, usage);
+                return new Sample(known, usage) { EstimatedTokens = estimated };
             }
 
             if (attempt >= ModelGraderOptions.MaxRetries)
             {
                 var attempts = (attempt + 1).ToString(CultureInfo.InvariantCulture);
-                return Finish(rubric, criteria, known, usage, id => $"grader error after {attempts} attempts: {reply.ProblemWith(id)}");
+                return Finish(rubric, criteria, known, usage, id => $"grader error after {attempts} attempts: {reply.ProblemWith(id)}") with { EstimatedTokens = estimated };
             }
 
             LogRetry(_logger, rubric.Id, problems);
@@ -293,7 +296,11 @@ public sealed partial class ModelGrader
         _ => 3,
     };
 
-    private sealed record Sample(Dictionary<string, GraderVerdict> Verdicts, SessionUsage Usage);
+    private sealed record Sample(Dictionary<string, GraderVerdict> Verdicts, SessionUsage Usage)
+    {
+        // The tokens of its calls that reported no usage, estimated from the text.
+        public long EstimatedTokens { get; init; }
+    }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "The grader's reply for rubric {RubricId} could not be used ({Problems}); asking once more.")]
     private static partial void LogRetry(ILogger logger, string rubricId, IReadOnlyList<string> problems);

@@ -51,6 +51,7 @@ public sealed partial class RubricEvaluator : IRubricEvaluator
         }
 
         var usage = SessionUsage.Zero;
+        long estimated = 0;
         if (modelJudged.Count > 0)
         {
             IReadOnlyList<CriterionResult> graded;
@@ -63,6 +64,7 @@ public sealed partial class RubricEvaluator : IRubricEvaluator
                 var grade = await _grader.GradeAsync(rubric, modelJudged, artifact, task, cancellationToken).ConfigureAwait(false);
                 graded = grade.Criteria;
                 usage = grade.Usage;
+                estimated = grade.EstimatedTokens;
             }
 
             var byId = graded.ToDictionary(r => r.Criterion.Id, StringComparer.OrdinalIgnoreCase);
@@ -76,6 +78,11 @@ public sealed partial class RubricEvaluator : IRubricEvaluator
         }
 
         var evaluation = RubricScoring.Evaluate(rubric, results, usage);
+        if (estimated > 0)
+        {
+            evaluation = evaluation with { GraderEstimatedTokens = estimated };
+        }
+
         LogEvaluated(_logger, rubric.Id, evaluation.Score, evaluation.Passed);
         return evaluation;
     }
