@@ -113,7 +113,7 @@ internal static class ConformanceData
                 Usage = new SessionUsage { InputTokens = 10, OutputTokens = 5, ModelCalls = 1 },
             },
             new OrchestrationCompletedEvent { ItemCount = 3, Usage = new SessionUsage { InputTokens = 30 }, DurationMs = 1234.5 },
-            new OrchestrationFailedEvent { Status = "budget_reached", Reason = "the items used 5,000 tokens", CompletedItems = 1, ItemCount = 3, ItemId = "draft" },
+            new OrchestrationFailedEvent { Status = "budget_reached", Reason = "the items used 5,000 tokens", CompletedItems = 1, ItemCount = 3, ItemId = "draft", EstimatedTokens = 120 },
         ];
 
         for (var i = 0; i < events.Count; i++)

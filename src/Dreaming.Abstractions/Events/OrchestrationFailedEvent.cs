@@ -21,6 +21,18 @@ public sealed record OrchestrationFailedEvent : SessionEvent
     /// <summary>Gets the tokens of the whole run.</summary>
     public SessionUsage Usage { get; init; } = SessionUsage.Zero;
 
+    /// <summary>Gets the tokens the run's token budget counted by estimate, on top of <see cref="Usage"/>: for each model
+    /// call that reported no usage (or only part of it) — a chat agent's, the coordinator's planning, the grader's — its
+    /// missing count from the text at four characters a token.</summary>
+    /// <value>The default is 0: every call reported its usage. Never part of <see cref="Usage"/>: the budget counted
+    /// <c>Usage.TotalTokens + EstimatedTokens</c>, which is what <c>budget.reached</c> reports as <c>used</c>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long EstimatedTokens
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "OrchestrationFailedEvent.EstimatedTokens must not be negative.");
+    }
+
     /// <inheritdoc />
     public override string EventType => EventTypes.OrchestrationFailed;
 }

@@ -177,7 +177,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 // HttpRequestException, a disposed client's ObjectDisposedException) is that cancellation, as for an item.
                 var cancelled = cancellationToken.IsCancellationRequested;
                 var planningStatus = cancelled ? OrchestrationStatus.Interrupted : OrchestrationStatus.Failed;
-                await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = spent.Usage }).ConfigureAwait(false);
+                await record(new OrchestrationFailedEvent { Status = OrchestrationNames.Of(planningStatus), Reason = "planning: " + ex.Message, Usage = spent.Usage, EstimatedTokens = spent.UnreportedTokens }).ConfigureAwait(false);
                 await CompleteRunSessionAsync(session, planningStatus).ConfigureAwait(false);
                 if (cancelled && ex is not OperationCanceledException)
                 {
@@ -248,6 +248,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 ItemCount = items.Count,
                 ItemId = stop?.ItemId,
                 Usage = usage,
+                EstimatedTokens = execution.EstimatedTokens,
             };
         await record(ended).ConfigureAwait(false);
         await CompleteRunSessionAsync(session, status).ConfigureAwait(false);

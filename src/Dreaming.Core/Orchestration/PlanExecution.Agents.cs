@@ -6,8 +6,12 @@ namespace Dreaming;
 /// item's and the run's budgets.</summary>
 internal sealed partial class PlanExecution
 {
-    // Whether a token budget counted an estimate for a chat call that reported no usage (its stop reasons say so).
-    private volatile bool _estimated;
+    // The tokens the token budgets counted by estimate for model calls that reported no usage (planning's, the agents',
+    // the grader's): a stop reason that counted some says so, and the run's end reports them (EstimatedTokens).
+    private long _estimatedTokens;
+
+    /// <summary>Gets the tokens the run's token budget counted by estimate, on top of the usage reported.</summary>
+    public long EstimatedTokens => Interlocked.Read(ref _estimatedTokens);
 
     /// <summary>Calls the agent.</summary>
     /// <returns>Its reply, and the tokens a chat agent's model call used without reporting them, estimated from the text
@@ -96,14 +100,14 @@ internal sealed partial class PlanExecution
                 slot.UnreportedTokens += unreportedTokens;
             }
 
-            _estimated = true;
+            Interlocked.Add(ref _estimatedTokens, unreportedTokens);
         }
 
         var total = Interlocked.Add(ref _totalTokens, usage.TotalTokens + unreportedTokens);
         var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
         if (_budget.Tokens is { } budget && total >= budget)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens{EstimateNote(_estimated)}, reaching its budget of {budget:N0}", slot.Item.Id);
+            Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens{EstimateNote(EstimatedTokens > 0)}, reaching its budget of {budget:N0}", slot.Item.Id);
         }
 
         if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)

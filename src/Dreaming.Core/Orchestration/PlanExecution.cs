@@ -53,7 +53,7 @@ internal sealed partial class PlanExecution : IDisposable
         _policy = policy;
         _budget = budget;
         _totalTokens = budget.SpentTokens + budget.UnreportedTokens;
-        _estimated = budget.UnreportedTokens > 0;
+        _estimatedTokens = budget.UnreportedTokens;
         _totalCost = budget.SpentCostMinorUnits;
         _record = record;
         _slots = new ItemSlot[plan.Items.Count];
@@ -96,7 +96,7 @@ internal sealed partial class PlanExecution : IDisposable
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
         if (_budget.Tokens is { } tokens && _totalTokens >= tokens)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens{EstimateNote(_estimated)}, reaching the run's budget of {tokens:N0}", null);
+            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens{EstimateNote(_estimatedTokens > 0)}, reaching the run's budget of {tokens:N0}", null);
         }
 
         if (_budget.CostMinorUnits is { } cost && _totalCost >= cost)

@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 namespace Dreaming;
 
 /// <summary>Publishes the <c>orchestration.*</c> events of every run, and <c>budget.reached</c> when a run stops at its
-/// token or cost budget: right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
+/// token or cost budget (its <c>used</c> what the budget counted, estimates included, with <c>used_includes_estimate</c>,
+/// as a dream's): right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
 /// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/>; the orchestrator logs and ignores an
 /// observer's failure, and the publisher never throws for a storage failure. The outbox is written whatever the token says:
 /// the token is the run's, and the events of a cancelled run (its cancelled items, <c>orchestration.failed</c> with
@@ -41,18 +42,22 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
         if (sessionEvent is OrchestrationFailedEvent { Status: "budget_reached" } failed && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))
         {
             // The limit of the budget reached, as a dream's budget.reached carries its TokenBudget: the run's token budget,
-            // or its cost budget in minor units. Absent only when this observer did not hear the run start.
+            // or its cost budget in minor units. Absent only when this observer did not hear the run start. Used is what
+            // the budget counted, as a dream's: for tokens, the usage reported plus the tokens estimated for calls that
+            // reported none (never for cost, which is not estimated).
             var cost = failed.Reason.Contains("cost", StringComparison.OrdinalIgnoreCase);
             var limit = cost ? budget.Cost : budget.Tokens;
             var data = WebhookEventData.BudgetReached(
                 cost ? "orchestration.cost" : "orchestration.tokens",
                 limit ?? 0,
-                cost ? failed.Usage.CostMinorUnits : failed.Usage.TotalTokens,
+                cost ? failed.Usage.CostMinorUnits : failed.Usage.TotalTokens + failed.EstimatedTokens,
                 failed.SessionId);
             if (limit is null)
             {
                 data.Remove("limit");
             }
+
+            data["used_includes_estimate"] = !cost && failed.EstimatedTokens > 0;
 
             data["orchestration_session_id"] = failed.SessionId;
             data["reason"] = failed.Reason;

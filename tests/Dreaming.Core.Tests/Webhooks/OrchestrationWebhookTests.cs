@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests.Webhooks;
@@ -44,7 +45,36 @@ public sealed class OrchestrationWebhookTests
         Assert.Equal("orchestration.tokens", budget.GetProperty("budget").GetString());
         Assert.Equal(250, budget.GetProperty("limit").GetDouble());
         Assert.True(budget.GetProperty("used").GetDouble() >= 250);
+        Assert.False(budget.GetProperty("used_includes_estimate").GetBoolean());
         Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_run_stopped_by_estimates_reports_what_its_token_budget_counted_as_used_as_a_dream_does()
+    {
+        await using var services = Build("orchestration.failed", "budget.reached");
+        // A chat agent whose model replies 400 characters and reports no usage: 100 tokens a call by the estimate.
+        var silent = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, new string('x', 400)))),
+        };
+        var request = Request(budget: 250, "a", "b", "c", "d", "e", "f") with { Agents = [new RosterAgent { Name = "worker", ChatClient = silent }] };
+        var run = await services.GetRequiredService<IOrchestrator>().RunAsync(request);
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(["orchestration.failed", "budget.reached"], rows.Select(r => r.EventType));
+        // The reported usage stays what the model reported (none); the estimate is reported beside it.
+        var failed = Data(rows[0]);
+        Assert.Equal(0, failed.GetProperty("input_tokens").GetInt64());
+        var ended = (await services.GetRequiredService<ITraceStore>().GetEventsAsync(run.SessionId)).OfType<OrchestrationFailedEvent>().Single();
+        Assert.Equal(0, ended.Usage.TotalTokens);
+        Assert.True(ended.EstimatedTokens >= 250);
+        var budget = Data(rows[1]);
+        Assert.Equal("orchestration.tokens", budget.GetProperty("budget").GetString());
+        Assert.Equal(250, budget.GetProperty("limit").GetDouble());
+        Assert.Equal(ended.EstimatedTokens, budget.GetProperty("used").GetDouble());
+        Assert.True(budget.GetProperty("used_includes_estimate").GetBoolean());
     }
 
     [Fact]
@@ -60,6 +90,7 @@ public sealed class OrchestrationWebhookTests
         Assert.Equal("orchestration.cost", budget.GetProperty("budget").GetString());
         Assert.Equal(150, budget.GetProperty("limit").GetDouble());
         Assert.Equal(run.Usage.CostMinorUnits, budget.GetProperty("used").GetDouble());
+        Assert.False(budget.GetProperty("used_includes_estimate").GetBoolean());
         Assert.True(run.Usage.CostMinorUnits >= 150);
         Assert.Equal(run.SessionId, budget.GetProperty("subject_id").GetString());
     }
