@@ -1,6 +1,7 @@
 namespace Dreaming;
 
-/// <summary>Runs an agent on a task until its work passes a rubric, it runs out of iterations, it fails, or it is stopped.</summary>
+/// <summary>Runs an agent on a task until its work passes a rubric, it runs out of iterations, it asks for help it does not
+/// get or reports itself blocked, it fails, or it is stopped.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once: loops may run concurrently, each in its
 /// own session.</remarks>
 public interface IOutcomeRunner

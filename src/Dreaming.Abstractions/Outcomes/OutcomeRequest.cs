@@ -16,7 +16,9 @@ public sealed record OutcomeRequest
     public required Rubric Rubric { get; init; }
 
     /// <summary>Gets the agent: given an attempt (with the feedback on the previous one), it returns the artifact to grade.</summary>
-    /// <remarks>An exception it throws ends the loop <see cref="OutcomeResult.Failed"/>. When the loop's token is cancelled
+    /// <remarks>An exception it throws ends the loop <see cref="OutcomeResult.Failed"/>, except two signals: an
+    /// <see cref="AgentNeedsHelpException"/> asks the <see cref="Escalation"/> handler at once, and an
+    /// <see cref="AgentBlockedException"/> ends the loop blocked (<see cref="OutcomeRun.Blocked"/>). When the loop's token is cancelled
     /// the loop stops waiting for it, even if it ignores the token; it should still pass the token on.</remarks>
     public required Func<OutcomeAttempt, CancellationToken, Task<string>> Agent { get; init; }
 
@@ -24,13 +26,15 @@ public sealed record OutcomeRequest
     /// <value>The default is 3; 1 to <see cref="MaxIterationsLimit"/>.</value>
     public int MaxIterations { get; init; } = 3;
 
-    /// <summary>Gets the optional handler asked when the loop ends unsatisfied: it returns guidance (the loop goes on, for
-    /// up to <see cref="MaxIterations"/> more tries) or gives up (the session is marked <see cref="SessionStatus.Blocked"/>).</summary>
+    /// <summary>Gets the optional handler asked when the loop ends unsatisfied, or at once when the agent asks for help
+    /// (<see cref="AgentNeedsHelpException"/>, <see cref="OutcomeEscalation.Question"/>): it returns guidance (the loop goes
+    /// on, for up to <see cref="MaxIterations"/> more tries) or gives up (the session is marked <see cref="SessionStatus.Blocked"/>).</summary>
     /// <remarks>An exception it throws ends the loop <see cref="OutcomeResult.Failed"/>; when the loop's token is cancelled the
     /// loop stops waiting for it, even if it ignores the token.</remarks>
     public Func<OutcomeEscalation, CancellationToken, Task<EscalationDecision>>? Escalation { get; init; }
 
-    /// <summary>Gets how many times the escalation handler may be asked.</summary>
+    /// <summary>Gets how many times the escalation handler may be asked, help requests included; an agent that asks for
+    /// help once none is left ends the loop blocked.</summary>
     /// <value>The default is 1.</value>
     public int MaxEscalations { get; init; } = 1;
 

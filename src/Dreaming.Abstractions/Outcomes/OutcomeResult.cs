@@ -12,7 +12,8 @@ public enum OutcomeResult
     /// <summary>The work did not pass within the allowed iterations.</summary>
     MaxIterationsReached = 2,
 
-    /// <summary>The rubric could not be applied, the grader failed, or the agent failed.</summary>
+    /// <summary>The rubric could not be applied, the grader failed, or the agent failed; also when the agent was blocked
+    /// before its iterations ran out (then <see cref="OutcomeRun.Blocked"/> is set).</summary>
     Failed = 3,
 
     /// <summary>The loop was cancelled.</summary>

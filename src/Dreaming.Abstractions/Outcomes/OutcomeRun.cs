@@ -18,7 +18,12 @@ public sealed record OutcomeRun
     /// <summary>Gets the number of iterations the agent ran.</summary>
     public int Iterations { get; init; }
 
-    /// <summary>Gets a value indicating whether the escalation handler gave up, so the session is <see cref="SessionStatus.Blocked"/>.</summary>
+    /// <summary>Gets a value indicating whether the loop ended blocked, so the session is <see cref="SessionStatus.Blocked"/>:
+    /// the escalation handler gave up, the agent asked for help (<see cref="AgentNeedsHelpException"/>) that it did not
+    /// get, or the agent reported itself blocked (<see cref="AgentBlockedException"/>).</summary>
+    /// <remarks><see cref="Result"/> then says how the loop stood: <see cref="OutcomeResult.MaxIterationsReached"/> or
+    /// <see cref="OutcomeResult.Failed"/> when a handler gave up on an unsatisfied loop, <see cref="OutcomeResult.Failed"/>
+    /// when the agent stopped it before its iterations ran out.</remarks>
     public bool Blocked { get; init; }
 
     /// <summary>Gets why the loop failed or was blocked, if it was.</summary>

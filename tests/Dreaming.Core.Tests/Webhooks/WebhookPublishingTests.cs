@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dreaming.Tests.Webhooks;
 
 /// <summary>The library's components raise the catalogue's events through the publisher, filtered per endpoint.</summary>
-public sealed class WebhookPublishingTests
+public sealed partial class WebhookPublishingTests
 {
     private static readonly MemoryScope Scope = MemoryScope.Agent("support-bot");
     private static readonly string Secret = WebhookSecret.Generate();

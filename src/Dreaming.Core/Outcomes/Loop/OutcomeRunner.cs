@@ -9,7 +9,8 @@ namespace Dreaming;
 /// <remarks>
 /// Each graded iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
 /// (result, score, verdicts, grader usage) in the session (an iteration whose agent threw only the ended one, <c>failed</c>;
-/// one cancelled while graded ends <c>interrupted</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
+/// one cancelled while graded ends <c>interrupted</c>; one whose agent asked for help or reported itself blocked only a
+/// <see cref="NoteEvent"/> starting <c>outcome.help_requested</c> or <c>outcome.blocked</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
 /// for the total on the session's span. Criterion reasons and errors are redacted like every recorded text, in the
 /// session, on the span and in webhooks alike. The session is completed with the result as its outcome label and the final
 /// score. Thread-safe: loops may run concurrently, each in its own session.
@@ -97,18 +98,26 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
                 cancellationToken.ThrowIfCancellationRequested();
                 if (await RunIterationAsync(state, state.Iteration == limit - 1, cancellationToken).ConfigureAwait(false))
                 {
-                    if (state.Result == OutcomeResult.Satisfied)
+                    if (state.Result == OutcomeResult.Satisfied || state.Blocked)
                     {
                         return;
                     }
 
-                    // Failed: unsatisfied like running out of iterations, so the escalation handler is asked too.
+                    // Failed: unsatisfied like running out of iterations, so the escalation handler is asked too; or the
+                    // agent asked for help, and the handler is asked at once.
                     break;
                 }
             }
 
+            var question = state.Question;
+            state.Question = null;
             if (state.Request.Escalation is null || escalations >= state.Request.MaxEscalations)
             {
+                if (question is not null)
+                {
+                    Block(state, $"the agent asked for help and {(state.Request.Escalation is null ? "no escalation handler is set" : "no escalation is left")}: {question}");
+                }
+
                 return;
             }
 
@@ -116,11 +125,15 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             EscalationDecision decision;
             try
             {
+                // The loop has not ended when the agent asks for help: the handler is told needs_revision and the question.
+                var escalation = new OutcomeEscalation(state.Request.Task, question is null ? state.Result : OutcomeResult.NeedsRevision, state.Artifact, state.LastEvaluation, state.Iteration)
+                {
+                    Question = question,
+                };
+
                 // WaitAsync, as for the agent: a handler that ignores its token (a person who never answers) cannot hold
                 // up a cancelled loop; the handler left running is abandoned, and what it throws later observed.
-                decision = await AbandonedTask.WaitAsync(
-                    state.Request.Escalation(new OutcomeEscalation(state.Request.Task, state.Result, state.Artifact, state.LastEvaluation, state.Iteration), cancellationToken),
-                    cancellationToken).ConfigureAwait(false)
+                decision = await AbandonedTask.WaitAsync(state.Request.Escalation(escalation, cancellationToken), cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException("it returned no decision");
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -133,8 +146,16 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
             if (decision.GaveUp)
             {
-                state.Blocked = true;
-                state.Error = decision.Reason;
+                if (question is null)
+                {
+                    state.Blocked = true;
+                    state.Error = decision.Reason;
+                }
+                else
+                {
+                    Block(state, $"the agent asked for help and the escalation handler gave up ({decision.Reason}): {question}");
+                }
+
                 return;
             }
 
@@ -164,6 +185,19 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             // WaitAsync: a cancellation ends the loop even when the agent ignores its token; the agent left running is
             // abandoned (what it throws later is observed), as for the evaluator below.
             state.Artifact = await AbandonedTask.WaitAsync(state.Request.Agent(attempt, cancellationToken), cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        }
+        catch (AgentNeedsHelpException help)
+        {
+            // Not graded (there is no work): the question is noted, and the loop asks the escalation handler.
+            state.Question = help.Question;
+            await NoteAsync(state, $"{HelpNotePrefix} (iteration {iteration.ToString(CultureInfo.InvariantCulture)}): {help.Question}").ConfigureAwait(false);
+            return true;
+        }
+        catch (AgentBlockedException blocked)
+        {
+            await NoteAsync(state, $"{BlockedNotePrefix} (iteration {iteration.ToString(CultureInfo.InvariantCulture)}): {blocked.Reason}").ConfigureAwait(false);
+            Block(state, blocked.Reason);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -338,6 +372,8 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         public string? Guidance { get; set; }
 
         public string? Error { get; set; }
+
+        public string? Question { get; set; }
 
         public bool Blocked { get; set; }
 

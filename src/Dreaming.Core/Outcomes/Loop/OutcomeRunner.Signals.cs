@@ -1,0 +1,25 @@
+namespace Dreaming;
+
+// The agent's own signals: it asked for help (AgentNeedsHelpException) or reported itself blocked (AgentBlockedException).
+public sealed partial class OutcomeRunner
+{
+    /// <summary>How the note of an agent's help request starts, followed by <c> (iteration N): </c> and the question.</summary>
+    internal const string HelpNotePrefix = "outcome.help_requested";
+
+    /// <summary>How the note of an agent's block starts, followed by <c> (iteration N): </c> and the reason.</summary>
+    internal const string BlockedNotePrefix = "outcome.blocked";
+
+    /// <summary>Ends the loop blocked before its iterations ran out: <see cref="OutcomeResult.Failed"/>, as a handler's give-up
+    /// after a failed iteration reads (never the non-terminal <see cref="OutcomeResult.NeedsRevision"/>).</summary>
+    private static void Block(LoopState state, string error)
+    {
+        state.Result = OutcomeResult.Failed;
+        state.Blocked = true;
+        state.Error = error;
+    }
+
+    // A NoteEvent, not a new event kind: every store and reader (the CLI's session view, an older library reading the same
+    // store, whose polymorphic reader fails on a kind it does not know) already handles it, and it is redacted like all text.
+    private static ValueTask NoteAsync(LoopState state, string text) =>
+        state.Session.RecordAsync(new NoteEvent { Text = text }, CancellationToken.None);
+}
