@@ -246,7 +246,13 @@ internal sealed partial class PlanExecution
                             throw StopException(ex, ct);
                         }
 
-                        agentFailure = ex;
+                        // The agent's signals (blocked, or help no handler here can give) end the loop blocked: the item
+                        // fails with the loop's result, not as a thrown attempt that a retry would run again.
+                        if (ex is not (AgentBlockedException or AgentNeedsHelpException))
+                        {
+                            agentFailure = ex;
+                        }
+
                         throw;
                     }
                 },
@@ -275,7 +281,7 @@ internal sealed partial class PlanExecution
         if (run.Result != OutcomeResult.Satisfied)
         {
             slot.RubricFailure = $"the work did not pass the rubric '{rubric.Id}': {OutcomeResultNames.Of(run.Result)}"
-                + (run.Error is null ? string.Empty : $" ({run.Error})");
+                + (run.Blocked ? ", blocked" : string.Empty) + (run.Error is null ? string.Empty : $" ({run.Error})");
         }
     }
 

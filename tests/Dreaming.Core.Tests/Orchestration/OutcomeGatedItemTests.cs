@@ -63,6 +63,34 @@ public class OutcomeGatedItemTests
     }
 
     [Fact]
+    public async Task An_item_whose_agent_reports_itself_blocked_fails_at_once_without_a_retry_and_its_session_is_blocked()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (context, _) => context.Item.Id == "summary"
+            ? Task.FromException<WorkItemReply>(new AgentBlockedException($"no access to the order system (call {Interlocked.Increment(ref calls)})"))
+            : Task.FromResult(new WorkItemReply("done")));
+        var plan = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("summary") with { Rubric = MarkdownRubricParser.Parse(RubricMarkdown) },
+            OrchestrationHarness.Item("publish", "summary"));
+
+        var run = await host.RunAsync(plan, agent, OrchestrationFailurePolicy.SkipDependents);
+
+        Assert.Equal(1, calls);
+        var summary = run.Items[0];
+        Assert.Equal(WorkItemStatus.Failed, summary.Status);
+        Assert.Equal(1, summary.Attempts);
+        Assert.Equal(OutcomeResult.Failed, summary.Outcome);
+        Assert.Equal("the work did not pass the rubric 'rubric': failed, blocked (no access to the order system (call 1))", summary.Error);
+        Assert.Equal(WorkItemStatus.Skipped, run.Items[1].Status);
+        var session = await host.Store.GetSessionAsync(summary.SessionId!);
+        Assert.Equal(SessionStatus.Blocked, session!.Status);
+        Assert.Equal(run.SessionId, session.ParentSessionId);
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
     public async Task A_relative_base_directory_is_resolved_against_the_current_directory()
     {
         using var folder = new TempFolder();
