@@ -5,7 +5,8 @@ using Polly.Timeout;
 namespace Dreaming;
 
 /// <summary>The Polly v8 pipeline every attempt of an item runs through: a retry (exceptions and timeouts; never a
-/// used-up item budget, a stop or a cancellation) around a timeout read from the attempt's context.</summary>
+/// used-up item budget, an agent that reported itself blocked or asked for help, a stop or a cancellation) around a
+/// timeout read from the attempt's context.</summary>
 internal static class ItemPipeline
 {
     /// <summary>The context property that holds the attempt's timeout.</summary>
@@ -27,7 +28,7 @@ internal static class ItemPipeline
                 UseJitter = false,
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex
-                    && ex is not ItemBudgetExceededException
+                    && ex is not (ItemBudgetExceededException or AgentBlockedException or AgentNeedsHelpException)
                     && !args.Context.CancellationToken.IsCancellationRequested),
                 // Before the retry's delay and outside its timeout: while an abandoned attempt's agent call still runs,
                 // the retry waits for a place under the concurrency limit (at most until that call is written off, or

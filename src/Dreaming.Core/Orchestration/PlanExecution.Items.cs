@@ -97,6 +97,17 @@ internal sealed partial class PlanExecution
             slot.Status = WorkItemStatus.Cancelled;
             slot.Error = "cancelled: " + (Stopped?.Reason ?? "the run stopped");
         }
+        catch (AgentBlockedException ex)
+        {
+            // No one in a run can answer the agent, and trying again would only ask again: not retried (ItemPipeline).
+            slot.Status = WorkItemStatus.Failed;
+            slot.Error = $"blocked ({ex.Reason})";
+        }
+        catch (AgentNeedsHelpException ex)
+        {
+            slot.Status = WorkItemStatus.Failed;
+            slot.Error = $"blocked, asked for help ({ex.Question})";
+        }
         catch (Exception ex)
         {
             slot.Status = WorkItemStatus.Failed;
@@ -191,7 +202,8 @@ internal sealed partial class PlanExecution
             await session.RecordAsync(
                 new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item" },
                 CancellationToken.None).ConfigureAwait(false);
-            await session.CompleteAsync(stopped ? SessionStatus.Abandoned : SessionStatus.Failed, null, CancellationToken.None).ConfigureAwait(false);
+            var status = stopped ? SessionStatus.Abandoned : ex is AgentBlockedException or AgentNeedsHelpException ? SessionStatus.Blocked : SessionStatus.Failed;
+            await session.CompleteAsync(status, null, CancellationToken.None).ConfigureAwait(false);
             if (stopped && ex is not OperationCanceledException)
             {
                 throw StopException(ex, cancellationToken);

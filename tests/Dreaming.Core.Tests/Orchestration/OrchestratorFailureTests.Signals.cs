@@ -1,0 +1,60 @@
+namespace Dreaming.Tests;
+
+public partial class OrchestratorFailureTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_item_without_a_rubric_whose_agent_reports_itself_blocked_fails_at_once_and_its_session_is_blocked(bool afterAnAwait)
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", async (context, _) =>
+        {
+            if (context.Item.Id != "fetch")
+            {
+                return new WorkItemReply("done");
+            }
+
+            Interlocked.Increment(ref calls);
+            if (afterAnAwait)
+            {
+                await Task.Yield();
+            }
+
+            throw new AgentBlockedException("no access to the order system");
+        });
+        var plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("fetch"), OrchestrationHarness.Item("publish", "fetch"));
+
+        var run = await host.RunAsync(plan, agent, OrchestrationFailurePolicy.SkipDependents);
+
+        Assert.Equal(1, calls);
+        var fetch = run.Items[0];
+        Assert.Equal((WorkItemStatus.Failed, 1, "blocked (no access to the order system)"), (fetch.Status, fetch.Attempts, fetch.Error));
+        Assert.Equal(WorkItemStatus.Skipped, run.Items[1].Status);
+        var session = await host.Store.GetSessionAsync(fetch.SessionId!);
+        Assert.Equal(SessionStatus.Blocked, session!.Status);
+        var error = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<ErrorEvent>());
+        Assert.Equal(("AgentBlockedException", "no access to the order system"), (error.ErrorType, error.Message));
+        await host.AssertNoSessionRunningAsync();
+    }
+
+    [Fact]
+    public async Task An_item_without_a_rubric_whose_agent_asks_for_help_fails_at_once_as_no_one_in_the_run_can_answer()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 2);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromException<WorkItemReply>(new AgentNeedsHelpException("which region?"));
+        });
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("deploy")), agent);
+
+        Assert.Equal(1, calls);
+        var item = Assert.Single(run.Items);
+        Assert.Equal((WorkItemStatus.Failed, 1, "blocked, asked for help (which region?)"), (item.Status, item.Attempts, item.Error));
+        Assert.Equal(SessionStatus.Blocked, (await host.Store.GetSessionAsync(item.SessionId!))!.Status);
+    }
+}
