@@ -12,14 +12,14 @@ internal static class ImportCommand
     {
         var paths = new Argument<string[]>("path") { Description = "JSON array or JSONL files of sessions.", Arity = ArgumentArity.OneOrMore };
         var agent = new Option<string?>("--agent") { Description = "The agent id to give every imported session." };
-        var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the OpenAI chat messages (default: messages)." };
+        var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the chat messages, OpenAI-style or Microsoft.Extensions.AI ChatMessage JSON (default: messages)." };
         var rewardField = new Option<string?>("--reward-field") { Description = "The field holding the reward (default: reward)." };
         var idField = new Option<string?>("--id-field") { Description = "The field holding the session id (default: id)." };
         var taskField = new Option<string?>("--task-field") { Description = "The field holding the task; dotted paths such as info.task.instruction work (default: task)." };
         var errorPrefix = new Option<string?>("--error-prefix") { Description = "Tool results starting with this text are errors (default: Error)." };
         var skipMalformed = new Option<bool>("--skip-malformed") { Description = "Skip malformed sessions and report them, instead of importing nothing from a file that has one." };
 
-        var command = new Command("import", "Import existing agent logs (OpenAI chat messages) as sessions.")
+        var command = new Command("import", "Import existing agent logs (OpenAI or Microsoft.Extensions.AI chat messages) as sessions.")
         {
             paths, agent, messagesField, rewardField, idField, taskField, errorPrefix, skipMalformed,
         };

@@ -55,7 +55,8 @@ internal static class ChatMessageEvents
 
     private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
 
-    private static string? SerializeArguments(IDictionary<string, object?>? arguments)
+    /// <summary>Gets the arguments as compact JSON text, as recorded; also used by the import of ChatMessage JSON.</summary>
+    internal static string? SerializeArguments(IDictionary<string, object?>? arguments)
     {
         if (arguments is null)
         {
@@ -72,7 +73,8 @@ internal static class ChatMessageEvents
         }
     }
 
-    private static string? ResultText(object? result)
+    /// <summary>Gets a function result as text, as recorded; also used by the import of ChatMessage JSON.</summary>
+    internal static string? ResultText(object? result)
     {
         switch (result)
         {

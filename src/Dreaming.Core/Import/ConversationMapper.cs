@@ -3,8 +3,9 @@ using System.Text.Json;
 
 namespace Dreaming;
 
-/// <summary>Turns one session's OpenAI chat messages into its events, in order, numbered from 1.</summary>
-internal sealed class ConversationMapper(string sessionId, DateTimeOffset timestamp, string? errorPrefix, Func<string, string> contentFilter, ElementContext context)
+/// <summary>Turns one session's chat messages (OpenAI or Microsoft.Extensions.AI <c>ChatMessage</c> JSON, told apart per
+/// message) into its events, in order, numbered from 1.</summary>
+internal sealed partial class ConversationMapper(string sessionId, DateTimeOffset timestamp, string? errorPrefix, Func<string, string> contentFilter, ElementContext context)
 {
     // Tool messages name their call by id only in some logs; the name comes from the call seen earlier.
     private readonly Dictionary<string, string> _toolNamesByCallId = new(StringComparer.Ordinal);
@@ -36,6 +37,13 @@ internal sealed class ConversationMapper(string sessionId, DateTimeOffset timest
         }
 
         var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(index, "has no \"role\"");
+        if (message.TryGetProperty("contents", out var contents))
+        {
+            // Microsoft.Extensions.AI writes "contents"; OpenAI messages have "content" and never "contents".
+            MapChatMessage(message, contents, role, index);
+            return;
+        }
+
         var text = ReadContent(message, index);
         switch (role)
         {
@@ -107,9 +115,10 @@ internal sealed class ConversationMapper(string sessionId, DateTimeOffset timest
         }
     }
 
-    private MessageEvent AddMessage(string role, string? text, JsonElement message)
+    private MessageEvent AddMessage(string role, string? text, JsonElement message) => AddMessage(role, text, JsonElementHelpers.GetNonBlankString(message, "name"));
+
+    private MessageEvent AddMessage(string role, string? text, string? authorName)
     {
-        var authorName = JsonElementHelpers.GetNonBlankString(message, "name");
         var added = new MessageEvent
         {
             SessionId = sessionId,
@@ -138,6 +147,12 @@ internal sealed class ConversationMapper(string sessionId, DateTimeOffset timest
             };
         }
 
+        AddToolCall(callId, name, arguments);
+        return name;
+    }
+
+    private void AddToolCall(string callId, string name, string? arguments)
+    {
         _toolNamesByCallId[callId] = name;
         Events.Add(new ToolCallEvent
         {
@@ -148,22 +163,26 @@ internal sealed class ConversationMapper(string sessionId, DateTimeOffset timest
             ToolName = name,
             Arguments = arguments is null ? null : contentFilter(arguments),
         });
-        return name;
     }
 
-    private void AddToolResult(JsonElement message, string callId, string? text)
+    private void AddToolResult(JsonElement message, string callId, string? text) =>
+        AddToolResult(
+            callId,
+            JsonElementHelpers.GetNonBlankString(message, "name"),
+            text,
+            JsonElementHelpers.IsTrue(message, "is_error") || JsonElementHelpers.IsTrue(message, "error"));
+
+    private void AddToolResult(string callId, string? toolName, string? text, bool flaggedAsError)
     {
         // The prefix is checked on the raw text: a redactor may rewrite the start of the result.
-        var isError = JsonElementHelpers.IsTrue(message, "is_error")
-            || JsonElementHelpers.IsTrue(message, "error")
-            || (errorPrefix is not null && text is not null && text.StartsWith(errorPrefix, StringComparison.Ordinal));
+        var isError = flaggedAsError || (errorPrefix is not null && text is not null && text.StartsWith(errorPrefix, StringComparison.Ordinal));
         Events.Add(new ToolResultEvent
         {
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
             CallId = callId,
-            ToolName = JsonElementHelpers.GetNonBlankString(message, "name") ?? _toolNamesByCallId.GetValueOrDefault(callId),
+            ToolName = toolName ?? _toolNamesByCallId.GetValueOrDefault(callId),
             Result = text is null ? null : contentFilter(text),
             IsError = isError,
         });
@@ -205,7 +224,8 @@ internal sealed class ConversationMapper(string sessionId, DateTimeOffset timest
         }
     }
 
-    private SessionImportException Malformed(int messageIndex, string problem) => context.Malformed(Invariant($"message {messageIndex} ") + problem);
+    private SessionImportException Malformed(int messageIndex, string problem, Exception? innerException = null) =>
+        context.Malformed(Invariant($"message {messageIndex} ") + problem, innerException);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

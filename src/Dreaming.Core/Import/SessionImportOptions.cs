@@ -19,7 +19,7 @@ public sealed class SessionImportOptions
     /// <value>The default is <c>task</c>.</value>
     public string TaskField { get; set; } = "task";
 
-    /// <summary>Gets or sets the field that holds the OpenAI chat messages; required in every session object.</summary>
+    /// <summary>Gets or sets the field that holds the chat messages (OpenAI-style or Microsoft.Extensions.AI <c>ChatMessage</c> JSON); required in every session object.</summary>
     /// <value>The default is <c>messages</c>.</value>
     public string MessagesField { get; set; } = "messages";
 

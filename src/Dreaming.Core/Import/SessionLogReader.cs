@@ -9,7 +9,9 @@ namespace Dreaming;
 /// <summary>Reads existing agent logs into sessions without writing them anywhere: the parsing half of <see cref="SessionImporter"/>.</summary>
 /// <remarks>
 /// <para>A source is a UTF-8 JSON array of session objects, or JSON Lines (one session object per line, blank lines
-/// ignored); the first character that is not white space tells which. Each session object holds OpenAI chat messages.
+/// ignored); the first character that is not white space tells which. Each session object holds chat messages,
+/// each either OpenAI-style (<c>content</c>, <c>tool_calls</c>, <c>tool_call_id</c>) or a Microsoft.Extensions.AI
+/// <c>ChatMessage</c> as <c>AIJsonUtilities.DefaultOptions</c> writes it (<c>contents</c>), told apart per message.
 /// The source is streamed: only one element is held as JSON at a time.</para>
 /// <para>Every text, tool argument, tool result, task and metadata value goes through the content filter before it is
 /// put in a session, so that secrets can be redacted before anything reaches a store.</para>

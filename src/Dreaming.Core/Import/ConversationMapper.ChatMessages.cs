@@ -1,0 +1,136 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+
+namespace Dreaming;
+
+/// <summary>The Microsoft.Extensions.AI half: messages written as <see cref="ChatMessage"/> JSON ("role", "contents").</summary>
+internal sealed partial class ConversationMapper
+{
+    private const string FunctionCallType = "functionCall";
+    private const string FunctionResultType = "functionResult";
+    private const int MaxQuotedTypeLength = 40;
+
+    // The library's own contract, so the import reads what hosts write with AIJsonUtilities.DefaultOptions; only "$type"
+    // may come later than first in the object, as it does in hand-written or re-formatted files, and what is written
+    // back (a result that is a JSON value) is compact, as UseDreaming() records it.
+    private static readonly JsonSerializerOptions s_chatMessageOptions = CreateChatMessageOptions();
+
+    private static readonly JsonTypeInfo<ChatMessage> s_chatMessageTypeInfo = (JsonTypeInfo<ChatMessage>)s_chatMessageOptions.GetTypeInfo(typeof(ChatMessage));
+
+    // The "$type" values this version of Microsoft.Extensions.AI knows; null when it stops declaring them.
+    private static readonly FrozenSet<string>? s_contentTypes = s_chatMessageOptions.GetTypeInfo(typeof(AIContent)).PolymorphismOptions?.DerivedTypes
+        .Select(derived => derived.TypeDiscriminator as string)
+        .OfType<string>()
+        .ToFrozenSet(StringComparer.Ordinal);
+
+    private void MapChatMessage(JsonElement message, JsonElement contents, string role, int index)
+    {
+        if (message.TryGetProperty("content", out _))
+        {
+            throw Malformed(index, "has both \"content\" (OpenAI) and \"contents\" (Microsoft.Extensions.AI), so its shape is ambiguous");
+        }
+
+        CheckContents(contents, index);
+        ChatMessage chatMessage;
+        try
+        {
+            chatMessage = JsonSerializer.Deserialize(message, s_chatMessageTypeInfo)
+                ?? throw Malformed(index, "is not a Microsoft.Extensions.AI ChatMessage");
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException)
+        {
+            throw Malformed(index, "is not a Microsoft.Extensions.AI ChatMessage: " + WithoutPosition(ex.Message), ex);
+        }
+
+        // The text as ChatMessage.Text gives it (its text parts, joined), as UseDreaming() records a live message.
+        var text = chatMessage.Text;
+        var hasToolContent = chatMessage.Contents.Any(static content => content is FunctionCallContent or FunctionResultContent);
+        if (!string.IsNullOrWhiteSpace(text) || !hasToolContent)
+        {
+            var added = AddMessage(role, text, chatMessage.AuthorName);
+            if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
+            {
+                FirstUserText = added.Text;
+            }
+        }
+
+        foreach (var content in chatMessage.Contents)
+        {
+            switch (content)
+            {
+                case FunctionCallContent call:
+                    AddToolCall(call.CallId, call.Name, ChatMessageEvents.SerializeArguments(call.Arguments));
+                    break;
+                case FunctionResultContent result:
+                    // Exception is not serialized, so a result read from JSON has none; an invoker's failure text
+                    // ("Error: Function failed.") is caught by the error prefix.
+                    AddToolResult(result.CallId, null, ResultText(result.Result), result.Exception is not null);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Checks what the serializer would accept silently or report without naming the part: every part an object
+    /// with a known "$type", and every function call and result with the "callId" that pairs them.</summary>
+    private void CheckContents(JsonElement contents, int index)
+    {
+        if (contents.ValueKind != JsonValueKind.Array)
+        {
+            throw Malformed(index, $"has \"contents\" that is {JsonElementHelpers.Describe(contents.ValueKind)}, not an array");
+        }
+
+        var part = 0;
+        foreach (var content in contents.EnumerateArray())
+        {
+            if (content.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(index, Invariant($"has content {part} that is ") + JsonElementHelpers.Describe(content.ValueKind) + ", not an object");
+            }
+
+            // Without "$type" the serializer makes a bare AIContent and the part's text would be lost without a word.
+            var type = JsonElementHelpers.GetNonBlankString(content, "$type") ?? throw Malformed(index, Invariant($"has content {part} without a \"$type\""));
+            if (s_contentTypes is not null && !s_contentTypes.Contains(type))
+            {
+                var quoted = type.Length <= MaxQuotedTypeLength ? type : string.Concat(type.AsSpan(0, MaxQuotedTypeLength), "…");
+                throw Malformed(index, Invariant($"has content {part} of unknown \"$type\" '") + quoted + "' (not a Microsoft.Extensions.AI content type)");
+            }
+
+            if (type is FunctionCallType or FunctionResultType)
+            {
+                if (JsonElementHelpers.GetNonBlankString(content, "callId") is null)
+                {
+                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"callId\""));
+                }
+
+                if (type is FunctionCallType && JsonElementHelpers.GetNonBlankString(content, "name") is null)
+                {
+                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"name\""));
+                }
+            }
+
+            part++;
+        }
+    }
+
+    private static JsonSerializerOptions CreateChatMessageOptions()
+    {
+        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { AllowOutOfOrderMetadataProperties = true, WriteIndented = false };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    // A result that is a JSON object, array, number or literal is stored as compact JSON text, whatever the file's layout.
+    private static string? ResultText(object? result) =>
+        result is JsonElement { ValueKind: not JsonValueKind.String } element
+            ? JsonSerializer.Serialize(element, s_chatMessageOptions.GetTypeInfo(typeof(JsonElement)))
+            : ChatMessageEvents.ResultText(result);
+
+    // The serializer's position is within the message, not the file; the error already names the message.
+    private static string WithoutPosition(string message)
+    {
+        var cut = message.IndexOf(" | LineNumber: ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
