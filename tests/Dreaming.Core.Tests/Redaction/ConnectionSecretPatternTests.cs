@@ -1,0 +1,73 @@
+namespace Dreaming.Tests;
+
+/// <summary>The connection-string and API-key assignment forms of the built-in patterns (DESIGN: secrets, connection strings included, are redacted by default).</summary>
+public class ConnectionSecretPatternTests
+{
+    private const string StorageKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly SecretPatternRedactor _redactor = new();
+
+    [Theory]
+    [InlineData(
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + StorageKey + ";EndpointSuffix=core.windows.net",
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED:key];EndpointSuffix=core.windows.net")]
+    [InlineData("AZURE_STORAGE_ACCOUNT_KEY=" + StorageKey, "AZURE_STORAGE_ACCOUNT_KEY=[REDACTED:key]")]
+    [InlineData(
+        "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=q1w2e3R4t5Y6u7I8o9P0aSdFgHjKl+zXcVbNm12345=",
+        "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=[REDACTED:key]")]
+    [InlineData(
+        "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&ss=b&srt=sco&sp=rl&se=2030-01-01T00:00:00Z&sig=a1B2c3D4e5%2Bf6G7h8%3D",
+        "BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&ss=b&srt=sco&sp=rl&se=2030-01-01T00:00:00Z&sig=[REDACTED:signature]")]
+    [InlineData(
+        "GET https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sp=r&sig=Zm9vYmFy%2Fbaz%3D&se=2030-01-01 now",
+        "GET https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sp=r&sig=[REDACTED:signature]&se=2030-01-01 now")]
+    [InlineData(
+        "Authorization: SharedAccessSignature sr=https%3A%2F%2Fns.servicebus.windows.net&sig=AbC123%2Bxyz%3D&se=1700000000&skn=send",
+        "Authorization: SharedAccessSignature sr=https%3A%2F%2Fns.servicebus.windows.net&sig=[REDACTED:signature]&se=1700000000&skn=send")]
+    [InlineData("https://api.example.com/v1/search?q=x&api_key=abc123def&page=2", "https://api.example.com/v1/search?q=x&api_key=[REDACTED:api-key]&page=2")]
+    [InlineData("apikey=Zx9Yw8Vu7", "apikey=[REDACTED:api-key]")]
+    [InlineData("AZURE_OPENAI_API_KEY = '0123456789abcdef0123456789abcdef'", "AZURE_OPENAI_API_KEY = [REDACTED:api-key]")]
+    [InlineData("x-api-key: 3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c\r\nAccept: */*", "x-api-key: [REDACTED:api-key]\r\nAccept: */*")]
+    [InlineData("api-key: 0123456789abcdef0123456789abcdef", "api-key: [REDACTED:api-key]")]
+    [InlineData("{\"headers\":{\"x-api-key\":\"k-123\"}}", "{\"headers\":{\"x-api-key\":\"[REDACTED:secret]\"}}")]
+    [InlineData("grant_type=client_credentials&client_id=app&client_secret=s3cr3t~value&scope=x", "grant_type=client_credentials&client_id=app&client_secret=[REDACTED:secret]&scope=x")]
+    [InlineData("AZURE_CLIENT_SECRET=Abc8Q~dEfGhIjKlMnOpQrStUvWxYz0123456789", "AZURE_CLIENT_SECRET=[REDACTED:secret]")]
+    public void Redacts_connection_string_keys_signatures_and_key_assignments(string input, string expected) =>
+        Assert.Equal(expected, _redactor.Redact(input));
+
+    [Theory]
+    [InlineData("the account key concept: rotate it yearly")]
+    [InlineData("Set key=value in general, e.g. monkey=banana and hotkey=F5.")]
+    [InlineData("SharedAccessKeyName=RootManageSharedAccessKey;Endpoint=sb://ns.servicebus.windows.net/")]
+    [InlineData("The signature check failed: design=sig=ok was not a query")]
+    [InlineData("Missing api_key: please set it in the portal")]
+    [InlineData("turkey: roasted; client secret: ask the admin")]
+    [InlineData("AccountName=acct;EndpointSuffix=core.windows.net")]
+    public void Leaves_ordinary_text_with_similar_words_alone(string text) => Assert.Same(text, _redactor.Redact(text));
+
+    public static TheoryData<string> HostileInputs() => new()
+    {
+        string.Concat(Enumerable.Repeat("AccountKey" + new string(' ', 1_000), 200)),
+        "AccountKey=\"" + new string('a', 200_000),
+        string.Concat(Enumerable.Repeat("AccountKey='", 20_000)),
+        string.Concat(Enumerable.Repeat("SharedAccessSignature ", 10_000)) + "sig",
+        string.Concat(Enumerable.Repeat("&sig", 50_000)),
+        string.Concat(Enumerable.Repeat("x-api-key:" + new string(' ', 500) + "short ", 400)),
+        string.Concat(Enumerable.Repeat("api_key=\"", 20_000)),
+        string.Concat(Enumerable.Repeat("client_secret" + new string('\t', 1_000), 200)) + ":",
+        "api-key: " + new string('A', 200_000) + "!",
+        string.Concat(Enumerable.Repeat("api-", 50_000)) + "key",
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileInputs))]
+    public void Hostile_input_for_the_new_forms_is_scanned_in_linear_time(string hostile)
+    {
+        // A quadratic or worse pattern takes minutes on these and ends in the timeout's whole-text replacement.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = _redactor.Redact(hostile);
+
+        Assert.DoesNotContain("[REDACTED:unscanned", result, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+    }
+}
