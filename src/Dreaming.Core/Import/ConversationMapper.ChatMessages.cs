@@ -12,19 +12,6 @@ internal sealed partial class ConversationMapper
     private const string FunctionResultType = "functionResult";
     private const int MaxQuotedTypeLength = 40;
 
-    // The library's own contract, so the import reads what hosts write with AIJsonUtilities.DefaultOptions; only "$type"
-    // may come later than first in the object, as it does in hand-written or re-formatted files, and what is written
-    // back (a result that is a JSON value) is compact, as UseDreaming() records it.
-    private static readonly JsonSerializerOptions s_chatMessageOptions = CreateChatMessageOptions();
-
-    private static readonly JsonTypeInfo<ChatMessage> s_chatMessageTypeInfo = (JsonTypeInfo<ChatMessage>)s_chatMessageOptions.GetTypeInfo(typeof(ChatMessage));
-
-    // The "$type" values this version of Microsoft.Extensions.AI knows; null when it stops declaring them.
-    private static readonly FrozenSet<string>? s_contentTypes = s_chatMessageOptions.GetTypeInfo(typeof(AIContent)).PolymorphismOptions?.DerivedTypes
-        .Select(derived => derived.TypeDiscriminator as string)
-        .OfType<string>()
-        .ToFrozenSet(StringComparer.Ordinal);
-
     private void MapChatMessage(JsonElement message, JsonElement contents, string role, int index)
     {
         if (message.TryGetProperty("content", out _))
@@ -36,7 +23,7 @@ internal sealed partial class ConversationMapper
         ChatMessage chatMessage;
         try
         {
-            chatMessage = JsonSerializer.Deserialize(message, s_chatMessageTypeInfo)
+            chatMessage = JsonSerializer.Deserialize(message, ChatMessageContract.TypeInfo)
                 ?? throw Malformed(index, "is not a Microsoft.Extensions.AI ChatMessage");
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException)
@@ -91,7 +78,7 @@ internal sealed partial class ConversationMapper
 
             // Without "$type" the serializer makes a bare AIContent and the part's text would be lost without a word.
             var type = JsonElementHelpers.GetNonBlankString(content, "$type") ?? throw Malformed(index, Invariant($"has content {part} without a \"$type\""));
-            if (s_contentTypes is not null && !s_contentTypes.Contains(type))
+            if (ChatMessageContract.ContentTypes is not null && !ChatMessageContract.ContentTypes.Contains(type))
             {
                 var quoted = type.Length <= MaxQuotedTypeLength ? type : string.Concat(type.AsSpan(0, MaxQuotedTypeLength), "…");
                 throw Malformed(index, Invariant($"has content {part} of unknown \"$type\" '") + quoted + "' (not a Microsoft.Extensions.AI content type)");
@@ -114,17 +101,10 @@ internal sealed partial class ConversationMapper
         }
     }
 
-    private static JsonSerializerOptions CreateChatMessageOptions()
-    {
-        var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { AllowOutOfOrderMetadataProperties = true, WriteIndented = false };
-        options.MakeReadOnly();
-        return options;
-    }
-
     // A result that is a JSON object, array, number or literal is stored as compact JSON text, whatever the file's layout.
     private static string? ResultText(object? result) =>
         result is JsonElement { ValueKind: not JsonValueKind.String } element
-            ? JsonSerializer.Serialize(element, s_chatMessageOptions.GetTypeInfo(typeof(JsonElement)))
+            ? JsonSerializer.Serialize(element, ChatMessageContract.Options.GetTypeInfo(typeof(JsonElement)))
             : ChatMessageEvents.ResultText(result);
 
     // The serializer's position is within the message, not the file; the error already names the message.
@@ -132,5 +112,29 @@ internal sealed partial class ConversationMapper
     {
         var cut = message.IndexOf(" | LineNumber: ", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
+    }
+
+    /// <summary>The serializer contract, built on the first ChatMessage an import meets, so OpenAI-only imports never pay for it.</summary>
+    private static class ChatMessageContract
+    {
+        // The library's own contract, so the import reads what hosts write with AIJsonUtilities.DefaultOptions; only "$type"
+        // may come later than first in the object, as it does in hand-written or re-formatted files, and what is written
+        // back (a result that is a JSON value) is compact, as UseDreaming() records it.
+        public static readonly JsonSerializerOptions Options = CreateOptions();
+
+        public static readonly JsonTypeInfo<ChatMessage> TypeInfo = (JsonTypeInfo<ChatMessage>)Options.GetTypeInfo(typeof(ChatMessage));
+
+        // The "$type" values this version of Microsoft.Extensions.AI knows; null when it stops declaring them.
+        public static readonly FrozenSet<string>? ContentTypes = Options.GetTypeInfo(typeof(AIContent)).PolymorphismOptions?.DerivedTypes
+            .Select(derived => derived.TypeDiscriminator as string)
+            .OfType<string>()
+            .ToFrozenSet(StringComparer.Ordinal);
+
+        private static JsonSerializerOptions CreateOptions()
+        {
+            var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { AllowOutOfOrderMetadataProperties = true, WriteIndented = false };
+            options.MakeReadOnly();
+            return options;
+        }
     }
 }
