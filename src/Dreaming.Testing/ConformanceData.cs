@@ -86,6 +86,7 @@ internal static class ConformanceData
             new ModelResponseEvent(),
             new ErrorEvent { ErrorType = "System.OperationCanceledException", Message = "cancelled", IsCancellation = true, Operation = "chat.stream" },
             new ErrorEvent { ErrorType = "System.Exception", Message = string.Empty },
+            new ErrorEvent { ErrorType = "HttpRequestException", Message = "503", Operation = "orchestration.item", RetryStatus = ErrorRetryStatus.Retrying },
             new NoteEvent { Text = "done" },
             new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = "refund-summary", RubricVersion = 2 },
             new OutcomeEvaluationEndedEvent

@@ -15,6 +15,12 @@ public sealed record ErrorEvent : SessionEvent
     /// <summary>Gets the operation that failed, such as <c>chat</c> or <c>chat.stream</c>.</summary>
     public string? Operation { get; init; }
 
+    /// <summary>Gets what happens to the work after the error, when the recorder knows it: <see cref="ErrorRetryStatus.Retrying"/>,
+    /// <see cref="ErrorRetryStatus.Exhausted"/> or <see cref="ErrorRetryStatus.Terminal"/>.</summary>
+    /// <value><see langword="null"/> when the recorder cannot know: a chat call's error recorded by <c>UseDreaming()</c>,
+    /// which the host or the provider's SDK may or may not retry. An orchestration item's attempt sets it.</value>
+    public string? RetryStatus { get; init; }
+
     /// <inheritdoc />
     public override string EventType => EventTypes.Error;
 }

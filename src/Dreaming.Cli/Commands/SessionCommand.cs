@@ -74,7 +74,7 @@ internal static class SessionCommand
         ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
         ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
         ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens, finish {m.FinishReason}"),
-        ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}",
+        ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
         NoteEvent n => n.Text,
         _ => e.GetType().Name,
     };

@@ -199,8 +199,12 @@ internal sealed partial class PlanExecution
         {
             var stopped = ex is OperationCanceledException ? _stopping.IsCancellationRequested : StoppedBy(ex, cancellationToken);
             var message = ex is OperationCanceledException && cancellationToken.IsCancellationRequested && !stopped ? "the attempt timed out" : ex.Message;
+            // What the pipeline does next (ItemPipeline's ShouldHandle): a retry, unless the run stops before it starts.
+            var retryStatus = stopped || ex is ItemBudgetExceededException or AgentBlockedException or AgentNeedsHelpException
+                ? ErrorRetryStatus.Terminal
+                : slot.Attempts <= _owner.Options.ItemRetries ? ErrorRetryStatus.Retrying : ErrorRetryStatus.Exhausted;
             await session.RecordAsync(
-                new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item" },
+                new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item", RetryStatus = retryStatus },
                 CancellationToken.None).ConfigureAwait(false);
             var status = stopped ? SessionStatus.Abandoned : ex is AgentBlockedException or AgentNeedsHelpException ? SessionStatus.Blocked : SessionStatus.Failed;
             await session.CompleteAsync(status, null, CancellationToken.None).ConfigureAwait(false);

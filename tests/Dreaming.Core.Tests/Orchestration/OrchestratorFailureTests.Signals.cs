@@ -35,7 +35,7 @@ public partial class OrchestratorFailureTests
         var session = await host.Store.GetSessionAsync(fetch.SessionId!);
         Assert.Equal(SessionStatus.Blocked, session!.Status);
         var error = Assert.Single((await host.Store.GetEventsAsync(session.Id)).OfType<ErrorEvent>());
-        Assert.Equal(("AgentBlockedException", "no access to the order system"), (error.ErrorType, error.Message));
+        Assert.Equal(("AgentBlockedException", "no access to the order system", ErrorRetryStatus.Terminal), (error.ErrorType, error.Message, error.RetryStatus));
         await host.AssertNoSessionRunningAsync();
     }
 
@@ -56,5 +56,26 @@ public partial class OrchestratorFailureTests
         var item = Assert.Single(run.Items);
         Assert.Equal((WorkItemStatus.Failed, 1, "blocked, asked for help (which region?)"), (item.Status, item.Attempts, item.Error));
         Assert.Equal(SessionStatus.Blocked, (await host.Store.GetSessionAsync(item.SessionId!))!.Status);
+    }
+
+    [Fact]
+    public async Task An_items_error_events_say_whether_the_attempt_is_retried_or_its_retries_are_used_up()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1);
+        var calls = 0;
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromException<WorkItemReply>(new HttpRequestException("503 " + Interlocked.Increment(ref calls))));
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(1, OrchestrationHarness.Item("flaky")), agent);
+
+        Assert.Equal((WorkItemStatus.Failed, 2), (run.Items[0].Status, run.Items[0].Attempts));
+        var errors = new List<ErrorEvent>();
+        foreach (var child in (await host.SessionsAsync()).Where(s => s.ParentSessionId == run.SessionId))
+        {
+            errors.AddRange((await host.Store.GetEventsAsync(child.Id)).OfType<ErrorEvent>());
+        }
+
+        Assert.Equal(
+            [("503 1", ErrorRetryStatus.Retrying), ("503 2", ErrorRetryStatus.Exhausted)],
+            errors.Select(e => (e.Message, e.RetryStatus)).OrderBy(e => e.Message, StringComparer.Ordinal));
     }
 }
