@@ -47,6 +47,12 @@ internal static class SqliteSessionQuery
             command.Parameters.AddWithValue("$agent_id", query.AgentId);
         }
 
+        if (query.Scope is not null)
+        {
+            sql.Append(" AND scope = $scope");
+            command.Parameters.AddWithValue("$scope", query.Scope);
+        }
+
         if (query.Status is { } status)
         {
             sql.Append(" AND status = $status");

@@ -48,6 +48,43 @@ public abstract partial class TraceStoreConformanceTests
         StoreAssert.Ids(["b1", "a4", "b2", "a3", "a2"], await Query(new SessionQuery { StartedFrom = BaseTime.AddMinutes(10), Order = SessionOrder.NewestFirst }));
     }
 
+    /// <summary>The scope filter matches the sessions whose <see cref="SessionRecord.Scope"/> equals it ordinally (not
+    /// those of a scope that differs only in case, nor those without a scope), alone, with the agent filter, and across
+    /// pages; a dream of a team reads its sessions with it.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task QuerySessionsAsync_ScopeFilter()
+    {
+        var store = await NewStoreAsync();
+        await store.WriteAsync(new TraceWriteBatch(
+        [
+            Session("s1", "agent-a", minutes: 0) with { Scope = "billing" },
+            Session("s2", "agent-b", minutes: 1) with { Scope = "billing" },
+            Session("s3", "agent-a", minutes: 2) with { Scope = "Billing" },
+            Session("s4", "agent-a", minutes: 3),
+            Session("s5", "agent-a", minutes: 4) with { Scope = "billing " },
+            Session("s6", "agent-a", minutes: 5) with { Scope = "billing" },
+            Session("s7", "agent-b", minutes: 6) with { Scope = "support" },
+        ], []));
+
+        async Task<IReadOnlyList<SessionRecord>> Query(SessionQuery query) => (await store.QuerySessionsAsync(query)).Items;
+
+        StoreAssert.Ids(["s1", "s2", "s6"], await Query(new SessionQuery { Scope = "billing" }));
+        StoreAssert.Ids(["s3"], await Query(new SessionQuery { Scope = "Billing" }));
+        StoreAssert.Ids(["s7"], await Query(new SessionQuery { Scope = "support" }));
+        StoreAssert.Ids([], await Query(new SessionQuery { Scope = "legal" }));
+        StoreAssert.Ids(["s1", "s6"], await Query(new SessionQuery { Scope = "billing", AgentId = "agent-a" }));
+        StoreAssert.Ids(["s6", "s2", "s1"], await Query(new SessionQuery { Scope = "billing", Order = SessionOrder.NewestFirst }));
+        StoreAssert.Ids(["s1", "s2", "s3", "s4", "s5", "s6", "s7"], await Query(new SessionQuery()));
+
+        var first = await store.QuerySessionsAsync(new SessionQuery { Scope = "billing", PageSize = 2 });
+        StoreAssert.Ids(["s1", "s2"], first.Items);
+        Assert.NotNull(first.NextCursor);
+        var second = await store.QuerySessionsAsync(new SessionQuery { Scope = "billing", PageSize = 2, Cursor = first.NextCursor });
+        StoreAssert.Ids(["s6"], second.Items);
+        Assert.Null(second.NextCursor);
+    }
+
     /// <summary>Sessions come back oldest or newest first, ties broken by id.</summary>
     /// <param name="order">The order to query in.</param>
     /// <returns>A task that completes when the test has run.</returns>

@@ -9,6 +9,13 @@ public sealed record SessionQuery
     /// <summary>Gets the agent id to match, or <see langword="null"/> for all agents.</summary>
     public string? AgentId { get; init; }
 
+    /// <summary>Gets the team or tenant scope to match (<see cref="SessionRecord.Scope"/>, compared ordinally), or
+    /// <see langword="null"/> for sessions of any scope, and those without one.</summary>
+    /// <remarks>A team dream (<see cref="MemoryScope.Team"/>) reads its sessions with this filter. A store written before
+    /// the filter existed ignores it; the dream checks every session it is given again, so such a store reads more than it
+    /// needs but cannot give a team another team's sessions.</remarks>
+    public string? Scope { get; init; }
+
     /// <summary>Gets the status to match.</summary>
     public SessionStatus? Status { get; init; }
 

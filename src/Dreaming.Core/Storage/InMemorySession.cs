@@ -83,6 +83,7 @@ internal sealed class InMemorySession
     /// <returns><see langword="true"/> when every filter matches.</returns>
     public bool Matches(SessionQuery query) =>
         (query.AgentId is null || string.Equals(Record.AgentId, query.AgentId, StringComparison.Ordinal))
+        && (query.Scope is null || string.Equals(Record.Scope, query.Scope, StringComparison.Ordinal))
         && (query.Status is null || Record.Status == query.Status)
         && (query.OutcomeLabel is null || string.Equals(Record.Outcome?.Label, query.OutcomeLabel, StringComparison.Ordinal))
         && (query.ParentSessionId is null || string.Equals(Record.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))

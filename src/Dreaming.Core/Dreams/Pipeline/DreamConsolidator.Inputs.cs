@@ -89,7 +89,6 @@ public sealed partial class DreamConsolidator
     // that carry no outcome or label (a dream learns only from graded work).
     private async Task<string> WhyTooFewAsync(MemoryScope scope, DreamCursor? after, CancellationToken cancellationToken)
     {
-        var agentId = DreamSessionSelector.AgentOf(scope);
         int recorded = 0, ungraded = 0, running = 0;
         await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(_traces, scope, cancellationToken).ConfigureAwait(false))
         {
@@ -106,7 +105,12 @@ public sealed partial class DreamConsolidator
 
         if (recorded == 0)
         {
-            return agentId is null ? ": no sessions are recorded" : $": no sessions are recorded for agent '{agentId}'";
+            return scope.Kind switch
+            {
+                MemoryScopeKind.Agent => $": no sessions are recorded for agent '{scope.Id}'",
+                MemoryScopeKind.Team => $": no sessions are recorded with scope '{scope.Id}'",
+                _ => ": no sessions are recorded",
+            };
         }
 
         var parts = new List<string>();

@@ -37,18 +37,32 @@ internal static class DreamSessionSelector
         return selected;
     }
 
-    /// <summary>Pages through every recorded session of the scope (an agent's, or all for a team or the whole store),
-    /// newest first.</summary>
+    /// <summary>Pages through every recorded session of the scope, newest first: an agent's (by its id), a team's (by
+    /// <see cref="SessionRecord.Scope"/>, ordinally: never an unscoped session or another team's), or every session for
+    /// <see cref="MemoryScope.Global"/>.</summary>
+    /// <remarks>The store is asked to filter (<see cref="SessionQuery.AgentId"/>, <see cref="SessionQuery.Scope"/>) and each
+    /// session is checked again here, so a store that ignores a filter (one written before <see cref="SessionQuery.Scope"/>
+    /// existed) cannot give a dream another scope's sessions. The dream, the scheduler's count of new sessions and the
+    /// reason for too few sessions all read through this.</remarks>
     public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var agentId = AgentOf(scope);
+        var query = new SessionQuery
+        {
+            AgentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null,
+            Scope = scope.Kind == MemoryScopeKind.Team ? scope.Id : null,
+            Order = SessionOrder.NewestFirst,
+            PageSize = SessionQuery.MaxPageSize,
+        };
         string? cursor = null;
         do
         {
-            var page = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, Order = SessionOrder.NewestFirst, PageSize = SessionQuery.MaxPageSize, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            var page = await traces.QuerySessionsAsync(query with { Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             foreach (var session in page.Items)
             {
-                yield return session;
+                if (IsInScope(session, scope))
+                {
+                    yield return session;
+                }
             }
 
             cursor = page.NextCursor;
@@ -56,8 +70,14 @@ internal static class DreamSessionSelector
         while (cursor is not null);
     }
 
-    /// <summary>Returns the agent whose sessions a scope reads, or <see langword="null"/> for every agent's.</summary>
-    public static string? AgentOf(MemoryScope scope) => scope.Kind == MemoryScopeKind.Agent ? scope.Id : null;
+    /// <summary>Tells whether a session belongs to the scope a dream reads: its agent's, its team's (its
+    /// <see cref="SessionRecord.Scope"/> equal to the team id, ordinally), or the global one (every session).</summary>
+    public static bool IsInScope(SessionRecord session, MemoryScope scope) => scope.Kind switch
+    {
+        MemoryScopeKind.Agent => string.Equals(session.AgentId, scope.Id, StringComparison.Ordinal),
+        MemoryScopeKind.Team => string.Equals(session.Scope, scope.Id, StringComparison.Ordinal),
+        _ => true,
+    };
 
     public static DreamCursor? CursorOf(IReadOnlyList<SessionWithEvents> selected, DreamCursor? previous)
     {
