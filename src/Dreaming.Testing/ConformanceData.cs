@@ -101,6 +101,7 @@ internal static class ConformanceData
             },
             new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
             new InsightsInjectedEvent { MemoryVersionId = "mv-1", InsightIds = ["ins-b", "ins-a"] },
+            new InsightsInjectedEvent { MemoryVersionId = "mv-2", InsightIds = ["ins-c"], Scope = MemoryScope.Team("team-ä \"42\"") },
             new InsightsCitedEvent { InsightIds = ["ins-a"] },
             new OrchestrationStartedEvent { Goal = "Ship 2.0", ItemCount = 3, MaxConcurrency = 25, FailurePolicy = "stop_run", PlanSource = "host", MaxTotalTokens = 5000, MaxTotalCostMinorUnits = 250 },
             new OrchestrationItemCompletedEvent

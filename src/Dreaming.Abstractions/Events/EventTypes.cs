@@ -27,7 +27,7 @@ public static class EventTypes
     /// <summary>An outcome iteration's grading ended.</summary>
     public const string OutcomeEvaluationEnded = "outcome.evaluation_ended";
 
-    /// <summary>The session was given insights of the agent's memory.</summary>
+    /// <summary>The session was given insights of a memory version (its agent's, its team's or the global one).</summary>
     public const string MemoryInjected = "memory.injected";
 
     /// <summary>The model cited insights it had been given.</summary>

@@ -45,12 +45,14 @@ public sealed class DreamingOptions
     /// <value>The default is <see langword="true"/>. Redactors added with <c>AddRedactor</c> apply either way.</value>
     public bool RedactSecrets { get; set; } = true;
 
-    /// <summary>Gets or sets a value indicating whether <c>UseDreaming()</c> gives each session the active memory of its agent
-    /// (the insights most relevant to the task, within <see cref="MemoryTokenBudget"/>) in a system message.</summary>
+    /// <summary>Gets or sets a value indicating whether <c>UseDreaming()</c> gives each session the active memory of its agent,
+    /// of its team (its <c>AgentSessionOptions.Scope</c>) and of the global scope (the insights most relevant to the task,
+    /// ranked together within <see cref="MemoryTokenBudget"/>) in a system message.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool InjectMemory { get; set; } = true;
 
-    /// <summary>Gets or sets the largest size of the injected memory, in tokens (estimated at four characters a token).</summary>
+    /// <summary>Gets or sets the largest size of the injected memory, in tokens (estimated at four characters a token): one
+    /// budget for the agent's, the team's and the global insights together.</summary>
     /// <value>The default is 800; 50 to 100,000.</value>
     public int MemoryTokenBudget { get; set; } = 800;
 

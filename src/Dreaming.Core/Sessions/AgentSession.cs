@@ -45,6 +45,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         Id = record.Id;
         AgentId = record.AgentId;
         Task = record.Task;
+        Scope = record.Scope;
         ParentSessionId = record.ParentSessionId;
         StartedAt = record.StartedAt;
         _writer = writer;
@@ -64,6 +65,9 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     public string Task { get; }
 
     public string? ParentSessionId { get; }
+
+    /// <summary>Gets the team or tenant scope the session was started with, whose memory it is given with its agent's.</summary>
+    internal string? Scope { get; }
 
     public DateTimeOffset StartedAt { get; }
 

@@ -85,7 +85,10 @@ public class MemoryInjectionTests
         await session.CompleteAsync();
 
         Assert.Equal(["echo: hi", "echo: again"], [first.Text, second.Text]);
-        await slow.ReceivedWithAnyArgs(1).GetActiveVersionAsync(default!, default);
+        // Each scope is looked up once (the agent's and the global one: the session has no team), never again per call.
+        await slow.ReceivedWithAnyArgs(2).GetActiveVersionAsync(default!, default);
+        await slow.Received(1).GetActiveVersionAsync(s_scope, Arg.Any<CancellationToken>());
+        await slow.Received(1).GetActiveVersionAsync(MemoryScope.Global, Arg.Any<CancellationToken>());
         var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
         Assert.Empty(events.OfType<ErrorEvent>());
         Assert.Empty(events.OfType<InsightsInjectedEvent>());
@@ -163,7 +166,7 @@ public class MemoryInjectionTests
         var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
         Assert.True(Assert.Single(events.OfType<ErrorEvent>()).IsCancellation);
         Assert.Equal(["ins-refund"], Assert.Single(events.OfType<InsightsInjectedEvent>()).InsightIds);
-        await store.ReceivedWithAnyArgs(1).GetActiveVersionAsync(default!, default);
+        await store.Received(1).GetActiveVersionAsync(s_scope, Arg.Any<CancellationToken>());
     }
 
     [Theory]

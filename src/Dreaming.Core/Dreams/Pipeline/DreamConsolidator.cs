@@ -208,7 +208,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         var curation = _curator.Curate(
             current?.Insights ?? [],
             candidates,
-            InsightCredits.From(selected, current?.Insights ?? []),
+            InsightCredits.From(selected, current?.Insights ?? [], request.Scope),
             request.Scope,
             candidate => UntrustedContent.Of(candidate, bySession),
             _timeProvider.GetUtcNow(),

@@ -10,14 +10,17 @@ namespace Dreaming;
 /// </remarks>
 internal static class InsightCredits
 {
-    public static List<InsightCredit> From(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<Insight> insights)
+    public static List<InsightCredit> From(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<Insight> insights, MemoryScope scope)
     {
         var byId = insights.ToDictionary(i => i.Id, StringComparer.Ordinal);
         var credits = new List<InsightCredit>();
         foreach (var (session, events) in sessions)
         {
             // Ids the host passed when it started the session, and those the middleware injected from the memory.
-            var given = session.InsightIds.Concat(events.OfType<InsightsInjectedEvent>().SelectMany(e => e.InsightIds)).Distinct(StringComparer.Ordinal).ToList();
+            var given = session.InsightIds
+                .Concat(events.OfType<InsightsInjectedEvent>().Where(e => IsOfScope(e, session, scope)).SelectMany(e => e.InsightIds))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
             var verdict = SessionVerdicts.Classify(session);
             if (given.Count == 0 || verdict is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
             {
@@ -45,4 +48,10 @@ internal static class InsightCredits
 
         return credits;
     }
+
+    // An event without a scope is of the session's agent's memory (all events were, before team and global memory).
+    private static bool IsOfScope(InsightsInjectedEvent injected, SessionRecord session, MemoryScope scope) =>
+        injected.Scope is { } given
+            ? given == scope
+            : scope.Kind == MemoryScopeKind.Agent && string.Equals(scope.Id, session.AgentId, StringComparison.Ordinal);
 }

@@ -4,7 +4,8 @@ using System.Text;
 namespace Dreaming;
 
 /// <summary>Chooses and renders the insights a session is given: the active ones, most relevant to its task and tools
-/// first, weighted by how often they helped, within a token budget.</summary>
+/// first, weighted by how often they helped, within a token budget. <c>UseDreaming()</c> ranks a session's agent, team
+/// and global memory together this way, under one budget.</summary>
 /// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
 /// call; usefulness is (helpful + 1) / (harmful + 1). Each insight is one line, <c>- [id] text</c>, with line breaks and other
 /// control characters of its id and text given as spaces. Deterministic and thread-safe.</remarks>
@@ -30,11 +31,27 @@ public static class InsightRanker
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(toolNames);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokenBudget);
+        return Render([(version, null)], task, toolNames, tokenBudget);
+    }
+
+    /// <summary>Ranks the active insights of several versions together (a session's agent, team and global memory), caps
+    /// them to the one budget and renders them as one message, each with its id; an id already given from an earlier
+    /// version of the list is not given twice.</summary>
+    /// <param name="versions">The versions, in the order agent, team, global, each with the scope its event records
+    /// (<see langword="null"/> for the agent's).</param>
+    /// <param name="task">The session's task.</param>
+    /// <param name="toolNames">The tools the session can call.</param>
+    /// <param name="tokenBudget">The budget, in tokens; 1 or more.</param>
+    /// <returns>The rendered memory with one event per version given insights, or <see langword="null"/>.</returns>
+    internal static InjectedMemory? Render(IReadOnlyList<(MemoryVersion Version, MemoryScope? EventScope)> versions, string task, IEnumerable<string> toolNames, int tokenBudget)
+    {
         var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
         var tools = toolNames.ToHashSet(StringComparer.Ordinal);
-        var ranked = version.Insights
-            .Where(i => i.Status == InsightStatus.Active)
-            .Select(i => (Insight: i, Score: Score(i, taskWords, tools)))
+
+        // Sorted stably: at equal rank, an insight of an earlier version (the agent's) comes first.
+        var ranked = versions
+            .SelectMany((v, index) => v.Version.Insights.Where(i => i.Status == InsightStatus.Active).Select(i => (Insight: i, Version: index)))
+            .Select(x => (x.Insight, x.Version, Score: Score(x.Insight, taskWords, tools)))
             .OrderByDescending(x => x.Score)
             .ThenByDescending(x => x.Insight.Evidence.Count)
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
@@ -43,11 +60,13 @@ public static class InsightRanker
         var budget = (tokenBudget * 4L) - Header.Length;
         var text = new StringBuilder(Header);
         var ids = new List<string>();
-        foreach (var (insight, _) in ranked)
+        var byVersion = new List<string>?[versions.Count];
+        HashSet<string>? given = versions.Count > 1 ? new(StringComparer.Ordinal) : null;
+        foreach (var (insight, index, _) in ranked)
         {
             // One-lining keeps the length ("\n- [" + id + "] " + text): an insight that cannot fit is left out before its line
             // is built, so a huge text (megabytes) costs no copy of itself at every session's start.
-            if (6L + insight.Id.Length + insight.Text.Length > budget)
+            if (6L + insight.Id.Length + insight.Text.Length > budget || given?.Contains(insight.Id) == true)
             {
                 continue;
             }
@@ -63,9 +82,25 @@ public static class InsightRanker
             budget -= line.Length;
             text.Append(line);
             ids.Add(insight.Id);
+            given?.Add(insight.Id);
+            (byVersion[index] ??= []).Add(insight.Id);
         }
 
-        return ids.Count == 0 ? null : new InjectedMemory(version.Id, ids, text.ToString());
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        var events = new List<InsightsInjectedEvent>(versions.Count);
+        for (var i = 0; i < versions.Count; i++)
+        {
+            if (byVersion[i] is { } versionIds)
+            {
+                events.Add(new InsightsInjectedEvent { MemoryVersionId = versions[i].Version.Id, InsightIds = versionIds, Scope = versions[i].EventScope });
+            }
+        }
+
+        return new InjectedMemory(events[0].MemoryVersionId, ids, text.ToString()) { Given = events };
     }
 
     // Line breaks (of any kind) and other control characters become spaces: each insight is one bullet, and text mined from

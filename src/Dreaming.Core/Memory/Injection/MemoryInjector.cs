@@ -5,11 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Dreaming;
 
-/// <summary>Gives a session the active memory of its agent: looks it up, renders it, puts it before the host's messages,
-/// and records what was given and what the model cited.</summary>
+/// <summary>Gives a session the active memory of its agent, its team (its scope) and the global scope: looks them up,
+/// renders them, puts them before the host's messages, and records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
-/// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without its
-/// memory.</remarks>
+/// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without that
+/// scope's memory.</remarks>
 internal sealed partial class MemoryInjector
 {
     private readonly IMemoryStore _memory;
@@ -23,29 +23,58 @@ internal sealed partial class MemoryInjector
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    /// <summary>Returns the memory to give the session, or <see langword="null"/> when there is none. Never throws for a
-    /// store problem: the agent runs without its memory and the log says why. Only the cancellation of
-    /// <paramref name="cancellationToken"/> itself is thrown; a store's own cancellation (an HTTP client's timeout) is
-    /// a store problem.</summary>
+    /// <summary>Returns the memory to give the session, or <see langword="null"/> when there is none: the active insights
+    /// of its agent's scope, of its team's (when the session has a <see cref="SessionRecord.Scope"/>) and of the global
+    /// scope, ranked together under the one budget. Never throws for a store problem: a scope whose lookup fails is left
+    /// out (the others are given) and the log says why. Only the cancellation of <paramref name="cancellationToken"/>
+    /// itself is thrown; a store's own cancellation (an HTTP client's timeout) is a store problem.</summary>
     /// <param name="session">The session to give the memory to.</param>
     /// <param name="toolNames">The tools of the call, which rank the insights about them higher.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>The memory, or <see langword="null"/>.</returns>
     public async Task<InjectedMemory?> GetAsync(IAgentSession session, IEnumerable<string> toolNames, CancellationToken cancellationToken)
     {
-        var scope = MemoryScope.Agent(session.AgentId);
-        MemoryVersion? version;
+        // The scopes are looked up together; each on its own, so one that fails does not take the others with it.
+        var team = (session as AgentSession)?.Scope is { } scopeId && !string.IsNullOrWhiteSpace(scopeId) ? MemoryScope.Team(scopeId) : null;
+        var agentLookup = LookupAsync(MemoryScope.Agent(session.AgentId), cancellationToken);
+        var teamLookup = team is null ? Task.FromResult<MemoryVersion?>(null) : LookupAsync(team, cancellationToken);
+        var globalLookup = LookupAsync(MemoryScope.Global, cancellationToken);
+        await Task.WhenAll(agentLookup, teamLookup, globalLookup).ConfigureAwait(false);
+        if (agentLookup.Result is null && teamLookup.Result is null && globalLookup.Result is null)
+        {
+            return null;
+        }
+
+        var versions = new List<(MemoryVersion Version, MemoryScope? EventScope)>(3);
+        if (agentLookup.Result is { } agent)
+        {
+            versions.Add((agent, null));
+        }
+
+        if (teamLookup.Result is { } teamVersion)
+        {
+            versions.Add((teamVersion, team));
+        }
+
+        if (globalLookup.Result is { } global)
+        {
+            versions.Add((global, MemoryScope.Global));
+        }
+
+        return InsightRanker.Render(versions, session.Task, toolNames, _tokenBudget);
+    }
+
+    private async Task<MemoryVersion?> LookupAsync(MemoryScope scope, CancellationToken cancellationToken)
+    {
         try
         {
-            version = await _memory.GetActiveVersionAsync(scope, cancellationToken).ConfigureAwait(false);
+            return await _memory.GetActiveVersionAsync(scope, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogLookupFailed(_logger, scope.Key, ex);
             return null;
         }
-
-        return version is null ? null : InsightRanker.Render(version, session.Task, toolNames, _tokenBudget);
     }
 
     // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
@@ -79,7 +108,12 @@ internal sealed partial class MemoryInjector
         {
             try
             {
-                await known.RecordAsync(new InsightsInjectedEvent { MemoryVersionId = memory.MemoryVersionId, InsightIds = memory.InsightIds }, CancellationToken.None).ConfigureAwait(false);
+                // One event per version given (the agent's alone, for a session given only its agent's memory, as always),
+                // so a dream credits each scope's insights from its own events.
+                foreach (var given in memory.Given)
+                {
+                    await known.RecordAsync(given, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is SessionStateException or ObjectDisposedException)
             {

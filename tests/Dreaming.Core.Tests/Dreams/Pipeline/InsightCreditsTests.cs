@@ -2,13 +2,15 @@ namespace Dreaming.Tests;
 
 public class InsightCreditsTests
 {
+    private static readonly MemoryScope s_agent = MemoryScope.Agent("agent");
+
     private static readonly Insight s_refund = Insight("ins-refund", "refund");
     private static readonly Insight s_lookup = Insight("ins-lookup", "lookup_order");
 
     [Fact]
     public void Without_citations_a_pass_credits_every_insight_given()
     {
-        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"])], [s_refund, s_lookup]);
+        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"])], [s_refund, s_lookup], s_agent);
 
         Assert.All(credits, c => Assert.True(c.Helpful));
         Assert.All(credits, c => Assert.False(c.Cited));
@@ -17,7 +19,7 @@ public class InsightCreditsTests
     [Fact]
     public void With_citations_a_pass_credits_only_the_cited_insights_and_the_others_are_only_seen()
     {
-        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"])], [s_refund, s_lookup]);
+        var credits = InsightCredits.From([Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"])], [s_refund, s_lookup], s_agent);
 
         var refund = credits.Single(c => c.InsightId == "ins-refund");
         var lookup = credits.Single(c => c.InsightId == "ins-lookup");
@@ -30,7 +32,7 @@ public class InsightCreditsTests
     {
         var session = Session("s1", passed: false, given: ["ins-refund", "ins-lookup"], cited: ["ins-lookup"], failingTool: "refund");
         var other = Insight("ins-other", "search_flights");
-        var credits = InsightCredits.From([session with { Session = session.Session with { InsightIds = ["ins-refund", "ins-lookup", "ins-other"] } }], [s_refund, s_lookup, other]);
+        var credits = InsightCredits.From([session with { Session = session.Session with { InsightIds = ["ins-refund", "ins-lookup", "ins-other"] } }], [s_refund, s_lookup, other], s_agent);
 
         Assert.True(credits.Single(c => c.InsightId == "ins-refund").Harmful);
         Assert.True(credits.Single(c => c.InsightId == "ins-lookup").Harmful);
@@ -46,7 +48,7 @@ public class InsightCreditsTests
             Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"]),
             Session("s2", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-refund"]),
         };
-        var credits = InsightCredits.From(sessions, [s_refund, s_lookup]);
+        var credits = InsightCredits.From(sessions, [s_refund, s_lookup], s_agent);
 
         var result = MemoryCurator.Curate([s_refund, s_lookup], [], credits, s_refund.Scope, _ => [], s_refund.UpdatedAt.AddDays(1));
 
@@ -86,10 +88,23 @@ public class InsightCreditsTests
             : null!;
         var other = Session("s2", passed: false, given: ["ins-seq"], failingTool: "book_reservation");
 
-        var credits = InsightCredits.From([called, other], [insight]);
+        var credits = InsightCredits.From([called, other], [insight], s_agent);
 
         Assert.True(credits.Single(c => c.SessionId == "s1").Harmful);
         Assert.False(credits.Single(c => c.SessionId == "s2").Harmful);
+    }
+
+    [Fact]
+    public void Only_the_insights_given_from_the_dreams_scope_are_credited()
+    {
+        // The agent's event has no scope (as every event before team and global memory); the global one names its scope.
+        var session = Session("s1", passed: true, given: ["ins-refund"]);
+        session = session with { Events = [.. session.Events, new InsightsInjectedEvent { MemoryVersionId = "g1", InsightIds = ["ins-lookup"], Scope = MemoryScope.Global, Sequence = 5 }] };
+
+        Assert.Equal(["ins-refund"], InsightCredits.From([session], [s_refund, s_lookup], s_agent).Select(c => c.InsightId));
+        Assert.Equal(["ins-lookup"], InsightCredits.From([session], [s_refund, s_lookup], MemoryScope.Global).Select(c => c.InsightId));
+        Assert.Empty(InsightCredits.From([session], [s_refund, s_lookup], MemoryScope.Agent("another")));
+        Assert.Empty(InsightCredits.From([session], [s_refund, s_lookup], MemoryScope.Team("billing")));
     }
 
     private static SessionWithEvents Session(string id, bool passed, string[] given, string[]? cited = null, string? failingTool = null)
