@@ -1,0 +1,72 @@
+using System.Xml.Linq;
+
+namespace Dreaming.Tests;
+
+/// <summary>Checks what <c>dotnet pack</c> makes of the build files: the metadata nuget.org shows, the symbols, the
+/// <c>dreaming</c> tool, and that no package carries another's build files.</summary>
+/// <remarks>The build files are copied to the test output (see the project file), so the tests do not depend on where
+/// the sources were built from; packing itself is too slow for the test run.</remarks>
+public class PackagingTests
+{
+    private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "build");
+
+    private static readonly string[] Packages = ["Dreaming.Abstractions", "Dreaming.Core", "Dreaming.Sqlite", "Dreaming.Testing", "Dreaming.Cli"];
+
+    [Fact]
+    public void Every_package_carries_the_readme_tags_license_and_symbols()
+    {
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+
+        Assert.Equal("README.md", Property(props, "PackageReadmeFile"));
+        Assert.False(string.IsNullOrWhiteSpace(Property(props, "PackageTags")), "Directory.Build.props sets no PackageTags");
+        Assert.Equal("MIT", Property(props, "PackageLicenseExpression"));
+        Assert.Equal("true", Property(props, "IncludeSymbols"));
+        Assert.Equal("snupkg", Property(props, "SymbolPackageFormat"));
+        Assert.Equal("true", Property(props, "PublishRepositoryUrl"));
+
+        var readme = props.Descendants("None").SingleOrDefault(item => ((string?)item.Attribute("Include"))?.EndsWith("README.md", StringComparison.Ordinal) == true);
+        Assert.True(readme is not null, "Directory.Build.props packs no README.md, so PackageReadmeFile names a file the package lacks");
+        Assert.Equal("true", (string?)readme.Attribute("Pack"));
+        Assert.Equal("\\", (string?)readme.Attribute("PackagePath"));
+    }
+
+    [Theory]
+    [MemberData(nameof(PackageNames))]
+    public void Every_package_describes_itself(string package)
+    {
+        var description = Property(Project(package), "Description");
+
+        Assert.False(string.IsNullOrWhiteSpace(description), $"{package} has no Description");
+    }
+
+    [Fact]
+    public void The_cli_is_the_dreaming_dotnet_tool()
+    {
+        var cli = Project("Dreaming.Cli");
+
+        Assert.Equal("true", Property(cli, "PackAsTool"));
+        Assert.Equal("dreaming", Property(cli, "ToolCommandName"));
+        Assert.Equal("Dreaming.Cli", Property(cli, "PackageId"));
+    }
+
+    [Fact]
+    public void The_conformance_suites_do_not_take_xunits_build_files()
+    {
+        // xunit (through xunit.core) brings build targets that make a library a test project's output: the package then
+        // carried a stray Dreaming.Testing.runtimeconfig.json. The assertions and attributes come without them.
+        var references = Project("Dreaming.Testing").Descendants("PackageReference").Select(item => (string?)item.Attribute("Include")).ToList();
+
+        Assert.DoesNotContain("xunit", references);
+        Assert.DoesNotContain("xunit.core", references);
+        Assert.Contains("xunit.assert", references);
+        Assert.Contains("xunit.extensibility.core", references);
+    }
+
+    public static TheoryData<string> PackageNames() => new(Packages);
+
+    private static XDocument Project(string name) => XDocument.Load(Path.Combine(Root, name + ".csproj"));
+
+    private static string? Property(XDocument project, string name) =>
+        project.Descendants(name).Where(element => element.Parent?.Name == "PropertyGroup" && element.Parent.Attribute("Condition") is null)
+            .Select(element => element.Value.Trim()).LastOrDefault();
+}
