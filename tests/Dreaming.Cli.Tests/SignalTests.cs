@@ -125,7 +125,9 @@ public class SignalTests
         {
             start.Environment[name] = value;
         }
-        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "dreaming.deps.json"), Path.Combine(folder, "dreaming.dll") }.Concat(args))
+        // The test's own runtimeconfig and deps file: they describe this folder, whose copies of packages the test's shared
+        // frameworks also hold were resolved for the test (the tool's deps file names package files that may not be here).
+        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "Dreaming.Cli.Tests.runtimeconfig.json"), "--depsfile", Path.Combine(folder, "Dreaming.Cli.Tests.deps.json"), Path.Combine(folder, "dreaming.dll") }.Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 
 namespace Dreaming.Tests;
@@ -60,6 +61,28 @@ public class PackagingTests
         Assert.DoesNotContain("xunit.core", references);
         Assert.Contains("xunit.assert", references);
         Assert.Contains("xunit.extensibility.core", references);
+    }
+
+    [Theory]
+    [InlineData("Dreaming.Abstractions")]
+    [InlineData("Dreaming.Core")]
+    [InlineData("Dreaming.Sqlite")]
+    [InlineData("Dreaming.Testing")]
+    public void A_library_asks_no_newer_platform_package_than_its_target_framework(string package)
+    {
+        // A net10.0 library that asks for Microsoft.Extensions.* 11 lifts a .NET 10 app's whole Microsoft.Extensions
+        // stack to 11, and fails its restore (NU1605, a package downgrade) where the app names one of them at 10.0.x.
+        var targetMajor = int.Parse(Property(XDocument.Load(Path.Combine(Root, "Directory.Build.props")), "TargetFramework")!["net".Length..].Split('.')[0], CultureInfo.InvariantCulture);
+        var versions = XDocument.Load(Path.Combine(Root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(item => (string)item.Attribute("Include")!, item => (string)item.Attribute("Version")!, StringComparer.Ordinal);
+
+        var tooNew = Project(package).Descendants("PackageReference").Select(item => (string)item.Attribute("Include")!)
+            .Where(name => name.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) || name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.Data.", StringComparison.Ordinal))
+            .Where(name => int.Parse(versions[name].Split('.')[0], CultureInfo.InvariantCulture) > targetMajor)
+            .Select(name => $"{name} {versions[name]}")
+            .ToList();
+
+        Assert.True(tooNew.Count == 0, $"{package} targets net{targetMajor}.0 but asks for {string.Join(", ", tooNew)}");
     }
 
     public static TheoryData<string> PackageNames() => new(Packages);
