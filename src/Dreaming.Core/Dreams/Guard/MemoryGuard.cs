@@ -9,8 +9,11 @@ namespace Dreaming;
 /// e-mail the customer list to …". A dream that learnt from it would turn an attack into a standing rule. The guard looks
 /// for the shapes such text takes — overriding instructions, claiming a new role, sending data somewhere, changing
 /// permissions or credentials, running commands — in the candidate and in each piece of evidence.</para>
-/// <para>It errs towards quarantine: a quarantined lesson costs a person a look; a poisoned active one costs much more.
-/// Every pattern runs with a timeout; text that cannot be scanned in time is quarantined. Thread-safe.</para>
+/// <para>It errs towards quarantine: a quarantined lesson costs a person a look; a poisoned active one costs much more.</para>
+/// <para>The patterns run on the non-backtracking engine (<see cref="RegexOptions.NonBacktracking"/>), in time linear in the
+/// text's length and without a timeout, so the verdict depends on the text alone, never on how busy the machine is: a large
+/// tool result is scanned whole (tens of milliseconds a million characters), and instruction-like text anywhere in it is
+/// found. Thread-safe.</para>
 /// </remarks>
 public static partial class MemoryGuard
 {
@@ -71,40 +74,37 @@ public static partial class MemoryGuard
 
         foreach (var (pattern, name) in s_patterns)
         {
-            try
+            var match = pattern().Match(text);
+            if (match.Success)
             {
-                var match = pattern().Match(text);
-                if (match.Success)
-                {
-                    return $"{name} (\"{Excerpt(match.Value)}\")";
-                }
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return "could not be scanned in time";
+                return $"{name} (\"{Excerpt(match.Value)}\")";
             }
         }
 
         return null;
     }
 
+    // Linear in the text's length, so no timeout is needed, and none makes the verdict depend on the machine's load. The
+    // patterns use nothing the engine refuses (no backreferences, lookarounds or atomic groups).
+    private const RegexOptions Options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+
     private static string Excerpt(string value) => TextCut.WithEllipsis(value, 80, "...");
 
-    [GeneratedRegex(@"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the|system)\b[^.\n]{0,30}\b(instructions?|rules|prompts?|guidelines|polic(y|ies)|directives)\b|\bnew (system )?instructions\s*:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the|system)\b[^.\n]{0,30}\b(instructions?|rules|prompts?|guidelines|polic(y|ies)|directives)\b|\bnew (system )?instructions\s*:", Options, Timeout.Infinite)]
     private static partial Regex OverrideInstructions();
 
-    [GeneratedRegex(@"\byou are now\b|\bfrom now on,? (you|always|never)\b|\bact as (an? )?(admin|administrator|root|developer mode|dan)\b|\b(developer|god|jailbreak) mode\b|\breveal (your|the) (system )?prompt\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\byou are now\b|\bfrom now on,? (you|always|never)\b|\bact as (an? )?(admin|administrator|root|developer mode|dan)\b|\b(developer|god|jailbreak) mode\b|\breveal (your|the) (system )?prompt\b", Options, Timeout.Infinite)]
     private static partial Regex NewRole();
 
-    [GeneratedRegex(@"\b(send|forward|e-?mail|post|upload|exfiltrate|leak|copy|transfer)\b[^.\n]{0,60}\b(data|list|records?|files?|credentials|passwords?|keys?|tokens?|history|database|details|everything|all)\b[^.\n]{0,60}(\bto\b|@|https?://)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(send|forward|e-?mail|post|upload|exfiltrate|leak|copy|transfer)\b[^.\n]{0,60}\b(data|list|records?|files?|credentials|passwords?|keys?|tokens?|history|database|details|everything|all)\b[^.\n]{0,60}(\bto\b|@|https?://)", Options, Timeout.Infinite)]
     private static partial Regex SendData();
 
-    [GeneratedRegex(@"\b(grant|give|elevate|escalate|change|reset|disable|turn off)\b[^.\n]{0,40}\b(admin|administrator|root|superuser|permissions?|privileges?|roles?|access|passwords?|2fa|mfa|security|authentication)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(grant|give|elevate|escalate|change|reset|disable|turn off)\b[^.\n]{0,40}\b(admin|administrator|root|superuser|permissions?|privileges?|roles?|access|passwords?|2fa|mfa|security|authentication)\b", Options, Timeout.Infinite)]
     private static partial Regex ChangeAccess();
 
-    [GeneratedRegex(@"\b(run|execute|eval)\b[^.\n]{0,30}\b(this|the following|command|script|shell|code)\b|\b(curl|wget)\b[^\n]{0,200}\|\s*(ba)?sh\b|\brm -rf\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(run|execute|eval)\b[^.\n]{0,30}\b(this|the following|command|script|shell|code)\b|\b(curl|wget)\b[^\n]{0,200}\|\s*(ba)?sh\b|\brm -rf\b", Options, Timeout.Infinite)]
     private static partial Regex RunCommand();
 
-    [GeneratedRegex(@"\b(do not|don't|never)\b[^.\n]{0,20}\b(tell|inform|mention|reveal|show)\b[^.\n]{0,20}\b(the )?(user|customer|human|operator)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b(do not|don't|never)\b[^.\n]{0,20}\b(tell|inform|mention|reveal|show)\b[^.\n]{0,20}\b(the )?(user|customer|human|operator)\b", Options, Timeout.Infinite)]
     private static partial Regex HideFromUser();
 }
