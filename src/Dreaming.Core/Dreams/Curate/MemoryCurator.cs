@@ -34,7 +34,33 @@ public static class MemoryCurator
         Func<LessonCandidate, IEnumerable<string>> untrustedEvidence,
         DateTimeOffset now,
         CurationOptions? options = null,
-        TextEmbeddings? embeddings = null)
+        TextEmbeddings? embeddings = null) =>
+        Curate(current, candidates, credits, scope, untrustedEvidence, now, options, embeddings, CancellationToken.None);
+
+    /// <summary>Curates the next insight set, stopping when <paramref name="cancellationToken"/> is cancelled: a dream
+    /// cancelled while it curates many lessons against a large memory stops within one lesson's work.</summary>
+    /// <param name="current">The insights of the current version (empty when there is none).</param>
+    /// <param name="candidates">The new lessons, strongest first.</param>
+    /// <param name="credits">What the sessions given insights say about them.</param>
+    /// <param name="scope">The scope of the memory.</param>
+    /// <param name="untrustedEvidence">Returns the tool results and user messages a candidate was learnt from, for the guard.</param>
+    /// <param name="now">The time of the change.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="embeddings">Embeddings of the lessons' texts, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the curation; it is checked before each candidate and, in the guard, before
+    /// each text it scans. Nothing is returned when it stops: the inputs are never changed.</param>
+    /// <returns>The next insights and the changes.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CurationResult Curate(
+        IReadOnlyList<Insight> current,
+        IReadOnlyList<LessonCandidate> candidates,
+        IReadOnlyList<InsightCredit> credits,
+        MemoryScope scope,
+        Func<LessonCandidate, IEnumerable<string>> untrustedEvidence,
+        DateTimeOffset now,
+        CurationOptions? options,
+        TextEmbeddings? embeddings,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(candidates);
@@ -43,6 +69,7 @@ public static class MemoryCurator
         ArgumentNullException.ThrowIfNull(untrustedEvidence);
         options ??= new CurationOptions();
         options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
 
         var insights = current.ToList();
         var changes = new List<DreamChange>();
@@ -56,7 +83,9 @@ public static class MemoryCurator
 
         foreach (var candidate in candidates)
         {
-            var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate), cleanEvidence);
+            // Each candidate is compared with every insight and its evidence scanned: on a large memory that is the unit of work.
+            cancellationToken.ThrowIfCancellationRequested();
+            var verdict = MemoryGuard.Inspect(candidate.Text, untrustedEvidence(candidate), cleanEvidence, cancellationToken);
             if (Dormant(insights, candidate, verdict, options) is { } dormant)
             {
                 var existing = insights[dormant];

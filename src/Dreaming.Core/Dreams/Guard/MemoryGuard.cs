@@ -13,7 +13,7 @@ namespace Dreaming;
 /// <para>The patterns run on the non-backtracking engine (<see cref="RegexOptions.NonBacktracking"/>), in time linear in the
 /// text's length and without a timeout, so the verdict depends on the text alone, never on how busy the machine is: a large
 /// tool result is scanned whole (tens of milliseconds a million characters), and instruction-like text anywhere in it is
-/// found. Thread-safe.</para>
+/// found. A scan is not cut short; a cancelled token stops the guard between texts and between patterns. Thread-safe.</para>
 /// </remarks>
 public static partial class MemoryGuard
 {
@@ -31,15 +31,25 @@ public static partial class MemoryGuard
     /// <param name="candidateText">The lesson's text.</param>
     /// <param name="untrustedEvidence">The tool results and user messages the lesson was drawn from.</param>
     /// <returns>Whether to quarantine, and why.</returns>
-    public static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence) => Inspect(candidateText, untrustedEvidence, null);
+    public static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence) => Inspect(candidateText, untrustedEvidence, null, CancellationToken.None);
 
-    /// <summary>Inspects as <see cref="Inspect(string, IEnumerable{string})"/>, skipping evidence already found clean and
-    /// adding what it finds clean to <paramref name="knownClean"/>: lessons of one dream mostly cite the same sessions.</summary>
-    internal static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence, HashSet<string>? knownClean)
+    /// <summary>Inspects a candidate lesson and the untrusted content it was learnt from, stopping when
+    /// <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="candidateText">The lesson's text.</param>
+    /// <param name="untrustedEvidence">The tool results and user messages the lesson was drawn from.</param>
+    /// <param name="cancellationToken">Stops the inspection; it is checked before each text and each pattern.</param>
+    /// <returns>Whether to quarantine, and why.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence, CancellationToken cancellationToken) =>
+        Inspect(candidateText, untrustedEvidence, null, cancellationToken);
+
+    /// <summary>Inspects as <see cref="Inspect(string, IEnumerable{string}, CancellationToken)"/>, skipping evidence already
+    /// found clean and adding what it finds clean to <paramref name="knownClean"/>: lessons of one dream mostly cite the same sessions.</summary>
+    internal static GuardVerdict Inspect(string candidateText, IEnumerable<string> untrustedEvidence, HashSet<string>? knownClean, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(candidateText);
         ArgumentNullException.ThrowIfNull(untrustedEvidence);
-        if (Find(candidateText) is { } inCandidate)
+        if (Find(candidateText, cancellationToken) is { } inCandidate)
         {
             return new GuardVerdict(true, $"the lesson {inCandidate}");
         }
@@ -51,7 +61,7 @@ public static partial class MemoryGuard
                 continue;
             }
 
-            if (Find(evidence) is { } inEvidence)
+            if (Find(evidence, cancellationToken) is { } inEvidence)
             {
                 return new GuardVerdict(true, $"its evidence (tool or user content) {inEvidence}");
             }
@@ -65,8 +75,17 @@ public static partial class MemoryGuard
     /// <summary>Returns what instruction-like shape the text has, or <see langword="null"/> when it has none.</summary>
     /// <param name="text">The text to scan.</param>
     /// <returns>A short description of the shape found, or <see langword="null"/>.</returns>
-    public static string? Find(string? text)
+    public static string? Find(string? text) => Find(text, CancellationToken.None);
+
+    /// <summary>Returns what instruction-like shape the text has, or <see langword="null"/> when it has none, stopping when
+    /// <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="text">The text to scan.</param>
+    /// <param name="cancellationToken">Stops the scan; it is checked before each pattern.</param>
+    /// <returns>A short description of the shape found, or <see langword="null"/>.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static string? Find(string? text, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
@@ -74,6 +93,7 @@ public static partial class MemoryGuard
 
         foreach (var (pattern, name) in s_patterns)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var match = pattern().Match(text);
             if (match.Success)
             {

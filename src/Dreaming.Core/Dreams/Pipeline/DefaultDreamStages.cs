@@ -18,4 +18,7 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
 
     public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now, TextEmbeddings? embeddings) =>
         MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation, embeddings);
+
+    public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now, TextEmbeddings? embeddings, CancellationToken cancellationToken) =>
+        MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation, embeddings, cancellationToken);
 }

@@ -212,7 +212,8 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             request.Scope,
             candidate => UntrustedContent.Of(candidate, bySession),
             _timeProvider.GetUtcNow(),
-            embeddings);
+            embeddings,
+            cancellationToken);
         // The embeddings' input a generator did not report is estimated from the texts, as the reflector's is.
         var embedEstimated = embeddings?.EstimatedTokens ?? 0;
         var embedSpent = (embeddings?.Usage.TotalTokens ?? 0) + embedEstimated;
