@@ -18,14 +18,30 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
     /// <param name="minSimilarity">The least similarity a pair needs.</param>
     /// <param name="maxCandidates">The most sessions of each side compared, so pairing stays cheap on large dreams.</param>
     /// <returns>The pairs.</returns>
-    public static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs = 3, double minSimilarity = 0.3, int maxCandidates = 500)
+    public static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs = 3, double minSimilarity = 0.3, int maxCandidates = 500) =>
+        Find(sessions, maxPairs, minSimilarity, maxCandidates, CancellationToken.None);
+
+    /// <summary>Finds the closest pairs as <see cref="Find(IEnumerable{SessionWithEvents}, int, double, int)"/>, stopping
+    /// when <paramref name="cancellationToken"/> is cancelled: comparing 500 failed tasks with 500 successful ones takes
+    /// about a second when the tasks are long.</summary>
+    /// <param name="sessions">The sessions read.</param>
+    /// <param name="maxPairs">The most pairs to return.</param>
+    /// <param name="minSimilarity">The least similarity a pair needs.</param>
+    /// <param name="maxCandidates">The most sessions of each side compared.</param>
+    /// <param name="cancellationToken">Stops the search; it is checked before each session is read and before each failed
+    /// session is compared with the successful ones.</param>
+    /// <returns>The pairs.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs, double minSimilarity, int maxCandidates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentOutOfRangeException.ThrowIfNegative(maxPairs);
+        cancellationToken.ThrowIfCancellationRequested();
         var failed = new List<(SessionWithEvents Session, HashSet<string> Words)>();
         var succeeded = new List<(SessionWithEvents Session, HashSet<string> Words)>();
         foreach (var session in sessions)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var side = SessionVerdicts.Classify(session.Session) switch
             {
                 SessionVerdict.Failed => failed,
@@ -41,6 +57,7 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
         var best = new List<TaskPair>();
         foreach (var (session, words) in failed)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var match = succeeded
                 .Select(s => (s.Session, Similarity: MemoryCurator.Jaccard(words, s.Words)))
                 .Where(s => s.Similarity >= minSimilarity && words.Count > 0)
