@@ -20,8 +20,10 @@ internal sealed class InMemorySession
     /// <summary>Creates the copy of a finished session and its events that an import adds.</summary>
     /// <param name="item">The session and its events.</param>
     /// <returns>The session to add.</returns>
+    /// <param name="cancellationToken">Checked every 1,024 events, so a long session does not hold up a cancelled import.</param>
     /// <exception cref="ArgumentException">The session is running, an event names another session, or two events share a sequence number.</exception>
-    public static InMemorySession ForImport(SessionWithEvents item)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static InMemorySession ForImport(SessionWithEvents item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         var id = item.Session.Id;
@@ -33,6 +35,11 @@ internal sealed class InMemorySession
         var imported = new InMemorySession(item.Session);
         foreach (var sessionEvent in item.Events)
         {
+            if ((imported.Events.Count & 1023) == 1023)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
             {
                 throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(item));

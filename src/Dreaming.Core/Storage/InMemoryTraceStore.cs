@@ -58,6 +58,9 @@ public sealed class InMemoryTraceStore : ITraceStore
     }
 
     /// <inheritdoc />
+    /// <remarks>The import is all or nothing. The token is honoured while the sessions are copied too (before each session,
+    /// and every 1,024 events of a long one): a cancellation before they are added keeps none of them and gives a canceled
+    /// task (<see cref="OperationCanceledException"/>).</remarks>
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
@@ -66,7 +69,7 @@ public sealed class InMemoryTraceStore : ITraceStore
             item?.Session.Outcome?.Validate(item.Session.Id);
         }
 
-        return Run(() => Import(sessions), cancellationToken);
+        return Run(() => Import(sessions, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -178,6 +181,10 @@ public sealed class InMemoryTraceStore : ITraceStore
         try
         {
             return Task.FromResult(action());
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
         }
         catch (Exception exception) when (IsUsageError(exception))
         {
@@ -302,10 +309,17 @@ public sealed class InMemoryTraceStore : ITraceStore
         }
     }
 
-    private int Import(IReadOnlyList<SessionWithEvents> sessions)
+    private int Import(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
     {
-        // Every session is checked before any is added, so a bad one fails the whole import.
-        var imported = sessions.Select(InMemorySession.ForImport).ToList();
+        // Every session is checked before any is added, so a bad one fails the whole import, and a cancellation keeps none.
+        var imported = new List<InMemorySession>(sessions.Count);
+        foreach (var item in sessions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            imported.Add(InMemorySession.ForImport(item, cancellationToken));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
 
         var added = 0;
         lock (_gate)
