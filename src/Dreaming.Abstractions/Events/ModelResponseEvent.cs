@@ -12,7 +12,8 @@ public sealed record ModelResponseEvent : SessionEvent
     /// <summary>Gets the wall time of the call (for streaming, until the last update).</summary>
     public TimeSpan Latency { get; init; }
 
-    /// <summary>Gets the usage the provider reported for the call.</summary>
+    /// <summary>Gets the usage the provider reported for the call, and its cost (through <c>UseDreaming()</c>, the one
+    /// <c>DreamingOptions.CostOf</c> gives it; 0 without one).</summary>
     public SessionUsage Usage { get; init; } = SessionUsage.Zero;
 
     /// <summary>Gets the finish reason, such as <c>stop</c>, <c>length</c> or <c>tool_calls</c>.</summary>

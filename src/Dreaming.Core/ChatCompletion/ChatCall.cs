@@ -60,8 +60,9 @@ internal sealed class ChatCall
     }
 }
 
-/// <summary>The parts of a model response the call records, copied from the response (its usage object may be reused).</summary>
-internal readonly record struct ChatCallResponse(string? ModelId, string? ResponseId, TimeSpan Latency, long InputTokens, long OutputTokens, long CachedInputTokens, string? FinishReason, bool Streaming)
+/// <summary>The parts of a model response the call records, copied from the response (its usage object may be reused),
+/// and its cost from <see cref="DreamingOptions.CostOf"/> (0 without one).</summary>
+internal readonly record struct ChatCallResponse(string? ModelId, string? ResponseId, TimeSpan Latency, long InputTokens, long OutputTokens, long CachedInputTokens, string? FinishReason, bool Streaming, long CostMinorUnits = 0)
 {
     public ModelResponseEvent ToEvent(string sessionId, DateTimeOffset timestamp, long sequence) => new()
     {
@@ -71,7 +72,7 @@ internal readonly record struct ChatCallResponse(string? ModelId, string? Respon
         ModelId = ModelId,
         ResponseId = ResponseId,
         Latency = Latency,
-        Usage = new SessionUsage { InputTokens = InputTokens, OutputTokens = OutputTokens, CachedInputTokens = CachedInputTokens, ModelCalls = 1 },
+        Usage = new SessionUsage { InputTokens = InputTokens, OutputTokens = OutputTokens, CachedInputTokens = CachedInputTokens, ModelCalls = 1, CostMinorUnits = CostMinorUnits },
         FinishReason = FinishReason,
         Streaming = Streaming,
     };

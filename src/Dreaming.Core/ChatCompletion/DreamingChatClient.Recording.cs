@@ -1,11 +1,44 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
-// Queuing a call's record into its session, and ending the one-call sessions the client started.
+// Pricing a call, queuing its record into its session, and ending the one-call sessions the client started.
 public sealed partial class DreamingChatClient
 {
+    // The types of pricing failures already logged by this client: made on the first failure, so a call pays nothing for it.
+    private ConcurrentDictionary<Type, bool>? _pricingFailures;
+
+    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call; 0, logged once per type of failure, when
+    /// it throws or returns a negative cost, so pricing never fails the agent's call.</summary>
+    private long PriceOf(IAgentSession session, in ChatCallResponse response)
+    {
+        Exception failure;
+        try
+        {
+            var cost = _costOf!(new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens));
+            if (cost >= 0)
+            {
+                return cost;
+            }
+
+            failure = new InvalidOperationException($"DreamingOptions.CostOf returned {cost}; a cost must not be negative.");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            failure = ex;
+        }
+
+        var logged = LazyInitializer.EnsureInitialized(ref _pricingFailures, static () => new ConcurrentDictionary<Type, bool>());
+        if (logged.TryAdd(failure.GetType(), true))
+        {
+            LogPricingFailed(_logger, response.ModelId, session.AgentId, session.Id, failure);
+        }
+
+        return 0;
+    }
+
     private ValueTask RecordCallAsync(PendingCall pending, DateTimeOffset timestamp, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
     {
         var session = pending.Session;
@@ -78,4 +111,7 @@ public sealed partial class DreamingChatClient
             LogRecordingFailed(_logger, session.Id, ex);
         }
     }
+
+    [LoggerMessage(EventId = 85, Level = LogLevel.Warning, Message = "DreamingOptions.CostOf failed to price a call of model {ModelId} by agent {AgentId} in session {SessionId}; the call is recorded with cost 0. Later failures of this type are not logged.")]
+    private static partial void LogPricingFailed(ILogger logger, string? modelId, string agentId, string sessionId, Exception exception);
 }

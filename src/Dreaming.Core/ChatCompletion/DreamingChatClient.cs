@@ -10,10 +10,10 @@ namespace Dreaming;
 /// <summary>A delegating chat client that records every call into the ambient <see cref="IAgentSession"/>.</summary>
 /// <remarks>
 /// <para>For each call it records the messages not yet recorded in the session, the response messages, tool calls and
-/// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage, latency and finish
-/// reason. A failing call is recorded as an <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is
-/// recorded as a cancellation, not a failure. A stream that fails or is cancelled midway first records what it had
-/// delivered.</para>
+/// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
+/// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
+/// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
+/// A stream that fails or is cancelled midway first records what it had delivered.</para>
 /// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
 /// different sessions are recorded to their own sessions.</para>
 /// <para>The library's own model calls — the grader's (<see cref="ModelGrader"/>) and the reflector's
@@ -31,6 +31,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     private readonly MemoryInjector? _memory;
     private readonly ILogger _logger;
     private readonly ChatClientTelemetry _telemetry;
+    private readonly Func<ModelCallUsage, long>? _costOf;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="innerClient">The client to delegate to.</param>
@@ -51,6 +52,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _costOf = _options.CostOf;
 
         // Read once: every session span this client's calls reach is told the provider, model and endpoint from it.
         _telemetry = ChatClientTelemetry.Of(innerClient);
@@ -332,6 +334,10 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
             FinishReason: response.FinishReason?.Value,
             Streaming: streaming);
+        if (_costOf is not null)
+        {
+            modelResponse = modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse) };
+        }
 
         // On the system clock the return time is the request time plus the measured latency: one clock read fewer.
         var returnedAt = call.Session is AgentSession { UsesSystemClock: true } ? call.RequestedAt + latency : Now(call.Session);

@@ -59,4 +59,21 @@ public sealed class DreamingOptions
     /// <summary>Gets or sets a prefix that marks a tool result text as an error (for tools that return errors instead of throwing).</summary>
     /// <value>The default is <see langword="null"/>: only tools that threw are recorded as errors.</value>
     public string? ToolErrorPrefix { get; set; }
+
+    /// <summary>Gets or sets how a model call recorded through <c>UseDreaming()</c> is priced: given what its price depends
+    /// on (the session's agent, the provider and model, the tokens the response reported), its cost in integer minor units
+    /// of the host's choosing, such as micro-dollars.</summary>
+    /// <value>The default is <see langword="null"/>: recorded calls cost 0, unless the host records its own
+    /// <see cref="ModelResponseEvent"/> with a cost.</value>
+    /// <remarks>
+    /// <para>The cost goes on the call's <see cref="ModelResponseEvent"/> and is added to the session's
+    /// <see cref="SessionUsage.CostMinorUnits"/>, so the session record, the <c>session.*</c> webhooks and an outcome
+    /// loop's session show it. Events a host records itself with <see cref="IAgentSession.RecordAsync"/> keep
+    /// the cost they carry. A failed call (no <c>model.response</c>) is not priced.</para>
+    /// <para>Called on the caller's thread once per recorded call (and never when the property is <see langword="null"/>),
+    /// possibly from several threads at once: keep it fast and thread-safe, such as a lookup in a price table. A delegate
+    /// that throws, or returns a negative cost, does not fail the call: the call is recorded with cost 0 and the failure
+    /// logged (event id 85, warning), once per type of exception for each <c>UseDreaming()</c> client.</para>
+    /// </remarks>
+    public Func<ModelCallUsage, long>? CostOf { get; set; }
 }

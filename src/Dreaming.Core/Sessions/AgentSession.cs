@@ -160,7 +160,7 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
         {
             if (call.Response is { } response)
             {
-                AddUsage(response.InputTokens, response.OutputTokens, response.CachedInputTokens, modelCalls: 1, costMinorUnits: 0);
+                AddUsage(response.InputTokens, response.OutputTokens, response.CachedInputTokens, modelCalls: 1, response.CostMinorUnits);
             }
 
             queued = _writer.EnqueueAsync(WriteItem.ForCall(call, this, call.Slots), CancellationToken.None);

@@ -1,0 +1,20 @@
+namespace Dreaming;
+
+/// <summary>What the price of one recorded model call depends on: given to <see cref="DreamingOptions.CostOf"/>.</summary>
+/// <param name="AgentId">The agent whose session the call is recorded in (<see cref="IAgentSession.AgentId"/>).</param>
+/// <param name="ProviderName">The provider, from the client's <c>ChatClientMetadata.ProviderName</c> (such as
+/// <c>openai</c>), or <see langword="null"/> when the client does not say.</param>
+/// <param name="ModelId">The model that answered: the response's <c>ModelId</c>, else the request's
+/// <c>ChatOptions.ModelId</c>, else the client's default model; <see langword="null"/> when none says.</param>
+/// <param name="InputTokens">The input tokens the response reported, 0 when it reported none.</param>
+/// <param name="OutputTokens">The output tokens the response reported, 0 when it reported none.</param>
+/// <param name="CachedInputTokens">The input tokens the provider served from its prompt cache (with OpenAI-style reporting,
+/// a part of <paramref name="InputTokens"/>), 0 when it reported none.</param>
+/// <remarks>A value type: pricing a call allocates nothing for it.</remarks>
+public readonly record struct ModelCallUsage(
+    string AgentId,
+    string? ProviderName,
+    string? ModelId,
+    long InputTokens,
+    long OutputTokens,
+    long CachedInputTokens);
