@@ -24,7 +24,8 @@ public sealed record OrchestrationRequest
     /// <summary>Gets the run-wide cost budget, in the integer minor units of <see cref="SessionUsage.CostMinorUnits"/>: once
     /// the items have cost this much the run stops with <see cref="OrchestrationStatus.BudgetReached"/>.</summary>
     /// <value>The default is <see langword="null"/>: the orchestrator's <c>MaxTotalCostMinorUnits</c>. Positive when set.</value>
-    /// <remarks>Costs come from what delegate agents report and, for chat agents, from the orchestrator's <c>CostOf</c> pricing.</remarks>
+    /// <remarks>Costs come from what delegate agents report and, for chat calls, from <c>DreamingOptions.CostOf</c> (the
+    /// pricing of the <c>UseDreaming()</c> they are recorded through), else from the orchestrator's <c>CostOf</c>.</remarks>
     public long? MaxTotalCostMinorUnits { get; init; }
 
     /// <summary>Gets the agent id of the run's own session.</summary>

@@ -10,14 +10,34 @@ public sealed partial class DreamingChatClient
     // The types of pricing failures already logged by this client: made on the first failure, so a call pays nothing for it.
     private ConcurrentDictionary<Type, bool>? _pricingFailures;
 
-    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call; 0, logged once per type of failure, when
-    /// it throws or returns a negative cost, so pricing never fails the agent's call.</summary>
-    private long PriceOf(IAgentSession session, in ChatCallResponse response)
+    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call (set) recorded in <paramref name="session"/>.</summary>
+    private long PriceOf(IAgentSession session, in ChatCallResponse response) =>
+        PriceOf(new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens), session.Id);
+
+    /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced as this client prices the calls
+    /// it records (<see cref="DreamingOptions.CostOf"/>, under <paramref name="agentId"/>; cost 0 without one): for the
+    /// orchestrator, which charges its chat agents' and coordinator's calls to its budgets and results.</summary>
+    internal SessionUsage UsageOf(string agentId, ChatResponse response, ChatOptions? options)
+    {
+        var usage = ModelUsage.Of(response.Usage);
+        if (_costOf is null)
+        {
+            return usage;
+        }
+
+        var modelId = response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId;
+        var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
+        return usage with { CostMinorUnits = PriceOf(call, _accessor.Current?.Id ?? "(none)") };
+    }
+
+    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> (set) gives <paramref name="call"/>; 0, logged once per
+    /// type of failure, when it throws or returns a negative cost, so pricing never fails the agent's call.</summary>
+    private long PriceOf(in ModelCallUsage call, string sessionId)
     {
         Exception failure;
         try
         {
-            var cost = _costOf!(new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens));
+            var cost = _costOf!(call);
             if (cost >= 0)
             {
                 return cost;
@@ -33,7 +53,7 @@ public sealed partial class DreamingChatClient
         var logged = LazyInitializer.EnsureInitialized(ref _pricingFailures, static () => new ConcurrentDictionary<Type, bool>());
         if (logged.TryAdd(failure.GetType(), true))
         {
-            LogPricingFailed(_logger, response.ModelId, session.AgentId, session.Id, failure);
+            LogPricingFailed(_logger, call.ModelId, call.AgentId, sessionId, failure);
         }
 
         return 0;

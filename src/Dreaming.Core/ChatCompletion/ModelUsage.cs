@@ -20,6 +20,16 @@ internal static class ModelUsage
         ModelCalls = 1,
     };
 
+    /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced by the
+    /// <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> in <paramref name="client"/>'s pipeline, as that
+    /// client priced the call when it recorded it; cost 0 when the pipeline has none or it has no <c>CostOf</c>.</summary>
+    /// <param name="client">The client the call was made through.</param>
+    /// <param name="agentId">The agent the call is priced under: that of the session it is recorded in.</param>
+    /// <param name="response">The response.</param>
+    /// <param name="options">The options the call was made with, for its model id when the response names none.</param>
+    public static SessionUsage Of(IChatClient client, string agentId, ChatResponse response, ChatOptions? options) =>
+        client.GetService<DreamingChatClient>() is { } recorder ? recorder.UsageOf(agentId, response, options) : Of(response.Usage);
+
     /// <summary>Returns the estimated input tokens of <paramref name="messages"/>: their text at four characters a token.</summary>
     public static long EstimateInputTokens(IEnumerable<ChatMessage> messages)
     {

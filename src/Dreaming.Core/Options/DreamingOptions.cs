@@ -67,13 +67,17 @@ public sealed class DreamingOptions
     /// <see cref="ModelResponseEvent"/> with a cost.</value>
     /// <remarks>
     /// <para>The cost goes on the call's <see cref="ModelResponseEvent"/> and is added to the session's
-    /// <see cref="SessionUsage.CostMinorUnits"/>, so the session record, the <c>session.*</c> webhooks and an outcome
-    /// loop's session show it. Events a host records itself with <see cref="IAgentSession.RecordAsync"/> keep
+    /// <see cref="SessionUsage.CostMinorUnits"/>, so the session record, the <c>session.*</c> webhooks, an outcome
+    /// loop's session and an orchestration's results show it. Events a host records itself with <see cref="IAgentSession.RecordAsync"/> keep
     /// the cost they carry. A failed call (no <c>model.response</c>) is not priced.</para>
     /// <para>Called on the caller's thread once per recorded call (and never when the property is <see langword="null"/>),
     /// possibly from several threads at once: keep it fast and thread-safe, such as a lookup in a price table. A delegate
     /// that throws, or returns a negative cost, does not fail the call: the call is recorded with cost 0 and the failure
     /// logged (event id 85, warning), once per type of exception for each <c>UseDreaming()</c> client.</para>
+    /// <para>An orchestration run charges its chat agents' and coordinator's calls to its budget and results at the cost
+    /// this gives them (once more per call, under the agent of the session the call is recorded in), so a run and its
+    /// sessions show the same cost. <see cref="OrchestratorOptions.CostOf"/> then prices only the usage that still has no
+    /// cost: chat calls when this is <see langword="null"/> (or gave 0), and delegates' replies without one.</para>
     /// </remarks>
     public Func<ModelCallUsage, long>? CostOf { get; set; }
 }

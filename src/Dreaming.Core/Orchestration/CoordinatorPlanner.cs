@@ -25,13 +25,16 @@ internal static class CoordinatorPlanner
     /// <param name="goal">The goal to plan.</param>
     /// <param name="agents">The roster the items may name.</param>
     /// <param name="maxItems">The most items the plan may hold.</param>
-    /// <param name="price">Prices each call's usage (the run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
+    /// <param name="agentId">The run's agent id, under which <c>DreamingOptions.CostOf</c> prices each call first; or
+    /// <see langword="null"/> outside a run.</param>
+    /// <param name="price">Prices each call's usage that still has no cost (the run's <c>CostOf</c> under its agent id), or
+    /// <see langword="null"/>.</param>
     /// <param name="spent">Receives the usage of the coordinator's calls as each one returns, so that a planning that
     /// fails (a second bad reply, a cancellation or failure of the second call) still says what it used.</param>
     /// <param name="cancellationToken">Cancels the planning, promptly even when the coordinator ignores it.</param>
     /// <returns>The plan and its graph.</returns>
     public static async Task<(OrchestrationPlan Plan, PlanGraph Graph)> PlanAsync(
-        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, Func<SessionUsage, SessionUsage>? price, PlanningUsage spent, CancellationToken cancellationToken)
+        IChatClient coordinator, string goal, IReadOnlyList<RosterAgent> agents, int maxItems, string? agentId, Func<SessionUsage, SessionUsage>? price, PlanningUsage spent, CancellationToken cancellationToken)
     {
         var names = agents.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, Request(goal, agents))];
@@ -42,7 +45,7 @@ internal static class CoordinatorPlanner
             // WaitAsync: a cancellation is prompt even when the coordinator ignores its token (the call left running is abandoned).
             var response = await AbandonedTask.WaitAsync(coordinator.GetResponseAsync(messages, options.Clone(), cancellationToken), cancellationToken).ConfigureAwait(false);
 
-            var callUsage = ModelUsage.Of(response.Usage);
+            var callUsage = agentId is null ? ModelUsage.Of(response.Usage) : ModelUsage.Of(coordinator, agentId, response, options);
             spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));
             spent.UnreportedTokens += ModelUsage.Unreported(messages, response);
             try

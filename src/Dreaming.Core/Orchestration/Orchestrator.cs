@@ -102,7 +102,7 @@ public sealed partial class Orchestrator : IOrchestrator
         ArgumentException.ThrowIfNullOrWhiteSpace(goal);
         var roster = Roster(agents);
         var coordinator = _coordinator ?? throw new InvalidOperationException("Planning a goal needs a coordinator model: pass one to the Orchestrator or to AddOrchestrator().");
-        var (plan, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, price: null, new PlanningUsage(), cancellationToken).ConfigureAwait(false);
+        var (plan, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, agentId: null, price: null, new PlanningUsage(), cancellationToken).ConfigureAwait(false);
         return plan;
     }
 
@@ -165,7 +165,7 @@ public sealed partial class Orchestrator : IOrchestrator
             var spent = new PlanningUsage();
             try
             {
-                (plan, graph) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, priceCoordinator, spent, cancellationToken).ConfigureAwait(false);
+                (plan, graph) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, request.AgentId, priceCoordinator, spent, cancellationToken).ConfigureAwait(false);
                 planningUsage = spent.Usage;
                 planningUnreported = spent.UnreportedTokens;
                 plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);

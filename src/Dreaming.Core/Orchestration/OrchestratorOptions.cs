@@ -29,10 +29,12 @@ public sealed class OrchestratorOptions
     /// <summary>Gets or sets how an agent's call is priced: given the agent's name and the usage of one call (a chat response,
     /// or a delegate's reply), its cost in minor units. The coordinator's calls (planning a goal, synthesising the answer)
     /// are priced under the run's <see cref="OrchestrationRequest.AgentId"/> (default <c>orchestrator</c>), the agent of
-    /// the run's session they are recorded in. Usage that already carries a cost is not repriced; the grader's usage of an
-    /// outcome-gated item is counted in tokens only.</summary>
-    /// <value>The default is <see langword="null"/>: chat calls cost 0, so only reported costs count against
-    /// <see cref="MaxTotalCostMinorUnits"/>.</value>
+    /// the run's session they are recorded in. Usage that already carries a cost is not repriced: a chat call is priced
+    /// first by the <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> it is recorded through (as its session
+    /// is), so this prices the chat calls only when that one is not set (or gave 0), and a delegate's reply without a cost.
+    /// The grader's usage of an outcome-gated item is counted in tokens only.</summary>
+    /// <value>The default is <see langword="null"/>: chat calls cost what <see cref="DreamingOptions.CostOf"/> gives them
+    /// (0 without it), so only those and reported costs count against <see cref="MaxTotalCostMinorUnits"/>.</value>
     public Func<string, SessionUsage, long>? CostOf { get; set; }
 
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and

@@ -67,7 +67,8 @@ internal sealed partial class PlanExecution
             throw;
         }
 
-        return (new WorkItemReply(response.Text, ModelUsage.Of(response.Usage)), ModelUsage.Unreported(messages, response));
+        // Priced as the item's session priced it (DreamingOptions.CostOf), so the run and its sessions show one cost.
+        return (new WorkItemReply(response.Text, ModelUsage.Of(agent.ChatClient, agent.Name, response, agent.ChatOptions)), ModelUsage.Unreported(messages, response));
     }
 
     private static InvalidOperationException NoReply(RosterAgent agent) => new($"The agent '{agent.Name}' returned no reply.");

@@ -10,7 +10,8 @@ internal static class RunSynthesis
     /// <summary>Writes the final answer.</summary>
     /// <param name="request">The run's request, with its <see cref="OrchestrationRequest.Synthesize"/> delegate, if any.</param>
     /// <param name="coordinator">The coordinator model, or <see langword="null"/>.</param>
-    /// <param name="price">Prices the coordinator's call (the run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
+    /// <param name="price">Prices the coordinator's call when it still has no cost (after <c>DreamingOptions.CostOf</c>: the
+    /// run's <c>CostOf</c> under its agent id), or <see langword="null"/>.</param>
     /// <param name="goal">The run's goal.</param>
     /// <param name="items">Every item's result, in plan order.</param>
     /// <param name="execution">The run's execution, which knows the items nothing depends on.</param>
@@ -36,7 +37,7 @@ internal static class RunSynthesis
                     ],
                     cancellationToken: cancellationToken),
                 cancellationToken).ConfigureAwait(false);
-            var usage = ModelUsage.Of(response.Usage);
+            var usage = ModelUsage.Of(coordinator, request.AgentId, response, options: null);
             return (response.Text, price is null ? usage : price(usage));
         }
 
