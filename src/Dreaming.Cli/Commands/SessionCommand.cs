@@ -59,7 +59,7 @@ internal static class SessionCommand
         }
 
         output.WriteLine(string.Create(inv, $"started   {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC, ended {(s.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", inv) + " UTC" : "-")}"));
-        output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model calls"));
+        output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model calls{Cost(s.Usage)}"));
         output.WriteLine(string.Create(inv, $"events    {s.EventCount}{(s.DroppedEventCount > 0 ? $" ({s.DroppedEventCount} dropped)" : string.Empty)}"));
         output.WriteLine();
         foreach (var e in events)
@@ -73,9 +73,13 @@ internal static class SessionCommand
         MessageEvent m => m.Text,
         ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
         ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
-        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens, finish {m.FinishReason}"),
+        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}, finish {m.FinishReason}"),
         ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
         NoteEvent n => n.Text,
         _ => e.GetType().Name,
     };
+
+    // A cost of 0 is unknown (no pricing, DreamingOptions.CostOf), so it is left out rather than shown as free.
+    private static string Cost(SessionUsage usage) =>
+        usage.CostMinorUnits == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", cost {usage.CostMinorUnits} minor units");
 }

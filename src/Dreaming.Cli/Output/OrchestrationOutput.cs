@@ -23,7 +23,7 @@ internal static class OrchestrationOutput
         error = run.Error,
         startedAt = run.StartedAt,
         endedAt = run.EndedAt,
-        usage = new { inputTokens = run.Usage.InputTokens, outputTokens = run.Usage.OutputTokens },
+        usage = new { inputTokens = run.Usage.InputTokens, outputTokens = run.Usage.OutputTokens, costMinorUnits = run.Usage.CostMinorUnits },
         items = run.Items.Select(i => new
         {
             id = i.Id,
@@ -35,7 +35,7 @@ internal static class OrchestrationOutput
             attempts = i.Attempts,
             outcome = i.Outcome is { } outcome ? OutcomeResultNames.Of(outcome) : null,
             score = i.Score,
-            usage = new { inputTokens = i.Usage.InputTokens, outputTokens = i.Usage.OutputTokens },
+            usage = new { inputTokens = i.Usage.InputTokens, outputTokens = i.Usage.OutputTokens, costMinorUnits = i.Usage.CostMinorUnits },
             output = i.Output,
             error = i.Error,
         }),
