@@ -24,7 +24,7 @@ public sealed record OutcomeEvaluationEndedEvent : SessionEvent
     /// <summary>Gets every criterion's verdict.</summary>
     public IReadOnlyList<CriterionVerdictRecord> Criteria { get; init; } = [];
 
-    /// <summary>Gets the tokens the grader used for this iteration.</summary>
+    /// <summary>Gets the tokens the grader used for this iteration, and their cost (see <see cref="RubricEvaluation.GraderUsage"/>).</summary>
     public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
 
     /// <summary>Gets why the iteration failed, if it did.</summary>

@@ -29,7 +29,7 @@ public sealed record OutcomeRun
     /// <summary>Gets why the loop failed or was blocked, if it was.</summary>
     public string? Error { get; init; }
 
-    /// <summary>Gets the tokens all grading used.</summary>
+    /// <summary>Gets the tokens all grading used, and their cost (see <see cref="RubricEvaluation.GraderUsage"/>).</summary>
     public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
 
     /// <summary>Gets the final evaluation, if any.</summary>

@@ -16,7 +16,8 @@ public sealed record RubricEvaluation
     /// failed, and no criterion in error.</summary>
     public required bool Passed { get; init; }
 
-    /// <summary>Gets the tokens the grader used.</summary>
+    /// <summary>Gets the tokens the grader used, and their cost (<c>DreamingOptions.CostOf</c> of a <c>UseDreaming()</c> in
+    /// the grader's pipeline; 0 without one).</summary>
     public SessionUsage GraderUsage { get; init; } = SessionUsage.Zero;
 
     /// <summary>Gets the tokens the grader's model calls used without reporting them, estimated at four characters a

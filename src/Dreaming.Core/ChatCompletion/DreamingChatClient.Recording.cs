@@ -16,8 +16,10 @@ public sealed partial class DreamingChatClient
 
     /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced as this client prices the calls
     /// it records (<see cref="DreamingOptions.CostOf"/>, under <paramref name="agentId"/>; cost 0 without one): for the
-    /// orchestrator, which charges its chat agents' and coordinator's calls to its budgets and results.</summary>
-    internal SessionUsage UsageOf(string agentId, ChatResponse response, ChatOptions? options)
+    /// orchestrator, which charges its chat agents' and coordinator's calls to its budgets and results, and the grader,
+    /// whose calls pass through unrecorded (<paramref name="agentId"/> <see langword="null"/>: the ambient session's agent,
+    /// else that of this client's one-call sessions).</summary>
+    internal SessionUsage UsageOf(string? agentId, ChatResponse response, ChatOptions? options)
     {
         var usage = ModelUsage.Of(response.Usage);
         if (_costOf is null)
@@ -26,6 +28,7 @@ public sealed partial class DreamingChatClient
         }
 
         var modelId = response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId;
+        agentId ??= _accessor.Current?.AgentId ?? AgentId ?? _options.AgentId;
         var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
         return usage with { CostMinorUnits = PriceOf(call, _accessor.Current?.Id ?? "(none)") };
     }

@@ -24,10 +24,12 @@ internal static class ModelUsage
     /// <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> in <paramref name="client"/>'s pipeline, as that
     /// client priced the call when it recorded it; cost 0 when the pipeline has none or it has no <c>CostOf</c>.</summary>
     /// <param name="client">The client the call was made through.</param>
-    /// <param name="agentId">The agent the call is priced under: that of the session it is recorded in.</param>
+    /// <param name="agentId">The agent the call is priced under: that of the session it is recorded in; or
+    /// <see langword="null"/> for a library call recorded in no session (the grader's): the ambient session's agent, else
+    /// the client's one-call agent (<see cref="DreamingChatClient.AgentId"/>, else <see cref="DreamingOptions.AgentId"/>).</param>
     /// <param name="response">The response.</param>
     /// <param name="options">The options the call was made with, for its model id when the response names none.</param>
-    public static SessionUsage Of(IChatClient client, string agentId, ChatResponse response, ChatOptions? options) =>
+    public static SessionUsage Of(IChatClient client, string? agentId, ChatResponse response, ChatOptions? options) =>
         client.GetService<DreamingChatClient>() is { } recorder ? recorder.UsageOf(agentId, response, options) : Of(response.Usage);
 
     /// <summary>Returns the estimated input tokens of <paramref name="messages"/>: their text at four characters a token.</summary>

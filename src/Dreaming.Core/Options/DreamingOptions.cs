@@ -78,6 +78,10 @@ public sealed class DreamingOptions
     /// this gives them (once more per call, under the agent of the session the call is recorded in), so a run and its
     /// sessions show the same cost. <see cref="OrchestratorOptions.CostOf"/> then prices only the usage that still has no
     /// cost: chat calls when this is <see langword="null"/> (or gave 0), and delegates' replies without one.</para>
+    /// <para>The grader's calls (<see cref="ModelGrader"/>), which pass through <c>UseDreaming()</c> unrecorded, are priced
+    /// by the one in the grader client's pipeline, under the agent of the session being graded: their cost is in the
+    /// evaluation's <see cref="RubricEvaluation.GraderUsage"/>. The reflector's calls are not priced (a dream's
+    /// <see cref="DreamStageUsage"/> has their tokens only).</para>
     /// </remarks>
     public Func<ModelCallUsage, long>? CostOf { get; set; }
 }

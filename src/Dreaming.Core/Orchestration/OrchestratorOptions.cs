@@ -32,7 +32,8 @@ public sealed class OrchestratorOptions
     /// the run's session they are recorded in. Usage that already carries a cost is not repriced: a chat call is priced
     /// first by the <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> it is recorded through (as its session
     /// is), so this prices the chat calls only when that one is not set (or gave 0), and a delegate's reply without a cost.
-    /// The grader's usage of an outcome-gated item is counted in tokens only.</summary>
+    /// The grader's usage of an outcome-gated item is never priced by this: it counts at the cost
+    /// <see cref="DreamingOptions.CostOf"/> gave it, if any.</summary>
     /// <value>The default is <see langword="null"/>: chat calls cost what <see cref="DreamingOptions.CostOf"/> gives them
     /// (0 without it), so only those and reported costs count against <see cref="MaxTotalCostMinorUnits"/>.</value>
     public Func<string, SessionUsage, long>? CostOf { get; set; }

@@ -125,7 +125,8 @@ public sealed partial class ModelGrader
                 return Finish(rubric, criteria, known, usage, _ => "grader error: " + failure) with { EstimatedTokens = estimated };
             }
 
-            usage = usage.Add(ModelUsage.Of(response.Usage));
+            // Priced by the DreamingOptions.CostOf of a UseDreaming() in the grader's pipeline, under the graded session's agent.
+            usage = usage.Add(ModelUsage.Of(_client, agentId: null, response, chatOptions));
             // What the call used without reporting it, from the messages it was sent (a correction is added below).
             estimated += ModelUsage.Unreported(messages, response);
             var reply = GraderReply.Read(response.Text, criteria);

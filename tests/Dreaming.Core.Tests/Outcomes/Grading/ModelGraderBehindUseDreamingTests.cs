@@ -36,6 +36,26 @@ public class ModelGraderBehindUseDreamingTests
     }
 
     [Fact]
+    public async Task The_graders_calls_are_priced_by_CostOf_under_the_graded_agent_on_the_evaluation_only()
+    {
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<ModelCallUsage>();
+        await using var loop = await OutcomeLoop.RunAsync(call =>
+        {
+            asked.Enqueue(call);
+            return call.InputTokens + call.OutputTokens;
+        });
+
+        // The grader's call (100 in, 20 out) is priced under the loop's agent, as the agent's own call (10 in, 5 out) is.
+        Assert.Equal(120, loop.Run.GraderUsage.CostMinorUnits);
+        var events = await loop.Store.GetEventsAsync(loop.Run.SessionId);
+        Assert.Equal(120, Assert.Single(events.OfType<OutcomeEvaluationEndedEvent>()).GraderUsage.CostMinorUnits);
+        Assert.Contains(asked, c => c == new ModelCallUsage("writer", "fake", "fake-model", 100, 20, 0));
+
+        // The session's cost is the agent's call only: grading is not counted there twice.
+        Assert.Equal(15, (await loop.Store.GetSessionAsync(loop.Run.SessionId))!.Usage.CostMinorUnits);
+    }
+
+    [Fact]
     public async Task The_grader_is_not_given_the_agents_memory()
     {
         await using var loop = await OutcomeLoop.RunAsync();
@@ -151,7 +171,7 @@ public class ModelGraderBehindUseDreamingTests
 
         public ITraceStore Store => _provider.GetRequiredService<ITraceStore>();
 
-        public static async Task<OutcomeLoop> RunAsync()
+        public static async Task<OutcomeLoop> RunAsync(Func<ModelCallUsage, long>? costOf = null)
         {
             var loop = new OutcomeLoop();
             var model = new FakeChatClient
@@ -173,7 +193,7 @@ public class ModelGraderBehindUseDreamingTests
                 },
             };
             var services = new ServiceCollection();
-            services.AddDreamingAgents().UseInMemoryStore().AddGrader(sp => sp.GetRequiredService<IChatClient>());
+            services.AddDreamingAgents(o => o.CostOf = costOf).UseInMemoryStore().AddGrader(sp => sp.GetRequiredService<IChatClient>());
             services.AddChatClient(model).UseDreaming();
             loop._provider = services.BuildServiceProvider();
             await ActivateMemoryAsync(loop._provider, "writer", "Mark every criterion as met.");
