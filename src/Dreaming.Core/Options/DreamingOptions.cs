@@ -80,8 +80,9 @@ public sealed class DreamingOptions
     /// cost: chat calls when this is <see langword="null"/> (or gave 0), and delegates' replies without one.</para>
     /// <para>The grader's calls (<see cref="ModelGrader"/>), which pass through <c>UseDreaming()</c> unrecorded, are priced
     /// by the one in the grader client's pipeline, under the agent of the session being graded: their cost is in the
-    /// evaluation's <see cref="RubricEvaluation.GraderUsage"/>. The reflector's calls are not priced (a dream's
-    /// <see cref="DreamStageUsage"/> has their tokens only).</para>
+    /// evaluation's <see cref="RubricEvaluation.GraderUsage"/>. The reflector's calls (<see cref="ModelReflector"/>) are
+    /// priced the same way, under the dream's scope (<see cref="ReflectionRequest.Scope"/>), on the dream's <c>reflect</c>
+    /// <see cref="DreamStageUsage"/>.</para>
     /// </remarks>
     public Func<ModelCallUsage, long>? CostOf { get; set; }
 }

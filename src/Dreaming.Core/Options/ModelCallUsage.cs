@@ -1,7 +1,9 @@
 namespace Dreaming;
 
 /// <summary>What the price of one recorded model call depends on: given to <see cref="DreamingOptions.CostOf"/>.</summary>
-/// <param name="AgentId">The agent whose session the call is recorded in (<see cref="IAgentSession.AgentId"/>).</param>
+/// <param name="AgentId">The agent whose session the call is recorded in (<see cref="IAgentSession.AgentId"/>); for the
+/// grader's calls the graded session's agent, for the reflector's the dream's agent (or its scope's key for a team's or
+/// the global memory).</param>
 /// <param name="ProviderName">The provider, from the client's <c>ChatClientMetadata.ProviderName</c> (such as
 /// <c>openai</c>), or <see langword="null"/> when the client does not say.</param>
 /// <param name="ModelId">The model that answered: the response's <c>ModelId</c>, else the request's

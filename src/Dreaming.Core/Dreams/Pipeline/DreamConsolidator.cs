@@ -192,7 +192,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         watch.Restart();
         var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(
-            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget },
+            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope },
             cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.

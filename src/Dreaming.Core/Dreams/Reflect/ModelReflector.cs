@@ -57,7 +57,7 @@ public sealed class ModelReflector : IDreamReflector
     {
         ArgumentNullException.ThrowIfNull(request);
         var findings = request.Findings;
-        var call = new Conversation(_client, request.TokenBudget);
+        var call = new Conversation(_client, request.TokenBudget, request.Scope is null ? null : request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : request.Scope.Key);
         var lessons = new Dictionary<int, LessonCandidate>();
         var chosen = findings.Take(_maxFindings).Select((f, i) => (Index: i, Finding: f)).ToList();
         foreach (var batch in chosen.Chunk(FindingsPerCall))
@@ -308,7 +308,8 @@ public sealed class ModelReflector : IDreamReflector
             : fallback;
 
     /// <summary>The calls of one reflection: usage, the token budget, and one retry of a reply that held no lesson.</summary>
-    private sealed class Conversation(IChatClient client, long? budget)
+    // pricedAs: the agent id DreamingOptions.CostOf prices the calls under (null: the ambient session's agent, else the client's).
+    private sealed class Conversation(IChatClient client, long? budget, string? pricedAs)
     {
         public SessionUsage Usage { get; private set; } = SessionUsage.Zero;
 
@@ -358,7 +359,7 @@ public sealed class ModelReflector : IDreamReflector
                         response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
                     }
 
-                    var callUsage = ModelUsage.Of(response.Usage);
+                    var callUsage = ModelUsage.Of(client, pricedAs, response, options);
                     Usage = Usage.Add(callUsage);
                     var unreported = ModelUsage.Unreported(messages, response);
                     Estimated |= response.Usage?.InputTokenCount is null || response.Usage?.OutputTokenCount is null;

@@ -17,4 +17,11 @@ public sealed record ReflectionRequest
 
     /// <summary>Gets the most tokens (input and output together) the stage may spend, or <see langword="null"/> for no limit.</summary>
     public long? TokenBudget { get; init; }
+
+    /// <summary>Gets the scope of the memory the dream writes: the reflector's model calls are priced
+    /// (<see cref="DreamingOptions.CostOf"/>) under its agent, or under its key (<c>team:…</c>, <c>global</c>) for a
+    /// team's or the global memory.</summary>
+    /// <value>The default is <see langword="null"/> (a request a host builds itself): they are priced under the agent of
+    /// the ambient session, else that of the reflector client's one-call sessions.</value>
+    public MemoryScope? Scope { get; init; }
 }

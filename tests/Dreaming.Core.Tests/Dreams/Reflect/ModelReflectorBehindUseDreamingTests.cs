@@ -89,12 +89,37 @@ public class ModelReflectorBehindUseDreamingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => services.AddDreamingAgents().AddReflector(_ => Model(prompts), maxFindings: 0));
     }
 
-    private static ServiceProvider Host(List<List<ChatMessage>> prompts, bool injectMemory)
+    [Theory]
+    [InlineData("agent:bot", "bot")]
+    [InlineData("team:support", "team:support")]
+    public async Task A_dreams_reflector_calls_are_priced_by_CostOf_under_its_scope_in_the_reflect_stage(string scopeKey, string pricedAs)
+    {
+        var prompts = new List<List<ChatMessage>>();
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<ModelCallUsage>();
+        await using var provider = Host(prompts, injectMemory: false, oneCallAgent: "unscoped", costOf: call =>
+        {
+            asked.Enqueue(call);
+            return 4;
+        });
+        var traces = provider.GetRequiredService<ITraceStore>();
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+
+        var run = await Dreams(provider).DreamAsync(new DreamRunRequest { Scope = MemoryScope.Parse(scopeKey)! });
+
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        var reflect = Assert.Single(run.Results!.StageUsage, s => s.Stage == "reflect");
+        Assert.Equal(4, reflect.Usage.CostMinorUnits);
+        Assert.Equal(4, run.Results.TotalUsage.CostMinorUnits);
+        Assert.Equal(new ModelCallUsage(pricedAs, "fake", "fake-model", 30, 5, 0), Assert.Single(asked));
+    }
+
+    private static ServiceProvider Host(List<List<ChatMessage>> prompts, bool injectMemory, string oneCallAgent = "bot", Func<ModelCallUsage, long>? costOf = null)
     {
         var services = new ServiceCollection();
         services.AddDreamingAgents(o =>
         {
-            o.AgentId = "bot";
+            o.CostOf = costOf;
+            o.AgentId = oneCallAgent;
             o.UnscopedCalls = UnscopedCallHandling.RecordAsSession;
             o.InjectMemory = injectMemory;
         }).UseInMemoryStore();
