@@ -102,9 +102,14 @@ public class ModelReflectorBehindUseDreamingTests
             return 4;
         });
         var traces = provider.GetRequiredService<ITraceStore>();
-        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8));
+        var scope = MemoryScope.Parse(scopeKey)!;
 
-        var run = await Dreams(provider).DreamAsync(new DreamRunRequest { Scope = MemoryScope.Parse(scopeKey)! });
+        // A team dream reads the sessions recorded with the team's scope.
+        await traces.ImportAsync(DreamTestData.RefundSessions(12, failing: 8)
+            .Select(s => scope.Kind == MemoryScopeKind.Team ? s with { Session = s.Session with { Scope = scope.Id } } : s)
+            .ToList());
+
+        var run = await Dreams(provider).DreamAsync(new DreamRunRequest { Scope = scope });
 
         Assert.Equal(DreamRunStatus.Completed, run.Status);
         var reflect = Assert.Single(run.Results!.StageUsage, s => s.Stage == "reflect");
