@@ -96,6 +96,7 @@ internal static class ConformanceData
                 Result = "needs_revision",
                 Score = 0.5,
                 Threshold = 0.75,
+                Aggregation = "minimum",
                 Criteria = [new CriterionVerdictRecord("content-1", "not_met", 0, "does not contain \"#W123\""), new CriterionVerdictRecord("content-3", "skipped", null, null)],
                 GraderUsage = new SessionUsage { InputTokens = 300, OutputTokens = 40, ModelCalls = 1 },
             },

@@ -127,4 +127,42 @@ public class GradeCommandTests
         Assert.Equal(1, exit2);
         Assert.Contains("missing.md", error2, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_minimum_rubric_fails_work_the_weighted_mean_passes_and_the_output_names_the_aggregation()
+    {
+        using var cli = new CliRunner();
+        var weighted = cli.WriteFile("refund.md", ExampleRubric);
+        var minimum = cli.WriteFile("refund-min.md", ExampleRubric.Replace("Pass threshold: 0.75", "Pass threshold: 0.75\nAggregation: minimum", StringComparison.Ordinal));
+        // Order number, JSON and length met; no refund amount: 3 of 4 scored criteria (0.75), and a weakest one at 0.
+        var input = cli.WriteFile("answer.json", """{"order":"#W123","note":"Sorry for the delay."}""");
+
+        var (exit, output, error) = await cli.RunAsync("grade", "--rubric", weighted, "--input", input, "--json");
+        Assert.True(exit == 0, error);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal((0.75, "weighted_mean"), (root.GetProperty("score").GetDouble(), root.GetProperty("aggregation").GetString()));
+
+        (exit, output, _) = await cli.RunAsync("grade", "--rubric", minimum, "--input", input, "--json");
+        Assert.Equal(2, exit);
+        root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(("needs_revision", 0.0, "minimum"), (root.GetProperty("result").GetString(), root.GetProperty("score").GetDouble(), root.GetProperty("aggregation").GetString()));
+
+        (exit, output, _) = await cli.RunAsync("grade", "--rubric", minimum, "--input", input);
+        Assert.Equal(2, exit);
+        Assert.Contains("needs_revision, score 0 (threshold 0.75, minimum), not passed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_aggregation_exits_with_1_naming_the_line()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("bad.md", "# Bad\nPass threshold: 0.5\nAggregation: median\n- Says hello\n");
+        var input = cli.WriteFile("answer.txt", "hello");
+
+        var (exit, _, error) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("bad.md(3)", error, StringComparison.Ordinal);
+        Assert.Contains("aggregation \"median\" is unknown; known: weighted_mean, minimum", error, StringComparison.Ordinal);
+    }
 }

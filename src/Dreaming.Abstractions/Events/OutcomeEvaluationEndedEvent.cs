@@ -18,6 +18,12 @@ public sealed record OutcomeEvaluationEndedEvent : SessionEvent
     /// <summary>Gets the pass threshold.</summary>
     public double Threshold { get; init; }
 
+    /// <summary>Gets how the rubric made the score from its criteria, as its wire name (<c>weighted_mean</c> or <c>minimum</c>:
+    /// see <see cref="RubricAggregationNames"/> and <see cref="Rubric.Aggregation"/>).</summary>
+    /// <value>The default is <c>weighted_mean</c>, which an event recorded before rubrics had an aggregation also reads as,
+    /// since every rubric then scored by the weighted mean.</value>
+    public string Aggregation { get; init; } = RubricAggregationNames.WeightedMean;
+
     /// <summary>Gets a value indicating whether the work passed.</summary>
     public bool Passed { get; init; }
 

@@ -249,6 +249,7 @@ internal static class DemoCommand
                 Result = OutcomeResultNames.Of(succeeded ? OutcomeResult.Satisfied : OutcomeResult.MaxIterationsReached),
                 Score = evaluation.Score,
                 Threshold = rubric.PassThreshold,
+                Aggregation = RubricAggregationNames.Of(rubric.Aggregation),
                 Passed = succeeded,
                 Criteria = evaluation.Criteria.Select(c => new CriterionVerdictRecord(c.Criterion.Id, OutcomeFeedback.VerdictName(c.Verdict), c.Score, c.Reason)).ToList(),
             },

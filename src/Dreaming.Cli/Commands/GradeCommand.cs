@@ -49,6 +49,7 @@ internal static class GradeCommand
                     score = Shown(evaluation.Score, 4),
                     passed = evaluation.Passed,
                     threshold = rubric.PassThreshold,
+                    aggregation = RubricAggregationNames.Of(rubric.Aggregation),
                     criteria = evaluation.Criteria.Select(c => new
                     {
                         id = c.Criterion.Id,
@@ -83,7 +84,7 @@ internal static class GradeCommand
     private static void WriteText(TextWriter output, Rubric rubric, RubricEvaluation evaluation, OutcomeResult result, bool hasGrader)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"{rubric.Title}: {OutcomeResultNames.Of(result)}, score {Shown(evaluation.Score, 3).ToString(inv)} (threshold {rubric.PassThreshold.ToString(inv)}), {(evaluation.Passed ? "passed" : "not passed")}");
+        output.WriteLine($"{rubric.Title}: {OutcomeResultNames.Of(result)}, score {Shown(evaluation.Score, 3).ToString(inv)} (threshold {rubric.PassThreshold.ToString(inv)}{(rubric.Aggregation == RubricAggregation.WeightedMean ? string.Empty : ", " + RubricAggregationNames.Of(rubric.Aggregation))}), {(evaluation.Passed ? "passed" : "not passed")}");
         foreach (var c in evaluation.Criteria)
         {
             var flags = (c.Criterion.Required ? " required" : string.Empty) + (c.Criterion.Weight != 1 ? string.Create(inv, $" weight {c.Criterion.Weight:0.##}") : string.Empty);

@@ -71,6 +71,7 @@ public static class WebhookEventData
             ["result"] = ended.Result,
             ["score"] = ended.Score,
             ["threshold"] = ended.Threshold,
+            ["aggregation"] = ended.Aggregation,
             ["passed"] = ended.Passed,
         };
         if (ended.Error is not null)
@@ -105,6 +106,7 @@ public static class WebhookEventData
             ["result"] = OutcomeResultNames.Of(run.Result),
             ["iterations"] = run.Iterations,
             ["score"] = run.FinalEvaluation?.Score,
+            ["aggregation"] = RubricAggregationNames.Of(rubric.Aggregation),
             ["blocked"] = run.Blocked,
         };
         if (run.Error is not null)

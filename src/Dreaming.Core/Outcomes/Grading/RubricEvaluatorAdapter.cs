@@ -137,6 +137,7 @@ public sealed class RubricEvaluatorAdapter : IEvaluator
         metric.AddOrUpdateMetadata("rubric.id", evaluation.Rubric.Id);
         metric.AddOrUpdateMetadata("rubric.version", evaluation.Rubric.Version.ToString(CultureInfo.InvariantCulture));
         metric.AddOrUpdateMetadata("threshold", evaluation.Rubric.PassThreshold.ToString(CultureInfo.InvariantCulture));
+        metric.AddOrUpdateMetadata("aggregation", RubricAggregationNames.Of(evaluation.Rubric.Aggregation));
         metric.AddOrUpdateMetadata("passed", evaluation.Passed ? "true" : "false");
         metric.AddOrUpdateMetadata("grader.input_tokens", evaluation.GraderUsage.InputTokens.ToString(CultureInfo.InvariantCulture));
         metric.AddOrUpdateMetadata("grader.output_tokens", evaluation.GraderUsage.OutputTokens.ToString(CultureInfo.InvariantCulture));

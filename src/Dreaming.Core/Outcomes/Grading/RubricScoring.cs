@@ -4,13 +4,15 @@ namespace Dreaming;
 
 /// <summary>Turns per-criterion results into a rubric's score and pass or fail.</summary>
 /// <remarks>
-/// <para>Score: the weighted mean of the scored criteria (met 1, partially met 0.5, not met 0). A criterion is scored
-/// when its weight is above 0 and its verdict has a score: <see cref="CriterionVerdict.Error"/> and
+/// <para>Score: the rubric's <see cref="Rubric.Aggregation"/> of the scored criteria (met 1, partially met 0.5, not met 0):
+/// their weighted mean by default, or with <see cref="RubricAggregation.Minimum"/> the lowest of their scores. A criterion is
+/// scored when its weight is above 0 and its verdict has a score: <see cref="CriterionVerdict.Error"/> and
 /// <see cref="CriterionVerdict.Skipped"/> are left out, never counted as 0. When nothing is scored the score is 0.</para>
 /// <para>Passed, all of: at least one criterion was scored (a rubric of which nothing could be checked has proved
 /// nothing); the score is at least <see cref="Rubric.PassThreshold"/>; every <see cref="RubricCriterion.Required"/>
 /// criterion is <see cref="CriterionVerdict.Met"/> (partially met, skipped or in error is not enough, whatever its
 /// weight); and no criterion is in error.</para>
+/// <para>Thread-safe: the members are stateless.</para>
 /// </remarks>
 public static class RubricScoring
 {
@@ -20,13 +22,43 @@ public static class RubricScoring
     /// <summary>Computes the weighted mean over the scored criteria.</summary>
     /// <param name="results">The per-criterion results.</param>
     /// <returns>The score in [0, 1]; 0 when no criterion is scored.</returns>
-    public static double Score(IEnumerable<CriterionResult> results)
+    /// <remarks>Always the weighted mean, whatever a rubric's <see cref="Rubric.Aggregation"/>; <see cref="Score(Rubric, IEnumerable{CriterionResult})"/>
+    /// applies the rubric's.</remarks>
+    public static double Score(IEnumerable<CriterionResult> results) => Score(results, RubricAggregation.WeightedMean);
+
+    /// <summary>Computes <paramref name="rubric"/>'s score: its <see cref="Rubric.Aggregation"/> of the scored criteria.</summary>
+    /// <param name="rubric">The rubric, for its aggregation.</param>
+    /// <param name="results">The per-criterion results.</param>
+    /// <returns>The score in [0, 1]; 0 when no criterion is scored.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The rubric's aggregation is not a defined value.</exception>
+    public static double Score(Rubric rubric, IEnumerable<CriterionResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        return Score(results, rubric.Aggregation);
+    }
+
+    /// <summary>Computes the score of the scored criteria under <paramref name="aggregation"/>.</summary>
+    /// <param name="results">The per-criterion results.</param>
+    /// <param name="aggregation">How the scored criteria make the score.</param>
+    /// <returns>The score in [0, 1]; 0 when no criterion is scored.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="aggregation"/> is not a defined value.</exception>
+    public static double Score(IEnumerable<CriterionResult> results, RubricAggregation aggregation)
     {
         ArgumentNullException.ThrowIfNull(results);
+        if (aggregation is not (RubricAggregation.WeightedMean or RubricAggregation.Minimum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, "Unknown rubric aggregation.");
+        }
+
         var scored = results.Where(IsScored).ToList();
         if (scored.Count == 0)
         {
             return 0;
+        }
+
+        if (aggregation == RubricAggregation.Minimum)
+        {
+            return Math.Clamp(scored.Min(r => r.Score!.Value), 0, 1);
         }
 
         // Weights are taken relative to the largest: finite weights near double.MaxValue would otherwise sum to infinity,
@@ -47,6 +79,8 @@ public static class RubricScoring
     /// <param name="rubric">The rubric, for its threshold.</param>
     /// <param name="results">The per-criterion results.</param>
     /// <returns>Whether the work passed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The rubric's <see cref="Rubric.Aggregation"/> is not a defined value
+    /// (a rubric from <see cref="RubricBuilder"/> or <see cref="MarkdownRubricParser"/> always has one).</exception>
     public static bool Passed(Rubric rubric, IReadOnlyList<CriterionResult> results) => FirstFailure(rubric, results) is null;
 
     /// <summary>Builds the evaluation of <paramref name="rubric"/> from its per-criterion results.</summary>
@@ -54,6 +88,7 @@ public static class RubricScoring
     /// <param name="results">The per-criterion results, in the rubric's order.</param>
     /// <param name="graderUsage">The tokens the grader used, or <see langword="null"/> for none.</param>
     /// <returns>The evaluation with its score and pass or fail.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The rubric's <see cref="Rubric.Aggregation"/> is not a defined value.</exception>
     public static RubricEvaluation Evaluate(Rubric rubric, IReadOnlyList<CriterionResult> results, SessionUsage? graderUsage = null)
     {
         ArgumentNullException.ThrowIfNull(rubric);
@@ -62,7 +97,7 @@ public static class RubricScoring
         {
             Rubric = rubric,
             Criteria = results,
-            Score = Score(results),
+            Score = Score(results, rubric.Aggregation),
             Passed = Passed(rubric, results),
             GraderUsage = graderUsage ?? SessionUsage.Zero,
         };
@@ -70,11 +105,12 @@ public static class RubricScoring
 
     /// <summary>Explains the outcome in one sentence: the score against the threshold, and the first reason it failed.</summary>
     /// <param name="evaluation">The evaluation.</param>
-    /// <returns>The explanation, such as <c>score 0.83, threshold 0.75: passed</c>.</returns>
+    /// <returns>The explanation, such as <c>score 0.83, threshold 0.75: passed</c>; a score aggregated other than by the
+    /// weighted mean says how (<c>score 0.5 (minimum), threshold 0.75: not passed, …</c>).</returns>
     public static string Explain(RubricEvaluation evaluation)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
-        var summary = $"score {FormatScore(evaluation.Score, 3)}, threshold {FormatThreshold(evaluation.Rubric.PassThreshold)}";
+        var summary = $"score {FormatScore(evaluation.Score, 3)}{AggregationNote(evaluation.Rubric.Aggregation)}, threshold {FormatThreshold(evaluation.Rubric.PassThreshold)}";
         return FirstFailure(evaluation.Rubric, evaluation.Criteria) is { } failure ? $"{summary}: not passed, {failure}" : $"{summary}: passed";
     }
 
@@ -86,6 +122,11 @@ public static class RubricScoring
         var shown = Math.Floor((score + Tolerance) * scale) / scale;
         return shown.ToString("0." + new string('#', decimals), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Names an aggregation other than the default after a score (<c> (minimum)</c>); empty for the weighted mean, so
+    /// what rubrics without the setting show does not change.</summary>
+    internal static string AggregationNote(RubricAggregation aggregation) =>
+        aggregation == RubricAggregation.WeightedMean ? string.Empty : $" ({RubricAggregationNames.Of(aggregation)})";
 
     /// <summary>Shows a threshold as written (0.7465 stays 0.7465), so it is never rounded onto a shown score.</summary>
     internal static string FormatThreshold(double threshold) => threshold.ToString(CultureInfo.InvariantCulture);
@@ -111,7 +152,7 @@ public static class RubricScoring
             return "no criterion was scored";
         }
 
-        return Score(results) + Tolerance < rubric.PassThreshold ? "the score is below the threshold" : null;
+        return Score(results, rubric.Aggregation) + Tolerance < rubric.PassThreshold ? "the score is below the threshold" : null;
     }
 
     private static string Name(CriterionVerdict verdict) => verdict switch

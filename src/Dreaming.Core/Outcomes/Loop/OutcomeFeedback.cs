@@ -13,7 +13,7 @@ public static class OutcomeFeedback
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"Your work scored {RubricScoring.FormatScore(evaluation.Score, 2)} against \"{evaluation.Rubric.Title}\"; it must reach {RubricScoring.FormatThreshold(evaluation.Rubric.PassThreshold)}");
+        text.Append(CultureInfo.InvariantCulture, $"Your work scored {RubricScoring.FormatScore(evaluation.Score, 2)}{(evaluation.Rubric.Aggregation == RubricAggregation.Minimum ? " (the score of its weakest criterion)" : string.Empty)} against \"{evaluation.Rubric.Title}\"; it must reach {RubricScoring.FormatThreshold(evaluation.Rubric.PassThreshold)}");
         text.AppendLine(evaluation.Criteria.Any(c => c.Criterion.Required) ? " and meet every required criterion." : ".");
         text.AppendLine("Revise it to fix these gaps:");
         foreach (var gap in evaluation.Criteria

@@ -261,6 +261,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             Result = OutcomeResultNames.Of(state.Result),
             Score = evaluation.Score,
             Threshold = rubric.PassThreshold,
+            Aggregation = RubricAggregationNames.Of(rubric.Aggregation),
             Passed = evaluation.Passed,
             Criteria = evaluation.Criteria.Select(OutcomeFeedback.ToRecord).ToList(),
             GraderUsage = evaluation.GraderUsage,
@@ -291,7 +292,14 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
     {
         state.Result = OutcomeResult.Failed;
         state.Error = error;
-        var ended = new OutcomeEvaluationEndedEvent { Iteration = iteration, RubricId = state.Request.Rubric.Id, Result = OutcomeResultNames.Of(OutcomeResult.Failed), Error = error };
+        var ended = new OutcomeEvaluationEndedEvent
+        {
+            Iteration = iteration,
+            RubricId = state.Request.Rubric.Id,
+            Result = OutcomeResultNames.Of(OutcomeResult.Failed),
+            Aggregation = RubricAggregationNames.Of(state.Request.Rubric.Aggregation),
+            Error = error,
+        };
         await state.Session.RecordAsync(ended, CancellationToken.None).ConfigureAwait(false);
         await PublishEvaluationEndedAsync(state, SessionEventSanitizer.ForPublishing(ended, state.Session, _contentFilter)).ConfigureAwait(false);
     }

@@ -8,8 +8,10 @@ namespace Dreaming;
 /// <para>The syntax, line by line:</para>
 /// <list type="bullet">
 /// <item><description><c># Title</c>: the title (required, once).</description></item>
-/// <item><description><c>Pass threshold: 0.75</c>, <c>Id: name</c>, <c>Version: 2</c>: settings, at most once each, keys in any
-/// case. Without <c>Id:</c> the id is the source's file name without its extension; the version defaults to 1.</description></item>
+/// <item><description><c>Pass threshold: 0.75</c>, <c>Aggregation: minimum</c>, <c>Id: name</c>, <c>Version: 2</c>: settings,
+/// at most once each, keys in any case. Without <c>Id:</c> the id is the source's file name without its extension; the
+/// version defaults to 1; the aggregation (<c>weighted_mean</c> or <c>minimum</c>, in any case, with <c>_</c>, <c>-</c> or a
+/// space: see <see cref="RubricAggregationNames.TryParse"/>) defaults to the weighted mean.</description></item>
 /// <item><description><c>## Section</c>: the section of the criteria that follow. Bullets before any section have none.</description></item>
 /// <item><description><c>- criterion</c> (or <c>* </c>, <c>+ </c>, nested or not): one criterion, on one line. <c>(weight: N)</c>,
 /// <c>(required)</c> and <c>(id: name)</c> annotate it anywhere in the line and are removed from its text. A trailing
@@ -94,6 +96,9 @@ public static partial class MarkdownRubricParser
                 Title = _title,
                 Description = _description.Count == 0 ? null : string.Join("\n\n", _description),
                 PassThreshold = Setting("pass threshold") is { } threshold ? double.Parse(threshold, CultureInfo.InvariantCulture) : 1.0,
+                Aggregation = Setting("aggregation") is { } aggregation && RubricAggregationNames.TryParse(aggregation, out var parsed)
+                    ? parsed
+                    : RubricAggregation.WeightedMean,
                 Criteria = [.. _criteria],
                 BaseDirectory = baseDirectory,
             };
@@ -181,6 +186,9 @@ public static partial class MarkdownRubricParser
             var problem = name switch
             {
                 "pass threshold" => ThresholdProblem(value),
+                "aggregation" => RubricAggregationNames.TryParse(value, out _)
+                    ? null
+                    : $"aggregation \"{value}\" is unknown; known: {RubricAggregationNames.WeightedMean}, {RubricAggregationNames.Minimum}",
                 "version" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version >= 1
                     ? null
                     : $"version \"{value}\" must be a whole number, 1 or more",
@@ -240,7 +248,7 @@ public static partial class MarkdownRubricParser
     [GeneratedRegex(@"^(?:[-*_]\s*){3,}$")]
     private static partial Regex ThematicBreakPattern();
 
-    [GeneratedRegex(@"^(?<key>pass\s+threshold|id|version)\s*:(?<value>.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<key>pass\s+threshold|aggregation|id|version)\s*:(?<value>.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SettingPattern();
 
     [GeneratedRegex(@"\s+")]

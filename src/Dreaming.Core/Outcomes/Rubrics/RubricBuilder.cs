@@ -33,6 +33,7 @@ public sealed class RubricBuilder
     private int _version = 1;
     private string? _description;
     private double _passThreshold = 1.0;
+    private RubricAggregation _aggregation = RubricAggregation.WeightedMean;
     private string? _baseDirectory;
     private string? _section;
 
@@ -71,6 +72,16 @@ public sealed class RubricBuilder
     public RubricBuilder WithPassThreshold(double threshold)
     {
         _passThreshold = threshold;
+        return this;
+    }
+
+    /// <summary>Sets <see cref="Rubric.Aggregation"/>: how the scored criteria make the score.</summary>
+    /// <param name="aggregation">The aggregation; <see cref="RubricAggregation.WeightedMean"/> unless set.</param>
+    /// <returns>This builder.</returns>
+    /// <remarks>A value that is not defined fails <see cref="Build"/>, as every other rule does.</remarks>
+    public RubricBuilder WithAggregation(RubricAggregation aggregation)
+    {
+        _aggregation = aggregation;
         return this;
     }
 
@@ -226,6 +237,7 @@ public sealed class RubricBuilder
             Title = _title,
             Description = _description,
             PassThreshold = _passThreshold,
+            Aggregation = _aggregation,
             Criteria = [.. _criteria],
             BaseDirectory = _baseDirectory,
         };

@@ -70,6 +70,11 @@ internal static class RubricValidator
             return $"PassThreshold is {rubric.PassThreshold.ToString(CultureInfo.InvariantCulture)}; it must be between 0 and 1";
         }
 
+        if (rubric.Aggregation is not (RubricAggregation.WeightedMean or RubricAggregation.Minimum))
+        {
+            return $"Aggregation is {rubric.Aggregation}; it must be {nameof(RubricAggregation.WeightedMean)} or {nameof(RubricAggregation.Minimum)}";
+        }
+
         return rubric.Criteria is null || rubric.Criteria.Count == 0 ? "the rubric has no criteria" : null;
     }
 

@@ -67,6 +67,30 @@ public sealed class MarkdownRubricParserTests
         Assert.All(rubric.Criteria, c => Assert.False(c.IgnoreCase));
     }
 
+    [Theory]
+    [InlineData("Aggregation: minimum", RubricAggregation.Minimum)]
+    [InlineData("AGGREGATION:Minimum", RubricAggregation.Minimum)]
+    [InlineData("aggregation: weighted_mean", RubricAggregation.WeightedMean)]
+    [InlineData("Aggregation: Weighted mean", RubricAggregation.WeightedMean)]
+    [InlineData("Aggregation: weighted-mean", RubricAggregation.WeightedMean)]
+    public void The_aggregation_setting_is_read_like_the_threshold(string setting, RubricAggregation expected)
+    {
+        var rubric = MarkdownRubricParser.Parse($"# T\nPass threshold: 0.5\n{setting}\n\nA description.\n- X\n- Y (weight: 0)");
+
+        Assert.Equal((expected, 0.5), (rubric.Aggregation, rubric.PassThreshold));
+        Assert.Equal("A description.", rubric.Description);
+        Assert.Equal(2, rubric.Criteria.Count);
+    }
+
+    [Fact]
+    public void A_rubric_without_the_aggregation_setting_scores_by_the_weighted_mean()
+    {
+        var rubric = MarkdownRubricParser.Parse(IssueExample, "refund-summary.md");
+
+        Assert.Equal(RubricAggregation.WeightedMean, rubric.Aggregation);
+        Assert.Equal(RubricAggregation.Minimum, MarkdownRubricParser.Parse(IssueExample.Replace("Pass threshold: 0.75", "Pass threshold: 0.75\nAggregation: minimum", StringComparison.Ordinal)).Aggregation);
+    }
+
     [Fact]
     public void The_issue_example_equals_its_builder_equivalent()
     {
@@ -83,7 +107,7 @@ public sealed class MarkdownRubricParserTests
             .Build();
 
         Assert.Equal(built.Criteria, parsed.Criteria);
-        Assert.Equal((built.Id, built.Title, built.PassThreshold, built.Version), (parsed.Id, parsed.Title, parsed.PassThreshold, parsed.Version));
+        Assert.Equal((built.Id, built.Title, built.PassThreshold, built.Version, built.Aggregation), (parsed.Id, parsed.Title, parsed.PassThreshold, parsed.Version, parsed.Aggregation));
     }
 
     [Theory]
