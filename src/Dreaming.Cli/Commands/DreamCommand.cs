@@ -6,12 +6,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming dream --agent ID</c>: runs one dream over the agent's recorded sessions.</summary>
+/// <summary><c>dreaming dream --agent ID|--scope KEY</c>: runs one dream over the recorded sessions of an agent, a team or
+/// every agent (the global memory).</summary>
 internal static class DreamCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var agent = new Option<string>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID).", Required = true };
+        var agent = new Option<string?>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID); or give --scope." };
+        var scope = new Option<string?>("--scope") { Description = "The memory scope to dream for, instead of --agent: agent:ID, team:ID (the sessions started with that team scope) or global (every session)." };
+        scope.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } key && !MemoryScope.TryParse(key, out _))
+            {
+                result.AddError($"'{key}' is not a memory scope for --scope: write agent:ID, team:ID or global.");
+            }
+        });
         var maxSessions = CommonOptions.InRange(
             new Option<int>("--max-sessions") { Description = "Read at most this many of the sessions no earlier dream read (oldest first; 1-1,000,000).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxSessions },
             1,
@@ -24,10 +33,24 @@ internal static class DreamCommand
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         review.AcceptOnlyFromAmong("auto", "approval");
         review.HelpName = "auto|approval"; // in this order, as the other choices, not sorted
-        var command = new Command("dream", "Run one dream: mine the agent's recent sessions for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
+        var command = new Command("dream", "Run one dream: mine the recent sessions of an agent (--agent) or a memory scope (--scope) for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
-            agent, maxSessions, minSessions, instructions, review,
+            agent, scope, maxSessions, minSessions, instructions, review,
         };
+        command.Validators.Add(result =>
+        {
+            // Parse errors, as the required --agent was: before the database is opened, with the usage help.
+            var hasAgent = result.GetValue(agent) is not null;
+            var hasScope = result.GetValue(scope) is not null;
+            if (hasAgent && hasScope)
+            {
+                result.AddError("Give --agent ID or --scope KEY, not both.");
+            }
+            else if (!hasAgent && !hasScope)
+            {
+                result.AddError("Option '--agent' is required (or give --scope agent:ID, team:ID or global).");
+            }
+        });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
@@ -39,7 +62,7 @@ internal static class DreamCommand
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
-                    Scope = MemoryScope.Agent(parse.GetValue(agent)!),
+                    Scope = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : MemoryScope.Agent(parse.GetValue(agent)!),
                     MaxSessions = parse.GetValue(maxSessions),
                     MinSessions = parse.GetValue(minSessions),
                     Instructions = parse.GetValue(instructions),
@@ -72,6 +95,7 @@ internal static class DreamCommand
         return new
         {
             RunId = run.Id,
+            Scope = run.Scope.Key,
             Status = Status(run.Status),
             SessionsRead = results.SessionIds.Count,
             BaseFailureRate = Math.Round(results.Report.BaseFailureRate, 4),
@@ -103,7 +127,7 @@ internal static class DreamCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var results = run.Results;
-        output.WriteLine($"dream {run.Id}: {Status(run.Status)}{(run.Error is null ? string.Empty : " - " + run.Error)}");
+        output.WriteLine($"dream {run.Id} ({Text.OneLine(run.Scope.Key)}): {Status(run.Status)}{(run.Error is null ? string.Empty : " - " + run.Error)}");
         output.WriteLine(model is null
             ? "lessons by: template (offline; with --model-endpoint and --model a model writes them)"
             : "lessons by: " + model);
