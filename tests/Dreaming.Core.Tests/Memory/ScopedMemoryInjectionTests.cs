@@ -27,7 +27,10 @@ public class ScopedMemoryInjectionTests
         var events = await RunSessionAsync(provider, "billing");
 
         var text = Assert.Single(prompts)[0].Text;
-        Assert.StartsWith(InsightRanker.Header, text, StringComparison.Ordinal);
+
+        // Not "this agent's": the team's and the global lessons were learnt from other agents' sessions too.
+        Assert.StartsWith(InsightRanker.SharedHeader + "\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("this agent's", text, StringComparison.Ordinal);
         Assert.Contains("- [agent-1] Refund at most the order total.", text, StringComparison.Ordinal);
         Assert.Contains("- [billing-1] Invoices are in euros.", text, StringComparison.Ordinal);
         Assert.Contains("- [global-1] Be brief.", text, StringComparison.Ordinal);

@@ -11,8 +11,19 @@ namespace Dreaming;
 /// control characters of its id and text given as spaces. Deterministic and thread-safe.</remarks>
 public static class InsightRanker
 {
-    /// <summary>The first line of the rendered memory.</summary>
+    /// <summary>The first line of the rendered memory when every insight given is of an agent's own memory
+    /// (<see cref="MemoryScopeKind.Agent"/>).</summary>
+    /// <remarks>Memory that includes a team's or the global insights starts with <see cref="SharedHeader"/> instead.</remarks>
     public const string Header = "Lessons from this agent's earlier sessions (cite an id in brackets when you act on one):";
+
+    /// <summary>The first line of the rendered memory when it includes insights of a team's or the global memory
+    /// (<see cref="MemoryScopeKind.Team"/>, <see cref="MemoryScopeKind.Global"/>), which were not all learnt from this
+    /// agent's sessions.</summary>
+    public const string SharedHeader = "Lessons from earlier sessions (cite an id in brackets when you act on one):";
+
+    // The budget is reckoned with the longer header before it is known which one the memory gets, so the insights that fit
+    // do not depend on it: memory of an agent alone fits exactly the insights it always did.
+    private static readonly int s_headerReserve = Math.Max(Header.Length, SharedHeader.Length);
 
     // C0 and C1 controls (CR, LF, NEL, form feed and escapes among them), DEL, and the Unicode line and paragraph separators.
     private static readonly SearchValues<char> s_breaks = SearchValues.Create(
@@ -23,7 +34,8 @@ public static class InsightRanker
     /// <param name="task">The session's task.</param>
     /// <param name="toolNames">The tools the session can call.</param>
     /// <param name="tokenBudget">The budget, in tokens (four characters each); 1 or more.</param>
-    /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits.</returns>
+    /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits. It starts with
+    /// <see cref="Header"/> for an agent's version, with <see cref="SharedHeader"/> for a team's or the global one.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokenBudget"/> is 0 or less.</exception>
     public static InjectedMemory? Render(MemoryVersion version, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
@@ -42,7 +54,8 @@ public static class InsightRanker
     /// <param name="task">The session's task.</param>
     /// <param name="toolNames">The tools the session can call.</param>
     /// <param name="tokenBudget">The budget, in tokens; 1 or more.</param>
-    /// <returns>The rendered memory with one event per version given insights, or <see langword="null"/>.</returns>
+    /// <returns>The rendered memory with one event per version given insights, or <see langword="null"/>. It starts with
+    /// <see cref="SharedHeader"/> when an insight of a team's or the global version is given, else with <see cref="Header"/>.</returns>
     internal static InjectedMemory? Render(IReadOnlyList<(MemoryVersion Version, MemoryScope? EventScope)> versions, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
         var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
@@ -57,7 +70,7 @@ public static class InsightRanker
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
 
         // In 64 bits: four characters a token of a large budget (int.MaxValue) overflowed an int, to a negative budget.
-        var budget = (tokenBudget * 4L) - Header.Length;
+        var budget = (tokenBudget * 4L) - s_headerReserve;
         var text = new StringBuilder(Header);
         var ids = new List<string>();
         var byVersion = new List<string>?[versions.Count];
@@ -92,12 +105,20 @@ public static class InsightRanker
         }
 
         var events = new List<InsightsInjectedEvent>(versions.Count);
+        var shared = false;
         for (var i = 0; i < versions.Count; i++)
         {
             if (byVersion[i] is { } versionIds)
             {
                 events.Add(new InsightsInjectedEvent { MemoryVersionId = versions[i].Version.Id, InsightIds = versionIds, Scope = versions[i].EventScope });
+                shared |= versions[i].Version.Scope?.Kind is MemoryScopeKind.Team or MemoryScopeKind.Global;
             }
+        }
+
+        if (shared)
+        {
+            // Not "this agent's": a team's or the global lessons were learnt from other agents' sessions too.
+            text.Remove(0, Header.Length).Insert(0, SharedHeader);
         }
 
         return new InjectedMemory(events[0].MemoryVersionId, ids, text.ToString()) { Given = events };
