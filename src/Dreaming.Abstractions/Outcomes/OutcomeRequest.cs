@@ -40,4 +40,11 @@ public sealed record OutcomeRequest
 
     /// <summary>Gets the parent session id, when the loop runs as a sub-task.</summary>
     public string? ParentSessionId { get; init; }
+
+    /// <summary>Gets the team or tenant scope of the loop's session (its <see cref="SessionRecord.Scope"/>, as
+    /// <c>AgentSessionOptions.Scope</c> sets it for a session a host starts): the session is given that team's memory with
+    /// its agent's and the global one, and the team's dream (<see cref="MemoryScope.Team"/>) learns from it.</summary>
+    /// <value>The default is <see langword="null"/>: no team; a team dream never reads the session.</value>
+    /// <remarks>Refused when the loop starts, naming <c>OutcomeRequest.Scope</c>, if it holds half a surrogate pair.</remarks>
+    public string? Scope { get; init; }
 }

@@ -55,6 +55,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             AgentId = request.AgentId,
             Task = request.Task,
             ParentSessionId = request.ParentSessionId,
+            Scope = request.Scope,
             Metadata = { ["outcome.rubric"] = $"{request.Rubric.Id}@{request.Rubric.Version.ToString(CultureInfo.InvariantCulture)}" },
         });
         var state = new LoopState(request, session);
@@ -340,6 +341,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
         // Refused here under its own name, not by StartSession as AgentSessionOptions.AgentId, a setting the caller never saw.
         AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OutcomeRequest.AgentId", nameof(request));
+        AgentIds.ThrowIfUnpairedSurrogate(request.Scope, "OutcomeRequest.Scope", nameof(request));
 
         if (string.IsNullOrWhiteSpace(request.Task))
         {
