@@ -35,6 +35,14 @@ public sealed record OrchestrationRequest
     /// <summary>Gets the parent of the run's own session, when the run is itself a sub-task.</summary>
     public string? ParentSessionId { get; init; }
 
+    /// <summary>Gets the team or tenant scope of the run's sessions (its own, its items' and their outcome loops'), as
+    /// <c>AgentSessionOptions.Scope</c> sets it for a session a host starts: they are given that team's memory with their
+    /// agents' and the global one, and the team's dream (<see cref="MemoryScope.Team"/>) learns from them.</summary>
+    /// <value>The default is <see langword="null"/>: no team; a team dream never reads the run's sessions.</value>
+    /// <remarks>Refused before the run records anything, naming <c>OrchestrationRequest.Scope</c>, if it holds half a
+    /// surrogate pair.</remarks>
+    public string? Scope { get; init; }
+
     /// <summary>Gets a host delegate that writes the final answer; by default the coordinator model does, or without one
     /// the outputs of the items nothing depends on are joined.</summary>
     public Func<OrchestrationSynthesis, CancellationToken, Task<string>>? Synthesize { get; init; }

@@ -135,6 +135,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OrchestrationRequest.AgentId", nameof(request));
+        AgentIds.ThrowIfUnpairedSurrogate(request.Scope, "OrchestrationRequest.Scope", nameof(request));
 
         if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
         {
@@ -153,7 +154,7 @@ public sealed partial class Orchestrator : IOrchestrator
         var goal = plan?.Goal ?? request.Goal!;
         var started = TimeProvider.GetUtcNow();
         var clock = Stopwatch.StartNew();
-        await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId });
+        await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId, Scope = request.Scope });
         var record = RecorderFor(session, request.Observer, cancellationToken);
         // The coordinator's calls are recorded in the run's session, so CostOf prices them under the run's agent id.
         Func<SessionUsage, SessionUsage>? priceCoordinator = Options.CostOf is null ? null : usage => Options.Priced(request.AgentId, usage);
@@ -200,7 +201,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results.ToList();
         var stop = execution.Stopped;

@@ -238,6 +238,7 @@ internal sealed partial class PlanExecution
                 Rubric = rubric,
                 MaxIterations = _owner.Options.OutcomeMaxIterations,
                 ParentSessionId = _parent.Id,
+                Scope = _scope,
                 Agent = async (attempt, ct) =>
                 {
                     slot.SessionId = attempt.Session.Id;
@@ -316,6 +317,7 @@ internal sealed partial class PlanExecution
         AgentId = agent.Name,
         Task = slot.Item.Instructions,
         ParentSessionId = _parent.Id,
+        Scope = _scope,
         Metadata = new ItemSessionMetadata(slot.Item.Id, slot.Attempts),
     };
 }

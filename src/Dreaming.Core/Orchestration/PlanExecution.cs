@@ -18,6 +18,9 @@ internal sealed partial class PlanExecution : IDisposable
     private readonly PlanGraph _graph;
     private readonly IReadOnlyDictionary<string, RosterAgent> _roster;
     private readonly IAgentSession _parent;
+
+    // The run's team or tenant scope (OrchestrationRequest.Scope), which its items' sessions and outcome loops take too.
+    private readonly string? _scope;
     private readonly OrchestrationFailurePolicy _policy;
     private readonly Budget _budget;
     private readonly Func<SessionEvent, ValueTask> _record;
@@ -41,6 +44,7 @@ internal sealed partial class PlanExecution : IDisposable
         PlanGraph graph,
         IReadOnlyDictionary<string, RosterAgent> roster,
         IAgentSession parent,
+        string? scope,
         OrchestrationFailurePolicy policy,
         Budget budget,
         Func<SessionEvent, ValueTask> record)
@@ -50,6 +54,7 @@ internal sealed partial class PlanExecution : IDisposable
         _graph = graph;
         _roster = roster;
         _parent = parent;
+        _scope = scope;
         _policy = policy;
         _budget = budget;
         _totalTokens = budget.SpentTokens + budget.UnreportedTokens;
