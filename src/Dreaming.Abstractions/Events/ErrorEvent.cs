@@ -18,7 +18,8 @@ public sealed record ErrorEvent : SessionEvent
     /// <summary>Gets what happens to the work after the error, when the recorder knows it: <see cref="ErrorRetryStatus.Retrying"/>,
     /// <see cref="ErrorRetryStatus.Exhausted"/> or <see cref="ErrorRetryStatus.Terminal"/>.</summary>
     /// <value><see langword="null"/> when the recorder cannot know: a chat call's error recorded by <c>UseDreaming()</c>,
-    /// which the host or the provider's SDK may or may not retry. An orchestration item's attempt sets it.</value>
+    /// which the host or the provider's SDK may or may not retry. The failed attempt of an orchestration item without a
+    /// rubric sets it (an item with a rubric records its agent's failure as a failed outcome iteration, with no error event).</value>
     public string? RetryStatus { get; init; }
 
     /// <inheritdoc />
