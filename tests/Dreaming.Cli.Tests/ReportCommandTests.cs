@@ -249,55 +249,6 @@ public class ReportCommandTests
         Assert.Matches(@"v1 \(active\)\s+12\s+1\s+0\s+11/12 91\.7%", text);
     }
 
-    [Fact]
-    public async Task Sessions_given_only_team_or_global_memory_count_under_that_version_even_when_the_agent_has_none_of_its_own()
-    {
-        using var cli = new CliRunner();
-        var now = DateTimeOffset.UtcNow;
-        string global, team;
-        using (var memory = new SqliteMemoryStore("Data Source=" + cli.Database))
-        {
-            global = await ActivateAsync(memory, MemoryScope.Global, now);
-            team = await ActivateAsync(memory, MemoryScope.Team("billing"), now);
-        }
-
-        // The bot has no memory of its own: UseDreaming() gave its sessions the global memory, and a billing session its
-        // team's and the global one; a session that ended before any version was stored was given none.
-        var at = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero);
-        var early = Ended("s0", "bot", at.AddHours(-2), SessionStatus.Completed, SessionOutcome.Succeeded());
-        var given = Ended("s1", "bot", at.AddHours(1), SessionStatus.Completed, SessionOutcome.Succeeded());
-        var billing = Ended("s2", "bot", at.AddHours(2), SessionStatus.Completed, SessionOutcome.Succeeded()) with { Scope = "billing" };
-        using (var store = new SqliteTraceStore(cli.Database))
-        {
-            await store.ImportAsync(
-            [
-                new(early, []),
-                new(given, [Injected("s1", global, MemoryScope.Global, at.AddHours(1))]),
-                new(billing, [Injected("s2", team, MemoryScope.Team("billing"), at.AddHours(2)), Injected("s2", global, MemoryScope.Global, at.AddHours(2)) with { Sequence = 2 }]),
-            ]);
-        }
-
-        var (exit, output, error) = await cli.RunAsync("report", "--db", cli.Database, "--json");
-
-        Assert.True(exit == 0, error);
-        using var document = JsonDocument.Parse(output);
-        var groups = document.RootElement.GetProperty("agents").EnumerateArray().Single().GetProperty("groups").EnumerateArray().ToList();
-        Assert.Equal(["no memory", "global v1 (active)", "team:billing v1 (active)"], groups.Select(g => g.GetProperty("memory").GetString()));
-        Assert.Equal([1, 1, 1], groups.Select(g => g.GetProperty("sessions").GetInt64()));
-        Assert.Equal([null, global, team], groups.Select(g => g.GetProperty("memory_version_id").GetString()));
-
-        static InsightsInjectedEvent Injected(string sessionId, string versionId, MemoryScope scope, DateTimeOffset at) =>
-            new() { SessionId = sessionId, Sequence = 1, Timestamp = at, MemoryVersionId = versionId, InsightIds = ["ins-1"], Scope = scope };
-    }
-
-    private static async Task<string> ActivateAsync(SqliteMemoryStore memory, MemoryScope scope, DateTimeOffset now)
-    {
-        var insight = new Insight { Id = "ins-1", Text = "Check the total first.", Scope = scope, Source = InsightSource.Human, CreatedAt = now, UpdatedAt = now };
-        var version = await memory.ProposeAsync(new MemoryProposal { Scope = scope, Author = MemoryAuthor.Person("ann"), Insights = [insight] });
-        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ann"));
-        return version.Id;
-    }
-
     private static void AssertGroup(JsonElement group, long sessions, long failed, long abandoned, long withOutcome, long passed, double? passRate, long scored, double? meanScore, long tokens, double meanTokens, long cost, double meanCost)
     {
         Assert.Equal(sessions, group.GetProperty("sessions").GetInt64());

@@ -16,11 +16,9 @@ internal sealed record AgentReport(string AgentId, IReadOnlyList<ReportGroup> Gr
 /// <remarks>
 /// <para>A session counts under the memory version its record names (<see cref="SessionRecord.MemoryVersionId"/>, which a
 /// host sets when it starts the session with a version) or, when it names none, the version whose insights
-/// <c>UseDreaming()</c> gave it (its <see cref="InsightsInjectedEvent"/>, as dreaming's own credit assignment reads it):
-/// its agent's version when it was given one, else the first other scope's (its team's, else the global one).
-/// Events are read only for the sessions that ended after the first memory version the session could have been given
-/// was stored (its agent's, its team's or a global one): a session that ended before cannot have been given one, so a
-/// store without memory costs no event reads.
+/// <c>UseDreaming()</c> gave it (its <see cref="InsightsInjectedEvent"/>, as dreaming's own credit assignment reads it).
+/// Only that one event is looked for, and only in the sessions that ended after the agent's first memory version was
+/// stored: a session that ended before cannot have been given one, so an agent without memory costs no event reads.
 /// Sessions and events are read one page, or one session, at a time: the report holds its counters, never the sessions.</para>
 /// </remarks>
 internal static class SessionReportBuilder
@@ -38,8 +36,6 @@ internal static class SessionReportBuilder
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(memory);
         var agents = new SortedDictionary<string, AgentGroups>(StringComparer.Ordinal);
-        // When the first version of the global scope, and of each team scope met, was stored (null: it has none).
-        var scopesFirst = new Dictionary<MemoryScope, DateTimeOffset?>();
         var query = new SessionQuery { AgentId = agentId, StartedFrom = since, Order = SessionOrder.OldestFirst, PageSize = pageSize };
         do
         {
@@ -60,8 +56,7 @@ internal static class SessionReportBuilder
                     continue;
                 }
 
-                var versionId = session.MemoryVersionId
-                    ?? await InjectedVersionAsync(sessions, session, await FirstGivenAsync(memory, session, agent, scopesFirst, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                var versionId = session.MemoryVersionId ?? await InjectedVersionAsync(sessions, session, agent.FirstVersionCreatedAt, cancellationToken).ConfigureAwait(false);
                 agent.Group(versionId).Add(session);
             }
 
@@ -78,9 +73,8 @@ internal static class SessionReportBuilder
         return new SessionReport(report);
     }
 
-    // The memory version UseDreaming() gave the session, from its memory.injected events (its agent's version, else the
-    // first other scope's), or null. A session that ended before the first version it could have been given was stored
-    // was given none, and its events are not read.
+    // The memory version UseDreaming() gave the session, from its memory.injected event, or null. A session that ended before
+    // the agent's first version was stored was given none, and its events are not read.
     private static async Task<string?> InjectedVersionAsync(ITraceStore sessions, SessionRecord session, DateTimeOffset? firstVersionCreatedAt, CancellationToken cancellationToken)
     {
         if (firstVersionCreatedAt is not { } first || (session.EndedAt is { } ended && ended < first))
@@ -89,56 +83,27 @@ internal static class SessionReportBuilder
         }
 
         var events = await sessions.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
-        string? other = null;
         foreach (var e in events)
         {
             if (e is InsightsInjectedEvent injected)
             {
-                if (injected.Scope is null)
-                {
-                    return injected.MemoryVersionId;
-                }
-
-                other ??= injected.MemoryVersionId;
+                return injected.MemoryVersionId;
             }
         }
 
-        return other;
-    }
-
-    // When the first memory version the session could have been given was stored: its agent's, its team's (its scope) or
-    // a global one, whichever came first; null when none of them has a version. Each team's and the global scope's is
-    // looked up once per report.
-    private static async Task<DateTimeOffset?> FirstGivenAsync(IMemoryStore memory, SessionRecord session, AgentGroups agent, Dictionary<MemoryScope, DateTimeOffset?> scopesFirst, CancellationToken cancellationToken)
-    {
-        var first = Earlier(agent.FirstVersionCreatedAt, await FirstOfAsync(MemoryScope.Global).ConfigureAwait(false));
-        return string.IsNullOrWhiteSpace(session.Scope) ? first : Earlier(first, await FirstOfAsync(MemoryScope.Team(session.Scope)).ConfigureAwait(false));
-
-        async Task<DateTimeOffset?> FirstOfAsync(MemoryScope scope)
-        {
-            if (!scopesFirst.TryGetValue(scope, out var created))
-            {
-                var versions = await VersionsAsync(memory, scope, cancellationToken).ConfigureAwait(false);
-                created = versions.Count == 0 ? null : versions.Values.Min(v => v.CreatedAt);
-                scopesFirst.Add(scope, created);
-            }
-
-            return created;
-        }
-
-        static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a <= b ? a : b;
+        return null;
     }
 
     // Every version of the agent's own scope (the scope UseDreaming() gives memory from), by id.
-    private static Task<Dictionary<string, MemoryVersionSummary>> AgentVersionsAsync(IMemoryStore memory, string agentId, CancellationToken cancellationToken) =>
-        string.IsNullOrWhiteSpace(agentId)
-            ? Task.FromResult(new Dictionary<string, MemoryVersionSummary>(StringComparer.Ordinal))
-            : VersionsAsync(memory, MemoryScope.Agent(agentId), cancellationToken);
-
-    // Every version of a scope, by id.
-    private static async Task<Dictionary<string, MemoryVersionSummary>> VersionsAsync(IMemoryStore memory, MemoryScope scope, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, MemoryVersionSummary>> AgentVersionsAsync(IMemoryStore memory, string agentId, CancellationToken cancellationToken)
     {
         var versions = new Dictionary<string, MemoryVersionSummary>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(agentId))
+        {
+            return versions;
+        }
+
+        var scope = MemoryScope.Agent(agentId);
         int? before = null;
         while (true)
         {
