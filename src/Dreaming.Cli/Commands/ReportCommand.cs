@@ -6,7 +6,8 @@ using Dreaming.Cli.Reports;
 namespace Dreaming.Cli.Commands;
 
 /// <summary><c>dreaming report [--agent ID] [--since DATE]</c>: did dreaming help? Each agent's ended sessions grouped by
-/// the memory version they were given, with their failures, pass rate, mean score, tokens and cost.</summary>
+/// the memory versions they were given (its own, its team's, the global one), with their failures, pass rate, mean
+/// score, tokens and cost.</summary>
 internal static class ReportCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)

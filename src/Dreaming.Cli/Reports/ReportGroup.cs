@@ -1,23 +1,30 @@
 namespace Dreaming.Cli.Reports;
 
-/// <summary>One row of <c>dreaming report</c>: the ended sessions of one agent that were given one memory version (or
-/// none), with the counts and sums their means come from.</summary>
+/// <summary>One row of <c>dreaming report</c>: the ended sessions of one agent that were given one memory version, one
+/// combination of versions (the agent's own, its team's, the global one), or none, with the counts and sums their means
+/// come from.</summary>
 /// <remarks>Not thread-safe: the report is built by one command, one session at a time.</remarks>
 internal sealed class ReportGroup
 {
     /// <summary>Creates an empty group.</summary>
-    /// <param name="versionId">The memory version the sessions were given, or <see langword="null"/> for none.</param>
-    public ReportGroup(string? versionId) => VersionId = versionId;
+    /// <param name="versions">The memory versions the sessions were given, in order; empty for none.</param>
+    public ReportGroup(IReadOnlyList<ReportVersion> versions) => Versions = versions;
 
-    /// <summary>Gets the memory version the sessions were given, or <see langword="null"/> for none.</summary>
-    public string? VersionId { get; }
+    /// <summary>Gets the memory versions the sessions were given: empty for none, one for a session given one version (as
+    /// every session was before team and global memory), several for a session given its agent's, its team's and the
+    /// global memory.</summary>
+    public IReadOnlyList<ReportVersion> Versions { get; }
 
-    /// <summary>Gets or sets the version as the memory store knows it, or <see langword="null"/> when there is none, or the
+    /// <summary>Gets the first memory version the sessions were given (the agent's own when they were given it), or
+    /// <see langword="null"/> for none.</summary>
+    public string? VersionId => Versions.Count == 0 ? null : Versions[0].Id;
+
+    /// <summary>Gets the first version as the memory store knows it, or <see langword="null"/> when there is none, or the
     /// store does not know the id (a version of another database, or an id the host made up).</summary>
-    public MemoryVersionSummary? Version { get; set; }
+    public MemoryVersionSummary? Version => Versions.Count == 0 ? null : Versions[0].Version;
 
-    /// <summary>Gets whether the version belongs to a scope other than the agent's own (a team's, the global one).</summary>
-    public bool OtherScope { get; set; }
+    /// <summary>Gets whether the first version belongs to a scope other than the agent's own (a team's, the global one).</summary>
+    public bool OtherScope => Versions.Count > 0 && Versions[0].OtherScope;
 
     public long Sessions { get; private set; }
 

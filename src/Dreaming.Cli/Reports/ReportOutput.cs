@@ -25,6 +25,13 @@ internal static class ReportOutput
                 MemoryVersionNumber = g.Version?.Number,
                 MemoryVersionState = g.Version is { } v ? MemoryText.State(v.State) : null,
                 MemoryScope = g.Version?.Scope.Key,
+                MemoryVersions = g.Versions.Select(v => new
+                {
+                    Scope = v.ScopeKey,
+                    VersionId = v.Id,
+                    v.Version?.Number,
+                    State = v.Version is { } known ? MemoryText.State(known.State) : null,
+                }),
                 g.Sessions,
                 FailedSessions = g.Failed,
                 AbandonedSessions = g.Abandoned,
@@ -64,14 +71,16 @@ internal static class ReportOutput
                 continue;
             }
 
-            output.WriteLine($"  {"MEMORY",-28}  {"SESSIONS",8}  {"FAILED",6}  {"ABANDONED",9}  {"PASSED",13}  {"MEAN SCORE",10}  {"TOKENS/SESSION",14}  {"COST",10}  {"COST/SESSION",12}  {"FIRST (UTC)",-16}  LAST (UTC)");
+            // The memory column is 28 wide, or as wide as the longest label (a combination of versions), up to 64.
+            var width = Math.Clamp(agent.Groups.Max(g => Label(g, terminal: true).Length), 28, 64);
+            output.WriteLine($"  {"MEMORY".PadRight(width)}  {"SESSIONS",8}  {"FAILED",6}  {"ABANDONED",9}  {"PASSED",13}  {"MEAN SCORE",10}  {"TOKENS/SESSION",14}  {"COST",10}  {"COST/SESSION",12}  {"FIRST (UTC)",-16}  LAST (UTC)");
             foreach (var g in agent.Groups)
             {
                 var passed = g.PassRate is { } rate ? string.Create(s_inv, $"{g.Passed}/{g.WithOutcome} {rate * 100:0.0}%") : "-";
                 var score = g.MeanScore is { } mean ? mean.ToString("0.000", s_inv) : "-";
                 output.WriteLine(string.Create(
                     s_inv,
-                    $"  {Text.Cut(Label(g, terminal: true), 28),-28}  {g.Sessions,8}  {g.Failed,6}  {g.Abandoned,9}  {passed,13}  {score,10}  {g.MeanTokens,14:N0}  {g.Cost,10:N0}  {g.MeanCost,12:N1}  {g.FirstStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {g.LastStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}"));
+                    $"  {Text.Cut(Label(g, terminal: true), width).PadRight(width)}  {g.Sessions,8}  {g.Failed,6}  {g.Abandoned,9}  {passed,13}  {score,10}  {g.MeanTokens,14:N0}  {g.Cost,10:N0}  {g.MeanCost,12:N1}  {g.FirstStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {g.LastStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}"));
             }
 
             output.WriteLine();
@@ -81,17 +90,28 @@ internal static class ReportOutput
     }
 
     /// <summary>The group's memory as shown: <c>no memory</c>, <c>v2 (active)</c>, <c>team:ops v1 (superseded)</c>, or
-    /// the id and <c>(unknown)</c> for an id the memory store does not know. For a <paramref name="terminal"/>, stored
-    /// text (a scope's key, an id) is put on one line with its control characters escaped; JSON keeps it as it is.</summary>
+    /// the id and <c>(unknown)</c> for an id the memory store does not know; for sessions given several versions, each
+    /// without its state, joined by <c> + </c>: <c>v2 + team:billing v1 + global v3</c>. For a <paramref name="terminal"/>,
+    /// stored text (a scope's key, an id) is put on one line with its control characters escaped; JSON keeps it as it is.</summary>
     public static string Label(ReportGroup group, bool terminal)
     {
         Func<string?, string> text = terminal ? Text.OneLine : static s => s ?? string.Empty;
-        return group switch
+        return group.Versions.Count switch
         {
-            { VersionId: null } => "no memory",
-            { Version: { } v, OtherScope: false } => string.Create(s_inv, $"v{v.Number} ({MemoryText.State(v.State)})"),
-            { Version: { } v } => string.Create(s_inv, $"{text(v.Scope.Key)} v{v.Number} ({MemoryText.State(v.State)})"),
-            _ => text(group.VersionId) + " (unknown)",
+            0 => "no memory",
+            1 => Label(group.Versions[0], text, withState: true),
+            _ => string.Join(" + ", group.Versions.Select(v => Label(v, text, withState: false))),
+        };
+    }
+
+    private static string Label(ReportVersion version, Func<string?, string> text, bool withState)
+    {
+        var state = withState && version.Version is { } known ? " (" + MemoryText.State(known.State) + ")" : string.Empty;
+        return version switch
+        {
+            { Version: { } v, OtherScope: false } => string.Create(s_inv, $"v{v.Number}{state}"),
+            { Version: { } v } => string.Create(s_inv, $"{text(v.Scope.Key)} v{v.Number}{state}"),
+            _ => text(version.Id) + " (unknown)",
         };
     }
 

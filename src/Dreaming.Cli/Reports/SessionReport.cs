@@ -1,25 +1,31 @@
+using System.Globalization;
+
 namespace Dreaming.Cli.Reports;
 
-/// <summary>What <c>dreaming report</c> prints: for each agent, its ended sessions grouped by the memory version they were
+/// <summary>What <c>dreaming report</c> prints: for each agent, its ended sessions grouped by the memory versions they were
 /// given.</summary>
 /// <param name="Agents">The agents, by id (ordinal order).</param>
 internal sealed record SessionReport(IReadOnlyList<AgentReport> Agents);
 
 /// <summary>One agent's part of the report.</summary>
 /// <param name="AgentId">The agent id.</param>
-/// <param name="Groups">Its groups: no memory first, then its own versions by number, then versions of other scopes, then
-/// ids the memory store does not know.</param>
+/// <param name="Groups">Its groups: no memory first, then its own versions by number (each alone, then each with the team
+/// and global versions given beside it), then versions of other scopes (a team's before the global one), then ids the
+/// memory store does not know.</param>
 /// <param name="Running">Its sessions still running, which are not counted.</param>
 internal sealed record AgentReport(string AgentId, IReadOnlyList<ReportGroup> Groups, long Running);
 
 /// <summary>Builds a <see cref="SessionReport"/> by paging through the trace store's sessions, oldest first.</summary>
 /// <remarks>
 /// <para>A session counts under the memory version its record names (<see cref="SessionRecord.MemoryVersionId"/>, which a
-/// host sets when it starts the session with a version) or, when it names none, the version whose insights
-/// <c>UseDreaming()</c> gave it (its <see cref="InsightsInjectedEvent"/>, as dreaming's own credit assignment reads it).
-/// Only that one event is looked for, and only in the sessions that ended after the agent's first memory version was
-/// stored: a session that ended before cannot have been given one, so an agent without memory costs no event reads.
-/// Sessions and events are read one page, or one session, at a time: the report holds its counters, never the sessions.</para>
+/// host sets when it starts the session with a version) or, when it names none, the versions whose insights
+/// <c>UseDreaming()</c> gave it (its <see cref="InsightsInjectedEvent"/>s, one a version: its agent's, its team's, the
+/// global one, as dreaming's own credit assignment reads them); a session given several counts under their combination.
+/// The events are read only for the sessions that ended after the first version that could have been given to them was
+/// stored: the earliest of their agent's, their team's (<see cref="SessionRecord.Scope"/>) and the global scope's, each
+/// scope's versions listed once. A session that ended before cannot have been given one, so sessions without any memory
+/// cost no event reads. Sessions and events are read one page, or one session, at a time: the report holds its counters,
+/// never the sessions.</para>
 /// </remarks>
 internal static class SessionReportBuilder
 {
@@ -35,6 +41,7 @@ internal static class SessionReportBuilder
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(memory);
+        var known = new ReportMemory(memory);
         var agents = new SortedDictionary<string, AgentGroups>(StringComparer.Ordinal);
         var query = new SessionQuery { AgentId = agentId, StartedFrom = since, Order = SessionOrder.OldestFirst, PageSize = pageSize };
         do
@@ -46,7 +53,7 @@ internal static class SessionReportBuilder
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!agents.TryGetValue(session.AgentId, out var agent))
                 {
-                    agent = new AgentGroups(await AgentVersionsAsync(memory, session.AgentId, cancellationToken).ConfigureAwait(false));
+                    agent = new AgentGroups(await known.OfAgentAsync(session.AgentId, cancellationToken).ConfigureAwait(false));
                     agents.Add(session.AgentId, agent);
                 }
 
@@ -56,8 +63,10 @@ internal static class SessionReportBuilder
                     continue;
                 }
 
-                var versionId = session.MemoryVersionId ?? await InjectedVersionAsync(sessions, session, agent.FirstVersionCreatedAt, cancellationToken).ConfigureAwait(false);
-                agent.Group(versionId).Add(session);
+                var given = session.MemoryVersionId is { } named
+                    ? [new ReportVersion(named, null)]
+                    : await InjectedVersionsAsync(sessions, session, await known.FirstGivableAsync(session, agent.Own, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                agent.Group(given).Add(session);
             }
 
             query = query with { Cursor = page.NextCursor };
@@ -67,114 +76,106 @@ internal static class SessionReportBuilder
         var report = new List<AgentReport>(agents.Count);
         foreach (var (id, agent) in agents)
         {
-            report.Add(new AgentReport(id, await agent.OrderedAsync(memory, cancellationToken).ConfigureAwait(false), agent.Running));
+            report.Add(new AgentReport(id, await agent.OrderedAsync(known, cancellationToken).ConfigureAwait(false), agent.Running));
         }
 
         return new SessionReport(report);
     }
 
-    // The memory version UseDreaming() gave the session, from its memory.injected event, or null. A session that ended before
-    // the agent's first version was stored was given none, and its events are not read.
-    private static async Task<string?> InjectedVersionAsync(ITraceStore sessions, SessionRecord session, DateTimeOffset? firstVersionCreatedAt, CancellationToken cancellationToken)
+    // The memory versions UseDreaming() gave the session, from its memory.injected events (one a version), the agent's own
+    // first, then its team's, then the global one; none for a session that ended before the first version it could have
+    // been given was stored, whose events are not read.
+    private static async Task<List<ReportVersion>> InjectedVersionsAsync(ITraceStore sessions, SessionRecord session, DateTimeOffset? firstGivable, CancellationToken cancellationToken)
     {
-        if (firstVersionCreatedAt is not { } first || (session.EndedAt is { } ended && ended < first))
+        var given = new List<ReportVersion>();
+        if (firstGivable is not { } first || (session.EndedAt is { } ended && ended < first))
         {
-            return null;
+            return given;
         }
 
         var events = await sessions.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
         foreach (var e in events)
         {
-            if (e is InsightsInjectedEvent injected)
+            if (e is InsightsInjectedEvent injected && !given.Exists(v => string.Equals(v.Id, injected.MemoryVersionId, StringComparison.Ordinal)))
             {
-                return injected.MemoryVersionId;
+                given.Add(new ReportVersion(injected.MemoryVersionId, injected.Scope));
             }
         }
 
-        return null;
+        given.Sort(ReportVersion.CompareGiven);
+        return given;
     }
 
-    // Every version of the agent's own scope (the scope UseDreaming() gives memory from), by id.
-    private static async Task<Dictionary<string, MemoryVersionSummary>> AgentVersionsAsync(IMemoryStore memory, string agentId, CancellationToken cancellationToken)
+    private sealed class AgentGroups(ScopeVersions own)
     {
-        var versions = new Dictionary<string, MemoryVersionSummary>(StringComparer.Ordinal);
-        if (string.IsNullOrWhiteSpace(agentId))
-        {
-            return versions;
-        }
-
-        var scope = MemoryScope.Agent(agentId);
-        int? before = null;
-        while (true)
-        {
-            var page = await memory.ListVersionsAsync(scope, MemoryStoreRules.MaxListLimit, before, cancellationToken).ConfigureAwait(false);
-            foreach (var version in page)
-            {
-                versions[version.Id] = version;
-            }
-
-            if (page.Count < MemoryStoreRules.MaxListLimit)
-            {
-                return versions;
-            }
-
-            before = page[^1].Number;
-        }
-    }
-
-    private sealed class AgentGroups(Dictionary<string, MemoryVersionSummary> versions)
-    {
-        private readonly Dictionary<string, ReportGroup> _byVersion = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ReportGroup> _byVersions = new(StringComparer.Ordinal);
         private ReportGroup? _noMemory;
 
         public long Running { get; set; }
 
-        public DateTimeOffset? FirstVersionCreatedAt { get; } = versions.Count == 0 ? null : versions.Values.Min(v => v.CreatedAt);
+        /// <summary>Gets the agent's own versions.</summary>
+        public ScopeVersions Own => own;
 
-        public ReportGroup Group(string? versionId)
+        public ReportGroup Group(List<ReportVersion> versions)
         {
-            if (versionId is null)
+            if (versions.Count == 0)
             {
-                return _noMemory ??= new ReportGroup(null);
+                return _noMemory ??= new ReportGroup([]);
             }
 
-            if (!_byVersion.TryGetValue(versionId, out var group))
+            // The ids, in order and each after its length, name the group: no two lists of ids give the same key.
+            var key = string.Concat(versions.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Id.Length}:{v.Id}")));
+            if (!_byVersions.TryGetValue(key, out var group))
             {
-                group = new ReportGroup(versionId);
-                _byVersion.Add(versionId, group);
+                group = new ReportGroup(versions);
+                _byVersions.Add(key, group);
             }
 
             return group;
         }
 
-        // No memory first; the agent's own versions by number; other scopes' by scope and number; unknown ids by id.
-        public async Task<IReadOnlyList<ReportGroup>> OrderedAsync(IMemoryStore memory, CancellationToken cancellationToken)
+        // No memory first; then the groups by their versions, each version ordered as ReportVersion.Compare orders them (the
+        // agent's own by number, then other scopes', then unknown ids), a group before the longer ones it begins.
+        public async Task<IReadOnlyList<ReportGroup>> OrderedAsync(ReportMemory memory, CancellationToken cancellationToken)
         {
-            foreach (var group in _byVersion.Values)
+            foreach (var group in _byVersions.Values)
             {
-                if (versions.TryGetValue(group.VersionId!, out var own))
+                foreach (var version in group.Versions)
                 {
-                    group.Version = own;
-                }
-                else if (await memory.GetVersionAsync(group.VersionId!, cancellationToken).ConfigureAwait(false) is { } other)
-                {
-                    group.Version = other.ToSummary();
-                    group.OtherScope = true;
+                    if (own.ById.TryGetValue(version.Id, out var ownVersion))
+                    {
+                        version.Version = ownVersion;
+                    }
+                    else if (await memory.FindAsync(version.Id, cancellationToken).ConfigureAwait(false) is { } other)
+                    {
+                        version.Version = other;
+                        version.OtherScope = true;
+                    }
                 }
             }
 
-            var ordered = new List<ReportGroup>(_byVersion.Count + 1);
+            var ordered = new List<ReportGroup>(_byVersions.Count + 1);
             if (_noMemory is not null)
             {
                 ordered.Add(_noMemory);
             }
 
-            ordered.AddRange(_byVersion.Values
-                .OrderBy(g => g.Version is null ? 2 : g.OtherScope ? 1 : 0)
-                .ThenBy(g => g.Version?.Scope.Key, StringComparer.Ordinal)
-                .ThenBy(g => g.Version?.Number ?? 0)
-                .ThenBy(g => g.VersionId, StringComparer.Ordinal));
+            ordered.AddRange(_byVersions.Values.Order(Comparer<ReportGroup>.Create(CompareGroups)));
             return ordered;
+        }
+
+        private static int CompareGroups(ReportGroup x, ReportGroup y)
+        {
+            for (var i = 0; i < x.Versions.Count && i < y.Versions.Count; i++)
+            {
+                var byVersion = ReportVersion.Compare(x.Versions[i], y.Versions[i]);
+                if (byVersion != 0)
+                {
+                    return byVersion;
+                }
+            }
+
+            return x.Versions.Count.CompareTo(y.Versions.Count);
         }
     }
 }
