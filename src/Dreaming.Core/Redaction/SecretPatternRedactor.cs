@@ -5,8 +5,9 @@ using Microsoft.Extensions.Compliance.Redaction;
 namespace Dreaming;
 
 /// <summary>The built-in redactor: finds API keys, bearer and basic credentials, JWTs, passwords in connection strings,
-/// URLs and JSON, storage and Service Bus keys in connection strings, SAS signatures, <c>api_key=</c>, <c>x-api-key:</c>
-/// and <c>client_secret=</c> assignments, and e-mail addresses, and replaces only the secret part.</summary>
+/// URLs and JSON, storage and Service Bus keys in connection strings, SAS signatures, <c>api_key=</c>, <c>x-api-key:</c>,
+/// <c>Ocp-Apim-Subscription-Key:</c>, <c>client_secret=</c>, AWS <c>secret_access_key=</c> and <c>session_token=</c>
+/// assignments, and e-mail addresses, and replaces only the secret part.</summary>
 /// <remarks>
 /// <para>By default a secret becomes <c>[REDACTED:kind]</c> (kinds: <c>api-key</c>, <c>jwt</c>, <c>bearer</c>,
 /// <c>basic</c>, <c>password</c>, <c>secret</c>, <c>key</c>, <c>signature</c>, <c>email</c>). Pass a <see cref="Redactor"/> from
@@ -21,7 +22,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     [
         ("apikey", "api-key"), ("jwt", "jwt"), ("bearer", "bearer"), ("basic", "basic"),
         ("password", "password"), ("jsonsecret", "secret"), ("urlpassword", "password"), ("email", "email"),
-        ("connkey", "key"), ("signature", "signature"), ("assignedkey", "api-key"), ("clientsecret", "secret"),
+        ("connkey", "key"), ("signature", "signature"), ("assignedkey", "api-key"), ("clientsecret", "secret"), ("cloudsecret", "secret"),
     ];
 
     // Every alternative of the pattern needs one of these characters or words, so text without any (most text) skips
@@ -101,13 +102,14 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}=*)
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
         |(?i:\b(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
-        |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
+        |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |(?<email>\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
         |(?i:(?<![A-Za-z0-9])(?:account|shared[_\-]?access)[_\-]?key\s*=\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
-        |(?i:(?<![A-Za-z0-9])(?:x-)?api[_\-]?key\s*)(?:=\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?<![A-Za-z0-9])(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
         |(?i:(?<![A-Za-z0-9])client[_\-]?secret\s*)(?:=\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?<![A-Za-z0-9])(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]

@@ -36,6 +36,19 @@ public class ConnectionSecretPatternTests
         Assert.Equal(expected, _redactor.Redact(input));
 
     [Theory]
+    [InlineData("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "[default]\naws_access_key_id = [REDACTED:api-key]\naws_secret_access_key = [REDACTED:secret]\n")]
+    [InlineData("export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "export AWS_SECRET_ACCESS_KEY=[REDACTED:secret]")]
+    [InlineData("AWS_SESSION_TOKEN=FwoGZXIvYXdzEJr//////////wEaDH7s", "AWS_SESSION_TOKEN=[REDACTED:secret]")]
+    [InlineData("secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "secret_access_key: [REDACTED:secret]")]
+    [InlineData(
+        "{\"Credentials\":{\"AccessKeyId\":\"ASIAXXX\",\"SecretAccessKey\":\"wJalrXUtnFEMI/K7MDENG\",\"SessionToken\":\"FwoGZXIvYXdz\"}}",
+        "{\"Credentials\":{\"AccessKeyId\":\"ASIAXXX\",\"SecretAccessKey\":\"[REDACTED:secret]\",\"SessionToken\":\"[REDACTED:secret]\"}}")]
+    [InlineData("Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef\r\n", "Ocp-Apim-Subscription-Key: [REDACTED:api-key]\r\n")]
+    [InlineData("https://apim.example.net/orders?subscription-key=0123456789abcdef&id=7", "https://apim.example.net/orders?subscription-key=[REDACTED:api-key]&id=7")]
+    public void Redacts_cloud_credentials_in_their_usual_forms(string input, string expected) =>
+        Assert.Equal(expected, _redactor.Redact(input));
+
+    [Theory]
     [InlineData("the account key concept: rotate it yearly")]
     [InlineData("Set key=value in general, e.g. monkey=banana and hotkey=F5.")]
     [InlineData("SharedAccessKeyName=RootManageSharedAccessKey;Endpoint=sb://ns.servicebus.windows.net/")]
@@ -43,6 +56,9 @@ public class ConnectionSecretPatternTests
     [InlineData("Missing api_key: please set it in the portal")]
     [InlineData("turkey: roasted; client secret: ask the admin")]
     [InlineData("AccountName=acct;EndpointSuffix=core.windows.net")]
+    [InlineData("Rotate the secret access key and the session token yearly.")]
+    [InlineData("secret_access_key: see the vault; session_token: expired")]
+    [InlineData("Your subscription key: ask the admin")]
     public void Leaves_ordinary_text_with_similar_words_alone(string text) => Assert.Same(text, _redactor.Redact(text));
 
     public static TheoryData<string> HostileInputs() => new()
@@ -57,6 +73,9 @@ public class ConnectionSecretPatternTests
         string.Concat(Enumerable.Repeat("client_secret" + new string('\t', 1_000), 200)) + ":",
         "api-key: " + new string('A', 200_000) + "!",
         string.Concat(Enumerable.Repeat("api-", 50_000)) + "key",
+        string.Concat(Enumerable.Repeat("aws_secret_access_key" + new string(' ', 1_000), 200)) + ":",
+        string.Concat(Enumerable.Repeat("session_token=\"", 20_000)),
+        string.Concat(Enumerable.Repeat("Ocp-Apim-Subscription-Key:" + new string(' ', 500) + "short ", 400)),
     };
 
     [Theory]
