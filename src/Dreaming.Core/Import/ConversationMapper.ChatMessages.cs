@@ -12,18 +12,20 @@ internal sealed partial class ConversationMapper
     private const string FunctionResultType = "functionResult";
     private const int MaxQuotedTypeLength = 40;
 
-    private void MapChatMessage(JsonElement message, JsonElement contents, string role, int index)
+    // declaredNames: whether the message names its properties as .NET declares them ("Role", "Contents", "CallId"), as
+    // JsonSerializer writes them without options, rather than as AIJsonUtilities.DefaultOptions does ("role", "contents").
+    private void MapChatMessage(JsonElement message, JsonElement contents, string role, int index, bool declaredNames)
     {
         if (message.TryGetProperty("content", out _))
         {
             throw Malformed(index, "has both \"content\" (OpenAI) and \"contents\" (Microsoft.Extensions.AI), so its shape is ambiguous");
         }
 
-        CheckContents(contents, index);
+        CheckContents(contents, index, declaredNames);
         ChatMessage chatMessage;
         try
         {
-            chatMessage = JsonSerializer.Deserialize(message, ChatMessageContract.TypeInfo)
+            chatMessage = JsonSerializer.Deserialize(message, declaredNames ? DeclaredNamesContract.TypeInfo : ChatMessageContract.TypeInfo)
                 ?? throw Malformed(index, "is not a Microsoft.Extensions.AI ChatMessage");
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException)
@@ -61,11 +63,12 @@ internal sealed partial class ConversationMapper
 
     /// <summary>Checks what the serializer would accept silently or report without naming the part: every part an object
     /// with a known "$type", and every function call and result with the "callId" that pairs them.</summary>
-    private void CheckContents(JsonElement contents, int index)
+    private void CheckContents(JsonElement contents, int index, bool declaredNames)
     {
+        var (contentsName, callIdName, nameName) = declaredNames ? ("Contents", "CallId", "Name") : ("contents", "callId", "name");
         if (contents.ValueKind != JsonValueKind.Array)
         {
-            throw Malformed(index, $"has \"contents\" that is {JsonElementHelpers.Describe(contents.ValueKind)}, not an array");
+            throw Malformed(index, $"has \"{contentsName}\" that is {JsonElementHelpers.Describe(contents.ValueKind)}, not an array");
         }
 
         var part = 0;
@@ -86,14 +89,14 @@ internal sealed partial class ConversationMapper
 
             if (type is FunctionCallType or FunctionResultType)
             {
-                if (JsonElementHelpers.GetNonBlankString(content, "callId") is null)
+                if (JsonElementHelpers.GetNonBlankString(content, callIdName) is null)
                 {
-                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"callId\""));
+                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"{callIdName}\""));
                 }
 
-                if (type is FunctionCallType && JsonElementHelpers.GetNonBlankString(content, "name") is null)
+                if (type is FunctionCallType && JsonElementHelpers.GetNonBlankString(content, nameName) is null)
                 {
-                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"name\""));
+                    throw Malformed(index, Invariant($"has content {part}, a {type}, without \"{nameName}\""));
                 }
             }
 
@@ -130,11 +133,18 @@ internal sealed partial class ConversationMapper
             .OfType<string>()
             .ToFrozenSet(StringComparer.Ordinal);
 
-        private static JsonSerializerOptions CreateOptions()
+        internal static JsonSerializerOptions CreateOptions(bool caseInsensitive = false)
         {
-            var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { AllowOutOfOrderMetadataProperties = true, WriteIndented = false };
+            var options = new JsonSerializerOptions(AIJsonUtilities.DefaultOptions) { AllowOutOfOrderMetadataProperties = true, WriteIndented = false, PropertyNameCaseInsensitive = caseInsensitive };
             options.MakeReadOnly();
             return options;
         }
+    }
+
+    /// <summary>The same contract reading property names in any case, for a ChatMessage serialized without options ("Role",
+    /// "Contents", "CallId"; its "$type" values are the same), built on the first such message.</summary>
+    private static class DeclaredNamesContract
+    {
+        public static readonly JsonTypeInfo<ChatMessage> TypeInfo = (JsonTypeInfo<ChatMessage>)ChatMessageContract.CreateOptions(caseInsensitive: true).GetTypeInfo(typeof(ChatMessage));
     }
 }

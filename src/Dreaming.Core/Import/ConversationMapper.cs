@@ -36,11 +36,20 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             throw Malformed(index, $"is {JsonElementHelpers.Describe(message.ValueKind)}, not an object");
         }
 
+        if (!message.TryGetProperty("role", out _) && message.TryGetProperty("Contents", out var declaredContents))
+        {
+            // A ChatMessage serialized without options (JsonSerializer.Serialize(history)) has its properties as declared:
+            // "Role", "Contents", and in its parts "Text", "CallId", "Name".
+            var declaredRole = JsonElementHelpers.GetNonBlankString(message, "Role") ?? throw Malformed(index, "has no \"Role\"");
+            MapChatMessage(message, declaredContents, declaredRole, index, declaredNames: true);
+            return;
+        }
+
         var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(index, "has no \"role\"");
         if (message.TryGetProperty("contents", out var contents))
         {
             // Microsoft.Extensions.AI writes "contents"; OpenAI messages have "content" and never "contents".
-            MapChatMessage(message, contents, role, index);
+            MapChatMessage(message, contents, role, index, declaredNames: false);
             return;
         }
 

@@ -63,6 +63,34 @@ public sealed class ChatMessageImportTests
     }
 
     [Fact]
+    public async Task Chat_messages_serialized_without_options_import_as_the_librarys_own()
+    {
+        // JsonSerializer.Serialize(history) with no options, the most direct way to save a history, names a ChatMessage's
+        // properties as declared: "Role", "Contents", "Text", "CallId", "Name", "Arguments", "Result".
+        var pascal = Serialize(Conversation(), new JsonSerializerOptions());
+        Assert.Contains("\"Contents\"", pascal, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"contents\"", pascal, StringComparison.Ordinal);
+        var expected = await ReadOneAsync(SessionOf(Serialize(Conversation())));
+
+        var session = await ReadOneAsync(SessionOf(pascal));
+
+        Assert.Equal(expected.Events.Select(e => e.ToString()), session.Events.Select(e => e.ToString()));
+        Assert.Equal(expected.Session.Task, session.Session.Task);
+    }
+
+    [Theory]
+    [InlineData("""{ "Role": "assistant", "Contents": [{ "$type": "functionCall", "Name": "now" }] }""", "message 1 has content 0, a functionCall, without \"CallId\"")]
+    [InlineData("""{ "Contents": [] }""", "message 1 has no \"Role\"")]
+    public async Task A_malformed_chat_message_serialized_without_options_names_its_properties_as_written(string message, string problem)
+    {
+        var json = $$"""[{{ToolSession}}, { "messages": [{ "role": "user", "contents": [] }, {{message}}] }]""";
+
+        var items = await ReadAllAsync(json, Skip, "chat.json");
+
+        Assert.StartsWith("chat.json element 1: " + problem, items[1].Error!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chat_messages_import_from_json_lines_through_the_importer()
     {
         var lines = new StringBuilder()
