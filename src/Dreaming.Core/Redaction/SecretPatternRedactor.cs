@@ -101,15 +101,15 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
         |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}=*)
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
-        |(?i:\b(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
+        |(?i:(?:\b|(?<=\\u0026))(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |(?<email>\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
-        |(?i:(?<![A-Za-z0-9])(?:account|shared[_\-]?access)[_\-]?key\s*=\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
-        |(?i:(?:[?&]|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
-        |(?i:(?<![A-Za-z0-9])(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?<![A-Za-z0-9])client[_\-]?secret\s*)(?:=\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?<![A-Za-z0-9])(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
+        |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]

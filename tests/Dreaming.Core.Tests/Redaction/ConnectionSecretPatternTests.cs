@@ -49,6 +49,25 @@ public class ConnectionSecretPatternTests
         Assert.Equal(expected, _redactor.Redact(input));
 
     [Theory]
+    [InlineData(
+        "{\"url\":\"https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02\\u0026sp=r\\u0026sig=Zm9vYmFy%2Fbaz%3D\"}",
+        "{\"url\":\"https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02\\u0026sp=r\\u0026sig=[REDACTED:signature]\"}")]
+    [InlineData(
+        "{\"next\":\"https://api.example.com/v1/search?q=x\\u0026api_key=abc123def\"}",
+        "{\"next\":\"https://api.example.com/v1/search?q=x\\u0026api_key=[REDACTED:api-key]\"}")]
+    [InlineData(
+        "{\"body\":\"grant_type=client_credentials\\u0026client_secret=s3cr3t~value\"}",
+        "{\"body\":\"grant_type=client_credentials\\u0026client_secret=[REDACTED:secret]\"}")]
+    [InlineData("{\"login\":\"/login?user=ann\\u0026password=hunter2\"}", "{\"login\":\"/login?user=ann\\u0026password=[REDACTED:password]\"}")]
+    public void Redacts_query_values_after_an_ampersand_that_json_escaped(string input, string expected)
+    {
+        // System.Text.Json's default encoder writes '&' as \u0026: a tool that returns JsonSerializer.Serialize(result)
+        // hands over its URLs that way.
+        Assert.Equal(expected, _redactor.Redact(input));
+        Assert.Equal("\"a\\u0026sig=b\"", System.Text.Json.JsonSerializer.Serialize("a&sig=b"));
+    }
+
+    [Theory]
     [InlineData("the account key concept: rotate it yearly")]
     [InlineData("Set key=value in general, e.g. monkey=banana and hotkey=F5.")]
     [InlineData("SharedAccessKeyName=RootManageSharedAccessKey;Endpoint=sb://ns.servicebus.windows.net/")]
@@ -73,6 +92,8 @@ public class ConnectionSecretPatternTests
         string.Concat(Enumerable.Repeat("client_secret" + new string('\t', 1_000), 200)) + ":",
         "api-key: " + new string('A', 200_000) + "!",
         string.Concat(Enumerable.Repeat("api-", 50_000)) + "key",
+        string.Concat(Enumerable.Repeat("\\u0026", 50_000)) + "sig",
+        string.Concat(Enumerable.Repeat("\\u0026api_key" + new string(' ', 500), 400)),
         string.Concat(Enumerable.Repeat("aws_secret_access_key" + new string(' ', 1_000), 200)) + ":",
         string.Concat(Enumerable.Repeat("session_token=\"", 20_000)),
         string.Concat(Enumerable.Repeat("Ocp-Apim-Subscription-Key:" + new string(' ', 500) + "short ", 400)),
