@@ -11,7 +11,10 @@ namespace Dreaming;
 /// <item><description><c>Pass threshold: 0.75</c>, <c>Aggregation: minimum</c>, <c>Id: name</c>, <c>Version: 2</c>: settings,
 /// at most once each, keys in any case. Without <c>Id:</c> the id is the source's file name without its extension; the
 /// version defaults to 1; the aggregation (<c>weighted_mean</c> or <c>minimum</c>, in any case, with <c>_</c>, <c>-</c> or a
-/// space: see <see cref="RubricAggregationNames.TryParse"/>) defaults to the weighted mean.</description></item>
+/// space: see <see cref="RubricAggregationNames.TryParse"/>) defaults to the weighted mean. An <c>Aggregation:</c> line
+/// whose value is three words or more and not a known name (<c>Aggregation: the totals are summed per month.</c>) is text,
+/// as it was before the setting existed: description, or ignored; one or two unknown words (<c>Aggregation: median</c>)
+/// are an error.</description></item>
 /// <item><description><c>## Section</c>: the section of the criteria that follow. Bullets before any section have none.</description></item>
 /// <item><description><c>- criterion</c> (or <c>* </c>, <c>+ </c>, nested or not): one criterion, on one line. <c>(weight: N)</c>,
 /// <c>(required)</c> and <c>(id: name)</c> annotate it anywhere in the line and are removed from its text. A trailing
@@ -148,7 +151,7 @@ public static partial class MarkdownRubricParser
                 _pastDescription = true;
                 AddCriterion(line[1..], number);
             }
-            else if (SettingPattern().Match(line) is { Success: true } setting)
+            else if (SettingPattern().Match(line) is { Success: true } setting && !IsText(setting))
             {
                 EndParagraph();
                 ReadSetting(setting.Groups["key"].Value, setting.Groups["value"].Value.Trim(), number);
@@ -158,6 +161,16 @@ public static partial class MarkdownRubricParser
                 _paragraph.Add(line);
             }
         }
+
+        // 'Aggregation' is a word rubrics written before it was a setting begin lines of text with ("Aggregation: the totals
+        // are summed per month."), which were description or ignored: such a line, of three words or more and not a known
+        // name, stays text. A name has at most two words, so up to two (a misspelt name such as "median" or "weighted
+        // mean.", refused by ReadSetting) or nothing is the setting.
+        private static bool IsText(Match setting) =>
+            setting.Groups["key"].Value.Equals("aggregation", StringComparison.OrdinalIgnoreCase)
+            && setting.Groups["value"].Value.Trim() is var value
+            && !RubricAggregationNames.TryParse(value, out _)
+            && value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length >= 3;
 
         private void ReadTitle(string title, int number)
         {

@@ -31,6 +31,8 @@ public sealed class MarkdownRubricParserErrorTests
     [InlineData("# T\nPass threshold: 75%\n- X", 2, "pass threshold \"75%\" is not a number")]
     [InlineData("# T\nPass threshold: 0.5\npass  threshold: 0.6\n- X", 3, "'pass  threshold' is set twice; it is first set on line 2")]
     [InlineData("# T\nAggregation: median\n- X", 2, "aggregation \"median\" is unknown; known: weighted_mean, minimum")]
+    [InlineData("# T\nAggregation: weighted mean.\n- X", 2, "aggregation \"weighted mean.\" is unknown; known: weighted_mean, minimum")]
+    [InlineData("# T\nAggregation: minimum.\n- X", 2, "aggregation \"minimum.\" is unknown; known: weighted_mean, minimum")]
     [InlineData("# T\n- X\n\nAggregation:", 4, "aggregation \"\" is unknown; known: weighted_mean, minimum")]
     [InlineData("# T\naggregation: minimum\nAggregation : minimum\n- X", 3, "'Aggregation' is set twice; it is first set on line 2")]
     [InlineData("# T\nVersion: 0\n- X", 2, "version \"0\" must be a whole number, 1 or more")]

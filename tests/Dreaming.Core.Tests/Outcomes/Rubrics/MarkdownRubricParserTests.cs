@@ -83,6 +83,19 @@ public sealed class MarkdownRubricParserTests
     }
 
     [Fact]
+    public void A_line_of_text_that_begins_with_Aggregation_stays_text_as_it_was_before_the_setting()
+    {
+        // Rubrics written before 'Aggregation:' was a setting: a description paragraph and a note under a section that
+        // begin with the word. They loaded (the first as description, the second ignored) and must still load the same.
+        var rubric = MarkdownRubricParser.Parse(
+            "# Monthly totals\nPass threshold: 0.5\n\nAggregation: the totals are summed per month, then per region.\n\n## Content\nAggregation: see the finance handbook, section 4.\n- Names the month (weight: 2)\n- Names the region");
+
+        Assert.Equal("Aggregation: the totals are summed per month, then per region.", rubric.Description);
+        Assert.Equal(RubricAggregation.WeightedMean, rubric.Aggregation);
+        Assert.Equal(2, rubric.Criteria.Count);
+    }
+
+    [Fact]
     public void A_rubric_without_the_aggregation_setting_scores_by_the_weighted_mean()
     {
         var rubric = MarkdownRubricParser.Parse(IssueExample, "refund-summary.md");
