@@ -101,7 +101,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
         |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}=*)
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
-        |(?i:(?:\b|(?<=\\u0026))(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |(?<email>\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)

@@ -49,6 +49,14 @@ public class ConnectionSecretPatternTests
         Assert.Equal(expected, _redactor.Redact(input));
 
     [Theory]
+    [InlineData("DB_PASSWORD=hunter2\nDB_USER=app", "DB_PASSWORD=[REDACTED:password]\nDB_USER=app")]
+    [InlineData("export POSTGRES_PASSWORD='s3cr3t pass'", "export POSTGRES_PASSWORD=[REDACTED:password]")]
+    [InlineData("mysql_pwd = Tr0ub4dor", "mysql_pwd = [REDACTED:password]")]
+    [InlineData("smtp_passwd=abc123;", "smtp_passwd=[REDACTED:password];")]
+    public void Redacts_passwords_in_environment_variables_and_settings(string input, string expected) =>
+        Assert.Equal(expected, _redactor.Redact(input));
+
+    [Theory]
     [InlineData(
         "{\"url\":\"https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02\\u0026sp=r\\u0026sig=Zm9vYmFy%2Fbaz%3D\"}",
         "{\"url\":\"https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02\\u0026sp=r\\u0026sig=[REDACTED:signature]\"}")]
@@ -78,6 +86,7 @@ public class ConnectionSecretPatternTests
     [InlineData("Rotate the secret access key and the session token yearly.")]
     [InlineData("secret_access_key: see the vault; session_token: expired")]
     [InlineData("Your subscription key: ask the admin")]
+    [InlineData("The password policy: twelve characters; mypassword=example is a word, not a setting")]
     public void Leaves_ordinary_text_with_similar_words_alone(string text) => Assert.Same(text, _redactor.Redact(text));
 
     public static TheoryData<string> HostileInputs() => new()
