@@ -222,12 +222,11 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             if (grading is not null)
             {
                 AbandonedTask.Observe(grading);
-                // A custom evaluator's grading still running is held by an orchestration item against its run's
-                // MaxConcurrency; the built-in one ends at once, its grader's calls left running reported by ModelGrader.
-                if (_evaluator is not RubricEvaluator)
-                {
-                    AbandonedGraderCalls.Report(grading);
-                }
+                // A grading still running is held by an orchestration item against its run's MaxConcurrency. The built-in
+                // evaluator's ends as soon as ModelGrader has seen the same cancellation and reported its own call left
+                // running; reported here too, it covers the moment before that (the loop can return, and the item's retry
+                // look for a place, before ModelGrader's continuation has run), and counts twice only for that moment.
+                AbandonedGraderCalls.Report(grading);
             }
 
             // As on the hosted platform, an interrupt after the evaluation started ends it "interrupted": a started
