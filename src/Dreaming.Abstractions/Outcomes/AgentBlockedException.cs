@@ -7,7 +7,8 @@ namespace Dreaming;
 /// <see cref="SessionStatus.Blocked"/>) and the <see cref="Reason"/> as <see cref="OutcomeRun.Error"/>, as when an escalation
 /// handler gives up. Nothing is graded, no further iteration runs, and the <see cref="OutcomeRequest.Escalation"/> handler
 /// is not asked: the agent has said no guidance would help (an agent that wants guidance throws
-/// <see cref="AgentNeedsHelpException"/> instead).
+/// <see cref="AgentNeedsHelpException"/> instead). An orchestration item's agent (<see cref="RosterAgent"/>) may throw it
+/// too: the item fails at once, not retried, and its session ends <see cref="SessionStatus.Blocked"/>.
 /// </remarks>
 public class AgentBlockedException : Exception
 {

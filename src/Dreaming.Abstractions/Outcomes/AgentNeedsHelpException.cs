@@ -9,7 +9,9 @@ namespace Dreaming;
 /// <see cref="OutcomeRequest.MaxIterations"/> more tries, as after an unsatisfied loop; each request uses one of
 /// <see cref="OutcomeRequest.MaxEscalations"/>. When the handler gives up, none is set or none is left, the loop ends
 /// <see cref="OutcomeResult.Failed"/> with <see cref="OutcomeRun.Blocked"/> set (the session <see cref="SessionStatus.Blocked"/>)
-/// and an <see cref="OutcomeRun.Error"/> quoting the question.
+/// and an <see cref="OutcomeRun.Error"/> quoting the question. An orchestration item's agent (<see cref="RosterAgent"/>)
+/// may throw it too, but the orchestrator sets no escalation handler: the item fails at once, not retried, and its session
+/// ends <see cref="SessionStatus.Blocked"/>.
 /// </remarks>
 public class AgentNeedsHelpException : Exception
 {
