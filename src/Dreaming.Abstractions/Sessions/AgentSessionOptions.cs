@@ -22,6 +22,9 @@ public sealed class AgentSessionOptions
 
     /// <summary>Gets or sets the team or tenant scope; like <see cref="AgentId"/>, refused when the session starts if it holds
     /// half a surrogate pair.</summary>
+    /// <remarks>With a scope, <c>UseDreaming()</c> gives the session the team's memory (<c>team:{Scope}</c>) with its agent's and
+    /// the global one, and the team's dream (<see cref="MemoryScope.Team"/>) reads the session; without one, no team dream
+    /// reads it.</remarks>
     public string? Scope { get; set; }
 
     /// <summary>Gets or sets the parent session id, for sub-tasks.</summary>
