@@ -6,7 +6,7 @@ namespace Dreaming.Cli.Commands;
 
 /// <summary><c>dreaming session show ID</c>: one session and its timeline; <c>dreaming inspect ID</c> is an alias (the
 /// name the design gives it), with the same output and exit codes.</summary>
-internal static class SessionCommand
+internal static partial class SessionCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error) =>
         new("session", "Inspect one session.") { Show("show", "Show a session and its events.", common, output, error) };
@@ -50,6 +50,11 @@ internal static class SessionCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"session   {Text.OneLine(s.Id)}");
         output.WriteLine($"agent     {Text.OneLine(s.AgentId)}{(s.AgentVersion is null ? string.Empty : " v" + Text.OneLine(s.AgentVersion))}");
+        if (!string.IsNullOrEmpty(s.Scope))
+        {
+            output.WriteLine($"scope     team:{Text.OneLine(s.Scope)}");
+        }
+
         output.WriteLine($"task      {Text.OneLine(s.Task)}");
         output.WriteLine($"status    {SessionStatusNames.Of(s.Status)}");
         output.WriteLine(string.Create(inv, $"outcome   {Text.OneLine(s.Outcome?.Label ?? "-")}{(s.Outcome?.Score is { } score ? $" (score {score:0.###})" : string.Empty)}"));
@@ -64,20 +69,9 @@ internal static class SessionCommand
         output.WriteLine();
         foreach (var e in events)
         {
-            output.WriteLine(string.Create(inv, $"{e.Sequence,4}  {e.Timestamp.UtcDateTime:HH:mm:ss.fff}  {e.EventType,-18}  {Text.Cut(Text.OneLine(Describe(e)), 100)}"));
+            output.WriteLine(string.Create(inv, $"{e.Sequence,4}  {e.Timestamp.UtcDateTime:HH:mm:ss.fff}  {e.EventType,-18}  {Text.Cut(Text.OneLine(Describe(e, s)), 100)}"));
         }
     }
-
-    private static string Describe(SessionEvent e) => e switch
-    {
-        MessageEvent m => m.Text,
-        ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
-        ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
-        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}, finish {m.FinishReason}"),
-        ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
-        NoteEvent n => n.Text,
-        _ => e.GetType().Name,
-    };
 
     // A cost of 0 is unknown (no pricing, DreamingOptions.CostOf), so it is left out rather than shown as free.
     private static string Cost(SessionUsage usage) =>

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Dreaming.Cli.Output;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary>The summary of each event on a line of the timeline.</summary>
+/// <remarks>Every line is put on one line and cut to 100 characters by the caller (<see cref="Text.OneLine"/>, so a control
+/// character in an id shows escaped); an id or a name in the middle of a line is cut here too, so a long one cannot push the
+/// fields after it off the line, and free text (an error, a reason, a goal) comes last.</remarks>
+internal static partial class SessionCommand
+{
+    private const int IdWidth = 40;
+
+    private static string Describe(SessionEvent e, SessionRecord session) => e switch
+    {
+        MessageEvent m => m.Text,
+        ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
+        ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
+        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}, finish {m.FinishReason}"),
+        ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
+        NoteEvent n => n.Text,
+        InsightsInjectedEvent i => $"{Id(i.MemoryVersionId)} ({Id(i.Scope?.Key ?? "agent:" + session.AgentId)}), {Insights(i.InsightIds)}",
+        InsightsCitedEvent c => Insights(c.InsightIds),
+        OutcomeEvaluationStartedEvent s => string.Create(CultureInfo.InvariantCulture, $"iteration {s.Iteration}, rubric {Id(s.RubricId)} v{s.RubricVersion}"),
+        OutcomeEvaluationEndedEvent x => Evaluation(x),
+        OrchestrationStartedEvent o => string.Create(CultureInfo.InvariantCulture, $"{Count(o.ItemCount, "item")}, max concurrency {o.MaxConcurrency}, {o.FailurePolicy}, plan from {o.PlanSource}{(o.MaxTotalTokens is { } tokens ? $", budget {tokens} tokens" : string.Empty)}{(o.MaxTotalCostMinorUnits is { } cost ? $", budget {cost} minor units" : string.Empty)}: {o.Goal}"),
+        OrchestrationItemCompletedEvent i => Item(i),
+        OrchestrationCompletedEvent c => string.Create(CultureInfo.InvariantCulture, $"{Count(c.ItemCount, "item")} in {c.DurationMs:0} ms, {Tokens(c.Usage)}"),
+        OrchestrationFailedEvent f => string.Create(CultureInfo.InvariantCulture, $"{f.Status}, {f.CompletedItems} of {Count(f.ItemCount, "item")} completed{(f.ItemId is null ? string.Empty : $", item {Id(f.ItemId)}")}, {Tokens(f.Usage)}{(f.EstimatedTokens > 0 ? $" (+{f.EstimatedTokens} estimated)" : string.Empty)}: {f.Reason}"),
+        _ => e.GetType().Name,
+    };
+
+    private static string Evaluation(OutcomeEvaluationEndedEvent e) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}, score {e.Score:0.###} (threshold {e.Threshold:0.###}, {e.Aggregation}){(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+
+    private static string Item(OrchestrationItemCompletedEvent e) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Id(e.ItemId)} ({Id(e.Agent)}): {e.Status}, {Count(e.Attempts, "attempt")}{(e.Outcome is null ? string.Empty : ", outcome " + e.Outcome)}{(e.ChildSessionId is null ? string.Empty : ", session " + Id(e.ChildSessionId))}, {Tokens(e.Usage)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+
+    // The count first, so that a list cut at the end of the line still says how long it was.
+    private static string Insights(IReadOnlyList<string> ids) =>
+        Count(ids.Count, "insight") + (ids.Count == 0 ? string.Empty : ": " + string.Join(", ", ids.Select(Id)));
+
+    private static string Tokens(SessionUsage usage) =>
+        string.Create(CultureInfo.InvariantCulture, $"{usage.InputTokens}+{usage.OutputTokens} tokens{Cost(usage)}");
+
+    private static string Count(long count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
+
+    private static string Id(string? id) => Text.Cut(Text.OneLine(id), IdWidth);
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Dreaming.Sqlite;
+
+namespace Dreaming.Cli.Tests;
+
+/// <summary><c>session show</c> (and <c>inspect</c>) summarise every kind of event on its timeline line: the memory a
+/// session was given and cited, its outcome iterations and an orchestration's progress, not only messages, tools, model
+/// calls and errors.</summary>
+public class SessionShowEventTests
+{
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Every_event_kind_is_summarised_with_its_fields_and_the_header_names_the_team_scope()
+    {
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_team", scope: "billing"),
+        [
+            new InsightsInjectedEvent { MemoryVersionId = "mv-agent", InsightIds = ["ins-1", "ins-2"] },
+            new InsightsInjectedEvent { MemoryVersionId = "mv-team", InsightIds = ["ins-7"], Scope = MemoryScope.Team("billing") },
+            new InsightsInjectedEvent { MemoryVersionId = "mv-global", InsightIds = [], Scope = MemoryScope.Global },
+            new InsightsCitedEvent { InsightIds = ["ins-2", "ins-7"] },
+            new OutcomeEvaluationStartedEvent { Iteration = 2, RubricId = "refund-policy", RubricVersion = 3 },
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = 2, RubricId = "tone", Result = "needs_revision", Score = 0.6, Threshold = 0.8,
+                Aggregation = RubricAggregationNames.Minimum, GraderUsage = new SessionUsage { InputTokens = 120, OutputTokens = 30 },
+            },
+            new OutcomeEvaluationEndedEvent { Iteration = 3, RubricId = "refund-policy", Result = "satisfied", Score = 0.9, Threshold = 0.8, Passed = true },
+            new OutcomeEvaluationEndedEvent { Iteration = 4, RubricId = "refund-policy", Result = "failed", Threshold = 0.8, Error = "grader timed out" },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_team", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("scope     team:billing" + Environment.NewLine, output, StringComparison.Ordinal);
+        AssertLine(output, "memory.injected", "mv-agent (agent:bot), 2 insights: ins-1, ins-2");
+        AssertLine(output, "memory.injected", "mv-team (team:billing), 1 insight: ins-7");
+        AssertLine(output, "memory.injected", "mv-global (global), 0 insights");
+        AssertLine(output, "memory.cited", "2 insights: ins-2, ins-7");
+        AssertLine(output, "outcome.evaluation_started", "iteration 2, rubric refund-policy v3");
+        AssertLine(output, "outcome.evaluation_ended", "iteration 2, rubric tone: needs_revision, score 0.6 (threshold 0.8, minimum), grader 120+30 tokens");
+        AssertLine(output, "outcome.evaluation_ended", "iteration 3, rubric refund-policy: satisfied, score 0.9 (threshold 0.8, weighted_mean)");
+        AssertLine(output, "outcome.evaluation_ended", "iteration 4, rubric refund-policy: failed, score 0 (threshold 0.8, weighted_mean): grader timed out");
+        Assert.DoesNotContain("Event", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Orchestration_events_show_counts_items_status_and_usage()
+    {
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_run"),
+        [
+            new OrchestrationStartedEvent { Goal = "Answer the backlog", ItemCount = 3, MaxConcurrency = 2, FailurePolicy = "skip_dependents", PlanSource = "host", MaxTotalTokens = 50_000 },
+            new OrchestrationItemCompletedEvent
+            {
+                ItemId = "draft", Agent = "w", Status = "completed", Attempts = 1, Outcome = "satisfied", ChildSessionId = "ses_c",
+                Usage = new SessionUsage { InputTokens = 40, OutputTokens = 12, CostMinorUnits = 5 },
+            },
+            new OrchestrationItemCompletedEvent { ItemId = "check", Agent = "checker", Status = "failed", Attempts = 3, Error = "tool crashed" },
+            new OrchestrationCompletedEvent { ItemCount = 3, DurationMs = 4210.4, Usage = new SessionUsage { InputTokens = 100, OutputTokens = 20 } },
+            new OrchestrationFailedEvent
+            {
+                Status = "budget_reached", Reason = "over budget", CompletedItems = 1, ItemCount = 3, ItemId = "check",
+                Usage = new SessionUsage { InputTokens = 50_000, OutputTokens = 900 }, EstimatedTokens = 100,
+            },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("inspect", "ses_run", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("scope ", output, StringComparison.Ordinal);
+        AssertLine(output, "orchestration.started", "3 items, max concurrency 2, skip_dependents, plan from host, budget 50000 tokens: Answer the backlog");
+        AssertLine(output, "orchestration.item_completed", "draft (w): completed, 1 attempt, outcome satisfied, session ses_c, 40+12 tokens, cost 5 minor units");
+        AssertLine(output, "orchestration.item_completed", "check (checker): failed, 3 attempts, 0+0 tokens: tool crashed");
+        AssertLine(output, "orchestration.completed", "3 items in 4210 ms, 100+20 tokens");
+        AssertLine(output, "orchestration.failed", "budget_reached, 1 of 3 items completed, item check, 50000+900 tokens (+100 estimated): over budget");
+    }
+
+    [Fact]
+    public async Task Hostile_ids_stay_escaped_long_ones_are_cut_and_json_is_unchanged()
+    {
+        using var cli = new CliRunner();
+        var longItem = "item-" + new string('x', 80);
+        await ImportAsync(cli, Session("ses_evil", scope: "team\u001b]0;pwned\u0007"),
+        [
+            new InsightsInjectedEvent { MemoryVersionId = "mv-\u202Eevil", InsightIds = ["ins-\u001b[31mred", "ins-2"] },
+            new InsightsCitedEvent { InsightIds = ["ins-\u001b[31mred"] },
+            new OrchestrationItemCompletedEvent { ItemId = "a\u001b[2Jb\u009b", Agent = "w", Status = "completed", Attempts = 1 },
+            new OrchestrationItemCompletedEvent { ItemId = longItem, Agent = "w", Status = "failed", Attempts = 2 },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_evil", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain(output, c => c is '\u001b' or '\u0007' or '\u009b' or '\u202E');
+        Assert.Contains(@"scope     team:team\x1B]0;pwned\x07", output, StringComparison.Ordinal);
+        AssertLine(output, "memory.injected", @"mv-\u202Eevil (agent:bot), 2 insights: ins-\x1B[31mred, ins-2");
+        AssertLine(output, "memory.cited", @"1 insight: ins-\x1B[31mred");
+        AssertLine(output, "orchestration.item_completed", @"a\x1B[2Jb\x9B (w): completed, 1 attempt, 0+0 tokens");
+
+        // A long id is cut (never half an escape) so that the status after it still shows.
+        AssertLine(output, "orchestration.item_completed", longItem[..39] + "… (w): failed, 2 attempts, 0+0 tokens");
+
+        var (_, json, _) = await cli.RunAsync("session", "show", "ses_evil", "--db", cli.Database, "--json");
+        using var document = JsonDocument.Parse(json);
+        var events = document.RootElement.GetProperty("events");
+        Assert.Equal("team\u001b]0;pwned\u0007", document.RootElement.GetProperty("session").GetProperty("scope").GetString());
+        Assert.Equal("ins-\u001b[31mred", events[0].GetProperty("data").GetProperty("insightIds")[0].GetString());
+        Assert.Equal("a\u001b[2Jb\u009b", events[2].GetProperty("data").GetProperty("itemId").GetString());
+    }
+
+    private static void AssertLine(string output, string eventType, string summary)
+    {
+        var lines = output.Split(Environment.NewLine);
+        var tail = eventType.PadRight(18) + "  " + summary;
+        Assert.True(lines.Any(l => l.EndsWith(tail, StringComparison.Ordinal)), $"No line ends with '{tail}' in:{Environment.NewLine}{output}");
+    }
+
+    private static SessionRecord Session(string id, string? scope = null) => new()
+    {
+        Id = id,
+        AgentId = "bot",
+        Scope = scope,
+        Task = "task " + id,
+        Status = SessionStatus.Completed,
+        StartedAt = s_start,
+        EndedAt = s_start.AddMinutes(1),
+    };
+
+    private static async Task ImportAsync(CliRunner cli, SessionRecord session, IReadOnlyList<SessionEvent> events)
+    {
+        var numbered = events.Select((e, i) => e with { SessionId = session.Id, Sequence = i + 1, Timestamp = s_start.AddSeconds(i + 1) }).ToList();
+        using var store = new SqliteTraceStore(cli.Database);
+        await store.ImportAsync([new SessionWithEvents(session with { EventCount = numbered.Count }, numbered)]);
+    }
+}
