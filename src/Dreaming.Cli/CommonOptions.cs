@@ -44,6 +44,41 @@ internal sealed class CommonOptions
         return option;
     }
 
+    /// <summary>Makes a scope or id <paramref name="option"/> refuse, as a parse error naming the option, a value with half a
+    /// surrogate pair (a lone U+D800-U+DFFF): the database keeps text as UTF-8, which would store it as U+FFFD, so two such ids
+    /// would share one memory and one set of sessions; the library refuses them where sessions start.</summary>
+    public static Option<string?> WholeCharacters(Option<string?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && UnpairedSurrogateAt(value) is { } at)
+            {
+                result.AddError(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{option.Name} has half a character (an unpaired surrogate, U+{(int)value[at]:X4}) at index {at}; the database keeps ids as UTF-8, where it would become U+FFFD and could name another scope."));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Returns the index of the first unpaired surrogate in <paramref name="value"/>, or <see langword="null"/>.</summary>
+    internal static int? UnpairedSurrogateAt(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Makes an optional number <paramref name="option"/> refuse, as a parse error naming the option, a value below
     /// <paramref name="min"/>; leaving it out stays allowed.</summary>
     public static Option<int?> AtLeast(Option<int?> option, int min)

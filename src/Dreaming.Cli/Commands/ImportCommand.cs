@@ -12,6 +12,7 @@ internal static class ImportCommand
     {
         var paths = new Argument<string[]>("path") { Description = "JSON array or JSONL files of sessions.", Arity = ArgumentArity.OneOrMore };
         var agent = new Option<string?>("--agent") { Description = "The agent id to give every imported session." };
+        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "The team or tenant scope to give every imported session, so that 'dreaming dream --scope team:ID' reads them (default: none)." });
         var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the chat messages, OpenAI-style or Microsoft.Extensions.AI ChatMessage JSON (default: messages)." };
         var rewardField = new Option<string?>("--reward-field") { Description = "The field holding the reward (default: reward)." };
         var idField = new Option<string?>("--id-field") { Description = "The field holding the session id (default: id)." };
@@ -21,13 +22,14 @@ internal static class ImportCommand
 
         var command = new Command("import", "Import existing agent logs (OpenAI or Microsoft.Extensions.AI chat messages) as sessions.")
         {
-            paths, agent, messagesField, rewardField, idField, taskField, errorPrefix, skipMalformed,
+            paths, agent, scope, messagesField, rewardField, idField, taskField, errorPrefix, skipMalformed,
         };
         command.SetAction(async (parse, ct) =>
         {
             var options = new SessionImportOptions
             {
                 AgentId = parse.GetValue(agent),
+                Scope = parse.GetValue(scope),
                 ErrorHandling = parse.GetValue(skipMalformed) ? ImportErrorHandling.SkipMalformed : ImportErrorHandling.Atomic,
             };
             options.MessagesField = parse.GetValue(messagesField) ?? options.MessagesField;

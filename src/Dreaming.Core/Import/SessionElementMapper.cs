@@ -27,6 +27,7 @@ internal sealed class SessionElementMapper
     private readonly JsonFieldPath _endedAt;
     private readonly string _defaultAgentId;
     private readonly string? _agentIdOverride;
+    private readonly string? _scope;
     private readonly string? _errorPrefix;
     private readonly double _successThreshold;
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
@@ -46,6 +47,7 @@ internal sealed class SessionElementMapper
         _endedAt = new(options.EndedAtField);
         _defaultAgentId = options.DefaultAgentId;
         _agentIdOverride = options.AgentId;
+        _scope = string.IsNullOrWhiteSpace(options.Scope) ? null : options.Scope;
         _errorPrefix = options.ErrorPrefix;
         _successThreshold = options.SuccessThreshold;
     }
@@ -102,6 +104,7 @@ internal sealed class SessionElementMapper
         {
             Id = id,
             AgentId = _agentIdOverride ?? NonBlank(ReadScalar(element, _agent, context)) ?? _defaultAgentId,
+            Scope = _scope,
             Task = ReadTask(element, context, conversation.FirstUserText, index),
             Status = SessionStatus.Completed,
             StartedAt = startedAt,

@@ -47,6 +47,14 @@ public sealed class SessionImportOptions
     /// <value>The default is <see langword="null"/>: the agent field, then <see cref="DefaultAgentId"/>.</value>
     public string? AgentId { get; set; }
 
+    /// <summary>Gets or sets the team or tenant scope given to every imported session, as
+    /// <see cref="AgentSessionOptions.Scope"/> is to a session started live, so the team's dream
+    /// (<see cref="MemoryScope.Team"/>) reads the imported sessions; like <see cref="AgentId"/>, refused if it holds half a
+    /// surrogate pair.</summary>
+    /// <value>The default is <see langword="null"/>: the imported sessions have no team scope and no team dream reads them. A blank
+    /// value means the same.</value>
+    public string? Scope { get; set; }
+
     /// <summary>Gets or sets the text a tool result starts with (ordinal, case-sensitive) when the tool failed, for logs that have no error flag.</summary>
     /// <value>The default is <c>Error</c>; <see langword="null"/> turns prefix detection off.</value>
     public string? ErrorPrefix { get; set; } = "Error";
@@ -83,6 +91,7 @@ public sealed class SessionImportOptions
 
         AgentIds.ThrowIfUnpairedSurrogate(DefaultAgentId, "SessionImportOptions.DefaultAgentId", nameof(DefaultAgentId));
         AgentIds.ThrowIfUnpairedSurrogate(AgentId, "SessionImportOptions.AgentId", nameof(AgentId));
+        AgentIds.ThrowIfUnpairedSurrogate(Scope, "SessionImportOptions.Scope", nameof(Scope));
 
         if (ErrorPrefix is { Length: 0 })
         {

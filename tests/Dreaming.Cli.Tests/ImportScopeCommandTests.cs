@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Dreaming.Cli.Tests;
+
+public class ImportScopeCommandTests
+{
+    private const string TwoSessions = """
+        {"id":"a","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"sorry"}],"reward":0}
+        {"id":"b","messages":[{"role":"user","content":"hello"},{"role":"assistant","content":"hi there"}],"reward":1}
+        """;
+
+    [Fact]
+    public async Task Import_with_a_scope_gives_every_session_the_team_so_the_teams_dream_reads_them()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+
+        var (exit, output, error) = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy", "--scope", "billing");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("imported 2 sessions", output, StringComparison.Ordinal);
+        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        var scopes = JsonDocument.Parse(list).RootElement.EnumerateArray().Select(s => s.GetProperty("scope").GetString()).ToList();
+        Assert.Equal(["billing", "billing"], scopes);
+        var (dreamExit, dream, dreamError) = await cli.RunAsync("dream", "--scope", "team:billing", "--db", cli.Database, "--json", "--min-sessions", "1");
+        Assert.True(dreamExit == 0, dreamError);
+        Assert.Equal(2, JsonDocument.Parse(dream).RootElement.GetProperty("sessions_read").GetInt32());
+    }
+
+    [Fact]
+    public async Task Import_without_a_scope_leaves_the_sessions_without_a_team()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+
+        var (exit, _, error) = await cli.RunAsync("import", file, "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        Assert.All(JsonDocument.Parse(list).RootElement.EnumerateArray(), s => Assert.True(!s.TryGetProperty("scope", out var scope) || scope.ValueKind == JsonValueKind.Null));
+    }
+
+    [Fact]
+    public async Task Import_refuses_a_scope_with_half_a_surrogate_pair_and_imports_nothing()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+
+        var (exit, output, error) = await cli.RunAsync("import", file, "--db", cli.Database, "--scope", "team\uD800");
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("imported 2", output, StringComparison.Ordinal);
+        Assert.Contains("--scope has half a character (an unpaired surrogate, U+D800) at index 4", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.Database));
+    }
+}
