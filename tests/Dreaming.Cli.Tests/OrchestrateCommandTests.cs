@@ -102,7 +102,7 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"},{"id":"b","agent":"w","instructions":"y","depends_on":["a"]}]}""", "': item #2 ('b') has the property 'depends_on', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubricPath":"r.md"}]}""", "': item #1 ('a') has the property 'rubricPath'")]
     [InlineData("""{"goal":"g","agents":[{"name":"w","model":"m"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #1 has the property 'model', which a plan file does not have (an agent has name and instructions).")]
-    [InlineData("""{"goal":"g","concurrency":3,"agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "' has the property 'concurrency', which a plan file does not have (a plan has goal, agents, items and maxConcurrency).")]
+    [InlineData("""{"goal":"g","concurrency":3,"agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "' has the property 'concurrency', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).")]
     [InlineData("""{"goal":"g","agents":[null],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #1 is null.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"},{"instructions":"i"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "': agent #2 has no name.")]
     public async Task An_invalid_plan_exits_1_with_a_message_naming_the_problem(string planJson, string message)

@@ -69,6 +69,7 @@ internal static class OrchestrateCommand
                     Plan = file.Plan,
                     Agents = file.Agents.Select(a => new RosterAgent { Name = a.Name, Instructions = a.Instructions, ChatClient = model }).ToList(),
                     FailurePolicy = parse.GetValue(failurePolicy) ?? OrchestrationFailurePolicy.StopRun,
+                    Scope = file.Scope,
                 },
                 ct).ConfigureAwait(false);
 

@@ -4,9 +4,14 @@ using System.Text.Json.Serialization;
 namespace Dreaming.Cli.Orchestration;
 
 /// <summary>A plan file: <c>{"goal", "agents": [{"name", "instructions"}], "items": [{"id", "agent", "instructions",
-/// "dependsOn", "rubric"?}], "maxConcurrency"?}</c>; rubric paths are relative to the file.</summary>
+/// "dependsOn", "rubric"?}], "maxConcurrency"?, "scope"?}</c>; rubric paths are relative to the file, and the scope is the
+/// team or tenant scope of the run's sessions (<see cref="OrchestrationRequest.Scope"/>).</summary>
 internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.Agent> Agents)
 {
+    /// <summary>Gets the team or tenant scope the file gives the run, or <see langword="null"/> when it gives none (or a
+    /// blank one).</summary>
+    public string? Scope { get; init; }
+
     private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web)
     {
         AllowTrailingCommas = true,
@@ -44,7 +49,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         // dependency and run the item at once, a "rubricPath" would drop the rubric.
         if (Unknown(document.Unknown) is { } property)
         {
-            throw new PlanValidationException($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items and maxConcurrency).");
+            throw new PlanValidationException($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).");
         }
 
         for (var i = 0; i < (document.Agents?.Count ?? 0); i++)
@@ -99,7 +104,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
             throw new PlanValidationException($"The plan file '{fullPath}' names the agent '{twice.Key}' more than once.");
         }
 
-        return new PlanFile(plan, agents);
+        return new PlanFile(plan, agents) { Scope = string.IsNullOrWhiteSpace(document.Scope) ? null : document.Scope };
     }
 
     private static string? Unknown(Dictionary<string, JsonElement>? properties) => properties?.Keys.FirstOrDefault();
@@ -107,7 +112,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
     /// <summary>An agent of the roster, as the file gives it.</summary>
     internal sealed record Agent(string Name, string? Instructions);
 
-    private sealed record Document(string? Goal, List<AgentDocument>? Agents, List<ItemDocument>? Items, int? MaxConcurrency)
+    private sealed record Document(string? Goal, List<AgentDocument>? Agents, List<ItemDocument>? Items, int? MaxConcurrency, string? Scope)
     {
         [JsonExtensionData]
         public Dictionary<string, JsonElement>? Unknown { get; init; }
