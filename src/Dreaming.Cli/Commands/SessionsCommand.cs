@@ -16,9 +16,10 @@ internal static class SessionsCommand
         var status = CommonOptions.Choice(new Option<SessionStatus?>("--status") { Description = "Only sessions with this status." });
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
         var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session." };
+        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "Only sessions of this team or tenant scope (the id their session was started with, as in team:ID; ordinal)." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 }, 1, SessionQuery.MaxPageSize);
 
-        var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, limit };
+        var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, scope, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
@@ -31,6 +32,7 @@ internal static class SessionsCommand
                     Status = parse.GetValue(status),
                     OutcomeLabel = parse.GetValue(outcome),
                     ParentSessionId = parse.GetValue(parent),
+                    Scope = parse.GetValue(scope),
                     Order = SessionOrder.NewestFirst,
                     PageSize = parse.GetValue(limit),
                 },
@@ -44,7 +46,9 @@ internal static class SessionsCommand
 
             if (page.Items.Count == 0)
             {
-                output.WriteLine("no sessions match");
+                output.WriteLine(parse.GetValue(scope) is { } key && key.StartsWith("team:", StringComparison.Ordinal)
+                    ? $"no sessions match (--scope takes the team's id as its sessions were started with it: --scope {Text.OneLine(key["team:".Length..])}, not the memory scope {Text.OneLine(key)})"
+                    : "no sessions match");
                 return 0;
             }
 
