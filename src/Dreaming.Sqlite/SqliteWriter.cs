@@ -118,10 +118,10 @@ internal sealed class SqliteWriter : IDisposable
     private bool WriteSessionWebhook(SqliteTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks) =>
         SqliteStoreWebhooks.Write(_connection, transaction, webhooks, WebhookEventData.SessionEndedType(completion.Status), () =>
         {
-            using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task FROM sessions WHERE id = $id", ("$id", completion.SessionId));
+            using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task, scope FROM sessions WHERE id = $id", ("$id", completion.SessionId));
             using var row = read.ExecuteReader();
             row.Read();
-            return WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.GetString(2), webhooks.IncludeFullPayloads).Data;
+            return WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.IsDBNull(3) ? null : row.GetString(3), row.GetString(2), webhooks.IncludeFullPayloads).Data;
         }, completion.EndedAt);
 
     public void SetOutcome(string sessionId, SessionOutcome outcome)

@@ -105,7 +105,7 @@ internal sealed partial class AgentSession
         if (Webhooks is not null)
         {
             // After the store committed the end (this store cannot share its transaction with the outbox).
-            var (type, data) = WebhookEventData.SessionEnded(completion, AgentId, ParentSessionId, Task, Webhooks.IncludeFullPayloads);
+            var (type, data) = WebhookEventData.SessionEnded(completion, AgentId, ParentSessionId, Scope, Task, Webhooks.IncludeFullPayloads);
             await Webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -15,7 +15,21 @@ public static class WebhookEventData
     /// <param name="task">The (redacted) task, included only with <paramref name="full"/>.</param>
     /// <param name="full">Whether to include the task.</param>
     /// <returns>The type and data.</returns>
-    public static (string Type, JsonObject Data) SessionEnded(SessionCompletion completion, string agentId, string? parentSessionId, string? task = null, bool full = false)
+    public static (string Type, JsonObject Data) SessionEnded(SessionCompletion completion, string agentId, string? parentSessionId, string? task = null, bool full = false) =>
+        SessionEnded(completion, agentId, parentSessionId, scope: null, task, full);
+
+    /// <summary>The type and data of the event a session's end raises, with the session's team or tenant scope: <c>scope</c>
+    /// is in the data when <paramref name="scope"/> is not <see langword="null"/>, so a receiver can route by team.</summary>
+    /// <param name="completion">The completion.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="parentSessionId">The parent session, if any.</param>
+    /// <param name="scope">The session's team or tenant scope (<see cref="SessionRecord.Scope"/>), if any.</param>
+    /// <param name="task">The (redacted) task, included only with <paramref name="full"/>.</param>
+    /// <param name="full">Whether to include the task.</param>
+    /// <returns>The type and data.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="completion"/> is <see langword="null"/>.</exception>
+    /// <remarks>Thread-safe: it builds a new object from its arguments.</remarks>
+    public static (string Type, JsonObject Data) SessionEnded(SessionCompletion completion, string agentId, string? parentSessionId, string? scope, string? task, bool full)
     {
         ArgumentNullException.ThrowIfNull(completion);
         var data = new JsonObject
@@ -32,6 +46,11 @@ public static class WebhookEventData
         if (parentSessionId is not null)
         {
             data["parent_session_id"] = parentSessionId;
+        }
+
+        if (scope is not null)
+        {
+            data["scope"] = scope;
         }
 
         if (completion.Outcome is { } outcome)

@@ -27,6 +27,28 @@ public sealed class SqliteSessionWebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task The_session_webhook_written_with_the_end_carries_the_sessions_scope_when_it_has_one()
+    {
+        var path = _folder.File("scope.db");
+        await using var harness = WebhookHarness.Create(path, "https://ci.example.com/hook");
+        var sessions = harness.Services.GetRequiredService<IAgentSessionFactory>();
+        await using (var billing = sessions.StartSession(new AgentSessionOptions { AgentId = "support-bot", Task = "refund", Scope = "billing" }))
+        {
+            await billing.CompleteAsync();
+        }
+
+        await using (var solo = sessions.StartSession("support-bot", "refund"))
+        {
+            await solo.CompleteAsync(SessionStatus.Failed);
+        }
+
+        var rows = (await harness.Outbox.ListAsync()).Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("data").Clone()).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("billing", Assert.Single(rows, d => d.GetProperty("status").GetString() == "completed").GetProperty("scope").GetString());
+        Assert.False(Assert.Single(rows, d => d.GetProperty("status").GetString() == "failed").TryGetProperty("scope", out _));
+    }
+
+    [Fact]
     public async Task When_the_outbox_row_cannot_be_written_the_session_does_not_end_either()
     {
         var path = _folder.File("rollback.db");
