@@ -12,8 +12,8 @@ internal static class DreamCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var agent = new Option<string?>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID); or give --scope." };
-        var scope = new Option<string?>("--scope") { Description = "The memory scope to dream for, instead of --agent: agent:ID, team:ID (the sessions started with that team scope) or global (every session)." };
+        var agent = CommonOptions.WholeCharacters(new Option<string?>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID); or give --scope." });
+        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "The memory scope to dream for, instead of --agent: agent:ID, team:ID (the sessions started with that team scope) or global (every session)." });
         scope.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } key && !MemoryScope.TryParse(key, out _))

@@ -3,12 +3,13 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming memory list|show|diff|approve|reject|rollback</c>: review and manage the agent's memory versions.</summary>
+/// <summary><c>dreaming memory list|show|diff|approve|reject|rollback</c>: review and manage the memory versions of an agent,
+/// a team or the global scope.</summary>
 internal static class MemoryCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var memory = new Command("memory", "Review the agent's memory: its versions, their differences, approval, rejection and rollback.");
+        var memory = new Command("memory", "Review an agent's, a team's or the global memory (--agent ID or --scope agent:ID|team:ID|global): its versions, their differences, approval, rejection and rollback.");
         memory.Subcommands.Add(List(common, output, error));
         memory.Subcommands.Add(Show(common, output, error));
         memory.Subcommands.Add(Diff(common, output, error));
@@ -18,9 +19,9 @@ internal static class MemoryCommand
         return memory;
     }
 
-    private static Option<string?> AgentOption() => new("--agent") { Description = "The agent whose memory to use (scope agent:ID)." };
+    private static Option<string?> AgentOption() => CommonOptions.WholeCharacters(new("--agent") { Description = "The agent whose memory to use (scope agent:ID)." });
 
-    private static Option<string?> ScopeOption() => new("--scope") { Description = "The memory scope: agent:ID, team:ID or global." };
+    private static Option<string?> ScopeOption() => CommonOptions.WholeCharacters(new("--scope") { Description = "The memory scope: agent:ID, team:ID or global." });
 
     private static Option<string> ByOption() => new("--by")
     {
