@@ -7,7 +7,8 @@ namespace Dreaming;
 /// <summary>The built-in redactor: finds API keys, bearer and basic credentials, JWTs, passwords in connection strings,
 /// URLs and JSON, storage and Service Bus keys in connection strings, SAS signatures, <c>api_key=</c>, <c>x-api-key:</c>,
 /// <c>Ocp-Apim-Subscription-Key:</c>, <c>client_secret=</c>, AWS <c>secret_access_key=</c> and <c>session_token=</c>
-/// assignments, and e-mail addresses, and replaces only the secret part.</summary>
+/// assignments, and e-mail addresses, and replaces only the secret part; a comparison in code (<c>user_password == x</c>)
+/// is not an assignment and is left as it is.</summary>
 /// <remarks>
 /// <para>By default a secret becomes <c>[REDACTED:kind]</c> (kinds: <c>api-key</c>, <c>jwt</c>, <c>bearer</c>,
 /// <c>basic</c>, <c>password</c>, <c>secret</c>, <c>key</c>, <c>signature</c>, <c>email</c>). Pass a <see cref="Redactor"/> from
@@ -94,22 +95,23 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     }
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
-    // and the record still says what kind of secret was there.
+    // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
+    // (user_password == expected, api_key === null), not an assignment: (?!=) leaves it as it is.
     [GeneratedRegex(
         """
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
         |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}=*)
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |(?<email>\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]
