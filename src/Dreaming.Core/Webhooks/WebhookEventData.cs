@@ -19,11 +19,12 @@ public static class WebhookEventData
         SessionEnded(completion, agentId, parentSessionId, scope: null, task, full);
 
     /// <summary>The type and data of the event a session's end raises, with the session's team or tenant scope: <c>scope</c>
-    /// is in the data when <paramref name="scope"/> is not <see langword="null"/>, so a receiver can route by team.</summary>
+    /// is in the data when <paramref name="scope"/> is neither <see langword="null"/> nor blank (a blank scope is no team), so a
+    /// receiver can route by team.</summary>
     /// <param name="completion">The completion.</param>
     /// <param name="agentId">The agent.</param>
     /// <param name="parentSessionId">The parent session, if any.</param>
-    /// <param name="scope">The session's team or tenant scope (<see cref="SessionRecord.Scope"/>), if any.</param>
+    /// <param name="scope">The session's team or tenant scope (<see cref="SessionRecord.Scope"/>), if any; blank is none.</param>
     /// <param name="task">The (redacted) task, included only with <paramref name="full"/>.</param>
     /// <param name="full">Whether to include the task.</param>
     /// <returns>The type and data.</returns>
@@ -48,7 +49,8 @@ public static class WebhookEventData
             data["parent_session_id"] = parentSessionId;
         }
 
-        if (scope is not null)
+        // A blank scope is no team (no team memory, no team dream), as UseDreaming() reads it.
+        if (!string.IsNullOrWhiteSpace(scope))
         {
             data["scope"] = scope;
         }

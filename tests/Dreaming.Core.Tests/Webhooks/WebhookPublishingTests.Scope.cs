@@ -33,6 +33,19 @@ public sealed partial class WebhookPublishingTests
         Assert.False(Data(rows[2]).TryGetProperty("scope", out _));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void A_blank_scope_which_is_no_team_is_left_out_as_none(string blank)
+    {
+        // A session started with a blank Scope is given no team memory and read by no team dream: it has no team.
+        var completion = new SessionCompletion { SessionId = "s1", Status = SessionStatus.Completed, EndedAt = DateTimeOffset.UnixEpoch };
+
+        var (_, data) = WebhookEventData.SessionEnded(completion, "a", null, blank, "task", full: false);
+
+        Assert.False(data.ContainsKey("scope"));
+    }
+
     [Fact]
     public void The_earlier_overload_keeps_its_payload_without_a_scope()
     {
