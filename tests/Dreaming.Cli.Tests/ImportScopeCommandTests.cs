@@ -53,4 +53,17 @@ public class ImportScopeCommandTests
         Assert.Contains("--scope has half a character (an unpaired surrogate, U+D800) at index 4", error, StringComparison.Ordinal);
         Assert.False(File.Exists(cli.Database));
     }
+
+    [Fact]
+    public async Task Import_warns_when_the_scope_looks_like_a_memory_scope_key_which_would_be_stored_as_the_team_id()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+
+        var (exit, output, error) = await cli.RunAsync("import", file, "--db", cli.Database, "--scope", "team:billing");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("imported 2 sessions", output, StringComparison.Ordinal);
+        Assert.Contains("--scope takes the team id: the sessions are stored in the team 'team:billing'; for the team 'billing' give --scope billing", error, StringComparison.Ordinal);
+    }
 }

@@ -78,6 +78,18 @@ public class SessionShowEventTests
     }
 
     [Fact]
+    public async Task A_blank_scope_which_is_no_team_prints_no_scope_line()
+    {
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_blank", scope: "   "), [new NoteEvent { Text = "done" }]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_blank", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("scope ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Hostile_ids_stay_escaped_long_ones_are_cut_and_json_is_unchanged()
     {
         using var cli = new CliRunner();

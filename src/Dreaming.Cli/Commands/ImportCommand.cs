@@ -42,6 +42,14 @@ internal static class ImportCommand
             return await CommandErrors.RunAsync(error, async () =>
             {
                 options.Validate();
+
+                // 'dream --scope' takes a memory scope key (team:ID), this option the team id itself: a key given here
+                // would be stored as a team named 'team:ID', which that dream never reads.
+                if (options.Scope is { } team && team.StartsWith("team:", StringComparison.Ordinal))
+                {
+                    error.WriteLine($"warning: --scope takes the team id: the sessions are stored in the team '{Text.OneLine(team)}'; for the team '{Text.OneLine(team["team:".Length..])}' give --scope {Text.OneLine(team["team:".Length..])}.");
+                }
+
                 var files = parse.GetValue(paths)!;
                 foreach (var path in files)
                 {

@@ -50,7 +50,7 @@ internal static partial class SessionCommand
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"session   {Text.OneLine(s.Id)}");
         output.WriteLine($"agent     {Text.OneLine(s.AgentId)}{(s.AgentVersion is null ? string.Empty : " v" + Text.OneLine(s.AgentVersion))}");
-        if (!string.IsNullOrEmpty(s.Scope))
+        if (!string.IsNullOrWhiteSpace(s.Scope))
         {
             output.WriteLine($"scope     team:{Text.OneLine(s.Scope)}");
         }
