@@ -10,7 +10,8 @@ namespace Dreaming;
 /// Each graded iteration leaves an <see cref="OutcomeEvaluationStartedEvent"/> and an <see cref="OutcomeEvaluationEndedEvent"/>
 /// (result, score, verdicts, grader usage) in the session (an iteration whose agent threw only the ended one, <c>failed</c>;
 /// one cancelled while graded ends <c>interrupted</c>; one whose agent asked for help or reported itself blocked only a
-/// <see cref="NoteEvent"/> starting <c>outcome.help_requested</c> or <c>outcome.blocked</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
+/// <see cref="NoteEvent"/> starting <c>outcome.help_requested</c> or <c>outcome.blocked</c>; an escalation handler's guidance
+/// or give-up leaves a <see cref="NoteEvent"/> starting <c>outcome.guidance</c> or <c>outcome.gave_up</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
 /// for the total on the session's span. Criterion reasons and errors are redacted like every recorded text, in the
 /// session, on the span and in webhooks alike. The session is completed with the result as its outcome label and the final
 /// score. Thread-safe: loops may run concurrently, each in its own session.
@@ -145,6 +146,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
                 return;
             }
 
+            // The decision is recorded like the question (a note, redacted and size-limited by the session), so a reader of
+            // the session sees why the agent changed course, or why the loop stopped.
+            await NoteDecisionAsync(state, decision).ConfigureAwait(false);
             if (decision.GaveUp)
             {
                 if (question is null)

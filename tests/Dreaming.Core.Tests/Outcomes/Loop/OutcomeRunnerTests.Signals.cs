@@ -35,7 +35,7 @@ public partial class OutcomeRunnerTests
         Assert.Single(run.Evaluations);
 
         var events = await host.Store.GetEventsAsync(run.SessionId);
-        Assert.Equal("outcome.help_requested (iteration 1): Which order is it?", Assert.Single(events.OfType<NoteEvent>()).Text);
+        Assert.Equal("outcome.help_requested (iteration 1): Which order is it?", events.OfType<NoteEvent>().First().Text);
         var ended = Assert.Single(events.OfType<OutcomeEvaluationEndedEvent>());
         Assert.Equal(2, ended.Iteration);
         Assert.Equal(SessionStatus.Completed, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
@@ -105,7 +105,12 @@ public partial class OutcomeRunnerTests
         Assert.True(run.Blocked);
         Assert.Equal(OutcomeResult.Failed, run.Result);
         Assert.Equal("the agent asked for help and no escalation is left: Still stuck after 'try harder'?", run.Error);
-        Assert.Equal(3, (await host.Store.GetEventsAsync(run.SessionId)).OfType<NoteEvent>().Count());
+        // Three questions and the two answers, each guidance after the question it answers.
+        Assert.Equal(
+            ["outcome.help_requested (iteration 1): Still stuck after ''?", "outcome.guidance (after iteration 1): try harder",
+             "outcome.help_requested (iteration 2): Still stuck after 'try harder'?", "outcome.guidance (after iteration 2): try harder",
+             "outcome.help_requested (iteration 3): Still stuck after 'try harder'?"],
+            (await host.Store.GetEventsAsync(run.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
     }
 
     [Fact]
