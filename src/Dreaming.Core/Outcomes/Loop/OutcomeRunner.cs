@@ -72,7 +72,7 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
         var run = state.ToRun();
         await CompleteAsync(session, run, request.Rubric).ConfigureAwait(false);
-        LogLoopEnded(_logger, session.Id, run.Result, run.Iterations);
+        LogLoopEnded(_logger, session.Id, run.Result, run.Iterations, run.Blocked);
         if (_webhooks is not null)
         {
             // The error may quote an exception message and the artifact is the agent's work: both are redacted and size-limited
@@ -365,8 +365,10 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
         ArgumentNullException.ThrowIfNull(request.Agent, "request.Agent");
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Outcome loop of session {SessionId} ended {Result} after {Iterations} iterations.")]
-    private static partial void LogLoopEnded(ILogger logger, string sessionId, OutcomeResult result, int iterations);
+    // Blocked: a blocked loop's Result is failed (or max_iterations_reached when the handler gave up), which alone reads like
+    // any other failure; the session's status (blocked) is what tells them apart.
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Outcome loop of session {SessionId} ended {Result} after {Iterations} iterations (blocked: {Blocked}).")]
+    private static partial void LogLoopEnded(ILogger logger, string sessionId, OutcomeResult result, int iterations, bool blocked);
 
     private sealed class LoopState(OutcomeRequest request, IAgentSession session)
     {

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace Dreaming.Tests;
 
 // What the escalation handler decided is in the session's record, as the agent's question is: a reader of the session (and
@@ -60,5 +63,30 @@ public partial class OutcomeRunnerTests
         Assert.Equal(
             ["outcome.help_requested (iteration 1): Which order is it?", "outcome.gave_up (after iteration 1): gave up"],
             (await host.Store.GetEventsAsync(helpless.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
+    }
+
+    [Fact]
+    public async Task The_loop_ended_log_line_says_whether_the_loop_was_blocked()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var logger = new FakeLogger<OutcomeRunner>();
+        var runner = new OutcomeRunner(host.Sessions, new DelegateEvaluator(static (rubric, _) => new RubricEvaluation
+        {
+            Rubric = rubric,
+            Criteria = [new CriterionResult { Criterion = rubric.Criteria[0], Verdict = CriterionVerdict.Met }],
+            Score = 1,
+            Passed = true,
+        }), logger);
+
+        var blocked = await runner.RunAsync(Request(_ => throw new AgentBlockedException("the order system is down")));
+        var satisfied = await runner.RunAsync(Request(_ => "order #W123"));
+
+        var ended = logger.Collector.GetSnapshot().Where(r => r.Id.Id == 30).ToList();
+        Assert.Equal(2, ended.Count);
+        Assert.Equal(LogLevel.Information, ended[0].Level);
+        Assert.Equal($"Outcome loop of session {blocked.SessionId} ended Failed after 1 iterations (blocked: True).", ended[0].Message);
+        Assert.Equal("True", ended[0].GetStructuredStateValue("Blocked"));
+        Assert.Equal($"Outcome loop of session {satisfied.SessionId} ended Satisfied after 1 iterations (blocked: False).", ended[1].Message);
+        Assert.Equal("False", ended[1].GetStructuredStateValue("Blocked"));
     }
 }
