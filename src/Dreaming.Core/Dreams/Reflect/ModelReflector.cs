@@ -183,6 +183,8 @@ public sealed class ModelReflector : IDreamReflector
                 MessageEvent m => $"{m.Role}: {Cut(m.Text)}",
                 ToolCallEvent c => $"call {c.ToolName}({Cut(c.Arguments)})",
                 ToolResultEvent r => $"{(r.IsError ? "error" : "result")} {r.ToolName}: {Cut(r.ErrorMessage ?? r.Result)}",
+                // The outcome loop's notes: the agent's question or block reason, and the guidance it was given.
+                NoteEvent n => $"note: {Cut(n.Text)}",
                 _ => e.EventType,
             });
         return string.Join('\n', lines);

@@ -29,6 +29,22 @@ public class ModelReflectorTests
     }
 
     [Fact]
+    public async Task A_note_in_an_excerpt_shows_its_text_such_as_the_agents_question_and_the_guidance_it_got()
+    {
+        var model = Reply("""{"lessons":[]}""", out var requests);
+        var sessions = Sessions();
+        var s1 = sessions["s1"];
+        sessions["s1"] = s1 with
+        {
+            Events = [.. s1.Events, new NoteEvent { SessionId = "s1", Sequence = 4, Timestamp = s1.Session.StartedAt, Text = "outcome.help_requested (iteration 1): Which currency is the refund in?" }],
+        };
+
+        await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = sessions, Instructions = null });
+
+        Assert.Contains("note: outcome.help_requested (iteration 1): Which currency is the refund in?", requests[0][1].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prose_is_asked_for_again_once_then_the_template_stands_in()
     {
         var model = Reply("I think the agent should be more careful.", out var requests);
