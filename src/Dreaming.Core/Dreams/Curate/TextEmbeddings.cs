@@ -35,16 +35,33 @@ public sealed class TextEmbeddings
     /// <param name="cancellationToken">Cancels the generation.</param>
     /// <returns>The embeddings.</returns>
     /// <exception cref="InvalidOperationException">The generator returned a different number of vectors than texts asked for.</exception>
-    public static async Task<TextEmbeddings> CreateAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IEnumerable<string> texts, CancellationToken cancellationToken = default)
+    /// <remarks>When a batch fails, its exception is thrown and the usage of the batches before it is not returned; a dream
+    /// still counts that usage (and estimate) in its curate stage and token budget, and goes on without embeddings.</remarks>
+    public static Task<TextEmbeddings> CreateAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IEnumerable<string> texts, CancellationToken cancellationToken = default) =>
+        CreateAsync(generator, texts, new Spend(), cancellationToken);
+
+    // As the public CreateAsync, adding to spend as each call returns, so a caller still knows what the calls before a
+    // failing one used. A call that returned the wrong number of vectors is counted too (it was answered); the failing
+    // call itself is not (it may never have reached the provider), as a reflector's or grader's failed call is not.
+    internal static async Task<TextEmbeddings> CreateAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IEnumerable<string> texts, Spend spend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(spend);
         var distinct = texts.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
         var vectors = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
-        long input = 0, estimated = 0;
         foreach (var batch in distinct.Chunk(BatchSize))
         {
             var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (embeddings.Usage?.InputTokenCount is { } reported)
+            {
+                spend.InputTokens += reported;
+            }
+            else
+            {
+                spend.EstimatedTokens += ModelUsage.EstimateInputTokens(batch);
+            }
+
             if (embeddings.Count != batch.Length)
             {
                 throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} vectors for {batch.Length} texts.");
@@ -54,18 +71,9 @@ public sealed class TextEmbeddings
             {
                 vectors[batch[i]] = embeddings[i].Vector;
             }
-
-            if (embeddings.Usage?.InputTokenCount is { } reported)
-            {
-                input += reported;
-            }
-            else
-            {
-                estimated += ModelUsage.EstimateInputTokens(batch);
-            }
         }
 
-        return new TextEmbeddings(vectors, new SessionUsage { InputTokens = input }, estimated);
+        return new TextEmbeddings(vectors, spend.Usage, spend.EstimatedTokens);
     }
 
     /// <summary>Builds embeddings from vectors already computed, for tests and for hosts that cache them.</summary>
@@ -100,5 +108,16 @@ public sealed class TextEmbeddings
         }
 
         return xx == 0 || yy == 0 ? null : dot / Math.Sqrt(xx * yy);
+    }
+
+    /// <summary>What the calls of one <see cref="CreateAsync(IEmbeddingGenerator{string, Embedding{float}}, IEnumerable{string}, Spend, CancellationToken)"/>
+    /// used so far: the input tokens reported, and the estimate for calls that reported none. Not thread-safe (one build).</summary>
+    internal sealed class Spend
+    {
+        public long InputTokens { get; set; }
+
+        public long EstimatedTokens { get; set; }
+
+        public SessionUsage Usage => new() { InputTokens = InputTokens };
     }
 }

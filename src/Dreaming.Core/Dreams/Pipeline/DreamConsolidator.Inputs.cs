@@ -64,24 +64,27 @@ public sealed partial class DreamConsolidator
     }
 
     // Embeds the free-text lessons and the insights they could duplicate. Templated lessons merge by tool and signature, so
-    // when there are none of another kind, no call is made. A failing generator leaves merging to words, with a note.
-    private async Task<(TextEmbeddings? Embeddings, string? Note)> EmbedAsync(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, CancellationToken cancellationToken)
+    // when there are none of another kind, no call is made. A failing generator leaves merging to words, with a note; the
+    // usage (and estimate) of the batches embedded before the failing one is still returned, as it was billed.
+    private async Task<(TextEmbeddings? Embeddings, SessionUsage Usage, long EstimatedTokens, string? Note)> EmbedAsync(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, CancellationToken cancellationToken)
     {
         var free = candidates.Where(c => c.Source != InsightSource.Mined).Select(c => c.Text).ToList();
         if (_embeddings is null || free.Count == 0)
         {
-            return (null, null);
+            return (null, SessionUsage.Zero, 0, null);
         }
 
         var texts = free.Concat(current.Where(i => i.Status is InsightStatus.Active or InsightStatus.Proposed).Select(i => i.Text));
+        var spend = new TextEmbeddings.Spend();
         try
         {
-            return (await TextEmbeddings.CreateAsync(_embeddings, texts, cancellationToken).ConfigureAwait(false), null);
+            var embeddings = await TextEmbeddings.CreateAsync(_embeddings, texts, spend, cancellationToken).ConfigureAwait(false);
+            return (embeddings, embeddings.Usage, embeddings.EstimatedTokens, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogEmbeddingFailed(_logger, ex);
-            return (null, "embeddings failed, lessons merged by wording only: " + ex.Message);
+            return (null, spend.Usage, spend.EstimatedTokens, "embeddings failed, lessons merged by wording only: " + ex.Message);
         }
     }
 

@@ -204,7 +204,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         keep(results);
 
         watch.Restart();
-        var (embeddings, embedNote) = budgetReached ? (null, null) : await EmbedAsync(current?.Insights ?? [], candidates, cancellationToken).ConfigureAwait(false);
+        var (embeddings, embedUsage, embedEstimated, embedNote) = budgetReached ? (null, SessionUsage.Zero, 0L, null) : await EmbedAsync(current?.Insights ?? [], candidates, cancellationToken).ConfigureAwait(false);
         var curation = _curator.Curate(
             current?.Insights ?? [],
             candidates,
@@ -214,10 +214,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             _timeProvider.GetUtcNow(),
             embeddings,
             cancellationToken);
-        // The embeddings' input a generator did not report is estimated from the texts, as the reflector's is.
-        var embedEstimated = embeddings?.EstimatedTokens ?? 0;
-        var embedSpent = (embeddings?.Usage.TotalTokens ?? 0) + embedEstimated;
-        stages.Add(new DreamStageUsage("curate", embeddings?.Usage ?? SessionUsage.Zero, watch.Elapsed) { EstimatedTokens = embedEstimated });
+        // The embeddings' input a generator did not report is estimated from the texts, as the reflector's is; when a batch
+        // failed, the batches before it still count.
+        var embedSpent = embedUsage.TotalTokens + embedEstimated;
+        stages.Add(new DreamStageUsage("curate", embedUsage, watch.Elapsed) { EstimatedTokens = embedEstimated });
         if (!budgetReached && request.TokenBudget is { } limit && reflectSpent + embedSpent >= limit)
         {
             // The embeddings took the dream to its budget: nothing else costs tokens, so this only records it.
