@@ -82,8 +82,9 @@ internal sealed class ReportGroup
             }
         }
 
-        Tokens += session.Usage.TotalTokens;
-        Cost += session.Usage.CostMinorUnits;
+        // Saturating, as SessionUsage's sums: a session priced at long.MaxValue ("unknown") does not wrap the row negative.
+        Tokens = SaturatingSum.Add(Tokens, session.Usage.TotalTokens);
+        Cost = SaturatingSum.Add(Cost, session.Usage.CostMinorUnits);
         FirstStartedAt = session.StartedAt < FirstStartedAt ? session.StartedAt : FirstStartedAt;
         LastStartedAt = session.StartedAt > LastStartedAt ? session.StartedAt : LastStartedAt;
     }

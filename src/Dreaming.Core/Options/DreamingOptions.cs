@@ -83,6 +83,8 @@ public sealed class DreamingOptions
     /// evaluation's <see cref="RubricEvaluation.GraderUsage"/>. The reflector's calls (<see cref="ModelReflector"/>) are
     /// priced the same way, under the dream's scope (<see cref="ReflectionRequest.Scope"/>), on the dream's <c>reflect</c>
     /// <see cref="DreamStageUsage"/>.</para>
+    /// <para>Sums of costs saturate at <see cref="long.MaxValue"/> (a session's, a run's, <see cref="SessionUsage.Add"/>):
+    /// a delegate may return <see cref="long.MaxValue"/> for "unknown" and a cost budget is still reached.</para>
     /// </remarks>
     public Func<ModelCallUsage, long>? CostOf { get; set; }
 }

@@ -35,7 +35,9 @@ public sealed class OrchestratorOptions
     /// The grader's usage of an outcome-gated item is never priced by this: it counts at the cost
     /// <see cref="DreamingOptions.CostOf"/> gave it, if any.</summary>
     /// <value>The default is <see langword="null"/>: chat calls cost what <see cref="DreamingOptions.CostOf"/> gives them
-    /// (0 without it), so only those and reported costs count against <see cref="MaxTotalCostMinorUnits"/>.</value>
+    /// (0 without it), so only those and reported costs count against <see cref="MaxTotalCostMinorUnits"/>. The run's cost
+    /// total saturates at <see cref="long.MaxValue"/>: a delegate may return <see cref="long.MaxValue"/> for "unknown" and
+    /// the budget is still reached.</value>
     public Func<string, SessionUsage, long>? CostOf { get; set; }
 
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and

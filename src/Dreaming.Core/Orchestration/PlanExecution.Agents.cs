@@ -98,14 +98,15 @@ internal sealed partial class PlanExecution
         {
             if (checkItemBudget)
             {
-                slot.UnreportedTokens += unreportedTokens;
+                slot.UnreportedTokens = SaturatingSum.Add(slot.UnreportedTokens, unreportedTokens);
             }
 
-            Interlocked.Add(ref _estimatedTokens, unreportedTokens);
+            SaturatingSum.InterlockedAdd(ref _estimatedTokens, unreportedTokens);
         }
 
-        var total = Interlocked.Add(ref _totalTokens, usage.TotalTokens + unreportedTokens);
-        var cost = Interlocked.Add(ref _totalCost, usage.CostMinorUnits);
+        // Saturating: a cost function's huge value for "unknown" keeps the total at long.MaxValue, past any budget.
+        var total = SaturatingSum.InterlockedAdd(ref _totalTokens, SaturatingSum.Add(usage.TotalTokens, unreportedTokens));
+        var cost = SaturatingSum.InterlockedAdd(ref _totalCost, usage.CostMinorUnits);
         if (_budget.Tokens is { } budget && total >= budget)
         {
             Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens{EstimateNote(EstimatedTokens > 0)}, reaching its budget of {budget:N0}", slot.Item.Id);
@@ -116,7 +117,7 @@ internal sealed partial class PlanExecution
             Stop(OrchestrationStatus.BudgetReached, $"the run cost {cost:N0} minor units, reaching its cost budget of {costBudget:N0}", slot.Item.Id);
         }
 
-        var itemTokens = slot.Usage.TotalTokens + slot.UnreportedTokens;
+        var itemTokens = SaturatingSum.Add(slot.Usage.TotalTokens, slot.UnreportedTokens);
         if (checkItemBudget && slot.Item.MaxTokens is { } max && itemTokens > max)
         {
             throw new ItemBudgetExceededException($"the item used {itemTokens:N0} tokens{EstimateNote(slot.UnreportedTokens > 0)}, more than its maxTokens of {max:N0}");

@@ -57,7 +57,7 @@ internal sealed partial class PlanExecution : IDisposable
         _scope = scope;
         _policy = policy;
         _budget = budget;
-        _totalTokens = budget.SpentTokens + budget.UnreportedTokens;
+        _totalTokens = SaturatingSum.Add(budget.SpentTokens, budget.UnreportedTokens);
         _estimatedTokens = budget.UnreportedTokens;
         _totalCost = budget.SpentCostMinorUnits;
         _record = record;

@@ -259,13 +259,15 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
 
     private void AddUsage(long inputTokens, long outputTokens, long cachedInputTokens, long modelCalls, long costMinorUnits)
     {
+        // Saturating sums (a huge cost for "unknown" stops at long.MaxValue): a few compares under the lock already taken,
+        // no allocation.
         lock (_usageLock)
         {
-            _inputTokens += inputTokens;
-            _outputTokens += outputTokens;
-            _cachedInputTokens += cachedInputTokens;
-            _modelCalls += modelCalls;
-            _costMinorUnits += costMinorUnits;
+            _inputTokens = SaturatingSum.Add(_inputTokens, inputTokens);
+            _outputTokens = SaturatingSum.Add(_outputTokens, outputTokens);
+            _cachedInputTokens = SaturatingSum.Add(_cachedInputTokens, cachedInputTokens);
+            _modelCalls = SaturatingSum.Add(_modelCalls, modelCalls);
+            _costMinorUnits = SaturatingSum.Add(_costMinorUnits, costMinorUnits);
             _usage = null;
         }
     }
