@@ -38,11 +38,7 @@ internal sealed partial class ConversationMapper
         var hasToolContent = chatMessage.Contents.Any(static content => content is FunctionCallContent or FunctionResultContent);
         if (!string.IsNullOrWhiteSpace(text) || !hasToolContent)
         {
-            var added = AddMessage(role, text, chatMessage.AuthorName);
-            if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
-            {
-                FirstUserText = added.Text;
-            }
+            AddMessage(role, text, chatMessage.AuthorName);
         }
 
         foreach (var content in chatMessage.Contents)

@@ -69,12 +69,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
                 MapAssistant(message, index, text);
                 break;
             default:
-                var added = AddMessage(role, text, message);
-                if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
-                {
-                    FirstUserText = added.Text;
-                }
-
+                AddMessage(role, text, message);
                 break;
         }
     }
@@ -124,9 +119,10 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
         }
     }
 
-    private MessageEvent AddMessage(string role, string? text, JsonElement message) => AddMessage(role, text, JsonElementHelpers.GetNonBlankString(message, "name"));
+    private void AddMessage(string role, string? text, JsonElement message) => AddMessage(role, text, JsonElementHelpers.GetNonBlankString(message, "name"));
 
-    private MessageEvent AddMessage(string role, string? text, string? authorName)
+    // Both shapes of message come through here, so the first user text (the fallback task) is taken in one place.
+    private void AddMessage(string role, string? text, string? authorName)
     {
         var added = new MessageEvent
         {
@@ -138,7 +134,10 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             AuthorName = authorName is null ? null : contentFilter(authorName),
         };
         Events.Add(added);
-        return added;
+        if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
+        {
+            FirstUserText = added.Text;
+        }
     }
 
     private string AddToolCall(string callId, JsonElement function, int index, string what)
