@@ -15,6 +15,12 @@ internal static class ItemPipeline
     /// <summary>The context property that holds the run, whose retries wait for a place under its concurrency limit.</summary>
     public static readonly ResiliencePropertyKey<PlanExecution> ExecutionKey = new("dreaming.orchestration.execution");
 
+    /// <summary>Returns whether an attempt that threw <paramref name="exception"/> is never tried again, whatever
+    /// <see cref="OrchestratorOptions.ItemRetries"/> says: a used-up item budget, or an agent that reported itself blocked
+    /// or asked for help (no one in a run can answer it, and trying again would only ask again).</summary>
+    public static bool NeverRetried(Exception exception) =>
+        exception is ItemBudgetExceededException or AgentBlockedException or AgentNeedsHelpException;
+
     public static ResiliencePipeline Build(OrchestratorOptions options, TimeProvider timeProvider)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
@@ -28,7 +34,7 @@ internal static class ItemPipeline
                 UseJitter = false,
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex
-                    && ex is not (ItemBudgetExceededException or AgentBlockedException or AgentNeedsHelpException)
+                    && !NeverRetried(ex)
                     && !args.Context.CancellationToken.IsCancellationRequested),
                 // Before the retry's delay and outside its timeout: while an abandoned attempt's agent call still runs,
                 // the retry waits for a place under the concurrency limit (at most until that call is written off, or

@@ -200,7 +200,7 @@ internal sealed partial class PlanExecution
             var stopped = ex is OperationCanceledException ? _stopping.IsCancellationRequested : StoppedBy(ex, cancellationToken);
             var message = ex is OperationCanceledException && cancellationToken.IsCancellationRequested && !stopped ? "the attempt timed out" : ex.Message;
             // What the pipeline does next (ItemPipeline's ShouldHandle): a retry, unless the run stops before it starts.
-            var retryStatus = stopped || ex is ItemBudgetExceededException or AgentBlockedException or AgentNeedsHelpException
+            var retryStatus = stopped || ItemPipeline.NeverRetried(ex)
                 ? ErrorRetryStatus.Terminal
                 : slot.Attempts <= _owner.Options.ItemRetries ? ErrorRetryStatus.Retrying : ErrorRetryStatus.Exhausted;
             await session.RecordAsync(
