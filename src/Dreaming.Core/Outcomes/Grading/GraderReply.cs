@@ -169,13 +169,9 @@ internal sealed class GraderReply
     /// pair is never split.</summary>
     internal static string Cut(string text, int limit)
     {
-        if (text.Length <= limit)
-        {
-            return text;
-        }
-
-        var keep = char.IsHighSurrogate(text[limit - 1]) ? limit - 1 : limit;
-        return string.Create(CultureInfo.InvariantCulture, $"{text.AsSpan(0, keep)}… (cut from {text.Length} characters)");
+        return text.Length <= limit
+            ? text
+            : string.Create(CultureInfo.InvariantCulture, $"{TextCut.Start(text, limit)}… (cut from {text.Length} characters)");
     }
 
     private static CriterionVerdict? ParseVerdict(string? raw) =>
