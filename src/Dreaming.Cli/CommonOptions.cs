@@ -51,7 +51,7 @@ internal sealed class CommonOptions
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } value && UnpairedSurrogateAt(value) is { } at)
+            if (result.GetValueOrDefault<string?>() is { } value && UnpairedSurrogates.IndexOf(value) is var at and >= 0)
             {
                 result.AddError(string.Create(
                     CultureInfo.InvariantCulture,
@@ -59,24 +59,6 @@ internal sealed class CommonOptions
             }
         });
         return option;
-    }
-
-    /// <summary>Returns the index of the first unpaired surrogate in <paramref name="value"/>, or <see langword="null"/>.</summary>
-    internal static int? UnpairedSurrogateAt(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(value[i]))
-            {
-                return i;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>Makes an optional number <paramref name="option"/> refuse, as a parse error naming the option, a value below
