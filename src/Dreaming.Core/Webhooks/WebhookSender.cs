@@ -16,14 +16,9 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         .AddTimeout(attemptTimeout)
         .Build();
 
+    // The delivery is one FindUnsendable passed: the dispatcher, the only caller, makes any other a dead letter first.
     public async Task<WebhookAttemptOutcome> SendAsync(WebhookEndpoint endpoint, WebhookDelivery delivery, DateTimeOffset attemptAt, string signature, CancellationToken stopping)
     {
-        // The dispatcher makes such a delivery a dead letter before it gets here; this guard keeps the request safe whoever calls.
-        if (FindUnsendable(delivery) is { } problem)
-        {
-            return new(false, null, problem, null, null);
-        }
-
         try
         {
             return await _timeout.ExecuteAsync(
