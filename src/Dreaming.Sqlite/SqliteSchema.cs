@@ -220,6 +220,18 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>Indexes created on every open of the writer, after the migrations, rather than by a migration.</summary>
+    /// <remarks>An index only speeds up queries: SQLite keeps every index of a table up to date whoever writes the rows, and
+    /// no query needs one to be correct. So an index added later goes here, under a name no migration uses, and leaves
+    /// <c>user_version</c> alone: a file gains it the first time a build that has it opens the file (a one-time build of
+    /// the index, in the migration transaction), and an older build of the same schema version still opens the file,
+    /// keeps the index up to date and, without it, only reads more slowly. A later migration that wants one of these
+    /// must also say <c>IF NOT EXISTS</c>, as the file may already have it.</remarks>
+    internal const string EnsuredIndexes =
+        // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order
+        // and keyset of every session query, so the query seeks to the scope instead of walking every session.
+        "CREATE INDEX IF NOT EXISTS ix_sessions_scope_started ON sessions (scope, started_ms, id);";
+
     /// <summary>Gets the schema version this library writes and understands.</summary>
     public static int LatestVersion => Migrations.Length;
 
@@ -268,7 +280,8 @@ internal static class SqliteSchema
         return null;
     }
 
-    /// <summary>Runs the missing migrations and stamps the new version, in one transaction.</summary>
+    /// <summary>Runs the missing migrations, stamps the new version and creates the <see cref="EnsuredIndexes"/> a file
+    /// lacks, in one transaction.</summary>
     /// <param name="connection">An open, writable connection.</param>
     /// <param name="location">The path of the database, for messages.</param>
     /// <exception cref="TraceStoreException">The database cannot be migrated (see <see cref="FindProblem"/>).</exception>
@@ -282,21 +295,23 @@ internal static class SqliteSchema
             throw new TraceStoreException(problem);
         }
 
-        if (version == LatestVersion)
-        {
-            return;
-        }
-
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        for (var next = (int)version; next < LatestVersion; next++)
+        if (version < LatestVersion)
         {
-            command.CommandText = Migrations[next];
+            for (var next = (int)version; next < LatestVersion; next++)
+            {
+                command.CommandText = Migrations[next];
+                command.ExecuteNonQuery();
+            }
+
+            // PRAGMA takes no parameters; the value is a compile-time constant.
+            command.CommandText = "PRAGMA user_version = " + LatestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
             command.ExecuteNonQuery();
         }
 
-        // PRAGMA takes no parameters; the value is a compile-time constant.
-        command.CommandText = "PRAGMA user_version = " + LatestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
+        // Writes nothing when the file has them all, so a commit then costs nothing.
+        command.CommandText = EnsuredIndexes;
         command.ExecuteNonQuery();
         transaction.Commit();
     }

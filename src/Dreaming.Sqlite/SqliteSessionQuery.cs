@@ -34,7 +34,12 @@ internal static class SqliteSessionQuery
         return (items, new SessionCursor(SqliteRows.ToMilliseconds(last.StartedAt), last.Id));
     }
 
-    private static SqliteCommand Create(SqliteConnection connection, SessionQuery query, SessionCursor? after)
+    /// <summary>Builds the command that reads one page (internal so that tests can check its query plan).</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="query">The validated query.</param>
+    /// <param name="after">The position of the last session of the previous page, or <see langword="null"/> for the first page.</param>
+    /// <returns>The command, with its parameters bound.</returns>
+    internal static SqliteCommand Create(SqliteConnection connection, SessionQuery query, SessionCursor? after)
     {
         var command = connection.CreateCommand();
         var newestFirst = query.Order == SessionOrder.NewestFirst;

@@ -6,6 +6,8 @@ namespace Dreaming.Sqlite;
 /// <summary>A trace store in an embedded SQLite database file: durable, safe for several threads, readable by other processes.</summary>
 /// <remarks>
 /// <para>The schema is created on first use and migrated automatically; its version is kept in <c>PRAGMA user_version</c>.
+/// Indexes added since a version shipped (the one on a session's scope) are created on open without changing the version,
+/// so an older build of that version still opens the file.
 /// A database with a newer version, a file that is not a SQLite database, and a database whose tables or version belong to
 /// another application are refused with a <see cref="TraceStoreException"/> and left untouched. A database with version 0
 /// and none of the store's tables is taken as new: the store adds its tables next to any unrelated ones.</para>
