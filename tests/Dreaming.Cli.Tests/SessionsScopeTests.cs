@@ -50,6 +50,50 @@ public class SessionsScopeTests
         Assert.Contains("--scope has half a character (an unpaired surrogate, U+DC00) at index 4", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_table_has_a_scope_column_with_the_team_id_escaped_and_cut_to_its_width_and_a_dash_for_none()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+        var start = new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+        using (var store = new SqliteTraceStore("Data Source=" + cli.Database))
+        {
+            Assert.Equal(3, await store.ImportAsync(
+            [
+                new SessionWithEvents(Session("s10", "  ", start), []),
+                new SessionWithEvents(Session("s11", "ops\u001b]0;pwned\u0007-and-a-long-tail", start.AddMinutes(1)), []),
+                new SessionWithEvents(Session("s12", "billing-emea-north", start.AddMinutes(2)), []),
+            ]));
+        }
+
+        var (exit, text, error) = await cli.RunAsync("sessions", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var column = lines[0].IndexOf("SCOPE", StringComparison.Ordinal);
+        Assert.True(column > 0, lines[0]);
+        Assert.StartsWith("STATUS", lines[0][(column + 18)..], StringComparison.Ordinal);
+        string Cell(string id) => lines.Single(l => l.StartsWith(id + " ", StringComparison.Ordinal)).Substring(column, 18);
+        Assert.Equal("billing           ", Cell("s00"));
+        Assert.Equal("ops               ", Cell("s01"));
+        Assert.Equal("-                 ", Cell("s03"));
+        Assert.Equal("-                 ", Cell("s10"));
+        Assert.Equal(@"ops\x1B]0;pwned…  ", Cell("s11"));
+        Assert.Equal("billing-emea-no…  ", Cell("s12"));
+        Assert.DoesNotContain(text, c => c is '\u001b' or '\u0007');
+    }
+
+    private static SessionRecord Session(string id, string? scope, DateTimeOffset start) => new()
+    {
+        Id = id,
+        AgentId = "agent",
+        Scope = scope,
+        Task = "refund an order",
+        Status = SessionStatus.Completed,
+        StartedAt = start,
+        EndedAt = start.AddSeconds(30),
+    };
+
     private static async Task SeedAsync(string database)
     {
         var start = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);

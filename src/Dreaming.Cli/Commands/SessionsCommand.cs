@@ -52,12 +52,14 @@ internal static class SessionsCommand
                 return 0;
             }
 
-            output.WriteLine($"{"ID",-36}  {"AGENT",-16}  {"STATUS",-9}  {"OUTCOME",-8}  {"EVENTS",6}  {"STARTED (UTC)",-19}  TASK");
+            output.WriteLine($"{"ID",-36}  {"AGENT",-16}  {"SCOPE",-16}  {"STATUS",-9}  {"OUTCOME",-8}  {"EVENTS",6}  {"STARTED (UTC)",-19}  TASK");
             foreach (var s in page.Items)
             {
+                // SCOPE is the team id as --scope takes it; a blank one is no team, as 'session show' and UseDreaming() take it.
+                var team = string.IsNullOrWhiteSpace(s.Scope) ? "-" : Text.Cut(Text.OneLine(s.Scope), 16);
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{Text.OneLine(s.Id),-36}  {Text.Cut(Text.OneLine(s.AgentId), 16),-16}  {SessionStatusNames.Of(s.Status),-9}  {Text.OneLine(s.Outcome?.Label ?? "-"),-8}  {s.EventCount,6}  {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Text.Cut(Text.OneLine(s.Task), 60)}"));
+                    $"{Text.OneLine(s.Id),-36}  {Text.Cut(Text.OneLine(s.AgentId), 16),-16}  {team,-16}  {SessionStatusNames.Of(s.Status),-9}  {Text.OneLine(s.Outcome?.Label ?? "-"),-8}  {s.EventCount,6}  {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {Text.Cut(Text.OneLine(s.Task), 60)}"));
             }
 
             if (page.NextCursor is not null)
