@@ -27,6 +27,42 @@ public class ImportScopeCommandTests
         Assert.Equal(2, JsonDocument.Parse(dream).RootElement.GetProperty("sessions_read").GetInt32());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Re_importing_with_another_scope_keeps_the_stored_scope_and_warns_that_it_did(bool json)
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+        Assert.Equal(0, (await cli.RunAsync("import", file, "--db", cli.Database, "--scope", "billing")).Exit);
+        var more = cli.WriteFile("more.jsonl", TwoSessions + "\n" + """{"id":"c","messages":[{"role":"user","content":"hey"}],"reward":1}""");
+
+        string[] tail = json ? ["--json"] : [];
+        var (exit, output, error) = await cli.RunAsync(["import", more, "--db", cli.Database, "--scope", "support", .. tail]);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("warning: 2 sessions were already in the database and keep the scope they had; --scope sets it only for the sessions imported now.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", output, StringComparison.Ordinal);
+        var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
+        var scopes = JsonDocument.Parse(list).RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("scope").GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["a"] = "billing", ["b"] = "billing", ["c"] = "support" }, scopes);
+    }
+
+    [Fact]
+    public async Task Re_importing_with_an_agent_and_a_scope_names_both_and_a_first_import_or_one_without_them_warns_nothing()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+        var first = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy", "--scope", "billing");
+        var plain = await cli.RunAsync("import", file, "--db", cli.Database);
+        var both = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "other", "--scope", "support");
+
+        Assert.Equal((0, string.Empty), (first.Exit, first.Error));
+        Assert.Equal((0, string.Empty), (plain.Exit, plain.Error));
+        Assert.Equal(0, both.Exit);
+        Assert.Contains("warning: 2 sessions were already in the database and keep the agent and scope they had; --agent and --scope set them only for the sessions imported now.", both.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Import_without_a_scope_leaves_the_sessions_without_a_team()
     {

@@ -68,6 +68,7 @@ internal static class ImportCommand
                 var sessions = results.Sum(r => r.Imported);
                 var events = results.Sum(r => r.Events);
                 var toolErrors = results.Sum(r => r.ToolErrors);
+                WarnKeptAsTheyWere(error, results.Sum(r => r.SkippedExisting), options);
                 if (json)
                 {
                     CliJson.Write(output, new { imported = sessions, read = results.Sum(r => r.Sessions), events, toolErrors, files = results });
@@ -90,5 +91,25 @@ internal static class ImportCommand
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>Says on stderr, in text and --json alike, that --agent and --scope did not reach the sessions already in
+    /// the database: the store leaves them as they were, so re-importing a file with another team keeps the old one.</summary>
+    private static void WarnKeptAsTheyWere(TextWriter error, int skipped, SessionImportOptions options)
+    {
+        if (skipped == 0 || (options.AgentId is null && options.Scope is null))
+        {
+            return;
+        }
+
+        var (fields, given) = (options.AgentId, options.Scope) switch
+        {
+            (null, _) => ("scope", "--scope sets it"),
+            (_, null) => ("agent", "--agent sets it"),
+            _ => ("agent and scope", "--agent and --scope set them"),
+        };
+        error.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"warning: {skipped} {(skipped == 1 ? "session was" : "sessions were")} already in the database and {(skipped == 1 ? "keeps" : "keep")} the {fields} {(skipped == 1 ? "it" : "they")} had; {given} only for the sessions imported now."));
     }
 }
