@@ -11,7 +11,9 @@ namespace Dreaming;
 /// (result, score, verdicts, grader usage) in the session (an iteration whose agent threw only the ended one, <c>failed</c>;
 /// one cancelled while graded ends <c>interrupted</c>; one whose agent asked for help or reported itself blocked only a
 /// <see cref="NoteEvent"/> starting <c>outcome.help_requested</c> or <c>outcome.blocked</c>; an escalation handler's guidance
-/// or give-up leaves a <see cref="NoteEvent"/> starting <c>outcome.guidance</c> or <c>outcome.gave_up</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
+/// or give-up leaves a <see cref="NoteEvent"/> starting <c>outcome.guidance</c> or <c>outcome.gave_up</c>, a help request no
+/// handler answered one starting <c>outcome.help_unanswered</c>, and a handler that threw one starting
+/// <c>outcome.escalation_failed</c>), and a <c>gen_ai.evaluation.result</c> event per criterion and
 /// for the total on the session's span. Criterion reasons and errors are redacted like every recorded text, in the
 /// session, on the span and in webhooks alike. The session is completed with the result as its outcome label and the final
 /// score. Thread-safe: loops may run concurrently, each in its own session.
@@ -117,7 +119,10 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             {
                 if (question is not null)
                 {
-                    Block(state, $"the agent asked for help and {(state.Request.Escalation is null ? "no escalation handler is set" : "no escalation is left")}: {question}");
+                    // Noted like the handler's answers, so the session says why the loop ended (the question is noted already).
+                    var why = state.Request.Escalation is null ? "no escalation handler is set" : "no escalation is left";
+                    await NoteAfterIterationAsync(state, HelpUnansweredNotePrefix, why).ConfigureAwait(false);
+                    Block(state, $"the agent asked for help and {why}: {question}");
                 }
 
                 return;
@@ -140,7 +145,9 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Like an agent that throws: the loop ends failed, and the session is still completed with its outcome.
+                // Like an agent that throws: the loop ends failed, and the session is still completed with its outcome; the
+                // handler's error is noted, so the session says why the loop ended.
+                await NoteAfterIterationAsync(state, EscalationFailedNotePrefix, ex.Message).ConfigureAwait(false);
                 state.Result = OutcomeResult.Failed;
                 state.Error = $"the escalation handler failed: {ex.Message}";
                 return;
@@ -332,37 +339,6 @@ public sealed partial class OutcomeRunner : IOutcomeRunner
 
         // The loop's own token may be cancelled by now; the record of what happened must still be written.
         await session.CompleteAsync(status, outcome, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static void Validate(OutcomeRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.AgentId))
-        {
-            throw new ArgumentException("OutcomeRequest.AgentId must not be empty.", nameof(request));
-        }
-
-        // Refused here under its own name, not by StartSession as AgentSessionOptions.AgentId, a setting the caller never saw.
-        AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OutcomeRequest.AgentId", nameof(request));
-        AgentIds.ThrowIfUnpairedSurrogate(request.Scope, "OutcomeRequest.Scope", nameof(request));
-
-        if (string.IsNullOrWhiteSpace(request.Task))
-        {
-            throw new ArgumentException("OutcomeRequest.Task must not be empty.", nameof(request));
-        }
-
-        if (request.MaxIterations is < 1 or > OutcomeRequest.MaxIterationsLimit)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), request.MaxIterations, $"OutcomeRequest.MaxIterations is {request.MaxIterations}; it must be between 1 and {OutcomeRequest.MaxIterationsLimit}.");
-        }
-
-        if (request.MaxEscalations < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), request.MaxEscalations, "OutcomeRequest.MaxEscalations must not be negative.");
-        }
-
-        ArgumentNullException.ThrowIfNull(request.Rubric, "request.Rubric");
-        ArgumentNullException.ThrowIfNull(request.Agent, "request.Agent");
     }
 
     // Blocked: a blocked loop's Result is failed (or max_iterations_reached when the handler gave up), which alone reads like

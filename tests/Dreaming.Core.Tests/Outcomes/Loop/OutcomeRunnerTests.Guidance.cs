@@ -66,6 +66,54 @@ public partial class OutcomeRunnerTests
     }
 
     [Fact]
+    public async Task A_help_request_no_handler_answered_is_followed_by_a_note_saying_why()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        var noHandler = await Runner(host).RunAsync(Request(_ => throw new AgentNeedsHelpException("Which order is it?")));
+        var noneLeft = await Runner(host).RunAsync(Request(
+            _ => throw new AgentNeedsHelpException("Which order is it?"),
+            (_, _) => Task.FromResult(EscalationDecision.Continue("go on"))) with { MaxEscalations = 0 });
+
+        Assert.True(noHandler.Blocked);
+        Assert.Equal(
+            ["outcome.help_requested (iteration 1): Which order is it?", "outcome.help_unanswered (after iteration 1): no escalation handler is set"],
+            (await host.Store.GetEventsAsync(noHandler.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
+        Assert.True(noneLeft.Blocked);
+        Assert.Equal(
+            ["outcome.help_requested (iteration 1): Which order is it?", "outcome.help_unanswered (after iteration 1): no escalation is left"],
+            (await host.Store.GetEventsAsync(noneLeft.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_leaves_a_note_with_its_error_redacted_and_size_limited_after_a_help_request_and_after_an_unsatisfied_loop()
+    {
+        const string Key = "sk-abcdefghijklmnopqrstuvwxyz123456";
+        await using var host = TracingHost.Create(FakeChatClient.Echo(), options: o => o.MaxContentLength = 1000);
+        var message = $"the pager rejected key {Key}. " + new string('x', 5000);
+        var helpless = await Runner(host).RunAsync(Request(
+            _ => throw new AgentNeedsHelpException("Which order is it?"),
+            (_, _) => throw new InvalidOperationException(message)));
+        var unsatisfied = await Runner(host).RunAsync(Request(
+            _ => "no number",
+            (_, _) => Task.FromResult<EscalationDecision>(null!)) with { MaxIterations = 2 });
+
+        Assert.Equal(OutcomeResult.Failed, helpless.Result);
+        Assert.StartsWith("the escalation handler failed: the pager rejected key", helpless.Error, StringComparison.Ordinal);
+        var notes = (await host.Store.GetEventsAsync(helpless.SessionId)).OfType<NoteEvent>().Select(n => n.Text).ToList();
+        Assert.Equal(2, notes.Count);
+        Assert.Equal("outcome.help_requested (iteration 1): Which order is it?", notes[0]);
+        Assert.StartsWith("outcome.escalation_failed (after iteration 1): the pager rejected key [REDACTED:api-key]. xxx", notes[1], StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, notes[1], StringComparison.Ordinal);
+        Assert.Contains("...[truncated: original length", notes[1], StringComparison.Ordinal);
+        Assert.True(notes[1].Length < 1100, $"the note is {notes[1].Length} characters");
+
+        Assert.Equal("the escalation handler failed: it returned no decision", unsatisfied.Error);
+        Assert.Equal(
+            ["outcome.escalation_failed (after iteration 2): it returned no decision"],
+            (await host.Store.GetEventsAsync(unsatisfied.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
+    }
+
+    [Fact]
     public async Task The_loop_ended_log_line_says_whether_the_loop_was_blocked()
     {
         await using var host = TracingHost.Create(FakeChatClient.Echo());

@@ -64,7 +64,7 @@ public partial class OutcomeRunnerTests
         var events = await host.Store.GetEventsAsync(run.SessionId);
         Assert.Empty(events.OfType<OutcomeEvaluationStartedEvent>());
         Assert.Empty(events.OfType<OutcomeEvaluationEndedEvent>());
-        Assert.Single(events.OfType<NoteEvent>());
+        Assert.Equal(2, events.OfType<NoteEvent>().Count());
     }
 
     [Fact]
@@ -105,11 +105,11 @@ public partial class OutcomeRunnerTests
         Assert.True(run.Blocked);
         Assert.Equal(OutcomeResult.Failed, run.Result);
         Assert.Equal("the agent asked for help and no escalation is left: Still stuck after 'try harder'?", run.Error);
-        // Three questions and the two answers, each guidance after the question it answers.
+        // Three questions and the two answers, each guidance after the question it answers, then why the third had none.
         Assert.Equal(
             ["outcome.help_requested (iteration 1): Still stuck after ''?", "outcome.guidance (after iteration 1): try harder",
              "outcome.help_requested (iteration 2): Still stuck after 'try harder'?", "outcome.guidance (after iteration 2): try harder",
-             "outcome.help_requested (iteration 3): Still stuck after 'try harder'?"],
+             "outcome.help_requested (iteration 3): Still stuck after 'try harder'?", "outcome.help_unanswered (after iteration 3): no escalation is left"],
             (await host.Store.GetEventsAsync(run.SessionId)).OfType<NoteEvent>().Select(n => n.Text));
     }
 
