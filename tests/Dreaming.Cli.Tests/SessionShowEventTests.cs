@@ -28,6 +28,8 @@ public class SessionShowEventTests
             },
             new OutcomeEvaluationEndedEvent { Iteration = 3, RubricId = "refund-policy", Result = "satisfied", Score = 0.9, Threshold = 0.8, Passed = true },
             new OutcomeEvaluationEndedEvent { Iteration = 4, RubricId = "refund-policy", Result = "failed", Threshold = 0.8, Error = "grader timed out" },
+            // As the outcome loop records an evaluation cancelled while grading: no score, threshold or aggregation.
+            new OutcomeEvaluationEndedEvent { Iteration = 5, RubricId = "refund-policy", Result = "interrupted", Error = "canceled" },
         ]);
 
         var (exit, output, error) = await cli.RunAsync("session", "show", "ses_team", "--db", cli.Database);
@@ -42,6 +44,7 @@ public class SessionShowEventTests
         AssertLine(output, "outcome.evaluation_ended", "iteration 2, rubric tone: needs_revision, score 0.6 (threshold 0.8, minimum), grader 120+30 tokens");
         AssertLine(output, "outcome.evaluation_ended", "iteration 3, rubric refund-policy: satisfied, score 0.9 (threshold 0.8, weighted_mean)");
         AssertLine(output, "outcome.evaluation_ended", "iteration 4, rubric refund-policy: failed, score 0 (threshold 0.8, weighted_mean): grader timed out");
+        AssertLine(output, "outcome.evaluation_ended", "iteration 5, rubric refund-policy: interrupted, not scored: canceled");
         Assert.DoesNotContain("Event", output, StringComparison.Ordinal);
     }
 

@@ -30,9 +30,16 @@ internal static partial class SessionCommand
         _ => e.GetType().Name,
     };
 
+    // An evaluation cancelled while grading ends "interrupted" with no score, threshold or aggregation recorded (their
+    // defaults, 0 and weighted_mean): the line says it was not scored rather than show a score of 0 no grader gave.
     private static string Evaluation(OutcomeEvaluationEndedEvent e) => string.Create(
         CultureInfo.InvariantCulture,
-        $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}, score {e.Score:0.###} (threshold {e.Threshold:0.###}, {e.Aggregation}){(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+        $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}, {Score(e)}{(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+
+    private static string Score(OutcomeEvaluationEndedEvent e) =>
+        string.Equals(e.Result, OutcomeResultNames.Of(OutcomeResult.Interrupted), StringComparison.Ordinal)
+            ? "not scored"
+            : string.Create(CultureInfo.InvariantCulture, $"score {e.Score:0.###} (threshold {e.Threshold:0.###}, {e.Aggregation})");
 
     private static string Item(OrchestrationItemCompletedEvent e) => string.Create(
         CultureInfo.InvariantCulture,
