@@ -18,8 +18,9 @@ public sealed record Finding
 
     /// <summary>
     /// Gets what identifies the pattern: the normalised error line (<see cref="ErrorSignature"/>), <c>a -&gt; b</c> for a
-    /// tool sequence, <c>rubric/criterion</c> for a rubric criterion, or <c>outcome: max_iterations_reached</c> and
-    /// <c>finish_reason: length</c> for limits.
+    /// tool sequence, <c>rubric/criterion</c> for a rubric criterion, <c>outcome: max_iterations_reached</c> and
+    /// <c>finish_reason: length</c> for limits, or <c>blocked: </c> or <c>help_requested: </c> and the normalised reason or
+    /// question for an agent that stopped itself (<see cref="FindingKinds.AgentStuck"/>).
     /// </summary>
     public required string Signature { get; init; }
 
@@ -47,13 +48,14 @@ public sealed record Finding
     /// </summary>
     public required double Strength { get; init; }
 
-    /// <summary>Gets how many times the pattern occurred across all sessions (failing calls, repeats, failing verdicts, truncated responses).</summary>
+    /// <summary>Gets how many times the pattern occurred across all sessions (failing calls, repeats, failing verdicts, truncated responses, blocks and help requests).</summary>
     public required long Occurrences { get; init; }
 
     /// <summary>
     /// Gets the steps the pattern wasted: the failing calls of a tool error, the repeats beyond the first of a repeated
-    /// failing call, the failing verdicts of a rubric criterion (each sends the work back) and the truncated responses of a
-    /// length limit; 0 for tool sequences and the iteration limit.
+    /// failing call, the failing verdicts of a rubric criterion (each sends the work back), the truncated responses of a
+    /// length limit and the iterations an agent ended blocked or asking for help (no work handed in); 0 for tool sequences
+    /// and the iteration limit.
     /// </summary>
     public required long WastedCalls { get; init; }
 
@@ -63,7 +65,7 @@ public sealed record Finding
     /// </summary>
     public required long WastedTokens { get; init; }
 
-    /// <summary>Gets one raw example, truncated: the error line before normalisation, or the grader's reason for a criterion; <see langword="null"/> when none.</summary>
+    /// <summary>Gets one raw example, truncated: the error line (or the agent's reason or question) before normalisation, or the grader's reason for a criterion; <see langword="null"/> when none.</summary>
     public string? Example { get; init; }
 
     /// <summary>Gets sessions that show the pattern, capped by <see cref="MiningOptions.MaxEvidence"/>: failed sessions first, or successful ones first for an efficiency cost.</summary>

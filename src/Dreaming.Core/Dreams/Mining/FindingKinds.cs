@@ -19,6 +19,15 @@ public static class FindingKinds
     public const string LimitHit = "limit_hit";
 
     /// <summary>
+    /// An outcome loop's agent stopped itself the same way in several sessions: it reported itself blocked
+    /// (<see cref="AgentBlockedException"/>; signature <c>blocked: </c> and the normalised reason) or asked for help
+    /// (<see cref="AgentNeedsHelpException"/>; <c>help_requested: </c> and the normalised question), read from the loop's
+    /// <c>outcome.blocked</c> and <c>outcome.help_requested</c> notes. A recurring block is a dead end; a recurring question,
+    /// something the agent keeps lacking.
+    /// </summary>
+    public const string AgentStuck = "agent_stuck";
+
+    /// <summary>
     /// A pattern that recurs in sessions that still succeed about as often as in failed ones: it costs steps and tokens
     /// but does not predict failure, so it may teach efficiency, never correctness. <see cref="Finding.Pattern"/> says which pattern.
     /// </summary>

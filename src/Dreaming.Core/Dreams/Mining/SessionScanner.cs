@@ -10,6 +10,10 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private const string IterationLimitSignature = "outcome: " + SessionVerdicts.MaxIterationsReached;
     private const int MaxCachedBigrams = 10_000;
     private const int MaxLoopSequences = 20;
+    private const string BlockedNote = OutcomeRunner.BlockedNotePrefix + " (iteration ";
+    private const string HelpNote = OutcomeRunner.HelpNotePrefix + " (iteration ";
+    private const string BlockedSignature = "blocked: ";
+    private const string HelpSignature = "help_requested: ";
 
     private readonly Dictionary<string, CallInfo> _calls = new(StringComparer.Ordinal);
     private readonly List<CallInfo> _unpricedCalls = [];
@@ -38,6 +42,9 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                     break;
                 case OutcomeEvaluationEndedEvent evaluation:
                     OnEvaluation(evaluation, context);
+                    break;
+                case NoteEvent note:
+                    OnNote(note, context);
                     break;
             }
         }
@@ -140,6 +147,37 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                 table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id)?.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
             }
         }
+    }
+
+    // The outcome loop notes the agent's own signals as "outcome.blocked (iteration N): reason" and
+    // "outcome.help_requested (iteration N): question" (OutcomeRunner); their text is signed like an error's, so the same
+    // reason or question with other numbers, ids or quoted values is one pattern. Other notes are the host's free text.
+    private void OnNote(NoteEvent note, SessionContext context)
+    {
+        var text = note.Text;
+        string kind;
+        int end;
+        if (text.StartsWith(BlockedNote, StringComparison.Ordinal))
+        {
+            (kind, end) = (BlockedSignature, text.IndexOf("): ", BlockedNote.Length, StringComparison.Ordinal));
+        }
+        else if (text.StartsWith(HelpNote, StringComparison.Ordinal))
+        {
+            (kind, end) = (HelpSignature, text.IndexOf("): ", HelpNote.Length, StringComparison.Ordinal));
+        }
+        else
+        {
+            return;
+        }
+
+        if (end < 0)
+        {
+            return;
+        }
+
+        // One iteration that ended so: the agent ran, and handed in no work.
+        var (line, signature) = _signatures.Get(text[(end + 3)..]);
+        table.Get(FindingKinds.AgentStuck, null, kind + signature)?.Record(context, 1, 1, 0, line, note.Sequence);
     }
 
     private string Bigram(string first, string second)

@@ -164,4 +164,53 @@ public sealed class FindingMinerPatternTests
         Assert.EndsWith("…", finding.Example, StringComparison.Ordinal);
         Assert.True(finding.Example!.Length <= 300);
     }
+
+    [Fact]
+    public async Task A_block_reason_recurring_across_sessions_is_a_dead_end_signed_like_an_error()
+    {
+        // The outcome loop's notes (OutcomeRunner): the same block with other order numbers, and other iterations.
+        MiningSessions[] sessions =
+        [
+            MiningSessions.Blocked("b1").Note("outcome.blocked (iteration 1): the order system is down for order 12345"),
+            MiningSessions.Blocked("b2").Call("lookup").Note("outcome.blocked (iteration 3): the order system is down for order 777"),
+            MiningSessions.Blocked("b3").Note("outcome.blocked (iteration 2): the order system is down for order 9"),
+            MiningSessions.Succeeded("s1").Call("lookup").Note("the host's own note: the order system is down for order 1"),
+            MiningSessions.Succeeded("s2").Call("lookup"),
+            MiningSessions.Succeeded("s3").Call("lookup"),
+        ];
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var stuck = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.AgentStuck);
+        Assert.Equal(FindingKinds.AgentStuck, stuck.Kind);
+        Assert.Null(stuck.Tool);
+        Assert.Equal("blocked: the order system is down for order <num>", stuck.Signature);
+        Assert.Equal((3, 3, 3L, 3L), (stuck.Sessions, stuck.FailedSessions, stuck.Occurrences, stuck.WastedCalls));
+        Assert.Equal("the order system is down for order 12345", stuck.Example);
+        Assert.Equal(["b1", "b2", "b3"], stuck.Evidence.Select(e => e.SessionId));
+        Assert.Equal([3L], stuck.Evidence[1].EventSequences);
+    }
+
+    [Fact]
+    public async Task A_recurring_help_question_is_a_pattern_of_its_own_and_a_cost_when_guidance_saved_the_sessions()
+    {
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 3; i++)
+        {
+            // Asked twice in one session, then guided to success: a cost, not a cause of failure.
+            sessions.Add(MiningSessions.Succeeded($"s{i}")
+                .Note($"outcome.help_requested (iteration 1): Which currency is invoice INV-{i}00 in?")
+                .Note("outcome.guidance (after iteration 1): EUR")
+                .Note($"outcome.help_requested (iteration 2): Which currency is invoice INV-{i}00 in?"));
+            sessions.Add(MiningSessions.Failed($"f{i}").Call("lookup"));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var asked = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.AgentStuck);
+        Assert.Equal(FindingKinds.EfficiencyCost, asked.Kind);
+        Assert.Equal("help_requested: Which currency is invoice <id> in?", asked.Signature);
+        Assert.Equal((3, 0, 6L), (asked.Sessions, asked.FailedSessions, asked.Occurrences));
+        Assert.DoesNotContain(report.Findings, f => f.Signature.Contains("EUR", StringComparison.Ordinal));
+    }
 }

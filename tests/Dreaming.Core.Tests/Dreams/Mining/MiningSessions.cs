@@ -25,6 +25,9 @@ internal sealed class MiningSessions
 
     public static MiningSessions WithoutOutcome(string id) => new(id, null);
 
+    /// <summary>A session an outcome loop ended blocked: outcome label <c>failed</c>, status <see cref="SessionStatus.Blocked"/>.</summary>
+    public static MiningSessions Blocked(string id) => new MiningSessions(id, new SessionOutcome { Label = "failed" }).WithStatus(SessionStatus.Blocked);
+
     public MiningSessions WithStatus(SessionStatus status)
     {
         _status = status;
@@ -68,6 +71,12 @@ internal sealed class MiningSessions
             Result = "needs_revision",
             Criteria = criteria.Select(c => new CriterionVerdictRecord(c.Id, c.Verdict, null, c.Verdict + " because of " + c.Id)).ToList(),
         });
+        return this;
+    }
+
+    public MiningSessions Note(string text)
+    {
+        Add(new NoteEvent { Text = text });
         return this;
     }
 

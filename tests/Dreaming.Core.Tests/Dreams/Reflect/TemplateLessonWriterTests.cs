@@ -37,11 +37,26 @@ public class TemplateLessonWriterTests
         Assert.Contains("not a reason to stop", lesson.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_help_request_that_recurs_in_successful_sessions_is_a_tip_about_the_question_not_about_a_tool()
+    {
+        var finding = Finding(FindingKinds.EfficiencyCost, null, "help_requested: Which currency is the refund in?", 4, 1) with { Pattern = FindingKinds.AgentStuck, Occurrences = 6 };
+
+        var lesson = TemplateLessonWriter.Write(finding, 0.5);
+
+        Assert.True(lesson.IsEfficiencyTip);
+        Assert.Equal(InsightKind.Workflow, lesson.Kind);
+        Assert.Equal(
+            "To save steps: the agent often stopped at \"help_requested: Which currency is the refund in?\" (6 times in 4 sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking.",
+            lesson.Text);
+    }
+
     [Theory]
     [InlineData(FindingKinds.RepeatedFailingCall, "do not repeat the same call unchanged")]
     [InlineData(FindingKinds.ToolSequence, "went with failure")]
     [InlineData(FindingKinds.RubricCriterion, "Graders often find")]
     [InlineData(FindingKinds.LimitHit, "ran out of room")]
+    [InlineData(FindingKinds.AgentStuck, "stopped at the same point")]
     public void Every_kind_of_finding_gets_its_own_wording(string kind, string expected)
     {
         var lesson = TemplateLessonWriter.Write(Finding(kind, kind == FindingKinds.RubricCriterion ? null : "tool", "sig", 10, 9), 0.5);

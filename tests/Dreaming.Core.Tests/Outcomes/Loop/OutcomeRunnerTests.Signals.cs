@@ -175,6 +175,25 @@ public partial class OutcomeRunnerTests
     }
 
     [Fact]
+    public async Task The_same_block_in_several_loops_is_mined_from_their_notes_as_one_dead_end()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        for (var i = 0; i < 3; i++)
+        {
+            var order = 1000 + i;
+            await Runner(host).RunAsync(Request(_ => throw new AgentBlockedException($"the order system is down for order {order}")));
+            await Runner(host).RunAsync(Request(_ => "order #W123"));
+        }
+
+        var report = await new FindingMiner().MineAsync(host.Store.StreamSessionsAsync(new SessionQuery { AgentId = "writer" }));
+
+        var stuck = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.AgentStuck);
+        Assert.Equal(FindingKinds.AgentStuck, stuck.Kind);
+        Assert.Equal("blocked: the order system is down for order <num>", stuck.Signature);
+        Assert.Equal((3, 3), (stuck.Sessions, stuck.FailedSessions));
+    }
+
+    [Fact]
     public void The_signals_refuse_a_blank_question_or_reason_naming_the_parameter()
     {
         Assert.Equal("question", Assert.ThrowsAny<ArgumentException>(() => new AgentNeedsHelpException(" ")).ParamName);
