@@ -8,4 +8,6 @@ namespace Dreaming;
 /// date already past is zero).</param>
 /// <param name="DisableEndpoint">Why the endpoint must be disabled (410 Gone, an internal target), if it must.</param>
 /// <param name="AnsweredAt">When the response came back (the clock's now then), or <see langword="null"/> when none did.</param>
-internal readonly record struct WebhookAttemptOutcome(bool Delivered, int? StatusCode, string? Error, TimeSpan? RetryAfter, string? DisableEndpoint, DateTimeOffset? AnsweredAt = null);
+/// <param name="NotRetried">Whether a retry cannot succeed, so the delivery is a dead letter at once (a 413 without a
+/// <c>Retry-After</c>: every attempt sends the same body).</param>
+internal readonly record struct WebhookAttemptOutcome(bool Delivered, int? StatusCode, string? Error, TimeSpan? RetryAfter, string? DisableEndpoint, DateTimeOffset? AnsweredAt = null, bool NotRetried = false);

@@ -13,7 +13,9 @@ namespace Dreaming;
 /// <para>At-least-once: a delivery is marked delivered only after a 2xx came back. A dispatcher stopped mid-attempt records
 /// nothing; the claim's lease runs out and the delivery is sent again, with the same <c>webhook-id</c>.</para>
 /// <para>Retries follow <see cref="WebhookOptions.RetrySchedule"/> with jitter; a <c>Retry-After</c> header replaces the
-/// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 410 answer, an internal target, or
+/// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 413 without a <c>Retry-After</c> is a dead letter
+/// at once, saying so (every attempt sends the same body, so a retry cannot succeed; replay it once the receiver takes it);
+/// every other failure, 4xx included, follows the schedule. A 410 answer, an internal target, or
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
 /// dead letters naming the reason, replayable once it is enabled again. A row that can never be sent (from a store that
 /// skips <see cref="WebhookOutboxRules.CheckEnqueue"/>: an event id that is not a header value, or no body) is a dead
@@ -336,7 +338,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var attemptAt = _time.GetUtcNow();
         var outcome = await _sender.SendAsync(endpoint, delivery, attemptAt, signer.Sign(delivery.EventId, attemptAt, delivery.Body), cancellationToken).ConfigureAwait(false);
         var attempt = delivery.Attempts + 1;
-        DateTimeOffset? next = outcome.Delivered || outcome.DisableEndpoint is not null ? null : NextAttempt(attempt, outcome);
+        DateTimeOffset? next = outcome.Delivered || outcome.DisableEndpoint is not null || outcome.NotRetried ? null : NextAttempt(attempt, outcome);
         var (recorded, endpointState) = await _outbox.RecordAttemptAsync(
             new WebhookAttemptResult
             {

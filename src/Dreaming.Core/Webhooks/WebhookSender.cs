@@ -9,7 +9,8 @@ using Polly.Timeout;
 namespace Dreaming;
 
 /// <summary>Makes one delivery attempt: POSTs the stored body with the Standard Webhooks headers, within the attempt
-/// timeout, and classifies what came back. Only 2xx is success; a redirect is not followed and counts as failure.</summary>
+/// timeout, and classifies what came back. Only 2xx is success; a redirect is not followed and counts as failure; a 413
+/// without a <c>Retry-After</c> is a failure not to retry.</summary>
 internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, TimeProvider timeProvider)
 {
     private readonly ResiliencePipeline _timeout = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -32,7 +33,7 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
                     request.Headers.TryAddWithoutValidation(WebhookHeaders.Timestamp, state.AttemptAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
                     request.Headers.TryAddWithoutValidation(WebhookHeaders.Signature, state.Signature);
                     using var response = await state.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                    return Classify(response, state.Time.GetUtcNow());
+                    return Classify(response, state.Time.GetUtcNow(), state.Delivery.Body);
                 },
                 (Client: client, Endpoint: endpoint, Delivery: delivery, AttemptAt: attemptAt, Signature: signature, Time: timeProvider),
                 stopping).ConfigureAwait(false);
@@ -73,7 +74,12 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
 
     /// <summary>Classifies a response received at <paramref name="answeredAt"/>: a <c>Retry-After</c> is counted from then
     /// (not from the attempt's start, which would push a retry back by the request's duration).</summary>
-    private static WebhookAttemptOutcome Classify(HttpResponseMessage response, DateTimeOffset answeredAt)
+    /// <remarks>A 413 is not retried unless it has a <c>Retry-After</c>: every attempt sends the stored body, byte for byte,
+    /// so the same limit refuses it again, and RFC 9110 (15.5.14) has a server mark a temporary 413 with a
+    /// <c>Retry-After</c>. Other 4xx are retried as the Standard Webhooks specification asks (any non-2xx is a failure to
+    /// retry): a 400, 401, 403 or 404 often comes from a receiver being deployed or a secret being rotated, which the
+    /// schedule outlasts.</remarks>
+    private static WebhookAttemptOutcome Classify(HttpResponseMessage response, DateTimeOffset answeredAt, string body)
     {
         var status = (int)response.StatusCode;
         if (status is >= 200 and < 300)
@@ -86,10 +92,18 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
             return new(false, status, "410 Gone: the receiver asked to stop deliveries", null, "the endpoint answered 410 Gone", answeredAt);
         }
 
+        var answer = $"{status} {response.ReasonPhrase}".TrimEnd();
+        var retryAfter = RetryAfter(response.Headers, answeredAt);
+        if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge && retryAfter is null)
+        {
+            var tooLarge = string.Create(CultureInfo.InvariantCulture, $"{answer}: the receiver refused the {Encoding.UTF8.GetByteCount(body)}-byte body as too large; every attempt sends the same body, so it is not retried (replay it once the receiver takes bodies that large)");
+            return new(false, status, tooLarge, null, null, answeredAt, NotRetried: true);
+        }
+
         var error = status is >= 300 and < 400
             ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + location : string.Empty)} not followed (only 2xx counts as delivered)"
-            : $"{status} {response.ReasonPhrase}".TrimEnd();
-        return new(false, status, error, RetryAfter(response.Headers, answeredAt), null, answeredAt);
+            : answer;
+        return new(false, status, error, retryAfter, null, answeredAt);
     }
 
     private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) => headers.RetryAfter switch

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace Dreaming.Tests.Webhooks;
+
+/// <summary>What the endpoint's answer makes of a failed attempt: retried on the schedule, retried when a header asks, or
+/// a dead letter at once.</summary>
+public sealed class WebhookRetryAnswerTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_413_without_retry_after_is_a_dead_letter_at_once_naming_the_body_size()
+    {
+        // Every attempt sends the same stored body: the receiver's limit would refuse it for the whole schedule (27.6 h).
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["text"] = new string('x', 5000) }), ["ci"]))[0];
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, () => new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge) { ReasonPhrase = "Payload Too Large" }, logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync());
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal((WebhookDeliveryState.Dead, 1, 413), (stored.State, stored.Attempts, stored.LastStatusCode));
+        Assert.Equal(
+            $"413 Payload Too Large: the receiver refused the {Encoding.UTF8.GetByteCount(delivery.Body)}-byte body as too large; every attempt sends the same body, so it is not retried (replay it once the receiver takes bodies that large)",
+            stored.LastError);
+        var dead = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Error, dead.Level);
+        Assert.Contains("is a dead letter: 413 Payload Too Large", dead.Message, StringComparison.Ordinal);
+
+        // A dead letter like one whose retries ran out: it counts toward disabling the endpoint, and a replay sends it again.
+        Assert.Equal(1, (await outbox.GetEndpointAsync("ci")).ConsecutiveFailures);
+        Assert.Empty(await outbox.ClaimDueAsync(_clock.GetUtcNow().AddDays(2), TimeSpan.FromSeconds(30), 10));
+    }
+
+    [Fact]
+    public async Task A_413_with_retry_after_is_temporary_and_retried_when_it_asks()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(
+            outbox,
+            () =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
+                response.Headers.TryAddWithoutValidation("Retry-After", "3600");
+                return response;
+            },
+            new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal((WebhookDeliveryState.Pending, 413), (stored.State, stored.LastStatusCode));
+        Assert.Equal(_clock.GetUtcNow().AddHours(1), stored.NextAttemptAt);
+        Assert.Equal(0, (await outbox.GetEndpointAsync("ci")).ConsecutiveFailures);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(404)]
+    [InlineData(408)]
+    [InlineData(429)]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task Other_failures_4xx_included_follow_the_schedule(int status)
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(outbox, () => new HttpResponseMessage((HttpStatusCode)status), new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal((WebhookDeliveryState.Pending, status), (stored.State, stored.LastStatusCode));
+        Assert.Equal(_clock.GetUtcNow() + WebhookOptions.DefaultRetrySchedule[1], stored.NextAttemptAt);
+    }
+
+    private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, Func<HttpResponseMessage> answer, FakeLogger<WebhookDispatcher> logger)
+    {
+        var options = new WebhookOptions { Jitter = 0 };
+        options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci"));
+        var clients = Substitute.For<IHttpClientFactory>();
+        clients.CreateClient(WebhookDispatcher.HttpClientName).Returns(_ => new HttpClient(new ResponseHandler(answer)));
+        return new WebhookDispatcher(outbox, Options.Create(options), clients, _clock, logger);
+    }
+
+    private sealed class ResponseHandler(Func<HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer());
+    }
+}
