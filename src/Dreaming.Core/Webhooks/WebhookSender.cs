@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http;
@@ -10,9 +11,11 @@ namespace Dreaming;
 
 /// <summary>Makes one delivery attempt: POSTs the stored body with the Standard Webhooks headers, within the attempt
 /// timeout, and classifies what came back. Only 2xx is success; a redirect is not followed and counts as failure; a 413
-/// without a <c>Retry-After</c> is a failure not to retry.</summary>
+/// without a <c>Retry-After</c> or <c>retry-after-ms</c> is a failure not to retry.</summary>
 internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, TimeProvider timeProvider)
 {
+    private static readonly SearchValues<char> DecimalCharacters = SearchValues.Create("0123456789.");
+
     private readonly ResiliencePipeline _timeout = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
         .AddTimeout(attemptTimeout)
         .Build();
@@ -74,7 +77,7 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
 
     /// <summary>Classifies a response received at <paramref name="answeredAt"/>: a <c>Retry-After</c> is counted from then
     /// (not from the attempt's start, which would push a retry back by the request's duration).</summary>
-    /// <remarks>A 413 is not retried unless it has a <c>Retry-After</c>: every attempt sends the stored body, byte for byte,
+    /// <remarks>A 413 is not retried unless it has a <c>Retry-After</c> (or <c>retry-after-ms</c>): every attempt sends the stored body, byte for byte,
     /// so the same limit refuses it again, and RFC 9110 (15.5.14) has a server mark a temporary 413 with a
     /// <c>Retry-After</c>. Other 4xx are retried as the Standard Webhooks specification asks (any non-2xx is a failure to
     /// retry): a 400, 401, 403 or 404 often comes from a receiver being deployed or a secret being rotated, which the
@@ -106,7 +109,10 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         return new(false, status, error, retryAfter, null, answeredAt);
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) => headers.RetryAfter switch
+    /// <summary>The delay the answer asks for: <c>retry-after-ms</c> (milliseconds, as OpenAI's and Azure's APIs and some
+    /// gateways send it) when it is a number, which is more precise than, and taken before, <c>Retry-After</c> (seconds or an
+    /// HTTP date), as the OpenAI SDKs do; <see langword="null"/> when neither asks for one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) => RetryAfterMilliseconds(headers) ?? headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
         { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
@@ -117,6 +123,36 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
             => TimeSpan.FromSeconds(int.MaxValue),
         _ => null,
     };
+
+    /// <summary>The first <c>retry-after-ms</c> header's delay: digits with an optional fraction (<c>250</c>, <c>1500.5</c>);
+    /// anything else (<c>-5</c>, <c>1e3</c>, <c>soon</c>, empty) is ignored. A number of milliseconds beyond what
+    /// <c>Retry-After</c>'s largest delta-seconds holds is taken as that (then capped by MaxRetryAfter), as for
+    /// <c>Retry-After</c>.</summary>
+    private static TimeSpan? RetryAfterMilliseconds(HttpResponseHeaders headers)
+    {
+        if (!headers.NonValidated.TryGetValues("retry-after-ms", out var values))
+        {
+            return null;
+        }
+
+        // Of two, the first counts, as for Retry-After.
+        foreach (var value in values)
+        {
+            var text = value.AsSpan().Trim();
+            if (text.IsEmpty || text.ContainsAnyExcept(DecimalCharacters)
+                || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var milliseconds))
+            {
+                return null;
+            }
+
+            const double Largest = int.MaxValue * 1000.0;
+            return milliseconds >= Largest || !double.IsFinite(milliseconds)
+                ? TimeSpan.FromSeconds(int.MaxValue)
+                : TimeSpan.FromTicks((long)Math.Round(milliseconds * TimeSpan.TicksPerMillisecond));
+        }
+
+        return null;
+    }
 
     private static T? Find<T>(Exception exception)
         where T : Exception

@@ -88,6 +88,81 @@ public sealed class WebhookRetryAnswerTests
         Assert.Equal(_clock.GetUtcNow() + WebhookOptions.DefaultRetrySchedule[1], stored.NextAttemptAt);
     }
 
+    [Theory]
+    [InlineData("250", null, "00:00:00.250")]
+    [InlineData(" 1500.5 ", null, "00:00:01.5005")]
+    [InlineData("0", null, "00:00:00")]
+    [InlineData("750", "60", "00:00:00.750")]
+    [InlineData("7200000", null, "02:00:00")]
+    [InlineData("90000000", null, "cap")]
+    [InlineData("99999999999999999999999", null, "cap")]
+    [InlineData("-5", "60", "00:01:00")]
+    [InlineData("1e3", "60", "00:01:00")]
+    [InlineData("soon", "60", "00:01:00")]
+    [InlineData("", "60", "00:01:00")]
+    [InlineData("1.2.3", null, "schedule")]
+    public async Task A_retry_after_ms_header_is_honoured_in_milliseconds_before_retry_after_and_capped_like_it(string milliseconds, string? seconds, string expected)
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var answeredAt = DateTimeOffset.MinValue;
+        var dispatcher = Dispatcher(
+            outbox,
+            () =>
+            {
+                // The receiver takes 10 s to answer: the delay counts from its answer.
+                _clock.Advance(TimeSpan.FromSeconds(10));
+                answeredAt = _clock.GetUtcNow();
+                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                response.Headers.TryAddWithoutValidation("retry-after-ms", milliseconds);
+                if (seconds is not null)
+                {
+                    response.Headers.TryAddWithoutValidation("Retry-After", seconds);
+                }
+
+                return response;
+            },
+            new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var options = new WebhookOptions();
+        var wait = expected switch
+        {
+            "cap" => options.MaxRetryAfter,
+            "schedule" => options.EffectiveSchedule[1],
+            _ => TimeSpan.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal(WebhookDeliveryState.Pending, stored.State);
+
+        // Stores keep times to the millisecond.
+        Assert.Equal((answeredAt + wait).ToUnixTimeMilliseconds(), stored.NextAttemptAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task Of_two_retry_after_ms_headers_the_first_counts_and_a_413_with_one_is_retried()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(
+            outbox,
+            () =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
+                response.Headers.TryAddWithoutValidation("retry-after-ms", "30000");
+                response.Headers.TryAddWithoutValidation("retry-after-ms", "7200000");
+                return response;
+            },
+            new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal((WebhookDeliveryState.Pending, 413), (stored.State, stored.LastStatusCode));
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(30), stored.NextAttemptAt);
+    }
+
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, Func<HttpResponseMessage> answer, FakeLogger<WebhookDispatcher> logger)
     {
         var options = new WebhookOptions { Jitter = 0 };
