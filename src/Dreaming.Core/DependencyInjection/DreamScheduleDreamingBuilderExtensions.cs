@@ -1,6 +1,7 @@
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -8,6 +9,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <remarks>Registration happens at startup, on one thread; the <see cref="DreamScheduler"/> it adds is thread-safe.</remarks>
 public static class DreamScheduleDreamingBuilderExtensions
 {
+    // DreamingOptions.AgentId's default: a schedule for the app's own agent refuses it, as the agent was not set.
+    private const string OwnAgentUnset = "default";
+
     /// <summary>Dreams for an agent on a cron schedule and/or after a number of new sessions, from a hosted service.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="agentId">The agent (memory scope <c>agent:ID</c>).</param>
@@ -18,7 +22,8 @@ public static class DreamScheduleDreamingBuilderExtensions
     /// <see cref="DreamRunRequest.TokenBudget"/>), or <see langword="null"/> for the defaults.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentException">Neither trigger is given, or the cron expression is malformed (checked here, at registration).</exception>
-    /// <remarks>For a team's or the global memory, use the overload that takes a <see cref="MemoryScope"/>.</remarks>
+    /// <remarks>For a team's or the global memory, use the overload that takes a <see cref="MemoryScope"/>; for the app's
+    /// own agent (<see cref="DreamingOptions.AgentId"/>), <see cref="AddDreamSchedule(IDreamingBuilder, string, TimeZoneInfo)"/>.</remarks>
     public static IDreamingBuilder AddDreamSchedule(this IDreamingBuilder builder, string agentId, string? cron, TimeZoneInfo? timeZone = null, int? afterNewSessions = null, DreamRunRequest? request = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -57,5 +62,70 @@ public static class DreamScheduleDreamingBuilderExtensions
         builder.Services.AddSingleton(schedule);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>());
         return builder;
+    }
+
+    /// <summary>Dreams for the app's own agent, <see cref="DreamingOptions.AgentId"/>, on a cron schedule, from a hosted
+    /// service: <c>AddDreamingAgents(o =&gt; o.AgentId = "support-bot").AddDreamSchedule("0 3 * * *", TimeZoneInfo.Utc)</c>.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="cron">A five-field cron expression such as <c>0 3 * * *</c>.</param>
+    /// <param name="timeZone">The time zone of the cron expression, such as <see cref="TimeZoneInfo.Utc"/>.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/>, <paramref name="cron"/> or <paramref name="timeZone"/> is null.</exception>
+    /// <exception cref="ArgumentException">The cron expression is malformed or never occurs (checked here, at registration).</exception>
+    /// <remarks>
+    /// <para>The agent is the <see cref="DreamingOptions.AgentId"/> in effect when the <see cref="DreamScheduler"/> starts
+    /// (with the host), so the options may be set before or after this call. When it was left at its default
+    /// (<c>default</c>, the agent of calls recorded outside any session) the start fails with an
+    /// <see cref="InvalidOperationException"/> saying so: set it in <c>AddDreamingAgents(o =&gt; o.AgentId = ...)</c>, or name
+    /// the agent with <see cref="AddDreamSchedule(IDreamingBuilder, string, string?, TimeZoneInfo?, int?, DreamRunRequest?)"/>.</para>
+    /// <para>For a count trigger (<c>afterNewSessions</c>), name the agent with that overload.</para>
+    /// </remarks>
+    public static IDreamingBuilder AddDreamSchedule(this IDreamingBuilder builder, string cron, TimeZoneInfo timeZone) =>
+        AddOwnAgentSchedule(builder, cron, timeZone, request: null);
+
+    /// <summary>Dreams for the app's own agent, <see cref="DreamingOptions.AgentId"/>, on a cron schedule, each dream with
+    /// the given request, from a hosted service.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="cron">A five-field cron expression such as <c>0 3 * * *</c>.</param>
+    /// <param name="timeZone">The time zone of the cron expression, such as <see cref="TimeZoneInfo.Utc"/>.</param>
+    /// <param name="request">The request each dream runs with (limits, review mode, and the per-dream token budget,
+    /// <see cref="DreamRunRequest.TokenBudget"/>; its <see cref="DreamRunRequest.Scope"/> is replaced by the agent's).</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/>, <paramref name="cron"/>, <paramref name="timeZone"/>
+    /// or <paramref name="request"/> is null.</exception>
+    /// <exception cref="ArgumentException">The cron expression is malformed or never occurs, or the request is invalid
+    /// (checked here, at registration).</exception>
+    /// <remarks>The agent is resolved when the scheduler starts, as by <see cref="AddDreamSchedule(IDreamingBuilder, string, TimeZoneInfo)"/>.</remarks>
+    public static IDreamingBuilder AddDreamSchedule(this IDreamingBuilder builder, string cron, TimeZoneInfo timeZone, DreamRunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return AddOwnAgentSchedule(builder, cron, timeZone, request);
+    }
+
+    private static IDreamingBuilder AddOwnAgentSchedule(IDreamingBuilder builder, string cron, TimeZoneInfo timeZone, DreamRunRequest? request)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(cron);
+        ArgumentNullException.ThrowIfNull(timeZone);
+
+        // Checked now with a stand-in agent, so a malformed cron expression or request fails at registration as with the
+        // other overloads; the agent itself is only known once the options are.
+        var template = new DreamSchedule { Scope = MemoryScope.Agent(OwnAgentUnset), Cron = cron, TimeZone = timeZone, Request = request };
+        template.Validate();
+        builder.Services.AddSingleton(sp => template with { Scope = MemoryScope.Agent(OwnAgentId(sp, cron)) });
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>());
+        return builder;
+    }
+
+    private static string OwnAgentId(IServiceProvider services, string cron)
+    {
+        var agentId = services.GetRequiredService<IOptions<DreamingOptions>>().Value.AgentId;
+        if (string.Equals(agentId, OwnAgentUnset, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"AddDreamSchedule(\"{cron}\", timeZone) dreams for DreamingOptions.AgentId, which was left at its default 'default' (the agent of calls recorded outside any session). Set it with AddDreamingAgents(o => o.AgentId = \"your-agent\"), or name the agent: AddDreamSchedule(\"default\", \"{cron}\", timeZone) to dream for 'default'.");
+        }
+
+        return agentId;
     }
 }
