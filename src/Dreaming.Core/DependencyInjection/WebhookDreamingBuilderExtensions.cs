@@ -88,7 +88,8 @@ public static class WebhookDreamingBuilderExtensions
         return builder.AddWebhooks();
     }
 
-    /// <summary>Adds one endpoint (and webhooks, if not added yet).</summary>
+    /// <summary>Adds one endpoint with the given id (and webhooks, if not added yet). To derive the id from the URL instead,
+    /// use <c>AddWebhooks(w =&gt; w.AddEndpoint(url, secret, events))</c> (<see cref="WebhookOptionsEndpointExtensions.AddEndpoint"/>).</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="id">The endpoint id, stable across restarts.</param>
     /// <param name="url">The absolute http(s) URL.</param>
