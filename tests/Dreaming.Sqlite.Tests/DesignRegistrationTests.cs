@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Dreaming.Sqlite.Tests;
+
+/// <summary>The registration DESIGN.md (section 2) shows adopters, compiled verbatim: it must keep compiling and mean what
+/// it reads as.</summary>
+public sealed class DesignRegistrationTests
+{
+    [Fact]
+    public void The_design_examples_registration_compiles_and_registers_the_endpoint_the_schedule_and_the_store()
+    {
+        var url = "http://127.0.0.1:5080/hooks/dreaming";
+        var secret = WebhookSecret.Generate();
+        var services = new ServiceCollection();
+
+        // Verbatim from DESIGN.md section 2.
+        services.AddDreamingAgents(o => o.AgentId = "support-bot")   // returns IDreamingBuilder
+                .UseSqliteStore("Data Source=dreaming.db")
+                .AddWebhooks(w => w.AddEndpoint(url, secret, "outcome.*", "dream.completed"))
+                .AddDreamSchedule("0 3 * * *", TimeZoneInfo.Utc);
+
+        // Nothing below opens the database file: the options and the schedule are read, not the stores.
+        using var provider = services.BuildServiceProvider();
+        Assert.Equal("Data Source=dreaming.db", provider.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value.ConnectionString);
+
+        var endpoint = Assert.Single(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.Endpoints);
+        Assert.Equal(WebhookOptionsEndpointExtensions.EndpointIdFor(url), endpoint.Id);
+        Assert.StartsWith("127.0.0.1-", endpoint.Id, StringComparison.Ordinal);
+        Assert.Equal(url, endpoint.Url);
+        Assert.Equal([secret], endpoint.Secrets);
+        Assert.Equal(["outcome.*", "dream.completed"], endpoint.Events);
+        Assert.True(endpoint.Subscribes("outcome.satisfied"));
+        Assert.True(endpoint.Subscribes("dream.completed"));
+        Assert.False(endpoint.Subscribes("dream.failed"));
+
+        var schedule = Assert.Single(provider.GetServices<DreamSchedule>());
+        Assert.Equal(MemoryScope.Agent("support-bot"), schedule.Scope);
+        Assert.Equal("0 3 * * *", schedule.Cron);
+        Assert.Equal(TimeZoneInfo.Utc, schedule.TimeZone);
+        Assert.Null(schedule.AfterNewSessions);
+        Assert.Null(schedule.Request);
+
+        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DreamScheduler));
+        Assert.Contains(services, d => d.ServiceType == typeof(WebhookDispatcher));
+    }
+}
