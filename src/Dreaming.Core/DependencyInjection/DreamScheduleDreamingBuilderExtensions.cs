@@ -9,9 +9,6 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <remarks>Registration happens at startup, on one thread; the <see cref="DreamScheduler"/> it adds is thread-safe.</remarks>
 public static class DreamScheduleDreamingBuilderExtensions
 {
-    // DreamingOptions.AgentId's default: a schedule for the app's own agent refuses it, as the agent was not set.
-    private const string OwnAgentUnset = "default";
-
     /// <summary>Dreams for an agent on a cron schedule and/or after a number of new sessions, from a hosted service.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="agentId">The agent (memory scope <c>agent:ID</c>).</param>
@@ -74,10 +71,10 @@ public static class DreamScheduleDreamingBuilderExtensions
     /// <exception cref="ArgumentException">The cron expression is malformed or never occurs (checked here, at registration).</exception>
     /// <remarks>
     /// <para>The agent is the <see cref="DreamingOptions.AgentId"/> in effect when the <see cref="DreamScheduler"/> starts
-    /// (with the host), so the options may be set before or after this call. When it was left at its default
-    /// (<c>default</c>, the agent of calls recorded outside any session) the start fails with an
-    /// <see cref="InvalidOperationException"/> saying so: set it in <c>AddDreamingAgents(o =&gt; o.AgentId = ...)</c>, or name
-    /// the agent with <see cref="AddDreamSchedule(IDreamingBuilder, string, string?, TimeZoneInfo?, int?, DreamRunRequest?)"/>.</para>
+    /// (with the host), so the options may be set before or after this call. Left at its default, it is <c>default</c>, the
+    /// agent <c>UseDreaming()</c> records calls under when the pipeline and the session name none, so the schedule dreams on
+    /// those sessions. To dream for another agent, name it with
+    /// <see cref="AddDreamSchedule(IDreamingBuilder, string, string?, TimeZoneInfo?, int?, DreamRunRequest?)"/>.</para>
     /// <para>For a count trigger (<c>afterNewSessions</c>), name the agent with that overload.</para>
     /// </remarks>
     public static IDreamingBuilder AddDreamSchedule(this IDreamingBuilder builder, string cron, TimeZoneInfo timeZone) =>
@@ -110,22 +107,10 @@ public static class DreamScheduleDreamingBuilderExtensions
 
         // Checked now with a stand-in agent, so a malformed cron expression or request fails at registration as with the
         // other overloads; the agent itself is only known once the options are.
-        var template = new DreamSchedule { Scope = MemoryScope.Agent(OwnAgentUnset), Cron = cron, TimeZone = timeZone, Request = request };
+        var template = new DreamSchedule { Scope = MemoryScope.Agent("default"), Cron = cron, TimeZone = timeZone, Request = request };
         template.Validate();
-        builder.Services.AddSingleton(sp => template with { Scope = MemoryScope.Agent(OwnAgentId(sp, cron)) });
+        builder.Services.AddSingleton(sp => template with { Scope = MemoryScope.Agent(sp.GetRequiredService<IOptions<DreamingOptions>>().Value.AgentId) });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>());
         return builder;
-    }
-
-    private static string OwnAgentId(IServiceProvider services, string cron)
-    {
-        var agentId = services.GetRequiredService<IOptions<DreamingOptions>>().Value.AgentId;
-        if (string.Equals(agentId, OwnAgentUnset, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException(
-                $"AddDreamSchedule(\"{cron}\", timeZone) dreams for DreamingOptions.AgentId, which was left at its default 'default' (the agent of calls recorded outside any session). Set it with AddDreamingAgents(o => o.AgentId = \"your-agent\"), or name the agent: AddDreamSchedule(\"default\", \"{cron}\", timeZone) to dream for 'default'.");
-        }
-
-        return agentId;
     }
 }

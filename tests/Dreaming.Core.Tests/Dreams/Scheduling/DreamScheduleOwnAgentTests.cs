@@ -71,16 +71,24 @@ public class DreamScheduleOwnAgentTests
     }
 
     [Fact]
-    public async Task The_host_fails_to_start_when_the_agent_of_the_options_was_left_at_its_default()
+    public async Task Left_at_its_default_the_agent_of_the_options_is_default_and_its_sessions_are_dreamt()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddDreamingAgents().UseInMemoryStore().AddDreamSchedule("0 3 * * *", TimeZoneInfo.Utc);
-        using var host = builder.Build();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 58, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddDreamingAgents().UseInMemoryStore().AddDreamSchedule("0 3 * * *", TimeZoneInfo.Utc, new DreamRunRequest { Scope = MemoryScope.Global, MinSessions = 1 });
+        using var provider = services.BuildServiceProvider();
+        var scheduler = Assert.IsType<DreamScheduler>(Assert.Single(provider.GetServices<IHostedService>()));
+        var traces = provider.GetRequiredService<ITraceStore>();
+        await SeedAsync(traces, time, "default", 2);
+        await SeedAsync(traces, time, "other", 2);
 
-        var exception = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30)));
-
-        Assert.Contains("DreamingOptions.AgentId, which was left at its default 'default'", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("AddDreamingAgents(o => o.AgentId =", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(MemoryScope.Agent("default"), Assert.Single(provider.GetServices<DreamSchedule>()).Scope);
+        Assert.Empty(await scheduler.RunDueAsync());
+        time.Advance(TimeSpan.FromMinutes(2.5));
+        var run = Assert.Single(await scheduler.RunDueAsync());
+        Assert.Equal(MemoryScope.Agent("default"), run.Scope);
+        Assert.Equal(["default-0", "default-1"], run.Results.SessionIds.Order(StringComparer.Ordinal));
     }
 
     [Fact]
