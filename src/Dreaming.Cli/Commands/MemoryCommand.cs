@@ -3,16 +3,17 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming memory list|show|diff|approve|reject|rollback</c>: review and manage the memory versions of an agent,
+/// <summary><c>dreaming memory list|show|diff|edit|approve|reject|rollback</c>: review and manage the memory versions of an agent,
 /// a team or the global scope.</summary>
-internal static class MemoryCommand
+internal static partial class MemoryCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var memory = new Command("memory", "Review an agent's, a team's or the global memory (--agent ID or --scope agent:ID|team:ID|global): its versions, their differences, approval, rejection and rollback.");
+        var memory = new Command("memory", "Review an agent's, a team's or the global memory (--agent ID or --scope agent:ID|team:ID|global): its versions, their differences, a person's edits, approval, rejection and rollback.");
         memory.Subcommands.Add(List(common, output, error));
         memory.Subcommands.Add(Show(common, output, error));
         memory.Subcommands.Add(Diff(common, output, error));
+        memory.Subcommands.Add(Edit(common, output, error));
         memory.Subcommands.Add(Review(common, output, error, "approve", "Make a proposed version the active one (the active one is superseded)."));
         memory.Subcommands.Add(Review(common, output, error, "reject", "Reject a proposed version."));
         memory.Subcommands.Add(Review(common, output, error, "rollback", "Make an earlier version's insights active again, as a new version (nothing is deleted)."));
