@@ -71,13 +71,13 @@ public sealed class WebhookEndpoint
 
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            failures.Add($"{name}.Url '{Shown(Url)}' must be an absolute http:// or https:// URL.");
+            failures.Add($"{name}.Url '{WebhookUrls.Shown(Url)}' must be an absolute http:// or https:// URL.");
         }
         else if (uri.UserInfo.Length > 0)
         {
             // HttpClient never sends user info as credentials: the receiver would get no Authorization header (and a 401
             // would be retried until dead), while the password sat in the configuration, the outbox's errors and logs.
-            failures.Add($"{name}.Url '{Shown(Url)}' has user info (a user name or password before '@'), which is never sent; deliveries are authenticated by their signatures (Secrets), so remove it.");
+            failures.Add($"{name}.Url '{WebhookUrls.Shown(Url)}' has user info (a user name or password before '@'), which is never sent; deliveries are authenticated by their signatures (Secrets), so remove it.");
         }
 
         if (Secrets.Count == 0)
@@ -103,23 +103,5 @@ public sealed class WebhookEndpoint
         }
 
         return failures;
-    }
-
-    // The URL as a message may show it: what stands between the scheme (or the start) and the last '@' before the path is a
-    // user name or password, and is shown as ***; a query or fragment (where receivers often take a token) is shown as
-    // ?*** or #***. The part the checks are about (scheme, host, path) stays readable.
-    private static string Shown(string? url)
-    {
-        if (string.IsNullOrEmpty(url))
-        {
-            return url ?? string.Empty;
-        }
-
-        var start = url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
-        var end = url.IndexOfAny(['/', '?', '#'], start) is var path and >= 0 ? path : url.Length;
-        var at = end > start ? url.LastIndexOf('@', end - 1, end - start) : -1;
-        var shown = at < 0 ? url : string.Concat(url.AsSpan(0, start), "***", url.AsSpan(at));
-        var tail = shown.IndexOfAny(['?', '#'], at < 0 ? start : start + 3);
-        return tail < 0 ? shown : string.Concat(shown.AsSpan(0, tail + 1), "***");
     }
 }

@@ -72,7 +72,8 @@ public static class WebhookOptionsEndpointExtensions
     /// <param name="url">The absolute http(s) URL.</param>
     /// <returns>The id: the same for the same text, on every machine and run; a valid <see cref="WebhookEndpoint.Id"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="url"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="url"/> is not an absolute http(s) URL.</exception>
+    /// <exception cref="ArgumentException"><paramref name="url"/> is not an absolute http(s) URL (the message shows it, with
+    /// a user name, password, query or fragment as <c>***</c>).</exception>
     /// <remarks>The hash keeps only 64 bits of it and the host is shown as it is, so the id is no secret and reveals
     /// nothing of a token in the URL's path or query beyond what a 64-bit hash does. Thread-safe.</remarks>
     public static string EndpointIdFor(string url)
@@ -80,7 +81,8 @@ public static class WebhookOptionsEndpointExtensions
         ArgumentNullException.ThrowIfNull(url);
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException("The webhook URL must be an absolute http:// or https:// URL.", nameof(url));
+            // Named as the start's validation names a configured endpoint's URL, without a user name, password, query or fragment.
+            throw new ArgumentException($"The webhook URL '{WebhookUrls.Shown(url)}' must be an absolute http:// or https:// URL.", nameof(url));
         }
 
         var host = uri.IdnHost.ToLowerInvariant();

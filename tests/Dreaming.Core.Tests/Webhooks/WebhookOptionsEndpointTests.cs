@@ -95,4 +95,28 @@ public sealed class WebhookOptionsEndpointTests
         Assert.Equal("url", Assert.Throws<ArgumentException>(() => options.AddEndpoint("file:///etc/passwd", secret)).ParamName);
         Assert.Empty(options.Endpoints);
     }
+
+    [Theory]
+    // A URL read from the environment without its scheme, or with another one: the message shows what was given, as the
+    // start's validation of a configured endpoint does, with a user name, password, query or fragment hidden.
+    [InlineData("ci.example.com/hooks/dreaming", "'ci.example.com/hooks/dreaming'")]
+    [InlineData("ftp://ci.example.com/hook?token=s3cr3t", "'ftp://ci.example.com/hook?***'")]
+    [InlineData("hooks.example.com/in#s3cr3t", "'hooks.example.com/in#***'")]
+    [InlineData("ftp://bot:s3cr3t@ci.example.com/hook", "'ftp://***@ci.example.com/hook'")]
+    public void A_url_that_is_not_http_names_the_value_given_without_its_secrets(string url, string shown)
+    {
+        var options = new WebhookOptions();
+
+        var added = Assert.Throws<ArgumentException>(() => options.AddEndpoint(url, WebhookSecret.Generate(), "dream.*"));
+        var derived = Assert.Throws<ArgumentException>(() => WebhookOptionsEndpointExtensions.EndpointIdFor(url));
+
+        foreach (var exception in new[] { added, derived })
+        {
+            Assert.Equal("url", exception.ParamName);
+            Assert.Contains($"The webhook URL {shown} must be an absolute http:// or https:// URL", exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cr3t", exception.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(options.Endpoints);
+    }
 }
