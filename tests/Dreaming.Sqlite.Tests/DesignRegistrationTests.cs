@@ -44,5 +44,9 @@ public sealed class DesignRegistrationTests
 
         Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DreamScheduler));
         Assert.Contains(services, d => d.ServiceType == typeof(WebhookDispatcher));
+
+        // The verbatim connection string names a file in the working directory: reading the registration must not create it.
+        provider.Dispose();
+        Assert.False(File.Exists(Path.GetFullPath("dreaming.db")), $"the test created {Path.GetFullPath("dreaming.db")}");
     }
 }

@@ -73,6 +73,62 @@ public sealed class SqliteScopeIndexTests : IDisposable
         Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
     }
 
+    [Fact]
+    public async Task Stores_opening_one_file_without_the_index_at_once_build_it_once_and_all_open_while_an_older_build_writes()
+    {
+        // Each store has its own writer connection, so stores racing on one file are processes to SQLite; each runs
+        // CREATE INDEX IF NOT EXISTS in its immediate migration transaction, while a build without the index adds sessions.
+        for (var round = 0; round < 3; round++)
+        {
+            var path = _folder.File($"race-{round}.db");
+            WriteCurrentSchemaWithoutTheIndex(path);
+            InsertSessions(path, Enumerable.Range(100, 2000).Select(i => Session($"s-{i}", i % 2 == 0 ? "billing" : "support", i)).ToArray());
+            SqliteFiles.Scalar(path, "PRAGMA journal_mode = WAL;");
+            Assert.Equal(0, IndexCount(path));
+
+            var stores = new List<IDisposable>();
+            var opens = new List<Task>();
+            for (var i = 0; i < 6; i++)
+            {
+                Func<Task> open;
+                switch (i % 3)
+                {
+                    case 0: { var store = new SqliteTraceStore(path); stores.Add(store); open = () => store.InitializeAsync(); break; }
+                    case 1: { var store = new SqliteMemoryStore(path); stores.Add(store); open = () => store.InitializeAsync(); break; }
+                    default: { var store = new SqliteWebhookOutboxStore(path); stores.Add(store); open = () => store.InitializeAsync(); break; }
+                }
+
+                opens.Add(Task.Run(open));
+            }
+
+            // An older build's writes, with no index of its own: SQLite adds them to the index whenever it exists.
+            opens.Add(Task.Run(() =>
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    InsertSessions(path, [Session($"old-{round}-{i}", "billing", 5000 + i)]);
+                }
+            }));
+
+            try
+            {
+                await Task.WhenAll(opens);
+            }
+            finally
+            {
+                stores.ForEach(store => store.Dispose());
+            }
+
+            Assert.Equal(1, IndexCount(path));
+            Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
+            Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
+            Assert.Equal(
+                SqliteFiles.Long(path, "SELECT count(*) FROM sessions NOT INDEXED WHERE scope = 'billing'"),
+                SqliteFiles.Long(path, $"SELECT count(*) FROM sessions INDEXED BY {ScopeIndex} WHERE scope = 'billing'"));
+            Assert.Equal(3 + 1000 + 20, SqliteFiles.Long(path, $"SELECT count(*) FROM sessions INDEXED BY {ScopeIndex} WHERE scope = 'billing'"));
+        }
+    }
+
     private static long IndexCount(string path) =>
         SqliteFiles.Long(path, $"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '{ScopeIndex}'");
 
