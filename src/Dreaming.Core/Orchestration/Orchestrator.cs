@@ -203,10 +203,9 @@ public sealed partial class Orchestrator : IOrchestrator
 
         using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
-        var items = execution.Results.ToList();
+        var items = execution.Results(out var completed);
         var stop = execution.Stopped;
         // A stop that came after the last item completed (the budget reached by it, a late cancellation) stopped nothing.
-        var completed = items.Count(i => i.Status == WorkItemStatus.Completed);
         var allCompleted = completed == items.Count;
         var status = allCompleted ? OrchestrationStatus.Completed : stop?.Status ?? OrchestrationStatus.Failed;
         var error = allCompleted ? null : stop?.Reason ?? $"{items.Count - completed} of {items.Count} items did not complete";

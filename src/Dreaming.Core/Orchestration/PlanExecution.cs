@@ -71,7 +71,21 @@ internal sealed partial class PlanExecution : IDisposable
         }
     }
 
-    public IEnumerable<WorkItemResult> Results => _slots.Select(s => s.ToResult());
+    /// <summary>Returns every item's result, in plan order.</summary>
+    /// <param name="completed">How many of them completed.</param>
+    public List<WorkItemResult> Results(out int completed)
+    {
+        var results = new List<WorkItemResult>(_slots.Length);
+        completed = 0;
+        foreach (var slot in _slots)
+        {
+            var result = slot.ToResult();
+            completed += result.Status == WorkItemStatus.Completed ? 1 : 0;
+            results.Add(result);
+        }
+
+        return results;
+    }
 
     public SessionUsage Usage
     {

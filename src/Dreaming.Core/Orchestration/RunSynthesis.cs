@@ -45,20 +45,71 @@ internal static class RunSynthesis
         return (Finals(items, execution), SessionUsage.Zero);
     }
 
-    // One final item: its output; several: each under a "## id" heading, separated by blank lines, written in one
-    // builder (a wide plan has thousands of final items).
+    // One final item: its output; several: each under a "## id" heading, separated by blank lines. A wide plan has
+    // thousands of final items: one pass finds them and the length, a second writes the answer into the string itself
+    // (no list of them, no builder's chunks to copy).
     private static string Finals(List<WorkItemResult> items, PlanExecution execution)
     {
-        var finals = items.Where((item, index) => item.Status == WorkItemStatus.Completed && execution.IsSink(index)).ToList();
-        if (finals.Count <= 1)
+        var count = 0;
+        var first = -1;
+        long length = 0;
+        for (var i = 0; i < items.Count; i++)
         {
-            return finals.Count == 0 ? string.Empty : finals[0].Output ?? string.Empty;
+            if (IsFinal(items[i], i, execution))
+            {
+                first = count++ == 0 ? i : first;
+                length += (count == 1 ? 3 : 5) + items[i].Id.Length + 1 + (items[i].Output?.Length ?? 0);
+            }
         }
 
-        var text = new StringBuilder();
-        foreach (var item in finals)
+        if (count <= 1)
         {
-            text.Append(text.Length == 0 ? "## " : "\n\n## ").Append(item.Id).Append('\n').Append(item.Output);
+            return count == 0 ? string.Empty : items[first].Output ?? string.Empty;
+        }
+
+        if (length > int.MaxValue)
+        {
+            // Longer than any string: the builder fails as it always did.
+            return Built(items, execution);
+        }
+
+        return string.Create((int)length, (items, execution, first), static (text, state) =>
+        {
+            var at = 0;
+            for (var i = state.first; i < state.items.Count; i++)
+            {
+                var item = state.items[i];
+                if (!IsFinal(item, i, state.execution))
+                {
+                    continue;
+                }
+
+                at += Write(text[at..], at == 0 ? "## " : "\n\n## ");
+                at += Write(text[at..], item.Id);
+                text[at++] = '\n';
+                at += Write(text[at..], item.Output);
+            }
+        });
+
+        static int Write(Span<char> text, string? value)
+        {
+            value.AsSpan().CopyTo(text);
+            return value?.Length ?? 0;
+        }
+    }
+
+    private static bool IsFinal(WorkItemResult item, int index, PlanExecution execution) =>
+        item.Status == WorkItemStatus.Completed && execution.IsSink(index);
+
+    private static string Built(List<WorkItemResult> items, PlanExecution execution)
+    {
+        var text = new StringBuilder();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (IsFinal(items[i], i, execution))
+            {
+                text.Append(text.Length == 0 ? "## " : "\n\n## ").Append(items[i].Id).Append('\n').Append(items[i].Output);
+            }
         }
 
         return text.ToString();

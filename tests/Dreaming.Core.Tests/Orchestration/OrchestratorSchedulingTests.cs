@@ -51,6 +51,39 @@ public class OrchestratorSchedulingTests
     }
 
     [Fact]
+    public async Task The_answer_without_a_coordinator_joins_the_completed_items_nothing_depends_on_in_plan_order()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var agent = OrchestrationHarness.Agent("worker", (context, _) => context.Item.Id switch
+        {
+            "x" => Task.FromException<WorkItemReply>(new InvalidOperationException("x broke")),
+            "a" => Task.FromResult(new WorkItemReply(string.Empty)),
+            var id => Task.FromResult(new WorkItemReply("out-" + id)),
+        });
+
+        // Final items: a (an empty output), c and d; b has a dependent, x failed and y was skipped behind it.
+        var plan = OrchestrationHarness.Plan(
+            1,
+            OrchestrationHarness.Item("x"),
+            OrchestrationHarness.Item("a"),
+            OrchestrationHarness.Item("b"),
+            OrchestrationHarness.Item("y", "x"),
+            OrchestrationHarness.Item("c", "b"),
+            OrchestrationHarness.Item("d"));
+        var run = await host.RunAsync(plan, agent, OrchestrationFailurePolicy.SkipDependents);
+
+        Assert.Equal(OrchestrationStatus.Failed, run.Status);
+        Assert.Equal("## a\n\n\n## c\nout-c\n\n## d\nout-d", run.FinalAnswer);
+
+        // One final item that completed: its output alone, with no heading.
+        var single = await host.RunAsync(
+            OrchestrationHarness.Plan(1, OrchestrationHarness.Item("x"), OrchestrationHarness.Item("b"), OrchestrationHarness.Item("c", "b")),
+            agent,
+            OrchestrationFailurePolicy.SkipDependents);
+        Assert.Equal("out-c", single.FinalAnswer);
+    }
+
+    [Fact]
     public async Task No_more_items_run_at_once_than_the_concurrency_limit()
     {
         await using var host = OrchestrationHarness.Create();
