@@ -100,24 +100,28 @@ internal sealed class PlanGraph
         }
 
         dependencyStarts[items.Count] = count;
+
+        // Each item's dependents counted, summed so that an item's entry is where its dependents end, then filled from
+        // the last item to the first, each entry moving down to where its item's dependents start: in plan order, with
+        // no copy of the starts to fill from.
         var dependentStarts = new int[items.Count + 1];
         for (var j = 0; j < count; j++)
         {
-            dependentStarts[dependencies[j] + 1]++;
+            dependentStarts[dependencies[j]]++;
         }
 
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 1; i < items.Count; i++)
         {
-            dependentStarts[i + 1] += dependentStarts[i];
+            dependentStarts[i] += dependentStarts[i - 1];
         }
 
+        dependentStarts[items.Count] = count;
         var dependents = new int[count];
-        var next = dependentStarts[..^1];
-        for (var i = 0; i < items.Count; i++)
+        for (var i = items.Count - 1; i >= 0; i--)
         {
             for (var j = dependencyStarts[i]; j < dependencyStarts[i + 1]; j++)
             {
-                dependents[next[dependencies[j]]++] = i;
+                dependents[--dependentStarts[dependencies[j]]] = i;
             }
         }
 

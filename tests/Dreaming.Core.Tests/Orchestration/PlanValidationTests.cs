@@ -136,4 +136,27 @@ public class PlanValidationTests
         var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(new OrchestrationPlan { Goal = "g", Items = cycle }, OrchestrationHarness.Echo()));
         Assert.Equal(["x", "y"], ex.ItemIds);
     }
+
+    [Fact]
+    public void The_graph_lists_each_items_dependencies_and_its_dependents_in_plan_order()
+    {
+        // d is listed first and depends on later items; a has four dependents, one of them listing it twice; e has none.
+        var plan = OrchestrationHarness.Plan(
+            1,
+            OrchestrationHarness.Item("d", "c", "a"),
+            OrchestrationHarness.Item("a"),
+            OrchestrationHarness.Item("b", "a", "a"),
+            OrchestrationHarness.Item("c", "b", "a"),
+            OrchestrationHarness.Item("e", "a", "d"));
+
+        var graph = PlanGraph.Build(plan, new HashSet<string>(["worker"], StringComparer.Ordinal), 100);
+
+        int[][] dependencies = [[3, 1], [], [1], [2, 1], [1, 0]];
+        int[][] dependents = [[4], [0, 2, 3, 4], [3], [0], []];
+        for (var i = 0; i < plan.Items.Count; i++)
+        {
+            Assert.Equal(dependencies[i], graph.DependenciesOf(i).ToArray());
+            Assert.Equal(dependents[i], graph.DependentsOf(i).ToArray());
+        }
+    }
 }
