@@ -12,44 +12,67 @@ internal sealed class ItemSlot(WorkItem item, int index)
 
     public string? Output { get; set; }
 
-    public string? Error { get; set; }
-
-    // The slots of a 10,000-item plan live for the whole run: what only outcome-gated items use sits in an object of
-    // its own, made when first set, and the times are stored as UTC ticks without the nullable's flag (0 means not set).
-    private RubricState? _rubric;
+    // The slots of a 10,000-item plan live for the whole run: what only outcome-gated items, items that did not
+    // complete and chat calls without reported usage need sits in an object of its own, made when first set to
+    // something (96 bytes a slot instead of 112), and the times are stored as UTC ticks without the nullable's flag
+    // (0 means not set).
+    private RareState? _rare;
     private long _startedAt;
     private long _endedAt;
+
+    /// <summary>Gets or sets why the item did not complete (set to <see langword="null"/> for one that did).</summary>
+    public string? Error
+    {
+        get => _rare?.Error;
+        set
+        {
+            if (value is not null || _rare is not null)
+            {
+                (_rare ??= new()).Error = value;
+            }
+        }
+    }
 
     /// <summary>Gets or sets why work that ran to the end did not pass its rubric.</summary>
     public string? RubricFailure
     {
-        get => _rubric?.Failure;
+        get => _rare?.Failure;
         set
         {
-            if (value is not null || _rubric is not null)
+            if (value is not null || _rare is not null)
             {
-                (_rubric ??= new()).Failure = value;
+                (_rare ??= new()).Failure = value;
             }
         }
     }
 
     public OutcomeResult? Outcome
     {
-        get => _rubric?.Outcome;
-        set => (_rubric ??= new()).Outcome = value;
+        get => _rare?.Outcome;
+        set => (_rare ??= new()).Outcome = value;
     }
 
     public double? Score
     {
-        get => _rubric?.Score;
-        set => (_rubric ??= new()).Score = value;
+        get => _rare?.Score;
+        set => (_rare ??= new()).Score = value;
     }
 
     public SessionUsage Usage { get; set; } = SessionUsage.Zero;
 
     /// <summary>Gets or sets the tokens the item's chat calls used without reporting them, estimated from the text:
     /// counted against its <c>MaxTokens</c>, never part of <see cref="Usage"/>.</summary>
-    public long UnreportedTokens { get; set; }
+    public long UnreportedTokens
+    {
+        get => _rare?.UnreportedTokens ?? 0;
+        set
+        {
+            if (value != 0 || _rare is not null)
+            {
+                (_rare ??= new()).UnreportedTokens = value;
+            }
+        }
+    }
 
     public string? SessionId { get; set; }
 
@@ -95,8 +118,12 @@ internal sealed class ItemSlot(WorkItem item, int index)
         Error = Error,
     };
 
-    private sealed class RubricState
+    private sealed class RareState
     {
+        public string? Error { get; set; }
+
+        public long UnreportedTokens { get; set; }
+
         public string? Failure { get; set; }
 
         public OutcomeResult? Outcome { get; set; }
