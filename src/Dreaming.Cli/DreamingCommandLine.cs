@@ -61,7 +61,7 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(WebhooksCommand.Create(common, output, error));
         root.Subcommands.Add(OrchestrateCommand.Create(common, output, error));
 
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(args, s_parser);
         // Without a termination timeout System.CommandLine registers no signal handler: Ctrl+C would kill the process
         // and leave its sessions running and its dream lease held.
         // A parse error prints the error and the usage help, the help on standard output: with --json, a script reading
@@ -69,6 +69,31 @@ internal static class DreamingCommandLine
         var helpOutput = parsed.Errors.Count > 0 && WantsJson(parsed, common) ? error : output;
         var configuration = new InvocationConfiguration { Output = helpOutput, Error = error, ProcessTerminationTimeout = handleSignals ? StopGracePeriod : null };
         return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    // An argument starting with '@' names a response file (a file of arguments), as System.CommandLine reads it by default,
+    // so a value that starts with '@' (memory edit --add "@support …") was refused with only "Response file not found
+    // 'support …'."; the message now says why and how to give such a value: attached to its option (--add=@…), which the
+    // parser does not read as a file.
+    private static readonly ParserConfiguration s_parser = ResponseFilesExplained(new ParserConfiguration());
+
+    private static ParserConfiguration ResponseFilesExplained(ParserConfiguration configuration)
+    {
+        if (configuration.ResponseFileTokenReplacer is { } read)
+        {
+            configuration.ResponseFileTokenReplacer = (string token, out IReadOnlyList<string>? replacement, out string? problem) =>
+            {
+                if (read(token, out replacement, out problem))
+                {
+                    return true;
+                }
+
+                problem = $"{problem} An argument starting with '@' names a file of arguments; to give a value that starts with '@', attach it to its option with '=' (--note=@{token}, not --note @{token}).";
+                return false;
+            };
+        }
+
+        return configuration;
     }
 
     // --json as parsed, unless given as --json false (or --json:false), or, when the error stopped the parser before it (an
