@@ -52,6 +52,35 @@ public class MemoryEditDashTests
         Assert.Single(await store.ListVersionsAsync(s_scope));
     }
 
+    public static TheoryData<string[], string> OptionNames => new()
+    {
+        { ["--add", "--json"], "--add '--json' is the name of an option, not a value: was the value of --add left out?" },
+        { ["--add", "--by", "ada"], "--add '--by' is the name of an option" },
+        { ["--add=-h"], "--add '-h' is the name of an option" },
+        { ["--add", "Be brief.", "--tool", "--db", "x.db"], "--tool '--db' is the name of an option" },
+        { ["--add", "Be brief.", "--keyword", "--kind"], "--keyword '--kind' is the name of an option" },
+        { ["--retire", "--remove"], "--retire '--remove' is the name of an option" },
+        { ["--retire", "ins-order", "--note", "--json"], "--note '--json' is the name of an option, not a value: was the value of --note left out?" },
+    };
+
+    // System.CommandLine gives an option the next argument even when it is another option's name: with the text left out,
+    // '--add --json' added an insight "--json" (and printed text, not JSON).
+    [Theory]
+    [MemberData(nameof(OptionNames))]
+    public async Task A_value_that_is_an_option_name_is_refused_as_a_value_left_out(string[] args, string expected)
+    {
+        using var cli = new CliRunner();
+        var v1 = await SeedAsync(cli.Database);
+
+        var (exit, output, error) = await cli.RunAsync(["memory", "edit", v1, .. args, "--db", cli.Database]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("approve it with", output, StringComparison.Ordinal);
+        using var store = new SqliteMemoryStore("Data Source=" + cli.Database);
+        Assert.Single(await store.ListVersionsAsync(s_scope));
+    }
+
     internal static async Task<string> SeedAsync(string database)
     {
         using var store = new SqliteMemoryStore("Data Source=" + database);

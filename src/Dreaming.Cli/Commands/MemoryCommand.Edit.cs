@@ -21,6 +21,13 @@ internal static partial class MemoryCommand
         var remove = Texts(new("--remove") { HelpName = "ID", Description = "Leave this insight out of the new version (earlier versions keep it; --retire is usually better). Repeatable." });
         var by = ByOption();
         var note = new Option<string?>("--note") { HelpName = "TEXT", Description = "What changed and why, for the record." };
+        note.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && IsOptionName(result, value))
+            {
+                result.AddError(OptionNameMessage(note.Name, value));
+            }
+        });
         var command = new Command("edit", "Change a version's insights as a person: the result is a new proposed version, to approve with 'dreaming memory approve'.")
         {
             id, add, kind, tool, keyword, text, retire, activate, remove, by, note,
@@ -101,10 +108,39 @@ internal static partial class MemoryCommand
                     result.AddError($"{option.Name} '{Text.Cut(Text.OneLine(WholeCharactersShown(value)), 40)}' {problem}.");
                     return;
                 }
+
+                if (IsOptionName(result, value))
+                {
+                    result.AddError(OptionNameMessage(option.Name, value));
+                    return;
+                }
             }
         });
         return option;
     }
+
+    // The parser gives an option that takes a value the next argument even when it is another option's name, so
+    // '--add --json' or '--note --json' (the text left out) added an insight or a note reading "--json", and printed text
+    // where JSON was asked for. No insight, trigger, id or note is an option's name (the command's or an inherited one),
+    // so such a value is refused.
+    private static bool IsOptionName(System.CommandLine.Parsing.OptionResult result, string value)
+    {
+        for (var parent = result.Parent as System.CommandLine.Parsing.CommandResult; parent is not null; parent = parent.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            foreach (var option in parent.Command.Options)
+            {
+                if (option.Name == value || option.Aliases.Contains(value))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static string OptionNameMessage(string option, string value) =>
+        $"{option} '{value}' is the name of an option, not a value: was the value of {option} left out? Give it before the next option.";
 
     // The value as shown in a message: each half surrogate pair as \uHHHH, which would otherwise reach the terminal as U+FFFD.
     private static string WholeCharactersShown(string value)
