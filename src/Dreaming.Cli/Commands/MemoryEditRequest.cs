@@ -96,7 +96,7 @@ internal sealed class MemoryEditRequest
     /// <param name="now">The time the added and changed insights are written.</param>
     /// <returns>The edit, and the insights it adds (with their new ids).</returns>
     /// <exception cref="ArgumentException">An id the version does not have, a status change that changes nothing, a text
-    /// the insight has already, or an added text the version has already.</exception>
+    /// the insight has already, or a new or added text another insight of the new version has.</exception>
     public (MemoryEdit Edit, IReadOnlyList<Insight> Added) ToEdit(MemoryVersion source, MemoryAuthor author, string? note, DateTimeOffset now)
     {
         var byId = new Dictionary<string, Insight>(StringComparer.Ordinal);
@@ -141,10 +141,23 @@ internal sealed class MemoryEditRequest
             _ = Current(id, "--remove");
         }
 
+        // Texts are compared with the insights the new version keeps, as this edit leaves them: a --text may not give an
+        // insight another one's text (nor two insights one text), and an --add may repeat the old text of one reworded or
+        // removed here, not the text of one kept.
+        var removed = new HashSet<string>(Remove, StringComparer.Ordinal);
+        var kept = source.Insights.Where(i => !removed.Contains(i.Id)).Select(i => changed.GetValueOrDefault(i.Id, i)).ToList();
+        foreach (var (id, text) in Texts)
+        {
+            if (kept.FirstOrDefault(i => i.Id != id && string.Equals(i.Text, text, StringComparison.Ordinal)) is { } other)
+            {
+                throw new ArgumentException($"Insight '{other.Id}' would have the text --text gives insight '{id}' too; give '{id}' another text, or --retire or --remove one of them.");
+            }
+        }
+
         var added = new List<Insight>(_add.Count);
         foreach (var text in _add)
         {
-            if (source.Insights.FirstOrDefault(i => string.Equals(i.Text, text, StringComparison.Ordinal)) is { } same)
+            if (kept.FirstOrDefault(i => string.Equals(i.Text, text, StringComparison.Ordinal)) is { } same)
             {
                 var how = same.Status == InsightStatus.Active ? string.Empty : $"; --activate {same.Id} gives it to sessions again";
                 throw new ArgumentException($"Memory version '{source.Id}' already has this text as insight '{same.Id}' ({same.Status.ToString().ToLowerInvariant()}) (--add){how}.");
