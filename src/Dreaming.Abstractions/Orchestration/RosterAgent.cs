@@ -22,6 +22,7 @@ public sealed record RosterAgent
     /// <summary>Gets a host delegate that does the work instead of a chat model.</summary>
     /// <remarks>An exception it throws fails the attempt, which is retried; an <see cref="AgentBlockedException"/> or
     /// <see cref="AgentNeedsHelpException"/> fails the item at once, not retried, and its session ends
-    /// <see cref="SessionStatus.Blocked"/>.</remarks>
+    /// <see cref="SessionStatus.Blocked"/> with the outcome <see cref="SessionOutcome.Failure"/> (source <c>agent</c>), which
+    /// dreaming mines.</remarks>
     public Func<WorkItemContext, CancellationToken, Task<WorkItemReply>>? Run { get; init; }
 }

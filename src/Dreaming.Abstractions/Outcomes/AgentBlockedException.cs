@@ -8,7 +8,8 @@ namespace Dreaming;
 /// handler gives up. Nothing is graded, no further iteration runs, and the <see cref="OutcomeRequest.Escalation"/> handler
 /// is not asked: the agent has said no guidance would help (an agent that wants guidance throws
 /// <see cref="AgentNeedsHelpException"/> instead). An orchestration item's agent (<see cref="RosterAgent"/>) may throw it
-/// too: the item fails at once, not retried, and its session ends <see cref="SessionStatus.Blocked"/>.
+/// too: the item fails at once, not retried, and its session ends <see cref="SessionStatus.Blocked"/> with the outcome
+/// <see cref="SessionOutcome.Failure"/> (source <c>agent</c>).
 /// </remarks>
 public class AgentBlockedException : Exception
 {

@@ -11,7 +11,7 @@ namespace Dreaming;
 /// <see cref="OutcomeResult.Failed"/> with <see cref="OutcomeRun.Blocked"/> set (the session <see cref="SessionStatus.Blocked"/>)
 /// and an <see cref="OutcomeRun.Error"/> quoting the question. An orchestration item's agent (<see cref="RosterAgent"/>)
 /// may throw it too, but the orchestrator sets no escalation handler: the item fails at once, not retried, and its session
-/// ends <see cref="SessionStatus.Blocked"/>.
+/// ends <see cref="SessionStatus.Blocked"/> with the outcome <see cref="SessionOutcome.Failure"/> (source <c>agent</c>).
 /// </remarks>
 public class AgentNeedsHelpException : Exception
 {

@@ -9,6 +9,17 @@ namespace Dreaming;
 /// outcome loop's session), its agent call, and the tokens it is charged.</summary>
 internal sealed partial class PlanExecution
 {
+    /// <summary>The <see cref="ErrorEvent.Operation"/> of an item's failed attempt (an item without a rubric); the miner reads
+    /// an agent's block or help request from it (<see cref="FindingKinds.AgentStuck"/>).</summary>
+    internal const string ItemErrorOperation = "orchestration.item";
+
+    /// <summary>The <see cref="SessionOutcome.Source"/> of a blocked item's session: its agent judged the work itself.</summary>
+    internal const string BlockedOutcomeSource = "agent";
+
+    /// <summary>The outcome of an item without a rubric whose agent reported itself blocked or asked for help: source
+    /// <see cref="BlockedOutcomeSource"/>.</summary>
+    private static readonly SessionOutcome s_blockedOutcome = SessionOutcome.Failed(source: BlockedOutcomeSource);
+
     private static readonly Action<object?> s_cancel = static source => ((CancellationTokenSource)source!).Cancel();
 
     /// <summary>Starts an item on the scheduler's thread and runs its first attempt up to its first await.</summary>
@@ -204,10 +215,13 @@ internal sealed partial class PlanExecution
                 ? ErrorRetryStatus.Terminal
                 : slot.Attempts <= _owner.Options.ItemRetries ? ErrorRetryStatus.Retrying : ErrorRetryStatus.Exhausted;
             await session.RecordAsync(
-                new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = "orchestration.item", RetryStatus = retryStatus },
+                new ErrorEvent { ErrorType = ex.GetType().Name, Message = message, IsCancellation = stopped, Operation = ItemErrorOperation, RetryStatus = retryStatus },
                 CancellationToken.None).ConfigureAwait(false);
-            var status = stopped ? SessionStatus.Abandoned : ex is AgentBlockedException or AgentNeedsHelpException ? SessionStatus.Blocked : SessionStatus.Failed;
-            await session.CompleteAsync(status, null, CancellationToken.None).ConfigureAwait(false);
+            // The agent's own signal is its verdict on the work (failed, as an outcome loop's blocked session reads), so the
+            // session is mined and dreamed on with its error event's reason; a thrown attempt is graded by no one.
+            var signal = !stopped && ex is (AgentBlockedException or AgentNeedsHelpException);
+            var status = stopped ? SessionStatus.Abandoned : signal ? SessionStatus.Blocked : SessionStatus.Failed;
+            await session.CompleteAsync(status, signal ? s_blockedOutcome : null, CancellationToken.None).ConfigureAwait(false);
             if (stopped && ex is not OperationCanceledException)
             {
                 throw StopException(ex, cancellationToken);

@@ -78,4 +78,41 @@ public partial class OrchestratorFailureTests
             [("503 1", ErrorRetryStatus.Retrying), ("503 2", ErrorRetryStatus.Exhausted)],
             errors.Select(e => (e.Message, e.RetryStatus)).OrderBy(e => e.Message, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task The_same_block_in_several_items_without_a_rubric_is_mined_from_their_sessions_as_one_dead_end()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.ItemRetries = 1);
+        var agent = OrchestrationHarness.Agent("worker", (context, _) => context.Item.Id.StartsWith("fetch", StringComparison.Ordinal)
+            ? Task.FromException<WorkItemReply>(new AgentBlockedException($"the order system is down for order {context.Item.Id[^1] - '0' + 1000}"))
+            : Task.FromResult(new WorkItemReply("done")));
+        var items = Enumerable.Range(0, 3).SelectMany(i => new[] { OrchestrationHarness.Item($"fetch{i}"), OrchestrationHarness.Item($"write{i}") }).ToArray();
+
+        var run = await host.RunAsync(OrchestrationHarness.Plan(2, items), agent, OrchestrationFailurePolicy.SkipDependents);
+
+        foreach (var item in run.Items)
+        {
+            var session = (await host.Store.GetSessionAsync(item.SessionId!))!;
+            if (item.Status == WorkItemStatus.Completed)
+            {
+                // Graded by the app, as an item without a rubric is: nothing in the run judged its work.
+                Assert.Null(session.Outcome);
+                await host.Store.SetOutcomeAsync(session.Id, SessionOutcome.Succeeded());
+            }
+            else
+            {
+                // The agent judged its own work: the session is failed for dreaming, as an outcome loop's blocked one.
+                Assert.Equal((SessionStatus.Blocked, SessionOutcome.Failure, "agent"), (session.Status, session.Outcome?.Label, session.Outcome?.Source));
+            }
+        }
+
+        var report = await new FindingMiner().MineAsync(host.Store.StreamSessionsAsync(new SessionQuery { AgentId = "worker" }));
+
+        Assert.Equal((6, 3), (report.SessionsMined, report.FailedSessions));
+        var stuck = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.AgentStuck);
+        Assert.Equal(FindingKinds.AgentStuck, stuck.Kind);
+        Assert.Equal("blocked: the order system is down for order <num>", stuck.Signature);
+        Assert.Equal((3, 3), (stuck.Sessions, stuck.FailedSessions));
+        Assert.All(stuck.Evidence, e => Assert.Single(e.EventSequences));
+    }
 }

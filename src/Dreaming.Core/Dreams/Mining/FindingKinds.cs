@@ -19,11 +19,12 @@ public static class FindingKinds
     public const string LimitHit = "limit_hit";
 
     /// <summary>
-    /// An outcome loop's agent stopped itself the same way in several sessions: it reported itself blocked
-    /// (<see cref="AgentBlockedException"/>; signature <c>blocked: </c> and the normalised reason) or asked for help
-    /// (<see cref="AgentNeedsHelpException"/>; <c>help_requested: </c> and the normalised question), read from the loop's
-    /// <c>outcome.blocked</c> and <c>outcome.help_requested</c> notes. A recurring block is a dead end; a recurring question,
-    /// something the agent keeps lacking.
+    /// An agent (an outcome loop's, or an orchestration item's) stopped itself the same way in several sessions: it
+    /// reported itself blocked (<see cref="AgentBlockedException"/>; signature <c>blocked: </c> and the normalised reason) or
+    /// asked for help (<see cref="AgentNeedsHelpException"/>; <c>help_requested: </c> and the normalised question), read from the loop's
+    /// <c>outcome.blocked</c> and <c>outcome.help_requested</c> notes, or from the <see cref="ErrorEvent"/> (operation
+    /// <c>orchestration.item</c>) that ended an orchestration item's attempt when it has no rubric. A recurring block is a
+    /// dead end; a recurring question, something the agent keeps lacking.
     /// </summary>
     public const string AgentStuck = "agent_stuck";
 

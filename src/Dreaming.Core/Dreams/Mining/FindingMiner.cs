@@ -2,8 +2,8 @@ namespace Dreaming;
 
 /// <summary>
 /// The model-free <em>Mine</em> stage of a dream: reads finished sessions once and finds what recurs in them (tool error
-/// signatures, repeated failing calls, tool sequences, failing rubric criteria, limits hit, an outcome loop's agent
-/// blocked or asking for help with the same reason or question), with how strongly each is tied
+/// signatures, repeated failing calls, tool sequences, failing rubric criteria, limits hit, an agent (an outcome
+/// loop's or an orchestration item's) blocked or asking for help with the same reason or question), with how strongly each is tied
 /// to failure and the sessions that show it.
 /// </summary>
 /// <remarks>

@@ -46,6 +46,9 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                 case NoteEvent note:
                     OnNote(note, context);
                     break;
+                case ErrorEvent error:
+                    OnItemError(error, session.Session.Status, context);
+                    break;
             }
         }
 
@@ -176,8 +179,37 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         }
 
         // One iteration that ended so: the agent ran, and handed in no work.
-        var (line, signature) = _signatures.Get(text[(end + 3)..]);
-        table.Get(FindingKinds.AgentStuck, null, kind + signature)?.Record(context, 1, 1, 0, line, note.Sequence);
+        RecordStuck(kind, text[(end + 3)..], note.Sequence, context);
+    }
+
+    // An orchestration item without a rubric has no outcome loop to note its agent's signal: the error that ended the
+    // attempt records it (PlanExecution), with the exception's type name and its message, which is the reason or the
+    // question. It is read like the loop's note, so the same block in outcome loops and in plain items is one pattern.
+    // A cancellation is a stopped run's, not the agent's signal; the item's other errors (a thrown tool, a timeout) are its
+    // failure, not mined. An exception derived from either one is recorded under its own name, in a session that ended
+    // blocked, which only a signal ends so: it reads as blocked (the orchestrator answers a question no one in the run can
+    // answer with a block too).
+    private void OnItemError(ErrorEvent error, SessionStatus status, SessionContext context)
+    {
+        if (error.IsCancellation || !string.Equals(error.Operation, PlanExecution.ItemErrorOperation, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (string.Equals(error.ErrorType, nameof(AgentNeedsHelpException), StringComparison.Ordinal))
+        {
+            RecordStuck(HelpSignature, error.Message, error.Sequence, context);
+        }
+        else if (status == SessionStatus.Blocked || string.Equals(error.ErrorType, nameof(AgentBlockedException), StringComparison.Ordinal))
+        {
+            RecordStuck(BlockedSignature, error.Message, error.Sequence, context);
+        }
+    }
+
+    private void RecordStuck(string kind, string text, long sequence, SessionContext context)
+    {
+        var (line, signature) = _signatures.Get(text);
+        table.Get(FindingKinds.AgentStuck, null, kind + signature)?.Record(context, 1, 1, 0, line, sequence);
     }
 
     private string Bigram(string first, string second)

@@ -80,6 +80,13 @@ internal sealed class MiningSessions
         return this;
     }
 
+    /// <summary>Adds the error event an orchestration item without a rubric records for a failed attempt (PlanExecution).</summary>
+    public MiningSessions Error(string errorType, string message, string operation = "orchestration.item", bool cancellation = false)
+    {
+        Add(new ErrorEvent { ErrorType = errorType, Message = message, Operation = operation, IsCancellation = cancellation, RetryStatus = ErrorRetryStatus.Terminal });
+        return this;
+    }
+
     public SessionWithEvents Build() => new(
         new SessionRecord { Id = _id, AgentId = "agent", Task = "task", Status = _status, Outcome = _outcome, EventCount = _events.Count },
         _events.ToList());
