@@ -61,6 +61,8 @@ public class MemoryEditDashTests
         { ["--add", "Be brief.", "--keyword", "--kind"], "--keyword '--kind' is the name of an option" },
         { ["--retire", "--remove"], "--retire '--remove' is the name of an option" },
         { ["--retire", "ins-order", "--note", "--json"], "--note '--json' is the name of an option, not a value: was the value of --note left out?" },
+        { ["--add", "Be brief.", "--by", "--json"], "--by '--json' is the name of an option, not a value: was the value of --by left out?" },
+        { ["--retire", "ins-order", "--by=--note"], "--by '--note' is the name of an option" },
     };
 
     // System.CommandLine gives an option the next argument even when it is another option's name: with the text left out,

@@ -19,15 +19,8 @@ internal static partial class MemoryCommand
         var retire = Texts(new("--retire") { HelpName = "ID", Description = "Retire this insight: kept in the version, no longer given to sessions. Repeatable." });
         var activate = Texts(new("--activate") { HelpName = "ID", Description = "Make this retired, quarantined or proposed insight active again. Repeatable." });
         var remove = Texts(new("--remove") { HelpName = "ID", Description = "Leave this insight out of the new version (earlier versions keep it; --retire is usually better). Repeatable." });
-        var by = ByOption();
-        var note = new Option<string?>("--note") { HelpName = "TEXT", Description = "What changed and why, for the record." };
-        note.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string?>() is { } value && IsOptionName(result, value))
-            {
-                result.AddError(OptionNameMessage(note.Name, value));
-            }
-        });
+        var by = NotAnOptionName(ByOption());
+        var note = NotAnOptionName(new Option<string?>("--note") { HelpName = "TEXT", Description = "What changed and why, for the record." });
         var command = new Command("edit", "Change a version's insights as a person: the result is a new proposed version, to approve with 'dreaming memory approve'.")
         {
             id, add, kind, tool, keyword, text, retire, activate, remove, by, note,
@@ -137,6 +130,20 @@ internal static partial class MemoryCommand
         }
 
         return false;
+    }
+
+    // An option of one value (--by, --note) refuses another option's name as that value, as Texts does: '--by --json'
+    // recorded the author "person:--json" and printed text where JSON was asked for.
+    private static Option<T> NotAnOptionName<T>(Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is string value && IsOptionName(result, value))
+            {
+                result.AddError(OptionNameMessage(option.Name, value));
+            }
+        });
+        return option;
     }
 
     private static string OptionNameMessage(string option, string value) =>
