@@ -31,6 +31,35 @@ public class MemoryEditTextTests
         Assert.Single(await store.ListVersionsAsync(s_scope));
     }
 
+    // Retiring the other insight leaves its text in the version, so the message names only what resolves it.
+    public static TheoryData<string[], string> Remedies => new()
+    {
+        { ["--text", "ins-refund=Write order ids as #W1234."], "give 'ins-refund' another text, or --remove ins-order (a retired insight keeps its text in the version)." },
+        { ["--text", "ins-refund=Write order ids as #W1234.", "--retire", "ins-order"], "give 'ins-refund' another text, or --remove ins-order (a retired insight keeps its text in the version)." },
+        { ["--text", "ins-order=Be brief.", "--text", "ins-refund=Be brief."], "give one of them another text." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Remedies))]
+    public async Task A_refused_text_names_a_remedy_that_the_same_refusal_does_not_meet_again(string[] args, string remedy)
+    {
+        using var cli = new CliRunner();
+        var v1 = await MemoryEditDashTests.SeedAsync(cli.Database);
+
+        var (exit, _, error) = await cli.RunAsync(["memory", "edit", v1, .. args, "--db", cli.Database]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(remedy, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--retire", error, StringComparison.Ordinal);
+
+        // The remedy named works.
+        if (remedy.Contains("--remove", StringComparison.Ordinal))
+        {
+            (exit, _, error) = await cli.RunAsync(["memory", "edit", v1, .. args.Where(a => a is not ("--retire" or "ins-order")), "--remove", "ins-order", "--db", cli.Database]);
+            Assert.True(exit == 0, error);
+        }
+    }
+
     public static TheoryData<string[], string[]> Moves => new()
     {
         { ["--text", "ins-order=Order ids look like #W1234.", "--add", "Write order ids as #W1234."], ["Order ids look like #W1234.", "Check the order total before refunding.", "Write order ids as #W1234."] },

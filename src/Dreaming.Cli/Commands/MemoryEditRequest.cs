@@ -150,7 +150,12 @@ internal sealed class MemoryEditRequest
         {
             if (kept.FirstOrDefault(i => i.Id != id && string.Equals(i.Text, text, StringComparison.Ordinal)) is { } other)
             {
-                throw new ArgumentException($"Insight '{other.Id}' would have the text --text gives insight '{id}' too; give '{id}' another text, or --retire or --remove one of them.");
+                // A retired insight keeps its text in the version, so only another text or --remove of the other one (not
+                // given its own --text, which --remove may not come with) leaves one insight with the text.
+                var how = Texts.Any(t => string.Equals(t.Id, other.Id, StringComparison.Ordinal))
+                    ? "give one of them another text"
+                    : $"give '{id}' another text, or --remove {other.Id} (a retired insight keeps its text in the version)";
+                throw new ArgumentException($"Insight '{other.Id}' would have the text --text gives insight '{id}' too; {how}.");
             }
         }
 
