@@ -83,6 +83,29 @@ public class MemoryEditDashTests
         Assert.Single(await store.ListVersionsAsync(s_scope));
     }
 
+    // MemoryAuthor.Person refused a blank name with only "The value cannot be an empty string or composed entirely of
+    // white space.", naming neither --by nor the value.
+    [Theory]
+    [InlineData("edit", "")]
+    [InlineData("edit", "  ")]
+    [InlineData("approve", "")]
+    [InlineData("reject", " ")]
+    [InlineData("rollback", "")]
+    public async Task A_blank_by_is_refused_naming_the_option_and_the_value(string verb, string by)
+    {
+        using var cli = new CliRunner();
+        var v1 = await SeedAsync(cli.Database);
+        string[] change = verb == "edit" ? ["--add", "Be brief."] : [];
+
+        var (exit, _, error) = await cli.RunAsync(["memory", verb, v1, .. change, "--by", by, "--db", cli.Database]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"--by '{by}' is blank: give the name of the person who does it.", error, StringComparison.Ordinal);
+        using var store = new SqliteMemoryStore("Data Source=" + cli.Database);
+        var versions = await store.ListVersionsAsync(s_scope);
+        Assert.Equal(MemoryVersionState.Proposed, Assert.Single(versions).State);
+    }
+
     internal static async Task<string> SeedAsync(string database)
     {
         using var store = new SqliteMemoryStore("Data Source=" + database);

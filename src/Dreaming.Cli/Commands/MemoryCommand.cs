@@ -24,11 +24,24 @@ internal static partial class MemoryCommand
 
     private static Option<string?> ScopeOption() => CommonOptions.WholeCharacters(new("--scope") { Description = "The memory scope: agent:ID, team:ID or global." });
 
-    private static Option<string> ByOption() => new("--by")
+    // A blank name was refused by MemoryAuthor.Person with only "The value cannot be an empty string or composed entirely
+    // of white space.", naming neither the option nor the value: now a parse error naming both.
+    private static Option<string> ByOption()
     {
-        Description = "Who does it, for the record.",
-        DefaultValueFactory = _ => Environment.UserName,
-    };
+        var by = new Option<string>("--by")
+        {
+            Description = "Who does it, for the record.",
+            DefaultValueFactory = _ => Environment.UserName,
+        };
+        by.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            {
+                result.AddError($"--by '{result.GetValueOrDefault<string>()}' is blank: give the name of the person who does it.");
+            }
+        });
+        return by;
+    }
 
     private static Command List(CommonOptions common, TextWriter output, TextWriter error)
     {
