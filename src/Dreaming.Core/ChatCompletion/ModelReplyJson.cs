@@ -12,7 +12,9 @@ internal static class ModelReplyJson
     /// that <paramref name="accept"/> takes; <see langword="null"/> when there is none.</summary>
     /// <remarks>Each attempt reads one JSON value and stops at its end, so what follows it is never read. A candidate that
     /// is not JSON, or not accepted, moves on to the next brace, so an object nested in a wrapper is found too; the bound on
-    /// attempts keeps a long reply full of stray braces to a few passes. Half a surrogate pair in the reply reads as U+FFFD.</remarks>
+    /// attempts keeps a long reply full of stray braces to a few passes. Half a surrogate pair in the reply reads as U+FFFD,
+    /// whether raw or written as a <c>\u</c> escape (<c>"\ud800"</c>), so no string or property name of the object found
+    /// throws when it is read.</remarks>
     /// <param name="reply">The model's reply.</param>
     /// <param name="accept">Whether a parsed root is the object looked for.</param>
     /// <param name="maxCandidates">How many braces are tried at most.</param>
@@ -22,7 +24,7 @@ internal static class ModelReplyJson
     public static JsonDocument? Find(string reply, Func<JsonElement, bool> accept, int maxCandidates, JsonReaderOptions options, out ReadOnlyMemory<byte> json)
     {
         json = default;
-        var utf8 = Encoding.UTF8.GetBytes(reply);
+        var utf8 = Utf8(reply);
         var start = Array.IndexOf(utf8, (byte)'{');
         for (var tried = 0; start >= 0 && tried < maxCandidates; tried++)
         {
@@ -53,4 +55,83 @@ internal static class ModelReplyJson
 
         return null;
     }
+
+    /// <summary>The reply's UTF-8 bytes, with half a surrogate pair as U+FFFD: raw (as <see cref="Encoding.UTF8"/> writes it)
+    /// and as a <c>\u</c> escape, which a JSON reader takes but cannot turn into a string (its
+    /// <see cref="JsonElement.GetString"/>, a property's name and a lookup by name then throw an
+    /// <see cref="InvalidOperationException"/>).</summary>
+    /// <remarks>An escape keeps its six bytes (<c>\uFFFD</c>), so every offset is unchanged. An escaped backslash
+    /// (<c>\\ud800</c>) is text, not an escape, and is left alone.</remarks>
+    /// <param name="reply">The model's reply.</param>
+    /// <returns>The bytes.</returns>
+    public static byte[] Utf8(string reply)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(reply);
+
+        // The offset of a high surrogate's escape not yet followed by its low one, or -1.
+        var high = -1;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] != (byte)'\\')
+            {
+                continue;
+            }
+
+            var unit = EscapedUnit(utf8, i);
+            var pair = high >= 0 && high + 6 == i && unit is >= 0xDC00 and <= 0xDFFF;
+            if (high >= 0 && !pair)
+            {
+                Replace(utf8, high);
+            }
+
+            high = unit is >= 0xD800 and <= 0xDBFF ? i : -1;
+            if (unit is >= 0xDC00 and <= 0xDFFF && !pair)
+            {
+                Replace(utf8, i);
+            }
+
+            // Skip the escape's letter: the second backslash of an escaped backslash starts no escape.
+            i++;
+        }
+
+        if (high >= 0)
+        {
+            Replace(utf8, high);
+        }
+
+        return utf8;
+    }
+
+    // The UTF-16 unit of the \uXXXX escape at `at`, or -1 when the backslash starts another escape (or none).
+    private static int EscapedUnit(byte[] utf8, int at)
+    {
+        if (at + 5 >= utf8.Length || utf8[at + 1] != (byte)'u')
+        {
+            return -1;
+        }
+
+        var unit = 0;
+        for (var k = at + 2; k < at + 6; k++)
+        {
+            var digit = HexDigit(utf8[k]);
+            if (digit < 0)
+            {
+                return -1;
+            }
+
+            unit = (unit << 4) | digit;
+        }
+
+        return unit;
+    }
+
+    private static int HexDigit(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    private static void Replace(byte[] utf8, int at) => "\\uFFFD"u8.CopyTo(utf8.AsSpan(at));
 }

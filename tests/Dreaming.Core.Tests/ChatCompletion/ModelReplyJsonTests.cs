@@ -38,4 +38,27 @@ public class ModelReplyJsonTests
 
         Assert.Equal("a\ufffdb", document!.RootElement.GetProperty("items")[0].GetString());
     }
+
+    [Theory]
+    [InlineData("{\"items\":[\"a\\ud800b\"]}", "a\ufffdb")]
+    [InlineData("{\"items\":[\"a\\uDC00\"]}", "a\ufffd")]
+    [InlineData("{\"items\":[\"\\ud83d\\ud83d\\ude00\"]}", "\ufffd\ud83d\ude00")]
+    [InlineData("{\"items\":[\"\\ud83d x\\ude00\"]}", "\ufffd x\ufffd")]
+    [InlineData("{\"items\":[\"\\ud83d\\ude00 ok\"]}", "\ud83d\ude00 ok")]
+    [InlineData("{\"items\":[\"\\\\ud800\"]}", "\\ud800")]
+    public void Half_a_surrogate_pair_as_an_escape_reads_as_a_replacement_character_a_whole_pair_as_itself(string reply, string expected)
+    {
+        using var document = ModelReplyJson.Find(reply, s_hasItems, 16, default, out var json);
+
+        Assert.Equal(expected, document!.RootElement.GetProperty("items")[0].GetString());
+        Assert.Equal(json.Length, Encoding.UTF8.GetByteCount(reply));
+    }
+
+    [Fact]
+    public void Half_a_surrogate_pair_escaped_in_a_property_name_does_not_throw_on_lookup()
+    {
+        using var document = ModelReplyJson.Find("{\"x\\udc00\":1,\"items\":[1]}", s_hasItems, 16, default, out _);
+
+        Assert.Equal(["x\ufffd", "items"], document!.RootElement.EnumerateObject().Select(p => p.Name));
+    }
 }

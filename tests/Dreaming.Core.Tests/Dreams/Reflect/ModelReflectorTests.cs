@@ -91,6 +91,22 @@ public class ModelReflectorTests
     }
 
     [Fact]
+    public async Task Half_a_surrogate_pair_escaped_in_a_reply_reads_as_a_replacement_character_and_the_lessons_are_kept()
+    {
+        // Reading such a string threw, so the whole reply was lost as "the reflector failed: Cannot read invalid UTF-16 ...".
+        var reply = """{"lessons":[{"finding":0,"kind":"pitfall","text":"Refund at most the order total \ud83d","evidence":["s1"]},"""
+            + """{"finding":1,"kind":"pitfall","text":"Check the order id first.","evidence":["s3"],"why\udc00":"x"}]}""";
+        var model = Reply(reply, out var requests);
+
+        var result = await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = Sessions(), Instructions = null });
+
+        Assert.Single(requests);
+        Assert.Equal(["Refund at most the order total \ufffd", "Check the order id first."], result.Lessons.Select(l => l.Text));
+        Assert.All(result.Lessons, l => Assert.Equal(InsightSource.Reflected, l.Source));
+        Assert.Null(result.Note);
+    }
+
+    [Fact]
     public async Task A_reflector_that_throws_never_fails_the_dream()
     {
         var model = new FakeChatClient { GetResponseAsyncCallback = (_, _, _) => throw new HttpRequestException("connection refused") };

@@ -79,4 +79,18 @@ public class ModelGraderHostileReplyTests
         Assert.All(grade.Criteria, c => Assert.Equal(CriterionVerdict.Error, c.Verdict));
         Assert.All(grade.Criteria, c => Assert.Contains("no JSON object", c.Reason, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Half_a_surrogate_pair_escaped_in_a_reply_reads_as_a_replacement_character_not_an_exception()
+    {
+        // JSON may write half a pair as an escape (a model or proxy cutting "\ud83d\ude00" in two); reading such a string or
+        // name threw InvalidOperationException out of GradeAsync.
+        var grader = new ScriptedGrader("""{"criteria":[{"id":"c1","verdict":"met","reason":"Says sorry \ud83d"},{"id\udc00":"x"},{"id":"c2","verdict":"not_met","reason":"r"}]}""");
+
+        var grade = await new ModelGrader(grader.Client, s_noCallRetries).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
+
+        Assert.Equal(1, grader.CallCount);
+        Assert.Equal([CriterionVerdict.Met, CriterionVerdict.NotMet], grade.Criteria.Select(c => c.Verdict));
+        Assert.Equal("Says sorry \ufffd", grade.Criteria[0].Reason);
+    }
 }
