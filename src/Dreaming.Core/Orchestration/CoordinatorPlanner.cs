@@ -71,7 +71,7 @@ internal static class CoordinatorPlanner
         try
         {
             // Duplicates are refused while parsing: a JsonObject would otherwise throw an ArgumentException on first use.
-            root = JsonNode.Parse(json, documentOptions: s_documentOptions);
+            root = JsonNode.Parse(json.Span, documentOptions: s_documentOptions);
         }
         catch (JsonException)
         {
@@ -116,7 +116,7 @@ internal static class CoordinatorPlanner
     }
 
     // Only when the reply is JSON but for a property given twice: the first such property's name.
-    private static string? DuplicateProperty(string json)
+    private static string? DuplicateProperty(ReadOnlyMemory<byte> json)
     {
         try
         {
@@ -166,17 +166,19 @@ internal static class CoordinatorPlanner
 
     // The reply's JSON: its first JSON object with an "items" property, so prose or a code fence before or after it does
     // not matter (models wrap JSON so, above all when a provider ignores the response format). A reply with no such object
-    // is returned trimmed, and parsing it then names the problem.
-    private static string JsonOf(string text)
+    // is returned trimmed, and parsing it then names the problem. Either is UTF-8 with half a surrogate pair, raw or as a
+    // \u escape, as U+FFFD (ModelReplyJson.Utf8), so that it is read as the object found was and no string of it throws.
+    private static ReadOnlyMemory<byte> JsonOf(string text)
     {
         using var document = ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out _), MaxCandidates, default, out var json);
-        return document is null ? text.Trim() : Encoding.UTF8.GetString(json.Span);
+        return document is null ? ModelReplyJson.Utf8(text.Trim()) : json;
     }
 
     private static string Start(string text)
     {
-        var oneLine = text.ReplaceLineEndings(" ").Trim();
-        return oneLine.Length <= 40 ? oneLine : oneLine[..40] + "…";
+        // Cut on a whole character, and half a surrogate pair in the reply quoted as U+FFFD, as the reply is read.
+        var start = TextCut.WithEllipsis(text.ReplaceLineEndings(" ").Trim(), 41, "…");
+        return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(start));
     }
 
     private static string Request(string goal, IReadOnlyList<RosterAgent> agents)

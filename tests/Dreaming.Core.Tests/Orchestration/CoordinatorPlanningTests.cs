@@ -349,6 +349,24 @@ public class CoordinatorPlanningTests
         await host.AssertNoSessionRunningAsync();
     }
 
+    [Theory]
+    [InlineData("Sure, here HALF", "is not JSON (it starts \"Sure, here \ufffd\")")]
+    [InlineData("[{\"x\\udc00\":1,\"y\":2}]", "has no \"items\" array")]
+    [InlineData("Plan: 012345678901234567890123456789012\ud83d\ude00 and more", "it starts \"Plan: 012345678901234567890123456789012…\"")]
+    public async Task A_reply_with_half_a_surrogate_pair_and_no_plan_in_it_gets_the_retry_and_names_the_problem(string reply, string problem)
+    {
+        // Read from its text, such a reply threw ArgumentException (raw) or InvalidOperationException (escaped) out of
+        // PlanAsync, with no retry; a pair cut at the 40th character was quoted as half a pair.
+        // (An attribute cannot hold half a pair, so HALF stands for one.)
+        var coordinator = Script(reply.Replace("HALF", "\ud83d", StringComparison.Ordinal));
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.Orchestrator.PlanAsync("Report on X", [OrchestrationHarness.Echo()]));
+
+        Assert.Equal(2, coordinator.Calls.Count);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
     private static Scripted Script(params string[] replies) => new(replies);
 
     /// <summary>A coordinator that answers with the given replies in turn (the last one again after that).</summary>
