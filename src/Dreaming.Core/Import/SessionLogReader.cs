@@ -261,6 +261,13 @@ public sealed class SessionLogReader
             // The JSON reader checks a string's UTF-8 only when it is read.
             return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = "holds text that is not valid UTF-8" }, errorHandling, exception);
         }
+        catch (InvalidOperationException exception) when (exception.TargetSite?.DeclaringType?.Assembly == typeof(JsonElement).Assembly)
+        {
+            // Nor does it check a \u escape: half a surrogate pair ("\ud800", a character cut in two) parses, and reading the
+            // string or property name holding it throws. It is not text, and is not replaced with U+FFFD, as bytes that are
+            // not UTF-8 are not.
+            return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = "holds text that is not valid UTF-16: " + exception.Message }, errorHandling, exception);
+        }
     }
 
     private static ImportedSession Reject(ImportError error, ImportErrorHandling errorHandling, Exception innerException) =>

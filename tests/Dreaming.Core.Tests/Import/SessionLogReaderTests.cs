@@ -154,6 +154,35 @@ public sealed class SessionLogReaderTests
     }
 
     [Theory]
+    [InlineData(false, """[{"role":"user","content":"caf\ud83d"}]""")]
+    [InlineData(true, """[{"role":"user","content":"caf\ud83d"}]""")]
+    [InlineData(false, """[{"role":"user","cont\udc00ent":"x"}]""")]
+    [InlineData(true, """[{"role":"user","contents":[{"$ty\udc00pe":"text","text":"x"}]}]""")]
+    public async Task Half_a_surrogate_pair_escaped_is_an_error_naming_the_element_never_an_exception_or_replaced(bool array, string messages)
+    {
+        // Reading such a string or name threw InvalidOperationException out of the enumeration, even with SkipMalformed.
+        var good = SessionWith("""[{"role":"user","content":"ok"}]""");
+        var source = array ? $"[{good},\n{SessionWith(messages)}, {good}]" : $"{good}\n{SessionWith(messages)}\n{good}\n";
+
+        var items = new List<ImportedSession>();
+        await foreach (var item in Reader().ReadAsync(Utf8(source), "log", new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed }))
+        {
+            items.Add(item);
+        }
+
+        Assert.Equal([true, false, true], items.Select(i => i.Succeeded));
+        Assert.Equal((1, array ? null : 2), (items[1].Error!.Index, items[1].Error!.LineNumber));
+        Assert.StartsWith("holds text that is not valid UTF-16: ", items[1].Error!.Message, StringComparison.Ordinal);
+        var atomic = await Assert.ThrowsAsync<SessionImportException>(async () =>
+        {
+            await foreach (var item in Reader().ReadAsync(Utf8(source), "log"))
+            {
+            }
+        });
+        Assert.IsType<InvalidOperationException>(atomic.InnerException);
+    }
+
+    [Theory]
     [InlineData(ImportErrorHandling.Atomic)]
     [InlineData(ImportErrorHandling.SkipMalformed)]
     public async Task A_source_that_is_neither_an_array_nor_json_lines_fails(ImportErrorHandling errorHandling)
