@@ -27,7 +27,10 @@ public partial class ModelClientTests
 
         Assert.Equal(1, exit);
         Assert.Contains("gave no answer in time", error.ToString(), StringComparison.Ordinal);
-        Assert.Equal(4, server.Requests);
+
+        // Four tries, each bounded (four unbounded ones would take 400 s, past the wait above). On a loaded machine a
+        // try can time out before its request reaches the server, so only the bounds are certain.
+        Assert.InRange(server.Requests, 1, 4);
     }
 
     [Theory]
