@@ -33,7 +33,7 @@ namespace Dreaming;
 public static partial class MarkdownRubricParser
 {
     /// <summary>Parses a Markdown rubric.</summary>
-    /// <param name="markdown">The Markdown text.</param>
+    /// <param name="markdown">The Markdown text; a leading byte order mark (U+FEFF) is ignored.</param>
     /// <param name="sourceName">The file or source name, used in error messages and, without its extension, as the default id.</param>
     /// <param name="baseDirectory">The folder <c>json-schema</c> paths are resolved against; the current directory when <see langword="null"/>.</param>
     /// <returns>The rubric.</returns>
@@ -42,6 +42,13 @@ public static partial class MarkdownRubricParser
     {
         ArgumentNullException.ThrowIfNull(markdown);
         ArgumentNullException.ThrowIfNull(sourceName);
+
+        // A byte order mark left by a decoder that kept it (File.ReadAllText drops it) is not part of the title.
+        if (markdown.StartsWith('\uFEFF'))
+        {
+            markdown = markdown[1..];
+        }
+
         return new Reader(sourceName, baseDirectory is null ? null : Path.GetFullPath(baseDirectory)).Read(markdown);
     }
 

@@ -262,4 +262,14 @@ public sealed class MarkdownRubricParserTests
             (id, text, section, weight, required, kind, argument),
             (criterion.Id, criterion.Text, criterion.Section, criterion.Weight, criterion.Required, criterion.Kind, criterion.Argument));
     }
+
+    [Fact]
+    public void A_leading_byte_order_mark_is_not_part_of_the_title()
+    {
+        // What a decoder that keeps the mark (Encoding.UTF8.GetString of the file's bytes) gives; LoadAsync's read drops it.
+        var rubric = MarkdownRubricParser.Parse("\uFEFF" + IssueExample, "refund.md");
+
+        Assert.Equal("Refund summary", rubric.Title);
+        Assert.Equal(MarkdownRubricParser.Parse(IssueExample, "refund.md").Criteria.Select(c => c.Id), rubric.Criteria.Select(c => c.Id));
+    }
 }
