@@ -81,6 +81,31 @@ public class SessionShowEventTests
     }
 
     [Fact]
+    public async Task A_tool_that_threw_shows_the_exception_before_the_generic_text_the_model_got()
+    {
+        // UseDreaming() outside UseFunctionInvocation() records a throwing tool as the text the model was sent ("Error:
+        // Function failed." by default) plus the exception's type and message: the line must show why it failed.
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_tools"),
+        [
+            new ToolResultEvent { CallId = "c1", ToolName = "refund", Result = "Error: Function failed.", IsError = true, ErrorType = "InvalidOperationException", ErrorMessage = "amount mismatch" },
+            new ToolResultEvent { CallId = "c2", ToolName = "refund", IsError = true, ErrorMessage = "amount mismatch" },
+            new ToolResultEvent { CallId = "c3", ToolName = "refund", Result = "Error: Function failed.", IsError = true, ErrorType = "TimeoutException" },
+            new ToolResultEvent { CallId = "c4", ToolName = "lookup", Result = "Error: no such order", IsError = true },
+            new ToolResultEvent { CallId = "c5", ToolName = "lookup", Result = "shipped" },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_tools", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        AssertLine(output, "tool.result", "ERROR refund: InvalidOperationException: amount mismatch (result: Error: Function failed.)");
+        AssertLine(output, "tool.result", "ERROR refund: amount mismatch");
+        AssertLine(output, "tool.result", "ERROR refund: TimeoutException (result: Error: Function failed.)");
+        AssertLine(output, "tool.result", "ERROR lookup: Error: no such order");
+        AssertLine(output, "tool.result", "lookup: shipped");
+    }
+
+    [Fact]
     public async Task A_blank_scope_which_is_no_team_prints_no_scope_line()
     {
         using var cli = new CliRunner();

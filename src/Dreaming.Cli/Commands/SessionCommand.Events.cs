@@ -15,7 +15,7 @@ internal static partial class SessionCommand
     {
         MessageEvent m => m.Text,
         ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
-        ToolResultEvent r => $"{(r.IsError ? "ERROR " : string.Empty)}{r.ToolName}: {r.Result}",
+        ToolResultEvent r => ToolResult(r),
         ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}, finish {m.FinishReason}"),
         ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
         NoteEvent n => n.Text,
@@ -29,6 +29,28 @@ internal static partial class SessionCommand
         OrchestrationFailedEvent f => string.Create(CultureInfo.InvariantCulture, $"{f.Status}, {f.CompletedItems} of {Count(f.ItemCount, "item")} completed{(f.ItemId is null ? string.Empty : $", item {Id(f.ItemId)}")}, {Tokens(f.Usage)}{(f.EstimatedTokens > 0 ? $" (+{f.EstimatedTokens} estimated)" : string.Empty)}: {f.Reason}"),
         _ => e.GetType().Name,
     };
+
+    // A tool that threw under UseFunctionInvocation() hands the model a generic text ("Error: Function failed." unless
+    // IncludeDetailedErrors is set) as its result; the exception's type and message, which the event keeps, are what
+    // tell a reader why the call failed, so they come first and the text the model got follows.
+    private static string ToolResult(ToolResultEvent r)
+    {
+        if (!r.IsError)
+        {
+            return $"{r.ToolName}: {r.Result}";
+        }
+
+        var thrown = (r.ErrorType, r.ErrorMessage) switch
+        {
+            (null, null) => null,
+            ({ } type, null) => type,
+            (null, { } message) => message,
+            ({ } type, { } message) => $"{type}: {message}",
+        };
+        return thrown is null ? $"ERROR {r.ToolName}: {r.Result}"
+            : r.Result is null ? $"ERROR {r.ToolName}: {thrown}"
+            : $"ERROR {r.ToolName}: {thrown} (result: {r.Result})";
+    }
 
     // An evaluation cancelled while grading ends "interrupted" with no score, threshold or aggregation recorded (their
     // defaults, 0 and weighted_mean): the line says it was not scored rather than show a score of 0 no grader gave.
