@@ -35,7 +35,7 @@ public sealed partial class WebhookDispatcher
             if (string.Equals(stored.DisabledReason, reason, StringComparison.Ordinal)
                 && stored.DisabledAt?.ToUnixTimeMilliseconds() == at.ToUnixTimeMilliseconds())
             {
-                LogEndpointDisabled(_logger, endpointId, reason);
+                LogEndpointDisabled(_logger, endpointId, Clause(reason));
             }
         }
         finally
@@ -60,12 +60,21 @@ public sealed partial class WebhookDispatcher
         WebhookTelemetry.Record("dead");
         if (canReplay)
         {
-            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(reason));
         }
         else
         {
-            LogUnsendable(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
+            LogUnsendable(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(reason));
         }
+    }
+
+    /// <summary>A reason as a clause of a log message that ends it with its own full stop: an error that ends with one (the
+    /// target guard's, an exception's message) would otherwise read "… internal targets.. Replay it …". The stored reason
+    /// keeps its text.</summary>
+    private static string Clause(string reason)
+    {
+        var trimmed = reason.TrimEnd();
+        return trimmed.EndsWith('.') && !trimmed.EndsWith("..", StringComparison.Ordinal) ? trimmed[..^1] : trimmed;
     }
 
     private async Task<string?> FindDisabledReasonAsync(string endpointId, CancellationToken cancellationToken)

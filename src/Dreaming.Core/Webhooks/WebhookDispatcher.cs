@@ -370,7 +370,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         WebhookTelemetry.Record(recorded.State == WebhookDeliveryState.Dead ? "dead" : "retry");
         if (recorded.State == WebhookDeliveryState.Dead)
         {
-            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, outcome.Error ?? "failed");
+            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(outcome.Error ?? "failed"));
         }
         else
         {
@@ -399,7 +399,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     [LoggerMessage(EventId = 78, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} can never be sent and is a dead letter: {Reason}. Fix the row in the outbox store: a replay would fail the same way.")]
     private static partial void LogUnsendable(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
 
-    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}.")]
+    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}. Every delivery to it is a dead letter from now on, after a restart too, until it is enabled again: 'dreaming webhooks replay --all-dead' enables it and sends its dead letters again (in code, IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).")]
     private static partial void LogEndpointDisabled(ILogger logger, string endpointId, string reason);
 
     [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]

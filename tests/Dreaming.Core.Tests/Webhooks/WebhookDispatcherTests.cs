@@ -113,7 +113,32 @@ public sealed class WebhookDispatcherTests
         Assert.Equal(1, await dispatcher.DispatchDueAsync());
 
         Assert.True((await outbox.GetEndpointAsync("ci")).IsDisabled);
-        Assert.Single(logger.Collector.GetSnapshot(), record => record.Message.Contains("was disabled", StringComparison.Ordinal));
+        var disabled = Assert.Single(logger.Collector.GetSnapshot(), record => record.Message.Contains("was disabled", StringComparison.Ordinal));
+
+        // The log says what follows and how to undo it: the disabled state is stored, so fixing the cause (a receiver
+        // back, AllowPrivateNetworks set) and restarting does not enable it again.
+        Assert.Contains("Every delivery to it is a dead letter from now on, after a restart too, until it is enabled again", disabled.Message, StringComparison.Ordinal);
+        Assert.Contains("'dreaming webhooks replay --all-dead' enables it", disabled.Message, StringComparison.Ordinal);
+        Assert.Contains("SetEndpointDisabledAsync(id, null, now)", disabled.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reason_that_ends_with_a_full_stop_is_logged_with_one_not_two()
+    {
+        // The target guard's reason ends with a full stop, and the endpoint it disabled names it in every later dead letter.
+        const string guard = "The webhook target '127.0.0.1' resolves to the internal address 127.0.0.1; set Webhooks:AllowPrivateNetworks to allow internal targets.";
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        await outbox.SetEndpointDisabledAsync("ci", guard, _clock.GetUtcNow());
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var dispatcher = Dispatcher(outbox, new AnswerHandler(() => throw new InvalidOperationException("nothing is sent to a disabled endpoint")), logger);
+
+        await dispatcher.DispatchDueAsync();
+
+        Assert.Equal($"endpoint 'ci' is disabled: {guard}", (await outbox.GetAsync(delivery.Id))!.LastError);
+        var dead = Assert.Single(logger.Collector.GetSnapshot(), record => record.Message.Contains("is a dead letter", StringComparison.Ordinal));
+        Assert.Contains("to allow internal targets. Replay it with 'dreaming webhooks replay'.", dead.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", dead.Message, StringComparison.Ordinal);
     }
 
     [Fact]
