@@ -214,6 +214,6 @@ internal sealed partial class AgentSession
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "The end of session {SessionId} has waited {Waited} for {Count} recordings that passed their check before it began to get their events into the write queue (waiting for room behind a slow store?); it goes on waiting.")]
     private static partial void LogRecordersSlow(ILogger logger, string sessionId, TimeSpan waited, int count);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Session {SessionId} was disposed without completion and could not be recorded as abandoned.")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Session {SessionId} was disposed without completion and could not be recorded as abandoned, so it stays running in the store (disposed after the host stopped? complete or dispose sessions before it stops); end it later with ITraceStore.AbandonRunningSessionsAsync or 'dreaming sessions abandon --older-than DURATION'.")]
     private static partial void LogAbandonFailed(ILogger logger, string sessionId, Exception exception);
 }
