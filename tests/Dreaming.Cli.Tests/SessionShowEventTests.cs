@@ -106,6 +106,24 @@ public class SessionShowEventTests
     }
 
     [Fact]
+    public async Task A_model_response_without_a_finish_reason_ends_with_its_tokens_not_a_bare_finish()
+    {
+        // A provider (or a fake client) that reports no finish reason left the line ending "…tokens, finish ".
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_finish"),
+        [
+            new ModelResponseEvent { ModelId = "fake-1", Usage = new SessionUsage { InputTokens = 200, OutputTokens = 40 } },
+            new ModelResponseEvent { ModelId = "fake-1", Usage = new SessionUsage { InputTokens = 10, OutputTokens = 5 }, FinishReason = "stop" },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_finish", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        AssertLine(output, "model.response", "fake-1 0 ms, 200+40 tokens");
+        AssertLine(output, "model.response", "fake-1 0 ms, 10+5 tokens, finish stop");
+    }
+
+    [Fact]
     public async Task A_blank_scope_which_is_no_team_prints_no_scope_line()
     {
         using var cli = new CliRunner();

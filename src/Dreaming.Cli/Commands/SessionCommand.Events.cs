@@ -16,7 +16,7 @@ internal static partial class SessionCommand
         MessageEvent m => m.Text,
         ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
         ToolResultEvent r => ToolResult(r),
-        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}, finish {m.FinishReason}"),
+        ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}{(string.IsNullOrEmpty(m.FinishReason) ? string.Empty : ", finish " + m.FinishReason)}"),
         ErrorEvent x => $"{(x.IsCancellation ? "canceled" : x.ErrorType)}: {x.Message}{(x.RetryStatus is null ? string.Empty : $" ({x.RetryStatus})")}",
         NoteEvent n => n.Text,
         InsightsInjectedEvent i => $"{Id(i.MemoryVersionId)} ({Id(i.Scope?.Key ?? "agent:" + session.AgentId)}), {Insights(i.InsightIds)}",
