@@ -163,20 +163,31 @@ internal sealed class SqliteDatabase
 
     private void CheckLocation()
     {
+        if (FindLocationProblem() is { } problem)
+        {
+            throw new TraceStoreException($"Cannot open the trace store '{Location}': {problem}");
+        }
+    }
+
+    /// <summary>Tells what makes the database file impossible to open or create where it is named: the path is a
+    /// folder, or its folder does not exist (the store creates the file, never its folder).</summary>
+    /// <returns>The problem, as the end of a sentence, or <see langword="null"/> when there is none or the database is
+    /// not a file.</returns>
+    public string? FindLocationProblem()
+    {
         if (!IsFile)
         {
-            return;
+            return null;
         }
 
         if (Directory.Exists(Location))
         {
-            throw new TraceStoreException($"Cannot open the trace store '{Location}': it is a folder, not a file. Name a file in it instead.");
+            return "it is a folder, not a file. Name a file in it instead.";
         }
 
         var folder = Path.GetDirectoryName(Location);
-        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
-        {
-            throw new TraceStoreException($"Cannot open the trace store '{Location}': the folder '{folder}' does not exist. Create it first.");
-        }
+        return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder)
+            ? $"the folder '{folder}' does not exist. Create it first."
+            : null;
     }
 }

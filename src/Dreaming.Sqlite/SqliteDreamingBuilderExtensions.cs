@@ -15,7 +15,9 @@ public static class SqliteDreamingBuilderExtensions
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, or the path of the database file.</param>
     /// <param name="configure">Changes further settings, applied after the connection string.</param>
     /// <returns>The same builder, for chaining.</returns>
-    /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.</remarks>
+    /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.
+    /// The start also fails, with an <see cref="OptionsValidationException"/> naming the path, when the database file's
+    /// folder does not exist or the path is a folder: the store creates the file, never its folder.</remarks>
     public static IDreamingBuilder UseSqliteStore(
         this IDreamingBuilder builder,
         string connectionString = SqliteTraceStoreOptions.DefaultConnectionString,

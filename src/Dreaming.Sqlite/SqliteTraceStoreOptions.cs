@@ -8,7 +8,8 @@ public sealed class SqliteTraceStoreOptions
 
     /// <summary>Gets or sets the Microsoft.Data.Sqlite connection string, or a plain file path.</summary>
     /// <value>The default is <see cref="DefaultConnectionString"/>. Text without <c>=</c> is taken as the path of the file.</value>
-    /// <remarks>The file is created if it does not exist, but its folder must exist. The store needs write access to the
+    /// <remarks>The file is created if it does not exist, but its folder must exist (with <c>UseSqliteStore</c>, a missing
+    /// folder fails the host's start; a store constructed directly reports it on first use). The store needs write access to the
     /// file and its folder (for the write-ahead log), and owns the file's <c>user_version</c>: use a file of its own.
     /// An in-memory database private to each connection (<c>Data Source=:memory:</c>, or <c>Mode=Memory</c> without
     /// <c>Cache=Shared</c>) is refused, since reads use other connections than writes; use <see cref="InMemoryTraceStore"/>

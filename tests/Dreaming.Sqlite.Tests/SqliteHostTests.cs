@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dreaming.Sqlite.Tests;
 
@@ -51,5 +52,53 @@ public sealed class SqliteHostTests : IDisposable
         // The completed session's end went to both endpoints through the file's outbox.
         using var outbox = new SqliteWebhookOutboxStore(new SqliteTraceStoreOptions { ConnectionString = file });
         Assert.Equal(["chat", "ci"], (await outbox.ListAsync()).Select(d => d.EndpointId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_whose_store_file_is_in_a_missing_folder_fails_to_start_naming_the_path_and_creates_nothing()
+    {
+        var folder = Path.Combine(_folder.Path, "data");
+        var file = Path.Combine(folder, "dreaming.db");
+        using var host = BuildHost(file);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains($"SqliteTraceStoreOptions.ConnectionString names the trace store '{file}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"the folder '{folder}' does not exist. Create it first.", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task A_host_whose_store_file_names_a_folder_fails_to_start()
+    {
+        using var host = BuildHost(_folder.Path);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains($"'{_folder.Path}', which cannot be opened: it is a folder, not a file.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Data Source=host-start-shared;Mode=Memory;Cache=Shared")]
+    [InlineData("Data Source=file:host-start-uri?mode=memory&cache=shared")]
+    public async Task A_host_on_a_shared_in_memory_database_starts_and_records(string connectionString)
+    {
+        using var host = BuildHost(connectionString);
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var session = host.Services.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "one");
+        await session.RecordAsync(new NoteEvent { SessionId = session.Id, Text = "a" });
+        await session.CompleteAsync(SessionStatus.Completed).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Single(await host.Services.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id));
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static IHost BuildHost(string connectionString)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDreamingAgents(o => o.AgentId = "bot").UseSqliteStore(connectionString);
+        return builder.Build();
     }
 }
