@@ -88,6 +88,40 @@ public class MemoryCommandTests
     }
 
     [Fact]
+    public async Task Show_takes_the_version_as_an_argument_as_the_review_commands_do()
+    {
+        // approve, reject, rollback, diff and edit take the version positionally; show refused 'memory show V' as an
+        // unrecognized argument and wanted --version V.
+        using var cli = new CliRunner();
+        var (_, v2) = await SeedAsync(cli.Database);
+
+        var (exit, shown, error) = await cli.RunAsync("memory", "show", v2, "--db", cli.Database);
+        var (optionExit, byOption, _) = await cli.RunAsync("memory", "show", "--version", v2, "--db", cli.Database);
+        var (jsonExit, json, _) = await cli.RunAsync("memory", "show", v2, "--agent", "support-bot", "--db", cli.Database, "--json");
+        var (unknownExit, _, unknownError) = await cli.RunAsync("memory", "show", "mv-nope", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal([0, 0, 1], [optionExit, jsonExit, unknownExit]);
+        Assert.Contains(v2, shown, StringComparison.Ordinal);
+        Assert.Equal(byOption, shown);
+        Assert.Equal(v2, JsonDocument.Parse(json).RootElement.GetProperty("id").GetString());
+        Assert.Equal("error: Memory version 'mv-nope' does not exist.", unknownError.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Show_refuses_a_version_given_both_as_the_argument_and_as_the_option()
+    {
+        using var cli = new CliRunner();
+        var (v1, v2) = await SeedAsync(cli.Database);
+
+        var (exit, output, error) = await cli.RunAsync("memory", "show", v1, "--version", v2, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Give the version once: '{v1}' as the argument or '{v2}' as --version, not both.", error, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_versions_and_missing_scopes_are_named()
     {
         using var cli = new CliRunner();

@@ -81,13 +81,22 @@ internal static partial class MemoryCommand
     {
         var agent = AgentOption();
         var scope = ScopeOption();
-        var version = new Option<string?>("--version") { Description = "The version id; by default the active version of the scope." };
-        var command = new Command("show", "Show a memory version and its insights (by default the active one).") { agent, scope, version };
+        // The version is positional, as approve, reject, rollback, diff and edit take it; --version stays for scripts.
+        var positional = new Argument<string?>("version") { Description = "The version id (or --version); by default the active version of the scope.", Arity = ArgumentArity.ZeroOrOne };
+        var version = new Option<string?>("--version") { Description = "The version id, as the argument gives it." };
+        var command = new Command("show", "Show a memory version and its insights (by default the active one).") { positional, agent, scope, version };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(positional) is { } given && result.GetValue(version) is { } named)
+            {
+                result.AddError($"Give the version once: '{given}' as the argument or '{named}' as --version, not both.");
+            }
+        });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
             MemoryVersion? shown;
-            if (parse.GetValue(version) is { } id)
+            if ((parse.GetValue(positional) ?? parse.GetValue(version)) is { } id)
             {
                 shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(id);
             }
@@ -193,7 +202,7 @@ internal static partial class MemoryCommand
                 : throw new ArgumentException($"'{scope}' is not a memory scope; use agent:ID, team:ID or global.");
         }
 
-        return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or --version for 'show').");
+        return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or a version id for 'show').");
     }
 
     private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database) =>
