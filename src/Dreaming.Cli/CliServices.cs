@@ -48,12 +48,12 @@ internal static class CliServices
     {
         if (Directory.Exists(databasePath))
         {
-            throw new IOException($"'{FullPath(databasePath)}' is a folder, not a database file; pass --db with the path of the database file.");
+            throw new IOException($"'{FullPath(databasePath)}' is a folder, not a database file; pass --db (or set {CommonOptions.DatabaseVariable}) with the path of the database file.");
         }
 
         return File.Exists(databasePath)
             ? databasePath
-            : throw new IOException($"No database at '{FullPath(databasePath)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.");
+            : throw new IOException($"No database at '{FullPath(databasePath)}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db (or set {CommonOptions.DatabaseVariable}).");
     }
 
     // Built, not concatenated: a path may hold ';' or '=' that would otherwise read as connection-string syntax.

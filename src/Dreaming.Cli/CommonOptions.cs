@@ -4,14 +4,31 @@ using Dreaming.Cli.Model;
 
 namespace Dreaming.Cli;
 
-/// <summary>The options every command takes: <c>--db</c>, <c>--json</c>, and the model settings <c>--model-endpoint</c>, <c>--model</c> and <c>--model-timeout</c>.</summary>
+/// <summary>The options every command takes: <c>--db</c> (or <c>DREAMING_DB</c>), <c>--json</c>, and the model settings <c>--model-endpoint</c>, <c>--model</c> and <c>--model-timeout</c>.</summary>
 internal sealed class CommonOptions
 {
     private readonly Func<string, string?> _environment;
 
+    /// <summary>The environment variable naming the database file when <c>--db</c> is not given.</summary>
+    public const string DatabaseVariable = "DREAMING_DB";
+
+    /// <summary>The database file when neither <c>--db</c> nor <see cref="DatabaseVariable"/> names one.</summary>
+    public const string DefaultDatabase = "dreaming.db";
+
     /// <summary>Creates the options, reading the environment through <paramref name="environment"/> (the process's when
     /// <see langword="null"/>).</summary>
-    public CommonOptions(Func<string, string?>? environment = null) => _environment = environment ?? Environment.GetEnvironmentVariable;
+    public CommonOptions(Func<string, string?>? environment = null)
+    {
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+
+        // An explicit --db wins; DREAMING_DB (unless blank) replaces the default, and the help shows the path in use.
+        Database = new("--db")
+        {
+            Description = $"The SQLite database file (overrides {DatabaseVariable}; demo, import and orchestrate create it when missing).",
+            DefaultValueFactory = _ => _environment(DatabaseVariable) is { } path && !string.IsNullOrWhiteSpace(path) ? path : DefaultDatabase,
+            Recursive = true,
+        };
+    }
 
     /// <summary>Reads the model settings: the environment, overridden by --model-endpoint, --model and --model-timeout.</summary>
     public ModelSettings ModelSettings(ParseResult parse)
@@ -133,12 +150,7 @@ internal sealed class CommonOptions
         return null;
     }
 
-    public Option<string> Database { get; } = new("--db")
-    {
-        Description = "The SQLite database file (demo, import and orchestrate create it when missing).",
-        DefaultValueFactory = _ => "dreaming.db",
-        Recursive = true,
-    };
+    public Option<string> Database { get; }
 
     public Option<string?> ModelEndpoint { get; } = new("--model-endpoint")
     {

@@ -4,7 +4,7 @@ namespace Dreaming.Cli.Tests;
 
 /// <summary>Runs the command line in-process against a temporary folder.</summary>
 /// <remarks>A run sees none of the environment variables the tool reads (<see cref="ModelSettings.Variables"/>:
-/// DREAMING_MODEL, DREAMING_MODEL_ENDPOINT, …) from the test process, so a developer's own settings neither fail a test
+/// DREAMING_MODEL, DREAMING_MODEL_ENDPOINT, …, and DREAMING_DB) from the test process, so a developer's own settings neither fail a test
 /// nor send it to a real endpoint; a test that wants one sets it in <see cref="Environment"/>.</remarks>
 internal sealed class CliRunner : IDisposable
 {

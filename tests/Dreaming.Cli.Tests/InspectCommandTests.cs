@@ -146,14 +146,14 @@ public class InspectCommandTests
         var (exit, output, error) = await cli.RunAsync([.. command, "--db", missing]);
         Assert.Equal(1, exit);
         Assert.Equal(string.Empty, output);
-        Assert.Equal($"error: No database at '{missing}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db.", error.TrimEnd());
+        Assert.Equal($"error: No database at '{missing}'. Run 'dreaming demo' or 'dreaming import' first, or pass --db (or set DREAMING_DB).", error.TrimEnd());
         Assert.False(File.Exists(missing));
 
         var folder = Directory.CreateDirectory(Path.Combine(cli.Folder, "a-folder")).FullName;
         (exit, output, error) = await cli.RunAsync([.. command, "--db", folder]);
         Assert.Equal(1, exit);
         Assert.Equal(string.Empty, output);
-        Assert.Equal($"error: '{folder}' is a folder, not a database file; pass --db with the path of the database file.", error.TrimEnd());
+        Assert.Equal($"error: '{folder}' is a folder, not a database file; pass --db (or set DREAMING_DB) with the path of the database file.", error.TrimEnd());
     }
 
     public static TheoryData<string[], string> OutOfRangeNumbers => new()

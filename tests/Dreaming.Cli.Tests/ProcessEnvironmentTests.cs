@@ -83,5 +83,7 @@ internal static class TestProcessEnvironment
         {
             Environment.SetEnvironmentVariable(name, null);
         }
+
+        Environment.SetEnvironmentVariable(CommonOptions.DatabaseVariable, null);
     }
 }
