@@ -24,6 +24,7 @@ internal sealed class CommonOptions
         // An explicit --db wins; DREAMING_DB (unless blank) replaces the default, and the help shows the path in use.
         Database = new("--db")
         {
+            HelpName = "PATH",
             Description = $"The SQLite database file (overrides {DatabaseVariable}; demo, import and orchestrate create it when missing).",
             DefaultValueFactory = _ => _environment(DatabaseVariable) is { } path && !string.IsNullOrWhiteSpace(path) ? path : DefaultDatabase,
             Recursive = true,

@@ -30,6 +30,7 @@ internal static partial class MemoryCommand
     {
         var by = new Option<string>("--by")
         {
+            HelpName = "NAME",
             Description = "Who does it, for the record.",
             DefaultValueFactory = _ => Environment.UserName,
         };
@@ -152,7 +153,7 @@ internal static partial class MemoryCommand
     {
         var id = new Argument<string>("version") { Description = "The version id." };
         var by = ByOption();
-        var note = new Option<string?>("--note") { Description = "Why, for the record." };
+        var note = new Option<string?>("--note") { HelpName = "TEXT", Description = "Why, for the record." };
         var command = new Command(verb, description) { id, by };
         if (verb != "approve")
         {

@@ -1,0 +1,23 @@
+namespace Dreaming.Cli.Tests;
+
+public class HelpNameTests
+{
+    [Theory]
+    [InlineData("--by <NAME>", "memory", "edit")]
+    [InlineData("--by <NAME>", "memory", "approve")]
+    [InlineData("--note <TEXT>", "memory", "reject")]
+    [InlineData("--note <TEXT>", "memory", "rollback")]
+    [InlineData("--db <PATH>", "sessions")]
+    [InlineData("--db <PATH>", "memory", "edit")]
+    public async Task Help_names_the_value_an_option_takes_as_the_docs_do(string shown, params string[] command)
+    {
+        // The help showed '--by <by>', '--note <note>' and '--db <db>' next to memory edit's '--add <TEXT>' and
+        // '--note <TEXT>', where cli.md writes '--by NAME', '--note TEXT' and '--db PATH'.
+        using var cli = new CliRunner();
+
+        var (exit, help, _) = await cli.RunAsync([.. command, "--help"]);
+
+        Assert.Equal(0, exit);
+        Assert.Contains(shown, help, StringComparison.Ordinal);
+    }
+}
