@@ -49,7 +49,7 @@ public static class WebhookOptionsEndpointExtensions
             if (string.Equals(existing.Id, id, StringComparison.Ordinal))
             {
                 throw new ArgumentException(
-                    $"Webhooks: an endpoint for the URL '{Shown(new Uri(url))}' was added already (id '{id}', derived from the URL); ids must be unique, so add each URL once with all its event filters, or give the endpoints ids of their own (WebhookEndpoint.Id).",
+                    $"Webhooks: an endpoint for the URL '{WebhookUrls.Shown(url)}' was added already (id '{id}', derived from the URL); ids must be unique, so add each URL once with all its event filters, or give the endpoints ids of their own (WebhookEndpoint.Id).",
                     nameof(url));
             }
         }
@@ -95,11 +95,4 @@ public static class WebhookOptionsEndpointExtensions
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(url));
         return id.Append('-').Append(Convert.ToHexStringLower(hash.AsSpan(0, HashDigits / 2))).ToString();
     }
-
-    // The URL as the duplicate's message shows it: scheme, host, port and path, never user info, and a query or fragment
-    // (where receivers often take a token) only as ?*** or #***.
-    private static string Shown(Uri uri) =>
-        uri.Scheme + "://" + uri.Authority + uri.AbsolutePath
-        + (uri.Query.Length > 0 ? "?***" : string.Empty)
-        + (uri.Fragment.Length > 0 ? "#***" : string.Empty);
 }
