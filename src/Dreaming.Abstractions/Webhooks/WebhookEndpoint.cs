@@ -69,7 +69,7 @@ public sealed class WebhookEndpoint
             failures.Add($"{name}.Id '{Id}' must be non-empty and use only letters, digits, '-', '_' and '.'.");
         }
 
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!WebhookUrls.TryParse(Url, out var uri))
         {
             failures.Add($"{name}.Url '{WebhookUrls.Shown(Url)}' must be an absolute http:// or https:// URL.");
         }

@@ -79,7 +79,7 @@ public static class WebhookOptionsEndpointExtensions
     public static string EndpointIdFor(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!WebhookUrls.TryParse(url, out var uri))
         {
             // Named as the start's validation names a configured endpoint's URL, without a user name, password, query or fragment.
             throw new ArgumentException($"The webhook URL '{WebhookUrls.Shown(url)}' must be an absolute http:// or https:// URL.", nameof(url));
