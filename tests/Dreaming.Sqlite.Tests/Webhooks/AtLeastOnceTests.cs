@@ -31,11 +31,12 @@ public sealed class AtLeastOnceTests : IDisposable
             Assert.NotNull(await publisher.PublishAsync(WebhookEventTypes.DreamCompleted, new() { ["dream_run_id"] = $"dr-{i}" }));
         }
 
-        // Down for a while: every attempt is refused and rescheduled.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        // Down for a while: every attempt is refused and rescheduled. The outage lasts until a delivery has been refused
+        // twice (a fixed wait gave a loaded machine's dispatcher too little time for its second try), and no longer than
+        // the patience; 61 tries 200 ms apart stay pending for about 12 s, so nothing can be dead by then.
         var outbox = host.Services.GetRequiredService<IWebhookOutboxStore>();
-        Assert.All(await outbox.ListAsync(), d => Assert.Equal(WebhookDeliveryState.Pending, d.State));
-        Assert.Contains(await outbox.ListAsync(), d => d.Attempts >= 2 && d.LastError!.StartsWith("connection failed", StringComparison.Ordinal));
+        var refusedTwice = await WaitUntilAsync(outbox, all => all.Any(d => d.Attempts >= 2 && d.LastError!.StartsWith("connection failed", StringComparison.Ordinal)));
+        Assert.All(refusedTwice, d => Assert.Equal(WebhookDeliveryState.Pending, d.State));
 
         // Back, but it fails the first delivery of every third event after reading it, which forces a duplicate.
         var seen = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
@@ -187,6 +188,23 @@ public sealed class AtLeastOnceTests : IDisposable
         {
             await using var session = sessions.StartSession("support-bot", $"task {i}");
             await session.CompleteAsync(i % 4 == 0 ? SessionStatus.Failed : SessionStatus.Completed);
+        }
+    }
+
+    /// <summary>Polls the outbox until <paramref name="condition"/> holds for its deliveries, failing after the patience.</summary>
+    private static async Task<IReadOnlyList<WebhookDelivery>> WaitUntilAsync(IWebhookOutboxStore outbox, Func<IReadOnlyList<WebhookDelivery>, bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var all = await outbox.ListAsync(limit: 1000);
+            if (condition(all))
+            {
+                return all;
+            }
+
+            Assert.False(timeout.IsCancellationRequested, $"the outbox did not reach the state waited for within {Patience.TotalSeconds} s");
+            await Task.Delay(50);
         }
     }
 
