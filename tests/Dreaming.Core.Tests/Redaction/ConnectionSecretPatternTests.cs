@@ -115,11 +115,24 @@ public class ConnectionSecretPatternTests
     [MemberData(nameof(HostileInputs))]
     public void Hostile_input_for_the_new_forms_is_scanned_in_linear_time(string hostile)
     {
-        // A quadratic or worse pattern takes minutes on these and ends in the timeout's whole-text replacement.
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var result = _redactor.Redact(hostile);
+        // A quadratic or worse pattern takes minutes on these and ends in the timeout's whole-text replacement, every
+        // time. A linear one scans the slowest of them in a fraction of a second, but the redactor's 2 s timeout is wall-clock
+        // time, which a loaded machine spends on other work: one scan took 1.65 s with the three test projects running at
+        // once. One scan that ends in time proves the pattern fast on the input, so a scan that timed out is tried again.
+        const int Tries = 5;
+        var slowest = TimeSpan.Zero;
+        string result;
+        var tries = 0;
+        do
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            result = _redactor.Redact(hostile);
+            slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
+            tries++;
+        }
+        while (result.StartsWith("[REDACTED:unscanned", StringComparison.Ordinal) && tries < Tries);
 
-        Assert.DoesNotContain("[REDACTED:unscanned", result, StringComparison.Ordinal);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+        Assert.False(result.Contains("[REDACTED:unscanned", StringComparison.Ordinal), $"every one of {Tries} scans timed out");
+        Assert.True(slowest < TimeSpan.FromSeconds(30), $"a scan took {slowest}");
     }
 }
