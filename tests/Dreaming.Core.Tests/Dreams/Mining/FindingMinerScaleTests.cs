@@ -16,21 +16,29 @@ public sealed class FindingMinerScaleTests(ITestOutputHelper output)
     public async Task Mining_100000_sessions_is_fast_and_its_memory_does_not_grow_with_the_sessions()
     {
         var heap = new long[2];
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
 
         var report = await new FindingMiner().MineAsync(Generate(heap));
 
         stopwatch.Stop();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
         var growth = heap[1] - heap[0];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{SessionCount} sessions in {stopwatch.Elapsed.TotalSeconds:F2} s; heap after {EarlyCheckpoint}: {heap[0] / 1e6:F1} MB, after {SessionCount}: {heap[1] / 1e6:F1} MB"));
+            $"{SessionCount} sessions in {stopwatch.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s of CPU); heap after {EarlyCheckpoint}: {heap[0] / 1e6:F1} MB, after {SessionCount}: {heap[1] / 1e6:F1} MB"));
 
         Assert.Equal(SessionCount, report.SessionsMined);
         Assert.Equal(0.3, report.BaseFailureRate, 12);
         var timeout = report.Findings.Single(f => f.Pattern == FindingKinds.ToolError && f.Tool == "pay");
         Assert.Equal((10_000, 10_000), (timeout.Sessions, timeout.FailedSessions));
         Assert.Equal(FindingKinds.EfficiencyCost, report.Findings.Single(f => f.Pattern == FindingKinds.ToolError && f.Tool == "search").Kind);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+        // "Fast" is measured in the process's CPU time (the mining's and the GC's; this test runs alone in its process),
+        // which other processes on a loaded machine do not stretch as they do the wall clock (5 s of the 10 s were seen
+        // with the three test projects running at once); the wall clock only bounds a hang.
+        Assert.True(cpu < TimeSpan.FromSeconds(10), $"took {cpu} of CPU ({stopwatch.Elapsed} on the clock)");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromMinutes(2), $"took {stopwatch.Elapsed}");
 
         // Keeping the sessions would hold about 2,000,000 events (hundreds of MB); the patterns and caches hold a few MB at most.
         Assert.True(growth < 16_000_000, $"the heap grew by {growth} bytes between {EarlyCheckpoint} and {SessionCount} sessions");
