@@ -23,6 +23,22 @@ public partial class ModelClientTests
     }
 
     [Fact]
+    public async Task An_error_message_with_half_a_surrogate_pair_escaped_is_still_an_HTTP_error_naming_the_status()
+    {
+        // JSON may write half a pair as an escape (a gateway cutting "\ud83d\ude00" in two when it shortens a message);
+        // reading that message threw InvalidOperationException ('Cannot read invalid UTF-16 JSON text') out of the error's
+        // translation, so the status, the message and the key hint were lost.
+        await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 401, """{"error":{"message":"bad key for caf\ud83d"}}"""));
+        using var cli = new CliRunner();
+
+        var (exit, output, error) = await cli.RunAsync("model", "--check", "--model-endpoint", server.Endpoint.ToString(), "--model", "m");
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: The model endpoint {server.Endpoint} (model 'm') answered HTTP 401 Unauthorized: bad key for caf\\ud83d. Check the key in DREAMING_MODEL_API_KEY (or OPENAI_API_KEY).", error.TrimEnd());
+    }
+
+    [Fact]
     public async Task A_reply_that_is_not_JSON_is_a_one_line_error_not_a_stack_trace()
     {
         await using var server = LoopbackModel.Start(context => LoopbackModel.ReplyAsync(context, 200, "<html>login page</html>"));

@@ -142,8 +142,8 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
             {
                 var text = error.ValueKind switch
                 {
-                    JsonValueKind.String => error.GetString(),
-                    JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString(),
+                    JsonValueKind.String => Text(error),
+                    JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => Text(m),
                     _ => null,
                 };
                 if (!string.IsNullOrWhiteSpace(text))
@@ -158,6 +158,22 @@ internal sealed class ModelEndpointChatClient(IChatClient inner, ModelSettings s
         }
 
         return FirstLine(body).TrimEnd('.');
+    }
+
+    // A JSON string as text; one holding half a surrogate pair as an escape ("caf\ud83d", a character cut in two), which
+    // cannot be read as a string, as it is written in the body (escapes and all) rather than an exception that would
+    // hide the status and the message.
+    private static string Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = value.GetRawText();
+            return raw[1..^1];
+        }
     }
 
     // Redacted before it is cut: a cut inside the key would leave its start, which the redaction of the whole key misses.
