@@ -399,7 +399,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     [LoggerMessage(EventId = 78, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} can never be sent and is a dead letter: {Reason}. Fix the row in the outbox store: a replay would fail the same way.")]
     private static partial void LogUnsendable(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
 
-    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}. Every delivery to it is a dead letter from now on, after a restart too, until it is enabled again: 'dreaming webhooks replay --all-dead' enables it and sends its dead letters again (in code, IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).")]
+    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}. Every delivery to it is a dead letter from now on, until it is enabled again (an outbox store that keeps its rows, as the SQLite one does, keeps it disabled after a restart too): 'dreaming webhooks replay --all-dead' enables it on a SQLite outbox and sends its dead letters again (in code, IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).")]
     private static partial void LogEndpointDisabled(ILogger logger, string endpointId, string reason);
 
     [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]
