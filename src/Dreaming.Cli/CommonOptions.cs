@@ -25,7 +25,7 @@ internal sealed class CommonOptions
         Database = new("--db")
         {
             HelpName = "PATH",
-            Description = $"The SQLite database file (overrides {DatabaseVariable}; demo, import and orchestrate create it when missing).",
+            Description = $"The SQLite database file (overrides {DatabaseVariable}, which demo never uses; demo, import and orchestrate create it when missing).",
             DefaultValueFactory = _ => _environment(DatabaseVariable) is { } path && !string.IsNullOrWhiteSpace(path) ? path : DefaultDatabase,
             Recursive = true,
         };
@@ -152,6 +152,21 @@ internal sealed class CommonOptions
     }
 
     public Option<string> Database { get; }
+
+    /// <summary>The database for a command that writes simulated data (<c>demo</c>): the one <c>--db</c> names, else
+    /// <see cref="DefaultDatabase"/>, never the one <see cref="DatabaseVariable"/> names, which is usually an app's.</summary>
+    /// <exception cref="ArgumentException"><c>--db</c> is not given and <see cref="DatabaseVariable"/> is set.</exception>
+    public string DatabaseForSimulatedData(ParseResult parse, string command)
+    {
+        if (parse.GetResult(Database) is { Implicit: false })
+        {
+            return parse.GetValue(Database)!;
+        }
+
+        return _environment(DatabaseVariable) is { } named && !string.IsNullOrWhiteSpace(named)
+            ? throw new ArgumentException($"'dreaming {command}' writes simulated sessions and memory, so it does not take its database from {DatabaseVariable} ('{named}'): pass --db with the path of a database for the {command}.")
+            : DefaultDatabase;
+    }
 
     public Option<string?> ModelEndpoint { get; } = new("--model-endpoint")
     {

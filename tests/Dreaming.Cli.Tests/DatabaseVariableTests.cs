@@ -83,6 +83,33 @@ public class DatabaseVariableTests
         Assert.Contains($"[default: {cli.Database}]", help, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_never_writes_into_the_database_DREAMING_DB_names_only_into_one_given_by_db()
+    {
+        // With DREAMING_DB exported for a shell on an app's database (as cli.md shows), 'dreaming demo' wrote its simulated
+        // sessions, dream, memory for support-bot, outcome loop and orchestration into that database.
+        using var cli = new CliRunner();
+        var app = Path.Combine(cli.Folder, "app.db");
+        await SeedAsync(app, "real-session");
+        cli.Environment["DREAMING_DB"] = app;
+
+        var (exit, output, error) = await cli.RunAsync("demo", "--json");
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal($"error: 'dreaming demo' writes simulated sessions and memory, so it does not take its database from DREAMING_DB ('{app}'): pass --db with the path of a database for the demo.", error.TrimEnd());
+        using (var store = new SqliteTraceStore(app))
+        {
+            Assert.Equal(["real-session"], (await store.QuerySessionsAsync(new SessionQuery())).Items.Select(s => s.Id));
+        }
+
+        var (demoExit, _, demoError) = await cli.RunAsync("demo", "--json", "--db", cli.Database);
+
+        Assert.True(demoExit == 0, demoError);
+        using var demo = new SqliteTraceStore(cli.Database);
+        Assert.NotEmpty((await demo.QuerySessionsAsync(new SessionQuery())).Items);
+    }
+
     private static async Task SeedAsync(string database, string sessionId)
     {
         using var store = new SqliteTraceStore(database);

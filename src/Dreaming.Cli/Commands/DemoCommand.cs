@@ -19,7 +19,8 @@ internal static class DemoCommand
         webhooks.AddTo(command);
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = parse.GetValue(common.Database)!;
+            // Never DREAMING_DB's database, which is usually an app's: the demo's sessions and memory are simulated.
+            var database = common.DatabaseForSimulatedData(parse, "demo");
             var json = parse.GetValue(common.Json);
             var runs = new List<DemoRun>();
             var after = new List<DemoRun>();
