@@ -102,6 +102,14 @@ internal static class ModelReplyJson
         return utf8;
     }
 
+    /// <summary>Whether JSON text writes half a surrogate pair as a <c>\u</c> escape, which a JSON reader takes but cannot
+    /// turn into a string (so reading it throws an <see cref="InvalidOperationException"/>).</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns><see langword="true"/> when <see cref="Utf8"/> would replace an escape.</returns>
+    /// <remarks>It copies the text twice: for error paths, not for every reply.</remarks>
+    public static bool HasHalfSurrogateEscape(string json) =>
+        !Utf8(json).AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(json));
+
     // The UTF-16 unit of the \uXXXX escape at `at`, or -1 when the backslash starts another escape (or none).
     private static int EscapedUnit(byte[] utf8, int at)
     {

@@ -261,7 +261,7 @@ public sealed class SessionLogReader
             // The JSON reader checks a string's UTF-8 only when it is read.
             return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = "holds text that is not valid UTF-8" }, errorHandling, exception);
         }
-        catch (InvalidOperationException exception) when (HasHalfSurrogateEscape(element))
+        catch (InvalidOperationException exception) when (ModelReplyJson.HasHalfSurrogateEscape(element.GetRawText()))
         {
             // Nor does it check a \u escape: half a surrogate pair ("\ud800", a character cut in two) parses, and reading the
             // string or property name holding it throws. It is not text, and is not replaced with U+FFFD, as bytes that are
@@ -269,13 +269,6 @@ public sealed class SessionLogReader
             // may not know), so any other InvalidOperationException still surfaces as the bug it is.
             return Reject(new ImportError { SourceName = sourceName, Index = index, LineNumber = lineNumber, Message = "holds text that is not valid UTF-16: " + exception.Message }, errorHandling, exception);
         }
-    }
-
-    /// <summary>Whether the element's JSON holds half a surrogate pair as a <c>\u</c> escape (only on the error path).</summary>
-    private static bool HasHalfSurrogateEscape(JsonElement element)
-    {
-        var raw = element.GetRawText();
-        return !ModelReplyJson.Utf8(raw).AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(raw));
     }
 
     private static ImportedSession Reject(ImportError error, ImportErrorHandling errorHandling, Exception innerException) =>

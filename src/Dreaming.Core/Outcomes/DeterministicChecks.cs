@@ -188,6 +188,12 @@ internal static partial class DeterministicChecks
             {
                 results = schema.Evaluate(document.RootElement, s_schemaEvaluation);
             }
+            catch (InvalidOperationException) when (ModelReplyJson.HasHalfSurrogateEscape(artifact))
+            {
+                // The work's fault, not the schema's: a string the evaluator reads holds a character cut in two, as a raw
+                // half pair (refused above) would.
+                return Result(criterion, CriterionVerdict.NotMet, "not valid JSON: it writes half a surrogate pair as a \\u escape (a character cut in two)");
+            }
             catch (Exception ex) when (ex is JsonSchemaException or RefResolutionException or InvalidOperationException or ArgumentException)
             {
                 return Error(criterion, $"schema \"{criterion.Argument}\" could not be applied: {ex.Message}");

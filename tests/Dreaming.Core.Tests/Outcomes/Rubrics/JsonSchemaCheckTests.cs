@@ -41,6 +41,18 @@ public sealed class JsonSchemaCheckTests : IDisposable
         Assert.StartsWith("not valid JSON: ", result.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{ "order": "#W1\ud83d", "amount": 12.5 }""")]
+    [InlineData("""{ "order": "#W1", "amount": 12.5, "note\udc00": 1 }""")]
+    public void Work_writing_half_a_surrogate_pair_as_an_escape_is_not_valid_json_rather_than_the_schema_failing(string work)
+    {
+        // The JSON reader takes the escape; reading the string or name holding it throws, which blamed the schema.
+        var result = DeterministicChecks.Check(_criterion, work, _folder.Path);
+
+        Assert.Equal(CriterionVerdict.NotMet, result.Verdict);
+        Assert.Equal("not valid JSON: it writes half a surrogate pair as a \\u escape (a character cut in two)", result.Reason);
+    }
+
     [Fact]
     public void Json_invalid_against_the_schema_is_not_met_with_where_and_why()
     {
