@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
@@ -85,7 +86,7 @@ internal static partial class MemoryCommand
         // The version is positional, as approve, reject, rollback, diff and edit take it; --version stays for scripts.
         var positional = new Argument<string?>("version") { Description = "The version id (or --version); by default the active version of the scope.", Arity = ArgumentArity.ZeroOrOne };
         var version = new Option<string?>("--version") { Description = "The version id, as the argument gives it." };
-        var command = new Command("show", "Show a memory version and its insights (by default the active one).") { positional, agent, scope, version };
+        var command = new Command("show", "Show a memory version and its insights (by default the active one); with --agent or --scope beside a version, the version must be of that scope.") { positional, agent, scope, version };
         command.Validators.Add(result =>
         {
             if (result.GetValue(positional) is { } given && result.GetValue(version) is { } named)
@@ -99,7 +100,17 @@ internal static partial class MemoryCommand
             MemoryVersion? shown;
             if ((parse.GetValue(positional) ?? parse.GetValue(version)) is { } id)
             {
+                // Version ids are global (numbers are per scope), so --agent or --scope beside one names the scope the
+                // reviewer expects it to be of: a version of another scope is refused, naming both, rather than shown.
+                var expected = parse.GetValue(agent) is null && parse.GetValue(scope) is null ? null : ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
                 shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(id);
+                if (expected is not null && shown.Scope != expected)
+                {
+                    await error.WriteLineAsync(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"error: Memory version '{Text.OneLine(id)}' is v{shown.Number} of {Text.OneLine(shown.Scope.Key)}, not a version of {Text.OneLine(expected.Key)}; 'dreaming memory list --scope {Text.OneLine(expected.Key)}' lists that scope's versions.")).ConfigureAwait(false);
+                    return 1;
+                }
             }
             else
             {
