@@ -161,7 +161,7 @@ internal static class DreamCommand
         if (results.OutputVersionId is not null)
         {
             output.WriteLine();
-            output.WriteLine($"new memory version {results.OutputVersionId}: 'dreaming memory show --version {results.OutputVersionId}'");
+            output.WriteLine($"new memory version {results.OutputVersionId}: 'dreaming memory show {results.OutputVersionId}'");
         }
     }
 

@@ -116,7 +116,7 @@ internal sealed class MemoryEditRequest
 
             if (!byId.TryGetValue(id, out insight))
             {
-                throw new ArgumentException($"Memory version '{source.Id}' (v{source.Number} of {source.Scope}) has no insight '{id}' ({option}); 'dreaming memory show --version {source.Id}' lists its insights.");
+                throw new ArgumentException($"Memory version '{source.Id}' (v{source.Number} of {source.Scope}) has no insight '{id}' ({option}); 'dreaming memory show {source.Id}' lists its insights.");
             }
 
             order.Add(id);
