@@ -20,7 +20,7 @@ internal static partial class MemoryCommand
         var activate = Texts(new("--activate") { HelpName = "ID", Description = "Make this retired, quarantined or proposed insight active again. Repeatable." });
         var remove = Texts(new("--remove") { HelpName = "ID", Description = "Leave this insight out of the new version (earlier versions keep it; --retire is usually better). Repeatable." });
         var by = NotAnOptionName(ByOption());
-        var note = NotAnOptionName(new Option<string?>("--note") { HelpName = "TEXT", Description = "What changed and why, for the record." });
+        var note = NotAnOptionName(NoteOption("What changed and why, for the record."));
         var command = new Command("edit", "Change a version's insights as a person: the result is a new proposed version, to approve with 'dreaming memory approve'.")
         {
             id, add, kind, tool, keyword, text, retire, activate, remove, by, note,

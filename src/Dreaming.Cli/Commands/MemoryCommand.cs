@@ -42,7 +42,7 @@ internal static partial class MemoryCommand
                 result.AddError($"--by '{result.GetValueOrDefault<string>()}' is blank: give the name of the person who does it.");
             }
         });
-        return by;
+        return AuditField(by);
     }
 
     private static Command List(CommonOptions common, TextWriter output, TextWriter error)
@@ -164,7 +164,7 @@ internal static partial class MemoryCommand
     {
         var id = new Argument<string>("version") { Description = "The version id." };
         var by = ByOption();
-        var note = new Option<string?>("--note") { HelpName = "TEXT", Description = "Why, for the record." };
+        var note = NoteOption("Why, for the record.");
         var command = new Command(verb, description) { id, by };
         if (verb != "approve")
         {
