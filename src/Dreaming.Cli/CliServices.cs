@@ -13,7 +13,8 @@ internal static class CliServices
     /// <param name="configure">Sets the library's options.</param>
     /// <param name="reflector">The configured model that writes a dream's lessons, or <see langword="null"/> for lessons by
     /// template (offline).</param>
-    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null)
+    /// <param name="customize">Changes the registrations before the provider is built (the import's store capture).</param>
+    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null, Action<IServiceCollection>? customize = null)
     {
         var services = new ServiceCollection();
         var dreaming = services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath));
@@ -27,6 +28,7 @@ internal static class CliServices
             services.AddChatClient(agentModel).UseDreaming().UseFunctionInvocation();
         }
 
+        customize?.Invoke(services);
         return services.BuildServiceProvider();
     }
 

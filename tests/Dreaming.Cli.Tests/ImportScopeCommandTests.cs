@@ -41,7 +41,7 @@ public class ImportScopeCommandTests
         var (exit, output, error) = await cli.RunAsync(["import", more, "--db", cli.Database, "--scope", "support", .. tail]);
 
         Assert.True(exit == 0, error);
-        Assert.Contains("warning: 2 sessions were already in the database and keep the scope they had; --scope sets it only for the sessions imported now.", error, StringComparison.Ordinal);
+        Assert.Contains("warning: 2 sessions were already in the database with another scope and keep the scope they had; --scope sets it only for the sessions imported now.", error, StringComparison.Ordinal);
         Assert.DoesNotContain("warning", output, StringComparison.Ordinal);
         var (_, list, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
         var scopes = JsonDocument.Parse(list).RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("scope").GetString());
@@ -60,7 +60,45 @@ public class ImportScopeCommandTests
         Assert.Equal((0, string.Empty), (first.Exit, first.Error));
         Assert.Equal((0, string.Empty), (plain.Exit, plain.Error));
         Assert.Equal(0, both.Exit);
-        Assert.Contains("warning: 2 sessions were already in the database and keep the agent and scope they had; --agent and --scope set them only for the sessions imported now.", both.Error, StringComparison.Ordinal);
+        Assert.Contains("warning: 2 sessions were already in the database with another agent or scope and keep the agent and scope they had; --agent and --scope set them only for the sessions imported now.", both.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Re_importing_with_the_scope_and_agent_the_stored_sessions_have_warns_nothing()
+    {
+        // The warning came on every re-import with --scope or --agent, though nothing was kept that differed.
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+        Assert.Equal(0, (await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy", "--scope", "billing")).Exit);
+        var more = cli.WriteFile("more.jsonl", TwoSessions + "\n" + """{"id":"c","messages":[{"role":"user","content":"hey"}],"reward":1}""");
+
+        var again = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy", "--scope", "billing");
+        var scopeOnly = await cli.RunAsync("import", more, "--db", cli.Database, "--scope", "billing", "--json");
+        var agentOnly = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy");
+
+        Assert.Equal((0, string.Empty), (again.Exit, again.Error));
+        Assert.Contains("imported 0 of 2 sessions", again.Output, StringComparison.Ordinal);
+        Assert.Equal((0, string.Empty), (scopeOnly.Exit, scopeOnly.Error));
+        Assert.Equal(1, JsonDocument.Parse(scopeOnly.Output).RootElement.GetProperty("imported").GetInt32());
+        Assert.Equal((0, string.Empty), (agentOnly.Exit, agentOnly.Error));
+    }
+
+    [Fact]
+    public async Task Re_importing_counts_only_the_stored_sessions_whose_scope_or_agent_differs()
+    {
+        using var cli = new CliRunner();
+        Assert.Equal(0, (await cli.RunAsync("import", cli.WriteFile("a.jsonl", TwoSessions.Split('\n', StringSplitOptions.TrimEntries)[0]), "--db", cli.Database, "--agent", "legacy", "--scope", "billing")).Exit);
+        Assert.Equal(0, (await cli.RunAsync("import", cli.WriteFile("b.jsonl", TwoSessions.Split('\n', StringSplitOptions.TrimEntries)[1]), "--db", cli.Database, "--agent", "legacy", "--scope", "support")).Exit);
+        var file = cli.WriteFile("log.jsonl", TwoSessions);
+
+        var scope = await cli.RunAsync("import", file, "--db", cli.Database, "--scope", "support");
+        var agent = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "legacy", "--scope", "billing");
+        var other = await cli.RunAsync("import", file, "--db", cli.Database, "--agent", "other");
+
+        Assert.Equal(0, scope.Exit);
+        Assert.Equal("warning: 1 session was already in the database with another scope and keeps the scope it had; --scope sets it only for the sessions imported now.", scope.Error.TrimEnd());
+        Assert.Equal("warning: 1 session was already in the database with another agent or scope and keeps the agent and scope it had; --agent and --scope set them only for the sessions imported now.", agent.Error.TrimEnd());
+        Assert.Equal("warning: 2 sessions were already in the database with another agent and keep the agent they had; --agent sets it only for the sessions imported now.", other.Error.TrimEnd());
     }
 
     [Fact]

@@ -57,7 +57,9 @@ internal static class ImportCommand
                     CliServices.NotAFolder(path, "The file to import");
                 }
 
-                await using var services = CliServices.Build(parse.GetValue(common.Database)!);
+                // What the import gives each session is noted only when --agent or --scope may differ from what is stored.
+                var imported = options.AgentId is null && options.Scope is null ? null : new ImportedSessions();
+                await using var services = CliServices.Build(parse.GetValue(common.Database)!, customize: imported is null ? null : imported.Capture);
                 var importer = services.GetRequiredService<SessionImporter>();
                 var results = new List<ImportResult>();
                 foreach (var path in files)
@@ -68,7 +70,14 @@ internal static class ImportCommand
                 var sessions = results.Sum(r => r.Imported);
                 var events = results.Sum(r => r.Events);
                 var toolErrors = results.Sum(r => r.ToolErrors);
-                WarnKeptAsTheyWere(error, results.Sum(r => r.SkippedExisting), options);
+                if (imported is not null && results.Sum(r => r.SkippedExisting) > 0)
+                {
+                    // The store leaves a session it already holds as it was: read those back, and warn only of the ones
+                    // whose agent or scope is not what this import would have given them.
+                    var differing = await imported.CountDifferingAsync(services.GetRequiredService<ITraceStore>(), options.AgentId, options.Scope, ct).ConfigureAwait(false);
+                    WarnKeptAsTheyWere(error, differing, options);
+                }
+
                 if (json)
                 {
                     CliJson.Write(output, new { imported = sessions, read = results.Sum(r => r.Sessions), events, toolErrors, files = results });
@@ -93,23 +102,24 @@ internal static class ImportCommand
         return command;
     }
 
-    /// <summary>Says on stderr, in text and --json alike, that --agent and --scope did not reach the sessions already in
-    /// the database: the store leaves them as they were, so re-importing a file with another team keeps the old one.</summary>
-    private static void WarnKeptAsTheyWere(TextWriter error, int skipped, SessionImportOptions options)
+    /// <summary>Says on stderr, in text and --json alike, that --agent and --scope did not reach the <paramref name="differing"/>
+    /// sessions already in the database with another agent or scope: the store leaves them as they were, so re-importing a
+    /// file with another team keeps the old one. Nothing when every such session already has what was given.</summary>
+    private static void WarnKeptAsTheyWere(TextWriter error, int differing, SessionImportOptions options)
     {
-        if (skipped == 0 || (options.AgentId is null && options.Scope is null))
+        if (differing == 0)
         {
             return;
         }
 
-        var (fields, given) = (options.AgentId, options.Scope) switch
+        var (other, fields, given) = (options.AgentId, options.Scope) switch
         {
-            (null, _) => ("scope", "--scope sets it"),
-            (_, null) => ("agent", "--agent sets it"),
-            _ => ("agent and scope", "--agent and --scope set them"),
+            (null, _) => ("scope", "scope", "--scope sets it"),
+            (_, null) => ("agent", "agent", "--agent sets it"),
+            _ => ("agent or scope", "agent and scope", "--agent and --scope set them"),
         };
         error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"warning: {skipped} {(skipped == 1 ? "session was" : "sessions were")} already in the database and {(skipped == 1 ? "keeps" : "keep")} the {fields} {(skipped == 1 ? "it" : "they")} had; {given} only for the sessions imported now."));
+            $"warning: {differing} {(differing == 1 ? "session was" : "sessions were")} already in the database with another {other} and {(differing == 1 ? "keeps" : "keep")} the {fields} {(differing == 1 ? "it" : "they")} had; {given} only for the sessions imported now."));
     }
 }
