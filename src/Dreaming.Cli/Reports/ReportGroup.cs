@@ -48,6 +48,18 @@ internal sealed class ReportGroup
 
     public long Cost { get; private set; }
 
+    /// <summary>Gets the ended child sessions (<see cref="SessionRecord.ParentSessionId"/>: an orchestration's items, a
+    /// sub-agent's sessions) of the group's sessions. They count in their own agents' groups too, so their usage is never
+    /// part of <see cref="Tokens"/> or <see cref="Cost"/>: an orchestration run's own session holds only its coordinator's
+    /// calls.</summary>
+    public long ChildSessions { get; private set; }
+
+    /// <summary>Gets the input and output tokens of <see cref="ChildSessions"/>.</summary>
+    public long ChildTokens { get; private set; }
+
+    /// <summary>Gets the cost of <see cref="ChildSessions"/> in minor units.</summary>
+    public long ChildCost { get; private set; }
+
     public DateTimeOffset FirstStartedAt { get; private set; } = DateTimeOffset.MaxValue;
 
     public DateTimeOffset LastStartedAt { get; private set; } = DateTimeOffset.MinValue;
@@ -87,5 +99,14 @@ internal sealed class ReportGroup
         Cost = SaturatingSum.Add(Cost, session.Usage.CostMinorUnits);
         FirstStartedAt = session.StartedAt < FirstStartedAt ? session.StartedAt : FirstStartedAt;
         LastStartedAt = session.StartedAt > LastStartedAt ? session.StartedAt : LastStartedAt;
+    }
+
+    /// <summary>Counts an ended child session of one of the group's sessions (it is counted in its own group too).</summary>
+    /// <param name="child">The child session; it has ended.</param>
+    public void AddChild(SessionRecord child)
+    {
+        ChildSessions++;
+        ChildTokens = SaturatingSum.Add(ChildTokens, child.Usage.TotalTokens);
+        ChildCost = SaturatingSum.Add(ChildCost, child.Usage.CostMinorUnits);
     }
 }

@@ -44,6 +44,9 @@ internal static class ReportOutput
                 MeanTokens = Round(g.MeanTokens),
                 TotalCostMinorUnits = g.Cost,
                 MeanCostMinorUnits = Round(g.MeanCost),
+                ChildSessions = g.ChildSessions,
+                ChildTotalTokens = g.ChildTokens,
+                ChildTotalCostMinorUnits = g.ChildCost,
                 FirstStartedAt = g.FirstStartedAt,
                 LastStartedAt = g.LastStartedAt,
             }),
@@ -83,10 +86,23 @@ internal static class ReportOutput
                     $"  {Text.Cut(Label(g, terminal: true), width).PadRight(width)}  {g.Sessions,8}  {g.Failed,6}  {g.Abandoned,9}  {passed,13}  {score,10}  {g.MeanTokens,14:N0}  {g.Cost,10:N0}  {g.MeanCost,12:N1}  {g.FirstStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}  {g.LastStartedAt.UtcDateTime:yyyy-MM-dd HH:mm}"));
             }
 
+            // An orchestration run's session holds only its coordinator's calls; what its items used is on its child
+            // sessions, counted in their own agents' rows, so it is shown beside the row and never added to it.
+            foreach (var g in agent.Groups.Where(g => g.ChildSessions > 0))
+            {
+                output.WriteLine(string.Create(
+                    s_inv,
+                    $"  children of {Label(g, terminal: true)}: {g.ChildSessions} ended child {(g.ChildSessions == 1 ? "session" : "sessions")}, {g.ChildTokens:N0} tokens, cost {g.ChildCost:N0} (counted in their own agents' rows, not in this row's)"));
+            }
+
             output.WriteLine();
         }
 
         output.WriteLine("FAILED: ended failed or blocked. PASSED: of the sessions with an outcome, those graded a pass. COST in the store's minor units.");
+        if (report.Agents.Any(a => a.Groups.Any(g => g.ChildSessions > 0)))
+        {
+            output.WriteLine("TOKENS and COST are each session's own calls: an orchestration run's are its coordinator's; its items' are on its child sessions, in their agents' rows and on the 'children of' line.");
+        }
     }
 
     /// <summary>The group's memory as shown: <c>no memory</c>, <c>v2 (active)</c>, <c>team:ops v1 (superseded)</c>, or

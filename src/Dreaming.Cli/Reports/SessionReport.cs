@@ -26,6 +26,10 @@ internal sealed record AgentReport(string AgentId, IReadOnlyList<ReportGroup> Gr
 /// scope's versions listed once. A session that ended before cannot have been given one, so sessions without any memory
 /// cost no event reads. Sessions and events are read one page, or one session, at a time: the report holds its counters,
 /// never the sessions.</para>
+/// <para>The ended child sessions of a counted session (<see cref="SessionRecord.ParentSessionId"/>: an orchestration's
+/// items) are also counted beside its group (<see cref="ReportGroup.ChildSessions"/>), never in its totals. Without an
+/// agent filter they are read with the others and each parent is looked up once (its group kept for its other children);
+/// with one, each counted session's children are queried, since they are mostly other agents'.</para>
 /// </remarks>
 internal static class SessionReportBuilder
 {
@@ -43,6 +47,10 @@ internal static class SessionReportBuilder
         ArgumentNullException.ThrowIfNull(memory);
         var known = new ReportMemory(memory);
         var agents = new SortedDictionary<string, AgentGroups>(StringComparer.Ordinal);
+        // Without --agent every child session is read here, and its usage is added to the group its parent counts in
+        // (each parent looked up once); with --agent the children, mostly other agents', are not read, so each counted
+        // session's children are queried instead.
+        var parents = agentId is null ? new Dictionary<string, ReportGroup?>(StringComparer.Ordinal) : null;
         var query = new SessionQuery { AgentId = agentId, StartedFrom = since, Order = SessionOrder.OldestFirst, PageSize = pageSize };
         do
         {
@@ -51,22 +59,23 @@ internal static class SessionReportBuilder
             foreach (var session in page.Items)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!agents.TryGetValue(session.AgentId, out var agent))
-                {
-                    agent = new AgentGroups(await known.OfAgentAsync(session.AgentId, cancellationToken).ConfigureAwait(false));
-                    agents.Add(session.AgentId, agent);
-                }
-
+                var agent = await AgentOfAsync(session.AgentId).ConfigureAwait(false);
                 if (session.Status == SessionStatus.Running)
                 {
                     agent.Running++;
                     continue;
                 }
 
-                var given = session.MemoryVersionId is { } named
-                    ? [new ReportVersion(named, null)]
-                    : await InjectedVersionsAsync(sessions, session, await known.FirstGivableAsync(session, agent.Own, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                agent.Group(given).Add(session);
+                var group = await GroupOfAsync(session, agent).ConfigureAwait(false);
+                group.Add(session);
+                if (parents is null)
+                {
+                    await AddChildrenAsync(sessions, session.Id, group, pageSize, cancellationToken).ConfigureAwait(false);
+                }
+                else if (session.ParentSessionId is { } parentId && await ParentGroupAsync(parentId).ConfigureAwait(false) is { } parentGroup)
+                {
+                    parentGroup.AddChild(session);
+                }
             }
 
             query = query with { Cursor = page.NextCursor };
@@ -80,6 +89,63 @@ internal static class SessionReportBuilder
         }
 
         return new SessionReport(report);
+
+        async Task<AgentGroups> AgentOfAsync(string id)
+        {
+            if (!agents.TryGetValue(id, out var agent))
+            {
+                agent = new AgentGroups(await known.OfAgentAsync(id, cancellationToken).ConfigureAwait(false));
+                agents.Add(id, agent);
+            }
+
+            return agent;
+        }
+
+        async Task<ReportGroup> GroupOfAsync(SessionRecord session, AgentGroups agent)
+        {
+            var given = session.MemoryVersionId is { } named
+                ? [new ReportVersion(named, null)]
+                : await InjectedVersionsAsync(sessions, session, await known.FirstGivableAsync(session, agent.Own, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return agent.Group(given);
+        }
+
+        // The group the parent session counts in, or null when the report does not count it (gone, still running, or
+        // started before --since). A parent that starts at the same time as its child may be read after it: the group is
+        // the one it will be counted in then.
+        async Task<ReportGroup?> ParentGroupAsync(string parentId)
+        {
+            if (parents!.TryGetValue(parentId, out var cached))
+            {
+                return cached;
+            }
+
+            var parent = await sessions.GetSessionAsync(parentId, cancellationToken).ConfigureAwait(false);
+            var group = parent is null || parent.Status == SessionStatus.Running || (since is { } from && parent.StartedAt < from)
+                ? null
+                : await GroupOfAsync(parent, await AgentOfAsync(parent.AgentId).ConfigureAwait(false)).ConfigureAwait(false);
+            parents.Add(parentId, group);
+            return group;
+        }
+    }
+
+    // Adds the usage of the session's ended children to the group it counts in (the --agent path).
+    private static async Task AddChildrenAsync(ITraceStore sessions, string sessionId, ReportGroup group, int pageSize, CancellationToken cancellationToken)
+    {
+        var query = new SessionQuery { ParentSessionId = sessionId, Order = SessionOrder.OldestFirst, PageSize = pageSize };
+        do
+        {
+            var page = await sessions.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
+            foreach (var child in page.Items)
+            {
+                if (child.Status != SessionStatus.Running)
+                {
+                    group.AddChild(child);
+                }
+            }
+
+            query = query with { Cursor = page.NextCursor };
+        }
+        while (query.Cursor is not null);
     }
 
     // The memory versions UseDreaming() gave the session, from its memory.injected events (one a version), the agent's own
