@@ -1,5 +1,6 @@
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers Dreaming.Core in a service collection.</summary>
 public static class DreamingServiceCollectionExtensions
 {
-    /// <summary>Adds session tracing (the session factory, the background trace writer, redaction, the importer and,
+    /// <summary>Adds session tracing (the session factory, the background trace writer, redaction, the importer, the
+    /// <see cref="DreamingHealthCheck"/> to add with <c>AddHealthChecks().AddCheck&lt;DreamingHealthCheck&gt;("dreaming")</c> and,
     /// unless another is chosen, the in-memory trace, memory and dream run stores) and outcomes (the rubric evaluator and the outcome runner;
     /// add a grader model with <c>AddGrader</c>).</summary>
     /// <param name="services">The service collection.</param>
@@ -46,6 +48,11 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<MemoryInjector>();
         services.TryAddSingleton<TraceWriter>();
         services.TryAddSingleton<TraceContentFilter>();
+        services.TryAddSingleton(static sp => new DreamingHealthCheck(
+            sp.GetRequiredService<TraceWriter>(),
+            sp.GetRequiredService<TraceContentFilter>(),
+            sp.GetService<WebhookDispatcher>(),
+            sp.GetServices<IHostedService>().OfType<DreamScheduler>()));
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
         services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
         services.TryAddSingleton(static sp => new SessionImporter(

@@ -7,9 +7,13 @@ namespace Dreaming;
 
 /// <summary>Writes the trace writer's batches to the store: one transaction per batch, retried when the failure may be
 /// transient, then split per session so that one bad session cannot take others' events down with it.</summary>
-/// <remarks>What still fails is counted as dropped on its session (reason <c>store_error</c>) and logged.</remarks>
+/// <remarks>What still fails is counted as dropped on its session (reason <c>store_error</c>), logged, and recorded in
+/// <see cref="Health"/>, as is each batch written whole.</remarks>
 internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider timeProvider, ILogger logger)
 {
+    /// <summary>Gets what the writes have come to, for the health check.</summary>
+    public TraceWriterHealth Health { get; } = new();
+
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
         .AddRetry(new RetryStrategyOptions
         {
@@ -39,6 +43,7 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
         {
             var batch = new TraceWriteBatch(pending.Sessions.ToArray(), pending.Events.ToArray());
             await _retry.ExecuteAsync(static (state, ct) => new ValueTask(state.Store.WriteAsync(state.Batch, ct)), (Store: store, Batch: batch), cancellationToken).ConfigureAwait(false);
+            Health.Succeeded(timeProvider.GetUtcNow());
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -67,6 +72,9 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
     // whole batch, so a failure here must not be counted again (store_error), nor the rest written.
     private async Task WriteIsolatedAsync(PendingBatch pending, CancellationToken cancellationToken)
     {
+        Exception? lastError = null;
+        long eventsLost = 0;
+        var sessionsLost = 0;
         for (var i = 0; i < pending.Sessions.Count; i++)
         {
             var session = pending.Sessions[i];
@@ -88,6 +96,8 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
                 // Its events must not be stored: under its id they would land in the session that owns it, if any.
                 pending.Creations[i].Fail(ex);
                 LogSessionLost(logger, session.Id, ex);
+                lastError = ex;
+                sessionsLost++;
             }
         }
 
@@ -97,6 +107,7 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
             if (run.Sink.Creation.Error is not null)
             {
                 TraceWriter.Drop(run.Sink, run.Events.Count, DreamingTelemetry.DropReasons.StoreError);
+                eventsLost += run.Events.Count;
                 continue;
             }
 
@@ -117,7 +128,21 @@ internal sealed partial class TraceBatchStore(ITraceStore store, TimeProvider ti
             {
                 TraceWriter.Drop(run.Sink, run.Events.Count, DreamingTelemetry.DropReasons.StoreError);
                 LogEventsLost(logger, run.Events.Count, run.Events[0].SessionId, ex);
+                lastError = ex;
+                eventsLost += run.Events.Count;
             }
+        }
+
+        // Events of a session that was never created (its id was taken earlier) count as lost, though the store itself
+        // did not fail on them: the batch is a failure only when the store failed on something.
+        if (lastError is not null)
+        {
+            Health.Failed(timeProvider.GetUtcNow(), lastError, eventsLost, sessionsLost);
+        }
+        else
+        {
+            Health.Lost(eventsLost);
+            Health.Succeeded(timeProvider.GetUtcNow());
         }
     }
 

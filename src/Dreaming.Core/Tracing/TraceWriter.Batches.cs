@@ -15,6 +15,7 @@ internal sealed partial class TraceWriter
         {
             // The store refused to create the session (its id was taken): its events have nowhere of their own to go.
             Drop(item.Sink, item.Events, DreamingTelemetry.DropReasons.StoreError);
+            _store.Health.Lost(item.Events);
             return;
         }
 

@@ -86,6 +86,16 @@ internal sealed partial class TraceWriter : IAsyncDisposable, IDisposable
     /// <summary>Gets the number of events queued or being written.</summary>
     public long QueuedEvents => Volatile.Read(ref _queuedEvents);
 
+    /// <summary>Gets how many events the queue holds at most (<see cref="DreamingOptions.WriteQueueCapacity"/>).</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Gets what the store writes have come to, for the health check.</summary>
+    public TraceWriterHealth Health => _store.Health;
+
+    /// <summary>Gets a value indicating whether the writer no longer writes: it is disposed (or being disposed), or its
+    /// loop has ended (which, but for disposal, only a fault such as running out of memory does).</summary>
+    public bool IsStopped => _stopping || _loop.IsCompleted;
+
     public void EnqueueSession(SessionRecord session, SessionCreation creation)
     {
         if (!TryEnter())

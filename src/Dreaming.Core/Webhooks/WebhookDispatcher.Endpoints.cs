@@ -58,6 +58,7 @@ public sealed partial class WebhookDispatcher
         }
 
         WebhookTelemetry.Record("dead");
+        CountDead(delivery.EndpointId);
         if (canReplay)
         {
             LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(reason));

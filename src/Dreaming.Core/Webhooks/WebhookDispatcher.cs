@@ -370,6 +370,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         WebhookTelemetry.Record(recorded.State == WebhookDeliveryState.Dead ? "dead" : "retry");
         if (recorded.State == WebhookDeliveryState.Dead)
         {
+            CountDead(delivery.EndpointId);
             LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(outcome.Error ?? "failed"));
         }
         else

@@ -66,6 +66,8 @@ public sealed partial class DreamScheduler : BackgroundService
     {
         var started = new List<DreamRun>();
         var now = _timeProvider.GetUtcNow();
+        List<string>? failed = null;
+        Exception? lastError = null;
         for (var i = 0; i < _schedules.Count; i++)
         {
             var schedule = _schedules[i];
@@ -96,9 +98,12 @@ public sealed partial class DreamScheduler : BackgroundService
                 // One schedule's failure (a store or model timing out on a busy scope) must not hold back the schedules
                 // after it, poll after poll: it is logged and checked again at the next poll.
                 LogScheduleFailed(_logger, schedule.Scope.Key, ex);
+                (failed ??= []).Add(schedule.Scope.Key);
+                lastError = ex;
             }
         }
 
+        RecordCheck(now, failed, lastError);
         return started;
     }
 
@@ -116,6 +121,7 @@ public sealed partial class DreamScheduler : BackgroundService
                 // Only the host's stop ends the loop: a store or model that timed out (a TaskCanceledException of its own)
                 // is a failed check like any other, or it would end the schedule and, by default, stop the host.
                 LogCheckFailed(_logger, ex);
+                RecordCheck(_timeProvider.GetUtcNow(), [], ex);
             }
 
             await Task.Delay(PollInterval, _timeProvider, stoppingToken).ConfigureAwait(false);

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Dreaming;
+
+/// <summary>A health check of Dreaming.Core's background work: the trace writer, the webhook dispatcher (with
+/// <c>AddWebhooks</c>) and the dream scheduler (with a dream schedule). Register it with
+/// <c>services.AddHealthChecks().AddCheck&lt;DreamingHealthCheck&gt;("dreaming")</c> after <c>AddDreamingAgents</c>,
+/// which registers it as a singleton.</summary>
+/// <remarks>
+/// <para>The result is the registration's failure status (<see cref="HealthStatus.Unhealthy"/> by default) when the
+/// trace writer's last write to the trace store failed (a store that throws, a full disk, no permission: sessions or
+/// events were lost) or the writer has stopped; <see cref="HealthStatus.Degraded"/> when the writer's queue holds 80 % or
+/// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
+/// dispatcher has made dead letters since it started, the webhook outbox cannot be read, or the scheduler's last check
+/// had a schedule fail; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
+/// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
+/// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
+/// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
+/// secrets are never shown.</para>
+/// <para>Thread-safe: the check only reads counters the background services keep, and may run from several threads at
+/// once. The writer records its state once per batch, on its own loop, never while a session records an event.</para>
+/// </remarks>
+public sealed class DreamingHealthCheck : IHealthCheck
+{
+    /// <summary>The fraction of <see cref="DreamingOptions.WriteQueueCapacity"/> from which a full queue makes the check degraded.</summary>
+    private const double QueueDegradedFraction = 0.8;
+
+    private const int MaxMessageLength = 300;
+
+    private readonly TraceWriter _writer;
+    private readonly TraceContentFilter _filter;
+    private readonly WebhookDispatcher? _dispatcher;
+    private readonly IReadOnlyList<DreamScheduler> _schedulers;
+
+    internal DreamingHealthCheck(TraceWriter writer, TraceContentFilter filter, WebhookDispatcher? dispatcher, IEnumerable<DreamScheduler> schedulers)
+    {
+        _writer = writer ?? throw new ArgumentNullException(nameof(writer));
+        _filter = filter ?? throw new ArgumentNullException(nameof(filter));
+        _dispatcher = dispatcher;
+        _schedulers = [.. schedulers ?? throw new ArgumentNullException(nameof(schedulers))];
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled (reading the webhook
+    /// outbox is the only part that waits).</exception>
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        cancellationToken.ThrowIfCancellationRequested();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var failing = new List<string>();
+        var degraded = new List<string>();
+        CheckWriter(data, failing, degraded);
+        if (_dispatcher is not null)
+        {
+            await CheckWebhooksAsync(_dispatcher, data, degraded, cancellationToken).ConfigureAwait(false);
+        }
+
+        CheckSchedulers(data, degraded);
+        if (failing.Count > 0)
+        {
+            return new HealthCheckResult(context.Registration?.FailureStatus ?? HealthStatus.Unhealthy, Describe(failing, degraded), data: data);
+        }
+
+        return degraded.Count > 0
+            ? HealthCheckResult.Degraded(Describe(degraded, []), data: data)
+            : HealthCheckResult.Healthy(Healthy(), data);
+    }
+
+    private void CheckWriter(Dictionary<string, object> data, List<string> failing, List<string> degraded)
+    {
+        var health = _writer.Health;
+        var queued = _writer.QueuedEvents;
+        var capacity = _writer.Capacity;
+        var lost = health.EventsLost;
+        data["trace.queued_events"] = queued;
+        data["trace.queue_capacity"] = capacity;
+        data["trace.write_failures"] = health.Failures;
+        data["trace.events_lost"] = lost;
+        data["trace.sessions_lost"] = health.SessionsLost;
+        data["trace.writer_stopped"] = _writer.IsStopped;
+        if (health.LastWriteAt is { } written)
+        {
+            data["trace.last_write_at"] = written;
+        }
+
+        if (health.LastFailure is { } last)
+        {
+            data["trace.last_failure_at"] = last.At;
+            data["trace.last_failure"] = Shown(last.ExceptionType, last.Message);
+        }
+
+        if (_writer.IsStopped)
+        {
+            failing.Add(string.Create(CultureInfo.InvariantCulture, $"The trace writer has stopped: no session is recorded any more ({queued} events were queued)."));
+        }
+        else if (health.Current is { } current)
+        {
+            failing.Add(string.Create(CultureInfo.InvariantCulture, $"The trace writer's last write to the trace store failed at {current.At:O}: {Shown(current.ExceptionType, current.Message)} ({lost} events and {health.SessionsLost} sessions lost since start, {queued} events queued)."));
+        }
+
+        if (queued >= capacity * QueueDegradedFraction)
+        {
+            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The trace writer's queue holds {queued} of {capacity} events (DreamingOptions.WriteQueueCapacity): the store is not keeping up."));
+        }
+    }
+
+    private static async Task CheckWebhooksAsync(WebhookDispatcher dispatcher, Dictionary<string, object> data, List<string> degraded, CancellationToken cancellationToken)
+    {
+        WebhookDispatcherHealth health;
+        try
+        {
+            health = await dispatcher.GetHealthAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            data["webhooks.outbox_error"] = ex.GetType().FullName ?? ex.GetType().Name;
+            degraded.Add($"The webhook outbox could not be read ({ex.GetType().Name}).");
+            return;
+        }
+
+        data["webhooks.dead_letters_since_start"] = health.DeadLettersSinceStart;
+        var disabled = health.DisabledEndpoints.Select(static e => e.EndpointId).ToArray();
+        data["webhooks.disabled_endpoints"] = disabled;
+        if (disabled.Length > 0)
+        {
+            degraded.Add($"Webhook endpoints disabled after failed deliveries: {string.Join(", ", disabled)}; their deliveries become dead letters until enabled again ('dreaming webhooks replay --all-dead', or IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).");
+        }
+
+        if (health.DeadLettersSinceStart > 0)
+        {
+            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"{health.DeadLettersSinceStart} webhook deliveries became dead letters since the dispatcher started (the last to endpoint {health.LastDeadEndpoint})."));
+        }
+    }
+
+    private void CheckSchedulers(Dictionary<string, object> data, List<string> degraded)
+    {
+        foreach (var scheduler in _schedulers)
+        {
+            if (scheduler.LastCheck is not { } check)
+            {
+                continue;
+            }
+
+            data["dreams.last_check_at"] = check.At;
+            if (check.Error is { } error)
+            {
+                data["dreams.failed_scopes"] = check.FailedScopes.ToArray();
+                data["dreams.last_failure"] = Shown(error.Type, error.Message);
+                var scopes = check.FailedScopes.Count > 0 ? "the schedules of " + string.Join(", ", check.FailedScopes) : "the schedules";
+                degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The dream scheduler's last check ({check.At:O}) failed for {scopes}: {Shown(error.Type, error.Message)}."));
+            }
+        }
+    }
+
+    private string Healthy() => (_dispatcher is not null, _schedulers.Count > 0) switch
+    {
+        (true, true) => "The trace writer, the webhook dispatcher and the dream scheduler are working.",
+        (true, false) => "The trace writer and the webhook dispatcher are working.",
+        (false, true) => "The trace writer and the dream scheduler are working.",
+        _ => "The trace writer is working.",
+    };
+
+    // Through the registered redactors (a connection string, a token in a URL), then cut.
+    private string Shown(string exceptionType, string message) =>
+        TextCut.WithEllipsis($"{exceptionType}: {_filter.Apply(message)}", MaxMessageLength, "…");
+
+    private static string Describe(List<string> first, List<string> then) => string.Join(" ", first.Concat(then));
+}

@@ -1,0 +1,47 @@
+namespace Dreaming;
+
+/// <summary>The dispatcher's health, for <see cref="DreamingHealthCheck"/>: the dead letters it made since it started,
+/// and the configured endpoints that delivery disabled.</summary>
+public sealed partial class WebhookDispatcher
+{
+    private long _deadSinceStart;
+    private volatile string? _lastDeadEndpoint;
+
+    /// <summary>Reads the dispatcher's health: the dead letters this dispatcher made since it started (and the endpoint of
+    /// the last), and the configured, enabled endpoints the outbox store holds disabled (by this dispatcher, another one on
+    /// the same store, or before a restart). Endpoints disabled in configuration are left out: that is the operator's choice.</summary>
+    /// <param name="cancellationToken">Cancels reading the outbox.</param>
+    internal async Task<WebhookDispatcherHealth> GetHealthAsync(CancellationToken cancellationToken)
+    {
+        List<WebhookEndpointState>? disabled = null;
+        foreach (var (id, configured) in _endpoints)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!configured.Endpoint.Enabled)
+            {
+                continue;
+            }
+
+            var state = await _outbox.GetEndpointAsync(id, cancellationToken).ConfigureAwait(false);
+            if (state.IsDisabled)
+            {
+                (disabled ??= []).Add(state);
+            }
+        }
+
+        disabled?.Sort(static (a, b) => string.CompareOrdinal(a.EndpointId, b.EndpointId));
+        return new WebhookDispatcherHealth(Interlocked.Read(ref _deadSinceStart), _lastDeadEndpoint, (IReadOnlyList<WebhookEndpointState>?)disabled ?? []);
+    }
+
+    private void CountDead(string endpointId)
+    {
+        Interlocked.Increment(ref _deadSinceStart);
+        _lastDeadEndpoint = endpointId;
+    }
+}
+
+/// <summary>What <see cref="WebhookDispatcher.GetHealthAsync"/> found.</summary>
+/// <param name="DeadLettersSinceStart">The dead letters this dispatcher made since it started.</param>
+/// <param name="LastDeadEndpoint">The endpoint of the last of them, or <see langword="null"/>.</param>
+/// <param name="DisabledEndpoints">The configured, enabled endpoints the outbox holds disabled, by id.</param>
+internal sealed record WebhookDispatcherHealth(long DeadLettersSinceStart, string? LastDeadEndpoint, IReadOnlyList<WebhookEndpointState> DisabledEndpoints);

@@ -1,0 +1,236 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NSubstitute;
+
+namespace Dreaming.Tests.Health;
+
+/// <summary>The health check of the background work, registered as docs/tracing.md shows.</summary>
+public sealed class DreamingHealthCheckTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_store_that_fails_after_start_makes_the_check_unhealthy_naming_the_failure_and_a_store_that_works_again_heals_it()
+    {
+        var failing = true;
+        var store = new HookedTraceStore
+        {
+            BeforeWrite = (_, _) => Volatile.Read(ref failing)
+                ? throw new IOException("No space left on device writing with key sk-proj-AbCdEf0123456789xyzXYZ")
+                : Task.CompletedTask,
+        };
+        await using var provider = Provider(services => services.AddSingleton<ITraceStore>(store));
+        var health = provider.GetRequiredService<HealthCheckService>();
+        var writer = provider.GetRequiredService<TraceWriter>();
+        var fresh = (await health.CheckHealthAsync()).Entries["dreaming"];
+        Assert.Equal((HealthStatus.Healthy, "The trace writer is working."), (fresh.Status, fresh.Description));
+
+        await using (var lost = provider.GetRequiredService<IAgentSessionFactory>().StartSession("agent", "lost"))
+        {
+            await lost.RecordAsync(new NoteEvent { Text = "n" });
+            await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+            var entry = (await health.CheckHealthAsync()).Entries["dreaming"];
+            Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+            Assert.Contains("last write to the trace store failed", entry.Description, StringComparison.Ordinal);
+            Assert.Contains("System.IO.IOException: No space left on device", entry.Description, StringComparison.Ordinal);
+            Assert.DoesNotContain("sk-proj", entry.Description, StringComparison.Ordinal);
+            Assert.Contains("[REDACTED:api-key]", (string)entry.Data["trace.last_failure"], StringComparison.Ordinal);
+            Assert.Equal(1L, entry.Data["trace.sessions_lost"]);
+            Assert.Equal(1L, entry.Data["trace.events_lost"]);
+            Assert.True((long)entry.Data["trace.write_failures"] >= 1);
+        }
+
+        // The writer goes on with the next batch: once the store takes one, the check is healthy again, and the data keep
+        // what was lost.
+        Volatile.Write(ref failing, false);
+        await using (var next = provider.GetRequiredService<IAgentSessionFactory>().StartSession("agent", "kept"))
+        {
+            await next.RecordAsync(new NoteEvent { Text = "n" });
+            await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        }
+
+        var healed = (await health.CheckHealthAsync()).Entries["dreaming"];
+        Assert.Equal(HealthStatus.Healthy, healed.Status);
+        Assert.Equal(1L, healed.Data["trace.sessions_lost"]);
+        Assert.True(healed.Data.ContainsKey("trace.last_failure_at"));
+        Assert.True(healed.Data.ContainsKey("trace.last_write_at"));
+    }
+
+    [Fact]
+    public async Task A_stopped_writer_is_unhealthy_with_the_registrations_failure_status()
+    {
+        await using var provider = Provider(_ => { });
+        await provider.GetRequiredService<TraceWriter>().DisposeAsync();
+
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+        var registration = new HealthCheckRegistration("dreaming", check, HealthStatus.Degraded, null);
+        var result = await check.CheckHealthAsync(new HealthCheckContext { Registration = registration });
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Contains("The trace writer has stopped", result.Description, StringComparison.Ordinal);
+        Assert.Equal(true, result.Data["trace.writer_stopped"]);
+    }
+
+    [Fact]
+    public async Task A_queue_near_its_capacity_is_degraded()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var store = new HookedTraceStore { BeforeWrite = (_, _) => Task.Run(() => release.Wait(Patience)) };
+        await using var provider = Provider(
+            services => services.AddSingleton<ITraceStore>(store),
+            o =>
+            {
+                o.Backpressure = BackpressurePolicy.Drop;
+                o.WriteQueueCapacity = 10;
+                o.WriteBatchSize = 5;
+            });
+        var health = provider.GetRequiredService<HealthCheckService>();
+
+        // Disposed after the store is released (the finally below), so that its abandonment does not wait on the store.
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("agent", "flood");
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await session.RecordAsync(new NoteEvent { Text = "n" + i });
+            }
+
+            var entry = (await health.CheckHealthAsync()).Entries["dreaming"];
+            Assert.Equal(HealthStatus.Degraded, entry.Status);
+            Assert.Contains("The trace writer's queue holds", entry.Description, StringComparison.Ordinal);
+            Assert.Equal(10, entry.Data["trace.queue_capacity"]);
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Fact]
+    public async Task A_disabled_webhook_endpoint_and_its_dead_letters_are_degraded_naming_the_endpoint_but_not_its_url_or_secret()
+    {
+        var endpoint = new WebhookEndpoint { Id = "ci", Url = "https://ci.example.com/hook?token=abc123" };
+        var secret = WebhookSecret.Generate();
+        endpoint.Secrets.Add(secret);
+        await using var provider = Provider(_ => { }, webhooks: o => o.Endpoints.Add(endpoint));
+        var health = provider.GetRequiredService<HealthCheckService>();
+        var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+        var fresh = (await health.CheckHealthAsync()).Entries["dreaming"];
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and the webhook dispatcher are working."), (fresh.Status, fresh.Description));
+
+        await outbox.SetEndpointDisabledAsync("ci", "the endpoint answered 410 Gone", DateTimeOffset.UtcNow);
+        var entry = (await health.CheckHealthAsync()).Entries["dreaming"];
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Contains("Webhook endpoints disabled after failed deliveries: ci;", entry.Description, StringComparison.Ordinal);
+        Assert.Equal(["ci"], (string[])entry.Data["webhooks.disabled_endpoints"]);
+        Assert.Equal(0L, entry.Data["webhooks.dead_letters_since_start"]);
+
+        // A delivery to the disabled endpoint becomes a dead letter, counted since the dispatcher started.
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", DateTimeOffset.UtcNow, new JsonObject()), ["ci"]);
+        Assert.Equal(1, await provider.GetRequiredService<WebhookDispatcher>().DispatchDueAsync());
+        entry = (await health.CheckHealthAsync()).Entries["dreaming"];
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Contains("1 webhook deliveries became dead letters since the dispatcher started (the last to endpoint ci)", entry.Description, StringComparison.Ordinal);
+        Assert.Equal(1L, entry.Data["webhooks.dead_letters_since_start"]);
+
+        var shown = entry.Description + string.Join(" ", entry.Data.Values.Select(v => v is string[] a ? string.Join(",", a) : v.ToString()));
+        foreach (var hidden in new[] { "token", "abc123", "example.com", secret })
+        {
+            Assert.DoesNotContain(hidden, shown, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_the_check_while_it_reads_the_outbox_ends_it_with_the_cancellation()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var outbox = Substitute.For<IWebhookOutboxStore>();
+        outbox.GetEndpointAsync(default!, default).ReturnsForAnyArgs(async call =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, call.ArgAt<CancellationToken>(1));
+            return new WebhookEndpointState { EndpointId = "ci" };
+        });
+        await using var provider = Provider(services => services.AddSingleton(outbox), webhooks: o => o.Endpoints.Add(Dreaming.Tests.Webhooks.WebhookPublishingTests.Endpoint("ci")));
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+        using var cts = new CancellationTokenSource();
+
+        var running = check.CheckHealthAsync(new HealthCheckContext(), cts.Token);
+        await entered.Task.WaitAsync(Patience);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task An_outbox_that_cannot_be_read_is_degraded_without_its_message()
+    {
+        var outbox = Substitute.For<IWebhookOutboxStore>();
+        outbox.GetEndpointAsync(default!, default).ReturnsForAnyArgs<WebhookEndpointState>(_ => throw new InvalidOperationException("Data Source=/secret/path.db"));
+        await using var provider = Provider(services => services.AddSingleton(outbox), webhooks: o => o.Endpoints.Add(Dreaming.Tests.Webhooks.WebhookPublishingTests.Endpoint("ci")));
+
+        var result = await provider.GetRequiredService<DreamingHealthCheck>().CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Contains("The webhook outbox could not be read (InvalidOperationException)", result.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("/secret/path.db", result.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_schedule_whose_check_fails_is_degraded_naming_its_scope_until_a_check_goes_through()
+    {
+        var failing = true;
+        var dreams = Substitute.For<IDreamConsolidator>();
+        var runs = Substitute.For<IDreamRunStore>();
+        runs.GetLastCompletedAsync(default!, default).ReturnsForAnyArgs(_ => Volatile.Read(ref failing)
+            ? Task.FromException<DreamRun?>(new TimeoutException("the run store timed out"))
+            : Task.FromResult<DreamRun?>(null));
+        var scheduler = new DreamScheduler(
+            [new DreamSchedule { Scope = MemoryScope.Agent("support"), AfterNewSessions = 10 }],
+            dreams,
+            runs,
+            new InMemoryTraceStore());
+        await using var provider = Provider(services => services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(scheduler));
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+
+        Assert.Empty(await scheduler.RunDueAsync());
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Contains("failed for the schedules of agent:support: System.TimeoutException: the run store timed out", result.Description, StringComparison.Ordinal);
+        Assert.Equal(["agent:support"], (string[])result.Data["dreams.failed_scopes"]);
+
+        Volatile.Write(ref failing, false);
+        Assert.Empty(await scheduler.RunDueAsync());
+        var healed = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and the dream scheduler are working."), (healed.Status, healed.Description));
+    }
+
+    [Fact]
+    public async Task The_check_may_run_from_several_threads_at_once()
+    {
+        await using var provider = Provider(_ => { }, webhooks: o => o.Endpoints.Add(Dreaming.Tests.Webhooks.WebhookPublishingTests.Endpoint("ci")));
+        var health = provider.GetRequiredService<HealthCheckService>();
+
+        var reports = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => health.CheckHealthAsync()))).WaitAsync(Patience);
+
+        Assert.All(reports, report => Assert.Equal(HealthStatus.Healthy, report.Entries["dreaming"].Status));
+    }
+
+    // The registration docs/tracing.md shows.
+    private static ServiceProvider Provider(Action<IServiceCollection> configure, Action<DreamingOptions>? options = null, Action<WebhookOptions>? webhooks = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        configure(services);
+        var dreaming = services.AddDreamingAgents(options);
+        if (webhooks is not null)
+        {
+            dreaming.AddWebhooks(webhooks);
+        }
+
+        services.AddHealthChecks().AddCheck<DreamingHealthCheck>("dreaming");
+        return services.BuildServiceProvider();
+    }
+}
