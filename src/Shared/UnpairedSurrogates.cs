@@ -7,9 +7,12 @@ internal static class UnpairedSurrogates
 {
     /// <summary>Returns the index of the first unpaired surrogate of <paramref name="text"/>, or -1 when it has none.</summary>
     /// <remarks>Text without surrogates at all (almost all text) is answered by one vectorized search.</remarks>
-    public static int IndexOf(string text)
+    public static int IndexOf(string text) => IndexOf(text.AsSpan());
+
+    /// <summary>Returns the index of the first unpaired surrogate of <paramref name="text"/>, or -1 when it has none.</summary>
+    public static int IndexOf(ReadOnlySpan<char> text)
     {
-        var first = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        var first = text.IndexOfAnyInRange('\uD800', '\uDFFF');
         if (first < 0)
         {
             return -1;

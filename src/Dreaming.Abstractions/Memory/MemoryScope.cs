@@ -8,6 +8,9 @@ namespace Dreaming;
 /// <para>A scope is written as a key: <c>agent:&lt;id&gt;</c>, <c>team:&lt;id&gt;</c> or <c>global</c> (see <see cref="Key"/>
 /// and <see cref="Parse"/>). Stores keep the key, and JSON carries it as that string. Ids are compared ordinally, so
 /// <c>agent:Bot</c> and <c>agent:bot</c> are different scopes.</para>
+/// <para>An id must be Unicode text: one holding half a surrogate pair (a lone U+D800-U+DFFF) is refused, as the options,
+/// the session factory and the CLI refuse it, since a store that keeps text as UTF-8 turns it into U+FFFD, so two such
+/// ids (<c>a\uD800</c>, <c>a\uDC00</c>) would name one scope. Thread-safe: a scope is immutable.</para>
 /// </remarks>
 [JsonConverter(typeof(MemoryScopeJsonConverter))]
 public sealed record MemoryScope
@@ -42,20 +45,24 @@ public sealed record MemoryScope
     /// <summary>Creates the scope of one agent.</summary>
     /// <param name="agentId">The agent id, as sessions record it.</param>
     /// <returns>The scope.</returns>
-    /// <exception cref="ArgumentException">The id is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="agentId"/> is null.</exception>
+    /// <exception cref="ArgumentException">The id is empty or white space, or holds half a surrogate pair.</exception>
     public static MemoryScope Agent(string agentId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(agentId);
+        ThrowIfUnpairedSurrogate(agentId, "agent id", nameof(agentId));
         return new(MemoryScopeKind.Agent, agentId);
     }
 
     /// <summary>Creates the scope of a team (or tenant) of agents.</summary>
     /// <param name="teamId">The team id.</param>
     /// <returns>The scope.</returns>
-    /// <exception cref="ArgumentException">The id is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="teamId"/> is null.</exception>
+    /// <exception cref="ArgumentException">The id is empty or white space, or holds half a surrogate pair.</exception>
     public static MemoryScope Team(string teamId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(teamId);
+        ThrowIfUnpairedSurrogate(teamId, "team id", nameof(teamId));
         return new(MemoryScopeKind.Team, teamId);
     }
 
@@ -75,20 +82,32 @@ public sealed record MemoryScope
     /// <summary>Reads a scope from its <see cref="Key"/>.</summary>
     /// <param name="key">The key, such as <c>agent:support-bot</c>.</param>
     /// <param name="scope">The scope, when the key is valid.</param>
-    /// <returns>Whether the key is valid.</returns>
+    /// <returns>Whether the key is valid; false for an id holding half a surrogate pair.</returns>
     public static bool TryParse([NotNullWhen(true)] string? key, [NotNullWhen(true)] out MemoryScope? scope)
     {
         scope = key switch
         {
             null => null,
             GlobalKey => Global,
-            _ when key.StartsWith(AgentPrefix, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(key[AgentPrefix.Length..]) =>
+            _ when key.StartsWith(AgentPrefix, StringComparison.Ordinal) && IsValidId(key.AsSpan(AgentPrefix.Length)) =>
                 new(MemoryScopeKind.Agent, key[AgentPrefix.Length..]),
-            _ when key.StartsWith(TeamPrefix, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(key[TeamPrefix.Length..]) =>
+            _ when key.StartsWith(TeamPrefix, StringComparison.Ordinal) && IsValidId(key.AsSpan(TeamPrefix.Length)) =>
                 new(MemoryScopeKind.Team, key[TeamPrefix.Length..]),
             _ => null,
         };
         return scope is not null;
+    }
+
+    private static bool IsValidId(ReadOnlySpan<char> id) => !id.IsWhiteSpace() && UnpairedSurrogates.IndexOf(id) < 0;
+
+    private static void ThrowIfUnpairedSurrogate(string id, string what, string paramName)
+    {
+        if (UnpairedSurrogates.IndexOf(id) is var at and >= 0)
+        {
+            throw new ArgumentException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The {what} has an unpaired surrogate (half a character, U+{(int)id[at]:X4}) at index {at}; stores keep ids as UTF-8, which would make it U+FFFD and could give it the memory of another scope."),
+                paramName);
+        }
     }
 
     /// <summary>Returns the <see cref="Key"/>.</summary>

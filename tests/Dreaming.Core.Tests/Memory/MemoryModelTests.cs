@@ -50,6 +50,34 @@ public class MemoryModelTests
         Assert.False(MemoryScope.TryParse(null, out _));
     }
 
+    // The ids are built here: theory data holding half a surrogate pair would reach the test as U+FFFD.
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    public void A_scope_id_holding_half_a_surrogate_pair_is_refused_everywhere(int @case, int at)
+    {
+        var id = @case switch
+        {
+            0 => "ops\uD800",
+            1 => "\uDC00ops",
+            _ => "a\uDE00\uD83D",
+        };
+        var team = Assert.Throws<ArgumentException>(() => MemoryScope.Team(id));
+        Assert.Equal("teamId", team.ParamName);
+        Assert.Contains($"unpaired surrogate (half a character, U+{(int)id[at]:X4}) at index {at}", team.Message, StringComparison.Ordinal);
+        var agent = Assert.Throws<ArgumentException>(() => MemoryScope.Agent(id));
+        Assert.Equal("agentId", agent.ParamName);
+
+        Assert.False(MemoryScope.TryParse("team:" + id, out _));
+        Assert.False(MemoryScope.TryParse("agent:" + id, out _));
+        Assert.Throws<FormatException>(() => MemoryScope.Parse("team:" + id));
+
+        // A whole pair is a character, and welcome.
+        Assert.Equal("team:ops\uD83D\uDE00", MemoryScope.Team("ops\uD83D\uDE00").Key);
+        Assert.True(MemoryScope.TryParse("agent:\uD83D\uDE00", out var scope) && scope.Id == "\uD83D\uDE00");
+    }
+
     [Fact]
     public void A_scope_is_json_as_its_key()
     {
