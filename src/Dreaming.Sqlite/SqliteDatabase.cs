@@ -13,6 +13,11 @@ internal sealed class SqliteDatabase
     private readonly string _connectionPragmas;
     private readonly TimeSpan _busyTimeout;
 
+    // The file the database lives in (a plain path, or the path of a file: URI), null for an in-memory database; and the
+    // setting that keeps SQLite from creating it (Mode=ReadOnly, Mode=ReadWrite, a URI's mode=ro or mode=rw), if any.
+    private readonly string? _filePath;
+    private readonly string? _openMode;
+
     public SqliteDatabase(SqliteTraceStoreOptions options)
     {
         var builder = SqliteTraceStoreOptionsValidator.ToBuilder(options.ConnectionString);
@@ -33,6 +38,9 @@ internal sealed class SqliteDatabase
         }
 
         Location = builder.DataSource;
+        (_filePath, _openMode) = IsFile
+            ? (Location, builder.Mode is SqliteOpenMode.ReadOnly or SqliteOpenMode.ReadWrite ? $"Mode={builder.Mode}" : null)
+            : ReadFileUri(builder);
         _busyTimeout = options.BusyTimeout;
 
         // Microsoft.Data.Sqlite retries busy commands until its own timeout (whole seconds, 0 meaning forever), so it is
@@ -169,25 +177,90 @@ internal sealed class SqliteDatabase
         }
     }
 
-    /// <summary>Tells what makes the database file impossible to open or create where it is named: the path is a
-    /// folder, or its folder does not exist (the store creates the file, never its folder).</summary>
+    /// <summary>Tells what makes the database file impossible to open or create where it is named (a plain path or a
+    /// <c>file:</c> URI): the path is a folder, its folder does not exist (the store creates the file, never its folder),
+    /// or the file does not exist and the connection string opens an existing file only (<c>Mode=ReadOnly</c>,
+    /// <c>Mode=ReadWrite</c>, a URI's <c>mode=ro</c> or <c>mode=rw</c>).</summary>
     /// <returns>The problem, as the end of a sentence, or <see langword="null"/> when there is none or the database is
     /// not a file.</returns>
     public string? FindLocationProblem()
     {
-        if (!IsFile)
+        if (_filePath is null)
         {
             return null;
         }
 
-        if (Directory.Exists(Location))
+        // A file: URI names its file in the message; a plain path is the location itself.
+        var file = IsFile ? "it" : $"its file '{_filePath}'";
+        if (Directory.Exists(_filePath))
         {
-            return "it is a folder, not a file. Name a file in it instead.";
+            return $"{file} is a folder, not a file. Name a file in it instead.";
         }
 
-        var folder = Path.GetDirectoryName(Location);
-        return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder)
-            ? $"the folder '{folder}' does not exist. Create it first."
+        var folder = Path.GetDirectoryName(_filePath);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            return $"the folder '{folder}' does not exist. Create it first.";
+        }
+
+        return _openMode is not null && !File.Exists(_filePath)
+            ? $"{(IsFile ? "the file" : file)} does not exist, and {_openMode} opens an existing file only (SQLite does not create it). Name an existing store, or leave {_openMode} out to have the store create the file."
             : null;
+    }
+
+    /// <summary>Reads the file a <c>file:</c> URI data source names (SQLite's URI form: <c>file:path</c>,
+    /// <c>file:///path</c> or <c>file://localhost/path</c>, percent-encoded, with <c>?</c> parameters), and the setting that
+    /// keeps SQLite from creating it; no file for an in-memory database (<c>mode=memory</c>, <c>:memory:</c>, an empty
+    /// path), another authority, or a path that is not one.</summary>
+    private static (string? Path, string? OpenMode) ReadFileUri(SqliteConnectionStringBuilder builder)
+    {
+        var source = builder.DataSource;
+        if (builder.Mode == SqliteOpenMode.Memory || !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, null);
+        }
+
+        var rest = source["file:".Length..];
+        var fragment = rest.IndexOf('#', StringComparison.Ordinal);
+        rest = fragment < 0 ? rest : rest[..fragment];
+        var queryStart = rest.IndexOf('?', StringComparison.Ordinal);
+        var query = queryStart < 0 ? [] : rest[(queryStart + 1)..].Split('&');
+        var path = queryStart < 0 ? rest : rest[..queryStart];
+        if (path.StartsWith("//", StringComparison.Ordinal))
+        {
+            var slash = path.IndexOf('/', 2);
+            var authority = slash < 0 ? path[2..] : path[2..slash];
+            if (authority.Length > 0 && !string.Equals(authority, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, null);
+            }
+
+            path = slash < 0 ? string.Empty : path[slash..];
+        }
+
+        string? mode = null;
+        foreach (var parameter in query)
+        {
+            if (parameter.StartsWith("mode=", StringComparison.OrdinalIgnoreCase))
+            {
+                mode = parameter["mode=".Length..];
+            }
+        }
+
+        path = Uri.UnescapeDataString(path);
+        if (OperatingSystem.IsWindows() && path.Length >= 3 && path[0] == '/' && path[2] == ':')
+        {
+            path = path[1..]; // file:///C:/data/dreaming.db names C:/data/dreaming.db
+        }
+
+        if (path.Length == 0 || path == ":memory:" || string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase) || path.Contains('\0', StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+
+        var openMode = builder.Mode is SqliteOpenMode.ReadOnly or SqliteOpenMode.ReadWrite ? $"Mode={builder.Mode}"
+            : string.Equals(mode, "ro", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "rw", StringComparison.OrdinalIgnoreCase) ? $"the URI's mode={mode}"
+            : null;
+        return (Path.GetFullPath(path), openMode);
     }
 }

@@ -79,6 +79,68 @@ public sealed class SqliteHostTests : IDisposable
     }
 
     [Theory]
+    [InlineData("Data Source={0};Mode=ReadOnly", "Mode=ReadOnly")]
+    [InlineData("Data Source={0};Mode=ReadWrite", "Mode=ReadWrite")]
+    [InlineData("Data Source=file:{0}?mode=ro", "mode=ro")]
+    [InlineData("Data Source=file://{0}?cache=shared&mode=rw", "mode=rw")]
+    [InlineData("Data Source=file:{0}?cache=shared;Mode=ReadOnly", "Mode=ReadOnly")]
+    public async Task A_host_opening_a_missing_store_file_without_creating_it_fails_to_start_naming_the_path(string format, string mode)
+    {
+        var file = Path.Combine(_folder.Path, "missing.db");
+        using var host = BuildHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, file));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("SqliteTraceStoreOptions.ConnectionString names the trace store", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{file}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist, and ", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{mode} opens an existing file only (SQLite does not create it)", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task A_host_whose_store_file_uri_is_in_a_missing_folder_fails_to_start()
+    {
+        var folder = Path.Combine(_folder.Path, "data");
+        using var host = BuildHost($"Data Source=file:{Path.Combine(folder, "dreaming.db")}?cache=shared");
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains($"the folder '{folder}' does not exist. Create it first.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_opening_an_existing_store_file_read_write_without_create_starts()
+    {
+        var file = _folder.File("existing.db");
+        using (var store = new SqliteTraceStore(file))
+        {
+            await store.InitializeAsync();
+        }
+
+        using var host = BuildHost($"Data Source=file:{file}?mode=rw");
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    // Microsoft.Data.Sqlite's builder refuses the character in every form (a plain path, a quoted value, a URI), which
+    // the validation reports as an invalid connection string: never an ArgumentException out of the validator.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_data_source_holding_a_nul_character_is_a_validation_failure_naming_the_setting(int form)
+    {
+        var connectionString = form switch { 0 => "dream\0ing.db", 1 => "Data Source='dream\0ing.db'", _ => "Data Source=file:dream\0ing.db?mode=ro" };
+        using var host = BuildHost(connectionString);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("SqliteTraceStoreOptions.ConnectionString is not a valid SQLite connection string", error.Message, StringComparison.Ordinal);
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => new SqliteTraceStore(connectionString)).ParamName);
+    }
+
+    [Theory]
     [InlineData("Data Source=host-start-shared;Mode=Memory;Cache=Shared")]
     [InlineData("Data Source=file:host-start-uri?mode=memory&cache=shared")]
     public async Task A_host_on_a_shared_in_memory_database_starts_and_records(string connectionString)
