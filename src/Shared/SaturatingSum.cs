@@ -19,6 +19,16 @@ internal static class SaturatingSum
         return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
     }
 
+    /// <summary>Returns <paramref name="a"/> - <paramref name="b"/>, or the bound it passed when it would overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Subtract(long a, long b)
+    {
+        var difference = unchecked(a - b);
+
+        // An overflow needs operands of different signs, and gives a difference whose sign differs from a's.
+        return ((a ^ b) & (a ^ difference)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : difference;
+    }
+
     /// <summary>Adds <paramref name="value"/> to <paramref name="location"/> atomically, saturating as <see cref="Add"/>
     /// does (a compare-exchange loop, retried only when another thread changed the total meanwhile).</summary>
     /// <returns>The new total.</returns>

@@ -41,8 +41,9 @@ public sealed record DreamRunResults
 
     /// <summary>Gets the tokens counted against <see cref="DreamRunRequest.TokenBudget"/>: the reported tokens of every stage
     /// (<see cref="TotalUsage"/>) plus those estimated for model calls that reported none
-    /// (<see cref="DreamStageUsage.EstimatedTokens"/>). This is the figure that stopped a dream at its budget.</summary>
-    public long BudgetTokensUsed => TotalUsage.TotalTokens + StageUsage.Sum(stage => stage.EstimatedTokens);
+    /// (<see cref="DreamStageUsage.EstimatedTokens"/>). This is the figure that stopped a dream at its budget. It stops at
+    /// <see cref="long.MaxValue"/> instead of wrapping, as every usage sum does.</summary>
+    public long BudgetTokensUsed => StageUsage.Aggregate(TotalUsage.TotalTokens, static (total, stage) => SaturatingSum.Add(total, stage.EstimatedTokens));
 
     /// <summary>Gets a value indicating whether <see cref="BudgetTokensUsed"/> includes estimated tokens.</summary>
     public bool BudgetTokensEstimated => StageUsage.Any(stage => stage.EstimatedTokens > 0);

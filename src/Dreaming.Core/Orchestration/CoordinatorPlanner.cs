@@ -47,7 +47,7 @@ internal static class CoordinatorPlanner
 
             var callUsage = agentId is null ? ModelUsage.Of(response.Usage) : ModelUsage.Of(coordinator, agentId, response, options);
             spent.Usage = spent.Usage.Add(price is null ? callUsage : price(callUsage));
-            spent.UnreportedTokens += ModelUsage.Unreported(messages, response);
+            spent.UnreportedTokens = SaturatingSum.Add(spent.UnreportedTokens, ModelUsage.Unreported(messages, response));
             try
             {
                 var plan = Parse(goal, response.Text);

@@ -50,7 +50,7 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
             var data = WebhookEventData.BudgetReached(
                 cost ? "orchestration.cost" : "orchestration.tokens",
                 limit ?? 0,
-                cost ? failed.Usage.CostMinorUnits : failed.Usage.TotalTokens + failed.EstimatedTokens,
+                cost ? failed.Usage.CostMinorUnits : SaturatingSum.Add(failed.Usage.TotalTokens, failed.EstimatedTokens),
                 failed.SessionId);
             if (limit is null)
             {

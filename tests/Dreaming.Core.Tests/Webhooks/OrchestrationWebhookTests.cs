@@ -78,6 +78,29 @@ public sealed class OrchestrationWebhookTests
     }
 
     [Fact]
+    public async Task A_run_whose_model_reports_long_MaxValue_tokens_and_no_output_count_reports_the_budget_used_as_long_MaxValue_not_wrapped()
+    {
+        await using var services = Build("orchestration.failed", "budget.reached");
+        // A provider reporting long.MaxValue input tokens and no output count: the budget counts an estimate beside it.
+        var huge = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, new string('x', 400))) { Usage = new UsageDetails { InputTokenCount = long.MaxValue } }),
+        };
+        var request = Request(budget: 250, "a", "b", "c", "d") with { Agents = [new RosterAgent { Name = "worker", ChatClient = huge }] };
+        var run = await services.GetRequiredService<IOrchestrator>().RunAsync(request).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var rows = await RowsAsync(services);
+        Assert.Equal(OrchestrationStatus.BudgetReached, run.Status);
+        Assert.Equal(["orchestration.failed", "budget.reached"], rows.Select(r => r.EventType));
+        var ended = (await services.GetRequiredService<ITraceStore>().GetEventsAsync(run.SessionId)).OfType<OrchestrationFailedEvent>().Single();
+        Assert.Equal(long.MaxValue, ended.Usage.TotalTokens);
+        Assert.True(ended.EstimatedTokens > 0);
+        var budget = Data(rows[1]);
+        Assert.Equal((double)long.MaxValue, budget.GetProperty("used").GetDouble());
+        Assert.True(budget.GetProperty("used_includes_estimate").GetBoolean());
+    }
+
+    [Fact]
     public async Task A_run_stopped_by_its_cost_budget_raises_budget_reached_with_the_cost_limit()
     {
         await using var services = Build(null, o => o.CostOf = (_, usage) => usage.InputTokens, "orchestration.failed", "budget.reached");

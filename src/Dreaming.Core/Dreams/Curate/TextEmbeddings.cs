@@ -55,11 +55,11 @@ public sealed class TextEmbeddings
             var embeddings = await generator.GenerateAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (embeddings.Usage?.InputTokenCount is { } reported)
             {
-                spend.InputTokens += reported;
+                spend.InputTokens = SaturatingSum.Add(spend.InputTokens, reported);
             }
             else
             {
-                spend.EstimatedTokens += ModelUsage.EstimateInputTokens(batch);
+                spend.EstimatedTokens = SaturatingSum.Add(spend.EstimatedTokens, ModelUsage.EstimateInputTokens(batch));
             }
 
             if (embeddings.Count != batch.Length)

@@ -55,7 +55,7 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
 
         Occurrences += occurrences;
         WastedCalls += wastedCalls;
-        WastedTokens += wastedTokens;
+        WastedTokens = SaturatingSum.Add(WastedTokens, wastedTokens);
         if (Example is null && !string.IsNullOrWhiteSpace(example))
         {
             var trimmed = example.Trim();

@@ -131,7 +131,7 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         }
         else
         {
-            loop.RepeatTokens += tokens;
+            loop.RepeatTokens = SaturatingSum.Add(loop.RepeatTokens, tokens);
         }
 
         loop.Count++;

@@ -197,7 +197,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.
         var reflectEstimated = Math.Max(0, reflection.EstimatedTokens);
-        var reflectSpent = reflectUsage.TotalTokens + reflectEstimated;
+        var reflectSpent = SaturatingSum.Add(reflectUsage.TotalTokens, reflectEstimated);
         var budgetReached = reflection.BudgetReached || (request.TokenBudget is { } budget && reflectSpent >= budget);
         stages.Add(new DreamStageUsage("reflect", reflectUsage, watch.Elapsed) { EstimatedTokens = reflectEstimated });
         results = results with { StageUsage = [.. stages], BudgetReached = budgetReached };
@@ -216,9 +216,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             cancellationToken);
         // The embeddings' input a generator did not report is estimated from the texts, as the reflector's is; when a batch
         // failed, the batches before it still count.
-        var embedSpent = embedUsage.TotalTokens + embedEstimated;
+        var embedSpent = SaturatingSum.Add(embedUsage.TotalTokens, embedEstimated);
+        var dreamSpent = SaturatingSum.Add(reflectSpent, embedSpent);
         stages.Add(new DreamStageUsage("curate", embedUsage, watch.Elapsed) { EstimatedTokens = embedEstimated });
-        if (!budgetReached && request.TokenBudget is { } limit && reflectSpent + embedSpent >= limit)
+        if (!budgetReached && request.TokenBudget is { } limit && dreamSpent >= limit)
         {
             // The embeddings took the dream to its budget: nothing else costs tokens, so this only records it.
             budgetReached = true;
@@ -229,7 +230,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
                 (false, true) => " (including an estimate where the embedding generator reported no usage)",
                 _ => string.Empty,
             };
-            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {reflectSpent + embedSpent} of {limit} tokens used{estimated}"));
+            embedNote = Join(embedNote, string.Create(CultureInfo.InvariantCulture, $"token budget reached by the embeddings: {dreamSpent} of {limit} tokens used{estimated}"));
         }
 
         reflectNote = Join(reflectNote, embedNote);

@@ -340,7 +340,7 @@ public sealed class ModelReflector : IDreamReflector
                 var input = ModelUsage.EstimateInputTokens(messages);
                 if (budget is { } limit)
                 {
-                    var left = limit - Spent - input;
+                    var left = SaturatingSum.Subtract(SaturatingSum.Subtract(limit, Spent), input);
                     if (left < MinAnswerTokens)
                     {
                         BudgetReached = true;
@@ -365,8 +365,8 @@ public sealed class ModelReflector : IDreamReflector
                     Usage = Usage.Add(callUsage);
                     var unreported = ModelUsage.Unreported(messages, response);
                     Estimated |= response.Usage?.InputTokenCount is null || response.Usage?.OutputTokenCount is null;
-                    EstimatedTokens += unreported;
-                    Spent += callUsage.TotalTokens + unreported;
+                    EstimatedTokens = SaturatingSum.Add(EstimatedTokens, unreported);
+                    Spent = SaturatingSum.Add(Spent, SaturatingSum.Add(callUsage.TotalTokens, unreported));
                     BudgetReached = budget is { } spent && Spent >= spent;
                     if (parse(response.Text) > 0)
                     {

@@ -108,7 +108,7 @@ public sealed partial class ModelGrader
             .Select(_ => SampleAsync(rubric, request, chatOptions, criteria, cancellationToken))).ConfigureAwait(false);
 
         var usage = samples.Aggregate(SessionUsage.Zero, (sum, sample) => sum.Add(sample.Usage));
-        return new GradeResult { Criteria = criteria.Select(c => Vote(c, samples)).ToArray(), Usage = usage, EstimatedTokens = samples.Sum(s => s.EstimatedTokens) };
+        return new GradeResult { Criteria = criteria.Select(c => Vote(c, samples)).ToArray(), Usage = usage, EstimatedTokens = samples.Aggregate(0L, static (sum, sample) => SaturatingSum.Add(sum, sample.EstimatedTokens)) };
     }
 
     private async Task<Sample> SampleAsync(Rubric rubric, ChatMessage[] request, ChatOptions chatOptions, IReadOnlyList<RubricCriterion> criteria, CancellationToken cancellationToken)
@@ -128,7 +128,7 @@ public sealed partial class ModelGrader
             // Priced by the DreamingOptions.CostOf of a UseDreaming() in the grader's pipeline, under the graded session's agent.
             usage = usage.Add(ModelUsage.Of(_client, agentId: null, response, chatOptions));
             // What the call used without reporting it, from the messages it was sent (a correction is added below).
-            estimated += ModelUsage.Unreported(messages, response);
+            estimated = SaturatingSum.Add(estimated, ModelUsage.Unreported(messages, response));
             var reply = GraderReply.Read(response.Text, criteria);
             foreach (var (id, verdict) in reply.Verdicts)
             {

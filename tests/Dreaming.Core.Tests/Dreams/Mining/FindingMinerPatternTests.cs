@@ -108,6 +108,33 @@ public sealed class FindingMinerPatternTests
     }
 
     [Fact]
+    public async Task Wasted_tokens_stop_at_long_MaxValue_when_responses_report_it()
+    {
+        // A provider reporting long.MaxValue tokens for every response: each call's tokens are long.MaxValue, and the
+        // wasted tokens of a loop, of an error and of a length limit hit add several of them.
+        const string args = """{"flight":"HAT030"}""";
+        const string error = "Error: flight HAT030 not available";
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 4; i++)
+        {
+            var session = MiningSessions.Failed($"loop{i}");
+            for (var call = 0; call < 3; call++)
+            {
+                session.CallOnly($"c{call}", "update", args).Response(long.MaxValue).Result($"c{call}", error);
+            }
+
+            sessions.Add(session.Response(long.MaxValue, "length"));
+            sessions.Add(MiningSessions.Succeeded($"ok{i}").Call("search"));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        Assert.Equal(long.MaxValue, Assert.Single(report.Findings, f => f.Pattern == FindingKinds.RepeatedFailingCall).WastedTokens);
+        Assert.Equal(long.MaxValue, Assert.Single(report.Findings, f => f.Kind == FindingKinds.LimitHit).WastedTokens);
+        Assert.All(report.Findings, f => Assert.True(f.WastedTokens >= 0, $"{f.Pattern} {f.Signature}: {f.WastedTokens}"));
+    }
+
+    [Fact]
     public async Task Iteration_and_length_limits_hit_are_findings()
     {
         var sessions = new List<MiningSessions>();
