@@ -30,7 +30,10 @@ public sealed class DreamingOptions
     /// store is still writing) are counted as dropped on their sessions and in <c>dreaming.events.dropped</c> (reason
     /// <c>drain_timeout</c>) and logged with their number; the store's write in progress is cancelled. A completion or
     /// session disposal still waiting for its events then fails with <see cref="ObjectDisposedException"/>, so such a
-    /// session is not reported as ended: it stays running in the store (see <c>AbandonRunningSessionsAsync</c>).</remarks>
+    /// session is not reported as ended: it stays running in the store (see <c>AbandonRunningSessionsAsync</c>).
+    /// <para>The host's <c>HostOptions.ShutdownTimeout</c> does not bound the drain: it runs when the host's service
+    /// provider is disposed, after <c>IHost.StopAsync</c> has returned (no hosted service of the library waits for the
+    /// store), so that what is recorded while other hosted services stop is written too. Only this setting bounds it.</para></remarks>
     public TimeSpan WriteDrainTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Gets or sets what happens when the write queue is full.</summary>
