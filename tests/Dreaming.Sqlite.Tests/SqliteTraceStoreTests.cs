@@ -312,6 +312,23 @@ public sealed class SqliteTraceStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_query_for_an_agent_or_scope_holding_half_a_surrogate_pair_is_refused_not_matched_as_U_FFFD()
+    {
+        // The ids are built here: SQLite keeps text as UTF-8, where "bot\uD800" would be "bot\uFFFD", another agent's id.
+        using var store = new SqliteTraceStore(_folder.File("half.db"));
+        await store.ImportAsync([new SessionWithEvents(Finished("other") with { AgentId = "bot\uFFFD", Scope = "team\uFFFD" }, [])]);
+
+        var agent = await Assert.ThrowsAsync<ArgumentException>(() => store.QuerySessionsAsync(new SessionQuery { AgentId = "bot\uD800" }));
+        Assert.Equal("AgentId", agent.ParamName);
+        Assert.Contains("SessionQuery.AgentId has an unpaired surrogate (half a character, U+D800) at index 3", agent.Message, StringComparison.Ordinal);
+        var scope = await Assert.ThrowsAsync<ArgumentException>(() => store.QuerySessionsAsync(new SessionQuery { Scope = "team\uDC00" }));
+        Assert.Equal("Scope", scope.ParamName);
+
+        // The id it stands for is still found by its own, valid, text.
+        Assert.Single((await store.QuerySessionsAsync(new SessionQuery { AgentId = "bot\uFFFD", Scope = "team\uFFFD" })).Items);
+    }
+
+    [Fact]
     public async Task An_import_cancelled_while_it_writes_is_rolled_back_whole_and_throws()
     {
         // Ctrl+C during 'dreaming import': the token is cancelled while the store writes the third of 200 sessions

@@ -42,13 +42,31 @@ public sealed record SessionQuery
     /// <summary>Gets the cursor returned as <see cref="SessionPage.NextCursor"/> by the previous page, or <see langword="null"/> for the first.</summary>
     public string? Cursor { get; init; }
 
-    /// <summary>Throws when the page size is out of range.</summary>
+    /// <summary>Throws when the page size is out of range, or the agent id or scope to match holds half a surrogate pair.</summary>
+    /// <remarks>Such an id is not Unicode text, and no session has one (the session factory, the import and the options
+    /// refuse it), but a store that keeps text as UTF-8 (SQLite) would match it as U+FFFD, the id of another agent or
+    /// team, while the in-memory store would match nothing: it is refused instead, the same in every store.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The page size is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="AgentId"/> or <see cref="Scope"/> holds an unpaired surrogate; the
+    /// message names it and the index.</exception>
     public void Validate()
     {
         if (PageSize is < 1 or > MaxPageSize)
         {
             throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"SessionQuery.PageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        ThrowIfUnpairedSurrogate(AgentId, nameof(AgentId));
+        ThrowIfUnpairedSurrogate(Scope, nameof(Scope));
+    }
+
+    private static void ThrowIfUnpairedSurrogate(string? id, string name)
+    {
+        if (id is not null && UnpairedSurrogates.IndexOf(id) is var at and >= 0)
+        {
+            throw new ArgumentException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SessionQuery.{name} has an unpaired surrogate (half a character, U+{(int)id[at]:X4}) at index {at}; no session has such an id, and a store that keeps text as UTF-8 would match it as U+FFFD, another id."),
+                name);
         }
     }
 }
