@@ -19,7 +19,7 @@ internal static class SqliteStoreWebhooks
         }
 
         var now = webhooks.Now();
-        SqliteWebhookRows.Insert(connection, transaction, WebhookEvent.Create(eventType, timestamp ?? now, data()), endpoints, now);
+        SqliteWebhookRows.Insert(connection, transaction, webhooks.CreateEvent(eventType, timestamp ?? now, data()), endpoints, now);
         return true;
     }
 

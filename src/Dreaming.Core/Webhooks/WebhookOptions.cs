@@ -13,6 +13,9 @@ public sealed class WebhookOptions
         TimeSpan.FromHours(2), TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
     ];
 
+    /// <summary>The default of <see cref="MaxPayloadBytes"/>: 65,536 bytes.</summary>
+    public const int DefaultMaxPayloadBytes = 65_536;
+
     /// <summary>Gets the endpoints.</summary>
     public IList<WebhookEndpoint> Endpoints { get; } = [];
 
@@ -51,6 +54,16 @@ public sealed class WebhookOptions
     /// <summary>Gets or sets the longest a <c>Retry-After</c> (or <c>retry-after-ms</c>) header may push an attempt back.</summary>
     /// <value>24 hours by default; at most 365 days.</value>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Gets or sets the largest body an event may have, in bytes. A larger one has its longest free texts (a task,
+    /// an artifact, an error, insight texts, reasons) cut, each ending with <c>…</c>, until it fits, and its
+    /// <c>data.truncated</c> lists each cut text's <c>path</c> (a JSON Pointer into <c>data</c>) and <c>original_length</c>
+    /// (characters); ids, types, timestamps, the scope and numbers are never cut. The cut is made when the event is
+    /// written, before it is signed, so every attempt sends the same valid JSON, and a receiver's size limit does not make
+    /// it a dead letter (a <c>413</c>). Fetch the whole text from the stores by id.</summary>
+    /// <value>65,536 (64 KiB) by default, under the 100 KB body limit some receiver frameworks set by default; 4,096 to
+    /// 104,857,600 (100 MiB).</value>
+    public int MaxPayloadBytes { get; set; } = DefaultMaxPayloadBytes;
 
     /// <summary>Gets or sets how often the dispatcher looks for due deliveries when nothing woke it.</summary>
     /// <value>1 second by default.</value>

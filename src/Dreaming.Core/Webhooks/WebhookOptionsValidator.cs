@@ -74,6 +74,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"Webhooks:BatchSize is {options.BatchSize}; it must be between 1 and 1000.");
         }
 
+        if (options.MaxPayloadBytes is < 4_096 or > 104_857_600)
+        {
+            failures.Add($"Webhooks:MaxPayloadBytes is {options.MaxPayloadBytes}; it must be between 4096 and 104857600 (100 MiB).");
+        }
+
         return failures;
     }
 }

@@ -43,6 +43,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
         _endpoints = [.. options.Value.Endpoints];
         IncludeFullPayloads = options.Value.IncludeFullPayloads;
+        MaxPayloadBytes = options.Value.MaxPayloadBytes;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _notify = notify;
@@ -65,6 +66,9 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
 
     /// <inheritdoc />
     public bool IncludeFullPayloads { get; }
+
+    /// <summary>Gets the largest body an event may have, in bytes (<see cref="WebhookOptions.MaxPayloadBytes"/>, read once).</summary>
+    public int MaxPayloadBytes { get; }
 
     /// <summary>Gets the outbox rows are written to.</summary>
     public IWebhookOutboxStore Outbox => _outbox;
@@ -124,7 +128,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
             return null;
         }
 
-        var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data);
+        var webhookEvent = CreateEvent(eventType, _time.GetUtcNow(), data);
         try
         {
             await _retry.ExecuteAsync(
@@ -141,6 +145,33 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         _notify?.Invoke();
         return webhookEvent;
     }
+
+    /// <summary>Makes the event to write to the outbox, with a new id, within <see cref="MaxPayloadBytes"/>: a larger body has
+    /// its longest free texts cut and listed in <c>data.truncated</c> (see <see cref="WebhookOptions.MaxPayloadBytes"/>),
+    /// which is logged at warning level. <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
+    /// own transactions.</summary>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="timestamp">When the event happened.</param>
+    /// <param name="data">The data; never changed (an event that is cut gets a copy).</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="ArgumentException"><paramref name="eventType"/> is null or blank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <remarks>Thread-safe. Costs one serialisation of the body, more only when it is too large.</remarks>
+    public WebhookEvent CreateEvent(string eventType, DateTimeOffset timestamp, JsonObject data)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        ArgumentNullException.ThrowIfNull(data);
+        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(WebhookEvent.Create(eventType, timestamp, data), MaxPayloadBytes);
+        if (original > MaxPayloadBytes)
+        {
+            LogPayloadCut(_logger, fitted.Type, fitted.Id, original, MaxPayloadBytes, cut, bytes);
+        }
+
+        return fitted;
+    }
+
+    [LoggerMessage(EventId = 79, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} had a {OriginalBytes}-byte body, over Webhooks:MaxPayloadBytes ({MaxPayloadBytes}); {CutCount} texts were cut (listed in data.truncated), leaving {Bytes} bytes. Receivers fetch the whole texts from the stores by id.")]
+    private static partial void LogPayloadCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes, int cutCount, int bytes);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "Webhook event {EventType} {EventId} could not be written to the outbox and will not be delivered.")]
     private static partial void LogPublishFailed(ILogger logger, string eventType, string eventId, Exception exception);

@@ -49,6 +49,30 @@ public sealed class SqliteSessionWebhookTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_that_makes_the_session_event_too_large_is_cut_in_the_row_written_with_the_end()
+    {
+        // The task is kept up to DreamingOptions.MaxContentLength (32,768 characters); each non-ASCII one is a 6-byte
+        // escape in the body: about 196 KB, three times the default MaxPayloadBytes.
+        var path = _folder.File("large.db");
+        await using var harness = WebhookHarness.Create(path, "https://ci.example.com/hook", o => o.IncludeFullPayloads = true);
+        var task = new string('é', 40_000);
+        await using (var session = harness.Services.GetRequiredService<IAgentSessionFactory>().StartSession("support-bot", task))
+        {
+            await session.CompleteAsync();
+        }
+
+        var row = Assert.Single(await harness.Outbox.ListAsync());
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(row.Body), WebhookOptions.DefaultMaxPayloadBytes - 1024, WebhookOptions.DefaultMaxPayloadBytes);
+        var data = System.Text.Json.JsonDocument.Parse(row.Body).RootElement.GetProperty("data");
+        Assert.Equal("support-bot", data.GetProperty("agent_id").GetString());
+        Assert.StartsWith("éééé", data.GetProperty("task").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("é…", data.GetProperty("task").GetString(), StringComparison.Ordinal);
+        var cut = Assert.Single(data.GetProperty("truncated").EnumerateArray());
+        Assert.Equal("/task", cut.GetProperty("path").GetString());
+        Assert.True(cut.GetProperty("original_length").GetInt32() >= 32_768);
+    }
+
+    [Fact]
     public async Task When_the_outbox_row_cannot_be_written_the_session_does_not_end_either()
     {
         var path = _folder.File("rollback.db");
