@@ -95,7 +95,7 @@ public sealed partial class WebhookDispatcher
     }
 
     /// <summary>When to try again after the given attempt failed, or <see langword="null"/> when the schedule is exhausted.
-    /// A <c>Retry-After</c> or <c>retry-after-ms</c> is counted from when the response came back; the schedule's delay from now (the failure).</summary>
+    /// A <c>Retry-After</c>, <c>retry-after-ms</c> or <c>x-ms-retry-after-ms</c> is counted from when the response came back; the schedule's delay from now (the failure).</summary>
     private DateTimeOffset? NextAttempt(int attemptsMade, WebhookAttemptOutcome outcome)
     {
         if (attemptsMade >= _schedule.Count)

@@ -13,8 +13,8 @@ namespace Dreaming;
 /// <para>At-least-once: a delivery is marked delivered only after a 2xx came back. A dispatcher stopped mid-attempt records
 /// nothing; the claim's lease runs out and the delivery is sent again, with the same <c>webhook-id</c>.</para>
 /// <para>Retries follow <see cref="WebhookOptions.RetrySchedule"/> with jitter; a <c>Retry-After</c> header, or a
-/// <c>retry-after-ms</c> one (milliseconds, taken first), replaces the scheduled delay (up to
-/// <see cref="WebhookOptions.MaxRetryAfter"/>). A 413 without either is a dead letter
+/// <c>retry-after-ms</c> or <c>x-ms-retry-after-ms</c> one (milliseconds, taken first, in that order), replaces the
+/// scheduled delay (up to <see cref="WebhookOptions.MaxRetryAfter"/>). A 413 without any is a dead letter
 /// at once, saying so (every attempt sends the same body, so a retry cannot succeed; replay it once the receiver takes it);
 /// every other failure, 4xx included, follows the schedule. A 410 answer, an internal target, or
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become

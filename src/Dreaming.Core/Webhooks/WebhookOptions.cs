@@ -51,7 +51,7 @@ public sealed class WebhookOptions
     /// <value>5 by default.</value>
     public int MaxConsecutiveFailures { get; set; } = 5;
 
-    /// <summary>Gets or sets the longest a <c>Retry-After</c> (or <c>retry-after-ms</c>) header may push an attempt back.</summary>
+    /// <summary>Gets or sets the longest a <c>Retry-After</c> (or <c>retry-after-ms</c>, <c>x-ms-retry-after-ms</c>) header may push an attempt back.</summary>
     /// <value>24 hours by default; at most 365 days.</value>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(24);
 

@@ -11,7 +11,7 @@ namespace Dreaming;
 
 /// <summary>Makes one delivery attempt: POSTs the stored body with the Standard Webhooks headers, within the attempt
 /// timeout, and classifies what came back. Only 2xx is success; a redirect is not followed and counts as failure; a 413
-/// without a <c>Retry-After</c> or <c>retry-after-ms</c> is a failure not to retry.</summary>
+/// without a <c>Retry-After</c>, <c>retry-after-ms</c> or <c>x-ms-retry-after-ms</c> is a failure not to retry.</summary>
 internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, TimeProvider timeProvider)
 {
     private static readonly SearchValues<char> DecimalCharacters = SearchValues.Create("0123456789.");
@@ -77,7 +77,7 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
 
     /// <summary>Classifies a response received at <paramref name="answeredAt"/>: a <c>Retry-After</c> is counted from then
     /// (not from the attempt's start, which would push a retry back by the request's duration).</summary>
-    /// <remarks>A 413 is not retried unless it has a <c>Retry-After</c> (or <c>retry-after-ms</c>): every attempt sends the stored body, byte for byte,
+    /// <remarks>A 413 is not retried unless it has a <c>Retry-After</c> (or <c>retry-after-ms</c>, <c>x-ms-retry-after-ms</c>): every attempt sends the stored body, byte for byte,
     /// so the same limit refuses it again, and RFC 9110 (15.5.14) has a server mark a temporary 413 with a
     /// <c>Retry-After</c>. Other 4xx are retried as the Standard Webhooks specification asks (any non-2xx is a failure to
     /// retry): a 400, 401, 403 or 404 often comes from a receiver being deployed or a secret being rotated, which the
@@ -110,9 +110,11 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
     }
 
     /// <summary>The delay the answer asks for: <c>retry-after-ms</c> (milliseconds, as OpenAI's and Azure's APIs and some
-    /// gateways send it) when it is a number, which is more precise than, and taken before, <c>Retry-After</c> (seconds or an
-    /// HTTP date), as the OpenAI SDKs do; <see langword="null"/> when neither asks for one.</summary>
-    private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) => RetryAfterMilliseconds(headers) ?? headers.RetryAfter switch
+    /// gateways send it) when it is a number, else <c>x-ms-retry-after-ms</c> (the same, as Azure front ends such as Cosmos DB
+    /// and API Management send it) when it is one, which are more precise than, and taken before, <c>Retry-After</c> (seconds
+    /// or an HTTP date), in the order the Azure SDKs take them; <see langword="null"/> when none asks for one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now) =>
+        RetryAfterMilliseconds(headers, "retry-after-ms") ?? RetryAfterMilliseconds(headers, "x-ms-retry-after-ms") ?? headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
         { Date: { } date } => date > now ? date - now : TimeSpan.Zero,
@@ -124,13 +126,13 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         _ => null,
     };
 
-    /// <summary>The first <c>retry-after-ms</c> header's delay: digits with an optional fraction (<c>250</c>, <c>1500.5</c>);
+    /// <summary>The first <paramref name="name"/> header's delay: digits with an optional fraction (<c>250</c>, <c>1500.5</c>);
     /// anything else (<c>-5</c>, <c>1e3</c>, <c>soon</c>, empty) is ignored. A number of milliseconds beyond what
     /// <c>Retry-After</c>'s largest delta-seconds holds is taken as that (then capped by MaxRetryAfter), as for
     /// <c>Retry-After</c>.</summary>
-    private static TimeSpan? RetryAfterMilliseconds(HttpResponseHeaders headers)
+    private static TimeSpan? RetryAfterMilliseconds(HttpResponseHeaders headers, string name)
     {
-        if (!headers.NonValidated.TryGetValues("retry-after-ms", out var values))
+        if (!headers.NonValidated.TryGetValues(name, out var values))
         {
             return null;
         }

@@ -163,6 +163,74 @@ public sealed class WebhookRetryAnswerTests
         Assert.Equal(_clock.GetUtcNow().AddSeconds(30), stored.NextAttemptAt);
     }
 
+    [Theory]
+    [InlineData(null, "250", null, "00:00:00.250")]
+    [InlineData(null, " 1500.5 ", "60", "00:00:01.5005")]
+    [InlineData("100", "900", "60", "00:00:00.100")]
+    [InlineData("soon", "900", "60", "00:00:00.900")]
+    [InlineData(null, "90000000", null, "cap")]
+    [InlineData(null, "-5", "60", "00:01:00")]
+    [InlineData(null, "1e3", null, "schedule")]
+    public async Task An_x_ms_retry_after_ms_header_is_honoured_after_retry_after_ms_and_before_retry_after(string? milliseconds, string xmsMilliseconds, string? seconds, string expected)
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(
+            outbox,
+            () =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+                response.Headers.TryAddWithoutValidation("x-ms-retry-after-ms", xmsMilliseconds);
+                if (milliseconds is not null)
+                {
+                    response.Headers.TryAddWithoutValidation("retry-after-ms", milliseconds);
+                }
+
+                if (seconds is not null)
+                {
+                    response.Headers.TryAddWithoutValidation("Retry-After", seconds);
+                }
+
+                return response;
+            },
+            new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var options = new WebhookOptions();
+        var wait = expected switch
+        {
+            "cap" => options.MaxRetryAfter,
+            "schedule" => options.EffectiveSchedule[1],
+            _ => TimeSpan.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal(WebhookDeliveryState.Pending, stored.State);
+        Assert.Equal((_clock.GetUtcNow() + wait).ToUnixTimeMilliseconds(), stored.NextAttemptAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task A_413_with_an_x_ms_retry_after_ms_is_temporary_and_retried_when_it_asks()
+    {
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var dispatcher = Dispatcher(
+            outbox,
+            () =>
+            {
+                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
+                response.Headers.TryAddWithoutValidation("x-ms-retry-after-ms", "30000");
+                return response;
+            },
+            new FakeLogger<WebhookDispatcher>());
+
+        await dispatcher.DispatchDueAsync();
+
+        var stored = (await outbox.GetAsync(delivery.Id))!;
+        Assert.Equal((WebhookDeliveryState.Pending, 413), (stored.State, stored.LastStatusCode));
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(30), stored.NextAttemptAt);
+    }
+
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, Func<HttpResponseMessage> answer, FakeLogger<WebhookDispatcher> logger)
     {
         var options = new WebhookOptions { Jitter = 0 };
