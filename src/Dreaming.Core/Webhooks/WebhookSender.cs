@@ -14,6 +14,9 @@ namespace Dreaming;
 /// without a <c>Retry-After</c>, <c>retry-after-ms</c> or <c>x-ms-retry-after-ms</c> is a failure not to retry.</summary>
 internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, TimeProvider timeProvider)
 {
+    /// <summary>The most characters of a reason phrase or location an error shows.</summary>
+    internal const int MaxShown = 200;
+
     private static readonly SearchValues<char> DecimalCharacters = SearchValues.Create("0123456789.");
 
     private readonly ResiliencePipeline _timeout = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
@@ -95,7 +98,7 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
             return new(false, status, "410 Gone: the receiver asked to stop deliveries", null, "the endpoint answered 410 Gone", answeredAt);
         }
 
-        var answer = $"{status} {response.ReasonPhrase}".TrimEnd();
+        var answer = $"{status} {Shown(response.ReasonPhrase)}".TrimEnd();
         var retryAfter = RetryAfter(response.Headers, answeredAt);
         if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge && retryAfter is null)
         {
@@ -104,7 +107,7 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         }
 
         var error = status is >= 300 and < 400
-            ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + location : string.Empty)} not followed (only 2xx counts as delivered)"
+            ? $"{status} redirect{(response.Headers.Location is { } location ? " to " + Shown(WebhookUrls.Shown(location.OriginalString)) : string.Empty)} not followed (only 2xx counts as delivered)"
             : answer;
         return new(false, status, error, retryAfter, null, answeredAt);
     }
@@ -154,6 +157,30 @@ internal sealed class WebhookSender(HttpClient client, TimeSpan attemptTimeout, 
         }
 
         return null;
+    }
+
+    /// <summary>Shows what the receiver chose (a reason phrase, a redirect's location, whose query, fragment and user info
+    /// are first masked as the endpoint's URL is, since a redirect to https often repeats the token the URL holds) in an
+    /// error that is stored and logged on every attempt: control characters (an escape sequence that would rewrite a terminal) as <c>?</c>, and past
+    /// <see cref="MaxShown"/> characters cut, saying how long it was, as a hostile receiver may send up to the handler's
+    /// 64 KB of headers.</summary>
+    internal static string Shown(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        var kept = text.Length > MaxShown ? TextCut.Start(text, MaxShown) : text.AsSpan();
+        var shown = new StringBuilder(kept.Length + 24);
+        foreach (var c in kept)
+        {
+            shown.Append(char.IsControl(c) ? '?' : c);
+        }
+
+        return text.Length > MaxShown
+            ? shown.Append(CultureInfo.InvariantCulture, $"… ({text.Length} characters)").ToString()
+            : shown.ToString();
     }
 
     private static T? Find<T>(Exception exception)

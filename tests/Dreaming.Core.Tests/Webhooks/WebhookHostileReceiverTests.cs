@@ -129,6 +129,43 @@ public sealed class WebhookHostileReceiverTests
         Assert.False(receiver.Requests.TryRead(out _));
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 500 {0}\nContent-Length: 0\n", "500 ", 20_004)]
+    [InlineData("HTTP/1.1 302 Found\nLocation: /{0}\nContent-Length: 0\n", "302 redirect to /", 20_005)]
+    public async Task A_long_reason_phrase_or_location_is_shown_cut_in_the_error_and_the_log(string head, string start, int length)
+    {
+        // 20,000 characters (the handler takes up to 64 KB of headers), with an escape sequence that would recolour a terminal.
+        var text = "\u001b[2J" + new string('r', 20_000);
+        await using var receiver = new LoopbackReceiver((_, stream, ct) => LoopbackReceiver.WriteAsync(stream, string.Format(System.Globalization.CultureInfo.InvariantCulture, head, text), ct));
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var (outbox, dispatcher) = await SetUpAsync(receiver, logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+
+        var error = Assert.Single(await outbox.ListAsync()).LastError!;
+        Assert.StartsWith(start + "?[2Jrrr", error, StringComparison.Ordinal);
+        Assert.Contains($"r… ({length} characters)", error, StringComparison.Ordinal);
+        Assert.InRange(error.Length, 200, 400);
+        Assert.DoesNotContain('\u001b', error);
+        Assert.Contains(error, Assert.Single(logger.Collector.GetSnapshot()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redirect_to_https_shows_its_location_without_the_token_in_its_query()
+    {
+        // The endpoint's URL holds its token in the query; the receiver redirects to https with the same query.
+        await using var receiver = new LoopbackReceiver((_, stream, ct) =>
+            LoopbackReceiver.WriteAsync(stream, "HTTP/1.1 301 Moved Permanently\nLocation: https://user:pw@hooks.example.com/hook?token=s3cret#frag\nContent-Length: 0\n", ct));
+        var logger = new FakeLogger<WebhookDispatcher>();
+        var (outbox, dispatcher) = await SetUpAsync(receiver, logger);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+
+        var error = Assert.Single(await outbox.ListAsync()).LastError;
+        Assert.Equal("301 redirect to https://***@hooks.example.com/hook?*** not followed (only 2xx counts as delivered)", error);
+        Assert.DoesNotContain("s3cret", Assert.Single(logger.Collector.GetSnapshot()).Message, StringComparison.Ordinal);
+    }
+
     private static (WebhookDeliveryState, int?) Single(IReadOnlyList<WebhookDelivery> rows)
     {
         var row = Assert.Single(rows);
