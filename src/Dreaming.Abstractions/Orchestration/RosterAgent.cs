@@ -23,6 +23,9 @@ public sealed record RosterAgent
     /// <remarks>An exception it throws fails the attempt, which is retried; an <see cref="AgentBlockedException"/> or
     /// <see cref="AgentNeedsHelpException"/> fails the item at once, not retried, and its session ends
     /// <see cref="SessionStatus.Blocked"/> with the outcome <see cref="SessionOutcome.Failure"/> (source <c>agent</c>), which
-    /// dreaming mines.</remarks>
+    /// dreaming mines. The delegate is called on the scheduler's thread and runs there until its first <c>await</c>: code
+    /// that blocks its thread before then (a synchronous call, <c>.Result</c>) holds up the run, and neither the item's
+    /// timeout nor the run's cancellation can cut it. Start with <c>await Task.Yield()</c>, or run blocking work with
+    /// <see cref="Task.Run(Action, CancellationToken)"/>, so that both reach it.</remarks>
     public Func<WorkItemContext, CancellationToken, Task<WorkItemReply>>? Run { get; init; }
 }
