@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace Dreaming.Cli.Commands;
@@ -24,6 +25,23 @@ internal static class CommandErrors
             or UnauthorizedAccessException or OptionsValidationException or InvalidOperationException or KeyNotFoundException or PlanValidationException
             or HttpRequestException or System.ClientModel.ClientResultException or AggregateException)
         {
+            if (ex is PlanValidationException { Problems.Count: > 1 } invalid)
+            {
+                // Every problem of the plan, each on its own line, so that the file can be fixed in one go; the first
+                // line is the one a single problem gives.
+                foreach (var problem in invalid.Problems)
+                {
+                    await error.WriteLineAsync("error: " + Output.Text.OneLine(problem.Message)).ConfigureAwait(false);
+                }
+
+                if (invalid.OmittedProblemCount > 0)
+                {
+                    await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"error: … and {invalid.OmittedProblemCount:N0} more {(invalid.OmittedProblemCount == 1 ? "problem" : "problems")}.")).ConfigureAwait(false);
+                }
+
+                return 1;
+            }
+
             await error.WriteLineAsync("error: " + OneLine(ex)).ConfigureAwait(false);
             return 1;
         }

@@ -45,38 +45,82 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
             throw new PlanValidationException($"The plan file '{fullPath}' is empty.");
         }
 
+        // Every problem of the file's own is named at once, as the plan's are when it is validated.
+        var problems = new List<PlanProblem>();
+        var omitted = 0;
+        void Problem(string message)
+        {
+            if (problems.Count < PlanValidationException.MaxProblems)
+            {
+                problems.Add(new PlanProblem(message));
+            }
+            else
+            {
+                omitted++;
+            }
+        }
+
         // A property the format does not have is an error, not ignored: a misspelt "dependsOn" would otherwise drop the
         // dependency and run the item at once, a "rubricPath" would drop the rubric.
-        if (Unknown(document.Unknown) is { } property)
+        foreach (var property in Unknown(document.Unknown))
         {
-            throw new PlanValidationException($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).");
+            Problem($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).");
         }
 
         for (var i = 0; i < (document.Agents?.Count ?? 0); i++)
         {
-            if (Unknown(document.Agents![i]?.Unknown) is { } agentProperty)
+            foreach (var agentProperty in Unknown(document.Agents![i]?.Unknown))
             {
-                throw new PlanValidationException($"The plan file '{fullPath}': agent #{i + 1} has the property '{agentProperty}', which a plan file does not have (an agent has name and instructions).");
+                Problem($"The plan file '{fullPath}': agent #{i + 1} has the property '{agentProperty}', which a plan file does not have (an agent has name and instructions).");
             }
         }
 
         for (var i = 0; i < (document.Items?.Count ?? 0); i++)
         {
-            if (document.Items![i] is { } item && Unknown(item.Unknown) is { } itemProperty)
+            if (document.Items![i] is { } item)
             {
-                throw new PlanValidationException($"The plan file '{fullPath}': item #{i + 1}{(item.Id is null ? string.Empty : $" ('{item.Id}')")} has the property '{itemProperty}', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).");
+                foreach (var itemProperty in Unknown(item.Unknown))
+                {
+                    Problem($"The plan file '{fullPath}': item #{i + 1}{(item.Id is null ? string.Empty : $" ('{item.Id}')")} has the property '{itemProperty}', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).");
+                }
             }
         }
 
         // JSON nulls in the lists are named here, by position, rather than failing below.
-        if (document.Items?.IndexOf(null!) is int nullItem and >= 0)
+        for (var i = 0; i < (document.Items?.Count ?? 0); i++)
         {
-            throw new PlanValidationException($"The plan file '{fullPath}': item #{nullItem + 1} is null.");
+            if (document.Items![i] is null)
+            {
+                Problem($"The plan file '{fullPath}': item #{i + 1} is null.");
+            }
         }
 
-        if (document.Agents?.IndexOf(null!) is int nullAgent and >= 0)
+        var agentDocuments = document.Agents ?? [];
+        for (var i = 0; i < agentDocuments.Count; i++)
         {
-            throw new PlanValidationException($"The plan file '{fullPath}': agent #{nullAgent + 1} is null.");
+            if (agentDocuments[i] is null)
+            {
+                Problem($"The plan file '{fullPath}': agent #{i + 1} is null.");
+            }
+        }
+
+        for (var i = 0; i < agentDocuments.Count; i++)
+        {
+            if (agentDocuments[i] is { } agent && string.IsNullOrWhiteSpace(agent.Name))
+            {
+                Problem($"The plan file '{fullPath}': agent #{i + 1} has no name.");
+            }
+        }
+
+        // Agent names are compared ordinally, as the roster's are: 'Writer' and 'writer' are two agents.
+        foreach (var twice in agentDocuments.Where(a => !string.IsNullOrWhiteSpace(a?.Name)).GroupBy(a => a.Name!, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            Problem($"The plan file '{fullPath}' names the agent '{twice.Key}' more than once.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PlanValidationException(problems, omitted);
         }
 
         var plan = new OrchestrationPlan
@@ -93,21 +137,11 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
                 RubricPath = i.Rubric,
             }).ToList(),
         };
-        var agents = (document.Agents ?? []).Select(a => new Agent(a.Name ?? string.Empty, a.Instructions)).ToList();
-        if (agents.FindIndex(a => string.IsNullOrWhiteSpace(a.Name)) is var unnamed and >= 0)
-        {
-            throw new PlanValidationException($"The plan file '{fullPath}': agent #{unnamed + 1} has no name.");
-        }
-
-        if (agents.GroupBy(a => a.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new PlanValidationException($"The plan file '{fullPath}' names the agent '{twice.Key}' more than once.");
-        }
-
+        var agents = (document.Agents ?? []).Select(a => new Agent(a.Name!, a.Instructions)).ToList();
         return new PlanFile(plan, agents) { Scope = string.IsNullOrWhiteSpace(document.Scope) ? null : document.Scope };
     }
 
-    private static string? Unknown(Dictionary<string, JsonElement>? properties) => properties?.Keys.FirstOrDefault();
+    private static IEnumerable<string> Unknown(Dictionary<string, JsonElement>? properties) => properties?.Keys ?? Enumerable.Empty<string>();
 
     /// <summary>An agent of the roster, as the file gives it.</summary>
     internal sealed record Agent(string Name, string? Instructions);

@@ -61,7 +61,11 @@ internal static class CoordinatorPlanner
             }
         }
 
-        throw new PlanValidationException($"The coordinator did not return a valid plan after 2 attempts: {problem!.Message}", problem.ItemIds);
+        // Every problem of the second reply is kept, the first one's message prefixed.
+        var first = problem!.Problems[0];
+        throw new PlanValidationException(
+            [new PlanProblem($"The coordinator did not return a valid plan after 2 attempts: {first.Message}", first.ItemIds), .. problem.Problems.Skip(1)],
+            problem.OmittedProblemCount);
     }
 
     internal static OrchestrationPlan Parse(string goal, string text)

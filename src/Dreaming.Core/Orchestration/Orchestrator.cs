@@ -286,6 +286,8 @@ public sealed partial class Orchestrator : IOrchestrator
         }
 
         var items = new List<WorkItem>(plan.Items.Count);
+        List<PlanProblem>? problems = null;
+        var omitted = 0;
         foreach (var item in plan.Items)
         {
             if (item.Rubric is not null || item.RubricPath is null)
@@ -302,11 +304,20 @@ public sealed partial class Orchestrator : IOrchestrator
             }
             catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw new PlanValidationException($"Item '{item.Id}': the rubric '{path}' cannot be loaded: {ex.Message}", [item.Id]);
+                // Every rubric that cannot be loaded is named, not only the first.
+                problems ??= [];
+                if (problems.Count < PlanValidationException.MaxProblems)
+                {
+                    problems.Add(new PlanProblem($"Item '{item.Id}': the rubric '{path}' cannot be loaded: {ex.Message}", [item.Id]));
+                }
+                else
+                {
+                    omitted++;
+                }
             }
         }
 
-        return plan with { Items = items };
+        return problems is null ? plan with { Items = items } : throw new PlanValidationException(problems, omitted);
     }
 
     // Records an event in the run's session, then hands it to the observers: an event is always recorded before they

@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace Dreaming;
 
 /// <summary>A validated plan as a graph of item indices: each item's dependencies, its dependents and its in-degree.</summary>
-/// <remarks>Built in O(items + dependencies); validation reports the first problem, naming the item (for a cycle, the
-/// items on it in dependency order), and runs before anything is started.</remarks>
+/// <remarks>Built in O(items + dependencies); validation stops at the first problem, naming the item (for a cycle, the
+/// items on it in dependency order), then <see cref="PlanProblems"/> lists them all; it runs before anything is started.</remarks>
 internal sealed class PlanGraph
 {
     // Compressed rows: item i's dependencies are _dependencies[_dependencyStarts[i].._dependencyStarts[i + 1]], and
@@ -33,10 +33,24 @@ internal sealed class PlanGraph
         _dependents.AsSpan(_dependentStarts[index], _dependentStarts[index + 1] - _dependentStarts[index]);
 
     /// <summary>Validates a plan and builds its graph.</summary>
-    /// <exception cref="PlanValidationException">The plan cannot run.</exception>
+    /// <exception cref="PlanValidationException">The plan cannot run; its <see cref="PlanValidationException.Problems"/>
+    /// list every problem found.</exception>
     public static PlanGraph Build(OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        try
+        {
+            return BuildValid(plan, agents, maxItems);
+        }
+        catch (PlanValidationException first)
+        {
+            // The pass below stops at the first problem; only then is the plan gone through again for all of them.
+            throw PlanProblems.Of(first, plan, agents, maxItems);
+        }
+    }
+
+    private static PlanGraph BuildValid(OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
+    {
         if (string.IsNullOrWhiteSpace(plan.Goal))
         {
             throw new PlanValidationException("The plan has no goal.");

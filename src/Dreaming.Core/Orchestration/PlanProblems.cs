@@ -1,0 +1,222 @@
+using System.Globalization;
+
+namespace Dreaming;
+
+/// <summary>Every problem of a plan that <see cref="PlanGraph.Build"/> found invalid, for the exception that lists them.</summary>
+/// <remarks>Runs only once the graph's own pass has met a problem, so a valid plan costs nothing more. It checks in the
+/// same order as that pass (the whole plan, then each item, then each item's dependencies, then cycles), so its first
+/// problem is the one that pass found; that one is put first in any case.</remarks>
+internal sealed class PlanProblems
+{
+    private readonly List<PlanProblem> _problems = new(PlanValidationException.MaxProblems);
+    private int _omitted;
+
+    private PlanProblems()
+    {
+    }
+
+    /// <summary>Returns the exception that lists every problem of <paramref name="plan"/>, <paramref name="first"/>'s first.</summary>
+    public static PlanValidationException Of(PlanValidationException first, OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
+    {
+        var found = new PlanProblems();
+        found.Add(first.Message, first.ItemIds);
+        found.Collect(plan, agents, maxItems);
+        return found._problems.Count == 1 ? first : new PlanValidationException(found._problems, found._omitted);
+    }
+
+    private void Add(string message, IReadOnlyList<string>? itemIds = null)
+    {
+        // The first problem, already added, is found again by the full pass.
+        if (_problems.Count > 0 && string.Equals(_problems[0].Message, message, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (_problems.Count < PlanValidationException.MaxProblems)
+        {
+            _problems.Add(new PlanProblem(message, itemIds));
+        }
+        else
+        {
+            _omitted++;
+        }
+    }
+
+    private void Collect(OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
+    {
+        if (string.IsNullOrWhiteSpace(plan.Goal))
+        {
+            Add("The plan has no goal.");
+        }
+
+        var items = plan.Items;
+        if (items is null || items.Count == 0)
+        {
+            Add("The plan has no items.");
+        }
+        else if (items.Count > maxItems)
+        {
+            Add($"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems).");
+        }
+
+        if (plan.MaxConcurrency is < 1 or > OrchestrationPlan.MaxConcurrencyLimit)
+        {
+            Add($"The plan's maxConcurrency is {plan.MaxConcurrency}; it must be between 1 and {OrchestrationPlan.MaxConcurrencyLimit}.");
+        }
+
+        if (items is null || items.Count == 0)
+        {
+            return;
+        }
+
+        // Each id to its first item.
+        var index = new Dictionary<string, int>(items.Count, StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } item)
+            {
+                Add($"Item #{Number(i)} is null.");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(item.Id))
+            {
+                Add($"Item #{Number(i)} has no id.");
+            }
+            else if (!index.TryAdd(item.Id, i))
+            {
+                Add($"The item id '{item.Id}' is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
+            }
+
+            CheckItem(item, i, agents);
+        }
+
+        var dependencies = new List<int>[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is { } item)
+            {
+                dependencies[i] = Dependencies(item, i, index);
+            }
+        }
+
+        FindCycles(items, dependencies);
+    }
+
+    private void CheckItem(WorkItem item, int position, IReadOnlySet<string> agents)
+    {
+        var name = Name(item, position);
+        IReadOnlyList<string> ids = string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
+        if (string.IsNullOrWhiteSpace(item.Agent))
+        {
+            Add($"Item {name} names no agent.", ids);
+        }
+        else if (!agents.Contains(item.Agent))
+        {
+            var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
+            Add($"Item {name} names the agent '{item.Agent}', which is not in the roster ({known}).", ids);
+        }
+
+        if (string.IsNullOrWhiteSpace(item.Instructions))
+        {
+            Add($"Item {name} has no instructions.", ids);
+        }
+
+        if (item.MaxTokens is <= 0)
+        {
+            Add($"Item {name} has maxTokens {item.MaxTokens}; it must be positive.", ids);
+        }
+
+        if (item.Timeout is { } timeout && !OrchestratorOptionsValidator.IsValidTimeout(timeout))
+        {
+            Add($"Item {name} has the timeout {timeout}; it must be positive and at most {OrchestratorOptionsValidator.LongestTimeout}, or infinite.", ids);
+        }
+    }
+
+    // The item's known dependencies but itself (duplicates removed); an unknown one and the item itself are problems.
+    private List<int> Dependencies(WorkItem item, int position, Dictionary<string, int> index)
+    {
+        var resolved = new List<int>();
+        IReadOnlyList<string> ids = string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
+        foreach (var id in item.DependsOn ?? [])
+        {
+            if (id is null || !index.TryGetValue(id, out var d))
+            {
+                Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.", ids);
+            }
+            else if (d == position)
+            {
+                Add($"The plan has a cycle: '{item.Id}' depends on itself.", ids);
+            }
+            else if (!resolved.Contains(d))
+            {
+                resolved.Add(d);
+            }
+        }
+
+        return resolved;
+    }
+
+    // Kahn's algorithm leaves the items on a cycle or behind one. From each such item not yet walked, the walk along
+    // its first such dependency comes back to an item of this walk (a new cycle, reported) or meets an earlier walk's
+    // item (behind a cycle already reported): every item is walked once.
+    private void FindCycles(IReadOnlyList<WorkItem> items, List<int>[] dependencies)
+    {
+        var remaining = new int[items.Count];
+        var dependents = new List<int>?[items.Count];
+        var ready = new Queue<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            remaining[i] = dependencies[i]?.Count ?? 0;
+            foreach (var d in dependencies[i] ?? [])
+            {
+                (dependents[d] ??= []).Add(i);
+            }
+
+            if (remaining[i] == 0)
+            {
+                ready.Enqueue(i);
+            }
+        }
+
+        while (ready.TryDequeue(out var i))
+        {
+            foreach (var d in dependents[i] ?? [])
+            {
+                if (--remaining[d] == 0)
+                {
+                    ready.Enqueue(d);
+                }
+            }
+        }
+
+        var walk = new int[items.Count];
+        var path = new List<int>();
+        for (var start = 0; start < items.Count; start++)
+        {
+            if (remaining[start] == 0 || walk[start] != 0)
+            {
+                continue;
+            }
+
+            path.Clear();
+            var current = start;
+            while (walk[current] == 0)
+            {
+                walk[current] = start + 1;
+                path.Add(current);
+                current = dependencies[current].First(d => remaining[d] > 0);
+            }
+
+            if (walk[current] == start + 1)
+            {
+                var cycle = path.Skip(path.IndexOf(current)).Select(i => items[i].Id).ToList();
+                Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).", cycle);
+            }
+        }
+    }
+
+    private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : $"'{item.Id}'";
+
+    private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,118 @@
+namespace Dreaming.Tests;
+
+/// <summary>A plan with several problems names them all, the first one as before.</summary>
+public class PlanProblemsTests
+{
+    [Fact]
+    public async Task Every_problem_of_a_plan_is_listed_the_first_as_the_messages_first_line()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var plan = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("a") with { Agent = "ghost" },
+            OrchestrationHarness.Item("b", "nope"),
+            OrchestrationHarness.Item("c") with { Instructions = " ", MaxTokens = 0 },
+            OrchestrationHarness.Item("a"),
+            OrchestrationHarness.Item("x", "y"),
+            OrchestrationHarness.Item("y", "x"),
+            OrchestrationHarness.Item("p", "r"),
+            OrchestrationHarness.Item("q", "p"),
+            OrchestrationHarness.Item("r", "q"),
+            OrchestrationHarness.Item("behind", "p"),
+            OrchestrationHarness.Item("me", "me"),
+            OrchestrationHarness.Item(" "));
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+
+        string[] expected =
+        [
+            "Item 'a' names the agent 'ghost', which is not in the roster (the roster has worker).",
+            "Item 'c' has no instructions.",
+            "Item 'c' has maxTokens 0; it must be positive.",
+            "The item id 'a' is used more than once (items #1 and #4).",
+            "Item #12 has no id.",
+            "Item 'b' depends on 'nope', which is not in the plan.",
+            "The plan has a cycle: 'me' depends on itself.",
+            "The plan has a cycle: 'x' -> 'y' -> 'x' (each depends on the next).",
+            "The plan has a cycle: 'p' -> 'r' -> 'q' -> 'p' (each depends on the next).",
+        ];
+        Assert.Equal(expected, ex.Problems.Select(p => p.Message));
+        Assert.Equal(string.Join('\n', expected), ex.Message);
+        Assert.Equal(0, ex.OmittedProblemCount);
+        Assert.Equal(["a"], ex.ItemIds);
+        Assert.Equal(["p", "r", "q"], ex.Problems[8].ItemIds);
+        Assert.Equal(["x", "y"], ex.Problems[7].ItemIds);
+        Assert.Empty(ex.Problems[4].ItemIds);
+        Assert.Empty(await host.SessionsAsync());
+    }
+
+    [Fact]
+    public async Task The_problems_of_the_whole_plan_come_first_and_the_items_are_still_checked()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.MaxItems = 2);
+        var plan = new OrchestrationPlan
+        {
+            Goal = " ",
+            MaxConcurrency = 0,
+            Items = [OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b", "zz"), OrchestrationHarness.Item("c") with { Agent = "" }],
+        };
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+
+        Assert.Equal(
+            [
+                "The plan has no goal.",
+                "The plan has 3 items, more than the limit of 2 (OrchestratorOptions.MaxItems).",
+                "The plan's maxConcurrency is 0; it must be between 1 and 1000.",
+                "Item 'c' names no agent.",
+                "Item 'b' depends on 'zz', which is not in the plan.",
+            ],
+            ex.Problems.Select(p => p.Message));
+    }
+
+    [Fact]
+    public async Task More_than_twenty_problems_are_counted_past_the_twentieth()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var items = Enumerable.Range(1, 25).Select(i => OrchestrationHarness.Item("i" + i) with { Agent = "ghost" }).ToArray();
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(OrchestrationHarness.Plan(2, items), OrchestrationHarness.Echo()));
+
+        Assert.Equal(PlanValidationException.MaxProblems, ex.Problems.Count);
+        Assert.Equal(5, ex.OmittedProblemCount);
+        Assert.Equal("Item 'i20' names the agent 'ghost', which is not in the roster (the roster has worker).", ex.Problems[19].Message);
+        Assert.StartsWith("Item 'i1' names the agent 'ghost'", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("\n… and 5 more problems.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_rubric_that_cannot_be_loaded_is_named()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var plan = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("a") with { RubricPath = "/nonexistent/a.md" },
+            OrchestrationHarness.Item("b"),
+            OrchestrationHarness.Item("c") with { RubricPath = "/nonexistent/c.md" });
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+
+        Assert.Equal(2, ex.Problems.Count);
+        Assert.StartsWith("Item 'a': the rubric '/nonexistent/a.md' cannot be loaded", ex.Problems[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("Item 'c': the rubric '/nonexistent/c.md' cannot be loaded", ex.Problems[1].Message, StringComparison.Ordinal);
+        Assert.Equal(["c"], ex.Problems[1].ItemIds);
+    }
+
+    [Fact]
+    public void A_single_problem_is_its_own_list()
+    {
+        var ex = new PlanValidationException("Item 'a' has no instructions.", ["a"]);
+        var problem = Assert.Single(ex.Problems);
+        Assert.Equal(ex.Message, problem.Message);
+        Assert.Equal(["a"], problem.ItemIds);
+        Assert.Single(new PlanValidationException().Problems);
+        Assert.Throws<ArgumentException>("problems", () => new PlanValidationException([]));
+        Assert.Throws<ArgumentOutOfRangeException>("omittedProblemCount", () => new PlanValidationException([new PlanProblem("x")], -1));
+        Assert.Throws<ArgumentException>("message", () => new PlanProblem(" "));
+    }
+}
