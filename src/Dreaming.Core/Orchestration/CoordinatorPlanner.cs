@@ -10,8 +10,6 @@ namespace Dreaming;
 /// problem named; a second bad reply is a <see cref="PlanValidationException"/>.</remarks>
 internal static class CoordinatorPlanner
 {
-    private static readonly JsonDocumentOptions s_documentOptions = new() { AllowDuplicateProperties = false };
-
     // Bounds the work spent finding the JSON in a long reply that is mostly prose with stray braces.
     private const int MaxCandidates = 64;
 
@@ -70,29 +68,25 @@ internal static class CoordinatorPlanner
 
     internal static OrchestrationPlan Parse(string goal, string text)
     {
-        var json = JsonOf(text);
-        JsonNode? root;
-        try
+        // The reply is parsed once: the document its JSON was found in is the one read.
+        using var document = DocumentOf(text);
+        var root = document.RootElement;
+
+        // A property given twice in an object is refused, not read as one of its values.
+        if (DuplicateProperty(root) is { } name)
         {
-            // Duplicates are refused while parsing: a JsonObject would otherwise throw an ArgumentException on first use.
-            root = JsonNode.Parse(json.Span, documentOptions: s_documentOptions);
-        }
-        catch (JsonException)
-        {
-            throw DuplicateProperty(json) is { } name
-                ? new PlanValidationException($"The coordinator's reply gives the property '{name}' more than once in an object.")
-                : new PlanValidationException($"The coordinator's reply is not JSON (it starts \"{Start(text)}\").");
+            throw new PlanValidationException($"The coordinator's reply gives the property '{name}' more than once in an object.");
         }
 
-        if (root is not JsonObject obj || obj["items"] is not JsonArray array)
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items", out var array) || array.ValueKind != JsonValueKind.Array)
         {
             throw new PlanValidationException("The coordinator's reply has no \"items\" array.");
         }
 
-        var items = new List<WorkItem>(array.Count);
-        foreach (var node in array)
+        var items = new List<WorkItem>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
         {
-            if (node is not JsonObject item)
+            if (item.ValueKind != JsonValueKind.Object)
             {
                 throw new PlanValidationException($"Item #{items.Count + 1} of the coordinator's plan is not an object.");
             }
@@ -105,34 +99,43 @@ internal static class CoordinatorPlanner
                 Instructions = Text(item, "instructions"),
                 // Missing or null is no dependencies; anything but an array of strings is refused, not read as none
                 // (the item would run at once, without the output it needs).
-                DependsOn = item["dependsOn"] switch
-                {
-                    null => [],
-                    JsonArray deps when deps.All(d => d is JsonValue v && v.TryGetValue<string>(out _)) => deps.Select(d => d!.GetValue<string>()).ToList(),
-                    _ => throw new PlanValidationException(
-                        $"Item {(string.IsNullOrWhiteSpace(id) ? $"#{items.Count + 1}" : $"'{id}'")} of the coordinator's plan has a dependsOn that is not an array of item ids.",
-                        string.IsNullOrWhiteSpace(id) ? [] : [id]),
-                },
+                DependsOn = DependsOn(item) ?? throw new PlanValidationException(
+                    $"Item {(string.IsNullOrWhiteSpace(id) ? $"#{items.Count + 1}" : $"'{id}'")} of the coordinator's plan has a dependsOn that is not an array of item ids.",
+                    string.IsNullOrWhiteSpace(id) ? [] : [id]),
             });
         }
 
         return new OrchestrationPlan { Goal = goal, Items = items };
     }
 
-    // Only when the reply is JSON but for a property given twice: the first such property's name.
-    private static string? DuplicateProperty(ReadOnlyMemory<byte> json)
+    // The item's dependencies: none when missing or null, null when not an array of strings.
+    private static List<string>? DependsOn(JsonElement item)
     {
-        try
+        if (!item.TryGetProperty("dependsOn", out var deps) || deps.ValueKind == JsonValueKind.Null)
         {
-            using var document = JsonDocument.Parse(json);
-            return DuplicateProperty(document.RootElement);
+            return [];
         }
-        catch (JsonException)
+
+        if (deps.ValueKind != JsonValueKind.Array)
         {
             return null;
         }
+
+        var ids = new List<string>(deps.GetArrayLength());
+        foreach (var dep in deps.EnumerateArray())
+        {
+            if (dep.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            ids.Add(dep.GetString()!);
+        }
+
+        return ids;
     }
 
+    // The first property given twice in an object, depth first.
     private static string? DuplicateProperty(JsonElement element)
     {
         if (element.ValueKind == JsonValueKind.Array)
@@ -165,17 +168,28 @@ internal static class CoordinatorPlanner
         return null;
     }
 
-    private static string Text(JsonObject item, string name) =>
-        item[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : string.Empty;
+    private static string Text(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
 
     // The reply's JSON: its first JSON object with an "items" property, so prose or a code fence before or after it does
     // not matter (models wrap JSON so, above all when a provider ignores the response format). A reply with no such object
-    // is returned trimmed, and parsing it then names the problem. Either is UTF-8 with half a surrogate pair, raw or as a
-    // \u escape, as U+FFFD (ModelReplyJson.Utf8), so that it is read as the object found was and no string of it throws.
-    private static ReadOnlyMemory<byte> JsonOf(string text)
+    // is parsed trimmed, and what it is then named (not JSON, no items). Either is read as UTF-8 with half a surrogate
+    // pair, raw or as a \u escape, as U+FFFD (ModelReplyJson.Utf8), so that no string of it throws.
+    private static JsonDocument DocumentOf(string text)
     {
-        using var document = ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out _), MaxCandidates, default, out var json);
-        return document is null ? ModelReplyJson.Utf8(text.Trim()) : json;
+        if (ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out _), MaxCandidates, default, out _) is { } found)
+        {
+            return found;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(ModelReplyJson.Utf8(text.Trim()));
+        }
+        catch (JsonException)
+        {
+            throw new PlanValidationException($"The coordinator's reply is not JSON (it starts \"{Start(text)}\").");
+        }
     }
 
     private static string Start(string text)

@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace Dreaming.Tests;
+
+/// <summary>The coordinator's reply is parsed once: the document its JSON was found in is the one read.</summary>
+public class CoordinatorReplyParsingTests
+{
+    [Fact]
+    public void A_long_plan_reply_is_read_without_parsing_it_a_second_time()
+    {
+        var reply = new StringBuilder("Here is the plan:\n```json\n{\"items\":[");
+        for (var i = 0; i < 2000; i++)
+        {
+            reply.Append(i == 0 ? string.Empty : ",").Append("{\"id\":\"item-").Append(i).Append("\",\"agent\":\"worker\",\"instructions\":\"Do part ")
+                .Append(i).Append(" of the work\",\"dependsOn\":[").Append(i == 0 ? string.Empty : $"\"item-{i - 1}\"").Append("]}");
+        }
+
+        var text = reply.Append("]}\n```").ToString();
+        _ = CoordinatorPlanner.Parse("goal", text);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var plan = CoordinatorPlanner.Parse("goal", text);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(2000, plan.Items.Count);
+        Assert.Equal(["item-1998"], plan.Items[1999].DependsOn);
+        Assert.Equal("Do part 7 of the work", plan.Items[7].Instructions);
+
+        // Read once, the reply costs about 10 bytes a character (its UTF-8 copy, the document, the plan's own strings and
+        // items); parsed a second time, into a JsonNode tree, it cost about 20.
+        Assert.True(allocated < 14L * text.Length, $"allocated {allocated:N0} bytes for a reply of {text.Length:N0} characters");
+    }
+}
