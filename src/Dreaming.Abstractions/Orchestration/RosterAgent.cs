@@ -7,7 +7,8 @@ namespace Dreaming;
 /// register the orchestrator with <c>AddOrchestrator()</c>, which adds it, so each item's calls are recorded in its session.</remarks>
 public sealed record RosterAgent
 {
-    /// <summary>Gets the name items use to pick the agent.</summary>
+    /// <summary>Gets the name items use to pick the agent, unique in the roster (compared ordinally: <c>writer</c> and
+    /// <c>Writer</c> are two agents).</summary>
     public required string Name { get; init; }
 
     /// <summary>Gets the agent's own instructions, sent as its system message.</summary>

@@ -6,13 +6,14 @@ public sealed record WorkItem
     /// <summary>Gets the id, unique in the plan (compared ordinally).</summary>
     public required string Id { get; init; }
 
-    /// <summary>Gets the name of the roster agent that does the work.</summary>
+    /// <summary>Gets the name of the roster agent that does the work (compared ordinally).</summary>
     public required string Agent { get; init; }
 
     /// <summary>Gets what the agent is asked to do.</summary>
     public required string Instructions { get; init; }
 
-    /// <summary>Gets the ids of the items that must complete first; their outputs are given to this item as context.</summary>
+    /// <summary>Gets the ids of the items that must complete first (compared ordinally); their outputs are given to this item
+    /// as context.</summary>
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
     /// <summary>Gets the rubric the item's work must pass (through the outcome loop), if any.</summary>

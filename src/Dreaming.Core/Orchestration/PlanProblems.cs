@@ -5,11 +5,13 @@ namespace Dreaming;
 /// <summary>Every problem of a plan that <see cref="PlanGraph.Build"/> found invalid, for the exception that lists them.</summary>
 /// <remarks>Runs only once the graph's own pass has met a problem, so a valid plan costs nothing more. It checks in the
 /// same order as that pass (the whole plan, then each item, then each item's dependencies, then cycles), so its first
-/// problem is the one that pass found; that one is put first in any case.</remarks>
+/// problem is the one that pass found (with, for an unknown agent or dependency, a hint when a known name differs from it
+/// only in case).</remarks>
 internal sealed class PlanProblems
 {
     private readonly List<PlanProblem> _problems = new(PlanValidationException.MaxProblems);
     private int _omitted;
+    private Dictionary<string, Dictionary<string, string>>? _caseless;
 
     private PlanProblems()
     {
@@ -19,19 +21,12 @@ internal sealed class PlanProblems
     public static PlanValidationException Of(PlanValidationException first, OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
     {
         var found = new PlanProblems();
-        found.Add(first.Message, first.ItemIds);
         found.Collect(plan, agents, maxItems);
-        return found._problems.Count == 1 ? first : new PlanValidationException(found._problems, found._omitted);
+        return found._problems.Count == 0 ? first : new PlanValidationException(found._problems, found._omitted);
     }
 
     private void Add(string message, IReadOnlyList<string>? itemIds = null)
     {
-        // The first problem, already added, is found again by the full pass.
-        if (_problems.Count > 0 && string.Equals(_problems[0].Message, message, StringComparison.Ordinal))
-        {
-            return;
-        }
-
         if (_problems.Count < PlanValidationException.MaxProblems)
         {
             _problems.Add(new PlanProblem(message, itemIds));
@@ -114,7 +109,7 @@ internal sealed class PlanProblems
         else if (!agents.Contains(item.Agent))
         {
             var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
-            Add($"Item {name} names the agent '{item.Agent}', which is not in the roster ({known}).", ids);
+            Add($"Item {name} names the agent '{item.Agent}', which is not in the roster ({known}).{CaseHint("Agent names", item.Agent, agents)}", ids);
         }
 
         if (string.IsNullOrWhiteSpace(item.Instructions))
@@ -142,7 +137,7 @@ internal sealed class PlanProblems
         {
             if (id is null || !index.TryGetValue(id, out var d))
             {
-                Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.", ids);
+                Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", ids);
             }
             else if (d == position)
             {
@@ -214,6 +209,30 @@ internal sealed class PlanProblems
                 Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).", cycle);
             }
         }
+    }
+
+    // Names and ids are compared ordinally, in a plan file as in code: one that differs from a known one only in case is
+    // another name, and the problem says so. Only while the list has room (a plan's other problems are only counted).
+    private string CaseHint(string what, string? name, IEnumerable<string> known)
+    {
+        if (name is null || _problems.Count >= PlanValidationException.MaxProblems)
+        {
+            return string.Empty;
+        }
+
+        _caseless ??= [];
+        if (!_caseless.TryGetValue(what, out var map))
+        {
+            map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var k in known)
+            {
+                map.TryAdd(k, k);
+            }
+
+            _caseless[what] = map;
+        }
+
+        return map.TryGetValue(name, out var other) ? $" {what} are case-sensitive: '{other}' differs from it only in case." : string.Empty;
     }
 
     private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : $"'{item.Id}'";
