@@ -17,8 +17,13 @@ public sealed record OrchestrationPlan
 
     /// <summary>Gets how many items may run at once.</summary>
     /// <value>The default is <see cref="DefaultMaxConcurrency"/>; 1 to <see cref="MaxConcurrencyLimit"/>.</value>
-    /// <remarks>An agent call abandoned at its timeout (the agent ignored its token) counts against it until the call
-    /// ends, or until its item's timeout has passed a second time; the run does not wait for such a call at its end.</remarks>
+    /// <remarks>The limit counts items, not model calls: an item may make several calls at once, as a grader with
+    /// <c>ModelGraderOptions.Samples</c> = n does (n calls at once for each item being graded, so up to
+    /// <c>MaxConcurrency</c> × n grader calls), or a delegate agent that calls models in parallel. To bound the calls a
+    /// model endpoint sees, put a concurrency limit in that client's pipeline (a <c>DelegatingChatClient</c> around a
+    /// <see cref="SemaphoreSlim"/>, as orchestration.md shows). An agent call abandoned at its timeout (the agent ignored
+    /// its token) counts against it until the call ends, or until its item's timeout has passed a second time; the run
+    /// does not wait for such a call at its end.</remarks>
     public int MaxConcurrency { get; init; } = DefaultMaxConcurrency;
 
     /// <summary>Gets the folder a relative <see cref="WorkItem.RubricPath"/> is resolved against; the current directory when
