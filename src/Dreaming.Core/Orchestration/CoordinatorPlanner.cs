@@ -78,7 +78,7 @@ internal static class CoordinatorPlanner
             throw new PlanValidationException($"The coordinator's reply gives the property '{name}' more than once in an object.");
         }
 
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("items", out var array) || array.ValueKind != JsonValueKind.Array)
+        if (root.ValueKind != JsonValueKind.Object || !TryGetProperty(root, "items", out var array) || array.ValueKind != JsonValueKind.Array)
         {
             throw new PlanValidationException("The coordinator's reply has no \"items\" array.");
         }
@@ -111,7 +111,7 @@ internal static class CoordinatorPlanner
     // The item's dependencies: none when missing or null, null when not an array of strings.
     private static List<string>? DependsOn(JsonElement item)
     {
-        if (!item.TryGetProperty("dependsOn", out var deps) || deps.ValueKind == JsonValueKind.Null)
+        if (!TryGetProperty(item, "dependsOn", out var deps) || deps.ValueKind == JsonValueKind.Null)
         {
             return [];
         }
@@ -135,7 +135,29 @@ internal static class CoordinatorPlanner
         return ids;
     }
 
-    // The first property given twice in an object, depth first.
+    // The reply's property names are read in any case, as a plan file's are ("Items", "DependsOn"): a model that writes
+    // them so would otherwise have its items' dependencies dropped, the items run at once without the outputs they need.
+    // An object's names are known distinct in any case (DuplicateProperty), so the first match is the only one.
+    private static bool TryGetProperty(JsonElement element, string name, out JsonElement value)
+    {
+        if (element.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The first property given twice in an object (in any case), depth first.
     private static string? DuplicateProperty(JsonElement element)
     {
         if (element.ValueKind == JsonValueKind.Array)
@@ -150,7 +172,8 @@ internal static class CoordinatorPlanner
         }
         else if (element.ValueKind == JsonValueKind.Object)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            // In any case, as the names are read.
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var property in element.EnumerateObject())
             {
                 if (!names.Add(property.Name))
@@ -169,7 +192,7 @@ internal static class CoordinatorPlanner
     }
 
     private static string Text(JsonElement item, string name) =>
-        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
+        TryGetProperty(item, name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
 
     // The reply's JSON: its first JSON object with an "items" property, so prose or a code fence before or after it does
     // not matter (models wrap JSON so, above all when a provider ignores the response format). A reply with no such object
@@ -177,7 +200,7 @@ internal static class CoordinatorPlanner
     // pair, raw or as a \u escape, as U+FFFD (ModelReplyJson.Utf8), so that no string of it throws.
     private static JsonDocument DocumentOf(string text)
     {
-        if (ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out _), MaxCandidates, default, out _) is { } found)
+        if (ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && TryGetProperty(root, "items", out _), MaxCandidates, default, out _) is { } found)
         {
             return found;
         }

@@ -30,4 +30,27 @@ public class CoordinatorReplyParsingTests
         // items); parsed a second time, into a JsonNode tree, it cost about 20.
         Assert.True(allocated < 14L * text.Length, $"allocated {allocated:N0} bytes for a reply of {text.Length:N0} characters");
     }
+
+    [Fact]
+    public void Property_names_are_read_in_any_case_as_a_plan_files_are()
+    {
+        var plan = CoordinatorPlanner.Parse("goal", """
+            {"Items":[{"ID":"a","Agent":"worker","Instructions":"x","DependsOn":["b"]},{"id":"b","agent":"worker","instructions":"y"}]}
+            """);
+
+        Assert.Equal(["a", "b"], plan.Items.Select(i => i.Id));
+        Assert.Equal("worker", plan.Items[0].Agent);
+        Assert.Equal("x", plan.Items[0].Instructions);
+        Assert.Equal(["b"], plan.Items[0].DependsOn);
+    }
+
+    [Fact]
+    public void A_property_given_twice_in_two_cases_is_refused()
+    {
+        var ex = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("goal", """
+            {"items":[{"id":"a","agent":"worker","instructions":"x","dependsOn":["b"],"DependsOn":[]},{"id":"b","agent":"worker","instructions":"y"}]}
+            """));
+
+        Assert.Equal("The coordinator's reply gives the property 'DependsOn' more than once in an object.", ex.Message);
+    }
 }
