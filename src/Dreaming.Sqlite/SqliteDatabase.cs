@@ -211,7 +211,8 @@ internal sealed class SqliteDatabase
     /// <summary>Reads the file a <c>file:</c> URI data source names (SQLite's URI form: <c>file:path</c>,
     /// <c>file:///path</c> or <c>file://localhost/path</c>, percent-encoded, with <c>?</c> parameters), and the setting that
     /// keeps SQLite from creating it; no file for an in-memory database (<c>mode=memory</c>, <c>:memory:</c>, an empty
-    /// path), another authority, or a path that is not one.</summary>
+    /// path, or SQLite's <c>vfs=memdb</c>, whose path only names the shared database), another authority, or a path that is
+    /// not one.</summary>
     private static (string? Path, string? OpenMode) ReadFileUri(SqliteConnectionStringBuilder builder)
     {
         var source = builder.DataSource;
@@ -239,11 +240,18 @@ internal sealed class SqliteDatabase
         }
 
         string? mode = null;
+        var memdb = false;
         foreach (var parameter in query)
         {
             if (parameter.StartsWith("mode=", StringComparison.OrdinalIgnoreCase))
             {
                 mode = parameter["mode=".Length..];
+            }
+            else if (parameter.StartsWith("vfs=", StringComparison.Ordinal))
+            {
+                // file:/name?vfs=memdb is an in-memory database shared by name: no file, no folder. SQLite reads the
+                // parameter and the VFS name case-sensitively (VFS=memdb is ignored, vfs=MEMDB fails to open).
+                memdb = string.Equals(parameter["vfs=".Length..], "memdb", StringComparison.Ordinal);
             }
         }
 
@@ -253,7 +261,7 @@ internal sealed class SqliteDatabase
             path = path[1..]; // file:///C:/data/dreaming.db names C:/data/dreaming.db
         }
 
-        if (path.Length == 0 || path == ":memory:" || string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase) || path.Contains('\0', StringComparison.Ordinal))
+        if (memdb || path.Length == 0 || path == ":memory:" || string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase) || path.Contains('\0', StringComparison.Ordinal))
         {
             return (null, null);
         }
