@@ -2,14 +2,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary>The id, agent and scope of every session <c>dreaming import</c> hands the store, as the import gives them, so
-/// that the sessions the store already held (and kept as they were) can be read back and compared.</summary>
+/// <summary>The id, agent and scope of the sessions <c>dreaming import</c> hands the store, as the import gives them, so
+/// that the sessions the store already held (and kept as they were) can be read back and compared: those of each store
+/// call (one a file) that left some as they were; a call that imported all it was given is not noted.</summary>
 /// <remarks>Not thread-safe: one import command fills it, one file at a time, and reads it after.</remarks>
 internal sealed class ImportedSessions
 {
     private readonly List<(string Id, string AgentId, string? Scope)> _sessions = [];
 
-    /// <summary>Gets the sessions handed to the store, in order.</summary>
+    /// <summary>Gets the sessions handed to the store by the calls that did not import them all, in order.</summary>
     public IReadOnlyList<(string Id, string AgentId, string? Scope)> Sessions => _sessions;
 
     /// <summary>Wraps the collection's <see cref="ITraceStore"/> so that what its imports are given is noted here.</summary>
@@ -45,8 +46,8 @@ internal sealed class ImportedSessions
         ?? registered.ImplementationFactory?.Invoke(services)
         ?? ActivatorUtilities.CreateInstance(services, registered.ImplementationType!));
 
-    // Forwards everything to the store, noting each imported session; disposes the store with itself, as the container
-    // would have disposed it.
+    // Forwards everything to the store, noting the sessions of each import call that left some as they were; disposes the
+    // store with itself, as the container would have disposed it.
     private sealed class CapturingStore(ITraceStore inner, ImportedSessions imported) : ITraceStore, IAsyncDisposable
     {
         public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
@@ -57,14 +58,20 @@ internal sealed class ImportedSessions
 
         public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
 
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
+        // A call that imported every session it was given (a new file) left nothing as it was: it is not noted, so its
+        // sessions are neither held after it nor read back.
+        public async Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
         {
-            foreach (var session in sessions)
+            var count = await inner.ImportAsync(sessions, cancellationToken).ConfigureAwait(false);
+            if (count < sessions.Count)
             {
-                imported._sessions.Add((session.Session.Id, session.Session.AgentId, session.Session.Scope));
+                foreach (var session in sessions)
+                {
+                    imported._sessions.Add((session.Session.Id, session.Session.AgentId, session.Session.Scope));
+                }
             }
 
-            return inner.ImportAsync(sessions, cancellationToken);
+            return count;
         }
 
         public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
