@@ -82,6 +82,9 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
             return Task.FromException(new SessionStateException($"Session '{completion.SessionId}' cannot be completed with status {SessionStatus.Running}."));
         }
 
+        // The session may see only a decorator of the host's around this store: tell it, on the caller's flow, that the
+        // session.* row goes into the end's transaction, so it does not publish it again.
+        WebhookStoreChange.SessionEndWrittenBy(this);
         return _connection.WriteWithWebhooksAsync(Webhooks, (writer, webhooks) => (true, writer.Complete(completion, webhooks)), cancellationToken);
     }
 

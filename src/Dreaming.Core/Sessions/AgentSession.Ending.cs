@@ -58,6 +58,7 @@ internal sealed partial class AgentSession
     private async Task EndAsync(SessionStatus status, SessionOutcome? outcome, TaskCompletionSource ending, CancellationToken cancellationToken)
     {
         SessionCompletion completion;
+        WebhookStoreNesting? change = null;
         try
         {
             // A RecordAsync or chat call that passed its state check before this completion began is queued first, so
@@ -89,6 +90,13 @@ internal sealed partial class AgentSession
                 Outcome = outcome,
                 DroppedEventCount = DroppedEventCount,
             };
+            if (Webhooks is not null)
+            {
+                // A store that writes the row in the end's transaction (SQLite on the outbox's file) behind a host's decorator,
+                // which hides its ISessionWebhookWriter from the factory, says so through WebhookStoreChange.SessionEndWrittenBy.
+                change = WebhookStoreNesting.Enter(Webhooks, typeof(AgentSession), nameof(CompleteAsync), Id);
+            }
+
             await _store.CompleteSessionAsync(completion, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -102,7 +110,7 @@ internal sealed partial class AgentSession
         Volatile.Write(ref _state, Ended);
         EndTelemetry(status);
         ending.TrySetResult();
-        if (Webhooks is not null)
+        if (Webhooks is not null && change is not { AnnouncedInside: true })
         {
             // After the store committed the end (this store cannot share its transaction with the outbox).
             var (type, data) = WebhookEventData.SessionEnded(completion, AgentId, ParentSessionId, Scope, Task, Webhooks.IncludeFullPayloads);

@@ -1,3 +1,4 @@
+using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Sqlite.Tests.Webhooks;
@@ -24,6 +25,66 @@ public sealed class SqliteSessionWebhookTests : IDisposable
         var row = Assert.Single(await harness.Outbox.ListAsync());
         Assert.Equal(WebhookEventTypes.SessionFailed, row.EventType);
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.type = 'session.failed'"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_host_decorator_around_the_sqlite_trace_store_does_not_make_the_session_webhooks_twice(bool asyncDecorator)
+    {
+        // A logging or metrics decorator put around the registered store hides its ISessionWebhookWriter: the session used to
+        // publish the end again after the store had written it in its transaction, two events (two webhook-ids) a session.
+        var path = _folder.File("decorated.db");
+        var services = new ServiceCollection();
+        var builder = services.AddDreamingAgents().UseSqliteStore(path);
+        if (asyncDecorator)
+        {
+            var registered = services.Last(d => d.ServiceType == typeof(ITraceStore));
+            services.Remove(registered);
+            services.AddSingleton<ITraceStore>(sp => new DecoratedStore((ITraceStore)registered.ImplementationFactory!(sp)));
+        }
+        else
+        {
+            HostDecorator.Redecorate<ITraceStore>(services);
+        }
+
+        builder.AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookHarness.Secret);
+        await using var provider = services.BuildServiceProvider();
+        Assert.IsNotAssignableFrom<ISessionWebhookWriter>(provider.GetRequiredService<ITraceStore>());
+        var sessions = provider.GetRequiredService<IAgentSessionFactory>();
+
+        await using (var completed = sessions.StartSession("support-bot", "refund"))
+        {
+            await completed.CompleteAsync();
+        }
+
+        await using (sessions.StartSession("support-bot", "abandoned on disposal"))
+        {
+        }
+
+        var rows = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
+        Assert.Equal([WebhookEventTypes.SessionCompleted, WebhookEventTypes.SessionFailed], rows.Select(r => r.EventType).Order(StringComparer.Ordinal));
+        Assert.Equal(2, SqliteFiles.Long(path, "SELECT count(*) FROM webhook_events"));
+    }
+
+    [Fact]
+    public async Task A_decorated_sqlite_trace_store_without_the_outbox_on_its_file_still_has_its_sessions_published()
+    {
+        // The store the host built itself writes no rows, so the session announces the end, behind a decorator or not.
+        var path = _folder.File("own.db");
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .UseTraceStore(_ => new DecoratedStore(new SqliteTraceStore(path)))
+            .AddWebhookEndpoint("ci", "https://ci.example.com/hook", WebhookHarness.Secret);
+        await using var provider = services.BuildServiceProvider();
+
+        await using (var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("support-bot", "refund"))
+        {
+            await session.CompleteAsync(SessionStatus.Failed);
+        }
+
+        var row = Assert.Single(await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync());
+        Assert.Equal(WebhookEventTypes.SessionFailed, row.EventType);
     }
 
     [Fact]
@@ -105,5 +166,35 @@ public sealed class SqliteSessionWebhookTests : IDisposable
         }
 
         Assert.Empty(await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync());
+    }
+
+    /// <summary>A host's decorator written with async/await, whose flow-local changes its caller does not see.</summary>
+    private sealed class DecoratedStore(ITraceStore inner) : ITraceStore, IDisposable
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
+
+        public async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            await inner.CompleteSessionAsync(completion, cancellationToken);
+        }
+
+        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
+
+        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
+
+        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
+
+        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
+
+        public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 }
