@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,40 @@ public sealed class SqliteHostTests : IDisposable
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Store_options_bound_from_configuration_apply_and_a_bad_one_fails_the_start_naming_it()
+    {
+        var file = _folder.File("bound.db");
+        using (var host = BoundHost(file, "Full", "00:00:02"))
+        {
+            await host.StartAsync();
+            var options = host.Services.GetRequiredService<IOptions<SqliteTraceStoreOptions>>().Value;
+            Assert.Equal("Data Source=" + file, options.ConnectionString);
+            Assert.Equal(SqliteSynchronousMode.Full, options.Synchronous);
+            Assert.Equal(TimeSpan.FromSeconds(2), options.BusyTimeout);
+            await host.StopAsync();
+        }
+
+        using var bad = BoundHost(file, "Full", "-00:00:01");
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => bad.StartAsync());
+        Assert.Contains("SqliteTraceStoreOptions.BusyTimeout must be between 0 and", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IHost BoundHost(string file, string synchronous, string busyTimeout)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dreaming:Sqlite:ConnectionString"] = "Data Source=" + file,
+            ["Dreaming:Sqlite:Synchronous"] = synchronous,
+            ["Dreaming:Sqlite:BusyTimeout"] = busyTimeout,
+        });
+        var sqlite = builder.Configuration.GetSection("Dreaming:Sqlite");
+        builder.Services.AddDreamingAgents().UseSqliteStore(sqlite["ConnectionString"] ?? "Data Source=dreaming.db", o => sqlite.Bind(o));
+        return builder.Build();
+    }
 
     [Fact]
     public async Task A_host_stopped_with_a_short_shutdown_timeout_writes_every_accepted_event_before_the_file_closes()
