@@ -27,7 +27,7 @@ internal static class WebhookPayloadFit
 
     /// <summary>Fits <paramref name="webhookEvent"/> within <paramref name="maxBytes"/>.</summary>
     /// <returns>The event, or a copy with texts cut; the body's size before and after; and how many texts were cut (0 when
-    /// it fit already, or when there was nothing to cut).</returns>
+    /// it fit already, when there was nothing to cut, or when cutting would not have made the body smaller).</returns>
     public static (WebhookEvent Event, int OriginalBytes, int Bytes, int Cut) Fit(WebhookEvent webhookEvent, int maxBytes)
     {
         var original = BodyBytes(webhookEvent);
@@ -73,7 +73,9 @@ internal static class WebhookPayloadFit
             var bytes = BodyBytes(fitted);
             if (bytes <= maxBytes || level <= KeepWhole || round == 3)
             {
-                return (fitted, original, bytes, cut.Count);
+                // Texts just over KeepWhole save less when cut than their entries in the list take: cutting thousands of
+                // them would only make the body larger and every text shorter, so such an event goes as it is.
+                return bytes < original ? (fitted, original, bytes, cut.Count) : (webhookEvent, original, original, 0);
             }
 
             budget -= bytes - maxBytes;

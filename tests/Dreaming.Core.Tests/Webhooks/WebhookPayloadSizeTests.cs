@@ -107,6 +107,26 @@ public sealed class WebhookPayloadSizeTests
     }
 
     [Fact]
+    public void Thousands_of_texts_just_over_the_kept_size_are_not_cut_into_a_larger_body()
+    {
+        // 5,000 texts of 70 characters (72 bytes in the body, 8 over what is kept whole): cutting each saves 8 bytes and
+        // adds a 40-byte entry to data.truncated, so a cut body would be larger than the event and still over the cap.
+        var list = new JsonArray();
+        for (var i = 0; i < 5_000; i++)
+        {
+            list.Add(new string((char)('a' + (i % 26)), 70));
+        }
+
+        var webhookEvent = WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["notes"] = list });
+
+        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, WebhookOptions.DefaultMaxPayloadBytes);
+
+        Assert.True(original > 300_000, $"{original}");
+        Assert.Same(webhookEvent, fitted);
+        Assert.Equal((original, 0), (bytes, cut));
+    }
+
+    [Fact]
     public void An_event_under_the_cap_is_left_as_it_is()
     {
         var webhookEvent = WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["text"] = new string('x', 3000) });
