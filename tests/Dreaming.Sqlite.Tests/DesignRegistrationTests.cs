@@ -42,7 +42,8 @@ public sealed class DesignRegistrationTests
         Assert.Null(schedule.AfterNewSessions);
         Assert.Null(schedule.Request);
 
-        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DreamScheduler));
+        Assert.Contains(services, d => d.ServiceType == typeof(DreamScheduler) && d.ImplementationType == typeof(DreamScheduler));
+        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory is not null);
         Assert.Contains(services, d => d.ServiceType == typeof(WebhookDispatcher));
 
         // The verbatim connection string names a file in the working directory: reading the registration must not create it.

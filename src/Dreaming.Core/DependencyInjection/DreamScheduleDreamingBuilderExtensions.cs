@@ -57,7 +57,7 @@ public static class DreamScheduleDreamingBuilderExtensions
         };
         schedule.Validate();
         builder.Services.AddSingleton(schedule);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>());
+        AddScheduler(builder.Services);
         return builder;
     }
 
@@ -110,7 +110,16 @@ public static class DreamScheduleDreamingBuilderExtensions
         var template = new DreamSchedule { Scope = MemoryScope.Agent("default"), Cron = cron, TimeZone = timeZone, Request = request };
         template.Validate();
         builder.Services.AddSingleton(sp => template with { Scope = MemoryScope.Agent(sp.GetRequiredService<IOptions<DreamingOptions>>().Value.AgentId) });
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>());
+        AddScheduler(builder.Services);
         return builder;
+    }
+
+    // The scheduler is registered under its own type too, so that DreamingHealthCheck finds it without resolving every
+    // hosted service (which would create the app's own before the host starts them, and loop forever on one that takes
+    // the health check); the host starts the same instance.
+    private static void AddScheduler(IServiceCollection services)
+    {
+        services.TryAddSingleton<DreamScheduler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>(static sp => sp.GetRequiredService<DreamScheduler>()));
     }
 }

@@ -1,6 +1,5 @@
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +51,7 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<TraceWriter>(),
             sp.GetRequiredService<TraceContentFilter>(),
             sp.GetService<WebhookDispatcher>(),
-            sp.GetServices<IHostedService>().OfType<DreamScheduler>()));
+            sp.GetService<DreamScheduler>() is { } scheduler ? [scheduler] : []));
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
         services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
         services.TryAddSingleton(static sp => new SessionImporter(

@@ -19,7 +19,8 @@ namespace Dreaming;
 /// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
 /// secrets are never shown.</para>
 /// <para>Thread-safe: the check only reads counters the background services keep, and may run from several threads at
-/// once. The writer records its state once per batch, on its own loop, never while a session records an event.</para>
+/// once. The writer records its state once per batch, on its own loop, never while a session records an event. Resolving it
+/// creates none of the app's hosted services, so an app's hosted service may take it.</para>
 /// </remarks>
 public sealed class DreamingHealthCheck : IHealthCheck
 {

@@ -192,7 +192,7 @@ public sealed class DreamingHealthCheckTests
             dreams,
             runs,
             new InMemoryTraceStore());
-        await using var provider = Provider(services => services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(scheduler));
+        await using var provider = Provider(services => services.AddSingleton(scheduler));
         var check = provider.GetRequiredService<DreamingHealthCheck>();
 
         Assert.Empty(await scheduler.RunDueAsync());
@@ -205,6 +205,30 @@ public sealed class DreamingHealthCheckTests
         Assert.Empty(await scheduler.RunDueAsync());
         var healed = await check.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal((HealthStatus.Healthy, "The trace writer and the dream scheduler are working."), (healed.Status, healed.Description));
+    }
+
+    [Fact]
+    public async Task Resolving_the_check_before_the_host_starts_creates_none_of_the_apps_hosted_services_and_finds_the_scheduler()
+    {
+        // An app's hosted service: resolving the check must not create it before the host starts it (nor, were it to take
+        // the health check, loop back to the check being created, which the container does not detect through a factory).
+        await using var provider = Provider(services =>
+        {
+            services.AddSingleton<CreationCount>();
+            services.AddHostedService<AppService>();
+            services.AddDreamingAgents().AddDreamSchedule(MemoryScope.Agent("support"), "0 3 * * *", TimeZoneInfo.Utc);
+        });
+        var count = provider.GetRequiredService<CreationCount>();
+
+        var result = await provider.GetRequiredService<DreamingHealthCheck>().CheckHealthAsync(new HealthCheckContext()).WaitAsync(Patience);
+
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and the dream scheduler are working."), (result.Status, result.Description));
+        Assert.Equal(0, count.Value);
+
+        // The host starts the scheduler the check reads.
+        var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+        Assert.Equal(1, count.Value);
+        Assert.Same(provider.GetRequiredService<DreamScheduler>(), Assert.Single(hosted.OfType<DreamScheduler>()));
     }
 
     [Fact]
@@ -232,5 +256,17 @@ public sealed class DreamingHealthCheckTests
 
         services.AddHealthChecks().AddCheck<DreamingHealthCheck>("dreaming");
         return services.BuildServiceProvider();
+    }
+
+    private sealed class CreationCount
+    {
+        public int Value;
+    }
+
+    private sealed class AppService : Microsoft.Extensions.Hosting.BackgroundService
+    {
+        public AppService(CreationCount count) => Interlocked.Increment(ref count.Value);
+
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
     }
 }
