@@ -128,9 +128,12 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
             return null;
         }
 
-        var webhookEvent = CreateEvent(eventType, _time.GetUtcNow(), data);
+        var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data);
         try
         {
+            // Inside the try: data the body cannot be written from (nested deeper than the JSON writer allows) is a failed
+            // write, logged, as when the store serialises it, not an exception thrown at the state change that raised it.
+            webhookEvent = Fit(webhookEvent);
             await _retry.ExecuteAsync(
                 static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
                 (Outbox: _outbox, Event: webhookEvent, Endpoints: endpoints),
@@ -156,12 +159,20 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
     /// <returns>The event.</returns>
     /// <exception cref="ArgumentException"><paramref name="eventType"/> is null or blank.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="data"/> is nested deeper than the JSON writer's 1,000 levels,
+    /// so no body can be written from it (<see cref="PublishAsync"/> logs this as a failed write and returns
+    /// <see langword="null"/>).</exception>
     /// <remarks>Thread-safe. Costs one serialisation of the body, more only when it is too large.</remarks>
     public WebhookEvent CreateEvent(string eventType, DateTimeOffset timestamp, JsonObject data)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
         ArgumentNullException.ThrowIfNull(data);
-        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(WebhookEvent.Create(eventType, timestamp, data), MaxPayloadBytes);
+        return Fit(WebhookEvent.Create(eventType, timestamp, data));
+    }
+
+    private WebhookEvent Fit(WebhookEvent webhookEvent)
+    {
+        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, MaxPayloadBytes);
         if (original > MaxPayloadBytes)
         {
             LogPayloadCut(_logger, fitted.Type, fitted.Id, original, MaxPayloadBytes, cut, bytes);

@@ -127,6 +127,30 @@ public sealed class WebhookPayloadSizeTests
     }
 
     [Fact]
+    public async Task Data_no_body_can_be_written_from_is_a_failed_write_logged_not_an_exception_thrown_at_the_publisher()
+    {
+        // A custom event nested deeper than the JSON writer's 1,000 levels: sizing its body fails as the store's writing it
+        // would, and publishing never throws for the write (the state change that raised the event has happened).
+        JsonNode deep = new JsonObject { ["text"] = "x" };
+        for (var i = 0; i < 1_100; i++)
+        {
+            deep = new JsonObject { ["child"] = deep };
+        }
+
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var logger = new FakeLogger<WebhookPublisher>();
+        var publisher = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(Options(new Uri("https://hooks.example.com/hook"))), outbox, _clock, logger);
+
+        Assert.Null(await publisher.PublishAsync("app.deep", (JsonObject)deep));
+
+        Assert.Empty(await outbox.ListAsync());
+        var error = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal((LogLevel.Error, 70), (error.Level, error.Id.Id));
+        Assert.Contains("Webhook event app.deep msg_", error.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(error.Exception);
+    }
+
+    [Fact]
     public void An_event_under_the_cap_is_left_as_it_is()
     {
         var webhookEvent = WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["text"] = new string('x', 3000) });
