@@ -151,7 +151,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
 
     /// <summary>Makes the event to write to the outbox, with a new id, within <see cref="MaxPayloadBytes"/>: a larger body has
     /// its longest free texts cut and listed in <c>data.truncated</c> (see <see cref="WebhookOptions.MaxPayloadBytes"/>),
-    /// which is logged at warning level. <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
+    /// which is logged at warning level (event 79; event 86 when nothing could be cut and the event goes as it is). <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
     /// own transactions.</summary>
     /// <param name="eventType">The event type.</param>
     /// <param name="timestamp">When the event happened.</param>
@@ -173,9 +173,13 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
     private WebhookEvent Fit(WebhookEvent webhookEvent)
     {
         var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, MaxPayloadBytes);
-        if (original > MaxPayloadBytes)
+        if (original > MaxPayloadBytes && cut > 0)
         {
             LogPayloadCut(_logger, fitted.Type, fitted.Id, original, MaxPayloadBytes, cut, bytes);
+        }
+        else if (original > MaxPayloadBytes)
+        {
+            LogPayloadNotCut(_logger, fitted.Type, fitted.Id, original, MaxPayloadBytes);
         }
 
         return fitted;
@@ -183,6 +187,9 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
 
     [LoggerMessage(EventId = 79, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} had a {OriginalBytes}-byte body, over Webhooks:MaxPayloadBytes ({MaxPayloadBytes}); {CutCount} texts were cut (listed in data.truncated), leaving {Bytes} bytes. Receivers fetch the whole texts from the stores by id.")]
     private static partial void LogPayloadCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes, int cutCount, int bytes);
+
+    [LoggerMessage(EventId = 86, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} has a {OriginalBytes}-byte body, over Webhooks:MaxPayloadBytes ({MaxPayloadBytes}), and is sent as it is: its size is in what is never cut (ids, numbers, strings of at most 64 bytes), cutting would not make it smaller, or its data already has a 'truncated' property. A receiver with a smaller body limit refuses it (413, a dead letter).")]
+    private static partial void LogPayloadNotCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "Webhook event {EventType} {EventId} could not be written to the outbox and will not be delivered.")]
     private static partial void LogPublishFailed(ILogger logger, string eventType, string eventId, Exception exception);

@@ -151,6 +151,26 @@ public sealed class WebhookPayloadSizeTests
     }
 
     [Fact]
+    public async Task An_event_over_the_cap_that_is_not_cut_is_logged_as_sent_as_it_is_not_as_cut()
+    {
+        // A custom event whose data has a 'truncated' property of its own: nothing is cut, so the warning must not say
+        // that texts were cut and listed there.
+        var outbox = new InMemoryWebhookOutboxStore(_clock);
+        var logger = new FakeLogger<WebhookPublisher>();
+        var publisher = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(Options(new Uri("https://hooks.example.com/hook"))), outbox, _clock, logger);
+        var data = new JsonObject { ["truncated"] = false, ["text"] = new string('x', 100_000) };
+
+        var published = await publisher.PublishAsync("app.large", data);
+
+        Assert.Equal(new string('x', 100_000), (string?)published!.Data["text"]);
+        var warning = Assert.Single(logger.Collector.GetSnapshot());
+        Assert.Equal((LogLevel.Warning, 86), (warning.Level, warning.Id.Id));
+        Assert.StartsWith($"Webhook event app.large {published.Id} has a 100", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("over Webhooks:MaxPayloadBytes (65536), and is sent as it is", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("texts were cut", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_event_under_the_cap_is_left_as_it_is()
     {
         var webhookEvent = WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject { ["text"] = new string('x', 3000) });
