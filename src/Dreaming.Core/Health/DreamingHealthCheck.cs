@@ -12,8 +12,8 @@ namespace Dreaming;
 /// trace writer's last write to the trace store failed (a store that throws, a full disk, no permission: sessions or
 /// events were lost) or the writer has stopped; <see cref="HealthStatus.Degraded"/> when the writer's queue holds 80 % or
 /// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
-/// dispatcher has made dead letters since it started, the webhook outbox cannot be read, or the scheduler's last check
-/// had a schedule fail; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
+/// dispatcher has made dead letters since it started, the webhook outbox cannot be read, or a dream schedule is failing
+/// (its check failed and none has gone through since, or its dream failed and none has completed since); <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
 /// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
 /// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
@@ -148,10 +148,12 @@ public sealed class DreamingHealthCheck : IHealthCheck
             data["dreams.last_check_at"] = check.At;
             if (check.Error is { } error)
             {
+                var at = check.FailedAt ?? check.At;
                 data["dreams.failed_scopes"] = check.FailedScopes.ToArray();
                 data["dreams.last_failure"] = Shown(error.Type, error.Message);
+                data["dreams.last_failure_at"] = at;
                 var scopes = check.FailedScopes.Count > 0 ? "the schedules of " + string.Join(", ", check.FailedScopes) : "the schedules";
-                degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The dream scheduler's last check ({check.At:O}) failed for {scopes}: {Shown(error.Type, error.Message)}."));
+                degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The dream scheduler failed for {scopes}, last at {at:O}, and they have not gone through since (checked {check.At:O}): {Shown(error.Type, error.Message)}."));
             }
         }
     }

@@ -198,7 +198,8 @@ public sealed class DreamingHealthCheckTests
         Assert.Empty(await scheduler.RunDueAsync());
         var result = await check.CheckHealthAsync(new HealthCheckContext());
         Assert.Equal(HealthStatus.Degraded, result.Status);
-        Assert.Contains("failed for the schedules of agent:support: System.TimeoutException: the run store timed out", result.Description, StringComparison.Ordinal);
+        Assert.Contains("failed for the schedules of agent:support, last at ", result.Description, StringComparison.Ordinal);
+        Assert.EndsWith("): System.TimeoutException: the run store timed out.", result.Description, StringComparison.Ordinal);
         Assert.Equal(["agent:support"], (string[])result.Data["dreams.failed_scopes"]);
 
         Volatile.Write(ref failing, false);
@@ -229,6 +230,49 @@ public sealed class DreamingHealthCheckTests
         var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
         Assert.Equal(1, count.Value);
         Assert.Same(provider.GetRequiredService<DreamScheduler>(), Assert.Single(hosted.OfType<DreamScheduler>()));
+    }
+
+    [Fact]
+    public async Task A_nightly_dream_that_failed_stays_degraded_after_its_schedule_is_no_longer_due_until_a_dream_completes()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero));
+        var outcomes = new Queue<Func<DreamRunRequest, DreamRun>>(
+        [
+            _ => throw new InvalidOperationException("the reflector model is down"),
+            request => new DreamRun { Id = "dr-2", Request = request, Status = DreamRunStatus.Failed, Error = "the reflector timed out" },
+            request => new DreamRun { Id = "dr-3", Request = request, Status = DreamRunStatus.Completed },
+        ]);
+        var dreams = Substitute.For<IDreamConsolidator>();
+        dreams.DreamAsync(Arg.Any<DreamRunRequest>(), Arg.Any<CancellationToken>()).Returns(call => outcomes.Dequeue()(call.Arg<DreamRunRequest>()));
+        var scheduler = new DreamScheduler([new DreamSchedule { Scope = MemoryScope.Agent("support"), Cron = "0 3 * * *" }], dreams, new InMemoryDreamRunStore(clock), new InMemoryTraceStore(), clock);
+        await using var provider = Provider(services => services.AddSingleton(scheduler));
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+
+        async Task<HealthCheckResult> PollAsync(DateTimeOffset at)
+        {
+            clock.SetUtcNow(at);
+            await scheduler.RunDueAsync();
+            return await check.CheckHealthAsync(new HealthCheckContext());
+        }
+
+        Assert.Equal(HealthStatus.Healthy, (await PollAsync(new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero))).Status);
+
+        // The 03:00 dream throws; at the polls after it the schedule is no longer due, and the failure still stands.
+        Assert.Equal(HealthStatus.Degraded, (await PollAsync(new DateTimeOffset(2026, 11, 25, 3, 0, 0, TimeSpan.Zero))).Status);
+        var later = await PollAsync(new DateTimeOffset(2026, 11, 25, 3, 1, 0, TimeSpan.Zero));
+        Assert.Equal(HealthStatus.Degraded, later.Status);
+        Assert.Contains("agent:support, last at 2026-11-25T03:00:00.0000000+00:00", later.Description, StringComparison.Ordinal);
+        Assert.EndsWith("System.InvalidOperationException: the reflector model is down.", later.Description, StringComparison.Ordinal);
+
+        // The next night's dream ends failed without throwing: that is a failure too.
+        var failed = await PollAsync(new DateTimeOffset(2026, 11, 26, 3, 0, 0, TimeSpan.Zero));
+        Assert.Equal(HealthStatus.Degraded, failed.Status);
+        Assert.EndsWith("dream run dr-2 failed: the reflector timed out.", failed.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Degraded, (await PollAsync(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero))).Status);
+
+        // A dream that completes heals it.
+        var healed = await PollAsync(new DateTimeOffset(2026, 11, 27, 3, 0, 0, TimeSpan.Zero));
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and the dream scheduler are working."), (healed.Status, healed.Description));
     }
 
     [Fact]

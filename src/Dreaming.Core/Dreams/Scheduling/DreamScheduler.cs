@@ -23,6 +23,7 @@ public sealed partial class DreamScheduler : BackgroundService
     private readonly DateTimeOffset?[] _nextCron;
     private readonly DateTimeOffset[] _cronFrom;
     private readonly DateTimeOffset?[] _cronFired;
+    private readonly ScheduleFailure?[] _failures;
     private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
 
     /// <summary>Initializes a new instance.</summary>
@@ -39,6 +40,7 @@ public sealed partial class DreamScheduler : BackgroundService
         _nextCron = new DateTimeOffset?[_schedules.Count];
         _cronFrom = new DateTimeOffset[_schedules.Count];
         _cronFired = new DateTimeOffset?[_schedules.Count];
+        _failures = new ScheduleFailure?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
             schedule.Validate();
@@ -66,21 +68,23 @@ public sealed partial class DreamScheduler : BackgroundService
     {
         var started = new List<DreamRun>();
         var now = _timeProvider.GetUtcNow();
-        List<string>? failed = null;
-        Exception? lastError = null;
         for (var i = 0; i < _schedules.Count; i++)
         {
             var schedule = _schedules[i];
+            var dreaming = false;
             try
             {
                 var (due, reason) = await IsDueAsync(i, now, cancellationToken).ConfigureAwait(false);
+                ScheduleChecked(i);
                 if (!due)
                 {
                     continue;
                 }
 
                 var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
+                dreaming = true;
                 var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
+                DreamEnded(i, _timeProvider.GetUtcNow(), run);
                 LogDreamStarted(_logger, schedule.Scope.Key, reason, run.Id);
                 if (run.Results.BudgetReached)
                 {
@@ -98,12 +102,11 @@ public sealed partial class DreamScheduler : BackgroundService
                 // One schedule's failure (a store or model timing out on a busy scope) must not hold back the schedules
                 // after it, poll after poll: it is logged and checked again at the next poll.
                 LogScheduleFailed(_logger, schedule.Scope.Key, ex);
-                (failed ??= []).Add(schedule.Scope.Key);
-                lastError = ex;
+                ScheduleFailed(i, _timeProvider.GetUtcNow(), ex, dreaming);
             }
         }
 
-        RecordCheck(now, failed, lastError);
+        RecordCheck(now);
         return started;
     }
 
@@ -121,7 +124,7 @@ public sealed partial class DreamScheduler : BackgroundService
                 // Only the host's stop ends the loop: a store or model that timed out (a TaskCanceledException of its own)
                 // is a failed check like any other, or it would end the schedule and, by default, stop the host.
                 LogCheckFailed(_logger, ex);
-                RecordCheck(_timeProvider.GetUtcNow(), [], ex);
+                RecordCheckFailed(_timeProvider.GetUtcNow(), ex);
             }
 
             await Task.Delay(PollInterval, _timeProvider, stoppingToken).ConfigureAwait(false);
