@@ -12,7 +12,7 @@ namespace Dreaming;
 /// trace writer's last write to the trace store failed (a store that throws, a full disk, no permission: sessions or
 /// events were lost) or the writer has stopped; <see cref="HealthStatus.Degraded"/> when the writer's queue holds 80 % or
 /// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
-/// dispatcher has made dead letters since it started, the webhook outbox cannot be read, or a dream schedule is failing
+/// dispatcher has made a dead letter to an endpoint it has not delivered to since, the webhook outbox cannot be read, or a dream schedule is failing
 /// (its check failed and none has gone through since, or its dream failed and none has completed since); <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
 /// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
@@ -130,9 +130,11 @@ public sealed class DreamingHealthCheck : IHealthCheck
             degraded.Add($"Webhook endpoints disabled after failed deliveries: {string.Join(", ", disabled)}; their deliveries become dead letters until enabled again ('dreaming webhooks replay --all-dead', or IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).");
         }
 
-        if (health.DeadLettersSinceStart > 0)
+        data["webhooks.dead_since_delivered"] = health.DeadSinceDelivered.Select(static e => e.EndpointId).ToArray();
+        if (health.DeadSinceDelivered.Count > 0)
         {
-            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"{health.DeadLettersSinceStart} webhook deliveries became dead letters since the dispatcher started (the last to endpoint {health.LastDeadEndpoint})."));
+            var endpoints = string.Join(", ", health.DeadSinceDelivered.Select(static e => string.Create(CultureInfo.InvariantCulture, $"{e.EndpointId} ({e.DeadLetters})")));
+            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"Webhook deliveries became dead letters with no delivery to their endpoint since: {endpoints} ({health.DeadLettersSinceStart} dead letters since the dispatcher started, the last to endpoint {health.LastDeadEndpoint})."));
         }
     }
 

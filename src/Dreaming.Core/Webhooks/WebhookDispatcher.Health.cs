@@ -7,6 +7,10 @@ public sealed partial class WebhookDispatcher
     private long _deadSinceStart;
     private volatile string? _lastDeadEndpoint;
 
+    // The dead letters of each endpoint since its last delivery by this dispatcher: what makes the health check degraded,
+    // so that an endpoint that delivers again (a receiver back up, its dead letters replayed) heals it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _deadSinceDelivered = new(StringComparer.Ordinal);
+
     /// <summary>Reads the dispatcher's health: the dead letters this dispatcher made since it started (and the endpoint of
     /// the last), and the configured, enabled endpoints the outbox store holds disabled (by this dispatcher, another one on
     /// the same store, or before a restart). Endpoints disabled in configuration are left out: that is the operator's choice.</summary>
@@ -30,13 +34,23 @@ public sealed partial class WebhookDispatcher
         }
 
         disabled?.Sort(static (a, b) => string.CompareOrdinal(a.EndpointId, b.EndpointId));
-        return new WebhookDispatcherHealth(Interlocked.Read(ref _deadSinceStart), _lastDeadEndpoint, (IReadOnlyList<WebhookEndpointState>?)disabled ?? []);
+        var failing = _deadSinceDelivered.Where(static e => e.Value > 0).OrderBy(static e => e.Key, StringComparer.Ordinal).Select(static e => (e.Key, e.Value)).ToArray();
+        return new WebhookDispatcherHealth(Interlocked.Read(ref _deadSinceStart), _lastDeadEndpoint, (IReadOnlyList<WebhookEndpointState>?)disabled ?? [], failing);
     }
 
     private void CountDead(string endpointId)
     {
         Interlocked.Increment(ref _deadSinceStart);
         _lastDeadEndpoint = endpointId;
+        _deadSinceDelivered.AddOrUpdate(endpointId, 1, static (_, count) => count + 1);
+    }
+
+    private void CountDelivered(string endpointId)
+    {
+        if (!_deadSinceDelivered.IsEmpty)
+        {
+            _deadSinceDelivered.TryRemove(endpointId, out _);
+        }
     }
 }
 
@@ -44,4 +58,5 @@ public sealed partial class WebhookDispatcher
 /// <param name="DeadLettersSinceStart">The dead letters this dispatcher made since it started.</param>
 /// <param name="LastDeadEndpoint">The endpoint of the last of them, or <see langword="null"/>.</param>
 /// <param name="DisabledEndpoints">The configured, enabled endpoints the outbox holds disabled, by id.</param>
-internal sealed record WebhookDispatcherHealth(long DeadLettersSinceStart, string? LastDeadEndpoint, IReadOnlyList<WebhookEndpointState> DisabledEndpoints);
+/// <param name="DeadSinceDelivered">The endpoints with dead letters since this dispatcher last delivered to them, by id, with how many.</param>
+internal sealed record WebhookDispatcherHealth(long DeadLettersSinceStart, string? LastDeadEndpoint, IReadOnlyList<WebhookEndpointState> DisabledEndpoints, IReadOnlyList<(string EndpointId, long DeadLetters)> DeadSinceDelivered);

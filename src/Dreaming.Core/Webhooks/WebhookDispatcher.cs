@@ -362,6 +362,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
         if (recorded.State == WebhookDeliveryState.Delivered)
         {
+            CountDelivered(delivery.EndpointId);
             WebhookTelemetry.Record("delivered");
             LogDelivered(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, attempt);
             return;

@@ -132,7 +132,8 @@ public sealed class DreamingHealthCheckTests
         Assert.Equal(1, await provider.GetRequiredService<WebhookDispatcher>().DispatchDueAsync());
         entry = (await health.CheckHealthAsync()).Entries["dreaming"];
         Assert.Equal(HealthStatus.Degraded, entry.Status);
-        Assert.Contains("1 webhook deliveries became dead letters since the dispatcher started (the last to endpoint ci)", entry.Description, StringComparison.Ordinal);
+        Assert.Contains("Webhook deliveries became dead letters with no delivery to their endpoint since: ci (1) (1 dead letters since the dispatcher started, the last to endpoint ci)", entry.Description, StringComparison.Ordinal);
+        Assert.Equal(["ci"], (string[])entry.Data["webhooks.dead_since_delivered"]);
         Assert.Equal(1L, entry.Data["webhooks.dead_letters_since_start"]);
 
         var shown = entry.Description + string.Join(" ", entry.Data.Values.Select(v => v is string[] a ? string.Join(",", a) : v.ToString()));
@@ -140,6 +141,41 @@ public sealed class DreamingHealthCheckTests
         {
             Assert.DoesNotContain(hidden, shown, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_degraded_until_their_endpoint_delivers_again_as_after_a_replay()
+    {
+        // The receiver refuses the first body as too large (a dead letter at once), then takes everything.
+        var answers = 0;
+        await using var receiver = new Dreaming.Tests.Webhooks.LoopbackReceiver((_, stream, ct) =>
+            Dreaming.Tests.Webhooks.LoopbackReceiver.WriteAsync(stream, Interlocked.Increment(ref answers) == 1 ? "HTTP/1.1 413 Payload Too Large\nContent-Length: 0\n" : "HTTP/1.1 204 No Content\n", ct));
+        var endpoint = new WebhookEndpoint { Id = "ci", Url = receiver.Url.ToString() };
+        endpoint.Secrets.Add(WebhookSecret.Generate());
+        await using var provider = Provider(_ => { }, webhooks: o =>
+        {
+            o.Endpoints.Add(endpoint);
+            o.AllowPrivateNetworks = true;
+        });
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+        var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+        var dispatcher = provider.GetRequiredService<WebhookDispatcher>();
+
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", DateTimeOffset.UtcNow, new JsonObject()), ["ci"]);
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+        var dead = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Degraded, dead.Status);
+        Assert.Contains("no delivery to their endpoint since: ci (1)", dead.Description, StringComparison.Ordinal);
+
+        // The operator replays it ('dreaming webhooks replay --all-dead') and the receiver takes it: healthy again, with
+        // the dead letter still counted in the data.
+        Assert.Equal(1, await outbox.ReplayDeadAsync(DateTimeOffset.UtcNow));
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+        Assert.Equal(WebhookDeliveryState.Delivered, Assert.Single(await outbox.ListAsync()).State);
+        var healed = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Healthy, healed.Status);
+        Assert.Equal(1L, healed.Data["webhooks.dead_letters_since_start"]);
+        Assert.Empty((string[])healed.Data["webhooks.dead_since_delivered"]);
     }
 
     [Fact]
