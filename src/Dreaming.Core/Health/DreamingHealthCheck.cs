@@ -73,6 +73,10 @@ public sealed class DreamingHealthCheck : IHealthCheck
     private void CheckWriter(Dictionary<string, object> data, List<string> failing, List<string> degraded)
     {
         var health = _writer.Health;
+        // The failure before its counts: the writer adds the counts first and then sets the failure, so counts read
+        // after it include that failure's losses.
+        var current = health.Current;
+        var last = health.LastFailure;
         var queued = _writer.QueuedEvents;
         var capacity = _writer.Capacity;
         var lost = health.EventsLost;
@@ -87,7 +91,7 @@ public sealed class DreamingHealthCheck : IHealthCheck
             data["trace.last_write_at"] = written;
         }
 
-        if (health.LastFailure is { } last)
+        if (last is not null)
         {
             data["trace.last_failure_at"] = last.At;
             data["trace.last_failure"] = Shown(last.ExceptionType, last.Message);
@@ -97,7 +101,7 @@ public sealed class DreamingHealthCheck : IHealthCheck
         {
             failing.Add(string.Create(CultureInfo.InvariantCulture, $"The trace writer has stopped: no session is recorded any more ({queued} events were queued)."));
         }
-        else if (health.Current is { } current)
+        else if (current is not null)
         {
             failing.Add(string.Create(CultureInfo.InvariantCulture, $"The trace writer's last write to the trace store failed at {current.At:O}: {Shown(current.ExceptionType, current.Message)} ({lost} events and {health.SessionsLost} sessions lost since start, {queued} events queued)."));
         }
