@@ -5,7 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dreaming.Tests;
 
 /// <summary>MaxConcurrency counts items, not model calls: a grader with Samples = 3 makes its three calls at once even
-/// with one item at a time; a concurrency limit in the grader's client (as orchestration.md shows) bounds the calls.</summary>
+/// with one item at a time; a concurrency limit in the grader's client (as orchestration.md shows) bounds the calls.
+/// Each call is held until all three have arrived at the grader's client (counted outside the limiter), so that without
+/// the limiter all three are in flight at once, with no timing involved.</summary>
 public sealed class GraderSamplesConcurrencyTests
 {
     private static readonly Rubric s_rubric = GradingFixtures.Rubric(GradingFixtures.Model("c1"));
@@ -21,7 +23,7 @@ public sealed class GraderSamplesConcurrencyTests
     [Fact]
     public async Task A_concurrency_limit_in_the_graders_client_bounds_the_calls()
     {
-        var calls = new ConcurrentCalls(waitFor: 1);
+        var calls = new ConcurrentCalls(waitFor: 3);
         var most = await RunAsync(calls, limit: 1);
         Assert.Equal(1, most);
         Assert.Equal(3, calls.Total);
@@ -35,7 +37,8 @@ public sealed class GraderSamplesConcurrencyTests
             await calls.EnterAsync(ct);
             return new ChatResponse(new ChatMessage(ChatRole.Assistant, passed));
         });
-        IChatClient client = limit is { } n ? new ConcurrencyLimitingChatClient(grader.Client, n) : grader.Client;
+        IChatClient limited = limit is { } n ? new ConcurrencyLimitingChatClient(grader.Client, n) : grader.Client;
+        IChatClient client = new ArrivalCountingChatClient(limited, calls);
         await using var host = OrchestrationHarness.Create(
             o => o.ItemRetries = 0,
             services: s => s.AddSingleton(new ModelGrader(client, new ModelGraderOptions { Samples = 3, CallRetries = 0 })));
@@ -47,11 +50,13 @@ public sealed class GraderSamplesConcurrencyTests
         return calls.Most;
     }
 
-    /// <summary>Counts the calls in flight; each waits until <c>waitFor</c> calls have been in flight at once (bounded by
-    /// 30 s, so that a limit that lets fewer through cannot hang the test: the count then shows it).</summary>
+    /// <summary>Counts the calls in flight behind the limiter; each waits until <c>waitFor</c> calls have arrived at the
+    /// grader's client, in front of the limiter (bounded by 30 s, so that a grader that made its calls one at a time cannot
+    /// hang the test: the count then shows it).</summary>
     private sealed class ConcurrentCalls(int waitFor)
     {
         private readonly TaskCompletionSource _enough = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _arrived;
         private int _inFlight;
         private int _most;
         private int _total;
@@ -59,6 +64,14 @@ public sealed class GraderSamplesConcurrencyTests
         public int Most => Volatile.Read(ref _most);
 
         public int Total => Volatile.Read(ref _total);
+
+        public void Arrive()
+        {
+            if (Interlocked.Increment(ref _arrived) >= waitFor)
+            {
+                _enough.TrySetResult();
+            }
+        }
 
         public async Task EnterAsync(CancellationToken cancellationToken)
         {
@@ -69,11 +82,6 @@ public sealed class GraderSamplesConcurrencyTests
             {
             }
 
-            if (now >= waitFor)
-            {
-                _enough.TrySetResult();
-            }
-
             try
             {
                 await _enough.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -82,6 +90,16 @@ public sealed class GraderSamplesConcurrencyTests
             {
                 Interlocked.Decrement(ref _inFlight);
             }
+        }
+    }
+
+    /// <summary>Counts each call as it arrives, before any limiter.</summary>
+    private sealed class ArrivalCountingChatClient(IChatClient inner, ConcurrentCalls calls) : DelegatingChatClient(inner)
+    {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            calls.Arrive();
+            return base.GetResponseAsync(messages, options, cancellationToken);
         }
     }
 
