@@ -12,6 +12,7 @@ internal sealed class PlanProblems
     private readonly List<PlanProblem> _problems = new(PlanValidationException.MaxProblems);
     private int _omitted;
     private Dictionary<string, Dictionary<string, string>>? _caseless;
+    private string? _roster;
 
     private PlanProblems()
     {
@@ -25,38 +26,53 @@ internal sealed class PlanProblems
         return found._problems.Count == 0 ? first : new PlanValidationException(found._problems, found._omitted);
     }
 
-    private void Add(string message, IReadOnlyList<string>? itemIds = null)
+    // Whether a problem found now is listed; past MaxProblems it is only counted, and its message (which may name the
+    // whole roster) is never built, so a large plan with a problem in every item costs no more than a few.
+    private bool Listed()
     {
         if (_problems.Count < PlanValidationException.MaxProblems)
         {
-            _problems.Add(new PlanProblem(message, itemIds));
+            return true;
         }
-        else
-        {
-            _omitted++;
-        }
+
+        _omitted++;
+        return false;
     }
+
+    private void Add(string message, IReadOnlyList<string>? itemIds = null) => _problems.Add(new PlanProblem(message, itemIds));
 
     private void Collect(OrchestrationPlan plan, IReadOnlySet<string> agents, int maxItems)
     {
         if (string.IsNullOrWhiteSpace(plan.Goal))
         {
-            Add("The plan has no goal.");
+            if (Listed())
+            {
+                Add("The plan has no goal.");
+            }
         }
 
         var items = plan.Items;
         if (items is null || items.Count == 0)
         {
-            Add("The plan has no items.");
+            if (Listed())
+            {
+                Add("The plan has no items.");
+            }
         }
         else if (items.Count > maxItems)
         {
-            Add($"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems).");
+            if (Listed())
+            {
+                Add($"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems).");
+            }
         }
 
         if (plan.MaxConcurrency is < 1 or > OrchestrationPlan.MaxConcurrencyLimit)
         {
-            Add($"The plan's maxConcurrency is {plan.MaxConcurrency}; it must be between 1 and {OrchestrationPlan.MaxConcurrencyLimit}.");
+            if (Listed())
+            {
+                Add($"The plan's maxConcurrency is {plan.MaxConcurrency}; it must be between 1 and {OrchestrationPlan.MaxConcurrencyLimit}.");
+            }
         }
 
         if (items is null || items.Count == 0)
@@ -70,17 +86,27 @@ internal sealed class PlanProblems
         {
             if (items[i] is not { } item)
             {
-                Add($"Item #{Number(i)} is null.");
+                if (Listed())
+                {
+                    Add($"Item #{Number(i)} is null.");
+                }
+
                 continue;
             }
 
             if (string.IsNullOrWhiteSpace(item.Id))
             {
-                Add($"Item #{Number(i)} has no id.");
+                if (Listed())
+                {
+                    Add($"Item #{Number(i)} has no id.");
+                }
             }
             else if (!index.TryAdd(item.Id, i))
             {
-                Add($"The item id '{item.Id}' is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
+                if (Listed())
+                {
+                    Add($"The item id '{item.Id}' is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
+                }
             }
 
             CheckItem(item, i, agents);
@@ -100,31 +126,45 @@ internal sealed class PlanProblems
 
     private void CheckItem(WorkItem item, int position, IReadOnlySet<string> agents)
     {
-        var name = Name(item, position);
-        IReadOnlyList<string> ids = string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
         if (string.IsNullOrWhiteSpace(item.Agent))
         {
-            Add($"Item {name} names no agent.", ids);
+            if (Listed())
+            {
+                Add($"Item {Name(item, position)} names no agent.", Ids(item));
+            }
         }
         else if (!agents.Contains(item.Agent))
         {
-            var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
-            Add($"Item {name} names the agent '{item.Agent}', which is not in the roster ({known}).{CaseHint("Agent names", item.Agent, agents)}", ids);
+            if (Listed())
+            {
+                // The roster is named once for the plan, not sorted and joined again for each item.
+                _roster ??= agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
+                Add($"Item {Name(item, position)} names the agent '{item.Agent}', which is not in the roster ({_roster}).{CaseHint("Agent names", item.Agent, agents)}", Ids(item));
+            }
         }
 
         if (string.IsNullOrWhiteSpace(item.Instructions))
         {
-            Add($"Item {name} has no instructions.", ids);
+            if (Listed())
+            {
+                Add($"Item {Name(item, position)} has no instructions.", Ids(item));
+            }
         }
 
         if (item.MaxTokens is <= 0)
         {
-            Add($"Item {name} has maxTokens {item.MaxTokens}; it must be positive.", ids);
+            if (Listed())
+            {
+                Add($"Item {Name(item, position)} has maxTokens {item.MaxTokens}; it must be positive.", Ids(item));
+            }
         }
 
         if (item.Timeout is { } timeout && !OrchestratorOptionsValidator.IsValidTimeout(timeout))
         {
-            Add($"Item {name} has the timeout {timeout}; it must be positive and at most {OrchestratorOptionsValidator.LongestTimeout}, or infinite.", ids);
+            if (Listed())
+            {
+                Add($"Item {Name(item, position)} has the timeout {timeout}; it must be positive and at most {OrchestratorOptionsValidator.LongestTimeout}, or infinite.", Ids(item));
+            }
         }
     }
 
@@ -132,16 +172,21 @@ internal sealed class PlanProblems
     private List<int> Dependencies(WorkItem item, int position, Dictionary<string, int> index)
     {
         var resolved = new List<int>();
-        IReadOnlyList<string> ids = string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
         foreach (var id in item.DependsOn ?? [])
         {
             if (id is null || !index.TryGetValue(id, out var d))
             {
-                Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", ids);
+                if (Listed())
+                {
+                    Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", Ids(item));
+                }
             }
             else if (d == position)
             {
-                Add($"The plan has a cycle: '{item.Id}' depends on itself.", ids);
+                if (Listed())
+                {
+                    Add($"The plan has a cycle: '{item.Id}' depends on itself.", Ids(item));
+                }
             }
             else if (!resolved.Contains(d))
             {
@@ -205,8 +250,11 @@ internal sealed class PlanProblems
 
             if (walk[current] == start + 1)
             {
-                var cycle = path.Skip(path.IndexOf(current)).Select(i => items[i].Id).ToList();
-                Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).", cycle);
+                if (Listed())
+                {
+                    var cycle = path.Skip(path.IndexOf(current)).Select(i => items[i].Id).ToList();
+                    Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).", cycle);
+                }
             }
         }
     }
@@ -234,6 +282,8 @@ internal sealed class PlanProblems
 
         return map.TryGetValue(name, out var other) ? $" {what} are case-sensitive: '{other}' differs from it only in case." : string.Empty;
     }
+
+    private static IReadOnlyList<string> Ids(WorkItem item) => string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
 
     private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : $"'{item.Id}'";
 

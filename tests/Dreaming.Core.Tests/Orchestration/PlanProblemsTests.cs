@@ -104,6 +104,29 @@ public class PlanProblemsTests
     }
 
     [Fact]
+    public void A_large_plan_with_a_problem_in_every_item_builds_only_the_messages_it_lists()
+    {
+        // 10,000 items naming an agent not in a roster of 200: each problem's message names the roster (about 3,500
+        // characters), so building the 9,980 past the list (and sorting the roster for each) cost about 240 MB.
+        var roster = Enumerable.Range(0, 200).Select(i => "agent-number-" + i).ToHashSet(StringComparer.Ordinal);
+        var plan = new OrchestrationPlan
+        {
+            Goal = "goal",
+            Items = Enumerable.Range(0, 10_000).Select(i => new WorkItem { Id = "i" + i, Agent = "ghost", Instructions = "x" }).ToList(),
+        };
+        _ = Assert.Throws<PlanValidationException>(() => PlanGraph.Build(plan, roster, 10_000));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<PlanValidationException>(() => PlanGraph.Build(plan, roster, 10_000));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(PlanValidationException.MaxProblems, ex.Problems.Count);
+        Assert.Equal(9_980, ex.OmittedProblemCount);
+        Assert.StartsWith("Item 'i19' names the agent 'ghost', which is not in the roster (the roster has agent-number-0, agent-number-1, ", ex.Problems[19].Message, StringComparison.Ordinal);
+        Assert.True(allocated < 16L * 1024 * 1024, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
     public void A_single_problem_is_its_own_list()
     {
         var ex = new PlanValidationException("Item 'a' has no instructions.", ["a"]);
