@@ -127,6 +127,20 @@ public class PlanProblemsTests
     }
 
     [Fact]
+    public void A_problem_keeps_its_items_when_the_list_it_was_given_changes()
+    {
+        var ids = new List<string> { "a", "b" };
+        var problem = new PlanProblem("The plan has a cycle: 'a' -> 'b' -> 'a' (each depends on the next).", ids);
+        var ex = new PlanValidationException([problem]);
+
+        ids[0] = "changed";
+        ids.Clear();
+
+        Assert.Equal(["a", "b"], problem.ItemIds);
+        Assert.Equal(["a", "b"], ex.ItemIds);
+    }
+
+    [Fact]
     public void A_single_problem_is_its_own_list()
     {
         var ex = new PlanValidationException("Item 'a' has no instructions.", ["a"]);
