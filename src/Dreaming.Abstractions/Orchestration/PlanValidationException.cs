@@ -65,8 +65,9 @@ public sealed class PlanValidationException : Exception
     /// <summary>Gets every problem found, the first found (the message's first line) first; never empty, at most
     /// <see cref="MaxProblems"/>.</summary>
     /// <remarks>A plan's validation lists every item that names an unknown agent or dependency, has no id, a duplicate
-    /// id, no instructions or a bad limit, and each cycle found (naming the items on it); the problems of the whole plan
-    /// (no goal, no items, too many items, its concurrency) come first.</remarks>
+    /// id, no instructions or a bad limit, and each cycle found (naming the items on it; of cycles through the same items,
+    /// one is reported, so fixing it may bring up the next); the problems of the whole plan (no goal, no items, too many
+    /// items, its concurrency) come first.</remarks>
     public IReadOnlyList<PlanProblem> Problems { get; }
 
     /// <summary>Gets how many more problems were found than <see cref="Problems"/> lists (0 when it lists them all).</summary>

@@ -104,6 +104,30 @@ public class PlanProblemsTests
     }
 
     [Fact]
+    public async Task Of_cycles_through_the_same_items_one_is_reported_and_fixing_it_brings_up_the_next()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var tangled = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("a", "b", "c"),
+            OrchestrationHarness.Item("b", "a"),
+            OrchestrationHarness.Item("c", "a"),
+            OrchestrationHarness.Item("x", "y"),
+            OrchestrationHarness.Item("y", "x"));
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(tangled, OrchestrationHarness.Echo()));
+
+        Assert.Equal(
+            ["The plan has a cycle: 'a' -> 'b' -> 'a' (each depends on the next).", "The plan has a cycle: 'x' -> 'y' -> 'x' (each depends on the next)."],
+            ex.Problems.Select(p => p.Message));
+
+        var fixedOne = tangled with { Items = [OrchestrationHarness.Item("a", "c"), .. tangled.Items.Skip(1)] };
+        ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(fixedOne, OrchestrationHarness.Echo()));
+
+        Assert.Equal("The plan has a cycle: 'a' -> 'c' -> 'a' (each depends on the next).", ex.Problems[0].Message);
+    }
+
+    [Fact]
     public void A_large_plan_with_a_problem_in_every_item_builds_only_the_messages_it_lists()
     {
         // 10,000 items naming an agent not in a roster of 200: each problem's message names the roster (about 3,500
