@@ -11,6 +11,10 @@ namespace Dreaming;
 /// sessions store is redacted only when they record through a session of the registered factory (a decorator that forwards
 /// <see cref="IAgentSession.RecordAsync"/>); a session that keeps or writes its events itself receives them unredacted and
 /// must redact them before storing them. Span events are added only to the library's own sessions' spans.</para>
+/// <para>A session of the library's factory still neither completed nor disposed when the host's service provider is
+/// disposed (a request in flight past the host's shutdown timeout) stays <c>running</c> in the store; the trace writer's
+/// disposal logs one warning (event id 7) with their number and first ids, to be ended at the next start with
+/// <c>AbandonRunningSessionsAsync</c>.</para>
 /// <para>Implementations must be safe to call from several threads at once: one factory, registered as a singleton,
 /// starts the sessions of every concurrent flow.</para>
 /// </remarks>

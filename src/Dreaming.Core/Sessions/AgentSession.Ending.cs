@@ -108,6 +108,7 @@ internal sealed partial class AgentSession
 
         _status = status;
         Volatile.Write(ref _state, Ended);
+        _writer.SessionClosed(OpenToken);
         EndTelemetry(status);
         ending.TrySetResult();
         if (Webhooks is not null && change is not { AnnouncedInside: true })
@@ -215,6 +216,8 @@ internal sealed partial class AgentSession
         }
         finally
         {
+            // Disposed: whether or not it could be recorded abandoned (event 10 says when not), it is no longer open.
+            _writer.SessionClosed(OpenToken);
             ending.TrySetResult();
         }
     }

@@ -120,6 +120,10 @@ internal sealed partial class AgentSession : IAgentSession, ISessionSink
     /// <summary>Gets whether the store refused to create the session (its explicit id was already taken).</summary>
     internal SessionCreation Creation { get; init; } = new();
 
+    /// <summary>Gets the token the writer noted the session open with (<see cref="TraceWriter.SessionOpened"/>), given back
+    /// once when the session ends or its disposal is over.</summary>
+    internal long OpenToken { get; init; }
+
     /// <summary>Gets the publisher of the session's end, or <see langword="null"/> when none is configured or the store writes it.</summary>
     internal IWebhookPublisher? Webhooks { get; init; }
 

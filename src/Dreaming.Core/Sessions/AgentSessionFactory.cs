@@ -74,7 +74,7 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
 
         var activity = StartActivity(record, string.IsNullOrWhiteSpace(options.ProviderName) ? null : options.ProviderName);
         DreamingTelemetry.SessionsStarted.Add(1, new KeyValuePair<string, object?>(DreamingTelemetry.Attributes.AgentId, record.AgentId));
-        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter, Creation = creation };
+        return new AgentSession(record, _writer, _store, _timeProvider, _logger, activity, previousActivity) { Webhooks = _webhooks, ContentFilter = _filter, Creation = creation, OpenToken = _writer.SessionOpened(record.Id) };
     }
 
     private static Activity? StartActivity(SessionRecord record, string? providerName)

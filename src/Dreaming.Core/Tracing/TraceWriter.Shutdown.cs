@@ -49,6 +49,19 @@ internal sealed partial class TraceWriter
 
     private async Task DrainAsync()
     {
+        try
+        {
+            await DrainLoopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the drain: a completion that began before disposal has been written (and has left the open ones).
+            LogOpenSessions();
+        }
+    }
+
+    private async Task DrainLoopAsync()
+    {
         if (_drainTimeout == Timeout.InfiniteTimeSpan)
         {
             await _loop.ConfigureAwait(false);
