@@ -46,9 +46,11 @@ public sealed partial class WebhookDispatcher
     }
 
     /// <summary>Makes a delivery a dead letter without an attempt, which leaves its endpoint's run of failures as it is;
-    /// one another dispatcher delivered meanwhile stays delivered. <paramref name="canReplay"/> is false for a row that can
-    /// never be sent, whose log says to fix the row rather than to replay it (a replay would only make it dead again).</summary>
-    private async Task KillAsync(WebhookDelivery delivery, string reason, bool canReplay, CancellationToken cancellationToken)
+    /// one another dispatcher delivered meanwhile stays delivered. <paramref name="tally"/> is the pass's count of rows
+    /// of disabled endpoints, logged once per endpoint when the pass ends (each row at debug level); it is
+    /// <see langword="null"/> for a row that can never be sent, logged on its own and saying to fix the row rather than
+    /// to replay it (a replay would only make it dead again).</summary>
+    private async Task KillAsync(WebhookDelivery delivery, string reason, WebhookDeadLetterTally? tally, CancellationToken cancellationToken)
     {
         var killed = await _outbox.KillAsync(delivery.Id, reason, cancellationToken).ConfigureAwait(false);
         if (killed.State == WebhookDeliveryState.Delivered)
@@ -59,13 +61,28 @@ public sealed partial class WebhookDispatcher
 
         WebhookTelemetry.Record("dead");
         CountDead(delivery.EndpointId);
-        if (canReplay)
+        if (tally is not null)
         {
-            LogDead(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(reason));
+            tally.Add(delivery.EndpointId, reason);
+            LogDeadWithoutAttemptRow(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, reason);
         }
         else
         {
             LogUnsendable(_logger, delivery.Id, delivery.EventType, delivery.EndpointId, Clause(reason));
+        }
+    }
+
+    /// <summary>Logs the dead letters a pass made of disabled endpoints' rows: one line per endpoint, with their number.</summary>
+    private void LogDisabledDeadLetters(IReadOnlyList<(string EndpointId, string Reason, int Count)>? counts)
+    {
+        if (counts is null)
+        {
+            return;
+        }
+
+        foreach (var (endpointId, reason, count) in counts)
+        {
+            LogDeadWithoutAttempt(_logger, count, endpointId, Clause(reason));
         }
     }
 

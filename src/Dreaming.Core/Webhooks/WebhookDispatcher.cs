@@ -18,7 +18,8 @@ namespace Dreaming;
 /// at once, saying so (every attempt sends the same body, so a retry cannot succeed; replay it once the receiver takes it);
 /// every other failure, 4xx included, follows the schedule. A 410 answer, an internal target, or
 /// <see cref="WebhookOptions.MaxConsecutiveFailures"/> dead letters in a row disable the endpoint; its deliveries then become
-/// dead letters naming the reason, replayable once it is enabled again. A row that can never be sent (from a store that
+/// dead letters naming the reason, replayable once it is enabled again, logged once per endpoint and pass with their number
+/// (event id 86, error; each row at debug level, event id 87). A row that can never be sent (from a store that
 /// skips <see cref="WebhookOutboxRules.CheckEnqueue"/>: an event id that is not a header value, or no body) is a dead
 /// letter at once, <c>not sent: …</c>, logged as a row to fix (event id 78) rather than one to replay, and neither
 /// counts toward nor resets its endpoint's failures.</para>
@@ -210,6 +211,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var due = skip is null
             ? await _outbox.ClaimDueAsync(now, _options.ClaimLease, limit, stoppingToken).ConfigureAwait(false)
             : await _outbox.ClaimDueExceptAsync(now, _options.ClaimLease, limit, skip, stoppingToken).ConfigureAwait(false);
+        var tally = new WebhookDeadLetterTally();
         foreach (var delivery in due)
         {
             lock (_lanes)
@@ -232,20 +234,23 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
                 _inFlight.Add(delivery.Id);
                 _inFlightByEndpoint[delivery.EndpointId] = inFlight + 1;
-                _attempts.Add(Task.Run(() => AttemptAsync(delivery, stoppingToken), CancellationToken.None));
+                tally.Hold();
+                _attempts.Add(Task.Run(() => AttemptAsync(delivery, tally, stoppingToken), CancellationToken.None));
             }
         }
 
+        // The round's attempts end on their own; the last of them (or this, if none is left) logs the round's dead letters.
+        LogDisabledDeadLetters(tally.Release());
         return due.Count >= limit;
     }
 
     /// <summary>One attempt of the background loop; never throws. A stop records nothing (the claim runs out and the row is
     /// sent again); any other failure is logged, and the row likewise comes back when its claim runs out.</summary>
-    private async Task AttemptAsync(WebhookDelivery delivery, CancellationToken stoppingToken)
+    private async Task AttemptAsync(WebhookDelivery delivery, WebhookDeadLetterTally tally, CancellationToken stoppingToken)
     {
         try
         {
-            await DeliverAsync(delivery, stoppingToken).ConfigureAwait(false);
+            await DeliverAsync(delivery, tally, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -274,6 +279,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 wake = _wakeWhenAttemptEnds;
             }
 
+            LogDisabledDeadLetters(tally.Release());
+
             // An endpoint was left out of the last claim for want of room; now it may have some.
             if (wake)
             {
@@ -298,15 +305,17 @@ public sealed partial class WebhookDispatcher : BackgroundService
             return 0;
         }
 
+        var tally = new WebhookDeadLetterTally();
         try
         {
             await Parallel.ForEachAsync(
                 mine,
                 new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.BatchSize },
-                (delivery, ct) => new ValueTask(DeliverAsync(delivery, ct))).ConfigureAwait(false);
+                (delivery, ct) => new ValueTask(DeliverAsync(delivery, tally, ct))).ConfigureAwait(false);
         }
         finally
         {
+            LogDisabledDeadLetters(tally.Release());
             lock (_lanes)
             {
                 foreach (var delivery in mine)
@@ -319,19 +328,19 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return mine.Count;
     }
 
-    private async Task DeliverAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    private async Task DeliverAsync(WebhookDelivery delivery, WebhookDeadLetterTally tally, CancellationToken cancellationToken)
     {
         // A row that can never be sent (from a store that skips WebhookOutboxRules.CheckEnqueue) is a dead letter at once,
         // without an attempt: retries cannot help, and it says nothing about the endpoint, whose run of failures it leaves.
         if (WebhookSender.FindUnsendable(delivery) is { } unsendable)
         {
-            await KillAsync(delivery, unsendable, canReplay: false, cancellationToken).ConfigureAwait(false);
+            await KillAsync(delivery, unsendable, tally: null, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         if (await FindDisabledReasonAsync(delivery.EndpointId, cancellationToken).ConfigureAwait(false) is { } reason)
         {
-            await KillAsync(delivery, reason, canReplay: true, cancellationToken).ConfigureAwait(false);
+            await KillAsync(delivery, reason, tally, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -388,28 +397,4 @@ public sealed partial class WebhookDispatcher : BackgroundService
             await DisableAsync(delivery.EndpointId, disable, attemptAt).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(EventId = 71, Level = LogLevel.Debug, Message = "Webhook {DeliveryId} ({EventType}) delivered to {EndpointId} on attempt {Attempt}.")]
-    private static partial void LogDelivered(ILogger logger, string deliveryId, string eventType, string endpointId, int attempt);
-
-    [LoggerMessage(EventId = 72, Level = LogLevel.Warning, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} failed attempt {Attempt} ({Error}); next attempt at {NextAttemptAt}.")]
-    private static partial void LogRetry(ILogger logger, string deliveryId, string eventType, string endpointId, int attempt, string error, DateTimeOffset nextAttemptAt);
-
-    [LoggerMessage(EventId = 73, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} is a dead letter: {Reason}. Replay it with 'dreaming webhooks replay'.")]
-    private static partial void LogDead(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
-
-    [LoggerMessage(EventId = 78, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} can never be sent and is a dead letter: {Reason}. Fix the row in the outbox store: a replay would fail the same way.")]
-    private static partial void LogUnsendable(ILogger logger, string deliveryId, string eventType, string endpointId, string reason);
-
-    [LoggerMessage(EventId = 74, Level = LogLevel.Error, Message = "Webhook endpoint {EndpointId} was disabled: {Reason}. Every delivery to it is a dead letter from now on, until it is enabled again (an outbox store that keeps its rows, as the SQLite one does, keeps it disabled after a restart too): 'dreaming webhooks replay --all-dead' enables it on a SQLite outbox and sends its dead letters again (in code, IWebhookOutboxStore.SetEndpointDisabledAsync(id, null, now)).")]
-    private static partial void LogEndpointDisabled(ILogger logger, string endpointId, string reason);
-
-    [LoggerMessage(EventId = 75, Level = LogLevel.Error, Message = "A webhook dispatch round failed; the next round retries.")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 77, Level = LogLevel.Error, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId}: the attempt failed before its outcome was recorded; the delivery is sent again when its claim runs out.")]
-    private static partial void LogAttemptFailed(ILogger logger, Exception exception, string deliveryId, string eventType, string endpointId);
-
-    [LoggerMessage(EventId = 76, Level = LogLevel.Information, Message = "Webhook {DeliveryId} ({EventType}) to {EndpointId} was already delivered by another dispatcher; this dispatcher's late result ({Result}) changes nothing.")]
-    private static partial void LogAlreadyDelivered(ILogger logger, string deliveryId, string eventType, string endpointId, string result);
 }
