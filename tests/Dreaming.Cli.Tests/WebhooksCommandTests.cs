@@ -217,7 +217,7 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
         var (exit, _, error) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", secret);
 
         Assert.Equal(1, exit);
-        Assert.Contains("Webhooks:Endpoints[0].Secrets[0]", error, StringComparison.Ordinal);
+        Assert.Contains("WebhookOptions.Endpoints[0].Secrets[0]", error, StringComparison.Ordinal);
         Assert.Contains(expected, error, StringComparison.Ordinal);
         Assert.Empty(_received);
     }

@@ -59,7 +59,7 @@ public sealed class WebhookEndpoint
     }
 
     /// <summary>Lists what is wrong with the endpoint, each message naming the setting and the bad value (never a secret).</summary>
-    /// <param name="name">How to name the endpoint in messages, such as <c>Webhooks:Endpoints[0]</c>.</param>
+    /// <param name="name">How to name the endpoint in messages, such as <c>WebhookOptions.Endpoints[0]</c>.</param>
     /// <returns>The problems; empty when the endpoint is valid.</returns>
     public IReadOnlyList<string> Validate(string name)
     {

@@ -49,7 +49,7 @@ public static class WebhookOptionsEndpointExtensions
             if (string.Equals(existing.Id, id, StringComparison.Ordinal))
             {
                 throw new ArgumentException(
-                    $"Webhooks: an endpoint for the URL '{WebhookUrls.Shown(url)}' was added already (id '{id}', derived from the URL); ids must be unique, so add each URL once with all its event filters, or give the endpoints ids of their own (WebhookEndpoint.Id).",
+                    $"WebhookOptions.AddEndpoint: an endpoint for the URL '{WebhookUrls.Shown(url)}' was added already (id '{id}', derived from the URL); ids must be unique, so add each URL once with all its event filters, or give the endpoints ids of their own (WebhookEndpoint.Id).",
                     nameof(url));
             }
         }

@@ -119,7 +119,7 @@ internal static class WebhookTargetGuard
         if (refused is not null || addresses.Length == 0)
         {
             throw new WebhookTargetRefusedException(
-                $"The webhook target '{host}' resolves to {(refused is null ? "no address" : $"the internal address {refused}")}; set Webhooks:AllowPrivateNetworks to allow internal targets.");
+                $"The webhook target '{host}' resolves to {(refused is null ? "no address" : $"the internal address {refused}")}; set WebhookOptions.AllowPrivateNetworks (the 'AllowPrivateNetworks' key of the configuration section bound to WebhookOptions) to allow internal targets.");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

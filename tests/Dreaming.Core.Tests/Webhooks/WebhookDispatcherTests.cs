@@ -130,7 +130,7 @@ public sealed class WebhookDispatcherTests
     public async Task A_reason_that_ends_with_a_full_stop_is_logged_with_one_not_two()
     {
         // The target guard's reason ends with a full stop, and the endpoint it disabled names it in every later dead letter.
-        const string guard = "The webhook target '127.0.0.1' resolves to the internal address 127.0.0.1; set Webhooks:AllowPrivateNetworks to allow internal targets.";
+        const string guard = "The webhook target '127.0.0.1' resolves to the internal address 127.0.0.1; set WebhookOptions.AllowPrivateNetworks to allow internal targets.";
         var outbox = new InMemoryWebhookOutboxStore(_clock);
         await outbox.SetEndpointDisabledAsync("ci", guard, _clock.GetUtcNow());
         var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];

@@ -58,7 +58,7 @@ public sealed class WebhookEndpointTests
         var endpoint = new WebhookEndpoint { Id = "ci", Url = url };
         endpoint.Secrets.Add(WebhookSecret.Generate());
 
-        Assert.Contains(endpoint.Validate("Webhooks:Endpoints[0]"), f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("Webhooks:Endpoints[0].Url", StringComparison.Ordinal));
+        Assert.Contains(endpoint.Validate("WebhookOptions.Endpoints[0]"), f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("WebhookOptions.Endpoints[0].Url", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -73,9 +73,9 @@ public sealed class WebhookEndpointTests
         var endpoint = new WebhookEndpoint { Id = "ci", Url = url };
         endpoint.Secrets.Add(WebhookSecret.Generate());
 
-        var failures = endpoint.Validate("Webhooks:Endpoints[0]");
+        var failures = endpoint.Validate("WebhookOptions.Endpoints[0]");
 
-        Assert.Contains(failures, f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("Webhooks:Endpoints[0].Url", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains(expected, StringComparison.Ordinal) && f.StartsWith("WebhookOptions.Endpoints[0].Url", StringComparison.Ordinal));
         Assert.DoesNotContain(failures, f => f.Contains("s3cr3t-pw", StringComparison.Ordinal));
     }
 

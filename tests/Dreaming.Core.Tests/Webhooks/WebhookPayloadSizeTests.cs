@@ -71,7 +71,7 @@ public sealed class WebhookPayloadSizeTests
 
         var warning = Assert.Single(logger.Collector.GetSnapshot());
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("over Webhooks:MaxPayloadBytes (65536); 2 texts were cut (listed in data.truncated)", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("over WebhookOptions.MaxPayloadBytes (65536); 2 texts were cut (listed in data.truncated)", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class WebhookPayloadSizeTests
         Assert.Equal(valid, failures.Count == 0);
         if (!valid)
         {
-            Assert.Equal($"Webhooks:MaxPayloadBytes is {value}; it must be between 4096 and 104857600 (100 MiB).", Assert.Single(failures));
+            Assert.Equal($"WebhookOptions.MaxPayloadBytes is {value}; it must be between 4096 and 104857600 (100 MiB).", Assert.Single(failures));
         }
     }
 

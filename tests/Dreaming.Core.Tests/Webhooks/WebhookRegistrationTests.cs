@@ -8,10 +8,10 @@ namespace Dreaming.Tests.Webhooks;
 public sealed class WebhookRegistrationTests
 {
     [Theory]
-    [InlineData("https://ci.example.com/hook", "sk_live_123", "Webhooks:Endpoints[0].Secrets[0] must start with 'whsec_'")]
-    [InlineData("https://ci.example.com/hook", "whsec_!!!!", "Webhooks:Endpoints[0].Secrets[0] is not valid base64")]
-    [InlineData("ci.example.com/hook", null, "Webhooks:Endpoints[0].Url 'ci.example.com/hook' must be an absolute http:// or https:// URL")]
-    [InlineData("file:///etc/passwd", null, "Webhooks:Endpoints[0].Url 'file:///etc/passwd' must be an absolute")]
+    [InlineData("https://ci.example.com/hook", "sk_live_123", "WebhookOptions.Endpoints[0].Secrets[0] must start with 'whsec_'")]
+    [InlineData("https://ci.example.com/hook", "whsec_!!!!", "WebhookOptions.Endpoints[0].Secrets[0] is not valid base64")]
+    [InlineData("ci.example.com/hook", null, "WebhookOptions.Endpoints[0].Url 'ci.example.com/hook' must be an absolute http:// or https:// URL")]
+    [InlineData("file:///etc/passwd", null, "WebhookOptions.Endpoints[0].Url 'file:///etc/passwd' must be an absolute")]
     public void Bad_settings_fail_with_a_message_naming_the_setting_and_value(string url, string? secret, string expected)
     {
         var services = new ServiceCollection();
@@ -36,7 +36,7 @@ public sealed class WebhookRegistrationTests
 
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("Webhooks:Endpoints[0].Url 'not a url'", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("WebhookOptions.Endpoints[0].Url 'not a url'", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,11 +240,11 @@ public sealed class WebhookRegistrationTests
 
         var failures = WebhookOptionsValidator.GetFailures(options);
 
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:Endpoints[1].Id 'ci' is used by another endpoint", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:Jitter is 2", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:AttemptTimeout is 00:00:00", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:BatchSize is 0", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:MaxConsecutiveFailures is -1", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.Endpoints[1].Id 'ci' is used by another endpoint", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.Jitter is 2", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.AttemptTimeout is 00:00:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.BatchSize is 0", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.MaxConsecutiveFailures is -1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -256,8 +256,8 @@ public sealed class WebhookRegistrationTests
 
         var failures = WebhookOptionsValidator.GetFailures(options);
 
-        Assert.Contains(failures, f => f.StartsWith($"Webhooks:RetrySchedule[2] is {TimeSpan.MaxValue}; a delay must be at most 365.00:00:00", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.StartsWith("Webhooks:MaxRetryAfter is 400.00:00:00; it must be at most 365.00:00:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith($"WebhookOptions.RetrySchedule[2] is {TimeSpan.MaxValue}; a delay must be at most 365.00:00:00", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("WebhookOptions.MaxRetryAfter is 400.00:00:00; it must be at most 365.00:00:00", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -267,7 +267,7 @@ public sealed class WebhookRegistrationTests
 
         var failure = Assert.Single(WebhookOptionsValidator.GetFailures(options));
 
-        Assert.StartsWith("Webhooks:RetrySchedule starts with 00:10:00;", failure, StringComparison.Ordinal);
+        Assert.StartsWith("WebhookOptions.RetrySchedule starts with 00:10:00;", failure, StringComparison.Ordinal);
         Assert.Contains("must be 00:00:00", failure, StringComparison.Ordinal);
         Assert.Empty(WebhookOptionsValidator.GetFailures(new WebhookOptions { RetrySchedule = [TimeSpan.Zero, TimeSpan.FromMinutes(1)] }));
         Assert.Empty(WebhookOptionsValidator.GetFailures(new WebhookOptions { RetrySchedule = [] }));

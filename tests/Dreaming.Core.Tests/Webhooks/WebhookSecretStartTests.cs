@@ -11,10 +11,10 @@ public sealed class WebhookSecretStartTests
     private const string SpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
     [Theory]
-    [InlineData(" " + SpecSecret, "Webhooks:Endpoints[0].Secrets[0] must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+0020 at index 0: remove it).")]
-    [InlineData("\u00A0" + SpecSecret, "Webhooks:Endpoints[0].Secrets[0] must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+00A0 at index 0: remove it).")]
-    [InlineData(SpecSecret + "\u00A0", "Webhooks:Endpoints[0].Secrets[0] is not valid base64 after 'whsec_': it has U+00A0 at index 38.")]
-    [InlineData(SpecSecret + "\uFEFF", "Webhooks:Endpoints[0].Secrets[0] is not valid base64 after 'whsec_': it has U+FEFF at index 38.")]
+    [InlineData(" " + SpecSecret, "WebhookOptions.Endpoints[0].Secrets[0] must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+0020 at index 0: remove it).")]
+    [InlineData("\u00A0" + SpecSecret, "WebhookOptions.Endpoints[0].Secrets[0] must start with 'whsec_' followed by base64 (got 39 characters starting with whitespace, U+00A0 at index 0: remove it).")]
+    [InlineData(SpecSecret + "\u00A0", "WebhookOptions.Endpoints[0].Secrets[0] is not valid base64 after 'whsec_': it has U+00A0 at index 38.")]
+    [InlineData(SpecSecret + "\uFEFF", "WebhookOptions.Endpoints[0].Secrets[0] is not valid base64 after 'whsec_': it has U+FEFF at index 38.")]
     public async Task A_secret_with_whitespace_before_the_prefix_or_a_character_base64_has_not_fails_the_start_naming_the_setting(string secret, string expected)
     {
         var builder = Host.CreateApplicationBuilder();
