@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Chooses the <see cref="IDreamRunStore"/> of an <see cref="IDreamingBuilder"/>.</summary>
-/// <remarks><see cref="DreamingServiceCollectionExtensions.AddDreamingAgents"/> falls back to an <see cref="InMemoryDreamRunStore"/>,
+/// <remarks><see cref="DreamingServiceCollectionExtensions.AddDreamingAgents(IServiceCollection, Action{DreamingOptions})"/> falls back to an <see cref="InMemoryDreamRunStore"/>,
 /// and <c>UseSqliteStore</c> keeps dream runs in the same database file as the traces. Prove a store of your own with
 /// <c>DreamRunStoreConformanceTests</c> from Dreaming.Testing. Like the other stores, choose it before <c>AddWebhooks</c>,
 /// which wraps the store registered at that point so that it announces dream runs.</remarks>

@@ -1,4 +1,5 @@
 using Dreaming;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -72,5 +73,29 @@ public static class DreamingServiceCollectionExtensions
         }
 
         return new DreamingBuilder(services);
+    }
+
+    /// <summary>Adds session tracing and outcomes as <see cref="AddDreamingAgents(IServiceCollection, Action{DreamingOptions})"/>
+    /// does, with <see cref="DreamingOptions"/> bound from configuration, such as the <c>Dreaming</c> section
+    /// (<c>AgentId</c>, <c>WriteQueueCapacity</c>, <c>Backpressure</c>, <c>WriteDrainTimeout</c>, <c>UnscopedCalls</c>, ...).</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section to bind; its subsections for other options (<c>Webhooks</c>, <c>Sqlite</c>)
+    /// are ignored here.</param>
+    /// <param name="configure">An optional callback applied after the binding, for what configuration cannot hold
+    /// (<see cref="DreamingOptions.CostOf"/>, a delegate) or to override a bound value.</param>
+    /// <returns>A builder to choose the store and add redactors.</returns>
+    /// <remarks>
+    /// The section is read when the options are first resolved (at the host's start), so a reloaded section is not
+    /// applied to a running host. Options are validated at start as with the callback form: a value out of range fails
+    /// with an <see cref="OptionsValidationException"/> naming the option (<c>DreamingOptions.WriteQueueCapacity is 0; …</c>),
+    /// one that cannot be converted with the binder's <see cref="InvalidOperationException"/> naming the key
+    /// (<c>'abc' at 'Dreaming:WriteDrainTimeout'</c>). Thread-safety and repeated calls are as for the callback form.
+    /// </remarks>
+    public static IDreamingBuilder AddDreamingAgents(this IServiceCollection services, IConfiguration configuration, Action<DreamingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<DreamingOptions>().Bind(configuration);
+        return services.AddDreamingAgents(configure);
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Chooses the <see cref="IMemoryStore"/> of an <see cref="IDreamingBuilder"/>.</summary>
-/// <remarks><see cref="DreamingServiceCollectionExtensions.AddDreamingAgents"/> falls back to an <see cref="InMemoryMemoryStore"/>,
+/// <remarks><see cref="DreamingServiceCollectionExtensions.AddDreamingAgents(IServiceCollection, Action{DreamingOptions})"/> falls back to an <see cref="InMemoryMemoryStore"/>,
 /// and <c>UseSqliteStore</c> keeps memory in the same database file as the traces.</remarks>
 public static class MemoryStoreDreamingBuilderExtensions
 {
