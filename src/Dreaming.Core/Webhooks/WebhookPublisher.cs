@@ -188,7 +188,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
     [LoggerMessage(EventId = 79, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} had a {OriginalBytes}-byte body, over WebhookOptions.MaxPayloadBytes ({MaxPayloadBytes}); {CutCount} texts were cut (listed in data.truncated), leaving {Bytes} bytes. Receivers fetch the whole texts from the stores by id.")]
     private static partial void LogPayloadCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes, int cutCount, int bytes);
 
-    [LoggerMessage(EventId = 86, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} has a {OriginalBytes}-byte body, over Webhooks:MaxPayloadBytes ({MaxPayloadBytes}), and is sent as it is: its size is in what is never cut (ids, numbers, strings of at most 64 bytes), cutting would not make it smaller, or its data already has a 'truncated' property. A receiver with a smaller body limit refuses it (413, a dead letter).")]
+    [LoggerMessage(EventId = 88, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} has a {OriginalBytes}-byte body, over WebhookOptions.MaxPayloadBytes ({MaxPayloadBytes}), and is sent as it is: its size is in what is never cut (ids, numbers, strings of at most 64 bytes), cutting would not make it smaller, or its data already has a 'truncated' property. A receiver with a smaller body limit refuses it (413, a dead letter).")]
     private static partial void LogPayloadNotCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "Webhook event {EventType} {EventId} could not be written to the outbox and will not be delivered.")]

@@ -164,9 +164,9 @@ public sealed class WebhookPayloadSizeTests
 
         Assert.Equal(new string('x', 100_000), (string?)published!.Data["text"]);
         var warning = Assert.Single(logger.Collector.GetSnapshot());
-        Assert.Equal((LogLevel.Warning, 86), (warning.Level, warning.Id.Id));
+        Assert.Equal((LogLevel.Warning, 88), (warning.Level, warning.Id.Id));
         Assert.StartsWith($"Webhook event app.large {published.Id} has a 100", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("over Webhooks:MaxPayloadBytes (65536), and is sent as it is", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("over WebhookOptions.MaxPayloadBytes (65536), and is sent as it is", warning.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("texts were cut", warning.Message, StringComparison.Ordinal);
     }
 
