@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,7 @@ namespace Dreaming.Cli.Webhooks;
 
 /// <summary>The <c>--webhook</c> and <c>--webhook-secret</c> options, and delivering the outbox from a command (there is
 /// no host running the dispatcher in the background, so the command runs its rounds itself before it exits).</summary>
-internal sealed class CliWebhooks
+internal sealed partial class CliWebhooks
 {
     /// <summary>The short schedule a command retries on: it waits for its deliveries before exiting.</summary>
     private static readonly TimeSpan[] s_schedule = [TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
@@ -71,7 +72,31 @@ internal sealed class CliWebhooks
             }
         });
 
-    public static void Validate(IServiceProvider services) => _ = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+    /// <summary>Checks the webhook settings the command configured.</summary>
+    /// <exception cref="OptionsValidationException">The URL or the secret is not valid; the message names them as the tool's
+    /// options (<c>--webhook</c>, <c>--webhook-secret</c>), which is what the user gave, rather than as the library's
+    /// <c>WebhookOptions.Endpoints[0].Url</c> and <c>WebhookOptions.Endpoints[0].Secrets[0]</c>.</exception>
+    public static void Validate(IServiceProvider services)
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new OptionsValidationException(ex.OptionsName, ex.OptionsType, ex.Failures.Select(ForCommandLine).Distinct(StringComparer.Ordinal));
+        }
+    }
+
+    // The tool's endpoints all take their URL from --webhook and their one secret from --webhook-secret.
+    private static string ForCommandLine(string failure) =>
+        SecretSetting().Replace(UrlSetting().Replace(failure, "--webhook"), "--webhook-secret");
+
+    [GeneratedRegex(@"WebhookOptions\.Endpoints\[\d+\]\.Url\b")]
+    private static partial Regex UrlSetting();
+
+    [GeneratedRegex(@"WebhookOptions\.Endpoints\[\d+\]\.Secrets(?:\[\d+\])?")]
+    private static partial Regex SecretSetting();
 
     /// <summary>Runs rounds over the given deliveries, and no others, until none is pending or the schedule has run
     /// out, and returns them as they are then.</summary>
