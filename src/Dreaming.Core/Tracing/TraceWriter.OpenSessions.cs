@@ -7,7 +7,8 @@ namespace Dreaming;
 /// <summary>The sessions started through the factory and not yet ended, so that a writer disposed (the host stopping)
 /// while some are still open says so once: they stay <c>running</c> in the store.</summary>
 /// <remarks>Touched once when a session starts (one dictionary node, about 50 bytes, and a striped-lock insert) and once
-/// when it ends or its disposal is over (a removal); never by <c>RecordAsync</c> or the chat middleware. A session that is
+/// when it ends or its disposal is over (a removal); never by <c>RecordAsync</c>, nor by the chat middleware within a
+/// session (a call outside any session starts and ends a one-call session, and pays for that one's entry). A session that is
 /// never disposed keeps its entry (its id, not the session) until the writer is disposed.</remarks>
 internal sealed partial class TraceWriter
 {
