@@ -47,7 +47,8 @@ public sealed partial class WebhookDispatcher
 
     private void CountDelivered(string endpointId)
     {
-        if (!_deadSinceDelivered.IsEmpty)
+        // ContainsKey reads without a lock (IsEmpty would take every lock of the dictionary on each delivery).
+        if (_deadSinceDelivered.ContainsKey(endpointId))
         {
             _deadSinceDelivered.TryRemove(endpointId, out _);
         }
