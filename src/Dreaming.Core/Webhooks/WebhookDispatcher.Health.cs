@@ -7,8 +7,8 @@ public sealed partial class WebhookDispatcher
     private long _deadSinceStart;
     private volatile string? _lastDeadEndpoint;
 
-    // The dead letters of each endpoint since its last delivery by this dispatcher: what makes the health check degraded,
-    // so that an endpoint that delivers again (a receiver back up, its dead letters replayed) heals it.
+    // The dead letters of each configured endpoint since its last delivery by this dispatcher: what makes the health check
+    // degraded, so that an endpoint that delivers again (a receiver back up, its dead letters replayed) heals it.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _deadSinceDelivered = new(StringComparer.Ordinal);
 
     /// <summary>Reads the dispatcher's health: the dead letters this dispatcher made since it started (and the endpoint of
@@ -42,7 +42,13 @@ public sealed partial class WebhookDispatcher
     {
         Interlocked.Increment(ref _deadSinceStart);
         _lastDeadEndpoint = endpointId;
-        _deadSinceDelivered.AddOrUpdate(endpointId, 1, static (_, count) => count + 1);
+
+        // Only a configured endpoint can deliver again and heal the check; the rows left for one no longer configured (its
+        // URL changed, so its id did) die once more on a replay, and would keep the check degraded until a restart.
+        if (_endpoints.ContainsKey(endpointId))
+        {
+            _deadSinceDelivered.AddOrUpdate(endpointId, 1, static (_, count) => count + 1);
+        }
     }
 
     private void CountDelivered(string endpointId)
@@ -59,5 +65,6 @@ public sealed partial class WebhookDispatcher
 /// <param name="DeadLettersSinceStart">The dead letters this dispatcher made since it started.</param>
 /// <param name="LastDeadEndpoint">The endpoint of the last of them, or <see langword="null"/>.</param>
 /// <param name="DisabledEndpoints">The configured, enabled endpoints the outbox holds disabled, by id.</param>
-/// <param name="DeadSinceDelivered">The endpoints with dead letters since this dispatcher last delivered to them, by id, with how many.</param>
+/// <param name="DeadSinceDelivered">The configured endpoints with dead letters since this dispatcher last delivered to them, by
+/// id, with how many.</param>
 internal sealed record WebhookDispatcherHealth(long DeadLettersSinceStart, string? LastDeadEndpoint, IReadOnlyList<WebhookEndpointState> DisabledEndpoints, IReadOnlyList<(string EndpointId, long DeadLetters)> DeadSinceDelivered);

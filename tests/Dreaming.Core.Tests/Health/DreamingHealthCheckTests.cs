@@ -179,6 +179,32 @@ public sealed class DreamingHealthCheckTests
     }
 
     [Fact]
+    public async Task Dead_letters_of_an_endpoint_no_longer_configured_do_not_leave_the_check_degraded()
+    {
+        // The endpoint's URL changed (a new id): the rows still pending for the old id become dead letters, which
+        // nothing can deliver again (a replay makes them dead once more), so they are counted but do not degrade.
+        await using var provider = Provider(_ => { }, webhooks: o => o.Endpoints.Add(Dreaming.Tests.Webhooks.WebhookPublishingTests.Endpoint("ci")));
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+        var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+        var dispatcher = provider.GetRequiredService<WebhookDispatcher>();
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", DateTimeOffset.UtcNow, new JsonObject()), ["ci-old"]);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+        Assert.Equal(WebhookDeliveryState.Dead, Assert.Single(await outbox.ListAsync()).State);
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal(1L, result.Data["webhooks.dead_letters_since_start"]);
+        Assert.Empty((string[])result.Data["webhooks.dead_since_delivered"]);
+
+        Assert.Equal(1, await outbox.ReplayDeadAsync(DateTimeOffset.UtcNow));
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+        result = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal(2L, result.Data["webhooks.dead_letters_since_start"]);
+    }
+
+    [Fact]
     public async Task Cancelling_the_check_while_it_reads_the_outbox_ends_it_with_the_cancellation()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
