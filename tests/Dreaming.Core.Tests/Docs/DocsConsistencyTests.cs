@@ -393,6 +393,7 @@ public partial class DocsConsistencyTests
     [GeneratedRegex(@"^[A-Z]\w*$")]
     private static partial Regex IdentifierPattern();
 
-    [GeneratedRegex(@"event id (?<id>\d+)(?:, (?<level>error|warning|information|debug))?", RegexOptions.IgnoreCase)]
+    // Whitespace as \s+: a quote wrapped across two lines of a page ("event\nid 85, warning") is checked too.
+    [GeneratedRegex(@"event\s+id\s+(?<id>\d+)(?:,\s+(?<level>error|warning|information|debug))?", RegexOptions.IgnoreCase)]
     private static partial Regex EventIdPattern();
 }
