@@ -12,8 +12,8 @@ namespace Dreaming;
 /// trace writer's last write to the trace store failed (a store that throws, a full disk, no permission: sessions or
 /// events were lost) or the writer has stopped; <see cref="HealthStatus.Degraded"/> when the writer's queue holds 80 % or
 /// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
-/// dispatcher has made a dead letter to a configured endpoint it has not delivered to since (one no longer configured
-/// is only counted: nothing can deliver its rows), the webhook outbox cannot be read, or a dream schedule is failing
+/// dispatcher has made a dead letter to a configured, enabled endpoint it has not delivered to since (one no longer
+/// configured, or configured with <c>Enabled = false</c>, is only counted: nothing can deliver its rows), the webhook outbox cannot be read, or a dream schedule is failing
 /// (its check failed and none has gone through since, or its dream failed and none has completed since); <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
 /// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An

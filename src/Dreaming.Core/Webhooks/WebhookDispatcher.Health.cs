@@ -43,9 +43,11 @@ public sealed partial class WebhookDispatcher
         Interlocked.Increment(ref _deadSinceStart);
         _lastDeadEndpoint = endpointId;
 
-        // Only a configured endpoint can deliver again and heal the check; the rows left for one no longer configured (its
-        // URL changed, so its id did) die once more on a replay, and would keep the check degraded until a restart.
-        if (_endpoints.ContainsKey(endpointId))
+        // Only a configured, enabled endpoint can deliver again and heal the check; the rows left for one no longer
+        // configured (its URL changed, so its id did) die once more on a replay, and those of one switched off in
+        // configuration (Enabled = false, the operator's choice) die as long as it stays off: either would keep the check
+        // degraded until a restart.
+        if (_endpoints.TryGetValue(endpointId, out var configured) && configured.Endpoint.Enabled)
         {
             _deadSinceDelivered.AddOrUpdate(endpointId, 1, static (_, count) => count + 1);
         }

@@ -205,6 +205,28 @@ public sealed class DreamingHealthCheckTests
     }
 
     [Fact]
+    public async Task Dead_letters_of_an_endpoint_switched_off_in_configuration_do_not_leave_the_check_degraded()
+    {
+        // Enabled = false is the operator's choice: its rows die at once and nothing delivers them while it stays off, so
+        // they would keep the check degraded for as long as the endpoint is switched off.
+        var off = Dreaming.Tests.Webhooks.WebhookPublishingTests.Endpoint("ci");
+        off.Enabled = false;
+        await using var provider = Provider(_ => { }, webhooks: o => o.Endpoints.Add(off));
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+        var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+        var dispatcher = provider.GetRequiredService<WebhookDispatcher>();
+        await outbox.EnqueueAsync(WebhookEvent.Create("a.b", DateTimeOffset.UtcNow, new JsonObject()), ["ci"]);
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync().WaitAsync(Patience));
+        Assert.Equal(WebhookDeliveryState.Dead, Assert.Single(await outbox.ListAsync()).State);
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal(1L, result.Data["webhooks.dead_letters_since_start"]);
+        Assert.Empty((string[])result.Data["webhooks.dead_since_delivered"]);
+    }
+
+    [Fact]
     public async Task Cancelling_the_check_while_it_reads_the_outbox_ends_it_with_the_cancellation()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
