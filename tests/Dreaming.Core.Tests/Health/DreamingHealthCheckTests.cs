@@ -76,8 +76,10 @@ public sealed class DreamingHealthCheckTests
     [Fact]
     public async Task A_queue_near_its_capacity_is_degraded()
     {
-        using var release = new ManualResetEventSlim(false);
-        var store = new HookedTraceStore { BeforeWrite = (_, _) => Task.Run(() => release.Wait(Patience)) };
+        // The store's write waits on a gate rather than blocking a pool thread, which on a loaded machine would starve the
+        // writer and the tests running beside this one.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new HookedTraceStore { BeforeWrite = (_, _) => release.Task };
         await using var provider = Provider(
             services => services.AddSingleton<ITraceStore>(store),
             o =>
@@ -104,7 +106,7 @@ public sealed class DreamingHealthCheckTests
         }
         finally
         {
-            release.Set();
+            release.TrySetResult();
         }
     }
 
