@@ -20,4 +20,18 @@ public class HelpNameTests
         Assert.Equal(0, exit);
         Assert.Contains(shown, help, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_sessions_scope_help_shows_the_team_id_not_the_memory_scope_key()
+    {
+        // The help said '(the id their session was started with, as in team:ID)', which reads as '--scope team:billing',
+        // the form that matches nothing (the sessions are started with the team id, 'billing').
+        using var cli = new CliRunner();
+
+        var (exit, help, _) = await cli.RunAsync("sessions", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--scope billing", help, StringComparison.Ordinal);
+        Assert.DoesNotContain("as in team:ID", help, StringComparison.Ordinal);
+    }
 }

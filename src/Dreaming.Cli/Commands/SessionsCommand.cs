@@ -16,7 +16,7 @@ internal static class SessionsCommand
         var status = CommonOptions.Choice(new Option<SessionStatus?>("--status") { Description = "Only sessions with this status." });
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
         var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session." };
-        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "Only sessions of this team or tenant scope (the id their session was started with, as in team:ID; ordinal)." });
+        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "Only sessions of this team or tenant scope: the team id their session was started with (--scope billing for the memory scope team:billing; ordinal)." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 }, 1, SessionQuery.MaxPageSize);
 
         var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, scope, limit };
