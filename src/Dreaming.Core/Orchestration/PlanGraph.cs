@@ -86,7 +86,7 @@ internal sealed class PlanGraph
 
             if (index.Add(i, item.Id) is var earlier && earlier >= 0)
             {
-                throw new PlanValidationException($"The item id '{item.Id}' is used more than once (items #{Number(earlier)} and #{Number(i)}).", [item.Id]);
+                throw new PlanValidationException($"The item id {PlanNames.Quote(item.Id)} is used more than once (items #{Number(earlier)} and #{Number(i)}).", [item.Id]);
             }
 
             CheckItem(item, agents, ref knownAgent);
@@ -155,15 +155,15 @@ internal sealed class PlanGraph
     {
         if (string.IsNullOrWhiteSpace(item.Agent))
         {
-            throw new PlanValidationException($"Item '{item.Id}' names no agent.", [item.Id]);
+            throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} names no agent.", [item.Id]);
         }
 
         if (!string.Equals(item.Agent, knownAgent, StringComparison.Ordinal))
         {
             if (!agents.Contains(item.Agent))
             {
-                var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
-                throw new PlanValidationException($"Item '{item.Id}' names the agent '{item.Agent}', which is not in the roster ({known}).", [item.Id]);
+                var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal).Select(PlanNames.OneLine));
+                throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} names the agent {PlanNames.Quote(item.Agent)}, which is not in the roster ({known}).", [item.Id]);
             }
 
             knownAgent = item.Agent;
@@ -171,17 +171,17 @@ internal sealed class PlanGraph
 
         if (string.IsNullOrWhiteSpace(item.Instructions))
         {
-            throw new PlanValidationException($"Item '{item.Id}' has no instructions.", [item.Id]);
+            throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} has no instructions.", [item.Id]);
         }
 
         if (item.MaxTokens is <= 0)
         {
-            throw new PlanValidationException($"Item '{item.Id}' has maxTokens {item.MaxTokens}; it must be positive.", [item.Id]);
+            throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} has maxTokens {item.MaxTokens}; it must be positive.", [item.Id]);
         }
 
         if (item.Timeout is { } timeout && !OrchestratorOptionsValidator.IsValidTimeout(timeout))
         {
-            throw new PlanValidationException($"Item '{item.Id}' has the timeout {timeout}; it must be positive and at most {OrchestratorOptionsValidator.LongestTimeout}, or infinite.", [item.Id]);
+            throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} has the timeout {timeout}; it must be positive and at most {OrchestratorOptionsValidator.LongestTimeout}, or infinite.", [item.Id]);
         }
     }
 
@@ -195,12 +195,12 @@ internal sealed class PlanGraph
         {
             if (id is null || !index.TryGetValue(id, out var d))
             {
-                throw new PlanValidationException($"Item '{item.Id}' depends on '{id}', which is not in the plan.", [item.Id]);
+                throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} depends on {PlanNames.Quote(id)}, which is not in the plan.", [item.Id]);
             }
 
             if (d == position)
             {
-                throw new PlanValidationException($"The plan has a cycle: '{item.Id}' depends on itself.", [item.Id]);
+                throw new PlanValidationException($"The plan has a cycle: {PlanNames.Quote(item.Id)} depends on itself.", [item.Id]);
             }
 
             if (Array.IndexOf(resolved, d, start, end - start) < 0)
@@ -259,7 +259,7 @@ internal sealed class PlanGraph
 
         var cycle = path.Skip(seenAt[current]).Select(i => items[i].Id).ToList();
         throw new PlanValidationException(
-            $"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).",
+            $"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(PlanNames.Quote))} (each depends on the next).",
             cycle);
     }
 

@@ -105,7 +105,7 @@ internal sealed class PlanProblems
             {
                 if (Listed())
                 {
-                    Add($"The item id '{item.Id}' is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
+                    Add($"The item id {PlanNames.Quote(item.Id)} is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
                 }
             }
 
@@ -138,8 +138,8 @@ internal sealed class PlanProblems
             if (Listed())
             {
                 // The roster is named once for the plan, not sorted and joined again for each item.
-                _roster ??= agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal));
-                Add($"Item {Name(item, position)} names the agent '{item.Agent}', which is not in the roster ({_roster}).{CaseHint("Agent names", item.Agent, agents)}", Ids(item));
+                _roster ??= agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal).Select(PlanNames.OneLine));
+                Add($"Item {Name(item, position)} names the agent {PlanNames.Quote(item.Agent)}, which is not in the roster ({_roster}).{CaseHint("Agent names", item.Agent, agents)}", Ids(item));
             }
         }
 
@@ -178,14 +178,14 @@ internal sealed class PlanProblems
             {
                 if (Listed())
                 {
-                    Add($"Item {Name(item, position)} depends on '{id}', which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", Ids(item));
+                    Add($"Item {Name(item, position)} depends on {PlanNames.Quote(id)}, which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", Ids(item));
                 }
             }
             else if (d == position)
             {
                 if (Listed())
                 {
-                    Add($"The plan has a cycle: '{item.Id}' depends on itself.", Ids(item));
+                    Add($"The plan has a cycle: {PlanNames.Quote(item.Id)} depends on itself.", Ids(item));
                 }
             }
             else if (!resolved.Contains(d))
@@ -253,7 +253,7 @@ internal sealed class PlanProblems
                 if (Listed())
                 {
                     var cycle = path.Skip(path.IndexOf(current)).Select(i => items[i].Id).ToList();
-                    Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(id => $"'{id}'"))} (each depends on the next).", cycle);
+                    Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(PlanNames.Quote))} (each depends on the next).", cycle);
                 }
             }
         }
@@ -280,12 +280,12 @@ internal sealed class PlanProblems
             _caseless[what] = map;
         }
 
-        return map.TryGetValue(name, out var other) ? $" {what} are case-sensitive: '{other}' differs from it only in case." : string.Empty;
+        return map.TryGetValue(name, out var other) ? $" {what} are case-sensitive: {PlanNames.Quote(other)} differs from it only in case." : string.Empty;
     }
 
     private static IReadOnlyList<string> Ids(WorkItem item) => string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
 
-    private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : $"'{item.Id}'";
+    private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : PlanNames.Quote(item.Id);
 
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 }

@@ -176,4 +176,29 @@ public class PlanProblemsTests
         Assert.Throws<ArgumentOutOfRangeException>("omittedProblemCount", () => new PlanValidationException([new PlanProblem("x")], -1));
         Assert.Throws<ArgumentException>("message", () => new PlanProblem(" "));
     }
+
+    [Fact]
+    public void An_id_with_a_line_break_leaves_each_problem_on_one_line_of_the_message()
+    {
+        // Found by PlanProblemsFuzzTests: the id was put in the message as it was, so the message's first line was half of
+        // the first problem and its second line read as a problem of its own.
+        var plan = OrchestrationHarness.Plan(
+            2,
+            OrchestrationHarness.Item("line\nbreak") with { Agent = "ghost" },
+            OrchestrationHarness.Item("b\u2028c", "x\ry"),
+            OrchestrationHarness.Item("tab\tbell\u0007", "tab\tbell\u0007"));
+
+        var ex = Assert.Throws<PlanValidationException>(() => PlanGraph.Build(plan, new HashSet<string>(StringComparer.Ordinal) { "worker" }, maxItems: 10));
+
+        Assert.Equal(
+            [
+                "Item 'line\\x0Abreak' names the agent 'ghost', which is not in the roster (the roster has worker).",
+                "Item 'b\\u2028c' depends on 'x\\x0Dy', which is not in the plan.",
+                "The plan has a cycle: 'tab\\x09bell\\x07' depends on itself.",
+            ],
+            ex.Problems.Select(p => p.Message));
+        Assert.Equal(string.Join('\n', ex.Problems.Select(p => p.Message)), ex.Message);
+        Assert.Equal(ex.Problems[0].Message, ex.Message.Split('\n')[0]);
+        Assert.Equal(["line\nbreak"], ex.Problems[0].ItemIds); // the ids themselves are as the plan has them
+    }
 }
