@@ -9,8 +9,9 @@ namespace Dreaming;
 /// <summary>Keeps an event's body within <see cref="WebhookOptions.MaxPayloadBytes"/>: when the body is larger, the longest
 /// free texts of its <c>data</c> are cut (each to the same length, the longest first, as little as fits), each ending with
 /// <c>…</c>, and <c>data.truncated</c> lists them (<c>path</c>, a JSON Pointer into <c>data</c>, and <c>original_length</c>
-/// in characters). Ids, types, timestamps, the scope, numbers, property names and strings of at most
-/// <see cref="KeepWhole"/> bytes are never cut.</summary>
+/// in characters). Ids, types, timestamps, the scope, numbers, property names, strings of at most
+/// <see cref="KeepWhole"/> bytes, and values that are written as strings but are not (a <see cref="Guid"/>, a date, a
+/// <see cref="char"/> put in with <see cref="JsonValue.Create{T}(T, JsonNodeOptions?)"/>) are never cut.</summary>
 /// <remarks>Runs when an event is made, before it is stored and signed, so every attempt sends the same valid JSON. Costs
 /// one serialisation of the body when it fits; the caller's data is never changed (an event that is cut gets a copy).
 /// Thread-safe: it keeps no state.</remarks>
@@ -162,11 +163,11 @@ internal static class WebhookPayloadFit
 
     private static void Visit(JsonNode child, string path, List<Text> texts, Action<JsonNode> set)
     {
-        if (child is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        if (child is JsonValue value)
         {
-            var text = value.GetValue<string>();
-            var bytes = Encoded(value);
-            if (bytes > KeepWhole)
+            // Only a string is a free text: a Guid, a date or a char that data built in code holds is written as a JSON
+            // string too, but is not one to read as such (GetValue<string> throws) and is kept as it is.
+            if (value.GetValueKind() == JsonValueKind.String && value.TryGetValue<string>(out var text) && Encoded(value) is var bytes && bytes > KeepWhole)
             {
                 texts.Add(new Text(path, text, bytes, set));
             }

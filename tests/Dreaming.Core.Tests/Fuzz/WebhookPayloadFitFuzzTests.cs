@@ -54,6 +54,38 @@ public sealed class WebhookPayloadFitFuzzTests
         Assert.True(cuts > count / 10, $"only {cuts} of {count} events were cut: the generator no longer exercises the cut");
     }
 
+    [Fact]
+    public void Values_that_are_written_as_strings_but_are_not_strings_are_kept_and_the_rest_is_cut()
+    {
+        // Found by the fuzz test above once it made such values: data built in code with a Guid, a date or a char (as
+        // JsonValue.Create or the implicit conversions give) made the fit throw InvalidOperationException reading them as
+        // strings, so an event over the cap was logged as not written and dropped (CreateEvent threw).
+        var guid = Guid.Parse("0194f5a2-0000-7000-8000-000000000001");
+        var when = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        var data = new JsonObject
+        {
+            ["memory"] = guid,
+            ["when"] = when,
+            ["grade"] = 'A',
+            ["list"] = new JsonArray(JsonValue.Create(guid), JsonValue.Create(when.UtcDateTime)),
+            ["artifact"] = new string('x', 10_000),
+        };
+        var webhookEvent = new WebhookEvent { Id = WebhookEvent.NewId(), Type = "custom.event", Timestamp = when, Data = data };
+
+        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, 4_096);
+
+        Assert.Equal(1, cut);
+        Assert.InRange(bytes, 1, 4_096);
+        Assert.True(original > 4_096);
+        var sent = JsonNode.Parse(fitted.ToBody())!["data"]!;
+        Assert.Equal(guid.ToString(), (string?)sent["memory"]);
+        Assert.Equal(when, DateTimeOffset.Parse((string)sent["when"]!, CultureInfo.InvariantCulture));
+        Assert.Equal("A", (string?)sent["grade"]);
+        Assert.Equal(guid.ToString(), (string?)sent["list"]![0]);
+        Assert.Equal("/artifact", (string?)sent["truncated"]![0]!["path"]);
+        Assert.EndsWith("…", (string)sent["artifact"]!, StringComparison.Ordinal);
+    }
+
     private static void Check(string input, string body, int cap, int original, int bytes, int cut)
     {
         // Strictly valid JSON: no trailing commas or comments, and no half surrogate pair, raw or escaped.
@@ -254,7 +286,13 @@ public sealed class WebhookPayloadFitFuzzTests
             0 => null,
             1 => JsonValue.Create(random.Next(2) == 0),
             2 => JsonValue.Create(random.NextInt64(long.MinValue, long.MaxValue)),
-            3 => JsonValue.Create(Math.Round((random.NextDouble() - 0.5) * 1e6, 3)),
+            3 => random.Next(4) switch
+            {
+                0 => JsonValue.Create(Math.Round((random.NextDouble() - 0.5) * 1e6, 3)),
+                1 => JsonValue.Create(new Guid(random.Next(), (short)random.Next(), (short)random.Next(), [1, 2, 3, 4, 5, 6, 7, 8])),
+                2 => JsonValue.Create(DateTimeOffset.UnixEpoch.AddSeconds(random.Next())),
+                _ => JsonValue.Create((char)random.Next(0x20, 0xD7FF)),
+            },
             4 => JsonValue.Create(Text(random.Next(0, 70))),
             5 => JsonValue.Create(Text(Long())),
             6 => Object(depth),
