@@ -59,7 +59,8 @@ public sealed class WebhookOptions
     /// an artifact, an error, insight texts, reasons) cut, each ending with <c>…</c>, until it fits, and its
     /// <c>data.truncated</c> lists each cut text's <c>path</c> (a JSON Pointer into <c>data</c>) and <c>original_length</c>
     /// (characters); ids, types, timestamps, the scope and numbers are never cut. An event whose size is in what is never
-    /// cut, or that cutting would not make smaller (thousands of texts just over 64 bytes), is sent as it is. The cut is made when the event is
+    /// cut has its texts cut as far as they go and is sent smaller but still over the cap; one with nothing to cut, or that
+    /// cutting would not make smaller (thousands of texts just over 64 bytes), is sent as it is. The cut is made when the event is
     /// written, before it is signed, so every attempt sends the same valid JSON, and a receiver's size limit does not make
     /// it a dead letter (a <c>413</c>). Fetch the whole text from the stores by id.</summary>
     /// <value>65,536 (64 KiB) by default, under the 100 KB body limit some receiver frameworks set by default; 4,096 to
