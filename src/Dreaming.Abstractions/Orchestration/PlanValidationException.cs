@@ -5,7 +5,7 @@ namespace Dreaming;
 /// <summary>A plan cannot run: a cycle, an unknown agent or dependency, a missing or duplicate id, an empty plan, too
 /// many items, or a coordinator that did not answer with a valid plan. Nothing ran.</summary>
 /// <remarks>The message's first line is the first problem found; <see cref="Problems"/> lists every problem found (up to
-/// <see cref="MaxProblems"/>), so that a plan can be fixed in one go. Each problem is one line: an id or agent name with a
+/// <see cref="MaxProblems"/>), so that a plan can be fixed in one go. Each problem is one line: an id, agent name, property name or rubric path with a
 /// control character or a line or paragraph separator shows it as <c>\xHH</c> or <c>\uHHHH</c> (the ids in
 /// <see cref="PlanProblem.ItemIds"/> are as the plan has them).</remarks>
 public sealed class PlanValidationException : Exception

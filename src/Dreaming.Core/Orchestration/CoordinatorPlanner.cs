@@ -75,7 +75,7 @@ internal static class CoordinatorPlanner
         // A property given twice in an object is refused, not read as one of its values.
         if (DuplicateProperty(root) is { } name)
         {
-            throw new PlanValidationException($"The coordinator's reply gives the property '{name}' more than once in an object.");
+            throw new PlanValidationException($"The coordinator's reply gives the property {PlanNames.Quote(name)} more than once in an object.");
         }
 
         if (root.ValueKind != JsonValueKind.Object || !TryGetProperty(root, "items", out var array) || array.ValueKind != JsonValueKind.Array)
@@ -100,7 +100,7 @@ internal static class CoordinatorPlanner
                 // Missing or null is no dependencies; anything but an array of strings is refused, not read as none
                 // (the item would run at once, without the output it needs).
                 DependsOn = DependsOn(item) ?? throw new PlanValidationException(
-                    $"Item {(string.IsNullOrWhiteSpace(id) ? $"#{items.Count + 1}" : $"'{id}'")} of the coordinator's plan has a dependsOn that is not an array of item ids.",
+                    $"Item {(string.IsNullOrWhiteSpace(id) ? $"#{items.Count + 1}" : PlanNames.Quote(id))} of the coordinator's plan has a dependsOn that is not an array of item ids.",
                     string.IsNullOrWhiteSpace(id) ? [] : [id]),
             });
         }

@@ -308,7 +308,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 problems ??= [];
                 if (problems.Count < PlanValidationException.MaxProblems)
                 {
-                    problems.Add(new PlanProblem($"Item '{item.Id}': the rubric '{path}' cannot be loaded: {ex.Message}", [item.Id]));
+                    problems.Add(new PlanProblem($"Item {PlanNames.Quote(item.Id)}: the rubric {PlanNames.Quote(path)} cannot be loaded: {PlanNames.OneLine(ex.Message)}", [item.Id]));
                 }
                 else
                 {

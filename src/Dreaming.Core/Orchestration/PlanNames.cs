@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Dreaming;
 
-/// <summary>Item ids and agent names as a plan problem's message shows them: in single quotes, with each control character
+/// <summary>Item ids, agent names, property names and rubric paths as a plan problem's message shows them: in single quotes, with each control character
 /// (a line break, a tab, an escape) and each line or paragraph separator written as <c>\xHH</c> or <c>\uHHHH</c>.</summary>
 /// <remarks>A problem's message is one line of <see cref="Exception.Message"/>: an id with a line break put
 /// in as it was split its problem over two lines, the message's first line was half of the first problem, and a reader

@@ -53,4 +53,20 @@ public class CoordinatorReplyParsingTests
 
         Assert.Equal("The coordinator's reply gives the property 'DependsOn' more than once in an object.", ex.Message);
     }
+
+    [Fact]
+    public void An_id_or_property_name_with_a_line_break_in_the_reply_stays_on_one_line_of_the_message()
+    {
+        // A model's reply can hold any id ("\n" in its JSON): its problem was put in the message as it was.
+        var ex = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("goal", """
+            {"items":[{"id":"b\nc","agent":"worker","instructions":"y","dependsOn":"a"}]}
+            """));
+        Assert.Equal("Item 'b\\x0Ac' of the coordinator's plan has a dependsOn that is not an array of item ids.", ex.Message);
+        Assert.Equal(["b\nc"], Assert.Single(ex.Problems).ItemIds);
+
+        var twice = Assert.Throws<PlanValidationException>(() => CoordinatorPlanner.Parse("goal", """
+            {"items":[{"a\u2028b":1,"a\u2028b":2}]}
+            """));
+        Assert.Equal("The coordinator's reply gives the property 'a\\u2028b' more than once in an object.", twice.Message);
+    }
 }

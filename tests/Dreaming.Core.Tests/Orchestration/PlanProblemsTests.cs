@@ -104,6 +104,21 @@ public class PlanProblemsTests
     }
 
     [Fact]
+    public async Task A_rubric_problem_of_an_id_or_path_with_a_line_break_stays_on_one_line()
+    {
+        // The rubric problems were made apart from PlanProblems and put the id and path in as they were.
+        await using var host = OrchestrationHarness.Create();
+        var plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("line\nbreak") with { RubricPath = "/nonexistent/x\ny.md" });
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+
+        var problem = Assert.Single(ex.Problems);
+        Assert.StartsWith("Item 'line\\x0Abreak': the rubric '/nonexistent/x\\x0Ay.md' cannot be loaded: ", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Equal(["line\nbreak"], problem.ItemIds);
+    }
+
+    [Fact]
     public async Task Of_cycles_through_the_same_items_one_is_reported_and_fixing_it_brings_up_the_next()
     {
         await using var host = OrchestrationHarness.Create();
