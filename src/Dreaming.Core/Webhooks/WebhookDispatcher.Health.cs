@@ -7,7 +7,7 @@ public sealed partial class WebhookDispatcher
     private long _deadSinceStart;
     private volatile string? _lastDeadEndpoint;
 
-    // The dead letters of each configured endpoint since its last delivery by this dispatcher: what makes the health check
+    // The dead letters of each configured, enabled endpoint since its last delivery by this dispatcher: what makes the health check
     // degraded, so that an endpoint that delivers again (a receiver back up, its dead letters replayed) heals it.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _deadSinceDelivered = new(StringComparer.Ordinal);
 
@@ -67,6 +67,6 @@ public sealed partial class WebhookDispatcher
 /// <param name="DeadLettersSinceStart">The dead letters this dispatcher made since it started.</param>
 /// <param name="LastDeadEndpoint">The endpoint of the last of them, or <see langword="null"/>.</param>
 /// <param name="DisabledEndpoints">The configured, enabled endpoints the outbox holds disabled, by id.</param>
-/// <param name="DeadSinceDelivered">The configured endpoints with dead letters since this dispatcher last delivered to them, by
+/// <param name="DeadSinceDelivered">The configured, enabled endpoints with dead letters since this dispatcher last delivered to them, by
 /// id, with how many.</param>
 internal sealed record WebhookDispatcherHealth(long DeadLettersSinceStart, string? LastDeadEndpoint, IReadOnlyList<WebhookEndpointState> DisabledEndpoints, IReadOnlyList<(string EndpointId, long DeadLetters)> DeadSinceDelivered);
