@@ -69,7 +69,8 @@ public sealed class PlanValidationException : Exception
     /// <remarks>A plan's validation lists every item that names an unknown agent or dependency, has no id, a duplicate
     /// id, no instructions or a bad limit, and each cycle found (naming the items on it; of cycles through the same items,
     /// one is reported, so fixing it may bring up the next); the problems of the whole plan (no goal, no items, too many
-    /// items, its concurrency) come first.</remarks>
+    /// items, its concurrency) come first. An unknown agent's problem names the roster: its names in ordinal order, at
+    /// most 20 of them and 200 characters, then how many more it has (<c>…, and 189 more</c>).</remarks>
     public IReadOnlyList<PlanProblem> Problems { get; }
 
     /// <summary>Gets how many more problems were found than <see cref="Problems"/> lists (0 when it lists them all).</summary>

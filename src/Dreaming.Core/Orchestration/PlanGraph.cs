@@ -162,8 +162,7 @@ internal sealed class PlanGraph
         {
             if (!agents.Contains(item.Agent))
             {
-                var known = agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal).Select(PlanNames.OneLine));
-                throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} names the agent {PlanNames.Quote(item.Agent)}, which is not in the roster ({known}).", [item.Id]);
+                throw new PlanValidationException($"Item {PlanNames.Quote(item.Id)} names the agent {PlanNames.Quote(item.Agent)}, which is not in the roster ({PlanNames.Roster(agents)}).", [item.Id]);
             }
 
             knownAgent = item.Agent;

@@ -137,8 +137,8 @@ internal sealed class PlanProblems
         {
             if (Listed())
             {
-                // The roster is named once for the plan, not sorted and joined again for each item.
-                _roster ??= agents.Count == 0 ? "the roster is empty" : "the roster has " + string.Join(", ", agents.Order(StringComparer.Ordinal).Select(PlanNames.OneLine));
+                // The roster is named once for the plan, not sorted and joined again for each item (bounded: PlanNames.Roster).
+                _roster ??= PlanNames.Roster(agents);
                 Add($"Item {Name(item, position)} names the agent {PlanNames.Quote(item.Agent)}, which is not in the roster ({_roster}).{CaseHint("Agent names", item.Agent, agents)}", Ids(item));
             }
         }

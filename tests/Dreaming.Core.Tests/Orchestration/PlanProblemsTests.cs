@@ -145,7 +145,7 @@ public class PlanProblemsTests
     [Fact]
     public void A_large_plan_with_a_problem_in_every_item_builds_only_the_messages_it_lists()
     {
-        // 10,000 items naming an agent not in a roster of 200: each problem's message names the roster (about 3,500
+        // 10,000 items naming an agent not in a roster of 200: each problem's message named the whole roster (about 3,500
         // characters), so building the 9,980 past the list (and sorting the roster for each) cost about 240 MB.
         var roster = Enumerable.Range(0, 200).Select(i => "agent-number-" + i).ToHashSet(StringComparer.Ordinal);
         var plan = new OrchestrationPlan
