@@ -18,6 +18,10 @@ internal sealed class SqliteDatabase
     private readonly string? _filePath;
     private readonly string? _openMode;
 
+    // A file: URI's mode= value SQLite does not know (it reads ro, rw, rwc and memory case-sensitively), so it refuses
+    // to open the database whatever the file; null when there is none.
+    private readonly string? _unknownUriMode;
+
     public SqliteDatabase(SqliteTraceStoreOptions options)
     {
         var builder = SqliteTraceStoreOptionsValidator.ToBuilder(options.ConnectionString);
@@ -38,8 +42,8 @@ internal sealed class SqliteDatabase
         }
 
         Location = builder.DataSource;
-        (_filePath, _openMode) = IsFile
-            ? (Location, builder.Mode is SqliteOpenMode.ReadOnly or SqliteOpenMode.ReadWrite ? $"Mode={builder.Mode}" : null)
+        (_filePath, _openMode, _unknownUriMode) = IsFile
+            ? (Location, builder.Mode is SqliteOpenMode.ReadOnly or SqliteOpenMode.ReadWrite ? $"Mode={builder.Mode}" : null, null)
             : ReadFileUri(builder);
         _busyTimeout = options.BusyTimeout;
 
@@ -180,7 +184,8 @@ internal sealed class SqliteDatabase
     /// <summary>Tells what makes the database file impossible to open or create where it is named (a plain path or a
     /// <c>file:</c> URI): the path is a folder, its folder does not exist (the store creates the file, never its folder),
     /// or the file does not exist and the connection string opens an existing file only (<c>Mode=ReadOnly</c>,
-    /// <c>Mode=ReadWrite</c>, a URI's <c>mode=ro</c> or <c>mode=rw</c>).</summary>
+    /// <c>Mode=ReadWrite</c>, a URI's <c>mode=ro</c> or <c>mode=rw</c>), or a URI's <c>mode=</c> is one SQLite does not
+    /// know (it reads URI parameters case-sensitively, so <c>mode=RO</c> fails to open while <c>MODE=ro</c> is ignored).</summary>
     /// <returns>The problem, as the end of a sentence, or <see langword="null"/> when there is none or the database is
     /// not a file.</returns>
     public string? FindLocationProblem()
@@ -188,6 +193,11 @@ internal sealed class SqliteDatabase
         if (_filePath is null)
         {
             return null;
+        }
+
+        if (_unknownUriMode is not null)
+        {
+            return $"the URI's mode={_unknownUriMode} is not an access mode SQLite knows, so SQLite refuses to open it. Write mode=ro, mode=rw or mode=rwc (SQLite reads URI parameters case-sensitively), or leave it out.";
         }
 
         // A file: URI names its file in the message; a plain path is the location itself.
@@ -212,13 +222,13 @@ internal sealed class SqliteDatabase
     /// <c>file:///path</c> or <c>file://localhost/path</c>, percent-encoded, with <c>?</c> parameters), and the setting that
     /// keeps SQLite from creating it; no file for an in-memory database (<c>mode=memory</c>, <c>:memory:</c>, an empty
     /// path, or SQLite's <c>vfs=memdb</c>, whose path only names the shared database), another authority, or a path that is
-    /// not one.</summary>
-    private static (string? Path, string? OpenMode) ReadFileUri(SqliteConnectionStringBuilder builder)
+    /// not one; and a <c>mode=</c> value SQLite does not know.</summary>
+    private static (string? Path, string? OpenMode, string? UnknownMode) ReadFileUri(SqliteConnectionStringBuilder builder)
     {
         var source = builder.DataSource;
         if (builder.Mode == SqliteOpenMode.Memory || !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, null);
+            return (null, null, null);
         }
 
         var rest = source["file:".Length..];
@@ -233,27 +243,18 @@ internal sealed class SqliteDatabase
             var authority = slash < 0 ? path[2..] : path[2..slash];
             if (authority.Length > 0 && !string.Equals(authority, "localhost", StringComparison.OrdinalIgnoreCase))
             {
-                return (null, null);
+                return (null, null, null);
             }
 
             path = slash < 0 ? string.Empty : path[slash..];
         }
 
-        string? mode = null;
-        var memdb = false;
-        foreach (var parameter in query)
-        {
-            if (parameter.StartsWith("mode=", StringComparison.OrdinalIgnoreCase))
-            {
-                mode = parameter["mode=".Length..];
-            }
-            else if (parameter.StartsWith("vfs=", StringComparison.Ordinal))
-            {
-                // file:/name?vfs=memdb is an in-memory database shared by name: no file, no folder. SQLite reads the
-                // parameter and the VFS name case-sensitively (VFS=memdb is ignored, vfs=MEMDB fails to open).
-                memdb = string.Equals(parameter["vfs=".Length..], "memdb", StringComparison.Ordinal);
-            }
-        }
+        // SQLite reads the parameters' names and values case-sensitively: MODE=ro is ignored (the file is created),
+        // mode=RO fails to open (no such access mode), so only mode=ro and mode=rw open an existing file only.
+        var mode = GetUriParameter(query, "mode");
+        // file:/name?vfs=memdb is an in-memory database shared by name: no file, no folder (VFS=memdb is ignored,
+        // vfs=MEMDB fails to open).
+        var memdb = GetUriParameter(query, "vfs") == "memdb";
 
         path = Uri.UnescapeDataString(path);
         if (OperatingSystem.IsWindows() && path.Length >= 3 && path[0] == '/' && path[2] == ':')
@@ -261,14 +262,34 @@ internal sealed class SqliteDatabase
             path = path[1..]; // file:///C:/data/dreaming.db names C:/data/dreaming.db
         }
 
-        if (memdb || path.Length == 0 || path == ":memory:" || string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase) || path.Contains('\0', StringComparison.Ordinal))
+        if (memdb || path.Length == 0 || path == ":memory:" || mode == "memory" || path.Contains('\0', StringComparison.Ordinal))
         {
-            return (null, null);
+            return (null, null, null);
         }
 
         var openMode = builder.Mode is SqliteOpenMode.ReadOnly or SqliteOpenMode.ReadWrite ? $"Mode={builder.Mode}"
-            : string.Equals(mode, "ro", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "rw", StringComparison.OrdinalIgnoreCase) ? $"the URI's mode={mode}"
+            : mode is "ro" or "rw" ? $"the URI's mode={mode}"
             : null;
-        return (Path.GetFullPath(path), openMode);
+        var unknownMode = mode is null or "ro" or "rw" or "rwc" ? null : mode;
+        return (Path.GetFullPath(path), openMode, unknownMode);
+    }
+
+    /// <summary>Reads a <c>file:</c> URI's parameter as SQLite does: the name and the value percent-decoded and compared
+    /// case-sensitively, the last occurrence winning.</summary>
+    /// <returns>The value, or <see langword="null"/> when the URI has no such parameter.</returns>
+    internal static string? GetUriParameter(IReadOnlyList<string> query, string name)
+    {
+        string? value = null;
+        foreach (var parameter in query)
+        {
+            var equals = parameter.IndexOf('=', StringComparison.Ordinal);
+            var parameterName = equals < 0 ? parameter : parameter[..equals];
+            if (string.Equals(Uri.UnescapeDataString(parameterName), name, StringComparison.Ordinal))
+            {
+                value = equals < 0 ? string.Empty : Uri.UnescapeDataString(parameter[(equals + 1)..]);
+            }
+        }
+
+        return value;
     }
 }

@@ -78,9 +78,10 @@ internal sealed class SqliteTraceStoreOptionsValidator : IValidateOptions<Sqlite
         var query = isUri && queryStart >= 0 ? source[(queryStart + 1)..].Split('&') : [];
         var inMemory = builder.Mode == SqliteOpenMode.Memory
             || string.Equals(path, ":memory:", StringComparison.Ordinal)
-            || query.Contains("mode=memory", StringComparer.OrdinalIgnoreCase);
+            || SqliteDatabase.GetUriParameter(query, "mode") == "memory";
+        // SQLite reads the URI's parameters case-sensitively (MODE=memory is ignored: a file), as the file check does.
         var shared = (builder.Cache == SqliteCacheMode.Shared && (isUri || builder.Mode == SqliteOpenMode.Memory))
-            || query.Contains("cache=shared", StringComparer.OrdinalIgnoreCase);
+            || SqliteDatabase.GetUriParameter(query, "cache") == "shared";
         return inMemory && !shared;
     }
 

@@ -161,6 +161,56 @@ public sealed class SqliteHostTests : IDisposable
         await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    // SQLite reads a URI's parameter names case-sensitively: MODE=ro is ignored and the missing file is created, so the
+    // start must not refuse it (the check matched the name case-insensitively and did); MODE=memory is a file too.
+    [Theory]
+    [InlineData("?MODE=ro")]
+    [InlineData("?Mode=rw&cache=shared")]
+    [InlineData("?MODE=memory")]
+    public async Task A_host_on_a_missing_file_uri_whose_mode_parameter_sqlite_ignores_starts_and_creates_the_file(string query)
+    {
+        var file = _folder.File("created.db");
+        using var host = BuildHost($"Data Source=file:{file}{query}");
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var session = host.Services.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "one");
+        await session.RecordAsync(new NoteEvent { SessionId = session.Id, Text = "a" });
+        await session.CompleteAsync(SessionStatus.Completed).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Single(await host.Services.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id));
+        Assert.True(File.Exists(file));
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    // SQLite reads a URI's values case-sensitively too, and percent-decoded: mode=RO is no access mode (SQLite refuses to
+    // open the database, even an existing file), mode=%72o is mode=ro. The check said mode=RO opens an existing file only
+    // (and let an existing file pass), and did not read mode=%72o.
+    [Fact]
+    public async Task A_host_on_a_file_uri_whose_mode_sqlite_does_not_know_fails_to_start_saying_so()
+    {
+        var file = _folder.File("existing-ro.db");
+        using (var store = new SqliteTraceStore(file))
+        {
+            await store.InitializeAsync();
+        }
+
+        var connectionString = $"Data Source=file:{file}?mode=RO";
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString))
+        {
+            Assert.Contains("no such access mode: RO", Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(connection.Open).Message, StringComparison.Ordinal);
+        }
+
+        using var host = BuildHost(connectionString);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("the URI's mode=RO is not an access mode SQLite knows, so SQLite refuses to open it.", error.Message, StringComparison.Ordinal);
+
+        var missing = _folder.File("missing-encoded.db");
+        using var encoded = BuildHost($"Data Source=file:{missing}?mode=%72o");
+        error = await Assert.ThrowsAsync<OptionsValidationException>(() => encoded.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("the URI's mode=ro opens an existing file only (SQLite does not create it)", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(missing));
+    }
+
     // Microsoft.Data.Sqlite's builder refuses the character in every form (a plain path, a quoted value, a URI), which
     // the validation reports as an invalid connection string: never an ArgumentException out of the validator.
     [Theory]
