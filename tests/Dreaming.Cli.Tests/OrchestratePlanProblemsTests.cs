@@ -52,6 +52,31 @@ public class OrchestratePlanProblemsTests
         Assert.All(lines, l => Assert.StartsWith("error: The plan file '", l, StringComparison.Ordinal));
     }
 
+    // A name with a line break (an item id, a property name, an agent name) is shown on one line, so each problem stays
+    // one line of the exception's message and one 'error:' line; it split into two.
+    [Fact]
+    public async Task A_name_with_a_line_break_keeps_its_problem_on_one_line()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", """
+            {"goal":"g","odd\nkey":1,"agents":[{"name":"w\nv"},{"name":"w\nv"}],
+             "items":[{"id":"a\nb","agent":"w","instructions":"x","depends\non":["b"]}]}
+            """);
+
+        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        var lines = error.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.EndsWith("' has the property 'odd key', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("': item #1 ('a b') has the property 'depends on', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("' names the agent 'w v' more than once.", lines[2], StringComparison.Ordinal);
+
+        var problems = Assert.Throws<PlanValidationException>(() => Dreaming.Cli.Orchestration.PlanFile.LoadAsync(plan, CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Equal(3, problems.Message.ReplaceLineEndings("\n").Split('\n').Count(l => l.Contains("The plan file '", StringComparison.Ordinal)));
+        Assert.All(problems.Problems, p => Assert.DoesNotContain('\n', p.Message));
+    }
+
     [Fact]
     public async Task Past_twenty_problems_the_rest_are_counted()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Orchestration;
 
@@ -37,15 +38,17 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         }
         catch (JsonException ex)
         {
-            throw new PlanValidationException($"The plan file '{fullPath}' is not a valid plan: {ex.Message}");
+            throw new PlanValidationException($"The plan file '{Text.OneLine(fullPath)}' is not a valid plan: {Text.OneLine(ex.Message)}");
         }
 
         if (document is null)
         {
-            throw new PlanValidationException($"The plan file '{fullPath}' is empty.");
+            throw new PlanValidationException($"The plan file '{Text.OneLine(fullPath)}' is empty.");
         }
 
-        // Every problem of the file's own is named at once, as the plan's are when it is validated.
+        // Every problem of the file's own is named at once, as the plan's are when it is validated. Names (and the path)
+        // are shown on one line, so that one with a line break cannot split its problem in the exception's message.
+        var shownPath = Text.OneLine(fullPath);
         var problems = new List<PlanProblem>();
         var omitted = 0;
         void Problem(string message)
@@ -64,14 +67,14 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         // dependency and run the item at once, a "rubricPath" would drop the rubric.
         foreach (var property in Unknown(document.Unknown))
         {
-            Problem($"The plan file '{fullPath}' has the property '{property}', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).");
+            Problem($"The plan file '{shownPath}' has the property '{Text.OneLine(property)}', which a plan file does not have (a plan has goal, agents, items, maxConcurrency and scope).");
         }
 
         for (var i = 0; i < (document.Agents?.Count ?? 0); i++)
         {
             foreach (var agentProperty in Unknown(document.Agents![i]?.Unknown))
             {
-                Problem($"The plan file '{fullPath}': agent #{i + 1} has the property '{agentProperty}', which a plan file does not have (an agent has name and instructions).");
+                Problem($"The plan file '{shownPath}': agent #{i + 1} has the property '{Text.OneLine(agentProperty)}', which a plan file does not have (an agent has name and instructions).");
             }
         }
 
@@ -81,7 +84,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
             {
                 foreach (var itemProperty in Unknown(item.Unknown))
                 {
-                    Problem($"The plan file '{fullPath}': item #{i + 1}{(item.Id is null ? string.Empty : $" ('{item.Id}')")} has the property '{itemProperty}', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).");
+                    Problem($"The plan file '{shownPath}': item #{i + 1}{(item.Id is null ? string.Empty : $" ('{Text.OneLine(item.Id)}')")} has the property '{Text.OneLine(itemProperty)}', which a plan file does not have (an item has id, agent, instructions, dependsOn and rubric).");
                 }
             }
         }
@@ -91,7 +94,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         {
             if (document.Items![i] is null)
             {
-                Problem($"The plan file '{fullPath}': item #{i + 1} is null.");
+                Problem($"The plan file '{shownPath}': item #{i + 1} is null.");
             }
         }
 
@@ -100,7 +103,7 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         {
             if (agentDocuments[i] is null)
             {
-                Problem($"The plan file '{fullPath}': agent #{i + 1} is null.");
+                Problem($"The plan file '{shownPath}': agent #{i + 1} is null.");
             }
         }
 
@@ -108,14 +111,14 @@ internal sealed record PlanFile(OrchestrationPlan Plan, IReadOnlyList<PlanFile.A
         {
             if (agentDocuments[i] is { } agent && string.IsNullOrWhiteSpace(agent.Name))
             {
-                Problem($"The plan file '{fullPath}': agent #{i + 1} has no name.");
+                Problem($"The plan file '{shownPath}': agent #{i + 1} has no name.");
             }
         }
 
         // Agent names are compared ordinally, as the roster's are: 'Writer' and 'writer' are two agents.
         foreach (var twice in agentDocuments.Where(a => !string.IsNullOrWhiteSpace(a?.Name)).GroupBy(a => a.Name!, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            Problem($"The plan file '{fullPath}' names the agent '{twice.Key}' more than once.");
+            Problem($"The plan file '{shownPath}' names the agent '{Text.OneLine(twice.Key)}' more than once.");
         }
 
         if (problems.Count > 0)
