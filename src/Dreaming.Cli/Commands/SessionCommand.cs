@@ -33,19 +33,28 @@ internal static partial class SessionCommand
             }
 
             var events = await store.GetEventsAsync(sessionId, ct).ConfigureAwait(false);
+            var children = await ReadChildrenAsync(store, sessionId, ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
-                CliJson.Write(output, new { session, events = events.Select(CliJson.Event) });
+                CliJson.Write(output, new
+                {
+                    session,
+                    childSessions = children.Sessions,
+                    childSessionsRunning = children.Running,
+                    childTotalTokens = children.Tokens,
+                    childTotalCostMinorUnits = children.Cost,
+                    events = events.Select(CliJson.Event),
+                });
                 return 0;
             }
 
-            WriteSession(output, session, events);
+            WriteSession(output, session, events, children);
             return 0;
         }).ConfigureAwait(false));
         return show;
     }
 
-    private static void WriteSession(TextWriter output, SessionRecord s, IReadOnlyList<SessionEvent> events)
+    private static void WriteSession(TextWriter output, SessionRecord s, IReadOnlyList<SessionEvent> events, Children children)
     {
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine($"session   {Text.OneLine(s.Id)}");
@@ -65,6 +74,14 @@ internal static partial class SessionCommand
 
         output.WriteLine(string.Create(inv, $"started   {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC, ended {(s.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", inv) + " UTC" : "-")}"));
         output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model calls{Cost(s.Usage)}"));
+        if (children.Sessions > 0)
+        {
+            // The usage above is the session's own calls only: an orchestration run's items used theirs on its children.
+            var running = children.Running > 0 ? $", {children.Running} still running" : string.Empty;
+            var cost = children.Cost == 0 ? string.Empty : $", cost {children.Cost} minor units";
+            output.WriteLine(string.Create(inv, $"children  {children.Tokens} tokens{cost} on its {children.Sessions} child {(children.Sessions == 1 ? "session" : "sessions")}{running}, not in the usage above (dreaming sessions --parent {Text.OneLine(s.Id)})"));
+        }
+
         output.WriteLine(string.Create(inv, $"events    {s.EventCount}{(s.DroppedEventCount > 0 ? $" ({s.DroppedEventCount} dropped)" : string.Empty)}"));
         output.WriteLine();
         foreach (var e in events)
@@ -72,6 +89,31 @@ internal static partial class SessionCommand
             output.WriteLine(string.Create(inv, $"{e.Sequence,4}  {e.Timestamp.UtcDateTime:HH:mm:ss.fff}  {e.EventType,-18}  {Text.Cut(Text.OneLine(Describe(e, s)), 100)}"));
         }
     }
+
+    // The direct child sessions of the session (an orchestration run's items), running or ended, and what they used.
+    private static async Task<Children> ReadChildrenAsync(Dreaming.Sqlite.SqliteTraceStore store, string sessionId, CancellationToken cancellationToken)
+    {
+        var children = default(Children);
+        var query = new SessionQuery { ParentSessionId = sessionId, PageSize = SessionQuery.MaxPageSize };
+        do
+        {
+            var page = await store.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
+            foreach (var child in page.Items)
+            {
+                children = new Children(
+                    children.Sessions + 1,
+                    children.Running + (child.Status == SessionStatus.Running ? 1 : 0),
+                    SaturatingSum.Add(children.Tokens, child.Usage.TotalTokens),
+                    SaturatingSum.Add(children.Cost, child.Usage.CostMinorUnits));
+            }
+
+            query = query with { Cursor = page.NextCursor };
+        }
+        while (query.Cursor is not null);
+        return children;
+    }
+
+    private readonly record struct Children(long Sessions, long Running, long Tokens, long Cost);
 
     // A cost of 0 is unknown (no pricing, DreamingOptions.CostOf), so it is left out rather than shown as free.
     private static string Cost(SessionUsage usage) =>
