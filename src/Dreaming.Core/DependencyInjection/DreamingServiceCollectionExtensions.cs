@@ -52,7 +52,7 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<TraceWriter>(),
             sp.GetRequiredService<TraceContentFilter>(),
             sp.GetService<WebhookDispatcher>(),
-            sp.GetService<DreamScheduler>() is { } scheduler ? [scheduler] : []));
+            sp.GetService<DreamScheduler>()));
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
         services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
         services.TryAddSingleton(static sp => new SessionImporter(

@@ -33,14 +33,14 @@ public sealed class DreamingHealthCheck : IHealthCheck
     private readonly TraceWriter _writer;
     private readonly TraceContentFilter _filter;
     private readonly WebhookDispatcher? _dispatcher;
-    private readonly IReadOnlyList<DreamScheduler> _schedulers;
+    private readonly DreamScheduler? _scheduler;
 
-    internal DreamingHealthCheck(TraceWriter writer, TraceContentFilter filter, WebhookDispatcher? dispatcher, IEnumerable<DreamScheduler> schedulers)
+    internal DreamingHealthCheck(TraceWriter writer, TraceContentFilter filter, WebhookDispatcher? dispatcher, DreamScheduler? scheduler)
     {
         _writer = writer ?? throw new ArgumentNullException(nameof(writer));
         _filter = filter ?? throw new ArgumentNullException(nameof(filter));
         _dispatcher = dispatcher;
-        _schedulers = [.. schedulers ?? throw new ArgumentNullException(nameof(schedulers))];
+        _scheduler = scheduler;
     }
 
     /// <inheritdoc />
@@ -60,7 +60,7 @@ public sealed class DreamingHealthCheck : IHealthCheck
             await CheckWebhooksAsync(_dispatcher, data, degraded, cancellationToken).ConfigureAwait(false);
         }
 
-        CheckSchedulers(data, degraded);
+        CheckScheduler(data, degraded);
         if (failing.Count > 0)
         {
             return new HealthCheckResult(context.Registration?.FailureStatus ?? HealthStatus.Unhealthy, Describe(failing, degraded), data: data);
@@ -143,29 +143,26 @@ public sealed class DreamingHealthCheck : IHealthCheck
         }
     }
 
-    private void CheckSchedulers(Dictionary<string, object> data, List<string> degraded)
+    private void CheckScheduler(Dictionary<string, object> data, List<string> degraded)
     {
-        foreach (var scheduler in _schedulers)
+        if (_scheduler?.LastCheck is not { } check)
         {
-            if (scheduler.LastCheck is not { } check)
-            {
-                continue;
-            }
+            return;
+        }
 
-            data["dreams.last_check_at"] = check.At;
-            if (check.Error is { } error)
-            {
-                var at = check.FailedAt ?? check.At;
-                data["dreams.failed_scopes"] = check.FailedScopes.ToArray();
-                data["dreams.last_failure"] = Shown(error.Type, error.Message);
-                data["dreams.last_failure_at"] = at;
-                var scopes = check.FailedScopes.Count > 0 ? "the schedules of " + string.Join(", ", check.FailedScopes) : "the schedules";
-                degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The dream scheduler failed for {scopes}, last at {at:O}, and they have not gone through since (checked {check.At:O}): {Shown(error.Type, error.Message)}."));
-            }
+        data["dreams.last_check_at"] = check.At;
+        if (check.Error is { } error)
+        {
+            var at = check.FailedAt ?? check.At;
+            data["dreams.failed_scopes"] = check.FailedScopes.ToArray();
+            data["dreams.last_failure"] = Shown(error.Type, error.Message);
+            data["dreams.last_failure_at"] = at;
+            var scopes = check.FailedScopes.Count > 0 ? "the schedules of " + string.Join(", ", check.FailedScopes) : "the schedules";
+            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"The dream scheduler failed for {scopes}, last at {at:O}, and they have not gone through since (checked {check.At:O}): {Shown(error.Type, error.Message)}."));
         }
     }
 
-    private string Healthy() => (_dispatcher is not null, _schedulers.Count > 0) switch
+    private string Healthy() => (_dispatcher is not null, _scheduler is not null) switch
     {
         (true, true) => "The trace writer, the webhook dispatcher and the dream scheduler are working.",
         (true, false) => "The trace writer and the webhook dispatcher are working.",
