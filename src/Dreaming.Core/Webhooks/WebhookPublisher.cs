@@ -151,7 +151,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
 
     /// <summary>Makes the event to write to the outbox, with a new id, within <see cref="MaxPayloadBytes"/>: a larger body has
     /// its longest free texts cut and listed in <c>data.truncated</c> (see <see cref="WebhookOptions.MaxPayloadBytes"/>),
-    /// which is logged at warning level (event 79; event 86 when nothing could be cut and the event goes as it is). <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
+    /// which is logged at warning level (event 79; event 88 when nothing could be cut and the event goes as it is). <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
     /// own transactions.</summary>
     /// <param name="eventType">The event type.</param>
     /// <param name="timestamp">When the event happened.</param>
