@@ -8,6 +8,30 @@ namespace Dreaming;
 /// through it.</summary>
 internal static class ModelReplyJson
 {
+    /// <summary>Returns the value of <paramref name="element"/>'s property <paramref name="name"/>, its name read in any
+    /// case (a model may write <c>"Items"</c> or <c>"Verdict"</c>): the first such property of the object, or
+    /// <see langword="null"/> when it has none or <paramref name="element"/> is not an object.</summary>
+    /// <param name="element">The element read.</param>
+    /// <param name="name">The property's name.</param>
+    /// <returns>The property's value, or <see langword="null"/>.</returns>
+    public static JsonElement? Property(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Returns the first JSON object, read from one of the reply's first <paramref name="maxCandidates"/> <c>{</c>,
     /// that <paramref name="accept"/> takes; <see langword="null"/> when there is none.</summary>
     /// <remarks>Each attempt reads one JSON value and stops at its end, so what follows it is never read. A candidate that

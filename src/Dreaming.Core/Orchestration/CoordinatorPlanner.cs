@@ -78,7 +78,10 @@ internal static class CoordinatorPlanner
             throw new PlanValidationException($"The coordinator's reply gives the property {PlanNames.Quote(name)} more than once in an object.");
         }
 
-        if (root.ValueKind != JsonValueKind.Object || !TryGetProperty(root, "items", out var array) || array.ValueKind != JsonValueKind.Array)
+        // Property names are read in any case (ModelReplyJson.Property), as a plan file's are ("Items", "DependsOn"): a
+        // model that writes them so would otherwise have its items' dependencies dropped, the items run at once without the
+        // outputs they need. An object's names are known distinct in any case (above), so the property found is the only one.
+        if (ModelReplyJson.Property(root, "items") is not { ValueKind: JsonValueKind.Array } array)
         {
             throw new PlanValidationException("The coordinator's reply has no \"items\" array.");
         }
@@ -111,7 +114,7 @@ internal static class CoordinatorPlanner
     // The item's dependencies: none when missing or null, null when not an array of strings.
     private static List<string>? DependsOn(JsonElement item)
     {
-        if (!TryGetProperty(item, "dependsOn", out var deps) || deps.ValueKind == JsonValueKind.Null)
+        if (ModelReplyJson.Property(item, "dependsOn") is not { } deps || deps.ValueKind == JsonValueKind.Null)
         {
             return [];
         }
@@ -133,28 +136,6 @@ internal static class CoordinatorPlanner
         }
 
         return ids;
-    }
-
-    // The reply's property names are read in any case, as a plan file's are ("Items", "DependsOn"): a model that writes
-    // them so would otherwise have its items' dependencies dropped, the items run at once without the outputs they need.
-    // An object's names are known distinct in any case (DuplicateProperty), so the first match is the only one.
-    private static bool TryGetProperty(JsonElement element, string name, out JsonElement value)
-    {
-        if (element.TryGetProperty(name, out value))
-        {
-            return true;
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                value = property.Value;
-                return true;
-            }
-        }
-
-        return false;
     }
 
     // The first property given twice in an object (in any case), depth first.
@@ -192,7 +173,7 @@ internal static class CoordinatorPlanner
     }
 
     private static string Text(JsonElement item, string name) =>
-        TryGetProperty(item, name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
+        ModelReplyJson.Property(item, name) is { ValueKind: JsonValueKind.String } value ? value.GetString()! : string.Empty;
 
     // The reply's JSON: its first JSON object with an "items" property, so prose or a code fence before or after it does
     // not matter (models wrap JSON so, above all when a provider ignores the response format). A reply with no such object
@@ -200,7 +181,7 @@ internal static class CoordinatorPlanner
     // pair, raw or as a \u escape, as U+FFFD (ModelReplyJson.Utf8), so that no string of it throws.
     private static JsonDocument DocumentOf(string text)
     {
-        if (ModelReplyJson.Find(text, static root => root.ValueKind == JsonValueKind.Object && TryGetProperty(root, "items", out _), MaxCandidates, default, out _) is { } found)
+        if (ModelReplyJson.Find(text, static root => ModelReplyJson.Property(root, "items") is not null, MaxCandidates, default, out _) is { } found)
         {
             return found;
         }

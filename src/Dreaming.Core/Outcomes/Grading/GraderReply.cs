@@ -109,14 +109,14 @@ internal sealed class GraderReply
     // around it does not matter.
     private static JsonElement? FindAnswer(string text)
     {
-        using var document = ModelReplyJson.Find(text, static root => Property(root, "criteria") is { ValueKind: JsonValueKind.Array }, MaxCandidates, s_readerOptions, out _);
-        return document is null ? null : Property(document.RootElement, "criteria")!.Value.Clone();
+        using var document = ModelReplyJson.Find(text, static root => ModelReplyJson.Property(root, "criteria") is { ValueKind: JsonValueKind.Array }, MaxCandidates, s_readerOptions, out _);
+        return document is null ? null : ModelReplyJson.Property(document.RootElement, "criteria")!.Value.Clone();
     }
 
     private void ReadEntry(JsonElement entry, HashSet<string> asked)
     {
         if (entry.ValueKind != JsonValueKind.Object
-            || (Property(entry, "id") ?? Property(entry, "criterion_id") ?? Property(entry, "criterionId")) is not { ValueKind: JsonValueKind.String } idElement)
+            || (ModelReplyJson.Property(entry, "id") ?? ModelReplyJson.Property(entry, "criterion_id") ?? ModelReplyJson.Property(entry, "criterionId")) is not { ValueKind: JsonValueKind.String } idElement)
         {
             return;
         }
@@ -139,8 +139,8 @@ internal sealed class GraderReply
             return;
         }
 
-        var rawVerdict = Property(entry, "verdict") is { ValueKind: JsonValueKind.String } v ? v.GetString()! : null;
-        var reason = Property(entry, "reason") is { ValueKind: JsonValueKind.String } r && !string.IsNullOrWhiteSpace(r.GetString())
+        var rawVerdict = ModelReplyJson.Property(entry, "verdict") is { ValueKind: JsonValueKind.String } v ? v.GetString()! : null;
+        var reason = ModelReplyJson.Property(entry, "reason") is { ValueKind: JsonValueKind.String } r && !string.IsNullOrWhiteSpace(r.GetString())
             ? Cut(r.GetString()!.Trim(), MaxReasonLength)
             : "(no reason given)";
         if (ParseVerdict(rawVerdict) is not { } verdict)
@@ -182,22 +182,4 @@ internal sealed class GraderReply
             NotMet => CriterionVerdict.NotMet,
             _ => null,
         };
-
-    private static JsonElement? Property(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return property.Value;
-            }
-        }
-
-        return null;
-    }
 }
