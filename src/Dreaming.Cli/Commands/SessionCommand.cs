@@ -94,22 +94,14 @@ internal static partial class SessionCommand
     private static async Task<Children> ReadChildrenAsync(Dreaming.Sqlite.SqliteTraceStore store, string sessionId, CancellationToken cancellationToken)
     {
         var children = default(Children);
-        var query = new SessionQuery { ParentSessionId = sessionId, PageSize = SessionQuery.MaxPageSize };
-        do
+        await foreach (var child in Reports.ChildSessions.OfAsync(store, sessionId, SessionQuery.MaxPageSize, cancellationToken).ConfigureAwait(false))
         {
-            var page = await store.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
-            foreach (var child in page.Items)
-            {
-                children = new Children(
-                    children.Sessions + 1,
-                    children.Running + (child.Status == SessionStatus.Running ? 1 : 0),
-                    SaturatingSum.Add(children.Tokens, child.Usage.TotalTokens),
-                    SaturatingSum.Add(children.Cost, child.Usage.CostMinorUnits));
-            }
-
-            query = query with { Cursor = page.NextCursor };
+            children = new Children(
+                children.Sessions + 1,
+                children.Running + (child.Status == SessionStatus.Running ? 1 : 0),
+                SaturatingSum.Add(children.Tokens, child.Usage.TotalTokens),
+                SaturatingSum.Add(children.Cost, child.Usage.CostMinorUnits));
         }
-        while (query.Cursor is not null);
         return children;
     }
 

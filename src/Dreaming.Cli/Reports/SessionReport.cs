@@ -131,21 +131,13 @@ internal static class SessionReportBuilder
     // Adds the usage of the session's ended children to the group it counts in (the --agent path).
     private static async Task AddChildrenAsync(ITraceStore sessions, string sessionId, ReportGroup group, int pageSize, CancellationToken cancellationToken)
     {
-        var query = new SessionQuery { ParentSessionId = sessionId, Order = SessionOrder.OldestFirst, PageSize = pageSize };
-        do
+        await foreach (var child in ChildSessions.OfAsync(sessions, sessionId, pageSize, cancellationToken).ConfigureAwait(false))
         {
-            var page = await sessions.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
-            foreach (var child in page.Items)
+            if (child.Status != SessionStatus.Running)
             {
-                if (child.Status != SessionStatus.Running)
-                {
-                    group.AddChild(child);
-                }
+                group.AddChild(child);
             }
-
-            query = query with { Cursor = page.NextCursor };
         }
-        while (query.Cursor is not null);
     }
 
     // The memory versions UseDreaming() gave the session, from its memory.injected events (one a version), the agent's own
