@@ -6,6 +6,8 @@ using NSubstitute;
 namespace Dreaming.Tests.Health;
 
 /// <summary>The health check of the background work, registered as docs/tracing.md shows.</summary>
+// Its full-queue test drops events as 'queue_full', which the backpressure tests count process-wide.
+[Collection(QueueFullDropTests.QueueFullDrops)]
 public sealed class DreamingHealthCheckTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

@@ -4,6 +4,16 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Dreaming.Tests;
 
+/// <summary>The tests whose writers drop events because their queue is full: dreaming.events.dropped is process-wide, and
+/// these tests sum its 'queue_full' measurements, so they do not run beside each other.</summary>
+[CollectionDefinition(QueueFullDrops, DisableParallelization = true)]
+public sealed class QueueFullDropTests
+{
+    /// <summary>The collection's name.</summary>
+    public const string QueueFullDrops = "queue_full drops";
+}
+
+[Collection(QueueFullDropTests.QueueFullDrops)]
 public class BackpressureTests
 {
     [Fact]
