@@ -1,0 +1,205 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace Dreaming.Tests;
+
+/// <summary>An OpenAI-compatible endpoint on loopback: serves /v1/chat/completions from a script of canned replies (JSON
+/// bodies, error statuses and SSE streams), one a request, in order, and keeps each request's path and body.</summary>
+internal sealed class OpenAIWireServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly ConcurrentQueue<Func<HttpListenerContext, Task>> _replies = new();
+    private readonly Task _serving;
+
+    public OpenAIWireServer()
+    {
+        // A port taken by another process between the probe and the start is tried again with another.
+        for (var attempt = 0; ; attempt++)
+        {
+            Port = FreePort();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Prefixes.Clear();
+            }
+        }
+
+        _serving = Task.Run(ServeAsync);
+    }
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}/v1");
+
+    /// <summary>Gets the requests served so far: path and JSON body.</summary>
+    public ConcurrentQueue<(string Path, JsonElement Body)> Requests { get; } = new();
+
+    /// <summary>Returns a chat client of model <paramref name="model"/> talking to this endpoint, as an adopter makes one.</summary>
+    /// <param name="model">The model id.</param>
+    /// <param name="maxRetries">The OpenAI client's retries (its default when <see langword="null"/>).</param>
+    public IChatClient ChatClient(string model = "gpt-4o", int? maxRetries = null)
+    {
+        var options = new OpenAIClientOptions { Endpoint = Endpoint, NetworkTimeout = TimeSpan.FromSeconds(60) };
+        if (maxRetries is { } retries)
+        {
+            options.RetryPolicy = new ClientRetryPolicy(retries);
+        }
+
+        return new OpenAIClient(new ApiKeyCredential("k"), options).GetChatClient(model).AsIChatClient();
+    }
+
+    /// <summary>Serves a chat completion (non-streaming) with this assistant message, finish reason and usage.</summary>
+    public OpenAIWireServer Completion(object message, string finishReason = "stop", object? usage = null, string model = "gpt-4o-2024-08-06") =>
+        Json(200, new
+        {
+            id = "chatcmpl-" + Requests.Count,
+            @object = "chat.completion",
+            created = 1_700_000_000,
+            model,
+            choices = new[] { new { index = 0, message, finish_reason = finishReason } },
+            usage,
+        });
+
+    /// <summary>Serves <paramref name="body"/> as JSON with the status and headers given.</summary>
+    public OpenAIWireServer Json(int status, object body, params (string Name, string Value)[] headers)
+    {
+        _replies.Enqueue(async context =>
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            foreach (var (name, value) in headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        });
+        return this;
+    }
+
+    /// <summary>Serves an SSE stream of <paramref name="chunks"/> (each a JSON object, or a raw string sent as it is),
+    /// each flushed on its own; <paramref name="gate"/> (when given) is awaited before chunk <paramref name="gateAt"/>;
+    /// <paramref name="done"/> ends the stream with <c>data: [DONE]</c>, else the response just ends.</summary>
+    public OpenAIWireServer Stream(IReadOnlyList<object> chunks, bool done = true, Task? gate = null, int gateAt = 0)
+    {
+        _replies.Enqueue(async context =>
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/event-stream";
+            context.Response.SendChunked = true;
+            var output = context.Response.OutputStream;
+            try
+            {
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    if (gate is not null && i == gateAt)
+                    {
+                        await gate.WaitAsync(TimeSpan.FromSeconds(30));
+                    }
+
+                    var data = chunks[i] as string ?? JsonSerializer.Serialize(chunks[i]);
+                    await output.WriteAsync(Encoding.UTF8.GetBytes("data: " + data + "\n\n"));
+                    await output.FlushAsync();
+                }
+
+                if (done)
+                {
+                    await output.WriteAsync("data: [DONE]\n\n"u8.ToArray());
+                }
+
+                context.Response.Close();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or TimeoutException)
+            {
+                // The client went away (a cancelled stream): nothing more to send.
+                context.Response.Abort();
+            }
+        });
+        return this;
+    }
+
+    /// <summary>A chunk of a streamed completion: a delta, a finish reason, usage (with no choices), as OpenAI sends them.</summary>
+    public static object Chunk(object? delta = null, string? finishReason = null, object? usage = null, bool noChoices = false) => new
+    {
+        id = "chatcmpl-s",
+        @object = "chat.completion.chunk",
+        created = 1_700_000_000,
+        model = "gpt-4o-2024-08-06",
+        choices = noChoices ? Array.Empty<object>() : [new { index = 0, delta = delta ?? new { }, finish_reason = finishReason }],
+        usage,
+    };
+
+    /// <summary>The usage object OpenAI sends: prompt tokens (cached ones included), completion tokens.</summary>
+    public static object Usage(int prompt, int completion, int cached = 0) => new
+    {
+        prompt_tokens = prompt,
+        completion_tokens = completion,
+        total_tokens = prompt + completion,
+        prompt_tokens_details = new { cached_tokens = cached },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _serving.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync()
+    {
+        while (true)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            // Each request on its own, so a stream held at its gate does not stop the next request being served.
+            _ = Task.Run(async () =>
+            {
+                using var reader = new StreamReader(context.Request.InputStream);
+                var body = await reader.ReadToEndAsync().ConfigureAwait(false);
+                using (var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body))
+                {
+                    Requests.Enqueue((context.Request.Url!.AbsolutePath, json.RootElement.Clone()));
+                }
+
+                if (_replies.TryDequeue(out var reply))
+                {
+                    await reply(context).ConfigureAwait(false);
+                }
+                else
+                {
+                    context.Response.StatusCode = 599;
+                    context.Response.Close();
+                }
+            });
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+}
