@@ -6,6 +6,10 @@ namespace Dreaming;
 /// <summary>Turns Microsoft.Extensions.AI messages into session events.</summary>
 internal static class ChatMessageEvents
 {
+    /// <summary>The <see cref="ErrorContent.ErrorCode"/> Microsoft.Extensions.AI.OpenAI gives a model's refusal (OpenAI's
+    /// <c>refusal</c> in place of the message's content).</summary>
+    internal const string RefusalErrorCode = "Refusal";
+
     // Compact JSON: recorded arguments are read by people and mined by dreams, not pretty-printed for a console.
     private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
@@ -47,6 +51,11 @@ internal static class ChatMessageEvents
                             ErrorType = result.Exception?.GetType().Name,
                             ErrorMessage = result.Exception?.Message,
                         });
+                        break;
+                    case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
+                        // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as
+                        // the message's text here, or the reply would leave no message at all.
+                        events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), Role = message.Role.Value, Text = refusal, AuthorName = message.AuthorName });
                         break;
                 }
             }

@@ -9,7 +9,8 @@ namespace Dreaming;
 
 /// <summary>A delegating chat client that records every call into the ambient <see cref="IAgentSession"/>.</summary>
 /// <remarks>
-/// <para>For each call it records the messages not yet recorded in the session, the response messages, tool calls and
+/// <para>For each call it records the messages not yet recorded in the session, the response messages (a refusal, an
+/// <see cref="ErrorContent"/> with <see cref="ErrorContent.ErrorCode"/> <c>Refusal</c>, as its message's text), tool calls and
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
 /// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
 /// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
