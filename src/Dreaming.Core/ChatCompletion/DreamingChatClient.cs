@@ -14,7 +14,8 @@ namespace Dreaming;
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
 /// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
 /// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
-/// A stream that fails or is cancelled midway first records what it had delivered.</para>
+/// A stream that fails or is cancelled midway first records what it had delivered, with a <see cref="ModelResponseEvent"/>
+/// of the usage it had reported, when it had (a finished tool round's, outside <c>UseFunctionInvocation()</c>).</para>
 /// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
 /// different sessions are recorded to their own sessions.</para>
 /// <para>The library's own model calls — the grader's (<see cref="ModelGrader"/>) and the reflector's
@@ -246,8 +247,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
                     // What the consumer already received (text, tool calls and the results of tools that ran) is
                     // recorded before the failure or cancellation.
                     failed = true;
-                    var received = updates.Count == 0 ? [] : updates.ToChatResponse().Messages.ToArray();
-                    await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken, received).ConfigureAwait(false);
+                    var received = updates.Count == 0 ? null : updates.ToChatResponse();
+                    await RecordFailureAsync(call, owned, ex, "chat.stream", cancellationToken, received, options).ConfigureAwait(false);
                     throw;
                 }
 
@@ -325,20 +326,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
         call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId);
-        var usage = response.Usage;
-        var modelResponse = new ChatCallResponse(
-            ModelId: response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId,
-            ResponseId: response.ResponseId,
-            Latency: latency,
-            InputTokens: usage?.InputTokenCount ?? 0,
-            OutputTokens: usage?.OutputTokenCount ?? 0,
-            CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
-            FinishReason: response.FinishReason?.Value,
-            Streaming: streaming);
-        if (_costOf is not null)
-        {
-            modelResponse = modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse) };
-        }
+        var modelResponse = ResponseOf(call, response, latency, streaming, options);
 
         // On the system clock the return time is the request time plus the measured latency: one clock read fewer.
         var returnedAt = call.Session is AgentSession { UsesSystemClock: true } ? call.RequestedAt + latency : Now(call.Session);
@@ -349,6 +337,22 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         return FinishResponseAsync(call, recorded, responseMessages, owned);
+    }
+
+    /// <summary>Returns what the model response event of <paramref name="response"/> is made of, priced.</summary>
+    private ChatCallResponse ResponseOf(in PendingCall call, ChatResponse response, TimeSpan latency, bool streaming, ChatOptions? options)
+    {
+        var usage = response.Usage;
+        var modelResponse = new ChatCallResponse(
+            ModelId: response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId,
+            ResponseId: response.ResponseId,
+            Latency: latency,
+            InputTokens: usage?.InputTokenCount ?? 0,
+            OutputTokens: usage?.OutputTokenCount ?? 0,
+            CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
+            FinishReason: response.FinishReason?.Value,
+            Streaming: streaming);
+        return _costOf is null ? modelResponse : modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse) };
     }
 
     private async Task FinishResponseAsync(PendingCall call, ValueTask recorded, ChatMessage[] responseMessages, bool owned)
@@ -365,7 +369,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
     }
 
-    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken, ChatMessage[]? received = null)
+    // A stream that failed midway passes what it had delivered: its messages are recorded, and the usage it reported
+    // (a finished tool round's, under UseFunctionInvocation()) was spent, so it is recorded too, as a model.response.
+    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken, ChatResponse? received = null, ChatOptions? options = null)
     {
         var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
         var error = new ErrorEvent
@@ -375,12 +381,14 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             IsCancellation = cancelled,
             Operation = operation,
         };
-        if (received is { Length: > 0 })
+        var messages = received is null ? [] : received.Messages.ToArray();
+        if (messages.Length > 0)
         {
-            call.Transcript.ObserveResponse(call.Position, received);
+            call.Transcript.ObserveResponse(call.Position, messages);
         }
 
-        await RecordCallAsync(call, Now(call.Session), received ?? [], modelResponse: null, error).ConfigureAwait(false);
+        ChatCallResponse? spent = received?.Usage is null ? null : ResponseOf(call, received, Stopwatch.GetElapsedTime(call.StartedTimestamp), streaming: true, options);
+        await RecordCallAsync(call, Now(call.Session), messages, spent, error).ConfigureAwait(false);
         if (owned)
         {
             await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
