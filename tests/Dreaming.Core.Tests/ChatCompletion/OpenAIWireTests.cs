@@ -143,6 +143,22 @@ public partial class OpenAIWireTests
         Assert.Equal(new SessionUsage { ModelCalls = 1 }, (await host.Store.GetSessionAsync(session.Id))!.Usage);
     }
 
+    [Fact]
+    public async Task A_stream_repeating_its_running_usage_in_every_chunk_is_summed_as_tracing_md_warns()
+    {
+        // Not OpenAI's format (usage once, in the last chunk) but some compatible servers' (vLLM's continuous_usage_stats).
+        await using var server = new OpenAIWireServer().Stream(
+            [Chunk(new { role = "assistant", content = "Hel" }, usage: Usage(10, 1)), Chunk(new { content = "lo" }, usage: Usage(10, 2)), Chunk(finishReason: "stop", usage: Usage(10, 3))]);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "greet");
+
+        Assert.Equal("Hello", (await AskAsync(host, streaming: true, "hi")).Text);
+        await session.CompleteAsync();
+
+        var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+        Assert.Equal((30L, 6L), (response.Usage!.InputTokens, response.Usage.OutputTokens));
+    }
+
     [Theory]
     [MemberData(nameof(Orders))]
     public async Task A_tool_round_records_each_call_its_arguments_and_result_once_and_the_errors_of_a_throwing_tool(bool dreamingOutside, bool streaming)
