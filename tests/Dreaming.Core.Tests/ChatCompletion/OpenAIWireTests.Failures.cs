@@ -177,4 +177,36 @@ public partial class OpenAIWireTests
         var response = Assert.Single(events.OfType<ModelResponseEvent>());
         Assert.Equal(("content_filter", 34L), (response.FinishReason, response.Usage!.TotalTokens));
     }
+
+    [Fact]
+    public async Task A_stream_the_consumer_stops_reading_records_what_it_received_without_waiting_for_the_rest()
+    {
+        // The server holds the rest of the stream until the test ends: stopping must not wait for it.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new OpenAIWireServer().Stream(
+            [Chunk(new { role = "assistant", content = "Hel" }), Chunk(new { content = "lo" }), Chunk(finishReason: "stop"), Chunk(usage: Usage(10, 2), noChoices: true)],
+            gate: gate.Task,
+            gateAt: 1);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "stop early");
+
+        await ReadFirstAsync().WaitAsync(Bound);
+        gate.TrySetResult();
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
+        var response = (ModelResponseEvent)events[2];
+        Assert.Equal((null, 0L, 1L), (response.FinishReason, response.Usage!.TotalTokens, response.Usage.ModelCalls));
+
+        async Task ReadFirstAsync()
+        {
+            await foreach (var update in host.Chat.GetStreamingResponseAsync("hi"))
+            {
+                Assert.Equal("Hel", update.Text);
+                break;
+            }
+        }
+    }
 }
