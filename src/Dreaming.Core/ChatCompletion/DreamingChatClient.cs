@@ -9,7 +9,8 @@ namespace Dreaming;
 
 /// <summary>A delegating chat client that records every call into the ambient <see cref="IAgentSession"/>.</summary>
 /// <remarks>
-/// <para>For each call it records the messages not yet recorded in the session, the response messages (a refusal, an
+/// <para>For each call it records the messages not yet recorded in the session (<see cref="ChatOptions.Instructions"/>
+/// among them, as the system message before the others), the response messages (a refusal, an
 /// <see cref="ErrorContent"/> with <see cref="ErrorContent.ErrorCode"/> <c>Refusal</c>, as its message's text), tool calls and
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
 /// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
@@ -312,7 +313,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         }
 
         var transcript = TranscriptOf(session);
-        var newMessages = transcript.ObserveRequest(messages, options?.ConversationId, out var position);
+        var newMessages = transcript.ObserveRequest(messages, options?.ConversationId, options?.Instructions, out var position);
         var requestedAt = Now(session);
         return new PendingCall(session, transcript, position, newMessages, requestedAt, Stopwatch.GetTimestamp());
     }

@@ -60,6 +60,10 @@ internal static class MessageFingerprint
         return hash;
     }
 
+    /// <summary>The fingerprint of a system message of <paramref name="text"/> alone: <see cref="Of"/> of
+    /// <c>new ChatMessage(ChatRole.System, text)</c>, without making one.</summary>
+    public static ulong OfSystemText(string text) => Add(Add(0, ChatRole.System.Value), text);
+
     // Each part is hashed with what came before it as the seed, and a string with its length (a null one apart), so
     // that consecutive parts cannot run into each other.
     private static ulong Add(ulong seed, string? value) =>

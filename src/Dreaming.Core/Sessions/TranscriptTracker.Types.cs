@@ -11,8 +11,9 @@ internal sealed partial class TranscriptTracker
     /// <param name="ConversationId">The server-side conversation of the request, if any.</param>
     internal readonly record struct Position(ulong Key, string? ConversationId);
 
-    /// <summary>A system message already recorded, with the fingerprint of its content.</summary>
-    private readonly record struct Seen(ChatMessage Message, ulong Print);
+    /// <summary>A system message already recorded, with the fingerprint of its content, and the last
+    /// <see cref="ChatOptions.Instructions"/> string found equal to it (so the same string is matched by reference).</summary>
+    private readonly record struct Seen(ChatMessage Message, ulong Print, string? Instructions = null);
 
     /// <summary>The last few places (chain keys) where a message with one fingerprint was recorded.</summary>
     [InlineArray(4)]

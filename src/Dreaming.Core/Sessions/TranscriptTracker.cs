@@ -12,7 +12,9 @@ namespace Dreaming;
 /// <list type="bullet">
 /// <item>System messages are instructions, not history: one is recorded unless an equal one was recorded recently in
 /// the session (the last <see cref="MaxSystemMessages"/> distinct ones are remembered), so a prompt that changes every
-/// turn is recorded each time it changes and never makes the conversation look new.</item>
+/// turn is recorded each time it changes and never makes the conversation look new. <see cref="ChatOptions.Instructions"/>
+/// (how Agent Framework's <c>ChatClientAgent</c> gives its instructions) are such a system message, before the
+/// request's messages.</item>
 /// <item>The other messages of a request are a path from the start of a conversation: a message is identified by its
 /// own content and every message before it (its chain key). The session remembers the chain keys of every message it
 /// recorded, requests and responses, so the conversations of a session form a tree: a history sent again, another
@@ -93,7 +95,16 @@ internal sealed partial class TranscriptTracker
     /// <param name="messages">The messages of the request.</param>
     /// <param name="conversationId">The server-side conversation (<see cref="ChatOptions.ConversationId"/>), if the service holds the history, so every message is new.</param>
     /// <param name="position">Where the request left its conversation, for <see cref="ObserveResponse"/>.</param>
-    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, string? conversationId, out Position position)
+    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, string? conversationId, out Position position) =>
+        ObserveRequest(messages, conversationId, instructions: null, out position);
+
+    /// <summary>Returns the messages of <paramref name="messages"/> not yet recorded, in order, after the system message
+    /// of <paramref name="instructions"/> when they are new, and remembers them all.</summary>
+    /// <param name="messages">The messages of the request.</param>
+    /// <param name="conversationId">The server-side conversation (<see cref="ChatOptions.ConversationId"/>), if the service holds the history, so every message is new.</param>
+    /// <param name="instructions">The request's <see cref="ChatOptions.Instructions"/>, if any: a system message sent before <paramref name="messages"/>.</param>
+    /// <param name="position">Where the request left its conversation, for <see cref="ObserveResponse"/>.</param>
+    public IReadOnlyList<ChatMessage> ObserveRequest(IReadOnlyList<ChatMessage> messages, string? conversationId, string? instructions, out Position position)
     {
         // Hosts and UseFunctionInvocation() send lists: read them without an interface call per message.
         var request = messages switch
@@ -106,7 +117,8 @@ internal sealed partial class TranscriptTracker
         lock (_lock)
         {
             List<ChatMessage>? newSystemMessages = null;
-            var count = 0;
+            var newInstructions = string.IsNullOrEmpty(instructions) ? null : NewInstructions(instructions);
+            var count = newInstructions is null ? 0 : 1;
             for (var i = 0; i < request.Length; i++)
             {
                 if (IsSystem(request[i]) && IsNewSystemMessage(request[i], ref newSystemMessages))
@@ -131,7 +143,13 @@ internal sealed partial class TranscriptTracker
             }
 
             var result = new ChatMessage[count];
-            for (int i = 0, next = 0; i < request.Length; i++)
+            var next = 0;
+            if (newInstructions is not null)
+            {
+                result[next++] = newInstructions;
+            }
+
+            for (var i = 0; i < request.Length; i++)
             {
                 var message = request[i];
                 if (IsSystem(message) ? newSystemMessages?.Remove(message) == true : i >= firstNew && seenAfterNew?.Contains(i) != true)
@@ -237,5 +255,36 @@ internal sealed partial class TranscriptTracker
         _systemMessages.Insert(0, new Seen(message, print ?? MessageFingerprint.Of(message)));
         (newSystemMessages ??= []).Add(message);
         return true;
+    }
+
+    // Instructions are new unless one of the last system messages recorded has the same content; the same string sent
+    // again (an agent's instructions, on every call) is matched by reference, without hashing or a message made.
+    private ChatMessage? NewInstructions(string instructions)
+    {
+        ulong? print = null;
+        for (var i = 0; i < _systemMessages.Count; i++)
+        {
+            var seen = _systemMessages[i];
+            if (ReferenceEquals(seen.Instructions, instructions))
+            {
+                return null;
+            }
+
+            print ??= MessageFingerprint.OfSystemText(instructions);
+            if (seen.Print == print)
+            {
+                _systemMessages[i] = seen with { Instructions = instructions };
+                return null;
+            }
+        }
+
+        if (_systemMessages.Count == MaxSystemMessages)
+        {
+            _systemMessages.RemoveAt(MaxSystemMessages - 1);
+        }
+
+        var message = new ChatMessage(ChatRole.System, instructions);
+        _systemMessages.Insert(0, new Seen(message, print ?? MessageFingerprint.OfSystemText(instructions), instructions));
+        return message;
     }
 }

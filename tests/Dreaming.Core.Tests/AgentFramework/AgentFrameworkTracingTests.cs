@@ -11,8 +11,9 @@ public class AgentFrameworkTracingTests
 {
     public static TheoryData<bool, bool> Pipelines => new() { { true, false }, { true, true }, { false, false }, { false, true } };
 
-    /// <summary>In a session: the instructions, the user's message, the tool call and its result (run by the agent's
-    /// function invocation), the answer and the usage are recorded in that session, once each, whichever pipeline.</summary>
+    /// <summary>In a session: the instructions (the agent gives them in <see cref="ChatOptions.Instructions"/>), the
+    /// user's message, the tool call and its result (run by the agent's function invocation), the answer and the usage
+    /// are recorded in that session, once each, whichever pipeline.</summary>
     [Theory]
     [MemberData(nameof(Pipelines))]
     public async Task An_agent_run_inside_a_session_is_recorded_in_that_session(bool functionInvocationInPipeline, bool streaming)
@@ -28,6 +29,7 @@ public class AgentFrameworkTracingTests
             var events = await host.EventsAsync(session.Id);
 
             Assert.Equal("order 42 has shipped", text);
+            Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "system" && m.Text == "You look up orders.");
             Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "user" && m.Text == "check order 42");
             Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "assistant" && m.Text == "order 42 has shipped");
             var call = Assert.Single(events.OfType<ToolCallEvent>());
