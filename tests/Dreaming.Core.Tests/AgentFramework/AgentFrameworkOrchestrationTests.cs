@@ -1,6 +1,7 @@
 using Microsoft.Agents.AI;
 using Microsoft.Agents.AI.Workflows;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
 
@@ -127,6 +128,37 @@ public class AgentFrameworkOrchestrationTests
         Assert.All(run.Items, i => Assert.Equal(WorkItemStatus.Cancelled, i.Status));
         Assert.Equal(SessionStatus.Abandoned, (await host.Store.GetSessionAsync(run.SessionId))!.Status);
         await host.AssertNoSessionRunningAsync();
+    }
+
+    /// <summary>A workflow of agents run inside a session the host started: the session flows into the workflow's
+    /// executors, so the agents' calls are recorded there.</summary>
+    [Fact]
+    public async Task A_workflow_of_agents_run_inside_a_session_is_recorded_in_it()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var agent = Agent(host, new ToolCallingModel(), functionInvocationInPipeline: true);
+        var workflow = AgentWorkflowBuilder.BuildSequential(agent);
+        using var bound = new CancellationTokenSource(Bound);
+        var sessions = host.Services.GetRequiredService<IAgentSessionFactory>();
+
+        await using var session = sessions.StartSession("support-team", "check order 42");
+        await using (var run = await InProcessExecution.RunStreamingAsync(workflow, new List<ChatMessage> { new(ChatRole.User, "check order 42") }, cancellationToken: bound.Token))
+        {
+            await run.TrySendMessageAsync(new TurnToken(emitEvents: true));
+            await foreach (var update in run.WatchStreamAsync(bound.Token))
+            {
+                if (update is WorkflowOutputEvent)
+                {
+                    break;
+                }
+            }
+        }
+
+        await session.CompleteAsync();
+        var events = await host.Store.GetEventsAsync(session.Id);
+        Assert.Equal(["call-42"], events.OfType<ToolCallEvent>().Select(c => c.CallId));
+        Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "assistant" && m.Text == "order 42 has shipped");
+        Assert.Single(await host.SessionsAsync());
     }
 
     private static ChatClientAgent Agent(OrchestrationHarness host, IChatClient model, bool functionInvocationInPipeline)
