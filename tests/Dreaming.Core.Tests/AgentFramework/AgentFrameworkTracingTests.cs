@@ -147,6 +147,22 @@ public class AgentFrameworkTracingTests
         Assert.Contains(await host.EventsAsync(record.Id), e => e is ErrorEvent { Message: "the model is down" });
     }
 
+    /// <summary>A cancelled run's session is abandoned, not failed.</summary>
+    [Fact]
+    public async Task A_cancelled_run_leaves_its_session_abandoned()
+    {
+        await using var host = Host(out var model);
+        var agent = SessionPerRun(Agent(host, model, functionInvocationInPipeline: true), host.Services);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(agent, "check order 42", streaming: false, cancellationToken: cancelled.Token));
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None);
+
+        var record = Assert.Single(await SessionsAsync(host));
+        Assert.Equal(SessionStatus.Abandoned, record.Status);
+    }
+
     /// <summary>The run middleware docs/tracing.md shows ("With Microsoft Agent Framework"), as it is there.</summary>
     internal static AIAgent SessionPerRun(AIAgent agent, IServiceProvider provider)
     {
