@@ -8,7 +8,9 @@ namespace Dreaming;
 /// sessions have arrived since the last dream.</summary>
 /// <remarks>
 /// It checks every <see cref="PollInterval"/>. A due dream whose scope is already dreaming (another process holds the
-/// lease) is skipped with a log line, never run twice. A dream or a check that fails is logged and the schedule goes on,
+/// lease) is skipped with a log line, never run twice; so is a cron occurrence whose scope's last completed dream
+/// started at or after it (another instance of the app with the same schedule on the same store dreamt it first, or a
+/// dream was started by hand). A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
 /// </remarks>
@@ -154,10 +156,24 @@ public sealed partial class DreamScheduler : BackgroundService
 
             if (now >= _nextCron[index])
             {
-                _cronFired[index] = _nextCron[index];
+                var occurrence = _nextCron[index]!.Value;
+                _cronFired[index] = occurrence;
                 _nextCron[index] = cron.GetNextOccurrence(now, schedule.TimeZone) ?? DateTimeOffset.MaxValue;
                 _cronFrom[index] = now;
-                return (true, "cron " + schedule.Cron);
+
+                // Another instance with the same schedule on the same store (a replica) whose poll came first has dreamt
+                // this occurrence already: a second dream would only read what arrived since, so the occurrence is
+                // skipped. A dream of that instance that failed or was refused is no reason to skip.
+                var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
+                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence)
+                {
+                    DreamEnded(index, now, last);
+                    LogOccurrenceDreamt(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, lastStarted);
+                }
+                else
+                {
+                    return (true, "cron " + schedule.Cron);
+                }
             }
         }
 
@@ -215,6 +231,9 @@ public sealed partial class DreamScheduler : BackgroundService
 
     [LoggerMessage(EventId = 64, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string scope, string reason);
+
+    [LoggerMessage(EventId = 68, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} (cron {Cron}) skipped: run {RunId} already dreamt since the occurrence at {Occurrence:O} (it started at {StartedAt:O}, in another instance of the app on the same store or by hand).")]
+    private static partial void LogOccurrenceDreamt(ILogger logger, string scope, string? cron, DateTimeOffset occurrence, string runId, DateTimeOffset startedAt);
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
     private static partial void LogBudgetReached(ILogger logger, string scope, string runId, string? note);
