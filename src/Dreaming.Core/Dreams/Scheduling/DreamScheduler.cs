@@ -8,7 +8,8 @@ namespace Dreaming;
 /// sessions have arrived since the last dream.</summary>
 /// <remarks>
 /// It checks every <see cref="PollInterval"/>. A due dream whose scope is already dreaming (another process holds the
-/// lease) is skipped with a log line, never run twice; so is a cron occurrence whose scope's last completed dream
+/// lease) is skipped with a log line, never run twice, and without asking for a run when the scope's running run is among
+/// its 20 latest (so no canceled run is recorded at each poll while another instance dreams); so is a cron occurrence whose scope's last completed dream
 /// started at or after it (another instance of the app with the same schedule on the same store dreamt it first, or a
 /// dream was started by hand). A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
@@ -16,6 +17,9 @@ namespace Dreaming;
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
+    // How many of a scope's latest runs are looked through for one that is running before a due dream is asked for.
+    private const int RunningLookBack = 20;
+
     private readonly List<DreamSchedule> _schedules;
     private readonly IDreamConsolidator _dreams;
     private readonly IDreamRunStore _runs;
@@ -80,6 +84,14 @@ public sealed partial class DreamScheduler : BackgroundService
                 ScheduleChecked(i);
                 if (!due)
                 {
+                    continue;
+                }
+
+                // A dream of the scope that holds its lease (in another instance, or started by hand) would refuse this
+                // one; asking anyway would record a canceled run (and raise dream.canceled) at every poll while it runs.
+                if (await FindRunningAsync(schedule.Scope, now, cancellationToken).ConfigureAwait(false) is { } running)
+                {
+                    LogAlreadyRunning(_logger, schedule.Scope.Key, running.Id, running.LeaseHolder, running.LeaseExpiresAt);
                     continue;
                 }
 
@@ -191,6 +203,14 @@ public sealed partial class DreamScheduler : BackgroundService
         return (false, string.Empty);
     }
 
+    // The scope's running run with a lease not yet expired, among its latest runs (at most one runs at a time; one further
+    // back, behind many newer requests, is still found by the start's own check, which refuses the dream).
+    private async Task<DreamRun?> FindRunningAsync(MemoryScope scope, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var latest = await _runs.ListAsync(scope, RunningLookBack, cancellationToken).ConfigureAwait(false);
+        return latest.FirstOrDefault(r => r.Status == DreamRunStatus.Running && r.LeaseExpiresAt > now);
+    }
+
     // The sessions earlier dreams read change only when a dream completes: the history is kept until the scope's last
     // completed run changes, so a poll does not list the scope's runs each time.
     private async Task<DreamReadHistory> HistoryAsync(MemoryScope scope, string lastRunId, CancellationToken cancellationToken)
@@ -234,6 +254,9 @@ public sealed partial class DreamScheduler : BackgroundService
 
     [LoggerMessage(EventId = 68, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} (cron {Cron}) skipped: run {RunId} already dreamt since the occurrence at {Occurrence:O} (it started at {StartedAt:O}, in another instance of the app on the same store or by hand).")]
     private static partial void LogOccurrenceDreamt(ILogger logger, string scope, string? cron, DateTimeOffset occurrence, string runId, DateTimeOffset startedAt);
+
+    [LoggerMessage(EventId = 69, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: run {RunId} of the scope is already running (lease held by '{LeaseHolder}' until {LeaseExpiresAt:O}); no run is recorded for this one.")]
+    private static partial void LogAlreadyRunning(ILogger logger, string scope, string runId, string? leaseHolder, DateTimeOffset? leaseExpiresAt);
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} stopped at its token budget: run {RunId}, {Note}")]
     private static partial void LogBudgetReached(ILogger logger, string scope, string runId, string? note);

@@ -61,6 +61,34 @@ public class DreamSchedulerReplicaTests
         Assert.Equal(DreamRunStatus.Completed, run.Status);
     }
 
+    [Fact]
+    public async Task A_replica_polling_while_another_dreams_records_no_canceled_run_and_dreams_once_it_ended()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var schedule = new DreamSchedule { Scope = s_scope, AfterNewSessions = 5, Request = new DreamRunRequest { Scope = s_scope, MinSessions = 5 } };
+        var replicas = new Replicas(time, schedule);
+        await replicas.SeedAsync(10);
+
+        // Replica A's dream of the scope holds the lease (a refused request would be recorded canceled, and with webhooks
+        // raise dream.canceled, at every poll) for a long while (a model writing the lessons).
+        var holder = await replicas.Runs.CreateAsync(new DreamRunRequest { Scope = s_scope });
+        await replicas.Runs.StartAsync(holder.Id, "replica A", TimeSpan.FromMinutes(10));
+        for (var minute = 0; minute < 8; minute++)
+        {
+            Assert.Empty(await replicas.B.RunDueAsync());
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal([holder.Id], (await replicas.Runs.ListAsync(s_scope)).Select(r => r.Id));
+        Assert.Contains(replicas.LogB.Collector.GetSnapshot(), r => r.Message.Contains(holder.Id, StringComparison.Ordinal) && r.Message.Contains("already running", StringComparison.Ordinal));
+
+        // Once A's dream has ended (here its process died and the lease ran out), B dreams.
+        time.Advance(TimeSpan.FromMinutes(3));
+        var run = Assert.Single(await replicas.B.RunDueAsync());
+        Assert.Equal(DreamRunStatus.Completed, run.Status);
+        Assert.Equal(DreamRunStatus.Failed, (await replicas.Runs.GetAsync(holder.Id))!.Status);
+    }
+
     private sealed class Replicas
     {
         private int _seeded;
