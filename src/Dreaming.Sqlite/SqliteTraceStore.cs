@@ -134,6 +134,24 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
         return WithReaderAsync<IReadOnlyList<SessionEvent>>(connection => ReadEvents(connection, sessionId), cancellationToken);
     }
 
+    /// <summary>Reads a session together with its events, both from one snapshot of the file, so the record's
+    /// <see cref="SessionRecord.EventCount"/>, status and end match the events returned even while another thread or process
+    /// is still recording into the session or ending it.</summary>
+    /// <param name="sessionId">The session's id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The session and its events in sequence order, or <see langword="null"/> when there is no such session.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sessionId"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="TraceStoreException">The file cannot be read, or a stored row is not one this library wrote.</exception>
+    /// <remarks>Safe to call from several threads at once. <see cref="GetSessionAsync"/> followed by
+    /// <see cref="GetEventsAsync"/> reads two snapshots: events written in between are returned but not counted in the
+    /// record, and a session ended in between comes back <see cref="SessionStatus.Running"/> with all its events.</remarks>
+    public Task<SessionWithEvents?> GetSessionWithEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        return WithReaderAsync(connection => ReadSessionWithEvents(connection, sessionId), cancellationToken);
+    }
+
     /// <inheritdoc />
     public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
     {

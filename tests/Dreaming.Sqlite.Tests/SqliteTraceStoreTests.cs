@@ -29,6 +29,20 @@ public sealed class SqliteTraceStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_is_read_with_its_events_in_one_call_null_when_unknown_and_the_arguments_checked()
+    {
+        using var store = new SqliteTraceStore(_folder.File("one-read.db"));
+        await store.WriteAsync(new TraceWriteBatch([Session("s1")], Notes("s1", 1, 3)));
+
+        var read = await store.GetSessionWithEventsAsync("s1");
+        Assert.Equal(3, read!.Session.EventCount);
+        Assert.Equal([1L, 2L, 3L], read.Events.Select(e => e.Sequence));
+        Assert.Null(await store.GetSessionWithEventsAsync("missing"));
+        Assert.Equal("sessionId", (await Assert.ThrowsAsync<ArgumentNullException>(() => store.GetSessionWithEventsAsync(null!))).ParamName);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetSessionWithEventsAsync("s1", new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task Disposing_every_store_on_a_file_closes_it_so_its_wal_and_shm_are_gone()
     {
         var path = _folder.File("closed.db");

@@ -25,14 +25,16 @@ internal static partial class SessionCommand
 
             using var store = CliServices.OpenStore(database);
             var sessionId = parse.GetValue(id)!;
-            var session = await store.GetSessionAsync(sessionId, ct).ConfigureAwait(false);
-            if (session is null)
+            // One snapshot: a session the app is still recording into (or ending) is shown as it stood at one instant,
+            // its event count and status matching the events listed.
+            var read = await store.GetSessionWithEventsAsync(sessionId, ct).ConfigureAwait(false);
+            if (read is null)
             {
                 await error.WriteLineAsync($"error: Session '{sessionId}' does not exist in '{CliServices.FullPath(database)}'.").ConfigureAwait(false);
                 return 1;
             }
 
-            var events = await store.GetEventsAsync(sessionId, ct).ConfigureAwait(false);
+            var (session, events) = (read.Session, read.Events);
             var children = await ReadChildrenAsync(store, sessionId, ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
