@@ -11,7 +11,7 @@ namespace Dreaming;
 /// lease) is skipped with a log line, never run twice, and without asking for a run when the scope's running run is among
 /// its 20 latest (so no canceled run is recorded at each poll while another instance dreams); so is a cron occurrence whose scope's last completed dream
 /// started at or after it (another instance of the app with the same schedule on the same store dreamt it first, or a
-/// dream was started by hand). A dream or a check that fails is logged and the schedule goes on,
+/// dream was started by hand; not a dream this scheduler's other schedule of the scope, due at the same time, started). A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
 /// </remarks>
@@ -29,6 +29,10 @@ public sealed partial class DreamScheduler : BackgroundService
     private readonly DateTimeOffset?[] _nextCron;
     private readonly DateTimeOffset[] _cronFrom;
     private readonly DateTimeOffset?[] _cronFired;
+
+    // The id of the last run each schedule of this instance started: such a run is no reason for another schedule of
+    // the scope due at the same time to skip its occurrence.
+    private readonly string?[] _startedRuns;
     private readonly ScheduleFailure?[] _failures;
     private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
 
@@ -46,6 +50,7 @@ public sealed partial class DreamScheduler : BackgroundService
         _nextCron = new DateTimeOffset?[_schedules.Count];
         _cronFrom = new DateTimeOffset[_schedules.Count];
         _cronFired = new DateTimeOffset?[_schedules.Count];
+        _startedRuns = new string?[_schedules.Count];
         _failures = new ScheduleFailure?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
@@ -98,6 +103,7 @@ public sealed partial class DreamScheduler : BackgroundService
                 var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
                 dreaming = true;
                 var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
+                _startedRuns[i] = run.Id;
                 DreamEnded(i, _timeProvider.GetUtcNow(), run);
                 LogDreamStarted(_logger, schedule.Scope.Key, reason, run.Id);
                 if (run.Results.BudgetReached)
@@ -175,9 +181,10 @@ public sealed partial class DreamScheduler : BackgroundService
 
                 // Another instance with the same schedule on the same store (a replica) whose poll came first has dreamt
                 // this occurrence already: a second dream would only read what arrived since, so the occurrence is
-                // skipped. A dream of that instance that failed or was refused is no reason to skip.
+                // skipped. A dream of that instance that failed or was refused is no reason to skip, nor is one this
+                // instance's other schedule of the scope due at the same time started (a daily and a weekly at 03:00).
                 var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
-                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence)
+                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence && Array.IndexOf(_startedRuns, last.Id) < 0)
                 {
                     DreamEnded(index, now, last);
                     LogOccurrenceDreamt(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, lastStarted);

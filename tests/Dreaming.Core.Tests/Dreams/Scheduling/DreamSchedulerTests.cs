@@ -53,6 +53,31 @@ public class DreamSchedulerTests
     }
 
     [Fact]
+    public async Task Two_cron_schedules_of_one_scope_due_at_the_same_time_both_dream_in_one_instance()
+    {
+        // A daily dream and a weekly deeper one, both at 03:00: on Sunday the weekly one is not skipped because the daily
+        // one (this instance's own, not another replica's or a hand-started one) has just dreamt the scope.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 2, 58, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var runs = new InMemoryDreamRunStore(time);
+        var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time);
+        var scheduler = new DreamScheduler(
+            [
+                new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" },
+                new DreamSchedule { Scope = s_scope, Cron = "0 3 * * 0", Request = new DreamRunRequest { Scope = s_scope, MaxSessions = 500 } },
+            ],
+            dreams, runs, traces, time);
+
+        Assert.Empty(await scheduler.RunDueAsync());
+        time.Advance(TimeSpan.FromMinutes(2.5));
+        var started = await scheduler.RunDueAsync();
+
+        Assert.Equal(2, started.Count);
+        Assert.All(started, r => Assert.Equal(DreamRunStatus.Completed, r.Status));
+        Assert.Equal([500, DreamRunRequest.DefaultMaxSessions], (await runs.ListAsync(s_scope)).Select(r => r.Request.MaxSessions));
+    }
+
+    [Fact]
     public async Task A_count_schedule_dreams_when_enough_new_sessions_arrived_since_the_last_dream()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
