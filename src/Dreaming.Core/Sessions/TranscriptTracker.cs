@@ -12,7 +12,8 @@ namespace Dreaming;
 /// <list type="bullet">
 /// <item>System messages are instructions, not history: one is recorded unless an equal one was recorded recently in
 /// the session (the last <see cref="MaxSystemMessages"/> distinct ones are remembered), so a prompt that changes every
-/// turn is recorded each time it changes and never makes the conversation look new. <see cref="ChatOptions.Instructions"/>
+/// turn is recorded each time it changes and never makes the conversation look new; the one forgotten is the one unused
+/// longest, so a prompt sent on every call is recorded once however many others come and go beside it. <see cref="ChatOptions.Instructions"/>
 /// (how Agent Framework's <c>ChatClientAgent</c> gives its instructions) are such a system message, before the
 /// request's messages.</item>
 /// <item>The other messages of a request are a path from the start of a conversation: a message is identified by its
@@ -235,6 +236,7 @@ internal sealed partial class TranscriptTracker
             var seen = _systemMessages[i];
             if (ReferenceEquals(seen.Message, message))
             {
+                UsedSystemMessage(i);
                 return false;
             }
 
@@ -243,6 +245,7 @@ internal sealed partial class TranscriptTracker
             {
                 // The same prompt built anew: remember this instance, so the next call matches it by reference.
                 _systemMessages[i] = seen with { Message = message };
+                UsedSystemMessage(i);
                 return false;
             }
         }
@@ -267,6 +270,7 @@ internal sealed partial class TranscriptTracker
             var seen = _systemMessages[i];
             if (ReferenceEquals(seen.Instructions, instructions))
             {
+                UsedSystemMessage(i);
                 return null;
             }
 
@@ -274,6 +278,7 @@ internal sealed partial class TranscriptTracker
             if (seen.Print == print)
             {
                 _systemMessages[i] = seen with { Instructions = instructions };
+                UsedSystemMessage(i);
                 return null;
             }
         }
@@ -286,5 +291,17 @@ internal sealed partial class TranscriptTracker
         var message = new ChatMessage(ChatRole.System, instructions);
         _systemMessages.Insert(0, new Seen(message, print ?? MessageFingerprint.OfSystemText(instructions), instructions));
         return message;
+    }
+
+    // A system message (or instructions) found again moves to the front, so the one forgotten when a new one comes is the
+    // one unused longest: a prompt sent on every call stays remembered beside another that changes every turn.
+    private void UsedSystemMessage(int index)
+    {
+        if (index > 0)
+        {
+            var seen = _systemMessages[index];
+            _systemMessages.RemoveAt(index);
+            _systemMessages.Insert(0, seen);
+        }
     }
 }

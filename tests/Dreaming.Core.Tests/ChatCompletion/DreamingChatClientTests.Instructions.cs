@@ -49,4 +49,44 @@ public partial class DreamingChatClientTests
         var system = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Where(m => m.Role == "system").Select(m => m.Text);
         Assert.Equal(["Be brief.", "Now: turn 2."], system);
     }
+
+    [Fact]
+    public async Task Instructions_used_on_every_call_are_not_forgotten_behind_a_system_message_that_changes_every_turn()
+    {
+        // An agent's constant instructions beside a per-turn system message (today's context): more distinct system
+        // messages than are remembered come and go, but the instructions, matched on every call, stay remembered.
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "task");
+        var options = new ChatOptions { Instructions = "You look up orders." };
+        var turns = TranscriptTracker.MaxSystemMessages + 3;
+        for (var turn = 0; turn < turns; turn++)
+        {
+            await host.Chat.GetResponseAsync([new(ChatRole.System, $"Context of turn {turn}."), new(ChatRole.User, $"question {turn}")], options);
+        }
+
+        await session.CompleteAsync();
+
+        var system = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Where(m => m.Role == "system").Select(m => m.Text).ToList();
+        Assert.Single(system, "You look up orders.");
+        Assert.Equal(turns + 1, system.Count);
+    }
+
+    [Fact]
+    public async Task A_system_message_sent_on_every_call_is_not_forgotten_behind_instructions_that_change_every_turn()
+    {
+        await using var host = TracingHost.Create(FakeChatClient.Echo());
+        await using var session = host.Sessions.StartSession("agent", "task");
+        var prompt = new ChatMessage(ChatRole.System, "You look up orders.");
+        var turns = TranscriptTracker.MaxSystemMessages + 3;
+        for (var turn = 0; turn < turns; turn++)
+        {
+            await host.Chat.GetResponseAsync([prompt, new(ChatRole.User, $"question {turn}")], new ChatOptions { Instructions = $"Context of turn {turn}." });
+        }
+
+        await session.CompleteAsync();
+
+        var system = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Where(m => m.Role == "system").Select(m => m.Text).ToList();
+        Assert.Single(system, "You look up orders.");
+        Assert.Equal(turns + 1, system.Count);
+    }
 }
