@@ -94,7 +94,7 @@ public sealed partial class DreamScheduler : BackgroundService
 
                 // A dream of the scope that holds its lease (in another instance, or started by hand) would refuse this
                 // one; asking anyway would record a canceled run (and raise dream.canceled) at every poll while it runs.
-                if (await FindRunningAsync(schedule.Scope, now, cancellationToken).ConfigureAwait(false) is { } running)
+                if (await FindRunningAsync(schedule.Scope, cancellationToken).ConfigureAwait(false) is { } running)
                 {
                     LogAlreadyRunning(_logger, schedule.Scope.Key, running.Id, running.LeaseHolder, running.LeaseExpiresAt);
                     continue;
@@ -211,10 +211,12 @@ public sealed partial class DreamScheduler : BackgroundService
     }
 
     // The scope's running run with a lease not yet expired, among its latest runs (at most one runs at a time; one further
-    // back, behind many newer requests, is still found by the start's own check, which refuses the dream).
-    private async Task<DreamRun?> FindRunningAsync(MemoryScope scope, DateTimeOffset now, CancellationToken cancellationToken)
+    // back, behind many newer requests, is still found by the start's own check, which refuses the dream). The lease is
+    // compared with the time now, not the poll's start: the schedules before this one may have dreamt for a long while.
+    private async Task<DreamRun?> FindRunningAsync(MemoryScope scope, CancellationToken cancellationToken)
     {
         var latest = await _runs.ListAsync(scope, RunningLookBack, cancellationToken).ConfigureAwait(false);
+        var now = _timeProvider.GetUtcNow();
         return latest.FirstOrDefault(r => r.Status == DreamRunStatus.Running && r.LeaseExpiresAt > now);
     }
 

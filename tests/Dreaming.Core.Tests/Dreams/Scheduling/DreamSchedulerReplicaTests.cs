@@ -89,6 +89,48 @@ public class DreamSchedulerReplicaTests
         Assert.Equal(DreamRunStatus.Failed, (await replicas.Runs.GetAsync(holder.Id))!.Status);
     }
 
+    [Fact]
+    public async Task A_lease_that_ran_out_while_an_earlier_schedule_dreamt_in_the_same_poll_does_not_skip_the_occurrence()
+    {
+        // A replica that died while dreaming scope "other" left its lease to run out at 03:05. This instance's first
+        // schedule dreams its own scope from 03:00:05 until 03:15; its second, of "other", is checked after that, when the
+        // lease has long run out: the dead replica's run is no reason to skip the occurrence (it would be lost until
+        // the next night).
+        var other = MemoryScope.Agent("other");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 2, 58, 0, TimeSpan.Zero));
+        var traces = new InMemoryTraceStore();
+        var runs = new InMemoryDreamRunStore(time);
+        var dreams = new SlowDreams(new DreamConsolidator(traces, new InMemoryMemoryStore(time), runs, time), time, s_scope, TimeSpan.FromMinutes(15));
+        var log = new FakeLogger<DreamScheduler>();
+        var scheduler = new DreamScheduler(
+            [new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" }, new DreamSchedule { Scope = other, Cron = "0 3 * * *" }],
+            dreams, runs, traces, time, log);
+        Assert.Empty(await scheduler.RunDueAsync());
+        var dead = await runs.CreateAsync(new DreamRunRequest { Scope = other });
+        await runs.StartAsync(dead.Id, "replica that died", TimeSpan.FromMinutes(7));
+
+        time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(5));
+        var started = await scheduler.RunDueAsync();
+
+        Assert.Equal([s_scope, other], started.Select(r => r.Scope));
+        Assert.DoesNotContain(log.Collector.GetSnapshot(), r => r.Message.Contains("already running", StringComparison.Ordinal));
+    }
+
+    // Dreams of one scope take a while (on the fake clock).
+    private sealed class SlowDreams(IDreamConsolidator inner, FakeTimeProvider time, MemoryScope slow, TimeSpan duration) : IDreamConsolidator
+    {
+        public async Task<DreamRun> DreamAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
+        {
+            var run = await inner.DreamAsync(request, cancellationToken);
+            if (request.Scope == slow)
+            {
+                time.Advance(duration);
+            }
+
+            return run;
+        }
+    }
+
     private sealed class Replicas
     {
         private int _seeded;
