@@ -230,17 +230,20 @@ internal sealed partial class TranscriptTracker
     // A system message is new unless one of the last ones recorded is the same instance or has the same content.
     private bool IsNewSystemMessage(ChatMessage message, ref List<ChatMessage>? newSystemMessages)
     {
-        ulong? print = null;
+        // Every instance first, so an instance sent again is not hashed because another prompt was used after it.
         for (var i = 0; i < _systemMessages.Count; i++)
         {
-            var seen = _systemMessages[i];
-            if (ReferenceEquals(seen.Message, message))
+            if (ReferenceEquals(_systemMessages[i].Message, message))
             {
                 UsedSystemMessage(i);
                 return false;
             }
+        }
 
-            print ??= MessageFingerprint.Of(message);
+        var print = MessageFingerprint.Of(message);
+        for (var i = 0; i < _systemMessages.Count; i++)
+        {
+            var seen = _systemMessages[i];
             if (seen.Print == print)
             {
                 // The same prompt built anew: remember this instance, so the next call matches it by reference.
@@ -255,7 +258,7 @@ internal sealed partial class TranscriptTracker
             _systemMessages.RemoveAt(MaxSystemMessages - 1);
         }
 
-        _systemMessages.Insert(0, new Seen(message, print ?? MessageFingerprint.Of(message)));
+        _systemMessages.Insert(0, new Seen(message, print));
         (newSystemMessages ??= []).Add(message);
         return true;
     }
@@ -264,17 +267,21 @@ internal sealed partial class TranscriptTracker
     // again (an agent's instructions, on every call) is matched by reference, without hashing or a message made.
     private ChatMessage? NewInstructions(string instructions)
     {
-        ulong? print = null;
+        // Every string first, so an agent's instructions are not hashed because another agent of the session (or a
+        // system message) was used after them.
         for (var i = 0; i < _systemMessages.Count; i++)
         {
-            var seen = _systemMessages[i];
-            if (ReferenceEquals(seen.Instructions, instructions))
+            if (ReferenceEquals(_systemMessages[i].Instructions, instructions))
             {
                 UsedSystemMessage(i);
                 return null;
             }
+        }
 
-            print ??= MessageFingerprint.OfSystemText(instructions);
+        var print = MessageFingerprint.OfSystemText(instructions);
+        for (var i = 0; i < _systemMessages.Count; i++)
+        {
+            var seen = _systemMessages[i];
             if (seen.Print == print)
             {
                 _systemMessages[i] = seen with { Instructions = instructions };
@@ -289,7 +296,7 @@ internal sealed partial class TranscriptTracker
         }
 
         var message = new ChatMessage(ChatRole.System, instructions);
-        _systemMessages.Insert(0, new Seen(message, print ?? MessageFingerprint.OfSystemText(instructions), instructions));
+        _systemMessages.Insert(0, new Seen(message, print, instructions));
         return message;
     }
 
