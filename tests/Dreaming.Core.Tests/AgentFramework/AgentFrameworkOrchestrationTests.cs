@@ -144,15 +144,15 @@ public class AgentFrameworkOrchestrationTests
         await using var session = sessions.StartSession("support-team", "check order 42");
         await using (var run = await InProcessExecution.RunStreamingAsync(workflow, new List<ChatMessage> { new(ChatRole.User, "check order 42") }, cancellationToken: bound.Token))
         {
+            // Watched to its end, when the workflow has run: its first output events are the agent's streamed updates
+            // (AgentResponseUpdateEvent is a WorkflowOutputEvent), so stopping at one disposed the run mid-call.
             await run.TrySendMessageAsync(new TurnToken(emitEvents: true));
             await foreach (var update in run.WatchStreamAsync(bound.Token))
             {
-                if (update is WorkflowOutputEvent)
-                {
-                    break;
-                }
             }
         }
+
+        Assert.False(bound.IsCancellationRequested, "the workflow did not end in time");
 
         await session.CompleteAsync();
         var events = await host.Store.GetEventsAsync(session.Id);
