@@ -241,24 +241,15 @@ internal sealed partial class TranscriptTracker
         }
 
         var print = MessageFingerprint.Of(message);
-        for (var i = 0; i < _systemMessages.Count; i++)
+        if (IndexOfPrint(print) is var index and >= 0)
         {
-            var seen = _systemMessages[i];
-            if (seen.Print == print)
-            {
-                // The same prompt built anew: remember this instance, so the next call matches it by reference.
-                _systemMessages[i] = seen with { Message = message };
-                UsedSystemMessage(i);
-                return false;
-            }
+            // The same prompt built anew: remember this instance, so the next call matches it by reference.
+            _systemMessages[index] = _systemMessages[index] with { Message = message };
+            UsedSystemMessage(index);
+            return false;
         }
 
-        if (_systemMessages.Count == MaxSystemMessages)
-        {
-            _systemMessages.RemoveAt(MaxSystemMessages - 1);
-        }
-
-        _systemMessages.Insert(0, new Seen(message, print));
+        Remember(new Seen(message, print));
         (newSystemMessages ??= []).Add(message);
         return true;
     }
@@ -279,25 +270,41 @@ internal sealed partial class TranscriptTracker
         }
 
         var print = MessageFingerprint.OfSystemText(instructions);
+        if (IndexOfPrint(print) is var index and >= 0)
+        {
+            _systemMessages[index] = _systemMessages[index] with { Instructions = instructions };
+            UsedSystemMessage(index);
+            return null;
+        }
+
+        var message = new ChatMessage(ChatRole.System, instructions);
+        Remember(new Seen(message, print, instructions));
+        return message;
+    }
+
+    // The index of the remembered system message with this content, or -1.
+    private int IndexOfPrint(ulong print)
+    {
         for (var i = 0; i < _systemMessages.Count; i++)
         {
-            var seen = _systemMessages[i];
-            if (seen.Print == print)
+            if (_systemMessages[i].Print == print)
             {
-                _systemMessages[i] = seen with { Instructions = instructions };
-                UsedSystemMessage(i);
-                return null;
+                return i;
             }
         }
 
+        return -1;
+    }
+
+    // Remembers a new system message as the last used, forgetting the one used longest ago when the list is full.
+    private void Remember(Seen seen)
+    {
         if (_systemMessages.Count == MaxSystemMessages)
         {
             _systemMessages.RemoveAt(MaxSystemMessages - 1);
         }
 
-        var message = new ChatMessage(ChatRole.System, instructions);
-        _systemMessages.Insert(0, new Seen(message, print, instructions));
-        return message;
+        _systemMessages.Insert(0, seen);
     }
 
     // A system message (or instructions) found again moves to the front, so the one forgotten when a new one comes is the
