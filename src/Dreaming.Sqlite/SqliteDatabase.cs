@@ -67,7 +67,10 @@ internal sealed class SqliteDatabase
     /// <summary>Gets a value indicating whether the database is a file (not an in-memory database).</summary>
     public bool IsFile { get; }
 
-    /// <summary>Opens the connection all writes go through, creating or migrating the schema.</summary>
+    /// <summary>Opens the connection all writes go through, creating or migrating the schema. A file already at the
+    /// current schema with every ensured index (and in write-ahead-log mode) is only read, so opening it does not wait for
+    /// another process's write; a new or older file, or one lacking an ensured index, is migrated in an immediate
+    /// transaction, which does.</summary>
     /// <returns>The open connection.</returns>
     /// <exception cref="TraceStoreException">The database cannot be opened or is not a store this library can use.</exception>
     public SqliteConnection OpenWriter()
@@ -80,9 +83,10 @@ internal sealed class SqliteDatabase
             Execute(connection, _connectionPragmas);
 
             // Only reads happen until the file is known to be a store of a version this library can migrate, so a file
-            // that is not one is left exactly as it was.
-            var (version, hasStoreTables) = SqliteSchema.Read(connection);
-            if (SqliteSchema.FindProblem(version, hasStoreTables, Location) is { } problem)
+            // that is not one is left exactly as it was. They take no write lock, so a file already at the current
+            // schema opens while another process writes (an import holding the lock for seconds).
+            var state = SqliteSchema.Read(connection);
+            if (SqliteSchema.FindProblem(state.Version, state.HasStoreTables, Location) is { } problem)
             {
                 throw new TraceStoreException(problem);
             }
@@ -92,13 +96,21 @@ internal sealed class SqliteDatabase
                 throw new TraceStoreException($"Cannot open the trace store '{Location}': the file is read-only (read-only mode or no write permission). Dreaming.Sqlite needs write access to the file and its folder.");
             }
 
+            // On a file already in write-ahead-log mode this changes nothing and takes no write lock (SQLite writes the
+            // header only when it differs), so it does not wait for another process's write either.
             var journalMode = Convert.ToString(ExecuteScalar(connection, "PRAGMA journal_mode = WAL;"), CultureInfo.InvariantCulture);
             if (IsFile && !string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
             {
                 throw new TraceStoreException($"Cannot open the trace store '{Location}': SQLite could not switch it to write-ahead logging (the journal mode is '{journalMode}').");
             }
 
-            SqliteSchema.Migrate(connection, Location);
+            // A file of the current schema with every ensured index needs nothing written, so the immediate transaction
+            // (which waits for the write lock) is skipped; otherwise it reads the state again under the lock.
+            if (!state.IsCurrent)
+            {
+                SqliteSchema.Migrate(connection, Location);
+            }
+
             return connection;
         }
         catch (SqliteException exception)

@@ -220,38 +220,63 @@ internal static class SqliteSchema
         """,
     ];
 
-    /// <summary>Indexes created on every open of the writer, after the migrations, rather than by a migration.</summary>
+    /// <summary>Indexes created on every open of the writer that finds one missing, after the migrations, rather than by
+    /// a migration: each a name and what follows <c>ON</c>. <see cref="EnsuredIndexes"/> creates them and
+    /// <see cref="Read"/> looks for them by name, both from this list, so a new one is never created but not looked for.</summary>
     /// <remarks>An index only speeds up queries: SQLite keeps every index of a table up to date whoever writes the rows, and
     /// no query needs one to be correct. So an index added later goes here, under a name no migration uses, and leaves
     /// <c>user_version</c> alone: a file gains it the first time a build that has it opens the file (a one-time build of
     /// the index, in the migration transaction), and an older build of the same schema version still opens the file,
     /// keeps the index up to date and, without it, only reads more slowly. A later migration that wants one of these
     /// must also say <c>IF NOT EXISTS</c>, as the file may already have it.</remarks>
-    internal const string EnsuredIndexes =
+    private static readonly (string Name, string On)[] EnsuredIndexList =
+    [
         // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order
         // and keyset of every session query, so the query seeks to the scope instead of walking every session.
-        "CREATE INDEX IF NOT EXISTS ix_sessions_scope_started ON sessions (scope, started_ms, id);";
+        ("ix_sessions_scope_started", "sessions (scope, started_ms, id)"),
+    ];
+
+    /// <summary>The names of the <see cref="EnsuredIndexList"/>, which <see cref="Read"/> looks for.</summary>
+    internal static readonly string[] EnsuredIndexNames = [.. EnsuredIndexList.Select(index => index.Name)];
+
+    /// <summary>The statements that create the <see cref="EnsuredIndexList"/> a file lacks (<c>IF NOT EXISTS</c>).</summary>
+    internal static readonly string EnsuredIndexes =
+        string.Concat(EnsuredIndexList.Select(index => $"CREATE INDEX IF NOT EXISTS {index.Name} ON {index.On};"));
+
+    // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
+    // parameters: $t0, $t1 the tables, $i0... the ensured indexes.
+    private static readonly string ReadStatement =
+        "SELECT (SELECT user_version FROM pragma_user_version), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
+        + string.Join(", ", EnsuredIndexNames.Select((_, i) => "$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + "));";
 
     /// <summary>Gets the schema version this library writes and understands.</summary>
     public static int LatestVersion => Migrations.Length;
 
-    /// <summary>Reads the schema version and whether any table of the store exists, without writing anything.</summary>
+    /// <summary>Reads the schema version, whether any table of the store exists and whether every ensured index exists,
+    /// from one snapshot of the file, without writing anything or taking the write lock.</summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="transaction">The transaction to read in, if any.</param>
-    /// <returns>The version and whether a store table exists.</returns>
-    public static (long Version, bool HasStoreTables) Read(SqliteConnection connection, SqliteTransaction? transaction = null)
+    /// <returns>What the file holds.</returns>
+    public static SqliteSchemaState Read(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
-        // One statement, so both are read from one snapshot of the file: read apart, outside a transaction, another
+        // One statement, so all are read from one snapshot of the file: read apart, outside a transaction, another
         // process creating the store in between made a new file look like one with store tables but no version.
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), "
-            + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1));";
+        command.CommandText = ReadStatement;
         command.Parameters.AddWithValue("$t0", Tables[0]);
         command.Parameters.AddWithValue("$t1", Tables[1]);
+        for (var i = 0; i < EnsuredIndexNames.Length; i++)
+        {
+            command.Parameters.AddWithValue("$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredIndexNames[i]);
+        }
+
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1) > 0);
+        return new SqliteSchemaState(reader.GetInt64(0), reader.GetInt64(1) > 0, reader.GetInt64(2) == EnsuredIndexNames.Length);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
@@ -281,7 +306,10 @@ internal static class SqliteSchema
     }
 
     /// <summary>Runs the missing migrations, stamps the new version and creates the <see cref="EnsuredIndexes"/> a file
-    /// lacks, in one transaction.</summary>
+    /// lacks, in one immediate transaction (it takes the write lock, so it waits for another process's write).</summary>
+    /// <remarks>The writer calls it only when <see cref="Read"/>, outside a transaction, found the file not
+    /// <see cref="SqliteSchemaState.IsCurrent"/>; it reads the state again under the lock, so another process migrating
+    /// the file at the same time is seen.</remarks>
     /// <param name="connection">An open, writable connection.</param>
     /// <param name="location">The path of the database, for messages.</param>
     /// <exception cref="TraceStoreException">The database cannot be migrated (see <see cref="FindProblem"/>).</exception>
@@ -289,7 +317,7 @@ internal static class SqliteSchema
     {
         // An immediate transaction holds the write lock, so another process cannot migrate between the check and the scripts.
         using var transaction = connection.BeginTransaction(deferred: false);
-        var (version, hasStoreTables) = Read(connection, transaction);
+        var (version, hasStoreTables, _) = Read(connection, transaction);
         if (FindProblem(version, hasStoreTables, location) is { } problem)
         {
             throw new TraceStoreException(problem);
@@ -315,4 +343,15 @@ internal static class SqliteSchema
         command.ExecuteNonQuery();
         transaction.Commit();
     }
+}
+
+/// <summary>What <see cref="SqliteSchema.Read"/> found in a file, from one snapshot.</summary>
+/// <param name="Version">The schema version (<c>PRAGMA user_version</c>).</param>
+/// <param name="HasStoreTables">Whether a table of the store exists.</param>
+/// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> exists.</param>
+internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes)
+{
+    /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index,
+    /// so that <see cref="SqliteSchema.Migrate"/> would write nothing and need not take the write lock.</summary>
+    public bool IsCurrent => Version == SqliteSchema.LatestVersion && HasStoreTables && HasEnsuredIndexes;
 }

@@ -11,7 +11,9 @@ namespace Dreaming.Sqlite;
 /// A database with a newer version, a file that is not a SQLite database, and a database whose tables or version belong to
 /// another application are refused with a <see cref="TraceStoreException"/> and left untouched. A database with version 0
 /// and none of the store's tables is taken as new: the store adds its tables next to any unrelated ones.</para>
-/// <para>The database runs in write-ahead-log mode, so reads do not wait for writes. SQLite has one writer, so writes go
+/// <para>The database runs in write-ahead-log mode, so reads do not wait for writes. The first use checks the schema by
+/// reading it, which on a file already at the current schema takes no lock; creating or migrating a file takes the write
+/// lock and so waits for another process's write. SQLite has one writer, so writes go
 /// through one connection behind an in-process lock, and wait up to <see cref="SqliteTraceStoreOptions.BusyTimeout"/> for
 /// other processes. Each write is one transaction: all of it is stored, or none of it.</para>
 /// <para>Times are kept as unix milliseconds and come back in UTC.</para>
