@@ -183,14 +183,14 @@ public class AgentFrameworkOrchestrationTests
     };
 
     // What docs/orchestration.md shows a delegate report: the run's usage (summed over its model calls).
-    private static SessionUsage UsageOf(AgentResponse response) => new()
+    internal static SessionUsage UsageOf(AgentResponse response) => new()
     {
         InputTokens = response.Usage?.InputTokenCount ?? 0,
         OutputTokens = response.Usage?.OutputTokenCount ?? 0,
         CachedInputTokens = response.Usage?.CachedInputTokenCount ?? 0,
     };
 
-    private static OrchestrationPlan Plan(string goal = "check the orders") => new()
+    internal static OrchestrationPlan Plan(string goal = "check the orders") => new()
     {
         Goal = goal,
         Items =
@@ -200,7 +200,7 @@ public class AgentFrameworkOrchestrationTests
         ],
     };
 
-    private static async Task AssertRecordedAsync(OrchestrationHarness host, OrchestrationRun run, int modelCallsPerItem)
+    internal static async Task AssertRecordedAsync(OrchestrationHarness host, OrchestrationRun run, int modelCallsPerItem)
     {
         Assert.Equal(OrchestrationStatus.Completed, run.Status);
         await host.AssertNoSessionRunningAsync();

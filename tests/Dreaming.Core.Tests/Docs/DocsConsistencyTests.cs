@@ -21,6 +21,7 @@ public partial class DocsConsistencyTests
         { "docs/webhooks.md", typeof(WebhookOptions) },
         { "docs/import.md", typeof(SessionImportOptions) },
         { "docs/dreaming-mining.md", typeof(MiningOptions) },
+        { "docs/agent-framework.md", typeof(Dreaming.AgentFramework.DreamingAgentSessionOptions) },
     };
 
     [Fact]

@@ -11,7 +11,7 @@ public class PackagingTests
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "build");
 
-    private static readonly string[] Packages = ["Dreaming.Abstractions", "Dreaming.Core", "Dreaming.Sqlite", "Dreaming.Testing", "Dreaming.Cli"];
+    private static readonly string[] Packages = ["Dreaming.Abstractions", "Dreaming.Core", "Dreaming.Sqlite", "Dreaming.Testing", "Dreaming.Cli", "Dreaming.AgentFramework"];
 
     [Fact]
     public void Every_package_carries_the_readme_tags_license_and_symbols()
@@ -63,11 +63,23 @@ public class PackagingTests
         Assert.Contains("xunit.extensibility.core", references);
     }
 
+    [Fact]
+    public void Only_the_agent_framework_package_depends_on_agent_framework()
+    {
+        // An app that does not use Microsoft Agent Framework must not get it (and its dependencies) with Dreaming.Core.
+        var dependents = Packages.Where(package => Project(package).Descendants("PackageReference")
+                .Any(item => ((string?)item.Attribute("Include"))?.StartsWith("Microsoft.Agents.", StringComparison.Ordinal) == true))
+            .ToList();
+
+        Assert.Equal(["Dreaming.AgentFramework"], dependents);
+    }
+
     [Theory]
     [InlineData("Dreaming.Abstractions")]
     [InlineData("Dreaming.Core")]
     [InlineData("Dreaming.Sqlite")]
     [InlineData("Dreaming.Testing")]
+    [InlineData("Dreaming.AgentFramework")]
     public void A_library_asks_no_newer_platform_package_than_its_target_framework(string package)
     {
         // A net10.0 library that asks for Microsoft.Extensions.* 11 lifts a .NET 10 app's whole Microsoft.Extensions
