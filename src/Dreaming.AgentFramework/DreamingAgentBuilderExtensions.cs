@@ -24,10 +24,12 @@ public static class DreamingAgentBuilderExtensions
     /// default the last user message's text; <c>(no user message)</c> when it finds none). It is ambient for the whole
     /// run, so a chat client with <c>UseDreaming()</c> under the agent records the run's model calls, tool calls and
     /// results in it. A run that returns ends its session <see cref="SessionStatus.Completed"/>; one that throws while its
-    /// cancellation token is not cancelled ends it <see cref="SessionStatus.Failed"/> and the exception goes on to the
-    /// caller; a cancelled run leaves it <see cref="SessionStatus.Abandoned"/>. A streamed run's session ends when its
+    /// cancellation token is not cancelled ends it <see cref="SessionStatus.Failed"/> and its exception goes on to the
+    /// caller (also when the session cannot be ended: a session the store could not create, which was logged); a cancelled run leaves it <see cref="SessionStatus.Abandoned"/>. A streamed run's session ends when its
     /// stream does: completed when it is read to its end, failed when it throws, abandoned when it is cancelled or
-    /// disposed before its end (the consumer stopped reading, so the run did not finish).</para>
+    /// disposed before its end (the consumer stopped reading, so the run did not finish). A run that returns awaits its
+    /// session's completion, which throws <see cref="SessionNotFoundException"/> for a session the store could not
+    /// create, as <see cref="IAgentSession.CompleteAsync"/> does.</para>
     /// <para>The built agent is safe for concurrent runs: each run has its own session, ambient in its own flow only.
     /// The agent adds no session of its own inside an ambient one, so it can be a step of an orchestration or of a
     /// workflow run inside a session.</para>

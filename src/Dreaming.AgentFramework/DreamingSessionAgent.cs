@@ -46,7 +46,7 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                await dreaming.CompleteAsync(SessionStatus.Failed, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await EndFailedAsync(dreaming).ConfigureAwait(false);
                 throw;
             }
 
@@ -94,7 +94,7 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
                     var failed = updates;
                     updates = null;
                     await InFlow(flow, failed, static u => new ValueTask<bool>(DisposeAsync(u))).ConfigureAwait(false);
-                    await dreaming.CompleteAsync(SessionStatus.Failed, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    await EndFailedAsync(dreaming).ConfigureAwait(false);
                     throw;
                 }
 
@@ -135,6 +135,21 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
             Task = string.IsNullOrWhiteSpace(task) ? DreamingAgentSessionOptions.NoUserMessageTask : task,
             Scope = _scope,
         });
+    }
+
+    /// <summary>Ends the session of a run that threw as failed. A session the store could not create (or that has
+    /// already ended) cannot be: that was logged when it happened, and the run's own exception, not this one, is what
+    /// its caller gets.</summary>
+    private static async Task EndFailedAsync(IAgentSession session)
+    {
+        try
+        {
+            await session.CompleteAsync(SessionStatus.Failed, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SessionNotFoundException or SessionStateException)
+        {
+            // The run's exception is rethrown by the caller.
+        }
     }
 
     private static async Task<bool> DisposeAsync(IAsyncEnumerator<AgentResponseUpdate> updates)

@@ -2,6 +2,7 @@ using Dreaming.AgentFramework;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
 using static Dreaming.Tests.AgentFrameworkTracingTests;
 
 namespace Dreaming.Tests;
@@ -102,6 +103,30 @@ public class UseDreamingSessionsTests
         Assert.Equal(SessionStatus.Failed, record.Status);
         Assert.Equal("check order 42", record.Task);
         Assert.Contains(await host.EventsAsync(record.Id), e => e is ErrorEvent { Message: "the model is down" });
+    }
+
+    /// <summary>A failed run whose session cannot be ended (the store could not create it) throws the run's own
+    /// exception, not the session's.</summary>
+    [Theory]
+    [MemberData(nameof(Streaming))]
+    public async Task A_failed_run_whose_session_cannot_end_throws_the_runs_exception(bool streaming)
+    {
+        var model = new ToolCallingModel { Failure = new InvalidOperationException("the model is down") };
+        var session = Substitute.For<IAgentSession>();
+        session.CompleteAsync(Arg.Any<SessionStatus>(), Arg.Any<SessionOutcome?>(), Arg.Any<CancellationToken>())
+            .Returns(Task.FromException(new SessionNotFoundException("Session 's-1' does not exist: creating it in the trace store failed.")));
+        var sessions = Substitute.For<IAgentSessionFactory>();
+        sessions.StartSession(Arg.Any<AgentSessionOptions>()).Returns(session);
+        var services = new ServiceCollection();
+        services.AddDreamingAgents();
+        services.AddSingleton(sessions);
+        await using var provider = services.BuildServiceProvider();
+        var agent = new ChatClientAgent(model, name: "support-bot").AsBuilder().UseDreamingSessions().Build(provider);
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => RunAsync(agent, "check order 42", streaming).WaitAsync(Bound));
+
+        Assert.Equal("the model is down", thrown.Message);
+        await session.Received(1).CompleteAsync(SessionStatus.Failed, Arg.Any<SessionOutcome?>(), Arg.Any<CancellationToken>());
     }
 
     [Theory]
