@@ -27,7 +27,8 @@ public static class DreamingAgentBuilderExtensions
     /// cancellation token is not cancelled ends it <see cref="SessionStatus.Failed"/> and its exception goes on to the
     /// caller (also when the session cannot be ended: a session the store could not create, which was logged); a cancelled run leaves it <see cref="SessionStatus.Abandoned"/>. A streamed run's session ends when its
     /// stream does: completed when it is read to its end, failed when it throws, abandoned when it is cancelled or
-    /// disposed before its end (the consumer stopped reading, so the run did not finish). A run that returns awaits its
+    /// disposed before its end (the consumer stopped reading, so the run did not finish; also when the inner stream's own
+    /// disposal then throws, which goes on to the consumer). A run that returns awaits its
     /// session's completion, which throws <see cref="SessionNotFoundException"/> for a session the store could not
     /// create, as <see cref="IAgentSession.CompleteAsync"/> does.</para>
     /// <para>The built agent is safe for concurrent runs: each run has its own session, ambient in its own flow only.

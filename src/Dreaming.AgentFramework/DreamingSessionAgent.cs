@@ -93,8 +93,15 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
                 {
                     var failed = updates;
                     updates = null;
-                    await InFlow(flow, failed, static u => new ValueTask<bool>(DisposeAsync(u))).ConfigureAwait(false);
-                    await EndFailedAsync(dreaming).ConfigureAwait(false);
+                    try
+                    {
+                        await InFlow(flow, failed, static u => new ValueTask<bool>(DisposeAsync(u))).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await EndFailedAsync(dreaming).ConfigureAwait(false);
+                    }
+
                     throw;
                 }
 
@@ -116,13 +123,18 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
         finally
         {
             // Cancelled, or disposed before its end (the consumer stopped reading): the run did not finish, and the
-            // session's disposal records it abandoned.
-            if (updates is not null)
+            // session's disposal records it abandoned, also when the inner stream's own disposal throws.
+            try
             {
-                await InFlow(flow, updates, static u => new ValueTask<bool>(DisposeAsync(u))).ConfigureAwait(false);
+                if (updates is not null)
+                {
+                    await InFlow(flow, updates, static u => new ValueTask<bool>(DisposeAsync(u))).ConfigureAwait(false);
+                }
             }
-
-            await dreaming.DisposeAsync().ConfigureAwait(false);
+            finally
+            {
+                await dreaming.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -188,6 +188,30 @@ public class UseDreamingSessionsTests
         Assert.Single((await host.EventsAsync(record.Id)).OfType<MessageEvent>(), m => m.Role == "user" && m.Text == "check order 42");
     }
 
+    /// <summary>A stream disposed before its end whose inner stream's disposal throws (its cleanup failed) still ends
+    /// its session abandoned, and the cleanup's exception goes on to the consumer.</summary>
+    [Fact]
+    public async Task A_stream_whose_inner_disposal_throws_still_ends_its_session_abandoned()
+    {
+        await using var host = Host(out var model);
+        var inner = new CleanupFailingAgent(Agent(host, model, functionInvocationInPipeline: false));
+        var agent = inner.AsBuilder().UseDreamingSessions().Build(host.Services);
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var update in agent.RunStreamingAsync("check order 42"))
+            {
+                break;
+            }
+        }).WaitAsync(Bound);
+
+        Assert.Equal("the stream's cleanup failed", thrown.Message);
+        await FlushAsync(host);
+        var record = Assert.Single(await SessionsAsync(host));
+        Assert.Equal(SessionStatus.Abandoned, record.Status);
+        Assert.Null(host.Services.GetRequiredService<IAgentSessionAccessor>().Current);
+    }
+
     [Fact]
     public async Task Building_without_AddDreamingAgents_throws_naming_it()
     {
@@ -304,4 +328,30 @@ public class UseDreamingSessionsTests
 
     private static Task FlushAsync(TracingHost host) =>
         host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None).WaitAsync(Bound);
+
+    /// <summary>An agent whose stream's cleanup (its enumerator's disposal) throws.</summary>
+    private sealed class CleanupFailingAgent(AIAgent inner) : DelegatingAIAgent(inner)
+    {
+        protected override IAsyncEnumerable<AgentResponseUpdate> RunCoreStreamingAsync(IEnumerable<ChatMessage> messages, Microsoft.Agents.AI.AgentSession? session = null, AgentRunOptions? options = null, CancellationToken cancellationToken = default) =>
+            new Updates(InnerAgent.RunStreamingAsync(messages, session, options, cancellationToken));
+
+        private sealed class Updates(IAsyncEnumerable<AgentResponseUpdate> inner) : IAsyncEnumerable<AgentResponseUpdate>
+        {
+            public IAsyncEnumerator<AgentResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+                new Enumerator(inner.GetAsyncEnumerator(cancellationToken));
+        }
+
+        private sealed class Enumerator(IAsyncEnumerator<AgentResponseUpdate> inner) : IAsyncEnumerator<AgentResponseUpdate>
+        {
+            public AgentResponseUpdate Current => inner.Current;
+
+            public ValueTask<bool> MoveNextAsync() => inner.MoveNextAsync();
+
+            public async ValueTask DisposeAsync()
+            {
+                await inner.DisposeAsync();
+                throw new InvalidOperationException("the stream's cleanup failed");
+            }
+        }
+    }
 }
