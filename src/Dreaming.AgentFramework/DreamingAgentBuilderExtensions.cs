@@ -25,7 +25,8 @@ public static class DreamingAgentBuilderExtensions
     /// run, so a chat client with <c>UseDreaming()</c> under the agent records the run's model calls, tool calls and
     /// results in it. A run that returns ends its session <see cref="SessionStatus.Completed"/>; one that throws while its
     /// cancellation token is not cancelled ends it <see cref="SessionStatus.Failed"/> and its exception goes on to the
-    /// caller (also when the session cannot be ended: a session the store could not create, which was logged); a cancelled run leaves it <see cref="SessionStatus.Abandoned"/>. A streamed run's session ends when its
+    /// caller (also when the session cannot be ended: a session the store could not create, which was logged, or a store
+    /// that fails to end it, whose failure the session's disposal logs when it tries again); a cancelled run leaves it <see cref="SessionStatus.Abandoned"/>. A streamed run's session ends when its
     /// stream does: completed when it is read to its end, failed when it throws, abandoned when it is cancelled or
     /// disposed before its end (the consumer stopped reading, so the run did not finish; also when the inner stream's own
     /// disposal then throws, which goes on to the consumer). A run that returns awaits its

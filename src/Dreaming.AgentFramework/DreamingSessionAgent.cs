@@ -150,15 +150,16 @@ internal sealed class DreamingSessionAgent : DelegatingAIAgent
     }
 
     /// <summary>Ends the session of a run that threw as failed. A session the store could not create (or that has
-    /// already ended) cannot be: that was logged when it happened, and the run's own exception, not this one, is what
-    /// its caller gets.</summary>
+    /// already ended) cannot be: that was logged when it happened. A store that fails to end it (unavailable) leaves it
+    /// running, and the session's disposal tries again (abandoned) and logs the store's failure. Either way the run's own
+    /// exception, not this one, is what its caller gets.</summary>
     private static async Task EndFailedAsync(IAgentSession session)
     {
         try
         {
             await session.CompleteAsync(SessionStatus.Failed, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SessionNotFoundException or SessionStateException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The run's exception is rethrown by the caller.
         }

@@ -129,6 +129,23 @@ public class UseDreamingSessionsTests
         await session.Received(1).CompleteAsync(SessionStatus.Failed, Arg.Any<SessionOutcome?>(), Arg.Any<CancellationToken>());
     }
 
+    /// <summary>A failed run whose session's end the store refuses (unavailable) throws the run's own exception, not the
+    /// store's: the session's disposal tries again and logs the store's failure.</summary>
+    [Theory]
+    [MemberData(nameof(Streaming))]
+    public async Task A_failed_run_whose_store_fails_to_end_the_session_throws_the_runs_exception(bool streaming)
+    {
+        var model = new ToolCallingModel { Failure = new InvalidOperationException("the model is down") };
+        var store = new HookedTraceStore { BeforeComplete = (_, _) => Task.FromException(new IOException("the store is unavailable")) };
+        await using var host = TracingHost.Create(model, store: store);
+        var agent = Agent(host, model, functionInvocationInPipeline: true).AsBuilder().UseDreamingSessions().Build(host.Services);
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => RunAsync(agent, "check order 42", streaming).WaitAsync(Bound));
+
+        Assert.Equal("the model is down", thrown.Message);
+        Assert.Equal(SessionStatus.Running, Assert.Single(await SessionsAsync(host)).Status);
+    }
+
     [Theory]
     [MemberData(nameof(Streaming))]
     public async Task A_cancelled_run_leaves_its_session_abandoned(bool streaming)
