@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Dreaming.Tests;
 
 namespace Dreaming.Cli.Tests;
 
@@ -16,9 +16,7 @@ internal sealed class LoopbackModel : IAsyncDisposable
     private LoopbackModel(Func<HttpListenerContext, Task> handler)
     {
         _handler = handler;
-        var port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
+        var port = LoopbackHttp.Start(_listener);
         Endpoint = new Uri($"http://127.0.0.1:{port}/v1");
         _serving = Task.Run(ServeAsync);
     }
@@ -82,12 +80,5 @@ internal sealed class LoopbackModel : IAsyncDisposable
                 }
             });
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

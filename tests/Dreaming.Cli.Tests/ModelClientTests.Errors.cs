@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Dreaming.Cli.Model;
+using Dreaming.Tests;
 using Microsoft.Extensions.AI;
 
 namespace Dreaming.Cli.Tests;
@@ -55,7 +56,7 @@ public partial class ModelClientTests
     [Fact]
     public async Task An_unreachable_endpoint_is_named_once_with_the_tries_it_took()
     {
-        var port = FreePort();
+        var port = LoopbackHttp.FreePort();
         using var cli = new CliRunner();
 
         var (exit, _, error) = await cli.RunAsync("model", "--check", "--model-endpoint", $"http://127.0.0.1:{port}/v1", "--model", "m");

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Dreaming.Cli.Model;
+using Dreaming.Tests;
 using Microsoft.Extensions.AI;
 
 namespace Dreaming.Cli.Tests;
@@ -43,10 +43,8 @@ public partial class ModelClientTests
     [Fact]
     public async Task The_client_speaks_the_OpenAI_chat_completions_wire_format_to_a_loopback_server()
     {
-        var port = FreePort();
         using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        var port = LoopbackHttp.Start(listener);
         var served = Task.Run(async () =>
         {
             var context = await listener.GetContextAsync();
@@ -164,12 +162,5 @@ public partial class ModelClientTests
         public void Dispose()
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Dreaming.Tests;
 
 namespace Dreaming.Cli.Tests;
 
@@ -174,10 +174,8 @@ public class OrchestrateCommandTests
             {"goal":"g","agents":[{"name":"w","instructions":"You are w."}],
              "items":[{"id":"a","agent":"w","instructions":"x"},{"id":"b","agent":"w","instructions":"y","dependsOn":["a"]}]}
             """);
-        var port = FreePort();
         using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        var port = LoopbackHttp.Start(listener);
         var bodies = new List<string>();
         using var stop = new CancellationTokenSource();
         var serving = Task.Run(async () =>
@@ -225,13 +223,6 @@ public class OrchestrateCommandTests
         Assert.Equal(36, root.GetProperty("usage").GetProperty("inputTokens").GetInt64() + root.GetProperty("usage").GetProperty("outputTokens").GetInt64());
         Assert.Equal(3, bodies.Count);
         Assert.Contains(bodies, b => b.Contains("You are w.", StringComparison.Ordinal) && b.Contains("--- a (w) ---", StringComparison.Ordinal));
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private static async Task<bool> HasSessionsAsync(CliRunner cli)

@@ -2,7 +2,6 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -20,21 +19,7 @@ internal sealed class OpenAIWireServer : IAsyncDisposable
 
     public OpenAIWireServer()
     {
-        // A port taken by another process between the probe and the start is tried again with another.
-        for (var attempt = 0; ; attempt++)
-        {
-            Port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            try
-            {
-                _listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                _listener.Prefixes.Clear();
-            }
-        }
+        Port = LoopbackHttp.Start(_listener);
 
         _serving = Task.Run(ServeAsync);
     }
@@ -194,12 +179,5 @@ internal sealed class OpenAIWireServer : IAsyncDisposable
                 }
             });
         }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }

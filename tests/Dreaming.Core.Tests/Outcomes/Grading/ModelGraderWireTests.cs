@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -14,10 +13,8 @@ public class ModelGraderWireTests
     [Fact]
     public async Task The_grader_asks_for_a_json_schema_over_the_OpenAI_wire_format_and_reads_the_reply()
     {
-        var port = FreePort();
         using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        var port = LoopbackHttp.Start(listener);
         var content = ScriptedGrader.Reply(("content-3", "partially_met"), ("tone", "met"));
         var served = Task.Run(async () =>
         {
@@ -66,12 +63,5 @@ public class ModelGraderWireTests
         Assert.Equal(321, grade.Usage.InputTokens);
         Assert.Equal(45, grade.Usage.OutputTokens);
         Assert.Equal(1, grade.Usage.ModelCalls);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
