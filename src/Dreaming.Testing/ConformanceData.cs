@@ -72,6 +72,7 @@ internal static class ConformanceData
             new MessageEvent { Role = "user", Text = "Héllo \"world\" 🌍\nline two", AuthorName = "ada" },
             new ToolCallEvent { CallId = "call-1", ToolName = "lookup_order", Arguments = "{\"orderId\":1234,\"deep\":{\"a\":[1,2]}}" },
             new ToolCallEvent { CallId = "call-2", ToolName = "no_args" },
+            new ToolCallEvent { CallId = "call-3", ToolName = "lookup_order", ArgumentsError = "Error parsing function call arguments. Expected depth to be zero at the end of the JSON payload. Path: $ | LineNumber: 0 | BytePositionInLine: 14." },
             new ToolResultEvent { CallId = "call-1", ToolName = "lookup_order", Result = "{\"status\":\"shipped\"}" },
             new ToolResultEvent { CallId = "call-2", IsError = true, ErrorType = "System.TimeoutException", ErrorMessage = "The operation timed out after 30 s.", Result = "timed out" },
             new ModelResponseEvent

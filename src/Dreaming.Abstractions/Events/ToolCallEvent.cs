@@ -12,6 +12,14 @@ public sealed record ToolCallEvent : SessionEvent
     /// <summary>Gets the arguments as JSON text (redacted and truncated like any content), or <see langword="null"/> when none.</summary>
     public string? Arguments { get; init; }
 
+    /// <summary>Gets the reason the provider could not read the arguments the model sent (the parse error's message, for
+    /// arguments that were not valid JSON), redacted and truncated like any content; <see langword="null"/> when they were
+    /// read.</summary>
+    /// <remarks>When set, <see cref="Arguments"/> is <see langword="null"/> because the arguments could not be read, not
+    /// because the model sent none; the result the tool call then gets (usually a missing-argument error) follows from it.
+    /// Mining counts such a call as a failed call of its tool.</remarks>
+    public string? ArgumentsError { get; init; }
+
     /// <inheritdoc />
     public override string EventType => EventTypes.ToolCall;
 }

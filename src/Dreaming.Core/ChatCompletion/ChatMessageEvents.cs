@@ -34,7 +34,7 @@ internal static class ChatMessageEvents
                 {
                     case FunctionCallContent call:
                         transcript.RememberToolName(call.CallId, call.Name);
-                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments) });
+                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments), ArgumentsError = ArgumentsError(call.Exception) });
                         break;
                     case FunctionResultContent result:
                         var resultText = ResultText(result.Result);
@@ -81,6 +81,18 @@ internal static class ChatMessageEvents
             return string.Join(", ", arguments.Select(a => $"{a.Key}={a.Value}"));
         }
     }
+
+    /// <summary>Gets why the provider could not read a call's arguments: the exception's message, followed by its inner
+    /// exception's when that is the parse error (Microsoft.Extensions.AI wraps a <see cref="JsonException"/> in an
+    /// <see cref="InvalidOperationException"/> whose message says only that parsing failed); <see langword="null"/> when
+    /// they were read.</summary>
+    internal static string? ArgumentsError(Exception? exception) => exception switch
+    {
+        null => null,
+        { InnerException: JsonException inner } when !string.IsNullOrEmpty(inner.Message) && inner.Message != exception.Message
+            => exception.Message + " " + inner.Message,
+        _ => exception.Message,
+    };
 
     /// <summary>Gets a function result as text, as recorded; also used by the import of ChatMessage JSON.</summary>
     internal static string? ResultText(object? result)

@@ -63,7 +63,10 @@ internal static class SessionEventSanitizer
                 return ReferenceEquals(text, m.Text) ? m : m with { Text = text };
             case ToolCallEvent c:
                 var arguments = filter.ApplyNullable(c.Arguments);
-                return ReferenceEquals(arguments, c.Arguments) ? c : c with { Arguments = arguments };
+                var argumentsError = filter.ApplyNullable(c.ArgumentsError);
+                return ReferenceEquals(arguments, c.Arguments) && ReferenceEquals(argumentsError, c.ArgumentsError)
+                    ? c
+                    : c with { Arguments = arguments, ArgumentsError = argumentsError };
             case ToolResultEvent r:
                 var result = filter.ApplyNullable(r.Result);
                 var errorMessage = filter.ApplyNullable(r.ErrorMessage);
