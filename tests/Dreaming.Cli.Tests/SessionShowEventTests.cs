@@ -106,6 +106,34 @@ public class SessionShowEventTests
     }
 
     [Fact]
+    public async Task A_tool_call_whose_arguments_were_not_read_shows_why_not_no_arguments()
+    {
+        // A model's arguments that were not valid JSON reach the session as a call with no arguments and the parse error.
+        using var cli = new CliRunner();
+        const string ParseError = "Error parsing function call arguments. Expected depth to be zero.";
+        await ImportAsync(cli, Session("ses_args"),
+        [
+            new ToolCallEvent { CallId = "c1", ToolName = "lookup", ArgumentsError = ParseError },
+            new ToolCallEvent { CallId = "c2", ToolName = "lookup", Arguments = "{\"id\":7}" },
+            new ToolCallEvent { CallId = "c3", ToolName = "ping" },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_args", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        AssertLine(output, "tool.call", "lookup(<arguments not read>) [c1]: " + ParseError);
+        AssertLine(output, "tool.call", "lookup({\"id\":7}) [c2]");
+        AssertLine(output, "tool.call", "ping() [c3]");
+
+        var (_, json, _) = await cli.RunAsync("session", "show", "ses_args", "--db", cli.Database, "--json");
+        using var document = JsonDocument.Parse(json);
+        var events = document.RootElement.GetProperty("events");
+        Assert.Equal(ParseError, events[0].GetProperty("data").GetProperty("argumentsError").GetString());
+        Assert.False(events[0].GetProperty("data").TryGetProperty("arguments", out _));
+        Assert.False(events[1].GetProperty("data").TryGetProperty("argumentsError", out _));
+    }
+
+    [Fact]
     public async Task A_model_response_without_a_finish_reason_ends_with_its_tokens_not_a_bare_finish()
     {
         // A provider (or a fake client) that reports no finish reason left the line ending "…tokens, finish ".
