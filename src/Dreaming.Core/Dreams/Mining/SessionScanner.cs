@@ -15,8 +15,13 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private const string BlockedSignature = "blocked: ";
     private const string HelpSignature = "help_requested: ";
 
+    /// <summary>The signature of every call of a tool whose arguments the provider could not read
+    /// (<see cref="ToolCallEvent.ArgumentsError"/>): one pattern a tool, whatever the parse error's wording.</summary>
+    internal const string UnreadArgumentsSignature = "arguments not valid JSON";
+
     private readonly Dictionary<string, CallInfo> _calls = new(StringComparer.Ordinal);
     private readonly List<CallInfo> _unpricedCalls = [];
+    private readonly List<CallInfo> _unreadCalls = [];
     private readonly Dictionary<LoopKey, LoopState> _failingCalls = [];
     private readonly Dictionary<(string, string), string> _bigrams = [];
     private readonly SignatureCache _signatures = new();
@@ -25,6 +30,7 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     {
         _calls.Clear();
         _unpricedCalls.Clear();
+        _unreadCalls.Clear();
         _failingCalls.Clear();
         CallInfo? previous = null;
         foreach (var sessionEvent in session.Events)
@@ -52,6 +58,13 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
             }
         }
 
+        // A call whose arguments were not read failed there, whatever its result: priced now that its response is read.
+        foreach (var call in _unreadCalls)
+        {
+            var (line, _) = _signatures.Get(call.ArgumentsError);
+            table.Get(FindingKinds.ToolError, call.Tool, UnreadArgumentsSignature)?.Record(context, 1, 1, call.Tokens, line, call.Sequence);
+        }
+
         foreach (var (key, loop) in _failingCalls)
         {
             if (loop.Count >= minRepeatedFailures)
@@ -70,9 +83,14 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private CallInfo OnCall(ToolCallEvent call, CallInfo? previous, SessionContext context)
     {
         var tool = string.IsNullOrWhiteSpace(call.ToolName) ? UnknownTool : call.ToolName;
-        var info = new CallInfo(tool, call.Arguments, call.Sequence);
+        var info = new CallInfo(tool, call.Arguments, call.Sequence) { ArgumentsError = call.ArgumentsError };
         _calls[call.CallId] = info;
         _unpricedCalls.Add(info);
+        if (call.ArgumentsError is not null)
+        {
+            _unreadCalls.Add(info);
+        }
+
         if (previous is not null)
         {
             table.Get(FindingKinds.ToolSequence, null, Bigram(previous.Tool, tool))?.Record(context, 1, 0, 0, null, previous.Sequence, call.Sequence);
@@ -106,6 +124,13 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private void OnError(ToolResultEvent result, SessionContext context)
     {
         var call = _calls.GetValueOrDefault(result.CallId);
+        if (call?.ArgumentsError is not null)
+        {
+            // The result of a call whose arguments were not read (a missing-argument error) follows from that: the call
+            // is counted once, as unread arguments, not again under the error its missing arguments caused.
+            return;
+        }
+
         var tool = !string.IsNullOrWhiteSpace(result.ToolName) ? result.ToolName : call?.Tool ?? UnknownTool;
 
         // The exception message is the precise one when the model was shown a generic text.
@@ -238,6 +263,8 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         public long Sequence { get; } = sequence;
 
         public long Tokens { get; set; }
+
+        public string? ArgumentsError { get; init; }
     }
 
     private readonly record struct LoopKey(string Tool, string? Arguments, string Signature);
