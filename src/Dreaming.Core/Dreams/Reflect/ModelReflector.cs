@@ -181,6 +181,8 @@ public sealed class ModelReflector : IDreamReflector
             .Select(e => e switch
             {
                 MessageEvent m => $"{m.Role}: {Cut(m.Text)}",
+                // A call whose arguments were not read shows why, not as a call with none.
+                ToolCallEvent { ArgumentsError: { } argumentsError } c => $"call {c.ToolName}(<arguments not read: {Cut(argumentsError)}>)",
                 ToolCallEvent c => $"call {c.ToolName}({Cut(c.Arguments)})",
                 ToolResultEvent r => $"{(r.IsError ? "error" : "result")} {r.ToolName}: {Cut(r.ErrorMessage ?? r.Result)}",
                 // The outcome loop's notes: the agent's question or block reason, and the guidance it was given.

@@ -45,6 +45,22 @@ public class ModelReflectorTests
     }
 
     [Fact]
+    public async Task A_call_whose_arguments_were_not_read_shows_why_in_an_excerpt_not_a_call_with_no_arguments()
+    {
+        var model = Reply("""{"lessons":[]}""", out var requests);
+        var sessions = Sessions();
+        var s1 = sessions["s1"];
+        sessions["s1"] = s1 with
+        {
+            Events = [.. s1.Events, new ToolCallEvent { SessionId = "s1", Sequence = 4, Timestamp = s1.Session.StartedAt, CallId = "c9", ToolName = "refund", ArgumentsError = "Error parsing function call arguments. 'o' is an invalid start of a value." }],
+        };
+
+        await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = sessions, Instructions = null });
+
+        Assert.Contains("call refund(<arguments not read: Error parsing function call arguments. 'o' is an invalid start of a value.>)", requests[0][1].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prose_is_asked_for_again_once_then_the_template_stands_in()
     {
         var model = Reply("I think the agent should be more careful.", out var requests);
