@@ -59,10 +59,12 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         }
 
         // A call whose arguments were not read failed there, whatever its result: priced now that its response is read.
+        // Its arguments are unknown, so the same tool's unread calls in a session are the same failing call repeated.
         foreach (var call in _unreadCalls)
         {
             var (line, _) = _signatures.Get(call.ArgumentsError);
             table.Get(FindingKinds.ToolError, call.Tool, UnreadArgumentsSignature)?.Record(context, 1, 1, call.Tokens, line, call.Sequence);
+            TrackFailingCall(new LoopKey(call.Tool, null, UnreadArgumentsSignature), line, call.Tokens, [call.Sequence]);
         }
 
         foreach (var (key, loop) in _failingCalls)
@@ -149,7 +151,11 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
             return;
         }
 
-        var key = new LoopKey(tool, call.Arguments, signature);
+        TrackFailingCall(new LoopKey(tool, call.Arguments, signature), line, tokens, sequences);
+    }
+
+    private void TrackFailingCall(LoopKey key, string line, long tokens, ReadOnlySpan<long> sequences)
+    {
         if (!_failingCalls.TryGetValue(key, out var loop))
         {
             _failingCalls[key] = loop = new LoopState(line);

@@ -46,6 +46,37 @@ public sealed class FindingMinerUnreadArgumentsTests
     }
 
     [Fact]
+    public async Task A_model_sending_unread_arguments_to_a_tool_again_and_again_is_a_repeated_failing_call()
+    {
+        // Each failing session's model sends lookup_order arguments that are not valid JSON three times (whatever the
+        // parse error's wording); a passing session's model does it once, then sends valid ones.
+        var report = await FindingMiner(
+        [
+            Session("f1", fails: true, 0, 1, 2),
+            Session("f2", fails: true, 1, 1, 0),
+            Session("f3", fails: true, 2, 0, 1),
+            Session("f4", fails: true, 0, 0, 0),
+            Session("s1", fails: false),
+            Session("s2", fails: false),
+            Session("s3", fails: false),
+            Session("s4", fails: false),
+        ]);
+
+        var loop = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.RepeatedFailingCall);
+        Assert.Equal((FindingKinds.RepeatedFailingCall, "lookup_order", Signature), (loop.Kind, loop.Tool, loop.Signature));
+        Assert.Equal((4, 4, 12L, 8L), (loop.Sessions, loop.FailedSessions, loop.Occurrences, loop.WastedCalls));
+        Assert.Equal([1L, 2L, 3L], loop.Evidence.Single(e => e.SessionId == "f1").EventSequences);
+        Assert.Equal(s_parseErrors[0], loop.Example);
+
+        // The repeats' tokens are wasted: each turn of 3 calls costs 90 + 50 = 140 tokens, 48 for the first call, 46 for
+        // the others, so the two repeats of a session waste 92.
+        Assert.Equal(4 * 92, loop.WastedTokens);
+
+        // Still no pattern of the missing-argument error the calls' results carried.
+        Assert.DoesNotContain(report.Findings, f => f.Signature.Contains("missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_dream_over_sessions_with_unread_arguments_writes_a_lesson_naming_the_tool()
     {
         var traces = new InMemoryTraceStore();
