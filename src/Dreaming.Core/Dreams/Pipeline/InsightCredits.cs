@@ -5,7 +5,7 @@ namespace Dreaming;
 /// A session given an insight counts it seen. Citations sharpen the credit: when the model cited any insight in the
 /// session, a pass counts helpful only for the insights it cited (the others it was given are seen, not credited); when it
 /// cited none, a pass counts helpful for every insight given. A failure counts harmful for an insight the model cited, and
-/// for one about a tool that failed in the session, about a sequence of tools the session called (an insight with several
+/// for one about a tool that failed in the session (a failed result, or a call whose arguments were not read), about a sequence of tools the session called (an insight with several
 /// tools, such as a tool-sequence lesson), or about no tool at all, because then it failed in the way the insight was about.
 /// </remarks>
 internal static class InsightCredits
@@ -29,7 +29,10 @@ internal static class InsightCredits
 
             var passed = verdict == SessionVerdict.Succeeded;
             var cited = events.OfType<InsightsCitedEvent>().SelectMany(e => e.InsightIds).ToHashSet(StringComparer.Ordinal);
-            var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!).ToHashSet(StringComparer.Ordinal);
+            // A call whose arguments were not read failed whatever its result, as mining counts it.
+            var failingTools = events.OfType<ToolResultEvent>().Where(r => r.IsError && r.ToolName is not null).Select(r => r.ToolName!)
+                .Concat(events.OfType<ToolCallEvent>().Where(c => c.ArgumentsError is not null).Select(c => c.ToolName))
+                .ToHashSet(StringComparer.Ordinal);
             var calledTools = events.OfType<ToolCallEvent>().Select(c => c.ToolName).ToHashSet(StringComparer.Ordinal);
             foreach (var id in given)
             {

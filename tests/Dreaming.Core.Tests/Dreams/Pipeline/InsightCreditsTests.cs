@@ -41,6 +41,28 @@ public class InsightCreditsTests
     }
 
     [Fact]
+    public void A_failure_is_harmful_for_an_insight_about_a_tool_whose_arguments_were_not_read_whatever_its_result()
+    {
+        // The model sent lookup_order arguments that were not valid JSON; the tool, whose parameters are optional, ran with
+        // none and answered. Mining counts that call a failure of lookup_order, so the insight about it failed here too.
+        var session = Session("s1", passed: false, given: ["ins-refund", "ins-lookup"]);
+        session = session with
+        {
+            Events =
+            [
+                .. session.Events,
+                new ToolCallEvent { CallId = "c1", ToolName = "lookup_order", ArgumentsError = "Error parsing function call arguments. 'o' is an invalid start of a value.", Sequence = 2 },
+                new ToolResultEvent { CallId = "c1", ToolName = "lookup_order", Result = "no orders", Sequence = 3 },
+            ],
+        };
+
+        var credits = InsightCredits.From([session], [s_refund, s_lookup], s_agent);
+
+        Assert.True(credits.Single(c => c.InsightId == "ins-lookup").Harmful);
+        Assert.False(credits.Single(c => c.InsightId == "ins-refund").Harmful);
+    }
+
+    [Fact]
     public void The_curator_counts_citations_in_the_reason_and_counters()
     {
         var sessions = new[]
