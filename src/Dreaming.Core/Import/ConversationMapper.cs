@@ -13,6 +13,9 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
     // Legacy function messages carry no call id, so a result is paired with the latest call of the same function.
     private readonly Dictionary<string, string> _openFunctionCallsByName = new(StringComparer.Ordinal);
 
+    // The imported ArgumentsError of a call whose arguments string is not valid JSON: this, then the parse error.
+    private const string UnreadArgumentsPrefix = "The arguments are not valid JSON: ";
+
     private long _sequence;
 
     public List<SessionEvent> Events { get; } = [];
@@ -144,6 +147,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
     {
         var name = JsonElementHelpers.GetNonBlankString(function, "name") ?? throw Malformed(index, $"has {what} without a function \"name\"");
         string? arguments = null;
+        string? argumentsError = null;
         if (function.TryGetProperty("arguments", out var value))
         {
             // Providers send arguments as a JSON string; hand-written logs often inline the object. Both are stored as JSON text.
@@ -153,13 +157,38 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
                 JsonValueKind.String => value.GetString(),
                 _ => value.GetRawText(),
             };
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                argumentsError = ArgumentsParseError(arguments);
+            }
         }
 
-        AddToolCall(callId, name, arguments);
+        AddToolCall(callId, name, arguments, argumentsError);
         return name;
     }
 
-    private void AddToolCall(string callId, string name, string? arguments)
+    /// <summary>Gets why a call's arguments string is not valid JSON (the parse error, as a live session's
+    /// <see cref="ToolCallEvent.ArgumentsError"/> has it); <see langword="null"/> when it is, or when it is empty or blank,
+    /// which means no arguments (as some providers send a call of a function without parameters).</summary>
+    private static string? ArgumentsParseError(string? arguments)
+    {
+        if (string.IsNullOrWhiteSpace(arguments))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(arguments);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return UnreadArgumentsPrefix + ex.Message;
+        }
+    }
+
+    private void AddToolCall(string callId, string name, string? arguments, string? argumentsError = null)
     {
         _toolNamesByCallId[callId] = name;
         Events.Add(new ToolCallEvent
@@ -170,6 +199,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             CallId = callId,
             ToolName = name,
             Arguments = arguments is null ? null : contentFilter(arguments),
+            ArgumentsError = argumentsError is null ? null : contentFilter(argumentsError),
         });
     }
 
