@@ -6,7 +6,9 @@ namespace Dreaming;
 /// <remarks>
 /// Each lesson states what happened and how often, with the numbers the finding carries, and what to do instead. Only
 /// findings tied to failure become correctness lessons (pitfalls); an <c>efficiency_cost</c> finding becomes an
-/// efficiency tip, worded as such. Thread-safe.
+/// efficiency tip, worded as such. A finding about arguments the model sent that were not valid JSON (signature
+/// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
+/// with or returns it. Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
@@ -33,6 +35,7 @@ public static class TemplateLessonWriter
         var tool = finding.Tool is null ? "the tool" : $"`{finding.Tool}`";
         var (kind, text, efficiency) = finding.Kind switch
         {
+            _ when IsUnreadArguments(finding) => UnreadArguments(finding, tool, odds),
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
@@ -54,6 +57,24 @@ public static class TemplateLessonWriter
                 .ToList(),
             Finding = finding,
             IsEfficiencyTip = efficiency,
+        };
+    }
+
+    // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
+    // to send rather than what the tool "fails with" or "returns".
+    private static bool IsUnreadArguments(Finding finding) =>
+        finding.Signature == SessionScanner.UnreadArgumentsSignature
+        && finding.Pattern is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall
+        && finding.Kind is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall or FindingKinds.EfficiencyCost;
+
+    private static (InsightKind Kind, string Text, bool Efficiency) UnreadArguments(Finding finding, string tool, string odds)
+    {
+        var fix = $"Send the arguments of {tool} as one valid JSON object matching its parameters, with nothing before or after it.";
+        return finding.Kind switch
+        {
+            FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} were sent arguments that are not valid JSON: {odds}. {fix}", false),
+            FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"Calls to {tool} were sent arguments that are not valid JSON again and again in a session: {odds}. Do not send a call the tool could not read the same way again. {fix}", false),
+            _ => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: calls to {tool} were often sent arguments that are not valid JSON ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. {fix}"), true),
         };
     }
 

@@ -52,6 +52,25 @@ public class TemplateLessonWriterTests
     }
 
     [Theory]
+    [InlineData(FindingKinds.ToolError, FindingKinds.ToolError, InsightKind.Pitfall, "Calls to `lookup_order` were sent arguments that are not valid JSON: 9 of the 10 sessions where it happened failed (90%, against 50% overall). Send the arguments of `lookup_order` as one valid JSON object matching its parameters, with nothing before or after it.")]
+    [InlineData(FindingKinds.RepeatedFailingCall, FindingKinds.RepeatedFailingCall, InsightKind.Pitfall, "Calls to `lookup_order` were sent arguments that are not valid JSON again and again in a session: 9 of the 10 sessions where it happened failed (90%, against 50% overall). Do not send a call the tool could not read the same way again. Send the arguments of `lookup_order` as one valid JSON object matching its parameters, with nothing before or after it.")]
+    [InlineData(FindingKinds.EfficiencyCost, FindingKinds.ToolError, InsightKind.Workflow, "To save steps: calls to `lookup_order` were often sent arguments that are not valid JSON (12 wasted calls in 10 sessions), even in sessions that succeed. Send the arguments of `lookup_order` as one valid JSON object matching its parameters, with nothing before or after it.")]
+    [InlineData(FindingKinds.EfficiencyCost, FindingKinds.RepeatedFailingCall, InsightKind.Workflow, "To save steps: calls to `lookup_order` were often sent arguments that are not valid JSON (12 wasted calls in 10 sessions), even in sessions that succeed. Send the arguments of `lookup_order` as one valid JSON object matching its parameters, with nothing before or after it.")]
+    public void Arguments_that_were_not_valid_json_are_the_models_to_fix_not_an_error_the_tool_returns(string kind, string pattern, InsightKind expectedKind, string expected)
+    {
+        var finding = Finding(kind, "lookup_order", "arguments not valid JSON", 10, 9) with { Pattern = pattern, WastedCalls = 12 };
+
+        var lesson = TemplateLessonWriter.Write(finding, 0.5);
+
+        Assert.Equal(expected, lesson.Text);
+        Assert.Equal(expectedKind, lesson.Kind);
+        Assert.Equal(kind == FindingKinds.EfficiencyCost, lesson.IsEfficiencyTip);
+        Assert.DoesNotContain("fails with", lesson.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("returns", lesson.Text, StringComparison.Ordinal);
+        Assert.Equal(["lookup_order"], lesson.Triggers.Tools);
+    }
+
+    [Theory]
     [InlineData(FindingKinds.RepeatedFailingCall, "do not repeat the same call unchanged")]
     [InlineData(FindingKinds.ToolSequence, "went with failure")]
     [InlineData(FindingKinds.RubricCriterion, "Graders often find")]
