@@ -116,12 +116,16 @@ public class SessionShowEventTests
             new ToolCallEvent { CallId = "c1", ToolName = "lookup", ArgumentsError = ParseError },
             new ToolCallEvent { CallId = "c2", ToolName = "lookup", Arguments = "{\"id\":7}" },
             new ToolCallEvent { CallId = "c3", ToolName = "ping" },
+
+            // An imported log keeps the text the model sent: it is shown, with why it was not read.
+            new ToolCallEvent { CallId = "c4", ToolName = "lookup", Arguments = "{\"id\":7", ArgumentsError = "The arguments are not valid JSON: cut short." },
         ]);
 
         var (exit, output, error) = await cli.RunAsync("session", "show", "ses_args", "--db", cli.Database);
 
         Assert.True(exit == 0, error);
         AssertLine(output, "tool.call", "lookup(<arguments not read>) [c1]: " + ParseError);
+        AssertLine(output, "tool.call", "lookup({\"id\":7) [c4]: The arguments are not valid JSON: cut short.");
         AssertLine(output, "tool.call", "lookup({\"id\":7}) [c2]");
         AssertLine(output, "tool.call", "ping() [c3]");
 

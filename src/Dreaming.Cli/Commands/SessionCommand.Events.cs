@@ -14,7 +14,7 @@ internal static partial class SessionCommand
     private static string Describe(SessionEvent e, SessionRecord session) => e switch
     {
         MessageEvent m => m.Text,
-        ToolCallEvent { ArgumentsError: { } argumentsError } c => $"{c.ToolName}(<arguments not read>) [{c.CallId}]: {argumentsError}",
+        ToolCallEvent { ArgumentsError: { } argumentsError } c => $"{c.ToolName}({c.Arguments ?? "<arguments not read>"}) [{c.CallId}]: {argumentsError}",
         ToolCallEvent c => $"{c.ToolName}({c.Arguments}) [{c.CallId}]",
         ToolResultEvent r => ToolResult(r),
         ModelResponseEvent m => string.Create(CultureInfo.InvariantCulture, $"{m.ModelId} {m.Latency.TotalMilliseconds:0} ms, {m.Usage.InputTokens}+{m.Usage.OutputTokens} tokens{Cost(m.Usage)}{(string.IsNullOrEmpty(m.FinishReason) ? string.Empty : ", finish " + m.FinishReason)}"),

@@ -182,7 +182,7 @@ public sealed class ModelReflector : IDreamReflector
             {
                 MessageEvent m => $"{m.Role}: {Cut(m.Text)}",
                 // A call whose arguments were not read shows why, not as a call with none.
-                ToolCallEvent { ArgumentsError: { } argumentsError } c => $"call {c.ToolName}(<arguments not read: {Cut(argumentsError)}>)",
+                ToolCallEvent { ArgumentsError: { } argumentsError } c => $"call {c.ToolName}({(c.Arguments is null ? string.Empty : Cut(c.Arguments) + " ")}<arguments not read: {Cut(argumentsError)}>)",
                 ToolCallEvent c => $"call {c.ToolName}({Cut(c.Arguments)})",
                 ToolResultEvent r => $"{(r.IsError ? "error" : "result")} {r.ToolName}: {Cut(r.ErrorMessage ?? r.Result)}",
                 // The outcome loop's notes: the agent's question or block reason, and the guidance it was given.

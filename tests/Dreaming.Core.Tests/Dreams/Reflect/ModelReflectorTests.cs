@@ -61,6 +61,22 @@ public class ModelReflectorTests
     }
 
     [Fact]
+    public async Task An_imported_call_whose_arguments_were_not_valid_json_shows_the_text_sent_and_why_it_was_not_read()
+    {
+        var model = Reply("""{"lessons":[]}""", out var requests);
+        var sessions = Sessions();
+        var s1 = sessions["s1"];
+        sessions["s1"] = s1 with
+        {
+            Events = [.. s1.Events, new ToolCallEvent { SessionId = "s1", Sequence = 4, Timestamp = s1.Session.StartedAt, CallId = "c9", ToolName = "refund", Arguments = "{\"amount\":", ArgumentsError = "The arguments are not valid JSON: cut short." }],
+        };
+
+        await new ModelReflector(model).ReflectAsync(new ReflectionRequest { Findings = s_findings, BaseFailureRate = 0.5, Sessions = sessions, Instructions = null });
+
+        Assert.Contains("call refund({\"amount\": <arguments not read: The arguments are not valid JSON: cut short.>)", requests[0][1].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prose_is_asked_for_again_once_then_the_template_stands_in()
     {
         var model = Reply("I think the agent should be more careful.", out var requests);
