@@ -45,15 +45,10 @@ public sealed class WebhookRetryAnswerTests
     public async Task A_413_with_retry_after_is_temporary_and_retried_when_it_asks()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var dispatcher = Dispatcher(
             outbox,
-            () =>
-            {
-                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
-                response.Headers.TryAddWithoutValidation("Retry-After", "3600");
-                return response;
-            },
+            Answer(HttpStatusCode.RequestEntityTooLarge, ("Retry-After", "3600")),
             new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
@@ -78,7 +73,7 @@ public sealed class WebhookRetryAnswerTests
     public async Task Other_failures_4xx_included_follow_the_schedule(int status)
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var dispatcher = Dispatcher(outbox, () => new HttpResponseMessage((HttpStatusCode)status), new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
@@ -104,7 +99,7 @@ public sealed class WebhookRetryAnswerTests
     public async Task A_retry_after_ms_header_is_honoured_in_milliseconds_before_retry_after_and_capped_like_it(string milliseconds, string? seconds, string expected)
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var answeredAt = DateTimeOffset.MinValue;
         var dispatcher = Dispatcher(
             outbox,
@@ -113,26 +108,13 @@ public sealed class WebhookRetryAnswerTests
                 // The receiver takes 10 s to answer: the delay counts from its answer.
                 _clock.Advance(TimeSpan.FromSeconds(10));
                 answeredAt = _clock.GetUtcNow();
-                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
-                response.Headers.TryAddWithoutValidation("retry-after-ms", milliseconds);
-                if (seconds is not null)
-                {
-                    response.Headers.TryAddWithoutValidation("Retry-After", seconds);
-                }
-
-                return response;
+                return Answer(HttpStatusCode.TooManyRequests, ("retry-after-ms", milliseconds), ("Retry-After", seconds))();
             },
             new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
 
-        var options = new WebhookOptions();
-        var wait = expected switch
-        {
-            "cap" => options.MaxRetryAfter,
-            "schedule" => options.EffectiveSchedule[1],
-            _ => TimeSpan.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var wait = ExpectedWait(expected);
         var stored = (await outbox.GetAsync(delivery.Id))!;
         Assert.Equal(WebhookDeliveryState.Pending, stored.State);
 
@@ -144,16 +126,10 @@ public sealed class WebhookRetryAnswerTests
     public async Task Of_two_retry_after_ms_headers_the_first_counts_and_a_413_with_one_is_retried()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var dispatcher = Dispatcher(
             outbox,
-            () =>
-            {
-                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
-                response.Headers.TryAddWithoutValidation("retry-after-ms", "30000");
-                response.Headers.TryAddWithoutValidation("retry-after-ms", "7200000");
-                return response;
-            },
+            Answer(HttpStatusCode.RequestEntityTooLarge, ("retry-after-ms", "30000"), ("retry-after-ms", "7200000")),
             new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
@@ -174,36 +150,15 @@ public sealed class WebhookRetryAnswerTests
     public async Task An_x_ms_retry_after_ms_header_is_honoured_after_retry_after_ms_and_before_retry_after(string? milliseconds, string xmsMilliseconds, string? seconds, string expected)
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var dispatcher = Dispatcher(
             outbox,
-            () =>
-            {
-                var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
-                response.Headers.TryAddWithoutValidation("x-ms-retry-after-ms", xmsMilliseconds);
-                if (milliseconds is not null)
-                {
-                    response.Headers.TryAddWithoutValidation("retry-after-ms", milliseconds);
-                }
-
-                if (seconds is not null)
-                {
-                    response.Headers.TryAddWithoutValidation("Retry-After", seconds);
-                }
-
-                return response;
-            },
+            Answer(HttpStatusCode.TooManyRequests, ("x-ms-retry-after-ms", xmsMilliseconds), ("retry-after-ms", milliseconds), ("Retry-After", seconds)),
             new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
 
-        var options = new WebhookOptions();
-        var wait = expected switch
-        {
-            "cap" => options.MaxRetryAfter,
-            "schedule" => options.EffectiveSchedule[1],
-            _ => TimeSpan.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var wait = ExpectedWait(expected);
         var stored = (await outbox.GetAsync(delivery.Id))!;
         Assert.Equal(WebhookDeliveryState.Pending, stored.State);
         Assert.Equal((_clock.GetUtcNow() + wait).ToUnixTimeMilliseconds(), stored.NextAttemptAt.ToUnixTimeMilliseconds());
@@ -213,15 +168,10 @@ public sealed class WebhookRetryAnswerTests
     public async Task A_413_with_an_x_ms_retry_after_ms_is_temporary_and_retried_when_it_asks()
     {
         var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+        var delivery = await EnqueueAsync(outbox);
         var dispatcher = Dispatcher(
             outbox,
-            () =>
-            {
-                var response = new HttpResponseMessage(HttpStatusCode.RequestEntityTooLarge);
-                response.Headers.TryAddWithoutValidation("x-ms-retry-after-ms", "30000");
-                return response;
-            },
+            Answer(HttpStatusCode.RequestEntityTooLarge, ("x-ms-retry-after-ms", "30000")),
             new FakeLogger<WebhookDispatcher>());
 
         await dispatcher.DispatchDueAsync();
@@ -229,6 +179,36 @@ public sealed class WebhookRetryAnswerTests
         var stored = (await outbox.GetAsync(delivery.Id))!;
         Assert.Equal((WebhookDeliveryState.Pending, 413), (stored.State, stored.LastStatusCode));
         Assert.Equal(_clock.GetUtcNow().AddSeconds(30), stored.NextAttemptAt);
+    }
+
+    private async Task<WebhookDelivery> EnqueueAsync(InMemoryWebhookOutboxStore outbox) =>
+        (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
+
+    // An answer with the status and the headers given a value (a null value leaves its header out).
+    private static Func<HttpResponseMessage> Answer(HttpStatusCode status, params (string Name, string? Value)[] headers) => () =>
+    {
+        var response = new HttpResponseMessage(status);
+        foreach (var (name, value) in headers)
+        {
+            if (value is not null)
+            {
+                response.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return response;
+    };
+
+    // The wait a theory row expects: a time span, "cap" (MaxRetryAfter) or "schedule" (the schedule's next step).
+    private static TimeSpan ExpectedWait(string expected)
+    {
+        var options = new WebhookOptions();
+        return expected switch
+        {
+            "cap" => options.MaxRetryAfter,
+            "schedule" => options.EffectiveSchedule[1],
+            _ => TimeSpan.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 
     private WebhookDispatcher Dispatcher(IWebhookOutboxStore outbox, Func<HttpResponseMessage> answer, FakeLogger<WebhookDispatcher> logger)
