@@ -133,7 +133,8 @@ public static partial class ErrorSignature
     }
 
     // One pass, leftmost match first; at one position the earlier alternative wins (a date before its numbers, a number
-    // with a unit such as 30s or 2GB before an id such as HAT030).
+    // with a unit such as 30s or 2GB before an id such as HAT030). A code of six or more capitals and digits with a single
+    // digit (a booking reference such as XEWRD9) is an id too, while utf8, v2 or IPV6 stay words.
     [GeneratedRegex("""
         (?<str>"[^"\r\n]{0,500}"|(?<!\w)'[^'\r\n]{0,500}'(?!\w)|`[^`\r\n]{0,500}`|“[^”\r\n]{0,500}”|‘[^’\r\n]{0,500}’)
         |(?<url>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+)
@@ -146,6 +147,7 @@ public static partial class ErrorSignature
         |(?<amount>[$€£¥]\x20?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\x20?(?:USD|EUR|GBP|JPY|CHF|dollars?|euros?)\b)
         |(?<num>(?<!\w)\d+(?:[.,]\d+)*(?:[A-Za-z]{1,3}|%)(?!\w))
         |(?<id>\b(?=[\w-]*\d[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]*\b)
+        |(?<id>\b(?=[A-Z0-9]{6,}\b)(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]+\b)
         |(?<num>(?<!\w)\d+(?:[.,]\d+)*)
         """, RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
     private static partial Regex VariablePart();

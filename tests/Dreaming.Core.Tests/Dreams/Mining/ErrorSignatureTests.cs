@@ -37,6 +37,21 @@ public sealed class ErrorSignatureTests
     }
 
     [Fact]
+    public void A_booking_reference_with_one_digit_is_an_id_like_one_with_more()
+    {
+        // τ-bench airline reservation ids are six capitals and digits; about a third of them have a single digit.
+        var oneDigit = ErrorSignature.Normalize("Error: reservation XEWRD9 not found");
+        var threeDigits = ErrorSignature.Normalize("Error: reservation 4OG6T3 not found");
+
+        Assert.Equal("Error: reservation <id> not found", oneDigit);
+        Assert.Equal(threeDigits, oneDigit);
+        Assert.Equal("Error: reservation <id> not found", ErrorSignature.Normalize("Error: reservation 7ABCDE not found"));
+
+        // Shorter or lower-case words with one digit, and capitals without a digit, stay words.
+        Assert.Equal("IPV6 disabled, utf8 decode failed after HTTP2 upgrade: ENOENT", ErrorSignature.Normalize("IPV6 disabled, utf8 decode failed after HTTP2 upgrade: ENOENT"));
+    }
+
+    [Fact]
     public void The_signature_comes_from_the_line_that_carries_the_error_not_the_first()
     {
         const string output = """
