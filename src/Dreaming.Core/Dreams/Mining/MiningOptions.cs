@@ -25,6 +25,8 @@ public sealed class MiningOptions
     public double SequenceFalseDiscoveryRate { get; set; } = 0.05;
 
     /// <summary>Gets or sets how many times the same call (tool and arguments) must fail the same way in one session to count as a loop.</summary>
+    /// <remarks>Arguments are the same when their JSON is, whatever its spacing and the order of an object's properties;
+    /// text that is not valid JSON is compared as sent.</remarks>
     /// <value>The default is 2.</value>
     public int MinRepeatedFailures { get; set; } = 2;
 

@@ -151,7 +151,8 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
             return;
         }
 
-        TrackFailingCall(new LoopKey(tool, call.Arguments, signature), line, tokens, sequences);
+        // The same arguments with other spacing or property order are the same call (CallArguments).
+        TrackFailingCall(new LoopKey(tool, CallArguments.Canonical(call.Arguments), signature), line, tokens, sequences);
     }
 
     private void TrackFailingCall(LoopKey key, string line, long tokens, ReadOnlySpan<long> sequences)
