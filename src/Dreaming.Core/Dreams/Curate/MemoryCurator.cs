@@ -317,8 +317,65 @@ public static class MemoryCurator
     private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
         existing.Kind == candidate.Kind
         && existing.Triggers.Tools.SequenceEqual(candidate.Triggers.Tools, StringComparer.Ordinal)
-        && existing.Text.Contains($"\"{candidate.Finding.Signature}\"", StringComparison.Ordinal)
-        && string.Equals(Opening(existing.Text), Opening(candidate.Text), StringComparison.Ordinal);
+        && ((existing.Text.Contains($"\"{candidate.Finding.Signature}\"", StringComparison.Ordinal)
+                && string.Equals(Opening(existing.Text), Opening(candidate.Text), StringComparison.Ordinal))
+            || SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature));
+
+    // The template writes a finding found again by a later dream with other numbers only (sessions, failures, rates), and
+    // not every lesson quotes its signature (a sequence's, a limit's): the same words around the same signature, numbers
+    // aside, are the same lesson. A lesson that does not name its signature (arguments not valid JSON, whose wording says
+    // so) is the same when all its words are.
+    private static bool SameWordingButNumbers(string existing, string candidate, string signature)
+    {
+        var at = signature.Length == 0 ? -1 : candidate.IndexOf(signature, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return string.Equals(MaskNumbers(existing), MaskNumbers(candidate), StringComparison.Ordinal);
+        }
+
+        var before = MaskNumbers(candidate.AsSpan(0, at));
+        var after = MaskNumbers(candidate.AsSpan(at + signature.Length));
+        for (var from = existing.IndexOf(signature, StringComparison.Ordinal); from >= 0; from = existing.IndexOf(signature, from + 1, StringComparison.Ordinal))
+        {
+            if (string.Equals(MaskNumbers(existing.AsSpan(0, from)), before, StringComparison.Ordinal)
+                && string.Equals(MaskNumbers(existing.AsSpan(from + signature.Length)), after, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.
+    private static string MaskNumbers(ReadOnlySpan<char> text)
+    {
+        var masked = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var end = i;
+            if (char.IsAsciiDigit(text[i]) && (i == 0 || !IsWordChar(text[i - 1])))
+            {
+                while (end < text.Length && (char.IsAsciiDigit(text[end]) || (text[end] is '.' or ',' && end + 1 < text.Length && char.IsAsciiDigit(text[end + 1]) && end > i)))
+                {
+                    end++;
+                }
+
+                if (end == text.Length || !IsWordChar(text[end]))
+                {
+                    masked.Append('#');
+                    i = end - 1;
+                    continue;
+                }
+            }
+
+            masked.Append(text[i]);
+        }
+
+        return masked.ToString();
+    }
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
     private static string Opening(string text)
     {

@@ -1,0 +1,69 @@
+namespace Dreaming.Tests;
+
+/// <summary>A templated lesson found again by a later dream, with other numbers, is the same lesson: it merges, whatever
+/// the kind of its finding, while a lesson about another sequence, limit or tool is added.</summary>
+public sealed class CurationTemplatedAgainTests
+{
+    private static readonly DateTimeOffset s_now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("airline");
+
+    public static TheoryData<string, string?, string> Findings() => new()
+    {
+        { FindingKinds.ToolSequence, null, "search_direct_flight -> search_onestop_flight" },
+        { FindingKinds.LimitHit, null, "finish_reason: length" },
+        { FindingKinds.ToolError, "book_reservation", "arguments not valid JSON" },
+        { FindingKinds.RepeatedFailingCall, "book_reservation", "arguments not valid JSON" },
+        { FindingKinds.ToolError, "book_reservation", "Error: payment amount does not add up, total price is <num>, but paid <num>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Findings))]
+    public void A_lesson_found_again_with_other_numbers_merges_into_the_first(string kind, string? tool, string signature)
+    {
+        // The first dream saw it in 18 sessions (17 failed, base rate 58%); the next one, over new sessions, in 25 (20 failed, 61%).
+        var first = TemplateLessonWriter.Write(Finding(kind, tool, signature, 18, 17, "s1"), 0.58);
+        var again = TemplateLessonWriter.Write(Finding(kind, tool, signature, 25, 20, "s2"), 0.61);
+        Assert.NotEqual(first.Text, again.Text);
+
+        var added = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now);
+        var result = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1));
+
+        var insight = Assert.Single(result.Insights);
+        Assert.Equal(["s1", "s2"], insight.Evidence.Select(e => e.SessionId));
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Merge, change.Op);
+        Assert.Contains("same tool, error and wording", change.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_sequence_limit_or_tool_is_another_lesson()
+    {
+        var lessons = new[]
+        {
+            Finding(FindingKinds.ToolSequence, null, "search_direct_flight -> search_onestop_flight", 18, 17, "s1"),
+            Finding(FindingKinds.ToolSequence, null, "search_direct_flight -> book_reservation", 25, 20, "s2"),
+            Finding(FindingKinds.ToolSequence, null, "step1 -> step2", 25, 20, "s3"),
+            Finding(FindingKinds.ToolSequence, null, "step1 -> step21", 25, 20, "s4"),
+            Finding(FindingKinds.LimitHit, null, "finish_reason: length", 18, 17, "s5"),
+            Finding(FindingKinds.LimitHit, null, "outcome: max_iterations_reached", 25, 20, "s6"),
+            Finding(FindingKinds.ToolError, "book_reservation", "arguments not valid JSON", 18, 17, "s7"),
+            Finding(FindingKinds.ToolError, "update_reservation_flights", "arguments not valid JSON", 25, 20, "s8"),
+        }.Select(f => TemplateLessonWriter.Write(f, 0.58)).ToList();
+
+        var result = MemoryCurator.Curate([], lessons, [], s_scope, _ => [], s_now);
+
+        Assert.Equal(lessons.Count, result.Insights.Count);
+        Assert.All(result.Changes, c => Assert.Equal(DreamChangeOp.Add, c.Op));
+    }
+
+    private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed, string session) =>
+        DreamTestData.ToolErrorFinding(tool ?? "unused", signature, session) with
+        {
+            Kind = kind,
+            Pattern = kind,
+            Tool = tool,
+            Sessions = sessions,
+            FailedSessions = failed,
+            FailureRate = (double)failed / sessions,
+        };
+}
