@@ -28,12 +28,15 @@ public sealed record Insight
     public IReadOnlyList<InsightEvidence> Evidence { get; init; } = [];
 
     /// <summary>Gets how many sessions given the insight passed.</summary>
+    /// <remarks>A session that never called any of the insight's tools (<see cref="Triggers"/>) and did not cite it is not
+    /// counted in <see cref="Helpful"/>, <see cref="Harmful"/> or <see cref="Seen"/>: it says nothing about the insight.</remarks>
     public int Helpful { get; init; }
 
     /// <summary>Gets how many sessions given the insight failed in the way it was about.</summary>
     public int Harmful { get; init; }
 
-    /// <summary>Gets how many sessions were given the insight.</summary>
+    /// <summary>Gets how many sessions were given the insight, among those that called one of its tools or cited it (all, for
+    /// an insight about no tool).</summary>
     public int Seen { get; init; }
 
     /// <summary>Gets whether the insight is given to sessions.</summary>

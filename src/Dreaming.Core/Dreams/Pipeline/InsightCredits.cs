@@ -2,7 +2,8 @@ namespace Dreaming;
 
 /// <summary>Credit assignment: what the sessions that were given insights say about them.</summary>
 /// <remarks>
-/// A session given an insight counts it seen. Citations sharpen the credit: when the model cited any insight in the
+/// A session given an insight counts it seen, unless the insight is about tools the session never called and the model did
+/// not cite it: that session says nothing about the insight, and gives it no credit at all. Citations sharpen the credit: when the model cited any insight in the
 /// session, a pass counts helpful only for the insights it cited (the others it was given are seen, not credited); when it
 /// cited none, a pass counts helpful for every insight given. A failure counts harmful for an insight the model cited, and
 /// for one about a tool that failed in the session (a failed result, or a call whose arguments were not read), about a sequence of tools the session called (an insight with several
@@ -43,6 +44,14 @@ internal static class InsightCredits
 
                 var tools = insight.Triggers.Tools;
                 var wasCited = cited.Contains(id);
+                if (!wasCited && tools.Count > 0 && !tools.Any(calledTools.Contains))
+                {
+                    // A lesson about tools the session never called says nothing about them: its pass or failure is not the
+                    // lesson's, so it is not credited (all insights fitting the budget are given to every session, and
+                    // crediting unrelated passes would let a harmful or stale lesson look helpful for ever).
+                    continue;
+                }
+
                 var helpful = passed && (cited.Count == 0 || wasCited);
                 var harmful = !passed && (wasCited || tools.Count == 0 || tools.Any(failingTools.Contains) || (tools.Count > 1 && tools.All(calledTools.Contains)));
                 credits.Add(new InsightCredit(id, session.Id, helpful, harmful, wasCited));

@@ -36,7 +36,7 @@ public class InsightCreditsTests
 
         Assert.True(credits.Single(c => c.InsightId == "ins-refund").Harmful);
         Assert.True(credits.Single(c => c.InsightId == "ins-lookup").Harmful);
-        Assert.False(credits.Single(c => c.InsightId == "ins-other").Harmful);
+        Assert.DoesNotContain(credits, c => c.InsightId == "ins-other");
         Assert.DoesNotContain(credits, c => c.Helpful);
     }
 
@@ -108,12 +108,12 @@ public class InsightCreditsTests
         var called = Session("s1", passed: false, given: ["ins-seq"]) is var s
             ? s with { Events = [.. s.Events, new ToolCallEvent { CallId = "a", ToolName = "search_direct_flight", Arguments = "{}" }, new ToolCallEvent { CallId = "b", ToolName = "search_onestop_flight", Arguments = "{}" }] }
             : null!;
-        var other = Session("s2", passed: false, given: ["ins-seq"], failingTool: "book_reservation");
+        var other = Session("s2", passed: false, given: ["ins-seq"], failingTool: "book_reservation", called: []);
 
         var credits = InsightCredits.From([called, other], [insight], s_agent);
 
         Assert.True(credits.Single(c => c.SessionId == "s1").Harmful);
-        Assert.False(credits.Single(c => c.SessionId == "s2").Harmful);
+        Assert.DoesNotContain(credits, c => c.SessionId == "s2");
     }
 
     [Fact]
@@ -129,9 +129,35 @@ public class InsightCreditsTests
         Assert.Empty(InsightCredits.From([session], [s_refund, s_lookup], MemoryScope.Team("billing")));
     }
 
-    private static SessionWithEvents Session(string id, bool passed, string[] given, string[]? cited = null, string? failingTool = null)
+    [Fact]
+    public void A_session_that_never_called_an_insights_tools_gives_it_no_credit_unless_it_cited_it()
+    {
+        // Every insight that fits the budget is given to every session: a greeting that passed says nothing about a lesson on
+        // refunds, and crediting it helpful let a lesson that hurts its own sessions outweigh its harm with unrelated passes.
+        var greeting = Session("s1", passed: true, given: ["ins-refund", "ins-lookup"], called: ["greet"]);
+        var cited = Session("s2", passed: true, given: ["ins-refund", "ins-lookup"], cited: ["ins-lookup"], called: ["greet"]);
+        var general = Insight("ins-general", "x") with { Triggers = InsightTriggers.None };
+        var failed = Session("s3", passed: false, given: ["ins-refund", "ins-general"], called: ["greet"]);
+        var refunded = Session("s4", passed: true, given: ["ins-refund", "ins-lookup"], called: ["refund"]);
+
+        var credits = InsightCredits.From([greeting, cited, failed, refunded], [s_refund, s_lookup, general], s_agent);
+
+        Assert.DoesNotContain(credits, c => c.SessionId == "s1");
+        Assert.Equal([("ins-lookup", true)], credits.Where(c => c.SessionId == "s2").Select(c => (c.InsightId, c.Helpful)));
+        Assert.Equal([("ins-general", true)], credits.Where(c => c.SessionId == "s3").Select(c => (c.InsightId, c.Harmful)));
+        Assert.Equal([("ins-refund", true)], credits.Where(c => c.SessionId == "s4").Select(c => (c.InsightId, c.Helpful)));
+    }
+
+    // By default the session called, with success, the tools of the insights of these tests, so each is about it.
+    private static SessionWithEvents Session(string id, bool passed, string[] given, string[]? cited = null, string? failingTool = null, string[]? called = null)
     {
         var events = new List<SessionEvent> { new InsightsInjectedEvent { MemoryVersionId = "v1", InsightIds = given, Sequence = 1 } };
+        foreach (var tool in called ?? ["refund", "lookup_order"])
+        {
+            events.Add(new ToolCallEvent { CallId = "ok-" + tool, ToolName = tool, Arguments = "{}", Sequence = 1 });
+            events.Add(new ToolResultEvent { CallId = "ok-" + tool, ToolName = tool, Result = "ok", Sequence = 1 });
+        }
+
         if (failingTool is not null)
         {
             events.Add(new ToolCallEvent { CallId = "c1", ToolName = failingTool, Arguments = "{}", Sequence = 2 });
