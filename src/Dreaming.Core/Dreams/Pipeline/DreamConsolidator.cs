@@ -11,8 +11,9 @@ namespace Dreaming;
 /// and guard → commit, as one leased, recorded dream run.</summary>
 /// <remarks>
 /// Only one dream runs per scope at a time (the run store's lease; a second gets <see cref="DreamConflictException"/>).
-/// The input memory version is never changed: the result is a new version whose parent it is. A failure keeps the
-/// partial results on the run. Thread-safe.
+/// The input memory version is never changed: the result is a new version whose parent it is, written only when the
+/// curation changed an insight (a dream whose changes are all rejections, such as a lesson retired as harmful found again,
+/// completes with those changes and no version). A failure keeps the partial results on the run. Thread-safe.
 /// </remarks>
 public sealed partial class DreamConsolidator : IDreamConsolidator
 {
@@ -240,6 +241,13 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         if (curation.Changes.Count == 0)
         {
             return results with { Note = reflectNote ?? "no findings changed the memory" };
+        }
+
+        if (curation.Insights.SequenceEqual(current?.Insights ?? []))
+        {
+            // Only rejections (a lesson retired as harmful, or one contradicting a better-supported insight, found again):
+            // a version identical to its parent would be one more for a person to review each night, with nothing in it.
+            return results with { Note = Join(reflectNote, string.Create(CultureInfo.InvariantCulture, $"no change to the insights ({curation.Changes.Count} lessons found again were not added, see the changes); memory unchanged, no version written")) };
         }
 
         watch.Restart();
