@@ -11,7 +11,9 @@ public sealed class CurationOptions
     /// <value>The default is 3; at least 1.</value>
     public int RetireAfterHarmful { get; set; } = 3;
 
-    /// <summary>Gets or sets how long an insight that never helped may stay before it decays (is retired).</summary>
+    /// <summary>Gets or sets how long an active insight may stay unchanged before it decays (is retired): given to no session
+    /// it is about (one that called its tools or cited it; for an insight about no tool, any session) and not found again by
+    /// a dream for this long, whether or not it once helped. An insight a person wrote never decays.</summary>
     /// <value>The default is 90 days; positive.</value>
     public TimeSpan DecayAfter { get; set; } = TimeSpan.FromDays(90);
 

@@ -226,10 +226,13 @@ public static class MemoryCurator
                 insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
                 changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"evidence shows it harmful: {insight.Harmful} harmful against {insight.Helpful} helpful")));
             }
-            else if (insight.Status == InsightStatus.Active && insight.Source != InsightSource.Human && insight.Helpful == 0 && now - insight.UpdatedAt > options.DecayAfter)
+            else if (insight.Status == InsightStatus.Active && insight.Source != InsightSource.Human && now - insight.UpdatedAt > options.DecayAfter)
             {
+                // Unchanged for DecayAfter: no session it is about (one that called its tools, or cited it) was given it, and
+                // no dream found it again. Whether it once helped does not matter: its tools went out of use, or the
+                // environment changed, and it would otherwise be given to every session for ever. Found again, it is added afresh.
                 insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: never helpful and unchanged for more than {options.DecayAfter.TotalDays:0} days")));
+                changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: unchanged for more than {options.DecayAfter.TotalDays:0} days (no session it is about was given it and it was not found again; {insight.Helpful} helpful before)")));
             }
 
             insights[i] = insight;

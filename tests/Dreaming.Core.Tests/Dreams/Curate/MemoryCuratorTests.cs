@@ -107,6 +107,23 @@ public class MemoryCuratorTests
     }
 
     [Fact]
+    public void A_lesson_that_once_helped_decays_when_no_session_it_is_about_was_given_it_for_the_configured_time()
+    {
+        // The shipping lesson helped 24 sessions, then the carrier was replaced and no session has called the tool since:
+        // before, it stayed active and was given to every session for ever because it had helped once.
+        var stale = Existing("ins-stale", "Use the courier, not the postal carrier.", "s1") with { Helpful = 24, Seen = 24, UpdatedAt = s_now.AddDays(-100) };
+        var recent = Existing("ins-recent", "Refund at most the order total.", "s2") with { Helpful = 24, Seen = 24, UpdatedAt = s_now.AddDays(-10) };
+        var used = Existing("ins-used", "Look up the order first.", "s3") with { Helpful = 24, Seen = 24, UpdatedAt = s_now.AddDays(-100) };
+
+        var result = Curate([stale, recent, used], [], [new InsightCredit("ins-used", "s9", Helpful: false, Harmful: false)]);
+
+        Assert.Equal(InsightStatus.Retired, result.Insights.Single(i => i.Id == "ins-stale").Status);
+        Assert.Contains(result.Changes, c => c.Op == DreamChangeOp.Retire && c.InsightId == "ins-stale" && c.Reason.Contains("decayed", StringComparison.Ordinal) && c.Reason.Contains("24 helpful before", StringComparison.Ordinal));
+        Assert.Equal(InsightStatus.Active, result.Insights.Single(i => i.Id == "ins-recent").Status);
+        Assert.Equal(InsightStatus.Active, result.Insights.Single(i => i.Id == "ins-used").Status);
+    }
+
+    [Fact]
     public void An_insight_a_person_wrote_never_decays()
     {
         var old = Existing("ins-human", "Greet the customer by name.", "s1") with { UpdatedAt = s_now.AddDays(-400), Source = InsightSource.Human };
