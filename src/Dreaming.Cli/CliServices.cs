@@ -1,4 +1,5 @@
 using Dreaming.Sqlite;
+using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,10 +15,12 @@ internal static class CliServices
     /// <param name="reflector">The configured model that writes a dream's lessons, or <see langword="null"/> for lessons by
     /// template (offline).</param>
     /// <param name="customize">Changes the registrations before the provider is built (the import's store capture).</param>
-    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null, Action<IServiceCollection>? customize = null)
+    /// <param name="unroutedWebhooks">Whether memory and dream changes write their webhook events as unrouted events, for
+    /// the dispatcher of an app on the same database (<see cref="SqliteTraceStoreOptions.WriteUnroutedWebhooks"/>).</param>
+    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null, Action<IServiceCollection>? customize = null, bool unroutedWebhooks = false)
     {
         var services = new ServiceCollection();
-        var dreaming = services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath));
+        var dreaming = services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath), options => options.WriteUnroutedWebhooks = unroutedWebhooks);
         if (reflector is not null)
         {
             dreaming.AddReflector(reflector);
@@ -31,6 +34,20 @@ internal static class CliServices
         customize?.Invoke(services);
         return services.BuildServiceProvider();
     }
+
+    /// <summary>The <c>--no-webhooks</c> option of the commands that change memory (<c>memory approve</c>, <c>reject</c>,
+    /// <c>rollback</c>, <c>edit</c>, <c>dream</c>): without it they write their webhook events as unrouted events.</summary>
+    public static Option<bool> NoWebhooksOption() => new("--no-webhooks")
+    {
+        Description = "Raise no webhook: without it, the change's events (memory.version_*, dream.*) are written to the database's outbox and reach the app's receivers when the app's webhook dispatcher next runs on this database.",
+    };
+
+    /// <summary>The line that says where the events of a change went: to the outbox, for an app's dispatcher.</summary>
+    /// <param name="events">The event types, as text.</param>
+    /// <param name="plural">Whether <paramref name="events"/> names several.</param>
+    public static string UnroutedNote(string events, bool plural = false) => plural
+        ? $"webhooks: {events} written to the outbox; they reach the app's receivers when the app's webhook dispatcher next runs on this database (with no such app they wait, harmlessly; --no-webhooks raises none)"
+        : $"webhooks: {events} written to the outbox; it reaches the app's receivers when the app's webhook dispatcher next runs on this database (with no such app it waits, harmlessly; --no-webhooks raises none)";
 
     public static SqliteTraceStore OpenStore(string databasePath) =>
         new(new SqliteTraceStoreOptions { ConnectionString = ToConnectionString(databasePath) });

@@ -26,6 +26,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     {
         _connection = new SqliteStoreConnection<SqliteDreamRunWriter>(options, static connection => new SqliteDreamRunWriter(connection), this);
         _time = timeProvider ?? TimeProvider.System;
+        UnroutedWebhooks = options.WriteUnroutedWebhooks ? SqliteStoreWebhooks.Unrouted(_time) : null;
     }
 
     /// <summary>Initializes a new instance with default settings. Nothing is opened until first use.</summary>
@@ -51,6 +52,11 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     /// <summary>Gets or sets the publisher whose endpoints get the dream rows; set by <c>UseSqliteStore</c>, only for an
     /// outbox on the same file.</summary>
     internal WebhookPublisher? Webhooks { get; set; }
+
+    /// <summary>Gets or sets the publisher without endpoints that unrouted events are written through
+    /// (<see cref="SqliteTraceStoreOptions.WriteUnroutedWebhooks"/>); used only when <see cref="Webhooks"/> has no endpoints,
+    /// and cleared by <c>UseSqliteStore</c> in a process that has some.</summary>
+    internal WebhookPublisher? UnroutedWebhooks { get; set; }
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => WithWriterAsync(static _ => true, cancellationToken);
@@ -152,7 +158,7 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
         // The webhook wrapper may see only a decorator of the host's around this store: tell it, on the caller's flow,
         // that the rows go into this change's transaction, so it does not publish them again.
         WebhookStoreChange.WrittenBy(this);
-        return _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken);
+        return _connection.WriteWithWebhooksAsync(Webhooks, work, cancellationToken, UnroutedWebhooks);
     }
 
     private Task<T> WithReaderAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) => _connection.ReadAsync(work, cancellationToken);

@@ -51,6 +51,7 @@ public static class SqliteDreamingBuilderExtensions
 
             // Proposals, approvals and rollbacks write their webhook rows in their own transaction likewise.
             store.Webhooks = SameFileWebhooks(services, store.Location);
+            store.UnroutedWebhooks = HasEndpoints(services) ? null : store.UnroutedWebhooks;
             return store;
         });
         builder.Services.RemoveAll<IWebhookOutboxStore>();
@@ -64,10 +65,15 @@ public static class SqliteDreamingBuilderExtensions
 
             // A run's end writes its webhook rows in its own transaction likewise.
             store.Webhooks = SameFileWebhooks(services, store.Location);
+            store.UnroutedWebhooks = HasEndpoints(services) ? null : store.UnroutedWebhooks;
             return store;
         });
         return builder;
     }
+
+    /// <summary>Whether the process has webhook endpoints, whose publisher announces the stores' changes (itself, or through
+    /// the store's transaction): unrouted events are then not written as well.</summary>
+    private static bool HasEndpoints(IServiceProvider services) => services.GetService<WebhookPublisher>() is { IsEnabled: true };
 
     /// <summary>The publisher a store on <paramref name="location"/> writes its webhook rows through: only when webhooks
     /// have endpoints and their outbox is the SQLite outbox on the same file, so the rows can share the change's transaction.</summary>

@@ -236,20 +236,41 @@ internal static class SqliteSchema
         ("ix_sessions_scope_started", "sessions (scope, started_ms, id)"),
     ];
 
+    /// <summary>Tables created on every open of the writer that finds one missing, after the migrations and like the
+    /// <see cref="EnsuredIndexList"/>, rather than by a migration: each a name and its definition. A table goes here when
+    /// builds that predate it can ignore it safely, so a file it is added to still opens with them (no new
+    /// <c>user_version</c>, which they would refuse as newer).</summary>
+    /// <remarks><c>webhook_unrouted</c>: events a process without webhook endpoints (the <c>dreaming</c> tool) wrote with
+    /// no delivery, for the dispatcher of a host on the same file to route to its endpoints
+    /// (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>). A build without it neither writes nor routes such events;
+    /// its rows only wait.</remarks>
+    private static readonly (string Name, string Definition)[] EnsuredTableList =
+    [
+        ("webhook_unrouted", "(event_id TEXT NOT NULL PRIMARY KEY REFERENCES webhook_events (id), created_ms INTEGER NOT NULL)"),
+    ];
+
+    /// <summary>The names of the <see cref="EnsuredTableList"/>, which <see cref="Read"/> looks for.</summary>
+    internal static readonly string[] EnsuredTableNames = [.. EnsuredTableList.Select(table => table.Name)];
+
     /// <summary>The names of the <see cref="EnsuredIndexList"/>, which <see cref="Read"/> looks for.</summary>
     internal static readonly string[] EnsuredIndexNames = [.. EnsuredIndexList.Select(index => index.Name)];
 
-    /// <summary>The statements that create the <see cref="EnsuredIndexList"/> a file lacks (<c>IF NOT EXISTS</c>).</summary>
+    /// <summary>The statements that create the <see cref="EnsuredTableList"/> and <see cref="EnsuredIndexList"/> a file lacks
+    /// (<c>IF NOT EXISTS</c>), tables first.</summary>
     internal static readonly string EnsuredIndexes =
-        string.Concat(EnsuredIndexList.Select(index => $"CREATE INDEX IF NOT EXISTS {index.Name} ON {index.On};"));
+        string.Concat(EnsuredTableList.Select(table => $"CREATE TABLE IF NOT EXISTS {table.Name} {table.Definition};"))
+        + string.Concat(EnsuredIndexList.Select(index => $"CREATE INDEX IF NOT EXISTS {index.Name} ON {index.On};"));
 
     // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
-    // parameters: $t0, $t1 the tables, $i0... the ensured indexes.
+    // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables.
     private static readonly string ReadStatement =
         "SELECT (SELECT user_version FROM pragma_user_version), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
         + string.Join(", ", EnsuredIndexNames.Select((_, i) => "$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + ")), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ("
+        + string.Join(", ", EnsuredTableNames.Select((_, i) => "$e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
         + "));";
 
     /// <summary>Gets the schema version this library writes and understands.</summary>
@@ -274,9 +295,17 @@ internal static class SqliteSchema
             command.Parameters.AddWithValue("$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredIndexNames[i]);
         }
 
+        for (var i = 0; i < EnsuredTableNames.Length; i++)
+        {
+            command.Parameters.AddWithValue("$e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredTableNames[i]);
+        }
+
         using var reader = command.ExecuteReader();
         reader.Read();
-        return new SqliteSchemaState(reader.GetInt64(0), reader.GetInt64(1) > 0, reader.GetInt64(2) == EnsuredIndexNames.Length);
+        return new SqliteSchemaState(
+            reader.GetInt64(0),
+            reader.GetInt64(1) > 0,
+            reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
@@ -305,8 +334,8 @@ internal static class SqliteSchema
         return null;
     }
 
-    /// <summary>Runs the missing migrations, stamps the new version and creates the <see cref="EnsuredIndexes"/> a file
-    /// lacks, in one immediate transaction (it takes the write lock, so it waits for another process's write).</summary>
+    /// <summary>Runs the missing migrations, stamps the new version and creates the ensured tables and indexes
+    /// (<see cref="EnsuredIndexes"/>) a file lacks, in one immediate transaction (it takes the write lock, so it waits for another process's write).</summary>
     /// <remarks>The writer calls it only when <see cref="Read"/>, outside a transaction, found the file not
     /// <see cref="SqliteSchemaState.IsCurrent"/>; it reads the state again under the lock, so another process migrating
     /// the file at the same time is seen.</remarks>
@@ -348,10 +377,11 @@ internal static class SqliteSchema
 /// <summary>What <see cref="SqliteSchema.Read"/> found in a file, from one snapshot.</summary>
 /// <param name="Version">The schema version (<c>PRAGMA user_version</c>).</param>
 /// <param name="HasStoreTables">Whether a table of the store exists.</param>
-/// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> exists.</param>
+/// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> and of
+/// <see cref="SqliteSchema.EnsuredTableNames"/> exists.</param>
 internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes)
 {
-    /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index,
+    /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index and table,
     /// so that <see cref="SqliteSchema.Migrate"/> would write nothing and need not take the write lock.</summary>
     public bool IsCurrent => Version == SqliteSchema.LatestVersion && HasStoreTables && HasEnsuredIndexes;
 }

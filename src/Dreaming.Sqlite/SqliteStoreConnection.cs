@@ -57,15 +57,16 @@ internal sealed class SqliteStoreConnection<TWriter> : IDisposable
         }
     }
 
-    /// <summary>Runs a write that may add webhook rows in its transaction (given the publisher only when it has endpoints),
-    /// and wakes the dispatcher once the write committed rows.</summary>
-    public async Task<T> WriteWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<TWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken)
+    /// <summary>Runs a write that may add webhook rows in its transaction (given the publisher only when it has endpoints;
+    /// otherwise <paramref name="unrouted"/>, when the store writes unrouted events), and wakes the dispatcher once the
+    /// write committed deliveries.</summary>
+    public async Task<T> WriteWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<TWriter, WebhookPublisher?, (T Value, bool WroteWebhooks)> work, CancellationToken cancellationToken, WebhookPublisher? unrouted = null)
     {
-        var enabled = webhooks is { IsEnabled: true } ? webhooks : null;
-        var (value, wrote) = await WriteAsync(writer => work(writer, enabled), cancellationToken).ConfigureAwait(false);
+        var target = webhooks is { IsEnabled: true } ? webhooks : unrouted;
+        var (value, wrote) = await WriteAsync(writer => work(writer, target), cancellationToken).ConfigureAwait(false);
         if (wrote)
         {
-            enabled!.NotifyWritten();
+            target!.NotifyWritten();
         }
 
         return value;

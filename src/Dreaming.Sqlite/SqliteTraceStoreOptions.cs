@@ -27,4 +27,22 @@ public sealed class SqliteTraceStoreOptions
     /// which counts whole seconds, so waits are rounded up to the next second and a <c>Default Timeout</c> in the connection
     /// string is replaced).</remarks>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets a value indicating whether the <see cref="SqliteMemoryStore"/> and <see cref="SqliteDreamRunStore"/>
+    /// of a process without webhook endpoints write the webhook events of their changes as <em>unrouted</em> events, for
+    /// the dispatcher of an application on the same file to deliver.</summary>
+    /// <value>The default is <see langword="false"/>: a process without endpoints writes no webhook rows. The <c>dreaming</c>
+    /// tool sets it for <c>memory approve</c>, <c>reject</c>, <c>rollback</c>, <c>edit</c> and <c>dream</c>.</value>
+    /// <remarks>
+    /// <para>Each event (<c>memory.version_*</c>, <c>dream.*</c>, <c>budget.reached</c>, <c>insight.quarantined</c>, with
+    /// the data a host would send and the default payload options) is written in the transaction of the change, with no
+    /// delivery: the change and its event are stored together or not at all. The <see cref="WebhookDispatcher"/> of a host
+    /// that has <c>AddWebhooks</c> and <c>UseSqliteStore</c> on the same file routes it at its next pass to its endpoints
+    /// that subscribe to the type (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>), once whatever the number of
+    /// replicas; an event no endpoint subscribes to is dropped then. With no such host the rows only wait (<c>dreaming
+    /// webhooks list</c> shows them).</para>
+    /// <para>Ignored when the process has webhook endpoints (<c>AddWebhooks</c>): its stores then route their events
+    /// themselves. Session ends (<c>session.*</c>) are not written as unrouted events.</para>
+    /// </remarks>
+    public bool WriteUnroutedWebhooks { get; set; }
 }

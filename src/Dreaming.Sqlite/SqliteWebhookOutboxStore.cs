@@ -69,6 +69,34 @@ public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Reads first whether any event waits, so a pass with none takes no write lock; the routing itself is one
+    /// immediate transaction (it waits for another process's write, and two dispatchers route in turn).</remarks>
+    public async Task<(int Routed, int Dropped)> RouteUnroutedAsync(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpointsFor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (!await _connection.ReadAsync(static connection => SqliteWebhookRows.AnyUnrouted(connection), cancellationToken).ConfigureAwait(false))
+        {
+            return (0, 0);
+        }
+
+        return await _connection.WriteAsync(writer => writer.RouteUnrouted(endpointsFor, now, limit), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the unrouted events waiting for a host's dispatcher (<see cref="RouteUnroutedAsync"/>), oldest first.</summary>
+    /// <param name="limit">The most to return, 1 to 10 000.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Each event's id, type and when it was written.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is out of range.</exception>
+    /// <remarks>Thread-safe; reads one snapshot.</remarks>
+    public Task<IReadOnlyList<(string EventId, string EventType, DateTimeOffset CreatedAt)>> ListUnroutedAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, WebhookOutboxRules.MaxListLimit);
+        return _connection.ReadAsync<IReadOnlyList<(string, string, DateTimeOffset)>>(connection => SqliteWebhookRows.ListUnrouted(connection, limit), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -11,7 +11,8 @@ internal static class SqliteWebhookRows
 
     private const string From = " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id";
 
-    /// <summary>Writes an event and one pending delivery per endpoint, in the caller's transaction.</summary>
+    /// <summary>Writes an event and one pending delivery per endpoint, in the caller's transaction; with no endpoint, the
+    /// event and a <c>webhook_unrouted</c> row instead, for a host's dispatcher to route (<see cref="SqliteWebhookWriter.RouteUnrouted"/>).</summary>
     public static List<WebhookDelivery> Insert(SqliteConnection connection, SqliteTransaction transaction, WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, DateTimeOffset now)
     {
         var body = webhookEvent.ToBody();
@@ -30,21 +31,80 @@ internal static class SqliteWebhookRows
             throw new ArgumentException($"Webhook event '{webhookEvent.Id}' is already in the outbox.", nameof(webhookEvent), exception);
         }
 
+        if (endpointIds.Count == 0)
+        {
+            // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the file to route it.
+            using var unrouted = SqliteMemoryRows.Command(
+                connection,
+                transaction,
+                "INSERT INTO webhook_unrouted (event_id, created_ms) VALUES ($id, $created_ms)",
+                ("$id", webhookEvent.Id), ("$created_ms", ms));
+            unrouted.ExecuteNonQuery();
+            return [];
+        }
+
+        return InsertDeliveries(connection, transaction, webhookEvent.Id, webhookEvent.Type, body, endpointIds, ms);
+    }
+
+    /// <summary>Writes one pending delivery, due at once, per endpoint (each once) of an event already stored.</summary>
+    public static List<WebhookDelivery> InsertDeliveries(SqliteConnection connection, SqliteTransaction transaction, string eventId, string eventType, string body, IReadOnlyList<string> endpointIds, long ms)
+    {
         var created = new List<WebhookDelivery>(endpointIds.Count);
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(ms);
         foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
         {
-            var delivery = WebhookDelivery.Pending(webhookEvent, endpointId, body, DateTimeOffset.FromUnixTimeMilliseconds(ms));
+            var delivery = new WebhookDelivery
+            {
+                Id = WebhookDelivery.NewId(),
+                EventId = eventId,
+                EventType = eventType,
+                EndpointId = endpointId,
+                Body = body,
+                State = WebhookDeliveryState.Pending,
+                CreatedAt = now,
+                NextAttemptAt = now,
+            };
             using var insert = SqliteMemoryRows.Command(
                 connection,
                 transaction,
                 "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
                 + "VALUES ($id, $event_id, $endpoint_id, 'pending', 0, $now, $now)",
-                ("$id", delivery.Id), ("$event_id", webhookEvent.Id), ("$endpoint_id", endpointId), ("$now", ms));
+                ("$id", delivery.Id), ("$event_id", eventId), ("$endpoint_id", endpointId), ("$now", ms));
             insert.ExecuteNonQuery();
             created.Add(delivery);
         }
 
         return created;
+    }
+
+    /// <summary>Whether any unrouted event waits (a read, no lock).</summary>
+    public static bool AnyUnrouted(SqliteConnection connection)
+    {
+        using var command = SqliteMemoryRows.Command(connection, null, "SELECT EXISTS (SELECT 1 FROM webhook_unrouted)");
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    /// <summary>The unrouted events, oldest first: id, type and when written.</summary>
+    public static List<(string Id, string Type, DateTimeOffset CreatedAt)> ListUnrouted(SqliteConnection connection, int limit) =>
+        [.. ReadUnrouted(connection, null, limit).Select(static e => (e.Id, e.Type, e.CreatedAt))];
+
+    /// <summary>The unrouted events, oldest first, with their bodies.</summary>
+    public static List<(string Id, string Type, string Body, DateTimeOffset CreatedAt)> ReadUnrouted(SqliteConnection connection, SqliteTransaction? transaction, int limit)
+    {
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "SELECT e.id, e.type, e.body, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
+            + "ORDER BY u.created_ms, u.event_id LIMIT $limit",
+            ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, string, string, DateTimeOffset)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+        }
+
+        return rows;
     }
 
     public static List<WebhookDelivery> Select(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string Name, object? Value)[] parameters)

@@ -47,6 +47,35 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         return due;
     }
 
+    /// <summary>Routes the oldest unrouted events in one immediate transaction: deliveries to the endpoints that subscribe,
+    /// and the unrouted row deleted either way, so another dispatcher (a process or thread) cannot route them again.</summary>
+    public (int Routed, int Dropped) RouteUnrouted(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var routed = 0;
+        var dropped = 0;
+        var ms = now.ToUnixTimeMilliseconds();
+        foreach (var (id, type, body, _) in SqliteWebhookRows.ReadUnrouted(connection, transaction, limit))
+        {
+            var endpoints = endpointsFor(type) ?? [];
+            if (endpoints.Count > 0)
+            {
+                SqliteWebhookRows.InsertDeliveries(connection, transaction, id, type, body, endpoints, ms);
+                routed++;
+            }
+            else
+            {
+                dropped++;
+            }
+
+            using var delete = SqliteMemoryRows.Command(connection, transaction, "DELETE FROM webhook_unrouted WHERE event_id = $id", ("$id", id));
+            delete.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return (routed, dropped);
+    }
+
     public (WebhookDelivery, WebhookEndpointState) RecordAttempt(WebhookAttemptResult result)
     {
         using var transaction = connection.BeginTransaction(deferred: false);

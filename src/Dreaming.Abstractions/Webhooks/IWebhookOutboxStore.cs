@@ -49,6 +49,31 @@ public interface IWebhookOutboxStore
     Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default) =>
         ClaimDueAsync(now, lease, limit, cancellationToken);
 
+    /// <summary>Routes events written to the outbox without deliveries (unrouted events: a process without webhook endpoints,
+    /// such as the <c>dreaming</c> tool, changed memory or ran a dream on a store that keeps them): each gets one pending
+    /// delivery, due at once, per endpoint <paramref name="endpointsFor"/> names for its type, and stops being unrouted, in
+    /// one atomic step per call, so two dispatchers on one store never route an event twice. An event no endpoint
+    /// subscribes to is dropped from the unrouted events (the event itself stays, with no delivery).</summary>
+    /// <param name="endpointsFor">Gives the ids of the caller's endpoints that subscribe to an event type; empty for none.
+    /// Called while the store holds its write lock: it must be quick and must not call the store.</param>
+    /// <param name="now">When the deliveries are written and due.</param>
+    /// <param name="limit">The most events to route, oldest first; 1 or more.</param>
+    /// <param name="cancellationToken">Cancels the operation; nothing is routed when it is canceled before the step commits.</param>
+    /// <returns>How many events were routed (got at least one delivery) and how many were dropped (no endpoint subscribes).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpointsFor"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is less than 1.</exception>
+    /// <remarks>The <c>WebhookDispatcher</c> calls it at each pass. The SQLite outbox implements it (its memory and dream
+    /// run stores write unrouted events with <c>SqliteTraceStoreOptions.WriteUnroutedWebhooks</c>). The default
+    /// implementation, for stores that hold no unrouted events (the in-memory outbox, stores written before it existed),
+    /// routes nothing and returns zeros. Thread-safe.</remarks>
+    Task<(int Routed, int Dropped)> RouteUnroutedAsync(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpointsFor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult((0, 0));
+    }
+
     /// <summary>Records an attempt: delivered, retried at <see cref="WebhookAttemptResult.NextAttemptAt"/>, or dead. Counts the
     /// attempt and updates the endpoint's run of consecutive failures (see <see cref="WebhookOutboxRules.ConsecutiveFailuresAfter"/>).
     /// A result reported late for a delivery that is already delivered changes neither the delivery nor the endpoint, which

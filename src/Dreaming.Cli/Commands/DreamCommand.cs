@@ -31,11 +31,12 @@ internal static class DreamCommand
             DreamRunRequest.MaxSessionsLimit);
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
+        var noWebhooks = CliServices.NoWebhooksOption();
         review.AcceptOnlyFromAmong("auto", "approval");
         review.HelpName = "auto|approval"; // in this order, as the other choices, not sorted
         var command = new Command("dream", "Run one dream: mine the recent sessions of an agent (--agent) or a memory scope (--scope) for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
-            agent, scope, maxSessions, minSessions, instructions, review,
+            agent, scope, maxSessions, minSessions, instructions, review, noWebhooks,
         };
         command.Validators.Add(result =>
         {
@@ -58,7 +59,8 @@ internal static class DreamCommand
             // A configured model writes the lessons (a model that fails leaves template lessons, with a note saying so).
             var settings = common.ModelSettings(parse);
             using var reflector = ModelClientFactory.TryCreate(settings);
-            await using var services = CliServices.Build(database, reflector: reflector);
+            var webhooks = !parse.GetValue(noWebhooks);
+            await using var services = CliServices.Build(database, reflector: reflector, unroutedWebhooks: webhooks);
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
@@ -77,6 +79,10 @@ internal static class DreamCommand
             else
             {
                 WriteText(output, run, reflector is null ? null : settings.Describe());
+                if (webhooks)
+                {
+                    output.WriteLine(CliServices.UnroutedNote("the run's events (dream.*, memory.version_*, budget.reached, insight.quarantined)", plural: true));
+                }
             }
 
             return run.Status switch

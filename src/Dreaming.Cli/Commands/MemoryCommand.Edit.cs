@@ -21,12 +21,14 @@ internal static partial class MemoryCommand
         var remove = Texts(new("--remove") { HelpName = "ID", Description = "Leave this insight out of the new version (earlier versions keep it; --retire is usually better). Repeatable." });
         var by = NotAnOptionName(ByOption());
         var note = NotAnOptionName(NoteOption("What changed and why, for the record."));
+        var noWebhooks = CliServices.NoWebhooksOption();
         var command = new Command("edit", "Change a version's insights as a person: the result is a new proposed version, to approve with 'dreaming memory approve'.")
         {
-            id, add, kind, tool, keyword, text, retire, activate, remove, by, note,
+            id, add, kind, tool, keyword, text, retire, activate, remove, by, note, noWebhooks,
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
+            var webhooks = !parse.GetValue(noWebhooks);
             var changes = new MemoryEditRequest(
                 parse.GetValue(add) ?? [],
                 parse.GetValue(kind),
@@ -39,7 +41,7 @@ internal static partial class MemoryCommand
             changes.CheckShape();
             var author = MemoryAuthor.Person(parse.GetValue(by)!);
             var versionId = parse.GetValue(id)!;
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!, webhooks);
             var source = await store.GetVersionAsync(versionId, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
             var edit = changes.ToEdit(source, author, parse.GetValue(note), DateTimeOffset.UtcNow);
             var edited = await store.EditAsync(source.Id, edit.Edit, ct).ConfigureAwait(false);
@@ -73,6 +75,11 @@ internal static partial class MemoryCommand
             WriteIds(output, "retired", changes.Retire);
             WriteIds(output, "activated", changes.Activate);
             WriteIds(output, "removed", changes.Remove);
+            if (webhooks)
+            {
+                output.WriteLine(CliServices.UnroutedNote(WebhookEventTypes.MemoryVersionProposed));
+            }
+
             output.WriteLine($"approve it with: {approve}");
             return 0;
         }).ConfigureAwait(false));

@@ -165,7 +165,8 @@ internal static partial class MemoryCommand
         var id = new Argument<string>("version") { Description = "The version id." };
         var by = ByOption();
         var note = NoteOption("Why, for the record.");
-        var command = new Command(verb, description) { id, by };
+        var noWebhooks = CliServices.NoWebhooksOption();
+        var command = new Command(verb, description) { id, by, noWebhooks };
         if (verb != "approve")
         {
             // An approval keeps no note (IMemoryStore.ApproveAsync takes none), so approve does not offer one to drop.
@@ -174,7 +175,8 @@ internal static partial class MemoryCommand
 
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            var webhooks = !parse.GetValue(noWebhooks);
+            using var store = MemoryStoreFor(parse.GetValue(common.Database)!, webhooks);
             var author = MemoryAuthor.Person(parse.GetValue(by)!);
             var versionId = parse.GetValue(id)!;
             var result = verb switch
@@ -193,6 +195,10 @@ internal static partial class MemoryCommand
                 output.WriteLine(verb == "rollback"
                     ? $"{result.Scope}: v{result.Number} ({result.Id}) restores {versionId} and is now active"
                     : $"{result.Scope}: v{result.Number} ({result.Id}) is now {MemoryText.State(result.State)}");
+                if (webhooks)
+                {
+                    output.WriteLine(CliServices.UnroutedNote(verb == "reject" ? WebhookEventTypes.MemoryVersionRejected : WebhookEventTypes.MemoryVersionActivated));
+                }
             }
 
             return 0;
@@ -217,6 +223,12 @@ internal static partial class MemoryCommand
         return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or a version id for 'show').");
     }
 
-    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database) =>
-        new(CliServices.ToConnectionString(CliServices.RequireDatabase(database)));
+    /// <summary>The memory store of the database; with <paramref name="unroutedWebhooks"/>, its changes write their webhook
+    /// events as unrouted events for the app's dispatcher (the tool has no endpoints of its own).</summary>
+    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database, bool unroutedWebhooks = false) =>
+        new(new Dreaming.Sqlite.SqliteTraceStoreOptions
+        {
+            ConnectionString = CliServices.ToConnectionString(CliServices.RequireDatabase(database)),
+            WriteUnroutedWebhooks = unroutedWebhooks,
+        });
 }

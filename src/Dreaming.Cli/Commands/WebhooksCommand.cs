@@ -22,10 +22,21 @@ internal static class WebhooksCommand
     {
         var state = CommonOptions.Choice(new Option<WebhookDeliveryState?>("--state") { Description = "Only deliveries in this state." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many deliveries, newest first (1-10000).", DefaultValueFactory = _ => 50 }, 1, WebhookOutboxRules.MaxListLimit);
-        var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit };
+        var unrouted = new Option<bool>("--unrouted") { Description = "List the events this tool wrote (memory and dream changes) that wait for the app's webhook dispatcher to route them to its endpoints, oldest first, instead of deliveries." };
+        var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit, unrouted };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             using var outbox = Open(parse.GetValue(common.Database)!);
+            if (parse.GetValue(unrouted))
+            {
+                if (parse.GetValue(state) is not null)
+                {
+                    throw new ArgumentException("--unrouted lists events, which have no delivery state; leave out --state.");
+                }
+
+                return await ListUnroutedAsync(outbox, parse.GetValue(limit), parse.GetValue(common.Json), output, ct).ConfigureAwait(false);
+            }
+
             var rows = await outbox.ListAsync(parse.GetValue(state), parse.GetValue(limit), ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
@@ -47,9 +58,12 @@ internal static class WebhooksCommand
                 return 0;
             }
 
+            // Counted up to the list's limit: enough to say that some wait, and how to see them.
+            var waiting = (await outbox.ListUnroutedAsync(WebhookOutboxRules.MaxListLimit, ct).ConfigureAwait(false)).Count;
             if (rows.Count == 0)
             {
                 output.WriteLine("no webhook deliveries match");
+                WriteWaiting(output, waiting);
                 return 0;
             }
 
@@ -70,6 +84,7 @@ internal static class WebhooksCommand
                 }
             }
 
+            WriteWaiting(output, waiting);
             return 0;
         }).ConfigureAwait(false));
         return command;
@@ -145,6 +160,39 @@ internal static class WebhooksCommand
             return rows.All(d => d.State == WebhookDeliveryState.Delivered) ? 0 : 1;
         }).ConfigureAwait(false));
         return command;
+    }
+
+    private static async Task<int> ListUnroutedAsync(SqliteWebhookOutboxStore outbox, int limit, bool json, TextWriter output, CancellationToken ct)
+    {
+        var events = await outbox.ListUnroutedAsync(limit, ct).ConfigureAwait(false);
+        if (json)
+        {
+            CliJson.Write(output, events.Select(e => new { e.EventId, e.EventType, e.CreatedAt }));
+            return 0;
+        }
+
+        if (events.Count == 0)
+        {
+            output.WriteLine("no unrouted webhook events: nothing waits for an app's dispatcher");
+            return 0;
+        }
+
+        output.WriteLine($"{"EVENT ID",-36}  {"EVENT",-28}  WRITTEN (UTC)");
+        foreach (var e in events)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.EventId,-36}  {e.EventType,-28}  {e.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}"));
+        }
+
+        output.WriteLine("they reach the app's receivers when the app's webhook dispatcher (AddWebhooks with UseSqliteStore on this database) next runs; with no such app they wait, harmlessly");
+        return 0;
+    }
+
+    private static void WriteWaiting(TextWriter output, int waiting)
+    {
+        if (waiting > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{waiting}{(waiting == WebhookOutboxRules.MaxListLimit ? " or more" : string.Empty)} events written by this tool wait, unrouted, for the app's webhook dispatcher on this database ('dreaming webhooks list --unrouted' lists them)"));
+        }
     }
 
     private static SqliteWebhookOutboxStore Open(string database) =>

@@ -79,11 +79,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _sender = new WebhookSender(client, _options.AttemptTimeout, _time);
     }
 
-    /// <summary>Claims and sends the deliveries due now, once, and waits for them; what the background loop does each round.</summary>
+    /// <summary>Routes the unrouted events waiting in the outbox (see <see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>), then
+    /// claims and sends the deliveries due now, once, and waits for them; what the background loop does each round.</summary>
     /// <param name="cancellationToken">Stops the round; attempts in flight are then not recorded and will be retried.</param>
     /// <returns>How many deliveries were attempted.</returns>
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken = default)
     {
+        await RouteUnroutedAsync(cancellationToken).ConfigureAwait(false);
         var due = await _outbox.ClaimDueAsync(_time.GetUtcNow(), _options.ClaimLease, _options.BatchSize, cancellationToken).ConfigureAwait(false);
         return await DeliverAllAsync(due, cancellationToken).ConfigureAwait(false);
     }
@@ -183,6 +185,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <returns>Whether the claim was full (more may be due at once).</returns>
     private async Task<bool> ClaimAndStartAsync(CancellationToken stoppingToken)
     {
+        // Events the dreaming tool wrote to this file without endpoints become this host's deliveries first.
+        await RouteUnroutedAsync(stoppingToken).ConfigureAwait(false);
+
         // An endpoint with half the batch or more in flight is left out; the others may take up to the batch size minus the
         // most any of them has in flight, so no endpoint ever has more than BatchSize attempts in flight.
         var threshold = (_options.BatchSize + 1) / 2;
