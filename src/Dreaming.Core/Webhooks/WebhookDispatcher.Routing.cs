@@ -10,9 +10,15 @@ public sealed partial class WebhookDispatcher
 
     /// <summary>Routes the unrouted events waiting in the outbox to this dispatcher's endpoints that subscribe
     /// (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>), before a pass claims what is due; never throws but for
-    /// cancellation, so an outbox that cannot route does not stop deliveries.</summary>
+    /// cancellation, so an outbox that cannot route does not stop deliveries. A dispatcher without endpoints routes
+    /// nothing: it would drop every event, which an instance of the app that has endpoints would have delivered.</summary>
     private async Task RouteUnroutedAsync(CancellationToken cancellationToken)
     {
+        if (_endpoints.Count == 0)
+        {
+            return;
+        }
+
         try
         {
             var (routed, dropped) = await _outbox.RouteUnroutedAsync(SubscribedEndpoints, _time.GetUtcNow(), RouteLimit, cancellationToken).ConfigureAwait(false);

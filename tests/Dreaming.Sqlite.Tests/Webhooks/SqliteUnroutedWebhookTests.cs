@@ -134,6 +134,28 @@ public sealed class SqliteUnroutedWebhookTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_host_whose_webhooks_have_no_endpoints_leaves_the_events_for_an_instance_that_has_some()
+    {
+        var path = _folder.File("no-endpoints.db");
+        using (var tool = ToolMemory(path))
+        {
+            await tool.ProposeAsync(Proposal(null, "a")).WaitAsync(Bound);
+        }
+
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(path).AddWebhooks(_ => { });
+        await using (var bare = services.BuildServiceProvider())
+        {
+            Assert.Equal(0, await bare.GetRequiredService<WebhookDispatcher>().DispatchDueAsync().WaitAsync(Bound));
+        }
+
+        Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM webhook_unrouted"));
+        await using var host = WebhookHarness.Create(path, _receiver.Url);
+        Assert.Equal(1, await host.Dispatcher.DispatchDueAsync().WaitAsync(Bound));
+        Assert.Single(_receiver.Received);
+    }
+
+    [Fact]
     public async Task When_the_unrouted_event_cannot_be_written_the_tools_approval_does_not_happen()
     {
         var path = _folder.File("atomic.db");
