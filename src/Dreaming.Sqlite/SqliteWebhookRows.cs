@@ -85,8 +85,24 @@ internal static class SqliteWebhookRows
     }
 
     /// <summary>The unrouted events, oldest first: id, type and when written.</summary>
-    public static List<(string Id, string Type, DateTimeOffset CreatedAt)> ListUnrouted(SqliteConnection connection, int limit) =>
-        [.. ReadUnrouted(connection, null, limit).Select(static e => (e.Id, e.Type, e.CreatedAt))];
+    public static List<(string Id, string Type, DateTimeOffset CreatedAt)> ListUnrouted(SqliteConnection connection, int limit)
+    {
+        // Without the bodies, which only routing needs.
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            null,
+            "SELECT e.id, e.type, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
+            + "ORDER BY u.created_ms, u.event_id LIMIT $limit",
+            ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, string, DateTimeOffset)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+        }
+
+        return rows;
+    }
 
     /// <summary>The unrouted events, oldest first, with their bodies.</summary>
     public static List<(string Id, string Type, string Body, DateTimeOffset CreatedAt)> ReadUnrouted(SqliteConnection connection, SqliteTransaction? transaction, int limit)
