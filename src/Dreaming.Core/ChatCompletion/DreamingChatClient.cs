@@ -231,11 +231,20 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             throw;
         }
 
+        // A one-call session's span is current only in the step of this iterator that started it: each later step runs
+        // in the consumer's flow. It is made current again for each, so the chat and execute_tool spans of the tool
+        // rounds below nest under it, not beside it. Only with a span, that is with a listener on the source.
+        var span = owned ? (session as AgentSession)?.Activity : null;
         var failed = false;
         try
         {
             while (true)
             {
+                if (span is not null && !ReferenceEquals(Activity.Current, span) && !span.IsStopped)
+                {
+                    Activity.Current = span;
+                }
+
                 try
                 {
                     if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
