@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
 
@@ -79,6 +80,58 @@ public sealed partial class OpenTelemetrySdkTests
         Assert.Equal("execute_tool lookup", tool.DisplayName);
         Assert.Equal("execute_tool", tool.GetTagItem("gen_ai.operation.name"));
         Assert.Equal(agent.SpanId, tool.ParentSpanId);
+
+        // UseFunctionInvocation() starts it on the source of the invoke_agent span (tracing.md says so).
+        Assert.Equal(DreamingTelemetry.SourceName, tool.Source.Name);
+        Assert.Equal(DreamingTelemetry.SourceName, agent.Source.Name);
+        Assert.All(chats, c => Assert.Equal("Experimental.Microsoft.Extensions.AI", c.Source.Name));
         Assert.Equal(5, spans.Count);
+    }
+
+    [Fact]
+    public async Task An_orchestration_run_is_an_invoke_agent_span_with_its_items_sessions_under_it()
+    {
+        await using var host = OtelHost.Create(FakeChatClient.Echo(), dreaming: d => d.AddOrchestrator());
+        ActivityTraceId trace;
+        OrchestrationRun run;
+        using (var request = OtelHost.Requests.StartActivity("POST /release-note"))
+        {
+            trace = request!.TraceId;
+            run = await host.Services.GetRequiredService<IOrchestrator>().RunAsync(new OrchestrationRequest
+            {
+                Agents =
+                [
+                    new RosterAgent { Name = "researcher", Instructions = "You find facts.", ChatClient = FakeChatClient.Echo().AsBuilder().UseOpenTelemetry().Build() },
+                    new RosterAgent { Name = "writer", Run = (_, _) => Task.FromResult(new WorkItemReply("the note")) },
+                ],
+                Plan = new OrchestrationPlan
+                {
+                    Goal = "Prepare the release note",
+                    Items =
+                    [
+                        new WorkItem { Id = "changes", Agent = "researcher", Instructions = "List the changes" },
+                        new WorkItem { Id = "note", Agent = "writer", Instructions = "Write the note", DependsOn = ["changes"] },
+                    ],
+                },
+            });
+            Assert.Same(request, Activity.Current);
+        }
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        var spans = host.Trace(trace);
+        var root = Assert.Single(spans, s => s.DisplayName == "POST /release-note");
+        var orchestrator = Assert.Single(spans, s => s.DisplayName == "invoke_agent orchestrator");
+        Assert.Equal(root.SpanId, orchestrator.ParentSpanId);
+        Assert.Equal(run.SessionId, orchestrator.GetTagItem("gen_ai.conversation.id"));
+        foreach (var item in run.Items)
+        {
+            var span = Assert.Single(spans, s => (string?)s.GetTagItem("gen_ai.conversation.id") == item.SessionId);
+            Assert.Equal(orchestrator.SpanId, span.ParentSpanId);
+            Assert.Equal(run.SessionId, span.GetTagItem("dreaming.session.parent_id"));
+        }
+
+        var researcher = Assert.Single(spans, s => s.DisplayName == "invoke_agent researcher");
+        var chat = Assert.Single(spans, s => s.DisplayName.StartsWith("chat", StringComparison.Ordinal));
+        Assert.Equal(researcher.SpanId, chat.ParentSpanId);
     }
 }
