@@ -59,7 +59,7 @@ internal sealed class OtelHost : IAsyncDisposable
         services.AddOpenTelemetry()
             .WithTracing(t =>
             {
-                t.AddSource("Dreaming.Core").AddSource("Experimental.Microsoft.Extensions.AI").AddSource(Requests.Name).AddInMemoryExporter(spans);
+                t.AddSource("Dreaming.Core").AddSource("Experimental.Microsoft.Extensions.AI").AddSource("Experimental.Microsoft.Agents.AI").AddSource(Requests.Name).AddInMemoryExporter(spans);
                 if (sampler is not null)
                 {
                     t.SetSampler(sampler);
