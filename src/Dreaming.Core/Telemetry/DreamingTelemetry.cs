@@ -31,7 +31,7 @@ public static class DreamingTelemetry
     /// <c>store_error</c>, <c>redaction_error</c>, <c>writer_stopped</c> or <c>drain_timeout</c>).</summary>
     public const string EventsDroppedMetric = "dreaming.events.dropped";
 
-    /// <summary>Histogram of the duration of one store write batch (<c>s</c>).</summary>
+    /// <summary>Histogram of the duration of one store write batch (<c>s</c>), advising buckets from 0.5 ms to 10 s.</summary>
     public const string WriteDurationMetric = "dreaming.writer.batch.duration";
 
     /// <summary>Gauge of the events waiting in the write queue (<c>{event}</c>).</summary>
@@ -53,7 +53,18 @@ public static class DreamingTelemetry
 
     internal static readonly ObservableGauge<long> QueueLength = Meter.CreateObservableGauge(QueueLengthMetric, () => Volatile.Read(ref s_queuedEvents), "{event}", "Events waiting in the write queues.");
 
-    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram<double>(WriteDurationMetric, "s", "Duration of one trace store write batch.");
+    /// <summary>The bucket boundaries <see cref="WriteDurationMetric"/> advises, in seconds, from half a millisecond to
+    /// ten seconds: a store write takes milliseconds, and exporters' default buckets (0, 5, 10, 25… meant for
+    /// milliseconds) would put every batch in the first one. An adopter's own view (the OpenTelemetry SDK's
+    /// <c>AddView</c>) overrides them.</summary>
+    internal static readonly IReadOnlyList<double> WriteDurationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    internal static readonly Histogram<double> WriteDuration = Meter.CreateHistogram(
+        WriteDurationMetric,
+        "s",
+        "Duration of one trace store write batch.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriteDurationBuckets });
 
     internal static void AddQueued(long delta) => Interlocked.Add(ref s_queuedEvents, delta);
 

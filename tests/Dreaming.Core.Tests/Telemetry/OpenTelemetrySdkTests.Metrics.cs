@@ -112,4 +112,35 @@ public sealed partial class OpenTelemetrySdkTests
         Assert.Single(mine, p => p.Metric == "dreaming.sessions.started");
         Assert.Equal(["abandoned", "completed", "failed"], mine.Where(p => p.Metric == "dreaming.sessions.ended").Select(p => (string)p.Tags["dreaming.session.status"]!).Order());
     }
+
+    /// <summary>A store write takes milliseconds: the SDK's default buckets (0, 5, 10, 25… meant for milliseconds) would
+    /// put every batch of <c>dreaming.writer.batch.duration</c>, in seconds, in the first one. The instrument advises
+    /// second-scale buckets, which the SDK uses when the adopter sets none.</summary>
+    [Fact]
+    public async Task The_write_duration_histogram_has_buckets_in_seconds()
+    {
+        await using var host = OtelHost.Create(FakeChatClient.Echo());
+        await using (var session = host.Sessions.StartSession("histogram-" + Guid.NewGuid().ToString("N"), "t"))
+        {
+            await host.Chat.GetResponseAsync("hi");
+            await session.CompleteAsync();
+        }
+
+        var histogram = Assert.Single(host.CollectMetrics(), m => m.Name == DreamingTelemetry.WriteDurationMetric);
+        Assert.Equal(MetricType.Histogram, histogram.MetricType);
+        var bounds = new List<double>();
+        long count = 0;
+        foreach (ref readonly var point in histogram.GetMetricPoints())
+        {
+            count += point.GetHistogramCount();
+            bounds.Clear();
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                bounds.Add(bucket.ExplicitBound);
+            }
+        }
+
+        Assert.True(count > 0);
+        Assert.Equal([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], bounds.Where(b => !double.IsPositiveInfinity(b)));
+    }
 }
