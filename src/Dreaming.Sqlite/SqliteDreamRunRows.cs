@@ -21,13 +21,6 @@ internal static class SqliteDreamRunRows
         "input_version_id = $input_version_id, session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
         + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note, budget_reached = $budget_reached";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
-
     public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
         ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));
 
@@ -64,11 +57,11 @@ internal static class SqliteDreamRunRows
     public static (string Name, object? Value)[] ResultParameters(DreamRunResults results) =>
     [
         ("$input_version_id", results.InputVersionId),
-        ("$session_ids", JsonSerializer.Serialize(results.SessionIds, Json)),
+        ("$session_ids", JsonSerializer.Serialize(results.SessionIds, SqliteDreamRunJson.Store.IReadOnlyListString)),
         ("$cursor_ended_ms", results.Cursor?.EndedAt.ToUnixTimeMilliseconds()),
         ("$cursor_session_id", results.Cursor?.SessionId),
-        ("$stage_usage", JsonSerializer.Serialize(results.StageUsage, Json)),
-        ("$report", JsonSerializer.Serialize(results.Report, Json)),
+        ("$stage_usage", JsonSerializer.Serialize(results.StageUsage, SqliteDreamRunJson.Store.IReadOnlyListDreamStageUsage)),
+        ("$report", JsonSerializer.Serialize(results.Report, SqliteDreamRunJson.Store.DreamReport)),
         ("$output_version_id", results.OutputVersionId),
         ("$note", results.Note),
         ("$budget_reached", results.BudgetReached ? 1 : 0),
@@ -120,10 +113,10 @@ internal static class SqliteDreamRunRows
                 Results = new DreamRunResults
                 {
                     InputVersionId = GetString(row, 12),
-                    SessionIds = JsonSerializer.Deserialize<string[]>(row.GetString(13), Json) ?? [],
+                    SessionIds = JsonSerializer.Deserialize(row.GetString(13), SqliteDreamRunJson.Store.StringArray) ?? [],
                     Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, row.GetString(15)) : null,
-                    StageUsage = JsonSerializer.Deserialize<DreamStageUsage[]>(row.GetString(16), Json) ?? [],
-                    Report = JsonSerializer.Deserialize<DreamReport>(row.GetString(17), Json) ?? DreamReport.Empty,
+                    StageUsage = JsonSerializer.Deserialize(row.GetString(16), SqliteDreamRunJson.Store.DreamStageUsageArray) ?? [],
+                    Report = JsonSerializer.Deserialize(row.GetString(17), SqliteDreamRunJson.Store.DreamReport) ?? DreamReport.Empty,
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),
                     BudgetReached = row.GetInt64(22) != 0,

@@ -112,9 +112,9 @@ internal static class SqliteMemoryRows
         values["$position"].Value = position;
         values["$kind"].Value = Name(insight.Kind);
         values["$text"].Value = insight.Text;
-        values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools);
-        values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords);
-        values["$evidence"].Value = JsonSerializer.Serialize(insight.Evidence.Select(item => new EvidenceJson(item.SessionId, item.EventSequence)));
+        values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools, SqliteJson.Default.IReadOnlyListString);
+        values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords, SqliteJson.Default.IReadOnlyListString);
+        values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new EvidenceJson(item.SessionId, item.EventSequence))], SqliteJson.Default.EvidenceJsonArray);
         values["$helpful"].Value = insight.Helpful;
         values["$harmful"].Value = insight.Harmful;
         values["$seen"].Value = insight.Seen;
@@ -159,10 +159,10 @@ internal static class SqliteMemoryRows
                 Scope = version.Scope,
                 Triggers = new InsightTriggers
                 {
-                    Tools = JsonSerializer.Deserialize<string[]>(row.GetString(3)) ?? [],
-                    Keywords = JsonSerializer.Deserialize<string[]>(row.GetString(4)) ?? [],
+                    Tools = JsonSerializer.Deserialize(row.GetString(3), SqliteJson.Default.StringArray) ?? [],
+                    Keywords = JsonSerializer.Deserialize(row.GetString(4), SqliteJson.Default.StringArray) ?? [],
                 },
-                Evidence = (JsonSerializer.Deserialize<EvidenceJson[]>(row.GetString(5)) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Evidence = (JsonSerializer.Deserialize(row.GetString(5), SqliteJson.Default.EvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
                 Helpful = row.GetInt32(6),
                 Harmful = row.GetInt32(7),
                 Seen = row.GetInt32(8),
@@ -195,7 +195,7 @@ internal static class SqliteMemoryRows
         new($"Memory version '{versionId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
 
     /// <summary>One item of the evidence column; short names keep the JSON small.</summary>
-    private sealed record EvidenceJson(
+    internal sealed record EvidenceJson(
         [property: JsonPropertyName("session")] string Session,
         [property: JsonPropertyName("event"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Event);
 

@@ -33,10 +33,6 @@ internal static class SqliteRows
 
     private static readonly string[] EventParameters = ["$session_id", "$seq", "$ts", "$type", "$payload"];
 
-    // The payloads this library writes start with their "kind"; one where it comes later (rewritten by another tool)
-    // means the same and is read with these, which look ahead for it.
-    private static readonly JsonSerializerOptions s_kindAnywhere = new() { AllowOutOfOrderMetadataProperties = true };
-
     public static long ToMilliseconds(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromMilliseconds(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
@@ -77,8 +73,8 @@ internal static class SqliteRows
         values[12].Value = session.Usage.ModelCalls;
         values[13].Value = session.Usage.CostMinorUnits;
         values[14].Value = Nullable(session.MemoryVersionId);
-        values[15].Value = JsonSerializer.Serialize(session.InsightIds);
-        values[16].Value = JsonSerializer.Serialize(session.Metadata);
+        values[15].Value = JsonSerializer.Serialize(session.InsightIds, SqliteJson.Default.IReadOnlyListString);
+        values[16].Value = JsonSerializer.Serialize(session.Metadata, SqliteJson.Default.IReadOnlyDictionaryStringString);
         BindOutcome(values, 17, session.Outcome);
         values[20].Value = session.DroppedEventCount;
     }
@@ -98,7 +94,7 @@ internal static class SqliteRows
         values[1].Value = sessionEvent.Sequence;
         values[2].Value = ToMilliseconds(sessionEvent.Timestamp);
         values[3].Value = sessionEvent.EventType;
-        values[4].Value = JsonSerializer.Serialize<SessionEvent>(sessionEvent);
+        values[4].Value = JsonSerializer.Serialize(sessionEvent, SqliteJson.Default.SessionEvent);
     }
 
     /// <summary>Reads a session from a row of <see cref="SessionColumns"/>.</summary>
@@ -142,8 +138,8 @@ internal static class SqliteRows
             CostMinorUnits = row.GetInt64(13),
         },
         MemoryVersionId = GetString(row, 14),
-        InsightIds = JsonSerializer.Deserialize<string[]>(row.GetString(15)) ?? [],
-        Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(row.GetString(16)) ?? [],
+        InsightIds = JsonSerializer.Deserialize(row.GetString(15), SqliteJson.Default.StringArray) ?? [],
+        Metadata = JsonSerializer.Deserialize(row.GetString(16), SqliteJson.Default.DictionaryStringString) ?? [],
         Outcome = row.IsDBNull(17) ? null : new SessionOutcome
         {
             Label = row.GetString(17),
@@ -175,16 +171,18 @@ internal static class SqliteRows
         return sessionEvent with { SessionId = sessionId, Sequence = sequence, Timestamp = FromMilliseconds(timestampMilliseconds) };
     }
 
-    // Without its "kind" first, the default reader takes the payload for the abstract base type and refuses it.
+    // The payloads this library writes start with their "kind"; one where it comes later (rewritten by another tool)
+    // means the same, but the default reader takes it for the abstract base type and refuses it: it is read again
+    // with options that look ahead for the "kind".
     private static SessionEvent? DeserializeEvent(string payload)
     {
         try
         {
-            return JsonSerializer.Deserialize<SessionEvent>(payload);
+            return JsonSerializer.Deserialize(payload, SqliteJson.Default.SessionEvent);
         }
         catch (NotSupportedException)
         {
-            return JsonSerializer.Deserialize<SessionEvent>(payload, s_kindAnywhere);
+            return JsonSerializer.Deserialize(payload, SqliteJson.KindAnywhere.SessionEvent);
         }
     }
 

@@ -35,7 +35,7 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
                 + "ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$limit", limit),
-                ("$skip", System.Text.Json.JsonSerializer.Serialize(skipEndpoints)));
+                ("$skip", System.Text.Json.JsonSerializer.Serialize(skipEndpoints, SqliteJson.Default.StringArray)));
         var until = (now + lease).ToUnixTimeMilliseconds();
         foreach (var delivery in due)
         {

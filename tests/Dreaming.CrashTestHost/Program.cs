@@ -1,13 +1,20 @@
 // Records sessions into the SQLite file named by the first argument, printing "acked <id>" after each
 // CompleteAsync returns, while other sessions are still being written, until the process is killed.
 // With "webhooks URL SECRET" after the file, it instead ends 20 sessions with webhooks to URL, printing "acked <id>"
-// for each, and runs the dispatcher until it is killed.
+// for each, and runs the dispatcher until it is killed. With "aot-store" after the file, it writes to and reads back from
+// every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is).
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
 
 if (args.Length == 4 && args[1] == "webhooks")
 {
     await Dreaming.CrashTestHost.WebhookChild.RunAsync(args[0], args[2], args[3]);
+    return;
+}
+
+if (args.Length == 2 && args[1] == "aot-store")
+{
+    await Dreaming.CrashTestHost.AotStoreChild.RunAsync(args[0]);
     return;
 }
 

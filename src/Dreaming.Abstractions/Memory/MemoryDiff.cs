@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -19,8 +21,9 @@ public sealed record MemoryDiff(
     IReadOnlyList<InsightChange> Changed,
     int UnchangedCount)
 {
-    // Diffs are read by people: keep non-ASCII text as it is rather than as \u escapes.
-    private static readonly JsonSerializerOptions RenderOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Diffs are read by people: keep non-ASCII text as it is rather than as \u escapes. Written by hand (no serializer
+    // reflection, so trimming and Native AOT keep it working) with what JsonSerializer would write.
+    private static readonly JsonWriterOptions RenderOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Gets a value indicating whether both versions hold the same insights.</summary>
     public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
@@ -105,9 +108,40 @@ public sealed record MemoryDiff(
     private static string Render(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
 
-    private static string Render(InsightTriggers? triggers) =>
-        JsonSerializer.Serialize(new { tools = triggers?.Tools ?? [], keywords = triggers?.Keywords ?? [] }, RenderOptions);
+    // {"tools":[...],"keywords":[...]}
+    private static string Render(InsightTriggers? triggers) => Write(triggers, static (writer, triggers) =>
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("tools");
+        WriteStrings(writer, triggers?.Tools ?? []);
+        writer.WritePropertyName("keywords");
+        WriteStrings(writer, triggers?.Keywords ?? []);
+        writer.WriteEndObject();
+    });
 
+    // ["session#sequence", ...], null for a null item.
     private static string Render(IReadOnlyList<InsightEvidence>? evidence) =>
-        JsonSerializer.Serialize((evidence ?? []).Select(item => item?.ToString()), RenderOptions);
+        Write(evidence ?? [], static (writer, evidence) => WriteStrings(writer, evidence.Select(item => item?.ToString())));
+
+    private static void WriteStrings(Utf8JsonWriter writer, IEnumerable<string?> values)
+    {
+        writer.WriteStartArray();
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static string Write<T>(T value, Action<Utf8JsonWriter, T> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, RenderOptions))
+        {
+            write(writer, value);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }

@@ -138,6 +138,26 @@ public class MemoryModelTests
     }
 
     [Fact]
+    public void Triggers_and_evidence_in_a_diff_are_written_as_the_serializer_wrote_them()
+    {
+        // MemoryDiff writes these by hand (no reflection, for trimmed and Native AOT apps); they must stay what
+        // JsonSerializer wrote with relaxed escaping: non-ASCII kept, quotes and control characters escaped, nulls as null.
+        var relaxed = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        IReadOnlyList<string> tools = ["sé<arch>", "q\"uote\\", "tab\t😀 &'"];
+        IReadOnlyList<string> keywords = ["\u2028", ""];
+        var before = Insight("i1");
+        var after = before with { Triggers = new InsightTriggers { Tools = tools, Keywords = keywords }, Evidence = [new InsightEvidence("s\"1", 3), null!, new InsightEvidence("ü")] };
+
+        var changes = MemoryDiff.CompareInsights(before, after);
+
+        Assert.Equal(JsonSerializer.Serialize(new { tools = (IReadOnlyList<string>)[], keywords = (IReadOnlyList<string>)[] }, relaxed), changes[0].Before);
+        Assert.Equal(JsonSerializer.Serialize(new { tools, keywords }, relaxed), changes[0].After);
+        Assert.Equal("[]", changes[1].Before);
+        Assert.Equal(JsonSerializer.Serialize(after.Evidence.Select(item => item?.ToString()), relaxed), changes[1].After);
+        Assert.Equal("""["s\"1#3",null,"ü"]""", changes[1].After);
+    }
+
+    [Fact]
     public void Comparing_insights_ignores_offsets_and_sub_millisecond_ticks_and_new_list_instances()
     {
         var before = Insight("i1") with { Triggers = new InsightTriggers { Tools = ["a"] } };
