@@ -1,4 +1,6 @@
 using Dreaming.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.CrashTestHost;
 
@@ -99,7 +101,39 @@ internal static class AotStoreChild
             Console.Out.WriteLine("claimed " + due.Count);
         }
 
+        // The coordinator's planning: its JSON schema of the plan is built as JSON and sent with the request.
+        var coordinator = new PlanningClient();
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseSqliteStore(path).AddOrchestrator(coordinator: _ => coordinator);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var plan = await provider.GetRequiredService<IOrchestrator>().PlanAsync(
+                "goal",
+                [new RosterAgent { Name = "wörker", Run = (context, _) => Task.FromResult(new WorkItemReply("done")) }]);
+            Console.Out.WriteLine("plan " + string.Join(",", plan.Items.Select(item => item.Id + ":" + item.Agent)) + " " + coordinator.Schema);
+        }
+
         Console.Out.WriteLine("ok");
     }
 
+    /// <summary>A coordinator that answers every request with a one-item plan and keeps the schema it was asked for.</summary>
+    private sealed class PlanningClient : IChatClient
+    {
+        public string? Schema { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Schema = (options?.ResponseFormat as ChatResponseFormatJson)?.Schema?.GetRawText();
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"items\":[{\"id\":\"a\",\"agent\":\"wörker\",\"instructions\":\"do it\",\"dependsOn\":[]}]}")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -22,6 +22,13 @@ public sealed class SqliteAotTests : IDisposable
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
+    // The coordinator's plan schema for one agent, as JsonSerializer.SerializeToElement wrote it (non-ASCII escaped).
+    private const string PlanSchema =
+        "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\","
+        + "\"items\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"id\",\"agent\",\"instructions\",\"dependsOn\"],"
+        + "\"properties\":{\"id\":{\"type\":\"string\"},\"agent\":{\"type\":\"string\",\"enum\":[\"w\\u00F6rker\"]},\"instructions\":{\"type\":\"string\"},"
+        + "\"dependsOn\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}}}";
+
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -63,6 +70,7 @@ public sealed class SqliteAotTests : IDisposable
                 "diff Evidence [\"s1#2\",\"s2\"] -> [\"s3#1\"]",
                 "run s1 5 NaN Quarantine Pitfall",
                 "claimed 0",
+                "plan a:wörker " + PlanSchema,
                 "ok",
             ],
             (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

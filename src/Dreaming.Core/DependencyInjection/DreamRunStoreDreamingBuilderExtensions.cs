@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -14,7 +15,7 @@ public static class DreamRunStoreDreamingBuilderExtensions
     /// <typeparam name="TStore">The store type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns>The same builder, for chaining.</returns>
-    public static IDreamingBuilder UseDreamRunStore<TStore>(this IDreamingBuilder builder)
+    public static IDreamingBuilder UseDreamRunStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IDreamingBuilder builder)
         where TStore : class, IDreamRunStore
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Dreaming;
 using Microsoft.Extensions.Compliance.Classification;
 using Microsoft.Extensions.Compliance.Redaction;
@@ -12,7 +13,7 @@ public static class DreamingBuilderExtensions
     /// <typeparam name="TStore">The store type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
-    public static IDreamingBuilder UseTraceStore<TStore>(this IDreamingBuilder builder)
+    public static IDreamingBuilder UseTraceStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IDreamingBuilder builder)
         where TStore : class, ITraceStore
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,7 +18,7 @@ public static class MemoryStoreDreamingBuilderExtensions
     /// <typeparam name="TStore">The store type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns>The same builder, for chaining.</returns>
-    public static IDreamingBuilder UseMemoryStore<TStore>(this IDreamingBuilder builder)
+    public static IDreamingBuilder UseMemoryStore<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStore>(this IDreamingBuilder builder)
         where TStore : class, IMemoryStore
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -248,7 +248,10 @@ internal static class CoordinatorPlanner
                 },
             },
         };
-        return JsonSerializer.SerializeToElement(schema);
+        // Read back from its text rather than serialized by JsonSerializer (which would need reflection, off when
+        // trimmed or compiled ahead of time): the same element.
+        using var document = JsonDocument.Parse(schema.ToJsonString());
+        return document.RootElement.Clone();
     }
 }
 

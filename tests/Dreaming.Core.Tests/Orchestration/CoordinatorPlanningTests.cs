@@ -29,6 +29,25 @@ public class CoordinatorPlanningTests
     }
 
     [Fact]
+    public async Task The_plan_schema_is_the_json_the_serializer_wrote()
+    {
+        // Built as JSON and read back (no reflection, for trimmed and Native AOT apps): the same text
+        // JsonSerializer.SerializeToElement gave, the default escaping included.
+        var coordinator = Script(ValidPlan.Replace("worker", "w\u00f6rker", StringComparison.Ordinal));
+        await using var host = OrchestrationHarness.Create(coordinator: coordinator.Client);
+
+        await host.Orchestrator.PlanAsync("Report on X", [OrchestrationHarness.Echo("w\u00f6rker")]);
+
+        var format = Assert.IsType<ChatResponseFormatJson>(coordinator.Options[0]!.ResponseFormat);
+        Assert.Equal(
+            "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\","
+            + "\"items\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"id\",\"agent\",\"instructions\",\"dependsOn\"],"
+            + "\"properties\":{\"id\":{\"type\":\"string\"},\"agent\":{\"type\":\"string\",\"enum\":[\"w\\u00F6rker\"]},\"instructions\":{\"type\":\"string\"},"
+            + "\"dependsOn\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}}}",
+            format.Schema!.Value.GetRawText());
+    }
+
+    [Fact]
     public async Task Prose_gets_one_retry_with_the_problem_named()
     {
         var coordinator = Script("Sure! First I would research, then write.", "```json\n" + ValidPlan + "\n```");
