@@ -320,9 +320,20 @@ public static class MemoryCurator
     private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
         existing.Kind == candidate.Kind
         && existing.Triggers.Tools.SequenceEqual(candidate.Triggers.Tools, StringComparer.Ordinal)
-        && ((existing.Text.Contains($"\"{candidate.Finding.Signature}\"", StringComparison.Ordinal)
-                && string.Equals(Opening(existing.Text), Opening(candidate.Text), StringComparison.Ordinal))
+        && (SameOpening(existing.Text, candidate.Text, candidate.Finding.Signature)
             || SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature));
+
+    // Both quote the signature after the same words: a template says what the lesson is about before it quotes the error
+    // ("Calls to `x` fail with", "To save steps: `x` often returns", "To save steps: when `x` returns"), so the advice that
+    // follows may be reworded, but a lesson with other advice about the same error (an error, or the same call resent) is
+    // another lesson.
+    private static bool SameOpening(string existing, string candidate, string signature)
+    {
+        var quoted = $"\"{signature}\"";
+        var at = candidate.IndexOf(quoted, StringComparison.Ordinal);
+        var from = at < 0 ? -1 : existing.IndexOf(quoted, StringComparison.Ordinal);
+        return from >= 0 && string.Equals(MaskNumbers(existing.AsSpan(0, from)), MaskNumbers(candidate.AsSpan(0, at)), StringComparison.Ordinal);
+    }
 
     // The template writes a finding found again by a later dream with other numbers only (sessions, failures, rates), and
     // not every lesson quotes its signature (a sequence's, a limit's): the same words around the same signature, numbers
@@ -379,20 +390,6 @@ public static class MemoryCurator
     }
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
-
-    private static string Opening(string text)
-    {
-        var end = 0;
-        for (var spaces = 0; end < text.Length && spaces < 3; end++)
-        {
-            if (text[end] == ' ')
-            {
-                spaces++;
-            }
-        }
-
-        return text[..end];
-    }
 
     internal static double Jaccard(HashSet<string> a, HashSet<string> b)
     {

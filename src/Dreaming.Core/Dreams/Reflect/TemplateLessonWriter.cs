@@ -6,7 +6,8 @@ namespace Dreaming;
 /// <remarks>
 /// Each lesson states what happened and how often, with the numbers the finding carries, and what to do instead. Only
 /// findings tied to failure become correctness lessons (pitfalls); an <c>efficiency_cost</c> finding becomes an
-/// efficiency tip, worded as such. A finding about arguments the model sent that were not valid JSON (signature
+/// efficiency tip, worded as such: one about the same failing call sent again unchanged (its pattern
+/// <c>repeated_failing_call</c>) says not to resend it, unlike one about the error itself. A finding about arguments the model sent that were not valid JSON (signature
 /// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
 /// with or returns it. Thread-safe.
 /// </remarks>
@@ -43,6 +44,7 @@ public static class TemplateLessonWriter
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.AgentStuck => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: the agent often stopped at \"{finding.Signature}\" ({finding.Occurrences} times in {finding.Sessions} sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking."), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RepeatedFailingCall => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: when {tool} returns \"{finding.Signature}\", do not send the same call again unchanged ({finding.WastedCalls} repeated calls in {finding.Sessions} sessions), even in sessions that succeed. Change the arguments, or tell the user what stands in the way."), true),
             FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
             _ => (InsightKind.Lesson, $"Watch for \"{finding.Signature}\": {odds}.", false),
         };

@@ -56,6 +56,31 @@ public sealed class CurationTemplatedAgainTests
         Assert.All(result.Changes, c => Assert.Equal(DreamChangeOp.Add, c.Op));
     }
 
+    [Fact]
+    public void A_tip_about_the_same_call_resent_is_not_merged_into_the_tip_about_its_error()
+    {
+        // τ-bench airline: update_reservation_flights returned 'flight … not available' in 5 sessions (3 failed, lift 1.03),
+        // and in 3 of them (2 failed, lift 1.15) the agent sent the identical call again: both efficiency costs.
+        const string Signature = "Error: flight <id> not available on date <date>";
+        var error = Finding(FindingKinds.ToolError, "update_reservation_flights", Signature, 5, 3, "s1") with { Kind = FindingKinds.EfficiencyCost, WastedCalls = 15 };
+        var resent = Finding(FindingKinds.RepeatedFailingCall, "update_reservation_flights", Signature, 3, 2, "s2") with { Kind = FindingKinds.EfficiencyCost, WastedCalls = 6 };
+        var lessons = TemplateLessonWriter.Write([error, resent], 0.58);
+
+        var result = MemoryCurator.Curate([], lessons, [], s_scope, _ => [], s_now);
+
+        Assert.Equal(2, result.Insights.Count);
+        Assert.All(result.Changes, c => Assert.Equal(DreamChangeOp.Add, c.Op));
+        Assert.Contains("do not send the same call again unchanged (6 repeated calls in 3 sessions)", result.Insights[1].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("same call", result.Insights[0].Text, StringComparison.Ordinal);
+
+        // Found again by a later dream with other numbers, each merges into its own tip.
+        var again = TemplateLessonWriter.Write([resent with { Sessions = 4, WastedCalls = 9, Evidence = [new FindingEvidence("s3", false, [3])] }], 0.6);
+        var merged = MemoryCurator.Curate(result.Insights, again, [], s_scope, _ => [], s_now.AddDays(1));
+        var change = Assert.Single(merged.Changes);
+        Assert.Equal(DreamChangeOp.Merge, change.Op);
+        Assert.Equal(result.Insights[1].Id, change.InsightId);
+    }
+
     private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed, string session) =>
         DreamTestData.ToolErrorFinding(tool ?? "unused", signature, session) with
         {
