@@ -9,7 +9,10 @@ namespace Dreaming;
 /// </summary>
 /// <remarks>
 /// Errors are often several lines long (stack traces, command output), and the first line is often not the error:
-/// <see cref="SelectErrorLine"/> picks the line to sign. The result is deterministic and independent of culture.
+/// <see cref="SelectErrorLine"/> picks the line to sign. The result is deterministic and independent of culture. Mining
+/// also masks, in the signature of a failed call, the code-like values that call itself sent and its error echoes (a
+/// booking reference of letters only, which no pattern can tell from a word); <see cref="Normalize"/> sees no call, so it
+/// keeps them.
 /// </remarks>
 public static partial class ErrorSignature
 {

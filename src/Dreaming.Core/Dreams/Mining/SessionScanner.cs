@@ -138,6 +138,9 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         // The exception message is the precise one when the model was shown a generic text.
         var text = !string.IsNullOrWhiteSpace(result.ErrorMessage) ? result.ErrorMessage : result.Result;
         var (line, signature) = _signatures.Get(text);
+
+        // A value the call sent, echoed by its error, is a variable part too (a booking reference of letters only).
+        signature = ErrorSignature.MaskEchoedArguments(signature, call?.Arguments);
         if (!string.IsNullOrWhiteSpace(result.ErrorType) && !signature.Contains(result.ErrorType, StringComparison.Ordinal))
         {
             signature = result.ErrorType + ": " + signature;
