@@ -11,9 +11,12 @@ namespace Dreaming;
 /// The same lesson found again is not added back when evidence retired it as harmful (a reject change names it), and
 /// joins its quarantined copy when the guard quarantines it again. A person brings a retired lesson back by an edit that
 /// makes it active with its counters reset (counters that still show it harmful retire it again), or that removes it, so
-/// it is added afresh when found again. Deterministic and thread-safe.
+/// it is added afresh when found again. A templated lesson found again framed the other way (an efficiency tip for the
+/// error of an active pitfall, or the reverse) does not sit next to it: with as much or more support it replaces the
+/// insight's text and kind (an <see cref="DreamChangeOp.Update"/>), else only its evidence is merged. Deterministic and
+/// thread-safe.
 /// </remarks>
-public static class MemoryCurator
+public static partial class MemoryCurator
 {
     /// <summary>Curates the next insight set.</summary>
     /// <param name="current">The insights of the current version (empty when there is none).</param>
@@ -151,6 +154,12 @@ public static class MemoryCurator
                 changes.Add(Change(DreamChangeOp.Merge, insights[index], string.Create(
                     CultureInfo.InvariantCulture,
                     $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed); its {candidate.Evidence.Count} evidence sessions merged")));
+                continue;
+            }
+
+            if (!verdict.Quarantine && OtherFraming(insights, candidate) is >= 0 and var framed)
+            {
+                changes.Add(Reframe(insights, framed, candidate, now));
                 continue;
             }
 
@@ -316,80 +325,6 @@ public static class MemoryCurator
 
         return retired;
     }
-
-    private static bool SameTemplatedLesson(Insight existing, LessonCandidate candidate) =>
-        existing.Kind == candidate.Kind
-        && existing.Triggers.Tools.SequenceEqual(candidate.Triggers.Tools, StringComparer.Ordinal)
-        && (SameOpening(existing.Text, candidate.Text, candidate.Finding.Signature)
-            || SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature));
-
-    // Both quote the signature after the same words: a template says what the lesson is about before it quotes the error
-    // ("Calls to `x` fail with", "To save steps: `x` often returns", "To save steps: when `x` returns"), so the advice that
-    // follows may be reworded, but a lesson with other advice about the same error (an error, or the same call resent) is
-    // another lesson.
-    private static bool SameOpening(string existing, string candidate, string signature)
-    {
-        var quoted = $"\"{signature}\"";
-        var at = candidate.IndexOf(quoted, StringComparison.Ordinal);
-        var from = at < 0 ? -1 : existing.IndexOf(quoted, StringComparison.Ordinal);
-        return from >= 0 && string.Equals(MaskNumbers(existing.AsSpan(0, from)), MaskNumbers(candidate.AsSpan(0, at)), StringComparison.Ordinal);
-    }
-
-    // The template writes a finding found again by a later dream with other numbers only (sessions, failures, rates), and
-    // not every lesson quotes its signature (a sequence's, a limit's): the same words around the same signature, numbers
-    // aside, are the same lesson. A lesson that does not name its signature (arguments not valid JSON, whose wording says
-    // so) is the same when all its words are.
-    private static bool SameWordingButNumbers(string existing, string candidate, string signature)
-    {
-        var at = signature.Length == 0 ? -1 : candidate.IndexOf(signature, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return string.Equals(MaskNumbers(existing), MaskNumbers(candidate), StringComparison.Ordinal);
-        }
-
-        var before = MaskNumbers(candidate.AsSpan(0, at));
-        var after = MaskNumbers(candidate.AsSpan(at + signature.Length));
-        for (var from = existing.IndexOf(signature, StringComparison.Ordinal); from >= 0; from = existing.IndexOf(signature, from + 1, StringComparison.Ordinal))
-        {
-            if (string.Equals(MaskNumbers(existing.AsSpan(0, from)), before, StringComparison.Ordinal)
-                && string.Equals(MaskNumbers(existing.AsSpan(from + signature.Length)), after, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.
-    private static string MaskNumbers(ReadOnlySpan<char> text)
-    {
-        var masked = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var end = i;
-            if (char.IsAsciiDigit(text[i]) && (i == 0 || !IsWordChar(text[i - 1])))
-            {
-                while (end < text.Length && (char.IsAsciiDigit(text[end]) || (text[end] is '.' or ',' && end + 1 < text.Length && char.IsAsciiDigit(text[end + 1]) && end > i)))
-                {
-                    end++;
-                }
-
-                if (end == text.Length || !IsWordChar(text[end]))
-                {
-                    masked.Append('#');
-                    i = end - 1;
-                    continue;
-                }
-            }
-
-            masked.Append(text[i]);
-        }
-
-        return masked.ToString();
-    }
-
-    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
     internal static double Jaccard(HashSet<string> a, HashSet<string> b)
     {

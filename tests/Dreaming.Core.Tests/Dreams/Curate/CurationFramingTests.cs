@@ -1,0 +1,75 @@
+namespace Dreaming.Tests;
+
+/// <summary>A later dream, over other sessions, can frame the same error the other way (a pitfall, then an efficiency tip,
+/// or the reverse): the memory keeps one insight for it, in the framing with as much or more support.</summary>
+public sealed class CurationFramingTests
+{
+    private const string Tool = "update_reservation_flights";
+    private const string Signature = "Error: flight <id> not available on date <date>";
+    private static readonly DateTimeOffset s_now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly MemoryScope s_scope = MemoryScope.Agent("airline");
+
+    [Fact]
+    public void A_tip_with_as_much_support_replaces_the_pitfall_about_the_same_error_in_place()
+    {
+        var pitfall = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, 3, 3, "s1", "s2", "s3"), 0.58);
+        var first = MemoryCurator.Curate([], [pitfall], [], s_scope, _ => [], s_now);
+        var tip = TemplateLessonWriter.Write(Finding(FindingKinds.EfficiencyCost, 4, 1, "s4", "s5", "s6", "s7") with { WastedCalls = 5 }, 0.58);
+        var other = TemplateLessonWriter.Write(Finding(FindingKinds.EfficiencyCost, 4, 1, "s8") with { Signature = "Error: payment method not found" }, 0.58);
+
+        var result = MemoryCurator.Curate(first.Insights, [tip, other], [], s_scope, _ => [], s_now.AddDays(1));
+
+        Assert.Equal(2, result.Insights.Count);
+        var insight = result.Insights[0];
+        Assert.Equal((first.Insights[0].Id, InsightKind.Workflow, tip.Text), (insight.Id, insight.Kind, insight.Text));
+        Assert.Equal(["s1", "s2", "s3", "s4", "s5", "s6", "s7"], insight.Evidence.Select(e => e.SessionId));
+        Assert.Equal([DreamChangeOp.Update, DreamChangeOp.Add], result.Changes.Select(c => c.Op));
+        Assert.Contains("as an efficiency tip", result.Changes[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("(4 against 3)", result.Changes[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("error: payment method not found", result.Insights[1].Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData(FindingKinds.ToolError)]
+    [InlineData(FindingKinds.RepeatedFailingCall)]
+    public void A_pitfall_with_less_support_only_merges_its_evidence_into_the_tip(string pattern)
+    {
+        var tip = TemplateLessonWriter.Write(Finding(FindingKinds.EfficiencyCost, 4, 1, "s1", "s2", "s3", "s4") with { Pattern = pattern, WastedCalls = 5 }, 0.58);
+        var first = MemoryCurator.Curate([], [tip], [], s_scope, _ => [], s_now);
+        var pitfall = TemplateLessonWriter.Write(Finding(pattern, 2, 2, "s5", "s6"), 0.58);
+
+        var result = MemoryCurator.Curate(first.Insights, [pitfall], [], s_scope, _ => [], s_now.AddDays(1));
+
+        var insight = Assert.Single(result.Insights);
+        Assert.Equal((InsightKind.Workflow, tip.Text), (insight.Kind, insight.Text));
+        Assert.Equal(6, insight.Evidence.Count);
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Merge, change.Op);
+        Assert.Contains("tied to failure", change.Reason, StringComparison.Ordinal);
+        Assert.Contains("(2 against 4)", change.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tip_about_the_call_resent_is_not_the_other_framing_of_the_pitfall_about_the_error()
+    {
+        var pitfall = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, 3, 3, "s1", "s2", "s3"), 0.58);
+        var first = MemoryCurator.Curate([], [pitfall], [], s_scope, _ => [], s_now);
+        var resent = TemplateLessonWriter.Write(Finding(FindingKinds.EfficiencyCost, 4, 1, "s4", "s5", "s6", "s7") with { Pattern = FindingKinds.RepeatedFailingCall }, 0.58);
+
+        var result = MemoryCurator.Curate(first.Insights, [resent], [], s_scope, _ => [], s_now.AddDays(1));
+
+        Assert.Equal(2, result.Insights.Count);
+        Assert.Equal(pitfall.Text, result.Insights[0].Text);
+        Assert.Equal(DreamChangeOp.Add, Assert.Single(result.Changes).Op);
+    }
+
+    private static Finding Finding(string kind, int sessions, int failed, params string[] evidence) =>
+        DreamTestData.ToolErrorFinding(Tool, Signature, evidence) with
+        {
+            Kind = kind,
+            Pattern = kind == FindingKinds.EfficiencyCost ? FindingKinds.ToolError : kind,
+            Sessions = sessions,
+            FailedSessions = failed,
+            FailureRate = (double)failed / sessions,
+        };
+}
