@@ -234,6 +234,11 @@ internal static class SqliteSchema
         // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order
         // and keyset of every session query, so the query seeks to the scope instead of walking every session.
         ("ix_sessions_scope_started", "sessions (scope, started_ms, id)"),
+
+        // The unrouted webhook events oldest first (what a dispatcher routes a batch of, and 'dreaming webhooks list
+        // --unrouted' lists), so a backlog is walked in order up to the batch instead of joined, bodies and all, and
+        // sorted whole at every pass. The table is an ensured table, created before the ensured indexes.
+        ("ix_webhook_unrouted_created", "webhook_unrouted (created_ms, event_id)"),
     ];
 
     /// <summary>Tables created on every open of the writer that finds one missing, after the migrations and like the

@@ -77,6 +77,19 @@ internal static class SqliteWebhookRows
         return created;
     }
 
+    /// <summary>The oldest unrouted events, without their bodies (<see cref="ListUnrouted"/>). Walks
+    /// <c>ix_webhook_unrouted_created</c> in order and stops at the limit, so a backlog is not read and sorted whole.</summary>
+    internal const string ListUnroutedSql =
+        "SELECT e.id, e.type, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
+        + "ORDER BY u.created_ms, u.event_id LIMIT $limit";
+
+    /// <summary>The oldest unrouted events with their bodies (<see cref="ReadUnrouted"/>, what a routing step reads). Walks
+    /// <c>ix_webhook_unrouted_created</c> in order and stops at the limit: without it SQLite would join every waiting
+    /// event, body included, and sort them all, at every step, to keep the oldest few hundred.</summary>
+    internal const string ReadUnroutedSql =
+        "SELECT e.id, e.type, e.body, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
+        + "ORDER BY u.created_ms, u.event_id LIMIT $limit";
+
     /// <summary>Whether any unrouted event waits (a read, no lock).</summary>
     public static bool AnyUnrouted(SqliteConnection connection)
     {
@@ -91,8 +104,7 @@ internal static class SqliteWebhookRows
         using var command = SqliteMemoryRows.Command(
             connection,
             null,
-            "SELECT e.id, e.type, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
-            + "ORDER BY u.created_ms, u.event_id LIMIT $limit",
+            ListUnroutedSql,
             ("$limit", limit));
         using var reader = command.ExecuteReader();
         var rows = new List<(string, string, DateTimeOffset)>();
@@ -110,8 +122,7 @@ internal static class SqliteWebhookRows
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "SELECT e.id, e.type, e.body, u.created_ms FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
-            + "ORDER BY u.created_ms, u.event_id LIMIT $limit",
+            ReadUnroutedSql,
             ("$limit", limit));
         using var reader = command.ExecuteReader();
         var rows = new List<(string, string, string, DateTimeOffset)>();
