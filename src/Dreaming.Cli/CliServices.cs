@@ -46,8 +46,8 @@ internal static class CliServices
     /// <param name="events">The event types, as text.</param>
     /// <param name="plural">Whether <paramref name="events"/> names several.</param>
     public static string UnroutedNote(string events, bool plural = false) => plural
-        ? $"webhooks: {events} written to the outbox; they reach the app's receivers when the app's webhook dispatcher next runs on this database (with no such app they wait, harmlessly; --no-webhooks raises none)"
-        : $"webhooks: {events} written to the outbox; it reaches the app's receivers when the app's webhook dispatcher next runs on this database (with no such app it waits, harmlessly; --no-webhooks raises none)";
+        ? $"webhooks: {events} written to the outbox; they reach the app's receivers when the app's webhook dispatcher next runs on this database (with no such app they wait, however long, for one added later; 'dreaming webhooks drop-unrouted' drops old ones; --no-webhooks raises none)"
+        : $"webhooks: {events} written to the outbox; it reaches the app's receivers when the app's webhook dispatcher next runs on this database (with no such app it waits, however long, for one added later; 'dreaming webhooks drop-unrouted' drops old ones; --no-webhooks raises none)";
 
     public static SqliteTraceStore OpenStore(string databasePath) =>
         new(new SqliteTraceStoreOptions { ConnectionString = ToConnectionString(databasePath) });

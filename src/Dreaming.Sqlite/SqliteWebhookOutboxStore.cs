@@ -96,6 +96,19 @@ public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
         return _connection.ReadAsync<IReadOnlyList<(string, string, DateTimeOffset)>>(connection => SqliteWebhookRows.ListUnrouted(connection, limit), cancellationToken);
     }
 
+    /// <summary>Drops the unrouted events written before a time, so that no dispatcher routes them: the events a process
+    /// without endpoints (the <c>dreaming</c> tool) wrote for an app that had no webhooks then, which an app that gets
+    /// <c>AddWebhooks</c> later (or is upgraded to a build that routes) would otherwise deliver at its next passes,
+    /// however old.</summary>
+    /// <param name="writtenBefore">Events written before this time are dropped; later ones keep waiting.</param>
+    /// <param name="cancellationToken">Cancels the operation; nothing is dropped when it is canceled before the step commits.</param>
+    /// <returns>The ids of the events dropped, oldest first.</returns>
+    /// <remarks>One immediate transaction (it waits for another process's write), so an event a dispatcher routes at the
+    /// same time is either routed or dropped, never both. The events themselves stay in the outbox, with no delivery, as
+    /// an event routing drops does (webhook events are never deleted). Thread-safe.</remarks>
+    public Task<IReadOnlyList<string>> DropUnroutedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default) =>
+        _connection.WriteAsync<IReadOnlyList<string>>(writer => writer.DropUnrouted(writtenBefore), cancellationToken);
+
     /// <inheritdoc />
     public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
     {

@@ -47,6 +47,32 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         return due;
     }
 
+    /// <summary>Deletes the unrouted rows of the events written before <paramref name="writtenBefore"/>, in one immediate
+    /// transaction, and returns their event ids, oldest first.</summary>
+    public List<string> DropUnrouted(DateTimeOffset writtenBefore)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var ms = writtenBefore.ToUnixTimeMilliseconds();
+        var ids = new List<string>();
+        using (var select = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "SELECT event_id FROM webhook_unrouted WHERE created_ms < $before ORDER BY created_ms, event_id",
+            ("$before", ms)))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        using var delete = SqliteMemoryRows.Command(connection, transaction, "DELETE FROM webhook_unrouted WHERE created_ms < $before", ("$before", ms));
+        delete.ExecuteNonQuery();
+        transaction.Commit();
+        return ids;
+    }
+
     /// <summary>Routes the oldest unrouted events in one immediate transaction: deliveries to the endpoints that subscribe,
     /// and the unrouted row deleted either way, so another dispatcher (a process or thread) cannot route them again.</summary>
     public (int Routed, int Dropped) RouteUnrouted(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit)

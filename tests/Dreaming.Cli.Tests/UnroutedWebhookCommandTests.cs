@@ -137,6 +137,40 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         Assert.Empty(await outbox.ListUnroutedAsync());
     }
 
+    [Fact]
+    public async Task Events_written_long_ago_for_an_app_without_webhooks_can_be_dropped_so_an_app_that_adds_them_does_not_send_them()
+    {
+        // The app had no webhooks for months: the tool's reviews of then wait, unrouted. Once the app adds AddWebhooks its
+        // first passes would deliver them all, as news; dropping the old ones leaves only today's for it to send.
+        using var cli = new CliRunner();
+        var old = await ProposeAsync(cli.Database);
+        var (oldExit, _, oldError) = await cli.RunAsync("memory", "approve", old, "--db", cli.Database);
+        Assert.True(oldExit == 0, oldError);
+        Sql(cli.Database, $"UPDATE webhook_unrouted SET created_ms = created_ms - {(long)TimeSpan.FromDays(90).TotalMilliseconds};");
+        var oldEvent = (string)Sql(cli.Database, "SELECT event_id FROM webhook_unrouted")!;
+        var recent = await ProposeAsync(cli.Database);
+        var (recentExit, _, recentError) = await cli.RunAsync("memory", "reject", recent, "--db", cli.Database);
+        Assert.True(recentExit == 0, recentError);
+
+        var (exit, text, error) = await cli.RunAsync("webhooks", "drop-unrouted", "--older-than", "30d", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("dropped 1 unrouted webhook event written before ", text, StringComparison.Ordinal);
+        var (jsonExit, json, _) = await cli.RunAsync("webhooks", "drop-unrouted", "--older-than", "1d", "--json", "--db", cli.Database);
+        Assert.Equal(0, jsonExit);
+        Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(1, await DispatchAsHostAsync(cli.Database));
+        var (_, body, _) = Assert.Single(_received);
+        Assert.Equal("memory.version_rejected", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+
+        // The dropped event itself stays in the outbox (events are never deleted), with no delivery.
+        Assert.Equal(1L, Sql(cli.Database, $"SELECT count(*) FROM webhook_events WHERE id = '{oldEvent}'"));
+        Assert.Equal(0L, Sql(cli.Database, $"SELECT count(*) FROM webhook_deliveries WHERE event_id = '{oldEvent}'"));
+        var (badExit, _, badError) = await cli.RunAsync("webhooks", "drop-unrouted", "--older-than", "soon", "--db", cli.Database);
+        Assert.NotEqual(0, badExit);
+        Assert.Contains("--older-than", badError, StringComparison.Ordinal);
+    }
+
     /// <summary>The app: its stores on the same file, AddWebhooks with an endpoint to the receiver; one dispatcher pass.</summary>
     private async Task<int> DispatchAsHostAsync(string database)
     {
@@ -150,6 +184,15 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         });
         await using var host = services.BuildServiceProvider();
         return await host.GetRequiredService<WebhookDispatcher>().DispatchDueAsync().WaitAsync(Bound);
+    }
+
+    private static object? Sql(string database, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static async Task<string> ProposeAsync(string database)

@@ -120,7 +120,7 @@ internal static class SessionsCommand
 
     /// <summary>Reads a duration such as 90s, 30m, 6h or 2d (a whole number above 0, then one unit); anything else is a
     /// parse error naming the option and the value.</summary>
-    private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
+    internal static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
     {
         var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
         long unitSeconds = text.Length == 0 ? 0 : text[^1] switch

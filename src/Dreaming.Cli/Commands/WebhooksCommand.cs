@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming webhooks list|replay</c>: the webhook outbox of the database, dead letters included.</summary>
+/// <summary><c>dreaming webhooks list|replay|drop-unrouted</c>: the webhook outbox of the database, dead letters included.</summary>
 internal static class WebhooksCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
@@ -15,6 +15,7 @@ internal static class WebhooksCommand
         var command = new Command("webhooks", "Inspect and replay the webhook deliveries in the database (the outbox).");
         command.Subcommands.Add(List(common, output, error));
         command.Subcommands.Add(Replay(common, output, error));
+        command.Subcommands.Add(DropUnrouted(common, output, error));
         return command;
     }
 
@@ -162,6 +163,39 @@ internal static class WebhooksCommand
         return command;
     }
 
+    private static Command DropUnrouted(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var olderThan = new Option<TimeSpan>("--older-than")
+        {
+            Description = "Drop only the events written more than this long ago: a whole number and a unit, s, m, h or d (30m, 6h, 2d). Required.",
+            HelpName = "DURATION",
+            Required = true,
+            CustomParser = result => SessionsCommand.ParseDuration(result),
+        };
+        var command = new Command(
+            "drop-unrouted",
+            "Drop the webhook events this tool wrote (memory and dream changes) more than --older-than ago that still wait for an app's webhook dispatcher, so that none delivers them: an app that gets webhooks later would otherwise send them all, however old.")
+        { olderThan };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var writtenBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
+            using var outbox = Open(parse.GetValue(common.Database)!);
+            var dropped = await outbox.DropUnroutedAsync(writtenBefore, ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.Write(output, new { writtenBefore, count = dropped.Count, eventIds = dropped });
+                return 0;
+            }
+
+            var cutOff = writtenBefore.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            output.WriteLine(dropped.Count == 0
+                ? $"no unrouted webhook events written before {cutOff} UTC"
+                : string.Create(CultureInfo.InvariantCulture, $"dropped {dropped.Count} unrouted webhook {(dropped.Count == 1 ? "event" : "events")} written before {cutOff} UTC; no dispatcher will deliver {(dropped.Count == 1 ? "it" : "them")}"));
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
     private static async Task<int> ListUnroutedAsync(SqliteWebhookOutboxStore outbox, int limit, bool json, TextWriter output, CancellationToken ct)
     {
         var events = await outbox.ListUnroutedAsync(limit, ct).ConfigureAwait(false);
@@ -183,7 +217,7 @@ internal static class WebhooksCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.EventId,-36}  {e.EventType,-28}  {e.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}"));
         }
 
-        output.WriteLine("they reach the app's receivers when the app's webhook dispatcher (AddWebhooks with UseSqliteStore on this database) next runs; with no such app they wait, harmlessly");
+        output.WriteLine("they reach the app's receivers when the app's webhook dispatcher (AddWebhooks with UseSqliteStore on this database) next runs, however old they are then ('dreaming webhooks drop-unrouted --older-than DURATION' drops old ones)");
         return 0;
     }
 

@@ -247,6 +247,31 @@ public sealed class SqliteUnroutedWebhookTests : IAsyncLifetime, IDisposable
         Assert.Equal((0, 0), await outbox.RouteUnroutedAsync(_ => ["ci"], DateTimeOffset.UtcNow, 10));
     }
 
+    [Fact]
+    public async Task Dropping_unrouted_events_keeps_the_later_ones_and_a_canceled_drop_drops_nothing()
+    {
+        var path = _folder.File("drop.db");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
+        using (var tool = new SqliteMemoryStore(new SqliteTraceStoreOptions { ConnectionString = path, WriteUnroutedWebhooks = true }, clock))
+        {
+            await tool.ProposeAsync(Proposal(null, "old")).WaitAsync(Bound);
+            clock.Advance(TimeSpan.FromDays(60));
+            await tool.ProposeAsync(Proposal(null, "new")).WaitAsync(Bound);
+        }
+
+        using var outbox = new SqliteWebhookOutboxStore(path);
+        var waiting = await outbox.ListUnroutedAsync().WaitAsync(Bound);
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => outbox.DropUnroutedAsync(clock.GetUtcNow(), canceled.Token)).WaitAsync(Bound);
+        Assert.Equal(2, (await outbox.ListUnroutedAsync().WaitAsync(Bound)).Count);
+
+        Assert.Equal([waiting[0].EventId], await outbox.DropUnroutedAsync(clock.GetUtcNow().AddDays(-30)).WaitAsync(Bound));
+
+        Assert.Equal([waiting[1].EventId], (await outbox.ListUnroutedAsync().WaitAsync(Bound)).Select(e => e.EventId));
+        Assert.Equal(2, SqliteFiles.Long(path, "SELECT count(*) FROM webhook_events"));
+    }
+
     private static SqliteMemoryStore ToolMemory(string path) =>
         new(new SqliteTraceStoreOptions { ConnectionString = path, WriteUnroutedWebhooks = true });
 
