@@ -56,7 +56,9 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         Assert.Contains("webhooks: memory.version_activated written to the outbox; it reaches the app's receivers when the app's webhook dispatcher next runs on this database", text, StringComparison.Ordinal);
         var (listExit, listed, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database);
         Assert.Equal(0, listExit);
-        Assert.Contains("1 events written by this tool wait, unrouted, for the app's webhook dispatcher", listed, StringComparison.Ordinal);
+        Assert.Contains("1 event written by this tool waits, unrouted, for the app's webhook dispatcher", listed, StringComparison.Ordinal);
+        var (_, help, _) = await cli.RunAsync("webhooks", "list", "--help");
+        Assert.Contains("with --unrouted this many events, oldest first", help, StringComparison.Ordinal);
         var (jsonExit, json, _) = await cli.RunAsync("webhooks", "list", "--unrouted", "--json", "--db", cli.Database);
         Assert.Equal(0, jsonExit);
         var waiting = Assert.Single(JsonDocument.Parse(json).RootElement.EnumerateArray());

@@ -22,7 +22,7 @@ internal static class WebhooksCommand
     private static Command List(CommonOptions common, TextWriter output, TextWriter error)
     {
         var state = CommonOptions.Choice(new Option<WebhookDeliveryState?>("--state") { Description = "Only deliveries in this state." });
-        var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many deliveries, newest first (1-10000).", DefaultValueFactory = _ => 50 }, 1, WebhookOutboxRules.MaxListLimit);
+        var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many deliveries, newest first, or with --unrouted this many events, oldest first (1-10000).", DefaultValueFactory = _ => 50 }, 1, WebhookOutboxRules.MaxListLimit);
         var unrouted = new Option<bool>("--unrouted") { Description = "List the events this tool wrote (memory and dream changes) that wait for the app's webhook dispatcher to route them to its endpoints, oldest first, instead of deliveries." };
         var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit, unrouted };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
@@ -225,7 +225,7 @@ internal static class WebhooksCommand
     {
         if (waiting > 0)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{waiting}{(waiting == WebhookOutboxRules.MaxListLimit ? " or more" : string.Empty)} events written by this tool wait, unrouted, for the app's webhook dispatcher on this database ('dreaming webhooks list --unrouted' lists them)"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{waiting}{(waiting == WebhookOutboxRules.MaxListLimit ? " or more" : string.Empty)} {(waiting == 1 ? "event" : "events")} written by this tool {(waiting == 1 ? "waits" : "wait")}, unrouted, for the app's webhook dispatcher on this database ('dreaming webhooks list --unrouted' lists them)"));
         }
     }
 
