@@ -34,7 +34,7 @@ public sealed class TauBenchMiningTests(ITestOutputHelper output)
             (FindingKinds.ToolSequence, FindingKinds.ToolSequence, null, "search_direct_flight -> search_onestop_flight", 18, 17, 19, 0),
             (FindingKinds.ToolError, FindingKinds.ToolError, "book_reservation", PaymentAmount, 13, 12, 24, 24),
             (FindingKinds.ToolError, FindingKinds.ToolError, "update_reservation_flights", "Error: gift card balance is not enough", 5, 5, 11, 11),
-            (FindingKinds.RepeatedFailingCall, FindingKinds.RepeatedFailingCall, "book_reservation", PaymentAmount, 4, 4, 11, 7),
+            (FindingKinds.RepeatedFailingCall, FindingKinds.RepeatedFailingCall, "book_reservation", PaymentAmount, 4, 4, 12, 8),
             (FindingKinds.ToolError, FindingKinds.ToolError, "update_reservation_flights", "Error: not enough seats on flight <id>", 7, 5, 8, 8),
             (FindingKinds.ToolError, FindingKinds.ToolError, "update_reservation_flights", "Error: certificate cannot be used to update reservation", 4, 3, 4, 4),
             (FindingKinds.EfficiencyCost, FindingKinds.ToolError, "update_reservation_flights", FlightNotAvailable, 5, 3, 15, 15),
