@@ -15,6 +15,12 @@ public sealed record DreamRunRequest
     /// <summary>The largest <see cref="MaxSessions"/> accepted, which keeps the run record to a sensible size.</summary>
     public const int MaxSessionsLimit = 1_000_000;
 
+    /// <summary>The most earlier sessions a dream with a <see cref="Lookback"/> reads again unless told otherwise.</summary>
+    public const int DefaultMaxLookbackSessions = 100;
+
+    /// <summary>The longest <see cref="Lookback"/> accepted: 365 days.</summary>
+    public static readonly TimeSpan MaxLookbackLimit = TimeSpan.FromDays(365);
+
     /// <summary>The longest <see cref="Instructions"/> accepted, in UTF-16 characters.</summary>
     public const int MaxInstructionsLength = 4096;
 
@@ -31,6 +37,28 @@ public sealed record DreamRunRequest
     /// <summary>Gets the fewest sessions the dream needs to change anything.</summary>
     /// <value>The default is <see cref="DefaultMinSessions"/>.</value>
     public int MinSessions { get; init; } = DefaultMinSessions;
+
+    /// <summary>Gets how far back the dream also mines sessions of the scope that earlier dreams already read, or
+    /// <see langword="null"/> to mine only the new ones (the designed behaviour).</summary>
+    /// <remarks>
+    /// <para>Opt-in, for an agent with few sessions a night: a dream mines only the sessions since the last dream, so a
+    /// pattern seen in fewer than <c>MiningOptions.MinSupport</c> sessions per dream is never learnt however many
+    /// nights it recurs. With a lookback, the dream also mines the already-read sessions of the scope that started within
+    /// this span before it runs (newest first, at most <see cref="MaxLookbackSessions"/>, and never more than
+    /// <see cref="MaxSessions"/> sessions in all: the new ones come first), so such a pattern reaches the support it needs.</para>
+    /// <para>Those earlier sessions only add support: a finding must occur in at least one new session (the same old
+    /// pattern is not found again each night for no new reason), credits (helpful, harmful, seen) come from the new
+    /// sessions only, <see cref="MinSessions"/> counts new sessions only, <see cref="DreamRunResults.SessionIds"/> and the
+    /// cursor name and move by the new sessions only, as without a lookback. The trade-off: an old pattern may be learnt
+    /// from one new occurrence plus older ones, and each dream reads more sessions.</para>
+    /// </remarks>
+    /// <value>The default is <see langword="null"/>; otherwise greater than zero and at most <see cref="MaxLookbackLimit"/>.</value>
+    public TimeSpan? Lookback { get; init; }
+
+    /// <summary>Gets the most earlier sessions a dream with a <see cref="Lookback"/> mines again (the newest of them);
+    /// ignored without a lookback.</summary>
+    /// <value>The default is <see cref="DefaultMaxLookbackSessions"/>; between 1 and <see cref="MaxSessionsLimit"/>.</value>
+    public int MaxLookbackSessions { get; init; } = DefaultMaxLookbackSessions;
 
     /// <summary>Gets whether the version written becomes active at once or waits for a person.</summary>
     /// <value>The default is <see cref="DreamReviewMode.Auto"/>.</value>
@@ -65,6 +93,22 @@ public sealed record DreamRunRequest
                 nameof(MinSessions),
                 MinSessions,
                 string.Create(CultureInfo.InvariantCulture, $"MinSessions must be between 1 and MaxSessions ({MaxSessions}): a dream that may read at most {MaxSessions} sessions cannot require {MinSessions}."));
+        }
+
+        if (Lookback is { } lookback && (lookback <= TimeSpan.Zero || lookback > MaxLookbackLimit))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(Lookback),
+                lookback,
+                string.Create(CultureInfo.InvariantCulture, $"Lookback must be greater than zero and at most {MaxLookbackLimit.TotalDays:N0} days, not {lookback}; leave it null for no lookback."));
+        }
+
+        if (MaxLookbackSessions is < 1 or > MaxSessionsLimit)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxLookbackSessions),
+                MaxLookbackSessions,
+                string.Create(CultureInfo.InvariantCulture, $"MaxLookbackSessions must be between 1 and {MaxSessionsLimit:N0}, not {MaxLookbackSessions}."));
         }
 
         if (TokenBudget is < 1)

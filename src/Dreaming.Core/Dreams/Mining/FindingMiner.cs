@@ -31,7 +31,13 @@ public sealed class FindingMiner
     /// <returns>The report: counts, the base failure rate, and the findings, strongest first.</returns>
     /// <exception cref="ArgumentException">An option is invalid, or the stream holds a <see langword="null"/> session.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public Task<MiningReport> MineAsync(IAsyncEnumerable<SessionWithEvents> sessions, MiningOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<MiningReport> MineAsync(IAsyncEnumerable<SessionWithEvents> sessions, MiningOptions? options = null, CancellationToken cancellationToken = default) =>
+        MineAsync(sessions, earlier: null, options, cancellationToken);
+
+    /// <summary>Mines a stream of sessions of which some were read by earlier dreams (a dream's lookback): they count in
+    /// every pattern and statistic, but a pattern is reported only when it occurs in at least one session not in
+    /// <paramref name="earlier"/>. Put the new sessions first, so that evidence prefers them.</summary>
+    internal Task<MiningReport> MineAsync(IAsyncEnumerable<SessionWithEvents> sessions, IReadOnlySet<string>? earlier, MiningOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         options ??= new MiningOptions();
@@ -48,10 +54,10 @@ public sealed class FindingMiner
             MaxFindings = options.MaxFindings,
             MaxPatterns = options.MaxPatterns,
         };
-        return MineCoreAsync(sessions, snapshot, cancellationToken);
+        return MineCoreAsync(sessions, earlier, snapshot, cancellationToken);
     }
 
-    private async Task<MiningReport> MineCoreAsync(IAsyncEnumerable<SessionWithEvents> sessions, MiningOptions options, CancellationToken cancellationToken)
+    private async Task<MiningReport> MineCoreAsync(IAsyncEnumerable<SessionWithEvents> sessions, IReadOnlySet<string>? earlier, MiningOptions options, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
         var table = new PatternTable(options.MaxPatterns, options.MaxEvidence);
@@ -66,6 +72,7 @@ public sealed class FindingMiner
             }
 
             read++;
+            var isEarlier = earlier?.Contains(session.Session.Id) == true;
             switch (SessionVerdicts.Classify(session.Session))
             {
                 case SessionVerdict.NoOutcome:
@@ -76,10 +83,10 @@ public sealed class FindingMiner
                     continue;
                 case SessionVerdict.Failed:
                     failed++;
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true, isEarlier));
                     break;
                 default:
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false, isEarlier));
                     break;
             }
         }

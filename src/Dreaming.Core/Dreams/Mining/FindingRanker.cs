@@ -15,6 +15,13 @@ internal static class FindingRanker
         var costs = new List<Finding>();
         foreach (var (pattern, pValue) in candidates)
         {
+            // Seen only in sessions earlier dreams read (a lookback): nothing new says it, so it is not found again. It
+            // still counted among the sequences tested above, which keeps the false discovery rate as strict as before.
+            if (pattern.NewSessions == 0)
+            {
+                continue;
+            }
+
             var rate = (double)pattern.FailedSessions / pattern.Sessions;
             var isTied = IsTiedToFailure(pattern, rate, baseRate, options)
                 && (pattern.Key.Pattern != FindingKinds.ToolSequence || pValue <= sequenceThreshold);

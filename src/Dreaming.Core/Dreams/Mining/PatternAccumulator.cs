@@ -18,6 +18,9 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
 
     public int FailedSessions { get; private set; }
 
+    /// <summary>Gets the sessions of the pattern that no earlier dream read: without one, it is not reported.</summary>
+    public int NewSessions { get; private set; }
+
     public long Occurrences { get; private set; }
 
     public long WastedCalls { get; private set; }
@@ -33,6 +36,7 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
             _lastSession = session.Ordinal;
             Sessions++;
             FailedSessions += session.Failed ? 1 : 0;
+            NewSessions += session.Earlier ? 0 : 1;
             var evidence = session.Failed ? _failedEvidence : _succeededEvidence;
             _currentSequences = null;
             if (evidence.Count < maxEvidence)

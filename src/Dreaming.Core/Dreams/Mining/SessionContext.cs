@@ -4,4 +4,6 @@ namespace Dreaming;
 /// <param name="Ordinal">The 0-based position of the session among the mined ones: tells a pattern's first occurrence in a session from the next.</param>
 /// <param name="SessionId">The session id.</param>
 /// <param name="Failed">Whether the session failed.</param>
-internal readonly record struct SessionContext(long Ordinal, string SessionId, bool Failed);
+/// <param name="Earlier">Whether an earlier dream already read the session (a dream's lookback): it adds support, but a
+/// pattern seen only in such sessions is not reported.</param>
+internal readonly record struct SessionContext(long Ordinal, string SessionId, bool Failed, bool Earlier = false);

@@ -10,8 +10,24 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
         return await DreamSessionSelector.SelectAsync(traces, request, after, history, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<SessionWithEvents>> SelectLookbackAsync(DreamRunRequest request, DreamCursor? after, IReadOnlyList<SessionWithEvents> selected, CancellationToken cancellationToken)
+    {
+        if (request.Lookback is null || after is null)
+        {
+            return [];
+        }
+
+        var history = await DreamReadHistory.LoadAsync(runs, request.Scope, cancellationToken).ConfigureAwait(false);
+        return await DreamSessionSelector.LookbackAsync(traces, request, after, history, selected, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken) =>
         new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), cancellationToken: cancellationToken);
+
+    public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, CancellationToken cancellationToken) =>
+        earlier.Count == 0
+            ? MineAsync(sessions, cancellationToken)
+            : new FindingMiner(timeProvider).MineAsync(sessions.Concat(earlier).ToAsyncEnumerable(), earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal), options: null, cancellationToken);
 
     public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));

@@ -183,7 +183,12 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         }
 
         watch.Restart();
-        var mining = await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false);
+        // With a lookback, earlier sessions only add support to the findings (see DreamRunRequest.Lookback): they are
+        // not credited, not named among the sessions read, and do not move the cursor.
+        var earlier = request.Lookback is null ? [] : await _selector.SelectLookbackAsync(request, previous?.Results.Cursor, selected, cancellationToken).ConfigureAwait(false);
+        var mining = earlier.Count == 0
+            ? await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false)
+            : await _miner.MineAsync(selected, earlier, cancellationToken).ConfigureAwait(false);
         stages.Add(new DreamStageUsage("mine", SessionUsage.Zero, watch.Elapsed));
         var report = mining.ToDreamReport();
         results = results with { Report = report, StageUsage = [.. stages] };
@@ -191,7 +196,9 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         await _runs.UpdateProgressAsync(run.Id, results, cancellationToken).ConfigureAwait(false);
 
         watch.Restart();
-        var bySession = selected.ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
+        // Every session mined, earlier ones too: a finding's evidence may cite them, for the reflector's excerpts and the
+        // guard's untrusted content alike.
+        var bySession = selected.Concat(earlier).ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(
             new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope },
             cancellationToken).ConfigureAwait(false);

@@ -37,6 +37,49 @@ internal static class DreamSessionSelector
         return selected;
     }
 
+    /// <summary>Reads the earlier sessions a dream with a <see cref="DreamRunRequest.Lookback"/> mines with its new ones:
+    /// finished sessions of the scope with an outcome that passed or failed, started within the lookback before
+    /// <paramref name="now"/>, that earlier dreams already read (at or before the cursor and not unread), newest first, at
+    /// most <see cref="DreamRunRequest.MaxLookbackSessions"/> and at most <see cref="DreamRunRequest.MaxSessions"/> less
+    /// the new sessions, so a dream never holds more than <c>MaxSessions</c> sessions.</summary>
+    /// <remarks>Empty without a lookback or a cursor (the first dream has nothing earlier). The store is asked for the
+    /// scope's sessions started since the lookback (<see cref="SessionQuery.StartedFrom"/>, served by the start-time
+    /// indexes of the SQLite store), so the rest of the history is not read.</remarks>
+    public static async Task<IReadOnlyList<SessionWithEvents>> LookbackAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, DreamReadHistory? history, IReadOnlyList<SessionWithEvents> selected, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var room = Math.Min(request.MaxLookbackSessions, request.MaxSessions - selected.Count);
+        if (request.Lookback is not { } lookback || after is null || room <= 0)
+        {
+            return [];
+        }
+
+        var since = now - lookback;
+        var taken = selected.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
+        var earlier = new List<SessionWithEvents>();
+        await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken, since).ConfigureAwait(false))
+        {
+            if (session.StartedAt < since || taken.Contains(session.Id) || IsCandidate(session, after, history)
+                || session.Status == SessionStatus.Running || SessionVerdicts.Classify(session) is not (SessionVerdict.Succeeded or SessionVerdict.Failed))
+            {
+                continue;
+            }
+
+            var events = await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
+            if (events.Count == 0 && await traces.GetSessionAsync(session.Id, cancellationToken).ConfigureAwait(false) is null)
+            {
+                continue;
+            }
+
+            earlier.Add(new SessionWithEvents(session, events));
+            if (earlier.Count >= room)
+            {
+                break;
+            }
+        }
+
+        return earlier;
+    }
+
     /// <summary>Pages through every recorded session of the scope, newest first: an agent's (by its id), a team's (by
     /// <see cref="SessionRecord.Scope"/>, ordinally: never an unscoped session or another team's), or every session for
     /// <see cref="MemoryScope.Global"/>.</summary>
@@ -44,10 +87,11 @@ internal static class DreamSessionSelector
     /// session is checked again here, so a store that ignores a filter (one written before <see cref="SessionQuery.Scope"/>
     /// existed) cannot give a dream another scope's sessions. The dream, the scheduler's count of new sessions and the
     /// reason for too few sessions all read through this.</remarks>
-    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null)
     {
         var query = new SessionQuery
         {
+            StartedFrom = startedFrom,
             AgentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null,
             Scope = scope.Kind == MemoryScopeKind.Team ? scope.Id : null,
             Order = SessionOrder.NewestFirst,

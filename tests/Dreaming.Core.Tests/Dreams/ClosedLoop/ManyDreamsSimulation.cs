@@ -86,12 +86,25 @@ public sealed class ManyDreamsSimulation(ITestOutputHelper output)
         Assert.Equal(2, changes.Count(c => c.Change.Op == DreamChangeOp.Retire));
     }
 
+    [Fact]
+    public async Task With_a_lookback_each_session_is_still_read_by_one_dream_and_credited_once()
+    {
+        var (_, final, runs) = await SimulateAsync(output.WriteLine, lookback: TimeSpan.FromDays(7));
+
+        var read = runs.SelectMany(r => r.Results.SessionIds).ToList();
+        Assert.Equal(read.Count, read.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Nights * SessionsPerNight, read.Count);
+        var refund = Assert.Single(final.Insights, i => i.Text.Contains("does not add up", StringComparison.Ordinal));
+        Assert.Equal((4 * (Nights - 1), 4 * (Nights - 1), 0), (refund.Seen, refund.Helpful, refund.Harmful));
+        Assert.Equal(final.Insights.Count, runs.SelectMany(r => r.Results.Report.Changes).Count(c => c.Op == DreamChangeOp.Add));
+    }
+
     private const int MemoryBudgetTokens = 520;
     private const int SessionsPerNight = 4 + 3 + 6 + (4 * 3) + 3;
 
     private static readonly string[] s_sections = ["alpha", "bravo", "charlie", "delta"];
 
-    public static async Task<(List<Night> Nights, MemoryVersion Final, List<DreamRun> Runs)> SimulateAsync(Action<string>? log = null)
+    public static async Task<(List<Night> Nights, MemoryVersion Final, List<DreamRun> Runs)> SimulateAsync(Action<string>? log = null, TimeSpan? lookback = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
@@ -121,7 +134,7 @@ public sealed class ManyDreamsSimulation(ITestOutputHelper output)
             }
 
             clock.Advance(TimeSpan.FromHours(1));
-            var run = await dreams.DreamAsync(new DreamRunRequest { Scope = scope });
+            var run = await dreams.DreamAsync(new DreamRunRequest { Scope = scope, Lookback = lookback });
             Assert.Equal(DreamRunStatus.Completed, run.Status);
             runs.Add(run);
             var versions = (await memory.ListVersionsAsync(scope, limit: 1000)).Count;
