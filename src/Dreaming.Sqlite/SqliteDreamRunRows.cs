@@ -14,7 +14,7 @@ internal static class SqliteDreamRunRows
     /// <summary>The columns <see cref="Read(SqliteDataReader)"/> expects, in its order.</summary>
     public const string RunColumns =
         "id, scope, status, requested_ms, started_ms, ended_ms, instructions, max_sessions, min_sessions, review_mode, lease_holder, "
-        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached";
+        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached, lookback_ticks, max_lookback_sessions";
 
     /// <summary>The assignments that store a <see cref="DreamRunResults"/> bound by <see cref="ResultParameters"/>.</summary>
     public const string SetResults =
@@ -103,6 +103,8 @@ internal static class SqliteDreamRunRows
                     MinSessions = row.GetInt32(8),
                     ReviewMode = Parse<DreamReviewMode>(id, row.GetString(9)),
                     TokenBudget = row.IsDBNull(21) ? null : row.GetInt64(21),
+                    Lookback = row.IsDBNull(23) ? null : TimeSpan.FromTicks(row.GetInt64(23)),
+                    MaxLookbackSessions = row.IsDBNull(24) ? DreamRunRequest.DefaultMaxLookbackSessions : row.GetInt32(24),
                 },
                 Status = Parse<DreamRunStatus>(id, row.GetString(2)),
                 RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(3)),

@@ -10,9 +10,9 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
 {
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
-        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached) "
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
         + "VALUES ($id, $scope, $status, $requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, "
-        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached)";
+        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions)";
 
     public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
     {
@@ -32,6 +32,8 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
                 ("$min_sessions", request.MinSessions),
                 ("$review_mode", SqliteMemoryRows.Name(request.ReviewMode)),
                 ("$token_budget", request.TokenBudget),
+                ("$lookback_ticks", request.Lookback?.Ticks),
+                ("$max_lookback_sessions", request.MaxLookbackSessions),
                 .. SqliteDreamRunRows.ResultParameters(DreamRunResults.Empty),
             ]))
         {

@@ -218,6 +218,18 @@ internal static class SqliteSchema
         CREATE TRIGGER webhook_events_immutable BEFORE UPDATE ON webhook_events
         BEGIN SELECT RAISE(ABORT, 'a webhook event never changes, so every retry sends the same body'); END;
         """,
+
+        // Version 6: a dream's lookback (DreamRunRequest.Lookback in ticks, so it round-trips exactly, and
+        // MaxLookbackSessions), part of its immutable request. A run stored before has none (null, and the default count).
+        """
+        ALTER TABLE dream_runs ADD COLUMN lookback_ticks INTEGER;
+        ALTER TABLE dream_runs ADD COLUMN max_lookback_sessions INTEGER;
+
+        DROP TRIGGER dream_runs_request_immutable;
+        CREATE TRIGGER dream_runs_request_immutable
+        BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions ON dream_runs
+        BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
+        """,
     ];
 
     /// <summary>Indexes created on every open of the writer that finds one missing, after the migrations, rather than by

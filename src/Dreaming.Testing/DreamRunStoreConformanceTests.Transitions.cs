@@ -5,6 +5,24 @@ namespace Dreaming.Testing;
 /// <content>Creating runs and moving them through their states.</content>
 public abstract partial class DreamRunStoreConformanceTests
 {
+    /// <summary>A run keeps its request's <see cref="DreamRunRequest.Lookback"/> (to the tick) and
+    /// <see cref="DreamRunRequest.MaxLookbackSessions"/>, and a request without a lookback comes back without one.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task CreateAsync_StoresTheLookbackOfItsRequest()
+    {
+        var store = await NewStoreAsync();
+        var request = new DreamRunRequest { Scope = Bot, Lookback = TimeSpan.FromDays(7) + TimeSpan.FromTicks(1), MaxLookbackSessions = 37 };
+
+        var run = await store.CreateAsync(request);
+        var plain = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+
+        Assert.Equal(request, (await store.GetAsync(run.Id))!.Request);
+        var stored = (await store.GetAsync(plain.Id))!.Request;
+        Assert.Null(stored.Lookback);
+        Assert.Equal(DreamRunRequest.DefaultMaxLookbackSessions, stored.MaxLookbackSessions);
+    }
+
     /// <summary>A new run is pending, with a <c>dr-</c> id, its request as given, the clock's time and no results.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

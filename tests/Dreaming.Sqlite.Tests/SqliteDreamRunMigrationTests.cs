@@ -68,6 +68,44 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_5_run_is_migrated_without_a_lookback_and_the_lookback_stays_immutable()
+    {
+        var path = _folder.File("v5.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var transaction = connection.BeginTransaction();
+            for (var i = 0; i < 5; i++)
+            {
+                Execute(connection, SqliteSchema.Migrations[i], transaction);
+            }
+
+            Execute(connection, "PRAGMA user_version = 5;", transaction);
+            Execute(
+                connection,
+                "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
+                + "VALUES ('dr-old', 'agent:agent', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');",
+                transaction);
+            transaction.Commit();
+        }
+
+        using var runs = new SqliteDreamRunStore(path);
+        var old = (await runs.GetAsync("dr-old"))!;
+
+        Assert.Null(old.Request.Lookback);
+        Assert.Equal(DreamRunRequest.DefaultMaxLookbackSessions, old.Request.MaxLookbackSessions);
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
+        var withLookback = await runs.CreateAsync(new DreamRunRequest { Scope = Bot, Lookback = TimeSpan.FromDays(3), MaxLookbackSessions = 9 });
+        var stored = (await runs.GetAsync(withLookback.Id))!.Request;
+        Assert.Equal((TimeSpan.FromDays(3), 9), (stored.Lookback!.Value, stored.MaxLookbackSessions));
+        foreach (var column in new[] { "lookback_ticks", "max_lookback_sessions" })
+        {
+            var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, $"UPDATE dream_runs SET {column} = 1 WHERE id = '{withLookback.Id}'"));
+            Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_new_store_has_the_dream_run_table_indexes_and_triggers()
     {
         var path = _folder.File("new.db");

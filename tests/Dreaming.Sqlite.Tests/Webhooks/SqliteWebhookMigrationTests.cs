@@ -34,7 +34,7 @@ public sealed class SqliteWebhookMigrationTests : IDisposable
             Assert.Single(await outbox.ListAsync());
         }
 
-        Assert.Equal(5, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM sessions WHERE id = 'old'"));
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_webhook_deliveries_due'"));
         var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, "UPDATE webhook_events SET body = '{}'"));
