@@ -42,6 +42,46 @@ public class DreamCommandTests
     }
 
     [Fact]
+    public async Task With_lookback_a_dream_finds_a_failure_seen_twice_a_night_from_this_nights_and_last_nights_sessions()
+    {
+        using var cli = new CliRunner();
+        var night1 = cli.WriteFile("night1.jsonl", string.Join('\n', Enumerable.Range(0, 10).Select(i => Session("a", i))));
+        var night2 = cli.WriteFile("night2.jsonl", string.Join('\n', Enumerable.Range(0, 10).Select(i => Session("b", i))));
+        Assert.Equal(0, (await cli.RunAsync("import", night1, "--agent", "refund-bot", "--db", cli.Database)).Exit);
+        var (firstExit, first, firstError) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database, "--json");
+        Assert.True(firstExit == 0, firstError);
+        Assert.DoesNotContain(JsonDocument.Parse(first).RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("kind").GetString() == "tool_error");
+        Assert.Equal(0, (await cli.RunAsync("import", night2, "--agent", "refund-bot", "--db", cli.Database)).Exit);
+
+        var (exit, json, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--lookback", "7d", "--max-lookback-sessions", "50", "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(10, root.GetProperty("sessions_read").GetInt32());
+        var refund = root.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("kind").GetString() == "tool_error");
+        Assert.Equal((4, 4), (refund.GetProperty("sessions").GetInt32(), refund.GetProperty("failed_sessions").GetInt32()));
+
+        static string Session(string night, int i) => i < 2
+            ? $$$"""{"id":"{{{night}}}{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"{{{night}}}{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""";
+    }
+
+    [Theory]
+    [InlineData("0d")]
+    [InlineData("366d")]
+    [InlineData("7w")]
+    [InlineData("d")]
+    public async Task A_lookback_that_is_not_a_duration_up_to_365_days_is_refused(string value)
+    {
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--lookback", value, "--db", cli.Database);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"--lookback must be a duration of more than 0 and at most 365d: a whole number and a unit, h or d (for example 36h or 7d); got '{value}'.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_configured_model_writes_the_dreams_lessons()
     {
         var prompts = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -29,6 +29,16 @@ internal static class DreamCommand
             new Option<int>("--min-sessions") { Description = "Change nothing unless at least this many sessions are new (at most --max-sessions).", DefaultValueFactory = _ => DreamRunRequest.DefaultMinSessions },
             1,
             DreamRunRequest.MaxSessionsLimit);
+        var lookback = new Option<TimeSpan?>("--lookback")
+        {
+            Description = "Also mine the sessions earlier dreams already read that started within this span (a whole number and a unit, h or d: 36h, 7d; at most 365d), so a pattern seen a little each night reaches the support it needs; findings still need a new session and only new sessions are credited. Off by default.",
+            HelpName = "DURATION",
+            CustomParser = ParseLookback,
+        };
+        var maxLookbackSessions = CommonOptions.InRange(
+            new Option<int>("--max-lookback-sessions") { Description = "With --lookback, mine at most this many earlier sessions, the newest (1-1,000,000; never more than --max-sessions in all).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxLookbackSessions },
+            1,
+            DreamRunRequest.MaxSessionsLimit);
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         var noWebhooks = CliServices.NoWebhooksOption();
@@ -36,7 +46,7 @@ internal static class DreamCommand
         review.HelpName = "auto|approval"; // in this order, as the other choices, not sorted
         var command = new Command("dream", "Run one dream: mine the recent sessions of an agent (--agent) or a memory scope (--scope) for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
-            agent, scope, maxSessions, minSessions, instructions, review, noWebhooks,
+            agent, scope, maxSessions, minSessions, lookback, maxLookbackSessions, instructions, review, noWebhooks,
         };
         command.Validators.Add(result =>
         {
@@ -67,6 +77,8 @@ internal static class DreamCommand
                     Scope = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : MemoryScope.Agent(parse.GetValue(agent)!),
                     MaxSessions = parse.GetValue(maxSessions),
                     MinSessions = parse.GetValue(minSessions),
+                    Lookback = parse.GetValue(lookback),
+                    MaxLookbackSessions = parse.GetValue(maxLookbackSessions),
                     Instructions = parse.GetValue(instructions),
                     ReviewMode = parse.GetValue(review) == "approval" ? DreamReviewMode.RequireApproval : DreamReviewMode.Auto,
                 },
@@ -93,6 +105,26 @@ internal static class DreamCommand
             };
         }).ConfigureAwait(false));
         return command;
+    }
+
+    // A whole number of hours or days, above zero and at most DreamRunRequest.MaxLookbackLimit.
+    private static TimeSpan? ParseLookback(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        var unitHours = text.Length < 2 ? 0 : text[^1] switch { 'h' => 1, 'd' => 24, _ => 0 };
+        if (unitHours > 0
+            && text[..^1].All(char.IsAsciiDigit)
+            && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            && count > 0
+            && count <= DreamRunRequest.MaxLookbackLimit.TotalHours / unitHours)
+        {
+            return TimeSpan.FromHours(count * unitHours);
+        }
+
+        result.AddError(string.Create(
+            CultureInfo.InvariantCulture,
+            $"--lookback must be a duration of more than 0 and at most {DreamRunRequest.MaxLookbackLimit.TotalDays:N0}d: a whole number and a unit, h or d (for example 36h or 7d); got '{text}'."));
+        return null;
     }
 
     private static object Summary(DreamRun run, string? model)
