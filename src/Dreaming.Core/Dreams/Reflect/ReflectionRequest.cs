@@ -9,7 +9,8 @@ public sealed record ReflectionRequest
     /// <summary>Gets the failure rate of all sessions mined.</summary>
     public double BaseFailureRate { get; init; }
 
-    /// <summary>Gets the sessions read, by id, for excerpts and for pairing similar tasks.</summary>
+    /// <summary>Gets the sessions mined, by id, for excerpts and for pairing similar tasks: the new sessions and, with
+    /// <see cref="DreamRunRequest.Lookback"/>, the earlier ones mined again, which a finding's evidence may cite.</summary>
     public required IReadOnlyDictionary<string, SessionWithEvents> Sessions { get; init; }
 
     /// <summary>Gets the dream's instructions, if any.</summary>
