@@ -13,7 +13,9 @@ public sealed class CurationOptions
 
     /// <summary>Gets or sets how long an active insight may stay unchanged before it decays (is retired): given to no session
     /// it is about (one that called its tools or cited it; for an insight about no tool, any session) and not found again by
-    /// a dream for this long, whether or not it once helped. An insight a person wrote never decays.</summary>
+    /// a dream for this long, whether or not it once helped. The dream that finds it again (after a longer gap between
+    /// dreams, for example) merges the lesson into it (or reframes it) instead, keeping its id and counters. An insight a person wrote never
+    /// decays.</summary>
     /// <value>The default is 90 days; positive.</value>
     public TimeSpan DecayAfter { get; set; } = TimeSpan.FromDays(90);
 

@@ -82,7 +82,10 @@ public static partial class MemoryCurator
 
         // Lessons added by this curation: one that contradicts another is not newer than it, only from a weaker finding.
         var addedNow = new HashSet<string>(StringComparer.Ordinal);
-        ApplyCredit(insights, credits, now, changes, options);
+        // An insight this dream finds again is not decayed by it (the gap since the last dream, or sessions that never
+        // called its tools, can exceed DecayAfter): it is decided after the candidates, when it has merged or not.
+        var foundAgain = ApplyCredit(insights, credits, now, changes, options, insight => candidates.Any(
+            c => FindDuplicate([insight], c, options, embeddings, wordSets).Index == 0 || OtherFraming([insight], c) == 0));
 
         foreach (var candidate in candidates)
         {
@@ -183,6 +186,15 @@ public static partial class MemoryCurator
                 : Change(DreamChangeOp.Add, insight, Why(candidate)));
         }
 
+        foreach (var i in foundAgain)
+        {
+            // Found again only by a lesson that did not merge into it (quarantined, or merged into another copy): it decays.
+            if (insights[i].Status == InsightStatus.Active && now - insights[i].UpdatedAt > options.DecayAfter)
+            {
+                insights[i] = Decay(insights[i], now, changes, options);
+            }
+        }
+
         MemoryBudget.Apply(insights, changes, options.MemoryTokenBudget, now);
         return new CurationResult(insights, changes);
     }
@@ -215,8 +227,10 @@ public static partial class MemoryCurator
         return words;
     }
 
-    private static void ApplyCredit(List<Insight> insights, IReadOnlyList<InsightCredit> credits, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
+    // Returns the indexes of the insights due to decay that foundAgain says a candidate finds again, left active.
+    private static List<int> ApplyCredit(List<Insight> insights, IReadOnlyList<InsightCredit> credits, DateTimeOffset now, List<DreamChange> changes, CurationOptions options, Func<Insight, bool> foundAgain)
     {
+        var deferred = new List<int>();
         var byInsight = credits.GroupBy(c => c.InsightId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         for (var i = 0; i < insights.Count; i++)
         {
@@ -239,13 +253,29 @@ public static partial class MemoryCurator
             {
                 // Unchanged for DecayAfter: no session it is about (one that called its tools, or cited it) was given it, and
                 // no dream found it again. Whether it once helped does not matter: its tools went out of use, or the
-                // environment changed, and it would otherwise be given to every session for ever. Found again, it is added afresh.
-                insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: unchanged for more than {options.DecayAfter.TotalDays:0} days (no session it is about was given it and it was not found again; {insight.Helpful} helpful before)")));
+                // environment changed, and it would otherwise be given to every session for ever. Found again by this
+                // dream, it merges instead; found again by a later one, it is added afresh.
+                if (foundAgain(insight))
+                {
+                    deferred.Add(i);
+                }
+                else
+                {
+                    insight = Decay(insight, now, changes, options);
+                }
             }
 
             insights[i] = insight;
         }
+
+        return deferred;
+    }
+
+    private static Insight Decay(Insight insight, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
+    {
+        insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
+        changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: unchanged for more than {options.DecayAfter.TotalDays:0} days (no session it is about was given it and it was not found again; {insight.Helpful} helpful before)")));
+        return insight;
     }
 
     // Lessons written from findings by template share most of their words, so word similarity would merge two different
