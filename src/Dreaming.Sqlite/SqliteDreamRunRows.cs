@@ -21,6 +21,10 @@ internal static class SqliteDreamRunRows
         "input_version_id = $input_version_id, session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
         + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note, budget_reached = $budget_reached";
 
+    /// <summary>Reads a dream run's report column.</summary>
+    public static DreamReport ReadReport(string json) =>
+        JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport) is { } report ? SqliteJsonDefaults.Complete(report) : DreamReport.Empty;
+
     public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
         ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));
 
@@ -118,7 +122,7 @@ internal static class SqliteDreamRunRows
                     SessionIds = JsonSerializer.Deserialize(row.GetString(13), SqliteDreamRunJson.Store.StringArray) ?? [],
                     Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, row.GetString(15)) : null,
                     StageUsage = JsonSerializer.Deserialize(row.GetString(16), SqliteDreamRunJson.Store.DreamStageUsageArray) ?? [],
-                    Report = JsonSerializer.Deserialize(row.GetString(17), SqliteDreamRunJson.Store.DreamReport) ?? DreamReport.Empty,
+                    Report = ReadReport(row.GetString(17)),
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),
                     BudgetReached = row.GetInt64(22) != 0,
