@@ -17,13 +17,30 @@ public sealed class MemoryScopeJsonConverter : JsonConverter<MemoryScope>
     /// <param name="typeToConvert">The type to convert (<see cref="MemoryScope"/>).</param>
     /// <param name="options">The serializer options.</param>
     /// <returns>The scope.</returns>
-    /// <exception cref="JsonException">The value is not a string holding a valid scope key.</exception>
+    /// <exception cref="JsonException">The value is not a string holding a valid scope key: another token (a JSON
+    /// <c>null</c> included, which the serializer reads as a <see langword="null"/> scope without calling this method),
+    /// an invalid key, or a key holding half a surrogate pair (<c>"agent:\ud800"</c>).</exception>
     public override MemoryScope Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var key = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException($"Expected a memory scope key (agent:<id>, team:<id> or global) as a JSON string, not {reader.TokenType}.");
+        }
+
+        string key;
+        try
+        {
+            key = reader.GetString()!;
+        }
+        catch (InvalidOperationException exception)
+        {
+            // An escaped half of a surrogate pair: no scope holds one (MemoryScope.TryParse refuses it too).
+            throw new JsonException("Expected a memory scope key (agent:<id>, team:<id> or global), not a string holding half a surrogate pair.", exception);
+        }
+
         return MemoryScope.TryParse(key, out var scope)
             ? scope
-            : throw new JsonException($"Expected a memory scope key (agent:<id>, team:<id> or global), not {reader.TokenType} '{key}'.");
+            : throw new JsonException($"Expected a memory scope key (agent:<id>, team:<id> or global), not '{key}'.");
     }
 
     /// <summary>Writes the scope's <see cref="MemoryScope.Key"/> as a string.</summary>
