@@ -89,7 +89,8 @@ public static class DreamingServiceCollectionExtensions
     /// applied to a running host. Options are validated at start as with the callback form: a value out of range fails
     /// with an <see cref="OptionsValidationException"/> naming the option (<c>DreamingOptions.WriteQueueCapacity is 0; …</c>),
     /// one that cannot be converted with the binder's <see cref="InvalidOperationException"/> naming the key
-    /// (<c>'abc' at 'Dreaming:WriteDrainTimeout'</c>). Thread-safety and repeated calls are as for the callback form.
+    /// (<c>'abc' at 'Dreaming:WriteDrainTimeout'</c>); an empty value (an environment variable set to nothing) leaves the
+    /// option's default, as the configuration binding source generator that binds it does. Thread-safety and repeated calls are as for the callback form.
     /// </remarks>
     public static IDreamingBuilder AddDreamingAgents(this IServiceCollection services, IConfiguration configuration, Action<DreamingOptions>? configure = null)
     {

@@ -59,6 +59,19 @@ public sealed class ConfigurationOverloadTests
     }
 
     [Fact]
+    public async Task An_empty_value_in_the_section_keeps_the_default_as_the_docs_say()
+    {
+        // tracing.md: the binding source generator skips an empty value (an environment variable set to nothing).
+        using var host = Build(new() { ["Dreaming:AgentId"] = "bot", ["Dreaming:WriteDrainTimeout"] = "", ["Dreaming:WriteBatchSize"] = "" });
+
+        await host.StartAsync().WaitAsync(Bounded.Patience);
+        var options = host.Services.GetRequiredService<IOptions<DreamingOptions>>().Value;
+        Assert.Equal(new DreamingOptions().WriteDrainTimeout, options.WriteDrainTimeout);
+        Assert.Equal(new DreamingOptions().WriteBatchSize, options.WriteBatchSize);
+        await host.StopAsync().WaitAsync(Bounded.Patience);
+    }
+
+    [Fact]
     public void Null_arguments_are_refused_naming_the_parameter()
     {
         var configuration = new ConfigurationBuilder().Build();
