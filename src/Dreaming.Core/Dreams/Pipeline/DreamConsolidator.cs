@@ -199,8 +199,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         // Every session mined, earlier ones too: a finding's evidence may cite them, for the reflector's excerpts and the
         // guard's untrusted content alike.
         var bySession = selected.Concat(earlier).ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
+        // A pair of similar tasks needs a new session, as a finding does: the reflector is told which ones are old.
+        var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(
-            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope },
+            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, EarlierSessionIds = earlierIds, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope },
             cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.

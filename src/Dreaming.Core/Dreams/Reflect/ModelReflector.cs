@@ -72,7 +72,7 @@ public sealed class ModelReflector : IDreamReflector
         }
 
         var pairLessons = new List<LessonCandidate>();
-        var pairs = _maxPairs == 0 || call.Stopped ? [] : TaskPair.Find(request.Sessions.Values, _maxPairs, minSimilarity: 0.3, maxCandidates: 500, cancellationToken);
+        var pairs = _maxPairs == 0 || call.Stopped ? [] : TaskPair.Find(request.Sessions.Values, _maxPairs, minSimilarity: 0.3, maxCandidates: 500, request.EarlierSessionIds, cancellationToken);
         if (pairs.Count > 0)
         {
             await call.AskAsync(PairsPrompt(pairs, request.Instructions), reply => ParsePairs(reply, pairs, request.BaseFailureRate, pairLessons), cancellationToken).ConfigureAwait(false);

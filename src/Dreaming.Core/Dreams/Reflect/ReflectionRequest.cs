@@ -13,6 +13,15 @@ public sealed record ReflectionRequest
     /// <see cref="DreamRunRequest.Lookback"/>, the earlier ones mined again, which a finding's evidence may cite.</summary>
     public required IReadOnlyDictionary<string, SessionWithEvents> Sessions { get; init; }
 
+    /// <summary>Gets the ids of the sessions in <see cref="Sessions"/> that earlier dreams already read (mined again by a
+    /// <see cref="DreamRunRequest.Lookback"/>), or <see langword="null"/> when every session is new.</summary>
+    /// <remarks>A finding already occurs in at least one new session; a pair of similar tasks (one failed, one passed)
+    /// must include one too, so the same old contrast is not reflected on again each night: <see cref="ModelReflector"/>
+    /// pairs no two of these sessions together, and a reflector of its own that pairs sessions should do the same.</remarks>
+    /// <value>The default is <see langword="null"/>: every session is new (a request a host builds itself, or a dream
+    /// without a lookback).</value>
+    public IReadOnlySet<string>? EarlierSessionIds { get; init; }
+
     /// <summary>Gets the dream's instructions, if any.</summary>
     public string? Instructions { get; init; }
 

@@ -32,7 +32,14 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
     /// session is compared with the successful ones.</param>
     /// <returns>The pairs.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs, double minSimilarity, int maxCandidates, CancellationToken cancellationToken)
+    public static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs, double minSimilarity, int maxCandidates, CancellationToken cancellationToken) =>
+        Find(sessions, maxPairs, minSimilarity, maxCandidates, earlier: null, cancellationToken);
+
+    /// <summary>Finds the closest pairs as <see cref="Find(IEnumerable{SessionWithEvents}, int, double, int, CancellationToken)"/>,
+    /// but never a pair of two sessions in <paramref name="earlier"/> (sessions earlier dreams already read, mined again by
+    /// a <see cref="DreamRunRequest.Lookback"/>): a pair needs at least one new session, as a finding does, so the same old
+    /// contrast is not learnt again each night for no new reason.</summary>
+    internal static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs, double minSimilarity, int maxCandidates, IReadOnlySet<string>? earlier, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentOutOfRangeException.ThrowIfNegative(maxPairs);
@@ -58,7 +65,9 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
         foreach (var (session, words) in failed)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var failedIsEarlier = earlier?.Contains(session.Session.Id) == true;
             var match = succeeded
+                .Where(s => !failedIsEarlier || !earlier!.Contains(s.Session.Session.Id))
                 .Select(s => (s.Session, Similarity: MemoryCurator.Jaccard(words, s.Words)))
                 .Where(s => s.Similarity >= minSimilarity && words.Count > 0)
                 .OrderByDescending(s => s.Similarity)
