@@ -10,6 +10,9 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
     private readonly List<FindingEvidence> _failedEvidence = [];
     private readonly List<FindingEvidence> _succeededEvidence = [];
     private List<long>? _currentSequences;
+
+    // The evidence sessions earlier dreams already read (a dream's lookback); made only when there is one.
+    private HashSet<string>? _earlierEvidence;
     private long _lastSession = -1;
 
     public PatternKey Key { get; } = key;
@@ -43,6 +46,10 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
             {
                 _currentSequences = [];
                 evidence.Add(new FindingEvidence(session.SessionId, session.Failed, _currentSequences));
+                if (session.Earlier)
+                {
+                    (_earlierEvidence ??= new HashSet<string>(StringComparer.Ordinal)).Add(session.SessionId);
+                }
             }
         }
 
@@ -70,6 +77,14 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
     public IReadOnlyList<FindingEvidence> Evidence(bool successesFirst)
     {
         var (first, second) = successesFirst ? (_succeededEvidence, _failedEvidence) : (_failedEvidence, _succeededEvidence);
-        return [.. first.Concat(second).Take(maxEvidence)];
+        if (_earlierEvidence is not { } earlier)
+        {
+            return [.. first.Concat(second).Take(maxEvidence)];
+        }
+
+        // With earlier sessions, the new ones come first (in the same order), so a reported pattern always cites the new
+        // session that made it reportable, however many old ones would fill the evidence before it.
+        var all = first.Concat(second);
+        return [.. all.Where(e => !earlier.Contains(e.SessionId)).Concat(all.Where(e => earlier.Contains(e.SessionId))).Take(maxEvidence)];
     }
 }
