@@ -66,6 +66,30 @@ public class DreamCommandTests
             : $$$"""{"id":"{{{night}}}{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""";
     }
 
+    [Fact]
+    public async Task With_lookback_the_text_output_says_the_failures_count_the_earlier_sessions_mined_again()
+    {
+        // Two failed refunds a night: the second dream reads 10 new sessions and mines last night's 10 again, so its 4
+        // failures are of 20 sessions, not of the 10 read.
+        using var cli = new CliRunner();
+        var night1 = cli.WriteFile("night1.jsonl", string.Join('\n', Enumerable.Range(0, 10).Select(i => Session("a", i))));
+        var night2 = cli.WriteFile("night2.jsonl", string.Join('\n', Enumerable.Range(0, 10).Select(i => Session("b", i))));
+        Assert.Equal(0, (await cli.RunAsync("import", night1, "--agent", "refund-bot", "--db", cli.Database)).Exit);
+        var (firstExit, first, firstError) = await cli.RunAsync("dream", "--agent", "refund-bot", "--db", cli.Database);
+        Assert.True(firstExit == 0, firstError);
+        Assert.Contains("sessions read 10, failed 2, base failure rate 20%", first, StringComparison.Ordinal);
+        Assert.Equal(0, (await cli.RunAsync("import", night2, "--agent", "refund-bot", "--db", cli.Database)).Exit);
+
+        var (exit, text, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--lookback", "7d", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("sessions read 10 (and 10 read by earlier dreams, mined again for the lookback), failed 4 of the 20 mined, base failure rate 20%", text, StringComparison.Ordinal);
+
+        static string Session(string night, int i) => i < 2
+            ? $$$"""{"id":"{{{night}}}{{{i}}}","messages":[{"role":"user","content":"refund 150"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":150}"}}]},{"role":"tool","tool_call_id":"c1","content":"Error: payment amount does not add up, total is 99, requested 150"},{"role":"assistant","content":"I could not."}],"reward":0}"""
+            : $$$"""{"id":"{{{night}}}{{{i}}}","messages":[{"role":"user","content":"refund 50"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"refund","arguments":"{\"amount\":50}"}}]},{"role":"tool","tool_call_id":"c1","content":"refunded 50"},{"role":"assistant","content":"Done."}],"reward":1}""";
+    }
+
     [Theory]
     [InlineData("0d")]
     [InlineData("366d")]

@@ -169,7 +169,12 @@ internal static class DreamCommand
         output.WriteLine(model is null
             ? "lessons by: template (offline; with --model-endpoint and --model a model writes them)"
             : "lessons by: " + model);
-        output.WriteLine(string.Create(inv, $"sessions read {results.SessionIds.Count}, failed {results.Report.FailedSessions}, base failure rate {results.Report.BaseFailureRate * 100:0.#}%"));
+        // With a lookback, the failures and the base rate are over the earlier sessions mined again too: say so, rather
+        // than print more failures than sessions read.
+        var again = run.Request.Lookback is null ? 0 : results.Report.SessionsMined - results.SessionIds.Count;
+        output.WriteLine(again > 0
+            ? string.Create(inv, $"sessions read {results.SessionIds.Count} (and {again} read by earlier dreams, mined again for the lookback), failed {results.Report.FailedSessions} of the {results.Report.SessionsMined} mined, base failure rate {results.Report.BaseFailureRate * 100:0.#}%")
+            : string.Create(inv, $"sessions read {results.SessionIds.Count}, failed {results.Report.FailedSessions}, base failure rate {results.Report.BaseFailureRate * 100:0.#}%"));
         if (results.Note is not null)
         {
             output.WriteLine(results.Note);
