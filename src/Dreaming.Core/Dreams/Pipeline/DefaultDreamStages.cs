@@ -12,7 +12,8 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
 
     public async Task<IReadOnlyList<SessionWithEvents>> SelectLookbackAsync(DreamRunRequest request, DreamCursor? after, IReadOnlyList<SessionWithEvents> selected, CancellationToken cancellationToken)
     {
-        if (request.Lookback is null || after is null)
+        // No room left under MaxSessions (the new sessions fill it): nothing earlier is read, so the runs are not listed.
+        if (request.Lookback is null || after is null || selected.Count >= request.MaxSessions)
         {
             return [];
         }
