@@ -7,6 +7,9 @@ public sealed record DreamReport
     public static DreamReport Empty { get; } = new();
 
     /// <summary>Gets the number of sessions mined: those whose outcome says whether they failed.</summary>
+    /// <remarks>With a <see cref="DreamRunRequest.Lookback"/> it counts the earlier sessions mined again too, as do
+    /// <see cref="FailedSessions"/> and <see cref="BaseFailureRate"/>, while <see cref="DreamRunResults.SessionIds"/> names
+    /// the new sessions only.</remarks>
     public long SessionsMined { get; init; }
 
     /// <summary>Gets the number of mined sessions that failed.</summary>
