@@ -25,6 +25,11 @@ public static partial class ErrorSignature
             return signature;
         }
 
+        if (!EchoesAnyWord(signature, arguments))
+        {
+            return signature; // the usual case: no word of the error is in the arguments' text, so nothing to parse
+        }
+
         HashSet<string>? values = null;
         try
         {
@@ -69,7 +74,28 @@ public static partial class ErrorSignature
         }
     }
 
-    private static bool IsCodeLike(string value)
+    // Whether some code-like word of the signature appears anywhere in the arguments' text: without one, no argument value
+    // can be echoed, and the arguments need not be parsed (no allocation).
+    private static bool EchoesAnyWord(string signature, string arguments)
+    {
+        if (arguments.Contains('\\', StringComparison.Ordinal))
+        {
+            return true; // a value may be written with escapes (\u0048XDUBJ): only the parsed value tells
+        }
+
+        foreach (var match in EchoedWord().EnumerateMatches(signature))
+        {
+            var word = signature.AsSpan(match.Index, match.Length);
+            if (IsCodeLike(word) && arguments.AsSpan().Contains(word, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCodeLike(ReadOnlySpan<char> value)
     {
         if (value.Length < MinEchoedValueLength)
         {

@@ -24,6 +24,8 @@ public sealed class FindingMinerEchoedArgumentsTests
     [Theory]
     [InlineData("Error: reservation HXDUBJ not found", """{"reservation_id":"HXDUBJ"}""", "Error: reservation <id> not found")]
     [InlineData("Error: cabin upgrade from HXDUBJ to QWERTY refused", """{"ids":["HXDUBJ",{"to":"QWERTY"}]}""", "Error: cabin upgrade from <id> to <id> refused")]
+    [InlineData("Error: reservation HXDUBJ not found", """{"reservation_id":"\u0048XDUBJ"}""", "Error: reservation <id> not found")]
+    [InlineData("Error: reservation HXDUBJ not found", """{"note":"HXDUBJ is mine","reservation_id":"ABCDEF"}""", "Error: reservation HXDUBJ not found")]
     [InlineData("Error: reservation HXDUBJ not found", """{"reservation_id":"HXDUBJX"}""", "Error: reservation HXDUBJ not found")]
     [InlineData("Error: reservation HXDUBJ not found", """{"reservation_id":"hxdubj"}""", "Error: reservation HXDUBJ not found")]
     [InlineData("Error: cabin economy not available", """{"cabin":"economy"}""", "Error: cabin economy not available")]
