@@ -1,13 +1,7 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Dreaming.Sqlite;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Dreaming.Sqlite.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dreaming.Cli.Tests;
 
@@ -18,31 +12,11 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
     private static readonly string Secret = WebhookSecret.Generate();
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly MemoryScope Scope = MemoryScope.Agent("support-bot");
-    private readonly ConcurrentQueue<(string Id, string Body, bool Valid)> _received = new();
-    private WebApplication _app = null!;
-    private string _url = null!;
+    private WebhookReceiver _receiver = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Run(async context =>
-        {
-            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-            var id = context.Request.Headers["webhook-id"].ToString();
-            var timestamp = context.Request.Headers["webhook-timestamp"].ToString();
-            var key = Convert.FromBase64String(Secret["whsec_".Length..]);
-            var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
-            _received.Enqueue((id, body, context.Request.Headers["webhook-signature"].ToString().Split(' ').Contains(expected)));
-            context.Response.StatusCode = 204;
-        });
-        await _app.StartAsync();
-        _url = _app.Urls.First() + "/hooks";
-    }
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync(Secret);
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     [Fact]
     public async Task Approving_with_the_tool_reaches_the_apps_receiver_when_its_dispatcher_runs()
@@ -66,7 +40,7 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
 
         Assert.Equal(1, await DispatchAsHostAsync(cli.Database));
 
-        var (id, body, valid) = Assert.Single(_received);
+        var (id, _, _, body, _, valid) = Assert.Single(_receiver.Received);
         Assert.True(valid, "the signature failed the independent check");
         Assert.Equal(waiting.GetProperty("eventId").GetString(), id);
         var root = JsonDocument.Parse(body).RootElement;
@@ -116,8 +90,8 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         Assert.True(exit == 0, error);
         Assert.Contains("webhooks: the run's events (dream.*, memory.version_*, budget.reached, insight.quarantined) written to the outbox; they reach", text, StringComparison.Ordinal);
         Assert.Equal(3, await DispatchAsHostAsync(cli.Database));
-        Assert.All(_received, r => Assert.True(r.Valid, $"signature of {r.Id} failed the independent check"));
-        var types = _received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).Order(StringComparer.Ordinal);
+        Assert.All(_receiver.Received, r => Assert.True(r.SignatureValid, $"signature of {r.Id} failed the independent check"));
+        var types = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).Order(StringComparer.Ordinal);
         Assert.Equal(["dream.completed", "memory.version_activated", "memory.version_proposed"], types);
 
         static string Session(int i) => i < 8
@@ -162,7 +136,7 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         Assert.Equal(0, jsonExit);
         Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("count").GetInt32());
         Assert.Equal(1, await DispatchAsHostAsync(cli.Database));
-        var (_, body, _) = Assert.Single(_received);
+        var body = Assert.Single(_receiver.Received).Body;
         Assert.Equal("memory.version_rejected", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
 
         // The dropped event itself stays in the outbox (events are never deleted), with no delivery.
@@ -180,7 +154,7 @@ public sealed class UnroutedWebhookCommandTests : IAsyncLifetime
         services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database)).AddWebhooks(options =>
         {
             options.AllowPrivateNetworks = true;
-            var endpoint = new WebhookEndpoint { Id = "ci", Url = _url };
+            var endpoint = new WebhookEndpoint { Id = "ci", Url = _receiver.Url };
             endpoint.Secrets.Add(Secret);
             options.Endpoints.Add(endpoint);
         });

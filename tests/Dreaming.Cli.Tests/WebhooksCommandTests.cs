@@ -1,68 +1,49 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using Dreaming.Sqlite.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dreaming.Cli.Tests;
 
 public sealed class WebhooksCommandTests : IAsyncLifetime
 {
     private static readonly string Secret = WebhookSecret.Generate();
-    private readonly ConcurrentQueue<(string Id, string Body, bool Valid)> _received = new();
-    private WebApplication _app = null!;
+    private WebhookReceiver _receiver = null!;
     private volatile int _status = 200;
-    private string _url = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Run(async context =>
+        _receiver = await WebhookReceiver.StartAsync(Secret);
+        _receiver.Respond = (context, _) =>
         {
-            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-            var id = context.Request.Headers["webhook-id"].ToString();
-            var timestamp = context.Request.Headers["webhook-timestamp"].ToString();
-            var key = Convert.FromBase64String(Secret["whsec_".Length..]);
-            var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
-            _received.Enqueue((id, body, context.Request.Headers["webhook-signature"].ToString().Split(' ').Contains(expected)));
             context.Response.StatusCode = _status;
-        });
-        await _app.StartAsync();
-        _url = _app.Urls.First() + "/hooks";
+            return Task.CompletedTask;
+        };
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     [Fact]
     public async Task Demo_delivers_every_event_signed_and_prints_the_summary()
     {
         using var cli = new CliRunner();
 
-        var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _url, "--webhook-secret", Secret);
+        var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _receiver.Url, "--webhook-secret", Secret);
 
         Assert.True(exit == 0, error);
         var summary = JsonDocument.Parse(json).RootElement.GetProperty("webhooks");
         var events = summary.GetProperty("events").GetInt32();
         Assert.Equal(events, summary.GetProperty("delivered").GetInt32());
         Assert.True(events >= 30, $"only {events} events");
-        Assert.All(_received, r => Assert.True(r.Valid, $"signature of {r.Id} failed the independent check"));
-        Assert.Equal(events, _received.Select(r => r.Id).Distinct().Count());
-        var types = _received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).ToHashSet();
+        Assert.All(_receiver.Received, r => Assert.True(r.SignatureValid, $"signature of {r.Id} failed the independent check"));
+        Assert.Equal(events, _receiver.Received.Select(r => r.Id).Distinct().Count());
+        var types = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).ToHashSet();
         Assert.Superset(
             new HashSet<string?> { "session.completed", "session.failed", "outcome.evaluation_ended", "outcome.satisfied", "dream.completed", "memory.version_proposed", "memory.version_activated" },
             types);
 
-        var (textExit, text, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        var (textExit, text, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
         Assert.Equal(0, textExit);
-        Assert.Contains($"events to {_url}: ", text, StringComparison.Ordinal);
+        Assert.Contains($"events to {_receiver.Url}: ", text, StringComparison.Ordinal);
         Assert.Contains(" delivered, 0 dead, 0 pending", text, StringComparison.Ordinal);
     }
 
@@ -71,17 +52,17 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         // It printed the URL as given: 'events to http://127.0.0.1:…/hooks?token=…', in text and in --json.
         using var cli = new CliRunner();
-        var url = _url + "?token=tok-xyzzy#frag-xyzzy";
+        var url = _receiver.Url + "?token=tok-xyzzy#frag-xyzzy";
 
         var (exit, json, error) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", url, "--webhook-secret", Secret);
         var (textExit, text, textError) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", url, "--webhook-secret", Secret);
 
         Assert.True(exit == 0, error);
         Assert.True(textExit == 0, textError);
-        Assert.Equal(_url, JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("url").GetString());
-        Assert.Contains($"events to {_url}: ", text, StringComparison.Ordinal);
+        Assert.Equal(_receiver.Url, JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("url").GetString());
+        Assert.Contains($"events to {_receiver.Url}: ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("xyzzy", json + error + text + textError, StringComparison.Ordinal);
-        Assert.NotEmpty(_received);
+        Assert.NotEmpty(_receiver.Received);
     }
 
     [Theory]
@@ -108,7 +89,7 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
         _status = 500;
-        var (exit, json, _) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _url, "--webhook-secret", Secret);
+        var (exit, json, _) = await cli.RunAsync("demo", "--db", cli.Database, "--json", "--webhook", _receiver.Url, "--webhook-secret", Secret);
         Assert.Equal(0, exit);
         var events = JsonDocument.Parse(json).RootElement.GetProperty("webhooks").GetProperty("dead").GetInt32();
         Assert.True(events > 0);
@@ -125,15 +106,15 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
 
         _status = 204;
         var one = dead[0].GetProperty("id").GetString()!;
-        var (replayExit, replayed, replayError) = await cli.RunAsync("webhooks", "replay", one, "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        var (replayExit, replayed, replayError) = await cli.RunAsync("webhooks", "replay", one, "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
         Assert.True(replayExit == 0, replayError);
         Assert.Contains("1 events to", replayed, StringComparison.Ordinal);
-        var (allExit, all, allError) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret, "--json");
+        var (allExit, all, allError) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret, "--json");
         Assert.True(allExit == 0, allError);
         Assert.Equal(events - 1, JsonDocument.Parse(all).RootElement.GetProperty("delivered").GetInt32());
         var (_, after, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "dead", "--json");
         Assert.Equal(0, JsonDocument.Parse(after).RootElement.GetArrayLength());
-        Assert.Contains(_received, r => r.Id == dead[0].GetProperty("eventId").GetString());
+        Assert.Contains(_receiver.Received, r => r.Id == dead[0].GetProperty("eventId").GetString());
     }
 
     [Fact]
@@ -141,16 +122,16 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
         _status = 410;
-        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
 
         var (_, text, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--state", "dead", "--limit", "1000");
         Assert.Contains("endpoint demo is disabled: the endpoint answered 410 Gone (a replay enables it again)", text, StringComparison.Ordinal);
         Assert.Contains("endpoint 'demo' is disabled: the endpoint answered 410 Gone", text, StringComparison.Ordinal);
         // Only the first batch (sent together, at most 16) reached the receiver; everything after the 410 stayed home.
-        Assert.InRange(_received.Count, 1, 16);
+        Assert.InRange(_receiver.Received.Count, 1, 16);
 
         _status = 200;
-        var (exit, _, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        var (exit, _, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
         Assert.True(exit == 0, error);
         var (_, after, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--limit", "1");
         Assert.DoesNotContain("is disabled", after, StringComparison.Ordinal);
@@ -161,7 +142,7 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
         _status = 500;
-        var (demoExit, _, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        var (demoExit, _, _) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
         Assert.Equal(0, demoExit);
 
         // A host app on the same database, with its own endpoint, records a session: its delivery waits for the host's dispatcher.
@@ -180,13 +161,13 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
         var dead = await outbox.ListAsync(WebhookDeliveryState.Dead, 10_000);
         var one = dead[^1];
         _status = 204;
-        _received.Clear();
+        _receiver.Received.Clear();
 
-        var (exit, text, error) = await cli.RunAsync("webhooks", "replay", one.Id, "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        var (exit, text, error) = await cli.RunAsync("webhooks", "replay", one.Id, "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
 
         Assert.True(exit == 0, error);
         Assert.Contains("1 events to", text, StringComparison.Ordinal);
-        Assert.Equal([one.EventId], _received.Select(r => r.Id));   // the other dead letters stay dead, unsent
+        Assert.Equal([one.EventId], _receiver.Received.Select(r => r.Id));   // the other dead letters stay dead, unsent
         var after = (await outbox.ListAsync(limit: 10_000)).Where(d => d.EndpointId == "ci").ToList();
         Assert.All(after, d => Assert.Equal((WebhookDeliveryState.Pending, 0), (d.State, d.Attempts)));
         Assert.Equal(dead.Count - 1, (await outbox.ListAsync(WebhookDeliveryState.Dead, 10_000)).Count);
@@ -197,7 +178,7 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
         _status = 500;
-        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", Secret);
+        await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", Secret);
 
         var (exit, output, _) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database);
 
@@ -214,13 +195,13 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
 
-        var (exit, _, error) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _url, "--webhook-secret", secret);
+        var (exit, _, error) = await cli.RunAsync("demo", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", secret);
 
         Assert.Equal(1, exit);
         // Named as the option the user gave, not as the library's WebhookOptions.Endpoints[0].Secrets[0].
         Assert.Contains("error: --webhook-secret " + expected, error, StringComparison.Ordinal);
         Assert.DoesNotContain("WebhookOptions", error, StringComparison.Ordinal);
-        Assert.Empty(_received);
+        Assert.Empty(_receiver.Received);
     }
 
     [Theory]
@@ -270,18 +251,18 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
             deadId = (await outbox.KillAsync(delivery.Id, "gave up")).Id;
         }
 
-        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", url ?? _url, "--webhook-secret", secret ?? Secret);
+        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", url ?? _receiver.Url, "--webhook-secret", secret ?? Secret);
         Assert.Equal(1, exit);
         Assert.Equal(string.Empty, output);
         Assert.Contains(url ?? "base64", error, StringComparison.Ordinal);
-        var (oneExit, _, oneError) = await cli.RunAsync("webhooks", "replay", deadId, "--db", cli.Database, "--webhook", url ?? _url, "--webhook-secret", secret ?? Secret);
+        var (oneExit, _, oneError) = await cli.RunAsync("webhooks", "replay", deadId, "--db", cli.Database, "--webhook", url ?? _receiver.Url, "--webhook-secret", secret ?? Secret);
         Assert.Equal(1, oneExit);
         Assert.Contains(url ?? "base64", oneError, StringComparison.Ordinal);
 
         var (_, list, _) = await cli.RunAsync("webhooks", "list", "--db", cli.Database, "--json");
         var row = Assert.Single(JsonDocument.Parse(list).RootElement.EnumerateArray());
         Assert.Equal("dead", row.GetProperty("state").GetString());
-        Assert.Empty(_received);
+        Assert.Empty(_receiver.Received);
     }
 
     [Fact]
@@ -289,7 +270,7 @@ public sealed class WebhooksCommandTests : IAsyncLifetime
     {
         using var cli = new CliRunner();
         File.WriteAllText(cli.Database, string.Empty);
-        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _url, "--webhook-secret", "not-a-secret");
+        var (exit, output, error) = await cli.RunAsync("webhooks", "replay", "--all-dead", "--db", cli.Database, "--webhook", _receiver.Url, "--webhook-secret", "not-a-secret");
         Assert.Equal(1, exit);
         Assert.Equal(string.Empty, output);
         Assert.Contains("base64", error, StringComparison.Ordinal);
