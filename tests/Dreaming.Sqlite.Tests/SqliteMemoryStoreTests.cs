@@ -161,19 +161,6 @@ public sealed class SqliteMemoryStoreTests : IDisposable
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM memory_versions"));
     }
 
-    private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) => new()
-    {
-        Scope = Bot,
-        ParentVersionId = parentVersionId,
-        Author = MemoryAuthor.DreamRun("run-1"),
-        Insights = [.. insightIds.Select(id => new Insight
-        {
-            Id = id,
-            Text = "lesson " + id,
-            Scope = Bot,
-            Source = InsightSource.Mined,
-            CreatedAt = BaseTime,
-            UpdatedAt = BaseTime,
-        })],
-    };
+    private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) =>
+        TestProposals.Mined(Bot, BaseTime, parentVersionId, insightIds);
 }

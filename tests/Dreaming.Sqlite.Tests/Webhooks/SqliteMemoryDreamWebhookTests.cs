@@ -174,19 +174,6 @@ public sealed partial class SqliteMemoryDreamWebhookTests : IDisposable
         },
     };
 
-    private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) => new()
-    {
-        Scope = Bot,
-        ParentVersionId = parentVersionId,
-        Author = MemoryAuthor.DreamRun("run-1"),
-        Insights = [.. insightIds.Select(id => new Insight
-        {
-            Id = id,
-            Text = "lesson " + id,
-            Scope = Bot,
-            Source = InsightSource.Mined,
-            CreatedAt = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero),
-            UpdatedAt = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero),
-        })],
-    };
+    private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) =>
+        TestProposals.Mined(Bot, new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero), parentVersionId, insightIds);
 }
