@@ -38,22 +38,7 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     [Fact]
     public async Task A_version_3_run_is_migrated_without_a_token_budget_and_the_budget_stays_immutable()
     {
-        var path = _folder.File("v3.db");
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var transaction = connection.BeginTransaction();
-            Execute(connection, SqliteSchema.Migrations[0], transaction);
-            Execute(connection, SqliteSchema.Migrations[1], transaction);
-            Execute(connection, SqliteSchema.Migrations[2], transaction);
-            Execute(connection, "PRAGMA user_version = 3;", transaction);
-            Execute(
-                connection,
-                "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
-                + "VALUES ('dr-old', 'agent:agent', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');",
-                transaction);
-            transaction.Commit();
-        }
+        var path = WriteStoreWithAPendingRun(3);
 
         using var runs = new SqliteDreamRunStore(path);
         var old = (await runs.GetAsync("dr-old"))!;
@@ -70,24 +55,7 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     [Fact]
     public async Task A_version_5_run_is_migrated_without_a_lookback_and_the_lookback_stays_immutable()
     {
-        var path = _folder.File("v5.db");
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var transaction = connection.BeginTransaction();
-            for (var i = 0; i < 5; i++)
-            {
-                Execute(connection, SqliteSchema.Migrations[i], transaction);
-            }
-
-            Execute(connection, "PRAGMA user_version = 5;", transaction);
-            Execute(
-                connection,
-                "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
-                + "VALUES ('dr-old', 'agent:agent', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');",
-                transaction);
-            transaction.Commit();
-        }
+        var path = WriteStoreWithAPendingRun(5);
 
         using var runs = new SqliteDreamRunStore(path);
         var old = (await runs.GetAsync("dr-old"))!;
@@ -156,6 +124,29 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
             + "'[{\"session\":\"old-session\"}]', 1, 0, 2, 'active', 'human', 1741942800123, 1741942800123);",
             transaction);
         transaction.Commit();
+    }
+
+    /// <summary>Builds a file as the code of schema <paramref name="version"/> did: the shipped scripts up to it, then one
+    /// pending dream run 'dr-old' written with that version's columns.</summary>
+    private string WriteStoreWithAPendingRun(int version)
+    {
+        var path = _folder.File($"v{version}.db");
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        for (var i = 0; i < version; i++)
+        {
+            Execute(connection, SqliteSchema.Migrations[i], transaction);
+        }
+
+        Execute(connection, $"PRAGMA user_version = {version};", transaction);
+        Execute(
+            connection,
+            "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
+            + "VALUES ('dr-old', 'agent:agent', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');",
+            transaction);
+        transaction.Commit();
+        return path;
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
