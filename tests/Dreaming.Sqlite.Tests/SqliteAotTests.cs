@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace Dreaming.Sqlite.Tests;
 
@@ -10,18 +8,6 @@ namespace Dreaming.Sqlite.Tests;
 /// same, byte for byte, as the reflection-based JSON the columns were written with before.</summary>
 public sealed class SqliteAotTests : IDisposable
 {
-    // What the columns were written with before the source-generated contexts: reflection, explicitly (it works whether
-    // or not reflection is on by default).
-    private static readonly JsonSerializerOptions Reflection = new() { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
-
-    private static readonly JsonSerializerOptions DreamRunReflection = new()
-    {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
-
     // The coordinator's plan schema for one agent, as JsonSerializer.SerializeToElement wrote it (non-ASCII escaped).
     private const string PlanSchema =
         "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"items\"],\"properties\":{\"items\":{\"type\":\"array\","
@@ -102,9 +88,9 @@ public sealed class SqliteAotTests : IDisposable
     {
         var payload = JsonSerializer.Serialize(sessionEvent, SqliteJson.Default.SessionEvent);
 
-        Assert.Equal(JsonSerializer.Serialize(sessionEvent, Reflection), payload);
+        Assert.Equal(JsonSerializer.Serialize(sessionEvent, ReflectionJson.Options), payload);
         var read = JsonSerializer.Deserialize(payload, SqliteJson.Default.SessionEvent)!;
-        Assert.Equal(JsonSerializer.Serialize(read, Reflection), payload);
+        Assert.Equal(JsonSerializer.Serialize(read, ReflectionJson.Options), payload);
         Assert.Equal(sessionEvent.GetType(), read.GetType());
     }
 
@@ -115,9 +101,9 @@ public sealed class SqliteAotTests : IDisposable
         IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string> { ["tenant"] = "t<1>", ["ü"] = "" };
         SqliteMemoryRows.EvidenceJson[] evidence = [new("s1", 3), new("s2", null)];
 
-        Assert.Equal(JsonSerializer.Serialize(ids, Reflection), JsonSerializer.Serialize(ids, SqliteJson.Default.IReadOnlyListString));
-        Assert.Equal(JsonSerializer.Serialize(metadata, Reflection), JsonSerializer.Serialize(metadata, SqliteJson.Default.IReadOnlyDictionaryStringString));
-        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), Reflection), JsonSerializer.Serialize(evidence, SqliteJson.Default.EvidenceJsonArray));
+        Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.Options), JsonSerializer.Serialize(ids, SqliteJson.Default.IReadOnlyListString));
+        Assert.Equal(JsonSerializer.Serialize(metadata, ReflectionJson.Options), JsonSerializer.Serialize(metadata, SqliteJson.Default.IReadOnlyDictionaryStringString));
+        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), ReflectionJson.Options), JsonSerializer.Serialize(evidence, SqliteJson.Default.EvidenceJsonArray));
         Assert.Equal("[{\"session\":\"s1\",\"event\":3},{\"session\":\"s2\"}]", JsonSerializer.Serialize(evidence, SqliteJson.Default.EvidenceJsonArray));
     }
 
@@ -148,12 +134,12 @@ public sealed class SqliteAotTests : IDisposable
         IReadOnlyList<string> ids = ["s1", "s2"];
 
         var json = JsonSerializer.Serialize(report, SqliteDreamRunJson.Store.DreamReport);
-        Assert.Equal(JsonSerializer.Serialize(report, DreamRunReflection), json);
+        Assert.Equal(JsonSerializer.Serialize(report, ReflectionJson.DreamRunOptions), json);
         Assert.Contains("\"op\":\"quarantine\",\"insight_id\":\"i\",\"kind\":\"preference\"", json, StringComparison.Ordinal);
-        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport), DreamRunReflection));
-        Assert.Equal(JsonSerializer.Serialize(usage, DreamRunReflection), JsonSerializer.Serialize(usage, SqliteDreamRunJson.Store.IReadOnlyListDreamStageUsage));
-        Assert.Equal(usage, JsonSerializer.Deserialize(JsonSerializer.Serialize(usage, DreamRunReflection), SqliteDreamRunJson.Store.DreamStageUsageArray));
-        Assert.Equal(JsonSerializer.Serialize(ids, DreamRunReflection), JsonSerializer.Serialize(ids, SqliteDreamRunJson.Store.IReadOnlyListString));
+        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport), ReflectionJson.DreamRunOptions));
+        Assert.Equal(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(usage, SqliteDreamRunJson.Store.IReadOnlyListDreamStageUsage));
+        Assert.Equal(usage, JsonSerializer.Deserialize(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), SqliteDreamRunJson.Store.DreamStageUsageArray));
+        Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(ids, SqliteDreamRunJson.Store.IReadOnlyListString));
     }
 
     [Fact]
@@ -161,7 +147,7 @@ public sealed class SqliteAotTests : IDisposable
     {
         const string Json = "{\"changes\":[{\"op\":1,\"insight_id\":\"i\",\"kind\":\"lesson\",\"text\":\"t\",\"reason\":\"r\"}]}";
 
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DreamReport>(Json, DreamRunReflection));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DreamReport>(Json, ReflectionJson.DreamRunOptions));
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Json, SqliteDreamRunJson.Store.DreamReport));
     }
 }

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace Dreaming.Sqlite.Tests;
 
@@ -11,16 +10,6 @@ namespace Dreaming.Sqlite.Tests;
 /// initializer's value, not <see langword="default"/>.</summary>
 public sealed class SqliteOlderRowsTests
 {
-    private static readonly JsonSerializerOptions Reflection = new() { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
-
-    private static readonly JsonSerializerOptions DreamRunReflection = new()
-    {
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
-
     public static TheoryData<string> EventKinds()
     {
         var kinds = new TheoryData<string>();
@@ -38,16 +27,16 @@ public sealed class SqliteOlderRowsTests
     {
         var type = typeof(SessionEvent).GetCustomAttributes<JsonDerivedTypeAttribute>().Single(derived => (string)derived.TypeDiscriminator! == kind).DerivedType;
         var payload = new JsonObject { ["kind"] = kind };
-        foreach (var property in Reflection.GetTypeInfo(type).Properties.Where(property => property.IsRequired))
+        foreach (var property in ReflectionJson.Options.GetTypeInfo(type).Properties.Where(property => property.IsRequired))
         {
             payload[property.Name] = Sample(property.PropertyType);
         }
 
         var json = payload.ToJsonString();
-        var expected = JsonSerializer.Deserialize<SessionEvent>(json, Reflection)!;
+        var expected = JsonSerializer.Deserialize<SessionEvent>(json, ReflectionJson.Options)!;
         var read = SqliteRows.ReadEvent("s-1", 3, 0, json);
 
-        Assert.Equal(JsonSerializer.Serialize(expected, Reflection), JsonSerializer.Serialize(read, Reflection));
+        Assert.Equal(JsonSerializer.Serialize(expected, ReflectionJson.Options), JsonSerializer.Serialize(read, ReflectionJson.Options));
     }
 
     [Fact]
@@ -67,10 +56,10 @@ public sealed class SqliteOlderRowsTests
     [InlineData("{\"changes\":[{\"op\":\"retire\",\"insight_id\":\"i\",\"text\":\"t\",\"reason\":\"r\"}]}")]
     public void A_report_without_its_lists_reads_as_reflection_read_it(string json)
     {
-        var expected = JsonSerializer.Deserialize<DreamReport>(json, DreamRunReflection)!;
+        var expected = JsonSerializer.Deserialize<DreamReport>(json, ReflectionJson.DreamRunOptions)!;
         var read = SqliteDreamRunRows.ReadReport(json);
 
-        Assert.Equal(JsonSerializer.Serialize(expected, DreamRunReflection), JsonSerializer.Serialize(read, DreamRunReflection));
+        Assert.Equal(JsonSerializer.Serialize(expected, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(read, ReflectionJson.DreamRunOptions));
     }
 
     private static JsonNode Sample(Type type) =>
