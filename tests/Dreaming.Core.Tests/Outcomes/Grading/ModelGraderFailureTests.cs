@@ -24,7 +24,7 @@ public class ModelGraderFailureTests
     }
 
     [Fact]
-    public async Task A_call_that_fails_transiently_is_made_again_after_a_growing_wait_on_the_graders_clock()
+    public async Task A_call_that_fails_transiently_is_made_again_after_a_jittered_wait_on_the_graders_clock()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var grader = new ScriptedGrader((n, _) => n < 2
@@ -33,15 +33,35 @@ public class ModelGraderFailureTests
 
         var grading = new ModelGrader(grader.Client, new ModelGraderOptions { RetryDelay = TimeSpan.FromSeconds(10) }, timeProvider: time).GradeAsync(Rubric(s_criteria), s_criteria, "artifact");
         await WaitForCallsAsync(grader, 1);
-        time.Advance(TimeSpan.FromSeconds(5));         // jitter keeps the first wait above half the delay
-        Assert.Equal(1, grader.CallCount);
-        time.Advance(TimeSpan.FromSeconds(15));
-        await WaitForCallsAsync(grader, 2);
-        time.Advance(TimeSpan.FromSeconds(60));
-        var grade = await grading.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(200);
+        Assert.Equal(1, grader.CallCount); // the wait is on the grader's clock, which has not moved
+
+        // Polly's exponential backoff with jitter waits between 0 and about 1.38 x RetryDelay before the first retry
+        // (its decorrelated jitter; anywhere in that range, so no lower bound is asserted) and at most about 2.8 x before
+        // the second; the clock moves a second at a time, so a timer armed after a step is still reached.
+        Assert.InRange(await AdvanceUntilCallsAsync(time, grader, 2), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
+        Assert.InRange(await AdvanceUntilCallsAsync(time, grader, 3), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        var grade = await grading.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(3, grader.CallCount);
         Assert.Equal([CriterionVerdict.Met, CriterionVerdict.NotMet], grade.Criteria.Select(c => c.Verdict));
+    }
+
+    private static async Task<TimeSpan> AdvanceUntilCallsAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, ScriptedGrader grader, int calls)
+    {
+        var advanced = TimeSpan.Zero;
+        while (grader.CallCount < calls && advanced < TimeSpan.FromSeconds(60))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            advanced += TimeSpan.FromSeconds(1);
+            for (var i = 0; i < 20 && grader.CallCount < calls; i++)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        await WaitForCallsAsync(grader, calls);
+        return advanced;
     }
 
     [Fact]
