@@ -106,6 +106,17 @@ public class DreamCommandTests
     }
 
     [Fact]
+    public async Task Max_lookback_sessions_without_a_lookback_is_refused_naming_both_options()
+    {
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("dream", "--agent", "refund-bot", "--max-lookback-sessions", "50", "--db", cli.Database);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--max-lookback-sessions needs --lookback DURATION (for example --lookback 7d): without it no earlier session is mined.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_configured_model_writes_the_dreams_lessons()
     {
         var prompts = new System.Collections.Concurrent.ConcurrentQueue<string>();

@@ -61,6 +61,12 @@ internal static class DreamCommand
             {
                 result.AddError("Option '--agent' is required (or give --scope agent:ID, team:ID or global).");
             }
+
+            // Without --lookback it would be ignored, and the dream would not read the earlier sessions the caller expects.
+            if (result.GetResult(maxLookbackSessions) is { Implicit: false } && result.GetResult(lookback) is null or { Implicit: true })
+            {
+                result.AddError("--max-lookback-sessions needs --lookback DURATION (for example --lookback 7d): without it no earlier session is mined.");
+            }
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
