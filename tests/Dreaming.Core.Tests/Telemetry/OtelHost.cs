@@ -16,10 +16,10 @@ internal sealed class OtelHost : IAsyncDisposable
     /// <summary>The test's "request" span source (an ASP.NET Core request, say), added to the tracer.</summary>
     public static readonly ActivitySource Requests = new("Dreaming.Tests.Requests");
 
-    private readonly List<Activity> _spans;
-    private readonly List<Metric> _metrics;
+    private readonly LockedCollection<Activity> _spans;
+    private readonly LockedCollection<Metric> _metrics;
 
-    private OtelHost(ServiceProvider services, List<Activity> spans, List<Metric> metrics)
+    private OtelHost(ServiceProvider services, LockedCollection<Activity> spans, LockedCollection<Metric> metrics)
     {
         Services = services;
         _spans = spans;
@@ -44,8 +44,10 @@ internal sealed class OtelHost : IAsyncDisposable
     /// <param name="dreaming">More of Dreaming (an orchestrator, say).</param>
     public static OtelHost Create(IChatClient model, Sampler? sampler = null, Action<DreamingOptions>? options = null, Action<IDreamingBuilder>? dreaming = null)
     {
-        var spans = new List<Activity>();
-        var metrics = new List<Metric>();
+        // The exporters add from whichever thread ends a span (other tests' too, the listeners being process-wide) or
+        // collects metrics, so the collections lock every access, reads included.
+        var spans = new LockedCollection<Activity>();
+        var metrics = new LockedCollection<Metric>();
         var services = new ServiceCollection();
         var builder = services.AddDreamingAgents(options);
         dreaming?.Invoke(builder);
@@ -78,35 +80,22 @@ internal sealed class OtelHost : IAsyncDisposable
     public IReadOnlyList<Activity> Trace(ActivityTraceId traceId)
     {
         Tracer.ForceFlush();
-        lock (_spans)
-        {
-            return [.. _spans.Where(s => s.TraceId == traceId)];
-        }
+        return [.. _spans.Snapshot().Where(s => s.TraceId == traceId)];
     }
 
     /// <summary>Every exported span.</summary>
     public IReadOnlyList<Activity> Spans()
     {
         Tracer.ForceFlush();
-        lock (_spans)
-        {
-            return [.. _spans];
-        }
+        return _spans.Snapshot();
     }
 
     /// <summary>The metrics exported by a collection now.</summary>
     public IReadOnlyList<Metric> CollectMetrics()
     {
-        lock (_metrics)
-        {
-            _metrics.Clear();
-        }
-
+        _metrics.Clear();
         Meter.ForceFlush();
-        lock (_metrics)
-        {
-            return [.. _metrics];
-        }
+        return _metrics.Snapshot();
     }
 
     public async ValueTask DisposeAsync() => await Services.DisposeAsync().WithinAsync("disposing the host (and its trace writer)");
@@ -139,4 +128,76 @@ internal sealed class OtelHost : IAsyncDisposable
         string s => s,
         var o => JsonSerializer.Serialize(o),
     };
+}
+
+/// <summary>A collection an exporter may add to from any thread while a test reads a snapshot.</summary>
+internal sealed class LockedCollection<T> : ICollection<T>
+{
+    private readonly Lock _lock = new();
+    private readonly List<T> _items = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    public bool IsReadOnly => false;
+
+    public List<T> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _items];
+        }
+    }
+
+    public void Add(T item)
+    {
+        lock (_lock)
+        {
+            _items.Add(item);
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _items.Clear();
+        }
+    }
+
+    public bool Contains(T item)
+    {
+        lock (_lock)
+        {
+            return _items.Contains(item);
+        }
+    }
+
+    public void CopyTo(T[] array, int arrayIndex)
+    {
+        lock (_lock)
+        {
+            _items.CopyTo(array, arrayIndex);
+        }
+    }
+
+    public bool Remove(T item)
+    {
+        lock (_lock)
+        {
+            return _items.Remove(item);
+        }
+    }
+
+    public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
