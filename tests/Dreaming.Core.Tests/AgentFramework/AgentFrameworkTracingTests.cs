@@ -90,6 +90,13 @@ public class AgentFrameworkTracingTests
         Assert.Equal("order 42 has shipped", (await RunAsync(agent, "check order 42", streaming, conversation)).Text);
         Assert.Equal("order 43 has shipped", (await RunAsync(agent, "check order 43", streaming, conversation)).Text);
 
+        await AssertTwoRunsRecordedAsync(host, functionInvocationInPipeline);
+    }
+
+    /// <summary>Asserts that the two runs 'check order 42' and 'check order 43' of one conversation are two completed
+    /// sessions of support-bot, each holding the conversation the agent sent it.</summary>
+    internal static async Task AssertTwoRunsRecordedAsync(TracingHost host, bool functionInvocationInPipeline)
+    {
         var records = (await SessionsAsync(host)).OrderBy(s => s.StartedAt).ThenBy(s => s.Task, StringComparer.Ordinal).ToList();
         Assert.Equal(["check order 42", "check order 43"], records.Select(s => s.Task));
         for (var i = 0; i < records.Count; i++)

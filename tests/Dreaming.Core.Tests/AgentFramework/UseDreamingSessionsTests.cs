@@ -30,19 +30,7 @@ public class UseDreamingSessionsTests
         Assert.Equal("order 42 has shipped", (await RunAsync(agent, "check order 42", streaming, conversation).WaitAsync(Bound)).Text);
         Assert.Equal("order 43 has shipped", (await RunAsync(agent, "check order 43", streaming, conversation).WaitAsync(Bound)).Text);
 
-        var records = (await SessionsAsync(host)).OrderBy(s => s.StartedAt).ThenBy(s => s.Task, StringComparer.Ordinal).ToList();
-        Assert.Equal(["check order 42", "check order 43"], records.Select(s => s.Task));
-        for (var i = 0; i < records.Count; i++)
-        {
-            var record = records[i];
-            Assert.Equal("support-bot", record.AgentId);
-            Assert.Equal(SessionStatus.Completed, record.Status);
-            Assert.False(record.Metadata.ContainsKey("dreaming.unscoped"));
-            Assert.Equal(functionInvocationInPipeline ? 1 : 2, record.Usage.ModelCalls);
-            var events = await host.EventsAsync(record.Id);
-            Assert.Equal(i == 0 ? ["call-42"] : ["call-42", "call-43"], events.OfType<ToolCallEvent>().Select(c => c.CallId));
-            Assert.Equal(i == 0 ? ["call-42"] : ["call-42", "call-43"], events.OfType<ToolResultEvent>().Select(c => c.CallId));
-        }
+        await AssertTwoRunsRecordedAsync(host, functionInvocationInPipeline);
 
         Assert.Null(host.Services.GetRequiredService<IAgentSessionAccessor>().Current);
     }
