@@ -45,14 +45,7 @@ public partial class OpenAIWireTests
     [Fact]
     public async Task A_completion_records_its_text_model_usage_cached_tokens_finish_reason_cost_and_the_span_tags()
     {
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { lock (stopped) { stopped.Add(a); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new TelemetryTests.SessionSpans();
         await using var server = new OpenAIWireServer().Completion(new { role = "assistant", content = "Hello there" }, usage: Usage(100, 20, cached: 60));
         await using var host = Host(server);
         string id;
@@ -77,11 +70,7 @@ public partial class OpenAIWireTests
         Assert.Equal(response.Usage, record.Usage);
         Assert.Equal(120, record.Usage.TotalTokens);
 
-        Activity span;
-        lock (stopped)
-        {
-            span = Assert.Single(stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
-        }
+        var span = Assert.Single(spans.Stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
 
         Assert.Equal("openai", span.GetTagItem("gen_ai.provider.name"));
         Assert.Equal("gpt-4o", span.GetTagItem("gen_ai.request.model"));

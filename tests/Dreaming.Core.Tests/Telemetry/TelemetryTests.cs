@@ -10,14 +10,7 @@ public partial class TelemetryTests
     [Fact]
     public async Task A_session_is_an_invoke_agent_span_with_gen_ai_attributes()
     {
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == DreamingTelemetry.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { lock (stopped) { stopped.Add(a); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SessionSpans();
         await using var host = TracingHost.Create(FakeChatClient.Echo());
         string id;
         await using (var session = host.Sessions.StartSession(new AgentSessionOptions { AgentId = "telemetry-agent", Task = "t", AgentVersion = "7" }))
@@ -28,11 +21,7 @@ public partial class TelemetryTests
             await session.CompleteAsync(SessionStatus.Failed);
         }
 
-        Activity span;
-        lock (stopped)
-        {
-            span = Assert.Single(stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
-        }
+        var span = Assert.Single(spans.Stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
 
         Assert.Equal("invoke_agent telemetry-agent", span.DisplayName);
         Assert.Equal("invoke_agent", span.GetTagItem("gen_ai.operation.name"));
@@ -209,14 +198,15 @@ public partial class TelemetryTests
         Assert.Equal(2, spans.Stopped.Count);
     }
 
-    /// <summary>Collects the session spans of one agent (the listener is process-wide; other tests' spans are ignored).</summary>
-    private sealed class SessionSpans : IDisposable
+    /// <summary>Collects the session spans of one agent, or of every agent when <c>agent</c> is null (the listener is
+    /// process-wide: a test that takes every agent's picks its own span by its conversation id).</summary>
+    internal sealed class SessionSpans : IDisposable
     {
         private readonly ActivityListener _listener;
         private readonly List<Activity> _started = [];
         private readonly List<Activity> _stopped = [];
 
-        public SessionSpans(string agent)
+        public SessionSpans(string? agent = null)
         {
             _listener = new ActivityListener
             {
@@ -234,9 +224,9 @@ public partial class TelemetryTests
 
         public void Dispose() => _listener.Dispose();
 
-        private static void Add(List<Activity> list, Activity activity, string agent)
+        private static void Add(List<Activity> list, Activity activity, string? agent)
         {
-            if ((string?)activity.GetTagItem("gen_ai.agent.name") == agent)
+            if (agent is null || (string?)activity.GetTagItem("gen_ai.agent.name") == agent)
             {
                 lock (list)
                 {
