@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace Dreaming;
@@ -50,7 +51,7 @@ internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOption
     {
         if (value < min || value > max)
         {
-            failures.Add($"DreamingOptions.{setting} is {value}; it must be between {min:N0} and {max:N0}.");
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"DreamingOptions.{setting} is {value}; it must be between {min:N0} and {max:N0}."));
         }
     }
 }

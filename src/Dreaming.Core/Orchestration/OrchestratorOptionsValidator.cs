@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace Dreaming;
@@ -12,7 +13,7 @@ internal sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrat
         var failures = new List<string>();
         if (options.MaxItems is < 1 or > OrchestratorOptions.MaxItemsLimit)
         {
-            failures.Add($"OrchestratorOptions.MaxItems is {options.MaxItems}; it must be between 1 and {OrchestratorOptions.MaxItemsLimit:N0}.");
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"OrchestratorOptions.MaxItems is {options.MaxItems}; it must be between 1 and {OrchestratorOptions.MaxItemsLimit:N0}."));
         }
 
         if (!Enum.IsDefined(options.FailurePolicy))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.AI;
 
 namespace Dreaming;
@@ -109,18 +110,18 @@ internal sealed partial class PlanExecution
         var cost = SaturatingSum.InterlockedAdd(ref _totalCost, usage.CostMinorUnits);
         if (_budget.Tokens is { } budget && total >= budget)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"the run used {total:N0} tokens{EstimateNote(EstimatedTokens > 0)}, reaching its budget of {budget:N0}", slot.Item.Id);
+            Stop(OrchestrationStatus.BudgetReached, string.Create(CultureInfo.InvariantCulture, $"the run used {total:N0} tokens{EstimateNote(EstimatedTokens > 0)}, reaching its budget of {budget:N0}"), slot.Item.Id);
         }
 
         if (_budget.CostMinorUnits is { } costBudget && cost >= costBudget)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"the run cost {cost:N0} minor units, reaching its cost budget of {costBudget:N0}", slot.Item.Id);
+            Stop(OrchestrationStatus.BudgetReached, string.Create(CultureInfo.InvariantCulture, $"the run cost {cost:N0} minor units, reaching its cost budget of {costBudget:N0}"), slot.Item.Id);
         }
 
         var itemTokens = SaturatingSum.Add(slot.Usage.TotalTokens, slot.UnreportedTokens);
         if (checkItemBudget && slot.Item.MaxTokens is { } max && itemTokens > max)
         {
-            throw new ItemBudgetExceededException($"the item used {itemTokens:N0} tokens{EstimateNote(slot.UnreportedTokens > 0)}, more than its maxTokens of {max:N0}");
+            throw new ItemBudgetExceededException(string.Create(CultureInfo.InvariantCulture, $"the item used {itemTokens:N0} tokens{EstimateNote(slot.UnreportedTokens > 0)}, more than its maxTokens of {max:N0}"));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 
 namespace Dreaming;
@@ -115,12 +116,12 @@ internal sealed partial class PlanExecution : IDisposable
         using var registration = cancellationToken.Register(static state => ((PlanExecution)state!).Stop(OrchestrationStatus.Interrupted, "the run was cancelled", null), this);
         if (_budget.Tokens is { } tokens && _totalTokens >= tokens)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"planning used {_totalTokens:N0} tokens{EstimateNote(_estimatedTokens > 0)}, reaching the run's budget of {tokens:N0}", null);
+            Stop(OrchestrationStatus.BudgetReached, string.Create(CultureInfo.InvariantCulture, $"planning used {_totalTokens:N0} tokens{EstimateNote(_estimatedTokens > 0)}, reaching the run's budget of {tokens:N0}"), null);
         }
 
         if (_budget.CostMinorUnits is { } cost && _totalCost >= cost)
         {
-            Stop(OrchestrationStatus.BudgetReached, $"planning cost {_totalCost:N0} minor units, reaching the run's cost budget of {cost:N0}", null);
+            Stop(OrchestrationStatus.BudgetReached, string.Create(CultureInfo.InvariantCulture, $"planning cost {_totalCost:N0} minor units, reaching the run's cost budget of {cost:N0}"), null);
         }
 
         var ready = new Queue<int>(_slots.Length);

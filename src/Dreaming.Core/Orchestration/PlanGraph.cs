@@ -64,7 +64,7 @@ internal sealed class PlanGraph
 
         if (items.Count > maxItems)
         {
-            throw new PlanValidationException($"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems).");
+            throw new PlanValidationException(string.Create(CultureInfo.InvariantCulture, $"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems)."));
         }
 
         if (plan.MaxConcurrency is < 1 or > OrchestrationPlan.MaxConcurrencyLimit)

@@ -63,7 +63,7 @@ internal sealed class PlanProblems
         {
             if (Listed())
             {
-                Add($"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems).");
+                Add(string.Create(CultureInfo.InvariantCulture, $"The plan has {items.Count:N0} items, more than the limit of {maxItems:N0} (OrchestratorOptions.MaxItems)."));
             }
         }
 
