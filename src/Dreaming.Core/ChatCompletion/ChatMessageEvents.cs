@@ -21,7 +21,8 @@ internal static class ChatMessageEvents
         for (var m = 0; m < messages.Count; m++)
         {
             var message = messages[m];
-            var text = message.Text;
+            // Images, files and links are noted after the text, so a message of an image alone is still a message.
+            var text = AttachmentNote.WithNotes(message.Text, message.Contents);
             if (!string.IsNullOrEmpty(text))
             {
                 events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });

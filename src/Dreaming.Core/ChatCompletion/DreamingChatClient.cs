@@ -11,7 +11,9 @@ namespace Dreaming;
 /// <remarks>
 /// <para>For each call it records the messages not yet recorded in the session (<see cref="ChatOptions.Instructions"/>
 /// among them, as the system message before the others), the response messages (a refusal, an
-/// <see cref="ErrorContent"/> with <see cref="ErrorContent.ErrorCode"/> <c>Refusal</c>, as its message's text), tool calls and
+/// <see cref="ErrorContent"/> with <see cref="ErrorContent.ErrorCode"/> <c>Refusal</c>, as its message's text; an image, file
+/// or link, <see cref="DataContent"/>, <see cref="UriContent"/> or <see cref="HostedFileContent"/>, as a line noting it after
+/// the text, never its bytes; reasoning not at all), tool calls and
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
 /// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
 /// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
@@ -291,7 +293,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             return (null, false);
         }
 
-        var task = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
+        var task = TaskOf(messages.LastOrDefault(m => m.Role == ChatRole.User));
         try
         {
             var session = _factory.StartSession(new AgentSessionOptions
@@ -309,6 +311,10 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             return (null, false);
         }
     }
+
+    // The message's text; for one of images or files alone, their notes, so its session does not read as given nothing.
+    private static string? TaskOf(ChatMessage? message) =>
+        message?.Text is not { } text ? null : string.IsNullOrWhiteSpace(text) ? AttachmentNote.WithNotes(text.Trim(), message.Contents) : text;
 
     private static TranscriptTracker TranscriptOf(IAgentSession session) =>
         session is AgentSession known ? known.Transcript : s_foreignTranscripts.GetValue(session, static _ => new TranscriptTracker());

@@ -142,7 +142,7 @@ public partial class DreamingChatClientTests
         await session.CompleteAsync();
 
         var texts = (await host.EventsAsync(session.Id)).OfType<MessageEvent>().Select(m => m.Text);
-        Assert.Equal(["describe", "echo: describe", "and now?", "echo: and now?"], texts);
+        Assert.Equal(["describe\n[attachment: image/png, 3 bytes]", "echo: describe", "and now?", "echo: and now?"], texts);
     }
 
     [Theory]
