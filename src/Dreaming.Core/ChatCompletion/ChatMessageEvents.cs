@@ -63,6 +63,10 @@ internal static class ChatMessageEvents
         }
     }
 
+    // The text of a tool's result given as content parts: their text and a note of each attachment, one a line.
+    private static string ContentsText(IList<AIContent> contents) =>
+        AttachmentNote.WithNotes(string.Concat(contents.OfType<TextContent>().Select(static t => t.Text)), contents);
+
     private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
 
     /// <summary>Gets the arguments as compact JSON text, as recorded; also used by the import of ChatMessage JSON.</summary>
@@ -104,6 +108,11 @@ internal static class ChatMessageEvents
                 return null;
             case string text:
                 return text;
+            case AIContent content when AttachmentNote.Of(content) is { } note:
+                // A tool's image (a screenshot, say) is noted, not serialized: its JSON is the bytes in base64.
+                return note;
+            case IList<AIContent> contents when AttachmentNote.Any(contents):
+                return ContentsText(contents);
             case JsonElement element:
                 return element.ValueKind == JsonValueKind.String ? element.GetString() : element.GetRawText();
             default:

@@ -197,4 +197,24 @@ public partial class DreamingChatClientTests
         var usage = Assert.Single(events.OfType<ModelResponseEvent>()).Usage;
         Assert.Equal((30, 9), (usage.InputTokens, usage.OutputTokens));
     }
+
+    [Fact]
+    public async Task A_tool_that_returns_an_image_is_recorded_as_a_note_of_it()
+    {
+        var screenshot = AIFunctionFactory.Create(() => new DataContent(Image(FiveMegabytes), "image/png"), "screenshot");
+        var rounds = 0;
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(++rounds == 1
+                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "screenshot")]))
+                : new ChatResponse(new ChatMessage(ChatRole.Assistant, "a login page"))),
+        };
+        await using var host = TracingHost.Create(inner, b => b.UseDreaming().UseFunctionInvocation());
+        await using var session = host.Sessions.StartSession("agent", "look");
+        await host.Chat.GetResponseAsync("what is on screen?", new ChatOptions { Tools = [screenshot] });
+        await session.CompleteAsync();
+
+        var result = Assert.Single((await host.EventsAsync(session.Id)).OfType<ToolResultEvent>());
+        Assert.Equal("[attachment: image/png, 5242880 bytes]", result.Result);
+    }
 }
