@@ -33,12 +33,14 @@ internal sealed partial class ConversationMapper
             throw Malformed(index, "is not a Microsoft.Extensions.AI ChatMessage: " + WithoutPosition(ex.Message), ex);
         }
 
-        // The text as ChatMessage.Text gives it (its text parts, joined), as UseDreaming() records a live message.
-        var text = chatMessage.Text;
+        // The text as ChatMessage.Text gives it (its text parts, joined), then a note of each image, file or link, as
+        // UseDreaming() records a live message.
+        var textAlone = chatMessage.Text;
+        var text = AttachmentNote.WithNotes(textAlone, chatMessage.Contents);
         var hasToolContent = chatMessage.Contents.Any(static content => content is FunctionCallContent or FunctionResultContent);
         if (!string.IsNullOrWhiteSpace(text) || !hasToolContent)
         {
-            AddMessage(role, text, chatMessage.AuthorName);
+            AddMessage(role, text, chatMessage.AuthorName, textAlone);
         }
 
         foreach (var content in chatMessage.Contents)
@@ -100,11 +102,50 @@ internal sealed partial class ConversationMapper
         }
     }
 
-    // A result that is a JSON object, array, number or literal is stored as compact JSON text, whatever the file's layout.
-    private static string? ResultText(object? result) =>
-        result is JsonElement { ValueKind: not JsonValueKind.String } element
-            ? JsonSerializer.Serialize(element, ChatMessageContract.Options.GetTypeInfo(typeof(JsonElement)))
-            : ChatMessageEvents.ResultText(result);
+    // A result that is a JSON object, array, number or literal is stored as compact JSON text, whatever the file's layout;
+    // one that is an image, file or link (a tool's screenshot), or content parts holding one, as UseDreaming() records it.
+    private static string? ResultText(object? result) => result switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Object or JsonValueKind.Array } element when AttachmentContents(element) is { } contents => ChatMessageEvents.ResultText(contents),
+        JsonElement { ValueKind: not JsonValueKind.String } element => JsonSerializer.Serialize(element, ChatMessageContract.Options.GetTypeInfo(typeof(JsonElement))),
+        _ => ChatMessageEvents.ResultText(result),
+    };
+
+    // The result's content parts, as Microsoft.Extensions.AI writes them ("$type" first among their properties), when at
+    // least one is an image, file or link; null otherwise, or when one is not a part it knows.
+    private static List<AIContent>? AttachmentContents(JsonElement element)
+    {
+        var parts = element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().ToList() : [element];
+        if (parts.Count == 0 || !parts.Any(static p => p.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(p, "$type") is "data" or "uri" or "hostedFile"))
+        {
+            return null;
+        }
+
+        var typeInfo = (JsonTypeInfo<AIContent>)ChatMessageContract.Options.GetTypeInfo(typeof(AIContent));
+        var contents = new List<AIContent>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (part.ValueKind != JsonValueKind.Object || JsonElementHelpers.GetNonBlankString(part, "$type") is not { } type
+                || (ChatMessageContract.ContentTypes is { } known && !known.Contains(type)))
+            {
+                return null;
+            }
+
+            try
+            {
+                if (JsonSerializer.Deserialize(part, typeInfo) is { } content)
+                {
+                    contents.Add(content);
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or ArgumentException or NotSupportedException or InvalidOperationException or FormatException)
+            {
+                return null;
+            }
+        }
+
+        return contents;
+    }
 
     // The serializer's position is within the message, not the file; the error already names the message.
     private static string WithoutPosition(string message)

@@ -56,7 +56,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             return;
         }
 
-        var text = ReadContent(message, index);
+        var (text, textAlone) = ReadContent(message, index);
         switch (role)
         {
             case "tool":
@@ -72,7 +72,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
                 MapAssistant(message, index, text);
                 break;
             default:
-                AddMessage(role, text, message);
+                AddMessage(role, text, JsonElementHelpers.GetNonBlankString(message, "name"), textAlone);
                 break;
         }
     }
@@ -124,8 +124,9 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
 
     private void AddMessage(string role, string? text, JsonElement message) => AddMessage(role, text, JsonElementHelpers.GetNonBlankString(message, "name"));
 
-    // Both shapes of message come through here, so the first user text (the fallback task) is taken in one place.
-    private void AddMessage(string role, string? text, string? authorName)
+    // Both shapes of message come through here, so the first user text (the fallback task) is taken in one place: the
+    // message's own text (taskText) when it has any besides its attachments' notes, as a live one-call session's task.
+    private void AddMessage(string role, string? text, string? authorName, string? taskText = null)
     {
         var added = new MessageEvent
         {
@@ -139,7 +140,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
         Events.Add(added);
         if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
         {
-            FirstUserText = added.Text;
+            FirstUserText = string.IsNullOrWhiteSpace(taskText) || taskText == text ? added.Text : contentFilter(taskText);
         }
     }
 
@@ -224,42 +225,6 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             Result = text is null ? null : contentFilter(text),
             IsError = isError,
         });
-    }
-
-    private string? ReadContent(JsonElement message, int index)
-    {
-        if (!message.TryGetProperty("content", out var content))
-        {
-            return null;
-        }
-
-        switch (content.ValueKind)
-        {
-            case JsonValueKind.Null:
-                return null;
-            case JsonValueKind.String:
-                return content.GetString();
-            case JsonValueKind.Array:
-                // Multi-part content: keep the text parts, drop images and audio, which the store does not hold.
-                var parts = new List<string>();
-                foreach (var part in content.EnumerateArray())
-                {
-                    var partText = part.ValueKind switch
-                    {
-                        JsonValueKind.String => part.GetString(),
-                        JsonValueKind.Object when part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String => value.GetString(),
-                        _ => null,
-                    };
-                    if (partText is not null)
-                    {
-                        parts.Add(partText);
-                    }
-                }
-
-                return string.Join('\n', parts);
-            default:
-                throw Malformed(index, $"has \"content\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string, an array of parts or null");
-        }
     }
 
     private SessionImportException Malformed(int messageIndex, string problem, Exception? innerException = null) =>

@@ -56,8 +56,8 @@ public sealed class ChatMessageImportTests
             [("call_1", "get_reservation", "{\"status\":\"confirmed\"}", false), ("call_2", "cancel_reservation", "Error: Function failed.", true), ("call_3", "refund", "done", false)],
             results.Select(r => (r.CallId, r.ToolName, r.Result, r.IsError)));
 
-        // Reasoning, data and usage are not held by the store: that message has no text left.
-        Assert.Equal("", Assert.IsType<MessageEvent>(session.Events[9]).Text);
+        // Reasoning and usage are not held by the store, nor the image's bytes: that message is the image's note.
+        Assert.Equal("[attachment: image/png, 2 bytes]", Assert.IsType<MessageEvent>(session.Events[9]).Text);
         Assert.Equal("Your booking is cancelled.", Assert.IsType<MessageEvent>(session.Events[10]).Text);
         Assert.Equal(SessionOutcome.Succeeded(1.0, "import").Label, session.Session.Outcome!.Label);
     }

@@ -104,7 +104,7 @@ public sealed class ConversationMappingTests
     }
 
     [Fact]
-    public async Task Content_parts_are_joined_and_non_text_parts_dropped()
+    public async Task Content_parts_are_joined_and_images_noted_after_them()
     {
         var session = await ReadOneAsync(SessionWith("""
             [{ "role": "user", "name": "ann", "content": [
@@ -112,7 +112,7 @@ public sealed class ConversationMappingTests
             """));
 
         var message = Assert.IsType<MessageEvent>(Assert.Single(session.Events));
-        Assert.Equal(("first\nsecond", "ann"), (message.Text, message.AuthorName));
+        Assert.Equal(("first\nsecond\n[attachment: image]", "ann"), (message.Text, message.AuthorName));
     }
 
     [Fact]
