@@ -3,6 +3,12 @@ namespace Dreaming;
 /// <summary>A tool returned, successfully or with an error.</summary>
 public sealed record ToolResultEvent : SessionEvent
 {
+    /// <summary>The <see cref="ErrorType"/> of a call a person (or a policy) refused to approve: Microsoft.Extensions.AI's
+    /// <c>ApprovalRequiredAIFunction</c> answered with a rejection, so the tool never ran. Such a result is an error
+    /// (<see cref="IsError"/>), its <see cref="Result"/> is what the model was told and its <see cref="ErrorMessage"/> the
+    /// reason given, when one was.</summary>
+    public const string RejectedErrorType = "ToolCallRejected";
+
     /// <summary>Gets the call id of the <see cref="ToolCallEvent"/> this answers.</summary>
     public required string CallId { get; init; }
 

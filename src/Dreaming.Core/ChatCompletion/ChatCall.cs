@@ -55,8 +55,8 @@ internal sealed class ChatCall
     /// <param name="lastSequence">The session's last sequence number, to number the events after it; or <see langword="null"/>.</param>
     public void AddMessageEvents(List<SessionEvent> events, long? lastSequence)
     {
-        ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt, lastSequence);
-        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp, lastSequence);
+        ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt, lastSequence, request: true);
+        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp, lastSequence, request: false);
     }
 }
 

@@ -10,13 +10,18 @@ internal static class ChatMessageEvents
     /// <c>refusal</c> in place of the message's content).</summary>
     internal const string RefusalErrorCode = "Refusal";
 
+    /// <summary>What <c>UseFunctionInvocation()</c> (Microsoft.Extensions.AI 10.11) tells the model of a call a person
+    /// refused to approve, followed by a space and the reason given, if any.</summary>
+    internal const string RejectedResultText = "Tool call invocation was rejected by the approver and must not be retried.";
+
     // Compact JSON: recorded arguments are read by people and mined by dreams, not pretty-printed for a console.
     private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     /// <summary>Adds the events of <paramref name="messages"/> to <paramref name="events"/>, stamped with the session and time.</summary>
     /// <remarks>With <paramref name="lastSequence"/> each event is also numbered by its position in <paramref name="events"/>,
-    /// which the caller must have started empty: the one after <paramref name="lastSequence"/> first.</remarks>
-    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
+    /// which the caller must have started empty: the one after <paramref name="lastSequence"/> first.
+    /// <paramref name="request"/> says whether <paramref name="messages"/> are the new messages of a request (else a response's).</remarks>
+    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence, bool request)
     {
         for (var m = 0; m < messages.Count; m++)
         {
@@ -33,12 +38,18 @@ internal static class ChatMessageEvents
             {
                 switch (contents[c])
                 {
+                    case FunctionCallContent { InformationalOnly: true } call when request && transcript.ToolName(call.CallId) is not null:
+                        // A call a person answered, which UseFunctionInvocation() outside this client sends again, rebuilt
+                        // from the approval (without the text it came with, refused calls first, so not matched as
+                        // history): it was recorded when the model made it.
+                        break;
                     case FunctionCallContent call:
                         transcript.RememberToolName(call.CallId, call.Name);
                         events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments), ArgumentsError = ArgumentsError(call.Exception) });
                         break;
                     case FunctionResultContent result:
                         var resultText = ResultText(result.Result);
+                        var rejected = IsRejection(result.CallId, resultText, transcript, out var reason);
                         events.Add(new ToolResultEvent
                         {
                             SessionId = sessionId,
@@ -47,11 +58,16 @@ internal static class ChatMessageEvents
                             CallId = result.CallId,
                             ToolName = transcript.ToolName(result.CallId),
                             Result = resultText,
-                            IsError = result.Exception is not null
+                            IsError = rejected || result.Exception is not null
                                 || (toolErrorPrefix is not null && resultText is not null && resultText.StartsWith(toolErrorPrefix, StringComparison.Ordinal)),
-                            ErrorType = result.Exception?.GetType().Name,
-                            ErrorMessage = result.Exception?.Message,
+                            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : result.Exception?.GetType().Name,
+                            ErrorMessage = rejected ? reason : result.Exception?.Message,
                         });
+                        break;
+                    case ToolApprovalResponseContent { Approved: false } refusal:
+                        // The host's answer to an approval request: not a message, but the reason the call's result,
+                        // made by UseFunctionInvocation() below, will not say apart from the text it gives the model.
+                        transcript.RememberRejection(refusal.ToolCall.CallId, refusal.Reason);
                         break;
                     case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as
@@ -66,6 +82,25 @@ internal static class ChatMessageEvents
     // The text of a tool's result given as content parts: their text and a note of each attachment, one a line.
     private static string ContentsText(IList<AIContent> contents) =>
         AttachmentNote.WithNotes(string.Concat(contents.OfType<TextContent>().Select(static t => t.Text)), contents);
+
+    /// <summary>Returns whether the result answers a call a person refused, with the reason they gave.</summary>
+    private static bool IsRejection(string callId, string? resultText, TranscriptTracker transcript, out string? reason)
+    {
+        if (transcript.TryTakeRejection(callId, out reason))
+        {
+            return true;
+        }
+
+        // With UseFunctionInvocation() outside this client the approval never reaches it: the result's text is all there is.
+        if (resultText is not null && resultText.StartsWith(RejectedResultText, StringComparison.Ordinal))
+        {
+            var given = resultText.AsSpan(RejectedResultText.Length).Trim();
+            reason = given.IsEmpty ? null : given.ToString();
+            return true;
+        }
+
+        return false;
+    }
 
     private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
 

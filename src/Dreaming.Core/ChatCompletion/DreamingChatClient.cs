@@ -24,6 +24,10 @@ namespace Dreaming;
 /// <para>The library's own model calls — the grader's (<see cref="ModelGrader"/>) and the reflector's
 /// (<see cref="ModelReflector"/>) — pass through untouched when their client has this middleware: they are not recorded,
 /// are given no memory and start no one-call session.</para>
+/// <para>A tool call a person refused to approve (Microsoft.Extensions.AI's <see cref="ApprovalRequiredAIFunction"/>) is
+/// recorded as a <see cref="ToolResultEvent"/> with <see cref="ToolResultEvent.IsError"/> and
+/// <see cref="ToolResultEvent.RejectedErrorType"/>, the reason given as its message; the approval requests and answers are
+/// not recorded as messages.</para>
 /// <para>Placed outside <c>UseFunctionInvocation()</c> it sees one call per user turn with every tool round in the
 /// response; placed inside it sees each model round trip. Both record each tool call and result once.</para>
 /// </remarks>

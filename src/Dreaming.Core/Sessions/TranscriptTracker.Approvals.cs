@@ -1,0 +1,41 @@
+namespace Dreaming;
+
+// The calls a person refused: a host's ToolApprovalResponseContent with Approved = false is in the request, and
+// UseFunctionInvocation() (inside UseDreaming()) answers the call with a result that says only that it was rejected.
+internal sealed partial class TranscriptTracker
+{
+    // Made on the first rejection: a session without approvals pays a null check on each tool result.
+    private Dictionary<string, string?>? _rejections;
+
+    /// <summary>Remembers that the call <paramref name="callId"/> was refused, with the reason given, until its result.</summary>
+    public void RememberRejection(string callId, string? reason)
+    {
+        lock (_lock)
+        {
+            var rejections = _rejections ??= new(StringComparer.Ordinal);
+
+            // Refusals whose result never came (a host that gave up on the turn) are forgotten in bulk, not kept forever.
+            if (rejections.Count >= MaxToolCalls)
+            {
+                rejections.Clear();
+            }
+
+            rejections[callId] = string.IsNullOrWhiteSpace(reason) ? null : reason;
+        }
+    }
+
+    /// <summary>Returns whether the call <paramref name="callId"/> was refused, and forgets it: its result is recorded once.</summary>
+    public bool TryTakeRejection(string callId, out string? reason)
+    {
+        reason = null;
+        if (Volatile.Read(ref _rejections) is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return _rejections is not null && _rejections.Remove(callId, out reason);
+        }
+    }
+}
