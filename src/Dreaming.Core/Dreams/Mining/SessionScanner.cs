@@ -19,6 +19,10 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     /// (<see cref="ToolCallEvent.ArgumentsError"/>): one pattern a tool, whatever the parse error's wording.</summary>
     internal const string UnreadArgumentsSignature = "arguments not valid JSON";
 
+    /// <summary>The signature of every call of a tool a person refused to approve (<see cref="ToolResultEvent.RejectedErrorType"/>):
+    /// one pattern a tool, whatever the reason given.</summary>
+    internal const string RejectedSignature = "refused by a person";
+
     private readonly Dictionary<string, CallInfo> _calls = new(StringComparer.Ordinal);
     private readonly List<CallInfo> _unpricedCalls = [];
     private readonly List<CallInfo> _unreadCalls = [];
@@ -138,12 +142,20 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         // The exception message is the precise one when the model was shown a generic text.
         var text = !string.IsNullOrWhiteSpace(result.ErrorMessage) ? result.ErrorMessage : result.Result;
         var (line, signature) = _signatures.Get(text);
-
-        // A value the call sent, echoed by its error, is a variable part too (a booking reference of letters only).
-        signature = ErrorSignature.MaskEchoedArguments(signature, call?.Arguments);
-        if (!string.IsNullOrWhiteSpace(result.ErrorType) && !signature.Contains(result.ErrorType, StringComparison.Ordinal))
+        if (string.Equals(result.ErrorType, ToolResultEvent.RejectedErrorType, StringComparison.Ordinal))
         {
-            signature = result.ErrorType + ": " + signature;
+            // A person refused the call: one pattern a tool, whatever reason they gave (it is the example), as the
+            // lesson is to confirm first, not to fix what an error names.
+            signature = RejectedSignature;
+        }
+        else
+        {
+            // A value the call sent, echoed by its error, is a variable part too (a booking reference of letters only).
+            signature = ErrorSignature.MaskEchoedArguments(signature, call?.Arguments);
+            if (!string.IsNullOrWhiteSpace(result.ErrorType) && !signature.Contains(result.ErrorType, StringComparison.Ordinal))
+            {
+                signature = result.ErrorType + ": " + signature;
+            }
         }
 
         var tokens = call?.Tokens ?? 0;

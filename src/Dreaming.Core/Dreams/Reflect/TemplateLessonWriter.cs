@@ -9,7 +9,8 @@ namespace Dreaming;
 /// efficiency tip, worded as such: one about the same failing call sent again unchanged (its pattern
 /// <c>repeated_failing_call</c>) says not to resend it, unlike one about the error itself. A finding about arguments the model sent that were not valid JSON (signature
 /// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
-/// with or returns it. Thread-safe.
+/// with or returns it. One about calls a person refused to approve (signature <c>refused by a person</c>) tells the agent
+/// to ask the user to confirm first and not to send a refused call again. Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
@@ -37,6 +38,7 @@ public static class TemplateLessonWriter
         var (kind, text, efficiency) = finding.Kind switch
         {
             _ when IsUnreadArguments(finding) => UnreadArguments(finding, tool, odds),
+            _ when IsRefused(finding) => Refused(finding, tool, odds),
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
@@ -77,6 +79,24 @@ public static class TemplateLessonWriter
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} were sent arguments that are not valid JSON: {odds}. {fix}", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"Calls to {tool} were sent arguments that are not valid JSON again and again in a session: {odds}. Do not send a call the tool could not read the same way again. {fix}", false),
             _ => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: calls to {tool} were often sent arguments that are not valid JSON ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. {fix}"), true),
+        };
+    }
+
+    // Calls a person refused to approve: the tool did not fail, so the lesson is to ask first and not to call again
+    // what was refused, not to check the arguments against an error.
+    private static bool IsRefused(Finding finding) =>
+        finding.Signature == SessionScanner.RejectedSignature
+        && finding.Pattern is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall
+        && finding.Kind is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall or FindingKinds.EfficiencyCost;
+
+    private static (InsightKind Kind, string Text, bool Efficiency) Refused(Finding finding, string tool, string odds)
+    {
+        var ask = $"Before calling {tool}, tell the user what it will do and ask them to confirm; when a call is refused, do not send it again: say what could not be done and why.";
+        return finding.Kind switch
+        {
+            FindingKinds.ToolError => (InsightKind.Pitfall, $"A person refused calls to {tool}: {odds}. {ask}", false),
+            FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"After a person refused a call to {tool}, the same call was sent again: {odds}. {ask}", false),
+            _ => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: a person often refused calls to {tool} ({finding.WastedCalls} refused calls in {finding.Sessions} sessions), even in sessions that succeed. {ask}"), true),
         };
     }
 
