@@ -28,7 +28,7 @@ internal static class ChatMessageEvents
             var message = messages[m];
             // Images, files and links are noted after the text, so a message of an image alone is still a message.
             var text = AttachmentNote.WithNotes(message.Text, message.Contents);
-            if (!string.IsNullOrEmpty(text))
+            if (!string.IsNullOrEmpty(text) && !(request && m + 1 < messages.Count && IsTextOfRebuiltCalls(message, messages[m + 1], transcript)))
             {
                 events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), Role = message.Role.Value, Text = text, AuthorName = message.AuthorName });
             }
@@ -82,6 +82,34 @@ internal static class ChatMessageEvents
     // The text of a tool's result given as content parts: their text and a note of each attachment, one a line.
     private static string ContentsText(IList<AIContent> contents) =>
         AttachmentNote.WithNotes(string.Concat(contents.OfType<TextContent>().Select(static t => t.Text)), contents);
+
+    /// <summary>Returns whether <paramref name="message"/>, sent in a request, is the model's text of calls that needed
+    /// approval: <c>UseFunctionInvocation()</c> outside this client takes the approval requests out of the model's
+    /// message, which leaves its text alone, and sends the calls after it, rebuilt; both were recorded when the model
+    /// answered, as one message.</summary>
+    private static bool IsTextOfRebuiltCalls(ChatMessage message, ChatMessage next, TranscriptTracker transcript)
+    {
+        if (message.Role != ChatRole.Assistant || next.Role != ChatRole.Assistant || !string.IsNullOrEmpty(next.Text))
+        {
+            return false;
+        }
+
+        var calls = 0;
+        foreach (var content in next.Contents)
+        {
+            if (content is FunctionCallContent call)
+            {
+                if (!call.InformationalOnly || transcript.ToolName(call.CallId) is null)
+                {
+                    return false;
+                }
+
+                calls++;
+            }
+        }
+
+        return calls > 0;
+    }
 
     /// <summary>Returns whether the result answers a call a person refused, with the reason they gave.</summary>
     private static bool IsRejection(string callId, string? resultText, TranscriptTracker transcript, out string? reason)

@@ -9,7 +9,8 @@ public class ToolApprovalTests
     public static TheoryData<bool, bool> Orders => new() { { true, false }, { true, true }, { false, false }, { false, true } };
 
     // Inside UseFunctionInvocation(), with two calls answered differently, a stream gives the host both results in one
-    // tool message, not the two UseFunctionInvocation() sent down: the next turn records them again (tracing.md says so).
+    // tool message, not the two UseFunctionInvocation() sent down: the next turn records them, and the answer after
+    // them, again (tracing.md says so).
     public static TheoryData<bool, bool> OrdersButMixedStreamInside => new() { { true, false }, { true, true }, { false, false } };
 
     [Theory]
@@ -22,7 +23,7 @@ public class ToolApprovalTests
         Assert.Equal(("c1", "refund", "{\"orderId\":\"42\"}"), (call.CallId, call.ToolName, call.Arguments));
         var result = Assert.Single(events.OfType<ToolResultEvent>());
         Assert.Equal(("c1", "refund", "refunded 42", false, null), (result.CallId, result.ToolName, result.Result, result.IsError, result.ErrorType));
-        AssertConversationRecordedOnce(events, dreamingOutside);
+        AssertConversationRecordedOnce(events);
     }
 
     [Theory]
@@ -38,7 +39,7 @@ public class ToolApprovalTests
 
         // What the model was told, as it was told.
         Assert.StartsWith("Tool call invocation was rejected", result.Result, StringComparison.Ordinal);
-        AssertConversationRecordedOnce(events, dreamingOutside);
+        AssertConversationRecordedOnce(events);
     }
 
     [Theory]
@@ -50,7 +51,7 @@ public class ToolApprovalTests
         Assert.Single(events.OfType<ToolCallEvent>());
         var result = Assert.Single(events.OfType<ToolResultEvent>());
         Assert.Equal(("c1", true, ToolResultEvent.RejectedErrorType, null), (result.CallId, result.IsError, result.ErrorType, result.ErrorMessage));
-        AssertConversationRecordedOnce(events, dreamingOutside);
+        AssertConversationRecordedOnce(events);
     }
 
     [Theory]
@@ -66,16 +67,13 @@ public class ToolApprovalTests
         Assert.Equal(("refunded 42", false, null), (results[0].Result, results[0].IsError, results[0].ErrorType));
         Assert.Equal((true, ToolResultEvent.RejectedErrorType, "needs a manager"), (results[1].IsError, results[1].ErrorType, results[1].ErrorMessage));
         Assert.Single(events.OfType<ToolResultEvent>(), r => r.IsError);
-        AssertConversationRecordedOnce(events, dreamingOutside);
+        AssertConversationRecordedOnce(events);
     }
 
     // Nothing of the approval plumbing is a message: the user's task, the answer and the next turn's, once each.
-    private static void AssertConversationRecordedOnce(IReadOnlyList<SessionEvent> events, bool dreamingOutside)
+    private static void AssertConversationRecordedOnce(IReadOnlyList<SessionEvent> events)
     {
-        string[] expected = dreamingOutside
-            ? ["user: refund please", "assistant: checking", "assistant: done", "user: thanks", "assistant: done"]
-            : ["user: refund please", "assistant: done", "user: thanks", "assistant: done"];
-        Assert.Equal(expected, events.OfType<MessageEvent>().Select(m => m.Role + ": " + m.Text));
+        Assert.Equal(["user: refund please", "assistant: checking", "assistant: done", "user: thanks", "assistant: done"], events.OfType<MessageEvent>().Select(m => m.Role + ": " + m.Text));
         var sequence = events.Select(e => e.Sequence).ToList();
         Assert.Equal(sequence.Order(), sequence);
     }
@@ -83,7 +81,7 @@ public class ToolApprovalTests
     private static async Task<IReadOnlyList<SessionEvent>> RunAsync(bool dreamingOutside, bool streaming, string[] orders, Func<IReadOnlyList<ToolApprovalRequestContent>, AIContent[]> decide)
     {
         var refund = new ApprovalRequiredAIFunction(AIFunctionFactory.Create((string orderId) => "refunded " + orderId, "refund"));
-        await using var host = TracingHost.Create(ToolCaller(orders, saysWhy: dreamingOutside), pipeline: b =>
+        await using var host = TracingHost.Create(ToolCaller(orders), pipeline: b =>
         {
             if (dreamingOutside)
             {
@@ -115,18 +113,16 @@ public class ToolApprovalTests
     private static async Task<ChatResponse> CallAsync(IChatClient chat, List<ChatMessage> history, ChatOptions options, bool streaming) =>
         streaming ? await chat.GetStreamingResponseAsync(history, options).ToChatResponseAsync() : await chat.GetResponseAsync(history, options);
 
-    /// <summary>Asks to refund each order on the first turn (saying "checking" with the calls, when told to); answers
-    /// "done" once it has results or when the last message is the user's thanks.</summary>
-    /// <remarks>Inside UseFunctionInvocation() a text said with calls that need approval is recorded again: the next
-    /// request has it alone, the approval requests taken out of its message (tracing.md says so).</remarks>
-    private static FakeChatClient ToolCaller(string[] orders, bool saysWhy) => new()
+    /// <summary>Asks to refund each order on the first turn, saying "checking" with the calls; answers "done" once it
+    /// has results or when the last message is the user's thanks.</summary>
+    private static FakeChatClient ToolCaller(string[] orders) => new()
     {
         GetResponseAsyncCallback = (messages, _, _) =>
         {
             var last = messages.Last();
             ChatMessage reply = last.Role == ChatRole.Tool || last.Text == "thanks"
                 ? new(ChatRole.Assistant, "done")
-                : new(ChatRole.Assistant, [.. saysWhy ? [new TextContent("checking")] : Array.Empty<AIContent>(), .. orders.Select((o, i) => new FunctionCallContent("c" + (i + 1), "refund", new Dictionary<string, object?> { ["orderId"] = o }))]);
+                : new(ChatRole.Assistant, [new TextContent("checking"), .. orders.Select((o, i) => new FunctionCallContent("c" + (i + 1), "refund", new Dictionary<string, object?> { ["orderId"] = o }))]);
             return Task.FromResult(new ChatResponse(reply) { ModelId = "m", Usage = new UsageDetails { InputTokenCount = 1, OutputTokenCount = 1 } });
         },
     };
