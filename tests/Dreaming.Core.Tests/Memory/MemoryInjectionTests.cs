@@ -50,6 +50,53 @@ public class MemoryInjectionTests
         Assert.All(prompts, p => Assert.DoesNotContain("Never shown", p[0].Text, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task The_memory_goes_after_the_hosts_leading_system_messages_and_before_its_first_other_message(bool streaming, bool oneCallSession)
+    {
+        // Providers cache a prompt by its exact prefix: the host's static system prompt must stay in front.
+        var prompts = new List<List<ChatMessage>>();
+        var echo = FakeChatClient.Echo();
+        var reply = echo.GetResponseAsyncCallback!;
+        echo.GetResponseAsyncCallback = (messages, options, token) =>
+        {
+            prompts.Add(messages.ToList());
+            return reply(messages, options, token);
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "bot").UseInMemoryStore();
+        services.AddChatClient(echo).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+        var chat = provider.GetRequiredService<IChatClient>();
+        ChatMessage[] host = [new(ChatRole.System, "You are a support agent."), new(ChatRole.System, "Answer in English."), new(ChatRole.User, "Refund 150"), new(ChatRole.System, "Be brief."), new(ChatRole.User, "Now")];
+
+        var session = oneCallSession ? null : provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1");
+        await (streaming ? chat.GetStreamingResponseAsync(host).ToChatResponseAsync() : chat.GetResponseAsync(host));
+        await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+        if (session is not null)
+        {
+            await session.DisposeAsync();
+        }
+
+        Assert.Equal(2, prompts.Count);
+        var sent = prompts[0];
+        Assert.Equal(host.Length + 1, sent.Count);
+        Assert.Equal(host[..2], sent[..2]);
+        Assert.Equal(ChatRole.System, sent[2].Role);
+        Assert.StartsWith(InsightRanker.Header, sent[2].Text, StringComparison.Ordinal);
+        Assert.Equal(host[2..], sent[3..]);
+
+        // With no system message of the host's the memory comes first, as before.
+        Assert.StartsWith(InsightRanker.Header, prompts[1][0].Text, StringComparison.Ordinal);
+        Assert.Equal("hi", prompts[1][1].Text);
+    }
+
     [Fact]
     public async Task A_memory_store_that_fails_leaves_the_session_running_without_memory()
     {

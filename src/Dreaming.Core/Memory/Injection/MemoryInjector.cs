@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Dreaming;
 
 /// <summary>Gives a session the active memory of its agent, its team (its scope) and the global scope: looks them up,
-/// renders them, puts them before the host's messages, and records what was given and what the model cited.</summary>
+/// renders them, puts them after the host's leading system messages (before its first other message), and records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
 /// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without that
 /// scope's memory.</remarks>
@@ -77,8 +77,8 @@ internal sealed partial class MemoryInjector
         }
     }
 
-    // The memory goes first, as a system message the host's own messages can build on; it is recorded once, as an
-    // InsightsInjectedEvent, not as a message of the conversation. The call's token stops the call's wait for the lookup,
+    // The memory is a system message after the host's leading system messages (first when there are none); it is
+    // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. The call's token stops the call's wait for the lookup,
     // never the lookup itself, which the session's later calls share.
     public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
@@ -121,7 +121,33 @@ internal sealed partial class MemoryInjector
             }
         }
 
-        return [new ChatMessage(ChatRole.System, memory.Text), .. messages];
+        return WithMemoryMessage(messages, memory.Text);
+    }
+
+    // After the host's leading system messages, not before them: providers cache a prompt by its exact prefix, and the
+    // host's static system prompt stays a prefix every request shares only while nothing that varies comes before it.
+    // One scan of the leading system messages and the one array the call sends; no other allocation.
+    private static ChatMessage[] WithMemoryMessage(IReadOnlyList<ChatMessage> messages, string text)
+    {
+        var at = 0;
+        while (at < messages.Count && messages[at].Role == ChatRole.System)
+        {
+            at++;
+        }
+
+        var sent = new ChatMessage[messages.Count + 1];
+        for (var i = 0; i < at; i++)
+        {
+            sent[i] = messages[i];
+        }
+
+        sent[at] = new ChatMessage(ChatRole.System, text);
+        for (var i = at; i < messages.Count; i++)
+        {
+            sent[i + 1] = messages[i];
+        }
+
+        return sent;
     }
 
     // Only ids the session was given count: a model that invents an id has not cited anything.
