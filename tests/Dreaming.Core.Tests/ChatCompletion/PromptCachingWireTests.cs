@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Xunit.Abstractions;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ namespace Dreaming.Tests;
 /// <summary>Providers cache a prompt by its exact prefix (OpenAI's automatic prompt caching, Anthropic's cache_control):
 /// the memory <c>UseDreaming()</c> gives must not stand before the host's static system prompt, and sessions given the
 /// same insights must send the same memory whatever their tasks (docs/tracing.md, "Prompt caching").</summary>
-public sealed class PromptCachingWireTests
+public sealed class PromptCachingWireTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly DateTimeOffset s_cacheTime = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
@@ -24,6 +25,45 @@ public sealed class PromptCachingWireTests
     private static AIFunction LookupOrder => AIFunctionFactory.Create((string orderId) => "shipped", "lookup_order");
 
     private static AIFunction Refund => AIFunctionFactory.Create((string orderId) => "refunded", "refund");
+
+    /// <summary>Three sessions of different tasks, one memory version per scope: every request starts with the host's
+    /// system prompt, then the memory, the same text in all three; only what follows differs.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sessions_of_different_tasks_share_the_host_system_prompt_and_the_memory_as_a_prefix(bool streaming)
+    {
+        await using var server = new OpenAIWireServer();
+        foreach (var _ in s_cacheTasks)
+        {
+            Reply(server, streaming, "Done.");
+        }
+
+        await using var host = TracingHost.Create(server.ChatClient());
+        await ActivateCacheMemoryAsync(host);
+        var options = new ChatOptions { Tools = [LookupOrder, Refund] };
+        foreach (var task in s_cacheTasks)
+        {
+            await using var session = host.Sessions.StartSession("support", task);
+            await AskAsync(host, streaming, [new(ChatRole.System, s_hostPrompt), new(ChatRole.User, task)], options);
+            await session.CompleteAsync();
+        }
+
+        var bodies = server.Requests.Select(r => r.Body).ToList();
+        Assert.Equal(s_cacheTasks.Length, bodies.Count);
+        Assert.All(bodies, b => Assert.Equal(bodies[0].GetProperty("tools").GetRawText(), b.GetProperty("tools").GetRawText()));
+        var messages = bodies.Select(b => b.GetProperty("messages").EnumerateArray().Select(m => m.GetRawText()).ToList()).ToList();
+        var (shared, characters) = CommonPrefix(messages);
+        output.WriteLine($"{messages.Count} sessions: {shared} leading messages in common, {characters} characters of 'messages' (the host's system prompt is {s_hostPrompt.Length} characters)");
+
+        // Before the fix the memory came first, its insights in the order each task ranked them: no message in common.
+        Assert.True(shared >= 2, $"the requests share {shared} leading messages ({characters} characters of 'messages')");
+        Assert.All(bodies, b => Assert.Equal(s_hostPrompt, ContentOf(b.GetProperty("messages")[0])));
+        var memory = ContentOf(bodies[0].GetProperty("messages")[1]);
+        Assert.StartsWith(InsightRanker.SharedHeader + "\n", memory, StringComparison.Ordinal);
+        Assert.Equal(6, memory.Split('\n').Length);
+        Assert.All(bodies, b => Assert.Equal(s_cacheTasks[bodies.IndexOf(b)], ContentOf(b.GetProperty("messages")[2])));
+    }
 
     /// <summary>A session's later calls resend the history: the memory stands at the same place with the same text, and
     /// the host's messages are recorded once, never the memory.</summary>

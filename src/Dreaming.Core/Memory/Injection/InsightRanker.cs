@@ -3,12 +3,15 @@ using System.Text;
 
 namespace Dreaming;
 
-/// <summary>Chooses and renders the insights a session is given: the active ones, most relevant to its task and tools
-/// first, weighted by how often they helped, within a token budget. <c>UseDreaming()</c> ranks a session's agent, team
-/// and global memory together this way, under one budget.</summary>
+/// <summary>Chooses and renders the insights a session is given: the active ones most relevant to its task and tools,
+/// weighted by how often they helped, that fit a token budget. <c>UseDreaming()</c> ranks a session's agent, team and
+/// global memory together this way, under one budget.</summary>
 /// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
-/// call; usefulness is (helpful + 1) / (harmful + 1). Each insight is one line, <c>- [id] text</c>, with line breaks and other
-/// control characters of its id and text given as spaces. Deterministic and thread-safe.</remarks>
+/// call; usefulness is (helpful + 1) / (harmful + 1). The rank decides which insights are given; they are written in a
+/// fixed order, that of their versions (agent, team, global) and of their places in each version, so sessions given the
+/// same insights of the same versions get the same text whatever their tasks (a prefix a provider can cache). Each
+/// insight is one line, <c>- [id] text</c>, with line breaks and other control characters of its id and text given as
+/// spaces. Deterministic and thread-safe.</remarks>
 public static class InsightRanker
 {
     /// <summary>The first line of the rendered memory when every insight given is of an agent's own memory
@@ -34,8 +37,9 @@ public static class InsightRanker
     /// <param name="task">The session's task.</param>
     /// <param name="toolNames">The tools the session can call.</param>
     /// <param name="tokenBudget">The budget, in tokens (four characters each); 1 or more.</param>
-    /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits. It starts with
-    /// <see cref="Header"/> for an agent's version, with <see cref="SharedHeader"/> for a team's or the global one.</returns>
+    /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits: the insights chosen by
+    /// rank, written in their order in <paramref name="version"/>. It starts with <see cref="Header"/> for an agent's
+    /// version, with <see cref="SharedHeader"/> for a team's or the global one.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokenBudget"/> is 0 or less.</exception>
     public static InjectedMemory? Render(MemoryVersion version, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
@@ -47,8 +51,9 @@ public static class InsightRanker
     }
 
     /// <summary>Ranks the active insights of several versions together (a session's agent, team and global memory), caps
-    /// them to the one budget and renders them as one message, each with its id; an id already given from an earlier
-    /// version of the list is not given twice.</summary>
+    /// them to the one budget and renders them as one message, each with its id, in the order of the versions and of their
+    /// places in each (not by rank); an id is given once, from the version whose insight of that id ranks higher (the
+    /// earlier version at equal rank).</summary>
     /// <param name="versions">The versions, in the order agent, team, global, each with the scope its event records
     /// (<see langword="null"/> for the agent's).</param>
     /// <param name="task">The session's task.</param>
@@ -63,19 +68,19 @@ public static class InsightRanker
 
         // Sorted stably: at equal rank, an insight of an earlier version (the agent's) comes first.
         var ranked = versions
-            .SelectMany((v, index) => v.Version.Insights.Where(i => i.Status == InsightStatus.Active).Select(i => (Insight: i, Version: index)))
-            .Select(x => (x.Insight, x.Version, Score: Score(x.Insight, taskWords, tools)))
+            .SelectMany((v, index) => v.Version.Insights
+                .Select((i, position) => (Insight: i, Version: index, Position: position))
+                .Where(x => x.Insight.Status == InsightStatus.Active))
+            .Select(x => (x.Insight, x.Version, x.Position, Score: Score(x.Insight, taskWords, tools)))
             .OrderByDescending(x => x.Score)
             .ThenByDescending(x => x.Insight.Evidence.Count)
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
 
         // In 64 bits: four characters a token of a large budget (int.MaxValue) overflowed an int, to a negative budget.
         var budget = (tokenBudget * 4L) - s_headerReserve;
-        var text = new StringBuilder(Header);
-        var ids = new List<string>();
-        var byVersion = new List<string>?[versions.Count];
+        var chosen = new List<(int Version, int Position, string Id, string Line)>();
         HashSet<string>? given = versions.Count > 1 ? new(StringComparer.Ordinal) : null;
-        foreach (var (insight, index, _) in ranked)
+        foreach (var (insight, index, position, _) in ranked)
         {
             // One-lining keeps the length ("\n- [" + id + "] " + text): an insight that cannot fit is left out before its line
             // is built, so a huge text (megabytes) costs no copy of itself at every session's start.
@@ -93,15 +98,28 @@ public static class InsightRanker
             }
 
             budget -= line.Length;
-            text.Append(line);
-            ids.Add(insight.Id);
+            chosen.Add((index, position, insight.Id, line));
             given?.Add(insight.Id);
-            (byVersion[index] ??= []).Add(insight.Id);
         }
 
-        if (ids.Count == 0)
+        if (chosen.Count == 0)
         {
             return null;
+        }
+
+        // The rank chooses which insights are given, not where they stand: written in the order of their versions (agent,
+        // team, global) and of their places in each, the same insights of the same versions are the same bytes whatever
+        // the task, so sessions share them as a prefix a provider caches (a version's order is also the one a person
+        // reviews). Their text says nothing of rank, so the model is told the same as before.
+        chosen.Sort(static (a, b) => a.Version != b.Version ? a.Version.CompareTo(b.Version) : a.Position.CompareTo(b.Position));
+        var text = new StringBuilder(Header);
+        var ids = new List<string>(chosen.Count);
+        var byVersion = new List<string>?[versions.Count];
+        foreach (var (index, _, id, line) in chosen)
+        {
+            text.Append(line);
+            ids.Add(id);
+            (byVersion[index] ??= []).Add(id);
         }
 
         var events = new List<InsightsInjectedEvent>(versions.Count);
