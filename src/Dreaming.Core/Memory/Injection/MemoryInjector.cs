@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Dreaming;
 
 /// <summary>Gives a session the active memory of its agent, its team (its scope) and the global scope: looks them up,
-/// renders them, puts them after the host's leading system messages (before its first other message), and records what was given and what the model cited.</summary>
+/// renders them, puts them after the host's leading system messages (before its first other message), and records what
+/// was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
 /// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without that
 /// scope's memory.</remarks>
@@ -78,8 +79,8 @@ internal sealed partial class MemoryInjector
     }
 
     // The memory is a system message after the host's leading system messages (first when there are none); it is
-    // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. The call's token stops the call's wait for the lookup,
-    // never the lookup itself, which the session's later calls share.
+    // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. The call's token stops the
+    // call's wait for the lookup, never the lookup itself, which the session's later calls share.
     public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Once the session's lookup has found no memory there is nothing to inject: answered without an async method.
