@@ -32,9 +32,6 @@ public static partial class MemoryGuard
     [GeneratedRegex(@"(ignore|disregard|forget|override)(all|any)?(the|your|my)?(previous|prior|above|earlier|preceding)(instructions?|prompts?|rules|directions|guidance)", Options, Timeout.Infinite)]
     private static partial Regex SpeltOverride();
 
-    // Five or more letters in a row, each alone between separators: a word spelt out.
-    [GeneratedRegex(@"(\b[a-z][^a-z0-9]{1,3}){5}", Options, Timeout.Infinite)]
-    private static partial Regex SpacedLetters();
 
     // Chat-template tokens and tags, and headers that announce a system message.
     [GeneratedRegex(@"<\|\s?(im_start|im_end|im_sep|system|assistant|user|endoftext|eot_id|start_header_id|end_header_id)\s?\|>|\[/?INST\]|<</?SYS>>|</?(system|assistant|sys|system_prompt|instructions?)>|###\s?(system|instructions?|new instructions)\b|\bsystem (message|prompt|note|override|instructions?|notice)\s?:|\[(system|admin|developer)( message| note| override)?\]|\((system|admin) (message|note|override)\)|\b(begin|start) of (the )?(system|admin) (prompt|instructions|message)\b", Options, Timeout.Infinite)]

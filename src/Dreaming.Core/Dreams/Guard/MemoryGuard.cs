@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Dreaming;
@@ -20,27 +21,48 @@ namespace Dreaming;
 /// <para>It errs towards quarantine: a quarantined lesson costs a person a look; a poisoned active one costs much more.</para>
 /// <para>The patterns run on the non-backtracking engine (<see cref="RegexOptions.NonBacktracking"/>), in time linear in the
 /// text's length and without a timeout, so the verdict depends on the text alone, never on how busy the machine is: a large
-/// tool result is scanned whole (a few hundred milliseconds a million characters on a busy machine), and instruction-like text anywhere in it is
+/// tool result is scanned whole (about a hundred milliseconds a million characters), and instruction-like text anywhere in it is
 /// found. A scan is not cut short; a cancelled token stops the guard between texts and between patterns. Thread-safe.</para>
 /// </remarks>
 public static partial class MemoryGuard
 {
+    // Needles: each alternative of a pattern has one of its needles, so text without any is not scanned for the pattern,
+    // which most text is not (one vectorised search instead of a scan). Declared before the patterns, which read them.
+    private static readonly SearchValues<string> s_speakers = SearchValues.Create(["SYSTEM", "ASSISTANT", "DEVELOPER", "System", "Assistant", "Developer"], StringComparison.Ordinal);
+
+    private static readonly SearchValues<string> s_overrides = SearchValues.Create(
+        ["ignor", "disregard", "forget", "override", "bypass", "discard", "follow", "oubli", "olvid", "vergiss", "vergess", "missacht", "new", "instructions", "prompt", "rules", "忽略", "无视", "忘记", "忘掉", "不要理会", "不要遵守", "跳过", "系统"],
+        StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<string> s_markers = SearchValues.Create(
+        ["<|", "inst]", "sys>", "system>", "assistant>", "instruction>", "instructions>", "prompt>", "###", "system ", "[system", "[admin", "[developer", "(system", "(admin", "begin of", "start of"],
+        StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<string> s_authorities = SearchValues.Create(
+        ["admin", "developer", "owner", "operator", "supervisor", "ceo", "root", "superuser", "security team", "order", "instruct", "command", "override", "permitted", "allowed", "authoriz", "authoris", "required"],
+        StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<string> s_addresses = SearchValues.Create(
+        ["note", "message", "instruction", "reading", "processing", "parsing", "attention", "dear", "hey", "hello"],
+        StringComparison.OrdinalIgnoreCase);
+
     // The last ones are read in untrusted content only: "always call lookup_order with the order id" is a good lesson,
-    // while a tool's error or a customer saying it is someone steering the agent's tools.
-    private static readonly (Func<Regex> Pattern, string Name, bool UntrustedOnly)[] s_patterns =
+    // while a tool's error or a customer saying it is someone steering the agent's tools. A pattern with needles is only
+    // scanned for in text that has one of them.
+    private static readonly (Func<Regex> Pattern, string Name, bool UntrustedOnly, SearchValues<string>? Needles)[] s_patterns =
     [
-        (OverrideInstructions, "overrides the agent's instructions", false),
-        (RoleMarker, "fakes a role marker or system message", false),
-        (RoleMarkerUpperCase, "fakes a role marker or system message", false),
-        (NewRole, "claims a new role or mode for the agent", false),
-        (AddressModel, "speaks to the model reading it", false),
-        (Authority, "claims authority over the agent", false),
-        (SendData, "tells the agent to send data somewhere", false),
-        (LeakSecret, "tells the agent to reveal its prompt or secrets", false),
-        (ChangeAccess, "tells the agent to change permissions or credentials", false),
-        (RunCommand, "tells the agent to run a command", false),
-        (HideFromUser, "tells the agent to hide something from the user", false),
-        (SteerTool, "tells the agent to call a tool", true),
+        (OverrideInstructions, "overrides the agent's instructions", false, s_overrides),
+        (RoleMarker, "fakes a role marker or system message", false, s_markers),
+        (RoleMarkerUpperCase, "fakes a role marker or system message", false, s_speakers),
+        (NewRole, "claims a new role or mode for the agent", false, null),
+        (AddressModel, "speaks to the model reading it", false, s_addresses),
+        (Authority, "claims authority over the agent", false, s_authorities),
+        (SendData, "tells the agent to send data somewhere", false, null),
+        (LeakSecret, "tells the agent to reveal its prompt or secrets", false, null),
+        (ChangeAccess, "tells the agent to change permissions or credentials", false, null),
+        (RunCommand, "tells the agent to run a command", false, null),
+        (HideFromUser, "tells the agent to hide something from the user", false, null),
+        (SteerTool, "tells the agent to call a tool", true, null),
     ];
 
     /// <summary>Inspects a candidate lesson and the untrusted content it was learnt from.</summary>
@@ -112,9 +134,9 @@ public static partial class MemoryGuard
         }
 
         var normalized = GuardText.Normalize(text);
-        foreach (var (pattern, name, untrustedOnly) in s_patterns)
+        foreach (var (pattern, name, untrustedOnly, needles) in s_patterns)
         {
-            if (untrustedOnly && !untrusted)
+            if ((untrustedOnly && !untrusted) || (needles is not null && normalized.AsSpan().IndexOfAny(needles) < 0))
             {
                 continue;
             }
@@ -132,7 +154,7 @@ public static partial class MemoryGuard
 
         // Words spelt out a letter at a time ("i g n o r e", "i.g.n.o.r.e") are read again as letters alone.
         cancellationToken.ThrowIfCancellationRequested();
-        if (SpacedLetters().IsMatch(normalized) && SpeltOverride().Match(GuardText.Letters(normalized)) is { Success: true } spelt)
+        if (HasSpacedLetters(normalized) && SpeltOverride().Match(GuardText.Letters(normalized)) is { Success: true } spelt)
         {
             return $"overrides the agent's instructions, spelt out (\"{Excerpt(spelt.Value)}\")";
         }
@@ -157,6 +179,36 @@ public static partial class MemoryGuard
         }
 
         return false;
+    }
+
+    // Five or more letters in a row, each alone between one to three separators that are not letters or digits: a word spelt out.
+    private static bool HasSpacedLetters(string text)
+    {
+        var (singles, gap, run) = (0, 0, 0);
+        foreach (var c in text)
+        {
+            if (char.IsAsciiLetter(c))
+            {
+                run++;
+                continue;
+            }
+
+            if (run > 0)
+            {
+                singles = run == 1 ? (singles > 0 && gap <= 3 ? singles + 1 : 1) : 0;
+                if (singles >= 5)
+                {
+                    return true;
+                }
+
+                (run, gap) = (0, 0);
+            }
+
+            singles = char.IsAsciiDigit(c) ? 0 : singles;
+            gap++;
+        }
+
+        return run == 1 && singles >= 4 && gap <= 3;
     }
 
     private static readonly string[] s_describing =
