@@ -166,6 +166,32 @@ public class MemoryInjectionTests
         Assert.Equal(["refund-10"], Assert.Single(events.OfType<InsightsCitedEvent>()).InsightIds);
     }
 
+    [Fact]
+    public async Task Cited_ids_are_recorded_in_the_order_the_answer_cites_them_not_the_order_they_were_given()
+    {
+        // InsightsCitedEvent.InsightIds: "in the order they first appear"; the memory lists them in its versions' order.
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(
+                [new ChatMessage(ChatRole.Assistant, "Following [ins-c], then [ins-a]."), new ChatMessage(ChatRole.Assistant, "And [ins-b], [ins-a].")])),
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents().UseInMemoryStore();
+        services.AddChatClient(model).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-a", "Look the order up first."), Insight("ins-b", "Refund at most the order total."), Insight("ins-c", "Say when the refund arrives.")] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+
+        await using var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1");
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync("Refund 150");
+        await session.CompleteAsync();
+
+        var events = await provider.GetRequiredService<ITraceStore>().GetEventsAsync(session.Id);
+        Assert.Equal(["ins-a", "ins-b", "ins-c"], Assert.Single(events.OfType<InsightsInjectedEvent>()).InsightIds);
+        Assert.Equal(["ins-c", "ins-a", "ins-b"], Assert.Single(events.OfType<InsightsCitedEvent>()).InsightIds);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -159,16 +159,29 @@ internal sealed partial class MemoryInjector
             return;
         }
 
+        // In the order the answer cites them (InsightsCitedEvent.InsightIds), not the order they were given in.
         var cited = new List<string>();
+        List<(int At, string Id)>? found = null;
         foreach (var message in responseMessages)
         {
             var text = message.Text;
             foreach (var id in memory.InsightIds)
             {
-                if (!cited.Contains(id) && Cites(text, id))
+                if (!cited.Contains(id) && FirstCitation(text, id) is var at and >= 0)
+                {
+                    (found ??= []).Add((at, id));
+                }
+            }
+
+            if (found is { Count: > 0 })
+            {
+                found.Sort(static (a, b) => a.At.CompareTo(b.At));
+                foreach (var (_, id) in found)
                 {
                     cited.Add(id);
                 }
+
+                found.Clear();
             }
         }
 
@@ -186,18 +199,19 @@ internal sealed partial class MemoryInjector
     }
 
     // An id counts only where it stands whole: "[refund-10]" cites refund-10, not refund-1, and "xrefund-2" cites nothing.
-    private static bool Cites(string text, string id)
+    // Returns where it first does, or -1.
+    private static int FirstCitation(string text, string id)
     {
         for (var at = text.IndexOf(id, StringComparison.Ordinal); at >= 0; at = text.IndexOf(id, at + 1, StringComparison.Ordinal))
         {
             var end = at + id.Length;
             if ((at == 0 || !IsIdCharacter(text[at - 1])) && (end == text.Length || !IsIdCharacter(text[end])))
             {
-                return true;
+                return at;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private static bool IsIdCharacter(char c) => char.IsLetterOrDigit(c) || c is '-' or '_';
