@@ -51,7 +51,8 @@ public sealed class DreamingOptions
     /// <summary>Gets or sets a value indicating whether <c>UseDreaming()</c> gives each session the active memory of its agent,
     /// of its team (its <c>AgentSessionOptions.Scope</c>) and of the global scope (the insights most relevant to the task,
     /// ranked together within <see cref="MemoryTokenBudget"/>) in a system message, placed after the request's leading
-    /// system messages (the host's own system prompt), so that they stay a prefix a provider can cache.</summary>
+    /// system messages (the host's own system prompt; OpenAI's <c>developer</c> role counts as one), so that they stay a
+    /// prefix a provider can cache.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool InjectMemory { get; set; } = true;
 

@@ -167,6 +167,40 @@ public class MemoryInjectionTests
     }
 
     [Fact]
+    public async Task The_memory_goes_after_the_hosts_leading_developer_messages_too()
+    {
+        // OpenAI's "developer" role (which Microsoft.Extensions.AI.OpenAI sends as such) is a system prompt for its
+        // reasoning models: a host's static one must stay a prefix too.
+        var prompts = new List<List<ChatMessage>>();
+        var echo = FakeChatClient.Echo();
+        var reply = echo.GetResponseAsyncCallback!;
+        echo.GetResponseAsyncCallback = (messages, options, token) =>
+        {
+            prompts.Add(messages.ToList());
+            return reply(messages, options, token);
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "bot").UseInMemoryStore();
+        services.AddChatClient(echo).UseDreaming();
+        await using var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+        ChatMessage[] host = [new(new ChatRole("developer"), "You are a support agent."), new(ChatRole.System, "Answer in English."), new(ChatRole.User, "Refund 150")];
+
+        await using (provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1"))
+        {
+            await provider.GetRequiredService<IChatClient>().GetResponseAsync(host);
+        }
+
+        var sent = Assert.Single(prompts);
+        Assert.Equal(host[..2], sent[..2]);
+        Assert.Equal(ChatRole.System, sent[2].Role);
+        Assert.StartsWith(InsightRanker.Header, sent[2].Text, StringComparison.Ordinal);
+        Assert.Same(host[2], sent[3]);
+    }
+
+    [Fact]
     public async Task Cited_ids_are_recorded_in_the_order_the_answer_cites_them_not_the_order_they_were_given()
     {
         // InsightsCitedEvent.InsightIds: "in the order they first appear"; the memory lists them in its versions' order.

@@ -6,13 +6,15 @@ using Microsoft.Extensions.Options;
 namespace Dreaming;
 
 /// <summary>Gives a session the active memory of its agent, its team (its scope) and the global scope: looks them up,
-/// renders them, puts them after the host's leading system messages (before its first other message), and records what
-/// was given and what the model cited.</summary>
+/// renders them, puts them after the host's leading system (or <c>developer</c>) messages, before its first other message,
+/// and records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
 /// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without that
 /// scope's memory.</remarks>
 internal sealed partial class MemoryInjector
 {
+    private static readonly ChatRole s_developer = new("developer");
+
     private readonly IMemoryStore _memory;
     private readonly ILogger _logger;
     private readonly int _tokenBudget;
@@ -131,7 +133,7 @@ internal sealed partial class MemoryInjector
     private static ChatMessage[] WithMemoryMessage(IReadOnlyList<ChatMessage> messages, string text)
     {
         var at = 0;
-        while (at < messages.Count && messages[at].Role == ChatRole.System)
+        while (at < messages.Count && IsInstructions(messages[at].Role))
         {
             at++;
         }
@@ -150,6 +152,10 @@ internal sealed partial class MemoryInjector
 
         return sent;
     }
+
+    // OpenAI's "developer" role (Microsoft.Extensions.AI.OpenAI sends it as such) is the system prompt of its reasoning
+    // models. ChatRole compares its value ignoring case.
+    private static bool IsInstructions(ChatRole role) => role == ChatRole.System || role == s_developer;
 
     // Only ids the session was given count: a model that invents an id has not cited anything.
     public async Task RecordCitationsAsync(IAgentSession session, IReadOnlyList<ChatMessage> responseMessages)
