@@ -5,8 +5,8 @@ using Microsoft.Extensions.AI;
 namespace Dreaming;
 
 /// <summary>A 64-bit fingerprint of what makes two chat messages the same message: role, text (all of it, however it
-/// is split), tool call ids and names, tool result ids, and images, files and links. Reasoning and other content are
-/// not compared, so a history rebuilt from storage as role and text matches.</summary>
+/// is split), tool call ids and names, tool result ids, and images, files and links (a link without its query and
+/// fragment). Reasoning and other content are not compared, so a history rebuilt from storage as role and text matches.</summary>
 internal static class MessageFingerprint
 {
     // How many bytes of each end of an image (or other data) are hashed, along with its length.
@@ -49,7 +49,11 @@ internal static class MessageFingerprint
                         : Add(Add(hash, bytes[..DataBytesHashed]), bytes[^DataBytesHashed..]);
                     break;
                 case UriContent uri:
-                    hash = Add(Add(hash ^ 4, uri.MediaType), uri.Uri.OriginalString);
+                    // Without its query and fragment, as its note records it: a host that rebuilds a history from its own
+                    // storage signs a blob's link anew each turn (a SAS or presigned query), and the same file must match.
+                    var link = uri.Uri.OriginalString.AsSpan();
+                    var cut = link.IndexOfAny('?', '#');
+                    hash = Add(Add(hash ^ 4, uri.MediaType), cut < 0 ? link : link[..cut]);
                     break;
                 case HostedFileContent file:
                     hash = Add(hash ^ 5, file.FileId);
@@ -69,7 +73,9 @@ internal static class MessageFingerprint
     private static ulong Add(ulong seed, string? value) =>
         value is null
             ? Add(seed, [0xFF])
-            : Add(seed ^ (ulong)value.Length, MemoryMarshal.AsBytes(value.AsSpan()));
+            : Add(seed, value.AsSpan());
+
+    private static ulong Add(ulong seed, ReadOnlySpan<char> value) => Add(seed ^ (ulong)value.Length, MemoryMarshal.AsBytes(value));
 
     private static ulong Add(ulong seed, ReadOnlySpan<byte> bytes) => XxHash3.HashToUInt64(bytes, unchecked((long)seed));
 }
