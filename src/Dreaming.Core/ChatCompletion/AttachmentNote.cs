@@ -139,10 +139,12 @@ internal static class AttachmentNote
             builder.Append(", ");
         }
 
-        // One line per note: a name with a line break would otherwise pass for more of the message.
+        // One line per note: a name with a line break would otherwise pass for more of the message. The Unicode line and
+        // paragraph separators break a line too (an editor's, a browser's JSON view, a model's tokenizer), though they
+        // are not control characters.
         foreach (var ch in part)
         {
-            builder.Append(char.IsControl(ch) ? ' ' : ch);
+            builder.Append(char.IsControl(ch) || ch is '\u2028' or '\u2029' ? ' ' : ch);
         }
     }
 
