@@ -107,7 +107,7 @@ internal sealed partial class ConversationMapper
                 var comma = raw.IndexOf((byte)',');
                 var header = comma < 0 ? raw[5..] : raw[5..comma];
                 var semicolon = header.IndexOf((byte)';');
-                var mediaType = Encoding.UTF8.GetString(semicolon < 0 ? header : header[..semicolon]);
+                var mediaType = Unescaped(semicolon < 0 ? header : header[..semicolon]);
                 long? size = comma >= 0 && header.EndsWith(";base64"u8) ? Base64Length(raw[(comma + 1)..]) : null;
                 return AttachmentNote.Of(string.IsNullOrWhiteSpace(mediaType) ? kind : mediaType, size, name, null, fileId);
             }
@@ -121,17 +121,69 @@ internal sealed partial class ConversationMapper
         return AttachmentNote.Of(kind, null, name, null, fileId);
     }
 
-    // The string's UTF-8 as the file holds it, without its quotes: base64 has nothing a writer escapes but '/', which
-    // some write as "\/", so a size read from it may be a little over; it is a note, not a checksum.
+    // The string's UTF-8 as the file holds it, without its quotes, escapes and all (Base64Length reads through them).
     private static ReadOnlySpan<byte> RawString(JsonElement value)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value);
         return raw.Length >= 2 ? raw[1..^1] : raw;
     }
 
+    // A short piece of a string as the file holds it, unescaped: a media type's '+' (image/svg+xml) is "\u002B" as
+    // System.Text.Json writes it by default, its '/' "\/" as others do.
+    private static string Unescaped(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            return Encoding.UTF8.GetString(raw);
+        }
+
+        var quoted = new byte[raw.Length + 2];
+        quoted[0] = quoted[^1] = (byte)'"';
+        raw.CopyTo(quoted.AsSpan(1));
+        try
+        {
+            var reader = new Utf8JsonReader(quoted);
+            return reader.Read() && reader.GetString() is { } text ? text : Encoding.UTF8.GetString(raw);
+        }
+        catch (JsonException)
+        {
+            // Cut inside an escape: kept as the file has it.
+            return Encoding.UTF8.GetString(raw);
+        }
+    }
+
+    // The size the base64 decodes to, read from its length: a writer may escape some of its characters (System.Text.Json's
+    // default encoder writes '+' as "\u002B", and '=' too; others write '/' as "\/"), so when the text holds a backslash
+    // each escape is counted as the one character it stands for, in one pass and without unescaping it into a string.
     private static long Base64Length(ReadOnlySpan<byte> base64)
     {
-        var padding = base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0;
-        return Math.Max(0, (base64.Length * 3L / 4) - padding);
+        if (base64.IndexOf((byte)'\\') < 0)
+        {
+            var padding = base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0;
+            return Math.Max(0, (base64.Length * 3L / 4) - padding);
+        }
+
+        long length = 0;
+        var trailing = 0;
+        for (var i = 0; i < base64.Length; i++, length++)
+        {
+            var ch = base64[i];
+            if (ch == '\\' && i + 1 < base64.Length)
+            {
+                if (base64[i + 1] == 'u' && i + 5 < base64.Length)
+                {
+                    ch = base64.Slice(i + 2, 4) is var hex && (hex.SequenceEqual("003D"u8) || hex.SequenceEqual("003d"u8)) ? (byte)'=' : (byte)'A';
+                    i += 5;
+                }
+                else
+                {
+                    ch = base64[++i];
+                }
+            }
+
+            trailing = ch == '=' ? trailing + 1 : 0;
+        }
+
+        return Math.Max(0, (length * 3 / 4) - Math.Min(trailing, 2));
     }
 }

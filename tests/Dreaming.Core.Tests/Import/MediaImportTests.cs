@@ -82,4 +82,28 @@ public sealed class MediaImportTests
         Assert.DoesNotContain(session.Events, e => JsonSerializer.Serialize(e).Contains(Base64[..40], StringComparison.Ordinal));
         Assert.Equal("describe", session.Session.Task);
     }
+
+    [Fact]
+    public async Task A_data_url_written_with_escapes_is_noted_with_the_size_and_media_type_it_stands_for()
+    {
+        // System.Text.Json's default encoder (a .NET host logging its requests) writes '+' as \u002B, in the base64 and in
+        // a media type such as image/svg+xml; other writers write '/' as \/.
+        var withPlus = Png.Concat(new byte[] { 0xFB, 0xEF, 0xBE }).ToArray();
+        var base64 = Convert.ToBase64String(withPlus);
+        Assert.Contains('+', base64);
+        var escapedUrl = JsonSerializer.Serialize("data:image/svg+xml;base64," + base64);
+        Assert.Contains("\\u002B", escapedUrl, StringComparison.Ordinal);
+        var slashed = JsonSerializer.Serialize("data:image/png;base64," + Convert.ToBase64String(Png[..2999])).Replace("/", "\\/", StringComparison.Ordinal);
+
+        var session = await ReadOneAsync(SessionWith($$"""
+            [{ "role": "user", "content": [
+              { "type": "image_url", "image_url": { "url": {{escapedUrl}} } },
+              { "type": "image_url", "image_url": { "url": {{slashed}} } },
+              { "type": "input_audio", "input_audio": { "data": {{JsonSerializer.Serialize(base64)}}, "format": "wav" } } ] }]
+            """));
+
+        Assert.Equal(
+            $"[attachment: image/svg+xml, {withPlus.Length} bytes]\n[attachment: image/png, 2999 bytes]\n[attachment: audio/wav, {withPlus.Length} bytes]",
+            Assert.IsType<MessageEvent>(Assert.Single(session.Events)).Text);
+    }
 }
