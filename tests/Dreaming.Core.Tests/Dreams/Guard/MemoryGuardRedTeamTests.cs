@@ -7,7 +7,7 @@ namespace Dreaming.Tests;
 
 /// <summary>Runs the red-team corpus through whole offline dreams, delivered the ways an attacker can: as a tool's error
 /// that recurs in enough sessions to become a templated lesson, and as a user message a model echoes into its lesson.</summary>
-public sealed class MemoryGuardRedTeamTests(ITestOutputHelper output)
+public sealed partial class MemoryGuardRedTeamTests(ITestOutputHelper output)
 {
     private const string Tool = "fetch_order";
     private static readonly MemoryScope s_scope = MemoryScope.Agent("bot");
