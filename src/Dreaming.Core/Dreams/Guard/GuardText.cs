@@ -31,7 +31,8 @@ internal static class GuardText
         var decoded = Decode(text);
 
         // Compatibility decomposition turns full-width and other compatibility letters into plain ones and splits accents
-        // from their letters; it refuses text with half a surrogate pair, which a tool result may carry.
+        // from their letters; it refuses text with half a surrogate pair or the noncharacters U+FFFE and U+FFFF, which a
+        // tool result may carry (a bad decoder, binary data), and a throw here would fail the whole dream.
         var folded = WellFormed(decoded).Normalize(NormalizationForm.FormKD);
         var builder = new StringBuilder(folded.Length);
         var space = false;
@@ -138,7 +139,7 @@ internal static class GuardText
 
     private static string WellFormed(string text)
     {
-        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && text.AsSpan().IndexOfAny('\uFFFE', '\uFFFF') < 0)
         {
             return text;
         }
@@ -150,7 +151,7 @@ internal static class GuardText
             {
                 i++;
             }
-            else if (char.IsSurrogate(chars[i]))
+            else if (char.IsSurrogate(chars[i]) || chars[i] is '\uFFFE' or '\uFFFF')
             {
                 chars[i] = '\uFFFD';
             }
