@@ -14,8 +14,10 @@ namespace Dreaming;
 /// for the commonest, French, Spanish, German and Chinese, in the candidate and in each piece of evidence.</para>
 /// <para>Text is normalised first: URL, HTML and JSON escapes decoded once, compatibility forms (full-width letters)
 /// folded, accents, zero-width and format characters removed, Latin look-alike letters read as Latin, white space
-/// collapsed, and words spelt a letter at a time read again. A shape right after words describing a failure or a request
-/// ("cannot", "failed to", "not allowed to", "want to") is skipped and the search goes on. It is a heuristic: an
+/// collapsed, and words spelt a letter at a time read again. An action (overriding a policy, sending, changing access,
+/// running, revealing, taking a role, calling a tool) right after words describing a failure or a request ("cannot",
+/// "failed to", "not allowed to", "want to") is skipped and the search goes on; a role marker, words to the model, a
+/// claim of authority or an order to hide things is never skipped. It is a heuristic: an
 /// instruction worded with none of these shapes is not caught, which is why dreams over untrusted content should be
 /// reviewed (<see cref="DreamReviewMode.RequireApproval"/>).</para>
 /// <para>It errs towards quarantine: a quarantined lesson costs a person a look; a poisoned active one costs much more.</para>
@@ -48,21 +50,23 @@ public static partial class MemoryGuard
 
     // The last ones are read in untrusted content only: "always call lookup_order with the order id" is a good lesson,
     // while a tool's error or a customer saying it is someone steering the agent's tools. A pattern with needles is only
-    // scanned for in text that has one of them.
-    private static readonly (Func<Regex> Pattern, string Name, bool UntrustedOnly, SearchValues<string>? Needles)[] s_patterns =
+    // scanned for in text that has one of them. Action: the shape is an action an error can report failing or a customer
+    // ask for ("cannot bypass the approval policy"), so it is read past failure words; a role marker, words to the
+    // model, a claim of authority or an order to hide are no action, and failure words before them excuse nothing.
+    private static readonly (Func<Regex> Pattern, string Name, bool UntrustedOnly, SearchValues<string>? Needles, bool Action)[] s_patterns =
     [
-        (OverrideInstructions, "overrides the agent's instructions", false, s_overrides),
-        (RoleMarker, "fakes a role marker or system message", false, s_markers),
-        (RoleMarkerUpperCase, "fakes a role marker or system message", false, s_speakers),
-        (NewRole, "claims a new role or mode for the agent", false, null),
-        (AddressModel, "speaks to the model reading it", false, s_addresses),
-        (Authority, "claims authority over the agent", false, s_authorities),
-        (SendData, "tells the agent to send data somewhere", false, null),
-        (LeakSecret, "tells the agent to reveal its prompt or secrets", false, null),
-        (ChangeAccess, "tells the agent to change permissions or credentials", false, null),
-        (RunCommand, "tells the agent to run a command", false, null),
-        (HideFromUser, "tells the agent to hide something from the user", false, null),
-        (SteerTool, "tells the agent to call a tool", true, null),
+        (OverrideInstructions, "overrides the agent's instructions", false, s_overrides, true),
+        (RoleMarker, "fakes a role marker or system message", false, s_markers, false),
+        (RoleMarkerUpperCase, "fakes a role marker or system message", false, s_speakers, false),
+        (NewRole, "claims a new role or mode for the agent", false, null, true),
+        (AddressModel, "speaks to the model reading it", false, s_addresses, false),
+        (Authority, "claims authority over the agent", false, s_authorities, false),
+        (SendData, "tells the agent to send data somewhere", false, null, true),
+        (LeakSecret, "tells the agent to reveal its prompt or secrets", false, null, true),
+        (ChangeAccess, "tells the agent to change permissions or credentials", false, null, true),
+        (RunCommand, "tells the agent to run a command", false, null, true),
+        (HideFromUser, "tells the agent to hide something from the user", false, null, false),
+        (SteerTool, "tells the agent to call a tool", true, null, true),
     ];
 
     /// <summary>Inspects a candidate lesson and the untrusted content it was learnt from.</summary>
@@ -134,7 +138,7 @@ public static partial class MemoryGuard
         }
 
         var normalized = GuardText.Normalize(text);
-        foreach (var (pattern, name, untrustedOnly, needles) in s_patterns)
+        foreach (var (pattern, name, untrustedOnly, needles, action) in s_patterns)
         {
             if ((untrustedOnly && !untrusted) || (needles is not null && normalized.AsSpan().IndexOfAny(needles) < 0))
             {
@@ -145,7 +149,7 @@ public static partial class MemoryGuard
             // A skipped match is searched on from its next character, not its end: a long match can hold an order in its tail.
             for (var match = pattern().Match(normalized); match.Success; match = pattern().Match(normalized, match.Index + 1))
             {
-                if (!Describes(normalized, match.Index))
+                if (!action || !Describes(normalized, match.Index))
                 {
                     return $"{name} (\"{Excerpt(match.Value)}\")";
                 }
