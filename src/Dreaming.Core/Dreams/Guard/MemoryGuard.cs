@@ -23,7 +23,8 @@ namespace Dreaming;
 /// <para>It errs towards quarantine: a quarantined lesson costs a person a look; a poisoned active one costs much more.</para>
 /// <para>The patterns run on the non-backtracking engine (<see cref="RegexOptions.NonBacktracking"/>), in time linear in the
 /// text's length and without a timeout, so the verdict depends on the text alone, never on how busy the machine is: a large
-/// tool result is scanned whole (about a hundred milliseconds a million characters), and instruction-like text anywhere in it is
+/// tool result is scanned whole (about a hundred milliseconds a million characters; text built of excused matches, up to about
+/// three seconds), and instruction-like text anywhere in it is
 /// found. A scan is not cut short; a cancelled token stops the guard between texts and between patterns. Thread-safe.</para>
 /// </remarks>
 public static partial class MemoryGuard
