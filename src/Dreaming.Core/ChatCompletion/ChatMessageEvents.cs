@@ -38,14 +38,21 @@ internal static class ChatMessageEvents
             {
                 switch (contents[c])
                 {
-                    case FunctionCallContent { InformationalOnly: true } call when request && transcript.ToolName(call.CallId) is not null:
-                        // A call a person answered, which UseFunctionInvocation() outside this client sends again, rebuilt
-                        // from the approval (without the text it came with, refused calls first, so not matched as
-                        // history): it was recorded when the model made it.
+                    case FunctionCallContent { InformationalOnly: true } call when transcript.TryTakeApprovalRequest(call.CallId) || (request && transcript.ToolName(call.CallId) is not null):
+                        // A call a person answered, which UseFunctionInvocation() sends again, rebuilt from the approval
+                        // (down to this client when it is outside, without the text it came with, refused calls first,
+                        // so not matched as history; back in its response when it is inside): it was recorded when the
+                        // model made it.
                         break;
                     case FunctionCallContent call:
-                        transcript.RememberToolName(call.CallId, call.Name);
-                        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments), ArgumentsError = ArgumentsError(call.Exception) });
+                        AddCall(events, call, transcript, sessionId, timestamp, lastSequence);
+                        break;
+                    case ToolApprovalRequestContent { ToolCall: FunctionCallContent asked }:
+                        // The model's call, which UseFunctionInvocation() (inside this client, or outside in a stream,
+                        // whose updates it rewrites before the stream ends) holds until a person answers: the model made
+                        // it now, so it is recorded now, answered or not, and not again when it comes back rebuilt.
+                        transcript.RememberApprovalRequest(asked.CallId);
+                        AddCall(events, asked, transcript, sessionId, timestamp, lastSequence);
                         break;
                     case FunctionResultContent result:
                         var resultText = ResultText(result.Result);
@@ -77,6 +84,12 @@ internal static class ChatMessageEvents
                 }
             }
         }
+    }
+
+    private static void AddCall(List<SessionEvent> events, FunctionCallContent call, TranscriptTracker transcript, string sessionId, DateTimeOffset timestamp, long? lastSequence)
+    {
+        transcript.RememberToolName(call.CallId, call.Name);
+        events.Add(new ToolCallEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), CallId = call.CallId, ToolName = call.Name, Arguments = SerializeArguments(call.Arguments), ArgumentsError = ArgumentsError(call.Exception) });
     }
 
     // The text of a tool's result given as content parts: their text and a note of each attachment, one a line.

@@ -2,10 +2,46 @@ namespace Dreaming;
 
 // The calls a person refused: a host's ToolApprovalResponseContent with Approved = false is in the request, and
 // UseFunctionInvocation() (inside UseDreaming()) answers the call with a result that says only that it was rejected.
+// The calls waiting for a person: recorded from the approval request, so the call rebuilt from the answer is not.
 internal sealed partial class TranscriptTracker
 {
     // Made on the first rejection: a session without approvals pays a null check on each tool result.
     private Dictionary<string, string?>? _rejections;
+
+    // Made on the first approval request: a session without approvals pays a null check on each informational call.
+    private HashSet<string>? _approvalRequests;
+
+    /// <summary>Remembers that the call <paramref name="callId"/>, recorded from its approval request, waits for a person.</summary>
+    public void RememberApprovalRequest(string callId)
+    {
+        lock (_lock)
+        {
+            var requests = _approvalRequests ??= new(StringComparer.Ordinal);
+
+            // Requests never answered (a person who never came back) are forgotten in bulk, not kept forever.
+            if (requests.Count >= MaxToolCalls)
+            {
+                requests.Clear();
+            }
+
+            requests.Add(callId);
+        }
+    }
+
+    /// <summary>Returns whether the call <paramref name="callId"/> was recorded from its approval request, and forgets it:
+    /// the call rebuilt from the answer is not recorded again.</summary>
+    public bool TryTakeApprovalRequest(string callId)
+    {
+        if (Volatile.Read(ref _approvalRequests) is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return _approvalRequests is not null && _approvalRequests.Remove(callId);
+        }
+    }
 
     /// <summary>Remembers that the call <paramref name="callId"/> was refused, with the reason given, until its result.</summary>
     public void RememberRejection(string callId, string? reason)

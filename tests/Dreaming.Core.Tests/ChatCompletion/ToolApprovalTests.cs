@@ -70,6 +70,28 @@ public class ToolApprovalTests
         AssertConversationRecordedOnce(events);
     }
 
+    // The model made the call even if no one ever answers: outside UseFunctionInvocation(), and inside it in a stream
+    // (whose updates it rewrites before the stream ends), the middleware sees only the approval request.
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task A_call_never_answered_is_recorded_when_the_model_makes_it(bool dreamingOutside, bool streaming)
+    {
+        var refund = new ApprovalRequiredAIFunction(AIFunctionFactory.Create((string orderId) => "refunded " + orderId, "refund"));
+        await using var host = TracingHost.Create(ToolCaller(["42"]), pipeline: b => Pipeline(b, dreamingOutside));
+        await using var session = host.Sessions.StartSession("agent", "refunds");
+        List<ChatMessage> history = [new(ChatRole.User, "refund please")];
+
+        var response = await CallAsync(host.Chat, history, new ChatOptions { Tools = [refund] }, streaming);
+        Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>());
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        var call = Assert.Single(events.OfType<ToolCallEvent>());
+        Assert.Equal(("c1", "refund", "{\"orderId\":\"42\"}"), (call.CallId, call.ToolName, call.Arguments));
+        Assert.Empty(events.OfType<ToolResultEvent>());
+        Assert.Equal(["user: refund please", "assistant: checking"], events.OfType<MessageEvent>().Select(m => m.Role + ": " + m.Text));
+    }
+
     // Nothing of the approval plumbing is a message: the user's task, the answer and the next turn's, once each.
     private static void AssertConversationRecordedOnce(IReadOnlyList<SessionEvent> events)
     {
@@ -81,17 +103,7 @@ public class ToolApprovalTests
     private static async Task<IReadOnlyList<SessionEvent>> RunAsync(bool dreamingOutside, bool streaming, string[] orders, Func<IReadOnlyList<ToolApprovalRequestContent>, AIContent[]> decide)
     {
         var refund = new ApprovalRequiredAIFunction(AIFunctionFactory.Create((string orderId) => "refunded " + orderId, "refund"));
-        await using var host = TracingHost.Create(ToolCaller(orders), pipeline: b =>
-        {
-            if (dreamingOutside)
-            {
-                b.UseDreaming().UseFunctionInvocation();
-            }
-            else
-            {
-                b.UseFunctionInvocation().UseDreaming();
-            }
-        });
+        await using var host = TracingHost.Create(ToolCaller(orders), pipeline: b => Pipeline(b, dreamingOutside));
         await using var session = host.Sessions.StartSession("agent", "refunds");
         var options = new ChatOptions { Tools = [refund] };
         List<ChatMessage> history = [new(ChatRole.User, "refund please")];
@@ -108,6 +120,18 @@ public class ToolApprovalTests
         var events = await host.EventsAsync(session.Id);
         Assert.Equal(events.Count, (await host.Store.GetSessionAsync(session.Id))!.EventCount);
         return events;
+    }
+
+    private static void Pipeline(ChatClientBuilder builder, bool dreamingOutside)
+    {
+        if (dreamingOutside)
+        {
+            builder.UseDreaming().UseFunctionInvocation();
+        }
+        else
+        {
+            builder.UseFunctionInvocation().UseDreaming();
+        }
     }
 
     private static async Task<ChatResponse> CallAsync(IChatClient chat, List<ChatMessage> history, ChatOptions options, bool streaming) =>
