@@ -133,14 +133,22 @@ internal static class ChatMessageEvents
         }
 
         // With UseFunctionInvocation() outside this client the approval never reaches it: the result's text is all there is.
-        if (resultText is not null && resultText.StartsWith(RejectedResultText, StringComparison.Ordinal))
+        return IsRejectionText(resultText, out reason);
+    }
+
+    /// <summary>Returns whether a result's text is what <c>UseFunctionInvocation()</c> tells the model of a call a person
+    /// refused, with the reason that follows it, if any; also used by the import.</summary>
+    internal static bool IsRejectionText(string? resultText, out string? reason)
+    {
+        reason = null;
+        if (resultText is null || !resultText.StartsWith(RejectedResultText, StringComparison.Ordinal))
         {
-            var given = resultText.AsSpan(RejectedResultText.Length).Trim();
-            reason = given.IsEmpty ? null : given.ToString();
-            return true;
+            return false;
         }
 
-        return false;
+        var given = resultText.AsSpan(RejectedResultText.Length).Trim();
+        reason = given.IsEmpty ? null : given.ToString();
+        return true;
     }
 
     private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;

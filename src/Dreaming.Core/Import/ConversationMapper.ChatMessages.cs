@@ -12,6 +12,9 @@ internal sealed partial class ConversationMapper
     private const string FunctionResultType = "functionResult";
     private const int MaxQuotedTypeLength = 40;
 
+    // The calls imported from their approval requests, until the call rebuilt from the answer comes.
+    private HashSet<string>? _approvalRequests;
+
     // declaredNames: whether the message names its properties as .NET declares them ("Role", "Contents", "CallId"), as
     // JsonSerializer writes them without options, rather than as AIJsonUtilities.DefaultOptions does ("role", "contents").
     private void MapChatMessage(JsonElement message, JsonElement contents, string role, int index, bool declaredNames)
@@ -37,7 +40,8 @@ internal sealed partial class ConversationMapper
         // UseDreaming() records a live message.
         var textAlone = chatMessage.Text;
         var text = AttachmentNote.WithNotes(textAlone, chatMessage.Contents);
-        var hasToolContent = chatMessage.Contents.Any(static content => content is FunctionCallContent or FunctionResultContent);
+        // A person's answers to approval requests are no message, as UseDreaming() records them live.
+        var hasToolContent = chatMessage.Contents.Any(static content => content is FunctionCallContent or FunctionResultContent or ToolApprovalRequestContent or ToolApprovalResponseContent);
         if (!string.IsNullOrWhiteSpace(text) || !hasToolContent)
         {
             AddMessage(role, text, chatMessage.AuthorName, textAlone);
@@ -47,8 +51,16 @@ internal sealed partial class ConversationMapper
         {
             switch (content)
             {
+                case FunctionCallContent { InformationalOnly: true } call when _approvalRequests?.Remove(call.CallId) == true:
+                    // The call UseFunctionInvocation() rebuilt from a person's answer: imported from its approval request.
+                    break;
                 case FunctionCallContent call:
                     AddToolCall(call.CallId, call.Name, ChatMessageEvents.SerializeArguments(call.Arguments));
+                    break;
+                case ToolApprovalRequestContent { ToolCall: FunctionCallContent asked }:
+                    // The model's call, held for a person's approval: imported where the model made it, answered or not.
+                    (_approvalRequests ??= new(StringComparer.Ordinal)).Add(asked.CallId);
+                    AddToolCall(asked.CallId, asked.Name, ChatMessageEvents.SerializeArguments(asked.Arguments));
                     break;
                 case FunctionResultContent result:
                     // Exception is not serialized, so a result read from JSON has none; an invoker's failure text

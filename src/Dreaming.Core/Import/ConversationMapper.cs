@@ -213,8 +213,10 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
 
     private void AddToolResult(string callId, string? toolName, string? text, bool flaggedAsError)
     {
-        // The prefix is checked on the raw text: a redactor may rewrite the start of the result.
-        var isError = flaggedAsError || (errorPrefix is not null && text is not null && text.StartsWith(errorPrefix, StringComparison.Ordinal));
+        // The prefixes are checked on the raw text: a redactor may rewrite the start of the result. A call a person refused
+        // is known by what UseFunctionInvocation() told the model, as UseDreaming() knows it live.
+        var rejected = ChatMessageEvents.IsRejectionText(text, out var reason);
+        var isError = rejected || flaggedAsError || (errorPrefix is not null && text is not null && text.StartsWith(errorPrefix, StringComparison.Ordinal));
         Events.Add(new ToolResultEvent
         {
             SessionId = sessionId,
@@ -224,6 +226,8 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             ToolName = toolName ?? _toolNamesByCallId.GetValueOrDefault(callId),
             Result = text is null ? null : contentFilter(text),
             IsError = isError,
+            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : null,
+            ErrorMessage = reason is null ? null : contentFilter(reason),
         });
     }
 
