@@ -59,20 +59,7 @@ public class MemoryInjectionTests
     {
         // Providers cache a prompt by its exact prefix: the host's static system prompt must stay in front.
         var prompts = new List<List<ChatMessage>>();
-        var echo = FakeChatClient.Echo();
-        var reply = echo.GetResponseAsyncCallback!;
-        echo.GetResponseAsyncCallback = (messages, options, token) =>
-        {
-            prompts.Add(messages.ToList());
-            return reply(messages, options, token);
-        };
-        var services = new ServiceCollection();
-        services.AddDreamingAgents(o => o.AgentId = "bot").UseInMemoryStore();
-        services.AddChatClient(echo).UseDreaming();
-        await using var provider = services.BuildServiceProvider();
-        var memory = provider.GetRequiredService<IMemoryStore>();
-        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
-        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+        await using var provider = await HostWithOneInsightAsync(prompts);
         var chat = provider.GetRequiredService<IChatClient>();
         ChatMessage[] host = [new(ChatRole.System, "You are a support agent."), new(ChatRole.System, "Answer in English."), new(ChatRole.User, "Refund 150"), new(ChatRole.System, "Be brief."), new(ChatRole.User, "Now")];
 
@@ -172,20 +159,7 @@ public class MemoryInjectionTests
         // OpenAI's "developer" role (which Microsoft.Extensions.AI.OpenAI sends as such) is a system prompt for its
         // reasoning models: a host's static one must stay a prefix too.
         var prompts = new List<List<ChatMessage>>();
-        var echo = FakeChatClient.Echo();
-        var reply = echo.GetResponseAsyncCallback!;
-        echo.GetResponseAsyncCallback = (messages, options, token) =>
-        {
-            prompts.Add(messages.ToList());
-            return reply(messages, options, token);
-        };
-        var services = new ServiceCollection();
-        services.AddDreamingAgents(o => o.AgentId = "bot").UseInMemoryStore();
-        services.AddChatClient(echo).UseDreaming();
-        await using var provider = services.BuildServiceProvider();
-        var memory = provider.GetRequiredService<IMemoryStore>();
-        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
-        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+        await using var provider = await HostWithOneInsightAsync(prompts);
         ChatMessage[] host = [new(new ChatRole("developer"), "You are a support agent."), new(ChatRole.System, "Answer in English."), new(ChatRole.User, "Refund 150")];
 
         await using (provider.GetRequiredService<IAgentSessionFactory>().StartSession("bot", "Refund order #W1"))
@@ -341,4 +315,25 @@ public class MemoryInjectionTests
         CreatedAt = s_time,
         UpdatedAt = s_time,
     };
+
+    // A host whose model answers with the last message and keeps every request it was sent; the agent "bot" has one
+    // active insight.
+    private static async Task<ServiceProvider> HostWithOneInsightAsync(List<List<ChatMessage>> prompts)
+    {
+        var echo = FakeChatClient.Echo();
+        var reply = echo.GetResponseAsyncCallback!;
+        echo.GetResponseAsyncCallback = (messages, options, token) =>
+        {
+            prompts.Add(messages.ToList());
+            return reply(messages, options, token);
+        };
+        var services = new ServiceCollection();
+        services.AddDreamingAgents(o => o.AgentId = "bot").UseInMemoryStore();
+        services.AddChatClient(echo).UseDreaming();
+        var provider = services.BuildServiceProvider();
+        var memory = provider.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.Person("ada"), Insights = [Insight("ins-refund", "Refund at most the order total.")] });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
+        return provider;
+    }
 }

@@ -66,8 +66,11 @@ public static class TemplateLessonWriter
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".
-    private static bool IsUnreadArguments(Finding finding) =>
-        finding.Signature == SessionScanner.UnreadArgumentsSignature
+    private static bool IsUnreadArguments(Finding finding) => IsToolErrorSignedAs(finding, SessionScanner.UnreadArgumentsSignature);
+
+    // A finding of a tool error, of the same failing call sent again, or of their cost, whose error is the given signature.
+    private static bool IsToolErrorSignedAs(Finding finding, string signature) =>
+        finding.Signature == signature
         && finding.Pattern is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall
         && finding.Kind is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall or FindingKinds.EfficiencyCost;
 
@@ -84,10 +87,7 @@ public static class TemplateLessonWriter
 
     // Calls a person refused to approve: the tool did not fail, so the lesson is to ask first and not to call again
     // what was refused, not to check the arguments against an error.
-    private static bool IsRefused(Finding finding) =>
-        finding.Signature == SessionScanner.RejectedSignature
-        && finding.Pattern is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall
-        && finding.Kind is FindingKinds.ToolError or FindingKinds.RepeatedFailingCall or FindingKinds.EfficiencyCost;
+    private static bool IsRefused(Finding finding) => IsToolErrorSignedAs(finding, SessionScanner.RejectedSignature);
 
     private static (InsightKind Kind, string Text, bool Efficiency) Refused(Finding finding, string tool, string odds)
     {
