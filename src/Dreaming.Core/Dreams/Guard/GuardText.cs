@@ -139,24 +139,19 @@ internal static class GuardText
 
     private static string WellFormed(string text)
     {
-        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && text.AsSpan().IndexOfAny('\uFFFE', '\uFFFF') < 0)
+        if (UnpairedSurrogates.IndexOf(text) < 0 && text.AsSpan().IndexOfAny('\uFFFE', '\uFFFF') < 0)
         {
             return text;
         }
 
         var chars = text.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
+        for (var from = 0; UnpairedSurrogates.IndexOf(chars.AsSpan(from)) is var at and >= 0; from += at + 1)
         {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(chars[i]) || chars[i] is '\uFFFE' or '\uFFFF')
-            {
-                chars[i] = '\uFFFD';
-            }
+            chars[from + at] = '\uFFFD';
         }
 
+        chars.AsSpan().Replace('\uFFFE', '\uFFFD');
+        chars.AsSpan().Replace('\uFFFF', '\uFFFD');
         return new string(chars);
     }
 }
