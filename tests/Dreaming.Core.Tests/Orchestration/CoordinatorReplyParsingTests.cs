@@ -18,9 +18,16 @@ public class CoordinatorReplyParsingTests
         var text = reply.Append("]}\n```").ToString();
         _ = CoordinatorPlanner.Parse("goal", text);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var plan = CoordinatorPlanner.Parse("goal", text);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three parses: a full collection between two (other tests run beside this one) empties the shared
+        // array pool the JSON reader rents from, and a parse that rents afresh allocates more than the reply itself costs.
+        OrchestrationPlan plan = null!;
+        var allocated = long.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            plan = CoordinatorPlanner.Parse("goal", text);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.Equal(2000, plan.Items.Count);
         Assert.Equal(["item-1998"], plan.Items[1999].DependsOn);
