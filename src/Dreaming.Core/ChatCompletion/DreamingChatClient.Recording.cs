@@ -62,6 +62,17 @@ public sealed partial class DreamingChatClient
         return 0;
     }
 
+    // A stream that ended without an exception: its response, or, when its token was cancelled before it finished (no
+    // finish reason), a cancellation, as if it had thrown: a provider that ends its stream quietly when cancelled
+    // (OllamaSharp 5.5), or a consumer that stopped reading once it had cancelled.
+    private Task RecordStreamEndAsync(PendingCall call, List<ChatResponseUpdate> updates, bool owned, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var response = updates.ToChatResponse();
+        return cancellationToken.IsCancellationRequested && response.FinishReason is null
+            ? RecordFailureAsync(call, owned, new OperationCanceledException(cancellationToken), "chat.stream", cancellationToken, updates.Count == 0 ? null : response, options)
+            : RecordResponseAsync(call, response, streaming: true, owned, options);
+    }
+
     private ValueTask RecordCallAsync(PendingCall pending, DateTimeOffset timestamp, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)
     {
         var session = pending.Session;

@@ -126,4 +126,69 @@ public partial class OllamaWireTests
         var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
         Assert.Equal(("length", 34L), (response.FinishReason, response.Usage!.TotalTokens));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stream_cancelled_midway_which_OllamaSharp_ends_quietly_records_what_was_delivered_and_a_cancellation(bool inSession)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new OllamaWireServer().Stream([Part(Text("Hel")), Part(Text("lo")), Done(promptEvalCount: 10, evalCount: 2)], gate: gate.Task, gateAt: 1);
+        await using var host = Host(server);
+        var session = inSession ? host.Sessions.StartSession("agent", "cancel") : null;
+        using var cancellation = new CancellationTokenSource();
+        var received = new List<string>();
+
+        // OllamaSharp 5.5.2 checks the token between lines and then ends the stream without throwing.
+        await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token).WithCancellation(cancellation.Token))
+        {
+            received.Add(update.Text);
+            cancellation.Cancel();
+        }
+
+        gate.TrySetResult();
+        string id;
+        if (session is not null)
+        {
+            id = session.Id;
+            await session.CompleteAsync(SessionStatus.Abandoned);
+            await session.DisposeAsync();
+        }
+        else
+        {
+            // The one-call session the middleware started is ended as abandoned, not completed.
+            var record = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+            Assert.Equal(SessionStatus.Abandoned, record.Status);
+            id = record.Id;
+        }
+
+        Assert.Equal(["Hel"], received);
+        var events = await host.EventsAsync(id);
+        Assert.Equal(["message.user", "message.assistant", "error"], events.Select(e => e.EventType));
+        Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
+        var error = (ErrorEvent)events[2];
+        Assert.Equal((typeof(OperationCanceledException).FullName, true, "chat.stream"), (error.ErrorType, error.IsCancellation, error.Operation));
+    }
+
+    [Fact]
+    public async Task A_stream_whose_token_is_cancelled_after_its_done_line_is_a_whole_response()
+    {
+        await using var server = new OllamaWireServer().Stream([Part(Text("Hello")), Done(promptEvalCount: 10, evalCount: 2)]);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "late cancel");
+        using var cancellation = new CancellationTokenSource();
+
+        await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token))
+        {
+            if (update.FinishReason is not null)
+            {
+                cancellation.Cancel();
+            }
+        }
+
+        await session.CompleteAsync();
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal(("stop", 12L), (((ModelResponseEvent)events[2]).FinishReason, ((ModelResponseEvent)events[2]).Usage!.TotalTokens));
+    }
 }

@@ -13,8 +13,8 @@ public partial class OllamaWireTests
 
     public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
 
-    // Micro-units: 10 an input token, 100 an output token, for the local model only.
-    private static long Price(ModelCallUsage call) => call.ModelId == Model ? (call.InputTokens * 10) + (call.OutputTokens * 100) : -1;
+    // Micro-units: 10 an input token, 100 an output token, for the local model of provider "ollama" only.
+    private static long Price(ModelCallUsage call) => call.ModelId == Model && call.ProviderName == "ollama" ? (call.InputTokens * 10) + (call.OutputTokens * 100) : -1;
 
     private static TracingHost Host(OllamaWireServer server, bool dreamingOutside = true, Action<DreamingOptions>? options = null) =>
         TracingHost.Create(
