@@ -14,15 +14,15 @@ public partial class OllamaWireTests
     // Three calls of the same tool in one turn, the first and last with the same arguments, then the answer.
     private static void ScriptToolTurn(OllamaWireServer server, bool streaming)
     {
-        var calls = ToolCalls(("lookup_order", new { orderId = "42" }), ("lookup_order", new { orderId = "7" }), ("lookup_order", new { orderId = "42" }));
         if (streaming)
         {
-            // Ollama streams the calls whole, in one line, and ends the round with done_reason "stop" and its usage.
-            server.Stream([Part(calls), Done(promptEvalCount: 50, evalCount: 10)]).Stream([Part(Text("do")), Part(Text("ne")), Done(promptEvalCount: 80, evalCount: 5)]);
+            // Ollama streams each call whole, a line holding one call or several, and ends the round with done_reason
+            // "stop" and its usage.
+            server.Stream([Part(ToolCalls(("lookup_order", new { orderId = "42" }))), Part(ToolCalls(("lookup_order", new { orderId = "7" }), ("lookup_order", new { orderId = "42" }))), Done(promptEvalCount: 50, evalCount: 10)]).Stream([Part(Text("do")), Part(Text("ne")), Done(promptEvalCount: 80, evalCount: 5)]);
         }
         else
         {
-            server.Reply(calls, promptEvalCount: 50, evalCount: 10).Reply(Text("done"), promptEvalCount: 80, evalCount: 5);
+            server.Reply(ToolCalls(("lookup_order", new { orderId = "42" }), ("lookup_order", new { orderId = "7" }), ("lookup_order", new { orderId = "42" })), promptEvalCount: 50, evalCount: 10).Reply(Text("done"), promptEvalCount: 80, evalCount: 5);
         }
     }
 
@@ -142,6 +142,25 @@ public partial class OllamaWireTests
         Assert.Equal(6, events.OfType<ToolCallEvent>().Count());
         Assert.Equal(6, events.OfType<ToolResultEvent>().Count());
         Assert.Single(events.OfType<MessageEvent>(), m => m.Text == "check 42, 7 and 42 again");
+    }
+
+    [Fact]
+    public async Task An_id_the_server_gives_a_tool_call_is_ignored_by_OllamaSharp_whose_own_id_the_call_and_its_result_are_recorded_under()
+    {
+        await using var server = new OllamaWireServer()
+            .Reply(new { role = "assistant", content = "", tool_calls = new[] { new { id = "call_from_server", function = new { index = 0, name = "lookup_order", arguments = new { orderId = "42" } } } } })
+            .Reply(Text("done"));
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "check an order");
+
+        await AskAsync(host, streaming: false, "check 42", new ChatOptions { Tools = [LookupOrder] });
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        var call = Assert.Single(events.OfType<ToolCallEvent>());
+        Assert.NotEqual("call_from_server", call.CallId);
+        Assert.Equal((call.CallId, "shipped"), (Assert.Single(events.OfType<ToolResultEvent>()).CallId, Assert.Single(events.OfType<ToolResultEvent>()).Result));
+        Assert.Equal([call.CallId], ToolMessages(server.Requests.Last().Body).Select(m => m.CallId));
     }
 
     // The message with each call id replaced by the same new one in calls and results ("x" put before it).

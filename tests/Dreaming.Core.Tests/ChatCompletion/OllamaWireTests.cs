@@ -74,4 +74,37 @@ public partial class OllamaWireTests
         Assert.Equal("/api/chat", path);
         Assert.Equal((Model, streaming), (body.GetProperty("model").GetString(), body.GetProperty("stream").GetBoolean()));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_thinking_models_reasoning_is_not_recorded_and_its_answer_is_once(bool streaming)
+    {
+        // Ollama's "thinking" (a request with "think": true), which OllamaSharp gives as TextReasoningContent.
+        await using var server = new OllamaWireServer();
+        if (streaming)
+        {
+            server.Stream([Part(new { role = "assistant", content = "", thinking = "The user greets; " }), Part(new { role = "assistant", content = "", thinking = "greet back." }), Part(Text("Hello")), Done(promptEvalCount: 12, evalCount: 9)]);
+        }
+        else
+        {
+            server.Reply(new { role = "assistant", content = "Hello", thinking = "The user greets; greet back." }, promptEvalCount: 12, evalCount: 9);
+        }
+
+        ScriptText(server, streaming, "Bye");
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "greet");
+        List<ChatMessage> history = [new(ChatRole.User, "hi")];
+
+        var reply = await AskAsync(host, streaming, history);
+        Assert.Contains(reply.Messages.SelectMany(m => m.Contents), c => c is TextReasoningContent);
+        history.AddRange(reply.Messages);
+        history.Add(new(ChatRole.User, "bye"));
+        await AskAsync(host, streaming, history);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal([("user", "hi"), ("assistant", "Hello"), ("user", "bye"), ("assistant", "Bye")], events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal((12L, 9L), (events.OfType<ModelResponseEvent>().First().Usage!.InputTokens, events.OfType<ModelResponseEvent>().First().Usage!.OutputTokens));
+    }
 }
