@@ -191,4 +191,23 @@ public partial class OllamaWireTests
         Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
         Assert.Equal(("stop", 12L), (((ModelResponseEvent)events[2]).FinishReason, ((ModelResponseEvent)events[2]).Usage!.TotalTokens));
     }
+
+    [Fact]
+    public async Task A_whole_reply_cancelled_while_ollama_works_on_it_is_recorded_as_a_cancellation()
+    {
+        // The reply (one JSON line) is held until the test ends: HttpClient's wait for it is cancelled and throws.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new OllamaWireServer().Stream([Done(Text("late"), promptEvalCount: 10, evalCount: 2)], gate: gate.Task);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "cancel");
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.Chat.GetResponseAsync("hi", cancellationToken: cancellation.Token).WaitAsync(Bound));
+        gate.TrySetResult();
+        await session.CompleteAsync(SessionStatus.Abandoned);
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "error"], events.Select(e => e.EventType));
+        Assert.Equal((true, "chat"), (((ErrorEvent)events[1]).IsCancellation, ((ErrorEvent)events[1]).Operation));
+    }
 }
