@@ -1,0 +1,230 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using static Dreaming.Tests.AnthropicWireServer;
+
+namespace Dreaming.Tests;
+
+/// <summary>What <c>UseDreaming()</c> records when the bytes come from Anthropic's Messages API through the official
+/// Anthropic SDK's <c>IChatClient</c> (<c>AnthropicClient.AsIChatClient()</c>), in the pipeline tracing.md shows (outside
+/// <c>UseFunctionInvocation()</c>, and inside it): the message JSON and named SSE events Anthropic sends, as canned
+/// replies of a loopback server.</summary>
+public partial class AnthropicWireTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    // Micro-units: 10 an input token, 1 a cached one, 100 an output token, for the snapshot the server answers with,
+    // named by the provider the SDK's client gives, only.
+    private static long Price(ModelCallUsage call) => call is { ProviderName: "anthropic", ModelId: Snapshot }
+        ? ((call.InputTokens - call.CachedInputTokens) * 10) + call.CachedInputTokens + (call.OutputTokens * 100)
+        : -1;
+
+    public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
+
+    private static AIFunction LookupOrder => AIFunctionFactory.Create(
+        (string orderId) => orderId == "42" ? "shipped" : throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+
+    private static TracingHost Host(AnthropicWireServer server, bool dreamingOutside = true, int maxRetries = 0, Action<DreamingOptions>? options = null) =>
+        TracingHost.Create(
+            server.ChatClient(maxRetries: maxRetries),
+            b =>
+            {
+                if (dreamingOutside)
+                {
+                    b.UseDreaming().UseFunctionInvocation();
+                }
+                else
+                {
+                    b.UseFunctionInvocation().UseDreaming();
+                }
+            },
+            options ?? (o => o.CostOf = Price));
+
+    private static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) => streaming
+        ? await host.Chat.GetStreamingResponseAsync(question, options).ToChatResponseAsync().WaitAsync(Bound)
+        : await host.Chat.GetResponseAsync(question, options).WaitAsync(Bound);
+
+    [Fact]
+    public async Task A_message_records_its_text_model_usage_cached_tokens_stop_reason_cost_and_the_span_tags()
+    {
+        using var spans = new TelemetryTests.SessionSpans();
+
+        // Anthropic counts the uncached input apart from the cache's reads: 40 + 60 read from the cache.
+        await using var server = new AnthropicWireServer().Message([Text("Hello there")], usage: Usage(40, 20, cacheRead: 60));
+        await using var host = Host(server);
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", "greet"))
+        {
+            id = session.Id;
+            Assert.Equal("Hello there", (await AskAsync(host, streaming: false, "hi")).Text);
+            await session.CompleteAsync();
+        }
+
+        var events = await host.EventsAsync(id);
+        Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal(("hi", "Hello there"), (((MessageEvent)events[0]).Text, ((MessageEvent)events[1]).Text));
+        var response = (ModelResponseEvent)events[2];
+        Assert.Equal((Snapshot, "msg_0", "stop", false), (response.ModelId, response.ResponseId, response.FinishReason, response.Streaming));
+
+        // The SDK reports the input as all of it (40 + 60), the cache's reads as the cached part: as OpenAI does.
+        Assert.Equal((100, 20, 60, 1), (response.Usage!.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens, response.Usage.ModelCalls));
+        Assert.Equal((40 * 10) + 60 + (20 * 100), response.Usage.CostMinorUnits);
+        var record = (await host.Store.GetSessionAsync(id))!;
+        Assert.Equal(response.Usage, record.Usage);
+
+        var span = Assert.Single(spans.Stopped, a => (string?)a.GetTagItem("gen_ai.conversation.id") == id);
+        Assert.Equal("anthropic", span.GetTagItem("gen_ai.provider.name"));
+        Assert.Equal("claude-sonnet-4-5", span.GetTagItem("gen_ai.request.model"));
+        Assert.Equal("127.0.0.1", span.GetTagItem("server.address"));
+        Assert.Equal(server.Port, span.GetTagItem("server.port"));
+        Assert.Equal((100L, 20L, 60L), (span.GetTagItem("gen_ai.usage.input_tokens"), span.GetTagItem("gen_ai.usage.output_tokens"), span.GetTagItem("gen_ai.usage.cache_read.input_tokens")));
+
+        var (path, body) = Assert.Single(server.Requests);
+        Assert.Equal("/v1/messages", path);
+        Assert.Equal("claude-sonnet-4-5", body.GetProperty("model").GetString());
+        Assert.False(body.TryGetProperty("system", out _));
+        var sent = Assert.Single(body.GetProperty("messages").EnumerateArray());
+        Assert.Equal(("user", "hi"), (sent.GetProperty("role").GetString(), sent.GetProperty("content")[0].GetProperty("text").GetString()));
+    }
+
+    /// <summary>Anthropic splits a stream's usage: <c>message_start</c> has the input's (and a first output count),
+    /// <c>message_delta</c> the output's, in the API of today with the input's again; recorded once, not summed.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stream_with_usage_split_between_message_start_and_message_delta_records_it_once(bool deltaRepeatsInput)
+    {
+        var deltaUsage = deltaRepeatsInput ? Usage(40, 20, cacheRead: 60) : (object)new { output_tokens = 20 };
+        await using var server = new AnthropicWireServer().Stream(TextStream(Usage(40, 1, cacheRead: 60), deltaUsage, "end_turn", "Hel", "lo"));
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "greet");
+
+        Assert.Equal("Hello", (await AskAsync(host, streaming: true, "hi")).Text);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal("Hello", ((MessageEvent)events[1]).Text);
+        var response = (ModelResponseEvent)events[2];
+        Assert.True(response.Streaming);
+        Assert.Equal((Snapshot, "msg_s", "stop"), (response.ModelId, response.ResponseId, response.FinishReason));
+        Assert.Equal((100L, 20L, 60L, 1L), (response.Usage!.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens, response.Usage.ModelCalls));
+        Assert.Equal((40 * 10) + 60 + (20 * 100), response.Usage.CostMinorUnits);
+        Assert.Equal(response.Usage, (await host.Store.GetSessionAsync(session.Id))!.Usage);
+        Assert.True(Assert.Single(server.Requests).Body.GetProperty("stream").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cache_write_is_counted_as_input_and_not_as_cached(bool streaming)
+    {
+        // The first request of a cached prefix writes it: 3,000 tokens written, 10 more not cached, nothing read.
+        await using var server = new AnthropicWireServer();
+        if (streaming)
+        {
+            server.Stream(TextStream(Usage(10, 1, cacheCreation: 3000), new { output_tokens = 5 }, "end_turn", "Hi"));
+        }
+        else
+        {
+            server.Message([Text("Hi")], usage: Usage(10, 5, cacheCreation: 3000));
+        }
+
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "greet");
+        await AskAsync(host, streaming, "hi");
+        await session.CompleteAsync();
+
+        var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+        Assert.Equal((3010L, 5L, 0L), (response.Usage!.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens));
+    }
+
+    [Theory]
+    [MemberData(nameof(Orders))]
+    public async Task A_tool_round_records_each_call_its_arguments_and_result_once_and_the_errors_of_a_throwing_tool(bool dreamingOutside, bool streaming)
+    {
+        await using var server = new AnthropicWireServer();
+        if (streaming)
+        {
+            // Text, then two tool_use blocks, the second's input split over two input_json_delta events, as Anthropic streams them.
+            server.Stream(
+            [
+                MessageStart(Usage(50, 1)),
+                BlockStart(0, Text("")),
+                TextDelta(0, "Let me look."),
+                BlockStop(0),
+                BlockStart(1, ToolUse("toolu_1", "lookup_order", new { })),
+                JsonDelta(1, "{\"orderId\":\"42\"}"),
+                BlockStop(1),
+                BlockStart(2, ToolUse("toolu_2", "lookup_order", new { })),
+                JsonDelta(2, "{\"orderId\":"),
+                JsonDelta(2, "\"7\"}"),
+                BlockStop(2),
+                MessageDelta("tool_use", new { output_tokens = 10 }),
+                MessageStop(),
+            ]).Stream(TextStream(Usage(40, 1, cacheRead: 40), new { output_tokens = 5 }, "end_turn", "do", "ne"));
+        }
+        else
+        {
+            server.Message([Text("Let me look."), ToolUse("toolu_1", "lookup_order", new { orderId = "42" }), ToolUse("toolu_2", "lookup_order", new { orderId = "7" })], "tool_use", Usage(50, 10))
+                .Message([Text("done")], usage: Usage(40, 5, cacheRead: 40));
+        }
+
+        await using var host = Host(server, dreamingOutside);
+        await using var session = host.Sessions.StartSession("agent", "check orders");
+
+        Assert.EndsWith("done", (await AskAsync(host, streaming, "check 42 and 7", new ChatOptions { Tools = [LookupOrder] })).Text, StringComparison.Ordinal);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        var calls = events.OfType<ToolCallEvent>().ToList();
+        Assert.Equal([("toolu_1", "lookup_order", "{\"orderId\":\"42\"}"), ("toolu_2", "lookup_order", "{\"orderId\":\"7\"}")], calls.Select(c => (c.CallId, c.ToolName, c.Arguments)));
+        var results = events.OfType<ToolResultEvent>().ToList();
+        Assert.Equal([("toolu_1", "lookup_order", false), ("toolu_2", "lookup_order", true)], results.Select(r => (r.CallId, r.ToolName, r.IsError)));
+        Assert.Equal("shipped", results[0].Result);
+        Assert.Equal((nameof(KeyNotFoundException), "order 7 not found"), (results[1].ErrorType, results[1].ErrorMessage));
+        Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "user");
+        Assert.Equal(["Let me look.", "done"], events.OfType<MessageEvent>().Where(m => m.Role == "assistant").Select(m => m.Text));
+
+        // Outside: one model.response for the turn with both rounds' usage; inside: one a round, each its own.
+        var responses = events.OfType<ModelResponseEvent>().ToList();
+        if (dreamingOutside)
+        {
+            var turn = Assert.Single(responses);
+            Assert.Equal(("stop", 130L, 15L, 40L), (turn.FinishReason, turn.Usage!.InputTokens, turn.Usage.OutputTokens, turn.Usage.CachedInputTokens));
+        }
+        else
+        {
+            Assert.Equal([("tool_calls", 50L, 10L), ("stop", 80L, 5L)], responses.Select(r => (r.FinishReason, r.Usage!.InputTokens, r.Usage.OutputTokens)));
+            Assert.True(events.ToList().IndexOf(responses[0]) < events.ToList().IndexOf(results[0]));
+        }
+
+        var record = (await host.Store.GetSessionAsync(session.Id))!;
+        Assert.Equal((130L, 15L, 40L, 145L), (record.Usage.InputTokens, record.Usage.OutputTokens, record.Usage.CachedInputTokens, record.Usage.TotalTokens));
+        Assert.Equal((50 * 10) + (10 * 100) + (40 * 10) + 40 + (5 * 100), record.Usage.CostMinorUnits);
+        Assert.Equal(responses.Count, record.Usage.ModelCalls);
+
+        // The second request carried the calls back as tool_use blocks and their results as tool_result blocks of one
+        // user message, the failure flagged is_error.
+        var second = server.Requests.ElementAt(1).Body.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["user", "assistant", "user"], second.Select(m => m.GetProperty("role").GetString()));
+        var uses = second[1].GetProperty("content").EnumerateArray().Where(b => b.GetProperty("type").GetString() == "tool_use").ToList();
+        Assert.Equal([("toolu_1", "42"), ("toolu_2", "7")], uses.Select(b => (b.GetProperty("id").GetString(), b.GetProperty("input").GetProperty("orderId").GetString())));
+        var answers = second[2].GetProperty("content").EnumerateArray().ToList();
+        Assert.All(answers, b => Assert.Equal("tool_result", b.GetProperty("type").GetString()));
+        Assert.Equal([("toolu_1", false), ("toolu_2", true)], answers.Select(b => (b.GetProperty("tool_use_id").GetString(), b.GetProperty("is_error").GetBoolean())));
+    }
+
+    [Fact]
+    public async Task A_call_outside_any_session_over_the_wire_is_a_completed_one_call_session_with_its_usage()
+    {
+        await using var server = new AnthropicWireServer().Stream(TextStream(Usage(12, 1), new { output_tokens = 3 }, "end_turn", "Hi"));
+        await using var host = Host(server);
+
+        Assert.Equal("Hi", (await AskAsync(host, streaming: true, "hello?")).Text);
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None).WaitAsync(Bound);
+
+        var session = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+        Assert.Equal((SessionStatus.Completed, "hello?"), (session.Status, session.Task));
+        Assert.Equal((12L, 3L, 1L), (session.Usage.InputTokens, session.Usage.OutputTokens, session.Usage.ModelCalls));
+    }
+}
