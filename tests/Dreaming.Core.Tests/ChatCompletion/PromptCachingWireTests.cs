@@ -17,10 +17,10 @@ public sealed class PromptCachingWireTests(ITestOutputHelper output)
     private static readonly DateTimeOffset s_cacheTime = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
     // A host's long, static system prompt: about 4,000 characters, the same for every request.
-    private static readonly string s_hostPrompt = string.Concat(Enumerable.Range(1, 50).Select(i =>
+    internal static readonly string s_hostPrompt = string.Concat(Enumerable.Range(1, 50).Select(i =>
         string.Create(CultureInfo.InvariantCulture, $"Rule {i:D2}: answer the customer politely, and check the order and its history first. ")));
 
-    private static readonly string[] s_cacheTasks = ["Refund order W1, it arrived broken", "Where is the shipment of order W2?", "Change the delivery address of order W3"];
+    internal static readonly string[] s_cacheTasks = ["Refund order W1, it arrived broken", "Where is the shipment of order W2?", "Change the delivery address of order W3"];
 
     private static AIFunction LookupOrder => AIFunctionFactory.Create((string orderId) => "shipped", "lookup_order");
 
@@ -146,7 +146,7 @@ public sealed class PromptCachingWireTests(ITestOutputHelper output)
         : await host.Chat.GetResponseAsync(messages, options).WaitAsync(Bound);
 
     // Four lessons of the agent, each more relevant to one of the tasks (by its words or its tool), and one global one.
-    private static async Task ActivateCacheMemoryAsync(TracingHost host)
+    internal static async Task ActivateCacheMemoryAsync(TracingHost host)
     {
         var agent = MemoryScope.Agent("support");
         await ActivateAsync(
