@@ -10,9 +10,12 @@ public sealed partial class DreamingChatClient
     // The types of pricing failures already logged by this client: made on the first failure, so a call pays nothing for it.
     private ConcurrentDictionary<Type, bool>? _pricingFailures;
 
-    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call (set) recorded in <paramref name="session"/>.</summary>
-    private long PriceOf(IAgentSession session, in ChatCallResponse response) =>
-        PriceOf(new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens), session.Id);
+    /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call (set) recorded in <paramref name="session"/>,
+    /// of which <paramref name="cacheWrites"/> input tokens were written to the provider's prompt cache.</summary>
+    private long PriceOf(IAgentSession session, in ChatCallResponse response, long cacheWrites) =>
+        PriceOf(
+            new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens) { CacheWriteInputTokens = cacheWrites },
+            session.Id);
 
     /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced as this client prices the calls
     /// it records (<see cref="DreamingOptions.CostOf"/>, under <paramref name="agentId"/>; cost 0 without one): for the
@@ -29,7 +32,10 @@ public sealed partial class DreamingChatClient
 
         var modelId = response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId;
         agentId ??= _accessor.Current?.AgentId ?? AgentId ?? _options.AgentId;
-        var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens);
+        var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens)
+        {
+            CacheWriteInputTokens = ModelUsage.CacheWritesOf(response.Usage),
+        };
         return usage with { CostMinorUnits = PriceOf(call, _accessor.Current?.Id ?? "(none)") };
     }
 

@@ -20,6 +20,15 @@ internal static class ModelUsage
         ModelCalls = 1,
     };
 
+    /// <summary>The key of <see cref="UsageDetails.AdditionalCounts"/> under which the official Anthropic SDK reports the
+    /// tokens written to the prompt cache (<c>cache_creation_input_tokens</c>).</summary>
+    public const string CacheWriteCountKey = "CacheCreationInputTokens";
+
+    /// <summary>Returns the input tokens <paramref name="usage"/> reports written to the provider's prompt cache
+    /// (<see cref="ModelCallUsage.CacheWriteInputTokens"/>), 0 when it reports none.</summary>
+    public static long CacheWritesOf(UsageDetails? usage) =>
+        usage?.AdditionalCounts is { } counts && counts.TryGetValue(CacheWriteCountKey, out var written) ? written : 0;
+
     /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced by the
     /// <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> in <paramref name="client"/>'s pipeline, as that
     /// client priced the call when it recorded it; cost 0 when the pipeline has none or it has no <c>CostOf</c>.</summary>

@@ -138,6 +138,60 @@ public partial class AnthropicWireTests
         Assert.Equal((3010L, 5L, 0L), (response.Usage!.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens));
     }
 
+    /// <summary>Anthropic bills a cache write above the input price (1.25 times it for five minutes), and the SDK reports
+    /// the written tokens apart (<c>UsageDetails.AdditionalCounts["CacheCreationInputTokens"]</c>): <c>CostOf</c> is given
+    /// them, so it can price them, in a call recorded (streamed or not, a tool turn's rounds summed) and in the usage the
+    /// grader and orchestrator are given.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cache_write_is_given_to_CostOf_apart_from_the_input_it_is_counted_in(bool streaming)
+    {
+        await using var server = new AnthropicWireServer();
+        if (streaming)
+        {
+            server.Stream(
+            [
+                MessageStart(Usage(10, 1, cacheCreation: 3000)),
+                BlockStart(0, ToolUse("toolu_1", "lookup_order", new { })),
+                JsonDelta(0, "{\"orderId\":\"42\"}"),
+                BlockStop(0),
+                MessageDelta("tool_use", new { output_tokens = 8 }),
+                MessageStop(),
+            ]).Stream(TextStream(Usage(20, 1, cacheRead: 3000, cacheCreation: 40), new { output_tokens = 5 }, "end_turn", "Shipped."));
+        }
+        else
+        {
+            server.Message([ToolUse("toolu_1", "lookup_order", new { orderId = "42" })], "tool_use", Usage(10, 8, cacheCreation: 3000))
+                .Message([Text("Shipped.")], usage: Usage(20, 5, cacheRead: 3000, cacheCreation: 40));
+        }
+
+        server.Message([Text("Graded.")], usage: Usage(7, 2, cacheCreation: 100));
+        var given = new System.Collections.Concurrent.ConcurrentQueue<ModelCallUsage>();
+
+        // Micro-units: 10 an uncached input token, 12.5 a written one, 1 a read one, 100 an output token.
+        await using var host = Host(server, options: o => o.CostOf = call =>
+        {
+            given.Enqueue(call);
+            var uncached = call.InputTokens - call.CachedInputTokens - call.CacheWriteInputTokens;
+            return (uncached * 10) + (call.CacheWriteInputTokens * 25 / 2) + call.CachedInputTokens + (call.OutputTokens * 100);
+        });
+        await using var session = host.Sessions.StartSession("agent", "check order");
+        await AskAsync(host, streaming, "check 42", new ChatOptions { Tools = [LookupOrder] });
+        await session.CompleteAsync();
+
+        // One turn, two rounds: 30 uncached, 3,040 written, 3,000 read, 13 output.
+        var call = Assert.Single(given);
+        Assert.Equal((6070L, 3000L, 3040L, 13L), (call.InputTokens, call.CachedInputTokens, call.CacheWriteInputTokens, call.OutputTokens));
+        var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+        Assert.Equal((30 * 10) + (3040 * 25 / 2) + 3000 + (13 * 100), response.Usage!.CostMinorUnits);
+
+        // The usage a grader's call is priced at, through the same client.
+        var graded = await server.ChatClient().GetResponseAsync("grade it").WaitAsync(Bound);
+        var usage = ModelUsage.Of(host.Chat, "agent", graded, null);
+        Assert.Equal((7 * 10) + (100 * 25 / 2) + (2 * 100), usage.CostMinorUnits);
+    }
+
     [Theory]
     [MemberData(nameof(Orders))]
     public async Task A_tool_round_records_each_call_its_arguments_and_result_once_and_the_errors_of_a_throwing_tool(bool dreamingOutside, bool streaming)
