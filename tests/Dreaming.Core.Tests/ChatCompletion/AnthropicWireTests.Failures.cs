@@ -1,5 +1,6 @@
 using Anthropic.Exceptions;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using static Dreaming.Tests.AnthropicWireServer;
 
 namespace Dreaming.Tests;
@@ -38,6 +39,24 @@ public partial class AnthropicWireTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         var record = (await host.Store.GetSessionAsync(session.Id))!;
         Assert.Equal((SessionStatus.Failed, new SessionUsage()), (record.Status, record.Usage));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_overloaded_call_outside_any_session_ends_its_one_call_session_failed_with_the_error(bool streaming)
+    {
+        await using var server = new AnthropicWireServer().Error(529, "overloaded_error", "Overloaded");
+        await using var host = Host(server);
+
+        await Assert.ThrowsAsync<AnthropicOverloadedException>(() => AskAsync(host, streaming, "hello?"));
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None).WaitAsync(Bound);
+
+        var session = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+        Assert.Equal((SessionStatus.Failed, "hello?"), (session.Status, session.Task));
+        var error = Assert.Single((await host.EventsAsync(session.Id)).OfType<ErrorEvent>());
+        Assert.Equal(typeof(AnthropicOverloadedException).FullName, error.ErrorType);
+        Assert.Contains("\"overloaded_error\"", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,5 +211,57 @@ public partial class AnthropicWireTests
         Assert.Equal(["message.user", "message.assistant", "error"], events.Select(e => e.EventType));
         Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
         Assert.Equal((true, "chat.stream"), (((ErrorEvent)events[2]).IsCancellation, ((ErrorEvent)events[2]).Operation));
+    }
+
+    [Fact]
+    public async Task A_stream_the_consumer_stops_reading_records_what_it_received_without_waiting_for_the_rest()
+    {
+        // The server holds the rest of the stream until the test ends: stopping must not wait for it.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new AnthropicWireServer().Stream(TextStream(Usage(10, 1), new { output_tokens = 2 }, "end_turn", "Hel", "lo"), gate: gate.Task, gateAt: 3);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "stop early");
+
+        await ReadFirstTextAsync().WaitAsync(Bound);
+        gate.TrySetResult();
+        await session.CompleteAsync();
+
+        // The SDK gives a stream's usage only after its last event, so none was delivered.
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "message.assistant", "model.response"], events.Select(e => e.EventType));
+        Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
+        var response = (ModelResponseEvent)events[2];
+        Assert.Equal((null, 0L, 1L), (response.FinishReason, response.Usage!.TotalTokens, response.Usage.ModelCalls));
+
+        async Task ReadFirstTextAsync()
+        {
+            await foreach (var update in host.Chat.GetStreamingResponseAsync("hi"))
+            {
+                if (update.Text.Length > 0)
+                {
+                    Assert.Equal("Hel", update.Text);
+                    break;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_cut_off_before_message_delta_ends_normally_and_records_the_input_usage_and_no_finish_reason()
+    {
+        await using var server = new AnthropicWireServer().Stream([MessageStart(Usage(40, 1, cacheRead: 60)), BlockStart(0, Text("")), TextDelta(0, "Hel")]);
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "cut");
+
+        Assert.Equal("Hel", (await AskAsync(host, streaming: true, "hi")).Text);
+        await session.CompleteAsync();
+
+        // The SDK reports no error for it; what tells it from a whole reply is the missing finish reason. The usage is
+        // message_start's: the input, and the first output count Anthropic sends there.
+        var events = await host.EventsAsync(session.Id);
+        Assert.Empty(events.OfType<ErrorEvent>());
+        var response = Assert.Single(events.OfType<ModelResponseEvent>());
+        Assert.Null(response.FinishReason);
+        Assert.Equal((100L, 1L, 60L), (response.Usage!.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens));
     }
 }
