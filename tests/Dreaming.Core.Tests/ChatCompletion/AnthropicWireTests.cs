@@ -268,6 +268,34 @@ public partial class AnthropicWireTests
         Assert.Equal([("toolu_1", false), ("toolu_2", true)], answers.Select(b => (b.GetProperty("tool_use_id").GetString(), b.GetProperty("is_error").GetBoolean())));
     }
 
+    /// <summary>Extended thinking: the reply's thinking block is not recorded (its tokens are in the output), and the
+    /// next turn, which sends it back with its signature as Anthropic requires, records only what is new.</summary>
+    [Fact]
+    public async Task A_reply_with_a_thinking_block_records_its_text_alone_and_the_history_sent_back_is_not_recorded_again()
+    {
+        await using var server = new AnthropicWireServer()
+            .Message([new { type = "thinking", thinking = "The user greets me.", signature = "sig-1" }, Text("Hello!")], usage: Usage(20, 30))
+            .Message([Text("Fine, thanks.")], usage: Usage(60, 5));
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "chat");
+
+        List<ChatMessage> history = [new(ChatRole.User, "hi")];
+        var first = await host.Chat.GetResponseAsync(history).WaitAsync(Bound);
+        Assert.Equal("Hello!", first.Text);
+        history.AddRange(first.Messages);
+        history.Add(new(ChatRole.User, "how are you?"));
+        await host.Chat.GetResponseAsync(history).WaitAsync(Bound);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(
+            [("user", "hi"), ("assistant", "Hello!"), ("user", "how are you?"), ("assistant", "Fine, thanks.")],
+            events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal([30L, 5L], events.OfType<ModelResponseEvent>().Select(r => r.Usage!.OutputTokens));
+        var resent = server.Requests.ElementAt(1).Body.GetProperty("messages")[1].GetProperty("content")[0];
+        Assert.Equal(("thinking", "sig-1"), (resent.GetProperty("type").GetString(), resent.GetProperty("signature").GetString()));
+    }
+
     [Fact]
     public async Task A_call_outside_any_session_over_the_wire_is_a_completed_one_call_session_with_its_usage()
     {
