@@ -11,8 +11,9 @@ namespace Dreaming;
 /// Errors are often several lines long (stack traces, command output), and the first line is often not the error:
 /// <see cref="SelectErrorLine"/> picks the line to sign. The result is deterministic and independent of culture. Mining
 /// also masks, in the signature of a failed call, the code-like values that call itself sent and its error echoes (a
-/// booking reference of letters only, which no pattern can tell from a word); <see cref="Normalize"/> sees no call, so it
-/// keeps them.
+/// booking reference of letters only, which no pattern can tell from a word), and replaces by <c>&lt;value&gt;</c> the
+/// names, codes and whole free-text values the session's own task, user messages, call arguments and tool results
+/// supplied, so that a lesson carries no customer's data; <see cref="Normalize"/> sees no call or session, so it keeps them.
 /// </remarks>
 public static partial class ErrorSignature
 {

@@ -29,6 +29,7 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private readonly Dictionary<LoopKey, LoopState> _failingCalls = [];
     private readonly Dictionary<(string, string), string> _bigrams = [];
     private readonly SignatureCache _signatures = new();
+    private readonly SessionValues _values = new();
 
     public void Scan(SessionWithEvents session, SessionContext context)
     {
@@ -36,12 +37,14 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         _unpricedCalls.Clear();
         _unreadCalls.Clear();
         _failingCalls.Clear();
+        _values.Reset(session.Session.Task);
         CallInfo? previous = null;
         foreach (var sessionEvent in session.Events)
         {
             switch (sessionEvent)
             {
                 case ToolCallEvent call:
+                    _values.Add(call.Arguments);
                     previous = OnCall(call, previous, context);
                     break;
                 case ModelResponseEvent response:
@@ -49,6 +52,12 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                     break;
                 case ToolResultEvent { IsError: true } result:
                     OnError(result, context);
+                    break;
+                case ToolResultEvent result:
+                    _values.Add(result.Result);
+                    break;
+                case MessageEvent { Role: "user" } message:
+                    _values.Add(message.Text);
                     break;
                 case OutcomeEvaluationEndedEvent evaluation:
                     OnEvaluation(evaluation, context);
@@ -150,8 +159,12 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         }
         else
         {
-            // A value the call sent, echoed by its error, is a variable part too (a booking reference of letters only).
+            // A name, an address or free text of this session's customer is a variable part too (SessionValues); so is a
+            // value the call sent, echoed by its error (a booking reference of letters only), and then any other code in
+            // capitals the session's customer or tools supplied.
+            signature = _values.Mask(signature, capitals: false);
             signature = ErrorSignature.MaskEchoedArguments(signature, call?.Arguments);
+            signature = _values.Mask(signature, capitals: true);
             if (!string.IsNullOrWhiteSpace(result.ErrorType) && !signature.Contains(result.ErrorType, StringComparison.Ordinal))
             {
                 signature = result.ErrorType + ": " + signature;
@@ -256,7 +269,7 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     private void RecordStuck(string kind, string text, long sequence, SessionContext context)
     {
         var (line, signature) = _signatures.Get(text);
-        table.Get(FindingKinds.AgentStuck, null, kind + signature)?.Record(context, 1, 1, 0, line, sequence);
+        table.Get(FindingKinds.AgentStuck, null, kind + _values.Mask(_values.Mask(signature, capitals: false), capitals: true))?.Record(context, 1, 1, 0, line, sequence);
     }
 
     private string Bigram(string first, string second)

@@ -43,6 +43,22 @@ internal sealed class MiningSessions
         return this;
     }
 
+    /// <summary>Adds a call and its successful result.</summary>
+    public MiningSessions CallWithResult(string tool, string arguments, string result)
+    {
+        var callId = "call-" + (++_calls).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Add(new ToolCallEvent { CallId = callId, ToolName = tool, Arguments = arguments });
+        Add(new ToolResultEvent { CallId = callId, ToolName = tool, Result = result });
+        return this;
+    }
+
+    /// <summary>Adds a message of the user.</summary>
+    public MiningSessions UserMessage(string text)
+    {
+        Add(new MessageEvent { Role = "user", Text = text });
+        return this;
+    }
+
     /// <summary>Adds only a call; its result may come later with <see cref="Result"/>.</summary>
     public MiningSessions CallOnly(string callId, string tool, string? arguments = "{}")
     {
