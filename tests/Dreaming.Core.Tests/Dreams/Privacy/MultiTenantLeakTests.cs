@@ -22,6 +22,17 @@ public sealed class MultiTenantLeakTests(ITestOutputHelper output)
 
         Assert.True(insights.Count >= 10, "the dream writes lessons from the recurring errors");
         Assert.Empty(leaks);
+
+        // Still useful: each masked lesson names its tool and its error, and holds every customer's sessions.
+        string[] masked =
+        [
+            "Calls to `charge_card` fail with \"Error: card ending in <num> declined for <value>\"; 12 of the 12 sessions",
+            "Calls to `file_complaint` fail with \"Error: complaint rejected as a duplicate: <value>\"; 12 of the 12 sessions",
+            "Calls to `find_user_id_by_name_zip` fail with \"Error: no user named <value> with zip <num>\"; 12 of the 12 sessions",
+            "Calls to `transfer_to_human` fail with \"Error: cannot transfer: customer <value> has an open reservation <value>\"; 12 of the 12 sessions",
+            "Sessions stopped at the same point (\"blocked: <value> at <num> <value> asks for a refund of a ticket that cannot be refunded\"): 12 of the 12 sessions",
+        ];
+        Assert.All(masked, start => Assert.Single(insights, i => i.Text.StartsWith(start, StringComparison.Ordinal)));
     }
 
     internal static async Task<(DreamRun Run, MemoryVersion Version)> DreamAsync(IReadOnlyList<SessionWithEvents> sessions)
