@@ -183,7 +183,7 @@ public sealed class OrchestrationWebhookTests
         }
     }
 
-    private static OrchestrationRequest Request(long? budget, params string[] ids) => new()
+    internal static OrchestrationRequest Request(long? budget, params string[] ids) => new()
     {
         Plan = new OrchestrationPlan
         {

@@ -367,7 +367,7 @@ public sealed partial class WebhookPublishingTests
 
     private static JsonElement Data(WebhookDelivery delivery) => JsonDocument.Parse(delivery.Body).RootElement.GetProperty("data").Clone();
 
-    private static OutcomeRequest Request(Func<OutcomeAttempt, CancellationToken, Task<string>> agent) => new()
+    internal static OutcomeRequest Request(Func<OutcomeAttempt, CancellationToken, Task<string>> agent) => new()
     {
         AgentId = "writer",
         Task = "Summarise the refund",
@@ -380,7 +380,7 @@ public sealed partial class WebhookPublishingTests
         Agent = agent,
     };
 
-    private static async Task SeedAsync(ITraceStore traces, string error)
+    internal static async Task SeedAsync(ITraceStore traces, string error)
     {
         var start = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
         var sessions = Enumerable.Range(0, 14).Select(i =>
