@@ -7,9 +7,16 @@ namespace Dreaming;
 
 /// <summary>Signs webhook messages as Standard Webhooks v1 does: <c>v1,</c> and the base64 HMAC-SHA256 of
 /// <c>{webhook-id}.{webhook-timestamp}.{body}</c>, keyed with the decoded secret; one signature per secret, separated by spaces.</summary>
-/// <remarks>Thread-safe and immutable.</remarks>
+/// <remarks>Thread-safe and immutable. With several secrets (a rotation), the first secret's signature is repeated at the
+/// end: the C# verifier of Svix's library before its fix of June 2026 (svix-webhooks pull request 2393), and the
+/// <c>StandardWebhooks</c> package (1.1.2) that copies it, never check the last entry of a list, so without the repeat a
+/// receiver on those libraries would refuse every delivery once it switched to the newer secret. A verifier that checks
+/// every entry finds the same signatures; the repeat costs 48 characters of header.</remarks>
 public sealed class WebhookSigner
 {
+    /// <summary>The length of one entry and the space after it: <c>v1,</c> and 44 base64 characters, then a space.</summary>
+    private const int SignatureLength = 3 + 44 + 1;
+
     private readonly byte[][] _keys;
 
     /// <summary>Initializes a new instance.</summary>
@@ -29,7 +36,8 @@ public sealed class WebhookSigner
     /// <param name="messageId">The <c>webhook-id</c>.</param>
     /// <param name="timestamp">The <c>webhook-timestamp</c> of this attempt.</param>
     /// <param name="body">The exact body sent.</param>
-    /// <returns>The signatures, <c>v1,...</c>, separated by spaces.</returns>
+    /// <returns>The signatures, <c>v1,...</c>, separated by spaces, one per secret in order; with several secrets, the first
+    /// one again at the end (see the remarks on <see cref="WebhookSigner"/>).</returns>
     public string Sign(string messageId, DateTimeOffset timestamp, string body)
     {
         ArgumentNullException.ThrowIfNull(messageId);
@@ -37,20 +45,22 @@ public sealed class WebhookSigner
         var content = Content(messageId, timestamp.ToUnixTimeSeconds(), body, out var length);
         try
         {
-            var builder = new StringBuilder(_keys.Length * 48);
             Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            if (_keys.Length == 1)
+            {
+                HMACSHA256.HashData(_keys[0], content.AsSpan(0, length), hash);
+                return "v1," + Convert.ToBase64String(hash);
+            }
+
+            var builder = new StringBuilder((_keys.Length + 1) * SignatureLength);
             foreach (var key in _keys)
             {
                 HMACSHA256.HashData(key, content.AsSpan(0, length), hash);
-                if (builder.Length > 0)
-                {
-                    builder.Append(' ');
-                }
-
-                builder.Append("v1,").Append(Convert.ToBase64String(hash));
+                builder.Append("v1,").Append(Convert.ToBase64String(hash)).Append(' ');
             }
 
-            return builder.ToString();
+            // The first signature again, last: verifiers that skip a list's last entry (see the remarks) still check every secret's.
+            return builder.Append(builder, 0, SignatureLength - 1).ToString();
         }
         finally
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using StandardWebhooks;
+using LibraryVerificationException = StandardWebhooks.Diagnostics.WebhookVerificationException;
 
 namespace Dreaming.Tests.Webhooks;
 
@@ -48,6 +49,40 @@ public sealed partial class StandardWebhooksLibraryTests
         Assert.Equal(17, catalogue.Count);
         Assert.Equal(catalogue, received.Select(Type).Distinct().Order(StringComparer.Ordinal));
         Assert.Contains(received, r => r.Text.Contains("\\u", StringComparison.Ordinal)); // non-ASCII text, sent escaped, verifies too
+    }
+
+    [Fact]
+    public async Task During_rotation_a_delivery_signed_with_two_secrets_verifies_with_either_in_the_library()
+    {
+        var old = WebhookSecret.Generate();
+        var rotated = WebhookSecret.Generate();
+        await using var receiver = new LoopbackReceiver(NoContent);
+        await using (var services = Build(receiver.Url, [old, rotated], "session.*"))
+        {
+            await CompleteSessionAsync(services, "refund order #1");
+            await DispatchAllAsync(services);
+        }
+
+        var request = Assert.Single(Drain(receiver));
+        new StandardWebhook(old).Verify(request.Text, Headers(request));
+        new StandardWebhook(rotated).Verify(request.Text, Headers(request)); // the library never checks a list's last entry
+        Assert.Throws<LibraryVerificationException>(() => new StandardWebhook(WebhookSecret.Generate()).Verify(request.Text, Headers(request)));
+    }
+
+    [Fact]
+    public void With_three_secrets_each_verifies_in_the_library()
+    {
+        string[] secrets = [WebhookSecret.Generate(), WebhookSecret.Generate(), WebhookSecret.Generate()];
+        var now = DateTimeOffset.UtcNow;
+        const string Body = "{\"type\":\"session.completed\"}";
+        var headers = new HeaderDictionary
+        {
+            [WebhookHeaders.Id] = "msg_1",
+            [WebhookHeaders.Timestamp] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [WebhookHeaders.Signature] = new WebhookSigner(secrets).Sign("msg_1", now, Body),
+        };
+
+        Assert.All(secrets, secret => new StandardWebhook(secret).Verify(Body, headers));
     }
 
     private static Task NoContent(ReceivedRequest request, Stream stream, CancellationToken cancellationToken) =>
