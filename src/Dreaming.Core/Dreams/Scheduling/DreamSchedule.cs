@@ -11,7 +11,10 @@ public sealed record DreamSchedule
     /// <summary>Gets a five-field cron expression (minute hour day-of-month month day-of-week), such as <c>0 3 * * *</c>.</summary>
     public string? Cron { get; init; }
 
-    /// <summary>Gets the time zone the cron expression is read in.</summary>
+    /// <summary>Gets the time zone the cron expression is read in, such as
+    /// <c>TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")</c>: its wall-clock time, whatever the offset. On the night
+    /// the clocks go forward, a time in the gap (02:30) dreams once at the end of the gap (03:00); on the night they go
+    /// back, a time that happens twice dreams once, at the first.</summary>
     /// <value>The default is UTC.</value>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 

@@ -14,6 +14,10 @@ namespace Dreaming;
 /// dream was started by hand; not a dream this scheduler's other schedule of the scope, due at the same time, started). A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
+/// A cron occurrence missed while the host was down is not made up after its restart; occurrences missed while the host
+/// kept running (suspended, or its clock stepped forward) give one dream at the next check. A clock set back fires no
+/// occurrence twice, nor one this schedule's last dream started after. Daylight saving time is the time zone's, as Cronos
+/// reads it: a time the clocks skip fires once at the end of the gap, a time that happens twice fires once, at the first.
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
@@ -183,11 +187,18 @@ public sealed partial class DreamScheduler : BackgroundService
                 // this occurrence already: a second dream would only read what arrived since, so the occurrence is
                 // skipped. A dream of that instance that failed or was refused is no reason to skip, nor is one this
                 // instance's other schedule of the scope due at the same time started (a daily and a weekly at 03:00).
+                // So is this schedule's own dream, started at or after the occurrence by a clock since set back (by more
+                // than a day: a smaller step is caught above): the night was dreamt, an hour ago in real time.
                 var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
-                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence && Array.IndexOf(_startedRuns, last.Id) < 0)
+                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence && last.Id == _startedRuns[index])
                 {
                     DreamEnded(index, now, last);
-                    LogOccurrenceDreamt(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, lastStarted);
+                    LogOccurrenceDreamtBeforeClockSetBack(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, lastStarted);
+                }
+                else if (last is { StartedAt: { } otherStarted } && otherStarted >= occurrence && Array.IndexOf(_startedRuns, last.Id) < 0)
+                {
+                    DreamEnded(index, now, last);
+                    LogOccurrenceDreamt(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, otherStarted);
                 }
                 else
                 {
@@ -263,6 +274,9 @@ public sealed partial class DreamScheduler : BackgroundService
 
     [LoggerMessage(EventId = 68, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} (cron {Cron}) skipped: run {RunId} already dreamt since the occurrence at {Occurrence:O} (it started at {StartedAt:O}, in another instance of the app on the same store or by hand).")]
     private static partial void LogOccurrenceDreamt(ILogger logger, string scope, string? cron, DateTimeOffset occurrence, string runId, DateTimeOffset startedAt);
+
+    [LoggerMessage(EventId = 91, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} (cron {Cron}) skipped: this schedule's run {RunId} started at {StartedAt:O}, at or after the occurrence at {Occurrence:O}; the clock was set back since.")]
+    private static partial void LogOccurrenceDreamtBeforeClockSetBack(ILogger logger, string scope, string? cron, DateTimeOffset occurrence, string runId, DateTimeOffset startedAt);
 
     [LoggerMessage(EventId = 69, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} skipped: run {RunId} of the scope is already running (lease held by '{LeaseHolder}' until {LeaseExpiresAt:O}); no run is recorded for this one.")]
     private static partial void LogAlreadyRunning(ILogger logger, string scope, string runId, string? leaseHolder, DateTimeOffset? leaseExpiresAt);
