@@ -69,14 +69,38 @@ public sealed partial class DreamingChatClient
     }
 
     // A stream that ended without an exception: its response, or, when its token was cancelled before it finished (no
-    // finish reason), a cancellation, as if it had thrown: a provider that ends its stream quietly when cancelled
-    // (OllamaSharp 5.5), or a consumer that stopped reading once it had cancelled.
+    // finish reason in its last round), a cancellation, as if it had thrown: a provider that ends its stream quietly when
+    // cancelled (OllamaSharp 5.5), or a consumer that stopped reading once it had cancelled.
     private Task RecordStreamEndAsync(PendingCall call, List<ChatResponseUpdate> updates, bool owned, ChatOptions? options, CancellationToken cancellationToken)
     {
         var response = updates.ToChatResponse();
-        return cancellationToken.IsCancellationRequested && response.FinishReason is null
+        return cancellationToken.IsCancellationRequested && !LastRoundFinished(updates)
             ? RecordFailureAsync(call, owned, new OperationCanceledException(cancellationToken), "chat.stream", cancellationToken, updates.Count == 0 ? null : response, options)
             : RecordResponseAsync(call, response, streaming: true, owned, options);
+    }
+
+    // Whether a finish reason came after the last tool results: under UseFunctionInvocation() a tool round's finish
+    // reason (the response's, once merged) is followed by its results and the next round, which may not have finished.
+    private static bool LastRoundFinished(List<ChatResponseUpdate> updates)
+    {
+        for (var i = updates.Count - 1; i >= 0; i--)
+        {
+            var update = updates[i];
+            if (update.FinishReason is not null)
+            {
+                return true;
+            }
+
+            foreach (var content in update.Contents)
+            {
+                if (content is FunctionResultContent)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return false;
     }
 
     private ValueTask RecordCallAsync(PendingCall pending, DateTimeOffset timestamp, IReadOnlyList<ChatMessage> responseMessages, ChatCallResponse? modelResponse, ErrorEvent? error)

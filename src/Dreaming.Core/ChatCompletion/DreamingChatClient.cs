@@ -19,7 +19,8 @@ namespace Dreaming;
 /// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
 /// A stream that fails or is cancelled midway first records what it had delivered, with a <see cref="ModelResponseEvent"/>
 /// of the usage it had reported, when it had (a finished tool round's, outside <c>UseFunctionInvocation()</c>); so does a
-/// stream that ends without a finish reason once its token is cancelled, though nothing threw (OllamaSharp's).</para>
+/// stream that ends without a finish reason (after its last tool results, under <c>UseFunctionInvocation()</c>) once its
+/// token is cancelled, though nothing threw (OllamaSharp's).</para>
 /// <para>Recording never fails the call: tracing problems are logged. The client is thread-safe; concurrent calls in
 /// different sessions are recorded to their own sessions.</para>
 /// <para>The library's own model calls — the grader's (<see cref="ModelGrader"/>) and the reflector's
