@@ -67,4 +67,36 @@ public partial class OllamaWireTests
         Assert.Equal("done", Assert.Single(events.OfType<MessageEvent>(), m => m.Role == "assistant").Text);
         Assert.Equal((130L, 15L), (record.Usage.InputTokens, record.Usage.OutputTokens));
     }
+    [Fact]
+    public async Task A_stream_cancelled_while_OllamaSharp_waits_for_a_line_delivers_that_line_then_ends_recorded_as_a_cancellation()
+    {
+        // tracing.md, "Ollama": OllamaSharp 5.5.2 does not stop a line read under way; the token takes effect once the line came.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new OllamaWireServer().Stream([Part(Text("Hel")), Part(Text("lo")), Done(promptEvalCount: 10, evalCount: 2)], gate: gate.Task, gateAt: 1);
+        await using var host = Host(server);
+        using var cancellation = new CancellationTokenSource();
+        var received = new List<string>();
+        Task? late = null;
+
+        await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token))
+        {
+            received.Add(update.Text);
+            if (late is null)
+            {
+                // Cancelled while the next line is awaited; that line is sent well after.
+                cancellation.CancelAfter(TimeSpan.FromMilliseconds(100));
+                late = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => gate.TrySetResult(), TaskScheduler.Default);
+            }
+        }
+
+        await late!.WaitAsync(Bound);
+        Assert.True(cancellation.IsCancellationRequested);
+        Assert.Equal(["Hel", "lo"], received);
+        var record = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+        Assert.Equal(SessionStatus.Abandoned, record.Status);
+        var events = await host.EventsAsync(record.Id);
+        Assert.Equal(["message.user", "message.assistant", "error"], events.Select(e => e.EventType));
+        Assert.Equal("Hello", ((MessageEvent)events[1]).Text);
+        Assert.True(((ErrorEvent)events[2]).IsCancellation);
+    }
 }
