@@ -23,7 +23,7 @@ public class CompletionRaceEdgeTests
         var session = host.Sessions.StartSession("agent", "edge");
 
         // The clock fails the stamp, after RecordAsync counted itself and before its event is queued.
-        clock.FailNext = true;
+        clock.FailNextReadingOnThisThread();
         await Assert.ThrowsAsync<TimeoutException>(() => session.RecordAsync(new NoteEvent { Text = "lost" }).AsTask());
 
         await session.RecordAsync(new NoteEvent { Text = "kept" });
@@ -256,15 +256,20 @@ public class CompletionRaceEdgeTests
         }
     }
 
+    /// <summary>A clock whose next reading on the thread that armed it fails. Only that thread's reading: the host's
+    /// background writer reads the same clock (the session's start), and a failure it consumed would leave the
+    /// recording under test unfailed.</summary>
     private sealed class FailingClock : TimeProvider
     {
-        public volatile bool FailNext;
+        private int _failOnThread = -1;
+
+        public void FailNextReadingOnThisThread() => Volatile.Write(ref _failOnThread, Environment.CurrentManagedThreadId);
 
         public override DateTimeOffset GetUtcNow()
         {
-            if (FailNext)
+            var thread = Environment.CurrentManagedThreadId;
+            if (Volatile.Read(ref _failOnThread) == thread && Interlocked.CompareExchange(ref _failOnThread, -1, thread) == thread)
             {
-                FailNext = false;
                 throw new TimeoutException("clock failed");
             }
 
