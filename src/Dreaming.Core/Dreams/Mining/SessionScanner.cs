@@ -37,14 +37,31 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         _unpricedCalls.Clear();
         _unreadCalls.Clear();
         _failingCalls.Clear();
+        // The session's values are all known before its first error is signed: an error may quote a name the customer
+        // says, or a tool returns, only later, and must be signed as the same error quoting it after.
         _values.Reset(session.Session.Task);
-        CallInfo? previous = null;
         foreach (var sessionEvent in session.Events)
         {
             switch (sessionEvent)
             {
                 case ToolCallEvent call:
                     _values.Add(call.Arguments);
+                    break;
+                case ToolResultEvent { IsError: false } result:
+                    _values.Add(result.Result);
+                    break;
+                case MessageEvent { Role: "user" } message:
+                    _values.Add(message.Text);
+                    break;
+            }
+        }
+
+        CallInfo? previous = null;
+        foreach (var sessionEvent in session.Events)
+        {
+            switch (sessionEvent)
+            {
+                case ToolCallEvent call:
                     previous = OnCall(call, previous, context);
                     break;
                 case ModelResponseEvent response:
@@ -52,12 +69,6 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                     break;
                 case ToolResultEvent { IsError: true } result:
                     OnError(result, context);
-                    break;
-                case ToolResultEvent result:
-                    _values.Add(result.Result);
-                    break;
-                case MessageEvent { Role: "user" } message:
-                    _values.Add(message.Text);
                     break;
                 case OutcomeEvaluationEndedEvent evaluation:
                     OnEvaluation(evaluation, context);
