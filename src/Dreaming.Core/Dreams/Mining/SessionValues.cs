@@ -14,8 +14,9 @@ namespace Dreaming;
 /// Two rules, applied to a signature after its numbers, ids, e-mails and quoted values became placeholders:
 /// <list type="bullet">
 /// <item>a word with a capital letter (a name, a street, a city: <c>Mia</c>, <c>Li</c>, <c>Elm</c>) that is a word of
-/// one of those values becomes <c>&lt;value&gt;</c>; capitals of three letters or fewer (<c>HAT</c>, <c>USD</c>) and error
-/// words (<c>Error</c>, <c>Invalid</c>, <c>Failed</c>) are kept, as a one-word value is too likely to be the error's own;</item>
+/// one of those values becomes <c>&lt;value&gt;</c>; capitals of three letters or fewer (<c>HAT</c>, <c>USD</c>), error
+/// words (<c>Error</c>, <c>Invalid</c>, <c>Failed</c>) and error kinds (<c>TypeError</c>, <c>InvalidOperationException</c>)
+/// are kept, as a one-word value is too likely to be the error's own;</item>
 /// <item>a whole string value of three or more words that a call sent or a tool returned (free text: <c>bag lost on the
 /// flight to Lisbon</c>), quoted by the error in any case, becomes one <c>&lt;value&gt;</c>. Only whole values count: three
 /// words of a user's message (<c>the total price is …</c>) are too often the error's own.</item>
@@ -159,8 +160,14 @@ internal sealed partial class SessionValues
             lower |= char.IsLower(c);
         }
 
-        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word);
+        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word);
     }
+
+    // An error's kind (TypeError, KeyError, InvalidOperationException, ConnectionRefusedError) is the error's own word,
+    // also where a file or a log the session read names it.
+    private static bool IsErrorKind(ReadOnlySpan<char> word) =>
+        word.EndsWith("Error", StringComparison.Ordinal) || word.EndsWith("Exception", StringComparison.Ordinal)
+        || word.EndsWith("ERROR", StringComparison.Ordinal) || word.EndsWith("EXCEPTION", StringComparison.Ordinal);
 
     private static bool IsCapitals(ReadOnlySpan<char> word)
     {

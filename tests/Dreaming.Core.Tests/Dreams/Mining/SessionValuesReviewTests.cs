@@ -26,4 +26,23 @@ public sealed class SessionValuesReviewTests
         var finding = Assert.Single(report.Findings, f => f.Pattern == FindingKinds.ToolError);
         Assert.Equal(("Error: card declined for <value>", 3), (finding.Signature, finding.Sessions));
     }
+
+    [Theory]
+    [InlineData("TypeError: total is not a function")]
+    [InlineData("KeyError: missing key")]
+    [InlineData("System.InvalidOperationException: Sequence contains no elements")]
+    [InlineData("ModuleNotFoundError: No module named <str>")]
+    public async Task An_error_kind_a_successful_result_also_quotes_is_kept(string expected)
+    {
+        // A coding agent read a file or a log (a successful result) that names the same error kinds.
+        const string file = "try:\n    run()\nexcept (TypeError, KeyError, ModuleNotFoundError) as e:\n    log(e)  # see InvalidOperationException in the .NET client";
+        var error = expected.Replace("<str>", "'numpy'", StringComparison.Ordinal);
+        var sessions = Enumerable.Range(0, 3)
+            .Select(i => MiningSessions.Failed("f" + i).CallWithResult("read_file", """{"path":"app.py"}""", file).Call("run_tests", "{}", error))
+            .Append(MiningSessions.Succeeded("s"));
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        Assert.Equal(expected, Assert.Single(report.Findings, f => f.Pattern == FindingKinds.ToolError && f.Tool == "run_tests").Signature);
+    }
 }
