@@ -192,6 +192,49 @@ public partial class AnthropicWireTests
         Assert.Equal((7 * 10) + (100 * 25 / 2) + (2 * 100), usage.CostMinorUnits);
     }
 
+    /// <summary>What Anthropic sends today: <c>usage.cache_creation</c> splits the writes by the cache's lifetime (a
+    /// one-hour write is billed at twice the input price, a five-minute one at 1.25 times it), and a stream's
+    /// <c>message_delta</c> repeats the cumulative input counts. The SDK gives the writes as one total, once.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Cache_writes_of_both_lifetimes_are_given_to_CostOf_as_one_total_and_a_delta_repeating_them_does_not_double_them(bool streaming)
+    {
+        var usage = new
+        {
+            input_tokens = 10,
+            output_tokens = 5,
+            cache_read_input_tokens = 200,
+            cache_creation_input_tokens = 3000,
+            cache_creation = new { ephemeral_5m_input_tokens = 2000, ephemeral_1h_input_tokens = 1000 },
+            service_tier = "standard",
+        };
+        await using var server = new AnthropicWireServer();
+        if (streaming)
+        {
+            server.Stream(TextStream(usage with { output_tokens = 1 }, usage, "end_turn", "Hi"));
+        }
+        else
+        {
+            server.Message([Text("Hi")], usage: usage);
+        }
+
+        var given = new System.Collections.Concurrent.ConcurrentQueue<ModelCallUsage>();
+        await using var host = Host(server, options: o => o.CostOf = call =>
+        {
+            given.Enqueue(call);
+            return 1;
+        });
+        await using var session = host.Sessions.StartSession("agent", "cache");
+        await AskAsync(host, streaming, "hi");
+        await session.CompleteAsync();
+
+        var call = Assert.Single(given);
+        Assert.Equal((3210L, 200L, 3000L, 5L), (call.InputTokens, call.CachedInputTokens, call.CacheWriteInputTokens, call.OutputTokens));
+        var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+        Assert.Equal((3210L, 200L, 5L, 1L), (response.Usage!.InputTokens, response.Usage.CachedInputTokens, response.Usage.OutputTokens, response.Usage.CostMinorUnits));
+    }
+
     [Theory]
     [MemberData(nameof(Orders))]
     public async Task A_tool_round_records_each_call_its_arguments_and_result_once_and_the_errors_of_a_throwing_tool(bool dreamingOutside, bool streaming)
