@@ -22,7 +22,7 @@ public readonly record struct ModelCallUsage(
     long CachedInputTokens)
 {
     /// <summary>Gets the input tokens the provider wrote to its prompt cache, which it bills above the input price
-    /// (Anthropic: 1.25 times it for a five-minute cache): a part of <see cref="InputTokens"/>, apart from
+    /// (Anthropic: 1.25 times it for a five-minute cache, twice it for a one-hour one; the SDK reports both as one total): a part of <see cref="InputTokens"/>, apart from
     /// <see cref="CachedInputTokens"/> (the tokens read from the cache).</summary>
     /// <value>The count a response reports as <c>UsageDetails.AdditionalCounts["CacheCreationInputTokens"]</c> (the
     /// official Anthropic SDK's <c>IChatClient</c> reports <c>cache_creation_input_tokens</c> so); 0 when it reports none,
