@@ -16,7 +16,7 @@ namespace Dreaming;
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
 /// A cron occurrence missed while the host was down is not made up after its restart; occurrences missed while the host
 /// kept running (suspended, or its clock stepped forward) give one dream at the next check. A clock set back fires no
-/// occurrence twice, nor one this schedule's last dream started after. Daylight saving time is the time zone's, as Cronos
+/// occurrence twice, nor the first one after it that this schedule's last dream started after (one night at most). Daylight saving time is the time zone's, as Cronos
 /// reads it: a time the clocks skip fires once at the end of the gap, a time that happens twice fires once, at the first.
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
@@ -37,6 +37,11 @@ public sealed partial class DreamScheduler : BackgroundService
     // The id of the last run each schedule of this instance started: such a run is no reason for another schedule of
     // the scope due at the same time to skip its occurrence.
     private readonly string?[] _startedRuns;
+
+    // The run of _startedRuns that has already excused an occurrence after a clock was set back: it excuses no other, so a
+    // clock set back by days skips one night at most instead of every night until it catches up with that run's start
+    // (the store still lists it as the scope's last completed run then, and it is not taken for another instance's).
+    private readonly string?[] _excusedBy;
     private readonly ScheduleFailure?[] _failures;
     private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
 
@@ -55,6 +60,7 @@ public sealed partial class DreamScheduler : BackgroundService
         _cronFrom = new DateTimeOffset[_schedules.Count];
         _cronFired = new DateTimeOffset?[_schedules.Count];
         _startedRuns = new string?[_schedules.Count];
+        _excusedBy = new string?[_schedules.Count];
         _failures = new ScheduleFailure?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
@@ -188,14 +194,16 @@ public sealed partial class DreamScheduler : BackgroundService
                 // skipped. A dream of that instance that failed or was refused is no reason to skip, nor is one this
                 // instance's other schedule of the scope due at the same time started (a daily and a weekly at 03:00).
                 // So is this schedule's own dream, started at or after the occurrence by a clock since set back (by more
-                // than a day: a smaller step is caught above): the night was dreamt, an hour ago in real time.
+                // than a day: a smaller step is caught above): the night was dreamt, an hour ago in real time. It excuses
+                // that one occurrence only: the nights after it are real ones, however far the clock went back.
                 var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
-                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence && last.Id == _startedRuns[index])
+                if (last is { StartedAt: { } lastStarted } && lastStarted >= occurrence && last.Id == _startedRuns[index] && last.Id != _excusedBy[index])
                 {
+                    _excusedBy[index] = last.Id;
                     DreamEnded(index, now, last);
                     LogOccurrenceDreamtBeforeClockSetBack(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, lastStarted);
                 }
-                else if (last is { StartedAt: { } otherStarted } && otherStarted >= occurrence && Array.IndexOf(_startedRuns, last.Id) < 0)
+                else if (last is { StartedAt: { } otherStarted } && otherStarted >= occurrence && Array.IndexOf(_startedRuns, last.Id) < 0 && Array.IndexOf(_excusedBy, last.Id) < 0)
                 {
                     DreamEnded(index, now, last);
                     LogOccurrenceDreamt(_logger, schedule.Scope.Key, schedule.Cron, occurrence, last.Id, otherStarted);

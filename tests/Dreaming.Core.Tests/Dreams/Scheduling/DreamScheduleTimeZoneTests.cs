@@ -85,7 +85,6 @@ public class DreamScheduleTimeZoneTests
     [Theory]
     [InlineData(10)] // an NTP step
     [InlineData(60)] // a host left an hour ahead
-    [InlineData(26 * 60)] // a clock that ran more than a day fast
     public async Task A_clock_set_back_after_a_dream_neither_dreams_that_night_again_nor_stops_the_schedule(int minutesBack)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
@@ -98,6 +97,38 @@ public class DreamScheduleTimeZoneTests
         // Nothing until the next night's 02:30 by the corrected clock, then that night's dream.
         Assert.Equal([new DateTimeOffset(2027, 1, 11, 1, 30, 0, TimeSpan.Zero)], afterwards);
         Assert.Equal(2, (await runs.ListAsync(s_scope)).Count);
+    }
+
+    [Fact]
+    public async Task A_clock_set_back_by_more_than_a_day_skips_the_night_two_hours_after_the_dream_then_dreams_each_night()
+    {
+        // Set back by 26 hours just after the Jan 10 dream: Jan 9's 02:30 comes two hours later in real time and counts as
+        // dreamt (warning, event id 91); Jan 10's comes a day after that dream in real time and dreams.
+        var time = new FakeTimeProvider(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
+        var (scheduler, runs) = Create(time, new DreamSchedule { Scope = s_scope, Cron = "30 2 * * *", TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin") });
+        Assert.Equal([new DateTimeOffset(2027, 1, 10, 1, 30, 0, TimeSpan.Zero)], await PollAsync(scheduler, time, TimeSpan.FromHours(2)));
+
+        time.AdjustTime(time.GetUtcNow() - TimeSpan.FromHours(26)); // Jan 9, 00:00 UTC
+        var afterwards = await PollAsync(scheduler, time, TimeSpan.FromHours(26) + TimeSpan.FromDays(1));
+
+        Assert.Equal([new DateTimeOffset(2027, 1, 10, 1, 30, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 11, 1, 30, 0, TimeSpan.Zero)], afterwards);
+        Assert.Equal(3, (await runs.ListAsync(s_scope)).Count);
+    }
+
+    [Fact]
+    public async Task A_clock_set_back_by_a_week_after_a_dream_skips_one_night_at_most_not_every_night_until_it_catches_up()
+    {
+        // The clock ran a week fast: the dream it started (recorded at Jan 10) must not hold the schedule for a week of
+        // real nights. The first night after the correction (a day after that dream in real time) may count as dreamt.
+        var time = new FakeTimeProvider(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
+        var (scheduler, runs) = Create(time, new DreamSchedule { Scope = s_scope, Cron = "30 2 * * *", TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin") });
+        Assert.Single(await PollAsync(scheduler, time, TimeSpan.FromHours(2)));
+
+        time.AdjustTime(time.GetUtcNow() - TimeSpan.FromDays(7)); // Jan 3, 02:00 UTC
+        var afterwards = await PollAsync(scheduler, time, TimeSpan.FromDays(3));
+
+        Assert.Equal([new DateTimeOffset(2027, 1, 5, 1, 30, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 6, 1, 30, 0, TimeSpan.Zero)], afterwards);
+        Assert.Equal(3, (await runs.ListAsync(s_scope)).Count);
     }
 
     [Fact]
