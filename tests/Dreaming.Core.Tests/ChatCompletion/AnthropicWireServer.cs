@@ -11,28 +11,13 @@ namespace Dreaming.Tests;
 /// <summary>An Anthropic Messages API endpoint on loopback: serves /v1/messages from a script of canned replies (message
 /// JSON bodies, error statuses and SSE streams with named events), one a request, in order, and keeps each request's path,
 /// headers of interest and JSON body. The official Anthropic SDK is pointed at it through <c>ClientOptions.BaseUrl</c>.</summary>
-internal sealed class AnthropicWireServer : IAsyncDisposable
+internal sealed class AnthropicWireServer : ScriptedLoopbackServer
 {
     /// <summary>The model id the canned replies name: the dated snapshot, as Anthropic answers a request for an alias.</summary>
     public const string Snapshot = "claude-sonnet-4-5-20250929";
 
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<Func<HttpListenerContext, Task>> _replies = new();
-    private readonly Task _serving;
-
-    public AnthropicWireServer()
-    {
-        Port = LoopbackHttp.Start(_listener);
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public int Port { get; }
-
     /// <summary>Gets the base URL the SDK is given: the SDK adds <c>/v1/messages</c>.</summary>
     public string BaseUrl => $"http://127.0.0.1:{Port}";
-
-    /// <summary>Gets the requests served so far: path and JSON body.</summary>
-    public ConcurrentQueue<(string Path, JsonElement Body)> Requests { get; } = new();
 
     /// <summary>Returns a chat client of model <paramref name="model"/> talking to this endpoint, as an adopter makes one
     /// with the official SDK (<c>new AnthropicClient(options).AsIChatClient(model)</c>).</summary>
@@ -47,7 +32,7 @@ internal sealed class AnthropicWireServer : IAsyncDisposable
     public AnthropicWireServer Message(object[] content, string stopReason = "end_turn", object? usage = null, string model = Snapshot) =>
         Json(200, new
         {
-            id = "msg_" + _replies.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            id = "msg_" + QueuedReplies.ToString(System.Globalization.CultureInfo.InvariantCulture),
             type = "message",
             role = "assistant",
             model,
@@ -60,7 +45,7 @@ internal sealed class AnthropicWireServer : IAsyncDisposable
     /// <summary>Serves <paramref name="body"/> as JSON with the status and headers given.</summary>
     public AnthropicWireServer Json(int status, object body, params (string Name, string Value)[] headers)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
             context.Response.StatusCode = status;
@@ -85,7 +70,7 @@ internal sealed class AnthropicWireServer : IAsyncDisposable
     /// <paramref name="gate"/> (when given) is awaited before event <paramref name="gateAt"/>.</summary>
     public AnthropicWireServer Stream(IReadOnlyList<object> events, Task? gate = null, int gateAt = 0)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             context.Response.StatusCode = 200;
             context.Response.ContentType = "text/event-stream";
@@ -193,48 +178,4 @@ internal sealed class AnthropicWireServer : IAsyncDisposable
         MessageDelta(stopReason, deltaUsage),
         MessageStop(),
     ];
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _serving.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            // Each request on its own, so a stream held at its gate does not stop the next request being served.
-            _ = Task.Run(async () =>
-            {
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync().ConfigureAwait(false);
-                using (var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body))
-                {
-                    Requests.Enqueue((context.Request.Url!.AbsolutePath, json.RootElement.Clone()));
-                }
-
-                if (_replies.TryDequeue(out var reply))
-                {
-                    await reply(context).ConfigureAwait(false);
-                }
-                else
-                {
-                    context.Response.StatusCode = 599;
-                    context.Response.Close();
-                }
-            });
-        }
-    }
 }

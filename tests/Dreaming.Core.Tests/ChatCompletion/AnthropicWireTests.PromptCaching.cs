@@ -133,9 +133,8 @@ public partial class AnthropicWireTests
         }
     }
 
-    private static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, IReadOnlyList<ChatMessage> messages, ChatOptions? options) => streaming
-        ? await host.Chat.GetStreamingResponseAsync(messages, options).ToChatResponseAsync().WaitAsync(Bound)
-        : await host.Chat.GetResponseAsync(messages, options).WaitAsync(Bound);
+    private static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, IReadOnlyList<ChatMessage> messages, ChatOptions? options) =>
+        WireHost.AskAsync(host, streaming, messages, options);
 
     // The text of each block of a request's 'system', which the SDK sends as an array of text blocks.
     private static List<string> SystemTexts(JsonElement body) =>

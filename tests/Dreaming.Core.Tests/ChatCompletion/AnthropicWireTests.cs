@@ -10,7 +10,7 @@ namespace Dreaming.Tests;
 /// replies of a loopback server.</summary>
 public partial class AnthropicWireTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = WireHost.Bound;
 
     // Micro-units: 10 an input token, 1 a cached one, 100 an output token, for the snapshot the server answers with,
     // named by the provider the SDK's client gives, only.
@@ -18,30 +18,15 @@ public partial class AnthropicWireTests
         ? ((call.InputTokens - call.CachedInputTokens) * 10) + call.CachedInputTokens + (call.OutputTokens * 100)
         : -1;
 
-    public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
+    public static TheoryData<bool, bool> Orders => WireHost.Orders;
 
-    private static AIFunction LookupOrder => AIFunctionFactory.Create(
-        (string orderId) => orderId == "42" ? "shipped" : throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+    private static AIFunction LookupOrder => WireHost.LookupOrder;
 
     private static TracingHost Host(AnthropicWireServer server, bool dreamingOutside = true, int maxRetries = 0, Action<DreamingOptions>? options = null) =>
-        TracingHost.Create(
-            server.ChatClient(maxRetries: maxRetries),
-            b =>
-            {
-                if (dreamingOutside)
-                {
-                    b.UseDreaming().UseFunctionInvocation();
-                }
-                else
-                {
-                    b.UseFunctionInvocation().UseDreaming();
-                }
-            },
-            options ?? (o => o.CostOf = Price));
+        WireHost.Create(server.ChatClient(maxRetries: maxRetries), dreamingOutside, options ?? (o => o.CostOf = Price));
 
-    private static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) => streaming
-        ? await host.Chat.GetStreamingResponseAsync(question, options).ToChatResponseAsync().WaitAsync(Bound)
-        : await host.Chat.GetResponseAsync(question, options).WaitAsync(Bound);
+    private static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) =>
+        WireHost.AskAsync(host, streaming, question, options);
 
     [Fact]
     public async Task A_message_records_its_text_model_usage_cached_tokens_stop_reason_cost_and_the_span_tags()

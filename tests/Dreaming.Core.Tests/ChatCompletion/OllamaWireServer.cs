@@ -10,7 +10,7 @@ namespace Dreaming.Tests;
 /// <summary>An Ollama server on loopback: serves <c>/api/chat</c> from a script of canned replies (a JSON body, an error
 /// status with Ollama's <c>{"error": "..."}</c>, an NDJSON stream), one a request, in order, and keeps each request's
 /// path and body.</summary>
-internal sealed class OllamaWireServer : IAsyncDisposable
+internal sealed class OllamaWireServer : ScriptedLoopbackServer
 {
     /// <summary>The model the clients this server makes ask for.</summary>
     public const string Model = "llama3.2";
@@ -18,22 +18,7 @@ internal sealed class OllamaWireServer : IAsyncDisposable
     /// <summary>The time every reply says it was made at.</summary>
     public const string CreatedAt = "2026-11-26T20:00:00.000000Z";
 
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<Func<HttpListenerContext, Task>> _replies = new();
-    private readonly Task _serving;
-
-    public OllamaWireServer()
-    {
-        Port = LoopbackHttp.Start(_listener);
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public int Port { get; }
-
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
-
-    /// <summary>Gets the requests served so far: path and JSON body.</summary>
-    public ConcurrentQueue<(string Path, JsonElement Body)> Requests { get; } = new();
 
     /// <summary>Returns OllamaSharp's client of model <paramref name="model"/> talking to this server, as an adopter makes one.</summary>
     public IChatClient ChatClient(string model = Model) => new OllamaApiClient(Endpoint, model);
@@ -45,7 +30,7 @@ internal sealed class OllamaWireServer : IAsyncDisposable
     /// <summary>Serves <paramref name="body"/> as JSON with the status given.</summary>
     public OllamaWireServer Json(int status, object body)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
             context.Response.StatusCode = status;
@@ -64,7 +49,7 @@ internal sealed class OllamaWireServer : IAsyncDisposable
     /// <paramref name="gateAt"/>; <paramref name="cut"/> sends the last line without its end and aborts the connection.</summary>
     public OllamaWireServer Stream(IReadOnlyList<object> lines, Task? gate = null, int gateAt = 0, bool cut = false)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/x-ndjson";
@@ -133,48 +118,4 @@ internal sealed class OllamaWireServer : IAsyncDisposable
         content = "",
         tool_calls = calls.Select(c => new { function = new { name = c.Name, arguments = c.Arguments } }).ToArray(),
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _serving.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            // Each request on its own, so a stream held at its gate does not stop the next request being served.
-            _ = Task.Run(async () =>
-            {
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync().ConfigureAwait(false);
-                using (var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body))
-                {
-                    Requests.Enqueue((context.Request.Url!.AbsolutePath, json.RootElement.Clone()));
-                }
-
-                if (_replies.TryDequeue(out var reply))
-                {
-                    await reply(context).ConfigureAwait(false);
-                }
-                else
-                {
-                    context.Response.StatusCode = 599;
-                    context.Response.Close();
-                }
-            });
-        }
-    }
 }

@@ -9,35 +9,21 @@ namespace Dreaming.Tests;
 /// replies of a loopback server (docs/tracing.md, "Ollama (local models)").</summary>
 public partial class OllamaWireTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = WireHost.Bound;
 
-    public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
+    public static TheoryData<bool, bool> Orders => WireHost.Orders;
 
     // Micro-units: 10 an input token, 100 an output token, for the local model of provider "ollama" only.
     private static long Price(ModelCallUsage call) => call.ModelId == Model && call.ProviderName == "ollama" ? (call.InputTokens * 10) + (call.OutputTokens * 100) : -1;
 
     private static TracingHost Host(OllamaWireServer server, bool dreamingOutside = true, Action<DreamingOptions>? options = null) =>
-        TracingHost.Create(
-            server.ChatClient(),
-            b =>
-            {
-                if (dreamingOutside)
-                {
-                    b.UseDreaming().UseFunctionInvocation();
-                }
-                else
-                {
-                    b.UseFunctionInvocation().UseDreaming();
-                }
-            },
-            options ?? (o => o.CostOf = Price));
+        WireHost.Create(server.ChatClient(), dreamingOutside, options ?? (o => o.CostOf = Price));
 
     private static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) =>
-        AskAsync(host, streaming, [new ChatMessage(ChatRole.User, question)], options);
+        WireHost.AskAsync(host, streaming, question, options);
 
-    private static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, IReadOnlyList<ChatMessage> messages, ChatOptions? options = null) => streaming
-        ? await host.Chat.GetStreamingResponseAsync(messages, options).ToChatResponseAsync().WaitAsync(Bound)
-        : await host.Chat.GetResponseAsync(messages, options).WaitAsync(Bound);
+    private static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, IReadOnlyList<ChatMessage> messages, ChatOptions? options = null) =>
+        WireHost.AskAsync(host, streaming, messages, options);
 
     [Theory]
     [InlineData(false)]

@@ -11,25 +11,9 @@ namespace Dreaming.Tests;
 
 /// <summary>An OpenAI-compatible endpoint on loopback: serves /v1/chat/completions from a script of canned replies (JSON
 /// bodies, error statuses and SSE streams), one a request, in order, and keeps each request's path and body.</summary>
-internal sealed class OpenAIWireServer : IAsyncDisposable
+internal sealed class OpenAIWireServer : ScriptedLoopbackServer
 {
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<Func<HttpListenerContext, Task>> _replies = new();
-    private readonly Task _serving;
-
-    public OpenAIWireServer()
-    {
-        Port = LoopbackHttp.Start(_listener);
-
-        _serving = Task.Run(ServeAsync);
-    }
-
-    public int Port { get; }
-
     public Uri Endpoint => new($"http://127.0.0.1:{Port}/v1");
-
-    /// <summary>Gets the requests served so far: path and JSON body.</summary>
-    public ConcurrentQueue<(string Path, JsonElement Body)> Requests { get; } = new();
 
     /// <summary>Returns a chat client of model <paramref name="model"/> talking to this endpoint, as an adopter makes one.</summary>
     /// <param name="model">The model id.</param>
@@ -60,7 +44,7 @@ internal sealed class OpenAIWireServer : IAsyncDisposable
     /// <summary>Serves <paramref name="body"/> as JSON with the status and headers given.</summary>
     public OpenAIWireServer Json(int status, object body, params (string Name, string Value)[] headers)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
             context.Response.StatusCode = status;
@@ -81,7 +65,7 @@ internal sealed class OpenAIWireServer : IAsyncDisposable
     /// <paramref name="done"/> ends the stream with <c>data: [DONE]</c>, else the response just ends.</summary>
     public OpenAIWireServer Stream(IReadOnlyList<object> chunks, bool done = true, Task? gate = null, int gateAt = 0)
     {
-        _replies.Enqueue(async context =>
+        Enqueue(async context =>
         {
             context.Response.StatusCode = 200;
             context.Response.ContentType = "text/event-stream";
@@ -136,48 +120,4 @@ internal sealed class OpenAIWireServer : IAsyncDisposable
         total_tokens = prompt + completion,
         prompt_tokens_details = new { cached_tokens = cached },
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _serving.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            // Each request on its own, so a stream held at its gate does not stop the next request being served.
-            _ = Task.Run(async () =>
-            {
-                using var reader = new StreamReader(context.Request.InputStream);
-                var body = await reader.ReadToEndAsync().ConfigureAwait(false);
-                using (var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body))
-                {
-                    Requests.Enqueue((context.Request.Url!.AbsolutePath, json.RootElement.Clone()));
-                }
-
-                if (_replies.TryDequeue(out var reply))
-                {
-                    await reply(context).ConfigureAwait(false);
-                }
-                else
-                {
-                    context.Response.StatusCode = 599;
-                    context.Response.Close();
-                }
-            });
-        }
-    }
 }

@@ -10,37 +10,22 @@ namespace Dreaming.Tests;
 /// and inside it): the chat completion JSON and SSE streams OpenAI sends, as canned replies of a loopback server.</summary>
 public partial class OpenAIWireTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Bound = WireHost.Bound;
 
     // Micro-units: 10 an input token, 5 a cached one, 100 an output token, for model gpt-4o-2024-08-06 only.
     private static long Price(ModelCallUsage call) => call.ModelId == "gpt-4o-2024-08-06"
         ? ((call.InputTokens - call.CachedInputTokens) * 10) + (call.CachedInputTokens * 5) + (call.OutputTokens * 100)
         : -1;
 
-    public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
+    public static TheoryData<bool, bool> Orders => WireHost.Orders;
 
-    private static AIFunction LookupOrder => AIFunctionFactory.Create(
-        (string orderId) => orderId == "42" ? "shipped" : throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+    private static AIFunction LookupOrder => WireHost.LookupOrder;
 
     private static TracingHost Host(OpenAIWireServer server, bool dreamingOutside = true, int? maxRetries = null, Action<DreamingOptions>? options = null) =>
-        TracingHost.Create(
-            server.ChatClient(maxRetries: maxRetries),
-            b =>
-            {
-                if (dreamingOutside)
-                {
-                    b.UseDreaming().UseFunctionInvocation();
-                }
-                else
-                {
-                    b.UseFunctionInvocation().UseDreaming();
-                }
-            },
-            options ?? (o => o.CostOf = Price));
+        WireHost.Create(server.ChatClient(maxRetries: maxRetries), dreamingOutside, options ?? (o => o.CostOf = Price));
 
-    private static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) => streaming
-        ? await host.Chat.GetStreamingResponseAsync(question, options).ToChatResponseAsync().WaitAsync(Bound)
-        : await host.Chat.GetResponseAsync(question, options).WaitAsync(Bound);
+    private static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) =>
+        WireHost.AskAsync(host, streaming, question, options);
 
     [Fact]
     public async Task A_completion_records_its_text_model_usage_cached_tokens_finish_reason_cost_and_the_span_tags()

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+
+namespace Dreaming.Tests;
+
+/// <summary>A provider's endpoint on loopback for wire tests: serves each request with the next canned reply of its
+/// script, in order (status 599 when the script has run out), each request on its own task so a stream held at a gate
+/// does not stop the next request being served, and keeps each request's path and JSON body. The provider-specific
+/// servers (<see cref="OpenAIWireServer"/>, <see cref="AnthropicWireServer"/>, <see cref="OllamaWireServer"/>) add the
+/// replies in their wire format.</summary>
+internal abstract class ScriptedLoopbackServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly ConcurrentQueue<Func<HttpListenerContext, Task>> _replies = new();
+    private readonly Task _serving;
+
+    protected ScriptedLoopbackServer()
+    {
+        Port = LoopbackHttp.Start(_listener);
+        _serving = Task.Run(ServeAsync);
+    }
+
+    /// <summary>Gets the loopback port the server listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the requests served so far: path and JSON body.</summary>
+    public ConcurrentQueue<(string Path, JsonElement Body)> Requests { get; } = new();
+
+    /// <summary>Gets the number of replies still waiting in the script.</summary>
+    protected int QueuedReplies => _replies.Count;
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _serving.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a reply to the end of the script.</summary>
+    /// <param name="reply">Writes the response to the request it is given.</param>
+    protected void Enqueue(Func<HttpListenerContext, Task> reply) => _replies.Enqueue(reply);
+
+    private async Task ServeAsync()
+    {
+        while (true)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                using var reader = new StreamReader(context.Request.InputStream);
+                var body = await reader.ReadToEndAsync().ConfigureAwait(false);
+                using (var json = JsonDocument.Parse(body.Length == 0 ? "{}" : body))
+                {
+                    Requests.Enqueue((context.Request.Url!.AbsolutePath, json.RootElement.Clone()));
+                }
+
+                if (_replies.TryDequeue(out var reply))
+                {
+                    await reply(context).ConfigureAwait(false);
+                }
+                else
+                {
+                    context.Response.StatusCode = 599;
+                    context.Response.Close();
+                }
+            });
+        }
+    }
+}

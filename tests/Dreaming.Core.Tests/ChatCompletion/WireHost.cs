@@ -1,0 +1,46 @@
+using Microsoft.Extensions.AI;
+
+namespace Dreaming.Tests;
+
+/// <summary>What the provider wire tests (OpenAI, Anthropic, Ollama) share: a host whose pipeline puts
+/// <c>UseDreaming()</c> outside or inside <c>UseFunctionInvocation()</c>, the tool they call, and a question asked
+/// streamed or not.</summary>
+internal static class WireHost
+{
+    /// <summary>How long a question may take before the test fails instead of hanging.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the pipeline orders and streaming modes: (UseDreaming() outside, streaming).</summary>
+    public static TheoryData<bool, bool> Orders => new() { { true, false }, { false, false }, { true, true }, { false, true } };
+
+    /// <summary>Gets a tool that finds order 42 ("shipped") and throws for any other.</summary>
+    public static AIFunction LookupOrder => AIFunctionFactory.Create(
+        (string orderId) => orderId == "42" ? "shipped" : throw new KeyNotFoundException($"order {orderId} not found"), "lookup_order");
+
+    /// <summary>Creates a host on <paramref name="client"/> with <c>UseDreaming().UseFunctionInvocation()</c>, or the
+    /// other order when <paramref name="dreamingOutside"/> is <see langword="false"/>.</summary>
+    public static TracingHost Create(IChatClient client, bool dreamingOutside, Action<DreamingOptions> options) =>
+        TracingHost.Create(
+            client,
+            b =>
+            {
+                if (dreamingOutside)
+                {
+                    b.UseDreaming().UseFunctionInvocation();
+                }
+                else
+                {
+                    b.UseFunctionInvocation().UseDreaming();
+                }
+            },
+            options);
+
+    /// <summary>Asks the host's chat client, streamed (and gathered) or not, within <see cref="Bound"/>.</summary>
+    public static async Task<ChatResponse> AskAsync(TracingHost host, bool streaming, IEnumerable<ChatMessage> messages, ChatOptions? options = null) => streaming
+        ? await host.Chat.GetStreamingResponseAsync(messages, options).ToChatResponseAsync().WaitAsync(Bound)
+        : await host.Chat.GetResponseAsync(messages, options).WaitAsync(Bound);
+
+    /// <summary>Asks the host's chat client one user question, streamed (and gathered) or not, within <see cref="Bound"/>.</summary>
+    public static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) =>
+        AskAsync(host, streaming, [new ChatMessage(ChatRole.User, question)], options);
+}
