@@ -147,27 +147,9 @@ public partial class OllamaWireTests
         }
 
         gate.TrySetResult();
-        string id;
-        if (session is not null)
-        {
-            id = session.Id;
-            await session.CompleteAsync(SessionStatus.Abandoned);
-            await session.DisposeAsync();
-        }
-        else
-        {
-            // The one-call session the middleware started is ended as abandoned, not completed.
-            var record = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
-            Assert.Equal(SessionStatus.Abandoned, record.Status);
-            id = record.Id;
-        }
-
         Assert.Equal(["Hel"], received);
-        var events = await host.EventsAsync(id);
-        Assert.Equal(["message.user", "message.assistant", "error"], events.Select(e => e.EventType));
-        Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
-        var error = (ErrorEvent)events[2];
-        Assert.Equal((typeof(OperationCanceledException).FullName, true, "chat.stream"), (error.ErrorType, error.IsCancellation, error.Operation));
+        var error = await WireHost.AssertStreamCancelledAfterHelAsync(host, session);
+        Assert.Equal(typeof(OperationCanceledException).FullName, error.ErrorType);
     }
 
     [Fact]

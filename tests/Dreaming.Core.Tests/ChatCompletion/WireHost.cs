@@ -43,4 +43,32 @@ internal static class WireHost
     /// <summary>Asks the host's chat client one user question, streamed (and gathered) or not, within <see cref="Bound"/>.</summary>
     public static Task<ChatResponse> AskAsync(TracingHost host, bool streaming, string question, ChatOptions? options = null) =>
         AskAsync(host, streaming, [new ChatMessage(ChatRole.User, question)], options);
+
+    /// <summary>After a stream cancelled once it had delivered "Hel": ends the caller's <paramref name="session"/> as
+    /// abandoned, or, without one, checks the one-call session the middleware started was ended as abandoned, not left
+    /// running or completed; then checks the session recorded the user's message, "Hel" and a cancellation of the stream.</summary>
+    /// <returns>The session's error event, for checks of its own.</returns>
+    public static async Task<ErrorEvent> AssertStreamCancelledAfterHelAsync(TracingHost host, IAgentSession? session)
+    {
+        string id;
+        if (session is not null)
+        {
+            id = session.Id;
+            await session.CompleteAsync(SessionStatus.Abandoned);
+            await session.DisposeAsync();
+        }
+        else
+        {
+            var record = Assert.Single((await host.Store.QuerySessionsAsync(new SessionQuery())).Items);
+            Assert.Equal(SessionStatus.Abandoned, record.Status);
+            id = record.Id;
+        }
+
+        var events = await host.EventsAsync(id);
+        Assert.Equal(["message.user", "message.assistant", "error"], events.Select(e => e.EventType));
+        Assert.Equal("Hel", ((MessageEvent)events[1]).Text);
+        var error = (ErrorEvent)events[2];
+        Assert.Equal((true, "chat.stream"), (error.IsCancellation, error.Operation));
+        return error;
+    }
 }
