@@ -268,17 +268,7 @@ public partial class AnthropicWireTests
         Assert.Equal(["Let me look.", "done"], events.OfType<MessageEvent>().Where(m => m.Role == "assistant").Select(m => m.Text));
 
         // Outside: one model.response for the turn with both rounds' usage; inside: one a round, each its own.
-        var responses = events.OfType<ModelResponseEvent>().ToList();
-        if (dreamingOutside)
-        {
-            var turn = Assert.Single(responses);
-            Assert.Equal(("stop", 130L, 15L, 40L), (turn.FinishReason, turn.Usage!.InputTokens, turn.Usage.OutputTokens, turn.Usage.CachedInputTokens));
-        }
-        else
-        {
-            Assert.Equal([("tool_calls", 50L, 10L), ("stop", 80L, 5L)], responses.Select(r => (r.FinishReason, r.Usage!.InputTokens, r.Usage.OutputTokens)));
-            Assert.True(events.ToList().IndexOf(responses[0]) < events.ToList().IndexOf(results[0]));
-        }
+        var responses = WireHost.AssertTwoRoundResponses(events, dreamingOutside);
 
         var record = (await host.Store.GetSessionAsync(session.Id))!;
         Assert.Equal((130L, 15L, 40L, 145L), (record.Usage.InputTokens, record.Usage.OutputTokens, record.Usage.CachedInputTokens, record.Usage.TotalTokens));

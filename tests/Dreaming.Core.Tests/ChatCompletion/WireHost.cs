@@ -71,4 +71,26 @@ internal static class WireHost
         Assert.Equal((true, "chat.stream"), (error.IsCancellation, error.Operation));
         return error;
     }
+
+    /// <summary>Checks the model responses of a turn of two rounds (a tool call of 50 input, 40 of them cached, and 10
+    /// output tokens, then the answer of 80 and 5): outside <c>UseFunctionInvocation()</c> one for the turn with both
+    /// rounds' usage, inside one a round, the first recorded before the first tool result.</summary>
+    /// <returns>The model responses, in order.</returns>
+    public static List<ModelResponseEvent> AssertTwoRoundResponses(IReadOnlyList<SessionEvent> events, bool dreamingOutside)
+    {
+        var responses = events.OfType<ModelResponseEvent>().ToList();
+        if (dreamingOutside)
+        {
+            var turn = Assert.Single(responses);
+            Assert.Equal(("stop", 130L, 15L, 40L), (turn.FinishReason, turn.Usage!.InputTokens, turn.Usage.OutputTokens, turn.Usage.CachedInputTokens));
+        }
+        else
+        {
+            Assert.Equal([("tool_calls", 50L, 10L), ("stop", 80L, 5L)], responses.Select(r => (r.FinishReason, r.Usage!.InputTokens, r.Usage.OutputTokens)));
+            var order = events.ToList();
+            Assert.True(order.IndexOf(responses[0]) < order.FindIndex(e => e is ToolResultEvent));
+        }
+
+        return responses;
+    }
 }
