@@ -30,14 +30,7 @@ internal sealed class OllamaWireServer : ScriptedLoopbackServer
     /// <summary>Serves <paramref name="body"/> as JSON with the status given.</summary>
     public OllamaWireServer Json(int status, object body)
     {
-        Enqueue(async context =>
-        {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
-            context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        });
+        EnqueueJson(status, body, "application/json; charset=utf-8");
         return this;
     }
 

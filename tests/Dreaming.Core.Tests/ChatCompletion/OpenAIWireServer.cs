@@ -44,19 +44,7 @@ internal sealed class OpenAIWireServer : ScriptedLoopbackServer
     /// <summary>Serves <paramref name="body"/> as JSON with the status and headers given.</summary>
     public OpenAIWireServer Json(int status, object body, params (string Name, string Value)[] headers)
     {
-        Enqueue(async context =>
-        {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
-            context.Response.StatusCode = status;
-            context.Response.ContentType = "application/json";
-            foreach (var (name, value) in headers)
-            {
-                context.Response.Headers[name] = value;
-            }
-
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        });
+        EnqueueJson(status, body, "application/json", headers);
         return this;
     }
 

@@ -41,6 +41,23 @@ internal abstract class ScriptedLoopbackServer : IAsyncDisposable
     /// <param name="reply">Writes the response to the request it is given.</param>
     protected void Enqueue(Func<HttpListenerContext, Task> reply) => _replies.Enqueue(reply);
 
+    /// <summary>Adds to the script a reply of <paramref name="body"/> serialised as JSON, with the status, content type
+    /// and headers given.</summary>
+    protected void EnqueueJson(int status, object body, string contentType, params (string Name, string Value)[] headers) =>
+        Enqueue(async context =>
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = contentType;
+            foreach (var (name, value) in headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        });
+
     private async Task ServeAsync()
     {
         while (true)
