@@ -43,8 +43,8 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return Commit(transaction, id);
     }
 
-    /// <summary>Starts a run; a run of the scope whose lease expired is failed as abandoned first, and with
-    /// <paramref name="webhooks"/> its <c>dream.failed</c> rows are written in the same transaction.</summary>
+    /// <summary>Starts a run; a run of the scope whose lease expired is ended first (see <see cref="Abandon"/>), and with
+    /// <paramref name="webhooks"/> its <c>dream.failed</c> (or <c>dream.completed</c>) rows are written in the same transaction.</summary>
     /// <returns>The started run, and whether outbox rows were written.</returns>
     public (DreamRun Run, bool WroteWebhooks) Start(string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
@@ -57,10 +57,10 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         var wrote = false;
         if (running is not null)
         {
-            Abandon(transaction, running.Id, now);
+            var ended = Abandon(transaction, running, now);
             if (webhooks is not null)
             {
-                wrote = SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, Find(transaction, running.Id), quarantined: false);
+                wrote = SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, ended, quarantined: ended.Status == DreamRunStatus.Completed);
             }
         }
 
@@ -148,25 +148,20 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return CommitEnded(transaction, runId, webhooks, quarantined: false);
     }
 
-    /// <summary>Fails the runs whose lease expired; with <paramref name="webhooks"/>, also writes each one's
-    /// <c>budget.reached</c> and <c>dream.failed</c> rows in the same transaction.</summary>
+    /// <summary>Ends the runs whose lease expired (see <see cref="Abandon"/>); with <paramref name="webhooks"/>, also writes each one's
+    /// <c>budget.reached</c> and <c>dream.failed</c> (or <c>dream.completed</c> and <c>insight.quarantined</c>) rows in the same transaction.</summary>
     /// <returns>The runs, and whether outbox rows were written.</returns>
     public (List<DreamRun> Runs, bool WroteWebhooks) RecoverAbandoned(DateTimeOffset now, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var abandoned = SqliteDreamRunRows.ReadAbandoned(connection, transaction, now);
-        foreach (var run in abandoned)
-        {
-            Abandon(transaction, run.Id, now);
-        }
-
-        var recovered = abandoned.ConvertAll(run => SqliteDreamRunRows.ReadRun(connection, transaction, run.Id)!);
+        var recovered = abandoned.ConvertAll(run => Abandon(transaction, run, now));
         var wrote = false;
         if (webhooks is not null)
         {
             foreach (var run in recovered)
             {
-                wrote |= SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, run, quarantined: false);
+                wrote |= SqliteStoreWebhooks.WriteDreamEnded(connection, transaction, webhooks, run, quarantined: run.Status == DreamRunStatus.Completed);
             }
         }
 
@@ -196,13 +191,62 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         return (run, wrote);
     }
 
-    private void Abandon(SqliteTransaction transaction, string runId, DateTimeOffset now) => Update(
-        transaction,
-        runId,
-        "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error",
-        ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
-        ("$now", now.ToUnixTimeMilliseconds()),
-        ("$error", DreamRunStoreRules.AbandonedError));
+    /// <summary>Ends a run whose lease expired and returns it as ended. A run whose process stopped after it had written its
+    /// memory version (see <see cref="WroteVersion"/>) is completed with the results it recorded, so its sessions count as
+    /// read: reading them again would merge its lessons into another version and count each session's credit twice. Any
+    /// other is failed with <see cref="DreamRunStoreRules.AbandonedError"/>.</summary>
+    private DreamRun Abandon(SqliteTransaction transaction, DreamRun run, DateTimeOffset now)
+    {
+        if (WroteVersion(transaction, run))
+        {
+            Update(
+                transaction,
+                run.Id,
+                "status = $status, ended_ms = $now, lease_expires_ms = NULL, note = $note",
+                ("$status", SqliteMemoryRows.Name(DreamRunStatus.Completed)),
+                ("$now", now.ToUnixTimeMilliseconds()),
+                ("$note", run.Results.Note is { } note ? note + "; " + RecoveredNote : RecoveredNote));
+        }
+        else
+        {
+            Update(
+                transaction,
+                run.Id,
+                "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error",
+                ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
+                ("$now", now.ToUnixTimeMilliseconds()),
+                ("$error", DreamRunStoreRules.AbandonedError));
+        }
+
+        return Find(transaction, run.Id);
+    }
+
+    /// <summary>The note added to a run completed on recovery.</summary>
+    internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
+
+    // Whether the run's memory version (the one it recorded, written by it) is in the file as the dream leaves it: under
+    // RequireApproval proposed, and reviewed in any way since; under Auto, approved (active, or superseded since). A version
+    // proposed under Auto but never approved is not: the dream failed before it was done, and the next reads its sessions
+    // again from the active version, leaving the proposal for review.
+    private bool WroteVersion(SqliteTransaction transaction, DreamRun run)
+    {
+        if (run.Results.OutputVersionId is not { } versionId)
+        {
+            return false;
+        }
+
+        using var command = SqliteMemoryRows.Command(
+            connection,
+            transaction,
+            "SELECT state FROM memory_versions WHERE id = $id AND scope = $scope AND author_id = $run_id",
+            ("$id", versionId),
+            ("$scope", run.Scope.Key),
+            ("$run_id", run.Id));
+        return command.ExecuteScalar() is string state
+            && (run.Request.ReviewMode == DreamReviewMode.RequireApproval
+                || state == SqliteMemoryRows.Name(MemoryVersionState.Active)
+                || state == SqliteMemoryRows.Name(MemoryVersionState.Superseded));
+    }
 
     private void Update(SqliteTransaction transaction, string runId, string assignments, params (string Name, object? Value)[] parameters)
     {

@@ -2,13 +2,20 @@
 // CompleteAsync returns, while other sessions are still being written, until the process is killed.
 // With "webhooks URL SECRET" after the file, it instead ends 20 sessions with webhooks to URL, printing "acked <id>"
 // for each, and runs the dispatcher until it is killed. With "aot-store" after the file, it writes to and reads back from
-// every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is).
+// every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is). With "dream POINT" after the
+// file, it dreams over agent crash-agent's sessions and stops for good at that point of the dream (see DreamChild).
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
 
 if (args.Length == 4 && args[1] == "webhooks")
 {
     await Dreaming.CrashTestHost.WebhookChild.RunAsync(args[0], args[2], args[3]);
+    return;
+}
+
+if (args.Length == 3 && args[1] == "dream")
+{
+    await Dreaming.CrashTestHost.DreamChild.RunAsync(args[0], args[2]);
     return;
 }
 

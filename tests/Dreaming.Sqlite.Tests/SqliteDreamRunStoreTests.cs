@@ -114,6 +114,50 @@ public sealed class SqliteDreamRunStoreTests : IDisposable
         Assert.Equal(DreamRunStatus.Running, (await restarted.StartAsync(blocked.Id, "process-2", Lease)).Status);
     }
 
+    [Theory]
+    [InlineData(DreamReviewMode.Auto, "proposed", DreamRunStatus.Failed)]
+    [InlineData(DreamReviewMode.Auto, "active", DreamRunStatus.Completed)]
+    [InlineData(DreamReviewMode.Auto, "superseded", DreamRunStatus.Completed)]
+    [InlineData(DreamReviewMode.RequireApproval, "proposed", DreamRunStatus.Completed)]
+    [InlineData(DreamReviewMode.RequireApproval, "rejected", DreamRunStatus.Completed)]
+    [InlineData(DreamReviewMode.Auto, "another author", DreamRunStatus.Failed)]
+    public async Task A_run_that_stopped_after_writing_its_memory_version_is_completed_on_recovery_one_that_did_not_is_failed(DreamReviewMode mode, string version, DreamRunStatus expected)
+    {
+        var path = _folder.File("written.db");
+        var clock = new FakeTimeProvider(BaseTime);
+        var options = new SqliteTraceStoreOptions { ConnectionString = path };
+        using var runs = new SqliteDreamRunStore(options, clock);
+        using var memory = new SqliteMemoryStore(options, clock);
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = Bot, ReviewMode = mode });
+        await runs.StartAsync(run.Id, "process-1", Lease);
+        var proposal = TestProposals.Mined(Bot, BaseTime, null, "i1") with { Author = MemoryAuthor.DreamRun(version == "another author" ? "dr-other" : run.Id) };
+        var written = await memory.ProposeAsync(proposal);
+        var cursor = new DreamCursor(BaseTime, "s2");
+        await runs.UpdateProgressAsync(run.Id, new DreamRunResults { SessionIds = ["s1", "s2"], Cursor = cursor, OutputVersionId = written.Id, Note = "2 lessons" });
+        if (version is "active" or "superseded")
+        {
+            await memory.ApproveAsync(written.Id, MemoryAuthor.DreamRun(run.Id));
+        }
+
+        if (version == "superseded")
+        {
+            await memory.ApproveAsync((await memory.ProposeAsync(TestProposals.Mined(Bot, BaseTime, written.Id, "i1", "i2"))).Id, MemoryAuthor.Person("alice"));
+        }
+        else if (version == "rejected")
+        {
+            await memory.RejectAsync(written.Id, MemoryAuthor.Person("alice"));
+        }
+
+        clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var recovered = Assert.Single(await runs.RecoverAbandonedAsync());
+
+        Assert.Equal((run.Id, expected), (recovered.Id, recovered.Status));
+        Assert.Equal((written.Id, cursor), (recovered.Results.OutputVersionId, recovered.Results.Cursor));
+        Assert.Equal(expected == DreamRunStatus.Failed ? DreamRunStoreRules.AbandonedError : null, recovered.Error);
+        Assert.Equal(expected == DreamRunStatus.Failed ? "2 lessons" : "2 lessons; " + SqliteDreamRunWriter.RecoveredNote, recovered.Results.Note);
+        Assert.Equal(expected == DreamRunStatus.Completed ? run.Id : null, (await runs.GetLastCompletedAsync(Bot))?.Id);
+    }
+
     [Fact]
     public async Task The_file_itself_refuses_deletes_request_changes_changes_to_finished_runs_and_two_running_runs()
     {

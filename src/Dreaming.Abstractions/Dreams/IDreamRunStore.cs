@@ -9,7 +9,9 @@ namespace Dreaming;
 /// <para>The running dream of a scope holds a lease until a time the store's clock compares with. A process renews it while
 /// it works; when the process stops, the lease runs out and the run is abandoned: the next start in its scope, or
 /// <see cref="RecoverAbandonedAsync"/>, marks it failed with <see cref="DreamRunStoreRules.AbandonedError"/>, keeping its
-/// partial results.</para>
+/// partial results. A store that can see the memory version the run recorded (<see cref="DreamRunResults.OutputVersionId"/>)
+/// written as the dream leaves it may complete the run instead, as the SQLite store does, so its sessions are not read
+/// again.</para>
 /// <para>Implementations must be safe to call from several threads (and, for durable stores, processes) at once and must
 /// pass the conformance suite in <c>Dreaming.Testing</c> (<c>DreamRunStoreConformanceTests</c>). Invalid arguments fail with
 /// <see cref="ArgumentException"/> and change nothing.</para>
@@ -114,7 +116,9 @@ public interface IDreamRunStore
     Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default);
 
     /// <summary>Marks every running run whose lease has expired failed with <see cref="DreamRunStoreRules.AbandonedError"/>,
-    /// keeping its partial results. A host calls it after a restart, so dreams of a killed process do not stay running.</summary>
+    /// keeping its partial results (or completes one whose memory version was written, see the remarks of the interface).
+    /// A host calls it once the leases of a killed process can have expired, so its dreams do not stay running; a run
+    /// whose lease has not expired is left alone.</summary>
     /// <param name="now">The time leases are compared with and the runs end at; the store's clock when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The runs marked failed; empty when there were none.</returns>

@@ -25,12 +25,13 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(StartAsync), runId);
-        if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
+        if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.DreamCompleted) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
         {
             return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
         }
 
-        // Starting a run fails the scope's run whose lease expired (its process died); that failure is announced too.
+        // Starting a run ends the scope's run whose lease expired (its process died): failed, or completed by a store that
+        // finds its memory version written (the SQLite store); that end is announced too.
         var run = await inner.GetAsync(runId, cancellationToken).ConfigureAwait(false);
         var running = run is null
             ? []
@@ -43,9 +44,10 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
         foreach (var id in running)
         {
-            if (await inner.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { Status: DreamRunStatus.Failed, Error: DreamRunStoreRules.AbandonedError } abandoned)
+            if (await inner.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { } ended
+                && ended is { Status: DreamRunStatus.Failed, Error: DreamRunStoreRules.AbandonedError } or { Status: DreamRunStatus.Completed })
             {
-                await PublishEndedAsync(abandoned).ConfigureAwait(false);
+                await PublishEndedAsync(ended).ConfigureAwait(false);
             }
         }
 
@@ -68,14 +70,6 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
         }
 
         await PublishEndedAsync(run).ConfigureAwait(false);
-        if (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined))
-        {
-            foreach (var quarantine in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
-            {
-                await webhooks.PublishAsync(WebhookEventTypes.InsightQuarantined, WebhookEventData.InsightQuarantined(run, quarantine, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-
         return run;
     }
 
@@ -140,6 +134,15 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
         if (webhooks.IsSubscribed(type))
         {
             await webhooks.PublishAsync(type, data, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // A completed run's held-back insights, whether it completed itself or was completed on recovery.
+        if (run.Status == DreamRunStatus.Completed && webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined))
+        {
+            foreach (var quarantine in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
+            {
+                await webhooks.PublishAsync(WebhookEventTypes.InsightQuarantined, WebhookEventData.InsightQuarantined(run, quarantine, webhooks.IncludeFullPayloads), CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.CrashTestHost;
+
+/// <summary>Dreams over the sessions of agent <c>crash-agent</c> in the SQLite file, with webhooks on the same file (never
+/// dispatched), and stops for good at a point of the dream, printing a line, so the test can kill it there.</summary>
+/// <remarks>The points: <c>reflect</c> (the reflector model is called and never answers; the lease is held),
+/// <c>commit</c> and <c>commit-approval</c> (the memory version is written, active or proposed, and the run is about to be
+/// completed), <c>completed</c> (the run was completed).</remarks>
+internal static class DreamChild
+{
+    public static async Task RunAsync(string database, string point)
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddDreamingAgents().UseSqliteStore(database);
+        if (point == "reflect")
+        {
+            builder.AddReflector(new SilentModel());
+        }
+        else
+        {
+            var sqlite = services.Last(d => d.ServiceType == typeof(IDreamRunStore));
+            services.Remove(sqlite);
+            services.AddSingleton<IDreamRunStore>(sp => new StoppingRunStore((IDreamRunStore)sqlite.ImplementationFactory!(sp), before: point != "completed"));
+        }
+
+        builder.AddWebhooks(options =>
+        {
+            options.AllowPrivateNetworks = true;
+            var endpoint = new WebhookEndpoint { Id = "ci", Url = "http://127.0.0.1:9/hooks" };
+            endpoint.Secrets.Add(WebhookSecret.Generate());
+            options.Endpoints.Add(endpoint);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var request = new DreamRunRequest
+        {
+            Scope = MemoryScope.Agent("crash-agent"),
+            ReviewMode = point == "commit-approval" ? DreamReviewMode.RequireApproval : DreamReviewMode.Auto,
+        };
+        await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(request, run => Say("started " + run.Id));
+        Say("returned");
+        await Task.Delay(Timeout.Infinite);
+    }
+
+    private static void Say(string line)
+    {
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+
+    /// <summary>A reflector model that never answers.</summary>
+    private sealed class SilentModel : IChatClient
+    {
+        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Say("reflecting");
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>Stops for good when the run is completed: before the store is told (<c>completing</c>) or after (<c>completed</c>).</summary>
+    private sealed class StoppingRunStore(IDreamRunStore inner, bool before) : IDreamRunStore
+    {
+        public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+        {
+            if (before)
+            {
+                Say("completing " + runId);
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            var run = await inner.CompleteAsync(runId, results, cancellationToken);
+            Say("completed " + runId);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return run;
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
+
+        public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+
+        public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+
+        public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.UpdateProgressAsync(runId, results, cancellationToken);
+
+        public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default) => inner.FailAsync(runId, reason, results, cancellationToken);
+
+        public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
+
+        public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
+
+        public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => inner.ListAsync(scope, limit, cancellationToken);
+
+        public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
+
+        public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) => inner.RecoverAbandonedAsync(now, cancellationToken);
+    }
+}
