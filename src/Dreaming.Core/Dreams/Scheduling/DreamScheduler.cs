@@ -14,7 +14,9 @@ namespace Dreaming;
 /// dream was started by hand; not a dream this scheduler's other schedule of the scope, due at the same time, started). A dream or a check that fails is logged and the schedule goes on,
 /// even when the failure is an <see cref="OperationCanceledException"/> of a store or model that timed out: only the
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
-/// A cron occurrence missed while the host was down is not made up after its restart; occurrences missed while the host
+/// A cron occurrence missed while the host was down is not made up after its restart, unless its dream was killed with the
+/// host: the scope's latest dream, started at or after the schedule's last occurrence, still running or failed as abandoned
+/// at the schedule's first check, is dreamt again once the scope is free (its lease expired); occurrences missed while the host
 /// kept running (suspended, or its clock stepped forward) give one dream at the next check. A clock set back fires no
 /// occurrence twice, nor the first one after it that this schedule's last dream started after (one night at most). Daylight saving time is the time zone's, as Cronos
 /// reads it: a time the clocks skip fires once at the end of the gap, a time that happens twice fires once, at the first.
@@ -62,6 +64,8 @@ public sealed partial class DreamScheduler : BackgroundService
         _startedRuns = new string?[_schedules.Count];
         _excusedBy = new string?[_schedules.Count];
         _failures = new ScheduleFailure?[_schedules.Count];
+        _lookedForKilled = new bool[_schedules.Count];
+        _killed = new DreamRun?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
             schedule.Validate();
@@ -112,6 +116,7 @@ public sealed partial class DreamScheduler : BackgroundService
 
                 var request = (schedule.Request ?? new DreamRunRequest { Scope = schedule.Scope }) with { Scope = schedule.Scope };
                 dreaming = true;
+                _killed[i] = null;
                 var run = await _dreams.DreamAsync(request, cancellationToken).ConfigureAwait(false);
                 _startedRuns[i] = run.Id;
                 DreamEnded(i, _timeProvider.GetUtcNow(), run);
@@ -166,6 +171,21 @@ public sealed partial class DreamScheduler : BackgroundService
         var schedule = _schedules[index];
         if (schedule.Expression() is { } cron)
         {
+            if (!_lookedForKilled[index])
+            {
+                _killed[index] = await FindKilledAsync(schedule, cron, now, cancellationToken).ConfigureAwait(false);
+                _lookedForKilled[index] = true;
+                if (_killed[index] is { } found)
+                {
+                    LogKilledDreamFound(_logger, schedule.Scope.Key, schedule.Cron, found.Id, found.StartedAt);
+                }
+            }
+
+            if (_killed[index] is not null && await KilledDueAsync(index, cancellationToken).ConfigureAwait(false) is { Due: true } makeUp)
+            {
+                return makeUp;
+            }
+
             // Each schedule keeps its own next occurrence, so two schedules of one scope both fire. The first is the first
             // occurrence after the scheduler starts; a restart does not replay missed ones.
             // A clock set back before the time the next occurrence was reckoned from (it ran fast) reckons it again, so
