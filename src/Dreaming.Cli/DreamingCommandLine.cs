@@ -56,6 +56,7 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(ReportCommand.Create(common, output, error));
         root.Subcommands.Add(GradeCommand.Create(common, output, error));
         root.Subcommands.Add(DreamCommand.Create(common, output, error));
+        root.Subcommands.Add(RunsCommand.Create(common, output, error));
         root.Subcommands.Add(MemoryCommand.Create(common, output, error));
         root.Subcommands.Add(ModelCommand.Create(common, output, error));
         root.Subcommands.Add(WebhooksCommand.Create(common, output, error));

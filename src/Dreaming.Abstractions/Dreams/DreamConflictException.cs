@@ -47,7 +47,8 @@ public class DreamConflictException : InvalidOperationException
         var until = running.LeaseExpiresAt?.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
         return new DreamConflictException(
             $"Dream run '{runId}' cannot start: another dream of {running.Scope} is already running (run '{running.Id}', lease held by '{running.LeaseHolder}' until {until}). "
-            + "Only one dream per scope runs at a time: wait for it to finish or cancel it.")
+            + "Only one dream per scope runs at a time: wait for it to finish or cancel it. If its process stopped, the scope is free once the lease expires: "
+            + "a dream started then ends the run and takes the scope over.")
         {
             Scope = running.Scope,
             RunningRunId = running.Id,

@@ -235,7 +235,7 @@ internal static class DreamCommand
         _ => "unknown",
     };
 
-    private static string Status(DreamRunStatus status) => status switch
+    internal static string Status(DreamRunStatus status) => status switch
     {
         DreamRunStatus.Pending => "pending",
         DreamRunStatus.Running => "running",
