@@ -141,9 +141,9 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     /// <inheritdoc />
     /// <remarks>A run whose process stopped after it had written its memory version — under
     /// <see cref="DreamReviewMode.Auto"/> approved (active, or superseded since), under
-    /// <see cref="DreamReviewMode.RequireApproval"/> proposed (reviewed in any way since), in this file and by this run — is
-    /// completed with the results it recorded and a note saying so, raising <c>dream.completed</c>: its sessions count as
-    /// read. Every other run whose lease expired is failed with <see cref="DreamRunStoreRules.AbandonedError"/>.
+    /// <see cref="DreamReviewMode.RequireApproval"/> proposed (reviewed in any way since), in this file, its author the run — is
+    /// completed with the results it recorded, that version as its output and a note saying so, raising
+    /// <c>dream.completed</c>: its sessions count as read. Every other run whose lease expired is failed with <see cref="DreamRunStoreRules.AbandonedError"/>.
     /// <see cref="StartAsync"/> ends the scope's abandoned run the same way.</remarks>
     public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
         WithWebhooksAsync<IReadOnlyList<DreamRun>>((writer, webhooks) => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now(), webhooks), cancellationToken);

@@ -192,19 +192,20 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
     }
 
     /// <summary>Ends a run whose lease expired and returns it as ended. A run whose process stopped after it had written its
-    /// memory version (see <see cref="WroteVersion"/>) is completed with the results it recorded, so its sessions count as
+    /// memory version (see <see cref="WrittenVersion"/>) is completed with the results it recorded, so its sessions count as
     /// read: reading them again would merge its lessons into another version and count each session's credit twice. Any
     /// other is failed with <see cref="DreamRunStoreRules.AbandonedError"/>.</summary>
     private DreamRun Abandon(SqliteTransaction transaction, DreamRun run, DateTimeOffset now)
     {
-        if (WroteVersion(transaction, run))
+        if (WrittenVersion(transaction, run) is { } versionId)
         {
             Update(
                 transaction,
                 run.Id,
-                "status = $status, ended_ms = $now, lease_expires_ms = NULL, note = $note",
+                "status = $status, ended_ms = $now, lease_expires_ms = NULL, output_version_id = $version, note = $note",
                 ("$status", SqliteMemoryRows.Name(DreamRunStatus.Completed)),
                 ("$now", now.ToUnixTimeMilliseconds()),
+                ("$version", versionId),
                 ("$note", run.Results.Note is { } note ? note + "; " + RecoveredNote : RecoveredNote));
         }
         else
@@ -224,28 +225,32 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
     /// <summary>The note added to a run completed on recovery.</summary>
     internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
 
-    // Whether the run's memory version (the one it recorded, written by it) is in the file as the dream leaves it: under
-    // RequireApproval proposed, and reviewed in any way since; under Auto, approved (active, or superseded since). A version
-    // proposed under Auto but never approved is not: the dream failed before it was done, and the next reads its sessions
-    // again from the active version, leaving the proposal for review.
-    private bool WroteVersion(SqliteTransaction transaction, DreamRun run)
+    // The memory version the run wrote (its author is the run: found even when the process stopped before recording it as
+    // the run's output), if it is in the file as the dream leaves it: under RequireApproval proposed, and reviewed in any
+    // way since; under Auto, approved (active, or superseded since). A version proposed under Auto but never approved is
+    // not: the dream failed before it was done, and the next reads its sessions again from the active version, leaving the
+    // proposal for review.
+    private string? WrittenVersion(SqliteTransaction transaction, DreamRun run)
     {
-        if (run.Results.OutputVersionId is not { } versionId)
-        {
-            return false;
-        }
-
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "SELECT state FROM memory_versions WHERE id = $id AND scope = $scope AND author_id = $run_id",
-            ("$id", versionId),
+            "SELECT id, state FROM memory_versions WHERE scope = $scope AND author_kind = $kind AND author_id = $run_id ORDER BY number DESC LIMIT 1",
             ("$scope", run.Scope.Key),
+            ("$kind", SqliteMemoryRows.Name(MemoryAuthorKind.DreamRun)),
             ("$run_id", run.Id));
-        return command.ExecuteScalar() is string state
-            && (run.Request.ReviewMode == DreamReviewMode.RequireApproval
-                || state == SqliteMemoryRows.Name(MemoryVersionState.Active)
-                || state == SqliteMemoryRows.Name(MemoryVersionState.Superseded));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var state = reader.GetString(1);
+        return run.Request.ReviewMode == DreamReviewMode.RequireApproval
+            || state == SqliteMemoryRows.Name(MemoryVersionState.Active)
+            || state == SqliteMemoryRows.Name(MemoryVersionState.Superseded)
+            ? reader.GetString(0)
+            : null;
     }
 
     private void Update(SqliteTransaction transaction, string runId, string assignments, params (string Name, object? Value)[] parameters)

@@ -121,6 +121,7 @@ public sealed class SqliteDreamRunStoreTests : IDisposable
     [InlineData(DreamReviewMode.RequireApproval, "proposed", DreamRunStatus.Completed)]
     [InlineData(DreamReviewMode.RequireApproval, "rejected", DreamRunStatus.Completed)]
     [InlineData(DreamReviewMode.Auto, "another author", DreamRunStatus.Failed)]
+    [InlineData(DreamReviewMode.RequireApproval, "proposed, not recorded", DreamRunStatus.Completed)]
     public async Task A_run_that_stopped_after_writing_its_memory_version_is_completed_on_recovery_one_that_did_not_is_failed(DreamReviewMode mode, string version, DreamRunStatus expected)
     {
         var path = _folder.File("written.db");
@@ -133,7 +134,9 @@ public sealed class SqliteDreamRunStoreTests : IDisposable
         var proposal = TestProposals.Mined(Bot, BaseTime, null, "i1") with { Author = MemoryAuthor.DreamRun(version == "another author" ? "dr-other" : run.Id) };
         var written = await memory.ProposeAsync(proposal);
         var cursor = new DreamCursor(BaseTime, "s2");
-        await runs.UpdateProgressAsync(run.Id, new DreamRunResults { SessionIds = ["s1", "s2"], Cursor = cursor, OutputVersionId = written.Id, Note = "2 lessons" });
+        // Killed between proposing the version and recording it on the run: the version still names the run as its author.
+        var recorded = version == "proposed, not recorded" ? null : written.Id;
+        await runs.UpdateProgressAsync(run.Id, new DreamRunResults { SessionIds = ["s1", "s2"], Cursor = cursor, OutputVersionId = recorded, Note = "2 lessons" });
         if (version is "active" or "superseded")
         {
             await memory.ApproveAsync(written.Id, MemoryAuthor.DreamRun(run.Id));
@@ -152,7 +155,7 @@ public sealed class SqliteDreamRunStoreTests : IDisposable
         var recovered = Assert.Single(await runs.RecoverAbandonedAsync());
 
         Assert.Equal((run.Id, expected), (recovered.Id, recovered.Status));
-        Assert.Equal((written.Id, cursor), (recovered.Results.OutputVersionId, recovered.Results.Cursor));
+        Assert.Equal((expected == DreamRunStatus.Completed ? written.Id : recorded, cursor), (recovered.Results.OutputVersionId, recovered.Results.Cursor));
         Assert.Equal(expected == DreamRunStatus.Failed ? DreamRunStoreRules.AbandonedError : null, recovered.Error);
         Assert.Equal(expected == DreamRunStatus.Failed ? "2 lessons" : "2 lessons; " + SqliteDreamRunWriter.RecoveredNote, recovered.Results.Note);
         Assert.Equal(expected == DreamRunStatus.Completed ? run.Id : null, (await runs.GetLastCompletedAsync(Bot))?.Id);
