@@ -6,6 +6,9 @@ namespace Dreaming.Sqlite;
 /// <summary>Where the store lives and how connections to it are opened, checked and explained when they fail.</summary>
 internal sealed class SqliteDatabase
 {
+    /// <summary>SQLite's <c>PRAGMA auto_vacuum</c> value for incremental auto-vacuum.</summary>
+    internal const long IncrementalAutoVacuum = 2;
+
     private const string DataDirectoryMacro = "|DataDirectory|";
 
     private readonly string _readerConnectionString;
@@ -94,6 +97,14 @@ internal sealed class SqliteDatabase
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
             {
                 throw new TraceStoreException($"Cannot open the trace store '{Location}': the file is read-only (read-only mode or no write permission). Dreaming.Sqlite needs write access to the file and its folder.");
+            }
+
+            // A new file is given incremental auto-vacuum, so that a purge can give its pages back to the file system. It
+            // has to be chosen before the first page is written (the switch to write-ahead logging below writes it); on a
+            // file that has pages already (an older store, or unrelated tables) SQLite ignores it, and nothing changes.
+            if (state.Version == 0 && !state.HasStoreTables)
+            {
+                Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
             }
 
             // On a file already in write-ahead-log mode this changes nothing and takes no write lock (SQLite writes the

@@ -20,6 +20,12 @@ namespace Dreaming.Sqlite;
 /// </remarks>
 public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisposable
 {
+    /// <summary>How many sessions <see cref="PurgeAsync"/> deletes in one transaction.</summary>
+    public const int PurgeBatchSize = 500;
+
+    // How many free pages are given back to the file system in one transaction after a purge (16 MB of 4 KB pages).
+    private const int ReleasePageBatch = 4096;
+
     private readonly SqliteStoreConnection<SqliteWriter> _connection;
 
     /// <summary>Initializes a new instance. Nothing is opened until first use.</summary>
@@ -204,8 +210,60 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     }
 
     /// <inheritdoc />
-    public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) =>
-        WithWriterAsync(writer => writer.Purge(startedBefore), cancellationToken);
+    /// <remarks>
+    /// <para>The sessions are deleted oldest first, <see cref="PurgeBatchSize"/> at a time, each batch in a transaction of its
+    /// own, so that sessions being recorded meanwhile (by this store or another process on the file) wait for one batch at
+    /// most, not for the whole purge. A cancellation between batches throws <see cref="OperationCanceledException"/> and
+    /// keeps what the batches before it deleted.</para>
+    /// <para>A file this library created (since it sets SQLite's incremental auto-vacuum on new files) then gives the
+    /// space back to the file system, a few thousand pages per transaction, so the file shrinks. A file created by an
+    /// older build keeps its size: the free pages are reused by the sessions written after, so it stops growing; call
+    /// <see cref="CompactAsync"/> once to shrink it and switch it to incremental auto-vacuum.</para>
+    /// </remarks>
+    public async Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        int batch;
+        do
+        {
+            batch = await WithWriterAsync(writer => writer.Purge(startedBefore, PurgeBatchSize), cancellationToken).ConfigureAwait(false);
+            purged += batch;
+        }
+        while (batch == PurgeBatchSize);
+
+        if (purged > 0)
+        {
+            // Stops when the count no longer falls (another process freeing pages meanwhile gives them back itself).
+            var left = long.MaxValue;
+            while (await WithWriterAsync(static writer => writer.ReleaseFreePages(ReleasePageBatch), cancellationToken).ConfigureAwait(false) is var now
+                && now > 0 && now < left)
+            {
+                left = now;
+            }
+        }
+
+        return purged;
+    }
+
+    /// <summary>Rewrites the database file without the space that purged sessions left free, and switches it to incremental
+    /// auto-vacuum, so that later purges shrink the file by themselves.</summary>
+    /// <param name="cancellationToken">Cancels the operation before the rewrite starts; once started it runs to the end.</param>
+    /// <returns>A task that completes when the file is rewritten.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the rewrite started.</exception>
+    /// <exception cref="TraceStoreException">The file cannot be rewritten (locked by another process for longer than
+    /// <see cref="SqliteTraceStoreOptions.BusyTimeout"/>, or the disk is full).</exception>
+    /// <remarks>Needed once, for a file created by an older build (without incremental auto-vacuum), whose size a purge
+    /// does not change. SQLite's <c>VACUUM</c> copies the whole database: it holds the write lock for the copy (every writer,
+    /// in any process, waits or fails after its busy timeout: 0.9 s for a 243 MB file holding 120 MB of sessions on a test machine), and needs free
+    /// disk space of about twice the file's size while it runs. Run it while the app is quiet.</remarks>
+    public Task CompactAsync(CancellationToken cancellationToken = default) =>
+        WithWriterAsync(
+            static writer =>
+            {
+                writer.Compact();
+                return true;
+            },
+            cancellationToken);
 
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
     public void Dispose() => _connection.Dispose();

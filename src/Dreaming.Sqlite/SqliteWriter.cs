@@ -40,7 +40,11 @@ internal sealed class SqliteWriter : IDisposable
             connection,
             "UPDATE sessions SET outcome_label = $outcome_label, outcome_score = $outcome_score, outcome_source = $outcome_source WHERE id = $id",
             "$id", "$outcome_label", "$outcome_score", "$outcome_source");
-        _purge = SqliteRows.Create(connection, "DELETE FROM sessions WHERE status <> $running AND started_ms < $cut_off_ms", "$running", "$cut_off_ms");
+        // The oldest first, a batch at a time, through the start-time index: each batch is a short transaction of its own.
+        _purge = SqliteRows.Create(
+            connection,
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE status <> $running AND started_ms < $cut_off_ms ORDER BY started_ms, id LIMIT $limit)",
+            "$running", "$cut_off_ms", "$limit");
         _commands = [_insertSession, _insertEvent, _getStatus, _addEventCount, _complete, _setOutcome, _purge];
         foreach (var command in _commands)
         {
@@ -175,16 +179,73 @@ internal sealed class SqliteWriter : IDisposable
         return added;
     }
 
-    public int Purge(DateTimeOffset startedBefore)
+    /// <summary>Deletes at most <paramref name="limit"/> of the oldest ended sessions that started before the cut-off, with
+    /// their events, in one transaction.</summary>
+    /// <returns>How many were deleted: fewer than <paramref name="limit"/> when none is left.</returns>
+    public int Purge(DateTimeOffset startedBefore, int limit)
     {
         using var transaction = Begin();
         _purge.Parameters[0].Value = (int)SessionStatus.Running;
         _purge.Parameters[1].Value = SqliteRows.ToMilliseconds(startedBefore);
+        _purge.Parameters[2].Value = limit;
 
         // Events go with their sessions through the foreign key's ON DELETE CASCADE.
         var purged = _purge.ExecuteNonQuery();
         transaction.Commit();
+        Checkpoint();
         return purged;
+    }
+
+    /// <summary>In a file with incremental auto-vacuum (every file this library created since it sets it), gives back to the
+    /// file system up to <paramref name="pages"/> of the free pages a purge left, in one transaction; in any other file
+    /// does nothing (its free pages are reused by later writes).</summary>
+    /// <returns>How many free pages the file still has to give back (0 in a file without incremental auto-vacuum).</returns>
+    public long ReleaseFreePages(int pages)
+    {
+        using var transaction = Begin();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA auto_vacuum;";
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != SqliteDatabase.IncrementalAutoVacuum)
+        {
+            return 0;
+        }
+
+        // PRAGMA takes no parameters; the count is an integer formatted invariantly.
+        command.CommandText = "PRAGMA incremental_vacuum(" + pages.ToString(System.Globalization.CultureInfo.InvariantCulture) + ");";
+        command.ExecuteNonQuery();
+        command.CommandText = "PRAGMA freelist_count;";
+        var left = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        transaction.Commit();
+        Checkpoint();
+        return left;
+    }
+
+    /// <summary>Copies what the write-ahead log holds into the database file, as far as readers allow, without waiting for
+    /// any lock (<c>PASSIVE</c>). Run after each batch of a purge: otherwise the log grows by every page the purge changes,
+    /// and the app's next small write that crosses SQLite's auto-checkpoint threshold copies them all inside its own
+    /// commit (measured: stalls of 1 to 1.7 s for a session write during a purge of 50,000 sessions, against 0.1 to 0.25 s
+    /// with this, in the same batches).</summary>
+    private void Checkpoint()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Rewrites the whole file without its free pages (<c>VACUUM</c>), switching it to incremental auto-vacuum
+    /// first so that later purges give their pages back by themselves, then copies the log back so the file shrinks. Holds
+    /// the write lock for the whole rewrite.</summary>
+    public void Compact()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;";
+        command.ExecuteNonQuery();
+
+        // In write-ahead-log mode the rewrite lands in the log: the file shrinks once it is copied back, now if no reader
+        // is in the way (SQLite waits the busy timeout for them, then leaves it to the next checkpoint).
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        command.ExecuteNonQuery();
     }
 
     public void Dispose()
