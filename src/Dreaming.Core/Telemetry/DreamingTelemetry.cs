@@ -31,6 +31,9 @@ public static class DreamingTelemetry
     /// <c>store_error</c>, <c>redaction_error</c>, <c>writer_stopped</c> or <c>drain_timeout</c>).</summary>
     public const string EventsDroppedMetric = "dreaming.events.dropped";
 
+    /// <summary>Counter of sessions purged (<c>{session}</c>) by the session retention job (<c>AddSessionRetention</c>).</summary>
+    public const string SessionsPurgedMetric = "dreaming.sessions.purged";
+
     /// <summary>Histogram of the duration of one store write batch (<c>s</c>), advising buckets from 0.5 ms to 10 s.</summary>
     public const string WriteDurationMetric = "dreaming.writer.batch.duration";
 
@@ -46,6 +49,8 @@ public static class DreamingTelemetry
     internal static readonly Counter<long> SessionsEnded = Meter.CreateCounter<long>(SessionsEndedMetric, "{session}", "Sessions ended, by status.");
 
     internal static readonly Counter<long> EventsRecorded = Meter.CreateCounter<long>(EventsRecordedMetric, "{event}", "Events queued for the trace store.");
+
+    internal static readonly Counter<long> SessionsPurged = Meter.CreateCounter<long>(SessionsPurgedMetric, "{session}", "Sessions purged by the session retention job.");
 
     internal static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>(EventsDroppedMetric, "{event}", "Events dropped instead of stored.");
 

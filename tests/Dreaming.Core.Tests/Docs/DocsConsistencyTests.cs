@@ -22,6 +22,7 @@ public partial class DocsConsistencyTests
         { "docs/import.md", typeof(SessionImportOptions) },
         { "docs/dreaming-mining.md", typeof(MiningOptions) },
         { "docs/agent-framework.md", typeof(Dreaming.AgentFramework.DreamingAgentSessionOptions) },
+        { "docs/stores.md", typeof(SessionRetentionOptions) },
     };
 
     [Fact]

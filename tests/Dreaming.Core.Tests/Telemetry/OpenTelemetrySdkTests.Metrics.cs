@@ -16,6 +16,7 @@ public sealed partial class OpenTelemetrySdkTests
         ["dreaming.writer.batch.duration"] = ("s", []),
         ["dreaming.writer.queue.length"] = ("{event}", []),
         ["dreaming.webhooks.attempts"] = ("{attempt}", ["dreaming.webhook.result"]),
+        ["dreaming.sessions.purged"] = ("{session}", []),
     };
 
     [Fact]
