@@ -53,6 +53,7 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(SessionsCommand.Create(common, output, error));
         root.Subcommands.Add(SessionCommand.Create(common, output, error));
         root.Subcommands.Add(SessionCommand.CreateInspect(common, output, error));
+        root.Subcommands.Add(PurgeCommand.Create(common, output, error));
         root.Subcommands.Add(ReportCommand.Create(common, output, error));
         root.Subcommands.Add(GradeCommand.Create(common, output, error));
         root.Subcommands.Add(DreamCommand.Create(common, output, error));
