@@ -29,6 +29,8 @@ public sealed class SessionRetentionOptions
     /// <see cref="DreamScopes"/>. A scope that has never completed a dream has read none of its sessions, so all its graded
     /// sessions are kept until its first dream; a scope listed but never dreamt holds the purge back for ever (the job
     /// logs the session that holds it at each run). Set <see langword="false"/> to purge by age alone.</para>
+    /// <para>A session is unread only once it has an outcome: an ungraded one older than <see cref="MaxAge"/> is purged,
+    /// and so may be one graded (<see cref="ITraceStore.SetOutcomeAsync"/>) while a run is between looking and deleting.</para>
     /// </remarks>
     public bool KeepUnreadSessions { get; set; } = true;
 
