@@ -40,21 +40,7 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         // The session's values are all known before its first error is signed: an error may quote a name the customer
         // says, or a tool returns, only later, and must be signed as the same error quoting it after.
         _values.Reset(session.Session.Task);
-        foreach (var sessionEvent in session.Events)
-        {
-            switch (sessionEvent)
-            {
-                case ToolCallEvent call:
-                    _values.Add(call.Arguments);
-                    break;
-                case ToolResultEvent { IsError: false } result:
-                    _values.Add(result.Result);
-                    break;
-                case MessageEvent { Role: "user" } message:
-                    _values.Add(message.Text);
-                    break;
-            }
-        }
+        _values.AddEvents(session.Events);
 
         CallInfo? previous = null;
         foreach (var sessionEvent in session.Events)

@@ -46,6 +46,11 @@ internal sealed partial class SessionValues
         _phrases.Clear();
         _words.Clear();
         _read = 0;
+        _codes.Clear();
+        _wholeValues.Clear();
+        _wholeValuesByFirstWord.Clear();
+        _indexed = 0;
+        _wordsIgnoringCase = null;
         Add(task);
     }
 
@@ -160,7 +165,8 @@ internal sealed partial class SessionValues
             lower |= char.IsLower(c);
         }
 
-        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word);
+        // "I'm", "I'll", "I've" are no one's name, though a customer's message is full of them.
+        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word) && word[1] is not ('\'' or '’');
     }
 
     // An error's kind (TypeError, KeyError, InvalidOperationException, ConnectionRefusedError) is the error's own word,
@@ -191,6 +197,11 @@ internal sealed partial class SessionValues
     // Reads the texts added since the last mask: JSON ones as their string values, others whole.
     private void ReadSources()
     {
+        if (_read < _texts.Count)
+        {
+            _wordsIgnoringCase = null;
+        }
+
         for (; _read < _texts.Count; _read++)
         {
             var text = _texts[_read];
@@ -207,14 +218,18 @@ internal sealed partial class SessionValues
                     }
 
                     AddWords(_values[i], freeText: words > MaxShortValueWords);
+                    AddCodes(_values[i], whole: true);
                 }
             }
             else
             {
                 _values.RemoveRange(start, _values.Count - start);
                 AddWords(text, freeText: true);
+                AddCodes(text, whole: false);
             }
         }
+
+        _values.Clear();
     }
 
     // The name-like words of a value. In free text (a task, a message, a value of more than a few words) the first word

@@ -25,7 +25,7 @@ namespace Dreaming;
 /// <c>UseDreaming()</c>, so a dream leaves nothing for the next dream to mine; its usage is on the run's
 /// <c>reflect</c> stage.</para>
 /// </remarks>
-public sealed class ModelReflector : IDreamReflector
+public sealed partial class ModelReflector : IDreamReflector
 {
     private const int MaxLessonLength = 600;
     private const int FindingsPerCall = 5;
@@ -60,11 +60,13 @@ public sealed class ModelReflector : IDreamReflector
         var call = new Conversation(_client, request.TokenBudget, request.Scope is null ? null : request.Scope.Kind == MemoryScopeKind.Agent ? request.Scope.Id : request.Scope.Key);
         var lessons = new Dictionary<int, LessonCandidate>();
         var chosen = findings.Take(_maxFindings).Select((f, i) => (Index: i, Finding: f)).ToList();
+        // Each session's values are masked in what the model is shown of it, and every session's in what it writes.
+        var mask = new LessonMask(request.Sessions);
         foreach (var batch in chosen.Chunk(FindingsPerCall))
         {
             var shown = new List<string>();
-            var prompt = FindingsPrompt(batch, request, shown);
-            await call.AskAsync(prompt, reply => ParseFindings(reply, batch, shown, lessons), cancellationToken).ConfigureAwait(false);
+            var prompt = FindingsPrompt(batch, request, shown, mask.Shown);
+            await call.AskAsync(prompt, reply => ParseFindings(reply, batch, shown, lessons, mask), cancellationToken).ConfigureAwait(false);
             if (call.Stopped)
             {
                 break;
@@ -75,7 +77,7 @@ public sealed class ModelReflector : IDreamReflector
         var pairs = _maxPairs == 0 || call.Stopped ? [] : TaskPair.Find(request.Sessions.Values, _maxPairs, minSimilarity: 0.3, maxCandidates: 500, request.EarlierSessionIds, cancellationToken);
         if (pairs.Count > 0)
         {
-            await call.AskAsync(PairsPrompt(pairs, request.Instructions), reply => ParsePairs(reply, pairs, request.BaseFailureRate, pairLessons), cancellationToken).ConfigureAwait(false);
+            await call.AskAsync(PairsPrompt(pairs, request.Instructions, mask.Shown), reply => ParsePairs(reply, pairs, request.BaseFailureRate, pairLessons, mask), cancellationToken).ConfigureAwait(false);
         }
 
         var result = new List<LessonCandidate>();
@@ -90,6 +92,12 @@ public sealed class ModelReflector : IDreamReflector
         if (templated > 0)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"{templated} of {findings.Count} lessons written by template{(call.Problem is null ? string.Empty : " (" + call.Problem + ")")}"));
+        }
+
+        if (mask.Masked + mask.Dropped > 0)
+        {
+            var dropped = mask.Dropped == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"; {mask.Dropped} left out as little but values remained (a finding's is written by template)");
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{mask.Masked + mask.Dropped} lessons of the model quoted a value of the sessions read: masked as <value>{dropped}"));
         }
 
         if (call.BudgetReached)
@@ -113,96 +121,21 @@ public sealed class ModelReflector : IDreamReflector
         Cite only session ids listed under that finding or pair.
         """;
 
-    // Writes the prompt for a batch of findings, adding to `shown` every session it excerpts.
-    private static string FindingsPrompt((int Index, Finding Finding)[] findings, ReflectionRequest request, List<string> shown)
-    {
-        var text = new StringBuilder();
-        AppendInstructions(text, request.Instructions);
-        foreach (var (i, f) in findings)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Finding {i}: {f.Kind} tool={f.Tool ?? "-"} signature=\"{f.Signature}\" sessions={f.Sessions} failed={f.FailedSessions} lift={f.Lift:0.00}");
-            text.AppendLine("Evidence sessions: " + string.Join(", ", f.Evidence.Select(e => e.SessionId)));
-            foreach (var evidence in f.Evidence.Take(2))
-            {
-                if (request.Sessions.TryGetValue(evidence.SessionId, out var session))
-                {
-                    AppendExcerpt(text, session, evidence.EventSequences);
-                    if (!shown.Contains(session.Session.Id))
-                    {
-                        shown.Add(session.Session.Id);
-                    }
-                }
-            }
-
-            text.AppendLine();
-        }
-
-        return text.ToString();
-    }
-
-    private static string PairsPrompt(IReadOnlyList<TaskPair> pairs, string? instructions)
-    {
-        var text = new StringBuilder();
-        AppendInstructions(text, instructions);
-        for (var i = 0; i < pairs.Count; i++)
-        {
-            var pair = pairs[i];
-            text.AppendLine(CultureInfo.InvariantCulture, $"Pair {i}: similar tasks (similarity {pair.Similarity:0.00}); {pair.Failed.Session.Id} failed, {pair.Succeeded.Session.Id} passed.");
-            text.AppendLine(CultureInfo.InvariantCulture, $"Failed task: {Cut(pair.Failed.Session.Task)}");
-            AppendExcerpt(text, pair.Failed, []);
-            text.AppendLine(CultureInfo.InvariantCulture, $"Passed task: {Cut(pair.Succeeded.Session.Task)}");
-            AppendExcerpt(text, pair.Succeeded, []);
-            text.AppendLine();
-        }
-
-        return text.ToString();
-    }
-
-    private static void AppendInstructions(StringBuilder text, string? instructions)
-    {
-        if (!string.IsNullOrWhiteSpace(instructions))
-        {
-            text.Append("Instructions for this review: ").AppendLine(instructions).AppendLine();
-        }
-    }
-
-    private static void AppendExcerpt(StringBuilder text, SessionWithEvents session, IReadOnlyList<long> around)
-    {
-        text.AppendLine(CultureInfo.InvariantCulture, $"<excerpt session=\"{session.Session.Id}\" outcome=\"{session.Session.Outcome?.Label}\">");
-        text.AppendLine(Excerpt(session, around));
-        text.AppendLine("</excerpt>");
-    }
-
-    private static string Excerpt(SessionWithEvents session, IReadOnlyList<long> around)
-    {
-        var lines = session.Events
-            .Where(e => around.Count == 0 || around.Any(s => Math.Abs(s - e.Sequence) <= 2))
-            .Take(8)
-            .Select(e => e switch
-            {
-                MessageEvent m => $"{m.Role}: {Cut(m.Text)}",
-                // A call whose arguments were not read shows why, not as a call with none.
-                ToolCallEvent { ArgumentsError: { } argumentsError } c => $"call {c.ToolName}({(c.Arguments is null ? string.Empty : Cut(c.Arguments) + " ")}<arguments not read: {Cut(argumentsError)}>)",
-                ToolCallEvent c => $"call {c.ToolName}({Cut(c.Arguments)})",
-                ToolResultEvent r => $"{(r.IsError ? "error" : "result")} {r.ToolName}: {Cut(r.ErrorMessage ?? r.Result)}",
-                // The outcome loop's notes: the agent's question or block reason, and the guidance it was given.
-                NoteEvent n => $"note: {Cut(n.Text)}",
-                _ => e.EventType,
-            });
-        return string.Join('\n', lines);
-    }
-
-    private static string Cut(string? text) => text is null ? string.Empty : text.Length <= 300 ? text : string.Concat(TextCut.Start(text, 300), "...");
-
-    private static int ParseFindings(string reply, (int Index, Finding Finding)[] batch, IReadOnlyList<string> shown, Dictionary<int, LessonCandidate> lessons)
+    private static int ParseFindings(string reply, (int Index, Finding Finding)[] batch, IReadOnlyList<string> shown, Dictionary<int, LessonCandidate> lessons, LessonMask mask)
     {
         var parsed = 0;
-        foreach (var (item, text) in Items(reply, "finding"))
+        foreach (var (item, quoted) in Items(reply, "finding"))
         {
             var i = item.GetProperty("finding").GetInt32();
             var index = Array.FindIndex(batch, b => b.Index == i);
             if (index < 0 || lessons.ContainsKey(i))
             {
+                continue;
+            }
+
+            if (mask.Apply(quoted) is not { } text)
+            {
+                parsed++; // answered, with little but values: the template stands in
                 continue;
             }
 
@@ -225,14 +158,14 @@ public sealed class ModelReflector : IDreamReflector
         return parsed;
     }
 
-    private static int ParsePairs(string reply, IReadOnlyList<TaskPair> pairs, double baseFailureRate, List<LessonCandidate> lessons)
+    private static int ParsePairs(string reply, IReadOnlyList<TaskPair> pairs, double baseFailureRate, List<LessonCandidate> lessons, LessonMask mask)
     {
         var done = new HashSet<int>();
         List<string>? shown = null;
-        foreach (var (item, text) in Items(reply, "pair"))
+        foreach (var (item, quoted) in Items(reply, "pair"))
         {
             var i = item.GetProperty("pair").GetInt32();
-            if (i >= pairs.Count || !done.Add(i))
+            if (i >= pairs.Count || !done.Add(i) || mask.Apply(quoted) is not { } text)
             {
                 continue;
             }
@@ -244,7 +177,8 @@ public sealed class ModelReflector : IDreamReflector
             {
                 Kind = KindOf(item, InsightKind.Lesson),
                 Text = text,
-                Triggers = new InsightTriggers { Tools = pair.FailedTools().Take(3).ToList(), Keywords = pair.SharedKeywords() },
+                // A word both tasks share may be the customer's name: not a keyword.
+                Triggers = new InsightTriggers { Tools = pair.FailedTools().Take(3).ToList(), Keywords = pair.SharedKeywords().Where(k => !mask.Values.IsValueWord(k)).ToList() },
                 Evidence = (cited.Count > 0 ? cited : [pair.Failed.Session.Id, pair.Succeeded.Session.Id]).Select(id => new InsightEvidence(id)).ToList(),
                 Finding = pair.ToFinding(baseFailureRate),
                 ShownSessionIds = shown,

@@ -172,7 +172,9 @@ public sealed partial class MemoryGuardRedTeamTests(ITestOutputHelper output)
 
         Assert.Equal(DreamRunStatus.Completed, run.Status);
         var version = await memory.GetActiveVersionAsync(s_scope);
-        return Assert.Single(version!.Insights, i => i.Source == InsightSource.Reflected);
+        // A lesson that is little but the sessions' values (the message's own capitalised words and codes) is left out by
+        // the reflector and the template stands in: the echoed text reaches no memory (null, not a miss).
+        return version!.Insights.SingleOrDefault(i => i.Source == InsightSource.Reflected);
     }
 
     private static List<SessionWithEvents> Sessions(string error, string userMessage) =>

@@ -57,7 +57,8 @@ public class ReflectionPairsAndBudgetTests
         Assert.Contains("reservation", lesson.Triggers.Keywords);
         var prompt = Assert.Single(requests)[1].Text;
         Assert.Contains("f1 failed, p1 passed", prompt, StringComparison.Ordinal);
-        Assert.Contains("Failed task: Change the flight of reservation ABC to Friday", prompt, StringComparison.Ordinal);
+        // A word with a capital that the session's own task holds is masked as a value, as a name would be.
+        Assert.Contains("Failed task: Change the flight of reservation ABC to <value>", prompt, StringComparison.Ordinal);
         Assert.Contains("<excerpt session=\"p1\"", prompt, StringComparison.Ordinal);
     }
 
