@@ -43,6 +43,8 @@ public static class DreamingServiceCollectionExtensions
         services.TryAddSingleton<IDreamRunStore, InMemoryDreamRunStore>();
         services.AddOptions<CurationOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CurationOptions>, CurationOptionsValidator>());
+        services.AddOptions<MiningOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MiningOptions>, MiningOptionsValidator>());
         services.TryAddSingleton<IDreamConsolidator, DreamConsolidator>();
         services.TryAddSingleton<DreamJobs>();
         services.TryAddSingleton<MemoryInjector>();

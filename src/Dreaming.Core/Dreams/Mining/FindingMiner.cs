@@ -53,6 +53,7 @@ public sealed class FindingMiner
             MaxEvidence = options.MaxEvidence,
             MaxFindings = options.MaxFindings,
             MaxPatterns = options.MaxPatterns,
+            MinScopes = options.MinScopes,
         };
         return MineCoreAsync(sessions, earlier, snapshot, cancellationToken);
     }
@@ -60,7 +61,7 @@ public sealed class FindingMiner
     private async Task<MiningReport> MineCoreAsync(IAsyncEnumerable<SessionWithEvents> sessions, IReadOnlySet<string>? earlier, MiningOptions options, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
-        var table = new PatternTable(options.MaxPatterns, options.MaxEvidence);
+        var table = new PatternTable(options.MaxPatterns, options.MaxEvidence, options.MinScopes);
         var scanner = new SessionScanner(table, options.MinRepeatedFailures);
         long read = 0, mined = 0, failed = 0, withoutOutcome = 0, unknownLabel = 0;
         await foreach (var session in sessions.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -83,10 +84,10 @@ public sealed class FindingMiner
                     continue;
                 case SessionVerdict.Failed:
                     failed++;
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true, isEarlier));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true, isEarlier, session.Session.Scope));
                     break;
                 default:
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false, isEarlier));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false, isEarlier, session.Session.Scope));
                     break;
             }
         }

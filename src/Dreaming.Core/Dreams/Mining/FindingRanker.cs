@@ -22,6 +22,12 @@ internal static class FindingRanker
                 continue;
             }
 
+            // Seen in fewer tenants than MinScopes: one tenant's situation, not to be learnt for all (counted above alike).
+            if (!pattern.EnoughScopes)
+            {
+                continue;
+            }
+
             var rate = (double)pattern.FailedSessions / pattern.Sessions;
             var isTied = IsTiedToFailure(pattern, rate, baseRate, options)
                 && (pattern.Key.Pattern != FindingKinds.ToolSequence || pValue <= sequenceThreshold);

@@ -45,6 +45,16 @@ public sealed class MiningOptions
     /// <value>The default is 100,000.</value>
     public int MaxPatterns { get; set; } = 100_000;
 
+    /// <summary>Gets or sets the fewest distinct team scopes (<see cref="SessionRecord.Scope"/>: tenants, in a multi-tenant
+    /// app) a pattern's sessions must come from to be reported: with 2, what only one tenant's sessions show is not
+    /// learnt, however often it recurs there.</summary>
+    /// <remarks>Sessions without a scope count together as one scope (one tenant more, not one each), so they never
+    /// make a pattern of one tenant look shared. A dream applies it to an agent's or the global memory only: a team's
+    /// dream reads one scope, and its lessons reach only that team's sessions. Counting the scopes costs nothing when
+    /// it is 1.</remarks>
+    /// <value>The default is 1: a pattern is reported whatever scopes its sessions have.</value>
+    public int MinScopes { get; set; } = 1;
+
     /// <summary>Throws when an option is invalid.</summary>
     /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public void Validate()
@@ -65,6 +75,7 @@ public sealed class MiningOptions
         RequireAtLeast(MaxEvidence, 1, nameof(MaxEvidence));
         RequireAtLeast(MaxFindings, 1, nameof(MaxFindings));
         RequireAtLeast(MaxPatterns, 1, nameof(MaxPatterns));
+        RequireAtLeast(MinScopes, 1, nameof(MinScopes));
     }
 
     private static void RequireAtLeast(int value, int minimum, string optionName)

@@ -1,7 +1,7 @@
 namespace Dreaming;
 
 /// <summary>The counts and bounded evidence of one pattern, updated as sessions stream past.</summary>
-internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
+internal sealed class PatternAccumulator(PatternKey key, int maxEvidence, int minScopes = 1)
 {
     private const int MaxEventsPerSession = 10;
     private const int MaxExampleLength = 300;
@@ -15,6 +15,9 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
     private HashSet<string>? _earlierEvidence;
     private long _lastSession = -1;
 
+    // The distinct scopes of the pattern's sessions (null for those without one), counted up to MinScopes; only then.
+    private List<string?>? _scopes;
+
     public PatternKey Key { get; } = key;
 
     public int Sessions { get; private set; }
@@ -25,6 +28,9 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
     public int NewSessions { get; private set; }
 
     public long Occurrences { get; private set; }
+
+    /// <summary>Gets whether the pattern's sessions come from at least <see cref="MiningOptions.MinScopes"/> scopes.</summary>
+    public bool EnoughScopes => minScopes <= 1 || _scopes?.Count >= minScopes;
 
     public long WastedCalls { get; private set; }
 
@@ -40,6 +46,10 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence)
             Sessions++;
             FailedSessions += session.Failed ? 1 : 0;
             NewSessions += session.Earlier ? 0 : 1;
+            if (minScopes > 1 && (_scopes ??= []).Count < minScopes && !_scopes.Contains(session.Scope))
+            {
+                _scopes.Add(session.Scope);
+            }
             var evidence = session.Failed ? _failedEvidence : _succeededEvidence;
             _currentSequences = null;
             if (evidence.Count < maxEvidence)

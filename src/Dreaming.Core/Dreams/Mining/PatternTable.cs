@@ -1,7 +1,7 @@
 namespace Dreaming;
 
 /// <summary>The patterns counted so far, at most a fixed number of them, so that memory does not grow with the number of events.</summary>
-internal sealed class PatternTable(int maxPatterns, int maxEvidence)
+internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScopes = 1)
 {
     private readonly Dictionary<PatternKey, PatternAccumulator> _patterns = [];
 
@@ -26,7 +26,7 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence)
             return null;
         }
 
-        accumulator = new PatternAccumulator(key, maxEvidence);
+        accumulator = new PatternAccumulator(key, maxEvidence, minScopes);
         _patterns.Add(key, accumulator);
         return accumulator;
     }

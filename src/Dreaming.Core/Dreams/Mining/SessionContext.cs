@@ -6,4 +6,5 @@ namespace Dreaming;
 /// <param name="Failed">Whether the session failed.</param>
 /// <param name="Earlier">Whether an earlier dream already read the session (a dream's lookback): it adds support, but a
 /// pattern seen only in such sessions is not reported.</param>
-internal readonly record struct SessionContext(long Ordinal, string SessionId, bool Failed, bool Earlier = false);
+/// <param name="Scope">The session's team scope, or <see langword="null"/> when it has none.</param>
+internal readonly record struct SessionContext(long Ordinal, string SessionId, bool Failed, bool Earlier = false, string? Scope = null);

@@ -1,9 +1,35 @@
 namespace Dreaming;
 
 /// <summary>The default stages of <see cref="DreamConsolidator"/>, each a thin adapter over the library's implementation.</summary>
-internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs, TimeProvider timeProvider, CurationOptions? curation = null)
+internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs, TimeProvider timeProvider, CurationOptions? curation = null, MiningOptions? mining = null)
     : IDreamSessionSelector, IDreamMiner, IDreamReflector, IDreamCurator
 {
+    /// <summary>Gets the fewest scopes a finding's sessions must come from in a dream of this scope: the options' for an
+    /// agent's or the global memory, 1 for a team's (whose dream reads one scope).</summary>
+    public int MinScopesFor(MemoryScope scope) => scope.Kind == MemoryScopeKind.Team ? 1 : mining?.MinScopes ?? 1;
+
+    /// <summary>Mines as <see cref="MineAsync(IReadOnlyList{SessionWithEvents}, IReadOnlyList{SessionWithEvents}, CancellationToken)"/>
+    /// with the options as they apply to a dream of the scope.</summary>
+    public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, MemoryScope scope, CancellationToken cancellationToken)
+    {
+        var options = mining is null ? null : Copy(mining, MinScopesFor(scope));
+        var all = earlier.Count == 0 ? sessions : sessions.Concat(earlier);
+        var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
+        return new FindingMiner(timeProvider).MineAsync(all.ToAsyncEnumerable(), earlierIds, options, cancellationToken);
+    }
+
+    private static MiningOptions Copy(MiningOptions options, int minScopes) => new()
+    {
+        MinSupport = options.MinSupport,
+        MinLift = options.MinLift,
+        SequenceFalseDiscoveryRate = options.SequenceFalseDiscoveryRate,
+        MinRepeatedFailures = options.MinRepeatedFailures,
+        MaxEvidence = options.MaxEvidence,
+        MaxFindings = options.MaxFindings,
+        MaxPatterns = options.MaxPatterns,
+        MinScopes = minScopes,
+    };
+
     public async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {
         var history = after is null ? null : await DreamReadHistory.LoadAsync(runs, request.Scope, cancellationToken).ConfigureAwait(false);
@@ -23,12 +49,12 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
     }
 
     public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken) =>
-        new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), cancellationToken: cancellationToken);
+        new FindingMiner(timeProvider).MineAsync(sessions.ToAsyncEnumerable(), mining, cancellationToken);
 
     public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, CancellationToken cancellationToken) =>
         earlier.Count == 0
             ? MineAsync(sessions, cancellationToken)
-            : new FindingMiner(timeProvider).MineAsync(sessions.Concat(earlier).ToAsyncEnumerable(), earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal), options: null, cancellationToken);
+            : new FindingMiner(timeProvider).MineAsync(sessions.Concat(earlier).ToAsyncEnumerable(), earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal), mining, cancellationToken);
 
     public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));

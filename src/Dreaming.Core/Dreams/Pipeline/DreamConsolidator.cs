@@ -27,6 +27,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     private readonly IDreamCurator _curator;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
     private readonly ILogger _logger;
+    private readonly DefaultDreamStages _defaults;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="traces">Where the sessions are.</param>
@@ -41,6 +42,9 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// <param name="embeddings">An embedding generator, so curation also merges lessons that say the same thing in other
     /// words, or <see langword="null"/>.</param>
     /// <param name="curationOptions">The options of the default curator, or <see langword="null"/> for the defaults.</param>
+    /// <param name="miningOptions">The options of the default miner (<see cref="FindingMiner"/>), or <see langword="null"/>
+    /// for the defaults; its <see cref="MiningOptions.MinScopes"/> applies to dreams of an agent's or the global memory,
+    /// and to the pairs of similar tasks their reflector is shown.</param>
     /// <remarks>Registered by <c>AddDreamingAgents</c>; each stage comes from the container when one is registered
     /// (<see cref="IDreamSessionSelector"/>, <see cref="IDreamMiner"/>, <see cref="IDreamReflector"/>, <see cref="IDreamCurator"/>),
     /// and so does an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings.</remarks>
@@ -55,15 +59,18 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         IDreamMiner? miner = null,
         IDreamCurator? curator = null,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
-        IOptions<CurationOptions>? curationOptions = null)
+        IOptions<CurationOptions>? curationOptions = null,
+        IOptions<MiningOptions>? miningOptions = null)
     {
+        miningOptions?.Value.Validate();
         _traces = traces ?? throw new ArgumentNullException(nameof(traces));
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _embeddings = embeddings;
-        var defaults = new DefaultDreamStages(_traces, _runs, _timeProvider, curationOptions?.Value);
+        var defaults = new DefaultDreamStages(_traces, _runs, _timeProvider, curationOptions?.Value, miningOptions?.Value);
+        _defaults = defaults;
         _reflector = reflector ?? defaults;
         _selector = selector ?? defaults;
         _miner = miner ?? defaults;
@@ -186,9 +193,12 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         // With a lookback, earlier sessions only add support to the findings (see DreamRunRequest.Lookback): they are
         // not credited, not named among the sessions read, and do not move the cursor.
         var earlier = request.Lookback is null ? [] : await _selector.SelectLookbackAsync(request, previous?.Results.Cursor, selected, cancellationToken).ConfigureAwait(false);
-        var mining = earlier.Count == 0
-            ? await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false)
-            : await _miner.MineAsync(selected, earlier, cancellationToken).ConfigureAwait(false);
+        // The default miner applies MiningOptions.MinScopes by the dream's scope; another miner decides for itself.
+        var mining = ReferenceEquals(_miner, _defaults)
+            ? await _defaults.MineAsync(selected, earlier, request.Scope, cancellationToken).ConfigureAwait(false)
+            : earlier.Count == 0
+                ? await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false)
+                : await _miner.MineAsync(selected, earlier, cancellationToken).ConfigureAwait(false);
         stages.Add(new DreamStageUsage("mine", SessionUsage.Zero, watch.Elapsed));
         var report = mining.ToDreamReport();
         results = results with { Report = report, StageUsage = [.. stages] };
@@ -202,7 +212,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         // A pair of similar tasks needs a new session, as a finding does: the reflector is told which ones are old.
         var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(
-            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, EarlierSessionIds = earlierIds, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope },
+            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, EarlierSessionIds = earlierIds, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope, MinScopes = _defaults.MinScopesFor(request.Scope) },
             cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.

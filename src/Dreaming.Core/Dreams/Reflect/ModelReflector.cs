@@ -74,7 +74,8 @@ public sealed partial class ModelReflector : IDreamReflector
         }
 
         var pairLessons = new List<LessonCandidate>();
-        var pairs = _maxPairs == 0 || call.Stopped ? [] : TaskPair.Find(request.Sessions.Values, _maxPairs, minSimilarity: 0.3, maxCandidates: 500, request.EarlierSessionIds, cancellationToken);
+        // A pair is two sessions: of two scopes when lessons need two, and none when they need more.
+        var pairs = _maxPairs == 0 || call.Stopped || request.MinScopes > 2 ? [] : TaskPair.Find(request.Sessions.Values, _maxPairs, minSimilarity: 0.3, maxCandidates: 500, request.EarlierSessionIds, cancellationToken, otherScope: request.MinScopes == 2);
         if (pairs.Count > 0)
         {
             await call.AskAsync(PairsPrompt(pairs, request.Instructions, mask.Shown), reply => ParsePairs(reply, pairs, request.BaseFailureRate, pairLessons, mask), cancellationToken).ConfigureAwait(false);

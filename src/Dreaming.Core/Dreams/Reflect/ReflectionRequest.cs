@@ -34,4 +34,16 @@ public sealed record ReflectionRequest
     /// <value>The default is <see langword="null"/> (a request a host builds itself): they are priced under the agent of
     /// the ambient session, else that of the reflector client's one-call sessions.</value>
     public MemoryScope? Scope { get; init; }
+
+    /// <summary>Gets the fewest distinct team scopes (tenants) the sessions behind a lesson must come from
+    /// (<see cref="MiningOptions.MinScopes"/> of a dream of an agent's or the global memory): the findings already meet
+    /// it; <see cref="ModelReflector"/> pairs a failed session only with a successful one of another scope when it is 2
+    /// (sessions without a scope count as one scope), and shows no pairs when it is more.</summary>
+    /// <value>The default is 1: pairs of any scopes.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MinScopes
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ReflectionRequest.MinScopes must be at least 1.");
+    } = 1;
 }
