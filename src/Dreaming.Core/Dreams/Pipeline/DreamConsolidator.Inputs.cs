@@ -139,4 +139,20 @@ public sealed partial class DreamConsolidator
 
     [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "The embedding generator failed; lessons are merged by wording only in this dream.")]
     private static partial void LogEmbeddingFailed(ILogger logger, Exception exception);
+
+    // A finding's example is a raw error line, which may quote a customer: the run record (for reviewers, and reported by
+    // webhooks) shows it with the values of the findings' evidence sessions masked (the example's own session is the
+    // first to show the pattern, so among them unless more than MaxEvidence of the other outcome came first), as the
+    // reflector's prompt does; the raw line stays in the evidence session. The reflector and the guard get the raw one.
+    private static DreamReport MaskExamples(DreamReport report, IReadOnlyDictionary<string, SessionWithEvents> sessions)
+    {
+        if (report.Findings.All(static f => f.Example is null))
+        {
+            return report;
+        }
+
+        var evidence = report.Findings.Where(static f => f.Example is not null).SelectMany(static f => f.Evidence).Select(static e => e.SessionId).Distinct(StringComparer.Ordinal);
+        var values = SessionValues.ForText(evidence.Select(id => sessions.GetValueOrDefault(id)).OfType<SessionWithEvents>());
+        return report with { Findings = [.. report.Findings.Select(f => f.Example is { } example ? f with { Example = values.MaskText(example, out _) } : f)] };
+    }
 }

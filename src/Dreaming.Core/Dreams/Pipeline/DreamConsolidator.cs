@@ -199,16 +199,16 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
             : earlier.Count == 0
                 ? await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false)
                 : await _miner.MineAsync(selected, earlier, cancellationToken).ConfigureAwait(false);
+        // Every session mined, earlier ones too: a finding's evidence may cite them, for the run record's examples, the
+        // reflector's excerpts and the guard's untrusted content alike.
+        var bySession = selected.Concat(earlier).ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
+        var report = MaskExamples(mining.ToDreamReport(), bySession);
         stages.Add(new DreamStageUsage("mine", SessionUsage.Zero, watch.Elapsed));
-        var report = mining.ToDreamReport();
         results = results with { Report = report, StageUsage = [.. stages] };
         keep(results);
         await _runs.UpdateProgressAsync(run.Id, results, cancellationToken).ConfigureAwait(false);
 
         watch.Restart();
-        // Every session mined, earlier ones too: a finding's evidence may cite them, for the reflector's excerpts and the
-        // guard's untrusted content alike.
-        var bySession = selected.Concat(earlier).ToDictionary(s => s.Session.Id, StringComparer.Ordinal);
         // A pair of similar tasks needs a new session, as a finding does: the reflector is told which ones are old.
         var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(

@@ -23,6 +23,10 @@ public sealed class MultiTenantLeakTests(ITestOutputHelper output)
         Assert.True(insights.Count >= 10, "the dream writes lessons from the recurring errors");
         Assert.Empty(leaks);
 
+        // The run record's examples (for reviewers) are masked the same way; the raw line stays in the evidence session.
+        Assert.Empty(exampleLeaks);
+        Assert.Contains(run.Results.Report.Findings, f => f.Example == "Error: card ending in <value> declined for <value>");
+
         // Still useful: each masked lesson names its tool and its error, and holds every customer's sessions.
         string[] masked =
         [
