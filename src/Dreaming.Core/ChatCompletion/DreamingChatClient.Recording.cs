@@ -1,10 +1,11 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
-// Pricing a call, queuing its record into its session, and ending the one-call sessions the client started.
+// Pricing a call, recording a failed one, queuing its record into its session, and ending the one-call sessions the client started.
 public sealed partial class DreamingChatClient
 {
     // The types of pricing failures already logged by this client: made on the first failure, so a call pays nothing for it.
@@ -66,6 +67,32 @@ public sealed partial class DreamingChatClient
         }
 
         return 0;
+    }
+
+    // A stream that failed midway passes what it had delivered: its messages are recorded, and the usage it reported
+    // (a finished tool round's, under UseFunctionInvocation()) was spent, so it is recorded too, as a model.response.
+    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken, ChatResponse? received = null, ChatOptions? options = null)
+    {
+        var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        var error = new ErrorEvent
+        {
+            ErrorType = exception.GetType().FullName ?? exception.GetType().Name,
+            Message = exception.Message,
+            IsCancellation = cancelled,
+            Operation = operation,
+        };
+        var messages = received is null ? [] : received.Messages.ToArray();
+        if (messages.Length > 0)
+        {
+            call.Transcript.ObserveResponse(call.Position, messages);
+        }
+
+        ChatCallResponse? spent = received?.Usage is null ? null : ResponseOf(call, received, Stopwatch.GetElapsedTime(call.StartedTimestamp), streaming: true, options);
+        await RecordCallAsync(call, Now(call.Session), messages, spent, error).ConfigureAwait(false);
+        if (owned)
+        {
+            await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
+        }
     }
 
     // A stream that ended without an exception: its response, or, when its token was cancelled before it finished (no

@@ -187,8 +187,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         try
         {
             // Waiting for the session's memory lookup is part of the call: its token stops the wait.
-            var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
-            response = await base.GetResponseAsync(sent, options, cancellationToken).ConfigureAwait(false);
+            var (sent, sentOptions) = _memory is null ? (list, options) : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
+            response = await base.GetResponseAsync(sent, sentOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -230,8 +230,8 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         try
         {
             // Waiting for the session's memory lookup is part of the call: its token stops the wait.
-            var sent = _memory is null ? list : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
-            enumerator = base.GetStreamingResponseAsync(sent, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var (sent, sentOptions) = _memory is null ? (list, options) : await _memory.WithMemoryAsync(session, list, options, cancellationToken).ConfigureAwait(false);
+            enumerator = base.GetStreamingResponseAsync(sent, sentOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception ex)
         {
@@ -347,7 +347,9 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
-        call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId);
+        // A service holding the conversation keeps the memory a call without one sent among its messages.
+        var memoryInInput = _memory is not null && call.Position.ConversationId is null && MemoryInjector.SentAsInput(call.Session);
+        call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId, memoryInInput);
         var modelResponse = ResponseOf(call, response, latency, streaming, options);
 
         // On the system clock the return time is the request time plus the measured latency: one clock read fewer.
@@ -388,32 +390,6 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
         if (owned)
         {
             await EndOwnedAsync(call.Session, SessionStatus.Completed).ConfigureAwait(false);
-        }
-    }
-
-    // A stream that failed midway passes what it had delivered: its messages are recorded, and the usage it reported
-    // (a finished tool round's, under UseFunctionInvocation()) was spent, so it is recorded too, as a model.response.
-    private async Task RecordFailureAsync(PendingCall call, bool owned, Exception exception, string operation, CancellationToken cancellationToken, ChatResponse? received = null, ChatOptions? options = null)
-    {
-        var cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
-        var error = new ErrorEvent
-        {
-            ErrorType = exception.GetType().FullName ?? exception.GetType().Name,
-            Message = exception.Message,
-            IsCancellation = cancelled,
-            Operation = operation,
-        };
-        var messages = received is null ? [] : received.Messages.ToArray();
-        if (messages.Length > 0)
-        {
-            call.Transcript.ObserveResponse(call.Position, messages);
-        }
-
-        ChatCallResponse? spent = received?.Usage is null ? null : ResponseOf(call, received, Stopwatch.GetElapsedTime(call.StartedTimestamp), streaming: true, options);
-        await RecordCallAsync(call, Now(call.Session), messages, spent, error).ConfigureAwait(false);
-        if (owned)
-        {
-            await EndOwnedAsync(call.Session, cancelled ? SessionStatus.Abandoned : SessionStatus.Failed).ConfigureAwait(false);
         }
     }
 

@@ -307,7 +307,9 @@ internal sealed partial class TranscriptTracker
             _serverConversationIds.Enqueue(conversationId);
             if (_serverConversationIds.Count > MaxServerConversations)
             {
-                _serverConversations.Remove(_serverConversationIds.Dequeue());
+                var forgotten = _serverConversationIds.Dequeue();
+                _serverConversations.Remove(forgotten);
+                _memoryHolders?.Remove(forgotten);
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using static Dreaming.Tests.OllamaWireServer;
 
 namespace Dreaming.Tests;
@@ -49,29 +48,5 @@ public partial class OllamaWireTests
         Assert.Equal(["ins-lookup"], injected.InsightIds);
     }
 
-    private static async Task ActivateLessonAsync(TracingHost host)
-    {
-        var scope = MemoryScope.Agent("support");
-        var at = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-        var memory = host.Services.GetRequiredService<IMemoryStore>();
-        var version = await memory.ProposeAsync(new MemoryProposal
-        {
-            Scope = scope,
-            Author = MemoryAuthor.Person("ada"),
-            Insights =
-            [
-                new Insight
-                {
-                    Id = "ins-lookup",
-                    Text = LessonText,
-                    Scope = scope,
-                    Status = InsightStatus.Active,
-                    Source = InsightSource.Human,
-                    CreatedAt = at,
-                    UpdatedAt = at,
-                },
-            ],
-        });
-        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
-    }
+    private static Task ActivateLessonAsync(TracingHost host) => WireHost.ActivateLessonAsync(host, "support", "ins-lookup", LessonText);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
 
@@ -92,5 +93,33 @@ internal static class WireHost
         }
 
         return responses;
+    }
+
+    /// <summary>Makes one lesson, <paramref name="insightId"/> of <paramref name="text"/>, the active memory of
+    /// <paramref name="agentId"/> in the host's memory store, as a person approving it would.</summary>
+    public static async Task ActivateLessonAsync(TracingHost host, string agentId, string insightId, string text)
+    {
+        var scope = MemoryScope.Agent(agentId);
+        var at = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        var memory = host.Services.GetRequiredService<IMemoryStore>();
+        var version = await memory.ProposeAsync(new MemoryProposal
+        {
+            Scope = scope,
+            Author = MemoryAuthor.Person("ada"),
+            Insights =
+            [
+                new Insight
+                {
+                    Id = insightId,
+                    Text = text,
+                    Scope = scope,
+                    Status = InsightStatus.Active,
+                    Source = InsightSource.Human,
+                    CreatedAt = at,
+                    UpdatedAt = at,
+                },
+            ],
+        });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.Person("ada"));
     }
 }

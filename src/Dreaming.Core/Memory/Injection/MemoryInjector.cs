@@ -81,28 +81,42 @@ internal sealed partial class MemoryInjector
     }
 
     // The memory is a system message after the host's leading system messages (first when there are none); it is
-    // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. The call's token stops the
-    // call's wait for the lookup, never the lookup itself, which the session's later calls share.
-    public ValueTask<IReadOnlyList<ChatMessage>> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. With a server-side conversation
+    // (ChatOptions.ConversationId) the service keeps every message it is sent: the memory is not sent again into a
+    // conversation whose history already holds it, and into any other it goes as ChatOptions.Instructions (after the
+    // host's), which the service does not keep (the Responses API's instructions). The call's token stops the call's
+    // wait for the lookup, never the lookup itself, which the session's later calls share.
+    public ValueTask<(IReadOnlyList<ChatMessage> Messages, ChatOptions? Options)> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Once the session's lookup has found no memory there is nothing to inject: answered without an async method.
         return HasNothingToInject(session) || session is not AgentSession known
-            ? new ValueTask<IReadOnlyList<ChatMessage>>(messages)
-            : new ValueTask<IReadOnlyList<ChatMessage>>(InjectAsync(known, messages, options, cancellationToken));
+            ? new((messages, options))
+            : new(InjectAsync(known, messages, options, cancellationToken));
     }
 
     /// <summary>Tells whether the session's memory lookup has completed and found nothing, so a call goes out as it is.</summary>
     public static bool HasNothingToInject(IAgentSession session) =>
         session is not AgentSession known || known.Memory is { IsCompletedSuccessfully: true, Result: null };
 
-    private async Task<IReadOnlyList<ChatMessage>> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    /// <summary>Tells whether a call of the session without a server-side conversation was sent the memory among its
+    /// messages (the session's lookup found some): the conversation its response starts then holds it.</summary>
+    public static bool SentAsInput(IAgentSession session) =>
+        session is AgentSession { Memory: { IsCompletedSuccessfully: true, Result: not null } };
+
+    private async Task<(IReadOnlyList<ChatMessage>, ChatOptions?)> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
         var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out _);
         var memory = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (memory is null)
         {
-            return messages;
+            return (messages, options);
+        }
+
+        var conversationId = options?.ConversationId;
+        if (conversationId is not null && known.Transcript.HoldsMemory(conversationId))
+        {
+            return (messages, options);
         }
 
         // Recorded by the first call that sends it, not by the one that started the lookup: that call may have stopped
@@ -124,7 +138,15 @@ internal sealed partial class MemoryInjector
             }
         }
 
-        return WithMemoryMessage(messages, memory.Text);
+        return conversationId is null ? (WithMemoryMessage(messages, memory.Text), options) : (messages, WithMemoryInstructions(options!, memory.Text));
+    }
+
+    // After the host's instructions, which stay the prefix every request shares; the host's options are not changed.
+    private static ChatOptions WithMemoryInstructions(ChatOptions options, string text)
+    {
+        var sent = options.Clone();
+        sent.Instructions = string.IsNullOrEmpty(options.Instructions) ? text : options.Instructions + "\n\n" + text;
+        return sent;
     }
 
     // After the host's leading system messages, not before them: providers cache a prompt by its exact prefix, and the
