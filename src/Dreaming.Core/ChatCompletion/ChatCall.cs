@@ -56,7 +56,8 @@ internal sealed class ChatCall
     public void AddMessageEvents(List<SessionEvent> events, long? lastSequence)
     {
         ChatMessageEvents.AddTo(events, RequestMessages, Transcript, ToolErrorPrefix, SessionId, RequestedAt, lastSequence, request: true);
-        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp, lastSequence, request: false);
+        // Response messages without a response are what a failed stream had delivered.
+        ChatMessageEvents.AddTo(events, ResponseMessages, Transcript, ToolErrorPrefix, SessionId, Timestamp, lastSequence, request: false, Response is { Streaming: false } ? "chat" : "chat.stream");
     }
 }
 

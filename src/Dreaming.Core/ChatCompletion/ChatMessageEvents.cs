@@ -10,6 +10,9 @@ internal static class ChatMessageEvents
     /// <c>refusal</c> in place of the message's content).</summary>
     internal const string RefusalErrorCode = "Refusal";
 
+    /// <summary>The <see cref="ErrorEvent.ErrorType"/> of an error the service reported in a response, not thrown.</summary>
+    internal const string ServiceErrorType = "Microsoft.Extensions.AI.ErrorContent";
+
     /// <summary>What <c>UseFunctionInvocation()</c> (Microsoft.Extensions.AI 10.11) tells the model of a call a person
     /// refused to approve, followed by a space and the reason given, if any.</summary>
     internal const string RejectedResultText = "Tool call invocation was rejected by the approver and must not be retried.";
@@ -20,8 +23,9 @@ internal static class ChatMessageEvents
     /// <summary>Adds the events of <paramref name="messages"/> to <paramref name="events"/>, stamped with the session and time.</summary>
     /// <remarks>With <paramref name="lastSequence"/> each event is also numbered by its position in <paramref name="events"/>,
     /// which the caller must have started empty: the one after <paramref name="lastSequence"/> first.
-    /// <paramref name="request"/> says whether <paramref name="messages"/> are the new messages of a request (else a response's).</remarks>
-    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence, bool request)
+    /// <paramref name="request"/> says whether <paramref name="messages"/> are the new messages of a request (else a response's,
+    /// whose errors, other than refusals, are recorded as <see cref="ErrorEvent"/>s of <paramref name="operation"/>).</remarks>
+    public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence, bool request, string operation = "chat")
     {
         for (var m = 0; m < messages.Count; m++)
         {
@@ -80,6 +84,19 @@ internal static class ChatMessageEvents
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as
                         // the message's text here, or the reply would leave no message at all.
                         events.Add(new MessageEvent { SessionId = sessionId, Timestamp = timestamp, Sequence = Next(events, lastSequence), Role = message.Role.Value, Text = refusal, AuthorName = message.AuthorName });
+                        break;
+                    case ErrorContent error when !request && error.ErrorCode != RefusalErrorCode:
+                        // An error the service reported in its response, not thrown (the Responses API's error event in a
+                        // stream, a failed response's error): the call failed there, after what came before it.
+                        events.Add(new ErrorEvent
+                        {
+                            SessionId = sessionId,
+                            Timestamp = timestamp,
+                            Sequence = Next(events, lastSequence),
+                            ErrorType = ServiceErrorType,
+                            Message = string.IsNullOrEmpty(error.ErrorCode) ? error.Message : error.ErrorCode + ": " + error.Message,
+                            Operation = operation,
+                        });
                         break;
                 }
             }

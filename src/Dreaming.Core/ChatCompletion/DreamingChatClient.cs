@@ -16,7 +16,10 @@ namespace Dreaming;
 /// the text, never its bytes; reasoning not at all), tool calls and
 /// tool results (errors included), and a <see cref="ModelResponseEvent"/> with the model id, usage (its cost from
 /// <see cref="DreamingOptions.CostOf"/>, when set), latency and finish reason. A failing call is recorded as an
-/// <see cref="ErrorEvent"/> and the exception rethrown; a cancelled call is recorded as a cancellation, not a failure.
+/// <see cref="ErrorEvent"/> and the exception rethrown; an error the service reports in its response instead of throwing
+/// (an <see cref="ErrorContent"/> other than a refusal: the OpenAI Responses API's <c>error</c> event in a stream) is
+/// recorded as one too, after the text that came before it, with <see cref="ErrorEvent.ErrorType"/>
+/// <c>Microsoft.Extensions.AI.ErrorContent</c>; a cancelled call is recorded as a cancellation, not a failure.
 /// A stream that fails or is cancelled midway first records what it had delivered, with a <see cref="ModelResponseEvent"/>
 /// of the usage it had reported, when it had (a finished tool round's, outside <c>UseFunctionInvocation()</c>); so does a
 /// stream that ends without a finish reason (after its last tool results, under <c>UseFunctionInvocation()</c>) once its

@@ -201,6 +201,14 @@ internal sealed class ResponsesWireServer : ScriptedLoopbackServer
                     events.Add(new { type = "response.function_call_arguments.delta", item_id = itemId, output_index = index, delta = arguments[half..] });
                     events.Add(new { type = "response.function_call_arguments.done", item_id = itemId, output_index = index, arguments });
                     break;
+                case "reasoning":
+                    var summary = item.GetProperty("summary")[0].GetProperty("text").GetString();
+                    events.Add(new { type = "response.output_item.added", output_index = index, item = new { type = "reasoning", id = itemId, summary = Array.Empty<object>() } });
+                    events.Add(new { type = "response.reasoning_summary_part.added", item_id = itemId, output_index = index, summary_index = 0, part = new { type = "summary_text", text = "" } });
+                    events.Add(new { type = "response.reasoning_summary_text.delta", item_id = itemId, output_index = index, summary_index = 0, delta = summary });
+                    events.Add(new { type = "response.reasoning_summary_text.done", item_id = itemId, output_index = index, summary_index = 0, text = summary });
+                    events.Add(new { type = "response.reasoning_summary_part.done", item_id = itemId, output_index = index, summary_index = 0, part = new { type = "summary_text", text = summary } });
+                    break;
                 default:
                     events.Add(new { type = "response.output_item.added", output_index = index, item = output[index] });
                     break;
