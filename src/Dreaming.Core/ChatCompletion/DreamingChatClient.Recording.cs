@@ -12,10 +12,15 @@ public sealed partial class DreamingChatClient
     private ConcurrentDictionary<Type, bool>? _pricingFailures;
 
     /// <summary>Returns the cost <see cref="DreamingOptions.CostOf"/> gives the call (set) recorded in <paramref name="session"/>,
-    /// of which <paramref name="cacheWrites"/> input tokens were written to the provider's prompt cache.</summary>
-    private long PriceOf(IAgentSession session, in ChatCallResponse response, long cacheWrites) =>
+    /// whose <paramref name="usage"/> also says the input tokens written to the provider's prompt cache and the output
+    /// tokens spent reasoning.</summary>
+    private long PriceOf(IAgentSession session, in ChatCallResponse response, UsageDetails? usage) =>
         PriceOf(
-            new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens) { CacheWriteInputTokens = cacheWrites },
+            new ModelCallUsage(session.AgentId, _telemetry.ProviderName, response.ModelId, response.InputTokens, response.OutputTokens, response.CachedInputTokens)
+            {
+                CacheWriteInputTokens = ModelUsage.CacheWritesOf(usage),
+                ReasoningOutputTokens = ModelUsage.ReasoningOf(usage),
+            },
             session.Id);
 
     /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced as this client prices the calls
@@ -36,6 +41,7 @@ public sealed partial class DreamingChatClient
         var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens)
         {
             CacheWriteInputTokens = ModelUsage.CacheWritesOf(response.Usage),
+            ReasoningOutputTokens = ModelUsage.ReasoningOf(response.Usage),
         };
         return usage with { CostMinorUnits = PriceOf(call, _accessor.Current?.Id ?? "(none)") };
     }

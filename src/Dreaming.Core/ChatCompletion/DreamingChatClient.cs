@@ -379,7 +379,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
             CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
             FinishReason: response.FinishReason?.Value,
             Streaming: streaming);
-        return _costOf is null ? modelResponse : modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse, ModelUsage.CacheWritesOf(usage)) };
+        return _costOf is null ? modelResponse : modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse, usage) };
     }
 
     private async Task FinishResponseAsync(PendingCall call, ValueTask recorded, ChatMessage[] responseMessages, bool owned)

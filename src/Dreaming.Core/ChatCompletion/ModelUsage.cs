@@ -29,6 +29,10 @@ internal static class ModelUsage
     public static long CacheWritesOf(UsageDetails? usage) =>
         usage?.AdditionalCounts is { } counts && counts.TryGetValue(CacheWriteCountKey, out var written) ? written : 0;
 
+    /// <summary>Returns the output tokens <paramref name="usage"/> reports the model spent reasoning
+    /// (<see cref="ModelCallUsage.ReasoningOutputTokens"/>), 0 when it reports none.</summary>
+    public static long ReasoningOf(UsageDetails? usage) => usage?.ReasoningTokenCount ?? 0;
+
     /// <summary>Returns the usage of <paramref name="response"/> as one model call, priced by the
     /// <see cref="DreamingOptions.CostOf"/> of the <c>UseDreaming()</c> in <paramref name="client"/>'s pipeline, as that
     /// client priced the call when it recorded it; cost 0 when the pipeline has none or it has no <c>CostOf</c>.</summary>

@@ -28,4 +28,15 @@ public readonly record struct ModelCallUsage(
     /// official Anthropic SDK's <c>IChatClient</c> reports <c>cache_creation_input_tokens</c> so); 0 when it reports none,
     /// as OpenAI's clients, whose cache writes cost nothing more.</value>
     public long CacheWriteInputTokens { get; init; }
+
+    /// <summary>Gets the output tokens the model spent reasoning (thinking before it answered), as the provider's client
+    /// reports them apart.</summary>
+    /// <value>The count a response reports as <c>UsageDetails.ReasoningTokenCount</c> (OpenAI's
+    /// <c>reasoning_tokens</c>, Chat Completions and Responses API); 0 when it reports none. Providers differ in what it is
+    /// a part of: OpenAI counts reasoning in <see cref="OutputTokens"/> and bills it as output, so a price of
+    /// <see cref="OutputTokens"/> already includes it (do not add it); a provider that counts it apart from the answer
+    /// (Gemini's <c>thoughtsTokenCount</c>), through a client that reports it so, needs it added to
+    /// <see cref="OutputTokens"/>. It is given to
+    /// <c>CostOf</c> only: the recorded usage has no field for it.</value>
+    public long ReasoningOutputTokens { get; init; }
 }

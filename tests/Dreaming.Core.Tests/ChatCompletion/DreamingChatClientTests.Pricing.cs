@@ -43,6 +43,39 @@ public partial class DreamingChatClientTests
     }
 
     [Fact]
+    public async Task CostOf_is_given_reasoning_tokens_a_client_reports_apart_from_the_output_so_it_can_price_them()
+    {
+        // As a client whose provider counts the model's thinking apart from its answer (Gemini's thoughts) reports them:
+        // 94 reasoning tokens beside 2 of output, all billed as output.
+        ModelCallUsage? asked = null;
+        var inner = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "42"))
+            {
+                ModelId = "thinker",
+                Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 2, ReasoningTokenCount = 94 },
+            }),
+        };
+        await using var host = TracingHost.Create(inner, options: o => o.CostOf = call =>
+        {
+            asked = call;
+            return (call.InputTokens * 1) + ((call.OutputTokens + call.ReasoningOutputTokens) * 4);
+        });
+        await using var session = host.Sessions.StartSession("billing", "think");
+
+        await host.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "six times seven?")]);
+        await session.CompleteAsync();
+
+        Assert.Equal((2L, 94L), (asked!.Value.OutputTokens, asked.Value.ReasoningOutputTokens));
+        var response = Assert.Single((await host.EventsAsync(session.Id)).OfType<ModelResponseEvent>());
+        Assert.Equal((2L, 10 + (96 * 4L)), (response.Usage.OutputTokens, response.Usage.CostMinorUnits));
+
+        // The orchestrator's and the grader's calls are priced the same way.
+        var usage = ModelUsage.Of(host.Chat, "billing", await inner.GetResponseAsync([new ChatMessage(ChatRole.User, "again")]), null);
+        Assert.Equal(10 + (96 * 4L), usage.CostMinorUnits);
+    }
+
+    [Fact]
     public async Task CostOf_prices_a_one_call_session_under_the_clients_agent_and_the_requests_model()
     {
         ModelCallUsage? asked = null;

@@ -54,6 +54,30 @@ public partial class ResponsesWireTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task CostOf_is_given_the_reasoning_tokens_apart_as_the_part_of_the_output_tokens_they_are(bool streaming)
+    {
+        await using var server = new ResponsesWireServer();
+        ScriptText(server, streaming, "resp_1", "42", Usage(100, 20, cached: 60, reasoning: 8));
+        var asked = new List<ModelCallUsage>();
+        await using var host = WireHost.Create(server.ChatClient(), dreamingOutside: true, o => o.CostOf = call =>
+        {
+            asked.Add(call);
+            return Price(call);
+        });
+        await using var session = host.Sessions.StartSession("agent", "think");
+
+        await AskAsync(host, streaming, "what is six times seven?");
+        await session.CompleteAsync();
+
+        // OpenAI bills reasoning as output: the price is OutputTokens', and ReasoningOutputTokens only says how much of it.
+        var call = Assert.Single(asked);
+        Assert.Equal((20L, 8L), (call.OutputTokens, call.ReasoningOutputTokens));
+        Assert.Equal((40 * 10) + 60 + (20 * 80), (await host.Store.GetSessionAsync(session.Id))!.Usage.CostMinorUnits);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task A_reasoning_item_is_not_recorded_as_answer_text(bool streaming)
     {
         await using var server = new ResponsesWireServer();
