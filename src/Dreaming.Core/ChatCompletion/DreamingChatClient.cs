@@ -350,9 +350,13 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
         // A snapshot: UseFunctionInvocation() and hosts may add to these lists once the call has returned.
         var responseMessages = response.Messages.ToArray();
-        // A service holding the conversation keeps the memory a call without one sent among its messages.
-        var memoryInInput = _memory is not null && call.Position.ConversationId is null && MemoryInjector.SentAsInput(call.Session);
-        call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId, memoryInInput);
+        call.Transcript.ObserveResponse(call.Position, responseMessages, response.ConversationId);
+
+        // A service holding the conversation keeps the memory a call sent among its messages.
+        if (response.ConversationId is { } conversationId && _memory is not null)
+        {
+            _memory.NoteResponse(call.Session, call.Position.ConversationId, conversationId);
+        }
         var modelResponse = ResponseOf(call, response, latency, streaming, options);
 
         // On the system clock the return time is the request time plus the measured latency: one clock read fewer.

@@ -307,9 +307,7 @@ internal sealed partial class TranscriptTracker
             _serverConversationIds.Enqueue(conversationId);
             if (_serverConversationIds.Count > MaxServerConversations)
             {
-                var forgotten = _serverConversationIds.Dequeue();
-                _serverConversations.Remove(forgotten);
-                _memoryHolders?.Remove(forgotten);
+                _serverConversations.Remove(_serverConversationIds.Dequeue());
             }
         }
     }

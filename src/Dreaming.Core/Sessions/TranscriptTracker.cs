@@ -37,7 +37,7 @@ namespace Dreaming;
 /// new.</item>
 /// </list>
 /// <para>Memory is bounded: the chain keys of the last <see cref="MaxKeys"/> messages recorded (older ones are
-/// forgotten first), the last place of <see cref="MaxServerConversations"/> server-side conversations (and whether each holds the session's memory), a few system
+/// forgotten first), the last place of <see cref="MaxServerConversations"/> server-side conversations, a few system
 /// messages, and the names of the last <see cref="MaxToolCalls"/> tool calls.</para>
 /// </remarks>
 internal sealed partial class TranscriptTracker
@@ -82,9 +82,6 @@ internal sealed partial class TranscriptTracker
     // Where each server-side conversation was left, and the chain key of the message of each tool call.
     private readonly Dictionary<string, ulong> _serverConversations = new(StringComparer.Ordinal);
     private readonly Queue<string> _serverConversationIds = new();
-
-    // The remembered server-side conversations whose history holds the session's memory; made by the first.
-    private HashSet<string>? _memoryHolders;
     private readonly Dictionary<string, ulong> _callKeys = new(StringComparer.Ordinal);
     private readonly Queue<string> _callKeyIds = new();
 
@@ -170,9 +167,7 @@ internal sealed partial class TranscriptTracker
     /// <param name="position">Where the request left its conversation.</param>
     /// <param name="messages">The messages of the response.</param>
     /// <param name="conversationId">The server-side conversation the response belongs to (<see cref="ChatResponse.ConversationId"/>), if any.</param>
-    /// <param name="memoryInInput">Whether the request carried the session's memory among its messages, which a service
-    /// holding the conversation keeps (<see cref="HoldsMemory"/>).</param>
-    public void ObserveResponse(Position position, ChatMessage[] messages, string? conversationId = null, bool memoryInInput = false)
+    public void ObserveResponse(Position position, ChatMessage[] messages, string? conversationId = null)
     {
         lock (_lock)
         {
@@ -194,25 +189,7 @@ internal sealed partial class TranscriptTracker
             if ((conversationId ?? position.ConversationId) is { } id)
             {
                 LeaveServerConversation(id, key);
-
-                // The service keeps what the request sent as input, and what its conversation already held.
-                if (memoryInInput || (position.ConversationId is { } asked && _memoryHolders?.Contains(asked) == true))
-                {
-                    (_memoryHolders ??= new(StringComparer.Ordinal)).Add(id);
-                }
             }
-        }
-    }
-
-    /// <summary>Tells whether the service's history of <paramref name="conversationId"/> already holds the session's
-    /// memory: a request of this session without a conversation, or in one that held it, carried it as input, and its
-    /// response went on as this conversation.</summary>
-    /// <param name="conversationId">The server-side conversation of a request (<see cref="ChatOptions.ConversationId"/>).</param>
-    public bool HoldsMemory(string conversationId)
-    {
-        lock (_lock)
-        {
-            return _memoryHolders?.Contains(conversationId) == true;
         }
     }
 

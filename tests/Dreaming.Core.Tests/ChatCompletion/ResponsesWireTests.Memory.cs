@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Dreaming.AgentFramework;
+using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
 using static Dreaming.Tests.ResponsesWireServer;
 
@@ -148,5 +150,73 @@ public partial class ResponsesWireTests
             [("system", prompt), ("user", "where is my order?"), ("assistant", "Which order?"), ("user", "W1"), ("assistant", "Shipped.")],
             events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
         Assert.Single(events.OfType<InsightsInjectedEvent>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_Agent_Framework_thread_the_service_keeps_with_a_session_per_run_reads_the_memory_once_a_request(bool streaming)
+    {
+        await using var server = new ResponsesWireServer();
+        ScriptText(server, streaming, "resp_1", "Which order?");
+        ScriptText(server, streaming, "resp_2", "Looking.");
+        ScriptText(server, streaming, "resp_3", "Shipped.");
+        await using var host = Host(server);
+        await WireHost.ActivateLessonAsync(host, "support-bot", LessonId, LessonText);
+        var client = new ChatClientBuilder(server.ChatClient()).UseDreaming().Build(host.Services);
+        var agent = new ChatClientAgent(client, instructions: "You look up orders.", name: "support-bot")
+            .AsBuilder().UseDreamingSessions().Build(host.Services);
+        var thread = await agent.CreateSessionAsync();
+
+        foreach (var question in new[] { "where is my order?", "W1", "thanks" })
+        {
+            await AgentFrameworkTracingTests.RunAsync(agent, question, streaming, thread).WaitAsync(Bound);
+        }
+
+        // Agent Framework keeps the thread on the service: each run sends its new message alone, on the last response.
+        Assert.Equal([null, "resp_1", "resp_2"], server.Requests.Select(r => StringOf(r.Body, "previous_response_id")));
+        // The first run's session put the memory in the thread; the later runs' sessions, given the same, send it no more.
+        Assert.Equal([1, 1, 1], MemoryReadPerRequest(server));
+        Assert.All(server.Requests, r => Assert.Equal("You look up orders.", StringOf(r.Body, "instructions")));
+
+        // Three sessions, each with its question and answer once, and the memory given (read from the thread).
+        var sessions = await AgentFrameworkTracingTests.SessionsAsync(host);
+        Assert.Equal(3, sessions.Count);
+        foreach (var record in sessions)
+        {
+            var events = await host.EventsAsync(record.Id);
+            Assert.Equal(["system", "user", "assistant"], events.OfType<MessageEvent>().Select(m => m.Role));
+            Assert.Single(events.OfType<InsightsInjectedEvent>());
+        }
+    }
+
+    [Fact]
+    public async Task A_later_session_of_another_agent_in_a_conversation_holding_the_first_agents_memory_gets_its_own_as_instructions()
+    {
+        await using var server = new ResponsesWireServer();
+        ScriptText(server, false, "resp_1", "Which order?");
+        ScriptText(server, false, "resp_2", "Shipped.");
+        await using var host = Host(server);
+        await WireHost.ActivateLessonAsync(host, "support", LessonId, LessonText);
+        var options = new ChatOptions();
+        await using (var first = host.Sessions.StartSession("support", "where is my order?"))
+        {
+            options.ConversationId = (await AskAsync(host, false, "where is my order?", options)).ConversationId;
+            await first.CompleteAsync();
+        }
+
+        // The conversation is handed to another agent, given its own memory: the conversation holds the first's, not this.
+        const string newer = "Give the tracking link with the status.";
+        await WireHost.ActivateLessonAsync(host, "billing", "ins-link", newer);
+        await using (var second = host.Sessions.StartSession("billing", "W1"))
+        {
+            await AskAsync(host, false, "W1", options);
+            await second.CompleteAsync();
+        }
+
+        var requests = server.Requests.Select(r => r.Body).ToList();
+        Assert.Null(StringOf(requests[0], "instructions"));
+        Assert.Equal(InsightRanker.Header + "\n- [ins-link] " + newer, StringOf(requests[1], "instructions"));
+        Assert.DoesNotContain("ins-link", requests[1].GetProperty("input").GetRawText(), StringComparison.Ordinal);
     }
 }

@@ -83,8 +83,8 @@ internal sealed partial class MemoryInjector
     // The memory is a system message after the host's leading system messages (first when there are none); it is
     // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. With a server-side conversation
     // (ChatOptions.ConversationId) the service keeps every message it is sent: the memory is not sent again into a
-    // conversation whose history already holds it, and into any other it goes as ChatOptions.Instructions (after the
-    // host's), which the service does not keep (the Responses API's instructions). The call's token stops the call's
+    // conversation whose history already holds it (NoteResponse), and into any other it goes as ChatOptions.Instructions
+    // (after the host's), which the service does not keep (the Responses API's instructions). The call's token stops the call's
     // wait for the lookup, never the lookup itself, which the session's later calls share.
     public ValueTask<(IReadOnlyList<ChatMessage> Messages, ChatOptions? Options)> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
@@ -98,23 +98,12 @@ internal sealed partial class MemoryInjector
     public static bool HasNothingToInject(IAgentSession session) =>
         session is not AgentSession known || known.Memory is { IsCompletedSuccessfully: true, Result: null };
 
-    /// <summary>Tells whether a call of the session without a server-side conversation was sent the memory among its
-    /// messages (the session's lookup found some): the conversation its response starts then holds it.</summary>
-    public static bool SentAsInput(IAgentSession session) =>
-        session is AgentSession { Memory: { IsCompletedSuccessfully: true, Result: not null } };
-
     private async Task<(IReadOnlyList<ChatMessage>, ChatOptions?)> InjectAsync(AgentSession known, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Not the call's token: the lookup is kept for the whole session, and a cancelled one would fail every later call.
         var lookup = known.Memory ?? known.MemoryOnce(() => GetAsync(known, options?.Tools?.Select(t => t.Name).ToArray() ?? [], CancellationToken.None), out _);
         var memory = await lookup.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (memory is null)
-        {
-            return (messages, options);
-        }
-
-        var conversationId = options?.ConversationId;
-        if (conversationId is not null && known.Transcript.HoldsMemory(conversationId))
         {
             return (messages, options);
         }
@@ -138,7 +127,12 @@ internal sealed partial class MemoryInjector
             }
         }
 
-        return conversationId is null ? (WithMemoryMessage(messages, memory.Text), options) : (messages, WithMemoryInstructions(options!, memory.Text));
+        // Given also when the conversation's history holds it (this session's earlier call, or an earlier session's, put
+        // it there): the model reads it there.
+        var conversationId = options?.ConversationId;
+        return conversationId is null ? (WithMemoryMessage(messages, memory.Text), options)
+            : Holds(conversationId, memory.Text) ? (messages, options)
+            : (messages, WithMemoryInstructions(options!, memory.Text));
     }
 
     // After the host's instructions, which stay the prefix every request shares; the host's options are not changed.
