@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Dreaming;
 
 /// <summary>Gives a session the active memory of its agent, its team (its scope) and the global scope: looks them up,
-/// renders them, puts them after the host's leading system (or <c>developer</c>) messages, before its first other message,
-/// and records what was given and what the model cited.</summary>
+/// renders them, puts them after the host's leading system (or <c>developer</c>) messages, before its first other message
+/// (in a server-side conversation, only where its history does not hold them yet, else after its instructions), and
+/// records what was given and what the model cited.</summary>
 /// <remarks>Called once per session (the result is kept on the session), so an approval or a dream reaches every session
 /// that starts after it without any cache to go stale. A lookup that fails is not retried: that session runs without that
 /// scope's memory.</remarks>
@@ -84,8 +85,8 @@ internal sealed partial class MemoryInjector
     // recorded once, as an InsightsInjectedEvent, not as a message of the conversation. With a server-side conversation
     // (ChatOptions.ConversationId) the service keeps every message it is sent: the memory is not sent again into a
     // conversation whose history already holds it (NoteResponse), and into any other it goes as ChatOptions.Instructions
-    // (after the host's), which the service does not keep (the Responses API's instructions). The call's token stops the call's
-    // wait for the lookup, never the lookup itself, which the session's later calls share.
+    // (after the host's), which the service does not keep (the Responses API's instructions). The call's token stops the
+    // call's wait for the lookup, never the lookup itself, which the session's later calls share.
     public ValueTask<(IReadOnlyList<ChatMessage> Messages, ChatOptions? Options)> WithMemoryAsync(IAgentSession session, IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         // Once the session's lookup has found no memory there is nothing to inject: answered without an async method.
