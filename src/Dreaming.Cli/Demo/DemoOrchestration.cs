@@ -3,12 +3,15 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Demo;
 
-/// <summary>The demo's orchestrated task: three simulated agents check a case in parallel, then a fourth writes the reply.</summary>
+/// <summary>The demo's orchestrated task: three simulated agents check a case in parallel, then a fourth writes the reply.
+/// Each simulated agent works 400 ms, long enough that the three checks overlap visibly (and in the tests) even on a
+/// busy machine, where 150 ms was once not (the third started after the first had ended, with the tests of four
+/// projects and four builds on 2 cores).</summary>
 internal static class DemoOrchestration
 {
     public static OrchestrationRequest Request()
     {
-        var model = new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(150));
+        var model = new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(400));
         return new OrchestrationRequest
         {
             AgentId = "support-coordinator",
