@@ -188,15 +188,15 @@ public sealed partial class SessionRetention : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 92, Level = LogLevel.Information, Message = "Session retention purged {Count} ended sessions that started before {CutOff:O}.")]
+    [LoggerMessage(EventId = 93, Level = LogLevel.Information, Message = "Session retention purged {Count} ended sessions that started before {CutOff:O}.")]
     private static partial void LogPurged(ILogger logger, int count, DateTimeOffset cutOff);
 
-    [LoggerMessage(EventId = 93, Level = LogLevel.Information, Message = "Session retention keeps the sessions that started from {CutOff:O}, more recent than its maximum age of {MaxAge}: session {SessionId} has not been read by a dream of {Scope} yet.")]
+    [LoggerMessage(EventId = 94, Level = LogLevel.Information, Message = "Session retention keeps the sessions that started from {CutOff:O}, more recent than its maximum age of {MaxAge}: session {SessionId} has not been read by a dream of {Scope} yet.")]
     private static partial void LogHeld(ILogger logger, string sessionId, string scope, DateTimeOffset cutOff, TimeSpan maxAge);
 
-    [LoggerMessage(EventId = 94, Level = LogLevel.Warning, Message = "Session retention ended {Count} sessions as abandoned: they were still running {RunningAfter} after they started.")]
+    [LoggerMessage(EventId = 95, Level = LogLevel.Warning, Message = "Session retention ended {Count} sessions as abandoned: they were still running {RunningAfter} after they started.")]
     private static partial void LogAbandoned(ILogger logger, int count, TimeSpan runningAfter);
 
-    [LoggerMessage(EventId = 95, Level = LogLevel.Error, Message = "Session retention failed; it runs again at the next interval.")]
+    [LoggerMessage(EventId = 96, Level = LogLevel.Error, Message = "Session retention failed; it runs again at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
