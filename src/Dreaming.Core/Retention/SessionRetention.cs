@@ -12,7 +12,8 @@ namespace Dreaming;
 /// <see cref="SessionRetentionOptions.AbandonRunningAfter"/>, when set, then purges the ended sessions that started more
 /// than <see cref="SessionRetentionOptions.MaxAge"/> ago, with their events. With
 /// <see cref="SessionRetentionOptions.KeepUnreadSessions"/> the cut-off stops at the oldest session a dream of the
-/// scopes it looks at would still read.</para>
+/// scopes it looks at would still read, and goes back at least as far as the longest <see cref="DreamRunRequest.Lookback"/>
+/// of the host's dream schedules.</para>
 /// <para>A run that fails (the store cannot be reached) is logged and tried again at the next interval; only the host's
 /// stop ends the loop, and a purge it stops keeps what the store had not yet deleted. Memory, insights and dream runs are
 /// never purged: an insight's evidence and a run's session ids may then name sessions that are gone.</para>
@@ -23,6 +24,7 @@ public sealed partial class SessionRetention : BackgroundService
     private readonly ITraceStore _traces;
     private readonly IDreamRunStore? _runs;
     private readonly IReadOnlyList<MemoryScope> _scopes;
+    private readonly TimeSpan _keepFor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -47,9 +49,11 @@ public sealed partial class SessionRetention : BackgroundService
         _options = options;
         _traces = traces ?? throw new ArgumentNullException(nameof(traces));
         _runs = runs;
-        _scopes = options.KeepUnreadSessions
-            ? (schedules ?? []).Select(static s => s.Scope).Concat(options.DreamScopes).Distinct().ToList()
-            : [];
+        var scheduled = options.KeepUnreadSessions ? (schedules ?? []).ToList() : [];
+        _scopes = options.KeepUnreadSessions ? [.. scheduled.Select(static s => s.Scope).Concat(options.DreamScopes).Distinct()] : [];
+
+        // A scheduled dream with a lookback mines again the sessions that started within it: they are kept that long.
+        _keepFor = scheduled.Select(static s => s.Request?.Lookback ?? TimeSpan.Zero).Append(options.MaxAge).Max();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
@@ -134,10 +138,11 @@ public sealed partial class SessionRetention : BackgroundService
         }
     }
 
-    // The maximum age's cut-off, held back to the start of the oldest session a scope looked at has not read yet.
+    // The maximum age's cut-off (or the longest lookback of a scheduled dream, when longer), held back to the start of the
+    // oldest session a scope looked at has not read yet.
     private async Task<(DateTimeOffset CutOff, string? HeldBy, MemoryScope? HeldFor)> FindCutOffAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var cutOff = now - _options.MaxAge;
+        var cutOff = now - _keepFor;
         string? heldBy = null;
         MemoryScope? heldFor = null;
         foreach (var scope in _scopes)

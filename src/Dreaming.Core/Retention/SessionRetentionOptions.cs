@@ -29,6 +29,10 @@ public sealed class SessionRetentionOptions
     /// <see cref="DreamScopes"/>. A scope that has never completed a dream has read none of its sessions, so all its graded
     /// sessions are kept until its first dream; a scope listed but never dreamt holds the purge back for ever (the job
     /// logs the session that holds it at each run). Set <see langword="false"/> to purge by age alone.</para>
+    /// <para>A host's dream schedule whose request has a <see cref="DreamRunRequest.Lookback"/> longer than
+    /// <see cref="MaxAge"/> mines again, at each dream, the sessions that started within that lookback: so sessions are
+    /// kept for the longest such lookback instead of <see cref="MaxAge"/>. A scope in <see cref="DreamScopes"/> has no
+    /// request here: give it a <see cref="MaxAge"/> at least as long as the lookback its dreams use.</para>
     /// <para>A session is unread only once it has an outcome: an ungraded one older than <see cref="MaxAge"/> is purged,
     /// and so may be one graded (<see cref="ITraceStore.SetOutcomeAsync"/>) while a run is between looking and deleting.</para>
     /// </remarks>

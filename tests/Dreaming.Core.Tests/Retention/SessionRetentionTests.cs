@@ -123,6 +123,32 @@ public class SessionRetentionTests
     }
 
     [Fact]
+    public async Task A_scheduled_dream_with_a_lookback_longer_than_the_maximum_age_keeps_the_sessions_it_mines_again()
+    {
+        var time = new FakeTimeProvider(Now);
+        var request = new DreamRunRequest { Scope = MemoryScope.Agent("bot"), MinSessions = 1, Lookback = TimeSpan.FromDays(60) };
+        await using var provider = Build(time, b => b
+            .AddDreamSchedule("bot", cron: null, afterNewSessions: 1, request: request)
+            .AddSessionRetention(TimeSpan.FromDays(30)));
+        var traces = provider.GetRequiredService<ITraceStore>();
+        await SeedAsync(traces, "bot", ("read-70", -70, true), ("read-50", -50, true), ("read-40", -40, true));
+        Assert.Equal(DreamRunStatus.Completed, (await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(request)).Status);
+
+        var result = await provider.GetRequiredService<SessionRetention>().RunOnceAsync();
+
+        // All three are read; the next scheduled dream mines again those that started within its 60-day lookback.
+        Assert.Equal(Now.AddDays(-60), result.CutOff);
+        Assert.Equal(1, result.Purged);
+        Assert.Null(await traces.GetSessionAsync("read-70"));
+        Assert.NotNull(await traces.GetSessionAsync("read-50"));
+        Assert.NotNull(await traces.GetSessionAsync("read-40"));
+
+        // Purging by age alone ignores it too.
+        var ageAlone = new SessionRetention(new SessionRetentionOptions { MaxAge = TimeSpan.FromDays(30), KeepUnreadSessions = false }, traces, null, provider.GetServices<DreamSchedule>(), time);
+        Assert.Equal(2, (await ageAlone.RunOnceAsync()).Purged);
+    }
+
+    [Fact]
     public async Task Without_keeping_unread_sessions_or_a_scope_to_keep_them_for_it_purges_by_age_alone()
     {
         var time = new FakeTimeProvider(Now);
