@@ -27,8 +27,11 @@ public sealed class SessionRetentionOptions
     /// has read it. Purging it would lose what it could teach, silently: no dream ever reads it.</para>
     /// <para>The scopes looked at are those of the host's dream schedules (<c>AddDreamSchedule</c>) and
     /// <see cref="DreamScopes"/>. A scope that has never completed a dream has read none of its sessions, so all its graded
-    /// sessions are kept until its first dream; a scope listed but never dreamt holds the purge back for ever (the job
-    /// logs the session that holds it at each run). Set <see langword="false"/> to purge by age alone.</para>
+    /// sessions are kept until its first dream, and a scope whose dreams find fewer new sessions than their
+    /// <see cref="DreamRunRequest.MinSessions"/> reads none of them until more arrive; a scope listed but never dreamt
+    /// holds the purge back for ever (the job logs the session that holds it at each run, at information level). The
+    /// cut-off is one for the whole store: a scope that holds it keeps every other scope's sessions too. Set
+    /// <see langword="false"/> to purge by age alone.</para>
     /// <para>A host's dream schedule whose request has a <see cref="DreamRunRequest.Lookback"/> longer than
     /// <see cref="MaxAge"/> mines again, at each dream, the sessions that started within that lookback: so sessions are
     /// kept for the longest such lookback instead of <see cref="MaxAge"/>. A scope in <see cref="DreamScopes"/> has no

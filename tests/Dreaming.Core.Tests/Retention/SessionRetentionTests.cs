@@ -149,6 +149,29 @@ public class SessionRetentionTests
     }
 
     [Fact]
+    public async Task A_quiet_scope_whose_dreams_find_fewer_than_MinSessions_holds_the_cut_off_for_every_scope()
+    {
+        var time = new FakeTimeProvider(Now);
+        var request = new DreamRunRequest { Scope = MemoryScope.Agent("quiet"), MinSessions = 10 };
+        await using var provider = Build(time, b => b
+            .AddDreamSchedule("quiet", cron: null, afterNewSessions: 10, request: request)
+            .AddSessionRetention(TimeSpan.FromDays(30)));
+        var traces = provider.GetRequiredService<ITraceStore>();
+        await SeedAsync(traces, "quiet", ("quiet-1", -45, true), ("quiet-2", -44, true), ("quiet-3", -43, true));
+        await SeedAsync(traces, "busy", ("busy-older", -50, true), ("busy-newer", -40, true));
+        var dream = await provider.GetRequiredService<IDreamConsolidator>().DreamAsync(request);
+        Assert.Equal(DreamRunStatus.Completed, dream.Status);
+        Assert.Contains("not enough sessions", dream.Results.Note, StringComparison.Ordinal);
+
+        var result = await provider.GetRequiredService<SessionRetention>().RunOnceAsync();
+
+        Assert.Equal("quiet-1", result.HeldBy);
+        Assert.Equal(1, result.Purged);
+        Assert.Null(await traces.GetSessionAsync("busy-older"));
+        Assert.NotNull(await traces.GetSessionAsync("busy-newer"));
+    }
+
+    [Fact]
     public async Task Without_keeping_unread_sessions_or_a_scope_to_keep_them_for_it_purges_by_age_alone()
     {
         var time = new FakeTimeProvider(Now);
