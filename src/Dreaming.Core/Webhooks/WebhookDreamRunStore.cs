@@ -35,16 +35,23 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
         var run = await inner.GetAsync(runId, cancellationToken).ConfigureAwait(false);
         var running = run is null
             ? []
-            : (await inner.ListAsync(run.Scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false)).Where(r => r.Status == DreamRunStatus.Running && r.Id != runId).Select(r => r.Id).ToList();
+            : (await inner.ListAsync(run.Scope, DreamRunStoreRules.MaxListLimit, cancellationToken).ConfigureAwait(false)).Where(r => r.Status == DreamRunStatus.Running && r.Id != runId).ToList();
         var started = await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
         if (change.AnnouncedInside)
         {
             return started;
         }
 
-        foreach (var id in running)
+        foreach (var listed in running)
         {
-            if (await inner.GetAsync(id, CancellationToken.None).ConfigureAwait(false) is { } ended
+            // A run whose lease outlasted this start was not ended by it: it ended itself meanwhile (completed, failed or
+            // canceled by its process, which announced it), or the start would have been refused.
+            if (listed.LeaseExpiresAt is { } expires && started.StartedAt is { } at && expires > at)
+            {
+                continue;
+            }
+
+            if (await inner.GetAsync(listed.Id, CancellationToken.None).ConfigureAwait(false) is { } ended
                 && ended is { Status: DreamRunStatus.Failed, Error: DreamRunStoreRules.AbandonedError } or { Status: DreamRunStatus.Completed })
             {
                 await PublishEndedAsync(ended).ConfigureAwait(false);

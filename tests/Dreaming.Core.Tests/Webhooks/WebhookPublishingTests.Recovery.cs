@@ -28,6 +28,47 @@ public sealed partial class WebhookPublishingTests
         Assert.Equal(killed.Id, Data(rows[0]).GetProperty("dream_run_id").GetString());
     }
 
+    [Fact]
+    public async Task A_dream_that_completes_itself_while_another_start_of_its_scope_is_on_its_way_raises_dream_completed_once()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .UseDreamRunStore(_ => new CompletingFirstStore(new InMemoryDreamRunStore()))
+            .AddWebhooks(options => options.Endpoints.Add(Endpoint("ci")));
+        await using var provider = services.BuildServiceProvider();
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+        var live = await runs.CreateAsync(new DreamRunRequest { Scope = Scope });
+        await runs.StartAsync(live.Id, "live", TimeSpan.FromMinutes(10));
+
+        // The start lists the live run as running, and the run then completes (in its own process, which announces it)
+        // before the start reaches the store, so the start succeeds without ending it.
+        var next = await runs.CreateAsync(new DreamRunRequest { Scope = Scope });
+        await runs.StartAsync(next.Id, "me", TimeSpan.FromMinutes(1));
+
+        Assert.Equal(DreamRunStatus.Completed, (await runs.GetAsync(live.Id))!.Status);
+        Assert.Empty(await RowsAsync(provider));
+    }
+
+    /// <summary>Completes the scope's running run (as its own process would, in another process) just before a start.</summary>
+    private sealed class CompletingFirstStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
+    {
+        private readonly IDreamRunStore _inner = inner;
+
+        public override async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        {
+            var run = await _inner.GetAsync(runId, cancellationToken);
+            foreach (var other in await _inner.ListAsync(run!.Scope, 10, cancellationToken))
+            {
+                if (other.Status == DreamRunStatus.Running)
+                {
+                    await _inner.CompleteAsync(other.Id, DreamRunResults.Empty, cancellationToken);
+                }
+            }
+
+            return await _inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+        }
+    }
+
     /// <summary>Completes, as the SQLite store does, a run whose lease expired after it recorded its memory version.</summary>
     private sealed class CompletingOnRecoveryStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
     {
