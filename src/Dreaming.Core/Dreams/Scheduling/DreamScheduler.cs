@@ -16,7 +16,9 @@ namespace Dreaming;
 /// host's stop ends the loop. Each schedule is checked on its own, so one that keeps failing does not hold back the others.
 /// A cron occurrence missed while the host was down is not made up after its restart, unless its dream was killed with the
 /// host: the scope's latest dream, started at or after the schedule's last occurrence, still running or failed as abandoned
-/// at the schedule's first check, is dreamt again once the scope is free (its lease expired); occurrences missed while the host
+/// at the schedule's first check, is dreamt again once the scope is free (its lease expired), once: not when it ends
+/// canceled or failed by its process meanwhile, nor when an earlier dream since the occurrence did not end either (the
+/// dream may be what stops the host); occurrences missed while the host
 /// kept running (suspended, or its clock stepped forward) give one dream at the next check. A clock set back fires no
 /// occurrence twice, nor the first one after it that this schedule's last dream started after (one night at most). Daylight saving time is the time zone's, as Cronos
 /// reads it: a time the clocks skip fires once at the end of the gap, a time that happens twice fires once, at the first.
