@@ -121,6 +121,6 @@ public interface IDreamRunStore
     /// whose lease has not expired is left alone.</summary>
     /// <param name="now">The time leases are compared with and the runs end at; the store's clock when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>The runs marked failed; empty when there were none.</returns>
+    /// <returns>The runs it ended (failed, or completed); empty when there were none.</returns>
     Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default);
 }
