@@ -25,7 +25,8 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(StartAsync), runId);
-        if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.DreamCompleted) || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
+        if (InnerWritesWebhooks || !(webhooks.IsSubscribed(WebhookEventTypes.DreamFailed) || webhooks.IsSubscribed(WebhookEventTypes.DreamCompleted) || webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined)
+            || webhooks.IsSubscribed(WebhookEventTypes.BudgetReached)))
         {
             return await inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken).ConfigureAwait(false);
         }
