@@ -71,7 +71,7 @@ public sealed partial class DreamScheduler
         return (true, $"cron {_schedules[index].Cron}, making up run {killed.Id}, which did not end (its host stopped?)");
     }
 
-    [LoggerMessage(EventId = 93, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} (cron {Cron}): run {RunId} did not end (its host stopped?), and neither did run {EarlierRunId} before it since the last occurrence; it is not made up again (the dream may be what stops the host), the next dream is at the next occurrence.")]
+    [LoggerMessage(EventId = 97, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} (cron {Cron}): run {RunId} did not end (its host stopped?), and neither did run {EarlierRunId} before it since the last occurrence; it is not made up again (the dream may be what stops the host), the next dream is at the next occurrence.")]
     private static partial void LogKilledDreamNotMadeUpAgain(ILogger logger, string scope, string? cron, string runId, string earlierRunId);
 
     [LoggerMessage(EventId = 92, Level = LogLevel.Warning, Message = "Scheduled dream for {Scope} (cron {Cron}): run {RunId}, started at {StartedAt:O} for the last occurrence, did not end (its host stopped?); it is made up once the scope is free.")]
