@@ -14,6 +14,8 @@ internal sealed partial class SessionValues
     private readonly HashSet<string> _codes = new(StringComparer.Ordinal);
     private readonly List<string> _wholeValues = [];
     private readonly Dictionary<string, List<string>> _wholeValuesByFirstWord = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _wholeValuesIndexed = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<List<string>> _wholeValuesToSort = new(ReferenceEqualityComparer.Instance);
     private readonly List<(int Start, int End)> _spans = [];
     private HashSet<string>? _wordsIgnoringCase;
     private int _indexed;
@@ -214,7 +216,9 @@ internal sealed partial class SessionValues
         }
     }
 
-    // Indexes the whole values added since the last call by their first word, longest first.
+    // Indexes the whole values added since the last call by their first word, longest first. Each distinct value is
+    // added once and each list sorted once a call: thousands of values may share a first word ("the"), so a search per
+    // value and a sort per value would cost their square.
     private void IndexWholeValues()
     {
         for (; _indexed < _wholeValues.Count; _indexed++)
@@ -227,17 +231,26 @@ internal sealed partial class SessionValues
             }
 
             value = value[first.Index..];
+            if (!_wholeValuesIndexed.Add(value))
+            {
+                continue;
+            }
+
             if (!_wholeValuesByFirstWord.TryGetValue(first.Value, out var list))
             {
                 _wholeValuesByFirstWord[first.Value] = list = [];
             }
 
-            if (!list.Contains(value, StringComparer.OrdinalIgnoreCase))
-            {
-                list.Add(value);
-                list.Sort(static (a, b) => b.Length.CompareTo(a.Length));
-            }
+            list.Add(value);
+            _wholeValuesToSort.Add(list);
         }
+
+        foreach (var list in _wholeValuesToSort)
+        {
+            list.Sort(static (a, b) => b.Length.CompareTo(a.Length));
+        }
+
+        _wholeValuesToSort.Clear();
     }
 
     [GeneratedRegex(@"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", RegexOptions.CultureInvariant)]

@@ -49,6 +49,7 @@ internal sealed partial class SessionValues
         _codes.Clear();
         _wholeValues.Clear();
         _wholeValuesByFirstWord.Clear();
+        _wholeValuesIndexed.Clear();
         _indexed = 0;
         _wordsIgnoringCase = null;
         Add(task);
