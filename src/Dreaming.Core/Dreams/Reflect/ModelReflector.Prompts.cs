@@ -137,14 +137,22 @@ public sealed partial class ModelReflector
         /// <returns>The lesson to keep, or <see langword="null"/>.</returns>
         public string? Apply(string text)
         {
-            // A lesson with an instruction's shape is kept as written, so the guard quarantines it (a quarantined lesson is
-            // given to no session) whatever masking would leave of the shape.
+            var masked = Values.MaskText(text, out var count);
+
+            // A lesson with an instruction's shape is kept, so the guard quarantines it (a quarantined lesson is given to no
+            // session, but is stored and shown to reviewers and webhooks): masked when the shape survives masking, as
+            // written only when masking would leave no shape (the attack's words were a value of a session).
             if (MemoryGuard.Find(text) is not null)
             {
+                if (count > 0 && MemoryGuard.Find(masked) is not null)
+                {
+                    Masked++;
+                    return masked;
+                }
+
                 return text;
             }
 
-            var masked = Values.MaskText(text, out var count);
             if (count == 0)
             {
                 return text;

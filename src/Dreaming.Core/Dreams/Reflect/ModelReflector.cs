@@ -24,8 +24,8 @@ namespace Dreaming;
 /// <para>The model, and so its provider, is shown each session with that session's customer values (names, codes, ids,
 /// e-mail addresses, whole values of several words) masked as <c>&lt;value&gt;</c>, tasks of pairs included; each lesson
 /// is checked against the values of every session read: a value it still quotes is masked, and a lesson that is little
-/// but values is left out (a finding's is then written by template). A lesson with an instruction's shape is kept as
-/// written, for the guard. The result's note counts them. See <c>docs/dreaming.md</c>, "Multi-tenant apps".</para>
+/// but values is left out (a finding's is then written by template). A lesson with an instruction's shape is kept for the
+/// guard to quarantine: masked when the shape survives masking, as written when it would not. The result's note counts them. See <c>docs/dreaming.md</c>, "Multi-tenant apps".</para>
 /// <para>Its calls are never recorded as a session nor given an agent's memory, even through a client with
 /// <c>UseDreaming()</c>, so a dream leaves nothing for the next dream to mine; its usage is on the run's
 /// <c>reflect</c> stage.</para>
