@@ -84,10 +84,10 @@ public sealed class FindingMiner
                     continue;
                 case SessionVerdict.Failed:
                     failed++;
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true, isEarlier, session.Session.Scope));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: true, isEarlier, SessionContext.ScopeOf(session.Session)));
                     break;
                 default:
-                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false, isEarlier, session.Session.Scope));
+                    scanner.Scan(session, new SessionContext(mined++, session.Session.Id, Failed: false, isEarlier, SessionContext.ScopeOf(session.Session)));
                     break;
             }
         }

@@ -48,7 +48,7 @@ public sealed class MiningOptions
     /// <summary>Gets or sets the fewest distinct team scopes (<see cref="SessionRecord.Scope"/>: tenants, in a multi-tenant
     /// app) a pattern's sessions must come from to be reported: with 2, what only one tenant's sessions show is not
     /// learnt, however often it recurs there.</summary>
-    /// <remarks>Sessions without a scope count together as one scope (one tenant more, not one each), so they never
+    /// <remarks>Sessions without a scope (null, empty or white space) count together as one scope (one tenant more, not one each), so they never
     /// make a pattern of one tenant look shared. A dream applies it to an agent's or the global memory only: a team's
     /// dream reads one scope, and its lessons reach only that team's sessions. Counting the scopes costs nothing when
     /// it is 1.</remarks>

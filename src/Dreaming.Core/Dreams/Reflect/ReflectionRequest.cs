@@ -38,7 +38,7 @@ public sealed record ReflectionRequest
     /// <summary>Gets the fewest distinct team scopes (tenants) the sessions behind a lesson must come from
     /// (<see cref="MiningOptions.MinScopes"/> of a dream of an agent's or the global memory): the findings already meet
     /// it; <see cref="ModelReflector"/> pairs a failed session only with a successful one of another scope when it is 2
-    /// (sessions without a scope count as one scope), and shows no pairs when it is more.</summary>
+    /// (sessions without a scope, or with an empty one, count as one scope), and shows no pairs when it is more.</summary>
     /// <value>The default is 1: pairs of any scopes.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int MinScopes

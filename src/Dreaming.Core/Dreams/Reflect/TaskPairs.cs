@@ -40,7 +40,7 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
     /// a <see cref="DreamRunRequest.Lookback"/>): a pair needs at least one new session, as a finding does, so the same old
     /// contrast is not learnt again each night for no new reason.</summary>
     /// <remarks>With <paramref name="otherScope"/>, a failed session is paired only with a successful one of another team
-    /// scope (sessions without one are one scope together).</remarks>
+    /// scope (sessions without one, or with an empty one, are one scope together).</remarks>
     internal static IReadOnlyList<TaskPair> Find(IEnumerable<SessionWithEvents> sessions, int maxPairs, double minSimilarity, int maxCandidates, IReadOnlySet<string>? earlier, CancellationToken cancellationToken, bool otherScope = false)
     {
         ArgumentNullException.ThrowIfNull(sessions);
@@ -70,7 +70,7 @@ public sealed record TaskPair(SessionWithEvents Failed, SessionWithEvents Succee
             var failedIsEarlier = earlier?.Contains(session.Session.Id) == true;
             var match = succeeded
                 .Where(s => !failedIsEarlier || !earlier!.Contains(s.Session.Session.Id))
-                .Where(s => !otherScope || !string.Equals(s.Session.Session.Scope, session.Session.Scope, StringComparison.Ordinal))
+                .Where(s => !otherScope || !string.Equals(SessionContext.ScopeOf(s.Session.Session), SessionContext.ScopeOf(session.Session), StringComparison.Ordinal))
                 .Select(s => (s.Session, Similarity: MemoryCurator.Jaccard(words, s.Words)))
                 .Where(s => s.Similarity >= minSimilarity && words.Count > 0)
                 .OrderByDescending(s => s.Similarity)

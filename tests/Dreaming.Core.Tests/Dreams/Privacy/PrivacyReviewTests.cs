@@ -71,6 +71,33 @@ public sealed class PrivacyReviewTests
         return Assert.Single(result.Lessons).Text;
     }
 
+    [Fact]
+    public async Task Sessions_with_an_empty_or_blank_scope_count_with_those_without_one_as_one_scope()
+    {
+        // One tenant-less pattern, recorded by code paths that leave the scope null, empty or blank: one scope, not three.
+        string?[] scopes = [null, string.Empty, "  "];
+        var sessions = Enumerable.Range(0, 9).Select(i => Stock($"u{i}", scopes[i % 3], failed: i < 6)).ToList();
+
+        var report = await new FindingMiner().MineAsync(sessions.ToAsyncEnumerable(), new MiningOptions { MinScopes = 2 });
+        var pairs = TaskPair.Find(sessions, maxPairs: 3, minSimilarity: 0.3, maxCandidates: 500, earlier: null, CancellationToken.None, otherScope: true);
+
+        Assert.DoesNotContain(report.Findings, f => f.Tool == "check_stock");
+        Assert.Empty(pairs);
+    }
+
+    private static SessionWithEvents Stock(string id, string? scope, bool failed)
+    {
+        var time = new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
+        List<SessionEvent> events =
+        [
+            new ToolCallEvent { CallId = "stock", ToolName = "check_stock", Arguments = "{}" },
+            new ToolResultEvent { CallId = "stock", ToolName = "check_stock", IsError = failed, Result = failed ? "Error: the warehouse feed is offline" : "ok" },
+        ];
+        return new SessionWithEvents(
+            new SessionRecord { Id = id, AgentId = "bot", Scope = scope, Task = "Check the stock of the lamp", Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(1), Outcome = failed ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
+            events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = time }).ToList());
+    }
+
     private static string Word(int n)
     {
         var chars = new char[5];
