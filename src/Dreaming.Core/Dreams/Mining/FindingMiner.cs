@@ -44,17 +44,7 @@ public sealed class FindingMiner
         options.Validate();
 
         // A copy, so that changing the options during the enumeration has no effect.
-        var snapshot = new MiningOptions
-        {
-            MinSupport = options.MinSupport,
-            MinLift = options.MinLift,
-            SequenceFalseDiscoveryRate = options.SequenceFalseDiscoveryRate,
-            MinRepeatedFailures = options.MinRepeatedFailures,
-            MaxEvidence = options.MaxEvidence,
-            MaxFindings = options.MaxFindings,
-            MaxPatterns = options.MaxPatterns,
-            MinScopes = options.MinScopes,
-        };
+        var snapshot = options.Copy();
         return MineCoreAsync(sessions, earlier, snapshot, cancellationToken);
     }
 

@@ -55,6 +55,10 @@ public sealed class MiningOptions
     /// <value>The default is 1: a pattern is reported whatever scopes its sessions have.</value>
     public int MinScopes { get; set; } = 1;
 
+    /// <summary>Returns a copy of every option, so a run that took it is not changed by later changes to these, and no
+    /// option added later is lost by a copy that lists them.</summary>
+    internal MiningOptions Copy() => (MiningOptions)MemberwiseClone();
+
     /// <summary>Throws when an option is invalid.</summary>
     /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public void Validate()

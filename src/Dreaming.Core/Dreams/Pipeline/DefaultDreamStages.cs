@@ -18,17 +18,12 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
         return new FindingMiner(timeProvider).MineAsync(all.ToAsyncEnumerable(), earlierIds, options, cancellationToken);
     }
 
-    private static MiningOptions Copy(MiningOptions options, int minScopes) => new()
+    private static MiningOptions Copy(MiningOptions options, int minScopes)
     {
-        MinSupport = options.MinSupport,
-        MinLift = options.MinLift,
-        SequenceFalseDiscoveryRate = options.SequenceFalseDiscoveryRate,
-        MinRepeatedFailures = options.MinRepeatedFailures,
-        MaxEvidence = options.MaxEvidence,
-        MaxFindings = options.MaxFindings,
-        MaxPatterns = options.MaxPatterns,
-        MinScopes = minScopes,
-    };
+        var copy = options.Copy();
+        copy.MinScopes = minScopes;
+        return copy;
+    }
 
     public async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken)
     {

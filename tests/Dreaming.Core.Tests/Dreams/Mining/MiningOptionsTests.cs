@@ -75,4 +75,31 @@ public sealed class MiningOptionsTests
 
         yield return MiningSessions.Succeeded("s").Build();
     }
+
+    [Fact]
+    public void A_copy_carries_every_option_and_is_not_changed_by_later_changes_to_the_original()
+    {
+        // Every settable property set to a value other than its default, so an option a copy forgot would show.
+        var options = new MiningOptions();
+        var properties = typeof(MiningOptions).GetProperties().Where(p => p.CanWrite).ToList();
+        foreach (var property in properties)
+        {
+            var value = property.GetValue(options);
+            property.SetValue(options, value switch
+            {
+                int number => (object)(number + 7),
+                double number => number / 2 + 0.5,
+                _ => throw new InvalidOperationException($"MiningOptions.{property.Name} has a type this test does not vary."),
+            });
+        }
+
+        var copy = options.Copy();
+        foreach (var property in properties)
+        {
+            Assert.Equal(property.GetValue(options), property.GetValue(copy));
+        }
+
+        options.MinSupport++;
+        Assert.NotEqual(options.MinSupport, copy.MinSupport);
+    }
 }
