@@ -53,10 +53,10 @@ public sealed class DreamingOptions
     /// ranked together within <see cref="MemoryTokenBudget"/>) in a system message, placed after the request's leading
     /// system messages (the host's own system prompt; OpenAI's <c>developer</c> role counts as one), so that they stay a
     /// prefix a provider can cache. A call in a conversation the service holds (<c>ChatOptions.ConversationId</c>, such as
-    /// the OpenAI Responses API's <c>previous_response_id</c> or conversation) is not sent it again when a call of this
-    /// process already sent the same memory into that conversation, and otherwise gets it after the call's
-    /// <c>ChatOptions.Instructions</c>, which the service does not keep, so the conversation holds it once, not once a
-    /// call.</summary>
+    /// the OpenAI Responses API's <c>previous_response_id</c> or conversation) is not sent it again when a call of a
+    /// <c>UseDreaming()</c> client of the same service provider already sent the same memory into that conversation, and
+    /// otherwise gets it after the call's <c>ChatOptions.Instructions</c>, which the service does not keep, so the
+    /// conversation holds it once, not once a call.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool InjectMemory { get; set; } = true;
 

@@ -1,10 +1,12 @@
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
 namespace Dreaming;
 
 // Which server-side conversations (ChatOptions.ConversationId: the Responses API's previous_response_id or conversation)
-// already hold a memory in the history the service keeps: a call in one is sent that memory no more. Kept for the whole
-// process, not a session, so the next session on the same thread (Agent Framework's session per run) is not sent it again.
+// already hold a memory in the history the service keeps: a call in one is sent that memory no more. Kept by the
+// injector, one per service provider (its UseDreaming() clients share it), not by a session, so the next session on the
+// same thread (Agent Framework's session per run) is not sent it again.
 internal sealed partial class MemoryInjector
 {
     /// <summary>How many server-side conversations are remembered with the memory they hold; the oldest is forgotten first
@@ -12,7 +14,10 @@ internal sealed partial class MemoryInjector
     internal const int MaxHeldConversations = 4096;
 
     private readonly Lock _heldLock = new();
-    private readonly Dictionary<string, string> _held = new(StringComparer.Ordinal);
+
+    // A fingerprint of the memory each holds, not its text: sessions render their own copies of it, so keeping the text
+    // would keep up to 4,096 of them (MemoryTokenBudget's four characters a token each) for as long as the process runs.
+    private readonly Dictionary<string, UInt128> _held = new(StringComparer.Ordinal);
     private readonly Queue<string> _heldOrder = new();
 
     /// <summary>Remembers that the conversation a response went on as (<paramref name="conversationId"/>) holds the
@@ -20,20 +25,26 @@ internal sealed partial class MemoryInjector
     /// (<paramref name="askedConversationId"/>) held it.</summary>
     public void NoteResponse(IAgentSession session, string? askedConversationId, string conversationId)
     {
-        if (session is not AgentSession { Memory: { IsCompletedSuccessfully: true, Result: { } memory } })
+        if (session is AgentSession { Memory: { IsCompletedSuccessfully: true, Result: { } memory } })
         {
-            return;
+            Note(askedConversationId, conversationId, memory.Text);
         }
+    }
 
+    /// <summary>Remembers that <paramref name="conversationId"/> holds the memory <paramref name="text"/> when the request
+    /// had no conversation (<paramref name="askedConversationId"/>) or its conversation held that memory.</summary>
+    internal void Note(string? askedConversationId, string conversationId, string text)
+    {
+        var fingerprint = FingerprintOf(text);
         lock (_heldLock)
         {
-            if (askedConversationId is not null && !HeldLocked(askedConversationId, memory.Text))
+            if (askedConversationId is not null && !(_held.TryGetValue(askedConversationId, out var held) && held == fingerprint))
             {
                 return;
             }
 
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_held, conversationId, out var exists);
-            slot = memory.Text;
+            slot = fingerprint;
             if (!exists)
             {
                 _heldOrder.Enqueue(conversationId);
@@ -45,16 +56,17 @@ internal sealed partial class MemoryInjector
         }
     }
 
-    // Whether the conversation's history holds this memory (the same text: a session given another version, or another
-    // agent's, gets its own as instructions).
-    private bool Holds(string conversationId, string text)
+    /// <summary>Whether the conversation's history holds this memory (the same text: a session given another version, or
+    /// another agent's, gets its own as instructions).</summary>
+    internal bool Holds(string conversationId, string text)
     {
+        var fingerprint = FingerprintOf(text);
         lock (_heldLock)
         {
-            return HeldLocked(conversationId, text);
+            return _held.TryGetValue(conversationId, out var held) && held == fingerprint;
         }
     }
 
-    private bool HeldLocked(string conversationId, string text) =>
-        _held.TryGetValue(conversationId, out var held) && (ReferenceEquals(held, text) || string.Equals(held, text, StringComparison.Ordinal));
+    // 128 bits of the text's UTF-16 bytes: two different memories do not share one in practice.
+    private static UInt128 FingerprintOf(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()));
 }
