@@ -219,4 +219,42 @@ public partial class ResponsesWireTests
         Assert.Equal(InsightRanker.Header + "\n- [ins-link] " + newer, StringOf(requests[1], "instructions"));
         Assert.DoesNotContain("ins-link", requests[1].GetProperty("input").GetRawText(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Another_host_in_the_process_does_not_know_the_conversations_this_one_put_the_memory_in()
+    {
+        // Each service provider keeps its own record (tracing.md): a second host in the process, or a test host running in
+        // parallel, with its own store, sends its memory as instructions in a conversation the first host started.
+        await using var server = new ResponsesWireServer();
+        ScriptText(server, false, "resp_1", "Which order?");
+        ScriptText(server, false, "resp_2", "Shipped.");
+        ScriptText(server, false, "resp_3", "Done.");
+        await using var first = Host(server);
+        await using var second = Host(server);
+        await WireHost.ActivateLessonAsync(first, "support", LessonId, LessonText);
+        await WireHost.ActivateLessonAsync(second, "support", LessonId, LessonText);
+        var options = new ChatOptions();
+        await using (var session = first.Sessions.StartSession("support", "where is my order?"))
+        {
+            options.ConversationId = (await AskAsync(first, false, "where is my order?", options)).ConversationId;
+            await session.CompleteAsync();
+        }
+
+        await using (var session = second.Sessions.StartSession("support", "W1"))
+        {
+            options.ConversationId = (await AskAsync(second, false, "W1", options)).ConversationId;
+            await session.CompleteAsync();
+        }
+
+        await using (var session = first.Sessions.StartSession("support", "thanks"))
+        {
+            await AskAsync(first, false, "thanks", options);
+            await session.CompleteAsync();
+        }
+
+        // The second host's call read it twice (the first's copy and its instructions); the first host does not know
+        // resp_2, which it did not see, and gives it as instructions again.
+        Assert.Equal([null, MemoryText, MemoryText], server.Requests.Select(r => StringOf(r.Body, "instructions")));
+        Assert.Equal([1, 2, 2], MemoryReadPerRequest(server));
+    }
 }
