@@ -118,6 +118,24 @@ public partial class ResponsesWireTests
         Assert.Equal(("server_error: The model failed to finish.", "chat"), (error.Message, error.Operation));
     }
 
+    [Fact]
+    public async Task A_failed_response_with_no_output_records_no_error_as_tracing_md_warns()
+    {
+        // Microsoft.Extensions.AI.OpenAI 10.11 adds the error to the response's last message, as an ErrorContent: with no
+        // output there is none, and the error is only in ChatResponse.AdditionalProperties["Error"], an OpenAI type.
+        await using var server = new ResponsesWireServer().Response("resp_1", [], Usage(10, 0), status: "failed", error: new { code = "server_error", message = "The model failed to finish." });
+        await using var host = Host(server);
+        await using var session = host.Sessions.StartSession("agent", "failed");
+
+        var reply = await AskAsync(host, streaming: false, "hi");
+        await session.CompleteAsync(SessionStatus.Failed);
+
+        Assert.Empty(reply.Messages);
+        Assert.NotNull(reply.AdditionalProperties?["Error"]);
+        var recorded = await host.EventsAsync(session.Id);
+        Assert.Equal(["message.user", "model.response"], recorded.Select(e => e.EventType));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
