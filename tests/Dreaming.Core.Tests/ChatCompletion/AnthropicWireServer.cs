@@ -58,45 +58,17 @@ internal sealed class AnthropicWireServer : ScriptedLoopbackServer
     /// <paramref name="gate"/> (when given) is awaited before event <paramref name="gateAt"/>.</summary>
     public AnthropicWireServer Stream(IReadOnlyList<object> events, Task? gate = null, int gateAt = 0)
     {
-        Enqueue(async context =>
+        EnqueueSse(events.Count, i =>
         {
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "text/event-stream";
-            context.Response.SendChunked = true;
-            var output = context.Response.OutputStream;
-            try
+            if (events[i] is string raw)
             {
-                for (var i = 0; i < events.Count; i++)
-                {
-                    if (gate is not null && i == gateAt)
-                    {
-                        await gate.WaitAsync(TimeSpan.FromSeconds(30));
-                    }
-
-                    string name, data;
-                    if (events[i] is string raw)
-                    {
-                        (name, data) = ("message_delta", raw);
-                    }
-                    else
-                    {
-                        data = JsonSerializer.Serialize(events[i]);
-                        using var parsed = JsonDocument.Parse(data);
-                        name = parsed.RootElement.GetProperty("type").GetString()!;
-                    }
-
-                    await output.WriteAsync(Encoding.UTF8.GetBytes("event: " + name + "\ndata: " + data + "\n\n"));
-                    await output.FlushAsync();
-                }
-
-                context.Response.Close();
+                return "event: message_delta\ndata: " + raw + "\n\n";
             }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or TimeoutException)
-            {
-                // The client went away (a cancelled stream): nothing more to send.
-                context.Response.Abort();
-            }
-        });
+
+            var data = JsonSerializer.Serialize(events[i]);
+            using var parsed = JsonDocument.Parse(data);
+            return "event: " + parsed.RootElement.GetProperty("type").GetString() + "\ndata: " + data + "\n\n";
+        }, gate, gateAt);
         return this;
     }
 

@@ -53,39 +53,7 @@ internal sealed class OpenAIWireServer : ScriptedLoopbackServer
     /// <paramref name="done"/> ends the stream with <c>data: [DONE]</c>, else the response just ends.</summary>
     public OpenAIWireServer Stream(IReadOnlyList<object> chunks, bool done = true, Task? gate = null, int gateAt = 0)
     {
-        Enqueue(async context =>
-        {
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "text/event-stream";
-            context.Response.SendChunked = true;
-            var output = context.Response.OutputStream;
-            try
-            {
-                for (var i = 0; i < chunks.Count; i++)
-                {
-                    if (gate is not null && i == gateAt)
-                    {
-                        await gate.WaitAsync(TimeSpan.FromSeconds(30));
-                    }
-
-                    var data = chunks[i] as string ?? JsonSerializer.Serialize(chunks[i]);
-                    await output.WriteAsync(Encoding.UTF8.GetBytes("data: " + data + "\n\n"));
-                    await output.FlushAsync();
-                }
-
-                if (done)
-                {
-                    await output.WriteAsync("data: [DONE]\n\n"u8.ToArray());
-                }
-
-                context.Response.Close();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or TimeoutException)
-            {
-                // The client went away (a cancelled stream): nothing more to send.
-                context.Response.Abort();
-            }
-        });
+        EnqueueSse(chunks.Count, i => "data: " + (chunks[i] as string ?? JsonSerializer.Serialize(chunks[i])) + "\n\n", gate, gateAt, done ? "data: [DONE]\n\n" : null);
         return this;
     }
 

@@ -52,45 +52,17 @@ internal sealed class ResponsesWireServer : ScriptedLoopbackServer
     /// <paramref name="gateAt"/>. A Responses stream has no <c>[DONE]</c>: it just ends.</summary>
     public ResponsesWireServer Stream(IReadOnlyList<object> events, Task? gate = null, int gateAt = 0)
     {
-        Enqueue(async context =>
+        EnqueueSse(events.Count, i =>
         {
-            context.Response.StatusCode = 200;
-            context.Response.ContentType = "text/event-stream";
-            context.Response.SendChunked = true;
-            var output = context.Response.OutputStream;
-            try
+            if (events[i] is string raw)
             {
-                for (var i = 0; i < events.Count; i++)
-                {
-                    if (gate is not null && i == gateAt)
-                    {
-                        await gate.WaitAsync(TimeSpan.FromSeconds(30));
-                    }
-
-                    string frame;
-                    if (events[i] is string raw)
-                    {
-                        frame = "data: " + raw + "\n\n";
-                    }
-                    else
-                    {
-                        var json = JsonSerializer.SerializeToNode(events[i])!.AsObject();
-                        json["sequence_number"] = i;
-                        frame = "event: " + json["type"] + "\ndata: " + json.ToJsonString() + "\n\n";
-                    }
-
-                    await output.WriteAsync(Encoding.UTF8.GetBytes(frame));
-                    await output.FlushAsync();
-                }
-
-                context.Response.Close();
+                return "data: " + raw + "\n\n";
             }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or TimeoutException)
-            {
-                // The client went away (a cancelled stream): nothing more to send.
-                context.Response.Abort();
-            }
-        });
+
+            var json = JsonSerializer.SerializeToNode(events[i])!.AsObject();
+            json["sequence_number"] = i;
+            return "event: " + json["type"] + "\ndata: " + json.ToJsonString() + "\n\n";
+        }, gate, gateAt);
         return this;
     }
 

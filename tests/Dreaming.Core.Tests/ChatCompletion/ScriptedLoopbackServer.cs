@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 
 namespace Dreaming.Tests;
@@ -7,7 +8,7 @@ namespace Dreaming.Tests;
 /// <summary>A provider's endpoint on loopback for wire tests: serves each request with the next canned reply of its
 /// script, in order (status 599 when the script has run out), each request on its own task so a stream held at a gate
 /// does not stop the next request being served, and keeps each request's path and JSON body. The provider-specific
-/// servers (<see cref="OpenAIWireServer"/>, <see cref="AnthropicWireServer"/>, <see cref="OllamaWireServer"/>) add the
+/// servers (<see cref="OpenAIWireServer"/>, <see cref="ResponsesWireServer"/>, <see cref="AnthropicWireServer"/>, <see cref="OllamaWireServer"/>) add the
 /// replies in their wire format.</summary>
 internal abstract class ScriptedLoopbackServer : IAsyncDisposable
 {
@@ -56,6 +57,44 @@ internal abstract class ScriptedLoopbackServer : IAsyncDisposable
 
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
+        });
+
+    /// <summary>Adds to the script a server-sent event stream of <paramref name="count"/> frames, frame <c>i</c> written
+    /// by <paramref name="frame"/> (with its <c>\n\n</c>) and flushed on its own, then <paramref name="end"/> (when given);
+    /// <paramref name="gate"/> (when given) is awaited before frame <paramref name="gateAt"/>. A client that goes away
+    /// (a cancelled stream) ends it.</summary>
+    protected void EnqueueSse(int count, Func<int, string> frame, Task? gate, int gateAt, string? end = null) =>
+        Enqueue(async context =>
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/event-stream";
+            context.Response.SendChunked = true;
+            var output = context.Response.OutputStream;
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    if (gate is not null && i == gateAt)
+                    {
+                        await gate.WaitAsync(TimeSpan.FromSeconds(30));
+                    }
+
+                    await output.WriteAsync(Encoding.UTF8.GetBytes(frame(i)));
+                    await output.FlushAsync();
+                }
+
+                if (end is not null)
+                {
+                    await output.WriteAsync(Encoding.UTF8.GetBytes(end));
+                }
+
+                context.Response.Close();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or TimeoutException)
+            {
+                // The client went away (a cancelled stream): nothing more to send.
+                context.Response.Abort();
+            }
         });
 
     private async Task ServeAsync()
