@@ -50,4 +50,26 @@ public class RunsCommandTests
         Assert.Contains($"run '{held}'", dreamError, StringComparison.Ordinal);
         Assert.Contains("If its process stopped, the scope is free once the lease expires", dreamError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_full_page_says_to_raise_the_limit_only_while_the_limit_can_be_raised()
+    {
+        using var cli = new CliRunner();
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }))
+        {
+            for (var i = 0; i < DreamRunStoreRules.MaxListLimit; i++)
+            {
+                await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+            }
+        }
+
+        var (exit, text, error) = await cli.RunAsync("runs", "--agent", "bot", "--limit", "2", "--db", cli.Database);
+        Assert.True(exit == 0, error);
+        Assert.Contains("(there may be older runs; raise --limit)", text, StringComparison.Ordinal);
+
+        var (fullExit, full, fullError) = await cli.RunAsync("runs", "--agent", "bot", "--limit", "1000", "--db", cli.Database);
+        Assert.True(fullExit == 0, fullError);
+        Assert.DoesNotContain("raise --limit", full, StringComparison.Ordinal);
+        Assert.Contains("(there may be older runs; 1000 is the most --limit shows)", full, StringComparison.Ordinal);
+    }
 }

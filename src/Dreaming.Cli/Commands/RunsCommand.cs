@@ -78,7 +78,9 @@ internal static class RunsCommand
 
             if (runs.Count == parse.GetValue(limit))
             {
-                output.WriteLine("(there may be older runs; raise --limit)");
+                output.WriteLine(runs.Count < DreamRunStoreRules.MaxListLimit
+                    ? "(there may be older runs; raise --limit)"
+                    : string.Create(CultureInfo.InvariantCulture, $"(there may be older runs; {DreamRunStoreRules.MaxListLimit} is the most --limit shows)"));
             }
 
             return 0;
