@@ -54,7 +54,8 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<TraceWriter>(),
             sp.GetRequiredService<TraceContentFilter>(),
             sp.GetService<WebhookDispatcher>(),
-            sp.GetService<DreamScheduler>()));
+            sp.GetService<DreamScheduler>(),
+            sp.GetService<SessionRetention>()));
         services.TryAddSingleton<IAgentSessionFactory, AgentSessionFactory>();
         services.TryAddSingleton<IAgentSessionAccessor, AmbientAgentSessionAccessor>();
         services.TryAddSingleton(static sp => new SessionImporter(

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Dreaming;
 
 /// <summary>A health check of Dreaming.Core's background work: the trace writer, the webhook dispatcher (with
-/// <c>AddWebhooks</c>) and the dream scheduler (with a dream schedule). Register it with
+/// <c>AddWebhooks</c>), the dream scheduler (with a dream schedule) and session retention (with
+/// <c>AddSessionRetention</c>). Register it with
 /// <c>services.AddHealthChecks().AddCheck&lt;DreamingHealthCheck&gt;("dreaming")</c> after <c>AddDreamingAgents</c>,
 /// which registers it as a singleton.</summary>
 /// <remarks>
@@ -14,7 +15,8 @@ namespace Dreaming;
 /// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
 /// dispatcher has made a dead letter to a configured, enabled endpoint it has not delivered to since (one no longer
 /// configured, or configured with <c>Enabled = false</c>, is only counted: nothing can deliver its rows), the webhook outbox cannot be read, or a dream schedule is failing
-/// (its check failed and none has gone through since, or its dream failed and none has completed since); <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
+/// (its check failed and none has gone through since, or its dream failed and none has completed since), or the session
+/// retention job's last run failed; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
 /// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
 /// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
@@ -34,13 +36,15 @@ public sealed class DreamingHealthCheck : IHealthCheck
     private readonly TraceContentFilter _filter;
     private readonly WebhookDispatcher? _dispatcher;
     private readonly DreamScheduler? _scheduler;
+    private readonly SessionRetention? _retention;
 
-    internal DreamingHealthCheck(TraceWriter writer, TraceContentFilter filter, WebhookDispatcher? dispatcher, DreamScheduler? scheduler)
+    internal DreamingHealthCheck(TraceWriter writer, TraceContentFilter filter, WebhookDispatcher? dispatcher, DreamScheduler? scheduler, SessionRetention? retention = null)
     {
         _writer = writer ?? throw new ArgumentNullException(nameof(writer));
         _filter = filter ?? throw new ArgumentNullException(nameof(filter));
         _dispatcher = dispatcher;
         _scheduler = scheduler;
+        _retention = retention;
     }
 
     /// <inheritdoc />
@@ -61,6 +65,7 @@ public sealed class DreamingHealthCheck : IHealthCheck
         }
 
         CheckScheduler(data, degraded);
+        CheckRetention(data, degraded);
         if (failing.Count > 0)
         {
             return new HealthCheckResult(context.Registration?.FailureStatus ?? HealthStatus.Unhealthy, Describe(failing, degraded), data: data);
@@ -162,13 +167,44 @@ public sealed class DreamingHealthCheck : IHealthCheck
         }
     }
 
-    private string Healthy() => (_dispatcher is not null, _scheduler is not null) switch
+    private void CheckRetention(Dictionary<string, object> data, List<string> degraded)
     {
-        (true, true) => "The trace writer, the webhook dispatcher and the dream scheduler are working.",
-        (true, false) => "The trace writer and the webhook dispatcher are working.",
-        (false, true) => "The trace writer and the dream scheduler are working.",
-        _ => "The trace writer is working.",
-    };
+        if (_retention?.LastRun is not { } run)
+        {
+            return;
+        }
+
+        data["retention.last_run_at"] = run.At;
+        if (run.Error is { } error)
+        {
+            var since = run.FailedAt ?? run.At;
+            data["retention.last_failure"] = Shown(error.Type, error.Message);
+            data["retention.failing_since"] = since;
+            degraded.Add(string.Create(CultureInfo.InvariantCulture, $"Session retention has failed since {since:O}, last at {run.At:O}, and no run has gone through since: {Shown(error.Type, error.Message)}."));
+        }
+    }
+
+    private string Healthy()
+    {
+        List<string> parts = ["the trace writer"];
+        if (_dispatcher is not null)
+        {
+            parts.Add("the webhook dispatcher");
+        }
+
+        if (_scheduler is not null)
+        {
+            parts.Add("the dream scheduler");
+        }
+
+        if (_retention is not null)
+        {
+            parts.Add("session retention");
+        }
+
+        var named = parts.Count == 1 ? parts[0] + " is" : string.Join(", ", parts.Take(parts.Count - 1)) + " and " + parts[^1] + " are";
+        return "T" + named[1..] + " working.";
+    }
 
     // Through the registered redactors (a connection string, a token in a URL), then cut.
     private string Shown(string exceptionType, string message) =>

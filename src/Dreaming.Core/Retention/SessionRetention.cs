@@ -14,7 +14,8 @@ namespace Dreaming;
 /// <see cref="SessionRetentionOptions.KeepUnreadSessions"/> the cut-off stops at the oldest session a dream of the
 /// scopes it looks at would still read, and goes back at least as far as the longest <see cref="DreamRunRequest.Lookback"/>
 /// of the host's dream schedules.</para>
-/// <para>A run that fails (the store cannot be reached) is logged and tried again at the next interval; only the host's
+/// <para>A run that fails (the store cannot be reached) is logged, makes <see cref="DreamingHealthCheck"/> degraded until a
+/// run goes through, and is tried again at the next interval; only the host's
 /// stop ends the loop, and a purge it stops keeps what the store had not yet deleted. Memory, insights and dream runs are
 /// never purged: an insight's evidence and a run's session ids may then name sessions that are gone.</para>
 /// </remarks>
@@ -27,6 +28,7 @@ public sealed partial class SessionRetention : BackgroundService
     private readonly TimeSpan _keepFor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private volatile SessionRetentionCheck? _lastRun;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="options">The settings; see <see cref="SessionRetentionOptions"/>.</param>
@@ -64,6 +66,23 @@ public sealed partial class SessionRetention : BackgroundService
     /// <returns>What the run did.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public async Task<SessionRetentionResult> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var result = await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+            _lastRun = new SessionRetentionCheck(_timeProvider.GetUtcNow(), null, null);
+            return result;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A failure stands (for DreamingHealthCheck) until a run goes through; the first failure's time is kept.
+            var at = _timeProvider.GetUtcNow();
+            _lastRun = new SessionRetentionCheck(at, (ex.GetType().FullName ?? ex.GetType().Name, ex.Message), _lastRun?.FailedAt ?? at);
+            throw;
+        }
+    }
+
+    private async Task<SessionRetentionResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
         var abandoned = 0;
@@ -193,6 +212,10 @@ public sealed partial class SessionRetention : BackgroundService
         }
     }
 
+    /// <summary>Gets how the last run ended, or <see langword="null"/> before the first (a canceled run leaves it as it
+    /// was); read from any thread, by <see cref="DreamingHealthCheck"/>.</summary>
+    internal SessionRetentionCheck? LastRun => _lastRun;
+
     [LoggerMessage(EventId = 93, Level = LogLevel.Information, Message = "Session retention purged {Count} ended sessions that started before {CutOff:O}.")]
     private static partial void LogPurged(ILogger logger, int count, DateTimeOffset cutOff);
 
@@ -205,3 +228,7 @@ public sealed partial class SessionRetention : BackgroundService
     [LoggerMessage(EventId = 96, Level = LogLevel.Error, Message = "Session retention failed; it runs again at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
+
+/// <summary>The retention job's last run: when it ended, and, when it failed, the exception's type and message
+/// (unredacted: shown only through the trace content filter) and when the runs began failing (none has gone through since).</summary>
+internal sealed record SessionRetentionCheck(DateTimeOffset At, (string Type, string Message)? Error, DateTimeOffset? FailedAt);

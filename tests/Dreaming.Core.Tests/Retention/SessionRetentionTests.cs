@@ -1,3 +1,5 @@
+using NSubstitute;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
@@ -246,6 +248,47 @@ public class SessionRetentionTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => provider.GetRequiredService<SessionRetention>().RunOnceAsync(new CancellationToken(canceled: true)));
 
         Assert.NotNull(await traces.GetSessionAsync("old"));
+    }
+
+    [Fact]
+    public async Task A_failing_run_makes_the_health_check_degraded_until_a_run_goes_through()
+    {
+        var time = new FakeTimeProvider(Now);
+        var failing = true;
+        var traces = Substitute.For<ITraceStore>();
+        traces.PurgeAsync(default, default).ReturnsForAnyArgs(call => call.ArgAt<CancellationToken>(1).IsCancellationRequested
+            ? Task.FromCanceled<int>(call.ArgAt<CancellationToken>(1))
+            : Volatile.Read(ref failing) ? Task.FromException<int>(new IOException("disk I/O error on /data/dreaming.db")) : Task.FromResult(0));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddDreamingAgents().UseTraceStore(_ => traces).AddSessionRetention(TimeSpan.FromDays(30));
+        await using var provider = services.BuildServiceProvider();
+        var retention = provider.GetRequiredService<SessionRetention>();
+        var check = provider.GetRequiredService<DreamingHealthCheck>();
+
+        var before = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and session retention are working."), (before.Status, before.Description));
+
+        await Assert.ThrowsAsync<IOException>(() => retention.RunOnceAsync());
+        time.Advance(TimeSpan.FromHours(1));
+        await Assert.ThrowsAsync<IOException>(() => retention.RunOnceAsync());
+        var failed = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Degraded, failed.Status);
+        Assert.Equal(
+            $"Session retention has failed since {Now:O}, last at {Now.AddHours(1):O}, and no run has gone through since: System.IO.IOException: disk I/O error on /data/dreaming.db.",
+            failed.Description);
+        Assert.Equal(Now, failed.Data["retention.failing_since"]);
+
+        // A canceled run is no failure and changes nothing; a run that goes through heals the check.
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => retention.RunOnceAsync(canceled.Token));
+        Assert.Equal(HealthStatus.Degraded, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+        Volatile.Write(ref failing, false);
+        await retention.RunOnceAsync();
+        var healed = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal((HealthStatus.Healthy, "The trace writer and session retention are working."), (healed.Status, healed.Description));
+        Assert.False(healed.Data.ContainsKey("retention.last_failure"));
     }
 
     private static ServiceProvider Build(FakeTimeProvider time, Action<IDreamingBuilder> configure)
