@@ -175,22 +175,7 @@ public partial class AnthropicWireTests
         await using var server = new AnthropicWireServer().Stream(TextStream(Usage(10, 1), new { output_tokens = 2 }, "end_turn", "Hel", "lo"), gate: gate.Task, gateAt: 3);
         await using var host = Host(server);
         var session = inSession ? host.Sessions.StartSession("agent", "cancel") : null;
-        using var cancellation = new CancellationTokenSource();
-        var received = new List<string>();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-        {
-            await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token).WithCancellation(cancellation.Token))
-            {
-                if (update.Text.Length > 0)
-                {
-                    received.Add(update.Text);
-                    cancellation.Cancel();
-                }
-            }
-        }).WaitAsync(Bound);
-        gate.TrySetResult();
-        Assert.Equal(["Hel"], received);
+        await WireHost.CancelOnFirstTextAsync(host, gate);
         await WireHost.AssertStreamCancelledAfterHelAsync(host, session);
     }
 

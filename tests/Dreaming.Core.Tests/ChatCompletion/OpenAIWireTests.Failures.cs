@@ -87,19 +87,7 @@ public partial class OpenAIWireTests
             gateAt: 1);
         await using var host = Host(server);
         var session = inSession ? host.Sessions.StartSession("agent", "cancel") : null;
-        using var cancellation = new CancellationTokenSource();
-        var received = new List<string>();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-        {
-            await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token).WithCancellation(cancellation.Token))
-            {
-                received.Add(update.Text);
-                cancellation.Cancel();
-            }
-        }).WaitAsync(Bound);
-        gate.TrySetResult();
-        Assert.Equal(["Hel"], received);
+        await WireHost.CancelOnFirstTextAsync(host, gate);
         await WireHost.AssertStreamCancelledAfterHelAsync(host, session);
     }
 

@@ -49,6 +49,27 @@ internal static class WireHost
     /// abandoned, or, without one, checks the one-call session the middleware started was ended as abandoned, not left
     /// running or completed; then checks the session recorded the user's message, "Hel" and a cancellation of the stream.</summary>
     /// <returns>The session's error event, for checks of its own.</returns>
+    /// <summary>Streams "hi", cancels the call's token on the first text that arrives (the server holds the rest at
+    /// <paramref name="gate"/>), checks that the call ends cancelled with only "Hel" received, then lets the server go on.</summary>
+    public static async Task CancelOnFirstTextAsync(TracingHost host, TaskCompletionSource gate)
+    {
+        using var cancellation = new CancellationTokenSource();
+        var received = new List<string>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var update in host.Chat.GetStreamingResponseAsync("hi", cancellationToken: cancellation.Token).WithCancellation(cancellation.Token))
+            {
+                if (update.Text.Length > 0)
+                {
+                    received.Add(update.Text);
+                    cancellation.Cancel();
+                }
+            }
+        }).WaitAsync(Bound);
+        gate.TrySetResult();
+        Assert.Equal(["Hel"], received);
+    }
+
     public static async Task<ErrorEvent> AssertStreamCancelledAfterHelAsync(TracingHost host, IAgentSession? session)
     {
         string id;
