@@ -39,6 +39,10 @@ internal static class DreamCommand
             new Option<int>("--max-lookback-sessions") { Description = "With --lookback, mine at most this many earlier sessions, the newest (1-1,000,000; never more than --max-sessions in all).", DefaultValueFactory = _ => DreamRunRequest.DefaultMaxLookbackSessions },
             1,
             DreamRunRequest.MaxSessionsLimit);
+        var minScopes = CommonOptions.InRange(
+            new Option<int>("--min-scopes") { Description = "For an agent or global dream: keep only what the sessions of at least this many team scopes (tenants) show, so one tenant's situation and values do not become every tenant's lesson; sessions without a scope count as one (1-1,000,000; default 1).", DefaultValueFactory = _ => 1 },
+            1,
+            DreamRunRequest.MaxSessionsLimit);
         var instructions = new Option<string?>("--instructions") { Description = "Instructions for the dream (at most 4,096 characters), recorded on the run." };
         var review = new Option<string>("--review") { Description = "auto: activate the new memory version; approval: leave it proposed for 'dreaming memory approve'.", DefaultValueFactory = _ => "auto" };
         var noWebhooks = CliServices.NoWebhooksOption();
@@ -46,7 +50,7 @@ internal static class DreamCommand
         review.HelpName = "auto|approval"; // in this order, as the other choices, not sorted
         var command = new Command("dream", "Run one dream: mine the recent sessions of an agent (--agent) or a memory scope (--scope) for recurring failures and write lessons into a new memory version (by template and offline unless a model is configured; see 'dreaming model').")
         {
-            agent, scope, maxSessions, minSessions, lookback, maxLookbackSessions, instructions, review, noWebhooks,
+            agent, scope, maxSessions, minSessions, lookback, maxLookbackSessions, minScopes, instructions, review, noWebhooks,
         };
         command.Validators.Add(result =>
         {
@@ -67,6 +71,12 @@ internal static class DreamCommand
             {
                 result.AddError("--max-lookback-sessions needs --lookback DURATION (for example --lookback 7d): without it no earlier session is mined.");
             }
+
+            // A team's dream reads that one team's sessions, which MinScopes never filters: refused rather than ignored.
+            if (result.GetResult(minScopes) is { Implicit: false } && result.GetValue(scope) is { } key && MemoryScope.TryParse(key, out var parsed) && parsed.Kind == MemoryScopeKind.Team)
+            {
+                result.AddError($"--min-scopes applies to agent and global dreams; a dream for --scope {key} reads that team's sessions alone, so nothing would be filtered.");
+            }
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
@@ -76,7 +86,12 @@ internal static class DreamCommand
             var settings = common.ModelSettings(parse);
             using var reflector = ModelClientFactory.TryCreate(settings);
             var webhooks = !parse.GetValue(noWebhooks);
-            await using var services = CliServices.Build(database, reflector: reflector, unroutedWebhooks: webhooks);
+            var scopesNeeded = parse.GetValue(minScopes);
+            await using var services = CliServices.Build(
+                database,
+                reflector: reflector,
+                unroutedWebhooks: webhooks,
+                customize: scopesNeeded == 1 ? null : s => s.Configure<MiningOptions>(o => o.MinScopes = scopesNeeded));
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
@@ -92,11 +107,11 @@ internal static class DreamCommand
 
             if (parse.GetValue(common.Json))
             {
-                CliJson.WriteSnakeCase(output, Summary(run, reflector is null ? null : settings.Model));
+                CliJson.WriteSnakeCase(output, Summary(run, reflector is null ? null : settings.Model, scopesNeeded));
             }
             else
             {
-                WriteText(output, run, reflector is null ? null : settings.Describe());
+                WriteText(output, run, reflector is null ? null : settings.Describe(), scopesNeeded);
                 if (webhooks)
                 {
                     output.WriteLine(CliServices.UnroutedNote("the run's events (dream.*, memory.version_*, budget.reached, insight.quarantined)", plural: true));
@@ -133,7 +148,7 @@ internal static class DreamCommand
         return null;
     }
 
-    private static object Summary(DreamRun run, string? model)
+    private static object Summary(DreamRun run, string? model, int minScopes)
     {
         var results = run.Results;
         return new
@@ -164,10 +179,11 @@ internal static class DreamCommand
             results.Note,
             run.Error,
             Model = model,
+            MinScopes = minScopes,
         };
     }
 
-    private static void WriteText(TextWriter output, DreamRun run, string? model)
+    private static void WriteText(TextWriter output, DreamRun run, string? model, int minScopes)
     {
         var inv = CultureInfo.InvariantCulture;
         var results = run.Results;
@@ -175,6 +191,11 @@ internal static class DreamCommand
         output.WriteLine(model is null
             ? "lessons by: template (offline; with --model-endpoint and --model a model writes them)"
             : "lessons by: " + model);
+        if (minScopes > 1)
+        {
+            output.WriteLine(string.Create(inv, $"findings kept: only those shown by the sessions of at least {minScopes} team scopes (--min-scopes; sessions without a scope count as one)"));
+        }
+
         // With a lookback, the failures and the base rate are over the earlier sessions mined again too: say so, rather
         // than print more failures than sessions read.
         var again = run.Request.Lookback is null ? 0 : results.Report.SessionsMined - results.SessionIds.Count;
