@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Dreaming;
 
 /// <summary>Turns one session's chat messages (OpenAI or Microsoft.Extensions.AI <c>ChatMessage</c> JSON, told apart per
-/// message) into its events, in order, numbered from 1.</summary>
+/// message, or Anthropic Messages, told apart per session) into its events, in order, numbered from 1.</summary>
 internal sealed partial class ConversationMapper(string sessionId, DateTimeOffset timestamp, string? errorPrefix, Func<string, string> contentFilter, ElementContext context)
 {
     // Tool messages name their call by id only in some logs; the name comes from the call seen earlier.

@@ -25,6 +25,7 @@ internal sealed class SessionElementMapper
     private readonly JsonFieldPath _success;
     private readonly JsonFieldPath _startedAt;
     private readonly JsonFieldPath _endedAt;
+    private readonly JsonFieldPath _response;
     private readonly string _defaultAgentId;
     private readonly string? _agentIdOverride;
     private readonly string? _scope;
@@ -45,6 +46,7 @@ internal sealed class SessionElementMapper
         _success = new(options.SuccessField);
         _startedAt = new(options.StartedAtField);
         _endedAt = new(options.EndedAtField);
+        _response = new(options.ResponseField);
         _defaultAgentId = options.DefaultAgentId;
         _agentIdOverride = options.AgentId;
         _scope = string.IsNullOrWhiteSpace(options.Scope) ? null : options.Scope;
@@ -88,7 +90,10 @@ internal sealed class SessionElementMapper
         }
 
         var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context);
-        conversation.Map(messages);
+        // An Anthropic Messages request keeps its system prompt beside its messages, and a log may keep the response beside it.
+        _messages.TryGetSibling(element, "system", out var system);
+        _response.TryGet(element, out var response);
+        conversation.Map(messages, system, response);
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -112,6 +117,7 @@ internal sealed class SessionElementMapper
             Metadata = metadata,
             Outcome = ReadOutcome(element, context),
             EventCount = conversation.Events.Count,
+            Usage = conversation.Usage,
         };
         return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events) };
     }

@@ -19,7 +19,8 @@ public sealed class SessionImportOptions
     /// <value>The default is <c>task</c>.</value>
     public string TaskField { get; set; } = "task";
 
-    /// <summary>Gets or sets the field that holds the chat messages (OpenAI-style or Microsoft.Extensions.AI <c>ChatMessage</c> JSON); required in every session object.</summary>
+    /// <summary>Gets or sets the field that holds the chat messages (OpenAI-style, Microsoft.Extensions.AI <c>ChatMessage</c> JSON or
+    /// Anthropic Messages, whose <c>system</c> is read beside this field); required in every session object.</summary>
     /// <value>The default is <c>messages</c>.</value>
     public string MessagesField { get; set; } = "messages";
 
@@ -38,6 +39,12 @@ public sealed class SessionImportOptions
     /// <summary>Gets or sets the field that holds the end time (ISO 8601 text or Unix seconds); without it the start time is used.</summary>
     /// <value>The default is <c>ended_at</c>.</value>
     public string EndedAtField { get; set; } = "ended_at";
+
+    /// <summary>Gets or sets the field that holds a saved Anthropic Messages API response (an object of
+    /// <c>"type": "message"</c>), imported as the session's last assistant turn, after its messages, with its usage; any
+    /// other value there is left alone.</summary>
+    /// <value>The default is <c>response</c>.</value>
+    public string ResponseField { get; set; } = "response";
 
     /// <summary>Gets or sets the agent id of sessions that have no agent field.</summary>
     /// <value>The default is <c>imported</c>.</value>
@@ -79,6 +86,7 @@ public sealed class SessionImportOptions
         ValidateField(SuccessField, nameof(SuccessField));
         ValidateField(StartedAtField, nameof(StartedAtField));
         ValidateField(EndedAtField, nameof(EndedAtField));
+        ValidateField(ResponseField, nameof(ResponseField));
         if (string.IsNullOrWhiteSpace(DefaultAgentId))
         {
             throw new ArgumentException("SessionImportOptions.DefaultAgentId must not be blank.", nameof(DefaultAgentId));

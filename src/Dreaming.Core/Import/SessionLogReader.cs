@@ -12,7 +12,9 @@ namespace Dreaming;
 /// ignored); the first character that is not white space tells which. Each session object holds chat messages,
 /// each either OpenAI-style (<c>content</c>, <c>tool_calls</c>, <c>tool_call_id</c>) or a Microsoft.Extensions.AI
 /// <c>ChatMessage</c> as <c>AIJsonUtilities.DefaultOptions</c> writes it (<c>contents</c>) or as <c>JsonSerializer</c>
-/// writes it without options (<c>Role</c>, <c>Contents</c>), told apart per message.
+/// writes it without options (<c>Role</c>, <c>Contents</c>), told apart per message; or a session is an Anthropic Messages
+/// request (<c>system</c> beside its messages, content blocks such as <c>tool_use</c> and <c>tool_result</c>), with its
+/// saved response if the log keeps one (<see cref="SessionImportOptions.ResponseField"/>), told apart per session.
 /// The source is streamed: only one element is held as JSON at a time.</para>
 /// <para>Every text, tool argument, tool result, task and metadata value goes through the content filter before it is
 /// put in a session, so that secrets can be redacted before anything reaches a store.</para>

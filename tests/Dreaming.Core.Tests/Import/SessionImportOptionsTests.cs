@@ -12,6 +12,7 @@ public sealed class SessionImportOptionsTests
         { o => o.SuccessField = ".success", nameof(SessionImportOptions.SuccessField) },
         { o => o.StartedAtField = "", nameof(SessionImportOptions.StartedAtField) },
         { o => o.EndedAtField = "", nameof(SessionImportOptions.EndedAtField) },
+        { o => o.ResponseField = "response..body", nameof(SessionImportOptions.ResponseField) },
         { o => o.DefaultAgentId = "", nameof(SessionImportOptions.DefaultAgentId) },
         { o => o.AgentId = " ", nameof(SessionImportOptions.AgentId) },
         { o => o.ErrorPrefix = "", nameof(SessionImportOptions.ErrorPrefix) },
@@ -26,6 +27,7 @@ public sealed class SessionImportOptionsTests
 
         options.Validate();
         Assert.Equal(("id", "agent", "task", "messages", "reward", "success"), (options.IdField, options.AgentField, options.TaskField, options.MessagesField, options.RewardField, options.SuccessField));
+        Assert.Equal("response", options.ResponseField);
         Assert.Equal(("imported", null, "Error", 1.0, ImportErrorHandling.Atomic), (options.DefaultAgentId, options.AgentId, options.ErrorPrefix, options.SuccessThreshold, options.ErrorHandling));
     }
 

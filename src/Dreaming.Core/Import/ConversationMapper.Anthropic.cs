@@ -1,0 +1,273 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>The Anthropic Messages half: a session whose messages carry Anthropic content blocks (<c>tool_use</c>,
+/// <c>tool_result</c>, <c>thinking</c>, …), a top-level <c>system</c> or a saved response object (<c>"type": "message"</c>).</summary>
+internal sealed partial class ConversationMapper
+{
+    private const string ToolResultSuffix = "_tool_result";
+
+    /// <summary>Gets the usage of the saved responses the session holds, as <c>UseDreaming()</c> sums its calls'.</summary>
+    public SessionUsage Usage { get; private set; } = SessionUsage.Zero;
+
+    /// <summary>Maps the session's messages, in the shape they have: Anthropic Messages when <see cref="IsAnthropic"/> says
+    /// so (with <paramref name="system"/> and <paramref name="response"/>, each <c>default</c> when absent), otherwise
+    /// OpenAI or Microsoft.Extensions.AI messages, told apart per message.</summary>
+    public void Map(JsonElement messages, JsonElement system, JsonElement response)
+    {
+        if (!IsAnthropic(messages, system, response))
+        {
+            Map(messages);
+            return;
+        }
+
+        if (system.ValueKind != JsonValueKind.Undefined && SystemText(system) is { } prompt)
+        {
+            AddMessage("system", prompt, authorName: null);
+        }
+
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            MapAnthropicMessage(message, Invariant($"message {index++}"));
+        }
+
+        if (IsSavedResponse(response))
+        {
+            MapAnthropicMessage(response, "response");
+        }
+    }
+
+    /// <summary>Gets whether an element is a saved Messages API response: an object of <c>"type": "message"</c>.</summary>
+    public static bool IsSavedResponse(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(element, "type") == "message";
+
+    // A block type only Anthropic writes (an image or document with a "source"; OpenAI's parts are image_url, file), a saved
+    // response, or a "system" beside messages that are all user and assistant ones: OpenAI logs keep theirs in a message.
+    private static bool IsAnthropic(JsonElement messages, JsonElement system, JsonElement response)
+    {
+        if (IsSavedResponse(response))
+        {
+            return true;
+        }
+
+        var userAndAssistantOnly = true;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            if (IsSavedResponse(message))
+            {
+                return true;
+            }
+
+            userAndAssistantOnly &= JsonElementHelpers.GetNonBlankString(message, "role") is "user" or "assistant";
+            if (message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var block in content.EnumerateArray())
+                {
+                    if (block.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(block, "type") is { } type
+                        && (type is "tool_use" or "tool_result" or "thinking" or "redacted_thinking" or "server_tool_use" or "mcp_tool_use" or "search_result" or "container_upload"
+                            || type.EndsWith(ToolResultSuffix, StringComparison.Ordinal)
+                            || (type is "image" or "document" && block.TryGetProperty("source", out _))))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return system.ValueKind != JsonValueKind.Undefined && userAndAssistantOnly;
+    }
+
+    // A string, or text blocks (each may carry cache_control), one a line; null when blank.
+    private string? SystemText(JsonElement system)
+    {
+        if (system.ValueKind == JsonValueKind.String)
+        {
+            return string.IsNullOrWhiteSpace(system.GetString()) ? null : system.GetString();
+        }
+
+        if (system.ValueKind != JsonValueKind.Array)
+        {
+            throw context.Malformed($"has \"system\" that is {JsonElementHelpers.Describe(system.ValueKind)}, not a string or an array of text blocks");
+        }
+
+        var lines = new List<string>();
+        var index = 0;
+        foreach (var block in system.EnumerateArray())
+        {
+            var type = block.ValueKind == JsonValueKind.Object ? JsonElementHelpers.GetNonBlankString(block, "type") : null;
+            if (type != "text")
+            {
+                throw context.Malformed(type is null
+                    ? Invariant($"has \"system\" block {index} that is not a text block")
+                    : Invariant($"has \"system\" block {index} of type '") + Quoted(type) + "', not a text block");
+            }
+
+            lines.Add(StringField(block, "text", () => Invariant($"has \"system\" block {index}, a text block,"), context.Malformed));
+            index++;
+        }
+
+        return lines.Count == 0 ? null : string.Join('\n', lines);
+    }
+
+    private void MapAnthropicMessage(JsonElement message, string where)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(where, $"is {JsonElementHelpers.Describe(message.ValueKind)}, not an object");
+        }
+
+        var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(where, "has no \"role\"");
+        if (role is not ("user" or "assistant"))
+        {
+            throw Malformed(where, "has role '" + Quoted(role) + "': an Anthropic Messages session has only user and assistant messages, its system prompt in \"system\"");
+        }
+
+        if (!message.TryGetProperty("content", out var content))
+        {
+            throw Malformed(where, "has no \"content\"");
+        }
+
+        var assistant = role == "assistant";
+        var blocks = new AnthropicBlocks();
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                blocks.Text.Append(content.GetString());
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var block in content.EnumerateArray())
+                {
+                    ReadBlock(block, index++, assistant, where, blocks);
+                }
+
+                break;
+            default:
+                throw Malformed(where, $"has \"content\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string or an array of blocks");
+        }
+
+        // An assistant's text comes before its calls, as UseDreaming() records a response; a user's tool results come
+        // before its text, as the API requires them first.
+        var textAlone = blocks.Text.ToString();
+        var text = blocks.Notes is null ? textAlone : string.Join('\n', textAlone.Length == 0 ? blocks.Notes : blocks.Notes.Prepend(textAlone));
+        var hasMessage = !string.IsNullOrWhiteSpace(text) || blocks.Tools is null;
+        if (assistant && hasMessage)
+        {
+            AddMessage(role, text, authorName: null, textAlone);
+        }
+
+        foreach (var tool in blocks.Tools ?? [])
+        {
+            if (tool.IsCall)
+            {
+                AddToolCall(tool.CallId, tool.Name!, tool.Text);
+            }
+            else
+            {
+                AddToolResult(tool.CallId, tool.Name, tool.Text, tool.IsError);
+            }
+        }
+
+        if (!assistant && hasMessage)
+        {
+            AddMessage(role, text, authorName: null, textAlone);
+        }
+
+        if (IsSavedResponse(message))
+        {
+            AddSavedResponse(message, where);
+        }
+    }
+
+    // The saved response's model, id, stop reason and usage, as UseDreaming() records the call with the Anthropic SDK:
+    // the input counts the cache reads and writes, the cached input the reads.
+    private void AddSavedResponse(JsonElement message, string where)
+    {
+        long input = 0, output = 0, cacheRead = 0, cacheWrite = 0;
+        if (message.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
+        {
+            if (usage.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
+            }
+
+            input = TokenCount(usage, "input_tokens", where);
+            output = TokenCount(usage, "output_tokens", where);
+            cacheRead = TokenCount(usage, "cache_read_input_tokens", where);
+            cacheWrite = TokenCount(usage, "cache_creation_input_tokens", where);
+        }
+
+        var calls = new SessionUsage
+        {
+            InputTokens = SaturatingSum.Add(SaturatingSum.Add(input, cacheRead), cacheWrite),
+            OutputTokens = output,
+            CachedInputTokens = cacheRead,
+            ModelCalls = 1,
+        };
+        Usage = Usage.Add(calls);
+        Events.Add(new ModelResponseEvent
+        {
+            SessionId = sessionId,
+            Sequence = ++_sequence,
+            Timestamp = timestamp,
+            ModelId = JsonElementHelpers.GetNonBlankString(message, "model") is { } model ? contentFilter(model) : null,
+            ResponseId = JsonElementHelpers.GetNonBlankString(message, "id") is { } id ? contentFilter(id) : null,
+            Usage = calls,
+            FinishReason = JsonElementHelpers.GetNonBlankString(message, "stop_reason") switch
+            {
+                null => null,
+                "end_turn" or "stop_sequence" => "stop",
+                "tool_use" => "tool_calls",
+                "max_tokens" or "model_context_window_exceeded" => "length",
+                "refusal" => "content_filter",
+                { } other => contentFilter(other),
+            },
+        });
+    }
+
+    private long TokenCount(JsonElement usage, string name, string where)
+    {
+        if (!usage.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) && count >= 0
+            ? count
+            : throw Malformed(where, $"has \"usage\" whose \"{name}\" is {JsonElementHelpers.Describe(value.ValueKind)}, not a whole number of at least 0");
+    }
+
+    // A string property, or an error naming the block: "<what> whose "text" is a number, not a string".
+    private static string StringField(JsonElement block, string name, Func<string> what, Func<string, Exception?, SessionImportException> malformed)
+    {
+        block.TryGetProperty(name, out var value);
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw malformed(what() + $" whose \"{name}\" is {JsonElementHelpers.Describe(value.ValueKind)}, not a string", null);
+    }
+
+    private static string Quoted(string text) => text.Length <= MaxQuotedTypeLength ? text : string.Concat(text.AsSpan(0, MaxQuotedTypeLength), "…");
+
+    private SessionImportException Malformed(string where, string problem) => context.Malformed(where + " " + problem);
+
+    /// <summary>What one message's blocks hold: its text, a note of each attachment, and its tool calls and results in order.</summary>
+    private sealed class AnthropicBlocks
+    {
+        public StringBuilder Text { get; } = new();
+
+        public List<string>? Notes { get; set; }
+
+        public List<AnthropicTool>? Tools { get; set; }
+    }
+
+    /// <summary>A tool call (<see cref="Text"/>: its input as compact JSON) or result (<see cref="Text"/>: what it returned).</summary>
+    private readonly record struct AnthropicTool(bool IsCall, string CallId, string? Name, string? Text, bool IsError);
+}

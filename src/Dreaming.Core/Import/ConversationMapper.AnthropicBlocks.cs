@@ -1,0 +1,224 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>The content blocks of an Anthropic Messages message: text, attachments (noted, never stored), thinking (not
+/// recorded), client and server tool calls and their results.</summary>
+internal sealed partial class ConversationMapper
+{
+    private void ReadBlock(JsonElement block, int index, bool assistant, string where, AnthropicBlocks blocks)
+    {
+        if (block.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(where, Invariant($"has block {index} that is {JsonElementHelpers.Describe(block.ValueKind)}, not an object"));
+        }
+
+        var type = JsonElementHelpers.GetNonBlankString(block, "type") ?? throw Malformed(where, Invariant($"has block {index} without a \"type\""));
+        var what = Invariant($"has block {index}, a {type},");
+        switch (type)
+        {
+            case "text":
+                blocks.Text.Append(StringField(block, "text", () => where + Invariant($" has block {index}, a text block,"), context.Malformed));
+                break;
+            case "image" or "document":
+                (blocks.Notes ??= []).Add(SourceNote(block, type, where + Invariant($" has block {index}, ") + Article(type) + " block,"));
+                break;
+            case "search_result":
+                AppendSearchResult(block, blocks.Text);
+                break;
+            case "container_upload":
+                (blocks.Notes ??= []).Add(AttachmentNote.Of(null, null, null, null, JsonElementHelpers.GetNonBlankString(block, "file_id")));
+                break;
+            case "thinking" or "redacted_thinking":
+                // The model's reasoning is not its answer: UseDreaming() records no reasoning content either.
+                break;
+            case "tool_use" or "server_tool_use" or "mcp_tool_use":
+                if (!assistant)
+                {
+                    throw Malformed(where, what + " in a user message (tool calls come in assistant messages)");
+                }
+
+                var callId = JsonElementHelpers.GetNonBlankString(block, "id") ?? throw Malformed(where, what + " without \"id\"");
+                var name = JsonElementHelpers.GetNonBlankString(block, "name") ?? throw Malformed(where, what + " without \"name\"");
+                string? arguments = null;
+                if (block.TryGetProperty("input", out var input) && input.ValueKind != JsonValueKind.Null)
+                {
+                    arguments = input.ValueKind == JsonValueKind.Object
+                        ? CompactJson(input)
+                        : throw Malformed(where, what + $" whose \"input\" is {JsonElementHelpers.Describe(input.ValueKind)}, not an object");
+                }
+
+                _toolNamesByCallId[callId] = name;
+                (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: true, callId, name, arguments, IsError: false));
+                break;
+            case "tool_result" or "mcp_tool_result":
+                if (assistant != (type == "mcp_tool_result"))
+                {
+                    throw Malformed(where, what + (assistant
+                        ? " in an assistant message (tool results come in user messages)"
+                        : " in a user message (an MCP tool's result comes in the assistant message that called it)"));
+                }
+
+                var resultCallId = ResultCallId(block, where, what);
+                (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: false, resultCallId, null, ToolResultText(block, where, what), IsErrorFlag(block, where, what)));
+                break;
+            case var serverResult when serverResult.EndsWith(ToolResultSuffix, StringComparison.Ordinal):
+                // A server tool's result (web_search_tool_result, web_fetch_tool_result, code_execution_tool_result, …),
+                // in the assistant message after its server_tool_use.
+                if (!assistant)
+                {
+                    throw Malformed(where, what + " in a user message (a server tool's result comes in the assistant message that called it)");
+                }
+
+                var serverCallId = ResultCallId(block, where, what);
+                var (text, isError) = ServerToolResult(block);
+                (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: false, serverCallId, null, text, isError));
+                break;
+            default:
+                throw Malformed(where, Invariant($"has block {index} of unknown \"type\" '") + Quoted(type) + "' (not an Anthropic Messages content block)");
+        }
+    }
+
+    private string ResultCallId(JsonElement block, string where, string what)
+    {
+        var callId = JsonElementHelpers.GetNonBlankString(block, "tool_use_id") ?? throw Malformed(where, what + " without \"tool_use_id\"");
+        return _toolNamesByCallId.ContainsKey(callId)
+            ? callId
+            : throw Malformed(where, what + " whose \"tool_use_id\" '" + Quoted(callId) + "' answers no earlier tool_use");
+    }
+
+    private bool IsErrorFlag(JsonElement block, string where, string what)
+    {
+        if (!block.TryGetProperty("is_error", out var flag))
+        {
+            return false;
+        }
+
+        return flag.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw Malformed(where, what + $" whose \"is_error\" is {JsonElementHelpers.Describe(flag.ValueKind)}, not a boolean"),
+        };
+    }
+
+    // A tool result's content: a string, or blocks of text (concatenated, as ChatMessage.Text joins them), images and
+    // documents (noted); null when it has none.
+    private string? ToolResultText(JsonElement block, string where, string what)
+    {
+        if (!block.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (content.ValueKind == JsonValueKind.String)
+        {
+            return content.GetString();
+        }
+
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            throw Malformed(where, what + $" whose \"content\" is {JsonElementHelpers.Describe(content.ValueKind)}, not a string or an array of blocks");
+        }
+
+        var text = new StringBuilder();
+        List<string>? notes = null;
+        var index = 0;
+        foreach (var part in content.EnumerateArray())
+        {
+            var type = part.ValueKind == JsonValueKind.Object ? JsonElementHelpers.GetNonBlankString(part, "type") : null;
+            var holding = what + Invariant($" holding block {index}");
+            switch (type)
+            {
+                case "text":
+                    text.Append(StringField(part, "text", () => where + " " + holding + ", a text block,", context.Malformed));
+                    break;
+                case "image" or "document":
+                    (notes ??= []).Add(SourceNote(part, type, where + " " + holding + ", " + Article(type) + " block,"));
+                    break;
+                case "search_result":
+                    AppendSearchResult(part, text);
+                    break;
+                case null:
+                    throw Malformed(where, holding + " that is not a block with a \"type\"");
+                default:
+                    throw Malformed(where, holding + " of type '" + Quoted(type) + "', which a tool result cannot hold");
+            }
+
+            index++;
+        }
+
+        return notes is null ? text.ToString() : string.Join('\n', text.Length == 0 ? notes : notes.Prepend(text.ToString()));
+    }
+
+    // A server tool's result: an error object ("…_error", with its error_code) is a tool error; web search results are one
+    // line each, title and address (never their encrypted_content); anything else is stored as compact JSON.
+    private static (string? Text, bool IsError) ServerToolResult(JsonElement block)
+    {
+        if (!block.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+        {
+            return (null, false);
+        }
+
+        if (content.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(content, "type") is { } type && type.EndsWith("_error", StringComparison.Ordinal))
+        {
+            return (JsonElementHelpers.GetNonBlankString(content, "error_code") is { } code ? type + ": " + code : type, true);
+        }
+
+        if (content.ValueKind == JsonValueKind.Array && content.EnumerateArray().All(static r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("url", out _)))
+        {
+            return (string.Join('\n', content.EnumerateArray().Select(static r =>
+                string.Join(' ', new[] { JsonElementHelpers.GetNonBlankString(r, "title"), JsonElementHelpers.GetNonBlankString(r, "url") }.OfType<string>()))), false);
+        }
+
+        return (CompactJson(content), false);
+    }
+
+    // A search result given to the model as text: its text blocks, concatenated.
+    private static void AppendSearchResult(JsonElement block, StringBuilder text)
+    {
+        if (block.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var part in content.EnumerateArray())
+            {
+                if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var value) && value.ValueKind == JsonValueKind.String)
+                {
+                    text.Append(value.GetString());
+                }
+            }
+        }
+    }
+
+    // An image or document by its source, as the OpenAI parts are noted: base64 by its media type and the size it decodes
+    // to (never decoded), a link without its query, a file by its id, a text document by its media type and UTF-8 size.
+    private string SourceNote(JsonElement block, string kind, string what)
+    {
+        block.TryGetProperty("source", out var source);
+        if (source.ValueKind != JsonValueKind.Object)
+        {
+            throw context.Malformed(what + $" whose \"source\" is {JsonElementHelpers.Describe(source.ValueKind)}, not an object");
+        }
+
+        var title = JsonElementHelpers.GetNonBlankString(block, "title");
+        var mediaType = JsonElementHelpers.GetNonBlankString(source, "media_type") ?? kind;
+        source.TryGetProperty("data", out var data);
+        switch (JsonElementHelpers.GetNonBlankString(source, "type"))
+        {
+            case "base64" when data.ValueKind == JsonValueKind.String:
+                return AttachmentNote.Of(mediaType, Base64Length(RawString(data)), title, null, null);
+            case "text" when data.ValueKind == JsonValueKind.String:
+                return AttachmentNote.Of(mediaType, Encoding.UTF8.GetByteCount(data.GetString()!), title, null, null);
+            case "url" when Uri.TryCreate(JsonElementHelpers.GetNonBlankString(source, "url"), UriKind.Absolute, out var link):
+                return AttachmentNote.Of(kind, null, title, link, null);
+            case "file":
+                return AttachmentNote.Of(kind, null, title, null, JsonElementHelpers.GetNonBlankString(source, "file_id"));
+            default:
+                return AttachmentNote.Of(mediaType, null, title, null, null);
+        }
+    }
+
+    private static string Article(string type) => type == "image" ? "an image" : "a document";
+
+    private static string CompactJson(JsonElement value) => JsonSerializer.Serialize(value, ChatMessageContract.Options.GetTypeInfo(typeof(JsonElement)));
+}
