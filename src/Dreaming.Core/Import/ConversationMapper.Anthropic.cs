@@ -40,9 +40,10 @@ internal sealed partial class ConversationMapper
         }
     }
 
-    /// <summary>Gets whether an element is a saved Messages API response: an object of <c>"type": "message"</c>.</summary>
+    /// <summary>Gets whether an element is a saved Messages API response: an object of <c>"type": "message"</c> with a
+    /// <c>stop_reason</c> (null too), which an OpenAI Responses API message item (also <c>"type": "message"</c>) has not.</summary>
     public static bool IsSavedResponse(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(element, "type") == "message";
+        element.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(element, "type") == "message" && element.TryGetProperty("stop_reason", out _);
 
     // A block type only Anthropic writes (an image or document with a "source"; OpenAI's parts are image_url, file), a saved
     // response, or a "system" beside messages that are all user and assistant ones: OpenAI logs keep theirs in a message.

@@ -29,8 +29,8 @@ public sealed class AnthropicImportErrorTests
     [InlineData("""{ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": "toolu_1", "is_error": "yes", "content": "x" }] }""", "message 1 has block 0, a tool_result, whose \"is_error\" is a string, not a boolean")]
     [InlineData("""{ "role": "user", "content": [{ "type": "image", "source": "https://example.com/a.png" }] }""", "message 1 has block 0, an image block, whose \"source\" is a string, not an object")]
     [InlineData("""{ "role": "tool", "content": "x" }""", "message 1 has role 'tool': an Anthropic Messages session has only user and assistant messages, its system prompt in \"system\"")]
-    [InlineData("""{ "role": "assistant", "type": "message", "content": [], "usage": { "input_tokens": "100" } }""", "message 1 has \"usage\" whose \"input_tokens\" is a string, not a whole number of at least 0")]
-    [InlineData("""{ "role": "assistant", "type": "message", "content": [], "usage": { "output_tokens": -1 } }""", "message 1 has \"usage\" whose \"output_tokens\" is a number, not a whole number of at least 0")]
+    [InlineData("""{ "role": "assistant", "type": "message", "content": [], "stop_reason": null, "usage": { "input_tokens": "100" } }""", "message 1 has \"usage\" whose \"input_tokens\" is a string, not a whole number of at least 0")]
+    [InlineData("""{ "role": "assistant", "type": "message", "content": [], "stop_reason": "end_turn", "usage": { "output_tokens": -1 } }""", "message 1 has \"usage\" whose \"output_tokens\" is a number, not a whole number of at least 0")]
     public async Task A_malformed_anthropic_message_names_the_element_the_message_the_block_and_the_field(string message, string problem)
     {
         var json = $$"""[{{ToolSession}}, { "messages": [{{Call}}, {{message}}] }]""";
@@ -58,7 +58,7 @@ public sealed class AnthropicImportErrorTests
     {
         var items = await ReadAllAsync("""
             [{ "messages": [{ "role": "user", "content": "hi" }],
-               "response": { "type": "message", "role": "assistant", "content": [{ "type": "tool_result", "tool_use_id": "x" }] } }]
+               "response": { "type": "message", "role": "assistant", "content": [{ "type": "tool_result", "tool_use_id": "x" }], "stop_reason": "end_turn" } }]
             """, Skip, "claude.json");
 
         Assert.Equal("claude.json element 0: response has block 0, a tool_result, in an assistant message (tool results come in user messages)", Assert.Single(items).Error!.ToString());
@@ -90,5 +90,18 @@ public sealed class AnthropicImportErrorTests
         var session = await ReadOneAsync("""{ "messages": [{ "role": "user", "content": "hi" }], "response": "hello" }""");
 
         Assert.Equal(["message.user"], session.Events.Select(e => e.EventType));
+    }
+
+    [Fact]
+    public async Task An_openai_responses_api_message_item_is_not_taken_for_a_saved_anthropic_response()
+    {
+        // Both write "type": "message"; only Anthropic's response has a stop_reason.
+        var session = await ReadOneAsync(SessionWith("""
+            [{ "type": "message", "role": "user", "content": [{ "type": "input_text", "text": "hi" }] },
+             { "type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": [{ "type": "output_text", "text": "hello", "annotations": [] }] }]
+            """));
+
+        Assert.Equal(["hi", "hello"], session.Events.OfType<MessageEvent>().Select(m => m.Text));
+        Assert.Equal(2, session.Events.Count);
     }
 }
