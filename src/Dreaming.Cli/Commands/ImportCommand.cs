@@ -13,16 +13,17 @@ internal static class ImportCommand
         var paths = new Argument<string[]>("path") { Description = "JSON array or JSONL files of sessions.", Arity = ArgumentArity.OneOrMore };
         var agent = new Option<string?>("--agent") { Description = "The agent id to give every imported session." };
         var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "The team or tenant scope to give every imported session, so that 'dreaming dream --scope team:ID' reads them (default: none)." });
-        var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the chat messages, OpenAI-style or Microsoft.Extensions.AI ChatMessage JSON (default: messages)." };
+        var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the chat messages, OpenAI-style, Microsoft.Extensions.AI ChatMessage JSON or Anthropic Messages, whose 'system' is read beside it (default: messages)." };
+        var responseField = new Option<string?>("--response-field") { Description = "The field holding a saved Anthropic Messages response, imported as the last assistant turn with its usage (default: response)." };
         var rewardField = new Option<string?>("--reward-field") { Description = "The field holding the reward (default: reward)." };
         var idField = new Option<string?>("--id-field") { Description = "The field holding the session id (default: id)." };
         var taskField = new Option<string?>("--task-field") { Description = "The field holding the task; dotted paths such as info.task.instruction work (default: task)." };
         var errorPrefix = new Option<string?>("--error-prefix") { Description = "Tool results starting with this text are errors (default: Error)." };
         var skipMalformed = new Option<bool>("--skip-malformed") { Description = "Skip malformed sessions and report them, instead of importing nothing from a file that has one." };
 
-        var command = new Command("import", "Import existing agent logs (OpenAI or Microsoft.Extensions.AI chat messages) as sessions.")
+        var command = new Command("import", "Import existing agent logs (OpenAI, Microsoft.Extensions.AI or Anthropic Messages chat messages) as sessions.")
         {
-            paths, agent, scope, messagesField, rewardField, idField, taskField, errorPrefix, skipMalformed,
+            paths, agent, scope, messagesField, responseField, rewardField, idField, taskField, errorPrefix, skipMalformed,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -33,6 +34,7 @@ internal static class ImportCommand
                 ErrorHandling = parse.GetValue(skipMalformed) ? ImportErrorHandling.SkipMalformed : ImportErrorHandling.Atomic,
             };
             options.MessagesField = parse.GetValue(messagesField) ?? options.MessagesField;
+            options.ResponseField = parse.GetValue(responseField) ?? options.ResponseField;
             options.RewardField = parse.GetValue(rewardField) ?? options.RewardField;
             options.IdField = parse.GetValue(idField) ?? options.IdField;
             options.TaskField = parse.GetValue(taskField) ?? options.TaskField;
