@@ -1,0 +1,66 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using static Dreaming.Tests.AnthropicWireServer;
+
+namespace Dreaming.Tests;
+
+/// <summary>A host that logs what the official Anthropic SDK sent (the request body) and what it got back (the message),
+/// and imports that log later, gets the session <c>UseDreaming()</c> would have recorded live.</summary>
+public sealed class AnthropicImportParityTests
+{
+    [Fact]
+    public async Task The_last_request_and_its_response_import_as_the_session_recorded_live()
+    {
+        var answer = new
+        {
+            id = "msg_1",
+            type = "message",
+            role = "assistant",
+            model = Snapshot,
+            content = new[] { Text("Order 7 was not found.") },
+            stop_reason = "end_turn",
+            stop_sequence = (string?)null,
+            usage = Usage(20, 5, cacheRead: 100),
+        };
+        await using var server = new AnthropicWireServer()
+            .Message([Text("Let me check."), ToolUse("toolu_1", "lookup_order", new { orderId = "7" })], "tool_use", Usage(10, 8))
+            .Json(200, answer);
+
+        // UseDreaming() inside UseFunctionInvocation(), so each round is recorded with its usage; the tool throws for 7.
+        await using var host = WireHost.Create(server.ChatClient(), dreamingOutside: false, _ => { });
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", "check order 7"))
+        {
+            id = session.Id;
+            await WireHost.AskAsync(host, streaming: false, [new(ChatRole.System, "You look orders up."), new(ChatRole.User, "check order 7")], new ChatOptions { Tools = [WireHost.LookupOrder] });
+            await session.CompleteAsync();
+        }
+
+        var live = await host.EventsAsync(id);
+        var request = server.Requests.Last().Body;
+        var log = "[{\"request\":" + request.GetRawText() + ",\"response\":" + JsonSerializer.Serialize(answer) + "}]";
+        SessionWithEvents? imported = null;
+        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "claude.json", new SessionImportOptions { MessagesField = "request.messages" }))
+        {
+            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        // The request holds the whole conversation (its system prompt beside the messages, the thrown tool's is_error
+        // result); only the last round's usage is in the log.
+        Assert.Equal("You look orders up.", request.GetProperty("system")[0].GetProperty("text").GetString());
+        Assert.Equal(Shape(live.Where(e => e is not ModelResponseEvent)), Shape(imported!.Events.Where(e => e is not ModelResponseEvent)));
+        var lastRound = live.OfType<ModelResponseEvent>().Last();
+        var importedRound = Assert.Single(imported.Events.OfType<ModelResponseEvent>());
+        Assert.Equal((lastRound.ModelId, lastRound.ResponseId, lastRound.FinishReason, lastRound.Usage), (importedRound.ModelId, importedRound.ResponseId, importedRound.FinishReason, importedRound.Usage));
+        Assert.True(imported.Events.OfType<ToolResultEvent>().Single().IsError);
+    }
+
+    private static List<string> Shape(IEnumerable<SessionEvent> events) => events.Select(e => e switch
+    {
+        MessageEvent m => $"{m.EventType}: {m.Text}",
+        ToolCallEvent c => $"{c.EventType}: {c.CallId} {c.ToolName} {c.Arguments}",
+        ToolResultEvent r => $"{r.EventType}: {r.CallId} {r.ToolName} {r.Result} error={r.IsError}",
+        _ => e.EventType,
+    }).ToList();
+}
