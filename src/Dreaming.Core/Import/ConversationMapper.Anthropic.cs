@@ -46,7 +46,9 @@ internal sealed partial class ConversationMapper
         element.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(element, "type") == "message" && element.TryGetProperty("stop_reason", out _);
 
     // A block type only Anthropic writes (an image or document with a "source"; OpenAI's parts are image_url, file), a saved
-    // response, or a "system" beside messages that are all user and assistant ones: OpenAI logs keep theirs in a message.
+    // response, or a "system" prompt (a string or blocks) beside messages that both shapes read alike: user and assistant
+    // ones of text alone. OpenAI logs keep their system prompt in a message, and a ChatMessage's "contents", an OpenAI
+    // call or part, or a "system" of another kind (which system wrote the log) is no sign of Anthropic.
     private static bool IsAnthropic(JsonElement messages, JsonElement system, JsonElement response)
     {
         if (IsSavedResponse(response))
@@ -54,7 +56,7 @@ internal sealed partial class ConversationMapper
             return true;
         }
 
-        var userAndAssistantOnly = true;
+        var textAlone = system.ValueKind is JsonValueKind.String or JsonValueKind.Array;
         foreach (var message in messages.EnumerateArray())
         {
             if (message.ValueKind != JsonValueKind.Object)
@@ -67,23 +69,30 @@ internal sealed partial class ConversationMapper
                 return true;
             }
 
-            userAndAssistantOnly &= JsonElementHelpers.GetNonBlankString(message, "role") is "user" or "assistant";
-            if (message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
+            textAlone &= JsonElementHelpers.GetNonBlankString(message, "role") is "user" or "assistant"
+                && !message.TryGetProperty("contents", out _) && !message.TryGetProperty("tool_calls", out _) && !message.TryGetProperty("function_call", out _);
+            message.TryGetProperty("content", out var content);
+            textAlone &= content.ValueKind is JsonValueKind.String or JsonValueKind.Array;
+            if (content.ValueKind != JsonValueKind.Array)
             {
-                foreach (var block in content.EnumerateArray())
+                continue;
+            }
+
+            foreach (var block in content.EnumerateArray())
+            {
+                var type = block.ValueKind == JsonValueKind.Object ? JsonElementHelpers.GetNonBlankString(block, "type") : null;
+                if (type is "tool_use" or "tool_result" or "thinking" or "redacted_thinking" or "server_tool_use" or "mcp_tool_use" or "search_result" or "container_upload"
+                    || (type is not null && type.EndsWith(ToolResultSuffix, StringComparison.Ordinal))
+                    || (type is "image" or "document" && block.TryGetProperty("source", out _)))
                 {
-                    if (block.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(block, "type") is { } type
-                        && (type is "tool_use" or "tool_result" or "thinking" or "redacted_thinking" or "server_tool_use" or "mcp_tool_use" or "search_result" or "container_upload"
-                            || type.EndsWith(ToolResultSuffix, StringComparison.Ordinal)
-                            || (type is "image" or "document" && block.TryGetProperty("source", out _))))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
+
+                textAlone &= type == "text";
             }
         }
 
-        return system.ValueKind != JsonValueKind.Undefined && userAndAssistantOnly;
+        return textAlone;
     }
 
     // A string, or text blocks (each may carry cache_control), one a line; null when blank.
