@@ -72,7 +72,7 @@ internal sealed partial class ConversationMapper
                 }
 
                 var serverCallId = ResultCallId(block, where, what);
-                var (text, isError) = ServerToolResult(block);
+                var (text, isError) = ServerToolResult(block, where + " " + what);
                 (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: false, serverCallId, null, text, isError));
                 break;
             default:
@@ -153,8 +153,9 @@ internal sealed partial class ConversationMapper
     }
 
     // A server tool's result: an error object ("…_error", with its error_code) is a tool error; web search results are one
-    // line each, title and address (never their encrypted_content); anything else is stored as compact JSON.
-    private static (string? Text, bool IsError) ServerToolResult(JsonElement block)
+    // line each, title and address (never their encrypted_content); a fetched document its title and address, then its
+    // text, or a note of it (a PDF comes as base64, never stored); anything else is stored as compact JSON.
+    private (string? Text, bool IsError) ServerToolResult(JsonElement block, string what)
     {
         if (!block.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
@@ -170,6 +171,18 @@ internal sealed partial class ConversationMapper
         {
             return (string.Join('\n', content.EnumerateArray().Select(static r =>
                 string.Join(' ', new[] { JsonElementHelpers.GetNonBlankString(r, "title"), JsonElementHelpers.GetNonBlankString(r, "url") }.OfType<string>()))), false);
+        }
+
+        if (content.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(content, "type") == "web_fetch_result"
+            && content.TryGetProperty("content", out var document) && document.ValueKind == JsonValueKind.Object
+            && JsonElementHelpers.GetNonBlankString(document, "type") == "document"
+            && document.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
+        {
+            var heading = string.Join(' ', new[] { JsonElementHelpers.GetNonBlankString(document, "title"), JsonElementHelpers.GetNonBlankString(content, "url") }.OfType<string>());
+            var body = JsonElementHelpers.GetNonBlankString(source, "type") == "text" && source.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String
+                ? data.GetString()!
+                : SourceNote(document, "document", what + " holding a document,");
+            return (heading.Length == 0 ? body : heading + "\n" + body, false);
         }
 
         return (CompactJson(content), false);

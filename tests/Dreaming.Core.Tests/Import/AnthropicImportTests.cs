@@ -215,4 +215,27 @@ public sealed class AnthropicImportTests
         Assert.Equal(["message.system", "message.user", "tool.call", "tool.result", "message.assistant"], items[0].Session!.Events.Select(e => e.EventType));
         Assert.Equal(6, items[1].Session!.Events.Count);
     }
+
+    [Theory]
+    [InlineData("base64", "application/pdf", "Annual report https://example.com/report.pdf\n[attachment: application/pdf, 3000000 bytes, Annual report]")]
+    [InlineData("text", "text/plain", "Annual report https://example.com/report.pdf\nRevenue rose.")]
+    public async Task A_fetched_document_is_its_address_and_its_text_or_a_note_never_its_base64(string sourceType, string mediaType, string expected)
+    {
+        var data = sourceType == "base64" ? Convert.ToBase64String(new byte[3_000_000]) : "Revenue rose.";
+        var imported = await ReadOneAsync(SessionWith($$"""
+            [
+              { "role": "user", "content": "Summarise https://example.com/report.pdf" },
+              { "role": "assistant", "content": [
+                { "type": "server_tool_use", "id": "srvtoolu_1", "name": "web_fetch", "input": { "url": "https://example.com/report.pdf" } },
+                { "type": "web_fetch_tool_result", "tool_use_id": "srvtoolu_1", "content": {
+                  "type": "web_fetch_result", "url": "https://example.com/report.pdf", "retrieved_at": "2025-08-25T10:30:00Z",
+                  "content": { "type": "document", "title": "Annual report", "citations": { "enabled": true },
+                    "source": { "type": "{{sourceType}}", "media_type": "{{mediaType}}", "data": "{{data}}" } } } },
+                { "type": "text", "text": "Revenue rose." } ] }
+            ]
+            """));
+
+        var result = Assert.Single(imported.Events.OfType<ToolResultEvent>());
+        Assert.Equal(("web_fetch", expected, false), (result.ToolName, result.Result, result.IsError));
+    }
 }
