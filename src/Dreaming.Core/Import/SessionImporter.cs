@@ -1,6 +1,6 @@
 namespace Dreaming;
 
-/// <summary>Imports existing agent logs (OpenAI chat transcripts or Microsoft.Extensions.AI <c>ChatMessage</c> JSON, as a JSON array or JSON Lines) into a trace store as completed sessions.</summary>
+/// <summary>Imports existing agent logs (OpenAI chat transcripts, Anthropic Messages requests and responses, or Microsoft.Extensions.AI <c>ChatMessage</c> JSON, as a JSON array or JSON Lines) into a trace store as completed sessions.</summary>
 /// <remarks>
 /// <para>A source is read whole, then written in one <see cref="ITraceStore.ImportAsync"/> call, so an import either
 /// writes every readable session or nothing. The store skips sessions whose id it already holds, and sessions without
