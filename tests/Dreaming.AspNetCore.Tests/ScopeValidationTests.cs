@@ -56,6 +56,39 @@ public sealed class ScopeValidationTests : IDisposable
         Assert.Empty(web.Log.Problems());
     }
 
+    [Fact]
+    public async Task A_singleton_chat_client_gives_its_tools_the_root_provider_so_a_scoped_service_fails_the_tool_call()
+    {
+        var model = new ScriptedModel
+        {
+            Reply = messages => messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault() is { } result
+                ? new ChatMessage(ChatRole.Assistant, $"found: {result.Result}")
+                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "find_order", new Dictionary<string, object?> { ["id"] = "W1" })]),
+        };
+        var find = AIFunctionFactory.Create((string id, IServiceProvider services) => services.GetRequiredService<OrderDb>().Find(id), "find_order");
+        await using var web = await WebApp.StartAsync(
+            b =>
+            {
+                b.Services.AddScoped<OrderDb>();
+                b.Services.AddDreamingAgents(o => o.AgentId = "web");
+                b.Services.AddChatClient(model).UseDreaming().UseFunctionInvocation();
+            },
+            app => app.MapPost("/orders", async (IAgentSessionFactory sessions, IChatClient chat) =>
+            {
+                await using var session = sessions.StartSession("web", "where is W1");
+                await chat.GetResponseAsync("where is W1", new ChatOptions { Tools = [find] });
+                await session.CompleteAsync();
+                return session.Id;
+            }));
+
+        var id = await (await web.Client.PostAsync("/orders", null)).Content.ReadAsStringAsync();
+
+        var result = Assert.Single((await web.Services.GetRequiredService<ITraceStore>().GetEventsAsync(id)).OfType<ToolResultEvent>());
+        Assert.True(result.IsError);
+        Assert.Equal(nameof(InvalidOperationException), result.ErrorType);
+        Assert.Contains("from root provider", result.ErrorMessage, StringComparison.Ordinal);
+    }
+
     /// <summary>A request-scoped dependency, as a DbContext is.</summary>
     private sealed class OrderDb
     {

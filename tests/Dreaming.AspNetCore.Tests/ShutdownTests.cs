@@ -6,11 +6,12 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Dreaming.AspNetCore.Tests;
 
 /// <summary>The app stopped (SIGTERM: <c>StopAsync</c>, then disposal) while requests are in flight and events queued.</summary>
-public sealed class ShutdownTests : IDisposable
+public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("dreaming-aspnet-").FullName;
 
@@ -81,6 +82,7 @@ public sealed class ShutdownTests : IDisposable
         var stopped = stop.Elapsed;
         await web.DisposeAsync();
         var disposed = stop.Elapsed;
+        output.WriteLine($"StopAsync {stopped.TotalMilliseconds:F0} ms (ShutdownTimeout 2 s), disposal {(disposed - stopped).TotalMilliseconds:F0} ms");
 
         await using var reopened = new ServiceCollection().AddDreamingAgents().UseSqliteStore(Database).Services.BuildServiceProvider();
         var store = reopened.GetRequiredService<ITraceStore>();
