@@ -101,7 +101,7 @@ public sealed class ShutdownTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(stopped < TimeSpan.FromSeconds(4), $"StopAsync took {stopped}");
         Assert.True(disposed - stopped < TimeSpan.FromSeconds(4), $"disposal took {disposed - stopped}");
-        Assert.Empty(web.Log.Problems(LogLevel.Error));
+        Assert.Empty(web.Log.Problems());
     }
 
     [Fact]
