@@ -42,6 +42,49 @@ public sealed class StreamingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_streamed_answer_with_tool_rounds_under_function_invocation_outside_the_middleware_stays_in_its_session()
+    {
+        var model = new ScriptedModel
+        {
+            Reply = messages => messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault() is { } result
+                ? new ChatMessage(ChatRole.Assistant, $"found: {result.Result}")
+                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "find_order", new Dictionary<string, object?> { ["id"] = "W1" })]),
+        };
+        var find = AIFunctionFactory.Create((string id) => $"{id} shipped", "find_order");
+        await using var web = await WebApp.StartAsync(
+            b =>
+            {
+                b.Services.AddDreamingAgents(o => o.AgentId = "web");
+                b.Services.AddChatClient(model).UseFunctionInvocation().UseDreaming();
+            },
+            app => app.MapGet("/sse", (IAgentSessionFactory sessions, IChatClient chat, CancellationToken ct) =>
+                TypedResults.ServerSentEvents(sessions.StreamInSessionAsync(
+                    new AgentSessionOptions { AgentId = "web", Task = "where is W1" },
+                    (session, token) => AnswerAsync(session, chat, token),
+                    ct))));
+
+        var id = (await ReadEventsAsync(web.Client, "/sse", stopAfter: int.MaxValue))[0]["session ".Length..];
+
+        var store = web.Services.GetRequiredService<ITraceStore>();
+        var events = await store.GetEventsAsync(id);
+        Assert.Single(events.OfType<ToolCallEvent>());
+        Assert.Equal("W1 shipped", Assert.Single(events.OfType<ToolResultEvent>()).Result);
+        Assert.Equal(2, events.OfType<ModelResponseEvent>().Count());
+        Assert.Contains(events.OfType<MessageEvent>(), m => m.Text.StartsWith("found: W1 shipped", StringComparison.Ordinal));
+        Assert.Equal(SessionStatus.Completed, (await store.GetSessionAsync(id))!.Status);
+        Assert.Single((await store.QuerySessionsAsync(new SessionQuery())).Items);
+
+        async IAsyncEnumerable<string> AnswerAsync(IAgentSession session, IChatClient client, [EnumeratorCancellation] CancellationToken token)
+        {
+            yield return "session " + session.Id;
+            await foreach (var update in client.GetStreamingResponseAsync("where is W1", new ChatOptions { Tools = [find] }, token))
+            {
+                yield return update.Text;
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_sse_iterator_that_starts_its_own_session_loses_it_at_its_first_yield_as_aspnetcore_md_warns()
     {
         var model = new ScriptedModel();
