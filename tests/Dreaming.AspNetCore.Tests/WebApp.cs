@@ -59,7 +59,7 @@ internal sealed class LogSink : ILoggerProvider
 
     /// <summary>The entries at warning or above, one line each, to show in an assertion.</summary>
     public IReadOnlyList<string> Problems(LogLevel atLeast = LogLevel.Warning) =>
-        [.. Entries.Where(e => e.Level >= atLeast).Select(e => $"{e.Level} {e.Category}[{e.Id.Id}] {e.Message} {e.Exception?.GetType().Name}")];
+        [.. Entries.Where(e => e.Level >= atLeast).Select(e => $"{e.Level} {e.Category}[{e.Id.Id}] {e.Message} {e.Exception?.GetType().Name}: {e.Exception?.Message} {e.Exception?.InnerException?.GetType().Name}: {e.Exception?.InnerException?.Message}")];
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
