@@ -24,17 +24,18 @@ internal sealed class TracingHost : IAsyncDisposable
         Action<ChatClientBuilder>? pipeline = null,
         Action<DreamingOptions>? options = null,
         ITraceStore? store = null,
-        Action<IDreamingBuilder>? dreaming = null)
+        Action<IDreamingBuilder>? dreaming = null,
+        Action<IServiceCollection>? services = null)
     {
-        var services = new ServiceCollection();
-        var builder = services.AddDreamingAgents(options);
+        var collection = new ServiceCollection();
+        var builder = collection.AddDreamingAgents(options);
         if (store is not null)
         {
             builder.UseTraceStore(_ => store);
         }
 
         dreaming?.Invoke(builder);
-        var chat = services.AddChatClient(inner);
+        var chat = collection.AddChatClient(inner);
         if (pipeline is null)
         {
             chat.UseDreaming();
@@ -44,7 +45,8 @@ internal sealed class TracingHost : IAsyncDisposable
             pipeline(chat);
         }
 
-        return new TracingHost(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        services?.Invoke(collection);
+        return new TracingHost(collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
     }
 
     public async Task<IReadOnlyList<SessionEvent>> EventsAsync(string sessionId) => await Store.GetEventsAsync(sessionId);
