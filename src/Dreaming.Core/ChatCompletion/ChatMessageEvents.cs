@@ -59,7 +59,10 @@ internal static class ChatMessageEvents
                         AddCall(events, asked, transcript, sessionId, timestamp, lastSequence);
                         break;
                     case FunctionResultContent result:
-                        var resultText = ResultText(result.Result);
+                        // A result that is the exception itself (Semantic Kernel's FunctionResultContent(call, exception),
+                        // which an app invoking the calls itself adds) failed as one whose Exception is set.
+                        var thrown = result.Exception ?? result.Result as Exception;
+                        var resultText = result.Result is Exception ? null : ResultText(result.Result);
                         var rejected = IsRejection(result.CallId, resultText, transcript, out var reason);
                         events.Add(new ToolResultEvent
                         {
@@ -69,10 +72,10 @@ internal static class ChatMessageEvents
                             CallId = result.CallId,
                             ToolName = transcript.ToolName(result.CallId),
                             Result = resultText,
-                            IsError = rejected || result.Exception is not null
+                            IsError = rejected || thrown is not null
                                 || (toolErrorPrefix is not null && resultText is not null && resultText.StartsWith(toolErrorPrefix, StringComparison.Ordinal)),
-                            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : result.Exception?.GetType().Name,
-                            ErrorMessage = rejected ? reason : result.Exception?.Message,
+                            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : thrown?.GetType().Name,
+                            ErrorMessage = rejected ? reason : thrown?.Message,
                         });
                         break;
                     case ToolApprovalResponseContent { Approved: false } refusal:
