@@ -146,9 +146,12 @@ public partial class SemanticKernelTracingTests
 
         // Outside any session: one session for the turn outside the function invocation; inside it, the tool round's
         // session completed and the cancelled answer's abandoned.
-        var oneCall = sessions.Where(s => s.Id != sessionId).OrderBy(s => s.StartedAt).ToList();
-        Assert.Equal(dreamingOutside ? [SessionStatus.Abandoned] : [SessionStatus.Completed, SessionStatus.Abandoned], oneCall.Select(s => s.Status));
-        var cancelled = await host.EventsAsync(oneCall[^1].Id);
+        // (Two sessions started within one clock tick have equal start times: told apart by status.)
+        var oneCall = sessions.Where(s => s.Id != sessionId).ToList();
+        Assert.Equal(
+            dreamingOutside ? [SessionStatus.Abandoned] : new[] { SessionStatus.Completed, SessionStatus.Abandoned }.Order(),
+            oneCall.Select(s => s.Status).Order());
+        var cancelled = await host.EventsAsync(Assert.Single(oneCall, s => s.Status == SessionStatus.Abandoned).Id);
         Assert.True(Assert.Single(cancelled.OfType<ErrorEvent>()).IsCancellation);
         Assert.Equal(roundKept ? ["call-43"] : [], cancelled.OfType<ToolResultEvent>().Select(c => c.CallId));
     }
