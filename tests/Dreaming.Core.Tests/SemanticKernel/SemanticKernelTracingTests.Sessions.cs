@@ -156,3 +156,70 @@ public partial class SemanticKernelTracingTests
         Assert.Equal(roundKept ? ["call-43"] : [], cancelled.OfType<ToolResultEvent>().Select(c => c.CallId));
     }
 }
+
+// A turn streamed to its caller from an async iterator (a web endpoint returning the IAsyncEnumerable of the answer's
+// text).
+public partial class SemanticKernelTracingTests
+{
+    /// <summary>A turn streamed through <see cref="AgentSessionStreamingExtensions.StreamInSessionAsync"/> records the
+    /// whole turn in its session, whichever placement. Started by hand inside the iterator, with <c>UseDreaming()</c>
+    /// inside Semantic Kernel's function invocation, the answer's model call, which starts only when the caller asks for
+    /// the next update (outside the iterator's step that started the session), is a one-call session of its own,
+    /// holding the tool's result.</summary>
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public async Task A_turn_streamed_from_an_iterator_in_a_session_is_one_session(bool dreamingOutside, bool streamInSession)
+    {
+        await using var host = Host(out _, dreamingOutside);
+        var history = new ChatHistory(SystemPrompt);
+        var kernel = host.Services.GetRequiredService<Microsoft.SemanticKernel.Kernel>();
+        var chat = kernel.GetRequiredService<IChatCompletionService>();
+        const string Message = "check order 42";
+
+        var text = new System.Text.StringBuilder();
+        var stream = streamInSession
+            ? host.Sessions.StreamInSessionAsync(
+                new AgentSessionOptions { AgentId = "support-bot", Task = Message },
+                (_, token) => TurnAsync(chat, kernel, history, Message, token))
+            : StartedInsideAsync(host, chat, kernel, history, Message);
+        await foreach (var part in stream)
+        {
+            text.Append(part);
+        }
+
+        Assert.Equal("order 42: shipped", text.ToString());
+        await host.Services.GetRequiredService<TraceWriter>().FlushAsync(CancellationToken.None);
+        var sessions = await AgentFrameworkTracingTests.SessionsAsync(host);
+        var record = Assert.Single(sessions, s => s.AgentId == "support-bot");
+        Assert.Equal(SessionStatus.Completed, record.Status);
+        var events = await host.EventsAsync(record.Id);
+        Assert.Equal("call-42", Assert.Single(events.OfType<ToolCallEvent>()).CallId);
+        var split = !dreamingOutside && !streamInSession;
+        Assert.Equal(split ? [] : ["call-42"], events.OfType<ToolResultEvent>().Select(r => r.CallId));
+        Assert.Equal(split ? 0 : 1, events.OfType<MessageEvent>().Count(m => m.Role == "assistant" && m.Text == "order 42: shipped"));
+        Assert.Equal(split ? 2 : 1, sessions.Count);
+    }
+
+    private static async IAsyncEnumerable<string> TurnAsync(IChatCompletionService chat, Microsoft.SemanticKernel.Kernel kernel, ChatHistory history, string message, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        history.AddUserMessage(message);
+        await foreach (var update in chat.GetStreamingChatMessageContentsAsync(history, Auto, kernel, cancellationToken))
+        {
+            yield return update.Content ?? string.Empty;
+        }
+    }
+
+    private static async IAsyncEnumerable<string> StartedInsideAsync(TracingHost host, IChatCompletionService chat, Microsoft.SemanticKernel.Kernel kernel, ChatHistory history, string message)
+    {
+        await using var session = host.Sessions.StartSession("support-bot", message);
+        await foreach (var part in TurnAsync(chat, kernel, history, message))
+        {
+            yield return part;
+        }
+
+        await session.CompleteAsync();
+    }
+}
