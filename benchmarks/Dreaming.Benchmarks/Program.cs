@@ -5,12 +5,14 @@ using Dreaming.Benchmarks;
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- --filter '*'
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- peak-memory
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- purge [sessions] [events]
+// dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- scale [--sessions N] [--db PATH]
 return args switch
 {
     ["peak-memory"] => DreamPeakMemory.RunAll(),
     ["purge"] => await PurgeStall.RunAsync(50_000, 10),
     ["purge", var sessions] => await PurgeStall.RunAsync(int.Parse(sessions, CultureInfo.InvariantCulture), 10),
     ["purge", var sessions, var events] => await PurgeStall.RunAsync(int.Parse(sessions, CultureInfo.InvariantCulture), int.Parse(events, CultureInfo.InvariantCulture)),
+    ["scale", .. var rest] => await ScaleRead.RunAsync(rest),
     ["peak-memory-one", var sessions, var mode] => DreamPeakMemory.RunOne(int.Parse(sessions, CultureInfo.InvariantCulture), mode),
     _ => Run(args),
 };

@@ -134,9 +134,20 @@ internal static class SqliteWebhookRows
         return rows;
     }
 
-    public static List<WebhookDelivery> Select(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string Name, object? Value)[] parameters)
+    /// <summary>The text of a <see cref="Select"/> of deliveries with their events: the columns, the join, then <paramref name="where"/>.</summary>
+    /// <param name="where">What follows the join.</param>
+    /// <param name="deliveriesIndex">The index the deliveries are read by (<c>INDEXED BY</c>), or <see langword="null"/>
+    /// to leave the choice to SQLite.</param>
+    public static string SelectText(string where, string? deliveriesIndex = null) =>
+        "SELECT " + Columns + (deliveriesIndex is null ? From : From.Replace(" d ", $" d INDEXED BY {deliveriesIndex} ", StringComparison.Ordinal)) + " " + where;
+
+    public static List<WebhookDelivery> Select(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string Name, object? Value)[] parameters) =>
+        Query(connection, transaction, SelectText(where), parameters);
+
+    /// <summary>Reads deliveries with their events by a whole statement of <see cref="SelectText"/>'s columns.</summary>
+    public static List<WebhookDelivery> Query(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = SqliteMemoryRows.Command(connection, transaction, "SELECT " + Columns + From + " " + where, parameters);
+        using var command = SqliteMemoryRows.Command(connection, transaction, sql, parameters);
         using var reader = command.ExecuteReader();
         var rows = new List<WebhookDelivery>();
         while (reader.Read())

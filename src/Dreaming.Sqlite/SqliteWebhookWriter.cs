@@ -7,6 +7,23 @@ namespace Dreaming.Sqlite;
 /// <remarks>Not thread-safe: <see cref="SqliteWebhookOutboxStore"/> serialises calls with its write lock.</remarks>
 internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDisposable
 {
+    // A claim walks the partial index of the pending deliveries in the order it returns them (next attempt, then seq) and
+    // stops at its limit. Left to itself SQLite took the index of every delivery by state instead, which reads every
+    // pending delivery with its event's body and sorts them all, at every claim: 98 ms a claim, not 1, with 40,000
+    // pending (an endpoint down for a while). The index comes with the outbox's tables (schema version 5).
+    private const string DueIndex = "ix_webhook_deliveries_due";
+
+    /// <summary>Reads the deliveries a claim takes (internal so that tests can check its query plan).</summary>
+    internal static readonly string ClaimDueSql = SqliteWebhookRows.SelectText(
+        "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+        DueIndex);
+
+    /// <summary>Reads the deliveries a claim that skips endpoints takes (internal for the same tests).</summary>
+    internal static readonly string ClaimDueExceptSql = SqliteWebhookRows.SelectText(
+        "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now AND d.endpoint_id NOT IN (SELECT value FROM json_each($skip)) "
+        + "ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+        DueIndex);
+
     public List<WebhookDelivery> Enqueue(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, DateTimeOffset now)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -22,17 +39,16 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         // The skipped ids travel as one JSON array parameter, so any number of them fits in one statement (SQLite allows
         // 32766 parameters by default) and none of them is ever part of the query's text.
         var due = skipEndpoints.Length == 0
-            ? SqliteWebhookRows.Select(
+            ? SqliteWebhookRows.Query(
                 connection,
                 transaction,
-                "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+                ClaimDueSql,
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$limit", limit))
-            : SqliteWebhookRows.Select(
+            : SqliteWebhookRows.Query(
                 connection,
                 transaction,
-                "WHERE d.state = 'pending' AND d.next_attempt_ms <= $now AND d.endpoint_id NOT IN (SELECT value FROM json_each($skip)) "
-                + "ORDER BY d.next_attempt_ms, d.seq LIMIT $limit",
+                ClaimDueExceptSql,
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$limit", limit),
                 ("$skip", System.Text.Json.JsonSerializer.Serialize(skipEndpoints, SqliteJson.Default.StringArray)));
