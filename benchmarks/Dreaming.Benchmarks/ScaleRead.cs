@@ -110,6 +110,10 @@ internal static class ScaleRead
         await Time("sessions --agent --status running", () => Page(new SessionQuery { AgentId = agent.Id, Status = SessionStatus.Running })).ConfigureAwait(false);
         await Time("sessions --agent --scope (other team)", () => Page(new SessionQuery { AgentId = agent.Id, Scope = ScaleFile.Team(4) })).ConfigureAwait(false);
         await Time("sessions --agent --outcome failure", () => Page(new SessionQuery { AgentId = agent.Id, OutcomeLabel = SessionOutcome.Failure })).ConfigureAwait(false);
+        await Time("sessions --agent (new) --status completed, none found", () => Page(new SessionQuery { AgentId = "new-agent", Status = SessionStatus.Completed })).ConfigureAwait(false);
+        await Time("sessions --agent (new) --outcome success, none found", () => Page(new SessionQuery { AgentId = "new-agent", OutcomeLabel = SessionOutcome.Success })).ConfigureAwait(false);
+        await Time("sessions --parent --status completed, none found", () => Page(new SessionQuery { ParentSessionId = "nobody", Status = SessionStatus.Completed })).ConfigureAwait(false);
+        await Time("sessions --scope --status completed, none found", () => Page(new SessionQuery { Scope = "new-team", Status = SessionStatus.Completed })).ConfigureAwait(false);
         await Time("sessions oldest first, 1000", () => Page(new SessionQuery { Order = SessionOrder.OldestFirst, PageSize = 1000 })).ConfigureAwait(false);
         await Time("every session, pages of 1000", () => WalkAsync(traces, new SessionQuery { PageSize = 1000 })).ConfigureAwait(false);
         await Time("raw: every session row, columns read, no JSON", () =>

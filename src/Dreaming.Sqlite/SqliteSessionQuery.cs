@@ -45,28 +45,36 @@ internal static class SqliteSessionQuery
         var newestFirst = query.Order == SessionOrder.NewestFirst;
 
         // Only fixed fragments are appended to the text; every value travels as a parameter.
+        // With several filters the narrowest one's index is sought, the parent's, then the agent's, then the scope's: a
+        // unary + on the other filters' columns keeps SQLite from using their indexes (with no statistics it took the
+        // status or outcome index, so a new agent's completed sessions were looked for among every completed session).
+        // The walk is then bounded by the parent's, the agent's or the team's sessions. Status and outcome alone are
+        // left to SQLite.
         var sql = new StringBuilder("SELECT ").Append(SqliteRows.SessionColumns).Append(" FROM sessions WHERE 1 = 1");
+        var narrowed = query.ParentSessionId is not null;
         if (query.AgentId is not null)
         {
-            sql.Append(" AND agent_id = $agent_id");
+            sql.Append(narrowed ? " AND +agent_id = $agent_id" : " AND agent_id = $agent_id");
             command.Parameters.AddWithValue("$agent_id", query.AgentId);
+            narrowed = true;
         }
 
         if (query.Scope is not null)
         {
-            sql.Append(" AND scope = $scope");
+            sql.Append(narrowed ? " AND +scope = $scope" : " AND scope = $scope");
             command.Parameters.AddWithValue("$scope", query.Scope);
+            narrowed = true;
         }
 
         if (query.Status is { } status)
         {
-            sql.Append(" AND status = $status");
+            sql.Append(narrowed ? " AND +status = $status" : " AND status = $status");
             command.Parameters.AddWithValue("$status", (int)status);
         }
 
         if (query.OutcomeLabel is not null)
         {
-            sql.Append(" AND outcome_label = $outcome_label");
+            sql.Append(narrowed ? " AND +outcome_label = $outcome_label" : " AND outcome_label = $outcome_label");
             command.Parameters.AddWithValue("$outcome_label", query.OutcomeLabel);
         }
 
