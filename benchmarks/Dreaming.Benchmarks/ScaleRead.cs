@@ -66,6 +66,22 @@ internal static class ScaleRead
         using var runs = new SqliteDreamRunStore(options);
         using var memory = new SqliteMemoryStore(options);
         await traces.InitializeAsync().ConfigureAwait(false);
+        List<string> thousandIds()
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id FROM sessions WHERE agent_id = 'agent-03' ORDER BY started_ms DESC LIMIT 1000";
+            using var reader = command.ExecuteReader();
+            var list = new List<string>();
+            while (reader.Read())
+            {
+                list.Add(reader.GetString(0));
+            }
+
+            return list;
+        }
+
         var newest = (await traces.QuerySessionsAsync(new SessionQuery { PageSize = 1, Status = SessionStatus.Completed }).ConfigureAwait(false)).Items[0];
         var parent = (await traces.QuerySessionsAsync(new SessionQuery { PageSize = 1 }).ConfigureAwait(false)).Items[0];
         var agent = MemoryScope.Agent(ScaleFile.Agent(3));
@@ -131,6 +147,67 @@ internal static class ScaleRead
 
             return Task.FromResult(n);
         }).ConfigureAwait(false);
+        var ids = thousandIds();
+        var readEvent = typeof(SqliteTraceStore).Assembly.GetType("Dreaming.Sqlite.SqliteRows")!.GetMethod("ReadEvent")!;
+        await Time("raw: events of 1,000 sessions, payload read", () =>
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            connection.Open();
+            long n = 0;
+            foreach (var id in ids)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT seq, ts, payload FROM events WHERE session_id = $id ORDER BY seq";
+                command.Parameters.AddWithValue("$id", id);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    n += reader.GetString(2).Length;
+                }
+            }
+
+            return Task.FromResult(n);
+        }).ConfigureAwait(false);
+        await Time("raw: events of 1,000 sessions, ReadEvent", () =>
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            connection.Open();
+            long n = 0;
+            foreach (var id in ids)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT seq, ts, payload FROM events WHERE session_id = $id ORDER BY seq";
+                command.Parameters.AddWithValue("$id", id);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    n += readEvent.Invoke(null, [id, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)]) is null ? 0 : 1;
+                }
+            }
+
+            return Task.FromResult(n);
+        }).ConfigureAwait(false);
+        {
+            using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT type, min(payload) FROM events WHERE session_id IN (SELECT id FROM sessions LIMIT 50) GROUP BY type";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var (type, payload) = (reader.GetString(0), reader.GetString(1));
+                await Time("one kind x 1,000: " + type, () =>
+                {
+                    for (var i = 0; i < 1000; i++)
+                    {
+                        readEvent.Invoke(null, ["s", 1L, 1L, payload]);
+                    }
+
+                    return Task.FromResult(1000L);
+                }).ConfigureAwait(false);
+            }
+        }
+
         await Time("overhead: 1,000 queries of an unknown parent", async () =>
         {
             long n = 0;
