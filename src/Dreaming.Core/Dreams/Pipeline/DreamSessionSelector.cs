@@ -3,24 +3,41 @@ namespace Dreaming;
 /// <summary>The select stage: finished sessions of the scope, with an outcome, that no earlier dream read.</summary>
 internal static class DreamSessionSelector
 {
+    // The reverse of the order the cursor moves, so a heap of the first candidates gives up the last of them first.
+    private static readonly Comparer<SessionRecord> s_lastFirst = Comparer<SessionRecord>.Create(static (a, b) => CompareOrder(b.EndedAt, b.Id, a.EndedAt, a.Id));
+
     /// <summary>Reads the sessions that ended after the cursor, and those before it that no earlier dream read (see
     /// <see cref="DreamReadHistory"/>), oldest first, up to the request's <c>MaxSessions</c>, so that a backlog larger than
     /// one dream is read in order across successive dreams and no session is skipped.</summary>
     public static async Task<IReadOnlyList<SessionWithEvents>> SelectAsync(ITraceStore traces, DreamRunRequest request, DreamCursor? after, DreamReadHistory? history, CancellationToken cancellationToken)
     {
-        var chosen = new List<SessionRecord>();
+        // Only the first MaxSessions candidates in the order the cursor moves are kept while the scope is walked (the one
+        // that comes last leaves the heap first), not every candidate: a global dream on a year's file held 154,000
+        // records to keep 100.
+        var first = new PriorityQueue<SessionRecord, SessionRecord>(s_lastFirst);
         await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken).ConfigureAwait(false))
         {
-            if (IsCandidate(session, after, history))
+            if (!IsCandidate(session, after, history))
             {
-                chosen.Add(session);
+                continue;
+            }
+
+            if (first.Count < request.MaxSessions)
+            {
+                first.Enqueue(session, session);
+            }
+            else
+            {
+                first.EnqueueDequeue(session, session);
             }
         }
 
         // In the order the cursor moves: by end time (to the millisecond), then id.
+        var chosen = new List<SessionRecord>(first.Count);
+        chosen.AddRange(first.UnorderedItems.Select(static item => item.Element));
         chosen.Sort(static (a, b) => CompareOrder(a.EndedAt, a.Id, b.EndedAt, b.Id));
-        var selected = new List<SessionWithEvents>(Math.Min(chosen.Count, request.MaxSessions));
-        foreach (var session in chosen.Take(request.MaxSessions))
+        var selected = new List<SessionWithEvents>(chosen.Count);
+        foreach (var session in chosen)
         {
             var events = await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
 
