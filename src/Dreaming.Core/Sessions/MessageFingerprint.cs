@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 namespace Dreaming;
 
 /// <summary>A 64-bit fingerprint of what makes two chat messages the same message: role, text (all of it, however it
-/// is split), tool call ids and names, tool result ids, and images, files and links (a link without its query and
+/// is split; none for a message of tool calls, which its calls identify), tool call ids and names, tool result ids, and images, files and links (a link without its query and
 /// fragment). Reasoning and other content are not compared, so a history rebuilt from storage as role and text matches.</summary>
 internal static class MessageFingerprint
 {
@@ -17,6 +17,7 @@ internal static class MessageFingerprint
         var hash = Add(0, message.Role.Value);
         string? onlyText = null;
         var textParts = 0;
+        var calls = false;
         var contents = message.Contents;
         for (var c = 0; c < contents.Count; c++)
         {
@@ -25,10 +26,16 @@ internal static class MessageFingerprint
                 onlyText = text.Text;
                 textParts++;
             }
+            else if (contents[c] is FunctionCallContent)
+            {
+                calls = true;
+            }
         }
 
-        // All of the text however it is split: the parts are only joined when there are several.
-        hash = Add(hash, textParts > 1 ? message.Text : onlyText ?? string.Empty);
+        // All of the text however it is split: the parts are only joined when there are several. A message of tool calls
+        // is its calls, whatever text came with them: Semantic Kernel's streamed ChatHistory keeps the calls without the
+        // text the model wrote before them (which the app receives as part of its answer).
+        hash = Add(hash, calls ? string.Empty : textParts > 1 ? message.Text : onlyText ?? string.Empty);
         for (var c = 0; c < contents.Count; c++)
         {
             switch (contents[c])

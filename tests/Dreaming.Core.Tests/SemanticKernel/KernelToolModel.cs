@@ -30,6 +30,10 @@ internal sealed partial class KernelToolModel : IChatClient
     /// <summary>Gets or sets the exception every call fails with.</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>Gets or sets the text the model writes before its tool calls, in the same response (streamed as an update
+    /// of its own, before the calls').</summary>
+    public string? Preamble { get; set; }
+
     /// <summary>Gets or sets what a call awaits before it answers a tool round's results (to cancel a call mid-turn).</summary>
     public Func<CancellationToken, Task>? BeforeAnswer { get; set; }
 
@@ -74,6 +78,11 @@ internal sealed partial class KernelToolModel : IChatClient
         }
 
         var calls = orders.Select(o => (AIContent)new FunctionCallContent("call-" + o, tool.Name, new Dictionary<string, object?> { ["orderId"] = o })).ToList();
+        if (Preamble is { } preamble)
+        {
+            calls.Insert(0, new TextContent(preamble));
+        }
+
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, calls))
         {
             ModelId = "fake-model",
@@ -87,7 +96,19 @@ internal sealed partial class KernelToolModel : IChatClient
         foreach (var update in (await GetResponseAsync(messages, options, cancellationToken)).ToChatResponseUpdates())
         {
             await Task.Yield();
-            yield return update;
+            if (Preamble is null || update.Contents.Count < 2)
+            {
+                yield return update;
+                continue;
+            }
+
+            // The preamble first, then the calls, as a provider streams them.
+            foreach (var content in update.Contents)
+            {
+                yield return new ChatResponseUpdate(update.Role, [content]) { MessageId = update.MessageId, ResponseId = update.ResponseId, ModelId = update.ModelId };
+            }
+
+            yield return new ChatResponseUpdate { FinishReason = update.FinishReason, ResponseId = update.ResponseId, ModelId = update.ModelId };
         }
     }
 

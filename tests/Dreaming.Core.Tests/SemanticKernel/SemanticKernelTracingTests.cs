@@ -86,6 +86,36 @@ public partial class SemanticKernelTracingTests
             events.Where(e => e is ToolCallEvent or ToolResultEvent).Select(e => e is ToolCallEvent c ? "call:" + c.CallId : "result:" + ((ToolResultEvent)e).CallId));
     }
 
+    /// <summary>A model that writes text before its tool calls ("Let me check."): streamed, Semantic Kernel keeps the
+    /// calls in the <see cref="ChatHistory"/> without that text, which the app receives as part of its answer. The next
+    /// turn still records each tool call and result once: a message of tool calls is identified by its calls, not by
+    /// the text that came with them. The answer the app adds after a streamed preamble is recorded again
+    /// (semantic-kernel.md, 'What is recorded').</summary>
+    [Theory]
+    [MemberData(nameof(Pipelines))]
+    public async Task A_tool_round_with_text_before_its_calls_is_recorded_once_over_two_turns(bool dreamingOutside, bool streaming)
+    {
+        await using var host = Host(out var model, dreamingOutside);
+        model.Preamble = "Let me check. ";
+        var history = new ChatHistory(SystemPrompt);
+
+        await using var session = host.Sessions.StartSession("support-bot", "check orders");
+        await TurnAsync(host, history, "check order 42", streaming);
+        await TurnAsync(host, history, "now order 43", streaming);
+        await session.CompleteAsync();
+
+        var events = await host.EventsAsync(session.Id);
+        Assert.Equal(["call-42", "call-43"], events.OfType<ToolCallEvent>().Select(c => c.CallId));
+        Assert.Equal(["call-42", "call-43"], events.OfType<ToolResultEvent>().Select(c => c.CallId));
+        Assert.Equal(["check order 42", "now order 43"], events.OfType<MessageEvent>().Where(m => m.Role == "user").Select(m => m.Text));
+        // Streamed, the answer the app adds (the preamble and the answer, never one message of the model's) is new.
+        Assert.Equal(
+            streaming
+                ? ["Let me check. ", "order 42: shipped", "Let me check. order 42: shipped", "Let me check. ", "order 43: shipped"]
+                : ["Let me check. ", "order 42: shipped", "Let me check. ", "order 43: shipped"],
+            events.OfType<MessageEvent>().Where(m => m.Role == "assistant").Select(m => m.Text));
+    }
+
     /// <summary>A plugin function that throws is recorded as a tool error, with the exception's type and message, which
     /// mining reads as a failed call of that tool; Semantic Kernel tells the model only that the function failed.</summary>
     [Theory]
