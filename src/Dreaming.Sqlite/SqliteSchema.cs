@@ -240,7 +240,10 @@ internal static class SqliteSchema
     /// <c>user_version</c> alone: a file gains it the first time a build that has it opens the file (a one-time build of
     /// the index, in the migration transaction), and an older build of the same schema version still opens the file,
     /// keeps the index up to date and, without it, only reads more slowly. A later migration that wants one of these
-    /// must also say <c>IF NOT EXISTS</c>, as the file may already have it.</remarks>
+    /// must also say <c>IF NOT EXISTS</c>, as the file may already have it. Never name one of these in an
+    /// <c>INDEXED BY</c> clause: a file an older build opened last may lack it, and the statement would then fail to
+    /// prepare. The two <c>INDEXED BY</c> hints the store has (<c>ux_dream_runs_running</c> when recovering abandoned
+    /// runs, <c>ix_webhook_deliveries_due</c> when claiming deliveries) name indexes their tables' migrations create.</remarks>
     private static readonly (string Name, string On)[] EnsuredIndexList =
     [
         // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order

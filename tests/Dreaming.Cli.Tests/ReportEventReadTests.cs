@@ -4,7 +4,7 @@ using Dreaming.Sqlite;
 namespace Dreaming.Cli.Tests;
 
 /// <summary><c>dreaming report</c> reads, of each session's events, only the memory it was given: it read and parsed every
-/// event (4 million on a year's file: 38 s for 200,000 sessions), so an event it cannot read, which it does not need, failed
+/// event (4 million on a year's file: 21 s for 200,000 sessions in performance.md), so an event it cannot read, which it does not need, failed
 /// the whole report.</summary>
 public class ReportEventReadTests
 {
