@@ -146,6 +146,13 @@ public sealed partial class SessionRetention : BackgroundService
             {
                 await RunOnceAsync(stoppingToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && HostedServiceStop.IsStop(ex, stoppingToken))
+            {
+                // The store disposed under the run: a host whose ShutdownTimeout was used up stops waiting for this loop
+                // and disposes the provider. That is the stop, not a failure.
+                HostedServiceStop.Log(_logger, nameof(SessionRetention), ex);
+                return;
+            }
             catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
             {
                 // A store that fails or times out (even with an OperationCanceledException of its own) is tried again at

@@ -27,8 +27,9 @@ public sealed partial class WebhookDispatcher
                 LogRouted(_logger, routed, dropped);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (HostedServiceStop.IsStop(ex, cancellationToken))
         {
+            // A stop, also one that found the outbox disposed: the round ends with it.
             throw;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

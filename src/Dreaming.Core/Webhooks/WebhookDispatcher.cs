@@ -121,7 +121,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// to <see cref="WebhookOptions.AttemptTimeout"/>) holds up only its own deliveries: every endpoint has at most
     /// <see cref="WebhookOptions.BatchSize"/> attempts in flight, and one that has many is left out of the next claims until
     /// they end. On stop, the attempts in flight see the stopping token, record nothing, and are awaited; their rows are due
-    /// again when their claim runs out.</remarks>
+    /// again when their claim runs out. A host that no longer waits for the loop (its <c>ShutdownTimeout</c> used up) and
+    /// disposes the outbox or the wake-up signal under a round or an attempt ends them the same way: an
+    /// <see cref="ObjectDisposedException"/> once the stop is requested is logged at debug level (event id 98), not as a
+    /// failure.</remarks>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -133,8 +136,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 {
                     full = await ClaimAndStartAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (HostedServiceStop.IsStop(ex, stoppingToken))
                 {
+                    // Also the outbox disposed under the round: a host whose ShutdownTimeout was used up stops waiting
+                    // for this loop and disposes the provider.
+                    HostedServiceStop.Log(_logger, nameof(WebhookDispatcher), ex);
                     return;
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -149,8 +155,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
                     {
                         await _signal.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    catch (Exception ex) when (HostedServiceStop.IsStop(ex, stoppingToken))
                     {
+                        HostedServiceStop.Log(_logger, nameof(WebhookDispatcher), ex);
                         return;
                     }
                 }
@@ -257,9 +264,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             await DeliverAsync(delivery, tally, stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (HostedServiceStop.IsStop(ex, stoppingToken))
         {
-            // Stopped mid-attempt: nothing recorded.
+            // Stopped mid-attempt, or the outbox disposed under it after a stop the host stopped waiting for: nothing
+            // recorded.
+            HostedServiceStop.Log(_logger, nameof(WebhookDispatcher), ex);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -156,6 +156,13 @@ public sealed partial class DreamScheduler : BackgroundService
             {
                 await RunDueAsync(stoppingToken).ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && HostedServiceStop.IsStop(ex, stoppingToken))
+            {
+                // A store disposed under the check: a host whose ShutdownTimeout was used up stops waiting for this loop
+                // and disposes the provider. That is the stop, not a failure.
+                HostedServiceStop.Log(_logger, nameof(DreamScheduler), ex);
+                return;
+            }
             catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
             {
                 // Only the host's stop ends the loop: a store or model that timed out (a TaskCanceledException of its own)
