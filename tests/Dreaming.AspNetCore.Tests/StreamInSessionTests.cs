@@ -101,6 +101,25 @@ public sealed class StreamInSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_that_ended_is_completed_also_when_its_token_is_cancelled_before_its_end_is_read()
+    {
+        // The browser goes away after the last item was sent: the answer is done, as aspnetcore.md says of CompleteAsync.
+        using var cancel = new CancellationTokenSource();
+        await using var items = Sessions.StreamInSessionAsync(Options, (_, _) => OneItem(), cancel.Token).GetAsyncEnumerator();
+        Assert.True(await items.MoveNextAsync());
+        await cancel.CancelAsync();
+
+        Assert.False(await items.MoveNextAsync());
+        Assert.Equal(SessionStatus.Completed, Assert.Single((await Store.QuerySessionsAsync(new SessionQuery())).Items).Status);
+
+        static async IAsyncEnumerable<int> OneItem()
+        {
+            await Task.Yield();
+            yield return 1;
+        }
+    }
+
+    [Fact]
     public void Missing_arguments_are_refused_by_name()
     {
         Func<IAgentSession, CancellationToken, IAsyncEnumerable<int>> stream = (_, _) => AsyncEnumerable.Empty<int>();

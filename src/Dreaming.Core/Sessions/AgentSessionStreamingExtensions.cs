@@ -23,7 +23,8 @@ public static class AgentSessionStreamingExtensions
     /// moves <paramref name="stream"/> on in the execution context captured when the session started, so every call,
     /// tool and span of every step belongs to the session.</para>
     /// <para>The stream may complete the session itself (<see cref="IAgentSession.CompleteAsync"/>, with its outcome).
-    /// Otherwise it is completed <see cref="SessionStatus.Completed"/> when the stream ends, and
+    /// Otherwise it is completed <see cref="SessionStatus.Completed"/> when the stream ends (also when the token is
+    /// cancelled after its last item: the completion is not given the token, as the work is done), and
     /// <see cref="SessionStatus.Failed"/> when the stream throws (the exception is rethrown). A stream that is cancelled,
     /// or whose consumer stops reading before its end (a browser that went away), leaves the session to its disposal,
     /// which records it <see cref="SessionStatus.Abandoned"/>. The session is disposed when the stream ends either way.</para>
@@ -79,8 +80,9 @@ public static class AgentSessionStreamingExtensions
             await steps.DisposeAsync().ConfigureAwait(false);
             if (session.Status == SessionStatus.Running)
             {
-                // Cancelled here, the session stays running and its disposal records it abandoned.
-                await session.CompleteAsync(SessionStatus.Completed, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // Without the token: the stream has ended, so a consumer that goes away now (the token cancelled after the
+                // last item was sent) does not make a finished answer abandoned. Completing takes only the store's write.
+                await session.CompleteAsync(SessionStatus.Completed, cancellationToken: CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
