@@ -117,6 +117,20 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         {
             return await _runs.CancelAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (ObjectDisposedException disposed) when (cancellationToken.IsCancellationRequested)
+        {
+            // Canceled, and a store disposed under the dream: a host's stop whose ShutdownTimeout was used up disposes the
+            // provider while the dream still runs. That is the cancellation, not a failure. With the run store gone too,
+            // nothing can record the end: the run's lease expires and the next dream of the scope ends it.
+            try
+            {
+                return await _runs.CancelAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw new OperationCanceledException($"Dream {run.Id} was canceled and its stores were disposed before it could record its end.", disposed, cancellationToken);
+            }
+        }
         catch (Exception ex) when (lease.StoppedInStore is not null && ex is OperationCanceledException or DreamRunStateException)
         {
             LogDreamStoppedInStore(_logger, run.Id, lease.StoppedInStore);
