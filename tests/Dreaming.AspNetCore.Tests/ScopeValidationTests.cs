@@ -11,6 +11,16 @@ public sealed class ScopeValidationTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("dreaming-aspnet-").FullName;
 
+    // A model that calls find_order for W1 and answers with its result, and the tool, which reads a request-scoped OrderDb.
+    private static (ScriptedModel Model, AIFunction Find) FindOrderModel() => (
+        new ScriptedModel
+        {
+            Reply = messages => messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault() is { } result
+                ? new ChatMessage(ChatRole.Assistant, $"found: {result.Result}")
+                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "find_order", new Dictionary<string, object?> { ["id"] = "W1" })]),
+        },
+        AIFunctionFactory.Create((string id, IServiceProvider services) => services.GetRequiredService<OrderDb>().Find(id), "find_order"));
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -20,13 +30,7 @@ public sealed class ScopeValidationTests : IDisposable
     [Fact]
     public async Task Every_registration_passes_scope_validation_and_a_tool_gets_the_request_s_scoped_service()
     {
-        var model = new ScriptedModel
-        {
-            Reply = messages => messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault() is { } result
-                ? new ChatMessage(ChatRole.Assistant, $"found: {result.Result}")
-                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "find_order", new Dictionary<string, object?> { ["id"] = "W1" })]),
-        };
-        var find = AIFunctionFactory.Create((string id, IServiceProvider services) => services.GetRequiredService<OrderDb>().Find(id), "find_order");
+        var (model, find) = FindOrderModel();
         await using var web = await WebApp.StartAsync(
             b =>
             {
@@ -59,13 +63,7 @@ public sealed class ScopeValidationTests : IDisposable
     [Fact]
     public async Task A_singleton_chat_client_gives_its_tools_the_root_provider_so_a_scoped_service_fails_the_tool_call()
     {
-        var model = new ScriptedModel
-        {
-            Reply = messages => messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault() is { } result
-                ? new ChatMessage(ChatRole.Assistant, $"found: {result.Result}")
-                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "find_order", new Dictionary<string, object?> { ["id"] = "W1" })]),
-        };
-        var find = AIFunctionFactory.Create((string id, IServiceProvider services) => services.GetRequiredService<OrderDb>().Find(id), "find_order");
+        var (model, find) = FindOrderModel();
         await using var web = await WebApp.StartAsync(
             b =>
             {
