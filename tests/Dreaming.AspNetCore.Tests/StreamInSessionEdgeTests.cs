@@ -6,22 +6,8 @@ namespace Dreaming.AspNetCore.Tests;
 
 /// <summary><see cref="AgentSessionStreamingExtensions.StreamInSessionAsync{T}"/>'s less travelled ends: a stream that
 /// cannot even be made, a disposal that throws, and the consumer's span, which the session's must not replace.</summary>
-public sealed class StreamInSessionEdgeTests : IAsyncLifetime
+public sealed class StreamInSessionEdgeTests : LibraryProviderTests
 {
-    private ServiceProvider _provider = null!;
-
-    private IAgentSessionFactory Sessions => _provider.GetRequiredService<IAgentSessionFactory>();
-
-    private ITraceStore Store => _provider.GetRequiredService<ITraceStore>();
-
-    public Task InitializeAsync()
-    {
-        _provider = new ServiceCollection().AddDreamingAgents().Services.BuildServiceProvider();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _provider.DisposeAsync();
-
     [Fact]
     public async Task A_stream_that_cannot_be_made_fails_its_session_and_the_consumer_gets_the_exception()
     {

@@ -5,26 +5,12 @@ namespace Dreaming.AspNetCore.Tests;
 
 /// <summary><see cref="AgentSessionStreamingExtensions.StreamInSessionAsync{T}"/> on its own: how each way a stream ends
 /// ends its session, and the session ambient in every step.</summary>
-public sealed class StreamInSessionTests : IAsyncLifetime
+public sealed class StreamInSessionTests : LibraryProviderTests
 {
-    private ServiceProvider _provider = null!;
-
-    private IAgentSessionFactory Sessions => _provider.GetRequiredService<IAgentSessionFactory>();
-
-    private ITraceStore Store => _provider.GetRequiredService<ITraceStore>();
-
-    public Task InitializeAsync()
-    {
-        _provider = new ServiceCollection().AddDreamingAgents().Services.BuildServiceProvider();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _provider.DisposeAsync();
-
     [Fact]
     public async Task The_session_is_ambient_in_every_step_and_completed_when_the_stream_ends()
     {
-        var accessor = _provider.GetRequiredService<IAgentSessionAccessor>();
+        var accessor = Provider.GetRequiredService<IAgentSessionAccessor>();
         var seen = new List<string?>();
         var stream = Sessions.StreamInSessionAsync(Options, (_, token) => Steps(accessor, seen, 3, token));
         Assert.Empty((await Store.QuerySessionsAsync(new SessionQuery())).Items);
@@ -81,7 +67,7 @@ public sealed class StreamInSessionTests : IAsyncLifetime
     [Fact]
     public async Task A_consumer_that_stops_reading_or_cancels_leaves_the_session_abandoned()
     {
-        var accessor = _provider.GetRequiredService<IAgentSessionAccessor>();
+        var accessor = Provider.GetRequiredService<IAgentSessionAccessor>();
         await foreach (var _ in Sessions.StreamInSessionAsync(Options, (_, token) => Steps(accessor, [], 5, token)))
         {
             break;
