@@ -1,0 +1,137 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>One database and schema the PostgreSQL stores share: the Npgsql data source (its connection pool) and the
+/// migrations of each store's tables. Thread-safe.</summary>
+/// <remarks>Each store keeps its own tables as a <em>component</em> with its own version in <c>schema_versions</c>, so the
+/// stores migrate independently and an application may use only some of them. Migrations run in one transaction per
+/// component under a transaction-level advisory lock on the schema, so several instances starting at once migrate once.</remarks>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    private readonly Dictionary<string, Task> _migrated = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Opens a data source on <paramref name="options"/>; nothing connects until a store is used.</summary>
+    /// <param name="options">The settings; checked here.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public PostgresDatabase(PostgresStoreOptions options)
+    {
+        PostgresStoreOptionsValidator.ThrowIfInvalid(options, nameof(options));
+        Schema = options.Schema;
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
+        {
+            SearchPath = options.Schema,
+            CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
+        };
+        Location = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}/{options.Schema}";
+        DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    /// <summary>Gets the schema that holds the tables.</summary>
+    public string Schema { get; }
+
+    /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials: for messages, and to
+    /// tell whether two stores share one database (their webhook rows can then share a change's transaction).</summary>
+    public string Location { get; }
+
+    /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Opens a pooled connection.</summary>
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>Brings a component's tables to the newest version, once per database object: a failed attempt (the server was
+    /// down, say) is retried by the next call.</summary>
+    /// <param name="component">The component, such as <c>traces</c>; its version is kept in <c>schema_versions</c>.</param>
+    /// <param name="migrations">Script <c>i</c> moves the component from version <c>i</c> to <c>i + 1</c>. Append to change the
+    /// tables; never edit a script that has shipped.</param>
+    /// <param name="cancellationToken">Cancels the wait; a migration already running finishes for the next caller.</param>
+    /// <returns>A task that completes when the tables are ready.</returns>
+    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows.</exception>
+    public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken)
+    {
+        Task migrating;
+        lock (_gate)
+        {
+            if (!_migrated.TryGetValue(component, out migrating!) || migrating.IsFaulted || migrating.IsCanceled)
+            {
+                migrating = MigrateAsync(component, migrations);
+                _migrated[component] = migrating;
+            }
+        }
+
+        return migrating.IsCompletedSuccessfully ? Task.CompletedTask : migrating.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs the migrations a component lacks, in one transaction under the schema's advisory lock.</summary>
+    private async Task MigrateAsync(string component, IReadOnlyList<string> migrations)
+    {
+        await using var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended('dreaming.schema:' || @schema, 0))", ("schema", Schema)).ConfigureAwait(false);
+
+        // CREATE SCHEMA needs the CREATE privilege on the database even when the schema exists, so it is only run when
+        // the schema is missing: a user limited to a schema made for it beforehand can still use the stores.
+        await using (var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", connection, transaction))
+        {
+            exists.Parameters.AddWithValue("schema", Schema);
+            if (!(bool)(await exists.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!)
+            {
+                // The name was checked to be a plain identifier (PostgresStoreOptionsValidator), so it can be written in.
+                await ExecuteAsync(connection, transaction, $"CREATE SCHEMA \"{Schema}\"").ConfigureAwait(false);
+            }
+        }
+
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "CREATE TABLE IF NOT EXISTS schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now())").ConfigureAwait(false);
+
+        int version;
+        await using (var read = new NpgsqlCommand("SELECT version FROM schema_versions WHERE component = @component", connection, transaction))
+        {
+            read.Parameters.AddWithValue("component", component);
+            version = await read.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is int stored ? stored : 0;
+        }
+
+        if (version > migrations.Count)
+        {
+            throw new TraceStoreException(
+                $"The PostgreSQL schema '{Location}' holds version {version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({migrations.Count}): update the package, or use another schema.");
+        }
+
+        if (version == migrations.Count)
+        {
+            return;
+        }
+
+        for (var i = version; i < migrations.Count; i++)
+        {
+            await ExecuteAsync(connection, transaction, migrations[i]).ConfigureAwait(false);
+        }
+
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "INSERT INTO schema_versions (component, version) VALUES (@component, @version) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = now()",
+            ("component", component),
+            ("version", migrations.Count)).ConfigureAwait(false);
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one statement with named parameters in a transaction.</summary>
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

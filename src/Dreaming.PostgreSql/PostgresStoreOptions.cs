@@ -1,0 +1,27 @@
+namespace Dreaming.PostgreSql;
+
+/// <summary>Settings of the PostgreSQL stores: the trace store, the memory store, the dream run store and the webhook outbox.</summary>
+public sealed class PostgresStoreOptions
+{
+    /// <summary>The schema used when none is given.</summary>
+    public const string DefaultSchema = "dreaming";
+
+    /// <summary>Gets or sets the Npgsql connection string of the database, such as
+    /// <c>Host=db.internal;Database=app;Username=app;Password=...</c>.</summary>
+    /// <value>Required; there is no default.</value>
+    /// <remarks>The stores create their tables in <see cref="Schema"/> (and the schema itself) on first use, so the user
+    /// needs the <c>CREATE</c> privilege on the database the first time, or a schema made for it beforehand. A
+    /// <c>Search Path</c> in the connection string is replaced by <see cref="Schema"/>.</remarks>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Gets or sets the schema that holds the stores' tables.</summary>
+    /// <value>The default is <see cref="DefaultSchema"/>. Lower-case letters, digits and underscores, starting with a
+    /// letter or an underscore, at most 63 characters (a PostgreSQL identifier that needs no quoting).</value>
+    /// <remarks>The stores own the schema's tables and its <c>schema_versions</c> table: give each application (or each
+    /// environment sharing a database) a schema of its own.</remarks>
+    public string Schema { get; set; } = DefaultSchema;
+
+    /// <summary>Gets or sets how long a command may run before it fails.</summary>
+    /// <value>The default is 30 seconds; 1 second to 1 hour.</value>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,83 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+public sealed class PostgresDatabaseTests : IAsyncLifetime
+{
+    private static readonly string[] V1 = ["CREATE TABLE widgets (id text PRIMARY KEY)"];
+    private static readonly string[] V2 = [V1[0], "ALTER TABLE widgets ADD COLUMN name text"];
+
+    private readonly string _schema = PostgresTestServer.NewSchema();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => PostgresTestServer.DropSchemaAsync(_schema);
+
+    [Fact]
+    public async Task CreatesTheSchemaAndRunsEachMigrationOnce()
+    {
+        await using (var database = new PostgresDatabase(PostgresTestServer.NewOptions(_schema)))
+        {
+            await database.EnsureMigratedAsync("widgets", V1, CancellationToken.None);
+            await database.EnsureMigratedAsync("widgets", V1, CancellationToken.None);
+        }
+
+        await using (var database = new PostgresDatabase(PostgresTestServer.NewOptions(_schema)))
+        {
+            await database.EnsureMigratedAsync("widgets", V2, CancellationToken.None);
+            await using var connection = await database.OpenAsync(CancellationToken.None);
+            await using var command = new NpgsqlCommand("INSERT INTO widgets (id, name) VALUES ('a', 'b'); SELECT version FROM schema_versions WHERE component = 'widgets'", connection);
+            Assert.Equal(2, await command.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task InstancesStartingAtOnceMigrateOnce()
+    {
+        var databases = Enumerable.Range(0, 8).Select(_ => new PostgresDatabase(PostgresTestServer.NewOptions(_schema))).ToList();
+        try
+        {
+            await Task.WhenAll(databases.Select(d => Task.Run(() => d.EnsureMigratedAsync("widgets", V2, CancellationToken.None))));
+        }
+        finally
+        {
+            foreach (var database in databases)
+            {
+                await database.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ANewerSchemaThanThePackageKnowsIsRefusedByName()
+    {
+        await using (var database = new PostgresDatabase(PostgresTestServer.NewOptions(_schema)))
+        {
+            await database.EnsureMigratedAsync("widgets", V2, CancellationToken.None);
+        }
+
+        await using var older = new PostgresDatabase(PostgresTestServer.NewOptions(_schema));
+        var exception = await Assert.ThrowsAsync<TraceStoreException>(() => older.EnsureMigratedAsync("widgets", V1, CancellationToken.None));
+        Assert.Contains("version 2 of the widgets tables", exception.Message, StringComparison.Ordinal);
+        Assert.Contains(_schema, exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "ConnectionString is required")]
+    [InlineData("Hots=x", "not a valid Npgsql connection string")]
+    public void AnInvalidConnectionStringIsNamed(string connectionString, string expected)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => new PostgresDatabase(new PostgresStoreOptions { ConnectionString = connectionString }));
+        Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Dreaming")]
+    [InlineData("a-b")]
+    [InlineData("x\"; DROP SCHEMA public; --")]
+    public void ASchemaThatIsNotAPlainIdentifierIsRefused(string schema)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => new PostgresDatabase(new PostgresStoreOptions { ConnectionString = "Host=localhost", Schema = schema }));
+        Assert.Contains("PostgresStoreOptions.Schema", exception.Message, StringComparison.Ordinal);
+    }
+}
