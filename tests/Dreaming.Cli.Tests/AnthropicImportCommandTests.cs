@@ -42,4 +42,29 @@ public class AnthropicImportCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("claude.jsonl element 0 (line 1): message 2 has block 0, a tool_result, whose \"tool_use_id\" 'toolu_09' answers no earlier tool_use", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Import_of_a_newer_sdks_log_notes_its_unknown_blocks_counts_them_and_shows_a_failing_code_run_as_an_error()
+    {
+        using var cli = new CliRunner();
+        var file = cli.WriteFile("newer.jsonl", """
+            {"id":"n1","messages":[{"role":"user","content":"Run it."},{"role":"assistant","content":[{"type":"tool_reference","tool_name":"bash"},{"type":"server_tool_use","id":"srvtoolu_1","name":"bash_code_execution","input":{"command":"python x.py"}},{"type":"bash_code_execution_tool_result","tool_use_id":"srvtoolu_1","content":{"type":"bash_code_execution_result","stdout":"","stderr":"ZeroDivisionError: division by zero","return_code":1,"content":[]}},{"type":"hologram","data":"SECRET-CONTENT"},{"type":"text","text":"It failed."}]}]}
+            """);
+
+        var (exit, output, error) = await cli.RunAsync("import", file, "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("imported 1 sessions, 4 events, 1 tool errors", output, StringComparison.Ordinal);
+        Assert.Contains("2 content blocks of unknown types were noted by their type (their content is not imported)", output, StringComparison.Ordinal);
+        var (showExit, show, showError) = await cli.RunAsync("session", "show", "n1", "--db", cli.Database);
+        Assert.True(showExit == 0, showError);
+        Assert.Contains("[unknown content block: hologram]", show, StringComparison.Ordinal);
+        Assert.Contains("ERROR bash_code_execution", show, StringComparison.Ordinal);
+        Assert.Contains("return code 1: ZeroDivisionError: division by zero", show, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET-CONTENT", show, StringComparison.Ordinal);
+
+        var (jsonExit, json, _) = await cli.RunAsync("import", file, "--db", cli.Database, "--json");
+        Assert.Equal(0, jsonExit);
+        Assert.Contains("\"unknownBlocks\": 2", json, StringComparison.Ordinal);
+    }
 }

@@ -72,6 +72,7 @@ internal static class ImportCommand
                 var sessions = results.Sum(r => r.Imported);
                 var events = results.Sum(r => r.Events);
                 var toolErrors = results.Sum(r => r.ToolErrors);
+                var unknownBlocks = results.Sum(r => r.UnknownBlocks);
                 if (imported is not null && results.Sum(r => r.SkippedExisting) > 0)
                 {
                     // The store leaves a session it already holds as it was: read those back, and warn only of the ones
@@ -82,7 +83,7 @@ internal static class ImportCommand
 
                 if (json)
                 {
-                    CliJson.Write(output, new { imported = sessions, read = results.Sum(r => r.Sessions), events, toolErrors, files = results });
+                    CliJson.Write(output, new { imported = sessions, read = results.Sum(r => r.Sessions), events, toolErrors, unknownBlocks, files = results });
                 }
                 else
                 {
@@ -96,6 +97,13 @@ internal static class ImportCommand
                     output.WriteLine(skipped == 0
                         ? string.Create(CultureInfo.InvariantCulture, $"imported {sessions} sessions, {events} events, {toolErrors} tool errors")
                         : string.Create(CultureInfo.InvariantCulture, $"imported {sessions} of {read} sessions ({skipped} were already in the database and were left as they were); the files hold {events} events, {toolErrors} tool errors"));
+                    if (unknownBlocks > 0)
+                    {
+                        // A log of a newer SDK: its blocks of types this version does not know are noted by type, never read.
+                        output.WriteLine(unknownBlocks == 1
+                            ? "1 content block of an unknown type was noted by its type (its content is not imported)"
+                            : string.Create(CultureInfo.InvariantCulture, $"{unknownBlocks} content blocks of unknown types were noted by their type (their content is not imported)"));
+                    }
                 }
 
                 return 0;

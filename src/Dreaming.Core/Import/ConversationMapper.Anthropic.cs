@@ -20,12 +20,18 @@ internal sealed partial class ConversationMapper
         if (!IsAnthropic(messages, system, response))
         {
             Map(messages);
+
             return;
         }
 
-        if (system.ValueKind != JsonValueKind.Undefined && SystemText(system) is { } prompt)
+        // Each block a system message, as UseDreaming() records each system message the SDK sends as a block; the memory
+        // UseDreaming() injected (a block of its own) is left out.
+        if (system.ValueKind != JsonValueKind.Undefined)
         {
-            AddMessage("system", prompt, authorName: null);
+            foreach (var prompt in SystemTexts(system))
+            {
+                AddMessage("system", prompt, authorName: null);
+            }
         }
 
         var index = 0;
@@ -95,12 +101,12 @@ internal sealed partial class ConversationMapper
         return textAlone;
     }
 
-    // A string, or text blocks (each may carry cache_control), one a line; null when blank.
-    private string? SystemText(JsonElement system)
+    // A string (none when blank), or text blocks (each may carry cache_control), each one; empty ones are none.
+    private List<string> SystemTexts(JsonElement system)
     {
         if (system.ValueKind == JsonValueKind.String)
         {
-            return string.IsNullOrWhiteSpace(system.GetString()) ? null : system.GetString();
+            return string.IsNullOrWhiteSpace(system.GetString()) ? [] : [system.GetString()!];
         }
 
         if (system.ValueKind != JsonValueKind.Array)
@@ -108,7 +114,7 @@ internal sealed partial class ConversationMapper
             throw context.Malformed($"has \"system\" that is {JsonElementHelpers.Describe(system.ValueKind)}, not a string or an array of text blocks");
         }
 
-        var lines = new List<string>();
+        var texts = new List<string>();
         var index = 0;
         foreach (var block in system.EnumerateArray())
         {
@@ -120,11 +126,53 @@ internal sealed partial class ConversationMapper
                     : Invariant($"has \"system\" block {index} of type '") + Quoted(type) + "', not a text block");
             }
 
-            lines.Add(StringField(block, "text", () => Invariant($"has \"system\" block {index}, a text block,"), context.Malformed));
+            var text = StringField(block, "text", () => Invariant($"has \"system\" block {index}, a text block,"), context.Malformed);
+            if (text.Length > 0)
+            {
+                texts.Add(text);
+            }
+
             index++;
         }
 
-        return lines.Count == 0 ? null : string.Join('\n', lines);
+        return texts;
+    }
+
+    // A system message among the messages, as wrappers log the system prompt: a string, or text blocks concatenated (as
+    // ChatMessage.Text joins a message's text), recorded where it stands, as UseDreaming() records a system message.
+    private void MapSystemMessage(JsonElement content, string where)
+    {
+        var text = new StringBuilder();
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                text.Append(content.GetString());
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var block in content.EnumerateArray())
+                {
+                    var type = block.ValueKind == JsonValueKind.Object ? JsonElementHelpers.GetNonBlankString(block, "type") : null;
+                    if (type != "text")
+                    {
+                        throw Malformed(where, type is null
+                            ? Invariant($"has block {index} that is not a text block, in a system message")
+                            : Invariant($"has block {index} of type '") + Quoted(type) + "' in a system message, which holds text blocks only");
+                    }
+
+                    text.Append(StringField(block, "text", () => where + Invariant($" has block {index}, a text block,"), context.Malformed));
+                    index++;
+                }
+
+                break;
+            default:
+                throw Malformed(where, $"has \"content\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string or an array of text blocks");
+        }
+
+        if (text.Length > 0)
+        {
+            AddMessage("system", text.ToString(), authorName: null);
+        }
     }
 
     private void MapAnthropicMessage(JsonElement message, string where)
@@ -135,14 +183,20 @@ internal sealed partial class ConversationMapper
         }
 
         var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(where, "has no \"role\"");
-        if (role is not ("user" or "assistant"))
+        if (role is not ("user" or "assistant" or "system"))
         {
-            throw Malformed(where, "has role '" + Quoted(role) + "': an Anthropic Messages session has only user and assistant messages, its system prompt in \"system\"");
+            throw Malformed(where, "has role '" + Quoted(role) + "': an Anthropic Messages session has only user and assistant messages (and system ones, as wrappers log the system prompt)");
         }
 
         if (!message.TryGetProperty("content", out var content))
         {
             throw Malformed(where, "has no \"content\"");
+        }
+
+        if (role == "system")
+        {
+            MapSystemMessage(content, where);
+            return;
         }
 
         var assistant = role == "assistant";
@@ -168,7 +222,9 @@ internal sealed partial class ConversationMapper
         // before its text, as the API requires them first.
         var textAlone = blocks.Text.ToString();
         var text = blocks.Notes is null ? textAlone : string.Join('\n', textAlone.Length == 0 ? blocks.Notes : blocks.Notes.Prepend(textAlone));
-        var hasMessage = !string.IsNullOrWhiteSpace(text) || blocks.Tools is null;
+        // A message of tool blocks alone has none; nor has one of nothing recorded (thinking alone), as UseDreaming()
+        // records no message of empty text.
+        var hasMessage = !string.IsNullOrWhiteSpace(text) || (blocks.Tools is null && text.Length > 0);
         if (assistant && hasMessage)
         {
             AddMessage(role, text, authorName: null, textAlone);
@@ -182,7 +238,7 @@ internal sealed partial class ConversationMapper
             }
             else
             {
-                AddToolResult(tool.CallId, tool.Name, tool.Text, tool.IsError);
+                AddToolResult(tool.CallId, tool.Name, tool.Text, tool.IsError, tool.ErrorType, tool.ErrorMessage);
             }
         }
 
@@ -279,5 +335,5 @@ internal sealed partial class ConversationMapper
     }
 
     /// <summary>A tool call (<see cref="Text"/>: its input as compact JSON) or result (<see cref="Text"/>: what it returned).</summary>
-    private readonly record struct AnthropicTool(bool IsCall, string CallId, string? Name, string? Text, bool IsError);
+    private readonly record struct AnthropicTool(bool IsCall, string CallId, string? Name, string? Text, bool IsError, string? ErrorType = null, string? ErrorMessage = null);
 }

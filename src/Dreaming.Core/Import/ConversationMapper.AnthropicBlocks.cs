@@ -7,6 +7,9 @@ namespace Dreaming;
 /// recorded), client and server tool calls and their results.</summary>
 internal sealed partial class ConversationMapper
 {
+    // The characters of a failed code run's stderr its tool error keeps: the end, where a traceback's error is.
+    private const int MaxStderrExcerpt = 500;
+
     private void ReadBlock(JsonElement block, int index, bool assistant, string where, AnthropicBlocks blocks)
     {
         if (block.ValueKind != JsonValueKind.Object)
@@ -72,13 +75,32 @@ internal sealed partial class ConversationMapper
                 }
 
                 var serverCallId = ResultCallId(block, where, what);
-                var (text, isError) = ServerToolResult(block, where + " " + what);
-                (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: false, serverCallId, null, text, isError));
+                var (text, isError, errorType, errorMessage) = ServerToolResult(block, where + " " + what);
+                (blocks.Tools ??= []).Add(new AnthropicTool(IsCall: false, serverCallId, null, text, isError, errorType, errorMessage));
                 break;
             default:
-                throw Malformed(where, Invariant($"has block {index} of unknown \"type\" '") + Quoted(type) + "' (not an Anthropic Messages content block)");
+                // A block of a newer SDK or API version: noted by its type, never its content (which may be large or
+                // encrypted), so the rest of the session is still imported.
+                (blocks.Notes ??= []).Add(UnknownBlockNote(type));
+                break;
         }
     }
+
+    /// <summary>Gets the number of content blocks of types this version does not know, each noted by <see cref="UnknownBlockNote"/>.</summary>
+    public int UnknownBlocks { get; private set; }
+
+    // "[unknown content block: tool_reference]", counted.
+    private string UnknownBlockNote(string type)
+    {
+        UnknownBlocks++;
+        return "[unknown content block: " + Quoted(type) + "]";
+    }
+
+    // The block types this version reads in a message's content.
+    private static bool IsKnownBlock(string type) =>
+        type is "text" or "image" or "document" or "search_result" or "container_upload" or "thinking" or "redacted_thinking"
+            or "tool_use" or "server_tool_use" or "mcp_tool_use" or "tool_result" or "mcp_tool_result"
+        || type.EndsWith(ToolResultSuffix, StringComparison.Ordinal);
 
     private string ResultCallId(JsonElement block, string where, string what)
     {
@@ -142,8 +164,12 @@ internal sealed partial class ConversationMapper
                     break;
                 case null:
                     throw Malformed(where, holding + " that is not a block with a \"type\"");
-                default:
+                case var known when IsKnownBlock(known):
                     throw Malformed(where, holding + " of type '" + Quoted(type) + "', which a tool result cannot hold");
+                default:
+                    // Such as the tool search tool's tool_reference: noted by its type, as in a message.
+                    (notes ??= []).Add(UnknownBlockNote(type));
+                    break;
             }
 
             index++;
@@ -155,22 +181,32 @@ internal sealed partial class ConversationMapper
     // A server tool's result: an error object ("…_error", with its error_code) is a tool error; web search results are one
     // line each, title and address (never their encrypted_content); a fetched document its title and address, then its
     // text, or a note of it (a PDF comes as base64, never stored); anything else is stored as compact JSON.
-    private (string? Text, bool IsError) ServerToolResult(JsonElement block, string what)
+    private (string? Text, bool IsError, string? ErrorType, string? ErrorMessage) ServerToolResult(JsonElement block, string what)
     {
         if (!block.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
         {
-            return (null, false);
+            return (null, false, null, null);
         }
 
         if (content.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(content, "type") is { } type && type.EndsWith("_error", StringComparison.Ordinal))
         {
-            return (JsonElementHelpers.GetNonBlankString(content, "error_code") is { } code ? type + ": " + code : type, true);
+            return (JsonElementHelpers.GetNonBlankString(content, "error_code") is { } code ? type + ": " + code : type, true, null, null);
+        }
+
+        // A code run (bash_code_execution_result, code_execution_result) that exited with another code than 0 failed: its
+        // type, and the end of its stderr, where the error usually is, as the error.
+        if (content.ValueKind == JsonValueKind.Object && content.TryGetProperty("return_code", out var returnCode)
+            && returnCode.ValueKind == JsonValueKind.Number && returnCode.TryGetInt64(out var exitCode) && exitCode != 0)
+        {
+            var stderr = content.TryGetProperty("stderr", out var errors) && errors.ValueKind == JsonValueKind.String ? errors.GetString()!.TrimEnd() : string.Empty;
+            var message = Invariant($"return code {exitCode}") + (stderr.Length == 0 ? string.Empty : ": " + StderrExcerpt(stderr));
+            return (CompactJson(content), true, JsonElementHelpers.GetNonBlankString(content, "type") ?? "code_execution_result", message);
         }
 
         if (content.ValueKind == JsonValueKind.Array && content.EnumerateArray().All(static r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("url", out _)))
         {
             return (string.Join('\n', content.EnumerateArray().Select(static r =>
-                string.Join(' ', new[] { JsonElementHelpers.GetNonBlankString(r, "title"), JsonElementHelpers.GetNonBlankString(r, "url") }.OfType<string>()))), false);
+                string.Join(' ', new[] { JsonElementHelpers.GetNonBlankString(r, "title"), JsonElementHelpers.GetNonBlankString(r, "url") }.OfType<string>()))), false, null, null);
         }
 
         if (content.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(content, "type") == "web_fetch_result"
@@ -182,10 +218,28 @@ internal sealed partial class ConversationMapper
             var body = JsonElementHelpers.GetNonBlankString(source, "type") == "text" && source.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String
                 ? data.GetString()!
                 : SourceNote(document, "document", what + " holding a document,");
-            return (heading.Length == 0 ? body : heading + "\n" + body, false);
+            return (heading.Length == 0 ? body : heading + "\n" + body, false, null, null);
         }
 
-        return (CompactJson(content), false);
+        return (CompactJson(content), false, null, null);
+    }
+
+    // The last MaxStderrExcerpt characters of a failed run's stderr (a traceback ends with its error), never half a
+    // surrogate pair, after an ellipsis when cut.
+    private static string StderrExcerpt(string stderr)
+    {
+        if (stderr.Length <= MaxStderrExcerpt)
+        {
+            return stderr;
+        }
+
+        var start = stderr.Length - MaxStderrExcerpt + 1;
+        if (char.IsLowSurrogate(stderr[start]))
+        {
+            start++;
+        }
+
+        return string.Concat("…", stderr.AsSpan(start));
     }
 
     // A search result given to the model as text: its text blocks, concatenated.

@@ -211,7 +211,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             text,
             JsonElementHelpers.IsTrue(message, "is_error") || JsonElementHelpers.IsTrue(message, "error"));
 
-    private void AddToolResult(string callId, string? toolName, string? text, bool flaggedAsError)
+    private void AddToolResult(string callId, string? toolName, string? text, bool flaggedAsError, string? errorType = null, string? errorMessage = null)
     {
         // The prefixes are checked on the raw text: a redactor may rewrite the start of the result. A call a person refused
         // is known by what UseFunctionInvocation() told the model, as UseDreaming() knows it live.
@@ -226,8 +226,8 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             ToolName = toolName ?? _toolNamesByCallId.GetValueOrDefault(callId),
             Result = text is null ? null : contentFilter(text),
             IsError = isError,
-            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : null,
-            ErrorMessage = reason is null ? null : contentFilter(reason),
+            ErrorType = rejected ? ToolResultEvent.RejectedErrorType : errorType,
+            ErrorMessage = (rejected ? reason : errorMessage) is { } message ? contentFilter(message) : null,
         });
     }
 

@@ -25,6 +25,10 @@ public sealed record ImportResult
     /// <summary>Gets the number of tool results flagged as errors in the sessions read.</summary>
     public long ToolErrors { get; init; }
 
+    /// <summary>Gets the number of content blocks of types this version does not know in the sessions read, each imported as a
+    /// note naming its type, never its content.</summary>
+    public long UnknownBlocks { get; init; }
+
     /// <summary>Gets the malformed elements that were skipped (only with <see cref="ImportErrorHandling.SkipMalformed"/>).</summary>
     public IReadOnlyList<ImportError> Errors { get; init; } = [];
 }

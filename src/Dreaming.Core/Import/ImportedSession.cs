@@ -14,6 +14,10 @@ public sealed record ImportedSession
     /// <summary>Gets the session with its events, or <see langword="null"/> when the element is malformed.</summary>
     public SessionWithEvents? Session { get; init; }
 
+    /// <summary>Gets how many content blocks of types this version does not know the session holds, each imported as a note
+    /// naming its type (Anthropic Messages logs of a newer SDK).</summary>
+    public int UnknownBlocks { get; init; }
+
     /// <summary>Gets why the element could not be read, or <see langword="null"/> when it was.</summary>
     public ImportError? Error { get; init; }
 

@@ -119,7 +119,7 @@ internal sealed class SessionElementMapper
             EventCount = conversation.Events.Count,
             Usage = conversation.Usage,
         };
-        return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events) };
+        return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events), UnknownBlocks = conversation.UnknownBlocks };
     }
 
     private string ReadTask(JsonElement element, ElementContext context, string? firstUserText, int index)

@@ -71,6 +71,7 @@ public sealed class SessionImporter
         long events = 0;
         long toolCalls = 0;
         long toolErrors = 0;
+        long unknownBlocks = 0;
         await foreach (var item in _reader.ReadAsync(stream, sourceName, options, cancellationToken).ConfigureAwait(false))
         {
             if (!item.Succeeded)
@@ -81,6 +82,7 @@ public sealed class SessionImporter
 
             sessions.Add(item.Session);
             events += item.Session.Events.Count;
+            unknownBlocks += item.UnknownBlocks;
             foreach (var sessionEvent in item.Session.Events)
             {
                 switch (sessionEvent)
@@ -105,6 +107,7 @@ public sealed class SessionImporter
             Events = events,
             ToolCalls = toolCalls,
             ToolErrors = toolErrors,
+            UnknownBlocks = unknownBlocks,
             Errors = errors,
         };
     }

@@ -56,6 +56,48 @@ public sealed class AnthropicImportParityTests
         Assert.True(imported.Events.OfType<ToolResultEvent>().Single().IsError);
     }
 
+    [Fact]
+    public async Task A_response_of_thinking_alone_imports_as_the_session_recorded_live()
+    {
+        var answer = new
+        {
+            id = "msg_1",
+            type = "message",
+            role = "assistant",
+            model = Snapshot,
+            content = new object[] { new { type = "thinking", thinking = "Let me think about order 7 at length", signature = "sig" } },
+            stop_reason = "max_tokens",
+            stop_sequence = (string?)null,
+            usage = Usage(20, 5),
+        };
+        await using var server = new AnthropicWireServer().Json(200, answer);
+        await using var host = WireHost.Create(server.ChatClient(), dreamingOutside: false, _ => { });
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", "check order 7"))
+        {
+            id = session.Id;
+            await WireHost.AskAsync(host, streaming: false, [new(ChatRole.User, "check order 7")]);
+            await session.CompleteAsync();
+        }
+
+        var live = await host.EventsAsync(id);
+        var imported = await ImportAsync(server.Requests.Last().Body, JsonSerializer.SerializeToElement(answer));
+
+        Assert.Equal(["message.user", "model.response"], live.Select(e => e.EventType));
+        Assert.Equal(Shape(live), Shape(imported.Events));
+    }
+
+    private static async Task<SessionWithEvents> ImportAsync(JsonElement request, JsonElement response)
+    {
+        var log = "[{\"request\":" + request.GetRawText() + ",\"response\":" + response.GetRawText() + "}]";
+        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "claude.json", new SessionImportOptions { MessagesField = "request.messages" }))
+        {
+            return item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        throw new InvalidOperationException("nothing read");
+    }
+
     private static List<string> Shape(IEnumerable<SessionEvent> events) => events.Select(e => e switch
     {
         MessageEvent m => $"{m.EventType}: {m.Text}",

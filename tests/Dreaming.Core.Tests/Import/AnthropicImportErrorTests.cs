@@ -13,7 +13,6 @@ public sealed class AnthropicImportErrorTests
     [Theory]
     [InlineData("""{ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": "toolu_9", "content": "x" }] }""", "message 1 has block 0, a tool_result, whose \"tool_use_id\" 'toolu_9' answers no earlier tool_use")]
     [InlineData("""{ "role": "user", "content": [{ "type": "tool_result", "content": "x" }] }""", "message 1 has block 0, a tool_result, without \"tool_use_id\"")]
-    [InlineData("""{ "role": "user", "content": [{ "type": "text", "text": "a" }, { "type": "hologram" }] }""", "message 1 has block 1 of unknown \"type\" 'hologram' (not an Anthropic Messages content block)")]
     [InlineData("""{ "role": "user", "content": [{ "text": "no type" }] }""", "message 1 has block 0 without a \"type\"")]
     [InlineData("""{ "role": "user", "content": [42] }""", "message 1 has block 0 that is a number, not an object")]
     [InlineData("""{ "role": "user", "content": 42 }""", "message 1 has \"content\" that is a number, not a string or an array of blocks")]
@@ -28,7 +27,7 @@ public sealed class AnthropicImportErrorTests
     [InlineData("""{ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": "toolu_1", "content": [{ "type": "tool_use" }] }] }""", "message 1 has block 0, a tool_result, holding block 0 of type 'tool_use', which a tool result cannot hold")]
     [InlineData("""{ "role": "user", "content": [{ "type": "tool_result", "tool_use_id": "toolu_1", "is_error": "yes", "content": "x" }] }""", "message 1 has block 0, a tool_result, whose \"is_error\" is a string, not a boolean")]
     [InlineData("""{ "role": "user", "content": [{ "type": "image", "source": "https://example.com/a.png" }] }""", "message 1 has block 0, an image block, whose \"source\" is a string, not an object")]
-    [InlineData("""{ "role": "tool", "content": "x" }""", "message 1 has role 'tool': an Anthropic Messages session has only user and assistant messages, its system prompt in \"system\"")]
+    [InlineData("""{ "role": "tool", "content": "x" }""", "message 1 has role 'tool': an Anthropic Messages session has only user and assistant messages (and system ones, as wrappers log the system prompt)")]
     [InlineData("""{ "role": "assistant", "type": "message", "content": [], "stop_reason": null, "usage": { "input_tokens": "100" } }""", "message 1 has \"usage\" whose \"input_tokens\" is a string, not a whole number of at least 0")]
     [InlineData("""{ "role": "assistant", "type": "message", "content": [], "stop_reason": "end_turn", "usage": { "output_tokens": -1 } }""", "message 1 has \"usage\" whose \"output_tokens\" is a number, not a whole number of at least 0")]
     public async Task A_malformed_anthropic_message_names_the_element_the_message_the_block_and_the_field(string message, string problem)
@@ -65,7 +64,7 @@ public sealed class AnthropicImportErrorTests
     }
 
     [Fact]
-    public async Task An_unknown_block_deep_in_a_huge_content_array_is_named_by_its_position_and_a_long_type_is_cut()
+    public async Task A_block_without_a_type_deep_in_a_huge_content_array_is_named_by_its_position_and_none_of_its_content()
     {
         const int blocks = 100_000;
         var builder = new StringBuilder().Append("""{ "messages": [""").Append(Call).Append(""", { "role": "user", "content": [""");
@@ -74,12 +73,12 @@ public sealed class AnthropicImportErrorTests
             builder.Append("""{ "type": "text", "text": "x" },""");
         }
 
-        builder.Append("{ \"type\": \"").Append('z', 10_000).Append("\" }] }] }");
+        builder.Append("{ \"text\": \"").Append('z', 10_000).Append("\" }] }] }");
 
         var items = await ReadAllAsync("[" + builder + "]", Skip, "huge.json");
 
         var error = Assert.Single(items).Error!.ToString();
-        Assert.StartsWith($"huge.json element 0: message 1 has block {blocks} of unknown \"type\" '{new string('z', 40)}…'", error, StringComparison.Ordinal);
+        Assert.Equal($"huge.json element 0: message 1 has block {blocks} without a \"type\"", error);
         Assert.True(error.Length < 300, error);
     }
 

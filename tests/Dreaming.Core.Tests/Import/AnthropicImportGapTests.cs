@@ -1,0 +1,123 @@
+using static Dreaming.Core.Tests.Import.ImportTestData;
+
+namespace Dreaming.Core.Tests.Import;
+
+/// <summary>What wrappers and newer SDKs put in Anthropic Messages logs: a system message among the messages, content
+/// blocks this version does not know, failing code runs, turns of thinking alone, and the memory UseDreaming() injected.</summary>
+public sealed class AnthropicImportGapTests
+{
+    private const string Call = """{ "role": "assistant", "content": [ { "type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {} } ] }""";
+    private const string Result = """{ "role": "user", "content": [ { "type": "tool_result", "tool_use_id": "toolu_1", "content": "ok" } ] }""";
+
+    [Fact]
+    public async Task A_system_message_among_the_messages_is_a_system_message_after_the_system_field()
+    {
+        var session = await ReadOneAsync($$"""
+            { "system": "You are a billing agent.", "messages": [
+              { "role": "system", "content": [ { "type": "text", "text": "Answer in French." } ] },
+              { "role": "user", "content": "Refund 42." }, {{Call}}, {{Result}},
+              { "role": "system", "content": "The customer is a VIP." },
+              { "role": "assistant", "content": "Done." } ] }
+            """);
+
+        Assert.Equal(
+            [("system", "You are a billing agent."), ("system", "Answer in French."), ("user", "Refund 42."), ("system", "The customer is a VIP."), ("assistant", "Done.")],
+            session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+    }
+
+    [Fact]
+    public async Task A_system_message_whose_content_is_not_text_is_named()
+    {
+        var items = await ReadAllAsync($$"""[{ "messages": [ { "role": "system", "content": [ { "type": "image", "source": { "type": "url", "url": "https://x.test/a.png" } } ] }, {{Call}} ] }]""", new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed });
+
+        Assert.Equal(
+            "test.json element 0: message 0 has block 0 of type 'image' in a system message, which holds text blocks only",
+            Assert.Single(items).Error?.ToString());
+    }
+
+    [Fact]
+    public async Task Each_system_block_is_a_system_message_as_UseDreaming_records_each_system_message_the_SDK_sends_as_one()
+    {
+        var session = await ReadOneAsync($$"""
+            { "system": [ { "type": "text", "text": "You are terse." }, { "type": "text", "text": "Answer in French.", "cache_control": { "type": "ephemeral" } } ],
+              "messages": [ { "role": "user", "content": "Hi" }, { "role": "assistant", "content": "Bonjour." } ] }
+            """);
+
+        Assert.Equal(
+            [("system", "You are terse."), ("system", "Answer in French."), ("user", "Hi"), ("assistant", "Bonjour.")],
+            session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+    }
+
+    [Fact]
+    public async Task Unknown_blocks_are_noted_by_type_never_by_content_and_counted()
+    {
+        var secret = new string('Q', 200_000);
+        var json = $$"""
+            { "messages": [
+              { "role": "user", "content": [ { "type": "text", "text": "Find a tool." }, { "type": "hologram", "data": "{{secret}}" } ] },
+              { "role": "assistant", "content": [
+                { "type": "text", "text": "Searching." },
+                { "type": "tool_reference", "tool_name": "lookup" },
+                { "type": "encrypted_future_block", "encrypted_content": "{{secret}}" },
+                { "type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {} } ] },
+              { "role": "user", "content": [ { "type": "tool_result", "tool_use_id": "toolu_1", "content": [ { "type": "text", "text": "found" }, { "type": "tool_reference", "tool_name": "lookup" } ] } ] },
+              { "role": "assistant", "content": [ { "type": "{{new string('x', 5000)}}" } ] } ] }
+            """;
+
+        var item = Assert.Single(await ReadAllAsync("[" + json + "]"));
+        Assert.True(item.Succeeded, item.Error?.ToString());
+
+        var messages = item.Session.Events.OfType<MessageEvent>().Select(m => m.Text).ToList();
+        Assert.Equal("Find a tool.\n[unknown content block: hologram]", messages[0]);
+        Assert.Equal("Searching.\n[unknown content block: tool_reference]\n[unknown content block: encrypted_future_block]", messages[1]);
+        Assert.Equal("[unknown content block: " + new string('x', 40) + "…]", messages[2]);
+        Assert.Equal("found\n[unknown content block: tool_reference]", item.Session.Events.OfType<ToolResultEvent>().Single().Result);
+        Assert.DoesNotContain(item.Session.Events, e => e is MessageEvent m && m.Text.Contains("QQQ", StringComparison.Ordinal));
+        Assert.Equal(5, item.UnknownBlocks);
+
+        var result = await new SessionImporter(new RecordingTraceStore()).ImportAsync(Utf8("[" + json + "," + json.Replace("{ \"messages\"", "{ \"id\": \"b\", \"messages\"", StringComparison.Ordinal) + "]"), "newer.json");
+        Assert.Equal((2, 10L), (result.Sessions, result.UnknownBlocks));
+    }
+
+    [Theory]
+    [InlineData("bash_code_execution", "bash_code_execution_tool_result", "bash_code_execution_result")]
+    [InlineData("code_execution", "code_execution_tool_result", "code_execution_result")]
+    public async Task A_code_run_with_a_non_zero_return_code_is_a_tool_error_with_its_type_and_stderr(string tool, string resultType, string contentType)
+    {
+        var stderr = "Traceback (most recent call last):\\n" + string.Concat(Enumerable.Repeat("  File \\\"x.py\\\", line 1\\n", 100)) + "ZeroDivisionError: division by zero";
+        var session = await ReadOneAsync($$"""
+            { "messages": [ { "role": "user", "content": "Run it." }, { "role": "assistant", "content": [
+              { "type": "server_tool_use", "id": "srvtoolu_1", "name": "{{tool}}", "input": { "command": "python x.py" } },
+              { "type": "{{resultType}}", "tool_use_id": "srvtoolu_1", "content": { "type": "{{contentType}}", "stdout": "", "stderr": "{{stderr}}", "return_code": 1, "content": [] } },
+              { "type": "server_tool_use", "id": "srvtoolu_2", "name": "{{tool}}", "input": { "command": "echo hi" } },
+              { "type": "{{resultType}}", "tool_use_id": "srvtoolu_2", "content": { "type": "{{contentType}}", "stdout": "hi", "stderr": "", "return_code": 0, "content": [] } },
+              { "type": "server_tool_use", "id": "srvtoolu_3", "name": "{{tool}}", "input": { "command": "false" } },
+              { "type": "{{resultType}}", "tool_use_id": "srvtoolu_3", "content": { "type": "{{contentType}}", "stdout": "", "stderr": "", "return_code": 2, "content": [] } },
+              { "type": "text", "text": "It failed." } ] } ] }
+            """);
+
+        var results = session.Events.OfType<ToolResultEvent>().ToList();
+        Assert.Equal([(true, contentType), (false, null), (true, contentType)], results.Select(r => (r.IsError, r.ErrorType)));
+        Assert.StartsWith("return code 1: …", results[0].ErrorMessage, StringComparison.Ordinal);
+        Assert.EndsWith("ZeroDivisionError: division by zero", results[0].ErrorMessage, StringComparison.Ordinal);
+        Assert.True(results[0].ErrorMessage!.Length <= 520, results[0].ErrorMessage!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("return code 2", results[2].ErrorMessage);
+        Assert.Null(results[1].ErrorMessage);
+    }
+
+    [Fact]
+    public async Task An_assistant_turn_of_thinking_alone_is_no_message_as_UseDreaming_records_none()
+    {
+        var session = await ReadOneAsync("""
+            { "messages": [
+              { "role": "user", "content": "Think hard." },
+              { "role": "assistant", "content": [ { "type": "thinking", "thinking": "Hmm.", "signature": "sig" } ] },
+              { "role": "user", "content": "Go on." },
+              { "role": "assistant", "content": [ { "type": "redacted_thinking", "data": "EmwKAhgB" } ] } ],
+              "response": { "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5", "stop_reason": "max_tokens",
+                "content": [ { "type": "thinking", "thinking": "Still thinking", "signature": "sig" } ], "usage": { "input_tokens": 5, "output_tokens": 9 } } }
+            """);
+
+        Assert.Equal(["message.user", "message.user", "model.response"], session.Events.Select(e => e.EventType));
+    }
+}
