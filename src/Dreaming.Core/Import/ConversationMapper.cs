@@ -128,6 +128,12 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
     // message's own text (taskText) when it has any besides its attachments' notes, as a live one-call session's task.
     private void AddMessage(string role, string? text, string? authorName, string? taskText = null)
     {
+        if (role is "system" or "developer" && IsInjectedMemory(text))
+        {
+            // The memory UseDreaming() gave the session is not its conversation: its insights are the session's.
+            return;
+        }
+
         var added = new MessageEvent
         {
             SessionId = sessionId,

@@ -118,6 +118,7 @@ internal sealed class SessionElementMapper
             Outcome = ReadOutcome(element, context),
             EventCount = conversation.Events.Count,
             Usage = conversation.Usage,
+            InsightIds = conversation.InsightIds,
         };
         return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events), UnknownBlocks = conversation.UnknownBlocks };
     }

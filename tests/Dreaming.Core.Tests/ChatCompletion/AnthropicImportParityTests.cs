@@ -57,6 +57,31 @@ public sealed class AnthropicImportParityTests
     }
 
     [Fact]
+    public async Task Several_system_messages_and_the_injected_memory_import_as_the_session_recorded_live()
+    {
+        var answer = new { id = "msg_1", type = "message", role = "assistant", model = Snapshot, content = new[] { Text("Refunded [ins-refund].") }, stop_reason = "end_turn", usage = Usage(20, 5) };
+        await using var server = new AnthropicWireServer().Json(200, answer);
+        await using var host = WireHost.Create(server.ChatClient(), dreamingOutside: false, _ => { });
+        await PromptCachingWireTests.ActivateCacheMemoryAsync(host);
+        string id;
+        await using (var session = host.Sessions.StartSession("support", "refund order 7"))
+        {
+            id = session.Id;
+            await WireHost.AskAsync(host, streaming: false, [new(ChatRole.System, "You look orders up."), new(ChatRole.System, "Answer in French."), new(ChatRole.User, "refund order 7")]);
+            await session.CompleteAsync();
+        }
+
+        var live = await host.EventsAsync(id);
+        var request = server.Requests.Last().Body;
+        var imported = await ImportAsync(request, JsonSerializer.SerializeToElement(answer));
+
+        // The SDK sends each system message as a block of 'system', the memory as the block after the host's.
+        Assert.Equal(3, request.GetProperty("system").GetArrayLength());
+        Assert.Equal(Shape(live.Where(e => e is MessageEvent or ToolCallEvent or ToolResultEvent)), Shape(imported.Events.Where(e => e is not ModelResponseEvent)));
+        Assert.Equal(live.OfType<InsightsInjectedEvent>().SelectMany(e => e.InsightIds).Order(StringComparer.Ordinal), imported.Session.InsightIds.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_response_of_thinking_alone_imports_as_the_session_recorded_live()
     {
         var answer = new

@@ -1,0 +1,63 @@
+using static Dreaming.Core.Tests.Import.ImportTestData;
+
+namespace Dreaming.Core.Tests.Import;
+
+/// <summary>A logged request holds the memory UseDreaming() injected (a system message or block of its own, after the host's
+/// prompt): it is not the conversation, and a dream that mined it would learn from its own lessons.</summary>
+public sealed class InjectedMemoryImportTests
+{
+    private static readonly string s_memory = InsightRanker.SharedHeader + "\n- [ins-refund] A refund needs a photo first.\n- [ins-brief] Keep answers short.";
+    private static readonly string s_agentMemory = InsightRanker.Header + "\n- [ins-refund] A refund needs a photo first.";
+
+    [Fact]
+    public async Task The_memory_block_of_an_anthropic_system_is_left_out_and_its_insights_are_the_sessions()
+    {
+        var session = await ReadOneAsync($$"""
+            { "system": [ { "type": "text", "text": "You are a billing agent." }, { "type": "text", "text": {{Json(s_memory)}} }, { "type": "text", "text": "Instructions after it." } ],
+              "messages": [ { "role": "user", "content": "Refund 42." }, { "role": "assistant", "content": [ { "type": "text", "text": "Sure [ins-refund]." } ] } ] }
+            """);
+
+        Assert.Equal(
+            [("system", "You are a billing agent."), ("system", "Instructions after it."), ("user", "Refund 42."), ("assistant", "Sure [ins-refund].")],
+            session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund", "ins-brief"], session.Session.InsightIds);
+    }
+
+    [Fact]
+    public async Task The_memory_message_of_an_openai_or_chat_message_log_is_left_out()
+    {
+        var session = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "system", "content": "You are a billing agent." },
+              { "role": "system", "content": {{Json(s_agentMemory)}} },
+              { "role": "user", "content": "Refund 42." },
+              { "role": "assistant", "content": "Sure." } ] }
+            """);
+        var chatMessages = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "system", "contents": [ { "$type": "text", "text": "You are a billing agent." } ] },
+              { "role": "system", "contents": [ { "$type": "text", "text": {{Json(s_memory)}} } ] },
+              { "role": "user", "contents": [ { "$type": "text", "text": "Refund 42." } ] } ] }
+            """);
+
+        Assert.Equal([("system", "You are a billing agent."), ("user", "Refund 42."), ("assistant", "Sure.")], session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund"], session.Session.InsightIds);
+        Assert.Equal([("system", "You are a billing agent."), ("user", "Refund 42.")], chatMessages.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund", "ins-brief"], chatMessages.Session.InsightIds);
+    }
+
+    [Theory]
+    [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):\nAlso: be nice.")]
+    [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):")]
+    [InlineData("user", "Lessons from earlier sessions (cite an id in brackets when you act on one):\n- [a] b")]
+    [InlineData("system", "Read this. Lessons from earlier sessions (cite an id in brackets when you act on one):\n- [a] b")]
+    public async Task Text_that_only_looks_like_the_memory_is_kept(string role, string text)
+    {
+        var session = await ReadOneAsync($$"""{ "messages": [ { "role": "{{role}}", "content": {{Json(text)}} }, { "role": "assistant", "content": "ok" } ] }""");
+
+        Assert.Equal(text, session.Events.OfType<MessageEvent>().First().Text);
+        Assert.Empty(session.Session.InsightIds);
+    }
+
+    private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+}
