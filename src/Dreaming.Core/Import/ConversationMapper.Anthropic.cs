@@ -20,6 +20,10 @@ internal sealed partial class ConversationMapper
         if (!IsAnthropic(messages, system, response))
         {
             Map(messages);
+            if (IsChatCompletion(response))
+            {
+                MapChatCompletion(response);
+            }
 
             return;
         }

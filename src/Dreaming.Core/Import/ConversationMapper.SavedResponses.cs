@@ -2,11 +2,80 @@ using System.Text.Json;
 
 namespace Dreaming;
 
-/// <summary>What a log holds beside the conversation: the memory <c>UseDreaming()</c> injected into the request.</summary>
+/// <summary>What a log holds beside the conversation: an OpenAI Chat Completions response object saved with its request,
+/// and the memory <c>UseDreaming()</c> injected into the request.</summary>
 internal sealed partial class ConversationMapper
 {
     /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order.</summary>
     public List<string> InsightIds { get; } = [];
+
+    /// <summary>Gets whether an element is a saved Chat Completions response: an object with <c>choices</c>.</summary>
+    private static bool IsChatCompletion(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("choices", out var choices) && choices.ValueKind != JsonValueKind.Null;
+
+    // The first choice's message, as the last assistant turn, then a model.response with the response's model, id, finish
+    // reason and usage, as UseDreaming() records a call through Microsoft.Extensions.AI.OpenAI.
+    private void MapChatCompletion(JsonElement response)
+    {
+        const string Where = "response";
+        var choices = response.GetProperty("choices");
+        if (choices.ValueKind != JsonValueKind.Array)
+        {
+            throw Malformed(Where, $"has \"choices\" that is {JsonElementHelpers.Describe(choices.ValueKind)}, not an array");
+        }
+
+        if (choices.GetArrayLength() == 0)
+        {
+            throw Malformed(Where, "has \"choices\" without a choice");
+        }
+
+        var choice = choices[0];
+        if (choice.ValueKind != JsonValueKind.Object || !choice.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(Where, "has choice 0 without a \"message\" object");
+        }
+
+        _responseIndex = _messageCount;
+        MapMessage(message, _responseIndex);
+
+        long input = 0, output = 0, cached = 0;
+        if (response.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
+        {
+            if (usage.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(Where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
+            }
+
+            input = TokenCount(usage, "prompt_tokens", Where);
+            output = TokenCount(usage, "completion_tokens", Where);
+            if (usage.TryGetProperty("prompt_tokens_details", out var promptDetails) && promptDetails.ValueKind == JsonValueKind.Object)
+            {
+                cached = TokenCount(promptDetails, "cached_tokens", Where);
+            }
+        }
+
+        var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
+        var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
+        Usage = Usage.Add(calls);
+        Events.Add(new ModelResponseEvent
+        {
+            SessionId = sessionId,
+            Sequence = ++_sequence,
+            Timestamp = timestamp,
+            ModelId = modelId is null ? null : contentFilter(modelId),
+            ResponseId = JsonElementHelpers.GetNonBlankString(response, "id") is { } id ? contentFilter(id) : null,
+            Usage = calls,
+            FinishReason = JsonElementHelpers.GetNonBlankString(choice, "finish_reason") switch
+            {
+                null => null,
+                "stop" => "stop",
+                "length" => "length",
+                "tool_calls" or "function_call" => "tool_calls",
+                "content_filter" => "content_filter",
+                { } other => contentFilter(other),
+            },
+        });
+    }
 
     // The memory UseDreaming() injects is a system message of its own, rendered by InsightRanker: its header, then one
     // line an insight, "- [id] text". Such a text is the memory; its ids are noted. Text that only starts like it is not.

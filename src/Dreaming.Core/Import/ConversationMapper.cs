@@ -18,6 +18,10 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
 
     private long _sequence;
 
+    // The messages read, and the index a saved response's message is mapped under (named "response" in errors; -1: none).
+    private int _messageCount;
+    private int _responseIndex = -1;
+
     public List<SessionEvent> Events { get; } = [];
 
     /// <summary>Gets the (filtered) text of the first non-blank user message, the fallback task.</summary>
@@ -30,6 +34,8 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
         {
             MapMessage(message, index++);
         }
+
+        _messageCount = index;
     }
 
     private void MapMessage(JsonElement message, int index)
@@ -238,7 +244,7 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
     }
 
     private SessionImportException Malformed(int messageIndex, string problem, Exception? innerException = null) =>
-        context.Malformed(Invariant($"message {messageIndex} ") + problem, innerException);
+        context.Malformed((messageIndex == _responseIndex ? "response " : Invariant($"message {messageIndex} ")) + problem, innerException);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

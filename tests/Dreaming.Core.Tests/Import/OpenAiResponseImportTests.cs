@@ -1,0 +1,75 @@
+using static Dreaming.Core.Tests.Import.ImportTestData;
+
+namespace Dreaming.Core.Tests.Import;
+
+/// <summary>A Chat Completions response object saved beside its request: its answer, finish reason and usage.</summary>
+public sealed class OpenAiResponseImportTests
+{
+    private const string Request = """
+        "messages": [ { "role": "system", "content": "You are a billing agent." }, { "role": "user", "content": "Refund order 42." } ]
+        """;
+
+    [Fact]
+    public async Task The_saved_chat_completion_is_the_last_assistant_turn_with_its_model_response()
+    {
+        var session = await ReadOneAsync($$"""
+            { {{Request}}, "response": { "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-2024-08-06",
+              "choices": [ { "index": 0, "message": { "role": "assistant", "content": "Let me check.", "refusal": null,
+                "tool_calls": [ { "id": "call_1", "type": "function", "function": { "name": "lookup_order", "arguments": "{\"id\":\"42\"}" } } ] },
+                "logprobs": null, "finish_reason": "tool_calls" } ],
+              "usage": { "prompt_tokens": 120, "completion_tokens": 20, "total_tokens": 140,
+                "prompt_tokens_details": { "cached_tokens": 64, "audio_tokens": 0 }, "completion_tokens_details": { "reasoning_tokens": 0 } } } }
+            """);
+
+        Assert.Equal(["message.system", "message.user", "message.assistant", "tool.call", "model.response"], session.Events.Select(e => e.EventType));
+        var response = Assert.IsType<ModelResponseEvent>(session.Events[^1]);
+        Assert.Equal(("gpt-4o-2024-08-06", "chatcmpl-1", "tool_calls"), (response.ModelId, response.ResponseId, response.FinishReason));
+        Assert.Equal((120L, 20L, 64L, 1L), (response.Usage.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens, response.Usage.ModelCalls));
+        Assert.Equal(response.Usage, session.Session.Usage);
+        Assert.Equal(("lookup_order", """{"id":"42"}"""), (session.Events.OfType<ToolCallEvent>().Single().ToolName, session.Events.OfType<ToolCallEvent>().Single().Arguments));
+    }
+
+    [Theory]
+    [InlineData("stop", "stop")]
+    [InlineData("length", "length")]
+    [InlineData("content_filter", "content_filter")]
+    [InlineData("function_call", "tool_calls")]
+    [InlineData(null, null)]
+    public async Task Finish_reasons_are_recorded_as_UseDreaming_records_them(string? sent, string? recorded)
+    {
+        var reason = sent is null ? "null" : "\"" + sent + "\"";
+        var session = await ReadOneAsync($$"""
+            { {{Request}}, "answer": { "id": "chatcmpl-2", "model": "gpt-4o-mini", "choices": [ { "index": 0, "message": { "role": "assistant", "content": "No." }, "finish_reason": {{reason}} } ] } }
+            """, new SessionImportOptions { ResponseField = "answer" });
+
+        Assert.Equal(["message.system", "message.user", "message.assistant", "model.response"], session.Events.Select(e => e.EventType));
+        Assert.Equal("No.", session.Events.OfType<MessageEvent>().Last().Text);
+        var response = Assert.IsType<ModelResponseEvent>(session.Events[^1]);
+        Assert.Equal(recorded, response.FinishReason);
+        Assert.Equal((0L, 0L, 1L), (response.Usage.InputTokens, response.Usage.OutputTokens, response.Usage.ModelCalls));
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "chatcmpl-3", "choices": "none" }""", "response has \"choices\" that is a string, not an array")]
+    [InlineData("""{ "id": "chatcmpl-3", "choices": [] }""", "response has \"choices\" without a choice")]
+    [InlineData("""{ "id": "chatcmpl-3", "choices": [ { "finish_reason": "stop" } ] }""", "response has choice 0 without a \"message\" object")]
+    [InlineData("""{ "id": "chatcmpl-3", "choices": [ { "message": { "role": "assistant", "content": "x" } } ], "usage": { "prompt_tokens": -1 } }""", "response has \"usage\" whose \"prompt_tokens\" is a number, not a whole number of at least 0")]
+    [InlineData("""{ "id": "chatcmpl-3", "choices": [ { "message": { "role": "assistant", "content": 5 } } ] }""", "response has \"content\" that is a number, not a string, an array of parts or null")]
+    public async Task A_malformed_chat_completion_is_named(string response, string problem)
+    {
+        var items = await ReadAllAsync($$"""[{ {{Request}}, "response": {{response}} }]""", new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed });
+
+        Assert.Equal("test.json element 0: " + problem, Assert.Single(items).Error?.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{ "type": "message", "role": "assistant", "content": [ { "type": "output_text", "text": "x" } ] }""")]
+    [InlineData("""{ "system": "the logger" }""")]
+    [InlineData("\"ok\"")]
+    public async Task Another_response_value_is_left_alone_as_it_always_was(string response)
+    {
+        var session = await ReadOneAsync($$"""{ {{Request}}, "response": {{response}} }""");
+
+        Assert.Equal(["message.system", "message.user"], session.Events.Select(e => e.EventType));
+    }
+}
