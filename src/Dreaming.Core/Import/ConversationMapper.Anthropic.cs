@@ -282,13 +282,15 @@ internal sealed partial class ConversationMapper
             CachedInputTokens = cacheRead,
             ModelCalls = 1,
         };
+        var modelId = JsonElementHelpers.GetNonBlankString(message, "model");
+        calls = calls with { CostMinorUnits = Price(new ModelCallUsage(AgentId, "anthropic", modelId, calls.InputTokens, output, cacheRead) { CacheWriteInputTokens = cacheWrite }) };
         Usage = Usage.Add(calls);
         Events.Add(new ModelResponseEvent
         {
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
-            ModelId = JsonElementHelpers.GetNonBlankString(message, "model") is { } model ? contentFilter(model) : null,
+            ModelId = modelId is null ? null : contentFilter(modelId),
             ResponseId = JsonElementHelpers.GetNonBlankString(message, "id") is { } id ? contentFilter(id) : null,
             Usage = calls,
             FinishReason = JsonElementHelpers.GetNonBlankString(message, "stop_reason") switch

@@ -3,9 +3,15 @@ using System.Text.Json;
 namespace Dreaming;
 
 /// <summary>What a log holds beside the conversation: an OpenAI Chat Completions response object saved with its request,
-/// and the memory <c>UseDreaming()</c> injected into the request.</summary>
+/// the price of each saved response's usage, and the memory <c>UseDreaming()</c> injected into the request.</summary>
 internal sealed partial class ConversationMapper
 {
+    /// <summary>Gets the agent the saved responses' usage is priced under.</summary>
+    public string AgentId { get; init; } = string.Empty;
+
+    /// <summary>Gets the price of a saved response's usage (<see cref="DreamingOptions.CostOf"/>), or <see langword="null"/>: cost 0.</summary>
+    public Func<ModelCallUsage, long>? CostOf { get; init; }
+
     /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order.</summary>
     public List<string> InsightIds { get; } = [];
 
@@ -38,7 +44,7 @@ internal sealed partial class ConversationMapper
         _responseIndex = _messageCount;
         MapMessage(message, _responseIndex);
 
-        long input = 0, output = 0, cached = 0;
+        long input = 0, output = 0, cached = 0, reasoning = 0;
         if (response.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
         {
             if (usage.ValueKind != JsonValueKind.Object)
@@ -52,10 +58,16 @@ internal sealed partial class ConversationMapper
             {
                 cached = TokenCount(promptDetails, "cached_tokens", Where);
             }
+
+            if (usage.TryGetProperty("completion_tokens_details", out var completionDetails) && completionDetails.ValueKind == JsonValueKind.Object)
+            {
+                reasoning = TokenCount(completionDetails, "reasoning_tokens", Where);
+            }
         }
 
         var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
         var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
+        calls = calls with { CostMinorUnits = Price(new ModelCallUsage(AgentId, "openai", modelId, input, output, cached) { ReasoningOutputTokens = reasoning }) };
         Usage = Usage.Add(calls);
         Events.Add(new ModelResponseEvent
         {
@@ -75,6 +87,25 @@ internal sealed partial class ConversationMapper
                 { } other => contentFilter(other),
             },
         });
+    }
+
+    // As UseDreaming() prices a call: a price that throws or is negative is 0, so pricing never fails the import.
+    private long Price(in ModelCallUsage call)
+    {
+        if (CostOf is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var cost = CostOf(call);
+            return cost >= 0 ? cost : 0;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return 0;
+        }
     }
 
     // The memory UseDreaming() injects is a system message of its own, rendered by InsightRanker: its header, then one

@@ -32,9 +32,11 @@ internal sealed class SessionElementMapper
     private readonly string? _errorPrefix;
     private readonly double _successThreshold;
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
+    private readonly Func<ModelCallUsage, long>? _costOf;
 
-    public SessionElementMapper(SessionImportOptions options, string sourceName, DateTimeOffset importedAt, Func<string, string> contentFilter)
+    public SessionElementMapper(SessionImportOptions options, string sourceName, DateTimeOffset importedAt, Func<string, string> contentFilter, Func<ModelCallUsage, long>? costOf = null)
     {
+        _costOf = costOf;
         _sourceName = sourceName;
         _importedAt = importedAt;
         _contentFilter = contentFilter;
@@ -89,7 +91,9 @@ internal sealed class SessionElementMapper
             throw context.Malformed($"ends (\"{_endedAt.Name}\") before it starts (\"{_startedAt.Name}\")");
         }
 
-        var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context);
+        // Before the messages: the saved responses' usage is priced under the session's agent.
+        var agentId = _agentIdOverride ?? NonBlank(ReadScalar(element, _agent, context)) ?? _defaultAgentId;
+        var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context) { AgentId = agentId, CostOf = _costOf };
         // An Anthropic Messages request keeps its system prompt beside its messages, and a log may keep the response beside it.
         _messages.TryGetSibling(element, "system", out var system);
         _response.TryGet(element, out var response);
@@ -108,7 +112,7 @@ internal sealed class SessionElementMapper
         var record = new SessionRecord
         {
             Id = id,
-            AgentId = _agentIdOverride ?? NonBlank(ReadScalar(element, _agent, context)) ?? _defaultAgentId,
+            AgentId = agentId,
             Scope = _scope,
             Task = ReadTask(element, context, conversation.FirstUserText, index),
             Status = SessionStatus.Completed,

@@ -20,11 +20,16 @@ public sealed class SessionImporter
     /// Applied to every text, tool argument, tool result, task and metadata value before it is stored, such as a redactor;
     /// by default none.
     /// </param>
-    public SessionImporter(ITraceStore store, TimeProvider? timeProvider = null, Func<string, string>? contentFilter = null)
+    /// <param name="costOf">
+    /// Prices each saved model response's usage as <see cref="DreamingOptions.CostOf"/> prices a live call (the importer
+    /// <c>AddDreamingAgents</c> registers is given the host's); by default none, and the cost is 0. A price that throws
+    /// or is negative is 0.
+    /// </param>
+    public SessionImporter(ITraceStore store, TimeProvider? timeProvider = null, Func<string, string>? contentFilter = null, Func<ModelCallUsage, long>? costOf = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
-        _reader = new SessionLogReader(timeProvider, contentFilter);
+        _reader = new SessionLogReader(timeProvider, contentFilter) { CostOf = costOf };
     }
 
     /// <summary>Imports the sessions of a file.</summary>
