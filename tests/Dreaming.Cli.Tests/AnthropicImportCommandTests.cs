@@ -59,8 +59,7 @@ public class AnthropicImportCommandTests
         var (showExit, show, showError) = await cli.RunAsync("session", "show", "n1", "--db", cli.Database);
         Assert.True(showExit == 0, showError);
         Assert.Contains("[unknown content block: hologram]", show, StringComparison.Ordinal);
-        Assert.Contains("ERROR bash_code_execution", show, StringComparison.Ordinal);
-        Assert.Contains("return code 1: ZeroDivisionError: division by zero", show, StringComparison.Ordinal);
+        Assert.Contains("ERROR bash_code_execution: bash_code_execution_result: return code 1: ZeroDivisionError", show, StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET-CONTENT", show, StringComparison.Ordinal);
 
         var (jsonExit, json, _) = await cli.RunAsync("import", file, "--db", cli.Database, "--json");
