@@ -120,4 +120,36 @@ public sealed class AnthropicImportGapTests
 
         Assert.Equal(["message.user", "message.user", "model.response"], session.Events.Select(e => e.EventType));
     }
+
+    [Fact]
+    public async Task A_long_stderr_is_cut_on_a_whole_character()
+    {
+        var stderr = "x" + string.Concat(Enumerable.Repeat("\\ud83d\\ude00", 600));
+        var session = await ReadOneAsync($$"""
+            { "messages": [ { "role": "assistant", "content": [
+              { "type": "server_tool_use", "id": "srvtoolu_1", "name": "bash_code_execution", "input": {} },
+              { "type": "bash_code_execution_tool_result", "tool_use_id": "srvtoolu_1", "content": { "type": "bash_code_execution_result", "stderr": "{{stderr}}", "return_code": 137 } } ] } ] }
+            """);
+
+        var message = session.Events.OfType<ToolResultEvent>().Single().ErrorMessage!;
+        Assert.StartsWith("return code 137: …\U0001F600", message, StringComparison.Ordinal);
+        Assert.True(new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(message) > 0); // throws on half a surrogate pair
+    }
+
+    [Fact]
+    public async Task A_deeply_nested_unknown_block_is_a_note_and_one_nested_beyond_the_parsers_depth_is_an_error_naming_its_element()
+    {
+        static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
+        var json = $$"""
+            [{ "messages": [ { "role": "assistant", "content": [ { "type": "future_block", "data": {{Nested(50)}} }, { "type": "tool_use", "id": "t", "name": "n", "input": {} } ] } ] },
+             { "messages": [ { "role": "assistant", "content": [ { "type": "future_block", "data": {{Nested(500)}} }, { "type": "tool_use", "id": "t", "name": "n", "input": {} } ] } ] }]
+            """;
+
+        var items = await ReadAllAsync(json, new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed });
+
+        Assert.Equal("[unknown content block: future_block]", items[0].Session!.Events.OfType<MessageEvent>().Single().Text);
+        Assert.Equal(1, items[0].UnknownBlocks);
+        Assert.StartsWith("test.json element 1", items[1].Error!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("depth", items[1].Error!.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
 }
