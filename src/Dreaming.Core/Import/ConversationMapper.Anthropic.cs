@@ -17,6 +17,12 @@ internal sealed partial class ConversationMapper
     /// OpenAI or Microsoft.Extensions.AI messages, told apart per message.</summary>
     public void Map(JsonElement messages, JsonElement system, JsonElement response)
     {
+        MapConversation(messages, system, response);
+        AddCitations();
+    }
+
+    private void MapConversation(JsonElement messages, JsonElement system, JsonElement response)
+    {
         if (!IsAnthropic(messages, system, response))
         {
             Map(messages);

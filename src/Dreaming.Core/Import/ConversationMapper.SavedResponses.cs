@@ -15,6 +15,38 @@ internal sealed partial class ConversationMapper
     /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order.</summary>
     public List<string> InsightIds { get; } = [];
 
+    // The insights of that memory the answers cite, each once, in the order they are first cited; null: none.
+    private List<string>? _cited;
+
+    // As UseDreaming() notes the ids a response cites (MemoryInjector.RecordCitationsAsync), on the text before the filter.
+    private void NoteCitations(string text)
+    {
+        List<(int At, string Id)>? found = null;
+        foreach (var id in InsightIds)
+        {
+            if (_cited?.Contains(id) != true && found?.Exists(f => f.Id == id) != true && MemoryInjector.FirstCitation(text, id) is var at and >= 0)
+            {
+                (found ??= []).Add((at, id));
+            }
+        }
+
+        if (found is not null)
+        {
+            found.Sort(static (a, b) => a.At.CompareTo(b.At));
+            (_cited ??= []).AddRange(found.Select(static f => f.Id));
+        }
+    }
+
+    // One memory.cited event after the conversation, with every insight its answers cited: a dream that credits the session
+    // then credits only those helpful when it passed, as it does a session recorded live (the others were only seen).
+    private void AddCitations()
+    {
+        if (_cited is not null)
+        {
+            Events.Add(new InsightsCitedEvent { SessionId = sessionId, Sequence = ++_sequence, Timestamp = timestamp, InsightIds = _cited });
+        }
+    }
+
     /// <summary>Gets whether an element is a saved Chat Completions response: an object with <c>choices</c>.</summary>
     private static bool IsChatCompletion(JsonElement element) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty("choices", out var choices) && choices.ValueKind != JsonValueKind.Null;

@@ -150,6 +150,11 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             AuthorName = authorName is null ? null : contentFilter(authorName),
         };
         Events.Add(added);
+        if (role == "assistant" && InsightIds.Count > 0 && text is not null)
+        {
+            NoteCitations(text);
+        }
+
         if (role == "user" && FirstUserText is null && !string.IsNullOrWhiteSpace(added.Text))
         {
             FirstUserText = string.IsNullOrWhiteSpace(taskText) || taskText == text ? added.Text : contentFilter(taskText);

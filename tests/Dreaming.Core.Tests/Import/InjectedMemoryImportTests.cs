@@ -46,6 +46,32 @@ public sealed class InjectedMemoryImportTests
         Assert.Equal(["ins-refund", "ins-brief"], chatMessages.Session.InsightIds);
     }
 
+    [Fact]
+    public async Task The_insights_the_answers_cite_are_recorded_cited_as_live_so_a_dream_credits_only_those()
+    {
+        // Live, UseDreaming() records the ids an answer cites (memory.cited): a passing session then credits only the cited
+        // insights helpful, the others given are only seen. Without it, an imported one credited every insight given.
+        var session = await ReadOneAsync($$"""
+            { "system": [ { "type": "text", "text": "You are a billing agent." }, { "type": "text", "text": {{Json(s_memory)}} } ],
+              "messages": [ { "role": "user", "content": "Refund 42." },
+                { "role": "assistant", "content": [ { "type": "text", "text": "Keeping it short [ins-brief], then [ins-refund] and [ins-brief] again; not [ins-refunds] or [xins-refund]." } ] },
+                { "role": "user", "content": "And 43?" },
+                { "role": "assistant", "content": "Same [ins-refund], and [ins-other] was never given." } ],
+              "success": true }
+            """);
+
+        Assert.Equal(["ins-brief", "ins-refund"], session.Events.OfType<InsightsCitedEvent>().SelectMany(e => e.InsightIds));
+        Assert.Equal(session.Events.Select((e, i) => (long)i + 1), session.Events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Without_the_memory_an_answer_citing_ids_records_no_citation()
+    {
+        var session = await ReadOneAsync("""{ "messages": [ { "role": "user", "content": "Refund 42." }, { "role": "assistant", "content": "Done [ins-refund]." } ] }""");
+
+        Assert.Empty(session.Events.OfType<InsightsCitedEvent>());
+    }
+
     [Theory]
     [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):\nAlso: be nice.")]
     [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):")]

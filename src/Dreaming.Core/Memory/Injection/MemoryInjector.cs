@@ -223,7 +223,7 @@ internal sealed partial class MemoryInjector
 
     // An id counts only where it stands whole: "[refund-10]" cites refund-10, not refund-1, and "xrefund-2" cites nothing.
     // Returns where it first does, or -1.
-    private static int FirstCitation(string text, string id)
+    internal static int FirstCitation(string text, string id)
     {
         for (var at = text.IndexOf(id, StringComparison.Ordinal); at >= 0; at = text.IndexOf(id, at + 1, StringComparison.Ordinal))
         {
