@@ -332,7 +332,10 @@ internal sealed partial class ConversationMapper
             : throw malformed(what() + $" whose \"{name}\" is {JsonElementHelpers.Describe(value.ValueKind)}, not a string", null);
     }
 
-    private static string Quoted(string text) => text.Length <= MaxQuotedTypeLength ? text : string.Concat(text.AsSpan(0, MaxQuotedTypeLength), "…");
+    // Cut on a whole character: an unknown block's note is stored, and half a surrogate pair is not text.
+    private static string Quoted(string text) =>
+        text.Length <= MaxQuotedTypeLength ? text
+            : string.Concat(text.AsSpan(0, char.IsHighSurrogate(text[MaxQuotedTypeLength - 1]) ? MaxQuotedTypeLength - 1 : MaxQuotedTypeLength), "…");
 
     private SessionImportException Malformed(string where, string problem) => context.Malformed(where + " " + problem);
 

@@ -49,6 +49,20 @@ public sealed class AnthropicImportGapTests
     }
 
     [Fact]
+    public async Task An_unknown_blocks_long_type_is_cut_on_a_whole_character_so_the_note_is_valid_text()
+    {
+        // 39 characters, then an emoji (a surrogate pair) that straddles the 40 kept: a cut at 40 stored half of it.
+        var type = new string('x', 39) + "\ud83d\ude00" + "tail";
+        var session = await ReadOneAsync($$"""
+            { "messages": [ { "role": "user", "content": [ { "type": "text", "text": "Hi" }, { "type": "{{type}}" } ] }, {{Call}}, {{Result}} ] }
+            """);
+
+        var note = session.Events.OfType<MessageEvent>().First().Text;
+        Assert.Equal("Hi\n[unknown content block: " + new string('x', 39) + "…]", note);
+        Assert.DoesNotContain(note, char.IsSurrogate);
+    }
+
+    [Fact]
     public async Task Unknown_blocks_are_noted_by_type_never_by_content_and_counted()
     {
         var secret = new string('Q', 200_000);
