@@ -49,13 +49,18 @@ public sealed class ImportCostTests
     [Fact]
     public async Task A_CostOf_that_throws_or_prices_below_zero_leaves_the_cost_0_and_the_import_goes_on()
     {
-        var throws = new SessionImporter(new RecordingTraceStore(), costOf: _ => throw new InvalidOperationException("no price"));
-        var negative = new SessionImporter(new RecordingTraceStore(), costOf: _ => -5);
+        var throwingStore = new RecordingTraceStore();
+        var negativeStore = new RecordingTraceStore();
+        var throws = new SessionImporter(throwingStore, costOf: _ => throw new InvalidOperationException("no price"));
+        var negative = new SessionImporter(negativeStore, costOf: _ => -5);
 
         var first = await throws.ImportAsync(Utf8(Log), "log.json");
         var second = await negative.ImportAsync(Utf8(Log), "log.json");
 
         Assert.Equal((3, 3), (first.Imported, second.Imported));
+        Assert.All(throwingStore.ImportCalls.Single(), s => Assert.Equal(0, s.Session.Usage.CostMinorUnits));
+        Assert.All(negativeStore.ImportCalls.Single(), s => Assert.Equal(0, s.Session.Usage.CostMinorUnits));
+        Assert.Contains(negativeStore.ImportCalls.Single(), s => s.Session.Usage.InputTokens > 0);
     }
 
     [Fact]
