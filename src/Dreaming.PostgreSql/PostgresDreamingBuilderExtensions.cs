@@ -36,6 +36,10 @@ public static class PostgresDreamingBuilderExtensions
         builder.Services.TryAddSingleton(static services => new PostgresDatabase(services.GetRequiredService<IOptions<PostgresStoreOptions>>().Value));
 
         // Each store is registered below, as a singleton on the shared PostgresDatabase.
+        builder.Services.RemoveAll<IMemoryStore>();
+        builder.Services.AddSingleton<IMemoryStore>(static services => new PostgresMemoryStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
+        builder.Services.RemoveAll<IDreamRunStore>();
+        builder.Services.AddSingleton<IDreamRunStore>(static services => new PostgresDreamRunStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
         return builder;
     }
 }

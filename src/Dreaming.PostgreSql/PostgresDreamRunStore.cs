@@ -1,0 +1,176 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>A dream run store in a PostgreSQL database that several instances of an application share: durable, safe for
+/// several threads, store objects and processes.</summary>
+/// <remarks>
+/// <para>The <c>dream_runs</c> table (the <c>dream_runs</c> component of <c>schema_versions</c>) is created or migrated on
+/// first use, after the memory store's tables, which recovering an abandoned run reads. Failures are reported as
+/// <see cref="TraceStoreException"/> naming the location (host, port, database and schema; never the password).</para>
+/// <para>Every transition is one transaction that holds a transaction-level advisory lock on the run's scope from its checks
+/// to its commit, so of two starts racing for one scope, from two hosts or one, exactly one wins (the other gets
+/// <see cref="DreamConflictException"/>, as with SQLite); a unique index on the running run of each scope and triggers that
+/// refuse deletes, truncation, request changes and changes to finished runs guard the same rules inside the database.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC. PostgreSQL text cannot hold U+0000 and UTF-8 cannot hold
+/// an unpaired surrogate: both come back as U+FFFD.</para>
+/// </remarks>
+public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter, IAsyncDisposable, IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly PostgresStoreCalls _calls;
+    private readonly PostgresDreamRunWriter _writer;
+
+    /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="timeProvider">The clock that stamps runs and judges leases; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public PostgresDreamRunStore(PostgresStoreOptions options, TimeProvider? timeProvider = null)
+        : this(new PostgresDatabase(options), ownsDatabase: true, timeProvider)
+    {
+    }
+
+    /// <summary>Initializes a new instance on a shared database, which its owner disposes (<c>UsePostgresStore</c>).</summary>
+    internal PostgresDreamRunStore(PostgresDatabase database, TimeProvider? timeProvider = null)
+        : this(database, ownsDatabase: false, timeProvider)
+    {
+    }
+
+    private PostgresDreamRunStore(PostgresDatabase database, bool ownsDatabase, TimeProvider? timeProvider)
+    {
+        _calls = new PostgresStoreCalls(
+            database,
+            ownsDatabase,
+            this,
+            (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts),
+            (PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts));
+        _writer = new PostgresDreamRunWriter(database.Schema);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Gets where the table is, as <c>host:port/database/schema</c>, without credentials.</summary>
+    public string Location => _calls.Database.Location;
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/> for now: the webhook wrapper <c>AddWebhooks</c> installs publishes the dream
+    /// events after each transition commits.</remarks>
+    public bool WritesDreamRunWebhooks => false;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _calls.InitializeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        return WriteAsync((connection, token) => PostgresDreamRunWriter.CreateAsync(connection, request, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        DreamRunStoreRules.CheckLease(leaseHolder, leaseDuration);
+        return WriteEndedAsync((connection, token) => _writer.StartAsync(connection, runId, leaseHolder, leaseDuration, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        DreamRunStoreRules.CheckLease(leaseHolder, leaseDuration);
+        return WriteAsync((connection, token) => _writer.RenewAsync(connection, runId, leaseHolder, leaseDuration, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(results);
+        return WriteAsync((connection, token) => _writer.UpdateProgressAsync(connection, runId, results, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentNullException.ThrowIfNull(results);
+        return WriteEndedAsync((connection, token) => _writer.CompleteAsync(connection, runId, results, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return WriteEndedAsync((connection, token) => _writer.FailAsync(connection, runId, reason, results, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return WriteEndedAsync((connection, token) => _writer.CancelAsync(connection, runId, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        return ReadAsync((connection, token) => PostgresDreamRunRows.ReadRunAsync(connection, transaction: null, runId, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        DreamRunStoreRules.CheckListLimit(limit);
+        return ReadAsync((connection, token) => PostgresDreamRunRows.ReadPageAsync(connection, scope, limit, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return ReadAsync((connection, token) => PostgresDreamRunRows.ReadLastCompletedAsync(connection, scope, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>As the SQLite store: a run whose process stopped after it had written its memory version (under
+    /// <see cref="DreamReviewMode.Auto"/> approved, under <see cref="DreamReviewMode.RequireApproval"/> proposed; its author
+    /// the run) is completed with the results it recorded, that version as its output and a note saying so; every other run
+    /// whose lease expired is failed with <see cref="DreamRunStoreRules.AbandonedError"/>. Several instances may recover at
+    /// once: each run is ended by one of them, and returned by that one only.</remarks>
+    public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
+    {
+        var asOf = now is { } given ? Milliseconds(given) : Now();
+        var (runs, _) = await _calls.RunAsync((connection, token) => _writer.RecoverAbandonedAsync(connection, asOf, token), "Cannot write to", cancellationToken).ConfigureAwait(false);
+        return runs;
+    }
+
+    /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
+    /// <returns>A task that completes when the pool is closed.</returns>
+    public ValueTask DisposeAsync() => _calls.DisposeAsync();
+
+    /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
+    public void Dispose() => _calls.Dispose();
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) => DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    // Lease times are compared in the milliseconds the table keeps, as the SQLite store does.
+    private DateTimeOffset Now() => Milliseconds(_time.GetUtcNow());
+
+    private Task<DreamRun> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<DreamRun>> work, CancellationToken cancellationToken) =>
+        _calls.RunAsync(work, "Cannot write to", cancellationToken);
+
+    private async Task<DreamRun> WriteEndedAsync(Func<NpgsqlConnection, CancellationToken, Task<(DreamRun Run, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
+    {
+        var (run, _) = await _calls.RunAsync(work, "Cannot write to", cancellationToken).ConfigureAwait(false);
+        return run;
+    }
+
+    private Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        _calls.RunAsync(work, "Cannot read", cancellationToken);
+}

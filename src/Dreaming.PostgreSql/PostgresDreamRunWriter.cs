@@ -1,0 +1,259 @@
+using Npgsql;
+using static Dreaming.PostgreSql.PostgresMemoryRows;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The dream run transitions. Each reads the run it checks and writes what it changes in one transaction that
+/// holds the advisory lock of the run's scope from its checks to its commit, so store objects and processes sharing the
+/// database cannot slip in between: of two starts racing for one scope, the second sees the first running.</summary>
+/// <param name="schema">The schema, part of the lock's key.</param>
+internal sealed class PostgresDreamRunWriter(string schema)
+{
+    private const string InsertRun =
+        "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
+        + "VALUES (@id, @scope, 'pending', @requested_ms, @instructions, @max_sessions, @min_sessions, @review_mode, @input_version_id, "
+        + "@session_ids, @cursor_ended_ms, @cursor_session_id, @stage_usage, @report, @output_version_id, @note, @token_budget, @budget_reached, @lookback_ticks, @max_lookback_sessions)";
+
+    /// <summary>The note added to a run completed on recovery (the SQLite store's).</summary>
+    internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
+
+    /// <summary>Gets or sets what writes the webhook rows of a run's end in its transaction, before the commit (the run, and
+    /// whether its quarantined insights are announced); returns whether it wrote deliveries. <see langword="null"/> writes none.</summary>
+    public Func<NpgsqlConnection, NpgsqlTransaction, DreamRun, bool, CancellationToken, Task<bool>>? WriteEnded { get; set; }
+
+    public static async Task<DreamRun> CreateAsync(NpgsqlConnection connection, DreamRunRequest request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = DreamRun.NewId();
+        await using (var command = Command(
+            connection,
+            transaction: null,
+            InsertRun,
+            [
+                ("id", id),
+                ("scope", request.Scope.Key),
+                ("requested_ms", now.ToUnixTimeMilliseconds()),
+                ("instructions", request.Instructions),
+                ("max_sessions", request.MaxSessions),
+                ("min_sessions", request.MinSessions),
+                ("review_mode", Name(request.ReviewMode)),
+                ("token_budget", request.TokenBudget),
+                ("lookback_ticks", request.Lookback?.Ticks),
+                ("max_lookback_sessions", request.MaxLookbackSessions),
+                .. PostgresDreamRunRows.ResultParameters(DreamRunResults.Empty),
+            ]))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await PostgresDreamRunRows.ReadRunAsync(connection, transaction: null, id, CancellationToken.None).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Starts a run; a run of the scope whose lease expired is ended first (see <see cref="AbandonAsync"/>) in the
+    /// same transaction, with its webhook rows.</summary>
+    public async Task<(DreamRun Run, bool WroteWebhooks)> StartAsync(NpgsqlConnection connection, string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        var running = await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, run.Scope, cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckStart(run, running, now);
+
+        // The abandoned run steps down first: the unique index on running runs would refuse two at once.
+        var wrote = false;
+        if (running is not null)
+        {
+            var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
+            wrote = await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+        }
+
+        await UpdateAsync(
+            connection,
+            transaction,
+            runId,
+            "status = 'running', started_ms = @now, lease_holder = @lease_holder, lease_expires_ms = @lease_expires_ms",
+            cancellationToken,
+            ("now", now.ToUnixTimeMilliseconds()),
+            ("lease_holder", leaseHolder),
+            ("lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return (await CommitAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false), wrote);
+    }
+
+    public async Task<DreamRun> RenewAsync(NpgsqlConnection connection, string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckRenew(await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false), leaseHolder);
+        await UpdateAsync(connection, transaction, runId, "lease_expires_ms = @lease_expires_ms", cancellationToken, ("lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<DreamRun> UpdateProgressAsync(NpgsqlConnection connection, string runId, DreamRunResults results, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckRunning(run, "updated");
+        results.Validate(run.Request);
+        await UpdateAsync(connection, transaction, runId, PostgresDreamRunRows.SetResults, cancellationToken, PostgresDreamRunRows.ResultParameters(results)).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(DreamRun Run, bool WroteWebhooks)> CompleteAsync(NpgsqlConnection connection, string runId, DreamRunResults results, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckRunning(run, "completed");
+        results.Validate(run.Request);
+        await UpdateAsync(
+            connection,
+            transaction,
+            runId,
+            "status = 'completed', ended_ms = @now, lease_expires_ms = NULL, " + PostgresDreamRunRows.SetResults,
+            cancellationToken,
+            [("now", now.ToUnixTimeMilliseconds()), .. PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
+        return await CommitEndedAsync(connection, transaction, runId, quarantined: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(DreamRun Run, bool WroteWebhooks)> FailAsync(NpgsqlConnection connection, string runId, string reason, DreamRunResults? results, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckUnfinished(run, "failed");
+        results?.Validate(run.Request);
+        await UpdateAsync(
+            connection,
+            transaction,
+            runId,
+            "status = 'failed', ended_ms = @now, lease_expires_ms = NULL, error = @error" + (results is null ? string.Empty : ", " + PostgresDreamRunRows.SetResults),
+            cancellationToken,
+            [("now", now.ToUnixTimeMilliseconds()), ("error", reason), .. results is null ? [] : PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
+        return await CommitEndedAsync(connection, transaction, runId, quarantined: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<(DreamRun Run, bool WroteWebhooks)> CancelAsync(NpgsqlConnection connection, string runId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        DreamRunStoreRules.CheckUnfinished(await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false), "canceled");
+        await UpdateAsync(connection, transaction, runId, "status = 'canceled', ended_ms = @now, lease_expires_ms = NULL", cancellationToken, ("now", now.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return await CommitEndedAsync(connection, transaction, runId, quarantined: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the runs whose lease expired (see <see cref="AbandonAsync"/>) with their webhook rows, in one transaction.
+    /// Each scope is locked and its running run read again under the lock, so a run another instance recovered, renewed or
+    /// ended meanwhile is left alone, and two recoveries at once end each run once.</summary>
+    public async Task<(List<DreamRun> Runs, bool WroteWebhooks)> RecoverAbandonedAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var recovered = new List<DreamRun>();
+        var wrote = false;
+        foreach (var scope in await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false))
+        {
+            await LockScopeAsync(connection, transaction, PostgresDreamRunMigrations.Component, schema, scope, cancellationToken).ConfigureAwait(false);
+            if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, now))
+            {
+                var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
+                wrote |= await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+                recovered.Add(ended);
+            }
+        }
+
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return (recovered, wrote);
+    }
+
+    /// <summary>Locks the scope of a run (a run's scope never changes, so reading it before the lock is safe) and reads the
+    /// run under the lock.</summary>
+    private async Task<DreamRun> LockAndFindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken)
+    {
+        await using (var command = Command(connection, transaction, "SELECT scope FROM dream_runs WHERE id = @id", ("id", runId)))
+        {
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(key, out var scope))
+            {
+                await LockScopeAsync(connection, transaction, PostgresDreamRunMigrations.Component, schema, scope, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId);
+    }
+
+    private static async Task<DreamRun> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken)
+    {
+        var run = (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return run;
+    }
+
+    /// <summary>Reads the ended run back, writes its events' webhook rows and commits, so the end and its announcement are
+    /// stored together or not at all.</summary>
+    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, bool quarantined, CancellationToken cancellationToken)
+    {
+        var run = (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
+        var wrote = await WriteEndedAsync(connection, transaction, run, quarantined, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return (run, wrote);
+    }
+
+    private Task<bool> WriteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken) =>
+        WriteEnded is { } write ? write(connection, transaction, run, quarantined, cancellationToken) : Task.FromResult(false);
+
+    /// <summary>Ends a run whose lease expired and returns it as ended. A run whose process stopped after it had written its
+    /// memory version (see <see cref="WrittenVersionAsync"/>) is completed with the results it recorded, so its sessions count
+    /// as read; any other is failed with <see cref="DreamRunStoreRules.AbandonedError"/>. As the SQLite store does.</summary>
+    private static async Task<DreamRun> AbandonAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await WrittenVersionAsync(connection, transaction, run, cancellationToken).ConfigureAwait(false) is { } versionId)
+        {
+            await UpdateAsync(
+                connection,
+                transaction,
+                run.Id,
+                "status = 'completed', ended_ms = @now, lease_expires_ms = NULL, output_version_id = @version, note = @note",
+                cancellationToken,
+                ("now", now.ToUnixTimeMilliseconds()),
+                ("version", versionId),
+                ("note", run.Results.Note is { } note ? note + "; " + RecoveredNote : RecoveredNote)).ConfigureAwait(false);
+        }
+        else
+        {
+            await UpdateAsync(
+                connection,
+                transaction,
+                run.Id,
+                "status = 'failed', ended_ms = @now, lease_expires_ms = NULL, error = @error",
+                cancellationToken,
+                ("now", now.ToUnixTimeMilliseconds()),
+                ("error", DreamRunStoreRules.AbandonedError)).ConfigureAwait(false);
+        }
+
+        return (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, run.Id, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    // The memory version the run wrote (its author is the run), if it is in the database as the dream leaves it: under
+    // RequireApproval proposed, and reviewed in any way since; under Auto, approved (active, or superseded since).
+    private static async Task<string?> WrittenVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction,
+            "SELECT id, state FROM memory_versions WHERE author_id = @run_id AND scope = @scope AND author_kind = @kind ORDER BY number DESC LIMIT 1",
+            ("scope", run.Scope.Key),
+            ("kind", Name(MemoryAuthorKind.DreamRun)),
+            ("run_id", run.Id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var state = reader.GetString(1);
+        return run.Request.ReviewMode == DreamReviewMode.RequireApproval
+            || state == Name(MemoryVersionState.Active)
+            || state == Name(MemoryVersionState.Superseded)
+            ? reader.GetString(0)
+            : null;
+    }
+
+    private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, string assignments, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, $"UPDATE dream_runs SET {assignments} WHERE id = @id", [("id", runId), .. parameters]);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

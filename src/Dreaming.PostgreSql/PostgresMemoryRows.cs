@@ -1,0 +1,213 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>Converts memory versions and insights to and from rows, as the SQLite store does: times as unix milliseconds,
+/// enums as lower-case names, scopes as keys, trigger lists and evidence as JSON.</summary>
+internal static class PostgresMemoryRows
+{
+    /// <summary>The columns a version summary is read from, in order.</summary>
+    public const string VersionColumns =
+        "id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, insight_count, "
+        + "reviewer_kind, reviewer_id, reviewed_ms, review_note, superseded_ms, superseded_by_id";
+
+    /// <summary>The columns <see cref="ReadInsight"/> expects, in its order.</summary>
+    public const string InsightColumns =
+        "id, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms";
+
+    public static string Name<TEnum>(TEnum value)
+        where TEnum : struct, Enum => PostgresNames<TEnum>.Of(value);
+
+    /// <summary>Makes a command; every string value goes through <see cref="PostgresText.Storable"/>.</summary>
+    public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Storable(text) : value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    /// <summary>Makes one command of a batch, its values made storable as <see cref="Command"/> makes them.</summary>
+    public static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Storable(text) : value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    /// <summary>Takes the transaction-level advisory lock of one scope of one component in this schema: every change of the
+    /// scope's rows holds it from its checks to its commit, so changes by several store objects or processes cannot slip in
+    /// between (what SQLite's single writer gave).</summary>
+    public static async Task LockScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string component, string schema, MemoryScope scope, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", ("key", $"dreaming.{component}:{schema}:{scope.Key}"));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task<MemoryVersionSummary?> ReadSummaryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT {VersionColumns} FROM memory_versions WHERE id = @id", ("id", versionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSummary(reader) : null;
+    }
+
+    public static async Task<MemoryVersionSummary?> ReadActiveSummaryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryScope scope, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction,
+            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = @scope AND state = 'active'",
+            ("scope", scope.Key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSummary(reader) : null;
+    }
+
+    public static async Task<MemoryVersion?> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
+        await ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) is { } summary
+            ? await WithInsightsAsync(connection, transaction, summary, cancellationToken).ConfigureAwait(false)
+            : null;
+
+    /// <summary>Reads the insights of a version; they never change, so reading them apart from the header is consistent.</summary>
+    public static async Task<MemoryVersion> WithInsightsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryVersionSummary summary, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"SELECT {InsightColumns} FROM memory_insights WHERE version_id = @id ORDER BY position", ("id", summary.Id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var insights = new List<Insight>(summary.InsightCount);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            insights.Add(ReadInsight(reader, summary));
+        }
+
+        return new MemoryVersion
+        {
+            Id = summary.Id,
+            Scope = summary.Scope,
+            Number = summary.Number,
+            ParentVersionId = summary.ParentVersionId,
+            RestoredFromVersionId = summary.RestoredFromVersionId,
+            Author = summary.Author,
+            State = summary.State,
+            CreatedAt = summary.CreatedAt,
+            Note = summary.Note,
+            ReviewedBy = summary.ReviewedBy,
+            ReviewedAt = summary.ReviewedAt,
+            ReviewNote = summary.ReviewNote,
+            SupersededAt = summary.SupersededAt,
+            SupersededByVersionId = summary.SupersededByVersionId,
+            Insights = insights.AsReadOnly(),
+        };
+    }
+
+    public static async Task<IReadOnlyList<MemoryVersionSummary>> ReadPageAsync(NpgsqlConnection connection, MemoryScope scope, int limit, int? beforeNumber, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction: null,
+            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = @scope AND number < @before ORDER BY number DESC LIMIT @limit",
+            ("scope", scope.Key),
+            ("before", (long?)beforeNumber ?? long.MaxValue),
+            ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var page = new List<MemoryVersionSummary>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(ReadSummary(reader));
+        }
+
+        return page;
+    }
+
+    /// <summary>The parameters of one insight row, in the order of <see cref="PostgresMemoryWriter"/>'s insert.</summary>
+    public static (string Name, object? Value)[] InsightParameters(string versionId, Insight insight, int position) =>
+    [
+        ("version_id", versionId),
+        ("id", insight.Id),
+        ("position", position),
+        ("kind", Name(insight.Kind)),
+        ("text", insight.Text),
+        ("trigger_tools", JsonSerializer.Serialize(insight.Triggers.Tools, PostgresMemoryJson.Default.IReadOnlyListString)),
+        ("trigger_keywords", JsonSerializer.Serialize(insight.Triggers.Keywords, PostgresMemoryJson.Default.IReadOnlyListString)),
+        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new PostgresEvidenceJson(item.SessionId, item.EventSequence))], PostgresMemoryJson.Default.PostgresEvidenceJsonArray)),
+        ("helpful", insight.Helpful),
+        ("harmful", insight.Harmful),
+        ("seen", insight.Seen),
+        ("status", Name(insight.Status)),
+        ("source", Name(insight.Source)),
+        ("created_ms", insight.CreatedAt.ToUnixTimeMilliseconds()),
+        ("updated_ms", insight.UpdatedAt.ToUnixTimeMilliseconds()),
+    ];
+
+    private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row)
+    {
+        var id = row.GetString(0);
+        return new MemoryVersionSummary
+        {
+            Id = id,
+            Scope = MemoryScope.TryParse(row.GetString(1), out var scope) ? scope : throw Unreadable(id, "scope", row.GetString(1)),
+            Number = row.GetInt32(2),
+            ParentVersionId = GetString(row, 3),
+            RestoredFromVersionId = GetString(row, 4),
+            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5)), row.GetString(6)),
+            State = Parse<MemoryVersionState>(id, row.GetString(7)),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
+            Note = GetString(row, 9),
+            InsightCount = row.GetInt32(10),
+            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11)), row.GetString(12)),
+            ReviewedAt = GetTime(row, 13),
+            ReviewNote = GetString(row, 14),
+            SupersededAt = GetTime(row, 15),
+            SupersededByVersionId = GetString(row, 16),
+        };
+    }
+
+    private static Insight ReadInsight(NpgsqlDataReader row, MemoryVersionSummary version)
+    {
+        try
+        {
+            return new Insight
+            {
+                Id = row.GetString(0),
+                Kind = Parse<InsightKind>(version.Id, row.GetString(1)),
+                Text = row.GetString(2),
+                Scope = version.Scope,
+                Triggers = new InsightTriggers
+                {
+                    Tools = JsonSerializer.Deserialize(row.GetString(3), PostgresMemoryJson.Default.StringArray) ?? [],
+                    Keywords = JsonSerializer.Deserialize(row.GetString(4), PostgresMemoryJson.Default.StringArray) ?? [],
+                },
+                Evidence = (JsonSerializer.Deserialize(row.GetString(5), PostgresMemoryJson.Default.PostgresEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Helpful = row.GetInt32(6),
+                Harmful = row.GetInt32(7),
+                Seen = row.GetInt32(8),
+                Status = Parse<InsightStatus>(version.Id, row.GetString(9)),
+                Source = Parse<InsightSource>(version.Id, row.GetString(10)),
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(11)),
+                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(12)),
+            };
+        }
+        catch (JsonException exception)
+        {
+            throw new TraceStoreException($"Insight '{row.GetString(0)}' of memory version '{version.Id}' has triggers or evidence this library cannot read: {exception.Message}", exception);
+        }
+    }
+
+    public static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+
+    public static DateTimeOffset? GetTime(NpgsqlDataReader row, int ordinal) =>
+        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
+
+    private static TEnum Parse<TEnum>(string versionId, string name)
+        where TEnum : struct, Enum =>
+        PostgresNames<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(versionId, typeof(TEnum).Name, name);
+
+    private static TraceStoreException Unreadable(string versionId, string what, string value) =>
+        new($"Memory version '{versionId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql.");
+}

@@ -1,0 +1,155 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>A memory store in a PostgreSQL database that several instances of an application share: durable, safe for
+/// several threads, store objects and processes.</summary>
+/// <remarks>
+/// <para>The tables (<c>memory_versions</c> and <c>memory_insights</c>, the <c>memory</c> component of
+/// <c>schema_versions</c>) are created or migrated on first use. Failures are reported as <see cref="TraceStoreException"/>
+/// naming the location (host, port, database and schema; never the password).</para>
+/// <para>Every change is one transaction that holds a transaction-level advisory lock on its scope from its checks to its
+/// commit, so two approvals racing, in this process or another, cannot leave two active versions (the second sees the
+/// first's and throws <see cref="MemoryStateException"/>, as with SQLite); a unique index on the active version of each scope
+/// and triggers that refuse deletes, truncation and content changes guard the same rules inside the database.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC. PostgreSQL text cannot hold U+0000 and UTF-8 cannot hold
+/// an unpaired surrogate: both come back as U+FFFD.</para>
+/// </remarks>
+public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IAsyncDisposable, IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly PostgresStoreCalls _calls;
+    private readonly PostgresMemoryWriter _writer;
+
+    /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="timeProvider">The clock that stamps versions and reviews; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public PostgresMemoryStore(PostgresStoreOptions options, TimeProvider? timeProvider = null)
+        : this(new PostgresDatabase(options), ownsDatabase: true, timeProvider)
+    {
+    }
+
+    /// <summary>Initializes a new instance on a shared database, which its owner disposes (<c>UsePostgresStore</c>).</summary>
+    internal PostgresMemoryStore(PostgresDatabase database, TimeProvider? timeProvider = null)
+        : this(database, ownsDatabase: false, timeProvider)
+    {
+    }
+
+    private PostgresMemoryStore(PostgresDatabase database, bool ownsDatabase, TimeProvider? timeProvider)
+    {
+        _calls = new PostgresStoreCalls(database, ownsDatabase, this, (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts));
+        _writer = new PostgresMemoryWriter(database.Schema);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials.</summary>
+    public string Location => _calls.Database.Location;
+
+    /// <inheritdoc />
+    /// <remarks>Always <see langword="false"/> for now: the webhook wrapper <c>AddWebhooks</c> installs publishes the memory
+    /// events after each change commits.</remarks>
+    public bool WritesMemoryWebhooks => false;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _calls.InitializeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        return WriteAsync((connection, token) => _writer.ProposeAsync(connection, proposal, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        return ReadAsync((connection, token) => PostgresMemoryRows.ReadVersionAsync(connection, transaction: null, versionId, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return ReadAsync<MemoryVersion?>(
+            async (connection, token) => await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction: null, scope, token).ConfigureAwait(false) is { } active
+                ? await PostgresMemoryRows.WithInsightsAsync(connection, transaction: null, active, token).ConfigureAwait(false)
+                : null,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        MemoryStoreRules.CheckListLimit(limit);
+        return ReadAsync((connection, token) => PostgresMemoryRows.ReadPageAsync(connection, scope, limit, beforeNumber, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return WriteAsync((connection, token) => _writer.ApproveAsync(connection, versionId, reviewer, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return WriteAsync((connection, token) => _writer.RejectAsync(connection, versionId, reviewer, reason, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(edit);
+        return WriteAsync((connection, token) => _writer.EditAsync(connection, versionId, edit, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versionId);
+        ArgumentNullException.ThrowIfNull(author);
+        return WriteAsync((connection, token) => _writer.RollbackAsync(connection, versionId, author, note, Now(), token), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fromVersionId);
+        ArgumentNullException.ThrowIfNull(toVersionId);
+        return ReadAsync(
+            async (connection, token) =>
+            {
+                var from = await PostgresMemoryRows.ReadVersionAsync(connection, transaction: null, fromVersionId, token).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(fromVersionId);
+                var to = await PostgresMemoryRows.ReadVersionAsync(connection, transaction: null, toVersionId, token).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(toVersionId);
+                return MemoryDiff.Between(from, to);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
+    /// <returns>A task that completes when the pool is closed.</returns>
+    public ValueTask DisposeAsync() => _calls.DisposeAsync();
+
+    /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
+    public void Dispose() => _calls.Dispose();
+
+    private DateTimeOffset Now() => _time.GetUtcNow();
+
+    private async Task<MemoryVersion> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<(MemoryVersion Version, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
+    {
+        var (version, _) = await _calls.RunAsync(work, "Cannot write to", cancellationToken).ConfigureAwait(false);
+        return version;
+    }
+
+    private Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        _calls.RunAsync(work, "Cannot read", cancellationToken);
+}

@@ -1,0 +1,203 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The memory changes. Each reads what it checks and writes what it changes in one transaction that holds the
+/// scope's advisory lock from its checks to its commit, so changes by other store objects or processes on the same scope
+/// cannot slip in between: of two approvals racing, the second sees the first's active version, as with SQLite.</summary>
+/// <param name="schema">The schema, part of the lock's key.</param>
+internal sealed class PostgresMemoryWriter(string schema)
+{
+    private const string InsertVersion =
+        "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
+        + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES (@id, @scope, "
+        + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), @parent_id, @restored_from_id, "
+        + "@author_kind, @author_id, @state, @created_ms, @note, @insight_count, @reviewer_kind, @reviewer_id, @reviewed_ms)";
+
+    private const string InsertInsight =
+        "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, "
+        + "harmful, seen, status, source, created_ms, updated_ms) VALUES (@version_id, @id, @position, @kind, @text, @trigger_tools, "
+        + "@trigger_keywords, @evidence, @helpful, @harmful, @seen, @status, @source, @created_ms, @updated_ms)";
+
+    /// <summary>Gets or sets what writes a change's webhook rows in its transaction, before the commit; returns whether it
+    /// wrote deliveries. <see langword="null"/> writes none.</summary>
+    public Func<NpgsqlConnection, NpgsqlTransaction, string, MemoryVersion, CancellationToken, Task<bool>>? WriteWebhooks { get; set; }
+
+    /// <summary>Stores a proposal.</summary>
+    public async Task<(MemoryVersion Version, bool WroteWebhooks)> ProposeAsync(NpgsqlConnection connection, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockAsync(connection, transaction, proposal.Scope, cancellationToken).ConfigureAwait(false);
+        var parent = proposal.ParentVersionId is { } parentId ? await FindAsync(connection, transaction, parentId, cancellationToken).ConfigureAwait(false) : null;
+        proposal.Validate(parent);
+        var id = await InsertAsync(connection, transaction, proposal, restoredFromVersionId: null, now, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores an edit as a new proposed version.</summary>
+    public async Task<(MemoryVersion Version, bool WroteWebhooks)> EditAsync(NpgsqlConnection connection, string versionId, MemoryEdit edit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var source = await FindAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var proposal = edit.ApplyTo(source);
+        proposal.Validate(source);
+        var id = await InsertAsync(connection, transaction, proposal, restoredFromVersionId: null, now, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Activates a proposed version.</summary>
+    public async Task<(MemoryVersion Version, bool WroteWebhooks)> ApproveAsync(NpgsqlConnection connection, string versionId, MemoryAuthor reviewer, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+        var active = await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction, version.Scope, cancellationToken).ConfigureAwait(false);
+        MemoryStoreRules.CheckApprove(version, active, active is not null && await DerivesFromAsync(connection, transaction, version.Id, active.Id, cancellationToken).ConfigureAwait(false));
+
+        // The old version steps down first: the unique index on active versions would refuse two at once.
+        await SupersedeAsync(connection, transaction, active, version.Id, now, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = 'active', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, reviewed_ms = @reviewed_ms WHERE id = @id",
+            cancellationToken,
+            ("id", versionId),
+            ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
+            ("reviewer_id", reviewer.Id),
+            ("reviewed_ms", now.ToUnixTimeMilliseconds())).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, versionId, WebhookEventTypes.MemoryVersionActivated, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Rejects a proposed version.</summary>
+    public async Task<(MemoryVersion Version, bool WroteWebhooks)> RejectAsync(NpgsqlConnection connection, string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+        MemoryStoreRules.CheckReject(version);
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "UPDATE memory_versions SET state = 'rejected', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, reviewed_ms = @reviewed_ms, "
+            + "review_note = @review_note WHERE id = @id",
+            cancellationToken,
+            ("id", versionId),
+            ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
+            ("reviewer_id", reviewer.Id),
+            ("reviewed_ms", now.ToUnixTimeMilliseconds()),
+            ("review_note", reason)).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, versionId, WebhookEventTypes.MemoryVersionRejected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Activates a copy of an earlier version.</summary>
+    public async Task<(MemoryVersion Version, bool WroteWebhooks)> RollbackAsync(NpgsqlConnection connection, string versionId, MemoryAuthor author, string? note, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var target = await FindAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var activeSummary = await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction, target.Scope, cancellationToken).ConfigureAwait(false);
+        MemoryStoreRules.CheckRollback(target.ToSummary(), activeSummary);
+        var active = activeSummary is null ? null : await PostgresMemoryRows.WithInsightsAsync(connection, transaction, activeSummary, cancellationToken).ConfigureAwait(false);
+        var proposal = new MemoryProposal { Scope = target.Scope, ParentVersionId = active?.Id, Author = author, Insights = target.Insights, Note = note };
+        proposal.Validate(active);
+
+        // Inserted before the old version steps down, so the superseded row can point at it.
+        var id = await InsertAsync(connection, transaction, proposal, target.Id, now, cancellationToken).ConfigureAwait(false);
+        await SupersedeAsync(connection, transaction, activeSummary, id, now, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "UPDATE memory_versions SET state = 'active' WHERE id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionActivated, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<MemoryVersion> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, CancellationToken cancellationToken) =>
+        await PostgresMemoryRows.ReadVersionAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = PostgresMemoryRows.Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> DerivesFromAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, string ancestorId, CancellationToken cancellationToken)
+    {
+        await using var command = PostgresMemoryRows.Command(
+            connection,
+            transaction,
+            "WITH RECURSIVE lineage (id) AS (SELECT parent_id FROM memory_versions WHERE id = @id "
+            + "UNION SELECT v.parent_id FROM memory_versions v JOIN lineage l ON v.id = l.id) "
+            + "SELECT EXISTS (SELECT 1 FROM lineage WHERE id = @ancestor)",
+            ("id", versionId),
+            ("ancestor", ancestorId));
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static async Task SupersedeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryVersionSummary? active, string successorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (active is not null)
+        {
+            await ExecuteAsync(
+                connection,
+                transaction,
+                "UPDATE memory_versions SET state = 'superseded', superseded_ms = @superseded_ms, superseded_by_id = @successor WHERE id = @id",
+                cancellationToken,
+                ("id", active.Id),
+                ("superseded_ms", now.ToUnixTimeMilliseconds()),
+                ("successor", successorId)).ConfigureAwait(false);
+        }
+    }
+
+    private Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryScope scope, CancellationToken cancellationToken) =>
+        PostgresMemoryRows.LockScopeAsync(connection, transaction, PostgresMemoryMigrations.Component, schema, scope, cancellationToken);
+
+    /// <summary>Locks the scope of a version (a version's scope never changes, so reading it before the lock is safe); an
+    /// unknown version locks nothing and is reported by the read that follows.</summary>
+    private async Task LockScopeOfAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, CancellationToken cancellationToken)
+    {
+        await using var command = PostgresMemoryRows.Command(connection, transaction, "SELECT scope FROM memory_versions WHERE id = @id", ("id", versionId));
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(key, out var scope))
+        {
+            await LockAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the version back, writes its event's webhook rows and commits, so the change and its announcement are
+    /// stored together or not at all. The commit itself is not cancelled: once it is sent, the change stands.</summary>
+    private async Task<(MemoryVersion Version, bool WroteWebhooks)> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, string eventType, CancellationToken cancellationToken)
+    {
+        var version = (await PostgresMemoryRows.ReadVersionAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false))!;
+        var wrote = WriteWebhooks is { } write && await write(connection, transaction, eventType, version, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return (version, wrote);
+    }
+
+    /// <summary>Inserts a version and its insights (one round trip for the insights); a rollback's version is stamped as
+    /// reviewed by its author.</summary>
+    private static async Task<string> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, string? restoredFromVersionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = MemoryVersion.NewId();
+        var reviewed = restoredFromVersionId is not null;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(
+            InsertVersion,
+            ("id", id),
+            ("scope", proposal.Scope.Key),
+            ("parent_id", proposal.ParentVersionId),
+            ("restored_from_id", restoredFromVersionId),
+            ("author_kind", PostgresMemoryRows.Name(proposal.Author.Kind)),
+            ("author_id", proposal.Author.Id),
+            ("state", PostgresMemoryRows.Name(MemoryVersionState.Proposed)),
+            ("created_ms", now.ToUnixTimeMilliseconds()),
+            ("note", proposal.Note),
+            ("insight_count", proposal.Insights.Count),
+            ("reviewer_kind", reviewed ? PostgresMemoryRows.Name(proposal.Author.Kind) : null),
+            ("reviewer_id", reviewed ? proposal.Author.Id : null),
+            ("reviewed_ms", reviewed ? now.ToUnixTimeMilliseconds() : null)));
+        for (var position = 0; position < proposal.Insights.Count; position++)
+        {
+            batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(InsertInsight, PostgresMemoryRows.InsightParameters(id, proposal.Insights[position], position)));
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+}

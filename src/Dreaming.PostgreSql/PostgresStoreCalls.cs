@@ -1,0 +1,103 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The call plumbing the PostgreSQL memory and dream run stores share: the components migrated on first use, a
+/// pooled connection per call, disposal, and Npgsql errors turned into <see cref="TraceStoreException"/>s that name the
+/// store's location (never its password).</summary>
+internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
+{
+    private readonly (string Component, IReadOnlyList<string> Migrations)[] _components;
+    private readonly bool _ownsDatabase;
+    private readonly object _owner;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance. Nothing connects until first use.</summary>
+    /// <param name="database">The database the store's tables are in.</param>
+    /// <param name="ownsDatabase">Whether disposing the store disposes <paramref name="database"/> (a store constructed from
+    /// options) or leaves it to its owner (the shared one of <c>UsePostgresStore</c>).</param>
+    /// <param name="owner">The store, named by <see cref="ObjectDisposedException"/> after disposal.</param>
+    /// <param name="components">The components whose tables the store's statements use, migrated in this order.</param>
+    public PostgresStoreCalls(PostgresDatabase database, bool ownsDatabase, object owner, params (string Component, IReadOnlyList<string> Migrations)[] components)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        Database = database;
+        _ownsDatabase = ownsDatabase;
+        _owner = owner;
+        _components = components;
+    }
+
+    /// <summary>Gets the database.</summary>
+    public PostgresDatabase Database { get; }
+
+    /// <summary>Migrates the store's components (once per database object).</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken) => RunAsync(static (_, _) => Task.FromResult(true), "Cannot open", cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection, after the migrations.</summary>
+    /// <param name="work">The work; it begins and commits its own transaction when it writes.</param>
+    /// <param name="verb">How a failure's message starts, such as <c>Cannot write to</c>.</param>
+    /// <param name="cancellationToken">Cancels the call; Npgsql cancels a running statement on the server.</param>
+    /// <returns>What <paramref name="work"/> returned.</returns>
+    /// <exception cref="TraceStoreException">The server could not be reached or refused a statement.</exception>
+    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, string verb, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, _owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            foreach (var (component, migrations) in _components)
+            {
+                await Database.EnsureMigratedAsync(component, migrations, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Explain(exception, verb);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw new OperationCanceledException(exception.Message, exception, cancellationToken);
+        }
+    }
+
+    /// <summary>Turns an Npgsql error into a <see cref="TraceStoreException"/> that names the location: host, port, database
+    /// and schema, never the password (Npgsql's own messages do not hold it either).</summary>
+    public TraceStoreException Explain(NpgsqlException exception, string verb)
+    {
+        var reason = exception is PostgresException postgres ? $"{postgres.SqlState}: {postgres.MessageText}" : exception.Message;
+        return new TraceStoreException($"{verb} the PostgreSQL store at '{Database.Location}': {reason}", exception);
+    }
+
+    /// <summary>Stops further calls and, when the store owns it, closes the database's connection pool.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsDatabase)
+        {
+            await Database.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops further calls and, when the store owns it, closes the database's connection pool.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsDatabase)
+        {
+            Database.DataSource.Dispose();
+        }
+    }
+}
