@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>Writes the webhook events of session, memory and dream run changes inside the transaction of the change: the
+/// same events, data and order as the wrappers <c>AddWebhooks</c> installs would publish after the commit.</summary>
+/// <remarks>A store calling these first ensures the outbox tables (<see cref="PostgresWebhookSchema.EnsureAsync"/>), once,
+/// before its first change that may write an event.</remarks>
+internal static class PostgresStoreWebhooks
+{
+    /// <summary>Writes one event and a pending delivery per subscribed endpoint, in the caller's transaction; the event is
+    /// stamped with <paramref name="timestamp"/>, or now. Its data is made only when some endpoint subscribes. A publisher
+    /// without endpoints (<see cref="Unrouted"/>, a process such as the <c>dreaming</c> tool) writes every event as
+    /// unrouted: the event and a <c>webhook_unrouted</c> row, no delivery, for a host's dispatcher on the database to route.</summary>
+    /// <param name="connection">The caller's open connection.</param>
+    /// <param name="transaction">The caller's transaction.</param>
+    /// <param name="webhooks">The publisher: the endpoints, payload options and clock.</param>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="data">Makes the event's data.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <param name="timestamp">The event's time; now when <see langword="null"/>.</param>
+    /// <returns>Whether deliveries were written (some endpoint subscribes), so the dispatcher is worth waking
+    /// (<see cref="WebhookPublisher.NotifyWritten"/>, after the commit).</returns>
+    public static async Task<bool> WriteAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        WebhookPublisher webhooks,
+        string eventType,
+        Func<JsonObject> data,
+        CancellationToken cancellationToken,
+        DateTimeOffset? timestamp = null)
+    {
+        var endpoints = webhooks.EndpointsFor(eventType);
+        if (endpoints.Count == 0 && webhooks.IsEnabled)
+        {
+            return false;
+        }
+
+        var now = webhooks.Now();
+        await PostgresWebhookRows.InsertAsync(connection, transaction, webhooks.CreateEvent(eventType, timestamp ?? now, data()), endpoints, now, cancellationToken).ConfigureAwait(false);
+        return endpoints.Count > 0;
+    }
+
+    /// <summary>Makes the publisher a store writes unrouted events through: no endpoints, the default payload options
+    /// (<see cref="WebhookOptions.IncludeFullPayloads"/>, <see cref="WebhookOptions.MaxPayloadBytes"/>), the store's clock.</summary>
+    /// <param name="timeProvider">The store's clock.</param>
+    /// <returns>The publisher; its outbox is never written to (the store writes the rows in its own transactions).</returns>
+    public static WebhookPublisher Unrouted(TimeProvider timeProvider) =>
+        new(Microsoft.Extensions.Options.Options.Create(new WebhookOptions()), new InMemoryWebhookOutboxStore(), timeProvider);
+
+    /// <summary>Writes <c>memory.version_proposed</c>, <c>memory.version_activated</c> or <c>memory.version_rejected</c> for a version.</summary>
+    /// <returns>Whether deliveries were written.</returns>
+    public static Task<bool> WriteMemoryVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, string eventType, MemoryVersion version, CancellationToken cancellationToken) =>
+        WriteAsync(connection, transaction, webhooks, eventType, () => WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads), cancellationToken);
+
+    /// <summary>Writes the events of a run's end: <c>budget.reached</c> when the run stopped at its token budget, then
+    /// <c>dream.completed</c>, <c>dream.failed</c> or <c>dream.canceled</c>, then, with <paramref name="quarantined"/>, one
+    /// <c>insight.quarantined</c> per insight the run held back.</summary>
+    /// <returns>Whether deliveries were written.</returns>
+    public static async Task<bool> WriteDreamEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, DreamRun run, bool quarantined, CancellationToken cancellationToken)
+    {
+        var wrote = run.Results.BudgetReached
+            && await WriteAsync(connection, transaction, webhooks, WebhookEventTypes.BudgetReached, () => WebhookEventData.DreamBudgetReached(run), cancellationToken).ConfigureAwait(false);
+        var (type, data) = WebhookEventData.DreamEnded(run, webhooks.IncludeFullPayloads);
+        wrote |= await WriteAsync(connection, transaction, webhooks, type, () => data, cancellationToken).ConfigureAwait(false);
+        if (quarantined && (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined) || !webhooks.IsEnabled))
+        {
+            foreach (var change in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
+            {
+                wrote |= await WriteAsync(connection, transaction, webhooks, WebhookEventTypes.InsightQuarantined, () => WebhookEventData.InsightQuarantined(run, change, webhooks.IncludeFullPayloads), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return wrote;
+    }
+}

@@ -1,0 +1,275 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>Reads and writes the webhook outbox tables (<see cref="PostgresWebhookSchema"/>); shared by the outbox store and
+/// by the trace, memory and dream run stores, which write their events inside the transaction of their own change.</summary>
+/// <remarks>Every method runs in the caller's connection and transaction. None of them fails a statement on purpose, so the
+/// caller's transaction stays usable after a refused write (a repeated event id is found by <c>ON CONFLICT DO NOTHING</c>,
+/// not by a unique violation, which would abort the whole transaction).</remarks>
+internal static class PostgresWebhookRows
+{
+    /// <summary>The columns <see cref="Read"/> expects, in its order.</summary>
+    public const string Columns =
+        "d.id, d.event_id, e.type, d.endpoint_id, e.body, d.state, d.attempts, d.created_ms, d.next_attempt_ms, d.last_attempt_ms, d.last_status, d.last_error, d.delivered_ms";
+
+    /// <summary>The join <see cref="Columns"/> are read from.</summary>
+    public const string From = " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id";
+
+    /// <summary>Writes an event and one pending delivery, due at once, per endpoint (each once), in the caller's
+    /// transaction; with no endpoint, the event and a <c>webhook_unrouted</c> row instead, for a host's dispatcher to route
+    /// (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>). One statement either way.</summary>
+    /// <param name="connection">The caller's open connection.</param>
+    /// <param name="transaction">The caller's transaction.</param>
+    /// <param name="webhookEvent">The event; its body is serialised here, once.</param>
+    /// <param name="endpointIds">The endpoints that subscribe; empty writes the event unrouted.</param>
+    /// <param name="now">When the rows are written; the deliveries are due then.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>The deliveries written.</returns>
+    /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
+    /// event type or an endpoint id holds a NUL character, which PostgreSQL text cannot store.</exception>
+    public static async Task<List<WebhookDelivery>> InsertAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        WebhookEvent webhookEvent,
+        IReadOnlyList<string> endpointIds,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        ThrowIfUnstorable(webhookEvent, endpointIds);
+        var body = webhookEvent.ToBody();
+        var ms = now.ToUnixTimeMilliseconds();
+        const string InsertEvent =
+            "WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, @body, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
+        if (endpointIds.Count == 0)
+        {
+            // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the database to route it.
+            await using var unrouted = Command(
+                connection,
+                transaction,
+                InsertEvent + "INSERT INTO webhook_unrouted (event_id, created_ms) SELECT id, @ms FROM ev",
+                ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", body), ("ms", ms));
+            if (await unrouted.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw Repeated(webhookEvent.Id, nameof(webhookEvent));
+            }
+
+            return [];
+        }
+
+        var (created, ids, endpoints) = NewDeliveries(webhookEvent.Id, webhookEvent.Type, body, endpointIds, ms);
+        await using var insert = Command(
+            connection,
+            transaction,
+            InsertEvent + "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
+            + "SELECT t.id, ev.id, t.endpoint_id, 'pending', 0, @ms, @ms FROM ev CROSS JOIN unnest(@ids::text[], @endpoints::text[]) WITH ORDINALITY AS t(id, endpoint_id, n) ORDER BY t.n",
+            ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", body), ("ms", ms), ("ids", ids), ("endpoints", endpoints));
+        if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw Repeated(webhookEvent.Id, nameof(webhookEvent));
+        }
+
+        return created;
+    }
+
+    /// <summary>Writes one pending delivery, due at once, per endpoint (each once) of an event already stored, in one statement.</summary>
+    /// <returns>The deliveries written.</returns>
+    public static async Task<List<WebhookDelivery>> InsertDeliveriesAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction? transaction,
+        string eventId,
+        string eventType,
+        string body,
+        IReadOnlyList<string> endpointIds,
+        long ms,
+        CancellationToken cancellationToken)
+    {
+        ThrowIfNul(endpointIds, nameof(endpointIds));
+        var (created, ids, endpoints) = NewDeliveries(eventId, eventType, body, endpointIds, ms);
+        await using var insert = Command(
+            connection,
+            transaction,
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
+            + "SELECT t.id, @event_id, t.endpoint_id, 'pending', 0, @ms, @ms FROM unnest(@ids::text[], @endpoints::text[]) WITH ORDINALITY AS t(id, endpoint_id, n) ORDER BY t.n",
+            ("event_id", eventId), ("ms", ms), ("ids", ids), ("endpoints", endpoints));
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return created;
+    }
+
+    /// <summary>Reads deliveries with their events: <see cref="Columns"/> <see cref="From"/>, then <paramref name="where"/>.</summary>
+    public static Task<List<WebhookDelivery>> SelectAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        QueryAsync(connection, transaction, "SELECT " + Columns + From + " " + where, cancellationToken, parameters);
+
+    /// <summary>Reads deliveries by a whole statement that returns <see cref="Columns"/>.</summary>
+    public static async Task<List<WebhookDelivery>> QueryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<WebhookDelivery>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(Read(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Reads one delivery; with <paramref name="forUpdate"/>, locks its row until the transaction ends.</summary>
+    public static async Task<WebhookDelivery?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string deliveryId, bool forUpdate, CancellationToken cancellationToken) =>
+        (await SelectAsync(connection, transaction, forUpdate ? "WHERE d.id = @id FOR UPDATE OF d" : "WHERE d.id = @id", cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <summary>Writes what an attempt, a kill or a replay changed of a delivery.</summary>
+    public static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction,
+            "UPDATE webhook_deliveries SET state = @state, attempts = @attempts, next_attempt_ms = @next, last_attempt_ms = @last, "
+            + "last_status = @status, last_error = @error, delivered_ms = @delivered WHERE id = @id",
+            ("id", delivery.Id),
+            ("state", StateName(delivery.State)),
+            ("attempts", delivery.Attempts),
+            ("next", delivery.NextAttemptAt.ToUnixTimeMilliseconds()),
+            ("last", delivery.LastAttemptAt?.ToUnixTimeMilliseconds()),
+            ("status", delivery.LastStatusCode),
+            ("error", delivery.LastError is { } error ? WithoutNul(error) : null),
+            ("delivered", delivery.DeliveredAt?.ToUnixTimeMilliseconds()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads what delivery learnt of an endpoint; the default state when it has no row. With
+    /// <paramref name="forUpdate"/> the row is made when missing and locked until the transaction ends, so two dispatchers
+    /// recording attempts to one endpoint at once count its failures in turn.</summary>
+    public static async Task<WebhookEndpointState> ReadEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string endpointId, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction,
+            forUpdate
+                ? "INSERT INTO webhook_endpoints (id, consecutive_failures) VALUES (@id, 0) ON CONFLICT (id) DO NOTHING; "
+                    + "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = @id FOR UPDATE"
+                : "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = @id",
+            ("id", endpointId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return !await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new WebhookEndpointState { EndpointId = endpointId }
+            : new WebhookEndpointState
+            {
+                EndpointId = endpointId,
+                DisabledReason = reader.IsDBNull(0) ? null : reader.GetString(0),
+                DisabledAt = reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                ConsecutiveFailures = reader.GetInt32(2),
+            };
+    }
+
+    /// <summary>Writes what delivery learnt of an endpoint.</summary>
+    public static async Task WriteEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookEndpointState state, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            transaction,
+            "INSERT INTO webhook_endpoints (id, disabled_reason, disabled_ms, consecutive_failures) VALUES (@id, @reason, @at, @failures) "
+            + "ON CONFLICT (id) DO UPDATE SET disabled_reason = excluded.disabled_reason, disabled_ms = excluded.disabled_ms, consecutive_failures = excluded.consecutive_failures",
+            ("id", state.EndpointId),
+            ("reason", state.DisabledReason is { } reason ? WithoutNul(reason) : null),
+            ("at", state.DisabledAt?.ToUnixTimeMilliseconds()),
+            ("failures", state.ConsecutiveFailures));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The stored name of a state: <c>pending</c>, <c>delivered</c> or <c>dead</c>.</summary>
+    public static string StateName(WebhookDeliveryState state) => state switch
+    {
+        WebhookDeliveryState.Pending => "pending",
+        WebhookDeliveryState.Delivered => "delivered",
+        WebhookDeliveryState.Dead => "dead",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Not a webhook delivery state."),
+    };
+
+    /// <summary>Makes a command with named parameters; a <see langword="null"/> value is SQL <c>NULL</c>.</summary>
+    public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    /// <summary>Refuses what PostgreSQL text cannot store, before anything is written: a NUL character in the event type or
+    /// an endpoint id. (The body is JSON, which escapes NUL; the event id is printable ASCII, <see cref="WebhookOutboxRules"/>.)</summary>
+    /// <exception cref="ArgumentException">The type or an endpoint id holds U+0000; the message names which.</exception>
+    public static void ThrowIfUnstorable(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds)
+    {
+        if (webhookEvent.Type.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The webhook event type holds a NUL character (U+0000), which PostgreSQL text cannot store.", nameof(webhookEvent));
+        }
+
+        ThrowIfNul(endpointIds, nameof(endpointIds));
+    }
+
+    private static void ThrowIfNul(IReadOnlyList<string> endpointIds, string paramName)
+    {
+        foreach (var endpointId in endpointIds)
+        {
+            if (endpointId.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("An endpoint id holds a NUL character (U+0000), which PostgreSQL text cannot store.", paramName);
+            }
+        }
+    }
+
+    /// <summary>A free text (an error message, a reason) as PostgreSQL can store it: each NUL character becomes U+FFFD.</summary>
+    public static string WithoutNul(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+
+    private static ArgumentException Repeated(string eventId, string paramName) =>
+        new($"Webhook event '{eventId}' is already in the outbox.", paramName);
+
+    private static (List<WebhookDelivery> Created, string[] Ids, string[] Endpoints) NewDeliveries(string eventId, string eventType, string body, IReadOnlyList<string> endpointIds, long ms)
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        var created = new List<WebhookDelivery>(endpointIds.Count);
+        foreach (var endpointId in endpointIds.Distinct(StringComparer.Ordinal))
+        {
+            created.Add(new WebhookDelivery
+            {
+                Id = WebhookDelivery.NewId(),
+                EventId = eventId,
+                EventType = eventType,
+                EndpointId = endpointId,
+                Body = body,
+                State = WebhookDeliveryState.Pending,
+                CreatedAt = now,
+                NextAttemptAt = now,
+            });
+        }
+
+        return (created, [.. created.Select(d => d.Id)], [.. created.Select(d => d.EndpointId)]);
+    }
+
+    private static WebhookDelivery Read(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        EventId = r.GetString(1),
+        EventType = r.GetString(2),
+        EndpointId = r.GetString(3),
+        Body = r.GetString(4),
+        State = r.GetString(5) switch
+        {
+            "pending" => WebhookDeliveryState.Pending,
+            "delivered" => WebhookDeliveryState.Delivered,
+            "dead" => WebhookDeliveryState.Dead,
+            var other => throw new TraceStoreException($"Webhook delivery '{r.GetString(0)}' has a state '{other}' this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql."),
+        },
+        Attempts = r.GetInt32(6),
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+        NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
+        LastAttemptAt = r.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
+        LastStatusCode = r.IsDBNull(10) ? null : r.GetInt32(10),
+        LastError = r.IsDBNull(11) ? null : r.GetString(11),
+        DeliveredAt = r.IsDBNull(12) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(12)),
+    };
+}
