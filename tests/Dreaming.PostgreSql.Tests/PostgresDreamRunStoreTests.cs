@@ -1,0 +1,211 @@
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>Dream hosts on several instances sharing one database: the scope lease, a host killed mid-dream and its
+/// recovery by another instance, and the database's own guards.</summary>
+public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
+{
+    private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Two_hosts_taking_the_same_scopes_lease_at_once_one_wins_and_the_other_gets_DreamConflictException()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var first = new PostgresDreamRunStore(Options, clock);
+        await using var second = new PostgresDreamRunStore(Options, clock);
+
+        for (var round = 0; round < 10; round++)
+        {
+            var mine = await first.CreateAsync(new DreamRunRequest { Scope = Bot });
+            var theirs = await second.CreateAsync(new DreamRunRequest { Scope = Bot });
+            var outcomes = await Task.WhenAll(
+                Task.Run(() => OutcomeAsync(() => first.StartAsync(mine.Id, "host-a", Lease))),
+                Task.Run(() => OutcomeAsync(() => second.StartAsync(theirs.Id, "host-b", Lease))));
+
+            var winner = Assert.Single(outcomes, outcome => outcome.Run is not null).Run!;
+            Assert.IsType<DreamConflictException>(Assert.Single(outcomes, outcome => outcome.Error is not null).Error);
+            Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM dream_runs WHERE status = 'running'"));
+            await first.CompleteAsync(winner.Id, DreamRunResults.Empty);
+            await first.CancelAsync(winner.Id == mine.Id ? theirs.Id : mine.Id);
+        }
+    }
+
+    [Fact]
+    public async Task Two_hosts_starting_the_same_run_at_once_start_it_once()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var first = new PostgresDreamRunStore(Options, clock);
+        await using var second = new PostgresDreamRunStore(Options, clock);
+        var run = await first.CreateAsync(new DreamRunRequest { Scope = Bot });
+
+        var outcomes = await Task.WhenAll(
+            Task.Run(() => OutcomeAsync(() => first.StartAsync(run.Id, "host-a", Lease))),
+            Task.Run(() => OutcomeAsync(() => second.StartAsync(run.Id, "host-b", Lease))));
+
+        var winner = Assert.Single(outcomes, outcome => outcome.Run is not null).Run!;
+        Assert.IsType<DreamRunStateException>(Assert.Single(outcomes, outcome => outcome.Error is not null).Error);
+        Assert.Equal(winner.LeaseHolder, (await second.GetAsync(run.Id))!.LeaseHolder);
+    }
+
+    [Fact]
+    public async Task A_host_killed_mid_dream_keeps_its_lease_until_it_expires_then_another_instance_recovers_the_run()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        var killed = new PostgresDreamRunStore(Options, clock);
+        var run = await killed.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await killed.StartAsync(run.Id, "host-killed", Lease);
+        await killed.UpdateProgressAsync(run.Id, new DreamRunResults { SessionIds = ["s1"] });
+
+        // The process is gone: its pool closed without a word; the row still holds the lease.
+        await killed.DisposeAsync();
+        await using var survivor = new PostgresDreamRunStore(Options, clock);
+        var next = await survivor.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await Assert.ThrowsAsync<DreamConflictException>(() => survivor.StartAsync(next.Id, "host-survivor", Lease));
+        Assert.Empty(await survivor.RecoverAbandonedAsync());
+
+        clock.Advance(Lease);
+        var recovered = Assert.Single(await survivor.RecoverAbandonedAsync());
+
+        Assert.Equal((run.Id, DreamRunStatus.Failed, DreamRunStoreRules.AbandonedError), (recovered.Id, recovered.Status, recovered.Error));
+        Assert.Equal(["s1"], recovered.Results.SessionIds);
+        Assert.Equal(DreamRunStatus.Running, (await survivor.StartAsync(next.Id, "host-survivor", Lease)).Status);
+    }
+
+    [Fact]
+    public async Task Recoveries_and_starts_racing_on_several_instances_end_a_killed_run_whose_version_was_written_once_completed()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresDreamRunStore(Options, clock)).ToList();
+        await using var memory = new PostgresMemoryStore(Options, clock);
+        try
+        {
+            var killed = await stores[0].CreateAsync(new DreamRunRequest { Scope = Bot });
+            await stores[0].StartAsync(killed.Id, "dead", Lease);
+            var version = await memory.ProposeAsync(Proposal(Bot, null, MemoryAuthor.DreamRun(killed.Id), "i1"));
+            await stores[0].UpdateProgressAsync(killed.Id, new DreamRunResults { SessionIds = ["s1"], Cursor = new DreamCursor(BaseTime, "s1"), OutputVersionId = version.Id });
+            await memory.ApproveAsync(version.Id, MemoryAuthor.DreamRun(killed.Id));
+            var waiting = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => stores[1].CreateAsync(new DreamRunRequest { Scope = Bot })));
+            clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+            // Two hosts recover at start-up while two others start a dream of the scope.
+            var recoveries = Enumerable.Range(0, 2).Select(i => Task.Run(() => stores[i].RecoverAbandonedAsync())).ToList();
+            var starts = waiting.Select((run, i) => Task.Run(async () => (await OutcomeAsync(() => stores[2 + i].StartAsync(run.Id, "host-" + i, Lease))).Run?.Id)).ToList();
+            var recovered = (await Task.WhenAll(recoveries)).SelectMany(r => r).ToList();
+            var started = (await Task.WhenAll(starts)).Where(id => id is not null).ToList();
+
+            Assert.Single(started);
+            Assert.True(recovered.Count <= 1, "the run was ended by more than one recovery");
+            var ended = (await stores[3].GetAsync(killed.Id))!;
+            Assert.Equal((DreamRunStatus.Completed, version.Id), (ended.Status, ended.Results.OutputVersionId));
+            Assert.Equal(PostgresDreamRunWriter.RecoveredNote, ended.Results.Note);
+            Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM dream_runs WHERE status = 'running'"));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Many_instances_recovering_at_once_end_each_abandoned_run_once()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresDreamRunStore(Options, clock)).ToList();
+        try
+        {
+            foreach (var i in Enumerable.Range(0, 12))
+            {
+                var run = await stores[0].CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot-" + i) });
+                await stores[0].StartAsync(run.Id, "dead", Lease);
+            }
+
+            clock.Advance(Lease);
+            var recovered = (await Task.WhenAll(stores.Select(store => Task.Run(() => store.RecoverAbandonedAsync())))).SelectMany(r => r).ToList();
+
+            Assert.Equal(12, recovered.Count);
+            Assert.Equal(12, recovered.Select(r => r.Id).Distinct().Count());
+            Assert.Equal(12L, await ScalarAsync("SELECT count(*) FROM dream_runs WHERE status = 'failed'"));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM dream_runs", "dream runs are never deleted")]
+    [InlineData("TRUNCATE dream_runs", "dream runs are never deleted")]
+    [InlineData("UPDATE dream_runs SET max_sessions = 1 WHERE status = 'pending'", "the request of a dream run never changes")]
+    [InlineData("UPDATE dream_runs SET note = 'x' WHERE status = 'canceled'", "a finished dream run never changes")]
+    public async Task The_database_refuses_to_delete_runs_or_change_requests_and_finished_runs(string sql, string expected)
+    {
+        await using var store = new PostgresDreamRunStore(Options);
+        var run = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await store.CancelAsync(run.Id);
+        var pending = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+
+        var exception = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(sql));
+
+        Assert.Contains(expected, exception.MessageText, StringComparison.Ordinal);
+        Assert.Equal(DreamRunStatus.Canceled, (await store.GetAsync(run.Id))!.Status);
+        Assert.Equal(pending.Request, (await store.GetAsync(pending.Id))!.Request);
+    }
+
+    [Fact]
+    public async Task Hostile_text_in_a_run_is_stored()
+    {
+        await using var store = new PostgresDreamRunStore(Options, new FakeTimeProvider(BaseTime));
+        var run = await store.CreateAsync(new DreamRunRequest { Scope = Bot, Instructions = "be\0brief \uD800" });
+        await store.StartAsync(run.Id, "host\0a", Lease);
+
+        var failed = await store.FailAsync(run.Id, "model said \0\uDFFF" + new string('x', 1_100_000), new DreamRunResults { SessionIds = ["s\01"], Note = "n\0" });
+
+        var read = (await store.GetAsync(run.Id))!;
+        Assert.Equal("be\uFFFDbrief \uFFFD", read.Request.Instructions);
+        Assert.Equal("host\uFFFDa", read.LeaseHolder);
+        Assert.Equal("model said \uFFFD\uFFFD" + new string('x', 1_100_000), read.Error);
+        Assert.Equal(["s\01"], read.Results.SessionIds);
+        Assert.Equal("n\uFFFD", read.Results.Note);
+        Assert.Equal(read.Error, failed.Error);
+    }
+
+    [Fact]
+    public async Task The_server_going_away_is_a_TraceStoreException_naming_the_location_and_the_store_works_again_after()
+    {
+        await using var proxy = PostgresTcpProxy.Start(PostgresTestServer.ConnectionString!);
+        var options = Options;
+        options.ConnectionString = proxy.Through(options.ConnectionString) + ";Password=hunter2-secret;Timeout=3";
+        await using var store = new PostgresDreamRunStore(options, new FakeTimeProvider(BaseTime));
+        var run = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+
+        proxy.Cut();
+        var exception = await Assert.ThrowsAsync<TraceStoreException>(() => store.StartAsync(run.Id, "host-a", Lease));
+
+        Assert.Contains($"127.0.0.1:{proxy.Port}/postgres/{Schema}", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", exception.ToString(), StringComparison.Ordinal);
+        proxy.Resume();
+        Assert.Equal(DreamRunStatus.Running, (await store.StartAsync(run.Id, "host-a", Lease)).Status);
+    }
+
+    /// <summary>The result of one racing call: the run, or the state exception.</summary>
+    private static async Task<(DreamRun? Run, Exception? Error)> OutcomeAsync(Func<Task<DreamRun>> call)
+    {
+        try
+        {
+            return (await call(), null);
+        }
+        catch (Exception exception) when (exception is DreamConflictException or DreamRunStateException)
+        {
+            return (null, exception);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>What SQLite's single writer gave, proved for several instances of an application on one PostgreSQL database,
+/// and what PostgreSQL itself cannot hold.</summary>
+public sealed class PostgresMemoryStoreTests : PostgresStoreFixture
+{
+    private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
+    private static readonly MemoryAuthor Alice = MemoryAuthor.Person("alice");
+
+    [Fact]
+    public async Task Two_instances_approving_rival_proposals_at_once_leave_one_active_version_and_the_loser_gets_MemoryStateException()
+    {
+        await using var first = new PostgresMemoryStore(Options);
+        await using var second = new PostgresMemoryStore(Options);
+        var active = await first.ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+        await first.ApproveAsync(active.Id, Alice);
+
+        for (var round = 0; round < 10; round++)
+        {
+            var mine = await first.ProposeAsync(Proposal(Bot, active.Id, Alice, "i0", "a" + round));
+            var theirs = await second.ProposeAsync(Proposal(Bot, active.Id, Alice, "i0", "b" + round));
+            var outcomes = await Task.WhenAll(
+                Task.Run(() => OutcomeAsync(() => first.ApproveAsync(mine.Id, Alice))),
+                Task.Run(() => OutcomeAsync(() => second.ApproveAsync(theirs.Id, Alice))));
+
+            var winner = Assert.Single(outcomes, outcome => outcome.Version is not null).Version!;
+            var loser = Assert.Single(outcomes, outcome => outcome.Error is not null).Error!;
+            Assert.IsType<MemoryStateException>(loser);
+            Assert.Contains("does not derive from", loser.Message, StringComparison.Ordinal);
+            Assert.Equal(winner.Id, (await second.GetActiveVersionAsync(Bot))!.Id);
+            Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM memory_versions WHERE state = 'active'"));
+            active = winner;
+        }
+    }
+
+    [Fact]
+    public async Task Two_instances_approving_the_same_proposal_at_once_activate_it_once()
+    {
+        await using var first = new PostgresMemoryStore(Options);
+        await using var second = new PostgresMemoryStore(Options);
+        var proposal = await first.ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+
+        var outcomes = await Task.WhenAll(
+            Task.Run(() => OutcomeAsync(() => first.ApproveAsync(proposal.Id, Alice))),
+            Task.Run(() => OutcomeAsync(() => second.ApproveAsync(proposal.Id, Alice))));
+
+        Assert.Single(outcomes, outcome => outcome.Version is not null);
+        Assert.Contains("already active", Assert.IsType<MemoryStateException>(Assert.Single(outcomes, outcome => outcome.Error is not null).Error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Instances_proposing_and_rolling_back_at_once_number_versions_consecutively_with_one_active()
+    {
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresMemoryStore(Options)).ToList();
+        try
+        {
+            var first = await stores[0].ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+            await stores[0].ApproveAsync(first.Id, Alice);
+            var work = Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+            {
+                var store = stores[i % stores.Count];
+                var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "p" + i));
+                if (i % 3 == 0)
+                {
+                    await store.RollbackAsync(version.Id, Alice);
+                }
+            }));
+            await Task.WhenAll(work);
+
+            var numbers = (await stores[1].ListVersionsAsync(Bot, 100)).Select(v => v.Number).Order().ToList();
+            Assert.Equal(Enumerable.Range(1, 33), numbers);
+            Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM memory_versions WHERE state = 'active'"));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM memory_versions", "memory versions are never deleted")]
+    [InlineData("TRUNCATE memory_versions CASCADE", "memory versions are never deleted")]
+    [InlineData("UPDATE memory_versions SET note = 'x'", "the content of a memory version never changes")]
+    [InlineData("DELETE FROM memory_insights", "memory insights are never deleted")]
+    [InlineData("TRUNCATE memory_insights", "memory insights are never deleted")]
+    [InlineData("UPDATE memory_insights SET text = 'x'", "memory insights never change")]
+    public async Task The_database_refuses_to_delete_history_or_change_what_a_version_holds(string sql, string expected)
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+
+        var exception = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(sql));
+
+        Assert.Contains(expected, exception.MessageText, StringComparison.Ordinal);
+        Assert.Equal("lesson i0", (await store.GetVersionAsync(version.Id))!.Insights.Single().Text);
+        await ExecuteAsync("UPDATE memory_versions SET review_note = 'reviews may change'");
+    }
+
+    [Fact]
+    public async Task Nul_characters_lone_surrogates_and_a_huge_insight_are_stored()
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        var huge = string.Concat(Enumerable.Repeat("Refund once per order; ask for the order id. ", 30_000)) + "\U0001F600";
+        var proposal = Proposal(Bot, null, MemoryAuthor.Person("nul\0person"), "i0", "i1") with { Note = "a\0b\uD800c" };
+        proposal = proposal with
+        {
+            Insights =
+            [
+                proposal.Insights[0] with { Text = "before\0after \uDC00 \U0001F600", Triggers = new InsightTriggers { Tools = ["to\0ol"], Keywords = ["\uD83D"] } },
+                proposal.Insights[1] with { Text = huge },
+            ],
+        };
+
+        var stored = await store.ProposeAsync(proposal);
+        var rejected = await store.RejectAsync(stored.Id, Alice, "no\0pe");
+        var read = (await store.GetVersionAsync(stored.Id))!;
+
+        Assert.True(huge.Length > 1_000_000);
+        foreach (var version in new[] { stored, rejected, read })
+        {
+            Assert.Equal("before\uFFFDafter \uFFFD \U0001F600", version.Insights[0].Text);
+            Assert.Equal(["to\0ol"], version.Insights[0].Triggers.Tools);
+            Assert.Equal(["\uFFFD"], version.Insights[0].Triggers.Keywords);
+            Assert.Equal(huge, version.Insights[1].Text);
+            Assert.Equal("a\uFFFDb\uFFFDc", version.Note);
+            Assert.Equal(MemoryAuthor.Person("nul\uFFFDperson"), version.Author);
+        }
+
+        Assert.Equal("no\uFFFDpe", read.ReviewNote);
+        Assert.Null(await store.GetVersionAsync("mv-\0"));
+    }
+
+    [Fact]
+    public async Task The_server_going_away_is_a_TraceStoreException_naming_the_location_without_the_password_and_the_store_works_again_after()
+    {
+        await using var proxy = PostgresTcpProxy.Start(PostgresTestServer.ConnectionString!);
+        var options = Options;
+        options.ConnectionString = proxy.Through(options.ConnectionString) + ";Password=hunter2-secret;Timeout=3";
+        await using var store = new PostgresMemoryStore(options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+
+        proxy.Cut();
+        var writing = await Assert.ThrowsAsync<TraceStoreException>(() => store.ApproveAsync(version.Id, Alice));
+        var reading = await Assert.ThrowsAsync<TraceStoreException>(() => store.GetVersionAsync(version.Id));
+
+        foreach (var exception in new[] { writing, reading })
+        {
+            Assert.Contains($"127.0.0.1:{proxy.Port}/", exception.Message, StringComparison.Ordinal);
+            Assert.Contains(Schema, exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", exception.ToString(), StringComparison.Ordinal);
+            Assert.IsAssignableFrom<NpgsqlException>(exception.InnerException);
+        }
+
+        Assert.StartsWith("Cannot write to the PostgreSQL store", writing.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Cannot read the PostgreSQL store", reading.Message, StringComparison.Ordinal);
+        Assert.Equal(MemoryVersionState.Proposed, (await new PostgresMemoryStore(Options).GetVersionAsync(version.Id))!.State);
+
+        proxy.Resume();
+        var approved = await store.ApproveAsync(version.Id, Alice);
+        Assert.Equal(MemoryVersionState.Active, approved.State);
+        Assert.Equal(approved.Id, (await store.GetActiveVersionAsync(Bot))!.Id);
+    }
+
+    [Fact]
+    public async Task A_store_made_from_options_owns_its_pool_and_refuses_calls_after_disposal()
+    {
+        var store = new PostgresMemoryStore(Options);
+        await store.InitializeAsync();
+        store.Dispose();
+        await store.DisposeAsync();
+
+        var exception = await Assert.ThrowsAsync<ObjectDisposedException>(() => store.GetActiveVersionAsync(Bot));
+        Assert.Contains(nameof(PostgresMemoryStore), exception.ObjectName, StringComparison.Ordinal);
+    }
+
+    /// <summary>The result of one racing call: the version, or the exception.</summary>
+    private static async Task<(MemoryVersion? Version, Exception? Error)> OutcomeAsync(Func<Task<MemoryVersion>> call)
+    {
+        try
+        {
+            return (await call(), null);
+        }
+        catch (MemoryStateException exception)
+        {
+            return (null, exception);
+        }
+    }
+}
