@@ -20,6 +20,7 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     private readonly TimeProvider _time;
     private readonly PostgresStoreCalls _calls;
     private readonly PostgresDreamRunWriter _writer;
+    private WebhookPublisher? _webhooks;
 
     /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>
@@ -53,9 +54,26 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     public string Location => _calls.Database.Location;
 
     /// <inheritdoc />
-    /// <remarks>Always <see langword="false"/> for now: the webhook wrapper <c>AddWebhooks</c> installs publishes the dream
-    /// events after each transition commits.</remarks>
-    public bool WritesDreamRunWebhooks => false;
+    /// <remarks>True when webhooks with endpoints are configured and their outbox is in the same database and schema
+    /// (<c>UsePostgresStore</c> arranges it): the rows of <c>budget.reached</c>, <c>dream.completed</c> /
+    /// <c>dream.failed</c> / <c>dream.canceled</c> and <c>insight.quarantined</c> are then written in the transaction that
+    /// completes, fails or cancels a run (or ends the runs a start or <see cref="RecoverAbandonedAsync"/> finds abandoned),
+    /// so the end and its announcement are stored together or not at all.</remarks>
+    public bool WritesDreamRunWebhooks => _webhooks is { IsEnabled: true };
+
+    /// <summary>Gets or sets the publisher whose endpoints get the dream rows; set by <c>UsePostgresStore</c>, only for an
+    /// outbox in the same database and schema.</summary>
+    internal WebhookPublisher? Webhooks
+    {
+        get => _webhooks;
+        set
+        {
+            _webhooks = value;
+            _writer.WriteEnded = value is { IsEnabled: true } publisher
+                ? (connection, transaction, run, quarantined, token) => PostgresStoreWebhooks.WriteDreamEndedAsync(connection, transaction, publisher, run, quarantined, token)
+                : null;
+        }
+    }
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => _calls.InitializeAsync(cancellationToken);
@@ -146,8 +164,8 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
         var asOf = now is { } given ? Milliseconds(given) : Now();
-        var (runs, _) = await _calls.RunAsync((connection, token) => _writer.RecoverAbandonedAsync(connection, asOf, token), "Cannot write to", cancellationToken).ConfigureAwait(false);
-        return runs;
+        WebhookStoreChange.WrittenBy(this);
+        return await _calls.RunWithWebhooksAsync(_webhooks, (connection, token) => _writer.RecoverAbandonedAsync(connection, asOf, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
@@ -165,10 +183,12 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     private Task<DreamRun> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<DreamRun>> work, CancellationToken cancellationToken) =>
         _calls.RunAsync(work, "Cannot write to", cancellationToken);
 
-    private async Task<DreamRun> WriteEndedAsync(Func<NpgsqlConnection, CancellationToken, Task<(DreamRun Run, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
+    private Task<DreamRun> WriteEndedAsync(Func<NpgsqlConnection, CancellationToken, Task<(DreamRun Run, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
     {
-        var (run, _) = await _calls.RunAsync(work, "Cannot write to", cancellationToken).ConfigureAwait(false);
-        return run;
+        // The webhook wrapper may see only a decorator of the host's around this store: tell it, on the caller's flow,
+        // that the rows go into this change's transaction, so it does not publish them again.
+        WebhookStoreChange.WrittenBy(this);
+        return _calls.RunWithWebhooksAsync(_webhooks, work, cancellationToken);
     }
 
     private Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>

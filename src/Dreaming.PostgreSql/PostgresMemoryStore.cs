@@ -20,6 +20,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     private readonly TimeProvider _time;
     private readonly PostgresStoreCalls _calls;
     private readonly PostgresMemoryWriter _writer;
+    private WebhookPublisher? _webhooks;
 
     /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>
@@ -48,9 +49,25 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     public string Location => _calls.Database.Location;
 
     /// <inheritdoc />
-    /// <remarks>Always <see langword="false"/> for now: the webhook wrapper <c>AddWebhooks</c> installs publishes the memory
-    /// events after each change commits.</remarks>
-    public bool WritesMemoryWebhooks => false;
+    /// <remarks>True when webhooks with endpoints are configured and their outbox is in the same database and schema
+    /// (<c>UsePostgresStore</c> arranges it): the rows of <c>memory.version_proposed</c>, <c>memory.version_activated</c>
+    /// and <c>memory.version_rejected</c> are then written in the transaction that proposes, approves, rolls back or
+    /// rejects, so the change and its announcement are stored together or not at all.</remarks>
+    public bool WritesMemoryWebhooks => _webhooks is { IsEnabled: true };
+
+    /// <summary>Gets or sets the publisher whose endpoints get the memory rows; set by <c>UsePostgresStore</c>, only for an
+    /// outbox in the same database and schema.</summary>
+    internal WebhookPublisher? Webhooks
+    {
+        get => _webhooks;
+        set
+        {
+            _webhooks = value;
+            _writer.WriteWebhooks = value is { IsEnabled: true } publisher
+                ? (connection, transaction, eventType, version, token) => PostgresStoreWebhooks.WriteMemoryVersionAsync(connection, transaction, publisher, eventType, version, token)
+                : null;
+        }
+    }
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) => _calls.InitializeAsync(cancellationToken);
@@ -144,10 +161,12 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
 
     private DateTimeOffset Now() => _time.GetUtcNow();
 
-    private async Task<MemoryVersion> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<(MemoryVersion Version, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
+    private Task<MemoryVersion> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<(MemoryVersion Version, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
     {
-        var (version, _) = await _calls.RunAsync(work, "Cannot write to", cancellationToken).ConfigureAwait(false);
-        return version;
+        // The webhook wrapper may see only a decorator of the host's around this store: tell it, on the caller's flow,
+        // that the rows go into this change's transaction, so it does not publish them again.
+        WebhookStoreChange.WrittenBy(this);
+        return _calls.RunWithWebhooksAsync(_webhooks, work, cancellationToken);
     }
 
     private Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>

@@ -63,6 +63,32 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Runs a change that may write webhook rows in its transaction: with <paramref name="webhooks"/> (a publisher
+    /// with endpoints) the outbox tables are ensured first, and the dispatcher is woken once the change committed
+    /// deliveries. Without, it is <see cref="RunAsync"/>.</summary>
+    public async Task<T> RunWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<NpgsqlConnection, CancellationToken, Task<(T Value, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
+    {
+        var writes = webhooks is { IsEnabled: true };
+        var (value, wrote) = await RunAsync(
+            async (connection, token) =>
+            {
+                if (writes)
+                {
+                    await PostgresWebhookSchema.EnsureAsync(Database, token).ConfigureAwait(false);
+                }
+
+                return await work(connection, token).ConfigureAwait(false);
+            },
+            "Cannot write to",
+            cancellationToken).ConfigureAwait(false);
+        if (wrote)
+        {
+            webhooks!.NotifyWritten();
+        }
+
+        return value;
+    }
+
     /// <summary>Turns an Npgsql error into a <see cref="TraceStoreException"/> that names the location: host, port, database
     /// and schema, never the password (Npgsql's own messages do not hold it either).</summary>
     public TraceStoreException Explain(NpgsqlException exception, string verb)
