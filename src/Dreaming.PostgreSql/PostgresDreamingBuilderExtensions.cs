@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the PostgreSQL stores.</summary>
+/// <summary>Registers the PostgreSQL stores: the <see cref="PostgresWebhookOutboxStore"/> and the other stores on the same database.</summary>
 public static class PostgresDreamingBuilderExtensions
 {
     /// <summary>Uses PostgreSQL for the stores, replacing any registered before: one database that several instances of
@@ -15,7 +15,9 @@ public static class PostgresDreamingBuilderExtensions
     /// <param name="configure">Changes further settings, applied after the connection string.</param>
     /// <returns>The same builder, for chaining.</returns>
     /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.
-    /// The stores share one connection pool, and create their schema and tables on first use.</remarks>
+    /// The stores share one connection pool, and create their schema and tables on first use. The webhook outbox is a
+    /// <see cref="PostgresWebhookOutboxStore"/> (used once <c>AddWebhooks</c> is called), so the dispatchers of every
+    /// instance share its deliveries.</remarks>
     public static IDreamingBuilder UsePostgresStore(
         this IDreamingBuilder builder,
         string connectionString,
@@ -36,10 +38,33 @@ public static class PostgresDreamingBuilderExtensions
         builder.Services.TryAddSingleton(static services => new PostgresDatabase(services.GetRequiredService<IOptions<PostgresStoreOptions>>().Value));
 
         // Each store is registered below, as a singleton on the shared PostgresDatabase.
+        builder.Services.RemoveAll<IWebhookOutboxStore>();
+        builder.Services.AddSingleton<IWebhookOutboxStore>(static services => new PostgresWebhookOutboxStore(
+            services.GetRequiredService<PostgresDatabase>(),
+            services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IMemoryStore>();
         builder.Services.AddSingleton<IMemoryStore>(static services => new PostgresMemoryStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IDreamRunStore>();
         builder.Services.AddSingleton<IDreamRunStore>(static services => new PostgresDreamRunStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
         return builder;
     }
+
+    /// <summary>Whether the process has webhook endpoints, whose publisher announces the stores' changes (itself, or through
+    /// the store's transaction): a store then writes no unrouted events as well.</summary>
+    /// <param name="services">The provider.</param>
+    /// <returns><see langword="true"/> when <c>AddWebhooks</c> configured at least one endpoint.</returns>
+    internal static bool HasWebhookEndpoints(IServiceProvider services) => services.GetService<WebhookPublisher>() is { IsEnabled: true };
+
+    /// <summary>The publisher a store on <paramref name="database"/> writes its webhook rows through
+    /// (<see cref="PostgresStoreWebhooks"/>): only when webhooks have endpoints and their outbox is the PostgreSQL outbox on
+    /// the same database and schema, so the rows can share the change's transaction; otherwise <see langword="null"/>, and
+    /// the <c>AddWebhooks</c> wrappers publish after the change.</summary>
+    /// <param name="services">The provider.</param>
+    /// <param name="database">The database the store is on.</param>
+    /// <returns>The publisher, or <see langword="null"/>.</returns>
+    internal static WebhookPublisher? SameDatabaseWebhooks(IServiceProvider services, PostgresDatabase database) =>
+        services.GetService<WebhookPublisher>() is { IsEnabled: true, Outbox: PostgresWebhookOutboxStore outbox } publisher
+        && string.Equals(outbox.Location, database.Location, StringComparison.Ordinal)
+            ? publisher
+            : null;
 }
