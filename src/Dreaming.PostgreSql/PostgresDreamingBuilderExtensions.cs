@@ -43,9 +43,21 @@ public static class PostgresDreamingBuilderExtensions
             services.GetRequiredService<PostgresDatabase>(),
             services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IMemoryStore>();
-        builder.Services.AddSingleton<IMemoryStore>(static services => new PostgresMemoryStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
+        builder.Services.AddSingleton<IMemoryStore>(static services =>
+        {
+            var database = services.GetRequiredService<PostgresDatabase>();
+
+            // Proposals, approvals and rollbacks write their webhook rows in their own transaction when the outbox is here.
+            return new PostgresMemoryStore(database, services.GetService<TimeProvider>()) { Webhooks = SameDatabaseWebhooks(services, database) };
+        });
         builder.Services.RemoveAll<IDreamRunStore>();
-        builder.Services.AddSingleton<IDreamRunStore>(static services => new PostgresDreamRunStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
+        builder.Services.AddSingleton<IDreamRunStore>(static services =>
+        {
+            var database = services.GetRequiredService<PostgresDatabase>();
+
+            // A run's end writes its webhook rows in its own transaction likewise.
+            return new PostgresDreamRunStore(database, services.GetService<TimeProvider>()) { Webhooks = SameDatabaseWebhooks(services, database) };
+        });
         return builder;
     }
 
