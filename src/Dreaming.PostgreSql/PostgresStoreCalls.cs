@@ -39,7 +39,13 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call; Npgsql cancels a running statement on the server.</param>
     /// <returns>What <paramref name="work"/> returned.</returns>
     /// <exception cref="TraceStoreException">The server could not be reached or refused a statement.</exception>
-    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, string verb, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, string verb, CancellationToken cancellationToken) =>
+        RunAsync(work, verb, webhookTables: false, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection, after the migrations (and, with
+    /// <paramref name="webhookTables"/>, the outbox's), which take connections of their own before the call takes its
+    /// one: a pool of one connection must not wait for itself.</summary>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, string verb, bool webhookTables, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, _owner);
         cancellationToken.ThrowIfCancellationRequested();
@@ -48,6 +54,11 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
             foreach (var (component, migrations) in _components)
             {
                 await Database.EnsureMigratedAsync(component, migrations, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (webhookTables)
+            {
+                await PostgresWebhookSchema.EnsureAsync(Database, cancellationToken).ConfigureAwait(false);
             }
 
             await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -65,22 +76,10 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
 
     /// <summary>Runs a change that may write webhook rows in its transaction: with <paramref name="webhooks"/> (a publisher
     /// with endpoints) the outbox tables are ensured first, and the dispatcher is woken once the change committed
-    /// deliveries. Without, it is <see cref="RunAsync"/>.</summary>
+    /// deliveries. Without, it is <see cref="RunAsync{T}(Func{NpgsqlConnection, CancellationToken, Task{T}}, string, CancellationToken)"/>.</summary>
     public async Task<T> RunWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<NpgsqlConnection, CancellationToken, Task<(T Value, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
     {
-        var writes = webhooks is { IsEnabled: true };
-        var (value, wrote) = await RunAsync(
-            async (connection, token) =>
-            {
-                if (writes)
-                {
-                    await PostgresWebhookSchema.EnsureAsync(Database, token).ConfigureAwait(false);
-                }
-
-                return await work(connection, token).ConfigureAwait(false);
-            },
-            "Cannot write to",
-            cancellationToken).ConfigureAwait(false);
+        var (value, wrote) = await RunAsync(work, "Cannot write to", webhookTables: webhooks is { IsEnabled: true }, cancellationToken).ConfigureAwait(false);
         if (wrote)
         {
             webhooks!.NotifyWritten();

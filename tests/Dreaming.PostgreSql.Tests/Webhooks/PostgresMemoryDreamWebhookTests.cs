@@ -76,6 +76,19 @@ public sealed class PostgresMemoryDreamWebhookTests : PostgresStoreFixture
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'webhook_events'"));
     }
 
+    [Fact]
+    public async Task The_first_change_with_webhooks_works_on_a_pool_of_one_connection()
+    {
+        var options = Options;
+        options.ConnectionString += ";Maximum Pool Size=1;Timeout=2";
+        await using var store = new PostgresMemoryStore(options, _clock) { Webhooks = Publisher() };
+
+        var proposed = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
+
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM webhook_events"));
+        Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(proposed.Id, Alice)).State);
+    }
+
     private WebhookPublisher Publisher()
     {
         var options = new WebhookOptions();
