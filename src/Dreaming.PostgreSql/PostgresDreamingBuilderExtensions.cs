@@ -17,7 +17,9 @@ public static class PostgresDreamingBuilderExtensions
     /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.
     /// The stores share one connection pool, and create their schema and tables on first use. The webhook outbox is a
     /// <see cref="PostgresWebhookOutboxStore"/> (used once <c>AddWebhooks</c> is called), so the dispatchers of every
-    /// instance share its deliveries.</remarks>
+    /// instance share its deliveries. The memory store is a <see cref="PostgresMemoryStore"/> and the dream run store a
+    /// <see cref="PostgresDreamRunStore"/>; with <c>AddWebhooks</c> they write their events in the transaction of each
+    /// change.</remarks>
     public static IDreamingBuilder UsePostgresStore(
         this IDreamingBuilder builder,
         string connectionString,
