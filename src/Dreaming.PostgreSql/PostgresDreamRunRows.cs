@@ -53,7 +53,7 @@ internal static class PostgresDreamRunRows
         var scopes = new List<MemoryScope>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (MemoryScope.TryParse(reader.GetString(0), out var scope))
+            if (MemoryScope.TryParse(Text(reader, 0), out var scope))
             {
                 scopes.Add(scope);
             }
@@ -98,7 +98,7 @@ internal static class PostgresDreamRunRows
 
     private static DreamRun Read(NpgsqlDataReader row)
     {
-        var id = row.GetString(0);
+        var id = Text(row, 0);
         try
         {
             return new DreamRun
@@ -106,7 +106,7 @@ internal static class PostgresDreamRunRows
                 Id = id,
                 Request = new DreamRunRequest
                 {
-                    Scope = MemoryScope.TryParse(row.GetString(1), out var scope) ? scope : throw Unreadable(id, "scope", row.GetString(1)),
+                    Scope = MemoryScope.TryParse(Text(row, 1), out var scope) ? scope : throw Unreadable(id, "scope", Text(row, 1)),
                     Instructions = GetString(row, 6),
                     MaxSessions = row.GetInt32(7),
                     MinSessions = row.GetInt32(8),
@@ -124,10 +124,10 @@ internal static class PostgresDreamRunRows
                 Results = new DreamRunResults
                 {
                     InputVersionId = GetString(row, 12),
-                    SessionIds = JsonSerializer.Deserialize(row.GetString(13), PostgresDreamRunJson.Store.StringArray) ?? [],
-                    Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, row.GetString(15)) : null,
-                    StageUsage = JsonSerializer.Deserialize(row.GetString(16), PostgresDreamRunJson.Store.DreamStageUsageArray) ?? [],
-                    Report = PostgresDreamRunJson.ReadReport(row.GetString(17)),
+                    SessionIds = JsonSerializer.Deserialize(Text(row, 13), PostgresDreamRunJson.Store.StringArray) ?? [],
+                    Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, Text(row, 15)) : null,
+                    StageUsage = JsonSerializer.Deserialize(Text(row, 16), PostgresDreamRunJson.Store.DreamStageUsageArray) ?? [],
+                    Report = PostgresDreamRunJson.ReadReport(Text(row, 17)),
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),
                     BudgetReached = row.GetBoolean(22),

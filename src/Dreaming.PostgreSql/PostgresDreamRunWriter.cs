@@ -165,7 +165,7 @@ internal sealed class PostgresDreamRunWriter(string schema)
     {
         await using (var command = Command(connection, transaction, "SELECT scope FROM dream_runs WHERE id = @id", ("id", runId)))
         {
-            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(key, out var scope))
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(PostgresText.Decode(key), out var scope))
             {
                 await LockScopeAsync(connection, transaction, PostgresDreamRunMigrations.Component, schema, scope, cancellationToken).ConfigureAwait(false);
             }
@@ -247,7 +247,7 @@ internal sealed class PostgresDreamRunWriter(string schema)
         return run.Request.ReviewMode == DreamReviewMode.RequireApproval
             || state == Name(MemoryVersionState.Active)
             || state == Name(MemoryVersionState.Superseded)
-            ? reader.GetString(0)
+            ? Text(reader, 0)
             : null;
     }
 

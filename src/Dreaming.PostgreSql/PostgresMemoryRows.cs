@@ -19,25 +19,26 @@ internal static class PostgresMemoryRows
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => PostgresNames<TEnum>.Of(value);
 
-    /// <summary>Makes a command; every string value goes through <see cref="PostgresText.Storable"/>.</summary>
+    /// <summary>Makes a command; every string value is stored as <see cref="PostgresText.Encode"/> gives it (a NUL kept through
+    /// an escape, half a surrogate pair as U+FFFD), so it matches the stored form of the same string.</summary>
     public static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Storable(text) : value ?? DBNull.Value);
+            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Encode(text) : value ?? DBNull.Value);
         }
 
         return command;
     }
 
-    /// <summary>Makes one command of a batch, its values made storable as <see cref="Command"/> makes them.</summary>
+    /// <summary>Makes one command of a batch, its values encoded as <see cref="Command"/> encodes them.</summary>
     public static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Storable(text) : value ?? DBNull.Value);
+            command.Parameters.AddWithValue(name, value is string text ? PostgresText.Encode(text) : value ?? DBNull.Value);
         }
 
         return command;
@@ -147,20 +148,20 @@ internal static class PostgresMemoryRows
 
     private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row)
     {
-        var id = row.GetString(0);
+        var id = Text(row, 0);
         return new MemoryVersionSummary
         {
             Id = id,
-            Scope = MemoryScope.TryParse(row.GetString(1), out var scope) ? scope : throw Unreadable(id, "scope", row.GetString(1)),
+            Scope = MemoryScope.TryParse(Text(row, 1), out var scope) ? scope : throw Unreadable(id, "scope", Text(row, 1)),
             Number = row.GetInt32(2),
             ParentVersionId = GetString(row, 3),
             RestoredFromVersionId = GetString(row, 4),
-            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5)), row.GetString(6)),
+            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5)), Text(row, 6)),
             State = Parse<MemoryVersionState>(id, row.GetString(7)),
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
             Note = GetString(row, 9),
             InsightCount = row.GetInt32(10),
-            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11)), row.GetString(12)),
+            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11)), Text(row, 12)),
             ReviewedAt = GetTime(row, 13),
             ReviewNote = GetString(row, 14),
             SupersededAt = GetTime(row, 15),
@@ -174,16 +175,16 @@ internal static class PostgresMemoryRows
         {
             return new Insight
             {
-                Id = row.GetString(0),
+                Id = Text(row, 0),
                 Kind = Parse<InsightKind>(version.Id, row.GetString(1)),
-                Text = row.GetString(2),
+                Text = Text(row, 2),
                 Scope = version.Scope,
                 Triggers = new InsightTriggers
                 {
-                    Tools = JsonSerializer.Deserialize(row.GetString(3), PostgresMemoryJson.Default.StringArray) ?? [],
-                    Keywords = JsonSerializer.Deserialize(row.GetString(4), PostgresMemoryJson.Default.StringArray) ?? [],
+                    Tools = JsonSerializer.Deserialize(Text(row, 3), PostgresMemoryJson.Default.StringArray) ?? [],
+                    Keywords = JsonSerializer.Deserialize(Text(row, 4), PostgresMemoryJson.Default.StringArray) ?? [],
                 },
-                Evidence = (JsonSerializer.Deserialize(row.GetString(5), PostgresMemoryJson.Default.PostgresEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Evidence = (JsonSerializer.Deserialize(Text(row, 5), PostgresMemoryJson.Default.PostgresEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
                 Helpful = row.GetInt32(6),
                 Harmful = row.GetInt32(7),
                 Seen = row.GetInt32(8),
@@ -195,11 +196,15 @@ internal static class PostgresMemoryRows
         }
         catch (JsonException exception)
         {
-            throw new TraceStoreException($"Insight '{row.GetString(0)}' of memory version '{version.Id}' has triggers or evidence this library cannot read: {exception.Message}", exception);
+            throw new TraceStoreException($"Insight '{Text(row, 0)}' of memory version '{version.Id}' has triggers or evidence this library cannot read: {exception.Message}", exception);
         }
     }
 
-    public static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+    /// <summary>Reads a text column that may be null, decoded (<see cref="PostgresText.Decode"/>).</summary>
+    public static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : Text(row, ordinal);
+
+    /// <summary>Reads a text column, decoded (<see cref="PostgresText.Decode"/>): the string as it was given.</summary>
+    public static string Text(NpgsqlDataReader row, int ordinal) => PostgresText.Decode(row.GetString(ordinal));
 
     public static DateTimeOffset? GetTime(NpgsqlDataReader row, int ordinal) =>
         row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));

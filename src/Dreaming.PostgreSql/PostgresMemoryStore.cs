@@ -12,8 +12,9 @@ namespace Dreaming.PostgreSql;
 /// commit, so two approvals racing, in this process or another, cannot leave two active versions (the second sees the
 /// first's and throws <see cref="MemoryStateException"/>, as with SQLite); a unique index on the active version of each scope
 /// and triggers that refuse deletes, truncation and content changes guard the same rules inside the database.</para>
-/// <para>Times are kept as unix milliseconds and come back in UTC. PostgreSQL text cannot hold U+0000 and UTF-8 cannot hold
-/// an unpaired surrogate: both come back as U+FFFD.</para>
+/// <para>Times are kept as unix milliseconds and come back in UTC. Text comes back as given, a NUL too (PostgreSQL text
+/// cannot hold U+0000, so such text is stored escaped, as the trace store stores it); half a surrogate pair, which UTF-8
+/// cannot hold, comes back as U+FFFD, as with SQLite.</para>
 /// </remarks>
 public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IAsyncDisposable, IDisposable
 {

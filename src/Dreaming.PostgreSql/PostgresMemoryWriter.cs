@@ -154,7 +154,7 @@ internal sealed class PostgresMemoryWriter(string schema)
     private async Task LockScopeOfAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, CancellationToken cancellationToken)
     {
         await using var command = PostgresMemoryRows.Command(connection, transaction, "SELECT scope FROM memory_versions WHERE id = @id", ("id", versionId));
-        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(key, out var scope))
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(PostgresText.Decode(key), out var scope))
         {
             await LockAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false);
         }

@@ -1,71 +1,73 @@
-using System.Text;
-
 namespace Dreaming.PostgreSql;
 
-/// <summary>Makes text storable in PostgreSQL: its <c>text</c> type cannot hold U+0000, and UTF-8 cannot hold an unpaired
-/// surrogate. Both become U+FFFD, the replacement character, as unpaired surrogates do in the SQLite store.</summary>
+/// <summary>Keeps any .NET string in a PostgreSQL <c>text</c> column, which cannot hold the NUL character (U+0000).</summary>
+/// <remarks>
+/// <para>A string without NUL and without U+FFFF is stored as it is, so ordinary text stays readable and comparable in SQL.
+/// Any other string is stored as U+FFFF followed by the string with each U+FFFF doubled and each NUL written as U+FFFF
+/// and <c>0</c>; <see cref="Decode"/> reverses it, so every string comes back as given and two different strings never
+/// meet. Filters encode their values the same way, so they find such strings too.</para>
+/// <para>Half a surrogate pair is not Unicode text: it becomes U+FFFD, as in every store that keeps text as UTF-8 (the
+/// SQLite store too), rather than failing the write.</para>
+/// </remarks>
 internal static class PostgresText
 {
-    /// <summary>Returns <paramref name="text"/>, or a copy with each NUL and unpaired surrogate replaced by U+FFFD. Text
-    /// without them (nearly all) is returned as it is, after one scan, without allocating.</summary>
-    public static string Storable(string text)
+    private const char Marker = '\uFFFF';
+
+    /// <summary>Returns the stored form of <paramref name="value"/>; the same instance when it needs no change.</summary>
+    public static string Encode(string value)
     {
-        var span = text.AsSpan();
-        var first = FirstUnstorable(span);
-        if (first < 0)
+        var text = value.AsSpan();
+        if (text.IndexOfAny('\0', Marker) < 0 && text.IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
         {
-            return text;
+            return value;
         }
 
-        var builder = new StringBuilder(text.Length);
-        builder.Append(span[..first]);
-        for (var i = first; i < span.Length; i++)
+        var clean = UnpairedSurrogates.IndexOf(value) < 0 ? value : ReplaceUnpairedSurrogates(value);
+        if (clean.AsSpan().IndexOfAny('\0', Marker) < 0)
         {
-            var c = span[i];
-            if (c == '\0')
+            return clean;
+        }
+
+        return Marker + clean.Replace("\uFFFF", "\uFFFF\uFFFF", StringComparison.Ordinal).Replace("\0", "\uFFFF0", StringComparison.Ordinal);
+    }
+
+    /// <summary>Returns the stored form of <paramref name="value"/>, or <see cref="DBNull.Value"/> for <see langword="null"/>.</summary>
+    public static object EncodeNullable(string? value) => value is null ? DBNull.Value : Encode(value);
+
+    /// <summary>Returns the string whose stored form is <paramref name="stored"/>.</summary>
+    public static string Decode(string stored)
+    {
+        if (stored.Length == 0 || stored[0] != Marker)
+        {
+            return stored;
+        }
+
+        var result = new System.Text.StringBuilder(stored.Length - 1);
+        for (var i = 1; i < stored.Length; i++)
+        {
+            var c = stored[i];
+            if (c == Marker && i + 1 < stored.Length)
             {
-                builder.Append('\uFFFD');
-            }
-            else if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
-            {
-                builder.Append(c).Append(span[++i]);
-            }
-            else if (char.IsSurrogate(c))
-            {
-                builder.Append('\uFFFD');
+                i++;
+                result.Append(stored[i] == '0' ? '\0' : stored[i]);
             }
             else
             {
-                builder.Append(c);
+                result.Append(c);
             }
         }
 
-        return builder.ToString();
+        return result.ToString();
     }
 
-    /// <summary>Returns the index of the first NUL or unpaired surrogate, or -1.</summary>
-    private static int FirstUnstorable(ReadOnlySpan<char> span)
+    private static string ReplaceUnpairedSurrogates(string value)
     {
-        var nul = span.IndexOf('\0');
-        var limit = nul < 0 ? span.Length : nul;
-        var offset = 0;
-        while (offset < limit)
+        var chars = value.ToCharArray();
+        for (var from = 0; UnpairedSurrogates.IndexOf(chars.AsSpan(from)) is var at and >= 0; from += at + 1)
         {
-            var next = span[offset..limit].IndexOfAnyInRange('\uD800', '\uDFFF');
-            if (next < 0)
-            {
-                break;
-            }
-
-            var i = offset + next;
-            if (!char.IsHighSurrogate(span[i]) || i + 1 >= span.Length || !char.IsLowSurrogate(span[i + 1]))
-            {
-                return i;
-            }
-
-            offset = i + 2;
+            chars[from + at] = '\uFFFD';
         }
 
-        return nul;
+        return new string(chars);
     }
 }

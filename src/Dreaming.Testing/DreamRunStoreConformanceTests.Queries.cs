@@ -51,4 +51,36 @@ public abstract partial class DreamRunStoreConformanceTests
         Assert.Equal(new DreamCursor(Milliseconds(BaseTime.AddMinutes(-1)), "session-ä-3"), last.Results.Cursor);
         Assert.Null(await store.GetLastCompletedAsync(Other));
     }
+
+    /// <summary>The NUL character (U+0000) is Unicode text: it comes back as given in every text of a run (a store whose text
+    /// type cannot hold it escapes it), next to U+FFFD and U+FFFF, and a scope whose id holds one is a scope of its own, with
+    /// its own running run, not the scope whose id has U+FFFD there.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task CreateStartAndFailAsync_NulCharactersInText_ComeBackAsGiven()
+    {
+        var store = await NewStoreAsync();
+        var nul = MemoryScope.Agent("b\0t");
+        var replaced = MemoryScope.Agent("b\uFFFDt");
+        var request = Request(nul) with { Instructions = "be\0brief \uFFFD\uFFFF\0\uFFFF0" };
+        var run = await store.CreateAsync(request);
+        await store.StartAsync(run.Id, "host\0a", Lease);
+        var other = await RunningAsync(store, replaced);
+        var results = DreamRunResults.Empty with { SessionIds = ["s\01"], Cursor = new DreamCursor(BaseTime, "s\01"), Note = "n\0", InputVersionId = "v\0" };
+
+        var failed = await store.FailAsync(run.Id, "model said \0", results);
+        var stored = (await store.GetAsync(run.Id))!;
+
+        foreach (var value in new[] { failed, stored })
+        {
+            Assert.Equal(request, value.Request);
+            Assert.Equal("host\0a", value.LeaseHolder);
+            Assert.Equal("model said \0", value.Error);
+            ResultsEqual(results, value.Results);
+        }
+
+        Assert.Equal([run.Id], (await store.ListAsync(nul)).Select(value => value.Id));
+        Assert.Equal([other.Id], (await store.ListAsync(replaced)).Select(value => value.Id));
+        Assert.Equal(DreamRunStatus.Running, (await store.GetAsync(other.Id))!.Status);
+    }
 }

@@ -215,6 +215,49 @@ public abstract partial class MemoryStoreConformanceTests
         Assert.Equal(stored.ReviewNote, rejected.ReviewNote);
     }
 
+    /// <summary>The NUL character (U+0000) is Unicode text: it comes back as given in every text of a version (a store whose
+    /// text type cannot hold it escapes it), next to U+FFFD and U+FFFF, and a scope whose id holds one is a scope of its own,
+    /// not the scope whose id has U+FFFD there.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ProposeAndRejectAsync_NulCharactersInText_ComeBackAsGiven()
+    {
+        var store = await NewStoreAsync();
+        var nul = MemoryScope.Agent("b\0t");
+        var replaced = MemoryScope.Agent("b\uFFFDt");
+        var lesson = Lesson("ins-1", "Refund\0 once \uFFFD\uFFFF\0\uFFFF0 end\0", nul) with
+        {
+            Triggers = new InsightTriggers { Tools = ["refund\0"], Keywords = ["\0money"] },
+            Evidence = [new InsightEvidence("session-\0", 3)],
+        };
+        var proposal = Proposal(nul, null, MemoryAuthor.Person("jo\0s"), lesson) with { Note = "cut \0" };
+
+        var proposed = await store.ProposeAsync(proposal);
+        var other = await ActiveVersionAsync(store, replaced, null, Lesson("other", scope: replaced));
+        var rejected = await store.RejectAsync(proposed.Id, MemoryAuthor.Person("rev\0"), "no\0");
+        var stored = (await store.GetVersionAsync(proposed.Id))!;
+
+        foreach (var version in new[] { proposed, rejected, stored })
+        {
+            Assert.Equal(nul, version.Scope);
+            var insight = version.Insights.Single();
+            Assert.Equal("Refund\0 once \uFFFD\uFFFF\0\uFFFF0 end\0", insight.Text);
+            Assert.Equal(nul, insight.Scope);
+            Assert.Equal(["refund\0"], insight.Triggers.Tools);
+            Assert.Equal(["\0money"], insight.Triggers.Keywords);
+            Assert.Equal([new InsightEvidence("session-\0", 3)], insight.Evidence);
+            Assert.Equal("cut \0", version.Note);
+            Assert.Equal(MemoryAuthor.Person("jo\0s"), version.Author);
+        }
+
+        Assert.Equal(MemoryAuthor.Person("rev\0"), stored.ReviewedBy);
+        Assert.Equal("no\0", stored.ReviewNote);
+        Assert.Equal([proposed.Id], (await store.ListVersionsAsync(nul)).Select(version => version.Id));
+        Assert.Equal([other.Id], (await store.ListVersionsAsync(replaced)).Select(version => version.Id));
+        Assert.Null(await store.GetActiveVersionAsync(nul));
+        Assert.Equal(1, other.Number);
+    }
+
     /// <summary>A dream run may retire an insight of the parent but never drop it; a person may.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

@@ -170,11 +170,11 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
         var failed = await store.FailAsync(run.Id, "model said \0\uDFFF" + new string('x', 1_100_000), new DreamRunResults { SessionIds = ["s\01"], Note = "n\0" });
 
         var read = (await store.GetAsync(run.Id))!;
-        Assert.Equal("be\uFFFDbrief \uFFFD", read.Request.Instructions);
-        Assert.Equal("host\uFFFDa", read.LeaseHolder);
-        Assert.Equal("model said \uFFFD\uFFFD" + new string('x', 1_100_000), read.Error);
+        Assert.Equal("be\0brief \uFFFD", read.Request.Instructions);
+        Assert.Equal("host\0a", read.LeaseHolder);
+        Assert.Equal("model said \0\uFFFD" + new string('x', 1_100_000), read.Error);
         Assert.Equal(["s\01"], read.Results.SessionIds);
-        Assert.Equal("n\uFFFD", read.Results.Note);
+        Assert.Equal("n\0", read.Results.Note);
         Assert.Equal(read.Error, failed.Error);
     }
 

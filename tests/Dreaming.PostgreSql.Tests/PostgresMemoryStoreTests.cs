@@ -123,15 +123,15 @@ public sealed class PostgresMemoryStoreTests : PostgresStoreFixture
         Assert.True(huge.Length > 1_000_000);
         foreach (var version in new[] { stored, rejected, read })
         {
-            Assert.Equal("before\uFFFDafter \uFFFD \U0001F600", version.Insights[0].Text);
+            Assert.Equal("before\0after \uFFFD \U0001F600", version.Insights[0].Text);
             Assert.Equal(["to\0ol"], version.Insights[0].Triggers.Tools);
             Assert.Equal(["\uFFFD"], version.Insights[0].Triggers.Keywords);
             Assert.Equal(huge, version.Insights[1].Text);
-            Assert.Equal("a\uFFFDb\uFFFDc", version.Note);
-            Assert.Equal(MemoryAuthor.Person("nul\uFFFDperson"), version.Author);
+            Assert.Equal("a\0b\uFFFDc", version.Note);
+            Assert.Equal(MemoryAuthor.Person("nul\0person"), version.Author);
         }
 
-        Assert.Equal("no\uFFFDpe", read.ReviewNote);
+        Assert.Equal("no\0pe", read.ReviewNote);
         Assert.Null(await store.GetVersionAsync("mv-\0"));
     }
 

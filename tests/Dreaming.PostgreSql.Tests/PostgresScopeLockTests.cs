@@ -63,20 +63,49 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(version.Id, Alice)).State);
     }
 
-    /// <summary>Takes the scope's lock as another instance's change would, in a transaction left open.</summary>
-    private async Task<NpgsqlConnection> HoldScopeLockAsync()
+    [Fact]
+    public async Task Changes_in_a_scope_whose_id_holds_a_NUL_take_that_scopes_lock()
+    {
+        var scope = MemoryScope.Agent("b\0t");
+        await using var memory = new PostgresMemoryStore(Options);
+        await using var runs = new PostgresDreamRunStore(Options);
+        var version = await memory.ProposeAsync(Proposal(scope, null, Alice, "i1"));
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope });
+        Task<MemoryVersion> approving;
+        Task<DreamRun> starting;
+        await using (await HoldScopeLockAsync(scope))
+        await using (await HoldScopeLockAsync(scope, PostgresDreamRunMigrations.Component))
+        {
+            approving = memory.ApproveAsync(version.Id, Alice);
+            starting = runs.StartAsync(run.Id, "host-a", TimeSpan.FromMinutes(5));
+            await WaitForLockWaitersAsync(1, scope);
+            await WaitForLockWaitersAsync(1, scope, PostgresDreamRunMigrations.Component);
+            Assert.False(approving.IsCompleted);
+            Assert.False(starting.IsCompleted);
+        }
+
+        Assert.Equal(MemoryVersionState.Active, (await approving.WaitAsync(TimeSpan.FromSeconds(20))).State);
+        Assert.Equal(DreamRunStatus.Running, (await starting.WaitAsync(TimeSpan.FromSeconds(20))).Status);
+    }
+
+    /// <summary>Takes a scope's lock (the bot's memory lock unless told) as another instance's change would, in a transaction
+    /// left open; closing the connection frees it.</summary>
+    private async Task<NpgsqlConnection> HoldScopeLockAsync(MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component)
     {
         var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", connection);
-        command.Parameters.AddWithValue("key", $"dreaming.memory:{Schema}:{Bot.Key}");
+        command.Parameters.AddWithValue("key", LockKey(scope, component));
         await command.ExecuteNonQueryAsync();
         return connection;
     }
 
+    /// <summary>The key of a scope's lock as the stores write it: a NUL in the scope's id escaped as in every stored text.</summary>
+    private string LockKey(MemoryScope? scope, string component) => PostgresText.Encode($"dreaming.{component}:{Schema}:{(scope ?? Bot).Key}");
+
     /// <summary>Waits until <paramref name="count"/> backends wait for this test's scope lock (never another test's or
     /// another engineer's: the server is shared); returns one's process id.</summary>
-    private async Task<int> WaitForLockWaitersAsync(int count)
+    private async Task<int> WaitForLockWaitersAsync(int count, MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component)
     {
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         await connection.OpenAsync();
@@ -86,7 +115,7 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
                 "SELECT array_agg(pid) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 "
                 + "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)",
                 connection);
-            command.Parameters.AddWithValue("key", $"dreaming.memory:{Schema}:{Bot.Key}");
+            command.Parameters.AddWithValue("key", LockKey(scope, component));
             if (await command.ExecuteScalarAsync() is int[] waiters && waiters.Length >= count)
             {
                 return waiters[0];
