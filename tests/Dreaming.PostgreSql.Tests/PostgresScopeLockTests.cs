@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Dreaming.PostgreSql.Tests;
@@ -86,6 +87,61 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
 
         Assert.Equal(MemoryVersionState.Active, (await approving.WaitAsync(TimeSpan.FromSeconds(20))).State);
         Assert.Equal(DreamRunStatus.Running, (await starting.WaitAsync(TimeSpan.FromSeconds(20))).Status);
+    }
+
+    [Fact]
+    public async Task A_change_waiting_for_the_lock_longer_than_CommandTimeout_is_a_TraceStoreException_and_writes_nothing()
+    {
+        var options = Options;
+        options.CommandTimeout = TimeSpan.FromSeconds(1);
+        options.ConnectionString += ";Maximum Pool Size=1";
+        await using var store = new PostgresMemoryStore(options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
+        await using (await HoldScopeLockAsync())
+        {
+            var exception = await Assert.ThrowsAsync<TraceStoreException>(() => store.ApproveAsync(version.Id, Alice).WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains(store.Location, exception.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(MemoryVersionState.Proposed, (await store.GetVersionAsync(version.Id))!.State);
+        Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(version.Id, Alice)).State);
+    }
+
+    /// <summary>No transaction holds a scope's memory lock and its dream run lock together, so a memory change and a dream
+    /// run's end (which follows the version it wrote) cannot deadlock whatever order they come in: each goes on while
+    /// another instance holds the other's lock. A change that took both would wait here, and would need one lock order.</summary>
+    [Fact]
+    public async Task A_memory_change_and_a_dream_runs_end_never_wait_for_each_others_scope_lock()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var memory = new PostgresMemoryStore(Options, clock);
+        await using var runs = new PostgresDreamRunStore(Options, clock);
+        var lease = TimeSpan.FromMinutes(5);
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await runs.StartAsync(run.Id, "host-a", lease);
+        var abandoned = await runs.CreateAsync(new DreamRunRequest { Scope = Bot });
+        var version = await memory.ProposeAsync(Proposal(Bot, null, MemoryAuthor.DreamRun(run.Id), "i1"));
+        await using (await HoldScopeLockAsync())
+        {
+            var completed = await runs.CompleteAsync(run.Id, new DreamRunResults { OutputVersionId = version.Id }).WaitAsync(TimeSpan.FromSeconds(20));
+            await runs.StartAsync(abandoned.Id, "host-dead", lease).WaitAsync(TimeSpan.FromSeconds(20));
+            clock.Advance(lease);
+            var recovered = await runs.RecoverAbandonedAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.Equal(DreamRunStatus.Completed, completed.Status);
+            Assert.Equal(abandoned.Id, Assert.Single(recovered).Id);
+        }
+
+        await using (await HoldScopeLockAsync(Bot, PostgresDreamRunMigrations.Component))
+        {
+            var approved = await memory.ApproveAsync(version.Id, Alice).WaitAsync(TimeSpan.FromSeconds(20));
+            var proposed = await memory.ProposeAsync(Proposal(Bot, approved.Id, Alice, "i1", "i2")).WaitAsync(TimeSpan.FromSeconds(20));
+            await memory.ApproveAsync(proposed.Id, Alice).WaitAsync(TimeSpan.FromSeconds(20));
+            var rolledBack = await memory.RollbackAsync(approved.Id, Alice).WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.Equal(MemoryVersionState.Active, approved.State);
+            Assert.Equal((MemoryVersionState.Active, approved.Id), (rolledBack.State, rolledBack.RestoredFromVersionId));
+        }
     }
 
     /// <summary>Takes a scope's lock (the bot's memory lock unless told) as another instance's change would, in a transaction
