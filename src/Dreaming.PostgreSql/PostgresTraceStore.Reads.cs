@@ -1,0 +1,107 @@
+using System.Data;
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The trace store's reads, and the connection plumbing every call goes through.</summary>
+public sealed partial class PostgresTraceStore
+{
+    private const string WriteAction = "Cannot write to";
+
+    private const string ReadAction = "Cannot read";
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection once the tables are migrated, turning Npgsql's errors
+    /// into <see cref="TraceStoreException"/>s that name <see cref="Location"/>.</summary>
+    private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await _database.EnsureMigratedAsync(PostgresTraceSchema.Component, PostgresTraceSchema.Migrations, cancellationToken).ConfigureAwait(false);
+            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"{action} the PostgreSQL trace store at '{Location}': canceled.", exception, cancellationToken);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw Explain(exception, action);
+        }
+        catch (ObjectDisposedException exception) when (_disposed)
+        {
+            // The pool was closed under a call in flight: the store, not the data source, is what the caller disposed.
+            throw new ObjectDisposedException(GetType().FullName, exception);
+        }
+    }
+
+    /// <summary>Turns an Npgsql error into a <see cref="TraceStoreException"/> naming the location (never the password). A
+    /// connection the server closed or could not open drops the pool's idle connections, which are as dead: the next call
+    /// connects anew.</summary>
+    private TraceStoreException Explain(NpgsqlException exception, string action)
+    {
+        var lost = exception is not PostgresException postgres
+            || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+        if (lost && !_disposed)
+        {
+            _database.DataSource.Clear();
+        }
+
+        var reason = exception is PostgresException { SqlState: var state } ? $"{exception.Message} (SQLSTATE {state})" : exception.Message;
+        return new TraceStoreException($"{action} the PostgreSQL trace store at '{Location}': {reason}", exception);
+    }
+
+    private static async Task<SessionRecord?> ReadSessionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {PostgresTraceRows.SessionColumns} FROM sessions WHERE id = $1", connection, transaction);
+        command.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresTraceRows.ReadSession(reader) : null;
+    }
+
+    // With types (stored forms), only the events of those types are read; the primary key still finds the session's.
+    private static async Task<List<SessionEvent>> ReadEventsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, string[]? types, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            types is null
+                ? "SELECT seq, ts, payload FROM events WHERE session_id = $1 ORDER BY seq"
+                : "SELECT seq, ts, payload FROM events WHERE session_id = $1 AND type = ANY($2) ORDER BY seq",
+            connection,
+            transaction);
+        command.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        if (types is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+        }
+
+        var events = new List<SessionEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(PostgresTraceRows.ReadEvent(sessionId, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return events;
+    }
+
+    // The record and its events are read in one repeatable-read transaction, so they are one snapshot.
+    private static async Task<SessionWithEvents?> ReadSessionWithEventsAsync(NpgsqlConnection connection, string sessionId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        return await ReadSessionAsync(connection, transaction, sessionId, cancellationToken).ConfigureAwait(false) is { } session
+            ? new SessionWithEvents(session, await ReadEventsAsync(connection, transaction, sessionId, null, cancellationToken).ConfigureAwait(false))
+            : null;
+    }
+
+    /// <summary>Writes the <c>session.completed</c> or <c>session.failed</c> outbox rows in the transaction that ends the session.</summary>
+    private Task<bool> WriteSessionWebhookAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks,
+        string agentId, string? parentId, string? scope, string task, CancellationToken cancellationToken)
+    {
+        _ = (connection, transaction, completion, webhooks, agentId, parentId, scope, task, cancellationToken, _timeProvider);
+        return Task.FromResult(false);
+    }
+}

@@ -1,0 +1,303 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The transactions of the trace store's writes.</summary>
+public sealed partial class PostgresTraceStore
+{
+    // The token is checked every this many events of an imported session, and each chunk is one statement.
+    private const int ImportChunk = 1024;
+
+    private const string LockSessions = "SELECT id, status FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
+    private const string AddEventCounts =
+        "UPDATE sessions AS s SET event_count = s.event_count + u.n FROM unnest($1::text[], $2::bigint[]) AS u(id, n) WHERE s.id = u.id";
+
+    private const string Complete =
+        "UPDATE sessions SET status = $2, ended_ms = $3, input_tokens = $4, output_tokens = $5, cached_input_tokens = $6, "
+        + "model_calls = $7, cost_minor_units = $8, dropped_event_count = $9, "
+        + "outcome_label = CASE WHEN $10 THEN $11 ELSE outcome_label END, outcome_score = CASE WHEN $10 THEN $12 ELSE outcome_score END, "
+        + "outcome_source = CASE WHEN $10 THEN $13 ELSE outcome_source END "
+        + "WHERE id = $1 AND status = 0 RETURNING agent_id, parent_id, scope, task";
+
+    private const string SetOutcome = "UPDATE sessions SET outcome_label = $2, outcome_score = $3, outcome_source = $4 WHERE id = $1";
+
+    // The oldest first, a batch at a time, through the start-time index; rows another transaction holds are left for later.
+    private const string Purge =
+        "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE status <> 0 AND started_ms < $1 ORDER BY started_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (batch.NewSessions.Count > 0)
+        {
+            await using var inserts = new NpgsqlBatch(connection, transaction);
+            foreach (var session in batch.NewSessions)
+            {
+                PostgresTraceRows.AddSession(inserts, session);
+            }
+
+            try
+            {
+                await inserts.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new SessionStateException($"A session of the batch already exists ({DuplicateSession(batch.NewSessions)}); nothing of the batch was written.", exception);
+            }
+        }
+
+        if (batch.Events.Count > 0)
+        {
+            var (ids, counts) = CountBySession(batch.Events);
+            await CheckRunningAsync(connection, transaction, batch.Events, ids, cancellationToken).ConfigureAwait(false);
+            await using var appends = new NpgsqlBatch(connection, transaction);
+            appends.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(batch.Events, 0, batch.Events.Count));
+            var update = new NpgsqlBatchCommand(AddEventCounts);
+            update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = counts });
+            appends.BatchCommands.Add(update);
+            try
+            {
+                await appends.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new SessionStateException($"{DuplicateEvent(batch.Events)}; nothing of the batch was written.", exception);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Locks the sessions the events name, in id order, and checks that each exists and is running.</summary>
+    private static async Task CheckRunningAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SessionEvent> events, string[] ids, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(LockSessions, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        var found = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found++;
+                if ((SessionStatus)reader.GetInt16(1) is var status and not SessionStatus.Running)
+                {
+                    var id = PostgresText.Decode(reader.GetString(0));
+                    var first = events.First(e => string.Equals(e.SessionId, id, StringComparison.Ordinal));
+                    throw new SessionStateException($"Session '{id}' has already ended ({status}); event {first.Sequence} cannot be appended.");
+                }
+            }
+        }
+
+        if (found < ids.Length)
+        {
+            var missing = new HashSet<string>(ids, StringComparer.Ordinal);
+            await using var existing = new NpgsqlCommand("SELECT id FROM sessions WHERE id = ANY($1)", connection, transaction);
+            existing.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            await using (var reader = await existing.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    missing.Remove(reader.GetString(0));
+                }
+            }
+
+            var first = events.First(e => missing.Contains(PostgresText.Encode(e.SessionId)));
+            throw new SessionStateException($"Event {first.Sequence} names session '{first.SessionId}', which does not exist.");
+        }
+    }
+
+    /// <summary>The stored ids of the sessions the events name, each once, and how many events each gets.</summary>
+    private static (string[] Ids, long[] Counts) CountBySession(IReadOnlyList<SessionEvent> events)
+    {
+        // Almost every batch holds the events of one session: that case allocates only the two arrays.
+        var first = events[0].SessionId;
+        var one = true;
+        for (var i = 1; i < events.Count && one; i++)
+        {
+            one = string.Equals(events[i].SessionId, first, StringComparison.Ordinal);
+        }
+
+        if (one)
+        {
+            return ([PostgresText.Encode(first)], [events.Count]);
+        }
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var sessionEvent in events)
+        {
+            counts[sessionEvent.SessionId] = counts.GetValueOrDefault(sessionEvent.SessionId) + 1;
+        }
+
+        return ([.. counts.Keys.Select(PostgresText.Encode)], [.. counts.Values]);
+    }
+
+    private static string DuplicateSession(IReadOnlyList<SessionRecord> sessions)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return sessions.FirstOrDefault(session => !seen.Add(session.Id)) is { } twice
+            ? $"session '{twice.Id}' is created twice"
+            : "one of " + string.Join(", ", sessions.Select(session => $"'{session.Id}'"));
+    }
+
+    private static string DuplicateEvent(IReadOnlyList<SessionEvent> events)
+    {
+        var seen = new HashSet<(string, long)>();
+        return events.FirstOrDefault(e => !seen.Add((e.SessionId, e.Sequence))) is { } twice
+            ? $"Session '{twice.SessionId}' gets two events with sequence {twice.Sequence}"
+            : $"A session of the batch already has an event with one of its sequence numbers ({string.Join(", ", events.Select(e => $"'{e.SessionId}' {e.Sequence}"))})";
+    }
+
+    private async Task CompleteAndNotifyAsync(SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
+    {
+        if (await RunAsync(WriteAction, (connection, token) => CompleteCoreAsync(connection, completion, webhooks, token), cancellationToken).ConfigureAwait(false))
+        {
+            webhooks!.NotifyWritten();
+        }
+    }
+
+    /// <summary>Ends a session in one statement; with <paramref name="webhooks"/>, in a transaction that also writes its
+    /// <c>session.*</c> outbox rows.</summary>
+    /// <returns>Whether outbox rows were written.</returns>
+    private async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
+    {
+        await using var transaction = webhooks is null ? null : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(Complete, connection, transaction);
+        var values = command.Parameters;
+        values.Add(PostgresTraceRows.Text(completion.SessionId));
+        values.Add(new NpgsqlParameter<short> { TypedValue = (short)completion.Status });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.EndedAt.ToUnixTimeMilliseconds() });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.Usage.InputTokens });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.Usage.OutputTokens });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.Usage.CachedInputTokens });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.Usage.ModelCalls });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.Usage.CostMinorUnits });
+        values.Add(new NpgsqlParameter<long> { TypedValue = completion.DroppedEventCount });
+
+        // Without an outcome of its own, the completion keeps one that was set while the session ran.
+        values.Add(new NpgsqlParameter<bool> { TypedValue = completion.Outcome is not null });
+        PostgresTraceRows.AddOutcome(values, completion.Outcome);
+        string? agentId = null, parentId = null, scope = null, task = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                agentId = PostgresText.Decode(reader.GetString(0));
+                parentId = reader.IsDBNull(1) ? null : PostgresText.Decode(reader.GetString(1));
+                scope = reader.IsDBNull(2) ? null : PostgresText.Decode(reader.GetString(2));
+                task = PostgresText.Decode(reader.GetString(3));
+            }
+        }
+
+        if (agentId is null)
+        {
+            await using var read = new NpgsqlCommand("SELECT status FROM sessions WHERE id = $1", connection, transaction);
+            read.Parameters.Add(PostgresTraceRows.Text(completion.SessionId));
+            throw await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is short status
+                ? new SessionStateException($"Session '{completion.SessionId}' has already ended ({(SessionStatus)status}).")
+                : new SessionNotFoundException($"Session '{completion.SessionId}' does not exist.");
+        }
+
+        var wrote = webhooks is not null && await WriteSessionWebhookAsync(connection, transaction!, completion, webhooks, agentId, parentId, scope, task!, cancellationToken).ConfigureAwait(false);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return wrote;
+    }
+
+    private static async Task<bool> SetOutcomeCoreAsync(NpgsqlConnection connection, string sessionId, SessionOutcome outcome, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(SetOutcome, connection);
+        command.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        PostgresTraceRows.AddOutcome(command.Parameters, outcome);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0
+            ? true
+            : throw new SessionNotFoundException($"Session '{sessionId}' does not exist.");
+    }
+
+    /// <summary>Imports finished sessions in one transaction; a cancellation before the commit rolls all of it back.</summary>
+    private static async Task<int> ImportCoreAsync(NpgsqlConnection connection, IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var added = 0;
+        foreach (var item in sessions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // ON CONFLICT skips an id that exists, appears twice in the import, or another instance imports meanwhile.
+            await using (var insert = new NpgsqlBatch(connection, transaction))
+            {
+                PostgresTraceRows.AddSession(insert, item.Session, PostgresTraceRows.InsertSession + " ON CONFLICT (id) DO NOTHING");
+                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    continue;
+                }
+            }
+
+            for (var start = 0; start < item.Events.Count; start += ImportChunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await using var events = new NpgsqlBatch(connection, transaction);
+                events.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(item.Events, start, Math.Min(ImportChunk, item.Events.Count - start), item.Session.Id));
+                await events.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (item.Events.Count > 0)
+            {
+                await using var count = new NpgsqlCommand("UPDATE sessions SET event_count = $2 WHERE id = $1", connection, transaction);
+                count.Parameters.Add(PostgresTraceRows.Text(item.Session.Id));
+                count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = item.Events.Count });
+                await count.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            added++;
+        }
+
+        // Disposing the transaction uncommitted rolls it back.
+        cancellationToken.ThrowIfCancellationRequested();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return added;
+    }
+
+    private static async Task<int> PurgeBatchAsync(NpgsqlConnection connection, DateTimeOffset startedBefore, CancellationToken cancellationToken)
+    {
+        // Events go with their sessions through the foreign key's ON DELETE CASCADE.
+        await using var command = new NpgsqlCommand(Purge, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = startedBefore.ToUnixTimeMilliseconds() });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PurgeBatchSize });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>
+    private static void CheckImport(IReadOnlyList<SessionWithEvents> sessions)
+    {
+        foreach (var item in sessions)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
+            var id = item.Session.Id;
+            if (item.Session.Status == SessionStatus.Running)
+            {
+                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
+            }
+
+            var sequences = new HashSet<long>();
+            foreach (var sessionEvent in item.Events)
+            {
+                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
+                }
+
+                if (!sequences.Add(sessionEvent.Sequence))
+                {
+                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
+                }
+            }
+        }
+    }
+}
