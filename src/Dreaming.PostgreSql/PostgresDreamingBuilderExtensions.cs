@@ -40,6 +40,9 @@ public static class PostgresDreamingBuilderExtensions
         builder.Services.TryAddSingleton(static services => new PostgresDatabase(services.GetRequiredService<IOptions<PostgresStoreOptions>>().Value));
 
         // Each store is registered below, as a singleton on the shared PostgresDatabase.
+        builder.Services.RemoveAll<ITraceStore>();
+        builder.Services.AddSingleton<ITraceStore>(static services =>
+            new PostgresTraceStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
         builder.Services.RemoveAll<IWebhookOutboxStore>();
         builder.Services.AddSingleton<IWebhookOutboxStore>(static services => new PostgresWebhookOutboxStore(
             services.GetRequiredService<PostgresDatabase>(),

@@ -24,8 +24,10 @@ public sealed partial class PostgresTraceStore
     private const string SetOutcome = "UPDATE sessions SET outcome_label = $2, outcome_score = $3, outcome_source = $4 WHERE id = $1";
 
     // The oldest first, a batch at a time, through the start-time index; rows another transaction holds are left for later.
-    private const string Purge =
-        "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE status <> 0 AND started_ms < $1 ORDER BY started_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    // The ids are collected into an array, which the primary key finds: with "id IN (subquery)" the planner joined a small
+    // table's batch by reading all of it (a hash join over a sequential scan, 5,000 sessions).
+    internal const string Purge =
+        "DELETE FROM sessions WHERE id = ANY(ARRAY(SELECT id FROM sessions WHERE status <> 0 AND started_ms < $1 ORDER BY started_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED))";
 
     private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, CancellationToken cancellationToken)
     {

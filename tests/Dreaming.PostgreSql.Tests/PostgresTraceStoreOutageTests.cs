@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>A server that goes away under the trace store: a clear error naming where, never the password, and a store
+/// that works again once the server is back.</summary>
+public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
+{
+    private const string Password = "pw-8c1d-not-to-be-shown";
+
+    private readonly TraceSchema _schema = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _schema.DisposeAsync();
+
+    [Fact]
+    public async Task Connections_the_server_ended_fail_one_call_naming_the_location_and_the_next_works()
+    {
+        // The server trusts local connections, so the password is never asked for: it is only there not to be shown.
+        var store = _schema.NewStore(";Password=" + Password);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("before")], [TraceSchema.Note("before", 1)]));
+
+        // Several pooled connections, all idle when the server ends them.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.GetSessionWithEventsAsync("before")));
+        Assert.True(await _schema.TerminateConnectionsAsync() > 0);
+
+        var error = await Assert.ThrowsAsync<TraceStoreException>(() => store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("before", 2)])));
+        Assert.Contains(store.Location, error.Message, StringComparison.Ordinal);
+        Assert.Contains("/" + _schema.Schema, store.Location, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
+        Assert.IsAssignableFrom<NpgsqlException>(error.InnerException);
+
+        // The failed call dropped the pool's other dead connections: every call after it works.
+        for (var i = 0; i < 4; i++)
+        {
+            await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("before", 2 + i)]));
+        }
+
+        Assert.Equal(5, (await store.GetSessionAsync("before"))!.EventCount);
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_fails_every_member_naming_the_location_and_the_store_works_once_it_is_back()
+    {
+        // A port nothing listens on stands for a server that is down; the same store then reaches the real server once
+        // its address answers again (here: a proxy that starts forwarding).
+        await using var proxy = new LoopbackProxy(new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString).Port);
+        var options = _schema.Options($";Port={proxy.Port};Host=127.0.0.1;Timeout=3;Password={Password}");
+        await using var store = new PostgresTraceStore(options);
+
+        var failures = new List<TraceStoreException>
+        {
+            await Assert.ThrowsAsync<TraceStoreException>(() => store.InitializeAsync()),
+            await Assert.ThrowsAsync<TraceStoreException>(() => store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], []))),
+            await Assert.ThrowsAsync<TraceStoreException>(() => store.GetSessionAsync("s")),
+            await Assert.ThrowsAsync<TraceStoreException>(() => store.QuerySessionsAsync(new SessionQuery())),
+            await Assert.ThrowsAsync<TraceStoreException>(() => store.PurgeAsync(DateTimeOffset.UtcNow)),
+        };
+        Assert.All(failures, error =>
+        {
+            Assert.Contains($"127.0.0.1:{proxy.Port}/", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
+        });
+
+        proxy.Start();
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+        Assert.Equal(1, (await store.GetSessionAsync("s"))!.EventCount);
+    }
+}

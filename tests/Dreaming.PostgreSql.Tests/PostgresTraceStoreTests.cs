@@ -1,0 +1,195 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>What the trace store does that the conformance suite cannot show: several instances on one database,
+/// instances that die, and text PostgreSQL cannot hold as it is.</summary>
+public sealed class PostgresTraceStoreTests : IAsyncLifetime
+{
+    private readonly TraceSchema _schema = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _schema.DisposeAsync();
+
+    [Fact]
+    public async Task Two_instances_recording_sessions_at_once_keep_each_sessions_events_apart()
+    {
+        var first = _schema.NewStore();
+        var second = _schema.NewStore();
+        const int Sessions = 20, Events = 30;
+
+        // Each instance records its own sessions, event by event, while ending some of the other's: the locks on the
+        // sessions' rows keep every event with its session and every count right.
+        async Task RecordAsync(PostgresTraceStore store, string prefix)
+        {
+            await Task.WhenAll(Enumerable.Range(0, Sessions).Select(async i =>
+            {
+                var id = $"{prefix}-{i}";
+                await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session(id, prefix, i)], []));
+                for (var seq = 1; seq <= Events; seq += 3)
+                {
+                    await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note(id, seq), TraceSchema.Note(id, seq + 1), TraceSchema.Note(id, seq + 2)]));
+                }
+
+                await store.CompleteSessionAsync(TraceSchema.Completed(id));
+            }));
+        }
+
+        await Task.WhenAll(Task.Run(() => RecordAsync(first, "a")), Task.Run(() => RecordAsync(second, "b")));
+
+        foreach (var (reader, prefix) in new[] { (second, "a"), (first, "b") })
+        {
+            var page = await reader.QuerySessionsAsync(new SessionQuery { AgentId = prefix, PageSize = 100 });
+            Assert.Equal(Sessions, page.Items.Count);
+            foreach (var session in page.Items)
+            {
+                Assert.Equal(SessionStatus.Completed, session.Status);
+                Assert.Equal(Events, session.EventCount);
+                var events = await reader.GetEventsAsync(session.Id);
+                Assert.Equal(Enumerable.Range(1, Events).Select(i => (long)i), events.Select(e => e.Sequence));
+                Assert.All(events, e => Assert.StartsWith(session.Id + " note ", ((NoteEvent)e).Text, StringComparison.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_end_by_one_instance_and_events_by_another_never_leave_events_after_the_end()
+    {
+        var recorder = _schema.NewStore();
+        var ender = _schema.NewStore();
+        for (var round = 0; round < 20; round++)
+        {
+            var id = "race-" + round;
+            await recorder.WriteAsync(new TraceWriteBatch([TraceSchema.Session(id)], []));
+            var appending = Task.Run(async () =>
+            {
+                for (var seq = 1; ; seq++)
+                {
+                    try
+                    {
+                        await recorder.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note(id, seq)]));
+                    }
+                    catch (SessionStateException)
+                    {
+                        return seq - 1;
+                    }
+                }
+            });
+            await Task.Delay(round % 5);
+            await ender.CompleteSessionAsync(TraceSchema.Completed(id));
+            var appended = await appending;
+
+            var stored = (await ender.GetSessionWithEventsAsync(id))!;
+            Assert.Equal(appended, stored.Session.EventCount);
+            Assert.Equal(appended, stored.Events.Count);
+        }
+    }
+
+    [Fact]
+    public async Task Sessions_acknowledged_by_an_instance_that_then_dies_are_read_whole_by_the_next_one()
+    {
+        var dying = _schema.NewStore();
+        for (var i = 0; i < 10; i++)
+        {
+            var id = "acked-" + i;
+            await dying.WriteAsync(new TraceWriteBatch([TraceSchema.Session(id, minutes: i)], [.. Enumerable.Range(1, 20).Select(seq => TraceSchema.Note(id, seq))]));
+            await dying.CompleteSessionAsync(TraceSchema.Completed(id));
+        }
+
+        await dying.WriteAsync(new TraceWriteBatch([TraceSchema.Session("in-flight", minutes: 30)], [TraceSchema.Note("in-flight", 1)]));
+
+        // A write that never committed (the instance died inside its transaction) leaves nothing.
+        await using (var connection = await _schema.ConnectionString.OpenAsync())
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var insert = new NpgsqlCommand($"INSERT INTO \"{_schema.Schema}\".events (session_id, seq, ts, type, payload) VALUES ('in-flight', 2, 0, 'note', '{{}}')", connection, transaction);
+            await insert.ExecuteNonQueryAsync();
+            Assert.True(await _schema.TerminateConnectionsAsync() >= 2);
+        }
+
+        // The instance is gone without disposing its store; a new instance on another pool reads what it acknowledged.
+        await using var next = new PostgresTraceStore(_schema.Options());
+        for (var i = 0; i < 10; i++)
+        {
+            var stored = (await next.GetSessionWithEventsAsync("acked-" + i))!;
+            Assert.Equal(SessionStatus.Completed, stored.Session.Status);
+            Assert.Equal(SessionOutcome.Success, stored.Session.Outcome?.Label);
+            Assert.Equal(Enumerable.Range(1, 20).Select(seq => (long)seq), stored.Events.Select(e => e.Sequence));
+        }
+
+        var running = (await next.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running })).Items;
+        Assert.Equal("in-flight", Assert.Single(running).Id);
+        Assert.Equal(1, running[0].EventCount);
+        Assert.Equal(["in-flight"], await next.AbandonRunningSessionsAsync(DateTimeOffset.UtcNow));
+        Assert.Equal(SessionStatus.Abandoned, (await next.GetSessionAsync("in-flight"))!.Status);
+    }
+
+    [Fact]
+    public async Task Text_postgresql_cannot_hold_as_it_is_comes_back_as_given_and_is_found_by_filters()
+    {
+        var store = _schema.NewStore();
+        var megabyte = new string('x', 1 << 20) + "\0end";
+        var hostile = new SessionRecord
+        {
+            Id = "id\0with nul",
+            AgentId = "agent\0",
+            AgentVersion = "\uFFFFv",
+            Scope = "team\0a",
+            Task = "ends with NUL\0 and \uFFFF\uFFFF0 marker-like text \uFFFF0",
+            ParentSessionId = "\0",
+            StartedAt = TraceSchema.BaseTime,
+            MemoryVersionId = "m\0",
+            InsightIds = ["i\0"],
+            Metadata = new Dictionary<string, string> { ["k\0"] = "v\0" },
+            Outcome = new SessionOutcome { Label = "label\0", Source = "src\0" },
+        };
+        var plain = TraceSchema.Session("plain", agentId: "agent");
+
+        await store.WriteAsync(new TraceWriteBatch([hostile, plain], [TraceSchema.Note(hostile.Id, 1, megabyte), TraceSchema.Note(hostile.Id, 2, "lone \uD800 half")]));
+
+        var stored = (await store.GetSessionWithEventsAsync(hostile.Id))!;
+        Assert.Equal(hostile.Id, stored.Session.Id);
+        Assert.Equal(hostile.AgentId, stored.Session.AgentId);
+        Assert.Equal(hostile.AgentVersion, stored.Session.AgentVersion);
+        Assert.Equal(hostile.Scope, stored.Session.Scope);
+        Assert.Equal(hostile.Task, stored.Session.Task);
+        Assert.Equal(hostile.ParentSessionId, stored.Session.ParentSessionId);
+        Assert.Equal(hostile.MemoryVersionId, stored.Session.MemoryVersionId);
+        Assert.Equal(hostile.InsightIds, stored.Session.InsightIds);
+        Assert.Equal("v\0", stored.Session.Metadata["k\0"]);
+        Assert.Equal(hostile.Outcome, stored.Session.Outcome);
+        Assert.Equal(megabyte, ((NoteEvent)stored.Events[0]).Text);
+
+        // Half a surrogate pair is not text: it comes back as U+FFFD, as from the SQLite store.
+        Assert.Equal("lone \uFFFD half", ((NoteEvent)stored.Events[1]).Text);
+
+        Assert.Equal([hostile.Id], (await store.QuerySessionsAsync(new SessionQuery { AgentId = "agent\0" })).Items.Select(s => s.Id));
+        Assert.Equal(["plain"], (await store.QuerySessionsAsync(new SessionQuery { AgentId = "agent" })).Items.Select(s => s.Id));
+        Assert.Equal([hostile.Id], (await store.QuerySessionsAsync(new SessionQuery { Scope = "team\0a" })).Items.Select(s => s.Id));
+        Assert.Equal([hostile.Id], (await store.QuerySessionsAsync(new SessionQuery { ParentSessionId = "\0" })).Items.Select(s => s.Id));
+        Assert.Equal([hostile.Id], (await store.QuerySessionsAsync(new SessionQuery { OutcomeLabel = "label\0" })).Items.Select(s => s.Id));
+        Assert.Equal(2, (await store.GetEventsAsync(hostile.Id, [EventTypes.Note])).Count);
+        await store.CompleteSessionAsync(TraceSchema.Completed(hostile.Id));
+        await store.SetOutcomeAsync(hostile.Id, SessionOutcome.Failed());
+        Assert.Equal(SessionStatus.Completed, (await store.GetSessionAsync(hostile.Id))!.Status);
+
+        // Ordinary text is stored as it is, readable and comparable in SQL.
+        await using var connection = await _schema.ConnectionString.OpenAsync();
+        await using var read = new NpgsqlCommand($"SELECT agent_id, task FROM \"{_schema.Schema}\".sessions WHERE id = 'plain'", connection);
+        await using var row = await read.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal(("agent", "task of plain"), (row.GetString(0), row.GetString(1)));
+    }
+}
+
+/// <summary>Opens a plain connection with a store's connection string, for what a test checks behind the store's back.</summary>
+internal static class ConnectionStrings
+{
+    public static async Task<NpgsqlConnection> OpenAsync(this string connectionString)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+}
