@@ -7,7 +7,7 @@ namespace Dreaming.PostgreSql;
 /// <remarks>Each store keeps its own tables as a <em>component</em> with its own version in <c>schema_versions</c>, so the
 /// stores migrate independently and an application may use only some of them. Migrations run in one transaction per
 /// component under a transaction-level advisory lock on the schema, so several instances starting at once migrate once.</remarks>
-internal sealed class PostgresDatabase : IAsyncDisposable
+internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, Task> _migrated = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -134,4 +134,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    /// <summary>Closes the pool. A service provider disposed synchronously (<c>using var provider = ...</c>) needs it: it
+    /// refuses to dispose a singleton that is only <see cref="IAsyncDisposable"/>, with an <see cref="InvalidOperationException"/>.</summary>
+    public void Dispose() => DataSource.Dispose();
 }

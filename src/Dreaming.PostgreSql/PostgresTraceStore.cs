@@ -273,7 +273,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
         _disposed = true;
         if (_ownsDatabase)
         {
-            _database.DataSource.Dispose();
+            _database.Dispose();
         }
     }
 }
