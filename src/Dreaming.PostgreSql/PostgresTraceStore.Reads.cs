@@ -96,12 +96,17 @@ public sealed partial class PostgresTraceStore
             : null;
     }
 
-    /// <summary>Writes the <c>session.completed</c> or <c>session.failed</c> outbox rows in the transaction that ends the session.</summary>
-    private Task<bool> WriteSessionWebhookAsync(
+    /// <summary>Writes the <c>session.completed</c> or <c>session.failed</c> outbox rows in the transaction that ends the
+    /// session, with the data the <c>AddWebhooks</c> wrapper would publish after it.</summary>
+    private static Task<bool> WriteSessionWebhookAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks,
-        string agentId, string? parentId, string? scope, string task, CancellationToken cancellationToken)
-    {
-        _ = (connection, transaction, completion, webhooks, agentId, parentId, scope, task, cancellationToken, _timeProvider);
-        return Task.FromResult(false);
-    }
+        (string AgentId, string? ParentId, string? Scope, string Task) session, CancellationToken cancellationToken) =>
+        PostgresStoreWebhooks.WriteAsync(
+            connection,
+            transaction,
+            webhooks,
+            WebhookEventData.SessionEndedType(completion.Status),
+            () => WebhookEventData.SessionEnded(completion, session.AgentId, session.ParentId, session.Scope, session.Task, webhooks.IncludeFullPayloads).Data,
+            cancellationToken,
+            completion.EndedAt);
 }

@@ -166,6 +166,11 @@ public sealed partial class PostgresTraceStore
     /// <returns>Whether outbox rows were written.</returns>
     private async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
     {
+        if (webhooks is not null)
+        {
+            await PostgresWebhookSchema.EnsureAsync(_database, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var transaction = webhooks is null ? null : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(Complete, connection, transaction);
         var values = command.Parameters;
@@ -203,7 +208,7 @@ public sealed partial class PostgresTraceStore
                 : new SessionNotFoundException($"Session '{completion.SessionId}' does not exist.");
         }
 
-        var wrote = webhooks is not null && await WriteSessionWebhookAsync(connection, transaction!, completion, webhooks, agentId, parentId, scope, task!, cancellationToken).ConfigureAwait(false);
+        var wrote = webhooks is not null && await WriteSessionWebhookAsync(connection, transaction!, completion, webhooks, (agentId, parentId, scope, task!), cancellationToken).ConfigureAwait(false);
         if (transaction is not null)
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

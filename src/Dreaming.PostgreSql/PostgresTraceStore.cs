@@ -28,12 +28,13 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
     private readonly PostgresDatabase _database;
     private readonly bool _ownsDatabase;
-    private readonly TimeProvider _timeProvider;
     private volatile bool _disposed;
 
     /// <summary>Initializes a new instance on a database of its own (its own connection pool). Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>
-    /// <param name="timeProvider">The clock of the webhook rows it writes; the system clock when <see langword="null"/>.</param>
+    /// <param name="timeProvider">Taken for symmetry with the other PostgreSQL stores, which stamp their rows with it; the
+    /// trace store reads no clock (its times are those of the sessions and events it is given, and its webhook rows take
+    /// the publisher's).</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public PostgresTraceStore(PostgresStoreOptions options, TimeProvider? timeProvider = null)
@@ -51,7 +52,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     {
         _database = database;
         _ownsDatabase = ownsDatabase;
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        _ = timeProvider;
     }
 
     /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials.</summary>
