@@ -18,7 +18,13 @@ public sealed partial class PostgresTraceStore
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await _database.EnsureMigratedAsync(PostgresTraceSchema.Component, PostgresTraceSchema.Migrations, cancellationToken).ConfigureAwait(false);
+            // Once the tables are known to be there, a call skips the database's lock-guarded check.
+            if (!_migrated)
+            {
+                await _database.EnsureMigratedAsync(PostgresTraceSchema.Component, PostgresTraceSchema.Migrations, cancellationToken).ConfigureAwait(false);
+                _migrated = true;
+            }
+
             await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             return await work(connection, cancellationToken).ConfigureAwait(false);
         }

@@ -29,6 +29,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     private readonly PostgresDatabase _database;
     private readonly bool _ownsDatabase;
     private volatile bool _disposed;
+    private volatile bool _migrated;
 
     /// <summary>Initializes a new instance on a database of its own (its own connection pool). Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>

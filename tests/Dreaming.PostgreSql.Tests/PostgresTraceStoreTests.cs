@@ -145,8 +145,9 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
             Outcome = new SessionOutcome { Label = "label\0", Source = "src\0" },
         };
         var plain = TraceSchema.Session("plain", agentId: "agent");
+        var halves = TraceSchema.Session("halves", agentId: "other") with { AgentVersion = "prompt\uD800" };
 
-        await store.WriteAsync(new TraceWriteBatch([hostile, plain], [TraceSchema.Note(hostile.Id, 1, megabyte), TraceSchema.Note(hostile.Id, 2, "lone \uD800 half")]));
+        await store.WriteAsync(new TraceWriteBatch([hostile, plain, halves], [TraceSchema.Note(hostile.Id, 1, megabyte), TraceSchema.Note(hostile.Id, 2, "lone \uD800 half")]));
 
         var stored = (await store.GetSessionWithEventsAsync(hostile.Id))!;
         Assert.Equal(hostile.Id, stored.Session.Id);
@@ -163,6 +164,7 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
 
         // Half a surrogate pair is not text: it comes back as U+FFFD, as from the SQLite store.
         Assert.Equal("lone \uFFFD half", ((NoteEvent)stored.Events[1]).Text);
+        Assert.Equal("prompt\uFFFD", (await store.GetSessionAsync("halves"))!.AgentVersion);
 
         Assert.Equal([hostile.Id], (await store.QuerySessionsAsync(new SessionQuery { AgentId = "agent\0" })).Items.Select(s => s.Id));
         Assert.Equal(["plain"], (await store.QuerySessionsAsync(new SessionQuery { AgentId = "agent" })).Items.Select(s => s.Id));
