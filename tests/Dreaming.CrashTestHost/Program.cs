@@ -3,7 +3,8 @@
 // With "webhooks URL SECRET" after the file, it instead ends 20 sessions with webhooks to URL, printing "acked <id>"
 // for each, and runs the dispatcher until it is killed. With "aot-store" after the file, it writes to and reads back from
 // every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is). With "dream POINT" after the
-// file, it dreams over agent crash-agent's sessions and stops for good at that point of the dream (see DreamChild).
+// file, it dreams over agent crash-agent's sessions and stops for good at that point of the dream (see DreamChild). With
+// "postgres SCHEMA" after a PostgreSQL connection string, it records sessions as above into that schema.
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,7 +27,17 @@ if (args.Length == 2 && args[1] == "aot-store")
 }
 
 var services = new ServiceCollection();
-services.AddDreamingAgents(o => o.WriteBatchSize = 7).UseSqliteStore(args[0]);
+var dreaming = services.AddDreamingAgents(o => o.WriteBatchSize = 7);
+if (args.Length == 3 && args[1] == "postgres")
+{
+    // The first argument is then a PostgreSQL connection string, and the third the schema.
+    dreaming.UsePostgresStore(args[0], o => o.Schema = args[2]);
+}
+else
+{
+    dreaming.UseSqliteStore(args[0]);
+}
+
 await using var provider = services.BuildServiceProvider();
 var sessions = provider.GetRequiredService<IAgentSessionFactory>();
 
