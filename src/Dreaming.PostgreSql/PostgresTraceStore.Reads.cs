@@ -25,8 +25,19 @@ public sealed partial class PostgresTraceStore
                 _migrated = true;
             }
 
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException exception) when (ReferenceEquals(action, ReadAction) && IsLost(exception) && !cancellationToken.IsCancellationRequested)
+            {
+                // A read changes nothing, so one that met a pooled connection the server had closed (a restart, a failover)
+                // runs once more on a new one. A write is not run again: whether its commit happened is not known.
+                _database.DataSource.Clear();
+                await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (NpgsqlException exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -48,10 +59,7 @@ public sealed partial class PostgresTraceStore
     /// connects anew.</summary>
     private TraceStoreException Explain(NpgsqlException exception, string action)
     {
-        var lost = exception is not PostgresException postgres
-            || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
-        if (lost && !_disposed)
+        if (IsLost(exception) && !_disposed)
         {
             _database.DataSource.Clear();
         }
@@ -59,6 +67,12 @@ public sealed partial class PostgresTraceStore
         var reason = exception is PostgresException { SqlState: var state } ? $"{exception.Message} (SQLSTATE {state})" : exception.Message;
         return new TraceStoreException($"{action} the PostgreSQL trace store at '{Location}': {reason}", exception);
     }
+
+    /// <summary>Whether the connection is gone (closed by the server, or never opened), rather than a statement refused.</summary>
+    private static bool IsLost(NpgsqlException exception) =>
+        exception is not PostgresException postgres
+        || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+        || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
 
     private static async Task<SessionRecord?> ReadSessionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, CancellationToken cancellationToken)
     {

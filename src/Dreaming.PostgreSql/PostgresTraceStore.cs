@@ -19,7 +19,8 @@ namespace Dreaming.PostgreSql;
 /// a string is stored escaped, see docs/postgresql.md); half a surrogate pair becomes U+FFFD, as in the SQLite store.</para>
 /// <para>A server that cannot be reached, or a connection it closed, fails the call with a <see cref="TraceStoreException"/>
 /// naming <see cref="Location"/> (never the password); the pool's idle connections are then dropped, so the next call
-/// connects anew and works once the server is back.</para>
+/// connects anew and works once the server is back. A read that met a connection the server had closed runs once more
+/// on a new one; a write does not (whether its commit happened is not known).</para>
 /// </remarks>
 public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWriter, IAsyncDisposable, IDisposable
 {

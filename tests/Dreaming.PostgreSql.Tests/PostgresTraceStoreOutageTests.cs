@@ -15,13 +15,18 @@ public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
     public async Task DisposeAsync() => await _schema.DisposeAsync();
 
     [Fact]
-    public async Task Connections_the_server_ended_fail_one_call_naming_the_location_and_the_next_works()
+    public async Task Connections_the_server_ended_are_replaced_for_a_read_and_fail_one_write_naming_the_location()
     {
         // The server trusts local connections, so the password is never asked for: it is only there not to be shown.
         var store = _schema.NewStore(";Password=" + Password);
         await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("before")], [TraceSchema.Note("before", 1)]));
 
-        // Several pooled connections, all idle when the server ends them.
+        // Several pooled connections, all idle when the server ends them. A read runs again on a new connection.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.GetSessionWithEventsAsync("before")));
+        Assert.True(await _schema.TerminateConnectionsAsync() > 0);
+        Assert.Equal(1, (await store.GetSessionAsync("before"))!.EventCount);
+
+        // A write is not run again (whether its commit happened would not be known): it fails, naming the store.
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.GetSessionWithEventsAsync("before")));
         Assert.True(await _schema.TerminateConnectionsAsync() > 0);
 
