@@ -42,7 +42,12 @@ public static class PostgresDreamingBuilderExtensions
         // Each store is registered below, as a singleton on the shared PostgresDatabase.
         builder.Services.RemoveAll<ITraceStore>();
         builder.Services.AddSingleton<ITraceStore>(static services =>
-            new PostgresTraceStore(services.GetRequiredService<PostgresDatabase>(), services.GetService<TimeProvider>()));
+        {
+            var database = services.GetRequiredService<PostgresDatabase>();
+
+            // Session ends write their webhook rows in their own transaction when the outbox is here.
+            return new PostgresTraceStore(database, services.GetService<TimeProvider>()) { Webhooks = SameDatabaseWebhooks(services, database) };
+        });
         builder.Services.RemoveAll<IWebhookOutboxStore>();
         builder.Services.AddSingleton<IWebhookOutboxStore>(static services => new PostgresWebhookOutboxStore(
             services.GetRequiredService<PostgresDatabase>(),

@@ -53,4 +53,27 @@ public sealed class PostgresStoreRegistrationTests : PostgresStoreFixture
         await memory.ApproveAsync(version.Id, Alice);
         Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM webhook_events"));
     }
+
+    [Fact]
+    public async Task With_AddWebhooks_on_the_same_database_the_trace_store_writes_session_webhooks_in_the_ends_transaction()
+    {
+        var services = new ServiceCollection();
+        services.AddDreamingAgents()
+            .UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema)
+            .AddWebhooks(options =>
+            {
+                var endpoint = new WebhookEndpoint { Id = "ci", Url = "https://ci.example.com/hook" };
+                endpoint.Secrets.Add(WebhookSecret.Generate());
+                options.Endpoints.Add(endpoint);
+            });
+        await using var provider = services.BuildServiceProvider();
+
+        var traces = Assert.IsType<PostgresTraceStore>(provider.GetRequiredService<ITraceStore>());
+
+        Assert.True(traces.WritesSessionWebhooks);
+        var withoutWebhooks = new ServiceCollection();
+        withoutWebhooks.AddDreamingAgents().UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema);
+        await using var plain = withoutWebhooks.BuildServiceProvider();
+        Assert.False(Assert.IsType<PostgresTraceStore>(plain.GetRequiredService<ITraceStore>()).WritesSessionWebhooks);
+    }
 }
