@@ -42,7 +42,7 @@ public sealed partial class PostgresWebhookOutboxStore
                 }
 
                 var endpoint = await PostgresWebhookRows.ReadEndpointAsync(connection, transaction, delivery.EndpointId, forUpdate: true, ct).ConfigureAwait(false);
-                var updated = WebhookOutboxRules.Apply(delivery, result);
+                var updated = PostgresWebhookRows.AsStored(WebhookOutboxRules.Apply(delivery, result));
                 await PostgresWebhookRows.UpdateAsync(connection, transaction, updated, ct).ConfigureAwait(false);
                 endpoint = endpoint with { ConsecutiveFailures = WebhookOutboxRules.ConsecutiveFailuresAfter(endpoint.ConsecutiveFailures, updated.State) };
                 await PostgresWebhookRows.WriteEndpointAsync(connection, transaction, endpoint, ct).ConfigureAwait(false);
@@ -85,10 +85,7 @@ public sealed partial class PostgresWebhookOutboxStore
     public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
-        if (endpointId.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new ArgumentException("The endpoint id holds a NUL character (U+0000), which PostgreSQL text cannot store.", nameof(endpointId));
-        }
+        PostgresWebhookRows.ThrowIfUnstorable([endpointId], nameof(endpointId));
 
         return RunInTransactionAsync(
             "write to",
@@ -109,13 +106,14 @@ public sealed partial class PostgresWebhookOutboxStore
                         return current;
                     }
 
-                    state = current with { DisabledReason = PostgresWebhookRows.WithoutNul(reason), DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
+                    state = current with { DisabledReason = PostgresWebhookRows.Storable(reason), DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
                 }
 
                 await PostgresWebhookRows.WriteEndpointAsync(connection, transaction, state, ct).ConfigureAwait(false);
                 return state;
             },
-            cancellationToken);
+            cancellationToken,
+            repeatable: true);
     }
 
     private Task<IReadOnlyList<WebhookDelivery>> ClaimAsync(DateTimeOffset now, TimeSpan lease, int limit, string[] skipEndpoints, CancellationToken cancellationToken) =>
@@ -124,7 +122,8 @@ public sealed partial class PostgresWebhookOutboxStore
             async (connection, ct) => skipEndpoints.Length == 0
                 ? await PostgresWebhookRows.QueryAsync(connection, null, ClaimAllSql, ct, ("now", now.ToUnixTimeMilliseconds()), ("until", (now + lease).ToUnixTimeMilliseconds()), ("limit", limit)).ConfigureAwait(false)
                 : await PostgresWebhookRows.QueryAsync(connection, null, ClaimExceptSql, ct, ("now", now.ToUnixTimeMilliseconds()), ("until", (now + lease).ToUnixTimeMilliseconds()), ("limit", limit), ("skip", skipEndpoints)).ConfigureAwait(false),
-            cancellationToken);
+            cancellationToken,
+            repeatable: true);
 
     /// <summary>Routes the oldest unrouted events no other routing holds: deliveries to the endpoints that subscribe, and
     /// the unrouted row deleted either way, in the caller's transaction.</summary>
@@ -175,23 +174,25 @@ public sealed partial class PostgresWebhookOutboxStore
         return (routed, waiting.Count - routed);
     }
 
+    /// <summary>Changes one delivery under its row lock; a kill or a replay, which leave the same row when run twice.</summary>
     private Task<WebhookDelivery> ChangeAsync(string deliveryId, Func<WebhookDelivery, WebhookDelivery> change, CancellationToken cancellationToken) =>
         RunInTransactionAsync(
             "write to",
             async (connection, transaction, ct) =>
             {
-                var changed = change(await FindAsync(connection, transaction, deliveryId, ct).ConfigureAwait(false));
+                var changed = PostgresWebhookRows.AsStored(change(await FindAsync(connection, transaction, deliveryId, ct).ConfigureAwait(false)));
                 await PostgresWebhookRows.UpdateAsync(connection, transaction, changed, ct).ConfigureAwait(false);
                 return changed;
             },
-            cancellationToken);
+            cancellationToken,
+            repeatable: true);
 
     private static async Task<WebhookDelivery> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string deliveryId, CancellationToken cancellationToken) =>
-        await PostgresWebhookRows.FindAsync(connection, transaction, deliveryId, forUpdate: true, cancellationToken).ConfigureAwait(false)
+        (PostgresWebhookRows.IsStorable(deliveryId) ? await PostgresWebhookRows.FindAsync(connection, transaction, deliveryId, forUpdate: true, cancellationToken).ConfigureAwait(false) : null)
         ?? throw WebhookOutboxRules.NotFound(deliveryId);
 
     /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns.</summary>
-    private Task<T> RunInTransactionAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+    private Task<T> RunInTransactionAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false) =>
         RunAsync(
             action,
             async (connection, ct) =>
@@ -201,29 +202,55 @@ public sealed partial class PostgresWebhookOutboxStore
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return result;
             },
-            cancellationToken);
+            cancellationToken,
+            repeatable);
 
     /// <summary>Runs <paramref name="work"/> on a pooled connection once the tables are there. A connection or server
     /// problem becomes a <see cref="TraceStoreException"/> naming the database; a canceled token, an
     /// <see cref="OperationCanceledException"/>.</summary>
-    private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <param name="action">What failed, for the message: <c>read</c>, <c>write to</c>...</param>
+    /// <param name="work">The operation.</param>
+    /// <param name="cancellationToken">Cancels it.</param>
+    /// <param name="repeatable">Whether running <paramref name="work"/> a second time after a broken connection leaves the
+    /// same result as once, so it is run once more on a new connection. The first call after the server came back
+    /// (a restart, a failover) meets a pooled connection the server closed, which fails when read; a read, a claim
+    /// (a claimed row whose answer was lost comes back when its lease ends), routing, a kill or a replay then simply
+    /// runs again. Recording an attempt is not repeatable (it would count the attempt twice), so it fails, and the
+    /// delivery is sent again when its lease ends.</param>
+    private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 && _ownsDatabase, this);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            await PostgresWebhookSchema.EnsureAsync(_database, cancellationToken).ConfigureAwait(false);
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException exception) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException($"The operation on the webhook outbox '{Location}' was canceled.", exception, cancellationToken);
-        }
-        catch (NpgsqlException exception)
-        {
-            // The message of Npgsql names the host and port, never the password.
-            throw new TraceStoreException($"Cannot {action} the webhook outbox '{Location}': {exception.Message}", exception);
+            try
+            {
+                await PostgresWebhookSchema.EnsureAsync(_database, cancellationToken).ConfigureAwait(false);
+                await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException exception) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException($"The operation on the webhook outbox '{Location}' was canceled.", exception, cancellationToken);
+            }
+            catch (NpgsqlException exception) when (repeatable && attempt == 0 && IsBrokenConnection(exception))
+            {
+                // Once more, on a new connection: Npgsql has dropped the broken one.
+            }
+            catch (NpgsqlException exception)
+            {
+                // The message of Npgsql names the host and port, never the password.
+                throw new TraceStoreException($"Cannot {action} the webhook outbox '{Location}': {exception.Message}", exception);
+            }
         }
     }
+
+    /// <summary>Whether <paramref name="exception"/> says the connection broke or the server is going away or starting
+    /// (not a timeout, which a second try would only wait for again, nor an error of the statement).</summary>
+    private static bool IsBrokenConnection(NpgsqlException exception) => exception switch
+    {
+        PostgresException server => server.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            || server.SqlState.StartsWith("08", StringComparison.Ordinal),
+        _ => exception.IsTransient && exception.InnerException is not TimeoutException,
+    };
 }

@@ -53,7 +53,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     /// <inheritdoc />
     /// <remarks>Creates the schema and the tables when missing.</remarks>
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("initialize", static (_, _) => Task.FromResult(true), cancellationToken);
+        RunAsync("initialize", static (_, _) => Task.FromResult(true), cancellationToken, repeatable: true);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">Also when the event type or an endpoint id holds a NUL character (U+0000), which
@@ -69,10 +69,22 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         }
 
         var now = _time.GetUtcNow();
+        var attempt = 0;
         return RunAsync<IReadOnlyList<WebhookDelivery>>(
             "write to",
-            async (connection, ct) => await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct).ConfigureAwait(false),
-            cancellationToken);
+            async (connection, ct) =>
+            {
+                if (attempt++ == 0)
+                {
+                    return await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct).ConfigureAwait(false);
+                }
+
+                // Run again after a broken connection: the first run may have committed, and then its rows are the answer.
+                var written = await PostgresWebhookRows.SelectAsync(connection, null, "WHERE d.event_id = @id ORDER BY d.seq", ct, ("id", webhookEvent.Id)).ConfigureAwait(false);
+                return written.Count > 0 ? written : await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct).ConfigureAwait(false);
+            },
+            cancellationToken,
+            repeatable: true);
     }
 
     /// <inheritdoc />
@@ -88,9 +100,9 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         WebhookOutboxRules.CheckClaim(lease, limit);
         ArgumentNullException.ThrowIfNull(skipEndpoints);
 
-        // An id PostgreSQL text cannot hold (a NUL) matches no stored endpoint, and a null one would make the whole
-        // condition unknown (<> ALL with a NULL element): neither is passed on.
-        return ClaimAsync(now, lease, limit, [.. skipEndpoints.Where(static id => id is not null && !id.Contains('\0', StringComparison.Ordinal))], cancellationToken);
+        // An id PostgreSQL text cannot hold (a NUL, a lone surrogate) matches no stored endpoint, and a null one would make
+        // the whole condition unknown (<> ALL with a NULL element): neither is passed on.
+        return ClaimAsync(now, lease, limit, [.. skipEndpoints.Where(static id => id is not null && PostgresWebhookRows.IsStorable(id))], cancellationToken);
     }
 
     /// <inheritdoc />
@@ -101,7 +113,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     {
         ArgumentNullException.ThrowIfNull(endpointsFor);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return RunInTransactionAsync("route the unrouted events of", (connection, transaction, ct) => RouteAsync(connection, transaction, endpointsFor, now, limit, ct), cancellationToken);
+        return RunInTransactionAsync("route the unrouted events of", (connection, transaction, ct) => RouteAsync(connection, transaction, endpointsFor, now, limit, ct), cancellationToken, repeatable: true);
     }
 
     /// <summary>Lists the unrouted events waiting for a host's dispatcher (<see cref="RouteUnroutedAsync"/>), oldest first.</summary>
@@ -132,7 +144,8 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
 
                 return rows;
             },
-            cancellationToken);
+            cancellationToken,
+            repeatable: true);
     }
 
     /// <summary>Drops the unrouted events written before a time, so that no dispatcher routes them: the events a process
@@ -170,7 +183,14 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deliveryId);
-        return RunAsync("read", (connection, ct) => PostgresWebhookRows.FindAsync(connection, null, deliveryId, forUpdate: false, ct), cancellationToken);
+        if (!PostgresWebhookRows.IsStorable(deliveryId))
+        {
+            // No row can have it (PostgreSQL text cannot hold a NUL or a lone surrogate): not found, as any unknown id.
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult<WebhookDelivery?>(null);
+        }
+
+        return RunAsync("read", (connection, ct) => PostgresWebhookRows.FindAsync(connection, null, deliveryId, forUpdate: false, ct), cancellationToken, repeatable: true);
     }
 
     /// <inheritdoc />
@@ -182,14 +202,21 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
             async (connection, ct) => state is { } only
                 ? await PostgresWebhookRows.SelectAsync(connection, null, "WHERE d.state = @state ORDER BY d.seq DESC LIMIT @limit", ct, ("state", PostgresWebhookRows.StateName(only)), ("limit", limit)).ConfigureAwait(false)
                 : await PostgresWebhookRows.SelectAsync(connection, null, "ORDER BY d.seq DESC LIMIT @limit", ct, ("limit", limit)).ConfigureAwait(false),
-            cancellationToken);
+            cancellationToken,
+            repeatable: true);
     }
 
     /// <inheritdoc />
     public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpointId);
-        return RunAsync("read", (connection, ct) => PostgresWebhookRows.ReadEndpointAsync(connection, null, endpointId, forUpdate: false, ct), cancellationToken);
+        if (!PostgresWebhookRows.IsStorable(endpointId))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(new WebhookEndpointState { EndpointId = endpointId });
+        }
+
+        return RunAsync("read", (connection, ct) => PostgresWebhookRows.ReadEndpointAsync(connection, null, endpointId, forUpdate: false, ct), cancellationToken, repeatable: true);
     }
 
     /// <summary>Closes the store; with a connection pool of its own (the public constructor), closes the pool too.</summary>

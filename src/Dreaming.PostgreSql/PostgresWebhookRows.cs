@@ -27,7 +27,7 @@ internal static class PostgresWebhookRows
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
-    /// event type or an endpoint id holds a NUL character, which PostgreSQL text cannot store.</exception>
+    /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
     public static async Task<List<WebhookDelivery>> InsertAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction? transaction,
@@ -84,7 +84,7 @@ internal static class PostgresWebhookRows
         long ms,
         CancellationToken cancellationToken)
     {
-        ThrowIfNul(endpointIds, nameof(endpointIds));
+        ThrowIfUnstorable(endpointIds, nameof(endpointIds));
         var (created, ids, endpoints) = NewDeliveries(eventId, eventType, body, endpointIds, ms);
         await using var insert = Command(
             connection,
@@ -118,7 +118,12 @@ internal static class PostgresWebhookRows
     public static async Task<WebhookDelivery?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string deliveryId, bool forUpdate, CancellationToken cancellationToken) =>
         (await SelectAsync(connection, transaction, forUpdate ? "WHERE d.id = @id FOR UPDATE OF d" : "WHERE d.id = @id", cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault();
 
-    /// <summary>Writes what an attempt, a kill or a replay changed of a delivery.</summary>
+    /// <summary>A delivery as <see cref="UpdateAsync"/> stores it: its last error <see cref="Storable"/>, so what a change
+    /// returns is what a later read finds.</summary>
+    public static WebhookDelivery AsStored(WebhookDelivery delivery) =>
+        delivery.LastError is { } error && !IsStorable(error) ? delivery with { LastError = Storable(error) } : delivery;
+
+    /// <summary>Writes what an attempt, a kill or a replay changed of a delivery (see <see cref="AsStored"/>).</summary>
     public static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookDelivery delivery, CancellationToken cancellationToken)
     {
         await using var command = Command(
@@ -132,7 +137,7 @@ internal static class PostgresWebhookRows
             ("next", delivery.NextAttemptAt.ToUnixTimeMilliseconds()),
             ("last", delivery.LastAttemptAt?.ToUnixTimeMilliseconds()),
             ("status", delivery.LastStatusCode),
-            ("error", delivery.LastError is { } error ? WithoutNul(error) : null),
+            ("error", delivery.LastError is { } error ? Storable(error) : null),
             ("delivered", delivery.DeliveredAt?.ToUnixTimeMilliseconds()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -171,7 +176,7 @@ internal static class PostgresWebhookRows
             "INSERT INTO webhook_endpoints (id, disabled_reason, disabled_ms, consecutive_failures) VALUES (@id, @reason, @at, @failures) "
             + "ON CONFLICT (id) DO UPDATE SET disabled_reason = excluded.disabled_reason, disabled_ms = excluded.disabled_ms, consecutive_failures = excluded.consecutive_failures",
             ("id", state.EndpointId),
-            ("reason", state.DisabledReason is { } reason ? WithoutNul(reason) : null),
+            ("reason", state.DisabledReason is { } reason ? Storable(reason) : null),
             ("at", state.DisabledAt?.ToUnixTimeMilliseconds()),
             ("failures", state.ConsecutiveFailures));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -198,32 +203,86 @@ internal static class PostgresWebhookRows
         return command;
     }
 
-    /// <summary>Refuses what PostgreSQL text cannot store, before anything is written: a NUL character in the event type or
-    /// an endpoint id. (The body is JSON, which escapes NUL; the event id is printable ASCII, <see cref="WebhookOutboxRules"/>.)</summary>
-    /// <exception cref="ArgumentException">The type or an endpoint id holds U+0000; the message names which.</exception>
+    /// <summary>Refuses what PostgreSQL text cannot store, before anything is written: a NUL character, or a lone
+    /// surrogate (text that is not valid UTF-16, so not encodable as UTF-8), in the event type or an endpoint id. (The
+    /// body is JSON, which escapes both; the event id is printable ASCII, <see cref="WebhookOutboxRules"/>.)</summary>
+    /// <exception cref="ArgumentException">The type or an endpoint id cannot be stored; the message names which and where.</exception>
     public static void ThrowIfUnstorable(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds)
     {
-        if (webhookEvent.Type.Contains('\0', StringComparison.Ordinal))
+        if (FindUnstorable(webhookEvent.Type) is >= 0 and var at)
         {
-            throw new ArgumentException("The webhook event type holds a NUL character (U+0000), which PostgreSQL text cannot store.", nameof(webhookEvent));
+            throw new ArgumentException(Unstorable("The webhook event type", webhookEvent.Type, at), nameof(webhookEvent));
         }
 
-        ThrowIfNul(endpointIds, nameof(endpointIds));
+        ThrowIfUnstorable(endpointIds, nameof(endpointIds));
     }
 
-    private static void ThrowIfNul(IReadOnlyList<string> endpointIds, string paramName)
+    /// <summary>Refuses an endpoint id PostgreSQL text cannot store (see <see cref="ThrowIfUnstorable(WebhookEvent, IReadOnlyList{string})"/>).</summary>
+    /// <exception cref="ArgumentException">An endpoint id cannot be stored.</exception>
+    public static void ThrowIfUnstorable(IReadOnlyList<string> endpointIds, string paramName)
     {
         foreach (var endpointId in endpointIds)
         {
-            if (endpointId.Contains('\0', StringComparison.Ordinal))
+            if (FindUnstorable(endpointId) is >= 0 and var at)
             {
-                throw new ArgumentException("An endpoint id holds a NUL character (U+0000), which PostgreSQL text cannot store.", paramName);
+                throw new ArgumentException(Unstorable("An endpoint id", endpointId, at), paramName);
             }
         }
     }
 
-    /// <summary>A free text (an error message, a reason) as PostgreSQL can store it: each NUL character becomes U+FFFD.</summary>
-    public static string WithoutNul(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+    /// <summary>A free text (an error message from a receiver, a reason) as PostgreSQL can store it: each NUL character and
+    /// each lone surrogate becomes U+FFFD, as a UTF-8 decoder shows bytes it cannot read.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns><paramref name="text"/> itself when it can be stored as it is.</returns>
+    public static string Storable(string text)
+    {
+        var at = FindUnstorable(text);
+        if (at < 0)
+        {
+            return text;
+        }
+
+        var chars = text.ToCharArray();
+        for (var i = at; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>Whether PostgreSQL text can hold <paramref name="text"/> as it is: no NUL, no lone surrogate. An id that
+    /// fails this is in no row, so a look-up by it finds nothing.</summary>
+    public static bool IsStorable(string text) => FindUnstorable(text) < 0;
+
+    /// <summary>The index of the first NUL or lone surrogate in <paramref name="text"/>, or -1.</summary>
+    private static int FindUnstorable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (c == '\0' || char.IsSurrogate(c))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Unstorable(string what, string text, int at) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what} holds U+{(int)text[at]:X4} at index {at} (a NUL character or a lone surrogate), which PostgreSQL text cannot store.");
 
     private static ArgumentException Repeated(string eventId, string paramName) =>
         new($"Webhook event '{eventId}' is already in the outbox.", paramName);

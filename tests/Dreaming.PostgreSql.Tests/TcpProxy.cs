@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>A loopback TCP forwarder in front of the test server, which a test takes down (every open connection cut,
+/// new ones refused) and brings back on the same port: the database server going away and coming back, without touching
+/// the server the other tests share.</summary>
+internal sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly IPEndPoint _target;
+    private readonly List<TcpClient> _open = [];
+    private readonly Lock _gate = new();
+    private TcpListener? _listener;
+    private CancellationTokenSource? _stop;
+
+    private TcpProxy(IPEndPoint target) => _target = target;
+
+    /// <summary>Gets the port the proxy listens on, the same across <see cref="Down"/> and <see cref="UpAsync"/>.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>Starts a proxy to the server of <see cref="PostgresTestServer.ConnectionString"/>.</summary>
+    public static async Task<TcpProxy> StartAsync()
+    {
+        var server = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString);
+        var addresses = await Dns.GetHostAddressesAsync(server.Host!);
+        var proxy = new TcpProxy(new IPEndPoint(addresses.First(a => a.AddressFamily == AddressFamily.InterNetwork), server.Port));
+        proxy.Listen(0);
+        return proxy;
+    }
+
+    /// <summary>Options for a store that connects through the proxy, on <paramref name="schema"/>, with a password in the
+    /// connection string (trust authentication ignores it) that no message may repeat.</summary>
+    public PostgresStoreOptions Options(string schema) => new()
+    {
+        ConnectionString = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString)
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Password = "hunter2-secret",
+            Timeout = 2,
+        }.ConnectionString,
+        Schema = schema,
+    };
+
+    /// <summary>Cuts every open connection and refuses new ones.</summary>
+    public void Down()
+    {
+        lock (_gate)
+        {
+            _stop?.Cancel();
+            _listener?.Stop();
+            _listener = null;
+            foreach (var client in _open)
+            {
+                // A reset, as a server that went away leaves its clients; the pumps may have disposed it already.
+                client.Client?.Close(0);
+                client.Dispose();
+            }
+
+            _open.Clear();
+        }
+    }
+
+    /// <summary>Listens again on the same port.</summary>
+    public async Task UpAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Listen(Port);
+                return;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Down();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Listen(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Start();
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var stop = new CancellationTokenSource();
+        lock (_gate)
+        {
+            _listener = listener;
+            _stop = stop;
+        }
+
+        _ = AcceptAsync(listener, stop.Token);
+    }
+
+    private async Task AcceptAsync(TcpListener listener, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            TcpClient inbound;
+            try
+            {
+                inbound = await listener.AcceptTcpClientAsync(stop);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var outbound = new TcpClient();
+            try
+            {
+                await outbound.ConnectAsync(_target, stop);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+            {
+                inbound.Dispose();
+                outbound.Dispose();
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _open.Add(inbound);
+                _open.Add(outbound);
+            }
+
+            _ = PumpAsync(inbound, outbound, stop);
+            _ = PumpAsync(outbound, inbound, stop);
+        }
+    }
+
+    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken stop)
+    {
+        try
+        {
+            await from.GetStream().CopyToAsync(to.GetStream(), stop);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        from.Dispose();
+        to.Dispose();
+    }
+}

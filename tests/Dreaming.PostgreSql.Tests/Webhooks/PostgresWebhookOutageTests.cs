@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+
+namespace Dreaming.PostgreSql.Tests.Webhooks;
+
+/// <summary>The database server going away and coming back under an outbox store whose pool holds idle connections.</summary>
+public sealed class PostgresWebhookOutageTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
+
+    private readonly string _schema = PostgresTestServer.NewSchema();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => PostgresTestServer.DropSchemaAsync(_schema);
+
+    /// <summary>Npgsql finds a pooled connection the server closed only when it reads from it; the first call after the
+    /// server came back then failed with a TraceStoreException, however healthy the server was by then.</summary>
+    [Theory]
+    [InlineData("claim")]
+    [InlineData("enqueue")]
+    [InlineData("read")]
+    [InlineData("route")]
+    public async Task The_first_call_after_the_server_came_back_works(string call)
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema));
+        await store.InitializeAsync();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.EnqueueAsync(Event(i), ["ci"]))));
+
+        proxy.Down();
+        await proxy.UpAsync();
+
+        var written = Event(8);
+        switch (call)
+        {
+            case "claim":
+                Assert.Equal(8, (await store.ClaimDueAsync(Now, TimeSpan.FromSeconds(30), 10)).Count);
+                break;
+            case "enqueue":
+                Assert.Equal(["ci", "chat"], (await store.EnqueueAsync(written, ["ci", "chat"])).Select(d => d.EndpointId));
+                Assert.Equal(2, (await store.ListAsync()).Count(d => d.EventId == written.Id));
+                break;
+            case "read":
+                Assert.Equal(8, (await store.ListAsync()).Count);
+                break;
+            default:
+                Assert.Equal((0, 0), await store.RouteUnroutedAsync(_ => ["ci"], Now, 10));
+                break;
+        }
+    }
+
+    private static WebhookEvent Event(int i) => WebhookEvent.Create("a.b", Now, new JsonObject { ["i"] = i });
+}
