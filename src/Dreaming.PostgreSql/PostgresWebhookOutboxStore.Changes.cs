@@ -126,11 +126,11 @@ public sealed partial class PostgresWebhookOutboxStore
             repeatable: true);
 
     /// <summary>Routes the oldest unrouted events no other routing holds: deliveries to the endpoints that subscribe, and
-    /// the unrouted row deleted either way, in the caller's transaction.</summary>
-    private static async Task<(int Routed, int Dropped)> RouteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    /// the unrouted row deleted either way, in one transaction.</summary>
+    private static async Task<(int Routed, int Dropped)> RouteAsync(NpgsqlConnection connection, Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        // A pass with nothing waiting (most passes) reads one index entry and locks nothing.
-        await using (var any = PostgresWebhookRows.Command(connection, transaction, "SELECT EXISTS (SELECT 1 FROM webhook_unrouted)"))
+        // A pass with nothing waiting (most passes) is one statement, outside a transaction, that locks nothing.
+        await using (var any = PostgresWebhookRows.Command(connection, null, "SELECT EXISTS (SELECT 1 FROM webhook_unrouted)"))
         {
             if (!(bool)(await any.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
@@ -138,6 +138,7 @@ public sealed partial class PostgresWebhookOutboxStore
             }
         }
 
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var waiting = new List<(string Id, string Type, string Body)>();
         await using (var read = PostgresWebhookRows.Command(
             connection,
@@ -171,6 +172,7 @@ public sealed partial class PostgresWebhookOutboxStore
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (routed, waiting.Count - routed);
     }
 

@@ -108,12 +108,12 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     /// <inheritdoc />
     /// <remarks>One transaction that locks the oldest unrouted rows it routes with <c>FOR UPDATE SKIP LOCKED</c> and
     /// deletes them, so dispatchers of several instances routing at once each route different events, every event once;
-    /// a pass with none waiting reads one index entry.</remarks>
+    /// a pass with none waiting only reads whether a row exists.</remarks>
     public Task<(int Routed, int Dropped)> RouteUnroutedAsync(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpointsFor);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return RunInTransactionAsync("route the unrouted events of", (connection, transaction, ct) => RouteAsync(connection, transaction, endpointsFor, now, limit, ct), cancellationToken, repeatable: true);
+        return RunAsync("route the unrouted events of", (connection, ct) => RouteAsync(connection, endpointsFor, now, limit, ct), cancellationToken, repeatable: true);
     }
 
     /// <summary>Lists the unrouted events waiting for a host's dispatcher (<see cref="RouteUnroutedAsync"/>), oldest first.</summary>

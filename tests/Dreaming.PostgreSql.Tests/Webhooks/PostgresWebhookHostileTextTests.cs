@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.PostgreSql.Tests.Webhooks;
 
@@ -12,7 +13,7 @@ public sealed class PostgresWebhookHostileTextTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _store = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema));
+        _store = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema), new FakeTimeProvider(Now));
         return Task.CompletedTask;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.PostgreSql.Tests.Webhooks;
 
@@ -23,7 +24,7 @@ public sealed class PostgresWebhookOutageTests : IAsyncLifetime
     public async Task The_first_call_after_the_server_came_back_works(string call)
     {
         await using var proxy = await TcpProxy.StartAsync();
-        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema));
+        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema), new FakeTimeProvider(Now));
         await store.InitializeAsync();
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => store.EnqueueAsync(Event(i), ["ci"]))));
 
