@@ -11,7 +11,7 @@ public sealed class PostgresWebhookRegistrationTests
     [Fact]
     public async Task UsePostgresStore_replaces_the_outbox_and_gives_the_stores_on_its_database_the_publisher()
     {
-        await using var provider = Provider(services => services.AddDreamingAgents().AddWebhooks(Endpoint).UsePostgresStore(PostgresTestServer.ConnectionString!));
+        await using var provider = Provider(services => services.AddDreamingAgents().UsePostgresStore(PostgresTestServer.ConnectionString!).AddWebhooks(Endpoint));
         var database = provider.GetRequiredService<PostgresDatabase>();
         await using var elsewhere = new PostgresDatabase(PostgresTestServer.NewOptions("other_schema"));
 
