@@ -36,7 +36,7 @@ internal sealed class WebhookRegistrationValidator(IServiceCollection services) 
         var current = Current<TService>(services);
         if (current is not null && !ReferenceEquals(current, decorated))
         {
-            failures.Add($"The {typeof(TService).Name} was chosen after AddWebhooks, so it would not raise {events} webhooks. Call AddWebhooks (or AddWebhookEndpoint) after UseSqliteStore, UseInMemoryStore or {chooser}.");
+            failures.Add($"The {typeof(TService).Name} was chosen after AddWebhooks, so it would not raise {events} webhooks. Call AddWebhooks (or AddWebhookEndpoint) after UseSqliteStore, UsePostgresStore, UseInMemoryStore or {chooser}.");
         }
     }
 }

@@ -79,6 +79,9 @@ public sealed class WebhookRegistrationTests
 
         Assert.Contains("The IMemoryStore was chosen after AddWebhooks", exception.Message, StringComparison.Ordinal);
         Assert.Contains("The IDreamRunStore was chosen after AddWebhooks", exception.Message, StringComparison.Ordinal);
+
+        // Every registration that chooses the stores is named, so an app on PostgreSQL is told what to move too.
+        Assert.Contains("after UseSqliteStore, UsePostgresStore, UseInMemoryStore or UseMemoryStore", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
