@@ -30,10 +30,11 @@ public sealed partial class PostgresTraceStore
                 await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
                 return await work(connection, cancellationToken).ConfigureAwait(false);
             }
-            catch (NpgsqlException exception) when (ReferenceEquals(action, ReadAction) && IsLost(exception) && !cancellationToken.IsCancellationRequested)
+            catch (NpgsqlException exception) when (ReferenceEquals(action, ReadAction) && IsLost(exception) && exception.InnerException is not TimeoutException && !cancellationToken.IsCancellationRequested)
             {
                 // A read changes nothing, so one that met a pooled connection the server had closed (a restart, a failover)
-                // runs once more on a new one. A write is not run again: whether its commit happened is not known.
+                // runs once more on a new one. A write is not run again: whether its commit happened is not known. Nor is a
+                // read that timed out: run again, it would wait a second CommandTimeout (or connection Timeout) to fail.
                 _database.DataSource.Clear();
                 await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
                 return await work(connection, cancellationToken).ConfigureAwait(false);

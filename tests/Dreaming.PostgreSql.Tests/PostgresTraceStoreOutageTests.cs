@@ -46,6 +46,36 @@ public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_that_times_out_fails_after_one_command_timeout_and_is_not_run_again()
+    {
+        var options = _schema.Options();
+        options.CommandTimeout = TimeSpan.FromSeconds(2);
+        await using var store = new PostgresTraceStore(options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], []));
+
+        // Another transaction holds the table, so the read waits until its timeout: a slow statement, not a lost connection.
+        await using (var blocker = await _schema.ConnectionString.OpenAsync())
+        {
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE", blocker, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<TraceStoreException>(() => store.GetSessionAsync("s"));
+            watch.Stop();
+            Assert.Contains(store.Location, error.Message, StringComparison.Ordinal);
+            Assert.IsType<TimeoutException>(error.InnerException?.InnerException);
+
+            // Run again, it would wait a second timeout (4 s in all); one timeout is 2 s and the server's cancellation.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3.5), $"The read took {watch.Elapsed.TotalSeconds:F1} s: it ran again after its timeout.");
+        }
+
+        Assert.Equal("s", (await store.GetSessionAsync("s"))!.Id);
+    }
+
+    [Fact]
     public async Task A_server_that_cannot_be_reached_fails_every_member_naming_the_location_and_the_store_works_once_it_is_back()
     {
         // A port nothing listens on stands for a server that is down; the same store then reaches the real server once
