@@ -183,6 +183,43 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
         Assert.True(await row.ReadAsync());
         Assert.Equal(("agent", "task of plain"), (row.GetString(0), row.GetString(1)));
     }
+
+    [Fact]
+    public async Task Sessions_started_in_one_millisecond_page_once_each_by_code_point_with_escaped_ids_last()
+    {
+        // Ids that differ by case, above U+FFFF, or hold a NUL or U+FFFF (stored escaped), all started at one time.
+        string[] byCodePoint = ["A", "a", "a\u0001", "a\uE000", "a\uFFFD", "a\U0001F600", "b"];
+        string[] escaped = ["a\0", "a\uFFFF", "\0", "\uFFFFz"];
+        var store = _schema.NewStore();
+        await store.WriteAsync(new TraceWriteBatch([.. byCodePoint.Concat(escaped).Reverse().Select(id => TraceSchema.Session(id))], []));
+
+        foreach (var order in new[] { SessionOrder.OldestFirst, SessionOrder.NewestFirst })
+        {
+            var paged = new List<string>();
+            var query = new SessionQuery { Order = order, PageSize = 1 };
+            while (paged.Count <= 11)
+            {
+                var page = await store.QuerySessionsAsync(query);
+                paged.AddRange(page.Items.Select(session => session.Id));
+                if (page.NextCursor is null)
+                {
+                    break;
+                }
+
+                query = query with { Cursor = page.NextCursor };
+            }
+
+            // Not the UTF-16 order of InMemoryTraceStore (which puts U+1F600 before U+E000, and "\0" first), as docs/postgresql.md says.
+            var expected = byCodePoint.Concat(escaped).ToList();
+            if (order == SessionOrder.NewestFirst)
+            {
+                expected.Reverse();
+            }
+
+            Assert.Equal(expected, paged);
+            Assert.Equal(expected, (await store.QuerySessionsAsync(new SessionQuery { Order = order })).Items.Select(session => session.Id));
+        }
+    }
 }
 
 /// <summary>Opens a plain connection with a store's connection string, for what a test checks behind the store's back.</summary>
