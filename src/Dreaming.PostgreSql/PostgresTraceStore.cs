@@ -62,13 +62,12 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
     /// <inheritdoc />
     /// <remarks>True when webhooks with endpoints are configured and their outbox is the PostgreSQL outbox on the same
-    /// database and schema: the row of <c>session.completed</c> or <c>session.failed</c> is then written in the transaction
-    /// that ends the session. <c>UsePostgresStore</c> does not arrange that yet (there is no PostgreSQL outbox store), so
-    /// it is <see langword="false"/> and <c>AddWebhooks</c> publishes a session's end after it, as for any other store.</remarks>
+    /// database and schema (<c>UsePostgresStore</c> arranges it): the row of <c>session.completed</c> or
+    /// <c>session.failed</c> is then written in the transaction that ends the session.</remarks>
     public bool WritesSessionWebhooks => Webhooks is { IsEnabled: true };
 
-    /// <summary>Gets or sets the publisher whose endpoints get the session rows; only for an outbox on the same database and
-    /// schema (set by tests for now; <c>UsePostgresStore</c> will set it with the PostgreSQL outbox).</summary>
+    /// <summary>Gets or sets the publisher whose endpoints get the session rows; set by <c>UsePostgresStore</c>, only for an
+    /// outbox on the same database and schema.</summary>
     internal WebhookPublisher? Webhooks { get; set; }
 
     /// <inheritdoc />
