@@ -69,19 +69,25 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         }
 
         var now = _time.GetUtcNow();
+        var deliveries = PostgresWebhookRows.NewDeliveries(webhookEvent, endpointIds, now);
         var attempt = 0;
         return RunAsync<IReadOnlyList<WebhookDelivery>>(
             "write to",
             async (connection, ct) =>
             {
-                if (attempt++ == 0)
+                if (attempt++ > 0)
                 {
-                    return await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct).ConfigureAwait(false);
+                    // Run again after a broken connection: the first run may have committed, and then its rows (found by
+                    // their delivery ids, made once for both runs) are the answer. Rows of the event id that another call
+                    // wrote are not: the insert below refuses the repeated id as it would have the first time.
+                    var written = await PostgresWebhookRows.SelectAsync(connection, null, "WHERE d.id = ANY (@ids) ORDER BY d.seq", ct, ("ids", deliveries.Select(d => d.Id).ToArray())).ConfigureAwait(false);
+                    if (written.Count > 0)
+                    {
+                        return written;
+                    }
                 }
 
-                // Run again after a broken connection: the first run may have committed, and then its rows are the answer.
-                var written = await PostgresWebhookRows.SelectAsync(connection, null, "WHERE d.event_id = @id ORDER BY d.seq", ct, ("id", webhookEvent.Id)).ConfigureAwait(false);
-                return written.Count > 0 ? written : await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct).ConfigureAwait(false);
+                return await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, endpointIds, now, ct, deliveries).ConfigureAwait(false);
             },
             cancellationToken,
             repeatable: true);

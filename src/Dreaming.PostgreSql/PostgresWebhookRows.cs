@@ -25,6 +25,9 @@ internal static class PostgresWebhookRows
     /// <param name="endpointIds">The endpoints that subscribe; empty writes the event unrouted.</param>
     /// <param name="now">When the rows are written; the deliveries are due then.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <param name="prepared">The deliveries to write, made by <see cref="NewDeliveries(WebhookEvent, IReadOnlyList{string}, DateTimeOffset)"/>
+    /// for the same event, endpoints and time (so that a caller running the write again knows their ids); made here when
+    /// <see langword="null"/>.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
     /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
@@ -34,10 +37,11 @@ internal static class PostgresWebhookRows
         WebhookEvent webhookEvent,
         IReadOnlyList<string> endpointIds,
         DateTimeOffset now,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        List<WebhookDelivery>? prepared = null)
     {
         ThrowIfUnstorable(webhookEvent, endpointIds);
-        var body = webhookEvent.ToBody();
+        var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
         const string InsertEvent =
             "WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, @body, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
@@ -57,7 +61,7 @@ internal static class PostgresWebhookRows
             return [];
         }
 
-        var (created, ids, endpoints) = NewDeliveries(webhookEvent.Id, webhookEvent.Type, body, endpointIds, ms);
+        var (created, ids, endpoints) = prepared is null ? NewDeliveries(webhookEvent.Id, webhookEvent.Type, body, endpointIds, ms) : Split(prepared);
         await using var insert = Command(
             connection,
             transaction,
@@ -287,6 +291,18 @@ internal static class PostgresWebhookRows
     private static ArgumentException Repeated(string eventId, string paramName) =>
         new($"Webhook event '{eventId}' is already in the outbox.", paramName);
 
+    /// <summary>Makes the pending deliveries <see cref="InsertAsync"/> writes for an event, one per endpoint (each once),
+    /// with their ids, without writing them.</summary>
+    /// <param name="webhookEvent">The event; its body is serialised here, once.</param>
+    /// <param name="endpointIds">The endpoints, at least one.</param>
+    /// <param name="now">When they are written and due.</param>
+    /// <returns>The deliveries.</returns>
+    public static List<WebhookDelivery> NewDeliveries(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, DateTimeOffset now) =>
+        NewDeliveries(webhookEvent.Id, webhookEvent.Type, webhookEvent.ToBody(), endpointIds, now.ToUnixTimeMilliseconds()).Created;
+
+    private static (List<WebhookDelivery> Created, string[] Ids, string[] Endpoints) Split(List<WebhookDelivery> created) =>
+        (created, [.. created.Select(d => d.Id)], [.. created.Select(d => d.EndpointId)]);
+
     private static (List<WebhookDelivery> Created, string[] Ids, string[] Endpoints) NewDeliveries(string eventId, string eventType, string body, IReadOnlyList<string> endpointIds, long ms)
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(ms);
@@ -306,7 +322,7 @@ internal static class PostgresWebhookRows
             });
         }
 
-        return (created, [.. created.Select(d => d.Id)], [.. created.Select(d => d.EndpointId)]);
+        return Split(created);
     }
 
     private static WebhookDelivery Read(NpgsqlDataReader r) => new()

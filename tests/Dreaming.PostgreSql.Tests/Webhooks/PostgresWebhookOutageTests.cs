@@ -50,5 +50,27 @@ public sealed class PostgresWebhookOutageTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The enqueue run again after a broken connection took the rows it found for the event id as its own first
+    /// run's: an event id already in the outbox (another call's, written before the outage) came back as a success with
+    /// the other call's deliveries, instead of the ArgumentException a repeated id gets.</summary>
+    [Fact]
+    public async Task A_repeated_event_id_is_refused_even_by_the_first_call_after_the_server_came_back()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema), new FakeTimeProvider(Now));
+        await store.InitializeAsync();
+        var first = Event(0);
+        var before = await store.EnqueueAsync(first, ["ci"]);
+
+        proxy.Down();
+        await proxy.UpAsync();
+
+        var again = WebhookEvent.Create("other.type", Now, new JsonObject { ["i"] = 99 }) with { Id = first.Id };
+        await Assert.ThrowsAsync<ArgumentException>(() => store.EnqueueAsync(again, ["chat"]));
+        var stored = Assert.Single(await store.ListAsync());
+        Assert.Equal(before[0].Id, stored.Id);
+        Assert.Equal("a.b", stored.EventType);
+    }
+
     private static WebhookEvent Event(int i) => WebhookEvent.Create("a.b", Now, new JsonObject { ["i"] = i });
 }
