@@ -72,5 +72,25 @@ public sealed class PostgresWebhookOutageTests : IAsyncLifetime
         Assert.Equal("a.b", stored.EventType);
     }
 
+    /// <summary>Recording an attempt is never run a second time (a first run that committed before the connection broke
+    /// would count the attempt twice): the first call after the server came back fails, and records nothing.</summary>
+    [Fact]
+    public async Task Recording_an_attempt_is_not_run_again_after_the_server_came_back()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema), new FakeTimeProvider(Now));
+        await store.InitializeAsync();
+        var delivery = (await store.EnqueueAsync(Event(0), ["ci"]))[0];
+
+        proxy.Down();
+        await proxy.UpAsync();
+
+        var failed = new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = Now, StatusCode = 500, Error = "500", NextAttemptAt = null };
+        await Assert.ThrowsAsync<TraceStoreException>(() => store.RecordAttemptAsync(failed));
+        var stored = await store.GetAsync(delivery.Id);
+        Assert.Equal((WebhookDeliveryState.Pending, 0), (stored!.State, stored.Attempts));
+        Assert.Equal(0, (await store.GetEndpointAsync("ci")).ConsecutiveFailures);
+    }
+
     private static WebhookEvent Event(int i) => WebhookEvent.Create("a.b", Now, new JsonObject { ["i"] = i });
 }
