@@ -79,9 +79,10 @@ public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
     public async Task A_server_that_cannot_be_reached_fails_every_member_naming_the_location_and_the_store_works_once_it_is_back()
     {
         // A port nothing listens on stands for a server that is down; the same store then reaches the real server once
-        // its address answers again (here: a proxy that starts forwarding).
-        await using var proxy = new LoopbackProxy(new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString).Port);
-        var options = _schema.Options($";Port={proxy.Port};Host=127.0.0.1;Timeout=3;Password={Password}");
+        // its address answers again (here: a proxy that starts listening).
+        await using var proxy = await TcpProxy.StartAsync(down: true);
+        var options = _schema.Options();
+        options.ConnectionString = proxy.Through(options.ConnectionString);
         await using var store = new PostgresTraceStore(options);
 
         var failures = new List<TraceStoreException>
@@ -95,10 +96,10 @@ public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
         Assert.All(failures, error =>
         {
             Assert.Contains($"127.0.0.1:{proxy.Port}/", error.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(TcpProxy.Password, error.ToString(), StringComparison.Ordinal);
         });
 
-        proxy.Start();
+        await proxy.UpAsync();
         await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
         Assert.Equal(1, (await store.GetSessionAsync("s"))!.EventCount);
     }

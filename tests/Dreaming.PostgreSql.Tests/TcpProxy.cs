@@ -9,6 +9,9 @@ namespace Dreaming.PostgreSql.Tests;
 /// the server the other tests share.</summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
+    /// <summary>The password <see cref="Options"/> puts in the connection string, which no message may repeat.</summary>
+    public const string Password = "hunter2-secret";
+
     private readonly IPEndPoint _target;
     private readonly List<TcpClient> _open = [];
     private readonly Lock _gate = new();
@@ -20,29 +23,41 @@ internal sealed class TcpProxy : IAsyncDisposable
     /// <summary>Gets the port the proxy listens on, the same across <see cref="Down"/> and <see cref="UpAsync"/>.</summary>
     public int Port { get; private set; }
 
-    /// <summary>Starts a proxy to the server of <see cref="PostgresTestServer.ConnectionString"/>.</summary>
-    public static async Task<TcpProxy> StartAsync()
+    /// <summary>Starts a proxy to the server of <see cref="PostgresTestServer.ConnectionString"/>; with
+    /// <paramref name="down"/>, the port is taken and then refused (<see cref="Down"/>) until <see cref="UpAsync"/>: a
+    /// server that is down from the start.</summary>
+    public static async Task<TcpProxy> StartAsync(bool down = false)
     {
         var server = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString);
         var addresses = await Dns.GetHostAddressesAsync(server.Host!);
         var proxy = new TcpProxy(new IPEndPoint(addresses.First(a => a.AddressFamily == AddressFamily.InterNetwork), server.Port));
         proxy.Listen(0);
+        if (down)
+        {
+            proxy.Down();
+        }
+
         return proxy;
     }
 
-    /// <summary>Options for a store that connects through the proxy, on <paramref name="schema"/>, with a password in the
-    /// connection string (trust authentication ignores it) that no message may repeat.</summary>
+    /// <summary>Options for a store that connects through the proxy, on <paramref name="schema"/>, with
+    /// <see cref="Password"/> in the connection string (trust authentication ignores it).</summary>
     public PostgresStoreOptions Options(string schema) => new()
     {
-        ConnectionString = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString)
+        ConnectionString = Through(PostgresTestServer.ConnectionString!),
+        Schema = schema,
+    };
+
+    /// <summary><paramref name="connectionString"/> through the proxy, with <see cref="Password"/> and a connection
+    /// timeout of 2 s.</summary>
+    public string Through(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
         {
             Host = "127.0.0.1",
             Port = Port,
-            Password = "hunter2-secret",
+            Password = Password,
             Timeout = 2,
-        }.ConnectionString,
-        Schema = schema,
-    };
+        }.ConnectionString;
 
     /// <summary>Cuts every open connection and refuses new ones.</summary>
     public void Down()
