@@ -10,9 +10,11 @@ public sealed partial class PostgresTraceStore
 
     private const string ReadAction = "Cannot read";
 
-    /// <summary>Runs <paramref name="work"/> on a pooled connection once the tables are migrated, turning Npgsql's errors
-    /// into <see cref="TraceStoreException"/>s that name <see cref="Location"/>.</summary>
-    private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> on a pooled connection once the tables are migrated (and, with
+    /// <paramref name="webhookTables"/>, the outbox's), turning Npgsql's errors into <see cref="TraceStoreException"/>s that
+    /// name <see cref="Location"/>. The migrations take connections of their own before the call takes its one: a pool of
+    /// one connection must not wait for itself.</summary>
+    private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool webhookTables = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
@@ -23,6 +25,11 @@ public sealed partial class PostgresTraceStore
             {
                 await _database.EnsureMigratedAsync(PostgresTraceSchema.Component, PostgresTraceSchema.Migrations, cancellationToken).ConfigureAwait(false);
                 _migrated = true;
+            }
+
+            if (webhookTables)
+            {
+                await PostgresWebhookSchema.EnsureAsync(_database, cancellationToken).ConfigureAwait(false);
             }
 
             try

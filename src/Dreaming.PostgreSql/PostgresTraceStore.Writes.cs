@@ -155,7 +155,7 @@ public sealed partial class PostgresTraceStore
 
     private async Task CompleteAndNotifyAsync(SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
     {
-        if (await RunAsync(WriteAction, (connection, token) => CompleteCoreAsync(connection, completion, webhooks, token), cancellationToken).ConfigureAwait(false))
+        if (await RunAsync(WriteAction, (connection, token) => CompleteCoreAsync(connection, completion, webhooks, token), cancellationToken, webhookTables: webhooks is not null).ConfigureAwait(false))
         {
             webhooks!.NotifyWritten();
         }
@@ -164,13 +164,8 @@ public sealed partial class PostgresTraceStore
     /// <summary>Ends a session in one statement; with <paramref name="webhooks"/>, in a transaction that also writes its
     /// <c>session.*</c> outbox rows.</summary>
     /// <returns>Whether outbox rows were written.</returns>
-    private async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
+    private static async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
     {
-        if (webhooks is not null)
-        {
-            await PostgresWebhookSchema.EnsureAsync(_database, cancellationToken).ConfigureAwait(false);
-        }
-
         await using var transaction = webhooks is null ? null : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(Complete, connection, transaction);
         var values = command.Parameters;

@@ -59,6 +59,21 @@ public sealed class PostgresSessionWebhookTests : IAsyncLifetime
         Assert.Equal(["sessions", "events"], (await ListAsync("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE '%s' AND table_name NOT LIKE 'schema%' ORDER BY table_name DESC")));
     }
 
+    [Fact]
+    public async Task The_first_session_end_with_webhooks_works_on_a_pool_of_one_connection()
+    {
+        // Ensuring the outbox tables takes a connection of its own: done while the end held the pool's only one, it
+        // waited out the connection timeout and failed.
+        var store = _schema.NewStore(";Maximum Pool Size=1;Timeout=2");
+        store.Webhooks = Publisher("ci");
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s1")], []));
+
+        await store.CompleteSessionAsync(TraceSchema.Completed("s1"));
+
+        Assert.Equal(["session.completed"], await ListAsync("SELECT type FROM webhook_events"));
+        Assert.Equal(SessionStatus.Completed, (await store.GetSessionAsync("s1"))!.Status);
+    }
+
     private static WebhookPublisher Publisher(params string[] endpoints)
     {
         var options = new WebhookOptions { AllowPrivateNetworks = true };
