@@ -34,8 +34,11 @@ public sealed partial class PostgresTraceStore
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (batch.NewSessions.Count > 0)
         {
+            // In id order, as every batch inserts them: two batches creating the same sessions in other orders would each
+            // wait on a row the other inserted (a deadlock the server ends with 40P01); in one order, the second waits for
+            // the first and is refused whole, as with the single writer of the other stores.
             await using var inserts = new NpgsqlBatch(connection, transaction);
-            foreach (var session in batch.NewSessions)
+            foreach (var session in batch.NewSessions.Count == 1 ? (IEnumerable<SessionRecord>)batch.NewSessions : batch.NewSessions.OrderBy(static s => s.Id, StringComparer.Ordinal))
             {
                 PostgresTraceRows.AddSession(inserts, session);
             }

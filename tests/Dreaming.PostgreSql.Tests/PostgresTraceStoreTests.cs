@@ -54,6 +54,43 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_creating_the_same_sessions_in_opposite_orders_do_not_deadlock_one_is_refused()
+    {
+        var first = _schema.NewStore();
+        var second = _schema.NewStore();
+        const int Sessions = 200;
+
+        // As the in-memory and SQLite stores do with one writer: the first batch creates the sessions, the other is
+        // refused whole (SessionStateException). Inserting in the given orders, the two met in the middle, each waiting on
+        // the other's new rows, and the server ended one with a deadlock (40P01, a TraceStoreException).
+        for (var round = 0; round < 3; round++)
+        {
+            var ids = Enumerable.Range(0, Sessions).Select(i => $"r{round}-{i:D3}").ToList();
+            var up = new TraceWriteBatch([.. ids.Select(id => TraceSchema.Session(id))], []);
+            var down = new TraceWriteBatch([.. Enumerable.Reverse(ids).Select(id => TraceSchema.Session(id))], []);
+            var outcomes = await Task.WhenAll(OutcomeAsync(first, up), OutcomeAsync(second, down));
+
+            Assert.Single(outcomes, outcome => outcome is null);
+            Assert.IsType<SessionStateException>(Assert.Single(outcomes, outcome => outcome is not null));
+            Assert.Equal(Sessions, (await first.QuerySessionsAsync(new SessionQuery { PageSize = SessionQuery.MaxPageSize })).Items.Count(s => s.Id.StartsWith($"r{round}-", StringComparison.Ordinal)));
+        }
+
+        static async Task<Exception?> OutcomeAsync(PostgresTraceStore store, TraceWriteBatch batch)
+        {
+            await Task.Yield();
+            try
+            {
+                await store.WriteAsync(batch);
+                return null;
+            }
+            catch (Exception exception) when (exception is SessionStateException or TraceStoreException)
+            {
+                return exception;
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_end_by_one_instance_and_events_by_another_never_leave_events_after_the_end()
     {
         var recorder = _schema.NewStore();
