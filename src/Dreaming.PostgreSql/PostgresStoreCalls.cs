@@ -122,7 +122,7 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
         _disposed = true;
         if (_ownsDatabase)
         {
-            Database.DataSource.Dispose();
+            Database.Dispose();
         }
     }
 }

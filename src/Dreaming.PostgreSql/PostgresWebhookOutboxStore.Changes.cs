@@ -222,7 +222,7 @@ public sealed partial class PostgresWebhookOutboxStore
     private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 && _ownsDatabase, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         for (var attempt = 0; ; attempt++)
         {
             try

@@ -225,7 +225,8 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         return RunAsync("read", (connection, ct) => PostgresWebhookRows.ReadEndpointAsync(connection, null, endpointId, forUpdate: false, ct), cancellationToken, repeatable: true);
     }
 
-    /// <summary>Closes the store; with a connection pool of its own (the public constructor), closes the pool too.</summary>
+    /// <summary>Closes the store, which refuses calls after with <see cref="ObjectDisposedException"/>; with a connection
+    /// pool of its own (the public constructor), closes the pool too; a shared one is its owner's to close.</summary>
     /// <returns>A task that completes when the pool is closed.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -235,12 +236,13 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         }
     }
 
-    /// <summary>Closes the store; with a connection pool of its own (the public constructor), closes the pool too.</summary>
+    /// <summary>Closes the store, which refuses calls after with <see cref="ObjectDisposedException"/>; with a connection
+    /// pool of its own (the public constructor), closes the pool too; a shared one is its owner's to close.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsDatabase)
         {
-            _database.DataSource.Dispose();
+            _database.Dispose();
         }
     }
 }
