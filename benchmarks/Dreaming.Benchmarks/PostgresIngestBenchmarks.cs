@@ -1,6 +1,5 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Dreaming.PostgreSql;
 using Npgsql;
 
@@ -12,9 +11,10 @@ namespace Dreaming.Benchmarks;
 /// then the end).</summary>
 /// <remarks>Needs a server: the connection string in <c>DREAMING_TEST_POSTGRES</c>, or 127.0.0.1:54329 (<c>.ci/postgres
 /// start</c>). Each path writes into a schema of its own, made in the setup and dropped after the run. Sessions are
-/// written one after the other, so the figures are latencies on one connection at a time.</remarks>
+/// written one after the other, so the figures are latencies on one connection at a time. The job is the command line's
+/// (docs/performance.md gives it: in process, Monitoring, 7 iterations); a job attribute here would run as a second,
+/// out-of-process job beside it.</remarks>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 7)]
 public class PostgresIngestBenchmarks
 {
     private const int Sessions = 1000;
