@@ -30,16 +30,7 @@ public sealed class PostgresStoreRegistrationTests : PostgresStoreFixture
     [Fact]
     public async Task With_AddWebhooks_an_approval_and_its_event_are_stored_together_or_not_at_all()
     {
-        var services = new ServiceCollection();
-        services.AddDreamingAgents()
-            .UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema)
-            .AddWebhooks(options =>
-            {
-                var endpoint = new WebhookEndpoint { Id = "ci", Url = "https://ci.example.com/hook" };
-                endpoint.Secrets.Add(WebhookSecret.Generate());
-                options.Endpoints.Add(endpoint);
-            });
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = WithWebhooks();
         var memory = provider.GetRequiredService<IMemoryStore>();
         var version = await memory.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
         await ExecuteAsync(
@@ -57,6 +48,20 @@ public sealed class PostgresStoreRegistrationTests : PostgresStoreFixture
     [Fact]
     public async Task With_AddWebhooks_on_the_same_database_the_trace_store_writes_session_webhooks_in_the_ends_transaction()
     {
+        await using var provider = WithWebhooks();
+
+        var traces = Assert.IsType<PostgresTraceStore>(provider.GetRequiredService<ITraceStore>());
+
+        Assert.True(traces.WritesSessionWebhooks);
+        var withoutWebhooks = new ServiceCollection();
+        withoutWebhooks.AddDreamingAgents().UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema);
+        await using var plain = withoutWebhooks.BuildServiceProvider();
+        Assert.False(Assert.IsType<PostgresTraceStore>(plain.GetRequiredService<ITraceStore>()).WritesSessionWebhooks);
+    }
+
+    /// <summary>A provider with UsePostgresStore on <see cref="PostgresStoreFixture.Schema"/> and one webhook endpoint.</summary>
+    private ServiceProvider WithWebhooks()
+    {
         var services = new ServiceCollection();
         services.AddDreamingAgents()
             .UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema)
@@ -66,14 +71,6 @@ public sealed class PostgresStoreRegistrationTests : PostgresStoreFixture
                 endpoint.Secrets.Add(WebhookSecret.Generate());
                 options.Endpoints.Add(endpoint);
             });
-        await using var provider = services.BuildServiceProvider();
-
-        var traces = Assert.IsType<PostgresTraceStore>(provider.GetRequiredService<ITraceStore>());
-
-        Assert.True(traces.WritesSessionWebhooks);
-        var withoutWebhooks = new ServiceCollection();
-        withoutWebhooks.AddDreamingAgents().UsePostgresStore(PostgresTestServer.ConnectionString!, options => options.Schema = Schema);
-        await using var plain = withoutWebhooks.BuildServiceProvider();
-        Assert.False(Assert.IsType<PostgresTraceStore>(plain.GetRequiredService<ITraceStore>()).WritesSessionWebhooks);
+        return services.BuildServiceProvider();
     }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Dreaming.PostgreSql.Tests.Webhooks;
 
 /// <summary>Every operation that locks rows, run at once by two instances on one outbox: claims, attempts recorded (the
@@ -7,49 +5,28 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// rows), endpoints disabled and enabled (an endpoint's row) and routing (unrouted rows, then new deliveries). An
 /// operation that took two of these locks in the other order would deadlock against another, which PostgreSQL breaks by
 /// failing one of them (SQLSTATE 40P01, a TraceStoreException here).</summary>
-public sealed class PostgresWebhookLockOrderTests : IAsyncLifetime
+public sealed class PostgresWebhookLockOrderTests : PostgresTwoOutboxesFixture
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-
-    private readonly string _schema = PostgresTestServer.NewSchema();
-    private PostgresWebhookOutboxStore _first = null!;
-    private PostgresWebhookOutboxStore _second = null!;
-
-    public async Task InitializeAsync()
-    {
-        _first = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema), new FixedClock(Now));
-        _second = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema), new FixedClock(Now));
-        await _first.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-        await PostgresTestServer.DropSchemaAsync(_schema);
-    }
-
     [Fact]
     public async Task Two_instances_claiming_recording_killing_replaying_disabling_and_routing_at_once_never_deadlock()
     {
         var ids = new List<string>();
         for (var i = 0; i < 40; i++)
         {
-            ids.AddRange((await _first.EnqueueAsync(Event(), ["ci", "chat"])).Select(d => d.Id));
+            ids.AddRange((await First.EnqueueAsync(Event(), ["ci", "chat"])).Select(d => d.Id));
         }
 
         using var start = new Barrier(4);
         var work = Task.WhenAll(
-            Task.Run(() => ClaimAndRecordAsync(_first, start, seed: 1)),
-            Task.Run(() => ClaimAndRecordAsync(_second, start, seed: 2)),
-            Task.Run(() => KillAndReplayAsync(_second, ids, start)),
-            Task.Run(() => DisableAndRouteAsync(_first, start)));
+            Task.Run(() => ClaimAndRecordAsync(First, start, seed: 1)),
+            Task.Run(() => ClaimAndRecordAsync(Second, start, seed: 2)),
+            Task.Run(() => KillAndReplayAsync(Second, ids, start)),
+            Task.Run(() => DisableAndRouteAsync(First, start)));
 
         // A deadlock fails one of the operations (PostgreSQL's deadlock_timeout is a second); a lock waited for without end
         // (a lock never released) fails the wait.
         await work.WaitAsync(TimeSpan.FromSeconds(90));
-        Assert.Equal(80, (await _first.ListAsync(limit: 1000)).Count(d => ids.Contains(d.Id)));
+        Assert.Equal(80, (await First.ListAsync(limit: 1000)).Count(d => ids.Contains(d.Id)));
     }
 
     private static async Task ClaimAndRecordAsync(PostgresWebhookOutboxStore store, Barrier start, int seed)
@@ -111,12 +88,5 @@ public sealed class PostgresWebhookLockOrderTests : IAsyncLifetime
 
             await store.RouteUnroutedAsync(_ => ["ci", "chat"], Now, 10);
         }
-    }
-
-    private static WebhookEvent Event() => WebhookEvent.Create("a.b", Now, new JsonObject { ["session_id"] = "ses_1" });
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -7,39 +6,18 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 
 /// <summary>Several instances of an application on one outbox: store objects with pools of their own on one schema,
 /// claiming, routing and recording at once.</summary>
-public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output) : PostgresTwoOutboxesFixture
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-
-    private readonly string _schema = PostgresTestServer.NewSchema();
-    private PostgresWebhookOutboxStore _first = null!;
-    private PostgresWebhookOutboxStore _second = null!;
-
-    public async Task InitializeAsync()
-    {
-        _first = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema), new FixedClock(Now));
-        _second = new PostgresWebhookOutboxStore(PostgresTestServer.NewOptions(_schema), new FixedClock(Now));
-        await _first.InitializeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-        await PostgresTestServer.DropSchemaAsync(_schema);
-    }
-
     [Fact]
     public async Task Two_instances_claiming_at_once_never_claim_the_same_delivery()
     {
         for (var i = 0; i < 200; i++)
         {
-            await _first.EnqueueAsync(Event(), ["ci", "chat"]);
+            await First.EnqueueAsync(Event(), ["ci", "chat"]);
         }
 
         using var start = new Barrier(2);
-        var claims = await Task.WhenAll(ClaimAllAsync(_first, start), ClaimAllAsync(_second, start));
+        var claims = await Task.WhenAll(ClaimAllAsync(First, start), ClaimAllAsync(Second, start));
 
         var all = claims.SelectMany(c => c).ToList();
         Assert.Equal(400, all.Count);
@@ -54,10 +32,10 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
         {
-            ids.Add((await _first.EnqueueAsync(Event(), ["ci"]))[0].Id);
+            ids.Add((await First.EnqueueAsync(Event(), ["ci"]))[0].Id);
         }
 
-        await using var connection = await _first.Database.OpenAsync(CancellationToken.None);
+        await using var connection = await First.Database.OpenAsync(CancellationToken.None);
         await using var holding = await connection.BeginTransactionAsync();
         await using (var hold = new NpgsqlCommand("SELECT id FROM webhook_deliveries WHERE id = ANY (@ids) FOR UPDATE", connection, holding))
         {
@@ -66,11 +44,11 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         }
 
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var claimed = await _second.ClaimDueAsync(Now, Lease, 10, patience.Token);
+        var claimed = await Second.ClaimDueAsync(Now, Lease, 10, patience.Token);
 
         Assert.Equal(ids.Skip(3), claimed.Select(d => d.Id));
         await holding.RollbackAsync();
-        Assert.Equal(ids.Take(3), (await _second.ClaimDueAsync(Now, Lease, 10)).Select(d => d.Id));
+        Assert.Equal(ids.Take(3), (await Second.ClaimDueAsync(Now, Lease, 10)).Select(d => d.Id));
     }
 
     [Fact]
@@ -90,7 +68,7 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         var watch = Stopwatch.StartNew();
         var claimed = 0;
         var claims = 0;
-        while ((await _first.ClaimDueAsync(Now.AddMinutes(1), Lease, 16)).Count is > 0 and var count)
+        while ((await First.ClaimDueAsync(Now.AddMinutes(1), Lease, 16)).Count is > 0 and var count)
         {
             claimed += count;
             claims++;
@@ -112,7 +90,7 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
     [Fact]
     public async Task Two_instances_routing_unrouted_events_at_once_route_each_once()
     {
-        await using (var database = new PostgresDatabase(PostgresTestServer.NewOptions(_schema)))
+        await using (var database = new PostgresDatabase(PostgresTestServer.NewOptions(Schema)))
         await using (var connection = await database.OpenAsync(CancellationToken.None))
         await using (var transaction = await connection.BeginTransactionAsync())
         {
@@ -125,12 +103,12 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         }
 
         using var start = new Barrier(2);
-        var results = await Task.WhenAll(RouteAllAsync(_first, start), RouteAllAsync(_second, start));
+        var results = await Task.WhenAll(RouteAllAsync(First, start), RouteAllAsync(Second, start));
 
         Assert.Equal(200, results.Sum(r => r.Routed));
         Assert.Equal(100, results.Sum(r => r.Dropped));
-        Assert.Empty(await _first.ListUnroutedAsync());
-        var deliveries = await _first.ListAsync(limit: 1000);
+        Assert.Empty(await First.ListUnroutedAsync());
+        var deliveries = await First.ListAsync(limit: 1000);
         Assert.Equal(200, deliveries.Count);
         Assert.Equal(200, deliveries.Select(d => d.EventId).Distinct(StringComparer.Ordinal).Count());
         Assert.All(deliveries, d => Assert.Equal("a.b", d.EventType));
@@ -143,15 +121,15 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         var deliveries = new List<WebhookDelivery>();
         for (var i = 0; i < 20; i++)
         {
-            deliveries.AddRange(await _first.EnqueueAsync(Event(), ["ci"]));
+            deliveries.AddRange(await First.EnqueueAsync(Event(), ["ci"]));
         }
 
         using var start = new Barrier(2);
         await Task.WhenAll(
-            Task.Run(async () => { start.SignalAndWait(); foreach (var d in deliveries.Where((_, i) => i % 2 == 0)) { await _first.RecordAttemptAsync(Failed(d)); } }),
-            Task.Run(async () => { start.SignalAndWait(); foreach (var d in deliveries.Where((_, i) => i % 2 == 1)) { await _second.RecordAttemptAsync(Failed(d)); } }));
+            Task.Run(async () => { start.SignalAndWait(); foreach (var d in deliveries.Where((_, i) => i % 2 == 0)) { await First.RecordAttemptAsync(Failed(d)); } }),
+            Task.Run(async () => { start.SignalAndWait(); foreach (var d in deliveries.Where((_, i) => i % 2 == 1)) { await Second.RecordAttemptAsync(Failed(d)); } }));
 
-        Assert.Equal(20, (await _first.GetEndpointAsync("ci")).ConsecutiveFailures);
+        Assert.Equal(20, (await First.GetEndpointAsync("ci")).ConsecutiveFailures);
 
         static WebhookAttemptResult Failed(WebhookDelivery delivery) =>
             new() { DeliveryId = delivery.Id, AttemptedAt = Now, StatusCode = 500, Error = "500 Internal Server Error", NextAttemptAt = null };
@@ -184,11 +162,10 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         return (routed, dropped);
     }
 
-    private static WebhookEvent Event(string type = "a.b") => WebhookEvent.Create(type, Now, new JsonObject { ["session_id"] = "ses_1" });
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var connection = await _first.Database.OpenAsync(CancellationToken.None);
+        await using var connection = await First.Database.OpenAsync(CancellationToken.None);
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("ms", Now.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync();
@@ -196,7 +173,7 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
 
     private async Task<string> ExplainAsync(string sql, string[] skip)
     {
-        await using var connection = await _first.Database.OpenAsync(CancellationToken.None);
+        await using var connection = await First.Database.OpenAsync(CancellationToken.None);
         await using var command = new NpgsqlCommand("EXPLAIN " + sql, connection);
         command.Parameters.AddWithValue("now", Now.AddMinutes(1).ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("until", Now.AddMinutes(2).ToUnixTimeMilliseconds());
@@ -214,10 +191,5 @@ public sealed class PostgresWebhookOutboxInstancesTests(ITestOutputHelper output
         }
 
         return string.Join('\n', lines);
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
