@@ -38,6 +38,14 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>Whether the server answered that the connection is gone or the server is going away or starting (class 08,
+    /// admin or crash shutdown, cannot connect now), rather than refusing a statement.</summary>
+    /// <param name="exception">The error the server sent.</param>
+    /// <returns><see langword="true"/> for a lost connection.</returns>
+    public static bool IsConnectionLost(PostgresException exception) =>
+        exception.SqlState.StartsWith("08", StringComparison.Ordinal)
+        || exception.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);
 

@@ -78,9 +78,7 @@ public sealed partial class PostgresTraceStore
 
     /// <summary>Whether the connection is gone (closed by the server, or never opened), rather than a statement refused.</summary>
     private static bool IsLost(NpgsqlException exception) =>
-        exception is not PostgresException postgres
-        || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-        || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+        exception is not PostgresException postgres || PostgresDatabase.IsConnectionLost(postgres);
 
     private static async Task<SessionRecord?> ReadSessionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, CancellationToken cancellationToken)
     {

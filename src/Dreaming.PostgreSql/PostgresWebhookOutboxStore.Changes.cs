@@ -251,8 +251,7 @@ public sealed partial class PostgresWebhookOutboxStore
     /// (not a timeout, which a second try would only wait for again, nor an error of the statement).</summary>
     private static bool IsBrokenConnection(NpgsqlException exception) => exception switch
     {
-        PostgresException server => server.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-            || server.SqlState.StartsWith("08", StringComparison.Ordinal),
+        PostgresException server => PostgresDatabase.IsConnectionLost(server),
         _ => exception.IsTransient && exception.InnerException is not TimeoutException,
     };
 }
