@@ -8,9 +8,7 @@ namespace Dreaming.PostgreSql;
 internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
 {
     private readonly (string Component, IReadOnlyList<string> Migrations)[] _components;
-    private readonly bool _ownsDatabase;
-    private readonly object _owner;
-    private volatile bool _disposed;
+    private readonly PostgresStoreLifetime _lifetime;
 
     /// <summary>Initializes a new instance. Nothing connects until first use.</summary>
     /// <param name="database">The database the store's tables are in.</param>
@@ -22,8 +20,7 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(database);
         Database = database;
-        _ownsDatabase = ownsDatabase;
-        _owner = owner;
+        _lifetime = new PostgresStoreLifetime(database, ownsDatabase, owner);
         _components = components;
     }
 
@@ -47,7 +44,7 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     /// one: a pool of one connection must not wait for itself.</summary>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work, string verb, bool webhookTables, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, _owner);
+        _lifetime.ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
@@ -71,6 +68,10 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
         catch (NpgsqlException exception)
         {
             throw new OperationCanceledException(exception.Message, exception, cancellationToken);
+        }
+        catch (ObjectDisposedException exception) when (_lifetime.IsDisposed)
+        {
+            throw _lifetime.Disposed(exception);
         }
     }
 
@@ -97,32 +98,9 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Stops further calls and, when the store owns it, closes the database's connection pool.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        if (_ownsDatabase)
-        {
-            await Database.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    /// <returns>A task that completes when the pool is closed.</returns>
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 
     /// <summary>Stops further calls and, when the store owns it, closes the database's connection pool.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        if (_ownsDatabase)
-        {
-            Database.Dispose();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 }

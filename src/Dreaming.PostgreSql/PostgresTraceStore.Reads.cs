@@ -16,7 +16,7 @@ public sealed partial class PostgresTraceStore
     /// one connection must not wait for itself.</summary>
     private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool webhookTables = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        _lifetime.ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
@@ -55,10 +55,10 @@ public sealed partial class PostgresTraceStore
         {
             throw Explain(exception, action);
         }
-        catch (ObjectDisposedException exception) when (_disposed)
+        catch (ObjectDisposedException exception) when (_lifetime.IsDisposed)
         {
             // The pool was closed under a call in flight: the store, not the data source, is what the caller disposed.
-            throw new ObjectDisposedException(GetType().FullName, exception);
+            throw _lifetime.Disposed(exception);
         }
     }
 
@@ -67,7 +67,7 @@ public sealed partial class PostgresTraceStore
     /// connects anew.</summary>
     private TraceStoreException Explain(NpgsqlException exception, string action)
     {
-        if (IsLost(exception) && !_disposed)
+        if (IsLost(exception) && !_lifetime.IsDisposed)
         {
             _database.DataSource.Clear();
         }

@@ -28,8 +28,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     public const int PurgeBatchSize = 500;
 
     private readonly PostgresDatabase _database;
-    private readonly bool _ownsDatabase;
-    private volatile bool _disposed;
+    private readonly PostgresStoreLifetime _lifetime;
     private volatile bool _migrated;
 
     /// <summary>Initializes a new instance on a database of its own (its own connection pool). Nothing connects until first use.</summary>
@@ -53,7 +52,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     private PostgresTraceStore(PostgresDatabase database, bool ownsDatabase, TimeProvider? timeProvider)
     {
         _database = database;
-        _ownsDatabase = ownsDatabase;
+        _lifetime = new PostgresStoreLifetime(database, ownsDatabase, this);
         _ = timeProvider;
     }
 
@@ -254,29 +253,8 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
     /// <summary>Closes the store; with a database of its own, its connection pool too.</summary>
     /// <returns>A task that completes when the pool is closed.</returns>
-    public ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        _disposed = true;
-        return _ownsDatabase ? _database.DisposeAsync() : ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 
     /// <summary>Closes the store; with a database of its own, its connection pool too.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        if (_ownsDatabase)
-        {
-            _database.Dispose();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 }

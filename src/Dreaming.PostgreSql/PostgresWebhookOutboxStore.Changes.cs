@@ -222,7 +222,7 @@ public sealed partial class PostgresWebhookOutboxStore
     private async Task<T> RunAsync<T>(string action, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _lifetime.ThrowIfDisposed();
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -243,6 +243,10 @@ public sealed partial class PostgresWebhookOutboxStore
             {
                 // The message of Npgsql names the host and port, never the password.
                 throw new TraceStoreException($"Cannot {action} the webhook outbox '{Location}': {exception.Message}", exception);
+            }
+            catch (ObjectDisposedException exception) when (_lifetime.IsDisposed)
+            {
+                throw _lifetime.Disposed(exception);
             }
         }
     }

@@ -16,9 +16,8 @@ namespace Dreaming.PostgreSql;
 public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IAsyncDisposable, IDisposable
 {
     private readonly PostgresDatabase _database;
-    private readonly bool _ownsDatabase;
+    private readonly PostgresStoreLifetime _lifetime;
     private readonly TimeProvider _time;
-    private int _disposed;
 
     /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>
@@ -40,7 +39,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
-        _ownsDatabase = ownsDatabase;
+        _lifetime = new PostgresStoreLifetime(database, ownsDatabase, this);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -228,21 +227,9 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     /// <summary>Closes the store, which refuses calls after with <see cref="ObjectDisposedException"/>; with a connection
     /// pool of its own (the public constructor), closes the pool too; a shared one is its owner's to close.</summary>
     /// <returns>A task that completes when the pool is closed.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsDatabase)
-        {
-            await _database.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _lifetime.DisposeAsync();
 
     /// <summary>Closes the store, which refuses calls after with <see cref="ObjectDisposedException"/>; with a connection
     /// pool of its own (the public constructor), closes the pool too; a shared one is its owner's to close.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsDatabase)
-        {
-            _database.Dispose();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 }
