@@ -230,7 +230,10 @@ public sealed partial class PostgresTraceStore
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var added = 0;
-        foreach (var item in sessions)
+
+        // In id order (a stable sort: of an id given twice, the first is kept), as every batch and import inserts: two
+        // imports of the same sessions in other orders would each wait on a row the other inserted, a deadlock.
+        foreach (var item in sessions.OrderBy(static item => item.Session.Id, StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
 

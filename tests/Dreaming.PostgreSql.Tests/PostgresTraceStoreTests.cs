@@ -91,6 +91,25 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_importing_the_same_sessions_in_opposite_orders_do_not_deadlock_and_each_is_kept_once()
+    {
+        var first = _schema.NewStore();
+        var second = _schema.NewStore();
+        const int Sessions = 200;
+
+        // An import skips ids that exist; inserting in the given orders, the two waited on each other's new rows and the
+        // server ended one with a deadlock (40P01, a TraceStoreException).
+        var ids = Enumerable.Range(0, Sessions).Select(i => $"i-{i:D3}").ToList();
+        SessionWithEvents Finished(string id) => new(TraceSchema.Session(id) with { Status = SessionStatus.Completed, EndedAt = TraceSchema.BaseTime.AddHours(1) }, [TraceSchema.Note(id, 1)]);
+        var imported = await Task.WhenAll(
+            Task.Run(() => first.ImportAsync([.. ids.Select(Finished)])),
+            Task.Run(() => second.ImportAsync([.. Enumerable.Reverse(ids).Select(Finished)])));
+
+        Assert.Equal(Sessions, imported.Sum());
+        Assert.Equal(Sessions, (await first.QuerySessionsAsync(new SessionQuery { PageSize = SessionQuery.MaxPageSize })).Items.Count);
+    }
+
+    [Fact]
     public async Task An_end_by_one_instance_and_events_by_another_never_leave_events_after_the_end()
     {
         var recorder = _schema.NewStore();
