@@ -143,7 +143,7 @@ internal static class PostgresDreamRunRows
 
     private static TEnum Parse<TEnum>(string runId, string name)
         where TEnum : struct, Enum =>
-        PostgresNames<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
+        StoreEnumNames<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
 
     private static TraceStoreException Unreadable(string runId, string what, string value) =>
         new($"Dream run '{runId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql.");

@@ -7,13 +7,8 @@ namespace Dreaming.PostgreSql;
 /// that it works when trimmed or compiled ahead of time.</summary>
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
-[JsonSerializable(typeof(PostgresEvidenceJson[]))]
+[JsonSerializable(typeof(StoreEvidenceJson[]))]
 internal sealed partial class PostgresMemoryJson : JsonSerializerContext;
-
-/// <summary>One item of an insight's evidence column; short names keep the JSON small.</summary>
-internal sealed record PostgresEvidenceJson(
-    [property: JsonPropertyName("session")] string Session,
-    [property: JsonPropertyName("event"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Event);
 
 /// <summary>The JSON of a dream run's session ids, stage usage and report, the same as the SQLite store writes: the public
 /// model's property names in snake case, enums as snake-case names (never numbers), and NaN or infinities as named literals.</summary>
@@ -57,19 +52,4 @@ internal sealed partial class PostgresDreamRunJson : JsonSerializerContext
             Changes = report.Changes ?? [],
         };
     }
-}
-
-/// <summary>The lower-case names of one enum, both ways, built once: the names the SQLite store writes.</summary>
-/// <typeparam name="TEnum">The enum.</typeparam>
-internal static class PostgresNames<TEnum>
-    where TEnum : struct, Enum
-{
-    private static readonly Dictionary<TEnum, string> ByValue =
-        Enum.GetValues<TEnum>().ToDictionary(value => value, value => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString()));
-
-    private static readonly Dictionary<string, TEnum> ByName = ByValue.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
-
-    public static string Of(TEnum value) => ByValue[value];
-
-    public static bool TryParse(string name, out TEnum value) => ByName.TryGetValue(name, out value);
 }

@@ -16,8 +16,10 @@ internal static class PostgresMemoryRows
     public const string InsightColumns =
         "id, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms";
 
+    private const string Package = "Dreaming.PostgreSql";
+
     public static string Name<TEnum>(TEnum value)
-        where TEnum : struct, Enum => PostgresNames<TEnum>.Of(value);
+        where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
     /// <summary>Makes a command; every string value is stored as <see cref="PostgresText.Encode"/> gives it (a NUL kept through
     /// an escape, half a surrogate pair as U+FFFD), so it matches the stored form of the same string.</summary>
@@ -87,24 +89,7 @@ internal static class PostgresMemoryRows
             insights.Add(ReadInsight(reader, summary));
         }
 
-        return new MemoryVersion
-        {
-            Id = summary.Id,
-            Scope = summary.Scope,
-            Number = summary.Number,
-            ParentVersionId = summary.ParentVersionId,
-            RestoredFromVersionId = summary.RestoredFromVersionId,
-            Author = summary.Author,
-            State = summary.State,
-            CreatedAt = summary.CreatedAt,
-            Note = summary.Note,
-            ReviewedBy = summary.ReviewedBy,
-            ReviewedAt = summary.ReviewedAt,
-            ReviewNote = summary.ReviewNote,
-            SupersededAt = summary.SupersededAt,
-            SupersededByVersionId = summary.SupersededByVersionId,
-            Insights = insights.AsReadOnly(),
-        };
+        return MemoryRowValues.ToVersion(summary, insights);
     }
 
     public static async Task<IReadOnlyList<MemoryVersionSummary>> ReadPageAsync(NpgsqlConnection connection, MemoryScope scope, int limit, int? beforeNumber, CancellationToken cancellationToken)
@@ -136,7 +121,7 @@ internal static class PostgresMemoryRows
         ("text", insight.Text),
         ("trigger_tools", JsonSerializer.Serialize(insight.Triggers.Tools, PostgresMemoryJson.Default.IReadOnlyListString)),
         ("trigger_keywords", JsonSerializer.Serialize(insight.Triggers.Keywords, PostgresMemoryJson.Default.IReadOnlyListString)),
-        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new PostgresEvidenceJson(item.SessionId, item.EventSequence))], PostgresMemoryJson.Default.PostgresEvidenceJsonArray)),
+        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], PostgresMemoryJson.Default.StoreEvidenceJsonArray)),
         ("helpful", insight.Helpful),
         ("harmful", insight.Harmful),
         ("seen", insight.Seen),
@@ -184,7 +169,7 @@ internal static class PostgresMemoryRows
                     Tools = JsonSerializer.Deserialize(Text(row, 3), PostgresMemoryJson.Default.StringArray) ?? [],
                     Keywords = JsonSerializer.Deserialize(Text(row, 4), PostgresMemoryJson.Default.StringArray) ?? [],
                 },
-                Evidence = (JsonSerializer.Deserialize(Text(row, 5), PostgresMemoryJson.Default.PostgresEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Evidence = (JsonSerializer.Deserialize(Text(row, 5), PostgresMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
                 Helpful = row.GetInt32(6),
                 Harmful = row.GetInt32(7),
                 Seen = row.GetInt32(8),
@@ -196,7 +181,7 @@ internal static class PostgresMemoryRows
         }
         catch (JsonException exception)
         {
-            throw new TraceStoreException($"Insight '{Text(row, 0)}' of memory version '{version.Id}' has triggers or evidence this library cannot read: {exception.Message}", exception);
+            throw MemoryRowValues.UnreadableInsight(Text(row, 0), version.Id, exception);
         }
     }
 
@@ -210,9 +195,7 @@ internal static class PostgresMemoryRows
         row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
 
     private static TEnum Parse<TEnum>(string versionId, string name)
-        where TEnum : struct, Enum =>
-        PostgresNames<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(versionId, typeof(TEnum).Name, name);
+        where TEnum : struct, Enum => MemoryRowValues.Parse<TEnum>(versionId, name, Package);
 
-    private static TraceStoreException Unreadable(string versionId, string what, string value) =>
-        new($"Memory version '{versionId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql.");
+    private static TraceStoreException Unreadable(string versionId, string what, string value) => MemoryRowValues.Unreadable(versionId, what, value, Package);
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 
 namespace Dreaming.Sqlite;
@@ -17,8 +16,10 @@ internal static class SqliteMemoryRows
     public const string InsightColumns =
         "id, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms";
 
+    private const string Package = "Dreaming.Sqlite";
+
     public static string Name<TEnum>(TEnum value)
-        where TEnum : struct, Enum => Names<TEnum>.Of(value);
+        where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
@@ -66,24 +67,7 @@ internal static class SqliteMemoryRows
             insights.Add(ReadInsight(reader, summary));
         }
 
-        return new MemoryVersion
-        {
-            Id = summary.Id,
-            Scope = summary.Scope,
-            Number = summary.Number,
-            ParentVersionId = summary.ParentVersionId,
-            RestoredFromVersionId = summary.RestoredFromVersionId,
-            Author = summary.Author,
-            State = summary.State,
-            CreatedAt = summary.CreatedAt,
-            Note = summary.Note,
-            ReviewedBy = summary.ReviewedBy,
-            ReviewedAt = summary.ReviewedAt,
-            ReviewNote = summary.ReviewNote,
-            SupersededAt = summary.SupersededAt,
-            SupersededByVersionId = summary.SupersededByVersionId,
-            Insights = insights.AsReadOnly(),
-        };
+        return MemoryRowValues.ToVersion(summary, insights);
     }
 
     public static List<MemoryVersionSummary> ReadPage(SqliteConnection connection, MemoryScope scope, int limit, int? beforeNumber)
@@ -114,7 +98,7 @@ internal static class SqliteMemoryRows
         values["$text"].Value = insight.Text;
         values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools, SqliteJson.Default.IReadOnlyListString);
         values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords, SqliteJson.Default.IReadOnlyListString);
-        values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new EvidenceJson(item.SessionId, item.EventSequence))], SqliteJson.Default.EvidenceJsonArray);
+        values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], SqliteJson.Default.StoreEvidenceJsonArray);
         values["$helpful"].Value = insight.Helpful;
         values["$harmful"].Value = insight.Harmful;
         values["$seen"].Value = insight.Seen;
@@ -162,7 +146,7 @@ internal static class SqliteMemoryRows
                     Tools = JsonSerializer.Deserialize(row.GetString(3), SqliteJson.Default.StringArray) ?? [],
                     Keywords = JsonSerializer.Deserialize(row.GetString(4), SqliteJson.Default.StringArray) ?? [],
                 },
-                Evidence = (JsonSerializer.Deserialize(row.GetString(5), SqliteJson.Default.EvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Evidence = (JsonSerializer.Deserialize(row.GetString(5), SqliteJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
                 Helpful = row.GetInt32(6),
                 Harmful = row.GetInt32(7),
                 Seen = row.GetInt32(8),
@@ -174,13 +158,13 @@ internal static class SqliteMemoryRows
         }
         catch (JsonException exception)
         {
-            throw new TraceStoreException($"Insight '{row.GetString(0)}' of memory version '{version.Id}' has triggers or evidence this library cannot read: {exception.Message}", exception);
+            throw MemoryRowValues.UnreadableInsight(row.GetString(0), version.Id, exception);
         }
     }
 
     /// <summary>Reads a name <see cref="Name"/> wrote back as its enum value.</summary>
     public static bool TryParseName<TEnum>(string name, out TEnum value)
-        where TEnum : struct, Enum => Names<TEnum>.TryParse(name, out value);
+        where TEnum : struct, Enum => StoreEnumNames<TEnum>.TryParse(name, out value);
 
     public static string? GetString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
 
@@ -188,28 +172,7 @@ internal static class SqliteMemoryRows
         row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
 
     private static TEnum Parse<TEnum>(string versionId, string name)
-        where TEnum : struct, Enum =>
-        Names<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(versionId, typeof(TEnum).Name, name);
+        where TEnum : struct, Enum => MemoryRowValues.Parse<TEnum>(versionId, name, Package);
 
-    private static TraceStoreException Unreadable(string versionId, string what, string value) =>
-        new($"Memory version '{versionId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.Sqlite.");
-
-    /// <summary>One item of the evidence column; short names keep the JSON small.</summary>
-    internal sealed record EvidenceJson(
-        [property: JsonPropertyName("session")] string Session,
-        [property: JsonPropertyName("event"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Event);
-
-    /// <summary>The lower-case names of one enum, both ways, built once.</summary>
-    private static class Names<TEnum>
-        where TEnum : struct, Enum
-    {
-        private static readonly Dictionary<TEnum, string> ByValue =
-            Enum.GetValues<TEnum>().ToDictionary(value => value, value => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString()));
-
-        private static readonly Dictionary<string, TEnum> ByName = ByValue.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
-
-        public static string Of(TEnum value) => ByValue[value];
-
-        public static bool TryParse(string name, out TEnum value) => ByName.TryGetValue(name, out value);
-    }
+    private static TraceStoreException Unreadable(string versionId, string what, string value) => MemoryRowValues.Unreadable(versionId, what, value, Package);
 }

@@ -99,12 +99,12 @@ public sealed class SqliteAotTests : IDisposable
     {
         IReadOnlyList<string> ids = ["a", "é<&>", "\"q\""];
         IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string> { ["tenant"] = "t<1>", ["ü"] = "" };
-        SqliteMemoryRows.EvidenceJson[] evidence = [new("s1", 3), new("s2", null)];
+        StoreEvidenceJson[] evidence = [new("s1", 3), new("s2", null)];
 
         Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.Options), JsonSerializer.Serialize(ids, SqliteJson.Default.IReadOnlyListString));
         Assert.Equal(JsonSerializer.Serialize(metadata, ReflectionJson.Options), JsonSerializer.Serialize(metadata, SqliteJson.Default.IReadOnlyDictionaryStringString));
-        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), ReflectionJson.Options), JsonSerializer.Serialize(evidence, SqliteJson.Default.EvidenceJsonArray));
-        Assert.Equal("[{\"session\":\"s1\",\"event\":3},{\"session\":\"s2\"}]", JsonSerializer.Serialize(evidence, SqliteJson.Default.EvidenceJsonArray));
+        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), ReflectionJson.Options), JsonSerializer.Serialize(evidence, SqliteJson.Default.StoreEvidenceJsonArray));
+        Assert.Equal("[{\"session\":\"s1\",\"event\":3},{\"session\":\"s2\"}]", JsonSerializer.Serialize(evidence, SqliteJson.Default.StoreEvidenceJsonArray));
     }
 
     [Fact]
