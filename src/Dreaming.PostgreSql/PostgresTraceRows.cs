@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dreaming.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -169,7 +168,7 @@ internal static class PostgresTraceRows
             throw new TraceStoreException($"Event {sequence} of session '{sessionId}' has an empty payload.");
         }
 
-        return SqliteJsonDefaults.Complete(sessionEvent, payload) with
+        return StoreJsonDefaults.Complete(sessionEvent, payload) with
         {
             SessionId = sessionId,
             Sequence = sequence,

@@ -23,7 +23,7 @@ internal static class SqliteDreamRunRows
 
     /// <summary>Reads a dream run's report column.</summary>
     public static DreamReport ReadReport(string json) =>
-        JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport) is { } report ? SqliteJsonDefaults.Complete(report) : DreamReport.Empty;
+        JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport) is { } report ? StoreJsonDefaults.Complete(report) : DreamReport.Empty;
 
     public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
         ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));

@@ -7,7 +7,7 @@ namespace Dreaming.Sqlite;
 /// ahead of time (Native AOT), where reflection-based serialization is off.</summary>
 /// <remarks>The options are the defaults the columns were always written with (property names as declared, the
 /// default escaping, nulls written), so the stored JSON is the same as before; a test compares it with reflection's. What it reads goes through
-/// <see cref="SqliteJsonDefaults"/>, which gives properties missing from the JSON their initializers' values.</remarks>
+/// <see cref="StoreJsonDefaults"/>, which gives properties missing from the JSON their initializers' values.</remarks>
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]

@@ -168,7 +168,7 @@ internal static class SqliteRows
             throw new TraceStoreException($"Event {sequence} of session '{sessionId}' has an empty payload.");
         }
 
-        return SqliteJsonDefaults.Complete(sessionEvent, payload) with { SessionId = sessionId, Sequence = sequence, Timestamp = FromMilliseconds(timestampMilliseconds) };
+        return StoreJsonDefaults.Complete(sessionEvent, payload) with { SessionId = sessionId, Sequence = sequence, Timestamp = FromMilliseconds(timestampMilliseconds) };
     }
 
     // The payloads this library writes start with their "kind"; one where it comes later (rewritten by another tool)

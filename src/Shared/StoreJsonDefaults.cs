@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Dreaming.Sqlite;
+namespace Dreaming;
 
 /// <summary>Gives the properties a stored payload or report leaves out the values their initializers give, as the
 /// reflection-based reader did.</summary>
 /// <remarks>
+/// Shared source, compiled into each store assembly (internal in each): the SQLite and PostgreSQL stores read the same payloads the same way.
 /// A source-generated context creates a type with init-only properties through an object initializer that sets every
 /// one of them, so a property missing from the JSON gets <see langword="default"/> rather than its initializer's value
 /// (dotnet/runtime#84484): a row written before the property existed, or rewritten by another tool without it, read
@@ -14,7 +15,7 @@ namespace Dreaming.Sqlite;
 /// non-default initializer in a stored type needs its line here; the store's tests read each type with only its
 /// required properties and compare it with the reflection-based reader.
 /// </remarks>
-internal static class SqliteJsonDefaults
+internal static class StoreJsonDefaults
 {
     private static readonly byte[] RubricVersionName = Encoding.UTF8.GetBytes(nameof(OutcomeEvaluationStartedEvent.RubricVersion));
 
