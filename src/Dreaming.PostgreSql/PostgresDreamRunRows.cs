@@ -66,11 +66,11 @@ internal static class PostgresDreamRunRows
     public static (string Name, object? Value)[] ResultParameters(DreamRunResults results) =>
     [
         ("input_version_id", results.InputVersionId),
-        ("session_ids", JsonSerializer.Serialize(results.SessionIds, PostgresDreamRunJson.Store.IReadOnlyListString)),
+        ("session_ids", JsonSerializer.Serialize(results.SessionIds, StoreDreamRunJson.Store.IReadOnlyListString)),
         ("cursor_ended_ms", results.Cursor?.EndedAt.ToUnixTimeMilliseconds()),
         ("cursor_session_id", results.Cursor?.SessionId),
-        ("stage_usage", JsonSerializer.Serialize(results.StageUsage, PostgresDreamRunJson.Store.IReadOnlyListDreamStageUsage)),
-        ("report", JsonSerializer.Serialize(results.Report, PostgresDreamRunJson.Store.DreamReport)),
+        ("stage_usage", JsonSerializer.Serialize(results.StageUsage, StoreDreamRunJson.Store.IReadOnlyListDreamStageUsage)),
+        ("report", JsonSerializer.Serialize(results.Report, StoreDreamRunJson.Store.DreamReport)),
         ("output_version_id", results.OutputVersionId),
         ("note", results.Note),
         ("budget_reached", results.BudgetReached),
@@ -124,10 +124,10 @@ internal static class PostgresDreamRunRows
                 Results = new DreamRunResults
                 {
                     InputVersionId = GetString(row, 12),
-                    SessionIds = JsonSerializer.Deserialize(Text(row, 13), PostgresDreamRunJson.Store.StringArray) ?? [],
+                    SessionIds = JsonSerializer.Deserialize(Text(row, 13), StoreDreamRunJson.Store.StringArray) ?? [],
                     Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, Text(row, 15)) : null,
-                    StageUsage = JsonSerializer.Deserialize(Text(row, 16), PostgresDreamRunJson.Store.DreamStageUsageArray) ?? [],
-                    Report = PostgresDreamRunJson.ReadReport(Text(row, 17)),
+                    StageUsage = JsonSerializer.Deserialize(Text(row, 16), StoreDreamRunJson.Store.DreamStageUsageArray) ?? [],
+                    Report = StoreDreamRunJson.ReadReport(Text(row, 17)),
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),
                     BudgetReached = row.GetBoolean(22),

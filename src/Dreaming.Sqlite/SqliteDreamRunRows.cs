@@ -22,8 +22,7 @@ internal static class SqliteDreamRunRows
         + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note, budget_reached = $budget_reached";
 
     /// <summary>Reads a dream run's report column.</summary>
-    public static DreamReport ReadReport(string json) =>
-        JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport) is { } report ? StoreJsonDefaults.Complete(report) : DreamReport.Empty;
+    public static DreamReport ReadReport(string json) => StoreDreamRunJson.ReadReport(json);
 
     public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
         ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));
@@ -67,11 +66,11 @@ internal static class SqliteDreamRunRows
     public static (string Name, object? Value)[] ResultParameters(DreamRunResults results) =>
     [
         ("$input_version_id", results.InputVersionId),
-        ("$session_ids", JsonSerializer.Serialize(results.SessionIds, SqliteDreamRunJson.Store.IReadOnlyListString)),
+        ("$session_ids", JsonSerializer.Serialize(results.SessionIds, StoreDreamRunJson.Store.IReadOnlyListString)),
         ("$cursor_ended_ms", results.Cursor?.EndedAt.ToUnixTimeMilliseconds()),
         ("$cursor_session_id", results.Cursor?.SessionId),
-        ("$stage_usage", JsonSerializer.Serialize(results.StageUsage, SqliteDreamRunJson.Store.IReadOnlyListDreamStageUsage)),
-        ("$report", JsonSerializer.Serialize(results.Report, SqliteDreamRunJson.Store.DreamReport)),
+        ("$stage_usage", JsonSerializer.Serialize(results.StageUsage, StoreDreamRunJson.Store.IReadOnlyListDreamStageUsage)),
+        ("$report", JsonSerializer.Serialize(results.Report, StoreDreamRunJson.Store.DreamReport)),
         ("$output_version_id", results.OutputVersionId),
         ("$note", results.Note),
         ("$budget_reached", results.BudgetReached ? 1 : 0),
@@ -125,9 +124,9 @@ internal static class SqliteDreamRunRows
                 Results = new DreamRunResults
                 {
                     InputVersionId = GetString(row, 12),
-                    SessionIds = JsonSerializer.Deserialize(row.GetString(13), SqliteDreamRunJson.Store.StringArray) ?? [],
+                    SessionIds = JsonSerializer.Deserialize(row.GetString(13), StoreDreamRunJson.Store.StringArray) ?? [],
                     Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, row.GetString(15)) : null,
-                    StageUsage = JsonSerializer.Deserialize(row.GetString(16), SqliteDreamRunJson.Store.DreamStageUsageArray) ?? [],
+                    StageUsage = JsonSerializer.Deserialize(row.GetString(16), StoreDreamRunJson.Store.DreamStageUsageArray) ?? [],
                     Report = ReadReport(row.GetString(17)),
                     OutputVersionId = GetString(row, 18),
                     Note = GetString(row, 19),

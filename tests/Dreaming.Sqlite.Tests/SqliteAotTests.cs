@@ -133,13 +133,13 @@ public sealed class SqliteAotTests : IDisposable
         IReadOnlyList<DreamStageUsage> usage = [new DreamStageUsage("mine", new SessionUsage { InputTokens = 5, ModelCalls = 1 }, TimeSpan.FromMilliseconds(7))];
         IReadOnlyList<string> ids = ["s1", "s2"];
 
-        var json = JsonSerializer.Serialize(report, SqliteDreamRunJson.Store.DreamReport);
+        var json = JsonSerializer.Serialize(report, StoreDreamRunJson.Store.DreamReport);
         Assert.Equal(JsonSerializer.Serialize(report, ReflectionJson.DreamRunOptions), json);
         Assert.Contains("\"op\":\"quarantine\",\"insight_id\":\"i\",\"kind\":\"preference\"", json, StringComparison.Ordinal);
-        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize(json, SqliteDreamRunJson.Store.DreamReport), ReflectionJson.DreamRunOptions));
-        Assert.Equal(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(usage, SqliteDreamRunJson.Store.IReadOnlyListDreamStageUsage));
-        Assert.Equal(usage, JsonSerializer.Deserialize(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), SqliteDreamRunJson.Store.DreamStageUsageArray));
-        Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(ids, SqliteDreamRunJson.Store.IReadOnlyListString));
+        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize(json, StoreDreamRunJson.Store.DreamReport), ReflectionJson.DreamRunOptions));
+        Assert.Equal(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(usage, StoreDreamRunJson.Store.IReadOnlyListDreamStageUsage));
+        Assert.Equal(usage, JsonSerializer.Deserialize(JsonSerializer.Serialize(usage, ReflectionJson.DreamRunOptions), StoreDreamRunJson.Store.DreamStageUsageArray));
+        Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.DreamRunOptions), JsonSerializer.Serialize(ids, StoreDreamRunJson.Store.IReadOnlyListString));
     }
 
     [Fact]
@@ -148,6 +148,6 @@ public sealed class SqliteAotTests : IDisposable
         const string Json = "{\"changes\":[{\"op\":1,\"insight_id\":\"i\",\"kind\":\"lesson\",\"text\":\"t\",\"reason\":\"r\"}]}";
 
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DreamReport>(Json, ReflectionJson.DreamRunOptions));
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Json, SqliteDreamRunJson.Store.DreamReport));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Json, StoreDreamRunJson.Store.DreamReport));
     }
 }
