@@ -96,55 +96,5 @@ internal static class PostgresDreamRunRows
         return runs;
     }
 
-    private static DreamRun Read(NpgsqlDataReader row)
-    {
-        var id = Text(row, 0);
-        try
-        {
-            return new DreamRun
-            {
-                Id = id,
-                Request = new DreamRunRequest
-                {
-                    Scope = MemoryScope.TryParse(Text(row, 1), out var scope) ? scope : throw Unreadable(id, "scope", Text(row, 1)),
-                    Instructions = GetString(row, 6),
-                    MaxSessions = row.GetInt32(7),
-                    MinSessions = row.GetInt32(8),
-                    ReviewMode = Parse<DreamReviewMode>(id, row.GetString(9)),
-                    TokenBudget = row.IsDBNull(21) ? null : row.GetInt64(21),
-                    Lookback = row.IsDBNull(23) ? null : TimeSpan.FromTicks(row.GetInt64(23)),
-                    MaxLookbackSessions = row.IsDBNull(24) ? DreamRunRequest.DefaultMaxLookbackSessions : row.GetInt32(24),
-                },
-                Status = Parse<DreamRunStatus>(id, row.GetString(2)),
-                RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(3)),
-                StartedAt = GetTime(row, 4),
-                EndedAt = GetTime(row, 5),
-                LeaseHolder = GetString(row, 10),
-                LeaseExpiresAt = GetTime(row, 11),
-                Results = new DreamRunResults
-                {
-                    InputVersionId = GetString(row, 12),
-                    SessionIds = JsonSerializer.Deserialize(Text(row, 13), StoreDreamRunJson.Store.StringArray) ?? [],
-                    Cursor = GetTime(row, 14) is { } endedAt ? new DreamCursor(endedAt, Text(row, 15)) : null,
-                    StageUsage = JsonSerializer.Deserialize(Text(row, 16), StoreDreamRunJson.Store.DreamStageUsageArray) ?? [],
-                    Report = StoreDreamRunJson.ReadReport(Text(row, 17)),
-                    OutputVersionId = GetString(row, 18),
-                    Note = GetString(row, 19),
-                    BudgetReached = row.GetBoolean(22),
-                },
-                Error = GetString(row, 20),
-            };
-        }
-        catch (JsonException exception)
-        {
-            throw new TraceStoreException($"Dream run '{id}' has session ids, stage usage or a report this library cannot read: {exception.Message}", exception);
-        }
-    }
-
-    private static TEnum Parse<TEnum>(string runId, string name)
-        where TEnum : struct, Enum =>
-        StoreEnumNames<TEnum>.TryParse(name, out var value) ? value : throw Unreadable(runId, typeof(TEnum).Name, name);
-
-    private static TraceStoreException Unreadable(string runId, string what, string value) =>
-        new($"Dream run '{runId}' has a {what} '{value}' this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql.");
+    private static DreamRun Read(NpgsqlDataReader row) => DreamRunRowValues.Read(row, PostgresText.Decode, "Dreaming.PostgreSql");
 }
