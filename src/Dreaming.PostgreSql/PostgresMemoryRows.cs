@@ -119,9 +119,9 @@ internal static class PostgresMemoryRows
         ("position", position),
         ("kind", Name(insight.Kind)),
         ("text", insight.Text),
-        ("trigger_tools", JsonSerializer.Serialize(insight.Triggers.Tools, PostgresMemoryJson.Default.IReadOnlyListString)),
-        ("trigger_keywords", JsonSerializer.Serialize(insight.Triggers.Keywords, PostgresMemoryJson.Default.IReadOnlyListString)),
-        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], PostgresMemoryJson.Default.StoreEvidenceJsonArray)),
+        ("trigger_tools", JsonSerializer.Serialize(insight.Triggers.Tools, StoreMemoryJson.Default.IReadOnlyListString)),
+        ("trigger_keywords", JsonSerializer.Serialize(insight.Triggers.Keywords, StoreMemoryJson.Default.IReadOnlyListString)),
+        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], StoreMemoryJson.Default.StoreEvidenceJsonArray)),
         ("helpful", insight.Helpful),
         ("harmful", insight.Harmful),
         ("seen", insight.Seen),
@@ -131,59 +131,9 @@ internal static class PostgresMemoryRows
         ("updated_ms", insight.UpdatedAt.ToUnixTimeMilliseconds()),
     ];
 
-    private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row)
-    {
-        var id = Text(row, 0);
-        return new MemoryVersionSummary
-        {
-            Id = id,
-            Scope = MemoryScope.TryParse(Text(row, 1), out var scope) ? scope : throw Unreadable(id, "scope", Text(row, 1)),
-            Number = row.GetInt32(2),
-            ParentVersionId = GetString(row, 3),
-            RestoredFromVersionId = GetString(row, 4),
-            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5)), Text(row, 6)),
-            State = Parse<MemoryVersionState>(id, row.GetString(7)),
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
-            Note = GetString(row, 9),
-            InsightCount = row.GetInt32(10),
-            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11)), Text(row, 12)),
-            ReviewedAt = GetTime(row, 13),
-            ReviewNote = GetString(row, 14),
-            SupersededAt = GetTime(row, 15),
-            SupersededByVersionId = GetString(row, 16),
-        };
-    }
+    private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row) => MemoryRowValues.ReadSummary(row, PostgresText.Decode, Package);
 
-    private static Insight ReadInsight(NpgsqlDataReader row, MemoryVersionSummary version)
-    {
-        try
-        {
-            return new Insight
-            {
-                Id = Text(row, 0),
-                Kind = Parse<InsightKind>(version.Id, row.GetString(1)),
-                Text = Text(row, 2),
-                Scope = version.Scope,
-                Triggers = new InsightTriggers
-                {
-                    Tools = JsonSerializer.Deserialize(Text(row, 3), PostgresMemoryJson.Default.StringArray) ?? [],
-                    Keywords = JsonSerializer.Deserialize(Text(row, 4), PostgresMemoryJson.Default.StringArray) ?? [],
-                },
-                Evidence = (JsonSerializer.Deserialize(Text(row, 5), PostgresMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
-                Helpful = row.GetInt32(6),
-                Harmful = row.GetInt32(7),
-                Seen = row.GetInt32(8),
-                Status = Parse<InsightStatus>(version.Id, row.GetString(9)),
-                Source = Parse<InsightSource>(version.Id, row.GetString(10)),
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(11)),
-                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(12)),
-            };
-        }
-        catch (JsonException exception)
-        {
-            throw MemoryRowValues.UnreadableInsight(Text(row, 0), version.Id, exception);
-        }
-    }
+    private static Insight ReadInsight(NpgsqlDataReader row, MemoryVersionSummary version) => MemoryRowValues.ReadInsight(row, version, PostgresText.Decode, Package);
 
     /// <summary>Reads a text column that may be null, decoded (<see cref="PostgresText.Decode"/>).</summary>
     public static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : Text(row, ordinal);
@@ -193,9 +143,4 @@ internal static class PostgresMemoryRows
 
     public static DateTimeOffset? GetTime(NpgsqlDataReader row, int ordinal) =>
         row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
-
-    private static TEnum Parse<TEnum>(string versionId, string name)
-        where TEnum : struct, Enum => MemoryRowValues.Parse<TEnum>(versionId, name, Package);
-
-    private static TraceStoreException Unreadable(string versionId, string what, string value) => MemoryRowValues.Unreadable(versionId, what, value, Package);
 }

@@ -13,7 +13,6 @@ namespace Dreaming.Sqlite;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
-[JsonSerializable(typeof(StoreEvidenceJson[]))]
 internal sealed partial class SqliteJson : JsonSerializerContext
 {
     /// <summary>Reads an event payload whose "kind" is not its first property (rewritten by another tool): the

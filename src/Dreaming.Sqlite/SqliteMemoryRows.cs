@@ -96,9 +96,9 @@ internal static class SqliteMemoryRows
         values["$position"].Value = position;
         values["$kind"].Value = Name(insight.Kind);
         values["$text"].Value = insight.Text;
-        values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools, SqliteJson.Default.IReadOnlyListString);
-        values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords, SqliteJson.Default.IReadOnlyListString);
-        values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], SqliteJson.Default.StoreEvidenceJsonArray);
+        values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools, StoreMemoryJson.Default.IReadOnlyListString);
+        values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords, StoreMemoryJson.Default.IReadOnlyListString);
+        values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], StoreMemoryJson.Default.StoreEvidenceJsonArray);
         values["$helpful"].Value = insight.Helpful;
         values["$harmful"].Value = insight.Harmful;
         values["$seen"].Value = insight.Seen;
@@ -108,59 +108,9 @@ internal static class SqliteMemoryRows
         values["$updated_ms"].Value = insight.UpdatedAt.ToUnixTimeMilliseconds();
     }
 
-    private static MemoryVersionSummary ReadSummary(SqliteDataReader row)
-    {
-        var id = row.GetString(0);
-        return new MemoryVersionSummary
-        {
-            Id = id,
-            Scope = MemoryScope.TryParse(row.GetString(1), out var scope) ? scope : throw Unreadable(id, "scope", row.GetString(1)),
-            Number = row.GetInt32(2),
-            ParentVersionId = GetString(row, 3),
-            RestoredFromVersionId = GetString(row, 4),
-            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5)), row.GetString(6)),
-            State = Parse<MemoryVersionState>(id, row.GetString(7)),
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
-            Note = GetString(row, 9),
-            InsightCount = row.GetInt32(10),
-            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11)), row.GetString(12)),
-            ReviewedAt = GetTime(row, 13),
-            ReviewNote = GetString(row, 14),
-            SupersededAt = GetTime(row, 15),
-            SupersededByVersionId = GetString(row, 16),
-        };
-    }
+    private static MemoryVersionSummary ReadSummary(SqliteDataReader row) => MemoryRowValues.ReadSummary(row, static text => text, Package);
 
-    private static Insight ReadInsight(SqliteDataReader row, MemoryVersionSummary version)
-    {
-        try
-        {
-            return new Insight
-            {
-                Id = row.GetString(0),
-                Kind = Parse<InsightKind>(version.Id, row.GetString(1)),
-                Text = row.GetString(2),
-                Scope = version.Scope,
-                Triggers = new InsightTriggers
-                {
-                    Tools = JsonSerializer.Deserialize(row.GetString(3), SqliteJson.Default.StringArray) ?? [],
-                    Keywords = JsonSerializer.Deserialize(row.GetString(4), SqliteJson.Default.StringArray) ?? [],
-                },
-                Evidence = (JsonSerializer.Deserialize(row.GetString(5), SqliteJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
-                Helpful = row.GetInt32(6),
-                Harmful = row.GetInt32(7),
-                Seen = row.GetInt32(8),
-                Status = Parse<InsightStatus>(version.Id, row.GetString(9)),
-                Source = Parse<InsightSource>(version.Id, row.GetString(10)),
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(11)),
-                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(12)),
-            };
-        }
-        catch (JsonException exception)
-        {
-            throw MemoryRowValues.UnreadableInsight(row.GetString(0), version.Id, exception);
-        }
-    }
+    private static Insight ReadInsight(SqliteDataReader row, MemoryVersionSummary version) => MemoryRowValues.ReadInsight(row, version, static text => text, Package);
 
     /// <summary>Reads a name <see cref="Name"/> wrote back as its enum value.</summary>
     public static bool TryParseName<TEnum>(string name, out TEnum value)
@@ -170,9 +120,4 @@ internal static class SqliteMemoryRows
 
     public static DateTimeOffset? GetTime(SqliteDataReader row, int ordinal) =>
         row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
-
-    private static TEnum Parse<TEnum>(string versionId, string name)
-        where TEnum : struct, Enum => MemoryRowValues.Parse<TEnum>(versionId, name, Package);
-
-    private static TraceStoreException Unreadable(string versionId, string what, string value) => MemoryRowValues.Unreadable(versionId, what, value, Package);
 }

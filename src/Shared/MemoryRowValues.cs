@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Dreaming;
@@ -26,6 +28,72 @@ internal static class MemoryRowValues
         Insights = insights.AsReadOnly(),
     };
 
+    /// <summary>Reads a version summary from a row of a store's version columns (id, scope, number, parent_id,
+    /// restored_from_id, author_kind, author_id, state, created_ms, note, insight_count, reviewer_kind, reviewer_id,
+    /// reviewed_ms, review_note, superseded_ms, superseded_by_id).</summary>
+    /// <param name="row">The reader, on a row of the version columns.</param>
+    /// <param name="text">Turns a stored text value back into the string it was given (the identity where text is kept as given).</param>
+    /// <param name="package">The store's package, named when a value cannot be read.</param>
+    public static MemoryVersionSummary ReadSummary(DbDataReader row, Func<string, string> text, string package)
+    {
+        var id = text(row.GetString(0));
+        return new MemoryVersionSummary
+        {
+            Id = id,
+            Scope = MemoryScope.TryParse(text(row.GetString(1)), out var scope) ? scope : throw Unreadable(id, "scope", text(row.GetString(1)), package),
+            Number = row.GetInt32(2),
+            ParentVersionId = Optional(row, 3, text),
+            RestoredFromVersionId = Optional(row, 4, text),
+            Author = new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(5), package), text(row.GetString(6))),
+            State = Parse<MemoryVersionState>(id, row.GetString(7), package),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
+            Note = Optional(row, 9, text),
+            InsightCount = row.GetInt32(10),
+            ReviewedBy = row.IsDBNull(11) ? null : new MemoryAuthor(Parse<MemoryAuthorKind>(id, row.GetString(11), package), text(row.GetString(12))),
+            ReviewedAt = Time(row, 13),
+            ReviewNote = Optional(row, 14, text),
+            SupersededAt = Time(row, 15),
+            SupersededByVersionId = Optional(row, 16, text),
+        };
+    }
+
+    /// <summary>Reads an insight of <paramref name="version"/> from a row of a store's insight columns (id, kind, text,
+    /// trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms).</summary>
+    /// <param name="row">The reader, on a row of the insight columns.</param>
+    /// <param name="version">The version the insight belongs to.</param>
+    /// <param name="text">Turns a stored text value back into the string it was given.</param>
+    /// <param name="package">The store's package, named when a value cannot be read.</param>
+    public static Insight ReadInsight(DbDataReader row, MemoryVersionSummary version, Func<string, string> text, string package)
+    {
+        try
+        {
+            return new Insight
+            {
+                Id = text(row.GetString(0)),
+                Kind = Parse<InsightKind>(version.Id, row.GetString(1), package),
+                Text = text(row.GetString(2)),
+                Scope = version.Scope,
+                Triggers = new InsightTriggers
+                {
+                    Tools = JsonSerializer.Deserialize(text(row.GetString(3)), StoreMemoryJson.Default.StringArray) ?? [],
+                    Keywords = JsonSerializer.Deserialize(text(row.GetString(4)), StoreMemoryJson.Default.StringArray) ?? [],
+                },
+                Evidence = (JsonSerializer.Deserialize(text(row.GetString(5)), StoreMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Helpful = row.GetInt32(6),
+                Harmful = row.GetInt32(7),
+                Seen = row.GetInt32(8),
+                Status = Parse<InsightStatus>(version.Id, row.GetString(9), package),
+                Source = Parse<InsightSource>(version.Id, row.GetString(10), package),
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(11)),
+                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(12)),
+            };
+        }
+        catch (JsonException exception)
+        {
+            throw UnreadableInsight(text(row.GetString(0)), version.Id, exception);
+        }
+    }
+
     /// <summary>Reads an enum name a memory row holds, or throws naming the version, the enum and the name.</summary>
     /// <param name="versionId">The version the row belongs to.</param>
     /// <param name="name">The stored name.</param>
@@ -41,7 +109,19 @@ internal static class MemoryRowValues
     /// <summary>Returns the exception for an insight whose trigger or evidence JSON this library cannot read.</summary>
     public static TraceStoreException UnreadableInsight(string insightId, string versionId, Exception exception) =>
         new($"Insight '{insightId}' of memory version '{versionId}' has triggers or evidence this library cannot read: {exception.Message}", exception);
+
+    private static string? Optional(DbDataReader row, int ordinal, Func<string, string> text) => row.IsDBNull(ordinal) ? null : text(row.GetString(ordinal));
+
+    private static DateTimeOffset? Time(DbDataReader row, int ordinal) =>
+        row.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(ordinal));
 }
+
+/// <summary>The JSON of an insight's trigger lists and evidence, the same in every store, source-generated so that it
+/// works when trimmed or compiled ahead of time.</summary>
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(StoreEvidenceJson[]))]
+internal sealed partial class StoreMemoryJson : JsonSerializerContext;
 
 /// <summary>One item of an insight's evidence column; short names keep the JSON small.</summary>
 /// <param name="Session">The session id.</param>

@@ -103,8 +103,8 @@ public sealed class SqliteAotTests : IDisposable
 
         Assert.Equal(JsonSerializer.Serialize(ids, ReflectionJson.Options), JsonSerializer.Serialize(ids, SqliteJson.Default.IReadOnlyListString));
         Assert.Equal(JsonSerializer.Serialize(metadata, ReflectionJson.Options), JsonSerializer.Serialize(metadata, SqliteJson.Default.IReadOnlyDictionaryStringString));
-        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), ReflectionJson.Options), JsonSerializer.Serialize(evidence, SqliteJson.Default.StoreEvidenceJsonArray));
-        Assert.Equal("[{\"session\":\"s1\",\"event\":3},{\"session\":\"s2\"}]", JsonSerializer.Serialize(evidence, SqliteJson.Default.StoreEvidenceJsonArray));
+        Assert.Equal(JsonSerializer.Serialize(evidence.AsEnumerable(), ReflectionJson.Options), JsonSerializer.Serialize(evidence, StoreMemoryJson.Default.StoreEvidenceJsonArray));
+        Assert.Equal("[{\"session\":\"s1\",\"event\":3},{\"session\":\"s2\"}]", JsonSerializer.Serialize(evidence, StoreMemoryJson.Default.StoreEvidenceJsonArray));
     }
 
     [Fact]
