@@ -289,17 +289,12 @@ internal sealed partial class ConversationMapper
             ModelCalls = 1,
         };
         var modelId = JsonElementHelpers.GetNonBlankString(message, "model");
-        calls = calls with { CostMinorUnits = Price(new ModelCallUsage(AgentId, "anthropic", modelId, calls.InputTokens, output, cacheRead) { CacheWriteInputTokens = cacheWrite }) };
-        Usage = Usage.Add(calls);
-        Events.Add(new ModelResponseEvent
-        {
-            SessionId = sessionId,
-            Sequence = ++_sequence,
-            Timestamp = timestamp,
-            ModelId = modelId is null ? null : contentFilter(modelId),
-            ResponseId = JsonElementHelpers.GetNonBlankString(message, "id") is { } id ? contentFilter(id) : null,
-            Usage = calls,
-            FinishReason = JsonElementHelpers.GetNonBlankString(message, "stop_reason") switch
+        AddModelResponse(
+            message,
+            modelId,
+            calls,
+            new ModelCallUsage(AgentId, "anthropic", modelId, calls.InputTokens, output, cacheRead) { CacheWriteInputTokens = cacheWrite },
+            JsonElementHelpers.GetNonBlankString(message, "stop_reason") switch
             {
                 null => null,
                 "end_turn" or "stop_sequence" => "stop",
@@ -307,8 +302,7 @@ internal sealed partial class ConversationMapper
                 "max_tokens" or "model_context_window_exceeded" => "length",
                 "refusal" => "content_filter",
                 { } other => contentFilter(other),
-            },
-        });
+            });
     }
 
     private long TokenCount(JsonElement usage, string name, string where)

@@ -99,7 +99,26 @@ internal sealed partial class ConversationMapper
 
         var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
         var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
-        calls = calls with { CostMinorUnits = Price(new ModelCallUsage(AgentId, "openai", modelId, input, output, cached) { ReasoningOutputTokens = reasoning }) };
+        AddModelResponse(
+            response,
+            modelId,
+            calls,
+            new ModelCallUsage(AgentId, "openai", modelId, input, output, cached) { ReasoningOutputTokens = reasoning },
+            JsonElementHelpers.GetNonBlankString(choice, "finish_reason") switch
+            {
+                null => null,
+                "stop" => "stop",
+                "length" => "length",
+                "tool_calls" or "function_call" => "tool_calls",
+                "content_filter" => "content_filter",
+                { } other => contentFilter(other),
+            });
+    }
+
+    // A saved response's call, priced, added to the session's usage and recorded as its model.response, as live.
+    private void AddModelResponse(JsonElement response, string? modelId, SessionUsage calls, in ModelCallUsage call, string? finishReason)
+    {
+        calls = calls with { CostMinorUnits = Price(call) };
         Usage = Usage.Add(calls);
         Events.Add(new ModelResponseEvent
         {
@@ -109,15 +128,7 @@ internal sealed partial class ConversationMapper
             ModelId = modelId is null ? null : contentFilter(modelId),
             ResponseId = JsonElementHelpers.GetNonBlankString(response, "id") is { } id ? contentFilter(id) : null,
             Usage = calls,
-            FinishReason = JsonElementHelpers.GetNonBlankString(choice, "finish_reason") switch
-            {
-                null => null,
-                "stop" => "stop",
-                "length" => "length",
-                "tool_calls" or "function_call" => "tool_calls",
-                "content_filter" => "content_filter",
-                { } other => contentFilter(other),
-            },
+            FinishReason = finishReason,
         });
     }
 
