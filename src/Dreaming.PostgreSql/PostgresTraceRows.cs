@@ -92,56 +92,7 @@ internal static class PostgresTraceRows
 
     /// <summary>Reads a session from a row of <see cref="SessionColumns"/>.</summary>
     /// <exception cref="TraceStoreException">The row holds a status, insight ids or metadata this library cannot read.</exception>
-    public static SessionRecord ReadSession(NpgsqlDataReader row)
-    {
-        var id = PostgresText.Decode(row.GetString(0));
-        var status = row.GetInt16(6);
-        if (!Enum.IsDefined((SessionStatus)status))
-        {
-            throw new TraceStoreException($"Session '{id}' has a status {status} this library cannot read; it may have been written by a newer version of Dreaming.PostgreSql.");
-        }
-
-        try
-        {
-            return ReadSessionFields(row, id, (SessionStatus)status);
-        }
-        catch (JsonException exception)
-        {
-            throw new TraceStoreException($"Session '{id}' has insight ids or metadata this library cannot read: {exception.Message}", exception);
-        }
-    }
-
-    private static SessionRecord ReadSessionFields(NpgsqlDataReader row, string id, SessionStatus status) => new()
-    {
-        Id = id,
-        AgentId = PostgresText.Decode(row.GetString(1)),
-        AgentVersion = GetString(row, 2),
-        Scope = GetString(row, 3),
-        Task = PostgresText.Decode(row.GetString(4)),
-        ParentSessionId = GetString(row, 5),
-        Status = status,
-        StartedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(7)),
-        EndedAt = row.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(8)),
-        Usage = new SessionUsage
-        {
-            InputTokens = row.GetInt64(9),
-            OutputTokens = row.GetInt64(10),
-            CachedInputTokens = row.GetInt64(11),
-            ModelCalls = row.GetInt64(12),
-            CostMinorUnits = row.GetInt64(13),
-        },
-        MemoryVersionId = GetString(row, 14),
-        InsightIds = JsonSerializer.Deserialize(row.GetString(15), PostgresJson.Default.StringArray) ?? [],
-        Metadata = JsonSerializer.Deserialize(row.GetString(16), PostgresJson.Default.DictionaryStringString) ?? [],
-        Outcome = row.IsDBNull(17) ? null : new SessionOutcome
-        {
-            Label = PostgresText.Decode(row.GetString(17)),
-            Score = row.IsDBNull(18) ? null : row.GetDouble(18),
-            Source = GetString(row, 19),
-        },
-        DroppedEventCount = row.GetInt64(20),
-        EventCount = row.GetInt64(21),
-    };
+    public static SessionRecord ReadSession(NpgsqlDataReader row) => SessionRowValues.Read(row, PostgresText.Decode, "Dreaming.PostgreSql");
 
     /// <summary>Reads an event from its payload and sets back the envelope, which the payload does not carry.</summary>
     public static SessionEvent ReadEvent(string sessionId, long sequence, long timestampMilliseconds, string payload)
@@ -175,6 +126,4 @@ internal static class PostgresTraceRows
             Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(timestampMilliseconds),
         };
     }
-
-    private static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : PostgresText.Decode(row.GetString(ordinal));
 }
