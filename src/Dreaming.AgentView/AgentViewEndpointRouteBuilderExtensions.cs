@@ -1,0 +1,87 @@
+using Dreaming;
+using Dreaming.AgentView;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the Dreaming agent view into an ASP.NET Core app.</summary>
+public static class AgentViewEndpointRouteBuilderExtensions
+{
+    /// <summary>The path the view is mapped at when none is given.</summary>
+    public const string DefaultPattern = "/dreaming";
+
+    /// <summary>Maps the agent view, a dashboard of the app's Dreaming data, under <paramref name="pattern"/>: sessions
+    /// grouped by state, each session's timeline, and the other pages docs/agent-view.md lists.</summary>
+    /// <param name="endpoints">The app's endpoints (a <c>WebApplication</c>).</param>
+    /// <param name="pattern">The path the view is mapped at, such as <c>"/dreaming"</c> (the default) or
+    /// <c>"/admin/agents"</c>. The view's pages are under it.</param>
+    /// <param name="configure">Sets the view's options: by default every page requires the host's default authorization
+    /// policy (see <see cref="AgentViewOptions"/>).</param>
+    /// <returns>The view's route group, to add conventions to (another policy with <c>RequireAuthorization</c>, rate
+    /// limiting, a host filter).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is
+    /// <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="pattern"/> does not start with '/', or holds a route parameter
+    /// or a query; or an option is out of range (<see cref="AgentViewOptions.Validate"/>).</exception>
+    /// <exception cref="InvalidOperationException">The app did not call <c>AddDreamingAgents()</c>, or the view requires
+    /// authorization and the app did not call <c>AddAuthorization()</c>.</exception>
+    /// <remarks>The pages read the app's registered stores (<see cref="ITraceStore"/>, <see cref="IMemoryStore"/>,
+    /// <see cref="IDreamRunStore"/>) through the request's services, so they show what the app records, on whichever store
+    /// it uses. Every response carries a content security policy that allows no script, and is not cached.</remarks>
+    public static IEndpointConventionBuilder MapDreamingAgentView(this IEndpointRouteBuilder endpoints, string pattern = DefaultPattern, Action<AgentViewOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var basePattern = Normalize(pattern);
+        var options = new AgentViewOptions();
+        configure?.Invoke(options);
+        options.Validate();
+
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<ITraceStore>() is null)
+        {
+            throw new InvalidOperationException("MapDreamingAgentView needs the Dreaming services: call services.AddDreamingAgents() (and the store it should show, such as UseSqliteStore) before building the app.");
+        }
+
+        if (!options.AllowAnonymous && services.GetService<IAuthorizationPolicyProvider>() is null)
+        {
+            throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authorization services: call services.AddAuthorization() (and an authentication scheme), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
+        }
+
+        var group = endpoints.MapGroup(basePattern);
+        if (options.AllowAnonymous)
+        {
+            group.AllowAnonymous();
+        }
+        else if (options.AuthorizationPolicy is { } policy)
+        {
+            group.RequireAuthorization(policy);
+        }
+        else
+        {
+            group.RequireAuthorization();
+        }
+
+        group.ExcludeFromDescription();
+        AgentViewRoutes.Map(group, options, basePattern);
+        return group;
+    }
+
+    private static string Normalize(string pattern)
+    {
+        if (!pattern.StartsWith('/'))
+        {
+            throw new ArgumentException($"The agent view's path '{pattern}' must start with '/', such as \"/dreaming\".", nameof(pattern));
+        }
+
+        if (pattern.IndexOfAny(['{', '}', '?', '#', '*']) >= 0)
+        {
+            throw new ArgumentException($"The agent view's path '{pattern}' must be a plain path, without route parameters, a query or a fragment.", nameof(pattern));
+        }
+
+        return pattern.TrimEnd('/');
+    }
+}

@@ -1,0 +1,54 @@
+namespace Dreaming.AgentView;
+
+/// <summary>Settings of the agent view that <c>MapDreamingAgentView</c> maps.</summary>
+/// <remarks>The view shows what the trace store holds (prompts, answers, tool arguments as recorded, after the library's
+/// redaction) and, unless <see cref="ReadOnly"/>, changes memory. It therefore requires an authorized user by default:
+/// the host's default authorization policy, or the one <see cref="AuthorizationPolicy"/> names.</remarks>
+public sealed class AgentViewOptions
+{
+    /// <summary>The largest <see cref="PageSize"/>.</summary>
+    public const int MaxPageSize = 500;
+
+    /// <summary>Gets or sets the name of the authorization policy every page and action of the view requires.</summary>
+    /// <value>The default is <see langword="null"/>: the host's default policy (an authenticated user, unless the host
+    /// changed it). The policy must be registered with <c>services.AddAuthorization(...)</c>.</value>
+    public string? AuthorizationPolicy { get; set; }
+
+    /// <summary>Gets or sets whether the view is served without authorization.</summary>
+    /// <value>The default is <see langword="false"/>. Set it only where the network itself is the protection (a developer's
+    /// machine, a port reachable only from an admin network): the pages show recorded prompts and answers.</value>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>Gets or sets whether the view only reads: no approve, reject or rollback of memory versions.</summary>
+    /// <value>The default is <see langword="false"/>: an authorized user may review memory.</value>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>Gets or sets how many rows a list shows on one page.</summary>
+    /// <value>The default is 50; 1 to <see cref="MaxPageSize"/>.</value>
+    public int PageSize { get; set; } = 50;
+
+    /// <summary>Gets or sets the title shown on every page.</summary>
+    /// <value>The default is "Dreaming agent view"; not empty.</value>
+    public string Title { get; set; } = "Dreaming agent view";
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PageSize"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="Title"/> or <see cref="AuthorizationPolicy"/> is blank.</exception>
+    public void Validate()
+    {
+        if (PageSize is < 1 or > MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"AgentViewOptions.PageSize must be from 1 to {MaxPageSize}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Title))
+        {
+            throw new ArgumentException("AgentViewOptions.Title must not be empty.", nameof(Title));
+        }
+
+        if (AuthorizationPolicy is not null && string.IsNullOrWhiteSpace(AuthorizationPolicy))
+        {
+            throw new ArgumentException("AgentViewOptions.AuthorizationPolicy must be null (the default policy) or a policy name, not blank.", nameof(AuthorizationPolicy));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Dreaming.AgentView.Pages;
+using Dreaming.AgentView.Rendering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dreaming.AgentView;
+
+/// <summary>The view's routes under its group: one line per page.</summary>
+internal static class AgentViewRoutes
+{
+    /// <summary>Maps the pages.</summary>
+    /// <param name="group">The view's route group.</param>
+    /// <param name="options">The view's options.</param>
+    /// <param name="basePattern">The pattern the group is mapped at, without a trailing '/' ("" for the root).</param>
+    public static void Map(RouteGroupBuilder group, AgentViewOptions options, string basePattern)
+    {
+        group.MapGet("/", (HttpContext http) => OverviewPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/" + AgentViewStyles.Path, (HttpContext http) =>
+        {
+            AgentViewLayout.SetHeaders(http.Response);
+            http.Response.ContentType = "text/css; charset=utf-8";
+            return http.Response.WriteAsync(AgentViewStyles.Css, http.RequestAborted);
+        });
+    }
+
+    /// <summary>The request's context: the host's path base plus the view's pattern is where its links start.</summary>
+    /// <param name="http">The request.</param>
+    /// <param name="options">The view's options.</param>
+    /// <param name="basePattern">The view's pattern.</param>
+    public static AgentViewContext View(HttpContext http, AgentViewOptions options, string basePattern) =>
+        new(http, options, http.Request.PathBase.Value + basePattern);
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>Writes a table of sessions, one row each, linking to each session's page.</summary>
+internal static class SessionTable
+{
+    private const int TaskLength = 120;
+
+    /// <summary>Writes the table, or a line saying there are none.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="view">The request.</param>
+    /// <param name="sessions">The sessions, in the order to show.</param>
+    /// <param name="empty">The line shown when there are none.</param>
+    public static void Write(HtmlWriter html, AgentViewContext view, IReadOnlyList<SessionRecord> sessions, string empty = "No sessions.")
+    {
+        if (sessions.Count == 0)
+        {
+            html.Element("p", empty, "empty");
+            return;
+        }
+
+        html.Raw("<table class=\"sessions\"><thead><tr><th>Started (UTC)</th><th>Agent</th><th>Task</th><th>Status</th><th class=\"num\">Duration</th><th class=\"num\">Tokens</th><th class=\"num\">Cost</th><th>Outcome</th></tr></thead><tbody>");
+        foreach (var session in sessions)
+        {
+            var href = view.Href("sessions", session.Id);
+            html.Raw("<tr><td><a href=\"").Text(href).Raw("\">").Time(session.StartedAt).Raw("</a>");
+            html.Raw("</td><td>").Text(session.AgentId);
+            html.Raw("</td><td><a href=\"").Text(href).Raw("\">").Cut(session.Task, TaskLength).Raw("</a>");
+            html.Raw("</td><td>").Element("span", Status(session.Status), "status status-" + Status(session.Status));
+            html.Raw("</td><td class=\"num\">").Text(Duration(session));
+            html.Raw("</td><td class=\"num\">").Number(session.Usage.TotalTokens);
+            html.Raw("</td><td class=\"num\">").Number(session.Usage.CostMinorUnits);
+            html.Raw("</td><td>");
+            WriteOutcome(html, session.Outcome);
+            html.Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+    }
+
+    /// <summary>A status as the view shows it: lower case, as the CLI and the JSON write it.</summary>
+    /// <param name="status">The status.</param>
+    public static string Status(SessionStatus status) => status switch
+    {
+        SessionStatus.Running => "running",
+        SessionStatus.Completed => "completed",
+        SessionStatus.Failed => "failed",
+        SessionStatus.Abandoned => "abandoned",
+        SessionStatus.Blocked => "blocked",
+        _ => ((int)status).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>How long a session ran, or has been running: "850 ms", "12.4 s", "3 min 5 s", "2 h 4 min".</summary>
+    /// <param name="session">The session.</param>
+    public static string Duration(SessionRecord session)
+    {
+        if (session.EndedAt is not { } ended)
+        {
+            return "-";
+        }
+
+        var span = ended - session.StartedAt;
+        return span switch
+        {
+            { TotalMilliseconds: < 0 } => "-",
+            { TotalSeconds: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMilliseconds:0} ms"),
+            { TotalMinutes: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.0} s"),
+            { TotalHours: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds} s"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{(long)span.TotalHours} h {span.Minutes} min"),
+        };
+    }
+
+    /// <summary>Writes an outcome: its label, and its score when it has one.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="outcome">The outcome, or <see langword="null"/>.</param>
+    public static void WriteOutcome(HtmlWriter html, SessionOutcome? outcome)
+    {
+        if (outcome is null)
+        {
+            html.Element("span", "-", "muted");
+            return;
+        }
+
+        html.Element("span", outcome.Label, "status status-" + outcome.Label);
+        if (outcome.Score is { } score)
+        {
+            html.Text(string.Create(CultureInfo.InvariantCulture, $" {score:0.00}"));
+        }
+    }
+}

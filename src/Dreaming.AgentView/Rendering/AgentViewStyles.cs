@@ -1,0 +1,36 @@
+namespace Dreaming.AgentView.Rendering;
+
+/// <summary>The view's one style sheet, served at <c>assets/agent-view.css</c> under the view (the pages' content
+/// security policy allows styles from the app itself only, never inline).</summary>
+internal static class AgentViewStyles
+{
+    /// <summary>The style sheet's path under the view.</summary>
+    public const string Path = "assets/agent-view.css";
+
+    /// <summary>The style sheet.</summary>
+    public const string Css = """
+        :root { color-scheme: light dark; --muted: #6b7280; --line: #d1d5db; --ok: #15803d; --bad: #b91c1c; --warn: #b45309; --run: #1d4ed8; }
+        body { font: 14px/1.45 system-ui, sans-serif; margin: 0; }
+        header { display: flex; gap: 1.5rem; align-items: baseline; padding: .6rem 1.2rem; border-bottom: 1px solid var(--line); }
+        header h1 { font-size: 1.05rem; margin: 0; }
+        header nav a { margin-right: 1rem; }
+        main { padding: 1rem 1.2rem 3rem; max-width: 1400px; }
+        h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
+        h3 { font-size: 1rem; margin: 1.2rem 0 .4rem; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        th { font-weight: 600; white-space: nowrap; }
+        td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+        .muted { color: var(--muted); }
+        .status { font-weight: 600; white-space: nowrap; }
+        .status-completed, .status-approved, .status-active, .status-passed, .status-success { color: var(--ok); }
+        .status-failed, .status-rejected, .status-failure, .status-error { color: var(--bad); }
+        .status-blocked, .status-abandoned, .status-proposed, .status-warning { color: var(--warn); }
+        .status-running { color: var(--run); }
+        .empty { color: var(--muted); font-style: italic; }
+        pre { white-space: pre-wrap; word-break: break-word; margin: .2rem 0; font-size: 13px; }
+        .pager { margin-top: .8rem; }
+        .error-message { color: var(--bad); }
+        form.inline { display: inline; }
+        """;
+}

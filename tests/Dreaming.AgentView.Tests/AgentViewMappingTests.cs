@@ -1,0 +1,129 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>MapDreamingAgentView: its authorization by default, its options, what it refuses, the headers of its pages.</summary>
+public sealed class AgentViewMappingTests
+{
+    [Fact]
+    public async Task An_anonymous_request_is_challenged_by_default_and_a_signed_in_user_sees_the_view()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        using var anonymous = host.Client(user: null);
+        using var refused = await anonymous.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        using var signedIn = host.Client("alice");
+        using var page = await signedIn.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        using var css = await anonymous.GetAsync(new Uri("/dreaming/assets/agent-view.css", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, css.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_named_policy_is_required_of_every_page()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.AuthorizationPolicy = "admins");
+        using var user = host.Client("bob");
+        using var forbidden = await user.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        using var admin = host.Client("carol", "admin");
+        using var page = await admin.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task AllowAnonymous_serves_the_view_without_a_user()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.AllowAnonymous = true);
+        using var anonymous = host.Client(user: null);
+        using var page = await anonymous.GetAsync(new Uri("/dreaming", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_page_forbids_scripts_framing_and_caching()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        using var client = host.Client();
+        foreach (var path in new[] { "/dreaming/", "/dreaming/assets/agent-view.css" })
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var policy = string.Join(';', response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+            Assert.DoesNotContain("script-src", policy, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+            Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+            Assert.Equal("nosniff", string.Join(',', response.Headers.GetValues("X-Content-Type-Options")));
+        }
+    }
+
+    [Fact]
+    public async Task Links_start_at_the_hosts_path_base_and_the_views_pattern()
+    {
+        await using var host = await AgentViewHost.StartAsync(pattern: "/admin/agents/", pathBase: "/app");
+        var page = await host.PageAsync("/app/admin/agents/");
+        var stylesheet = page.QuerySelector("link[rel=stylesheet]")!.GetAttribute("href");
+        Assert.Equal("/app/admin/agents/assets/agent-view.css", stylesheet);
+        Assert.All(page.QuerySelectorAll("nav a"), link => Assert.StartsWith("/app/admin/agents/", link.GetAttribute("href"), StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("dreaming")]
+    [InlineData("/dreaming/{id}")]
+    [InlineData("/dreaming?x=1")]
+    public async Task A_pattern_that_is_not_a_plain_path_is_refused_by_name(string pattern)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        var error = Assert.Throws<ArgumentException>(() => app.MapDreamingAgentView(pattern));
+        Assert.Equal("pattern", error.ParamName);
+        Assert.Contains(pattern, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(AgentViewOptions.MaxPageSize + 1)]
+    public async Task A_page_size_out_of_range_is_refused_by_name(int pageSize)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => app.MapDreamingAgentView(configure: options => options.PageSize = pageSize));
+        Assert.Equal("PageSize", error.ParamName);
+    }
+
+    [Fact]
+    public async Task Mapping_without_the_Dreaming_services_names_AddDreamingAgents()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
+        Assert.Contains("AddDreamingAgents()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mapping_without_authorization_services_names_AddAuthorization_unless_anonymous_is_allowed()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        await using var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
+        Assert.Contains("AddAuthorization()", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
+        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+    }
+}
