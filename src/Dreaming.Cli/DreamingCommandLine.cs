@@ -62,6 +62,7 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(ModelCommand.Create(common, output, error));
         root.Subcommands.Add(WebhooksCommand.Create(common, output, error));
         root.Subcommands.Add(OrchestrateCommand.Create(common, output, error));
+        root.Subcommands.Add(ViewCommand.Create(common, output, error));
 
         var parsed = root.Parse(args, s_parser);
         // Without a termination timeout System.CommandLine registers no signal handler: Ctrl+C would kill the process

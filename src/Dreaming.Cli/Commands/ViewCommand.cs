@@ -1,0 +1,77 @@
+using System.CommandLine;
+using Dreaming.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming.Cli.Commands;
+
+/// <summary><c>dreaming view [--port N] [--read-only]</c>: serves the agent view (the Dreaming.AgentView dashboard) of the
+/// database on this machine's loopback address until Ctrl+C.</summary>
+/// <remarks>The view is served without sign-in (<c>AllowAnonymous</c>), which is why it listens on 127.0.0.1 only: another
+/// machine cannot reach it. An app that serves the view to others maps it itself, behind its authorization policy
+/// (docs/agent-view.md).</remarks>
+internal static class ViewCommand
+{
+    /// <summary>The port when none is given.</summary>
+    public const int DefaultPort = 5005;
+
+    public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var port = CommonOptions.InRange(new Option<int>("--port") { Description = "The port to listen on, on 127.0.0.1 only (0 picks a free one; the address is printed).", DefaultValueFactory = _ => DefaultPort }, 0, 65535);
+        var readOnly = new Option<bool>("--read-only") { Description = "Show memory versions without the approve, reject and rollback forms." };
+        var command = new Command("view", "Serve the agent view of the database (sessions by state, a session's timeline, outcomes, dream runs, memory versions and their review, charts per agent) at http://127.0.0.1:PORT/ until Ctrl+C. It listens on this machine's loopback address only, without sign-in.")
+        {
+            port, readOnly,
+        };
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly));
+            try
+            {
+                await app.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"The agent view cannot listen on 127.0.0.1:{parse.GetValue(port)}: {ex.Message} Pass --port with another port (0 picks a free one).", ex);
+            }
+
+            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            await output.WriteLineAsync($"agent view of {CliServices.FullPath(database)}: {address}/ (this machine only; Ctrl+C stops it)").ConfigureAwait(false);
+            await output.FlushAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C is how the view is meant to stop: stop the server and say so, exit code 0.
+            }
+
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await output.WriteLineAsync("agent view stopped").ConfigureAwait(false);
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    private static WebApplication Build(string database, int port, bool readOnly)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
+        builder.Services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+        var app = builder.Build();
+        app.MapDreamingAgentView("/", options =>
+        {
+            options.AllowAnonymous = true;
+            options.ReadOnly = readOnly;
+        });
+        return app;
+    }
+}
