@@ -72,6 +72,13 @@ internal static class PostgresSessionQuery
             command.Parameters.Add(new NpgsqlParameter<long>("before_ms", before.ToUnixTimeMilliseconds()));
         }
 
+        if (query.EndedFrom is { } endedFrom)
+        {
+            // A running session's ended_ms is NULL, which no comparison matches.
+            sql.Append(" AND ended_ms >= @ended_from_ms");
+            command.Parameters.Add(new NpgsqlParameter<long>("ended_from_ms", endedFrom.ToUnixTimeMilliseconds()));
+        }
+
         if (after is { } cursor)
         {
             sql.Append(newestFirst ? " AND (started_ms, id) < (@after_ms, @after_id)" : " AND (started_ms, id) > (@after_ms, @after_id)");

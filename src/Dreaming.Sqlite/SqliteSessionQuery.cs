@@ -96,6 +96,13 @@ internal static class SqliteSessionQuery
             command.Parameters.AddWithValue("$before_ms", SqliteRows.ToMilliseconds(before));
         }
 
+        if (query.EndedFrom is { } endedFrom)
+        {
+            // A running session's ended_ms is NULL, which no comparison matches.
+            sql.Append(" AND ended_ms >= $ended_from_ms");
+            command.Parameters.AddWithValue("$ended_from_ms", SqliteRows.ToMilliseconds(endedFrom));
+        }
+
         if (after is { } cursor)
         {
             sql.Append(newestFirst ? " AND (started_ms, id) < ($after_ms, $after_id)" : " AND (started_ms, id) > ($after_ms, $after_id)");

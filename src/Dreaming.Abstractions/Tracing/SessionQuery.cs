@@ -31,6 +31,17 @@ public sealed record SessionQuery
     /// <summary>Gets the exclusive upper bound of the start time.</summary>
     public DateTimeOffset? StartedBefore { get; init; }
 
+    /// <summary>Gets the inclusive lower bound of the end time, compared to the millisecond (the precision stores keep), or
+    /// <see langword="null"/> for sessions that ended at any time and those still running.</summary>
+    /// <remarks>A session matches when it has ended (<see cref="SessionRecord.EndedAt"/> is set) at or after this time,
+    /// whenever it started: a session that started a week ago and ended a minute ago is among those that ended in the last
+    /// hour. A running session has no end time and never matches, so the filter cannot be combined with
+    /// <see cref="Status"/> <see cref="SessionStatus.Running"/>. The order and paging stay by start time. The dream scheduler
+    /// counts new sessions, and a dream selects them, with this filter (the end time of the previous dream's cursor, or of
+    /// the oldest cursor whose late sessions are still looked for); a store written before the filter existed ignores it,
+    /// and they read more than they need but choose the same sessions, since each session is checked again.</remarks>
+    public DateTimeOffset? EndedFrom { get; init; }
+
     /// <summary>Gets the order by start time (then id).</summary>
     /// <value>The default is <see cref="SessionOrder.OldestFirst"/>.</value>
     public SessionOrder Order { get; init; } = SessionOrder.OldestFirst;
@@ -42,18 +53,27 @@ public sealed record SessionQuery
     /// <summary>Gets the cursor returned as <see cref="SessionPage.NextCursor"/> by the previous page, or <see langword="null"/> for the first.</summary>
     public string? Cursor { get; init; }
 
-    /// <summary>Throws when the page size is out of range, or the agent id or scope to match holds half a surrogate pair.</summary>
+    /// <summary>Throws when the page size is out of range, the agent id or scope to match holds half a surrogate pair, or an
+    /// end-time bound is asked of running sessions.</summary>
     /// <remarks>Such an id is not Unicode text, and no session has one (the session factory, the import and the options
     /// refuse it), but a store that keeps text as UTF-8 (SQLite) would match it as U+FFFD, the id of another agent or
     /// team, while the in-memory store would match nothing: it is refused instead, the same in every store.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The page size is out of range.</exception>
-    /// <exception cref="ArgumentException"><see cref="AgentId"/> or <see cref="Scope"/> holds an unpaired surrogate; the
-    /// message names it and the index.</exception>
+    /// <exception cref="ArgumentException"><see cref="AgentId"/> or <see cref="Scope"/> holds an unpaired surrogate (the
+    /// message names it and the index), or <see cref="EndedFrom"/> is set with <see cref="Status"/>
+    /// <see cref="SessionStatus.Running"/>, which no session can match (the parameter name is <c>EndedFrom</c>).</exception>
     public void Validate()
     {
         if (PageSize is < 1 or > MaxPageSize)
         {
             throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"SessionQuery.PageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        if (EndedFrom is { } endedFrom && Status == SessionStatus.Running)
+        {
+            throw new ArgumentException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SessionQuery.EndedFrom ({endedFrom:O}) asks for sessions that ended, and Status asks for running ones, which have not ended: no session matches both. Leave one of them out."),
+                nameof(EndedFrom));
         }
 
         ThrowIfUnpairedSurrogate(AgentId, nameof(AgentId));

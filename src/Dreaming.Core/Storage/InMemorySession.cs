@@ -95,7 +95,8 @@ internal sealed class InMemorySession
         && (query.OutcomeLabel is null || string.Equals(Record.Outcome?.Label, query.OutcomeLabel, StringComparison.Ordinal))
         && (query.ParentSessionId is null || string.Equals(Record.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))
         && (query.StartedFrom is not { } from || StartedAtMilliseconds >= from.ToUnixTimeMilliseconds())
-        && (query.StartedBefore is not { } before || StartedAtMilliseconds < before.ToUnixTimeMilliseconds());
+        && (query.StartedBefore is not { } before || StartedAtMilliseconds < before.ToUnixTimeMilliseconds())
+        && (query.EndedFrom is not { } endedFrom || (Record.EndedAt is { } ended && ended.ToUnixTimeMilliseconds() >= endedFrom.ToUnixTimeMilliseconds()));
 
     /// <summary>Compares the session's position in <see cref="SessionOrder.OldestFirst"/> order with a cursor's.</summary>
     /// <param name="cursor">The cursor.</param>
