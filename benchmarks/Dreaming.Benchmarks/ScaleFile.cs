@@ -182,6 +182,67 @@ internal static class ScaleFile
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"built {path}: {sessions:N0} sessions, {events:N0} events, {new FileInfo(path).Length / 1e6:0} MB in {clock.Elapsed.TotalSeconds:0} s"));
     }
 
+    /// <summary>Adds a thousand completed dreams of each scope, an hour apart up to the file's last session, each of which
+    /// read the sessions of the scope that ended in its hour (what a schedule that dreams every hour leaves), unless the
+    /// first scope already has that many runs. The dream run store then lists only these runs, so a late session is looked
+    /// for only after the first hour's cursor (41.7 days before the end, of the file's 90).</summary>
+    public static async Task AddHourlyDreamsAsync(string path, IReadOnlyList<MemoryScope> scopes)
+    {
+        const int Hours = DreamRunStoreRules.MaxListLimit;
+        var options = new SqliteTraceStoreOptions { ConnectionString = path };
+        using var runs = new SqliteDreamRunStore(options);
+        using var traces = new SqliteTraceStore(options);
+        if ((await runs.ListAsync(scopes[0], DreamRunStoreRules.MaxListLimit).ConfigureAwait(false)).Count >= Hours)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var all = new List<SessionRecord>();
+        await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(traces, MemoryScope.Global, CancellationToken.None).ConfigureAwait(false))
+        {
+            if (session.EndedAt is not null && session.Outcome is not null && session.Status != SessionStatus.Abandoned)
+            {
+                all.Add(session);
+            }
+        }
+
+        var end = all.Max(s => s.EndedAt!.Value);
+        var first = end.AddHours(-Hours);
+        all.Sort((a, b) => a.EndedAt!.Value.ToUnixTimeMilliseconds() != b.EndedAt!.Value.ToUnixTimeMilliseconds()
+            ? a.EndedAt.Value.ToUnixTimeMilliseconds().CompareTo(b.EndedAt.Value.ToUnixTimeMilliseconds())
+            : string.CompareOrdinal(a.Id, b.Id));
+        foreach (var scope in scopes)
+        {
+            var mine = all.Where(s => s.EndedAt > first && DreamSessionSelector.IsInScope(s, scope)).ToList();
+            var at = 0;
+            DreamCursor? cursor = null;
+            for (var hour = 1; hour <= Hours; hour++)
+            {
+                // A dream that found no session leaves the cursor where it was.
+                var until = first.AddHours(hour);
+                var read = new List<string>();
+                while (at < mine.Count && mine[at].EndedAt <= until)
+                {
+                    read.Add(mine[at].Id);
+                    cursor = new DreamCursor(mine[at].EndedAt!.Value, mine[at].Id);
+                    at++;
+                }
+
+                var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope, MaxSessions = 1000 }).ConfigureAwait(false);
+                await runs.StartAsync(run.Id, "scale", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                await runs.CompleteAsync(run.Id, new DreamRunResults
+                {
+                    SessionIds = [.. read.Take(1000)],
+                    Cursor = cursor,
+                    StageUsage = [new DreamStageUsage("mine", SessionUsage.Zero, TimeSpan.FromSeconds(1))],
+                }).ConfigureAwait(false);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"added {Hours:N0} hourly dreams to each of {scopes.Count} scopes in {clock.Elapsed.TotalSeconds:0} s"));
+    }
+
     /// <summary>Runs one statement on the file, outside the stores.</summary>
     public static void Execute(string path, string sql)
     {

@@ -9,7 +9,8 @@ namespace Dreaming.Benchmarks;
 /// events, a dream's selection and lookback, the scheduler's count of new sessions, retention's preview, memory versions,
 /// dream runs and the webhook outbox. The median of five runs of each, after one to warm the page cache.</summary>
 /// <remarks>Run with <c>dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- scale [--sessions N] [--db PATH]
-/// [--only TEXT] [--explain FILE]</c> (200,000 sessions by default). With <c>--db</c> an existing file is timed, or one is built there and kept;
+/// [--only TEXT] [--explain FILE] [--hourly-dreams]</c> (200,000 sessions by default); <c>--hourly-dreams</c> first adds
+/// to the file (once) a thousand hourly dreams of the three scopes timed (<see cref="ScaleFile.AddHourlyDreamsAsync"/>): give it a copy. With <c>--db</c> an existing file is timed, or one is built there and kept;
 /// the CLI's commands are timed on the same file by running the tool (see docs/performance.md, 'Reading a large file').</remarks>
 internal static class ScaleRead
 {
@@ -19,6 +20,7 @@ internal static class ScaleRead
         string? path = null;
         string? explain = null;
         string? only = null;
+        var hourly = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -27,7 +29,8 @@ internal static class ScaleRead
                 case "--db": path = args[++i]; break;
                 case "--explain": explain = args[++i]; break;
                 case "--only": only = args[++i]; break;
-                default: Console.Error.WriteLine("usage: scale [--sessions N] [--db PATH] [--explain FILE] [--only TEXT]"); return 2;
+                case "--hourly-dreams": hourly = true; break;
+                default: Console.Error.WriteLine("usage: scale [--sessions N] [--db PATH] [--explain FILE] [--only TEXT] [--hourly-dreams]"); return 2;
             }
         }
 
@@ -38,6 +41,11 @@ internal static class ScaleRead
             if (!File.Exists(path))
             {
                 await ScaleFile.BuildAsync(path, sessions, DateTimeOffset.UtcNow).ConfigureAwait(false);
+            }
+
+            if (hourly)
+            {
+                await ScaleFile.AddHourlyDreamsAsync(path, [MemoryScope.Agent(ScaleFile.Agent(3)), MemoryScope.Team(ScaleFile.Team(3)), MemoryScope.Global]).ConfigureAwait(false);
             }
 
             if (explain is not null)
@@ -88,6 +96,7 @@ internal static class ScaleRead
 
         var newest = (await traces.QuerySessionsAsync(new SessionQuery { PageSize = 1, Status = SessionStatus.Completed }).ConfigureAwait(false)).Items[0];
         var parent = (await traces.QuerySessionsAsync(new SessionQuery { PageSize = 1 }).ConfigureAwait(false)).Items[0];
+        var lastEnded = (await traces.QuerySessionsAsync(new SessionQuery { PageSize = 1, Status = SessionStatus.Completed, Order = SessionOrder.NewestFirst }).ConfigureAwait(false)).Items[0].EndedAt!.Value;
         var agent = MemoryScope.Agent(ScaleFile.Agent(3));
         var team = MemoryScope.Team(ScaleFile.Team(3));
         Console.WriteLine("| path | median (ms) | result |");
@@ -225,6 +234,33 @@ internal static class ScaleRead
                 await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(traces, scope, CancellationToken.None).ConfigureAwait(false))
                 {
                     n += DreamSessionSelector.IsCandidate(session, last?.Results.Cursor, history) ? 1 : 0;
+                }
+
+                return n;
+            }).ConfigureAwait(false);
+            var scheduled = await DreamReadHistory.LoadAsync(runs, scope, CancellationToken.None).ConfigureAwait(false);
+            await Time($"scheduler check (20 new), {scope.Key}", async () =>
+                await DreamSessionSelector.CountNewAsync(traces, scope, last?.Results.Cursor, scheduled, 20, CancellationToken.None).ConfigureAwait(false)).ConfigureAwait(false);
+            await Time($"scheduler check (20 new), every session walked, {scope.Key}", async () =>
+            {
+                // The check as it was: the whole scope, newest first, until 20 candidates.
+                long n = 0;
+                await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(traces, scope, CancellationToken.None).ConfigureAwait(false))
+                {
+                    if (DreamSessionSelector.IsCandidate(session, last?.Results.Cursor, scheduled) && ++n >= 20)
+                    {
+                        break;
+                    }
+                }
+
+                return n;
+            }).ConfigureAwait(false);
+            await Time($"scheduler check: sessions ended in the last hour, {scope.Key}", async () =>
+            {
+                long n = 0;
+                await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(traces, scope, CancellationToken.None, endedFrom: lastEnded.AddHours(-1)).ConfigureAwait(false))
+                {
+                    n++;
                 }
 
                 return n;

@@ -60,6 +60,12 @@ internal sealed class DreamReadHistory
         return new DreamReadHistory(read, oldestMined ?? newestCursor ?? s_end, lastRunId);
     }
 
+    /// <summary>Gets the cursor after which late sessions are looked for, or <see langword="null"/> when they are looked for
+    /// at any age (every run of the scope is listed).</summary>
+    /// <remarks>A late session ends after this cursor (see <see cref="IsUnread"/>), so with the scope's cursor it bounds the
+    /// end time of every session a dream may read (<see cref="DreamSessionSelector.CandidatesEndFrom"/>).</remarks>
+    public DreamCursor? LateSince => _since;
+
     /// <summary>Whether a session at or before the cursor was left unread by the dreams that moved the cursor past it.</summary>
     public bool IsUnread(SessionRecord session) =>
         !_read.Contains(session.Id) && (_since is null || DreamSessionSelector.IsAfter(session, _since));

@@ -15,7 +15,8 @@ internal static class DreamSessionSelector
         // that comes last leaves the heap first), not every candidate: a global dream on a year's file held 154,000
         // records to keep 100.
         var first = new PriorityQueue<SessionRecord, SessionRecord>(s_lastFirst);
-        await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken).ConfigureAwait(false))
+        var endedFrom = CandidatesEndFrom(after, history);
+        await foreach (var session in ScopeSessionsAsync(traces, request.Scope, cancellationToken, endedFrom: endedFrom).ConfigureAwait(false))
         {
             if (!IsCandidate(session, after, history))
             {
@@ -52,6 +53,46 @@ internal static class DreamSessionSelector
         }
 
         return selected;
+    }
+
+    /// <summary>Counts the sessions a dream of the scope would read now (<see cref="IsCandidate"/>), up to
+    /// <paramref name="enough"/>: what the scheduler's <see cref="DreamSchedule.AfterNewSessions"/> compares with its
+    /// threshold.</summary>
+    /// <remarks>The store is asked only for the sessions that ended since <see cref="CandidatesEndFrom"/>, when there is
+    /// such a bound, rather than for every session of the scope; the count is the same.</remarks>
+    public static async Task<int> CountNewAsync(ITraceStore traces, MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var session in ScopeSessionsAsync(traces, scope, cancellationToken, endedFrom: CandidatesEndFrom(after, history)).ConfigureAwait(false))
+        {
+            if (IsCandidate(session, after, history) && ++count >= enough)
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The earliest end time a session <see cref="IsCandidate"/> accepts can have, to the millisecond, or
+    /// <see langword="null"/> when a session of any end time may be one: without a cursor (every finished session is new),
+    /// or with a history that looks for late sessions at any age (<see cref="DreamReadHistory.LateSince"/>).</summary>
+    /// <remarks>A candidate comes after the cursor in (end time, id) order, so it ended in or after the cursor's
+    /// millisecond; a late one after the history's bound, likewise. The earlier of the two bounds both. A session without an
+    /// end time is never after a cursor, so leaving it out (as <see cref="SessionQuery.EndedFrom"/> does) changes nothing.</remarks>
+    public static DateTimeOffset? CandidatesEndFrom(DreamCursor? after, DreamReadHistory? history)
+    {
+        if (after is null)
+        {
+            return null;
+        }
+
+        if (history is null)
+        {
+            return after.EndedAt;
+        }
+
+        return history.LateSince is { } since ? (since.EndedAt < after.EndedAt ? since.EndedAt : after.EndedAt) : null;
     }
 
     /// <summary>Reads the earlier sessions a dream with a <see cref="DreamRunRequest.Lookback"/> mines with its new ones:
@@ -103,12 +144,14 @@ internal static class DreamSessionSelector
     /// <remarks>The store is asked to filter (<see cref="SessionQuery.AgentId"/>, <see cref="SessionQuery.Scope"/>) and each
     /// session is checked again here, so a store that ignores a filter (one written before <see cref="SessionQuery.Scope"/>
     /// existed) cannot give a dream another scope's sessions. The dream, the scheduler's count of new sessions and the
-    /// reason for too few sessions all read through this.</remarks>
-    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null)
+    /// reason for too few sessions all read through this. With <paramref name="endedFrom"/> only the sessions that ended
+    /// since are asked for (<see cref="SessionQuery.EndedFrom"/>); a store that ignores it gives more, never fewer.</remarks>
+    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null, DateTimeOffset? endedFrom = null)
     {
         var query = new SessionQuery
         {
             StartedFrom = startedFrom,
+            EndedFrom = endedFrom,
             AgentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null,
             Scope = scope.Kind == MemoryScopeKind.Team ? scope.Id : null,
             Order = SessionOrder.NewestFirst,

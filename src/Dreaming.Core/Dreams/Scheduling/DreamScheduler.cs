@@ -289,19 +289,10 @@ public sealed partial class DreamScheduler : BackgroundService
         return history;
     }
 
-    private async Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        await foreach (var session in DreamSessionSelector.ScopeSessionsAsync(_traces, scope, cancellationToken).ConfigureAwait(false))
-        {
-            if (DreamSessionSelector.IsCandidate(session, after, history) && ++count >= enough)
-            {
-                break;
-            }
-        }
-
-        return count;
-    }
+    // Asks the store only for the sessions that ended since the cursor (or the history's bound for late sessions, when it
+    // has one), not for every session of the scope at every poll.
+    private Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken) =>
+        DreamSessionSelector.CountNewAsync(_traces, scope, after, history, enough, cancellationToken);
 
     [LoggerMessage(EventId = 63, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} ({Reason}): run {RunId}.")]
     private static partial void LogDreamStarted(ILogger logger, string scope, string reason, string runId);
