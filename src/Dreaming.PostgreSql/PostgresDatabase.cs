@@ -19,6 +19,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     {
         PostgresStoreOptionsValidator.ThrowIfInvalid(options, nameof(options));
         Schema = options.Schema;
+        WriteUnroutedWebhooks = options.WriteUnroutedWebhooks;
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
         {
             SearchPath = options.Schema,
@@ -30,6 +31,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Gets the schema that holds the tables.</summary>
     public string Schema { get; }
+
+    /// <summary>Gets whether the memory and dream run stores write unrouted webhook events when the process has no
+    /// endpoints (<see cref="PostgresStoreOptions.WriteUnroutedWebhooks"/>).</summary>
+    public bool WriteUnroutedWebhooks { get; }
 
     /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials: for messages, and to
     /// tell whether two stores share one database (their webhook rows can then share a change's transaction).</summary>

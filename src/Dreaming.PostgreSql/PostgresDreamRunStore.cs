@@ -49,6 +49,7 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
             (PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts));
         _writer = new PostgresDreamRunWriter(database.Schema);
         _time = timeProvider ?? TimeProvider.System;
+        Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;
     }
 
     /// <summary>Gets where the table is, as <c>host:port/database/schema</c>, without credentials.</summary>
@@ -63,14 +64,15 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     public bool WritesDreamRunWebhooks => _webhooks is { IsEnabled: true };
 
     /// <summary>Gets or sets the publisher whose endpoints get the dream rows; set by <c>UsePostgresStore</c>, only for an
-    /// outbox in the same database and schema.</summary>
+    /// outbox in the same database and schema, or the one without endpoints that writes unrouted events
+    /// (<see cref="PostgresStoreOptions.WriteUnroutedWebhooks"/>).</summary>
     internal WebhookPublisher? Webhooks
     {
         get => _webhooks;
         set
         {
             _webhooks = value;
-            _writer.WriteEnded = value is { IsEnabled: true } publisher
+            _writer.WriteEnded = value is { } publisher
                 ? (connection, transaction, run, quarantined, token) => PostgresStoreWebhooks.WriteDreamEndedAsync(connection, transaction, publisher, run, quarantined, token)
                 : null;
         }

@@ -58,7 +58,7 @@ public static class PostgresDreamingBuilderExtensions
             var database = services.GetRequiredService<PostgresDatabase>();
 
             // Proposals, approvals and rollbacks write their webhook rows in their own transaction when the outbox is here.
-            return new PostgresMemoryStore(database, services.GetService<TimeProvider>()) { Webhooks = SameDatabaseWebhooks(services, database) };
+            return new PostgresMemoryStore(database, services.GetService<TimeProvider>()) { Webhooks = ChangeWebhooks(services, database) };
         });
         builder.Services.RemoveAll<IDreamRunStore>();
         builder.Services.AddSingleton<IDreamRunStore>(static services =>
@@ -66,7 +66,7 @@ public static class PostgresDreamingBuilderExtensions
             var database = services.GetRequiredService<PostgresDatabase>();
 
             // A run's end writes its webhook rows in its own transaction likewise.
-            return new PostgresDreamRunStore(database, services.GetService<TimeProvider>()) { Webhooks = SameDatabaseWebhooks(services, database) };
+            return new PostgresDreamRunStore(database, services.GetService<TimeProvider>()) { Webhooks = ChangeWebhooks(services, database) };
         });
         return builder;
     }
@@ -76,6 +76,18 @@ public static class PostgresDreamingBuilderExtensions
     /// <param name="services">The provider.</param>
     /// <returns><see langword="true"/> when <c>AddWebhooks</c> configured at least one endpoint.</returns>
     internal static bool HasWebhookEndpoints(IServiceProvider services) => services.GetService<WebhookPublisher>() is { IsEnabled: true };
+
+    /// <summary>The publisher the memory and dream run stores write their webhook rows through: the process's
+    /// (<see cref="SameDatabaseWebhooks"/>), or, in a process without endpoints whose options ask for it
+    /// (<see cref="PostgresStoreOptions.WriteUnroutedWebhooks"/>), one that writes them as unrouted events.</summary>
+    /// <param name="services">The provider.</param>
+    /// <param name="database">The database the store is on.</param>
+    /// <returns>The publisher, or <see langword="null"/> for none.</returns>
+    internal static WebhookPublisher? ChangeWebhooks(IServiceProvider services, PostgresDatabase database) =>
+        SameDatabaseWebhooks(services, database)
+        ?? (database.WriteUnroutedWebhooks && !HasWebhookEndpoints(services)
+            ? PostgresStoreWebhooks.Unrouted(services.GetService<TimeProvider>() ?? TimeProvider.System)
+            : null);
 
     /// <summary>The publisher a store on <paramref name="database"/> writes its webhook rows through
     /// (<see cref="PostgresStoreWebhooks"/>): only when webhooks have endpoints and their outbox is the PostgreSQL outbox on

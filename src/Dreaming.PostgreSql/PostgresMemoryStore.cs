@@ -44,6 +44,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
         _calls = new PostgresStoreCalls(database, ownsDatabase, this, (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts));
         _writer = new PostgresMemoryWriter(database.Schema);
         _time = timeProvider ?? TimeProvider.System;
+        Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;
     }
 
     /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials.</summary>
@@ -57,14 +58,15 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     public bool WritesMemoryWebhooks => _webhooks is { IsEnabled: true };
 
     /// <summary>Gets or sets the publisher whose endpoints get the memory rows; set by <c>UsePostgresStore</c>, only for an
-    /// outbox in the same database and schema.</summary>
+    /// outbox in the same database and schema, or the one without endpoints that writes unrouted events
+    /// (<see cref="PostgresStoreOptions.WriteUnroutedWebhooks"/>).</summary>
     internal WebhookPublisher? Webhooks
     {
         get => _webhooks;
         set
         {
             _webhooks = value;
-            _writer.WriteWebhooks = value is { IsEnabled: true } publisher
+            _writer.WriteWebhooks = value is { } publisher
                 ? (connection, transaction, eventType, version, token) => PostgresStoreWebhooks.WriteMemoryVersionAsync(connection, transaction, publisher, eventType, version, token)
                 : null;
         }

@@ -76,11 +76,11 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Runs a change that may write webhook rows in its transaction: with <paramref name="webhooks"/> (a publisher
-    /// with endpoints) the outbox tables are ensured first, and the dispatcher is woken once the change committed
+    /// with endpoints, or the one without endpoints that writes unrouted events) the outbox tables are ensured first, and the dispatcher is woken once the change committed
     /// deliveries. Without, it is <see cref="RunAsync{T}(Func{NpgsqlConnection, CancellationToken, Task{T}}, string, CancellationToken)"/>.</summary>
     public async Task<T> RunWithWebhooksAsync<T>(WebhookPublisher? webhooks, Func<NpgsqlConnection, CancellationToken, Task<(T Value, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
     {
-        var (value, wrote) = await RunAsync(work, "Cannot write to", webhookTables: webhooks is { IsEnabled: true }, cancellationToken).ConfigureAwait(false);
+        var (value, wrote) = await RunAsync(work, "Cannot write to", webhookTables: webhooks is not null, cancellationToken).ConfigureAwait(false);
         if (wrote)
         {
             webhooks!.NotifyWritten();

@@ -24,4 +24,21 @@ public sealed class PostgresStoreOptions
     /// <summary>Gets or sets how long a command may run before it fails.</summary>
     /// <value>The default is 30 seconds; 1 second to 1 hour.</value>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets whether the memory and dream run stores write the webhook events of their changes as
+    /// unrouted events, for the webhook dispatcher of an application on the same database and schema, when this process
+    /// has no webhook endpoints of its own: what the <c>dreaming</c> tool sets for <c>memory approve</c>, <c>reject</c>,
+    /// <c>rollback</c>, <c>edit</c> and <c>dream</c>.</summary>
+    /// <value>The default is <see langword="false"/>: a process without endpoints writes no webhook rows.</value>
+    /// <remarks>
+    /// <para>As <c>SqliteTraceStoreOptions.WriteUnroutedWebhooks</c>: each event (<c>memory.version_*</c>, <c>dream.*</c>,
+    /// <c>budget.reached</c>, <c>insight.quarantined</c>, with the data a host would send and the default payload options)
+    /// is written in the transaction of the change, into <c>webhook_events</c> and <c>webhook_unrouted</c>, with no
+    /// delivery. The <see cref="WebhookDispatcher"/> of a host with <c>AddWebhooks</c> and <c>UsePostgresStore</c> on the
+    /// same schema routes it at its next pass to its endpoints that subscribe to the type, once however many instances
+    /// route at the same moment.</para>
+    /// <para>Ignored when the process has webhook endpoints (<c>AddWebhooks</c>): its stores then announce their changes
+    /// themselves. Session ends (<c>session.*</c>) are not written as unrouted events.</para>
+    /// </remarks>
+    public bool WriteUnroutedWebhooks { get; set; }
 }
