@@ -1,26 +1,29 @@
-using Dreaming.Sqlite;
 using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Dreaming.Cli;
 
-/// <summary>Builds the services a command needs on the SQLite database named by <c>--db</c>.</summary>
+/// <summary>Builds the services a command needs on the database named by <c>--db</c>: a SQLite file or a PostgreSQL
+/// schema (<see cref="CliDatabase"/>), through the library's own registrations (<c>UseSqliteStore</c>,
+/// <c>UsePostgresStore</c>).</summary>
 internal static class CliServices
 {
-    /// <param name="databasePath">The database file.</param>
+    /// <param name="database">The database.</param>
     /// <param name="agentModel">The agents' model, or <see langword="null"/> for none.</param>
     /// <param name="configure">Sets the library's options.</param>
     /// <param name="reflector">The configured model that writes a dream's lessons, or <see langword="null"/> for lessons by
     /// template (offline).</param>
     /// <param name="customize">Changes the registrations before the provider is built (the import's store capture).</param>
     /// <param name="unroutedWebhooks">Whether memory and dream changes write their webhook events as unrouted events, for
-    /// the dispatcher of an app on the same database (<see cref="SqliteTraceStoreOptions.WriteUnroutedWebhooks"/>).</param>
-    public static ServiceProvider Build(string databasePath, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null, Action<IServiceCollection>? customize = null, bool unroutedWebhooks = false)
+    /// the dispatcher of an app on the same database (<c>SqliteTraceStoreOptions.WriteUnroutedWebhooks</c>,
+    /// <c>PostgresStoreOptions.WriteUnroutedWebhooks</c>).</param>
+    public static ServiceProvider Build(CliDatabase database, IChatClient? agentModel = null, Action<DreamingOptions>? configure = null, IChatClient? reflector = null, Action<IServiceCollection>? customize = null, bool unroutedWebhooks = false)
     {
         var services = new ServiceCollection();
-        var dreaming = services.AddDreamingAgents(configure).UseSqliteStore(ToConnectionString(databasePath), options => options.WriteUnroutedWebhooks = unroutedWebhooks);
+        var dreaming = database.Use(services.AddDreamingAgents(configure), unroutedWebhooks);
         if (reflector is not null)
         {
             dreaming.AddReflector(reflector);
@@ -49,8 +52,16 @@ internal static class CliServices
         ? $"webhooks: {events} written to the outbox; they reach the app's receivers when the app's webhook dispatcher next runs on this database (with no such app they wait, however long, for one added later; 'dreaming webhooks drop-unrouted' drops old ones; --no-webhooks raises none)"
         : $"webhooks: {events} written to the outbox; it reaches the app's receivers when the app's webhook dispatcher next runs on this database (with no such app it waits, however long, for one added later; 'dreaming webhooks drop-unrouted' drops old ones; --no-webhooks raises none)";
 
-    public static SqliteTraceStore OpenStore(string databasePath) =>
-        new(new SqliteTraceStoreOptions { ConnectionString = ToConnectionString(databasePath) });
+    /// <summary>The stores of an existing database, for the commands that read or review (all but demo, import and
+    /// orchestrate), which never create a database (<see cref="RequireDatabaseAsync"/>).</summary>
+    /// <param name="database">The database.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <param name="unroutedWebhooks">Whether memory and dream changes write their webhook events as unrouted events.</param>
+    public static async Task<CliStores> OpenAsync(CliDatabase database, CancellationToken cancellationToken, bool unroutedWebhooks = false)
+    {
+        await RequireDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
+        return new CliStores(Build(database, unroutedWebhooks: unroutedWebhooks));
+    }
 
     public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
 
@@ -61,8 +72,61 @@ internal static class CliServices
     public static string NotAFolder(string path, string what) =>
         Directory.Exists(path) ? throw new IOException($"{what} '{Path.GetFullPath(path)}' is a folder, not a file.") : path;
 
+    /// <summary>Throws, with the same message from every command, unless <paramref name="database"/> exists: a file, or a
+    /// PostgreSQL schema holding the stores' tables. The commands that only read or review (all but demo, import and
+    /// orchestrate) never create a database, nor a schema.</summary>
+    /// <exception cref="IOException">There is no such file or schema.</exception>
+    /// <exception cref="TraceStoreException">The PostgreSQL server cannot be reached or refuses the login; the message names
+    /// the database as <c>host:port/database/schema</c>, never the password.</exception>
+    public static Task RequireDatabaseAsync(CliDatabase database, CancellationToken cancellationToken)
+    {
+        if (!database.IsPostgres)
+        {
+            RequireDatabase(database.Path!);
+            return Task.CompletedTask;
+        }
+
+        return RequireSchemaAsync(database, cancellationToken);
+    }
+
+    private static async Task RequireSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
+    {
+        // A connection of its own, not pooled: the stores' pool sets the schema as the search path.
+        var settings = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false };
+        bool schemaExists, tablesExist;
+        try
+        {
+            await using var connection = new NpgsqlConnection(settings.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema), to_regclass(format('%I.schema_versions', @schema::text)) IS NOT NULL",
+                connection);
+            command.Parameters.AddWithValue("schema", database.Schema!);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (schemaExists, tablesExist) = (reader.GetBoolean(0), reader.GetBoolean(1));
+        }
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Npgsql's messages name the host and the user, never the password.
+            var reason = exception is PostgresException postgres ? $"{postgres.SqlState}: {postgres.MessageText}" : exception.Message;
+            throw new TraceStoreException($"Cannot open the PostgreSQL database at '{database.Display}': {Output.Text.OneLine(reason)}", exception);
+        }
+
+        const string Next = "Run the app (UsePostgresStore) or 'dreaming import' on it first, or pass --schema with the app's schema (the default is 'dreaming'), or pass --db (or set " + CommonOptions.DatabaseVariable + ").";
+        if (!schemaExists)
+        {
+            throw new IOException($"No database at '{database.Display}': the PostgreSQL database has no schema '{database.Schema}'. {Next}");
+        }
+
+        if (!tablesExist)
+        {
+            throw new IOException($"No database at '{database.Display}': the schema '{database.Schema}' holds none of the stores' tables. {Next}");
+        }
+    }
+
     /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing
-    /// file: the commands that only read or review (all but demo, import and orchestrate) never create a database.</summary>
+    /// file.</summary>
     public static string RequireDatabase(string databasePath)
     {
         if (Directory.Exists(databasePath))

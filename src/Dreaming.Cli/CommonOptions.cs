@@ -21,14 +21,50 @@ internal sealed class CommonOptions
     {
         _environment = environment ?? Environment.GetEnvironmentVariable;
 
-        // An explicit --db wins; DREAMING_DB (unless blank) replaces the default, and the help shows the path in use.
+        // An explicit --db wins; DREAMING_DB (unless blank) replaces the default. The help shows the database in use as the
+        // default, but as CliDatabase.Display names it: a connection string's password never reaches the help.
+        var named = NamedDatabase();
         Database = new("--db")
         {
-            HelpName = "PATH",
-            Description = $"The SQLite database file (overrides {DatabaseVariable}, which demo never uses; demo, import and orchestrate create it when missing).",
-            DefaultValueFactory = _ => _environment(DatabaseVariable) is { } path && !string.IsNullOrWhiteSpace(path) ? path : DefaultDatabase,
+            HelpName = "PATH|CONNECTION",
+            Description = $"The SQLite database file, or a PostgreSQL connection string (postgresql://... or Host=...;Database=...) (overrides {DatabaseVariable}, which demo never uses; demo, import and orchestrate create it when missing). [default: {ShownDefault(named)}]",
             Recursive = true,
         };
+    }
+
+    /// <summary>Gets the <c>--schema</c> option: the PostgreSQL schema of the stores.</summary>
+    public Option<string?> Schema { get; } = new("--schema")
+    {
+        HelpName = "NAME",
+        Description = "The PostgreSQL schema that holds the stores' tables, as the app's PostgresStoreOptions.Schema (default dreaming, or the connection string's Schema=...); only with a PostgreSQL --db.",
+        Recursive = true,
+    };
+
+    /// <summary>The database <c>--db</c>, <see cref="DatabaseVariable"/> or the default names, with <c>--schema</c>.</summary>
+    /// <exception cref="ArgumentException">A PostgreSQL connection string that cannot be read, or a bad schema; the
+    /// message names the option, never the password.</exception>
+    public CliDatabase DatabaseOf(ParseResult parse) =>
+        CliDatabase.Parse(parse.GetResult(Database) is { Implicit: false } ? parse.GetValue(Database)! : NamedDatabase(), parse.GetValue(Schema));
+
+    // DREAMING_DB unless blank, else the default.
+    private string NamedDatabase() => _environment(DatabaseVariable) is { } value && !string.IsNullOrWhiteSpace(value) ? value : DefaultDatabase;
+
+    // The value as the help shows it: a path as given, a connection string as host:port/database/schema.
+    private static string ShownDefault(string value)
+    {
+        if (!CliDatabase.IsConnectionString(value))
+        {
+            return value;
+        }
+
+        try
+        {
+            return "PostgreSQL " + CliDatabase.Parse(value, null).Display;
+        }
+        catch (ArgumentException)
+        {
+            return $"a PostgreSQL connection string from {DatabaseVariable} that cannot be read";
+        }
     }
 
     /// <summary>Reads the model settings: the environment, overridden by --model-endpoint, --model and --model-timeout.</summary>
@@ -151,20 +187,25 @@ internal sealed class CommonOptions
         return null;
     }
 
-    public Option<string> Database { get; }
+    /// <summary>Gets the <c>--db</c> option; read it with <see cref="DatabaseOf"/>, which applies the environment.</summary>
+    public Option<string?> Database { get; }
 
-    /// <summary>The database for a command that writes simulated data (<c>demo</c>): the one <c>--db</c> names, else
+    /// <summary>The database for a command that writes simulated data (<c>demo</c>): the SQLite file <c>--db</c> names, else
     /// <see cref="DefaultDatabase"/>, never the one <see cref="DatabaseVariable"/> names, which is usually an app's.</summary>
-    /// <exception cref="ArgumentException"><c>--db</c> is not given and <see cref="DatabaseVariable"/> is set.</exception>
+    /// <exception cref="ArgumentException"><c>--db</c> is not given and <see cref="DatabaseVariable"/> is set, or it names a
+    /// PostgreSQL database.</exception>
     public string DatabaseForSimulatedData(ParseResult parse, string command)
     {
         if (parse.GetResult(Database) is { Implicit: false })
         {
-            return parse.GetValue(Database)!;
+            var given = parse.GetValue(Database)!;
+            return CliDatabase.IsConnectionString(given) || parse.GetValue(Schema) is not null
+                ? throw new ArgumentException($"'dreaming {command}' writes simulated sessions and memory into a SQLite file: pass --db with the path of a file for the {command}, not a PostgreSQL database (nor --schema).")
+                : given;
         }
 
         return _environment(DatabaseVariable) is { } named && !string.IsNullOrWhiteSpace(named)
-            ? throw new ArgumentException($"'dreaming {command}' writes simulated sessions and memory, so it does not take its database from {DatabaseVariable} ('{named}'): pass --db with the path of a database for the {command}.")
+            ? throw new ArgumentException($"'dreaming {command}' writes simulated sessions and memory, so it does not take its database from {DatabaseVariable} ('{ShownDefault(named)}'): pass --db with the path of a database for the {command}.")
             : DefaultDatabase;
     }
 

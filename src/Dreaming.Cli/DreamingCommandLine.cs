@@ -44,6 +44,7 @@ internal static class DreamingCommandLine
         var common = new CommonOptions(environment);
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");
         root.Options.Add(common.Database);
+        root.Options.Add(common.Schema);
         root.Options.Add(common.Json);
         root.Options.Add(common.ModelEndpoint);
         root.Options.Add(common.Model);

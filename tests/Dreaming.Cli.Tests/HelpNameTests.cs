@@ -7,8 +7,8 @@ public class HelpNameTests
     [InlineData("--by <NAME>", "memory", "approve")]
     [InlineData("--note <TEXT>", "memory", "reject")]
     [InlineData("--note <TEXT>", "memory", "rollback")]
-    [InlineData("--db <PATH>", "sessions")]
-    [InlineData("--db <PATH>", "memory", "edit")]
+    [InlineData("--db <PATH|CONNECTION>", "sessions")]
+    [InlineData("--db <PATH|CONNECTION>", "memory", "edit")]
     public async Task Help_names_the_value_an_option_takes_as_the_docs_do(string shown, params string[] command)
     {
         // The help showed '--by <by>', '--note <note>' and '--db <db>' next to memory edit's '--add <TEXT>' and

@@ -43,7 +43,7 @@ public class MemoryEditEndToEndTests
 
         // A session of the agent, given its memory by UseDreaming(), is told the person's lesson and not the retired one.
         var model = new CapturingModel();
-        await using (var services = CliServices.Build(cli.Database, model))
+        await using (var services = CliServices.Build(CliDatabase.Parse(cli.Database, null), model))
         {
             await using var session = services.GetRequiredService<IAgentSessionFactory>().StartSession("refund-bot", "refund 150");
             await services.GetRequiredService<IChatClient>().GetResponseAsync([new ChatMessage(ChatRole.User, "refund 150")]);

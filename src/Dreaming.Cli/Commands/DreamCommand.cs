@@ -80,7 +80,8 @@ internal static class DreamCommand
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            var database = common.DatabaseOf(parse);
+            await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
 
             // A configured model writes the lessons (a model that fails leaves template lessons, with a note saying so).
             var settings = common.ModelSettings(parse);

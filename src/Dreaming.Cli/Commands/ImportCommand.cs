@@ -61,7 +61,7 @@ internal static class ImportCommand
 
                 // What the import gives each session is noted only when --agent or --scope may differ from what is stored.
                 var imported = options.AgentId is null && options.Scope is null ? null : new ImportedSessions();
-                await using var services = CliServices.Build(parse.GetValue(common.Database)!, customize: imported is null ? null : imported.Capture);
+                await using var services = CliServices.Build(common.DatabaseOf(parse), customize: imported is null ? null : imported.Capture);
                 var importer = services.GetRequiredService<SessionImporter>();
                 var results = new List<ImportResult>();
                 foreach (var path in files)

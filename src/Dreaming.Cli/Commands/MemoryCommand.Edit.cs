@@ -41,7 +41,8 @@ internal static partial class MemoryCommand
             changes.CheckShape();
             var author = MemoryAuthor.Person(parse.GetValue(by)!);
             var versionId = parse.GetValue(id)!;
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!, webhooks);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct, unroutedWebhooks: webhooks).ConfigureAwait(false);
+            var store = stores.Memory;
             var source = await store.GetVersionAsync(versionId, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
             var edit = changes.ToEdit(source, author, parse.GetValue(note), DateTimeOffset.UtcNow);
             var edited = await store.EditAsync(source.Id, edit.Edit, ct).ConfigureAwait(false);

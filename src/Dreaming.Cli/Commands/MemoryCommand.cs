@@ -54,7 +54,8 @@ internal static partial class MemoryCommand
         var command = new Command("list", "List the memory versions of a scope, newest first.") { agent, scope, limit, before };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var store = stores.Memory;
             var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
             var versions = await store.ListVersionsAsync(memoryScope, parse.GetValue(limit), parse.GetValue(before), ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
@@ -96,7 +97,8 @@ internal static partial class MemoryCommand
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var store = stores.Memory;
             MemoryVersion? shown;
             if ((parse.GetValue(positional) ?? parse.GetValue(version)) is { } id)
             {
@@ -144,7 +146,8 @@ internal static partial class MemoryCommand
         var command = new Command("diff", "Show what changed between two memory versions.") { from, to };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var store = stores.Memory;
             var diff = await store.DiffAsync(parse.GetValue(from)!, parse.GetValue(to)!, ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
@@ -176,7 +179,8 @@ internal static partial class MemoryCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var webhooks = !parse.GetValue(noWebhooks);
-            using var store = MemoryStoreFor(parse.GetValue(common.Database)!, webhooks);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct, unroutedWebhooks: webhooks).ConfigureAwait(false);
+            var store = stores.Memory;
             var author = MemoryAuthor.Person(parse.GetValue(by)!);
             var versionId = parse.GetValue(id)!;
             var result = verb switch
@@ -222,13 +226,4 @@ internal static partial class MemoryCommand
 
         return agent is not null ? MemoryScope.Agent(agent) : throw new ArgumentException("Give --agent ID or --scope KEY (or a version id for 'show').");
     }
-
-    /// <summary>The memory store of the database; with <paramref name="unroutedWebhooks"/>, its changes write their webhook
-    /// events as unrouted events for the app's dispatcher (the tool has no endpoints of its own).</summary>
-    private static Dreaming.Sqlite.SqliteMemoryStore MemoryStoreFor(string database, bool unroutedWebhooks = false) =>
-        new(new Dreaming.Sqlite.SqliteTraceStoreOptions
-        {
-            ConnectionString = CliServices.ToConnectionString(CliServices.RequireDatabase(database)),
-            WriteUnroutedWebhooks = unroutedWebhooks,
-        });
 }

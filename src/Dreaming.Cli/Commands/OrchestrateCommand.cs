@@ -38,7 +38,7 @@ internal static class OrchestrateCommand
             var simulated = configured is null;
             var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
             var services = new ServiceCollection();
-            var dreaming = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(parse.GetValue(common.Database)!));
+            var dreaming = common.DatabaseOf(parse).Use(services.AddDreamingAgents());
             if (configured is not null)
             {
                 // It also judges the model-judged criteria of the items' rubrics (as 'dreaming grade' does), retrying

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Dreaming.Cli.Output;
-using Dreaming.Sqlite;
 
 namespace Dreaming.Cli.Commands;
 
@@ -52,26 +51,31 @@ internal static class PurgeCommand
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            var database = common.DatabaseOf(parse);
+            if (database.IsPostgres && parse.GetValue(compact))
+            {
+                // Checked before anything is purged: nothing changes.
+                throw new ArgumentException($"--compact rewrites a SQLite file (VACUUM); '{database.Display}' is a PostgreSQL schema, whose space autovacuum reuses after a purge (VACUUM FULL, which shrinks the tables, is the database administrator's to run). Leave out --compact.");
+            }
+
             var options = new SessionRetentionOptions { MaxAge = parse.GetValue(olderThan), KeepUnreadSessions = true };
             foreach (var key in parse.GetValue(keepUnread) ?? [])
             {
                 options.DreamScopes.Add(MemoryScope.Parse(key));
             }
 
-            using var store = CliServices.OpenStore(database);
-            using var runs = new SqliteDreamRunStore(CliServices.ToConnectionString(database));
-            var retention = new SessionRetention(options, store, runs);
+            await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
+            var retention = new SessionRetention(options, stores.Traces, stores.DreamRuns);
             var dry = parse.GetValue(dryRun);
             var result = dry ? await retention.PreviewAsync(ct).ConfigureAwait(false) : await retention.RunOnceAsync(ct).ConfigureAwait(false);
-            var size = parse.GetValue(compact) ? await CompactAsync(store, database, ct).ConfigureAwait(false) : null;
+            var size = parse.GetValue(compact) ? await CompactAsync((Dreaming.Sqlite.SqliteTraceStore)stores.Traces, database.Path!, ct).ConfigureAwait(false) : null;
             Write(output, parse.GetValue(common.Json), dry, result, size);
             return 0;
         }).ConfigureAwait(false));
         return command;
     }
 
-    private static async Task<(long Before, long After)?> CompactAsync(SqliteTraceStore store, string database, CancellationToken cancellationToken)
+    private static async Task<(long Before, long After)?> CompactAsync(Dreaming.Sqlite.SqliteTraceStore store, string database, CancellationToken cancellationToken)
     {
         var before = new FileInfo(database).Length;
         await store.CompactAsync(cancellationToken).ConfigureAwait(false);

@@ -25,17 +25,17 @@ internal static class ReportCommand
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            var database = common.DatabaseOf(parse);
             var agentId = parse.GetValue(agent);
             var from = parse.GetValue(since);
 
-            using var store = CliServices.OpenStore(database);
-            using var memory = new Dreaming.Sqlite.SqliteMemoryStore(CliServices.ToConnectionString(database));
+            await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
+            var (store, memory) = (stores.Traces, stores.Memory);
             var report = await SessionReportBuilder.BuildAsync(store, memory, agentId, from, ct).ConfigureAwait(false);
             if (agentId is not null && report.Agents.Count == 0 && (from is null || !await HasSessionsAsync(store, agentId, ct).ConfigureAwait(false)))
             {
                 // Most likely a typo: say so, rather than print an empty report.
-                await error.WriteLineAsync($"error: Agent '{Text.OneLine(agentId)}' has no sessions in '{CliServices.FullPath(database)}'; 'dreaming sessions' lists the agents' sessions.").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: Agent '{Text.OneLine(agentId)}' has no sessions in '{database.Display}'; 'dreaming sessions' lists the agents' sessions.").ConfigureAwait(false);
                 return 1;
             }
 
@@ -59,7 +59,7 @@ internal static class ReportCommand
         return command;
     }
 
-    private static async Task<bool> HasSessionsAsync(Dreaming.Sqlite.SqliteTraceStore store, string agentId, CancellationToken cancellationToken) =>
+    private static async Task<bool> HasSessionsAsync(ITraceStore store, string agentId, CancellationToken cancellationToken) =>
         (await store.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = 1 }, cancellationToken).ConfigureAwait(false)).Items.Count > 0;
 
     // A date (midnight UTC) or a date and time, UTC unless it gives an offset; anything else is a parse error naming the

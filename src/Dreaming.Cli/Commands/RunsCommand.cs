@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Dreaming.Cli.Output;
-using Dreaming.Sqlite;
 
 namespace Dreaming.Cli.Commands;
 
@@ -36,10 +35,9 @@ internal static class RunsCommand
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
             var key = parse.GetValue(scope) is { } given ? MemoryScope.Parse(given) : MemoryScope.Agent(parse.GetValue(agent)!);
-            using var store = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = CliServices.ToConnectionString(database) });
-            var runs = await store.ListAsync(key, parse.GetValue(limit), ct).ConfigureAwait(false);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var runs = await stores.DreamRuns.ListAsync(key, parse.GetValue(limit), ct).ConfigureAwait(false);
             var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(common.Json))
             {

@@ -21,16 +21,16 @@ internal static partial class SessionCommand
         var show = new Command(name, description) { id };
         show.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
-
-            using var store = CliServices.OpenStore(database);
+            var database = common.DatabaseOf(parse);
+            await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
+            var store = stores.Traces;
             var sessionId = parse.GetValue(id)!;
             // One snapshot: a session the app is still recording into (or ending) is shown as it stood at one instant,
             // its event count and status matching the events listed.
-            var read = await store.GetSessionWithEventsAsync(sessionId, ct).ConfigureAwait(false);
+            var read = await CliStores.GetSessionWithEventsAsync(store, sessionId, ct).ConfigureAwait(false);
             if (read is null)
             {
-                await error.WriteLineAsync($"error: Session '{sessionId}' does not exist in '{CliServices.FullPath(database)}'.").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: Session '{sessionId}' does not exist in '{database.Display}'.").ConfigureAwait(false);
                 return 1;
             }
 
@@ -93,7 +93,7 @@ internal static partial class SessionCommand
     }
 
     // The direct child sessions of the session (an orchestration run's items), running or ended, and what they used.
-    private static async Task<Children> ReadChildrenAsync(Dreaming.Sqlite.SqliteTraceStore store, string sessionId, CancellationToken cancellationToken)
+    private static async Task<Children> ReadChildrenAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken)
     {
         var children = default(Children);
         await foreach (var child in Reports.ChildSessions.OfAsync(store, sessionId, SessionQuery.MaxPageSize, cancellationToken).ConfigureAwait(false))

@@ -22,10 +22,8 @@ internal static class SessionsCommand
         var command = new Command("sessions", "List recorded sessions, newest first.") { agent, status, outcome, parent, scope, limit };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
-
-            using var store = CliServices.OpenStore(database);
-            var page = await store.QuerySessionsAsync(
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var page = await stores.Traces.QuerySessionsAsync(
                 new SessionQuery
                 {
                     AgentId = parse.GetValue(agent),
@@ -88,11 +86,9 @@ internal static class SessionsCommand
         { olderThan };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
             var startedBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
-
-            using var store = CliServices.OpenStore(database);
-            var ended = await store.AbandonRunningSessionsAsync(startedBefore, cancellationToken: ct).ConfigureAwait(false);
+            var ended = await stores.Traces.AbandonRunningSessionsAsync(startedBefore, cancellationToken: ct).ConfigureAwait(false);
 
             if (parse.GetValue(common.Json))
             {

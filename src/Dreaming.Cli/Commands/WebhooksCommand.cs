@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Dreaming.Cli.Output;
 using Dreaming.Cli.Webhooks;
-using Dreaming.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Cli.Commands;
@@ -27,7 +26,8 @@ internal static class WebhooksCommand
         var command = new Command("list", "List webhook deliveries, newest first, with their state, attempts and last error.") { state, limit, unrouted };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            using var outbox = Open(parse.GetValue(common.Database)!);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var outbox = stores.Outbox;
             if (parse.GetValue(unrouted))
             {
                 if (parse.GetValue(state) is not null)
@@ -35,7 +35,7 @@ internal static class WebhooksCommand
                     throw new ArgumentException("--unrouted lists events, which have no delivery state; leave out --state.");
                 }
 
-                return await ListUnroutedAsync(outbox, parse.GetValue(limit), parse.GetValue(common.Json), output, ct).ConfigureAwait(false);
+                return await ListUnroutedAsync(stores, parse.GetValue(limit), parse.GetValue(common.Json), output, ct).ConfigureAwait(false);
             }
 
             var rows = await outbox.ListAsync(parse.GetValue(state), parse.GetValue(limit), ct).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal static class WebhooksCommand
             }
 
             // Counted up to the list's limit: enough to say that some wait, and how to see them.
-            var waiting = (await outbox.ListUnroutedAsync(WebhookOutboxRules.MaxListLimit, ct).ConfigureAwait(false)).Count;
+            var waiting = (await stores.ListUnroutedAsync(WebhookOutboxRules.MaxListLimit, ct).ConfigureAwait(false)).Count;
             if (rows.Count == 0)
             {
                 output.WriteLine("no webhook deliveries match");
@@ -100,7 +100,7 @@ internal static class WebhooksCommand
         webhooks.AddTo(command);
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = parse.GetValue(common.Database)!;
+            var database = common.DatabaseOf(parse);
             var deliveryId = parse.GetValue(id);
             var all = parse.GetValue(allDead);
             if ((deliveryId is null) == !all)
@@ -110,8 +110,9 @@ internal static class WebhooksCommand
 
             var target = webhooks.Read(parse);
             List<WebhookDelivery> replayed;
-            using (var outbox = Open(database))
+            await using (var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false))
             {
+                var outbox = stores.Outbox;
                 var now = DateTimeOffset.UtcNow;
                 var dead = all ? (await outbox.ListAsync(WebhookDeliveryState.Dead, WebhookOutboxRules.MaxListLimit, ct).ConfigureAwait(false)).ToList() : [];
                 replayed = all ? dead : [await outbox.ReplayAsync(deliveryId!, now, ct).ConfigureAwait(false)];
@@ -144,7 +145,7 @@ internal static class WebhooksCommand
 
             var ids = replayed.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             var services = new ServiceCollection();
-            var builder = services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+            var builder = database.Use(services.AddDreamingAgents());
             CliWebhooks.Configure(builder, to, replayed.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal));
             await using var provider = services.BuildServiceProvider();
             CliWebhooks.Validate(provider);
@@ -179,8 +180,8 @@ internal static class WebhooksCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var writtenBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
-            using var outbox = Open(parse.GetValue(common.Database)!);
-            var dropped = await outbox.DropUnroutedAsync(writtenBefore, ct).ConfigureAwait(false);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
+            var dropped = await stores.DropUnroutedAsync(writtenBefore, ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
                 CliJson.Write(output, new { writtenBefore, count = dropped.Count, eventIds = dropped });
@@ -196,9 +197,9 @@ internal static class WebhooksCommand
         return command;
     }
 
-    private static async Task<int> ListUnroutedAsync(SqliteWebhookOutboxStore outbox, int limit, bool json, TextWriter output, CancellationToken ct)
+    private static async Task<int> ListUnroutedAsync(CliStores stores, int limit, bool json, TextWriter output, CancellationToken ct)
     {
-        var events = await outbox.ListUnroutedAsync(limit, ct).ConfigureAwait(false);
+        var events = await stores.ListUnroutedAsync(limit, ct).ConfigureAwait(false);
         if (json)
         {
             CliJson.Write(output, events.Select(e => new { e.EventId, e.EventType, e.CreatedAt }));
@@ -217,7 +218,7 @@ internal static class WebhooksCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.EventId,-36}  {e.EventType,-28}  {e.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}"));
         }
 
-        output.WriteLine("they reach the app's receivers when the app's webhook dispatcher (AddWebhooks with UseSqliteStore on this database) next runs, however old they are then ('dreaming webhooks drop-unrouted --older-than DURATION' drops old ones)");
+        output.WriteLine("they reach the app's receivers when the app's webhook dispatcher (AddWebhooks with UseSqliteStore or UsePostgresStore on this database) next runs, however old they are then ('dreaming webhooks drop-unrouted --older-than DURATION' drops old ones)");
         return 0;
     }
 
@@ -228,7 +229,4 @@ internal static class WebhooksCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{waiting}{(waiting == WebhookOutboxRules.MaxListLimit ? " or more" : string.Empty)} {(waiting == 1 ? "event" : "events")} written by this tool {(waiting == 1 ? "waits" : "wait")}, unrouted, for the app's webhook dispatcher on this database ('dreaming webhooks list --unrouted' lists them)"));
         }
     }
-
-    private static SqliteWebhookOutboxStore Open(string database) =>
-        new(CliServices.ToConnectionString(CliServices.RequireDatabase(database)));
 }

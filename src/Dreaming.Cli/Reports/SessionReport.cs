@@ -1,5 +1,4 @@
 using System.Globalization;
-using Dreaming.Sqlite;
 
 namespace Dreaming.Cli.Reports;
 
@@ -154,11 +153,9 @@ internal static class SessionReportBuilder
             return given;
         }
 
-        // The SQLite store reads only these events: parsing every event of every session was most of the report's time
+        // The SQLite and PostgreSQL stores read only these events: parsing every event of every session was most of the report's time
         // (a year's file: 200,000 sessions, 4 million events), and an event this build cannot read does not fail it.
-        var events = sessions is SqliteTraceStore sqlite
-            ? await sqlite.GetEventsAsync(session.Id, s_injected, cancellationToken).ConfigureAwait(false)
-            : await sessions.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false);
+        var events = await CliStores.GetEventsAsync(sessions, session.Id, s_injected, cancellationToken).ConfigureAwait(false);
         foreach (var e in events)
         {
             if (e is InsightsInjectedEvent injected && !given.Exists(v => string.Equals(v.Id, injected.MemoryVersionId, StringComparison.Ordinal)))

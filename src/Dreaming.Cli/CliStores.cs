@@ -1,0 +1,64 @@
+using Dreaming.PostgreSql;
+using Dreaming.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Cli;
+
+/// <summary>The stores a command uses, from the registrations of <see cref="CliServices.Build"/> on its database, and the
+/// reads both durable stores offer beyond their interfaces (one snapshot of a session, events of some types, the unrouted
+/// webhook events), chosen here by store so that commands do not branch on the database.</summary>
+internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
+{
+    /// <summary>Gets the trace store.</summary>
+    public ITraceStore Traces => services.GetRequiredService<ITraceStore>();
+
+    /// <summary>Gets the memory store.</summary>
+    public IMemoryStore Memory => services.GetRequiredService<IMemoryStore>();
+
+    /// <summary>Gets the dream run store.</summary>
+    public IDreamRunStore DreamRuns => services.GetRequiredService<IDreamRunStore>();
+
+    /// <summary>Gets the webhook outbox.</summary>
+    public IWebhookOutboxStore Outbox => services.GetRequiredService<IWebhookOutboxStore>();
+
+    /// <summary>Reads a session and its events from one snapshot, so its event count and status match the events.</summary>
+    public static Task<SessionWithEvents?> GetSessionWithEventsAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken) => store switch
+    {
+        SqliteTraceStore sqlite => sqlite.GetSessionWithEventsAsync(sessionId, cancellationToken),
+        PostgresTraceStore postgres => postgres.GetSessionWithEventsAsync(sessionId, cancellationToken),
+        _ => ReadApartAsync(store, sessionId, cancellationToken),
+    };
+
+    /// <summary>Reads a session's events of the given types only: the durable stores read and parse no other event, so an
+    /// event of another type that this build cannot parse (written by a newer one) does not fail the read.</summary>
+    public static Task<IReadOnlyList<SessionEvent>> GetEventsAsync(ITraceStore store, string sessionId, IReadOnlyCollection<string> eventTypes, CancellationToken cancellationToken) => store switch
+    {
+        SqliteTraceStore sqlite => sqlite.GetEventsAsync(sessionId, eventTypes, cancellationToken),
+        PostgresTraceStore postgres => postgres.GetEventsAsync(sessionId, eventTypes, cancellationToken),
+        _ => store.GetEventsAsync(sessionId, cancellationToken),
+    };
+
+    /// <summary>The webhook events written with no endpoint that wait for an app's dispatcher, oldest first.</summary>
+    public Task<IReadOnlyList<(string EventId, string EventType, DateTimeOffset CreatedAt)>> ListUnroutedAsync(int limit, CancellationToken cancellationToken) => Outbox switch
+    {
+        SqliteWebhookOutboxStore sqlite => sqlite.ListUnroutedAsync(limit, cancellationToken),
+        PostgresWebhookOutboxStore postgres => postgres.ListUnroutedAsync(limit, cancellationToken),
+        var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
+    };
+
+    /// <summary>Drops the unrouted webhook events written before <paramref name="writtenBefore"/>.</summary>
+    public Task<IReadOnlyList<string>> DropUnroutedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken) => Outbox switch
+    {
+        SqliteWebhookOutboxStore sqlite => sqlite.DropUnroutedAsync(writtenBefore, cancellationToken),
+        PostgresWebhookOutboxStore postgres => postgres.DropUnroutedAsync(writtenBefore, cancellationToken),
+        var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
+    };
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => services.DisposeAsync();
+
+    private static async Task<SessionWithEvents?> ReadApartAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken) =>
+        await store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is { } session
+            ? new SessionWithEvents(session, await store.GetEventsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+            : null;
+}
