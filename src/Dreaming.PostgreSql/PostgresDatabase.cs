@@ -81,6 +81,15 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     private async Task MigrateAsync(string component, IReadOnlyList<string> migrations)
     {
         await using var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // A component already at this version needs no lock and no DDL: read it first, so that a role that may only read
+        // the tables (a reviewer running the dreaming tool) can use the stores, which CREATE TABLE IF NOT EXISTS refused.
+        if (await ReadVersionAsync(connection, component).ConfigureAwait(false) is { } current && current >= migrations.Count)
+        {
+            ThrowIfNewer(component, current, migrations.Count);
+            return;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended('dreaming.schema:' || @schema, 0))", ("schema", Schema)).ConfigureAwait(false);
 
@@ -108,12 +117,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             version = await read.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is int stored ? stored : 0;
         }
 
-        if (version > migrations.Count)
-        {
-            throw new TraceStoreException(
-                $"The PostgreSQL schema '{Location}' holds version {version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({migrations.Count}): update the package, or use another schema.");
-        }
-
+        ThrowIfNewer(component, version, migrations.Count);
         if (version == migrations.Count)
         {
             return;
@@ -131,6 +135,32 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             ("component", component),
             ("version", migrations.Count)).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a component's version without a lock, or <see langword="null"/> when the schema or its
+    /// <c>schema_versions</c> table does not exist (or the role cannot see it) or the component has no row.</summary>
+    private static async Task<int?> ReadVersionAsync(NpgsqlConnection connection, string component)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_versions') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!)
+            {
+                return null;
+            }
+        }
+
+        await using var read = new NpgsqlCommand("SELECT version FROM schema_versions WHERE component = @component", connection);
+        read.Parameters.AddWithValue("component", component);
+        return await read.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is int stored ? stored : null;
+    }
+
+    private void ThrowIfNewer(string component, int version, int known)
+    {
+        if (version > known)
+        {
+            throw new TraceStoreException(
+                $"The PostgreSQL schema '{Location}' holds version {version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}): update the package, or use another schema.");
+        }
     }
 
     /// <summary>Runs one statement with named parameters in a transaction.</summary>
