@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Dreaming.PostgreSql;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -11,11 +10,11 @@ namespace Dreaming.Cli;
 /// file, or a schema of a PostgreSQL database. The one place that tells them apart; commands use the stores it registers.</summary>
 /// <remarks>
 /// <para>The rule: a value is a PostgreSQL connection string when it starts with <c>postgres://</c> or
-/// <c>postgresql://</c> (a URI), or when it reads as a connection string (<c>key=value</c> pairs separated by
-/// <c>;</c>, each key of letters, digits and spaces) with a <c>Host</c>, <c>Server</c> or <c>Password</c> key (a value with a password is never taken as a file
-/// name, which messages would show). Anything else is the path of a SQLite file, whatever it holds: a path
-/// with <c>=</c> or <c>;</c> in it is still a path unless it reads as such pairs with one of those keys, and a relative one
-/// that would (a file named <c>Host=a</c>) is given as <c>./Host=a</c>.</para>
+/// <c>postgresql://</c> (a URI), or when it reads as a connection string (<c>key=value</c> pairs separated by <c>;</c>,
+/// each key of letters, digits and spaces) with a <c>Host</c>, <c>Server</c> or <c>Password</c> key (a value with a
+/// password is never taken as a file name, which messages would show). Anything else is the path of a SQLite file,
+/// whatever it holds: a path with <c>=</c> or <c>;</c> in it is still a path unless it reads as such pairs with one of
+/// those keys, and a relative one that would (a file named <c>Host=a</c>) is given as <c>./Host=a</c>.</para>
 /// <para>The password is never shown: <see cref="Display"/> and every message name the database as
 /// <c>host:port/database/schema</c>, as the PostgreSQL stores do.</para>
 /// </remarks>
@@ -61,7 +60,7 @@ internal sealed partial class CliDatabase
         if (!IsConnectionString(value))
         {
             return schema is null
-                ? new CliDatabase(value, new SqliteConnectionStringBuilder { DataSource = System.IO.Path.GetFullPath(value) }.ToString(), null, System.IO.Path.GetFullPath(value))
+                ? new CliDatabase(value, CliServices.ToConnectionString(value), null, System.IO.Path.GetFullPath(value))
                 : throw new ArgumentException($"--schema names a PostgreSQL schema, but --db (or {CommonOptions.DatabaseVariable}) names a SQLite file, '{System.IO.Path.GetFullPath(value)}'; leave out --schema.");
         }
 

@@ -196,9 +196,9 @@ internal sealed class CommonOptions
     /// PostgreSQL database.</exception>
     public string DatabaseForSimulatedData(ParseResult parse, string command)
     {
-        if (parse.GetResult(Database) is { Implicit: false })
+        if (parse.GetResult(Database) is { Implicit: false } || parse.GetValue(Schema) is not null)
         {
-            var given = parse.GetValue(Database)!;
+            var given = parse.GetValue(Database) ?? DefaultDatabase;
             return CliDatabase.IsConnectionString(given) || parse.GetValue(Schema) is not null
                 ? throw new ArgumentException($"'dreaming {command}' writes simulated sessions and memory into a SQLite file: pass --db with the path of a file for the {command}, not a PostgreSQL database (nor --schema).")
                 : given;

@@ -118,11 +118,15 @@ public class PostgresDatabaseArgumentTests
 
         var (demoExit, _, demoError) = await cli.RunAsync("demo", "--db", database);
         var (purgeExit, _, purgeError) = await cli.RunAsync("purge", "--older-than", "90d", "--compact", "--db", database);
+        var (schemaExit, _, schemaError) = await cli.RunAsync("demo", "--schema", "app");
         cli.Environment["DREAMING_DB"] = database;
         var (variableExit, _, variableError) = await cli.RunAsync("demo");
 
         Assert.Equal(1, demoExit);
         Assert.Contains("'dreaming demo' writes simulated sessions and memory into a SQLite file", demoError, StringComparison.Ordinal);
+        Assert.Equal(1, schemaExit);
+        Assert.Contains("(nor --schema)", schemaError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "dreaming.db")) && schemaExit == 0);
         Assert.Equal(1, purgeExit);
         Assert.StartsWith("error: --compact rewrites a SQLite file (VACUUM); '127.0.0.1:1/app/dreaming' is a PostgreSQL schema", purgeError, StringComparison.Ordinal);
         Assert.Equal(1, variableExit);

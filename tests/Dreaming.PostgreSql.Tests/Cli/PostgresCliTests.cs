@@ -111,6 +111,32 @@ public sealed class PostgresCliTests
     }
 
     [Fact]
+    public async Task Orchestrate_records_its_run_and_items_in_the_schema_it_creates()
+    {
+        await using var cli = new PostgresCliRunner();
+        var plan = cli.WriteFile("plan.json", """
+            {
+              "goal": "Check two things",
+              "agents": [ { "name": "checker", "instructions": "You check." } ],
+              "items": [
+                { "id": "one", "agent": "checker", "instructions": "Check one", "dependsOn": [] },
+                { "id": "two", "agent": "checker", "instructions": "Check two", "dependsOn": ["one"] }
+              ]
+            }
+            """);
+
+        var run = JsonDocument.Parse(await cli.RunOkAsync("orchestrate", "--plan", plan, "--json")).RootElement;
+        var sessionId = run.GetProperty("sessionId").GetString()!;
+        var items = JsonDocument.Parse(await cli.RunOkAsync("sessions", "--parent", sessionId, "--json")).RootElement;
+        var shown = await cli.RunOkAsync("session", "show", sessionId);
+
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(2, items.GetArrayLength());
+        Assert.Contains("orchestration.completed", shown, StringComparison.Ordinal);
+        Assert.Contains("on its 2 child sessions", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Purge_deletes_the_ended_sessions_keeping_the_unread_ones_when_asked()
     {
         await using var cli = new PostgresCliRunner();
