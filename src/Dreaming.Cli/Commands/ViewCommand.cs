@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Dreaming.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,7 +29,8 @@ internal static class ViewCommand
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
-            var database = CliServices.RequireDatabase(parse.GetValue(common.Database)!);
+            var database = common.DatabaseOf(parse);
+            await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
             await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly));
             try
             {
@@ -42,7 +42,7 @@ internal static class ViewCommand
             }
 
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-            await output.WriteLineAsync($"agent view of {CliServices.FullPath(database)}: {address}/ (this machine only; Ctrl+C stops it)").ConfigureAwait(false);
+            await output.WriteLineAsync($"agent view of {database.Display}: {address}/ (this machine only; Ctrl+C stops it)").ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
             try
             {
@@ -60,12 +60,13 @@ internal static class ViewCommand
         return command;
     }
 
-    private static WebApplication Build(string database, int port, bool readOnly)
+    private static WebApplication Build(CliDatabase database, int port, bool readOnly)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
-        builder.Services.AddDreamingAgents().UseSqliteStore(CliServices.ToConnectionString(database));
+        // As 'dreaming memory approve' does: a review's webhook events are written for the app's dispatcher on the database.
+        database.Use(builder.Services.AddDreamingAgents(), unroutedWebhooks: true);
         var app = builder.Build();
         app.MapDreamingAgentView("/", options =>
         {
