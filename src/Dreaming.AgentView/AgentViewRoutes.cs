@@ -16,6 +16,15 @@ internal static class AgentViewRoutes
     public static void Map(RouteGroupBuilder group, AgentViewOptions options, string basePattern)
     {
         group.MapGet("/", (HttpContext http) => OverviewPage.WriteAsync(View(http, options, basePattern)));
+        var review = options.ReadOnly ? null : MemoryReview.Create(((IEndpointRouteBuilder)group).ServiceProvider);
+        group.MapGet("/memory", (HttpContext http) => MemoryScopesPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/memory/{scope}", (HttpContext http, string scope) => MemoryScopePage.WriteAsync(View(http, options, basePattern), scope));
+        group.MapGet("/memory/versions/{id}", (HttpContext http, string id) => MemoryVersionPage.WriteAsync(View(http, options, basePattern), id, review));
+        foreach (var action in MemoryReview.Actions)
+        {
+            group.MapPost("/memory/versions/{id}/" + action, (HttpContext http, string id) => MemoryReview.PostAsync(review, View(http, options, basePattern), id, action)).DisableAntiforgery();
+        }
+
         group.MapGet("/" + AgentViewStyles.Path, (HttpContext http) =>
         {
             AgentViewLayout.SetHeaders(http.Response);

@@ -16,6 +16,7 @@ internal static class AgentViewLayout
     private static readonly (string Text, string Path)[] s_navigation =
     [
         ("Sessions", ""),
+        ("Memory", "memory"),
     ];
 
     /// <summary>Writes a whole page.</summary>

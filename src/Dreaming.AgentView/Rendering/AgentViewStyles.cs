@@ -32,5 +32,11 @@ internal static class AgentViewStyles
         .pager { margin-top: .8rem; }
         .error-message { color: var(--bad); }
         form.inline { display: inline; }
+        .status-superseded, .status-retired, .status-canceled, .status-pending { color: var(--muted); }
+        .status-quarantined { color: var(--bad); }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
+        tr.active-version { background: rgba(21, 128, 61, .08); } .marker { color: var(--ok); font-size: 12px; }
+        .diff-added, table.diff-added td { border-left: 3px solid var(--ok); } .diff-removed, table.diff-removed td { border-left: 3px solid var(--bad); text-decoration: line-through; } .diff-changed td.before { color: var(--bad); } .diff-changed td.after { color: var(--ok); }
+        form.review, form.scope-form { margin: .4rem 0; } form.review input[name=note] { width: 28rem; max-width: 100%; } .cap { color: var(--warn); } ul.evidence, ul.session-ids { margin: 0; padding-left: 1rem; }
         """;
 }

@@ -1,0 +1,170 @@
+using Dreaming.AgentView.Rendering;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>The review actions of the version page: approve, reject (with a reason) and roll back (with a note), each a
+/// POST form protected by an antiforgery token, recorded as <see cref="MemoryAuthor.Person"/> of the signed-in user's
+/// name. Not mapped when <see cref="AgentViewOptions.ReadOnly"/>.</summary>
+/// <param name="antiforgery">The host's <see cref="IAntiforgery"/> when it registered one (<c>AddAntiforgery()</c>),
+/// otherwise one of the view's own over the host's data protection keys.</param>
+internal sealed class MemoryReview(IAntiforgery antiforgery)
+{
+    /// <summary>The actions, as the last path segment of their POST.</summary>
+    public static readonly string[] Actions = ["approve", "reject", "rollback"];
+
+    /// <summary>The longest reason or note a form accepts.</summary>
+    public const int MaxNoteLength = 4000;
+
+    /// <summary>Creates the review of a mapping: the host's antiforgery service, or the view's own when the host has none.</summary>
+    /// <param name="app">The app's services.</param>
+    public static MemoryReview Create(IServiceProvider app)
+    {
+        if (app.GetService<IAntiforgery>() is { } hosts)
+        {
+            return new(hosts);
+        }
+
+        // The host did not call AddAntiforgery(): the view makes its own, with the host's data protection keys (so tokens
+        // hold across the host's instances when it shares its keys) or, without them, keys of its own.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        if (app.GetService<IDataProtectionProvider>() is { } keys)
+        {
+            services.AddSingleton(keys);
+        }
+
+        services.AddAntiforgery();
+        return new(services.BuildServiceProvider().GetRequiredService<IAntiforgery>());
+    }
+
+    /// <summary>The name a review by the request's user is recorded with (<see cref="MemoryAuthor.Person"/>): the
+    /// authenticated identity's name, or <see langword="null"/> when the user is anonymous or has no name claim (blank
+    /// counts as none), who may then read but not review.</summary>
+    /// <param name="http">The request.</param>
+    public static string? ReviewerName(HttpContext http) =>
+        http.User.Identity is { IsAuthenticated: true, Name: { } name } && !string.IsNullOrWhiteSpace(name) ? name : null;
+
+    /// <summary>Issues the request's token (setting its cookie) for the forms of a page.</summary>
+    /// <param name="http">The request.</param>
+    public AntiforgeryTokenSet Tokens(HttpContext http) => antiforgery.GetAndStoreTokens(http);
+
+    /// <summary>Writes the forms that fit the version's state: approve and reject for a proposed version, roll back for any
+    /// version but the active one.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="view">The request.</param>
+    /// <param name="version">The version.</param>
+    /// <param name="tokens">The request's tokens.</param>
+    public static void WriteForms(HtmlWriter html, AgentViewContext view, MemoryVersion version, AntiforgeryTokenSet tokens)
+    {
+        html.Raw("<section id=\"review\">").Element("h3", "Review");
+        if (version.State == MemoryVersionState.Proposed)
+        {
+            Form(html, view, version.Id, tokens, "approve", "Approve", null);
+            Form(html, view, version.Id, tokens, "reject", "Reject", "Reason");
+        }
+
+        if (version.State != MemoryVersionState.Active)
+        {
+            Form(html, view, version.Id, tokens, "rollback", "Roll back to this version", "Note");
+        }
+        else
+        {
+            html.Element("p", "This is the active version: roll back to an earlier one from its page.", "muted");
+        }
+
+        html.Raw("</section>");
+    }
+
+    /// <summary>Handles a POST: refuses it (403) when the view is read-only (<paramref name="review"/> is
+    /// <see langword="null"/>), otherwise <see cref="PostAsync(AgentViewContext, string, string)"/>.</summary>
+    /// <param name="review">The review actions, or <see langword="null"/> when the view is read-only.</param>
+    /// <param name="view">The request.</param>
+    /// <param name="segment">The version id from the path.</param>
+    /// <param name="action">One of <see cref="Actions"/>.</param>
+    public static Task PostAsync(MemoryReview? review, AgentViewContext view, string segment, string action) => review is not null
+        ? review.PostAsync(view, segment, action)
+        : AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The agent view is read-only: memory versions cannot be approved, rejected or rolled back from it (the {action} of '{MemoryHtml.Segment(segment)}' was refused).", "error-message"), StatusCodes.Status403Forbidden);
+
+    /// <summary>Handles a POST: checks the token and the reviewer, makes the change, and redirects (303) to the version's
+    /// page (for a rollback, the new active version's); a refusal is a page saying why.</summary>
+    /// <param name="view">The request.</param>
+    /// <param name="segment">The version id from the path.</param>
+    /// <param name="action">One of <see cref="Actions"/>.</param>
+    public async Task PostAsync(AgentViewContext view, string segment, string action)
+    {
+        var http = view.Http;
+        var versionId = MemoryHtml.Segment(segment);
+        if (!http.Request.HasFormContentType)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' must be posted from its form.").ConfigureAwait(false);
+            return;
+        }
+
+        if (ReviewerName(http) is not { } name)
+        {
+            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The {action} of '{versionId}' was refused: a review is recorded with the reviewer's name, and the signed-in user has none (no name claim). Sign in as a named user.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http).ConfigureAwait(false);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' was refused: its form's antiforgery token is missing or not valid for you. Reload the version's page and try again.").ConfigureAwait(false);
+            return;
+        }
+
+        var form = await http.Request.ReadFormAsync(view.Aborted).ConfigureAwait(false);
+        var note = form["note"].ToString().Trim();
+        if (note.Length > MaxNoteLength)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The note of the {action} is {note.Length} characters long; at most {MaxNoteLength} are kept.").ConfigureAwait(false);
+            return;
+        }
+
+        var store = http.RequestServices.GetRequiredService<IMemoryStore>();
+        var reviewer = MemoryAuthor.Person(name);
+        MemoryVersion result;
+        try
+        {
+            result = action switch
+            {
+                "approve" => await store.ApproveAsync(versionId, reviewer, view.Aborted).ConfigureAwait(false),
+                "reject" => await store.RejectAsync(versionId, reviewer, note.Length == 0 ? null : note, view.Aborted).ConfigureAwait(false),
+                _ => await store.RollbackAsync(versionId, reviewer, note.Length == 0 ? null : note, view.Aborted).ConfigureAwait(false),
+            };
+        }
+        catch (MemoryVersionNotFoundException)
+        {
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No memory version '{versionId}'.").ConfigureAwait(false);
+            return;
+        }
+        catch (MemoryStateException refused)
+        {
+            await MemoryHtml.WriteConflictAsync(view, refused.Message, versionId).ConfigureAwait(false);
+            return;
+        }
+
+        AgentViewLayout.SetHeaders(http.Response);
+        http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        http.Response.Headers.Location = view.Href("memory", "versions", result.Id);
+    }
+
+    private static void Form(HtmlWriter html, AgentViewContext view, string versionId, AntiforgeryTokenSet tokens, string action, string button, string? noteLabel)
+    {
+        html.Raw("<form class=\"review review-").Raw(action).Raw("\" method=\"post\" action=\"").Text(view.Href("memory", "versions", versionId, action))
+            .Raw("\"><input type=\"hidden\" name=\"").Text(tokens.FormFieldName).Raw("\" value=\"").Text(tokens.RequestToken).Raw("\">");
+        if (noteLabel is not null)
+        {
+            html.Raw("<label>").Text(noteLabel).Raw(" <input name=\"note\" maxlength=\"4000\"></label> ");
+        }
+
+        html.Raw("<button type=\"submit\">").Text(button).Raw("</button></form>");
+    }
+}
