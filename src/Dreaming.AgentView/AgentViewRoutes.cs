@@ -25,6 +25,8 @@ internal static class AgentViewRoutes
             group.MapPost("/memory/versions/{id}/" + action, (HttpContext http, string id) => MemoryReview.PostAsync(review, View(http, options, basePattern), id, action)).DisableAntiforgery();
         }
 
+        group.MapGet("/runs", (HttpContext http) => DreamRunsPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/runs/{id}", (HttpContext http, string id) => DreamRunPage.WriteAsync(View(http, options, basePattern), id));
         group.MapGet("/" + AgentViewStyles.Path, (HttpContext http) =>
         {
             AgentViewLayout.SetHeaders(http.Response);

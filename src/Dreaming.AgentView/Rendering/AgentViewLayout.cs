@@ -17,6 +17,7 @@ internal static class AgentViewLayout
     [
         ("Sessions", ""),
         ("Memory", "memory"),
+        ("Dream runs", "runs"),
     ];
 
     /// <summary>Writes a whole page.</summary>

@@ -1,0 +1,167 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary><c>/runs/{id}</c>: one dream run's report: its facts, the sessions it read, its stages' usage, its findings with
+/// their evidence, the changes it proposed and the version it produced. One <see cref="IDreamRunStore.GetAsync"/>.</summary>
+internal static class DreamRunPage
+{
+    /// <summary>The most sessions read, findings and changes listed; a note says when there are more.</summary>
+    public const int MaxRows = 500;
+
+    /// <summary>Writes the page.</summary>
+    /// <param name="view">The request.</param>
+    /// <param name="segment">The run id from the path.</param>
+    public static async Task WriteAsync(AgentViewContext view, string segment)
+    {
+        var runId = MemoryHtml.Segment(segment);
+        var run = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().GetAsync(runId, view.Aborted).ConfigureAwait(false);
+        if (run is null)
+        {
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No dream run '{runId}'.").ConfigureAwait(false);
+            return;
+        }
+
+        var results = run.Results;
+        await AgentViewLayout.WritePageAsync(view, "Dream run " + run.Id, html =>
+        {
+            html.Raw("<dl class=\"facts\">");
+            html.Raw("<dt>Scope</dt><dd>").Link(view.HrefWithQuery("runs", ("scope", run.Scope.Key)), run.Scope.Key).Raw("</dd>");
+            html.Raw("<dt>Status</dt><dd>").State(MemoryHtml.Name(run.Status)).Raw("</dd>");
+            html.Raw("<dt>Requested (UTC)</dt><dd>").Time(run.RequestedAt).Raw("</dd>");
+            html.Raw("<dt>Started (UTC)</dt><dd>").Time(run.StartedAt).Raw("</dd>");
+            html.Raw("<dt>Ended (UTC)</dt><dd>").Time(run.EndedAt).Raw("</dd>");
+            html.Raw("<dt>Review</dt><dd>").Text(MemoryHtml.Name(run.Request.ReviewMode)).Raw("</dd>");
+            html.Raw("<dt>Started from</dt><dd>").VersionLink(view, results.InputVersionId).Raw("</dd>");
+            html.Raw("<dt>Proposed version</dt><dd>").VersionLink(view, results.OutputVersionId).Raw("</dd>");
+            html.Raw("<dt>Tokens</dt><dd>").Number(results.TotalUsage.TotalTokens).Raw("</dd>");
+            html.Raw("<dt>Cost</dt><dd>").Number(results.TotalUsage.CostMinorUnits).Raw("</dd>");
+            html.Raw("<dt>Note</dt><dd>").LongText(results.Note ?? "-").Raw("</dd>");
+            if (run.Error is { } error)
+            {
+                html.Raw("<dt>Failure</dt><dd>").LongText(error, "text error-message").Raw("</dd>");
+            }
+
+            html.Raw("</dl>");
+            WriteSessions(html, view, results.SessionIds);
+            WriteStages(html, results.StageUsage);
+            WriteFindings(html, view, results.Report);
+            WriteChanges(html, results.Report.Changes);
+        }).ConfigureAwait(false);
+    }
+
+    private static void WriteSessions(HtmlWriter html, AgentViewContext view, IReadOnlyList<string> sessionIds)
+    {
+        html.Raw("<section id=\"sessions-read\">").Element("h3", string.Create(CultureInfo.InvariantCulture, $"Sessions read ({sessionIds.Count})"));
+        html.Raw("<ul class=\"session-ids\">");
+        foreach (var id in sessionIds.Take(MaxRows))
+        {
+            html.Raw("<li>").SessionLink(view, id).Raw("</li>");
+        }
+
+        html.Raw("</ul>");
+        Cap(html, sessionIds.Count, "sessions");
+        html.Raw("</section>");
+    }
+
+    private static void WriteStages(HtmlWriter html, IReadOnlyList<DreamStageUsage> stages)
+    {
+        if (stages.Count == 0)
+        {
+            return;
+        }
+
+        html.Raw("<section id=\"stages\">").Element("h3", "Stages");
+        html.Raw("<table class=\"stages\"><thead><tr><th>Stage</th><th class=\"num\">Tokens</th><th class=\"num\">Model calls</th><th class=\"num\">Duration (ms)</th></tr></thead><tbody>");
+        foreach (var stage in stages.Take(MaxRows))
+        {
+            html.Raw("<tr><td>").Text(stage.Stage).Raw("</td><td class=\"num\">").Number(stage.Usage.TotalTokens)
+                .Raw("</td><td class=\"num\">").Number(stage.Usage.ModelCalls)
+                .Raw("</td><td class=\"num\">").Number((long)stage.Duration.TotalMilliseconds).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table></section>");
+    }
+
+    private static void WriteFindings(HtmlWriter html, AgentViewContext view, DreamReport report)
+    {
+        html.Raw("<section id=\"findings\">").Element("h3", string.Create(CultureInfo.InvariantCulture, $"Findings ({report.Findings.Count})"));
+        html.Element("p", string.Create(CultureInfo.InvariantCulture, $"{report.SessionsMined:N0} sessions mined, {report.FailedSessions:N0} failed (base failure rate {report.BaseFailureRate:0.00})."), "muted");
+        if (report.Findings.Count == 0)
+        {
+            html.Element("p", "No findings.", "empty");
+            html.Raw("</section>");
+            return;
+        }
+
+        html.Raw("<table class=\"findings\"><thead><tr><th>Kind</th><th>Signature</th><th class=\"num\">Sessions</th><th class=\"num\">Failed</th><th class=\"num\">Lift</th><th class=\"num\">Strength</th><th>Evidence</th></tr></thead><tbody>");
+        foreach (var finding in report.Findings.Take(MaxRows))
+        {
+            html.Raw("<tr><td>").Text(finding.Kind);
+            if (finding.Tool is { } tool)
+            {
+                html.Raw("<div class=\"muted\">tool ").Text(tool).Raw("</div>");
+            }
+
+            html.Raw("</td><td>").LongText(finding.Signature)
+                .Raw("</td><td class=\"num\">").Number(finding.Sessions)
+                .Raw("</td><td class=\"num\">").Number(finding.FailedSessions)
+                .Raw("</td><td class=\"num\">").Text(finding.Lift.ToString("0.00", CultureInfo.InvariantCulture))
+                .Raw("</td><td class=\"num\">").Text(finding.Strength.ToString("0.00", CultureInfo.InvariantCulture))
+                .Raw("</td><td><ul class=\"evidence\">");
+            foreach (var evidence in finding.Evidence.Take(20))
+            {
+                var sequences = evidence.EventSequences.Count == 0 ? string.Empty : " #" + string.Join(", #", evidence.EventSequences.Take(10).Select(s => s.ToString(CultureInfo.InvariantCulture)));
+                html.Raw("<li>").SessionLink(view, evidence.SessionId, evidence.SessionId + sequences);
+                if (evidence.Failed)
+                {
+                    html.Raw(" ").Element("span", "failed", "status status-failed");
+                }
+
+                html.Raw("</li>");
+            }
+
+            html.Raw("</ul></td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        Cap(html, report.Findings.Count, "findings");
+        html.Raw("</section>");
+    }
+
+    private static void WriteChanges(HtmlWriter html, IReadOnlyList<DreamChange> changes)
+    {
+        html.Raw("<section id=\"changes\">").Element("h3", string.Create(CultureInfo.InvariantCulture, $"Changes proposed ({changes.Count})"));
+        if (changes.Count == 0)
+        {
+            html.Element("p", "No changes.", "empty");
+            html.Raw("</section>");
+            return;
+        }
+
+        html.Raw("<table class=\"changes\"><thead><tr><th>Op</th><th>Insight</th><th>Kind</th><th>Text</th><th>Reason</th></tr></thead><tbody>");
+        foreach (var change in changes.Take(MaxRows))
+        {
+            var op = MemoryHtml.Name(change.Op);
+            html.Raw("<tr class=\"op-").Text(op).Raw("\"><td>").Element("span", op, "op")
+                .Raw("</td><td>").Text(change.InsightId)
+                .Raw("</td><td>").Text(MemoryHtml.Name(change.Kind))
+                .Raw("</td><td>").LongText(change.Text)
+                .Raw("</td><td>").LongText(change.Reason).Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        Cap(html, changes.Count, "changes");
+        html.Raw("</section>");
+    }
+
+    private static void Cap(HtmlWriter html, int count, string what)
+    {
+        if (count > MaxRows)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"Showing the first {MaxRows} of {count} {what}."), "cap");
+        }
+    }
+}
