@@ -34,4 +34,31 @@ public sealed class KestrelPathTests
         Assert.Equal(version.Id, page.QuerySelector("table.versions tbody td:nth-child(2)")!.TextContent);
         await app.StopAsync();
     }
+
+    [Fact]
+    public async Task An_id_holding_the_text_percent_2F_is_its_own_scope_not_the_one_with_a_slash()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddDreamingAgents();
+        await using var app = builder.Build();
+        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var memory = app.Services.GetRequiredService<IMemoryStore>();
+        var slash = await memory.ProposeAsync(null, MemoryAuthor.Person("p"), null, TestMemory.Insight("i", "t", MemoryScope.Agent("x/y")));
+        var text = await memory.ProposeAsync(null, MemoryAuthor.Person("p"), null, TestMemory.Insight("i", "t", MemoryScope.Agent("x%2Fy")));
+
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        foreach (var (scope, version) in new[] { ("x%2Fy", text), ("x/y", slash) })
+        {
+            using var response = await client.GetAsync(new Uri("/dreaming/memory/" + Uri.EscapeDataString("agent:" + scope), UriKind.Relative));
+            var page = await AgentViewHost.ParseAsync(await response.Content.ReadAsStringAsync());
+            Assert.Equal("Memory of agent:" + scope, page.QuerySelector("main h2")!.TextContent);
+            Assert.Equal(version.Id, page.QuerySelector("table.versions tbody td:nth-child(2)")!.TextContent);
+        }
+
+        await app.StopAsync();
+    }
 }

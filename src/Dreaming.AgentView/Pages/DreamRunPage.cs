@@ -16,7 +16,7 @@ internal static class DreamRunPage
     /// <param name="segment">The run id from the path.</param>
     public static async Task WriteAsync(AgentViewContext view, string segment)
     {
-        var runId = MemoryHtml.Segment(segment);
+        var runId = MemoryHtml.Segment(view, segment);
         var run = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().GetAsync(runId, view.Aborted).ConfigureAwait(false);
         if (run is null)
         {

@@ -14,9 +14,9 @@ internal static class MemoryScopePage
     /// <param name="segment">The scope key from the path.</param>
     public static async Task WriteAsync(AgentViewContext view, string segment)
     {
-        if (!MemoryHtml.TryParseScope(segment, out var scope))
+        if (!MemoryHtml.TryParseScope(view, segment, out var scope))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"'{MemoryHtml.Segment(segment)}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"'{MemoryHtml.Segment(view, segment)}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
             return;
         }
 
