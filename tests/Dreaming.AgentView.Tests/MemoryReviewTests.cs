@@ -132,6 +132,19 @@ public sealed class MemoryReviewTests
     }
 
     [Fact]
+    public async Task A_form_over_the_servers_form_limits_is_a_400_not_a_500()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+
+        using var response = await host.PostReviewAsync(v2.Id, "reject", new string('n', 5_000_000));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith($"The reject of '{v2.Id}' was refused: its form could not be read (", (await AgentViewHost.ParseAsync(await response.Content.ReadAsStringAsync())).QuerySelector("p.error-message")?.TextContent, StringComparison.Ordinal);
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+    }
+
+    [Fact]
     public async Task A_user_without_a_name_cannot_review()
     {
         await using var host = await AgentViewHost.StartAsync(options => options.AllowAnonymous = true);

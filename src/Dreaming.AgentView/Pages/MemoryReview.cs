@@ -110,6 +110,18 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
             return;
         }
 
+        IFormCollection form;
+        try
+        {
+            // Read first, so a form over the server's limits (FormOptions) is named as such, not as a bad token.
+            form = await http.Request.ReadFormAsync(view.Aborted).ConfigureAwait(false);
+        }
+        catch (InvalidDataException tooLarge)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' was refused: its form could not be read ({tooLarge.Message})").ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await antiforgery.ValidateRequestAsync(http).ConfigureAwait(false);
@@ -120,7 +132,6 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
             return;
         }
 
-        var form = await http.Request.ReadFormAsync(view.Aborted).ConfigureAwait(false);
         var note = form["note"].ToString().Trim();
         if (note.Length > MaxNoteLength)
         {
