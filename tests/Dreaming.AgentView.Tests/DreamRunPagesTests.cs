@@ -31,6 +31,24 @@ public sealed class DreamRunPagesTests
     }
 
     [Fact]
+    public async Task A_running_runs_lease_is_shown_as_the_CLI_words_it_and_an_expired_one_says_its_process_stopped()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero));
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddSingleton<TimeProvider>(time));
+        var run = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = Scope });
+        await host.DreamRuns.StartAsync(run.Id, "web-1 <pid 7>", TimeSpan.FromMinutes(5));
+
+        var page = await host.PageAsync("/dreaming/runs?scope=agent%3Asupport");
+        Assert.Equal("lease held by 'web-1 <pid 7>' until 2026-11-01T09:05:00.000Z", page.QuerySelector("table.runs tbody td:last-child")!.TextContent);
+
+        time.Advance(TimeSpan.FromMinutes(6));
+        var later = await host.PageAsync("/dreaming/runs/" + run.Id);
+        var facts = later.QuerySelectorAll("dl.facts dt").Zip(later.QuerySelectorAll("dl.facts dd")).ToDictionary(p => p.First.TextContent, p => p.Second.TextContent);
+        Assert.Equal("running", facts["Status"]);
+        Assert.Equal("lease expired at 2026-11-01T09:05:00.000Z: its process stopped ('web-1 <pid 7>'); the next dream of the scope ends it", facts["Lease"]);
+    }
+
+    [Fact]
     public async Task A_runs_report_shows_findings_with_evidence_links_changes_and_the_version_it_produced()
     {
         await using var host = await AgentViewHost.StartAsync();

@@ -33,6 +33,11 @@ internal static class DreamRunPage
             html.Raw("<dt>Requested (UTC)</dt><dd>").Time(run.RequestedAt).Raw("</dd>");
             html.Raw("<dt>Started (UTC)</dt><dd>").Time(run.StartedAt).Raw("</dd>");
             html.Raw("<dt>Ended (UTC)</dt><dd>").Time(run.EndedAt).Raw("</dd>");
+            if (run.Status == DreamRunStatus.Running)
+            {
+                html.Raw("<dt>Lease</dt><dd>").Text(DreamRunsPage.Lease(run, (view.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow())).Raw("</dd>");
+            }
+
             html.Raw("<dt>Review</dt><dd>").Text(MemoryHtml.Name(run.Request.ReviewMode)).Raw("</dd>");
             html.Raw("<dt>Started from</dt><dd>").VersionLink(view, results.InputVersionId).Raw("</dd>");
             html.Raw("<dt>Proposed version</dt><dd>").VersionLink(view, results.OutputVersionId).Raw("</dd>");
