@@ -18,6 +18,7 @@ internal static class AgentViewLayout
         ("Sessions", ""),
         ("Memory", "memory"),
         ("Dream runs", "runs"),
+        ("Agents", "agents"),
     ];
 
     /// <summary>Writes a whole page.</summary>

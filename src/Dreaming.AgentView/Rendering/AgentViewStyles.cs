@@ -38,5 +38,10 @@ internal static class AgentViewStyles
         tr.active-version { background: rgba(21, 128, 61, .08); } .marker { color: var(--ok); font-size: 12px; }
         .diff-added, table.diff-added td { border-left: 3px solid var(--ok); } .diff-removed, table.diff-removed td { border-left: 3px solid var(--bad); text-decoration: line-through; } .diff-changed td.before { color: var(--bad); } .diff-changed td.after { color: var(--ok); }
         form.review, form.scope-form { margin: .4rem 0; } form.review input[name=note] { width: 28rem; max-width: 100%; } .cap { color: var(--warn); } ul.evidence, ul.session-ids { margin: 0; padding-left: 1rem; }
+        .cap-note { color: var(--warn); } .window-choices > * { margin-right: .6rem; }
+        svg.chart { display: block; max-width: 100%; height: auto; margin: .4rem 0; } svg.chart text { fill: currentColor; } svg.chart line.grid { stroke: var(--line); }
+        ul.legend { list-style: none; padding: 0; margin: .3rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; } .swatch { display: inline-block; width: .9rem; height: .9rem; margin-right: .35rem; vertical-align: -2px; border-radius: 2px; }
+        .series-none { stroke: #6b7280; fill: #6b7280; background: #6b7280; } .series-0 { stroke: #2563eb; fill: #2563eb; background: #2563eb; } .series-1 { stroke: #dc2626; fill: #dc2626; background: #dc2626; } .series-2 { stroke: #16a34a; fill: #16a34a; background: #16a34a; } .series-3 { stroke: #9333ea; fill: #9333ea; background: #9333ea; }
+        .series-4 { stroke: #ea580c; fill: #ea580c; background: #ea580c; } .series-5 { stroke: #0891b2; fill: #0891b2; background: #0891b2; } .series-6 { stroke: #db2777; fill: #db2777; background: #db2777; } .series-7 { stroke: #65a30d; fill: #65a30d; background: #65a30d; }
         """;
 }
