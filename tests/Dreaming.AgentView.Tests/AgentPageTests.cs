@@ -144,6 +144,33 @@ public sealed class AgentPageTests
         Assert.Equal([["v1", "2,000"]], page.Rows("table.versions").Select(r => r[..2]));
     }
 
+    [Fact]
+    public async Task A_chart_draws_the_eight_versions_with_the_latest_sessions_and_the_tables_hold_all()
+    {
+        var clock = new FakeTimeProvider(Early);
+        await using var host = await StartAsync(clock);
+        var versions = new List<MemoryVersion>();
+        for (var i = 0; i < 10; i++)
+        {
+            versions.Add(await host.VersionAsync(clock, MemoryScope.Agent("many"), Nov(1, i), versions.LastOrDefault()));
+        }
+
+        clock.SetUtcNow(Now);
+
+        // v1 last ran on 11-12, v2 on 11-11, v3..v10 on 11-13 to 11-20: v1 and v2 are the two left out.
+        int[] lastDay = [12, 11, 13, 14, 15, 16, 17, 18, 19, 20];
+        await host.Traces.SeedAsync([.. versions.Select((v, i) => Session("m" + i, "many", Nov(lastDay[i], 9), outcome: SessionOutcome.Succeeded(0.5), version: v.Id))]);
+
+        var page = await host.PageAsync("/dreaming/agents/many");
+
+        Assert.Equal(["v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10"], page.QuerySelectorAll("svg#score-chart g.series").Select(g => g.GetAttribute("data-series")));
+        Assert.Equal([.. Enumerable.Range(0, 8).Select(i => "series series-" + i)], page.QuerySelectorAll("svg#cost-chart g.series").Select(g => g.GetAttribute("class")));
+        Assert.Equal("2 more memory versions are in the table below but not drawn: a chart draws the 8 with the latest sessions.", page.QuerySelector("section#score p.cap-note")!.TextContent);
+        Assert.Equal([.. Enumerable.Range(1, 10).Select(i => "v" + i)], page.Rows("table.versions").Select(r => r[0]));
+        Assert.Equal(10, page.Rows("table#score-data").Length);
+        Assert.Equal(8, page.QuerySelectorAll("section#cost ul.legend li").Length);
+    }
+
     [Theory]
     [InlineData("/dreaming/agents/a%2Fb%3Fc", "a%2Fb?c", "a/b?c")]
     [InlineData("/dreaming/agents/a%252Fb", "a%2Fb", "a%2Fb")]
