@@ -52,17 +52,21 @@ public sealed class AgentsPageTests
         await host.Traces.SeedAsync(
             Session("before", "edge", new DateTimeOffset(2026, 11, 29, 23, 59, 59, 999, TimeSpan.Zero)),
             Session("first", "edge", Nov(30, 0)),
-            Session("last", "edge", new DateTimeOffset(2026, 11, 30, 23, 59, 59, 999, TimeSpan.Zero)));
+            Session("last", "edge", new DateTimeOffset(2026, 11, 30, 23, 59, 59, 999, TimeSpan.Zero)),
+            Session("tomorrow", "edge", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
 
         var today = await host.PageAsync("/dreaming/agents?days=1");
         Assert.Equal("2", today.Rows("table.agents")[0][1]);
         Assert.StartsWith("Sessions that started in today (2026-11-30 UTC).", today.QuerySelector("main p")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("3", (await host.PageAsync("/dreaming/agents?days=2")).Rows("table.agents")[0][1]);
 
+        // A session that started after today (another instance's clock ahead) waits for its day.
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        var tomorrow = await host.PageAsync("/dreaming/agents?days=1");
-        Assert.Empty(tomorrow.QuerySelectorAll("table.agents"));
-        Assert.Equal("No sessions in today (2026-12-01 UTC).", tomorrow.QuerySelector("main p.empty")!.TextContent);
+        Assert.Equal("1", (await host.PageAsync("/dreaming/agents?days=1")).Rows("table.agents")[0][1]);
+        clock.Advance(TimeSpan.FromDays(1));
+        var later = await host.PageAsync("/dreaming/agents?days=1");
+        Assert.Empty(later.QuerySelectorAll("table.agents"));
+        Assert.Equal("No sessions in today (2026-12-02 UTC).", later.QuerySelector("main p.empty")!.TextContent);
     }
 
     [Theory]
