@@ -57,7 +57,7 @@ public sealed class AgentsPageTests
 
         var today = await host.PageAsync("/dreaming/agents?days=1");
         Assert.Equal("2", today.Rows("table.agents")[0][1]);
-        Assert.StartsWith("Sessions that started in today (2026-11-30 UTC).", today.QuerySelector("main p")!.TextContent, StringComparison.Ordinal);
+        Assert.StartsWith("Sessions that started today (2026-11-30 UTC).", today.QuerySelector("main p")!.TextContent, StringComparison.Ordinal);
         Assert.Equal("3", (await host.PageAsync("/dreaming/agents?days=2")).Rows("table.agents")[0][1]);
 
         // A session that started after today (another instance's clock ahead) waits for its day.
@@ -66,7 +66,7 @@ public sealed class AgentsPageTests
         clock.Advance(TimeSpan.FromDays(1));
         var later = await host.PageAsync("/dreaming/agents?days=1");
         Assert.Empty(later.QuerySelectorAll("table.agents"));
-        Assert.Equal("No sessions in today (2026-12-02 UTC).", later.QuerySelector("main p.empty")!.TextContent);
+        Assert.Equal("No sessions today (2026-12-02 UTC).", later.QuerySelector("main p.empty")!.TextContent);
     }
 
     [Theory]

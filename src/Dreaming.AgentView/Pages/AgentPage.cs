@@ -62,7 +62,7 @@ internal static partial class AgentPage
         await AgentViewLayout.WritePageAsync(view, title, html =>
         {
             var path = AgentsPage.Path + "/" + Uri.EscapeDataString(agentId);
-            html.Raw("<p>").Text($"Sessions of the agent that started in {window.Describe()}: ").Number(all.Sessions)
+            html.Raw("<p>").Text($"Sessions of the agent that started {window.Describe()}: ").Number(all.Sessions)
                 .Text(all.Running == 0 ? ". " : string.Create(CultureInfo.InvariantCulture, $", {all.Running:N0} of them still running and not charted. "));
             AgentsPage.WriteWindowChoices(html, view, window, path);
             html.Raw(" ").Link(view.HrefWithQuery(AgentsPage.Path, (AgentWindow.QueryName, window.Days == AgentWindow.DefaultDays ? null : window.Days.ToString(CultureInfo.InvariantCulture))), "All agents").Raw("</p>");
@@ -74,7 +74,7 @@ internal static partial class AgentPage
 
             if (ordered.Count == 0)
             {
-                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"No ended sessions in {window.Describe()}."), "empty");
+                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"No ended sessions {window.Describe()}."), "empty");
                 return;
             }
 

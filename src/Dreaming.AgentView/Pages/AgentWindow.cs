@@ -55,8 +55,8 @@ internal sealed record AgentWindow(int Days, DateTimeOffset From, DateTimeOffset
     /// <param name="day">The day's index.</param>
     public string Date(int day) => From.AddDays(day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>A sentence naming the window: "the last 30 days (2026-11-01 to 2026-11-30 UTC)".</summary>
+    /// <summary>Words naming the window: "in the last 30 days (2026-11-01 to 2026-11-30 UTC)", "today (2026-11-30 UTC)".</summary>
     public string Describe() => Days == 1
         ? $"today ({Date(0)} UTC)"
-        : string.Create(CultureInfo.InvariantCulture, $"the last {Days} days ({Date(0)} to {Date(Days - 1)} UTC)");
+        : string.Create(CultureInfo.InvariantCulture, $"in the last {Days} days ({Date(0)} to {Date(Days - 1)} UTC)");
 }

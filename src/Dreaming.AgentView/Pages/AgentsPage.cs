@@ -42,13 +42,13 @@ internal static class AgentsPage
 
         await AgentViewLayout.WritePageAsync(view, "Agents", html =>
         {
-            html.Raw("<p>").Text($"Sessions that started in {window.Describe()}. ");
+            html.Raw("<p>").Text($"Sessions that started {window.Describe()}. ");
             WriteWindowChoices(html, view, window, Path);
             html.Raw("</p>");
             read.WriteCapNote(html);
             if (agents.Count == 0)
             {
-                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"No sessions in {window.Describe()}."), "empty");
+                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"No sessions {window.Describe()}."), "empty");
                 return;
             }
 
