@@ -171,6 +171,24 @@ public sealed class AgentPageTests
         Assert.Equal(8, page.QuerySelectorAll("section#cost ul.legend li").Length);
     }
 
+    [Fact]
+    public async Task A_version_id_the_memory_store_does_not_know_is_named_as_text_and_escaped_in_its_link()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var host = await StartAsync(clock);
+        const string hostile = "<i>mv</i>/#?\" x";
+        await host.Traces.SeedAsync(Session("u1", "support", Nov(29, 9), outcome: SessionOutcome.Succeeded(0.25), cost: 5, version: hostile));
+
+        var page = await host.PageAsync("/dreaming/agents/support?days=7");
+
+        Assert.Empty(page.QuerySelectorAll("main i"));
+        Assert.Equal([[hostile, "1", "1", "0.25", "100.0%", "5.0", "2026-11-29", "2026-11-29"]], page.Rows("table.versions"));
+        Assert.Equal("/dreaming/memory/versions/%3Ci%3Emv%3C%2Fi%3E%2F%23%3F%22%20x", page.QuerySelector("table.versions a")!.GetAttribute("href"));
+        Assert.Equal(hostile, page.QuerySelector("svg#score-chart g.series")!.GetAttribute("data-series"));
+        Assert.Equal("2026-11-29, " + hostile + ": mean score 0.25 of 1 scored of 1 sessions", page.QuerySelector("svg#score-chart circle title")!.TextContent);
+        Assert.Equal(hostile, page.QuerySelector("section#score ul.legend li")!.TextContent);
+    }
+
     [Theory]
     [InlineData("/dreaming/agents/a%2Fb%3Fc", "a%2Fb?c", "a/b?c")]
     [InlineData("/dreaming/agents/a%252Fb", "a%2Fb", "a%2Fb")]
