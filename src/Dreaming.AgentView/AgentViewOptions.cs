@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace Dreaming.AgentView;
 
 /// <summary>Settings of the agent view that <c>MapDreamingAgentView</c> maps.</summary>
@@ -23,6 +25,16 @@ public sealed class AgentViewOptions
     /// <value>The default is <see langword="false"/>: an authorized user may review memory.</value>
     public bool ReadOnly { get; set; }
 
+    /// <summary>Gets or sets how the name a review (approve, reject, rollback) is recorded with is found for a request
+    /// (<see cref="MemoryAuthor.Person"/>).</summary>
+    /// <value>The default is <see cref="SignedInUserName"/>: the signed-in user's name. A function that returns
+    /// <see langword="null"/> or a blank name for a request leaves that user without the review forms, and refuses the
+    /// user's review with 403: a review is never recorded under a made-up name.</value>
+    /// <remarks>Set it when the name claim is not what the record should hold (an e-mail claim, an employee id), or, for a
+    /// view served to one person without sign-in (<c>dreaming view</c>), to that person's name. It runs on the request's
+    /// thread, once per version page and once per review.</remarks>
+    public Func<HttpContext, string?> ReviewerName { get; set; } = SignedInUserName;
+
     /// <summary>Gets or sets how many rows a list shows on one page.</summary>
     /// <value>The default is 50; 1 to <see cref="MaxPageSize"/>.</value>
     public int PageSize { get; set; } = 50;
@@ -31,11 +43,27 @@ public sealed class AgentViewOptions
     /// <value>The default is "Dreaming agent view"; not empty.</value>
     public string Title { get; set; } = "Dreaming agent view";
 
+    /// <summary>The default <see cref="ReviewerName"/>: the name of the request's authenticated identity
+    /// (<c>HttpContext.User.Identity.Name</c>), or <see langword="null"/> when the user is anonymous or has no name claim.</summary>
+    /// <param name="http">The request.</param>
+    /// <returns>The name, or <see langword="null"/>.</returns>
+    public static string? SignedInUserName(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return http.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
+    }
+
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PageSize"/> is out of range.</exception>
-    /// <exception cref="ArgumentException"><see cref="Title"/> or <see cref="AuthorizationPolicy"/> is blank.</exception>
+    /// <exception cref="ArgumentException"><see cref="Title"/> or <see cref="AuthorizationPolicy"/> is blank, or
+    /// <see cref="ReviewerName"/> is <see langword="null"/>.</exception>
     public void Validate()
     {
+        if (ReviewerName is null)
+        {
+            throw new ArgumentException("AgentViewOptions.ReviewerName must not be null; the default is AgentViewOptions.SignedInUserName.", nameof(ReviewerName));
+        }
+
         if (PageSize is < 1 or > MaxPageSize)
         {
             throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, $"AgentViewOptions.PageSize must be from 1 to {MaxPageSize}.");

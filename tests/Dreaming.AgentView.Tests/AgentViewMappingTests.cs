@@ -104,6 +104,18 @@ public sealed class AgentViewMappingTests
     }
 
     [Fact]
+    public async Task A_null_ReviewerName_is_refused_by_name()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        var error = Assert.Throws<ArgumentException>(() => app.MapDreamingAgentView(configure: options => options.ReviewerName = null!));
+        Assert.Equal("ReviewerName", error.ParamName);
+    }
+
+    [Fact]
     public async Task Mapping_without_the_Dreaming_services_names_AddDreamingAgents()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -162,6 +162,37 @@ public sealed class MemoryReviewTests
     }
 
     [Fact]
+    public async Task ReviewerName_names_the_reviewer_of_a_view_served_without_sign_in()
+    {
+        await using var host = await AgentViewHost.StartAsync(options =>
+        {
+            options.AllowAnonymous = true;
+            options.ReviewerName = _ => "dana";
+        });
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+
+        using var response = await host.PostReviewAsync(v2.Id, "approve", user: null!);
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal(MemoryAuthor.Person("dana"), (await host.Memory.GetVersionAsync(v2.Id))!.ReviewedBy);
+    }
+
+    [Fact]
+    public async Task A_ReviewerName_that_gives_a_blank_name_leaves_the_user_without_review()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.ReviewerName = _ => "  ");
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+
+        var page = await host.PageAsync("/dreaming/memory/versions/" + v2.Id);
+        using var client = host.Client();
+        using var refused = await client.PostAsync(new Uri($"/dreaming/memory/versions/{v2.Id}/approve", UriKind.Relative), new FormUrlEncodedContent([]));
+
+        Assert.Empty(page.QuerySelectorAll("form"));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+    }
+
+    [Fact]
     public async Task ReadOnly_shows_no_forms_and_refuses_posts_with_403()
     {
         await using var host = await AgentViewHost.StartAsync(options => options.ReadOnly = true);

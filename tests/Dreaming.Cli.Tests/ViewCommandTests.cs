@@ -35,6 +35,45 @@ public sealed class ViewCommandTests
     }
 
     [Fact]
+    public async Task An_approval_in_the_view_is_recorded_as_by_and_writes_its_webhook_event_for_the_apps_dispatcher()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+        string versionId;
+        using (var memory = new SqliteMemoryStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            var insight = new Insight { Id = "ins-1", Scope = MemoryScope.Agent("support"), Text = "Check the order first.", Kind = InsightKind.Pitfall, Status = InsightStatus.Active, Source = InsightSource.Mined, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
+            versionId = (await memory.ProposeAsync(new MemoryProposal { Scope = MemoryScope.Agent("support"), Author = MemoryAuthor.DreamRun("dr-1"), Insights = [insight] })).Id;
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new StringWriter();
+        var synced = TextWriter.Synchronized(output);
+        var run = DreamingCommandLine.InvokeAsync(["view", "--db", cli.Database, "--port", "0", "--by", "erin"], synced, TextWriter.Null, environment: CliRunner.NoEnvironment, cancellationToken: cancel.Token);
+        var address = await AddressAsync(synced, output, run);
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+
+        var page = await client.GetStringAsync(new Uri("/memory/versions/" + versionId, UriKind.Relative));
+        var form = System.Text.RegularExpressions.Regex.Match(page, "<form[^>]*class=\"[^\"]*review-approve[^\"]*\"[^>]*>.*?</form>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var action = System.Text.RegularExpressions.Regex.Match(form, "action=\"([^\"]+)\"").Groups[1].Value;
+        var token = System.Text.RegularExpressions.Regex.Match(form, "<input[^>]*type=\"hidden\"[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]+)\"");
+        Assert.True(token.Success, form);
+        using var approved = await client.PostAsync(new Uri(WebUtility.HtmlDecode(action), UriKind.Relative), new FormUrlEncodedContent([new(token.Groups[1].Value, WebUtility.HtmlDecode(token.Groups[2].Value))]));
+
+        Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
+        await cancel.CancelAsync();
+        Assert.Equal(0, await run);
+        using (var memory = new SqliteMemoryStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            Assert.Equal(MemoryAuthor.Person("erin"), (await memory.GetVersionAsync(versionId))!.ReviewedBy);
+        }
+
+        var (exit, unrouted, _) = await cli.RunAsync("webhooks", "list", "--unrouted", "--db", cli.Database);
+        Assert.Equal(0, exit);
+        Assert.Contains("memory.version_activated", unrouted, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_an_error_naming_the_port_and_the_way_out()
     {
         using var cli = new CliRunner();

@@ -41,12 +41,12 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
         return new(services.BuildServiceProvider().GetRequiredService<IAntiforgery>());
     }
 
-    /// <summary>The name a review by the request's user is recorded with (<see cref="MemoryAuthor.Person"/>): the
-    /// authenticated identity's name, or <see langword="null"/> when the user is anonymous or has no name claim (blank
-    /// counts as none), who may then read but not review.</summary>
-    /// <param name="http">The request.</param>
-    public static string? ReviewerName(HttpContext http) =>
-        http.User.Identity is { IsAuthenticated: true, Name: { } name } && !string.IsNullOrWhiteSpace(name) ? name : null;
+    /// <summary>The name a review by the request's user is recorded with (<see cref="MemoryAuthor.Person"/>):
+    /// <see cref="AgentViewOptions.ReviewerName"/>'s, or <see langword="null"/> when it gives none (blank counts as none);
+    /// such a user may read but not review.</summary>
+    /// <param name="view">The request.</param>
+    public static string? ReviewerName(AgentViewContext view) =>
+        view.Options.ReviewerName(view.Http) is { } name && !string.IsNullOrWhiteSpace(name) ? name : null;
 
     /// <summary>Issues the request's token (setting its cookie) for the forms of a page.</summary>
     /// <param name="http">The request.</param>
@@ -104,7 +104,7 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
             return;
         }
 
-        if (ReviewerName(http) is not { } name)
+        if (ReviewerName(view) is not { } name)
         {
             await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The {action} of '{versionId}' was refused: a review is recorded with the reviewer's name, and the signed-in user has none (no name claim). Sign in as a named user.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
             return;

@@ -47,7 +47,7 @@ internal static partial class MemoryVersionPage
             }
         }
 
-        var reviewer = MemoryReview.ReviewerName(view.Http);
+        var reviewer = MemoryReview.ReviewerName(view);
         var tokens = reviewer is null ? null : review?.Tokens(view.Http);
         await AgentViewLayout.WritePageAsync(view, string.Create(CultureInfo.InvariantCulture, $"Version {version.Number} of {version.Scope.Key}"), html =>
         {

@@ -27,7 +27,7 @@ internal static partial class MemoryCommand
 
     // A blank name was refused by MemoryAuthor.Person with only "The value cannot be an empty string or composed entirely
     // of white space.", naming neither the option nor the value: now a parse error naming both.
-    private static Option<string> ByOption()
+    internal static Option<string> ByOption()
     {
         var by = new Option<string>("--by")
         {

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming view [--port N] [--read-only]</c>: serves the agent view (the Dreaming.AgentView dashboard) of the
+/// <summary><c>dreaming view [--port N] [--read-only] [--by NAME]</c>: serves the agent view (the Dreaming.AgentView dashboard) of the
 /// database on this machine's loopback address until Ctrl+C.</summary>
 /// <remarks>The view is served without sign-in (<c>AllowAnonymous</c>), which is why it listens on 127.0.0.1 only: another
 /// machine cannot reach it. An app that serves the view to others maps it itself, behind its authorization policy
@@ -23,15 +23,16 @@ internal static class ViewCommand
     {
         var port = CommonOptions.InRange(new Option<int>("--port") { Description = "The port to listen on, on 127.0.0.1 only (0 picks a free one; the address is printed).", DefaultValueFactory = _ => DefaultPort }, 0, 65535);
         var readOnly = new Option<bool>("--read-only") { Description = "Show memory versions without the approve, reject and rollback forms." };
+        var by = MemoryCommand.ByOption();
         var command = new Command("view", "Serve the agent view of the database (sessions by state, a session's timeline, outcomes, dream runs, memory versions and their review, charts per agent) at http://127.0.0.1:PORT/ until Ctrl+C. It listens on this machine's loopback address only, without sign-in.")
         {
-            port, readOnly,
+            port, readOnly, by,
         };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = common.DatabaseOf(parse);
             await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
-            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly));
+            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly), parse.GetValue(by)!);
             try
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
@@ -60,7 +61,7 @@ internal static class ViewCommand
         return command;
     }
 
-    private static WebApplication Build(CliDatabase database, int port, bool readOnly)
+    private static WebApplication Build(CliDatabase database, int port, bool readOnly, string reviewer)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -72,6 +73,8 @@ internal static class ViewCommand
         {
             options.AllowAnonymous = true;
             options.ReadOnly = readOnly;
+            // No one signs in: the reviews made in it are recorded as --by's, as 'dreaming memory approve' records them.
+            options.ReviewerName = _ => reviewer;
         });
         return app;
     }
