@@ -16,6 +16,8 @@ internal static class AgentViewRoutes
     public static void Map(RouteGroupBuilder group, AgentViewOptions options, string basePattern)
     {
         group.MapGet("/", (HttpContext http) => OverviewPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/sessions", (HttpContext http) => SessionsPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/sessions/{id}", (HttpContext http) => SessionDetailPage.WriteAsync(View(http, options, basePattern)));
         var review = options.ReadOnly ? null : MemoryReview.Create(((IEndpointRouteBuilder)group).ServiceProvider);
         group.MapGet("/memory", (HttpContext http) => MemoryScopesPage.WriteAsync(View(http, options, basePattern)));
         group.MapGet("/memory/{scope}", (HttpContext http, string scope) => MemoryScopePage.WriteAsync(View(http, options, basePattern), scope));

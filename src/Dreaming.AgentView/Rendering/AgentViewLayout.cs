@@ -16,9 +16,10 @@ internal static class AgentViewLayout
     private static readonly (string Text, string Path)[] s_navigation =
     [
         ("Sessions", ""),
+        ("All sessions", "sessions"),
+        ("Agents", "agents"),
         ("Memory", "memory"),
         ("Dream runs", "runs"),
-        ("Agents", "agents"),
     ];
 
     /// <summary>Writes a whole page.</summary>

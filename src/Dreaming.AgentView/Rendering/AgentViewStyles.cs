@@ -43,5 +43,14 @@ internal static class AgentViewStyles
         ul.legend { list-style: none; padding: 0; margin: .3rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; } .swatch { display: inline-block; width: .9rem; height: .9rem; margin-right: .35rem; vertical-align: -2px; border-radius: 2px; }
         .series-none { stroke: #6b7280; fill: #6b7280; background: #6b7280; } .series-0 { stroke: #2563eb; fill: #2563eb; background: #2563eb; } .series-1 { stroke: #dc2626; fill: #dc2626; background: #dc2626; } .series-2 { stroke: #16a34a; fill: #16a34a; background: #16a34a; } .series-3 { stroke: #9333ea; fill: #9333ea; background: #9333ea; }
         .series-4 { stroke: #ea580c; fill: #ea580c; background: #ea580c; } .series-5 { stroke: #0891b2; fill: #0891b2; background: #0891b2; } .series-6 { stroke: #db2777; fill: #db2777; background: #db2777; } .series-7 { stroke: #65a30d; fill: #65a30d; background: #65a30d; }
+        form.filters { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: end; margin: .4rem 0 1rem; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .4rem 0; }
+        dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
+        .field { margin-right: .9rem; white-space: nowrap; } .field .label { color: var(--muted); }
+        .failure { color: var(--bad); } .warning { color: var(--warn); } tr.event-failure { background: rgba(185, 28, 28, .07); }
+        .cap-note, .cut-note { color: var(--warn); font-style: italic; }
+        details summary { cursor: pointer; white-space: pre-wrap; word-break: break-word; }
+        table.outcome { width: auto; margin-bottom: .4rem; } table.outcome caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+        .verdict-met { color: var(--ok); } .verdict-not-met, .verdict-error { color: var(--bad); } .verdict-partial { color: var(--warn); } .verdict-skipped { color: var(--muted); }
         """;
 }

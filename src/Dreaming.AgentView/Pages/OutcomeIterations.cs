@@ -1,0 +1,248 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>A session's outcome loop as a table per rubric: one row per criterion, one column per iteration (the verdict and
+/// its score, the grader's reason as the cell's tooltip), then each iteration's score against the threshold, whether it
+/// passed, its result and the grader's tokens; and the loop's final result.</summary>
+/// <remarks>Read from the <c>outcome.evaluation_started</c>/<c>_ended</c> events. They record each criterion's verdict,
+/// score and reason but not its weight or whether it is required, so the table shows whether an iteration passed as the
+/// loop decided it (<see cref="OutcomeEvaluationEndedEvent.Passed"/>), never recomputed from the score: a score at the
+/// threshold still fails on a required criterion not met or a criterion in error, and a weight-0 (report-only)
+/// criterion's verdict never moved the score.</remarks>
+internal static class OutcomeIterations
+{
+    private const double Tolerance = 1e-9;
+
+    /// <summary>Writes the section, or nothing when the session has no outcome evaluation.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="session">The session.</param>
+    /// <param name="events">All its events.</param>
+    public static void Write(HtmlWriter html, SessionRecord session, IReadOnlyList<SessionEvent> events)
+    {
+        var rubrics = Read(events);
+        if (rubrics.Count == 0)
+        {
+            return;
+        }
+
+        html.Raw("<section id=\"outcome\">").Element("h3", "Outcome iterations");
+        foreach (var rubric in rubrics)
+        {
+            WriteRubric(html, session, rubric);
+        }
+
+        html.Raw("</section>");
+    }
+
+    /// <summary>A score cut (never rounded up) to 3 decimals, so a score just below a threshold (0.7496 against 0.75) never
+    /// reads as reaching it.</summary>
+    /// <param name="score">The score.</param>
+    public static string Score(double score) =>
+        (Math.Floor((score + Tolerance) * 1000) / 1000).ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>An evaluation's score against its threshold, such as "0.8 (threshold 0.75)" or "0 (minimum, threshold 1)";
+    /// "not scored" for one interrupted or one whose agent failed before any grading.</summary>
+    /// <param name="ended">The evaluation.</param>
+    public static string ScoreAgainstThreshold(OutcomeEvaluationEndedEvent ended)
+    {
+        if (!IsScored(ended))
+        {
+            return "not scored";
+        }
+
+        var aggregation = ended.Aggregation == RubricAggregationNames.WeightedMean ? string.Empty : ended.Aggregation + ", ";
+        return $"{Score(ended.Score)} ({aggregation}threshold {ended.Threshold.ToString(CultureInfo.InvariantCulture)})";
+    }
+
+    // Interrupted evaluations and those of an agent that threw record no score (their defaults, 0): not a score of 0.
+    private static bool IsScored(OutcomeEvaluationEndedEvent ended) =>
+        !string.Equals(ended.Result, "interrupted", StringComparison.Ordinal) && (ended.Criteria.Count > 0 || ended.Error is null);
+
+    private static string PassedText(OutcomeEvaluationEndedEvent ended)
+    {
+        if (!IsScored(ended))
+        {
+            return "not graded";
+        }
+
+        if (ended.Passed)
+        {
+            return "passed";
+        }
+
+        if (ended.Criteria.Any(c => c.Verdict == "error"))
+        {
+            return "not passed: a criterion could not be checked";
+        }
+
+        if (!ended.Criteria.Any(c => c.Score is not null))
+        {
+            return "not passed: no criterion was scored";
+        }
+
+        return ended.Score + Tolerance >= ended.Threshold ? "not passed: a required criterion was not met" : "not passed: below the threshold";
+    }
+
+    private static void WriteRubric(HtmlWriter html, SessionRecord session, RubricTable rubric)
+    {
+        html.Raw("<table class=\"outcome\"><caption>").Text("Rubric " + rubric.Id + (rubric.Version is { } v ? " v" + v.ToString(CultureInfo.InvariantCulture) : string.Empty))
+            .Raw("</caption><thead><tr><th>Criterion</th>");
+        foreach (var column in rubric.Columns)
+        {
+            html.Raw("<th class=\"num\">").Text("Iteration " + column.Iteration.ToString(CultureInfo.InvariantCulture)).Raw("</th>");
+        }
+
+        html.Raw("</tr></thead><tbody>");
+        foreach (var criterion in rubric.CriterionIds)
+        {
+            html.Raw("<tr><th>").Element("code", criterion).Raw("</th>");
+            foreach (var column in rubric.Columns)
+            {
+                var verdict = column.Ended?.Criteria.FirstOrDefault(c => c.Id == criterion);
+                if (verdict is null)
+                {
+                    html.Raw("<td class=\"num muted\">-</td>");
+                    continue;
+                }
+
+                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + "\" title=\"").Text(verdict.Reason).Raw("\">")
+                    .Text(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
+            }
+
+            html.Raw("</tr>");
+        }
+
+        html.Raw("</tbody><tfoot>");
+        FooterRow(html, rubric, "score", "Score", c => c.Ended is { } e ? ScoreAgainstThreshold(e) : "grading not ended", _ => null);
+        FooterRow(html, rubric, "passed", "Passed", c => c.Ended is { } e ? PassedText(e) : "-", c => c.Ended is { } e && IsScored(e) ? (e.Passed ? "status status-passed" : "status status-failed") : "muted");
+        FooterRow(html, rubric, "result", "Result", c => c.Ended?.Result ?? "-", _ => null);
+        FooterRow(html, rubric, "grader", "Grader tokens", c => c.Ended is { } e ? Tokens(e.GraderUsage) : "-", _ => null);
+        if (rubric.Columns.Any(c => c.Ended?.Error is not null))
+        {
+            FooterRow(html, rubric, "error", "Error", c => c.Ended?.Error ?? "-", c => c.Ended?.Error is null ? "muted" : "failure");
+        }
+
+        html.Raw("</tfoot></table><p class=\"final\">Final result: ");
+        var (label, score) = Final(session, rubric);
+        html.Element("span", label, "status status-" + label);
+        if (score is { } final)
+        {
+            html.Text(" " + Score(final));
+        }
+
+        html.Text(string.Create(CultureInfo.InvariantCulture, $", after {rubric.Columns.Count} iteration{(rubric.Columns.Count == 1 ? string.Empty : "s")}")).Raw("</p>");
+    }
+
+    // The session's outcome is the loop's final result when the loop set it (source rubric:{id}@{version}); otherwise the
+    // last iteration's result when it is final, "in progress" while the session runs.
+    private static (string Label, double? Score) Final(SessionRecord session, RubricTable rubric)
+    {
+        if (session.Outcome is { Source: { } source } outcome && source.StartsWith("rubric:" + rubric.Id + "@", StringComparison.Ordinal))
+        {
+            return (outcome.Label, outcome.Score);
+        }
+
+        if (rubric.Columns[^1].Ended is { } last && last.Result != "needs_revision")
+        {
+            return (last.Result, IsScored(last) ? last.Score : null);
+        }
+
+        return (session.Status == SessionStatus.Running ? "in progress" : "not recorded", null);
+    }
+
+    private static void FooterRow(HtmlWriter html, RubricTable rubric, string name, string label, Func<Column, string> text, Func<Column, string?> cssClass)
+    {
+        html.Raw("<tr class=\"" + name + "\"><th>").Text(label).Raw("</th>");
+        foreach (var column in rubric.Columns)
+        {
+            html.Raw("<td").Raw(cssClass(column) is { } css ? " class=\"" + css + "\"" : string.Empty).Raw(">").Text(text(column)).Raw("</td>");
+        }
+
+        html.Raw("</tr>");
+    }
+
+    private static string Tokens(SessionUsage usage) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{usage.InputTokens:N0} in, {usage.OutputTokens:N0} out{(usage.CostMinorUnits > 0 ? $", cost {usage.CostMinorUnits:N0}" : string.Empty)}");
+
+    private static string VerdictClass(string verdict) => verdict switch
+    {
+        "met" => "met",
+        "partially_met" => "partial",
+        "not_met" => "not-met",
+        "error" => "error",
+        "skipped" => "skipped",
+        _ => "other",
+    };
+
+    // The evaluations grouped by rubric, in the order they first appear; a start and its end are one column.
+    private static List<RubricTable> Read(IReadOnlyList<SessionEvent> events)
+    {
+        var rubrics = new List<RubricTable>();
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case OutcomeEvaluationStartedEvent started:
+                    var forStart = Find(rubrics, started.RubricId);
+                    forStart.Version ??= started.RubricVersion;
+                    forStart.Columns.Add(new Column(started.Iteration) { Started = true });
+                    break;
+                case OutcomeEvaluationEndedEvent ended:
+                    var forEnd = Find(rubrics, ended.RubricId);
+                    var open = forEnd.Columns.FindLast(c => c.Started && c.Ended is null && c.Iteration == ended.Iteration);
+                    if (open is null)
+                    {
+                        open = new Column(ended.Iteration);
+                        forEnd.Columns.Add(open);
+                    }
+
+                    open.Ended = ended;
+                    foreach (var criterion in ended.Criteria)
+                    {
+                        if (!forEnd.CriterionIds.Contains(criterion.Id))
+                        {
+                            forEnd.CriterionIds.Add(criterion.Id);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return rubrics;
+    }
+
+    private static RubricTable Find(List<RubricTable> rubrics, string id)
+    {
+        var rubric = rubrics.Find(r => r.Id == id);
+        if (rubric is null)
+        {
+            rubrics.Add(rubric = new RubricTable(id));
+        }
+
+        return rubric;
+    }
+
+    private sealed class RubricTable(string id)
+    {
+        public string Id { get; } = id;
+
+        public int? Version { get; set; }
+
+        public List<Column> Columns { get; } = [];
+
+        public List<string> CriterionIds { get; } = [];
+    }
+
+    private sealed class Column(int iteration)
+    {
+        public int Iteration { get; } = iteration;
+
+        public bool Started { get; init; }
+
+        public OutcomeEvaluationEndedEvent? Ended { get; set; }
+    }
+}

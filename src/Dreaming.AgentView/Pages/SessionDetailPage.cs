@@ -1,0 +1,180 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>One session: its header (agent, task, status, times, usage, outcome, memory, parent, metadata), its child
+/// sessions, its outcome iterations per criterion and its timeline of events.</summary>
+/// <remarks>Three store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>) and
+/// its events. The store reads a session's events all at once (<see cref="ITraceStore.GetEventsAsync"/> has no paging):
+/// the page renders the first <see cref="SessionTimeline.MaxEvents"/> of them, and the outcome table reads all.</remarks>
+internal static class SessionDetailPage
+{
+    /// <summary>Writes the page, or a 404 page naming the id.</summary>
+    /// <param name="view">The request.</param>
+    public static async Task WriteAsync(AgentViewContext view)
+    {
+        var id = SessionId(view.Http, 1);
+        var store = view.Http.RequestServices.GetRequiredService<ITraceStore>();
+        var session = await store.GetSessionAsync(id, view.Aborted).ConfigureAwait(false);
+        if (session is null)
+        {
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No session '{id}'.").ConfigureAwait(false);
+            return;
+        }
+
+        var children = await store.QuerySessionsAsync(
+            new SessionQuery { ParentSessionId = session.Id, Order = SessionOrder.OldestFirst, PageSize = view.Options.PageSize },
+            view.Aborted).ConfigureAwait(false);
+        var events = await store.GetEventsAsync(session.Id, view.Aborted).ConfigureAwait(false);
+
+        await AgentViewLayout.WritePageAsync(view, "Session " + session.Id, html =>
+        {
+            var texts = new LongTextWriter();
+            WriteHeader(html, view, session, events.Count, texts);
+            html.Raw("<section id=\"children\">").Element("h3", "Child sessions");
+            SessionTable.Write(html, view, children.Items, "None.");
+            if (children.NextCursor is not null)
+            {
+                html.Raw("<p class=\"cap-note\">").Text(string.Create(CultureInfo.InvariantCulture, $"Only the first {children.Items.Count:N0} are shown. "))
+                    .Link(view.HrefWithQuery("sessions", (SessionListFilter.Parent, session.Id)), "All child sessions").Raw("</p>");
+            }
+
+            html.Raw("</section>");
+            OutcomeIterations.Write(html, session, events);
+            SessionTimeline.Write(html, view, session, events, texts);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The session id of a request to <c>sessions/{id}</c> (and pages under it), read from the request target as
+    /// the client sent it: the id is the segment <paramref name="fromEnd"/> from the end, unescaped once.</summary>
+    /// <remarks>The server decodes the path before routing except for <c>%2F</c>, so the route value cannot tell an id
+    /// holding "%2F" from one holding "/" (both arrive as "%2F"). The raw target can: the view's links escape every
+    /// character of an id that is not a letter, a digit or <c>-._~</c>, so its segment holds no real '/'. A server that
+    /// keeps no raw target gives the route value with "%2F" read as '/'.</remarks>
+    /// <param name="http">The request.</param>
+    /// <param name="fromEnd">1 for the last segment of the path.</param>
+    internal static string SessionId(HttpContext http, int fromEnd)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (!string.IsNullOrEmpty(raw) && raw[0] == '/')
+        {
+            var query = raw.IndexOfAny(['?', '#']);
+            var path = query < 0 ? raw : raw[..query];
+            var segments = (path.Length > 1 && path[^1] == '/' ? path[..^1] : path).Split('/');
+            if (segments.Length > fromEnd)
+            {
+                return Uri.UnescapeDataString(segments[^fromEnd]);
+            }
+        }
+
+        var value = http.Request.RouteValues["id"] as string ?? string.Empty;
+        return value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, int eventCount, LongTextWriter texts)
+    {
+        html.Raw("<dl class=\"facts\">");
+        Fact(html, "agent", "Agent").Text(session.AgentId);
+        if (session.AgentVersion is not null)
+        {
+            Fact(html, "version", "Version").Text(session.AgentVersion);
+        }
+
+        if (session.Scope is not null)
+        {
+            Fact(html, "scope", "Scope").Text(session.Scope);
+        }
+
+        Fact(html, "status", "Status").Element("span", SessionTable.Status(session.Status), "status status-" + SessionTable.Status(session.Status));
+        Fact(html, "started", "Started (UTC)").Time(session.StartedAt);
+        Fact(html, "ended", "Ended (UTC)").Time(session.EndedAt);
+        Fact(html, "duration", "Duration").Text(SessionTable.Duration(session));
+        var usage = session.Usage;
+        Fact(html, "tokens", "Tokens").Text(string.Create(CultureInfo.InvariantCulture, $"{usage.InputTokens:N0} in, {usage.OutputTokens:N0} out, {usage.CachedInputTokens:N0} cached"));
+        Fact(html, "model-calls", "Model calls").Number(usage.ModelCalls);
+        Fact(html, "cost", "Cost").Number(usage.CostMinorUnits);
+        Fact(html, "outcome", "Outcome");
+        if (session.Outcome is { } outcome)
+        {
+            html.Element("span", outcome.Label, "status status-" + outcome.Label);
+            if (outcome.Score is { } score)
+            {
+                html.Text(" " + OutcomeIterations.Score(score));
+            }
+
+            if (outcome.Source is not null)
+            {
+                html.Raw(" ").Element("span", "(" + outcome.Source + ")", "muted");
+            }
+        }
+        else
+        {
+            html.Element("span", "-", "muted");
+        }
+
+        Fact(html, "memory", "Memory version");
+        if (session.MemoryVersionId is { } version)
+        {
+            html.Link(view.Href("memory", "versions", version), version);
+        }
+        else
+        {
+            html.Element("span", "-", "muted");
+        }
+
+        Fact(html, "insights", "Insights given");
+        WriteIds(html, session.InsightIds);
+        if (session.ParentSessionId is { } parent)
+        {
+            Fact(html, "parent", "Parent session").Link(view.Href("sessions", parent), parent);
+        }
+
+        Fact(html, "events", "Events").Number(eventCount);
+        if (session.DroppedEventCount != 0)
+        {
+            Fact(html, "dropped", "Dropped events").Raw("<span class=\"warning\">").Number(session.DroppedEventCount)
+                .Raw(" events were not recorded (backpressure or a store failure)</span>");
+        }
+
+        html.Raw("</dd></dl>");
+        html.Element("h3", "Task");
+        LongTextWriter.WriteWhole(html, session.Task, "task");
+        if (session.Metadata.Count > 0)
+        {
+            html.Element("h3", "Metadata").Raw("<table class=\"metadata\"><tbody>");
+            foreach (var (key, value) in session.Metadata.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            {
+                html.Raw("<tr><th>").Text(key).Raw("</th><td>");
+                texts.Write(html, value);
+                html.Raw("</td></tr>");
+            }
+
+            html.Raw("</tbody></table>");
+        }
+    }
+
+    /// <summary>Writes a list of ids as code, or a dash when there are none.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="ids">The ids.</param>
+    internal static void WriteIds(HtmlWriter html, IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            html.Element("span", "-", "muted");
+            return;
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            html.Raw(i == 0 ? string.Empty : ", ").Element("code", ids[i]);
+        }
+    }
+
+    // Closes the previous fact's <dd> (the first one has none) and opens this one's.
+    private static HtmlWriter Fact(HtmlWriter html, string id, string label) =>
+        html.Raw(id == "agent" ? string.Empty : "</dd>").Raw("<dt>").Text(label).Raw("</dt><dd id=\"fact-" + id + "\">");
+}

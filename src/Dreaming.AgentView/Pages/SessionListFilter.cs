@@ -1,0 +1,142 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>The filters of the sessions list as its query string gives them: each value as given (to fill the form and
+/// carry into the next page's link) and as the store's <see cref="SessionQuery"/> takes it.</summary>
+internal sealed class SessionListFilter
+{
+    /// <summary>The query string's names: the form's fields, the page size and the cursor.</summary>
+    public const string Agent = "agent", Status = "status", Outcome = "outcome", Parent = "parent", Scope = "scope", From = "from", Before = "before", Size = "size", Cursor = "cursor";
+
+    private static readonly string[] s_names = [Agent, Status, Outcome, Parent, Scope, From, Before, Size, Cursor];
+
+    private static readonly SessionStatus[] s_statuses = [SessionStatus.Running, SessionStatus.Completed, SessionStatus.Failed, SessionStatus.Abandoned, SessionStatus.Blocked];
+
+    private static readonly string[] s_timeFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss"];
+
+    private readonly Dictionary<string, string> _given = new(StringComparer.Ordinal);
+
+    private SessionListFilter()
+    {
+    }
+
+    /// <summary>The statuses a session may have, in the order the form lists them.</summary>
+    public static IReadOnlyList<SessionStatus> Statuses => s_statuses;
+
+    /// <summary>The store query of the first page (or of the page the cursor names).</summary>
+    public SessionQuery Query { get; private set; } = new();
+
+    /// <summary>The page size the request asked for, or <see langword="null"/> for the options' one.</summary>
+    public int? PageSize { get; private set; }
+
+    /// <summary>The value given for a name, or <see langword="null"/> when none (or a blank one) was.</summary>
+    /// <param name="name">One of the names above.</param>
+    public string? Given(string name) => _given.GetValueOrDefault(name);
+
+    /// <summary>The filters as a query string's names and values (without the cursor), to link to another page of the
+    /// same list.</summary>
+    public (string Name, string? Value)[] Filters() =>
+        [.. s_names.Where(name => name != Cursor).Select(name => (name, Given(name)))];
+
+    /// <summary>Reads the filters of a request.</summary>
+    /// <param name="request">The query string.</param>
+    /// <param name="defaultPageSize">The page size when the request names none.</param>
+    /// <param name="filter">The filters, when they are valid.</param>
+    /// <param name="error">What is wrong, naming the value, when they are not.</param>
+    /// <returns>Whether the filters are valid.</returns>
+    public static bool TryRead(IQueryCollection request, int defaultPageSize, out SessionListFilter filter, out string? error)
+    {
+        filter = new SessionListFilter();
+        foreach (var name in s_names)
+        {
+            var values = request[name];
+            if (values.Count > 1)
+            {
+                error = $"The query gives '{name}' {values.Count.ToString(CultureInfo.InvariantCulture)} times; give it once.";
+                return false;
+            }
+
+            if (values.Count == 1 && !string.IsNullOrWhiteSpace(values[0]))
+            {
+                filter._given[name] = values[0]!;
+            }
+        }
+
+        var query = new SessionQuery
+        {
+            AgentId = filter.Given(Agent),
+            OutcomeLabel = filter.Given(Outcome),
+            ParentSessionId = filter.Given(Parent),
+            Scope = filter.Given(Scope),
+            Cursor = filter.Given(Cursor),
+            Order = SessionOrder.NewestFirst,
+            PageSize = defaultPageSize,
+        };
+
+        if (filter.Given(Status) is { } status)
+        {
+            var known = Array.FindIndex(s_statuses, s => string.Equals(SessionTable.Status(s), status, StringComparison.OrdinalIgnoreCase));
+            if (known < 0)
+            {
+                error = $"Unknown status '{status}'; the statuses are {string.Join(", ", s_statuses.Select(SessionTable.Status))}.";
+                return false;
+            }
+
+            query = query with { Status = s_statuses[known] };
+        }
+
+        if (filter.Given(Size) is { } size)
+        {
+            if (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > AgentViewOptions.MaxPageSize)
+            {
+                error = $"The page size '{size}' is not a whole number from 1 to {AgentViewOptions.MaxPageSize.ToString(CultureInfo.InvariantCulture)}.";
+                return false;
+            }
+
+            filter.PageSize = pageSize;
+            query = query with { PageSize = pageSize };
+        }
+
+        if (!TryReadTime(filter, From, out var from, out error) || !TryReadTime(filter, Before, out var before, out error))
+        {
+            return false;
+        }
+
+        if (from is { } lower && before is { } upper && lower >= upper)
+        {
+            error = $"'started from' ({filter.Given(From)}) must be earlier than 'started before' ({filter.Given(Before)}).";
+            return false;
+        }
+
+        filter.Query = query with { StartedFrom = from, StartedBefore = before };
+        error = null;
+        return true;
+    }
+
+    /// <summary>Whether a value is a plain date (<c>yyyy-MM-dd</c>), which the form's date input can show.</summary>
+    /// <param name="value">The value given.</param>
+    public static bool IsDate(string? value) =>
+        value is not null && DateTime.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+
+    // A date is midnight UTC; a date and time without an offset is UTC; one with an offset is converted.
+    private static bool TryReadTime(SessionListFilter filter, string name, out DateTimeOffset? time, out string? error)
+    {
+        time = null;
+        error = null;
+        if (filter.Given(name) is not { } text)
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParseExact(text.Trim(), s_timeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            time = parsed;
+            return true;
+        }
+
+        error = $"The time '{text}' given as '{name}' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).";
+        return false;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace Dreaming.AgentView.Rendering;
+
+/// <summary>Writes recorded text that may be long (a message, tool arguments, a tool's result): a short text whole, a
+/// long one as its first lines with the whole text in a <c>&lt;details&gt;</c> element, which opens without script.</summary>
+/// <remarks>What a page shows in full is bounded twice: one text shows at most <see cref="FullLength"/> characters, and
+/// one page at most <see cref="PageBudget"/> in all; past either, the text is cut with a note saying how much was left
+/// out. A writer is one page's budget: not thread-safe.</remarks>
+internal sealed class LongTextWriter
+{
+    /// <summary>The characters a text shows before it is folded.</summary>
+    public const int PreviewLength = 300;
+
+    /// <summary>The most characters of one text shown in full (twice the library's default <c>MaxContentLength</c>).</summary>
+    public const int FullLength = 65_536;
+
+    /// <summary>The most characters of folded texts one page shows in full.</summary>
+    public const int PageBudget = 2_000_000;
+
+    private long _remaining = PageBudget;
+
+    /// <summary>Writes a text in a <c>&lt;pre&gt;</c>, folded when longer than <see cref="PreviewLength"/>.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="text">The recorded text; nothing is written for <see langword="null"/>.</param>
+    /// <param name="cssClass">The class of the <c>&lt;pre&gt;</c> (or of the <c>&lt;details&gt;</c>), if any.</param>
+    public void Write(HtmlWriter html, string? text, string? cssClass = null)
+    {
+        if (text is null)
+        {
+            return;
+        }
+
+        if (text.Length <= PreviewLength)
+        {
+            html.Element("pre", text, cssClass);
+            return;
+        }
+
+        var shown = (int)Math.Min(Math.Min(text.Length, FullLength), Math.Max(_remaining, 0));
+        _remaining -= shown;
+        html.Raw("<details").Raw(cssClass is null ? string.Empty : " class=\"" + cssClass + "\"").Raw("><summary>")
+            .Text(text[..SafeEnd(text, PreviewLength)]).Raw("&#8230; ")
+            .Element("span", string.Create(CultureInfo.InvariantCulture, $"({text.Length:N0} characters)"), "muted")
+            .Raw("</summary>");
+        if (shown > 0)
+        {
+            html.Element("pre", text[..SafeEnd(text, shown)]);
+        }
+
+        if (shown < text.Length)
+        {
+            var left = text.Length - SafeEnd(text, shown);
+            html.Element("p", shown == FullLength
+                ? string.Create(CultureInfo.InvariantCulture, $"{left:N0} more characters not shown (one text shows at most {FullLength:N0}).")
+                : string.Create(CultureInfo.InvariantCulture, $"{left:N0} more characters not shown (this page already shows {PageBudget:N0} in full)."), "cut-note");
+        }
+
+        html.Raw("</details>");
+    }
+
+    /// <summary>Writes a text whole in a <c>&lt;pre&gt;</c>, unfolded (a session's task), up to <see cref="FullLength"/>
+    /// characters, with a note of how many more there are.</summary>
+    /// <param name="html">The page.</param>
+    /// <param name="text">The recorded text.</param>
+    /// <param name="cssClass">The class of the <c>&lt;pre&gt;</c>.</param>
+    public static void WriteWhole(HtmlWriter html, string text, string cssClass)
+    {
+        var end = SafeEnd(text, FullLength);
+        html.Element("pre", text[..end], cssClass);
+        if (end < text.Length)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (one text shows at most {FullLength:N0})."), "cut-note");
+        }
+    }
+
+    /// <summary>The end of a cut of <paramref name="text"/> to at most <paramref name="length"/> characters that does not
+    /// split a surrogate pair.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="length">The most characters to keep.</param>
+    public static int SafeEnd(string text, int length)
+    {
+        if (length >= text.Length)
+        {
+            return text.Length;
+        }
+
+        return length > 0 && char.IsHighSurrogate(text[length - 1]) && char.IsLowSurrogate(text[length]) ? length - 1 : length;
+    }
+}

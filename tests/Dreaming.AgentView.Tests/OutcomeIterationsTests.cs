@@ -1,0 +1,115 @@
+using AngleSharp.Html.Dom;
+using static Dreaming.AgentView.Tests.TestEvents;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>The outcome iterations of a session: a row per criterion, a column per iteration, the score against the
+/// threshold, whether it passed as the loop decided, and the loop's final result.</summary>
+public sealed class OutcomeIterationsTests
+{
+    private static string[][] Rows(IHtmlDocument page, string part) =>
+        [.. page.QuerySelectorAll($"table.outcome {part} tr").Select(tr => tr.Children.Select(c => c.TextContent).ToArray())];
+
+    private static OutcomeEvaluationEndedEvent Ended(int iteration, string result, double score, bool passed, params CriterionVerdictRecord[] criteria) => new()
+    {
+        Iteration = iteration,
+        RubricId = "refund",
+        Result = result,
+        Score = score,
+        Threshold = 0.75,
+        Passed = passed,
+        Criteria = criteria,
+        GraderUsage = new SessionUsage { InputTokens = 900, OutputTokens = 40, CostMinorUnits = 12 },
+    };
+
+    [Fact]
+    public async Task Each_criterion_has_a_row_and_each_iteration_a_column_with_its_score_result_and_the_final_result()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(Full(
+            "s",
+            "task",
+            new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = "refund", RubricVersion = 2 },
+            Ended(1, "needs_revision", 0.7496, false, new("order", "not_met", 0, "does not contain \"#W123\""), new("amount", "met", 1, "found $12.00"), new("tone", "partially_met", 0.5, "apologises twice")),
+            new NoteEvent { Text = "revising" },
+            new OutcomeEvaluationStartedEvent { Iteration = 2, RubricId = "refund", RubricVersion = 2 },
+            Ended(2, "needs_revision", 0.8, false, new("order", "met", 1, "contains it"), new("amount", "met", 1, null), new("tone", "error", null, "the grader timed out")),
+            new OutcomeEvaluationStartedEvent { Iteration = 3, RubricId = "refund", RubricVersion = 2 },
+            Ended(3, "needs_revision", 1, false, new("order", "not_met", 0, "gone"), new("amount", "met", 1, null), new("tone", "met", 1, null)),
+            new OutcomeEvaluationStartedEvent { Iteration = 4, RubricId = "refund", RubricVersion = 2 },
+            Ended(4, "satisfied", 0.9, true, new("order", "met", 1, null), new("amount", "met", 1, null), new("tone", "partially_met", 0.5, null), new("style", "skipped", null, "no grader"))));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal("Rubric refund v2", page.QuerySelector("table.outcome caption")?.TextContent);
+        Assert.Equal([["Criterion", "Iteration 1", "Iteration 2", "Iteration 3", "Iteration 4"]], Rows(page, "thead"));
+        Assert.Equal(
+            [
+                ["order", "not met (0)", "met (1)", "not met (0)", "met (1)"],
+                ["amount", "met (1)", "met (1)", "met (1)", "met (1)"],
+                ["tone", "partially met (0.5)", "error", "met (1)", "partially met (0.5)"],
+                ["style", "-", "-", "-", "skipped"],
+            ],
+            Rows(page, "tbody"));
+        Assert.Equal(
+            [
+                ["Score", "0.749 (threshold 0.75)", "0.8 (threshold 0.75)", "1 (threshold 0.75)", "0.9 (threshold 0.75)"],
+                ["Passed", "not passed: below the threshold", "not passed: a criterion could not be checked", "not passed: a required criterion was not met", "passed"],
+                ["Result", "needs_revision", "needs_revision", "needs_revision", "satisfied"],
+                ["Grader tokens", "900 in, 40 out, cost 12", "900 in, 40 out, cost 12", "900 in, 40 out, cost 12", "900 in, 40 out, cost 12"],
+            ],
+            Rows(page, "tfoot"));
+        var cells = page.QuerySelectorAll("table.outcome tbody tr:first-child td");
+        Assert.Equal("does not contain \"#W123\"", cells[0].GetAttribute("title"));
+        Assert.Equal("num verdict verdict-not-met", cells[0].ClassName);
+        Assert.Equal("num verdict verdict-met", cells[1].ClassName);
+        Assert.Equal(["status status-failed", "status status-failed", "status status-failed", "status status-passed"], page.QuerySelectorAll("table.outcome tfoot tr.passed td").Select(td => td.ClassName ?? "").ToArray());
+
+        // The session's outcome (source rubric:refund@2) is the loop's final result.
+        Assert.Equal("Final result: satisfied 0.749, after 4 iterations", page.QuerySelector("section#outcome p.final")?.TextContent);
+    }
+
+    [Fact]
+    public async Task An_iteration_whose_agent_failed_or_that_was_interrupted_is_not_scored_and_its_error_is_shown()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var full = Full(
+            "s",
+            "task",
+            new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = "refund" },
+            Ended(1, "needs_revision", 0.5, false, new CriterionVerdictRecord("order", "not_met", 0, "missing")),
+            new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund", Result = "failed", Error = "the agent failed: boom" },
+            new OutcomeEvaluationStartedEvent { Iteration = 3, RubricId = "refund" },
+            new OutcomeEvaluationEndedEvent { Iteration = 3, RubricId = "refund", Result = "interrupted", Error = "canceled" },
+            new OutcomeEvaluationStartedEvent { Iteration = 4, RubricId = "refund" });
+        await host.Traces.SeedAsync(full with { Session = full.Session with { Outcome = null } });
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        var footer = Rows(page, "tfoot");
+        Assert.Equal(["Score", "0.5 (threshold 0.75)", "not scored", "not scored", "grading not ended"], footer[0]);
+        Assert.Equal(["Passed", "not passed: below the threshold", "not graded", "not graded", "-"], footer[1]);
+        Assert.Equal(["Result", "needs_revision", "failed", "interrupted", "-"], footer[2]);
+        Assert.Equal(["Error", "-", "the agent failed: boom", "canceled", "-"], footer[4]);
+        Assert.Equal([["order", "not met (0)", "-", "-", "-"]], Rows(page, "tbody"));
+        Assert.Equal("Final result: not recorded, after 4 iterations", page.QuerySelector("section#outcome p.final")?.TextContent);
+        Assert.Equal("event-5", page.QuerySelectorAll("tr.event-failure").Select(tr => tr.Id).First(id => id == "event-5"));
+    }
+
+    [Fact]
+    public async Task A_minimum_aggregation_is_named_with_the_score_and_a_loop_without_the_sessions_outcome_ends_with_its_last_result()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var full = Full(
+            "s",
+            "task",
+            Ended(1, "max_iterations_reached", 0, false, new CriterionVerdictRecord("order", "not_met", 0, null)) with { Aggregation = RubricAggregationNames.Minimum, Threshold = 0.7465 });
+        await host.Traces.SeedAsync(full with { Session = full.Session with { Outcome = SessionOutcome.Failed(0.1, "human") } });
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal("0 (minimum, threshold 0.7465)", page.QuerySelector("table.outcome tfoot tr.score td")?.TextContent);
+        Assert.Equal("Rubric refund", page.QuerySelector("table.outcome caption")?.TextContent);
+        Assert.Equal("Final result: max_iterations_reached 0, after 1 iteration", page.QuerySelector("section#outcome p.final")?.TextContent);
+    }
+}

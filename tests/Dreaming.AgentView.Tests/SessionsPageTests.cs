@@ -1,0 +1,131 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using AngleSharp.Html.Parser;
+using static Dreaming.AgentView.Tests.TestSessions;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>The sessions list: newest first, paged with the store's cursor, filtered by the form's fields.</summary>
+public sealed class SessionsPageTests
+{
+    private static string[] Ids(IHtmlDocument page) => [.. page.QuerySelectorAll("table.sessions tbody tr td:first-child a")
+        .Select(a => Uri.UnescapeDataString(a.GetAttribute("href")!.Split('/')[^1]))];
+
+    [Fact]
+    public async Task Sessions_are_listed_newest_first_a_page_at_a_time_with_a_next_page_link_carrying_the_filters()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.PageSize = 2);
+        await host.Traces.SeedAsync([.. Enumerable.Range(0, 5).Select(i => Session("s" + i, SessionStatus.Failed, i)), Session("ok", SessionStatus.Completed, 9)]);
+
+        var first = await host.PageAsync("/dreaming/sessions?status=failed");
+        Assert.Equal(["s4", "s3"], Ids(first));
+        var next = first.QuerySelector("p.pager a.next")!.GetAttribute("href")!;
+        Assert.StartsWith("/dreaming/sessions?status=failed&cursor=", next, StringComparison.Ordinal);
+
+        var second = await host.PageAsync(next);
+        Assert.Equal(["s2", "s1"], Ids(second));
+        Assert.Equal("/dreaming/sessions?status=failed", second.QuerySelector("p.pager a:not(.next)")!.GetAttribute("href"));
+        var third = await host.PageAsync(second.QuerySelector("p.pager a.next")!.GetAttribute("href")!);
+        Assert.Equal(["s0"], Ids(third));
+        Assert.Null(third.QuerySelector("p.pager a.next"));
+
+        var all = await host.PageAsync("/dreaming/sessions");
+        Assert.Equal(["ok", "s4"], Ids(all));
+        Assert.Equal("All sessions", all.QuerySelector("nav a[href='/dreaming/sessions']")?.TextContent);
+    }
+
+    [Fact]
+    public async Task The_overviews_link_to_a_states_sessions_lists_exactly_that_state()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync([.. Enumerable.Range(0, 11).Select(i => Session("f" + i, SessionStatus.Failed, i)), Session("b", SessionStatus.Blocked, 20)]);
+
+        var overview = await host.PageAsync("/dreaming/");
+        var link = overview.QuerySelector("section#failed p.pager a")!.GetAttribute("href")!;
+        var page = await host.PageAsync(link);
+
+        Assert.Equal([.. Enumerable.Range(0, 11).Reverse().Select(i => "f" + i)], Ids(page));
+        Assert.Equal("failed", page.QuerySelector("select[name=status] option[selected]")?.GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task Each_filter_narrows_the_list_and_is_kept_in_the_form()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(
+        [
+            Session("a1", SessionStatus.Completed, 0, agent: "alpha"),
+            Session("b1", SessionStatus.Completed, 60 * 24, agent: "beta"),
+            Session("b2", SessionStatus.Failed, 60 * 48, agent: "beta"),
+        ]);
+        var child = Session("child", SessionStatus.Failed, 5);
+        await host.Traces.SeedAsync([child with { Session = child.Session with { ParentSessionId = "b1", Scope = "billing" } }]);
+
+        Assert.Equal(["b2", "b1"], Ids(await host.PageAsync("/dreaming/sessions?agent=beta")));
+        Assert.Equal(["b1", "a1"], Ids(await host.PageAsync("/dreaming/sessions?outcome=success")));
+        Assert.Equal(["child"], Ids(await host.PageAsync("/dreaming/sessions?parent=b1")));
+        Assert.Equal(["child"], Ids(await host.PageAsync("/dreaming/sessions?scope=billing")));
+        var dated = await host.PageAsync("/dreaming/sessions?from=2026-11-02&before=2026-11-03&agent=&status=");
+        Assert.Equal(["b1"], Ids(dated));
+        Assert.Equal("2026-11-02", dated.QuerySelector("input[name=from]")!.GetAttribute("value"));
+        Assert.Equal("date", dated.QuerySelector("input[name=from]")!.GetAttribute("type"));
+        Assert.Equal(["child", "a1"], Ids(await host.PageAsync("/dreaming/sessions?before=2026-11-01T09:06")));
+        var timed = await host.PageAsync("/dreaming/sessions?from=2026-11-01T09:01:00%2B00:00");
+        Assert.Equal(["b2", "b1", "child"], Ids(timed));
+        Assert.Equal("text", timed.QuerySelector("input[name=from]")!.GetAttribute("type"));
+        Assert.Equal("No sessions match.", (await host.PageAsync("/dreaming/sessions?agent=nobody")).QuerySelector("p.empty")?.TextContent);
+    }
+
+    [Theory]
+    [InlineData("status=sleeping", "Unknown status 'sleeping'")]
+    [InlineData("status=1", "Unknown status '1'")]
+    [InlineData("size=0", "The page size '0'")]
+    [InlineData("size=501", "The page size '501'")]
+    [InlineData("size=ten", "The page size 'ten'")]
+    [InlineData("from=yesterday", "The time 'yesterday' given as 'from'")]
+    [InlineData("before=2026-13-01", "The time '2026-13-01' given as 'before'")]
+    [InlineData("from=2026-11-02&before=2026-11-01", "'started from' (2026-11-02) must be earlier than 'started before' (2026-11-01)")]
+    [InlineData("status=failed&status=completed", "The query gives 'status' 2 times")]
+    [InlineData("cursor=not-a-cursor", "'not-a-cursor' is not a session cursor")]
+    [InlineData("cursor=%3Cscript%3E", "'<script>' is not a session cursor")]
+    public async Task A_bad_value_is_a_400_naming_it(string query, string message)
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri("/dreaming/sessions?" + query, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var page = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
+        Assert.StartsWith(message, page.QuerySelector("p.error-message")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.QuerySelectorAll("main script"));
+    }
+
+    [Fact]
+    public async Task A_size_in_the_link_sets_the_page_size_and_is_kept_in_the_next_link_and_the_form()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync([.. Enumerable.Range(0, 4).Select(i => Session("s" + i, SessionStatus.Failed, i))]);
+
+        var page = await host.PageAsync("/dreaming/sessions?size=3");
+
+        Assert.Equal(["s3", "s2", "s1"], Ids(page));
+        Assert.StartsWith("/dreaming/sessions?size=3&cursor=", page.QuerySelector("p.pager a.next")!.GetAttribute("href"), StringComparison.Ordinal);
+        Assert.Equal("3", page.QuerySelector("form.filters input[name=size]")!.GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task Hostile_filter_values_are_shown_as_text_in_the_form_and_escaped_in_links()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.PageSize = 1);
+        const string agent = "\"><script>x</script>&a=b#c";
+        await host.Traces.SeedAsync([Session("x1", SessionStatus.Failed, 1, agent: agent), Session("x2", SessionStatus.Failed, 2, agent: agent)]);
+
+        var page = await host.PageAsync("/dreaming/sessions?agent=" + Uri.EscapeDataString(agent));
+
+        Assert.Empty(page.QuerySelectorAll("script"));
+        Assert.Equal(agent, page.QuerySelector("input[name=agent]")!.GetAttribute("value"));
+        Assert.Equal(["x2"], Ids(page));
+        var next = page.QuerySelector("p.pager a.next")!.GetAttribute("href")!;
+        Assert.StartsWith("/dreaming/sessions?agent=" + Uri.EscapeDataString(agent) + "&cursor=", next, StringComparison.Ordinal);
+        Assert.Equal(["x1"], Ids(await host.PageAsync(next)));
+    }
+}
