@@ -128,4 +128,16 @@ public sealed class SessionsPageTests
         Assert.StartsWith("/dreaming/sessions?agent=" + Uri.EscapeDataString(agent) + "&cursor=", next, StringComparison.Ordinal);
         Assert.Equal(["x1"], Ids(await host.PageAsync(next)));
     }
+
+    [Fact]
+    public async Task A_score_just_below_a_threshold_is_cut_never_rounded_up_onto_it()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var session = Session("s", SessionStatus.Completed);
+        await host.Traces.SeedAsync(session with { Session = session.Session with { Outcome = SessionOutcome.Failed(0.7496) } });
+
+        var page = await host.PageAsync("/dreaming/sessions");
+
+        Assert.Equal("failure 0.74", page.QuerySelector("table.sessions tbody td:nth-child(8)")?.TextContent);
+    }
 }

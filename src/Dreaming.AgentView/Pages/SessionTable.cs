@@ -72,7 +72,7 @@ internal static class SessionTable
         };
     }
 
-    /// <summary>Writes an outcome: its label, and its score when it has one.</summary>
+    /// <summary>Writes an outcome: its label, and its score when it has one, cut to two decimals.</summary>
     /// <param name="html">The page.</param>
     /// <param name="outcome">The outcome, or <see langword="null"/>.</param>
     public static void WriteOutcome(HtmlWriter html, SessionOutcome? outcome)
@@ -86,7 +86,8 @@ internal static class SessionTable
         html.Element("span", outcome.Label, "status status-" + outcome.Label);
         if (outcome.Score is { } score)
         {
-            html.Text(string.Create(CultureInfo.InvariantCulture, $" {score:0.00}"));
+            // Cut, never rounded up: a score just below a threshold (0.7496 against 0.75) must not read as reaching it.
+            html.Text(string.Create(CultureInfo.InvariantCulture, $" {Math.Floor((score * 100) + 1e-7) / 100:0.00}"));
         }
     }
 }
