@@ -140,4 +140,21 @@ public sealed class SessionsPageTests
 
         Assert.Equal("failure 0.74", page.QuerySelector("table.sessions tbody td:nth-child(8)")?.TextContent);
     }
+
+    [Fact]
+    public async Task A_huge_task_costs_the_list_a_bounded_tooltip_not_the_whole_task_per_row()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var task = new string('t', 1_048_576);
+        await host.Traces.SeedAsync([.. Enumerable.Range(0, 5).Select(i => Session("s" + i, SessionStatus.Failed, i, task: task))]);
+        using var client = host.Client();
+
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions", UriKind.Relative));
+        var page = await new HtmlParser().ParseDocumentAsync(body);
+
+        var titles = page.QuerySelectorAll("table.sessions tbody td:nth-child(3) span[title]").Select(span => span.GetAttribute("title")!).ToArray();
+        Assert.Equal(5, titles.Length);
+        Assert.All(titles, title => Assert.Equal(new string('t', 2_000) + "\u2026 (1,048,576 characters)", title));
+        Assert.True(body.Length < 100_000, $"the page is {body.Length:N0} characters");
+    }
 }

@@ -107,7 +107,7 @@ internal static class OutcomeIterations
                     continue;
                 }
 
-                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + "\" title=\"").Text(verdict.Reason).Raw("\">")
+                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + "\"").Title(verdict.Reason).Raw(">")
                     .Text(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
             }
 

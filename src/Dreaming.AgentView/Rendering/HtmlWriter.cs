@@ -9,6 +9,9 @@ namespace Dreaming.AgentView.Rendering;
 /// <remarks>Not thread-safe: one writer per request.</remarks>
 internal sealed class HtmlWriter
 {
+    /// <summary>The most characters of a text a tooltip shows (<see cref="Title"/>).</summary>
+    public const int TitleLength = 2000;
+
     private static readonly HtmlEncoder s_encoder = HtmlEncoder.Default;
     private readonly StringBuilder _html = new(4096);
 
@@ -91,7 +94,7 @@ internal sealed class HtmlWriter
     }
 
     /// <summary>Writes text cut to <paramref name="maxLength"/> characters (never inside a surrogate pair), with an ellipsis
-    /// when cut and the whole text as the element's title.</summary>
+    /// when cut and the text as the element's title (<see cref="Title"/>: at most <see cref="TitleLength"/> characters).</summary>
     public HtmlWriter Cut(string? text, int maxLength)
     {
         if (text is null || text.Length <= maxLength)
@@ -105,9 +108,35 @@ internal sealed class HtmlWriter
             end--;
         }
 
-        _html.Append("<span title=\"").Append(s_encoder.Encode(text)).Append("\">");
+        _html.Append("<span");
+        Title(text).Raw(">");
         Text(text[..end]).Raw("&#8230;");
         return Close("span");
+    }
+
+    /// <summary>Writes a <c> title="..."</c> attribute (a tooltip) holding the text, or its first
+    /// <see cref="TitleLength"/> characters and its length when longer: a row's tooltip must not cost the page a whole
+    /// recorded payload.</summary>
+    public HtmlWriter Title(string? text)
+    {
+        if (text is null)
+        {
+            return this;
+        }
+
+        _html.Append(" title=\"");
+        if (text.Length <= TitleLength)
+        {
+            Text(text);
+        }
+        else
+        {
+            var end = char.IsHighSurrogate(text[TitleLength - 1]) ? TitleLength - 1 : TitleLength;
+            Text(text[..end]).Text(string.Create(CultureInfo.InvariantCulture, $"\u2026 ({text.Length:N0} characters)"));
+        }
+
+        _html.Append('"');
+        return this;
     }
 
     /// <inheritdoc/>
