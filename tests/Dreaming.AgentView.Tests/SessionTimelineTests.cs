@@ -147,15 +147,46 @@ public sealed class SessionTimelineTests
     }
 
     [Fact]
-    public async Task A_session_with_more_events_than_the_cap_renders_the_first_ones_with_a_note()
+    public async Task A_session_with_more_events_than_the_cap_renders_a_window_of_them_with_links_to_the_next_and_the_first()
     {
         await using var host = await AgentViewHost.StartAsync();
         var events = Enumerable.Range(0, 2_345).Select(i => (SessionEvent)new NoteEvent { Text = "n" + i }).ToArray();
+        events[0] = new ToolCallEvent { CallId = "far", ToolName = "slow" };
+        events[2_099] = new ToolResultEvent { CallId = "far", ToolName = "slow", Result = "done" };
         var page = await ShowAsync(host, events);
 
         Assert.Equal(2_000, page.QuerySelectorAll("table.timeline tbody tr").Length);
-        Assert.Equal("Only the first 2,000 of 2,345 events are shown; 345 were left out.", page.QuerySelector("section#timeline p.cap-note")?.TextContent);
+        Assert.Equal("Events 1 to 2,000 of 2,345 are shown. Next events", page.QuerySelector("section#timeline p.cap-note")?.TextContent);
+        var next = page.QuerySelector("section#timeline p.cap-note a")!.GetAttribute("href")!;
+        Assert.Equal("/dreaming/sessions/s?after=2000#timeline", next);
+        Assert.Equal("/dreaming/sessions/s?after=2099#event-2100", Row(page, 1).QuerySelector("span[data-field=pair] a")?.GetAttribute("href"));
         Assert.Equal("2,345", page.QuerySelector("dd#fact-events")?.TextContent);
+
+        var second = await host.PageAsync(next);
+        Assert.Equal(345, second.QuerySelectorAll("table.timeline tbody tr").Length);
+        Assert.Equal("event-2001", second.QuerySelector("table.timeline tbody tr")?.Id);
+        Assert.Equal("Events 2,001 to 2,345 of 2,345 are shown. First events", second.QuerySelector("section#timeline p.cap-note")?.TextContent);
+        Assert.Equal("/dreaming/sessions/s#timeline", second.QuerySelector("section#timeline p.cap-note a")?.GetAttribute("href"));
+        Assert.Equal("/dreaming/sessions/s?after=0#event-1", Row(second, 2_100).QuerySelector("span[data-field=pair] a")?.GetAttribute("href"));
+
+        var past = await host.PageAsync("/dreaming/sessions/s?after=9999");
+        Assert.Equal("No events after #9999. First events", past.QuerySelector("section#timeline p.empty")?.TextContent);
+    }
+
+    [Theory]
+    [InlineData("after=-1", "-1")]
+    [InlineData("after=ten", "ten")]
+    [InlineData("after=1&after=2", "1,2")]
+    public async Task A_bad_event_number_is_a_400_naming_it(string query, string value)
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(Full("s", "task", new NoteEvent { Text = "n" }));
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri("/dreaming/sessions/s?" + query, UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var page = await AgentViewHost.ParseAsync(await response.Content.ReadAsStringAsync());
+        Assert.Equal($"The event number '{value}' given as 'after' is not one whole number of 0 or more.", page.QuerySelector("p.error-message")?.TextContent);
     }
 
     [Fact]

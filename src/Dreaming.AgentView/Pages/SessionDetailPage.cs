@@ -10,7 +10,8 @@ namespace Dreaming.AgentView.Pages;
 /// sessions, its outcome iterations per criterion and its timeline of events.</summary>
 /// <remarks>Three store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>) and
 /// its events. The store reads a session's events all at once (<see cref="ITraceStore.GetEventsAsync"/> has no paging):
-/// the page renders the first <see cref="SessionTimeline.MaxEvents"/> of them, and the outcome table reads all.</remarks>
+/// the page renders <see cref="SessionTimeline.MaxEvents"/> of them at a time (after the event number the <c>after</c>
+/// query names), and the outcome table reads all.</remarks>
 internal static class SessionDetailPage
 {
     /// <summary>Writes the page, or a 404 page naming the id.</summary>
@@ -18,6 +19,15 @@ internal static class SessionDetailPage
     public static async Task WriteAsync(AgentViewContext view)
     {
         var id = SessionId(view.Http, 1);
+        var afterValues = view.Http.Request.Query[SessionTimeline.After];
+        long after = 0;
+        if (afterValues.Count > 1 || (afterValues.Count == 1 && !string.IsNullOrEmpty(afterValues[0])
+            && !long.TryParse(afterValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The event number '{afterValues}' given as '{SessionTimeline.After}' is not one whole number of 0 or more.").ConfigureAwait(false);
+            return;
+        }
+
         var store = view.Http.RequestServices.GetRequiredService<ITraceStore>();
         var session = await store.GetSessionAsync(id, view.Aborted).ConfigureAwait(false);
         if (session is null)
@@ -45,7 +55,7 @@ internal static class SessionDetailPage
 
             html.Raw("</section>");
             OutcomeIterations.Write(html, session, events);
-            SessionTimeline.Write(html, view, session, events, texts);
+            SessionTimeline.Write(html, view, session, events, after, texts);
         }).ConfigureAwait(false);
     }
 

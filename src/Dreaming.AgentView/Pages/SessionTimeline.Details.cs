@@ -7,7 +7,7 @@ namespace Dreaming.AgentView.Pages;
 /// then the long texts (messages, arguments, results, errors) folded when long.</summary>
 internal static partial class SessionTimeline
 {
-    private static void WriteDetails(HtmlWriter html, AgentViewContext view, SessionRecord session, SessionEvent e, Dictionary<long, long> pairs, LongTextWriter texts)
+    private static void WriteDetails(HtmlWriter html, AgentViewContext view, SessionRecord session, SessionEvent e, Window window, LongTextWriter texts)
     {
         switch (e)
         {
@@ -26,7 +26,7 @@ internal static partial class SessionTimeline
             case ToolCallEvent c:
                 Field(html, "tool", "tool", c.ToolName);
                 Field(html, "call-id", "call", c.CallId);
-                PairLink(html, c.Sequence, pairs, "result", "no result recorded");
+                PairLink(html, c.Sequence, window, "result", "no result recorded");
                 if (c.ArgumentsError is not null)
                 {
                     html.Element("p", "Arguments not read: " + c.ArgumentsError, "failure");
@@ -37,7 +37,7 @@ internal static partial class SessionTimeline
             case ToolResultEvent r:
                 Field(html, "tool", "tool", r.ToolName);
                 Field(html, "call-id", "call", r.CallId);
-                PairLink(html, r.Sequence, pairs, "call", "no call recorded");
+                PairLink(html, r.Sequence, window, "call", "no call recorded");
                 if (r.IsError)
                 {
                     var rejected = string.Equals(r.ErrorType, ToolResultEvent.RejectedErrorType, StringComparison.Ordinal);
@@ -134,12 +134,11 @@ internal static partial class SessionTimeline
         html.Text(value).Raw("</span>");
     }
 
-    private static void PairLink(HtmlWriter html, long sequence, Dictionary<long, long> pairs, string label, string missing)
+    private static void PairLink(HtmlWriter html, long sequence, Window window, string label, string missing)
     {
-        if (pairs.TryGetValue(sequence, out var other))
+        if (window.Pairs.TryGetValue(sequence, out var other))
         {
-            var target = other.ToString(CultureInfo.InvariantCulture);
-            html.Raw("<span class=\"field\" data-field=\"pair\"><a href=\"#event-" + target + "\">" + label + " #" + target + "</a></span>");
+            html.Raw("<span class=\"field\" data-field=\"pair\">").Link(window.Link(other), label + " #" + other.ToString(CultureInfo.InvariantCulture)).Raw("</span>");
         }
         else
         {

@@ -7,28 +7,46 @@ namespace Dreaming.AgentView.Pages;
 /// fields; tool calls and their results link to each other, and failures are marked.</summary>
 internal static partial class SessionTimeline
 {
-    /// <summary>The most events the timeline renders; a note says how many more the session has.</summary>
+    /// <summary>The most events the timeline renders at once; links lead to the next of them and back to the first.</summary>
     public const int MaxEvents = 2000;
 
-    /// <summary>Writes the timeline section.</summary>
+    /// <summary>The query name of the event number the timeline starts after.</summary>
+    public const string After = "after";
+
+    /// <summary>Writes the timeline section: the first <see cref="MaxEvents"/> events with a sequence number above
+    /// <paramref name="after"/>.</summary>
     /// <param name="html">The page.</param>
     /// <param name="view">The request.</param>
     /// <param name="session">The session.</param>
-    /// <param name="events">Its events, in sequence.</param>
+    /// <param name="events">All its events, in sequence.</param>
+    /// <param name="after">The sequence number the window starts after (0: from the first event).</param>
     /// <param name="texts">The page's long-text budget.</param>
-    public static void Write(HtmlWriter html, AgentViewContext view, SessionRecord session, IReadOnlyList<SessionEvent> events, LongTextWriter texts)
+    public static void Write(HtmlWriter html, AgentViewContext view, SessionRecord session, IReadOnlyList<SessionEvent> events, long after, LongTextWriter texts)
     {
         html.Raw("<section id=\"timeline\">").Element("h3", "Timeline");
-        if (events.Count == 0)
+        var page = view.Href("sessions", session.Id);
+        var start = 0;
+        while (start < events.Count && events[start].Sequence <= after)
         {
-            html.Element("p", "No events.", "empty").Raw("</section>");
+            start++;
+        }
+
+        if (start == events.Count)
+        {
+            html.Raw("<p class=\"empty\">").Text(events.Count == 0 ? "No events." : string.Create(CultureInfo.InvariantCulture, $"No events after #{after}. "));
+            if (events.Count > 0)
+            {
+                html.Link(page + "#timeline", "First events");
+            }
+
+            html.Raw("</p></section>");
             return;
         }
 
-        var shown = Math.Min(events.Count, MaxEvents);
-        var pairs = ToolPairs(events, shown);
+        var end = Math.Min(events.Count, start + MaxEvents);
+        var window = new Window(events[start].Sequence, events[end - 1].Sequence, page, ToolPairs(events));
         html.Raw("<table class=\"timeline\"><thead><tr><th class=\"num\">#</th><th class=\"num\">Offset</th><th>Type</th><th>Details</th></tr></thead><tbody>");
-        for (var i = 0; i < shown; i++)
+        for (var i = start; i < end; i++)
         {
             var e = events[i];
             var seq = e.Sequence.ToString(CultureInfo.InvariantCulture);
@@ -36,14 +54,25 @@ internal static partial class SessionTimeline
                 .Raw(seq).Raw("</td><td class=\"num\"><span title=\"")
                 .Text(e.Timestamp.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)).Raw("\">")
                 .Text(Offset(e.Timestamp - session.StartedAt)).Raw("</span></td><td><code>").Text(e.EventType).Raw("</code></td><td>");
-            WriteDetails(html, view, session, e, pairs, texts);
+            WriteDetails(html, view, session, e, window, texts);
             html.Raw("</td></tr>");
         }
 
         html.Raw("</tbody></table>");
-        if (events.Count > shown)
+        if (start > 0 || end < events.Count)
         {
-            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"Only the first {shown:N0} of {events.Count:N0} events are shown; {events.Count - shown:N0} were left out."), "cap-note");
+            html.Raw("<p class=\"cap-note\">").Text(string.Create(CultureInfo.InvariantCulture, $"Events {start + 1:N0} to {end:N0} of {events.Count:N0} are shown. "));
+            if (end < events.Count)
+            {
+                html.Link(page + "?" + After + "=" + window.Last.ToString(CultureInfo.InvariantCulture) + "#timeline", "Next events", "next");
+            }
+
+            if (start > 0)
+            {
+                html.Raw(end < events.Count ? " " : string.Empty).Link(page + "#timeline", "First events");
+            }
+
+            html.Raw("</p>");
         }
 
         html.Raw("</section>");
@@ -79,11 +108,11 @@ internal static partial class SessionTimeline
 
     /// <summary>Pairs each tool call with its result by call id, in order (a call id used twice pairs each call with the
     /// next result after it): the sequence of the other event of each pair, by sequence.</summary>
-    private static Dictionary<long, long> ToolPairs(IReadOnlyList<SessionEvent> events, int count)
+    private static Dictionary<long, long> ToolPairs(IReadOnlyList<SessionEvent> events)
     {
         var pairs = new Dictionary<long, long>();
         Dictionary<string, Queue<long>>? open = null;
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < events.Count; i++)
         {
             switch (events[i])
             {
@@ -104,5 +133,18 @@ internal static partial class SessionTimeline
         }
 
         return pairs;
+    }
+
+    /// <summary>The events a page shows (by sequence number), the session page's link, and the tool pairs of all events:
+    /// a pair's other half outside the window is linked on the window that starts with it.</summary>
+    private sealed record Window(long First, long Last, string Page, Dictionary<long, long> Pairs)
+    {
+        public string Link(long sequence)
+        {
+            var target = sequence.ToString(CultureInfo.InvariantCulture);
+            return sequence >= First && sequence <= Last
+                ? "#event-" + target
+                : Page + "?" + After + "=" + (sequence - 1).ToString(CultureInfo.InvariantCulture) + "#event-" + target;
+        }
     }
 }
