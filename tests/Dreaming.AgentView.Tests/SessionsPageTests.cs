@@ -157,4 +157,31 @@ public sealed class SessionsPageTests
         Assert.All(titles, title => Assert.Equal(new string('t', 2_000) + "\u2026 (1,048,576 characters)", title));
         Assert.True(body.Length < 100_000, $"the page is {body.Length:N0} characters");
     }
+
+    [Theory]
+    [InlineData("agent")]
+    [InlineData("outcome")]
+    [InlineData("parent")]
+    [InlineData("scope")]
+    [InlineData("from")]
+    public async Task Hostile_text_in_any_filter_field_is_kept_as_the_fields_value_and_never_markup(string field)
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var value = TestEvents.Hostile.Replace('\ud800', '\ufffd');
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri($"/dreaming/sessions?{field}={Uri.EscapeDataString(value)}", UriKind.Relative));
+        var page = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(field == "from" ? HttpStatusCode.BadRequest : HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(page.QuerySelectorAll("script"));
+        Assert.Empty(page.QuerySelectorAll("main img"));
+        if (field == "from")
+        {
+            Assert.Equal($"The time '{value.Replace('\0', '\ufffd')}' given as 'from' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).", page.QuerySelector("p.error-message")?.TextContent);
+        }
+        else
+        {
+            Assert.Equal(value.Replace('\0', '\ufffd'), page.QuerySelector($"input[name={field}]")?.GetAttribute("value"));
+        }
+    }
 }

@@ -51,6 +51,7 @@ internal static class AgentViewStyles
         .cap-note, .cut-note { color: var(--warn); font-style: italic; }
         details summary { cursor: pointer; white-space: pre-wrap; word-break: break-word; }
         table.outcome { width: auto; margin-bottom: .4rem; } table.outcome caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+        .status-satisfied { color: var(--ok); } .status-max_iterations_reached, .status-interrupted, .status-needs_revision { color: var(--warn); }
         .verdict-met { color: var(--ok); } .verdict-not-met, .verdict-error { color: var(--bad); } .verdict-partial { color: var(--warn); } .verdict-skipped { color: var(--muted); }
         """;
 }
