@@ -146,4 +146,19 @@ public sealed class SessionDetailPageTests
         Assert.Equal(HostileAsParsed, page.QuerySelector("table.metadata td")?.TextContent);
         Assert.Equal("/dreaming/memory/versions/" + Uri.EscapeDataString(Hostile.Replace('\ud800', '\ufffd')), page.QuerySelector("dd#fact-memory a")?.GetAttribute("href"));
     }
+
+    [Fact]
+    public async Task Under_a_path_base_the_list_links_to_a_sessions_page_and_its_page_links_back_under_it()
+    {
+        await using var host = await AgentViewHost.StartAsync(pattern: "/admin/agents", pathBase: "/app");
+        await host.Traces.SeedAsync(Session("run/7 #x", SessionStatus.Failed));
+
+        var list = await host.PageAsync("/app/admin/agents/sessions?status=failed");
+        var href = list.QuerySelector("table.sessions tbody td:first-child a")!.GetAttribute("href")!;
+        Assert.Equal("/app/admin/agents/sessions/run%2F7%20%23x", href);
+        var page = await host.PageAsync(href);
+
+        Assert.Equal("Session run/7 #x", page.QuerySelector("main h2")?.TextContent);
+        Assert.Equal("/app/admin/agents/sessions", page.QuerySelector("nav a[href$='/sessions']")?.GetAttribute("href"));
+    }
 }
