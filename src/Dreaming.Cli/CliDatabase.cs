@@ -11,7 +11,8 @@ namespace Dreaming.Cli;
 /// <remarks>
 /// <para>The rule: a value is a PostgreSQL connection string when it starts with <c>postgres://</c> or
 /// <c>postgresql://</c> (a URI), or when it reads as a connection string (<c>key=value</c> pairs separated by <c>;</c>,
-/// each key of letters, digits and spaces) with a <c>Host</c>, <c>Server</c> or <c>Password</c> key (a value with a
+/// each key of letters, digits and spaces, split as ADO.NET splits them) with a <c>Host</c> or <c>Server</c> key, or when
+/// any of its parts is a <c>Password</c> (<c>Pwd</c>, <c>Psw</c>) pair however the rest is written (a value with a
 /// password is never taken as a file name, which messages would show). Anything else is the path of a SQLite file,
 /// whatever it holds: a path with <c>=</c> or <c>;</c> in it is still a path unless it reads as such pairs with one of
 /// those keys, and a relative one that would (a file named <c>Host=a</c>) is given as <c>./Host=a</c>.</para>
@@ -97,51 +98,85 @@ internal sealed partial class CliDatabase
             return true;
         }
 
-        // key=value pairs separated by ';' (outside quoted values), each key of letters, digits and spaces, as Npgsql's
-        // keywords are ("SSL Mode"): "/data/x;Host=y.db" and "data/a=b.db" are paths.
+        // key=value pairs separated by ';', each key of letters, digits and spaces, as Npgsql's keywords are ("SSL Mode"):
+        // "/data/x;Host=y.db" and "data/a=b.db" are paths. A Password (Pwd, Psw) key anywhere makes it a connection string
+        // however malformed the rest is, so that Npgsql refuses it naming a keyword or a position, never the value.
         var named = false;
-        var start = 0;
-        var quote = '\0';
-        for (var i = 0; i <= value.Length; i++)
+        var wellFormed = true;
+        foreach (var (key, plain, whole) in Pairs(value))
         {
-            if (i < value.Length)
+            if (plain && (key.Equals("Password", StringComparison.OrdinalIgnoreCase) || key.Equals("Pwd", StringComparison.OrdinalIgnoreCase) || key.Equals("Psw", StringComparison.OrdinalIgnoreCase)))
             {
-                var c = value[i];
-                if (quote != '\0')
-                {
-                    quote = c == quote ? '\0' : quote;
-                    continue;
-                }
-
-                if (c is '\'' or '"')
-                {
-                    quote = c;
-                }
-
-                if (c != ';')
-                {
-                    continue;
-                }
+                return true;
             }
 
-            var part = value[start..i];
-            start = i + 1;
-            if (string.IsNullOrWhiteSpace(part))
+            wellFormed &= plain && whole;
+            named |= plain && (key.Equals("Host", StringComparison.OrdinalIgnoreCase) || key.Equals("Server", StringComparison.OrdinalIgnoreCase));
+        }
+
+        return named && wellFormed;
+    }
+
+    // The pairs of a keyword connection string as ADO.NET (so Npgsql) splits them: a value that starts with a quote runs to
+    // its closing quote (doubled inside it), any other to the next ';', quotes in it included. Plain is whether the key is
+    // letters, digits and spaces, Whole whether the value is well formed (a quoted one closed, nothing after it).
+    private static IEnumerable<(string Key, bool Plain, bool Whole)> Pairs(string value)
+    {
+        var i = 0;
+        while (i < value.Length)
+        {
+            var end = value.IndexOf(';', i);
+            var equals = value.IndexOf('=', i);
+            if (end < 0)
             {
+                end = value.Length;
+            }
+
+            if (string.IsNullOrWhiteSpace(value[i..end]))
+            {
+                i = end + 1;
                 continue;
             }
 
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            var key = equals < 0 ? string.Empty : part[..equals].Trim();
-            if (key.Length == 0 || !key.All(static c => char.IsAsciiLetterOrDigit(c) || c == ' '))
+            if (equals < 0 || equals > end)
             {
-                return false;
+                yield return (string.Empty, false, false);
+                i = end + 1;
+                continue;
             }
 
-            named |= key.Equals("Host", StringComparison.OrdinalIgnoreCase) || key.Equals("Server", StringComparison.OrdinalIgnoreCase) || key.Equals("Password", StringComparison.OrdinalIgnoreCase);
-        }
+            var key = value[i..equals].Trim();
+            var plain = key.Length > 0 && key.All(static c => char.IsAsciiLetterOrDigit(c) || c == ' ');
+            var whole = true;
+            var start = equals + 1;
+            while (start < value.Length && value[start] is ' ' or '\t')
+            {
+                start++;
+            }
 
-        return named && quote == '\0';
+            if (start < value.Length && value[start] is '\'' or '"')
+            {
+                var quote = value[start];
+                var at = start + 1;
+                while (true)
+                {
+                    at = value.IndexOf(quote, at);
+                    if (at < 0 || at + 1 >= value.Length || value[at + 1] != quote)
+                    {
+                        break;
+                    }
+
+                    at += 2;
+                }
+
+                end = at < 0 ? value.Length : value.IndexOf(';', at);
+                end = end < 0 ? value.Length : end;
+                whole = at >= 0 && string.IsNullOrWhiteSpace(value[(at + 1)..end]);
+            }
+
+            yield return (key, plain, whole);
+            i = end + 1;
+        }
     }
 
     /// <summary>Registers the stores on this database: <c>UseSqliteStore</c> or <c>UsePostgresStore</c>.</summary>
@@ -159,16 +194,17 @@ internal sealed partial class CliDatabase
 
     private static (NpgsqlConnectionStringBuilder Builder, string? Schema) ReadKeywords(string value)
     {
-        var pairs = new DbConnectionStringBuilder { ConnectionString = value };
-        string? schema = null;
-        if (pairs.TryGetValue(SchemaKeyword, out var named))
-        {
-            schema = Convert.ToString(named, System.Globalization.CultureInfo.InvariantCulture);
-            pairs.Remove(SchemaKeyword);
-        }
-
         try
         {
+            // ADO.NET's message names a position, never the value.
+            var pairs = new DbConnectionStringBuilder { ConnectionString = value };
+            string? schema = null;
+            if (pairs.TryGetValue(SchemaKeyword, out var named))
+            {
+                schema = Convert.ToString(named, System.Globalization.CultureInfo.InvariantCulture);
+                pairs.Remove(SchemaKeyword);
+            }
+
             return (new NpgsqlConnectionStringBuilder(pairs.ConnectionString), schema);
         }
         catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
