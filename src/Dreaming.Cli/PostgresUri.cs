@@ -16,6 +16,15 @@ internal static class PostgresUri
     /// <exception cref="ArgumentException">The URI cannot be read, or has a parameter not taken.</exception>
     public static (NpgsqlConnectionStringBuilder Builder, string? Schema) Read(string value)
     {
+        // An '@' after the host part is a password with a '/', '?' or '#' not percent-encoded, which cut it short: the rest
+        // would become the port, the database or a parameter, and reach messages. Refused, naming none of it.
+        var authority = value.IndexOf("://", StringComparison.Ordinal) + 3;
+        var after = value.IndexOfAny(['/', '?', '#'], authority);
+        if (after >= 0 && value.IndexOf('@', after) >= 0)
+        {
+            throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) is a PostgreSQL URI with an '@' after its host: percent-encode '/', '?', '#' and '@' in the user and password (%2F, %3F, %23, %40), and in the parameters.");
+        }
+
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Host.Length == 0)
         {
             throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) starts as a PostgreSQL URI but cannot be read as one: write postgresql://user:password@host:port/database (percent-encode special characters in the user and password; several hosts need the keyword form, Host=a,b;...).");
