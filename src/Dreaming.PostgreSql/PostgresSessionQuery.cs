@@ -74,9 +74,10 @@ internal static class PostgresSessionQuery
 
         if (query.EndedFrom is { } endedFrom)
         {
-            // A running session's ended_ms is NULL, which no comparison matches.
-            sql.Append(" AND ended_ms >= @ended_from_ms");
+            // A running session has not ended, even one written with an end time (the store keeps what it is given).
+            sql.Append(" AND ended_ms >= @ended_from_ms AND status <> @running");
             command.Parameters.Add(new NpgsqlParameter<long>("ended_from_ms", endedFrom.ToUnixTimeMilliseconds()));
+            command.Parameters.Add(new NpgsqlParameter<short>("running", (short)SessionStatus.Running));
         }
 
         if (after is { } cursor)

@@ -98,9 +98,11 @@ internal static class SqliteSessionQuery
 
         if (query.EndedFrom is { } endedFrom)
         {
-            // A running session's ended_ms is NULL, which no comparison matches.
-            sql.Append(" AND ended_ms >= $ended_from_ms");
+            // A running session has not ended, even one written with an end time (the store keeps what it is given); the
+            // unary + keeps SQLite from seeking the status index for it.
+            sql.Append(" AND ended_ms >= $ended_from_ms AND +status <> $running");
             command.Parameters.AddWithValue("$ended_from_ms", SqliteRows.ToMilliseconds(endedFrom));
+            command.Parameters.AddWithValue("$running", (int)SessionStatus.Running);
         }
 
         if (after is { } cursor)

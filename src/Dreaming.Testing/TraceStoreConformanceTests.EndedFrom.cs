@@ -106,6 +106,21 @@ public abstract partial class TraceStoreConformanceTests
         Assert.Equal(expected, streamed);
     }
 
+    /// <summary>A session written as running keeps the end time it was given (the store keeps what it is given), but it has
+    /// not ended: the end-time filter never returns it, in any order, alone or with another filter.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task QuerySessionsAsync_EndedFrom_NeverReturnsARunningSessionWrittenWithAnEndTime()
+    {
+        var store = await NewStoreAsync();
+        await store.WriteAsync(new TraceWriteBatch([Session("running", minutes: 1) with { EndedAt = BaseTime.AddMinutes(5) }], []));
+        await store.ImportAsync([new SessionWithEvents(FinishedSession("ended", minutes: 2), [])]);
+
+        StoreAssert.Ids(["ended"], (await store.QuerySessionsAsync(new SessionQuery { EndedFrom = BaseTime })).Items);
+        StoreAssert.Ids(["ended"], (await store.QuerySessionsAsync(new SessionQuery { EndedFrom = BaseTime, Order = SessionOrder.NewestFirst, AgentId = "agent-a" })).Items);
+        StoreAssert.Ids(["running"], (await store.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running })).Items);
+    }
+
     /// <summary>An end-time bound asked of running sessions, which have not ended, is refused with an exception that names
     /// <see cref="SessionQuery.EndedFrom"/>.</summary>
     /// <returns>A task that completes when the test has run.</returns>

@@ -33,8 +33,8 @@ public sealed record SessionQuery
 
     /// <summary>Gets the inclusive lower bound of the end time, compared to the millisecond (the precision stores keep), or
     /// <see langword="null"/> for sessions that ended at any time and those still running.</summary>
-    /// <remarks>A session matches when it has ended (<see cref="SessionRecord.EndedAt"/> is set) at or after this time,
-    /// whenever it started: a session that started a week ago and ended a minute ago is among those that ended in the last
+    /// <remarks>A session matches when it has ended (it is not <see cref="SessionStatus.Running"/> and
+    /// <see cref="SessionRecord.EndedAt"/> is set) at or after this time, whenever it started: a session that started a week ago and ended a minute ago is among those that ended in the last
     /// hour. A running session has no end time and never matches, so the filter cannot be combined with
     /// <see cref="Status"/> <see cref="SessionStatus.Running"/>. The order and paging stay by start time. The dream scheduler
     /// counts new sessions, and a dream selects them, with this filter (the end time of the previous dream's cursor, or of
