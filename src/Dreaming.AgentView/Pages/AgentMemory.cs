@@ -34,8 +34,7 @@ internal sealed class AgentMemory(IMemoryStore memory, ITraceStore traces, strin
             return [new SeriesVersion(named, null)];
         }
 
-        var first = await FirstGivableAsync(session, cancellationToken).ConfigureAwait(false);
-        if (first is not { } since || (session.EndedAt is { } ended && ended < since))
+        if (!await MayHaveBeenGivenAsync(session, cancellationToken).ConfigureAwait(false))
         {
             return [];
         }
@@ -97,18 +96,27 @@ internal sealed class AgentMemory(IMemoryStore memory, ITraceStore traces, strin
     private MemoryScope? AgentScope() =>
         string.IsNullOrWhiteSpace(agentId) || UnpairedSurrogates.IndexOf(agentId) >= 0 ? null : MemoryScope.Agent(agentId);
 
-    // The earliest first version of the session's agent, its team and the global scope: the first UseDreaming() could have
-    // given it. Null when none of them has a version.
-    private async Task<DateTimeOffset?> FirstGivableAsync(SessionRecord session, CancellationToken cancellationToken)
+    // Whether the session ended after (or has not ended before) the earliest first version of its agent, its team and the
+    // global scope: the first UseDreaming() could have given it. The team's versions are listed only when the agent's and
+    // the global ones do not already say so, so sessions of many teams (tenants) cost one list per team only then.
+    private async Task<bool> MayHaveBeenGivenAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         var first = Earliest((await ListAsync(AgentScope(), cancellationToken).ConfigureAwait(false)).FirstCreatedAt, (await ListAsync(MemoryScope.Global, cancellationToken).ConfigureAwait(false)).FirstCreatedAt);
-        if (!string.IsNullOrWhiteSpace(session.Scope) && UnpairedSurrogates.IndexOf(session.Scope) < 0)
+        if (EndedAfter(session, first))
         {
-            first = Earliest(first, (await ListAsync(MemoryScope.Team(session.Scope), cancellationToken).ConfigureAwait(false)).FirstCreatedAt);
+            return true;
         }
 
-        return first;
+        if (!string.IsNullOrWhiteSpace(session.Scope) && UnpairedSurrogates.IndexOf(session.Scope) < 0)
+        {
+            return EndedAfter(session, (await ListAsync(MemoryScope.Team(session.Scope), cancellationToken).ConfigureAwait(false)).FirstCreatedAt);
+        }
+
+        return false;
     }
+
+    private static bool EndedAfter(SessionRecord session, DateTimeOffset? first) =>
+        first is { } since && !(session.EndedAt is { } ended && ended < since);
 
     private static DateTimeOffset? Earliest(DateTimeOffset? x, DateTimeOffset? y) =>
         x is { } a && y is { } b ? (a < b ? a : b) : x ?? y;
