@@ -54,4 +54,39 @@ public sealed class AgentPageCostTests(ITestOutputHelper output)
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task An_agent_of_20000_tenants_without_memory_beside_one_without_teams_on_SQLite()
+    {
+        if (Environment.GetEnvironmentVariable("DREAMING_AGENTVIEW_MEASURE") != "1")
+        {
+            output.WriteLine("Skipped: set DREAMING_AGENTVIEW_MEASURE=1 to measure an agent page whose 20,000 sessions name 20,000 team scopes.");
+            return;
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), "avchart-tenants-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            var clock = new FakeTimeProvider(Now);
+            await using var host = await StartAsync(clock, s => s.AddDreamingAgents().UseSqliteStore("Data Source=" + path));
+            for (var batch = 0; batch < 20; batch++)
+            {
+                await host.Traces.ImportAsync([.. Enumerable.Range(batch * 1000, 1000).Select(i => Session("t" + i.ToString("D6", CultureInfo.InvariantCulture), "tenanted", Nov(10, 0).AddMinutes(i), outcome: SessionOutcome.Succeeded(0.5), team: "tenant-" + i.ToString(CultureInfo.InvariantCulture)))]);
+                await host.Traces.ImportAsync([.. Enumerable.Range(batch * 1000, 1000).Select(i => Session("p" + i.ToString("D6", CultureInfo.InvariantCulture), "plain", Nov(10, 0).AddMinutes(i), outcome: SessionOutcome.Succeeded(0.5)))]);
+            }
+
+            foreach (var url in new[] { "/dreaming/agents/plain", "/dreaming/agents/tenanted", "/dreaming/agents/plain", "/dreaming/agents/tenanted" })
+            {
+                var watch = Stopwatch.StartNew();
+                var page = await host.PageAsync(url);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{url}: {watch.ElapsedMilliseconds} ms"));
+                Assert.Equal([["No memory", "20,000"]], page.Rows("table.versions").Select(r => r[..2]));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(path);
+        }
+    }
 }
