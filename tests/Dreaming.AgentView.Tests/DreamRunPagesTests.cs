@@ -88,6 +88,39 @@ public sealed class DreamRunPagesTests
     }
 
     [Fact]
+    public async Task A_findings_evidence_over_the_pages_cap_says_how_many_sessions_and_sequences_are_not_shown()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var run = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = Scope });
+        await host.DreamRuns.StartAsync(run.Id, "host-1", TimeSpan.FromMinutes(5));
+        await host.DreamRuns.CompleteAsync(run.Id, new DreamRunResults
+        {
+            Report = new DreamReport
+            {
+                Findings =
+                [
+                    new DreamFinding
+                    {
+                        Kind = "tool_error",
+                        Pattern = "tool_error",
+                        Signature = "refund: 404",
+                        Sessions = 25,
+                        // MiningOptions.MaxEvidence set to 25, the first session seen at 12 events.
+                        Evidence = [new DreamFindingEvidence("s0", true, [.. Enumerable.Range(1, 12).Select(i => (long)i)]), .. Enumerable.Range(1, 24).Select(i => new DreamFindingEvidence("s" + i, true, []))],
+                    },
+                ],
+            },
+        });
+
+        var page = await host.PageAsync("/dreaming/runs/" + run.Id);
+
+        var evidence = page.QuerySelector("table.findings tbody tr td:last-child")!;
+        Assert.Equal(20, evidence.QuerySelectorAll("ul.evidence li").Length);
+        Assert.Equal("s0 #1, #2, #3, #4, #5, #6, #7, #8, #9, #10 and 2 more", evidence.QuerySelector("ul.evidence a")!.TextContent);
+        Assert.Equal("and 5 more sessions", evidence.QuerySelector("p.cap")?.TextContent);
+    }
+
+    [Fact]
     public async Task The_memory_and_run_pages_and_an_approval_work_on_the_SQLite_store()
     {
         var path = Path.Combine(Path.GetTempPath(), "agentview-" + Guid.NewGuid().ToString("N") + ".db");

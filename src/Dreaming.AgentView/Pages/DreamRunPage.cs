@@ -11,6 +11,13 @@ internal static class DreamRunPage
     /// <summary>The most sessions read, findings and changes listed; a note says when there are more.</summary>
     public const int MaxRows = 500;
 
+    /// <summary>The most evidence sessions a finding lists (<c>MiningOptions.MaxEvidence</c> is 10 by default); a note
+    /// says how many more there are.</summary>
+    public const int MaxEvidence = 20;
+
+    /// <summary>The most event sequences an evidence session names; the rest are counted.</summary>
+    public const int MaxSequences = 10;
+
     /// <summary>Writes the page.</summary>
     /// <param name="view">The request.</param>
     /// <param name="segment">The run id from the path.</param>
@@ -116,10 +123,9 @@ internal static class DreamRunPage
                 .Raw("</td><td class=\"num\">").Text(finding.Lift.ToString("0.00", CultureInfo.InvariantCulture))
                 .Raw("</td><td class=\"num\">").Text(finding.Strength.ToString("0.00", CultureInfo.InvariantCulture))
                 .Raw("</td><td><ul class=\"evidence\">");
-            foreach (var evidence in finding.Evidence.Take(20))
+            foreach (var evidence in finding.Evidence.Take(MaxEvidence))
             {
-                var sequences = evidence.EventSequences.Count == 0 ? string.Empty : " #" + string.Join(", #", evidence.EventSequences.Take(10).Select(s => s.ToString(CultureInfo.InvariantCulture)));
-                html.Raw("<li>").SessionLink(view, evidence.SessionId, evidence.SessionId + sequences);
+                html.Raw("<li>").SessionLink(view, evidence.SessionId, evidence.SessionId + Sequences(evidence.EventSequences));
                 if (evidence.Failed)
                 {
                     html.Raw(" ").Element("span", "failed", "status status-failed");
@@ -128,12 +134,30 @@ internal static class DreamRunPage
                 html.Raw("</li>");
             }
 
-            html.Raw("</ul></td></tr>");
+            html.Raw("</ul>");
+            if (finding.Evidence.Count > MaxEvidence)
+            {
+                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"and {finding.Evidence.Count - MaxEvidence} more sessions"), "cap");
+            }
+
+            html.Raw("</td></tr>");
         }
 
         html.Raw("</tbody></table>");
         Cap(html, report.Findings.Count, "findings");
         html.Raw("</section>");
+    }
+
+    /// <summary>An evidence session's event sequences as " #4, #7", the first <see cref="MaxSequences"/> and how many more.</summary>
+    private static string Sequences(IReadOnlyList<long> sequences)
+    {
+        if (sequences.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var shown = " #" + string.Join(", #", sequences.Take(MaxSequences).Select(s => s.ToString(CultureInfo.InvariantCulture)));
+        return sequences.Count <= MaxSequences ? shown : string.Create(CultureInfo.InvariantCulture, $"{shown} and {sequences.Count - MaxSequences} more");
     }
 
     private static void WriteChanges(HtmlWriter html, IReadOnlyList<DreamChange> changes)
