@@ -80,6 +80,53 @@ public sealed class MemoryReviewTests
     }
 
     [Fact]
+    public async Task A_token_issued_to_another_user_is_refused_and_a_multipart_form_with_ones_own_token_works()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+        using var alice = host.Client("alice");
+        using var get = await alice.GetAsync(new Uri("/dreaming/memory/versions/" + v2.Id, UriKind.Relative));
+        var token = (await AgentViewHost.ParseAsync(await get.Content.ReadAsStringAsync())).QuerySelector("form.review-approve input[type=hidden]")!;
+        var (name, value) = (token.GetAttribute("name")!, token.GetAttribute("value")!);
+        var cookie = string.Join("; ", get.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+
+        // Bob replays alice's form, cookie and all: the token is bound to the user it was issued to.
+        using var bob = host.Client("bob");
+        using var replay = new HttpRequestMessage(HttpMethod.Post, new Uri($"/dreaming/memory/versions/{v2.Id}/approve", UriKind.Relative)) { Content = new FormUrlEncodedContent([new(name, value)]) };
+        replay.Headers.Add("Cookie", cookie);
+        using var refused = await bob.SendAsync(replay);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+
+        using var multipart = new HttpRequestMessage(HttpMethod.Post, new Uri($"/dreaming/memory/versions/{v2.Id}/reject", UriKind.Relative))
+        {
+            Content = new MultipartFormDataContent { { new StringContent(value), name }, { new StringContent("as multipart"), "note" } },
+        };
+        multipart.Headers.Add("Cookie", cookie);
+        using var rejected = await alice.SendAsync(multipart);
+        Assert.Equal(HttpStatusCode.SeeOther, rejected.StatusCode);
+        var version = (await host.Memory.GetVersionAsync(v2.Id))!;
+        Assert.Equal((MemoryVersionState.Rejected, MemoryAuthor.Person("alice"), "as multipart"), (version.State, version.ReviewedBy, version.ReviewNote));
+    }
+
+    [Fact]
+    public async Task The_views_policy_guards_the_review_posts_too()
+    {
+        await using var host = await AgentViewHost.StartAsync(options => options.AuthorizationPolicy = "admins");
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+        var path = new Uri($"/dreaming/memory/versions/{v2.Id}/approve", UriKind.Relative);
+
+        using var notAdmin = host.Client("alice");
+        using var forbidden = await notAdmin.PostAsync(path, new FormUrlEncodedContent([]));
+        using var anonymous = host.Client(user: null);
+        using var challenged = await anonymous.PostAsync(path, new FormUrlEncodedContent([]));
+        using var wrongMethod = await host.Client("alice", "admin").GetAsync(path);
+
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized, HttpStatusCode.MethodNotAllowed], [forbidden.StatusCode, challenged.StatusCode, wrongMethod.StatusCode]);
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+    }
+
+    [Fact]
     public async Task A_version_approved_by_someone_else_meanwhile_is_a_409_saying_so_and_an_unknown_one_a_404()
     {
         await using var host = await AgentViewHost.StartAsync();

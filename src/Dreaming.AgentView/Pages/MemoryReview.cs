@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dreaming.AgentView.Pages;
 
@@ -29,8 +30,14 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
         }
 
         // The host did not call AddAntiforgery(): the view makes its own, with the host's data protection keys (so tokens
-        // hold across the host's instances when it shares its keys) or, without them, keys of its own.
+        // hold across the host's instances when it shares its keys) or, without them, keys of its own; logging to the
+        // host's log, so a key ring kept only in memory or a refused token shows there.
         var services = new ServiceCollection();
+        if (app.GetService<ILoggerFactory>() is { } loggers)
+        {
+            services.AddSingleton(loggers);
+        }
+
         services.AddLogging();
         if (app.GetService<IDataProtectionProvider>() is { } keys)
         {
