@@ -8,7 +8,7 @@ namespace Dreaming.Cli.Tests;
 public sealed class ViewCommandTests
 {
     [Fact]
-    public async Task The_view_serves_the_databases_sessions_on_loopback_until_cancelled()
+    public async Task The_view_serves_the_databases_sessions_on_loopback_to_loopback_host_names_only_until_cancelled()
     {
         using var cli = new CliRunner();
         await SeedAsync(cli.Database);
@@ -23,6 +23,14 @@ public sealed class ViewCommandTests
         var page = await client.GetStringAsync(new Uri("/", UriKind.Relative));
         Assert.Contains("href=\"/sessions/view-1\"", page, StringComparison.Ordinal);
         Assert.Contains("Check the <b>order</b>".Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal), page, StringComparison.Ordinal);
+
+        foreach (var (host, expected) in new[] { ("localhost", HttpStatusCode.OK), ("attacker.example", HttpStatusCode.BadRequest), ("127.0.0.1.attacker.example", HttpStatusCode.BadRequest) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Host = host + ":" + new Uri(address).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using var response = await client.SendAsync(request);
+            Assert.True(expected == response.StatusCode, $"Host {host}: {(int)response.StatusCode}");
+        }
 
         await cancel.CancelAsync();
         Assert.Equal(0, await run);

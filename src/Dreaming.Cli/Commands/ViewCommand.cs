@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -68,6 +69,15 @@ internal static class ViewCommand
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
         // As 'dreaming memory approve' does: a review's webhook events are written for the app's dispatcher on the database.
         database.Use(builder.Services.AddDreamingAgents(), unroutedWebhooks: true);
+        // Loopback alone does not keep other sites out: a page whose domain an attacker rebinds to 127.0.0.1 (DNS
+        // rebinding) is same-origin with the view, and could read sessions and post reviews. Its requests carry that
+        // domain in Host, so only the loopback names are served (400 otherwise), by the host filtering every WebApplication
+        // runs (it allows any host unless told).
+        builder.Services.Configure<HostFilteringOptions>(options =>
+        {
+            options.AllowedHosts = ["127.0.0.1", "localhost", "[::1]"];
+            options.AllowEmptyHosts = false;
+        });
         var app = builder.Build();
         app.MapDreamingAgentView("/", options =>
         {
