@@ -1,8 +1,12 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static Dreaming.AgentView.Tests.TestSessions;
@@ -36,6 +40,47 @@ public sealed class SessionIdsOverKestrelTests
             Assert.Equal("Session " + id, page.QuerySelector("main h2")?.TextContent);
         }
 
+        await app.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("/dreaming/sessions/secret#/../mine")]
+    [InlineData("/dreaming/sessions/mine/x/..")]
+    [InlineData("/dreaming/sessions/mine/x/%2E%2E")]
+    [InlineData("/moved/secret?to=mine")]
+    public async Task The_page_shows_the_session_the_request_was_routed_to_whatever_the_raw_target_holds(string target)
+    {
+        // Kestrel routes on the path it decoded and normalized ('#' kept, dot segments removed; a host's middleware may
+        // rewrite it too), while the raw target is what the client sent: an authorization rule on the route's id must
+        // see the id the page shows.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddDreamingAgents();
+        await using var app = builder.Build();
+        app.Use((http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/moved", StringComparison.Ordinal))
+            {
+                http.Request.Path = "/dreaming/sessions/" + http.Request.Query["to"];
+            }
+
+            return next(http);
+        });
+        app.UseRouting();
+        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        await app.Services.GetRequiredService<ITraceStore>().SeedAsync([Session("mine", SessionStatus.Failed, 1), Session("secret", SessionStatus.Failed, 2), Session("..", SessionStatus.Failed, 3)]);
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        var response = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 200 OK", response, StringComparison.Ordinal);
+        Assert.Equal("Session mine", Regex.Match(response, "<h2>(.*?)</h2>").Groups[1].Value);
         await app.StopAsync();
     }
 }

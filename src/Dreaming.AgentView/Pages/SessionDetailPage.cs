@@ -59,31 +59,38 @@ internal static class SessionDetailPage
         }).ConfigureAwait(false);
     }
 
-    /// <summary>The session id of a request to <c>sessions/{id}</c> (and pages under it), read from the request target as
-    /// the client sent it: the id is the segment <paramref name="fromEnd"/> from the end, unescaped once.</summary>
+    /// <summary>The session id of a request to <c>sessions/{id}</c> (and pages under it): the route value, read from the
+    /// request target as the client sent it when that segment is the route value as the server decoded it.</summary>
     /// <remarks>The server decodes the path before routing except for <c>%2F</c>, so the route value cannot tell an id
     /// holding "%2F" from one holding "/" (both arrive as "%2F"). The raw target can: the view's links escape every
-    /// character of an id that is not a letter, a digit or <c>-._~</c>, so its segment holds no real '/'. A server that
-    /// keeps no raw target gives the route value with "%2F" read as '/'.</remarks>
+    /// character of an id that is not a letter, a digit or <c>-._~</c>, so its segment holds no real '/'. The raw segment is
+    /// used only when, decoded as the server decodes it, it is the route value: the server routed on a path it normalized
+    /// (dot segments removed, a literal '#' kept) and a host's middleware may have rewritten, and the page must show the
+    /// session the request was routed (and authorized) to, never another one the raw target names. Otherwise, or on a
+    /// server that keeps no raw target, the route value is read with "%2F" as '/'.</remarks>
     /// <param name="http">The request.</param>
     /// <param name="fromEnd">1 for the last segment of the path.</param>
     internal static string SessionId(HttpContext http, int fromEnd)
     {
+        var value = http.Request.RouteValues["id"] as string ?? string.Empty;
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (!string.IsNullOrEmpty(raw) && raw[0] == '/')
         {
-            var query = raw.IndexOfAny(['?', '#']);
+            var query = raw.IndexOf('?', StringComparison.Ordinal);
             var path = query < 0 ? raw : raw[..query];
             var segments = (path.Length > 1 && path[^1] == '/' ? path[..^1] : path).Split('/');
-            if (segments.Length > fromEnd)
+            if (segments.Length > fromEnd && string.Equals(AsServerDecodes(segments[^fromEnd]), value, StringComparison.Ordinal))
             {
                 return Uri.UnescapeDataString(segments[^fromEnd]);
             }
         }
 
-        var value = http.Request.RouteValues["id"] as string ?? string.Empty;
         return value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
     }
+
+    // The server unescapes a path segment but for "%2F" (either case), which it keeps as is.
+    private static string AsServerDecodes(string segment) =>
+        string.Join("%2F", segment.Split("%2F", StringSplitOptions.None).Select(part => string.Join("%2f", part.Split("%2f").Select(Uri.UnescapeDataString))));
 
     private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, int eventCount, LongTextWriter texts)
     {
