@@ -112,4 +112,31 @@ public sealed class OutcomeIterationsTests
         Assert.Equal("Rubric refund", page.QuerySelector("table.outcome caption")?.TextContent);
         Assert.Equal("Final result: max_iterations_reached 0, after 1 iteration", page.QuerySelector("section#outcome p.final")?.TextContent);
     }
+
+    [Fact]
+    public async Task A_loop_of_many_iterations_and_criteria_shows_the_last_iterations_and_the_first_criteria_with_notes()
+    {
+        // MaxEscalations has no upper bound, so a loop may run MaxIterations times each escalation: 60 iterations of 80
+        // criteria with 2,000-character reasons were a 10 MB table.
+        await using var host = await AgentViewHost.StartAsync();
+        var events = new List<SessionEvent>();
+        for (var i = 1; i <= 60; i++)
+        {
+            events.Add(new OutcomeEvaluationStartedEvent { Iteration = i, RubricId = "refund", RubricVersion = 2 });
+            events.Add(Ended(i, i == 60 ? "satisfied" : "needs_revision", 0.5, i == 60, [.. Enumerable.Range(1, 80).Select(c => new CriterionVerdictRecord("c" + c, "not_met", 0, new string('r', 2_000)))]));
+        }
+
+        await host.Traces.SeedAsync(Full("s", "task", [.. events]));
+        using var client = host.Client();
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions/s", UriKind.Relative));
+        var page = await AgentViewHost.ParseAsync(body);
+
+        Assert.Equal(["Criterion", .. Enumerable.Range(41, 20).Select(i => "Iteration " + i)], Rows(page, "thead")[0]);
+        Assert.Equal([.. Enumerable.Range(1, 50).Select(c => "c" + c)], Rows(page, "tbody").Select(row => row[0]).ToArray());
+        Assert.Equal(
+            ["The first 40 of 60 iterations are not shown here (the timeline lists their results and scores).", "The last 30 of 80 criteria are not shown here."],
+            page.QuerySelectorAll("section#outcome p.cap-note").Select(p => p.TextContent).ToArray());
+        Assert.Equal("Final result: satisfied 0.749, after 60 iterations", page.QuerySelector("section#outcome p.final")?.TextContent);
+        Assert.True(body.Length < 2_500_000, $"the page is {body.Length:N0} characters");
+    }
 }

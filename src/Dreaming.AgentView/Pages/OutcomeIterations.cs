@@ -13,6 +13,13 @@ namespace Dreaming.AgentView.Pages;
 /// criterion's verdict never moved the score.</remarks>
 internal static class OutcomeIterations
 {
+    /// <summary>The most iterations a rubric's table shows: the last ones (a loop runs up to
+    /// <see cref="OutcomeRequest.MaxIterationsLimit"/> iterations per escalation, and escalations have no upper bound).</summary>
+    public const int MaxIterations = 20;
+
+    /// <summary>The most criteria a rubric's table shows: the first ones recorded.</summary>
+    public const int MaxCriteria = 50;
+
     private const double Tolerance = 1e-9;
 
     /// <summary>Writes the section, or nothing when the session has no outcome evaluation.</summary>
@@ -89,16 +96,17 @@ internal static class OutcomeIterations
     {
         html.Raw("<table class=\"outcome\"><caption>").Text("Rubric " + rubric.Id + (rubric.Version is { } v ? " v" + v.ToString(CultureInfo.InvariantCulture) : string.Empty))
             .Raw("</caption><thead><tr><th>Criterion</th>");
-        foreach (var column in rubric.Columns)
+        var columns = rubric.Columns.Count > MaxIterations ? rubric.Columns[^MaxIterations..] : rubric.Columns;
+        foreach (var column in columns)
         {
             html.Raw("<th class=\"num\">").Text("Iteration " + column.Iteration.ToString(CultureInfo.InvariantCulture)).Raw("</th>");
         }
 
         html.Raw("</tr></thead><tbody>");
-        foreach (var criterion in rubric.CriterionIds)
+        foreach (var criterion in rubric.CriterionIds.Take(MaxCriteria))
         {
             html.Raw("<tr><th>").Element("code", criterion).Raw("</th>");
-            foreach (var column in rubric.Columns)
+            foreach (var column in columns)
             {
                 var verdict = column.Ended?.Criteria.FirstOrDefault(c => c.Id == criterion);
                 if (verdict is null)
@@ -115,16 +123,27 @@ internal static class OutcomeIterations
         }
 
         html.Raw("</tbody><tfoot>");
-        FooterRow(html, rubric, "score", "Score", c => c.Ended is { } e ? ScoreAgainstThreshold(e) : "grading not ended", _ => null);
-        FooterRow(html, rubric, "passed", "Passed", c => c.Ended is { } e ? PassedText(e) : "-", c => c.Ended is { } e && IsScored(e) ? (e.Passed ? "status status-passed" : "status status-failed") : "muted");
-        FooterRow(html, rubric, "result", "Result", c => c.Ended?.Result ?? "-", _ => null);
-        FooterRow(html, rubric, "grader", "Grader tokens", c => c.Ended is { } e ? Tokens(e.GraderUsage) : "-", _ => null);
-        if (rubric.Columns.Any(c => c.Ended?.Error is not null))
+        FooterRow(html, columns, "score", "Score", c => c.Ended is { } e ? ScoreAgainstThreshold(e) : "grading not ended", _ => null);
+        FooterRow(html, columns, "passed", "Passed", c => c.Ended is { } e ? PassedText(e) : "-", c => c.Ended is { } e && IsScored(e) ? (e.Passed ? "status status-passed" : "status status-failed") : "muted");
+        FooterRow(html, columns, "result", "Result", c => c.Ended?.Result ?? "-", _ => null);
+        FooterRow(html, columns, "grader", "Grader tokens", c => c.Ended is { } e ? Tokens(e.GraderUsage) : "-", _ => null);
+        if (columns.Any(c => c.Ended?.Error is not null))
         {
-            FooterRow(html, rubric, "error", "Error", c => c.Ended?.Error ?? "-", c => c.Ended?.Error is null ? "muted" : "failure");
+            FooterRow(html, columns, "error", "Error", c => c.Ended?.Error ?? "-", c => c.Ended?.Error is null ? "muted" : "failure");
         }
 
-        html.Raw("</tfoot></table><p class=\"final\">Final result: ");
+        html.Raw("</tfoot></table>");
+        if (columns.Count < rubric.Columns.Count)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The first {rubric.Columns.Count - columns.Count:N0} of {rubric.Columns.Count:N0} iterations are not shown here (the timeline lists their results and scores)."), "cap-note");
+        }
+
+        if (rubric.CriterionIds.Count > MaxCriteria)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The last {rubric.CriterionIds.Count - MaxCriteria:N0} of {rubric.CriterionIds.Count:N0} criteria are not shown here."), "cap-note");
+        }
+
+        html.Raw("<p class=\"final\">Final result: ");
         var (label, score) = Final(session, rubric);
         html.Element("span", label, "status status-" + label);
         if (score is { } final)
@@ -152,10 +171,10 @@ internal static class OutcomeIterations
         return (session.Status == SessionStatus.Running ? "in progress" : "not recorded", null);
     }
 
-    private static void FooterRow(HtmlWriter html, RubricTable rubric, string name, string label, Func<Column, string> text, Func<Column, string?> cssClass)
+    private static void FooterRow(HtmlWriter html, List<Column> columns, string name, string label, Func<Column, string> text, Func<Column, string?> cssClass)
     {
         html.Raw("<tr class=\"" + name + "\"><th>").Text(label).Raw("</th>");
-        foreach (var column in rubric.Columns)
+        foreach (var column in columns)
         {
             html.Raw("<td").Raw(cssClass(column) is { } css ? " class=\"" + css + "\"" : string.Empty).Raw(">").Text(text(column)).Raw("</td>");
         }
@@ -202,7 +221,7 @@ internal static class OutcomeIterations
                     open.Ended = ended;
                     foreach (var criterion in ended.Criteria)
                     {
-                        if (!forEnd.CriterionIds.Contains(criterion.Id))
+                        if (forEnd.KnownCriteria.Add(criterion.Id))
                         {
                             forEnd.CriterionIds.Add(criterion.Id);
                         }
@@ -235,6 +254,8 @@ internal static class OutcomeIterations
         public List<Column> Columns { get; } = [];
 
         public List<string> CriterionIds { get; } = [];
+
+        public HashSet<string> KnownCriteria { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class Column(int iteration)
