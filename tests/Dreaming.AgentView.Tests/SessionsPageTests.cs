@@ -184,4 +184,17 @@ public sealed class SessionsPageTests
             Assert.Equal(value.Replace('\0', '\ufffd'), page.QuerySelector($"input[name={field}]")?.GetAttribute("value"));
         }
     }
+
+    [Theory]
+    [InlineData("2026-11-01T09:01Z")]
+    [InlineData("2026-11-01T11:01%2B02:00")]
+    [InlineData("2026-11-01T04:01-05:00")]
+    [InlineData("2026-11-01T09:01:00Z")]
+    public async Task A_time_to_the_minute_may_name_its_offset_as_the_docs_say(string from)
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync([Session("early", SessionStatus.Completed, 0), Session("late", SessionStatus.Completed, 5)]);
+
+        Assert.Equal(["late"], Ids(await host.PageAsync("/dreaming/sessions?from=" + from)));
+    }
 }

@@ -14,7 +14,7 @@ internal sealed class SessionListFilter
 
     private static readonly SessionStatus[] s_statuses = [SessionStatus.Running, SessionStatus.Completed, SessionStatus.Failed, SessionStatus.Abandoned, SessionStatus.Blocked];
 
-    private static readonly string[] s_timeFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss"];
+    private static readonly string[] s_timeFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss"];
 
     private readonly Dictionary<string, string> _given = new(StringComparer.Ordinal);
 
