@@ -195,11 +195,10 @@ public sealed class AgentPageTests
     [InlineData("/dreaming/agents/a%2fb/?days=7", "a%2fb", "a/b")]
     [InlineData("/app/other/path", "a%2Fb", "a/b")]
     [InlineData("", "a%2Fb", "a/b")]
-    public void The_agent_id_is_read_from_the_raw_target_when_the_server_keeps_one(string rawTarget, string routed, string expected)
+    public void The_agent_id_is_read_from_the_raw_target_when_the_server_keeps_one_and_routing_matched_it(string rawTarget, string routed, string expected)
     {
         var http = new DefaultHttpContext();
         http.Features.Get<IHttpRequestFeature>()!.RawTarget = rawTarget;
-        http.Request.RouteValues["agentId"] = routed;
-        Assert.Equal(expected, AgentPage.AgentIdOf(http));
+        Assert.Equal(expected, Rendering.RouteSegments.Read(http, routed));
     }
 }

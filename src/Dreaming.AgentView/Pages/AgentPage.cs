@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dreaming.AgentView.Rendering;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.AgentView.Pages;
@@ -24,7 +23,7 @@ internal static partial class AgentPage
     /// <param name="view">The request.</param>
     public static async Task WriteAsync(AgentViewContext view)
     {
-        var agentId = AgentIdOf(view.Http);
+        var agentId = RouteSegments.Read(view.Http, view.Http.Request.RouteValues["agentId"] as string ?? string.Empty);
         var services = view.Http.RequestServices;
         if (!AgentWindow.TryRead(view.Http.Request, services.GetRequiredService<TimeProvider>().GetUtcNow(), out var window, out var error))
         {
@@ -81,32 +80,6 @@ internal static partial class AgentPage
             WriteVersions(html, view, ordered);
             WriteCharts(html, view, window, ordered);
         }).ConfigureAwait(false);
-    }
-
-    /// <summary>The agent id of the request. Servers decode the path but leave an escaped '/' as <c>%2F</c> (so that it
-    /// does not split the path), and so does the route value: the id is read from the raw request target when the server
-    /// keeps one (Kestrel does), else the route value's <c>%2F</c>s are taken for '/' (an id holding the text
-    /// "%2F" itself is then misread: the test server keeps no raw target).</summary>
-    /// <param name="http">The request.</param>
-    public static string AgentIdOf(HttpContext http)
-    {
-        var routed = http.Request.RouteValues["agentId"] as string ?? string.Empty;
-        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (raw is not null && raw.StartsWith('/'))
-        {
-            var path = raw.AsSpan();
-            var end = path.IndexOfAny('?', '#');
-            path = (end >= 0 ? path[..end] : path).TrimEnd('/');
-            var segment = Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..].ToString());
-
-            // Only when it is the segment routing matched: a rewrite (UsePathBase, a proxy) may have changed the path.
-            if (string.Equals(segment.Replace("/", "%2F", StringComparison.Ordinal), routed.Replace("%2f", "%2F", StringComparison.Ordinal), StringComparison.Ordinal))
-            {
-                return segment;
-            }
-        }
-
-        return routed.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task<bool> AnySessionAsync(ITraceStore traces, string agentId, CancellationToken cancellationToken) =>

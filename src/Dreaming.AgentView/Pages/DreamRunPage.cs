@@ -23,7 +23,7 @@ internal static class DreamRunPage
     /// <param name="segment">The run id from the path.</param>
     public static async Task WriteAsync(AgentViewContext view, string segment)
     {
-        var runId = MemoryHtml.Segment(view, segment);
+        var runId = RouteSegments.Read(view.Http, segment);
         var run = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().GetAsync(runId, view.Aborted).ConfigureAwait(false);
         if (run is null)
         {

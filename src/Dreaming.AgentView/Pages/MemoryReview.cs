@@ -94,7 +94,7 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
     /// <param name="action">One of <see cref="Actions"/>.</param>
     public static Task PostAsync(MemoryReview? review, AgentViewContext view, string segment, string action) => review is not null
         ? review.PostAsync(view, segment, action)
-        : AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The agent view is read-only: memory versions cannot be approved, rejected or rolled back from it (the {action} of '{MemoryHtml.Segment(view, segment, 1)}' was refused).", "error-message"), StatusCodes.Status403Forbidden);
+        : AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The agent view is read-only: memory versions cannot be approved, rejected or rolled back from it (the {action} of '{RouteSegments.Read(view.Http, segment, 1)}' was refused).", "error-message"), StatusCodes.Status403Forbidden);
 
     /// <summary>Handles a POST: checks the token and the reviewer, makes the change, and redirects (303) to the version's
     /// page (for a rollback, the new active version's); a refusal is a page saying why.</summary>
@@ -104,7 +104,7 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
     public async Task PostAsync(AgentViewContext view, string segment, string action)
     {
         var http = view.Http;
-        var versionId = MemoryHtml.Segment(view, segment, 1);
+        var versionId = RouteSegments.Read(view.Http, segment, 1);
         if (!http.Request.HasFormContentType)
         {
             await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' must be posted from its form.").ConfigureAwait(false);

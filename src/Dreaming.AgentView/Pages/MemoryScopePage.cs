@@ -16,7 +16,7 @@ internal static class MemoryScopePage
     {
         if (!MemoryHtml.TryParseScope(view, segment, out var scope))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"'{MemoryHtml.Segment(view, segment)}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"'{RouteSegments.Read(view.Http, segment)}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
             return;
         }
 

@@ -19,7 +19,7 @@ internal static partial class MemoryVersionPage
     /// <param name="review">The review actions, or <see langword="null"/> when the view is read-only.</param>
     public static async Task WriteAsync(AgentViewContext view, string segment, MemoryReview? review)
     {
-        var versionId = MemoryHtml.Segment(view, segment);
+        var versionId = RouteSegments.Read(view.Http, segment);
         var store = view.Http.RequestServices.GetRequiredService<IMemoryStore>();
         var version = await store.GetVersionAsync(versionId, view.Aborted).ConfigureAwait(false);
         if (version is null)

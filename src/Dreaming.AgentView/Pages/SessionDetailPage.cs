@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dreaming.AgentView.Rendering;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.AgentView.Pages;
@@ -18,7 +17,7 @@ internal static class SessionDetailPage
     /// <param name="view">The request.</param>
     public static async Task WriteAsync(AgentViewContext view)
     {
-        var id = SessionId(view.Http, 1);
+        var id = RouteSegments.Read(view.Http, view.Http.Request.RouteValues["id"] as string ?? string.Empty);
         var afterValues = view.Http.Request.Query[SessionTimeline.After];
         long after = 0;
         if (afterValues.Count > 1 || (afterValues.Count == 1 && !string.IsNullOrEmpty(afterValues[0])
@@ -58,39 +57,6 @@ internal static class SessionDetailPage
             SessionTimeline.Write(html, view, session, events, after, texts);
         }).ConfigureAwait(false);
     }
-
-    /// <summary>The session id of a request to <c>sessions/{id}</c> (and pages under it): the route value, read from the
-    /// request target as the client sent it when that segment is the route value as the server decoded it.</summary>
-    /// <remarks>The server decodes the path before routing except for <c>%2F</c>, so the route value cannot tell an id
-    /// holding "%2F" from one holding "/" (both arrive as "%2F"). The raw target can: the view's links escape every
-    /// character of an id that is not a letter, a digit or <c>-._~</c>, so its segment holds no real '/'. The raw segment is
-    /// used only when, decoded as the server decodes it, it is the route value: the server routed on a path it normalized
-    /// (dot segments removed, a literal '#' kept) and a host's middleware may have rewritten, and the page must show the
-    /// session the request was routed (and authorized) to, never another one the raw target names. Otherwise, or on a
-    /// server that keeps no raw target, the route value is read with "%2F" as '/'.</remarks>
-    /// <param name="http">The request.</param>
-    /// <param name="fromEnd">1 for the last segment of the path.</param>
-    internal static string SessionId(HttpContext http, int fromEnd)
-    {
-        var value = http.Request.RouteValues["id"] as string ?? string.Empty;
-        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (!string.IsNullOrEmpty(raw) && raw[0] == '/')
-        {
-            var query = raw.IndexOf('?', StringComparison.Ordinal);
-            var path = query < 0 ? raw : raw[..query];
-            var segments = (path.Length > 1 && path[^1] == '/' ? path[..^1] : path).Split('/');
-            if (segments.Length > fromEnd && string.Equals(AsServerDecodes(segments[^fromEnd]), value, StringComparison.Ordinal))
-            {
-                return Uri.UnescapeDataString(segments[^fromEnd]);
-            }
-        }
-
-        return value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-    }
-
-    // The server unescapes a path segment but for "%2F" (either case), which it keeps as is.
-    private static string AsServerDecodes(string segment) =>
-        string.Join("%2F", segment.Split("%2F", StringSplitOptions.None).Select(part => string.Join("%2f", part.Split("%2f").Select(Uri.UnescapeDataString))));
 
     private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, int eventCount, LongTextWriter texts)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Dreaming.AgentView.Rendering;
 
@@ -85,41 +84,13 @@ internal static class MemoryHtml
         return html.Cut(text, maxLength);
     }
 
-    /// <summary>Reads a scope key from a path segment (see <see cref="Segment"/>).</summary>
+    /// <summary>Reads a scope key from a path segment (<see cref="RouteSegments.Read"/>).</summary>
     /// <param name="view">The request.</param>
     /// <param name="routeValue">The route value.</param>
     /// <param name="scope">The scope, when the key is valid.</param>
     /// <returns>Whether the key is valid.</returns>
     public static bool TryParseScope(AgentViewContext view, string routeValue, out MemoryScope? scope) =>
-        MemoryScope.TryParse(Segment(view, routeValue), out scope);
-
-    /// <summary>Reads an id (a scope key, a version or run id) from a path segment as the link escaped it. The server
-    /// decodes every escape of the path but <c>%2F</c>, so the route value of <c>a%2Fb</c> ('/') and of <c>a%252Fb</c> (the
-    /// text "%2F") are both <c>a%2Fb</c>: the segment is read from the request's raw target instead, when the server
-    /// gives one that matches the route value, and otherwise from the route value with <c>%2F</c> read as '/'.</summary>
-    /// <param name="view">The request.</param>
-    /// <param name="routeValue">The route value.</param>
-    /// <param name="fromEnd">Which segment, counted from the last (0).</param>
-    public static string Segment(AgentViewContext view, string routeValue, int fromEnd = 0)
-    {
-        var raw = view.Http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (raw is { Length: > 0 } && raw[0] == '/')
-        {
-            var end = raw.IndexOfAny(['?', '#']);
-            var segments = (end < 0 ? raw : raw[..end]).TrimEnd('/').Split('/');
-            if (segments.Length > fromEnd)
-            {
-                var segment = segments[^(fromEnd + 1)];
-                var asServerDecodes = string.Join("%2F", segment.Split("%2F", StringSplitOptions.None).Select(part => string.Join("%2f", part.Split("%2f").Select(Uri.UnescapeDataString))));
-                if (string.Equals(asServerDecodes, routeValue, StringComparison.Ordinal))
-                {
-                    return Uri.UnescapeDataString(segment);
-                }
-            }
-        }
-
-        return routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-    }
+        MemoryScope.TryParse(RouteSegments.Read(view.Http, routeValue), out scope);
 
     /// <summary>Writes a page saying a change was refused because of the state it found (status 409).</summary>
     /// <param name="view">The request.</param>

@@ -19,6 +19,16 @@ internal sealed class PostgresCliRunner : IAsyncDisposable
     /// <summary>Gets the connection string with the schema, as <c>--db</c> or <c>DREAMING_DB</c> takes it.</summary>
     public string Database => $"{PostgresTestServer.ConnectionString};Schema={Schema}";
 
+    /// <summary>Gets the database as the tool's messages name it: <c>host:port/database/schema</c> of the test server.</summary>
+    public string Location
+    {
+        get
+        {
+            var server = new Npgsql.NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString);
+            return $"{server.Host}:{server.Port}/{server.Database}/{Schema}";
+        }
+    }
+
     /// <summary>Gets options for a store of the test on the same schema.</summary>
     public PostgresStoreOptions Options => PostgresTestServer.NewOptions(Schema);
 

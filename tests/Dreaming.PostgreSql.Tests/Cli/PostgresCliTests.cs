@@ -36,7 +36,7 @@ public sealed class PostgresCliTests
         Assert.Contains("session   a", shown, StringComparison.Ordinal);
         Assert.Contains("find", shown, StringComparison.Ordinal);
         Assert.Equal(1, missingExit);
-        Assert.Equal($"error: Session 'nope' does not exist in '127.0.0.1:54329/postgres/{cli.Schema}'.", missing.TrimEnd());
+        Assert.Equal($"error: Session 'nope' does not exist in '{cli.Location}'.", missing.TrimEnd());
         Assert.Contains("agent legacy: 2 ended sessions", report, StringComparison.Ordinal);
         Assert.Equal(2, json.GetProperty("agents")[0].GetProperty("sessions").GetInt32());
         Assert.StartsWith("no running sessions started before", abandoned, StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class PostgresCliTests
 
             Assert.True(exit == 1, $"{string.Join(' ', command)}: {exit} {error}");
             Assert.Equal(string.Empty, output);
-            Assert.StartsWith($"error: No database at '127.0.0.1:54329/postgres/{cli.Schema}': the PostgreSQL database has no schema '{cli.Schema}'.", error, StringComparison.Ordinal);
+            Assert.StartsWith($"error: No database at '{cli.Location}': the PostgreSQL database has no schema '{cli.Schema}'.", error, StringComparison.Ordinal);
         }
 
         Assert.False(await cli.SchemaExistsAsync());
@@ -103,9 +103,9 @@ public sealed class PostgresCliTests
 
         Assert.Equal(1, exit);
         Assert.Equal(string.Empty, output);
-        Assert.Equal($"error: Cannot open the PostgreSQL database at '127.0.0.1:54329/postgres/{cli.Schema}': 28000: role \"no_such_role_cli\" does not exist", error.TrimEnd());
+        Assert.Equal($"error: Cannot open the PostgreSQL database at '{cli.Location}': 28000: role \"no_such_role_cli\" does not exist", error.TrimEnd());
         Assert.Equal(1, importExit);
-        Assert.StartsWith($"error: Cannot write to the PostgreSQL trace store at '127.0.0.1:54329/postgres/{cli.Schema}': 28000", importError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: Cannot write to the PostgreSQL trace store at '{cli.Location}': 28000", importError, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, error + importError, StringComparison.Ordinal);
         Assert.False(await cli.SchemaExistsAsync());
     }

@@ -28,8 +28,7 @@ public sealed class PostgresViewCommandTests
         }
 
         Assert.NotNull(line);
-        var server = new Npgsql.NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString);
-        Assert.StartsWith($"agent view of {server.Host}:{server.Port}/{server.Database}/{cli.Schema}: http://127.0.0.1:", line, StringComparison.Ordinal);
+        Assert.StartsWith($"agent view of {cli.Location}: http://127.0.0.1:", line, StringComparison.Ordinal);
         var address = line[line.IndexOf("http://", StringComparison.Ordinal)..line.IndexOf("/ (", StringComparison.Ordinal)];
         using var client = new HttpClient { BaseAddress = new Uri(address) };
         var page = await client.GetStringAsync(new Uri("/", UriKind.Relative));
