@@ -17,17 +17,10 @@ public sealed class AgentPageKestrelTests
     [Fact]
     public async Task On_Kestrel_an_id_with_a_slash_and_one_with_the_text_percent_2F_each_reach_their_own_page()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddDreamingAgents();
-        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
-        await using var app = builder.Build();
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-        await app.StartAsync();
+        var (started, address) = await AgentViewHost.StartKestrelAsync(services => services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now)));
+        await using var app = started;
         var store = app.Services.GetRequiredService<ITraceStore>();
         await store.SeedAsync(Session("k1", "a/b", Nov(29, 9), cost: 3), Session("k2", "a%2Fb", Nov(29, 10), cost: 4), Session("k3", "a%2Fb", Nov(29, 11), cost: 4));
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var client = new HttpClient { BaseAddress = new Uri(address) };
 
         var agents = await new HtmlParser().ParseDocumentAsync(await client.GetStringAsync(new Uri("/dreaming/agents", UriKind.Relative)));

@@ -6,6 +6,8 @@ using Dreaming.AgentView;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -64,6 +66,24 @@ internal sealed class AgentViewHost : IAsyncDisposable
         app.MapDreamingAgentView(pattern, configure);
         await app.StartAsync();
         return new AgentViewHost(app);
+    }
+
+    /// <summary>Starts an app with the view (anonymous) on Kestrel at a free loopback port: a real server, which keeps the
+    /// raw request target and decodes paths as browsers meet them. The caller disposes the app.</summary>
+    /// <param name="services">More registrations after AddDreamingAgents.</param>
+    /// <param name="before">Middleware to run before the view (a rewrite).</param>
+    public static async Task<(WebApplication App, string Address)> StartKestrelAsync(Action<IServiceCollection>? services = null, Action<WebApplication>? before = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddDreamingAgents();
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        before?.Invoke(app);
+        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+        await app.StartAsync();
+        return (app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     /// <summary>A client signed in as <paramref name="user"/> (null: anonymous) with <paramref name="roles"/>.</summary>

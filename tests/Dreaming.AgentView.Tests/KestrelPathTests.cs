@@ -14,14 +14,8 @@ public sealed class KestrelPathTests
     [Fact]
     public async Task A_scope_whose_id_holds_a_slash_question_mark_hash_and_space_opens_on_Kestrel()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddDreamingAgents();
-        await using var app = builder.Build();
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (started, address) = await AgentViewHost.StartKestrelAsync();
+        await using var app = started;
         var scope = MemoryScope.Agent("a/b ?#%");
         var version = await app.Services.GetRequiredService<IMemoryStore>().ProposeAsync(null, MemoryAuthor.Person("p"), null, TestMemory.Insight("i", "t", scope));
 
@@ -38,14 +32,8 @@ public sealed class KestrelPathTests
     [Fact]
     public async Task An_id_holding_the_text_percent_2F_is_its_own_scope_not_the_one_with_a_slash()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddDreamingAgents();
-        await using var app = builder.Build();
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (started, address) = await AgentViewHost.StartKestrelAsync();
+        await using var app = started;
         var memory = app.Services.GetRequiredService<IMemoryStore>();
         var slash = await memory.ProposeAsync(null, MemoryAuthor.Person("p"), null, TestMemory.Insight("i", "t", MemoryScope.Agent("x/y")));
         var text = await memory.ProposeAsync(null, MemoryAuthor.Person("p"), null, TestMemory.Insight("i", "t", MemoryScope.Agent("x%2Fy")));

@@ -21,14 +21,8 @@ public sealed class SessionIdsOverKestrelTests
     public async Task Ids_with_slashes_percent_signs_and_reserved_characters_each_reach_their_own_page()
     {
         string[] ids = ["a/b", "a%2Fb", "a%252Fb", "q?x=1#f", "sp ace", "%", "ü/%2f/x"];
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddDreamingAgents();
-        await using var app = builder.Build();
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var (started, address) = await AgentViewHost.StartKestrelAsync();
+        await using var app = started;
         await app.Services.GetRequiredService<ITraceStore>().SeedAsync([.. ids.Select((id, i) => Session(id, SessionStatus.Failed, i, task: "task of " + id))]);
         using var client = new HttpClient { BaseAddress = new Uri(address) };
 
@@ -53,24 +47,21 @@ public sealed class SessionIdsOverKestrelTests
         // Kestrel routes on the path it decoded and normalized ('#' kept, dot segments removed; a host's middleware may
         // rewrite it too), while the raw target is what the client sent: an authorization rule on the route's id must
         // see the id the page shows.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddDreamingAgents();
-        await using var app = builder.Build();
-        app.Use((http, next) =>
+        var (started, listening) = await AgentViewHost.StartKestrelAsync(before: web =>
         {
-            if (http.Request.Path.StartsWithSegments("/moved", StringComparison.Ordinal))
+            web.Use((http, next) =>
             {
-                http.Request.Path = "/dreaming/sessions/" + http.Request.Query["to"];
-            }
+                if (http.Request.Path.StartsWithSegments("/moved", StringComparison.Ordinal))
+                {
+                    http.Request.Path = "/dreaming/sessions/" + http.Request.Query["to"];
+                }
 
-            return next(http);
+                return next(http);
+            });
+            web.UseRouting();
         });
-        app.UseRouting();
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        await using var app = started;
+        var address = new Uri(listening);
         await app.Services.GetRequiredService<ITraceStore>().SeedAsync([Session("mine", SessionStatus.Failed, 1), Session("secret", SessionStatus.Failed, 2), Session("..", SessionStatus.Failed, 3)]);
 
         using var tcp = new TcpClient();
