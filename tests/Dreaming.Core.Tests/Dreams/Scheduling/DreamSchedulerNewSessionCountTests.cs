@@ -80,7 +80,8 @@ public class DreamSchedulerNewSessionCountTests
     public async Task Counts_and_selections_match_a_walk_of_every_session_on_random_stores()
     {
         var random = new Random(11);
-        for (var round = 0; round < 60; round++)
+        var roundsWithBoundedLateSessions = 0;
+        for (var round = 0; round < 120; round++)
         {
             var traces = new InMemoryTraceStore();
             var sessions = new List<SessionWithEvents>();
@@ -100,11 +101,14 @@ public class DreamSchedulerNewSessionCountTests
 
             await traces.ImportAsync(sessions);
             var ordered = sessions.Select(s => s.Session).OrderBy(s => s.EndedAt!.Value.ToUnixTimeMilliseconds()).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+            // In half the rounds the runs read only the earliest third of the sessions, so that sessions ended before the
+            // cursor are left unread: late sessions, which only the read history's bound (LateSince) keeps in the query.
+            var readable = random.Next(2) == 0 ? ordered.Count : ordered.Count / 3;
             var runList = Enumerable.Range(0, random.Next(2) == 0 ? DreamRunStoreRules.MaxListLimit : 5)
                 .Select(i =>
                 {
                     var at = ordered[random.Next(ordered.Count)];
-                    return Run($"dr-{i:D4}", [.. Enumerable.Range(0, 3).Select(_ => ordered[random.Next(ordered.Count)].Id)], new DreamCursor(at.EndedAt!.Value, at.Id), mined: random.Next(4) > 0);
+                    return Run($"dr-{i:D4}", [.. Enumerable.Range(0, 3).Select(_ => ordered[random.Next(readable)].Id)], new DreamCursor(at.EndedAt!.Value, at.Id), mined: random.Next(4) > 0);
                 })
                 .ToArray();
             var history = await DreamReadHistory.LoadAsync(RunStore(runList), s_scope, CancellationToken.None);
@@ -117,6 +121,11 @@ public class DreamSchedulerNewSessionCountTests
             }
 
             var candidates = all.Where(s => DreamSessionSelector.IsCandidate(s, cursor, history)).ToList();
+            if (history.LateSince is not null && cursor is not null && candidates.Any(s => !DreamSessionSelector.IsAfter(s, cursor)))
+            {
+                roundsWithBoundedLateSessions++;
+            }
+
             foreach (var enough in new[] { 1, 7, 1000 })
             {
                 Assert.Equal(Math.Min(enough, candidates.Count), await DreamSessionSelector.CountNewAsync(traces, s_scope, cursor, history, enough, CancellationToken.None));
@@ -126,6 +135,9 @@ public class DreamSchedulerNewSessionCountTests
             var selected = await DreamSessionSelector.SelectAsync(traces, new DreamRunRequest { Scope = s_scope, MaxSessions = 10 }, cursor, history, CancellationToken.None);
             Assert.Equal(expected, selected.Select(s => s.Session.Id));
         }
+
+        // Rounds where the bound matters: a bounded history and a late candidate before the cursor (8 with this seed).
+        Assert.True(roundsWithBoundedLateSessions >= 5, $"only {roundsWithBoundedLateSessions} rounds had late sessions under a bounded history");
     }
 
     private static DreamSchedule Schedule(int afterNewSessions) =>
