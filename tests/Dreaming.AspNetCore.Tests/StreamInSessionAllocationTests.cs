@@ -34,11 +34,21 @@ public sealed class StreamInSessionAllocationTests
         }
 
         await AllocatedAsync(sessions.StreamInSessionAsync(StreamInSessionTests.Options, (_, _) => Numbers(10)));
-        var few = await AllocatedAsync(sessions.StreamInSessionAsync(StreamInSessionTests.Options, (_, _) => Numbers(1_000)));
-        var many = await AllocatedAsync(sessions.StreamInSessionAsync(StreamInSessionTests.Options, (_, _) => Numbers(101_000)));
+
+        // The count is process-wide, so another thread (the trace writer's loop, a finished test's timer) may allocate
+        // during a measurement: that only ever adds, so the least of three differences is the step's own cost. A step
+        // that allocated even 24 bytes would show 2.4 MB in every one of them.
+        var least = long.MaxValue;
+        var few = 0L;
+        for (var attempt = 0; attempt < 3 && least >= 10_000; attempt++)
+        {
+            few = await AllocatedAsync(sessions.StreamInSessionAsync(StreamInSessionTests.Options, (_, _) => Numbers(1_000)));
+            var many = await AllocatedAsync(sessions.StreamInSessionAsync(StreamInSessionTests.Options, (_, _) => Numbers(101_000)));
+            least = Math.Min(least, many - few);
+        }
 
         // A session's start and end are paid once; 100,000 more steps add nothing (a few bytes of noise at most).
-        Assert.True(many - few < 10_000, $"{many - few} bytes more for 100,000 more items (a stream of 1,000: {few} bytes)");
+        Assert.True(least < 10_000, $"{least} bytes more for 100,000 more items at the least of three tries (a stream of 1,000: {few} bytes)");
     }
 }
 
