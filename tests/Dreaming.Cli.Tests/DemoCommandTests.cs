@@ -85,5 +85,6 @@ public class DemoCommandTests
         Assert.Contains("next:  dreaming sessions --db " + quoted + "\n", output, StringComparison.Ordinal);
         Assert.Contains(" --db " + quoted + "\n", output.Split("next:")[1].Split('\n')[1] + "\n", StringComparison.Ordinal);
         Assert.Contains("into " + database + "\n", output, StringComparison.Ordinal);
+        Assert.Contains("       dreaming view --db " + quoted + "    # the agent view (dashboard) in a browser\n", output, StringComparison.Ordinal);
     }
 }

@@ -183,6 +183,7 @@ internal static class DemoCommand
             output.WriteLine("next:  dreaming sessions --db " + db);
             output.WriteLine("       dreaming session show " + runs[0].SessionId + " --db " + db);
             output.WriteLine("       dreaming report --agent " + DemoTasks.AgentId + " --db " + db);
+            output.WriteLine("       dreaming view --db " + db + "    # the agent view (dashboard) in a browser");
             if (webhookTarget is not null)
             {
                 output.WriteLine("       dreaming webhooks list --db " + db);
