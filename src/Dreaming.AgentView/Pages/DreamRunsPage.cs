@@ -67,7 +67,7 @@ internal static class DreamRunsPage
                     .Raw("</td><td>");
                 if (run.Status == DreamRunStatus.Running)
                 {
-                    html.Text(Lease(run, now));
+                    html.Text(DreamRunLeaseText.Of(run, now));
                 }
                 else if (run.Error is { } error)
                 {
@@ -87,17 +87,5 @@ internal static class DreamRunsPage
                 html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The newest {runs.Count} runs; older runs of the scope are not shown (the dream run store lists the newest only)."), "cap");
             }
         }).ConfigureAwait(false);
-    }
-
-    /// <summary>A running run's lease, as <c>dreaming runs</c> words it: who holds it until when, or that it expired
-    /// (its process stopped; the next dream of the scope ends it).</summary>
-    /// <param name="run">The running run.</param>
-    /// <param name="now">The time the lease is compared with (the app's <see cref="TimeProvider"/>).</param>
-    public static string Lease(DreamRun run, DateTimeOffset now)
-    {
-        var until = run.LeaseExpiresAt?.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture) ?? "-";
-        return run.LeaseExpiresAt <= now
-            ? $"lease expired at {until}: its process stopped ('{run.LeaseHolder}'); the next dream of the scope ends it"
-            : $"lease held by '{run.LeaseHolder}' until {until}";
     }
 }

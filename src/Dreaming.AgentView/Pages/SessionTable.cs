@@ -42,15 +42,7 @@ internal static class SessionTable
 
     /// <summary>A status as the view shows it: lower case, as the CLI and the JSON write it.</summary>
     /// <param name="status">The status.</param>
-    public static string Status(SessionStatus status) => status switch
-    {
-        SessionStatus.Running => "running",
-        SessionStatus.Completed => "completed",
-        SessionStatus.Failed => "failed",
-        SessionStatus.Abandoned => "abandoned",
-        SessionStatus.Blocked => "blocked",
-        _ => ((int)status).ToString(CultureInfo.InvariantCulture),
-    };
+    public static string Status(SessionStatus status) => SessionStatusNames.Of(status);
 
     /// <summary>How long a session ran, or has been running: "850 ms", "12.4 s", "3 min 5 s", "2 h 4 min".</summary>
     /// <param name="session">The session.</param>

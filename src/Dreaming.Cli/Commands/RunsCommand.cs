@@ -51,7 +51,7 @@ internal static class RunsCommand
                     run.EndedAt,
                     run.LeaseHolder,
                     run.LeaseExpiresAt,
-                    LeaseExpired = Expired(run, now),
+                    LeaseExpired = DreamRunLeaseText.Expired(run, now),
                     SessionsRead = run.Results.SessionIds.Count,
                     OutputVersion = run.Results.OutputVersionId,
                     run.Results.Note,
@@ -86,19 +86,9 @@ internal static class RunsCommand
         return command;
     }
 
-    private static bool Expired(DreamRun run, DateTimeOffset now) => run.Status == DreamRunStatus.Running && run.LeaseExpiresAt <= now;
-
     // For a running run, its lease; for a failed one, why; otherwise its note.
     private static string Note(DreamRun run, DateTimeOffset now)
     {
-        if (run.Status == DreamRunStatus.Running)
-        {
-            var until = run.LeaseExpiresAt?.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
-            return Expired(run, now)
-                ? $"lease expired at {until}: its process stopped ('{run.LeaseHolder}'); the next dream of the scope ends it"
-                : $"lease held by '{run.LeaseHolder}' until {until}";
-        }
-
-        return run.Error ?? run.Results.Note ?? string.Empty;
+        return run.Status == DreamRunStatus.Running ? DreamRunLeaseText.Of(run, now) : run.Error ?? run.Results.Note ?? string.Empty;
     }
 }
