@@ -62,9 +62,10 @@ internal sealed partial class ConversationMapper
         element.ValueKind == JsonValueKind.Object && JsonElementHelpers.GetNonBlankString(element, "type") == "message" && element.TryGetProperty("stop_reason", out _);
 
     // A block type only Anthropic writes (an image or document with a "source"; OpenAI's parts are image_url, file), a saved
-    // response, or a "system" prompt (a string or blocks) beside messages that both shapes read alike: user and assistant
-    // ones of text alone. OpenAI logs keep their system prompt in a message, and a ChatMessage's "contents", an OpenAI
-    // call or part, or a "system" of another kind (which system wrote the log) is no sign of Anthropic.
+    // response, or a "system" prompt (a string or blocks) or a block of a type neither shape knows (a newer API version's)
+    // beside messages that both shapes read alike: user and assistant ones of text alone. OpenAI logs keep their system
+    // prompt in a message, and a ChatMessage's "contents", an OpenAI call or part, or a "system" of another kind (which
+    // system wrote the log) is no sign of Anthropic.
     private static bool IsAnthropic(JsonElement messages, JsonElement system, JsonElement response)
     {
         if (IsSavedResponse(response))
@@ -72,7 +73,8 @@ internal sealed partial class ConversationMapper
             return true;
         }
 
-        var textAlone = system.ValueKind is JsonValueKind.String or JsonValueKind.Array;
+        var textAlone = true;
+        var unknownBlock = false;
         foreach (var message in messages.EnumerateArray())
         {
             if (message.ValueKind != JsonValueKind.Object)
@@ -104,12 +106,20 @@ internal sealed partial class ConversationMapper
                     return true;
                 }
 
-                textAlone &= type == "text";
+                // A type neither shape knows is read alike too (OpenAI drops such a part, Anthropic notes it), and says Anthropic
+                // beside text alone: read as OpenAI, its note, its count and the session's "system" were lost.
+                var unknown = type is not null && !IsKnownBlock(type) && !IsOpenAiPart(type);
+                unknownBlock |= unknown;
+                textAlone &= type == "text" || unknown;
             }
         }
 
-        return textAlone;
+        return textAlone && (unknownBlock || system.ValueKind is JsonValueKind.String or JsonValueKind.Array);
     }
+
+    // The part types an OpenAI message's content holds (Chat Completions, and the Responses API's input and output parts).
+    private static bool IsOpenAiPart(string type) =>
+        type is "text" or "refusal" or "image_url" or "input_audio" or "file" or "input_text" or "output_text" or "input_image" or "input_file";
 
     // A string (none when blank), or text blocks (each may carry cache_control), each one; empty ones are none.
     private List<string> SystemTexts(JsonElement system)

@@ -29,4 +29,30 @@ public sealed class AnthropicImportShapeTests
 
         Assert.Equal(["message.system", "message.user", "message.assistant"], imported.Events.Select(e => e.EventType));
     }
+    [Theory]
+    // A newer API version's block (here "compaction") beside a system prompt: read as OpenAI, the prompt was dropped.
+    [InlineData("""{ "system": "You are terse.", "messages": [{ "role": "user", "content": "Hi" }, { "role": "assistant", "content": [{ "type": "text", "text": "Hello" }, { "type": "compaction", "content": "…" }] }] }""", true)]
+    // The same without one: read as OpenAI, the block was dropped without a note or a count.
+    [InlineData("""{ "messages": [{ "role": "user", "content": "Hi" }, { "role": "assistant", "content": [{ "type": "text", "text": "Hello" }, { "type": "compaction", "content": "…" }] }] }""", false)]
+    public async Task A_block_neither_shape_knows_beside_plain_text_messages_is_read_as_anthropic_and_noted(string session, bool hasSystem)
+    {
+        var item = Assert.Single(await ReadAllAsync("[" + session + "]"));
+
+        Assert.Equal(
+            (hasSystem ? new[] { ("system", "You are terse.") } : []).Concat([("user", "Hi"), ("assistant", "Hello\n[unknown content block: compaction]")]),
+            item.Session!.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(1, item.UnknownBlocks);
+    }
+
+    [Fact]
+    public async Task A_block_neither_shape_knows_in_an_openai_session_with_tool_messages_leaves_it_openai()
+    {
+        var imported = await ReadOneAsync("""
+            { "messages": [{ "role": "user", "content": [{ "type": "text", "text": "Hi" }, { "type": "compaction" }] },
+              { "role": "assistant", "content": null, "tool_calls": [{ "id": "call_1", "type": "function", "function": { "name": "wave", "arguments": "{}" } }] },
+              { "role": "tool", "tool_call_id": "call_1", "content": "waved" }] }
+            """);
+
+        Assert.Equal(["message.user", "tool.call", "tool.result"], imported.Events.Select(e => e.EventType));
+    }
 }
