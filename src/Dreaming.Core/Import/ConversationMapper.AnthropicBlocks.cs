@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -9,6 +10,8 @@ internal sealed partial class ConversationMapper
 {
     // The characters of a failed code run's stderr its tool error keeps: the end, where a traceback's error is.
     private const int MaxStderrExcerpt = 500;
+
+    private static readonly SearchValues<char> s_identifierCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 
     private void ReadBlock(JsonElement block, int index, bool assistant, string where, AnthropicBlocks blocks)
     {
@@ -195,12 +198,16 @@ internal sealed partial class ConversationMapper
 
         // A code run (bash_code_execution_result, code_execution_result) that exited with another code than 0 failed: its
         // type, and the end of its stderr, where the error usually is, as the error.
+        // A code written as a float (1.0) is that code. The type is the ErrorType mining groups failures by, stored unfiltered:
+        // kept only when it is an identifier, as Anthropic's are, never text of any length or kind from the log.
         if (content.ValueKind == JsonValueKind.Object && content.TryGetProperty("return_code", out var returnCode)
-            && returnCode.ValueKind == JsonValueKind.Number && returnCode.TryGetInt64(out var exitCode) && exitCode != 0)
+            && returnCode.ValueKind == JsonValueKind.Number && returnCode.TryGetDouble(out var exitCode) && exitCode != 0)
         {
+            var code = Math.Abs(exitCode) < 1e15 && exitCode == Math.Round(exitCode) ? Invariant($"{(long)exitCode}") : returnCode.GetRawText();
             var stderr = content.TryGetProperty("stderr", out var errors) && errors.ValueKind == JsonValueKind.String ? errors.GetString()!.TrimEnd() : string.Empty;
-            var message = Invariant($"return code {exitCode}") + (stderr.Length == 0 ? string.Empty : ": " + StderrExcerpt(stderr));
-            return (CompactJson(content), true, JsonElementHelpers.GetNonBlankString(content, "type") ?? "code_execution_result", message);
+            var message = "return code " + code + (stderr.Length == 0 ? string.Empty : ": " + StderrExcerpt(stderr));
+            var runType = JsonElementHelpers.GetNonBlankString(content, "type");
+            return (CompactJson(content), true, runType is not null && IsIdentifier(runType) ? runType : "code_execution_result", message);
         }
 
         if (content.ValueKind == JsonValueKind.Array && content.EnumerateArray().All(static r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("url", out _)))
@@ -223,6 +230,9 @@ internal sealed partial class ConversationMapper
 
         return (CompactJson(content), false, null, null);
     }
+
+    // Up to 64 ASCII letters, digits and underscores, as the block and content types of the API are.
+    private static bool IsIdentifier(string type) => type.Length <= 64 && type.AsSpan().IndexOfAnyExcept(s_identifierCharacters) < 0;
 
     // The last MaxStderrExcerpt characters of a failed run's stderr (a traceback ends with its error), never half a
     // surrogate pair, after an ellipsis when cut.
