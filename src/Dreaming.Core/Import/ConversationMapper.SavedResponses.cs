@@ -152,16 +152,40 @@ internal sealed partial class ConversationMapper
     }
 
     // The memory UseDreaming() injects is a system message of its own, rendered by InsightRanker: its header, then one
-    // line an insight, "- [id] text". Such a text is the memory; its ids are noted. Text that only starts like it is not.
-    private bool IsInjectedMemory(string? text)
+    // line an insight, "- [id] text"; or, given as ChatOptions.Instructions (a conversation kept by the service), the same
+    // after the host's instructions and a blank line, which the provider's client sends as one message. Returns where the
+    // memory starts (0: the whole text is the memory; else the blank line after the instructions) and notes its ids, or
+    // null when there is none. Text that only starts (or ends) like it is not.
+    private int? InjectedMemoryStart(string? text)
     {
-        if (text is null || !(text.StartsWith(InsightRanker.Header + "\n", StringComparison.Ordinal) || text.StartsWith(InsightRanker.SharedHeader + "\n", StringComparison.Ordinal)))
+        if (text is null)
         {
-            return false;
+            return null;
         }
 
+        foreach (var header in (ReadOnlySpan<string>)[InsightRanker.Header, InsightRanker.SharedHeader])
+        {
+            if (text.StartsWith(header + "\n", StringComparison.Ordinal) && NoteMemoryIds(text, header.Length + 1))
+            {
+                return 0;
+            }
+
+            // The memory's lines hold no line break of their own, so the last blank line before a header is where it starts.
+            var appended = text.LastIndexOf("\n\n" + header + "\n", StringComparison.Ordinal);
+            if (appended >= 0 && NoteMemoryIds(text, appended + header.Length + 3))
+            {
+                return appended;
+            }
+        }
+
+        return null;
+    }
+
+    // The ids of the insight lines from lineStart to the end, noted when every line is one; false (none noted) otherwise.
+    private bool NoteMemoryIds(string text, int lineStart)
+    {
         var ids = new List<string>();
-        foreach (var line in text.AsSpan(text.IndexOf('\n', StringComparison.Ordinal) + 1).EnumerateLines())
+        foreach (var line in text.AsSpan(lineStart).EnumerateLines())
         {
             var end = line.IndexOf("] ", StringComparison.Ordinal);
             if (!line.StartsWith("- [", StringComparison.Ordinal) || end < 4)

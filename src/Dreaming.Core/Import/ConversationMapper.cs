@@ -134,10 +134,16 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
     // message's own text (taskText) when it has any besides its attachments' notes, as a live one-call session's task.
     private void AddMessage(string role, string? text, string? authorName, string? taskText = null)
     {
-        if (role is "system" or "developer" && IsInjectedMemory(text))
+        if (role is "system" or "developer" && InjectedMemoryStart(text) is { } memoryStart)
         {
-            // The memory UseDreaming() gave the session is not its conversation: its insights are the session's.
-            return;
+            // The memory UseDreaming() gave the session is not its conversation: its insights are the session's. Appended
+            // to the host's instructions, the instructions before it are kept.
+            if (memoryStart == 0)
+            {
+                return;
+            }
+
+            text = text![..memoryStart];
         }
 
         var added = new MessageEvent

@@ -72,6 +72,49 @@ public sealed class InjectedMemoryImportTests
         Assert.Empty(session.Events.OfType<InsightsCitedEvent>());
     }
 
+    [Fact]
+    public async Task The_memory_UseDreaming_appended_to_the_instructions_is_cut_from_the_prompt_and_its_insights_are_the_sessions()
+    {
+        // With a conversation id (the Responses API, a server-kept thread), UseDreaming() gives the memory as
+        // ChatOptions.Instructions, after the host's own ("\n\n" between them), which the provider's client sends as one
+        // system or developer message (one Anthropic system block): the prompt was kept whole, the old lessons with it.
+        var prompt = "You are a billing agent.\nBe polite.";
+        var session = await ReadOneAsync($$"""
+            { "system": {{Json(prompt + "\n\n" + s_memory)}},
+              "messages": [ { "role": "user", "content": "Refund 42." }, { "role": "assistant", "content": [ { "type": "text", "text": "Sure [ins-brief]." } ] } ] }
+            """);
+        var openAi = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "developer", "content": {{Json(prompt + "\n\n" + s_agentMemory)}} },
+              { "role": "user", "content": "Refund 42." }, { "role": "assistant", "content": "Sure." } ] }
+            """);
+        var chatMessages = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "system", "contents": [ { "$type": "text", "text": {{Json(prompt + "\n\n" + s_memory)}} } ] },
+              { "role": "user", "contents": [ { "$type": "text", "text": "Refund 42." } ] } ] }
+            """);
+
+        Assert.Equal([("system", prompt), ("user", "Refund 42."), ("assistant", "Sure [ins-brief].")], session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund", "ins-brief"], session.Session.InsightIds);
+        Assert.Equal(["ins-brief"], session.Events.OfType<InsightsCitedEvent>().Single().InsightIds);
+        Assert.Equal([("developer", prompt), ("user", "Refund 42."), ("assistant", "Sure.")], openAi.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund"], openAi.Session.InsightIds);
+        Assert.Equal([("system", prompt), ("user", "Refund 42.")], chatMessages.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+        Assert.Equal(["ins-refund", "ins-brief"], chatMessages.Session.InsightIds);
+    }
+
+    [Theory]
+    [InlineData("You are a billing agent.\n\nLessons from earlier sessions (cite an id in brackets when you act on one):\nAlso: be nice.")]
+    [InlineData("You are a billing agent.\nLessons from earlier sessions (cite an id in brackets when you act on one):\n- [a] b")]
+    [InlineData("You are a billing agent.\n\nLessons from earlier sessions (cite an id in brackets when you act on one):\n- [a] b\nSign as Ann.")]
+    public async Task Instructions_that_only_end_like_the_memory_are_kept(string text)
+    {
+        var session = await ReadOneAsync($$"""{ "messages": [ { "role": "system", "content": {{Json(text)}} }, { "role": "assistant", "content": "ok" } ] }""");
+
+        Assert.Equal(text, session.Events.OfType<MessageEvent>().First().Text);
+        Assert.Empty(session.Session.InsightIds);
+    }
+
     [Theory]
     [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):\nAlso: be nice.")]
     [InlineData("system", "Lessons from earlier sessions (cite an id in brackets when you act on one):")]
