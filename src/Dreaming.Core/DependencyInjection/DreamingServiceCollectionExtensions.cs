@@ -62,7 +62,8 @@ public static class DreamingServiceCollectionExtensions
             sp.GetRequiredService<ITraceStore>(),
             sp.GetService<TimeProvider>(),
             sp.GetRequiredService<TraceContentFilter>().Apply,
-            sp.GetRequiredService<IOptions<DreamingOptions>>().Value.CostOf));
+            sp.GetRequiredService<IOptions<DreamingOptions>>().Value.CostOf,
+            sp.GetService<ILogger<SessionImporter>>()));
         services.TryAddSingleton<IRubricEvaluator>(static sp => new RubricEvaluator(sp.GetService<ModelGrader>(), sp.GetService<ILogger<RubricEvaluator>>()));
         // Built here so that it publishes a custom session factory's sessions through the registered redactors.
         services.TryAddSingleton<IOutcomeRunner>(static sp => new OutcomeRunner(

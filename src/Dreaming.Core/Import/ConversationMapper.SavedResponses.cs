@@ -12,6 +12,9 @@ internal sealed partial class ConversationMapper
     /// <summary>Gets the price of a saved response's usage (<see cref="DreamingOptions.CostOf"/>), or <see langword="null"/>: cost 0.</summary>
     public Func<ModelCallUsage, long>? CostOf { get; init; }
 
+    /// <summary>Gets what is told of a <see cref="CostOf"/> that throws or prices below 0, or <see langword="null"/>.</summary>
+    public Action<ModelCallUsage, Exception>? PricingFailed { get; init; }
+
     /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order.</summary>
     public List<string> InsightIds { get; } = [];
 
@@ -140,15 +143,24 @@ internal sealed partial class ConversationMapper
             return 0;
         }
 
+        Exception failure;
         try
         {
             var cost = CostOf(call);
-            return cost >= 0 ? cost : 0;
+            if (cost >= 0)
+            {
+                return cost;
+            }
+
+            failure = new InvalidOperationException($"DreamingOptions.CostOf returned {cost}; a cost must not be negative.");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return 0;
+            failure = ex;
         }
+
+        PricingFailed?.Invoke(call, failure);
+        return 0;
     }
 
     // The memory UseDreaming() injects is a system message of its own, rendered by InsightRanker: its header, then one

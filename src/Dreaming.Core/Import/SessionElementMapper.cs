@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
@@ -33,10 +34,15 @@ internal sealed class SessionElementMapper
     private readonly double _successThreshold;
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
     private readonly Func<ModelCallUsage, long>? _costOf;
+    private readonly ILogger? _logger;
 
-    public SessionElementMapper(SessionImportOptions options, string sourceName, DateTimeOffset importedAt, Func<string, string> contentFilter, Func<ModelCallUsage, long>? costOf = null)
+    // The kinds of pricing failure this import has logged: each once, as UseDreaming() logs a live one.
+    private HashSet<Type>? _loggedPricingFailures;
+
+    public SessionElementMapper(SessionImportOptions options, string sourceName, DateTimeOffset importedAt, Func<string, string> contentFilter, Func<ModelCallUsage, long>? costOf = null, ILogger? logger = null)
     {
         _costOf = costOf;
+        _logger = logger;
         _sourceName = sourceName;
         _importedAt = importedAt;
         _contentFilter = contentFilter;
@@ -93,7 +99,12 @@ internal sealed class SessionElementMapper
 
         // Before the messages: the saved responses' usage is priced under the session's agent.
         var agentId = _agentIdOverride ?? NonBlank(ReadScalar(element, _agent, context)) ?? _defaultAgentId;
-        var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context) { AgentId = agentId, CostOf = _costOf };
+        var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context)
+        {
+            AgentId = agentId,
+            CostOf = _costOf,
+            PricingFailed = _logger is null ? null : (call, failure) => LogPricingFailed(call, id, failure),
+        };
         // An Anthropic Messages request keeps its system prompt beside its messages, and a log may keep the response beside it.
         _messages.TryGetSibling(element, "system", out var system);
         _response.TryGet(element, out var response);
@@ -125,6 +136,14 @@ internal sealed class SessionElementMapper
             InsightIds = conversation.InsightIds,
         };
         return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events), UnknownBlocks = conversation.UnknownBlocks };
+    }
+
+    private void LogPricingFailed(in ModelCallUsage call, string sessionId, Exception failure)
+    {
+        if ((_loggedPricingFailures ??= []).Add(failure.GetType()))
+        {
+            SessionImporter.LogPricingFailed(_logger!, call.ModelId, call.AgentId, sessionId, _sourceName, failure);
+        }
     }
 
     private string ReadTask(JsonElement element, ElementContext context, string? firstUserText, int index)

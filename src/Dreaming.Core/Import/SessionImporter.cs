@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Dreaming;
 
 /// <summary>Imports existing agent logs (OpenAI chat transcripts, Anthropic Messages requests and responses, or Microsoft.Extensions.AI <c>ChatMessage</c> JSON, as a JSON array or JSON Lines) into a trace store as completed sessions.</summary>
@@ -8,7 +10,7 @@ namespace Dreaming;
 /// <para>See <see cref="SessionLogReader"/> for the formats, and <see cref="SessionImportOptions"/> for the field mapping.</para>
 /// <para>Thread-safe: imports may run concurrently; each one reads its own source.</para>
 /// </remarks>
-public sealed class SessionImporter
+public sealed partial class SessionImporter
 {
     private readonly ITraceStore _store;
     private readonly SessionLogReader _reader;
@@ -23,13 +25,14 @@ public sealed class SessionImporter
     /// <param name="costOf">
     /// Prices each saved model response's usage as <see cref="DreamingOptions.CostOf"/> prices a live call (the importer
     /// <c>AddDreamingAgents</c> registers is given the host's); by default none, and the cost is 0. A price that throws
-    /// or is negative is 0.
+    /// or is negative is 0, and is logged to <paramref name="logger"/>.
     /// </param>
-    public SessionImporter(ITraceStore store, TimeProvider? timeProvider = null, Func<string, string>? contentFilter = null, Func<ModelCallUsage, long>? costOf = null)
+    /// <param name="logger">Told of a <paramref name="costOf"/> that fails, once per kind of failure in an import; by default none.</param>
+    public SessionImporter(ITraceStore store, TimeProvider? timeProvider = null, Func<string, string>? contentFilter = null, Func<ModelCallUsage, long>? costOf = null, ILogger<SessionImporter>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
-        _reader = new SessionLogReader(timeProvider, contentFilter) { CostOf = costOf };
+        _reader = new SessionLogReader(timeProvider, contentFilter) { CostOf = costOf, Logger = logger };
     }
 
     /// <summary>Imports the sessions of a file.</summary>
@@ -116,4 +119,7 @@ public sealed class SessionImporter
             Errors = errors,
         };
     }
+
+    [LoggerMessage(EventId = 99, Level = LogLevel.Warning, Message = "DreamingOptions.CostOf failed to price a saved response of model {ModelId} by agent {AgentId} in session {SessionId} of {SourceName}; it is imported with cost 0. Later failures of this type in this import are not logged.")]
+    internal static partial void LogPricingFailed(ILogger logger, string? modelId, string agentId, string sessionId, string sourceName, Exception exception);
 }

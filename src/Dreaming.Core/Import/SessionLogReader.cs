@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace Dreaming;
 
@@ -48,6 +49,9 @@ public sealed class SessionLogReader
     /// <summary>Gets the price of a saved response's usage (<see cref="DreamingOptions.CostOf"/>), or <see langword="null"/>.</summary>
     internal Func<ModelCallUsage, long>? CostOf { get; init; }
 
+    /// <summary>Gets the logger told of a <see cref="CostOf"/> that fails, or <see langword="null"/>.</summary>
+    internal ILogger? Logger { get; init; }
+
     /// <summary>Reads the sessions of a source, one element at a time.</summary>
     /// <param name="stream">The source, read from its current position to its end; it is left open.</param>
     /// <param name="sourceName">The name of the source, usually the file name: errors name it, and ids derived for sessions without one depend on it.</param>
@@ -70,7 +74,7 @@ public sealed class SessionLogReader
         options.Validate();
 
         // The mapper snapshots the options, so changing them during the enumeration has no effect.
-        var mapper = new SessionElementMapper(options, sourceName, _timeProvider.GetUtcNow(), _contentFilter, CostOf);
+        var mapper = new SessionElementMapper(options, sourceName, _timeProvider.GetUtcNow(), _contentFilter, CostOf, Logger);
         return ReadCoreAsync(stream, sourceName, mapper, options.ErrorHandling, ScanObserver, cancellationToken);
     }
 

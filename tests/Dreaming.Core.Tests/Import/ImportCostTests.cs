@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using static Dreaming.Core.Tests.Import.ImportTestData;
 
 namespace Dreaming.Core.Tests.Import;
@@ -61,6 +63,42 @@ public sealed class ImportCostTests
         Assert.All(throwingStore.ImportCalls.Single(), s => Assert.Equal(0, s.Session.Usage.CostMinorUnits));
         Assert.All(negativeStore.ImportCalls.Single(), s => Assert.Equal(0, s.Session.Usage.CostMinorUnits));
         Assert.Contains(negativeStore.ImportCalls.Single(), s => s.Session.Usage.InputTokens > 0);
+    }
+
+    [Fact]
+    public async Task A_CostOf_that_fails_is_logged_once_per_kind_of_failure_naming_the_call()
+    {
+        // It gave 0 silently: a host whose price table missed a model imported a history of cost 0 and never knew why.
+        var logger = new FakeLogger<SessionImporter>();
+        var importer = new SessionImporter(new RecordingTraceStore(), costOf: call => call.ModelId == "gpt-4o" ? -5 : throw new KeyNotFoundException("no price for " + call.ModelId), logger: logger);
+
+        var result = await importer.ImportAsync(Utf8(Log), "log.json");
+        await importer.ImportAsync(Utf8(Log), "again.json");
+
+        Assert.Equal(3, result.Imported);
+        // Each import says so once per kind of failure: the second one is a file of its own.
+        var records = logger.Collector.GetSnapshot();
+        Assert.Equal(4, records.Count);
+        Assert.All(records, r => Assert.Equal(LogLevel.Warning, r.Level));
+        Assert.IsType<KeyNotFoundException>(records[0].Exception);
+        Assert.Contains("model claude-sonnet-4-5-20250929 by agent billing in session claude of log.json", records[0].Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(records[1].Exception);
+        Assert.Contains("returned -5", records[1].Exception!.Message, StringComparison.Ordinal);
+        Assert.Contains("of again.json", records[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_importer_a_host_resolves_logs_a_failing_CostOf_to_the_hosts_logging()
+    {
+        var services = new ServiceCollection();
+        services.AddFakeLogging();
+        services.AddDreamingAgents(o => o.CostOf = _ => throw new InvalidOperationException("no price"));
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<SessionImporter>().ImportAsync(Utf8(Log), "log.json");
+
+        var record = Assert.Single(provider.GetFakeLogCollector().GetSnapshot(), r => r.Category == typeof(SessionImporter).FullName);
+        Assert.Equal(LogLevel.Warning, record.Level);
     }
 
     [Fact]
