@@ -30,6 +30,10 @@ internal sealed partial class ConversationMapper
             {
                 MapChatCompletion(response);
             }
+            else if (IsResponsesResponse(response))
+            {
+                MapResponsesResponse(response);
+            }
 
             return;
         }

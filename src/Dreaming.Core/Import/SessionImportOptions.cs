@@ -41,8 +41,9 @@ public sealed class SessionImportOptions
     public string EndedAtField { get; set; } = "ended_at";
 
     /// <summary>Gets or sets the field that holds a saved Anthropic Messages API response (an object of
-    /// <c>"type": "message"</c> with a <c>stop_reason</c>), imported as the session's last assistant turn, after its messages, with its usage; any
-    /// other value there is left alone.</summary>
+    /// <c>"type": "message"</c> with a <c>stop_reason</c>), a saved OpenAI Chat Completions response (with <c>choices</c>) or
+    /// Responses API response (<c>"object": "response"</c>, with <c>output</c>), imported as the session's last assistant
+    /// turn, after its messages, with its usage; any other value there is left alone.</summary>
     /// <value>The default is <c>response</c>.</value>
     public string ResponseField { get; set; } = "response";
 

@@ -72,4 +72,56 @@ public sealed class OpenAiResponseImportTests
 
         Assert.Equal(["message.system", "message.user"], session.Events.Select(e => e.EventType));
     }
+    [Fact]
+    public async Task A_saved_Responses_API_response_is_the_last_assistant_turn_with_its_model_response()
+    {
+        // It was left alone: the session ended at the request, without the answer, its calls or its usage.
+        var calls = new List<ModelCallUsage>();
+        var reader = new SessionLogReader(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now)) { CostOf = call => { calls.Add(call); return 7; } };
+        var session = await ReadOneAsync(
+            $$"""
+            { {{Request}}, "response": { "id": "resp_1", "object": "response", "created_at": 1741476542, "status": "completed", "model": "gpt-4.1-2025-04-14",
+              "output": [
+                { "type": "reasoning", "id": "rs_1", "summary": [] },
+                { "type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": [ { "type": "output_text", "text": "Let me check.", "annotations": [] } ] },
+                { "type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "lookup_order", "arguments": "{\"id\":\"42\"}", "status": "completed" } ],
+              "usage": { "input_tokens": 120, "input_tokens_details": { "cached_tokens": 64 }, "output_tokens": 20, "output_tokens_details": { "reasoning_tokens": 8 }, "total_tokens": 140 } } }
+            """,
+            reader: reader);
+
+        Assert.Equal(["message.system", "message.user", "message.assistant", "tool.call", "model.response"], session.Events.Select(e => e.EventType));
+        Assert.Equal("Let me check.", session.Events.OfType<MessageEvent>().Last().Text);
+        Assert.Equal(("call_1", "lookup_order", """{"id":"42"}"""), session.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.ToolName, c.Arguments)).Single());
+        var response = Assert.IsType<ModelResponseEvent>(session.Events[^1]);
+        Assert.Equal(("gpt-4.1-2025-04-14", "resp_1", "tool_calls"), (response.ModelId, response.ResponseId, response.FinishReason));
+        Assert.Equal((120L, 20L, 64L, 1L, 7L), (response.Usage.InputTokens, response.Usage.OutputTokens, response.Usage.CachedInputTokens, response.Usage.ModelCalls, response.Usage.CostMinorUnits));
+        Assert.Equal(response.Usage, session.Session.Usage);
+        Assert.Equal(new ModelCallUsage("imported", "openai", "gpt-4.1-2025-04-14", 120, 20, 64) { ReasoningOutputTokens = 8 }, Assert.Single(calls));
+    }
+
+    [Theory]
+    [InlineData("\"status\": \"completed\"", "stop")]
+    [InlineData("\"status\": \"incomplete\", \"incomplete_details\": { \"reason\": \"max_output_tokens\" }", "length")]
+    [InlineData("\"status\": \"incomplete\", \"incomplete_details\": { \"reason\": \"content_filter\" }", "content_filter")]
+    [InlineData("\"status\": \"failed\"", null)]
+    public async Task A_Responses_API_responses_finish_reason_is_its_status_as_UseDreaming_records_it(string status, string? recorded)
+    {
+        var session = await ReadOneAsync($$"""
+            { {{Request}}, "response": { "id": "resp_1", "object": "response", {{status}}, "model": "gpt-4.1",
+              "output": [ { "type": "message", "role": "assistant", "content": [ { "type": "output_text", "text": "Done." } ] } ] } }
+            """);
+
+        Assert.Equal(recorded, session.Events.OfType<ModelResponseEvent>().Single().FinishReason);
+        Assert.Equal("Done.", session.Events.OfType<MessageEvent>().Last().Text);
+    }
+
+    [Fact]
+    public async Task A_Responses_API_response_whose_output_item_is_not_an_object_is_named()
+    {
+        var items = await ReadAllAsync(
+            $$"""[{ {{Request}}, "response": { "object": "response", "output": [ "Done." ] } }]""",
+            new SessionImportOptions { ErrorHandling = ImportErrorHandling.SkipMalformed });
+
+        Assert.Equal("test.json element 0: response has output item 0 that is not an object with a \"type\"", Assert.Single(items).Error?.ToString());
+    }
 }

@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>An OpenAI Responses API <c>response</c> object saved with its request: its <c>output</c> items as the last
+/// assistant turn, then its usage, as <c>UseDreaming()</c> records a call through Microsoft.Extensions.AI.OpenAI's
+/// Responses client.</summary>
+internal sealed partial class ConversationMapper
+{
+    /// <summary>Gets whether an element is a saved Responses API response: an object with an <c>output</c> array and
+    /// <c>"object": "response"</c> (or, without <c>object</c>, an <c>output</c> array and no <c>choices</c>).</summary>
+    private static bool IsResponsesResponse(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object
+        && element.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Array
+        && (element.TryGetProperty("object", out var kind) ? kind.ValueKind == JsonValueKind.String && kind.ValueEquals("response") : !element.TryGetProperty("choices", out _));
+
+    // The output items in order: a message item as an assistant message (output_text and refusal parts), a function_call
+    // as a call (its arguments a JSON string, as a Chat Completions call's); reasoning and the hosted tools' items are not
+    // recorded. Then a model.response with the model, id, finish reason and usage.
+    private void MapResponsesResponse(JsonElement response)
+    {
+        const string Where = "response";
+        _responseIndex = _messageCount;
+        var hasCalls = false;
+        var index = 0;
+        foreach (var item in response.GetProperty("output").EnumerateArray())
+        {
+            var type = item.ValueKind == JsonValueKind.Object ? JsonElementHelpers.GetNonBlankString(item, "type") : null;
+            switch (type)
+            {
+                case null:
+                    throw Malformed(Where, Invariant($"has output item {index} that is not an object with a \"type\""));
+                case "message":
+                    var (text, _) = ReadContent(item, _responseIndex);
+                    if (!string.IsNullOrEmpty(text))
+                    {
+                        AddMessage(JsonElementHelpers.GetNonBlankString(item, "role") ?? "assistant", text, authorName: null);
+                    }
+
+                    break;
+                case "function_call":
+                    var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? Invariant($"call-response-{index}");
+                    AddToolCall(callId, item, _responseIndex, Invariant($"output item {index}, a function_call,"));
+                    hasCalls = true;
+                    break;
+            }
+
+            index++;
+        }
+
+        long input = 0, output = 0, cached = 0, reasoning = 0;
+        if (response.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
+        {
+            if (usage.ValueKind != JsonValueKind.Object)
+            {
+                throw Malformed(Where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
+            }
+
+            input = TokenCount(usage, "input_tokens", Where);
+            output = TokenCount(usage, "output_tokens", Where);
+            if (usage.TryGetProperty("input_tokens_details", out var inputDetails) && inputDetails.ValueKind == JsonValueKind.Object)
+            {
+                cached = TokenCount(inputDetails, "cached_tokens", Where);
+            }
+
+            if (usage.TryGetProperty("output_tokens_details", out var outputDetails) && outputDetails.ValueKind == JsonValueKind.Object)
+            {
+                reasoning = TokenCount(outputDetails, "reasoning_tokens", Where);
+            }
+        }
+
+        // As Microsoft.Extensions.AI.OpenAI reads it: an incomplete response's reason, else tool calls or a stop.
+        var incomplete = response.TryGetProperty("incomplete_details", out var details) && details.ValueKind == JsonValueKind.Object
+            ? JsonElementHelpers.GetNonBlankString(details, "reason")
+            : null;
+        var finishReason = incomplete switch
+        {
+            "max_output_tokens" => "length",
+            "content_filter" => "content_filter",
+            { } other => contentFilter(other),
+            null when JsonElementHelpers.GetNonBlankString(response, "status") is "failed" or "cancelled" => null,
+            null => hasCalls ? "tool_calls" : "stop",
+        };
+        var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
+        var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
+        AddModelResponse(response, modelId, calls, new ModelCallUsage(AgentId, "openai", modelId, input, output, cached) { ReasoningOutputTokens = reasoning }, finishReason);
+    }
+}
