@@ -3,26 +3,37 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.CrashTestHost;
 
-/// <summary>Dreams over the sessions of agent <c>crash-agent</c> in the SQLite file, with webhooks on the same file (never
-/// dispatched), and stops for good at a point of the dream, printing a line, so the test can kill it there.</summary>
+/// <summary>Dreams over the sessions of agent <c>crash-agent</c> in the SQLite file, or in a PostgreSQL schema through
+/// <c>UsePostgresStore</c> as an app registers it, with webhooks on the same store (never dispatched), and stops for good
+/// at a point of the dream, printing a line, so the test can kill it there.</summary>
 /// <remarks>The points: <c>reflect</c> (the reflector model is called and never answers; the lease is held),
 /// <c>commit</c> and <c>commit-approval</c> (the memory version is written, active or proposed, and the run is about to be
-/// completed), <c>completed</c> (the run was completed).</remarks>
+/// completed), <c>completed</c> (the run was completed). The PostgreSQL tests also stop it inside a transaction of the
+/// store (a trigger of theirs waits on a lock they hold), which the child does not know of: <c>commit</c> then runs on.</remarks>
 internal static class DreamChild
 {
-    public static async Task RunAsync(string database, string point)
+    /// <summary>Dreams on <paramref name="database"/>, a SQLite file, or a PostgreSQL connection string when
+    /// <paramref name="postgresSchema"/> names the schema (and <paramref name="commandTimeout"/>, when given, is its
+    /// <c>CommandTimeout</c>).</summary>
+    public static async Task RunAsync(string database, string point, string? postgresSchema = null, TimeSpan? commandTimeout = null)
     {
         var services = new ServiceCollection();
-        var builder = services.AddDreamingAgents().UseSqliteStore(database);
+        var builder = postgresSchema is null
+            ? services.AddDreamingAgents().UseSqliteStore(database)
+            : services.AddDreamingAgents().UsePostgresStore(database, o =>
+            {
+                o.Schema = postgresSchema;
+                o.CommandTimeout = commandTimeout ?? o.CommandTimeout;
+            });
         if (point == "reflect")
         {
             builder.AddReflector(new SilentModel());
         }
         else
         {
-            var sqlite = services.Last(d => d.ServiceType == typeof(IDreamRunStore));
-            services.Remove(sqlite);
-            services.AddSingleton<IDreamRunStore>(sp => new StoppingRunStore((IDreamRunStore)sqlite.ImplementationFactory!(sp), before: point != "completed"));
+            var store = services.Last(d => d.ServiceType == typeof(IDreamRunStore));
+            services.Remove(store);
+            services.AddSingleton<IDreamRunStore>(sp => new StoppingRunStore((IDreamRunStore)store.ImplementationFactory!(sp), before: point != "completed"));
         }
 
         builder.AddWebhooks(options =>

@@ -4,7 +4,8 @@
 // for each, and runs the dispatcher until it is killed. With "aot-store" after the file, it writes to and reads back from
 // every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is). With "dream POINT" after the
 // file, it dreams over agent crash-agent's sessions and stops for good at that point of the dream (see DreamChild). With
-// "postgres SCHEMA" after a PostgreSQL connection string, it records sessions as above into that schema.
+// "postgres SCHEMA" after a PostgreSQL connection string, it records sessions as above into that schema; with "postgres
+// SCHEMA dream POINT [COMMAND_TIMEOUT_SECONDS]", it dreams there as on the SQLite file.
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,6 +18,13 @@ if (args.Length == 4 && args[1] == "webhooks")
 if (args.Length == 3 && args[1] == "dream")
 {
     await Dreaming.CrashTestHost.DreamChild.RunAsync(args[0], args[2]);
+    return;
+}
+
+if (args.Length is 5 or 6 && args[1] == "postgres" && args[3] == "dream")
+{
+    var commandTimeout = args.Length == 6 ? TimeSpan.FromSeconds(int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
+    await Dreaming.CrashTestHost.DreamChild.RunAsync(args[0], args[4], postgresSchema: args[2], commandTimeout);
     return;
 }
 

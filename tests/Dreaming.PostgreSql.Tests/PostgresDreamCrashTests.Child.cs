@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>The child process, the restarted hosts and the seed of <see cref="PostgresDreamCrashTests"/>.</summary>
+public sealed partial class PostgresDreamCrashTests
+{
+    private string ConnectionString => PostgresTestServer.ConnectionString!;
+
+    // Runs the child until it prints a line starting with `marker`, kills it, and returns the id of the run it started.
+    private async Task<string> RunChildUntilAsync(string point, string marker)
+    {
+        await using var child = DreamChildProcess.Start(ConnectionString, Schema, point);
+        await child.WaitForLineAsync(marker);
+        await child.KillAsync();
+        return child.RunId ?? throw new InvalidOperationException("the dream child printed no run id before: " + marker);
+    }
+
+    // A host on the child's schema and webhook endpoint, on a clock that starts now: another instance of the application.
+    private ServiceProvider Restart(out FakeTimeProvider clock, TimeSpan? commandTimeout = null)
+    {
+        clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddDreamingAgents().UsePostgresStore(ConnectionString, o =>
+        {
+            o.Schema = Schema;
+            o.CommandTimeout = commandTimeout ?? o.CommandTimeout;
+        }).AddWebhooks(options =>
+        {
+            options.AllowPrivateNetworks = true;
+            var endpoint = new WebhookEndpoint { Id = "ci", Url = "http://127.0.0.1:9/hooks" };
+            endpoint.Secrets.Add(WebhookSecret.Generate());
+            options.Endpoints.Add(endpoint);
+        });
+        return services.BuildServiceProvider();
+    }
+
+    private async Task<long> EventsAsync(string type, string runId) =>
+        (long)(await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE type = '{type}' AND body LIKE '%\"dream_run_id\":\"{runId}\"%'"))!;
+
+    // 14 finished sessions of crash-agent, 8 of them failing the same way: enough for a dream to write a lesson.
+    private async Task<List<string>> SeedAsync()
+    {
+        await using var traces = new PostgresTraceStore(Options);
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var sessions = new List<SessionWithEvents>();
+        for (var i = 0; i < 14; i++)
+        {
+            var fails = i < 8;
+            var id = $"s{i:D3}";
+            var error = "Error: payment amount does not add up, total is 120.00, requested 150.00";
+            List<SessionEvent> events =
+            [
+                new MessageEvent { Role = "user", Text = "Refund my order" },
+                new ToolCallEvent { CallId = "c1", ToolName = "refund", Arguments = "{\"amount\":150}" },
+                new ToolResultEvent { CallId = "c1", ToolName = "refund", IsError = fails, Result = fails ? error : "refunded", ErrorMessage = fails ? error : null },
+            ];
+            var started = start.AddMinutes(i);
+            sessions.Add(new SessionWithEvents(
+                new SessionRecord
+                {
+                    Id = id,
+                    AgentId = s_scope.Id,
+                    Task = "Refund order",
+                    Status = fails ? SessionStatus.Failed : SessionStatus.Completed,
+                    StartedAt = started,
+                    EndedAt = started.AddSeconds(30),
+                    Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded(),
+                },
+                events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = started }).ToList()));
+        }
+
+        await traces.ImportAsync(sessions);
+        return [.. sessions.Select(s => s.Session.Id).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The dream child (<c>Dreaming.CrashTestHost CONNECTION postgres SCHEMA dream POINT [COMMAND_TIMEOUT_S]</c>),
+    /// its output read as it comes.</summary>
+    private sealed class DreamChildProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly List<string> _lines = [];
+        private readonly Lock _gate = new();
+        private readonly Task _reading;
+
+        private DreamChildProcess(Process process)
+        {
+            _process = process;
+            _reading = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    lock (_gate)
+                    {
+                        _lines.Add(line);
+                    }
+                }
+            });
+        }
+
+        /// <summary>Gets the id of the run the child started, once it printed it.</summary>
+        public string? RunId
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _lines.FirstOrDefault(l => l.StartsWith("started ", StringComparison.Ordinal))?["started ".Length..];
+                }
+            }
+        }
+
+        public static DreamChildProcess Start(string connectionString, string schema, string point, int? commandTimeoutSeconds = null)
+        {
+            var host = Path.Combine(AppContext.BaseDirectory, "Dreaming.CrashTestHost.dll");
+            Assert.True(File.Exists(host), $"the crash test host was not built next to the tests: {host}");
+            string[] args = ["exec", host, connectionString, "postgres", schema, "dream", point, .. commandTimeoutSeconds is { } seconds ? [seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>()];
+            return new DreamChildProcess(Process.Start(new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true })!);
+        }
+
+        /// <summary>Waits for a line starting with <paramref name="marker"/>; fails when the dream returned or the child exited first.</summary>
+        public Task WaitForLineAsync(string marker) => WaitAsync(() =>
+        {
+            lock (_gate)
+            {
+                return _lines.Any(l => l.StartsWith(marker, StringComparison.Ordinal))
+                    || (_lines.Contains("returned") ? throw new InvalidOperationException($"the dream ended before '{marker}'") : false);
+            }
+        });
+
+        /// <summary>Waits, up to a minute, until <paramref name="condition"/> holds; fails when the child exited first.</summary>
+        public async Task WaitAsync(Func<bool> condition) => await WaitAsync(() => Task.FromResult(condition()));
+
+        /// <summary>Waits, up to a minute, until <paramref name="condition"/> holds; fails when the child exited first.</summary>
+        public async Task WaitAsync(Func<Task<bool>> condition)
+        {
+            var until = DateTime.UtcNow.AddMinutes(1);
+            while (!await condition())
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException("the dream child exited early: " + await _process.StandardError.ReadToEndAsync());
+                }
+
+                Assert.True(DateTime.UtcNow < until, "the dream child did not get there within a minute: " + string.Join(" | ", Lines()));
+                await Task.Delay(50);
+            }
+        }
+
+        /// <summary>Stops the child (SIGSTOP) without ending it: its sockets stay open, as those of a frozen or cut-off host.</summary>
+        public async Task FreezeAsync()
+        {
+            using var kill = Process.Start("kill", ["-STOP", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        public async Task KillAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+            await _reading;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await KillAsync();
+            _process.Dispose();
+        }
+
+        private string[] Lines()
+        {
+            lock (_gate)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>A trigger of the test's on a store table that makes the store's statement wait, inside its transaction,
+    /// for a lock the test holds: the child stops there with its change made and not committed.</summary>
+    private sealed class Trap : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _holder;
+        private readonly long _key = Random.Shared.NextInt64(1, int.MaxValue);
+
+        private Trap(NpgsqlConnection holder) => _holder = holder;
+
+        /// <summary>Sets a trap on <paramref name="table"/> that catches a row updated so that <paramref name="when"/> holds
+        /// (in terms of <c>NEW</c>), and holds it shut.</summary>
+        public static async Task<Trap> SetAsync(string connectionString, string schema, string table, string when)
+        {
+            var holder = new NpgsqlConnection(connectionString + ";Search Path=" + schema);
+            await holder.OpenAsync();
+            var trap = new Trap(holder);
+            await trap.ExecuteAsync(
+                $"CREATE FUNCTION crash_trap() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock({trap._key}); PERFORM pg_advisory_unlock({trap._key}); RETURN NULL; END $$; "
+                + $"CREATE TRIGGER crash_trap AFTER UPDATE ON {table} FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION crash_trap(); "
+                + $"SELECT pg_advisory_lock({trap._key})");
+            return trap;
+        }
+
+        /// <summary>Gets the server process caught in the trap, or <see langword="null"/> while none is.</summary>
+        public async Task<int?> CaughtAsync() =>
+            await ScalarAsync($"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid::bigint = {_key} AND objsubid = 1") as int?;
+
+        /// <summary>Lets the caught statement go on.</summary>
+        public Task ReleaseAsync() => ExecuteAsync($"SELECT pg_advisory_unlock({_key})");
+
+        /// <summary>Gets the state of a server process (<c>active</c>, <c>idle in transaction</c>...), or
+        /// <see langword="null"/> once it has ended.</summary>
+        public async Task<string?> StateAsync(int pid) => await ScalarAsync($"SELECT state FROM pg_stat_activity WHERE pid = {pid}") as string;
+
+        public ValueTask DisposeAsync() => _holder.DisposeAsync();
+
+        private async Task<object?> ScalarAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, _holder);
+            return await command.ExecuteScalarAsync();
+        }
+
+        private async Task ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, _holder);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}

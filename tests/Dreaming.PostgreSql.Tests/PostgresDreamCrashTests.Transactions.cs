@@ -1,0 +1,109 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>What only PostgreSQL has: the host stopped inside a store transaction that is open on the server (its change
+/// made, not committed), killed or frozen there, while another host works on the same scope.</summary>
+public sealed partial class PostgresDreamCrashTests
+{
+    [Fact]
+    public async Task Killed_inside_the_transaction_that_activates_its_version_nothing_of_it_is_kept_and_the_scope_is_freed_when_its_statement_ends()
+    {
+        var seeded = await SeedAsync();
+        await using var trap = await SetTrapAsync("memory_versions", "NEW.state = 'active'");
+        int pid;
+        string deadId;
+        await using (var child = DreamChildProcess.Start(ConnectionString, Schema, "commit"))
+        {
+            await child.WaitAsync(async () => await trap.CaughtAsync() is not null);
+            pid = (await trap.CaughtAsync())!.Value;
+            deadId = child.RunId!;
+            await child.KillAsync();
+        }
+
+        await using var host = Restart(out var clock, TimeSpan.FromSeconds(2));
+        var memory = host.GetRequiredService<IMemoryStore>();
+
+        // The dead host's server process is still inside its statement: it holds the scope's lock until the statement
+        // ends, so a change of the scope waits (here its 2 s CommandTimeout, then fails). Readers see the memory as it was.
+        Assert.Equal("active", await trap.StateAsync(pid));
+        var proposal = Assert.Single(await memory.ListVersionsAsync(s_scope));
+        Assert.Equal(MemoryVersionState.Proposed, proposal.State);
+        Assert.Null(await memory.GetActiveVersionAsync(s_scope));
+        await Assert.ThrowsAsync<TraceStoreException>(() => memory.ApproveAsync(proposal.Id, MemoryAuthor.Person("alice")));
+
+        // Once the statement ends, the server finds the connection closed and rolls the transaction back: no version was
+        // half activated, nothing was announced, and the scope is free.
+        await trap.ReleaseAsync();
+        await WaitUntilEndedAsync(trap, pid);
+        Assert.Equal(MemoryVersionState.Proposed, (await memory.GetVersionAsync(proposal.Id))!.State);
+        Assert.Null(await memory.GetActiveVersionAsync(s_scope));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE type = '{WebhookEventTypes.MemoryVersionActivated}'"));
+
+        // The run wrote no active version: after its lease it fails as abandoned, and the next dream reads its sessions again.
+        clock.Advance(DreamConsolidator.LeaseDuration + TimeSpan.FromMinutes(1));
+        var next = await host.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = s_scope });
+        var dead = (await host.GetRequiredService<IDreamRunStore>().GetAsync(deadId))!;
+        Assert.Equal((DreamRunStatus.Failed, DreamRunStoreRules.AbandonedError), (dead.Status, dead.Error));
+        Assert.Equal(seeded, next.Results.SessionIds.Order(StringComparer.Ordinal));
+        Assert.Equal(next.Results.OutputVersionId, (await memory.GetActiveVersionAsync(s_scope))!.Id);
+        Assert.Equal(MemoryVersionState.Proposed, (await memory.GetVersionAsync(proposal.Id))!.State);
+        Assert.Equal((1L, 0L), (await EventsAsync(WebhookEventTypes.DreamFailed, deadId), await EventsAsync(WebhookEventTypes.DreamCompleted, deadId)));
+    }
+
+    [Fact]
+    public async Task Killed_inside_the_transaction_that_completes_the_run_the_run_stays_running_and_is_completed_once_on_recovery()
+    {
+        var seeded = await SeedAsync();
+        await using var trap = await SetTrapAsync("dream_runs", "NEW.status = 'completed'");
+        int pid;
+        string deadId;
+        await using (var child = DreamChildProcess.Start(ConnectionString, Schema, "completed"))
+        {
+            await child.WaitAsync(async () => await trap.CaughtAsync() is not null);
+            pid = (await trap.CaughtAsync())!.Value;
+            deadId = child.RunId!;
+            await child.KillAsync();
+        }
+
+        await trap.ReleaseAsync();
+        await WaitUntilEndedAsync(trap, pid);
+
+        await using var host = Restart(out var clock, TimeSpan.FromSeconds(2));
+        var runs = host.GetRequiredService<IDreamRunStore>();
+        var written = (await host.GetRequiredService<IMemoryStore>().GetActiveVersionAsync(s_scope))!;
+        Assert.Equal(MemoryAuthor.DreamRun(deadId), written.Author);
+        Assert.Equal(DreamRunStatus.Running, (await runs.GetAsync(deadId))!.Status);
+        Assert.Equal(0L, await EventsAsync(WebhookEventTypes.DreamCompleted, deadId));
+
+        clock.Advance(DreamConsolidator.LeaseDuration + TimeSpan.FromMinutes(1));
+        var recovered = Assert.Single(await runs.RecoverAbandonedAsync());
+        Assert.Equal((deadId, DreamRunStatus.Completed, written.Id), (recovered.Id, recovered.Status, recovered.Results.OutputVersionId));
+        Assert.Equal(seeded, recovered.Results.SessionIds.Order(StringComparer.Ordinal));
+        Assert.Equal(1L, await EventsAsync(WebhookEventTypes.DreamCompleted, deadId));
+        Assert.Empty((await host.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = s_scope })).Results.SessionIds);
+    }
+
+    private async Task<Trap> SetTrapAsync(string table, string when)
+    {
+        // The tables are made first, as the child would make them, so the trigger has its table.
+        await using (var runs = new PostgresDreamRunStore(Options))
+        {
+            await runs.InitializeAsync();
+        }
+
+        return await Trap.SetAsync(ConnectionString, Schema, table, when);
+    }
+
+    private static Task WaitUntilEndedAsync(Trap trap, int pid) => WaitUntilAsync(async () => await trap.StateAsync(pid) is null, TimeSpan.FromSeconds(10));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"not within {within.TotalSeconds} s");
+            await Task.Delay(50);
+        }
+    }
+}
