@@ -84,6 +84,32 @@ public sealed partial class PostgresDreamCrashTests
         Assert.Empty((await host.GetRequiredService<IDreamConsolidator>().DreamAsync(new DreamRunRequest { Scope = s_scope })).Results.SessionIds);
     }
 
+    [Fact]
+    public async Task Frozen_inside_the_transaction_that_activates_its_version_the_server_ends_it_after_the_command_timeout_and_frees_the_scope()
+    {
+        await SeedAsync();
+        await using var trap = await SetTrapAsync("memory_versions", "NEW.state = 'active'");
+
+        // A host that stops answering with a transaction open (a frozen VM, a cut network: its sockets stay open, so the
+        // server sees nothing) would hold the scope's lock until TCP keepalive gives up, two hours by default.
+        await using var child = DreamChildProcess.Start(ConnectionString, Schema, "commit", commandTimeoutSeconds: 3);
+        await child.WaitAsync(async () => await trap.CaughtAsync() is not null);
+        var pid = (await trap.CaughtAsync())!.Value;
+        await child.FreezeAsync();
+        await trap.ReleaseAsync();
+        await WaitUntilAsync(async () => await trap.StateAsync(pid) != "active", TimeSpan.FromSeconds(10));
+
+        var stuck = System.Diagnostics.Stopwatch.StartNew();
+        await WaitUntilEndedAsync(trap, pid);
+        Assert.InRange(stuck.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(8));
+
+        await using var host = Restart(out _, TimeSpan.FromSeconds(2));
+        var memory = host.GetRequiredService<IMemoryStore>();
+        var proposal = Assert.Single(await memory.ListVersionsAsync(s_scope));
+        Assert.Equal(MemoryVersionState.Proposed, proposal.State);
+        Assert.Equal(MemoryVersionState.Active, (await memory.ApproveAsync(proposal.Id, MemoryAuthor.Person("alice"))).State);
+    }
+
     private async Task<Trap> SetTrapAsync(string table, string when)
     {
         // The tables are made first, as the child would make them, so the trigger has its table.
