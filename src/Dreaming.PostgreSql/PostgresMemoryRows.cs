@@ -18,6 +18,14 @@ internal static class PostgresMemoryRows
 
     private const string Package = "Dreaming.PostgreSql";
 
+    /// <summary>How many <see cref="VersionColumns"/> there are: where the insight columns start in a row of
+    /// <see cref="ReadWholeAsync"/>.</summary>
+    private const int VersionColumnCount = 17;
+
+    private static readonly string s_versionById = WholeVersion("v.id = @id");
+
+    private static readonly string s_activeVersion = WholeVersion("v.scope = @scope AND v.state = 'active'");
+
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
@@ -89,10 +97,52 @@ internal static class PostgresMemoryRows
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSummary(reader) : null;
     }
 
-    public static async Task<MemoryVersion?> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
-        await ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) is { } summary
-            ? await WithInsightsAsync(connection, transaction, summary, cancellationToken).ConfigureAwait(false)
-            : null;
+    /// <summary>Reads a version with its insights in one statement (see <see cref="ReadWholeAsync"/>).</summary>
+    public static Task<MemoryVersion?> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
+        ReadWholeAsync(connection, transaction, s_versionById, ("id", versionId), cancellationToken);
+
+    /// <summary>Reads the active version of a scope with its insights in one statement (see <see cref="ReadWholeAsync"/>):
+    /// what a session start reads of each scope's memory.</summary>
+    public static Task<MemoryVersion?> ReadActiveVersionAsync(NpgsqlConnection connection, MemoryScope scope, CancellationToken cancellationToken) =>
+        ReadWholeAsync(connection, transaction: null, s_activeVersion, ("scope", scope.Key), cancellationToken);
+
+    /// <summary>Runs a statement of <see cref="WholeVersion"/> and reads the version it finds, or <see langword="null"/>.
+    /// One statement is one round trip and one snapshot: a version activated meanwhile by another instance is seen whole
+    /// or not at all, never one version's header with another's insights.</summary>
+    private static async Task<MemoryVersion?> ReadWholeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, (string Name, object? Value) key, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql, key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var summary = ReadSummary(reader);
+        var insights = new List<Insight>(summary.InsightCount);
+
+        // A version without insights is one row whose insight columns are null.
+        if (!reader.IsDBNull(VersionColumnCount))
+        {
+            do
+            {
+                insights.Add(MemoryRowValues.ReadInsight(reader, summary, PostgresText.Decode, Package, VersionColumnCount));
+            }
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        return MemoryRowValues.ToVersion(summary, insights);
+    }
+
+    /// <summary>The statement that reads the version <paramref name="where"/> finds (its columns prefixed <c>v.</c>) with
+    /// its insights: one row per insight by position, each holding the version's columns and then the insight's. A join,
+    /// not a union of a header row and insight rows: the server plans it as fast as either of two single-table queries,
+    /// where the union took three times as long to plan as the round trip it saved on a loopback connection.</summary>
+    private static string WholeVersion(string where) =>
+        $"SELECT {Prefixed("v.", VersionColumns)}, {Prefixed("i.", InsightColumns)} "
+        + $"FROM memory_versions v LEFT JOIN memory_insights i ON i.version_id = v.id WHERE {where} ORDER BY i.position";
+
+    private static string Prefixed(string prefix, string columns) => string.Join(", ", columns.Split(", ").Select(column => prefix + column));
 
     /// <summary>Reads the insights of a version; they never change, so reading them apart from the header is consistent.</summary>
     public static async Task<MemoryVersion> WithInsightsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryVersionSummary summary, CancellationToken cancellationToken)

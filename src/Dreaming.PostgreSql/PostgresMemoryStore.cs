@@ -93,11 +93,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return ReadAsync<MemoryVersion?>(
-            async (connection, token) => await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction: null, scope, token).ConfigureAwait(false) is { } active
-                ? await PostgresMemoryRows.WithInsightsAsync(connection, transaction: null, active, token).ConfigureAwait(false)
-                : null,
-            cancellationToken);
+        return ReadAsync((connection, token) => PostgresMemoryRows.ReadActiveVersionAsync(connection, scope, token), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -63,34 +63,35 @@ internal static class MemoryRowValues
     /// <param name="version">The version the insight belongs to.</param>
     /// <param name="text">Turns a stored text value back into the string it was given.</param>
     /// <param name="package">The store's package, named when a value cannot be read.</param>
-    public static Insight ReadInsight(DbDataReader row, MemoryVersionSummary version, Func<string, string> text, string package)
+    /// <param name="first">The ordinal of the row's <c>id</c> column: where the insight columns start.</param>
+    public static Insight ReadInsight(DbDataReader row, MemoryVersionSummary version, Func<string, string> text, string package, int first = 0)
     {
         try
         {
             return new Insight
             {
-                Id = text(row.GetString(0)),
-                Kind = Parse<InsightKind>(version.Id, row.GetString(1), package),
-                Text = text(row.GetString(2)),
+                Id = text(row.GetString(first)),
+                Kind = Parse<InsightKind>(version.Id, row.GetString(first + 1), package),
+                Text = text(row.GetString(first + 2)),
                 Scope = version.Scope,
                 Triggers = new InsightTriggers
                 {
-                    Tools = JsonSerializer.Deserialize(text(row.GetString(3)), StoreMemoryJson.Default.StringArray) ?? [],
-                    Keywords = JsonSerializer.Deserialize(text(row.GetString(4)), StoreMemoryJson.Default.StringArray) ?? [],
+                    Tools = JsonSerializer.Deserialize(text(row.GetString(first + 3)), StoreMemoryJson.Default.StringArray) ?? [],
+                    Keywords = JsonSerializer.Deserialize(text(row.GetString(first + 4)), StoreMemoryJson.Default.StringArray) ?? [],
                 },
-                Evidence = (JsonSerializer.Deserialize(text(row.GetString(5)), StoreMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
-                Helpful = row.GetInt32(6),
-                Harmful = row.GetInt32(7),
-                Seen = row.GetInt32(8),
-                Status = Parse<InsightStatus>(version.Id, row.GetString(9), package),
-                Source = Parse<InsightSource>(version.Id, row.GetString(10), package),
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(11)),
-                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(12)),
+                Evidence = (JsonSerializer.Deserialize(text(row.GetString(first + 5)), StoreMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Helpful = row.GetInt32(first + 6),
+                Harmful = row.GetInt32(first + 7),
+                Seen = row.GetInt32(first + 8),
+                Status = Parse<InsightStatus>(version.Id, row.GetString(first + 9), package),
+                Source = Parse<InsightSource>(version.Id, row.GetString(first + 10), package),
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(first + 11)),
+                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(first + 12)),
             };
         }
         catch (JsonException exception)
         {
-            throw UnreadableInsight(text(row.GetString(0)), version.Id, exception);
+            throw UnreadableInsight(text(row.GetString(first)), version.Id, exception);
         }
     }
 

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>The read a session start makes of each scope's memory: one round trip, and never a version's header with
+/// another version's insights while versions are activated at the same moment by another instance.</summary>
+public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
+{
+    private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
+
+    [Fact]
+    public async Task A_version_activated_while_the_active_one_is_read_is_never_mixed_with_it()
+    {
+        await using var writer = new PostgresMemoryStore(Options);
+        await using var reader = new PostgresMemoryStore(Options);
+
+        // Versions of 1 to 6 insights, each insight's text naming its version's note, so a mix shows.
+        var versions = new List<MemoryVersion>();
+        string? parent = null;
+        for (var k = 0; k < 6; k++)
+        {
+            var proposal = Proposal(Bot, parent, MemoryAuthor.Person("alice"), [.. Enumerable.Range(0, k + 1).Select(i => $"i{i}")]) with { Note = "v" + k };
+            proposal = proposal with { Insights = [.. proposal.Insights.Select(insight => insight with { Text = "lesson of v" + k })] };
+            var version = await writer.ProposeAsync(proposal);
+            parent = (await writer.ApproveAsync(version.Id, MemoryAuthor.Person("alice"))).Id;
+            versions.Add(version);
+        }
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var activations = 0;
+        var activating = Task.Run(async () =>
+        {
+            // Another instance rolls back to each earlier version in turn: a new active version each time.
+            while (!stop.IsCancellationRequested)
+            {
+                await writer.RollbackAsync(versions[activations % versions.Count].Id, MemoryAuthor.Person("bob"));
+                activations++;
+            }
+        });
+
+        var reads = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (!activating.IsCompleted)
+        {
+            var active = (await reader.GetActiveVersionAsync(Bot))!;
+            var note = active.Note ?? versions.Single(v => v.Id == active.RestoredFromVersionId).Note;
+            Assert.Equal(MemoryVersionState.Active, active.State);
+            Assert.Equal(int.Parse(note![1..], System.Globalization.CultureInfo.InvariantCulture) + 1, active.Insights.Count);
+            Assert.All(active.Insights, insight => Assert.Equal("lesson of " + note, insight.Text));
+            seen.Add(active.Id);
+            reads++;
+        }
+
+        await activating;
+        Assert.True(activations >= 20, $"only {activations} activations");
+        Assert.True(seen.Count >= 5, $"the reads saw only {seen.Count} of {activations} active versions in {reads} reads");
+    }
+
+    [Fact]
+    public async Task The_active_version_is_read_in_one_round_trip()
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3"));
+        await store.ApproveAsync(version.Id, MemoryAuthor.Person("alice"));
+
+        var (active, commands) = await CommandsOfAsync(() => store.GetActiveVersionAsync(Bot));
+        var (none, noneCommands) = await CommandsOfAsync(() => store.GetActiveVersionAsync(MemoryScope.Agent("nobody")));
+
+        Assert.Equal(["i1", "i2", "i3"], active!.Insights.Select(i => i.Id));
+        Assert.Equal(version.Id, active.Id);
+        Assert.Single(commands);
+        Assert.Null(none);
+        Assert.Single(noneCommands);
+    }
+
+    // The commands Npgsql sends during `read` (its activities, under an activity of the test's own, so those of tests
+    // running at the same time are not counted), by their names.
+    private static async Task<(T Result, List<string> Commands)> CommandsOfAsync<T>(Func<Task<T>> read)
+    {
+        using var source = new ActivitySource("Dreaming.PostgreSql.Tests.RoundTrips");
+        var commands = new List<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Npgsql" || s == source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        T result;
+        string parent;
+        using (var test = source.StartActivity("read")!)
+        {
+            parent = test.Id!;
+            listener.ActivityStopped = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
+                {
+                    lock (commands)
+                    {
+                        commands.Add(activity.DisplayName + ": " + activity.GetTagItem("db.query.text"));
+                    }
+                }
+            };
+            result = await read();
+        }
+
+        lock (commands)
+        {
+            return (result, [.. commands]);
+        }
+    }
+}
