@@ -105,39 +105,12 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
     {
         var http = view.Http;
         var versionId = RouteSegments.Read(view.Http, segment, 1);
-        if (!http.Request.HasFormContentType)
+        if (await AcceptAsync(view, $"The {action} of '{versionId}'", "a review is recorded with the reviewer's name", "the version's page").ConfigureAwait(false) is not { } accepted)
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' must be posted from its form.").ConfigureAwait(false);
             return;
         }
 
-        if (ReviewerName(view) is not { } name)
-        {
-            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The {action} of '{versionId}' was refused: a review is recorded with the reviewer's name, and the signed-in user has none (no name claim). Sign in as a named user.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
-            return;
-        }
-
-        IFormCollection form;
-        try
-        {
-            // Read first, so a form over the server's limits (FormOptions) is named as such, not as a bad token.
-            form = await http.Request.ReadFormAsync(view.Aborted).ConfigureAwait(false);
-        }
-        catch (InvalidDataException tooLarge)
-        {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' was refused: its form could not be read ({tooLarge.Message})").ConfigureAwait(false);
-            return;
-        }
-
-        try
-        {
-            await antiforgery.ValidateRequestAsync(http).ConfigureAwait(false);
-        }
-        catch (AntiforgeryValidationException)
-        {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {action} of '{versionId}' was refused: its form's antiforgery token is missing or not valid for you. Reload the version's page and try again.").ConfigureAwait(false);
-            return;
-        }
+        var (name, form) = accepted;
 
         var note = form["note"].ToString().Trim();
         if (note.Length > MaxNoteLength)
@@ -172,6 +145,55 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
         AgentViewLayout.SetHeaders(http.Response);
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = view.Href("memory", "versions", result.Id);
+    }
+
+    /// <summary>Checks a POST of one of the view's forms, in the order the review has always checked them: posted as a form
+    /// (else 400), by a user with a reviewer name (<see cref="ReviewerName(AgentViewContext)"/>; else 403), a form within the
+    /// server's limits (else 400), with a valid antiforgery token (else 400). A refusal is written as a page naming
+    /// <paramref name="what"/>.</summary>
+    /// <param name="view">The request.</param>
+    /// <param name="what">What was asked, as a refusal starts, such as <c>The approve of 'mv-1'</c>.</param>
+    /// <param name="named">Why a name is needed, such as <c>a review is recorded with the reviewer's name</c>.</param>
+    /// <param name="page">The page the form is on, as a refusal of its token names it, such as <c>the version's page</c>.</param>
+    /// <returns>The reviewer's name and the form, or <see langword="null"/> when the POST was refused.</returns>
+    public async Task<(string Reviewer, IFormCollection Form)?> AcceptAsync(AgentViewContext view, string what, string named, string page)
+    {
+        var http = view.Http;
+        if (!http.Request.HasFormContentType)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"{what} must be posted from its form.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (ReviewerName(view) is not { } name)
+        {
+            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"{what} was refused: {named}, and the signed-in user has none (no name claim). Sign in as a named user.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            return null;
+        }
+
+        IFormCollection form;
+        try
+        {
+            // Read first, so a form over the server's limits (FormOptions) is named as such, not as a bad token.
+            form = await http.Request.ReadFormAsync(view.Aborted).ConfigureAwait(false);
+        }
+        catch (InvalidDataException tooLarge)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"{what} was refused: its form could not be read ({tooLarge.Message})").ConfigureAwait(false);
+            return null;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(http).ConfigureAwait(false);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"{what} was refused: its form's antiforgery token is missing or not valid for you. Reload {page} and try again.").ConfigureAwait(false);
+            return null;
+        }
+
+        return (name, form);
     }
 
     private static void Form(HtmlWriter html, AgentViewContext view, string versionId, AntiforgeryTokenSet tokens, string action, string button, string? noteLabel)
