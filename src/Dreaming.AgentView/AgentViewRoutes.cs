@@ -31,6 +31,12 @@ internal static class AgentViewRoutes
         group.MapGet("/runs/{id}", (HttpContext http, string id) => DreamRunPage.WriteAsync(View(http, options, basePattern), id));
         group.MapGet("/" + AgentsPage.Path, (HttpContext http) => AgentsPage.WriteAsync(View(http, options, basePattern)));
         group.MapGet(AgentPage.Route, (HttpContext http) => AgentPage.WriteAsync(View(http, options, basePattern)));
+        group.MapGet("/webhooks", (HttpContext http) => WebhooksPage.WriteAsync(View(http, options, basePattern), review));
+        group.MapGet("/webhooks/deliveries/{id}", (HttpContext http, string id) => WebhookDeliveryPage.WriteAsync(View(http, options, basePattern), id, review));
+        group.MapPost("/webhooks/deliveries/{id}/replay", (HttpContext http, string id) => WebhookActions.ReplayAsync(review, View(http, options, basePattern), id)).DisableAntiforgery();
+        group.MapPost("/webhooks/replay-dead", (HttpContext http) => WebhookActions.ReplayDeadAsync(review, View(http, options, basePattern))).DisableAntiforgery();
+        group.MapPost("/webhooks/endpoints/{id}/enable", (HttpContext http, string id) => WebhookActions.SetEndpointAsync(review, View(http, options, basePattern), id, enable: true)).DisableAntiforgery();
+        group.MapPost("/webhooks/endpoints/{id}/disable", (HttpContext http, string id) => WebhookActions.SetEndpointAsync(review, View(http, options, basePattern), id, enable: false)).DisableAntiforgery();
         group.MapGet("/" + AgentViewStyles.Path, (HttpContext http) =>
         {
             AgentViewLayout.SetHeaders(http.Response);

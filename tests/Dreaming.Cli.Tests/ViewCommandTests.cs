@@ -82,6 +82,47 @@ public sealed class ViewCommandTests
     }
 
     [Fact]
+    public async Task The_webhooks_page_shows_the_databases_deliveries_and_replays_a_dead_letter()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+        string deadId;
+        using (var outbox = new SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            var webhookEvent = WebhookEvent.Create(WebhookEventTypes.SessionFailed, DateTimeOffset.UnixEpoch, new System.Text.Json.Nodes.JsonObject { ["session_id"] = "view-1" });
+            deadId = (await outbox.EnqueueAsync(webhookEvent, ["receiver"]))[0].Id;
+            await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = deadId, AttemptedAt = DateTimeOffset.UtcNow, StatusCode = 500, Error = "HTTP 500 <oops>" });
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new StringWriter();
+        var synced = TextWriter.Synchronized(output);
+        var run = DreamingCommandLine.InvokeAsync(["view", "--db", cli.Database, "--port", "0", "--by", "erin"], synced, TextWriter.Null, environment: CliRunner.NoEnvironment, cancellationToken: cancel.Token);
+        var address = await AddressAsync(synced, output, run);
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+
+        var page = await client.GetStringAsync(new Uri("/webhooks", UriKind.Relative));
+        Assert.Contains("href=\"/webhooks/deliveries/" + deadId + "\"", page, StringComparison.Ordinal);
+        Assert.Contains("HTTP 500 &lt;oops&gt;", page, StringComparison.Ordinal);
+        Assert.Contains("No webhook dispatcher runs in this app", page, StringComparison.Ordinal);
+        Assert.Contains("not configured in this app", page, StringComparison.Ordinal);
+        var form = System.Text.RegularExpressions.Regex.Match(page, "<form[^>]*class=\"[^\"]*webhook-replay\"[^>]*>.*?</form>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var action = System.Text.RegularExpressions.Regex.Match(form, "action=\"([^\"]+)\"").Groups[1].Value;
+        var token = System.Text.RegularExpressions.Regex.Match(form, "<input[^>]*type=\"hidden\"[^>]*name=\"([^\"]+)\"[^>]*value=\"([^\"]+)\"");
+        Assert.True(token.Success, form);
+        using var replayed = await client.PostAsync(new Uri(WebUtility.HtmlDecode(action), UriKind.Relative), new FormUrlEncodedContent([new(token.Groups[1].Value, WebUtility.HtmlDecode(token.Groups[2].Value))]));
+
+        Assert.Equal(HttpStatusCode.SeeOther, replayed.StatusCode);
+        Assert.Equal("/webhooks/deliveries/" + deadId, replayed.Headers.Location?.OriginalString);
+        await cancel.CancelAsync();
+        Assert.Equal(0, await run);
+        using (var outbox = new SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            Assert.Equal(WebhookDeliveryState.Pending, (await outbox.GetAsync(deadId))!.State);
+        }
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_an_error_naming_the_port_and_the_way_out()
     {
         using var cli = new CliRunner();

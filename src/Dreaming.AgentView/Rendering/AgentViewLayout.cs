@@ -20,6 +20,7 @@ internal static class AgentViewLayout
         ("Agents", "agents"),
         ("Memory", "memory"),
         ("Dream runs", "runs"),
+        ("Webhooks", "webhooks"),
     ];
 
     /// <summary>Writes a whole page.</summary>

@@ -53,5 +53,6 @@ internal static class AgentViewStyles
         table.outcome { width: auto; margin-bottom: .4rem; } table.outcome caption { text-align: left; font-weight: 600; padding: .3rem 0; }
         .status-satisfied { color: var(--ok); } .status-max_iterations_reached, .status-interrupted, .status-needs_revision { color: var(--warn); }
         .verdict-met { color: var(--ok); } .verdict-not-met, .verdict-error { color: var(--bad); } .verdict-partial { color: var(--warn); } .verdict-skipped { color: var(--muted); }
+        .status-delivered, .status-enabled { color: var(--ok); } .status-dead, .status-disabled { color: var(--bad); } .status-retrying { color: var(--warn); } .notice { color: var(--ok); } span.url { font-family: ui-monospace, monospace; }
         """;
 }

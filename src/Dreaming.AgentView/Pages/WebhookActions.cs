@@ -1,0 +1,152 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>The webhook actions of the view, each a POST form checked as the memory review's are
+/// (<see cref="MemoryReview.AcceptAsync"/>: antiforgery token, the user's name) and logged with that name: replay a delivery,
+/// replay every dead letter, enable or disable an endpoint. Each ends with a 303 back to the page it came from; refused
+/// (403) when the view is read-only.</summary>
+internal static partial class WebhookActions
+{
+    /// <summary>The log category of the view's actions.</summary>
+    public const string LogCategory = "Dreaming.AgentView";
+
+    /// <summary>Replays one delivery: <c>POST /webhooks/deliveries/{id}/replay</c>.</summary>
+    /// <param name="review">The view's actions, or <see langword="null"/> when read-only.</param>
+    /// <param name="view">The request.</param>
+    /// <param name="segment">The delivery id from the path.</param>
+    public static async Task ReplayAsync(MemoryReview? review, AgentViewContext view, string segment)
+    {
+        var deliveryId = RouteSegments.Read(view.Http, segment, 1);
+        if (await AcceptAsync(review, view, $"The replay of '{deliveryId}'").ConfigureAwait(false) is not ({ } outbox, { } name))
+        {
+            return;
+        }
+
+        WebhookDelivery replayed;
+        try
+        {
+            replayed = await outbox.ReplayAsync(deliveryId, WebhookHtml.Now(view), view.Aborted).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook delivery '{deliveryId}'.").ConfigureAwait(false);
+            return;
+        }
+
+        var logger = Logger(view);
+
+        LogReplayed(logger, name, replayed.Id, replayed.EventType, replayed.EndpointId);
+        SeeOther(view, view.Href("webhooks", "deliveries", replayed.Id));
+    }
+
+    /// <summary>Replays every dead letter: <c>POST /webhooks/replay-dead</c>.</summary>
+    /// <param name="review">The view's actions, or <see langword="null"/> when read-only.</param>
+    /// <param name="view">The request.</param>
+    public static async Task ReplayDeadAsync(MemoryReview? review, AgentViewContext view)
+    {
+        if (await AcceptAsync(review, view, "The replay of every dead letter").ConfigureAwait(false) is not ({ } outbox, { } name))
+        {
+            return;
+        }
+
+        var count = await outbox.ReplayDeadAsync(WebhookHtml.Now(view), view.Aborted).ConfigureAwait(false);
+        var logger = Logger(view);
+        LogReplayedDead(logger, name, count);
+        SeeOther(view, view.HrefWithQuery("webhooks", ("replayed", count.ToString(CultureInfo.InvariantCulture))));
+    }
+
+    /// <summary>Enables or disables an endpoint: <c>POST /webhooks/endpoints/{id}/enable</c> or <c>.../disable</c> (with
+    /// an optional <c>reason</c>, recorded with the user's name).</summary>
+    /// <param name="review">The view's actions, or <see langword="null"/> when read-only.</param>
+    /// <param name="view">The request.</param>
+    /// <param name="segment">The endpoint id from the path.</param>
+    /// <param name="enable">Whether to enable it.</param>
+    public static async Task SetEndpointAsync(MemoryReview? review, AgentViewContext view, string segment, bool enable)
+    {
+        var endpointId = RouteSegments.Read(view.Http, segment, 1);
+        var verb = enable ? "enabling" : "disabling";
+        if (await AcceptAsync(review, view, $"The {verb} of endpoint '{endpointId}'").ConfigureAwait(false) is not ({ } outbox, { } name))
+        {
+            return;
+        }
+
+        var note = view.Http.Request.Form["reason"].ToString().Trim();
+        if (note.Length > MemoryReview.MaxNoteLength)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The reason for {verb} '{endpointId}' is {note.Length} characters long; at most {MemoryReview.MaxNoteLength} are kept.").ConfigureAwait(false);
+            return;
+        }
+
+        var now = WebhookHtml.Now(view);
+        if (enable)
+        {
+            // Enabling also resets the endpoint's failures; one already enabled is left as it is.
+            if ((await outbox.GetEndpointAsync(endpointId, view.Aborted).ConfigureAwait(false)).IsDisabled)
+            {
+                await outbox.SetEndpointDisabledAsync(endpointId, null, now, view.Aborted).ConfigureAwait(false);
+                var logger = Logger(view);
+                LogEnabled(logger, name, endpointId);
+            }
+        }
+        else
+        {
+            var reason = "disabled in the agent view by " + name + (note.Length == 0 ? string.Empty : ": " + note);
+            var stored = await outbox.SetEndpointDisabledAsync(endpointId, reason, now, view.Aborted).ConfigureAwait(false);
+            if (string.Equals(stored.DisabledReason, reason, StringComparison.Ordinal))
+            {
+                var logger = Logger(view);
+                LogDisabled(logger, name, endpointId, reason);
+            }
+        }
+
+        SeeOther(view, view.Href("webhooks"));
+    }
+
+    // The checks every action makes: not read-only (403), an outbox (404), then the form's (MemoryReview.AcceptAsync).
+    private static async Task<(IWebhookOutboxStore Outbox, string Name)?> AcceptAsync(MemoryReview? review, AgentViewContext view, string what)
+    {
+        if (review is null)
+        {
+            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"The agent view is read-only: webhook deliveries cannot be replayed and endpoints cannot be enabled or disabled from it ({what} was refused).", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            return null;
+        }
+
+        if (WebhookHtml.Outbox(view) is not { } outbox)
+        {
+            await WebhookHtml.WriteNoOutboxAsync(view, StatusCodes.Status404NotFound).ConfigureAwait(false);
+            return null;
+        }
+
+        return await review.AcceptAsync(view, what, "each change is logged with the user's name", "the webhooks page").ConfigureAwait(false) is { } accepted
+            ? (outbox, accepted.Reviewer)
+            : null;
+    }
+
+    private static void SeeOther(AgentViewContext view, string location)
+    {
+        AgentViewLayout.SetHeaders(view.Http.Response);
+        view.Http.Response.StatusCode = StatusCodes.Status303SeeOther;
+        view.Http.Response.Headers.Location = location;
+    }
+
+    private static ILogger Logger(AgentViewContext view) =>
+        view.Http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{User} replayed webhook delivery {DeliveryId} ({EventType} to endpoint {EndpointId}) from the agent view.")]
+    private static partial void LogReplayed(ILogger logger, string user, string deliveryId, string eventType, string endpointId);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{User} replayed every webhook dead letter ({Count}) from the agent view.")]
+    private static partial void LogReplayedDead(ILogger logger, string user, int count);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{User} enabled webhook endpoint {EndpointId} from the agent view.")]
+    private static partial void LogEnabled(ILogger logger, string user, string endpointId);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{User} disabled webhook endpoint {EndpointId} from the agent view: {Reason}.")]
+    private static partial void LogDisabled(ILogger logger, string user, string endpointId, string reason);
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using Dreaming.AgentView.Rendering;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary><c>/webhooks</c>: the app's webhook endpoints with what delivery learnt about each, and the outbox's deliveries
+/// by state (dead letters, pending and retrying, delivered), newest first. Costs three
+/// <see cref="IWebhookOutboxStore.ListAsync"/> of <see cref="AgentViewOptions.PageSize"/> rows (the outbox has no paging)
+/// and one <see cref="IWebhookOutboxStore.GetEndpointAsync"/> per endpoint shown (at most <see cref="MaxEndpoints"/>).</summary>
+internal static class WebhooksPage
+{
+    /// <summary>The most endpoints the page looks up and shows.</summary>
+    public const int MaxEndpoints = 100;
+
+    private static readonly (WebhookDeliveryState State, string Id, string Title, string Plural)[] s_sections =
+    [
+        (WebhookDeliveryState.Dead, "dead", "Dead letters", "dead letters"),
+        (WebhookDeliveryState.Pending, "pending", "Pending and retrying", "pending deliveries"),
+        (WebhookDeliveryState.Delivered, "delivered", "Delivered", "delivered deliveries"),
+    ];
+
+    /// <summary>Writes the page.</summary>
+    /// <param name="view">The request.</param>
+    /// <param name="review">The view's actions (antiforgery), or <see langword="null"/> when read-only.</param>
+    public static async Task WriteAsync(AgentViewContext view, MemoryReview? review)
+    {
+        int? replayed = null;
+        if (view.Http.Request.Query.TryGetValue("replayed", out var given))
+        {
+            if (given.Count != 1 || !int.TryParse(given.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a count: a whole number of 0 or more, given once.").ConfigureAwait(false);
+                return;
+            }
+
+            replayed = count;
+        }
+
+        if (WebhookHtml.Outbox(view) is not { } outbox)
+        {
+            await WebhookHtml.WriteNoOutboxAsync(view).ConfigureAwait(false);
+            return;
+        }
+
+        var lists = new IReadOnlyList<WebhookDelivery>[s_sections.Length];
+        for (var i = 0; i < s_sections.Length; i++)
+        {
+            lists[i] = await outbox.ListAsync(s_sections[i].State, view.Options.PageSize, view.Aborted).ConfigureAwait(false);
+        }
+
+        var configured = WebhookHtml.Endpoints(view);
+        var ids = configured.Select(e => e.Id).Concat(lists.SelectMany(l => l).Select(d => d.EndpointId).Order(StringComparer.Ordinal))
+            .Distinct(StringComparer.Ordinal).ToList();
+        var states = new List<WebhookEndpointState>();
+        foreach (var id in ids.Take(MaxEndpoints))
+        {
+            states.Add(await outbox.GetEndpointAsync(id, view.Aborted).ConfigureAwait(false));
+        }
+
+        var tokens = WebhookHtml.Tokens(view, review);
+        var dispatcher = WebhookHtml.HasDispatcher(view);
+        await AgentViewLayout.WritePageAsync(view, "Webhooks", html =>
+        {
+            if (replayed is { } count)
+            {
+                html.Element("p", WebhookHtml.Count(count, "dead letter was", "dead letters were") + " put back in line, due now.", "notice");
+            }
+
+            html.Element("p", dispatcher
+                ? "This app sends its webhooks: its dispatcher delivers the pending deliveries below and retries failed ones on its schedule."
+                : "No webhook dispatcher runs in this app (it did not call AddWebhooks): the deliveries below are the outbox's, sent by the app whose dispatcher uses this store. Events written without endpoints (by the dreaming tool) wait unrouted and become deliveries when that dispatcher routes them ('dreaming webhooks list --unrouted' lists them).", "muted dispatcher");
+            WebhookHtml.WriteNoActions(html, review, tokens);
+            WriteEndpoints(html, view, configured, states, ids.Count, tokens);
+            for (var i = 0; i < s_sections.Length; i++)
+            {
+                WriteSection(html, view, s_sections[i], lists[i], tokens);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    private static void WriteEndpoints(HtmlWriter html, AgentViewContext view, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, int total, AntiforgeryTokenSet? tokens)
+    {
+        html.Raw("<section id=\"endpoints\">").Element("h3", "Endpoints");
+        if (states.Count == 0)
+        {
+            html.Element("p", "No endpoints: this app configures none, and no delivery shown names one.", "empty");
+            html.Raw("</section>");
+            return;
+        }
+
+        html.Raw("<table class=\"endpoints\"><thead><tr><th>Endpoint</th><th>URL</th><th>Events</th><th>Configured</th><th>Delivery</th><th class=\"num\">Failures in a row</th><th>Actions</th></tr></thead><tbody>");
+        foreach (var state in states)
+        {
+            var endpoint = configured.FirstOrDefault(e => string.Equals(e.Id, state.EndpointId, StringComparison.Ordinal));
+            html.Raw("<tr><td>").Text(state.EndpointId).Raw("</td><td>");
+            if (endpoint is null)
+            {
+                html.Element("span", "not configured in this app", "muted").Raw("</td><td>-</td><td>-");
+            }
+            else
+            {
+                html.Element("span", WebhookHtml.ShownUrl(endpoint.Url), "url").Raw("</td><td>")
+                    .Short(endpoint.Events.Count == 0 ? "every event" : string.Join(", ", endpoint.Events.Take(50)), 400).Raw("</td><td>");
+                if (endpoint.Enabled)
+                {
+                    html.State("enabled");
+                }
+                else
+                {
+                    html.State("disabled").Text(endpoint.DisabledReason is null ? string.Empty : ": ").Short(endpoint.DisabledReason, WebhookHtml.ErrorLength);
+                }
+            }
+
+            html.Raw("</td><td>").EndpointState(state)
+                .Raw("</td><td class=\"num\">").Number(state.ConsecutiveFailures).Raw("</td><td>");
+            if (tokens is not null)
+            {
+                if (state.IsDisabled)
+                {
+                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "enable"), "webhook-enable", tokens, "Enable");
+                }
+                else
+                {
+                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "disable"), "webhook-disable", tokens, "Disable", "Reason");
+                }
+            }
+
+            html.Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        if (states.Any(s => s.IsDisabled) || configured.Any(e => !e.Enabled))
+        {
+            html.Element("p", "A disabled endpoint's deliveries (disabled by delivery or a person, or in configuration) become dead letters at the dispatcher's next pass, replayed ones too: enable it before replaying them.", "cap-note");
+        }
+
+        if (total > states.Count)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"Showing {states.Count} of {total} endpoints (the page looks up at most {MaxEndpoints})."), "cap");
+        }
+
+        html.Raw("</section>");
+    }
+
+    private static void WriteSection(HtmlWriter html, AgentViewContext view, (WebhookDeliveryState State, string Id, string Title, string Plural) section, IReadOnlyList<WebhookDelivery> deliveries, AntiforgeryTokenSet? tokens)
+    {
+        html.Raw("<section id=\"").Raw(section.Id).Raw("\">").Element("h3", section.Title);
+        if (section.State == WebhookDeliveryState.Dead && tokens is not null && deliveries.Count > 0)
+        {
+            WebhookHtml.Form(html, view.Href("webhooks", "replay-dead"), "webhook-replay-dead", tokens, "Replay every dead letter");
+        }
+
+        if (deliveries.Count == 0)
+        {
+            html.Element("p", "None.", "empty");
+            html.Raw("</section>");
+            return;
+        }
+
+        html.Raw("<table class=\"deliveries\"><thead><tr><th>Delivery</th><th>Event</th><th>Endpoint</th><th>State</th><th class=\"num\">Attempts</th><th>Created (UTC)</th><th>Next attempt (UTC)</th><th>Last attempt (UTC)</th><th class=\"num\">Status</th><th>Last error</th>")
+            .Raw(tokens is not null && section.State == WebhookDeliveryState.Dead ? "<th>Actions</th>" : string.Empty).Raw("</tr></thead><tbody>");
+        foreach (var delivery in deliveries)
+        {
+            html.Raw("<tr><td>").DeliveryLink(view, delivery.Id)
+                .Raw("</td><td>").Text(delivery.EventType)
+                .Raw("</td><td>").Text(delivery.EndpointId)
+                .Raw("</td><td>").State(WebhookHtml.StateName(delivery))
+                .Raw("</td><td class=\"num\">").Number(delivery.Attempts)
+                .Raw("</td><td>").Time(delivery.CreatedAt)
+                .Raw("</td><td>").Time(delivery.State == WebhookDeliveryState.Pending ? delivery.NextAttemptAt : null)
+                .Raw("</td><td>").Time(delivery.LastAttemptAt)
+                .Raw("</td><td class=\"num\">").Text(delivery.LastStatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-")
+                .Raw("</td><td>");
+            if (delivery.LastError is { } error)
+            {
+                html.Raw("<span class=\"error-message\">").Short(error, WebhookHtml.ErrorLength).Raw("</span>");
+            }
+            else
+            {
+                html.Text("-");
+            }
+
+            if (tokens is not null && section.State == WebhookDeliveryState.Dead)
+            {
+                html.Raw("</td><td>");
+                WebhookHtml.Form(html, view.Href("webhooks", "deliveries", delivery.Id, "replay"), "webhook-replay", tokens, "Replay");
+            }
+
+            html.Raw("</td></tr>");
+        }
+
+        html.Raw("</tbody></table>");
+        if (deliveries.Count == view.Options.PageSize)
+        {
+            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The newest {deliveries.Count} {section.Plural}; older ones are not shown (the outbox lists the newest only, without paging: 'dreaming webhooks list --state {section.Id} --limit N' lists up to 10,000)."), "cap");
+        }
+
+        html.Raw("</section>");
+    }
+}
