@@ -88,6 +88,26 @@ public sealed class WebhookActionsTests
     }
 
     [Fact]
+    public async Task A_disable_reason_is_kept_on_one_line_and_a_long_one_or_a_second_disable_changes_nothing()
+    {
+        await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+
+        using var tooLong = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: new string('r', 4001));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("The reason for disabling 'ops' is 4001 characters long; at most 4000 are kept.", await TestWebhooks.ErrorAsync(tooLong));
+        Assert.False((await host.Outbox().GetEndpointAsync("ops")).IsDisabled);
+
+        using var first = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: " line one\r\nFAKE log line\u001b[2J\t ");
+        Assert.Equal(HttpStatusCode.SeeOther, first.StatusCode);
+        Assert.Equal("disabled in the agent view by alice: line one  FAKE log line [2J", (await host.Outbox().GetEndpointAsync("ops")).DisabledReason);
+
+        // A second form still open elsewhere: the endpoint stays disabled with the first reason.
+        using var second = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/audit/disable", reason: "later", user: "bob", postTo: "/dreaming/webhooks/endpoints/ops/disable");
+        Assert.Equal(HttpStatusCode.SeeOther, second.StatusCode);
+        Assert.Equal("disabled in the agent view by alice: line one  FAKE log line [2J", (await host.Outbox().GetEndpointAsync("ops")).DisabledReason);
+    }
+
+    [Fact]
     public async Task A_post_without_the_token_is_a_400_and_changes_nothing()
     {
         await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
