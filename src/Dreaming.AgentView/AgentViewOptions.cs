@@ -21,8 +21,9 @@ public sealed class AgentViewOptions
     /// machine, a port reachable only from an admin network): the pages show recorded prompts and answers.</value>
     public bool AllowAnonymous { get; set; }
 
-    /// <summary>Gets or sets whether the view only reads: no approve, reject or rollback of memory versions.</summary>
-    /// <value>The default is <see langword="false"/>: an authorized user may review memory.</value>
+    /// <summary>Gets or sets whether the view only reads: no approve, reject or rollback of memory versions, and no replay of
+    /// webhook deliveries or change to a webhook endpoint.</summary>
+    /// <value>The default is <see langword="false"/>: an authorized user may review memory and replay webhooks.</value>
     public bool ReadOnly { get; set; }
 
     /// <summary>Gets or sets how the name a review (approve, reject, rollback) is recorded with is found for a request
@@ -30,7 +31,8 @@ public sealed class AgentViewOptions
     /// <value>The default is <see cref="SignedInUserName"/>: the signed-in user's name. A function that returns
     /// <see langword="null"/> or a blank name for a request leaves that user without the review forms, and refuses the
     /// user's review with 403: a review is never recorded under a made-up name.</value>
-    /// <remarks>Set it when the name claim is not what the record should hold (an e-mail claim, an employee id), or, for a
+    /// <remarks>The webhook actions (replay, enable or disable an endpoint) need the name too, and are logged with it.
+    /// Set it when the name claim is not what the record should hold (an e-mail claim, an employee id), or, for a
     /// view served to one person without sign-in (<c>dreaming view</c>), to that person's name. It runs on the request's
     /// thread, once per version page and once per review.</remarks>
     public Func<HttpContext, string?> ReviewerName { get; set; } = SignedInUserName;

@@ -23,7 +23,7 @@ internal static class ViewCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var port = CommonOptions.InRange(new Option<int>("--port") { Description = "The port to listen on, on 127.0.0.1 only (0 picks a free one; the address is printed).", DefaultValueFactory = _ => DefaultPort }, 0, 65535);
-        var readOnly = new Option<bool>("--read-only") { Description = "Show memory versions without the approve, reject and rollback forms." };
+        var readOnly = new Option<bool>("--read-only") { Description = "Show memory versions without the approve, reject and rollback forms, and webhooks without the replay, enable and disable forms." };
         var by = MemoryCommand.ByOption();
         var command = new Command("view", "Serve the agent view of the database (sessions by state, a session's timeline, outcomes, dream runs, memory versions and their review, charts per agent, webhook deliveries) at http://127.0.0.1:PORT/ until Ctrl+C. It listens on this machine's loopback address only, without sign-in.")
         {
