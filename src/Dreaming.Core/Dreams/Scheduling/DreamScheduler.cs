@@ -47,7 +47,9 @@ public sealed partial class DreamScheduler : BackgroundService
     // (the store still lists it as the scope's last completed run then, and it is not taken for another instance's).
     private readonly string?[] _excusedBy;
     private readonly ScheduleFailure?[] _failures;
-    private readonly Dictionary<MemoryScope, DreamReadHistory> _histories = [];
+    // Each scope's read history with the id of the scope's last completed run when it was loaded (GetLastCompletedAsync:
+    // the run that completed last, which need not be the newest completed run of the list the history is made from).
+    private readonly Dictionary<MemoryScope, (string LastCompletedId, DreamReadHistory History)> _histories = [];
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="schedules">The schedules.</param>
@@ -269,21 +271,24 @@ public sealed partial class DreamScheduler : BackgroundService
     }
 
     // The sessions earlier dreams read change only when a dream completes: the history is kept until the scope's last
-    // completed run changes, so a poll does not list the scope's runs each time.
+    // completed run changes, so a poll does not list the scope's runs each time. It is keyed by the run the store gave as
+    // the last completed one when it was loaded, not by the newest completed run of the list: a run requested earlier
+    // that completed later (two hosts, a slow dream, a dream started by hand) is the one but not the other, and comparing
+    // the two had every poll list a thousand runs again.
     private async Task<DreamReadHistory> HistoryAsync(MemoryScope scope, string lastRunId, CancellationToken cancellationToken)
     {
         lock (_histories)
         {
-            if (_histories.TryGetValue(scope, out var cached) && cached.LastRunId == lastRunId)
+            if (_histories.TryGetValue(scope, out var cached) && cached.LastCompletedId == lastRunId)
             {
-                return cached;
+                return cached.History;
             }
         }
 
         var history = await DreamReadHistory.LoadAsync(_runs, scope, cancellationToken).ConfigureAwait(false);
         lock (_histories)
         {
-            _histories[scope] = history;
+            _histories[scope] = (lastRunId, history);
         }
 
         return history;
