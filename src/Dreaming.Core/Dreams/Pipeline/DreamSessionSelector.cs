@@ -145,8 +145,9 @@ internal static class DreamSessionSelector
     /// session is checked again here, so a store that ignores a filter (one written before <see cref="SessionQuery.Scope"/>
     /// existed) cannot give a dream another scope's sessions. The dream, the scheduler's count of new sessions and the
     /// reason for too few sessions all read through this. With <paramref name="endedFrom"/> only the sessions that ended
-    /// since are asked for (<see cref="SessionQuery.EndedFrom"/>); a store that ignores it gives more, never fewer.</remarks>
-    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null, DateTimeOffset? endedFrom = null)
+    /// since are asked for (<see cref="SessionQuery.EndedFrom"/>); a store that ignores it gives more, never fewer. A caller
+    /// that stops early asks for pages of <paramref name="pageSize"/>, so the store reads no more than it takes.</remarks>
+    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null, DateTimeOffset? endedFrom = null, int pageSize = SessionQuery.MaxPageSize)
     {
         var query = new SessionQuery
         {
@@ -155,7 +156,7 @@ internal static class DreamSessionSelector
             AgentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null,
             Scope = scope.Kind == MemoryScopeKind.Team ? scope.Id : null,
             Order = SessionOrder.NewestFirst,
-            PageSize = SessionQuery.MaxPageSize,
+            PageSize = pageSize,
         };
         string? cursor = null;
         do
