@@ -22,6 +22,9 @@ public class SqliteIngestBenchmarks
     private IAgentSessionFactory _sessions = null!;
     private SessionEvent[] _template = null!;
     private string[] _payloads = null!;
+    private SqliteTraceStore _small = null!;
+    private SqliteTraceStore _smallBefore = null!;
+    private SessionEvent[] _smallTemplate = null!;
     private int _session;
 
     [Params(10_000)]
@@ -54,6 +57,20 @@ public class SqliteIngestBenchmarks
             .Select(i => (SessionEvent)new ToolCallEvent { CallId = "call_" + i, ToolName = "lookup_order", Arguments = $"{{\"orderId\":\"#W{1000 + (i % 9000)}\"}}", Sequence = i, Timestamp = DateTimeOffset.UnixEpoch.AddSeconds(i) })
             .ToArray();
         _payloads = _template.Select(e => JsonSerializer.Serialize(e)).ToArray();
+
+        // Sessions of a few events, where the session row's indexes weigh most: one store with the schema as it is, one
+        // whose file has the start-time indexes without the end time instead (as before 'ix_sessions_started_ended' and
+        // 'ix_sessions_agent_started_ended' replaced them), swapped after the store opened it, so it keeps them.
+        _small = new SqliteTraceStore("Data Source=" + Path.Combine(_folder.FullName, "small.db"));
+        _small.InitializeAsync().GetAwaiter().GetResult();
+        var beforePath = Path.Combine(_folder.FullName, "small-before.db");
+        _smallBefore = new SqliteTraceStore("Data Source=" + beforePath);
+        _smallBefore.InitializeAsync().GetAwaiter().GetResult();
+        ScaleFile.Execute(
+            beforePath,
+            "DROP INDEX ix_sessions_started_ended; DROP INDEX ix_sessions_agent_started_ended; "
+            + "CREATE INDEX ix_sessions_started ON sessions (started_ms, id); CREATE INDEX ix_sessions_agent_started ON sessions (agent_id, started_ms, id);");
+        _smallTemplate = _template.Take(SmallSessionEvents).ToArray();
     }
 
     [GlobalCleanup]
@@ -61,6 +78,8 @@ public class SqliteIngestBenchmarks
     {
         _recording.Dispose();
         _store.Dispose();
+        _small.Dispose();
+        _smallBefore.Dispose();
         _rawSchema.Dispose();
         _raw.Dispose();
         SqliteConnection.ClearAllPools();
@@ -125,6 +144,32 @@ public class SqliteIngestBenchmarks
         }
 
         await session.CompleteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The events of each small session.</summary>
+    private const int SmallSessionEvents = 20;
+
+    [Benchmark(OperationsPerInvoke = 100, Description = "100 sessions of 20 events, written then completed (store), start-time indexes without the end time (before)")]
+    public Task SmallSessionsBefore() => SmallSessionsAsync(_smallBefore);
+
+    [Benchmark(OperationsPerInvoke = 100, Description = "100 sessions of 20 events, written then completed (store), start-time indexes with the end time")]
+    public Task SmallSessions() => SmallSessionsAsync(_small);
+
+    private async Task SmallSessionsAsync(SqliteTraceStore store)
+    {
+        for (var n = 0; n < 100; n++)
+        {
+            var sessionId = NextSessionId();
+            var events = new SessionEvent[_smallTemplate.Length];
+            for (var i = 0; i < events.Length; i++)
+            {
+                events[i] = _smallTemplate[i] with { SessionId = sessionId };
+            }
+
+            var started = DateTimeOffset.UnixEpoch.AddSeconds(_session);
+            await store.WriteAsync(new TraceWriteBatch([new SessionRecord { Id = sessionId, AgentId = "agent-" + (_session % 40), Task = "task", StartedAt = started }], events)).ConfigureAwait(false);
+            await store.CompleteSessionAsync(new SessionCompletion { SessionId = sessionId, Status = SessionStatus.Completed, EndedAt = started.AddSeconds(30) }).ConfigureAwait(false);
+        }
     }
 
     private string NextSessionId() => "bench-" + Interlocked.Increment(ref _session);

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Dreaming.Sqlite;
 
 /// <summary>The schema of the store and the migrations that build it. The version lives in <c>PRAGMA user_version</c>.</summary>
-internal static class SqliteSchema
+internal static partial class SqliteSchema
 {
     /// <summary>The tables of the store, used to tell a store from an unrelated database.</summary>
     public static readonly string[] Tables = ["sessions", "events"];
@@ -232,67 +232,6 @@ internal static class SqliteSchema
         """,
     ];
 
-    /// <summary>Indexes created on every open of the writer that finds one missing, after the migrations, rather than by
-    /// a migration: each a name and what follows <c>ON</c>. <see cref="EnsuredIndexes"/> creates them and
-    /// <see cref="Read"/> looks for them by name, both from this list, so a new one is never created but not looked for.</summary>
-    /// <remarks>An index only speeds up queries: SQLite keeps every index of a table up to date whoever writes the rows, and
-    /// no query needs one to be correct. So an index added later goes here, under a name no migration uses, and leaves
-    /// <c>user_version</c> alone: a file gains it the first time a build that has it opens the file (a one-time build of
-    /// the index, in the migration transaction), and an older build of the same schema version still opens the file,
-    /// keeps the index up to date and, without it, only reads more slowly. A later migration that wants one of these
-    /// must also say <c>IF NOT EXISTS</c>, as the file may already have it. Never name one of these in an
-    /// <c>INDEXED BY</c> clause: a file an older build opened last may lack it, and the statement would then fail to
-    /// prepare. The two <c>INDEXED BY</c> hints the store has (<c>ux_dream_runs_running</c> when recovering abandoned
-    /// runs, <c>ix_webhook_deliveries_due</c> when claiming deliveries) name indexes their tables' migrations create.</remarks>
-    private static readonly (string Name, string On)[] EnsuredIndexList =
-    [
-        // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order
-        // and keyset of every session query, so the query seeks to the scope instead of walking every session.
-        ("ix_sessions_scope_started", "sessions (scope, started_ms, id)"),
-
-        // The unrouted webhook events oldest first (what a dispatcher routes a batch of, and 'dreaming webhooks list
-        // --unrouted' lists), so a backlog is walked in order up to the batch instead of joined, bodies and all, and
-        // sorted whole at every pass. The table is an ensured table, created before the ensured indexes.
-        ("ix_webhook_unrouted_created", "webhook_unrouted (created_ms, event_id)"),
-    ];
-
-    /// <summary>Tables created on every open of the writer that finds one missing, after the migrations and like the
-    /// <see cref="EnsuredIndexList"/>, rather than by a migration: each a name and its definition. A table goes here when
-    /// builds that predate it can ignore it safely, so a file it is added to still opens with them (no new
-    /// <c>user_version</c>, which they would refuse as newer).</summary>
-    /// <remarks><c>webhook_unrouted</c>: events a process without webhook endpoints (the <c>dreaming</c> tool) wrote with
-    /// no delivery, for the dispatcher of a host on the same file to route to its endpoints
-    /// (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>). A build without it neither writes nor routes such events;
-    /// its rows only wait.</remarks>
-    private static readonly (string Name, string Definition)[] EnsuredTableList =
-    [
-        ("webhook_unrouted", "(event_id TEXT NOT NULL PRIMARY KEY REFERENCES webhook_events (id), created_ms INTEGER NOT NULL)"),
-    ];
-
-    /// <summary>The names of the <see cref="EnsuredTableList"/>, which <see cref="Read"/> looks for.</summary>
-    internal static readonly string[] EnsuredTableNames = [.. EnsuredTableList.Select(table => table.Name)];
-
-    /// <summary>The names of the <see cref="EnsuredIndexList"/>, which <see cref="Read"/> looks for.</summary>
-    internal static readonly string[] EnsuredIndexNames = [.. EnsuredIndexList.Select(index => index.Name)];
-
-    /// <summary>The statements that create the <see cref="EnsuredTableList"/> and <see cref="EnsuredIndexList"/> a file lacks
-    /// (<c>IF NOT EXISTS</c>), tables first.</summary>
-    internal static readonly string EnsuredIndexes =
-        string.Concat(EnsuredTableList.Select(table => $"CREATE TABLE IF NOT EXISTS {table.Name} {table.Definition};"))
-        + string.Concat(EnsuredIndexList.Select(index => $"CREATE INDEX IF NOT EXISTS {index.Name} ON {index.On};"));
-
-    // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
-    // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables.
-    private static readonly string ReadStatement =
-        "SELECT (SELECT user_version FROM pragma_user_version), "
-        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
-        + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
-        + string.Join(", ", EnsuredIndexNames.Select((_, i) => "$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        + ")), "
-        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ("
-        + string.Join(", ", EnsuredTableNames.Select((_, i) => "$e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        + "));";
-
     /// <summary>Gets the schema version this library writes and understands.</summary>
     public static int LatestVersion => Migrations.Length;
 
@@ -320,12 +259,17 @@ internal static class SqliteSchema
             command.Parameters.AddWithValue("$e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredTableNames[i]);
         }
 
+        for (var i = 0; i < EnsuredDroppedIndexList.Length; i++)
+        {
+            command.Parameters.AddWithValue("$d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredDroppedIndexList[i]);
+        }
+
         using var reader = command.ExecuteReader();
         reader.Read();
         return new SqliteSchemaState(
             reader.GetInt64(0),
             reader.GetInt64(1) > 0,
-            reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length);
+            reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length && reader.GetInt64(4) == 0);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
@@ -398,7 +342,7 @@ internal static class SqliteSchema
 /// <param name="Version">The schema version (<c>PRAGMA user_version</c>).</param>
 /// <param name="HasStoreTables">Whether a table of the store exists.</param>
 /// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> and of
-/// <see cref="SqliteSchema.EnsuredTableNames"/> exists.</param>
+/// <see cref="SqliteSchema.EnsuredTableNames"/> exists, and none of the indexes they replace.</param>
 internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes)
 {
     /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index and table,

@@ -1,0 +1,87 @@
+namespace Dreaming.Sqlite;
+
+// The tables and indexes created (and the indexes dropped) on every open of the writer that finds the file without them,
+// after the migrations, and the statement that reads the schema's state.
+internal static partial class SqliteSchema
+{
+    /// <summary>Indexes created on every open of the writer that finds one missing, after the migrations, rather than by
+    /// a migration: each a name and what follows <c>ON</c>. <see cref="EnsuredIndexes"/> creates them and
+    /// <see cref="Read"/> looks for them by name, both from this list, so a new one is never created but not looked for.</summary>
+    /// <remarks>An index only speeds up queries: SQLite keeps every index of a table up to date whoever writes the rows, and
+    /// no query needs one to be correct. So an index added later goes here, under a name no migration uses, and leaves
+    /// <c>user_version</c> alone: a file gains it the first time a build that has it opens the file (a one-time build of
+    /// the index, in the migration transaction), and an older build of the same schema version still opens the file,
+    /// keeps the index up to date and, without it, only reads more slowly. A later migration that wants one of these
+    /// must also say <c>IF NOT EXISTS</c>, as the file may already have it. Never name one of these in an
+    /// <c>INDEXED BY</c> clause: a file an older build opened last may lack it, and the statement would then fail to
+    /// prepare. The two <c>INDEXED BY</c> hints the store has (<c>ux_dream_runs_running</c> when recovering abandoned
+    /// runs, <c>ix_webhook_deliveries_due</c> when claiming deliveries) name indexes their tables' migrations create.</remarks>
+    private static readonly (string Name, string On)[] EnsuredIndexList =
+    [
+        // A team's or tenant's sessions (SessionQuery.Scope, which a team dream reads), in the (start time, id) order
+        // and keyset of every session query, so the query seeks to the scope instead of walking every session.
+        ("ix_sessions_scope_started", "sessions (scope, started_ms, id)"),
+
+        // The unrouted webhook events oldest first (what a dispatcher routes a batch of, and 'dreaming webhooks list
+        // --unrouted' lists), so a backlog is walked in order up to the batch instead of joined, bodies and all, and
+        // sorted whole at every pass. The table is an ensured table, created before the ensured indexes.
+        ("ix_webhook_unrouted_created", "webhook_unrouted (created_ms, event_id)"),
+
+        // Every session's and an agent's sessions in the (start time, id) order of every session query, with the end time,
+        // so a query of the sessions that ended since a time (SessionQuery.EndedFrom: what the dream scheduler asks at every
+        // poll, and a dream's selection) compares it in the index and reads only the rows that match, still in page order.
+        // They replace the indexes of migration 1 without the end time (EnsuredDroppedIndexList), which they serve as well.
+        ("ix_sessions_started_ended", "sessions (started_ms, id, ended_ms)"),
+        ("ix_sessions_agent_started_ended", "sessions (agent_id, started_ms, id, ended_ms)"),
+    ];
+
+    /// <summary>Indexes of earlier migrations that an index of the <see cref="EnsuredIndexList"/> makes redundant (the same
+    /// columns first): dropped after the ensured indexes are created, on the same open, so a file keeps one index per
+    /// order and a session write updates no more indexes than before.</summary>
+    /// <remarks>Only indexes no build looks for by name go here: an older build of the same schema version checks its own
+    /// ensured indexes alone, so it opens such a file as it is and its queries use the wider index (SQLite picks any index
+    /// of the file). <c>ix_sessions_scope_started</c> is such a build's ensured index: dropping it would have the build
+    /// create it again, so a team's index stays without the end time.</remarks>
+    private static readonly string[] EnsuredDroppedIndexList = ["ix_sessions_started", "ix_sessions_agent_started"];
+
+    /// <summary>Tables created on every open of the writer that finds one missing, after the migrations and like the
+    /// <see cref="EnsuredIndexList"/>, rather than by a migration: each a name and its definition. A table goes here when
+    /// builds that predate it can ignore it safely, so a file it is added to still opens with them (no new
+    /// <c>user_version</c>, which they would refuse as newer).</summary>
+    /// <remarks><c>webhook_unrouted</c>: events a process without webhook endpoints (the <c>dreaming</c> tool) wrote with
+    /// no delivery, for the dispatcher of a host on the same file to route to its endpoints
+    /// (<see cref="IWebhookOutboxStore.RouteUnroutedAsync"/>). A build without it neither writes nor routes such events;
+    /// its rows only wait.</remarks>
+    private static readonly (string Name, string Definition)[] EnsuredTableList =
+    [
+        ("webhook_unrouted", "(event_id TEXT NOT NULL PRIMARY KEY REFERENCES webhook_events (id), created_ms INTEGER NOT NULL)"),
+    ];
+
+    /// <summary>The names of the <see cref="EnsuredTableList"/>, which <see cref="Read"/> looks for.</summary>
+    internal static readonly string[] EnsuredTableNames = [.. EnsuredTableList.Select(table => table.Name)];
+
+    /// <summary>The names of the <see cref="EnsuredIndexList"/>, which <see cref="Read"/> looks for.</summary>
+    internal static readonly string[] EnsuredIndexNames = [.. EnsuredIndexList.Select(index => index.Name)];
+
+    /// <summary>The statements that create the <see cref="EnsuredTableList"/> and <see cref="EnsuredIndexList"/> a file lacks
+    /// (<c>IF NOT EXISTS</c>), tables first.</summary>
+    internal static readonly string EnsuredIndexes =
+        string.Concat(EnsuredTableList.Select(table => $"CREATE TABLE IF NOT EXISTS {table.Name} {table.Definition};"))
+        + string.Concat(EnsuredIndexList.Select(index => $"CREATE INDEX IF NOT EXISTS {index.Name} ON {index.On};"))
+        + string.Concat(EnsuredDroppedIndexList.Select(name => $"DROP INDEX IF EXISTS {name};"));
+
+    // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
+    // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables, $d0... the dropped indexes.
+    private static readonly string ReadStatement =
+        "SELECT (SELECT user_version FROM pragma_user_version), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
+        + string.Join(", ", EnsuredIndexNames.Select((_, i) => "$i" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + ")), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ("
+        + string.Join(", ", EnsuredTableNames.Select((_, i) => "$e" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + ")), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
+        + string.Join(", ", EnsuredDroppedIndexList.Select((_, i) => "$d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + "));";
+}
