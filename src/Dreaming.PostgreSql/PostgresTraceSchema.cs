@@ -56,5 +56,12 @@ internal static class PostgresTraceSchema
         CREATE INDEX ix_sessions_outcome_started ON sessions (outcome_label, started_ms, id);
         CREATE INDEX ix_sessions_parent_started ON sessions (parent_id, started_ms, id);
         """,
+
+        // Version 2: the ended sessions by end time, for SessionQuery.EndedFrom (what the dream scheduler asks at every poll,
+        // and a dream's selection): with statistics the planner reads a recent window through it and sorts those few rows,
+        // and walks the start-time index of the filter for a wide one. Running sessions (no end time) are not in it.
+        """
+        CREATE INDEX ix_sessions_ended ON sessions (ended_ms) WHERE ended_ms IS NOT NULL;
+        """,
     ];
 }

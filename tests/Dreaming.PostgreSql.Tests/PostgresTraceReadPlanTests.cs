@@ -76,6 +76,39 @@ public sealed class PostgresTraceReadPlanTests : IAsyncLifetime
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("global")]
+    [InlineData("agent")]
+    [InlineData("scope")]
+    public async Task Sessions_ended_in_a_recent_window_are_read_through_the_end_time_index(string filter)
+    {
+        // What the dream scheduler asks at every poll (and a dream's selection): the scope's sessions that ended since a
+        // time. Without an index on the end time the planner walked the start-time index and compared every row's end
+        // time, for the last 50 of 5,000 sessions; and with a wide window it still walks the filter's index in order.
+        var recent = new SessionQuery
+        {
+            AgentId = filter == "agent" ? "agent-7" : null,
+            Scope = filter == "scope" ? "team-3" : null,
+            EndedFrom = DateTimeOffset.FromUnixTimeMilliseconds(1700000000000 + (Sessions - 50) * 1000L),
+            Order = SessionOrder.NewestFirst,
+            PageSize = SessionQuery.MaxPageSize,
+        };
+
+        await using var connection = await _schema.ConnectionString.OpenAsync();
+        await using var command = PostgresSessionQuery.Create(connection, recent, after: null);
+        var plan = await PlanAsync(command);
+        Assert.Contains("ix_sessions_ended", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+
+        await using var wide = PostgresSessionQuery.Create(connection, recent with { EndedFrom = DateTimeOffset.FromUnixTimeMilliseconds(1700000000000) }, after: null);
+        Assert.DoesNotContain("Seq Scan", await PlanAsync(wide), StringComparison.Ordinal);
+
+        var expected = Enumerable.Range(Sessions - 50, 51).Where(i => i % 10 != 0)
+            .Where(i => filter switch { "agent" => i % 50 == 7, "scope" => i % 20 == 3, _ => true })
+            .Select(i => "s" + i).Reverse();
+        Assert.Equal(expected, (await _store.QuerySessionsAsync(recent)).Items.Select(s => s.Id));
+    }
+
     [Fact]
     public async Task A_sessions_events_and_a_purge_batch_use_their_indexes()
     {
