@@ -54,6 +54,42 @@ public class DreamSchedulerStoreCallsTests
         Assert.Equal(2, runs.HistoryLists);
     }
 
+    [Fact]
+    public async Task A_poll_with_nothing_due_asks_each_count_schedule_for_its_last_run_and_one_page_and_a_cron_schedule_for_nothing()
+    {
+        // Three count schedules (an agent, a team, global), each scope with a completed dream, and a nightly cron schedule:
+        // after the first poll (which loads each scope's read history, and the cron schedule's look for a killed dream),
+        // a poll asks each count schedule's store for its last completed run and one page of sessions, and no more.
+        var clock = new FakeTimeProvider(s_start.AddHours(1));
+        var runs = new CountingRunStore(new InMemoryDreamRunStore(clock));
+        var traces = new PageCountingTraceStore();
+        await traces.ImportAsync([Session("s1", 1), Session("s2", 2), Session("s3", 3)]);
+        var team = MemoryScope.Team("billing");
+        var scopes = new[] { s_scope, team, MemoryScope.Global };
+        foreach (var scope in scopes)
+        {
+            var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope });
+            await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(5));
+            await runs.CompleteAsync(run.Id, Mined("s3", 3));
+        }
+
+        var schedules = scopes.Select(scope => new DreamSchedule { Scope = scope, AfterNewSessions = 5, Request = new DreamRunRequest { Scope = scope, MinSessions = 1 } })
+            .Append(new DreamSchedule { Scope = s_scope, Cron = "0 3 * * *" });
+        var scheduler = new DreamScheduler(schedules, Substitute.For<IDreamConsolidator>(), runs, traces, clock);
+        Assert.Empty(await scheduler.RunDueAsync());
+
+        for (var poll = 0; poll < 3; poll++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            runs.Calls.Clear();
+            traces.Pages = 0;
+            Assert.Empty(await scheduler.RunDueAsync());
+
+            Assert.Equal(["GetLastCompletedAsync", "GetLastCompletedAsync", "GetLastCompletedAsync"], runs.Calls);
+            Assert.Equal(3, traces.Pages);
+        }
+    }
+
     private static DreamSchedule Schedule(int afterNewSessions) =>
         new() { Scope = s_scope, AfterNewSessions = afterNewSessions, Request = new DreamRunRequest { Scope = s_scope, MinSessions = 1 } };
 
@@ -77,10 +113,12 @@ public class DreamSchedulerStoreCallsTests
         },
         []);
 
-    /// <summary>Counts the lists of a thousand runs: the read history's loads.</summary>
+    /// <summary>Counts the lists of a thousand runs (the read history's loads), and names the reads it is asked for.</summary>
     private sealed class CountingRunStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
     {
         public int HistoryLists { get; set; }
+
+        public List<string> Calls { get; } = [];
 
         public override Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default)
         {
@@ -89,7 +127,52 @@ public class DreamSchedulerStoreCallsTests
                 HistoryLists++;
             }
 
+            Calls.Add(nameof(ListAsync));
             return base.ListAsync(scope, limit, cancellationToken);
         }
+
+        public override Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
+        {
+            Calls.Add(nameof(GetLastCompletedAsync));
+            return base.GetLastCompletedAsync(scope, cancellationToken);
+        }
+
+        public override Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default)
+        {
+            Calls.Add(nameof(GetAsync));
+            return base.GetAsync(runId, cancellationToken);
+        }
+    }
+
+    /// <summary>An in-memory store that counts the pages of sessions it is asked for.</summary>
+    private sealed class PageCountingTraceStore : ITraceStore
+    {
+        private readonly InMemoryTraceStore _inner = new();
+
+        public int Pages { get; set; }
+
+        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+        {
+            Pages++;
+            return _inner.QuerySessionsAsync(query, cancellationToken);
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
+
+        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => _inner.WriteAsync(batch, cancellationToken);
+
+        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
+
+        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
+
+        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
+
+        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
+
+        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }
