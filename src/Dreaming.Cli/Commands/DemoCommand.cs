@@ -253,7 +253,7 @@ internal static class DemoCommand
                 Threshold = rubric.PassThreshold,
                 Aggregation = RubricAggregationNames.Of(rubric.Aggregation),
                 Passed = succeeded,
-                Criteria = evaluation.Criteria.Select(c => new CriterionVerdictRecord(c.Criterion.Id, OutcomeFeedback.VerdictName(c.Verdict), c.Score, c.Reason)).ToList(),
+                Criteria = evaluation.Criteria.Select(OutcomeFeedback.ToRecord).ToList(),
             },
             cancellationToken).ConfigureAwait(false);
         var source = $"rubric:{rubric.Id}@{rubric.Version.ToString(CultureInfo.InvariantCulture)}";

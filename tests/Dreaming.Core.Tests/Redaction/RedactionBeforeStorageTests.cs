@@ -77,8 +77,12 @@ public class RedactionBeforeStorageTests
             Agent = (_, _) => throw new InvalidOperationException("401 with key " + ApiKey),
         });
 
-        var reasons = (await host.EventsAsync(graded.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single().Criteria.Select(c => c.Reason).ToList();
+        var criteria = (await host.EventsAsync(graded.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single().Criteria;
+        var reasons = criteria.Select(c => c.Reason).ToList();
         Assert.Contains(reasons, r => r!.Contains("[REDACTED:api-key]", StringComparison.Ordinal));
+
+        // The redacted copy of a verdict keeps what its criterion counts for.
+        Assert.Equal([(1.0, false, "regex"), (1.0, false, "equals")], criteria.Select(c => (c.Weight!.Value, c.Required!.Value, c.Kind!)));
         Assert.All(reasons, r => Assert.DoesNotContain(ApiKey, r!, StringComparison.Ordinal));
         var error = (await host.EventsAsync(failed.SessionId)).OfType<OutcomeEvaluationEndedEvent>().Single().Error;
         Assert.Equal("the agent failed: 401 with key [REDACTED:api-key]", error);

@@ -39,8 +39,25 @@ public static class OutcomeFeedback
         return text.ToString();
     }
 
-    internal static CriterionVerdictRecord ToRecord(CriterionResult result) =>
-        new(result.Criterion.Id, VerdictName(result.Verdict), result.Score, result.Reason);
+    /// <summary>Returns a criterion's result as the outcome loop records it in <see cref="OutcomeEvaluationEndedEvent.Criteria"/>:
+    /// its id, verdict, score and reason, and the criterion's weight, required flag and kind (never its text; a kind that is
+    /// not a defined <see cref="CriterionKind"/> is left <see langword="null"/>).</summary>
+    /// <param name="result">The result.</param>
+    /// <returns>The record.</returns>
+    /// <remarks>For a host that records its own <see cref="OutcomeEvaluationEndedEvent"/> from a <see cref="RubricEvaluation"/>
+    /// (grading without the loop), so the agent view and dreaming tell its gates from its report-only criteria.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="result"/> is <see langword="null"/>.</exception>
+    public static CriterionVerdictRecord ToRecord(CriterionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new(result.Criterion.Id, VerdictName(result.Verdict), result.Score, result.Reason)
+        {
+            Weight = result.Criterion.Weight,
+            Required = result.Criterion.Required,
+            // A custom evaluator's result may carry a kind this version does not know: unknown, rather than a loop that throws.
+            Kind = Enum.IsDefined(result.Criterion.Kind) ? CriterionKindNames.Of(result.Criterion.Kind) : null,
+        };
+    }
 
     /// <summary>Returns the wire name of a verdict: <c>met</c>, <c>partially_met</c>, <c>not_met</c>, <c>error</c> or <c>skipped</c>.</summary>
     /// <param name="verdict">The verdict.</param>
