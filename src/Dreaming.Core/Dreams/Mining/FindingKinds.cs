@@ -12,7 +12,8 @@ public static class FindingKinds
     /// <summary>Two tools called one after the other (<c>a -&gt; b</c>) far more often in failed sessions than in successful ones.</summary>
     public const string ToolSequence = "tool_sequence";
 
-    /// <summary>A rubric criterion judged <c>not_met</c> or <c>partially_met</c> in several sessions.</summary>
+    /// <summary>A rubric criterion judged <c>not_met</c> or <c>partially_met</c> in several sessions; never a report-only one
+    /// (<see cref="CriterionVerdictRecord.IsReportOnly"/>), which fails no iteration.</summary>
     public const string RubricCriterion = "rubric_criterion";
 
     /// <summary>An iteration or output limit was hit: the outcome loop ran out of iterations, or a response stopped at its length limit.</summary>

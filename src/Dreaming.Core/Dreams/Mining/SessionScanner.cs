@@ -198,11 +198,14 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
         }
     }
 
+    // A report-only criterion (weight 0, not required, as recorded) never failed an iteration nor sent the work back: its
+    // verdict is not mined, so no lesson makes a rule of what the rubric only reports. A verdict recorded before weights
+    // were is mined as it always was.
     private void OnEvaluation(OutcomeEvaluationEndedEvent evaluation, SessionContext context)
     {
         foreach (var criterion in evaluation.Criteria)
         {
-            if (criterion.Verdict is "not_met" or "partially_met")
+            if (criterion.Verdict is "not_met" or "partially_met" && !criterion.IsReportOnly)
             {
                 table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id)?.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
             }

@@ -108,6 +108,34 @@ public sealed class FindingMinerPatternTests
     }
 
     [Fact]
+    public async Task A_report_only_criterion_is_not_mined_however_often_it_fails_while_a_gate_and_an_unrecorded_weight_are()
+    {
+        // "cites-policy" is report only (weight 0, not required): it fails in every failed session, but never failed an
+        // iteration nor sent the work back, so "check it before you finish" would teach a rule the rubric does not enforce.
+        // "order" is a weight-0 gate (required); "tone" was recorded before weights were, and is mined as it always was.
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 6; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"f{i}", "max_iterations_reached").Evaluation(
+                "refund",
+                new CriterionVerdictRecord("cites-policy", "not_met", 0, "no policy") { Weight = 0, Required = false, Kind = "model" },
+                new CriterionVerdictRecord("order", i < 3 ? "not_met" : "met", 0, "no order") { Weight = 0, Required = true, Kind = "contains" },
+                new CriterionVerdictRecord("tone", i < 3 ? "met" : "partially_met", 0.5, "curt")));
+            sessions.Add(MiningSessions.Labelled($"s{i}", "satisfied").Evaluation(
+                "refund",
+                new CriterionVerdictRecord("cites-policy", i < 2 ? "not_met" : "met", 0, null) { Weight = 0, Required = false, Kind = "model" },
+                new CriterionVerdictRecord("order", "met", 1, null) { Weight = 0, Required = true, Kind = "contains" },
+                new CriterionVerdictRecord("tone", "met", 1, null)));
+        }
+
+        var report = await MiningSessions.MineAsync(sessions);
+
+        var criteria = report.Findings.Where(f => f.Pattern == FindingKinds.RubricCriterion).ToList();
+        Assert.Equal(["refund/order", "refund/tone"], criteria.Select(f => f.Signature).Order(StringComparer.Ordinal));
+        Assert.All(criteria, f => Assert.Equal((FindingKinds.RubricCriterion, 3, 3), (f.Kind, f.Sessions, f.FailedSessions)));
+    }
+
+    [Fact]
     public async Task Wasted_tokens_stop_at_long_MaxValue_when_responses_report_it()
     {
         // A provider reporting long.MaxValue tokens for every response: each call's tokens are long.MaxValue, and the

@@ -90,6 +90,13 @@ internal sealed class MiningSessions
         return this;
     }
 
+    /// <summary>Adds an evaluation of the verdicts as recorded, with what each criterion counts for when they say.</summary>
+    public MiningSessions Evaluation(string rubricId, params CriterionVerdictRecord[] criteria)
+    {
+        Add(new OutcomeEvaluationEndedEvent { Iteration = 1, RubricId = rubricId, Result = "needs_revision", Criteria = criteria });
+        return this;
+    }
+
     public MiningSessions Note(string text)
     {
         Add(new NoteEvent { Text = text });
