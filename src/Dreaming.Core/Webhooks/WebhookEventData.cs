@@ -78,7 +78,8 @@ public static class WebhookEventData
     /// <param name="sessionId">The loop's session.</param>
     /// <param name="agentId">The agent.</param>
     /// <param name="ended">The iteration's event.</param>
-    /// <param name="full">Whether to include each criterion's verdict and reason.</param>
+    /// <param name="full">Whether to include each criterion's verdict and reason (and, when recorded, its weight, required
+    /// flag and kind); the ids of the required criteria not met (<c>failed_required</c>) are in both.</param>
     /// <returns>The data.</returns>
     public static JsonObject OutcomeEvaluationEnded(string sessionId, string agentId, OutcomeEvaluationEndedEvent ended, bool full = false)
     {
@@ -100,12 +101,40 @@ public static class WebhookEventData
             data["error"] = ended.Error;
         }
 
+        // The gates that failed the iteration whatever its score: criterion ids only, so thin payloads carry them too.
+        if (ended.Criteria.Any(static c => c.FailedRequired))
+        {
+            data["failed_required"] = new JsonArray([.. ended.Criteria.Where(static c => c.FailedRequired).Select(static c => (JsonNode?)c.Id)]);
+        }
+
         if (full)
         {
-            data["criteria"] = new JsonArray([.. ended.Criteria.Select(c => (JsonNode)new JsonObject { ["id"] = c.Id, ["verdict"] = c.Verdict, ["score"] = c.Score, ["reason"] = c.Reason })]);
+            data["criteria"] = new JsonArray([.. ended.Criteria.Select(Criterion)]);
         }
 
         return data;
+    }
+
+    // A verdict recorded before weights were has none of weight, required and kind: they are left out, not written null.
+    private static JsonNode Criterion(CriterionVerdictRecord c)
+    {
+        var criterion = new JsonObject { ["id"] = c.Id, ["verdict"] = c.Verdict, ["score"] = c.Score, ["reason"] = c.Reason };
+        if (c.Weight is { } weight)
+        {
+            criterion["weight"] = weight;
+        }
+
+        if (c.Required is { } required)
+        {
+            criterion["required"] = required;
+        }
+
+        if (c.Kind is { } kind)
+        {
+            criterion["kind"] = kind;
+        }
+
+        return criterion;
     }
 
     /// <summary>The type and data of the event an outcome loop's end raises: <c>outcome.satisfied</c> or <c>outcome.unsatisfied</c>.</summary>

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.Tests.Webhooks;
+
+// What each criterion counts for on outcome.evaluation_ended: the required ones not met in a thin payload, and each
+// verdict's weight, required flag and kind in a full one.
+public sealed partial class WebhookPublishingTests
+{
+    private static readonly Rubric s_gated = new RubricBuilder("refund", "Refund")
+        .WithPassThreshold(0.5)
+        .Contains("Mentions the order number", "#W123", weight: 0, required: true, id: "order")
+        .Contains("States the amount", "$12.00", weight: 2, id: "amount")
+        .MaxLength("At most 10 characters", 10, weight: 0, id: "short")
+        .Build();
+
+    [Fact]
+    public async Task A_thin_evaluation_ended_names_the_required_criteria_that_failed_an_iteration_whose_score_passed()
+    {
+        await using var services = Build(o => o.Endpoints[0].Events.Add("outcome.evaluation_ended"));
+        await services.GetRequiredService<IOutcomeRunner>().RunAsync(
+            Request((attempt, _) => Task.FromResult(attempt.Feedback is null ? "Refunded $12.00." : "Refunded $12.00 for #W123.")) with { Rubric = s_gated, MaxIterations = 2 });
+
+        var ended = (await RowsAsync(services)).Select(Data).ToList();
+        Assert.Equal(2, ended.Count);
+        Assert.Equal((1.0, 0.5, false), (ended[0].GetProperty("score").GetDouble(), ended[0].GetProperty("threshold").GetDouble(), ended[0].GetProperty("passed").GetBoolean()));
+        Assert.Equal(["order"], ended[0].GetProperty("failed_required").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(ended[0].TryGetProperty("criteria", out _));
+
+        // Passed: no required criterion failed, so the property is left out, as in a payload of a rubric without any.
+        Assert.True(ended[1].GetProperty("passed").GetBoolean());
+        Assert.False(ended[1].TryGetProperty("failed_required", out _));
+    }
+
+    [Fact]
+    public async Task A_full_evaluation_ended_gives_each_verdict_its_criterions_weight_required_flag_and_kind()
+    {
+        await using var services = Build(o =>
+        {
+            o.IncludeFullPayloads = true;
+            o.Endpoints[0].Events.Add("outcome.evaluation_ended");
+        });
+        await services.GetRequiredService<IOutcomeRunner>().RunAsync(Request((_, _) => Task.FromResult("Refunded $12.00 for #W123.")) with { Rubric = s_gated, MaxIterations = 1 });
+
+        var criteria = Data(Assert.Single(await RowsAsync(services))).GetProperty("criteria").EnumerateArray().ToList();
+        Assert.Equal(
+            [("order", 0.0, true, "contains", "met"), ("amount", 2.0, false, "contains", "met"), ("short", 0.0, false, "max_length", "not_met")],
+            criteria.Select(c => (c.GetProperty("id").GetString(), c.GetProperty("weight").GetDouble(), c.GetProperty("required").GetBoolean(), c.GetProperty("kind").GetString(), c.GetProperty("verdict").GetString())));
+    }
+
+    [Fact]
+    public void A_verdict_recorded_without_its_weight_gives_a_full_payload_none_of_the_three_and_a_thin_one_no_failed_required()
+    {
+        var ended = new OutcomeEvaluationEndedEvent { Iteration = 1, RubricId = "r", Result = "needs_revision", Criteria = [new CriterionVerdictRecord("order", "not_met", 0, null)] };
+
+        var full = WebhookEventData.OutcomeEvaluationEnded("s", "a", ended, full: true);
+
+        var criterion = full["criteria"]![0]!.AsObject();
+        Assert.Equal(["id", "verdict", "score", "reason"], criterion.Select(p => p.Key));
+        Assert.False(full.ContainsKey("failed_required"));
+    }
+}
