@@ -139,4 +139,44 @@ public sealed class OutcomeIterationsTests
         Assert.Equal("Final result: satisfied 0.749, after 60 iterations", page.QuerySelector("section#outcome p.final")?.TextContent);
         Assert.True(body.Length < 2_500_000, $"the page is {body.Length:N0} characters");
     }
+
+    [Fact]
+    public async Task Required_and_report_only_criteria_are_marked_and_the_required_one_that_failed_a_passing_score_is_named()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        CriterionVerdictRecord Order(string verdict) => new("order", verdict, verdict == "met" ? 1 : 0, null) { Weight = 0, Required = true, Kind = "contains" };
+        CriterionVerdictRecord Amount(string verdict) => new("amount", verdict, verdict == "met" ? 1 : 0, null) { Weight = 2, Required = false, Kind = "regex" };
+        CriterionVerdictRecord Tone(string verdict) => new("tone", verdict, verdict == "met" ? 1 : 0, null) { Weight = 0, Required = false, Kind = CriterionKindNames.Model };
+        await host.Traces.SeedAsync(Full(
+            "s",
+            "task",
+            Ended(1, "needs_revision", 1, false, Order("not_met"), Amount("met"), Tone("not_met")),
+            Ended(2, "needs_revision", 0, false, Order("met"), Amount("not_met"), Tone("met")),
+            Ended(3, "needs_revision", 0, false, Tone("met") with { Weight = 0 }),
+            Ended(4, "satisfied", 1, true, Order("met"), Amount("met"), Tone("not_met"))));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        // A required criterion and a report-only one say so; the first iteration's score passed, and the table names the
+        // required criterion that failed it, its cell marked; a report-only criterion alone is "no criterion scored".
+        Assert.Equal([["order required", "not met (0)", "met (1)", "-", "met (1)"], ["amount", "met (1)", "not met (0)", "-", "met (1)"], ["tone report only", "not met (0)", "met (1)", "met (1)", "not met (0)"]], Rows(page, "tbody"));
+        Assert.Equal(["Passed", "not passed: required order not met", "not passed: below the threshold", "not passed: no criterion was scored", "passed"], Rows(page, "tfoot")[1]);
+        var headers = page.QuerySelectorAll("table.outcome tbody th");
+        Assert.Equal(["weight 0, required, checked without a model (contains)", "weight 2, checked without a model (regex)", "weight 0, report only (never moves the score), judged by the grader model"], headers.Select(th => th.GetAttribute("title") ?? "(none)").ToArray());
+        Assert.Equal("num verdict verdict-not-met gate-failed", page.QuerySelector("table.outcome tbody tr:first-child td")?.ClassName);
+        Assert.Equal("num verdict verdict-not-met", page.QuerySelectorAll("table.outcome tbody tr:last-child td")[0].ClassName);
+    }
+
+    [Fact]
+    public async Task Verdicts_recorded_before_weights_were_show_as_they_did()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(Full("s", "task", Ended(1, "needs_revision", 1, false, new CriterionVerdictRecord("order", "not_met", 0, null), new CriterionVerdictRecord("tone", "met", 1, null))));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal([["order", "not met (0)"], ["tone", "met (1)"]], Rows(page, "tbody"));
+        Assert.Equal(["Passed", "not passed: a required criterion was not met"], Rows(page, "tfoot")[1]);
+        Assert.All(page.QuerySelectorAll("table.outcome tbody th"), th => Assert.Null(th.GetAttribute("title")));
+    }
 }

@@ -7,10 +7,13 @@ namespace Dreaming.AgentView.Pages;
 /// its score, the grader's reason as the cell's tooltip), then each iteration's score against the threshold, whether it
 /// passed, its result and the grader's tokens; and the loop's final result.</summary>
 /// <remarks>Read from the <c>outcome.evaluation_started</c>/<c>_ended</c> events. They record each criterion's verdict,
-/// score and reason but not its weight or whether it is required, so the table shows whether an iteration passed as the
-/// loop decided it (<see cref="OutcomeEvaluationEndedEvent.Passed"/>), never recomputed from the score: a score at the
-/// threshold still fails on a required criterion not met or a criterion in error, and a weight-0 (report-only)
-/// criterion's verdict never moved the score.</remarks>
+/// score and reason, and (since <see cref="CriterionVerdictRecord.Weight"/> was recorded) its weight, whether it is
+/// required and its kind: a criterion's row says "required" or "report only" (weight 0, not required: its verdict never
+/// moved the score), its header's tooltip the weight and kind, and the cell of a required criterion not met is marked
+/// (<c>gate-failed</c>). Whether an iteration passed is shown as the loop decided it
+/// (<see cref="OutcomeEvaluationEndedEvent.Passed"/>), never recomputed from the score: a score at the threshold still fails
+/// on a required criterion not met, named when recorded, or a criterion in error. Verdicts recorded before the weights were
+/// show as they did: no marks, and "a required criterion was not met" without a name.</remarks>
 internal static class OutcomeIterations
 {
     /// <summary>The most iterations a rubric's table shows: the last ones (a loop runs up to
@@ -19,6 +22,9 @@ internal static class OutcomeIterations
 
     /// <summary>The most criteria a rubric's table shows: the first ones recorded.</summary>
     public const int MaxCriteria = 50;
+
+    /// <summary>The most required criteria an iteration's "not passed" names.</summary>
+    private const int MaxNamedGates = 3;
 
     private const double Tolerance = 1e-9;
 
@@ -84,12 +90,27 @@ internal static class OutcomeIterations
             return "not passed: a criterion could not be checked";
         }
 
-        if (!ended.Criteria.Any(c => c.Score is not null))
+        var failedGates = ended.Criteria.Where(c => c.FailedRequired).Select(c => c.Id).ToList();
+        if (failedGates.Count > 0)
+        {
+            var named = string.Join(", ", failedGates.Take(MaxNamedGates));
+            var more = failedGates.Count > MaxNamedGates ? string.Create(CultureInfo.InvariantCulture, $" and {failedGates.Count - MaxNamedGates:N0} more") : string.Empty;
+            return $"not passed: required {named}{more} not met";
+        }
+
+        // A criterion whose weight was not recorded counted as scored (as before weights were recorded).
+        if (!ended.Criteria.Any(c => c.Score is not null && c.Weight is not 0))
         {
             return "not passed: no criterion was scored";
         }
 
-        return ended.Score + Tolerance >= ended.Threshold ? "not passed: a required criterion was not met" : "not passed: below the threshold";
+        if (ended.Score + Tolerance < ended.Threshold)
+        {
+            return "not passed: below the threshold";
+        }
+
+        // Every criterion's required flag known and none failed: the evaluator decided otherwise, for no reason recorded.
+        return ended.Criteria.All(c => c.Required is not null) ? "not passed" : "not passed: a required criterion was not met";
     }
 
     private static void WriteRubric(HtmlWriter html, SessionRecord session, RubricTable rubric)
@@ -105,7 +126,18 @@ internal static class OutcomeIterations
         html.Raw("</tr></thead><tbody>");
         foreach (var criterion in rubric.CriterionIds.Take(MaxCriteria))
         {
-            html.Raw("<tr><th>").Element("code", criterion).Raw("</th>");
+            var definition = rubric.Definitions.GetValueOrDefault(criterion);
+            html.Raw("<th").Title(definition is null ? null : Describe(definition)).Raw("><code>").Text(criterion).Raw("</code>");
+            if (definition?.Required == true)
+            {
+                html.Raw(" ").Element("span", "required", "criterion-tag required");
+            }
+            else if (definition?.IsReportOnly == true)
+            {
+                html.Raw(" ").Element("span", "report only", "criterion-tag report-only");
+            }
+
+            html.Raw("</th>");
             foreach (var column in columns)
             {
                 var verdict = column.Ended?.Criteria.FirstOrDefault(c => c.Id == criterion);
@@ -115,7 +147,7 @@ internal static class OutcomeIterations
                     continue;
                 }
 
-                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + "\"").Title(verdict.Reason).Raw(">")
+                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + (verdict.FailedRequired ? " gate-failed" : string.Empty) + "\"").Title(verdict.Reason).Raw(">")
                     .Text(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
             }
 
@@ -186,6 +218,33 @@ internal static class OutcomeIterations
         CultureInfo.InvariantCulture,
         $"{usage.InputTokens:N0} in, {usage.OutputTokens:N0} out{(usage.CostMinorUnits > 0 ? $", cost {usage.CostMinorUnits:N0}" : string.Empty)}");
 
+    // What a criterion counts for and how it is checked, as its row header's tooltip: "weight 2, required, checked without
+    // a model (regex)". Each part is left out when it was not recorded.
+    private static string? Describe(CriterionVerdictRecord definition)
+    {
+        var parts = new List<string>(3);
+        if (definition.Weight is { } weight)
+        {
+            parts.Add("weight " + weight.ToString("0.###", CultureInfo.InvariantCulture));
+        }
+
+        if (definition.Required == true)
+        {
+            parts.Add("required");
+        }
+        else if (definition.IsReportOnly)
+        {
+            parts.Add("report only (never moves the score)");
+        }
+
+        if (definition.Kind is { } kind)
+        {
+            parts.Add(kind == CriterionKindNames.Model ? "judged by the grader model" : "checked without a model (" + kind + ")");
+        }
+
+        return parts.Count == 0 ? null : string.Join(", ", parts);
+    }
+
     private static string VerdictClass(string verdict) => verdict switch
     {
         "met" => "met",
@@ -225,6 +284,12 @@ internal static class OutcomeIterations
                         {
                             forEnd.CriterionIds.Add(criterion.Id);
                         }
+
+                        // The latest verdict that says what its criterion counts for describes the row.
+                        if (criterion.Weight is not null || criterion.Required is not null || criterion.Kind is not null)
+                        {
+                            forEnd.Definitions[criterion.Id] = criterion;
+                        }
                     }
 
                     break;
@@ -256,6 +321,8 @@ internal static class OutcomeIterations
         public List<string> CriterionIds { get; } = [];
 
         public HashSet<string> KnownCriteria { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, CriterionVerdictRecord> Definitions { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class Column(int iteration)

@@ -54,5 +54,6 @@ internal static class AgentViewStyles
         .status-satisfied { color: var(--ok); } .status-max_iterations_reached, .status-interrupted, .status-needs_revision { color: var(--warn); }
         .verdict-met { color: var(--ok); } .verdict-not-met, .verdict-error { color: var(--bad); } .verdict-partial { color: var(--warn); } .verdict-skipped { color: var(--muted); }
         .status-delivered, .status-enabled { color: var(--ok); } .status-dead, .status-disabled { color: var(--bad); } .status-retrying { color: var(--warn); } .notice { color: var(--ok); } span.url { font-family: ui-monospace, monospace; }
+        .criterion-tag { font-size: 12px; font-weight: normal; color: var(--muted); } .criterion-tag.required { color: var(--warn); } td.gate-failed { font-weight: 600; box-shadow: inset 3px 0 var(--bad); }
         """;
 }
