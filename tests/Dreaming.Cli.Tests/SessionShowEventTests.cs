@@ -200,6 +200,41 @@ public class SessionShowEventTests
         Assert.Equal("a\u001b[2Jb\u009b", events[2].GetProperty("data").GetProperty("itemId").GetString());
     }
 
+    [Fact]
+    public async Task An_evaluation_names_the_required_criteria_that_failed_it_and_json_gives_what_each_criterion_counts_for()
+    {
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_gates"),
+        [
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = 1, RubricId = "refund", Result = "needs_revision", Score = 1, Threshold = 0.5,
+                Criteria =
+                [
+                    new CriterionVerdictRecord("order", "not_met", 0, "missing") { Weight = 0, Required = true, Kind = "contains" },
+                    new CriterionVerdictRecord("amount", "met", 1, null) { Weight = 2, Required = false, Kind = "regex" },
+                    new CriterionVerdictRecord("policy", "skipped", null, "no grader") { Weight = 1, Required = true, Kind = "model" },
+                ],
+            },
+            // Recorded before weights were: the line is as it was, and the JSON has none of the three.
+            new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund", Result = "needs_revision", Score = 1, Threshold = 0.5, Criteria = [new CriterionVerdictRecord("order", "not_met", 0, "missing")] },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("inspect", "ses_gates", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        // The gates come before the score: the line is cut at 100 characters.
+        Assert.Contains("outcome.evaluation_ended  iteration 1, rubric refund: needs_revision (required not met: order, policy), score 1 (", output, StringComparison.Ordinal);
+        AssertLine(output, "outcome.evaluation_ended", "iteration 2, rubric refund: needs_revision, score 1 (threshold 0.5, weighted_mean)");
+
+        var (_, json, _) = await cli.RunAsync("inspect", "ses_gates", "--db", cli.Database, "--json");
+        using var document = JsonDocument.Parse(json);
+        var events = document.RootElement.GetProperty("events");
+        var amount = events[0].GetProperty("data").GetProperty("criteria")[1];
+        Assert.Equal((2.0, false, "regex"), (amount.GetProperty("weight").GetDouble(), amount.GetProperty("required").GetBoolean(), amount.GetProperty("kind").GetString()));
+        Assert.Equal(["id", "verdict", "score", "reason"], events[1].GetProperty("data").GetProperty("criteria")[0].EnumerateObject().Select(p => p.Name));
+    }
+
     private static void AssertLine(string output, string eventType, string summary)
     {
         var lines = output.Split(Environment.NewLine);

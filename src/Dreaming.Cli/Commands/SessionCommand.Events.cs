@@ -55,9 +55,16 @@ internal static partial class SessionCommand
 
     // An evaluation cancelled while grading ends "interrupted" with no score, threshold or aggregation recorded (their
     // defaults, 0 and weighted_mean): the line says it was not scored rather than show a score of 0 no grader gave.
+    // The required criteria not met (as recorded since verdicts say what their criterion counts for) come right after the
+    // result, before the score: they failed the iteration whatever the score was, and the line is cut at 100 characters.
     private static string Evaluation(OutcomeEvaluationEndedEvent e) => string.Create(
         CultureInfo.InvariantCulture,
-        $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}, {Score(e)}{(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+        $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}{FailedRequired(e)}, {Score(e)}{(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
+
+    private static string FailedRequired(OutcomeEvaluationEndedEvent e) =>
+        e.Criteria.Any(static c => c.FailedRequired)
+            ? " (required not met: " + string.Join(", ", e.Criteria.Where(static c => c.FailedRequired).Select(static c => Id(c.Id))) + ")"
+            : string.Empty;
 
     private static string Score(OutcomeEvaluationEndedEvent e) =>
         string.Equals(e.Result, OutcomeResultNames.Of(OutcomeResult.Interrupted), StringComparison.Ordinal)
