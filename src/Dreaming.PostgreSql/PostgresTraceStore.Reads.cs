@@ -88,20 +88,39 @@ public sealed partial class PostgresTraceStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresTraceRows.ReadSession(reader) : null;
     }
 
-    // With types (stored forms), only the events of those types are read; the primary key still finds the session's.
-    private static async Task<List<SessionEvent>> ReadEventsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, string[]? types, CancellationToken cancellationToken)
+    /// <summary>The statement reading a session's events ($1), after a sequence number (the next parameter) when
+    /// <paramref name="after"/>, of the types of a text array (the next) when <paramref name="types"/>, at most the last
+    /// parameter (<see langword="null"/>: no limit), in sequence order. The primary key (session_id, seq) finds the first
+    /// and gives the order.</summary>
+    internal static string EventsSql(bool after, bool types)
     {
-        await using var command = new NpgsqlCommand(
-            types is null
-                ? "SELECT seq, ts, payload FROM events WHERE session_id = $1 ORDER BY seq"
-                : "SELECT seq, ts, payload FROM events WHERE session_id = $1 AND type = ANY($2) ORDER BY seq",
-            connection,
-            transaction);
+        var next = 2;
+        return "SELECT seq, ts, payload FROM events WHERE session_id = $1"
+            + (after ? " AND seq > $" + Next() : string.Empty)
+            + (types ? " AND type = ANY($" + Next() + ")" : string.Empty)
+            + " ORDER BY seq LIMIT $" + Next();
+
+        string Next() => (next++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // With types (stored forms), only the events of those types are read; the primary key still finds the session's.
+    private static async Task<List<SessionEvent>> ReadEventsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sessionId, SessionEventQuery? query, CancellationToken cancellationToken)
+    {
+        var after = query?.AfterSequence;
+        var types = query?.Types?.Select(PostgresText.Encode).ToArray();
+        await using var command = new NpgsqlCommand(EventsSql(after is not null, types is not null), connection, transaction);
         command.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        if (after is { } afterSequence)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSequence });
+        }
+
         if (types is not null)
         {
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
         }
+
+        command.Parameters.Add(new NpgsqlParameter { Value = query?.Limit is { } limit ? (long)limit : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
 
         var events = new List<SessionEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -153,9 +153,12 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The events of those types; empty when there are none, the session does not exist or no type is given.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="sessionId"/> or <paramref name="eventTypes"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="eventTypes"/> holds a <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="eventTypes"/> holds a <see langword="null"/>, or a type with an
+    /// unpaired surrogate (parameter name <c>Types</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     /// <exception cref="TraceStoreException">The database cannot be read, or an event of those types is not one this library wrote.</exception>
+    /// <remarks>Superseded by <see cref="QueryEventsAsync"/>, which every <see cref="ITraceStore"/> has: this is
+    /// <c>QueryEventsAsync(sessionId, new SessionEventQuery { Types = eventTypes })</c>, kept for callers written before it.</remarks>
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, IReadOnlyCollection<string> eventTypes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
@@ -165,8 +168,21 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
             throw new ArgumentException("The event types hold a null.", nameof(eventTypes));
         }
 
-        var types = eventTypes.Select(PostgresText.Encode).ToArray();
-        return RunAsync<IReadOnlyList<SessionEvent>>(ReadAction, async (connection, token) => await ReadEventsAsync(connection, null, sessionId, types, token).ConfigureAwait(false), cancellationToken);
+        return QueryEventsAsync(sessionId, new SessionEventQuery { Types = eventTypes }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement that seeks the events' primary key (session, sequence) to the first event after
+    /// <see cref="SessionEventQuery.AfterSequence"/> and walks it in order, stopping at the limit: a window of a long
+    /// session reads the window's rows, wherever it is. Rows of other types are skipped before their payload is parsed.
+    /// Safe to call from several threads and instances at once.</remarks>
+    /// <exception cref="TraceStoreException">The database cannot be read, or an event asked for is not one this library wrote.</exception>
+    public Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return RunAsync<IReadOnlyList<SessionEvent>>(ReadAction, async (connection, token) => await ReadEventsAsync(connection, null, sessionId, query, token).ConfigureAwait(false), cancellationToken);
     }
 
     /// <summary>Reads a session together with its events, both from one snapshot (a repeatable-read transaction), so the

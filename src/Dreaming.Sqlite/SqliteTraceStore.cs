@@ -151,9 +151,12 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The events of those types; empty when there are none, the session does not exist or no type is given.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="sessionId"/> or <paramref name="eventTypes"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="eventTypes"/> holds a <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="eventTypes"/> holds a <see langword="null"/>, or a type with an
+    /// unpaired surrogate (parameter name <c>Types</c>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     /// <exception cref="TraceStoreException">The file cannot be read, or an event of those types is not one this library wrote.</exception>
+    /// <remarks>Superseded by <see cref="QueryEventsAsync"/>, which every <see cref="ITraceStore"/> has: this is
+    /// <c>QueryEventsAsync(sessionId, new SessionEventQuery { Types = eventTypes })</c>, kept for callers written before it.</remarks>
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, IReadOnlyCollection<string> eventTypes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
@@ -163,8 +166,22 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
             throw new ArgumentException("The event types hold a null.", nameof(eventTypes));
         }
 
-        var types = System.Text.Json.JsonSerializer.Serialize(eventTypes.ToArray(), SqliteJson.Default.StringArray);
-        return WithReaderAsync<IReadOnlyList<SessionEvent>>(connection => ReadEvents(connection, sessionId, types: types), cancellationToken);
+        return QueryEventsAsync(sessionId, new SessionEventQuery { Types = eventTypes }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement that seeks the events' primary key (session, sequence) to the first event after
+    /// <see cref="SessionEventQuery.AfterSequence"/> and walks it in order, stopping at the limit: a window of a long
+    /// session reads the window's rows, wherever it is. Rows of other types are skipped before their payload is parsed
+    /// (the walk still passes over them). Safe to call from several threads at once.</remarks>
+    /// <exception cref="TraceStoreException">The file cannot be read, or an event asked for is not one this library wrote.</exception>
+    public Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var types = query.Types is null ? null : System.Text.Json.JsonSerializer.Serialize(query.Types.ToArray(), SqliteJson.Default.StringArray);
+        return WithReaderAsync<IReadOnlyList<SessionEvent>>(connection => ReadEvents(connection, sessionId, null, query.AfterSequence, types, query.Limit), cancellationToken);
     }
 
     /// <summary>Reads a session together with its events, both from one snapshot of the file, so the record's
@@ -312,18 +329,23 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
         return reader.Read() ? SqliteRows.ReadSession(reader) : null;
     }
 
-    // With types (a JSON array), only the events of those types are read; the primary key still finds the session's.
-    private static List<SessionEvent> ReadEvents(SqliteConnection connection, string sessionId, SqliteTransaction? transaction = null, string? types = null)
+    /// <summary>The statement reading a session's events ($id), after a sequence number ($after) when
+    /// <paramref name="after"/>, of the types of a JSON array ($types) when <paramref name="types"/>, at most $limit (-1: no
+    /// limit), in sequence order. The primary key (session_id, seq) finds the first and gives the order.</summary>
+    internal static string EventsSql(bool after, bool types) =>
+        "SELECT seq, ts, payload FROM events WHERE session_id = $id"
+        + (after ? " AND seq > $after" : string.Empty)
+        + (types ? " AND type IN (SELECT value FROM json_each($types))" : string.Empty)
+        + " ORDER BY seq LIMIT $limit";
+
+    private static List<SessionEvent> ReadEvents(SqliteConnection connection, string sessionId, SqliteTransaction? transaction = null, long? after = null, string? types = null, int? limit = null)
     {
-        using var command = types is null
-            ? SqliteRows.Create(connection, "SELECT seq, ts, payload FROM events WHERE session_id = $id ORDER BY seq", "$id")
-            : SqliteRows.Create(connection, "SELECT seq, ts, payload FROM events WHERE session_id = $id AND type IN (SELECT value FROM json_each($types)) ORDER BY seq", "$id", "$types");
+        using var command = SqliteRows.Create(connection, EventsSql(after is not null, types is not null), "$id", "$after", "$types", "$limit");
         command.Transaction = transaction;
         command.Parameters[0].Value = sessionId;
-        if (types is not null)
-        {
-            command.Parameters[1].Value = types;
-        }
+        command.Parameters[1].Value = after ?? 0L;
+        command.Parameters[2].Value = types ?? string.Empty;
+        command.Parameters[3].Value = limit ?? -1L;
 
         using var reader = command.ExecuteReader();
         var events = new List<SessionEvent>();

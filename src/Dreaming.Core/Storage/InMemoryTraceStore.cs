@@ -10,7 +10,7 @@ namespace Dreaming;
 /// <para>Like the durable stores, it keeps times at millisecond precision, in UTC, and filters, orders and pages by start
 /// time at that precision, so that times and cursors behave the same whichever store issued them.</para>
 /// </remarks>
-public sealed class InMemoryTraceStore : ITraceStore
+public sealed partial class InMemoryTraceStore : ITraceStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, InMemorySession> _sessions = new(StringComparer.Ordinal);

@@ -40,6 +40,26 @@ public sealed class ConformanceSuiteSelfTests
         Assert.Contains("Session 'minimal' came back with EventCount (the number of events stored for it) 1; expected 0.", error?.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("after")]
+    [InlineData("limit")]
+    [InlineData("case")]
+    [InlineData("token")]
+    public async Task TraceSuite_FailsAStoreWhoseEventQueryIsWrong(string flaw)
+    {
+        var error = await RunAsync(
+            new TraceSuite(() => new FlawedEventQueryStore(new InMemoryTraceStore(), flaw)),
+            suite => flaw switch
+            {
+                "case" => suite.QueryEventsAsync_ReadsOnlyTheTypesAskedFor(),
+                "token" => suite.QueryEventsAsync_RefusesBadArgumentsAndHonoursCancellation(),
+                _ => suite.QueryEventsAsync_ReadsTheEventsAfterASequenceUpToTheLimit(),
+            });
+
+        Assert.NotNull(error);
+        Assert.Null(await RunAsync(new TraceSuite(() => new InMemoryTraceStore()), suite => suite.QueryEventsAsync_DefaultImplementationReadsTheSameEvents()));
+    }
+
     [Fact]
     public async Task MemorySuite_FailsAStoreThatIgnoresCancellation()
     {
@@ -242,6 +262,49 @@ public sealed class ConformanceSuiteSelfTests
                 : null;
 
         public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
+    }
+
+    /// <summary>A trace store whose <see cref="ITraceStore.QueryEventsAsync"/> has one flaw: it ignores the sequence to
+    /// start after, or the limit, matches types ignoring case, or ignores the token.</summary>
+    private sealed class FlawedEventQueryStore(InMemoryTraceStore inner, string flaw) : ITraceStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
+
+        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
+
+        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
+
+        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
+
+        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
+
+        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
+
+        public async Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default)
+        {
+            switch (flaw)
+            {
+                case "after":
+                    return await inner.QueryEventsAsync(sessionId, query with { AfterSequence = null }, cancellationToken);
+                case "limit":
+                    return await inner.QueryEventsAsync(sessionId, query with { Limit = null }, cancellationToken);
+                case "case" when query.Types is not null:
+                    var types = query.Types.ToHashSet(StringComparer.OrdinalIgnoreCase);
+                    return [.. (await inner.QueryEventsAsync(sessionId, query with { Types = null, Limit = null }, cancellationToken)).Where(e => types.Contains(e.EventType)).Take(query.Limit ?? int.MaxValue)];
+                case "token":
+                    return await inner.QueryEventsAsync(sessionId, query, CancellationToken.None);
+                default:
+                    return await inner.QueryEventsAsync(sessionId, query, cancellationToken);
+            }
+        }
 
         public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
 
