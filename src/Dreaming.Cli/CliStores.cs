@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dreaming.Cli;
 
 /// <summary>The stores a command uses, from the registrations of <see cref="CliServices.Build"/> on its database, and the
-/// reads both durable stores offer beyond their interfaces (one snapshot of a session, events of some types, the unrouted
-/// webhook events), chosen here by store so that commands do not branch on the database.</summary>
+/// reads both durable stores offer beyond their interfaces (one snapshot of a session, the unrouted webhook events), chosen
+/// here by store so that commands do not branch on the database.</summary>
 internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
 {
     /// <summary>Gets the trace store.</summary>
@@ -27,15 +27,6 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
         SqliteTraceStore sqlite => sqlite.GetSessionWithEventsAsync(sessionId, cancellationToken),
         PostgresTraceStore postgres => postgres.GetSessionWithEventsAsync(sessionId, cancellationToken),
         _ => ReadApartAsync(store, sessionId, cancellationToken),
-    };
-
-    /// <summary>Reads a session's events of the given types only: the durable stores read and parse no other event, so an
-    /// event of another type that this build cannot parse (written by a newer one) does not fail the read.</summary>
-    public static Task<IReadOnlyList<SessionEvent>> GetEventsAsync(ITraceStore store, string sessionId, IReadOnlyCollection<string> eventTypes, CancellationToken cancellationToken) => store switch
-    {
-        SqliteTraceStore sqlite => sqlite.GetEventsAsync(sessionId, eventTypes, cancellationToken),
-        PostgresTraceStore postgres => postgres.GetEventsAsync(sessionId, eventTypes, cancellationToken),
-        _ => store.GetEventsAsync(sessionId, cancellationToken),
     };
 
     /// <summary>The webhook events written with no endpoint that wait for an app's dispatcher, oldest first.</summary>

@@ -96,14 +96,16 @@ public class ReportScopeTests
         ];
         var sessions = Substitute.For<ITraceStore>();
         sessions.QuerySessionsAsync(Arg.Any<SessionQuery>(), Arg.Any<CancellationToken>()).Returns(Task.FromResult(new SessionPage(records, null)));
-        sessions.GetEventsAsync(Arg.Any<string>(), Arg.Any<CancellationToken>()).Returns(call => Task.FromResult<IReadOnlyList<SessionEvent>>(
+        sessions.QueryEventsAsync(Arg.Any<string>(), Arg.Any<SessionEventQuery>(), Arg.Any<CancellationToken>()).Returns(call => Task.FromResult<IReadOnlyList<SessionEvent>>(
             [new InsightsInjectedEvent { SessionId = call.Arg<string>(), Sequence = 1, Timestamp = first, MemoryVersionId = team.Id, InsightIds = ["i"], Scope = team.Scope }]));
 
         var report = await SessionReportBuilder.BuildAsync(sessions, memory, null, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
-        await sessions.Received(1).GetEventsAsync("after", Arg.Any<CancellationToken>());
-        await sessions.Received(1).GetEventsAsync("helper", Arg.Any<CancellationToken>());
-        await sessions.Received(2).GetEventsAsync(Arg.Any<string>(), Arg.Any<CancellationToken>());
+        // Only the memory.injected events, through the interface, whatever the store.
+        await sessions.Received(1).QueryEventsAsync("after", Arg.Is<SessionEventQuery>(q => q.Types!.SequenceEqual(new[] { EventTypes.MemoryInjected }) && q.Limit == null && q.AfterSequence == null), Arg.Any<CancellationToken>());
+        await sessions.Received(1).QueryEventsAsync("helper", Arg.Any<SessionEventQuery>(), Arg.Any<CancellationToken>());
+        await sessions.Received(2).QueryEventsAsync(Arg.Any<string>(), Arg.Any<SessionEventQuery>(), Arg.Any<CancellationToken>());
+        await sessions.DidNotReceive().GetEventsAsync(Arg.Any<string>(), Arg.Any<CancellationToken>());
         await memory.Received(1).ListVersionsAsync(team.Scope, Arg.Any<int>(), Arg.Any<int?>(), Arg.Any<CancellationToken>());
         await memory.Received(1).ListVersionsAsync(MemoryScope.Team("ops"), Arg.Any<int>(), Arg.Any<int?>(), Arg.Any<CancellationToken>());
         await memory.Received(1).ListVersionsAsync(MemoryScope.Global, Arg.Any<int>(), Arg.Any<int?>(), Arg.Any<CancellationToken>());

@@ -33,7 +33,7 @@ internal sealed record AgentReport(string AgentId, IReadOnlyList<ReportGroup> Gr
 /// </remarks>
 internal static class SessionReportBuilder
 {
-    private static readonly string[] s_injected = [EventTypes.MemoryInjected];
+    private static readonly SessionEventQuery s_injected = new() { Types = [EventTypes.MemoryInjected] };
 
     /// <summary>Builds the report.</summary>
     /// <param name="sessions">The trace store.</param>
@@ -153,9 +153,10 @@ internal static class SessionReportBuilder
             return given;
         }
 
-        // The SQLite and PostgreSQL stores read only these events: parsing every event of every session was most of the report's time
-        // (a year's file: 200,000 sessions, 4 million events), and an event this build cannot read does not fail it.
-        var events = await CliStores.GetEventsAsync(sessions, session.Id, s_injected, cancellationToken).ConfigureAwait(false);
+        // The stores read only these events: parsing every event of every session was most of the report's time (a year's
+        // file: 200,000 sessions, 4 million events), and in the SQLite and PostgreSQL stores an event this build cannot read
+        // does not fail it.
+        var events = await sessions.QueryEventsAsync(session.Id, s_injected, cancellationToken).ConfigureAwait(false);
         foreach (var e in events)
         {
             if (e is InsightsInjectedEvent injected && !given.Exists(v => string.Equals(v.Id, injected.MemoryVersionId, StringComparison.Ordinal)))
