@@ -156,7 +156,7 @@ public sealed class SessionTimelineTests
         var page = await ShowAsync(host, events);
 
         Assert.Equal(2_000, page.QuerySelectorAll("table.timeline tbody tr").Length);
-        Assert.Equal("Events 1 to 2,000 of 2,345 are shown. Next events", page.QuerySelector("section#timeline p.cap-note")?.TextContent);
+        Assert.Equal("Events #1 to #2000 of 2,345 are shown. Next events", page.QuerySelector("section#timeline p.cap-note")?.TextContent);
         var next = page.QuerySelector("section#timeline p.cap-note a")!.GetAttribute("href")!;
         Assert.Equal("/dreaming/sessions/s?after=2000#timeline", next);
         Assert.Equal("/dreaming/sessions/s?after=2099#event-2100", Row(page, 1).QuerySelector("span[data-field=pair] a")?.GetAttribute("href"));
@@ -165,7 +165,7 @@ public sealed class SessionTimelineTests
         var second = await host.PageAsync(next);
         Assert.Equal(345, second.QuerySelectorAll("table.timeline tbody tr").Length);
         Assert.Equal("event-2001", second.QuerySelector("table.timeline tbody tr")?.Id);
-        Assert.Equal("Events 2,001 to 2,345 of 2,345 are shown. First events", second.QuerySelector("section#timeline p.cap-note")?.TextContent);
+        Assert.Equal("Events #2001 to #2345 of 2,345 are shown. First events", second.QuerySelector("section#timeline p.cap-note")?.TextContent);
         Assert.Equal("/dreaming/sessions/s#timeline", second.QuerySelector("section#timeline p.cap-note a")?.GetAttribute("href"));
         Assert.Equal("/dreaming/sessions/s?after=0#event-1", Row(second, 2_100).QuerySelector("span[data-field=pair] a")?.GetAttribute("href"));
 

@@ -7,11 +7,11 @@ namespace Dreaming.AgentView.Pages;
 
 /// <summary>One session: its header (agent, task, status, times, usage, outcome, memory, parent, metadata), its child
 /// sessions, its outcome iterations per criterion and its timeline of events.</summary>
-/// <remarks>Three store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>) and
-/// its events. The store reads a session's events all at once (<see cref="ITraceStore.GetEventsAsync"/> has no paging):
-/// the page renders <see cref="SessionTimeline.MaxEvents"/> of them at a time (after the event number the <c>after</c>
-/// query names), and the outcome table reads all.</remarks>
-internal static class SessionDetailPage
+/// <remarks>Store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>), the window
+/// of <see cref="SessionTimeline.MaxEvents"/> events the timeline shows (after the event number the <c>after</c> query
+/// names), the tool events around it when it holds a call or result whose other half is outside it, and the session's
+/// outcome evaluation events (<see cref="ReadEventsAsync"/>): never all of a long session's events.</remarks>
+internal static partial class SessionDetailPage
 {
     /// <summary>Writes the page, or a 404 page naming the id.</summary>
     /// <param name="view">The request.</param>
@@ -19,9 +19,12 @@ internal static class SessionDetailPage
     {
         var id = RouteSegments.Read(view.Http, view.Http.Request.RouteValues["id"] as string ?? string.Empty);
         var afterValues = view.Http.Request.Query[SessionTimeline.After];
-        long after = 0;
-        if (afterValues.Count > 1 || (afterValues.Count == 1 && !string.IsNullOrEmpty(afterValues[0])
-            && !long.TryParse(afterValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        long? after = null;
+        if (afterValues.Count == 1 && long.TryParse(afterValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out var given))
+        {
+            after = given;
+        }
+        else if (afterValues.Count > 1 || (afterValues.Count == 1 && !string.IsNullOrEmpty(afterValues[0])))
         {
             await AgentViewLayout.WriteBadRequestAsync(view, $"The event number '{afterValues}' given as '{SessionTimeline.After}' is not one whole number of 0 or more.").ConfigureAwait(false);
             return;
@@ -38,12 +41,12 @@ internal static class SessionDetailPage
         var children = await store.QuerySessionsAsync(
             new SessionQuery { ParentSessionId = session.Id, Order = SessionOrder.OldestFirst, PageSize = view.Options.PageSize },
             view.Aborted).ConfigureAwait(false);
-        var events = await store.GetEventsAsync(session.Id, view.Aborted).ConfigureAwait(false);
+        var events = await ReadEventsAsync(store, session.Id, after, view.Aborted).ConfigureAwait(false);
 
         await AgentViewLayout.WritePageAsync(view, "Session " + session.Id, html =>
         {
             var texts = new LongTextWriter();
-            WriteHeader(html, view, session, events.Count, texts);
+            WriteHeader(html, view, session, texts);
             html.Raw("<section id=\"children\">").Element("h3", "Child sessions");
             SessionTable.Write(html, view, children.Items, "None.");
             if (children.NextCursor is not null)
@@ -53,12 +56,12 @@ internal static class SessionDetailPage
             }
 
             html.Raw("</section>");
-            OutcomeIterations.Write(html, session, events);
+            OutcomeIterations.Write(html, session, events.Outcome);
             SessionTimeline.Write(html, view, session, events, after, texts);
         }).ConfigureAwait(false);
     }
 
-    private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, int eventCount, LongTextWriter texts)
+    private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, LongTextWriter texts)
     {
         html.Raw("<dl class=\"facts\">");
         Fact(html, "agent", "Agent").Text(session.AgentId);
@@ -116,7 +119,7 @@ internal static class SessionDetailPage
             Fact(html, "parent", "Parent session").Link(view.Href("sessions", parent), parent);
         }
 
-        Fact(html, "events", "Events").Number(eventCount);
+        Fact(html, "events", "Events").Number(session.EventCount);
         if (session.DroppedEventCount != 0)
         {
             Fact(html, "dropped", "Dropped events").Raw("<span class=\"warning\">").Number(session.DroppedEventCount)

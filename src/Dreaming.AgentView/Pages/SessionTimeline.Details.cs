@@ -7,6 +7,10 @@ namespace Dreaming.AgentView.Pages;
 /// then the long texts (messages, arguments, results, errors) folded when long.</summary>
 internal static partial class SessionTimeline
 {
+    private static readonly string NoResultWithinReach = string.Create(CultureInfo.InvariantCulture, $"no result in the next {SessionDetailPage.PairReach:N0} tool events");
+
+    private static readonly string NoCallWithinReach = string.Create(CultureInfo.InvariantCulture, $"no call in the {SessionDetailPage.PairReach:N0} events before");
+
     private static void WriteDetails(HtmlWriter html, AgentViewContext view, SessionRecord session, SessionEvent e, Window window, LongTextWriter texts)
     {
         switch (e)
@@ -26,7 +30,7 @@ internal static partial class SessionTimeline
             case ToolCallEvent c:
                 Field(html, "tool", "tool", c.ToolName);
                 Field(html, "call-id", "call", c.CallId);
-                PairLink(html, c.Sequence, window, "result", "no result recorded");
+                PairLink(html, c.Sequence, window, "result", window.AllResults ? "no result recorded" : NoResultWithinReach);
                 if (c.ArgumentsError is not null)
                 {
                     html.Element("p", "Arguments not read: " + c.ArgumentsError, "failure");
@@ -37,7 +41,7 @@ internal static partial class SessionTimeline
             case ToolResultEvent r:
                 Field(html, "tool", "tool", r.ToolName);
                 Field(html, "call-id", "call", r.CallId);
-                PairLink(html, r.Sequence, window, "call", "no call recorded");
+                PairLink(html, r.Sequence, window, "call", window.AllCalls ? "no call recorded" : NoCallWithinReach);
                 if (r.IsError)
                 {
                     var rejected = string.Equals(r.ErrorType, ToolResultEvent.RejectedErrorType, StringComparison.Ordinal);

@@ -13,28 +13,24 @@ internal static partial class SessionTimeline
     /// <summary>The query name of the event number the timeline starts after.</summary>
     public const string After = "after";
 
-    /// <summary>Writes the timeline section: the first <see cref="MaxEvents"/> events with a sequence number above
-    /// <paramref name="after"/>.</summary>
+    /// <summary>Writes the timeline section: the window of at most <see cref="MaxEvents"/> events after
+    /// <paramref name="after"/>, with links to the next window and back to the first.</summary>
     /// <param name="html">The page.</param>
     /// <param name="view">The request.</param>
     /// <param name="session">The session.</param>
-    /// <param name="events">All its events, in sequence.</param>
-    /// <param name="after">The sequence number the window starts after (0: from the first event).</param>
+    /// <param name="events">The window and its tool pairs (<see cref="SessionDetailPage.ReadEventsAsync"/>).</param>
+    /// <param name="after">The sequence number the window starts after, or <see langword="null"/> for the first window.</param>
     /// <param name="texts">The page's long-text budget.</param>
-    public static void Write(HtmlWriter html, AgentViewContext view, SessionRecord session, IReadOnlyList<SessionEvent> events, long after, LongTextWriter texts)
+    public static void Write(HtmlWriter html, AgentViewContext view, SessionRecord session, TimelineEvents events, long? after, LongTextWriter texts)
     {
         html.Raw("<section id=\"timeline\">").Element("h3", "Timeline");
         var page = view.Href("sessions", session.Id);
-        var start = 0;
-        while (start < events.Count && events[start].Sequence <= after)
+        var shown = events.Window;
+        if (shown.Count == 0)
         {
-            start++;
-        }
-
-        if (start == events.Count)
-        {
-            html.Raw("<p class=\"empty\">").Text(events.Count == 0 ? "No events." : string.Create(CultureInfo.InvariantCulture, $"No events after #{after}. "));
-            if (events.Count > 0)
+            var none = after is null || session.EventCount == 0;
+            html.Raw("<p class=\"empty\">").Text(none ? "No events." : string.Create(CultureInfo.InvariantCulture, $"No events after #{after}. "));
+            if (!none)
             {
                 html.Link(page + "#timeline", "First events");
             }
@@ -43,12 +39,10 @@ internal static partial class SessionTimeline
             return;
         }
 
-        var end = Math.Min(events.Count, start + MaxEvents);
-        var window = new Window(events[start].Sequence, events[end - 1].Sequence, page, ToolPairs(events));
+        var window = new Window(shown[0].Sequence, shown[^1].Sequence, page, events.Pairs, events.AllCalls, events.AllResults);
         html.Raw("<table class=\"timeline\"><thead><tr><th class=\"num\">#</th><th class=\"num\">Offset</th><th>Type</th><th>Details</th></tr></thead><tbody>");
-        for (var i = start; i < end; i++)
+        foreach (var e in shown)
         {
-            var e = events[i];
             var seq = e.Sequence.ToString(CultureInfo.InvariantCulture);
             html.Raw("<tr id=\"event-" + seq + "\" class=\"event" + (IsFailure(e) ? " event-failure" : string.Empty) + "\"><td class=\"num\">")
                 .Raw(seq).Raw("</td><td class=\"num\"><span title=\"")
@@ -59,17 +53,19 @@ internal static partial class SessionTimeline
         }
 
         html.Raw("</tbody></table>");
-        if (start > 0 || end < events.Count)
+        var notFirst = after > 0;
+        if (notFirst || events.HasNext)
         {
-            html.Raw("<p class=\"cap-note\">").Text(string.Create(CultureInfo.InvariantCulture, $"Events {start + 1:N0} to {end:N0} of {events.Count:N0} are shown. "));
-            if (end < events.Count)
+            // The window is named by its sequence numbers: the events before it are not read, so its position is not known.
+            html.Raw("<p class=\"cap-note\">").Text(string.Create(CultureInfo.InvariantCulture, $"Events #{window.First} to #{window.Last} of {session.EventCount:N0} are shown. "));
+            if (events.HasNext)
             {
                 html.Link(page + "?" + After + "=" + window.Last.ToString(CultureInfo.InvariantCulture) + "#timeline", "Next events", "next");
             }
 
-            if (start > 0)
+            if (notFirst)
             {
-                html.Raw(end < events.Count ? " " : string.Empty).Link(page + "#timeline", "First events");
+                html.Raw(events.HasNext ? " " : string.Empty).Link(page + "#timeline", "First events");
             }
 
             html.Raw("</p>");
@@ -108,7 +104,8 @@ internal static partial class SessionTimeline
 
     /// <summary>Pairs each tool call with its result by call id, in order (a call id used twice pairs each call with the
     /// next result after it): the sequence of the other event of each pair, by sequence.</summary>
-    private static Dictionary<long, long> ToolPairs(IReadOnlyList<SessionEvent> events)
+    /// <param name="events">Events in sequence order; only tool calls and results count.</param>
+    internal static Dictionary<long, long> ToolPairs(IReadOnlyList<SessionEvent> events)
     {
         var pairs = new Dictionary<long, long>();
         Dictionary<string, Queue<long>>? open = null;
@@ -135,9 +132,10 @@ internal static partial class SessionTimeline
         return pairs;
     }
 
-    /// <summary>The events a page shows (by sequence number), the session page's link, and the tool pairs of all events:
-    /// a pair's other half outside the window is linked on the window that starts with it.</summary>
-    private sealed record Window(long First, long Last, string Page, Dictionary<long, long> Pairs)
+    /// <summary>The events a page shows (by sequence number), the session page's link, the tool pairs of the window and
+    /// the tool events read around it (a pair's other half outside the window is linked on the window that starts with
+    /// it), and whether those reached the session's first call and last result.</summary>
+    private sealed record Window(long First, long Last, string Page, Dictionary<long, long> Pairs, bool AllCalls, bool AllResults)
     {
         public string Link(long sequence)
         {
