@@ -3,7 +3,8 @@ namespace Dreaming.AgentView.Pages;
 /// <summary>Tells which memory versions a session was given, as <c>dreaming report</c> does: the version its record names
 /// (<see cref="SessionRecord.MemoryVersionId"/>), or else the versions of its <see cref="InsightsInjectedEvent"/>s (the
 /// agent's own, its team's, the global one). The events are read only for sessions that ended after the first version
-/// they could have been given was stored, and for at most <see cref="MaxEventReads"/> sessions a request.</summary>
+/// they could have been given was stored, and for at most <see cref="MaxEventReads"/> sessions a request; of each, only its
+/// <c>memory.injected</c> events (<see cref="ITraceStore.QueryEventsAsync"/>).</summary>
 /// <remarks>Not thread-safe: one request, one session at a time.</remarks>
 internal sealed class AgentMemory(IMemoryStore memory, ITraceStore traces, string agentId)
 {
@@ -12,6 +13,9 @@ internal sealed class AgentMemory(IMemoryStore memory, ITraceStore traces, strin
 
     /// <summary>The most versions of one scope listed (pages of <see cref="MemoryStoreRules.MaxListLimit"/>).</summary>
     public const int MaxVersionsListed = 10 * MemoryStoreRules.MaxListLimit;
+
+    // Only the memory.injected events are read (and, in the durable stores, parsed) of a session.
+    private static readonly SessionEventQuery s_injected = new() { Types = [EventTypes.MemoryInjected] };
 
     private readonly Dictionary<string, ScopeList> _scopes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MemoryVersionSummary?> _lookedUp = new(StringComparer.Ordinal);
@@ -47,7 +51,7 @@ internal sealed class AgentMemory(IMemoryStore memory, ITraceStore traces, strin
 
         EventReads++;
         var given = new List<SeriesVersion>();
-        foreach (var e in await traces.GetEventsAsync(session.Id, cancellationToken).ConfigureAwait(false))
+        foreach (var e in await traces.QueryEventsAsync(session.Id, s_injected, cancellationToken).ConfigureAwait(false))
         {
             if (e is InsightsInjectedEvent injected && !given.Exists(v => string.Equals(v.Id, injected.MemoryVersionId, StringComparison.Ordinal)))
             {
