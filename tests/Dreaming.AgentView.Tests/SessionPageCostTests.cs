@@ -45,6 +45,23 @@ public sealed class SessionPageCostTests(ITestOutputHelper output)
                 Assert.Equal("200,000", page.QuerySelector("dd#fact-events")?.TextContent);
                 Assert.NotNull(page.QuerySelector("table.outcome"));
             }
+
+            // The store's reads alone: the whole session (what the page read before), a window, the outcome events.
+            foreach (var (name, read) in new (string, Func<Task<int>>)[]
+            {
+                ("GetEventsAsync (whole session)", async () => (await host.Traces.GetEventsAsync("long")).Count),
+                ("QueryEventsAsync first window", async () => (await host.Traces.QueryEventsAsync("long", new SessionEventQuery { Limit = 2_001 })).Count),
+                ("QueryEventsAsync last window", async () => (await host.Traces.QueryEventsAsync("long", new SessionEventQuery { AfterSequence = Events - 2_000, Limit = 2_001 })).Count),
+                ("QueryEventsAsync outcome types", async () => (await host.Traces.QueryEventsAsync("long", new SessionEventQuery { Types = [EventTypes.OutcomeEvaluationStarted, EventTypes.OutcomeEvaluationEnded] })).Count),
+            })
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    var count = await read();
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {count:N0} events, {watch.ElapsedMilliseconds} ms"));
+                }
+            }
         }
         finally
         {
