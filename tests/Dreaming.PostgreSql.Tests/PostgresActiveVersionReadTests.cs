@@ -73,6 +73,61 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
         Assert.Single(noneCommands);
     }
 
+    [Fact]
+    public async Task A_long_note_is_read_once_however_many_insights_the_version_has()
+    {
+        // A person's note (or a rejection's reason) has no length limit: a 100 KB one on a version of 200 insights. Each
+        // row of the read holds the version's columns; sent on every row, the note would be 20 MB a session start.
+        await using var store = new PostgresMemoryStore(Options);
+        var note = new string('n', 100_000);
+        var ids = Enumerable.Range(0, 200).Select(i => $"i{i:D3}").ToArray();
+        var version = await store.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), ids) with { Note = note });
+        await store.ApproveAsync(version.Id, MemoryAuthor.Person("alice"));
+        var rejected = await store.ProposeAsync(Proposal(Bot, version.Id, MemoryAuthor.Person("alice"), ids));
+        await store.RejectAsync(rejected.Id, MemoryAuthor.Person("bob"), note);
+
+        var (active, activeBytes) = await BytesReadAsync(() => store.GetActiveVersionAsync(Bot));
+        var (read, readBytes) = await BytesReadAsync(() => store.GetVersionAsync(rejected.Id));
+
+        Assert.Equal(note, active!.Note);
+        Assert.Equal(ids, active.Insights.Select(i => i.Id));
+        Assert.Equal(note, read!.ReviewNote);
+        Assert.Equal(ids, read.Insights.Select(i => i.Id));
+        Assert.InRange(activeBytes, note.Length, 3 * note.Length);
+        Assert.InRange(readBytes, note.Length, 3 * note.Length);
+    }
+
+    // The bytes Npgsql reads from the server during `read`, on the connections of this test's schema only.
+    private async Task<(T Result, long Bytes)> BytesReadAsync<T>(Func<Task<T>> read)
+    {
+        long bytes = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Npgsql" && instrument.Name == "db.client.operation.npgsql.bytes_read")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Value is string pool && pool.Contains(Schema, StringComparison.Ordinal))
+                {
+                    Interlocked.Add(ref bytes, value);
+                    return;
+                }
+            }
+        });
+        listener.Start();
+        var result = await read();
+        listener.RecordObservableInstruments();
+        return (result, Interlocked.Read(ref bytes));
+    }
+
     // The commands Npgsql sends during `read` (its activities, under an activity of the test's own, so those of tests
     // running at the same time are not counted), by their names.
     private static async Task<(T Result, List<string> Commands)> CommandsOfAsync<T>(Func<Task<T>> read)
