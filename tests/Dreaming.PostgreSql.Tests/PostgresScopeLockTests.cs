@@ -107,6 +107,33 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(version.Id, Alice)).State);
     }
 
+    /// <summary>A host that stalls inside a change (here its clock, read for the change's webhook row after the scope's lock
+    /// is taken) for longer than <c>CommandTimeout</c>: the server ends the idle transaction, so the scope is not held
+    /// until TCP keepalive gives up, and the host gets a <see cref="TraceStoreException"/> with nothing kept; a shorter
+    /// stall is a change like any other.</summary>
+    [Fact]
+    public async Task A_change_stalled_inside_its_transaction_longer_than_CommandTimeout_is_ended_by_the_server_and_is_a_TraceStoreException()
+    {
+        var options = Options;
+        options.CommandTimeout = TimeSpan.FromSeconds(2);
+        options.WriteUnroutedWebhooks = true;
+        var clock = new StallingClock();
+        await using var store = new PostgresMemoryStore(options, clock);
+        var first = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
+        var second = await store.ProposeAsync(Proposal(Bot, null, Alice, "i2"));
+
+        // The first read of the clock is the change's time, before its transaction; the second is inside it.
+        clock.Stall(atCall: 2, TimeSpan.FromSeconds(5));
+        var exception = await Assert.ThrowsAsync<TraceStoreException>(() => store.ApproveAsync(first.Id, Alice).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(store.Location, exception.Message, StringComparison.Ordinal);
+        Assert.Equal(MemoryVersionState.Proposed, (await store.GetVersionAsync(first.Id))!.State);
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE type = 'memory.version_activated'"));
+
+        clock.Stall(atCall: 2, TimeSpan.FromMilliseconds(500));
+        Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(second.Id, Alice)).State);
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE type = 'memory.version_activated'"));
+    }
+
     /// <summary>No transaction holds a scope's memory lock and its dream run lock together, so a memory change and a dream
     /// run's end (which follows the version it wrote) cannot deadlock whatever order they come in: each goes on while
     /// another instance holds the other's lock. A change that took both would wait here, and would need one lock order.</summary>
@@ -181,6 +208,29 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         }
 
         throw new TimeoutException("No change waited for the scope's lock.");
+    }
+
+    /// <summary>The system clock, which blocks the thread reading it once, at a given call after <see cref="Stall"/>.</summary>
+    private sealed class StallingClock : TimeProvider
+    {
+        private int _callsLeft;
+        private TimeSpan _stall;
+
+        public void Stall(int atCall, TimeSpan stall)
+        {
+            _stall = stall;
+            Volatile.Write(ref _callsLeft, atCall);
+        }
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (Interlocked.Decrement(ref _callsLeft) == 0)
+            {
+                Thread.Sleep(_stall);
+            }
+
+            return base.GetUtcNow();
+        }
     }
 
     private static async Task TerminateAsync(int processId)
