@@ -84,12 +84,30 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
         // A component already at this version needs no lock and no DDL: read it first, so that a role that may only read
         // the tables (a reviewer running the dreaming tool) can use the stores, which CREATE TABLE IF NOT EXISTS refused.
-        if (await ReadVersionAsync(connection, component).ConfigureAwait(false) is { } current && current >= migrations.Count)
+        var read = await ReadVersionAsync(connection, component).ConfigureAwait(false);
+        if (read is { } current && current >= migrations.Count)
         {
             ThrowIfNewer(component, current, migrations.Count);
             return;
         }
 
+        try
+        {
+            await MigrateLockedAsync(connection, component, migrations).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && read is { } older)
+        {
+            // A role that may only read tables an older package made (a reviewer whose dreaming tool is newer than the app)
+            // cannot migrate them: say so, rather than only "permission denied for schema".
+            throw new TraceStoreException(
+                $"The PostgreSQL schema '{Location}' holds version {older} of the {component} tables, and this version of Dreaming.PostgreSql needs version {migrations.Count}, which this role may not migrate ({exception.SqlState}: {exception.MessageText}): start the application (or the tool) once with the role that owns the tables, so that it migrates them.",
+                exception);
+        }
+    }
+
+    /// <summary>Runs the migrations a component lacks under the schema's advisory lock, in one transaction.</summary>
+    private async Task MigrateLockedAsync(NpgsqlConnection connection, string component, IReadOnlyList<string> migrations)
+    {
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended('dreaming.schema:' || @schema, 0))", ("schema", Schema)).ConfigureAwait(false);
 
