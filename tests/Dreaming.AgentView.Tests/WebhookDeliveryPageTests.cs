@@ -23,7 +23,7 @@ public sealed class WebhookDeliveryPageTests
         Assert.Equal(retrying.EventId, facts["Event id"]);
         Assert.Equal(WebhookEventTypes.SessionFailed, facts["Event type"]);
         Assert.Equal("2026-11-02 08:07:00.000", facts["Event time (UTC)"]);
-        Assert.Equal("ops https://hooks.example.com/in?***", facts["Endpoint"]);
+        Assert.Equal("ops https://hooks.example.com/***", facts["Endpoint"]);
         Assert.Equal("enabled (0 failed deliveries in a row)", facts["Endpoint delivery"]);
         Assert.Equal("1", facts["Attempts"]);
         Assert.Equal("2026-11-02 08:13:00", facts["Next attempt (UTC)"]);

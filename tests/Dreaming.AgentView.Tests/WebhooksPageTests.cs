@@ -33,8 +33,8 @@ public sealed class WebhooksPageTests
         Assert.Equal("status status-retrying", page.QuerySelector("section#pending tbody tr td:nth-child(4) span")?.ClassName);
 
         var endpoints = page.QuerySelectorAll("section#endpoints tbody tr").Select(tr => tr.QuerySelectorAll("td").Take(6).Select(td => td.TextContent).ToArray()).ToArray();
-        Assert.Equal(["ops", "https://hooks.example.com/in?***", "every event", "enabled", "disabled since 2026-11-02 08:00:00: the endpoint answered 410 Gone", "0"], endpoints[0]);
-        Assert.Equal(["audit", "https://audit.example.com/hooks", "memory.*", "disabled: paused for migration", "enabled", "1"], endpoints[1]);
+        Assert.Equal(["ops", "https://hooks.example.com/***", "every event", "enabled", "disabled since 2026-11-02 08:00:00: the endpoint answered 410 Gone", "0"], endpoints[0]);
+        Assert.Equal(["audit", "https://audit.example.com/***", "memory.*", "disabled: paused for migration", "enabled", "1"], endpoints[1]);
         Assert.Equal(["gone-endpoint", "not configured in this app", "-", "-", "enabled", "1"], endpoints[2]);
         Assert.Equal(3, endpoints.Length);
         Assert.StartsWith("This app sends its webhooks", page.QuerySelector("p.dispatcher")?.TextContent, StringComparison.Ordinal);
@@ -52,14 +52,14 @@ public sealed class WebhooksPageTests
         foreach (var path in new[] { "/dreaming/webhooks", "/dreaming/webhooks/deliveries/" + delivery.Id })
         {
             var html = await client.GetStringAsync(new Uri(path, UriKind.Relative));
-            Assert.Contains("https://hooks.example.com/in?***", html, StringComparison.Ordinal);
+            Assert.Contains("https://hooks.example.com/***", html, StringComparison.Ordinal);
             foreach (var secret in new[] { TestWebhooks.OpsSecret, TestWebhooks.OpsSecret["whsec_".Length..], TestWebhooks.AuditSecret["whsec_".Length..], TestWebhooks.OpsQueryToken, "token=" })
             {
                 Assert.DoesNotContain(secret, html, StringComparison.Ordinal);
             }
         }
 
-        Assert.Equal("https://***@hooks.example.com/p?***", WebhookHtml.ShownUrl("https://user:pa%40ss@hooks.example.com/p?sig=abc#frag"));
+        Assert.Equal("https://***@hooks.example.com/***", WebhookHtml.ShownUrl("https://user:pa%40ss@hooks.example.com/p?sig=abc#frag"));
     }
 
     [Fact]

@@ -42,10 +42,20 @@ internal static class WebhookHtml
     public static string StateName(WebhookDelivery delivery) =>
         delivery.State == WebhookDeliveryState.Pending && delivery.Attempts > 0 ? "retrying" : MemoryHtml.Name(delivery.State);
 
-    /// <summary>An endpoint's URL as the page shows it: a user name or password as <c>***</c>, a query or fragment (where
-    /// receivers often take a token) as <c>?***</c>, as the library's own messages show it.</summary>
+    /// <summary>An endpoint's URL as the page shows it: its scheme, host and port, a user name or password as <c>***</c>
+    /// (as the library's own messages show it), and whatever follows the host (path, query, fragment) as <c>/***</c>:
+    /// many receivers take their token in the path (Slack, Discord, Zapier, Teams: the URL is the credential), and
+    /// the outbox keeps endpoint ids so that the path is never stored nor shown.</summary>
     /// <param name="url">The configured URL.</param>
-    public static string ShownUrl(string? url) => WebhookUrls.Shown(url);
+    public static string ShownUrl(string? url)
+    {
+        var shown = WebhookUrls.Shown(url);
+        var start = shown.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
+
+        // '\' too: the URL parser reads it as '/' in an http(s) URL.
+        var rest = shown.IndexOfAny(['/', '\\', '?', '#'], start);
+        return rest < 0 || shown.AsSpan(rest) is "/" ? shown : string.Concat(shown.AsSpan(0, rest), "/***");
+    }
 
     /// <summary>Writes a link to a delivery's page.</summary>
     /// <param name="html">The page.</param>

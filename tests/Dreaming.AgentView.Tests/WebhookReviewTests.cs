@@ -1,0 +1,48 @@
+using System.Net;
+using Dreaming.AgentView.Pages;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>A second reader's tests of the webhook pages: a token in an endpoint URL's path, a replay to a disabled
+/// endpoint, and an endpoint id the store refuses.</summary>
+public sealed class WebhookReviewTests
+{
+    private const string SlackToken = "XoXoSLACKpathTOKEN42";
+
+    private const string DiscordToken = "dIsCoRd-PATH_token_77";
+
+    [Fact]
+    public async Task A_token_in_an_endpoint_urls_path_is_never_rendered()
+    {
+        await using var host = await AgentViewHost.StartAsync(services: services =>
+        {
+            services.AddDreamingAgents().AddWebhooks(options =>
+            {
+                var slack = new WebhookEndpoint { Id = "slack", Url = "https://hooks.slack.com/services/T0001/B0001/" + SlackToken };
+                slack.Secrets.Add(TestWebhooks.OpsSecret);
+                options.Endpoints.Add(slack);
+                var discord = new WebhookEndpoint { Id = "discord", Url = "https://discord.com:8443/api/webhooks/123456/" + DiscordToken + "?wait=true" };
+                discord.Secrets.Add(TestWebhooks.OpsSecret);
+                options.Endpoints.Add(discord);
+            });
+            TestWebhooks.WithoutDispatcherLoop(services);
+        });
+        var delivery = await host.Outbox().SeedAsync("dead", "slack");
+        using var client = host.Client();
+
+        foreach (var path in new[] { "/dreaming/webhooks", "/dreaming/webhooks/deliveries/" + delivery.Id })
+        {
+            var html = await client.GetStringAsync(new Uri(path, UriKind.Relative));
+            Assert.DoesNotContain(SlackToken, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(DiscordToken, html, StringComparison.Ordinal);
+            Assert.Contains("https://hooks.slack.com/***", html, StringComparison.Ordinal);
+        }
+
+        var page = await host.PageAsync("/dreaming/webhooks");
+        Assert.Equal(["https://hooks.slack.com/***", "https://discord.com:8443/***"], page.QuerySelectorAll("section#endpoints span.url").Select(s => s.TextContent).ToArray());
+        Assert.Equal(
+            ["https://***@h.example.com/***", "https://h.example.com/***", "https://h.example.com/***", "https://h.example.com/", "https://h.example.com", "https://h.example.com/***", "not a url/***"],
+            new[] { "https://u:p@h.example.com/secret", "https://h.example.com?token=1", "https://h.example.com#frag", "https://h.example.com/", "https://h.example.com", "https://h.example.com\\secret", "not a url/secret" }.Select(WebhookHtml.ShownUrl).ToArray());
+    }
+}
