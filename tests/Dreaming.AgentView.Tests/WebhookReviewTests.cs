@@ -45,4 +45,16 @@ public sealed class WebhookReviewTests
             ["https://***@h.example.com/***", "https://h.example.com/***", "https://h.example.com/***", "https://h.example.com/", "https://h.example.com", "https://h.example.com/***", "not a url/***"],
             new[] { "https://u:p@h.example.com/secret", "https://h.example.com?token=1", "https://h.example.com#frag", "https://h.example.com/", "https://h.example.com", "https://h.example.com\\secret", "not a url/secret" }.Select(WebhookHtml.ShownUrl).ToArray());
     }
+
+    [Fact]
+    public async Task An_endpoint_id_the_store_refuses_is_a_400_naming_it_not_a_500()
+    {
+        await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+        await host.Outbox().SeedAsync("dead");
+
+        using var blank = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: "x", postTo: "/dreaming/webhooks/endpoints/%20/disable");
+
+        Assert.Equal(HttpStatusCode.BadRequest, blank.StatusCode);
+        Assert.StartsWith("The disabling of endpoint ' ' was refused: ", await TestWebhooks.ErrorAsync(blank), StringComparison.Ordinal);
+    }
 }

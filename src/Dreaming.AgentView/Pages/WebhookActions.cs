@@ -85,7 +85,23 @@ internal static partial class WebhookActions
         }
 
         var now = WebhookHtml.Now(view);
-        if (enable)
+        try
+        {
+            await ChangeEndpointAsync(view, outbox, endpointId, enable ? null : "disabled in the agent view by " + name + (note.Length == 0 ? string.Empty : ": " + note), name, now).ConfigureAwait(false);
+        }
+        catch (ArgumentException refused)
+        {
+            // An id no endpoint can have (blank, or one the store cannot hold): only a hand-made POST names it.
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: {refused.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        SeeOther(view, view.Href("webhooks"));
+    }
+
+    private static async Task ChangeEndpointAsync(AgentViewContext view, IWebhookOutboxStore outbox, string endpointId, string? reason, string name, DateTimeOffset now)
+    {
+        if (reason is null)
         {
             // Enabling also resets the endpoint's failures; one already enabled is left as it is.
             if ((await outbox.GetEndpointAsync(endpointId, view.Aborted).ConfigureAwait(false)).IsDisabled)
@@ -97,7 +113,6 @@ internal static partial class WebhookActions
         }
         else
         {
-            var reason = "disabled in the agent view by " + name + (note.Length == 0 ? string.Empty : ": " + note);
             var stored = await outbox.SetEndpointDisabledAsync(endpointId, reason, now, view.Aborted).ConfigureAwait(false);
             if (string.Equals(stored.DisabledReason, reason, StringComparison.Ordinal))
             {
@@ -105,8 +120,6 @@ internal static partial class WebhookActions
                 LogDisabled(logger, name, endpointId, reason);
             }
         }
-
-        SeeOther(view, view.Href("webhooks"));
     }
 
     // The checks every action makes: not read-only (403), an outbox (404), then the form's (MemoryReview.AcceptAsync).
