@@ -47,6 +47,26 @@ public sealed class WebhookReviewTests
     }
 
     [Fact]
+    public async Task The_dead_letters_of_a_disabled_endpoint_say_beside_their_replay_forms_that_a_replay_dies_again()
+    {
+        await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+        await host.Outbox().SeedAsync("dead");
+        await host.Outbox().SeedAsync("dead", "audit");
+        await host.Outbox().SeedAsync("dead", "gone-endpoint");
+        await host.Outbox().SetEndpointDisabledAsync("ops", "the endpoint answered 410 Gone", TestWebhooks.At);
+
+        var page = await host.PageAsync("/dreaming/webhooks");
+
+        Assert.Equal(
+            "A replay does not enable an endpoint: the dead letters to audit and ops (disabled) and to gone-endpoint (not configured in this app) become dead letters again at the dispatcher's next pass, replayed one by one or all at once. Enable a disabled endpoint first (Endpoints, above).",
+            page.QuerySelector("section#dead p.cap-note")?.TextContent);
+
+        await using var fine = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+        await fine.Outbox().SeedAsync("dead");
+        Assert.Null((await fine.PageAsync("/dreaming/webhooks")).QuerySelector("section#dead p.cap-note"));
+    }
+
+    [Fact]
     public async Task An_endpoint_id_the_store_refuses_is_a_400_naming_it_not_a_500()
     {
         await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);

@@ -74,7 +74,7 @@ internal static class WebhooksPage
             WriteEndpoints(html, view, configured, states, ids.Count, tokens);
             for (var i = 0; i < s_sections.Length; i++)
             {
-                WriteSection(html, view, s_sections[i], lists[i], tokens);
+                WriteSection(html, view, s_sections[i], lists[i], tokens, i == 0 && tokens is not null ? ReplayNote(lists[0], configured, states, dispatcher) : null);
             }
         }).ConfigureAwait(false);
     }
@@ -143,9 +143,36 @@ internal static class WebhooksPage
         html.Raw("</section>");
     }
 
-    private static void WriteSection(HtmlWriter html, AgentViewContext view, (WebhookDeliveryState State, string Id, string Title, string Plural) section, IReadOnlyList<WebhookDelivery> deliveries, AntiforgeryTokenSet? tokens)
+    // What a replay of the dead letters shown does not fix, said beside their forms: a replay does not enable an endpoint,
+    // so the dead letters of a disabled endpoint (or, in an app that sends, of one it does not configure) die again.
+    private static string? ReplayNote(IReadOnlyList<WebhookDelivery> dead, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, bool dispatcher)
+    {
+        var endpoints = dead.Select(d => d.EndpointId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var disabled = endpoints.Where(id => configured.Any(e => string.Equals(e.Id, id, StringComparison.Ordinal) && !e.Enabled) || states.Any(s => string.Equals(s.EndpointId, id, StringComparison.Ordinal) && s.IsDisabled)).ToList();
+        var unknown = dispatcher ? endpoints.Where(id => !configured.Any(e => string.Equals(e.Id, id, StringComparison.Ordinal))).ToList() : [];
+        if (disabled.Count == 0 && unknown.Count == 0)
+        {
+            return null;
+        }
+
+        var to = string.Join(" and ", new[]
+        {
+            disabled.Count == 0 ? null : "to " + Names(disabled) + " (disabled)",
+            unknown.Count == 0 ? null : "to " + Names(unknown) + " (not configured in this app)",
+        }.OfType<string>());
+        return $"A replay does not enable an endpoint: the dead letters {to} become dead letters again at the dispatcher's next pass, replayed one by one or all at once. Enable a disabled endpoint first (Endpoints, above).";
+
+        static string Names(List<string> ids) => ids.Count == 1 ? ids[0] : string.Join(", ", ids.Take(ids.Count - 1)) + " and " + ids[^1];
+    }
+
+    private static void WriteSection(HtmlWriter html, AgentViewContext view, (WebhookDeliveryState State, string Id, string Title, string Plural) section, IReadOnlyList<WebhookDelivery> deliveries, AntiforgeryTokenSet? tokens, string? note)
     {
         html.Raw("<section id=\"").Raw(section.Id).Raw("\">").Element("h3", section.Title);
+        if (note is not null)
+        {
+            html.Element("p", note, "cap-note");
+        }
+
         if (section.State == WebhookDeliveryState.Dead && tokens is not null && deliveries.Count > 0)
         {
             WebhookHtml.Form(html, view.Href("webhooks", "replay-dead"), "webhook-replay-dead", tokens, "Replay every dead letter");
