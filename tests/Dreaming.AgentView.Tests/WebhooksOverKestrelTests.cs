@@ -1,0 +1,57 @@
+using System.Net;
+using AngleSharp.Html.Dom;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>The webhook actions' ids on a real server (Kestrel keeps the raw target RouteSegments reads).</summary>
+public sealed class WebhooksOverKestrelTests
+{
+    [Fact]
+    public async Task Disabling_the_endpoints_x_slash_y_and_x_percent_2F_y_on_Kestrel_disables_each_one_only()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        TestWebhooks.AddEndpoints(builder.Services);
+        await using var app = builder.Build();
+        app.MapDreamingAgentView(configure: options =>
+        {
+            options.AllowAnonymous = true;
+            options.ReviewerName = _ => "alice";
+        });
+        await app.StartAsync();
+        var outbox = app.Services.GetRequiredService<IWebhookOutboxStore>();
+        await outbox.SeedAsync("dead", "x/y");
+        await outbox.SeedAsync("dead", "x%2Fy");
+
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        using var get = await client.GetAsync(new Uri("/dreaming/webhooks", UriKind.Relative));
+        var page = await AgentViewHost.ParseAsync(await get.Content.ReadAsStringAsync());
+        var cookie = string.Join("; ", get.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        async Task<HttpStatusCode> DisableAsync(string action)
+        {
+            var form = page.QuerySelectorAll("form.webhook-disable").OfType<IHtmlFormElement>().Single(f => f.GetAttribute("action") == action);
+            var token = form.QuerySelector("input[type=hidden]")!;
+            using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(action, UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent([new(token.GetAttribute("name")!, token.GetAttribute("value")!)]),
+            };
+            post.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(post);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.SeeOther, await DisableAsync("/dreaming/webhooks/endpoints/x%252Fy/disable"));
+        Assert.Equal((true, false), ((await outbox.GetEndpointAsync("x%2Fy")).IsDisabled, (await outbox.GetEndpointAsync("x/y")).IsDisabled));
+        Assert.Equal(HttpStatusCode.SeeOther, await DisableAsync("/dreaming/webhooks/endpoints/x%2Fy/disable"));
+        Assert.True((await outbox.GetEndpointAsync("x/y")).IsDisabled);
+        await app.StopAsync();
+    }
+}
