@@ -1,6 +1,7 @@
 using System.Net;
 using Dreaming.AgentView.Pages;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dreaming.AgentView.Tests;
 
@@ -76,5 +77,24 @@ public sealed class WebhookReviewTests
 
         Assert.Equal(HttpStatusCode.BadRequest, blank.StatusCode);
         Assert.StartsWith("The disabling of endpoint ' ' was refused: ", await TestWebhooks.ErrorAsync(blank), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_endpoint_id_with_a_line_break_is_refused_so_it_cannot_forge_a_log_line()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<ILoggerProvider>(logs);
+        });
+        await host.Outbox().SeedAsync("dead");
+
+        using var forged = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", postTo: "/dreaming/webhooks/endpoints/x%0Abob%20replayed%20every%20webhook%20dead%20letter/disable");
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal("The disabling of endpoint 'x\nbob replayed every webhook dead letter' was refused: no webhook endpoint id holds a control character.", await TestWebhooks.ErrorAsync(forged));
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
+        Assert.False((await host.Outbox().GetEndpointAsync("x\nbob replayed every webhook dead letter")).IsDisabled);
     }
 }

@@ -76,6 +76,13 @@ internal static partial class WebhookActions
             return;
         }
 
+        if (endpointId.Any(char.IsControl))
+        {
+            // Only a hand-made POST names one (a configured id is letters, digits, '-', '_' and '.'); logged, it would forge a line.
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: no webhook endpoint id holds a control character.").ConfigureAwait(false);
+            return;
+        }
+
         // One line: the reason is stored, shown by 'dreaming webhooks list' and logged, where a line break would forge a line.
         var note = string.Concat(view.Http.Request.Form["reason"].ToString().Select(c => char.IsControl(c) ? ' ' : c)).Trim();
         if (note.Length > MemoryReview.MaxNoteLength)
