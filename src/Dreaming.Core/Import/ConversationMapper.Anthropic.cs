@@ -14,17 +14,19 @@ internal sealed partial class ConversationMapper
 
     /// <summary>Maps the session's messages, in the shape they have: Anthropic Messages when <see cref="IsAnthropic"/> says
     /// so (with <paramref name="system"/> and <paramref name="response"/>, each <c>default</c> when absent), otherwise
-    /// OpenAI or Microsoft.Extensions.AI messages, told apart per message.</summary>
-    public void Map(JsonElement messages, JsonElement system, JsonElement response)
+    /// OpenAI or Microsoft.Extensions.AI messages, told apart per message, after the <paramref name="instructions"/>
+    /// (<c>default</c> when absent).</summary>
+    public void Map(JsonElement messages, JsonElement system, JsonElement instructions, JsonElement response)
     {
-        MapConversation(messages, system, response);
+        MapConversation(messages, system, instructions, response);
         AddCitations();
     }
 
-    private void MapConversation(JsonElement messages, JsonElement system, JsonElement response)
+    private void MapConversation(JsonElement messages, JsonElement system, JsonElement instructions, JsonElement response)
     {
         if (!IsAnthropic(messages, system, response))
         {
+            MapInstructions(messages, instructions, response);
             Map(messages);
             if (IsChatCompletion(response))
             {

@@ -14,6 +14,29 @@ internal sealed partial class ConversationMapper
         && element.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Array
         && (element.TryGetProperty("object", out var kind) ? kind.ValueKind == JsonValueKind.String && kind.ValueEquals("response") : !element.TryGetProperty("choices", out _));
 
+    // A Responses API request's "instructions" (ChatOptions.Instructions, to which UseDreaming() appends the memory in a
+    // conversation the service keeps), or else the saved response's echo of them: a system message before the input, as
+    // UseDreaming() records them, unless the first message is a system or developer one of the same text (a log of both).
+    private void MapInstructions(JsonElement messages, JsonElement instructions, JsonElement response)
+    {
+        var text = instructions.ValueKind == JsonValueKind.String ? instructions.GetString()
+            : IsResponsesResponse(response) && response.TryGetProperty("instructions", out var echoed) && echoed.ValueKind == JsonValueKind.String ? echoed.GetString()
+            : null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        if (messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0 && messages[0] is { ValueKind: JsonValueKind.Object } first
+            && JsonElementHelpers.GetNonBlankString(first, "role") is "system" or "developer"
+            && first.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String && content.ValueEquals(text))
+        {
+            return;
+        }
+
+        AddMessage("system", text, authorName: null);
+    }
+
     // The output items in order: a message item as an assistant message (output_text and refusal parts), a function_call
     // as a call (its arguments a JSON string, as a Chat Completions call's); reasoning and the hosted tools' items are not
     // recorded. Then a model.response with the model, id, finish reason and usage.

@@ -106,9 +106,11 @@ internal sealed class SessionElementMapper
             PricingFailed = _logger is null ? null : (call, failure) => LogPricingFailed(call, id, failure),
         };
         // An Anthropic Messages request keeps its system prompt beside its messages, and a log may keep the response beside it.
+        // A Responses API request keeps its instructions beside its input.
         _messages.TryGetSibling(element, "system", out var system);
+        _messages.TryGetSibling(element, "instructions", out var instructions);
         _response.TryGet(element, out var response);
-        conversation.Map(messages, system, response);
+        conversation.Map(messages, system, instructions, response);
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {

@@ -103,6 +103,47 @@ public sealed class InjectedMemoryImportTests
         Assert.Equal(["ins-refund", "ins-brief"], chatMessages.Session.InsightIds);
     }
 
+    [Fact]
+    public async Task The_instructions_of_a_Responses_API_request_are_its_system_message_without_the_memory_appended_to_them()
+    {
+        // With a conversation id UseDreaming() appends the memory to ChatOptions.Instructions, which the Responses client
+        // sends as the request's "instructions" beside its "input" (and the response echoes): they were not read, so the
+        // session had no system prompt, and neither the memory's ids nor the insights its answer cites.
+        var instructions = Json("You are a billing agent.\n\n" + s_memory);
+        var options = new SessionImportOptions { MessagesField = "input" };
+        var request = await ReadOneAsync(
+            $$"""
+            { "instructions": {{instructions}}, "input": [ { "role": "user", "content": "Refund 42." } ],
+              "response": { "id": "resp_1", "object": "response", "status": "completed", "model": "gpt-4.1", "instructions": {{instructions}},
+                "output": [ { "type": "message", "role": "assistant", "content": [ { "type": "output_text", "text": "Sure [ins-brief]." } ] } ] } }
+            """,
+            options);
+        var echoed = await ReadOneAsync(
+            $$"""
+            { "input": [ { "role": "user", "content": "Refund 42." } ],
+              "response": { "id": "resp_1", "object": "response", "status": "completed", "model": "gpt-4.1", "instructions": {{instructions}},
+                "output": [ { "type": "message", "role": "assistant", "content": [ { "type": "output_text", "text": "Sure [ins-brief]." } ] } ] } }
+            """,
+            options);
+
+        foreach (var session in (SessionWithEvents[])[request, echoed])
+        {
+            Assert.Equal([("system", "You are a billing agent."), ("user", "Refund 42."), ("assistant", "Sure [ins-brief].")], session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+            Assert.Equal(["ins-refund", "ins-brief"], session.Session.InsightIds);
+            Assert.Equal(["ins-brief"], session.Events.OfType<InsightsCitedEvent>().Single().InsightIds);
+        }
+    }
+
+    [Fact]
+    public async Task Instructions_a_log_also_keeps_as_its_first_system_message_are_that_message_alone()
+    {
+        var session = await ReadOneAsync("""
+            { "instructions": "You are a billing agent.", "messages": [ { "role": "system", "content": "You are a billing agent." }, { "role": "user", "content": "Hi" } ] }
+            """);
+
+        Assert.Equal([("system", "You are a billing agent."), ("user", "Hi")], session.Events.OfType<MessageEvent>().Select(m => (m.Role, m.Text)));
+    }
+
     [Theory]
     [InlineData("You are a billing agent.\n\nLessons from earlier sessions (cite an id in brackets when you act on one):\nAlso: be nice.")]
     [InlineData("You are a billing agent.\nLessons from earlier sessions (cite an id in brackets when you act on one):\n- [a] b")]
