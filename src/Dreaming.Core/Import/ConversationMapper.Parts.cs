@@ -22,6 +22,12 @@ internal sealed partial class ConversationMapper
             return new Content(refusal, refusal);
         }
 
+        return ReadContent(content, "content", index);
+    }
+
+    // A string, or an array of parts (a message's "content", a Responses API function_call_output's "output").
+    private Content ReadContent(JsonElement content, string name, int index)
+    {
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
@@ -46,7 +52,7 @@ internal sealed partial class ConversationMapper
                 var text = string.Join('\n', parts);
                 return new Content(notes is null ? text : string.Join('\n', parts.Count == 0 ? notes : parts.Concat(notes)), text);
             default:
-                throw Malformed(index, $"has \"content\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string, an array of parts or null");
+                throw Malformed(index, $"has \"{name}\" that is {JsonElementHelpers.Describe(content.ValueKind)}, not a string, an array of parts or null");
         }
     }
 

@@ -37,6 +37,25 @@ internal sealed partial class ConversationMapper
         AddMessage("system", text, authorName: null);
     }
 
+    // A Responses API request's input item that is no message, as the client sends a tool round back: a function_call is a
+    // call, as in the output; a function_call_output the result of its call_id (a string, or parts read as a message's
+    // content); the other items (reasoning, the hosted tools' calls, an item_reference) are not recorded, as in the output.
+    private void MapResponsesInputItem(JsonElement item, string type, int index)
+    {
+        switch (type)
+        {
+            case "function_call":
+                var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? Invariant($"call-{index}");
+                AddToolCall(callId, item, index, "a function_call");
+                break;
+            case "function_call_output":
+                var answered = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? throw Malformed(index, "is a function_call_output without \"call_id\"");
+                var output = item.TryGetProperty("output", out var value) && value.ValueKind != JsonValueKind.Null ? ReadContent(value, "output", index).Text : null;
+                AddToolResult(answered, toolName: null, output, flaggedAsError: false);
+                break;
+        }
+    }
+
     // The output items in order: a message item as an assistant message (output_text and refusal parts), a function_call
     // as a call (its arguments a JSON string, as a Chat Completions call's); reasoning and the hosted tools' items are not
     // recorded. Then a model.response with the model, id, finish reason and usage.

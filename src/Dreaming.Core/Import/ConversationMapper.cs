@@ -54,6 +54,13 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             return;
         }
 
+        if (!message.TryGetProperty("role", out _) && JsonElementHelpers.GetNonBlankString(message, "type") is { } itemType and not "message")
+        {
+            // A Responses API input item that is no message (OpenAI and ChatMessage messages have no "type").
+            MapResponsesInputItem(message, itemType, index);
+            return;
+        }
+
         var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(index, "has no \"role\"");
         if (message.TryGetProperty("contents", out var contents))
         {

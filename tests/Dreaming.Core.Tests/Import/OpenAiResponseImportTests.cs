@@ -116,6 +116,48 @@ public sealed class OpenAiResponseImportTests
     }
 
     [Fact]
+    public async Task A_Responses_API_requests_function_call_and_output_items_are_its_calls_and_results()
+    {
+        // A request after a tool round holds the calls and their outputs as items of no "role" (Microsoft.Extensions.AI.OpenAI
+        // sends them so, beside the reasoning items it got): the whole session was malformed ("message 2 has no role").
+        var session = await ReadOneAsync(
+            """
+            { "input": [
+                { "type": "message", "role": "user", "content": [ { "type": "input_text", "text": "Where is order 42?" } ] },
+                { "type": "reasoning", "id": "rs_1", "summary": [] },
+                { "type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "lookup_order", "arguments": "{\"id\":\"42\"}", "status": "completed" },
+                { "type": "function_call_output", "call_id": "call_1", "output": "shipped" },
+                { "type": "function_call", "call_id": "call_2", "name": "refund", "arguments": "{}" },
+                { "type": "function_call_output", "call_id": "call_2", "output": [ { "type": "input_text", "text": "Error: not allowed" } ] } ],
+              "response": { "id": "resp_2", "object": "response", "status": "completed", "model": "gpt-4.1",
+                "output": [ { "type": "message", "role": "assistant", "content": [ { "type": "output_text", "text": "It shipped." } ] } ] } }
+            """,
+            new SessionImportOptions { MessagesField = "input", ErrorPrefix = "Error:" });
+
+        Assert.Equal(["message.user", "tool.call", "tool.result", "tool.call", "tool.result", "message.assistant", "model.response"], session.Events.Select(e => e.EventType));
+        Assert.Equal(
+            [("call_1", "lookup_order", "shipped", false), ("call_2", "refund", "Error: not allowed", true)],
+            session.Events.OfType<ToolResultEvent>().Select(r => (r.CallId, r.ToolName, r.Result, r.IsError)));
+        Assert.Equal("""{"id":"42"}""", session.Events.OfType<ToolCallEvent>().First().Arguments);
+        Assert.Equal("Where is order 42?", session.Session.Task);
+    }
+
+    [Theory]
+    [InlineData("""{ "call_id": "call_1", "output": "x" }""", "message 1 has no \"role\"")]
+    [InlineData("""{ "type": "message", "content": "x" }""", "message 1 has no \"role\"")]
+    [InlineData("""{ "type": "function_call", "call_id": "call_1", "arguments": "{}" }""", "message 1 has a function_call without a function \"name\"")]
+    [InlineData("""{ "type": "function_call_output", "output": "x" }""", "message 1 is a function_call_output without \"call_id\"")]
+    [InlineData("""{ "type": "function_call_output", "call_id": "call_1", "output": 42 }""", "message 1 has \"output\" that is a number, not a string, an array of parts or null")]
+    public async Task A_malformed_Responses_API_input_item_is_named(string item, string problem)
+    {
+        var items = await ReadAllAsync(
+            $$"""[{ "input": [ { "role": "user", "content": "Hi" }, {{item}} ] }]""",
+            new SessionImportOptions { MessagesField = "input", ErrorHandling = ImportErrorHandling.SkipMalformed });
+
+        Assert.Equal("test.json element 0: " + problem, Assert.Single(items).Error?.ToString());
+    }
+
+    [Fact]
     public async Task A_Responses_API_response_whose_output_item_is_not_an_object_is_named()
     {
         var items = await ReadAllAsync(
