@@ -111,7 +111,8 @@ internal sealed partial class ConversationMapper
             }
         }
 
-        // As Microsoft.Extensions.AI.OpenAI reads it: an incomplete response's reason, else tool calls or a stop.
+        // An incomplete response's reason, else tool calls or a stop: Microsoft.Extensions.AI.OpenAI 10.11 gives the former
+        // only to a response not streamed, the latter only to a streamed one (ResponsesWireTests.Answers).
         var incomplete = response.TryGetProperty("incomplete_details", out var details) && details.ValueKind == JsonValueKind.Object
             ? JsonElementHelpers.GetNonBlankString(details, "reason")
             : null;
