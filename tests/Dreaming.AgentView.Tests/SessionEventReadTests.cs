@@ -75,4 +75,32 @@ public sealed class SessionEventReadTests
         var last = await host.PageAsync("/dreaming/sessions/s?after=4000");
         Assert.Equal("no call in the 2,000 events before", Pair(last, 4_201));
     }
+
+    [Fact]
+    public async Task A_reused_call_id_pairs_the_same_in_every_window_as_over_the_whole_session()
+    {
+        // #1 and #2001 are calls with the same id; one result follows: the first call's (the page pairs a reused id's calls
+        // with the results in order). The window after #2000 holds the second call and, in one session, the result too.
+        await using var host = await AgentViewHost.StartAsync();
+        SessionEvent[] Reused(int notesBetween)
+        {
+            var events = new List<SessionEvent> { new ToolCallEvent { CallId = "c", ToolName = "t" } };
+            events.AddRange(Enumerable.Range(0, 1_999).Select(i => (SessionEvent)new NoteEvent { Text = "n" + i }));
+            events.Add(new ToolCallEvent { CallId = "c", ToolName = "t" });
+            events.AddRange(Enumerable.Range(0, notesBetween).Select(i => (SessionEvent)new NoteEvent { Text = "m" + i }));
+            events.Add(new ToolResultEvent { CallId = "c", ToolName = "t", Result = "ok" });
+            return [.. events];
+        }
+
+        await host.Traces.SeedAsync(Full("inside", "task", Reused(0)));
+        await host.Traces.SeedAsync(Full("outside", "task", Reused(2_000)));
+
+        Assert.Equal("result #2002", Pair(await host.PageAsync("/dreaming/sessions/inside"), 1));
+        var inside = await host.PageAsync("/dreaming/sessions/inside?after=2000");
+        Assert.Equal("call #1", Pair(inside, 2_002));
+        Assert.Equal("no result recorded", Pair(inside, 2_001));
+
+        Assert.Equal("result #4002", Pair(await host.PageAsync("/dreaming/sessions/outside"), 1));
+        Assert.Equal("no result recorded", Pair(await host.PageAsync("/dreaming/sessions/outside?after=2000"), 2_001));
+    }
 }

@@ -13,9 +13,10 @@ internal static partial class SessionDetailPage
     private static readonly SessionEventQuery s_outcome = new() { Types = [EventTypes.OutcomeEvaluationStarted, EventTypes.OutcomeEvaluationEnded] };
 
     /// <summary>Reads the window of <see cref="SessionTimeline.MaxEvents"/> events after <paramref name="after"/> (one more,
-    /// to know whether another window follows), then, only when the window holds a tool call or result whose other half
-    /// is not in it, the tool events before it (the <see cref="PairReach"/> sequence numbers before) or after it (the next
-    /// <see cref="PairReach"/> tool events), and the session's outcome evaluation events.</summary>
+    /// to know whether another window follows); when a window after the first holds a tool call or result, the tool events
+    /// of the <see cref="PairReach"/> sequence numbers before it (a call id used twice pairs by order, so an earlier call
+    /// left open takes the window's result, as over the whole session); when a call is then still open, the next
+    /// <see cref="PairReach"/> tool events after it; and the session's outcome evaluation events.</summary>
     /// <param name="store">The store.</param>
     /// <param name="sessionId">The session.</param>
     /// <param name="after">The sequence number the window starts after, or <see langword="null"/> for the first.</param>
@@ -25,11 +26,10 @@ internal static partial class SessionDetailPage
         var read = await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = after, Limit = SessionTimeline.MaxEvents + 1 }, cancellationToken).ConfigureAwait(false);
         var hasNext = read.Count > SessionTimeline.MaxEvents;
         var window = hasNext ? read.Take(SessionTimeline.MaxEvents).ToList() : read;
-        var (openCalls, orphanResults) = Unpaired(window);
 
         IReadOnlyList<SessionEvent> before = [];
         var allCalls = true;
-        if (orphanResults && after is { } start && window.Count > 0)
+        if (after is { } start && window.Any(e => e is ToolCallEvent or ToolResultEvent))
         {
             // Sequence numbers start at 1 as the library writes them: a reach that goes below it reads from the first.
             var from = start - PairReach;
@@ -38,41 +38,17 @@ internal static partial class SessionDetailPage
                 .Where(e => e.Sequence < window[0].Sequence)];
         }
 
-        IReadOnlyList<SessionEvent> next = [];
+        var pairs = SessionTimeline.ToolPairs([.. before, .. window]);
         var allResults = true;
-        if (openCalls && hasNext)
+        if (hasNext && window.Any(e => e is ToolCallEvent call && !pairs.ContainsKey(call.Sequence)))
         {
-            next = await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = window[^1].Sequence, Limit = PairReach, Types = s_toolTypes }, cancellationToken).ConfigureAwait(false);
+            var next = await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = window[^1].Sequence, Limit = PairReach, Types = s_toolTypes }, cancellationToken).ConfigureAwait(false);
             allResults = next.Count < PairReach;
+            pairs = SessionTimeline.ToolPairs([.. before, .. window, .. next]);
         }
 
         var outcome = await store.QueryEventsAsync(sessionId, s_outcome, cancellationToken).ConfigureAwait(false);
-        return new TimelineEvents(window, hasNext, SessionTimeline.ToolPairs([.. before, .. window, .. next]), allCalls, allResults, outcome);
-    }
-
-    // Whether the window has a call whose result is not in it after it, and a result whose call is not in it before it.
-    private static (bool OpenCalls, bool OrphanResults) Unpaired(IReadOnlyList<SessionEvent> window)
-    {
-        Dictionary<string, int>? open = null;
-        var orphans = false;
-        foreach (var e in window)
-        {
-            switch (e)
-            {
-                case ToolCallEvent call:
-                    open ??= new Dictionary<string, int>(StringComparer.Ordinal);
-                    open[call.CallId] = open.GetValueOrDefault(call.CallId) + 1;
-                    break;
-                case ToolResultEvent result when open is not null && open.GetValueOrDefault(result.CallId) > 0:
-                    open[result.CallId]--;
-                    break;
-                case ToolResultEvent:
-                    orphans = true;
-                    break;
-            }
-        }
-
-        return (open is not null && open.Values.Any(count => count > 0), orphans);
+        return new TimelineEvents(window, hasNext, pairs, allCalls, allResults, outcome);
     }
 }
 

@@ -9,8 +9,8 @@ namespace Dreaming.AgentView.Pages;
 /// sessions, its outcome iterations per criterion and its timeline of events.</summary>
 /// <remarks>Store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>), the window
 /// of <see cref="SessionTimeline.MaxEvents"/> events the timeline shows (after the event number the <c>after</c> query
-/// names), the tool events around it when it holds a call or result whose other half is outside it, and the session's
-/// outcome evaluation events (<see cref="ReadEventsAsync"/>): never all of a long session's events.</remarks>
+/// names), the tool events before it when a window after the first holds a call or result, the tool events after it
+/// when one of its calls is still open, and the session's outcome evaluation events (<see cref="ReadEventsAsync"/>): never all of a long session's events.</remarks>
 internal static partial class SessionDetailPage
 {
     /// <summary>Writes the page, or a 404 page naming the id.</summary>
