@@ -103,4 +103,28 @@ public sealed class SessionEventReadTests
         Assert.Equal("result #4002", Pair(await host.PageAsync("/dreaming/sessions/outside"), 1));
         Assert.Equal("no result recorded", Pair(await host.PageAsync("/dreaming/sessions/outside?after=2000"), 2_001));
     }
+
+    [Fact]
+    public async Task A_short_session_page_reads_its_events_once()
+    {
+        // A session that fits one window is read whole by the window's read: its outcome events and tool pairs are in it.
+        var store = new EventReadingStore();
+        await using var host = await AgentViewHost.StartAsync(services: services => services.Replace(ServiceDescriptor.Singleton<ITraceStore>(store)));
+        await store.Inner.SeedAsync(Full(
+            "s",
+            "task",
+            new ToolCallEvent { CallId = "c", ToolName = "t" },
+            new ToolResultEvent { CallId = "c", ToolName = "t", Result = "ok" },
+            new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = "refund" },
+            new OutcomeEvaluationEndedEvent { Iteration = 1, RubricId = "refund", Result = "satisfied", Score = 1, Threshold = 0.5, Passed = true },
+            new NoteEvent { Text = "done" }));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal(5, page.QuerySelectorAll("table.timeline tbody tr").Length);
+        Assert.NotNull(page.QuerySelector("table.outcome"));
+        Assert.Equal("result #2", Pair(page, 1));
+        var read = Assert.Single(store.Reads);
+        Assert.Equal(5, read.Count);
+    }
 }

@@ -16,7 +16,8 @@ internal static partial class SessionDetailPage
     /// to know whether another window follows); when a window after the first holds a tool call or result, the tool events
     /// of the <see cref="PairReach"/> sequence numbers before it (a call id used twice pairs by order, so an earlier call
     /// left open takes the window's result, as over the whole session); when a call is then still open, the next
-    /// <see cref="PairReach"/> tool events after it; and the session's outcome evaluation events.</summary>
+    /// <see cref="PairReach"/> tool events after it; and the session's outcome evaluation events (taken from the window
+    /// when it is the whole session).</summary>
     /// <param name="store">The store.</param>
     /// <param name="sessionId">The session.</param>
     /// <param name="after">The sequence number the window starts after, or <see langword="null"/> for the first.</param>
@@ -47,7 +48,11 @@ internal static partial class SessionDetailPage
             pairs = SessionTimeline.ToolPairs([.. before, .. window, .. next]);
         }
 
-        var outcome = await store.QueryEventsAsync(sessionId, s_outcome, cancellationToken).ConfigureAwait(false);
+        // A first window with no event after it is the whole session: its outcome events are in it (one read, as before
+        // windows were read, also for a store whose QueryEventsAsync is the interface's default).
+        IReadOnlyList<SessionEvent> outcome = (after is null or 0) && !hasNext
+            ? [.. window.Where(e => e is OutcomeEvaluationStartedEvent or OutcomeEvaluationEndedEvent)]
+            : await store.QueryEventsAsync(sessionId, s_outcome, cancellationToken).ConfigureAwait(false);
         return new TimelineEvents(window, hasNext, pairs, allCalls, allResults, outcome);
     }
 }
