@@ -179,4 +179,23 @@ public sealed class OutcomeIterationsTests
         Assert.Equal(["Passed", "not passed: a required criterion was not met"], Rows(page, "tfoot")[1]);
         Assert.All(page.QuerySelectorAll("table.outcome tbody th"), th => Assert.Null(th.GetAttribute("title")));
     }
+
+    [Fact]
+    public async Task Each_criterion_row_is_opened_in_the_markup_and_not_left_to_the_browser()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(Full(
+            "s",
+            "task",
+            Ended(1, "needs_revision", 1, false, new("order", "not_met", 0, null) { Weight = 0, Required = true, Kind = "contains" }, new("tone", "met", 1, null))));
+        using var client = host.Client();
+
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions/s", UriKind.Relative));
+
+        // A parser opens a row for a <th> found in a <tbody> (so the DOM looks right), but the markup must open it itself.
+        var start = body.IndexOf("<table class=\"outcome\">", StringComparison.Ordinal);
+        var tbody = body[body.IndexOf("<tbody>", start, StringComparison.Ordinal)..body.IndexOf("</tbody>", start, StringComparison.Ordinal)];
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(tbody, "<tr><th[ >]"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(tbody, "</tr>"));
+    }
 }

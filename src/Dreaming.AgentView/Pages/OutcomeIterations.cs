@@ -127,7 +127,7 @@ internal static class OutcomeIterations
         foreach (var criterion in rubric.CriterionIds.Take(MaxCriteria))
         {
             var definition = rubric.Definitions.GetValueOrDefault(criterion);
-            html.Raw("<th").Title(definition is null ? null : Describe(definition)).Raw("><code>").Text(criterion).Raw("</code>");
+            html.Raw("<tr><th").Title(definition is null ? null : Describe(definition)).Raw("><code>").Text(criterion).Raw("</code>");
             if (definition?.Required == true)
             {
                 html.Raw(" ").Element("span", "required", "criterion-tag required");
