@@ -98,7 +98,12 @@ internal static class ConformanceData
                 Score = 0.5,
                 Threshold = 0.75,
                 Aggregation = "minimum",
-                Criteria = [new CriterionVerdictRecord("content-1", "not_met", 0, "does not contain \"#W123\""), new CriterionVerdictRecord("content-3", "skipped", null, null)],
+                // One verdict says what its criterion counts for (a weight-0 gate), one does not (as recorded by earlier versions).
+                Criteria =
+                [
+                    new CriterionVerdictRecord("content-1", "not_met", 0, "does not contain \"#W123\"") { Weight = 0, Required = true, Kind = "contains" },
+                    new CriterionVerdictRecord("content-3", "skipped", null, null),
+                ],
                 GraderUsage = new SessionUsage { InputTokens = 300, OutputTokens = 40, ModelCalls = 1 },
             },
             new OutcomeEvaluationEndedEvent { Iteration = 2, RubricId = "refund-summary", Result = "failed", Error = "the agent failed" },
