@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dreaming.Tests;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -188,38 +189,11 @@ public sealed class DreamCrashTests : IDisposable
     private static long Events(string db, string type, string runId) =>
         SqliteFiles.Long(db, $"SELECT count(*) FROM webhook_events WHERE type = '{type}' AND body LIKE '%\"dream_run_id\":\"{runId}\"%'");
 
-    // 14 finished sessions of crash-agent, 8 of them failing the same way: enough for a dream to write a lesson.
+    // The shared seed: 14 finished sessions of crash-agent, 8 of them failing the same way (DreamCrashSessions).
     private static async Task<List<string>> SeedAsync(string db)
     {
         using var traces = new SqliteTraceStore(new SqliteTraceStoreOptions { ConnectionString = "Data Source=" + db });
-        var start = DateTimeOffset.UtcNow.AddDays(-1);
-        var sessions = new List<SessionWithEvents>();
-        for (var i = 0; i < 14; i++)
-        {
-            var fails = i < 8;
-            var id = $"s{i:D3}";
-            var error = "Error: payment amount does not add up, total is 120.00, requested 150.00";
-            List<SessionEvent> events =
-            [
-                new MessageEvent { Role = "user", Text = "Refund my order" },
-                new ToolCallEvent { CallId = "c1", ToolName = "refund", Arguments = "{\"amount\":150}" },
-                new ToolResultEvent { CallId = "c1", ToolName = "refund", IsError = fails, Result = fails ? error : "refunded", ErrorMessage = fails ? error : null },
-            ];
-            var started = start.AddMinutes(i);
-            sessions.Add(new SessionWithEvents(
-                new SessionRecord
-                {
-                    Id = id,
-                    AgentId = s_scope.Id,
-                    Task = "Refund order",
-                    Status = fails ? SessionStatus.Failed : SessionStatus.Completed,
-                    StartedAt = started,
-                    EndedAt = started.AddSeconds(30),
-                    Outcome = fails ? SessionOutcome.Failed() : SessionOutcome.Succeeded(),
-                },
-                events.Select((e, n) => e with { SessionId = id, Sequence = n + 1, Timestamp = started }).ToList()));
-        }
-
+        var sessions = DreamCrashSessions.Build(s_scope.Id);
         await traces.ImportAsync(sessions);
         return [.. sessions.Select(s => s.Session.Id).Order(StringComparer.Ordinal)];
     }
