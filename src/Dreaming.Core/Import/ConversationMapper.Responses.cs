@@ -90,26 +90,7 @@ internal sealed partial class ConversationMapper
             index++;
         }
 
-        long input = 0, output = 0, cached = 0, reasoning = 0;
-        if (response.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
-        {
-            if (usage.ValueKind != JsonValueKind.Object)
-            {
-                throw Malformed(Where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
-            }
-
-            input = TokenCount(usage, "input_tokens", Where);
-            output = TokenCount(usage, "output_tokens", Where);
-            if (usage.TryGetProperty("input_tokens_details", out var inputDetails) && inputDetails.ValueKind == JsonValueKind.Object)
-            {
-                cached = TokenCount(inputDetails, "cached_tokens", Where);
-            }
-
-            if (usage.TryGetProperty("output_tokens_details", out var outputDetails) && outputDetails.ValueKind == JsonValueKind.Object)
-            {
-                reasoning = TokenCount(outputDetails, "reasoning_tokens", Where);
-            }
-        }
+        var (input, output, cached, reasoning) = ResponseUsage(response, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details", Where);
 
         // An incomplete response's reason, else tool calls or a stop: Microsoft.Extensions.AI.OpenAI 10.11 gives the former
         // only to a response not streamed, the latter only to a streamed one (ResponsesWireTests.Answers).

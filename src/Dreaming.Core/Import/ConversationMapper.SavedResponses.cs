@@ -79,26 +79,7 @@ internal sealed partial class ConversationMapper
         _responseIndex = _messageCount;
         MapMessage(message, _responseIndex);
 
-        long input = 0, output = 0, cached = 0, reasoning = 0;
-        if (response.TryGetProperty("usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
-        {
-            if (usage.ValueKind != JsonValueKind.Object)
-            {
-                throw Malformed(Where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
-            }
-
-            input = TokenCount(usage, "prompt_tokens", Where);
-            output = TokenCount(usage, "completion_tokens", Where);
-            if (usage.TryGetProperty("prompt_tokens_details", out var promptDetails) && promptDetails.ValueKind == JsonValueKind.Object)
-            {
-                cached = TokenCount(promptDetails, "cached_tokens", Where);
-            }
-
-            if (usage.TryGetProperty("completion_tokens_details", out var completionDetails) && completionDetails.ValueKind == JsonValueKind.Object)
-            {
-                reasoning = TokenCount(completionDetails, "reasoning_tokens", Where);
-            }
-        }
+        var (input, output, cached, reasoning) = ResponseUsage(response, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details", Where);
 
         var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
         var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
@@ -210,5 +191,30 @@ internal sealed partial class ConversationMapper
 
         InsightIds.AddRange(ids);
         return true;
+    }
+
+    // A saved response's usage: Chat Completions names its counts prompt/completion_tokens, the Responses API
+    // input/output_tokens, each with its details object for cached and reasoning tokens. Absent or null is all 0.
+    private (long Input, long Output, long Cached, long Reasoning) ResponseUsage(JsonElement response, string inputName, string outputName, string inputDetailsName, string outputDetailsName, string where)
+    {
+        if (!response.TryGetProperty("usage", out var usage) || usage.ValueKind == JsonValueKind.Null)
+        {
+            return (0, 0, 0, 0);
+        }
+
+        if (usage.ValueKind != JsonValueKind.Object)
+        {
+            throw Malformed(where, $"has \"usage\" that is {JsonElementHelpers.Describe(usage.ValueKind)}, not an object");
+        }
+
+        var input = TokenCount(usage, inputName, where);
+        var output = TokenCount(usage, outputName, where);
+        var cached = usage.TryGetProperty(inputDetailsName, out var inputDetails) && inputDetails.ValueKind == JsonValueKind.Object
+            ? TokenCount(inputDetails, "cached_tokens", where)
+            : 0;
+        var reasoning = usage.TryGetProperty(outputDetailsName, out var outputDetails) && outputDetails.ValueKind == JsonValueKind.Object
+            ? TokenCount(outputDetails, "reasoning_tokens", where)
+            : 0;
+        return (input, output, cached, reasoning);
     }
 }
