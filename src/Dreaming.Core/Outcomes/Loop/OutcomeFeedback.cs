@@ -8,7 +8,8 @@ public static class OutcomeFeedback
 {
     /// <summary>Renders the gaps of an evaluation as text for the agent.</summary>
     /// <param name="evaluation">The evaluation.</param>
-    /// <returns>The feedback; one line a criterion not met, required ones first.</returns>
+    /// <returns>The feedback; one line a criterion not met, required ones first (marked <c>[required]</c>), report-only ones
+    /// (weight 0, not required) last, marked as not counting toward the score.</returns>
     public static string Render(RubricEvaluation evaluation)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
@@ -25,6 +26,11 @@ public static class OutcomeFeedback
             if (gap.Criterion.Required)
             {
                 text.Append("[required] ");
+            }
+            else if (gap.Criterion.Weight == 0)
+            {
+                // Weight 0 and not required: reported, never scored nor a gate, so the agent should not trade what counts for it.
+                text.Append("[report only: does not count toward the score] ");
             }
 
             text.Append(gap.Criterion.Text).Append(": ").Append(gap.Verdict == CriterionVerdict.NotMet ? "not met" : "partially met");
