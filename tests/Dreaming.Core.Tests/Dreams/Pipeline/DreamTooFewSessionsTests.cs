@@ -13,7 +13,7 @@ public class DreamTooFewSessionsTests
         // 2,500 finished sessions without an outcome and 3 running: the selection walks them all (no earlier dream, so each
         // may be new); the reason for too few reads only the newest 500 again (one page), and its message says it counted those.
         var scope = kind == "agent" ? MemoryScope.Agent("bot") : MemoryScope.Global;
-        var traces = new ReadCountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await traces.ImportAsync([.. Enumerable.Range(0, 2500).Select(i => new SessionWithEvents(Session($"u{i:D4}", i, SessionStatus.Completed), []))]);
         await traces.WriteAsync(new TraceWriteBatch([.. Enumerable.Range(0, 3).Select(i => Session($"r{i}", 3000 + i, SessionStatus.Running))], []));
         var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore());
@@ -29,7 +29,7 @@ public class DreamTooFewSessionsTests
     [Fact]
     public async Task Under_the_cap_the_reason_counts_every_session()
     {
-        var traces = new ReadCountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await traces.ImportAsync([.. Enumerable.Range(0, 500).Select(i => new SessionWithEvents(Session($"u{i:D4}", i, SessionStatus.Completed), []))]);
         var dreams = new DreamConsolidator(traces, new InMemoryMemoryStore(), new InMemoryDreamRunStore());
 
@@ -47,37 +47,4 @@ public class DreamTooFewSessionsTests
         StartedAt = s_start.AddSeconds(second),
         EndedAt = status == SessionStatus.Running ? null : s_start.AddSeconds(second + 1),
     };
-
-    /// <summary>An in-memory store that counts the sessions its queries return.</summary>
-    private sealed class ReadCountingTraceStore : ITraceStore
-    {
-        private readonly InMemoryTraceStore _inner = new();
-
-        public int Read { get; set; }
-
-        public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
-        {
-            var page = await _inner.QuerySessionsAsync(query, cancellationToken);
-            Read += page.Items.Count;
-            return page;
-        }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => _inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
-    }
 }

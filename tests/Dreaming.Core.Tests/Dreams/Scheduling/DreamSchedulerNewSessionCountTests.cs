@@ -14,7 +14,7 @@ public class DreamSchedulerNewSessionCountTests
     {
         // 300 old sessions, read; a thousand dreams listed, the oldest of them with its cursor on s290: a late session is
         // looked for only after it, so sessions s000-s289 can never be new again and need not be read at each poll.
-        var traces = new CountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await ImportAsync(traces, Enumerable.Range(0, 300).Select(i => Session($"s{i:D3}", i)));
         await ImportAsync(traces, [Session("new-1", 400), Session("new-2", 401)]);
         var scheduler = new DreamScheduler([Schedule(5)], Substitute.For<IDreamConsolidator>(), RunStore(ThousandRuns()), traces);
@@ -28,7 +28,7 @@ public class DreamSchedulerNewSessionCountTests
     [Fact]
     public async Task The_decision_is_unchanged_for_late_long_and_same_millisecond_sessions()
     {
-        var traces = new CountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await ImportAsync(traces, Enumerable.Range(0, 300).Select(i => Session($"s{i:D3}", i)));
         var runs = RunStore(ThousandRuns());
         var scheduler = new DreamScheduler([Schedule(4)], Substitute.For<IDreamConsolidator>(), runs, traces);
@@ -63,7 +63,7 @@ public class DreamSchedulerNewSessionCountTests
     {
         // Every run is listed: a session graded long after the dream passed it is new, however old, so the whole scope is
         // still read (no end-time bound).
-        var traces = new CountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await ImportAsync(traces, Enumerable.Range(0, 300).Select(i => Session($"s{i:D3}", i)));
         await ImportAsync(traces, [Session("graded-late", 1) with { Outcome = null }]);
         var runs = RunStore(ThousandRuns()[..10]);
@@ -187,38 +187,5 @@ public class DreamSchedulerNewSessionCountTests
         store.ListAsync(s_scope, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(call => newestFirst.Take(call.ArgAt<int>(1)).ToList());
         store.GetLastCompletedAsync(s_scope, Arg.Any<CancellationToken>()).Returns(newestFirst.FirstOrDefault());
         return store;
-    }
-
-    /// <summary>An in-memory store that counts the sessions its queries return.</summary>
-    private sealed class CountingTraceStore : ITraceStore
-    {
-        private readonly InMemoryTraceStore _inner = new();
-
-        public int Read { get; set; }
-
-        public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
-        {
-            var page = await _inner.QuerySessionsAsync(query, cancellationToken);
-            Read += page.Items.Count;
-            return page;
-        }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => _inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }

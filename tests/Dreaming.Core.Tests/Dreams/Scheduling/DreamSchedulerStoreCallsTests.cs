@@ -62,7 +62,7 @@ public class DreamSchedulerStoreCallsTests
         // a poll asks each count schedule's store for its last completed run and one page of sessions, and no more.
         var clock = new FakeTimeProvider(s_start.AddHours(1));
         var runs = new CountingRunStore(new InMemoryDreamRunStore(clock));
-        var traces = new PageCountingTraceStore();
+        var traces = new QueryCountingTraceStore();
         await traces.ImportAsync([Session("s1", 1), Session("s2", 2), Session("s3", 3)]);
         var team = MemoryScope.Team("billing");
         var scopes = new[] { s_scope, team, MemoryScope.Global };
@@ -142,37 +142,5 @@ public class DreamSchedulerStoreCallsTests
             Calls.Add(nameof(GetAsync));
             return base.GetAsync(runId, cancellationToken);
         }
-    }
-
-    /// <summary>An in-memory store that counts the pages of sessions it is asked for.</summary>
-    private sealed class PageCountingTraceStore : ITraceStore
-    {
-        private readonly InMemoryTraceStore _inner = new();
-
-        public int Pages { get; set; }
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
-        {
-            Pages++;
-            return _inner.QuerySessionsAsync(query, cancellationToken);
-        }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => _inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }
