@@ -50,7 +50,7 @@ public sealed class SqliteEndedIndexTests : IDisposable
 
         // An older build opens the file as it is (it looks only for its own ensured indexes, all there) and writes sessions
         // and their ends as it always did: SQLite keeps the new indexes up to date, and this build reads them.
-        InsertSessions(path, [Session("s-9", "agent-b", 9, ended: null)]);
+        SqliteFiles.InsertSessions(path, [Session("s-9", "agent-b", 9, ended: null)]);
         SqliteFiles.Execute(path, $"UPDATE sessions SET status = 1, ended_ms = {BaseTime.AddMinutes(30).ToUnixTimeMilliseconds()} WHERE id = 's-9'");
         using (var reopened = new SqliteTraceStore(path))
         {
@@ -90,43 +90,19 @@ public sealed class SqliteEndedIndexTests : IDisposable
             using var transaction = connection.BeginTransaction();
             foreach (var script in SqliteSchema.Migrations)
             {
-                Execute(connection, script, transaction);
+                SqliteFiles.Execute(connection, script, transaction);
             }
 
-            Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
-            Execute(connection, "CREATE INDEX ix_sessions_scope_started ON sessions (scope, started_ms, id);", transaction);
+            SqliteFiles.Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
+            SqliteFiles.Execute(connection, "CREATE INDEX ix_sessions_scope_started ON sessions (scope, started_ms, id);", transaction);
             transaction.Commit();
         }
 
-        InsertSessions(
+        SqliteFiles.InsertSessions(
             path,
             [
                 Session("s-0", "agent-a", 0, 1), Session("s-1", "agent-b", 1, 2), Session("s-2", "agent-a", 2, 10),
                 Session("s-3", "agent-b", 3, 4), Session("s-4", "agent-a", 4, 5), Session("s-5", "agent-a", 5, 6),
             ]);
-    }
-
-    private static void InsertSessions(string path, SessionRecord[] sessions)
-    {
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var transaction = connection.BeginTransaction();
-        using var insert = SqliteRows.CreateInsertSession(connection);
-        insert.Transaction = transaction;
-        foreach (var session in sessions)
-        {
-            SqliteRows.BindSession(insert, session);
-            insert.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

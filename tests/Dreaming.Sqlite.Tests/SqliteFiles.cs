@@ -25,4 +25,30 @@ internal static class SqliteFiles
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Inserts sessions as the store's own rows would hold them, in one transaction, without opening a store.</summary>
+    public static void InsertSessions(string path, SessionRecord[] sessions)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = SqliteRows.CreateInsertSession(connection);
+        insert.Transaction = transaction;
+        foreach (var session in sessions)
+        {
+            SqliteRows.BindSession(insert, session);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Runs a statement inside a transaction the caller holds.</summary>
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 }

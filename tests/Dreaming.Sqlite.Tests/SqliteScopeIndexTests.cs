@@ -60,7 +60,7 @@ public sealed class SqliteScopeIndexTests : IDisposable
         Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
 
         // Rows written as a build without the index writes them are indexed by SQLite all the same.
-        InsertSessions(path, [Session("s-9", "billing", 9)]);
+        SqliteFiles.InsertSessions(path, [Session("s-9", "billing", 9)]);
         using (var reopened = new SqliteTraceStore(path))
         {
             var page = await reopened.QuerySessionsAsync(new SessionQuery { Scope = "billing", Order = SessionOrder.NewestFirst, PageSize = 2 });
@@ -82,7 +82,7 @@ public sealed class SqliteScopeIndexTests : IDisposable
         {
             var path = _folder.File($"race-{round}.db");
             WriteCurrentSchemaWithoutTheIndex(path);
-            InsertSessions(path, Enumerable.Range(100, 2000).Select(i => Session($"s-{i}", i % 2 == 0 ? "billing" : "support", i)).ToArray());
+            SqliteFiles.InsertSessions(path, Enumerable.Range(100, 2000).Select(i => Session($"s-{i}", i % 2 == 0 ? "billing" : "support", i)).ToArray());
             SqliteFiles.Scalar(path, "PRAGMA journal_mode = WAL;");
             Assert.Equal(0, IndexCount(path));
 
@@ -106,7 +106,7 @@ public sealed class SqliteScopeIndexTests : IDisposable
             {
                 for (var i = 0; i < 20; i++)
                 {
-                    InsertSessions(path, [Session($"old-{round}-{i}", "billing", 5000 + i)]);
+                    SqliteFiles.InsertSessions(path, [Session($"old-{round}-{i}", "billing", 5000 + i)]);
                 }
             }));
 
@@ -169,37 +169,13 @@ public sealed class SqliteScopeIndexTests : IDisposable
             using var transaction = connection.BeginTransaction();
             foreach (var script in SqliteSchema.Migrations)
             {
-                Execute(connection, script, transaction);
+                SqliteFiles.Execute(connection, script, transaction);
             }
 
-            Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
+            SqliteFiles.Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
             transaction.Commit();
         }
 
-        InsertSessions(path, [Session("s-0", "billing", 0), Session("s-1", "support", 1), Session("s-2", "billing", 2), Session("s-3", null, 3), Session("s-4", "billing", 4), Session("s-5", "Billing", 5)]);
-    }
-
-    private static void InsertSessions(string path, SessionRecord[] sessions)
-    {
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var transaction = connection.BeginTransaction();
-        using var insert = SqliteRows.CreateInsertSession(connection);
-        insert.Transaction = transaction;
-        foreach (var session in sessions)
-        {
-            SqliteRows.BindSession(insert, session);
-            insert.ExecuteNonQuery();
-        }
-
-        transaction.Commit();
-    }
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        SqliteFiles.InsertSessions(path, [Session("s-0", "billing", 0), Session("s-1", "support", 1), Session("s-2", "billing", 2), Session("s-3", null, 3), Session("s-4", "billing", 4), Session("s-5", "Billing", 5)]);
     }
 }
