@@ -18,9 +18,7 @@ public class PostgresActiveMemoryBenchmarks
     private const int Reads = 200;
     private const int Insights = 20;
 
-    private readonly string _connectionString = Environment.GetEnvironmentVariable("DREAMING_TEST_POSTGRES") is { Length: > 0 } value
-        ? value
-        : "Host=127.0.0.1;Port=54329;Username=dreaming;Database=postgres";
+    private readonly string _connectionString = PostgresBenchmarkServer.ConnectionString;
 
     private readonly string _schema = "bench_memory_" + Guid.NewGuid().ToString("N")[..12];
     private readonly MemoryScope _scope = MemoryScope.Agent("bench-agent");

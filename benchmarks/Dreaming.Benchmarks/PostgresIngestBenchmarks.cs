@@ -20,9 +20,7 @@ public class PostgresIngestBenchmarks
     private const int Sessions = 1000;
     private const int Events = 20;
 
-    private readonly string _connectionString = Environment.GetEnvironmentVariable("DREAMING_TEST_POSTGRES") is { Length: > 0 } value
-        ? value
-        : "Host=127.0.0.1;Port=54329;Username=dreaming;Database=postgres";
+    private readonly string _connectionString = PostgresBenchmarkServer.ConnectionString;
 
     private readonly string _storeSchema = "bench_store_" + Guid.NewGuid().ToString("N")[..12];
     private readonly string _rawSchema = "bench_raw_" + Guid.NewGuid().ToString("N")[..12];
