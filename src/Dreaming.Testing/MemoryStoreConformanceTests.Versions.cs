@@ -169,6 +169,7 @@ public abstract partial class MemoryStoreConformanceTests
             ([Lesson("i1") with { Evidence = [new InsightEvidence("")] }], "session id"),
             ([Lesson("i1") with { Triggers = new InsightTriggers { Tools = [""] } }], "trigger"),
             ([Lesson("ins-\uD800")], "unpaired surrogate"),
+            ([Lesson("ins-a] b")], "holding \"] \" at index 5"),
             ([null!], "null"),
         ];
 

@@ -9,6 +9,9 @@ namespace Dreaming;
 public sealed record Insight
 {
     /// <summary>Gets the stable id, unique within a version.</summary>
+    /// <remarks>Stores refuse an id that is blank, is not Unicode text, holds a control character or line break, or holds
+    /// <c>"] "</c>: the agent is shown each insight as <c>- [id] text</c> on a line of its own
+    /// (<see cref="MemoryProposal.Validate(MemoryVersion?)"/>).</remarks>
     public required string Id { get; init; }
 
     /// <summary>Gets what the insight tells the agent.</summary>

@@ -8,6 +8,9 @@ public sealed record MemoryProposal
     /// <summary>The most missing insight ids a message lists.</summary>
     private const int MaxListedIds = 10;
 
+    /// <summary>What ends an insight's id in the memory shown to the agent (<c>- [id] text</c>): no id may hold it.</summary>
+    private const string IdEnd = "] ";
+
     /// <summary>Gets the scope whose memory this is.</summary>
     public required MemoryScope Scope { get; init; }
 
@@ -92,6 +95,8 @@ public sealed record MemoryProposal
             _ when UnpairedSurrogates.IndexOf(insight.Id) >= 0 => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
             _ when ControlCharacterIn(insight.Id) is int at =>
                 string.Create(CultureInfo.InvariantCulture, $"has an id with the control character or line break U+{(int)insight.Id[at]:X4} at index {at} (the id is shown to the agent as [id] on one line of its memory, and cited back)"),
+            _ when insight.Id.IndexOf(IdEnd, StringComparison.Ordinal) is >= 0 and var end =>
+                string.Create(CultureInfo.InvariantCulture, $"has an id holding \"] \" at index {end} (the id is shown to the agent as \"- [id] text\", so a logged request could not tell where it ends)"),
             _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",
             _ when insight.Scope != Scope => $"belongs to scope {insight.Scope?.ToString() ?? "(none)"}, not to the version's scope {Scope}",
             _ when !Enum.IsDefined(insight.Kind) => $"has an undefined kind ({(int)insight.Kind})",

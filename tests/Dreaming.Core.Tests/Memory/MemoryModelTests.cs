@@ -187,6 +187,21 @@ public class MemoryModelTests
         Assert.Contains($"U+{(int)id[at]:X4} at index {at}", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ins-a] b", 5)]
+    [InlineData("] ins-a", 0)]
+    [InlineData("a]] b", 2)]
+    public void An_insight_id_holding_the_end_of_an_id_in_the_memory_is_refused_naming_it(string id, int at)
+    {
+        // The memory shows each insight as "- [id] text": a logged request read back (the import) takes the id up to the
+        // first "] ", so "ins-a] b" was read as "ins-a" and the session credited an insight it was never given.
+        var proposal = new MemoryProposal { Scope = Bot, Author = MemoryAuthor.Person("p"), Insights = [Insight("ok"), Insight(id)] };
+
+        var error = Assert.Throws<ArgumentException>(() => proposal.Validate(null));
+
+        Assert.Contains($"Insights[1] ('{id}') has an id holding \"] \" at index {at}", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_store_refuses_a_proposal_whose_insight_id_holds_a_line_break_and_writes_nothing()
     {

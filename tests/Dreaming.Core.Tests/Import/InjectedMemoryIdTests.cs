@@ -1,0 +1,67 @@
+using System.Text.Json;
+using static Dreaming.Core.Tests.Import.ImportTestData;
+
+namespace Dreaming.Core.Tests.Import;
+
+/// <summary>The ids of the memory UseDreaming() injected, read back from a logged request: every id a store accepts comes
+/// back whole.</summary>
+public sealed class InjectedMemoryIdTests
+{
+    private static readonly MemoryScope s_bot = MemoryScope.Agent("bot");
+
+    // Ids a person may give by hand through IMemoryStore: brackets, spaces and the memory's own markers in them.
+    private static readonly string[] s_hostileIds =
+        ["a]b", "x]", "[x", " lead", "trail ", "ins-[1]", "a ]b", "- [y", "ünï-💡", "ins-a] b", "] z", "q]] r"];
+
+    [Fact]
+    public async Task Every_id_a_store_accepts_reads_back_whole_from_the_rendered_memory_and_is_credited_when_cited()
+    {
+        // "- [id] text": an id was read up to the first "] ", so a store that kept "ins-a] b" had the import record
+        // "ins-a", an insight the session was never given (and the real one never credited). Such an id is refused now.
+        var store = new InMemoryMemoryStore();
+        var accepted = new List<string>();
+        foreach (var id in s_hostileIds)
+        {
+            try
+            {
+                await store.ProposeAsync(new MemoryProposal { Scope = s_bot, Author = MemoryAuthor.Person("p"), Insights = [Lesson(id)] });
+                accepted.Add(id);
+            }
+            catch (ArgumentException ex)
+            {
+                Assert.Contains("\"] \"", ex.Message, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(s_hostileIds.Where(id => !id.Contains("] ", StringComparison.Ordinal)), accepted);
+        var version = await store.ProposeAsync(new MemoryProposal { Scope = s_bot, Author = MemoryAuthor.Person("p"), Insights = [.. accepted.Select(Lesson)] });
+        await store.ApproveAsync(version.Id, MemoryAuthor.Person("p"));
+        var memory = InsightRanker.Render((await store.GetActiveVersionAsync(s_bot))!, "task", [], tokenBudget: 4000)!;
+        Assert.Equal(accepted, memory.InsightIds);
+
+        var session = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "system", "content": "You are a bot." },
+              { "role": "system", "content": {{Json(memory.Text)}} },
+              { "role": "user", "content": "Hi" },
+              { "role": "assistant", "content": "Done, as [a]b] and [ünï-💡] say." } ] }
+            """);
+
+        Assert.Equal(accepted, session.Session.InsightIds);
+        Assert.Equal(["a]b", "ünï-💡"], session.Events.OfType<InsightsCitedEvent>().Single().InsightIds);
+    }
+
+    private static Insight Lesson(string id) => new()
+    {
+        Id = id,
+        Kind = InsightKind.Lesson,
+        Text = "Lesson " + id.Trim() + ".",
+        Scope = s_bot,
+        Status = InsightStatus.Active,
+        Source = InsightSource.Human,
+        CreatedAt = Now,
+        UpdatedAt = Now,
+    };
+
+    private static string Json(string text) => JsonSerializer.Serialize(text);
+}
