@@ -15,7 +15,7 @@ internal sealed partial class ConversationMapper
     /// <summary>Gets what is told of a <see cref="CostOf"/> that throws or prices below 0, or <see langword="null"/>.</summary>
     public Action<ModelCallUsage, Exception>? PricingFailed { get; init; }
 
-    /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order.</summary>
+    /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order, each once.</summary>
     public List<string> InsightIds { get; } = [];
 
     // The insights of that memory the answers cite, each once, in the order they are first cited; null: none.
@@ -175,6 +175,8 @@ internal sealed partial class ConversationMapper
     }
 
     // The ids of the insight lines from lineStart to the end, noted when every line is one; false (none noted) otherwise.
+    // Each id is noted once, as a live session's memory.injected lists it once: a request that holds the memory twice (a
+    // history saved with it, and given it again) was given each insight once.
     private bool NoteMemoryIds(string text, int lineStart)
     {
         var ids = new List<string>();
@@ -189,7 +191,14 @@ internal sealed partial class ConversationMapper
             ids.Add(line[3..end].ToString());
         }
 
-        InsightIds.AddRange(ids);
+        foreach (var id in ids)
+        {
+            if (!InsightIds.Contains(id))
+            {
+                InsightIds.Add(id);
+            }
+        }
+
         return true;
     }
 

@@ -65,6 +65,27 @@ public sealed class InjectedMemoryImportTests
     }
 
     [Fact]
+    public async Task An_id_given_twice_is_recorded_once_as_a_live_session_records_what_it_was_given()
+    {
+        // A history saved after a call (the memory message with it) and sent again is given the memory a second time: the
+        // request holds it twice. Live, memory.injected lists each insight once (InsightRanker gives an id once).
+        var first = InsightRanker.Header + "\n- [ins-refund] A refund needs a photo first.\n- [ins-brief] Keep answers short.";
+        var second = InsightRanker.SharedHeader + "\n- [ins-brief] Keep answers short.\n- [ins-global] Be polite.\n- [ins-brief] Keep answers short.";
+        var session = await ReadOneAsync($$"""
+            { "messages": [
+              { "role": "system", "content": {{Json(first)}} },
+              { "role": "user", "content": "Refund 42." },
+              { "role": "assistant", "content": "Sure [ins-brief]." },
+              { "role": "system", "content": {{Json(second)}} },
+              { "role": "user", "content": "And 43?" },
+              { "role": "assistant", "content": "Same [ins-brief] [ins-global]." } ] }
+            """);
+
+        Assert.Equal(["ins-refund", "ins-brief", "ins-global"], session.Session.InsightIds);
+        Assert.Equal(["ins-brief", "ins-global"], session.Events.OfType<InsightsCitedEvent>().Single().InsightIds);
+    }
+
+    [Fact]
     public async Task Without_the_memory_an_answer_citing_ids_records_no_citation()
     {
         var session = await ReadOneAsync("""{ "messages": [ { "role": "user", "content": "Refund 42." }, { "role": "assistant", "content": "Done [ins-refund]." } ] }""");
