@@ -93,7 +93,9 @@ internal sealed partial class ConversationMapper
         var (input, output, cached, reasoning) = ResponseUsage(response, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details", Where);
 
         // An incomplete response's reason, else tool calls or a stop: Microsoft.Extensions.AI.OpenAI 10.11 gives the former
-        // only to a response not streamed, the latter only to a streamed one (ResponsesWireTests.Answers).
+        // only to a response not streamed, the latter only to a streamed one (ResponsesWireTests.Answers). A response that
+        // did not complete (failed, cancelled, still queued or in progress, incomplete without a reason) has none: it was
+        // no turn the model ended, and recorded "stop" it read as one.
         var incomplete = response.TryGetProperty("incomplete_details", out var details) && details.ValueKind == JsonValueKind.Object
             ? JsonElementHelpers.GetNonBlankString(details, "reason")
             : null;
@@ -102,7 +104,7 @@ internal sealed partial class ConversationMapper
             "max_output_tokens" => "length",
             "content_filter" => "content_filter",
             { } other => contentFilter(other),
-            null when JsonElementHelpers.GetNonBlankString(response, "status") is "failed" or "cancelled" => null,
+            null when JsonElementHelpers.GetNonBlankString(response, "status") is { } status && status != "completed" => null,
             null => hasCalls ? "tool_calls" : "stop",
         };
         var modelId = JsonElementHelpers.GetNonBlankString(response, "model");

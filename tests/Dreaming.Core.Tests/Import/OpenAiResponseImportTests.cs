@@ -104,6 +104,13 @@ public sealed class OpenAiResponseImportTests
     [InlineData("\"status\": \"incomplete\", \"incomplete_details\": { \"reason\": \"max_output_tokens\" }", "length")]
     [InlineData("\"status\": \"incomplete\", \"incomplete_details\": { \"reason\": \"content_filter\" }", "content_filter")]
     [InlineData("\"status\": \"failed\"", null)]
+    // Not finished (a background response polled, a log written mid-stream), or cut off without a reason: no stop, as
+    // Microsoft.Extensions.AI.OpenAI gives such a response none; they were recorded "stop", a turn the model ended.
+    [InlineData("\"status\": \"in_progress\"", null)]
+    [InlineData("\"status\": \"queued\"", null)]
+    [InlineData("\"status\": \"incomplete\"", null)]
+    [InlineData("\"status\": \"incomplete\", \"incomplete_details\": null", null)]
+    [InlineData("\"status\": null", "stop")]
     public async Task A_Responses_API_responses_finish_reason_is_its_status_as_UseDreaming_records_it(string status, string? recorded)
     {
         var session = await ReadOneAsync($$"""
