@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -10,6 +11,9 @@ internal sealed partial class ConversationMapper
 {
     // The characters of a failed code run's stderr its tool error keeps: the end, where a traceback's error is.
     private const int MaxStderrExcerpt = 500;
+
+    // The characters of a return code that is no whole number of a long a tool error keeps.
+    private const int MaxNumberText = 24;
 
     private static readonly SearchValues<char> s_identifierCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 
@@ -200,10 +204,14 @@ internal sealed partial class ConversationMapper
         // type, and the end of its stderr, where the error usually is, as the error.
         // A code written as a float (1.0) is that code. The type is the ErrorType mining groups failures by, stored unfiltered:
         // kept only when it is an identifier, as Anthropic's are, never text of any length or kind from the log.
+        // A code beyond a double (1e400) or below its smallest (1e-400, which reads as 0) is not 0 either: it is told by the
+        // digits the log has, and written as it has them, cut when long.
         if (content.ValueKind == JsonValueKind.Object && content.TryGetProperty("return_code", out var returnCode)
-            && returnCode.ValueKind == JsonValueKind.Number && returnCode.TryGetDouble(out var exitCode) && exitCode != 0)
+            && returnCode.ValueKind == JsonValueKind.Number && !IsZero(returnCode))
         {
-            var code = Math.Abs(exitCode) < 1e15 && exitCode == Math.Round(exitCode) ? Invariant($"{(long)exitCode}") : returnCode.GetRawText();
+            var code = returnCode.TryGetDouble(out var exitCode) && exitCode != 0 && Math.Abs(exitCode) < 1e15 && exitCode == Math.Round(exitCode)
+                ? Invariant($"{(long)exitCode}")
+                : NumberText(returnCode);
             var stderr = content.TryGetProperty("stderr", out var errors) && errors.ValueKind == JsonValueKind.String ? errors.GetString()!.TrimEnd() : string.Empty;
             var message = "return code " + code + (stderr.Length == 0 ? string.Empty : ": " + StderrExcerpt(stderr));
             var runType = JsonElementHelpers.GetNonBlankString(content, "type");
@@ -229,6 +237,32 @@ internal sealed partial class ConversationMapper
         }
 
         return (CompactJson(content), false, null, null);
+    }
+
+    // Whether a JSON number is 0: no digit of its mantissa (before an exponent) is other than 0.
+    private static bool IsZero(JsonElement number)
+    {
+        foreach (var b in JsonMarshal.GetRawUtf8Value(number))
+        {
+            if (b is (byte)'e' or (byte)'E')
+            {
+                break;
+            }
+
+            if (b is >= (byte)'1' and <= (byte)'9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A number as the log writes it (ASCII), its first MaxNumberText characters and an ellipsis when longer.
+    private static string NumberText(JsonElement number)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(number);
+        return raw.Length <= MaxNumberText ? Encoding.ASCII.GetString(raw) : Encoding.ASCII.GetString(raw[..MaxNumberText]) + "…";
     }
 
     // Up to 64 ASCII letters, digits and underscores, as the block and content types of the API are.

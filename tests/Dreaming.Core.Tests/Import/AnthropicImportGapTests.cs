@@ -172,6 +172,14 @@ public sealed class AnthropicImportGapTests
     [InlineData("2e0", true, "return code 2: boom")]
     [InlineData("0.0", false, null)]
     [InlineData("-1.0", true, "return code -1: boom")]
+    // Beyond a double (its reader said "not a number", and the failed run was imported as one that passed), or below its
+    // smallest: a code that is not 0 all the same, written as the log has it, cut when long.
+    [InlineData("1e400", true, "return code 1e400: boom")]
+    [InlineData("-1e400", true, "return code -1e400: boom")]
+    [InlineData("1e-400", true, "return code 1e-400: boom")]
+    [InlineData("123456789012345678901234567890", true, "return code 123456789012345678901234…: boom")]
+    [InlineData("0e400", false, null)]
+    [InlineData("-0.000E-7", false, null)]
     public async Task A_return_code_written_as_a_float_is_read_as_its_number(string returnCode, bool isError, string? errorMessage)
     {
         var session = await ReadOneAsync($$"""
