@@ -47,6 +47,12 @@ internal sealed partial class ConversationMapper
                     {
                         (notes ??= []).Add(note);
                     }
+                    else if (UnknownPartName(part) is { } unknown)
+                    {
+                        // Another vendor's part, or a newer API's: noted by its type and counted, as the Anthropic reader
+                        // notes a block it does not know, never its content.
+                        (notes ??= []).Add(UnknownBlockNote(unknown));
+                    }
                 }
 
                 var text = string.Join('\n', parts);
@@ -66,8 +72,32 @@ internal sealed partial class ConversationMapper
         _ => null,
     };
 
+    // The name a part of a type this reader does not know is noted by: its "type", or, without one (Amazon Bedrock's
+    // { "image": … }), its first property's name; null for a known part (a text part whose text is null, say) and for
+    // anything but an object with a property.
+    private static string? UnknownPartName(JsonElement part)
+    {
+        if (part.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (part.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String)
+        {
+            var name = type.GetString();
+            return string.IsNullOrWhiteSpace(name) || IsOpenAiPart(name) ? null : name;
+        }
+
+        foreach (var property in part.EnumerateObject())
+        {
+            return string.IsNullOrWhiteSpace(property.Name) ? null : property.Name;
+        }
+
+        return null;
+    }
+
     // A part that is an image (image_url, input_image), audio (input_audio) or a file (file, input_file); null for other
-    // parts, which are dropped as before.
+    // parts.
     private static string? PartNote(JsonElement part)
     {
         if (part.ValueKind != JsonValueKind.Object || JsonElementHelpers.GetNonBlankString(part, "type") is not { } type)
