@@ -39,7 +39,8 @@ internal sealed partial class ConversationMapper
 
     // A Responses API request's input item that is no message, as the client sends a tool round back: a function_call is a
     // call, as in the output; a function_call_output the result of its call_id (a string, or parts read as a message's
-    // content); the other items (reasoning, the hosted tools' calls, an item_reference) are not recorded, as in the output.
+    // content); the other tools' items are their calls and results (MapToolItem); reasoning and an item_reference are not
+    // recorded, as in the output.
     private void MapResponsesInputItem(JsonElement item, string type, int index)
     {
         switch (type)
@@ -53,12 +54,15 @@ internal sealed partial class ConversationMapper
                 var output = item.TryGetProperty("output", out var value) && value.ValueKind != JsonValueKind.Null ? ReadContent(value, "output", index).Text : null;
                 AddToolResult(answered, toolName: null, output, flaggedAsError: false);
                 break;
+            default:
+                MapToolItem(item, type, index, Invariant($"call-{index}"));
+                break;
         }
     }
 
     // The output items in order: a message item as an assistant message (output_text and refusal parts), a function_call
-    // as a call (its arguments a JSON string, as a Chat Completions call's); reasoning and the hosted tools' items are not
-    // recorded. Then a model.response with the model, id, finish reason and usage.
+    // as a call (its arguments a JSON string, as a Chat Completions call's), the other tools' items their calls and results
+    // (MapToolItem); reasoning is not recorded. Then a model.response with the model, id, finish reason and usage.
     private void MapResponsesResponse(JsonElement response)
     {
         const string Where = "response";
@@ -84,6 +88,9 @@ internal sealed partial class ConversationMapper
                     var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? Invariant($"call-response-{index}");
                     AddToolCall(callId, item, _responseIndex, Invariant($"output item {index}, a function_call,"));
                     hasCalls = true;
+                    break;
+                case { } other:
+                    MapToolItem(item, other, _responseIndex, Invariant($"call-response-{index}"));
                     break;
             }
 

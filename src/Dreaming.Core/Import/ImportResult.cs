@@ -26,7 +26,7 @@ public sealed record ImportResult
     public long ToolErrors { get; init; }
 
     /// <summary>Gets the number of content blocks of types this version does not know in the sessions read, each imported as a
-    /// note naming its type, never its content.</summary>
+    /// note naming its type, never its content, and of Responses API items of types it does not know, which are not imported.</summary>
     public long UnknownBlocks { get; init; }
 
     /// <summary>Gets the malformed elements that were skipped (only with <see cref="ImportErrorHandling.SkipMalformed"/>).</summary>

@@ -15,7 +15,8 @@ public sealed record ImportedSession
     public SessionWithEvents? Session { get; init; }
 
     /// <summary>Gets how many content blocks of types this version does not know the session holds, each imported as a note
-    /// naming its type (Anthropic Messages logs of a newer SDK, another vendor's content parts).</summary>
+    /// naming its type (Anthropic Messages logs of a newer SDK, another vendor's content parts), and Responses API items of
+    /// types it does not know, which are not imported.</summary>
     public int UnknownBlocks { get; init; }
 
     /// <summary>Gets why the element could not be read, or <see langword="null"/> when it was.</summary>

@@ -20,9 +20,9 @@ public sealed class TauBenchImportTests(ITestOutputHelper output)
 
         var result = await new SessionImporter(store).ImportFileAsync(path, options);
 
-        output.WriteLine($"imported {result.Imported} sessions, {result.Events} events, {result.ToolCalls} tool calls, {result.ToolErrors} tool errors");
+        output.WriteLine($"imported {result.Imported} sessions, {result.Events} events, {result.ToolCalls} tool calls, {result.ToolErrors} tool errors, {result.UnknownBlocks} unknown blocks");
         Assert.Equal((200, 200), (result.Sessions, result.Imported));
-        Assert.Equal((1164L, 73L), (result.ToolCalls, result.ToolErrors));
+        Assert.Equal((5398L, 1164L, 73L, 0L), (result.Events, result.ToolCalls, result.ToolErrors, result.UnknownBlocks));
         Assert.Equal(84, store.Sessions.Count(s => s.Session.Outcome?.Label == SessionOutcome.Success));
         Assert.Empty(result.Errors);
     }

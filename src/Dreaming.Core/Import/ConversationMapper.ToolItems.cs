@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Dreaming;
+
+/// <summary>The Responses API's items of tools other than functions: those OpenAI runs (web search, file search, code
+/// interpreter, image generation, MCP), whose item holds the call and its outcome, and those the client runs (computer
+/// use, the shell tools, custom tools), whose result is an <c>…_output</c> item of the next request.</summary>
+internal sealed partial class ConversationMapper
+{
+    // The fields of a tool's item that are not its call's arguments: bookkeeping, and the outcome a hosted tool's item holds.
+    private static readonly HashSet<string> s_notArguments = new(StringComparer.Ordinal)
+    {
+        "type", "id", "call_id", "status", "name", "arguments", "output", "outputs", "result", "results", "error", "tools", "approval_request_id",
+    };
+
+    /// <summary>Maps a Responses API item that is no message, function call or function call output, in a request's input
+    /// or a response's output: a tool's call (and its result, when the item holds it) or a client-run tool's result; the
+    /// items that are no tool's are not recorded (reasoning, as live), and one of a type this version does not know is
+    /// counted in <see cref="UnknownBlocks"/>.</summary>
+    private void MapToolItem(JsonElement item, string type, int index, string fallbackCallId)
+    {
+        switch (type)
+        {
+            case "reasoning" or "item_reference" or "mcp_approval_request" or "mcp_approval_response" or "message":
+                break;
+            case "mcp_list_tools":
+            case not null when type.EndsWith("_call", StringComparison.Ordinal):
+                MapToolCallItem(item, type, index, fallbackCallId);
+                break;
+            case not null when type.EndsWith("_call_output", StringComparison.Ordinal):
+                var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? throw Malformed(index, "is " + ItemArticle(type) + " without \"call_id\"");
+                AddToolResult(callId, toolName: null, ToolOutputText(item, index), flaggedAsError: JsonElementHelpers.GetNonBlankString(item, "status") is "failed" or "incomplete");
+                break;
+            default:
+                UnknownBlocks++;
+                break;
+        }
+    }
+
+    // The call: by its call_id (a tool the client runs) or its id, named by its "name" (an MCP or custom tool) or its type
+    // without "_call"; its arguments a JSON string (an MCP call's, read as a function call's) or the item's other fields as
+    // compact JSON. A tool OpenAI ran (no call_id) that is no longer running also has its result: failed or incomplete by
+    // its status, or by an "error".
+    private void MapToolCallItem(JsonElement item, string type, int index, string fallbackCallId)
+    {
+        var clientRun = JsonElementHelpers.GetNonBlankString(item, "call_id") is not null;
+        var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? fallbackCallId;
+        var name = JsonElementHelpers.GetNonBlankString(item, "name") ?? (type.EndsWith("_call", StringComparison.Ordinal) ? type[..^"_call".Length] : type);
+        if (item.TryGetProperty("arguments", out _))
+        {
+            AddToolCall(callId, item, index, ItemArticle(type));
+        }
+        else
+        {
+            AddToolCall(callId, name, OtherFields(item));
+        }
+
+        var status = JsonElementHelpers.GetNonBlankString(item, "status");
+        if (clientRun || status is not (null or "completed" or "failed" or "incomplete"))
+        {
+            return;
+        }
+
+        item.TryGetProperty("error", out var error);
+        var errorMessage = error.ValueKind switch
+        {
+            JsonValueKind.String when !string.IsNullOrWhiteSpace(error.GetString()) => error.GetString(),
+            JsonValueKind.Object => JsonElementHelpers.GetNonBlankString(error, "message") ?? CompactJson(error),
+            _ when status is "failed" or "incomplete" => type + " " + status,
+            _ => null,
+        };
+        AddToolResult(callId, name, HostedToolResult(item), errorMessage is not null, errorMessage: errorMessage);
+    }
+
+    // What a hosted tool's item holds of its outcome: an MCP call's output, the code interpreter's logs (and a note of each
+    // image), the files a search found, the pages a web search read, a note of a generated image (never its base64), the
+    // tools an MCP server listed; null when none.
+    private static string? HostedToolResult(JsonElement item)
+    {
+        if (item.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.String)
+        {
+            return output.GetString();
+        }
+
+        if (item.TryGetProperty("result", out var image) && image.ValueKind == JsonValueKind.String)
+        {
+            var format = JsonElementHelpers.GetNonBlankString(item, "output_format");
+            return AttachmentNote.Of(format is null ? "image" : "image/" + format, Base64Length(RawString(image)), null, null, null);
+        }
+
+        var lines = new List<string>();
+        if (item.TryGetProperty("outputs", out var outputs) && outputs.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var part in outputs.EnumerateArray().Where(static p => p.ValueKind == JsonValueKind.Object))
+            {
+                if (JsonElementHelpers.GetNonBlankString(part, "logs") is { } logs)
+                {
+                    lines.Add(logs);
+                }
+                else if (part.TryGetProperty("url", out var url))
+                {
+                    lines.Add(NoteOf(url, "image", name: null, fileId: null));
+                }
+            }
+        }
+
+        AddEach(lines, item, "results", static r => JsonElementHelpers.GetNonBlankString(r, "filename") ?? JsonElementHelpers.GetNonBlankString(r, "file_id"));
+        AddEach(lines, item, "tools", static t => JsonElementHelpers.GetNonBlankString(t, "name"));
+        if (item.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.Object)
+        {
+            AddEach(lines, action, "sources", static s => JsonElementHelpers.GetNonBlankString(s, "url"));
+        }
+
+        return lines.Count == 0 ? null : string.Join('\n', lines);
+    }
+
+    // One line for each object of an array property that has a value.
+    private static void AddEach(List<string> lines, JsonElement owner, string property, Func<JsonElement, string?> line)
+    {
+        if (owner.TryGetProperty(property, out var array) && array.ValueKind == JsonValueKind.Array)
+        {
+            lines.AddRange(array.EnumerateArray().Where(static e => e.ValueKind == JsonValueKind.Object).Select(line).OfType<string>());
+        }
+    }
+
+    // A client-run tool's output: a string, parts (read as a message's content), a screenshot (noted), else compact JSON.
+    private string? ToolOutputText(JsonElement item, int index)
+    {
+        if (!item.TryGetProperty("output", out var output) || output.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (output.ValueKind == JsonValueKind.Object)
+        {
+            return output.TryGetProperty("image_url", out var screenshot) || output.TryGetProperty("file_id", out _)
+                ? NoteOf(screenshot, "image", name: null, JsonElementHelpers.GetNonBlankString(output, "file_id"))
+                : CompactJson(output);
+        }
+
+        return ReadContent(output, "output", index).Text;
+    }
+
+    // The item's fields other than bookkeeping and outcome, as compact JSON; null when it has none.
+    private static string? OtherFields(JsonElement item)
+    {
+        using var buffer = new MemoryStream();
+        var any = false;
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = ChatMessageContract.Options.Encoder }))
+        {
+            writer.WriteStartObject();
+            foreach (var property in item.EnumerateObject())
+            {
+                if (!s_notArguments.Contains(property.Name))
+                {
+                    property.WriteTo(writer);
+                    any = true;
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return any ? Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) : null;
+    }
+
+    private static string ItemArticle(string type) => (type[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + Quoted(type);
+}
