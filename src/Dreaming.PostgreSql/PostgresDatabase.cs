@@ -11,6 +11,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, Task> _migrated = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly string _limitIdle;
 
     /// <summary>Opens a data source on <paramref name="options"/>; nothing connects until a store is used.</summary>
     /// <param name="options">The settings; checked here.</param>
@@ -26,6 +27,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
         };
         Location = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}/{options.Schema}";
+        IdleLimit = IdleLimitOf((builder.CommandTimeout * 1000L).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _limitIdle = "SELECT " + IdleLimit;
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
@@ -40,6 +43,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// tell whether two stores share one database (their webhook rows can then share a change's transaction).</summary>
     public string Location { get; }
 
+    /// <summary>Gets the SQL expression that bounds how long the current transaction may then sit idle on the server
+    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only, <c>SET LOCAL</c>): to the command timeout
+    /// (see <see cref="IdleLimitOf"/>). For the select list of a statement that takes locks other instances wait on.</summary>
+    public string IdleLimit { get; }
+
     /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
     public NpgsqlDataSource DataSource { get; }
 
@@ -50,6 +58,30 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public static bool IsConnectionLost(PostgresException exception) =>
         exception.SqlState.StartsWith("08", StringComparison.Ordinal)
         || exception.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+
+    /// <summary>The SQL expression that sets <c>idle_in_transaction_session_timeout</c> for the current transaction only
+    /// (<c>set_config(..., true)</c>, as <c>SET LOCAL</c>) to <paramref name="milliseconds"/>.</summary>
+    /// <param name="milliseconds">SQL for the store's limit in milliseconds: a literal or a <c>bigint</c> parameter.</param>
+    /// <returns>The expression; its value is the limit set, as text.</returns>
+    /// <remarks>A transaction that holds locks other instances wait on (a scope's, a session's row, an endpoint's row)
+    /// sets it in the statement that takes them: a host that stops answering with the transaction open (frozen, or cut
+    /// off without its socket being closed, so the server sees nothing) would otherwise keep them until TCP keepalive gives
+    /// up, two hours by default, or never for a process stopped on a machine whose kernel still answers. The server then
+    /// ends the connection, which rolls the transaction back.</remarks>
+    public static string IdleLimitOf(string milliseconds) =>
+        "set_config('idle_in_transaction_session_timeout', (" + milliseconds + ")::text, true)";
+
+    /// <summary>Sets <see cref="IdleLimit"/> for <paramref name="transaction"/>, in a statement of its own: for a
+    /// transaction whose first statement cannot carry it.</summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="transaction">The transaction, begun and not yet used.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    /// <returns>A task that completes when the limit is set.</returns>
+    public async Task LimitIdleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_limitIdle, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);

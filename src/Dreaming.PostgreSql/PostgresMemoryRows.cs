@@ -26,6 +26,10 @@ internal static class PostgresMemoryRows
 
     private static readonly string s_activeVersion = WholeVersion("v.scope = @scope AND v.state = 'active'");
 
+    // The idle limit is the connection's command timeout (at least a second, as PostgresStoreOptions.CommandTimeout is).
+    private static readonly string s_lockScope =
+        $"SELECT {PostgresDatabase.IdleLimitOf("@idle")}, pg_advisory_xact_lock(hashtextextended(@key, 0))";
+
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
@@ -58,26 +62,21 @@ internal static class PostgresMemoryRows
     /// scope's rows holds it from its checks to its commit, so changes by several store objects or processes cannot slip in
     /// between (what SQLite's single writer gave).</summary>
     /// <remarks>The same statement bounds how long the transaction may then sit idle on the server
-    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the connection's command timeout: a host
-    /// that stops answering with the transaction open (frozen, or cut off without its socket being closed, so the server
-    /// sees nothing) would otherwise hold the scope's lock until TCP keepalive gives up, two hours by default, and every
-    /// change of the scope on the other instances would fail meanwhile. The store's own transactions never wait that long
-    /// between two statements.</remarks>
+    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the connection's command timeout
+    /// (<see cref="PostgresDatabase.IdleLimitOf"/>): a host that stops answering with the transaction open (frozen, or cut off without its socket being closed, so the server sees nothing)
+    /// would otherwise hold the scope's lock until TCP keepalive gives up, two hours by default, and every change of the
+    /// scope on the other instances would fail meanwhile. The store's own transactions never wait that long between two
+    /// statements.</remarks>
     public static async Task LockScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string component, string schema, MemoryScope scope, CancellationToken cancellationToken)
     {
         await using var command = Command(
             connection,
             transaction,
-            "SELECT set_config('idle_in_transaction_session_timeout', @idle, true), pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            ("idle", IdleTimeoutMilliseconds(connection)),
+            s_lockScope,
+            ("idle", Math.Max(connection.CommandTimeout, 1) * 1000L),
             ("key", $"dreaming.{component}:{schema}:{scope.Key}"));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>The idle limit of a change's transaction, in milliseconds: the connection's command timeout (at least a
-    /// second, as <see cref="PostgresStoreOptions.CommandTimeout"/> is).</summary>
-    private static string IdleTimeoutMilliseconds(NpgsqlConnection connection) =>
-        (Math.Max(connection.CommandTimeout, 1) * 1000L).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static async Task<MemoryVersionSummary?> ReadSummaryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken)
     {

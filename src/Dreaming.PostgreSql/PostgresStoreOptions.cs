@@ -23,11 +23,13 @@ public sealed class PostgresStoreOptions
 
     /// <summary>Gets or sets how long a command may run before it fails.</summary>
     /// <value>The default is 30 seconds; 1 second to 1 hour.</value>
-    /// <remarks>It also bounds how long a memory or dream run change may sit idle on the server between two of its
-    /// statements once it holds its scope's lock (<c>idle_in_transaction_session_timeout</c>, for that transaction): the
-    /// server then ends the connection, so a host frozen or cut off mid-change frees the scope after this long. A process
-    /// that stalls that long inside a change (a long garbage collection, a starved thread pool) gets a
-    /// <see cref="TraceStoreException"/> and the change is not kept.</remarks>
+    /// <remarks>It also bounds how long a transaction that holds what other instances wait on (a memory or dream run
+    /// change, which holds its scope's lock; a batch of events or a session's end with its webhook rows, which hold the
+    /// session's row; an import; recording a webhook attempt, which holds its endpoint's row; a kill, a replay, disabling an
+    /// endpoint, routing unrouted events) may sit idle on the server between two of its statements
+    /// (<c>idle_in_transaction_session_timeout</c>, for that transaction only): the server then ends the connection, so a host frozen or cut off inside
+    /// one frees what it held after this long. A process that stalls that long inside one (a long garbage collection, a
+    /// starved thread pool) gets a <see cref="TraceStoreException"/> and its change is not kept.</remarks>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets whether the memory and dream run stores write the webhook events of their changes as

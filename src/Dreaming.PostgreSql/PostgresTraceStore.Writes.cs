@@ -9,7 +9,10 @@ public sealed partial class PostgresTraceStore
     // The token is checked every this many events of an imported session, and each chunk is one statement.
     private const int ImportChunk = 1024;
 
-    private const string LockSessions = "SELECT id, status FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+    // The sessions the events name, locked in id order. Other instances wait on these rows (an end, an outcome, events of
+    // the session), so the statement also bounds how long the transaction may then sit idle (PostgresDatabase.IdleLimit);
+    // /*idle*/ is where it goes; the limit's value comes back as a third column, which nothing reads.
+    private const string LockSessions = "SELECT id, status, /*idle*/ FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE";
 
     private const string AddEventCounts =
         "UPDATE sessions AS s SET event_count = s.event_count + u.n FROM unnest($1::text[], $2::bigint[]) AS u(id, n) WHERE s.id = u.id";
@@ -21,6 +24,10 @@ public sealed partial class PostgresTraceStore
         + "outcome_source = CASE WHEN $10 THEN $13 ELSE outcome_source END "
         + "WHERE id = $1 AND status = 0 RETURNING agent_id, parent_id, scope, task";
 
+    // An end with its webhook rows is a transaction that holds the session's row while it writes them: it also bounds how
+    // long that transaction may then sit idle (PostgresDatabase.IdleLimit), a fifth column nothing reads.
+    private const string CompleteInTransaction = Complete + ", /*idle*/";
+
     private const string SetOutcome = "UPDATE sessions SET outcome_label = $2, outcome_score = $3, outcome_source = $4 WHERE id = $1";
 
     // The oldest first, a batch at a time, through the start-time index; rows another transaction holds are left for later.
@@ -29,7 +36,7 @@ public sealed partial class PostgresTraceStore
     internal const string Purge =
         "DELETE FROM sessions WHERE id = ANY(ARRAY(SELECT id FROM sessions WHERE status <> 0 AND started_ms < $1 ORDER BY started_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED))";
 
-    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, CancellationToken cancellationToken)
+    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, string lockSessions, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (batch.NewSessions.Count > 0)
@@ -56,7 +63,7 @@ public sealed partial class PostgresTraceStore
         if (batch.Events.Count > 0)
         {
             var (ids, counts) = CountBySession(batch.Events);
-            await CheckRunningAsync(connection, transaction, batch.Events, ids, cancellationToken).ConfigureAwait(false);
+            await CheckRunningAsync(connection, transaction, lockSessions, batch.Events, ids, cancellationToken).ConfigureAwait(false);
             await using var appends = new NpgsqlBatch(connection, transaction);
             appends.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(batch.Events, 0, batch.Events.Count));
             var update = new NpgsqlBatchCommand(AddEventCounts);
@@ -78,9 +85,9 @@ public sealed partial class PostgresTraceStore
     }
 
     /// <summary>Locks the sessions the events name, in id order, and checks that each exists and is running.</summary>
-    private static async Task CheckRunningAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<SessionEvent> events, string[] ids, CancellationToken cancellationToken)
+    private static async Task CheckRunningAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string lockSessions, IReadOnlyList<SessionEvent> events, string[] ids, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(LockSessions, connection, transaction);
+        await using var command = new NpgsqlCommand(lockSessions, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
         var found = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -158,7 +165,7 @@ public sealed partial class PostgresTraceStore
 
     private async Task CompleteAndNotifyAsync(SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
     {
-        if (await RunAsync(WriteAction, (connection, token) => CompleteCoreAsync(connection, completion, webhooks, token), cancellationToken, webhookTables: webhooks is not null).ConfigureAwait(false))
+        if (await RunAsync(WriteAction, (connection, token) => CompleteCoreAsync(connection, completion, webhooks, _completeInTransaction, token), cancellationToken, webhookTables: webhooks is not null).ConfigureAwait(false))
         {
             webhooks!.NotifyWritten();
         }
@@ -167,10 +174,10 @@ public sealed partial class PostgresTraceStore
     /// <summary>Ends a session in one statement; with <paramref name="webhooks"/>, in a transaction that also writes its
     /// <c>session.*</c> outbox rows.</summary>
     /// <returns>Whether outbox rows were written.</returns>
-    private static async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, CancellationToken cancellationToken)
+    private static async Task<bool> CompleteCoreAsync(NpgsqlConnection connection, SessionCompletion completion, WebhookPublisher? webhooks, string completeInTransaction, CancellationToken cancellationToken)
     {
         await using var transaction = webhooks is null ? null : await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(Complete, connection, transaction);
+        await using var command = new NpgsqlCommand(transaction is null ? Complete : completeInTransaction, connection, transaction);
         var values = command.Parameters;
         values.Add(PostgresTraceRows.Text(completion.SessionId));
         values.Add(new NpgsqlParameter<short> { TypedValue = (short)completion.Status });
@@ -225,10 +232,13 @@ public sealed partial class PostgresTraceStore
             : throw new SessionNotFoundException($"Session '{sessionId}' does not exist.");
     }
 
-    /// <summary>Imports finished sessions in one transaction; a cancellation before the commit rolls all of it back.</summary>
-    private static async Task<int> ImportCoreAsync(NpgsqlConnection connection, IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
+    /// <summary>Imports finished sessions in one transaction; a cancellation before the commit rolls all of it back. The
+    /// transaction first bounds how long it may sit idle (<see cref="PostgresDatabase.IdleLimit"/>): an import of the same
+    /// ids, or a batch creating one, waits on the sessions it inserted until it ends.</summary>
+    private static async Task<int> ImportCoreAsync(NpgsqlConnection connection, PostgresDatabase database, IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await database.LimitIdleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var added = 0;
 
         // In id order (a stable sort: of an id given twice, the first is kept), as every batch and import inserts: two

@@ -29,6 +29,8 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
     private readonly PostgresDatabase _database;
     private readonly PostgresStoreLifetime _lifetime;
+    private readonly string _lockSessions;
+    private readonly string _completeInTransaction;
     private volatile bool _migrated;
 
     /// <summary>Initializes a new instance on a database of its own (its own connection pool). Nothing connects until first use.</summary>
@@ -53,6 +55,8 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     {
         _database = database;
         _lifetime = new PostgresStoreLifetime(database, ownsDatabase, this);
+        _lockSessions = LockSessions.Replace("/*idle*/", database.IdleLimit, StringComparison.Ordinal);
+        _completeInTransaction = CompleteInTransaction.Replace("/*idle*/", database.IdleLimit, StringComparison.Ordinal);
         _ = timeProvider;
     }
 
@@ -84,7 +88,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
         return batch.NewSessions.Count == 0 && batch.Events.Count == 0
             ? InitializeAsync(cancellationToken)
-            : RunAsync(WriteAction, (connection, token) => WriteBatchAsync(connection, batch, token), cancellationToken);
+            : RunAsync(WriteAction, (connection, token) => WriteBatchAsync(connection, batch, _lockSessions, token), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -129,7 +133,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
             item.Session.Outcome?.Validate(item.Session.Id);
         }
 
-        return RunAsync(WriteAction, (connection, token) => ImportCoreAsync(connection, sessions, token), cancellationToken);
+        return RunAsync(WriteAction, (connection, token) => ImportCoreAsync(connection, _database, sessions, token), cancellationToken);
     }
 
     /// <inheritdoc />

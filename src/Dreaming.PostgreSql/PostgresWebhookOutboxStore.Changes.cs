@@ -126,8 +126,9 @@ public sealed partial class PostgresWebhookOutboxStore
             repeatable: true);
 
     /// <summary>Routes the oldest unrouted events no other routing holds: deliveries to the endpoints that subscribe, and
-    /// the unrouted row deleted either way, in one transaction.</summary>
-    private static async Task<(int Routed, int Dropped)> RouteAsync(NpgsqlConnection connection, Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    /// the unrouted row deleted either way, in one transaction, whose idle time is bounded (<see cref="PostgresDatabase.IdleLimit"/>):
+    /// <see cref="DropUnroutedAsync"/> waits on the rows it holds.</summary>
+    private static async Task<(int Routed, int Dropped)> RouteAsync(NpgsqlConnection connection, PostgresDatabase database, Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         // A pass with nothing waiting (most passes) is one statement, outside a transaction, that locks nothing.
         await using (var any = PostgresWebhookRows.Command(connection, null, "SELECT EXISTS (SELECT 1 FROM webhook_unrouted)"))
@@ -139,6 +140,7 @@ public sealed partial class PostgresWebhookOutboxStore
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await database.LimitIdleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var waiting = new List<(string Id, string Type, string Body)>();
         await using (var read = PostgresWebhookRows.Command(
             connection,
@@ -193,13 +195,17 @@ public sealed partial class PostgresWebhookOutboxStore
         (PostgresWebhookRows.IsStorable(deliveryId) ? await PostgresWebhookRows.FindAsync(connection, transaction, deliveryId, forUpdate: true, cancellationToken).ConfigureAwait(false) : null)
         ?? throw WebhookOutboxRules.NotFound(deliveryId);
 
-    /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns.</summary>
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns. The transaction first bounds how
+    /// long it may sit idle (<see cref="PostgresDatabase.IdleLimit"/>): each locks a delivery's row or an endpoint's, which
+    /// the dispatchers of every instance wait on, and a host frozen or cut off inside it would otherwise hold them until
+    /// TCP keepalive gives up.</summary>
     private Task<T> RunInTransactionAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false) =>
         RunAsync(
             action,
             async (connection, ct) =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                await _database.LimitIdleAsync(connection, transaction, ct).ConfigureAwait(false);
                 var result = await work(connection, transaction, ct).ConfigureAwait(false);
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return result;

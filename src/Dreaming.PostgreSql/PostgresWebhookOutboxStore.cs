@@ -118,7 +118,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     {
         ArgumentNullException.ThrowIfNull(endpointsFor);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return RunAsync("route the unrouted events of", (connection, ct) => RouteAsync(connection, endpointsFor, now, limit, ct), cancellationToken, repeatable: true);
+        return RunAsync("route the unrouted events of", (connection, ct) => RouteAsync(connection, _database, endpointsFor, now, limit, ct), cancellationToken, repeatable: true);
     }
 
     /// <summary>Lists the unrouted events waiting for a host's dispatcher (<see cref="RouteUnroutedAsync"/>), oldest first.</summary>

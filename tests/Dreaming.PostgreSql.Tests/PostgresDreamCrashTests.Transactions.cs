@@ -112,7 +112,7 @@ public sealed partial class PostgresDreamCrashTests
         Assert.Equal(MemoryVersionState.Active, (await memory.ApproveAsync(proposal.Id, MemoryAuthor.Person("alice"))).State);
     }
 
-    private async Task<Trap> SetTrapAsync(string table, string when)
+    private async Task<StatementTrap> SetTrapAsync(string table, string when)
     {
         // The tables are made first, as the child would make them, so the trigger has its table.
         await using (var runs = new PostgresDreamRunStore(Options))
@@ -120,10 +120,10 @@ public sealed partial class PostgresDreamCrashTests
             await runs.InitializeAsync();
         }
 
-        return await Trap.SetAsync(ConnectionString, Schema, table, when);
+        return await StatementTrap.SetAsync(ConnectionString, Schema, table, when);
     }
 
-    private static Task WaitUntilEndedAsync(Trap trap, int pid) => WaitUntilAsync(async () => await trap.StateAsync(pid) is null, TimeSpan.FromSeconds(15));
+    private static Task WaitUntilEndedAsync(StatementTrap trap, int pid) => WaitUntilAsync(async () => await trap.StateAsync(pid) is null, TimeSpan.FromSeconds(15));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan within)
     {

@@ -6,7 +6,8 @@ namespace Dreaming.PostgreSql.Tests;
 
 /// <summary>A loopback TCP forwarder in front of the test server, which a test takes down (every open connection cut,
 /// new ones refused) and brings back on the same port: the database server going away and coming back, without touching
-/// the server the other tests share.</summary>
+/// the server the other tests share; or that stops passing bytes on while keeping every connection open
+/// (<see cref="Freeze"/>): a client host frozen or cut off, whose sockets the server still sees open.</summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
     /// <summary>The password <see cref="Options"/> puts in the connection string, which no message may repeat.</summary>
@@ -17,6 +18,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;
+    private TaskCompletionSource _flowing = Completed();
 
     private TcpProxy(IPEndPoint target) => _target = target;
 
@@ -75,6 +77,30 @@ internal sealed class TcpProxy : IAsyncDisposable
             }
 
             _open.Clear();
+            _flowing.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops passing bytes on, in both directions, on every connection (a closed side is not passed on either),
+    /// until <see cref="Thaw"/> or <see cref="Down"/>: the server sees the connections open and silent, as those of a
+    /// frozen client or one behind a cut network.</summary>
+    public void Freeze()
+    {
+        lock (_gate)
+        {
+            if (_flowing.Task.IsCompleted)
+            {
+                _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Passes bytes on again, those held while frozen first.</summary>
+    public void Thaw()
+    {
+        lock (_gate)
+        {
+            _flowing.TrySetResult();
         }
     }
 
@@ -154,17 +180,42 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken stop)
+    private static TaskCompletionSource Completed()
     {
+        var completed = new TaskCompletionSource();
+        completed.SetResult();
+        return completed;
+    }
+
+    // Copies as CopyToAsync would, waiting while frozen before each write and before passing a close on.
+    private async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken stop)
+    {
+        var buffer = new byte[16 * 1024];
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream(), stop);
+            var source = from.GetStream();
+            var target = to.GetStream();
+            int read;
+            while ((read = await source.ReadAsync(buffer, stop)) > 0)
+            {
+                await FlowingAsync();
+                await target.WriteAsync(buffer.AsMemory(0, read), stop);
+            }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
         }
 
+        await FlowingAsync();
         from.Dispose();
         to.Dispose();
+    }
+
+    private Task FlowingAsync()
+    {
+        lock (_gate)
+        {
+            return _flowing.Task;
+        }
     }
 }

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>A client that stops answering inside a store transaction while it holds locks other instances need: a store
+/// behind a <see cref="TcpProxy"/> that stops passing bytes on (a frozen host, or one cut off by a network that leaves its
+/// sockets open, so the server sees nothing), stopped by a <see cref="StatementTrap"/> with its change made and not
+/// committed. The server would keep such a transaction, and its locks, until TCP keepalive gives up (two hours by default;
+/// never, for a process stopped on a live machine, whose kernel answers the probes).</summary>
+public sealed class PostgresFrozenClientTests : PostgresStoreFixture
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
+
+    private static readonly TimeSpan FrozenTimeout = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task Frozen_while_recording_events_the_server_ends_its_transaction_after_the_command_timeout_and_the_session_can_be_ended()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout));
+        await using var other = new PostgresTraceStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        await frozen.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.event_count > OLD.event_count");
+
+        // The batch holds the session's row (locked for the check that it is still running) when its host freezes.
+        var writing = frozen.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => writing);
+        await other.CompleteSessionAsync(TraceSchema.Completed("s"));
+        var ended = (await other.GetSessionAsync("s"))!;
+        Assert.Equal((SessionStatus.Completed, 1L), (ended.Status, ended.EventCount));
+    }
+
+    [Fact]
+    public async Task Frozen_while_ending_a_session_with_its_webhook_the_server_ends_its_transaction_after_the_command_timeout()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout)) { Webhooks = Publisher("ci") };
+        await using var other = new PostgresTraceStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        await frozen.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], []));
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.status <> 0");
+
+        // The end's transaction holds the session's row while it writes the session.completed rows.
+        var ending = frozen.CompleteSessionAsync(TraceSchema.Completed("s"));
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => ending);
+        await other.SetOutcomeAsync("s", new SessionOutcome { Label = "good", Source = "reviewer" });
+        Assert.Equal(SessionStatus.Running, (await other.GetSessionAsync("s"))!.Status);
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM webhook_events"));
+    }
+
+    [Fact]
+    public async Task Frozen_while_importing_the_server_ends_the_import_after_the_command_timeout_and_another_import_of_the_same_sessions_works()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout));
+        await using var other = new PostgresTraceStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        await frozen.InitializeAsync();
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.event_count > 0");
+        var finished = TraceSchema.Session("s") with { Status = SessionStatus.Completed, EndedAt = TraceSchema.BaseTime.AddHours(1) };
+        SessionWithEvents[] sessions = [new(finished, [TraceSchema.Note("s", 1), TraceSchema.Note("s", 2)])];
+
+        // The import has inserted the session (not committed): an import of the same id waits on that row.
+        var importing = frozen.ImportAsync(sessions);
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => importing);
+        Assert.Equal(1, await other.ImportAsync(sessions));
+        Assert.Equal(2L, (await other.GetSessionAsync("s"))!.EventCount);
+    }
+
+    [Fact]
+    public async Task Frozen_while_recording_a_delivery_attempt_the_server_ends_its_transaction_and_other_dispatchers_record_theirs()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var clock = new FakeTimeProvider(Now);
+        await using var frozen = new PostgresWebhookOutboxStore(Through(proxy, FrozenTimeout), clock);
+        await using var other = new PostgresWebhookOutboxStore(WithTimeout(Options, TimeSpan.FromSeconds(2)), clock);
+        var first = (await other.EnqueueAsync(Event(0), ["ci"]))[0];
+        var second = (await other.EnqueueAsync(Event(1), ["ci"]))[0];
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "webhook_deliveries", "NEW.attempts > OLD.attempts");
+
+        // The attempt's transaction holds the delivery's row and its endpoint's, which every attempt to the endpoint locks.
+        var recording = frozen.RecordAttemptAsync(Failed(first));
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => recording);
+        var (recorded, endpoint) = await other.RecordAttemptAsync(Failed(second));
+        Assert.Equal((WebhookDeliveryState.Dead, 1), (recorded.State, endpoint.ConsecutiveFailures));
+        Assert.Equal(0, (await other.GetAsync(first.Id))!.Attempts);
+    }
+
+    /// <summary>Waits until the store's statement is caught, freezes the proxy, lets the statement finish (its transaction
+    /// then waits, idle, for a client that says nothing) and returns how long the server kept that transaction, at most 20 s.</summary>
+    private static async Task<TimeSpan> FreezeInsideAsync(TcpProxy proxy, StatementTrap trap)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        int? pid;
+        while ((pid = await trap.CaughtAsync()) is null)
+        {
+            Assert.True(DateTime.UtcNow < until, "the store's statement was not caught within 30 s");
+            await Task.Delay(20);
+        }
+
+        proxy.Freeze();
+        await trap.ReleaseAsync();
+        var held = Stopwatch.StartNew();
+        while (await trap.StateAsync(pid.Value) is not null && held.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        return held.Elapsed;
+    }
+
+    private static PostgresStoreOptions WithTimeout(PostgresStoreOptions options, TimeSpan commandTimeout)
+    {
+        options.CommandTimeout = commandTimeout;
+        return options;
+    }
+
+    private PostgresStoreOptions Through(TcpProxy proxy, TimeSpan commandTimeout) => WithTimeout(proxy.Options(Schema), commandTimeout);
+
+    private static WebhookEvent Event(int i) => WebhookEvent.Create("a.b", Now, new JsonObject { ["i"] = i });
+
+    // A last failed attempt: the delivery is dead, which counts as one more failure of its endpoint.
+    private static WebhookAttemptResult Failed(WebhookDelivery delivery) =>
+        new() { DeliveryId = delivery.Id, AttemptedAt = Now, StatusCode = 500, Error = "500", NextAttemptAt = null };
+
+    private static WebhookPublisher Publisher(string endpointId)
+    {
+        var options = new WebhookOptions { AllowPrivateNetworks = true };
+        var endpoint = new WebhookEndpoint { Id = endpointId, Url = $"https://{endpointId}.example.com/hook" };
+        endpoint.Secrets.Add(WebhookSecret.Generate());
+        options.Endpoints.Add(endpoint);
+        return new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(options), new InMemoryWebhookOutboxStore());
+    }
+}
