@@ -44,8 +44,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public string Location { get; }
 
     /// <summary>Gets the SQL expression that bounds how long the current transaction may then sit idle on the server
-    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only, <c>SET LOCAL</c>): to the command timeout
-    /// (see <see cref="IdleLimitOf"/>). For the select list of a statement that takes locks other instances wait on.</summary>
+    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only, <c>SET LOCAL</c>): to the command timeout,
+    /// or to the server's own limit when that is shorter (see <see cref="IdleLimitOf"/>). For the select list of a
+    /// statement that takes locks other instances wait on.</summary>
     public string IdleLimit { get; }
 
     /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
@@ -60,7 +61,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         || exception.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
 
     /// <summary>The SQL expression that sets <c>idle_in_transaction_session_timeout</c> for the current transaction only
-    /// (<c>set_config(..., true)</c>, as <c>SET LOCAL</c>) to <paramref name="milliseconds"/>.</summary>
+    /// (<c>set_config(..., true)</c>, as <c>SET LOCAL</c>) to <paramref name="milliseconds"/>, or to the limit the session
+    /// already has when that is shorter and not 0 (off): what the server, the database, the role or the connection string
+    /// set is kept when it is stricter, never lengthened.</summary>
     /// <param name="milliseconds">SQL for the store's limit in milliseconds: a literal or a <c>bigint</c> parameter.</param>
     /// <returns>The expression; its value is the limit set, as text.</returns>
     /// <remarks>A transaction that holds locks other instances wait on (a scope's, a session's row, an endpoint's row)
@@ -69,7 +72,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// up, two hours by default, or never for a process stopped on a machine whose kernel still answers. The server then
     /// ends the connection, which rolls the transaction back.</remarks>
     public static string IdleLimitOf(string milliseconds) =>
-        "set_config('idle_in_transaction_session_timeout', (" + milliseconds + ")::text, true)";
+        "set_config('idle_in_transaction_session_timeout', least(nullif((extract(epoch FROM "
+        + "current_setting('idle_in_transaction_session_timeout')::interval) * 1000)::bigint, 0), " + milliseconds + ")::text, true)";
 
     /// <summary>Sets <see cref="IdleLimit"/> for <paramref name="transaction"/>, in a statement of its own: for a
     /// transaction whose first statement cannot carry it.</summary>

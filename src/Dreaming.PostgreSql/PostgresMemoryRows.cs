@@ -62,8 +62,9 @@ internal static class PostgresMemoryRows
     /// scope's rows holds it from its checks to its commit, so changes by several store objects or processes cannot slip in
     /// between (what SQLite's single writer gave).</summary>
     /// <remarks>The same statement bounds how long the transaction may then sit idle on the server
-    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the connection's command timeout
-    /// (<see cref="PostgresDatabase.IdleLimitOf"/>): a host that stops answering with the transaction open (frozen, or cut off without its socket being closed, so the server sees nothing)
+    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the connection's command timeout, or to
+    /// the server's own limit when that is shorter (<see cref="PostgresDatabase.IdleLimitOf"/>): a host that stops
+    /// answering with the transaction open (frozen, or cut off without its socket being closed, so the server sees nothing)
     /// would otherwise hold the scope's lock until TCP keepalive gives up, two hours by default, and every change of the
     /// scope on the other instances would fail meanwhile. The store's own transactions never wait that long between two
     /// statements.</remarks>

@@ -99,6 +99,29 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
         Assert.Equal(0, (await other.GetAsync(first.Id))!.Attempts);
     }
 
+    [Fact]
+    public async Task A_server_idle_limit_shorter_than_the_command_timeout_is_kept_inside_a_change()
+    {
+        // The server (here the role's connection, as ALTER ROLE ... SET would) ends transactions idle for a second; the
+        // store's own limit is its 30 s command timeout, and must not lengthen the server's.
+        await using var proxy = await TcpProxy.StartAsync();
+        var options = Through(proxy, TimeSpan.FromSeconds(30));
+        options.ConnectionString += ";Options=-c idle_in_transaction_session_timeout=1000";
+        await using var frozen = new PostgresMemoryStore(options, new FakeTimeProvider(Now));
+        var scope = MemoryScope.Agent("bot");
+        var proposal = await frozen.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("alice"), "i1"));
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "memory_versions", "NEW.state = 'active'");
+
+        var approving = frozen.ApproveAsync(proposal.Id, MemoryAuthor.Person("alice"));
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        proxy.Down();
+        await Assert.ThrowsAnyAsync<Exception>(() => approving);
+        await using var other = new PostgresMemoryStore(Options, new FakeTimeProvider(Now));
+        Assert.Equal(MemoryVersionState.Active, (await other.ApproveAsync(proposal.Id, MemoryAuthor.Person("bob"))).State);
+    }
+
     /// <summary>Waits until the store's statement is caught, freezes the proxy, lets the statement finish (its transaction
     /// then waits, idle, for a client that says nothing) and returns how long the server kept that transaction, at most 20 s.</summary>
     private static async Task<TimeSpan> FreezeInsideAsync(TcpProxy proxy, StatementTrap trap)
