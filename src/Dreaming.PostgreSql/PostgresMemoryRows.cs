@@ -12,7 +12,7 @@ internal static class PostgresMemoryRows
         "id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, insight_count, "
         + "reviewer_kind, reviewer_id, reviewed_ms, review_note, superseded_ms, superseded_by_id";
 
-    /// <summary>The columns <see cref="ReadInsight"/> expects, in its order.</summary>
+    /// <summary>The columns an insight is read from (<c>MemoryRowValues.ReadInsight</c>), in order.</summary>
     public const string InsightColumns =
         "id, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms";
 
@@ -102,9 +102,9 @@ internal static class PostgresMemoryRows
         ReadWholeAsync(connection, transaction, s_versionById, ("id", versionId), cancellationToken);
 
     /// <summary>Reads the active version of a scope with its insights in one statement (see <see cref="ReadWholeAsync"/>):
-    /// what a session start reads of each scope's memory.</summary>
-    public static Task<MemoryVersion?> ReadActiveVersionAsync(NpgsqlConnection connection, MemoryScope scope, CancellationToken cancellationToken) =>
-        ReadWholeAsync(connection, transaction: null, s_activeVersion, ("scope", scope.Key), cancellationToken);
+    /// what a session start reads of each scope's memory, and a rollback of the version it supersedes.</summary>
+    public static Task<MemoryVersion?> ReadActiveVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryScope scope, CancellationToken cancellationToken) =>
+        ReadWholeAsync(connection, transaction, s_activeVersion, ("scope", scope.Key), cancellationToken);
 
     /// <summary>Runs a statement of <see cref="WholeVersion"/> and reads the version it finds, or <see langword="null"/>.
     /// One statement is one round trip and one snapshot: a version activated meanwhile by another instance is seen whole
@@ -146,20 +146,6 @@ internal static class PostgresMemoryRows
         + $"{string.Join(", ", InsightColumns.Split(", ").Select(column => "i." + column))} "
         + $"FROM memory_versions v LEFT JOIN memory_insights i ON i.version_id = v.id WHERE {where} ORDER BY i.position";
 
-    /// <summary>Reads the insights of a version; they never change, so reading them apart from the header is consistent.</summary>
-    public static async Task<MemoryVersion> WithInsightsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryVersionSummary summary, CancellationToken cancellationToken)
-    {
-        await using var command = Command(connection, transaction, $"SELECT {InsightColumns} FROM memory_insights WHERE version_id = @id ORDER BY position", ("id", summary.Id));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var insights = new List<Insight>(summary.InsightCount);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            insights.Add(ReadInsight(reader, summary));
-        }
-
-        return MemoryRowValues.ToVersion(summary, insights);
-    }
-
     public static async Task<IReadOnlyList<MemoryVersionSummary>> ReadPageAsync(NpgsqlConnection connection, MemoryScope scope, int limit, int? beforeNumber, CancellationToken cancellationToken)
     {
         await using var command = Command(
@@ -200,8 +186,6 @@ internal static class PostgresMemoryRows
     ];
 
     private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row) => MemoryRowValues.ReadSummary(row, PostgresText.Decode, Package);
-
-    private static Insight ReadInsight(NpgsqlDataReader row, MemoryVersionSummary version) => MemoryRowValues.ReadInsight(row, version, PostgresText.Decode, Package);
 
     /// <summary>Reads a text column that may be null, decoded (<see cref="PostgresText.Decode"/>).</summary>
     public static string? GetString(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : Text(row, ordinal);

@@ -93,7 +93,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return ReadAsync((connection, token) => PostgresMemoryRows.ReadActiveVersionAsync(connection, scope, token), cancellationToken);
+        return ReadAsync((connection, token) => PostgresMemoryRows.ReadActiveVersionAsync(connection, transaction: null, scope, token), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -96,9 +96,11 @@ internal sealed class PostgresMemoryWriter(string schema)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
         var target = await FindAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
-        var activeSummary = await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction, target.Scope, cancellationToken).ConfigureAwait(false);
+
+        // The active version with its insights, in one statement (the scope's lock keeps it from changing meanwhile).
+        var active = await PostgresMemoryRows.ReadActiveVersionAsync(connection, transaction, target.Scope, cancellationToken).ConfigureAwait(false);
+        var activeSummary = active?.ToSummary();
         MemoryStoreRules.CheckRollback(target.ToSummary(), activeSummary);
-        var active = activeSummary is null ? null : await PostgresMemoryRows.WithInsightsAsync(connection, transaction, activeSummary, cancellationToken).ConfigureAwait(false);
         var proposal = new MemoryProposal { Scope = target.Scope, ParentVersionId = active?.Id, Author = author, Insights = target.Insights, Note = note };
         proposal.Validate(active);
 

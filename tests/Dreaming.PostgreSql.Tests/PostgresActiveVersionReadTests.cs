@@ -74,6 +74,26 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task A_rollback_reads_the_active_version_with_its_insights_in_one_statement()
+    {
+        // The rollback read the active version's header, then its insights by a second statement: one more round trip
+        // while it holds the scope's lock.
+        await using var store = new PostgresMemoryStore(Options);
+        var first = await store.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1"));
+        await store.ApproveAsync(first.Id, MemoryAuthor.Person("alice"));
+        var second = await store.ProposeAsync(Proposal(Bot, first.Id, MemoryAuthor.Person("alice"), "i1", "i2"));
+        await store.ApproveAsync(second.Id, MemoryAuthor.Person("alice"));
+
+        var (restored, commands) = await CommandsOfAsync(() => store.RollbackAsync(first.Id, MemoryAuthor.Person("bob")));
+
+        Assert.Equal((first.Id, MemoryVersionState.Active, 1), (restored.RestoredFromVersionId, restored.State, restored.Insights.Count));
+        Assert.Equal(MemoryVersionState.Superseded, (await store.GetVersionAsync(second.Id))!.State);
+        var active = Assert.Single(commands, c => c.Contains("state = 'active'", StringComparison.Ordinal) && c.Contains("SELECT", StringComparison.Ordinal));
+        Assert.Contains("memory_insights", active, StringComparison.Ordinal);
+        Assert.DoesNotContain(commands, c => c.Contains("FROM memory_insights WHERE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_long_note_is_read_once_however_many_insights_the_version_has()
     {
         // A person's note (or a rejection's reason) has no length limit: a 100 KB one on a version of 200 insights. Each
