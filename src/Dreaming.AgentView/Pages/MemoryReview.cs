@@ -12,7 +12,7 @@ namespace Dreaming.AgentView.Pages;
 /// name. Not mapped when <see cref="AgentViewOptions.ReadOnly"/>.</summary>
 /// <param name="antiforgery">The host's <see cref="IAntiforgery"/> when it registered one (<c>AddAntiforgery()</c>),
 /// otherwise one of the view's own over the host's data protection keys.</param>
-internal sealed class MemoryReview(IAntiforgery antiforgery)
+internal sealed partial class MemoryReview(IAntiforgery antiforgery)
 {
     /// <summary>The actions, as the last path segment of their POST.</summary>
     public static readonly string[] Actions = ["approve", "reject", "rollback"];
@@ -142,6 +142,7 @@ internal sealed class MemoryReview(IAntiforgery antiforgery)
             return;
         }
 
+        LogReview(view, name, action, versionId, result);
         AgentViewLayout.SetHeaders(http.Response);
         http.Response.StatusCode = StatusCodes.Status303SeeOther;
         http.Response.Headers.Location = view.Href("memory", "versions", result.Id);

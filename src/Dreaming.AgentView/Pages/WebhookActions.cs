@@ -1,9 +1,7 @@
 using System.Globalization;
 using Dreaming.AgentView.Rendering;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dreaming.AgentView.Pages;
 
@@ -13,9 +11,6 @@ namespace Dreaming.AgentView.Pages;
 /// (403) when the view is read-only.</summary>
 internal static partial class WebhookActions
 {
-    /// <summary>The log category of the view's actions.</summary>
-    public const string LogCategory = "Dreaming.AgentView";
-
     /// <summary>Replays one delivery: <c>POST /webhooks/deliveries/{id}/replay</c>.</summary>
     /// <param name="review">The view's actions, or <see langword="null"/> when read-only.</param>
     /// <param name="view">The request.</param>
@@ -39,9 +34,11 @@ internal static partial class WebhookActions
             return;
         }
 
-        var logger = Logger(view);
+        // Recorded values, on one line in the log.
+        var (id, type, endpoint) = (MemoryReview.OneLine(replayed.Id), MemoryReview.OneLine(replayed.EventType), MemoryReview.OneLine(replayed.EndpointId));
+        var logger = MemoryReview.Logger(view);
+        LogReplayed(logger, name, id, type, endpoint);
 
-        LogReplayed(logger, name, replayed.Id, replayed.EventType, replayed.EndpointId);
         SeeOther(view, view.Href("webhooks", "deliveries", replayed.Id));
     }
 
@@ -56,7 +53,7 @@ internal static partial class WebhookActions
         }
 
         var count = await outbox.ReplayDeadAsync(WebhookHtml.Now(view), view.Aborted).ConfigureAwait(false);
-        var logger = Logger(view);
+        var logger = MemoryReview.Logger(view);
         LogReplayedDead(logger, name, count);
         SeeOther(view, view.HrefWithQuery("webhooks", ("replayed", count.ToString(CultureInfo.InvariantCulture))));
     }
@@ -114,7 +111,7 @@ internal static partial class WebhookActions
             if ((await outbox.GetEndpointAsync(endpointId, view.Aborted).ConfigureAwait(false)).IsDisabled)
             {
                 await outbox.SetEndpointDisabledAsync(endpointId, null, now, view.Aborted).ConfigureAwait(false);
-                var logger = Logger(view);
+                var logger = MemoryReview.Logger(view);
                 LogEnabled(logger, name, endpointId);
             }
         }
@@ -123,7 +120,7 @@ internal static partial class WebhookActions
             var stored = await outbox.SetEndpointDisabledAsync(endpointId, reason, now, view.Aborted).ConfigureAwait(false);
             if (string.Equals(stored.DisabledReason, reason, StringComparison.Ordinal))
             {
-                var logger = Logger(view);
+                var logger = MemoryReview.Logger(view);
                 LogDisabled(logger, name, endpointId, reason);
             }
         }
@@ -155,9 +152,6 @@ internal static partial class WebhookActions
         view.Http.Response.StatusCode = StatusCodes.Status303SeeOther;
         view.Http.Response.Headers.Location = location;
     }
-
-    private static ILogger Logger(AgentViewContext view) =>
-        view.Http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{User} replayed webhook delivery {DeliveryId} ({EventType} to endpoint {EndpointId}) from the agent view.")]
     private static partial void LogReplayed(ILogger logger, string user, string deliveryId, string eventType, string endpointId);

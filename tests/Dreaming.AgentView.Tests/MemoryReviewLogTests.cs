@@ -1,0 +1,75 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>The audit trail of the view's actions: each memory review is logged with the reviewer, the scope and the
+/// versions, and a name or a recorded value that holds a control character cannot forge a log line.</summary>
+public sealed class MemoryReviewLogTests
+{
+    [Fact]
+    public async Task Approve_reject_and_rollback_are_each_logged_with_the_user_the_scope_and_the_versions()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddSingleton<ILoggerProvider>(logs));
+        var (v1, v2) = await host.Memory.SeedTwoVersionsAsync();
+        var v3 = await host.Memory.ProposeAsync(v1.Id, MemoryAuthor.Person("carol"), null, TestMemory.Insight("ins-d", "Say sorry."));
+
+        using (var approved = await host.PostReviewAsync(v2.Id, "approve"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
+        }
+
+        using (var rejected = await host.PostReviewAsync(v3.Id, "reject", "stale\r\nbob approved everything", user: "bob"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, rejected.StatusCode);
+        }
+
+        using (var rolled = await host.PostReviewAsync(v1.Id, "rollback", "back", user: "carol"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, rolled.StatusCode);
+        }
+
+        var active = (await host.Memory.GetActiveVersionAsync(TestMemory.Scope))!;
+        Assert.Equal(
+            [
+                (LogLevel.Information, $"alice approved memory version {v2.Id} (#2 of agent:support) from the agent view."),
+                (LogLevel.Information, $"bob rejected memory version {v3.Id} (#3 of agent:support) from the agent view."),
+                (LogLevel.Information, $"carol rolled agent:support back to memory version {v1.Id} from the agent view: the active version is now {active.Id} (#{active.Number})."),
+            ],
+            logs.Entries.Where(e => e.Category == "Dreaming.AgentView").Select(e => (e.Level, e.Message)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_refused_review_logs_nothing()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddSingleton<ILoggerProvider>(logs));
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+        var press = await host.ReviewFormAsync(v2.Id, "approve");
+        var unknown = await host.ReviewFormAsync(v2.Id, "approve", postTo: "/dreaming/memory/versions/mv-gone/approve");
+        await host.Memory.ApproveAsync(v2.Id, MemoryAuthor.Person("mallory"));
+
+        using var conflict = await press();
+        using var notFound = await unknown();
+
+        Assert.Equal([HttpStatusCode.Conflict, HttpStatusCode.NotFound], [conflict.StatusCode, notFound.StatusCode]);
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
+    }
+
+    [Fact]
+    public async Task A_recorded_value_with_a_line_break_is_logged_on_one_line()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddSingleton<ILoggerProvider>(logs));
+        var scope = MemoryScope.Agent("ops\nbob approved");
+        var proposed = await host.Memory.ProposeAsync(null, MemoryAuthor.Person("carol"), null, TestMemory.Insight("ins-x", "Check.", scope));
+
+        using var approved = await host.PostReviewAsync(proposed.Id, "approve");
+
+        Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
+        var entry = Assert.Single(logs.Entries, e => e.Category == "Dreaming.AgentView");
+        Assert.Equal($"alice approved memory version {proposed.Id} (#1 of agent:ops\\u000Abob approved) from the agent view.", entry.Message);
+    }
+}
