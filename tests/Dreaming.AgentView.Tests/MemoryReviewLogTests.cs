@@ -58,6 +58,33 @@ public sealed class MemoryReviewLogTests
         Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
     }
 
+    [Theory]
+    [InlineData("mallory\nalice approved memory version mv-9 (#9 of global) from the agent view")]
+    [InlineData("mallory\r")]
+    [InlineData("mallory\u001b[2K")]
+    [InlineData("mallory\u0085")]
+    public async Task A_reviewer_name_with_a_control_character_is_refused_so_it_cannot_forge_a_log_line(string name)
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(options => options.ReviewerName = _ => name, services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<ILoggerProvider>(logs);
+        });
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+        var dead = await host.Outbox().SeedAsync("dead");
+
+        using var review = await host.PostReviewAsync(v2.Id, "approve");
+        using var replay = await host.PostFormAsync("/dreaming/webhooks", "webhook-replay");
+
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], [review.StatusCode, replay.StatusCode]);
+        Assert.Equal($"The approve of '{v2.Id}' was refused: the signed-in user's name holds a control character (a log line would show what follows it as a line of its own). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", await TestWebhooks.ErrorAsync(review));
+        Assert.StartsWith($"The replay of '{dead.Id}' was refused: the signed-in user's name holds a control character", await TestWebhooks.ErrorAsync(replay), StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+        Assert.Equal(WebhookDeliveryState.Dead, (await host.Outbox().GetAsync(dead.Id))!.State);
+    }
+
     [Fact]
     public async Task A_recorded_value_with_a_line_break_is_logged_on_one_line()
     {

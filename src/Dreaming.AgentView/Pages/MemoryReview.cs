@@ -149,7 +149,8 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery)
     }
 
     /// <summary>Checks a POST of one of the view's forms, in the order the review has always checked them: posted as a form
-    /// (else 400), by a user with a reviewer name (<see cref="ReviewerName(AgentViewContext)"/>; else 403), a form within the
+    /// (else 400), by a user with a reviewer name (<see cref="ReviewerName(AgentViewContext)"/>; else 403) that holds no
+    /// control character (else 403: the name is logged), a form within the
     /// server's limits (else 400), with a valid antiforgery token (else 400). A refusal is written as a page naming
     /// <paramref name="what"/>.</summary>
     /// <param name="view">The request.</param>
@@ -169,6 +170,13 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery)
         if (ReviewerName(view) is not { } name)
         {
             await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"{what} was refused: {named}, and the signed-in user has none (no name claim). Sign in as a named user.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            return null;
+        }
+
+        if (name.Any(char.IsControl))
+        {
+            // Logged with the action (and recorded as the reviewer), a line break would start a forged line of its own.
+            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"{what} was refused: the signed-in user's name holds a control character (a log line would show what follows it as a line of its own). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
             return null;
         }
 
