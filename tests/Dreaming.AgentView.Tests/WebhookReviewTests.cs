@@ -97,4 +97,29 @@ public sealed class WebhookReviewTests
         Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
         Assert.False((await host.Outbox().GetEndpointAsync("x\nbob replayed every webhook dead letter")).IsDisabled);
     }
+
+    [Fact]
+    public async Task An_endpoint_neither_configured_nor_named_by_a_delivery_is_a_404_and_is_not_disabled()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<ILoggerProvider>(logs);
+        });
+        await host.Outbox().SeedAsync("dead", "gone-endpoint");
+
+        using var nobody = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: "x", postTo: "/dreaming/webhooks/endpoints/nobody/disable");
+        using var enableNobody = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", postTo: "/dreaming/webhooks/endpoints/nobody/enable");
+
+        Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.NotFound], [nobody.StatusCode, enableNobody.StatusCode]);
+        Assert.Equal("No webhook endpoint 'nobody': this app configures none by that id, delivery never disabled it nor counted a failure of it, and no delivery the webhooks page lists names it.", await TestWebhooks.ErrorAsync(nobody));
+        Assert.False((await host.Outbox().GetEndpointAsync("nobody")).IsDisabled);
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
+
+        // One a delivery names (not configured: an endpoint since removed, or the app's in 'dreaming view') is known.
+        using var named = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/gone-endpoint/disable", reason: "removed");
+        Assert.Equal(HttpStatusCode.SeeOther, named.StatusCode);
+        Assert.True((await host.Outbox().GetEndpointAsync("gone-endpoint")).IsDisabled);
+    }
 }

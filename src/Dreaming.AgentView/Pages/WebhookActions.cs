@@ -59,7 +59,8 @@ internal static partial class WebhookActions
     }
 
     /// <summary>Enables or disables an endpoint: <c>POST /webhooks/endpoints/{id}/enable</c> or <c>.../disable</c> (with
-    /// an optional <c>reason</c>, recorded with the user's name).</summary>
+    /// an optional <c>reason</c>, recorded with the user's name). An id of no endpoint the webhooks page could show is a 404
+    /// naming it; a blank one, or one with a control character, a 400.</summary>
     /// <param name="review">The view's actions, or <see langword="null"/> when read-only.</param>
     /// <param name="view">The request.</param>
     /// <param name="segment">The endpoint id from the path.</param>
@@ -80,6 +81,12 @@ internal static partial class WebhookActions
             return;
         }
 
+        if (string.IsNullOrWhiteSpace(endpointId))
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: no webhook endpoint id is blank.").ConfigureAwait(false);
+            return;
+        }
+
         // One line: the reason is stored, shown by 'dreaming webhooks list' and logged, where a line break would forge a line.
         var note = string.Concat(view.Http.Request.Form["reason"].ToString().Select(c => char.IsControl(c) ? ' ' : c)).Trim();
         if (note.Length > MemoryReview.MaxNoteLength)
@@ -91,6 +98,13 @@ internal static partial class WebhookActions
         var now = WebhookHtml.Now(view);
         try
         {
+            if (!await IsKnownAsync(view, outbox, endpointId).ConfigureAwait(false))
+            {
+                // A well-formed id no endpoint has: only a hand-made POST names it (the page's forms are of the endpoints it shows).
+                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{endpointId}': this app configures none by that id, delivery never disabled it nor counted a failure of it, and no delivery the webhooks page lists names it.").ConfigureAwait(false);
+                return;
+            }
+
             await ChangeEndpointAsync(view, outbox, endpointId, enable ? null : "disabled in the agent view by " + name + (note.Length == 0 ? string.Empty : ": " + note), name, now).ConfigureAwait(false);
         }
         catch (ArgumentException refused)
@@ -101,6 +115,33 @@ internal static partial class WebhookActions
         }
 
         SeeOther(view, view.Href("webhooks"));
+    }
+
+    // An endpoint the webhooks page may show: configured in this app, or one delivery learnt something of (disabled, or
+    // failing), or one a delivery of the page's lists names (the same three lists the page reads).
+    private static async Task<bool> IsKnownAsync(AgentViewContext view, IWebhookOutboxStore outbox, string endpointId)
+    {
+        if (WebhookHtml.Endpoints(view).Any(e => string.Equals(e.Id, endpointId, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        var state = await outbox.GetEndpointAsync(endpointId, view.Aborted).ConfigureAwait(false);
+        if (state.IsDisabled || state.ConsecutiveFailures > 0)
+        {
+            return true;
+        }
+
+        foreach (var deliveryState in (WebhookDeliveryState[])[WebhookDeliveryState.Dead, WebhookDeliveryState.Pending, WebhookDeliveryState.Delivered])
+        {
+            var deliveries = await outbox.ListAsync(deliveryState, view.Options.PageSize, view.Aborted).ConfigureAwait(false);
+            if (deliveries.Any(d => string.Equals(d.EndpointId, endpointId, StringComparison.Ordinal)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task ChangeEndpointAsync(AgentViewContext view, IWebhookOutboxStore outbox, string endpointId, string? reason, string name, DateTimeOffset now)
