@@ -71,6 +71,18 @@ public sealed class ViewCommandTests
         Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
         await cancel.CancelAsync();
         Assert.Equal(0, await run);
+        lock (synced)
+        {
+            // The console log: what is served, then each action with the user's name.
+            var lines = output.ToString().Split(Environment.NewLine);
+            Assert.Equal(
+                [
+                    $"info: Serving the agent view of {Path.GetFullPath(cli.Database)} (SQLite) at {address}/ (reviews and webhook actions recorded as 'erin').",
+                    $"info: erin approved memory version {versionId} (#1 of agent:support) from the agent view.",
+                ],
+                lines.Where(l => l.StartsWith("info: ", StringComparison.Ordinal)).ToArray());
+        }
+
         using (var memory = new SqliteMemoryStore(CliServices.ToConnectionString(cli.Database)))
         {
             Assert.Equal(MemoryAuthor.Person("erin"), (await memory.GetVersionAsync(versionId))!.ReviewedBy);

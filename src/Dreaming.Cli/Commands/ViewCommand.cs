@@ -15,8 +15,11 @@ namespace Dreaming.Cli.Commands;
 /// <remarks>The view is served without sign-in (<c>AllowAnonymous</c>), which is why it listens on 127.0.0.1 only: another
 /// machine cannot reach it. An app that serves the view to others maps it itself, behind its authorization policy
 /// (docs/agent-view.md).</remarks>
-internal static class ViewCommand
+internal static partial class ViewCommand
 {
+    /// <summary>The log category of what the tool serves.</summary>
+    public const string LogCategory = "Dreaming.Cli.View";
+
     /// <summary>The port when none is given.</summary>
     public const int DefaultPort = 5005;
 
@@ -33,7 +36,8 @@ internal static class ViewCommand
         {
             var database = common.DatabaseOf(parse);
             await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
-            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly), parse.GetValue(by)!);
+            var reviewer = parse.GetValue(by)!;
+            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly), reviewer, output);
             try
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
@@ -46,6 +50,8 @@ internal static class ViewCommand
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
             await output.WriteLineAsync($"agent view of {database.Display}: {address}/ (this machine only; Ctrl+C stops it)").ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+            LogServing(log, database.Display, database.IsPostgres ? "PostgreSQL" : "SQLite", address + "/", parse.GetValue(readOnly) ? "read-only" : $"reviews and webhook actions recorded as '{reviewer}'");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
@@ -62,10 +68,14 @@ internal static class ViewCommand
         return command;
     }
 
-    private static WebApplication Build(CliDatabase database, int port, bool readOnly, string reviewer)
+    private static WebApplication Build(CliDatabase database, int port, bool readOnly, string reviewer, TextWriter output)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
+        // The console log: what is served, and each action taken in the view (with the user's name) at information; the
+        // server's own warnings and errors (a request that failed); the key ring's notes on where it keeps its keys are not.
+        builder.Logging.ClearProviders().AddProvider(new ViewLog(output)).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter(LogCategory, LogLevel.Information).AddFilter("Dreaming.AgentView", LogLevel.Information)
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
         // As 'dreaming memory approve' does: a review's webhook events are written for the app's dispatcher on the database.
         database.Use(builder.Services.AddDreamingAgents(), unroutedWebhooks: true);
@@ -88,4 +98,7 @@ internal static class ViewCommand
         });
         return app;
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving the agent view of {Database} ({Store}) at {Url} ({Mode}).")]
+    private static partial void LogServing(ILogger logger, string database, string store, string url, string mode);
 }
