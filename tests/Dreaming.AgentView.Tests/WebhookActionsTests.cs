@@ -44,11 +44,36 @@ public sealed class WebhookActionsTests
         using var response = await host.PostFormAsync("/dreaming/webhooks", "webhook-replay-dead");
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
-        Assert.Equal("/dreaming/webhooks?replayed=2", response.Headers.Location?.OriginalString);
+        var location = response.Headers.Location?.OriginalString ?? string.Empty;
+        Assert.StartsWith("/dreaming/webhooks?replayed=", location, StringComparison.Ordinal);
         Assert.Equal([WebhookDeliveryState.Pending, WebhookDeliveryState.Pending, WebhookDeliveryState.Delivered], [(await host.Outbox().GetAsync(first.Id))!.State, (await host.Outbox().GetAsync(second.Id))!.State, (await host.Outbox().GetAsync(delivered.Id))!.State]);
-        var page = await host.PageAsync("/dreaming/webhooks?replayed=2");
-        Assert.Equal("2 dead letters were put back in line, due now.", page.QuerySelector("p.notice")?.TextContent);
+        var page = await host.PageAsync(location);
+        Assert.Matches(@"^2 dead letters were put back in line at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, due at once\.$", page.QuerySelector("p.notice")?.TextContent);
         Assert.Null(page.QuerySelector("form.webhook-replay-dead"));
+
+        // Given twice, or on a read-only view (which issues none), the same notice is refused too.
+        using var client = host.Client();
+        using var twice = await client.GetAsync(new Uri(location + "&" + location[(location.IndexOf('?', StringComparison.Ordinal) + 1)..], UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+        await using var readOnly = await AgentViewHost.StartAsync(options => options.ReadOnly = true, TestWebhooks.AddEndpoints);
+        using var readOnlyClient = readOnly.Client();
+        using var refused = await readOnlyClient.GetAsync(new Uri(location, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("5000")]
+    [InlineData("2")]
+    [InlineData("CfDJ8forged")]
+    public async Task A_replay_notice_the_view_did_not_issue_is_a_400_naming_it_not_a_claim_on_the_page(string replayed)
+    {
+        await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+        using var client = host.Client();
+
+        using var response = await client.GetAsync(new Uri("/dreaming/webhooks?replayed=" + replayed, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal($"replayed '{replayed}' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.", await TestWebhooks.ErrorAsync(response));
     }
 
     [Fact]

@@ -130,6 +130,6 @@ public sealed class WebhooksPageTests
         using var response = await client.GetAsync(new Uri("/dreaming/webhooks?replayed=-1", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("replayed '-1' is not a count: a whole number of 0 or more, given once.", await TestWebhooks.ErrorAsync(response));
+        Assert.Equal("replayed '-1' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.", await TestWebhooks.ErrorAsync(response));
     }
 }

@@ -12,8 +12,11 @@ namespace Dreaming.AgentView.Pages;
 /// name. Not mapped when <see cref="AgentViewOptions.ReadOnly"/>.</summary>
 /// <param name="antiforgery">The host's <see cref="IAntiforgery"/> when it registered one (<c>AddAntiforgery()</c>),
 /// otherwise one of the view's own over the host's data protection keys.</param>
-internal sealed partial class MemoryReview(IAntiforgery antiforgery)
+/// <param name="keys">The data protection the antiforgery tokens use, which also protects the view's notices.</param>
+internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtectionProvider keys)
 {
+    private readonly IDataProtector _notices = keys.CreateProtector("Dreaming.AgentView.Notice");
+
     /// <summary>The actions, as the last path segment of their POST.</summary>
     public static readonly string[] Actions = ["approve", "reject", "rollback"];
 
@@ -26,12 +29,18 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery)
     {
         if (app.GetService<IAntiforgery>() is { } hosts)
         {
-            return new(hosts);
+            return new(hosts, app.GetService<IDataProtectionProvider>() ?? Own(app).GetRequiredService<IDataProtectionProvider>());
         }
 
-        // The host did not call AddAntiforgery(): the view makes its own, with the host's data protection keys (so tokens
-        // hold across the host's instances when it shares its keys) or, without them, keys of its own; logging to the
-        // host's log, so a key ring kept only in memory or a refused token shows there.
+        var own = Own(app);
+        return new(own.GetRequiredService<IAntiforgery>(), own.GetRequiredService<IDataProtectionProvider>());
+    }
+
+    // The host did not call AddAntiforgery(): the view makes its own, with the host's data protection keys (so tokens
+    // hold across the host's instances when it shares its keys) or, without them, keys of its own; logging to the
+    // host's log, so a key ring kept only in memory or a refused token shows there.
+    private static ServiceProvider Own(IServiceProvider app)
+    {
         var services = new ServiceCollection();
         if (app.GetService<ILoggerFactory>() is { } loggers)
         {
@@ -45,7 +54,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery)
         }
 
         services.AddAntiforgery();
-        return new(services.BuildServiceProvider().GetRequiredService<IAntiforgery>());
+        return services.BuildServiceProvider();
     }
 
     /// <summary>The name a review by the request's user is recorded with (<see cref="MemoryAuthor.Person"/>):

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dreaming.AgentView.Rendering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -52,10 +51,11 @@ internal static partial class WebhookActions
             return;
         }
 
-        var count = await outbox.ReplayDeadAsync(WebhookHtml.Now(view), view.Aborted).ConfigureAwait(false);
+        var now = WebhookHtml.Now(view);
+        var count = await outbox.ReplayDeadAsync(now, view.Aborted).ConfigureAwait(false);
         var logger = MemoryReview.Logger(view);
         LogReplayedDead(logger, name, count);
-        SeeOther(view, view.HrefWithQuery("webhooks", ("replayed", count.ToString(CultureInfo.InvariantCulture))));
+        SeeOther(view, view.HrefWithQuery("webhooks", ("replayed", review!.ReplayedNotice(count, now))));
     }
 
     /// <summary>Enables or disables an endpoint: <c>POST /webhooks/endpoints/{id}/enable</c> or <c>.../disable</c> (with

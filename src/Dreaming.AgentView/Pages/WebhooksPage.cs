@@ -25,16 +25,18 @@ internal static class WebhooksPage
     /// <param name="review">The view's actions (antiforgery), or <see langword="null"/> when read-only.</param>
     public static async Task WriteAsync(AgentViewContext view, MemoryReview? review)
     {
-        int? replayed = null;
+        (int Count, DateTimeOffset At)? replayed = null;
         if (view.Http.Request.Query.TryGetValue("replayed", out var given))
         {
-            if (given.Count != 1 || !int.TryParse(given.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            // Only what the view itself issued (protected with the app's keys): a hand-made link cannot make the page say
+            // that deliveries were replayed.
+            if (given.Count != 1 || review?.ReadReplayedNotice(given.ToString()) is not { } notice)
             {
-                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a count: a whole number of 0 or more, given once.").ConfigureAwait(false);
+                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.").ConfigureAwait(false);
                 return;
             }
 
-            replayed = count;
+            replayed = notice;
         }
 
         if (WebhookHtml.Outbox(view) is not { } outbox)
@@ -62,9 +64,9 @@ internal static class WebhooksPage
         var dispatcher = WebhookHtml.HasDispatcher(view);
         await AgentViewLayout.WritePageAsync(view, "Webhooks", html =>
         {
-            if (replayed is { } count)
+            if (replayed is { } notice)
             {
-                html.Element("p", WebhookHtml.Count(count, "dead letter was", "dead letters were") + " put back in line, due now.", "notice");
+                html.Element("p", WebhookHtml.Count(notice.Count, "dead letter was", "dead letters were") + notice.At.UtcDateTime.ToString(" 'put back in line at' yyyy-MM-dd HH:mm:ss 'UTC, due at once.'", CultureInfo.InvariantCulture), "notice");
             }
 
             html.Element("p", dispatcher

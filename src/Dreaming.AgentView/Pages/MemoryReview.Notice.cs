@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace Dreaming.AgentView.Pages;
+
+/// <summary>The notice a page shows after an action redirected to it: what the action did, carried in the redirect's query
+/// protected with the app's data protection keys, so that a page shows only a notice this view issued (a link made by hand,
+/// with any number in it, is refused).</summary>
+internal sealed partial class MemoryReview
+{
+    /// <summary>The query value that says how many dead letters a replay put back in line, and when.</summary>
+    /// <param name="count">How many.</param>
+    /// <param name="at">When, on the app's clock.</param>
+    public string ReplayedNotice(int count, DateTimeOffset at) =>
+        _notices.Protect(string.Create(CultureInfo.InvariantCulture, $"replayed {count} {at.ToUnixTimeMilliseconds()}"));
+
+    /// <summary>Reads a value of <see cref="ReplayedNotice"/>.</summary>
+    /// <param name="value">The query value.</param>
+    /// <returns>The count and the time, or <see langword="null"/> when this view (with these keys) did not issue it.</returns>
+    public (int Count, DateTimeOffset At)? ReadReplayedNotice(string value)
+    {
+        string text;
+        try
+        {
+            text = _notices.Unprotect(value);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return null;
+        }
+
+        var parts = text.Split(' ');
+        return parts.Length == 3 && parts[0] == "replayed"
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+                ? (count, DateTimeOffset.FromUnixTimeMilliseconds(ms))
+                : null;
+    }
+}
