@@ -54,4 +54,49 @@ public sealed class WebhooksOverKestrelTests
         Assert.True((await outbox.GetEndpointAsync("x/y")).IsDisabled);
         await app.StopAsync();
     }
+
+    [Fact]
+    public async Task The_forms_of_the_endpoints_dot_and_dot_dot_reach_no_action_as_the_docs_say()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        TestWebhooks.AddEndpoints(builder.Services);
+        await using var app = builder.Build();
+        app.MapDreamingAgentView(configure: options =>
+        {
+            options.AllowAnonymous = true;
+            options.ReviewerName = _ => "alice";
+        });
+        await app.StartAsync();
+        var outbox = app.Services.GetRequiredService<IWebhookOutboxStore>();
+        await outbox.SeedAsync("dead", ".");
+        await outbox.SeedAsync("dead", "..");
+
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        using var get = await client.GetAsync(new Uri("/dreaming/webhooks", UriKind.Relative));
+        var page = await AgentViewHost.ParseAsync(await get.Content.ReadAsStringAsync());
+        var cookie = string.Join("; ", get.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        foreach (var action in new[] { "/dreaming/webhooks/endpoints/./disable", "/dreaming/webhooks/endpoints/../disable" })
+        {
+            // The client removes the dot segment before sending, as browsers do: the POST names no endpoint.
+            var form = page.QuerySelectorAll("form.webhook-disable").OfType<IHtmlFormElement>().Single(f => f.GetAttribute("action") == action);
+            var token = form.QuerySelector("input[type=hidden]")!;
+            using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(action, UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent([new(token.GetAttribute("name")!, token.GetAttribute("value")!)]),
+            };
+            post.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(post);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        foreach (var id in new[] { ".", "..", "ops" })
+        {
+            Assert.False((await outbox.GetEndpointAsync(id)).IsDisabled, id);
+        }
+
+        await app.StopAsync();
+    }
 }
