@@ -43,6 +43,21 @@ public class GradeCommandTests
     }
 
     [Fact]
+    public async Task Json_gives_each_criterion_its_weight_required_and_kind_as_the_trace_records_them()
+    {
+        using var cli = new CliRunner();
+        var rubric = cli.WriteFile("refund.md", ExampleRubric);
+        var input = cli.WriteFile("answer.json", """{"order":"#W123"}""");
+
+        var (_, output, _) = await cli.RunAsync("grade", "--rubric", rubric, "--input", input, "--json");
+
+        var criteria = JsonDocument.Parse(output).RootElement.GetProperty("criteria").EnumerateArray().ToList();
+        Assert.Equal(["contains", "regex", "model", "json", "max_length"], criteria.Select(c => c.GetProperty("kind").GetString()));
+        Assert.Equal([1.0, 1.0, 2.0, 1.0, 1.0], criteria.Select(c => c.GetProperty("weight").GetDouble()));
+        Assert.Equal([true, false, false, false, false], criteria.Select(c => c.GetProperty("required").GetBoolean()));
+    }
+
+    [Fact]
     public async Task Work_that_does_not_pass_exits_with_2_and_says_why()
     {
         using var cli = new CliRunner();

@@ -57,6 +57,7 @@ internal static class GradeCommand
                         section = c.Criterion.Section,
                         weight = c.Criterion.Weight,
                         required = c.Criterion.Required,
+                        kind = CriterionKindNames.Of(c.Criterion.Kind),
                         verdict = OutcomeFeedback.VerdictName(c.Verdict),
                         score = c.Score,
                         reason = c.Reason,
