@@ -224,7 +224,7 @@ public class SessionShowEventTests
 
         Assert.True(exit == 0, error);
         // The gates come before the score: the line is cut at 100 characters.
-        Assert.Contains("outcome.evaluation_ended  iteration 1, rubric refund: needs_revision (required not met: order, policy), score 1 (", output, StringComparison.Ordinal);
+        Assert.Contains("outcome.evaluation_ended  iteration 1, rubric refund: needs_revision (required not met: order; required skipped: policy), sc", output, StringComparison.Ordinal);
         AssertLine(output, "outcome.evaluation_ended", "iteration 2, rubric refund: needs_revision, score 1 (threshold 0.5, weighted_mean)");
 
         var (_, json, _) = await cli.RunAsync("inspect", "ses_gates", "--db", cli.Database, "--json");
@@ -233,6 +233,29 @@ public class SessionShowEventTests
         var amount = events[0].GetProperty("data").GetProperty("criteria")[1];
         Assert.Equal((2.0, false, "regex"), (amount.GetProperty("weight").GetDouble(), amount.GetProperty("required").GetBoolean(), amount.GetProperty("kind").GetString()));
         Assert.Equal(["id", "verdict", "score", "reason"], events[1].GetProperty("data").GetProperty("criteria")[0].EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task A_required_criterion_the_grader_could_not_check_is_said_to_have_errored_not_to_be_unmet()
+    {
+        using var cli = new CliRunner();
+        await ImportAsync(cli, Session("ses_errored"),
+        [
+            new OutcomeEvaluationEndedEvent
+            {
+                Iteration = 1, RubricId = "refund", Result = "failed", Score = 0.5, Threshold = 0.5,
+                Criteria =
+                [
+                    new CriterionVerdictRecord("tone", "error", null, "grader reply did not parse") { Weight = 1, Required = true, Kind = "model" },
+                    new CriterionVerdictRecord("order", "partially_met", 0.5, "half") { Weight = 1, Required = true, Kind = "model" },
+                ],
+            },
+        ]);
+
+        var (exit, output, error) = await cli.RunAsync("session", "show", "ses_errored", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("iteration 1, rubric refund: failed (required not met: order; required errored: tone), score 0.5", output, StringComparison.Ordinal);
     }
 
     private static void AssertLine(string output, string eventType, string summary)

@@ -61,10 +61,22 @@ internal static partial class SessionCommand
         CultureInfo.InvariantCulture,
         $"iteration {e.Iteration}, rubric {Id(e.RubricId)}: {e.Result}{FailedRequired(e)}, {Score(e)}{(e.GraderUsage.TotalTokens > 0 || e.GraderUsage.CostMinorUnits > 0 ? ", grader " + Tokens(e.GraderUsage) : string.Empty)}{(e.Error is null ? string.Empty : ": " + e.Error)}");
 
-    private static string FailedRequired(OutcomeEvaluationEndedEvent e) =>
-        e.Criteria.Any(static c => c.FailedRequired)
-            ? " (required not met: " + string.Join(", ", e.Criteria.Where(static c => c.FailedRequired).Select(static c => Id(c.Id))) + ")"
-            : string.Empty;
+    // What happened to each required criterion that failed the iteration, by what its verdict says: not met (or partially
+    // met), errored (the grader or the check could not judge it) or skipped (no grader). Calling an errored one "not met"
+    // would send the reader to the work when it is the grading that failed.
+    private static string FailedRequired(OutcomeEvaluationEndedEvent e)
+    {
+        if (!e.Criteria.Any(static c => c.FailedRequired))
+        {
+            return string.Empty;
+        }
+
+        var parts = e.Criteria.Where(static c => c.FailedRequired)
+            .GroupBy(static c => c.Verdict switch { "error" => 1, "skipped" => 2, _ => 0 })
+            .OrderBy(static g => g.Key)
+            .Select(static g => $"required {(g.Key switch { 1 => "errored", 2 => "skipped", _ => "not met" })}: {string.Join(", ", g.Select(static c => Id(c.Id)))}");
+        return " (" + string.Join("; ", parts) + ")";
+    }
 
     private static string Score(OutcomeEvaluationEndedEvent e) =>
         string.Equals(e.Result, OutcomeResultNames.Of(OutcomeResult.Interrupted), StringComparison.Ordinal)
