@@ -198,6 +198,11 @@ internal sealed partial class CliDatabase
         {
             // ADO.NET's message names a position, never the value.
             var pairs = new DbConnectionStringBuilder { ConnectionString = value };
+            if (pairs.TryGetValue("Port", out var port))
+            {
+                ThrowIfNotAPort(Convert.ToString(port, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, "Port");
+            }
+
             string? schema = null;
             if (pairs.TryGetValue(SchemaKeyword, out var named))
             {
@@ -211,6 +216,20 @@ internal sealed partial class CliDatabase
         {
             // Npgsql's message names the keyword, never its value, so a password is not repeated.
             throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) is not a valid PostgreSQL connection string: {exception.Message}");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="text"/>, a connection string's port as written, is a number from 1 to 65535:
+    /// Npgsql refuses 0 only as "Couldn't set port" and takes 70000 until the connection fails, and a URI's <c>:0</c> would
+    /// be read as no port (5432).</summary>
+    /// <param name="text">The port as written.</param>
+    /// <param name="name">What the connection string calls it: <c>Port</c>, or a URI's <c>port</c>.</param>
+    /// <exception cref="ArgumentException">It is not a port; the message names it as written (a port is no secret).</exception>
+    internal static void ThrowIfNotAPort(string text, string name)
+    {
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingWhite | System.Globalization.NumberStyles.AllowTrailingWhite, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) has the {name} '{Output.Text.Cut(Output.Text.OneLine(text), 20)}', which is not a port: give a number from 1 to 65535 (left out, it is 5432).");
         }
     }
 

@@ -25,6 +25,16 @@ internal static class PostgresUri
             throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) is a PostgreSQL URI with an '@' after its host: percent-encode '/', '?', '#' and '@' in the user and password (%2F, %3F, %23, %40), and in the parameters.");
         }
 
+        // A port that is not one is refused naming it: Uri reads ':0' as no port at all (the tool then went to 5432), and
+        // refuses ':70000' or ':54x' only as a URI it cannot read.
+        var hostAndPort = value[authority..(after < 0 ? value.Length : after)];
+        hostAndPort = hostAndPort[(hostAndPort.LastIndexOf('@') + 1)..];
+        var portAt = hostAndPort.StartsWith('[') ? hostAndPort.IndexOf("]:", StringComparison.Ordinal) + 1 : hostAndPort.LastIndexOf(':');
+        if (portAt > 0 && portAt < hostAndPort.Length - 1)
+        {
+            CliDatabase.ThrowIfNotAPort(hostAndPort[(portAt + 1)..], "port");
+        }
+
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Host.Length == 0)
         {
             throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) starts as a PostgreSQL URI but cannot be read as one: write postgresql://user:password@host:port/database (percent-encode special characters in the user and password; several hosts need the keyword form, Host=a,b;...).");

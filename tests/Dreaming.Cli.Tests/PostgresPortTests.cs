@@ -1,0 +1,41 @@
+namespace Dreaming.Cli.Tests;
+
+/// <summary>A PostgreSQL <c>--db</c> whose port is not a port (0, above 65535, not a number) is refused before any
+/// connection, one line naming the port as written and never the password, exit code 1 as every other error; a URI's
+/// <c>:0</c> was taken as no port at all, so the tool silently connected to 5432. None of these needs a server.</summary>
+public class PostgresPortTests
+{
+    private const string Password = "hunter2-secret";
+
+    [Theory]
+    [InlineData("postgresql://app:" + Password + "@db:0/app", "port '0'")]
+    [InlineData("postgresql://app:" + Password + "@db:70000/app", "port '70000'")]
+    [InlineData("postgresql://app:" + Password + "@db:54x/app", "port '54x'")]
+    [InlineData("postgres://app@[::1]:0/app", "port '0'")]
+    [InlineData("Host=db;Port=0;Database=app;Password=" + Password, "Port '0'")]
+    [InlineData("Host=db;Port=70000;Database=app;Password=" + Password, "Port '70000'")]
+    [InlineData("Host=db;Port=-1;Database=app;Password=" + Password, "Port '-1'")]
+    public async Task A_port_that_is_not_1_to_65535_is_refused_naming_it_before_connecting(string database, string named)
+    {
+        using var cli = new CliRunner();
+
+        var (exit, output, error) = await cli.RunAsync("sessions", "--db", database);
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Contains("1 to 65535", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgresql://app@db:5433/app", 5433)]
+    [InlineData("postgresql://app@db/app", 5432)]
+    [InlineData("postgresql://app@db:65535/app", 65535)]
+    [InlineData("postgresql://app@db:1/app", 1)]
+    public void A_URI_port_from_1_to_65535_is_taken_and_none_is_the_default(string database, int port) =>
+        Assert.Equal(port, new Npgsql.NpgsqlConnectionStringBuilder(CliDatabase.Parse(database, null).ConnectionString).Port);
+}
