@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace Dreaming.Cli;
@@ -11,6 +12,12 @@ namespace Dreaming.Cli;
 /// <c>UsePostgresStore</c>).</summary>
 internal static class CliServices
 {
+    // The components of the PostgreSQL stores, as schema_versions names them (Dreaming.PostgreSql's migrations).
+    private const string TracesComponent = "traces";
+    private const string MemoryComponent = "memory";
+    private const string DreamRunsComponent = "dream_runs";
+    private const string WebhooksComponent = "webhooks";
+
     /// <param name="database">The database.</param>
     /// <param name="agentModel">The agents' model, or <see langword="null"/> for none.</param>
     /// <param name="configure">Sets the library's options.</param>
@@ -59,8 +66,50 @@ internal static class CliServices
     /// <param name="unroutedWebhooks">Whether memory and dream changes write their webhook events as unrouted events.</param>
     public static async Task<CliStores> OpenAsync(CliDatabase database, CancellationToken cancellationToken, bool unroutedWebhooks = false)
     {
-        await RequireDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
-        return new CliStores(Build(database, unroutedWebhooks: unroutedWebhooks));
+        var components = await RequireDatabaseAsync(database, cancellationToken).ConfigureAwait(false);
+        return new CliStores(Build(database, unroutedWebhooks: unroutedWebhooks, customize: services => ReadMissingAsEmpty(services, components)));
+    }
+
+    /// <summary>Replaces, for a command that reads or reviews, each PostgreSQL store whose tables the schema does not hold
+    /// (its component has no row in <c>schema_versions</c>: an app that records sessions and has not dreamed yet has no
+    /// memory tables) with an empty in-memory one. The store itself would create its tables on first use, as an app's
+    /// does: a read would then change the schema, and fail for a role that may only read. Such a command finds nothing in
+    /// it (no memory versions, no dream runs, no deliveries), and writes nothing to it either: each of its changes is of
+    /// something it found first (a version, a session, a delivery).</summary>
+    /// <param name="services">The registrations of <see cref="Build"/>.</param>
+    /// <param name="components">The components the schema holds, from <see cref="RequireDatabaseAsync"/>; <see langword="null"/>
+    /// for SQLite, whose file has every store's tables.</param>
+    public static void ReadMissingAsEmpty(IServiceCollection services, IReadOnlySet<string>? components)
+    {
+        if (components is null)
+        {
+            return;
+        }
+
+        if (!components.Contains(TracesComponent))
+        {
+            services.RemoveAll<ITraceStore>();
+            services.AddSingleton<ITraceStore>(static _ => new InMemoryTraceStore());
+        }
+
+        if (!components.Contains(MemoryComponent))
+        {
+            services.RemoveAll<IMemoryStore>();
+            services.AddSingleton<IMemoryStore>(static _ => new InMemoryMemoryStore());
+        }
+
+        // The dream run store migrates the memory tables too: a run writes its version in the same transaction.
+        if (!components.Contains(MemoryComponent) || !components.Contains(DreamRunsComponent))
+        {
+            services.RemoveAll<IDreamRunStore>();
+            services.AddSingleton<IDreamRunStore>(static _ => new InMemoryDreamRunStore());
+        }
+
+        if (!components.Contains(WebhooksComponent))
+        {
+            services.RemoveAll<IWebhookOutboxStore>();
+            services.AddSingleton<IWebhookOutboxStore>(static _ => new InMemoryWebhookOutboxStore());
+        }
     }
 
     public static string FullPath(string databasePath) => Path.GetFullPath(databasePath);
@@ -75,22 +124,25 @@ internal static class CliServices
     /// <summary>Throws, with the same message from every command, unless <paramref name="database"/> exists: a file, or a
     /// PostgreSQL schema holding the stores' tables. The commands that only read or review (all but demo, import and
     /// orchestrate) never create a database, nor a schema.</summary>
+    /// <returns>For PostgreSQL, the components whose tables the schema holds (<see cref="ReadMissingAsEmpty"/>); for SQLite,
+    /// <see langword="null"/>.</returns>
     /// <exception cref="IOException">There is no such file or schema.</exception>
     /// <exception cref="TraceStoreException">The PostgreSQL server cannot be reached or refuses the login; the message names
     /// the database as <c>host:port/database/schema</c>, never the password.</exception>
-    public static Task RequireDatabaseAsync(CliDatabase database, CancellationToken cancellationToken)
+    public static Task<IReadOnlySet<string>?> RequireDatabaseAsync(CliDatabase database, CancellationToken cancellationToken)
     {
         if (!database.IsPostgres)
         {
             RequireDatabase(database.Path!);
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlySet<string>?>(null);
         }
 
         return RequireSchemaAsync(database, cancellationToken);
     }
 
-    private static async Task RequireSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
+    private static async Task<IReadOnlySet<string>?> RequireSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
     {
+        var components = new HashSet<string>(StringComparer.Ordinal);
         // A connection of its own, not pooled: the stores' pool sets the schema as the search path.
         var settings = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Pooling = false };
         bool schemaExists, tablesExist;
@@ -98,13 +150,27 @@ internal static class CliServices
         {
             await using var connection = new NpgsqlConnection(settings.ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(
+            await using (var command = new NpgsqlCommand(
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema), to_regclass(format('%I.schema_versions', @schema::text)) IS NOT NULL",
-                connection);
-            command.Parameters.AddWithValue("schema", database.Schema!);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            (schemaExists, tablesExist) = (reader.GetBoolean(0), reader.GetBoolean(1));
+                connection))
+            {
+                command.Parameters.AddWithValue("schema", database.Schema!);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                (schemaExists, tablesExist) = (reader.GetBoolean(0), reader.GetBoolean(1));
+            }
+
+            // Which stores' tables are there: a command that reads or reviews creates none of the others.
+            if (tablesExist)
+            {
+                // The schema is a plain identifier (CliDatabase checked it), so it can be written in.
+                await using var read = new NpgsqlCommand($"SELECT component FROM \"{database.Schema}\".schema_versions", connection);
+                await using var rows = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    components.Add(rows.GetString(0));
+                }
+            }
         }
         catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -123,6 +189,8 @@ internal static class CliServices
         {
             throw new IOException($"No database at '{database.Display}': the schema '{database.Schema}' holds none of the stores' tables. {Next}");
         }
+
+        return components;
     }
 
     /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing

@@ -34,6 +34,9 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     {
         SqliteWebhookOutboxStore sqlite => sqlite.ListUnroutedAsync(limit, cancellationToken),
         PostgresWebhookOutboxStore postgres => postgres.ListUnroutedAsync(limit, cancellationToken),
+
+        // A PostgreSQL schema without the outbox's tables (CliServices.ReadMissingAsEmpty): no event waits.
+        InMemoryWebhookOutboxStore => Task.FromResult<IReadOnlyList<(string EventId, string EventType, DateTimeOffset CreatedAt)>>([]),
         var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
     };
 
@@ -42,6 +45,7 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     {
         SqliteWebhookOutboxStore sqlite => sqlite.DropUnroutedAsync(writtenBefore, cancellationToken),
         PostgresWebhookOutboxStore postgres => postgres.DropUnroutedAsync(writtenBefore, cancellationToken),
+        InMemoryWebhookOutboxStore => Task.FromResult<IReadOnlyList<string>>([]),
         var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
     };
 

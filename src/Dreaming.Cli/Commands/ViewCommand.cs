@@ -35,9 +35,9 @@ internal static partial class ViewCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var database = common.DatabaseOf(parse);
-            await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
+            var components = await CliServices.RequireDatabaseAsync(database, ct).ConfigureAwait(false);
             var reviewer = parse.GetValue(by)!;
-            await using var app = Build(database, parse.GetValue(port), parse.GetValue(readOnly), reviewer, output);
+            await using var app = Build(database, components, parse.GetValue(port), parse.GetValue(readOnly), reviewer, output);
             try
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
@@ -68,7 +68,7 @@ internal static partial class ViewCommand
         return command;
     }
 
-    private static WebApplication Build(CliDatabase database, int port, bool readOnly, string reviewer, TextWriter output)
+    private static WebApplication Build(CliDatabase database, IReadOnlySet<string>? components, int port, bool readOnly, string reviewer, TextWriter output)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
         // The console log: what is served, and each action taken in the view (with the user's name) at information; the
@@ -79,6 +79,8 @@ internal static partial class ViewCommand
         builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
         // As 'dreaming memory approve' does: a review's webhook events are written for the app's dispatcher on the database.
         database.Use(builder.Services.AddDreamingAgents(), unroutedWebhooks: true);
+        // As the other commands that read: a PostgreSQL store whose tables the schema lacks shows nothing, and creates none.
+        CliServices.ReadMissingAsEmpty(builder.Services, components);
         // Loopback alone does not keep other sites out: a page whose domain an attacker rebinds to 127.0.0.1 (DNS
         // rebinding) is same-origin with the view, and could read sessions and post reviews. Its requests carry that
         // domain in Host, so only the loopback names are served (400 otherwise), by the host filtering every WebApplication
