@@ -5,6 +5,16 @@ namespace Dreaming.Cli.Tests;
 public class DemoCommandTests
 {
     [Fact]
+    public async Task The_outcome_loop_lines_mark_a_required_gap_as_the_agents_feedback_does()
+    {
+        using var cli = new CliRunner();
+        var (exit, output, error) = await cli.RunAsync("demo", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("iteration 1: score 0.25, not passed - gaps: [required] Mentions the order number; States the refund amount; Is valid JSON", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_records_the_simulated_sessions_that_sessions_then_lists()
     {
         using var cli = new CliRunner();

@@ -158,7 +158,8 @@ internal static class DemoCommand
             for (var i = 0; i < loop.Evaluations.Count; i++)
             {
                 var evaluation = loop.Evaluations[i];
-                var gaps = evaluation.Criteria.Where(c => c.Verdict is CriterionVerdict.NotMet or CriterionVerdict.PartiallyMet).Select(c => c.Criterion.Text).ToList();
+                // A required gap is marked as the agent's feedback marks it: it fails the work whatever the score.
+                var gaps = evaluation.Criteria.Where(c => c.Verdict is CriterionVerdict.NotMet or CriterionVerdict.PartiallyMet).Select(c => (c.Criterion.Required ? "[required] " : string.Empty) + c.Criterion.Text).ToList();
                 output.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"  iteration {i + 1}: score {evaluation.Score:0.00}, {(evaluation.Passed ? "passed" : "not passed")}{(gaps.Count == 0 ? string.Empty : " - gaps: " + string.Join("; ", gaps))}"));
