@@ -85,7 +85,7 @@ internal sealed partial class CliDatabase
         // A Search Path is replaced by the schema, as UsePostgresStore replaces it: the tool finds the tables where the app
         // put them given the same connection string.
         builder.SearchPath = null;
-        return new CliDatabase(null, builder.ConnectionString, name, $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}/{name}");
+        return new CliDatabase(null, builder.ConnectionString, name, PostgresLocation.Of(builder, name));
     }
 
     /// <summary>Whether <paramref name="value"/> names a PostgreSQL database rather than a SQLite file (see the rule in the

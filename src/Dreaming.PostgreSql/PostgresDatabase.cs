@@ -26,7 +26,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             SearchPath = options.Schema,
             CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds),
         };
-        Location = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}/{options.Schema}";
+        Location = PostgresLocation.Of(builder, options.Schema);
         IdleLimit = IdleLimitOf((builder.CommandTimeout * 1000L).ToString(System.Globalization.CultureInfo.InvariantCulture));
         _limitIdle = "SELECT " + IdleLimit;
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);

@@ -38,4 +38,14 @@ public class PostgresPortTests
     [InlineData("postgresql://app@db:1/app", 1)]
     public void A_URI_port_from_1_to_65535_is_taken_and_none_is_the_default(string database, int port) =>
         Assert.Equal(port, new Npgsql.NpgsqlConnectionStringBuilder(CliDatabase.Parse(database, null).ConnectionString).Port);
+
+    [Theory]
+    [InlineData("Host=db:5433;Database=app", "db:5433/app/dreaming")]
+    [InlineData("Host=a,b:5433;Port=5434;Database=app", "a:5434,b:5433/app/dreaming")]
+    [InlineData("Host=::1;Database=app", "[::1]:5432/app/dreaming")]
+    [InlineData("Host=[::1]:5433;Database=app", "[::1]:5433/app/dreaming")]
+    [InlineData("postgresql://app@[::1]:5433/app", "[::1]:5433/app/dreaming")]
+    [InlineData("Host=db;Port=5433;Database=app", "db:5433/app/dreaming")]
+    public void A_host_with_a_port_of_its_own_or_an_IPv6_address_is_named_with_the_port_it_uses_set_apart(string database, string display) =>
+        Assert.Equal(display, CliDatabase.Parse(database, null).Display);
 }

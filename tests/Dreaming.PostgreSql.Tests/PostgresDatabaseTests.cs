@@ -80,4 +80,15 @@ public sealed class PostgresDatabaseTests : IAsyncLifetime
         var exception = Assert.Throws<ArgumentException>(() => new PostgresDatabase(new PostgresStoreOptions { ConnectionString = "Host=localhost", Schema = schema }));
         Assert.Contains("PostgresStoreOptions.Schema", exception.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Host=db:5433;Database=app", "db:5433/app/s")]
+    [InlineData("Host=a,b:5433;Port=5434;Database=app", "a:5434,b:5433/app/s")]
+    [InlineData("Host=::1;Database=app", "[::1]:5432/app/s")]
+    [InlineData("Host=db;Port=5433;Username=app", "db:5433/app/s")]
+    public void TheLocationNamesEachHostWithThePortItUsesSetApart(string connectionString, string location)
+    {
+        using var database = new PostgresDatabase(new PostgresStoreOptions { ConnectionString = connectionString, Schema = "s" });
+        Assert.Equal(location, database.Location);
+    }
 }

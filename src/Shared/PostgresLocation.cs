@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dreaming;
+
+/// <summary>Names a PostgreSQL schema as <c>host:port/database/schema</c>, never with a password: the PostgreSQL stores'
+/// <c>Location</c> and the <c>dreaming</c> tool's name of its database, the same for one connection string.</summary>
+/// <remarks>Shared source, compiled into each assembly that needs it (internal in each). Each host of <c>Host</c> (several
+/// are separated by commas) is shown with the port it is reached on: its own when it gives one (<c>db:5433</c>), else
+/// <c>Port</c>; an IPv6 address in brackets (<c>[::1]:5432</c>), so that the port cannot be read as part of it.</remarks>
+internal static class PostgresLocation
+{
+    /// <summary>Returns where <paramref name="settings"/> and <paramref name="schema"/> name the tables.</summary>
+    /// <param name="settings">The connection settings.</param>
+    /// <param name="schema">The schema.</param>
+    /// <returns><c>host:port/database/schema</c>, the database being the user's name when none is given, as PostgreSQL takes it.</returns>
+    public static string Of(NpgsqlConnectionStringBuilder settings, string schema)
+    {
+        var hosts = (settings.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries);
+        return $"{string.Join(',', hosts.Select(host => HostAndPort(host, settings.Port)))}/{settings.Database ?? settings.Username}/{schema}";
+    }
+
+    private static string HostAndPort(string host, int port)
+    {
+        if (host.StartsWith('['))
+        {
+            return host.Contains("]:", StringComparison.Ordinal) ? host : string.Create(CultureInfo.InvariantCulture, $"{host}:{port}");
+        }
+
+        if (IPAddress.TryParse(host, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"[{host}]:{port}");
+        }
+
+        var colon = host.LastIndexOf(':');
+        return colon > 0 && int.TryParse(host.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            ? host
+            : string.Create(CultureInfo.InvariantCulture, $"{host}:{port}");
+    }
+}
