@@ -111,6 +111,23 @@ public class PostgresDatabaseArgumentTests
     }
 
     [Fact]
+    public async Task Orchestrate_on_a_server_it_cannot_reach_says_so_naming_the_database_before_running_anything()
+    {
+        using var cli = new CliRunner();
+        var plan = cli.WriteFile("plan.json", """{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"i","agent":"w","instructions":"x"}]}""");
+
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", $"Host=127.0.0.1;Port=1;Database=app;Username=app;Password={Password};Timeout=5");
+
+        // Not "its error is in the log": the tool writes no log.
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith("error: Cannot ", error, StringComparison.Ordinal);
+        Assert.Contains("'127.0.0.1:1/app/dreaming'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("log", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_refuses_a_PostgreSQL_database_and_purge_refuses_compact_on_one_before_connecting()
     {
         using var cli = new CliRunner();

@@ -54,6 +54,11 @@ internal static class OrchestrateCommand
                     coordinator: configured is null ? null : _ => configured);
             await using var provider = services.BuildServiceProvider();
 
+            // The run's first write would fail on a database that cannot be opened (a server that cannot be reached, a
+            // login refused) with "its error is in the log", and the tool writes no log: one read first (which makes the
+            // file or the tables, as the run would) says what is wrong, naming the database, before anything runs.
+            await provider.GetRequiredService<ITraceStore>().QuerySessionsAsync(new SessionQuery { PageSize = 1 }, ct).ConfigureAwait(false);
+
             if (!json)
             {
                 output.WriteLine(simulated
