@@ -128,6 +128,31 @@ public class PostgresDatabaseArgumentTests
     }
 
     [Fact]
+    public async Task Every_command_that_opens_a_store_goes_to_the_schema_of_the_schema_option()
+    {
+        using var cli = new CliRunner();
+        var database = $"Host=127.0.0.1;Port=1;Database=app;Username=app;Password={Password};Timeout=5";
+        var log = cli.WriteFile("log.jsonl", """{"id":"a","messages":[{"role":"user","content":"hi"}]}""");
+        var plan = cli.WriteFile("plan.json", """{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"i","agent":"w","instructions":"x"}]}""");
+        string[][] commands =
+        [
+            ["sessions"], ["sessions", "abandon", "--older-than", "1d"], ["session", "show", "a"], ["inspect", "a"], ["report"],
+            ["purge", "--older-than", "1d"], ["dream", "--agent", "a"], ["runs", "--agent", "a"], ["memory", "list", "--agent", "a"],
+            ["memory", "show", "--agent", "a"], ["memory", "diff", "mv-1", "mv-2"], ["memory", "approve", "mv-1"], ["memory", "reject", "mv-1"],
+            ["memory", "rollback", "mv-1"], ["memory", "edit", "mv-1", "--add", "x"], ["webhooks", "list"], ["webhooks", "replay", "--all-dead"],
+            ["webhooks", "drop-unrouted", "--older-than", "1d"], ["import", log], ["orchestrate", "--plan", plan], ["view", "--port", "0"],
+        ];
+
+        foreach (var command in commands)
+        {
+            var (exit, _, error) = await cli.RunAsync([.. command, "--db", database, "--schema", "other_schema"]);
+
+            Assert.True(exit != 0, string.Join(' ', command));
+            Assert.True(error.Contains("'127.0.0.1:1/app/other_schema'", StringComparison.Ordinal), string.Join(' ', command) + ": " + error);
+        }
+    }
+
+    [Fact]
     public async Task Demo_refuses_a_PostgreSQL_database_and_purge_refuses_compact_on_one_before_connecting()
     {
         using var cli = new CliRunner();
