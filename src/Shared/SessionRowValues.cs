@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Dreaming;
 
 /// <summary>Reading a session row, which the SQLite and PostgreSQL trace stores share: the columns of their
-/// <c>SessionColumns</c>, in that order. <c>text</c> gives the string a stored text holds (as stored for SQLite,
+/// <c>SessionColumns</c>, in that order (the change number, the 23rd, where the store has it). <c>text</c> gives the string a stored text holds (as stored for SQLite,
 /// <c>PostgresText.Decode</c> for PostgreSQL); <c>package</c> names the store's package in messages.</summary>
 internal static class SessionRowValues
 {
@@ -60,6 +60,7 @@ internal static class SessionRowValues
         },
         DroppedEventCount = row.GetInt64(20),
         EventCount = row.GetInt64(21),
+        ChangeNumber = row.FieldCount > 22 && !row.IsDBNull(22) ? row.GetInt64(22) : null,
     };
 
     private static string? Optional(DbDataReader row, int ordinal, Func<string, string> text) => row.IsDBNull(ordinal) ? null : text(row.GetString(ordinal));

@@ -50,4 +50,16 @@ public sealed record SessionRecord
 
     /// <summary>Gets how many events the store holds for the session.</summary>
     public long EventCount { get; init; }
+
+    /// <summary>Gets the store's change number of the session, or <see langword="null"/> from a store that does not number
+    /// changes (<see cref="ITraceStore.GetSessionChangeHorizonAsync"/> gives <see langword="null"/>) and for a session
+    /// that has not changed since its store began numbering (written by an older version of the SQLite or PostgreSQL
+    /// store): it changed before every number.</summary>
+    /// <remarks>The store assigns it, and ignores a value a caller sets: a number larger than every earlier one each time
+    /// the session is ended, graded (<see cref="ITraceStore.SetOutcomeAsync"/>), imported or created already finished, the
+    /// changes that can make it one a dream reads. A session created running may have none until it ends, and appending
+    /// events does not change it. Read with <see cref="SessionQuery.ChangedAfter"/>
+    /// and the horizon, it tells a reader what changed since it last looked. The numbers are the store's own: compare them
+    /// only with numbers and horizons of the same store.</remarks>
+    public long? ChangeNumber { get; init; }
 }

@@ -93,6 +93,22 @@ public interface ITraceStore
     /// <exception cref="ArgumentException">The cursor is not one this store issued, or the page size is out of range.</exception>
     Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>Gets the store's change horizon: every session change numbered at or below it
+    /// (<see cref="SessionRecord.ChangeNumber"/>) is visible to queries now, and every change not yet visible will be
+    /// numbered above it.</summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The horizon, or <see langword="null"/> when the store does not number its changes.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <remarks>A reader that takes the horizon, then reads, and next time reads only the sessions changed after it
+    /// (<see cref="SessionQuery.ChangedAfter"/>), misses no change, and may see a change above the horizon twice. The default
+    /// implementation, for stores written before it existed, gives <see langword="null"/>: the dream scheduler then reads
+    /// every session its count needs at each poll, as it did before. The in-memory, SQLite and PostgreSQL stores number
+    /// their changes; a store of your own may implement this with <see cref="SessionRecord.ChangeNumber"/> and
+    /// <see cref="SessionQuery.ChangedAfter"/> (the conformance suite checks the three together, once the horizon is not
+    /// <see langword="null"/>).</remarks>
+    Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled<long?>(cancellationToken) : Task.FromResult<long?>(null);
+
     /// <summary>Streams every session matching the query with its events, without holding them all in memory.</summary>
     /// <param name="query">The filters and order; <see cref="SessionQuery.PageSize"/> sets how many are read at a time.</param>
     /// <param name="cancellationToken">Cancels the enumeration.</param>

@@ -42,6 +42,15 @@ public sealed record SessionQuery
     /// and they read more than they need but choose the same sessions, since each session is checked again.</remarks>
     public DateTimeOffset? EndedFrom { get; init; }
 
+    /// <summary>Gets the exclusive lower bound of the sessions' <see cref="SessionRecord.ChangeNumber"/>, or
+    /// <see langword="null"/> for sessions changed at any time.</summary>
+    /// <remarks>Only sessions ended, graded or imported (or created) after the change numbered so are returned: with a bound
+    /// taken from <see cref="ITraceStore.GetSessionChangeHorizonAsync"/> at the previous read, what changed since then (and
+    /// perhaps a few sessions more, never fewer). The order and paging stay by start time. A store that does not number
+    /// changes (its horizon is <see langword="null"/>) may ignore it and return more; callers check each session again.
+    /// The dream scheduler's count of new sessions reads with it.</remarks>
+    public long? ChangedAfter { get; init; }
+
     /// <summary>Gets the order by start time (then id).</summary>
     /// <value>The default is <see cref="SessionOrder.OldestFirst"/>.</value>
     public SessionOrder Order { get; init; } = SessionOrder.OldestFirst;

@@ -96,6 +96,7 @@ internal sealed class InMemorySession
         && (query.ParentSessionId is null || string.Equals(Record.ParentSessionId, query.ParentSessionId, StringComparison.Ordinal))
         && (query.StartedFrom is not { } from || StartedAtMilliseconds >= from.ToUnixTimeMilliseconds())
         && (query.StartedBefore is not { } before || StartedAtMilliseconds < before.ToUnixTimeMilliseconds())
+        && (query.ChangedAfter is not { } changedAfter || Record.ChangeNumber > changedAfter)
         && (query.EndedFrom is not { } endedFrom || (Record.Status != SessionStatus.Running && Record.EndedAt is { } ended && ended.ToUnixTimeMilliseconds() >= endedFrom.ToUnixTimeMilliseconds()));
 
     /// <summary>Compares the session's position in <see cref="SessionOrder.OldestFirst"/> order with a cursor's.</summary>

@@ -15,6 +15,9 @@ public sealed partial class InMemoryTraceStore : ITraceStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, InMemorySession> _sessions = new(StringComparer.Ordinal);
 
+    // The last change number given (SessionRecord.ChangeNumber), under _gate: every change is visible once numbered.
+    private long _changeNumber;
+
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
         cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
@@ -51,7 +54,7 @@ public sealed partial class InMemoryTraceStore : ITraceStore
                 lock (_gate)
                 {
                     var stored = Find(sessionId);
-                    stored.Record = stored.Record with { Outcome = outcome };
+                    stored.Record = stored.Record with { Outcome = outcome, ChangeNumber = ++_changeNumber };
                 }
             },
             cancellationToken);
@@ -86,6 +89,19 @@ public sealed partial class InMemoryTraceStore : ITraceStore
             },
             cancellationToken);
     }
+
+    /// <inheritdoc />
+    /// <remarks>The last change number given: the store numbers each change under its lock, so every change numbered is
+    /// visible.</remarks>
+    public Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) => Run<long?>(
+        () =>
+        {
+            lock (_gate)
+            {
+                return _changeNumber;
+            }
+        },
+        cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
@@ -261,6 +277,7 @@ public sealed partial class InMemoryTraceStore : ITraceStore
 
             foreach (var (id, stored) in created)
             {
+                stored.Record = stored.Record with { ChangeNumber = stored.Record.Status == SessionStatus.Running ? null : ++_changeNumber };
                 _sessions.Add(id, stored);
             }
 
@@ -305,6 +322,7 @@ public sealed partial class InMemoryTraceStore : ITraceStore
                 Usage = completion.Usage,
                 Outcome = completion.Outcome ?? stored.Record.Outcome,
                 DroppedEventCount = completion.DroppedEventCount,
+                ChangeNumber = ++_changeNumber,
             };
         }
     }
@@ -326,7 +344,11 @@ public sealed partial class InMemoryTraceStore : ITraceStore
         {
             foreach (var stored in imported)
             {
-                added += _sessions.TryAdd(stored.Record.Id, stored) ? 1 : 0;
+                if (_sessions.TryAdd(stored.Record.Id, stored))
+                {
+                    stored.Record = stored.Record with { ChangeNumber = ++_changeNumber };
+                    added++;
+                }
             }
         }
 
