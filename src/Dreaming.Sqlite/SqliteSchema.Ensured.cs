@@ -33,6 +33,10 @@ internal static partial class SqliteSchema
         // They replace the indexes of migration 1 without the end time (EnsuredDroppedIndexList), which they serve as well.
         ("ix_sessions_started_ended", "sessions (started_ms, id, ended_ms)"),
         ("ix_sessions_agent_started_ended", "sessions (agent_id, started_ms, id, ended_ms)"),
+
+        // The sessions changed after a change number (SessionQuery.ChangedAfter: what the dream scheduler's count reads at
+        // each poll after its first). Sessions written before the column existed have none, and are not in it.
+        ("ix_sessions_change", "sessions (change_no) WHERE change_no IS NOT NULL"),
     ];
 
     /// <summary>Indexes of earlier migrations that an index of the <see cref="EnsuredIndexList"/> makes redundant (the same
@@ -55,7 +59,49 @@ internal static partial class SqliteSchema
     private static readonly (string Name, string Definition)[] EnsuredTableList =
     [
         ("webhook_unrouted", "(event_id TEXT NOT NULL PRIMARY KEY REFERENCES webhook_events (id), created_ms INTEGER NOT NULL)"),
+
+        // The last session change number given (ChangeNumbers): one row, never decreasing, so a purge of the session with
+        // the newest number gives no number twice.
+        ("session_change_counter", "(id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)"),
     ];
+
+    /// <summary>The column that holds a session's change number (<see cref="SessionRecord.ChangeNumber"/>), added to the
+    /// sessions of a file that lacks it (an ensured column: no new <c>user_version</c>).</summary>
+    internal const string ChangeColumn = "change_no";
+
+    /// <summary>The triggers that number each change of a session that can make a dream read it: imported or created
+    /// finished (inserted with a status other than running, 0), ended or graded (its status, end time or outcome
+    /// updated). A session created running (what recording does) is numbered when it ends; appending events (the event
+    /// count) changes nothing.</summary>
+    /// <remarks>Triggers rather than the writer's statements, so that a build older than them writing to the same file (a
+    /// rolling upgrade, the <c>dreaming</c> tool of an older version) numbers its changes too: SQLite runs a file's
+    /// triggers whoever writes. Each takes the next number from <c>session_change_counter</c> in the writing transaction,
+    /// and writes are serialized (one write lock per file), so numbers are given in commit order: every number at or below
+    /// the counter a reader reads is committed. Sessions written before the file had them keep no number (null): they
+    /// changed before every number.</remarks>
+    private static readonly (string Name, string On)[] ChangeTriggerList =
+    [
+        ("tr_sessions_change_insert", "AFTER INSERT ON sessions WHEN NEW.status <> 0"),
+        ("tr_sessions_change_update", "AFTER UPDATE OF status, ended_ms, outcome_label, outcome_score, outcome_source ON sessions"),
+    ];
+
+    /// <summary>The names of the <see cref="ChangeTriggerList"/>, which <see cref="Read"/> looks for.</summary>
+    internal static readonly string[] ChangeTriggerNames = [.. ChangeTriggerList.Select(trigger => trigger.Name)];
+
+    /// <summary>The statement that adds the <see cref="ChangeColumn"/>, run only when <see cref="Read"/> found it missing.</summary>
+    internal static readonly string AddChangeColumn = $"ALTER TABLE sessions ADD COLUMN {ChangeColumn} INTEGER;";
+
+    /// <summary>The statements that start the counter and create the <see cref="ChangeTriggerList"/> a file lacks, after the
+    /// ensured tables (the counter) and the column.</summary>
+    internal static readonly string ChangeTriggers =
+        "INSERT OR IGNORE INTO session_change_counter (id, last) VALUES (1, 0);"
+        + string.Concat(ChangeTriggerList.Select(trigger =>
+            $"CREATE TRIGGER IF NOT EXISTS {trigger.Name} {trigger.On} BEGIN "
+            + "UPDATE session_change_counter SET last = last + 1 WHERE id = 1; "
+            + $"UPDATE sessions SET {ChangeColumn} = (SELECT last FROM session_change_counter WHERE id = 1) WHERE rowid = NEW.rowid; END;"));
+
+    /// <summary>Reads the change horizon: the last number given, every change at or below it committed.</summary>
+    internal const string ReadChangeHorizon = "SELECT last FROM session_change_counter WHERE id = 1;";
 
     /// <summary>The names of the <see cref="EnsuredTableList"/>, which <see cref="Read"/> looks for.</summary>
     internal static readonly string[] EnsuredTableNames = [.. EnsuredTableList.Select(table => table.Name)];
@@ -71,7 +117,8 @@ internal static partial class SqliteSchema
         + string.Concat(EnsuredDroppedIndexList.Select(name => $"DROP INDEX IF EXISTS {name};"));
 
     // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
-    // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables, $d0... the dropped indexes.
+    // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables, $d0... the dropped indexes,
+    // $g0... the change triggers.
     private static readonly string ReadStatement =
         "SELECT (SELECT user_version FROM pragma_user_version), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
@@ -83,5 +130,9 @@ internal static partial class SqliteSchema
         + ")), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ("
         + string.Join(", ", EnsuredDroppedIndexList.Select((_, i) => "$d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        + ")), "
+        + $"(SELECT count(*) FROM pragma_table_info('sessions') WHERE name = '{ChangeColumn}'), "
+        + "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ("
+        + string.Join(", ", ChangeTriggerNames.Select((_, i) => "$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
         + "));";
 }

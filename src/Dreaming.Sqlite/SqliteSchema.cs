@@ -264,12 +264,19 @@ internal static partial class SqliteSchema
             command.Parameters.AddWithValue("$d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), EnsuredDroppedIndexList[i]);
         }
 
+        for (var i = 0; i < ChangeTriggerNames.Length; i++)
+        {
+            command.Parameters.AddWithValue("$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ChangeTriggerNames[i]);
+        }
+
         using var reader = command.ExecuteReader();
         reader.Read();
         return new SqliteSchemaState(
             reader.GetInt64(0),
             reader.GetInt64(1) > 0,
-            reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length && reader.GetInt64(4) == 0);
+            reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length && reader.GetInt64(4) == 0
+                && reader.GetInt64(5) == 1 && reader.GetInt64(6) == ChangeTriggerNames.Length,
+            reader.GetInt64(5) == 1);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
@@ -310,7 +317,7 @@ internal static partial class SqliteSchema
     {
         // An immediate transaction holds the write lock, so another process cannot migrate between the check and the scripts.
         using var transaction = connection.BeginTransaction(deferred: false);
-        var (version, hasStoreTables, _) = Read(connection, transaction);
+        var (version, hasStoreTables, _, hasChangeColumn) = Read(connection, transaction);
         if (FindProblem(version, hasStoreTables, location) is { } problem)
         {
             throw new TraceStoreException(problem);
@@ -331,8 +338,15 @@ internal static partial class SqliteSchema
             command.ExecuteNonQuery();
         }
 
-        // Writes nothing when the file has them all, so a commit then costs nothing.
-        command.CommandText = EnsuredIndexes;
+        // The change column first (the ensured index on it needs it); SQLite has no ADD COLUMN IF NOT EXISTS. Writes nothing
+        // when the file has them all, so a commit then costs nothing.
+        if (!hasChangeColumn)
+        {
+            command.CommandText = AddChangeColumn;
+            command.ExecuteNonQuery();
+        }
+
+        command.CommandText = EnsuredIndexes + ChangeTriggers;
         command.ExecuteNonQuery();
         transaction.Commit();
     }
@@ -342,8 +356,10 @@ internal static partial class SqliteSchema
 /// <param name="Version">The schema version (<c>PRAGMA user_version</c>).</param>
 /// <param name="HasStoreTables">Whether a table of the store exists.</param>
 /// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> and of
-/// <see cref="SqliteSchema.EnsuredTableNames"/> exists, and none of the indexes they replace.</param>
-internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes)
+/// <see cref="SqliteSchema.EnsuredTableNames"/> exists, none of the indexes they replace, the change column and every one of
+/// <see cref="SqliteSchema.ChangeTriggerNames"/>.</param>
+/// <param name="HasChangeColumn">Whether the sessions have the <see cref="SqliteSchema.ChangeColumn"/>.</param>
+internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes, bool HasChangeColumn)
 {
     /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index and table,
     /// so that <see cref="SqliteSchema.Migrate"/> would write nothing and need not take the write lock.</summary>

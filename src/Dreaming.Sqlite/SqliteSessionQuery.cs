@@ -51,7 +51,20 @@ internal static class SqliteSessionQuery
         // The walk is then bounded by the parent's, the agent's or the team's sessions. Status and outcome alone are
         // left to SQLite.
         var sql = new StringBuilder("SELECT ").Append(SqliteRows.SessionColumns).Append(" FROM sessions WHERE 1 = 1");
-        var narrowed = query.ParentSessionId is not null;
+
+        // With a change bound (the scheduler's poll after its first: the few sessions changed since), its index is the one
+        // sought: the other columns, the keyset and the order get a unary +, so SQLite neither seeks nor walks another
+        // index (an agent's, in start order, would walk every session of the agent to find the few changed) and sorts
+        // the few rows found.
+        var changed = query.ChangedAfter is not null;
+        var plain = changed ? "+" : string.Empty;
+        if (query.ChangedAfter is { } changedAfter)
+        {
+            sql.Append(" AND change_no > $changed_after");
+            command.Parameters.AddWithValue("$changed_after", changedAfter);
+        }
+
+        var narrowed = query.ParentSessionId is not null || changed;
         if (query.AgentId is not null)
         {
             sql.Append(narrowed ? " AND +agent_id = $agent_id" : " AND agent_id = $agent_id");
@@ -80,19 +93,19 @@ internal static class SqliteSessionQuery
 
         if (query.ParentSessionId is not null)
         {
-            sql.Append(" AND parent_id = $parent_id");
+            sql.Append(" AND ").Append(plain).Append("parent_id = $parent_id");
             command.Parameters.AddWithValue("$parent_id", query.ParentSessionId);
         }
 
         if (query.StartedFrom is { } from)
         {
-            sql.Append(" AND started_ms >= $from_ms");
+            sql.Append(" AND ").Append(plain).Append("started_ms >= $from_ms");
             command.Parameters.AddWithValue("$from_ms", SqliteRows.ToMilliseconds(from));
         }
 
         if (query.StartedBefore is { } before)
         {
-            sql.Append(" AND started_ms < $before_ms");
+            sql.Append(" AND ").Append(plain).Append("started_ms < $before_ms");
             command.Parameters.AddWithValue("$before_ms", SqliteRows.ToMilliseconds(before));
         }
 
@@ -100,19 +113,19 @@ internal static class SqliteSessionQuery
         {
             // A running session has not ended, even one written with an end time (the store keeps what it is given); the
             // unary + keeps SQLite from seeking the status index for it.
-            sql.Append(" AND ended_ms >= $ended_from_ms AND +status <> $running");
+            sql.Append(" AND ").Append(plain).Append("ended_ms >= $ended_from_ms AND +status <> $running");
             command.Parameters.AddWithValue("$ended_from_ms", SqliteRows.ToMilliseconds(endedFrom));
             command.Parameters.AddWithValue("$running", (int)SessionStatus.Running);
         }
 
         if (after is { } cursor)
         {
-            sql.Append(newestFirst ? " AND (started_ms, id) < ($after_ms, $after_id)" : " AND (started_ms, id) > ($after_ms, $after_id)");
+            sql.Append(" AND (").Append(plain).Append("started_ms, ").Append(plain).Append(newestFirst ? "id) < ($after_ms, $after_id)" : "id) > ($after_ms, $after_id)");
             command.Parameters.AddWithValue("$after_ms", cursor.StartedAtUnixMilliseconds);
             command.Parameters.AddWithValue("$after_id", cursor.SessionId);
         }
 
-        sql.Append(newestFirst ? " ORDER BY started_ms DESC, id DESC" : " ORDER BY started_ms, id").Append(" LIMIT $limit;");
+        sql.Append(changed ? (newestFirst ? " ORDER BY +started_ms DESC, +id DESC" : " ORDER BY +started_ms, +id") : newestFirst ? " ORDER BY started_ms DESC, id DESC" : " ORDER BY started_ms, id").Append(" LIMIT $limit;");
         command.Parameters.AddWithValue("$limit", query.PageSize + 1);
         command.CommandText = sql.ToString();
         return command;

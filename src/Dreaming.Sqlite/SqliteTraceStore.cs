@@ -136,6 +136,18 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     }
 
     /// <inheritdoc />
+    /// <remarks>The file's change counter (<c>session_change_counter</c>), which the sessions' triggers advance in each
+    /// writing transaction; writes to the file are serialized, so every number at or below it is committed.</remarks>
+    public Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) =>
+        WithReaderAsync<long?>(
+            static connection =>
+            {
+                using var command = SqliteRows.Create(connection, SqliteSchema.ReadChangeHorizon);
+                return command.ExecuteScalar() is long last ? last : 0L;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
