@@ -12,11 +12,22 @@ internal sealed class QueryCountingTraceStore : ITraceStore
     /// <summary>Gets or sets the number of sessions those calls returned.</summary>
     public int Read { get; set; }
 
+    /// <summary>Gets a value indicating whether the store gives the in-memory store's change horizon; by default it gives
+    /// none (the interface's default), as a store that does not number its changes.</summary>
+    public bool NumbersChanges { get; init; }
+
+    /// <summary>Gets or sets the sessions those calls returned, by id, in the order returned.</summary>
+    public List<string> ReadIds { get; set; } = [];
+
+    public Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) =>
+        NumbersChanges ? _inner.GetSessionChangeHorizonAsync(cancellationToken) : Task.FromResult<long?>(null);
+
     public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
     {
         Pages++;
         var page = await _inner.QuerySessionsAsync(query, cancellationToken);
         Read += page.Items.Count;
+        ReadIds.AddRange(page.Items.Select(static session => session.Id));
         return page;
     }
 

@@ -60,12 +60,23 @@ internal static class DreamSessionSelector
     /// threshold.</summary>
     /// <remarks>The store is asked only for the sessions that ended since <see cref="CandidatesEndFrom"/>, when there is
     /// such a bound, rather than for every session of the scope; the count is the same.</remarks>
-    public static async Task<int> CountNewAsync(ITraceStore traces, MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken)
+    public static Task<int> CountNewAsync(ITraceStore traces, MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken) =>
+        CountNewAsync(traces, scope, after, history, enough, ids: null, cancellationToken);
+
+    /// <summary>Counts as <see cref="CountNewAsync(ITraceStore, MemoryScope, DreamCursor?, DreamReadHistory?, int, CancellationToken)"/>
+    /// does, and adds the id of each session counted to <paramref name="ids"/> when it is given.</summary>
+    public static async Task<int> CountNewAsync(ITraceStore traces, MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, HashSet<string>? ids, CancellationToken cancellationToken)
     {
         var count = 0;
         await foreach (var session in ScopeSessionsAsync(traces, scope, cancellationToken, endedFrom: CandidatesEndFrom(after, history)).ConfigureAwait(false))
         {
-            if (IsCandidate(session, after, history) && ++count >= enough)
+            if (!IsCandidate(session, after, history))
+            {
+                continue;
+            }
+
+            ids?.Add(session.Id);
+            if (++count >= enough)
             {
                 break;
             }
@@ -145,14 +156,16 @@ internal static class DreamSessionSelector
     /// session is checked again here, so a store that ignores a filter (one written before <see cref="SessionQuery.Scope"/>
     /// existed) cannot give a dream another scope's sessions. The dream, the scheduler's count of new sessions and the
     /// reason for too few sessions all read through this. With <paramref name="endedFrom"/> only the sessions that ended
-    /// since are asked for (<see cref="SessionQuery.EndedFrom"/>); a store that ignores it gives more, never fewer. A caller
+    /// since are asked for (<see cref="SessionQuery.EndedFrom"/>), with <paramref name="changedAfter"/> only those changed
+    /// after that change number (<see cref="SessionQuery.ChangedAfter"/>); a store that ignores either gives more, never fewer. A caller
     /// that stops early asks for pages of <paramref name="pageSize"/>, so the store reads no more than it takes.</remarks>
-    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null, DateTimeOffset? endedFrom = null, int pageSize = SessionQuery.MaxPageSize)
+    public static async IAsyncEnumerable<SessionRecord> ScopeSessionsAsync(ITraceStore traces, MemoryScope scope, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, DateTimeOffset? startedFrom = null, DateTimeOffset? endedFrom = null, int pageSize = SessionQuery.MaxPageSize, long? changedAfter = null)
     {
         var query = new SessionQuery
         {
             StartedFrom = startedFrom,
             EndedFrom = endedFrom,
+            ChangedAfter = changedAfter,
             AgentId = scope.Kind == MemoryScopeKind.Agent ? scope.Id : null,
             Scope = scope.Kind == MemoryScopeKind.Team ? scope.Id : null,
             Order = SessionOrder.NewestFirst,

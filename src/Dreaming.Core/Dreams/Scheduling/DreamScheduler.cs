@@ -70,6 +70,7 @@ public sealed partial class DreamScheduler : BackgroundService
         _failures = new ScheduleFailure?[_schedules.Count];
         _lookedForKilled = new bool[_schedules.Count];
         _killed = new DreamRun?[_schedules.Count];
+        _feeds = new CountFeed?[_schedules.Count];
         foreach (var schedule in _schedules)
         {
             schedule.Validate();
@@ -250,7 +251,7 @@ public sealed partial class DreamScheduler : BackgroundService
         {
             var last = await _runs.GetLastCompletedAsync(schedule.Scope, cancellationToken).ConfigureAwait(false);
             var history = last is null ? null : await HistoryAsync(schedule.Scope, last.Id, cancellationToken).ConfigureAwait(false);
-            var fresh = await CountNewSessionsAsync(schedule.Scope, last?.Results.Cursor, history, threshold, cancellationToken).ConfigureAwait(false);
+            var fresh = await CountNewSessionsAsync(index, last, history, threshold, cancellationToken).ConfigureAwait(false);
             if (fresh >= threshold)
             {
                 return (true, $"at least {fresh} new sessions");
@@ -293,11 +294,6 @@ public sealed partial class DreamScheduler : BackgroundService
 
         return history;
     }
-
-    // Asks the store only for the sessions that ended since the cursor (or the history's bound for late sessions, when it
-    // has one), not for every session of the scope at every poll.
-    private Task<int> CountNewSessionsAsync(MemoryScope scope, DreamCursor? after, DreamReadHistory? history, int enough, CancellationToken cancellationToken) =>
-        DreamSessionSelector.CountNewAsync(_traces, scope, after, history, enough, cancellationToken);
 
     [LoggerMessage(EventId = 63, Level = LogLevel.Information, Message = "Scheduled dream for {Scope} ({Reason}): run {RunId}.")]
     private static partial void LogDreamStarted(ILogger logger, string scope, string reason, string runId);
