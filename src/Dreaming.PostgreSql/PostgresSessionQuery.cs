@@ -80,6 +80,12 @@ internal static class PostgresSessionQuery
             command.Parameters.Add(new NpgsqlParameter<short>("running", (short)SessionStatus.Running));
         }
 
+        if (query.ChangedAfter is { } changedAfter)
+        {
+            sql.Append(" AND change_xid > @changed_after");
+            command.Parameters.Add(new NpgsqlParameter<long>("changed_after", changedAfter));
+        }
+
         if (after is { } cursor)
         {
             sql.Append(newestFirst ? " AND (started_ms, id) < (@after_ms, @after_id)" : " AND (started_ms, id) > (@after_ms, @after_id)");

@@ -12,7 +12,7 @@ internal static class PostgresTraceRows
     public const string SessionColumns =
         "id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, output_tokens, "
         + "cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, outcome_label, "
-        + "outcome_score, outcome_source, dropped_event_count, event_count";
+        + "outcome_score, outcome_source, dropped_event_count, event_count, change_xid";
 
     /// <summary>Inserts a session with no events; <c>$1</c> to <c>$21</c> are bound by <see cref="AddSession"/>.</summary>
     public const string InsertSession =

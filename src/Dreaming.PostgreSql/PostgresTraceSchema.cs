@@ -63,5 +63,26 @@ internal static class PostgresTraceSchema
         """
         CREATE INDEX ix_sessions_ended ON sessions (ended_ms) WHERE ended_ms IS NOT NULL;
         """,
+
+        // Version 3: each session's change number (SessionRecord.ChangeNumber, SessionQuery.ChangedAfter: what the dream
+        // scheduler's count reads at each poll after its first), the id of the transaction that last ended, graded or
+        // imported it (or created it finished), set by a trigger whoever writes the row. A sequence would not do: its numbers are taken in one
+        // order and committed in another (10 taken, 11 taken and committed and read, then 10 committed: missed). Transaction
+        // ids are read only up to the oldest transaction still running (the horizon, pg_snapshot_xmin), below which every
+        // one has ended. Sessions written before have none: they changed before every number.
+        """
+        ALTER TABLE sessions ADD COLUMN change_xid bigint;
+        CREATE INDEX ix_sessions_change ON sessions (change_xid) WHERE change_xid IS NOT NULL;
+        CREATE FUNCTION sessions_number_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+            NEW.change_xid := pg_current_xact_id()::text::bigint;
+            RETURN NEW;
+        END
+        $fn$;
+        CREATE TRIGGER tr_sessions_change_insert BEFORE INSERT ON sessions
+            FOR EACH ROW WHEN (NEW.status <> 0) EXECUTE FUNCTION sessions_number_change();
+        CREATE TRIGGER tr_sessions_change_update BEFORE UPDATE OF status, ended_ms, outcome_label, outcome_score, outcome_source ON sessions
+            FOR EACH ROW EXECUTE FUNCTION sessions_number_change();
+        """,
     ];
 }

@@ -10,6 +10,9 @@ public sealed partial class PostgresTraceStore
 
     private const string ReadAction = "Cannot read";
 
+    // One below the oldest transaction still running: every change numbered at or below it is committed or rolled back.
+    private const string ChangeHorizonSql = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1";
+
     /// <summary>Runs <paramref name="work"/> on a pooled connection once the tables are migrated (and, with
     /// <paramref name="webhookTables"/>, the outbox's), turning Npgsql's errors into <see cref="TraceStoreException"/>s that
     /// name <see cref="Location"/>. The migrations take connections of their own before the call takes its one: a pool of

@@ -144,6 +144,22 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     }
 
     /// <inheritdoc />
+    /// <remarks>The change numbers are the ids of the transactions that wrote the sessions; the horizon is one below the
+    /// oldest transaction still running on the server (<c>pg_snapshot_xmin(pg_current_snapshot())</c>): every transaction
+    /// below it has committed or rolled back, and every one that commits later has an id at or above it. A long
+    /// transaction anywhere on the server holds the horizon back, so a reader reads the sessions changed since again
+    /// (never fewer) until it ends.</remarks>
+    public Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) =>
+        RunAsync<long?>(
+            ReadAction,
+            static async (connection, token) =>
+            {
+                await using var command = new NpgsqlCommand(ChangeHorizonSql, connection);
+                return (long)(await command.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);

@@ -37,7 +37,7 @@ public sealed class PostgresOlderSchemaTests : IAsyncLifetime
         {
             var refused = await Assert.ThrowsAsync<TraceStoreException>(() => traces.QuerySessionsAsync(new SessionQuery()));
             Assert.Contains("version 1 of the traces tables", refused.Message, StringComparison.Ordinal);
-            Assert.Contains("needs version 2", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("needs version 3", refused.Message, StringComparison.Ordinal);
             Assert.Contains("42501", refused.Message, StringComparison.Ordinal);
         }
 
@@ -47,7 +47,7 @@ public sealed class PostgresOlderSchemaTests : IAsyncLifetime
             Assert.Equal(["s20", "s19", "s18"], ended.Items.Select(s => s.Id));
         }
 
-        Assert.Equal(2L, await ScalarAsync($"SELECT version FROM {_schema}.schema_versions WHERE component = 'traces'"));
+        Assert.Equal(3L, await ScalarAsync($"SELECT version FROM {_schema}.schema_versions WHERE component = 'traces'"));
         Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{_schema}' AND indexname = 'ix_sessions_ended'"));
 
         await using (var traces = new PostgresTraceStore(new PostgresStoreOptions { ConnectionString = reader.ConnectionString, Schema = _schema }))

@@ -71,8 +71,11 @@ public sealed class PostgresTraceReadPlanTests : IAsyncLifetime
         // On a few thousand sessions the planner may read a filter's few hundred rows through its index and sort them; on
         // a larger table it walks the index in order (checked by hand on 205,000 sessions: "Limit -> Index Scan using
         // ix_sessions_agent_started"). It never reads the whole table.
+        // An outcome matches one session in three here: walking the start-time index and skipping the others reads about
+        // three rows per row returned, and the planner takes either index by a few pages' cost (the start-time one since
+        // traces version 3 made each row 8 bytes wider). Both read in page order and stop after a page.
         Assert.Contains("Index Scan", plan, StringComparison.Ordinal);
-        Assert.Contains(index, plan, StringComparison.Ordinal);
+        Assert.True(plan.Contains(index, StringComparison.Ordinal) || (filters == "outcome" && plan.Contains("ix_sessions_started", StringComparison.Ordinal)), plan);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }
 
