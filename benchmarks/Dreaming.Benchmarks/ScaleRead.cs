@@ -255,6 +255,7 @@ internal static class ScaleRead
 
                 return n;
             }).ConfigureAwait(false);
+            await ScaleSchedulerPoll.TimeAsync(traces, runs, scope, Time, only).ConfigureAwait(false);
             await Time($"scheduler check: sessions ended in the last hour, {scope.Key}", async () =>
             {
                 long n = 0;
