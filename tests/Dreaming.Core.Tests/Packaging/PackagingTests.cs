@@ -11,7 +11,7 @@ public class PackagingTests
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "build");
 
-    private static readonly string[] Packages = ["Dreaming.Abstractions", "Dreaming.Core", "Dreaming.Sqlite", "Dreaming.Testing", "Dreaming.Cli", "Dreaming.AgentFramework"];
+    private static readonly string[] Packages = ["Dreaming.Abstractions", "Dreaming.Core", "Dreaming.Sqlite", "Dreaming.PostgreSql", "Dreaming.AgentView", "Dreaming.Testing", "Dreaming.Cli", "Dreaming.AgentFramework"];
 
     [Fact]
     public void Every_package_carries_the_readme_tags_license_and_symbols()
@@ -38,6 +38,18 @@ public class PackagingTests
         var description = Property(Project(package), "Description");
 
         Assert.False(string.IsNullOrWhiteSpace(description), $"{package} has no Description");
+    }
+
+    [Fact]
+    public void Every_packable_project_is_checked_here()
+    {
+        // Each project under src/ is a package unless it says IsPackable=false; one left out of Packages would ship
+        // without its Description, dependency and platform-version checks (Dreaming.PostgreSql and Dreaming.AgentView were).
+        var packable = Directory.GetFiles(Root, "*.csproj").Select(Path.GetFileNameWithoutExtension).OfType<string>()
+            .Where(name => !string.Equals(Property(Project(name), "IsPackable"), "false", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(packable, Packages.Order(StringComparer.Ordinal).ToList());
     }
 
     [Fact]
@@ -74,12 +86,37 @@ public class PackagingTests
         Assert.Equal(["Dreaming.AgentFramework"], dependents);
     }
 
+    [Fact]
+    public void Only_the_postgresql_package_and_the_tool_depend_on_npgsql()
+    {
+        // An app on SQLite (or its own store) must not get Npgsql with Dreaming.Core or Dreaming.Sqlite.
+        var dependents = Packages.Where(package => Project(package).Descendants("PackageReference")
+                .Any(item => ((string?)item.Attribute("Include"))?.StartsWith("Npgsql", StringComparison.Ordinal) == true))
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(["Dreaming.PostgreSql"], Libraries(dependents));
+    }
+
+    [Fact]
+    public void Only_the_agent_view_and_the_tool_reference_aspnetcore()
+    {
+        // The libraries do not depend on ASP.NET Core (docs/aspnetcore.md): a console app or a worker on Dreaming.Core,
+        // Dreaming.Sqlite or Dreaming.PostgreSql does not need the shared framework Microsoft.AspNetCore.App.
+        var dependents = Packages.Where(package => Project(package).Descendants("FrameworkReference")
+                .Any(item => (string?)item.Attribute("Include") == "Microsoft.AspNetCore.App"))
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(["Dreaming.AgentView"], Libraries(dependents));
+    }
+
     [Theory]
     [InlineData("Dreaming.Abstractions")]
     [InlineData("Dreaming.Core")]
     [InlineData("Dreaming.Sqlite")]
     [InlineData("Dreaming.Testing")]
     [InlineData("Dreaming.AgentFramework")]
+    [InlineData("Dreaming.PostgreSql")]
+    [InlineData("Dreaming.AgentView")]
     public void A_library_asks_no_newer_platform_package_than_its_target_framework(string package)
     {
         // A net10.0 library that asks for Microsoft.Extensions.* 11 lifts a .NET 10 app's whole Microsoft.Extensions
@@ -98,6 +135,9 @@ public class PackagingTests
     }
 
     public static TheoryData<string> PackageNames() => new(Packages);
+
+    /// <summary>The names less the tool's: a tool package carries its dependencies inside and gives an app none.</summary>
+    private static List<string> Libraries(IEnumerable<string> packages) => packages.Where(package => package != "Dreaming.Cli").ToList();
 
     private static XDocument Project(string name) => XDocument.Load(Path.Combine(Root, name + ".csproj"));
 
