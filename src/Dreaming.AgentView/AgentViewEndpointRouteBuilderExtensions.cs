@@ -1,5 +1,6 @@
 using Dreaming;
 using Dreaming.AgentView;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,7 +28,7 @@ public static class AgentViewEndpointRouteBuilderExtensions
     /// <exception cref="ArgumentException"><paramref name="pattern"/> does not start with '/', or holds a route parameter
     /// or a query; or an option is out of range (<see cref="AgentViewOptions.Validate"/>).</exception>
     /// <exception cref="InvalidOperationException">The app did not call <c>AddDreamingAgents()</c>, or the view requires
-    /// authorization and the app did not call <c>AddAuthorization()</c>.</exception>
+    /// authorization and the app did not call <c>AddAuthorization()</c>, or <c>AddAuthentication()</c>.</exception>
     /// <remarks>The pages read the app's registered stores (<see cref="ITraceStore"/>, <see cref="IMemoryStore"/>,
     /// <see cref="IDreamRunStore"/>) through the request's services, so they show what the app records, on whichever store
     /// it uses. Every response carries a content security policy that allows no script, and is not cached.</remarks>
@@ -49,6 +50,13 @@ public static class AgentViewEndpointRouteBuilderExtensions
         if (!options.AllowAnonymous && services.GetService<IAuthorizationPolicyProvider>() is null)
         {
             throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authorization services: call services.AddAuthorization() (and an authentication scheme), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
+        }
+
+        if (!options.AllowAnonymous && services.GetService<IAuthenticationService>() is null)
+        {
+            // Without it every request the policy refuses (an anonymous one first of all) fails with a 500 when
+            // authorization challenges or forbids, instead of a 401 or a 403.
+            throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authentication services to sign a user in with, so every refused request would fail (500) instead of being challenged (401) or forbidden (403): call services.AddAuthentication() with a scheme (such as AddAuthentication().AddCookie()), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
         }
 
         var group = endpoints.MapGroup(basePattern);

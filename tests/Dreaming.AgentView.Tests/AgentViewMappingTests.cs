@@ -138,4 +138,20 @@ public sealed class AgentViewMappingTests
         Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
         app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
     }
+
+    [Fact]
+    public async Task Mapping_with_authorization_but_no_authentication_names_AddAuthentication_unless_anonymous_is_allowed()
+    {
+        // AddAuthorization() alone mapped the view, and then every request was a 500 (no IAuthenticationService to
+        // challenge or forbid with) instead of the 401 or 403 the view promises.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
+        Assert.Contains("AddAuthentication()", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
+        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+    }
 }
