@@ -145,7 +145,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     private async Task MigrateLockedAsync(NpgsqlConnection connection, string component, IReadOnlyList<string> migrations)
     {
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended('dreaming.schema:' || @schema, 0))", ("schema", Schema)).ConfigureAwait(false);
+
+        // Every instance starting waits on this lock, and every statement on a table the migration alters waits on that
+        // table's lock: the same statement bounds how long the transaction may then sit idle (IdleLimit), so a host frozen
+        // or cut off mid-migration frees them after CommandTimeout rather than when TCP keepalive gives up.
+        await ExecuteAsync(connection, transaction, $"SELECT {IdleLimit}, pg_advisory_xact_lock(hashtextextended('dreaming.schema:' || @schema, 0))", ("schema", Schema)).ConfigureAwait(false);
 
         // CREATE SCHEMA needs the CREATE privilege on the database even when the schema exists, so it is only run when
         // the schema is missing: a user limited to a schema made for it beforehand can still use the stores.

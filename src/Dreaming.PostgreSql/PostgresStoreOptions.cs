@@ -26,7 +26,7 @@ public sealed class PostgresStoreOptions
     /// <remarks>It also bounds how long a transaction that holds what other instances wait on (a memory or dream run
     /// change, which holds its scope's lock; a batch of events or a session's end with its webhook rows, which hold the
     /// session's row; an import; recording a webhook attempt, which holds its endpoint's row; a kill, a replay, disabling an
-    /// endpoint, routing unrouted events) may sit idle on the server between two of its statements
+    /// endpoint, routing unrouted events; a store's migration, which holds the schema's lock) may sit idle on the server between two of its statements
     /// (<c>idle_in_transaction_session_timeout</c>, for that transaction only; a shorter limit the server, database, role
     /// or connection string already sets is kept): the server then ends the connection, so a host frozen or cut off inside
     /// one frees what it held after this long. A process that stalls that long inside one (a long garbage collection, a

@@ -100,6 +100,28 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task Frozen_while_migrating_the_server_ends_the_migration_after_the_command_timeout_and_another_instance_migrates()
+    {
+        // The first instance of a new version migrates under the schema's advisory lock, which every other instance starting
+        // waits on (and, for an ALTER TABLE, a lock every instance's statements on that table wait on). The schema and its
+        // schema_versions table are made first, as an earlier component would have, so that the trap has its table.
+        await ExecuteAsync($"CREATE SCHEMA \"{Schema}\"; CREATE TABLE \"{Schema}\".schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now())");
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout));
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "schema_versions", "NEW.component = 'traces'", "INSERT");
+
+        // The migration has made the tables (not committed) and is recording its version when its host freezes.
+        var migrating = frozen.InitializeAsync();
+        var held = await FreezeInsideAsync(proxy, trap);
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => migrating);
+        await using var other = new PostgresTraceStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        await other.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+        Assert.Equal(1L, (await other.GetSessionAsync("s"))!.EventCount);
+    }
+
+    [Fact]
     public async Task A_server_idle_limit_shorter_than_the_command_timeout_is_kept_inside_a_change()
     {
         // The server (here the role's connection, as ALTER ROLE ... SET would) ends transactions idle for a second; the

@@ -12,16 +12,17 @@ internal sealed class StatementTrap : IAsyncDisposable
 
     private StatementTrap(NpgsqlConnection holder) => _holder = holder;
 
-    /// <summary>Sets a trap on <paramref name="table"/> that catches a row updated so that <paramref name="when"/> holds
-    /// (in terms of <c>NEW</c>), and holds it shut.</summary>
-    public static async Task<StatementTrap> SetAsync(string connectionString, string schema, string table, string when)
+    /// <summary>Sets a trap on <paramref name="table"/> that catches a row updated (or written by
+    /// <paramref name="events"/>, such as <c>INSERT</c>) so that <paramref name="when"/> holds (in terms of <c>NEW</c>),
+    /// and holds it shut.</summary>
+    public static async Task<StatementTrap> SetAsync(string connectionString, string schema, string table, string when, string events = "UPDATE")
     {
         var holder = new NpgsqlConnection(connectionString + ";Search Path=" + schema);
         await holder.OpenAsync();
         var trap = new StatementTrap(holder);
         await trap.ExecuteAsync(
             $"CREATE FUNCTION crash_trap() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock({trap._key}); PERFORM pg_advisory_unlock({trap._key}); RETURN NULL; END $$; "
-            + $"CREATE TRIGGER crash_trap AFTER UPDATE ON {table} FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION crash_trap(); "
+            + $"CREATE TRIGGER crash_trap AFTER {events} ON {table} FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION crash_trap(); "
             + $"SELECT pg_advisory_lock({trap._key})");
         return trap;
     }
