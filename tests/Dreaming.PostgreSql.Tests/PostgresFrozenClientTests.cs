@@ -14,7 +14,9 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
 
-    private static readonly TimeSpan FrozenTimeout = TimeSpan.FromSeconds(3);
+    // The frozen client's command timeout, and so the idle limit its transactions set: 6 s, so that catching its statement and
+    // freezing the proxy (polled every 20 ms) finishes well before the client would cancel the statement itself on a loaded machine.
+    private static readonly TimeSpan FrozenTimeout = TimeSpan.FromSeconds(6);
 
     [Fact]
     public async Task Frozen_while_recording_events_the_server_ends_its_transaction_after_the_command_timeout_and_the_session_can_be_ended()
