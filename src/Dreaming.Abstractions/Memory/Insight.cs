@@ -11,7 +11,8 @@ public sealed record Insight
     /// <summary>Gets the stable id, unique within a version.</summary>
     /// <remarks>Stores refuse an id that is blank, is not Unicode text, holds a control character or line break, or holds
     /// <c>"] "</c>: the agent is shown each insight as <c>- [id] text</c> on a line of its own
-    /// (<see cref="MemoryProposal.Validate(MemoryVersion?)"/>).</remarks>
+    /// (<see cref="MemoryProposal.Validate(MemoryVersion?)"/>). An id holding <c>"] "</c> that the parent version already
+    /// holds (stored before that rule) is kept.</remarks>
     public required string Id { get; init; }
 
     /// <summary>Gets what the insight tells the agent.</summary>

@@ -48,7 +48,7 @@ public sealed record MemoryProposal
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Insights.Count; i++)
         {
-            CheckInsight(Insights[i], i);
+            CheckInsight(Insights[i], i, parent);
             if (!ids.Add(Insights[i].Id))
             {
                 throw new ArgumentException($"Insight id '{Insights[i].Id}' appears more than once; ids must be unique within a version.");
@@ -81,7 +81,12 @@ public sealed record MemoryProposal
         return null;
     }
 
-    private void CheckInsight(Insight insight, int index)
+    // An id holding "] " that the parent already holds was stored before such ids were refused: it is kept, since a dream
+    // may never drop it and refusing it would fail every dream, edit and rollback that keeps the insight.
+    private static bool HeldBy(MemoryVersion? parent, string id) =>
+        parent is not null && parent.Insights.Any(insight => string.Equals(insight?.Id, id, StringComparison.Ordinal));
+
+    private void CheckInsight(Insight insight, int index, MemoryVersion? parent)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"{nameof(Insights)}[{index}]");
         if (insight is null)
@@ -95,7 +100,7 @@ public sealed record MemoryProposal
             _ when UnpairedSurrogates.IndexOf(insight.Id) >= 0 => "has an id with an unpaired surrogate (not Unicode text; stores keep text as UTF-8, which would change the id)",
             _ when ControlCharacterIn(insight.Id) is int at =>
                 string.Create(CultureInfo.InvariantCulture, $"has an id with the control character or line break U+{(int)insight.Id[at]:X4} at index {at} (the id is shown to the agent as [id] on one line of its memory, and cited back)"),
-            _ when insight.Id.IndexOf(IdEnd, StringComparison.Ordinal) is >= 0 and var end =>
+            _ when insight.Id.IndexOf(IdEnd, StringComparison.Ordinal) is >= 0 and var end && !HeldBy(parent, insight.Id) =>
                 string.Create(CultureInfo.InvariantCulture, $"has an id holding \"] \" at index {end} (the id is shown to the agent as \"- [id] text\", so a logged request could not tell where it ends)"),
             _ when string.IsNullOrWhiteSpace(insight.Text) => "has no text",
             _ when insight.Scope != Scope => $"belongs to scope {insight.Scope?.ToString() ?? "(none)"}, not to the version's scope {Scope}",

@@ -203,6 +203,22 @@ public class MemoryModelTests
     }
 
     [Fact]
+    public void An_id_holding_the_end_of_an_id_that_its_parent_already_holds_is_kept_so_dreams_edits_and_rollbacks_go_on()
+    {
+        // A version stored before ids holding "] " were refused: a dream may never drop its insights, so refusing the id
+        // in the child too would fail every dream of the scope for ever, and every edit or rollback that keeps the insight.
+        var parent = new MemoryVersion { Id = "mv-1", Scope = Bot, Number = 1, Author = MemoryAuthor.Person("p"), Insights = [Insight("ins-a] b")] };
+        var dream = new MemoryProposal { Scope = Bot, ParentVersionId = "mv-1", Author = MemoryAuthor.DreamRun("run-1"), Insights = [Insight("ins-a] b") with { Seen = 3 }, Insight("new")] };
+
+        dream.Validate(parent);
+        new MemoryEdit { Author = MemoryAuthor.Person("p"), Upserts = [Insight("x")] }.ApplyTo(parent).Validate(parent);
+
+        // A new id holding it is still refused, beside the kept one.
+        var error = Assert.Throws<ArgumentException>(() => (dream with { Insights = [.. dream.Insights, Insight("ins-c] d")] }).Validate(parent));
+        Assert.Contains("Insights[2] ('ins-c] d') has an id holding \"] \" at index 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_store_refuses_a_proposal_whose_insight_id_holds_a_line_break_and_writes_nothing()
     {
         var store = new InMemoryMemoryStore();
