@@ -18,6 +18,9 @@ internal sealed partial class ConversationMapper
     /// <summary>Gets the ids of the insights of the memory <c>UseDreaming()</c> injected into the logged request, in order, each once.</summary>
     public List<string> InsightIds { get; } = [];
 
+    // The ids in InsightIds, to note each once without a search of the list for each (a log's memory may list thousands).
+    private HashSet<string>? _noted;
+
     // The insights of that memory the answers cite, each once, in the order they are first cited; null: none.
     private List<string>? _cited;
 
@@ -191,9 +194,10 @@ internal sealed partial class ConversationMapper
             ids.Add(line[3..end].ToString());
         }
 
+        _noted ??= new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in ids)
         {
-            if (!InsightIds.Contains(id))
+            if (_noted.Add(id))
             {
                 InsightIds.Add(id);
             }
