@@ -31,8 +31,10 @@ public sealed class AgentViewOptions
     /// <value>The default is <see cref="SignedInUserName"/>: the signed-in user's name. A function that returns
     /// <see langword="null"/> or a blank name for a request leaves that user without the review forms, and refuses the
     /// user's review with 403: a review is never recorded under a made-up name. A name that holds a control character (a
-    /// line break, an escape) is refused with 403 at each action too: the actions are logged with the name, where a line
-    /// break would start a forged line.</value>
+    /// line break, an escape), a line or paragraph separator (U+2028, U+2029), a bidirectional override or isolate, or half a
+    /// surrogate pair is refused with 403 at each action too: the actions are logged with the name, where a line break would
+    /// start a forged line and an override reorder it. Names in any script, with combining marks or emoji, are kept as
+    /// given.</value>
     /// <remarks>The webhook actions (replay, enable or disable an endpoint) need the name too, and are logged with it.
     /// Set it when the name claim is not what the record should hold (an e-mail claim, an employee id), or, for a
     /// view served to one person without sign-in (<c>dreaming view</c>), to that person's name. It runs on the request's

@@ -78,8 +78,8 @@ public sealed class MemoryReviewLogTests
         using var replay = await host.PostFormAsync("/dreaming/webhooks", "webhook-replay");
 
         Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], [review.StatusCode, replay.StatusCode]);
-        Assert.Equal($"The approve of '{v2.Id}' was refused: the signed-in user's name holds a control character (a log line would show what follows it as a line of its own). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", await TestWebhooks.ErrorAsync(review));
-        Assert.StartsWith($"The replay of '{dead.Id}' was refused: the signed-in user's name holds a control character", await TestWebhooks.ErrorAsync(replay), StringComparison.Ordinal);
+        Assert.Equal($"The approve of '{v2.Id}' was refused: the signed-in user's name has the control character U+{(int)name[7]:X4} at index 7 (the name is logged and recorded as one line of text, where it could start a forged line or reorder what follows). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", await TestWebhooks.ErrorAsync(review));
+        Assert.StartsWith($"The replay of '{dead.Id}' was refused: the signed-in user's name has the control character", await TestWebhooks.ErrorAsync(replay), StringComparison.Ordinal);
         Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
         Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
         Assert.Equal(WebhookDeliveryState.Dead, (await host.Outbox().GetAsync(dead.Id))!.State);
@@ -98,5 +98,45 @@ public sealed class MemoryReviewLogTests
         Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
         var entry = Assert.Single(logs.Entries, e => e.Category == "Dreaming.AgentView");
         Assert.Equal($"alice approved memory version {proposed.Id} (#1 of agent:ops\\u000Abob approved) from the agent view.", entry.Message);
+    }
+    [Theory]
+    [InlineData("mallory\u2028alice approved memory version mv-9 (#9 of global) from the agent view.", "the line break U+2028 at index 7")]
+    [InlineData("mallory\u2029", "the line break U+2029 at index 7")]
+    [InlineData("\u202Eecila", "the bidirectional override or isolate U+202E at index 0")]
+    [InlineData("mallory \u2066x\u2069", "the bidirectional override or isolate U+2066 at index 8")]
+    [InlineData("mallory{lone high surrogate}", "half a character (an unpaired surrogate) U+D800 at index 7")]
+    public async Task A_reviewer_name_the_cli_refuses_as_an_audit_field_is_refused_by_the_view_too(string given, string problem)
+    {
+        // The theory's data cannot carry a lone surrogate (its serialization makes it U+FFFD): it is put in here.
+        var name = given.Replace("{lone high surrogate}", "\uD800", StringComparison.Ordinal);
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(options => options.ReviewerName = _ => name, services => services.AddSingleton<ILoggerProvider>(logs));
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+
+        using var review = await host.PostReviewAsync(v2.Id, "approve");
+
+        Assert.Equal(HttpStatusCode.Forbidden, review.StatusCode);
+        Assert.Equal($"The approve of '{v2.Id}' was refused: the signed-in user's name has {problem} (the name is logged and recorded as one line of text, where it could start a forged line or reorder what follows). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", await TestWebhooks.ErrorAsync(review));
+        Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
+        Assert.Equal(MemoryVersionState.Proposed, (await host.Memory.GetVersionAsync(v2.Id))!.State);
+    }
+
+    [Theory]
+    [InlineData("山田太郎")]
+    [InlineData("محمد عبدالله")]
+    [InlineData("Jose\u0301 Müller")]
+    [InlineData("\uD83D\uDC69\u200D\uD83D\uDCBB dev")]
+    [InlineData("Zoë O'Brien-Łukasz")]
+    public async Task A_reviewer_name_in_any_script_with_combining_marks_or_emoji_is_recorded_and_logged_as_given(string name)
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(options => options.ReviewerName = _ => name, services => services.AddSingleton<ILoggerProvider>(logs));
+        var (_, v2) = await host.Memory.SeedTwoVersionsAsync();
+
+        using var review = await host.PostReviewAsync(v2.Id, "approve");
+
+        Assert.Equal(HttpStatusCode.SeeOther, review.StatusCode);
+        Assert.Equal(MemoryAuthor.Person(name), (await host.Memory.GetVersionAsync(v2.Id))!.ReviewedBy);
+        Assert.Equal($"{name} approved memory version {v2.Id} (#2 of agent:support) from the agent view.", Assert.Single(logs.Entries, e => e.Category == "Dreaming.AgentView").Message);
     }
 }

@@ -182,10 +182,10 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
             return null;
         }
 
-        if (name.Any(char.IsControl))
+        if (NameProblem(name) is { } problem)
         {
             // Logged with the action (and recorded as the reviewer), a line break would start a forged line of its own.
-            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"{what} was refused: the signed-in user's name holds a control character (a log line would show what follows it as a line of its own). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            await AgentViewLayout.WritePageAsync(view, "Refused", html => html.Element("p", $"{what} was refused: the signed-in user's name has {problem} (the name is logged and recorded as one line of text, where it could start a forged line or reorder what follows). Sign in as a user whose name has none, or set AgentViewOptions.ReviewerName.", "error-message"), StatusCodes.Status403Forbidden).ConfigureAwait(false);
             return null;
         }
 
