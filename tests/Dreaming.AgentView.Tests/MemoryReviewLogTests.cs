@@ -139,4 +139,22 @@ public sealed class MemoryReviewLogTests
         Assert.Equal(MemoryAuthor.Person(name), (await host.Memory.GetVersionAsync(v2.Id))!.ReviewedBy);
         Assert.Equal($"{name} approved memory version {v2.Id} (#2 of agent:support) from the agent view.", Assert.Single(logs.Entries, e => e.Category == "Dreaming.AgentView").Message);
     }
+
+    [Theory]
+    [InlineData("ops\u2028bob approved", "ops\\u2028bob approved")]
+    [InlineData("ops\u2029", "ops\\u2029")]
+    [InlineData("ops\u202Emoc.live", "ops\\u202Emoc.live")]
+    [InlineData("ops\u2067x\u2069", "ops\\u2067x\\u2069")]
+    public async Task A_recorded_value_with_a_unicode_line_break_or_a_bidirectional_control_is_logged_escaped(string agentId, string logged)
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddSingleton<ILoggerProvider>(logs));
+        var proposed = await host.Memory.ProposeAsync(null, MemoryAuthor.Person("carol"), null, TestMemory.Insight("ins-x", "Check.", MemoryScope.Agent(agentId)));
+
+        using var approved = await host.PostReviewAsync(proposed.Id, "approve");
+
+        Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
+        var entry = Assert.Single(logs.Entries, e => e.Category == "Dreaming.AgentView");
+        Assert.Equal($"alice approved memory version {proposed.Id} (#1 of agent:{logged}) from the agent view.", entry.Message);
+    }
 }

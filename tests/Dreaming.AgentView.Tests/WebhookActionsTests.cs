@@ -133,6 +133,23 @@ public sealed class WebhookActionsTests
     }
 
     [Fact]
+    public async Task A_disable_reason_with_a_unicode_line_break_or_a_bidirectional_control_is_stored_and_logged_on_one_line()
+    {
+        var logs = new TestWebhooks.RecordingLogs();
+        await using var host = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<ILoggerProvider>(logs);
+        });
+
+        using var disabled = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: "line one\u2028bob enabled ops\u2029\u202Eeno");
+
+        Assert.Equal(HttpStatusCode.SeeOther, disabled.StatusCode);
+        Assert.Equal("disabled in the agent view by alice: line one bob enabled ops  eno", (await host.Outbox().GetEndpointAsync("ops")).DisabledReason);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.AsSpan().ContainsAny("\u2028\u2029\u202E"));
+    }
+
+    [Fact]
     public async Task A_post_without_the_token_is_a_400_and_changes_nothing()
     {
         await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);

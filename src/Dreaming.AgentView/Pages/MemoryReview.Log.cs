@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Dreaming.AgentView.Rendering;
@@ -19,12 +20,18 @@ internal sealed partial class MemoryReview
     public static ILogger Logger(AgentViewContext view) =>
         view.Http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
 
+    // What one line of text must not hold, as the CLI's Text.OneLine and its audit fields (--by, --note) see it: the C0 and
+    // C1 controls and DEL, the Unicode line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+    private static readonly SearchValues<char> s_notOneLine = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)) + "\u2028\u2029\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
+
     /// <summary>A recorded value as a log line may hold it: each control character (a line break would start a line of its
-    /// own, an escape sequence rewrite the terminal) written as <c>\uXXXX</c>; the value itself when it holds none.</summary>
+    /// own, an escape sequence rewrite the terminal), line or paragraph separator (U+2028, U+2029) and bidirectional
+    /// control (which would reorder what follows it) written as <c>\uXXXX</c>; the value itself when it holds none.</summary>
     /// <param name="value">The value.</param>
     public static string OneLine(string value)
     {
-        if (!value.Any(char.IsControl))
+        if (!value.AsSpan().ContainsAny(s_notOneLine))
         {
             return value;
         }
@@ -32,11 +39,17 @@ internal sealed partial class MemoryReview
         var line = new StringBuilder(value.Length + 16);
         foreach (var c in value)
         {
-            _ = char.IsControl(c) ? line.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : line.Append(c);
+            _ = s_notOneLine.Contains(c) ? line.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : line.Append(c);
         }
 
         return line.ToString();
     }
+
+    /// <summary>A free text a person typed (a reason) on one line: each character <see cref="OneLine"/> escapes becomes a
+    /// space.</summary>
+    /// <param name="value">The text.</param>
+    public static string Flat(string value) =>
+        value.AsSpan().ContainsAny(s_notOneLine) ? string.Concat(value.Select(c => s_notOneLine.Contains(c) ? ' ' : c)) : value;
 
     /// <summary>Why a reviewer name cannot be logged and recorded as one line of text, as the CLI refuses its <c>--by</c>:
     /// a control character, a line or paragraph separator, a bidirectional override or isolate, or half a surrogate pair;

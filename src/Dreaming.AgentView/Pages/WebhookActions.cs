@@ -88,7 +88,7 @@ internal static partial class WebhookActions
         }
 
         // One line: the reason is stored, shown by 'dreaming webhooks list' and logged, where a line break would forge a line.
-        var note = string.Concat(view.Http.Request.Form["reason"].ToString().Select(c => char.IsControl(c) ? ' ' : c)).Trim();
+        var note = MemoryReview.Flat(view.Http.Request.Form["reason"].ToString()).Trim();
         if (note.Length > MemoryReview.MaxNoteLength)
         {
             await AgentViewLayout.WriteBadRequestAsync(view, $"The reason for {verb} '{endpointId}' is {note.Length} characters long; at most {MemoryReview.MaxNoteLength} are kept.").ConfigureAwait(false);
