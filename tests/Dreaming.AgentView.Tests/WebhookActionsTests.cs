@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -61,6 +62,33 @@ public sealed class WebhookActionsTests
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task A_replay_notice_read_by_an_instance_without_the_keys_that_protected_it_says_so_and_that_the_replay_was_made()
+    {
+        // Two instances of one app whose data protection keys are not shared (or one restarted with keys kept in memory).
+        await using var first = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        });
+        await using var second = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        });
+        await first.Outbox().SeedAsync("dead");
+        using var replayed = await first.PostFormAsync("/dreaming/webhooks", "webhook-replay-dead");
+        var location = replayed.Headers.Location?.OriginalString ?? string.Empty;
+        Assert.Equal("1 dead letter was put back in line", (await first.PageAsync(location)).QuerySelector("p.notice")?.TextContent[..34]);
+        using var client = second.Client();
+
+        using var response = await client.GetAsync(new Uri(location, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var given = location[(location.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        Assert.Equal($"replayed '{Uri.UnescapeDataString(given)}' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.", await TestWebhooks.ErrorAsync(response));
+    }
+
     [Theory]
     [InlineData("5000")]
     [InlineData("2")]
@@ -73,7 +101,7 @@ public sealed class WebhookActionsTests
         using var response = await client.GetAsync(new Uri("/dreaming/webhooks?replayed=" + replayed, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal($"replayed '{replayed}' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.", await TestWebhooks.ErrorAsync(response));
+        Assert.Equal($"replayed '{replayed}' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.", await TestWebhooks.ErrorAsync(response));
     }
 
     [Fact]

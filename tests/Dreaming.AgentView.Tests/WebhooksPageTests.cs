@@ -130,6 +130,6 @@ public sealed class WebhooksPageTests
         using var response = await client.GetAsync(new Uri("/dreaming/webhooks?replayed=-1", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("replayed '-1' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.", await TestWebhooks.ErrorAsync(response));
+        Assert.Equal("replayed '-1' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.", await TestWebhooks.ErrorAsync(response));
     }
 }

@@ -32,7 +32,7 @@ internal static class WebhooksPage
             // that deliveries were replayed.
             if (given.Count != 1 || review?.ReadReplayedNotice(given.ToString()) is not { } notice)
             {
-                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a notice this view issued: only the replay of every dead letter links to one. Open the webhooks page without it.").ConfigureAwait(false);
+                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.").ConfigureAwait(false);
                 return;
             }
 
