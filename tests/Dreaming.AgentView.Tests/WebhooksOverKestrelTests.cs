@@ -99,4 +99,36 @@ public sealed class WebhooksOverKestrelTests
 
         await app.StopAsync();
     }
+    [Fact]
+    public async Task In_a_host_with_no_data_protection_nor_antiforgery_the_replay_of_every_dead_letter_links_to_its_notice()
+    {
+        // As 'dreaming view' serves it: no AddAuthentication, AddAntiforgery nor AddDataProtection; the view makes its own.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        TestWebhooks.AddEndpoints(builder.Services);
+        await using var app = builder.Build();
+        app.MapDreamingAgentView(configure: options =>
+        {
+            options.AllowAnonymous = true;
+            options.ReviewerName = _ => "alice";
+        });
+        await app.StartAsync();
+        Assert.Null(app.Services.GetService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>());
+        var outbox = app.Services.GetRequiredService<IWebhookOutboxStore>();
+        await outbox.SeedAsync("dead");
+        await outbox.SeedAsync("dead");
+
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+        var page = await AgentViewHost.ParseAsync(await client.GetStringAsync(new Uri("/dreaming/webhooks", UriKind.Relative)));
+        var form = page.QuerySelector("form.webhook-replay-dead")!;
+        var token = form.QuerySelector("input[type=hidden]")!;
+        using var replay = await client.PostAsync(new Uri(form.GetAttribute("action")!, UriKind.Relative), new FormUrlEncodedContent([new(token.GetAttribute("name")!, token.GetAttribute("value")!)]));
+        Assert.Equal(HttpStatusCode.SeeOther, replay.StatusCode);
+        var notice = await AgentViewHost.ParseAsync(await client.GetStringAsync(replay.Headers.Location));
+
+        Assert.StartsWith("2 dead letters were put back in line at ", notice.QuerySelector("p.notice")?.TextContent, StringComparison.Ordinal);
+        await app.StopAsync();
+    }
 }
