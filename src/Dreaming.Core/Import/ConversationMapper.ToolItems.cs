@@ -49,7 +49,8 @@ internal sealed partial class ConversationMapper
         var name = JsonElementHelpers.GetNonBlankString(item, "name") ?? (type.EndsWith("_call", StringComparison.Ordinal) ? type[..^"_call".Length] : type);
         if (item.TryGetProperty("arguments", out _))
         {
-            AddToolCall(callId, item, index, ItemArticle(type));
+            // Named by its type when it has no "name" (an item of a type this version does not know), as one without arguments is.
+            AddToolCall(callId, item, index, ItemArticle(type), nameWhenNone: name);
         }
         else
         {

@@ -174,9 +174,9 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
         }
     }
 
-    private string AddToolCall(string callId, JsonElement function, int index, string what)
+    private string AddToolCall(string callId, JsonElement function, int index, string what, string? nameWhenNone = null)
     {
-        var name = JsonElementHelpers.GetNonBlankString(function, "name") ?? throw Malformed(index, $"has {what} without a function \"name\"");
+        var name = JsonElementHelpers.GetNonBlankString(function, "name") ?? nameWhenNone ?? throw Malformed(index, $"has {what} without a function \"name\"");
         string? arguments = null;
         string? argumentsError = null;
         if (function.TryGetProperty("arguments", out var value))

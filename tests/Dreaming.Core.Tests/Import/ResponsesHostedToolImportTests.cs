@@ -58,6 +58,28 @@ public sealed class ResponsesHostedToolImportTests
     }
 
     [Fact]
+    public async Task A_tools_item_with_arguments_and_no_name_is_a_call_named_after_its_type_not_a_malformed_session()
+    {
+        // An item of a type this version does not know (or an MCP call written without its name) that carries "arguments":
+        // the docs promise a call named after its type, as for an item without arguments.
+        var session = await ReadOneAsync(
+            $$"""
+            { {{Request}}, "response": { "id": "resp_1", "object": "response", "status": "completed", "model": "gpt-5",
+              "output": [
+                { "type": "mcp_call", "id": "mcp_1", "server_label": "stripe", "arguments": "{\"amount\":5}", "output": "refunded" },
+                { "type": "future_tool_call", "id": "ft_1", "status": "completed", "arguments": { "q": 1 } } ] } }
+            """,
+            s_input);
+
+        Assert.Equal(
+            [("mcp_1", "mcp", """{"amount":5}"""), ("ft_1", "future_tool", """{ "q": 1 }""")],
+            session.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.ToolName, c.Arguments)));
+        Assert.Equal(
+            [("mcp_1", "mcp", "refunded", false), ("ft_1", "future_tool", null, false)],
+            session.Events.OfType<ToolResultEvent>().Select(r => (r.CallId, r.ToolName, r.Result, r.IsError)));
+    }
+
+    [Fact]
     public async Task A_hosted_tool_still_running_is_a_call_without_a_result()
     {
         var session = await ReadOneAsync(
