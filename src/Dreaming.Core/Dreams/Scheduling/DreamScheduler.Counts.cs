@@ -11,10 +11,10 @@ public sealed partial class DreamScheduler
     // Counts the sessions a dream of the scope would read now, up to the threshold. A store that numbers its changes is
     // read in full once (its change horizon taken first); later polls, while the scope's last completed run is the same
     // (so the cursor and the read history, all the count depends on besides the sessions, are the same), read only the
-    // sessions changed after the horizon and keep the ids counted (fewer than the threshold). A session counted twice
-    // (ended, then graded) is one id. When the ids reach the threshold, a full read confirms it before the dream: a counted
-    // session purged since (retention) then counts no more, so a dream is never started on a count that deletes made
-    // too high, and the count is always the one the full read gives.
+    // sessions changed after the horizon (stopping when the ids reach the threshold) and keep the ids counted (fewer
+    // than the threshold). A session counted twice (ended, then graded) is one id. When the ids reach the threshold, a
+    // full read confirms it before the dream: a counted session purged since (retention) then counts no more, so a dream
+    // is never started on a count that deletes made too high, and the count is always the one the full read gives.
     private async Task<int> CountNewSessionsAsync(int index, DreamRun? last, DreamReadHistory? history, int threshold, CancellationToken cancellationToken)
     {
         var scope = _schedules[index].Scope;
@@ -27,7 +27,12 @@ public sealed partial class DreamScheduler
             {
                 if (DreamSessionSelector.IsCandidate(session, after, history))
                 {
-                    feed.Counted.Add(session.Id);
+                    // Enough: the full read below confirms the count, so the rest of a burst (older logs imported at
+                    // once) is neither read page after page nor kept.
+                    if (feed.Counted.Add(session.Id) && feed.Counted.Count >= threshold)
+                    {
+                        break;
+                    }
                 }
                 else
                 {

@@ -59,6 +59,25 @@ public class DreamSchedulerChangeFeedTests
     }
 
     [Fact]
+    public async Task A_burst_of_changes_beyond_the_threshold_is_not_read_to_its_end()
+    {
+        // Older logs imported at once: the poll after it needs only enough of them to reach the threshold (a full read
+        // then confirms the count), as the full read stops there, not every session changed since, page after page.
+        var clock = new FakeTimeProvider(s_start.AddDays(10));
+        var traces = new QueryCountingTraceStore { NumbersChanges = true };
+        await traces.ImportAsync([.. Enumerable.Range(0, 10).Select(i => Session($"s{i:D3}", i))]);
+        var dreams = Substitute.For<IDreamConsolidator>();
+        dreams.DreamAsync(Arg.Any<DreamRunRequest>(), Arg.Any<CancellationToken>()).Returns(new DreamRun { Id = "dr-new", Request = new DreamRunRequest { Scope = s_scope }, Status = DreamRunStatus.Completed });
+        var scheduler = new DreamScheduler([new DreamSchedule { Scope = s_scope, AfterNewSessions = 50 }], dreams, new InMemoryDreamRunStore(clock), traces, clock);
+        Assert.Empty(await scheduler.RunDueAsync());
+
+        await traces.ImportAsync([.. Enumerable.Range(0, 5_000).Select(i => Session($"imported{i:D4}", 1_000 + i))]);
+        traces.Read = 0;
+        Assert.Single(await scheduler.RunDueAsync());
+        Assert.True(traces.Read <= 2 * SessionQuery.MaxPageSize, $"The poll read {traces.Read} sessions to count to 50.");
+    }
+
+    [Fact]
     public async Task A_dream_of_the_scope_completing_makes_the_next_poll_read_in_full()
     {
         var clock = new FakeTimeProvider(s_start.AddDays(1));
