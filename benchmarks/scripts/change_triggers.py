@@ -1,7 +1,9 @@
-# Per-session cost of the change-number triggers: create a session, then end it, each in its own transaction (as the
-# store's writer does for a short session), with and without the triggers. CPU time of this process (process_time), median of 5.
+# Per-session cost of the change-number triggers: create a session, then end it with an outcome, each in its own
+# transaction, with the statements the store's writer sends (SqliteWriter), with and without the triggers.
+# Usage: python3 change_triggers.py [sessions] [no-outcome]. CPU time of this process (process_time), median of 5.
 import sqlite3, time, os, statistics, sys
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+OUTCOME = not (len(sys.argv) > 2 and sys.argv[2] == "no-outcome")   # "no-outcome": completions that carry no outcome
 SCHEMA = """
 CREATE TABLE sessions (id TEXT NOT NULL PRIMARY KEY, agent_id TEXT NOT NULL, agent_version TEXT, scope TEXT, task TEXT NOT NULL,
  parent_id TEXT, status INTEGER NOT NULL, started_ms INTEGER NOT NULL, ended_ms INTEGER, input_tokens INTEGER NOT NULL,
@@ -37,8 +39,12 @@ def run(triggers):
         c.execute("BEGIN IMMEDIATE")
         c.execute("INSERT INTO sessions (id, agent_id, task, status, started_ms, input_tokens, output_tokens, cached_input_tokens, model_calls, cost_minor_units, insight_ids, metadata, dropped_event_count) VALUES (?, 'bot', 'a task', 0, ?, 0,0,0,0,0,'[]','{}',0)", (sid, 1700000000000 + i * 1000))
         c.execute("COMMIT")
+        # The store's end (SqliteWriter.Complete): the status read, the end written, then the completion's outcome in a
+        # statement of its own, when it has one (OUTCOME): each of the two updates runs the update trigger.
         c.execute("BEGIN IMMEDIATE")
-        c.execute("UPDATE sessions SET status = 1, ended_ms = ?, input_tokens = 10, output_tokens = 5, cached_input_tokens = 0, model_calls = 1, cost_minor_units = 0, outcome_label = 'success', outcome_score = 1.0, outcome_source = 'x', dropped_event_count = 0 WHERE id = ?", (1700000000500 + i * 1000, sid))
+        c.execute("SELECT status FROM sessions WHERE id = ?", (sid,)).fetchone()
+        c.execute("UPDATE sessions SET status = 1, ended_ms = ?, input_tokens = 10, output_tokens = 5, cached_input_tokens = 0, model_calls = 1, cost_minor_units = 0, dropped_event_count = 0 WHERE id = ?", (1700000000500 + i * 1000, sid))
+        if OUTCOME: c.execute("UPDATE sessions SET outcome_label = 'success', outcome_score = 1.0, outcome_source = 'x' WHERE id = ?", (sid,))
         c.execute("COMMIT")
     e = time.process_time() - t
     c.close()
@@ -48,4 +54,4 @@ for _ in range(5):
     for trig in (False, True):
         res[trig].append(run(trig))
 for trig in (False, True):
-    print(("with triggers   " if trig else "without triggers"), f"{statistics.median(res[trig]):.1f} us CPU per session (create + end, 2 transactions); runs: " + ", ".join(f"{x:.1f}" for x in res[trig]))
+    print(("with triggers   " if trig else "without triggers"), f"{statistics.median(res[trig]):.1f} us CPU per session (create + end" + (" with an outcome" if OUTCOME else "") + ", 2 transactions); runs: " + ", ".join(f"{x:.1f}" for x in res[trig]))
