@@ -114,9 +114,10 @@ public class PackagingTests
     [Fact]
     public void Only_the_postgresql_package_and_the_tool_depend_on_npgsql()
     {
-        // An app on SQLite (or its own store) must not get Npgsql with Dreaming.Core or Dreaming.Sqlite.
-        var dependents = Packages.Where(package => Project(package).Descendants("PackageReference")
-                .Any(item => ((string?)item.Attribute("Include"))?.StartsWith("Npgsql", StringComparison.Ordinal) == true))
+        // An app on SQLite (or its own store) must not get Npgsql with Dreaming.Core or Dreaming.Sqlite, directly or
+        // through a project it references (which becomes a package dependency).
+        var dependents = Packages.Where(package => WithReferencedProjects(package).Any(project => project.Descendants("PackageReference")
+                .Any(item => ((string?)item.Attribute("Include"))?.StartsWith("Npgsql", StringComparison.Ordinal) == true)))
             .Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(["Dreaming.PostgreSql"], Libraries(dependents));
@@ -126,9 +127,11 @@ public class PackagingTests
     public void Only_the_agent_view_and_the_tool_reference_aspnetcore()
     {
         // The libraries do not depend on ASP.NET Core (docs/aspnetcore.md): a console app or a worker on Dreaming.Core,
-        // Dreaming.Sqlite or Dreaming.PostgreSql does not need the shared framework Microsoft.AspNetCore.App.
-        var dependents = Packages.Where(package => Project(package).Descendants("FrameworkReference")
-                .Any(item => (string?)item.Attribute("Include") == "Microsoft.AspNetCore.App"))
+        // Dreaming.Sqlite or Dreaming.PostgreSql does not need the shared framework Microsoft.AspNetCore.App, nor an
+        // ASP.NET Core package, directly or through a project it references.
+        var dependents = Packages.Where(package => WithReferencedProjects(package).Any(project =>
+                project.Descendants("FrameworkReference").Any(item => (string?)item.Attribute("Include") == "Microsoft.AspNetCore.App")
+                || project.Descendants("PackageReference").Any(item => ((string?)item.Attribute("Include"))?.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) == true)))
             .Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(["Dreaming.AgentView"], Libraries(dependents));
@@ -165,6 +168,30 @@ public class PackagingTests
     private static List<string> Libraries(IEnumerable<string> packages) => packages.Where(package => package != "Dreaming.Cli").ToList();
 
     private static XDocument Project(string name) => XDocument.Load(Path.Combine(Root, name + ".csproj"));
+
+    /// <summary>The project file of <paramref name="name"/> and of every project it references, directly or not: a
+    /// project reference is packed as a dependency on that project's package, so its dependencies reach the app too.</summary>
+    private static List<XDocument> WithReferencedProjects(string name)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { name };
+        var pending = new Queue<string>([name]);
+        var projects = new List<XDocument>();
+        while (pending.TryDequeue(out var next))
+        {
+            var project = Project(next);
+            projects.Add(project);
+            foreach (var reference in project.Descendants("ProjectReference").Select(item => (string?)item.Attribute("Include")).OfType<string>())
+            {
+                var referenced = Path.GetFileNameWithoutExtension(reference.Replace('\\', '/'));
+                if (seen.Add(referenced))
+                {
+                    pending.Enqueue(referenced);
+                }
+            }
+        }
+
+        return projects;
+    }
 
     private static string? Property(XDocument project, string name) =>
         project.Descendants(name).Where(element => element.Parent?.Name == "PropertyGroup" && element.Parent.Attribute("Condition") is null)
