@@ -33,6 +33,20 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void No_block_takes_an_unset_environment_variable_for_granted()
+    {
+        // GetEnvironmentVariable("DREAMING_WEBHOOK_SECRET")! handed null on to AddEndpoint, whose ArgumentNullException
+        // (Parameter 'secret') could not name the variable the adopter had not set; the sample names it itself.
+        var forgiven = Pages().SelectMany(page => Snippets(page, Read(page)))
+            .Where(snippet => NullForgivenEnvironmentVariable().IsMatch(snippet.Code))
+            .Select(snippet => snippet.Name)
+            .ToList();
+
+        Assert.True(forgiven.Count == 0, "These blocks pass an unset environment variable on as null (use ?? throw naming it): "
+            + string.Join(", ", forgiven));
+    }
+
+    [Fact]
     public void A_block_with_a_misspelt_member_is_reported_with_its_page_line_and_diagnostic()
     {
         const string Page = "# A\n\nText.\n\n<!-- csharp-given: IDreamingBuilder dreaming -->\n```csharp\nservices.AddDreamingAgents();\ndreaming.UseInMemoryStroe();\n```\n";
@@ -80,6 +94,9 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^<!-- csharp-given: (?<given>.*) -->$")]
     private static partial Regex GivenComment();
+
+    [GeneratedRegex(@"GetEnvironmentVariable\([^)]*\)\s*!(?!=)")]
+    private static partial Regex NullForgivenEnvironmentVariable();
 
     private static IEnumerable<string> Pages() =>
         Directory.GetFiles(Path.Combine(DocsRoot, "docs"), "*.md")
