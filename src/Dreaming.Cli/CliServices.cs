@@ -75,7 +75,8 @@ internal static class CliServices
     /// memory tables) with an empty in-memory one. The store itself would create its tables on first use, as an app's
     /// does: a read would then change the schema, and fail for a role that may only read. Such a command finds nothing in
     /// it (no memory versions, no dream runs, no deliveries), and writes nothing to it either: each of its changes is of
-    /// something it found first (a version, a session, a delivery).</summary>
+    /// something it found first (a version, a session, a delivery), but for the disabling of a webhook endpoint (the
+    /// view's), which the outbox stand-in sends to the database (<see cref="NotYetMadeOutbox"/>).</summary>
     /// <param name="services">The registrations of <see cref="Build"/>.</param>
     /// <param name="components">The components the schema holds, from <see cref="RequireDatabaseAsync"/>; <see langword="null"/>
     /// for SQLite, whose file has every store's tables.</param>
@@ -105,10 +106,11 @@ internal static class CliServices
             services.AddSingleton<IDreamRunStore>(static _ => new InMemoryDreamRunStore());
         }
 
-        if (!components.Contains(WebhooksComponent))
+        // An endpoint is disabled without finding anything first (the view's action): that change goes to the database.
+        if (!components.Contains(WebhooksComponent) && services.LastOrDefault(static d => d.ServiceType == typeof(IWebhookOutboxStore))?.ImplementationFactory is { } outbox)
         {
             services.RemoveAll<IWebhookOutboxStore>();
-            services.AddSingleton<IWebhookOutboxStore>(static _ => new InMemoryWebhookOutboxStore());
+            services.AddSingleton<IWebhookOutboxStore>(provider => new NotYetMadeOutbox((IWebhookOutboxStore)outbox(provider)));
         }
     }
 

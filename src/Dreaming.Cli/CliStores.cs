@@ -30,7 +30,7 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     };
 
     /// <summary>The webhook events written with no endpoint that wait for an app's dispatcher, oldest first.</summary>
-    public Task<IReadOnlyList<(string EventId, string EventType, DateTimeOffset CreatedAt)>> ListUnroutedAsync(int limit, CancellationToken cancellationToken) => Outbox switch
+    public Task<IReadOnlyList<(string EventId, string EventType, DateTimeOffset CreatedAt)>> ListUnroutedAsync(int limit, CancellationToken cancellationToken) => Durable switch
     {
         SqliteWebhookOutboxStore sqlite => sqlite.ListUnroutedAsync(limit, cancellationToken),
         PostgresWebhookOutboxStore postgres => postgres.ListUnroutedAsync(limit, cancellationToken),
@@ -41,13 +41,16 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     };
 
     /// <summary>Drops the unrouted webhook events written before <paramref name="writtenBefore"/>.</summary>
-    public Task<IReadOnlyList<string>> DropUnroutedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken) => Outbox switch
+    public Task<IReadOnlyList<string>> DropUnroutedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken) => Durable switch
     {
         SqliteWebhookOutboxStore sqlite => sqlite.DropUnroutedAsync(writtenBefore, cancellationToken),
         PostgresWebhookOutboxStore postgres => postgres.DropUnroutedAsync(writtenBefore, cancellationToken),
         InMemoryWebhookOutboxStore => Task.FromResult<IReadOnlyList<string>>([]),
         var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
     };
+
+    // The outbox the unrouted events are read from: a schema's outbox not made yet (NotYetMadeOutbox) reads as the empty one.
+    private IWebhookOutboxStore Durable => Outbox is NotYetMadeOutbox notYet ? notYet.Current : Outbox;
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => services.DisposeAsync();

@@ -1,4 +1,5 @@
 using Dreaming.Cli;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Dreaming.PostgreSql.Tests.Cli;
@@ -62,6 +63,38 @@ public sealed class PostgresCliReadingTests
         {
             await ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role};");
         }
+    }
+
+    // The view's only change that finds nothing first: disabling an endpoint (a hand-made POST, with the token of any form
+    // the view shows, such as a memory version's). On a schema without the outbox's tables it went to the empty stand-in,
+    // answered 303 as done, and the app's dispatcher never saw it; it goes to the database, which makes the tables then.
+    [Fact]
+    public async Task Disabling_an_endpoint_on_a_schema_without_the_outbox_tables_writes_it_to_the_database()
+    {
+        await using var cli = new PostgresCliRunner();
+        await cli.RunOkAsync("import", cli.WriteFile("log.jsonl", OneSession), "--agent", "legacy");
+        var database = CliDatabase.Parse(cli.Database, null);
+        var components = await CliServices.RequireDatabaseAsync(database, CancellationToken.None);
+        Assert.DoesNotContain("webhooks", components!);
+
+        // As the view builds its services.
+        var services = new ServiceCollection();
+        database.Use(services.AddDreamingAgents(), unroutedWebhooks: true);
+        CliServices.ReadMissingAsEmpty(services, components);
+        var before = await TablesAsync(cli.Schema);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var outbox = provider.GetRequiredService<IWebhookOutboxStore>();
+            Assert.Empty(await outbox.ListAsync());
+            Assert.False((await outbox.GetEndpointAsync("crm")).IsDisabled);
+            Assert.Equal(before, await TablesAsync(cli.Schema));
+
+            await outbox.SetEndpointDisabledAsync("crm", "disabled in the agent view by alice", DateTimeOffset.UtcNow);
+            Assert.True((await outbox.GetEndpointAsync("crm")).IsDisabled);
+        }
+
+        await using var app = new PostgresWebhookOutboxStore(cli.Options);
+        Assert.Equal("disabled in the agent view by alice", (await app.GetEndpointAsync("crm")).DisabledReason);
     }
 
     // Serves the view and reads every page that lists something; each must answer 200.
