@@ -194,42 +194,70 @@ internal sealed partial class CliDatabase
 
     private static (NpgsqlConnectionStringBuilder Builder, string? Schema) ReadKeywords(string value)
     {
+        DbConnectionStringBuilder pairs;
         try
         {
             // ADO.NET's message names a position, never the value.
-            var pairs = new DbConnectionStringBuilder { ConnectionString = value };
-            if (pairs.TryGetValue("Port", out var port))
-            {
-                ThrowIfNotAPort(Convert.ToString(port, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, "Port");
-            }
+            pairs = new DbConnectionStringBuilder { ConnectionString = value };
+        }
+        catch (ArgumentException exception)
+        {
+            throw NotValid(exception);
+        }
 
-            string? schema = null;
+        // Checked out of the try: its message is the one line the docs quote, not wrapped in "is not a valid ...".
+        if (pairs.TryGetValue("Port", out var port))
+        {
+            ThrowIfNotAPort(Convert.ToString(port, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, "Port");
+        }
+
+        string? schema = null;
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
             if (pairs.TryGetValue(SchemaKeyword, out var named))
             {
                 schema = Convert.ToString(named, System.Globalization.CultureInfo.InvariantCulture);
                 pairs.Remove(SchemaKeyword);
             }
 
-            return (new NpgsqlConnectionStringBuilder(pairs.ConnectionString), schema);
+            builder = new NpgsqlConnectionStringBuilder(pairs.ConnectionString);
         }
         catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
         {
-            // Npgsql's message names the keyword, never its value, so a password is not repeated.
-            throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) is not a valid PostgreSQL connection string: {exception.Message}");
+            throw NotValid(exception);
         }
+
+        // A host's own port (Host=db:5433, or Server=...) is read by Npgsql only when it connects: ':0' was refused as
+        // "value ('0') must be a non-negative and non-zero value", ':abc' or a trailing ':' crashed with a stack trace.
+        foreach (var host in (builder.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (PostgresLocation.PortOf(host) is { } own)
+            {
+                ThrowIfNotAPort(own.Port, "port", own.Host);
+            }
+        }
+
+        return (builder, schema);
     }
+
+    // Npgsql's message names the keyword, never its value, so a password is not repeated.
+    private static ArgumentException NotValid(Exception exception) =>
+        new($"--db (or {CommonOptions.DatabaseVariable}) is not a valid PostgreSQL connection string: {exception.Message}");
 
     /// <summary>Throws unless <paramref name="text"/>, a connection string's port as written, is a number from 1 to 65535:
     /// Npgsql refuses 0 only as "Couldn't set port" and takes 70000 until the connection fails, and a URI's <c>:0</c> would
     /// be read as no port (5432).</summary>
     /// <param name="text">The port as written.</param>
-    /// <param name="name">What the connection string calls it: <c>Port</c>, or a URI's <c>port</c>.</param>
+    /// <param name="name">What the connection string calls it: <c>Port</c>, or a URI's or a host's <c>port</c>.</param>
+    /// <param name="host">The host that gives it (<c>Host=db:0</c>), or <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">It is not a port; the message names it as written (a port is no secret).</exception>
-    internal static void ThrowIfNotAPort(string text, string name)
+    internal static void ThrowIfNotAPort(string text, string name, string? host = null)
     {
         if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingWhite | System.Globalization.NumberStyles.AllowTrailingWhite, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
-            throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) has the {name} '{Output.Text.Cut(Output.Text.OneLine(text), 20)}', which is not a port: give a number from 1 to 65535 (left out, it is 5432).");
+            var of = host is null ? string.Empty : $" of the host '{Output.Text.Cut(Output.Text.OneLine(host), 60)}'";
+            throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) has the {name} '{Output.Text.Cut(Output.Text.OneLine(text), 20)}'{of}, which is not a port: give a number from 1 to 65535 (left out, it is 5432).");
         }
     }
 

@@ -22,6 +22,25 @@ internal static class PostgresLocation
         return $"{string.Join(',', hosts.Select(host => HostAndPort(host, settings.Port)))}/{settings.Database ?? settings.Username}/{schema}";
     }
 
+    /// <summary>Splits a host of <c>Host</c> from the port it gives, as Npgsql splits it: after its last ':', unless that
+    /// ':' is inside an IPv6 address not in brackets (<c>::1</c>).</summary>
+    /// <param name="host">One host, as written.</param>
+    /// <returns>The host and its port as written (maybe not a number), or <see langword="null"/> when it gives none.</returns>
+    public static (string Host, string Port)? PortOf(string host)
+    {
+        var separator = host.LastIndexOf(':');
+        if (separator < 0)
+        {
+            return null;
+        }
+
+        var otherColon = separator == 0 ? -1 : host.LastIndexOf(':', separator - 1);
+        var ipv6End = host.LastIndexOf(']');
+        return otherColon < 0 || (separator > ipv6End && otherColon < ipv6End)
+            ? (host[..separator], host[(separator + 1)..])
+            : null;
+    }
+
     private static string HostAndPort(string host, int port)
     {
         if (host.StartsWith('['))

@@ -15,6 +15,11 @@ public class PostgresPortTests
     [InlineData("Host=db;Port=0;Database=app;Password=" + Password, "Port '0'")]
     [InlineData("Host=db;Port=70000;Database=app;Password=" + Password, "Port '70000'")]
     [InlineData("Host=db;Port=-1;Database=app;Password=" + Password, "Port '-1'")]
+    [InlineData("Host=db:0;Database=app;Password=" + Password, "port '0' of the host 'db'")]
+    [InlineData("Host=db:70000;Database=app;Password=" + Password, "port '70000' of the host 'db'")]
+    [InlineData("Server=a,db:abc;Database=app;Password=" + Password, "port 'abc' of the host 'db'")]
+    [InlineData("Host=db:;Database=app;Password=" + Password, "port '' of the host 'db'")]
+    [InlineData("Host=[::1]:0;Database=app;Password=" + Password, "port '0' of the host '[::1]'")]
     public async Task A_port_that_is_not_1_to_65535_is_refused_naming_it_before_connecting(string database, string named)
     {
         using var cli = new CliRunner();
@@ -29,6 +34,18 @@ public class PostgresPortTests
         Assert.Contains("1 to 65535", error, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, error, StringComparison.Ordinal);
         Assert.DoesNotContain("Parameter", error, StringComparison.Ordinal);
+    }
+
+    // The message is the one line docs/cli.md quotes, not wrapped in "is not a valid PostgreSQL connection string: --db ...".
+    [Fact]
+    public async Task A_keyword_port_that_is_not_one_is_named_once_as_the_docs_quote()
+    {
+        using var cli = new CliRunner();
+
+        var (exit, _, error) = await cli.RunAsync("sessions", "--db", "Host=db;Port=0;Database=app");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("error: --db (or DREAMING_DB) has the Port '0', which is not a port: give a number from 1 to 65535 (left out, it is 5432).", error.TrimEnd());
     }
 
     [Theory]
