@@ -55,33 +55,7 @@ internal sealed partial class MemoryReview
     /// a control character, a line or paragraph separator, a bidirectional override or isolate, or half a surrogate pair;
     /// <see langword="null"/> for a name in any script, with combining marks or emoji.</summary>
     /// <param name="name">The name.</param>
-    public static string? NameProblem(string name)
-    {
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = name[i];
-            if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
-            {
-                i++;   // a whole character outside the BMP (an emoji)
-                continue;
-            }
-
-            var what = c switch
-            {
-                _ when char.IsControl(c) => "the control character",
-                '\u2028' or '\u2029' => "the line break",
-                >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' => "the bidirectional override or isolate",
-                _ when char.IsSurrogate(c) => "half a character (an unpaired surrogate)",
-                _ => null,
-            };
-            if (what is not null)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"{what} U+{(int)c:X4} at index {i}");
-            }
-        }
-
-        return null;
-    }
+    public static string? NameProblem(string name) => OneLineTextProblem.Of(name);
 
     private static void LogReview(AgentViewContext view, string reviewer, string action, string versionId, MemoryVersion result)
     {

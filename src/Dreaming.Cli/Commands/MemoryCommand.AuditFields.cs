@@ -28,31 +28,5 @@ internal static partial class MemoryCommand
         return option;
     }
 
-    private static string? AuditFieldProblem(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;   // a whole character outside the BMP (an emoji)
-                continue;
-            }
-
-            string? what = c switch
-            {
-                _ when char.IsControl(c) => "the control character",
-                '\u2028' or '\u2029' => "the line break",
-                >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' => "the bidirectional override or isolate",
-                _ when char.IsSurrogate(c) => "half a character (an unpaired surrogate)",
-                _ => null,
-            };
-            if (what is not null)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"has {what} U+{(int)c:X4} at index {i}");
-            }
-        }
-
-        return null;
-    }
+    private static string? AuditFieldProblem(string value) => OneLineTextProblem.Of(value) is { } problem ? "has " + problem : null;
 }
