@@ -84,20 +84,7 @@ public sealed class SqliteEndedIndexTests : IDisposable
 
     private static void WriteAsAnOlderBuild(string path)
     {
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var transaction = connection.BeginTransaction();
-            foreach (var script in SqliteSchema.Migrations)
-            {
-                SqliteFiles.Execute(connection, script, transaction);
-            }
-
-            SqliteFiles.Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
-            SqliteFiles.Execute(connection, "CREATE INDEX ix_sessions_scope_started ON sessions (scope, started_ms, id);", transaction);
-            transaction.Commit();
-        }
-
+        SqliteFiles.WriteOlderBuildSchema(path);
         SqliteFiles.InsertSessions(
             path,
             [

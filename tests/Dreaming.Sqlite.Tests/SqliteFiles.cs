@@ -51,4 +51,21 @@ internal static class SqliteFiles
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>Writes a file of the current schema version as a build before the ensured EndedFrom indexes and the change
+    /// numbers left it: the shipped scripts, the version, and that build's start-time index of the scopes; no sessions.</summary>
+    public static void WriteOlderBuildSchema(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        foreach (var script in SqliteSchema.Migrations)
+        {
+            Execute(connection, script, transaction);
+        }
+
+        Execute(connection, $"PRAGMA user_version = {SqliteSchema.LatestVersion};", transaction);
+        Execute(connection, "CREATE INDEX ix_sessions_scope_started ON sessions (scope, started_ms, id);", transaction);
+        transaction.Commit();
+    }
 }
