@@ -47,7 +47,7 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
             this,
             (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts),
             (PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts));
-        _writer = new PostgresDreamRunWriter(database.Schema);
+        _writer = new PostgresDreamRunWriter(database);
         _time = timeProvider ?? TimeProvider.System;
         Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;
     }

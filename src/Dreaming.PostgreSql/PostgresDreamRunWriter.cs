@@ -6,9 +6,12 @@ namespace Dreaming.PostgreSql;
 /// <summary>The dream run transitions. Each reads the run it checks and writes what it changes in one transaction that
 /// holds the advisory lock of the run's scope from its checks to its commit, so store objects and processes sharing the
 /// database cannot slip in between: of two starts racing for one scope, the second sees the first running.</summary>
-/// <param name="schema">The schema, part of the lock's key.</param>
-internal sealed class PostgresDreamRunWriter(string schema)
+/// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
+/// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
+internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 {
+    private readonly string _lockScope = LockScopeSql(database);
+
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
         + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
@@ -146,7 +149,7 @@ internal sealed class PostgresDreamRunWriter(string schema)
         var wrote = false;
         foreach (var scope in await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false))
         {
-            await LockScopeAsync(connection, transaction, PostgresDreamRunMigrations.Component, schema, scope, cancellationToken).ConfigureAwait(false);
+            await LockScopeAsync(connection, transaction, _lockScope, PostgresDreamRunMigrations.Component, database.Schema, scope, cancellationToken).ConfigureAwait(false);
             if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, now))
             {
                 var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
@@ -167,7 +170,7 @@ internal sealed class PostgresDreamRunWriter(string schema)
         {
             if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(PostgresText.Decode(key), out var scope))
             {
-                await LockScopeAsync(connection, transaction, PostgresDreamRunMigrations.Component, schema, scope, cancellationToken).ConfigureAwait(false);
+                await LockScopeAsync(connection, transaction, _lockScope, PostgresDreamRunMigrations.Component, database.Schema, scope, cancellationToken).ConfigureAwait(false);
             }
         }
 

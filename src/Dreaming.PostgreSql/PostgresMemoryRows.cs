@@ -26,10 +26,6 @@ internal static class PostgresMemoryRows
 
     private static readonly string s_activeVersion = WholeVersion("v.scope = @scope AND v.state = 'active'");
 
-    // The idle limit is the connection's command timeout (at least a second, as PostgresStoreOptions.CommandTimeout is).
-    private static readonly string s_lockScope =
-        $"SELECT {PostgresDatabase.IdleLimitOf("@idle")}, pg_advisory_xact_lock(hashtextextended(@key, 0))";
-
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
@@ -62,22 +58,36 @@ internal static class PostgresMemoryRows
     /// scope's rows holds it from its checks to its commit, so changes by several store objects or processes cannot slip in
     /// between (what SQLite's single writer gave).</summary>
     /// <remarks>The same statement bounds how long the transaction may then sit idle on the server
-    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the connection's command timeout, or to
-    /// the server's own limit when that is shorter (<see cref="PostgresDatabase.IdleLimitOf"/>): a host that stops
+    /// (<c>idle_in_transaction_session_timeout</c>, for this transaction only) to the command timeout, or to the server's
+    /// own limit when that is shorter (<see cref="PostgresDatabase.IdleLimit"/>, which <see cref="LockScopeSql"/> puts in
+    /// the statement, so the memory and dream run stores bound it as the others do): a host that stops
     /// answering with the transaction open (frozen, or cut off without its socket being closed, so the server sees nothing)
     /// would otherwise hold the scope's lock until TCP keepalive gives up, two hours by default, and every change of the
     /// scope on the other instances would fail meanwhile. The store's own transactions never wait that long between two
     /// statements.</remarks>
-    public static async Task LockScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string component, string schema, MemoryScope scope, CancellationToken cancellationToken)
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="transaction">The transaction.</param>
+    /// <param name="lockScope">The statement, <see cref="LockScopeSql"/> of the store's database.</param>
+    /// <param name="component">The component whose scope is locked.</param>
+    /// <param name="schema">The schema, part of the key.</param>
+    /// <param name="scope">The scope.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task LockScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string lockScope, string component, string schema, MemoryScope scope, CancellationToken cancellationToken)
     {
         await using var command = Command(
             connection,
             transaction,
-            s_lockScope,
-            ("idle", Math.Max(connection.CommandTimeout, 1) * 1000L),
+            lockScope,
             ("key", $"dreaming.{component}:{schema}:{scope.Key}"));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The statement of <see cref="LockScopeAsync"/> on <paramref name="database"/>: its idle limit, then the lock
+    /// of the key <c>@key</c>.</summary>
+    /// <param name="database">The store's database.</param>
+    /// <returns>The statement.</returns>
+    public static string LockScopeSql(PostgresDatabase database) =>
+        $"SELECT {database.IdleLimit}, pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
     public static async Task<MemoryVersionSummary?> ReadSummaryAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken)
     {

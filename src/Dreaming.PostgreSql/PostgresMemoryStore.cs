@@ -42,7 +42,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     private PostgresMemoryStore(PostgresDatabase database, bool ownsDatabase, TimeProvider? timeProvider)
     {
         _calls = new PostgresStoreCalls(database, ownsDatabase, this, (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts));
-        _writer = new PostgresMemoryWriter(database.Schema);
+        _writer = new PostgresMemoryWriter(database);
         _time = timeProvider ?? TimeProvider.System;
         Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;
     }

@@ -5,9 +5,12 @@ namespace Dreaming.PostgreSql;
 /// <summary>The memory changes. Each reads what it checks and writes what it changes in one transaction that holds the
 /// scope's advisory lock from its checks to its commit, so changes by other store objects or processes on the same scope
 /// cannot slip in between: of two approvals racing, the second sees the first's active version, as with SQLite.</summary>
-/// <param name="schema">The schema, part of the lock's key.</param>
-internal sealed class PostgresMemoryWriter(string schema)
+/// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
+/// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
+internal sealed class PostgresMemoryWriter(PostgresDatabase database)
 {
+    private readonly string _lockScope = PostgresMemoryRows.LockScopeSql(database);
+
     private const string InsertVersion =
         "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
         + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES (@id, @scope, "
@@ -149,7 +152,7 @@ internal sealed class PostgresMemoryWriter(string schema)
     }
 
     private Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryScope scope, CancellationToken cancellationToken) =>
-        PostgresMemoryRows.LockScopeAsync(connection, transaction, PostgresMemoryMigrations.Component, schema, scope, cancellationToken);
+        PostgresMemoryRows.LockScopeAsync(connection, transaction, _lockScope, PostgresMemoryMigrations.Component, database.Schema, scope, cancellationToken);
 
     /// <summary>Locks the scope of a version (a version's scope never changes, so reading it before the lock is safe); an
     /// unknown version locks nothing and is reported by the read that follows.</summary>
