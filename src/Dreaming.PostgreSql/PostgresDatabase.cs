@@ -49,6 +49,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// statement that takes locks other instances wait on.</summary>
     public string IdleLimit { get; }
 
+    /// <summary>Gets a statement that sets <see cref="IdleLimit"/> and nothing else: for the first command of a batch whose
+    /// statements take no lock before they write (a batch that creates sessions), in the batch's round trip.</summary>
+    public string LimitIdleSql => _limitIdle;
+
     /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
     public NpgsqlDataSource DataSource { get; }
 

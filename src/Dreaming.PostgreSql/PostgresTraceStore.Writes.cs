@@ -36,15 +36,18 @@ public sealed partial class PostgresTraceStore
     internal const string Purge =
         "DELETE FROM sessions WHERE id = ANY(ARRAY(SELECT id FROM sessions WHERE status <> 0 AND started_ms < $1 ORDER BY started_ms, id LIMIT $2 FOR UPDATE SKIP LOCKED))";
 
-    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, string lockSessions, CancellationToken cancellationToken)
+    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, string lockSessions, string limitIdle, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (batch.NewSessions.Count > 0)
         {
             // In id order, as every batch inserts them: two batches creating the same sessions in other orders would each
             // wait on a row the other inserted (a deadlock the server ends with 40P01); in one order, the second waits for
-            // the first and is refused whole, as with the single writer of the other stores.
+            // the first and is refused whole, as with the single writer of the other stores. The new rows are held until the
+            // commit (a batch or an import creating one of the ids waits on them, and the transaction's id holds back every
+            // reader's change horizon), so the batch first bounds how long the transaction may sit idle, in its round trip.
             await using var inserts = new NpgsqlBatch(connection, transaction);
+            inserts.BatchCommands.Add(new NpgsqlBatchCommand(limitIdle));
             foreach (var session in batch.NewSessions.Count == 1 ? (IEnumerable<SessionRecord>)batch.NewSessions : batch.NewSessions.OrderBy(static s => s.Id, StringComparer.Ordinal))
             {
                 PostgresTraceRows.AddSession(inserts, session);
