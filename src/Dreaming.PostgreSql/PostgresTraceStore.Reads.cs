@@ -135,13 +135,36 @@ public sealed partial class PostgresTraceStore
         return events;
     }
 
-    // The record and its events are read in one repeatable-read transaction, so they are one snapshot.
-    private static async Task<SessionWithEvents?> ReadSessionWithEventsAsync(NpgsqlConnection connection, string sessionId, CancellationToken cancellationToken)
+    // The record and its events are read in one repeatable-read transaction, so they are one snapshot, by one batch of
+    // two statements (one round trip). A reader that stops answering (frozen, or cut off) before it ends the transaction
+    // would keep that snapshot, and with it VACUUM's horizon on the whole server: the session's read (readSession, with
+    // PostgresDatabase.IdleLimit as a column nothing reads) bounds how long the transaction may then sit idle.
+    private static async Task<SessionWithEvents?> ReadSessionWithEventsAsync(NpgsqlConnection connection, string readSession, string sessionId, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        return await ReadSessionAsync(connection, transaction, sessionId, cancellationToken).ConfigureAwait(false) is { } session
-            ? new SessionWithEvents(session, await ReadEventsAsync(connection, transaction, sessionId, null, cancellationToken).ConfigureAwait(false))
-            : null;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var session = new NpgsqlBatchCommand(readSession);
+        session.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        batch.BatchCommands.Add(session);
+        var events = new NpgsqlBatchCommand(EventsSql(after: false, types: false));
+        events.Parameters.Add(PostgresTraceRows.Text(sessionId));
+        events.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        batch.BatchCommands.Add(events);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var record = PostgresTraceRows.ReadSession(reader);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var read = new List<SessionEvent>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            read.Add(PostgresTraceRows.ReadEvent(sessionId, reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return new SessionWithEvents(record, read);
     }
 
     /// <summary>Writes the <c>session.completed</c> or <c>session.failed</c> outbox rows in the transaction that ends the

@@ -31,6 +31,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     private readonly PostgresStoreLifetime _lifetime;
     private readonly string _lockSessions;
     private readonly string _completeInTransaction;
+    private readonly string _readSessionInSnapshot;
     private volatile bool _migrated;
 
     /// <summary>Initializes a new instance on a database of its own (its own connection pool). Nothing connects until first use.</summary>
@@ -57,6 +58,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
         _lifetime = new PostgresStoreLifetime(database, ownsDatabase, this);
         _lockSessions = LockSessions.Replace("/*idle*/", database.IdleLimit, StringComparison.Ordinal);
         _completeInTransaction = CompleteInTransaction.Replace("/*idle*/", database.IdleLimit, StringComparison.Ordinal);
+        _readSessionInSnapshot = $"SELECT {PostgresTraceRows.SessionColumns}, {database.IdleLimit} FROM sessions WHERE id = $1";
         _ = timeProvider;
     }
 
@@ -217,7 +219,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     public Task<SessionWithEvents?> GetSessionWithEventsAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionId);
-        return RunAsync(ReadAction, (connection, token) => ReadSessionWithEventsAsync(connection, sessionId, token), cancellationToken);
+        return RunAsync(ReadAction, (connection, token) => ReadSessionWithEventsAsync(connection, _readSessionInSnapshot, sessionId, token), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -59,6 +59,37 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task Frozen_between_reading_a_session_and_its_events_the_server_ends_its_snapshot_after_the_command_timeout()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout));
+        await frozen.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+
+        // The events table is locked by the test, so the read's statement on it waits, its snapshot taken; the proxy freezes,
+        // the lock goes, the statement ends, and the repeatable-read transaction waits, idle, for a client that says nothing:
+        // it holds back VACUUM's horizon on the whole server until it ends.
+        await using var holder = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await holder.OpenAsync();
+        await using var lockTable = await holder.BeginTransactionAsync();
+        await HolderAsync("LOCK TABLE events IN ACCESS EXCLUSIVE MODE");
+        var reading = frozen.GetSessionWithEventsAsync("s");
+        var held = await FreezeInsideAsync(
+            proxy,
+            async () => await HolderAsync("SELECT pid FROM pg_locks WHERE locktype = 'relation' AND relation = 'events'::regclass AND NOT granted") as int?,
+            () => lockTable.CommitAsync(),
+            pid => ScalarAsync($"SELECT state FROM pg_stat_activity WHERE pid = {pid}"));
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TraceStoreException>(() => reading);
+
+        async Task<object?> HolderAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, holder, lockTable);
+            return await command.ExecuteScalarAsync();
+        }
+    }
+
+    [Fact]
     public async Task Frozen_while_ending_a_session_with_its_webhook_the_server_ends_its_transaction_after_the_command_timeout()
     {
         await using var proxy = await TcpProxy.StartAsync();
@@ -168,20 +199,26 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
 
     /// <summary>Waits until the store's statement is caught, freezes the proxy, lets the statement finish (its transaction
     /// then waits, idle, for a client that says nothing) and returns how long the server kept that transaction, at most 20 s.</summary>
-    private static async Task<TimeSpan> FreezeInsideAsync(TcpProxy proxy, StatementTrap trap)
+    private static Task<TimeSpan> FreezeInsideAsync(TcpProxy proxy, StatementTrap trap) =>
+        FreezeInsideAsync(proxy, trap.CaughtAsync, trap.ReleaseAsync, async pid => await trap.StateAsync(pid));
+
+    /// <summary>As <see cref="FreezeInsideAsync(TcpProxy, StatementTrap)"/>, for a statement the test holds otherwise: the
+    /// server process <paramref name="caught"/> finds waiting, let go by <paramref name="release"/>, alive while
+    /// <paramref name="state"/> finds it.</summary>
+    private static async Task<TimeSpan> FreezeInsideAsync(TcpProxy proxy, Func<Task<int?>> caught, Func<Task> release, Func<int, Task<object?>> state)
     {
         var until = DateTime.UtcNow.AddSeconds(30);
         int? pid;
-        while ((pid = await trap.CaughtAsync()) is null)
+        while ((pid = await caught()) is null)
         {
             Assert.True(DateTime.UtcNow < until, "the store's statement was not caught within 30 s");
             await Task.Delay(20);
         }
 
         proxy.Freeze();
-        await trap.ReleaseAsync();
+        await release();
         var held = Stopwatch.StartNew();
-        while (await trap.StateAsync(pid.Value) is not null && held.Elapsed < TimeSpan.FromSeconds(20))
+        while (await state(pid.Value) is not null && held.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(50);
         }
