@@ -35,7 +35,7 @@ public sealed partial class PostgresWebhookOutboxStore
             {
                 // The delivery's row, then its endpoint's, locked in that order: two dispatchers recording attempts to one
                 // endpoint count its failures in turn, and a late result meets the delivery as the other left it.
-                var delivery = await FindAsync(connection, transaction, result.DeliveryId, ct).ConfigureAwait(false);
+                var delivery = await FindLockedAsync(connection, transaction, result.DeliveryId, ct).ConfigureAwait(false);
                 if (WebhookOutboxRules.IsSettled(delivery))
                 {
                     return (delivery, await PostgresWebhookRows.ReadEndpointAsync(connection, transaction, delivery.EndpointId, forUpdate: false, ct).ConfigureAwait(false));
@@ -86,29 +86,34 @@ public sealed partial class PostgresWebhookOutboxStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(endpointId);
         PostgresWebhookRows.ThrowIfUnstorable([endpointId], nameof(endpointId));
+        if (reason is null)
+        {
+            // Enabling is one statement (an upsert), outside a transaction: nothing stays open between statements.
+            var enabled = new WebhookEndpointState { EndpointId = endpointId };
+            return RunAsync(
+                "write to",
+                async (connection, ct) =>
+                {
+                    await PostgresWebhookRows.WriteEndpointAsync(connection, null, enabled, ct).ConfigureAwait(false);
+                    return enabled;
+                },
+                cancellationToken,
+                repeatable: true);
+        }
 
         return RunInTransactionAsync(
             "write to",
             async (connection, transaction, ct) =>
             {
-                WebhookEndpointState state;
-                if (reason is null)
+                // Checked under the endpoint row's lock, so of two dispatchers (two instances) disabling the endpoint at
+                // once, the first keeps its reason and time and the second learns it was already disabled.
+                var current = await PostgresWebhookRows.ReadEndpointAsync(connection, transaction, endpointId, forUpdate: true, ct, _database.IdleLimit).ConfigureAwait(false);
+                if (current.IsDisabled)
                 {
-                    state = new WebhookEndpointState { EndpointId = endpointId };
-                }
-                else
-                {
-                    // Checked under the endpoint row's lock, so of two dispatchers (two instances) disabling the endpoint
-                    // at once, the first keeps its reason and time and the second learns it was already disabled.
-                    var current = await PostgresWebhookRows.ReadEndpointAsync(connection, transaction, endpointId, forUpdate: true, ct).ConfigureAwait(false);
-                    if (current.IsDisabled)
-                    {
-                        return current;
-                    }
-
-                    state = current with { DisabledReason = PostgresWebhookRows.Storable(reason), DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
+                    return current;
                 }
 
+                var state = current with { DisabledReason = PostgresWebhookRows.Storable(reason), DisabledAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()) };
                 await PostgresWebhookRows.WriteEndpointAsync(connection, transaction, state, ct).ConfigureAwait(false);
                 return state;
             },
@@ -126,8 +131,8 @@ public sealed partial class PostgresWebhookOutboxStore
             repeatable: true);
 
     /// <summary>Routes the oldest unrouted events no other routing holds: deliveries to the endpoints that subscribe, and
-    /// the unrouted row deleted either way, in one transaction, whose idle time is bounded (<see cref="PostgresDatabase.IdleLimit"/>):
-    /// <see cref="DropUnroutedAsync"/> waits on the rows it holds.</summary>
+    /// the unrouted row deleted either way, in one transaction, whose idle time is bounded (<see cref="PostgresDatabase.IdleLimit"/>,
+    /// in the statement that locks the rows): <see cref="DropUnroutedAsync"/> waits on the rows it holds.</summary>
     private static async Task<(int Routed, int Dropped)> RouteAsync(NpgsqlConnection connection, PostgresDatabase database, Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         // A pass with nothing waiting (most passes) is one statement, outside a transaction, that locks nothing.
@@ -140,12 +145,11 @@ public sealed partial class PostgresWebhookOutboxStore
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await database.LimitIdleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var waiting = new List<(string Id, string Type, string Body)>();
         await using (var read = PostgresWebhookRows.Command(
             connection,
             transaction,
-            "SELECT e.id, e.type, e.body FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
+            "SELECT e.id, e.type, e.body, " + database.IdleLimit + " FROM webhook_unrouted u JOIN webhook_events e ON e.id = u.event_id "
             + "ORDER BY u.created_ms, u.event_id LIMIT @limit FOR UPDATE OF u SKIP LOCKED",
             ("limit", limit)))
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -184,28 +188,30 @@ public sealed partial class PostgresWebhookOutboxStore
             "write to",
             async (connection, transaction, ct) =>
             {
-                var changed = PostgresWebhookRows.AsStored(change(await FindAsync(connection, transaction, deliveryId, ct).ConfigureAwait(false)));
+                var changed = PostgresWebhookRows.AsStored(change(await FindLockedAsync(connection, transaction, deliveryId, ct).ConfigureAwait(false)));
                 await PostgresWebhookRows.UpdateAsync(connection, transaction, changed, ct).ConfigureAwait(false);
                 return changed;
             },
             cancellationToken,
             repeatable: true);
 
-    private static async Task<WebhookDelivery> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string deliveryId, CancellationToken cancellationToken) =>
-        (PostgresWebhookRows.IsStorable(deliveryId) ? await PostgresWebhookRows.FindAsync(connection, transaction, deliveryId, forUpdate: true, cancellationToken).ConfigureAwait(false) : null)
+    /// <summary>Reads a delivery and locks its row, in the statement that also bounds the transaction's idle time
+    /// (<see cref="PostgresWebhookRows.FindLockedSql"/>): the first statement of a change of a delivery.</summary>
+    private async Task<WebhookDelivery> FindLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string deliveryId, CancellationToken cancellationToken) =>
+        (PostgresWebhookRows.IsStorable(deliveryId) ? (await PostgresWebhookRows.QueryAsync(connection, transaction, _findLocked, cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault() : null)
         ?? throw WebhookOutboxRules.NotFound(deliveryId);
 
-    /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns. The transaction first bounds how
-    /// long it may sit idle (<see cref="PostgresDatabase.IdleLimit"/>): each locks a delivery's row or an endpoint's, which
-    /// the dispatchers of every instance wait on, and a host frozen or cut off inside it would otherwise hold them until
-    /// TCP keepalive gives up.</summary>
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed when it returns. The statement of
+    /// <paramref name="work"/> that takes its first lock (<see cref="FindLockedAsync"/>, the endpoint's read) also bounds how
+    /// long the transaction may then sit idle (<see cref="PostgresDatabase.IdleLimit"/>), in its round trip: each locks a
+    /// delivery's row or an endpoint's, which the dispatchers of every instance wait on, and a host frozen or cut off inside
+    /// it would otherwise hold them until TCP keepalive gives up.</summary>
     private Task<T> RunInTransactionAsync<T>(string action, Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken, bool repeatable = false) =>
         RunAsync(
             action,
             async (connection, ct) =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await _database.LimitIdleAsync(connection, transaction, ct).ConfigureAwait(false);
                 var result = await work(connection, transaction, ct).ConfigureAwait(false);
                 await transaction.CommitAsync(ct).ConfigureAwait(false);
                 return result;

@@ -18,6 +18,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     private readonly PostgresDatabase _database;
     private readonly PostgresStoreLifetime _lifetime;
     private readonly TimeProvider _time;
+    private readonly string _findLocked;
 
     /// <summary>Initializes a new instance with a connection pool of its own. Nothing connects until first use.</summary>
     /// <param name="options">The settings.</param>
@@ -41,6 +42,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
         _database = database;
         _lifetime = new PostgresStoreLifetime(database, ownsDatabase, this);
         _time = timeProvider ?? TimeProvider.System;
+        _findLocked = PostgresWebhookRows.FindLockedSql(database);
     }
 
     /// <summary>Gets where the tables are, as <c>host:port/database/schema</c>, without credentials.</summary>

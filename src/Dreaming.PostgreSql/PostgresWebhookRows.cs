@@ -118,6 +118,15 @@ internal static class PostgresWebhookRows
         return rows;
     }
 
+    /// <summary>The statement that reads one delivery (<c>@id</c>) and locks its row until the transaction ends, and bounds
+    /// how long the transaction may then sit idle (<paramref name="database"/>'s <see cref="PostgresDatabase.IdleLimit"/>, a
+    /// column after <see cref="Columns"/> that nothing reads): it is the first statement of every outbox transaction that
+    /// changes a delivery.</summary>
+    /// <param name="database">The store's database.</param>
+    /// <returns>The statement, for <see cref="QueryAsync"/>.</returns>
+    public static string FindLockedSql(PostgresDatabase database) =>
+        "SELECT " + Columns + ", " + database.IdleLimit + From + " WHERE d.id = @id FOR UPDATE OF d";
+
     /// <summary>Reads one delivery; with <paramref name="forUpdate"/>, locks its row until the transaction ends.</summary>
     public static async Task<WebhookDelivery?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string deliveryId, bool forUpdate, CancellationToken cancellationToken) =>
         (await SelectAsync(connection, transaction, forUpdate ? "WHERE d.id = @id FOR UPDATE OF d" : "WHERE d.id = @id", cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault();
@@ -149,14 +158,16 @@ internal static class PostgresWebhookRows
     /// <summary>Reads what delivery learnt of an endpoint; the default state when it has no row. With
     /// <paramref name="forUpdate"/> the row is made when missing and locked until the transaction ends, so two dispatchers
     /// recording attempts to one endpoint at once count its failures in turn.</summary>
-    public static async Task<WebhookEndpointState> ReadEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string endpointId, bool forUpdate, CancellationToken cancellationToken)
+    public static async Task<WebhookEndpointState> ReadEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string endpointId, bool forUpdate, CancellationToken cancellationToken, string? idleLimit = null)
     {
+        // With idleLimit (PostgresDatabase.IdleLimit), the locking read also bounds how long its transaction may sit idle
+        // (a fourth column nothing reads): for a transaction whose first lock is the endpoint's.
         await using var command = Command(
             connection,
             transaction,
             forUpdate
                 ? "INSERT INTO webhook_endpoints (id, consecutive_failures) VALUES (@id, 0) ON CONFLICT (id) DO NOTHING; "
-                    + "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = @id FOR UPDATE"
+                    + "SELECT disabled_reason, disabled_ms, consecutive_failures" + (idleLimit is null ? string.Empty : ", " + idleLimit) + " FROM webhook_endpoints WHERE id = @id FOR UPDATE"
                 : "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = @id",
             ("id", endpointId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -172,7 +183,7 @@ internal static class PostgresWebhookRows
     }
 
     /// <summary>Writes what delivery learnt of an endpoint.</summary>
-    public static async Task WriteEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookEndpointState state, CancellationToken cancellationToken)
+    public static async Task WriteEndpointAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, WebhookEndpointState state, CancellationToken cancellationToken)
     {
         await using var command = Command(
             connection,

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Dreaming.PostgreSql.Tests;
 
 /// <summary>The read a session start makes of each scope's memory: one round trip, and never a version's header with
@@ -63,8 +61,8 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
         var version = await store.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3"));
         await store.ApproveAsync(version.Id, MemoryAuthor.Person("alice"));
 
-        var (active, commands) = await CommandsOfAsync(() => store.GetActiveVersionAsync(Bot));
-        var (none, noneCommands) = await CommandsOfAsync(() => store.GetActiveVersionAsync(MemoryScope.Agent("nobody")));
+        var (active, commands) = await NpgsqlCommands.OfAsync(() => store.GetActiveVersionAsync(Bot));
+        var (none, noneCommands) = await NpgsqlCommands.OfAsync(() => store.GetActiveVersionAsync(MemoryScope.Agent("nobody")));
 
         Assert.Equal(["i1", "i2", "i3"], active!.Insights.Select(i => i.Id));
         Assert.Equal(version.Id, active.Id);
@@ -84,7 +82,7 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
         var second = await store.ProposeAsync(Proposal(Bot, first.Id, MemoryAuthor.Person("alice"), "i1", "i2"));
         await store.ApproveAsync(second.Id, MemoryAuthor.Person("alice"));
 
-        var (restored, commands) = await CommandsOfAsync(() => store.RollbackAsync(first.Id, MemoryAuthor.Person("bob")));
+        var (restored, commands) = await NpgsqlCommands.OfAsync(() => store.RollbackAsync(first.Id, MemoryAuthor.Person("bob")));
 
         Assert.Equal((first.Id, MemoryVersionState.Active, 1), (restored.RestoredFromVersionId, restored.State, restored.Insights.Count));
         Assert.Equal(MemoryVersionState.Superseded, (await store.GetVersionAsync(second.Id))!.State);
@@ -146,41 +144,5 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
         var result = await read();
         listener.RecordObservableInstruments();
         return (result, Interlocked.Read(ref bytes));
-    }
-
-    // The commands Npgsql sends during `read` (its activities, under an activity of the test's own, so those of tests
-    // running at the same time are not counted), by their names.
-    private static async Task<(T Result, List<string> Commands)> CommandsOfAsync<T>(Func<Task<T>> read)
-    {
-        using var source = new ActivitySource("Dreaming.PostgreSql.Tests.RoundTrips");
-        var commands = new List<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is "Npgsql" || s == source,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(listener);
-        T result;
-        string parent;
-        using (var test = source.StartActivity("read")!)
-        {
-            parent = test.Id!;
-            listener.ActivityStopped = activity =>
-            {
-                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
-                {
-                    lock (commands)
-                    {
-                        commands.Add(activity.DisplayName + ": " + activity.GetTagItem("db.query.text"));
-                    }
-                }
-            };
-            result = await read();
-        }
-
-        lock (commands)
-        {
-            return (result, [.. commands]);
-        }
     }
 }

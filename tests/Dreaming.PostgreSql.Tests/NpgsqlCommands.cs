@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Dreaming.PostgreSql.Tests;
+
+/// <summary>Counts the commands (round trips, a batch being one) a store sends to the server during a call.</summary>
+internal static class NpgsqlCommands
+{
+    // The commands Npgsql sends during `read` (its activities, under an activity of the test's own, so those of tests
+    // running at the same time are not counted), by their names.
+    public static async Task<(T Result, List<string> Commands)> OfAsync<T>(Func<Task<T>> read)
+    {
+        using var source = new ActivitySource("Dreaming.PostgreSql.Tests.RoundTrips");
+        var commands = new List<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Npgsql" || s == source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        T result;
+        string parent;
+        using (var test = source.StartActivity("read")!)
+        {
+            parent = test.Id!;
+            listener.ActivityStopped = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
+                {
+                    lock (commands)
+                    {
+                        commands.Add(activity.DisplayName + ": " + activity.GetTagItem("db.query.text"));
+                    }
+                }
+            };
+            result = await read();
+        }
+
+        lock (commands)
+        {
+            return (result, [.. commands]);
+        }
+    }
+}
