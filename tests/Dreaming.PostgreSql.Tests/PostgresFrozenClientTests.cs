@@ -153,6 +153,38 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task Frozen_while_the_server_sends_it_a_locked_delivery_larger_than_the_socket_buffers_the_server_ends_its_transaction_after_the_command_timeout()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var clock = new FakeTimeProvider(Now);
+        var options = Through(proxy, FrozenTimeout);
+        var name = "frozen-" + Schema;
+        options.ConnectionString += ";Maximum Pool Size=1;Application Name=" + name;
+        await using var frozen = new PostgresWebhookOutboxStore(options, clock);
+        await using var other = new PostgresWebhookOutboxStore(WithTimeout(Options, TimeSpan.FromSeconds(30)), clock);
+        var body = new JsonObject { ["text"] = new string('x', 12 << 20) };
+        var big = (await other.EnqueueAsync(WebhookEvent.Create("a.b", Now, body), ["ci"]))[0];
+        Assert.Null(await frozen.GetAsync("none"));
+
+        // The host stops reading once its transaction has begun (the replies to its first statements, a few bytes, pass):
+        // the server locks the delivery's row and blocks sending the 12 MB row back. It is "active" (waiting on
+        // ClientWrite), where idle_in_transaction_session_timeout does not apply.
+        proxy.FreezeReplies(afterBytes: 64 * 1024);
+        var recording = frozen.RecordAttemptAsync(Failed(big));
+        var held = await FreezeInsideAsync(
+            proxy,
+            async () => await ScalarAsync($"SELECT pid FROM pg_stat_activity WHERE application_name = '{name}' AND wait_event = 'ClientWrite'") as int?,
+            () => Task.CompletedTask,
+            pid => ScalarAsync($"SELECT state FROM pg_stat_activity WHERE pid = {pid}"));
+
+        Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));
+        var (recorded, _) = await other.RecordAttemptAsync(Failed(big));
+        Assert.Equal(1, recorded.Attempts);
+        proxy.Down();
+        await Assert.ThrowsAsync<TraceStoreException>(() => recording);
+    }
+
+    [Fact]
     public async Task Frozen_while_migrating_the_server_ends_the_migration_after_the_command_timeout_and_another_instance_migrates()
     {
         // The first instance of a new version migrates under the schema's advisory lock, which every other instance starting

@@ -19,6 +19,8 @@ internal sealed class TcpProxy : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource? _stop;
     private TaskCompletionSource _flowing = Completed();
+    private TaskCompletionSource _replying = Completed();
+    private long _replyAllowance;
 
     private TcpProxy(IPEndPoint target) => _target = target;
 
@@ -78,6 +80,7 @@ internal sealed class TcpProxy : IAsyncDisposable
 
             _open.Clear();
             _flowing.TrySetResult();
+            _replying.TrySetResult();
         }
     }
 
@@ -95,12 +98,32 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops passing the server's bytes on (and any close), on every connection, until <see cref="Thaw"/> or
+    /// <see cref="Down"/>, while the client's requests still reach the server: a client host that stops as soon as it has
+    /// sent its request. The server, sending it a result larger than the sockets' buffers, blocks on the send (the proxy's
+    /// socket, not read, advertises a zero window, as a stopped process's kernel does).</summary>
+    /// <param name="afterBytes">How many bytes of replies still pass first (the small replies of a transaction's first
+    /// statements), counted over every connection; a read that would pass beyond them is held whole.</param>
+    public void FreezeReplies(long afterBytes = 0)
+    {
+        lock (_gate)
+        {
+            if (_replying.Task.IsCompleted)
+            {
+                _replying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            _replyAllowance = afterBytes;
+        }
+    }
+
     /// <summary>Passes bytes on again, those held while frozen first.</summary>
     public void Thaw()
     {
         lock (_gate)
         {
             _flowing.TrySetResult();
+            _replying.TrySetResult();
         }
     }
 
@@ -175,8 +198,8 @@ internal sealed class TcpProxy : IAsyncDisposable
                 _open.Add(outbound);
             }
 
-            _ = PumpAsync(inbound, outbound, stop);
-            _ = PumpAsync(outbound, inbound, stop);
+            _ = PumpAsync(inbound, outbound, reply: false, stop);
+            _ = PumpAsync(outbound, inbound, reply: true, stop);
         }
     }
 
@@ -187,8 +210,9 @@ internal sealed class TcpProxy : IAsyncDisposable
         return completed;
     }
 
-    // Copies as CopyToAsync would, waiting while frozen before each write and before passing a close on.
-    private async Task PumpAsync(TcpClient from, TcpClient to, CancellationToken stop)
+    // Copies as CopyToAsync would, waiting while frozen before each write and before passing a close on; the server's
+    // bytes (a reply) also while its replies are frozen, and a close either way too (a frozen host closes nothing).
+    private async Task PumpAsync(TcpClient from, TcpClient to, bool reply, CancellationToken stop)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -198,7 +222,7 @@ internal sealed class TcpProxy : IAsyncDisposable
             int read;
             while ((read = await source.ReadAsync(buffer, stop)) > 0)
             {
-                await FlowingAsync();
+                await FlowingAsync(reply, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), stop);
             }
         }
@@ -206,16 +230,35 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
         }
 
-        await FlowingAsync();
+        await ClosingAsync();
         from.Dispose();
         to.Dispose();
     }
 
-    private Task FlowingAsync()
+    private Task FlowingAsync(bool reply, int bytes)
     {
         lock (_gate)
         {
-            return _flowing.Task;
+            if (!reply || _replying.Task.IsCompleted)
+            {
+                return _flowing.Task;
+            }
+
+            if (_replyAllowance >= bytes)
+            {
+                _replyAllowance -= bytes;
+                return _flowing.Task;
+            }
+
+            return Task.WhenAll(_flowing.Task, _replying.Task);
+        }
+    }
+
+    private Task ClosingAsync()
+    {
+        lock (_gate)
+        {
+            return Task.WhenAll(_flowing.Task, _replying.Task);
         }
     }
 }
