@@ -90,6 +90,32 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task A_client_thawed_after_the_server_ended_its_transaction_gets_a_trace_store_exception_naming_the_location_and_its_next_write_works()
+    {
+        // The client's own command timeout (30 s) is far off, as for a paused process whose timers do not run either; the
+        // server's idle limit (a second, as ALTER ROLE ... SET would give) ends the transaction while it is frozen.
+        await using var proxy = await TcpProxy.StartAsync();
+        var options = Through(proxy, TimeSpan.FromSeconds(30));
+        options.ConnectionString += ";Options=-c idle_in_transaction_session_timeout=1000";
+        await using var store = new PostgresTraceStore(options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.event_count > OLD.event_count");
+
+        var writing = store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
+        var held = await FreezeInsideAsync(proxy, trap);
+        Assert.InRange(held, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        Assert.False(writing.IsCompleted);
+        proxy.Thaw();
+
+        var error = await Assert.ThrowsAsync<TraceStoreException>(() => writing);
+        Assert.Contains($"'{store.Location}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("25P03", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(TcpProxy.Password, error.Message, StringComparison.Ordinal);
+        await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
+        Assert.Equal(2L, (await store.GetSessionAsync("s"))!.EventCount);
+    }
+
+    [Fact]
     public async Task Frozen_while_ending_a_session_with_its_webhook_the_server_ends_its_transaction_after_the_command_timeout()
     {
         await using var proxy = await TcpProxy.StartAsync();
