@@ -6,6 +6,7 @@ using Dreaming.Benchmarks;
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- peak-memory
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- purge [sessions] [events]
 // dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- scale [--sessions N] [--db PATH]
+// dotnet run -c Release --project benchmarks/Dreaming.Benchmarks -- auto-prepare [sessions] [rounds]
 return args switch
 {
     ["peak-memory"] => DreamPeakMemory.RunAll(),
@@ -13,6 +14,8 @@ return args switch
     ["purge", var sessions] => await PurgeStall.RunAsync(int.Parse(sessions, CultureInfo.InvariantCulture), 10),
     ["purge", var sessions, var events] => await PurgeStall.RunAsync(int.Parse(sessions, CultureInfo.InvariantCulture), int.Parse(events, CultureInfo.InvariantCulture)),
     ["scale", .. var rest] => await ScaleRead.RunAsync(rest),
+    ["auto-prepare"] => await PostgresAutoPrepare.RunAsync(300, 8),
+    ["auto-prepare", var sessions, var rounds] => await PostgresAutoPrepare.RunAsync(int.Parse(sessions, CultureInfo.InvariantCulture), int.Parse(rounds, CultureInfo.InvariantCulture)),
     ["peak-memory-one", var sessions, var mode] => DreamPeakMemory.RunOne(int.Parse(sessions, CultureInfo.InvariantCulture), mode),
     _ => Run(args),
 };
