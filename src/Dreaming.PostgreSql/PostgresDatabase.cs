@@ -67,10 +67,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// <summary>The SQL expression that sets <c>idle_in_transaction_session_timeout</c> for the current transaction only
     /// (<c>set_config(..., true)</c>, as <c>SET LOCAL</c>) to <paramref name="milliseconds"/>, or to the limit the session
     /// already has when that is shorter and not 0 (off): what the server, the database, the role or the connection string
-    /// set is kept when it is stricter, never lengthened. It sets <c>tcp_user_timeout</c> (PostgreSQL 12 and later; skipped
-    /// on a server without it) the same way: a server blocked sending a result larger than the sockets' buffers to a client
-    /// that stopped reading is not idle but "active", and that limit ends it (a zero window, or data unacknowledged, for
-    /// that long).</summary>
+    /// set is kept when it is stricter, never lengthened. It sets <c>tcp_user_timeout</c> (PostgreSQL 12 and later) the same
+    /// way: a server blocked sending a result larger than the sockets' buffers to a client that stopped reading is not idle
+    /// but "active", and that limit ends it (a zero window, or data unacknowledged, for that long). That is skipped on a
+    /// server without the setting, and on one whose <c>version()</c> does not name Linux: PostgreSQL built for a system
+    /// without the socket option (Windows, macOS, the BSDs) takes any value but 0 only to log "setsockopt(TCP_USER_TIMEOUT)
+    /// not supported", at every transaction.</summary>
     /// <param name="milliseconds">SQL for the store's limit in milliseconds: a literal or a <c>bigint</c> parameter.</param>
     /// <returns>The expression; its value is the idle limit set and the TCP limit, as text.</returns>
     /// <remarks>A transaction that holds locks other instances wait on (a scope's, a session's row, an endpoint's row)
@@ -81,7 +83,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public static string IdleLimitOf(string milliseconds) =>
         "concat(set_config('idle_in_transaction_session_timeout', least(nullif((extract(epoch FROM "
         + "current_setting('idle_in_transaction_session_timeout')::interval) * 1000)::bigint, 0), " + milliseconds + ")::text, true), ' ', "
-        + "CASE WHEN current_setting('tcp_user_timeout', true) IS NOT NULL THEN set_config('tcp_user_timeout', "
+        + "CASE WHEN current_setting('tcp_user_timeout', true) IS NOT NULL AND version() LIKE '%linux%' THEN set_config('tcp_user_timeout', "
         + "least(nullif(current_setting('tcp_user_timeout')::bigint, 0), " + milliseconds + ")::text, true) END)";
 
     /// <summary>Sets <see cref="IdleLimit"/> for <paramref name="transaction"/>, in a statement of its own: for a

@@ -33,6 +33,71 @@ public sealed class PostgresIdleLimitTests : PostgresStoreFixture
         Assert.Equal(["7s", outside, outside], await SeenAsync());
     }
 
+    [Fact]
+    public async Task The_tcp_user_timeout_of_a_transaction_is_not_left_on_the_pooled_connection_after_its_commit_or_rollback()
+    {
+        // As above for tcp_user_timeout, which the same statement sets: the socket option of the server's end of a pooled
+        // connection must be the server's again once the transaction ends (a read outside a transaction, or another
+        // application's use of the pool, is not to be cut after the store's limit). The test's server is Linux, over TCP.
+        var options = Options;
+        options.CommandTimeout = TimeSpan.FromSeconds(7);
+        options.ConnectionString += ";Maximum Pool Size=1";
+        await using var store = new PostgresTraceStore(options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s"), TraceSchema.Session("done")], []));
+        await store.CompleteSessionAsync(TraceSchema.Completed("done"));
+        await ExecuteAsync(
+            "CREATE TABLE seen (n serial, idle text); "
+            + "CREATE FUNCTION see_idle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO seen (idle) VALUES (current_setting('tcp_user_timeout')); RETURN NULL; END $$; "
+            + "CREATE TRIGGER see_idle AFTER UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION see_idle()");
+        var outside = (string)(await ScalarAsync("SHOW tcp_user_timeout"))!;
+
+        await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 1)]));
+        await store.SetOutcomeAsync("s", new SessionOutcome { Label = "good", Source = "reviewer" });
+        await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("done", 1)])));
+        await store.SetOutcomeAsync("s", new SessionOutcome { Label = "bad", Source = "reviewer" });
+
+        Assert.NotEqual("7000", outside);
+        Assert.Equal(["7000", outside, outside], await SeenAsync());
+    }
+
+    [Theory]
+    [InlineData("PostgreSQL 16.4, compiled by Visual C++ build 1940, 64-bit")]
+    [InlineData("PostgreSQL 16.4 on aarch64-apple-darwin23.6.0, compiled by Apple clang version 15.0.0, 64-bit")]
+    [InlineData("PostgreSQL 16.4 on amd64-portbld-freebsd14.1, compiled by FreeBSD clang version 18.1.5, 64-bit")]
+    public async Task On_a_server_without_TCP_USER_TIMEOUT_the_idle_limit_leaves_tcp_user_timeout_alone(string version)
+    {
+        // PostgreSQL built for a system without the socket option (Windows, macOS, the BSDs) accepts tcp_user_timeout, but
+        // a value other than 0 only writes "setsockopt(TCP_USER_TIMEOUT) not supported" to the server's log: at every
+        // transaction that sets the idle limit (every batch of events). The test's server is Linux: a version() of the
+        // test's schema, searched before pg_catalog here, stands for another system's.
+        await ExecuteAsync(
+            $"CREATE SCHEMA IF NOT EXISTS \"{Schema}\"; "
+            + $"CREATE FUNCTION \"{Schema}\".version() RETURNS text LANGUAGE sql AS $$ SELECT '{version}'::text $$");
+
+        Assert.Equal((version, "6s", "0"), await LimitInTransactionAsync(Schema + ",pg_catalog"));
+        var linux = await LimitInTransactionAsync(Schema);
+        Assert.Contains("linux", linux.Version, StringComparison.Ordinal);
+        Assert.Equal(("6s", "6000"), (linux.Idle, linux.Tcp));
+    }
+
+    // The version() the search path finds, and the two settings inside a transaction that evaluated the idle limit of 6 s.
+    private static async Task<(string Version, string Idle, string Tcp)> LimitInTransactionAsync(string searchPath)
+    {
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + searchPath);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var limit = new NpgsqlCommand($"SELECT {PostgresDatabase.IdleLimitOf("6000")}", connection, transaction))
+        {
+            await limit.ExecuteNonQueryAsync();
+        }
+
+        await using var command = new NpgsqlCommand(
+            "SELECT version(), current_setting('idle_in_transaction_session_timeout'), current_setting('tcp_user_timeout')", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+    }
+
     private async Task<List<string>> SeenAsync()
     {
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
