@@ -10,11 +10,13 @@ public sealed class PostgresIdleLimitTests : PostgresStoreFixture
     [Fact]
     public async Task The_idle_limit_of_a_transaction_is_not_left_on_the_pooled_connection_after_its_commit_or_rollback()
     {
-        // One pooled connection; a trigger records the limit each update of a session sees: the batch's own update (inside
-        // its transaction, with the limit), then the outcomes set after a committed batch and after a refused one.
+        // One pooled connection, handed out again as the transaction left it (Npgsql's DISCARD ALL on reuse, which would
+        // hide a limit set for the session, is off, as an application may set it); a trigger records the limit each update
+        // of a session sees: the batch's own update (inside its transaction, with the limit), then the outcomes set after a
+        // committed batch and after a refused one.
         var options = Options;
         options.CommandTimeout = TimeSpan.FromSeconds(7);
-        options.ConnectionString += ";Maximum Pool Size=1";
+        options.ConnectionString += ";Maximum Pool Size=1;No Reset On Close=true";
         await using var store = new PostgresTraceStore(options);
         await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s"), TraceSchema.Session("done")], []));
         await store.CompleteSessionAsync(TraceSchema.Completed("done"));
@@ -38,10 +40,11 @@ public sealed class PostgresIdleLimitTests : PostgresStoreFixture
     {
         // As above for tcp_user_timeout, which the same statement sets: the socket option of the server's end of a pooled
         // connection must be the server's again once the transaction ends (a read outside a transaction, or another
-        // application's use of the pool, is not to be cut after the store's limit). The test's server is Linux, over TCP.
+        // application's use of the pool, is not to be cut after the store's limit), with no DISCARD ALL between (as above).
+        // The test's server is Linux, over TCP.
         var options = Options;
         options.CommandTimeout = TimeSpan.FromSeconds(7);
-        options.ConnectionString += ";Maximum Pool Size=1";
+        options.ConnectionString += ";Maximum Pool Size=1;No Reset On Close=true";
         await using var store = new PostgresTraceStore(options);
         await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s"), TraceSchema.Session("done")], []));
         await store.CompleteSessionAsync(TraceSchema.Completed("done"));
