@@ -197,7 +197,7 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
             return Task.FromResult<WebhookDelivery?>(null);
         }
 
-        return RunAsync("read", (connection, ct) => PostgresWebhookRows.FindAsync(connection, null, deliveryId, forUpdate: false, ct), cancellationToken, repeatable: true);
+        return RunAsync("read", (connection, ct) => PostgresWebhookRows.FindAsync(connection, null, deliveryId, ct), cancellationToken, repeatable: true);
     }
 
     /// <inheritdoc />

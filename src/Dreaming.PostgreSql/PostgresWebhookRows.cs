@@ -127,9 +127,9 @@ internal static class PostgresWebhookRows
     public static string FindLockedSql(PostgresDatabase database) =>
         "SELECT " + Columns + ", " + database.IdleLimit + From + " WHERE d.id = @id FOR UPDATE OF d";
 
-    /// <summary>Reads one delivery; with <paramref name="forUpdate"/>, locks its row until the transaction ends.</summary>
-    public static async Task<WebhookDelivery?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string deliveryId, bool forUpdate, CancellationToken cancellationToken) =>
-        (await SelectAsync(connection, transaction, forUpdate ? "WHERE d.id = @id FOR UPDATE OF d" : "WHERE d.id = @id", cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault();
+    /// <summary>Reads one delivery without locking it (a change locks it with <see cref="FindLockedSql"/>).</summary>
+    public static async Task<WebhookDelivery?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string deliveryId, CancellationToken cancellationToken) =>
+        (await SelectAsync(connection, transaction, "WHERE d.id = @id", cancellationToken, ("id", deliveryId)).ConfigureAwait(false)).FirstOrDefault();
 
     /// <summary>A delivery as <see cref="UpdateAsync"/> stores it: its last error <see cref="Storable"/>, so what a change
     /// returns is what a later read finds.</summary>

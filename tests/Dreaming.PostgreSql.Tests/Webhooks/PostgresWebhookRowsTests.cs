@@ -42,7 +42,7 @@ public sealed class PostgresWebhookRowsTests : IAsyncLifetime
         {
             var created = await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, ["ci", "chat"], Now, CancellationToken.None);
             await transaction.CommitAsync();
-            var stored = await PostgresWebhookRows.FindAsync(connection, null, created[1].Id, forUpdate: false, CancellationToken.None);
+            var stored = await PostgresWebhookRows.FindAsync(connection, null, created[1].Id, CancellationToken.None);
             Assert.NotNull(stored);
             Assert.Equal(webhookEvent.ToBody(), stored.Body);
             Assert.Equal(WebhookDeliveryState.Pending, stored.State);
