@@ -55,12 +55,14 @@ internal static class SqliteSessionQuery
         // With a change bound (the scheduler's poll after its first: the few sessions changed since), its index is the one
         // sought: the other columns, the keyset and the order get a unary +, so SQLite neither seeks nor walks another
         // index (an agent's, in start order, would walk every session of the agent to find the few changed) and sorts
-        // the few rows found.
-        var changed = query.ChangedAfter is not null;
+        // the few rows found. When many changed (ManyChanged), that sort of every changed row at each page would make
+        // paging through them cost the square of their number: the query is then planned as without the bound (the
+        // start-order index walked from the keyset, a page costing its rows), the number compared in each row.
+        var changed = query.ChangedAfter is { } bound && !ManyChanged(connection, bound, query.PageSize);
         var plain = changed ? "+" : string.Empty;
         if (query.ChangedAfter is { } changedAfter)
         {
-            sql.Append(" AND change_no > $changed_after");
+            sql.Append(changed ? " AND change_no > $changed_after" : " AND +change_no > $changed_after");
             command.Parameters.AddWithValue("$changed_after", changedAfter);
         }
 
@@ -129,5 +131,30 @@ internal static class SqliteSessionQuery
         command.Parameters.AddWithValue("$limit", query.PageSize + 1);
         command.CommandText = sql.ToString();
         return command;
+    }
+
+    /// <summary>Tells whether so many sessions changed after <paramref name="changedAfter"/> that walking the start-order
+    /// index (about <c>pageSize × sessions / changed</c> rows a page) costs less than reading every changed row and sorting
+    /// them (<c>changed</c> rows a page): whether at least the square root of <c>pageSize × sessions</c> changed.</summary>
+    /// <remarks>Two small reads: the largest rowid (the sessions written, at least as many as the file holds) and the changed
+    /// sessions counted in the change index up to that root, so a poll that finds a few changed counts those few.</remarks>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="changedAfter">The change bound.</param>
+    /// <param name="pageSize">The page size.</param>
+    private static bool ManyChanged(SqliteConnection connection, long changedAfter, int pageSize)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(rowid), 0) FROM sessions;";
+        var sessions = (long)command.ExecuteScalar()!;
+        var enough = (long)Math.Ceiling(Math.Sqrt((pageSize + 1.0) * sessions));
+        if (enough <= pageSize + 1)
+        {
+            return false;
+        }
+
+        command.CommandText = "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE change_no > $changed_after LIMIT $enough);";
+        command.Parameters.AddWithValue("$changed_after", changedAfter);
+        command.Parameters.AddWithValue("$enough", enough);
+        return (long)command.ExecuteScalar()! >= enough;
     }
 }
