@@ -91,14 +91,64 @@ internal static partial class SqliteSchema
     /// <summary>The statement that adds the <see cref="ChangeColumn"/>, run only when <see cref="Read"/> found it missing.</summary>
     internal static readonly string AddChangeColumn = $"ALTER TABLE sessions ADD COLUMN {ChangeColumn} INTEGER;";
 
-    /// <summary>The statements that start the counter and create the <see cref="ChangeTriggerList"/> a file lacks, after the
-    /// ensured tables (the counter) and the column.</summary>
+    /// <summary>The version of the <see cref="ChangeTriggerList"/>'s definitions, written in each trigger's text
+    /// (<see cref="ChangeTriggerMarker"/>): a build that changes what a trigger does or when it runs raises it.</summary>
+    /// <remarks><c>CREATE TRIGGER IF NOT EXISTS</c> keeps a trigger of that name whatever it does, so without a version a
+    /// changed definition would never reach a file an earlier build gave the triggers. A writer that opens a file whose
+    /// trigger says a lower version (or none: the first triggers, version 0) drops and creates it again, in the migration
+    /// transaction, under the same name: a build before the versions looks for the triggers by name and opens the file as
+    /// it is. A trigger of a higher version (a later build's) is kept and counts as current, so builds of a rolling
+    /// upgrade never replace each other's triggers back and forth.</remarks>
+    internal const int ChangeTriggerVersion = 1;
+
+    /// <summary>The comment each change trigger's text starts its body with, followed by its version and <c>*/</c>. SQLite
+    /// keeps a trigger's text, comments included, in <c>sqlite_master.sql</c>.</summary>
+    internal const string ChangeTriggerMarker = "/* dreaming change triggers ";
+
+    /// <summary>The statements that start the counter and create the <see cref="ChangeTriggerList"/> a file lacks (or whose
+    /// older version <see cref="DropStaleChangeTriggers"/> dropped), after the ensured tables (the counter) and the column.</summary>
     internal static readonly string ChangeTriggers =
         "INSERT OR IGNORE INTO session_change_counter (id, last) VALUES (1, 0);"
         + string.Concat(ChangeTriggerList.Select(trigger =>
             $"CREATE TRIGGER IF NOT EXISTS {trigger.Name} {trigger.On} BEGIN "
+            + ChangeTriggerMarker + ChangeTriggerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) + " */ "
             + "UPDATE session_change_counter SET last = last + 1 WHERE id = 1; "
             + $"UPDATE sessions SET {ChangeColumn} = (SELECT last FROM session_change_counter WHERE id = 1) WHERE rowid = NEW.rowid; END;"));
+
+    // The version a trigger's text (sqlite_master.sql) says: the integer after the marker, 0 without one.
+    private static readonly string ChangeTriggerVersionOfSql =
+        $"CASE WHEN instr(sql, '{ChangeTriggerMarker}') = 0 THEN 0 ELSE CAST(substr(sql, instr(sql, '{ChangeTriggerMarker}') + {ChangeTriggerMarker.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}) AS INTEGER) END";
+
+    /// <summary>Drops the change triggers of the file whose version is lower than <see cref="ChangeTriggerVersion"/>, so that
+    /// <see cref="ChangeTriggers"/>, run next in the same transaction, creates them as this build defines them.</summary>
+    /// <param name="command">A command of the migration transaction.</param>
+    internal static void DropStaleChangeTriggers(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN ("
+            + string.Join(", ", ChangeTriggerNames.Select((_, i) => "$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            + $") AND {ChangeTriggerVersionOfSql} < {ChangeTriggerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)};";
+        for (var i = 0; i < ChangeTriggerNames.Length; i++)
+        {
+            command.Parameters.AddWithValue("$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ChangeTriggerNames[i]);
+        }
+
+        var stale = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                stale.Add(reader.GetString(0));
+            }
+        }
+
+        command.Parameters.Clear();
+        foreach (var name in stale)
+        {
+            // The name is one of ChangeTriggerNames (the query above matched it), never outside text.
+            command.CommandText = $"DROP TRIGGER {ChangeTriggerNames.Single(n => n == name)};";
+            command.ExecuteNonQuery();
+        }
+    }
 
     /// <summary>Reads the change horizon: the last number given, every change at or below it committed.</summary>
     internal const string ReadChangeHorizon = "SELECT last FROM session_change_counter WHERE id = 1;";
@@ -118,7 +168,7 @@ internal static partial class SqliteSchema
 
     // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
     // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables, $d0... the dropped indexes,
-    // $g0... the change triggers.
+    // $g0... the change triggers (counted when of this build's version or a later one).
     private static readonly string ReadStatement =
         "SELECT (SELECT user_version FROM pragma_user_version), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
@@ -134,5 +184,5 @@ internal static partial class SqliteSchema
         + $"(SELECT count(*) FROM pragma_table_info('sessions') WHERE name = '{ChangeColumn}'), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ("
         + string.Join(", ", ChangeTriggerNames.Select((_, i) => "$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        + "));";
+        + $") AND {ChangeTriggerVersionOfSql} >= {ChangeTriggerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)});";
 }

@@ -346,6 +346,7 @@ internal static partial class SqliteSchema
             command.ExecuteNonQuery();
         }
 
+        DropStaleChangeTriggers(command);
         command.CommandText = EnsuredIndexes + ChangeTriggers;
         command.ExecuteNonQuery();
         transaction.Commit();
@@ -357,7 +358,7 @@ internal static partial class SqliteSchema
 /// <param name="HasStoreTables">Whether a table of the store exists.</param>
 /// <param name="HasEnsuredIndexes">Whether every one of <see cref="SqliteSchema.EnsuredIndexNames"/> and of
 /// <see cref="SqliteSchema.EnsuredTableNames"/> exists, none of the indexes they replace, the change column and every one of
-/// <see cref="SqliteSchema.ChangeTriggerNames"/>.</param>
+/// <see cref="SqliteSchema.ChangeTriggerNames"/>, of <see cref="SqliteSchema.ChangeTriggerVersion"/> or later.</param>
 /// <param name="HasChangeColumn">Whether the sessions have the <see cref="SqliteSchema.ChangeColumn"/>.</param>
 internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes, bool HasChangeColumn)
 {
