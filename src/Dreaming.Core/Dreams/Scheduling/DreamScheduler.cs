@@ -22,6 +22,14 @@ namespace Dreaming;
 /// kept running (suspended, or its clock stepped forward) give one dream at the next check. A clock set back fires no
 /// occurrence twice, nor the first one after it that this schedule's last dream started after (one night at most). Daylight saving time is the time zone's, as Cronos
 /// reads it: a time the clocks skip fires once at the end of the gap, a time that happens twice fires once, at the first.
+/// <para>A count schedule (<see cref="DreamSchedule.AfterNewSessions"/>) reads the sessions of its scope's window once (its
+/// first poll, after a dream of the scope completes, after a restart, and to confirm a count that reached the threshold),
+/// taking the store's change horizon first (<see cref="ITraceStore.GetSessionChangeHorizonAsync"/>); each later poll reads
+/// only the sessions changed after the horizon it took (<see cref="SessionQuery.ChangedAfter"/>: ended, graded or
+/// imported since) and keeps the ids it counted. A store that gives no horizon is read in full at every poll. A horizon
+/// lower than the one taken (a store restored from an older backup) makes the next poll read in full; a restore followed,
+/// before that poll, by changes that take the counter past the horizon taken is not seen, and the changes numbered in
+/// between are counted only at the next full read: restart the hosts after restoring a trace store.</para>
 /// </remarks>
 public sealed partial class DreamScheduler : BackgroundService
 {
