@@ -1,10 +1,12 @@
 # Pages every session changed after a change number (SessionQuery.ChangedAfter, newest first, pages of 1,000: what the
 # scheduler's poll after a burst reads) with the SQL SqliteSessionQuery sends, on a file of N sessions that all have a
-# change number, with the change index given. Usage: python3 changed_pages.py [N] [old|new]: "old" the index on change_no
+# change number, with the change index given. Usage: python3 changed_pages.py [N] [old|new|walk|count]: "old" the index on change_no
 # alone, "new" the index on (change_no, started_ms, id), "walk" the start-order index walked with the change number
-# compared in each row (what the store does when many sessions changed). Prints CPU time (process_time) of paging from 0 and of the first
+# compared in each row (what the store does when many sessions changed), each page after the two reads that choose it
+# (SqliteSessionQuery.ManyChanged: the largest rowid, the changed counted up to the root), "count" those two reads alone,
+# as many times as pages of 1,000 from 0. Prints CPU time (process_time) of paging from 0 and of the first
 # page after the horizon, medians of three after one, and the plan.
-import sqlite3, sys, time, statistics, os, random
+import sqlite3, sys, time, statistics, os, random, math
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 variant = sys.argv[2] if len(sys.argv) > 2 else "old"
 walking = variant == "walk"
@@ -32,7 +34,7 @@ CREATE INDEX ix_sessions_scope_started ON sessions (scope, started_ms, id);
     c.commit(); c.close()
 c = sqlite3.connect(path)
 c.executescript("DROP INDEX IF EXISTS ix_sessions_change; DROP INDEX IF EXISTS ix_sessions_change_started;")
-if variant in ("old", "walk"):
+if variant in ("old", "walk", "count"):
     c.execute("CREATE INDEX ix_sessions_change ON sessions (change_no) WHERE change_no IS NOT NULL")
 else:
     c.execute("CREATE INDEX ix_sessions_change_started ON sessions (change_no, started_ms, id) WHERE change_no IS NOT NULL")
@@ -51,11 +53,25 @@ def walk(h, dense=False):
     while True:
         p = {"h": h}
         if after: p.update(am=after[0], ai=after[1])
+        if dense:
+            n_rows = c.execute("SELECT coalesce(max(rowid), 0) FROM sessions").fetchone()[0]
+            enough = math.ceil(math.sqrt(1001.0 * n_rows))
+            c.execute("SELECT count(*) FROM (SELECT 1 FROM sessions WHERE change_no > ? LIMIT ?)", (h, enough)).fetchone()
         rows = c.execute(sql(after, dense), p).fetchall(); pages += 1
         page = rows[:1000]; n += len(page)
         if len(rows) <= 1000: return n, pages
         after = (page[-1][7], page[-1][0])
 horizon = c.execute("SELECT max(change_no) FROM sessions").fetchone()[0]
+if variant == "count":
+    times = []
+    for i in range(4):
+        t = time.process_time()
+        for _ in range((N + 999) // 1000):
+            n_rows = c.execute("SELECT coalesce(max(rowid), 0) FROM sessions").fetchone()[0]
+            c.execute("SELECT count(*) FROM (SELECT 1 FROM sessions WHERE change_no > 0 LIMIT ?)", (math.ceil(math.sqrt(1001.0 * n_rows)),)).fetchone()
+        times.append((time.process_time() - t) * 1000)
+    print(f"count | {N} sessions | the plan's two reads, {(N + 999) // 1000} times | {statistics.median(times[1:]):.1f} ms cpu")
+    sys.exit(0)
 for label, h in [("from 0", 0), ("after the horizon - 10", horizon - 10)]:
     times = []
     for i in range(4):
