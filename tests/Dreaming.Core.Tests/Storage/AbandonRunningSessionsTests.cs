@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests.Storage;
@@ -84,34 +85,16 @@ public sealed class AbandonRunningSessionsTests
     private static SessionRecord Session(string id, DateTimeOffset startedAt) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = startedAt };
 
     /// <summary>Completes one session, as its own process would, just before the maintenance completes it.</summary>
-    private sealed class CompletingFirstStore(InMemoryTraceStore inner, string sessionId) : ITraceStore
+    private sealed class CompletingFirstStore(InMemoryTraceStore inner, string sessionId) : ForwardingTraceStore(inner)
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
         {
             if (completion.SessionId == sessionId)
             {
-                await inner.CompleteSessionAsync(completion with { Status = SessionStatus.Completed }, cancellationToken);
+                await Inner.CompleteSessionAsync(completion with { Status = SessionStatus.Completed }, cancellationToken);
             }
 
-            await inner.CompleteSessionAsync(completion, cancellationToken);
+            await Inner.CompleteSessionAsync(completion, cancellationToken);
         }
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }

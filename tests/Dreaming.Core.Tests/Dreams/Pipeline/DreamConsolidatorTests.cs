@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;
@@ -263,33 +264,15 @@ public partial class DreamConsolidatorTests
     }
 
     /// <summary>Passes everything to a store and calls back when a session's events are read.</summary>
-    public class DelegatingTraceStore(ITraceStore inner) : ITraceStore
+    public class DelegatingTraceStore(ITraceStore inner) : ForwardingTraceStore(inner)
     {
         public Action? OnEventsRead { get; set; }
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
+        public override Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default)
         {
             OnEventsRead?.Invoke();
-            return inner.GetEventsAsync(sessionId, cancellationToken);
+            return base.GetEventsAsync(sessionId, cancellationToken);
         }
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 
     private static (InMemoryTraceStore Traces, InMemoryMemoryStore Memory, InMemoryDreamRunStore Runs, DreamConsolidator Dreams) Create()

@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;
@@ -96,34 +97,17 @@ public class DreamScopeSelectionTests
     private static IEnumerable<string> Ids(string scope, int count) => Enumerable.Range(0, count).Select(i => $"{scope}-{i:D2}");
 
     // A store written before SessionQuery.Scope existed: it answers every query as if no scope was asked for.
-    private sealed class ScopeIgnoringTraceStore : ITraceStore
+    private sealed class ScopeIgnoringTraceStore() : ForwardingTraceStore(new InMemoryTraceStore())
     {
-        private readonly InMemoryTraceStore _inner = new();
-
         public bool Queried { get; private set; }
 
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+        public override Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
         {
             Queried = true;
-            return _inner.QuerySessionsAsync(query with { Scope = null }, cancellationToken);
+            return base.QuerySessionsAsync(query with { Scope = null }, cancellationToken);
         }
 
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => _inner.WriteAsync(batch, cancellationToken);
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => _inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query with { Scope = null }, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
+        public override IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) =>
+            base.StreamSessionsAsync(query with { Scope = null }, cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using Dreaming.Testing;
+
 namespace Dreaming.Tests;
 
 /// <summary>A dream's selection keeps the <see cref="DreamRunRequest.MaxSessions"/> first candidates while it walks the
@@ -44,7 +46,7 @@ public class DreamSelectionMemoryTests
     /// <summary>Gives the selector copies of the records, so that only it holds them, and counts, as each page is asked
     /// for, how many records of the pages before the last one are still alive (the walk itself holds the last page while
     /// it asks for the next).</summary>
-    private sealed class WatchingStore(InMemoryTraceStore inner) : ITraceStore
+    private sealed class WatchingStore(InMemoryTraceStore inner) : ForwardingTraceStore(inner)
     {
         private readonly List<List<WeakReference>> _given = [];
 
@@ -52,7 +54,7 @@ public class DreamSelectionMemoryTests
 
         public int MostAliveFromEarlierPages { get; private set; }
 
-        public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+        public override async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
         {
             if (_given.Count > 1)
             {
@@ -62,28 +64,10 @@ public class DreamSelectionMemoryTests
                 MostAliveFromEarlierPages = Math.Max(MostAliveFromEarlierPages, _given.SkipLast(1).Sum(page => page.Count(w => w.IsAlive)));
             }
 
-            var page = await inner.QuerySessionsAsync(query, cancellationToken);
+            var page = await base.QuerySessionsAsync(query, cancellationToken);
             var copies = page.Items.Select(s => s with { }).ToList();
             _given.Add([.. copies.Select(c => new WeakReference(c))]);
             return new SessionPage(copies, page.NextCursor);
         }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }
