@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Dreaming.Testing;
 
 namespace Dreaming.Benchmarks;
 
@@ -74,37 +75,15 @@ internal static class ScaleSchedulerPoll
     }
 
     /// <summary>Forwards every member, counting the sessions the session queries return.</summary>
-    private sealed class CountingTraces(ITraceStore inner) : ITraceStore
+    private sealed class CountingTraces(ITraceStore inner) : ForwardingTraceStore(inner)
     {
         public long Read { get; set; }
 
-        public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+        public override async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
         {
-            var page = await inner.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
+            var page = await base.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
             Read += page.Items.Count;
             return page;
         }
-
-        public Task<long?> GetSessionChangeHorizonAsync(CancellationToken cancellationToken = default) => inner.GetSessionChangeHorizonAsync(cancellationToken);
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default) => inner.QueryEventsAsync(sessionId, query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
     }
 }

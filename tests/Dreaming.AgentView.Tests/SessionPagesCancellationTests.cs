@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static Dreaming.AgentView.Tests.TestSessions;
@@ -29,9 +30,9 @@ public sealed class SessionPagesCancellationTests
     }
 
     /// <summary>The in-memory store, whose session reads wait (up to 10 s) for their token once <see cref="Wait"/> is set.</summary>
-    private sealed class WaitingStore : ITraceStore
+    private sealed class WaitingStore() : ForwardingTraceStore(new InMemoryTraceStore())
     {
-        public InMemoryTraceStore Inner { get; } = new();
+        public new InMemoryTraceStore Inner => (InMemoryTraceStore)base.Inner;
 
         public bool Wait { get; set; }
 
@@ -39,33 +40,17 @@ public sealed class SessionPagesCancellationTests
 
         public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => Inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => Inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => Inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => Inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => Inner.ImportAsync(sessions, cancellationToken);
-
-        public async Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+        public override async Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
         {
             await WaitAsync(cancellationToken);
             return await Inner.GetSessionAsync(sessionId, cancellationToken);
         }
 
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => Inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
+        public override async Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default)
         {
             await WaitAsync(cancellationToken);
             return await Inner.QuerySessionsAsync(query, cancellationToken);
         }
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => Inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => Inner.PurgeAsync(startedBefore, cancellationToken);
 
         private async Task WaitAsync(CancellationToken cancellationToken)
         {

@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -99,15 +100,13 @@ public sealed class HealthTests
     }
 
     /// <summary>An in-memory store whose writes can be made to fail or to wait.</summary>
-    private sealed class SwitchableStore : ITraceStore
+    private sealed class SwitchableStore() : ForwardingTraceStore(new InMemoryTraceStore())
     {
-        private readonly InMemoryTraceStore _inner = new();
-
         public volatile bool Failing;
 
         public TaskCompletionSource? Held { get; set; }
 
-        public async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
+        public override async Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default)
         {
             if (Held is { } held)
             {
@@ -119,26 +118,10 @@ public sealed class HealthTests
                 throw new IOException("disk full");
             }
 
-            await _inner.WriteAsync(batch, cancellationToken);
+            await base.WriteAsync(batch, cancellationToken);
         }
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) =>
-            Failing ? throw new IOException("disk full") : _inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => _inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => _inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => _inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.QuerySessionsAsync(query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => _inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => _inner.PurgeAsync(startedBefore, cancellationToken);
+        public override Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) =>
+            Failing ? throw new IOException("disk full") : base.CompleteSessionAsync(completion, cancellationToken);
     }
 }

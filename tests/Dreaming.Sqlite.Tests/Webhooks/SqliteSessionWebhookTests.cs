@@ -1,3 +1,4 @@
+using Dreaming.Testing;
 using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -169,32 +170,14 @@ public sealed class SqliteSessionWebhookTests : IDisposable
     }
 
     /// <summary>A host's decorator written with async/await, whose flow-local changes its caller does not see.</summary>
-    private sealed class DecoratedStore(ITraceStore inner) : ITraceStore, IDisposable
+    private sealed class DecoratedStore(ITraceStore inner) : ForwardingTraceStore(inner), IDisposable
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
         {
             await Task.Yield();
-            await inner.CompleteSessionAsync(completion, cancellationToken);
+            await base.CompleteSessionAsync(completion, cancellationToken);
         }
 
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
-        public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default) => inner.ImportAsync(sessions, cancellationToken);
-
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
-
-        public void Dispose() => (inner as IDisposable)?.Dispose();
+        public void Dispose() => (Inner as IDisposable)?.Dispose();
     }
 }
