@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Dreaming.Testing;
 
 namespace Dreaming.Benchmarks;
 

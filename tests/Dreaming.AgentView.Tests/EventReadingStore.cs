@@ -1,5 +1,3 @@
-using Dreaming.Testing;
-
 namespace Dreaming.AgentView.Tests;
 
 /// <summary>The in-memory store, noting each read of a session's events: which member, the query, and how many events it

@@ -1,4 +1,3 @@
-using Dreaming.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static Dreaming.AgentView.Tests.TestSessions;

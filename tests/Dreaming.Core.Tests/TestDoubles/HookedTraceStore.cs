@@ -1,5 +1,3 @@
-using Dreaming.Testing;
-
 namespace Dreaming.Tests;
 
 /// <summary>An in-memory store whose writes, completions and reads of a session's events (<see cref="GetEventsAsync"/>

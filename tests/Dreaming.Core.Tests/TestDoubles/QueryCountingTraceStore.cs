@@ -1,5 +1,3 @@
-using Dreaming.Testing;
-
 namespace Dreaming.Tests;
 
 /// <summary>An in-memory store that counts the session queries it is asked (<see cref="Pages"/>) and the sessions they

@@ -1,4 +1,3 @@
-using Dreaming.Testing;
 using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,3 @@
-using Dreaming.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Tests;

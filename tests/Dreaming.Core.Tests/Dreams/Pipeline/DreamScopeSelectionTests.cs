@@ -1,4 +1,3 @@
-using Dreaming.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests;

@@ -1,5 +1,3 @@
-using Dreaming.Testing;
-
 namespace Dreaming.Tests;
 
 /// <summary>A dream's selection keeps the <see cref="DreamRunRequest.MaxSessions"/> first candidates while it walks the

@@ -1,8 +1,7 @@
 using System.Reflection;
-using Dreaming.Testing;
 using NSubstitute;
 
-namespace Dreaming.Tests.Testing;
+namespace Dreaming.Tests.Storage;
 
 /// <summary><see cref="ForwardingTraceStore"/> passes every member of <see cref="ITraceStore"/>, the default interface
 /// members too, to its inner store with the caller's arguments and token, and lets a derived store override each one.</summary>

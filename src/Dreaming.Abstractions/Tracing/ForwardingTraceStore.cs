@@ -1,4 +1,4 @@
-namespace Dreaming.Testing;
+namespace Dreaming;
 
 /// <summary>A trace store that passes every member of <see cref="ITraceStore"/> to an inner store: derive from it and
 /// override only the members a decorator changes (counting, slowing down, failing, rewriting a query).</summary>
