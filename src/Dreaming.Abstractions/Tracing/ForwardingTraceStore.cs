@@ -12,7 +12,8 @@ namespace Dreaming;
 /// interface of the inner store: not <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/> (the inner store
 /// belongs to whoever made it; a derived class that owns it disposes it itself), nor the stores' webhook markers such as
 /// <see cref="ISessionWebhookWriter"/>, which a decorator hides, as the library expects of any decorator.</para>
-/// <para>Adds no state and no allocation per call: each member is one virtual call and the inner store's.</para>
+/// <para>Adds no allocation per call: each member is one virtual call and the inner store's. Its one field, an adapter for the
+/// <c>...ByInterfaceDefaultAsync</c> helpers, is made the first time one of them is called.</para>
 /// </remarks>
 public abstract class ForwardingTraceStore : ITraceStore
 {
