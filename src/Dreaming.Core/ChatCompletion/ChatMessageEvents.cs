@@ -27,6 +27,8 @@ internal static class ChatMessageEvents
     /// whose errors, other than refusals, are recorded as <see cref="ErrorEvent"/>s of <paramref name="operation"/>).</remarks>
     public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence, bool request, string operation = "chat")
     {
+        // The hosted tools' call ids already recorded: a stream may split a call's contents between its messages.
+        HashSet<string>? hostedCalls = null;
         for (var m = 0; m < messages.Count; m++)
         {
             var message = messages[m];
@@ -82,6 +84,11 @@ internal static class ChatMessageEvents
                         // The host's answer to an approval request: not a message, but the reason the call's result,
                         // made by UseFunctionInvocation() below, will not say apart from the text it gives the model.
                         transcript.RememberRejection(refusal.ToolCall.CallId, refusal.Reason);
+                        break;
+                    case ToolCallContent or ToolResultContent:
+                        // A tool the service ran itself (MCP, code interpreter, web search, image generation, …): its call
+                        // and result, as the import records the Responses API's items of those tools.
+                        HostedToolEvents.Add(events, contents, c, ref hostedCalls, toolErrorPrefix, sessionId, timestamp, lastSequence);
                         break;
                     case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as
@@ -171,7 +178,7 @@ internal static class ChatMessageEvents
         return true;
     }
 
-    private static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
+    internal static long Next(List<SessionEvent> events, long? lastSequence) => lastSequence is { } last ? last + events.Count + 1 : 0;
 
     /// <summary>Gets the arguments as compact JSON text, as recorded; also used by the import of ChatMessage JSON.</summary>
     internal static string? SerializeArguments(IDictionary<string, object?>? arguments)

@@ -54,7 +54,7 @@ internal sealed partial class ConversationMapper
         }
         else
         {
-            AddToolCall(callId, name, OtherFields(item));
+            AddToolCall(callId, name, HostedArguments(item, type) ?? OtherFields(item));
         }
 
         var status = JsonElementHelpers.GetNonBlankString(item, "status");
@@ -72,6 +72,35 @@ internal sealed partial class ConversationMapper
             _ => null,
         };
         AddToolResult(callId, name, HostedToolResult(item), errorMessage is not null, errorMessage: errorMessage);
+    }
+
+    // The arguments UseDreaming() records live of the code interpreter (its code) and of a web search (its queries), which
+    // Microsoft.Extensions.AI gives as CodeInterpreterToolCallContent.Inputs and WebSearchToolCallContent.Queries: the same
+    // JSON, so a live session and its import agree; null for the others (and a web search's other actions).
+    private static string? HostedArguments(JsonElement item, string type)
+    {
+        if (type == "code_interpreter_call")
+        {
+            return JsonElementHelpers.GetNonBlankString(item, "code") is { } code ? ChatMessageEvents.SerializeArguments(new Dictionary<string, object?> { ["code"] = code }) : null;
+        }
+
+        if (type != "web_search_call" || !item.TryGetProperty("action", out var action) || action.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var queries = new List<string>();
+        if (JsonElementHelpers.GetNonBlankString(action, "query") is { } query)
+        {
+            queries.Add(query);
+        }
+
+        if (action.TryGetProperty("queries", out var more) && more.ValueKind == JsonValueKind.Array)
+        {
+            queries.AddRange(more.EnumerateArray().Where(static q => q.ValueKind == JsonValueKind.String).Select(static q => q.GetString()!).Where(q => !queries.Contains(q)));
+        }
+
+        return queries.Count == 0 ? null : ChatMessageEvents.SerializeArguments(new Dictionary<string, object?> { ["queries"] = queries });
     }
 
     // What a hosted tool's item holds of its outcome: an MCP call's output, the code interpreter's logs (and a note of each

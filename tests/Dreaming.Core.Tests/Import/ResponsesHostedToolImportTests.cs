@@ -33,13 +33,13 @@ public sealed class ResponsesHostedToolImportTests
             s_input);
 
         Assert.Equal(
-            [("ws_1", "web_search", """{"action":{"type":"search","query":"refund policy","sources":[{"type":"url","url":"https://example.com/refunds"}]}}"""),
+            [("ws_1", "web_search", """{"queries":["refund policy"]}"""),
              ("fs_1", "file_search", """{"queries":["refund"]}"""),
-             ("ci_1", "code_interpreter", """{"code":"1/0","container_id":"cntr_1"}"""),
+             ("ci_1", "code_interpreter", """{"code":"1/0"}"""),
              ("ig_1", "image_generation", """{"output_format":"png"}"""),
              ("mcpl_1", "mcp_list_tools", """{"server_label":"stripe"}"""),
              ("mcp_1", "create_refund", """{"amount":5}"""),
-             ("ws_2", "web_search", """{"action":{"type":"search","query":"again"}}""")],
+             ("ws_2", "web_search", """{"queries":["again"]}""")],
             session.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.ToolName, c.Arguments)));
         Assert.Equal(
             [("ws_1", "web_search", "https://example.com/refunds", false, null),
