@@ -31,6 +31,11 @@ internal sealed partial class ConversationMapper
             case "text":
                 blocks.Text.Append(StringField(block, "text", () => where + Invariant($" has block {index}, a text block,"), context.Malformed));
                 break;
+            case "refusal":
+                // OpenAI's refusal part, in a log that mixes the shapes: the answer's text, as the OpenAI reader and
+                // UseDreaming() record a refusal.
+                blocks.Text.Append(JsonElementHelpers.GetNonBlankString(block, "refusal"));
+                break;
             case "image" or "document":
                 (blocks.Notes ??= []).Add(SourceNote(block, type, where + Invariant($" has block {index}, ") + Article(type) + " block,"));
                 break;
