@@ -62,6 +62,13 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
         }
 
         var role = JsonElementHelpers.GetNonBlankString(message, "role") ?? throw Malformed(index, "has no \"role\"");
+        if (!message.TryGetProperty("content", out _) && message.TryGetProperty("parts", out _))
+        {
+            // Gemini's shape ({ "role": "model", "parts": [ … ] }), whose function calls and results are parts too: read as
+            // an OpenAI message it was an empty message, its text and calls lost in silence.
+            throw Malformed(index, "has \"parts\" and no \"content\" (a Gemini message?), a shape this version does not read");
+        }
+
         if (message.TryGetProperty("contents", out var contents))
         {
             // Microsoft.Extensions.AI writes "contents"; OpenAI messages have "content" and never "contents".
