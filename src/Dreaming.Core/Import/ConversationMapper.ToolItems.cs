@@ -89,15 +89,16 @@ internal sealed partial class ConversationMapper
             return null;
         }
 
+        // Its "queries", else its "query", as Microsoft.Extensions.AI.OpenAI 10.11 reads them into WebSearchToolCallContent.
         var queries = new List<string>();
-        if (JsonElementHelpers.GetNonBlankString(action, "query") is { } query)
-        {
-            queries.Add(query);
-        }
-
         if (action.TryGetProperty("queries", out var more) && more.ValueKind == JsonValueKind.Array)
         {
-            queries.AddRange(more.EnumerateArray().Where(static q => q.ValueKind == JsonValueKind.String).Select(static q => q.GetString()!).Where(q => !queries.Contains(q)));
+            queries.AddRange(more.EnumerateArray().Where(static q => q.ValueKind == JsonValueKind.String).Select(static q => q.GetString()!));
+        }
+
+        if (queries.Count == 0 && action.TryGetProperty("query", out var query) && query.ValueKind == JsonValueKind.String)
+        {
+            queries.Add(query.GetString()!);
         }
 
         return queries.Count == 0 ? null : ChatMessageEvents.SerializeArguments(new Dictionary<string, object?> { ["queries"] = queries });

@@ -1,0 +1,51 @@
+using System.Text;
+using System.Text.Json;
+using static Dreaming.Tests.ResponsesWireServer;
+
+namespace Dreaming.Tests;
+
+// A web search whose action gives both "query" and "queries": Microsoft.Extensions.AI.OpenAI 10.11 gives the queries (its
+// "query" only when there are none), and the import records the same arguments.
+public partial class ResponsesWireTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_web_search_of_query_and_queries_has_the_same_arguments_live_and_imported(bool streaming)
+    {
+        object[] output =
+        [
+            new { type = "web_search_call", id = "ws_1", status = "completed", action = new { type = "search", query = "refund", queries = new[] { "refund policy", "returns" } } },
+            Message("msg_1", "Refunds take 30 days."),
+        ];
+        await using var server = new ResponsesWireServer();
+        if (streaming)
+        {
+            server.Stream(Events("resp_1", output, Usage(10, 5)));
+        }
+        else
+        {
+            server.Response("resp_1", output, Usage(10, 5));
+        }
+
+        await using var host = Host(server);
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", "refunds"))
+        {
+            id = session.Id;
+            await AskAsync(host, streaming, "refunds");
+            await session.CompleteAsync();
+        }
+
+        var live = (await host.EventsAsync(id)).OfType<ToolCallEvent>().Single();
+        var log = "[{\"input\":[{\"role\":\"user\",\"content\":\"refunds\"}],\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_1", output, Usage(10, 5))) + "}]";
+        SessionWithEvents? imported = null;
+        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
+        {
+            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        Assert.Equal("""{"queries":["refund policy","returns"]}""", live.Arguments);
+        Assert.Equal(live.Arguments, imported!.Events.OfType<ToolCallEvent>().Single().Arguments);
+    }
+}
