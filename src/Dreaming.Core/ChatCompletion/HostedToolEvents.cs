@@ -14,54 +14,80 @@ namespace Dreaming;
 /// Responses API's items of those tools.</summary>
 internal static class HostedToolEvents
 {
-    /// <summary>Adds the call (and its result, when the message holds one) of the hosted tool whose content is
-    /// <paramref name="contents"/>[<paramref name="at"/>], once a call id: a stream's updates may give a call in pieces
-    /// (the code interpreter's code), a result without its call, or several results (an image's partial images), and the
-    /// later contents of a call id already added are skipped.</summary>
-    public static void Add(List<SessionEvent> events, IList<AIContent> contents, int at, ref HashSet<string>? added, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
+    /// <summary>Adds the call (and its result, when the response holds one) of the hosted tool whose content is
+    /// <paramref name="messages"/>[<paramref name="m"/>].Contents[<paramref name="at"/>], from the contents of its call id
+    /// there and after, in that message and the next ones: a stream's updates may give a call in pieces (the code
+    /// interpreter's code), a result without its call, or several results (an image's partial images), and a call's
+    /// result may come in a later message. A call of the same id after the call and its result is a call of its own (a
+    /// provider that numbers its calls per round may use an id again). The contents used are added to
+    /// <paramref name="taken"/>, and a content already there is skipped.</summary>
+    public static void Add(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, int m, int at, ref HashSet<AIContent>? taken, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
     {
-        var first = contents[at];
-        var callId = first is ToolCallContent call ? call.CallId : ((ToolResultContent)first).CallId;
-        if (!(added ??= new HashSet<string>(StringComparer.Ordinal)).Add(callId))
+        var first = messages[m].Contents[at];
+        if ((taken ??= new HashSet<AIContent>(ReferenceEqualityComparer.Instance)).Contains(first))
         {
             return;
         }
 
+        var callId = CallIdOf(first)!;
         string? name = null;
         string? code = null;
         IList<string>? queries = null;
         IDictionary<string, object?>? mcpArguments = null;
         ToolResultContent? result = null;
         object? raw = null;
-        for (var c = at; c < contents.Count; c++)
+        var called = false;
+        var again = false;
+        for (var i = m; i < messages.Count && !again; i++)
         {
-            switch (contents[c])
+            var contents = messages[i].Contents;
+            for (var c = i == m ? at : 0; c < contents.Count; c++)
             {
-                case FunctionCallContent or FunctionResultContent:
+                var content = contents[c];
+                if (!string.Equals(CallIdOf(content), callId, StringComparison.Ordinal) || taken.Contains(content))
+                {
+                    continue;
+                }
+
+                if (content is ToolCallContent && called && result is not null)
+                {
+                    // The id used again once its call has its result: a call of its own, added when it is reached.
+                    again = true;
                     break;
-                case McpServerToolCallContent mcp when mcp.CallId == callId:
-                    name ??= mcp.Name;
-                    mcpArguments ??= mcp.Arguments;
-                    break;
-                case CodeInterpreterToolCallContent interpreter when interpreter.CallId == callId:
-                    name ??= "code_interpreter";
-                    code = Concat(code, CodeOf(interpreter.Inputs));
-                    break;
-                case WebSearchToolCallContent search when search.CallId == callId:
-                    name ??= "web_search";
-                    queries ??= search.Queries;
-                    break;
-                case ImageGenerationToolCallContent image when image.CallId == callId:
-                    name ??= "image_generation";
-                    break;
-                case ToolCallContent other when other.CallId == callId:
-                    raw ??= other.RawRepresentation;
-                    break;
-                case ToolResultContent done when done.CallId == callId:
-                    // The last is the whole one: a stream's partial images come before the image.
-                    result = done;
-                    raw ??= done.RawRepresentation;
-                    break;
+                }
+
+                taken.Add(content);
+                switch (content)
+                {
+                    case McpServerToolCallContent mcp:
+                        name ??= mcp.Name;
+                        mcpArguments ??= mcp.Arguments;
+                        called = true;
+                        break;
+                    case CodeInterpreterToolCallContent interpreter:
+                        name ??= "code_interpreter";
+                        code = Concat(code, CodeOf(interpreter.Inputs));
+                        called = true;
+                        break;
+                    case WebSearchToolCallContent search:
+                        name ??= "web_search";
+                        queries ??= search.Queries;
+                        called = true;
+                        break;
+                    case ImageGenerationToolCallContent:
+                        name ??= "image_generation";
+                        called = true;
+                        break;
+                    case ToolCallContent other:
+                        raw ??= other.RawRepresentation;
+                        called = true;
+                        break;
+                    case ToolResultContent done:
+                        // The last is the whole one: a stream's partial images come before the image.
+                        result = done;
+                        raw ??= done.RawRepresentation;
+                        break;
+                }
             }
         }
 
@@ -193,6 +219,15 @@ internal static class HostedToolEvents
 
         return code;
     }
+
+    // The call id of a hosted tool's call or result; null for any other content, functions' included.
+    private static string? CallIdOf(AIContent content) => content switch
+    {
+        FunctionCallContent or FunctionResultContent => null,
+        ToolCallContent call => call.CallId,
+        ToolResultContent done => done.CallId,
+        _ => null,
+    };
 
     private static string? Concat(string? start, string? more) => more is null ? start : start + more;
 
