@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dreaming.AgentView.Pages;
@@ -13,7 +14,8 @@ namespace Dreaming.AgentView.Pages;
 /// <param name="antiforgery">The host's <see cref="IAntiforgery"/> when it registered one (<c>AddAntiforgery()</c>),
 /// otherwise one of the view's own over the host's data protection keys.</param>
 /// <param name="keys">The data protection the antiforgery tokens use, which also protects the view's notices.</param>
-internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtectionProvider keys)
+/// <param name="owned">The services the view built for itself (its antiforgery, or the keys), when the host has none.</param>
+internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtectionProvider keys, ServiceProvider? owned = null)
 {
     private readonly IDataProtector _notices = keys.CreateProtector("Dreaming.AgentView.Notice");
 
@@ -29,16 +31,27 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
     {
         if (app.GetService<IAntiforgery>() is { } hosts)
         {
-            return new(hosts, app.GetService<IDataProtectionProvider>() ?? Own(app).GetRequiredService<IDataProtectionProvider>());
+            if (app.GetService<IDataProtectionProvider>() is { } hostsKeys)
+            {
+                return new(hosts, hostsKeys);
+            }
+
+            var forKeys = Own(app);
+            return new(hosts, forKeys.GetRequiredService<IDataProtectionProvider>(), forKeys);
         }
 
         var own = Own(app);
-        return new(own.GetRequiredService<IAntiforgery>(), own.GetRequiredService<IDataProtectionProvider>());
+        return new(own.GetRequiredService<IAntiforgery>(), own.GetRequiredService<IDataProtectionProvider>(), own);
     }
+
+    /// <summary>Gets the services the view built for itself because the host has no antiforgery or no data protection, or
+    /// <see langword="null"/> when it uses the host's.</summary>
+    public IServiceProvider? OwnedServices => owned;
 
     // The host did not call AddAntiforgery(): the view makes its own, with the host's data protection keys (so tokens
     // hold across the host's instances when it shares its keys) or, without them, keys of its own; logging to the
-    // host's log, so a key ring kept only in memory or a refused token shows there.
+    // host's log, so a key ring kept only in memory or a refused token shows there. The view owns these services: they
+    // are disposed when the app has stopped (no request is served then), not left to the finalizer.
     private static ServiceProvider Own(IServiceProvider app)
     {
         var services = new ServiceCollection();
@@ -54,7 +67,9 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
         }
 
         services.AddAntiforgery();
-        return services.BuildServiceProvider();
+        var own = services.BuildServiceProvider();
+        app.GetService<IHostApplicationLifetime>()?.ApplicationStopped.Register(own.Dispose);
+        return own;
     }
 
     /// <summary>The name a review by the request's user is recorded with (<see cref="MemoryAuthor.Person"/>):
