@@ -165,6 +165,13 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
             await MemoryHtml.WriteConflictAsync(view, refused.Message, versionId).ConfigureAwait(false);
             return;
         }
+        catch (ArgumentException invalid) when (action == "rollback")
+        {
+            // The version to restore holds an insight id the rules refuse today (MemoryProposal.Validate: stored before
+            // "] " was refused in ids, and the active version no longer holds it): the data, not the request, is at fault.
+            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{versionId}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} Edit the active version to hold the insight under another id instead.", versionId).ConfigureAwait(false);
+            return;
+        }
 
         LogReview(view, name, action, versionId, result);
         AgentViewLayout.SetHeaders(http.Response);
