@@ -9,13 +9,20 @@ namespace Dreaming.AgentView.Pages;
 /// with any number in it, is refused).</summary>
 internal sealed partial class MemoryReview
 {
+    /// <summary>How long a notice is shown after the action that issued it: long enough to follow the redirect and reload,
+    /// short enough that a bookmarked or shared link does not go on claiming a replay as news.</summary>
+    public static readonly TimeSpan NoticeLifetime = TimeSpan.FromMinutes(15);
+
     /// <summary>The query value that says how many dead letters a replay put back in line, and when.</summary>
     /// <param name="count">How many.</param>
     /// <param name="at">When, on the app's clock.</param>
     public string ReplayedNotice(int count, DateTimeOffset at) =>
         _notices.Protect(string.Create(CultureInfo.InvariantCulture, $"replayed {count} {at.ToUnixTimeMilliseconds()}"));
 
-    /// <summary>Reads a value of <see cref="ReplayedNotice"/>.</summary>
+    /// <summary>Reads a value of <see cref="ReplayedNotice"/>. Whether it has expired (<see cref="NoticeLifetime"/>) the
+    /// caller decides from its time, on the app's clock: the protector's own expiry
+    /// (<c>ITimeLimitedDataProtector</c>) reads the system clock, not the app's <see cref="TimeProvider"/>, and the time it
+    /// would check is the one the protected text already holds.</summary>
     /// <param name="value">The query value.</param>
     /// <returns>The count and the time, or <see langword="null"/> when this view (with these keys) did not issue it.</returns>
     public (int Count, DateTimeOffset At)? ReadReplayedNotice(string value)

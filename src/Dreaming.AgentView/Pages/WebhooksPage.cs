@@ -39,6 +39,14 @@ internal static class WebhooksPage
             replayed = notice;
         }
 
+        // A notice past its lifetime is shown as such, without its count: the replay was made, but the page no longer
+        // reports it as news (a bookmarked or shared link would otherwise say so for ever).
+        var expired = replayed is { } issued && WebhookHtml.Now(view) - issued.At > MemoryReview.NoticeLifetime ? replayed : null;
+        if (expired is not null)
+        {
+            replayed = null;
+        }
+
         if (WebhookHtml.Outbox(view) is not { } outbox)
         {
             await WebhookHtml.WriteNoOutboxAsync(view).ConfigureAwait(false);
@@ -67,6 +75,11 @@ internal static class WebhooksPage
             if (replayed is { } notice)
             {
                 html.Element("p", WebhookHtml.Count(notice.Count, "dead letter was", "dead letters were") + notice.At.UtcDateTime.ToString(" 'put back in line at' yyyy-MM-dd HH:mm:ss 'UTC, due at once.'", CultureInfo.InvariantCulture), "notice");
+            }
+
+            if (expired is { } old)
+            {
+                html.Element("p", old.At.UtcDateTime.ToString("'The notice of the replay of every dead letter made at' yyyy-MM-dd HH:mm:ss 'UTC has expired'", CultureInfo.InvariantCulture) + string.Create(CultureInfo.InvariantCulture, $" (a notice is shown for {MemoryReview.NoticeLifetime.TotalMinutes:0} minutes): the sections below show where the deliveries stand now."), "muted notice-expired");
             }
 
             html.Element("p", dispatcher

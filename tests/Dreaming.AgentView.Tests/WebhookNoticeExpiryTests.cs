@@ -1,0 +1,35 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>The replay notice's lifetime, on the app's clock.</summary>
+public sealed class WebhookNoticeExpiryTests
+{
+    [Fact]
+    public async Task A_replay_notice_past_its_lifetime_shows_no_count_and_says_it_expired()
+    {
+        var time = new FakeTimeProvider(TestWebhooks.At);
+        await using var host = await AgentViewHost.StartAsync(services: services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<TimeProvider>(time);
+        });
+        await host.Outbox().SeedAsync("dead");
+        using var response = await host.PostFormAsync("/dreaming/webhooks", "webhook-replay-dead");
+        var location = response.Headers.Location!.OriginalString;
+
+        time.Advance(TimeSpan.FromMinutes(15));
+        var fresh = await host.PageAsync(location);
+        Assert.Equal("1 dead letter was put back in line at 2026-11-02 08:00:00 UTC, due at once.", fresh.QuerySelector("p.notice")?.TextContent);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var client = host.Client();
+        using var stale = await client.GetAsync(new Uri(location, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        var page = await AgentViewHost.ParseAsync(await stale.Content.ReadAsStringAsync());
+        Assert.Null(page.QuerySelector("p.notice"));
+        Assert.Equal("The notice of the replay of every dead letter made at 2026-11-02 08:00:00 UTC has expired (a notice is shown for 15 minutes): the sections below show where the deliveries stand now.", page.QuerySelector("p.notice-expired")?.TextContent);
+    }
+}
