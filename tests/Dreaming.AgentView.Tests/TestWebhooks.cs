@@ -76,12 +76,9 @@ internal static class TestWebhooks
         var form = document.QuerySelectorAll($"form.{formClass}").OfType<IHtmlFormElement>()
             .FirstOrDefault(f => actionEnd is null || f.GetAttribute("action")!.EndsWith(actionEnd, StringComparison.Ordinal));
         Assert.True(form is not null, $"no form.{formClass} on {page}");
-        var fields = new List<KeyValuePair<string, string>>();
-        if (withToken)
-        {
-            var token = form.QuerySelector("input[type=hidden]")!;
-            fields.Add(new(token.GetAttribute("name")!, token.GetAttribute("value")!));
-        }
+        // Every hidden field, as a browser sends them; the first is the antiforgery token.
+        var fields = form.QuerySelectorAll("input[type=hidden]").Skip(withToken ? 0 : 1)
+            .Select(input => new KeyValuePair<string, string>(input.GetAttribute("name")!, input.GetAttribute("value")!)).ToList();
 
         if (reason is not null)
         {

@@ -45,4 +45,30 @@ internal sealed partial class MemoryReview
                 ? (count, DateTimeOffset.FromUnixTimeMilliseconds(ms))
                 : null;
     }
+
+    /// <summary>The value of the hidden <c>shown</c> field of an endpoint's enable or disable form: that the webhooks page
+    /// showed an endpoint by this id (configured, known to the outbox, or named by a delivery it listed). Outbox rows are
+    /// never deleted, so an endpoint once shown stays a real one, though its deliveries may have left the page since.</summary>
+    /// <param name="endpointId">The endpoint id.</param>
+    public string ShownEndpoint(string endpointId) => _shown.Protect(endpointId);
+
+    /// <summary>Whether a form's <c>shown</c> field is one <see cref="ShownEndpoint"/> issued for this endpoint id.</summary>
+    /// <param name="value">The field's value, or <see langword="null"/>.</param>
+    /// <param name="endpointId">The endpoint id of the POST's path.</param>
+    public bool WasShown(string? value, string endpointId)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        try
+        {
+            return string.Equals(_shown.Unprotect(value), endpointId, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
 }

@@ -19,6 +19,8 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
 {
     private readonly IDataProtector _notices = keys.CreateProtector("Dreaming.AgentView.Notice");
 
+    private readonly IDataProtector _shown = keys.CreateProtector("Dreaming.AgentView.ShownEndpoint");
+
     /// <summary>The actions, as the last path segment of their POST.</summary>
     public static readonly string[] Actions = ["approve", "reject", "rollback"];
 

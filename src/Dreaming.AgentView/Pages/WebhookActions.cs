@@ -98,10 +98,11 @@ internal static partial class WebhookActions
         var now = WebhookHtml.Now(view);
         try
         {
-            if (!await IsKnownAsync(view, outbox, endpointId).ConfigureAwait(false))
+            if (!review!.WasShown(view.Http.Request.Form["shown"].ToString(), endpointId) && !await IsKnownAsync(view, outbox, endpointId).ConfigureAwait(false))
             {
-                // A well-formed id no endpoint has: only a hand-made POST names it (the page's forms are of the endpoints it shows).
-                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{endpointId}': this app configures none by that id, delivery never disabled it nor counted a failure of it, and no delivery the webhooks page lists names it.").ConfigureAwait(false);
+                // A well-formed id no endpoint has: only a hand-made POST names it (the page's forms are of the endpoints it
+                // shows, and say so). An endpoint once disabled then enabled again reads as one never seen (GetEndpointAsync).
+                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{endpointId}' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (a form of the page names an endpoint it showed even when its deliveries have left the page since).").ConfigureAwait(false);
                 return;
             }
 
@@ -117,8 +118,9 @@ internal static partial class WebhookActions
         SeeOther(view, view.Href("webhooks"));
     }
 
-    // An endpoint the webhooks page may show: configured in this app, or one delivery learnt something of (disabled, or
-    // failing), or one a delivery of the page's lists names (the same three lists the page reads).
+    // An endpoint the webhooks page may show, for a POST whose form does not say the page showed it (one made by hand, or
+    // a form of an earlier build): configured in this app, or one delivery learnt something of (disabled, or failing), or
+    // one a delivery of the page's lists names (the same three lists the page reads).
     private static async Task<bool> IsKnownAsync(AgentViewContext view, IWebhookOutboxStore outbox, string endpointId)
     {
         if (WebhookHtml.Endpoints(view).Any(e => string.Equals(e.Id, endpointId, StringComparison.Ordinal)))

@@ -85,10 +85,17 @@ internal static class WebhookHtml
     /// <param name="tokens">The request's antiforgery tokens.</param>
     /// <param name="button">The button's text.</param>
     /// <param name="field">The label of a text field named <c>reason</c>, or <see langword="null"/> for none.</param>
-    public static void Form(HtmlWriter html, string action, string cssClass, AntiforgeryTokenSet tokens, string button, string? field = null)
+    /// <param name="shown">The value of a hidden field named <c>shown</c> (<see cref="MemoryReview.ShownEndpoint"/>), or
+    /// <see langword="null"/> for none.</param>
+    public static void Form(HtmlWriter html, string action, string cssClass, AntiforgeryTokenSet tokens, string button, string? field = null, string? shown = null)
     {
         html.Raw("<form class=\"inline webhook-action ").Raw(cssClass).Raw("\" method=\"post\" action=\"").Text(action)
             .Raw("\"><input type=\"hidden\" name=\"").Text(tokens.FormFieldName).Raw("\" value=\"").Text(tokens.RequestToken).Raw("\">");
+        if (shown is not null)
+        {
+            html.Raw("<input type=\"hidden\" name=\"shown\" value=\"").Text(shown).Raw("\">");
+        }
+
         if (field is not null)
         {
             html.Raw("<label>").Text(field).Raw(" <input name=\"reason\" maxlength=\"4000\"></label> ");

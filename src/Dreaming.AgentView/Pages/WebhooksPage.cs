@@ -86,7 +86,7 @@ internal static class WebhooksPage
                 ? "This app sends its webhooks: its dispatcher delivers the pending deliveries below and retries failed ones on its schedule."
                 : "No webhook dispatcher runs in this app (it did not call AddWebhooks): the deliveries below are the outbox's, sent by the app whose dispatcher uses this store. Events written without endpoints (by the dreaming tool) wait unrouted and become deliveries when that dispatcher routes them ('dreaming webhooks list --unrouted' lists them).", "muted dispatcher");
             WebhookHtml.WriteNoActions(html, review, tokens);
-            WriteEndpoints(html, view, configured, states, ids.Count, tokens);
+            WriteEndpoints(html, view, configured, states, ids.Count, tokens, review);
             for (var i = 0; i < s_sections.Length; i++)
             {
                 WriteSection(html, view, s_sections[i], lists[i], tokens, i == 0 && tokens is not null ? ReplayNote(lists[0], configured, states, dispatcher) : null);
@@ -94,7 +94,7 @@ internal static class WebhooksPage
         }).ConfigureAwait(false);
     }
 
-    private static void WriteEndpoints(HtmlWriter html, AgentViewContext view, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, int total, AntiforgeryTokenSet? tokens)
+    private static void WriteEndpoints(HtmlWriter html, AgentViewContext view, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, int total, AntiforgeryTokenSet? tokens, MemoryReview? review)
     {
         html.Raw("<section id=\"endpoints\">").Element("h3", "Endpoints");
         if (states.Count == 0)
@@ -129,15 +129,17 @@ internal static class WebhooksPage
 
             html.Raw("</td><td>").EndpointState(state)
                 .Raw("</td><td class=\"num\">").Number(state.ConsecutiveFailures).Raw("</td><td>");
-            if (tokens is not null)
+            if (tokens is not null && review is not null)
             {
+                // The form says the page showed the endpoint, so its POST is accepted after its deliveries leave the page.
+                var shown = review.ShownEndpoint(state.EndpointId);
                 if (state.IsDisabled)
                 {
-                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "enable"), "webhook-enable", tokens, "Enable");
+                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "enable"), "webhook-enable", tokens, "Enable", shown: shown);
                 }
                 else
                 {
-                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "disable"), "webhook-disable", tokens, "Disable", "Reason");
+                    WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "disable"), "webhook-disable", tokens, "Disable", "Reason", shown);
                 }
             }
 
