@@ -87,6 +87,7 @@ internal static class WebhooksPage
                 : "No webhook dispatcher runs in this app (it did not call AddWebhooks): the deliveries below are the outbox's, sent by the app whose dispatcher uses this store. Events written without endpoints (by the dreaming tool) wait unrouted and become deliveries when that dispatcher routes them ('dreaming webhooks list --unrouted' lists them).", "muted dispatcher");
             WebhookHtml.WriteNoActions(html, review, tokens);
             WriteEndpoints(html, view, configured, states, ids.Count, tokens, review);
+            WebhookEventTypeTable.Write(html, configured);
             for (var i = 0; i < s_sections.Length; i++)
             {
                 WriteSection(html, view, s_sections[i], lists[i], tokens, i == 0 && tokens is not null ? ReplayNote(lists[0], configured, states, dispatcher) : null);
