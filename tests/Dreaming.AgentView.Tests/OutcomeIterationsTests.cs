@@ -168,6 +168,24 @@ public sealed class OutcomeIterationsTests
     }
 
     [Fact]
+    public async Task A_required_criterion_skipped_is_named_as_not_checked_and_neither_it_nor_one_in_error_is_marked_as_a_failed_gate()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        CriterionVerdictRecord Order(string verdict) => new("order", verdict, verdict == "met" ? 1 : null, null) { Weight = 1, Required = true, Kind = CriterionKindNames.Model };
+        CriterionVerdictRecord Amount(string verdict) => new("amount", verdict, verdict == "met" ? 1 : null, null) { Weight = 1, Required = false, Kind = "regex" };
+        await host.Traces.SeedAsync(Full(
+            "s",
+            "task",
+            Ended(1, "failed", 1, false, Order("skipped"), Amount("met")),
+            Ended(2, "failed", 1, false, Order("error"), Amount("met"))));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal(["Passed", "not passed: required order not checked (skipped)", "not passed: a criterion could not be checked"], Rows(page, "tfoot")[1]);
+        Assert.Equal(["num verdict verdict-skipped", "num verdict verdict-error"], page.QuerySelectorAll("table.outcome tbody tr:first-child td").Select(td => td.ClassName ?? string.Empty).ToArray());
+    }
+
+    [Fact]
     public async Task Verdicts_recorded_before_weights_were_show_as_they_did()
     {
         await using var host = await AgentViewHost.StartAsync();

@@ -90,12 +90,17 @@ internal static class OutcomeIterations
             return "not passed: a criterion could not be checked";
         }
 
-        var failedGates = ended.Criteria.Where(c => c.FailedRequired).Select(c => c.Id).ToList();
+        // A gate the work failed (judged not met) apart from one that was not checked (skipped for want of a grader).
+        var failedGates = ended.Criteria.Where(IsFailedGate).Select(c => c.Id).ToList();
         if (failedGates.Count > 0)
         {
-            var named = string.Join(", ", failedGates.Take(MaxNamedGates));
-            var more = failedGates.Count > MaxNamedGates ? string.Create(CultureInfo.InvariantCulture, $" and {failedGates.Count - MaxNamedGates:N0} more") : string.Empty;
-            return $"not passed: required {named}{more} not met";
+            return $"not passed: required {Named(failedGates)} not met";
+        }
+
+        var skippedGates = ended.Criteria.Where(c => c.FailedRequired && c.Verdict == "skipped").Select(c => c.Id).ToList();
+        if (skippedGates.Count > 0)
+        {
+            return $"not passed: required {Named(skippedGates)} not checked (skipped)";
         }
 
         // A criterion whose weight was not recorded counted as scored (as before weights were recorded).
@@ -147,7 +152,7 @@ internal static class OutcomeIterations
                     continue;
                 }
 
-                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + (verdict.FailedRequired ? " gate-failed" : string.Empty) + "\"").Title(verdict.Reason).Raw(">")
+                html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + (IsFailedGate(verdict) ? " gate-failed" : string.Empty) + "\"").Title(verdict.Reason).Raw(">")
                     .Text(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
             }
 
@@ -244,6 +249,12 @@ internal static class OutcomeIterations
 
         return parts.Count == 0 ? null : string.Join(", ", parts);
     }
+
+    // A required criterion the grader or check judged and found not met: one in error or skipped was not judged at all.
+    private static bool IsFailedGate(CriterionVerdictRecord verdict) => verdict.FailedRequired && verdict.Verdict is not ("error" or "skipped");
+
+    private static string Named(List<string> ids) =>
+        string.Join(", ", ids.Take(MaxNamedGates)) + (ids.Count > MaxNamedGates ? string.Create(CultureInfo.InvariantCulture, $" and {ids.Count - MaxNamedGates:N0} more") : string.Empty);
 
     private static string VerdictClass(string verdict) => verdict switch
     {

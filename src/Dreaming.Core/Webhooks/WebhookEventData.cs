@@ -79,7 +79,8 @@ public static class WebhookEventData
     /// <param name="agentId">The agent.</param>
     /// <param name="ended">The iteration's event.</param>
     /// <param name="full">Whether to include each criterion's verdict and reason (and, when recorded, its weight, required
-    /// flag and kind); the ids of the required criteria not met (<c>failed_required</c>) are in both.</param>
+    /// flag and kind); the ids of the required criteria not met (<c>failed_required</c>), and of those of them in error or
+    /// skipped (<c>errored_required</c>, <c>skipped_required</c>), are in both.</param>
     /// <returns>The data.</returns>
     public static JsonObject OutcomeEvaluationEnded(string sessionId, string agentId, OutcomeEvaluationEndedEvent ended, bool full = false)
     {
@@ -101,10 +102,14 @@ public static class WebhookEventData
             data["error"] = ended.Error;
         }
 
-        // The gates that failed the iteration whatever its score: criterion ids only, so thin payloads carry them too.
+        // The gates that failed the iteration whatever its score: criterion ids only, so thin payloads carry them too. Of
+        // them, the ones not judged at all (error: the grader could not; skipped: no grader) are named apart, additively,
+        // so a receiver can tell a gate the work failed from one that was never checked.
         if (ended.Criteria.Any(static c => c.FailedRequired))
         {
             data["failed_required"] = new JsonArray([.. ended.Criteria.Where(static c => c.FailedRequired).Select(static c => (JsonNode?)c.Id)]);
+            AddRequired(data, "errored_required", ended.Criteria, "error");
+            AddRequired(data, "skipped_required", ended.Criteria, "skipped");
         }
 
         if (full)
@@ -113,6 +118,14 @@ public static class WebhookEventData
         }
 
         return data;
+    }
+
+    private static void AddRequired(JsonObject data, string name, IReadOnlyList<CriterionVerdictRecord> criteria, string verdict)
+    {
+        if (criteria.Any(c => c.FailedRequired && c.Verdict == verdict))
+        {
+            data[name] = new JsonArray([.. criteria.Where(c => c.FailedRequired && c.Verdict == verdict).Select(static c => (JsonNode?)c.Id)]);
+        }
     }
 
     // A verdict recorded before weights were has none of weight, required and kind: they are left out, not written null.

@@ -58,4 +58,33 @@ public sealed partial class WebhookPublishingTests
         Assert.Equal(["id", "verdict", "score", "reason"], criterion.Select(p => p.Key));
         Assert.False(full.ContainsKey("failed_required"));
     }
+
+    [Fact]
+    public void A_required_criterion_in_error_or_skipped_is_named_apart_from_those_the_work_did_not_meet()
+    {
+        var ended = new OutcomeEvaluationEndedEvent
+        {
+            Iteration = 1,
+            RubricId = "r",
+            Result = "failed",
+            Criteria =
+            [
+                new CriterionVerdictRecord("order", "not_met", 0, null) { Required = true },
+                new CriterionVerdictRecord("tone", "error", null, "the grader's answer could not be read") { Required = true },
+                new CriterionVerdictRecord("policy", "skipped", null, "no grader") { Required = true },
+                new CriterionVerdictRecord("amount", "error", null, null) { Required = false },
+            ],
+        };
+
+        var data = WebhookEventData.OutcomeEvaluationEnded("s", "a", ended);
+
+        // failed_required keeps what it always held (every required criterion not met); the two additive fields say which
+        // of them were not judged at all.
+        Assert.Equal(["order", "tone", "policy"], data["failed_required"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["tone"], data["errored_required"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["policy"], data["skipped_required"]!.AsArray().Select(n => (string?)n));
+
+        var judged = WebhookEventData.OutcomeEvaluationEnded("s", "a", ended with { Criteria = [ended.Criteria[0]] });
+        Assert.False(judged.ContainsKey("errored_required") || judged.ContainsKey("skipped_required"));
+    }
 }
