@@ -1,5 +1,6 @@
 using System.Net;
 using AngleSharp.Html.Dom;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.AgentView.Tests;
 
@@ -40,5 +41,41 @@ public sealed class WebhookEndpointFormTests
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("No webhook endpoint 'was-off' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (a form of the page names an endpoint it showed even when its deliveries have left the page since).", await TestWebhooks.ErrorAsync(response));
+    }
+    [Fact]
+    public async Task A_shown_field_names_only_its_own_endpoint_even_one_whose_id_needs_escaping()
+    {
+        // As in 'dreaming view': an outbox, no endpoint configured, no dispatcher.
+        await using var host = await AgentViewHost.StartAsync(options => options.PageSize = 1, services => services.AddSingleton<IWebhookOutboxStore>(new InMemoryWebhookOutboxStore()));
+        const string hostile = "team/a b?#x";
+        await host.Outbox().SeedAsync("delivered", hostile);
+        using var client = host.Client();
+        using var get = await client.GetAsync(new Uri("/dreaming/webhooks", UriKind.Relative));
+        var document = await AgentViewHost.ParseAsync(await get.Content.ReadAsStringAsync());
+        var form = document.QuerySelectorAll("form.webhook-disable").OfType<IHtmlFormElement>().Single();
+        var fields = form.QuerySelectorAll("input[type=hidden]").Select(i => new KeyValuePair<string, string>(i.GetAttribute("name")!, i.GetAttribute("value")!)).ToList();
+        Assert.Equal("shown", Assert.Single(fields, f => f.Key == "shown").Key);
+        var cookie = string.Join("; ", get.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        await host.Outbox().SeedAsync("delivered", "other", minutes: 5);
+
+        async Task<HttpStatusCode> PostAsync(string action, IEnumerable<KeyValuePair<string, string>> form)
+        {
+            using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(action, UriKind.Relative)) { Content = new FormUrlEncodedContent(form) };
+            post.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(post);
+            return response.StatusCode;
+        }
+
+        // Its shown field posted for another id the page no longer lists, tampered with, or left out: a 404, nothing changed.
+        var tampered = fields.Select(f => f.Key == "shown" ? new KeyValuePair<string, string>(f.Key, f.Value[..^2] + (f.Value[^2..] == "AA" ? "AB" : "AA")) : f);
+        Assert.Equal(
+            [HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound],
+            [await PostAsync("/dreaming/webhooks/endpoints/team%2Fa%20b/disable", fields), await PostAsync(form.GetAttribute("action")!, tampered), await PostAsync(form.GetAttribute("action")!, fields.Where(f => f.Key != "shown"))]);
+        Assert.False((await host.Outbox().GetEndpointAsync("team/a b")).IsDisabled);
+        Assert.False((await host.Outbox().GetEndpointAsync(hostile)).IsDisabled);
+
+        // As the page wrote it: accepted, and it is the endpoint with that very id that is disabled.
+        Assert.Equal(HttpStatusCode.SeeOther, await PostAsync(form.GetAttribute("action")!, fields));
+        Assert.True((await host.Outbox().GetEndpointAsync(hostile)).IsDisabled);
     }
 }
