@@ -9,7 +9,8 @@ namespace Dreaming;
 /// <summary>Keeps an event's body within <see cref="WebhookOptions.MaxPayloadBytes"/>: when the body is larger, the longest
 /// free texts of its <c>data</c> are cut (each to the same length, the longest first, as little as fits), each ending with
 /// <c>…</c>, and <c>data.truncated</c> lists them (<c>path</c>, a JSON Pointer into <c>data</c>, and <c>original_length</c>
-/// in characters). Ids, types, timestamps, the scope, numbers, property names, strings of at most
+/// in characters). Ids, types, timestamps, the scope, the criterion ids of the required-criteria lists
+/// (<c>failed_required</c>, <c>errored_required</c>, <c>skipped_required</c>), numbers, property names, strings of at most
 /// <see cref="KeepWhole"/> bytes, and values that are written as strings but are not (a <see cref="Guid"/>, a date, a
 /// <see cref="char"/> put in with <see cref="JsonValue.Create{T}(T, JsonNodeOptions?)"/>) are never cut.</summary>
 /// <remarks>Runs when an event is made, before it is stored and signed, so every attempt sends the same valid JSON. Costs
@@ -178,9 +179,10 @@ internal static class WebhookPayloadFit
         }
     }
 
-    // Ids, types, timestamps and the scope (an id too) are what a receiver routes and deduplicates by.
+    // Ids, types, timestamps and the scope (an id too) are what a receiver routes and deduplicates by; the lists of
+    // required criteria (outcome.evaluation_ended) hold criterion ids, matched against criteria[].id, which is kept whole.
     private static bool IsProtected(string name) =>
-        name is "id" or "type" or "timestamp" or "scope" or CutKey
+        name is "id" or "type" or "timestamp" or "scope" or CutKey or "failed_required" or "errored_required" or "skipped_required"
         || name.EndsWith("_id", StringComparison.Ordinal)
         || name.EndsWith("_at", StringComparison.Ordinal)
         || name.EndsWith("_type", StringComparison.Ordinal);

@@ -87,4 +87,32 @@ public sealed partial class WebhookPublishingTests
         var judged = WebhookEventData.OutcomeEvaluationEnded("s", "a", ended with { Criteria = [ended.Criteria[0]] });
         Assert.False(judged.ContainsKey("errored_required") || judged.ContainsKey("skipped_required"));
     }
+    [Fact]
+    public void The_ids_of_the_required_criteria_are_never_cut_when_the_payload_is_fitted_to_the_cap()
+    {
+        // Criterion ids made from long section headings (CriterionIdAllocator) are longer than 64 bytes; a full payload
+        // whose reasons take the body over the cap had them cut to "…" in failed_required, errored_required and
+        // skipped_required, while criteria[].id kept them whole, so a receiver could no longer match the two.
+        var heading = "answers-must-cite-the-exact-policy-clause-they-rely-on-and-quote-it-word-for-word";
+        var verdicts = new[] { "not_met", "error", "skipped" };
+        var ended = new OutcomeEvaluationEndedEvent
+        {
+            Iteration = 1,
+            RubricId = "r",
+            Result = "failed",
+            Criteria = [.. Enumerable.Range(1, 30).Select(i => new CriterionVerdictRecord($"{heading}-{i}", verdicts[i % 3], null, new string('r', 3_000)) { Required = true })],
+        };
+        var data = WebhookEventData.OutcomeEvaluationEnded("s", "a", ended, full: true);
+        var webhookEvent = new WebhookEvent { Id = WebhookEvent.NewId(), Type = WebhookEventTypes.OutcomeEvaluationEnded, Timestamp = DateTimeOffset.UnixEpoch, Data = data };
+
+        var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, 4_096);
+
+        Assert.True(cut > 0 && bytes < original, $"nothing was cut ({original} bytes)");
+        var sent = System.Text.Json.Nodes.JsonNode.Parse(fitted.ToBody())!["data"]!;
+        string?[] Ids(int remainder) => [.. Enumerable.Range(1, 30).Where(i => remainder < 0 || i % 3 == remainder).Select(i => $"{heading}-{i}")];
+        Assert.Equal(Ids(-1), sent["failed_required"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(Ids(1), sent["errored_required"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(Ids(2), sent["skipped_required"]!.AsArray().Select(n => (string?)n));
+        Assert.DoesNotContain(sent["truncated"]!.AsArray(), m => ((string)m!["path"]!).Contains("_required/", StringComparison.Ordinal));
+    }
 }
