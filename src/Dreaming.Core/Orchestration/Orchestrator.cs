@@ -377,7 +377,8 @@ public sealed partial class Orchestrator : IOrchestrator
     }
 
     // A session this run started that the store says does not exist was never written: its start was lost on the way
-    // (the trace writer retried and logged the store's error), which "Session ... does not exist" would not say.
+    // (the trace writer retried and logged the store's error), which "Session ... does not exist" would not say. The
+    // store's error is named here, from the session (its inner exception): a host may write no log (the dreaming tool).
     private static async Task CompleteRunSessionAsync(IAgentSession session, OrchestrationStatus status)
     {
         try
@@ -389,7 +390,7 @@ public sealed partial class Orchestrator : IOrchestrator
             throw new TraceStoreException(
                 $"The trace store did not record the run's session '{session.Id}': writing its start failed, so the run ({OrchestrationNames.Of(status)}) "
                 + "could not be stored. The store was unavailable or, for a SQLite file, locked by another process for longer than its busy timeout "
-                + "and the trace writer's retries; its error is in the log.",
+                + $"and the trace writer's retries: {(ex.InnerException ?? ex).Message}",
                 ex);
         }
     }

@@ -111,6 +111,9 @@ public partial class OrchestratorFailureTests
 
         Assert.StartsWith("The trace store did not record the run's session 'ses_", ex.Message, StringComparison.Ordinal);
         Assert.Contains("locked by another process", ex.Message, StringComparison.Ordinal);
+        // The store's own error, not "its error is in the log": a host (the dreaming tool) may write no log.
+        Assert.Contains("Cannot write to the trace store 'x.db': the database is locked by another connection or process.", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("in the log", ex.Message, StringComparison.Ordinal);
         Assert.IsType<SessionNotFoundException>(ex.InnerException);
     }
 
