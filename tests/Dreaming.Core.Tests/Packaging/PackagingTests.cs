@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace Dreaming.Tests;
@@ -7,7 +8,7 @@ namespace Dreaming.Tests;
 /// <c>dreaming</c> tool, and that no package carries another's build files.</summary>
 /// <remarks>The build files are copied to the test output (see the project file), so the tests do not depend on where
 /// the sources were built from; packing itself is too slow for the test run.</remarks>
-public class PackagingTests
+public partial class PackagingTests
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "build");
 
@@ -25,6 +26,7 @@ public class PackagingTests
         Assert.Equal("snupkg", Property(props, "SymbolPackageFormat"));
         Assert.Equal("true", Property(props, "PublishRepositoryUrl"));
 
+        // The README.md the pack target writes (PackedReadme).
         var readme = props.Descendants("None").SingleOrDefault(item => ((string?)item.Attribute("Include"))?.EndsWith("README.md", StringComparison.Ordinal) == true);
         Assert.True(readme is not null, "Directory.Build.props packs no README.md, so PackageReadmeFile names a file the package lacks");
         Assert.Equal("true", (string?)readme.Attribute("Pack"));
@@ -67,6 +69,22 @@ public class PackagingTests
             .ToList();
 
         Assert.True(missing.Count == 0, $"README.md's Install block does not name {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void The_packed_readme_has_no_relative_link_that_nuget_org_cannot_follow()
+    {
+        // nuget.org shows a package's README.md on its own, and the packages name no repository (the clone has no
+        // remote, so no RepositoryUrl): the README's links to its docs pages (docs/tracing.md#usage-and-cost) were dead
+        // there. Pack writes the README with each such link as its text and the page named, in the package.
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md")).ReplaceLineEndings("\n");
+        var packed = PackedReadme(readme);
+
+        var dead = RelativeLink().Matches(packed).Select(match => match.Value).ToList();
+        Assert.True(dead.Count == 0, "The packed README links to files nuget.org cannot open: " + string.Join(", ", dead));
+        var unnamed = RelativeLink().Matches(readme).Select(match => match.Groups["page"].Value).Where(page => !packed.Contains(page, StringComparison.Ordinal)).ToList();
+        Assert.True(unnamed.Count == 0, "The packed README no longer names " + string.Join(", ", unnamed));
+        Assert.Contains("https://", PackedReadme("[site](https://example.com/a.md)"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -163,6 +181,26 @@ public class PackagingTests
     }
 
     public static TheoryData<string> PackageNames() => new(Packages);
+
+    /// <summary>The README as <c>dotnet pack</c> writes it into each package: README.md with Directory.Build.props'
+    /// <c>DreamingReadmeLinkPattern</c> replaced by its <c>DreamingReadmeLinkReplacement</c> (the same
+    /// <c>Regex.Replace</c> its target runs), or README.md as it is when the props rewrite nothing.</summary>
+    private static string PackedReadme(string readme)
+    {
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+        var target = props.Descendants("Target").SingleOrDefault(t => (string?)t.Attribute("Name") == "DreamingPackageReadme");
+        if (Property(props, "DreamingReadmeLinkPattern") is not { } pattern || target is null)
+        {
+            return readme;
+        }
+
+        Assert.Contains("DreamingReadmeLinkPattern", target.ToString(), StringComparison.Ordinal);
+        return Regex.Replace(readme, pattern, Property(props, "DreamingReadmeLinkReplacement") ?? string.Empty);
+    }
+
+    // A Markdown link to a file beside the README (not a web address, not an anchor of the page itself).
+    [GeneratedRegex(@"\[[^\]]+\]\((?!https?:|mailto:|#)(?<page>[^)\s#]+)[^)\s]*\)")]
+    private static partial Regex RelativeLink();
 
     /// <summary>The names less the tool's: a tool package carries its dependencies inside and gives an app none.</summary>
     private static List<string> Libraries(IEnumerable<string> packages) => packages.Where(package => package != "Dreaming.Cli").ToList();
