@@ -68,6 +68,11 @@ public sealed record Finding
     /// <summary>Gets one raw example, truncated: the error line (or the agent's reason or question) before normalisation, or the grader's reason for a criterion; <see langword="null"/> when none.</summary>
     public string? Example { get; init; }
 
+    /// <summary>Gets whether the criterion of a <see cref="FindingKinds.RubricCriterion"/> finding is required: a verdict
+    /// mined recorded it so (<see cref="CriterionVerdictRecord.Required"/>), and not meeting it fails the outcome whatever
+    /// the score. <see langword="false"/> for other findings, and for verdicts recorded before rubrics recorded it.</summary>
+    public bool RequiredCriterion { get; init; }
+
     /// <summary>Gets sessions that show the pattern, capped by <see cref="MiningOptions.MaxEvidence"/>: failed sessions first, or successful ones first for an efficiency cost.</summary>
     public required IReadOnlyList<FindingEvidence> Evidence { get; init; }
 }

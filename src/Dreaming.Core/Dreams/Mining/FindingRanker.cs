@@ -95,6 +95,7 @@ internal static class FindingRanker
             WastedCalls = pattern.WastedCalls,
             WastedTokens = pattern.WastedTokens,
             Example = pattern.Example,
+            RequiredCriterion = pattern.RequiredCriterion,
             Evidence = pattern.Evidence(successesFirst: !tied),
         };
     }

@@ -205,9 +205,11 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     {
         foreach (var criterion in evaluation.Criteria)
         {
-            if (criterion.Verdict is "not_met" or "partially_met" && !criterion.IsReportOnly)
+            if (criterion.Verdict is "not_met" or "partially_met" && !criterion.IsReportOnly
+                && table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id) is { } pattern)
             {
-                table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id)?.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
+                pattern.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
+                pattern.RequiredCriterion |= criterion.Required == true;
             }
         }
     }

@@ -10,7 +10,8 @@ namespace Dreaming;
 /// <c>repeated_failing_call</c>) says not to resend it, unlike one about the error itself. A finding about arguments the model sent that were not valid JSON (signature
 /// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
 /// with or returns it. One about calls a person refused to approve (signature <c>refused by a person</c>) tells the agent
-/// to ask the user to confirm first and not to send a refused call again. Thread-safe.
+/// to ask the user to confirm first and not to send a refused call again. One about a rubric criterion the rubric requires
+/// (<see cref="Finding.RequiredCriterion"/>) says so. Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
@@ -42,6 +43,7 @@ public static class TemplateLessonWriter
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
+            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and it is required (not meeting it fails the outcome whatever the score): {odds}. Check it before you finish.", false),
             FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.", false),
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),

@@ -133,6 +133,8 @@ public sealed class FindingMinerPatternTests
         var criteria = report.Findings.Where(f => f.Pattern == FindingKinds.RubricCriterion).ToList();
         Assert.Equal(["refund/order", "refund/tone"], criteria.Select(f => f.Signature).Order(StringComparer.Ordinal));
         Assert.All(criteria, f => Assert.Equal((FindingKinds.RubricCriterion, 3, 3), (f.Kind, f.Sessions, f.FailedSessions)));
+        // The gate's verdicts recorded it as required; the older verdicts of "tone" say nothing of it.
+        Assert.Equal([true, false], criteria.OrderBy(f => f.Signature, StringComparer.Ordinal).Select(f => f.RequiredCriterion));
     }
 
     [Fact]

@@ -103,6 +103,16 @@ public class TemplateLessonWriterTests
         Assert.Equal(["a", "b"], lessons.Select(l => l.Triggers.Tools.Single()));
     }
 
+    [Fact]
+    public void A_required_criterion_is_said_to_be_required_and_a_weighted_one_is_not()
+    {
+        var required = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 10, 9) with { RequiredCriterion = true }, 0.5);
+        var weighted = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/tone", 10, 9), 0.5);
+
+        Assert.Equal("Graders often find \"refund/order\" not met, and it is required (not meeting it fails the outcome whatever the score): 9 of the 10 sessions where it happened failed (90%, against 50% overall). Check it before you finish.", required.Text);
+        Assert.DoesNotContain("required", weighted.Text, StringComparison.Ordinal);
+    }
+
     private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed) => new()
     {
         Kind = kind,
