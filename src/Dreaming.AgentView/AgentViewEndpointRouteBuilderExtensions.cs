@@ -28,7 +28,8 @@ public static class AgentViewEndpointRouteBuilderExtensions
     /// <exception cref="ArgumentException"><paramref name="pattern"/> does not start with '/', or holds a route parameter
     /// or a query; or an option is out of range (<see cref="AgentViewOptions.Validate"/>).</exception>
     /// <exception cref="InvalidOperationException">The app did not call <c>AddDreamingAgents()</c>, or the view requires
-    /// authorization and the app did not call <c>AddAuthorization()</c>, or <c>AddAuthentication()</c>.</exception>
+    /// authorization and the app did not call <c>AddAuthorization()</c>, or <c>AddAuthentication()</c>, or its authentication
+    /// has no default challenge scheme and the view's policy names no scheme.</exception>
     /// <remarks>The pages read the app's registered stores (<see cref="ITraceStore"/>, <see cref="IMemoryStore"/>,
     /// <see cref="IDreamRunStore"/>) through the request's services, so they show what the app records, on whichever store
     /// it uses. Every response carries a content security policy that allows no script, and is not cached.</remarks>
@@ -59,6 +60,11 @@ public static class AgentViewEndpointRouteBuilderExtensions
             throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authentication services to sign a user in with, so every refused request would fail (500) instead of being challenged (401) or forbidden (403): call services.AddAuthentication() with a scheme (such as AddAuthentication().AddCookie()), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
         }
 
+        if (!options.AllowAnonymous)
+        {
+            RequireChallengeScheme(services, options);
+        }
+
         var group = endpoints.MapGroup(basePattern);
         if (options.AllowAnonymous)
         {
@@ -76,6 +82,30 @@ public static class AgentViewEndpointRouteBuilderExtensions
         group.ExcludeFromDescription();
         AgentViewRoutes.Map(group, options, basePattern);
         return group;
+    }
+
+    // AddAuthentication() with no scheme (or several, none the default) and a policy that names none: the refused request's
+    // challenge finds no scheme, and ASP.NET answers it with its own 500 ("No authenticationScheme was specified, and
+    // there was no DefaultChallengeScheme found"). The built-in providers answer at once; mapping runs at startup.
+    private static void RequireChallengeScheme(IServiceProvider services, AgentViewOptions options)
+    {
+        if (services.GetService<IAuthenticationSchemeProvider>() is not { } schemes
+            || schemes.GetDefaultChallengeSchemeAsync().GetAwaiter().GetResult() is not null)
+        {
+            return;
+        }
+
+        var policies = services.GetRequiredService<IAuthorizationPolicyProvider>();
+        var policy = options.AuthorizationPolicy is { } name
+            ? policies.GetPolicyAsync(name).GetAwaiter().GetResult()
+            : policies.GetDefaultPolicyAsync().GetAwaiter().GetResult();
+        if (policy is null || policy.AuthenticationSchemes.Count > 0)
+        {
+            // An unknown policy fails as ASP.NET reports it; one that names its schemes challenges with them.
+            return;
+        }
+
+        throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app's authentication has no default challenge scheme (AddAuthentication() was called with no scheme, or with several and none named the default), so every refused request would fail (500, 'No authenticationScheme was specified') instead of being challenged (401): add a scheme (such as AddAuthentication().AddCookie()), name the default one (AddAuthentication(\"name\")), or give AgentViewOptions.AuthorizationPolicy a policy that names its schemes (AddAuthenticationSchemes); or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
     }
 
     private static string Normalize(string pattern)
