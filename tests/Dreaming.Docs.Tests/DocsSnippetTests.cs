@@ -47,6 +47,20 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_block_that_puts_the_sqlite_file_in_a_relative_folder_creates_the_folder()
+    {
+        // The store creates its file, never its folder: aspnetcore.md's "Data Source=data/dreaming.db" failed the app's
+        // start (OptionsValidationException: the folder '.../data' does not exist) unless the adopter made data/ first.
+        var missing = Pages().SelectMany(page => Snippets(page, Read(page)))
+            .Where(snippet => SqliteFileInRelativeFolder().IsMatch(snippet.Code) && !snippet.Code.Contains("Directory.CreateDirectory(", StringComparison.Ordinal))
+            .Select(snippet => snippet.Name)
+            .ToList();
+
+        Assert.True(missing.Count == 0, "These blocks put the SQLite file in a folder they do not create (Directory.CreateDirectory): "
+            + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void A_block_with_a_misspelt_member_is_reported_with_its_page_line_and_diagnostic()
     {
         const string Page = "# A\n\nText.\n\n<!-- csharp-given: IDreamingBuilder dreaming -->\n```csharp\nservices.AddDreamingAgents();\ndreaming.UseInMemoryStroe();\n```\n";
@@ -97,6 +111,9 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"GetEnvironmentVariable\([^)]*\)\s*!(?!=)")]
     private static partial Regex NullForgivenEnvironmentVariable();
+
+    [GeneratedRegex(@"UseSqliteStore\(""(?:Data Source=)?[^""/\\:;=]+[/\\]")]
+    private static partial Regex SqliteFileInRelativeFolder();
 
     private static IEnumerable<string> Pages() =>
         Directory.GetFiles(Path.Combine(DocsRoot, "docs"), "*.md")
