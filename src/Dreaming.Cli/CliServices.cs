@@ -13,10 +13,10 @@ namespace Dreaming.Cli;
 internal static class CliServices
 {
     // The components of the PostgreSQL stores, as schema_versions names them (Dreaming.PostgreSql's migrations).
-    private const string TracesComponent = "traces";
-    private const string MemoryComponent = "memory";
-    private const string DreamRunsComponent = "dream_runs";
-    private const string WebhooksComponent = "webhooks";
+    public const string TracesComponent = "traces";
+    public const string MemoryComponent = "memory";
+    public const string DreamRunsComponent = "dream_runs";
+    public const string WebhooksComponent = "webhooks";
 
     /// <param name="database">The database.</param>
     /// <param name="agentModel">The agents' model, or <see langword="null"/> for none.</param>
@@ -72,21 +72,24 @@ internal static class CliServices
 
     /// <summary>Replaces, for a command that reads or reviews, each PostgreSQL store whose tables the schema does not hold
     /// (its component has no row in <c>schema_versions</c>: an app that records sessions and has not dreamed yet has no
-    /// memory tables) with an empty in-memory one. The store itself would create its tables on first use, as an app's
-    /// does: a read would then change the schema, and fail for a role that may only read. Such a command finds nothing in
-    /// it (no memory versions, no dream runs, no deliveries), and writes nothing to it either: each of its changes is of
-    /// something it found first (a version, a session, a delivery), but for the disabling of a webhook endpoint (the
-    /// view's), which the outbox stand-in sends to the database (<see cref="NotYetMadeOutbox"/>).</summary>
+    /// memory tables) with a stand-in that answers as an empty store. The store itself would create its tables on first
+    /// use, as an app's does: a read would then change the schema, and fail for a role that may only read. Such a command
+    /// finds nothing in it (no memory versions, no dream runs, no deliveries), and writes nothing to it either: each of its
+    /// changes is of something it found first (a version, a session, a delivery), but for the disabling of a webhook
+    /// endpoint (the view's), which the outbox stand-in sends to the database. The memory, dream run and outbox stand-ins
+    /// look for their tables again while they are missing (<see cref="SchemaComponents.RecheckInterval"/>), and go to the
+    /// database's store once the app made them, so a view started before the app's first dream shows what it wrote.</summary>
     /// <param name="services">The registrations of <see cref="Build"/>.</param>
     /// <param name="components">The components the schema holds, from <see cref="RequireDatabaseAsync"/>; <see langword="null"/>
     /// for SQLite, whose file has every store's tables.</param>
-    public static void ReadMissingAsEmpty(IServiceCollection services, IReadOnlySet<string>? components)
+    public static void ReadMissingAsEmpty(IServiceCollection services, SchemaComponents? components)
     {
         if (components is null)
         {
             return;
         }
 
+        // An app makes the trace tables first (its first session), so a schema without them is rare: read as empty.
         if (!components.Contains(TracesComponent))
         {
             services.RemoveAll<ITraceStore>();
@@ -95,22 +98,29 @@ internal static class CliServices
 
         if (!components.Contains(MemoryComponent))
         {
-            services.RemoveAll<IMemoryStore>();
-            services.AddSingleton<IMemoryStore>(static _ => new InMemoryMemoryStore());
+            Wrap<IMemoryStore>(services, store => new NotYetMadeMemoryStore(store, components));
         }
 
         // The dream run store migrates the memory tables too: a run writes its version in the same transaction.
         if (!components.Contains(MemoryComponent) || !components.Contains(DreamRunsComponent))
         {
-            services.RemoveAll<IDreamRunStore>();
-            services.AddSingleton<IDreamRunStore>(static _ => new InMemoryDreamRunStore());
+            Wrap<IDreamRunStore>(services, store => new NotYetMadeDreamRunStore(store, components));
         }
 
-        // An endpoint is disabled without finding anything first (the view's action): that change goes to the database.
-        if (!components.Contains(WebhooksComponent) && services.LastOrDefault(static d => d.ServiceType == typeof(IWebhookOutboxStore))?.ImplementationFactory is { } outbox)
+        if (!components.Contains(WebhooksComponent))
         {
-            services.RemoveAll<IWebhookOutboxStore>();
-            services.AddSingleton<IWebhookOutboxStore>(provider => new NotYetMadeOutbox((IWebhookOutboxStore)outbox(provider)));
+            Wrap<IWebhookOutboxStore>(services, store => new NotYetMadeOutbox(store, components));
+        }
+    }
+
+    // The PostgreSQL registration of TStore (a factory), made lazily inside its stand-in.
+    private static void Wrap<TStore>(IServiceCollection services, Func<TStore, TStore> standIn)
+        where TStore : class
+    {
+        if (services.LastOrDefault(static d => d.ServiceType == typeof(TStore))?.ImplementationFactory is { } database)
+        {
+            services.RemoveAll<TStore>();
+            services.AddSingleton<TStore>(provider => standIn((TStore)database(provider)));
         }
     }
 
@@ -131,18 +141,38 @@ internal static class CliServices
     /// <exception cref="IOException">There is no such file or schema.</exception>
     /// <exception cref="TraceStoreException">The PostgreSQL server cannot be reached or refuses the login; the message names
     /// the database as <c>host:port/database/schema</c>, never the password.</exception>
-    public static Task<IReadOnlySet<string>?> RequireDatabaseAsync(CliDatabase database, CancellationToken cancellationToken)
+    public static Task<SchemaComponents?> RequireDatabaseAsync(CliDatabase database, CancellationToken cancellationToken)
     {
         if (!database.IsPostgres)
         {
             RequireDatabase(database.Path!);
-            return Task.FromResult<IReadOnlySet<string>?>(null);
+            return Task.FromResult<SchemaComponents?>(null);
         }
 
         return RequireSchemaAsync(database, cancellationToken);
     }
 
-    private static async Task<IReadOnlySet<string>?> RequireSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
+    private static async Task<SchemaComponents?> RequireSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
+    {
+        var (schemaExists, tablesExist, components) = await ReadSchemaAsync(database, cancellationToken).ConfigureAwait(false);
+        const string Next = "Run the app (UsePostgresStore) or 'dreaming import' on it first, or pass --schema with the app's schema (the default is 'dreaming'), or pass --db (or set " + CommonOptions.DatabaseVariable + ").";
+        if (!schemaExists)
+        {
+            throw new IOException($"No database at '{database.Display}': the PostgreSQL database has no schema '{database.Schema}'. {Next}");
+        }
+
+        if (!tablesExist)
+        {
+            throw new IOException($"No database at '{database.Display}': the schema '{database.Schema}' holds none of the stores' tables. {Next}");
+        }
+
+        return new SchemaComponents(database, components);
+    }
+
+    /// <summary>Reads whether the schema exists, whether it holds the stores' tables (<c>schema_versions</c>), and the
+    /// components whose tables it holds.</summary>
+    /// <exception cref="TraceStoreException">The server cannot be reached or refuses the login, naming the database.</exception>
+    public static async Task<(bool SchemaExists, bool TablesExist, IReadOnlySet<string> Components)> ReadSchemaAsync(CliDatabase database, CancellationToken cancellationToken)
     {
         var components = new HashSet<string>(StringComparer.Ordinal);
         // A connection of its own, not pooled: the stores' pool sets the schema as the search path.
@@ -181,18 +211,7 @@ internal static class CliServices
             throw new TraceStoreException($"Cannot open the PostgreSQL database at '{database.Display}': {Output.Text.OneLine(reason)}", exception);
         }
 
-        const string Next = "Run the app (UsePostgresStore) or 'dreaming import' on it first, or pass --schema with the app's schema (the default is 'dreaming'), or pass --db (or set " + CommonOptions.DatabaseVariable + ").";
-        if (!schemaExists)
-        {
-            throw new IOException($"No database at '{database.Display}': the PostgreSQL database has no schema '{database.Schema}'. {Next}");
-        }
-
-        if (!tablesExist)
-        {
-            throw new IOException($"No database at '{database.Display}': the schema '{database.Schema}' holds none of the stores' tables. {Next}");
-        }
-
-        return components;
+        return (schemaExists, tablesExist, components);
     }
 
     /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing

@@ -68,7 +68,7 @@ internal static partial class ViewCommand
         return command;
     }
 
-    private static WebApplication Build(CliDatabase database, IReadOnlySet<string>? components, int port, bool readOnly, string reviewer, TextWriter output)
+    private static WebApplication Build(CliDatabase database, SchemaComponents? components, int port, bool readOnly, string reviewer, TextWriter output)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "dreaming", ContentRootPath = AppContext.BaseDirectory });
         // The console log: what is served, and each action taken in the view (with the user's name) at information; the

@@ -83,6 +83,58 @@ public sealed class PostgresViewCommandTests
         Assert.Equal(0, await run);
     }
 
+    // An app that records sessions and has not dreamed yet has no memory, dream run or outbox tables; the view, started
+    // then, read them as empty for as long as it ran. It looks for them again (at most every
+    // SchemaComponents.RecheckInterval) while they are missing, and shows what the app's first dream wrote there.
+    [Fact]
+    public async Task The_view_shows_the_memory_dream_runs_and_webhooks_an_app_writes_after_it_started_without_a_restart()
+    {
+        await using var cli = new PostgresCliRunner();
+        await cli.RunOkAsync("import", cli.WriteFile("log.jsonl", """{"id":"a","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}],"reward":1}"""), "--agent", "legacy");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (run, _, client) = await StartViewAsync(cli, cancel.Token);
+        using (client)
+        {
+            Assert.Contains("agent:legacy has no memory versions.", await client.GetStringAsync(new Uri("/memory/agent:legacy", UriKind.Relative)), StringComparison.Ordinal);
+            Assert.Contains("agent:legacy has no dream runs.", await client.GetStringAsync(new Uri("/runs?scope=agent:legacy", UriKind.Relative)), StringComparison.Ordinal);
+
+            // The app's first dream, and its dispatcher's first delivery, made the tables.
+            string versionId, runId, deliveryId;
+            await using (var memory = new PostgresMemoryStore(cli.Options))
+            {
+                var at = DateTimeOffset.UtcNow;
+                var insight = new Insight { Id = "ins-greet", Text = "Always greet back.", Scope = MemoryScope.Agent("legacy"), Source = InsightSource.Mined, CreatedAt = at, UpdatedAt = at };
+                versionId = (await memory.ProposeAsync(new MemoryProposal { Scope = MemoryScope.Agent("legacy"), Author = MemoryAuthor.DreamRun("dr-1"), Insights = [insight] })).Id;
+            }
+
+            await using (var runs = new PostgresDreamRunStore(cli.Options))
+            {
+                runId = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("legacy") })).Id;
+            }
+
+            await using (var outbox = new PostgresWebhookOutboxStore(cli.Options))
+            {
+                deliveryId = (await outbox.EnqueueAsync(WebhookEvent.Create(WebhookEventTypes.SessionFailed, DateTimeOffset.UtcNow, new System.Text.Json.Nodes.JsonObject { ["session_id"] = "a" }), ["receiver-1"]))[0].Id;
+            }
+
+            string memoryPage = string.Empty, runsPage = string.Empty, webhooksPage = string.Empty;
+            for (var i = 0; i < 100 && !(memoryPage.Contains(versionId, StringComparison.Ordinal) && runsPage.Contains(runId, StringComparison.Ordinal) && webhooksPage.Contains(deliveryId, StringComparison.Ordinal)); i++)
+            {
+                await Task.Delay(100, cancel.Token);
+                memoryPage = await client.GetStringAsync(new Uri("/memory/agent:legacy", UriKind.Relative));
+                runsPage = await client.GetStringAsync(new Uri("/runs?scope=agent:legacy", UriKind.Relative));
+                webhooksPage = await client.GetStringAsync(new Uri("/webhooks", UriKind.Relative));
+            }
+
+            Assert.Contains(versionId, memoryPage, StringComparison.Ordinal);
+            Assert.Contains(runId, runsPage, StringComparison.Ordinal);
+            Assert.Contains(deliveryId, webhooksPage, StringComparison.Ordinal);
+        }
+
+        await cancel.CancelAsync();
+        Assert.Equal(0, await run);
+    }
+
     // Posts the form of class `cssClass` on `page` (its action and antiforgery field), as a browser would; the client keeps
     // the antiforgery cookie of the GET.
     private static Task<HttpResponseMessage> PostFormAsync(HttpClient client, string page, string cssClass)
