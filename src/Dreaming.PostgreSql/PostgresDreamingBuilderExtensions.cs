@@ -14,6 +14,9 @@ public static class PostgresDreamingBuilderExtensions
     /// <param name="connectionString">An Npgsql connection string.</param>
     /// <param name="configure">Changes further settings, applied after the connection string.</param>
     /// <returns>The same builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="connectionString"/> is
+    /// <see langword="null"/> (as <c>configuration.GetConnectionString(name)</c> is for a key not set).</exception>
+    /// <exception cref="ArgumentException"><paramref name="connectionString"/> is empty or white space.</exception>
     /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.
     /// The stores share one connection pool, and create their schema and tables on first use. The webhook outbox is a
     /// <see cref="PostgresWebhookOutboxStore"/> (used once <c>AddWebhooks</c> is called), so the dispatchers of every
@@ -26,6 +29,12 @@ public static class PostgresDreamingBuilderExtensions
         Action<PostgresStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (connectionString is null)
+        {
+            // Most often configuration.GetConnectionString(name) of a name not set: this method cannot know the name.
+            throw new ArgumentNullException(nameof(connectionString), "UsePostgresStore was given no connection string (null). configuration.GetConnectionString(\"name\") returns null when ConnectionStrings:name is not set (appsettings.json, or the ConnectionStrings__name environment variable): check it where you read it, naming the key.");
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
 
         builder.Services

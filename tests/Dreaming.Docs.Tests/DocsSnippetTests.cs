@@ -47,6 +47,20 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void No_block_takes_a_missing_connection_string_for_granted()
+    {
+        // GetConnectionString("dreaming")! handed null on to UsePostgresStore, whose ArgumentNullException (Parameter
+        // 'connectionString') could not name the ConnectionStrings:dreaming key the adopter had not set.
+        var forgiven = Pages().SelectMany(page => Snippets(page, Read(page)))
+            .Where(snippet => NullForgivenConnectionString().IsMatch(snippet.Code))
+            .Select(snippet => snippet.Name)
+            .ToList();
+
+        Assert.True(forgiven.Count == 0, "These blocks pass a missing connection string on as null (use ?? throw naming its key): "
+            + string.Join(", ", forgiven));
+    }
+
+    [Fact]
     public void A_block_that_puts_the_sqlite_file_in_a_relative_folder_creates_the_folder()
     {
         // The store creates its file, never its folder: aspnetcore.md's "Data Source=data/dreaming.db" failed the app's
@@ -111,6 +125,9 @@ public sealed partial class DocsSnippetTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"GetEnvironmentVariable\([^)]*\)\s*!(?!=)")]
     private static partial Regex NullForgivenEnvironmentVariable();
+
+    [GeneratedRegex(@"GetConnectionString\([^)]*\)\s*!(?!=)")]
+    private static partial Regex NullForgivenConnectionString();
 
     [GeneratedRegex(@"UseSqliteStore\(""(?:Data Source=)?[^""/\\:;=]+[/\\]")]
     private static partial Regex SqliteFileInRelativeFolder();

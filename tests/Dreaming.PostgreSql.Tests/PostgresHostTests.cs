@@ -28,6 +28,19 @@ public sealed class PostgresHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_missing_connection_string_is_refused_saying_where_a_null_one_comes_from()
+    {
+        // configuration.GetConnectionString("dreaming") is null when ConnectionStrings:dreaming is not set; the bare
+        // "Value cannot be null. (Parameter 'connectionString')" left the adopter to guess why.
+        var error = Assert.Throws<ArgumentNullException>(() => new ServiceCollection().AddDreamingAgents().UsePostgresStore(null!));
+
+        Assert.Equal("connectionString", error.ParamName);
+        Assert.Contains("GetConnectionString", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddDreamingAgents().UsePostgresStore(" "));
+    }
+
+    [Fact]
     public async Task A_provider_disposed_synchronously_closes_the_shared_database()
     {
         var services = new ServiceCollection();
