@@ -35,6 +35,13 @@ internal sealed partial class PostgresStoreOptionsValidator : IValidateOptions<P
                 {
                     failures.Add($"{nameof(PostgresStoreOptions)}.{nameof(PostgresStoreOptions.ConnectionString)} has no Host: name the server, as in 'Host=localhost;Database=app;Username=app'.");
                 }
+
+                // Npgsql reads a host's own port (Host=db:5433) only when the data source is made, and then throws a
+                // FormatException naming no setting for 'db:' or 'db:abc'; a Port above 65535 fails only on connecting.
+                if (PortProblem(builder) is { } port)
+                {
+                    failures.Add($"{nameof(PostgresStoreOptions)}.{nameof(PostgresStoreOptions.ConnectionString)} has {port}, which is not a port: give a number from 1 to 65535 (left out, it is 5432).");
+                }
             }
             catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException)
             {
@@ -64,6 +71,28 @@ internal sealed partial class PostgresStoreOptionsValidator : IValidateOptions<P
         {
             throw new ArgumentException(first, paramName);
         }
+    }
+
+    // The first port of the connection string that is not one (a port is no secret), as the message names it.
+    private static string? PortProblem(NpgsqlConnectionStringBuilder builder)
+    {
+        if (builder.Port is < 1 or > 65535)
+        {
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the Port '{builder.Port}'");
+        }
+
+        foreach (var host in (builder.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (PostgresLocation.PortOf(host) is { } own
+                && (!int.TryParse(own.Port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535))
+            {
+                return $"the port '{Cut(own.Port)}' of the host '{Cut(own.Host)}'";
+            }
+        }
+
+        return null;
+
+        static string Cut(string text) => text.Length <= 60 ? text : text[..59] + "…";
     }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]

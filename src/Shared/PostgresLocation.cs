@@ -9,7 +9,8 @@ namespace Dreaming;
 /// <c>Location</c> and the <c>dreaming</c> tool's name of its database, the same for one connection string.</summary>
 /// <remarks>Shared source, compiled into each assembly that needs it (internal in each). Each host of <c>Host</c> (several
 /// are separated by commas) is shown with the port it is reached on: its own when it gives one (<c>db:5433</c>), else
-/// <c>Port</c>; an IPv6 address in brackets (<c>[::1]:5432</c>), so that the port cannot be read as part of it.</remarks>
+/// <c>Port</c>; an IPv6 address in brackets (<c>[::1]:5432</c>), so that the port cannot be read as part of it. A port of its
+/// own that is not one (<c>db:</c>, <c>db:abc</c>) is shown as written, not followed by <c>Port</c>.</remarks>
 internal static class PostgresLocation
 {
     /// <summary>Returns where <paramref name="settings"/> and <paramref name="schema"/> name the tables.</summary>
@@ -53,9 +54,8 @@ internal static class PostgresLocation
             return string.Create(CultureInfo.InvariantCulture, $"[{host}]:{port}");
         }
 
-        var colon = host.LastIndexOf(':');
-        return colon > 0 && int.TryParse(host.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            ? host
-            : string.Create(CultureInfo.InvariantCulture, $"{host}:{port}");
+        // A host that gives a port of its own is shown as written, even one that is not a port (empty, as in "db:", or
+        // not a number: Npgsql refuses it on connecting): followed by Port it read as a second port ("db::5432").
+        return PortOf(host) is not null ? host : string.Create(CultureInfo.InvariantCulture, $"{host}:{port}");
     }
 }

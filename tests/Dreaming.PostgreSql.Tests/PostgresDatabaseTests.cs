@@ -91,4 +91,35 @@ public sealed class PostgresDatabaseTests : IAsyncLifetime
         using var database = new PostgresDatabase(new PostgresStoreOptions { ConnectionString = connectionString, Schema = "s" });
         Assert.Equal(location, database.Location);
     }
+
+    // A host's own port that is not one is refused before any store is made (the validator, and the tool's --db), so no
+    // Location shows it; the shared PostgresLocation still names it as written, not followed by Port ("db::5432").
+    [Theory]
+    [InlineData("Host=db:;Database=app", "db:/app/s")]
+    [InlineData("Host=db:abc,b;Port=5434;Database=app", "db:abc,b:5434/app/s")]
+    [InlineData("Host=[::1]:;Database=app", "[::1]:/app/s")]
+    public void TheLocationNamesAHostsOwnPortThatIsNotOneAsWritten(string connectionString, string location)
+    {
+        // Compiled into this assembly and the tool's, both visible here: read the store's.
+        var of = typeof(PostgresStoreOptions).Assembly.GetType("Dreaming.PostgresLocation", throwOnError: true)!.GetMethod("Of")!;
+        Assert.Equal(location, of.Invoke(null, [new Npgsql.NpgsqlConnectionStringBuilder(connectionString), "s"]));
+    }
+
+    [Theory]
+    [InlineData("Host=db:;Database=app", "the port '' of the host 'db'")]
+    [InlineData("Host=a,db:abc;Database=app", "the port 'abc' of the host 'db'")]
+    [InlineData("Host=db:0;Database=app", "the port '0' of the host 'db'")]
+    [InlineData("Host=db:70000;Database=app", "the port '70000' of the host 'db'")]
+    [InlineData("Host=db;Port=70000;Database=app", "the Port '70000'")]
+    public void AHostPortThatIsNotOneIsRefusedNamingItNotWithAFormatException(string connectionString, string named)
+    {
+        // Npgsql reads a host's own port only when the data source is made: the store's constructor (the host's first
+        // resolve) threw "FormatException: The input string '' was not in a correct format.", naming no setting.
+        var error = Assert.Throws<ArgumentException>(() => new PostgresDatabase(new PostgresStoreOptions { ConnectionString = connectionString + ";Password=hunter2", Schema = "s" }));
+
+        Assert.Contains("PostgresStoreOptions.ConnectionString", error.Message, StringComparison.Ordinal);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("1 to 65535", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
 }
