@@ -2,6 +2,7 @@ using Dreaming;
 using Dreaming.AgentView;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,8 +29,9 @@ public static class AgentViewEndpointRouteBuilderExtensions
     /// <exception cref="ArgumentException"><paramref name="pattern"/> does not start with '/', or holds a route parameter
     /// or a query; or an option is out of range (<see cref="AgentViewOptions.Validate"/>).</exception>
     /// <exception cref="InvalidOperationException">The app did not call <c>AddDreamingAgents()</c>, or the view requires
-    /// authorization and the app did not call <c>AddAuthorization()</c>, or <c>AddAuthentication()</c>, or its authentication
-    /// has no default challenge scheme and the view's policy names no scheme.</exception>
+    /// authorization and the app did not call <c>AddAuthorization()</c>, or <c>AddAuthentication()</c>. When the view's
+    /// endpoints are built (the first request), once every convention is applied, an <see cref="InvalidOperationException"/>
+    /// names the fix when the app's authentication has no default challenge scheme and no policy of the view names one.</exception>
     /// <remarks>The pages read the app's registered stores (<see cref="ITraceStore"/>, <see cref="IMemoryStore"/>,
     /// <see cref="IDreamRunStore"/>) through the request's services, so they show what the app records, on whichever store
     /// it uses. Every response carries a content security policy that allows no script, and is not cached.</remarks>
@@ -60,23 +62,25 @@ public static class AgentViewEndpointRouteBuilderExtensions
             throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authentication services to sign a user in with, so every refused request would fail (500) instead of being challenged (401) or forbidden (403): call services.AddAuthentication() with a scheme (such as AddAuthentication().AddCookie()), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
         }
 
-        if (!options.AllowAnonymous)
-        {
-            RequireChallengeScheme(services, options);
-        }
-
         var group = endpoints.MapGroup(basePattern);
         if (options.AllowAnonymous)
         {
             group.AllowAnonymous();
         }
-        else if (options.AuthorizationPolicy is { } policy)
-        {
-            group.RequireAuthorization(policy);
-        }
         else
         {
-            group.RequireAuthorization();
+            if (options.AuthorizationPolicy is { } policy)
+            {
+                group.RequireAuthorization(policy);
+            }
+            else
+            {
+                group.RequireAuthorization();
+            }
+
+            // Checked once every convention is applied: one on the returned group, or an outer group's policy, may name
+            // the scheme to challenge with.
+            ((IEndpointConventionBuilder)group).Finally(RequireChallengeScheme);
         }
 
         group.ExcludeFromDescription();
@@ -86,26 +90,42 @@ public static class AgentViewEndpointRouteBuilderExtensions
 
     // AddAuthentication() with no scheme (or several, none the default) and a policy that names none: the refused request's
     // challenge finds no scheme, and ASP.NET answers it with its own 500 ("No authenticationScheme was specified, and
-    // there was no DefaultChallengeScheme found"). The built-in providers answer at once; mapping runs at startup.
-    private static void RequireChallengeScheme(IServiceProvider services, AgentViewOptions options)
+    // there was no DefaultChallengeScheme found"). The endpoint's policy is combined as the authorization middleware
+    // combines it, from every convention (the view's, the returned group's, an outer group's). An app's own scheme provider
+    // or result handler may answer without a default scheme: it is not second-guessed. Runs when the endpoints are built
+    // (the first request), as ASP.NET's own checks of an endpoint do; the built-in providers answer at once.
+    private static void RequireChallengeScheme(EndpointBuilder endpoint)
     {
-        if (services.GetService<IAuthenticationSchemeProvider>() is not { } schemes
+        var services = endpoint.ApplicationServices;
+        if (endpoint.Metadata.Any(static item => item is IAllowAnonymous)
+            || services.GetService<IAuthenticationSchemeProvider>() is not { } schemes
+            || schemes.GetType() != typeof(AuthenticationSchemeProvider)
+            || services.GetService<IAuthorizationMiddlewareResultHandler>() is { } handler && handler.GetType() != typeof(AuthorizationMiddlewareResultHandler)
             || schemes.GetDefaultChallengeSchemeAsync().GetAwaiter().GetResult() is not null)
         {
             return;
         }
 
-        var policies = services.GetRequiredService<IAuthorizationPolicyProvider>();
-        var policy = options.AuthorizationPolicy is { } name
-            ? policies.GetPolicyAsync(name).GetAwaiter().GetResult()
-            : policies.GetDefaultPolicyAsync().GetAwaiter().GetResult();
-        if (policy is null || policy.AuthenticationSchemes.Count > 0)
+        AuthorizationPolicy? policy;
+        try
         {
-            // An unknown policy fails as ASP.NET reports it; one that names its schemes challenges with them.
+            policy = AuthorizationPolicy.CombineAsync(
+                services.GetRequiredService<IAuthorizationPolicyProvider>(),
+                endpoint.Metadata.OfType<IAuthorizeData>(),
+                endpoint.Metadata.OfType<AuthorizationPolicy>()).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // An unknown policy fails as ASP.NET reports it, on the view's requests.
             return;
         }
 
-        throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app's authentication has no default challenge scheme (AddAuthentication() was called with no scheme, or with several and none named the default), so every refused request would fail (500, 'No authenticationScheme was specified') instead of being challenged (401): add a scheme (such as AddAuthentication().AddCookie()), name the default one (AddAuthentication(\"name\")), or give AgentViewOptions.AuthorizationPolicy a policy that names its schemes (AddAuthenticationSchemes); or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
+        if (policy is null || policy.AuthenticationSchemes.Count > 0)
+        {
+            return;
+        }
+
+        throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app's authentication has no default challenge scheme (AddAuthentication() was called with no scheme, or with several and none named the default), and no policy of the view names one, so every refused request would fail (500, 'No authenticationScheme was specified') instead of being challenged (401): add a scheme (such as AddAuthentication().AddCookie()), name the default one (AddAuthentication(\"name\")), or give AgentViewOptions.AuthorizationPolicy (or RequireAuthorization on the view's group) a policy that names its schemes (AddAuthenticationSchemes); or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
     }
 
     private static string Normalize(string pattern)

@@ -154,37 +154,4 @@ public sealed class AgentViewMappingTests
         Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
         app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
     }
-
-    [Fact]
-    public async Task Mapping_with_authentication_but_no_scheme_to_challenge_with_names_the_fix_unless_anonymous_is_allowed()
-    {
-        // AddAuthentication() with no scheme mapped the view, and then every refused request was ASP.NET's own 500 ("No
-        // authenticationScheme was specified, and there was no DefaultChallengeScheme found") instead of a 401.
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Services.AddDreamingAgents();
-        builder.Services.AddAuthorization();
-        builder.Services.AddAuthentication();
-        await using var app = builder.Build();
-        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
-        Assert.Contains("no default challenge scheme", error.Message, StringComparison.Ordinal);
-        Assert.Contains("AddAuthentication().AddCookie()", error.Message, StringComparison.Ordinal);
-        Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
-        app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
-    }
-
-    [Fact]
-    public async Task Mapping_with_two_schemes_and_no_default_is_refused_unless_the_views_policy_names_its_schemes()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Services.AddDreamingAgents();
-        builder.Services.AddAuthorization(options => options.AddPolicy("staff", policy => policy.AddAuthenticationSchemes("staff-cookie").RequireAuthenticatedUser()));
-        builder.Services.AddAuthentication().AddCookie("staff-cookie").AddCookie("customer-cookie");
-        await using var app = builder.Build();
-
-        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
-        Assert.Contains("AuthorizationPolicy", error.Message, StringComparison.Ordinal);
-        app.MapDreamingAgentView("/staff", options => options.AuthorizationPolicy = "staff");
-    }
 }
