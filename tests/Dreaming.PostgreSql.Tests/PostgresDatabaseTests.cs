@@ -122,4 +122,20 @@ public sealed class PostgresDatabaseTests : IAsyncLifetime
         Assert.Contains("1 to 65535", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
+
+    // Npgsql reads a host's own port as int.Parse does (white space and a sign allowed): such a connection string works
+    // (it connects), and the validator that came with the port check refused it, so an app that started before did not.
+    [Theory]
+    [InlineData("Host=db: 5433;Database=app", "db: 5433/app/s")]
+    [InlineData("Host=db:+5433,b;Database=app", "db:+5433,b:5432/app/s")]
+    public void AHostPortNpgsqlReadsIsNotRefused(string connectionString, string location)
+    {
+        using (NpgsqlDataSource.Create(connectionString))
+        {
+            // Npgsql splits the hosts here, and throws a FormatException for one whose port it cannot read.
+        }
+
+        using var database = new PostgresDatabase(new PostgresStoreOptions { ConnectionString = connectionString, Schema = "s" });
+        Assert.Equal(location, database.Location);
+    }
 }
