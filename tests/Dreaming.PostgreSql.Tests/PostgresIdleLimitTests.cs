@@ -7,13 +7,17 @@ namespace Dreaming.PostgreSql.Tests;
 /// transaction ran on has the server's own limit again once it commits or rolls back.</summary>
 public sealed class PostgresIdleLimitTests : PostgresStoreFixture
 {
-    [Fact]
-    public async Task The_idle_limit_of_a_transaction_is_not_left_on_the_pooled_connection_after_its_commit_or_rollback()
+    [Theory]
+    [InlineData("idle_in_transaction_session_timeout", "7s")]
+    [InlineData("tcp_user_timeout", "7000")]
+    public async Task The_limits_of_a_transaction_are_not_left_on_the_pooled_connection_after_its_commit_or_rollback(string setting, string limit)
     {
         // One pooled connection, handed out again as the transaction left it (Npgsql's DISCARD ALL on reuse, which would
-        // hide a limit set for the session, is off, as an application may set it); a trigger records the limit each update
+        // hide a value set for the session, is off, as an application may set it); a trigger records the setting each update
         // of a session sees: the batch's own update (inside its transaction, with the limit), then the outcomes set after a
-        // committed batch and after a refused one.
+        // committed batch and after a refused one. The idle limit and tcp_user_timeout (the socket option of the server's
+        // end: a read outside a transaction, or another application's use of the pool, is not to be cut after the store's
+        // limit) are set by the same statement; the test's server is Linux, over TCP.
         var options = Options;
         options.CommandTimeout = TimeSpan.FromSeconds(7);
         options.ConnectionString += ";Maximum Pool Size=1;No Reset On Close=true";
@@ -22,45 +26,17 @@ public sealed class PostgresIdleLimitTests : PostgresStoreFixture
         await store.CompleteSessionAsync(TraceSchema.Completed("done"));
         await ExecuteAsync(
             "CREATE TABLE seen (n serial, idle text); "
-            + "CREATE FUNCTION see_idle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO seen (idle) VALUES (current_setting('idle_in_transaction_session_timeout')); RETURN NULL; END $$; "
+            + $"CREATE FUNCTION see_idle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO seen (idle) VALUES (current_setting('{setting}')); RETURN NULL; END $$; "
             + "CREATE TRIGGER see_idle AFTER UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION see_idle()");
-        var outside = (string)(await ScalarAsync("SHOW idle_in_transaction_session_timeout"))!;
+        var outside = (string)(await ScalarAsync($"SHOW {setting}"))!;
 
         await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 1)]));
         await store.SetOutcomeAsync("s", new SessionOutcome { Label = "good", Source = "reviewer" });
         await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("done", 1)])));
         await store.SetOutcomeAsync("s", new SessionOutcome { Label = "bad", Source = "reviewer" });
 
-        Assert.NotEqual("7s", outside);
-        Assert.Equal(["7s", outside, outside], await SeenAsync());
-    }
-
-    [Fact]
-    public async Task The_tcp_user_timeout_of_a_transaction_is_not_left_on_the_pooled_connection_after_its_commit_or_rollback()
-    {
-        // As above for tcp_user_timeout, which the same statement sets: the socket option of the server's end of a pooled
-        // connection must be the server's again once the transaction ends (a read outside a transaction, or another
-        // application's use of the pool, is not to be cut after the store's limit), with no DISCARD ALL between (as above).
-        // The test's server is Linux, over TCP.
-        var options = Options;
-        options.CommandTimeout = TimeSpan.FromSeconds(7);
-        options.ConnectionString += ";Maximum Pool Size=1;No Reset On Close=true";
-        await using var store = new PostgresTraceStore(options);
-        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s"), TraceSchema.Session("done")], []));
-        await store.CompleteSessionAsync(TraceSchema.Completed("done"));
-        await ExecuteAsync(
-            "CREATE TABLE seen (n serial, idle text); "
-            + "CREATE FUNCTION see_idle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO seen (idle) VALUES (current_setting('tcp_user_timeout')); RETURN NULL; END $$; "
-            + "CREATE TRIGGER see_idle AFTER UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION see_idle()");
-        var outside = (string)(await ScalarAsync("SHOW tcp_user_timeout"))!;
-
-        await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 1)]));
-        await store.SetOutcomeAsync("s", new SessionOutcome { Label = "good", Source = "reviewer" });
-        await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("done", 1)])));
-        await store.SetOutcomeAsync("s", new SessionOutcome { Label = "bad", Source = "reviewer" });
-
-        Assert.NotEqual("7000", outside);
-        Assert.Equal(["7000", outside, outside], await SeenAsync());
+        Assert.NotEqual(limit, outside);
+        Assert.Equal([limit, outside, outside], await SeenAsync());
     }
 
     [Theory]
