@@ -245,8 +245,8 @@ internal sealed partial class CliDatabase
     private static ArgumentException NotValid(Exception exception) =>
         new($"--db (or {CommonOptions.DatabaseVariable}) is not a valid PostgreSQL connection string: {exception.Message}");
 
-    /// <summary>Throws unless <paramref name="text"/>, a connection string's port as written, is a number from 1 to 65535:
-    /// Npgsql refuses 0 only as "Couldn't set port" and takes 70000 until the connection fails, and a URI's <c>:0</c> would
+    /// <summary>Throws unless <paramref name="text"/>, a connection string's port as written, is a number from 1 to 65535
+    /// (read as Npgsql reads it, <see cref="PostgresLocation.IsPort"/>, as the store's options validation does): Npgsql refuses 0 only as "Couldn't set port" and takes 70000 until the connection fails, and a URI's <c>:0</c> would
     /// be read as no port (5432).</summary>
     /// <param name="text">The port as written.</param>
     /// <param name="name">What the connection string calls it: <c>Port</c>, or a URI's or a host's <c>port</c>.</param>
@@ -254,7 +254,7 @@ internal sealed partial class CliDatabase
     /// <exception cref="ArgumentException">It is not a port; the message names it as written (a port is no secret).</exception>
     internal static void ThrowIfNotAPort(string text, string name, string? host = null)
     {
-        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingWhite | System.Globalization.NumberStyles.AllowTrailingWhite, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        if (!PostgresLocation.IsPort(text))
         {
             var of = host is null ? string.Empty : $" of the host '{Output.Text.Cut(Output.Text.OneLine(host), 60)}'";
             throw new ArgumentException($"--db (or {CommonOptions.DatabaseVariable}) has the {name} '{Output.Text.Cut(Output.Text.OneLine(text), 20)}'{of}, which is not a port: give a number from 1 to 65535 (left out, it is 5432).");

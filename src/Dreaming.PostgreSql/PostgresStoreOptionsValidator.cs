@@ -81,11 +81,10 @@ internal sealed partial class PostgresStoreOptionsValidator : IValidateOptions<P
             return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the Port '{builder.Port}'");
         }
 
-        // Read as Npgsql reads it (int.Parse: white space and a sign allowed), so a port it connects with is not refused.
+        // Read as Npgsql reads it, so a port it connects with is not refused.
         foreach (var host in (builder.Host ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
         {
-            if (PostgresLocation.PortOf(host) is { } own
-                && (!int.TryParse(own.Port, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535))
+            if (PostgresLocation.PortOf(host) is { } own && !PostgresLocation.IsPort(own.Port))
             {
                 return $"the port '{Cut(own.Port)}' of the host '{Cut(own.Host)}'";
             }

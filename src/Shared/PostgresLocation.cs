@@ -23,6 +23,14 @@ internal static class PostgresLocation
         return $"{string.Join(',', hosts.Select(host => HostAndPort(host, settings.Port)))}/{settings.Database ?? settings.Username}/{schema}";
     }
 
+    /// <summary>Tells whether <paramref name="text"/>, a port as written, is one Npgsql connects with: a number from 1 to
+    /// 65535, read as Npgsql reads it (<see cref="int.Parse(string)"/>: white space and a sign allowed). The store's options
+    /// validation and the <c>dreaming</c> tool refuse the same ports with it.</summary>
+    /// <param name="text">The port as written.</param>
+    /// <returns><see langword="true"/> for a port.</returns>
+    public static bool IsPort(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535;
+
     /// <summary>Splits a host of <c>Host</c> from the port it gives, as Npgsql splits it: after its last ':', unless that
     /// ':' is inside an IPv6 address not in brackets (<c>::1</c>).</summary>
     /// <param name="host">One host, as written.</param>

@@ -63,6 +63,7 @@ public class PostgresPortTests
     [InlineData("Host=[::1]:5433;Database=app", "[::1]:5433/app/dreaming")]
     [InlineData("postgresql://app@[::1]:5433/app", "[::1]:5433/app/dreaming")]
     [InlineData("Host=db;Port=5433;Database=app", "db:5433/app/dreaming")]
+    [InlineData("Host=db:+5433;Database=app", "db:+5433/app/dreaming")] // Npgsql reads it (int.Parse) and connects; the store takes it too
     public void A_host_with_a_port_of_its_own_or_an_IPv6_address_is_named_with_the_port_it_uses_set_apart(string database, string display) =>
         Assert.Equal(display, CliDatabase.Parse(database, null).Display);
 }
