@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
 namespace Dreaming.AgentView.Pages;
 
 /// <content>The session's events the page reads: one window of the timeline, the tool events around it that pair with
@@ -12,6 +15,10 @@ internal static partial class SessionDetailPage
 
     private static readonly SessionEventQuery s_outcome = new() { Types = [EventTypes.OutcomeEvaluationStarted, EventTypes.OutcomeEvaluationEnded] };
 
+    private static readonly MethodInfo s_queryEvents = typeof(ITraceStore).GetMethod(nameof(ITraceStore.QueryEventsAsync))!;
+
+    private static readonly ConcurrentDictionary<Type, bool> s_queriesByDefault = new();
+
     /// <summary>Reads the window of <see cref="SessionTimeline.MaxEvents"/> events after <paramref name="after"/> (one more,
     /// to know whether another window follows); when a window after the first holds a tool call or result, the tool events
     /// of the <see cref="PairReach"/> sequence numbers before it (a call id used twice pairs by order, so an earlier call
@@ -22,9 +29,12 @@ internal static partial class SessionDetailPage
     /// <param name="sessionId">The session.</param>
     /// <param name="after">The sequence number the window starts after, or <see langword="null"/> for the first.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
+    /// <remarks>On a store whose <see cref="ITraceStore.QueryEventsAsync"/> is the interface's default (which reads the whole
+    /// session each call), the session is read once and each of these reads is taken from it, as the default would give it.</remarks>
     internal static async Task<TimelineEvents> ReadEventsAsync(ITraceStore store, string sessionId, long? after, CancellationToken cancellationToken)
     {
-        var read = await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = after, Limit = SessionTimeline.MaxEvents + 1 }, cancellationToken).ConfigureAwait(false);
+        var events = new EventReads(store, sessionId, QueriesByInterfaceDefault(store), cancellationToken);
+        var read = await events.QueryAsync(new SessionEventQuery { AfterSequence = after, Limit = SessionTimeline.MaxEvents + 1 }).ConfigureAwait(false);
         var hasNext = read.Count > SessionTimeline.MaxEvents;
         var window = hasNext ? read.Take(SessionTimeline.MaxEvents).ToList() : read;
 
@@ -35,7 +45,7 @@ internal static partial class SessionDetailPage
             // Sequence numbers start at 1 as the library writes them: a reach that goes below it reads from the first.
             var from = start - PairReach;
             allCalls = from < 1;
-            before = [.. (await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = allCalls ? null : from, Limit = PairReach, Types = s_toolTypes }, cancellationToken).ConfigureAwait(false))
+            before = [.. (await events.QueryAsync(new SessionEventQuery { AfterSequence = allCalls ? null : from, Limit = PairReach, Types = s_toolTypes }).ConfigureAwait(false))
                 .Where(e => e.Sequence < window[0].Sequence)];
         }
 
@@ -43,7 +53,7 @@ internal static partial class SessionDetailPage
         var allResults = true;
         if (hasNext && window.Any(e => e is ToolCallEvent call && !pairs.ContainsKey(call.Sequence)))
         {
-            var next = await store.QueryEventsAsync(sessionId, new SessionEventQuery { AfterSequence = window[^1].Sequence, Limit = PairReach, Types = s_toolTypes }, cancellationToken).ConfigureAwait(false);
+            var next = await events.QueryAsync(new SessionEventQuery { AfterSequence = window[^1].Sequence, Limit = PairReach, Types = s_toolTypes }).ConfigureAwait(false);
             allResults = next.Count < PairReach;
             pairs = SessionTimeline.ToolPairs([.. before, .. window, .. next]);
         }
@@ -52,8 +62,37 @@ internal static partial class SessionDetailPage
         // windows were read, also for a store whose QueryEventsAsync is the interface's default).
         IReadOnlyList<SessionEvent> outcome = (after is null or 0) && !hasNext
             ? [.. window.Where(e => e is OutcomeEvaluationStartedEvent or OutcomeEvaluationEndedEvent)]
-            : await store.QueryEventsAsync(sessionId, s_outcome, cancellationToken).ConfigureAwait(false);
+            : await events.QueryAsync(s_outcome).ConfigureAwait(false);
         return new TimelineEvents(window, hasNext, pairs, allCalls, allResults, outcome);
+    }
+
+    /// <summary>Whether the store's <see cref="ITraceStore.QueryEventsAsync"/> is the interface's default: its type (a store
+    /// written before the member existed) implements every member but that one. A decorator that implements it is taken
+    /// at its word, even when it passes the query on to such a store.</summary>
+    /// <param name="store">The store.</param>
+    internal static bool QueriesByInterfaceDefault(ITraceStore store) => s_queriesByDefault.GetOrAdd(store.GetType(), static type =>
+    {
+        var map = type.GetInterfaceMap(typeof(ITraceStore));
+        var index = Array.IndexOf(map.InterfaceMethods, s_queryEvents);
+        return index >= 0 && map.TargetMethods[index].DeclaringType == typeof(ITraceStore);
+    });
+
+    /// <summary>One page's reads of a session's events: each a query of the store, or, when the store's query is the
+    /// interface's default, the same query over the session read once.</summary>
+    private sealed class EventReads(ITraceStore store, string sessionId, bool readOnce, CancellationToken cancellationToken)
+    {
+        private IReadOnlyList<SessionEvent>? _all;
+
+        public async Task<IReadOnlyList<SessionEvent>> QueryAsync(SessionEventQuery query)
+        {
+            if (!readOnce)
+            {
+                return await store.QueryEventsAsync(sessionId, query, cancellationToken).ConfigureAwait(false);
+            }
+
+            _all ??= await store.GetEventsAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            return SessionEventFilter.Filter(_all, query);
+        }
     }
 }
 

@@ -10,7 +10,8 @@ namespace Dreaming.AgentView.Pages;
 /// <remarks>Store reads: the session, its child sessions (one page of <see cref="AgentViewOptions.PageSize"/>), the window
 /// of <see cref="SessionTimeline.MaxEvents"/> events the timeline shows (after the event number the <c>after</c> query
 /// names), the tool events before it when a window after the first holds a call or result, the tool events after it
-/// when one of its calls is still open, and the session's outcome evaluation events (<see cref="ReadEventsAsync"/>): never all of a long session's events.</remarks>
+/// when one of its calls is still open, and the session's outcome evaluation events (<see cref="ReadEventsAsync"/>): never all of a long session's events,
+/// but on a store whose event query is the interface's default, where each query would read them all: there they are read once.</remarks>
 internal static partial class SessionDetailPage
 {
     /// <summary>Writes the page, or a 404 page naming the id.</summary>
