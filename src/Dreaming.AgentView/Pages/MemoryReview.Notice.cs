@@ -13,6 +13,11 @@ internal sealed partial class MemoryReview
     /// short enough that a bookmarked or shared link does not go on claiming a replay as news.</summary>
     public static readonly TimeSpan NoticeLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>How much later than the app's clock a notice may be dated and still be read as issued now: the clocks of an
+    /// app's instances (which share its keys) differ by that much at most. One dated later still is not shown, so that a
+    /// clock set back, or an instance whose clock is behind, does not show it for longer than <see cref="NoticeLifetime"/>.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
+
     /// <summary>The query value that says how many dead letters a replay put back in line, and when.</summary>
     /// <param name="count">How many.</param>
     /// <param name="at">When, on the app's clock.</param>

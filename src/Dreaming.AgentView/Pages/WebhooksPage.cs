@@ -40,8 +40,11 @@ internal static class WebhooksPage
         }
 
         // A notice past its lifetime is shown as such, without its count: the replay was made, but the page no longer
-        // reports it as news (a bookmarked or shared link would otherwise say so for ever).
-        var expired = replayed is { } issued && WebhookHtml.Now(view) - issued.At > MemoryReview.NoticeLifetime ? replayed : null;
+        // reports it as news (a bookmarked or shared link would otherwise say so for ever). So is one dated later than the
+        // clock beyond the skew of an app's instances, which would otherwise be news for longer than its lifetime.
+        var now = WebhookHtml.Now(view);
+        var age = replayed is { } issued ? now - issued.At : TimeSpan.Zero;
+        var expired = age > MemoryReview.NoticeLifetime || age < -MemoryReview.ClockSkew ? replayed : null;
         if (expired is not null)
         {
             replayed = null;
@@ -77,7 +80,11 @@ internal static class WebhooksPage
                 html.Element("p", WebhookHtml.Count(notice.Count, "dead letter was", "dead letters were") + notice.At.UtcDateTime.ToString(" 'put back in line at' yyyy-MM-dd HH:mm:ss 'UTC, due at once.'", CultureInfo.InvariantCulture), "notice");
             }
 
-            if (expired is { } old)
+            if (expired is { } future && age < TimeSpan.Zero)
+            {
+                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The notice of the replay of every dead letter dated {future.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC is not shown: that is later than this server's clock ({now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) by more than a minute, as a clock set back or another instance's clock behind reads it. The sections below show where the deliveries stand now."), "muted notice-expired");
+            }
+            else if (expired is { } old)
             {
                 html.Element("p", old.At.UtcDateTime.ToString("'The notice of the replay of every dead letter made at' yyyy-MM-dd HH:mm:ss 'UTC has expired'", CultureInfo.InvariantCulture) + string.Create(CultureInfo.InvariantCulture, $" (a notice is shown for {MemoryReview.NoticeLifetime.TotalMinutes:0} minutes): the sections below show where the deliveries stand now."), "muted notice-expired");
             }
