@@ -40,8 +40,49 @@ public sealed class WebhookEndpointFormTests
         using var response = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", reason: "x", postTo: "/dreaming/webhooks/endpoints/was-off/disable");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("No webhook endpoint 'was-off' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (a form of the page names an endpoint it showed even when its deliveries have left the page since).", await TestWebhooks.ErrorAsync(response));
+        Assert.Equal("No webhook endpoint 'was-off' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since).", await TestWebhooks.ErrorAsync(response));
     }
+
+    [Fact]
+    public async Task A_shown_field_names_its_endpoint_for_an_hour_on_the_apps_clock_and_the_404_past_it_says_so()
+    {
+        // An endpoint the page showed, since removed from the app's configuration and pushed off the page: an old page's
+        // form would otherwise enable or disable it for ever.
+        var time = new SettableTime(TestWebhooks.At);
+        await using var host = await AgentViewHost.StartAsync(options => options.PageSize = 1, services =>
+        {
+            TestWebhooks.AddEndpoints(services);
+            services.AddSingleton<TimeProvider>(time);
+        });
+        await host.Outbox().SeedAsync("delivered", "gone-endpoint");
+        using var client = host.Client();
+        using var get = await client.GetAsync(new Uri("/dreaming/webhooks", UriKind.Relative));
+        var document = await AgentViewHost.ParseAsync(await get.Content.ReadAsStringAsync());
+        var form = document.QuerySelectorAll("form.webhook-disable").OfType<IHtmlFormElement>().Single(f => f.Action.EndsWith("/gone-endpoint/disable", StringComparison.Ordinal));
+        var fields = form.QuerySelectorAll("input[type=hidden]").Select(i => new KeyValuePair<string, string>(i.GetAttribute("name")!, i.GetAttribute("value")!)).ToList();
+        var cookie = string.Join("; ", get.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        await host.Outbox().SeedAsync("delivered", "ops", minutes: 5);
+
+        async Task<(HttpStatusCode Status, string? Error)> PostAsync()
+        {
+            using var post = new HttpRequestMessage(HttpMethod.Post, new Uri(form.GetAttribute("action")!, UriKind.Relative)) { Content = new FormUrlEncodedContent(fields) };
+            post.Headers.Add("Cookie", cookie);
+            using var response = await client.SendAsync(post);
+            return (response.StatusCode, response.StatusCode == HttpStatusCode.SeeOther ? null : await TestWebhooks.ErrorAsync(response));
+        }
+
+        const string NotShown = "No webhook endpoint 'gone-endpoint' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it.";
+        time.Now = TestWebhooks.At.AddHours(1).AddSeconds(1);
+        Assert.Equal((HttpStatusCode.NotFound, NotShown + " The form is of the page as it was at 2026-11-02 08:00:00 UTC, and names the endpoints that page showed for an hour (it is now 2026-11-02 09:00:01 UTC): reload the webhooks page."), await PostAsync());
+        time.Now = TestWebhooks.At.AddMinutes(-2);
+        Assert.Equal((HttpStatusCode.NotFound, NotShown + " The form is of the page as it was at 2026-11-02 08:00:00 UTC, later than this server's clock (2026-11-02 07:58:00 UTC) by more than a minute: reload the webhooks page."), await PostAsync());
+        Assert.False((await host.Outbox().GetEndpointAsync("gone-endpoint")).IsDisabled);
+
+        time.Now = TestWebhooks.At.AddHours(1);
+        Assert.Equal((HttpStatusCode.SeeOther, null), await PostAsync());
+        Assert.True((await host.Outbox().GetEndpointAsync("gone-endpoint")).IsDisabled);
+    }
+
     [Fact]
     public async Task A_shown_field_names_only_its_own_endpoint_even_one_whose_id_needs_escaping()
     {

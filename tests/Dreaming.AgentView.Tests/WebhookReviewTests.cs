@@ -113,7 +113,7 @@ public sealed class WebhookReviewTests
         using var enableNobody = await host.PostFormAsync("/dreaming/webhooks", "webhook-disable", "/ops/disable", postTo: "/dreaming/webhooks/endpoints/nobody/enable");
 
         Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.NotFound], [nobody.StatusCode, enableNobody.StatusCode]);
-        Assert.Equal("No webhook endpoint 'nobody' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (a form of the page names an endpoint it showed even when its deliveries have left the page since).", await TestWebhooks.ErrorAsync(nobody));
+        Assert.Equal("No webhook endpoint 'nobody' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since).", await TestWebhooks.ErrorAsync(nobody));
         Assert.False((await host.Outbox().GetEndpointAsync("nobody")).IsDisabled);
         Assert.DoesNotContain(logs.Entries, e => e.Category == "Dreaming.AgentView");
 

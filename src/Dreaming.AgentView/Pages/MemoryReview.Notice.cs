@@ -51,29 +51,50 @@ internal sealed partial class MemoryReview
                 : null;
     }
 
-    /// <summary>The value of the hidden <c>shown</c> field of an endpoint's enable or disable form: that the webhooks page
-    /// showed an endpoint by this id (configured, known to the outbox, or named by a delivery it listed). Outbox rows are
-    /// never deleted, so an endpoint once shown stays a real one, though its deliveries may have left the page since.</summary>
-    /// <param name="endpointId">The endpoint id.</param>
-    public string ShownEndpoint(string endpointId) => _shown.Protect(endpointId);
+    /// <summary>How long after the webhooks page was rendered its endpoint forms' <c>shown</c> field names their endpoint:
+    /// long enough for a page left open a while, short enough that an endpoint since removed from the app's configuration,
+    /// which the page no longer shows, cannot be enabled or disabled from an old page for ever.</summary>
+    public static readonly TimeSpan ShownLifetime = TimeSpan.FromHours(1);
 
-    /// <summary>Whether a form's <c>shown</c> field is one <see cref="ShownEndpoint"/> issued for this endpoint id.</summary>
+    /// <summary>The value of the hidden <c>shown</c> field of an endpoint's enable or disable form: that the webhooks page
+    /// showed an endpoint by this id (configured, known to the outbox, or named by a delivery it listed) at a time. Outbox
+    /// rows are never deleted, so an endpoint shown stays a real one, though its deliveries may have left the page since;
+    /// for <see cref="ShownLifetime"/>.</summary>
+    /// <param name="endpointId">The endpoint id.</param>
+    /// <param name="at">When the page showed it, on the app's clock.</param>
+    public string ShownEndpoint(string endpointId, DateTimeOffset at) =>
+        _shown.Protect(string.Create(CultureInfo.InvariantCulture, $"{at.ToUnixTimeMilliseconds()} {endpointId}"));
+
+    /// <summary>When the page showed the endpoint, by a form's <c>shown</c> field that <see cref="ShownEndpoint"/> issued for
+    /// this endpoint id; whether that is recent enough (<see cref="ShownLifetime"/>, <see cref="ClockSkew"/>) the caller
+    /// decides on the app's clock, as for a notice.</summary>
     /// <param name="value">The field's value, or <see langword="null"/>.</param>
     /// <param name="endpointId">The endpoint id of the POST's path.</param>
-    public bool WasShown(string? value, string endpointId)
+    /// <returns>The time, or <see langword="null"/> when the field is missing, was not issued for this id, or not by this
+    /// view with these keys.</returns>
+    public DateTimeOffset? ShownAt(string? value, string endpointId)
     {
         if (string.IsNullOrEmpty(value))
         {
-            return false;
+            return null;
         }
 
+        string text;
         try
         {
-            return string.Equals(_shown.Unprotect(value), endpointId, StringComparison.Ordinal);
+            text = _shown.Unprotect(value);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
-            return false;
+            return null;
         }
+
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0
+            && long.TryParse(text.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            && text.AsSpan(space + 1).SequenceEqual(endpointId)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : null;
     }
 }

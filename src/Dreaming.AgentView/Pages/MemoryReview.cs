@@ -19,7 +19,8 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
 {
     private readonly IDataProtector _notices = keys.CreateProtector("Dreaming.AgentView.Notice");
 
-    private readonly IDataProtector _shown = keys.CreateProtector("Dreaming.AgentView.ShownEndpoint");
+    // Dated since forms expire (a form of an earlier build, protected under the purpose without ".Dated", reads as none).
+    private readonly IDataProtector _shown = keys.CreateProtector("Dreaming.AgentView.ShownEndpoint.Dated");
 
     /// <summary>The actions, as the last path segment of their POST.</summary>
     public static readonly string[] Actions = ["approve", "reject", "rollback"];

@@ -93,7 +93,7 @@ internal static class WebhooksPage
                 ? "This app sends its webhooks: its dispatcher delivers the pending deliveries below and retries failed ones on its schedule."
                 : "No webhook dispatcher runs in this app (it did not call AddWebhooks): the deliveries below are the outbox's, sent by the app whose dispatcher uses this store. Events written without endpoints (by the dreaming tool) wait unrouted and become deliveries when that dispatcher routes them ('dreaming webhooks list --unrouted' lists them).", "muted dispatcher");
             WebhookHtml.WriteNoActions(html, review, tokens);
-            WriteEndpoints(html, view, configured, states, ids.Count, tokens, review);
+            WriteEndpoints(html, view, configured, states, ids.Count, tokens, review, now);
             WebhookEventTypeTable.Write(html, configured);
             for (var i = 0; i < s_sections.Length; i++)
             {
@@ -102,7 +102,7 @@ internal static class WebhooksPage
         }).ConfigureAwait(false);
     }
 
-    private static void WriteEndpoints(HtmlWriter html, AgentViewContext view, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, int total, AntiforgeryTokenSet? tokens, MemoryReview? review)
+    private static void WriteEndpoints(HtmlWriter html, AgentViewContext view, IReadOnlyList<WebhookEndpoint> configured, List<WebhookEndpointState> states, int total, AntiforgeryTokenSet? tokens, MemoryReview? review, DateTimeOffset now)
     {
         html.Raw("<section id=\"endpoints\">").Element("h3", "Endpoints");
         if (states.Count == 0)
@@ -139,8 +139,9 @@ internal static class WebhooksPage
                 .Raw("</td><td class=\"num\">").Number(state.ConsecutiveFailures).Raw("</td><td>");
             if (tokens is not null && review is not null)
             {
-                // The form says the page showed the endpoint, so its POST is accepted after its deliveries leave the page.
-                var shown = review.ShownEndpoint(state.EndpointId);
+                // The form says the page showed the endpoint, so its POST is accepted after its deliveries leave the page
+                // (for MemoryReview.ShownLifetime).
+                var shown = review.ShownEndpoint(state.EndpointId, now);
                 if (state.IsDisabled)
                 {
                     WebhookHtml.Form(html, view.Href("webhooks", "endpoints", state.EndpointId, "enable"), "webhook-enable", tokens, "Enable", shown: shown);
