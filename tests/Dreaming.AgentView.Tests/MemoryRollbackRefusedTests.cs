@@ -11,7 +11,7 @@ public sealed class MemoryRollbackRefusedTests : IDisposable
     private readonly string _path = Path.Combine(Path.GetTempPath(), "avrollback-" + Guid.NewGuid().ToString("N") + ".db");
 
     [Fact]
-    public async Task A_rollback_refused_by_the_insight_id_rules_is_a_409_naming_the_reason_not_a_500()
+    public async Task A_rollback_refused_by_the_insight_id_rules_is_a_409_naming_the_reason_and_a_way_the_user_has()
     {
         await using var host = await AgentViewHost.StartAsync(services: services => services.AddDreamingAgents().UseSqliteStore("Data Source=" + _path));
         var v1 = await host.Memory.ProposeAsync(null, MemoryAuthor.Person("bob"), null, TestMemory.Insight("old-id", "Kept from an older build."));
@@ -31,8 +31,15 @@ public sealed class MemoryRollbackRefusedTests : IDisposable
         using var response = await host.PostReviewAsync(v1.Id, "rollback", "bring it back");
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Equal($"The rollback to '{v1.Id}' was refused: Insights[0] ('old] id') has an id holding \"] \" at index 3 (the id is shown to the agent as \"- [id] text\", so a logged request could not tell where it ends). Edit the active version to hold the insight under another id instead.", await TestWebhooks.ErrorAsync(response));
+        Assert.Equal($"The rollback to '{v1.Id}' was refused: Insights[0] ('old] id') has an id holding \"] \" at index 3 (the id is shown to the agent as \"- [id] text\", so a logged request could not tell where it ends). The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {v1.Id} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", await TestWebhooks.ErrorAsync(response));
         Assert.Equal(v2.Id, (await host.Memory.GetActiveVersionAsync(TestMemory.Scope))!.Id);
+
+        // What the message says works (the edit as the tool makes it): the version without the insight, its text under a
+        // new id, is rolled back to.
+        var edited = await host.Memory.EditAsync(v1.Id, new MemoryEdit { Author = MemoryAuthor.Person("alice"), Removals = ["old] id"], Upserts = [TestMemory.Insight("ins-new", "Kept from an older build.")] });
+        using var rolledBack = await host.PostReviewAsync(edited.Id, "rollback", "bring it back");
+        Assert.Equal(HttpStatusCode.SeeOther, rolledBack.StatusCode);
+        Assert.Equal(["ins-new"], (await host.Memory.GetActiveVersionAsync(TestMemory.Scope))!.Insights.Select(i => i.Id));
     }
 
     public void Dispose()

@@ -172,7 +172,9 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
         {
             // The version to restore holds an insight id the rules refuse today (MemoryProposal.Validate: stored before
             // "] " was refused in ids, and the active version no longer holds it): the data, not the request, is at fault.
-            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{versionId}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} Edit the active version to hold the insight under another id instead.", versionId).ConfigureAwait(false);
+            // The view edits no insight; an edit of this version without it (its parent is this version, so it cannot be
+            // approved, but it can be rolled back to) restores the rest.
+            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{versionId}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {versionId} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", versionId).ConfigureAwait(false);
             return;
         }
 
