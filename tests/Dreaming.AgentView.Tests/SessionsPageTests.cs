@@ -100,6 +100,19 @@ public sealed class SessionsPageTests
     }
 
     [Fact]
+    public async Task A_cursor_the_store_refuses_is_a_400_in_the_pages_words_not_the_exceptions()
+    {
+        // The store's ArgumentException message ends "(Parameter 'cursor')", which is not for an operator's eyes; a cursor
+        // of another store (or one cut short when copied) is fixed by starting again.
+        await using var host = await AgentViewHost.StartAsync();
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri("/dreaming/sessions?status=failed&cursor=abc", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("'abc' is not a session cursor issued by this store. Open the list from its first page.", await TestWebhooks.ErrorAsync(response));
+    }
+
+    [Fact]
     public async Task A_size_in_the_link_sets_the_page_size_and_is_kept_in_the_next_link_and_the_form()
     {
         await using var host = await AgentViewHost.StartAsync();

@@ -28,8 +28,11 @@ internal static class SessionsPage
         }
         catch (ArgumentException ex)
         {
-            // A cursor this store did not issue, or a filter value no session can have (half a surrogate pair).
-            await AgentViewLayout.WriteBadRequestAsync(view, ex.Message).ConfigureAwait(false);
+            // A cursor this store did not issue, or a filter value no session can have (half a surrogate pair): the store's
+            // message without .NET's "(Parameter 'cursor')"; a cursor of another store, or one cut short, is mended by
+            // starting again.
+            var message = ex.ParamName is { } parameter ? ex.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+            await AgentViewLayout.WriteBadRequestAsync(view, ex.ParamName == "cursor" ? message + " Open the list from its first page." : message).ConfigureAwait(false);
             return;
         }
 
