@@ -125,7 +125,7 @@ internal static partial class WebhookActions
     // Why a form's shown field did not name its endpoint: none, the page was opened too long ago (MemoryReview.ShownLifetime,
     // an hour), or later than the clock.
     private static string NotShownAnyMore(DateTimeOffset? shownAt, DateTimeOffset now) => shownAt is not { } at
-        ? $" (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since)."
+        ? " (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since)."
         : at > now
             ? string.Create(CultureInfo.InvariantCulture, $". The form is of the page as it was at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, later than this server's clock ({now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) by more than a minute: reload the webhooks page.")
             : string.Create(CultureInfo.InvariantCulture, $". The form is of the page as it was at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, and names the endpoints that page showed for an hour (it is now {now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC): reload the webhooks page.");
