@@ -67,14 +67,23 @@ internal static partial class SessionDetailPage
     }
 
     /// <summary>Whether the store's <see cref="ITraceStore.QueryEventsAsync"/> is the interface's default: its type (a store
-    /// written before the member existed) implements every member but that one. A decorator that implements it is taken
+    /// written before the member existed) does not implement that member, whatever it does with the others. A decorator that implements it is taken
     /// at its word, even when it passes the query on to such a store.</summary>
     /// <param name="store">The store.</param>
     internal static bool QueriesByInterfaceDefault(ITraceStore store) => s_queriesByDefault.GetOrAdd(store.GetType(), static type =>
     {
-        var map = type.GetInterfaceMap(typeof(ITraceStore));
-        var index = Array.IndexOf(map.InterfaceMethods, s_queryEvents);
-        return index >= 0 && map.TargetMethods[index].DeclaringType == typeof(ITraceStore);
+        try
+        {
+            var map = type.GetInterfaceMap(typeof(ITraceStore));
+            var index = Array.IndexOf(map.InterfaceMethods, s_queryEvents);
+            return index >= 0 && map.TargetMethods[index].DeclaringType == typeof(ITraceStore);
+        }
+        catch (NotSupportedException)
+        {
+            // Native AOT cannot always map a type's interface methods (dotnet/runtime#89157): the page then asks the
+            // store's own query each time, as it did before it could tell.
+            return false;
+        }
     });
 
     /// <summary>One page's reads of a session's events: each a query of the store, or, when the store's query is the
