@@ -65,5 +65,16 @@ internal static class PostgresDreamRunMigrations
             FOR EACH ROW WHEN (OLD.status IN ('completed', 'failed', 'canceled'))
             EXECUTE FUNCTION dream_runs_refuse_change('a finished dream run never changes');
         """,
+
+        // Version 2: the fewest team scopes a dream's findings need (DreamRunRequest.MinScopes; the SQLite store's schema
+        // version 7), part of the immutable request. A run stored before has none (null: MiningOptions.MinScopes applied).
+        // Adding a nullable column without a default rewrites no row.
+        """
+        ALTER TABLE dream_runs ADD COLUMN min_scopes integer;
+        DROP TRIGGER dream_runs_request_immutable ON dream_runs;
+        CREATE TRIGGER dream_runs_request_immutable
+            BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, min_scopes ON dream_runs
+            FOR EACH ROW EXECUTE FUNCTION dream_runs_refuse_change('the request of a dream run never changes');
+        """,
     ];
 }

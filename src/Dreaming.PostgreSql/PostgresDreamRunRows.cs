@@ -11,7 +11,7 @@ internal static class PostgresDreamRunRows
     /// <summary>The columns <see cref="Read(NpgsqlDataReader)"/> expects, in its order.</summary>
     public const string RunColumns =
         "id, scope, status, requested_ms, started_ms, ended_ms, instructions, max_sessions, min_sessions, review_mode, lease_holder, "
-        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached, lookback_ticks, max_lookback_sessions";
+        + "lease_expires_ms, input_version_id, session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes";
 
     /// <summary>The assignments that store a <see cref="DreamRunResults"/> bound by <see cref="ResultParameters"/>.</summary>
     public const string SetResults =

@@ -14,9 +14,9 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
-        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes) "
         + "VALUES (@id, @scope, 'pending', @requested_ms, @instructions, @max_sessions, @min_sessions, @review_mode, @input_version_id, "
-        + "@session_ids, @cursor_ended_ms, @cursor_session_id, @stage_usage, @report, @output_version_id, @note, @token_budget, @budget_reached, @lookback_ticks, @max_lookback_sessions)";
+        + "@session_ids, @cursor_ended_ms, @cursor_session_id, @stage_usage, @report, @output_version_id, @note, @token_budget, @budget_reached, @lookback_ticks, @max_lookback_sessions, @min_scopes)";
 
     /// <summary>The note added to a run completed on recovery (the SQLite store's).</summary>
     internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
@@ -43,6 +43,7 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
                 ("token_budget", request.TokenBudget),
                 ("lookback_ticks", request.Lookback?.Ticks),
                 ("max_lookback_sessions", request.MaxLookbackSessions),
+                ("min_scopes", request.MinScopes),
                 .. PostgresDreamRunRows.ResultParameters(DreamRunResults.Empty),
             ]))
         {

@@ -10,9 +10,9 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
 {
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
-        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
+        + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes) "
         + "VALUES ($id, $scope, $status, $requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, "
-        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions)";
+        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions, $min_scopes)";
 
     public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
     {
@@ -34,6 +34,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
                 ("$token_budget", request.TokenBudget),
                 ("$lookback_ticks", request.Lookback?.Ticks),
                 ("$max_lookback_sessions", request.MaxLookbackSessions),
+                ("$min_scopes", request.MinScopes),
                 .. SqliteDreamRunRows.ResultParameters(DreamRunResults.Empty),
             ]))
         {

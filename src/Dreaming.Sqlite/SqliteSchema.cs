@@ -230,6 +230,17 @@ internal static partial class SqliteSchema
         BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions ON dream_runs
         BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
         """,
+
+        // Version 7: the fewest team scopes a dream's findings need (DreamRunRequest.MinScopes), part of its immutable
+        // request. A run stored before has none (null: MiningOptions.MinScopes applied, as it did).
+        """
+        ALTER TABLE dream_runs ADD COLUMN min_scopes INTEGER;
+
+        DROP TRIGGER dream_runs_request_immutable;
+        CREATE TRIGGER dream_runs_request_immutable
+        BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, min_scopes ON dream_runs
+        BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
+        """,
     ];
 
     /// <summary>Gets the schema version this library writes and understands.</summary>

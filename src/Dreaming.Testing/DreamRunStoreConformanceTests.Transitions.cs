@@ -23,6 +23,26 @@ public abstract partial class DreamRunStoreConformanceTests
         Assert.Equal(DreamRunRequest.DefaultMaxLookbackSessions, stored.MaxLookbackSessions);
     }
 
+    /// <summary>A run keeps its request's <see cref="DreamRunRequest.MinScopes"/>, for an agent's and the global memory,
+    /// and a request without one comes back without one.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task CreateAsync_StoresTheMinScopesOfItsRequest()
+    {
+        var store = await NewStoreAsync();
+        var request = new DreamRunRequest { Scope = Bot, MinScopes = 3 };
+        var global = new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = int.MaxValue };
+
+        var run = await store.CreateAsync(request);
+        var globalRun = await store.CreateAsync(global);
+        var plain = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+
+        Assert.Equal(request, (await store.GetAsync(run.Id))!.Request);
+        Assert.Equal(global, (await store.GetAsync(globalRun.Id))!.Request);
+        Assert.Equal(request, (await store.ListAsync(Bot, 10)).Single(r => r.Id == run.Id).Request);
+        Assert.Null((await store.GetAsync(plain.Id))!.Request.MinScopes);
+    }
+
     /// <summary>A new run is pending, with a <c>dr-</c> id, its request as given, the clock's time and no results.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]

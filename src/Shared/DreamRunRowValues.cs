@@ -6,7 +6,7 @@ namespace Dreaming;
 /// <summary>Builds a dream run from a row of a store's run columns (id, scope, status, requested_ms, started_ms, ended_ms,
 /// instructions, max_sessions, min_sessions, review_mode, lease_holder, lease_expires_ms, input_version_id, session_ids,
 /// cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, error, token_budget, budget_reached,
-/// lookback_ticks, max_lookback_sessions), the same way in every store.</summary>
+/// lookback_ticks, max_lookback_sessions, min_scopes), the same way in every store.</summary>
 /// <remarks>Shared source, compiled into each store assembly (internal in each).</remarks>
 internal static class DreamRunRowValues
 {
@@ -33,6 +33,7 @@ internal static class DreamRunRowValues
                     TokenBudget = row.IsDBNull(21) ? null : row.GetInt64(21),
                     Lookback = row.IsDBNull(23) ? null : TimeSpan.FromTicks(row.GetInt64(23)),
                     MaxLookbackSessions = row.IsDBNull(24) ? DreamRunRequest.DefaultMaxLookbackSessions : row.GetInt32(24),
+                    MinScopes = row.IsDBNull(25) ? null : row.GetInt32(25),
                 },
                 Status = Parse<DreamRunStatus>(id, row.GetString(2), package),
                 RequestedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(3)),

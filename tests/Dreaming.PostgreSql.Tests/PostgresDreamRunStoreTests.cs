@@ -34,6 +34,30 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task A_version_1_run_is_migrated_without_min_scopes_and_they_stay_immutable()
+    {
+        // The dream_runs table as version 1 left it, with a pending run.
+        await ExecuteAsync(
+            $"CREATE SCHEMA {Schema}; SET search_path = {Schema};"
+            + "CREATE TABLE schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now());"
+            + $"{PostgresDreamRunMigrations.Scripts[0]};"
+            + "INSERT INTO schema_versions (component, version) VALUES ('dream_runs', 1);"
+            + "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
+            + "VALUES ('dr-old', 'agent:bot', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}');");
+        await using var runs = new PostgresDreamRunStore(Options);
+
+        Assert.Null((await runs.GetAsync("dr-old"))!.Request.MinScopes);
+        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+        var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
+        Assert.Equal(3, (await runs.GetAsync(withScopes.Id))!.Request.MinScopes);
+        foreach (var id in new[] { withScopes.Id, "dr-old" })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync($"UPDATE dream_runs SET min_scopes = 1 WHERE id = '{id}'"));
+            Assert.Contains("the request of a dream run never changes", refused.MessageText, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Two_hosts_starting_the_same_run_at_once_start_it_once()
     {
         var clock = new FakeTimeProvider(BaseTime);

@@ -74,6 +74,24 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_6_run_is_migrated_without_min_scopes_and_they_stay_immutable()
+    {
+        var path = WriteStoreWithAPendingRun(6);
+
+        using var runs = new SqliteDreamRunStore(path);
+        var old = (await runs.GetAsync("dr-old"))!;
+
+        Assert.Null(old.Request.MinScopes);
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
+        var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
+        Assert.Equal(3, (await runs.GetAsync(withScopes.Id))!.Request.MinScopes);
+        var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, $"UPDATE dream_runs SET min_scopes = 1 WHERE id = '{withScopes.Id}'"));
+        Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+        refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, "UPDATE dream_runs SET min_scopes = 2 WHERE id = 'dr-old'"));
+        Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_new_store_has_the_dream_run_table_indexes_and_triggers()
     {
         var path = _folder.File("new.db");

@@ -70,6 +70,16 @@ public sealed record DreamRunRequest
     /// <value>The default is <see langword="null"/>; otherwise at least 1.</value>
     public long? TokenBudget { get; init; }
 
+    /// <summary>Gets the fewest distinct team scopes (tenants) a pattern's sessions must come from for this dream to learn
+    /// it, or <see langword="null"/> for the registered <c>MiningOptions.MinScopes</c> (the designed behaviour).</summary>
+    /// <remarks>For a dream of an agent's or the global memory only: a team's dream reads that one team's sessions, so a
+    /// request of a team scope with a value is refused. It lets each schedule ask for its own, such as a global dream that
+    /// needs three tenants beside an agent dream that needs one. Stored with the run like the rest of the request. The
+    /// library's miner and reflector apply it; a miner of your own (<c>IDreamMiner</c>) is not given the request and
+    /// decides for itself, as it does for <c>MiningOptions.MinScopes</c>.</remarks>
+    /// <value>The default is <see langword="null"/>; otherwise at least 1.</value>
+    public int? MinScopes { get; init; }
+
     /// <summary>Checks the request, as stores do before storing it.</summary>
     /// <exception cref="ArgumentException">A field is missing or out of range; the message names it and its limit.</exception>
     public void Validate()
@@ -114,6 +124,21 @@ public sealed record DreamRunRequest
         if (TokenBudget is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(TokenBudget), TokenBudget, "TokenBudget must be at least 1 token, or null for no limit.");
+        }
+
+        if (MinScopes is { } minScopes)
+        {
+            if (minScopes < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MinScopes), minScopes, string.Create(CultureInfo.InvariantCulture, $"MinScopes must be at least 1, not {minScopes}; leave it null for MiningOptions.MinScopes."));
+            }
+
+            if (Scope.Kind == MemoryScopeKind.Team)
+            {
+                throw new ArgumentException(
+                    $"MinScopes applies to dreams of an agent's or the global memory; a dream of {Scope} reads that team's sessions alone, so nothing would be filtered. Leave it null.",
+                    nameof(MinScopes));
+            }
         }
 
         if (!Enum.IsDefined(ReviewMode))

@@ -4,15 +4,18 @@ namespace Dreaming;
 internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs, TimeProvider timeProvider, CurationOptions? curation = null, MiningOptions? mining = null)
     : IDreamSessionSelector, IDreamMiner, IDreamReflector, IDreamCurator
 {
-    /// <summary>Gets the fewest scopes a finding's sessions must come from in a dream of this scope: the options' for an
-    /// agent's or the global memory, 1 for a team's (whose dream reads one scope).</summary>
-    public int MinScopesFor(MemoryScope scope) => scope.Kind == MemoryScopeKind.Team ? 1 : mining?.MinScopes ?? 1;
+    /// <summary>Gets the fewest scopes a finding's sessions must come from in the dream of this request: the request's
+    /// <see cref="DreamRunRequest.MinScopes"/>, else the options', for an agent's or the global memory; 1 for a team's
+    /// (whose dream reads one scope).</summary>
+    public int MinScopesFor(DreamRunRequest request) =>
+        request.Scope.Kind == MemoryScopeKind.Team ? 1 : request.MinScopes ?? mining?.MinScopes ?? 1;
 
     /// <summary>Mines as <see cref="MineAsync(IReadOnlyList{SessionWithEvents}, IReadOnlyList{SessionWithEvents}, CancellationToken)"/>
-    /// with the options as they apply to a dream of the scope.</summary>
-    public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, MemoryScope scope, CancellationToken cancellationToken)
+    /// with the options as they apply to the dream of the request.</summary>
+    public Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, DreamRunRequest request, CancellationToken cancellationToken)
     {
-        var options = mining is null ? null : Copy(mining, MinScopesFor(scope));
+        var minScopes = MinScopesFor(request);
+        var options = mining is not null ? Copy(mining, minScopes) : minScopes == 1 ? null : new MiningOptions { MinScopes = minScopes };
         var all = earlier.Count == 0 ? sessions : sessions.Concat(earlier);
         var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
         return new FindingMiner(timeProvider).MineAsync(all.ToAsyncEnumerable(), earlierIds, options, cancellationToken);

@@ -43,8 +43,9 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
     /// words, or <see langword="null"/>.</param>
     /// <param name="curationOptions">The options of the default curator, or <see langword="null"/> for the defaults.</param>
     /// <param name="miningOptions">The options of the default miner (<see cref="FindingMiner"/>), or <see langword="null"/>
-    /// for the defaults; its <see cref="MiningOptions.MinScopes"/> applies to dreams of an agent's or the global memory,
-    /// and to the pairs of similar tasks their reflector is shown.</param>
+    /// for the defaults; its <see cref="MiningOptions.MinScopes"/> applies to dreams of an agent's or the global memory
+    /// whose request gives none (<see cref="DreamRunRequest.MinScopes"/>), and to the pairs of similar tasks their
+    /// reflector is shown.</param>
     /// <remarks>Registered by <c>AddDreamingAgents</c>; each stage comes from the container when one is registered
     /// (<see cref="IDreamSessionSelector"/>, <see cref="IDreamMiner"/>, <see cref="IDreamReflector"/>, <see cref="IDreamCurator"/>),
     /// and so does an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings.</remarks>
@@ -207,9 +208,10 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         // With a lookback, earlier sessions only add support to the findings (see DreamRunRequest.Lookback): they are
         // not credited, not named among the sessions read, and do not move the cursor.
         var earlier = request.Lookback is null ? [] : await _selector.SelectLookbackAsync(request, previous?.Results.Cursor, selected, cancellationToken).ConfigureAwait(false);
-        // The default miner applies MiningOptions.MinScopes by the dream's scope; another miner decides for itself.
+        // The default miner applies the request's MinScopes, else MiningOptions.MinScopes, by the dream's scope; another
+        // miner decides for itself.
         var mining = ReferenceEquals(_miner, _defaults)
-            ? await _defaults.MineAsync(selected, earlier, request.Scope, cancellationToken).ConfigureAwait(false)
+            ? await _defaults.MineAsync(selected, earlier, request, cancellationToken).ConfigureAwait(false)
             : earlier.Count == 0
                 ? await _miner.MineAsync(selected, cancellationToken).ConfigureAwait(false)
                 : await _miner.MineAsync(selected, earlier, cancellationToken).ConfigureAwait(false);
@@ -226,7 +228,7 @@ public sealed partial class DreamConsolidator : IDreamConsolidator
         // A pair of similar tasks needs a new session, as a finding does: the reflector is told which ones are old.
         var earlierIds = earlier.Count == 0 ? null : earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal);
         var reflection = await _reflector.ReflectAsync(
-            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, EarlierSessionIds = earlierIds, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope, MinScopes = _defaults.MinScopesFor(request.Scope) },
+            new ReflectionRequest { Findings = mining.Findings, BaseFailureRate = mining.BaseFailureRate, Sessions = bySession, EarlierSessionIds = earlierIds, Instructions = request.Instructions, TokenBudget = request.TokenBudget, Scope = request.Scope, MinScopes = _defaults.MinScopesFor(request) },
             cancellationToken).ConfigureAwait(false);
         var (candidates, reflectUsage, reflectNote) = (reflection.Lessons, reflection.Usage, reflection.Note);
         // What the budget counts: the reported tokens, and the reflector's estimate for calls whose model reported none.

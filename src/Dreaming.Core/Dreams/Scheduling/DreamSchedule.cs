@@ -22,7 +22,8 @@ public sealed record DreamSchedule
     public int? AfterNewSessions { get; init; }
 
     /// <summary>Gets the request each scheduled dream runs with (its scope is replaced by <see cref="Scope"/>). Its
-    /// <see cref="DreamRunRequest.TokenBudget"/> is the per-dream token budget.</summary>
+    /// <see cref="DreamRunRequest.TokenBudget"/> is the per-dream token budget, and its <see cref="DreamRunRequest.MinScopes"/>
+    /// the tenants this schedule's findings need (an agent's or the global schedule only).</summary>
     public DreamRunRequest? Request { get; init; }
 
     /// <summary>Throws when the schedule is invalid, naming the setting.</summary>

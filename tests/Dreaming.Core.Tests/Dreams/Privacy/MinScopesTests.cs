@@ -110,14 +110,78 @@ public sealed class MinScopesTests
         Assert.Contains("MinScopes", invalid.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<IReadOnlyList<Insight>> AgentDreamAsync(int? minScopes)
+    [Fact]
+    public async Task A_requests_min_scopes_overrides_the_options_for_its_dream_alone()
+    {
+        // The options ask for three tenants, the request for one: its dream learns what only one tenant shows.
+        Assert.Contains(await AgentDreamAsync(minScopes: 3, requestMinScopes: 1), i => i.Triggers.Tools.Contains(OneTenantTool));
+
+        // The options leave it at one, the request asks for two: its dream keeps only what several tenants show.
+        var two = await AgentDreamAsync(minScopes: null, requestMinScopes: 2);
+        Assert.DoesNotContain(two, i => i.Triggers.Tools.Contains(OneTenantTool));
+        Assert.Contains(two, i => i.Triggers.Tools.Contains("get_user_details"));
+    }
+
+    [Fact]
+    public async Task A_global_schedule_needing_three_tenants_and_an_agent_schedule_needing_one_each_dream_with_their_own()
+    {
+        var traces = new InMemoryTraceStore();
+        await traces.ImportAsync(Corpus());
+        var memory = new InMemoryMemoryStore();
+        var runs = new InMemoryDreamRunStore();
+        var reflector = new ScopesSeen();
+        var dreams = new DreamConsolidator(traces, memory, runs, reflector: reflector);
+        var agent = MemoryScope.Agent(MultiTenantCorpus.AgentId);
+        var scheduler = new DreamScheduler(
+            [
+                new DreamSchedule { Scope = MemoryScope.Global, AfterNewSessions = 10, Request = new DreamRunRequest { Scope = MemoryScope.Global, MaxSessions = 1000, MinScopes = 3 } },
+                new DreamSchedule { Scope = agent, AfterNewSessions = 10, Request = new DreamRunRequest { Scope = agent, MaxSessions = 1000, MinScopes = 1 } },
+            ],
+            dreams,
+            runs,
+            traces);
+
+        var started = await scheduler.RunDueAsync();
+
+        Assert.Equal(new[] { MemoryScope.Global, agent }, started.Select(r => r.Scope));
+        Assert.All(started, r => Assert.Equal(DreamRunStatus.Completed, r.Status));
+        Assert.Equal(new int?[] { 3, 1 }, new[] { (await runs.GetAsync(started[0].Id))!.Request.MinScopes, (await runs.GetAsync(started[1].Id))!.Request.MinScopes });
+        Assert.Equal(new[] { 3, 1 }, reflector.MinScopes);
+        var global = (await memory.GetVersionAsync(started[0].Results.OutputVersionId!))!.Insights;
+        Assert.DoesNotContain(global, i => i.Triggers.Tools.Contains(OneTenantTool));
+        Assert.Contains(global, i => i.Triggers.Tools.Contains("get_user_details"));
+        Assert.Contains((await memory.GetVersionAsync(started[1].Results.OutputVersionId!))!.Insights, i => i.Triggers.Tools.Contains(OneTenantTool));
+    }
+
+    [Fact]
+    public async Task A_requests_min_scopes_below_one_or_for_a_team_is_refused_naming_it()
+    {
+        var low = Assert.Throws<ArgumentOutOfRangeException>(() => new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 0 }.Validate());
+        Assert.Equal("MinScopes", low.ParamName);
+        Assert.Contains("MinScopes must be at least 1, not 0", low.Message, StringComparison.Ordinal);
+
+        var team = Assert.Throws<ArgumentException>(() => new DreamRunRequest { Scope = MemoryScope.Team("acme"), MinScopes = 1 }.Validate());
+        Assert.Equal("MinScopes", team.ParamName);
+        Assert.Contains("team:acme reads that team's sessions alone", team.Message, StringComparison.Ordinal);
+
+        // A team's schedule is refused too (its request takes the schedule's scope), and so is the dream itself, before any run is stored.
+        var schedule = Assert.Throws<ArgumentException>(() => new DreamSchedule { Scope = MemoryScope.Team("acme"), Cron = "0 3 * * *", Request = new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 2 } }.Validate());
+        Assert.Equal("MinScopes", schedule.ParamName);
+        var runs = new InMemoryDreamRunStore();
+        var dreams = new DreamConsolidator(new InMemoryTraceStore(), new InMemoryMemoryStore(), runs);
+        await Assert.ThrowsAsync<ArgumentException>(() => dreams.DreamAsync(new DreamRunRequest { Scope = MemoryScope.Team("acme"), MinScopes = 2 }));
+        Assert.Empty(await runs.ListAsync(MemoryScope.Team("acme"), 10));
+        new DreamRunRequest { Scope = MemoryScope.Team("acme") }.Validate();
+    }
+
+    private static async Task<IReadOnlyList<Insight>> AgentDreamAsync(int? minScopes, int? requestMinScopes = null)
     {
         var traces = new InMemoryTraceStore();
         await traces.ImportAsync(Corpus());
         var memory = new InMemoryMemoryStore();
         var options = minScopes is { } n ? Options.Create(new MiningOptions { MinScopes = n }) : null;
         var dreams = new DreamConsolidator(traces, memory, new InMemoryDreamRunStore(), miningOptions: options);
-        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent(MultiTenantCorpus.AgentId), MaxSessions = 1000 });
+        var run = await dreams.DreamAsync(new DreamRunRequest { Scope = MemoryScope.Agent(MultiTenantCorpus.AgentId), MaxSessions = 1000, MinScopes = requestMinScopes });
         Assert.Equal(DreamRunStatus.Completed, run.Status);
         return (await memory.GetVersionAsync(run.Results.OutputVersionId!))!.Insights;
     }
@@ -160,5 +224,17 @@ public sealed class MinScopesTests
         return new SessionWithEvents(
             new SessionRecord { Id = id, AgentId = "bot", Scope = scope, Task = task, Status = SessionStatus.Completed, StartedAt = time, EndedAt = time.AddSeconds(1), Outcome = failed ? SessionOutcome.Failed() : SessionOutcome.Succeeded() },
             [new ToolResultEvent { SessionId = id, Sequence = 1, Timestamp = time, CallId = "c", ToolName = "update_flight", IsError = failed, Result = failed ? "Error: fare rules" : "ok" }]);
+    }
+
+    // Writes the template lessons, noting the MinScopes each dream's reflector is told.
+    private sealed class ScopesSeen : IDreamReflector
+    {
+        public List<int> MinScopes { get; } = [];
+
+        public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken)
+        {
+            MinScopes.Add(request.MinScopes);
+            return Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));
+        }
     }
 }
