@@ -45,6 +45,33 @@ public sealed class SqliteChangedPagesTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task After_retention_deleted_most_sessions_the_plan_counts_the_sessions_left_not_every_one_written()
+    {
+        // 2,000 sessions imported in start order, then the 1,900 oldest purged: 100 are left, every one changed after 0.
+        var path = _folder.File("purged.db");
+        using var store = new SqliteTraceStore(path);
+        foreach (var chunk in Enumerable.Range(0, 2_000).Chunk(500))
+        {
+            await store.ImportAsync([.. chunk.Select(i => new SessionWithEvents(Session($"s-{i:D4}", i, agent: "a"), []))]);
+        }
+
+        Assert.Equal(1_900, await store.PurgeAsync(BaseTime.AddMinutes(1_900)));
+
+        // 100 changed of 100 is many (the root of 11 × 100 is 34): the start-order index is walked, nothing sorted. The
+        // largest rowid (2,000) had the root at 149, so the 100 were read and sorted at each page.
+        var plan = PlanOf(path, new SessionQuery { ChangedAfter = 0, PageSize = 10, Order = SessionOrder.NewestFirst }, null);
+        Assert.DoesNotContain("ix_sessions_change", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+
+        // A few changed since are still sought in the change index.
+        var horizon = (await store.GetSessionChangeHorizonAsync())!.Value;
+        Assert.Contains("USING INDEX ix_sessions_change (change_no>?)", PlanOf(path, new SessionQuery { ChangedAfter = horizon - 5, PageSize = 10 }, null), StringComparison.Ordinal);
+        var all = await ReadAllAsync(store, new SessionQuery { PageSize = 10 });
+        Assert.Equal(100, all.Count);
+        Assert.Equal(all, await ReadAllAsync(store, new SessionQuery { PageSize = 10, ChangedAfter = 0 }));
+    }
+
     private static async Task<List<string>> ReadAllAsync(SqliteTraceStore store, SessionQuery query)
     {
         var ids = new List<string>();
