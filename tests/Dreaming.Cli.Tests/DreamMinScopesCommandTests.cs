@@ -31,6 +31,12 @@ public class DreamMinScopesCommandTests
         Assert.Contains(SharedTool, kept);
         Assert.Equal(1, JsonDocument.Parse(defaultJson).RootElement.GetProperty("min_scopes").GetInt32());
         Assert.Equal(2, JsonDocument.Parse(filteredJson).RootElement.GetProperty("min_scopes").GetInt32());
+
+        // The run records what it applied: the request's MinScopes, none when the option was left at 1.
+        using var defaultRuns = new SqliteDreamRunStore(cli.Database);
+        using var filteredRuns = new SqliteDreamRunStore(again.Database);
+        Assert.Null(Assert.Single(await defaultRuns.ListAsync(MemoryScope.Agent("bot"), 10)).Request.MinScopes);
+        Assert.Equal(2, Assert.Single(await filteredRuns.ListAsync(MemoryScope.Agent("bot"), 10)).Request.MinScopes);
     }
 
     [Fact]

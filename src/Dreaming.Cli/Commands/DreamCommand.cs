@@ -87,12 +87,9 @@ internal static class DreamCommand
             var settings = common.ModelSettings(parse);
             using var reflector = ModelClientFactory.TryCreate(settings);
             var webhooks = !parse.GetValue(noWebhooks);
+            // The request's MinScopes, so the run records it (the tool configures no MiningOptions: theirs is 1).
             var scopesNeeded = parse.GetValue(minScopes);
-            await using var services = CliServices.Build(
-                database,
-                reflector: reflector,
-                unroutedWebhooks: webhooks,
-                customize: scopesNeeded == 1 ? null : s => s.Configure<MiningOptions>(o => o.MinScopes = scopesNeeded));
+            await using var services = CliServices.Build(database, reflector: reflector, unroutedWebhooks: webhooks);
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
@@ -101,6 +98,7 @@ internal static class DreamCommand
                     MinSessions = parse.GetValue(minSessions),
                     Lookback = parse.GetValue(lookback),
                     MaxLookbackSessions = parse.GetValue(maxLookbackSessions),
+                    MinScopes = scopesNeeded == 1 ? null : scopesNeeded,
                     Instructions = parse.GetValue(instructions),
                     ReviewMode = parse.GetValue(review) == "approval" ? DreamReviewMode.RequireApproval : DreamReviewMode.Auto,
                 },
