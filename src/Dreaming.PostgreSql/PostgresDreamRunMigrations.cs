@@ -66,8 +66,8 @@ internal static class PostgresDreamRunMigrations
             EXECUTE FUNCTION dream_runs_refuse_change('a finished dream run never changes');
         """,
 
-        // Version 2: the fewest team scopes a dream's findings need (DreamRunRequest.MinScopes; the SQLite store's schema
-        // version 7), part of the immutable request. A run stored before has none (null: MiningOptions.MinScopes applied).
+        // Version 2: the fewest team scopes a dream's findings need (DreamRunRequest.MinScopes; the SQLite store's
+        // ensured min_scopes column), part of the immutable request. A run stored before has none (null: MiningOptions.MinScopes applied).
         // Adding a nullable column without a default rewrites no row.
         """
         ALTER TABLE dream_runs ADD COLUMN min_scopes integer;

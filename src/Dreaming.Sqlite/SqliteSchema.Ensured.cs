@@ -150,6 +150,26 @@ internal static partial class SqliteSchema
         }
     }
 
+    /// <summary>The column that holds a dream run's <see cref="DreamRunRequest.MinScopes"/>, added to the dream runs of a file
+    /// that lacks it (an ensured column, as the <see cref="ChangeColumn"/>: no new <c>user_version</c>).</summary>
+    /// <remarks>Not a migration, so that the build before it (schema version 6) still opens such a file, its trace store
+    /// included, and a rollback works: its statements name their columns, so it reads runs without this one and creates
+    /// runs with none (null), which is what its dreams apply (the registered <c>MiningOptions.MinScopes</c>); a run is only
+    /// ever dreamt by the process that created it, from the request it was given. The request's immutability trigger is
+    /// created again over the column in the same transaction (<see cref="AddMinScopesColumn"/>); it runs on an update of a
+    /// request column, which no build makes. A later migration that creates that trigger again must name this column, and
+    /// must not add it (SQLite has no <c>ADD COLUMN IF NOT EXISTS</c>).</remarks>
+    internal const string MinScopesColumn = "min_scopes";
+
+    /// <summary>Adds the <see cref="MinScopesColumn"/> and creates the request's immutability trigger again over it, run only
+    /// when <see cref="Read"/> found the column missing, after the migrations (version 3 creates the table).</summary>
+    internal static readonly string AddMinScopesColumn =
+        $"ALTER TABLE dream_runs ADD COLUMN {MinScopesColumn} INTEGER;"
+        + "DROP TRIGGER IF EXISTS dream_runs_request_immutable;"
+        + "CREATE TRIGGER dream_runs_request_immutable BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, "
+        + $"min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, {MinScopesColumn} ON dream_runs "
+        + "BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;";
+
     /// <summary>Reads the change horizon: the last number given, every change at or below it committed.</summary>
     internal const string ReadChangeHorizon = "SELECT last FROM session_change_counter WHERE id = 1;";
 
@@ -168,7 +188,7 @@ internal static partial class SqliteSchema
 
     // One statement, so the version, the tables and the indexes are read from one snapshot of the file. The names are
     // parameters: $t0, $t1 the tables, $i0... the ensured indexes, $e0... the ensured tables, $d0... the dropped indexes,
-    // $g0... the change triggers (counted when of this build's version or a later one).
+    // $g0... the change triggers (counted when of this build's version or a later one); last, the dream runs' min_scopes column.
     private static readonly string ReadStatement =
         "SELECT (SELECT user_version FROM pragma_user_version), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ($t0, $t1)), "
@@ -184,5 +204,6 @@ internal static partial class SqliteSchema
         + $"(SELECT count(*) FROM pragma_table_info('sessions') WHERE name = '{ChangeColumn}'), "
         + "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ("
         + string.Join(", ", ChangeTriggerNames.Select((_, i) => "$g" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-        + $") AND {ChangeTriggerVersionOfSql} >= {ChangeTriggerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)});";
+        + $") AND {ChangeTriggerVersionOfSql} >= {ChangeTriggerVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)}), "
+        + $"(SELECT count(*) FROM pragma_table_info('dream_runs') WHERE name = '{MinScopesColumn}');";
 }

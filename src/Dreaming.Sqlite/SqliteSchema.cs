@@ -230,17 +230,6 @@ internal static partial class SqliteSchema
         BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions ON dream_runs
         BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
         """,
-
-        // Version 7: the fewest team scopes a dream's findings need (DreamRunRequest.MinScopes), part of its immutable
-        // request. A run stored before has none (null: MiningOptions.MinScopes applied, as it did).
-        """
-        ALTER TABLE dream_runs ADD COLUMN min_scopes INTEGER;
-
-        DROP TRIGGER dream_runs_request_immutable;
-        CREATE TRIGGER dream_runs_request_immutable
-        BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, min_scopes ON dream_runs
-        BEGIN SELECT RAISE(ABORT, 'the request of a dream run never changes'); END;
-        """,
     ];
 
     /// <summary>Gets the schema version this library writes and understands.</summary>
@@ -287,7 +276,8 @@ internal static partial class SqliteSchema
             reader.GetInt64(1) > 0,
             reader.GetInt64(2) == EnsuredIndexNames.Length && reader.GetInt64(3) == EnsuredTableNames.Length && reader.GetInt64(4) == 0
                 && reader.GetInt64(5) == 1 && reader.GetInt64(6) == ChangeTriggerNames.Length,
-            reader.GetInt64(5) == 1);
+            reader.GetInt64(5) == 1,
+            reader.GetInt64(7) == 1);
     }
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
@@ -328,7 +318,7 @@ internal static partial class SqliteSchema
     {
         // An immediate transaction holds the write lock, so another process cannot migrate between the check and the scripts.
         using var transaction = connection.BeginTransaction(deferred: false);
-        var (version, hasStoreTables, _, hasChangeColumn) = Read(connection, transaction);
+        var (version, hasStoreTables, _, hasChangeColumn, hasMinScopesColumn) = Read(connection, transaction);
         if (FindProblem(version, hasStoreTables, location) is { } problem)
         {
             throw new TraceStoreException(problem);
@@ -357,6 +347,13 @@ internal static partial class SqliteSchema
             command.ExecuteNonQuery();
         }
 
+        // The dream runs' min_scopes column and the request trigger over it, after the migrations (which create the table).
+        if (!hasMinScopesColumn)
+        {
+            command.CommandText = AddMinScopesColumn;
+            command.ExecuteNonQuery();
+        }
+
         DropStaleChangeTriggers(command);
         command.CommandText = EnsuredIndexes + ChangeTriggers;
         command.ExecuteNonQuery();
@@ -371,9 +368,10 @@ internal static partial class SqliteSchema
 /// <see cref="SqliteSchema.EnsuredTableNames"/> exists, none of the indexes they replace, the change column and every one of
 /// <see cref="SqliteSchema.ChangeTriggerNames"/>, of <see cref="SqliteSchema.ChangeTriggerVersion"/> or later.</param>
 /// <param name="HasChangeColumn">Whether the sessions have the <see cref="SqliteSchema.ChangeColumn"/>.</param>
-internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes, bool HasChangeColumn)
+/// <param name="HasMinScopesColumn">Whether the dream runs have the <see cref="SqliteSchema.MinScopesColumn"/>.</param>
+internal readonly record struct SqliteSchemaState(long Version, bool HasStoreTables, bool HasEnsuredIndexes, bool HasChangeColumn, bool HasMinScopesColumn)
 {
     /// <summary>Gets a value indicating whether the file is a store of the current version with every ensured index and table,
     /// so that <see cref="SqliteSchema.Migrate"/> would write nothing and need not take the write lock.</summary>
-    public bool IsCurrent => Version == SqliteSchema.LatestVersion && HasStoreTables && HasEnsuredIndexes;
+    public bool IsCurrent => Version == SqliteSchema.LatestVersion && HasStoreTables && HasEnsuredIndexes && HasMinScopesColumn;
 }

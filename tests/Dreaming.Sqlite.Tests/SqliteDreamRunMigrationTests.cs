@@ -74,21 +74,43 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_version_6_run_is_migrated_without_min_scopes_and_they_stay_immutable()
+    public async Task A_version_6_file_gains_min_scopes_keeping_its_version_so_the_build_before_them_opens_and_writes_it()
     {
+        // A file as the build before MinScopes (schema version 6) left it, with its pending run.
         var path = WriteStoreWithAPendingRun(6);
 
-        using var runs = new SqliteDreamRunStore(path);
-        var old = (await runs.GetAsync("dr-old"))!;
+        using (var runs = new SqliteDreamRunStore(path))
+        {
+            Assert.Null((await runs.GetAsync("dr-old"))!.Request.MinScopes);
+            var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
+            Assert.Equal(3, (await runs.GetAsync(withScopes.Id))!.Request.MinScopes);
+        }
 
-        Assert.Null(old.Request.MinScopes);
-        Assert.Equal(SqliteSchema.LatestVersion, SqliteFiles.Long(path, "PRAGMA user_version"));
-        var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
-        Assert.Equal(3, (await runs.GetAsync(withScopes.Id))!.Request.MinScopes);
-        var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, $"UPDATE dream_runs SET min_scopes = 1 WHERE id = '{withScopes.Id}'"));
-        Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
-        refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, "UPDATE dream_runs SET min_scopes = 2 WHERE id = 'dr-old'"));
-        Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+        // Still version 6, which that build opens (it refuses a newer one, and then its trace store too): a rollback works.
+        Assert.Equal(6, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(6, SqliteSchema.LatestVersion);
+
+        // That build's statements, which name no min_scopes: it creates a run (stored with none, what its dream applies:
+        // the options), starts and completes it, which the request's immutability trigger lets through.
+        SqliteFiles.Execute(
+            path,
+            "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
+            + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions) "
+            + "VALUES ('dr-older', 'global', 'pending', 1741942800123, NULL, 100, 10, 'auto', NULL, '[]', NULL, NULL, '[]', '{}', NULL, NULL, NULL, 0, NULL, 100);");
+        SqliteFiles.Execute(path, "UPDATE dream_runs SET status = 'running', started_ms = 1741942800124, lease_holder = 'older', lease_expires_ms = 1741943400124 WHERE id = 'dr-older'");
+        SqliteFiles.Execute(path, "UPDATE dream_runs SET status = 'completed', ended_ms = 1741942800125, lease_expires_ms = NULL WHERE id = 'dr-older'");
+
+        using var reopened = new SqliteDreamRunStore(path);
+        var older = (await reopened.GetAsync("dr-older"))!;
+        Assert.Equal(DreamRunStatus.Completed, older.Status);
+        Assert.Null(older.Request.MinScopes);
+        foreach (var id in new[] { "dr-old", "dr-older" })
+        {
+            var refused = Assert.ThrowsAny<SqliteException>(() => SqliteFiles.Execute(path, $"UPDATE dream_runs SET min_scopes = 2 WHERE id = '{id}'"));
+            Assert.Contains("the request of a dream run never changes", refused.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
     }
 
     [Fact]
