@@ -113,6 +113,28 @@ public sealed class SqliteDreamRunMigrationTests : IDisposable
         Assert.Equal("ok", SqliteFiles.Scalar(path, "PRAGMA integrity_check"));
     }
 
+    // Several stores (as several processes) open a version-6 file at once: one adds the column, the others find it (none
+    // fails on a duplicate column), and each keeps its run's MinScopes.
+    [Fact]
+    public async Task Stores_opening_a_version_6_file_at_once_add_min_scopes_once_and_each_keeps_its_own()
+    {
+        var path = WriteStoreWithAPendingRun(6);
+        var stores = Enumerable.Range(1, 4).Select(_ => new SqliteDreamRunStore(path)).ToList();
+        try
+        {
+            var created = await Task.WhenAll(stores.Select((store, i) => Task.Run(() => store.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = i + 1 }))));
+            Assert.Equal(new[] { 1, 2, 3, 4 }, await Task.WhenAll(created.Select(async run => (await stores[0].GetAsync(run.Id))!.Request.MinScopes!.Value)));
+        }
+        finally
+        {
+            stores.ForEach(static s => s.Dispose());
+        }
+
+        Assert.Equal(6, SqliteFiles.Long(path, "PRAGMA user_version"));
+        Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM pragma_table_info('dream_runs') WHERE name = 'min_scopes'"));
+        Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'dream_runs_request_immutable' AND instr(sql, 'min_scopes') > 0"));
+    }
+
     [Fact]
     public async Task A_new_store_has_the_dream_run_table_indexes_and_triggers()
     {
