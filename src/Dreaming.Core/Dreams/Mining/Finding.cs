@@ -68,9 +68,11 @@ public sealed record Finding
     /// <summary>Gets one raw example, truncated: the error line (or the agent's reason or question) before normalisation, or the grader's reason for a criterion; <see langword="null"/> when none.</summary>
     public string? Example { get; init; }
 
-    /// <summary>Gets whether the criterion of a <see cref="FindingKinds.RubricCriterion"/> finding is required: a verdict
-    /// mined recorded it so (<see cref="CriterionVerdictRecord.Required"/>), and not meeting it fails the outcome whatever
-    /// the score. <see langword="false"/> for other findings, and for verdicts recorded before rubrics recorded it.</summary>
+    /// <summary>Gets whether the criterion of a <see cref="FindingKinds.RubricCriterion"/> finding is required: the latest
+    /// verdict of it mined (by <see cref="SessionEvent.Timestamp"/>, met or not) recorded it so
+    /// (<see cref="CriterionVerdictRecord.Required"/>), so a rubric that stopped requiring it is described as it is now; not
+    /// meeting it fails the outcome whatever the score. <see langword="false"/> for other findings, and when no verdict
+    /// recorded it (verdicts recorded before rubrics did say nothing either way).</summary>
     public bool RequiredCriterion { get; init; }
 
     /// <summary>Gets sessions that show the pattern, capped by <see cref="MiningOptions.MaxEvidence"/>: failed sessions first, or successful ones first for an efficiency cost.</summary>

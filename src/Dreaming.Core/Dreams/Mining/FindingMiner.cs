@@ -82,7 +82,7 @@ public sealed class FindingMiner
             }
         }
 
-        var findings = FindingRanker.Rank(table.Patterns, mined, failed, options);
+        var findings = FindingRanker.Rank(table, mined, failed, options);
         return new MiningReport
         {
             SessionsRead = read,

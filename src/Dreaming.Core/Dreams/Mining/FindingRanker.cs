@@ -3,8 +3,9 @@ namespace Dreaming;
 /// <summary>Turns counted patterns into findings: computes their statistics, decides whether each is tied to failure or only a cost, and ranks them.</summary>
 internal static class FindingRanker
 {
-    public static List<Finding> Rank(IEnumerable<PatternAccumulator> patterns, long mined, long failed, MiningOptions options)
+    public static List<Finding> Rank(PatternTable table, long mined, long failed, MiningOptions options)
     {
+        var patterns = table.Patterns;
         var baseRate = mined > 0 ? (double)failed / mined : 0;
         var candidates = patterns
             .Where(pattern => pattern.Sessions >= options.MinSupport)
@@ -36,7 +37,7 @@ internal static class FindingRanker
             var isCost = !isTied && pattern.Key.Pattern != FindingKinds.ToolSequence && pattern.FailedSessions < pattern.Sessions;
             if (isTied || isCost)
             {
-                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied));
+                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied, table));
             }
         }
 
@@ -75,7 +76,7 @@ internal static class FindingRanker
         return threshold;
     }
 
-    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied)
+    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied, PatternTable table)
     {
         var lowerBound = MiningStatistics.WilsonLowerBound(pattern.FailedSessions, pattern.Sessions);
         return new Finding
@@ -95,7 +96,7 @@ internal static class FindingRanker
             WastedCalls = pattern.WastedCalls,
             WastedTokens = pattern.WastedTokens,
             Example = pattern.Example,
-            RequiredCriterion = pattern.RequiredCriterion,
+            RequiredCriterion = pattern.Key.Pattern == FindingKinds.RubricCriterion && table.IsRequired(pattern.Key.Signature),
             Evidence = pattern.Evidence(successesFirst: !tied),
         };
     }

@@ -38,9 +38,6 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence, int mi
 
     public string? Example { get; private set; }
 
-    /// <summary>Gets or sets whether a verdict of the pattern's rubric criterion recorded it as required.</summary>
-    public bool RequiredCriterion { get; set; }
-
     public void Record(SessionContext session, long occurrences, long wastedCalls, long wastedTokens, string? example, params ReadOnlySpan<long> sequences)
     {
         if (_lastSession != session.Ordinal)

@@ -5,6 +5,9 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
 {
     private readonly Dictionary<PatternKey, PatternAccumulator> _patterns = [];
 
+    // Whether each rubric criterion (rubric/criterion) is required, as its latest verdict that says recorded it.
+    private readonly Dictionary<string, (DateTimeOffset At, bool Required)> _required = new(StringComparer.Ordinal);
+
     public int Count => _patterns.Count;
 
     public long OccurrencesNotCounted { get; private set; }
@@ -30,4 +33,25 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
         _patterns.Add(key, accumulator);
         return accumulator;
     }
+
+    /// <summary>Notes a verdict's record of whether its criterion is required: the latest by time decides (of two at the
+    /// same time, required). At most as many criteria as patterns are noted.</summary>
+    public void NoteRequired(string signature, bool required, DateTimeOffset at)
+    {
+        if (_required.TryGetValue(signature, out var known))
+        {
+            if (at > known.At || (at == known.At && required))
+            {
+                _required[signature] = (at, required);
+            }
+        }
+        else if (_required.Count < maxPatterns)
+        {
+            _required.Add(signature, (at, required));
+        }
+    }
+
+    /// <summary>Whether the latest verdict of a rubric criterion recorded it as required (<see langword="false"/> when no
+    /// verdict said).</summary>
+    public bool IsRequired(string signature) => _required.TryGetValue(signature, out var known) && known.Required;
 }

@@ -201,15 +201,27 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
     // A report-only criterion (weight 0, not required, as recorded) never failed an iteration nor sent the work back: its
     // verdict is not mined, so no lesson makes a rule of what the rubric only reports. A verdict recorded before weights
     // were is mined as it always was.
+    // Whether a criterion is required is what its latest verdict recorded (met or not), so a rubric that stopped (or
+    // started) requiring it is taught as it is now, whatever the order the sessions are read in.
     private void OnEvaluation(OutcomeEvaluationEndedEvent evaluation, SessionContext context)
     {
         foreach (var criterion in evaluation.Criteria)
         {
-            if (criterion.Verdict is "not_met" or "partially_met" && !criterion.IsReportOnly
-                && table.Get(FindingKinds.RubricCriterion, null, evaluation.RubricId + "/" + criterion.Id) is { } pattern)
+            var failed = criterion.Verdict is "not_met" or "partially_met" && !criterion.IsReportOnly;
+            if (!failed && criterion.Required is null)
+            {
+                continue;
+            }
+
+            var signature = evaluation.RubricId + "/" + criterion.Id;
+            if (criterion.Required is { } required)
+            {
+                table.NoteRequired(signature, required, evaluation.Timestamp);
+            }
+
+            if (failed && table.Get(FindingKinds.RubricCriterion, null, signature) is { } pattern)
             {
                 pattern.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
-                pattern.RequiredCriterion |= criterion.Required == true;
             }
         }
     }

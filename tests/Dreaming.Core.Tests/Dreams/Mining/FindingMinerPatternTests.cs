@@ -137,6 +137,43 @@ public sealed class FindingMinerPatternTests
         Assert.Equal([true, false], criteria.OrderBy(f => f.Signature, StringComparer.Ordinal).Select(f => f.RequiredCriterion));
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task Whether_a_criterion_is_required_is_what_its_latest_verdict_recorded_whatever_the_order_sessions_come_in(bool requiredBefore, bool requiredNow)
+    {
+        // The rubric changed in February: "order" stopped (or started) being required. A lesson that says "it is required"
+        // of a criterion the rubric no longer requires teaches a gate that is not there (and the reverse hides one); the
+        // verdicts before the change still count in the finding, but the latest verdict, met or not, says what the rubric
+        // is now. The newer sessions come first, as a lookback streams them, so the order read does not decide.
+        var (before, now) = (new DateTimeOffset(2026, 1, 10, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 2, 10, 9, 0, 0, TimeSpan.Zero));
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 3; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"new-failed{i}", "max_iterations_reached").At(now.AddMinutes(i)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", i == 0 ? "not_met" : "met", 0, "no order") { Weight = 1, Required = requiredNow, Kind = "contains" }));
+            sessions.Add(MiningSessions.Labelled($"new-passed{i}", "satisfied").At(now.AddMinutes(i)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 1, Required = requiredNow, Kind = "contains" }));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"old-failed{i}", "max_iterations_reached").At(before.AddMinutes(i)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order") { Weight = 1, Required = requiredBefore, Kind = "contains" }));
+            sessions.Add(MiningSessions.Labelled($"old-passed{i}", "satisfied").At(before.AddMinutes(i)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 1, Required = requiredBefore, Kind = "contains" }));
+        }
+
+        // A verdict recorded before rubrics recorded it (Required null) says nothing either way, however late.
+        sessions.Add(MiningSessions.Labelled("unrecorded", "max_iterations_reached").At(now.AddDays(1)).Evaluation(
+            "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order")));
+
+        var finding = Assert.Single((await MiningSessions.MineAsync(sessions)).Findings, f => f.Pattern == FindingKinds.RubricCriterion);
+
+        Assert.Equal(("refund/order", 6, 6), (finding.Signature, finding.Sessions, finding.FailedSessions));
+        Assert.Equal(requiredNow, finding.RequiredCriterion);
+    }
+
     [Fact]
     public async Task Wasted_tokens_stop_at_long_MaxValue_when_responses_report_it()
     {

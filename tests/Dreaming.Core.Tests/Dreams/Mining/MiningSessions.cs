@@ -10,6 +10,7 @@ internal sealed class MiningSessions
     private SessionOutcome? _outcome;
     private SessionStatus _status = SessionStatus.Completed;
     private int _calls;
+    private DateTimeOffset _at = DateTimeOffset.UnixEpoch;
 
     private MiningSessions(string id, SessionOutcome? outcome)
     {
@@ -27,6 +28,13 @@ internal sealed class MiningSessions
 
     /// <summary>A session an outcome loop ended blocked: outcome label <c>failed</c>, status <see cref="SessionStatus.Blocked"/>.</summary>
     public static MiningSessions Blocked(string id) => new MiningSessions(id, new SessionOutcome { Label = "failed" }).WithStatus(SessionStatus.Blocked);
+
+    /// <summary>Stamps the events added from now on with <paramref name="at"/> (the Unix epoch until then).</summary>
+    public MiningSessions At(DateTimeOffset at)
+    {
+        _at = at;
+        return this;
+    }
 
     public MiningSessions WithStatus(SessionStatus status)
     {
@@ -128,5 +136,5 @@ internal sealed class MiningSessions
         new FindingMiner().MineAsync(Stream(sessions.Select(s => s.Build())), options);
 
     private void Add(SessionEvent sessionEvent) =>
-        _events.Add(sessionEvent with { SessionId = _id, Sequence = _events.Count + 1, Timestamp = DateTimeOffset.UnixEpoch });
+        _events.Add(sessionEvent with { SessionId = _id, Sequence = _events.Count + 1, Timestamp = _at });
 }
