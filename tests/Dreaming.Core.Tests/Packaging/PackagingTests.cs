@@ -88,6 +88,45 @@ public partial class PackagingTests
     }
 
     [Fact]
+    public void The_packed_readme_shows_images_titled_and_reference_links_as_text_naming_their_files()
+    {
+        // Links the first rewrite left dead on nuget.org: an image (which it cannot show either), a titled link and the
+        // reference-style forms, whose definition named the file. Web addresses and code blocks are left as they are.
+        const string Readme = """
+            # Dreaming
+
+            ![The dream loop](docs/images/loop.png "How a dream runs") and ![](docs/images/empty-alt.svg).
+            See [the tool](docs/cli.md "The dreaming tool"), [scopes](<docs/memory.md#scopes>) and [outcomes][out].
+            The [Stores][] page, the [tracing] page and ![a chart][chart]; [the site][site] and [Tracing Docs][TRACING] too.
+            [![build](https://img.shields.io/badge/build-passing-green)](https://example.com/ci) and [web](https://example.com/a.md 'A page').
+
+            ```csharp
+            var tools = new ChatOptions { Tools = [lookUp] };   // [stores] and [x](docs/not-a-link.md) stay in code
+            ```
+
+            [out]: docs/outcomes.md "Outcomes"
+              [Stores]: <docs/stores.md>
+            [tracing]: docs/tracing.md#usage-and-cost
+            [chart]: docs/images/chart.png
+            [site]: https://example.com/docs
+            """;
+
+        var packed = PackedReadme(Readme.ReplaceLineEndings("\n")).ReplaceLineEndings("\n");
+
+        Assert.Contains("The dream loop (image `docs/images/loop.png`) and (image `docs/images/empty-alt.svg`).", packed, StringComparison.Ordinal);
+        Assert.Contains("See the tool (`docs/cli.md`), scopes (`docs/memory.md#scopes`) and outcomes (`docs/outcomes.md`).", packed, StringComparison.Ordinal);
+        Assert.Contains("The Stores (`docs/stores.md`) page, the tracing (`docs/tracing.md#usage-and-cost`) page and a chart (image `docs/images/chart.png`); [the site][site] and Tracing Docs (`docs/tracing.md#usage-and-cost`) too.", packed, StringComparison.Ordinal);
+        Assert.Contains("[![build](https://img.shields.io/badge/build-passing-green)](https://example.com/ci) and [web](https://example.com/a.md 'A page').", packed, StringComparison.Ordinal);
+        Assert.Contains("Tools = [lookUp] };   // [stores] and [x](docs/not-a-link.md) stay in code", packed, StringComparison.Ordinal);
+        // The definitions of files are left out (nothing refers to them now); a web address's stays for the link that uses it.
+        Assert.DoesNotContain("[out]:", packed, StringComparison.Ordinal);
+        Assert.DoesNotContain("[Stores]:", packed, StringComparison.Ordinal);
+        Assert.DoesNotContain("[chart]:", packed, StringComparison.Ordinal);
+        Assert.Contains("[site]: https://example.com/docs", packed, StringComparison.Ordinal);
+        Assert.DoesNotContain("](docs/", packed.Replace("[x](docs/not-a-link.md)", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_cli_is_the_dreaming_dotnet_tool()
     {
         var cli = Project("Dreaming.Cli");
@@ -182,20 +221,17 @@ public partial class PackagingTests
 
     public static TheoryData<string> PackageNames() => new(Packages);
 
-    /// <summary>The README as <c>dotnet pack</c> writes it into each package: README.md with Directory.Build.props'
-    /// <c>DreamingReadmeLinkPattern</c> replaced by its <c>DreamingReadmeLinkReplacement</c> (the same
-    /// <c>Regex.Replace</c> its target runs), or README.md as it is when the props rewrite nothing.</summary>
+    /// <summary>The README as <c>dotnet pack</c> writes it into each package: README.md rewritten by build/PackageReadme.cs,
+    /// which Directory.Build.props' <c>DreamingWritePackageReadme</c> task compiles and this project compiles too.</summary>
     private static string PackedReadme(string readme)
     {
         var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
-        var target = props.Descendants("Target").SingleOrDefault(t => (string?)t.Attribute("Name") == "DreamingPackageReadme");
-        if (Property(props, "DreamingReadmeLinkPattern") is not { } pattern || target is null)
-        {
-            return readme;
-        }
-
-        Assert.Contains("DreamingReadmeLinkPattern", target.ToString(), StringComparison.Ordinal);
-        return Regex.Replace(readme, pattern, Property(props, "DreamingReadmeLinkReplacement") ?? string.Empty);
+        var task = props.Descendants("UsingTask").SingleOrDefault(t => (string?)t.Attribute("TaskName") == "DreamingWritePackageReadme");
+        Assert.True(task is not null, "Directory.Build.props has no DreamingWritePackageReadme task");
+        Assert.EndsWith("build/PackageReadme.cs", (string?)task.Descendants("Code").Single().Attribute("Source"), StringComparison.Ordinal);
+        var target = props.Descendants("Target").Single(t => (string?)t.Attribute("Name") == "DreamingPackageReadme");
+        Assert.Contains("<DreamingWritePackageReadme ", target.ToString(), StringComparison.Ordinal);
+        return Dreaming.Build.PackageReadme.Rewrite(readme);
     }
 
     // A Markdown link to a file beside the README (not a web address, not an anchor of the page itself).
