@@ -76,8 +76,8 @@ internal static class CliServices
     /// use, as an app's does: a read would then change the schema, and fail for a role that may only read. Such a command
     /// finds nothing in it (no memory versions, no dream runs, no deliveries), and writes nothing to it either: each of its
     /// changes is of something it found first (a version, a session, a delivery), but for the disabling of a webhook
-    /// endpoint (the view's), which the outbox stand-in sends to the database. The memory, dream run and outbox stand-ins
-    /// look for their tables again while they are missing (<see cref="SchemaComponents.RecheckInterval"/>), and go to the
+    /// endpoint (the view's), which the outbox stand-in sends to the database. The stand-ins (trace, memory, dream run and
+    /// outbox) look for their tables again while they are missing (<see cref="SchemaComponents.RecheckInterval"/>), and go to the
     /// database's store once the app made them, so a view started before the app's first dream shows what it wrote.</summary>
     /// <param name="services">The registrations of <see cref="Build"/>.</param>
     /// <param name="components">The components the schema holds, from <see cref="RequireDatabaseAsync"/>; <see langword="null"/>
@@ -89,11 +89,11 @@ internal static class CliServices
             return;
         }
 
-        // An app makes the trace tables first (its first session), so a schema without them is rare: read as empty.
+        // An app makes the trace tables first (its first session), so a schema without them is rare (its first dream or
+        // webhook came before it, or the view disabled an endpoint): read as empty until the app's first session makes them.
         if (!components.Contains(TracesComponent))
         {
-            services.RemoveAll<ITraceStore>();
-            services.AddSingleton<ITraceStore>(static _ => new InMemoryTraceStore());
+            Wrap<ITraceStore>(services, store => new NotYetMadeTraceStore(store, components));
         }
 
         if (!components.Contains(MemoryComponent))

@@ -26,6 +26,7 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     {
         SqliteTraceStore sqlite => sqlite.GetSessionWithEventsAsync(sessionId, cancellationToken),
         PostgresTraceStore postgres => postgres.GetSessionWithEventsAsync(sessionId, cancellationToken),
+        NotYetMadeTraceStore notYet => ReadThroughAsync(notYet, sessionId, cancellationToken),
         _ => ReadApartAsync(store, sessionId, cancellationToken),
     };
 
@@ -54,6 +55,10 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => services.DisposeAsync();
+
+    // A schema's trace store not made yet (NotYetMadeTraceStore): the database's snapshot read once its tables are there.
+    private static async Task<SessionWithEvents?> ReadThroughAsync(NotYetMadeTraceStore store, string sessionId, CancellationToken cancellationToken) =>
+        await GetSessionWithEventsAsync(await store.CurrentAsync(cancellationToken).ConfigureAwait(false), sessionId, cancellationToken).ConfigureAwait(false);
 
     private static async Task<SessionWithEvents?> ReadApartAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken) =>
         await store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is { } session

@@ -10,7 +10,7 @@ internal sealed class SchemaComponents
     /// <summary>How long a component found missing is taken as missing before the schema is read again.</summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
 
-    private readonly CliDatabase _database;
+    private readonly Func<CancellationToken, Task<IReadOnlySet<string>>> _read;
     private readonly TimeProvider _time;
     private volatile IReadOnlySet<string> _present;
     private long _readAt;
@@ -20,8 +20,16 @@ internal sealed class SchemaComponents
     /// <param name="present">The components the schema held when the command started.</param>
     /// <param name="time">The clock of <see cref="RecheckInterval"/>; the system's when <see langword="null"/>.</param>
     public SchemaComponents(CliDatabase database, IReadOnlySet<string> present, TimeProvider? time = null)
+        : this(async cancellationToken => (await CliServices.ReadSchemaAsync(database, cancellationToken).ConfigureAwait(false)).Components, present, time)
     {
-        _database = database;
+    }
+
+    /// <param name="read">Reads the components the schema holds now (<see cref="CliServices.ReadSchemaAsync"/>).</param>
+    /// <param name="present">The components the schema held when the command started.</param>
+    /// <param name="time">The clock of <see cref="RecheckInterval"/>; the system's when <see langword="null"/>.</param>
+    public SchemaComponents(Func<CancellationToken, Task<IReadOnlySet<string>>> read, IReadOnlySet<string> present, TimeProvider? time = null)
+    {
+        _read = read;
         _present = present;
         _time = time ?? TimeProvider.System;
         _readAt = _time.GetTimestamp();
@@ -53,8 +61,7 @@ internal sealed class SchemaComponents
         {
             // Counted from the read's start, so a server that fails is asked again no sooner either.
             Interlocked.Exchange(ref _readAt, _time.GetTimestamp());
-            var (_, _, components) = await CliServices.ReadSchemaAsync(_database, cancellationToken).ConfigureAwait(false);
-            _present = components;
+            _present = await _read(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
