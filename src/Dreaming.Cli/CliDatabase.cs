@@ -184,13 +184,21 @@ internal sealed partial class CliDatabase
     /// <param name="unroutedWebhooks">Whether memory and dream changes write their webhook events as unrouted events, for
     /// the dispatcher of an app on the same database.</param>
     /// <returns>The same builder.</returns>
-    public IDreamingBuilder Use(IDreamingBuilder builder, bool unroutedWebhooks = false) => IsPostgres
-        ? builder.UsePostgresStore(ConnectionString, options =>
+    public IDreamingBuilder Use(IDreamingBuilder builder, bool unroutedWebhooks = false)
+    {
+        if (IsPostgres)
         {
-            options.Schema = Schema!;
-            options.WriteUnroutedWebhooks = unroutedWebhooks;
-        })
-        : builder.UseSqliteStore(ConnectionString, options => options.WriteUnroutedWebhooks = unroutedWebhooks);
+            return builder.UsePostgresStore(ConnectionString, options =>
+            {
+                options.Schema = Schema!;
+                options.WriteUnroutedWebhooks = unroutedWebhooks;
+            });
+        }
+
+        // The commands that create the file (import, orchestrate) name --db for a folder that is not there, not the store's option.
+        CliServices.RequireFolder(Path!);
+        return builder.UseSqliteStore(ConnectionString, options => options.WriteUnroutedWebhooks = unroutedWebhooks);
+    }
 
     private static (NpgsqlConnectionStringBuilder Builder, string? Schema) ReadKeywords(string value)
     {

@@ -214,6 +214,18 @@ internal static class CliServices
         return (schemaExists, tablesExist, components);
     }
 
+    /// <summary>Throws, naming <c>--db</c>, when the folder of <paramref name="databasePath"/>, a SQLite file a command
+    /// creates when missing (demo, import, orchestrate), does not exist: the store makes its file, never its folder, and its
+    /// own message names <c>SqliteTraceStoreOptions.ConnectionString</c>, which a user of the tool never set.</summary>
+    /// <exception cref="IOException">The folder does not exist (or is a file).</exception>
+    public static string RequireFolder(string databasePath)
+    {
+        var folder = Path.GetDirectoryName(FullPath(databasePath));
+        return folder is null || Directory.Exists(folder)
+            ? databasePath
+            : throw new IOException($"The folder '{folder}' of the database '{FullPath(databasePath)}' does not exist: create it first, or pass --db (or set {CommonOptions.DatabaseVariable}) with another path (the tool creates the database file, not its folder).");
+    }
+
     /// <summary>Throws, with the same message from every command, unless <paramref name="databasePath"/> names an existing
     /// file.</summary>
     public static string RequireDatabase(string databasePath)

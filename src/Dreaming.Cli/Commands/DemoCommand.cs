@@ -20,7 +20,7 @@ internal static class DemoCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             // Never DREAMING_DB's database, which is usually an app's: the demo's sessions and memory are simulated.
-            var database = common.DatabaseForSimulatedData(parse, "demo");
+            var database = CliServices.RequireFolder(common.DatabaseForSimulatedData(parse, "demo"));
             var json = parse.GetValue(common.Json);
             var runs = new List<DemoRun>();
             var after = new List<DemoRun>();
@@ -54,6 +54,10 @@ internal static class DemoCommand
                 var store = provider.GetRequiredService<ITraceStore>();
                 var evaluator = provider.GetRequiredService<IRubricEvaluator>();
                 var supportRubric = MarkdownRubricParser.Parse(DemoRubrics.SupportAnswer, "support-answer.md");
+
+                // A file that is not a database (or cannot be written) would fail the first session, after the title, with
+                // an error about that session wrapping the store's: one read first says what is wrong, before anything is printed.
+                await store.QuerySessionsAsync(new SessionQuery { PageSize = 1 }, ct).ConfigureAwait(false);
                 if (!json)
                 {
                     output.WriteLine("dreaming demo: a SIMULATED agent (deterministic fake model, no network) works through "
