@@ -5,6 +5,7 @@
 #nullable enable
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -45,35 +46,55 @@ namespace Dreaming.Build
         // A link destination, <in angle brackets> or without spaces, then an optional title ("t", 't' or (t)).
         private const string Destination = @"\s*(?<dest><[^>\n]*>|[^\s()<>]+)(?:\s+(?:""[^""\n]*""|'[^'\n]*'|\([^)\n]*\)))?\s*";
 
-        private static readonly Regex Fence = new(@"^ {0,3}(`{3,}|~{3,})", RegexOptions.CultureInvariant);
+        // A link's text: brackets inside it balanced ([a [b] c], or an image's [![alt](src)]), over a line break of its
+        // paragraph but not a blank line; code spans and escapes are hidden before (Protect), so a ']' in them is not seen.
+        private const string Text = @"(?:[^\[\]\n]|\n(?![ \t\r]*(?:\n|$))|(?<open>\[)|(?<-open>\]))";
+        private const string LinkText = @"\[(?<text>" + Text + @"+(?(open)(?!)))\]";
+        private const string AltText = @"\[(?<text>" + Text + @"*(?(open)(?!)))\]";
+        private const string Reference = @"\[(?<label>(?:[^\[\]\n]|\n(?![ \t\r]*(?:\n|$)))*)\]";
+
+        // The stand-ins for code spans and backslash escapes while links are rewritten: private-use characters.
+        private const char HiddenStart = '\uE000';
+        private const char HiddenEnd = '\uE001';
+
+        private static readonly Regex Fence = new(@"^[ \t]*(`{3,}|~{3,})", RegexOptions.CultureInvariant);
         private static readonly Regex Definition = new(@"^ {0,3}\[(?<label>[^\]\n]+)\]:[ \t]*(?<dest><[^>\n]*>|[^\s<>]+)(?:[ \t]+(?:""[^""\n]*""|'[^'\n]*'|\([^)\n]*\)))?[ \t]*(?:\r?\n|$)", RegexOptions.Multiline | RegexOptions.CultureInvariant);
-        private static readonly Regex InlineImage = new(@"!\[(?<text>[^\]\n]*)\]\(" + Destination + @"\)", RegexOptions.CultureInvariant);
-        private static readonly Regex ReferenceImage = new(@"!\[(?<text>[^\]\n]*)\](?:\[(?<label>[^\]\n]*)\])?(?![(:])", RegexOptions.CultureInvariant);
-        private static readonly Regex InlineLink = new(@"(?<!!)\[(?<text>[^\]\n]+)\]\(" + Destination + @"\)", RegexOptions.CultureInvariant);
-        private static readonly Regex ReferenceLink = new(@"(?<![!\]])\[(?<text>[^\]\n]+)\](?:\[(?<label>[^\]\n]*)\])?(?![(:])", RegexOptions.CultureInvariant);
+        private static readonly Regex InlineImage = new(@"!" + AltText + @"\(" + Destination + @"\)", RegexOptions.CultureInvariant);
+        private static readonly Regex ReferenceImage = new(@"!" + AltText + @"(?:" + Reference + @")?(?![(:])", RegexOptions.CultureInvariant);
+        private static readonly Regex InlineLink = new(@"(?<!!)" + LinkText + @"\(" + Destination + @"\)", RegexOptions.CultureInvariant);
+        private static readonly Regex ReferenceLink = new(@"(?<![!\]])" + LinkText + @"(?:" + Reference + @")?(?![(:])", RegexOptions.CultureInvariant);
         private static readonly Regex Scheme = new(@"^(?:[A-Za-z][A-Za-z0-9+.\-]*:|//|#)", RegexOptions.CultureInvariant);
         private static readonly Regex Space = new(@"\s+", RegexOptions.CultureInvariant);
+        private static readonly Regex BlankLine = new(@"\n[ \t]*(?:\r?\n|$)", RegexOptions.CultureInvariant);
+        private static readonly Regex Hidden = new("\uE000(?<index>[0-9]+)\uE001", RegexOptions.CultureInvariant);
 
         /// <summary>Returns <paramref name="readme"/> with each link to a file beside it (not a web address, nor another
         /// scheme's, nor an anchor of the page) written as its text and the file named, <c>scopes (`docs/memory.md#scopes`)</c>,
         /// and each such image, which nuget.org cannot show, as its alt text and the file named,
         /// <c>the flow (image `docs/flow.png`)</c>: inline (<c>[t](path)</c>, with a title or not), reference-style
         /// (<c>[t][ref]</c>, <c>[t][]</c>, <c>[t]</c>, whose definition <c>[ref]: path</c> is then left out) and images of both
-        /// forms. Links to web addresses and fenced code blocks are left as they are; no address is made up.</summary>
+        /// forms. A link's text may hold balanced brackets (an image: <c>[![alt](src)](LICENSE)</c>), code spans and a line
+        /// break of its paragraph. Links to web addresses, code spans, backslash-escaped brackets and fenced code blocks (a
+        /// list item's too) are left as they are; no address is made up.</summary>
         /// <param name="readme">The README's text.</param>
         /// <returns>The text to pack.</returns>
         public static string Rewrite(string readme)
         {
+            // Code spans and backslash escapes are hidden while links are found (a code span shows "[t](docs/x.md)" as it is,
+            // "\[t\]" is no link), unless the text holds the stand-ins' characters itself.
+            var hidden = readme.IndexOfAny(new[] { HiddenStart, HiddenEnd }) < 0 ? new List<string>() : null;
             var chunks = Chunks(readme);
             var definitions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (code, text) in chunks)
+            for (var i = 0; i < chunks.Count; i++)
             {
-                if (!code)
+                if (!chunks[i].Code)
                 {
+                    var text = hidden is null ? chunks[i].Text : Protect(chunks[i].Text, hidden);
+                    chunks[i] = (false, text);
                     foreach (Match match in Definition.Matches(text))
                     {
                         // The first definition of a label is the one Markdown uses.
-                        var label = Label(match.Groups["label"].Value);
+                        var label = Label(Restore(match.Groups["label"].Value, hidden));
                         if (!definitions.TryGetValue(label, out _))
                         {
                             definitions[label] = Unbracketed(match.Groups["dest"].Value);
@@ -85,20 +106,87 @@ namespace Dreaming.Build
             var output = new StringBuilder(readme.Length);
             foreach (var (code, text) in chunks)
             {
-                output.Append(code ? text : RewriteProse(text, definitions));
+                output.Append(code ? text : Restore(RewriteProse(text, definitions, hidden), hidden));
             }
 
             return output.ToString();
         }
 
-        private static string RewriteProse(string text, Dictionary<string, string> definitions)
+        private static string RewriteProse(string text, Dictionary<string, string> definitions, List<string>? hidden)
         {
             text = Definition.Replace(text, match => IsRelative(Unbracketed(match.Groups["dest"].Value)) ? string.Empty : match.Value);
             text = InlineImage.Replace(text, match => Relative(match) is { } path ? Image(match.Groups["text"].Value, path) : match.Value);
-            text = ReferenceImage.Replace(text, match => Referenced(match, definitions) is { } path ? Image(match.Groups["text"].Value, path) : match.Value);
+            text = ReferenceImage.Replace(text, match => Referenced(match, definitions, hidden) is { } path ? Image(match.Groups["text"].Value, path) : match.Value);
             text = InlineLink.Replace(text, match => Relative(match) is { } path ? Link(match.Groups["text"].Value, path) : match.Value);
-            return ReferenceLink.Replace(text, match => Referenced(match, definitions) is { } path ? Link(match.Groups["text"].Value, path) : match.Value);
+            return ReferenceLink.Replace(text, match => Referenced(match, definitions, hidden) is { } path ? Link(match.Groups["text"].Value, path) : match.Value);
         }
+
+        // The prose with each code span (`a`, ``a ` b``, closed by a run of as many backticks in its paragraph) and each
+        // backslash escape (\[, \], \( ...) replaced by a stand-in (HiddenStart, its index in hidden, HiddenEnd).
+        private static string Protect(string text, List<string> hidden)
+        {
+            var output = new StringBuilder(text.Length);
+            var i = 0;
+            while (i < text.Length)
+            {
+                if (text[i] == '\\' && i + 1 < text.Length && IsPunctuation(text[i + 1]))
+                {
+                    Hide(output, text.Substring(i, 2), hidden);
+                    i += 2;
+                }
+                else if (text[i] == '`')
+                {
+                    var run = Run(text, i);
+                    var paragraph = BlankLine.Match(text, i) is { Success: true } blank ? blank.Index : text.Length;
+                    var close = i + run;
+                    while ((close = text.IndexOf('`', close)) >= 0 && close < paragraph && Run(text, close) != run)
+                    {
+                        close += Run(text, close);
+                    }
+
+                    if (close >= 0 && close < paragraph)
+                    {
+                        Hide(output, text.Substring(i, close + run - i), hidden);
+                        i = close + run;
+                    }
+                    else
+                    {
+                        output.Append(text, i, run);
+                        i += run;
+                    }
+                }
+                else
+                {
+                    output.Append(text[i]);
+                    i++;
+                }
+            }
+
+            return output.ToString();
+        }
+
+        // The ASCII punctuation a backslash escapes: !"#$%&'()*+,-./ :;<=>?@ [\]^_` {|}~.
+        private static bool IsPunctuation(char c) => c is (>= '!' and <= '/') or (>= ':' and <= '@') or (>= '[' and <= '`') or (>= '{' and <= '~');
+
+        private static int Run(string text, int start)
+        {
+            var end = start;
+            while (end < text.Length && text[end] == '`')
+            {
+                end++;
+            }
+
+            return end - start;
+        }
+
+        private static void Hide(StringBuilder output, string text, List<string> hidden)
+        {
+            output.Append(HiddenStart).Append(hidden.Count.ToString(CultureInfo.InvariantCulture)).Append(HiddenEnd);
+            hidden.Add(text);
+        }
+
+        private static string Restore(string text, List<string>? hidden) =>
+            hidden is null || hidden.Count == 0 ? text : Hidden.Replace(text, match => hidden[int.Parse(match.Groups["index"].Value, CultureInfo.InvariantCulture)]);
 
         private static string Link(string text, string path) => text + " (`" + path + "`)";
 
@@ -111,10 +199,10 @@ namespace Dreaming.Build
         }
 
         // The path of a reference's definition when it is a file beside the README: [t][ref], or [t][] and [t] by the text.
-        private static string? Referenced(Match match, Dictionary<string, string> definitions)
+        private static string? Referenced(Match match, Dictionary<string, string> definitions, List<string>? hidden)
         {
             var label = match.Groups["label"].Success && match.Groups["label"].Value.Trim().Length > 0 ? match.Groups["label"].Value : match.Groups["text"].Value;
-            return definitions.TryGetValue(Label(label), out var path) && IsRelative(path) ? path : null;
+            return definitions.TryGetValue(Label(Restore(label, hidden)), out var path) && IsRelative(path) ? path : null;
         }
 
         private static bool IsRelative(string destination) => destination.Length > 0 && !Scheme.IsMatch(destination);
@@ -125,7 +213,8 @@ namespace Dreaming.Build
         // Reference labels match without regard to case or runs of white space.
         private static string Label(string label) => Space.Replace(label.Trim(), " ");
 
-        // The text cut into prose and fenced code blocks (``` or ~~~, closed by a fence of the same kind at least as long).
+        // The text cut into prose and fenced code blocks (``` or ~~~, indented or not as in a list item, closed by a fence of the
+        // same kind at least as long).
         private static List<(bool Code, string Text)> Chunks(string text)
         {
             var chunks = new List<(bool Code, string Text)>();

@@ -88,6 +88,39 @@ public partial class PackagingTests
     }
 
     [Fact]
+    public void The_packed_readme_reads_link_text_with_brackets_code_or_a_line_break_and_leaves_code_spans_and_escapes_as_they_are()
+    {
+        // A README wrapped at 120 columns breaks a link's text over two lines (the first rewrite's regex took that); a
+        // badge links to a file (LICENSE); a link's text holds code with brackets. Code spans and escaped brackets show
+        // their text as it is, so nothing in them is a link, nor is anything in a code block of a list item.
+        const string Readme = """
+            See [trimming and
+            Native AOT](docs/concepts.md#trimming-and-native-aot), [`Tools = [lookUp]`](docs/tracing.md#tools) and [a [nested] text](docs/x.md).
+            [![License](https://img.shields.io/badge/license-MIT-blue)](LICENSE) and [![build](docs/images/build.svg)](docs/ci.md).
+            Write `[scopes](docs/memory.md#scopes)` in your own docs; \[not a link\](docs/y.md); [a \] in text](docs/z.md).
+            The [memory
+            page][mem] too.
+
+            - An item:
+
+                ```markdown
+                [kept](docs/kept.md)
+                ```
+
+            [mem]: docs/memory.md
+            """;
+
+        var packed = PackedReadme(Readme.ReplaceLineEndings("\n")).ReplaceLineEndings("\n");
+
+        Assert.Contains("See trimming and\nNative AOT (`docs/concepts.md#trimming-and-native-aot`), `Tools = [lookUp]` (`docs/tracing.md#tools`) and a [nested] text (`docs/x.md`).", packed, StringComparison.Ordinal);
+        Assert.Contains("![License](https://img.shields.io/badge/license-MIT-blue) (`LICENSE`) and build (image `docs/images/build.svg`) (`docs/ci.md`).", packed, StringComparison.Ordinal);
+        Assert.Contains("Write `[scopes](docs/memory.md#scopes)` in your own docs; \\[not a link\\](docs/y.md); a \\] in text (`docs/z.md`).", packed, StringComparison.Ordinal);
+        Assert.Contains("The memory\npage (`docs/memory.md`) too.", packed, StringComparison.Ordinal);
+        Assert.Contains("    [kept](docs/kept.md)\n", packed, StringComparison.Ordinal);
+        Assert.Equal(PackedReadme(Readme.ReplaceLineEndings("\r\n")).ReplaceLineEndings("\n"), packed);
+    }
+
+    [Fact]
     public void The_packed_readme_shows_images_titled_and_reference_links_as_text_naming_their_files()
     {
         // Links the first rewrite left dead on nuget.org: an image (which it cannot show either), a titled link and the
