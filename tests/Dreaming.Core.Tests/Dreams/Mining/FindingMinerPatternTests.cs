@@ -138,9 +138,11 @@ public sealed class FindingMinerPatternTests
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    public async Task Whether_a_criterion_is_required_is_what_its_latest_verdict_recorded_whatever_the_order_sessions_come_in(bool requiredBefore, bool requiredNow)
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    public async Task Whether_a_criterion_is_required_is_what_its_latest_verdict_recorded_whatever_the_order_sessions_come_in(bool requiredBefore, bool requiredNow, bool oldestFirst)
     {
         // The rubric changed in February: "order" stopped (or started) being required. A lesson that says "it is required"
         // of a criterion the rubric no longer requires teaches a gate that is not there (and the reverse hides one); the
@@ -168,10 +170,49 @@ public sealed class FindingMinerPatternTests
         sessions.Add(MiningSessions.Labelled("unrecorded", "max_iterations_reached").At(now.AddDays(1)).Evaluation(
             "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order")));
 
+        // Newest first, as a lookback streams them, or oldest first: an implementation that kept the first (or the last)
+        // verdict read would pass one order only.
+        if (oldestFirst)
+        {
+            sessions.Reverse();
+        }
+
         var finding = Assert.Single((await MiningSessions.MineAsync(sessions)).Findings, f => f.Pattern == FindingKinds.RubricCriterion);
 
         Assert.Equal(("refund/order", 6, 6), (finding.Signature, finding.Sessions, finding.FailedSessions));
         Assert.Equal(requiredNow, finding.RequiredCriterion);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Of_two_latest_verdicts_at_the_same_time_in_different_sessions_required_wins_whichever_is_read_first(bool requiredFirst)
+    {
+        // Two sessions graded in the same millisecond (an orchestrated plan's items, an import) disagree: the docs say
+        // required wins, whichever session the miner reads first; older verdicts said not required.
+        var at = new DateTimeOffset(2026, 2, 10, 9, 0, 0, TimeSpan.Zero);
+        var sessions = new List<MiningSessions>();
+        for (var i = 0; i < 6; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"old-failed{i}", "max_iterations_reached").At(at.AddDays(-1)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order") { Weight = 1, Required = false, Kind = "contains" }));
+            sessions.Add(MiningSessions.Labelled($"old-passed{i}", "satisfied").At(at.AddDays(-1)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 1, Required = false, Kind = "contains" }));
+        }
+
+        var tied = new[]
+        {
+            MiningSessions.Labelled("tie-required", "max_iterations_reached").At(at).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order") { Weight = 1, Required = true, Kind = "contains" }),
+            MiningSessions.Labelled("tie-not-required", "satisfied").At(at).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 1, Required = false, Kind = "contains" }),
+        };
+        sessions.AddRange(requiredFirst ? tied : [tied[1], tied[0]]);
+
+        var finding = Assert.Single((await MiningSessions.MineAsync(sessions)).Findings, f => f.Pattern == FindingKinds.RubricCriterion);
+
+        Assert.Equal(("refund/order", 7, 7), (finding.Signature, finding.Sessions, finding.FailedSessions));
+        Assert.True(finding.RequiredCriterion);
     }
 
     [Fact]
