@@ -9,10 +9,11 @@ public sealed record ToolResultEvent : SessionEvent
     /// reason given, when one was.</summary>
     public const string RejectedErrorType = "ToolCallRejected";
 
-    /// <summary>Gets the call id of the <see cref="ToolCallEvent"/> this answers.</summary>
+    /// <summary>Gets the call id of the <see cref="ToolCallEvent"/> this answers; stored capped at
+    /// <see cref="ToolCallEvent.MaxCallIdLength"/>, as the call's is.</summary>
     public required string CallId { get; init; }
 
-    /// <summary>Gets the tool name, when known.</summary>
+    /// <summary>Gets the tool name, when known; stored capped at <see cref="ToolCallEvent.MaxToolNameLength"/>.</summary>
     public string? ToolName { get; init; }
 
     /// <summary>Gets the result as text (redacted and truncated like any content).</summary>

@@ -1,8 +1,10 @@
 namespace Dreaming;
 
 /// <summary>Runs every text field of an event through the content filter before the event is stored, and before a copy of
-/// it leaves the process another way (webhooks, span events, orchestration observers).</summary>
-/// <remarks>The event is copied only when the filter changed something: most text holds no secret and fits the limit.</remarks>
+/// it leaves the process another way (webhooks, span events, orchestration observers); a tool call's id and tool name are
+/// capped (<see cref="ToolIdentifiers"/>).</summary>
+/// <remarks>The event is copied only when the filter changed something: most text holds no secret and fits the limit, and
+/// most ids and names are short.</remarks>
 internal static class SessionEventSanitizer
 {
     /// <summary>Returns the copy of an event that may be published: the same redaction and size limit as the stored one, or
@@ -62,17 +64,25 @@ internal static class SessionEventSanitizer
                 var text = filter.Apply(m.Text);
                 return ReferenceEquals(text, m.Text) ? m : m with { Text = text };
             case ToolCallEvent c:
+                // The call id and tool name are capped, not filtered: a provider's value of any length is stored as its
+                // start and a hash of the whole, so a call still pairs with its result (ToolIdentifiers).
+                var callId = ToolIdentifiers.CallId(c.CallId);
+                var toolName = ToolIdentifiers.ToolName(c.ToolName)!;
                 var arguments = filter.ApplyNullable(c.Arguments);
                 var argumentsError = filter.ApplyNullable(c.ArgumentsError);
-                return ReferenceEquals(arguments, c.Arguments) && ReferenceEquals(argumentsError, c.ArgumentsError)
+                return ReferenceEquals(callId, c.CallId) && ReferenceEquals(toolName, c.ToolName)
+                    && ReferenceEquals(arguments, c.Arguments) && ReferenceEquals(argumentsError, c.ArgumentsError)
                     ? c
-                    : c with { Arguments = arguments, ArgumentsError = argumentsError };
+                    : c with { CallId = callId, ToolName = toolName, Arguments = arguments, ArgumentsError = argumentsError };
             case ToolResultEvent r:
+                var resultCallId = ToolIdentifiers.CallId(r.CallId);
+                var resultToolName = ToolIdentifiers.ToolName(r.ToolName);
                 var result = filter.ApplyNullable(r.Result);
                 var errorMessage = filter.ApplyNullable(r.ErrorMessage);
-                return ReferenceEquals(result, r.Result) && ReferenceEquals(errorMessage, r.ErrorMessage)
+                return ReferenceEquals(resultCallId, r.CallId) && ReferenceEquals(resultToolName, r.ToolName)
+                    && ReferenceEquals(result, r.Result) && ReferenceEquals(errorMessage, r.ErrorMessage)
                     ? r
-                    : r with { Result = result, ErrorMessage = errorMessage };
+                    : r with { CallId = resultCallId, ToolName = resultToolName, Result = result, ErrorMessage = errorMessage };
             case ErrorEvent e:
                 var message = filter.Apply(e.Message);
                 return ReferenceEquals(message, e.Message) ? e : e with { Message = message };
