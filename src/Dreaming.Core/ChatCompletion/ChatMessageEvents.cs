@@ -27,8 +27,9 @@ internal static class ChatMessageEvents
     /// whose errors, other than refusals, are recorded as <see cref="ErrorEvent"/>s of <paramref name="operation"/>).</remarks>
     public static void AddTo(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, TranscriptTracker transcript, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence, bool request, string operation = "chat")
     {
-        // The hosted tools' contents already recorded: a call's contents may be split between the messages.
-        HashSet<AIContent>? hostedTaken = null;
+        // The hosted tools' contents by call id, gathered when the first is met: a call's contents may be split between the
+        // messages. Nothing is allocated for messages without them.
+        HostedToolEvents.Contents? hosted = null;
         for (var m = 0; m < messages.Count; m++)
         {
             var message = messages[m];
@@ -88,7 +89,7 @@ internal static class ChatMessageEvents
                     case ToolCallContent or ToolResultContent:
                         // A tool the service ran itself (MCP, code interpreter, web search, image generation, …): its call
                         // and result, as the import records the Responses API's items of those tools.
-                        HostedToolEvents.Add(events, messages, m, c, ref hostedTaken, toolErrorPrefix, sessionId, timestamp, lastSequence);
+                        HostedToolEvents.Add(events, messages, m, c, ref hosted, toolErrorPrefix, sessionId, timestamp, lastSequence);
                         break;
                     case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as

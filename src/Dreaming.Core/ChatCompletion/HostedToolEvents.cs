@@ -14,22 +14,69 @@ namespace Dreaming;
 /// Responses API's items of those tools.</summary>
 internal static class HostedToolEvents
 {
-    /// <summary>Adds the call (and its result, when the response holds one) of the hosted tool whose content is
+    /// <summary>The hosted tools' contents of the messages, by call id, in order, gathered once when the first of them is
+    /// met, so that putting each call together takes the steps of its own contents, not of every content after it (it took
+    /// n²/2 steps for a response of n hosted contents).</summary>
+    internal sealed class Contents
+    {
+        private readonly Dictionary<string, Pending> _byCallId = new(StringComparer.Ordinal);
+
+        /// <summary>Gathers the hosted contents of <paramref name="messages"/> from <paramref name="messages"/>[<paramref name="m"/>].Contents[<paramref name="at"/>] on.</summary>
+        public Contents(IReadOnlyList<ChatMessage> messages, int m, int at)
+        {
+            for (var i = m; i < messages.Count; i++)
+            {
+                var contents = messages[i].Contents;
+                for (var c = i == m ? at : 0; c < contents.Count; c++)
+                {
+                    if (CallIdOf(contents[c]) is { } callId)
+                    {
+                        if (!_byCallId.TryGetValue(callId, out var pending))
+                        {
+                            _byCallId[callId] = pending = new Pending();
+                        }
+
+                        pending.Items.Add(contents[c]);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Gets the contents of <paramref name="content"/>'s call id not yet used, when <paramref name="content"/> is
+        /// the first of them (a content already used is not).</summary>
+        internal Pending? Unused(AIContent content, string callId) =>
+            _byCallId.TryGetValue(callId, out var pending) && pending.Next < pending.Items.Count && ReferenceEquals(pending.Items[pending.Next], content)
+                ? pending
+                : null;
+    }
+
+    /// <summary>A call id's contents, in order, and the first not yet used: a call uses the contents that follow it up to
+    /// the next call after its result, so those used are always the first.</summary>
+    internal sealed class Pending
+    {
+        /// <summary>Gets the contents.</summary>
+        public List<AIContent> Items { get; } = [];
+
+        /// <summary>Gets or sets the index of the first content not yet used.</summary>
+        public int Next { get; set; }
+    }
+
+    /// <summary>Adds the call (and its result, when the messages hold one) of the hosted tool whose content is
     /// <paramref name="messages"/>[<paramref name="m"/>].Contents[<paramref name="at"/>], from the contents of its call id
     /// there and after, in that message and the next ones: a stream's updates may give a call in pieces (the code
     /// interpreter's code), a result without its call, or several results (an image's partial images), and a call's
     /// result may come in a later message. A call of the same id after the call and its result is a call of its own (a
-    /// provider that numbers its calls per round may use an id again). The contents used are added to
-    /// <paramref name="taken"/>, and a content already there is skipped.</summary>
-    public static void Add(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, int m, int at, ref HashSet<AIContent>? taken, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
+    /// provider that numbers its calls per round may use an id again). A content already used by an earlier call is
+    /// skipped.</summary>
+    public static void Add(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, int m, int at, ref Contents? gathered, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
     {
         var first = messages[m].Contents[at];
-        if ((taken ??= new HashSet<AIContent>(ReferenceEqualityComparer.Instance)).Contains(first))
+        var callId = CallIdOf(first)!;
+        if ((gathered ??= new Contents(messages, m, at)).Unused(first, callId) is not { } pending)
         {
             return;
         }
 
-        var callId = CallIdOf(first)!;
         string? name = null;
         string? code = null;
         IList<string>? queries = null;
@@ -37,60 +84,50 @@ internal static class HostedToolEvents
         ToolResultContent? result = null;
         object? raw = null;
         var called = false;
-        var again = false;
-        for (var i = m; i < messages.Count && !again; i++)
+        var p = pending.Next;
+        for (; p < pending.Items.Count; p++)
         {
-            var contents = messages[i].Contents;
-            for (var c = i == m ? at : 0; c < contents.Count; c++)
+            var content = pending.Items[p];
+            if (content is ToolCallContent && called && result is not null)
             {
-                var content = contents[c];
-                if (!string.Equals(CallIdOf(content), callId, StringComparison.Ordinal) || taken.Contains(content))
-                {
-                    continue;
-                }
+                // The id used again once its call has its result: a call of its own, added when it is reached.
+                break;
+            }
 
-                if (content is ToolCallContent && called && result is not null)
-                {
-                    // The id used again once its call has its result: a call of its own, added when it is reached.
-                    again = true;
+            switch (content)
+            {
+                case McpServerToolCallContent mcp:
+                    name ??= mcp.Name;
+                    mcpArguments ??= mcp.Arguments;
+                    called = true;
                     break;
-                }
-
-                taken.Add(content);
-                switch (content)
-                {
-                    case McpServerToolCallContent mcp:
-                        name ??= mcp.Name;
-                        mcpArguments ??= mcp.Arguments;
-                        called = true;
-                        break;
-                    case CodeInterpreterToolCallContent interpreter:
-                        name ??= "code_interpreter";
-                        code = Concat(code, CodeOf(interpreter.Inputs));
-                        called = true;
-                        break;
-                    case WebSearchToolCallContent search:
-                        name ??= "web_search";
-                        queries ??= search.Queries;
-                        called = true;
-                        break;
-                    case ImageGenerationToolCallContent:
-                        name ??= "image_generation";
-                        called = true;
-                        break;
-                    case ToolCallContent other:
-                        raw ??= other.RawRepresentation;
-                        called = true;
-                        break;
-                    case ToolResultContent done:
-                        // The last is the whole one: a stream's partial images come before the image.
-                        result = done;
-                        raw ??= done.RawRepresentation;
-                        break;
-                }
+                case CodeInterpreterToolCallContent interpreter:
+                    name ??= "code_interpreter";
+                    code = Concat(code, CodeOf(interpreter.Inputs));
+                    called = true;
+                    break;
+                case WebSearchToolCallContent search:
+                    name ??= "web_search";
+                    queries ??= search.Queries;
+                    called = true;
+                    break;
+                case ImageGenerationToolCallContent:
+                    name ??= "image_generation";
+                    called = true;
+                    break;
+                case ToolCallContent other:
+                    raw ??= other.RawRepresentation;
+                    called = true;
+                    break;
+                case ToolResultContent done:
+                    // The last is the whole one: a stream's partial images come before the image.
+                    result = done;
+                    raw ??= done.RawRepresentation;
+                    break;
             }
         }
 
+        pending.Next = p;
         name ??= result switch
         {
             McpServerToolResultContent => "mcp",
