@@ -89,7 +89,7 @@ internal static class ChatMessageEvents
                     case ToolCallContent or ToolResultContent:
                         // A tool the service ran itself (MCP, code interpreter, web search, image generation, …): its call
                         // and result, as the import records the Responses API's items of those tools.
-                        HostedToolEvents.Add(events, messages, m, c, ref hosted, toolErrorPrefix, sessionId, timestamp, lastSequence);
+                        HostedToolEvents.Add(events, messages, m, c, ref hosted, transcript, request, toolErrorPrefix, sessionId, timestamp, lastSequence);
                         break;
                     case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as

@@ -67,8 +67,10 @@ internal static class HostedToolEvents
     /// interpreter's code), a result without its call, or several results (an image's partial images), and a call's
     /// result may come in a later message. A call of the same id after the call and its result is a call of its own (a
     /// provider that numbers its calls per round may use an id again). A content already used by an earlier call is
-    /// skipped.</summary>
-    public static void Add(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, int m, int at, ref Contents? gathered, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
+    /// skipped. In a request (<paramref name="request"/>), a result without its call is the result of a tool the client ran
+    /// (a computer use's), whose call was recorded when the model made it: the result alone is recorded, named by that
+    /// call.</summary>
+    public static void Add(List<SessionEvent> events, IReadOnlyList<ChatMessage> messages, int m, int at, ref Contents? gathered, TranscriptTracker transcript, bool request, string? toolErrorPrefix, string sessionId, DateTimeOffset timestamp, long? lastSequence)
     {
         var first = messages[m].Contents[at];
         var callId = CallIdOf(first)!;
@@ -136,18 +138,28 @@ internal static class HostedToolEvents
             ImageGenerationToolResultContent => "image_generation",
             _ => NameOf(raw),
         };
-        events.Add(new ToolCallEvent
+        if (request && !called)
         {
-            SessionId = sessionId,
-            Timestamp = timestamp,
-            Sequence = ChatMessageEvents.Next(events, lastSequence),
-            CallId = callId,
-            ToolName = name,
-            Arguments = mcpArguments is not null ? ChatMessageEvents.SerializeArguments(mcpArguments)
-                : code is not null ? Json(new Dictionary<string, object?> { ["code"] = code })
-                : queries is { Count: > 0 } ? Json(new Dictionary<string, object?> { ["queries"] = queries })
-                : null,
-        });
+            // A client-run tool's result sent back: its call is the model's, recorded with its response.
+            name = transcript.ToolName(callId) ?? name;
+        }
+        else
+        {
+            transcript.RememberToolName(callId, name);
+            events.Add(new ToolCallEvent
+            {
+                SessionId = sessionId,
+                Timestamp = timestamp,
+                Sequence = ChatMessageEvents.Next(events, lastSequence),
+                CallId = callId,
+                ToolName = name,
+                Arguments = mcpArguments is not null ? ChatMessageEvents.SerializeArguments(mcpArguments)
+                    : code is not null ? Json(new Dictionary<string, object?> { ["code"] = code })
+                    : queries is { Count: > 0 } ? Json(new Dictionary<string, object?> { ["queries"] = queries })
+                    : null,
+            });
+        }
+
         if (result is null)
         {
             return;
