@@ -155,7 +155,7 @@ internal static class HostedToolEvents
                 ToolName = name,
                 Arguments = mcpArguments is not null ? ChatMessageEvents.SerializeArguments(mcpArguments)
                     : code is not null ? Json(new Dictionary<string, object?> { ["code"] = code })
-                    : queries is { Count: > 0 } ? Json(new Dictionary<string, object?> { ["queries"] = queries })
+                    : NonBlank(queries) is { } searched ? Json(new Dictionary<string, object?> { ["queries"] = searched })
                     : null,
             });
         }
@@ -277,6 +277,22 @@ internal static class HostedToolEvents
         ToolResultContent done => done.CallId,
         _ => null,
     };
+
+    // A web search's queries that are not blank (Microsoft.Extensions.AI.OpenAI 10.11 gives a search of a blank query as
+    // [""]): null when there are none, as the import reads them.
+    private static List<string>? NonBlank(IList<string>? queries)
+    {
+        List<string>? searched = null;
+        for (var i = 0; queries is not null && i < queries.Count; i++)
+        {
+            if (!string.IsNullOrWhiteSpace(queries[i]))
+            {
+                (searched ??= []).Add(queries[i]);
+            }
+        }
+
+        return searched;
+    }
 
     private static string? Concat(string? start, string? more) => more is null ? start : start + more;
 

@@ -54,7 +54,8 @@ internal sealed partial class ConversationMapper
         }
         else
         {
-            AddToolCall(callId, name, HostedArguments(item, type) ?? OtherFields(item));
+            // A web search's search action has its queries or none, as live; its other actions keep their fields.
+            AddToolCall(callId, name, HostedArguments(item, type) ?? (IsSearch(item, type) ? null : OtherFields(item)));
         }
 
         var status = JsonElementHelpers.GetNonBlankString(item, "status");
@@ -89,20 +90,31 @@ internal sealed partial class ConversationMapper
             return null;
         }
 
-        // Its "queries", else its "query", as Microsoft.Extensions.AI.OpenAI 10.11 reads them into WebSearchToolCallContent.
+        // Its "queries", else its "query", of a search action (not a page opened or found), as Microsoft.Extensions.AI.OpenAI
+        // 10.11 reads them into WebSearchToolCallContent; blank ones are no queries, live too.
+        if (!IsSearch(item, type))
+        {
+            return null;
+        }
+
         var queries = new List<string>();
         if (action.TryGetProperty("queries", out var more) && more.ValueKind == JsonValueKind.Array)
         {
-            queries.AddRange(more.EnumerateArray().Where(static q => q.ValueKind == JsonValueKind.String).Select(static q => q.GetString()!));
+            queries.AddRange(more.EnumerateArray().Where(static q => q.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(q.GetString())).Select(static q => q.GetString()!));
         }
 
-        if (queries.Count == 0 && action.TryGetProperty("query", out var query) && query.ValueKind == JsonValueKind.String)
+        if (queries.Count == 0 && JsonElementHelpers.GetNonBlankString(action, "query") is { } query)
         {
-            queries.Add(query.GetString()!);
+            queries.Add(query);
         }
 
         return queries.Count == 0 ? null : ChatMessageEvents.SerializeArguments(new Dictionary<string, object?> { ["queries"] = queries });
     }
+
+    // Whether the item is a web search whose action is a search (its "type" "search", or none), not a page opened or found.
+    private static bool IsSearch(JsonElement item, string type) =>
+        type == "web_search_call" && item.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.Object
+        && (!action.TryGetProperty("type", out var kind) || (kind.ValueKind == JsonValueKind.String && kind.GetString() == "search"));
 
     // What a hosted tool's item holds of its outcome: an MCP call's output, the code interpreter's logs (and a note of each
     // image), the files a search found, the pages a web search read, a note of a generated image (never its base64), the

@@ -48,4 +48,53 @@ public partial class ResponsesWireTests
         Assert.Equal("""{"queries":["refund policy","returns"]}""", live.Arguments);
         Assert.Equal(live.Arguments, imported!.Events.OfType<ToolCallEvent>().Single().Arguments);
     }
+
+    // A search of a blank query was recorded {"queries":[""]} live and imported (Microsoft.Extensions.AI.OpenAI 10.11 gives it
+    // as [""]); and Microsoft.Extensions.AI.OpenAI reads "query" of a search action only, where the import recorded
+    // {"queries":["refund"]} for a page opened, as if searched.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_blank_query_and_an_action_other_than_a_search_are_no_queries_live_or_imported(bool streaming)
+    {
+        object[] output =
+        [
+            new { type = "web_search_call", id = "ws_1", status = "completed", action = new { type = "search", query = "" } },
+            new { type = "web_search_call", id = "ws_2", status = "completed", action = new { type = "open_page", url = "https://example.com/", query = "refund" } },
+            Message("msg_1", "Refunds take 30 days."),
+        ];
+        await using var server = new ResponsesWireServer();
+        if (streaming)
+        {
+            server.Stream(Events("resp_1", output, Usage(10, 5)));
+        }
+        else
+        {
+            server.Response("resp_1", output, Usage(10, 5));
+        }
+
+        await using var host = Host(server);
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", "refunds"))
+        {
+            id = session.Id;
+            await AskAsync(host, streaming, "refunds");
+            await session.CompleteAsync();
+        }
+
+        var live = (await host.EventsAsync(id)).OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)).ToList();
+        var log = "[{\"input\":[{\"role\":\"user\",\"content\":\"refunds\"}],\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_1", output, Usage(10, 5))) + "}]";
+        SessionWithEvents? imported = null;
+        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
+        {
+            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        Assert.Equal([("ws_1", (string?)null), ("ws_2", null)], live);
+
+        // A page opened keeps its action's fields imported (what live has none of), not a search's queries.
+        Assert.Equal(
+            [("ws_1", (string?)null), ("ws_2", """{"action":{"type":"open_page","url":"https://example.com/","query":"refund"}}""")],
+            imported!.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)));
+    }
 }
