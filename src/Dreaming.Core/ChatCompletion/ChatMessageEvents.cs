@@ -91,6 +91,12 @@ internal static class ChatMessageEvents
                         // and result, as the import records the Responses API's items of those tools.
                         HostedToolEvents.Add(events, messages, m, c, ref hosted, transcript, request, toolErrorPrefix, sessionId, timestamp, lastSequence);
                         break;
+                    case { } raw when RawItemEvents.IsRawItem(raw):
+                        // A provider SDK's item no Microsoft.Extensions.AI content stands for (the Responses API's
+                        // mcp_list_tools, custom_tool_call, local_shell_call, an app's …_call_output sent back): read
+                        // from its JSON, as the import records the same item.
+                        RawItemEvents.Add(events, raw, transcript, toolErrorPrefix, sessionId, timestamp, lastSequence);
+                        break;
                     case ErrorContent { ErrorCode: RefusalErrorCode, Message: { Length: > 0 } refusal }:
                         // The model's answer, given in place of text: ChatMessage.Text leaves it out, so it is recorded as
                         // the message's text here, or the reply would leave no message at all.

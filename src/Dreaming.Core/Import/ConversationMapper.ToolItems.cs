@@ -38,6 +38,10 @@ internal sealed partial class ConversationMapper
         }
     }
 
+    /// <summary>Maps a tool's item <c>UseDreaming()</c> was given live as a bare content (<see cref="RawItemEvents"/>), as
+    /// the same item of a response's output or a request's input is mapped.</summary>
+    internal void MapLiveItem(JsonElement item, string type) => MapToolItem(item, type, index: 0, fallbackCallId: "call-" + type);
+
     // The call: by its call_id (a tool the client runs) or its id, named by its "name" (an MCP or custom tool) or its type
     // without "_call"; its arguments a JSON string (an MCP call's, read as a function call's) or the item's other fields as
     // compact JSON. A tool OpenAI ran (no call_id) that is no longer running also has its result: failed or incomplete by

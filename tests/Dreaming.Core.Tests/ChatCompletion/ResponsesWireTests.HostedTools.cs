@@ -6,7 +6,8 @@ using static Dreaming.Tests.ResponsesWireServer;
 namespace Dreaming.Tests;
 
 // The tools OpenAI runs (web search, code interpreter, image generation, MCP), as Microsoft.Extensions.AI.OpenAI 10.11 gives
-// their items: recorded live as the import records the same response (they were dropped live).
+// their items: recorded live as the import records the same response (they were dropped live); and the items it gives as a
+// bare AIContent (mcp_list_tools, custom_tool_call, local_shell_call), which were dropped live too.
 public partial class ResponsesWireTests
 {
     private static readonly object[] s_hostedOutput =
@@ -17,6 +18,10 @@ public partial class ResponsesWireTests
         new { type = "mcp_call", id = "mcp_1", server_label = "stripe", name = "create_refund", arguments = "{\"amount\":5}", output = (string?)null, error = "card declined" },
         new { type = "mcp_call", id = "mcp_2", server_label = "stripe", name = "get_charge", arguments = "{\"id\":\"ch_1\"}", output = "refunded: false", error = (string?)null },
         new { type = "mcp_call", id = "mcp_3", server_label = "stripe", name = "get_charge", arguments = "{}", output = (string?)null, error = new { type = "http_error", code = 500, message = "server error" } },
+        // Given as a bare AIContent whose RawRepresentation is the SDK's item, read from its JSON.
+        new { type = "mcp_list_tools", id = "mcpl_1", server_label = "stripe", tools = new[] { new { name = "create_refund", input_schema = new { } } } },
+        new { type = "custom_tool_call", id = "ctc_1", call_id = "call_ct_1", name = "sql", input = "SELECT 1", status = "completed" },
+        new { type = "local_shell_call", id = "lsc_1", call_id = "call_ls_1", status = "completed", action = new { type = "exec", command = new[] { "ls" }, env = new { } } },
         Message("msg_1", "I could not refund it."),
     ];
 
@@ -76,8 +81,11 @@ public partial class ResponsesWireTests
         Assert.Equal(
             ["call ws_1 web_search {\"queries\":[\"refund policy\"]}", "result ws_1 web_search https://example.com/refunds False ",
              "result ig_1 image_generation [attachment: image/png, 11 bytes] False ", "result mcp_1 create_refund  True card declined",
-             "result mcp_3 get_charge  True server error"],
+             "result mcp_3 get_charge  True server error", "call mcpl_1 mcp_list_tools {\"server_label\":\"stripe\"}",
+             "result mcpl_1 mcp_list_tools create_refund False ", "call call_ct_1 sql {\"input\":\"SELECT 1\"}",
+             "call call_ls_1 local_shell {\"action\":{\"type\":\"exec\",\"command\":[\"ls\"],\"env\":{}}}"],
             expected.Where(e => e.Contains("ws_1", StringComparison.Ordinal) || e.StartsWith("result mcp_1", StringComparison.Ordinal) || e.StartsWith("result mcp_3", StringComparison.Ordinal)
-                || e.StartsWith("result ig_1", StringComparison.Ordinal)));
+                || e.StartsWith("result ig_1", StringComparison.Ordinal) || e.Contains("mcpl_1", StringComparison.Ordinal) || e.Contains("call_ct_1", StringComparison.Ordinal)
+                || e.Contains("call_ls_1", StringComparison.Ordinal)));
     }
 }
