@@ -139,6 +139,19 @@ public class InsightRankerTests
         Assert.InRange(allocated, 0, 1_000_000);
     }
 
+    [Fact]
+    public void A_tool_of_a_name_past_the_cap_ranks_the_insights_mined_from_its_recorded_name()
+    {
+        // Mined from stored events, an insight's tool is the capped name (ToolCallEvent.MaxToolNameLength); the call offers
+        // the tool by its whole name, which must rank it as the recorded one does.
+        var name = "mcp__inventory-server__" + new string('r', 200);
+        var version = Version(
+            Insight("ins-a-general", "Be polite to customers."),
+            Insight("ins-b-tool", "Check the stock before reserving.", tools: [ToolIdentifiers.ToolName(name)!]));
+
+        Assert.Equal(["ins-b-tool"], InsightRanker.Render(version, "task", [name], tokenBudget: 40)!.InsightIds);
+    }
+
     private static MemoryVersion Version(params Insight[] insights) => new()
     {
         Id = "mv-1",

@@ -35,7 +35,8 @@ public static class InsightRanker
     /// <summary>Ranks, caps and renders.</summary>
     /// <param name="version">The active memory version.</param>
     /// <param name="task">The session's task.</param>
-    /// <param name="toolNames">The tools the session can call.</param>
+    /// <param name="toolNames">The tools the session can call; a name longer than <see cref="ToolCallEvent.MaxToolNameLength"/>
+    /// matches an insight's tool in the capped form its calls were recorded under.</param>
     /// <param name="tokenBudget">The budget, in tokens (four characters each); 1 or more.</param>
     /// <returns>The rendered memory, or <see langword="null"/> when no insight is active or fits: the insights chosen by
     /// rank, written in their order in <paramref name="version"/>. It starts with <see cref="Header"/> for an agent's
@@ -64,7 +65,8 @@ public static class InsightRanker
     internal static InjectedMemory? Render(IReadOnlyList<(MemoryVersion Version, MemoryScope? EventScope)> versions, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
         var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
-        var tools = toolNames.ToHashSet(StringComparer.Ordinal);
+        // As recorded: an insight's tools are mined from stored calls, whose names past the cap are capped (ToolIdentifiers).
+        var tools = toolNames.Select(static name => ToolIdentifiers.ToolName(name)!).ToHashSet(StringComparer.Ordinal);
 
         // Sorted stably: at equal rank, an insight of an earlier version (the agent's) comes first.
         var ranked = versions
