@@ -202,6 +202,19 @@ public partial class PackagingTests
     }
 
     [Fact]
+    public void The_libraries_depend_on_no_providers_sdk()
+    {
+        // UseDreaming() reads the OpenAI SDK's items through System.ClientModel (README.md, Packages): an app on Anthropic,
+        // Ollama or Azure must not get the OpenAI or Anthropic SDK with Dreaming.Core, directly or through a referenced project.
+        var dependents = Packages.Where(package => WithReferencedProjects(package).Any(project => project.Descendants("PackageReference")
+                .Select(item => (string?)item.Attribute("Include"))
+                .Any(name => name is "OpenAI" or "Anthropic" || name?.StartsWith("Microsoft.Extensions.AI.OpenAI", StringComparison.Ordinal) == true)))
+            .ToList();
+
+        Assert.Empty(Libraries(dependents));
+    }
+
+    [Fact]
     public void Only_the_postgresql_package_and_the_tool_depend_on_npgsql()
     {
         // An app on SQLite (or its own store) must not get Npgsql with Dreaming.Core or Dreaming.Sqlite, directly or
