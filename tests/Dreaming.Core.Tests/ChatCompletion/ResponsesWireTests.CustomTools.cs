@@ -1,6 +1,4 @@
 using System.ClientModel.Primitives;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OpenAI.Responses;
 using static Dreaming.Tests.ResponsesWireServer;
@@ -33,17 +31,9 @@ public partial class ResponsesWireTests
             await session.CompleteAsync();
         }
 
-        var log = "[{\"input\":" + JsonSerializer.Serialize(new object[]
-        {
-            new { role = "user", content = "count rows" },
-            call[0],
-            new { type = "custom_tool_call_output", call_id = "call_ct_1", output = "1 row" },
-        }) + ",\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_2", answer, Usage(20, 5))) + "}]";
-        SessionWithEvents? imported = null;
-        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
-        {
-            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
-        }
+        var imported = await ImportAsync(
+            [new { role = "user", content = "count rows" }, call[0], new { type = "custom_tool_call_output", call_id = "call_ct_1", output = "1 row" }],
+            ResponseObject("resp_2", answer, Usage(20, 5)));
 
         static IEnumerable<string> Tools(IEnumerable<SessionEvent> events) => events.Select(e => e switch
         {
@@ -53,6 +43,6 @@ public partial class ResponsesWireTests
         }).OfType<string>();
 
         Assert.Equal(["call call_ct_1 sql {\"input\":\"SELECT 1\"}", "result call_ct_1 sql 1 row False"], Tools(await host.EventsAsync(id)));
-        Assert.Equal(Tools(imported!.Events), Tools(await host.EventsAsync(id)));
+        Assert.Equal(Tools(imported.Events), Tools(await host.EventsAsync(id)));
     }
 }

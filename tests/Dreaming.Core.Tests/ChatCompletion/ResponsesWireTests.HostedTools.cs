@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 using static Dreaming.Tests.ResponsesWireServer;
 
@@ -30,32 +28,7 @@ public partial class ResponsesWireTests
     [InlineData(true)]
     public async Task Hosted_tools_items_are_recorded_live_as_their_import_records_them(bool streaming)
     {
-        await using var server = new ResponsesWireServer();
-        if (streaming)
-        {
-            server.Stream(Events("resp_1", s_hostedOutput, Usage(10, 5)));
-        }
-        else
-        {
-            server.Response("resp_1", s_hostedOutput, Usage(10, 5));
-        }
-
-        await using var host = Host(server);
-        string id;
-        await using (var session = host.Sessions.StartSession("agent", "refund order 42"))
-        {
-            id = session.Id;
-            await AskAsync(host, streaming, "refund order 42");
-            await session.CompleteAsync();
-        }
-
-        var live = await host.EventsAsync(id);
-        var log = "[{\"input\":[{\"role\":\"user\",\"content\":\"refund order 42\"}],\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_1", s_hostedOutput, Usage(10, 5))) + "}]";
-        SessionWithEvents? imported = null;
-        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
-        {
-            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
-        }
+        var (live, imported) = await LiveAndImportedAsync(s_hostedOutput, streaming, "refund order 42");
 
         static IEnumerable<string> Shape(IEnumerable<SessionEvent> events) => events.Select(e => e switch
         {
@@ -66,7 +39,7 @@ public partial class ResponsesWireTests
         });
 
         // Live, a message's text comes before its contents' calls (as with functions'); the import keeps the items' order.
-        Assert.Equal(Shape(imported!.Events.OfType<MessageEvent>()), Shape(live.OfType<MessageEvent>()));
+        Assert.Equal(Shape(imported.Events.OfType<MessageEvent>()), Shape(live.OfType<MessageEvent>()));
         var expected = Shape(imported.Events.Where(e => e is ToolCallEvent or ToolResultEvent)).ToList();
         // An image generation's item fields are its imported arguments; the contents carry none of them.
         expected[expected.IndexOf("call ig_1 image_generation {\"output_format\":\"png\"}")] = "call ig_1 image_generation ";

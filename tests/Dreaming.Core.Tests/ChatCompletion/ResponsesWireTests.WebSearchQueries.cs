@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using static Dreaming.Tests.ResponsesWireServer;
 
 namespace Dreaming.Tests;
@@ -18,35 +16,11 @@ public partial class ResponsesWireTests
             new { type = "web_search_call", id = "ws_1", status = "completed", action = new { type = "search", query = "refund", queries = new[] { "refund policy", "returns" } } },
             Message("msg_1", "Refunds take 30 days."),
         ];
-        await using var server = new ResponsesWireServer();
-        if (streaming)
-        {
-            server.Stream(Events("resp_1", output, Usage(10, 5)));
-        }
-        else
-        {
-            server.Response("resp_1", output, Usage(10, 5));
-        }
-
-        await using var host = Host(server);
-        string id;
-        await using (var session = host.Sessions.StartSession("agent", "refunds"))
-        {
-            id = session.Id;
-            await AskAsync(host, streaming, "refunds");
-            await session.CompleteAsync();
-        }
-
-        var live = (await host.EventsAsync(id)).OfType<ToolCallEvent>().Single();
-        var log = "[{\"input\":[{\"role\":\"user\",\"content\":\"refunds\"}],\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_1", output, Usage(10, 5))) + "}]";
-        SessionWithEvents? imported = null;
-        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
-        {
-            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
-        }
+        var (events, imported) = await LiveAndImportedAsync(output, streaming, "refunds");
+        var live = events.OfType<ToolCallEvent>().Single();
 
         Assert.Equal("""{"queries":["refund policy","returns"]}""", live.Arguments);
-        Assert.Equal(live.Arguments, imported!.Events.OfType<ToolCallEvent>().Single().Arguments);
+        Assert.Equal(live.Arguments, imported.Events.OfType<ToolCallEvent>().Single().Arguments);
     }
 
     // A search of a blank query was recorded {"queries":[""]} live and imported (Microsoft.Extensions.AI.OpenAI 10.11 gives it
@@ -63,38 +37,14 @@ public partial class ResponsesWireTests
             new { type = "web_search_call", id = "ws_2", status = "completed", action = new { type = "open_page", url = "https://example.com/", query = "refund" } },
             Message("msg_1", "Refunds take 30 days."),
         ];
-        await using var server = new ResponsesWireServer();
-        if (streaming)
-        {
-            server.Stream(Events("resp_1", output, Usage(10, 5)));
-        }
-        else
-        {
-            server.Response("resp_1", output, Usage(10, 5));
-        }
-
-        await using var host = Host(server);
-        string id;
-        await using (var session = host.Sessions.StartSession("agent", "refunds"))
-        {
-            id = session.Id;
-            await AskAsync(host, streaming, "refunds");
-            await session.CompleteAsync();
-        }
-
-        var live = (await host.EventsAsync(id)).OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)).ToList();
-        var log = "[{\"input\":[{\"role\":\"user\",\"content\":\"refunds\"}],\"response\":" + JsonSerializer.Serialize(ResponseObject("resp_1", output, Usage(10, 5))) + "}]";
-        SessionWithEvents? imported = null;
-        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
-        {
-            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
-        }
+        var (events, imported) = await LiveAndImportedAsync(output, streaming, "refunds");
+        var live = events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)).ToList();
 
         Assert.Equal([("ws_1", (string?)null), ("ws_2", null)], live);
 
         // A page opened keeps its action's fields imported (what live has none of), not a search's queries.
         Assert.Equal(
             [("ws_1", (string?)null), ("ws_2", """{"action":{"type":"open_page","url":"https://example.com/","query":"refund"}}""")],
-            imported!.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)));
+            imported.Events.OfType<ToolCallEvent>().Select(c => (c.CallId, c.Arguments)));
     }
 }

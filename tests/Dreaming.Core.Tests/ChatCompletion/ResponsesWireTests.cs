@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using static Dreaming.Tests.ResponsesWireServer;
@@ -37,6 +38,46 @@ public partial class ResponsesWireTests
         {
             server.Response(id, output, usage);
         }
+    }
+
+    // Serves one response of these output items, streamed or not, asks the question in a session of its own, and reads the
+    // same request and response as a log through the import: the events recorded live, and the session imported.
+    private static async Task<(IReadOnlyList<SessionEvent> Live, SessionWithEvents Imported)> LiveAndImportedAsync(object[] output, bool streaming, string question)
+    {
+        await using var server = new ResponsesWireServer();
+        if (streaming)
+        {
+            server.Stream(Events("resp_1", output, Usage(10, 5)));
+        }
+        else
+        {
+            server.Response("resp_1", output, Usage(10, 5));
+        }
+
+        await using var host = Host(server);
+        string id;
+        await using (var session = host.Sessions.StartSession("agent", question))
+        {
+            id = session.Id;
+            await AskAsync(host, streaming, question);
+            await session.CompleteAsync();
+        }
+
+        var live = await host.EventsAsync(id);
+        return (live, await ImportAsync([new { role = "user", content = question }], ResponseObject("resp_1", output, Usage(10, 5))));
+    }
+
+    // The session the import reads from a Responses log of one request's input items and its response.
+    private static async Task<SessionWithEvents> ImportAsync(object[] input, object response)
+    {
+        var log = "[{\"input\":" + JsonSerializer.Serialize(input) + ",\"response\":" + JsonSerializer.Serialize(response) + "}]";
+        SessionWithEvents? imported = null;
+        await foreach (var item in new SessionLogReader().ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "responses.json", new SessionImportOptions { MessagesField = "input" }))
+        {
+            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        return imported ?? throw new InvalidOperationException("The log held no session.");
     }
 
     // The input items of each request the server was sent.
