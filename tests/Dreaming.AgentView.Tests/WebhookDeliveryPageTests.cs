@@ -105,30 +105,12 @@ public sealed class WebhookDeliveryPageTests
         Assert.Equal(expected, WebhookDeliveryPage.EventTime(body));
 
     /// <summary>An outbox whose deliveries all read back with one body, as a store written by another sender might hold.</summary>
-    private sealed class BodyOverride(IWebhookOutboxStore inner, string body) : IWebhookOutboxStore
+    private sealed class BodyOverride(IWebhookOutboxStore inner, string body) : ForwardingWebhookOutboxStore(inner)
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+        public override async Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) =>
+            await base.GetAsync(deliveryId, cancellationToken) is { } delivery ? delivery with { Body = body } : null;
 
-        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) => inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default) => inner.ClaimDueAsync(now, lease, limit, cancellationToken);
-
-        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) => inner.RecordAttemptAsync(result, cancellationToken);
-
-        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
-
-        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayAsync(deliveryId, now, cancellationToken);
-
-        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayDeadAsync(now, cancellationToken);
-
-        public async Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) =>
-            await inner.GetAsync(deliveryId, cancellationToken) is { } delivery ? delivery with { Body = body } : null;
-
-        public async Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
-            [.. (await inner.ListAsync(state, limit, cancellationToken)).Select(d => d with { Body = body })];
-
-        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
-
-        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+        public override async Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
+            [.. (await base.ListAsync(state, limit, cancellationToken)).Select(d => d with { Body = body })];
     }
 }

@@ -81,9 +81,9 @@ internal static class DreamChild
     }
 
     /// <summary>Stops for good when the run is completed: before the store is told (<c>completing</c>) or after (<c>completed</c>).</summary>
-    private sealed class StoppingRunStore(IDreamRunStore inner, bool before) : IDreamRunStore
+    private sealed class StoppingRunStore(IDreamRunStore inner, bool before) : ForwardingDreamRunStore(inner)
     {
-        public async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
+        public override async Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default)
         {
             if (before)
             {
@@ -91,32 +91,10 @@ internal static class DreamChild
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
-            var run = await inner.CompleteAsync(runId, results, cancellationToken);
+            var run = await base.CompleteAsync(runId, results, cancellationToken);
             Say("completed " + runId);
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return run;
         }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => inner.CreateAsync(request, cancellationToken);
-
-        public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
-
-        public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) => inner.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken);
-
-        public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => inner.UpdateProgressAsync(runId, results, cancellationToken);
-
-        public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default) => inner.FailAsync(runId, reason, results, cancellationToken);
-
-        public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => inner.CancelAsync(runId, cancellationToken);
-
-        public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => inner.GetAsync(runId, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => inner.ListAsync(scope, limit, cancellationToken);
-
-        public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) => inner.RecoverAbandonedAsync(now, cancellationToken);
     }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using NSubstitute;
 
 namespace Dreaming.Tests.Storage;
 
@@ -99,66 +98,15 @@ public sealed class ForwardingTraceStoreTests
         Assert.True(typeof(ForwardingTraceStore).IsAbstract);
     }
 
-    // Each member of ITraceStore that the type does not declare as a public virtual (overridable) method.
-    private static List<string> NotForwarded(Type type)
-    {
-        var map = type.GetInterfaceMap(typeof(ITraceStore));
-        var problems = new List<string>();
-        for (var i = 0; i < map.InterfaceMethods.Length; i++)
-        {
-            var (member, target) = (map.InterfaceMethods[i], map.TargetMethods[i]);
-            if (target.DeclaringType != type)
-            {
-                problems.Add($"{member.Name} is not declared by {type.Name} (runs {target.DeclaringType?.Name}'s)");
-            }
-            else if (!target.IsPublic || !target.IsVirtual || target.IsFinal || target.IsAbstract)
-            {
-                problems.Add($"{member.Name} is not public virtual in {type.Name}");
-            }
-        }
+    private static List<string> NotForwarded(Type type) => ForwardingChecks.NotForwarded<ITraceStore>(type);
 
-        return problems;
-    }
-
-    // Calls each member of ITraceStore on the decorator and names those whose call did not reach the inner store as exactly
-    // one call of the same member with the same arguments and token.
-    private static async Task<List<string>> UnreachedAsync(Func<ITraceStore, ITraceStore> decorate)
-    {
-        var inner = Substitute.For<ITraceStore>();
-        var store = decorate(inner);
-        using var cancellation = new CancellationTokenSource();
-        var unreached = new List<string>();
-        foreach (var member in typeof(ITraceStore).GetMethods())
-        {
-            inner.ClearReceivedCalls();
-            var arguments = member.GetParameters().Select(p => Sample(p.ParameterType, cancellation.Token)).ToArray();
-            if (member.Invoke(store, arguments) is IAsyncEnumerable<SessionWithEvents> stream)
-            {
-                await foreach (var unused in stream.WithCancellation(cancellation.Token))
-                {
-                }
-            }
-
-            var calls = inner.ReceivedCalls().ToList();
-            if (calls.Count != 1 || calls[0].GetMethodInfo() != member)
-            {
-                unreached.Add($"{member.Name} reached the inner store as [{string.Join(", ", calls.Select(c => c.GetMethodInfo().Name))}]");
-            }
-            else if (!calls[0].GetArguments().SequenceEqual(arguments))
-            {
-                unreached.Add($"{member.Name} passed [{string.Join(", ", calls[0].GetArguments())}], not [{string.Join(", ", arguments)}]");
-            }
-        }
-
-        return unreached;
-    }
+    private static Task<List<string>> UnreachedAsync(Func<ITraceStore, ITraceStore> decorate) => ForwardingChecks.UnreachedAsync(decorate, Sample);
 
     private static NoteEvent Note(long sequence) => new() { SessionId = "s", Sequence = sequence, Timestamp = At, Text = $"n{sequence}" };
 
     // One value of each parameter type of ITraceStore's members, each a distinct instance the inner call must receive.
-    private static object Sample(Type type, CancellationToken token) => type switch
+    private static object Sample(Type type) => type switch
     {
-        _ when type == typeof(CancellationToken) => token,
         _ when type == typeof(string) => "session-7",
         _ when type == typeof(DateTimeOffset) => At,
         _ when type == typeof(TraceWriteBatch) => new TraceWriteBatch([], []),

@@ -236,7 +236,7 @@ public sealed class WebhookDispatcherLaneTests
     }
 
     /// <summary>Counts the claims a dispatcher makes.</summary>
-    private sealed class CountingStore(IWebhookOutboxStore inner) : IWebhookOutboxStore
+    private sealed class CountingStore(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
     {
         private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
         private readonly TaskCompletionSource _recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -278,28 +278,23 @@ public sealed class WebhookDispatcherLaneTests
             return reached.Task;
         }
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
-            inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
-
-        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+        public override async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimDueAsync(now, lease, limit, cancellationToken);
+            var claimed = await base.ClaimDueAsync(now, lease, limit, cancellationToken);
             Count();
             return claimed;
         }
 
-        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
+        public override async Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
         {
-            var claimed = await inner.ClaimDueExceptAsync(now, lease, limit, skipEndpoints, cancellationToken);
+            var claimed = await base.ClaimDueExceptAsync(now, lease, limit, skipEndpoints, cancellationToken);
             Count();
             return claimed;
         }
 
-        public async Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
+        public override async Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default)
         {
-            var recorded = await inner.RecordAttemptAsync(result, cancellationToken);
+            var recorded = await base.RecordAttemptAsync(result, cancellationToken);
             if (RecordBarrier > 0)
             {
                 if (Interlocked.Increment(ref _records) >= RecordBarrier)
@@ -313,27 +308,14 @@ public sealed class WebhookDispatcherLaneTests
             return recorded;
         }
 
-        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
-
-        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayAsync(deliveryId, now, cancellationToken);
-
-        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayDeadAsync(now, cancellationToken);
-
-        public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => inner.GetAsync(deliveryId, cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(state, limit, cancellationToken);
-
-        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
-
-        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+        public override Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default)
         {
             if (reason is not null)
             {
                 Interlocked.Increment(ref _disables);
             }
 
-            return inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+            return base.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
         }
 
         private void Count()
@@ -358,33 +340,9 @@ public sealed class WebhookDispatcherLaneTests
     }
 
     /// <summary>A store written before <see cref="IWebhookOutboxStore.ClaimDueExceptAsync"/> existed: it keeps the default.</summary>
-    private sealed class LegacyStore(IWebhookOutboxStore inner) : IWebhookOutboxStore
+    private sealed class LegacyStore(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
-            inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default) =>
-            inner.ClaimDueAsync(now, lease, limit, cancellationToken);
-
-        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
-            inner.RecordAttemptAsync(result, cancellationToken);
-
-        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => inner.KillAsync(deliveryId, reason, cancellationToken);
-
-        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayAsync(deliveryId, now, cancellationToken);
-
-        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ReplayDeadAsync(now, cancellationToken);
-
-        public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => inner.GetAsync(deliveryId, cancellationToken);
-
-        public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
-            inner.ListAsync(state, limit, cancellationToken);
-
-        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => inner.GetEndpointAsync(endpointId, cancellationToken);
-
-        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken);
+        public override Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default) =>
+            ClaimDueExceptByInterfaceDefaultAsync(now, lease, limit, skipEndpoints, cancellationToken);
     }
 }

@@ -70,7 +70,7 @@ public sealed class WebhookDispatcherShutdownTests
         Assert.Equal(1, handler.SlowCalls);
 
         // Nothing recorded: the row is due again when its claim runs out, as after any stop mid-attempt.
-        Assert.Equal((WebhookDeliveryState.Pending, 0), ((await store.Inner.GetAsync(row.Id))!.State, (await store.Inner.GetAsync(row.Id))!.Attempts));
+        Assert.Equal((WebhookDeliveryState.Pending, 0), ((await store.Undisposed.GetAsync(row.Id))!.State, (await store.Undisposed.GetAsync(row.Id))!.Attempts));
     }
 
     [Fact]
@@ -121,13 +121,14 @@ public sealed class WebhookDispatcherShutdownTests
 
     /// <summary>An outbox that throws <see cref="ObjectDisposedException"/> once disposed, as the SQLite one does, and may
     /// hold a round (ignoring its token, as a statement already running does) until released.</summary>
-    private sealed class DisposableStore(IWebhookOutboxStore inner, Hold hold) : IWebhookOutboxStore, IDisposable
+    private sealed class DisposableStore(IWebhookOutboxStore inner, Hold hold) : ForwardingWebhookOutboxStore(inner), IDisposable
     {
         private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile bool _disposed;
 
-        public IWebhookOutboxStore Inner => inner;
+        /// <summary>Gets the outbox behind it, which is not disposed.</summary>
+        public IWebhookOutboxStore Undisposed => Inner;
 
         /// <summary>Completes when a round is held.</summary>
         public Task Held => _held.Task;
@@ -136,47 +137,47 @@ public sealed class WebhookDispatcherShutdownTests
 
         public void Dispose() => _disposed = true;
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => Checked(() => inner.InitializeAsync(cancellationToken));
+        public override Task InitializeAsync(CancellationToken cancellationToken = default) => Checked(() => base.InitializeAsync(cancellationToken));
 
-        public async Task<(int Routed, int Dropped)> RouteUnroutedAsync(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+        public override async Task<(int Routed, int Dropped)> RouteUnroutedAsync(Func<string, IReadOnlyList<string>> endpointsFor, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
         {
             await HoldAsync(Hold.Route);
-            return await Checked(() => inner.RouteUnroutedAsync(endpointsFor, now, limit, cancellationToken));
+            return await Checked(() => base.RouteUnroutedAsync(endpointsFor, now, limit, cancellationToken));
         }
 
-        public Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
-            Checked(() => inner.EnqueueAsync(webhookEvent, endpointIds, cancellationToken));
+        public override Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
+            Checked(() => base.EnqueueAsync(webhookEvent, endpointIds, cancellationToken));
 
-        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
+        public override async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
         {
             await HoldAsync(Hold.Claim);
-            return await Checked(() => inner.ClaimDueAsync(now, lease, limit, cancellationToken));
+            return await Checked(() => base.ClaimDueAsync(now, lease, limit, cancellationToken));
         }
 
-        public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
+        public override async Task<IReadOnlyList<WebhookDelivery>> ClaimDueExceptAsync(DateTimeOffset now, TimeSpan lease, int limit, IReadOnlyCollection<string> skipEndpoints, CancellationToken cancellationToken = default)
         {
             await HoldAsync(Hold.Claim);
-            return await Checked(() => inner.ClaimDueExceptAsync(now, lease, limit, skipEndpoints, cancellationToken));
+            return await Checked(() => base.ClaimDueExceptAsync(now, lease, limit, skipEndpoints, cancellationToken));
         }
 
-        public Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
-            Checked(() => inner.RecordAttemptAsync(result, cancellationToken));
+        public override Task<(WebhookDelivery Delivery, WebhookEndpointState Endpoint)> RecordAttemptAsync(WebhookAttemptResult result, CancellationToken cancellationToken = default) =>
+            Checked(() => base.RecordAttemptAsync(result, cancellationToken));
 
-        public Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => Checked(() => inner.KillAsync(deliveryId, reason, cancellationToken));
+        public override Task<WebhookDelivery> KillAsync(string deliveryId, string reason, CancellationToken cancellationToken = default) => Checked(() => base.KillAsync(deliveryId, reason, cancellationToken));
 
-        public Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => Checked(() => inner.ReplayAsync(deliveryId, now, cancellationToken));
+        public override Task<WebhookDelivery> ReplayAsync(string deliveryId, DateTimeOffset now, CancellationToken cancellationToken = default) => Checked(() => base.ReplayAsync(deliveryId, now, cancellationToken));
 
-        public Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Checked(() => inner.ReplayDeadAsync(now, cancellationToken));
+        public override Task<int> ReplayDeadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Checked(() => base.ReplayDeadAsync(now, cancellationToken));
 
-        public Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => Checked(() => inner.GetAsync(deliveryId, cancellationToken));
+        public override Task<WebhookDelivery?> GetAsync(string deliveryId, CancellationToken cancellationToken = default) => Checked(() => base.GetAsync(deliveryId, cancellationToken));
 
-        public Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
-            Checked(() => inner.ListAsync(state, limit, cancellationToken));
+        public override Task<IReadOnlyList<WebhookDelivery>> ListAsync(WebhookDeliveryState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
+            Checked(() => base.ListAsync(state, limit, cancellationToken));
 
-        public Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => Checked(() => inner.GetEndpointAsync(endpointId, cancellationToken));
+        public override Task<WebhookEndpointState> GetEndpointAsync(string endpointId, CancellationToken cancellationToken = default) => Checked(() => base.GetEndpointAsync(endpointId, cancellationToken));
 
-        public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            Checked(() => inner.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken));
+        public override Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            Checked(() => base.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken));
 
         private async Task HoldAsync(Hold at)
         {

@@ -25,37 +25,18 @@ public sealed class WebhookNestedChangeTests
         Assert.Equal(["memory.version_proposed", "memory.version_proposed", "memory.version_rejected"], deliveries.Select(d => d.EventType).Order(StringComparer.Ordinal));
     }
 
-    private sealed class RejectingMemoryStore(InMemoryMemoryStore inner, IServiceProvider services) : IMemoryStore
+    private sealed class RejectingMemoryStore(InMemoryMemoryStore inner, IServiceProvider services) : ForwardingMemoryStore(inner)
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        public override async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
         {
             // Rejects the pending proposal of the scope through the application's store, before adding the new one.
             var root = services.GetRequiredService<IMemoryStore>();
-            foreach (var pending in (await inner.ListVersionsAsync(proposal.Scope, 50, null, cancellationToken)).Where(v => v.State == MemoryVersionState.Proposed))
+            foreach (var pending in (await Inner.ListVersionsAsync(proposal.Scope, 50, null, cancellationToken)).Where(v => v.State == MemoryVersionState.Proposed))
             {
                 await root.RejectAsync(pending.Id, MemoryAuthor.Person("p"), "superseded", cancellationToken);
             }
 
-            return await inner.ProposeAsync(proposal, cancellationToken);
+            return await Inner.ProposeAsync(proposal, cancellationToken);
         }
-
-        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
-
-        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetActiveVersionAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
-            inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
-
-        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => inner.ApproveAsync(versionId, reviewer, cancellationToken);
-
-        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) => inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
-
-        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
-
-        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) => inner.RollbackAsync(versionId, author, note, cancellationToken);
-
-        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 }

@@ -69,40 +69,36 @@ public sealed partial class WebhookPublishingTests
     /// <summary>Completes the scope's running run (as its own process would, in another process) just before a start.</summary>
     private sealed class CompletingFirstStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
     {
-        private readonly IDreamRunStore _inner = inner;
-
         public override async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
         {
-            var run = await _inner.GetAsync(runId, cancellationToken);
-            foreach (var other in await _inner.ListAsync(run!.Scope, 10, cancellationToken))
+            var run = await Inner.GetAsync(runId, cancellationToken);
+            foreach (var other in await Inner.ListAsync(run!.Scope, 10, cancellationToken))
             {
                 if (other.Status == DreamRunStatus.Running)
                 {
-                    await _inner.CompleteAsync(other.Id, DreamRunResults.Empty, cancellationToken);
+                    await Inner.CompleteAsync(other.Id, DreamRunResults.Empty, cancellationToken);
                 }
             }
 
-            return await _inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+            return await Inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
         }
     }
 
     /// <summary>Completes, as the SQLite store does, a run whose lease expired after it recorded its memory version.</summary>
     private sealed class CompletingOnRecoveryStore(IDreamRunStore inner) : ForwardingDreamRunStore(inner)
     {
-        private readonly IDreamRunStore _inner = inner;
-
         public override async Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
         {
-            var run = await _inner.GetAsync(runId, cancellationToken);
-            foreach (var other in await _inner.ListAsync(run!.Scope, 10, cancellationToken))
+            var run = await Inner.GetAsync(runId, cancellationToken);
+            foreach (var other in await Inner.ListAsync(run!.Scope, 10, cancellationToken))
             {
                 if (other is { Status: DreamRunStatus.Running, Results.OutputVersionId: not null } && other.LeaseExpiresAt <= DateTimeOffset.UtcNow)
                 {
-                    await _inner.CompleteAsync(other.Id, other.Results, cancellationToken);
+                    await Inner.CompleteAsync(other.Id, other.Results, cancellationToken);
                 }
             }
 
-            return await _inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
+            return await Inner.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
         }
     }
 }

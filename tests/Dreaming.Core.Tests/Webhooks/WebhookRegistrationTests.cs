@@ -174,34 +174,15 @@ public sealed class WebhookRegistrationTests
         Assert.Equal(["dream.canceled", "memory.version_proposed"], deliveries.Select(d => d.EventType).Order(StringComparer.Ordinal));
     }
 
-    private sealed class RunEndingMemoryStore(InMemoryMemoryStore inner, IServiceProvider services) : IMemoryStore
+    private sealed class RunEndingMemoryStore(InMemoryMemoryStore inner, IServiceProvider services) : ForwardingMemoryStore(inner)
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        public override async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
         {
             var runs = services.GetRequiredService<IDreamRunStore>();
             var run = await runs.CreateAsync(new DreamRunRequest { Scope = proposal.Scope }, cancellationToken);
             await runs.CancelAsync(run.Id, cancellationToken);
-            return await inner.ProposeAsync(proposal, cancellationToken);
+            return await Inner.ProposeAsync(proposal, cancellationToken);
         }
-
-        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
-
-        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetActiveVersionAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
-            inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
-
-        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => inner.ApproveAsync(versionId, reviewer, cancellationToken);
-
-        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) => inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
-
-        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
-
-        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) => inner.RollbackAsync(versionId, author, note, cancellationToken);
-
-        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 
     [Theory]
@@ -320,37 +301,14 @@ public sealed class WebhookRegistrationTests
 
     /// <summary>A memory store of the host's that says it writes its memory rows in its own transaction (and, for the test,
     /// writes none) when <c>writes</c> is set.</summary>
-    private sealed class SelfWritingMemoryStore(bool writes) : IMemoryStore, IMemoryWebhookWriter
+    private sealed class SelfWritingMemoryStore(bool writes) : ForwardingMemoryStore(new InMemoryMemoryStore()), IMemoryWebhookWriter
     {
-        private readonly InMemoryMemoryStore _inner = new();
-
         public bool WritesMemoryWebhooks => writes;
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => _inner.InitializeAsync(cancellationToken);
-
-        public Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        public override Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
         {
             WebhookStoreChange.WrittenBy(this);
-            return _inner.ProposeAsync(proposal, cancellationToken);
+            return base.ProposeAsync(proposal, cancellationToken);
         }
-
-        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => _inner.GetVersionAsync(versionId, cancellationToken);
-
-        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => _inner.GetActiveVersionAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
-            _inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
-
-        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => _inner.ApproveAsync(versionId, reviewer, cancellationToken);
-
-        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
-            _inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
-
-        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => _inner.EditAsync(versionId, edit, cancellationToken);
-
-        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
-            _inner.RollbackAsync(versionId, author, note, cancellationToken);
-
-        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => _inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 }

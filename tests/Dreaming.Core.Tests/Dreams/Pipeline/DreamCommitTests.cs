@@ -144,15 +144,13 @@ public class DreamCommitTests
         }
     }
 
-    private sealed class HookedMemoryStore(IMemoryStore inner) : IMemoryStore
+    private sealed class HookedMemoryStore(IMemoryStore inner) : ForwardingMemoryStore(inner)
     {
         public Func<MemoryVersion, CancellationToken, Task>? AfterPropose { get; init; }
 
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
+        public override async Task<MemoryVersion> ProposeAsync(MemoryProposal proposal, CancellationToken cancellationToken = default)
         {
-            var version = await inner.ProposeAsync(proposal, cancellationToken);
+            var version = await Inner.ProposeAsync(proposal, cancellationToken);
             if (AfterPropose is { } hook)
             {
                 await hook(version, CancellationToken.None);
@@ -160,24 +158,5 @@ public class DreamCommitTests
 
             return version;
         }
-
-        public Task<MemoryVersion?> GetVersionAsync(string versionId, CancellationToken cancellationToken = default) => inner.GetVersionAsync(versionId, cancellationToken);
-
-        public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetActiveVersionAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<MemoryVersionSummary>> ListVersionsAsync(MemoryScope scope, int limit = 50, int? beforeNumber = null, CancellationToken cancellationToken = default) =>
-            inner.ListVersionsAsync(scope, limit, beforeNumber, cancellationToken);
-
-        public Task<MemoryVersion> ApproveAsync(string versionId, MemoryAuthor reviewer, CancellationToken cancellationToken = default) => inner.ApproveAsync(versionId, reviewer, cancellationToken);
-
-        public Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default) =>
-            inner.RejectAsync(versionId, reviewer, reason, cancellationToken);
-
-        public Task<MemoryVersion> EditAsync(string versionId, MemoryEdit edit, CancellationToken cancellationToken = default) => inner.EditAsync(versionId, edit, cancellationToken);
-
-        public Task<MemoryVersion> RollbackAsync(string versionId, MemoryAuthor author, string? note = null, CancellationToken cancellationToken = default) =>
-            inner.RollbackAsync(versionId, author, note, cancellationToken);
-
-        public Task<MemoryDiff> DiffAsync(string fromVersionId, string toVersionId, CancellationToken cancellationToken = default) => inner.DiffAsync(fromVersionId, toVersionId, cancellationToken);
     }
 }
