@@ -96,9 +96,11 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
-    // (user_password == expected, api_key === null), not an assignment: (?!=) leaves it as it is. A URL's scheme (at most
-    // 32 characters) and an e-mail's local part (at most 64, RFC 5321) are bounded: each word of a long dotted run
-    // ("b.b.b…") starts a match, and an unbounded one read from each to the end of the run, quadratic in its length.
+    // (user_password == expected, api_key === null), not an assignment: (?!=) leaves it as it is. A URL's scheme and an
+    // e-mail's local part are tried only from the start of their run of characters ((?<!…)), and the atomic (?>…?\b…)
+    // moves on to the first word in it, where the match began before: tried from each word of a long dotted run
+    // ("b.b.b…"), each read to the end of the run, the scan was quadratic in its length. Neither is bounded, as a
+    // length limit would leave the start of a longer address or a password after a longer scheme in the text.
     [GeneratedRegex(
         """
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
@@ -107,8 +109,8 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
-        |(?i:\b[a-z][a-z0-9+.\-]{0,31}://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
-        |(?<email>\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
+        |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
+        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))

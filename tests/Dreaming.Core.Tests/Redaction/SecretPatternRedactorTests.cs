@@ -70,6 +70,45 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
         Assert.Equal("Contact [REDACTED:email] or https://user:[REDACTED:password]@host.", _redactor.Redact("Contact a.b@c.de or https://user:pw@host."));
     }
 
+    [Theory]
+    [InlineData("\u00e9", "@example.com")]
+    [InlineData("\u00e9", "://user:pw@host")]
+    [InlineData("x.", "@")]
+    [InlineData("x+", "://user:pw")]
+    public void A_long_run_of_address_or_scheme_characters_is_scanned_in_linear_time(string before, string after)
+    {
+        // The run is read once from its start (a letter after '\u00e9' starts no word: it is looked for to the end of the
+        // run), not once from each of its words.
+        Growth.AssertLinear(
+            n =>
+            {
+                var hostile = before + new string('a', 12_500 * n) + after;
+                return () => !_redactor.Redact(hostile).StartsWith("[REDACTED:unscanned", StringComparison.Ordinal);
+            },
+            1,
+            $"\"{before}\", a run of letters and \"{after}\"",
+            output);
+    }
+
+    public static TheoryData<string, string> LongerThanTheStandards() => new()
+    {
+        // A reply-by-email address: its token makes the local part longer than RFC 5321's 64 characters, which mail
+        // servers accept; and the token is the secret of the address.
+        { $"from reply+{new string('K', 90)}@reply.github.com today", "from [REDACTED:email] today" },
+        { $"to {new string('k', 70)}@example.com", "to [REDACTED:email]" },
+        // A long dotted local part: none of it is kept.
+        { $"mail {string.Join('.', Enumerable.Repeat("ab", 70))}@example.com now", "mail [REDACTED:email] now" },
+        { $"mail -{string.Join('-', Enumerable.Repeat("ab", 40))}@example.com", "mail -[REDACTED:email]" },
+        // A URL scheme longer than 32 characters, with and without a dot, keeps no password.
+        { $"{new string('s', 40)}://admin:topsecret@db:5432/app", $"{new string('s', 40)}://admin:[REDACTED:password]@db:5432/app" },
+        { "com.example.app-1234567890123456789012345678901234://admin:topsecret@host", "com.example.app-1234567890123456789012345678901234://admin:[REDACTED:password]@host" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LongerThanTheStandards))]
+    public void An_address_or_a_url_longer_than_its_standard_allows_is_still_redacted_in_full(string input, string expected) =>
+        Assert.Equal(expected, _redactor.Redact(input));
+
     [Fact]
     public void A_value_redactor_chooses_the_replacement()
     {
