@@ -1,0 +1,69 @@
+using Xunit.Sdk;
+
+namespace Dreaming.Tests;
+
+/// <summary><see cref="Growth"/> fails on work that grows faster than its input and passes work that grows with it: a check
+/// of the timing tests that use it, which pass only as long as it can fail.</summary>
+public sealed class GrowthTests
+{
+    [Fact]
+    public void It_measures_the_threads_cpu_time_on_linux() =>
+        Assert.Equal(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), Growth.IsThreadCpuTime);
+
+    [Fact]
+    public void Quadratic_work_fails()
+    {
+        // Every pair of characters: 1.1 million steps at 1,500 (about a millisecond), 18 million at 6,000.
+        var error = Assert.ThrowsAny<XunitException>(() => Growth.AssertLinear(n => Pairs(new string('a', n)), 1_500, "pairs"));
+
+        Assert.Contains("pairs: 4 times the input cost", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Linear_work_passes()
+    {
+        var (small, large) = Growth.AssertLinear(n => Sum(new string('a', n)), 1_000_000, "a sum");
+
+        Assert.True(large > small, $"{large} for 4 times the input of {small}");
+    }
+
+    [Fact]
+    public void A_try_that_gives_up_is_not_counted_and_one_that_never_counts_fails()
+    {
+        Growth.Measure(
+            n =>
+            {
+                var tries = 0;
+                return () => ++tries % 2 == 0;
+            },
+            1);
+        var error = Assert.ThrowsAny<XunitException>(() => Growth.Measure(_ => () => false, 1));
+
+        Assert.Contains("gave up", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Func<bool> Pairs(string text) => () =>
+    {
+        var same = 0L;
+        for (var i = 0; i < text.Length; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                same += text[i] ^ text[j] ^ j;
+            }
+        }
+
+        return same != -1;
+    };
+
+    private static Func<bool> Sum(string text) => () =>
+    {
+        var sum = 0L;
+        for (var i = 0; i < text.Length; i++)
+        {
+            sum += text[i] ^ i;
+        }
+
+        return sum != -1;
+    };
+}
