@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit.Sdk;
 
 namespace Dreaming.Tests;
@@ -20,6 +21,20 @@ public sealed class GrowthTests
     }
 
     [Fact]
+    public void Quadratic_work_of_microseconds_fails()
+    {
+        // 5,000 steps at 100 (a few microseconds, once read as a tenth of a millisecond), 80,000 at 400; compiled optimized
+        // at once, as a library's hot method is by the time it is measured (code on its way up from tier 0 makes the small
+        // input's steps dearer than the large one's, which the closure's own loop would show here).
+        var error = Assert.ThrowsAny<XunitException>(() => Growth.AssertLinear(n => OptimizedPairs(new string('a', n)), 100, "cheap pairs"));
+
+        Assert.Contains("cheap pairs: 4 times the input cost", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Linear_work_of_microseconds_passes() => Growth.AssertLinear(n => Sum(new string('a', n)), 1_000, "a cheap sum");
+
+    [Fact]
     public void Linear_work_passes()
     {
         var (small, large) = Growth.AssertLinear(n => Sum(new string('a', n)), 1_000_000, "a sum");
@@ -33,8 +48,9 @@ public sealed class GrowthTests
         Growth.Measure(
             n =>
             {
+                // Gives up on its third call, which falls in the first try (the two calls before it size the tries).
                 var tries = 0;
-                return () => ++tries % 2 == 0;
+                return () => ++tries != 3;
             },
             1);
         var error = Assert.ThrowsAny<XunitException>(() => Growth.Measure(_ => () => false, 1));
@@ -55,6 +71,23 @@ public sealed class GrowthTests
 
         return same != -1;
     };
+
+    private static Func<bool> OptimizedPairs(string text) => () => CountPairs(text) != -1;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long CountPairs(string text)
+    {
+        var same = 0L;
+        for (var i = 0; i < text.Length; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                same += text[i] ^ text[j] ^ j;
+            }
+        }
+
+        return same;
+    }
 
     private static Func<bool> Sum(string text) => () =>
     {
