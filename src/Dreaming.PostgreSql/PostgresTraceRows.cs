@@ -15,21 +15,62 @@ internal static class PostgresTraceRows
         + "outcome_score, outcome_source, dropped_event_count, event_count, change_xid";
 
     /// <summary>Inserts a session with no events; <c>$1</c> to <c>$21</c> are bound by <see cref="AddSession"/>.</summary>
-    public const string InsertSession =
-        "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
-        + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
-        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES "
-        + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+    public const string InsertSession = InsertSessionsInto + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
 
     /// <summary>Inserts the events held by five arrays (session ids, sequences, times, types, payloads), in one statement.</summary>
     public const string InsertEvents =
         "INSERT INTO events (session_id, seq, ts, type, payload) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])";
 
+    private const string InsertSessionsInto =
+        "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
+        + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
+        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ";
+
+    // The columns of a session row, and so the parameters AddSessionValues binds for each.
+    private const int SessionParameters = 21;
+
     /// <summary>Adds a command inserting <paramref name="session"/> to <paramref name="batch"/>.</summary>
     public static void AddSession(NpgsqlBatch batch, SessionRecord session, string? insertSql = null)
     {
         var command = new NpgsqlBatchCommand(insertSql ?? InsertSession);
-        var values = command.Parameters;
+        AddSessionValues(command.Parameters, session);
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>A statement inserting <paramref name="sessions"/> (in their order) as one multi-row insert, with their
+    /// parameters from <c>$1</c>: all of the rows reach the server before any is written.</summary>
+    public static NpgsqlBatchCommand InsertSessionsCommand(IReadOnlyList<SessionRecord> sessions)
+    {
+        var command = new NpgsqlBatchCommand(InsertSessions(sessions.Count, 1));
+        foreach (var session in sessions)
+        {
+            AddSessionValues(command.Parameters, session);
+        }
+
+        return command;
+    }
+
+    /// <summary>The text inserting <paramref name="count"/> sessions, whose parameters start at <paramref name="first"/>.</summary>
+    private static string InsertSessions(int count, int first)
+    {
+        var sql = new System.Text.StringBuilder(InsertSessionsInto);
+        for (var i = 0; i < count; i++)
+        {
+            sql.Append(i == 0 ? "(" : ", (");
+            for (var column = 0; column < SessionParameters; column++)
+            {
+                sql.Append(column == 0 ? "$" : ", $").Append((first + (i * SessionParameters) + column).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>Adds the 21 values of a session row, in the order of <see cref="InsertSession"/>.</summary>
+    private static void AddSessionValues(NpgsqlParameterCollection values, SessionRecord session)
+    {
         values.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Encode(session.Id) });
         values.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Encode(session.AgentId) });
         values.Add(Text(session.AgentVersion));
@@ -49,7 +90,6 @@ internal static class PostgresTraceRows
         values.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(session.Metadata, PostgresJson.Default.IReadOnlyDictionaryStringString) });
         AddOutcome(values, session.Outcome);
         values.Add(new NpgsqlParameter<long> { TypedValue = session.DroppedEventCount });
-        batch.BatchCommands.Add(command);
     }
 
     /// <summary>Adds the label, score and source of an outcome (or three nulls) as the next three parameters.</summary>
@@ -63,8 +103,10 @@ internal static class PostgresTraceRows
     /// <summary>A text parameter holding the stored form of <paramref name="value"/>, or null.</summary>
     public static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = PostgresText.EncodeNullable(value) };
 
-    /// <summary>The five arrays <see cref="InsertEvents"/> takes, for <paramref name="events"/> of the given sessions.</summary>
-    public static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<SessionEvent> events, int start, int count, string? sessionId = null)
+    /// <summary>The five arrays <see cref="InsertEvents"/> takes, for <paramref name="events"/> of the given sessions; with
+    /// <paramref name="newSessions"/>, one statement that also inserts those (in their order, parameters from <c>$6</c>,
+    /// in a <c>WITH</c> that the foreign key's check, at the statement's end, sees).</summary>
+    public static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<SessionEvent> events, int start, int count, string? sessionId = null, IReadOnlyList<SessionRecord>? newSessions = null)
     {
         var sessionIds = new string[count];
         var sequences = new long[count];
@@ -81,12 +123,17 @@ internal static class PostgresTraceRows
             payloads[i] = JsonSerializer.Serialize(sessionEvent, PostgresJson.Default.SessionEvent);
         }
 
-        var command = new NpgsqlBatchCommand(InsertEvents);
+        var command = new NpgsqlBatchCommand(newSessions is { Count: > 0 } ? "WITH new_sessions AS (" + InsertSessions(newSessions.Count, 6) + ") " + InsertEvents : InsertEvents);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = sessionIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = times });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
+        foreach (var session in newSessions ?? [])
+        {
+            AddSessionValues(command.Parameters, session);
+        }
+
         return command;
     }
 

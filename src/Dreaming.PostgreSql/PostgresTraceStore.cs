@@ -90,7 +90,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
 
         return batch.NewSessions.Count == 0 && batch.Events.Count == 0
             ? InitializeAsync(cancellationToken)
-            : RunAsync(WriteAction, (connection, token) => WriteBatchAsync(connection, batch, _lockSessions, _database.LimitIdleSql, token), cancellationToken);
+            : RunAsync(WriteAction, (connection, token) => WriteBatchAsync(connection, batch, _lockSessions, token), cancellationToken);
     }
 
     /// <inheritdoc />

@@ -39,17 +39,18 @@ public sealed class PostgresFrozenClientTests : PostgresStoreFixture
     }
 
     [Fact]
-    public async Task Frozen_while_creating_a_session_the_server_ends_its_transaction_after_the_command_timeout_and_another_instance_creates_it()
+    public async Task Frozen_while_creating_a_session_with_events_the_server_ends_its_transaction_after_the_command_timeout_and_another_instance_creates_it()
     {
         await using var proxy = await TcpProxy.StartAsync();
         await using var frozen = new PostgresTraceStore(Through(proxy, FrozenTimeout));
         await using var other = new PostgresTraceStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
         await frozen.InitializeAsync();
-        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.id = 's'", "INSERT");
+        await using var trap = await StatementTrap.SetAsync(PostgresTestServer.ConnectionString!, Schema, "sessions", "NEW.event_count > OLD.event_count");
 
-        // A batch that only creates sessions takes no session lock: it holds its new row uncommitted (a batch creating the
-        // same id waits on it) and its transaction id (the change horizon every poll reads cannot pass it).
-        var creating = frozen.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], []));
+        // The batch has inserted the session and its event and locked it: it holds its new row uncommitted (a batch creating
+        // the same id waits on it) and its transaction id (the change horizon every poll reads cannot pass it). A batch that
+        // only creates sessions is one statement, with no transaction left open after it.
+        var creating = frozen.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
         var held = await FreezeInsideAsync(proxy, trap);
 
         Assert.InRange(held, TimeSpan.Zero, FrozenTimeout + TimeSpan.FromSeconds(5));

@@ -54,6 +54,56 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_appending_to_the_same_sessions_at_once_do_not_deadlock_and_count_every_event()
+    {
+        // Each batch's events take the foreign key's share lock on their sessions before the batch locks them for its
+        // check: a lock that conflicted with that share (FOR UPDATE) would deadlock two batches of one session.
+        var first = _schema.NewStore();
+        var second = _schema.NewStore();
+        await first.WriteAsync(new TraceWriteBatch([TraceSchema.Session("a"), TraceSchema.Session("b")], []));
+        const int Batches = 40;
+        async Task AppendAsync(PostgresTraceStore store, long offset)
+        {
+            for (var i = 0; i < Batches; i++)
+            {
+                var seq = offset + (2 * i);
+                await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("a", seq), TraceSchema.Note("b", seq)]));
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => AppendAsync(first, 1)), Task.Run(() => AppendAsync(second, 2)));
+
+        foreach (var id in new[] { "a", "b" })
+        {
+            Assert.Equal(2L * Batches, (await second.GetSessionAsync(id))!.EventCount);
+            Assert.Equal(2 * Batches, (await first.GetEventsAsync(id)).Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_with_several_faults_is_refused_for_the_one_a_batch_checking_in_turn_finds_first()
+    {
+        // The rows are written before the sessions are checked, so the server may refuse another fault first (a repeated
+        // sequence before a session that exists); the message still names the session first, then an ended or missing one.
+        var store = _schema.NewStore();
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("a"), TraceSchema.Session("z")], [TraceSchema.Note("a", 1), TraceSchema.Note("z", 1)]));
+        await store.CompleteSessionAsync(TraceSchema.Completed("z"));
+
+        async Task<string> RefusedAsync(TraceWriteBatch batch) => (await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(batch))).Message;
+
+        Assert.StartsWith("A session of the batch already exists (one of 'n', 'a')", await RefusedAsync(new TraceWriteBatch([TraceSchema.Session("n"), TraceSchema.Session("a")], [TraceSchema.Note("a", 1), TraceSchema.Note("n", 1)])), StringComparison.Ordinal);
+        Assert.StartsWith("A session of the batch already exists (session 'n' is created twice)", await RefusedAsync(new TraceWriteBatch([TraceSchema.Session("n"), TraceSchema.Session("n")], [TraceSchema.Note("a", 1)])), StringComparison.Ordinal);
+        Assert.Equal("Session 'z' has already ended (Completed); event 1 cannot be appended.", await RefusedAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("a", 1), TraceSchema.Note("z", 1)])));
+        Assert.Equal("Event 4 names session 'm', which does not exist.", await RefusedAsync(new TraceWriteBatch([TraceSchema.Session("n")], [TraceSchema.Note("n", 1), TraceSchema.Note("a", 1), TraceSchema.Note("m", 4)])));
+        Assert.StartsWith("Session 'n' gets two events with sequence 1", await RefusedAsync(new TraceWriteBatch([TraceSchema.Session("n")], [TraceSchema.Note("n", 1), TraceSchema.Note("n", 1)])), StringComparison.Ordinal);
+        Assert.StartsWith("A session of the batch already has an event", await RefusedAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("a", 2), TraceSchema.Note("a", 1)])), StringComparison.Ordinal);
+
+        // Nothing of any of them was written.
+        Assert.Null(await store.GetSessionAsync("n"));
+        Assert.Equal((1L, 1L), ((await store.GetSessionAsync("a"))!.EventCount, (await store.GetSessionAsync("z"))!.EventCount));
+    }
+
+    [Fact]
     public async Task Two_instances_creating_the_same_sessions_in_opposite_orders_do_not_deadlock_one_is_refused()
     {
         var first = _schema.NewStore();

@@ -20,7 +20,9 @@ internal sealed class TcpProxy : IAsyncDisposable
     private CancellationTokenSource? _stop;
     private TaskCompletionSource _flowing = Completed();
     private TaskCompletionSource _replying = Completed();
+    private TaskCompletionSource _requesting = Completed();
     private long _replyAllowance;
+    private long _requestAllowance;
 
     private TcpProxy(IPEndPoint target) => _target = target;
 
@@ -81,6 +83,7 @@ internal sealed class TcpProxy : IAsyncDisposable
             _open.Clear();
             _flowing.TrySetResult();
             _replying.TrySetResult();
+            _requesting.TrySetResult();
         }
     }
 
@@ -117,6 +120,24 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops passing the client's bytes on (and any close), on every connection, until <see cref="Thaw"/> or
+    /// <see cref="Down"/>, once <paramref name="afterBytes"/> more have passed: a client host that stops partway through
+    /// sending a large statement. The server, reading it, waits for the rest ("active", on <c>ClientRead</c>).</summary>
+    /// <param name="afterBytes">How many bytes of requests still pass first, counted over every connection; a read that
+    /// would pass beyond them is held whole.</param>
+    public void FreezeRequests(long afterBytes)
+    {
+        lock (_gate)
+        {
+            if (_requesting.Task.IsCompleted)
+            {
+                _requesting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            _requestAllowance = afterBytes;
+        }
+    }
+
     /// <summary>Passes bytes on again, those held while frozen first.</summary>
     public void Thaw()
     {
@@ -124,6 +145,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             _flowing.TrySetResult();
             _replying.TrySetResult();
+            _requesting.TrySetResult();
         }
     }
 
@@ -239,18 +261,20 @@ internal sealed class TcpProxy : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (!reply || _replying.Task.IsCompleted)
+            var held = reply ? _replying : _requesting;
+            if (held.Task.IsCompleted)
             {
                 return _flowing.Task;
             }
 
-            if (_replyAllowance >= bytes)
+            ref var allowance = ref reply ? ref _replyAllowance : ref _requestAllowance;
+            if (allowance >= bytes)
             {
-                _replyAllowance -= bytes;
+                allowance -= bytes;
                 return _flowing.Task;
             }
 
-            return Task.WhenAll(_flowing.Task, _replying.Task);
+            return Task.WhenAll(_flowing.Task, held.Task);
         }
     }
 
@@ -258,7 +282,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     {
         lock (_gate)
         {
-            return Task.WhenAll(_flowing.Task, _replying.Task);
+            return Task.WhenAll(_flowing.Task, _replying.Task, _requesting.Task);
         }
     }
 }

@@ -1,0 +1,188 @@
+using Npgsql;
+
+namespace Dreaming.PostgreSql;
+
+/// <summary>The trace store's write of a <see cref="TraceWriteBatch"/>.</summary>
+public sealed partial class PostgresTraceStore
+{
+    // The sessions the events name, locked in id order, after the batch's rows are written (see WriteBatchAsync). Other
+    // instances wait on these rows (an end, an outcome, events of the session), so the statement also bounds how long the
+    // transaction may then sit idle (PostgresDatabase.IdleLimit); /*idle*/ is where it goes; the limit's value comes back
+    // as a third column, which nothing reads. FOR NO KEY UPDATE, not FOR UPDATE: the events' foreign key has already taken
+    // FOR KEY SHARE on these rows, in this batch and in any other appending to them at the same moment, and FOR UPDATE
+    // conflicts with that (two batches of one session would deadlock); FOR NO KEY UPDATE conflicts with every write of the
+    // row (an end, an outcome, another batch's lock) and not with a key share.
+    private const string LockSessions = "SELECT id, status, /*idle*/ FROM sessions WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
+
+    private const string AddEventCounts =
+        "UPDATE sessions AS s SET event_count = s.event_count + u.n FROM unnest($1::text[], $2::bigint[]) AS u(id, n) WHERE s.id = u.id";
+
+    /// <summary>Writes a batch: all of it, or nothing of it.</summary>
+    /// <remarks>A host can stop partway through sending a statement (frozen, or cut off without its socket closed); the
+    /// server then waits for the rest of the message, "active" on <c>ClientRead</c>, where no setting ends it. So every row
+    /// of the batch travels in the first statement, which writes nothing until it has all of them: while the rest is
+    /// awaited, the transaction has written and locked nothing (it has no transaction id). Without events that statement
+    /// inserts the sessions and is the whole write. With events it inserts them (and the new sessions, in a <c>WITH</c>),
+    /// and the same round trip then locks the sessions they name, in id order, bounding the transaction's idle time, and
+    /// adds their counts; the status read back refuses a batch for a session that has ended, and the commit follows: two
+    /// round trips.</remarks>
+    private static async Task<bool> WriteBatchAsync(NpgsqlConnection connection, TraceWriteBatch batch, string lockSessions, CancellationToken cancellationToken)
+    {
+        // In id order, as every batch and import inserts them: two batches creating the same sessions in other orders would
+        // each wait on a row the other inserted (a deadlock the server ends with 40P01); in one order, the second waits for
+        // the first and is refused whole, as with the single writer of the other stores.
+        IReadOnlyList<SessionRecord> newSessions = batch.NewSessions.Count <= 1 ? batch.NewSessions : [.. batch.NewSessions.OrderBy(static s => s.Id, StringComparer.Ordinal)];
+        if (batch.Events.Count == 0)
+        {
+            // One statement is a transaction of its own: nothing stays open after it.
+            await using var insert = new NpgsqlBatch(connection) { BatchCommands = { PostgresTraceRows.InsertSessionsCommand(newSessions) } };
+            try
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw SessionExists(batch.NewSessions, exception);
+            }
+
+            return true;
+        }
+
+        var (ids, counts) = CountBySession(batch.Events);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var write = new NpgsqlBatch(connection, transaction);
+        write.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(batch.Events, 0, batch.Events.Count, newSessions: newSessions));
+        var lockRows = new NpgsqlBatchCommand(lockSessions);
+        lockRows.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        write.BatchCommands.Add(lockRows);
+        var update = new NpgsqlBatchCommand(AddEventCounts);
+        update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = counts });
+        write.BatchCommands.Add(update);
+        var running = 0;
+        try
+        {
+            // Only the lock returns rows: each session's status, in id order.
+            await using var reader = await write.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    running += reader.GetInt16(1) == (short)SessionStatus.Running ? 1 : 0;
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation)
+        {
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            throw await RefusalAsync(connection, batch, newSessions, ids, exception, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (running < ids.Length)
+        {
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            throw await RefusalAsync(connection, batch, newSessions, ids, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Says why a batch was refused, after its rollback, as a batch that checked each thing in turn would: a new
+    /// session that exists (or is created twice) first, then a session of its events that has ended (the first in id
+    /// order) or does not exist, then an event whose sequence number its session has.</summary>
+    /// <param name="connection">The batch's connection, its transaction rolled back.</param>
+    /// <param name="batch">The batch.</param>
+    /// <param name="newSessions">Its new sessions, in id order.</param>
+    /// <param name="ids">The stored ids of the sessions its events name, in id order.</param>
+    /// <param name="exception">The server's refusal (a unique or foreign key violation), or <see langword="null"/> when
+    /// the lock found a session ended or missing.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    private static async Task<SessionStateException> RefusalAsync(
+        NpgsqlConnection connection, TraceWriteBatch batch, IReadOnlyList<SessionRecord> newSessions, string[] ids, PostgresException? exception, CancellationToken cancellationToken)
+    {
+        var created = newSessions.Select(static s => PostgresText.Encode(s.Id)).ToHashSet(StringComparer.Ordinal);
+        var statuses = new SortedDictionary<string, short>(StringComparer.Ordinal);
+        await using (var read = new NpgsqlCommand("SELECT id, status FROM sessions WHERE id = ANY($1)", connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids.Union(created)] });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                statuses[reader.GetString(0)] = reader.GetInt16(1);
+            }
+        }
+
+        if (created.Count < newSessions.Count || created.Any(statuses.ContainsKey))
+        {
+            return SessionExists(batch.NewSessions, exception);
+        }
+
+        foreach (var (id, status) in statuses)
+        {
+            if (status != (short)SessionStatus.Running)
+            {
+                var decoded = PostgresText.Decode(id);
+                var first = batch.Events.First(e => string.Equals(e.SessionId, decoded, StringComparison.Ordinal));
+                return Refused($"Session '{decoded}' has already ended ({(SessionStatus)status}); event {first.Sequence} cannot be appended.", exception);
+            }
+        }
+
+        if (batch.Events.FirstOrDefault(e => PostgresText.Encode(e.SessionId) is var id && !statuses.ContainsKey(id) && !created.Contains(id)) is { } orphan)
+        {
+            return Refused($"Event {orphan.Sequence} names session '{orphan.SessionId}', which does not exist.", exception);
+        }
+
+        return exception is { SqlState: PostgresErrorCodes.UniqueViolation }
+            ? Refused($"{DuplicateEvent(batch.Events)}; nothing of the batch was written.", exception)
+            : Refused("A session the batch's events name did not exist or had ended when it was written; nothing of the batch was written.", exception);
+    }
+
+    private static SessionStateException SessionExists(IReadOnlyList<SessionRecord> sessions, Exception? exception) =>
+        Refused($"A session of the batch already exists ({DuplicateSession(sessions)}); nothing of the batch was written.", exception);
+
+    private static SessionStateException Refused(string message, Exception? exception) =>
+        exception is null ? new SessionStateException(message) : new SessionStateException(message, exception);
+
+    /// <summary>The stored ids of the sessions the events name, each once, and how many events each gets.</summary>
+    private static (string[] Ids, long[] Counts) CountBySession(IReadOnlyList<SessionEvent> events)
+    {
+        // Almost every batch holds the events of one session: that case allocates only the two arrays.
+        var first = events[0].SessionId;
+        var one = true;
+        for (var i = 1; i < events.Count && one; i++)
+        {
+            one = string.Equals(events[i].SessionId, first, StringComparison.Ordinal);
+        }
+
+        if (one)
+        {
+            return ([PostgresText.Encode(first)], [events.Count]);
+        }
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var sessionEvent in events)
+        {
+            counts[sessionEvent.SessionId] = counts.GetValueOrDefault(sessionEvent.SessionId) + 1;
+        }
+
+        return ([.. counts.Keys.Select(PostgresText.Encode)], [.. counts.Values]);
+    }
+
+    private static string DuplicateSession(IReadOnlyList<SessionRecord> sessions)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return sessions.FirstOrDefault(session => !seen.Add(session.Id)) is { } twice
+            ? $"session '{twice.Id}' is created twice"
+            : "one of " + string.Join(", ", sessions.Select(session => $"'{session.Id}'"));
+    }
+
+    private static string DuplicateEvent(IReadOnlyList<SessionEvent> events)
+    {
+        var seen = new HashSet<(string, long)>();
+        return events.FirstOrDefault(e => !seen.Add((e.SessionId, e.Sequence))) is { } twice
+            ? $"Session '{twice.SessionId}' gets two events with sequence {twice.Sequence}"
+            : $"A session of the batch already has an event with one of its sequence numbers ({string.Join(", ", events.Select(e => $"'{e.SessionId}' {e.Sequence}"))})";
+    }
+}
