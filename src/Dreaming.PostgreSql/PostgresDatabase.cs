@@ -50,7 +50,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public string IdleLimit { get; }
 
     /// <summary>Gets a statement that sets <see cref="IdleLimit"/> and nothing else: for the first command of a batch whose
-    /// statements take no lock before they write (a batch that creates sessions), in the batch's round trip.</summary>
+    /// statements take no lock before they write (an import's first insert), in the batch's round trip.</summary>
     public string LimitIdleSql => _limitIdle;
 
     /// <summary>Gets the data source; its connections use <see cref="Schema"/> as their search path.</summary>
@@ -85,18 +85,6 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         + "current_setting('idle_in_transaction_session_timeout')::interval) * 1000)::bigint, 0), " + milliseconds + ")::text, true), ' ', "
         + "CASE WHEN current_setting('tcp_user_timeout', true) IS NOT NULL AND version() LIKE '%linux%' THEN set_config('tcp_user_timeout', "
         + "least(nullif(current_setting('tcp_user_timeout')::bigint, 0), " + milliseconds + ")::text, true) END)";
-
-    /// <summary>Sets <see cref="IdleLimit"/> for <paramref name="transaction"/>, in a statement of its own: for a
-    /// transaction whose first statement cannot carry it.</summary>
-    /// <param name="connection">The transaction's connection.</param>
-    /// <param name="transaction">The transaction, begun and not yet used.</param>
-    /// <param name="cancellationToken">Cancels the statement.</param>
-    /// <returns>A task that completes when the limit is set.</returns>
-    public async Task LimitIdleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(_limitIdle, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => DataSource.OpenConnectionAsync(cancellationToken);

@@ -98,12 +98,12 @@ public sealed partial class PostgresTraceStore
     }
 
     /// <summary>Imports finished sessions in one transaction; a cancellation before the commit rolls all of it back. The
-    /// transaction first bounds how long it may sit idle (<see cref="PostgresDatabase.IdleLimit"/>): an import of the same
-    /// ids, or a batch creating one, waits on the sessions it inserted until it ends.</summary>
+    /// transaction bounds how long it may sit idle (<see cref="PostgresDatabase.IdleLimit"/>) in the round trip of its first
+    /// insert, before it: an import of the same ids, or a batch creating one, waits on the sessions it inserted until it ends.</summary>
     private static async Task<int> ImportCoreAsync(NpgsqlConnection connection, PostgresDatabase database, IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await database.LimitIdleAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var limitIdle = database.LimitIdleSql;
         var added = 0;
 
         // In id order (a stable sort: of an id given twice, the first is kept), as every batch and import inserts: two
@@ -115,8 +115,15 @@ public sealed partial class PostgresTraceStore
             // ON CONFLICT skips an id that exists, appears twice in the import, or another instance imports meanwhile.
             await using (var insert = new NpgsqlBatch(connection, transaction))
             {
+                if (limitIdle is not null)
+                {
+                    insert.BatchCommands.Add(new NpgsqlBatchCommand(limitIdle));
+                    limitIdle = null;
+                }
+
                 PostgresTraceRows.AddSession(insert, item.Session, PostgresTraceRows.InsertSession + " ON CONFLICT (id) DO NOTHING");
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                if (insert.BatchCommands[^1].RecordsAffected == 0)
                 {
                     continue;
                 }

@@ -44,6 +44,22 @@ public sealed class PostgresTraceRoundTripTests(ITestOutputHelper output) : Post
         Assert.Equal(2, (await store.QuerySessionsAsync(new SessionQuery())).Items.Count);
     }
 
+    [Fact]
+    public async Task An_import_sets_its_idle_limit_in_the_round_trip_of_its_first_insert()
+    {
+        await using var store = new PostgresTraceStore(Options);
+        await store.InitializeAsync();
+        var finished = TraceSchema.Session("s") with { Status = SessionStatus.Completed, EndedAt = TraceSchema.BaseTime.AddHours(1) };
+
+        var (imported, commands) = await NpgsqlCommands.OfAsync(() => store.ImportAsync([new SessionWithEvents(finished, [TraceSchema.Note("s", 1), TraceSchema.Note("s", 2)])]));
+
+        // The session with the limit, its events, its count (the commit is no command).
+        Assert.Equal(1, imported);
+        Assert.Equal(3, Printed(commands).Count);
+        Assert.Contains("idle_in_transaction_session_timeout", commands[0], StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO sessions", commands[0], StringComparison.Ordinal);
+    }
+
     private async Task<List<string>> CommandsAsync(Func<Task> call) =>
         Printed((await NpgsqlCommands.OfAsync(async () =>
         {
