@@ -45,6 +45,20 @@ public sealed class PostgresTraceRoundTripTests(ITestOutputHelper output) : Post
     }
 
     [Fact]
+    public async Task Reading_a_session_with_its_events_is_one_batch_of_the_two_statements_then_the_commit()
+    {
+        await using var store = new PostgresTraceStore(Options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+
+        var (read, commands) = await NpgsqlCommands.OfAsync(() => store.GetSessionWithEventsAsync("s"));
+
+        var batch = Assert.Single(Printed(commands));
+        Assert.Contains("FROM sessions", batch, StringComparison.Ordinal);
+        Assert.Contains("FROM events", batch, StringComparison.Ordinal);
+        Assert.Single(read!.Events);
+    }
+
+    [Fact]
     public async Task An_import_sets_its_idle_limit_in_the_round_trip_of_its_first_insert()
     {
         await using var store = new PostgresTraceStore(Options);
