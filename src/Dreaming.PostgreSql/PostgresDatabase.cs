@@ -72,7 +72,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// but "active", and that limit ends it (a zero window, or data unacknowledged, for that long). That is skipped on a
     /// server without the setting, and on one whose <c>version()</c> does not name Linux: PostgreSQL built for a system
     /// without the socket option (Windows, macOS, the BSDs) takes any value but 0 only to log "setsockopt(TCP_USER_TIMEOUT)
-    /// not supported", at every transaction.</summary>
+    /// not supported", at every transaction. (The value read back after the assignment, which the server takes from the
+    /// socket, reads 0 there too, but only once the assignment has logged; <c>pg_settings</c> is alike on every platform.)</summary>
     /// <param name="milliseconds">SQL for the store's limit in milliseconds: a literal or a <c>bigint</c> parameter.</param>
     /// <returns>The expression; its value is the idle limit set and the TCP limit, as text.</returns>
     /// <remarks>A transaction that holds locks other instances wait on (a scope's, a session's row, an endpoint's row)
