@@ -29,6 +29,10 @@ internal static class PostgresTraceRows
     // The columns of a session row, and so the parameters AddSessionValues binds for each.
     private const int SessionParameters = 21;
 
+    // The texts of the usual batches (one new session, alone or with its events), made once rather than at each batch.
+    private static readonly string s_insertOneSession = InsertSessions(1, 1);
+    private static readonly string s_insertEventsWithOneSession = WithSessions(1);
+
     /// <summary>Adds a command inserting <paramref name="session"/> to <paramref name="batch"/>.</summary>
     public static void AddSession(NpgsqlBatch batch, SessionRecord session, string? insertSql = null)
     {
@@ -41,7 +45,7 @@ internal static class PostgresTraceRows
     /// parameters from <c>$1</c>: all of the rows reach the server before any is written.</summary>
     public static NpgsqlBatchCommand InsertSessionsCommand(IReadOnlyList<SessionRecord> sessions)
     {
-        var command = new NpgsqlBatchCommand(InsertSessions(sessions.Count, 1));
+        var command = new NpgsqlBatchCommand(sessions.Count == 1 ? s_insertOneSession : InsertSessions(sessions.Count, 1));
         foreach (var session in sessions)
         {
             AddSessionValues(command.Parameters, session);
@@ -49,6 +53,9 @@ internal static class PostgresTraceRows
 
         return command;
     }
+
+    /// <summary>The text inserting <paramref name="count"/> sessions (parameters from <c>$6</c>) and the events.</summary>
+    private static string WithSessions(int count) => "WITH new_sessions AS (" + InsertSessions(count, 6) + ") " + InsertEvents;
 
     /// <summary>The text inserting <paramref name="count"/> sessions, whose parameters start at <paramref name="first"/>.</summary>
     private static string InsertSessions(int count, int first)
@@ -123,7 +130,12 @@ internal static class PostgresTraceRows
             payloads[i] = JsonSerializer.Serialize(sessionEvent, PostgresJson.Default.SessionEvent);
         }
 
-        var command = new NpgsqlBatchCommand(newSessions is { Count: > 0 } ? "WITH new_sessions AS (" + InsertSessions(newSessions.Count, 6) + ") " + InsertEvents : InsertEvents);
+        var command = new NpgsqlBatchCommand(newSessions switch
+        {
+            null or { Count: 0 } => InsertEvents,
+            { Count: 1 } => s_insertEventsWithOneSession,
+            _ => WithSessions(newSessions.Count),
+        });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = sessionIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = times });
