@@ -15,7 +15,7 @@ internal static class PostgresTraceRows
         + "outcome_score, outcome_source, dropped_event_count, event_count, change_xid";
 
     /// <summary>Inserts a session with no events; <c>$1</c> to <c>$21</c> are bound by <see cref="AddSession"/>.</summary>
-    public const string InsertSession = InsertSessionsInto + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+    public const string InsertSession = InsertSessionsInto + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
 
     /// <summary>Inserts the events held by five arrays (session ids, sequences, times, types, payloads), in one statement.</summary>
     public const string InsertEvents =
@@ -24,14 +24,16 @@ internal static class PostgresTraceRows
     private const string InsertSessionsInto =
         "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
         + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
-        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ";
+        + "outcome_label, outcome_score, outcome_source, dropped_event_count) ";
 
-    // The columns of a session row, and so the parameters AddSessionValues binds for each.
-    private const int SessionParameters = 21;
+    // The types of the 21 arrays AddSessionArrays binds, a column of the sessions each, in the order of InsertSessionsInto.
+    private static readonly string[] s_sessionArrayTypes =
+        ["text", "text", "text", "text", "text", "text", "smallint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "text", "text", "text", "text", "float8", "text", "bigint"];
 
-    // The texts of the usual batches (one new session, alone or with its events), made once rather than at each batch.
-    private static readonly string s_insertOneSession = InsertSessions(1, 1);
-    private static readonly string s_insertEventsWithOneSession = WithSessions(1);
+    // A batch's new sessions travel as 21 arrays, whatever their number: one statement text (which automatic preparation
+    // keeps), and 21 parameters where a row of values each would pass a statement's 65,535 at 3,121 sessions.
+    private static readonly string s_insertSessions = InsertSessionArrays(1);
+    private static readonly string s_insertEventsWithSessions = "WITH new_sessions AS (" + InsertSessionArrays(6) + ") " + InsertEvents;
 
     /// <summary>Adds a command inserting <paramref name="session"/> to <paramref name="batch"/>.</summary>
     public static void AddSession(NpgsqlBatch batch, SessionRecord session, string? insertSql = null)
@@ -41,38 +43,79 @@ internal static class PostgresTraceRows
         batch.BatchCommands.Add(command);
     }
 
-    /// <summary>A statement inserting <paramref name="sessions"/> (in their order) as one multi-row insert, with their
-    /// parameters from <c>$1</c>: all of the rows reach the server before any is written.</summary>
+    /// <summary>A statement inserting <paramref name="sessions"/> (in their order) from 21 arrays, <c>$1</c> to <c>$21</c>:
+    /// all of the rows reach the server before any is written.</summary>
     public static NpgsqlBatchCommand InsertSessionsCommand(IReadOnlyList<SessionRecord> sessions)
     {
-        var command = new NpgsqlBatchCommand(sessions.Count == 1 ? s_insertOneSession : InsertSessions(sessions.Count, 1));
-        foreach (var session in sessions)
-        {
-            AddSessionValues(command.Parameters, session);
-        }
-
+        var command = new NpgsqlBatchCommand(s_insertSessions);
+        AddSessionArrays(command.Parameters, sessions);
         return command;
     }
 
-    /// <summary>The text inserting <paramref name="count"/> sessions (parameters from <c>$6</c>) and the events.</summary>
-    private static string WithSessions(int count) => "WITH new_sessions AS (" + InsertSessions(count, 6) + ") " + InsertEvents;
+    /// <summary>The text inserting sessions from the 21 arrays that start at parameter <paramref name="first"/>.</summary>
+    private static string InsertSessionArrays(int first) =>
+        InsertSessionsInto + "SELECT * FROM unnest("
+        + string.Join(", ", s_sessionArrayTypes.Select((type, i) => "$" + (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture) + "::" + type + "[]"))
+        + ")";
 
-    /// <summary>The text inserting <paramref name="count"/> sessions, whose parameters start at <paramref name="first"/>.</summary>
-    private static string InsertSessions(int count, int first)
+    /// <summary>Adds the 21 arrays of <paramref name="sessions"/>' rows, a column each, in the order of <see cref="InsertSession"/>.</summary>
+    private static void AddSessionArrays(NpgsqlParameterCollection values, IReadOnlyList<SessionRecord> sessions)
     {
-        var sql = new System.Text.StringBuilder(InsertSessionsInto);
+        var count = sessions.Count;
+        string[] ids = new string[count], agents = new string[count], tasks = new string[count], insights = new string[count], metadata = new string[count];
+        string?[] versions = new string?[count], scopes = new string?[count], parents = new string?[count], memories = new string?[count];
+        string?[] labels = new string?[count], sources = new string?[count];
+        var statuses = new short[count];
+        long[] started = new long[count], input = new long[count], output = new long[count], cached = new long[count], calls = new long[count], cost = new long[count], dropped = new long[count];
+        var ended = new long?[count];
+        var scores = new double?[count];
         for (var i = 0; i < count; i++)
         {
-            sql.Append(i == 0 ? "(" : ", (");
-            for (var column = 0; column < SessionParameters; column++)
-            {
-                sql.Append(column == 0 ? "$" : ", $").Append((first + (i * SessionParameters) + column).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            sql.Append(')');
+            var session = sessions[i];
+            ids[i] = PostgresText.Encode(session.Id);
+            agents[i] = PostgresText.Encode(session.AgentId);
+            versions[i] = StoredOrNull(session.AgentVersion);
+            scopes[i] = StoredOrNull(session.Scope);
+            tasks[i] = PostgresText.Encode(session.Task);
+            parents[i] = StoredOrNull(session.ParentSessionId);
+            statuses[i] = (short)session.Status;
+            started[i] = session.StartedAt.ToUnixTimeMilliseconds();
+            ended[i] = session.EndedAt?.ToUnixTimeMilliseconds();
+            input[i] = session.Usage.InputTokens;
+            output[i] = session.Usage.OutputTokens;
+            cached[i] = session.Usage.CachedInputTokens;
+            calls[i] = session.Usage.ModelCalls;
+            cost[i] = session.Usage.CostMinorUnits;
+            memories[i] = StoredOrNull(session.MemoryVersionId);
+            insights[i] = JsonSerializer.Serialize(session.InsightIds, PostgresJson.Default.IReadOnlyListString);
+            metadata[i] = JsonSerializer.Serialize(session.Metadata, PostgresJson.Default.IReadOnlyDictionaryStringString);
+            labels[i] = StoredOrNull(session.Outcome?.Label);
+            scores[i] = session.Outcome?.Score;
+            sources[i] = StoredOrNull(session.Outcome?.Source);
+            dropped[i] = session.DroppedEventCount;
         }
 
-        return sql.ToString();
+        values.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        values.Add(new NpgsqlParameter<string[]> { TypedValue = agents });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = versions });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = scopes });
+        values.Add(new NpgsqlParameter<string[]> { TypedValue = tasks });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = parents });
+        values.Add(new NpgsqlParameter<short[]> { TypedValue = statuses });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = started });
+        values.Add(new NpgsqlParameter<long?[]> { TypedValue = ended });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = input });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = output });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = cached });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = calls });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = cost });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = memories });
+        values.Add(new NpgsqlParameter<string[]> { TypedValue = insights });
+        values.Add(new NpgsqlParameter<string[]> { TypedValue = metadata });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = labels });
+        values.Add(new NpgsqlParameter<double?[]> { TypedValue = scores });
+        values.Add(new NpgsqlParameter<string?[]> { TypedValue = sources });
+        values.Add(new NpgsqlParameter<long[]> { TypedValue = dropped });
     }
 
     /// <summary>Adds the 21 values of a session row, in the order of <see cref="InsertSession"/>.</summary>
@@ -107,12 +150,15 @@ internal static class PostgresTraceRows
         values.Add(Text(outcome?.Source));
     }
 
+    /// <summary>The stored form of <paramref name="value"/>, or null.</summary>
+    private static string? StoredOrNull(string? value) => value is null ? null : PostgresText.Encode(value);
+
     /// <summary>A text parameter holding the stored form of <paramref name="value"/>, or null.</summary>
     public static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = PostgresText.EncodeNullable(value) };
 
     /// <summary>The five arrays <see cref="InsertEvents"/> takes, for <paramref name="events"/> of the given sessions; with
-    /// <paramref name="newSessions"/>, one statement that also inserts those (in their order, parameters from <c>$6</c>,
-    /// in a <c>WITH</c> that the foreign key's check, at the statement's end, sees).</summary>
+    /// <paramref name="newSessions"/>, one statement that also inserts those (in their order, from the 21 arrays <c>$6</c> to
+    /// <c>$26</c>, in a <c>WITH</c> that the foreign key's check, at the statement's end, sees).</summary>
     public static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<SessionEvent> events, int start, int count, string? sessionId = null, IReadOnlyList<SessionRecord>? newSessions = null)
     {
         var sessionIds = new string[count];
@@ -130,20 +176,15 @@ internal static class PostgresTraceRows
             payloads[i] = JsonSerializer.Serialize(sessionEvent, PostgresJson.Default.SessionEvent);
         }
 
-        var command = new NpgsqlBatchCommand(newSessions switch
-        {
-            null or { Count: 0 } => InsertEvents,
-            { Count: 1 } => s_insertEventsWithOneSession,
-            _ => WithSessions(newSessions.Count),
-        });
+        var command = new NpgsqlBatchCommand(newSessions is { Count: > 0 } ? s_insertEventsWithSessions : InsertEvents);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = sessionIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = times });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads });
-        foreach (var session in newSessions ?? [])
+        if (newSessions is { Count: > 0 })
         {
-            AddSessionValues(command.Parameters, session);
+            AddSessionArrays(command.Parameters, newSessions);
         }
 
         return command;
