@@ -119,6 +119,16 @@ public sealed partial class PostgresTraceStore
             return SessionExists(batch.NewSessions, exception);
         }
 
+        // The rollback took the batch's own new sessions with it: their statuses are those the batch gives them.
+        foreach (var session in newSessions)
+        {
+            var id = PostgresText.Encode(session.Id);
+            if (ids.Contains(id, StringComparer.Ordinal))
+            {
+                statuses[id] = (short)session.Status;
+            }
+        }
+
         foreach (var (id, status) in statuses)
         {
             if (status != (short)SessionStatus.Running)

@@ -188,6 +188,22 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_batch_creating_a_finished_session_with_events_is_refused_for_its_end_as_before()
+    {
+        // The refusal is decided after the rollback, which takes the batch's own new session with it: the read cannot see
+        // that session's status, only the batch can (the SQLite store, and this one before, said it had ended).
+        var store = _schema.NewStore();
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("a")], []));
+        var finished = TraceSchema.Session("n") with { Status = SessionStatus.Failed, EndedAt = TraceSchema.BaseTime.AddHours(1) };
+
+        var refused = await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(new TraceWriteBatch([finished], [TraceSchema.Note("a", 1), TraceSchema.Note("n", 3)])));
+
+        Assert.Equal("Session 'n' has already ended (Failed); event 3 cannot be appended.", refused.Message);
+        Assert.Null(await store.GetSessionAsync("n"));
+        Assert.Equal(0L, (await store.GetSessionAsync("a"))!.EventCount);
+    }
+
     private async Task<long> CountAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(_schema.ConnectionString);
