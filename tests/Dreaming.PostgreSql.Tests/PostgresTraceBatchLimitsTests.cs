@@ -106,7 +106,6 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
             for (var b = 0; b < Batches; b++)
             {
                 var id = $"r{session:D2}";
-                var pair = (session + 1) % Sessions;
                 try
                 {
                     await writer.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note(id, (2 * b) + 1), TraceSchema.Note(id, (2 * b) + 2)]));
@@ -202,6 +201,62 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
         Assert.Equal("Session 'n' has already ended (Failed); event 3 cannot be appended.", refused.Message);
         Assert.Null(await store.GetSessionAsync("n"));
         Assert.Equal(0L, (await store.GetSessionAsync("a"))!.EventCount);
+    }
+
+    [Fact]
+    public async Task Batches_and_imports_of_the_same_ids_from_two_instances_keep_each_session_whole_from_one_of_them()
+    {
+        // The batch inserts its sessions (in id order, in the WITH of its events' insert) as the import does (in id order):
+        // neither deadlocks the other, and each id ends up with the sessions and events of exactly one of them.
+        var batches = _schema.NewStore();
+        var imports = _schema.NewStore();
+        const int Rounds = 15;
+        var batchWon = 0;
+        async Task BatchAsync()
+        {
+            for (var r = 0; r < Rounds; r++)
+            {
+                string[] ids = [$"x{r:D2}-b", $"x{r:D2}-a"];
+                try
+                {
+                    await batches.WriteAsync(new TraceWriteBatch([.. ids.Select(id => TraceSchema.Session(id))], [.. ids.SelectMany(id => new[] { TraceSchema.Note(id, 1), TraceSchema.Note(id, 2) })]));
+                    Interlocked.Increment(ref batchWon);
+                }
+                catch (SessionStateException exception)
+                {
+                    Assert.StartsWith("A session of the batch already exists", exception.Message, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        var imported = 0;
+        async Task ImportAsync()
+        {
+            for (var r = 0; r < Rounds; r++)
+            {
+                var finished = new[] { $"x{r:D2}-a", $"x{r:D2}-b" }.Select(id => new SessionWithEvents(
+                    TraceSchema.Session(id) with { Status = SessionStatus.Completed, EndedAt = TraceSchema.BaseTime.AddHours(1) },
+                    [TraceSchema.Note(id, 1), TraceSchema.Note(id, 2), TraceSchema.Note(id, 3)]));
+                imported += await imports.ImportAsync([.. finished]);
+            }
+        }
+
+        await Task.WhenAll(Task.Run(BatchAsync), Task.Run(ImportAsync));
+
+        for (var r = 0; r < Rounds; r++)
+        {
+            var pair = await Task.WhenAll(new[] { $"x{r:D2}-a", $"x{r:D2}-b" }.Select(id => imports.GetSessionWithEventsAsync(id)));
+            Assert.All(pair, s => Assert.NotNull(s));
+            var byBatch = pair[0]!.Session.Status == SessionStatus.Running;
+            foreach (var session in pair)
+            {
+                Assert.Equal(byBatch ? SessionStatus.Running : SessionStatus.Completed, session!.Session.Status);
+                Assert.Equal(byBatch ? 2 : 3, session.Events.Count);
+                Assert.Equal(session.Events.Count, session.Session.EventCount);
+            }
+        }
+
+        Assert.Equal(2 * Rounds, (2 * batchWon) + imported);
     }
 
     private async Task<long> CountAsync(string sql)
