@@ -33,7 +33,12 @@ internal static class PostgresTraceRows
     // A batch's new sessions travel as 21 arrays, whatever their number: one statement text (which automatic preparation
     // keeps), and 21 parameters where a row of values each would pass a statement's 65,535 at 3,121 sessions.
     private static readonly string s_insertSessions = InsertSessionArrays(1);
-    private static readonly string s_insertEventsWithSessions = "WITH new_sessions AS (" + InsertSessionArrays(6) + ") " + InsertEvents;
+    // The events' insert reads the count of the new sessions before its first row: a WITH that the statement does not
+    // read runs after it, and the events went in first; a batch creating a session then waited on it, inserted by an import
+    // of that id meanwhile, while the import waited on the batch's events of it (a deadlock, 40P01). Sessions first, in id
+    // order, is the order of every import and batch.
+    private static readonly string s_insertEventsWithSessions =
+        "WITH new_sessions AS (" + InsertSessionArrays(6) + " RETURNING 1) " + InsertEvents + " WHERE (SELECT count(*) FROM new_sessions) >= 0";
 
     /// <summary>Adds a command inserting <paramref name="session"/> to <paramref name="batch"/>.</summary>
     public static void AddSession(NpgsqlBatch batch, SessionRecord session, string? insertSql = null)

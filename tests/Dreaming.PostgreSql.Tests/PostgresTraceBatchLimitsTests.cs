@@ -206,11 +206,13 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
     [Fact]
     public async Task Batches_and_imports_of_the_same_ids_from_two_instances_keep_each_session_whole_from_one_of_them()
     {
-        // The batch inserts its sessions (in id order, in the WITH of its events' insert) as the import does (in id order):
-        // neither deadlocks the other, and each id ends up with the sessions and events of exactly one of them.
+        // The batch inserts its sessions (in id order, in the WITH of its events' insert) as the import does (in id order),
+        // and before its events: neither deadlocks the other, and each id ends up with the sessions and events of exactly
+        // one of them. (A WITH the main statement does not read runs after it: the batch's events went in first, and an
+        // import that had inserted a session waited on them while the batch waited on its session, a deadlock, 40P01.)
         var batches = _schema.NewStore();
         var imports = _schema.NewStore();
-        const int Rounds = 15;
+        const int Rounds = 10, BatchEvents = 1_500, ImportEvents = 1_000;
         var batchWon = 0;
         async Task BatchAsync()
         {
@@ -219,7 +221,7 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
                 string[] ids = [$"x{r:D2}-b", $"x{r:D2}-a"];
                 try
                 {
-                    await batches.WriteAsync(new TraceWriteBatch([.. ids.Select(id => TraceSchema.Session(id))], [.. ids.SelectMany(id => new[] { TraceSchema.Note(id, 1), TraceSchema.Note(id, 2) })]));
+                    await batches.WriteAsync(new TraceWriteBatch([.. ids.Select(id => TraceSchema.Session(id))], [.. ids.SelectMany(id => Enumerable.Range(1, BatchEvents).Select(seq => TraceSchema.Note(id, seq)))]));
                     Interlocked.Increment(ref batchWon);
                 }
                 catch (SessionStateException exception)
@@ -236,7 +238,7 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
             {
                 var finished = new[] { $"x{r:D2}-a", $"x{r:D2}-b" }.Select(id => new SessionWithEvents(
                     TraceSchema.Session(id) with { Status = SessionStatus.Completed, EndedAt = TraceSchema.BaseTime.AddHours(1) },
-                    [TraceSchema.Note(id, 1), TraceSchema.Note(id, 2), TraceSchema.Note(id, 3)]));
+                    [.. Enumerable.Range(1, ImportEvents).Select(seq => TraceSchema.Note(id, seq))]));
                 imported += await imports.ImportAsync([.. finished]);
             }
         }
@@ -251,12 +253,66 @@ public sealed class PostgresTraceBatchLimitsTests : IAsyncLifetime
             foreach (var session in pair)
             {
                 Assert.Equal(byBatch ? SessionStatus.Running : SessionStatus.Completed, session!.Session.Status);
-                Assert.Equal(byBatch ? 2 : 3, session.Events.Count);
+                Assert.Equal(byBatch ? BatchEvents : ImportEvents, session.Events.Count);
                 Assert.Equal(session.Events.Count, session.Session.EventCount);
             }
         }
 
         Assert.Equal(2 * Rounds, (2 * batchWon) + imported);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    public async Task Two_instances_writing_the_same_events_in_other_orders_do_not_deadlock_one_is_refused(bool creatingTheSessions)
+    {
+        // Each batch's events are inserted before it locks its sessions (and, in the statement, before the new sessions of
+        // its WITH): two batches repeating each other's sequence numbers, or creating the same sessions with their events,
+        // each waited on an index entry the other had inserted (a deadlock the server ends with 40P01, a
+        // TraceStoreException) unless both insert them in one order; the session locks taken first used to keep them apart.
+        var first = _schema.NewStore();
+        var second = _schema.NewStore();
+        const int Rounds = 6, Events = 3_000;
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var (idA, idB) = creatingTheSessions ? ($"a{round}", $"b{round}") : ("a", "b");
+            SessionRecord[] sessions = creatingTheSessions ? [TraceSchema.Session(idA), TraceSchema.Session(idB)] : [];
+            if (round == 0 && !creatingTheSessions)
+            {
+                await first.WriteAsync(new TraceWriteBatch([TraceSchema.Session(idA), TraceSchema.Session(idB)], []));
+            }
+
+            var offset = creatingTheSessions ? 0 : round * Events;
+            var a = Enumerable.Range(1, Events).Select(i => TraceSchema.Note(idA, offset + i)).ToArray();
+            var b = Enumerable.Range(1, Events).Select(i => TraceSchema.Note(idB, offset + i)).ToArray();
+            var writes = new[]
+            {
+                Task.Run(() => first.WriteAsync(new TraceWriteBatch(sessions, [.. a, .. b]))),
+                Task.Run(() => second.WriteAsync(new TraceWriteBatch([.. sessions.Reverse()], [.. b.Reverse(), .. a.Reverse()]))),
+            };
+            var failures = new List<Exception>();
+            foreach (var write in writes)
+            {
+                try
+                {
+                    await write;
+                }
+                catch (Exception exception)
+                {
+                    failures.Add(exception);
+                }
+            }
+
+            var failure = Assert.Single(failures);
+            Assert.True(failure is SessionStateException, failure.Message);
+            expected[idA] = expected.GetValueOrDefault(idA) + Events;
+            expected[idB] = expected.GetValueOrDefault(idB) + Events;
+        }
+
+        foreach (var (id, count) in expected)
+        {
+            Assert.Equal(count, (await second.GetSessionAsync(id))!.EventCount);
+        }
     }
 
     private async Task<long> CountAsync(string sql)
