@@ -51,7 +51,8 @@ public sealed partial class PostgresTraceStore
         var (ids, counts) = CountBySession(batch.Events);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var write = new NpgsqlBatch(connection, transaction);
-        write.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(batch.Events, 0, batch.Events.Count, newSessions: newSessions));
+        var events = InInsertOrder(batch.Events);
+        write.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(events, 0, events.Count, newSessions: newSessions));
         var lockRows = new NpgsqlBatchCommand(lockSessions);
         lockRows.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
         write.BatchCommands.Add(lockRows);
@@ -154,6 +155,25 @@ public sealed partial class PostgresTraceStore
 
     private static SessionStateException Refused(string message, Exception? exception) =>
         exception is null ? new SessionStateException(message) : new SessionStateException(message, exception);
+
+    /// <summary>The events by session id (ordinal), then sequence: the order every batch inserts them in. The events go in
+    /// before the batch locks their sessions, so two batches repeating each other's sequence numbers (a retry, another
+    /// instance) in other orders would each wait on an index entry the other inserted, a deadlock (40P01); in one order the
+    /// second waits for the first and is refused. A batch already in that order (one session's, as a recorder writes it)
+    /// is taken as it is.</summary>
+    private static IReadOnlyList<SessionEvent> InInsertOrder(IReadOnlyList<SessionEvent> events)
+    {
+        for (var i = 1; i < events.Count; i++)
+        {
+            var bySession = string.CompareOrdinal(events[i - 1].SessionId, events[i].SessionId);
+            if (bySession > 0 || (bySession == 0 && events[i - 1].Sequence > events[i].Sequence))
+            {
+                return [.. events.OrderBy(static e => e.SessionId, StringComparer.Ordinal).ThenBy(static e => e.Sequence)];
+            }
+        }
+
+        return events;
+    }
 
     /// <summary>The stored ids of the sessions the events name, each once, and how many events each gets.</summary>
     private static (string[] Ids, long[] Counts) CountBySession(IReadOnlyList<SessionEvent> events)
