@@ -1,4 +1,3 @@
-using System.Reflection;
 
 namespace Dreaming.Tests.Storage;
 
@@ -39,24 +38,6 @@ public sealed class ForwardingMemoryStoreTests
         Assert.Equal(proposed.Id, active?.Id);
         Assert.Equal(proposed.Id, (await inner.GetActiveVersionAsync(scope))?.Id);
         Assert.Equal(1, store.ActiveReads);
-    }
-
-    [Fact]
-    public void The_inner_store_is_required()
-    {
-        var error = Assert.Throws<TargetInvocationException>(() => Activator.CreateInstance(typeof(Plain), [null]));
-
-        Assert.Equal("inner", Assert.IsType<ArgumentNullException>(error.InnerException).ParamName);
-    }
-
-    [Fact]
-    public void It_does_not_pass_on_the_inner_stores_other_interfaces()
-    {
-        // The inner store belongs to its maker, and a decorator hides a store's webhook marker, as the library expects.
-        Assert.False(typeof(IDisposable).IsAssignableFrom(typeof(ForwardingMemoryStore)));
-        Assert.False(typeof(IAsyncDisposable).IsAssignableFrom(typeof(ForwardingMemoryStore)));
-        Assert.False(typeof(IMemoryWebhookWriter).IsAssignableFrom(typeof(ForwardingMemoryStore)));
-        Assert.True(typeof(ForwardingMemoryStore).IsAbstract);
     }
 
     // One value of each parameter type of IMemoryStore's members, each a distinct instance the inner call must receive.

@@ -1,4 +1,3 @@
-using System.Reflection;
 
 namespace Dreaming.Tests.Storage;
 
@@ -77,25 +76,6 @@ public sealed class ForwardingTraceStoreTests
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.GetSessionChangeHorizonAsync(cancellation.Token));
-    }
-
-    [Fact]
-    public void The_inner_store_is_required()
-    {
-        var error = Assert.Throws<TargetInvocationException>(() => Activator.CreateInstance(typeof(Plain), [null]));
-
-        Assert.Equal("inner", Assert.IsType<ArgumentNullException>(error.InnerException).ParamName);
-    }
-
-    [Fact]
-    public void It_does_not_pass_on_the_inner_stores_other_interfaces()
-    {
-        // The inner store belongs to its maker (the decorator does not dispose it), and a decorator hides a store's
-        // webhook marker, as the library expects of any decorator.
-        Assert.False(typeof(IDisposable).IsAssignableFrom(typeof(ForwardingTraceStore)));
-        Assert.False(typeof(IAsyncDisposable).IsAssignableFrom(typeof(ForwardingTraceStore)));
-        Assert.False(typeof(ISessionWebhookWriter).IsAssignableFrom(typeof(ForwardingTraceStore)));
-        Assert.True(typeof(ForwardingTraceStore).IsAbstract);
     }
 
     private static List<string> NotForwarded(Type type) => ForwardingChecks.NotForwarded<ITraceStore>(type);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -76,22 +75,6 @@ public sealed class ForwardingWebhookOutboxStoreTests
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.RouteUnroutedAsync(_ => [], At, 10, cancellation.Token));
-    }
-
-    [Fact]
-    public void The_inner_outbox_is_required()
-    {
-        var error = Assert.Throws<TargetInvocationException>(() => Activator.CreateInstance(typeof(Plain), [null]));
-
-        Assert.Equal("inner", Assert.IsType<ArgumentNullException>(error.InnerException).ParamName);
-    }
-
-    [Fact]
-    public void It_does_not_pass_on_the_inner_outboxs_other_interfaces()
-    {
-        Assert.False(typeof(IDisposable).IsAssignableFrom(typeof(ForwardingWebhookOutboxStore)));
-        Assert.False(typeof(IAsyncDisposable).IsAssignableFrom(typeof(ForwardingWebhookOutboxStore)));
-        Assert.True(typeof(ForwardingWebhookOutboxStore).IsAbstract);
     }
 
     // One value of each parameter type of IWebhookOutboxStore's members, each a distinct instance the inner call must receive.
