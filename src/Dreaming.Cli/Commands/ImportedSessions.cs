@@ -48,21 +48,13 @@ internal sealed class ImportedSessions
 
     // Forwards everything to the store, noting the sessions of each import call that left some as they were; disposes the
     // store with itself, as the container would have disposed it.
-    private sealed class CapturingStore(ITraceStore inner, ImportedSessions imported) : ITraceStore, IAsyncDisposable
+    private sealed class CapturingStore(ITraceStore inner, ImportedSessions imported) : ForwardingTraceStore(inner), IAsyncDisposable
     {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task WriteAsync(TraceWriteBatch batch, CancellationToken cancellationToken = default) => inner.WriteAsync(batch, cancellationToken);
-
-        public Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default) => inner.CompleteSessionAsync(completion, cancellationToken);
-
-        public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => inner.SetOutcomeAsync(sessionId, outcome, cancellationToken);
-
         // A call that imported every session it was given (a new file) left nothing as it was: it is not noted, so its
         // sessions are neither held after it nor read back.
-        public async Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
+        public override async Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
         {
-            var count = await inner.ImportAsync(sessions, cancellationToken).ConfigureAwait(false);
+            var count = await Inner.ImportAsync(sessions, cancellationToken).ConfigureAwait(false);
             if (count < sessions.Count)
             {
                 foreach (var session in sessions)
@@ -74,21 +66,9 @@ internal sealed class ImportedSessions
             return count;
         }
 
-        public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetSessionAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetEventsAsync(sessionId, cancellationToken);
-
-        public Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default) => inner.QueryEventsAsync(sessionId, query, cancellationToken);
-
-        public Task<SessionPage> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.QuerySessionsAsync(query, cancellationToken);
-
-        public IAsyncEnumerable<SessionWithEvents> StreamSessionsAsync(SessionQuery query, CancellationToken cancellationToken = default) => inner.StreamSessionsAsync(query, cancellationToken);
-
-        public Task<int> PurgeAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default) => inner.PurgeAsync(startedBefore, cancellationToken);
-
         public async ValueTask DisposeAsync()
         {
-            switch (inner)
+            switch (Inner)
             {
                 case IAsyncDisposable asyncDisposable:
                     await asyncDisposable.DisposeAsync().ConfigureAwait(false);
