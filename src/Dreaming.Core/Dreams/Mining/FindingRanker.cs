@@ -37,7 +37,7 @@ internal static class FindingRanker
             var isCost = !isTied && pattern.Key.Pattern != FindingKinds.ToolSequence && pattern.FailedSessions < pattern.Sessions;
             if (isTied || isCost)
             {
-                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied, table));
+                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied));
             }
         }
 
@@ -76,7 +76,7 @@ internal static class FindingRanker
         return threshold;
     }
 
-    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied, PatternTable table)
+    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied)
     {
         var lowerBound = MiningStatistics.WilsonLowerBound(pattern.FailedSessions, pattern.Sessions);
         return new Finding
@@ -96,7 +96,7 @@ internal static class FindingRanker
             WastedCalls = pattern.WastedCalls,
             WastedTokens = pattern.WastedTokens,
             Example = pattern.Example,
-            RequiredCriterion = pattern.Key.Pattern == FindingKinds.RubricCriterion && table.IsRequired(pattern.Key.Signature),
+            RequiredCriterion = pattern.Key.Pattern == FindingKinds.RubricCriterion && pattern.Required?.Required == true,
             Evidence = pattern.Evidence(successesFirst: !tied),
         };
     }

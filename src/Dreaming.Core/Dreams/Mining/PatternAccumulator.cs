@@ -38,6 +38,10 @@ internal sealed class PatternAccumulator(PatternKey key, int maxEvidence, int mi
 
     public string? Example { get; private set; }
 
+    /// <summary>Gets or sets, for a rubric criterion, what its latest verdict that says recorded of whether it is required
+    /// (<see langword="null"/> when none did).</summary>
+    public RequiredRecord? Required { get; set; }
+
     public void Record(SessionContext session, long occurrences, long wastedCalls, long wastedTokens, string? example, params ReadOnlySpan<long> sequences)
     {
         if (_lastSession != session.Ordinal)

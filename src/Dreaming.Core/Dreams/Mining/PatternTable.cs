@@ -5,12 +5,17 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
 {
     private readonly Dictionary<PatternKey, PatternAccumulator> _patterns = [];
 
-    // Whether each rubric criterion (rubric/criterion) is required, as its latest verdict that says recorded it.
-    private readonly Dictionary<string, (DateTimeOffset At, bool Required)> _required = new(StringComparer.Ordinal);
+    // Whether each rubric criterion (rubric/criterion) that is not a pattern yet is required, as its latest verdict that
+    // says recorded it: a criterion's verdicts may all be met until a later session fails it. Kept only while the table has
+    // room for the criterion to become a pattern, so at most as many as that room; a pattern keeps its own.
+    private Dictionary<string, RequiredRecord> _pending = new(StringComparer.Ordinal);
 
     public int Count => _patterns.Count;
 
     public long OccurrencesNotCounted { get; private set; }
+
+    /// <summary>Gets how many criteria that are not patterns have a record of whether they are required.</summary>
+    public int PendingCriteria => _pending.Count;
 
     public IEnumerable<PatternAccumulator> Patterns => _patterns.Values;
 
@@ -31,27 +36,37 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
 
         accumulator = new PatternAccumulator(key, maxEvidence, minScopes);
         _patterns.Add(key, accumulator);
+        if (pattern == FindingKinds.RubricCriterion && _pending.Remove(signature, out var noted))
+        {
+            accumulator.Required = noted;
+        }
+
+        if (_patterns.Count >= maxPatterns && _pending.Count > 0)
+        {
+            // No criterion can become a pattern any more: what was noted of those that are not is of no use.
+            _pending = new Dictionary<string, RequiredRecord>(StringComparer.Ordinal);
+        }
+
         return accumulator;
     }
 
     /// <summary>Notes a verdict's record of whether its criterion is required: the latest by time decides (of two at the
-    /// same time, required). At most as many criteria as patterns are noted.</summary>
+    /// same time, required). A criterion that is not a pattern is noted only while the table has room for it to become one,
+    /// as many as that room.</summary>
     public void NoteRequired(string signature, bool required, DateTimeOffset at)
     {
-        if (_required.TryGetValue(signature, out var known))
+        var verdict = new RequiredRecord(at, required);
+        if (_patterns.TryGetValue(new PatternKey(FindingKinds.RubricCriterion, null, signature), out var pattern))
         {
-            if (at > known.At || (at == known.At && required))
-            {
-                _required[signature] = (at, required);
-            }
+            pattern.Required = RequiredRecord.Latest(pattern.Required, verdict);
         }
-        else if (_required.Count < maxPatterns)
+        else if (_pending.TryGetValue(signature, out var known))
         {
-            _required.Add(signature, (at, required));
+            _pending[signature] = RequiredRecord.Latest(known, verdict);
+        }
+        else if (_pending.Count < maxPatterns - _patterns.Count)
+        {
+            _pending.Add(signature, verdict);
         }
     }
-
-    /// <summary>Whether the latest verdict of a rubric criterion recorded it as required (<see langword="false"/> when no
-    /// verdict said).</summary>
-    public bool IsRequired(string signature) => _required.TryGetValue(signature, out var known) && known.Required;
 }

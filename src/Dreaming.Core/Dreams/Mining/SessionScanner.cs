@@ -213,15 +213,16 @@ internal sealed class SessionScanner(PatternTable table, int minRepeatedFailures
                 continue;
             }
 
+            // A failing verdict makes its criterion a pattern first, so the pattern keeps what the verdict records.
             var signature = evaluation.RubricId + "/" + criterion.Id;
-            if (criterion.Required is { } required)
-            {
-                table.NoteRequired(signature, required, evaluation.Timestamp);
-            }
-
             if (failed && table.Get(FindingKinds.RubricCriterion, null, signature) is { } pattern)
             {
                 pattern.Record(context, 1, 1, 0, criterion.Reason, evaluation.Sequence);
+            }
+
+            if (criterion.Required is { } required)
+            {
+                table.NoteRequired(signature, required, evaluation.Timestamp);
             }
         }
     }

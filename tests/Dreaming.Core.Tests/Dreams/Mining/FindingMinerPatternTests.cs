@@ -216,6 +216,58 @@ public sealed class FindingMinerPatternTests
     }
 
     [Fact]
+    public async Task Criteria_that_never_failed_do_not_take_the_room_of_a_failing_criterion_to_say_whether_it_is_required()
+    {
+        // A checklist rubric graded the first session read: four criteria met, recorded as not required. With room for four
+        // patterns, whether each is required filled the table of required criteria, though none failed or became a
+        // pattern, and the criterion that fails in every failed session, a required gate, was taught as not required.
+        var at = new DateTimeOffset(2026, 2, 10, 9, 0, 0, TimeSpan.Zero);
+        var sessions = new List<MiningSessions>
+        {
+            MiningSessions.Labelled("checklist", "satisfied").At(at.AddDays(1)).Evaluation(
+                "intake",
+                [.. Enumerable.Range(0, 4).Select(i => new CriterionVerdictRecord($"item{i}", "met", 1, null) { Weight = 1, Required = false, Kind = "contains" })]),
+        };
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"failed{i}", "failed").At(at).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order") { Weight = 0, Required = true, Kind = "contains" }));
+            sessions.Add(MiningSessions.Labelled($"passed{i}", "satisfied").At(at).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 0, Required = true, Kind = "contains" }));
+        }
+
+        var finding = Assert.Single((await MiningSessions.MineAsync(sessions, new MiningOptions { MaxPatterns = 4 })).Findings);
+
+        Assert.Equal(("refund/order", 4, 4), (finding.Signature, finding.Sessions, finding.FailedSessions));
+        Assert.True(finding.RequiredCriterion);
+    }
+
+    [Fact]
+    public void Whether_criteria_are_required_is_kept_only_while_they_can_still_become_patterns()
+    {
+        // A hostile rubric history (a new criterion id in every verdict) notes at most as many criteria as the table has
+        // room for patterns, and none once the table is full: no criterion can become a pattern then.
+        var at = new DateTimeOffset(2026, 2, 10, 9, 0, 0, TimeSpan.Zero);
+        var table = new PatternTable(maxPatterns: 5, maxEvidence: 1);
+        table.Get(FindingKinds.ToolError, "refund", "Error: x");
+        for (var i = 0; i < 1_000; i++)
+        {
+            table.NoteRequired($"intake/item{i}", required: false, at);
+        }
+
+        Assert.Equal(4, table.PendingCriteria);
+
+        for (var i = 0; i < 4; i++)
+        {
+            table.Get(FindingKinds.ToolError, "refund", $"Error: {i}");
+        }
+
+        Assert.Equal(0, table.PendingCriteria);
+        table.NoteRequired("intake/late", required: true, at);
+        Assert.Equal(0, table.PendingCriteria);
+    }
+
+    [Fact]
     public async Task Wasted_tokens_stop_at_long_MaxValue_when_responses_report_it()
     {
         // A provider reporting long.MaxValue tokens for every response: each call's tokens are long.MaxValue, and the
