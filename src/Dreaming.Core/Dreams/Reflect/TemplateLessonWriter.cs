@@ -11,7 +11,8 @@ namespace Dreaming;
 /// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
 /// with or returns it. One about calls a person refused to approve (signature <c>refused by a person</c>) tells the agent
 /// to ask the user to confirm first and not to send a refused call again. One about a rubric criterion the rubric requires
-/// (<see cref="Finding.RequiredCriterion"/>) says so. Thread-safe.
+/// (<see cref="Finding.RequiredCriterion"/>) says so. An efficiency tip about a rubric criterion or a length limit is about
+/// the criterion or the limit, not about a tool's calls. Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
@@ -48,6 +49,8 @@ public static class TemplateLessonWriter
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.AgentStuck => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: the agent often stopped at \"{finding.Signature}\" ({finding.Occurrences} times in {finding.Sessions} sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking."), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; it is required (not meeting it fails the outcome whatever the score)" : string.Empty)}. Check it before you finish."), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.LimitHit => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: responses often stopped at their length limit (\"{finding.Signature}\", {finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed. Keep each reply and each call's arguments short, and plan the steps first."), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RepeatedFailingCall => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: when {tool} returns \"{finding.Signature}\", do not send the same call again unchanged ({finding.WastedCalls} repeated calls in {finding.Sessions} sessions), even in sessions that succeed. Change the arguments, or tell the user what stands in the way."), true),
             FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
             _ => (InsightKind.Lesson, $"Watch for \"{finding.Signature}\": {odds}.", false),

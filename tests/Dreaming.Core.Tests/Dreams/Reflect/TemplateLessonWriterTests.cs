@@ -113,6 +113,23 @@ public class TemplateLessonWriterTests
         Assert.DoesNotContain("required", weighted.Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(FindingKinds.RubricCriterion, "refund/order", false, "To save steps: graders often find \"refund/order\" not met (6 times in 4 sessions), even in sessions that go on to succeed, and each time the work goes back for another revision. Check it before you finish.")]
+    [InlineData(FindingKinds.RubricCriterion, "refund/order", true, "To save steps: graders often find \"refund/order\" not met (6 times in 4 sessions), even in sessions that go on to succeed, and each time the work goes back for another revision; it is required (not meeting it fails the outcome whatever the score). Check it before you finish.")]
+    [InlineData(FindingKinds.LimitHit, "finish_reason: length", false, "To save steps: responses often stopped at their length limit (\"finish_reason: length\", 6 times in 4 sessions), even in sessions that go on to succeed. Keep each reply and each call's arguments short, and plan the steps first.")]
+    public void A_criterion_or_a_limit_that_costs_steps_in_sessions_that_succeed_is_a_tip_about_it_not_about_a_tool(string pattern, string signature, bool required, string expected)
+    {
+        // Neither names a tool: the tip of a tool's error ("the tool often returns "refund/order" … avoid the calls that
+        // trigger it") told the agent about a tool call that never was.
+        var finding = Finding(FindingKinds.EfficiencyCost, null, signature, 4, 1) with { Pattern = pattern, WastedCalls = 6, Occurrences = 6, RequiredCriterion = required };
+
+        var lesson = TemplateLessonWriter.Write(finding, 0.5);
+
+        Assert.Equal(expected, lesson.Text);
+        Assert.Equal(InsightKind.Workflow, lesson.Kind);
+        Assert.True(lesson.IsEfficiencyTip);
+    }
+
     private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed) => new()
     {
         Kind = kind,
