@@ -50,6 +50,15 @@ public static partial class MemoryCurator
         return false;
     }
 
+    // A templated lesson found again says the same, numbers aside, unless what it is about changed: a rubric's criterion
+    // that its latest verdict no longer records as required (or now does). Then the newer wording is the true one, and
+    // replaces the text of a lesson a dream wrote; a person's wording is theirs to change.
+    private static bool Reworded(Insight existing, LessonCandidate candidate) =>
+        existing.Source == InsightSource.Mined
+        && candidate.Source == InsightSource.Mined
+        && !string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal)
+        && !SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature);
+
     // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.
     private static string MaskNumbers(ReadOnlySpan<char> text)
     {

@@ -153,10 +153,18 @@ public static partial class MemoryCurator
             {
                 var existing = insights[index];
                 var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
-                insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Merge, insights[index], string.Create(
+                var found = string.Create(
                     CultureInfo.InvariantCulture,
-                    $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed); its {candidate.Evidence.Count} evidence sessions merged")));
+                    $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
+                if (Reworded(existing, candidate))
+                {
+                    insights[index] = existing with { Text = candidate.Text, Evidence = evidence, UpdatedAt = now };
+                    changes.Add(Change(DreamChangeOp.Update, insights[index], $"{found}, worded otherwise now: its text replaces the old one; its {candidate.Evidence.Count} evidence sessions merged"));
+                    continue;
+                }
+
+                insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
+                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"{found}; its {candidate.Evidence.Count} evidence sessions merged"));
                 continue;
             }
 

@@ -81,6 +81,43 @@ public sealed class CurationTemplatedAgainTests
         Assert.Equal(result.Insights[1].Id, change.InsightId);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void A_criterion_found_again_is_worded_as_its_latest_verdict_says_whether_it_is_required(bool requiredBefore, bool requiredNow)
+    {
+        // The rubric stopped (or started) requiring "refund/order": the next dream's finding says so, but the lesson it
+        // wrote merged into the one already in memory, which kept saying "it is required (not meeting it fails the outcome
+        // whatever the score)" of a criterion no longer required (or kept silent about a new gate).
+        var first = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 18, 17, "s1") with { RequiredCriterion = requiredBefore }, 0.58);
+        var again = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 25, 20, "s2") with { RequiredCriterion = requiredNow }, 0.61);
+
+        var added = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now);
+        var result = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1));
+
+        var insight = Assert.Single(result.Insights);
+        Assert.Equal((added.Insights[0].Id, again.Text), (insight.Id, insight.Text));
+        Assert.Equal(requiredNow, insight.Text.Contains("it is required", StringComparison.Ordinal));
+        Assert.Equal(["s1", "s2"], insight.Evidence.Select(e => e.SessionId));
+        var change = Assert.Single(result.Changes);
+        Assert.Equal((DreamChangeOp.Update, insight.Id), (change.Op, change.InsightId));
+        Assert.Contains("worded otherwise", change.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lesson_a_person_reworded_keeps_their_wording_when_found_again()
+    {
+        var first = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 18, 17, "s1") with { RequiredCriterion = true }, 0.58);
+        var again = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 25, 20, "s2"), 0.61);
+        var added = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now);
+        var edited = added.Insights[0] with { Text = first.Text.Replace("Check it before you finish.", "Quote the order id.", StringComparison.Ordinal), Source = InsightSource.Human };
+
+        var result = MemoryCurator.Curate([edited], [again], [], s_scope, _ => [], s_now.AddDays(1));
+
+        Assert.Equal(edited.Text, Assert.Single(result.Insights).Text);
+        Assert.Equal(DreamChangeOp.Merge, Assert.Single(result.Changes).Op);
+    }
+
     private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed, string session) =>
         DreamTestData.ToolErrorFinding(tool ?? "unused", signature, session) with
         {
