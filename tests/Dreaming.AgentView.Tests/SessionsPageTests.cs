@@ -113,6 +113,20 @@ public sealed class SessionsPageTests
     }
 
     [Fact]
+    public async Task A_refused_cursor_of_5000_characters_is_echoed_as_its_start_and_its_length()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        using var client = host.Client();
+        var cursor = new string('c', 5_000);
+        using var response = await client.GetAsync(new Uri("/dreaming/sessions?cursor=" + cursor, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(body.Length < 2_000, $"{body.Length:N0} characters");
+        Assert.Equal("'" + new string('c', 200) + "\u2026 (5,000 characters)' is not a session cursor issued by this store. Open the list from its first page.", await TestWebhooks.ErrorAsync(response));
+    }
+
+    [Fact]
     public async Task A_size_in_the_link_sets_the_page_size_and_is_kept_in_the_next_link_and_the_form()
     {
         await using var host = await AgentViewHost.StartAsync();

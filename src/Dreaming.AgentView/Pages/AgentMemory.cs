@@ -198,7 +198,9 @@ internal sealed class SeriesVersion(string id, MemoryScope? givenScope)
 
     /// <summary>Gets the version's name on the page: <c>v3</c> for the agent's own, <c>team:blue v2</c> or <c>global v1</c>
     /// for another scope's, the id for one the store does not know.</summary>
-    public string Label => Version is not { } known ? Id
-        : OtherScope ? known.Scope.Key + " v" + known.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+    /// <remarks>An id or scope key longer than <see cref="Rendering.AgentViewLayout.EchoLength"/> is cut (its start, an
+    /// ellipsis and its length), as the label is written in every point's tooltip.</remarks>
+    public string Label => Version is not { } known ? Rendering.AgentViewLayout.Echo(Id)
+        : OtherScope ? Rendering.AgentViewLayout.Echo(known.Scope.Key) + " v" + known.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)
         : "v" + known.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

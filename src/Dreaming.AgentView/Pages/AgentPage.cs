@@ -33,7 +33,7 @@ internal static partial class AgentPage
 
         if (UnpairedSurrogates.IndexOf(agentId) >= 0)
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The agent id '{agentId}' holds half a surrogate pair: no agent has such an id.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The agent id '{AgentViewLayout.Echo(agentId)}' holds half a surrogate pair: no agent has such an id.").ConfigureAwait(false);
             return;
         }
 
@@ -52,7 +52,7 @@ internal static partial class AgentPage
 
         if (read.Count == 0 && !await AnySessionAsync(traces, agentId, view.Aborted).ConfigureAwait(false))
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No agent '{agentId}': no session of it is recorded.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No agent '{AgentViewLayout.Echo(agentId)}': no session of it is recorded.").ConfigureAwait(false);
             return;
         }
 

@@ -37,7 +37,7 @@ internal sealed record AgentWindow(int Days, DateTimeOffset From, DateTimeOffset
         {
             if (values.Count != 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out days) || days is < 1 or > MaxDays)
             {
-                error = $"The days value '{string.Join(',', values.ToArray())}' is not a whole number from 1 to {MaxDays}.";
+                error = $"The days value '{Rendering.AgentViewLayout.Echo(string.Join(',', values.ToArray()))}' is not a whole number from 1 to {MaxDays}.";
                 return false;
             }
         }

@@ -55,7 +55,9 @@ internal static class AgentsPage
             html.Raw("<table class=\"agents\"><thead><tr><th>Agent</th><th class=\"num\">Sessions</th><th class=\"num\">Completed</th><th class=\"num\">Failed</th><th class=\"num\">Blocked</th><th class=\"num\">Abandoned</th><th class=\"num\">Running</th><th class=\"num\">Tokens</th><th class=\"num\">Cost</th><th class=\"num\">Mean score</th><th class=\"num\">Pass rate</th></tr></thead><tbody>");
             foreach (var (agentId, figures) in agents)
             {
-                html.Raw("<tr><td><a href=\"").Text(AgentHref(view, agentId, window)).Raw("\">").Cut(agentId, IdLength).Raw("</a>");
+                html.Raw("<tr><td>");
+                var linked = html.OpenLink(AgentHref(view, agentId, window));
+                html.Cut(agentId, IdLength).CloseLink(linked);
                 html.Raw("</td><td class=\"num\">").Number(figures.Sessions);
                 html.Raw("</td><td class=\"num\">").Number(figures.Completed);
                 html.Raw("</td><td class=\"num\">").Number(figures.Failed);

@@ -27,12 +27,12 @@ internal static class DreamRunPage
         var run = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().GetAsync(runId, view.Aborted).ConfigureAwait(false);
         if (run is null)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No dream run '{runId}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No dream run '{AgentViewLayout.Echo(runId)}'.").ConfigureAwait(false);
             return;
         }
 
         var results = run.Results;
-        await AgentViewLayout.WritePageAsync(view, "Dream run " + run.Id, html =>
+        await AgentViewLayout.WritePageAsync(view, "Dream run " + AgentViewLayout.Echo(run.Id), html =>
         {
             html.Raw("<dl class=\"facts\">");
             html.Raw("<dt>Scope</dt><dd>").Link(view.HrefWithQuery("runs", ("scope", run.Scope.Key)), run.Scope.Key).Raw("</dd>");
@@ -89,7 +89,7 @@ internal static class DreamRunPage
         html.Raw("<table class=\"stages\"><thead><tr><th>Stage</th><th class=\"num\">Tokens</th><th class=\"num\">Model calls</th><th class=\"num\">Duration (ms)</th></tr></thead><tbody>");
         foreach (var stage in stages.Take(MaxRows))
         {
-            html.Raw("<tr><td>").Text(stage.Stage).Raw("</td><td class=\"num\">").Number(stage.Usage.TotalTokens)
+            html.Raw("<tr><td>").Short(stage.Stage).Raw("</td><td class=\"num\">").Number(stage.Usage.TotalTokens)
                 .Raw("</td><td class=\"num\">").Number(stage.Usage.ModelCalls)
                 .Raw("</td><td class=\"num\">").Number((long)stage.Duration.TotalMilliseconds).Raw("</td></tr>");
         }
@@ -111,10 +111,10 @@ internal static class DreamRunPage
         html.Raw("<table class=\"findings\"><thead><tr><th>Kind</th><th>Signature</th><th class=\"num\">Sessions</th><th class=\"num\">Failed</th><th class=\"num\">Lift</th><th class=\"num\">Strength</th><th>Evidence</th></tr></thead><tbody>");
         foreach (var finding in report.Findings.Take(MaxRows))
         {
-            html.Raw("<tr><td>").Text(finding.Kind);
+            html.Raw("<tr><td>").Short(finding.Kind);
             if (finding.Tool is { } tool)
             {
-                html.Raw("<div class=\"muted\">tool ").Text(tool).Raw("</div>");
+                html.Raw("<div class=\"muted\">tool ").Short(tool).Raw("</div>");
             }
 
             html.Raw("</td><td>").LongText(finding.Signature)
@@ -125,7 +125,9 @@ internal static class DreamRunPage
                 .Raw("</td><td><ul class=\"evidence\">");
             foreach (var evidence in finding.Evidence.Take(MaxEvidence))
             {
-                html.Raw("<li>").SessionLink(view, evidence.SessionId, evidence.SessionId + Sequences(evidence.EventSequences));
+                html.Raw("<li>");
+                var linked = html.OpenLink(view.Href("sessions", evidence.SessionId));
+                html.Short(evidence.SessionId).Text(Sequences(evidence.EventSequences)).CloseLink(linked);
                 if (evidence.Failed)
                 {
                     html.Raw(" ").Element("span", "failed", "status status-failed");
@@ -175,7 +177,7 @@ internal static class DreamRunPage
         {
             var op = MemoryHtml.Name(change.Op);
             html.Raw("<tr class=\"op-").Text(op).Raw("\"><td>").Element("span", op, "op")
-                .Raw("</td><td>").Text(change.InsightId)
+                .Raw("</td><td>").Short(change.InsightId)
                 .Raw("</td><td>").Text(MemoryHtml.Name(change.Kind))
                 .Raw("</td><td>").LongText(change.Text)
                 .Raw("</td><td>").LongText(change.Reason).Raw("</td></tr>");

@@ -34,19 +34,19 @@ internal static class DreamRunsPage
 
         if (!MemoryScope.TryParse(requested.ToString().Trim(), out var key))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"'{requested}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"'{AgentViewLayout.Echo(requested.ToString())}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
             return;
         }
 
         var runs = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().ListAsync(key, view.Options.PageSize, view.Aborted).ConfigureAwait(false);
         var now = (view.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
-        await AgentViewLayout.WritePageAsync(view, "Dream runs of " + key.Key, html =>
+        await AgentViewLayout.WritePageAsync(view, "Dream runs of " + AgentViewLayout.Echo(key.Key), html =>
         {
             KnownScopes.WriteForm(html, view, "runs", key.Key);
             html.Raw("<p>").Link(view.Href("memory", key.Key), "Memory versions of this scope").Raw("</p>");
             if (runs.Count == 0)
             {
-                html.Element("p", $"{key.Key} has no dream runs.", "empty");
+                html.Element("p", $"{AgentViewLayout.Echo(key.Key)} has no dream runs.", "empty");
                 return;
             }
 

@@ -44,7 +44,7 @@ internal static class KnownScopes
     public static void WriteForm(HtmlWriter html, AgentViewContext view, string action, string? value)
     {
         html.Raw("<form class=\"scope-form\" method=\"get\" action=\"").Text(view.Href(action)).Raw("\"><label>Scope <input name=\"scope\" placeholder=\"agent:ID, team:ID or global\" value=\"")
-            .Text(value).Raw("\"></label> <button type=\"submit\">Open</button></form>");
+            .Value(value).Raw("\"></label> <button type=\"submit\">Open</button></form>");
     }
 
     /// <summary>Writes the note under a list of scopes that was read from a capped number of sessions.</summary>

@@ -132,7 +132,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
     {
         var http = view.Http;
         var versionId = RouteSegments.Read(view.Http, segment, 1);
-        if (await AcceptAsync(view, $"The {action} of '{versionId}'", "a review is recorded with the reviewer's name", "the version's page").ConfigureAwait(false) is not { } accepted)
+        if (await AcceptAsync(view, $"The {action} of '{AgentViewLayout.Echo(versionId)}'", "a review is recorded with the reviewer's name", "the version's page").ConfigureAwait(false) is not { } accepted)
         {
             return;
         }
@@ -160,7 +160,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
         }
         catch (MemoryVersionNotFoundException)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No memory version '{versionId}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No memory version '{AgentViewLayout.Echo(versionId)}'.").ConfigureAwait(false);
             return;
         }
         catch (MemoryStateException refused)
@@ -174,7 +174,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
             // "] " was refused in ids, and the active version no longer holds it): the data, not the request, is at fault.
             // The view edits no insight; an edit of this version without it (its parent is this version, so it cannot be
             // approved, but it can be rolled back to) restores the rest.
-            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{versionId}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {versionId} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", versionId).ConfigureAwait(false);
+            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{AgentViewLayout.Echo(versionId)}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {versionId} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", versionId).ConfigureAwait(false);
             return;
         }
 

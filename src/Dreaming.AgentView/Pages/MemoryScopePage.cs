@@ -16,7 +16,7 @@ internal static class MemoryScopePage
     {
         if (!MemoryHtml.TryParseScope(view, segment, out var scope))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"'{RouteSegments.Read(view.Http, segment)}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"'{AgentViewLayout.Echo(RouteSegments.Read(view.Http, segment))}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
             return;
         }
 
@@ -26,7 +26,7 @@ internal static class MemoryScopePage
         {
             if (!int.TryParse(beforeText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
             {
-                await AgentViewLayout.WriteBadRequestAsync(view, $"before '{beforeText}' is not a version number (a whole number from 1).").ConfigureAwait(false);
+                await AgentViewLayout.WriteBadRequestAsync(view, $"before '{AgentViewLayout.Echo(beforeText.ToString())}' is not a version number (a whole number from 1).").ConfigureAwait(false);
                 return;
             }
 
@@ -35,12 +35,12 @@ internal static class MemoryScopePage
 
         var store = view.Http.RequestServices.GetRequiredService<IMemoryStore>();
         var versions = await store.ListVersionsAsync(scope!, view.Options.PageSize, before, view.Aborted).ConfigureAwait(false);
-        await AgentViewLayout.WritePageAsync(view, "Memory of " + scope!.Key, html =>
+        await AgentViewLayout.WritePageAsync(view, "Memory of " + AgentViewLayout.Echo(scope!.Key), html =>
         {
             html.Raw("<p>").Link(view.HrefWithQuery("runs", ("scope", scope.Key)), "Dream runs of this scope").Raw("</p>");
             if (versions.Count == 0)
             {
-                html.Element("p", before is null ? $"{scope.Key} has no memory versions." : $"No versions of {scope.Key} numbered below {before}.", "empty");
+                html.Element("p", before is null ? $"{AgentViewLayout.Echo(scope.Key)} has no memory versions." : $"No versions of {AgentViewLayout.Echo(scope.Key)} numbered below {before}.", "empty");
                 return;
             }
 

@@ -16,7 +16,7 @@ internal static class MemoryScopesPage
             var key = requested.ToString().Trim();
             if (!MemoryScope.TryParse(key, out var scope))
             {
-                await AgentViewLayout.WriteBadRequestAsync(view, $"'{requested}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
+                await AgentViewLayout.WriteBadRequestAsync(view, $"'{AgentViewLayout.Echo(requested.ToString())}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
                 return;
             }
 

@@ -13,7 +13,7 @@ internal static partial class MemoryVersionPage
         {
             html.Element("p", baseId is null
                 ? (version.State == MemoryVersionState.Active ? "The first version of its scope: every insight is new." : "The scope has no active version to compare with: every insight is new.")
-                : $"The base version '{baseId}' could not be read.", "empty");
+                : $"The base version '{AgentViewLayout.Echo(baseId)}' could not be read.", "empty");
             html.Raw("</section>");
             return;
         }
@@ -49,8 +49,8 @@ internal static partial class MemoryVersionPage
             {
                 foreach (var field in change.Fields)
                 {
-                    html.Raw("<tr><td>").Text(change.InsightId)
-                        .Raw("</td><td>").Text(field.Field)
+                    html.Raw("<tr><td>").Short(change.InsightId)
+                        .Raw("</td><td>").Short(field.Field)
                         .Raw("</td><td class=\"before\">").LongText(field.Before)
                         .Raw("</td><td class=\"after\">").LongText(field.After).Raw("</td></tr>");
                 }

@@ -24,7 +24,7 @@ internal static partial class MemoryVersionPage
         var version = await store.GetVersionAsync(versionId, view.Aborted).ConfigureAwait(false);
         if (version is null)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No memory version '{versionId}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No memory version '{AgentViewLayout.Echo(versionId)}'.").ConfigureAwait(false);
             return;
         }
 
@@ -49,7 +49,7 @@ internal static partial class MemoryVersionPage
 
         var reviewer = MemoryReview.ReviewerName(view);
         var tokens = reviewer is null ? null : review?.Tokens(view.Http);
-        await AgentViewLayout.WritePageAsync(view, string.Create(CultureInfo.InvariantCulture, $"Version {version.Number} of {version.Scope.Key}"), html =>
+        await AgentViewLayout.WritePageAsync(view, string.Create(CultureInfo.InvariantCulture, $"Version {version.Number} of {AgentViewLayout.Echo(version.Scope.Key)}"), html =>
         {
             WriteFacts(html, view, version);
             if (tokens is not null)
@@ -71,7 +71,7 @@ internal static partial class MemoryVersionPage
     private static void WriteFacts(HtmlWriter html, AgentViewContext view, MemoryVersion version)
     {
         html.Raw("<dl class=\"facts\">");
-        html.Raw("<dt>Id</dt><dd>").Text(version.Id).Raw("</dd>");
+        html.Raw("<dt>Id</dt><dd>").Short(version.Id).Raw("</dd>");
         html.Raw("<dt>Scope</dt><dd>").Link(view.Href("memory", version.Scope.Key), version.Scope.Key).Raw("</dd>");
         html.Raw("<dt>State</dt><dd>").State(MemoryHtml.Name(version.State)).Raw("</dd>");
         html.Raw("<dt>Author</dt><dd>").Author(view, version.Author).Raw("</dd>");
@@ -117,7 +117,7 @@ internal static partial class MemoryVersionPage
         html.Raw("<table class=\"").Raw(cssClass).Raw("\"><thead><tr><th>Id</th><th>Kind</th><th>Status</th><th>Text</th><th>Triggers</th><th>Evidence</th><th class=\"num\">Helpful / harmful / seen</th><th>Source</th></tr></thead><tbody>");
         foreach (var insight in insights.Take(MaxInsights))
         {
-            html.Raw("<tr><td>").Text(insight.Id)
+            html.Raw("<tr><td>").Short(insight.Id)
                 .Raw("</td><td>").Text(MemoryHtml.Name(insight.Kind))
                 .Raw("</td><td>").State(MemoryHtml.Name(insight.Status))
                 .Raw("</td><td>").LongText(insight.Text)

@@ -120,7 +120,7 @@ internal static class OutcomeIterations
 
     private static void WriteRubric(HtmlWriter html, SessionRecord session, RubricTable rubric)
     {
-        html.Raw("<table class=\"outcome\"><caption>").Text("Rubric " + rubric.Id + (rubric.Version is { } v ? " v" + v.ToString(CultureInfo.InvariantCulture) : string.Empty))
+        html.Raw("<table class=\"outcome\"><caption>").Text("Rubric ").Short(rubric.Id).Text(rubric.Version is { } v ? " v" + v.ToString(CultureInfo.InvariantCulture) : string.Empty)
             .Raw("</caption><thead><tr><th>Criterion</th>");
         var columns = rubric.Columns.Count > MaxIterations ? rubric.Columns[^MaxIterations..] : rubric.Columns;
         foreach (var column in columns)
@@ -132,7 +132,7 @@ internal static class OutcomeIterations
         foreach (var criterion in rubric.CriterionIds.Take(MaxCriteria))
         {
             var definition = rubric.Definitions.GetValueOrDefault(criterion);
-            html.Raw("<tr><th").Title(definition is null ? null : Describe(definition)).Raw("><code>").Text(criterion).Raw("</code>");
+            html.Raw("<tr><th").Title(definition is null ? null : Describe(definition)).Raw("><code>").Short(criterion).Raw("</code>");
             if (definition?.Required == true)
             {
                 html.Raw(" ").Element("span", "required", "criterion-tag required");
@@ -153,7 +153,7 @@ internal static class OutcomeIterations
                 }
 
                 html.Raw("<td class=\"num verdict verdict-" + VerdictClass(verdict.Verdict) + (IsFailedGate(verdict) ? " gate-failed" : string.Empty) + "\"").Title(verdict.Reason).Raw(">")
-                    .Text(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
+                    .Short(verdict.Verdict.Replace('_', ' ') + (verdict.Score is { } s ? " (" + Score(s) + ")" : string.Empty)).Raw("</td>");
             }
 
             html.Raw("</tr>");
@@ -182,7 +182,7 @@ internal static class OutcomeIterations
 
         html.Raw("<p class=\"final\">Final result: ");
         var (label, score) = Final(session, rubric);
-        html.Element("span", label, "status status-" + label);
+        html.Open("span", "status status-" + HtmlWriter.ClassName(label)).Short(label).Close("span");
         if (score is { } final)
         {
             html.Text(" " + Score(final));
@@ -213,7 +213,7 @@ internal static class OutcomeIterations
         html.Raw("<tr class=\"" + name + "\"><th>").Text(label).Raw("</th>");
         foreach (var column in columns)
         {
-            html.Raw("<td").Raw(cssClass(column) is { } css ? " class=\"" + css + "\"" : string.Empty).Raw(">").Text(text(column)).Raw("</td>");
+            html.Raw("<td").Raw(cssClass(column) is { } css ? " class=\"" + css + "\"" : string.Empty).Raw(">").Short(text(column)).Raw("</td>");
         }
 
         html.Raw("</tr>");

@@ -27,7 +27,7 @@ internal static partial class SessionDetailPage
         }
         else if (afterValues.Count > 1 || (afterValues.Count == 1 && !string.IsNullOrEmpty(afterValues[0])))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The event number '{afterValues}' given as '{SessionTimeline.After}' is not one whole number of 0 or more.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The event number '{AgentViewLayout.Echo(afterValues.ToString())}' given as '{SessionTimeline.After}' is not one whole number of 0 or more.").ConfigureAwait(false);
             return;
         }
 
@@ -35,7 +35,7 @@ internal static partial class SessionDetailPage
         var session = await store.GetSessionAsync(id, view.Aborted).ConfigureAwait(false);
         if (session is null)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No session '{id}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No session '{AgentViewLayout.Echo(id)}'.").ConfigureAwait(false);
             return;
         }
 
@@ -44,7 +44,7 @@ internal static partial class SessionDetailPage
             view.Aborted).ConfigureAwait(false);
         var events = await ReadEventsAsync(store, session.Id, after, view.Aborted).ConfigureAwait(false);
 
-        await AgentViewLayout.WritePageAsync(view, "Session " + session.Id, html =>
+        await AgentViewLayout.WritePageAsync(view, "Session " + AgentViewLayout.Echo(session.Id), html =>
         {
             var texts = new LongTextWriter();
             WriteHeader(html, view, session, texts);
@@ -65,15 +65,15 @@ internal static partial class SessionDetailPage
     private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, LongTextWriter texts)
     {
         html.Raw("<dl class=\"facts\">");
-        Fact(html, "agent", "Agent").Text(session.AgentId);
+        Fact(html, "agent", "Agent").Short(session.AgentId);
         if (session.AgentVersion is not null)
         {
-            Fact(html, "version", "Version").Text(session.AgentVersion);
+            Fact(html, "version", "Version").Short(session.AgentVersion);
         }
 
         if (session.Scope is not null)
         {
-            Fact(html, "scope", "Scope").Text(session.Scope);
+            Fact(html, "scope", "Scope").Short(session.Scope);
         }
 
         Fact(html, "status", "Status").Element("span", SessionTable.Status(session.Status), "status status-" + SessionTable.Status(session.Status));
@@ -87,7 +87,7 @@ internal static partial class SessionDetailPage
         Fact(html, "outcome", "Outcome");
         if (session.Outcome is { } outcome)
         {
-            html.Element("span", outcome.Label, "status status-" + outcome.Label);
+            html.Open("span", "status status-" + HtmlWriter.ClassName(outcome.Label)).Short(outcome.Label).Close("span");
             if (outcome.Score is { } score)
             {
                 html.Text(" " + OutcomeIterations.Score(score));
@@ -95,7 +95,7 @@ internal static partial class SessionDetailPage
 
             if (outcome.Source is not null)
             {
-                html.Raw(" ").Element("span", "(" + outcome.Source + ")", "muted");
+                html.Raw(" ").Open("span", "muted").Text("(").Short(outcome.Source).Text(")").Close("span");
             }
         }
         else
@@ -133,18 +133,27 @@ internal static partial class SessionDetailPage
         if (session.Metadata.Count > 0)
         {
             html.Element("h3", "Metadata").Raw("<table class=\"metadata\"><tbody>");
-            foreach (var (key, value) in session.Metadata.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            foreach (var (key, value) in session.Metadata.OrderBy(pair => pair.Key, StringComparer.Ordinal).Take(MaxListed))
             {
-                html.Raw("<tr><th>").Text(key).Raw("</th><td>");
+                html.Raw("<tr><th>").Short(key).Raw("</th><td>");
                 texts.Write(html, value);
                 html.Raw("</td></tr>");
             }
 
             html.Raw("</tbody></table>");
+            if (session.Metadata.Count > MaxListed)
+            {
+                html.Element("p", string.Create(CultureInfo.InvariantCulture, $"The first {MaxListed} of {session.Metadata.Count:N0} entries (by key) are shown."), "cap-note");
+            }
         }
     }
 
-    /// <summary>Writes a list of ids as code, or a dash when there are none.</summary>
+    /// <summary>The most ids a list of insight ids shows, and the most metadata entries the header shows; a note says how
+    /// many more there are.</summary>
+    public const int MaxListed = 100;
+
+    /// <summary>Writes a list of ids as code (the first <see cref="MaxListed"/>, each cut at
+    /// <see cref="HtmlWriter.ValueLength"/>), or a dash when there are none.</summary>
     /// <param name="html">The page.</param>
     /// <param name="ids">The ids.</param>
     internal static void WriteIds(HtmlWriter html, IReadOnlyList<string> ids)
@@ -155,9 +164,14 @@ internal static partial class SessionDetailPage
             return;
         }
 
-        for (var i = 0; i < ids.Count; i++)
+        for (var i = 0; i < ids.Count && i < MaxListed; i++)
         {
-            html.Raw(i == 0 ? string.Empty : ", ").Element("code", ids[i]);
+            html.Raw(i == 0 ? string.Empty : ", ").Open("code").Short(ids[i]).Close("code");
+        }
+
+        if (ids.Count > MaxListed)
+        {
+            html.Raw(" ").Element("span", string.Create(CultureInfo.InvariantCulture, $"and {ids.Count - MaxListed:N0} more"), "cap-note");
         }
     }
 

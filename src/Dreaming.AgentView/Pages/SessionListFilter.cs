@@ -80,7 +80,7 @@ internal sealed class SessionListFilter
             var known = Array.FindIndex(s_statuses, s => string.Equals(SessionTable.Status(s), status, StringComparison.OrdinalIgnoreCase));
             if (known < 0)
             {
-                error = $"Unknown status '{status}'; the statuses are {string.Join(", ", s_statuses.Select(SessionTable.Status))}.";
+                error = $"Unknown status '{Echo(status)}'; the statuses are {string.Join(", ", s_statuses.Select(SessionTable.Status))}.";
                 return false;
             }
 
@@ -91,7 +91,7 @@ internal sealed class SessionListFilter
         {
             if (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > AgentViewOptions.MaxPageSize)
             {
-                error = $"The page size '{size}' is not a whole number from 1 to {AgentViewOptions.MaxPageSize.ToString(CultureInfo.InvariantCulture)}.";
+                error = $"The page size '{Echo(size)}' is not a whole number from 1 to {AgentViewOptions.MaxPageSize.ToString(CultureInfo.InvariantCulture)}.";
                 return false;
             }
 
@@ -106,7 +106,7 @@ internal sealed class SessionListFilter
 
         if (from is { } lower && before is { } upper && lower >= upper)
         {
-            error = $"'started from' ({filter.Given(From)}) must be earlier than 'started before' ({filter.Given(Before)}).";
+            error = $"'started from' ({Echo(filter.Given(From)!)}) must be earlier than 'started before' ({Echo(filter.Given(Before)!)}).";
             return false;
         }
 
@@ -136,7 +136,9 @@ internal sealed class SessionListFilter
             return true;
         }
 
-        error = $"The time '{text}' given as '{name}' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).";
+        error = $"The time '{Echo(text)}' given as '{name}' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).";
         return false;
     }
+
+    private static string Echo(string value) => Rendering.AgentViewLayout.Echo(value);
 }

@@ -25,9 +25,13 @@ internal static class SessionTable
         foreach (var session in sessions)
         {
             var href = view.Href("sessions", session.Id);
-            html.Raw("<tr><td><a href=\"").Text(href).Raw("\">").Time(session.StartedAt).Raw("</a>");
-            html.Raw("</td><td>").Text(session.AgentId);
-            html.Raw("</td><td><a href=\"").Text(href).Raw("\">").Cut(session.Task, TaskLength).Raw("</a>");
+            html.Raw("<tr><td>");
+            var started = html.OpenLink(href);
+            html.Time(session.StartedAt).CloseLink(started);
+            html.Raw("</td><td>").Short(session.AgentId);
+            html.Raw("</td><td>");
+            var linked = html.OpenLink(href);
+            html.Cut(session.Task, TaskLength).CloseLink(linked);
             html.Raw("</td><td>").Element("span", Status(session.Status), "status status-" + Status(session.Status));
             html.Raw("</td><td class=\"num\">").Text(Duration(session));
             html.Raw("</td><td class=\"num\">").Number(session.Usage.TotalTokens);
@@ -75,7 +79,7 @@ internal static class SessionTable
             return;
         }
 
-        html.Element("span", outcome.Label, "status status-" + outcome.Label);
+        html.Open("span", "status status-" + HtmlWriter.ClassName(outcome.Label)).Short(outcome.Label).Close("span");
         if (outcome.Score is { } score)
         {
             // Cut, never rounded up: a score just below a threshold (0.7496 against 0.75) must not read as reaching it.

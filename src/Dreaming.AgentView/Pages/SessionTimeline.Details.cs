@@ -33,7 +33,7 @@ internal static partial class SessionTimeline
                 PairLink(html, c.Sequence, window, "result", window.AllResults ? "no result recorded" : NoResultWithinReach);
                 if (c.ArgumentsError is not null)
                 {
-                    html.Element("p", "Arguments not read: " + c.ArgumentsError, "failure");
+                    html.Open("p", "failure").Text("Arguments not read: ").Cut(c.ArgumentsError, MemoryHtml.MaxTextLength).Close("p");
                 }
 
                 texts.Write(html, c.Arguments, "arguments");
@@ -45,7 +45,7 @@ internal static partial class SessionTimeline
                 if (r.IsError)
                 {
                     var rejected = string.Equals(r.ErrorType, ToolResultEvent.RejectedErrorType, StringComparison.Ordinal);
-                    html.Element("p", (rejected ? "Refused" : "Failed") + (r.ErrorType is null || rejected ? string.Empty : ": " + r.ErrorType), "failure");
+                    html.Open("p", "failure").Text(rejected ? "Refused" : "Failed").Text(r.ErrorType is null || rejected ? string.Empty : ": ").Short(rejected ? null : r.ErrorType).Close("p");
                     texts.Write(html, r.ErrorMessage, "failure");
                 }
 
@@ -122,6 +122,9 @@ internal static partial class SessionTimeline
         }
     }
 
+    // A recorded value is cut at HtmlWriter.ValueLength, its whole (up to HtmlWriter.TitleLength) in the tooltip; a tool
+    // name or call id the library capped (ToolCallEvent.MaxToolNameLength: its start, '~' and a hash of the whole) shows
+    // its hash marked, the tooltip saying so.
     private static void Field(HtmlWriter html, string name, string? label, string? value)
     {
         if (value is null)
@@ -135,7 +138,36 @@ internal static partial class SessionTimeline
             html.Element("span", label, "label").Raw(" ");
         }
 
-        html.Text(value).Raw("</span>");
+        var cap = name switch { "tool" => ToolCallEvent.MaxToolNameLength, "call-id" => ToolCallEvent.MaxCallIdLength, _ => 0 };
+        if (cap > 0 && CappedAt(value, cap) is { } hash)
+        {
+            html.Text(value[..hash]).Raw("<span class=\"capped\"").Title(string.Create(CultureInfo.InvariantCulture, $"Capped: the {(name == "tool" ? "tool name" : "call id")} was longer than {cap} characters; its start and a hash of the whole are recorded, so a call still pairs with its result.")).Raw(">")
+                .Text(value[hash..]).Raw("</span></span>");
+            return;
+        }
+
+        html.Short(value).Raw("</span>");
+    }
+
+    // Where the hash of a value the library capped starts ('~' and 32 lowercase hexadecimal digits ending a value of
+    // exactly the cap), or null for a value that was not capped.
+    private static int? CappedAt(string value, int cap)
+    {
+        const int Digits = 32;
+        if (value.Length != cap || value[^(Digits + 1)] != '~')
+        {
+            return null;
+        }
+
+        for (var i = value.Length - Digits; i < value.Length; i++)
+        {
+            if (!char.IsAsciiHexDigitLower(value[i]) && !char.IsAsciiDigit(value[i]))
+            {
+                return null;
+            }
+        }
+
+        return value.Length - Digits - 1;
     }
 
     private static void PairLink(HtmlWriter html, long sequence, Window window, string label, string missing)

@@ -47,7 +47,7 @@ internal static partial class SessionTimeline
             html.Raw("<tr id=\"event-" + seq + "\" class=\"event" + (IsFailure(e) ? " event-failure" : string.Empty) + "\"><td class=\"num\">")
                 .Raw(seq).Raw("</td><td class=\"num\"><span title=\"")
                 .Text(e.Timestamp.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)).Raw("\">")
-                .Text(Offset(e.Timestamp - session.StartedAt)).Raw("</span></td><td><code>").Text(e.EventType).Raw("</code></td><td>");
+                .Text(Offset(e.Timestamp - session.StartedAt)).Raw("</span></td><td><code>").Short(e.EventType).Raw("</code></td><td>");
             WriteDetails(html, view, session, e, window, texts);
             html.Raw("</td></tr>");
         }

@@ -31,7 +31,13 @@ internal static class SessionsPage
             // A cursor this store did not issue, or a filter value no session can have (half a surrogate pair): the store's
             // message without .NET's "(Parameter 'cursor')"; a cursor of another store, or one cut short, is mended by
             // starting again.
+            // The store's message names a refused cursor whole: the page echoes at most AgentViewLayout.EchoLength of it.
             var message = ex.ParamName is { } parameter ? ex.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+            if (filter.Given(SessionListFilter.Cursor) is { Length: > AgentViewLayout.EchoLength } cursor)
+            {
+                message = message.Replace(cursor, AgentViewLayout.Echo(cursor), StringComparison.Ordinal);
+            }
+
             await AgentViewLayout.WriteBadRequestAsync(view, ex.ParamName == "cursor" ? message + " Open the list from its first page." : message).ConfigureAwait(false);
             return;
         }
@@ -82,7 +88,7 @@ internal static class SessionsPage
     }
 
     private static void TextField(HtmlWriter html, SessionListFilter filter, string name, string label) =>
-        html.Raw("<label>").Text(label).Raw(" <input type=\"text\" name=\"").Text(name).Raw("\" value=\"").Text(filter.Given(name)).Raw("\"></label>");
+        html.Raw("<label>").Text(label).Raw(" <input type=\"text\" name=\"").Text(name).Raw("\" value=\"").Value(filter.Given(name)).Raw("\"></label>");
 
     // A date input when the value is a plain date (or none), so a browser offers its picker; a text input for a date and
     // time given in the link, which a date input cannot hold and would drop on the next submit.
@@ -90,6 +96,6 @@ internal static class SessionsPage
     {
         var value = filter.Given(name);
         var type = value is null || SessionListFilter.IsDate(value) ? "date" : "text";
-        html.Raw("<label>").Text(label).Raw(" (UTC) <input type=\"" + type + "\" name=\"").Text(name).Raw("\" value=\"").Text(value).Raw("\"></label>");
+        html.Raw("<label>").Text(label).Raw(" (UTC) <input type=\"" + type + "\" name=\"").Text(name).Raw("\" value=\"").Value(value).Raw("\"></label>");
     }
 }

@@ -18,7 +18,7 @@ internal static partial class WebhookActions
     public static async Task ReplayAsync(MemoryReview? review, AgentViewContext view, string segment)
     {
         var deliveryId = RouteSegments.Read(view.Http, segment, 1);
-        if (await AcceptAsync(review, view, $"The replay of '{deliveryId}'").ConfigureAwait(false) is not ({ } outbox, { } name))
+        if (await AcceptAsync(review, view, $"The replay of '{AgentViewLayout.Echo(deliveryId)}'").ConfigureAwait(false) is not ({ } outbox, { } name))
         {
             return;
         }
@@ -30,7 +30,7 @@ internal static partial class WebhookActions
         }
         catch (KeyNotFoundException)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook delivery '{deliveryId}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook delivery '{AgentViewLayout.Echo(deliveryId)}'.").ConfigureAwait(false);
             return;
         }
 
@@ -70,7 +70,7 @@ internal static partial class WebhookActions
     {
         var endpointId = RouteSegments.Read(view.Http, segment, 1);
         var verb = enable ? "enabling" : "disabling";
-        if (await AcceptAsync(review, view, $"The {verb} of endpoint '{endpointId}'").ConfigureAwait(false) is not ({ } outbox, { } name))
+        if (await AcceptAsync(review, view, $"The {verb} of endpoint '{AgentViewLayout.Echo(endpointId)}'").ConfigureAwait(false) is not ({ } outbox, { } name))
         {
             return;
         }
@@ -78,13 +78,13 @@ internal static partial class WebhookActions
         if (endpointId.Any(char.IsControl))
         {
             // Only a hand-made POST names one (a configured id is letters, digits, '-', '_' and '.'); logged, it would forge a line.
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: no webhook endpoint id holds a control character.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{AgentViewLayout.Echo(endpointId)}' was refused: no webhook endpoint id holds a control character.").ConfigureAwait(false);
             return;
         }
 
         if (string.IsNullOrWhiteSpace(endpointId))
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: no webhook endpoint id is blank.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{AgentViewLayout.Echo(endpointId)}' was refused: no webhook endpoint id is blank.").ConfigureAwait(false);
             return;
         }
 
@@ -92,7 +92,7 @@ internal static partial class WebhookActions
         var note = MemoryReview.Flat(view.Http.Request.Form["reason"].ToString()).Trim();
         if (note.Length > MemoryReview.MaxNoteLength)
         {
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The reason for {verb} '{endpointId}' is {note.Length} characters long; at most {MemoryReview.MaxNoteLength} are kept.").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The reason for {verb} '{AgentViewLayout.Echo(endpointId)}' is {note.Length} characters long; at most {MemoryReview.MaxNoteLength} are kept.").ConfigureAwait(false);
             return;
         }
 
@@ -106,7 +106,7 @@ internal static partial class WebhookActions
                 // A well-formed id no endpoint has: only a hand-made POST names it (the page's forms are of the endpoints it
                 // shows, and say so), or a form of a page opened too long ago. An endpoint once disabled then enabled
                 // again reads as one never seen (GetEndpointAsync).
-                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{endpointId}' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it{NotShownAnyMore(shownAt, now)}").ConfigureAwait(false);
+                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{AgentViewLayout.Echo(endpointId)}' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it{NotShownAnyMore(shownAt, now)}").ConfigureAwait(false);
                 return;
             }
 
@@ -115,7 +115,7 @@ internal static partial class WebhookActions
         catch (ArgumentException refused)
         {
             // An id no endpoint can have (blank, or one the store cannot hold): only a hand-made POST names it.
-            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{endpointId}' was refused: {refused.Message}").ConfigureAwait(false);
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The {verb} of endpoint '{AgentViewLayout.Echo(endpointId)}' was refused: {refused.Message}").ConfigureAwait(false);
             return;
         }
 

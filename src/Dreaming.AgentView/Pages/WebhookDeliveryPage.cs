@@ -28,23 +28,23 @@ internal static class WebhookDeliveryPage
 
         if (await outbox.GetAsync(deliveryId, view.Aborted).ConfigureAwait(false) is not { } delivery)
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook delivery '{deliveryId}'.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook delivery '{AgentViewLayout.Echo(deliveryId)}'.").ConfigureAwait(false);
             return;
         }
 
         var endpoint = await outbox.GetEndpointAsync(delivery.EndpointId, view.Aborted).ConfigureAwait(false);
         var configured = WebhookHtml.Endpoints(view).FirstOrDefault(e => string.Equals(e.Id, delivery.EndpointId, StringComparison.Ordinal));
         var tokens = WebhookHtml.Tokens(view, review);
-        await AgentViewLayout.WritePageAsync(view, "Webhook delivery " + delivery.Id, html =>
+        await AgentViewLayout.WritePageAsync(view, "Webhook delivery " + AgentViewLayout.Echo(delivery.Id), html =>
         {
             html.Raw("<p>").Link(view.Href("webhooks"), "All webhooks").Raw("</p>");
             html.Raw("<dl class=\"facts\">");
-            html.Raw("<dt>Id</dt><dd>").Text(delivery.Id).Raw("</dd>");
+            html.Raw("<dt>Id</dt><dd>").Short(delivery.Id).Raw("</dd>");
             html.Raw("<dt>State</dt><dd>").State(WebhookHtml.StateName(delivery)).Raw("</dd>");
-            html.Raw("<dt>Event id</dt><dd>").Text(delivery.EventId).Raw("</dd>");
-            html.Raw("<dt>Event type</dt><dd>").Text(delivery.EventType).Raw("</dd>");
+            html.Raw("<dt>Event id</dt><dd>").Short(delivery.EventId).Raw("</dd>");
+            html.Raw("<dt>Event type</dt><dd>").Short(delivery.EventType).Raw("</dd>");
             html.Raw("<dt>Event time (UTC)</dt><dd>").Text(EventTime(delivery.Body) ?? "-").Raw("</dd>");
-            html.Raw("<dt>Endpoint</dt><dd>").Text(delivery.EndpointId);
+            html.Raw("<dt>Endpoint</dt><dd>").Short(delivery.EndpointId);
             if (configured is not null)
             {
                 html.Text(" ").Element("span", WebhookHtml.ShownUrl(configured.Url), "url");
@@ -64,11 +64,11 @@ internal static class WebhookDeliveryPage
             html.Raw("<section id=\"replay\">").Element("h3", "Replay");
             if (endpoint.IsDisabled || configured is { Enabled: false })
             {
-                html.Element("p", $"Endpoint '{delivery.EndpointId}' is disabled: a replay becomes a dead letter again at the dispatcher's next pass. Enable the endpoint first (on the webhooks page).", "cap-note");
+                html.Element("p", $"Endpoint '{AgentViewLayout.Echo(delivery.EndpointId)}' is disabled: a replay becomes a dead letter again at the dispatcher's next pass. Enable the endpoint first (on the webhooks page).", "cap-note");
             }
             else if (configured is null && WebhookHtml.HasDispatcher(view))
             {
-                html.Element("p", $"Endpoint '{delivery.EndpointId}' is not configured in this app: its dispatcher makes a replay a dead letter again.", "cap-note");
+                html.Element("p", $"Endpoint '{AgentViewLayout.Echo(delivery.EndpointId)}' is not configured in this app: its dispatcher makes a replay a dead letter again.", "cap-note");
             }
 
             if (tokens is not null)

@@ -32,7 +32,7 @@ internal static class WebhooksPage
             // that deliveries were replayed.
             if (given.Count != 1 || review?.ReadReplayedNotice(given.ToString()) is not { } notice)
             {
-                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{given}' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.").ConfigureAwait(false);
+                await AgentViewLayout.WriteBadRequestAsync(view, $"replayed '{AgentViewLayout.Echo(given.ToString())}' is not a notice this server can read: only the replay of every dead letter links to one, and only a server with the data protection keys that protected it reads it (not one that does not share the app's keys, nor one restarted without keeping them). If you came here from that replay, it was made: the webhooks page, opened without the notice, shows where the deliveries stand.").ConfigureAwait(false);
                 return;
             }
 
@@ -116,7 +116,7 @@ internal static class WebhooksPage
         foreach (var state in states)
         {
             var endpoint = configured.FirstOrDefault(e => string.Equals(e.Id, state.EndpointId, StringComparison.Ordinal));
-            html.Raw("<tr><td>").Text(state.EndpointId).Raw("</td><td>");
+            html.Raw("<tr><td>").Short(state.EndpointId).Raw("</td><td>");
             if (endpoint is null)
             {
                 html.Element("span", "not configured in this app", "muted").Raw("</td><td>-</td><td>-");
@@ -188,7 +188,7 @@ internal static class WebhooksPage
         }.OfType<string>());
         return $"A replay does not enable an endpoint: the dead letters {to} become dead letters again at the dispatcher's next pass, replayed one by one or all at once. Enable a disabled endpoint first (Endpoints, above).";
 
-        static string Names(List<string> ids) => ids.Count == 1 ? ids[0] : string.Join(", ", ids.Take(ids.Count - 1)) + " and " + ids[^1];
+        static string Names(List<string> ids) => ids.Count == 1 ? AgentViewLayout.Echo(ids[0]) : string.Join(", ", ids.Take(ids.Count - 1).Select(AgentViewLayout.Echo)) + " and " + AgentViewLayout.Echo(ids[^1]);
     }
 
     private static void WriteSection(HtmlWriter html, AgentViewContext view, (WebhookDeliveryState State, string Id, string Title, string Plural) section, IReadOnlyList<WebhookDelivery> deliveries, AntiforgeryTokenSet? tokens, string? note)
@@ -216,8 +216,8 @@ internal static class WebhooksPage
         foreach (var delivery in deliveries)
         {
             html.Raw("<tr><td>").DeliveryLink(view, delivery.Id)
-                .Raw("</td><td>").Text(delivery.EventType)
-                .Raw("</td><td>").Text(delivery.EndpointId)
+                .Raw("</td><td>").Short(delivery.EventType)
+                .Raw("</td><td>").Short(delivery.EndpointId)
                 .Raw("</td><td>").State(WebhookHtml.StateName(delivery))
                 .Raw("</td><td class=\"num\">").Number(delivery.Attempts)
                 .Raw("</td><td>").Time(delivery.CreatedAt)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
@@ -49,6 +50,23 @@ internal static class AgentViewLayout
         response.ContentType = "text/html; charset=utf-8";
         SetHeaders(response);
         return response.WriteAsync(html.ToString(), Encoding.UTF8, view.Aborted);
+    }
+
+    /// <summary>The most characters of a value a message echoes (<see cref="Echo"/>).</summary>
+    public const int EchoLength = 200;
+
+    /// <summary>A value as a message (a 400's, a 404's, a title) echoes it: whole up to <see cref="EchoLength"/> characters,
+    /// else its start (never half a surrogate pair), an ellipsis and its length, so a request holding a value of
+    /// megabytes (a cursor, an id) gets a page of a few hundred bytes back.</summary>
+    /// <param name="value">The value.</param>
+    public static string Echo(string value)
+    {
+        if (value.Length <= EchoLength)
+        {
+            return value;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{value.AsSpan(0, LongTextWriter.SafeEnd(value, EchoLength))}\u2026 ({value.Length:N0} characters)");
     }
 
     /// <summary>Writes a page saying what was not found (status 404).</summary>

@@ -6,14 +6,37 @@ namespace Dreaming.AgentView.Rendering;
 
 /// <summary>Builds one HTML page. Every piece of text and every attribute value goes through <see cref="HtmlEncoder"/>;
 /// only the markup the view itself writes (<see cref="Raw"/>, given constant strings) is written as is.</summary>
-/// <remarks>Not thread-safe: one writer per request.</remarks>
+/// <remarks>Recorded text is written as the browser would show it, in markup that parses without error: a carriage return
+/// as a line feed, a NUL or another control character (but tab and line feed) as U+FFFD, the character a browser shows
+/// for it (encoded as a reference, such a character is a parse error, and U+0080 to U+009F would read as Windows-1252);
+/// a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069) as its code point in brackets
+/// (<c>[U+202E]</c>), so a recorded id cannot reorder what follows it on the page (a form field's value
+/// (<see cref="Value"/>) keeps it, so that the field sends back what it was given). Not thread-safe: one writer per
+/// request.</remarks>
 internal sealed class HtmlWriter
 {
     /// <summary>The most characters of a text a tooltip shows (<see cref="Title"/>).</summary>
     public const int TitleLength = 2000;
 
+    /// <summary>The most characters of tooltips a page holds in all: past them, a tooltip gives only the text's length, so a
+    /// window of 2,000 events each holding a value of megabytes costs the page a bounded number of tooltips.</summary>
+    public const int PageTitleBudget = 200_000;
+
+    /// <summary>The most characters of a short recorded value (an id, a name, a label, a type) a page shows where it is
+    /// written (<see cref="Short"/>): a longer one is cut, the rest in its tooltip up to <see cref="TitleLength"/>.</summary>
+    public const int ValueLength = 200;
+
+    /// <summary>The longest link the view writes: a longer address (an id of many kilobytes in its path) could not be
+    /// opened (Kestrel refuses a request line over 8 KB by default, <c>MaxRequestLineSize</c>), so its text is written
+    /// without a link, saying why.</summary>
+    public const int MaxHrefLength = 8000;
+
     private static readonly HtmlEncoder s_encoder = HtmlEncoder.Default;
     private readonly StringBuilder _html = new(4096);
+    private int _titleBudget = PageTitleBudget;
+
+    /// <summary>Gets the characters written so far.</summary>
+    public int Length => _html.Length;
 
     /// <summary>Writes markup as is. Pass only markup the view writes, never recorded text.</summary>
     public HtmlWriter Raw(string markup)
@@ -22,16 +45,90 @@ internal sealed class HtmlWriter
         return this;
     }
 
-    /// <summary>Writes text, encoded.</summary>
+    /// <summary>Writes text, encoded, as the browser shows it (see the remarks of <see cref="HtmlWriter"/>).</summary>
     public HtmlWriter Text(string? text)
     {
         if (!string.IsNullOrEmpty(text))
         {
-            _html.Append(s_encoder.Encode(text));
+            _html.Append(s_encoder.Encode(Shown(text, visibleBidi: true)));
         }
 
         return this;
     }
+
+    /// <summary>Writes the value of a form field, encoded: as <see cref="Text"/> but for the bidirectional controls, kept so
+    /// that the field sends back the value it was given.</summary>
+    public HtmlWriter Value(string? text)
+    {
+        if (!string.IsNullOrEmpty(text))
+        {
+            _html.Append(s_encoder.Encode(Shown(text, visibleBidi: false)));
+        }
+
+        return this;
+    }
+
+    /// <summary>Writes a short recorded value (an id, a name, a label): cut at <see cref="ValueLength"/> characters with
+    /// the value as its tooltip (<see cref="Cut"/>).</summary>
+    public HtmlWriter Short(string? text) => Cut(text, ValueLength);
+
+    /// <summary>A class name made of a recorded value (<c>status-</c> and an outcome label): the value when it is a plain
+    /// name (lower-case letters, digits, '_' and '-', at most 40 characters), else <c>other</c>, so a label cannot add
+    /// classes of its own nor cost the page its length.</summary>
+    /// <param name="value">The value.</param>
+    public static string ClassName(string? value) =>
+        value is { Length: > 0 and <= 40 } && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-') ? value : "other";
+
+    // The text as the page shows it: no control character but tab and line feed (a carriage return is a line break, the
+    // others U+FFFD), and, when visibleBidi, each bidirectional embedding, override or isolate as "[U+202E]".
+    private static string Shown(string text, bool visibleBidi)
+    {
+        var span = text.AsSpan();
+        var needed = false;
+        foreach (var c in span)
+        {
+            if ((char.IsControl(c) && c is not ('\t' or '\n')) || (visibleBidi && IsBidiControl(c)))
+            {
+                needed = true;
+                break;
+            }
+        }
+
+        if (!needed)
+        {
+            return text;
+        }
+
+        var shown = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r')
+            {
+                shown.Append('\n');
+                if (i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+            }
+            else if (char.IsControl(c) && c is not ('\t' or '\n'))
+            {
+                shown.Append('\uFFFD');
+            }
+            else if (visibleBidi && IsBidiControl(c))
+            {
+                shown.Append(CultureInfo.InvariantCulture, $"[U+{(int)c:X4}]");
+            }
+            else
+            {
+                shown.Append(c);
+            }
+        }
+
+        return shown.ToString();
+    }
+
+    private static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     /// <summary>Writes a number in the invariant culture.</summary>
     public HtmlWriter Number(long value) => Raw(value.ToString("N0", CultureInfo.InvariantCulture));
@@ -65,8 +162,35 @@ internal sealed class HtmlWriter
     }
 
     /// <summary>Writes a link; <paramref name="href"/> is a URL the view built (<see cref="AgentViewContext.Href(string[])"/>).</summary>
+    /// <remarks>The text is cut at <see cref="ValueLength"/> (<see cref="Short"/>). A link longer than
+    /// <see cref="MaxHrefLength"/> is written as its text alone, in a <c>span class="unlinked"</c> whose tooltip says why.</remarks>
     public HtmlWriter Link(string href, string? text, string? cssClass = null)
     {
+        if (!OpenLink(href, cssClass))
+        {
+            return Short(text).Close("span");
+        }
+
+        Short(text);
+        return Close("a");
+    }
+
+    /// <summary>Opens a link (<c>&lt;a href="..."&gt;</c>), or, when <paramref name="href"/> is longer than
+    /// <see cref="MaxHrefLength"/>, a <c>&lt;span class="unlinked"&gt;</c> saying why there is no link; the caller writes
+    /// the content and closes the element <see cref="CloseLink"/> names.</summary>
+    /// <param name="href">A URL the view built.</param>
+    /// <param name="cssClass">The link's class, if any.</param>
+    /// <returns>Whether a link was opened (else a span).</returns>
+    public bool OpenLink(string href, string? cssClass = null)
+    {
+        if (href.Length > MaxHrefLength)
+        {
+            _html.Append("<span class=\"unlinked\" title=\"")
+                .Append(string.Create(CultureInfo.InvariantCulture, $"Not linked: its address would be {href.Length:N0} characters long, more than a server accepts ({MaxHrefLength:N0} here)."))
+                .Append("\">");
+            return false;
+        }
+
         _html.Append("<a href=\"").Append(s_encoder.Encode(href)).Append('"');
         if (cssClass is not null)
         {
@@ -74,9 +198,12 @@ internal sealed class HtmlWriter
         }
 
         _html.Append('>');
-        Text(text);
-        return Close("a");
+        return true;
     }
+
+    /// <summary>Closes what <see cref="OpenLink"/> opened.</summary>
+    /// <param name="linked">What <see cref="OpenLink"/> returned.</param>
+    public HtmlWriter CloseLink(bool linked) => Close(linked ? "a" : "span");
 
     /// <summary>Writes a <c>&lt;time&gt;</c> element: UTC, to the second, with the full ISO 8601 value as its
     /// <c>datetime</c>.</summary>
@@ -116,7 +243,8 @@ internal sealed class HtmlWriter
 
     /// <summary>Writes a <c> title="..."</c> attribute (a tooltip) holding the text, or its first
     /// <see cref="TitleLength"/> characters and its length when longer: a row's tooltip must not cost the page a whole
-    /// recorded payload.</summary>
+    /// recorded payload. Once the page's tooltips hold <see cref="PageTitleBudget"/> characters, a longer text's tooltip
+    /// gives only its length.</summary>
     public HtmlWriter Title(string? text)
     {
         if (text is null)
@@ -125,14 +253,16 @@ internal sealed class HtmlWriter
         }
 
         _html.Append(" title=\"");
-        if (text.Length <= TitleLength)
+        var length = Math.Min(text.Length, Math.Min(TitleLength, _titleBudget));
+        _titleBudget -= length;
+        if (length == text.Length)
         {
             Text(text);
         }
         else
         {
-            var end = char.IsHighSurrogate(text[TitleLength - 1]) ? TitleLength - 1 : TitleLength;
-            Text(text[..end]).Text(string.Create(CultureInfo.InvariantCulture, $"\u2026 ({text.Length:N0} characters)"));
+            var end = length > 0 && char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
+            Text(text[..end]).Text(string.Create(CultureInfo.InvariantCulture, $"{(end > 0 ? "\u2026 " : string.Empty)}({text.Length:N0} characters)"));
         }
 
         _html.Append('"');

@@ -6,7 +6,8 @@ namespace Dreaming.AgentView.Rendering;
 /// long one as its first lines with the whole text in a <c>&lt;details&gt;</c> element, which opens without script.</summary>
 /// <remarks>What a page shows in full is bounded twice: one text shows at most <see cref="FullLength"/> characters, and
 /// one page at most <see cref="PageBudget"/> in all; past either, the text is cut with a note saying how much was left
-/// out. A writer is one page's budget: not thread-safe.</remarks>
+/// out. The page's budget counts the HTML the texts' full versions take (a character such as '&lt;' is written as four), so
+/// it bounds the page, whatever the texts hold. A writer is one page's budget: not thread-safe.</remarks>
 internal sealed class LongTextWriter
 {
     /// <summary>The characters a text shows before it is folded.</summary>
@@ -15,7 +16,8 @@ internal sealed class LongTextWriter
     /// <summary>The most characters of one text shown in full (twice the library's default <c>MaxContentLength</c>).</summary>
     public const int FullLength = 65_536;
 
-    /// <summary>The most characters of folded texts one page shows in full.</summary>
+    /// <summary>The most characters of HTML the folded texts of one page take in full (the text that passes it is cut
+    /// there, those after it are not shown in full).</summary>
     public const int PageBudget = 2_000_000;
 
     private long _remaining = PageBudget;
@@ -38,14 +40,17 @@ internal sealed class LongTextWriter
         }
 
         var shown = (int)Math.Min(Math.Min(text.Length, FullLength), Math.Max(_remaining, 0));
-        _remaining -= shown;
         html.Raw("<details").Raw(cssClass is null ? string.Empty : " class=\"" + cssClass + "\"").Raw("><summary>")
             .Text(text[..SafeEnd(text, PreviewLength)]).Raw("&#8230; ")
             .Element("span", string.Create(CultureInfo.InvariantCulture, $"({text.Length:N0} characters)"), "muted")
             .Raw("</summary>");
         if (shown > 0)
         {
-            html.Element("pre", text[..SafeEnd(text, shown)]);
+            html.Open("pre");
+            var start = html.Length;
+            html.Text(text[..SafeEnd(text, shown)]);
+            _remaining -= html.Length - start;
+            html.Close("pre");
         }
 
         if (shown < text.Length)

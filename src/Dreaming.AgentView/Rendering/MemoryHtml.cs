@@ -32,7 +32,7 @@ internal static class MemoryHtml
     {
         null => html.Text("-"),
         { Kind: MemoryAuthorKind.DreamRun } => html.Text("dream run ").Link(view.Href("runs", author.Id), author.Id),
-        _ => html.Text("person ").Element("span", author.Id, "person"),
+        _ => html.Text("person ").Open("span", "person").Short(author.Id).Close("span"),
     };
 
     /// <summary>Writes a link to a version's page, or "-".</summary>

@@ -1,0 +1,423 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using Dreaming.AgentView.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dreaming.AgentView.Tests;
+
+/// <summary>Every string field a page shows filled with one hostile value (markup, an attribute break-out, a
+/// <c>javascript:</c> URL, 100,000 characters, a NUL and half a surrogate pair, bidirectional overrides, line breaks), then
+/// every page of the view read: each answers its documented status with well-formed, bounded HTML that runs nothing.</summary>
+public sealed class HostileDataTests
+{
+    /// <summary>The most characters a page of this data may be: a 100,000-character value in every field must cost a page
+    /// its bounded cuts, never the value once per field or row.</summary>
+    private const int MaxPageLength = 1_500_000;
+
+    /// <summary>The session page shows its long texts in full (folded) up to <c>LongTextWriter.PageBudget</c> characters of
+    /// HTML, and its task whole up to <c>LongTextWriter.FullLength</c>: its dozen long texts of 100,000 hostile characters
+    /// are worth more than the other pages (3.2 MB of HTML).</summary>
+    private const int MaxSessionPageLength = 4_000_000;
+
+    private static readonly HashSet<string> s_elements = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "html", "head", "meta", "title", "link", "body", "header", "h1", "h2", "h3", "h4", "nav", "main", "section", "p", "a", "span", "div",
+        "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "dl", "dt", "dd", "ul", "ol", "li", "pre", "code", "details", "summary",
+        "time", "form", "label", "input", "select", "option", "button", "strong",
+        "svg", "g", "line", "text", "path", "circle",
+    };
+
+    private static readonly HashSet<string> s_attributes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "lang", "charset", "name", "content", "rel", "href", "class", "id", "title", "datetime", "method", "action", "type", "value",
+        "placeholder", "maxlength", "selected", "data-field", "data-series",
+        "viewbox", "width", "height", "role", "aria-labelledby", "font-size", "x", "y", "x1", "y1", "x2", "y2", "dy", "text-anchor",
+        "transform", "d", "fill", "stroke-width", "cx", "cy", "r",
+    };
+
+    public static TheoryData<string> Values => [.. HostileValues.Names];
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public async Task Every_page_shows_hostile_values_as_bounded_well_formed_text(string kind)
+    {
+        var value = HostileValues.Of(kind);
+        await using var host = await AgentViewHost.StartAsync(services: HostileValues.AddEndpoint);
+        var seeded = await HostileValues.SeedAsync(host, value);
+
+        var escapedAgent = Uri.EscapeDataString(seeded.AgentId);
+        var scopeKey = Uri.EscapeDataString(seeded.Scope.Key);
+        // A server takes 8 KB of request line (Kestrel's default): the filters are the value's first 1,000 characters.
+        var filters = string.Join('&', new[] { "agent", "outcome", "parent", "scope" }.Select(name => name + "=" + Uri.EscapeDataString(value.Length > 1000 ? value[..1000] : value)));
+        (string Path, HttpStatusCode Status)[] pages =
+        [
+            ("/dreaming/", HttpStatusCode.OK),
+            ("/dreaming/sessions", HttpStatusCode.OK),
+            ("/dreaming/sessions?" + filters, HttpStatusCode.OK),
+            ("/dreaming/sessions?status=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/sessions?cursor=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/sessions?from=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/sessions/" + Uri.EscapeDataString(seeded.SessionId), HttpStatusCode.OK),
+            ("/dreaming/sessions/" + Uri.EscapeDataString(seeded.ChildId), HttpStatusCode.OK),
+            ("/dreaming/sessions/" + Uri.EscapeDataString(seeded.SessionId) + "?after=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/sessions/" + Uri.EscapeDataString("missing " + HostileValues.Requestable(value)), HttpStatusCode.NotFound),
+            ("/dreaming/memory", HttpStatusCode.OK),
+            ("/dreaming/memory?scope=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/memory/" + scopeKey, HttpStatusCode.OK),
+            ("/dreaming/memory/" + scopeKey + "?before=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/memory/" + Uri.EscapeDataString(HostileValues.Requestable(value)), HttpStatusCode.BadRequest),
+            ("/dreaming/memory/versions/" + Uri.EscapeDataString(seeded.VersionId), HttpStatusCode.OK),
+            ("/dreaming/memory/versions/" + Uri.EscapeDataString(HostileValues.Requestable(value)), HttpStatusCode.NotFound),
+            ("/dreaming/runs", HttpStatusCode.OK),
+            ("/dreaming/runs?scope=" + scopeKey, HttpStatusCode.OK),
+            ("/dreaming/runs?scope=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/runs/" + Uri.EscapeDataString(seeded.RunId), HttpStatusCode.OK),
+            ("/dreaming/runs/" + Uri.EscapeDataString(seeded.FailedRunId), HttpStatusCode.OK),
+            ("/dreaming/runs/" + Uri.EscapeDataString(HostileValues.Requestable(value)), HttpStatusCode.NotFound),
+            ("/dreaming/agents?days=3650", HttpStatusCode.BadRequest),
+            ("/dreaming/agents?days=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/agents", HttpStatusCode.OK),
+            ("/dreaming/agents/" + escapedAgent, HttpStatusCode.OK),
+            ("/dreaming/agents/" + Uri.EscapeDataString("missing " + seeded.AgentId), HttpStatusCode.NotFound),
+            ("/dreaming/webhooks", HttpStatusCode.OK),
+            ("/dreaming/webhooks?replayed=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
+            ("/dreaming/webhooks/deliveries/" + Uri.EscapeDataString(seeded.DeliveryId), HttpStatusCode.OK),
+            ("/dreaming/webhooks/deliveries/" + Uri.EscapeDataString(HostileValues.Requestable(value)), HttpStatusCode.NotFound),
+        ];
+
+        using var client = host.Client();
+        var problems = new List<string>();
+        foreach (var (path, status) in pages)
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            var body = await response.Content.ReadAsStringAsync();
+            var name = path.Length > 100 ? path[..100] + "…" : path;
+            if (response.StatusCode != status)
+            {
+                problems.Add($"{name}: {(int)response.StatusCode}, not {(int)status}: {(body.Length > 400 ? body[..400] : body)}");
+                continue;
+            }
+
+            problems.AddRange(Check(body, path.StartsWith("/dreaming/sessions/", StringComparison.Ordinal) && status == HttpStatusCode.OK ? MaxSessionPageLength : MaxPageLength).Select(p => name + ": " + p));
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public async Task A_window_of_events_each_with_a_huge_value_is_a_bounded_page()
+    {
+        // 2,000 model responses each naming a model of 20,000 characters: every value was written whole (40 MB of HTML).
+        await using var host = await AgentViewHost.StartAsync();
+        var model = new string('m', 20_000);
+        var events = Enumerable.Range(0, 2_000).Select(_ => (SessionEvent)new ModelResponseEvent { ModelId = model }).ToArray();
+        await host.Traces.SeedAsync(TestEvents.Full("s", "task", events));
+        using var client = host.Client();
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions/s", UriKind.Relative));
+
+        Assert.True(body.Length < 2_000_000, $"{body.Length:N0} characters");
+        var page = await AgentViewHost.ParseAsync(body);
+        var first = page.QuerySelector("tr#event-1 span[data-field=model] span[title]")!;
+        Assert.Equal(new string('m', HtmlWriter.ValueLength) + "\u2026", first.TextContent);
+        Assert.Equal(new string('m', 2_000) + "\u2026 (20,000 characters)", first.GetAttribute("title"));
+        Assert.Equal("(20,000 characters)", page.QuerySelector("tr#event-2000 span[data-field=model] span[title]")!.GetAttribute("title"));
+    }
+
+    [Fact]
+    public async Task A_capped_tool_name_shows_its_hash_marked_as_such_and_a_longer_one_is_cut()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var capped = new string('t', 95) + "~" + "0123456789abcdef0123456789abcdef";
+        await host.Traces.SeedAsync(TestEvents.Full(
+            "s",
+            "task",
+            new ToolCallEvent { CallId = "c1", ToolName = capped },
+            new ToolResultEvent { CallId = "c1", ToolName = new string('u', 300), Result = "ok" }));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        var tool = page.QuerySelector("tr#event-1 span[data-field=tool]")!;
+        Assert.Equal("tool " + capped, tool.TextContent);
+        var hash = tool.QuerySelector("span.capped")!;
+        Assert.Equal("~0123456789abcdef0123456789abcdef", hash.TextContent);
+        Assert.StartsWith("Capped: the tool name was longer than 128 characters", hash.GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Null(page.QuerySelector("tr#event-1 span[data-field=call-id] span.capped"));
+        var cut = page.QuerySelector("tr#event-2 span[data-field=tool] span[title]")!;
+        Assert.Equal(new string('u', HtmlWriter.ValueLength) + "\u2026", cut.TextContent);
+        Assert.Equal(new string('u', 300), cut.GetAttribute("title"));
+    }
+
+    [Fact]
+    public async Task Bidirectional_controls_show_as_code_points_and_control_characters_as_the_browser_shows_them()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var full = TestEvents.Full("s", "line 1\r\nline 2\rline 3 \u0001 \u0085 end", new NoteEvent { Text = "a\u202Eb" });
+        await host.Traces.SeedAsync(full with { Session = full.Session with { AgentId = "invoice\u202Efdp.exe", Scope = "t\u2066x\u2069" } });
+        using var client = host.Client();
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions/s", UriKind.Relative));
+
+        Assert.Empty(Check(body, MaxPageLength));
+        var page = await AgentViewHost.ParseAsync(body);
+        Assert.Equal("invoice[U+202E]fdp.exe", page.QuerySelector("dd#fact-agent")!.TextContent);
+        Assert.Equal("t[U+2066]x[U+2069]", page.QuerySelector("dd#fact-scope")!.TextContent);
+        Assert.Equal("line 1\nline 2\nline 3 \ufffd \ufffd end", page.QuerySelector("pre.task")!.TextContent);
+        var list = await client.GetStringAsync(new Uri("/dreaming/sessions?agent=" + Uri.EscapeDataString("invoice\u202Efdp.exe"), UriKind.Relative));
+        Assert.Empty(Check(list, MaxPageLength));
+        Assert.Equal("invoice\u202Efdp.exe", (await AgentViewHost.ParseAsync(list)).QuerySelector("input[name=agent]")!.GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task A_session_id_too_long_for_a_request_line_is_shown_without_a_link()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        var id = new string('i', 9_000);
+        await host.Traces.SeedAsync(TestSessions.Session(id, SessionStatus.Failed), TestSessions.Session("short", SessionStatus.Failed, minute: -1));
+
+        var page = await host.PageAsync("/dreaming/sessions");
+
+        var rows = page.QuerySelectorAll("table.sessions tbody tr");
+        Assert.Empty(rows[0].QuerySelectorAll("a"));
+        Assert.StartsWith("Not linked: its address would be 9,019 characters long", rows[0].QuerySelector("span.unlinked")!.GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Equal(2, rows[1].QuerySelectorAll("a").Length);
+    }
+
+    /// <summary>What is wrong with a page: too long, markup the view never writes (an element or attribute a value broke out
+    /// into), a link or form that leaves the view, ids used twice, a label for no element, a bidirectional control in the
+    /// text, or HTML the parser had to mend.</summary>
+    private static List<string> Check(string body, int maxLength)
+    {
+        var problems = new List<string>();
+        if (body.Length > maxLength)
+        {
+            problems.Add($"{body.Length:N0} characters, more than {maxLength:N0}");
+        }
+
+        var parser = new HtmlParser(new HtmlParserOptions { IsStrictMode = false });
+        var errors = new List<string>();
+        parser.Error += (_, e) => errors.Add(e is AngleSharp.Html.Dom.Events.HtmlErrorEvent error ? $"{error.Message} at {error.Position}" : "a parse error");
+        var page = parser.ParseDocument(body);
+        problems.AddRange(errors.Distinct().Take(5).Select(e => "not well-formed: " + e));
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var element in page.All)
+        {
+            if (!s_elements.Contains(element.LocalName))
+            {
+                problems.Add($"a <{element.LocalName}> element");
+            }
+
+            foreach (var attribute in element.Attributes)
+            {
+                if (!s_attributes.Contains(attribute.Name))
+                {
+                    problems.Add($"a '{Short(attribute.Name)}' attribute on <{element.LocalName}>");
+                }
+
+                if (attribute.Name is not "value" && HostileValues.HasBidiControl(attribute.Value))
+                {
+                    problems.Add($"a bidirectional control in the {attribute.Name} of <{element.LocalName}>");
+                }
+            }
+
+            if (element.GetAttribute(element.LocalName == "form" ? "action" : "href") is { } target
+                && !(target.StartsWith("/dreaming/", StringComparison.Ordinal) || target.StartsWith('#')))
+            {
+                problems.Add($"<{element.LocalName}> leads to '{Short(target)}'");
+            }
+
+            if (element.Id is { Length: > 0 } id && !ids.Add(id))
+            {
+                problems.Add($"the id '{Short(id)}' twice");
+            }
+        }
+
+        foreach (var label in page.QuerySelectorAll("label[for]"))
+        {
+            if (page.GetElementById(label.GetAttribute("for")!) is null)
+            {
+                problems.Add($"a label for '{Short(label.GetAttribute("for")!)}', which no element is");
+            }
+        }
+
+        foreach (var text in page.Descendants<IText>())
+        {
+            if (HostileValues.HasBidiControl(text.Data))
+            {
+                problems.Add($"a bidirectional control in the text of <{text.ParentElement?.LocalName}>");
+                break;
+            }
+        }
+
+        return problems;
+    }
+
+    private static string Short(string text) => text.Length > 80 ? text[..80] + "…" : text;
+}
+
+/// <summary>The hostile values and the data that carries one in every field the pages show.</summary>
+internal static class HostileValues
+{
+    private static readonly Dictionary<string, string> s_values = new(StringComparer.Ordinal)
+    {
+        ["script"] = "<script>alert(1)</script>",
+        ["attribute break-out"] = "\"><img src=x onerror=alert(1)>'",
+        ["javascript url"] = "javascript:alert(document.cookie)",
+        ["100,000 characters"] = string.Concat(Enumerable.Repeat("<é\"&", 25_000)),
+        ["NUL and half a surrogate pair"] = "nul \0 half \ud800 end",
+        ["bidirectional overrides"] = "invoice\u202Efdp.exe \u2066isolate\u2069 \u202Aembed\u202C",
+        ["line breaks"] = "line 1\r\nline 2\u2028line 3\n",
+    };
+
+    public static IEnumerable<string> Names => s_values.Keys;
+
+    public static string Of(string name) => s_values[name];
+
+    public static bool HasBidiControl(string text) => text.AsSpan().IndexOfAnyInRange('\u202A', '\u202E') >= 0 || text.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') >= 0;
+
+    /// <summary>AddWebhooks with one endpoint, whose URL holds the value where a URL may, the dispatcher not running.</summary>
+    public static void AddEndpoint(IServiceCollection services)
+    {
+        services.AddDreamingAgents().AddWebhooks(options =>
+        {
+            var endpoint = new WebhookEndpoint { Id = "ops", Url = "https://hooks.example.com/" + Uri.EscapeDataString("<script>") + "?next=javascript:alert(1)", Enabled = false, DisabledReason = "paused" };
+            endpoint.Secrets.Add(TestWebhooks.OpsSecret);
+            options.Endpoints.Add(endpoint);
+        });
+        TestWebhooks.WithoutDispatcherLoop(services);
+    }
+
+    /// <summary>Stores a session (with a child) whose every field, and an event of each type whose every text, is the value;
+    /// a memory version, a completed and a failed dream run, and a dead webhook delivery likewise. Ids the library refuses to
+    /// hold half a surrogate pair in (agent, team, scope) get U+FFFD there instead.</summary>
+    public static async Task<Seeded> SeedAsync(AgentViewHost host, string value)
+    {
+        var id = value.Replace('\ud800', '\ufffd');
+        var line = string.Concat(id.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c));
+        var agent = "a " + Requestable(id);
+        var sessionId = "s " + Requestable(value);
+        var childId = "c " + Requestable(value);
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var scope = MemoryScope.Agent(agent);
+        var version = await host.Memory.ProposeAsync(new MemoryProposal
+        {
+            Scope = scope,
+            Author = MemoryAuthor.Person(id),
+            Note = value,
+            Insights =
+            [
+                new Insight
+                {
+                    Id = "i " + line,
+                    Text = value,
+                    Scope = scope,
+                    Kind = InsightKind.Pitfall,
+                    Status = InsightStatus.Active,
+                    Source = InsightSource.Mined,
+                    Triggers = new InsightTriggers { Tools = [value], Keywords = [value] },
+                    Evidence = [new InsightEvidence(sessionId, 4), new InsightEvidence(value)],
+                    CreatedAt = start,
+                    UpdatedAt = start,
+                },
+            ],
+        });
+        await host.Memory.ApproveAsync(version.Id, MemoryAuthor.Person(id));
+        var second = await host.Memory.ProposeAsync(new MemoryProposal
+        {
+            Scope = scope,
+            ParentVersionId = version.Id,
+            Author = MemoryAuthor.Person(id),
+            Note = value,
+            Insights = [version.Insights[0] with { Text = value + " changed", Triggers = new InsightTriggers { Tools = [value + " changed"] } }],
+        });
+        var rejected = await host.Memory.ProposeAsync(new MemoryProposal { Scope = scope, ParentVersionId = version.Id, Author = MemoryAuthor.DreamRun(value), Note = value, Insights = version.Insights });
+        await host.Memory.RejectAsync(rejected.Id, MemoryAuthor.Person(id), value);
+
+        CriterionVerdictRecord Verdict(bool required) => new(value, value, 0.5, value) { Weight = 1, Required = required, Kind = value };
+        SessionEvent[] events =
+        [
+            new MessageEvent { Role = value, Text = value, AuthorName = value },
+            new ModelResponseEvent { ModelId = value, ResponseId = value, FinishReason = value, Usage = new SessionUsage { InputTokens = 10 } },
+            new ToolCallEvent { CallId = value, ToolName = value, Arguments = value, ArgumentsError = value },
+            new ToolResultEvent { CallId = value, ToolName = value, Result = value, IsError = true, ErrorType = value, ErrorMessage = value },
+            new ErrorEvent { ErrorType = value, Message = value, Operation = value, RetryStatus = value },
+            new NoteEvent { Text = value },
+            new InsightsInjectedEvent { MemoryVersionId = version.Id, InsightIds = [value, value], Scope = scope },
+            new InsightsInjectedEvent { MemoryVersionId = value, InsightIds = [value] },
+            new InsightsCitedEvent { InsightIds = [value] },
+            new OutcomeEvaluationStartedEvent { Iteration = 1, RubricId = value },
+            new OutcomeEvaluationEndedEvent { Iteration = 1, RubricId = value, Result = value, Score = 0.5, Threshold = 0.7, Aggregation = value, Criteria = [Verdict(true), Verdict(false) with { Id = value + "2" }], Error = value },
+            new OrchestrationStartedEvent { Goal = value, ItemCount = 1, MaxConcurrency = 1, FailurePolicy = value, PlanSource = value },
+            new OrchestrationItemCompletedEvent { ItemId = value, Agent = value, Status = value, ChildSessionId = childId, Outcome = value, Error = value },
+            new OrchestrationFailedEvent { Status = value, Reason = value, ItemId = value },
+        ];
+        var session = new SessionRecord
+        {
+            Id = sessionId,
+            AgentId = agent,
+            AgentVersion = value,
+            Scope = "t " + id,
+            Task = value,
+            Status = SessionStatus.Failed,
+            StartedAt = start,
+            EndedAt = start.AddSeconds(30),
+            Outcome = new SessionOutcome { Label = value, Score = 0.5, Source = value },
+            MemoryVersionId = version.Id,
+            InsightIds = [value, value],
+            Metadata = new Dictionary<string, string> { [value] = value, ["k " + value] = value },
+            ParentSessionId = value,
+        };
+        var child = new SessionRecord
+        {
+            Id = childId,
+            AgentId = agent,
+            Task = value,
+            Status = SessionStatus.Completed,
+            StartedAt = start.AddSeconds(1),
+            EndedAt = start.AddSeconds(2),
+            Outcome = new SessionOutcome { Label = value, Score = 1 },
+            MemoryVersionId = value,
+            ParentSessionId = sessionId,
+        };
+        await host.Traces.ImportAsync([new SessionWithEvents(session, TestEvents.Numbered(start, events)), new SessionWithEvents(child, [])]);
+
+        var run = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = scope });
+        await host.DreamRuns.StartAsync(run.Id, value, TimeSpan.FromMinutes(5));
+        var finding = new DreamFinding
+        {
+            Kind = value,
+            Pattern = value,
+            Tool = value,
+            Signature = value,
+            Evidence = [new DreamFindingEvidence(value, true, [4]), new DreamFindingEvidence(sessionId, false, [])],
+        };
+        await host.DreamRuns.CompleteAsync(run.Id, new DreamRunResults
+        {
+            SessionIds = [value, sessionId],
+            StageUsage = [new DreamStageUsage(value, new SessionUsage { InputTokens = 5 }, TimeSpan.FromSeconds(1))],
+            OutputVersionId = second.Id,
+            Note = value,
+            Report = new DreamReport
+            {
+                Findings = [finding],
+                Changes = [new DreamChange { Op = DreamChangeOp.Add, InsightId = value, Kind = InsightKind.Pitfall, Text = value, Reason = value }],
+            },
+        });
+        var failed = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = scope });
+        await host.DreamRuns.FailAsync(failed.Id, value);
+
+        var outbox = host.Outbox();
+        var webhookEvent = new WebhookEvent { Id = WebhookEvent.NewId(), Type = value, Timestamp = start, Data = new JsonObject { ["text"] = value } };
+        var delivery = (await outbox.EnqueueAsync(webhookEvent, ["ops"]))[0];
+        await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = start, StatusCode = 500, Error = value });
+        await outbox.SetEndpointDisabledAsync("ops", value, start);
+        return new Seeded(sessionId, childId, agent, scope, version.Id, run.Id, failed.Id, delivery.Id);
+    }
+
+    /// <summary>The value as a request's path may hold it: a server refuses a path holding a NUL (%00 too), and a URL
+    /// carries half a surrogate pair as U+FFFD.</summary>
+    public static string Requestable(string value) => value.Replace('\0', ' ').Replace('\ud800', '\ufffd');
+
+    /// <summary>The ids of what <see cref="SeedAsync"/> stored.</summary>
+    public sealed record Seeded(string SessionId, string ChildId, string AgentId, MemoryScope Scope, string VersionId, string RunId, string FailedRunId, string DeliveryId);
+}
