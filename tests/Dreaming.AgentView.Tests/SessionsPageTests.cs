@@ -127,6 +127,19 @@ public sealed class SessionsPageTests
     }
 
     [Fact]
+    public async Task Every_bad_value_of_the_filters_is_named_at_once()
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri("/dreaming/sessions?status=sleeping&size=0&from=yesterday&before=2026-13-01&agent=a&agent=b", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            "The query gives 'agent' 2 times; give it once. Unknown status 'sleeping'; the statuses are running, completed, failed, abandoned, blocked. The page size '0' is not a whole number from 1 to 500. The time 'yesterday' given as 'from' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset). The time '2026-13-01' given as 'before' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).",
+            await TestWebhooks.ErrorAsync(response));
+    }
+
+    [Fact]
     public async Task A_size_in_the_link_sets_the_page_size_and_is_kept_in_the_next_link_and_the_form()
     {
         await using var host = await AgentViewHost.StartAsync();

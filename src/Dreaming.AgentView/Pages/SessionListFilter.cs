@@ -40,22 +40,25 @@ internal sealed class SessionListFilter
     public (string Name, string? Value)[] Filters() =>
         [.. s_names.Where(name => name != Cursor).Select(name => (name, Given(name)))];
 
-    /// <summary>Reads the filters of a request.</summary>
+    /// <summary>Reads the filters of a request, reporting every bad value at once (a name given twice, an unknown status, a
+    /// page size out of range, a time that is not one, <c>from</c> not before <c>before</c>), each value echoed at most
+    /// <see cref="Rendering.AgentViewLayout.EchoLength"/> characters.</summary>
     /// <param name="request">The query string.</param>
     /// <param name="defaultPageSize">The page size when the request names none.</param>
     /// <param name="filter">The filters, when they are valid.</param>
-    /// <param name="error">What is wrong, naming the value, when they are not.</param>
+    /// <param name="error">What is wrong, naming each bad value, when they are not.</param>
     /// <returns>Whether the filters are valid.</returns>
     public static bool TryRead(IQueryCollection request, int defaultPageSize, out SessionListFilter filter, out string? error)
     {
         filter = new SessionListFilter();
+        var errors = new List<string>();
         foreach (var name in s_names)
         {
             var values = request[name];
             if (values.Count > 1)
             {
-                error = $"The query gives '{name}' {values.Count.ToString(CultureInfo.InvariantCulture)} times; give it once.";
-                return false;
+                errors.Add($"The query gives '{name}' {values.Count.ToString(CultureInfo.InvariantCulture)} times; give it once.");
+                continue;
             }
 
             if (values.Count == 1 && !string.IsNullOrWhiteSpace(values[0]))
@@ -80,39 +83,37 @@ internal sealed class SessionListFilter
             var known = Array.FindIndex(s_statuses, s => string.Equals(SessionTable.Status(s), status, StringComparison.OrdinalIgnoreCase));
             if (known < 0)
             {
-                error = $"Unknown status '{Echo(status)}'; the statuses are {string.Join(", ", s_statuses.Select(SessionTable.Status))}.";
-                return false;
+                errors.Add($"Unknown status '{Echo(status)}'; the statuses are {string.Join(", ", s_statuses.Select(SessionTable.Status))}.");
             }
-
-            query = query with { Status = s_statuses[known] };
+            else
+            {
+                query = query with { Status = s_statuses[known] };
+            }
         }
 
         if (filter.Given(Size) is { } size)
         {
             if (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > AgentViewOptions.MaxPageSize)
             {
-                error = $"The page size '{Echo(size)}' is not a whole number from 1 to {AgentViewOptions.MaxPageSize.ToString(CultureInfo.InvariantCulture)}.";
-                return false;
+                errors.Add($"The page size '{Echo(size)}' is not a whole number from 1 to {AgentViewOptions.MaxPageSize.ToString(CultureInfo.InvariantCulture)}.");
             }
-
-            filter.PageSize = pageSize;
-            query = query with { PageSize = pageSize };
+            else
+            {
+                filter.PageSize = pageSize;
+                query = query with { PageSize = pageSize };
+            }
         }
 
-        if (!TryReadTime(filter, From, out var from, out error) || !TryReadTime(filter, Before, out var before, out error))
-        {
-            return false;
-        }
-
+        var from = ReadTime(filter, From, errors);
+        var before = ReadTime(filter, Before, errors);
         if (from is { } lower && before is { } upper && lower >= upper)
         {
-            error = $"'started from' ({Echo(filter.Given(From)!)}) must be earlier than 'started before' ({Echo(filter.Given(Before)!)}).";
-            return false;
+            errors.Add($"'started from' ({Echo(filter.Given(From)!)}) must be earlier than 'started before' ({Echo(filter.Given(Before)!)}).");
         }
 
         filter.Query = query with { StartedFrom = from, StartedBefore = before };
-        error = null;
-        return true;
+        error = errors.Count == 0 ? null : string.Join(" ", errors);
+        return errors.Count == 0;
     }
 
     /// <summary>Whether a value is a plain date (<c>yyyy-MM-dd</c>), which the form's date input can show.</summary>
@@ -120,24 +121,22 @@ internal sealed class SessionListFilter
     public static bool IsDate(string? value) =>
         value is not null && DateTime.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
 
-    // A date is midnight UTC; a date and time without an offset is UTC; one with an offset is converted.
-    private static bool TryReadTime(SessionListFilter filter, string name, out DateTimeOffset? time, out string? error)
+    // A date is midnight UTC; a date and time without an offset is UTC; one with an offset is converted. A value that is
+    // not one adds its error.
+    private static DateTimeOffset? ReadTime(SessionListFilter filter, string name, List<string> errors)
     {
-        time = null;
-        error = null;
         if (filter.Given(name) is not { } text)
         {
-            return true;
+            return null;
         }
 
         if (DateTimeOffset.TryParseExact(text.Trim(), s_timeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
-            time = parsed;
-            return true;
+            return parsed;
         }
 
-        error = $"The time '{Echo(text)}' given as '{name}' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).";
-        return false;
+        errors.Add($"The time '{Echo(text)}' given as '{name}' is not a date (2026-11-01) or a date and time (2026-11-01T09:30, UTC unless it names an offset).");
+        return null;
     }
 
     private static string Echo(string value) => Rendering.AgentViewLayout.Echo(value);
