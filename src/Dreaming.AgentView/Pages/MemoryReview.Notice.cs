@@ -65,6 +65,27 @@ internal sealed partial class MemoryReview
     public string ShownEndpoint(string endpointId, DateTimeOffset at) =>
         _shown.Protect(string.Create(CultureInfo.InvariantCulture, $"{at.ToUnixTimeMilliseconds()} {endpointId}"));
 
+    /// <summary>Whether a form's <c>shown</c> field is one an earlier build of the view issued for this endpoint id (the id
+    /// alone, not dated): it names the endpoint no more, but its page is to be reloaded, which the refusal says.</summary>
+    /// <param name="value">The field's value, or <see langword="null"/>.</param>
+    /// <param name="endpointId">The endpoint id of the POST's path.</param>
+    public bool IsUndatedShown(string? value, string endpointId)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return false;
+        }
+
+        try
+        {
+            return string.Equals(_shownUndated.Unprotect(value), endpointId, StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>When the page showed the endpoint, by a form's <c>shown</c> field that <see cref="ShownEndpoint"/> issued for
     /// this endpoint id; whether that is recent enough (<see cref="ShownLifetime"/>, <see cref="ClockSkew"/>) the caller
     /// decides on the app's clock, as for a notice.</summary>

@@ -19,8 +19,11 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
 {
     private readonly IDataProtector _notices = keys.CreateProtector("Dreaming.AgentView.Notice");
 
-    // Dated since forms expire (a form of an earlier build, protected under the purpose without ".Dated", reads as none).
+    // Dated since forms expire (a form of an earlier build, protected under the purpose without ".Dated", reads as none,
+    // and is told apart only to say that its page is to be reloaded).
     private readonly IDataProtector _shown = keys.CreateProtector("Dreaming.AgentView.ShownEndpoint.Dated");
+
+    private readonly IDataProtector _shownUndated = keys.CreateProtector("Dreaming.AgentView.ShownEndpoint");
 
     /// <summary>The actions, as the last path segment of their POST.</summary>
     public static readonly string[] Actions = ["approve", "reject", "rollback"];

@@ -99,14 +99,15 @@ internal static partial class WebhookActions
         var now = WebhookHtml.Now(view);
         try
         {
-            var shownAt = review!.ShownAt(view.Http.Request.Form["shown"].ToString(), endpointId);
+            var shown = view.Http.Request.Form["shown"].ToString();
+            var shownAt = review!.ShownAt(shown, endpointId);
             var age = now - shownAt;
             if (!(age <= MemoryReview.ShownLifetime && age >= -MemoryReview.ClockSkew) && !await IsKnownAsync(view, outbox, endpointId).ConfigureAwait(false))
             {
                 // A well-formed id no endpoint has: only a hand-made POST names it (the page's forms are of the endpoints it
                 // shows, and say so), or a form of a page opened too long ago. An endpoint once disabled then enabled
                 // again reads as one never seen (GetEndpointAsync).
-                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{AgentViewLayout.Echo(endpointId)}' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it{NotShownAnyMore(shownAt, now)}").ConfigureAwait(false);
+                await AgentViewLayout.WriteNotFoundAsync(view, $"No webhook endpoint '{AgentViewLayout.Echo(endpointId)}' the webhooks page shows: this app configures none by that id, the outbox has it neither disabled nor failing, and no delivery the page lists names it{NotShownAnyMore(shownAt, review.IsUndatedShown(shown, endpointId), now)}").ConfigureAwait(false);
                 return;
             }
 
@@ -122,10 +123,12 @@ internal static partial class WebhookActions
         SeeOther(view, view.Href("webhooks"));
     }
 
-    // Why a form's shown field did not name its endpoint: none, the page was opened too long ago (MemoryReview.ShownLifetime,
-    // an hour), or later than the clock.
-    private static string NotShownAnyMore(DateTimeOffset? shownAt, DateTimeOffset now) => shownAt is not { } at
-        ? " (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since)."
+    // Why a form's shown field did not name its endpoint: none, one of an earlier build (not dated), the page was opened
+    // too long ago (MemoryReview.ShownLifetime, an hour), or later than the clock.
+    private static string NotShownAnyMore(DateTimeOffset? shownAt, bool undated, DateTimeOffset now) => shownAt is not { } at
+        ? undated
+            ? ". The form is of a page an earlier version of the agent view rendered, whose forms do not say when the page was opened: reload the webhooks page (for an hour after the page was opened, its forms name the endpoints it showed even when their deliveries have left the page since)."
+            : " (for an hour after the page was opened, a form of the page names an endpoint it showed even when its deliveries have left the page since)."
         : at > now
             ? string.Create(CultureInfo.InvariantCulture, $". The form is of the page as it was at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, later than this server's clock ({now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC) by more than a minute: reload the webhooks page.")
             : string.Create(CultureInfo.InvariantCulture, $". The form is of the page as it was at {at.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, and names the endpoints that page showed for an hour (it is now {now.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC): reload the webhooks page.");
