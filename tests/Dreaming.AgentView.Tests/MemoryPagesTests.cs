@@ -35,6 +35,33 @@ public sealed class MemoryPagesTests
         Assert.Contains(page.QuerySelectorAll("nav a"), a => a.TextContent == "Memory" && a.GetAttribute("href") == "/dreaming/memory");
     }
 
+    [Theory]
+    [InlineData("memory", "table.scopes tbody tr td:first-child a")]
+    [InlineData("runs", "ul.scopes li a")]
+    public async Task The_scopes_of_sessions_older_than_the_newest_500_are_a_link_away(string path, string scopeLinks)
+    {
+        // 502 agents, one session each: the newest 500 sessions name 500 of them; the two oldest were out of reach.
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync([.. Enumerable.Range(0, 502).Select(i => Session("s" + i, SessionStatus.Completed, i, agent: "agent-" + i.ToString("000", System.Globalization.CultureInfo.InvariantCulture)))]);
+
+        var first = await host.PageAsync("/dreaming/" + path);
+        var scopes = first.QuerySelectorAll(scopeLinks).Select(a => a.TextContent).ToList();
+        Assert.Equal(501, scopes.Count);
+        Assert.Equal("global", scopes[0]);
+        Assert.DoesNotContain("agent:agent-000", scopes);
+        Assert.Equal("Scopes named by the newest 500 sessions; older sessions may name others. Scopes of older sessions", first.QuerySelector("p.cap")!.TextContent.Trim());
+
+        var older = await host.PageAsync(first.QuerySelector("p.cap a.next")!.GetAttribute("href")!);
+        Assert.Equal(["agent:agent-000", "agent:agent-001"], older.QuerySelectorAll(scopeLinks).Select(a => a.TextContent));
+        Assert.Null(older.QuerySelector("p.cap a.next"));
+        Assert.Equal("/dreaming/" + path, older.QuerySelector("p.cap a")!.GetAttribute("href"));
+
+        using var client = host.Client();
+        using var refused = await client.GetAsync(new Uri("/dreaming/" + path + "?cursor=" + new string('x', 3_000), UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("The cursor '" + new string('x', 200) + "\u2026 (3,000 characters)' is not one this store issued: open the list of scopes from its first page.", await TestWebhooks.ErrorAsync(refused));
+    }
+
     [Fact]
     public async Task The_scope_form_redirects_to_the_scope_and_a_bad_key_is_a_400_naming_it()
     {

@@ -16,7 +16,11 @@ internal static class DreamRunsPage
         var requested = view.Http.Request.Query["scope"];
         if (requested.Count == 0)
         {
-            var (scopes, capped) = await KnownScopes.ReadAsync(view).ConfigureAwait(false);
+            if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next))
+            {
+                return;
+            }
+
             await AgentViewLayout.WritePageAsync(view, "Dream runs", html =>
             {
                 KnownScopes.WriteForm(html, view, "runs", null);
@@ -27,7 +31,7 @@ internal static class DreamRunsPage
                 }
 
                 html.Raw("</ul>");
-                KnownScopes.WriteCapNote(html, capped);
+                KnownScopes.WriteCapNote(html, view, "runs", from, next);
             }).ConfigureAwait(false);
             return;
         }

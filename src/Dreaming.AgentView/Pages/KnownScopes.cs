@@ -3,22 +3,46 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.AgentView.Pages;
 
-/// <summary>The memory scopes the view offers: the memory store has no list of scopes, so these are the scopes the newest
-/// sessions name (each session's agent, <c>agent:ID</c>, and its team, <c>team:ID</c>) plus <c>global</c>, from one query
-/// of <see cref="SessionsRead"/> sessions; any other scope is reached by typing its key in the form.</summary>
+/// <summary>The memory scopes the view offers: the memory store has no list of scopes, so these are the scopes the
+/// sessions name (each session's agent, <c>agent:ID</c>, and its team, <c>team:ID</c>) plus <c>global</c>, from one query of
+/// <see cref="SessionsRead"/> sessions, newest first; a link pages on to the scopes of the older sessions (the sessions
+/// query's cursor, <c>?cursor=</c>), and any scope is reached by typing its key in the form.</summary>
 internal static class KnownScopes
 {
-    /// <summary>How many of the newest sessions are read for their scopes.</summary>
+    /// <summary>How many sessions one page of scopes reads.</summary>
     public const int SessionsRead = 500;
 
-    /// <summary>Reads the scopes of the newest sessions, <c>global</c> first, then agents and teams in order of key.</summary>
+    /// <summary>The query name of the cursor of the sessions a page of scopes reads from.</summary>
+    public const string Cursor = "cursor";
+
+    /// <summary>Reads the scopes of one page of sessions, newest first: the newest (with <c>global</c> first), or those after
+    /// the request's <see cref="Cursor"/>; agents and teams in order of key. Writes a 400 page, and returns
+    /// <see langword="null"/>, for a cursor given twice or one the store did not issue.</summary>
     /// <param name="view">The request.</param>
-    /// <returns>The scopes, and whether <see cref="SessionsRead"/> sessions were read (there may be scopes of older
-    /// sessions not listed).</returns>
-    public static async Task<(IReadOnlyList<MemoryScope> Scopes, bool Capped)> ReadAsync(AgentViewContext view)
+    /// <returns>The scopes, the cursor the request gave, and the cursor of the older sessions (<see langword="null"/> when
+    /// none are left).</returns>
+    public static async Task<(IReadOnlyList<MemoryScope> Scopes, string? From, string? Next)?> ReadAsync(AgentViewContext view)
     {
+        var given = view.Http.Request.Query[Cursor];
+        if (given.Count > 1)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The query gives '{Cursor}' {given.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)} times; give it once.").ConfigureAwait(false);
+            return null;
+        }
+
+        var from = string.IsNullOrEmpty(given.ToString()) ? null : given.ToString();
         var store = view.Http.RequestServices.GetRequiredService<ITraceStore>();
-        var page = await store.QuerySessionsAsync(new SessionQuery { Order = SessionOrder.NewestFirst, PageSize = SessionsRead }, view.Aborted).ConfigureAwait(false);
+        SessionPage page;
+        try
+        {
+            page = await store.QuerySessionsAsync(new SessionQuery { Order = SessionOrder.NewestFirst, PageSize = SessionsRead, Cursor = from }, view.Aborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (from is not null)
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"The cursor '{AgentViewLayout.Echo(from)}' is not one this store issued: open the list of scopes from its first page.").ConfigureAwait(false);
+            return null;
+        }
+
         var keys = new SortedDictionary<string, MemoryScope>(StringComparer.Ordinal);
         foreach (var session in page.Items)
         {
@@ -33,7 +57,7 @@ internal static class KnownScopes
             }
         }
 
-        return ([MemoryScope.Global, .. keys.Values], page.NextCursor is not null);
+        return (from is null ? [MemoryScope.Global, .. keys.Values] : [.. keys.Values], from, page.NextCursor);
     }
 
     /// <summary>Writes the form that opens any scope by its key (a GET to <paramref name="action"/> with <c>scope</c>).</summary>
@@ -47,13 +71,34 @@ internal static class KnownScopes
             .Value(value).Raw("\"></label> <button type=\"submit\">Open</button></form>");
     }
 
-    /// <summary>Writes the note under a list of scopes that was read from a capped number of sessions.</summary>
+    /// <summary>Writes the note under a list of scopes: which sessions named them, with links to the scopes of older
+    /// sessions and back to the newest.</summary>
     /// <param name="html">The page.</param>
-    /// <param name="capped">Whether the cap was reached.</param>
-    public static void WriteCapNote(HtmlWriter html, bool capped)
+    /// <param name="view">The request.</param>
+    /// <param name="path">The page's path under the view, such as <c>"memory"</c>.</param>
+    /// <param name="from">The cursor the page was read from, or <see langword="null"/> for the newest sessions.</param>
+    /// <param name="next">The cursor of the older sessions, or <see langword="null"/> when none are left.</param>
+    public static void WriteCapNote(HtmlWriter html, AgentViewContext view, string path, string? from, string? next)
     {
-        html.Element("p", capped
-            ? $"Scopes named by the newest {SessionsRead} sessions; older sessions may name others: open them by key."
-            : "Scopes named by the recorded sessions.", capped ? "cap" : "muted");
+        if (from is null && next is null)
+        {
+            html.Element("p", "Scopes named by the recorded sessions.", "muted");
+            return;
+        }
+
+        html.Raw("<p class=\"cap pager\">").Text(from is null
+            ? $"Scopes named by the newest {SessionsRead} sessions; older sessions may name others. "
+            : $"Scopes named by {SessionsRead} older sessions (global and the scopes of newer sessions are on the first page). ");
+        if (next is not null)
+        {
+            html.Link(view.HrefWithQuery(path, (Cursor, next)), "Scopes of older sessions", "next").Raw(" ");
+        }
+
+        if (from is not null)
+        {
+            html.Link(view.Href(path), "Scopes of the newest sessions");
+        }
+
+        html.Raw("</p>");
     }
 }

@@ -2,8 +2,8 @@ using Dreaming.AgentView.Rendering;
 
 namespace Dreaming.AgentView.Pages;
 
-/// <summary><c>/memory</c>: the memory scopes (<see cref="KnownScopes"/>) with links to their versions and dream runs, and
-/// a form to open any scope by key. <c>/memory?scope=KEY</c> redirects to that scope's page.</summary>
+/// <summary><c>/memory</c>: the memory scopes (<see cref="KnownScopes"/>, <c>?cursor=</c> for those of older sessions) with
+/// links to their versions and dream runs, and a form to open any scope by key. <c>/memory?scope=KEY</c> redirects to that scope's page.</summary>
 internal static class MemoryScopesPage
 {
     /// <summary>Writes the page, or redirects to the scope the query names.</summary>
@@ -24,7 +24,11 @@ internal static class MemoryScopesPage
             return;
         }
 
-        var (scopes, capped) = await KnownScopes.ReadAsync(view).ConfigureAwait(false);
+        if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next))
+        {
+            return;
+        }
+
         await AgentViewLayout.WritePageAsync(view, "Memory", html =>
         {
             KnownScopes.WriteForm(html, view, "memory", null);
@@ -36,7 +40,7 @@ internal static class MemoryScopesPage
             }
 
             html.Raw("</tbody></table>");
-            KnownScopes.WriteCapNote(html, capped);
+            KnownScopes.WriteCapNote(html, view, "memory", from, next);
         }).ConfigureAwait(false);
     }
 }
