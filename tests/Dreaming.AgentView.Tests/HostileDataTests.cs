@@ -14,7 +14,7 @@ public sealed class HostileDataTests
 {
     /// <summary>The most characters a page of this data may be: a 100,000-character value in every field must cost a page
     /// its bounded cuts, never the value once per field or row.</summary>
-    private const int MaxPageLength = 1_500_000;
+    private const int MaxPageLength = 500_000;
 
     /// <summary>The session page shows its long texts in full (folded) up to <c>LongTextWriter.PageBudget</c> characters of
     /// HTML, and its task whole up to <c>LongTextWriter.FullLength</c>: its dozen long texts of 100,000 hostile characters
@@ -75,6 +75,7 @@ public sealed class HostileDataTests
             ("/dreaming/runs?scope=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
             ("/dreaming/runs/" + Uri.EscapeDataString(seeded.RunId), HttpStatusCode.OK),
             ("/dreaming/runs/" + Uri.EscapeDataString(seeded.FailedRunId), HttpStatusCode.OK),
+            ("/dreaming/runs/" + Uri.EscapeDataString(seeded.RunningRunId), HttpStatusCode.OK),
             ("/dreaming/runs/" + Uri.EscapeDataString(HostileValues.Requestable(value)), HttpStatusCode.NotFound),
             ("/dreaming/agents?days=3650", HttpStatusCode.BadRequest),
             ("/dreaming/agents?days=" + Uri.EscapeDataString(value), HttpStatusCode.BadRequest),
@@ -288,7 +289,8 @@ internal static class HostileValues
     }
 
     /// <summary>Stores a session (with a child) whose every field, and an event of each type whose every text, is the value;
-    /// a memory version, a completed and a failed dream run, and a dead webhook delivery likewise. Ids the library refuses to
+    /// a memory version, a completed, a failed and a running dream run (its lease holder), and a dead webhook delivery
+    /// likewise. Ids the library refuses to
     /// hold half a surrogate pair in (agent, team, scope) get U+FFFD there instead.</summary>
     public static async Task<Seeded> SeedAsync(AgentViewHost host, string value)
     {
@@ -405,13 +407,15 @@ internal static class HostileValues
         });
         var failed = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = scope });
         await host.DreamRuns.FailAsync(failed.Id, value);
+        var running = await host.DreamRuns.CreateAsync(new DreamRunRequest { Scope = scope });
+        await host.DreamRuns.StartAsync(running.Id, value, TimeSpan.FromMinutes(5));
 
         var outbox = host.Outbox();
         var webhookEvent = new WebhookEvent { Id = WebhookEvent.NewId(), Type = value, Timestamp = start, Data = new JsonObject { ["text"] = value } };
         var delivery = (await outbox.EnqueueAsync(webhookEvent, ["ops"]))[0];
         await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = delivery.Id, AttemptedAt = start, StatusCode = 500, Error = value });
         await outbox.SetEndpointDisabledAsync("ops", value, start);
-        return new Seeded(sessionId, childId, agent, scope, version.Id, run.Id, failed.Id, delivery.Id);
+        return new Seeded(sessionId, childId, agent, scope, version.Id, run.Id, failed.Id, running.Id, delivery.Id);
     }
 
     /// <summary>The value as a request's path may hold it: a server refuses a path holding a NUL (%00 too), and a URL
@@ -419,5 +423,5 @@ internal static class HostileValues
     public static string Requestable(string value) => value.Replace('\0', ' ').Replace('\ud800', '\ufffd');
 
     /// <summary>The ids of what <see cref="SeedAsync"/> stored.</summary>
-    public sealed record Seeded(string SessionId, string ChildId, string AgentId, MemoryScope Scope, string VersionId, string RunId, string FailedRunId, string DeliveryId);
+    public sealed record Seeded(string SessionId, string ChildId, string AgentId, MemoryScope Scope, string VersionId, string RunId, string FailedRunId, string RunningRunId, string DeliveryId);
 }

@@ -42,7 +42,8 @@ internal static class DreamRunPage
             html.Raw("<dt>Ended (UTC)</dt><dd>").Time(run.EndedAt).Raw("</dd>");
             if (run.Status == DreamRunStatus.Running)
             {
-                html.Raw("<dt>Lease</dt><dd>").Text(DreamRunLeaseText.Of(run, (view.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow())).Raw("</dd>");
+                var leased = run with { LeaseHolder = run.LeaseHolder is { } holder ? AgentViewLayout.Echo(holder) : null };
+                html.Raw("<dt>Lease</dt><dd>").Text(DreamRunLeaseText.Of(leased, (view.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow())).Raw("</dd>");
             }
 
             html.Raw("<dt>Review</dt><dd>").Text(MemoryHtml.Name(run.Request.ReviewMode)).Raw("</dd>");

@@ -71,7 +71,7 @@ internal static class DreamRunsPage
                     .Raw("</td><td>");
                 if (run.Status == DreamRunStatus.Running)
                 {
-                    html.Text(DreamRunLeaseText.Of(run, now));
+                    html.Text(DreamRunLeaseText.Of(run with { LeaseHolder = run.LeaseHolder is { } holder ? AgentViewLayout.Echo(holder) : null }, now));
                 }
                 else if (run.Error is { } error)
                 {

@@ -64,9 +64,11 @@ internal static class KnownScopes
     /// <param name="html">The page.</param>
     /// <param name="view">The request.</param>
     /// <param name="action">The page the form opens, such as <c>"memory"</c>.</param>
-    /// <param name="value">The key to show in the field.</param>
+    /// <param name="value">The key to show in the field; one longer than <see cref="HtmlWriter.MaxHrefLength"/>, which the
+    /// form could not send back (a server refuses such a request line), is left out.</param>
     public static void WriteForm(HtmlWriter html, AgentViewContext view, string action, string? value)
     {
+        value = value is { Length: > HtmlWriter.MaxHrefLength } ? null : value;
         html.Raw("<form class=\"scope-form\" method=\"get\" action=\"").Text(view.Href(action)).Raw("\"><label>Scope <input name=\"scope\" placeholder=\"agent:ID, team:ID or global\" value=\"")
             .Value(value).Raw("\"></label> <button type=\"submit\">Open</button></form>");
     }
