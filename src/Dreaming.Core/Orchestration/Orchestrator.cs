@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -100,7 +99,7 @@ public sealed partial class Orchestrator : IOrchestrator
     public async Task<OrchestrationPlan> PlanAsync(string goal, IReadOnlyList<RosterAgent> agents, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(goal);
-        var roster = Roster(agents);
+        var roster = OrchestrationPlanValidation.Roster(agents);
         var coordinator = _coordinator ?? throw new InvalidOperationException("Planning a goal needs a coordinator model: pass one to the Orchestrator or to AddOrchestrator().");
         var (plan, _) = await CoordinatorPlanner.PlanAsync(coordinator, goal, [.. roster.Values], Options.MaxItems, agentId: null, price: null, new PlanningUsage(), cancellationToken).ConfigureAwait(false);
         return plan;
@@ -110,7 +109,7 @@ public sealed partial class Orchestrator : IOrchestrator
     public async Task<OrchestrationRun> RunAsync(OrchestrationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var roster = Roster(request.Agents);
+        var roster = OrchestrationPlanValidation.Roster(request.Agents);
         var policy = request.FailurePolicy ?? Options.FailurePolicy;
         var budget = request.MaxTotalTokens ?? Options.MaxTotalTokens;
         var costBudget = request.MaxTotalCostMinorUnits ?? Options.MaxTotalCostMinorUnits;
@@ -147,8 +146,7 @@ public sealed partial class Orchestrator : IOrchestrator
         var plan = request.Plan;
         if (plan is not null)
         {
-            graph = PlanGraph.Build(plan, roster.Keys.ToHashSet(StringComparer.Ordinal), Options.MaxItems);
-            plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
+            (plan, graph) = await OrchestrationPlanValidation.CheckAsync(plan, roster, Options.MaxItems, cancellationToken).ConfigureAwait(false);
         }
 
         var goal = plan?.Goal ?? request.Goal!;
@@ -169,7 +167,7 @@ public sealed partial class Orchestrator : IOrchestrator
                 (plan, graph) = await CoordinatorPlanner.PlanAsync(_traced(_coordinator!), goal, [.. roster.Values], Options.MaxItems, request.AgentId, priceCoordinator, spent, cancellationToken).ConfigureAwait(false);
                 planningUsage = spent.Usage;
                 planningUnreported = spent.UnreportedTokens;
-                plan = await LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
+                plan = await OrchestrationPlanValidation.LoadRubricsAsync(plan, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -267,59 +265,6 @@ public sealed partial class Orchestrator : IOrchestrator
         };
     }
 
-    private static async Task<OrchestrationPlan> LoadRubricsAsync(OrchestrationPlan plan, CancellationToken cancellationToken)
-    {
-        if (!plan.Items.Any(i => i.Rubric is null && i.RubricPath is not null))
-        {
-            return plan;
-        }
-
-        // A relative BaseDirectory is relative to the current directory (GetFullPath refuses a relative base).
-        string baseDirectory;
-        try
-        {
-            baseDirectory = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? Directory.GetCurrentDirectory() : Path.GetFullPath(plan.BaseDirectory);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or IOException)
-        {
-            throw new PlanValidationException($"The plan's BaseDirectory '{plan.BaseDirectory}' is not a valid path: {ex.Message}");
-        }
-
-        var items = new List<WorkItem>(plan.Items.Count);
-        List<PlanProblem>? problems = null;
-        var omitted = 0;
-        foreach (var item in plan.Items)
-        {
-            if (item.Rubric is not null || item.RubricPath is null)
-            {
-                items.Add(item);
-                continue;
-            }
-
-            var path = item.RubricPath;
-            try
-            {
-                path = Path.GetFullPath(item.RubricPath, baseDirectory);
-                items.Add(item with { Rubric = await MarkdownRubricParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) });
-            }
-            catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                // Every rubric that cannot be loaded is named, not only the first.
-                problems ??= [];
-                if (problems.Count < PlanValidationException.MaxProblems)
-                {
-                    problems.Add(new PlanProblem($"Item {PlanNames.Quote(item.Id)}: the rubric {PlanNames.Quote(path)} cannot be loaded: {PlanNames.OneLine(ex.Message)}", [item.Id]));
-                }
-                else
-                {
-                    omitted++;
-                }
-            }
-        }
-
-        return problems is null ? plan with { Items = items } : throw new PlanValidationException(problems, omitted);
-    }
-
     // Records an event in the run's session, then hands it to the observers: an event is always recorded before they
     // hear it. The run waits for them only until it is cancelled (RunObservers).
     private Func<SessionEvent, ValueTask> RecorderFor(IAgentSession session, IOrchestrationObserver? requestObserver, CancellationToken cancellationToken)
@@ -345,36 +290,6 @@ public sealed partial class Orchestrator : IOrchestrator
 
     private Dictionary<string, RosterAgent> Traced(Dictionary<string, RosterAgent> roster) =>
         roster.ToDictionary(p => p.Key, p => p.Value.ChatClient is null ? p.Value : p.Value with { ChatClient = _traced(p.Value.ChatClient) }, StringComparer.Ordinal);
-
-    private static Dictionary<string, RosterAgent> Roster(IReadOnlyList<RosterAgent> agents)
-    {
-        ArgumentNullException.ThrowIfNull(agents);
-        var roster = new Dictionary<string, RosterAgent>(StringComparer.Ordinal);
-        for (var i = 0; i < agents.Count; i++)
-        {
-            var agent = agents[i] ?? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1} is null."), nameof(agents));
-            if (string.IsNullOrWhiteSpace(agent.Name))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1} has no name."), nameof(agents));
-            }
-
-            // The name is the agent id of its items' sessions, which StartSession refuses with half a character: refused
-            // here, before the run records or runs anything, rather than failing every attempt of its items.
-            AgentIds.ThrowIfUnpairedSurrogate(agent.Name, string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1}'s name"), nameof(agents));
-
-            if ((agent.ChatClient is null) == (agent.Run is null))
-            {
-                throw new ArgumentException($"The roster agent '{agent.Name}' must have exactly one of ChatClient and Run.", nameof(agents));
-            }
-
-            if (!roster.TryAdd(agent.Name, agent))
-            {
-                throw new ArgumentException($"The roster has two agents named '{agent.Name}'.", nameof(agents));
-            }
-        }
-
-        return roster;
-    }
 
     // A session this run started that the store says does not exist was never written: its start was lost on the way
     // (the trace writer retried and logged the store's error), which "Session ... does not exist" would not say. The

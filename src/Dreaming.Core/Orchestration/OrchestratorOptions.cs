@@ -4,6 +4,9 @@ namespace Dreaming;
 /// <remarks>Validated when the orchestrator is created (and at host start through DI); a bad value fails with a message that names it.</remarks>
 public sealed class OrchestratorOptions
 {
+    /// <summary>The default <see cref="MaxItems"/>.</summary>
+    public const int DefaultMaxItems = 10_000;
+
     /// <summary>The largest allowed <see cref="MaxItems"/>.</summary>
     public const int MaxItemsLimit = 1_000_000;
 
@@ -11,8 +14,8 @@ public sealed class OrchestratorOptions
     public const int MaxItemRetries = 10;
 
     /// <summary>Gets or sets the most items a plan may hold; a bigger plan fails validation before anything runs.</summary>
-    /// <value>The default is 10,000; 1 to <see cref="MaxItemsLimit"/>.</value>
-    public int MaxItems { get; set; } = 10_000;
+    /// <value>The default is <see cref="DefaultMaxItems"/> (10,000); 1 to <see cref="MaxItemsLimit"/>.</value>
+    public int MaxItems { get; set; } = DefaultMaxItems;
 
     /// <summary>Gets or sets what a run does when an item fails, unless the request says otherwise.</summary>
     /// <value>The default is <see cref="OrchestrationFailurePolicy.StopRun"/>.</value>
