@@ -81,14 +81,13 @@ public class OrchestrateCommandTests
                       {"id":"d","agent":"w","instructions":"z","dependsOn":[]}]}
             """);
 
-        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+        var (exit, output, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
 
+        // Validated before anything is written: no line on standard output, no database made.
         Assert.Equal(1, exit);
-        Assert.Contains("The plan has a cycle: 'a' -> 'c' -> 'b' -> 'a'", error, StringComparison.Ordinal);
-        if (File.Exists(cli.Database))
-        {
-            Assert.False(await HasSessionsAsync(cli), "nothing ran");
-        }
+        Assert.Equal("error: The plan has a cycle: 'a' -> 'c' -> 'b' -> 'a' (each depends on the next).", error.TrimEnd());
+        Assert.Equal(string.Empty, output);
+        Assert.False(File.Exists(cli.Database), "nothing ran");
     }
 
     [Theory]
@@ -110,10 +109,16 @@ public class OrchestrateCommandTests
         using var cli = new CliRunner();
         var plan = cli.WriteFile("plan.json", planJson);
 
-        var (exit, _, error) = await cli.RunAsync("orchestrate", "--plan", plan, "--db", cli.Database);
+        foreach (var format in new[] { Array.Empty<string>(), ["--json"] })
+        {
+            var (exit, output, error) = await cli.RunAsync(["orchestrate", "--plan", plan, "--db", cli.Database, .. format]);
 
-        Assert.Equal(1, exit);
-        Assert.Contains(message, error, StringComparison.Ordinal);
+            // Nothing on standard output (the text's heading lines, half a JSON document), nothing written to the database.
+            Assert.Equal(1, exit);
+            Assert.Contains(message, error, StringComparison.Ordinal);
+            Assert.Equal(string.Empty, output);
+            Assert.False(File.Exists(cli.Database), "nothing ran");
+        }
     }
 
     [Fact]
@@ -223,12 +228,6 @@ public class OrchestrateCommandTests
         Assert.Equal(36, root.GetProperty("usage").GetProperty("inputTokens").GetInt64() + root.GetProperty("usage").GetProperty("outputTokens").GetInt64());
         Assert.Equal(3, bodies.Count);
         Assert.Contains(bodies, b => b.Contains("You are w.", StringComparison.Ordinal) && b.Contains("--- a (w) ---", StringComparison.Ordinal));
-    }
-
-    private static async Task<bool> HasSessionsAsync(CliRunner cli)
-    {
-        var (_, json, _) = await cli.RunAsync("sessions", "--db", cli.Database, "--json");
-        return JsonDocument.Parse(json).RootElement.GetArrayLength() > 0;
     }
 
     // A rubric the simulated agent can never pass: its answers say they are simulated.

@@ -37,6 +37,11 @@ internal static class OrchestrateCommand
             using var configured = ModelClientFactory.TryCreate(settings);
             var simulated = configured is null;
             var model = configured ?? new SimulatedTeamChatClient(TimeSpan.FromMilliseconds(200));
+            var agents = file.Agents.Select(a => new RosterAgent { Name = a.Name, Instructions = a.Instructions, ChatClient = model }).ToList();
+
+            // Checked as the run checks it, before the database is opened or a line is written: an invalid plan writes
+            // nothing to standard output (with --json, no half a document) and every problem to standard error.
+            (await file.Plan.ValidateAsync(agents, ct).ConfigureAwait(false)).ThrowIfInvalid();
             var services = new ServiceCollection();
             var dreaming = common.DatabaseOf(parse).Use(services.AddDreamingAgents());
             if (configured is not null)
@@ -72,7 +77,7 @@ internal static class OrchestrateCommand
                 new OrchestrationRequest
                 {
                     Plan = file.Plan,
-                    Agents = file.Agents.Select(a => new RosterAgent { Name = a.Name, Instructions = a.Instructions, ChatClient = model }).ToList(),
+                    Agents = agents,
                     FailurePolicy = parse.GetValue(failurePolicy) ?? OrchestrationFailurePolicy.StopRun,
                     Scope = file.Scope,
                 },
