@@ -4,6 +4,8 @@
 // for each, and runs the dispatcher until it is killed. With "aot-store" after the file, it writes to and reads back from
 // every SQLite store and exits (run with reflection-based JSON off, as a Native AOT app is). With "dream POINT" after the
 // file, it dreams over agent crash-agent's sessions and stops for good at that point of the dream (see DreamChild). With
+// "orchestrate" after the file, it runs a plan until two of its items hang and prints "ready <run session id>" (see
+// OrchestrateChild). With
 // "postgres SCHEMA" after a PostgreSQL connection string, it records sessions as above into that schema; with "postgres
 // SCHEMA dream POINT [COMMAND_TIMEOUT_SECONDS]", it dreams there as on the SQLite file.
 using Dreaming;
@@ -25,6 +27,12 @@ if (args.Length is 5 or 6 && args[1] == "postgres" && args[3] == "dream")
 {
     var commandTimeout = args.Length == 6 ? TimeSpan.FromSeconds(int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
     await Dreaming.CrashTestHost.DreamChild.RunAsync(args[0], args[4], postgresSchema: args[2], commandTimeout);
+    return;
+}
+
+if (args.Length == 2 && args[1] == "orchestrate")
+{
+    await Dreaming.CrashTestHost.OrchestrateChild.RunAsync(args[0]);
     return;
 }
 
