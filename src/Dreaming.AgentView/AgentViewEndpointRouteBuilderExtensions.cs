@@ -55,7 +55,7 @@ public static class AgentViewEndpointRouteBuilderExtensions
             throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authorization services: call services.AddAuthorization() (and an authentication scheme), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
         }
 
-        if (!options.AllowAnonymous && services.GetService<IAuthenticationService>() is null)
+        if (!options.AllowAnonymous && !IsRegistered<IAuthenticationService>(services))
         {
             // Without it every request the policy refuses (an anonymous one first of all) fails with a 500 when
             // authorization challenges or forbids, instead of a 401 or a 403.
@@ -86,6 +86,20 @@ public static class AgentViewEndpointRouteBuilderExtensions
         group.ExcludeFromDescription();
         AgentViewRoutes.Map(group, options, basePattern);
         return group;
+    }
+
+    // Whether the app registered T, without resolving it: IAuthenticationService is scoped, and resolving it from the root
+    // provider throws where scopes are validated (Development), so the view's own check failed the app's start.
+    private static bool IsRegistered<T>(IServiceProvider services)
+        where T : class
+    {
+        if (services.GetService<IServiceProviderIsService>() is { } isService)
+        {
+            return isService.IsService(typeof(T));
+        }
+
+        using var scope = services.CreateScope();
+        return scope.ServiceProvider.GetService<T>() is not null;
     }
 
     // AddAuthentication() with no scheme (or several, none the default) and a policy that names none: the refused request's

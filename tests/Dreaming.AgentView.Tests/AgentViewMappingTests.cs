@@ -140,6 +140,32 @@ public sealed class AgentViewMappingTests
     }
 
     [Fact]
+    public async Task The_setup_of_the_docs_maps_the_view_in_development_where_scopes_are_validated()
+    {
+        // agent-view.md's Setup, run as 'dotnet run' runs a new app (Development, so the provider validates scopes):
+        // MapDreamingAgentView resolved the scoped IAuthenticationService from the root provider to see whether
+        // AddAuthentication() was called, and the app failed at start ("Cannot resolve scoped service
+        // 'Microsoft.AspNetCore.Authentication.IAuthenticationService' from root provider").
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthentication().AddCookie();
+        builder.Services.AddAuthorization(options => options.AddPolicy("agent-reviewers", policy => policy.RequireRole("agent-reviewer")));
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapDreamingAgentView("/dreaming", options => options.AuthorizationPolicy = "agent-reviewers");
+        await app.StartAsync();
+
+        using var client = app.GetTestClient();
+        using var response = await client.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+
+        // The cookie scheme challenges an anonymous request with a redirect to its sign-in page.
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Mapping_with_authorization_but_no_authentication_names_AddAuthentication_unless_anonymous_is_allowed()
     {
         // AddAuthorization() alone mapped the view, and then every request was a 500 (no IAuthenticationService to
