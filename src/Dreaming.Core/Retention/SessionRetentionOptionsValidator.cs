@@ -4,9 +4,6 @@ namespace Dreaming;
 
 internal sealed class SessionRetentionOptionsValidator : IValidateOptions<SessionRetentionOptions>
 {
-    // The longest a TimeProvider timer waits.
-    internal static readonly TimeSpan LongestInterval = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
-
     public ValidateOptionsResult Validate(string? name, SessionRetentionOptions options)
     {
         var failures = new List<string>();
@@ -15,9 +12,9 @@ internal sealed class SessionRetentionOptionsValidator : IValidateOptions<Sessio
             failures.Add($"SessionRetentionOptions.MaxAge is {options.MaxAge}; it must be more than zero and at most {SessionRetentionOptions.MaxDuration.Days} days.");
         }
 
-        if (options.Interval <= TimeSpan.Zero || options.Interval > LongestInterval)
+        if (options.Interval <= TimeSpan.Zero || options.Interval > TimerLimits.LongestWait)
         {
-            failures.Add($"SessionRetentionOptions.Interval is {options.Interval}; it must be more than zero and at most {LongestInterval}.");
+            failures.Add($"SessionRetentionOptions.Interval is {options.Interval}; it must be more than zero and at most {TimerLimits.LongestWait}.");
         }
 
         if (options.AbandonRunningAfter is { } abandon && (abandon <= TimeSpan.Zero || abandon > SessionRetentionOptions.MaxDuration))

@@ -67,9 +67,16 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Add($"WebhookOptions.MaxConsecutiveFailures is {options.MaxConsecutiveFailures}; it must be 0 (never) or more.");
         }
 
-        if (options.PollInterval <= TimeSpan.Zero || options.MaxRetryAfter < TimeSpan.Zero)
+        // The dispatcher waits PollInterval on a timer, which waits at most uint.MaxValue - 1 ms (49.7 days): a longer one
+        // threw from the wait and stopped the host after its start.
+        if (options.PollInterval <= TimeSpan.Zero || options.PollInterval > TimerLimits.LongestWait)
         {
-            failures.Add($"WebhookOptions.PollInterval ({options.PollInterval}) must be positive and WebhookOptions.MaxRetryAfter ({options.MaxRetryAfter}) not negative.");
+            failures.Add($"WebhookOptions.PollInterval is {options.PollInterval}; it must be more than zero and at most {TimerLimits.LongestWait}.");
+        }
+
+        if (options.MaxRetryAfter < TimeSpan.Zero)
+        {
+            failures.Add($"WebhookOptions.MaxRetryAfter is {options.MaxRetryAfter}; it must not be negative.");
         }
 
         if (options.BatchSize is < 1 or > 1000)

@@ -245,6 +245,37 @@ public sealed class WebhookRegistrationTests
     }
 
     [Fact]
+    public void A_poll_interval_longer_than_a_timer_can_wait_or_a_negative_retry_after_cap_is_refused_naming_it_alone()
+    {
+        // PollInterval had no upper bound: 50 days passed the start, then the dispatcher's wait threw (Task.Delay waits at
+        // most 49.7 days), its loop failed and the host stopped with a bare TaskCanceledException. And a bad PollInterval
+        // or MaxRetryAfter was reported in one message naming both, whichever was wrong.
+        var tooLong = WebhookOptionsValidator.GetFailures(new WebhookOptions { PollInterval = TimeSpan.FromDays(50) });
+        var negative = WebhookOptionsValidator.GetFailures(new WebhookOptions { MaxRetryAfter = TimeSpan.FromSeconds(-1) });
+
+        Assert.Equal(["WebhookOptions.PollInterval is 50.00:00:00; it must be more than zero and at most 49.17:02:47.2940000."], tooLong);
+        Assert.Equal(["WebhookOptions.MaxRetryAfter is -00:00:01; it must not be negative."], negative);
+        Assert.Equal(["WebhookOptions.PollInterval is 00:00:00; it must be more than zero and at most 49.17:02:47.2940000."], WebhookOptionsValidator.GetFailures(new WebhookOptions { PollInterval = TimeSpan.Zero }));
+        Assert.Empty(WebhookOptionsValidator.GetFailures(new WebhookOptions { PollInterval = TimeSpan.FromMilliseconds(uint.MaxValue - 1) }));
+    }
+
+    [Fact]
+    public async Task A_poll_interval_longer_than_a_timer_can_wait_fails_the_hosts_start()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDreamingAgents().AddWebhooks(options =>
+        {
+            options.AddEndpoint("https://ci.example.com/hook", WebhookSecret.Generate());
+            options.PollInterval = TimeSpan.FromDays(50);
+        });
+        using var host = builder.Build();
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("WebhookOptions.PollInterval is 50.00:00:00", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_retry_schedule_that_does_not_start_with_zero_is_refused_because_the_first_attempt_is_immediate()
     {
         var options = new WebhookOptions { RetrySchedule = [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)] };

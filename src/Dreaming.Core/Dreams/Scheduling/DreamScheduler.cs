@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,6 +59,7 @@ public sealed partial class DreamScheduler : BackgroundService
     // Each scope's read history with the id of the scope's last completed run when it was loaded (GetLastCompletedAsync:
     // the run that completed last, which need not be the newest completed run of the list the history is made from).
     private readonly Dictionary<MemoryScope, (string LastCompletedId, DreamReadHistory History)> _histories = [];
+    private TimeSpan _pollInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="schedules">The schedules.</param>
@@ -92,8 +94,23 @@ public sealed partial class DreamScheduler : BackgroundService
     }
 
     /// <summary>Gets or sets how often the schedules are checked.</summary>
-    /// <value>The default is one minute.</value>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <value>The default is one minute; more than zero and at most 49.17:02:47.2940000 (the longest a timer waits). Set it
+    /// before the host starts, on the scheduler <c>AddDreamSchedule</c> registers
+    /// (<c>provider.GetRequiredService&lt;DreamScheduler&gt;().PollInterval</c>).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative, or longer than a timer waits.</exception>
+    public TimeSpan PollInterval
+    {
+        get => _pollInterval;
+        set
+        {
+            if (value <= TimeSpan.Zero || value > TimerLimits.LongestWait)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, string.Create(CultureInfo.InvariantCulture, $"DreamScheduler.PollInterval is {value}; it must be more than zero and at most {TimerLimits.LongestWait}."));
+            }
+
+            _pollInterval = value;
+        }
+    }
 
     /// <summary>Checks every schedule once and runs the dreams that are due, one after another.</summary>
     /// <param name="cancellationToken">Stops the check and any dream it started.</param>

@@ -17,6 +17,26 @@ public class DreamScheduleEdgeTests
         Assert.Contains("never", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1_000L)]
+    [InlineData(0L)]
+    [InlineData(50L * 24 * 3_600_000)]
+    public void A_poll_interval_a_timer_cannot_wait_is_refused_naming_it(long milliseconds)
+    {
+        // PollInterval took any value: zero made the loop spin, a negative one or one over 49.7 days threw from its
+        // Task.Delay after the first check, and the failed loop stopped the host.
+        var scheduler = new DreamScheduler([], Substitute.For<IDreamConsolidator>(), new InMemoryDreamRunStore(), new InMemoryTraceStore());
+        var interval = TimeSpan.FromMilliseconds(milliseconds);
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.PollInterval = interval);
+
+        Assert.Equal("value", ex.ParamName);
+        Assert.Contains($"DreamScheduler.PollInterval is {interval}; it must be more than zero and at most 49.17:02:47.2940000.", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMinutes(1), scheduler.PollInterval);
+        scheduler.PollInterval = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+        Assert.Equal(TimeSpan.FromMilliseconds(uint.MaxValue - 1), scheduler.PollInterval);
+    }
+
     [Fact]
     public void A_schedule_without_a_time_zone_is_refused_naming_the_setting()
     {
