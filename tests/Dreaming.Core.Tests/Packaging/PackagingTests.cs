@@ -191,6 +191,17 @@ public partial class PackagingTests
     }
 
     [Fact]
+    public void The_conformance_suites_package_says_on_its_page_that_it_is_for_xunit_2()
+    {
+        // nuget.org shows the description in search results: an adopter on xunit.v3 (whose attributes clash with the
+        // suites', stores.md) learnt only from the README or the docs that the package is not for their test project.
+        var description = Property(Project("Dreaming.Testing"), "Description");
+
+        Assert.Contains("xunit 2", description, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("xunit.v3", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Only_the_agent_framework_package_depends_on_agent_framework()
     {
         // An app that does not use Microsoft Agent Framework must not get it (and its dependencies) with Dreaming.Core.
@@ -263,6 +274,56 @@ public partial class PackagingTests
             .ToList();
 
         Assert.True(tooNew.Count == 0, $"{package} targets net{targetMajor}.0 but asks for {string.Join(", ", tooNew)}");
+    }
+
+    [Fact]
+    public void Every_package_targets_the_framework_of_the_build_files_and_the_libraries_carry_their_xml_docs()
+    {
+        // A project that set its own TargetFramework(s) would ship a package for another framework than the README's
+        // .NET 10; one that turned GenerateDocumentationFile off would ship without the XML docs IntelliSense shows.
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+        Assert.Equal("net10.0", Property(props, "TargetFramework"));
+        Assert.Equal("true", Property(props, "GenerateDocumentationFile"));
+
+        foreach (var package in Packages)
+        {
+            var project = Project(package);
+            Assert.True(project.Descendants("TargetFramework").Concat(project.Descendants("TargetFrameworks")).All(element => element.Parent?.Attribute("Condition") is not null),
+                $"{package} sets its own target framework");
+            Assert.NotEqual("false", Property(project, "GenerateDocumentationFile"));
+        }
+    }
+
+    [Fact]
+    public void No_package_depends_on_a_test_benchmark_or_analyzer_package()
+    {
+        // A package reference of a library is a dependency of its package: a test runner, a mocking library, a test clock
+        // or an analyzer referenced without PrivateAssets="all" would reach every app. Dreaming.Testing's xunit
+        // assertions and attributes are its purpose (The_conformance_suites_do_not_take_xunits_build_files).
+        string[] testOnly = ["Microsoft.NET.Test.Sdk", "xunit", "xunit.core", "xunit.runner.visualstudio", "NSubstitute", "BenchmarkDotNet",
+            "Microsoft.Extensions.TimeProvider.Testing", "Microsoft.Extensions.Diagnostics.Testing", "Microsoft.AspNetCore.TestHost",
+            "AngleSharp", "StandardWebhooks", "coverlet.collector", "Microsoft.CodeAnalysis.CSharp"];
+        var leaks = Libraries(Packages).SelectMany(package => Project(package).Descendants("PackageReference")
+                .Where(item => (string?)item.Attribute("PrivateAssets") != "all" && item.Element("PrivateAssets")?.Value != "all")
+                .Select(item => (string)item.Attribute("Include")!)
+                .Where(name => testOnly.Contains(name, StringComparer.OrdinalIgnoreCase) || name.EndsWith(".Analyzers", StringComparison.OrdinalIgnoreCase))
+                .Select(name => $"{package} -> {name}"))
+            .ToList();
+
+        Assert.True(leaks.Count == 0, "These packages would depend on a test, benchmark or analyzer package: " + string.Join(", ", leaks));
+    }
+
+    [Fact]
+    public void Every_dependency_version_is_exact_so_the_packages_name_a_lowest_version()
+    {
+        // Central package versions become the packages' dependency versions (">= x"): a floating or range version
+        // ("10.*", "[10,11)") would make what an app restores depend on the day it restores.
+        var loose = XDocument.Load(Path.Combine(Root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .Where(item => !Regex.IsMatch((string)item.Attribute("Version")!, @"^\d+(\.\d+){1,3}(-[0-9A-Za-z.-]+)?$"))
+            .Select(item => $"{(string)item.Attribute("Include")!} {(string)item.Attribute("Version")!}")
+            .ToList();
+
+        Assert.True(loose.Count == 0, "Directory.Packages.props has versions that are not exact: " + string.Join(", ", loose));
     }
 
     public static TheoryData<string> PackageNames() => new(Packages);
