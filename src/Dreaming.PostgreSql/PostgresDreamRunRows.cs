@@ -96,5 +96,6 @@ internal static class PostgresDreamRunRows
         return runs;
     }
 
-    private static DreamRun Read(NpgsqlDataReader row) => DreamRunRowValues.Read(row, PostgresText.Decode, "Dreaming.PostgreSql");
+    /// <summary>Reads the run of the current row, whose columns are <see cref="RunColumns"/>.</summary>
+    public static DreamRun Read(NpgsqlDataReader row) => DreamRunRowValues.Read(row, PostgresText.Decode, "Dreaming.PostgreSql");
 }

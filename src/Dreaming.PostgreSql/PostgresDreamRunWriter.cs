@@ -10,6 +10,10 @@ namespace Dreaming.PostgreSql;
 /// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
 internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 {
+    private const string Running = "status = 'running'";
+
+    private const string Unfinished = "status IN ('pending', 'running')";
+
     private readonly string _lockScope = LockScopeSql(database);
 
     private const string InsertRun =
@@ -93,43 +97,50 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     public async Task<DreamRun> UpdateProgressAsync(NpgsqlConnection connection, string runId, DreamRunResults results, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
-        DreamRunStoreRules.CheckRunning(run, "updated");
-        results.Validate(run.Request);
-        await UpdateAsync(connection, transaction, runId, PostgresDreamRunRows.SetResults, cancellationToken, PostgresDreamRunRows.ResultParameters(results)).ConfigureAwait(false);
-        return await CommitAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        var run = await UpdateLockedAsync(
+            connection,
+            transaction,
+            runId,
+            static run => DreamRunStoreRules.CheckRunning(run, "updated"),
+            results,
+            PostgresDreamRunRows.SetResults,
+            Running,
+            cancellationToken,
+            PostgresDreamRunRows.ResultParameters(results)).ConfigureAwait(false);
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        return run;
     }
 
     public async Task<(DreamRun Run, bool WroteWebhooks)> CompleteAsync(NpgsqlConnection connection, string runId, DreamRunResults results, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
-        DreamRunStoreRules.CheckRunning(run, "completed");
-        results.Validate(run.Request);
-        await UpdateAsync(
+        var run = await UpdateLockedAsync(
             connection,
             transaction,
             runId,
+            static run => DreamRunStoreRules.CheckRunning(run, "completed"),
+            results,
             "status = 'completed', ended_ms = @now, lease_expires_ms = NULL, " + PostgresDreamRunRows.SetResults,
+            Running,
             cancellationToken,
             [("now", now.ToUnixTimeMilliseconds()), .. PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
-        return await CommitEndedAsync(connection, transaction, runId, quarantined: true, cancellationToken).ConfigureAwait(false);
+        return await CommitEndedAsync(transaction, run, quarantined: true, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<(DreamRun Run, bool WroteWebhooks)> FailAsync(NpgsqlConnection connection, string runId, string reason, DreamRunResults? results, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
-        DreamRunStoreRules.CheckUnfinished(run, "failed");
-        results?.Validate(run.Request);
-        await UpdateAsync(
+        var run = await UpdateLockedAsync(
             connection,
             transaction,
             runId,
+            static run => DreamRunStoreRules.CheckUnfinished(run, "failed"),
+            results,
             "status = 'failed', ended_ms = @now, lease_expires_ms = NULL, error = @error" + (results is null ? string.Empty : ", " + PostgresDreamRunRows.SetResults),
+            Unfinished,
             cancellationToken,
             [("now", now.ToUnixTimeMilliseconds()), ("error", reason), .. results is null ? [] : PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
-        return await CommitEndedAsync(connection, transaction, runId, quarantined: false, cancellationToken).ConfigureAwait(false);
+        return await CommitEndedAsync(transaction, run, quarantined: false, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<(DreamRun Run, bool WroteWebhooks)> CancelAsync(NpgsqlConnection connection, string runId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -178,6 +189,65 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         return await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId);
     }
 
+    /// <summary>Records a run's results (or its end) under its scope's lock, in one round trip after a read of the run:
+    /// the statement that carries them takes the lock (with the transaction's idle limit) before it writes, and the next
+    /// reads the run back. The server reads a statement's parameters whole before it runs it, so the lock is taken only
+    /// once all of the results are at the server: a host that stops partway through sending a large report holds nothing
+    /// another instance waits on (the read before the transaction locks nothing; a run's scope and request never change).
+    /// The update is made only while the run is in the state <paramref name="condition"/> names, as it is when the lock
+    /// is granted (an update re-reads a row changed meanwhile); a run found otherwise has moved on (a run's status only
+    /// moves forward, to an end that never changes), and <paramref name="check"/> refuses it as it is then.</summary>
+    /// <param name="connection">The transaction's connection.</param>
+    /// <param name="transaction">The transaction.</param>
+    /// <param name="runId">The run.</param>
+    /// <param name="check">Throws unless the run may change: run on the run read first, and on the run read back when the
+    /// update found it in another state.</param>
+    /// <param name="results">The results the change records, checked against the run's request; or none.</param>
+    /// <param name="assignments">The columns the change sets.</param>
+    /// <param name="condition">The states in which the run may change, as SQL: <see cref="Running"/> or
+    /// <see cref="Unfinished"/>, as <paramref name="check"/> requires.</param>
+    /// <param name="cancellationToken">Cancels the statements.</param>
+    /// <param name="parameters">The parameters of <paramref name="assignments"/>.</param>
+    /// <returns>The run as changed.</returns>
+    private async Task<DreamRun> UpdateLockedAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        string runId,
+        Action<DreamRun> check,
+        DreamRunResults? results,
+        string assignments,
+        string condition,
+        CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        var run = await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId);
+        check(run);
+        results?.Validate(run.Request);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var update = BatchCommand(
+            $"WITH scope_lock AS ({_lockScope}) UPDATE dream_runs SET {assignments} FROM scope_lock WHERE id = @id AND {condition}",
+            [("id", runId), LockKey(PostgresDreamRunMigrations.Component, database.Schema, run.Scope), .. parameters]);
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(BatchCommand($"SELECT {PostgresDreamRunRows.RunColumns} FROM dream_runs WHERE id = @id", ("id", runId)));
+        DreamRun? changed = null;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Only the read returns a row.
+            do
+            {
+                changed = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? PostgresDreamRunRows.Read(reader) : changed;
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        if (update.RecordsAffected == 0)
+        {
+            check(changed!);
+        }
+
+        return changed!;
+    }
+
     private static async Task<DreamRun> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken)
     {
         var run = (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
@@ -187,10 +257,12 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 
     /// <summary>Reads the ended run back, writes its events' webhook rows and commits, so the end and its announcement are
     /// stored together or not at all.</summary>
-    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, bool quarantined, CancellationToken cancellationToken)
+    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, bool quarantined, CancellationToken cancellationToken) =>
+        await CommitEndedAsync(transaction, (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, quarantined, cancellationToken).ConfigureAwait(false);
+
+    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken)
     {
-        var run = (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!;
-        var wrote = await WriteEndedAsync(connection, transaction, run, quarantined, cancellationToken).ConfigureAwait(false);
+        var wrote = await WriteEndedAsync(transaction.Connection!, transaction, run, quarantined, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return (run, wrote);
     }

@@ -77,5 +77,14 @@ internal static class PostgresMemoryMigrations
         CREATE TRIGGER memory_insights_immutable BEFORE UPDATE ON memory_insights
             FOR EACH ROW EXECUTE FUNCTION memory_refuse_change('memory insights never change; a new version carries the changed copy');
         """,
+
+        // Version 2: a proposal's insights travel in the first statement of its transaction, before the scope's lock and
+        // the version row they belong to (a host that stops partway through sending them must hold no lock: see
+        // PostgresMemoryWriter), so their foreign key may be checked at the commit. DEFERRABLE INITIALLY IMMEDIATE: every
+        // other statement (an older package's, a hand-written one) is checked at once, as before; only a transaction that
+        // says SET CONSTRAINTS ... DEFERRED waits for its commit. No row is read or rewritten.
+        """
+        ALTER TABLE memory_insights ALTER CONSTRAINT memory_insights_version_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
+        """,
     ];
 }

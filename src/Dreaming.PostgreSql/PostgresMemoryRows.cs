@@ -74,13 +74,18 @@ internal static class PostgresMemoryRows
     /// <param name="cancellationToken">Cancels the wait.</param>
     public static async Task LockScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string lockScope, string component, string schema, MemoryScope scope, CancellationToken cancellationToken)
     {
-        await using var command = Command(
-            connection,
-            transaction,
-            lockScope,
-            ("key", $"dreaming.{component}:{schema}:{scope.Key}"));
+        await using var command = Command(connection, transaction, lockScope, LockKey(component, schema, scope));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The <c>@key</c> parameter of <see cref="LockScopeSql"/> for one scope of one component in a schema: every
+    /// instance, of every version of the package, must derive it alike, or their changes would not exclude each other.</summary>
+    /// <param name="component">The component whose scope is locked.</param>
+    /// <param name="schema">The schema, part of the key.</param>
+    /// <param name="scope">The scope.</param>
+    /// <returns>The parameter, as <see cref="Command"/> and <see cref="BatchCommand"/> take it.</returns>
+    public static (string Name, object? Value) LockKey(string component, string schema, MemoryScope scope) =>
+        ("key", $"dreaming.{component}:{schema}:{scope.Key}");
 
     /// <summary>The statement of <see cref="LockScopeAsync"/> on <paramref name="database"/>: its idle limit, then the lock
     /// of the key <c>@key</c>.</summary>
@@ -175,25 +180,26 @@ internal static class PostgresMemoryRows
         return page;
     }
 
-    /// <summary>The parameters of one insight row, in the order of <see cref="PostgresMemoryWriter"/>'s insert.</summary>
-    public static (string Name, object? Value)[] InsightParameters(string versionId, Insight insight, int position) =>
-    [
-        ("version_id", versionId),
-        ("id", insight.Id),
-        ("position", position),
-        ("kind", Name(insight.Kind)),
-        ("text", insight.Text),
-        ("trigger_tools", JsonSerializer.Serialize(insight.Triggers.Tools, StoreMemoryJson.Default.IReadOnlyListString)),
-        ("trigger_keywords", JsonSerializer.Serialize(insight.Triggers.Keywords, StoreMemoryJson.Default.IReadOnlyListString)),
-        ("evidence", JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], StoreMemoryJson.Default.StoreEvidenceJsonArray)),
-        ("helpful", insight.Helpful),
-        ("harmful", insight.Harmful),
-        ("seen", insight.Seen),
-        ("status", Name(insight.Status)),
-        ("source", Name(insight.Source)),
-        ("created_ms", insight.CreatedAt.ToUnixTimeMilliseconds()),
-        ("updated_ms", insight.UpdatedAt.ToUnixTimeMilliseconds()),
-    ];
+    /// <summary>The parameters of <see cref="PostgresMemoryWriter"/>'s insert of <paramref name="insights"/>, a column
+    /// an array in the insights' order, named as the insert names them; every string is stored as
+    /// <see cref="PostgresText.Encode"/> gives it, trigger lists and evidence as JSON.</summary>
+    public static IEnumerable<NpgsqlParameter> InsightArrays(IReadOnlyList<Insight> insights)
+    {
+        string[] Texts(Func<Insight, string> value) => [.. insights.Select(insight => PostgresText.Encode(value(insight)))];
+        yield return new NpgsqlParameter<string[]>("ids", Texts(static i => i.Id));
+        yield return new NpgsqlParameter<string[]>("kinds", Texts(static i => Name(i.Kind)));
+        yield return new NpgsqlParameter<string[]>("texts", Texts(static i => i.Text));
+        yield return new NpgsqlParameter<string[]>("trigger_tools", Texts(static i => JsonSerializer.Serialize(i.Triggers.Tools, StoreMemoryJson.Default.IReadOnlyListString)));
+        yield return new NpgsqlParameter<string[]>("trigger_keywords", Texts(static i => JsonSerializer.Serialize(i.Triggers.Keywords, StoreMemoryJson.Default.IReadOnlyListString)));
+        yield return new NpgsqlParameter<string[]>("evidences", Texts(static i => JsonSerializer.Serialize([.. i.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], StoreMemoryJson.Default.StoreEvidenceJsonArray)));
+        yield return new NpgsqlParameter<int[]>("helpfuls", [.. insights.Select(static i => i.Helpful)]);
+        yield return new NpgsqlParameter<int[]>("harmfuls", [.. insights.Select(static i => i.Harmful)]);
+        yield return new NpgsqlParameter<int[]>("seens", [.. insights.Select(static i => i.Seen)]);
+        yield return new NpgsqlParameter<string[]>("statuses", Texts(static i => Name(i.Status)));
+        yield return new NpgsqlParameter<string[]>("sources", Texts(static i => Name(i.Source)));
+        yield return new NpgsqlParameter<long[]>("created", [.. insights.Select(static i => i.CreatedAt.ToUnixTimeMilliseconds())]);
+        yield return new NpgsqlParameter<long[]>("updated", [.. insights.Select(static i => i.UpdatedAt.ToUnixTimeMilliseconds())]);
+    }
 
     private static MemoryVersionSummary ReadSummary(NpgsqlDataReader row) => MemoryRowValues.ReadSummary(row, PostgresText.Decode, Package);
 

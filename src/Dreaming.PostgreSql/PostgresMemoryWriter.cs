@@ -5,6 +5,10 @@ namespace Dreaming.PostgreSql;
 /// <summary>The memory changes. Each reads what it checks and writes what it changes in one transaction that holds the
 /// scope's advisory lock from its checks to its commit, so changes by other store objects or processes on the same scope
 /// cannot slip in between: of two approvals racing, the second sees the first's active version, as with SQLite.</summary>
+/// <remarks>A proposal's or an edit's insights (the only large thing a change sends) travel in the first statement of
+/// its transaction, before the lock: a host that stops partway through sending them (frozen, or cut off without its
+/// socket closed) leaves the server waiting for the rest of the message, where no setting ends it, and must hold nothing
+/// another instance waits on meanwhile. A rollback copies its insights on the server and sends none.</remarks>
 /// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
 /// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
 internal sealed class PostgresMemoryWriter(PostgresDatabase database)
@@ -17,35 +21,50 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), @parent_id, @restored_from_id, "
         + "@author_kind, @author_id, @state, @created_ms, @note, @insight_count, @reviewer_kind, @reviewer_id, @reviewed_ms)";
 
-    private const string InsertInsight =
-        "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, "
-        + "harmful, seen, status, source, created_ms, updated_ms) VALUES (@version_id, @id, @position, @kind, @text, @trigger_tools, "
-        + "@trigger_keywords, @evidence, @helpful, @harmful, @seen, @status, @source, @created_ms, @updated_ms)";
+    private const string InsightColumns =
+        "version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms";
+
+    // The insights of a new version, a column an array, so the statement has one text and 14 parameters however many
+    // there are. Their version's row is inserted after the scope's lock, later in the transaction: the foreign key waits
+    // for the commit (DeferInsightKey, memory version 2).
+    private const string InsertInsights =
+        "INSERT INTO memory_insights (" + InsightColumns + ") SELECT @version_id, id, (position - 1)::integer, kind, text, trigger_tools, "
+        + "trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms FROM unnest(@ids, @kinds, @texts, "
+        + "@trigger_tools, @trigger_keywords, @evidences, @helpfuls, @harmfuls, @seens, @statuses, @sources, @created, @updated) "
+        + "WITH ORDINALITY AS u (id, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms, position)";
+
+    private const string DeferInsightKey = "SET CONSTRAINTS memory_insights_version_id_fkey DEFERRED";
+
+    // A rollback's insights: those of the version it restores, copied on the server (a version's insights never change).
+    private const string CopyInsights =
+        "INSERT INTO memory_insights (" + InsightColumns + ") SELECT @version_id, id, position, kind, text, trigger_tools, trigger_keywords, "
+        + "evidence, helpful, harmful, seen, status, source, created_ms, updated_ms FROM memory_insights WHERE version_id = @source_id";
 
     /// <summary>Gets or sets what writes a change's webhook rows in its transaction, before the commit; returns whether it
     /// wrote deliveries. <see langword="null"/> writes none.</summary>
     public Func<NpgsqlConnection, NpgsqlTransaction, string, MemoryVersion, CancellationToken, Task<bool>>? WriteWebhooks { get; set; }
 
     /// <summary>Stores a proposal.</summary>
+    /// <remarks>The parent is read before the transaction, without the lock: what a version holds never changes, and it is
+    /// all the checks read.</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> ProposeAsync(NpgsqlConnection connection, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockAsync(connection, transaction, proposal.Scope, cancellationToken).ConfigureAwait(false);
-        var parent = proposal.ParentVersionId is { } parentId ? await FindAsync(connection, transaction, parentId, cancellationToken).ConfigureAwait(false) : null;
+        var parent = proposal.ParentVersionId is { } parentId ? await FindAsync(connection, transaction: null, parentId, cancellationToken).ConfigureAwait(false) : null;
         proposal.Validate(parent);
-        var id = await InsertAsync(connection, transaction, proposal, restoredFromVersionId: null, now, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var id = await InsertLockedAsync(connection, transaction, proposal, now, cancellationToken).ConfigureAwait(false);
         return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores an edit as a new proposed version.</summary>
+    /// <remarks>The version edited is read before the transaction, without the lock, as a proposal's parent is.</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> EditAsync(NpgsqlConnection connection, string versionId, MemoryEdit edit, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
-        var source = await FindAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        var source = await FindAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false);
         var proposal = edit.ApplyTo(source);
         proposal.Validate(source);
-        var id = await InsertAsync(connection, transaction, proposal, restoredFromVersionId: null, now, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var id = await InsertLockedAsync(connection, transaction, proposal, now, cancellationToken).ConfigureAwait(false);
         return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
     }
 
@@ -108,13 +127,13 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         proposal.Validate(active);
 
         // Inserted before the old version steps down, so the superseded row can point at it.
-        var id = await InsertAsync(connection, transaction, proposal, target.Id, now, cancellationToken).ConfigureAwait(false);
+        var id = await InsertRestoredAsync(connection, transaction, proposal, target.Id, now, cancellationToken).ConfigureAwait(false);
         await SupersedeAsync(connection, transaction, activeSummary, id, now, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "UPDATE memory_versions SET state = 'active' WHERE id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
         return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionActivated, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<MemoryVersion> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, CancellationToken cancellationToken) =>
+    private static async Task<MemoryVersion> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
         await PostgresMemoryRows.ReadVersionAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -175,14 +194,42 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         return (version, wrote);
     }
 
-    /// <summary>Inserts a version and its insights (one round trip for the insights); a rollback's version is stamped as
-    /// reviewed by its author.</summary>
-    private static async Task<string> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, string? restoredFromVersionId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Inserts a proposal's version and its insights under the scope's lock, in one round trip: its insights
+    /// first, then the lock (with the transaction's idle limit), then the version, numbered after the versions the lock's
+    /// holders before it wrote. The server reads a statement's parameters whole before it runs it, so the lock is taken
+    /// only once every insight is at the server; until then the transaction has written and locked nothing.</summary>
+    private async Task<string> InsertLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = MemoryVersion.NewId();
-        var reviewed = restoredFromVersionId is not null;
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(
+        if (proposal.Insights.Count > 0)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(DeferInsightKey));
+            batch.BatchCommands.Add(InsightsCommand(id, proposal.Insights));
+        }
+
+        batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, proposal.Scope)));
+        batch.BatchCommands.Add(VersionCommand(id, proposal, restoredFromVersionId: null, now));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Inserts a rollback's version, stamped as reviewed by its author, and copies the insights of the version it
+    /// restores on the server, in one round trip under the scope's lock (taken before).</summary>
+    private static async Task<string> InsertRestoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, string restoredFromVersionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var id = MemoryVersion.NewId();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(VersionCommand(id, proposal, restoredFromVersionId, now));
+        batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(CopyInsights, ("version_id", id), ("source_id", restoredFromVersionId)));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    private static NpgsqlBatchCommand VersionCommand(string id, MemoryProposal proposal, string? restoredFromVersionId, DateTimeOffset now)
+    {
+        var reviewed = restoredFromVersionId is not null;
+        return PostgresMemoryRows.BatchCommand(
             InsertVersion,
             ("id", id),
             ("scope", proposal.Scope.Key),
@@ -196,13 +243,19 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
             ("insight_count", proposal.Insights.Count),
             ("reviewer_kind", reviewed ? PostgresMemoryRows.Name(proposal.Author.Kind) : null),
             ("reviewer_id", reviewed ? proposal.Author.Id : null),
-            ("reviewed_ms", reviewed ? now.ToUnixTimeMilliseconds() : null)));
-        for (var position = 0; position < proposal.Insights.Count; position++)
+            ("reviewed_ms", reviewed ? now.ToUnixTimeMilliseconds() : null));
+    }
+
+    /// <summary>The statement of <see cref="InsertInsights"/> for <paramref name="insights"/>, in their order (positions
+    /// 0, 1, 2...).</summary>
+    private static NpgsqlBatchCommand InsightsCommand(string versionId, IReadOnlyList<Insight> insights)
+    {
+        var command = PostgresMemoryRows.BatchCommand(InsertInsights, ("version_id", versionId));
+        foreach (var parameter in PostgresMemoryRows.InsightArrays(insights))
         {
-            batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(InsertInsight, PostgresMemoryRows.InsightParameters(id, proposal.Insights[position], position)));
+            command.Parameters.Add(parameter);
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return id;
+        return command;
     }
 }

@@ -46,6 +46,81 @@ public sealed class PostgresFrozenSendTests : PostgresStoreFixture
         Assert.Equal(1L, (await other.GetSessionAsync("n"))!.EventCount);
     }
 
+    [Fact]
+    public async Task Frozen_while_sending_a_large_memory_proposal_it_holds_no_scope_lock_and_other_instances_change_the_scope()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var (options, name) = Named(proxy);
+        var scope = MemoryScope.Agent("bot");
+        await using var frozen = new PostgresMemoryStore(options);
+        await using var other = new PostgresMemoryStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        await frozen.ProposeAsync(Proposal(MemoryScope.Agent("warm"), null, MemoryAuthor.Person("alice"), "w1"));
+
+        // Three insights of 1 MB: the proxy passes the first megabyte on, then nothing.
+        var big = new string('x', 1 << 20);
+        var proposal = Proposal(scope, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3");
+        proposal = proposal with { Insights = [.. proposal.Insights.Select(insight => insight with { Text = big })] };
+        proxy.FreezeRequests(afterBytes: 1 << 20);
+        var proposing = frozen.ProposeAsync(proposal);
+        var pid = await ReadingAsync(name);
+
+        // Another instance changes the scope within its 2 s command timeout: the frozen proposal holds no lock of it.
+        var first = await other.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("bob"), "b1"));
+        Assert.Equal(MemoryVersionState.Active, (await other.ApproveAsync(first.Id, MemoryAuthor.Person("bob"))).State);
+        Assert.Equal("active ClientRead", await ScalarAsync($"SELECT state || ' ' || wait_event FROM pg_stat_activity WHERE pid = {pid}"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM pg_locks WHERE pid = {pid} AND locktype = 'advisory'"));
+        Assert.Equal(true, await ScalarAsync($"SELECT backend_xid IS NULL FROM pg_stat_activity WHERE pid = {pid}"));
+
+        // Thawed, the proposal is stored whole, numbered after the other's.
+        proxy.Thaw();
+        var stored = await proposing;
+        Assert.Equal((1, 2), (first.Number, stored.Number));
+        var read = (await other.GetVersionAsync(stored.Id))!;
+        Assert.Equal(["i1", "i2", "i3"], read.Insights.Select(insight => insight.Id));
+        Assert.All(read.Insights, insight => Assert.Equal(big, insight.Text));
+    }
+
+    [Fact]
+    public async Task Frozen_while_sending_a_large_dream_result_it_holds_no_scope_lock_and_other_instances_renew_the_lease()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var (options, name) = Named(proxy);
+        await using var frozen = new PostgresDreamRunStore(options);
+        await using var other = new PostgresDreamRunStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        var run = await frozen.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        await frozen.StartAsync(run.Id, "host-a", TimeSpan.FromMinutes(5));
+
+        // A result with a 3 MB note: the proxy passes the first megabyte on, then nothing.
+        var note = new string('n', 3 << 20);
+        proxy.FreezeRequests(afterBytes: 1 << 20);
+        var completing = frozen.CompleteAsync(run.Id, new DreamRunResults { Note = note });
+        var pid = await ReadingAsync(name);
+
+        // Another instance renews the run's lease within its 2 s command timeout: the frozen completion holds no lock.
+        Assert.Equal(DreamRunStatus.Running, (await other.RenewLeaseAsync(run.Id, "host-a", TimeSpan.FromMinutes(10))).Status);
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM pg_locks WHERE pid = {pid} AND locktype = 'advisory'"));
+        Assert.Equal(true, await ScalarAsync($"SELECT backend_xid IS NULL FROM pg_stat_activity WHERE pid = {pid}"));
+
+        proxy.Thaw();
+        var completed = await completing;
+        Assert.Equal((DreamRunStatus.Completed, note), (completed.Status, completed.Results.Note));
+    }
+
+    private static PostgresStoreOptions WithTimeout(PostgresStoreOptions options, TimeSpan commandTimeout)
+    {
+        options.CommandTimeout = commandTimeout;
+        return options;
+    }
+
+    /// <summary>Options through <paramref name="proxy"/> on one connection, whose server process the name finds.</summary>
+    private (PostgresStoreOptions Options, string Name) Named(TcpProxy proxy)
+    {
+        var options = proxy.Options(Schema);
+        var name = "frozen-send-" + Schema;
+        options.ConnectionString += ";Maximum Pool Size=1;Application Name=" + name;
+        return (options, name);
+    }
+
     /// <summary>Waits until the server process of <paramref name="applicationName"/> is reading a request the proxy holds.</summary>
     private async Task<int> ReadingAsync(string applicationName)
     {
