@@ -14,6 +14,11 @@ public sealed partial class PostgresTraceStore
     // row (an end, an outcome, another batch's lock) and not with a key share.
     private const string LockSessions = "SELECT id, status, /*idle*/ FROM sessions WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 
+    // The constraints whose violation refuses a batch (PostgreSQL's names for the keys of the traces tables).
+    private const string SessionKey = "sessions_pkey";
+
+    private const string EventSessionKey = "events_session_id_fkey";
+
     private const string AddEventCounts =
         "UPDATE sessions AS s SET event_count = s.event_count + u.n FROM unnest($1::text[], $2::bigint[]) AS u(id, n) WHERE s.id = u.id";
 
@@ -60,16 +65,16 @@ public sealed partial class PostgresTraceStore
         update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
         update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = counts });
         write.BatchCommands.Add(update);
-        var running = 0;
+        var locked = new SortedDictionary<string, short>(StringComparer.Ordinal);
         try
         {
-            // Only the lock returns rows: each session's status, in id order.
+            // Only the lock returns rows: each session's status, in id order (the batch's new sessions with theirs).
             await using var reader = await write.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             do
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    running += reader.GetInt16(1) == (short)SessionStatus.Running ? 1 : 0;
+                    locked[reader.GetString(0)] = reader.GetInt16(1);
                 }
             }
             while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
@@ -80,30 +85,52 @@ public sealed partial class PostgresTraceStore
             throw await RefusalAsync(connection, batch, newSessions, ids, exception, cancellationToken).ConfigureAwait(false);
         }
 
-        if (running < ids.Length)
+        if (locked.Values.Any(static status => status != (short)SessionStatus.Running))
         {
+            // Worded from the lock's own rows, as they were when the batch was refused: a read after the rollback could find
+            // another session of the batch ended by another instance meanwhile, and name it instead.
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            throw await RefusalAsync(connection, batch, newSessions, ids, null, cancellationToken).ConfigureAwait(false);
+            throw Ended(batch, locked, exception: null)!;
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Says why a batch was refused, after its rollback, as a batch that checked each thing in turn would: a new
-    /// session that exists (or is created twice) first, then a session of its events that has ended (the first in id
-    /// order) or does not exist, then an event whose sequence number its session has.</summary>
+    /// <summary>Says why the server refused a batch's rows (a unique or foreign key violation), after its rollback, as a
+    /// batch that checked each thing in turn would: a new session that exists (or is created twice) first, then a session
+    /// of its events that has ended (the first in id order) or does not exist, then an event whose sequence number its
+    /// session has. What the error itself tells is taken from it: the constraint it names, and, for a missing session,
+    /// which one when the batch's events name a single session it does not create. Only what it cannot tell (which of
+    /// several sessions is missing, whether a session named has ended, which the insert stopped before learning) is read
+    /// after the rollback, when another instance may have changed those sessions: that read may then name a session that
+    /// ended after the refusal, or fall back to saying that one did not exist or had ended.</summary>
     /// <param name="connection">The batch's connection, its transaction rolled back.</param>
     /// <param name="batch">The batch.</param>
     /// <param name="newSessions">Its new sessions, in id order.</param>
     /// <param name="ids">The stored ids of the sessions its events name, in id order.</param>
-    /// <param name="exception">The server's refusal (a unique or foreign key violation), or <see langword="null"/> when
-    /// the lock found a session ended or missing.</param>
+    /// <param name="exception">The server's refusal.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     private static async Task<SessionStateException> RefusalAsync(
-        NpgsqlConnection connection, TraceWriteBatch batch, IReadOnlyList<SessionRecord> newSessions, string[] ids, PostgresException? exception, CancellationToken cancellationToken)
+        NpgsqlConnection connection, TraceWriteBatch batch, IReadOnlyList<SessionRecord> newSessions, string[] ids, PostgresException exception, CancellationToken cancellationToken)
     {
         var created = newSessions.Select(static s => PostgresText.Encode(s.Id)).ToHashSet(StringComparer.Ordinal);
+        if (exception.ConstraintName == SessionKey)
+        {
+            return SessionExists(batch.NewSessions, exception);
+        }
+
+        var others = ids.Where(id => !created.Contains(id)).ToList();
+        if (exception.ConstraintName == EventSessionKey && others.Count == 1)
+        {
+            // The one session the batch names and does not create is the one that did not exist; a new session the batch
+            // creates ended, with events, comes first in id order as the lock would have found it.
+            var own = new SortedDictionary<string, short>(newSessions.ToDictionary(static s => PostgresText.Encode(s.Id), static s => (short)s.Status), StringComparer.Ordinal);
+            var missing = PostgresText.Decode(others[0]);
+            return Ended(batch, own, exception)
+                ?? Refused($"Event {batch.Events.First(e => string.Equals(e.SessionId, missing, StringComparison.Ordinal)).Sequence} names session '{missing}', which does not exist.", exception);
+        }
+
         var statuses = new SortedDictionary<string, short>(StringComparer.Ordinal);
         await using (var read = new NpgsqlCommand("SELECT id, status FROM sessions WHERE id = ANY($1)", connection))
         {
@@ -130,14 +157,9 @@ public sealed partial class PostgresTraceStore
             }
         }
 
-        foreach (var (id, status) in statuses)
+        if (Ended(batch, statuses, exception) is { } ended)
         {
-            if (status != (short)SessionStatus.Running)
-            {
-                var decoded = PostgresText.Decode(id);
-                var first = batch.Events.First(e => string.Equals(e.SessionId, decoded, StringComparison.Ordinal));
-                return Refused($"Session '{decoded}' has already ended ({(SessionStatus)status}); event {first.Sequence} cannot be appended.", exception);
-            }
+            return ended;
         }
 
         if (batch.Events.FirstOrDefault(e => PostgresText.Encode(e.SessionId) is var id && !statuses.ContainsKey(id) && !created.Contains(id)) is { } orphan)
@@ -148,6 +170,22 @@ public sealed partial class PostgresTraceStore
         return exception is { SqlState: PostgresErrorCodes.UniqueViolation }
             ? Refused($"{DuplicateEvent(batch.Events)}; nothing of the batch was written.", exception)
             : Refused("A session the batch's events name did not exist or had ended when it was written; nothing of the batch was written.", exception);
+    }
+
+    /// <summary>The refusal for the first session in id order of <paramref name="statuses"/> (stored ids) that the
+    /// batch's events name and that is not running, or <see langword="null"/> when none is.</summary>
+    private static SessionStateException? Ended(TraceWriteBatch batch, SortedDictionary<string, short> statuses, Exception? exception)
+    {
+        foreach (var (id, status) in statuses)
+        {
+            var decoded = PostgresText.Decode(id);
+            if (status != (short)SessionStatus.Running && batch.Events.FirstOrDefault(e => string.Equals(e.SessionId, decoded, StringComparison.Ordinal)) is { } first)
+            {
+                return Refused($"Session '{decoded}' has already ended ({(SessionStatus)status}); event {first.Sequence} cannot be appended.", exception);
+            }
+        }
+
+        return null;
     }
 
     private static SessionStateException SessionExists(IReadOnlyList<SessionRecord> sessions, Exception? exception) =>

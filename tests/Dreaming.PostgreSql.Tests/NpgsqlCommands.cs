@@ -40,4 +40,50 @@ internal static class NpgsqlCommands
             return (result, [.. commands]);
         }
     }
+
+    /// <summary>Runs <paramref name="call"/>, and <paramref name="meanwhile"/> (synchronously, on the thread about to send
+    /// it) when the call starts its command number <paramref name="command"/> (from 1; a commit or a rollback is none):
+    /// another instance's change made between two round trips of the call. Commands of tests running at the same time are
+    /// not counted.</summary>
+    /// <returns>What <paramref name="call"/> returned, and the commands it sent (their texts).</returns>
+    public static async Task<(T Result, List<string> Commands)> BeforeAsync<T>(int command, Action meanwhile, Func<Task<T>> call)
+    {
+        using var source = new ActivitySource("Dreaming.PostgreSql.Tests.Meanwhile");
+        var commands = new List<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Npgsql" || s == source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var started = 0;
+        T result;
+        using (var test = source.StartActivity("call")!)
+        {
+            var parent = test.Id;
+            listener.ActivityStarted = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent && Interlocked.Increment(ref started) == command)
+                {
+                    meanwhile();
+                }
+            };
+            listener.ActivityStopped = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
+                {
+                    lock (commands)
+                    {
+                        commands.Add(activity.GetTagItem("db.query.text") as string ?? activity.DisplayName);
+                    }
+                }
+            };
+            result = await call();
+        }
+
+        lock (commands)
+        {
+            return (result, [.. commands]);
+        }
+    }
 }
