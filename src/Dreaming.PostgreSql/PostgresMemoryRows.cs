@@ -26,6 +26,8 @@ internal static class PostgresMemoryRows
 
     private static readonly string s_activeVersion = WholeVersion("v.scope = @scope AND v.state = 'active'");
 
+    private static readonly string s_activeVersionUnlessKnown = WholeVersion("v.scope = @scope AND v.state = 'active'", "v.id IS DISTINCT FROM @known");
+
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
@@ -114,19 +116,27 @@ internal static class PostgresMemoryRows
 
     /// <summary>Reads a version with its insights in one statement (see <see cref="ReadWholeAsync"/>).</summary>
     public static Task<MemoryVersion?> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
-        ReadWholeAsync(connection, transaction, s_versionById, ("id", versionId), cancellationToken);
+        ReadWholeAsync(connection, transaction, s_versionById, known: null, cancellationToken, ("id", versionId));
 
     /// <summary>Reads the active version of a scope with its insights in one statement (see <see cref="ReadWholeAsync"/>):
     /// what a session start reads of each scope's memory, and a rollback of the version it supersedes.</summary>
     public static Task<MemoryVersion?> ReadActiveVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MemoryScope scope, CancellationToken cancellationToken) =>
-        ReadWholeAsync(connection, transaction, s_activeVersion, ("scope", scope.Key), cancellationToken);
+        ReadWholeAsync(connection, transaction, s_activeVersion, known: null, cancellationToken, ("scope", scope.Key));
 
-    /// <summary>Runs a statement of <see cref="WholeVersion"/> and reads the version it finds, or <see langword="null"/>.
+    /// <summary>Reads the active version of a scope as <see cref="ReadActiveVersionAsync(NpgsqlConnection, NpgsqlTransaction?, MemoryScope, CancellationToken)"/>
+    /// does, unless it is <paramref name="known"/>: then the server sends its row's columns but its insights and notes,
+    /// and <paramref name="known"/> is returned. A version's content never changes, nor its review while it is active,
+    /// so the version the server names is all that needs checking: the read is as fresh as a whole one.</summary>
+    public static Task<MemoryVersion?> ReadActiveVersionAsync(NpgsqlConnection connection, MemoryScope scope, MemoryVersion? known, CancellationToken cancellationToken) =>
+        ReadWholeAsync(connection, transaction: null, s_activeVersionUnlessKnown, known, cancellationToken, ("scope", scope.Key), ("known", known?.Id));
+
+    /// <summary>Runs a statement of <see cref="WholeVersion"/> and reads the version it finds, or <see langword="null"/>
+    /// (or <paramref name="known"/>, when the statement found that one).
     /// One statement is one round trip and one snapshot: a version activated meanwhile by another instance is seen whole
     /// or not at all, never one version's header with another's insights.</summary>
-    private static async Task<MemoryVersion?> ReadWholeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, (string Name, object? Value) key, CancellationToken cancellationToken)
+    private static async Task<MemoryVersion?> ReadWholeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, MemoryVersion? known, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Command(connection, transaction, sql, key);
+        await using var command = Command(connection, transaction, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -134,6 +144,11 @@ internal static class PostgresMemoryRows
         }
 
         var summary = ReadSummary(reader);
+        if (known is not null && string.Equals(summary.Id, known.Id, StringComparison.Ordinal))
+        {
+            return known;
+        }
+
         var insights = new List<Insight>(summary.InsightCount);
 
         // A version without insights is one row whose insight columns are null.
@@ -156,10 +171,13 @@ internal static class PostgresMemoryRows
     /// <remarks>The version's free texts (<c>note</c>, <c>review_note</c>, of any length) are sent on the first row only
     /// (the insight at position 0, the first of the list the store wrote, or the row without an insight), the only one
     /// <see cref="ReadSummary"/> reads: on every row, a 100 KB note on a version of 200 insights was 20 MB a read.</remarks>
-    private static string WholeVersion(string where) =>
-        $"SELECT {string.Join(", ", VersionColumns.Split(", ").Select(column => column is "note" or "review_note" ? $"CASE WHEN i.position IS NULL OR i.position = 0 THEN v.{column} END" : "v." + column))}, "
+    /// <param name="where">Which version, its columns prefixed <c>v.</c>.</param>
+    /// <param name="sendWhole">When the version's insights and notes are sent (all the other columns always are); always
+    /// when <see langword="null"/>.</param>
+    private static string WholeVersion(string where, string? sendWhole = null) =>
+        $"SELECT {string.Join(", ", VersionColumns.Split(", ").Select(column => column is "note" or "review_note" ? $"CASE WHEN (i.position IS NULL OR i.position = 0){(sendWhole is null ? string.Empty : $" AND {sendWhole}")} THEN v.{column} END" : "v." + column))}, "
         + $"{string.Join(", ", InsightColumns.Split(", ").Select(column => "i." + column))} "
-        + $"FROM memory_versions v LEFT JOIN memory_insights i ON i.version_id = v.id WHERE {where} ORDER BY i.position";
+        + $"FROM memory_versions v LEFT JOIN memory_insights i ON i.version_id = v.id{(sendWhole is null ? string.Empty : $" AND {sendWhole}")} WHERE {where} ORDER BY i.position";
 
     public static async Task<IReadOnlyList<MemoryVersionSummary>> ReadPageAsync(NpgsqlConnection connection, MemoryScope scope, int limit, int? beforeNumber, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 
 namespace Dreaming.PostgreSql;
@@ -18,6 +19,10 @@ namespace Dreaming.PostgreSql;
 /// </remarks>
 public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IAsyncDisposable, IDisposable
 {
+    /// <summary>The most scopes whose last active version a store object remembers (<see cref="GetActiveVersionAsync"/>).</summary>
+    public const int RememberedScopes = 256;
+
+    private readonly ConcurrentDictionary<string, MemoryVersion> _active = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly PostgresStoreCalls _calls;
     private readonly PostgresMemoryWriter _writer;
@@ -90,10 +95,24 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     }
 
     /// <inheritdoc />
+    /// <remarks>Every call asks the server which version is active (one statement, as fresh as any read), but the server
+    /// sends the version's insights and notes only when it is not the one this store object read last for the scope
+    /// (what a session start reads again and again): a version's content never changes, nor its review while it is
+    /// active. That version is then returned again, the same instance to every caller (versions are immutable). The store
+    /// remembers the last active version of at most <see cref="RememberedScopes"/> scopes (then it forgets them all and
+    /// starts again). Thread-safe.</remarks>
     public Task<MemoryVersion?> GetActiveVersionAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        return ReadAsync((connection, token) => PostgresMemoryRows.ReadActiveVersionAsync(connection, transaction: null, scope, token), cancellationToken);
+        return ReadAsync(
+            async (connection, token) =>
+            {
+                _active.TryGetValue(scope.Key, out var known);
+                var version = await PostgresMemoryRows.ReadActiveVersionAsync(connection, scope, known, token).ConfigureAwait(false);
+                Remember(scope.Key, version);
+                return version;
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -159,6 +178,24 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     public void Dispose() => _calls.Dispose();
 
     private DateTimeOffset Now() => _time.GetUtcNow();
+
+    /// <summary>Remembers the active version of a scope, or that it has none. Two reads racing may leave the older of two
+    /// versions remembered: the next read then finds it is not the active one, and reads the version whole.</summary>
+    private void Remember(string scopeKey, MemoryVersion? version)
+    {
+        if (version is null)
+        {
+            _active.TryRemove(scopeKey, out _);
+            return;
+        }
+
+        if (_active.Count >= RememberedScopes && !_active.ContainsKey(scopeKey))
+        {
+            _active.Clear();
+        }
+
+        _active[scopeKey] = version;
+    }
 
     private Task<MemoryVersion> WriteAsync(Func<NpgsqlConnection, CancellationToken, Task<(MemoryVersion Version, bool WroteWebhooks)>> work, CancellationToken cancellationToken)
     {

@@ -1,8 +1,10 @@
+using Xunit.Abstractions;
+
 namespace Dreaming.PostgreSql.Tests;
 
 /// <summary>The read a session start makes of each scope's memory: one round trip, and never a version's header with
 /// another version's insights while versions are activated at the same moment by another instance.</summary>
-public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
+public sealed class PostgresActiveVersionReadTests(ITestOutputHelper output) : PostgresStoreFixture
 {
     private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
 
@@ -90,6 +92,35 @@ public sealed class PostgresActiveVersionReadTests : PostgresStoreFixture
         Assert.Contains("memory_insights", active, StringComparison.Ordinal);
         // No read of insights by a statement of its own (the copy of the restored version's insights is an INSERT).
         Assert.DoesNotContain(commands.SelectMany(c => c.Split(";\n")), s => !s.Contains("INSERT INTO memory_insights", StringComparison.Ordinal) && s.Contains("FROM memory_insights WHERE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unchanged_active_version_is_not_sent_again_and_a_new_one_is_read_at_once()
+    {
+        // Every session start reads its agent's active memory: the same version, 200 insights, again and again.
+        await using var store = new PostgresMemoryStore(Options);
+        await using var other = new PostgresMemoryStore(Options);
+        var ids = Enumerable.Range(0, 200).Select(i => $"i{i:D3}").ToArray();
+        var first = await store.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), ids));
+        await store.ApproveAsync(first.Id, MemoryAuthor.Person("alice"));
+
+        var (read, readBytes) = await BytesReadAsync(() => store.GetActiveVersionAsync(Bot));
+        var (again, againBytes) = await BytesReadAsync(() => store.GetActiveVersionAsync(Bot));
+
+        output.WriteLine($"bytes received: first read {readBytes}, the same version again {againBytes}");
+        Assert.Equal(200, read!.Insights.Count);
+        Assert.Equal(read.ToSummary(), again!.ToSummary());
+        Assert.Equal(read.Insights.Select(i => (i.Id, i.Text)), again.Insights.Select(i => (i.Id, i.Text)));
+        Assert.InRange(againBytes, 1, readBytes / 20);
+
+        // Another instance activates a new version: the next read has it, whole.
+        var second = await other.ProposeAsync(Proposal(Bot, first.Id, MemoryAuthor.Person("bob"), [.. ids, "new"]));
+        await other.ApproveAsync(second.Id, MemoryAuthor.Person("bob"));
+        var (changed, changedBytes) = await BytesReadAsync(() => store.GetActiveVersionAsync(Bot));
+        Assert.Equal((second.Id, 201), (changed!.Id, changed.Insights.Count));
+        Assert.InRange(changedBytes, readBytes, 2 * readBytes);
+        Assert.Equal(MemoryVersionState.Superseded, (await store.GetVersionAsync(first.Id))!.State);
+        output.WriteLine($"bytes received: a new version {changedBytes}");
     }
 
     [Fact]
