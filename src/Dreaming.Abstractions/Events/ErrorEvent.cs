@@ -3,7 +3,14 @@ namespace Dreaming;
 /// <summary>A call failed or was cancelled.</summary>
 public sealed record ErrorEvent : SessionEvent
 {
-    /// <summary>Gets the exception type name.</summary>
+    /// <summary>The most characters of an error type that are stored (<see cref="ErrorType"/> and
+    /// <see cref="ToolResultEvent.ErrorType"/>), capped as <see cref="ToolCallEvent.MaxCallIdLength"/> caps a call id (its
+    /// first 223 characters, <c>~</c> and 32 hexadecimal digits of the SHA-256 of the whole type), so that mining, which
+    /// groups failures by it, still tells two long types apart. An exception's full type name is rarely longer, a generic
+    /// one's with its arguments' assembly names at most a few hundred characters.</summary>
+    public const int MaxErrorTypeLength = 256;
+
+    /// <summary>Gets the exception type name; stored capped at <see cref="MaxErrorTypeLength"/>.</summary>
     public required string ErrorType { get; init; }
 
     /// <summary>Gets the message (redacted and truncated like any content).</summary>

@@ -22,7 +22,7 @@ public sealed record ToolResultEvent : SessionEvent
     /// <summary>Gets a value indicating whether the tool failed.</summary>
     public bool IsError { get; init; }
 
-    /// <summary>Gets the exception type name when the tool threw, if known.</summary>
+    /// <summary>Gets the exception type name when the tool threw, if known; stored capped at <see cref="ErrorEvent.MaxErrorTypeLength"/>.</summary>
     public string? ErrorType { get; init; }
 
     /// <summary>Gets the exception message when the tool threw (redacted and truncated like any content), even if the

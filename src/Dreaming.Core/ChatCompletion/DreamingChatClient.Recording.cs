@@ -36,7 +36,7 @@ public sealed partial class DreamingChatClient
             return usage;
         }
 
-        var modelId = response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId;
+        var modelId = RecordedIdentifiers.ModelId(response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId);
         agentId ??= _accessor.Current?.AgentId ?? AgentId ?? _options.AgentId;
         var call = new ModelCallUsage(agentId, _telemetry.ProviderName, modelId, usage.InputTokens, usage.OutputTokens, usage.CachedInputTokens)
         {

@@ -375,13 +375,14 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
     {
         var usage = response.Usage;
         var modelResponse = new ChatCallResponse(
-            ModelId: response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId,
-            ResponseId: response.ResponseId,
+            // Capped here, before the price table and the log see it (the writer's sanitizer would cap it for the store).
+            ModelId: RecordedIdentifiers.ModelId(response.ModelId ?? options?.ModelId ?? _telemetry.DefaultModelId),
+            ResponseId: RecordedIdentifiers.ResponseId(response.ResponseId),
             Latency: latency,
             InputTokens: usage?.InputTokenCount ?? 0,
             OutputTokens: usage?.OutputTokenCount ?? 0,
             CachedInputTokens: usage?.CachedInputTokenCount ?? 0,
-            FinishReason: response.FinishReason?.Value,
+            FinishReason: RecordedIdentifiers.FinishReason(response.FinishReason?.Value),
             Streaming: streaming);
         return _costOf is null ? modelResponse : modelResponse with { CostMinorUnits = PriceOf(call.Session, modelResponse, usage) };
     }

@@ -304,7 +304,7 @@ internal sealed partial class ConversationMapper
             CachedInputTokens = cacheRead,
             ModelCalls = 1,
         };
-        var modelId = JsonElementHelpers.GetNonBlankString(message, "model");
+        var modelId = RecordedIdentifiers.ModelId(JsonElementHelpers.GetNonBlankString(message, "model"));
         AddModelResponse(
             message,
             modelId,
@@ -317,7 +317,7 @@ internal sealed partial class ConversationMapper
                 "tool_use" => "tool_calls",
                 "max_tokens" or "model_context_window_exceeded" => "length",
                 "refusal" => "content_filter",
-                { } other => contentFilter(other),
+                { } other => RecordedIdentifiers.FinishReason(other),
             });
     }
 

@@ -110,11 +110,11 @@ internal sealed partial class ConversationMapper
         {
             "max_output_tokens" => "length",
             "content_filter" => "content_filter",
-            { } other => contentFilter(other),
+            { } other => RecordedIdentifiers.FinishReason(other),
             null when JsonElementHelpers.GetNonBlankString(response, "status") is { } status && status != "completed" => null,
             null => hasCalls ? "tool_calls" : "stop",
         };
-        var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
+        var modelId = RecordedIdentifiers.ModelId(JsonElementHelpers.GetNonBlankString(response, "model"));
         var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
         AddModelResponse(response, modelId, calls, new ModelCallUsage(AgentId, "openai", modelId, input, output, cached) { ReasoningOutputTokens = reasoning }, finishReason);
     }

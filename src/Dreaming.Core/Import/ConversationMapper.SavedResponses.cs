@@ -84,7 +84,7 @@ internal sealed partial class ConversationMapper
 
         var (input, output, cached, reasoning) = ResponseUsage(response, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details", Where);
 
-        var modelId = JsonElementHelpers.GetNonBlankString(response, "model");
+        var modelId = RecordedIdentifiers.ModelId(JsonElementHelpers.GetNonBlankString(response, "model"));
         var calls = new SessionUsage { InputTokens = input, OutputTokens = output, CachedInputTokens = cached, ModelCalls = 1 };
         AddModelResponse(
             response,
@@ -98,7 +98,7 @@ internal sealed partial class ConversationMapper
                 "length" => "length",
                 "tool_calls" or "function_call" => "tool_calls",
                 "content_filter" => "content_filter",
-                { } other => contentFilter(other),
+                { } other => RecordedIdentifiers.FinishReason(other),
             });
     }
 
@@ -112,8 +112,9 @@ internal sealed partial class ConversationMapper
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
-            ModelId = modelId is null ? null : contentFilter(modelId),
-            ResponseId = JsonElementHelpers.GetNonBlankString(response, "id") is { } id ? contentFilter(id) : null,
+            // Keys, as live: capped (the model id already, as priced), not filtered.
+            ModelId = modelId,
+            ResponseId = RecordedIdentifiers.ResponseId(JsonElementHelpers.GetNonBlankString(response, "id")),
             Usage = calls,
             FinishReason = finishReason,
         });

@@ -165,9 +165,9 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
-            Role = role,
+            Role = RecordedIdentifiers.Role(role),
             Text = text is null ? string.Empty : contentFilter(text),
-            AuthorName = authorName is null ? null : contentFilter(authorName),
+            AuthorName = authorName is null ? null : SessionEventSanitizer.AuthorName(authorName, contentFilter),
         };
         Events.Add(added);
         if (role == "assistant" && InsightIds.Count > 0 && text is not null)
@@ -234,8 +234,8 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
-            CallId = ToolIdentifiers.CallId(callId),
-            ToolName = ToolIdentifiers.ToolName(name)!,
+            CallId = RecordedIdentifiers.CallId(callId),
+            ToolName = RecordedIdentifiers.ToolName(name)!,
             Arguments = arguments is null ? null : contentFilter(arguments),
             ArgumentsError = argumentsError is null ? null : contentFilter(argumentsError),
         });
@@ -259,8 +259,8 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
             SessionId = sessionId,
             Sequence = ++_sequence,
             Timestamp = timestamp,
-            CallId = ToolIdentifiers.CallId(callId),
-            ToolName = ToolIdentifiers.ToolName(toolName ?? _toolNamesByCallId.GetValueOrDefault(callId)),
+            CallId = RecordedIdentifiers.CallId(callId),
+            ToolName = RecordedIdentifiers.ToolName(toolName ?? _toolNamesByCallId.GetValueOrDefault(callId)),
             Result = text is null ? null : contentFilter(text),
             IsError = isError,
             ErrorType = rejected ? ToolResultEvent.RejectedErrorType : errorType,

@@ -1,8 +1,9 @@
 namespace Dreaming;
 
 /// <summary>Runs every text field of an event through the content filter before the event is stored, and before a copy of
-/// it leaves the process another way (webhooks, span events, orchestration observers); a tool call's id and tool name are
-/// capped (<see cref="ToolIdentifiers"/>).</summary>
+/// it leaves the process another way (webhooks, span events, orchestration observers); the identifiers a provider gives (a
+/// tool call's id and tool name, a response's model id, response id and finish reason, a message's role and author name,
+/// an error's type) are capped (<see cref="RecordedIdentifiers"/>).</summary>
 /// <remarks>The event is copied only when the filter changed something: most text holds no secret and fits the limit, and
 /// most ids and names are short.</remarks>
 internal static class SessionEventSanitizer
@@ -61,13 +62,25 @@ internal static class SessionEventSanitizer
         switch (sessionEvent)
         {
             case MessageEvent m:
+                var role = RecordedIdentifiers.Role(m.Role);
                 var text = filter.Apply(m.Text);
-                return ReferenceEquals(text, m.Text) ? m : m with { Text = text };
+                var authorName = m.AuthorName is null ? null : AuthorName(m.AuthorName, filter.Apply);
+                return ReferenceEquals(role, m.Role) && ReferenceEquals(text, m.Text) && ReferenceEquals(authorName, m.AuthorName)
+                    ? m
+                    : m with { Role = role, Text = text, AuthorName = authorName };
+            case ModelResponseEvent response:
+                // Keys, like a call id: capped, not filtered (a price table matches the model id, mining the finish reason).
+                var modelId = RecordedIdentifiers.ModelId(response.ModelId);
+                var responseId = RecordedIdentifiers.ResponseId(response.ResponseId);
+                var finishReason = RecordedIdentifiers.FinishReason(response.FinishReason);
+                return ReferenceEquals(modelId, response.ModelId) && ReferenceEquals(responseId, response.ResponseId) && ReferenceEquals(finishReason, response.FinishReason)
+                    ? response
+                    : response with { ModelId = modelId, ResponseId = responseId, FinishReason = finishReason };
             case ToolCallEvent c:
                 // The call id and tool name are capped, not filtered: a provider's value of any length is stored as its
-                // start and a hash of the whole, so a call still pairs with its result (ToolIdentifiers).
-                var callId = ToolIdentifiers.CallId(c.CallId);
-                var toolName = ToolIdentifiers.ToolName(c.ToolName)!;
+                // start and a hash of the whole, so a call still pairs with its result (RecordedIdentifiers).
+                var callId = RecordedIdentifiers.CallId(c.CallId);
+                var toolName = RecordedIdentifiers.ToolName(c.ToolName)!;
                 var arguments = filter.ApplyNullable(c.Arguments);
                 var argumentsError = filter.ApplyNullable(c.ArgumentsError);
                 return ReferenceEquals(callId, c.CallId) && ReferenceEquals(toolName, c.ToolName)
@@ -75,17 +88,19 @@ internal static class SessionEventSanitizer
                     ? c
                     : c with { CallId = callId, ToolName = toolName, Arguments = arguments, ArgumentsError = argumentsError };
             case ToolResultEvent r:
-                var resultCallId = ToolIdentifiers.CallId(r.CallId);
-                var resultToolName = ToolIdentifiers.ToolName(r.ToolName);
+                var resultCallId = RecordedIdentifiers.CallId(r.CallId);
+                var resultToolName = RecordedIdentifiers.ToolName(r.ToolName);
                 var result = filter.ApplyNullable(r.Result);
+                var resultErrorType = RecordedIdentifiers.ErrorType(r.ErrorType);
                 var errorMessage = filter.ApplyNullable(r.ErrorMessage);
                 return ReferenceEquals(resultCallId, r.CallId) && ReferenceEquals(resultToolName, r.ToolName)
-                    && ReferenceEquals(result, r.Result) && ReferenceEquals(errorMessage, r.ErrorMessage)
+                    && ReferenceEquals(result, r.Result) && ReferenceEquals(resultErrorType, r.ErrorType) && ReferenceEquals(errorMessage, r.ErrorMessage)
                     ? r
-                    : r with { CallId = resultCallId, ToolName = resultToolName, Result = result, ErrorMessage = errorMessage };
+                    : r with { CallId = resultCallId, ToolName = resultToolName, Result = result, ErrorType = resultErrorType, ErrorMessage = errorMessage };
             case ErrorEvent e:
+                var errorType = RecordedIdentifiers.ErrorType(e.ErrorType)!;
                 var message = filter.Apply(e.Message);
-                return ReferenceEquals(message, e.Message) ? e : e with { Message = message };
+                return ReferenceEquals(errorType, e.ErrorType) && ReferenceEquals(message, e.Message) ? e : e with { ErrorType = errorType, Message = message };
             case NoteEvent n:
                 var note = filter.Apply(n.Text);
                 return ReferenceEquals(note, n.Text) ? n : n with { Text = note };
@@ -108,6 +123,15 @@ internal static class SessionEventSanitizer
                 return sessionEvent;
         }
     }
+
+    /// <summary>Returns an author name as stored, live and imported alike: capped first, so a long name is told by the
+    /// whole of it (not by what the content filter's size limit keeps), then redacted like content, then capped again in
+    /// case a redaction made it longer.</summary>
+    /// <param name="authorName">The name.</param>
+    /// <param name="filter">The content filter.</param>
+    /// <returns>The name as stored; the same instance when nothing changed it.</returns>
+    internal static string AuthorName(string authorName, Func<string, string> filter) =>
+        RecordedIdentifiers.AuthorName(filter(RecordedIdentifiers.AuthorName(authorName)!))!;
 
     // Deterministic checks quote the work in their reasons, and a grader's reasons cite it.
     private static IReadOnlyList<CriterionVerdictRecord> Sanitize(IReadOnlyList<CriterionVerdictRecord> criteria, TraceContentFilter filter)

@@ -195,9 +195,9 @@ internal sealed partial class TranscriptTracker
 
     public void RememberToolName(string callId, string name)
     {
-        // Kept as recorded (ToolIdentifiers): a provider's megabyte id or name is not held for the session's life.
-        callId = ToolIdentifiers.CallId(callId);
-        name = ToolIdentifiers.ToolName(name)!;
+        // Kept as recorded (RecordedIdentifiers): a provider's megabyte id or name is not held for the session's life.
+        callId = RecordedIdentifiers.CallId(callId);
+        name = RecordedIdentifiers.ToolName(name)!;
         lock (_lock)
         {
             if (_toolNames.TryAdd(callId, name))
@@ -217,7 +217,7 @@ internal sealed partial class TranscriptTracker
 
     public string? ToolName(string callId)
     {
-        callId = ToolIdentifiers.CallId(callId);
+        callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
             return _toolNames.GetValueOrDefault(callId);

@@ -147,7 +147,7 @@ public class InsightRankerTests
         var name = "mcp__inventory-server__" + new string('r', 200);
         var version = Version(
             Insight("ins-a-general", "Be polite to customers."),
-            Insight("ins-b-tool", "Check the stock before reserving.", tools: [ToolIdentifiers.ToolName(name)!]));
+            Insight("ins-b-tool", "Check the stock before reserving.", tools: [RecordedIdentifiers.ToolName(name)!]));
 
         Assert.Equal(["ins-b-tool"], InsightRanker.Render(version, "task", [name], tokenBudget: 40)!.InsightIds);
     }

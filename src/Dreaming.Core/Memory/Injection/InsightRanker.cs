@@ -65,8 +65,8 @@ public static class InsightRanker
     internal static InjectedMemory? Render(IReadOnlyList<(MemoryVersion Version, MemoryScope? EventScope)> versions, string task, IEnumerable<string> toolNames, int tokenBudget)
     {
         var taskWords = new HashSet<string>(MemoryCurator.Words(task), StringComparer.OrdinalIgnoreCase);
-        // As recorded: an insight's tools are mined from stored calls, whose names past the cap are capped (ToolIdentifiers).
-        var tools = toolNames.Select(static name => ToolIdentifiers.ToolName(name)!).ToHashSet(StringComparer.Ordinal);
+        // As recorded: an insight's tools are mined from stored calls, whose names past the cap are capped (RecordedIdentifiers).
+        var tools = toolNames.Select(static name => RecordedIdentifiers.ToolName(name)!).ToHashSet(StringComparer.Ordinal);
 
         // Sorted stably: at equal rank, an insight of an earlier version (the agent's) comes first.
         var ranked = versions

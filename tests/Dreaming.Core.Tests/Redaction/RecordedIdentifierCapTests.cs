@@ -6,11 +6,11 @@ using Microsoft.Extensions.AI;
 
 namespace Dreaming.Tests;
 
-/// <summary>Tool call ids and tool names come from the provider, of any length: a hostile or broken one's of a megabyte was
-/// stored whole, shown in the view, mined as a pattern key and sent in webhooks. They are stored capped
-/// (<see cref="ToolCallEvent.MaxCallIdLength"/>, <see cref="ToolCallEvent.MaxToolNameLength"/>) as their start and a hash of
-/// the whole, the same live and imported.</summary>
-public sealed class ToolIdentifierCapTests
+/// <summary>Tool call ids and tool names, a response's model id, response id and finish reason, a message's role and author
+/// name come from the provider (or a log), of any length: a hostile or broken one's of a megabyte was stored whole, shown in
+/// the view, mined as a pattern key, priced and sent in webhooks. They are stored capped (<see cref="ToolCallEvent.MaxCallIdLength"/>,
+/// <see cref="ModelResponseEvent.MaxModelIdLength"/>, …) as their start and a hash of the whole, the same live and imported.</summary>
+public sealed class RecordedIdentifierCapTests
 {
     private static readonly string s_idOne = "call_" + new string('a', 1_000_000) + "1";
 
@@ -45,10 +45,10 @@ public sealed class ToolIdentifierCapTests
         await session.CompleteAsync();
         var live = Tools(await host.EventsAsync(session.Id));
 
-        var idOne = ToolIdentifiers.CallId(s_idOne);
-        var idTwo = ToolIdentifiers.CallId(s_idTwo);
-        var hosted = ToolIdentifiers.CallId(s_hostedId);
-        var name = ToolIdentifiers.ToolName(s_name);
+        var idOne = RecordedIdentifiers.CallId(s_idOne);
+        var idTwo = RecordedIdentifiers.CallId(s_idTwo);
+        var hosted = RecordedIdentifiers.CallId(s_hostedId);
+        var name = RecordedIdentifiers.ToolName(s_name);
         Assert.Equal(
             [$"call {idOne} {name}", $"call {idTwo} {name}", $"result {idOne} {name} first", $"result {idTwo} {name} second",
              $"call {hosted} code_interpreter", $"result {hosted} code_interpreter 2"],
@@ -95,32 +95,32 @@ public sealed class ToolIdentifierCapTests
     [Fact]
     public void A_capped_value_keeps_its_start_whole_and_its_hash_tells_apart_what_differs_only_in_a_surrogate_or_a_nul()
     {
-        var keep = ToolCallEvent.MaxCallIdLength - ToolIdentifiers.HashDigits - 1;
+        var keep = ToolCallEvent.MaxCallIdLength - RecordedIdentifiers.HashDigits - 1;
 
         // A lone high surrogate at the cut point is left out with what follows, not kept as half a pair.
         var lone = new string('a', keep - 1) + "\uD800" + new string('b', 100);
-        var capped = ToolIdentifiers.CallId(lone);
+        var capped = RecordedIdentifiers.CallId(lone);
         Assert.Equal(new string('a', keep - 1) + "~", capped[..keep]);
         Assert.Equal(ToolCallEvent.MaxCallIdLength - 1, capped.Length);
 
         // A pair across the cut point is left out whole.
         var pair = new string('a', keep - 1) + "\U0001F600" + new string('b', 100);
-        Assert.Equal(new string('a', keep - 1) + "~", ToolIdentifiers.CallId(pair)[..keep]);
+        Assert.Equal(new string('a', keep - 1) + "~", RecordedIdentifiers.CallId(pair)[..keep]);
 
         // Lone surrogates and NULs are hashed as they are: replaced by U+FFFD (as UTF-8 would) or dropped, they would collide.
         Assert.Equal(
             5,
             new[] { lone, pair, lone.Replace('\uD800', '\uFFFD'), lone.Replace("\uD800", "\0", StringComparison.Ordinal), lone.Replace("\uD800", string.Empty, StringComparison.Ordinal) }
-                .Select(ToolIdentifiers.CallId).Distinct(StringComparer.Ordinal).Count());
+                .Select(RecordedIdentifiers.CallId).Distinct(StringComparer.Ordinal).Count());
 
         // The same value always gives the same id (across processes too: SHA-256, not a randomized string hash), a capped one
         // is its own capped form, and one that fits is kept as it is, the same instance.
-        Assert.Equal(capped, ToolIdentifiers.CallId(new string(lone.AsSpan())));
-        Assert.Same(capped, ToolIdentifiers.CallId(capped));
+        Assert.Equal(capped, RecordedIdentifiers.CallId(new string(lone.AsSpan())));
+        Assert.Same(capped, RecordedIdentifiers.CallId(capped));
         var fits = "call_\0\uD800" + new string('x', ToolCallEvent.MaxCallIdLength - 7);
-        Assert.Same(fits, ToolIdentifiers.CallId(fits));
+        Assert.Same(fits, RecordedIdentifiers.CallId(fits));
         Assert.Equal("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa~c5d722ebf55968d66a8bf586c973e6b1",
-            ToolIdentifiers.CallId(new string('a', 200)));
+            RecordedIdentifiers.CallId(new string('a', 200)));
     }
 
     [Fact]
@@ -134,7 +134,85 @@ public sealed class ToolIdentifierCapTests
 
         var longCall = (ToolCallEvent)SessionEventSanitizer.Sanitize(call with { CallId = s_idOne, ToolName = s_name }, filter);
         var longResult = (ToolResultEvent)SessionEventSanitizer.Sanitize(result with { CallId = s_idOne, ToolName = s_name }, filter);
-        Assert.Equal((ToolIdentifiers.CallId(s_idOne), ToolIdentifiers.ToolName(s_name)), (longCall.CallId, longCall.ToolName));
+        Assert.Equal((RecordedIdentifiers.CallId(s_idOne), RecordedIdentifiers.ToolName(s_name)), (longCall.CallId, longCall.ToolName));
         Assert.Equal((longCall.CallId, longCall.ToolName), (longResult.CallId, longResult.ToolName));
+    }
+
+    [Fact]
+    public async Task A_megabyte_model_id_response_id_finish_reason_role_and_author_name_are_stored_and_priced_capped_as_imported()
+    {
+        var modelId = "gpt-4o-2024-08-06" + new string('m', 1_000_000);
+        var responseId = "chatcmpl-" + new string('r', 1_000_000);
+        var finishReason = "stop" + new string('f', 1_000_000);
+        var role = "critic" + new string('o', 1_000_000);
+        var author = "alice" + new string('a', 1_000_000);
+        var model = new FakeChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Done."))
+            {
+                ModelId = modelId,
+                ResponseId = responseId,
+                FinishReason = new ChatFinishReason(finishReason),
+                Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 },
+            }),
+        };
+        var priced = new List<string?>();
+        await using var host = TracingHost.Create(model, b => b.UseDreaming(), o => o.CostOf = call =>
+        {
+            lock (priced)
+            {
+                priced.Add(call.ModelId);
+            }
+
+            return 7;
+        });
+        await using var session = host.Sessions.StartSession("agent", "review it");
+        await host.Chat.GetResponseAsync([new ChatMessage(new ChatRole(role), "review it") { AuthorName = author }]).WaitAsync(TimeSpan.FromSeconds(30));
+        await session.RecordAsync(new ErrorEvent { ErrorType = "Hostile" + new string('e', 1_000_000), Message = "failed" });
+        await session.RecordAsync(new ToolResultEvent { CallId = "call_1", IsError = true, ErrorType = "Hostile" + new string('t', 1_000_000) });
+        await session.CompleteAsync();
+        var live = await host.EventsAsync(session.Id);
+
+        var message = Assert.IsType<MessageEvent>(live[0]);
+        var response = Assert.Single(live.OfType<ModelResponseEvent>());
+        Assert.Equal(RecordedIdentifiers.ModelId(modelId), response.ModelId);
+        Assert.Equal(ModelResponseEvent.MaxModelIdLength, response.ModelId!.Length);
+        Assert.StartsWith("gpt-4o-2024-08-06mmm", response.ModelId, StringComparison.Ordinal);
+        Assert.Equal(ModelResponseEvent.MaxResponseIdLength, response.ResponseId!.Length);
+        Assert.Equal(ModelResponseEvent.MaxFinishReasonLength, response.FinishReason!.Length);
+        Assert.Equal((MessageEvent.MaxRoleLength, MessageEvent.MaxAuthorNameLength), (message.Role.Length, message.AuthorName!.Length));
+        Assert.Equal("message." + message.Role, message.EventType);
+        Assert.Equal(ErrorEvent.MaxErrorTypeLength, Assert.Single(live.OfType<ErrorEvent>()).ErrorType.Length);
+        Assert.Equal(ErrorEvent.MaxErrorTypeLength, Assert.Single(live.OfType<ToolResultEvent>()).ErrorType!.Length);
+
+        // The price table is given the model id as stored: its start, for a prefix match, and never the megabyte.
+        Assert.Equal([response.ModelId], priced);
+        Assert.Equal(7, response.Usage.CostMinorUnits);
+
+        // The same call saved as a Chat Completions request and response: the same stored values, and the same price asked.
+        var log = JsonSerializer.Serialize(new
+        {
+            messages = new[] { new { role, name = author, content = "review it" } },
+            response = new
+            {
+                id = responseId,
+                model = modelId,
+                choices = new[] { new { message = new { role = "assistant", content = "Done." }, finish_reason = finishReason } },
+                usage = new { prompt_tokens = 10, completion_tokens = 5 },
+            },
+        });
+        var importPriced = new List<string?>();
+        SessionWithEvents? imported = null;
+        var reader = new SessionLogReader { CostOf = call => { importPriced.Add(call.ModelId); return 7; } };
+        await foreach (var item in reader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(log)), "chat.jsonl", new SessionImportOptions()))
+        {
+            imported = item.Session ?? throw new InvalidOperationException(item.Error!.ToString());
+        }
+
+        var importedMessage = Assert.IsType<MessageEvent>(imported!.Events[0]);
+        var importedResponse = Assert.Single(imported.Events.OfType<ModelResponseEvent>());
+        Assert.Equal((message.Role, message.AuthorName), (importedMessage.Role, importedMessage.AuthorName));
+        Assert.Equal((response.ModelId, response.ResponseId, response.FinishReason), (importedResponse.ModelId, importedResponse.ResponseId, importedResponse.FinishReason));
+        Assert.Equal(priced, importPriced);
     }
 }
