@@ -14,6 +14,8 @@ internal sealed partial class TranscriptTracker
     /// <summary>Remembers that the call <paramref name="callId"/>, recorded from its approval request, waits for a person.</summary>
     public void RememberApprovalRequest(string callId)
     {
+        // As recorded: a request never answered keeps no more than the capped id (RecordedIdentifiers).
+        callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
             var requests = _approvalRequests ??= new(StringComparer.Ordinal);
@@ -37,6 +39,7 @@ internal sealed partial class TranscriptTracker
             return false;
         }
 
+        callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
             return _approvalRequests is not null && _approvalRequests.Remove(callId);
@@ -46,6 +49,7 @@ internal sealed partial class TranscriptTracker
     /// <summary>Remembers that the call <paramref name="callId"/> was refused, with the reason given, until its result.</summary>
     public void RememberRejection(string callId, string? reason)
     {
+        callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
             var rejections = _rejections ??= new(StringComparer.Ordinal);
@@ -69,6 +73,7 @@ internal sealed partial class TranscriptTracker
             return false;
         }
 
+        callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
             return _rejections is not null && _rejections.Remove(callId, out reason);

@@ -255,6 +255,8 @@ internal sealed partial class TranscriptTracker
     // The service holds the history: every message is new, and goes on from where the conversation was left.
     private int OnServer(ReadOnlySpan<ChatMessage> messages, string conversationId, out ulong last)
     {
+        // Held for the session's life: a provider's megabyte id as its capped form (RecordedIdentifiers).
+        conversationId = RecordedIdentifiers.ConversationId(conversationId);
         if (!_serverConversations.TryGetValue(conversationId, out var key))
         {
             key = AnsweredCall(messages) ?? Root;
@@ -286,7 +288,7 @@ internal sealed partial class TranscriptTracker
             var contents = message.Contents;
             for (var c = 0; c < contents.Count; c++)
             {
-                if (contents[c] is FunctionResultContent result && _callKeys.TryGetValue(result.CallId, out var key))
+                if (contents[c] is FunctionResultContent result && _callKeys.TryGetValue(RecordedIdentifiers.CallId(result.CallId), out var key))
                 {
                     return key;
                 }
@@ -300,6 +302,7 @@ internal sealed partial class TranscriptTracker
 
     private void LeaveServerConversation(string conversationId, ulong key)
     {
+        conversationId = RecordedIdentifiers.ConversationId(conversationId);
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_serverConversations, conversationId, out var exists);
         slot = key;
         if (!exists)
@@ -328,9 +331,10 @@ internal sealed partial class TranscriptTracker
         var contents = message.Contents;
         for (var c = 0; c < contents.Count; c++)
         {
-            if (contents[c] is FunctionCallContent call && _callKeys.TryAdd(call.CallId, key))
+            // The id as recorded: a call never answered keeps no more than that for the session's life.
+            if (contents[c] is FunctionCallContent call && RecordedIdentifiers.CallId(call.CallId) is var callId && _callKeys.TryAdd(callId, key))
             {
-                _callKeyIds.Enqueue(call.CallId);
+                _callKeyIds.Enqueue(callId);
                 if (_callKeyIds.Count > MaxToolCalls)
                 {
                     _callKeys.Remove(_callKeyIds.Dequeue());

@@ -38,7 +38,9 @@ namespace Dreaming;
 /// </list>
 /// <para>Memory is bounded: the chain keys of the last <see cref="MaxKeys"/> messages recorded (older ones are
 /// forgotten first), the last place of <see cref="MaxServerConversations"/> server-side conversations, a few system
-/// messages, and the names of the last <see cref="MaxToolCalls"/> tool calls.</para>
+/// messages, and the names and places of the last <see cref="MaxToolCalls"/> tool calls. Every call id and conversation id
+/// is held capped (<see cref="RecordedIdentifiers"/>), so a provider that answers with megabyte ids, and calls it never
+/// answers, makes it hold no more than a few hundred bytes for each.</para>
 /// </remarks>
 internal sealed partial class TranscriptTracker
 {

@@ -35,6 +35,9 @@ internal sealed partial class MemoryInjector
     /// had no conversation (<paramref name="askedConversationId"/>) or its conversation held that memory.</summary>
     internal void Note(string? askedConversationId, string conversationId, string text)
     {
+        // Held for the process's life: a provider's megabyte id as its capped form (RecordedIdentifiers).
+        conversationId = RecordedIdentifiers.ConversationId(conversationId);
+        askedConversationId = askedConversationId is null ? null : RecordedIdentifiers.ConversationId(askedConversationId);
         var fingerprint = FingerprintOf(text);
         lock (_heldLock)
         {
@@ -60,6 +63,7 @@ internal sealed partial class MemoryInjector
     /// another agent's, gets its own as instructions).</summary>
     internal bool Holds(string conversationId, string text)
     {
+        conversationId = RecordedIdentifiers.ConversationId(conversationId);
         var fingerprint = FingerprintOf(text);
         lock (_heldLock)
         {
