@@ -42,7 +42,8 @@ internal static class RawItemEvents
             }
 
             // The import's own mapping, so that live and imported agree; unfiltered here, as the writer filters every event.
-            var mapper = new ConversationMapper(sessionId, timestamp, toolErrorPrefix, static text => text, s_context);
+            // An item without an id is numbered among the session's, as the import of the session numbers it.
+            var mapper = new ConversationMapper(sessionId, timestamp, toolErrorPrefix, static text => text, s_context) { NextIdlessToolItem = transcript.NextIdlessToolItem };
             try
             {
                 mapper.MapLiveItem(item, type);

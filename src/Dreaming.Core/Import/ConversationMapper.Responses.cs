@@ -55,7 +55,7 @@ internal sealed partial class ConversationMapper
                 AddToolResult(answered, toolName: null, output, flaggedAsError: false);
                 break;
             default:
-                MapToolItem(item, type, index, Invariant($"call-{index}"));
+                MapToolItem(item, type, index);
                 break;
         }
     }
@@ -90,7 +90,7 @@ internal sealed partial class ConversationMapper
                     hasCalls = true;
                     break;
                 case { } other:
-                    MapToolItem(item, other, _responseIndex, Invariant($"call-response-{index}"));
+                    MapToolItem(item, other, _responseIndex);
                     break;
             }
 

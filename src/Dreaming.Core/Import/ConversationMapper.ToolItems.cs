@@ -18,7 +18,7 @@ internal sealed partial class ConversationMapper
     /// or a response's output: a tool's call (and its result, when the item holds it) or a client-run tool's result; the
     /// items that are no tool's are not recorded (reasoning, as live), and one of a type this version does not know is
     /// counted in <see cref="UnknownBlocks"/>.</summary>
-    private void MapToolItem(JsonElement item, string type, int index, string fallbackCallId)
+    private void MapToolItem(JsonElement item, string type, int index)
     {
         switch (type)
         {
@@ -26,7 +26,7 @@ internal sealed partial class ConversationMapper
                 break;
             case "mcp_list_tools":
             case not null when type.EndsWith("_call", StringComparison.Ordinal):
-                MapToolCallItem(item, type, index, fallbackCallId);
+                MapToolCallItem(item, type, index);
                 break;
             case not null when type.EndsWith("_call_output", StringComparison.Ordinal):
                 var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? throw Malformed(index, "is " + ItemArticle(type) + " without \"call_id\"");
@@ -40,16 +40,27 @@ internal sealed partial class ConversationMapper
 
     /// <summary>Maps a tool's item <c>UseDreaming()</c> was given live as a bare content (<see cref="RawItemEvents"/>), as
     /// the same item of a response's output or a request's input is mapped.</summary>
-    internal void MapLiveItem(JsonElement item, string type) => MapToolItem(item, type, index: 0, fallbackCallId: "call-" + type);
+    internal void MapLiveItem(JsonElement item, string type) => MapToolItem(item, type, index: 0);
+
+    /// <summary>Gets the numbers of a session's tool items without an id, 1 first, when they are counted across several
+    /// mappers (live, one mapper an item: <see cref="TranscriptTracker.NextIdlessToolItem"/>); <see langword="null"/>: this
+    /// mapper counts them, as the import of one session does.</summary>
+    internal Func<int>? NextIdlessToolItem { get; init; }
+
+    // The call id of a tool's item that has neither a call_id nor an id: its type and its number among the session's such
+    // items, in the order they were recorded, so that two of one type (in one response or two) stay apart and a session
+    // recorded live and its import give the same ids.
+    private string FallbackCallId(string type) =>
+        Invariant($"call-{type}-{NextIdlessToolItem?.Invoke() ?? ++_idlessToolItems}");
 
     // The call: by its call_id (a tool the client runs) or its id, named by its "name" (an MCP or custom tool) or its type
     // without "_call"; its arguments a JSON string (an MCP call's, read as a function call's) or the item's other fields as
     // compact JSON. A tool OpenAI ran (no call_id) that is no longer running also has its result: failed or incomplete by
     // its status, or by an "error".
-    private void MapToolCallItem(JsonElement item, string type, int index, string fallbackCallId)
+    private void MapToolCallItem(JsonElement item, string type, int index)
     {
         var clientRun = JsonElementHelpers.GetNonBlankString(item, "call_id") is not null;
-        var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? fallbackCallId;
+        var callId = JsonElementHelpers.GetNonBlankString(item, "call_id") ?? JsonElementHelpers.GetNonBlankString(item, "id") ?? FallbackCallId(type);
         var name = JsonElementHelpers.GetNonBlankString(item, "name") ?? (type.EndsWith("_call", StringComparison.Ordinal) ? type[..^"_call".Length] : type);
         if (item.TryGetProperty("arguments", out _))
         {

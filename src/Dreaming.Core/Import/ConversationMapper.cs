@@ -18,6 +18,9 @@ internal sealed partial class ConversationMapper(string sessionId, DateTimeOffse
 
     private long _sequence;
 
+    // The tool items without an id mapped so far (ConversationMapper.ToolItems.cs).
+    private int _idlessToolItems;
+
     // The messages read, and the index a saved response's message is mapped under (named "response" in errors; -1: none).
     private int _messageCount;
     private int _responseIndex = -1;

@@ -5,6 +5,13 @@ namespace Dreaming;
 // The calls waiting for a person: recorded from the approval request, so the call rebuilt from the answer is not.
 internal sealed partial class TranscriptTracker
 {
+    // The tools' items without an id recorded so far (RawItemEvents).
+    private int _idlessToolItems;
+
+    /// <summary>Returns the number of the session's next tool item without an id, 1 first: its call id is made of it
+    /// (<see cref="ConversationMapper.NextIdlessToolItem"/>), so two such items stay apart.</summary>
+    public int NextIdlessToolItem() => Interlocked.Increment(ref _idlessToolItems);
+
     // Made on the first rejection: a session without approvals pays a null check on each tool result.
     private Dictionary<string, string?>? _rejections;
 
