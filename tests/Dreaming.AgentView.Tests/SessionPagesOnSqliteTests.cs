@@ -50,4 +50,33 @@ public sealed class SessionPagesOnSqliteTests : IDisposable
         Assert.Equal(HostileAsParsed, page.QuerySelector("table.outcome tbody td")?.GetAttribute("title"));
         Assert.Equal("Final result: satisfied 0.749, after 1 iteration", page.QuerySelector("p.final")?.TextContent);
     }
+
+    [Theory]
+    [InlineData("memory", "table.scopes tbody tr td:first-child a")]
+    [InlineData("runs", "ul.scopes li a")]
+    public async Task The_scopes_list_pages_on_the_sqlite_cursor_only_past_500_sessions_and_says_how_many_it_read(string path, string scopeLinks)
+    {
+        await using var host = await AgentViewHost.StartAsync(services: services => services.AddDreamingAgents().UseSqliteStore("Data Source=" + Path.Combine(_folder, "dreaming.db")));
+        await host.Traces.SeedAsync([.. Enumerable.Range(1, 500).Select(i => Session("s" + i, SessionStatus.Completed, i, agent: "agent-" + i.ToString("000", System.Globalization.CultureInfo.InvariantCulture)))]);
+
+        // Exactly 500 sessions: one page, no link to an empty one.
+        var whole = await host.PageAsync("/dreaming/" + path);
+        Assert.Equal(501, whole.QuerySelectorAll(scopeLinks).Length);
+        Assert.Null(whole.QuerySelector("p.cap"));
+        Assert.Equal("Scopes named by the recorded sessions.", whole.QuerySelector("p.muted")!.TextContent);
+
+        // 501: the oldest session's scope is a page on, which says it read one session.
+        await host.Traces.SeedAsync([Session("s0", SessionStatus.Failed, 0, agent: "oldest")]);
+        var first = await host.PageAsync("/dreaming/" + path);
+        Assert.DoesNotContain("agent:oldest", first.QuerySelectorAll(scopeLinks).Select(a => a.TextContent));
+        var older = await host.PageAsync(first.QuerySelector("p.cap a.next")!.GetAttribute("href")!);
+        Assert.Equal(["agent:oldest"], older.QuerySelectorAll(scopeLinks).Select(a => a.TextContent));
+        Assert.Equal("Scopes named by 1 older session (global and the scopes of newer sessions are on the first page). Scopes of the newest sessions", older.QuerySelector("p.cap")!.TextContent.Trim());
+
+        using var client = host.Client();
+        using var refused = await client.GetAsync(new Uri("/dreaming/" + path + "?cursor=abc", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        using var twice = await client.GetAsync(new Uri("/dreaming/" + path + "?cursor=a&cursor=b", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+    }
 }

@@ -16,7 +16,7 @@ internal static class DreamRunsPage
         var requested = view.Http.Request.Query["scope"];
         if (requested.Count == 0)
         {
-            if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next))
+            if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next, var read))
             {
                 return;
             }
@@ -31,7 +31,7 @@ internal static class DreamRunsPage
                 }
 
                 html.Raw("</ul>");
-                KnownScopes.WriteCapNote(html, view, "runs", from, next);
+                KnownScopes.WriteCapNote(html, view, "runs", from, next, read);
             }).ConfigureAwait(false);
             return;
         }

@@ -19,9 +19,9 @@ internal static class KnownScopes
     /// the request's <see cref="Cursor"/>; agents and teams in order of key. Writes a 400 page, and returns
     /// <see langword="null"/>, for a cursor given twice or one the store did not issue.</summary>
     /// <param name="view">The request.</param>
-    /// <returns>The scopes, the cursor the request gave, and the cursor of the older sessions (<see langword="null"/> when
-    /// none are left).</returns>
-    public static async Task<(IReadOnlyList<MemoryScope> Scopes, string? From, string? Next)?> ReadAsync(AgentViewContext view)
+    /// <returns>The scopes, the cursor the request gave, the cursor of the older sessions (<see langword="null"/> when none
+    /// are left), and how many sessions were read.</returns>
+    public static async Task<(IReadOnlyList<MemoryScope> Scopes, string? From, string? Next, int Read)?> ReadAsync(AgentViewContext view)
     {
         var given = view.Http.Request.Query[Cursor];
         if (given.Count > 1)
@@ -57,7 +57,7 @@ internal static class KnownScopes
             }
         }
 
-        return (from is null ? [MemoryScope.Global, .. keys.Values] : [.. keys.Values], from, page.NextCursor);
+        return (from is null ? [MemoryScope.Global, .. keys.Values] : [.. keys.Values], from, page.NextCursor, page.Items.Count);
     }
 
     /// <summary>Writes the form that opens any scope by its key (a GET to <paramref name="action"/> with <c>scope</c>).</summary>
@@ -80,7 +80,9 @@ internal static class KnownScopes
     /// <param name="path">The page's path under the view, such as <c>"memory"</c>.</param>
     /// <param name="from">The cursor the page was read from, or <see langword="null"/> for the newest sessions.</param>
     /// <param name="next">The cursor of the older sessions, or <see langword="null"/> when none are left.</param>
-    public static void WriteCapNote(HtmlWriter html, AgentViewContext view, string path, string? from, string? next)
+    /// <param name="read">How many sessions named the scopes (the last page of older sessions holds fewer than
+    /// <see cref="SessionsRead"/>).</param>
+    public static void WriteCapNote(HtmlWriter html, AgentViewContext view, string path, string? from, string? next, int read)
     {
         if (from is null && next is null)
         {
@@ -90,7 +92,7 @@ internal static class KnownScopes
 
         html.Raw("<p class=\"cap pager\">").Text(from is null
             ? $"Scopes named by the newest {SessionsRead} sessions; older sessions may name others. "
-            : $"Scopes named by {SessionsRead} older sessions (global and the scopes of newer sessions are on the first page). ");
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Scopes named by {read:N0} older {(read == 1 ? "session" : "sessions")} (global and the scopes of newer sessions are on the first page). "));
         if (next is not null)
         {
             html.Link(view.HrefWithQuery(path, (Cursor, next)), "Scopes of older sessions", "next").Raw(" ");

@@ -24,7 +24,7 @@ internal static class MemoryScopesPage
             return;
         }
 
-        if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next))
+        if (await KnownScopes.ReadAsync(view).ConfigureAwait(false) is not ({ } scopes, var from, var next, var read))
         {
             return;
         }
@@ -40,7 +40,7 @@ internal static class MemoryScopesPage
             }
 
             html.Raw("</tbody></table>");
-            KnownScopes.WriteCapNote(html, view, "memory", from, next);
+            KnownScopes.WriteCapNote(html, view, "memory", from, next, read);
         }).ConfigureAwait(false);
     }
 }
