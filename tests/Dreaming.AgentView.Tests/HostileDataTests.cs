@@ -127,6 +127,26 @@ public sealed class HostileDataTests
     }
 
     [Fact]
+    public async Task The_tooltips_of_a_page_hold_their_budget_in_html_whatever_characters_the_values_hold()
+    {
+        // 2,000 model ids of 20,000 CJK characters: each is eight characters of HTML (&#x6F22;), so a budget counted in
+        // recorded characters let the tooltips take 1.7 MB of the page.
+        await using var host = await AgentViewHost.StartAsync();
+        var model = new string('\u6F22', 20_000);
+        var events = Enumerable.Range(0, 2_000).Select(_ => (SessionEvent)new ModelResponseEvent { ModelId = model }).ToArray();
+        await host.Traces.SeedAsync(TestEvents.Full("s", "task", events));
+        using var client = host.Client();
+        var body = await client.GetStringAsync(new Uri("/dreaming/sessions/s", UriKind.Relative));
+
+        // Each tooltip past the budget still names the length ("(20,000 characters)"): 2,000 of at most 40 characters.
+        var page = await AgentViewHost.ParseAsync(body);
+        var tooltips = page.QuerySelectorAll("span[data-field=model] span[title]").Sum(span => System.Text.Encodings.Web.HtmlEncoder.Default.Encode(span.GetAttribute("title")!).Length);
+        Assert.True(tooltips <= HtmlWriter.PageTitleBudget + (2_000 * 40), $"{tooltips:N0} characters of tooltips");
+        Assert.Equal(new string('\u6F22', 2_000) + "\u2026 (20,000 characters)", page.QuerySelector("tr#event-1 span[data-field=model] span[title]")!.GetAttribute("title"));
+        Assert.Equal("(20,000 characters)", page.QuerySelector("tr#event-2000 span[data-field=model] span[title]")!.GetAttribute("title"));
+    }
+
+    [Fact]
     public async Task A_capped_tool_name_shows_its_hash_marked_as_such_and_a_longer_one_is_cut()
     {
         await using var host = await AgentViewHost.StartAsync();

@@ -18,8 +18,9 @@ internal sealed class HtmlWriter
     /// <summary>The most characters of a text a tooltip shows (<see cref="Title"/>).</summary>
     public const int TitleLength = 2000;
 
-    /// <summary>The most characters of tooltips a page holds in all: past them, a tooltip gives only the text's length, so a
-    /// window of 2,000 events each holding a value of megabytes costs the page a bounded number of tooltips.</summary>
+    /// <summary>The most characters of HTML a page's tooltips hold in all (a character such as '&lt;' or 'é' is written as
+    /// several): a tooltip that does not fit in what is left gives only the text's length, so a window of 2,000 events each
+    /// holding a value of megabytes costs the page a bounded number of tooltips, whatever characters they hold.</summary>
     public const int PageTitleBudget = 200_000;
 
     /// <summary>The most characters of a short recorded value (an id, a name, a label, a type) a page shows where it is
@@ -243,8 +244,8 @@ internal sealed class HtmlWriter
 
     /// <summary>Writes a <c> title="..."</c> attribute (a tooltip) holding the text, or its first
     /// <see cref="TitleLength"/> characters and its length when longer: a row's tooltip must not cost the page a whole
-    /// recorded payload. Once the page's tooltips hold <see cref="PageTitleBudget"/> characters, a longer text's tooltip
-    /// gives only its length.</summary>
+    /// recorded payload. A tooltip whose HTML does not fit in what is left of the page's <see cref="PageTitleBudget"/> gives
+    /// only the text's length.</summary>
     public HtmlWriter Title(string? text)
     {
         if (text is null)
@@ -253,16 +254,20 @@ internal sealed class HtmlWriter
         }
 
         _html.Append(" title=\"");
-        var length = Math.Min(text.Length, Math.Min(TitleLength, _titleBudget));
-        _titleBudget -= length;
-        if (length == text.Length)
+        var end = text.Length <= TitleLength ? text.Length : char.IsHighSurrogate(text[TitleLength - 1]) ? TitleLength - 1 : TitleLength;
+        var shown = s_encoder.Encode(Shown(text[..end], visibleBidi: true));
+        if (shown.Length <= _titleBudget)
         {
-            Text(text);
+            _titleBudget -= shown.Length;
+            _html.Append(shown);
+            if (end < text.Length)
+            {
+                Text(string.Create(CultureInfo.InvariantCulture, $"\u2026 ({text.Length:N0} characters)"));
+            }
         }
         else
         {
-            var end = length > 0 && char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
-            Text(text[..end]).Text(string.Create(CultureInfo.InvariantCulture, $"{(end > 0 ? "\u2026 " : string.Empty)}({text.Length:N0} characters)"));
+            Text(string.Create(CultureInfo.InvariantCulture, $"({text.Length:N0} characters)"));
         }
 
         _html.Append('"');
