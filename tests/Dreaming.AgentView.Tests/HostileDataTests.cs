@@ -147,6 +147,23 @@ public sealed class HostileDataTests
     }
 
     [Fact]
+    public async Task A_form_field_holds_control_characters_as_given_so_that_it_posts_back_what_it_was_given()
+    {
+        // A C0 control (ESC of a terminal colour, U+0001, DEL) and C1 ones (U+0085 is one the parser would read as
+        // Windows-1252's ellipsis from a character reference, U+0081 one it would keep): the field's value is the value.
+        await using var host = await AgentViewHost.StartAsync();
+        const string Parent = "p\u0001\u001b[31m\u007f\u0085\u0081\u202Eq";
+        const string Scope = "agent:bot\u001b[0m\u0085x";
+
+        var list = await host.PageAsync("/dreaming/sessions?parent=" + Uri.EscapeDataString(Parent));
+        var runs = await host.PageAsync("/dreaming/runs?scope=" + Uri.EscapeDataString(Scope));
+
+        Assert.Equal(Parent, list.QuerySelector("input[name=parent]")!.GetAttribute("value"));
+        Assert.Equal(Scope, runs.QuerySelector("input[name=scope]")!.GetAttribute("value"));
+        Assert.Equal("Dream runs of agent:bot\uFFFD[0m\uFFFDx", runs.QuerySelector("main h2")!.TextContent);
+    }
+
+    [Fact]
     public async Task A_capped_tool_name_shows_its_hash_marked_as_such_and_a_longer_one_is_cut()
     {
         await using var host = await AgentViewHost.StartAsync();

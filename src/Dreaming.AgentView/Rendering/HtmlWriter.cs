@@ -4,14 +4,16 @@ using System.Text.Encodings.Web;
 
 namespace Dreaming.AgentView.Rendering;
 
-/// <summary>Builds one HTML page. Every piece of text and every attribute value goes through <see cref="HtmlEncoder"/>;
-/// only the markup the view itself writes (<see cref="Raw"/>, given constant strings) is written as is.</summary>
+/// <summary>Builds one HTML page. Every piece of text and every attribute value goes through <see cref="HtmlEncoder"/>
+/// (but the control characters of a form field's value, which mean nothing to markup: <see cref="Value"/>); only the
+/// markup the view itself writes (<see cref="Raw"/>, given constant strings) is written as is.</summary>
 /// <remarks>Recorded text is written as the browser would show it, in markup that parses without error: a carriage return
 /// as a line feed, a NUL or another control character (but tab and line feed) as U+FFFD, the character a browser shows
 /// for it (encoded as a reference, such a character is a parse error, and U+0080 to U+009F would read as Windows-1252);
 /// a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069) as its code point in brackets
-/// (<c>[U+202E]</c>), so a recorded id cannot reorder what follows it on the page (a form field's value
-/// (<see cref="Value"/>) keeps it, so that the field sends back what it was given). Not thread-safe: one writer per
+/// (<c>[U+202E]</c>), so a recorded id cannot reorder what follows it on the page. A form field's value
+/// (<see cref="Value"/>) keeps both (but NUL and carriage return, which the parser changes anyway), so that the field
+/// sends back what it was given. Not thread-safe: one writer per
 /// request.</remarks>
 internal sealed class HtmlWriter
 {
@@ -57,15 +59,28 @@ internal sealed class HtmlWriter
         return this;
     }
 
-    /// <summary>Writes the value of a form field, encoded: as <see cref="Text"/> but for the bidirectional controls, kept so
-    /// that the field sends back the value it was given.</summary>
+    /// <summary>Writes the value of a form field, encoded, so that the field sends back the value it was given: the
+    /// bidirectional controls are kept, and so are the control characters, written as they are (a reference to one would
+    /// read as another character for U+0080 to U+009F; either way it is a parse error, which a field that is to send back
+    /// its value must accept). A NUL is U+FFFD and a carriage return a line feed, as the parser reads them anyway.</summary>
     public HtmlWriter Value(string? text)
     {
-        if (!string.IsNullOrEmpty(text))
+        if (string.IsNullOrEmpty(text))
         {
-            _html.Append(s_encoder.Encode(Shown(text, visibleBidi: false)));
+            return this;
         }
 
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsControl(text[i]) && text[i] is not ('\0' or '\r' or '\t' or '\n'))
+            {
+                _html.Append(s_encoder.Encode(Shown(text[start..i], visibleBidi: false))).Append(text[i]);
+                start = i + 1;
+            }
+        }
+
+        _html.Append(s_encoder.Encode(Shown(text[start..], visibleBidi: false)));
         return this;
     }
 
