@@ -164,6 +164,42 @@ public sealed class HostileDataTests
     }
 
     [Fact]
+    public async Task The_review_and_endpoint_forms_of_hostile_ids_cut_on_the_page_post_the_whole_id()
+    {
+        // Ids of 300 characters holding markup, '/', '?', '#' and a bidirectional override: shown cut and with [U+202E],
+        // their forms' addresses still name them whole.
+        var hostile = "a/b ?#<x>\u202E" + new string('z', 300);
+        await using var host = await AgentViewHost.StartAsync(services: TestWebhooks.AddEndpoints);
+        var scope = MemoryScope.Agent(hostile);
+        var v1 = await host.Memory.ProposeAsync(new MemoryProposal { Scope = scope, Author = MemoryAuthor.Person("p"), Insights = [TestMemory.Insight("i1", "one", scope)] });
+        await host.Memory.ApproveAsync(v1.Id, MemoryAuthor.Person("p"));
+        var v2 = await host.Memory.ProposeAsync(new MemoryProposal { Scope = scope, ParentVersionId = v1.Id, Author = MemoryAuthor.Person("p"), Insights = [TestMemory.Insight("i2", "two", scope)] });
+
+        using (var approved = await host.PostReviewAsync(v2.Id, "approve"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, approved.StatusCode);
+        }
+
+        using (var rolled = await host.PostReviewAsync(v1.Id, "rollback", "back"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, rolled.StatusCode);
+        }
+
+        Assert.Equal(v1.Id, (await host.Memory.GetActiveVersionAsync(scope))!.RestoredFromVersionId);
+        var scopeLink = (await host.PageAsync("/dreaming/memory/versions/" + v1.Id)).QuerySelector("dd a[href^='/dreaming/memory/agent']")!;
+        Assert.Equal("/dreaming/memory/" + Uri.EscapeDataString(scope.Key), scopeLink.GetAttribute("href"));
+
+        await host.Outbox().SeedAsync("dead", endpointId: hostile);
+        await host.Outbox().SetEndpointDisabledAsync(hostile, "paused", TestWebhooks.At);
+        using (var enabled = await host.PostFormAsync("/dreaming/webhooks", "webhook-enable", "/" + Uri.EscapeDataString(hostile) + "/enable"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, enabled.StatusCode);
+        }
+
+        Assert.False((await host.Outbox().GetEndpointAsync(hostile)).IsDisabled);
+    }
+
+    [Fact]
     public async Task A_capped_tool_name_shows_its_hash_marked_as_such_and_a_longer_one_is_cut()
     {
         await using var host = await AgentViewHost.StartAsync();
