@@ -47,7 +47,7 @@ internal static class AgentViewStyles
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .4rem 0; }
         dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
         .field { margin-right: .9rem; overflow-wrap: anywhere; } .field .label { color: var(--muted); white-space: nowrap; } .capped { color: var(--muted); font-size: 12px; } .unlinked { text-decoration: underline dotted; }
-        td, dd, caption { overflow-wrap: anywhere; }
+        td, dd, caption { overflow-wrap: anywhere; } td.num, td time, dd time { overflow-wrap: normal; }
         .failure { color: var(--bad); } .warning { color: var(--warn); } tr.event-failure { background: rgba(185, 28, 28, .07); }
         .cap-note, .cut-note { color: var(--warn); font-style: italic; }
         details summary { cursor: pointer; white-space: pre-wrap; word-break: break-word; }
