@@ -86,9 +86,11 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
                 continue;
             }
 
+            // The match is read in place (ValueSpan): a copy of it (Value) for each of its two parts put a long secret's
+            // text on the large object heap twice per match, so redacting it cost collections on top of the scan.
             var replacement = _valueRedactor is null ? $"[REDACTED:{kind}]" : _valueRedactor.Redact(group.Value);
             var start = group.Index - match.Index;
-            return string.Concat(match.Value.AsSpan(0, start), replacement, match.Value.AsSpan(start + group.Length));
+            return string.Concat(match.ValueSpan[..start], replacement, match.ValueSpan[(start + group.Length)..]);
         }
 
         return match.Value;
