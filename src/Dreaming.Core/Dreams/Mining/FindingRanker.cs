@@ -37,7 +37,7 @@ internal static class FindingRanker
             var isCost = !isTied && pattern.Key.Pattern != FindingKinds.ToolSequence && pattern.FailedSessions < pattern.Sessions;
             if (isTied || isCost)
             {
-                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied));
+                (isTied ? tied : costs).Add(ToFinding(pattern, rate, pValue, baseRate, isTied, table));
             }
         }
 
@@ -76,7 +76,7 @@ internal static class FindingRanker
         return threshold;
     }
 
-    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied)
+    private static Finding ToFinding(PatternAccumulator pattern, double rate, double pValue, double baseRate, bool tied, PatternTable table)
     {
         var lowerBound = MiningStatistics.WilsonLowerBound(pattern.FailedSessions, pattern.Sessions);
         return new Finding
@@ -96,7 +96,7 @@ internal static class FindingRanker
             WastedCalls = pattern.WastedCalls,
             WastedTokens = pattern.WastedTokens,
             Example = pattern.Example,
-            RequiredCriterion = pattern.Key.Pattern == FindingKinds.RubricCriterion && pattern.Required?.Required == true,
+            RequiredCriterion = pattern.Key.Pattern == FindingKinds.RubricCriterion && table.IsRequired(pattern),
             Evidence = pattern.Evidence(successesFirst: !tied),
         };
     }

@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+
 namespace Dreaming;
 
 /// <summary>The patterns counted so far, at most a fixed number of them, so that memory does not grow with the number of events.</summary>
@@ -9,6 +12,13 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
     // says recorded it: a criterion's verdicts may all be met until a later session fails it. Kept only while the table has
     // room for the criterion to become a pattern, so at most as many as that room; a pattern keeps its own.
     private Dictionary<string, RequiredRecord> _pending = new(StringComparer.Ordinal);
+
+    // The latest time of a verdict that was not noted for lack of room, by a hash of its criterion (criteria share a slot):
+    // a criterion that becomes a pattern later keeps no record of it, and it may be later than any the pattern keeps (the
+    // sessions are read in any order). Made at the first such verdict, of a fixed size whatever the history.
+    private long[]? _unnotedAt;
+
+    private const int UnnotedSlots = 1024;
 
     public int Count => _patterns.Count;
 
@@ -68,5 +78,26 @@ internal sealed class PatternTable(int maxPatterns, int maxEvidence, int minScop
         {
             _pending.Add(signature, verdict);
         }
+        else if (_patterns.Count < maxPatterns)
+        {
+            if (_unnotedAt is null)
+            {
+                _unnotedAt = new long[UnnotedSlots];
+                Array.Fill(_unnotedAt, long.MinValue);
+            }
+
+            ref var latest = ref _unnotedAt[Slot(signature)];
+            latest = Math.Max(latest, at.UtcTicks);
+        }
     }
+
+    /// <summary>Whether the latest verdict of a rubric criterion's pattern recorded it as required: <see langword="false"/>
+    /// when none did, and when a verdict of the criterion (or of one sharing its slot) was not noted for lack of room and is
+    /// later than the pattern's record, as that verdict may say otherwise.</summary>
+    public bool IsRequired(PatternAccumulator pattern) =>
+        pattern.Required is { Required: true } record
+        && (_unnotedAt is null || record.At.UtcTicks >= _unnotedAt[Slot(pattern.Key.Signature)]);
+
+    private static int Slot(string signature) =>
+        (int)(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(signature.AsSpan())) % UnnotedSlots);
 }

@@ -243,6 +243,33 @@ public sealed class FindingMinerPatternTests
     }
 
     [Fact]
+    public async Task A_later_verdict_left_unnoted_for_lack_of_room_does_not_let_an_earlier_one_say_required()
+    {
+        // Read newest first: the rubric no longer requires "order" (its latest verdict, met, says so) when a checklist's
+        // four met criteria have already taken the room for criteria that are not patterns. That verdict was not noted,
+        // and the older failing verdicts, which still said required, made the criterion be taught as required.
+        var at = new DateTimeOffset(2026, 2, 10, 9, 0, 0, TimeSpan.Zero);
+        var sessions = new List<MiningSessions>
+        {
+            MiningSessions.Labelled("checklist", "satisfied").At(at.AddDays(3)).Evaluation(
+                "intake",
+                [.. Enumerable.Range(0, 4).Select(i => new CriterionVerdictRecord($"item{i}", "met", 1, null) { Weight = 1, Required = false, Kind = "contains" })]),
+            MiningSessions.Labelled("latest", "satisfied").At(at.AddDays(2)).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "met", 1, null) { Weight = 1, Required = false, Kind = "contains" }),
+        };
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(MiningSessions.Labelled($"failed{i}", "failed").At(at).Evaluation(
+                "refund", new CriterionVerdictRecord("order", "not_met", 0, "no order") { Weight = 0, Required = true, Kind = "contains" }));
+        }
+
+        var finding = Assert.Single((await MiningSessions.MineAsync(sessions, new MiningOptions { MaxPatterns = 4 })).Findings);
+
+        Assert.Equal("refund/order", finding.Signature);
+        Assert.False(finding.RequiredCriterion);
+    }
+
+    [Fact]
     public void Whether_criteria_are_required_is_kept_only_while_they_can_still_become_patterns()
     {
         // A hostile rubric history (a new criterion id in every verdict) notes at most as many criteria as the table has
