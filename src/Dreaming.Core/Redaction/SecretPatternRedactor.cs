@@ -105,8 +105,9 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // length limit would leave the start of a longer address or a password after a longer scheme in the text.
     // An address with letters beyond ASCII (RFC 6531: renée@, bücher.de, пример.рф, a decomposed é) is the second e-mail
     // alternative, tried where the ASCII one fails, so ASCII text is redacted exactly as before. Its top-level name may
-    // not end in the label of another secret (…@é.AccountKey=, …@é.sk-…, …@é.https://), which the ASCII alternative,
-    // never matching there, left to that secret's alternative.
+    // not end in the label of another secret (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…),
+    // which the ASCII alternative, never matching there, left to that secret's alternative; a '-' after it that starts no
+    // key (renée@mail.de-Adresse) is text, as after an address of ASCII letters.
     [GeneratedRegex(
         """
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
@@ -117,7 +118,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
-        |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>[\p{L}\p{M}\p{N}._%+\-]*?\b)(?<email>[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)[\p{L}\p{M}]{2,}\b(?!-|://))
+        |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>[\p{L}\p{M}\p{N}._%+\-]*?\b)(?<email>[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10})[\p{L}\p{M}]{2,}\b(?!://))
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))

@@ -130,10 +130,23 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     [InlineData("Z@\u00e9.sk-abcdefghijklmnop1234", "Z@\u00e9.[REDACTED:api-key]")]
     [InlineData("x@\u00e9.https://admin:pw@host", "x@\u00e9.https://admin:[REDACTED:password]@host")]
     [InlineData("x@\u00e9.Bearer abcdefgh12345", "x@\u00e9.Bearer [REDACTED:bearer]")]
+    [InlineData("Z@\u00e9.xoxb-1234567890ab", "Z@\u00e9.[REDACTED:api-key]")]
     public void A_secret_whose_label_follows_an_at_sign_and_letters_beyond_ascii_is_redacted_as_before(string input, string expected)
     {
         // Not an address, though the wider classes would read one whose top-level name is the secret's label and leave the
         // secret after it: the ASCII classes never read an address there, and the secret was redacted.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("die ren\u00e9e@mail.de-Adresse", "die [REDACTED:email]-Adresse")]
+    [InlineData("see docs@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444-instructions", "see [REDACTED:email]-instructions")]
+    [InlineData("j\u00f6rg@b\u00fccher.de-", "[REDACTED:email]-")]
+    public void An_address_with_letters_beyond_ascii_followed_by_a_hyphen_is_redacted_as_one_of_ascii_is(string input, string expected)
+    {
+        // Any '-' after the top-level name kept the address whole (docs@пример.рф-instructions, renée@mail.de-Adresse),
+        // where docs@example.com-instructions is redacted: only a top-level name that starts a key (x@é.sk-…, x@é.xoxb-…)
+        // is another secret's.
         Assert.Equal(expected, _redactor.Redact(input));
     }
 
