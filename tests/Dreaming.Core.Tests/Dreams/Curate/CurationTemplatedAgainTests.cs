@@ -105,6 +105,30 @@ public sealed class CurationTemplatedAgainTests
     }
 
     [Fact]
+    public void A_lesson_worded_anew_is_merged_not_worded_again_by_the_next_dreams_that_find_it_the_same()
+    {
+        // Rewording must not churn: once the text says what the latest verdict says, a dream that finds the same lesson
+        // with other numbers only, or with the very same text, merges its evidence and keeps the text (no update).
+        var first = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 18, 17, "s1") with { RequiredCriterion = true }, 0.58);
+        var reworded = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 25, 20, "s2"), 0.61);
+        var same = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 31, 24, "s3"), 0.6);
+        var memory = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now).Insights;
+        memory = MemoryCurator.Curate(memory, [reworded], [], s_scope, _ => [], s_now.AddDays(1)).Insights;
+
+        var ops = new List<DreamChangeOp>();
+        foreach (var candidate in new[] { same, same, reworded })
+        {
+            var result = MemoryCurator.Curate(memory, [candidate], [], s_scope, _ => [], s_now.AddDays(2 + ops.Count));
+            ops.Add(Assert.Single(result.Changes).Op);
+            memory = result.Insights;
+        }
+
+        Assert.Equal([DreamChangeOp.Merge, DreamChangeOp.Merge, DreamChangeOp.Merge], ops);
+        Assert.Equal(reworded.Text, Assert.Single(memory).Text);
+        Assert.Equal(["s1", "s2", "s3"], memory[0].Evidence.Select(e => e.SessionId));
+    }
+
+    [Fact]
     public void A_lesson_a_person_reworded_keeps_their_wording_when_found_again()
     {
         var first = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 18, 17, "s1") with { RequiredCriterion = true }, 0.58);
