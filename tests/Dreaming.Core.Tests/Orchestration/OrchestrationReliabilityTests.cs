@@ -12,7 +12,8 @@ public class OrchestrationReliabilityTests
     public async Task Two_runs_at_once_on_one_orchestrator_keep_their_items_sessions_and_outputs_apart()
     {
         await using var host = OrchestrationHarness.Create();
-        var bothStarted = new CountdownEvent(4);
+        var started = 0;
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var seen = new ConcurrentBag<(string Run, string Item, string Session, string Dependencies)>();
         RosterAgent AgentOf(string run) => OrchestrationHarness.Agent("worker", async (context, _) =>
@@ -20,7 +21,11 @@ public class OrchestrationReliabilityTests
             seen.Add((run, context.Item.Id, context.Session.Id, string.Join(",", context.Dependencies.Select(d => d.Output))));
             if (context.Dependencies.Count == 0)
             {
-                bothStarted.Signal();
+                if (Interlocked.Increment(ref started) == 4)
+                {
+                    bothStarted.SetResult();
+                }
+
                 await release.Task;
             }
 
@@ -31,7 +36,9 @@ public class OrchestrationReliabilityTests
         var plan = OrchestrationHarness.Plan(4, OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b"), OrchestrationHarness.Item("c", "a", "b"));
         var first = host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [AgentOf("one")] });
         var second = host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan with { Goal = "the other goal" }, Agents = [AgentOf("two")] });
-        Assert.True(bothStarted.Wait(TimeSpan.FromSeconds(10)), "the first items of both runs ran at once");
+
+        // Awaited, not waited on: a thread blocked here is one fewer for the runs' items on a starved thread pool.
+        await bothStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         release.SetResult();
         var runs = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -84,13 +91,13 @@ public class OrchestrationReliabilityTests
         var running = host.RunAsync(OrchestrationHarness.Plan(2, OrchestrationHarness.Item("flaky"), OrchestrationHarness.Item("busy"), OrchestrationHarness.Item("after", "flaky")), agent, cancellationToken: cancel.Token);
         await failed.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
-        // The failed attempt's session is ended before the retry waits; cancel once it is.
+        // The failed attempt's session is ended before the retry waits; cancel once it is. On the frozen clock only the
+        // cancellation can end the hour's wait, so a wait that ignored the token never ends and meets the bound below; the
+        // bound is generous (the whole test takes milliseconds), as a wall-clock limit near that would only fail under load.
         await WaitUntilAsync(async () => (await host.SessionsAsync()).Any(s => s.Status == SessionStatus.Failed));
-        var watch = Stopwatch.StartNew();
         await cancel.CancelAsync();
-        var run = await running.WaitAsync(TimeSpan.FromSeconds(10));
+        var run = await running.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(watch.ElapsedMilliseconds < 2000, $"stopping took {watch.ElapsedMilliseconds} ms");
         Assert.Equal(OrchestrationStatus.Interrupted, run.Status);
         Assert.Equal(1, calls);
         var flaky = run.Items.Single(i => i.Id == "flaky");
