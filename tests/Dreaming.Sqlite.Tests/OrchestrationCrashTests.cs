@@ -10,30 +10,31 @@ public class OrchestrationCrashTests
     [Fact]
     public async Task A_run_killed_mid_way_leaves_its_session_and_running_items_running_until_recovery_abandons_them_all()
     {
+        // The folder is deleted on every path, a child that failed to start or timed out included.
         var folder = Directory.CreateTempSubdirectory("dreaming-orchestration-crash-");
-        var db = Path.Combine(folder.FullName, "crash.db");
-        var host = Path.Combine(AppContext.BaseDirectory, "Dreaming.CrashTestHost.dll");
-        Assert.True(File.Exists(host), $"the crash test host was not built next to the tests: {host}");
-        string runId;
-        using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", host, db, "orchestrate"]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
-                    ?? throw new InvalidOperationException("the host exited early: " + await process.StandardError.ReadToEndAsync());
-                Assert.StartsWith("ready ", line, StringComparison.Ordinal);
-                runId = line["ready ".Length..];
-            }
-            finally
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-        }
-
         try
         {
+            var db = Path.Combine(folder.FullName, "crash.db");
+            var host = Path.Combine(AppContext.BaseDirectory, "Dreaming.CrashTestHost.dll");
+            Assert.True(File.Exists(host), $"the crash test host was not built next to the tests: {host}");
+            string runId;
+            using (var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", host, db, "orchestrate"]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                    var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+                        ?? throw new InvalidOperationException("the host exited early: " + await process.StandardError.ReadToEndAsync());
+                    Assert.StartsWith("ready ", line, StringComparison.Ordinal);
+                    runId = line["ready ".Length..];
+                }
+                finally
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+
             using var store = new SqliteTraceStore(new SqliteTraceStoreOptions { ConnectionString = "Data Source=" + db });
 
             // At the next start: the run and its hanging items are still running, the finished item completed, the
