@@ -60,6 +60,31 @@ public static class OrchestrationPlanValidation
         }
     }
 
+    /// <summary>Checks a plan against a roster as this orchestrator's runs check it before anything runs, with its item
+    /// cap, and returns every problem found.</summary>
+    /// <param name="orchestrator">The orchestrator that is to run the plan: for the library's orchestrator (the one
+    /// <c>AddOrchestrator</c> registers, or one made with its constructor), its <see cref="OrchestratorOptions.MaxItems"/>
+    /// is the cap; for another implementation of <see cref="IOrchestrator"/>, whose cap this cannot know,
+    /// <see cref="OrchestratorOptions.DefaultMaxItems"/>.</param>
+    /// <param name="plan">The plan.</param>
+    /// <param name="agents">The roster the plan's items may name, as <see cref="OrchestrationRequest.Agents"/> would give it.</param>
+    /// <param name="cancellationToken">Cancels the check (the loading of the plan's rubric files).</param>
+    /// <returns>The problems: none when the plan can run; else the same problems, in the same order, that
+    /// <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
+    /// <remarks>A host that holds an <see cref="IOrchestrator"/> from dependency injection calls this rather than
+    /// <see cref="ValidateAsync(OrchestrationPlan, IReadOnlyList{RosterAgent}, CancellationToken)"/>, whose default cap a
+    /// configured <see cref="OrchestratorOptions.MaxItems"/> may be below.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="orchestrator"/>, <paramref name="plan"/> or
+    /// <paramref name="agents"/> is null.</exception>
+    /// <exception cref="ArgumentException">The roster itself is invalid, as a run refuses it.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<PlanValidationResult> ValidatePlanAsync(this IOrchestrator orchestrator, OrchestrationPlan plan, IReadOnlyList<RosterAgent> agents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orchestrator);
+        var maxItems = orchestrator is Orchestrator own ? own.Options.MaxItems : OrchestratorOptions.DefaultMaxItems;
+        return ValidateAsync(plan, agents, maxItems, cancellationToken);
+    }
+
     /// <summary>Checks a plan and loads its rubrics: what a run does with a host's plan before it starts its session.</summary>
     /// <returns>The plan with its rubrics loaded, and its graph.</returns>
     /// <exception cref="PlanValidationException">The plan cannot run; every problem found is listed.</exception>

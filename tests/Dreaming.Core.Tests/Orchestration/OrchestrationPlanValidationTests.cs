@@ -32,6 +32,30 @@ public class OrchestrationPlanValidationTests
     }
 
     [Fact]
+    public async Task The_orchestrator_from_dependency_injection_checks_a_plan_with_its_configured_item_cap()
+    {
+        await using var host = OrchestrationHarness.Create(o => o.MaxItems = 3);
+        var plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b"), OrchestrationHarness.Item("c"), OrchestrationHarness.Item("d"));
+
+        var result = await host.Orchestrator.ValidatePlanAsync(plan, [OrchestrationHarness.Echo()]);
+
+        Assert.False(result.IsValid);
+        var refused = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+        Assert.Equal(refused.Message, Assert.Throws<PlanValidationException>(result.ThrowIfInvalid).Message);
+        Assert.True((await plan.ValidateAsync([OrchestrationHarness.Echo()])).IsValid, "the default cap of the extension on the plan admits it");
+    }
+
+    [Fact]
+    public async Task Another_implementation_of_the_orchestrator_is_checked_with_the_default_item_cap()
+    {
+        var other = NSubstitute.Substitute.For<IOrchestrator>();
+        var plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a"), OrchestrationHarness.Item("b", "a"));
+
+        Assert.True((await other.ValidatePlanAsync(plan, [OrchestrationHarness.Echo()])).IsValid);
+        await Assert.ThrowsAsync<ArgumentNullException>(() => ((IOrchestrator)null!).ValidatePlanAsync(plan, [OrchestrationHarness.Echo()]));
+    }
+
+    [Fact]
     public async Task A_valid_plan_has_no_problems_and_nothing_is_called_or_recorded()
     {
         var calls = 0;
