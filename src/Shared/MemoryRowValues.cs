@@ -58,7 +58,9 @@ internal static class MemoryRowValues
     }
 
     /// <summary>Reads an insight of <paramref name="version"/> from a row of a store's insight columns (id, kind, text,
-    /// trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms).</summary>
+    /// trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms). Its
+    /// lists are read-only wrappers, not arrays a caller could cast back and write: a store may hand one version to many
+    /// callers (the PostgreSQL store's remembered active versions), as the in-memory store does.</summary>
     /// <param name="row">The reader, on a row of the insight columns.</param>
     /// <param name="version">The version the insight belongs to.</param>
     /// <param name="text">Turns a stored text value back into the string it was given.</param>
@@ -76,10 +78,10 @@ internal static class MemoryRowValues
                 Scope = version.Scope,
                 Triggers = new InsightTriggers
                 {
-                    Tools = JsonSerializer.Deserialize(text(row.GetString(first + 3)), StoreMemoryJson.Default.StringArray) ?? [],
-                    Keywords = JsonSerializer.Deserialize(text(row.GetString(first + 4)), StoreMemoryJson.Default.StringArray) ?? [],
+                    Tools = Array.AsReadOnly(JsonSerializer.Deserialize(text(row.GetString(first + 3)), StoreMemoryJson.Default.StringArray) ?? []),
+                    Keywords = Array.AsReadOnly(JsonSerializer.Deserialize(text(row.GetString(first + 4)), StoreMemoryJson.Default.StringArray) ?? []),
                 },
-                Evidence = (JsonSerializer.Deserialize(text(row.GetString(first + 5)), StoreMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray(),
+                Evidence = Array.AsReadOnly((JsonSerializer.Deserialize(text(row.GetString(first + 5)), StoreMemoryJson.Default.StoreEvidenceJsonArray) ?? []).Select(item => new InsightEvidence(item.Session, item.Event)).ToArray()),
                 Helpful = row.GetInt32(first + 6),
                 Harmful = row.GetInt32(first + 7),
                 Seen = row.GetInt32(first + 8),

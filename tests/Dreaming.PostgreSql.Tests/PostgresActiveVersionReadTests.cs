@@ -147,6 +147,92 @@ public sealed class PostgresActiveVersionReadTests(ITestOutputHelper output) : P
         Assert.InRange(readBytes, note.Length, 3 * note.Length);
     }
 
+    [Fact]
+    public async Task A_caller_that_casts_a_remembered_version_lists_to_arrays_cannot_change_what_the_next_caller_reads()
+    {
+        // The version a read returns is remembered and returned again to every caller: none may change it for the others.
+        await using var store = new PostgresMemoryStore(Options);
+        var proposal = Proposal(Bot, null, MemoryAuthor.Person("alice"), "i0");
+        var insight = proposal.Insights[0] with
+        {
+            Triggers = new InsightTriggers { Tools = ["shell"], Keywords = ["deploy"] },
+            Evidence = [new InsightEvidence("s1", 3)],
+        };
+        var version = await store.ProposeAsync(proposal with { Insights = [insight] });
+        await store.ApproveAsync(version.Id, MemoryAuthor.Person("alice"));
+
+        var read = (await store.GetActiveVersionAsync(Bot))!;
+        var first = read.Insights[0];
+        // An array says IsReadOnly yet takes a new element: try each list as a writable one.
+        TryChange(first.Triggers.Tools, "changed");
+        TryChange(first.Triggers.Keywords, "changed");
+        TryChange(first.Evidence, new InsightEvidence("changed", 0));
+
+        var next = (await store.GetActiveVersionAsync(Bot))!.Insights[0];
+        Assert.Equal(["shell"], next.Triggers.Tools);
+        Assert.Equal(["deploy"], next.Triggers.Keywords);
+        Assert.Equal([new InsightEvidence("s1", 3)], next.Evidence);
+        Assert.Throws<NotSupportedException>(() => ((IList<Insight>)read.Insights).Clear());
+    }
+
+    [Fact]
+    public async Task Concurrent_reads_of_more_scopes_than_are_remembered_each_get_their_scopes_active_version_as_other_instances_change_them()
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        await using var other = new PostgresMemoryStore(Options);
+        var scopes = Enumerable.Range(0, PostgresMemoryStore.RememberedScopes + 40).Select(i => MemoryScope.Agent("bot" + i)).ToList();
+        var active = new System.Collections.Concurrent.ConcurrentDictionary<MemoryScope, string>();
+        foreach (var scope in scopes)
+        {
+            var version = await other.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("alice"), "i0"));
+            active[scope] = (await other.ApproveAsync(version.Id, MemoryAuthor.Person("alice"))).Id;
+        }
+
+        var changes = Task.Run(async () =>
+        {
+            // Another instance approves and rolls back in a few scopes while the reads run.
+            for (var round = 0; round < 6; round++)
+            {
+                var scope = scopes[round * 37 % scopes.Count];
+                var proposal = await other.ProposeAsync(Proposal(scope, active[scope], MemoryAuthor.Person("bob"), "i0", "r" + round));
+                var approved = await other.ApproveAsync(proposal.Id, MemoryAuthor.Person("bob"));
+                active[scope] = round % 2 == 0 ? approved.Id : (await other.RollbackAsync(approved.ParentVersionId!, MemoryAuthor.Person("bob"))).Id;
+            }
+        });
+        var reads = Enumerable.Range(0, 6).Select(reader => Task.Run(async () =>
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                var scope = scopes[(reader * 53 + i * 7) % scopes.Count];
+                var read = (await store.GetActiveVersionAsync(scope))!;
+                var stored = (await other.GetVersionAsync(read.Id))!;
+                Assert.Equal(scope, read.Scope);
+                Assert.All(read.Insights, insight => Assert.Equal(scope, insight.Scope));
+                Assert.Equal(stored.Insights.Select(x => x.Id), read.Insights.Select(x => x.Id));
+            }
+        }));
+        await Task.WhenAll([changes, .. reads]);
+
+        // Once the changes are over, every scope reads its active version, whole.
+        foreach (var scope in scopes)
+        {
+            var read = (await store.GetActiveVersionAsync(scope))!;
+            Assert.Equal((active[scope], (await other.GetVersionAsync(active[scope]))!.Insights.Count), (read.Id, read.Insights.Count));
+        }
+    }
+
+    private static void TryChange<T>(IReadOnlyList<T> list, T value)
+    {
+        try
+        {
+            ((IList<T>)list)[0] = value;
+        }
+        catch (NotSupportedException)
+        {
+            // A read-only list: nothing changed.
+        }
+    }
+
     // The bytes Npgsql reads from the server during `read`, on the connections of this test's schema only.
     private async Task<(T Result, long Bytes)> BytesReadAsync<T>(Func<Task<T>> read)
     {
