@@ -137,6 +137,102 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task Two_instances_ending_the_same_run_at_once_end_it_once_with_the_winners_results()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var first = new PostgresDreamRunStore(Options, clock);
+        await using var second = new PostgresDreamRunStore(Options, clock);
+        for (var round = 0; round < 10; round++)
+        {
+            var run = await first.CreateAsync(new DreamRunRequest { Scope = Bot });
+            await first.StartAsync(run.Id, "host", Lease);
+            var outcomes = await Task.WhenAll(
+                Task.Run(() => OutcomeAsync(() => first.CompleteAsync(run.Id, new DreamRunResults { Note = "first" }))),
+                Task.Run(() => OutcomeAsync(() => round % 2 == 0
+                    ? second.CompleteAsync(run.Id, new DreamRunResults { Note = "second" })
+                    : second.FailAsync(run.Id, "failed", new DreamRunResults { Note = "second" }))));
+
+            var winner = Assert.Single(outcomes, outcome => outcome.Run is not null).Run!;
+            Assert.IsType<DreamRunStateException>(Assert.Single(outcomes, outcome => outcome.Error is not null).Error);
+            var stored = (await first.GetAsync(run.Id))!;
+            Assert.Equal((winner.Status, winner.Results.Note, (DateTimeOffset?)null), (stored.Status, stored.Results.Note, stored.LeaseExpiresAt));
+        }
+    }
+
+    [Fact]
+    public async Task A_completion_racing_a_recovery_of_its_expired_lease_and_a_renewal_is_either_stored_or_refused_never_both()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var host = new PostgresDreamRunStore(Options, clock);
+        await using var renewer = new PostgresDreamRunStore(Options, clock);
+        await using var recoverer = new PostgresDreamRunStore(Options, clock);
+        for (var round = 0; round < 12; round++)
+        {
+            var run = await host.CreateAsync(new DreamRunRequest { Scope = Bot });
+            await host.StartAsync(run.Id, "host", Lease);
+            clock.Advance(Lease + TimeSpan.FromSeconds(1));
+            var completion = Task.Run(() => OutcomeAsync(() => host.CompleteAsync(run.Id, new DreamRunResults { Note = "done" })));
+            var renewal = Task.Run(() => OutcomeAsync(() => renewer.RenewLeaseAsync(run.Id, "host", Lease)));
+            var recovery = Task.Run(() => recoverer.RecoverAbandonedAsync());
+            var (done, refused) = await completion;
+            await renewal;
+            var recovered = await recovery;
+
+            var stored = (await recoverer.GetAsync(run.Id))!;
+            if (done is not null)
+            {
+                Assert.DoesNotContain(recovered, r => r.Id == run.Id);
+                Assert.Equal((DreamRunStatus.Completed, "done", (DateTimeOffset?)null), (stored.Status, stored.Results.Note, stored.LeaseExpiresAt));
+            }
+            else
+            {
+                Assert.IsType<DreamRunStateException>(refused);
+                Assert.Equal(run.Id, Assert.Single(recovered).Id);
+                Assert.Equal((DreamRunStatus.Failed, (DateTimeOffset?)null), (stored.Status, stored.LeaseExpiresAt));
+                Assert.NotEqual("done", stored.Results.Note);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_completion_waits_for_the_scopes_lock_before_it_touches_the_run()
+    {
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var store = new PostgresDreamRunStore(Options, clock);
+        var run = await store.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await store.StartAsync(run.Id, "host", Lease);
+        var key = $"dreaming.{PostgresDreamRunMigrations.Component}:{Schema}:{Bot.Key}";
+
+        // Another instance holds the scope's lock (a recovery, a renewal) while the completion is sent.
+        await using var holder = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await holder.OpenAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@key, 0))", holder))
+        {
+            take.Parameters.AddWithValue("key", key);
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var completion = Task.Run(() => store.CompleteAsync(run.Id, new DreamRunResults { Note = "done" }));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Convert.ToInt64(await ScalarAsync($"SELECT count(*) FROM pg_stat_activity WHERE {holder.ProcessID} = ANY (pg_blocking_pids(pid))"), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            Assert.False(completion.IsCompleted, "the completion did not wait for the scope's lock");
+            Assert.True(DateTime.UtcNow < deadline, "the completion never waited for the scope's lock");
+            await Task.Delay(20);
+        }
+
+        // Waiting, it has neither changed nor locked the run's row.
+        Assert.Equal("running", await ScalarAsync($"SELECT status FROM dream_runs WHERE id = '{run.Id}' FOR UPDATE NOWAIT"));
+        await using (var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@key, 0))", holder))
+        {
+            release.Parameters.AddWithValue("key", key);
+            await release.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(DreamRunStatus.Completed, (await completion).Status);
+    }
+
+    [Fact]
     public async Task Many_instances_recovering_at_once_end_each_abandoned_run_once()
     {
         var clock = new FakeTimeProvider(BaseTime);

@@ -82,6 +82,74 @@ public sealed class PostgresMemoryStoreTests : PostgresStoreFixture
         }
     }
 
+    [Fact]
+    public async Task Instances_proposing_approving_and_rolling_back_at_once_number_versions_consecutively_and_activate_each_from_the_version_it_supersedes()
+    {
+        // Proposals with several insights (sent before the scope's lock, their key deferred), approvals that must find
+        // their parent still active, and rollbacks, from four instances at once.
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresMemoryStore(Options)).ToList();
+        try
+        {
+            var first = await stores[0].ProposeAsync(Proposal(Bot, null, Alice, "i0", "i1"));
+            await stores[0].ApproveAsync(first.Id, Alice);
+            var refused = 0;
+            var work = Enumerable.Range(0, 32).Select(i => Task.Run(async () =>
+            {
+                var store = stores[i % stores.Count];
+                try
+                {
+                    if (i % 5 == 4)
+                    {
+                        await store.RollbackAsync(first.Id, Alice);
+                        return;
+                    }
+
+                    var active = (await store.GetActiveVersionAsync(Bot))!;
+                    var proposal = await store.ProposeAsync(Proposal(Bot, active.Id, Alice, [.. active.Insights.Select(x => x.Id).Where(id => !id.StartsWith('p')), "p" + i, "q" + i]));
+                    await store.ApproveAsync(proposal.Id, Alice);
+                }
+                catch (MemoryStateException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }));
+            await Task.WhenAll(work);
+
+            var count = Convert.ToInt32(await ScalarAsync("SELECT count(*) FROM memory_versions"), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(Enumerable.Range(1, count), (await stores[1].ListVersionsAsync(Bot, 100)).Select(v => v.Number).Order());
+            Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM memory_versions WHERE state = 'active'"));
+            Assert.Equal(0L, await ScalarAsync(
+                "SELECT count(*) FROM memory_versions v JOIN memory_versions w ON w.id = v.superseded_by_id WHERE w.restored_from_id IS NULL AND w.parent_id IS DISTINCT FROM v.id"));
+            Assert.Equal(0L, await ScalarAsync(
+                "SELECT count(*) FROM memory_versions v WHERE v.insight_count <> (SELECT count(*) FROM memory_insights i WHERE i.version_id = v.id) "
+                + "OR EXISTS (SELECT 1 FROM memory_insights i WHERE i.version_id = v.id AND i.position >= v.insight_count)"));
+            Assert.True(refused > 0 && refused < 32, $"{refused} of 32 changes were refused; the race was not run");
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_insight_whose_version_was_never_inserted_cannot_commit_though_its_key_is_deferred()
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        await store.ProposeAsync(Proposal(Bot, null, Alice, "i0"));
+
+        // What a proposal's transaction does before the lock, without the version row that should follow.
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(
+            "BEGIN; SET CONSTRAINTS memory_insights_version_id_fkey DEFERRED; "
+            + "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms) "
+            + "VALUES ('mv-none', 'i0', 0, 'lesson', 't', '[]', '[]', '[]', 0, 0, 0, 'active', 'mined', 0, 0); COMMIT;"));
+
+        Assert.Equal((PostgresErrorCodes.ForeignKeyViolation, "memory_insights_version_id_fkey"), (refused.SqlState, refused.ConstraintName));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM memory_insights"));
+    }
+
     [Theory]
     [InlineData("DELETE FROM memory_versions", "memory versions are never deleted")]
     [InlineData("TRUNCATE memory_versions CASCADE", "memory versions are never deleted")]
