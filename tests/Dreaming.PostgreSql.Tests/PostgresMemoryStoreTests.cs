@@ -135,6 +135,76 @@ public sealed class PostgresMemoryStoreTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task A_previous_build_already_running_on_a_schema_migrated_to_memory_version_2_keeps_proposing_checked_at_once()
+    {
+        // The memory tables as version 1 left them, and a connection of an instance of the previous build, already open.
+        await ExecuteAsync(
+            $"CREATE SCHEMA {Schema}; SET search_path = {Schema};"
+            + "CREATE TABLE schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now());"
+            + $"{PostgresMemoryMigrations.Scripts[0]};"
+            + "INSERT INTO schema_versions (component, version) VALUES ('memory', 1);");
+        await using var previous = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await previous.OpenAsync();
+
+        await using var store = new PostgresMemoryStore(Options);
+        var first = await store.ApproveAsync((await store.ProposeAsync(Proposal(Bot, null, Alice, "i0", "i1"))).Id, Alice);
+        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'memory'"));
+
+        // The previous build's proposal: the lock, the numbered version, then its insights one statement each.
+        await using (var transaction = await previous.BeginTransactionAsync())
+        {
+            await Run("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", ("key", $"dreaming.memory:{Schema}:{Bot.Key}"));
+            await Run(
+                "INSERT INTO memory_versions (id, scope, number, parent_id, author_kind, author_id, state, created_ms, insight_count) VALUES "
+                + "('mv-previous', @scope, (SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), @parent, 'person', 'bob', 'proposed', 0, 1)",
+                ("scope", Bot.Key),
+                ("parent", first.Id));
+            await Run(
+                "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms) "
+                + "VALUES ('mv-previous', 'i9', 0, 'lesson', 'lesson i9', '[]', '[]', '[]', 0, 0, 0, 'active', 'mined', 0, 0)");
+
+            // Its key is still checked at once, not at the commit: an insight of no version fails its own statement.
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => Run(
+                "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms) "
+                + "VALUES ('mv-none', 'i9', 0, 'lesson', 'lesson i9', '[]', '[]', '[]', 0, 0, 0, 'active', 'mined', 0, 0)"));
+            Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, refused.SqlState);
+            await transaction.RollbackAsync();
+
+            async Task Run(string sql, params (string Name, object Value)[] parameters)
+            {
+                await using var command = new NpgsqlCommand(sql, previous, transaction);
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        await using (var command = new NpgsqlCommand(
+            "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(@key, 0)); "
+            + "INSERT INTO memory_versions (id, scope, number, parent_id, author_kind, author_id, state, created_ms, insight_count) VALUES "
+            + "('mv-previous', @scope, (SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), @parent, 'person', 'bob', 'proposed', 0, 1); "
+            + "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, harmful, seen, status, source, created_ms, updated_ms) "
+            + "VALUES ('mv-previous', 'i9', 0, 'lesson', 'lesson i9', '[]', '[]', '[]', 0, 0, 0, 'active', 'mined', 0, 0); COMMIT;",
+            previous))
+        {
+            command.Parameters.AddWithValue("key", $"dreaming.memory:{Schema}:{Bot.Key}");
+            command.Parameters.AddWithValue("scope", Bot.Key);
+            command.Parameters.AddWithValue("parent", first.Id);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // This build reads it, numbers after it, and approves it.
+        var written = (await store.GetVersionAsync("mv-previous"))!;
+        Assert.Equal(2, written.Number);
+        Assert.Equal(["i9"], written.Insights.Select(i => i.Id));
+        Assert.Equal(3, (await store.ProposeAsync(Proposal(Bot, first.Id, Alice, "i0", "i1", "i2"))).Number);
+        Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync("mv-previous", Alice)).State);
+    }
+
+    [Fact]
     public async Task An_insight_whose_version_was_never_inserted_cannot_commit_though_its_key_is_deferred()
     {
         await using var store = new PostgresMemoryStore(Options);
