@@ -205,6 +205,27 @@ public sealed class PostgresMemoryStoreTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task A_proposal_whose_parent_is_superseded_between_its_read_and_its_lock_is_numbered_after_and_cannot_be_approved()
+    {
+        await using var store = new PostgresMemoryStore(Options);
+        await using var other = new PostgresMemoryStore(Options);
+        var parent = await store.ApproveAsync((await store.ProposeAsync(Proposal(Bot, null, Alice, "i0"))).Id, Alice);
+        MemoryVersion? rival = null;
+
+        // The parent is read without the lock (command 1); another instance activates a rival before the insights, the lock
+        // and the version are sent (command 2).
+        var (proposal, _) = await NpgsqlCommands.BeforeAsync(
+            2,
+            () => rival = other.ApproveAsync(other.ProposeAsync(Proposal(Bot, parent.Id, Alice, "i0", "r")).GetAwaiter().GetResult().Id, Alice).GetAwaiter().GetResult(),
+            () => store.ProposeAsync(Proposal(Bot, parent.Id, Alice, "i0", "p")));
+
+        Assert.Equal((2, 3, parent.Id), (rival!.Number, proposal.Number, proposal.ParentVersionId));
+        var refused = await Assert.ThrowsAsync<MemoryStateException>(() => store.ApproveAsync(proposal.Id, Alice));
+        Assert.Contains("does not derive from", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(rival.Id, (await store.GetActiveVersionAsync(Bot))!.Id);
+    }
+
+    [Fact]
     public async Task An_insight_whose_version_was_never_inserted_cannot_commit_though_its_key_is_deferred()
     {
         await using var store = new PostgresMemoryStore(Options);
