@@ -36,12 +36,15 @@ public sealed class PublicApiTests
     public void Every_public_asynchronous_member_takes_a_cancellation_token()
     {
         // Exempt: DisposeAsync (IAsyncDisposable and xunit's IAsyncLifetime fix its signature) and the conformance
-        // suites' test methods, which xunit 2 calls without arguments.
+        // suites' test methods, which xunit 2 calls without arguments, with the protected members they call to make
+        // their store (CreateStoreAsync, TrackAsync), which have no token to pass on. Protected members of a type an app
+        // can derive from are checked as public ones are: a deriving store overrides or calls them.
         var missing = PublicMethods()
             .Where(method => IsAsynchronous(method.ReturnType))
             .Where(method => method.Name != nameof(IAsyncDisposable.DisposeAsync))
             .Where(method => !(method.Name == nameof(IAsyncLifetime.InitializeAsync) && typeof(IAsyncLifetime).IsAssignableFrom(method.DeclaringType)))
             .Where(method => method.GetCustomAttribute<FactAttribute>() is null)
+            .Where(method => !(method.IsFamily && method.DeclaringType!.Assembly == typeof(TraceStoreConformanceTests).Assembly))
             .Where(method => !method.GetParameters().Any(parameter => parameter.ParameterType == typeof(CancellationToken)))
             .Select(Describe)
             .ToList();
@@ -72,6 +75,12 @@ public sealed class PublicApiTests
                 if (property.SetMethod is { IsPublic: true } or { IsFamily: true } or { IsFamilyOrAssembly: true })
                 {
                     mutable.Add($"{type.FullName}.{property.Name} (a static property with a setter)");
+                }
+                else if (property.GetIndexParameters().Length == 0 && property.GetValue(null) is { } value
+                    && ReferenceEquals(value, property.GetValue(null)) && IsChangeableCollection(value))
+                {
+                    // One collection handed to every caller (a new one on each read changes nothing shared).
+                    mutable.Add($"{type.FullName}.{property.Name} (a static property returning the same collection that can be changed)");
                 }
             }
         }
@@ -185,9 +194,11 @@ public sealed class PublicApiTests
         && (t == typeof(int) || t == typeof(long) || t == typeof(double) || t == typeof(float) || t == typeof(TimeSpan)
             || (t.IsPrimitive && t != typeof(bool) && t != typeof(char)) || t == typeof(decimal));
 
+    // The public members of every exported type, and the protected ones of a type that can be derived from.
     private static IEnumerable<MethodInfo> PublicMethods() =>
         Shipped.SelectMany(assembly => assembly.GetExportedTypes())
-            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                .Where(method => method.IsPublic || (!type.IsSealed && (method.IsFamily || method.IsFamilyOrAssembly))))
             .Where(method => !method.IsSpecialName);
 
     private static bool IsAsynchronous(Type type) =>
