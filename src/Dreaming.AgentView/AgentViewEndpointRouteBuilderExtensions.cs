@@ -55,7 +55,7 @@ public static class AgentViewEndpointRouteBuilderExtensions
             throw new InvalidOperationException("MapDreamingAgentView requires an authorized user by default, but the app has no authorization services: call services.AddAuthorization() (and an authentication scheme), or set AgentViewOptions.AllowAnonymous where the network itself protects the view.");
         }
 
-        if (!options.AllowAnonymous && !IsRegistered<IAuthenticationService>(services))
+        if (!options.AllowAnonymous && !HasAuthentication(services))
         {
             // Without it every request the policy refuses (an anonymous one first of all) fails with a 500 when
             // authorization challenges or forbids, instead of a 401 or a 403.
@@ -88,19 +88,15 @@ public static class AgentViewEndpointRouteBuilderExtensions
         return group;
     }
 
-    // Whether the app registered T, without resolving it: IAuthenticationService is scoped, and resolving it from the root
-    // provider throws where scopes are validated (Development), so the view's own check failed the app's start.
-    private static bool IsRegistered<T>(IServiceProvider services)
-        where T : class
-    {
-        if (services.GetService<IServiceProviderIsService>() is { } isService)
-        {
-            return isService.IsService(typeof(T));
-        }
-
-        using var scope = services.CreateScope();
-        return scope.ServiceProvider.GetService<T>() is not null;
-    }
+    // Whether the app called AddAuthentication(), without resolving the scoped IAuthenticationService: resolving it from
+    // the root provider throws where scopes are validated (Development), which failed the app's start. A container without
+    // IServiceProviderIsService is asked for the scheme provider AddAuthentication() registers with it, a singleton: a
+    // scope made to resolve the service would have to be disposed synchronously here, which throws for a scoped service
+    // that disposes only asynchronously.
+    private static bool HasAuthentication(IServiceProvider services) =>
+        services.GetService<IServiceProviderIsService>() is { } isService
+            ? isService.IsService(typeof(IAuthenticationService))
+            : services.GetService<IAuthenticationSchemeProvider>() is not null;
 
     // AddAuthentication() with no scheme (or several, none the default) and a policy that names none: the refused request's
     // challenge finds no scheme, and ASP.NET answers it with its own 500 ("No authenticationScheme was specified, and

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -166,6 +168,48 @@ public sealed class AgentViewMappingTests
     }
 
     [Fact]
+    public async Task A_container_that_cannot_say_what_it_holds_maps_the_view_with_a_scoped_service_that_only_disposes_asynchronously()
+    {
+        // Without IServiceProviderIsService (a third-party container) the view resolved IAuthenticationService in a scope
+        // it disposed synchronously, and the scope's IClaimsTransformation, which disposes only asynchronously, threw
+        // from that disposal ("... only implements IAsyncDisposable. Use DisposeAsync ..."), failing the app's start.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Host.UseServiceProviderFactory(new ProviderWithoutIsServiceFactory());
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthentication().AddCookie();
+        builder.Services.AddScoped<IClaimsTransformation, AsyncDisposableClaimsTransformation>();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+        Assert.Null(app.Services.GetService<IServiceProviderIsService>());
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapDreamingAgentView();
+        await app.StartAsync();
+
+        using var client = app.GetTestClient();
+        using var response = await client.GetAsync(new Uri("/dreaming/", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_container_that_cannot_say_what_it_holds_still_names_AddAuthentication_when_it_is_missing()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Host.UseServiceProviderFactory(new ProviderWithoutIsServiceFactory());
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthorization();
+        await using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapDreamingAgentView());
+
+        Assert.Contains("AddAuthentication()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Mapping_with_authorization_but_no_authentication_names_AddAuthentication_unless_anonymous_is_allowed()
     {
         // AddAuthorization() alone mapped the view, and then every request was a 500 (no IAuthenticationService to
@@ -179,5 +223,35 @@ public sealed class AgentViewMappingTests
         Assert.Contains("AddAuthentication()", error.Message, StringComparison.Ordinal);
         Assert.Contains("AllowAnonymous", error.Message, StringComparison.Ordinal);
         app.MapDreamingAgentView(configure: options => options.AllowAnonymous = true);
+    }
+
+    /// <summary>Builds the default provider but hides its <see cref="IServiceProviderIsService"/>, as a container that does
+    /// not implement it does.</summary>
+    private sealed class ProviderWithoutIsServiceFactory : IServiceProviderFactory<IServiceCollection>
+    {
+        public IServiceCollection CreateBuilder(IServiceCollection services) => services;
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) =>
+            new ProviderWithoutIsService(containerBuilder.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true }));
+    }
+
+    private sealed class ProviderWithoutIsService(ServiceProvider inner) : IServiceProvider, IDisposable, IAsyncDisposable
+    {
+        public object? GetService(Type serviceType) =>
+            serviceType == typeof(IServiceProviderIsService) || serviceType == typeof(IServiceProviderIsKeyedService) ? null
+            : serviceType == typeof(IServiceProvider) ? this
+            : inner.GetService(serviceType);
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    /// <summary>A scoped service that disposes only asynchronously, as a service holding a connection may.</summary>
+    private sealed class AsyncDisposableClaimsTransformation : IClaimsTransformation, IAsyncDisposable
+    {
+        public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal) => Task.FromResult(principal);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
