@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace Dreaming.Tests;
@@ -35,6 +36,43 @@ public class DreamScheduleEdgeTests
         Assert.Equal(TimeSpan.FromMinutes(1), scheduler.PollInterval);
         scheduler.PollInterval = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
         Assert.Equal(TimeSpan.FromMilliseconds(uint.MaxValue - 1), scheduler.PollInterval);
+    }
+
+    [Fact]
+    public async Task The_longest_poll_interval_taken_is_one_a_timer_waits_on_the_system_clock_and_a_fake_one()
+    {
+        // The bound of DreamScheduler.PollInterval, WebhookOptions.PollInterval and SessionRetentionOptions.Interval: a
+        // larger one would be taken and then throw from the wait, once the host runs.
+        using (var cancel = new CancellationTokenSource())
+        {
+            var longest = Task.Delay(TimerLimits.LongestWait, TimeProvider.System, cancel.Token);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => longest);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = Task.Delay(TimerLimits.LongestWait + TimeSpan.FromMilliseconds(1), TimeProvider.System); });
+
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var start = time.GetUtcNow();
+        using var scheduler = new DreamScheduler([], Substitute.For<IDreamConsolidator>(), new InMemoryDreamRunStore(), new InMemoryTraceStore(), time)
+        {
+            PollInterval = TimerLimits.LongestWait,
+        };
+        await scheduler.StartAsync(CancellationToken.None);
+        await WaitForCheckAtAsync(scheduler, start);
+        time.Advance(TimerLimits.LongestWait);
+        await WaitForCheckAtAsync(scheduler, start + TimerLimits.LongestWait);
+        await scheduler.StopAsync(CancellationToken.None);
+        Assert.False(scheduler.ExecuteTask!.IsFaulted, scheduler.ExecuteTask.Exception?.ToString());
+    }
+
+    private static async Task WaitForCheckAtAsync(DreamScheduler scheduler, DateTimeOffset at)
+    {
+        for (var waited = 0; scheduler.LastCheck?.At != at; waited += 10)
+        {
+            Assert.True(waited < 30_000 && !scheduler.ExecuteTask!.IsFaulted, $"No check at {at:O}: {scheduler.ExecuteTask?.Exception}");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]
