@@ -38,7 +38,7 @@ public class CostOutputTests
         Assert.True(showExit == 0, showError);
 
         // 10 in at 3 and 5 out at 7: 65, on the session and on its one model call.
-        Assert.Contains("usage     10 in / 5 out tokens, 1 model calls, cost 65 minor units", show, StringComparison.Ordinal);
+        Assert.Contains("usage     10 in / 5 out tokens, 1 model call, cost 65 minor units", show, StringComparison.Ordinal);
         Assert.Contains("10+5 tokens, cost 65 minor units, finish stop", show, StringComparison.Ordinal);
     }
 

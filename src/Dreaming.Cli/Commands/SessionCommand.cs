@@ -75,7 +75,7 @@ internal static partial class SessionCommand
         }
 
         output.WriteLine(string.Create(inv, $"started   {s.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff} UTC, ended {(s.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", inv) + " UTC" : "-")}"));
-        output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model calls{Cost(s.Usage)}"));
+        output.WriteLine(string.Create(inv, $"usage     {s.Usage.InputTokens} in / {s.Usage.OutputTokens} out tokens, {s.Usage.ModelCalls} model {(s.Usage.ModelCalls == 1 ? "call" : "calls")}{Cost(s.Usage)}"));
         if (children.Sessions > 0)
         {
             // The usage above is the session's own calls only: an orchestration run's items used theirs on its children.
