@@ -96,6 +96,29 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         return match.Value;
     }
 
+    // Scripts written without spaces between words, in UTF-16 ranges for a character class: Thai, Lao, Myanmar (and its
+    // extensions A and B), Khmer (and its symbols), CJK symbols (々, 〆, 〇), Hiragana, Katakana (and its extension and
+    // halfwidth forms), Han (and extension A and the compatibility ideographs). Han beyond the BMP is a surrogate pair, no
+    // letter to the pattern, so it separates words as a space does.
+    private const string Unspaced = @"\u0E00-\u0EFF\u1000-\u109F\uA9E0-\uA9FF\uAA60-\uAA7F\u1780-\u17FF\u19E0-\u19FF\u3000-\u30FF\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF66-\uFF9F";
+
+    // Between a character of those scripts and a letter, mark or digit of another: where such prose ends and an address
+    // of another script may begin (お問い合わせは|support@).
+    private const string AfterUnspacedProse = $$"""(?<=[{{Unspaced}}])(?=[\p{L}\p{M}\p{N}-[{{Unspaced}}]])""";
+
+    // A character of a local part beyond ASCII: one of those scripts only where no letter of another script follows it,
+    // so the local part of support@ after prose of those scripts starts after the prose, and 山田@ or 山田.taro@ is
+    // read from the start of its run.
+    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\--[{{Unspaced}}]]|[{{Unspaced}}](?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]))""";
+
+    // A top-level name beyond ASCII: letters not of those scripts, which may be followed by such prose (.comまで), or
+    // else any letters to the end of the word, as of a name such as .ไทย or .中国, whose end in such prose cannot be told.
+    private const string TopLevelName = $$"""(?:(?>[\p{L}\p{M}-[{{Unspaced}}]]{2,})(?![\w-[{{Unspaced}}]])|[\p{L}\p{M}]{2,}\b)""";
+
+    // An address with letters beyond ASCII from its local part to its top-level name, which may not be another secret's
+    // label (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…).
+    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10}){{TopLevelName}}(?!://)""";
+
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
     // (user_password == expected, api_key === null), not an assignment: (?!=) leaves it as it is. A URL's scheme and an
@@ -108,8 +131,13 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // not end in the label of another secret (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…),
     // which the ASCII alternative, never matching there, left to that secret's alternative; a '-' after it that starts no
     // key (renée@mail.de-Adresse) is text, as after an address of ASCII letters.
+    // Scripts written without spaces (Japanese, Chinese, Thai…) put prose directly before and after an address. Right
+    // after such prose an address of another script is tried first, before the ASCII alternative, which finds no word
+    // boundary there (it left support@example.comまで in the text, and read jane of メールはjane.doe@example.co.ukへ as
+    // prose); from the start of a run, the local part stops at such prose followed by another script's letter. Only text
+    // holding those scripts' characters is read otherwise than before.
     [GeneratedRegex(
-        """
+        $$"""
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
         |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}=*)
@@ -117,8 +145,9 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
+        |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
         |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
-        |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>[\p{L}\p{M}\p{N}._%+\-]*?\b)(?<email>[\p{L}\p{M}\p{N}._%+\-]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10})[\p{L}\p{M}]{2,}\b(?!://))
+        |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>{{LocalPartChar}}*?\b)(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))

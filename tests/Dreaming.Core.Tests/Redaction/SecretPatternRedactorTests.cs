@@ -166,6 +166,61 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
             output);
     }
 
+    [Theory]
+    [InlineData("\u304a\u554f\u3044\u5408\u308f\u305b\u306fsupport@example.com\u307e\u3067\u304a\u9858\u3044\u3057\u307e\u3059\u3002", "\u304a\u554f\u3044\u5408\u308f\u305b\u306f[REDACTED:email]\u307e\u3067\u304a\u9858\u3044\u3057\u307e\u3059\u3002")]
+    [InlineData("\u8bf7\u8054\u7cfbsupport@example.com\u83b7\u53d6\u5e2e\u52a9", "\u8bf7\u8054\u7cfb[REDACTED:email]\u83b7\u53d6\u5e2e\u52a9")]
+    [InlineData("\u0e15\u0e34\u0e14\u0e15\u0e48\u0e2dsupport@example.com\u0e44\u0e14\u0e49\u0e40\u0e25\u0e22", "\u0e15\u0e34\u0e14\u0e15\u0e48\u0e2d[REDACTED:email]\u0e44\u0e14\u0e49\u0e40\u0e25\u0e22")]
+    [InlineData("\u30e1\u30fc\u30eb\u306fjane.doe+tag@example.co.uk\u3078", "\u30e1\u30fc\u30eb\u306f[REDACTED:email]\u3078")]
+    [InlineData("\u5b9b\u5148\u306f\u043f\u043e\u0447\u0442\u0430@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444\u3067\u3059", "\u5b9b\u5148\u306f[REDACTED:email]\u3067\u3059")]
+    [InlineData("\u8054\u7cfbren\u00e9e@b\u00fccher.de\u8c22\u8c22", "\u8054\u7cfb[REDACTED:email]\u8c22\u8c22")]
+    [InlineData("\u9023\u7d61\u306ftaro@\u4f8b\u3048.jp\u307e\u3067", "\u9023\u7d61\u306f[REDACTED:email]\u307e\u3067")]
+    [InlineData("\u1795\u17d2\u1789\u17be\u1791\u17c5admin@example.org\u1794\u17b6\u1791", "\u1795\u17d2\u1789\u17be\u1791\u17c5[REDACTED:email]\u1794\u17b6\u1791")]
+    [InlineData("\u0eaa\u0ebb\u0ec8\u0e87\u0eab\u0eb2info@example.la\u0ec1\u0e94\u0ec8", "\u0eaa\u0ebb\u0ec8\u0e87\u0eab\u0eb2[REDACTED:email]\u0ec1\u0e94\u0ec8")]
+    [InlineData("\u1006\u1000\u103a\u101e\u103d\u101a\u103a\u101b\u1014\u103ainfo@example.mm\u101e\u102d\u102f\u1037", "\u1006\u1000\u103a\u101e\u103d\u101a\u103a\u101b\u1014\u103a[REDACTED:email]\u101e\u102d\u102f\u1037")]
+    public void An_address_next_to_prose_of_a_script_written_without_spaces_is_redacted_alone(string input, string expected)
+    {
+        // Japanese, Chinese, Thai, Lao, Khmer and Myanmar are written without spaces between words: the letters before an
+        // address of ASCII, Latin or Cyrillic letters, and those after its top-level name, are prose. The whole sentence
+        // around such an address was replaced with it (お問い合わせはsupport@example.comまでお願いします。 became
+        // [REDACTED:email]。), and redacted prose is lost to dreaming.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("\u5c71\u7530@\u4f8b\u3048.jp", "[REDACTED:email]")]
+    [InlineData("\u304a\u554f\u3044\u5408\u308f\u305b\u306f\u5c71\u7530@\u4f8b\u3048.jp\u307e\u3067", "[REDACTED:email]\u307e\u3067")]
+    [InlineData("\u9023\u7d61\u5148\uff1a\u5c71\u7530@\u4f8b\u3048.jp\u3002", "\u9023\u7d61\u5148\uff1a[REDACTED:email]\u3002")]
+    [InlineData("\u9023\u7d61\u306f\u5c71\u7530.taro@\u4f8b\u3048.jp", "[REDACTED:email]")]
+    [InlineData("\u8bf7\u8054\u7cfbyamada\u5c71\u7530@example.cn", "\u8bf7\u8054\u7cfb[REDACTED:email]")]
+    [InlineData("\u0e2d\u0e35\u0e40\u0e21\u0e25 \u0e1c\u0e39\u0e49\u0e43\u0e0a\u0e49@\u0e15\u0e31\u0e27\u0e2d\u0e22\u0e48\u0e32\u0e07.\u0e44\u0e17\u0e22 \u0e04\u0e23\u0e31\u0e1a", "\u0e2d\u0e35\u0e40\u0e21\u0e25 [REDACTED:email] \u0e04\u0e23\u0e31\u0e1a")]
+    [InlineData("\u8bf7\u53d1\u5230user@\u4f8b\u5b50.\u4e2d\u56fd\u8c22\u8c22", "\u8bf7\u53d1\u5230[REDACTED:email]")]
+    public void An_address_of_a_script_written_without_spaces_is_redacted_with_the_run_of_its_letters(string input, string expected)
+    {
+        // Where the local part is itself of such a script, it cannot be told from the prose directly before it: the run
+        // of letters before the '@' is taken whole (up to a space, punctuation such as '：' or a letter of another script
+        // after one of those scripts), and so is a top-level name of such a script (.ไทย, .中国) with the letters after it.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("", "\u5c71a", "@example.com")]
+    [InlineData("\u5c71", "a.\u5c71", "@")]
+    [InlineData("x@", "\u5c71.a", "\u5c71")]
+    public void A_long_run_of_letters_with_and_without_spaces_in_an_address_is_scanned_in_linear_time(string before, string piece, string after)
+    {
+        // Each letter of a script with spaces after one of a script without them may start an address: the run from it is
+        // read once, to the next such letter.
+        Growth.AssertLinear(
+            n =>
+            {
+                var hostile = before + string.Concat(Enumerable.Repeat(piece, 6_250 * n)) + after;
+                return () => !_redactor.Redact(hostile).StartsWith("[REDACTED:unscanned", StringComparison.Ordinal);
+            },
+            1,
+            $"\"{before}\", a run of \"{piece}\" and \"{after}\"",
+            output);
+    }
+
     [Fact]
     public void A_value_redactor_chooses_the_replacement()
     {
