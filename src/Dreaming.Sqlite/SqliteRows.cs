@@ -16,9 +16,10 @@ internal static class SqliteRows
     public const string InsertSession =
         "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
         + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
-        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ($id, $agent_id, $agent_version, $scope, "
-        + "$task, $parent_id, $status, $started_ms, $ended_ms, $input_tokens, $output_tokens, $cached_input_tokens, $model_calls, "
-        + "$cost_minor_units, $memory_version_id, $insight_ids, $metadata, $outcome_label, $outcome_score, $outcome_source, "
+        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ($id, $agent_id, CAST($agent_version AS TEXT), $scope, "
+        + "CAST($task AS TEXT), $parent_id, $status, $started_ms, $ended_ms, $input_tokens, $output_tokens, $cached_input_tokens, $model_calls, "
+        + "$cost_minor_units, $memory_version_id, $insight_ids, $metadata, CAST($outcome_label AS TEXT), $outcome_score, "
+        + "CAST($outcome_source AS TEXT), "
         + "$dropped_event_count)";
 
     /// <summary>Inserts an event; parameters are bound by <see cref="BindEvent"/>.</summary>
@@ -60,9 +61,9 @@ internal static class SqliteRows
         var values = command.Parameters;
         values[0].Value = session.Id;
         values[1].Value = session.AgentId;
-        values[2].Value = Nullable(session.AgentVersion);
+        values[2].Value = Text(session.AgentVersion);
         values[3].Value = Nullable(session.Scope);
-        values[4].Value = session.Task;
+        values[4].Value = Text(session.Task);
         values[5].Value = Nullable(session.ParentSessionId);
         values[6].Value = (int)session.Status;
         values[7].Value = ToMilliseconds(session.StartedAt);
@@ -79,12 +80,13 @@ internal static class SqliteRows
         values[20].Value = session.DroppedEventCount;
     }
 
-    /// <summary>Binds label, score and source of an outcome to three parameters starting at <paramref name="first"/>.</summary>
+    /// <summary>Binds label, score and source of an outcome to three parameters starting at <paramref name="first"/>; the
+    /// statement casts label and source <c>AS TEXT</c> (<see cref="Text"/>).</summary>
     public static void BindOutcome(SqliteParameterCollection values, int first, SessionOutcome? outcome)
     {
-        values[first].Value = Nullable(outcome?.Label);
+        values[first].Value = Text(outcome?.Label);
         values[first + 1].Value = outcome?.Score is { } score ? score : DBNull.Value;
-        values[first + 2].Value = Nullable(outcome?.Source);
+        values[first + 2].Value = Text(outcome?.Source);
     }
 
     public static void BindEvent(SqliteCommand command, string sessionId, SessionEvent sessionEvent)
@@ -138,4 +140,11 @@ internal static class SqliteRows
     }
 
     private static object Nullable(string? value) => value is null ? DBNull.Value : value;
+
+    /// <summary>Gets the value to bind for a host's free text that the statement casts <c>AS TEXT</c>: the string, or its
+    /// UTF-8 bytes when it holds a NUL, since Microsoft.Data.Sqlite binds a string past 512 characters as a NUL-terminated
+    /// C string and SQLite would keep only what comes before the first NUL (a 32 KB task "h\0..." was stored as "h"); the
+    /// bytes cast to TEXT are the string whole (half a surrogate pair as U+FFFD, as a string bound is).</summary>
+    private static object Text(string? value) =>
+        value is null ? DBNull.Value : value.Contains('\0', StringComparison.Ordinal) ? System.Text.Encoding.UTF8.GetBytes(value) : value;
 }

@@ -38,7 +38,7 @@ internal sealed class SqliteWriter : IDisposable
             "$id", "$status", "$ended_ms", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$model_calls", "$cost_minor_units", "$dropped_event_count");
         _setOutcome = SqliteRows.Create(
             connection,
-            "UPDATE sessions SET outcome_label = $outcome_label, outcome_score = $outcome_score, outcome_source = $outcome_source WHERE id = $id",
+            "UPDATE sessions SET outcome_label = CAST($outcome_label AS TEXT), outcome_score = $outcome_score, outcome_source = CAST($outcome_source AS TEXT) WHERE id = $id",
             "$id", "$outcome_label", "$outcome_score", "$outcome_source");
         // The oldest first, a batch at a time, through the start-time index: each batch is a short transaction of its own.
         _purge = SqliteRows.Create(

@@ -14,6 +14,9 @@ public sealed class HostileEventFieldsTests : IDisposable
     // What a host gives: short, but with a NUL, half a surrogate pair and U+FFFF.
     private const string Short = "s\0\uD800\uFFFF";
 
+    // What a host gives that is longer than the 512 characters Microsoft.Data.Sqlite binds by length: a NUL, then text.
+    private static readonly string s_long = "l\0" + new string('y', 2_000);
+
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -40,8 +43,8 @@ public sealed class HostileEventFieldsTests : IDisposable
             await using (var session = provider.GetRequiredService<IAgentSessionFactory>().StartSession(new AgentSessionOptions
             {
                 AgentId = "agent",
-                Task = "hostile fields",
-                AgentVersion = Short,
+                Task = s_huge,
+                AgentVersion = s_long,
                 Metadata = new Dictionary<string, string> { [Short] = s_huge },
             }))
             {
@@ -54,12 +57,17 @@ public sealed class HostileEventFieldsTests : IDisposable
                 await session.CompleteAsync();
             }
 
+            await provider.GetRequiredService<ITraceStore>().SetOutcomeAsync(id, new SessionOutcome { Label = s_long, Source = s_long });
+
             var traces = provider.GetRequiredService<ITraceStore>();
             var record = await traces.GetSessionAsync(id);
             var events = await traces.GetEventsAsync(id);
             var asStored = store == "sqlite" ? (Func<string, string>)(s => s.Replace('\uD800', '\uFFFD').Replace('\uDC00', '\uFFFD')) : s => s;
             Assert.NotNull(record);
-            Assert.Equal(asStored(Short), record.AgentVersion);
+            Text(record.Task);
+            Assert.Equal(s_long, record.AgentVersion);
+            Assert.Equal(s_long, record.Outcome?.Label);
+            Assert.Equal(s_long, record.Outcome?.Source);
             Text(Assert.Single(record.Metadata, p => p.Key == asStored(Short)).Value);
             Assert.Equal(Events().Select(e => e.GetType()), events.Select(e => e.GetType()));
             Assert.Equal(14, events.Select(e => e.GetType()).Distinct().Count());
