@@ -11,7 +11,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
         + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes) "
-        + "VALUES ($id, $scope, $status, $requested_ms, $instructions, $max_sessions, $min_sessions, $review_mode, $input_version_id, "
+        + "VALUES ($id, $scope, $status, $requested_ms, CAST($instructions AS TEXT), $max_sessions, $min_sessions, $review_mode, $input_version_id, "
         + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions, $min_scopes)";
 
     public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
@@ -27,7 +27,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
                 ("$scope", request.Scope.Key),
                 ("$status", SqliteMemoryRows.Name(DreamRunStatus.Pending)),
                 ("$requested_ms", now.ToUnixTimeMilliseconds()),
-                ("$instructions", request.Instructions),
+                ("$instructions", SqliteRows.Text(request.Instructions)),
                 ("$max_sessions", request.MaxSessions),
                 ("$min_sessions", request.MinSessions),
                 ("$review_mode", SqliteMemoryRows.Name(request.ReviewMode)),
@@ -120,7 +120,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         var run = Find(transaction, runId);
         DreamRunStoreRules.CheckUnfinished(run, "failed");
         results?.Validate(run.Request);
-        var set = "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error" + (results is null ? string.Empty : ", " + SqliteDreamRunRows.SetResults);
+        var set = "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = CAST($error AS TEXT)" + (results is null ? string.Empty : ", " + SqliteDreamRunRows.SetResults);
         Update(
             transaction,
             runId,
@@ -128,7 +128,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             [
                 ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
                 ("$now", now.ToUnixTimeMilliseconds()),
-                ("$error", reason),
+                ("$error", SqliteRows.Text(reason)),
                 .. results is null ? [] : SqliteDreamRunRows.ResultParameters(results),
             ]);
         return CommitEnded(transaction, runId, webhooks, quarantined: false);

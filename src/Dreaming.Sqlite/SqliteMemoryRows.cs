@@ -95,7 +95,7 @@ internal static class SqliteMemoryRows
         values["$id"].Value = insight.Id;
         values["$position"].Value = position;
         values["$kind"].Value = Name(insight.Kind);
-        values["$text"].Value = insight.Text;
+        values["$text"].Value = SqliteRows.Text(insight.Text);
         values["$trigger_tools"].Value = JsonSerializer.Serialize(insight.Triggers.Tools, StoreMemoryJson.Default.IReadOnlyListString);
         values["$trigger_keywords"].Value = JsonSerializer.Serialize(insight.Triggers.Keywords, StoreMemoryJson.Default.IReadOnlyListString);
         values["$evidence"].Value = JsonSerializer.Serialize([.. insight.Evidence.Select(item => new StoreEvidenceJson(item.SessionId, item.EventSequence))], StoreMemoryJson.Default.StoreEvidenceJsonArray);

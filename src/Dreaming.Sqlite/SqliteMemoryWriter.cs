@@ -11,12 +11,12 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
         + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES ($id, $scope, "
         + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = $scope), $parent_id, $restored_from_id, "
-        + "$author_kind, $author_id, $state, $created_ms, $note, $insight_count, $reviewer_kind, $reviewer_id, $reviewed_ms)";
+        + "$author_kind, $author_id, $state, $created_ms, CAST($note AS TEXT), $insight_count, $reviewer_kind, $reviewer_id, $reviewed_ms)";
 
     private const string InsertInsight =
         "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, "
-        + "harmful, seen, status, source, created_ms, updated_ms) VALUES ($version_id, $id, $position, $kind, $text, $trigger_tools, "
-        + "$trigger_keywords, $evidence, $helpful, $harmful, $seen, $status, $source, $created_ms, $updated_ms)";
+        + "harmful, seen, status, source, created_ms, updated_ms) VALUES ($version_id, $id, $position, $kind, CAST($text AS TEXT), "
+        + "$trigger_tools, $trigger_keywords, $evidence, $helpful, $harmful, $seen, $status, $source, $created_ms, $updated_ms)";
 
     private static readonly string[] InsightParameters =
     [
@@ -85,13 +85,13 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
             connection,
             transaction,
             "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = $reviewer_id, reviewed_ms = $reviewed_ms, "
-            + "review_note = $review_note WHERE id = $id",
+            + "review_note = CAST($review_note AS TEXT) WHERE id = $id",
             ("$id", versionId),
             ("$state", SqliteMemoryRows.Name(MemoryVersionState.Rejected)),
             ("$reviewer_kind", SqliteMemoryRows.Name(reviewer.Kind)),
             ("$reviewer_id", reviewer.Id),
             ("$reviewed_ms", now.ToUnixTimeMilliseconds()),
-            ("$review_note", reason)))
+            ("$review_note", SqliteRows.Text(reason))))
         {
             command.ExecuteNonQuery();
         }
@@ -191,7 +191,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
             ("$author_id", proposal.Author.Id),
             ("$state", SqliteMemoryRows.Name(state)),
             ("$created_ms", now.ToUnixTimeMilliseconds()),
-            ("$note", proposal.Note),
+            ("$note", SqliteRows.Text(proposal.Note)),
             ("$insight_count", proposal.Insights.Count),
             ("$reviewer_kind", reviewed ? SqliteMemoryRows.Name(proposal.Author.Kind) : null),
             ("$reviewer_id", reviewed ? proposal.Author.Id : null),

@@ -161,6 +161,29 @@ public sealed class SqliteMemoryStoreTests : IDisposable
         Assert.Equal(1, SqliteFiles.Long(path, "SELECT count(*) FROM memory_versions"));
     }
 
+    [Fact]
+    public async Task Free_text_past_512_characters_with_a_NUL_comes_back_whole()
+    {
+        // Microsoft.Data.Sqlite binds a string past 512 characters as a NUL-terminated C string.
+        var text = "h\0" + new string('x', 2_000);
+        var path = _folder.File("nul.db");
+        using var memory = new SqliteMemoryStore(path);
+        var proposal = Proposal(null, "i1");
+        var version = await memory.ProposeAsync(proposal with { Note = text, Insights = [proposal.Insights[0] with { Text = text }] });
+        await memory.RejectAsync(version.Id, Alice, text);
+        var stored = await memory.GetVersionAsync(version.Id);
+        Assert.Equal(text, Assert.Single(stored!.Insights).Text);
+        Assert.Equal(text, stored.Note);
+        Assert.Equal(text, stored.ReviewNote);
+
+        using var runs = new SqliteDreamRunStore(path);
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = Bot, Instructions = text });
+        await runs.FailAsync(run.Id, text);
+        var failed = await runs.GetAsync(run.Id);
+        Assert.Equal(text, failed!.Request.Instructions);
+        Assert.Equal(text, failed.Error);
+    }
+
     private static MemoryProposal Proposal(string? parentVersionId, params string[] insightIds) =>
         TestProposals.Mined(Bot, BaseTime, parentVersionId, insightIds);
 }
