@@ -123,6 +123,29 @@ public sealed class RecordedIdentifierCapTests
             RecordedIdentifiers.CallId(new string('a', 200)));
     }
 
+    [Theory]
+    [InlineData("ft:gpt-4o-mini-2024-07-18:my-org:refund-summaries:abc123")]
+    [InlineData("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6")]
+    [InlineData("arn:aws:bedrock:eu-central-1:123456789012:provisioned-model/anthropic.claude-3-5-sonnet-20240620-v1:0/abcdef012345")]
+    [InlineData("projects/my-project-123456/locations/europe-west4/publishers/google/models/gemini-2.5-pro-preview-06-05")]
+    [InlineData("projects/my-project-123456/locations/us-central1/endpoints/1234567890123456789")]
+    [InlineData("https://my-resource.openai.azure.com/openai/deployments/gpt-4o-refunds-eastus2-prod")]
+    public void A_real_providers_model_id_is_recorded_and_priced_whole(string modelId)
+    {
+        // A fine-tune's id, a Bedrock ARN, a Vertex AI resource name, an Azure deployment's URL: far below the cap, so the
+        // price table and the grouping by model see what the provider sent, the same instance.
+        Assert.Same(modelId, RecordedIdentifiers.ModelId(modelId));
+        var response = new ModelResponseEvent { ModelId = modelId, ResponseId = "resp_" + new string('0', 48), FinishReason = "stop" };
+        Assert.Same(response, SessionEventSanitizer.Sanitize(response, TraceContentFilter.BuiltIn));
+
+        // The boundary: a model id of exactly the cap is kept, one character more is capped to the cap.
+        var atCap = modelId + new string('x', ModelResponseEvent.MaxModelIdLength - modelId.Length);
+        Assert.Same(atCap, RecordedIdentifiers.ModelId(atCap));
+        var capped = RecordedIdentifiers.ModelId(atCap + "y")!;
+        Assert.Equal(ModelResponseEvent.MaxModelIdLength, capped.Length);
+        Assert.StartsWith(modelId, capped, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_event_of_short_ids_is_not_copied_and_one_of_long_ids_is_capped_when_published()
     {
