@@ -89,8 +89,9 @@ internal static class SqliteSessionQuery
 
         if (query.OutcomeLabel is not null)
         {
-            sql.Append(narrowed ? " AND +outcome_label = $outcome_label" : " AND outcome_label = $outcome_label");
-            command.Parameters.AddWithValue("$outcome_label", query.OutcomeLabel);
+            // Cast: a label holding a NUL is bound as its UTF-8 bytes, as it was stored (SqliteRows.Text).
+            sql.Append(narrowed ? " AND +outcome_label = CAST($outcome_label AS TEXT)" : " AND outcome_label = CAST($outcome_label AS TEXT)");
+            command.Parameters.AddWithValue("$outcome_label", SqliteRows.Text(query.OutcomeLabel));
         }
 
         if (query.ParentSessionId is not null)

@@ -68,6 +68,8 @@ public sealed class HostileEventFieldsTests : IDisposable
             Assert.Equal(s_long, record.AgentVersion);
             Assert.Equal(s_long, record.Outcome?.Label);
             Assert.Equal(s_long, record.Outcome?.Source);
+            Assert.Equal([id], (await traces.QuerySessionsAsync(new SessionQuery { OutcomeLabel = s_long })).Items.Select(s => s.Id));
+            Assert.Empty((await traces.QuerySessionsAsync(new SessionQuery { OutcomeLabel = s_long[..1] })).Items);
             Text(Assert.Single(record.Metadata, p => p.Key == asStored(Short)).Value);
             Assert.Equal(Events().Select(e => e.GetType()), events.Select(e => e.GetType()));
             Assert.Equal(14, events.Select(e => e.GetType()).Distinct().Count());
