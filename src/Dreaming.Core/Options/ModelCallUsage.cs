@@ -7,7 +7,9 @@ namespace Dreaming;
 /// <param name="ProviderName">The provider, from the client's <c>ChatClientMetadata.ProviderName</c> (such as
 /// <c>openai</c>), or <see langword="null"/> when the client does not say.</param>
 /// <param name="ModelId">The model that answered: the response's <c>ModelId</c>, else the request's
-/// <c>ChatOptions.ModelId</c>, else the client's default model; <see langword="null"/> when none says.</param>
+/// <c>ChatOptions.ModelId</c>, else the client's default model; <see langword="null"/> when none says. As recorded: one
+/// longer than <see cref="ModelResponseEvent.MaxModelIdLength"/> is given capped (its start, <c>~</c> and a hash of the
+/// whole), live and imported alike, so a price table matching the start of the id still prices it.</param>
 /// <param name="InputTokens">The input tokens the response reported, 0 when it reported none.</param>
 /// <param name="OutputTokens">The output tokens the response reported, 0 when it reported none.</param>
 /// <param name="CachedInputTokens">The input tokens the provider served from its prompt cache (with OpenAI-style reporting,
