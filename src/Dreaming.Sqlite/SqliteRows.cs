@@ -141,10 +141,11 @@ internal static class SqliteRows
 
     private static object Nullable(string? value) => value is null ? DBNull.Value : value;
 
-    /// <summary>Gets the value to bind for free text that the statement casts <c>AS TEXT</c>: the string, or its
-    /// UTF-8 bytes when it holds a NUL, since Microsoft.Data.Sqlite binds a string past 512 characters as a NUL-terminated
-    /// C string and SQLite would keep only what comes before the first NUL (a 32 KB task "h\0..." was stored as "h"); the
-    /// bytes cast to TEXT are the string whole (half a surrogate pair as U+FFFD, as a string bound is).</summary>
+    /// <summary>Gets the value to bind for free text that the statement casts <c>AS TEXT</c>: the string, or its UTF-8
+    /// bytes when it holds a NUL, since Microsoft.Data.Sqlite binds a long string (measured: one of 600 characters, not one
+    /// of 300) as a NUL-terminated C string and SQLite would keep only what comes before the first NUL (a 32 KB task
+    /// "h\0..." was stored as "h"); the bytes cast to TEXT are the string whole (half a surrogate pair as U+FFFD, as a
+    /// string bound is).</summary>
     internal static object Text(string? value) =>
         value is null ? DBNull.Value : value.Contains('\0', StringComparison.Ordinal) ? System.Text.Encoding.UTF8.GetBytes(value) : value;
 }

@@ -242,7 +242,7 @@ public sealed class PostgresTraceStoreTests : IAsyncLifetime
             AgentId = "agent\0",
             AgentVersion = "\uFFFFv",
             Scope = "team\0a",
-            // Past the 512 characters below which Microsoft.Data.Sqlite binds a string by its length (the SQLite store once
+            // Longer than the strings Microsoft.Data.Sqlite binds by their length (300 were, 600 were not) (the SQLite store once
             // kept only what came before the NUL of a longer one).
             Task = "ends with NUL\0 and \uFFFF\uFFFF0 marker-like text \uFFFF0" + new string('t', 2_000),
             ParentSessionId = "\0",

@@ -14,7 +14,7 @@ public sealed class HostileEventFieldsTests : IDisposable
     // What a host gives: short, but with a NUL, half a surrogate pair and U+FFFF.
     private const string Short = "s\0\uD800\uFFFF";
 
-    // What a host gives that is longer than the 512 characters Microsoft.Data.Sqlite binds by length: a NUL, then text.
+    // What a host gives that is longer than the strings Microsoft.Data.Sqlite binds by length (300 were, 600 were not): a NUL, then text.
     private static readonly string s_long = "l\0" + new string('y', 2_000);
 
     private readonly TempFolder _folder = new();

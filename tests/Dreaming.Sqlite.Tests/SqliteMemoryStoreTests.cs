@@ -162,9 +162,9 @@ public sealed class SqliteMemoryStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Free_text_past_512_characters_with_a_NUL_comes_back_whole()
+    public async Task Long_free_text_with_a_NUL_comes_back_whole()
     {
-        // Microsoft.Data.Sqlite binds a string past 512 characters as a NUL-terminated C string.
+        // Microsoft.Data.Sqlite binds a long string (600 characters and more, measured) as a NUL-terminated C string.
         var text = "h\0" + new string('x', 2_000);
         var path = _folder.File("nul.db");
         using var memory = new SqliteMemoryStore(path);
