@@ -40,7 +40,7 @@ public class SessionRetentionTests
     [Fact]
     public async Task The_hosted_service_runs_at_start_and_then_at_each_interval_of_the_hosts_clock()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = new TimerCountingTime(Now, TimeSpan.FromHours(6));
         await using var provider = Build(time, b => b.AddSessionRetention(TimeSpan.FromDays(1), o => o.Interval = TimeSpan.FromHours(6)));
         var traces = provider.GetRequiredService<ITraceStore>();
         await SeedAsync(traces, "bot", ("two-days", -2, true), ("twenty-hours", -20.0 / 24, true));
@@ -51,6 +51,10 @@ public class SessionRetentionTests
         {
             await EventuallyAsync(async () => await traces.GetSessionAsync("two-days") is null);
             Assert.NotNull(await traces.GetSessionAsync("twenty-hours"));
+
+            // The run's purge is seen before its loop starts the wait for the next one; the clock must not move before that
+            // wait is on it, or the wait would start five hours late (this failed under load, waiting out its limit).
+            await EventuallyAsync(() => Task.FromResult(time.IntervalTimers == 1));
 
             // Five hours on, no run yet; six hours on, the second run purges the session now 26 hours old.
             time.Advance(TimeSpan.FromHours(5));
@@ -319,7 +323,7 @@ public class SessionRetentionTests
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 1200; i++)
         {
             if (await condition())
             {
@@ -329,6 +333,25 @@ public class SessionRetentionTests
             await Task.Delay(25);
         }
 
-        Assert.Fail("The condition did not become true within 5 s.");
+        Assert.Fail("The condition did not become true within 30 s.");
+    }
+
+    /// <summary>A fake clock that counts the timers started for a given wait (the retention loop's interval).</summary>
+    private sealed class TimerCountingTime(DateTimeOffset start, TimeSpan interval) : FakeTimeProvider(start)
+    {
+        private int _intervalTimers;
+
+        public int IntervalTimers => Volatile.Read(ref _intervalTimers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime == interval)
+            {
+                Interlocked.Increment(ref _intervalTimers);
+            }
+
+            return timer;
+        }
     }
 }
