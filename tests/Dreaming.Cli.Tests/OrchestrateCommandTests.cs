@@ -95,7 +95,7 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","dependsOn":["zz"]}]}""", "Item 'a' depends on 'zz', which is not in the plan.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[]}""", "The plan has no items.")]
     [InlineData("""{"goal":"g","maxConcurrency":0,"agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "The plan's maxConcurrency is 0; it must be between 1 and 1000.")]
-    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"."}]}""", "Item 'a': the rubric")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"."}]}""", "is a folder, not a rubric file.")]
     [InlineData("not JSON at all", "is not a valid plan")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
     [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]

@@ -57,10 +57,18 @@ public static partial class MarkdownRubricParser
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The rubric.</returns>
     /// <exception cref="RubricException">The rubric is malformed or breaks a rule; <see cref="RubricException.Line"/> says where.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read, or <paramref name="path"/> is a folder.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public static async Task<Rubric> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+
+        // Reading a folder fails with "Access to the path is denied" on Unix, which sends its reader to the permissions.
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{path}' is a folder, not a rubric file.");
+        }
+
         var markdown = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
         return Parse(markdown, path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }

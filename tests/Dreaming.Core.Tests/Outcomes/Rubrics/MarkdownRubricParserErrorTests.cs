@@ -105,4 +105,14 @@ public sealed class MarkdownRubricParserErrorTests
 
         await Assert.ThrowsAsync<FileNotFoundException>(() => MarkdownRubricParser.LoadAsync(Path.Combine(folder.Path, "none.md"), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task LoadAsync_of_a_folder_is_an_io_error_saying_it_is_a_folder()
+    {
+        using var folder = new TempFolder();
+
+        var error = await Assert.ThrowsAsync<IOException>(() => MarkdownRubricParser.LoadAsync(folder.Path, CancellationToken.None));
+
+        Assert.Equal($"'{folder.Path}' is a folder, not a rubric file.", error.Message);
+    }
 }
