@@ -109,7 +109,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
             {
                 _active.TryGetValue(scope.Key, out var known);
                 var version = await PostgresMemoryRows.ReadActiveVersionAsync(connection, scope, known, token).ConfigureAwait(false);
-                Remember(scope.Key, version);
+                Remember(scope.Key, known, version);
                 return version;
             },
             cancellationToken);
@@ -180,8 +180,9 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
     private DateTimeOffset Now() => _time.GetUtcNow();
 
     /// <summary>Remembers the active version of a scope, or that it has none. Two reads racing may leave the older of two
-    /// versions remembered: the next read then finds it is not the active one, and reads the version whole.</summary>
-    private void Remember(string scopeKey, MemoryVersion? version)
+    /// versions remembered: the next read then finds it is not the active one, and reads the version whole. The usual read,
+    /// of the version already remembered, changes nothing (counting the dictionary takes all its locks).</summary>
+    private void Remember(string scopeKey, MemoryVersion? known, MemoryVersion? version)
     {
         if (version is null)
         {
@@ -189,7 +190,12 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
             return;
         }
 
-        if (_active.Count >= RememberedScopes && !_active.ContainsKey(scopeKey))
+        if (ReferenceEquals(version, known))
+        {
+            return;
+        }
+
+        if (!_active.ContainsKey(scopeKey) && _active.Count >= RememberedScopes)
         {
             _active.Clear();
         }
