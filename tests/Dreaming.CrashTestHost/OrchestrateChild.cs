@@ -7,10 +7,13 @@ namespace Dreaming.CrashTestHost;
 /// <c>hang-1</c>, has not started. Once the store holds all of that, it prints <c>ready RUN_SESSION_ID</c>.</summary>
 internal static class OrchestrateChild
 {
-    public static async Task RunAsync(string path)
+    /// <summary>Runs the plan into the SQLite file <paramref name="database"/>, or, with <paramref name="postgresSchema"/>,
+    /// into that schema of the PostgreSQL database whose connection string <paramref name="database"/> is.</summary>
+    public static async Task RunAsync(string database, string? postgresSchema = null)
     {
         var services = new ServiceCollection();
-        services.AddDreamingAgents().UseSqliteStore(path).AddOrchestrator();
+        var dreaming = services.AddDreamingAgents();
+        (postgresSchema is null ? dreaming.UseSqliteStore(database) : dreaming.UsePostgresStore(database, o => o.Schema = postgresSchema)).AddOrchestrator();
         await using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<ITraceStore>();
         var hanging = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -7,7 +7,8 @@
 // "orchestrate" after the file, it runs a plan until two of its items hang and prints "ready <run session id>" (see
 // OrchestrateChild). With
 // "postgres SCHEMA" after a PostgreSQL connection string, it records sessions as above into that schema; with "postgres
-// SCHEMA dream POINT [COMMAND_TIMEOUT_SECONDS]", it dreams there as on the SQLite file.
+// SCHEMA dream POINT [COMMAND_TIMEOUT_SECONDS]", it dreams there as on the SQLite file; with "postgres SCHEMA
+// orchestrate", it runs the plan of "orchestrate" there.
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,6 +28,12 @@ if (args.Length is 5 or 6 && args[1] == "postgres" && args[3] == "dream")
 {
     var commandTimeout = args.Length == 6 ? TimeSpan.FromSeconds(int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
     await Dreaming.CrashTestHost.DreamChild.RunAsync(args[0], args[4], postgresSchema: args[2], commandTimeout);
+    return;
+}
+
+if (args.Length == 4 && args[1] == "postgres" && args[3] == "orchestrate")
+{
+    await Dreaming.CrashTestHost.OrchestrateChild.RunAsync(args[0], postgresSchema: args[2]);
     return;
 }
 

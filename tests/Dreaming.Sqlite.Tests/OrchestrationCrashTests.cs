@@ -8,7 +8,7 @@ namespace Dreaming.Sqlite.Tests;
 public class OrchestrationCrashTests
 {
     [Fact]
-    public async Task A_run_killed_mid_way_leaves_its_session_and_running_items_running_until_recovery_abandons_them_all()
+    public async Task A_run_killed_mid_way_leaves_its_session_and_running_items_running_until_recovery_abandons_them_all_ending_the_run_with_orchestration_failed()
     {
         // The folder is deleted on every path, a child that failed to start or timed out included.
         var folder = Directory.CreateTempSubdirectory("dreaming-orchestration-crash-");
@@ -62,7 +62,14 @@ public class OrchestrationCrashTests
                 Assert.Equal(child.Task == "do done" ? SessionStatus.Completed : SessionStatus.Abandoned, child.Status);
             }
 
-            Assert.Equal(events.Count, (await store.GetEventsAsync(runId)).Count);
+            // The run's events are kept, and end with the orchestration.failed that recovery wrote: a reader of the run's
+            // events hears that it ended, abandoned, with the one item that had completed.
+            var after = await store.GetEventsAsync(runId);
+            Assert.Equal(events, after.Take(events.Count));
+            var ended = Assert.IsType<OrchestrationFailedEvent>(Assert.Single(after.Skip(events.Count)));
+            Assert.Equal(("abandoned", 1, 4), (ended.Status, ended.CompletedItems, ended.ItemCount));
+            Assert.StartsWith("abandoned by recovery: ", ended.Reason, StringComparison.Ordinal);
+            Assert.Equal(events[^1].Sequence + 1, ended.Sequence);
             Assert.Empty((await store.QuerySessionsAsync(new SessionQuery { Status = SessionStatus.Running })).Items);
         }
         finally

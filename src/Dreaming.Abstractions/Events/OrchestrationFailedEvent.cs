@@ -3,7 +3,12 @@ namespace Dreaming;
 /// <summary>A run ended without completing: an item failed, the budget was reached, it was cancelled, or its plan was invalid.</summary>
 public sealed record OrchestrationFailedEvent : SessionEvent
 {
-    /// <summary>Gets the run's status, as its wire name (<c>failed</c>, <c>budget_reached</c> or <c>interrupted</c>).</summary>
+    /// <summary>The <see cref="Status"/> of a run whose process died before the run ended (killed or crashed), written by
+    /// <see cref="TraceStoreExtensions.AbandonRunningSessionsAsync"/> when it ends the run's session: <c>abandoned</c>.</summary>
+    public const string AbandonedStatus = "abandoned";
+
+    /// <summary>Gets the run's status, as its wire name (<c>failed</c>, <c>budget_reached</c> or <c>interrupted</c>, or
+    /// <see cref="AbandonedStatus"/> for a run that recovery ended after its process died).</summary>
     public required string Status { get; init; }
 
     /// <summary>Gets why the run stopped.</summary>

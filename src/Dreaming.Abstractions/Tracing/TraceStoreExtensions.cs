@@ -1,8 +1,19 @@
+using System.Globalization;
+
 namespace Dreaming;
 
 /// <summary>Maintenance operations built on any <see cref="ITraceStore"/>.</summary>
 public static class TraceStoreExtensions
 {
+    private const int EventWindow = 1000;
+
+    private const string CompletedItemStatus = "completed";
+
+    private static readonly SessionEventQuery RunMarks = new()
+    {
+        Types = [EventTypes.OrchestrationStarted, EventTypes.OrchestrationCompleted, EventTypes.OrchestrationFailed],
+    };
+
     /// <summary>Ends as <see cref="SessionStatus.Abandoned"/> the sessions still <see cref="SessionStatus.Running"/> that
     /// started before a cut-off: those a process left behind when it was killed or crashed before completing them, which
     /// otherwise stay running for ever (and <see cref="ITraceStore.PurgeAsync"/> keeps running sessions).</summary>
@@ -14,6 +25,12 @@ public static class TraceStoreExtensions
     /// (for example the start of this process, run at start-up before any session, when it is the only one writing, or
     /// now minus the longest a session may run): a live session abandoned here can no longer record events (they are
     /// counted as dropped) or be completed (<see cref="SessionStateException"/>).</para>
+    /// <para>An orchestration run's session (one with an <see cref="OrchestrationStartedEvent"/>) that recorded no end
+    /// first gets an <see cref="OrchestrationFailedEvent"/> with the status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>
+    /// (<c>abandoned</c>), a reason that begins <c>abandoned by recovery:</c>, the items that had completed, the plan's item
+    /// count and the usage of the items that had ended, so that a reader of its events hears that it ended. That costs a
+    /// read of the session's orchestration events, and for such a run a read of all its events (for the next sequence
+    /// number). A run whose planning had not finished (no <c>orchestration.started</c>) gets none, as it had not started.</para>
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
@@ -39,6 +56,7 @@ public static class TraceStoreExtensions
             {
                 try
                 {
+                    await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
                     await store.CompleteSessionAsync(
                         new SessionCompletion
                         {
@@ -64,5 +82,63 @@ public static class TraceStoreExtensions
 
             query = query with { Cursor = page.NextCursor };
         }
+    }
+
+    // An orchestration run (a session with an orchestration.started event) that recorded no end gets one before it is
+    // ended: orchestration.failed with the status "abandoned", so that a reader of the run's events (the agent view, a CI
+    // polling the store) hears that it ended, as for any other run. A session that is not a run, or a run that recorded its
+    // end before its process died, is left as it is; the query reads only those three types, so that costs one small read.
+    private static async Task EndOrchestrationRunAsync(ITraceStore store, SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var marks = await store.QueryEventsAsync(session.Id, RunMarks, cancellationToken).ConfigureAwait(false);
+        if (marks.Count == 0 || marks[0] is not OrchestrationStartedEvent started || marks.Any(e => e is OrchestrationCompletedEvent or OrchestrationFailedEvent))
+        {
+            return;
+        }
+
+        // The next sequence number follows the last one stored (numbers may have gaps), read a window at a time; the
+        // items that had ended are counted on the way.
+        long last = 0;
+        var completed = 0;
+        var usage = SessionUsage.Zero;
+        var window = new SessionEventQuery { Limit = EventWindow };
+        while (true)
+        {
+            var events = await store.QueryEventsAsync(session.Id, window, cancellationToken).ConfigureAwait(false);
+            foreach (var sessionEvent in events)
+            {
+                last = Math.Max(last, sessionEvent.Sequence);
+                if (sessionEvent is OrchestrationItemCompletedEvent item)
+                {
+                    usage = usage.Add(item.Usage);
+                    completed += item.Status == CompletedItemStatus ? 1 : 0;
+                }
+            }
+
+            if (events.Count < EventWindow)
+            {
+                break;
+            }
+
+            window = window with { AfterSequence = last };
+        }
+
+        var reason = string.Create(
+            CultureInfo.InvariantCulture,
+            $"abandoned by recovery: the process running the run ended (killed or crashed) before the run did, and {nameof(AbandonRunningSessionsAsync)} ended it at {now:O}; {completed} of {started.ItemCount} items had completed, the items still running were abandoned with it and the rest never started");
+        await store.WriteAsync(
+            TraceWriteBatch.OfEvents([
+                new OrchestrationFailedEvent
+                {
+                    SessionId = session.Id,
+                    Sequence = last + 1,
+                    Timestamp = now,
+                    Status = OrchestrationFailedEvent.AbandonedStatus,
+                    Reason = reason,
+                    CompletedItems = completed,
+                    ItemCount = started.ItemCount,
+                    Usage = usage,
+                }]),
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -42,6 +42,47 @@ public sealed class AbandonRunningSessionsTests
     }
 
     [Fact]
+    public async Task An_orchestration_run_left_running_ends_with_an_orchestration_failed_event_saying_recovery_abandoned_it()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        SessionEvent Stamped(SessionEvent e, string sessionId, long sequence) => e with { SessionId = sessionId, Sequence = sequence, Timestamp = Start };
+        var started = new OrchestrationStartedEvent { Goal = "goal", ItemCount = 3, MaxConcurrency = 25, FailurePolicy = "stop_run", PlanSource = "host" };
+        OrchestrationItemCompletedEvent Item(string id, string status, long tokens) =>
+            new() { ItemId = id, Agent = "worker", Status = status, Attempts = 1, Usage = new SessionUsage { InputTokens = tokens, ModelCalls = 1 } };
+        await store.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start), Session("child", Start.AddSeconds(1)) with { ParentSessionId = "run" }, Session("plain", Start), Session("ended-run", Start)],
+            [
+                Stamped(started, "run", 1),
+                Stamped(Item("a", "completed", 10), "run", 2),
+                Stamped(Item("b", "failed", 5), "run", 3),
+                // A gap, as events a session dropped leave: the next number follows the last one stored.
+                Stamped(new NoteEvent { Text = "last words" }, "run", 7),
+                Stamped(new NoteEvent { Text = "not a run" }, "plain", 1),
+                Stamped(started, "ended-run", 1),
+                Stamped(new OrchestrationFailedEvent { Status = "interrupted", Reason = "cancelled", ItemCount = 3 }, "ended-run", 2),
+            ]));
+
+        var abandoned = await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock);
+
+        Assert.Equal(["child", "ended-run", "plain", "run"], abandoned.Order(StringComparer.Ordinal));
+        var events = await store.GetEventsAsync("run");
+        Assert.Equal(5, events.Count);
+        var failed = Assert.IsType<OrchestrationFailedEvent>(events[^1]);
+        Assert.Equal(("abandoned", 8L, clock.GetUtcNow()), (failed.Status, failed.Sequence, failed.Timestamp));
+        Assert.Equal((1, 3, (string?)null), (failed.CompletedItems, failed.ItemCount, failed.ItemId));
+        Assert.Equal(15, failed.Usage.InputTokens);
+        Assert.Equal(2, failed.Usage.ModelCalls);
+        Assert.StartsWith("abandoned by recovery: ", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(SessionStatus.Abandoned, (await store.GetSessionAsync("run"))!.Status);
+
+        // A session that is not a run gets no event; a run that recorded its end before its process died gets no second one.
+        Assert.Single(await store.GetEventsAsync("plain"));
+        Assert.Empty(await store.GetEventsAsync("child"));
+        Assert.Single((await store.GetEventsAsync("ended-run")).OfType<OrchestrationFailedEvent>());
+    }
+
+    [Fact]
     public async Task A_session_its_process_completes_meanwhile_is_left_as_it_ended()
     {
         var inner = new InMemoryTraceStore();
