@@ -10,6 +10,17 @@ public sealed class PlanValidationResult
         Problems = [];
     }
 
+    /// <summary>Initializes a new instance for a plan that can run, as it was checked.</summary>
+    /// <param name="plan">The plan as a run would use it: its items' rubric files loaded (<see cref="WorkItem.Rubric"/> set
+    /// from <see cref="WorkItem.RubricPath"/>).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="plan"/> is null.</exception>
+    public PlanValidationResult(OrchestrationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Problems = [];
+        Plan = plan;
+    }
+
     /// <summary>Initializes a new instance for a plan that cannot run.</summary>
     /// <param name="problems">The problems, the first found first; 1 to <see cref="PlanValidationException.MaxProblems"/>.</param>
     /// <param name="omittedProblemCount">How many more problems were found and left out of <paramref name="problems"/>.</param>
@@ -46,6 +57,14 @@ public sealed class PlanValidationResult
 
     /// <summary>Gets how many more problems were found than <see cref="Problems"/> lists (0 when it lists them all).</summary>
     public int OmittedProblemCount { get; }
+
+    /// <summary>Gets the plan that was found valid, as a run would use it: each item's <see cref="WorkItem.RubricPath"/>
+    /// loaded into its <see cref="WorkItem.Rubric"/> (the path is kept); <see langword="null"/> when the plan cannot run
+    /// (and for <see cref="Valid"/>).</summary>
+    /// <remarks>Give it as <see cref="OrchestrationRequest.Plan"/> to run the plan that was checked: the run then reads no
+    /// rubric file again, so a file changed or removed since the check cannot refuse it or make it grade with another
+    /// rubric than the one checked. <c>OrchestrationPlanValidation.ValidateAsync</c> sets it.</remarks>
+    public OrchestrationPlan? Plan { get; }
 
     /// <summary>Throws the <see cref="PlanValidationException"/> a run would throw for this plan when it cannot run.</summary>
     /// <exception cref="PlanValidationException">The plan cannot run: its message and <see cref="PlanValidationException.Problems"/>

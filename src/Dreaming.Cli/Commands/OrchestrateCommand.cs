@@ -41,7 +41,12 @@ internal static class OrchestrateCommand
 
             // Checked as the run checks it, before the database is opened or a line is written: an invalid plan writes
             // nothing to standard output (with --json, no half a document) and every problem to standard error.
-            (await file.Plan.ValidateAsync(agents, ct).ConfigureAwait(false)).ThrowIfInvalid();
+            // The run is given the plan as checked, its rubric files loaded: it reads none of them again, so a rubric
+            // changed or removed after the check (and after the heading lines) can neither fail the run nor grade it
+            // with a rubric other than the one checked.
+            var check = await file.Plan.ValidateAsync(agents, ct).ConfigureAwait(false);
+            check.ThrowIfInvalid();
+            var plan = check.Plan!;
             var services = new ServiceCollection();
             var dreaming = common.DatabaseOf(parse).Use(services.AddDreamingAgents());
             if (configured is not null)
@@ -76,7 +81,7 @@ internal static class OrchestrateCommand
             var run = await provider.GetRequiredService<IOrchestrator>().RunAsync(
                 new OrchestrationRequest
                 {
-                    Plan = file.Plan,
+                    Plan = plan,
                     Agents = agents,
                     FailurePolicy = parse.GetValue(failurePolicy) ?? OrchestrationFailurePolicy.StopRun,
                     Scope = file.Scope,

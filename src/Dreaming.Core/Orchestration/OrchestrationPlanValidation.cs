@@ -15,8 +15,9 @@ public static class OrchestrationPlanValidation
     /// <param name="plan">The plan.</param>
     /// <param name="agents">The roster the plan's items may name, as <see cref="OrchestrationRequest.Agents"/> would give it.</param>
     /// <param name="cancellationToken">Cancels the check (the loading of the plan's rubric files).</param>
-    /// <returns>The problems: none when the plan can run; else the same problems, in the same order, that
-    /// <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
+    /// <returns>The problems: none when the plan can run, with the plan as a run uses it, its rubric files loaded
+    /// (<see cref="PlanValidationResult.Plan"/>, to run without reading them again); else the same problems, in the same
+    /// order, that <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="plan"/> or <paramref name="agents"/> is null.</exception>
     /// <exception cref="ArgumentException">The roster itself is invalid (a null agent, a blank or repeated name, an agent
     /// without exactly one of a chat client and a delegate), as a run refuses it.</exception>
@@ -31,8 +32,9 @@ public static class OrchestrationPlanValidation
     /// <param name="maxItems">The most items the plan may hold: the <see cref="OrchestratorOptions.MaxItems"/> of the
     /// orchestrator that is to run it; 1 to <see cref="OrchestratorOptions.MaxItemsLimit"/>.</param>
     /// <param name="cancellationToken">Cancels the check (the loading of the plan's rubric files).</param>
-    /// <returns>The problems: none when the plan can run; else the same problems, in the same order, that
-    /// <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
+    /// <returns>The problems: none when the plan can run, with the plan as a run uses it, its rubric files loaded
+    /// (<see cref="PlanValidationResult.Plan"/>, to run without reading them again); else the same problems, in the same
+    /// order, that <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
     /// <remarks>The plan is checked in O(items + dependencies): its goal, items and limits, each item's id, agent,
     /// instructions and limits, its dependencies and every cycle (naming the items on it); once that finds nothing, each
     /// item's <see cref="WorkItem.RubricPath"/> is loaded (relative to <see cref="OrchestrationPlan.BaseDirectory"/>), and
@@ -51,8 +53,8 @@ public static class OrchestrationPlanValidation
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            await CheckAsync(plan, roster, maxItems, cancellationToken).ConfigureAwait(false);
-            return PlanValidationResult.Valid;
+            var (checkedPlan, _) = await CheckAsync(plan, roster, maxItems, cancellationToken).ConfigureAwait(false);
+            return new PlanValidationResult(checkedPlan);
         }
         catch (PlanValidationException invalid)
         {
@@ -69,8 +71,9 @@ public static class OrchestrationPlanValidation
     /// <param name="plan">The plan.</param>
     /// <param name="agents">The roster the plan's items may name, as <see cref="OrchestrationRequest.Agents"/> would give it.</param>
     /// <param name="cancellationToken">Cancels the check (the loading of the plan's rubric files).</param>
-    /// <returns>The problems: none when the plan can run; else the same problems, in the same order, that
-    /// <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
+    /// <returns>The problems: none when the plan can run, with the plan as a run uses it, its rubric files loaded
+    /// (<see cref="PlanValidationResult.Plan"/>, to run without reading them again); else the same problems, in the same
+    /// order, that <see cref="IOrchestrator.RunAsync"/> would refuse it with (<see cref="PlanValidationException.Problems"/>).</returns>
     /// <remarks>A host that holds an <see cref="IOrchestrator"/> from dependency injection calls this rather than
     /// <see cref="ValidateAsync(OrchestrationPlan, IReadOnlyList{RosterAgent}, CancellationToken)"/>, whose default cap a
     /// configured <see cref="OrchestratorOptions.MaxItems"/> may be below.</remarks>

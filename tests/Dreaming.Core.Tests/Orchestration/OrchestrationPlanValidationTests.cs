@@ -125,6 +125,42 @@ public class OrchestrationPlanValidationTests
     }
 
     [Fact]
+    public async Task A_valid_plan_comes_back_with_its_rubric_files_loaded_and_runs_without_reading_them_again()
+    {
+        var folder = Directory.CreateTempSubdirectory("dreaming-plan-check-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "done.md");
+            await File.WriteAllTextAsync(path, "# Done\nPass threshold: 1.0\n\n## Content\n- Says it is done (required) [contains: \"done\"]\n");
+            var plan = OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a") with { RubricPath = "done.md" }, OrchestrationHarness.Item("b", "a")) with { BaseDirectory = folder.FullName };
+
+            var result = await plan.ValidateAsync([OrchestrationHarness.Echo()]);
+
+            Assert.True(result.IsValid);
+            var checkedPlan = Assert.IsType<OrchestrationPlan>(result.Plan);
+            Assert.Equal("Done", checkedPlan.Items[0].Rubric!.Title);
+            Assert.Equal("done.md", checkedPlan.Items[0].RubricPath);
+            Assert.Null(checkedPlan.Items[1].Rubric);
+
+            // The checked plan runs with the rubric it was checked with, though the file is gone.
+            File.Delete(path);
+            await using var host = OrchestrationHarness.Create();
+            var run = await host.RunAsync(checkedPlan, OrchestrationHarness.Echo());
+            Assert.Equal(OrchestrationStatus.Completed, run.Status);
+            Assert.Equal(OutcomeResult.Satisfied, run.Items[0].Outcome);
+            await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, OrchestrationHarness.Echo()));
+
+            // An invalid plan has none; nor has the shared result of a plan found valid elsewhere.
+            Assert.Null((await (plan with { Items = [plan.Items[1]] }).ValidateAsync([OrchestrationHarness.Echo()])).Plan);
+            Assert.Null(PlanValidationResult.Valid.Plan);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_bad_roster_or_item_cap_is_refused_as_an_argument_and_a_cancelled_check_throws()
     {
         var plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("a"));
