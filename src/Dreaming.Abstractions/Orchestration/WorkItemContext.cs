@@ -21,6 +21,9 @@ public sealed record WorkItemContext
     }
 
     /// <summary>Gets the completed dependencies' outputs, in the order of <see cref="WorkItem.DependsOn"/>.</summary>
+    /// <remarks>The library's orchestrator gives each output cut at its <c>OrchestratorOptions.MaxDependencyOutputLength</c>
+    /// (100,000 characters by default), followed by a line saying it was cut, how long it is, that the run's result holds
+    /// it whole, and the dependency's session.</remarks>
     public required IReadOnlyList<WorkItemOutput> Dependencies { get; init; }
 
     /// <summary>Gets the child session the attempt runs in (ambient while the agent works).</summary>

@@ -10,6 +10,10 @@ public sealed class OrchestratorOptions
     /// <summary>The largest allowed <see cref="MaxItems"/>.</summary>
     public const int MaxItemsLimit = 1_000_000;
 
+    /// <summary>The default <see cref="MaxDependencyOutputLength"/>: 100,000 characters (about 25,000 tokens at four
+    /// characters a token).</summary>
+    public const int DefaultMaxDependencyOutputLength = 100_000;
+
     /// <summary>The largest allowed <see cref="ItemRetries"/>.</summary>
     public const int MaxItemRetries = 10;
 
@@ -42,6 +46,21 @@ public sealed class OrchestratorOptions
     /// total saturates at <see cref="long.MaxValue"/>: a delegate may return <see cref="long.MaxValue"/> for "unknown" and
     /// the budget is still reached.</value>
     public Func<string, SessionUsage, long>? CostOf { get; set; }
+
+    /// <summary>Gets or sets the most characters of a completed item's output that the prompts built from it are given: the
+    /// items that depend on it (<see cref="WorkItemContext.Dependencies"/> and <see cref="WorkItemContext.Prompt"/>) and the
+    /// coordinator's synthesis. A longer output is cut there, and a line saying so follows it: <c>[Cut by the
+    /// orchestrator: the output of 'id' is N characters long; only its first M are given here
+    /// (OrchestratorOptions.MaxDependencyOutputLength). The whole output is in the run's result; the item ran in session
+    /// ….]</c>.</summary>
+    /// <value>The default is <see cref="DefaultMaxDependencyOutputLength"/> (100,000 characters); positive, or
+    /// <see langword="null"/> for no limit (each dependent is then given every output whole, however long).</value>
+    /// <remarks>The output itself is never cut: <see cref="WorkItemResult.Output"/> holds it whole, and a
+    /// <see cref="OrchestrationRequest.Synthesize"/> delegate is given it whole. The cut output is made once per item
+    /// and shared by its dependents, so a dependent's prompt holds at most this many characters (and the line) of each
+    /// dependency; an item with many dependencies still gets that much of each. A cut never splits a surrogate pair (it
+    /// keeps one character fewer).</remarks>
+    public int? MaxDependencyOutputLength { get; set; } = DefaultMaxDependencyOutputLength;
 
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and
     /// cancellation are never retried; work that did not pass its rubric was already revised by the outcome loop).</summary>

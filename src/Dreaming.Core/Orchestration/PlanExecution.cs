@@ -107,6 +107,9 @@ internal sealed partial class PlanExecution : IDisposable
 
     public StopReason? Stopped => Volatile.Read(ref _stop);
 
+    /// <summary>Gets the most characters of an output that a prompt built from it is given (<see cref="OrchestratorOptions.MaxDependencyOutputLength"/>).</summary>
+    public int? OutputLimit => _owner.Options.MaxDependencyOutputLength;
+
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
     public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;
 
@@ -260,7 +263,8 @@ internal sealed partial class PlanExecution : IDisposable
             var dependents = _graph.DependentsOf(slot.Index);
             if (!dependents.IsEmpty)
             {
-                _outputs[slot.Index] = new WorkItemOutput(slot.Item.Id, slot.Item.Agent, slot.Output ?? string.Empty);
+                // Cut once to the limit (MaxDependencyOutputLength) and shared by every dependent; the result keeps it whole.
+                _outputs[slot.Index] = new WorkItemOutput(slot.Item.Id, slot.Item.Agent, DependencyOutputCut.Cut(slot.Output ?? string.Empty, OutputLimit, slot.Item.Id, slot.SessionId));
             }
 
             foreach (var d in dependents)

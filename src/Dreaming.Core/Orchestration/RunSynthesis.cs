@@ -33,7 +33,7 @@ internal static class RunSynthesis
                 coordinator.GetResponseAsync(
                     [
                         new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
-                        new ChatMessage(ChatRole.User, SynthesisRequest(goal, items)),
+                        new ChatMessage(ChatRole.User, SynthesisRequest(goal, items, execution.OutputLimit)),
                     ],
                     cancellationToken: cancellationToken),
                 cancellationToken).ConfigureAwait(false);
@@ -115,13 +115,14 @@ internal static class RunSynthesis
         return text.ToString();
     }
 
-    private static string SynthesisRequest(string goal, List<WorkItemResult> items)
+    // Each output cut as a dependent gets it (MaxDependencyOutputLength): the coordinator is sent every item's.
+    private static string SynthesisRequest(string goal, List<WorkItemResult> items, int? outputLimit)
     {
         var text = new StringBuilder().Append("Goal: ").AppendLine(goal).AppendLine();
         foreach (var item in items)
         {
             text.Append("--- ").Append(item.Id).Append(" (").Append(item.Agent).Append(", ").Append(OrchestrationNames.Of(item.Status)).AppendLine(") ---");
-            text.AppendLine(item.Output ?? item.Error ?? string.Empty);
+            text.AppendLine(item.Output is { } output ? DependencyOutputCut.Cut(output, outputLimit, item.Id, item.SessionId) : item.Error ?? string.Empty);
         }
 
         return text.ToString();
