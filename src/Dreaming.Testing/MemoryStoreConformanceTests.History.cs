@@ -182,7 +182,8 @@ public abstract partial class MemoryStoreConformanceTests
         Assert.Equal(restored.Id, (await store.GetActiveVersionAsync(Bot))!.Id);
     }
 
-    /// <summary>A diff lists added, removed and changed insights by id, with the changed fields and their values.</summary>
+    /// <summary>A diff lists added, removed and changed insights by id, with the changed fields and their values; the text a
+    /// person changed makes the insight theirs (<see cref="InsightSource.Human"/>), as <see cref="MemoryEdit.ApplyTo"/> does.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
     public async Task DiffAsync_ReportsAddedRemovedAndChangedInsights()
@@ -205,7 +206,7 @@ public abstract partial class MemoryStoreConformanceTests
         var change = Assert.Single(diff.Changed);
         Assert.Equal("changed", change.InsightId);
         Assert.Equal(
-            [new InsightFieldChange("Text", "lesson changed", "new text"), new InsightFieldChange("Helpful", "0", "2"), new InsightFieldChange("Status", "active", "retired")],
+            [new InsightFieldChange("Text", "lesson changed", "new text"), new InsightFieldChange("Helpful", "0", "2"), new InsightFieldChange("Status", "active", "retired"), new InsightFieldChange("Source", "mined", "human")],
             change.Fields);
         Assert.Equal(1, diff.UnchangedCount);
         Assert.False(diff.IsEmpty);

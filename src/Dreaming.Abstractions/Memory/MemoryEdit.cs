@@ -18,7 +18,9 @@ public sealed record MemoryEdit
     /// <summary>Gets a note on what changed and why.</summary>
     public string? Note { get; init; }
 
-    /// <summary>Applies the edit to a version: replaced insights keep their place, new ones follow, removed ones are left out.</summary>
+    /// <summary>Applies the edit to a version: replaced insights keep their place, new ones follow, removed ones are left out.
+    /// An insight whose text a person (<see cref="MemoryAuthorKind.Person"/>) changes becomes <see cref="InsightSource.Human"/>,
+    /// whatever <see cref="Insight.Source"/> the upsert carries, so that no dream rewords it.</summary>
     /// <param name="source">The version to edit.</param>
     /// <returns>The proposal of the new version, whose parent is <paramref name="source"/>; stores still call
     /// <see cref="MemoryProposal.Validate"/> on it.</returns>
@@ -64,11 +66,20 @@ public sealed record MemoryEdit
         {
             if (!removals.Contains(insight.Id))
             {
-                insights.Add(upserts.GetValueOrDefault(insight.Id, insight));
+                insights.Add(upserts.TryGetValue(insight.Id, out var upsert) ? ByPerson(insight, upsert) : insight);
             }
         }
 
         insights.AddRange(Upserts.Where(insight => !existing.Contains(insight.Id)));
         return new MemoryProposal { Scope = source.Scope, ParentVersionId = source.Id, Author = Author, Insights = insights, Note = Note };
     }
+
+    // A person who changes an insight's text has written it, whatever Source the upsert carries: a dream that finds its lesson
+    // again must not put its own wording back in place of theirs (it rewords only what a dream wrote).
+    private Insight ByPerson(Insight replaced, Insight upsert) =>
+        Author.Kind == MemoryAuthorKind.Person
+        && upsert.Source != InsightSource.Human
+        && !string.Equals(replaced.Text, upsert.Text, StringComparison.Ordinal)
+            ? upsert with { Source = InsightSource.Human }
+            : upsert;
 }
