@@ -12,7 +12,11 @@ namespace Dreaming;
 /// with or returns it. One about calls a person refused to approve (signature <c>refused by a person</c>) tells the agent
 /// to ask the user to confirm first and not to send a refused call again. One about a rubric criterion the rubric requires
 /// (<see cref="Finding.RequiredCriterion"/>) says so. An efficiency tip about a rubric criterion or a length limit is about
-/// the criterion or the limit, not about a tool's calls. Thread-safe.
+/// the criterion or the limit, not about a tool's calls. A pitfall about a tool error tells the agent to check the arguments
+/// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
+/// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed"): then it says
+/// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
+/// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
@@ -41,15 +45,16 @@ public static class TemplateLessonWriter
         {
             _ when IsUnreadArguments(finding) => UnreadArguments(finding, tool, odds),
             _ when IsRefused(finding) => Refused(finding, tool, odds),
+            FindingKinds.ToolError when IsStateError(finding.Signature) => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. The error reports a state that calling again will not change: check for it before calling {tool}, and when the call fails so, do not send it again or say it was done; change what the error names, or tell the user why it cannot be done.", false),
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
-            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and it is required (not meeting it fails the outcome whatever the score): {odds}. Check it before you finish.", false),
+            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and {RequiredClause}: {odds}. Check it before you finish.", false),
             FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.", false),
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.AgentStuck => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: the agent often stopped at \"{finding.Signature}\" ({finding.Occurrences} times in {finding.Sessions} sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking."), true),
-            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; it is required (not meeting it fails the outcome whatever the score)" : string.Empty)}. Check it before you finish."), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; " + RequiredClause : string.Empty)}. Check it before you finish."), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.LimitHit => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: responses often stopped at their length limit (\"{finding.Signature}\", {finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed. Keep each reply and each call's arguments short, and plan the steps first."), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RepeatedFailingCall => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: when {tool} returns \"{finding.Signature}\", do not send the same call again unchanged ({finding.WastedCalls} repeated calls in {finding.Sessions} sessions), even in sessions that succeed. Change the arguments, or tell the user what stands in the way."), true),
             FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
@@ -68,6 +73,49 @@ public static class TemplateLessonWriter
             IsEfficiencyTip = efficiency,
         };
     }
+
+    private const string RequiredClause = "it is required (not meeting it fails the outcome whatever the score)";
+
+    /// <summary>Returns a rubric criterion's templated lesson (either framing) saying, or no longer saying, that the criterion
+    /// is required; any other text is returned as it is.</summary>
+    internal static string WithRequired(string text, string signature, bool required)
+    {
+        var (pitfall, pitfallRequired) = ($"\"{signature}\" not met:", $"\"{signature}\" not met, and {RequiredClause}:");
+        var (tip, tipRequired) = ("another revision. Check it before you finish.", $"another revision; {RequiredClause}. Check it before you finish.");
+        if (text.StartsWith("Graders often find ", StringComparison.Ordinal))
+        {
+            return required ? ReplaceFirst(text, pitfall, pitfallRequired) : ReplaceFirst(text, pitfallRequired, pitfall);
+        }
+
+        if (text.StartsWith("To save steps: graders often find ", StringComparison.Ordinal))
+        {
+            return required ? ReplaceFirst(text, tip, tipRequired) : ReplaceFirst(text, tipRequired, tip);
+        }
+
+        return text;
+    }
+
+    private static string ReplaceFirst(string text, string from, string to)
+    {
+        var at = text.IndexOf(from, StringComparison.Ordinal);
+        return at < 0 ? text : string.Concat(text.AsSpan(0, at), to, text.AsSpan(at + from.Length));
+    }
+
+    // Words of an error that reports a state of the world (the order is already cancelled, the record is not found, there
+    // are not enough seats) rather than a mistake in the call: sending it again, even with its arguments checked, does not
+    // make it succeed, so such a lesson must not say "do not finish until the call succeeds".
+    private static readonly string[] s_stateErrorWords =
+    [
+        "already", "not found", "no such", "does not exist", "doesn't exist", "do not exist", "no longer", "not enough",
+        "insufficient", "not available", "unavailable", "sold out", "out of stock", "expired", "cannot be used",
+        "cannot be cancel", "cannot be modif", "cannot be chang", "cannot be updat", "cannot be refund", "not allowed",
+        "not permitted", "not eligible",
+    ];
+
+    /// <summary>Whether a tool error's signature reports a state that calling again will not change ("already cancelled",
+    /// "not found", "not enough seats"), rather than a mistake in the call's arguments.</summary>
+    internal static bool IsStateError(string signature) =>
+        s_stateErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".

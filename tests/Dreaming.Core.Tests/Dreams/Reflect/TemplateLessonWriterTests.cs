@@ -23,6 +23,38 @@ public class TemplateLessonWriterTests
         Assert.Equal(InsightSource.Mined, lesson.Source);
     }
 
+    [Theory]
+    [InlineData("cancel_pending_order", "Error: order is already cancelled")]
+    [InlineData("get_order", "Error: order <id> not found")]
+    [InlineData("update_reservation_flights", "Error: not enough seats on flight <id>")]
+    [InlineData("update_reservation_flights", "Error: gift card balance is not enough")]
+    [InlineData("update_reservation_flights", "Error: certificate cannot be used to update reservation")]
+    [InlineData("update_reservation_flights", "Error: flight <id> not available on date <date>")]
+    [InlineData("delete_user", "Error: user <id> does not exist")]
+    public void A_state_error_is_not_told_to_retry_until_the_call_succeeds(string tool, string signature)
+    {
+        // "Order already cancelled", "not found", "not enough seats": the state the error reports does not change by
+        // calling again, so "do not finish until the call succeeds" would keep the agent retrying a call that never will.
+        var lesson = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, tool, signature, 10, 9), 0.5);
+
+        Assert.Equal(InsightKind.Pitfall, lesson.Kind);
+        Assert.DoesNotContain("until the call succeeds", lesson.Text, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Calls to `{tool}` fail with \"{signature}\"; 9 of the 10 sessions where it happened failed (90%, against 50% overall). The error reports a state that calling again will not change: check for it before calling `{tool}`, and when the call fails so, do not send it again or say it was done; change what the error names, or tell the user why it cannot be done.",
+            lesson.Text);
+    }
+
+    [Theory]
+    [InlineData("Error: payment amount does not add up, total price is <num>, but paid <num>")]
+    [InlineData("Error: invalid date format <str>")]
+    [InlineData("ValueError: amount must be positive")]
+    public void An_error_in_the_arguments_is_still_told_to_fix_them_and_finish_only_when_the_call_succeeds(string signature)
+    {
+        var lesson = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, "book_reservation", signature, 10, 9), 0.5);
+
+        Assert.EndsWith("Check the arguments against what the error requires before calling `book_reservation`, and do not finish until the call succeeds.", lesson.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_error_that_recurs_in_successful_sessions_becomes_an_efficiency_tip_never_a_rule()
     {
