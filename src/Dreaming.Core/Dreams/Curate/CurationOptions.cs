@@ -34,6 +34,14 @@ public sealed class CurationOptions
     /// <value>The default is 4,000 tokens (about 16,000 characters); at least 50.</value>
     public int MemoryTokenBudget { get; set; } = 4000;
 
+    /// <summary>Gets or sets how many evidence sessions an insight keeps: when a lesson found again brings more, the oldest
+    /// are left out of the new version (earlier versions keep them). Without a bound, a lesson found again by every nightly
+    /// dream would carry, in every version, every session that ever showed it. Support (evidence sessions plus helpful minus
+    /// harmful, which decides contradictions and framings) counts the sessions kept; the helpful, harmful and seen counters
+    /// keep the whole history.</summary>
+    /// <value>The default is 100 sessions (ten dreams' worth at <see cref="MiningOptions.MaxEvidence"/>'s default); at least 1.</value>
+    public int MaxEvidence { get; set; } = 100;
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -61,6 +69,11 @@ public sealed class CurationOptions
         if (RetireAfterHarmful < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(RetireAfterHarmful), RetireAfterHarmful, "CurationOptions.RetireAfterHarmful must be at least 1.");
+        }
+
+        if (MaxEvidence < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxEvidence), MaxEvidence, "CurationOptions.MaxEvidence must be at least 1.");
         }
 
         if (DecayAfter <= TimeSpan.Zero)

@@ -50,14 +50,18 @@ public static partial class MemoryCurator
         return false;
     }
 
-    // A templated lesson found again says the same, numbers aside, unless what it is about changed: a rubric's criterion
-    // that its latest verdict no longer records as required (or now does). Then the newer wording is the true one, and
-    // replaces the text of a lesson a dream wrote; a person's wording is theirs to change.
-    private static bool Reworded(Insight existing, LessonCandidate candidate) =>
-        existing.Source == InsightSource.Mined
-        && candidate.Source == InsightSource.Mined
-        && !string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal)
-        && !SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature);
+    // A templated lesson found again is written with the figures of the sessions this dream read, and with what its pattern
+    // is now (a rubric's criterion that its latest verdict no longer records as required, or now does): the newer text is
+    // the true one, and replaces the text of a lesson a dream wrote, so that "3 of the 10 sessions" does not stay once 30 of
+    // 100 say it; a person's wording is theirs to change. Returns what changed, or null when the text is the same.
+    private static string? Rewritten(Insight existing, LessonCandidate candidate) =>
+        existing.Source != InsightSource.Mined
+        || candidate.Source != InsightSource.Mined
+        || string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal)
+            ? null
+            : SameWordingButNumbers(existing.Text, candidate.Text, candidate.Finding.Signature)
+                ? "with the figures of these sessions now"
+                : "worded otherwise now";
 
     // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.
     private static string MaskNumbers(ReadOnlySpan<char> text)
@@ -127,10 +131,10 @@ public static partial class MemoryCurator
 
     // The framing with as much or more support (evidence sessions, plus helpful, minus harmful; as for contradictions) is
     // kept: the newer replaces the text and kind of the insight, which keeps its id and counters, or only merges its evidence.
-    private static DreamChange Reframe(List<Insight> insights, int index, LessonCandidate candidate, DateTimeOffset now)
+    private static DreamChange Reframe(List<Insight> insights, int index, LessonCandidate candidate, DateTimeOffset now, CurationOptions options)
     {
         var existing = insights[index];
-        var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
+        var (evidence, merged) = MergeEvidence(existing, candidate, options);
         var (newer, older) = (Contradictions.Support(candidate), Contradictions.Support(existing));
         var found = string.Create(
             CultureInfo.InvariantCulture,
@@ -140,12 +144,22 @@ public static partial class MemoryCurator
             insights[index] = existing with { Kind = candidate.Kind, Text = candidate.Text, Triggers = candidate.Triggers, Evidence = evidence, UpdatedAt = now };
             return Change(DreamChangeOp.Update, insights[index], string.Create(
                 CultureInfo.InvariantCulture,
-                $"{found} with as much or more support ({newer} against {older}): its framing replaces the {existing.Kind.ToString().ToLowerInvariant()}; its {candidate.Evidence.Count} evidence sessions merged"));
+                $"{found} with as much or more support ({newer} against {older}): its framing replaces the {existing.Kind.ToString().ToLowerInvariant()}; {merged}"));
+        }
+
+        // The better-supported framing is kept, but whether a criterion is required is what its latest verdict says, in
+        // either framing: the kept text says so too.
+        var text = candidate.Finding.Pattern == FindingKinds.RubricCriterion
+            ? TemplateLessonWriter.WithRequired(existing.Text, candidate.Finding.Signature, candidate.Finding.RequiredCriterion)
+            : existing.Text;
+        var kept = string.Create(CultureInfo.InvariantCulture, $"{found} with less support ({newer} against {older}): the better-supported framing is kept");
+        if (!string.Equals(text, existing.Text, StringComparison.Ordinal))
+        {
+            insights[index] = existing with { Text = text, Evidence = evidence, UpdatedAt = now };
+            return Change(DreamChangeOp.Update, insights[index], $"{kept}, worded as the criterion's latest verdict says ({(candidate.Finding.RequiredCriterion ? "required" : "not required")}); {merged}");
         }
 
         insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
-        return Change(DreamChangeOp.Merge, insights[index], string.Create(
-            CultureInfo.InvariantCulture,
-            $"{found} with less support ({newer} against {older}): the better-supported framing is kept; its {candidate.Evidence.Count} evidence sessions merged"));
+        return Change(DreamChangeOp.Merge, insights[index], $"{kept}; {merged}");
     }
 }

@@ -98,10 +98,11 @@ public static partial class MemoryCurator
                 if (existing.Status == InsightStatus.Quarantined)
                 {
                     // A poisoned lesson that recurs joins its quarantined copy: one entry for a person to review, not one per dream.
-                    insights[dormant] = existing with { Evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList(), UpdatedAt = now };
+                    var (evidence, merged) = MergeEvidence(existing, candidate, options);
+                    insights[dormant] = existing with { Evidence = evidence, UpdatedAt = now };
                     changes.Add(Change(DreamChangeOp.Merge, insights[dormant], string.Create(
                         CultureInfo.InvariantCulture,
-                        $"the same lesson was found again in {candidate.Finding.Sessions} sessions; its {candidate.Evidence.Count} evidence sessions merged; still quarantined: {verdict.Reason}")));
+                        $"the same lesson was found again in {candidate.Finding.Sessions} sessions; {merged}; still quarantined: {verdict.Reason}")));
                 }
                 else
                 {
@@ -152,25 +153,26 @@ public static partial class MemoryCurator
             if (index >= 0)
             {
                 var existing = insights[index];
-                var evidence = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
+                var (evidence, merged) = MergeEvidence(existing, candidate, options);
                 var found = string.Create(
                     CultureInfo.InvariantCulture,
                     $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
-                if (Reworded(existing, candidate))
+                // Two lessons of one dream are not newer than one another: the first, from the stronger finding, keeps its text.
+                if (!addedNow.Contains(existing.Id) && Rewritten(existing, candidate) is { } rewritten)
                 {
                     insights[index] = existing with { Text = candidate.Text, Evidence = evidence, UpdatedAt = now };
-                    changes.Add(Change(DreamChangeOp.Update, insights[index], $"{found}, worded otherwise now: its text replaces the old one; its {candidate.Evidence.Count} evidence sessions merged"));
+                    changes.Add(Change(DreamChangeOp.Update, insights[index], $"{found}, {rewritten}: its text replaces the old one; {merged}"));
                     continue;
                 }
 
                 insights[index] = existing with { Evidence = evidence, UpdatedAt = now };
-                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"{found}; its {candidate.Evidence.Count} evidence sessions merged"));
+                changes.Add(Change(DreamChangeOp.Merge, insights[index], $"{found}; {merged}"));
                 continue;
             }
 
             if (!verdict.Quarantine && OtherFraming(insights, candidate) is >= 0 and var framed)
             {
-                changes.Add(Reframe(insights, framed, candidate, now));
+                changes.Add(Reframe(insights, framed, candidate, now, options));
                 continue;
             }
 
@@ -181,7 +183,7 @@ public static partial class MemoryCurator
                 Text = candidate.Text,
                 Scope = scope,
                 Triggers = candidate.Triggers,
-                Evidence = candidate.Evidence,
+                Evidence = Newest([.. candidate.Evidence], options.MaxEvidence),
                 Status = verdict.Quarantine ? InsightStatus.Quarantined : InsightStatus.Active,
                 Source = candidate.Source,
                 CreatedAt = now,
@@ -278,6 +280,21 @@ public static partial class MemoryCurator
 
         return deferred;
     }
+
+    // The insight's evidence and the candidate's, each session once, of which the newest MaxEvidence are kept (a lesson found
+    // again every night would otherwise carry, in every version, every session that ever showed it); and what the change says.
+    private static (List<InsightEvidence> Evidence, string Merged) MergeEvidence(Insight existing, LessonCandidate candidate, CurationOptions options)
+    {
+        var all = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
+        var kept = Newest(all, options.MaxEvidence);
+        var merged = string.Create(CultureInfo.InvariantCulture, $"its {candidate.Evidence.Count} evidence sessions merged");
+        return (kept, kept.Count < all.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"{merged}, the {all.Count - kept.Count} oldest left out (the evidence keeps the newest {options.MaxEvidence} sessions)")
+            : merged);
+    }
+
+    private static List<InsightEvidence> Newest(List<InsightEvidence> evidence, int max) =>
+        evidence.Count <= max ? evidence : evidence.GetRange(evidence.Count - max, max);
 
     private static Insight Decay(Insight insight, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
     {

@@ -25,7 +25,7 @@ public sealed class CurationDecayFoundAgainTests
         Assert.Equal(6, insight.Helpful);
         Assert.Equal(["s1", "s2"], insight.Evidence.Select(e => e.SessionId));
         Assert.Equal(s_now, insight.UpdatedAt);
-        Assert.Equal(DreamChangeOp.Merge, Assert.Single(result.Changes).Op);
+        Assert.Equal((DreamChangeOp.Update, again.Text), (Assert.Single(result.Changes).Op, insight.Text));
     }
 
     [Fact]

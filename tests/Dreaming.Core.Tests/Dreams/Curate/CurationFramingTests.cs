@@ -63,6 +63,38 @@ public sealed class CurationFramingTests
         Assert.Equal(DreamChangeOp.Add, Assert.Single(result.Changes).Op);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void A_criterion_found_again_in_the_other_framing_with_less_support_keeps_its_framing_but_says_whether_it_is_required_now(bool requiredBefore, bool requiredNow)
+    {
+        // The tip (better supported) stays, but it went on saying "it is required" of a criterion the rubric no longer
+        // requires (or kept silent about a new gate) when the pitfall found again said otherwise.
+        var tip = TemplateLessonWriter.Write(Criterion(FindingKinds.EfficiencyCost, 6, 1, requiredBefore, "s1", "s2", "s3", "s4", "s5", "s6") with { WastedCalls = 7 }, 0.5);
+        var first = MemoryCurator.Curate([], [tip], [], s_scope, _ => [], s_now);
+        var pitfall = TemplateLessonWriter.Write(Criterion(FindingKinds.RubricCriterion, 2, 2, requiredNow, "s7", "s8"), 0.5);
+
+        var result = MemoryCurator.Curate(first.Insights, [pitfall], [], s_scope, _ => [], s_now.AddDays(1));
+
+        var insight = Assert.Single(result.Insights);
+        var expected = TemplateLessonWriter.Write(Criterion(FindingKinds.EfficiencyCost, 6, 1, requiredNow, "s1") with { WastedCalls = 7 }, 0.5).Text;
+        Assert.Equal((first.Insights[0].Id, InsightKind.Workflow, expected), (insight.Id, insight.Kind, insight.Text));
+        Assert.Equal(8, insight.Evidence.Count);
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Update, change.Op);
+        Assert.Contains("the better-supported framing is kept, worded as the criterion's latest verdict says", change.Reason, StringComparison.Ordinal);
+
+        // And the other way round: the pitfall kept, the tip found again with less support.
+        var gate = TemplateLessonWriter.Write(Criterion(FindingKinds.RubricCriterion, 6, 6, requiredBefore, "s1", "s2", "s3", "s4", "s5", "s6"), 0.5);
+        var kept = MemoryCurator.Curate([], [gate], [], s_scope, _ => [], s_now);
+        var cost = TemplateLessonWriter.Write(Criterion(FindingKinds.EfficiencyCost, 2, 1, requiredNow, "s7", "s8") with { WastedCalls = 3 }, 0.5);
+        var reworded = Assert.Single(MemoryCurator.Curate(kept.Insights, [cost], [], s_scope, _ => [], s_now.AddDays(1)).Insights);
+        Assert.Equal(TemplateLessonWriter.Write(Criterion(FindingKinds.RubricCriterion, 6, 6, requiredNow, "s1"), 0.5).Text, reworded.Text);
+    }
+
+    private static Finding Criterion(string kind, int sessions, int failed, bool required, params string[] evidence) =>
+        Finding(kind, sessions, failed, evidence) with { Pattern = FindingKinds.RubricCriterion, Tool = null, Signature = "refund/order", RequiredCriterion = required };
+
     private static Finding Finding(string kind, int sessions, int failed, params string[] evidence) =>
         DreamTestData.ToolErrorFinding(Tool, Signature, evidence) with
         {

@@ -18,9 +18,11 @@ public sealed class CurationTemplatedAgainTests
 
     [Theory]
     [MemberData(nameof(Findings))]
-    public void A_lesson_found_again_with_other_numbers_merges_into_the_first(string kind, string? tool, string signature)
+    public void A_lesson_found_again_with_other_numbers_is_the_first_one_quoting_the_later_dreams_figures(string kind, string? tool, string signature)
     {
-        // The first dream saw it in 18 sessions (17 failed, base rate 58%); the next one, over new sessions, in 25 (20 failed, 61%).
+        // The first dream saw it in 18 sessions (17 failed, base rate 58%); the next one, over new sessions, in 25 (20 failed,
+        // 61%). It is the same lesson (one insight, its id and evidence kept), and its text quotes the newer figures: the
+        // first dream's numbers stayed for ever before ("17 of the 18" after 20 of 25, and 200 of 250 later).
         var first = TemplateLessonWriter.Write(Finding(kind, tool, signature, 18, 17, "s1"), 0.58);
         var again = TemplateLessonWriter.Write(Finding(kind, tool, signature, 25, 20, "s2"), 0.61);
         Assert.NotEqual(first.Text, again.Text);
@@ -29,10 +31,12 @@ public sealed class CurationTemplatedAgainTests
         var result = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1));
 
         var insight = Assert.Single(result.Insights);
+        Assert.Equal((added.Insights[0].Id, again.Text), (insight.Id, insight.Text));
         Assert.Equal(["s1", "s2"], insight.Evidence.Select(e => e.SessionId));
         var change = Assert.Single(result.Changes);
-        Assert.Equal(DreamChangeOp.Merge, change.Op);
+        Assert.Equal(DreamChangeOp.Update, change.Op);
         Assert.Contains("same tool, error and wording", change.Reason, StringComparison.Ordinal);
+        Assert.Contains("with the figures of these sessions now", change.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,12 +77,13 @@ public sealed class CurationTemplatedAgainTests
         Assert.Contains("do not send the same call again unchanged (6 repeated calls in 3 sessions)", result.Insights[1].Text, StringComparison.Ordinal);
         Assert.DoesNotContain("same call", result.Insights[0].Text, StringComparison.Ordinal);
 
-        // Found again by a later dream with other numbers, each merges into its own tip.
+        // Found again by a later dream with other numbers, each is its own tip again, with the new figures.
         var again = TemplateLessonWriter.Write([resent with { Sessions = 4, WastedCalls = 9, Evidence = [new FindingEvidence("s3", false, [3])] }], 0.6);
         var merged = MemoryCurator.Curate(result.Insights, again, [], s_scope, _ => [], s_now.AddDays(1));
         var change = Assert.Single(merged.Changes);
-        Assert.Equal(DreamChangeOp.Merge, change.Op);
-        Assert.Equal(result.Insights[1].Id, change.InsightId);
+        Assert.Equal((DreamChangeOp.Update, result.Insights[1].Id), (change.Op, change.InsightId));
+        Assert.Contains("(9 repeated calls in 4 sessions)", merged.Insights[1].Text, StringComparison.Ordinal);
+        Assert.Equal(result.Insights[0].Text, merged.Insights[0].Text);
     }
 
     [Theory]
@@ -105,10 +110,10 @@ public sealed class CurationTemplatedAgainTests
     }
 
     [Fact]
-    public void A_lesson_worded_anew_is_merged_not_worded_again_by_the_next_dreams_that_find_it_the_same()
+    public void A_lesson_found_again_with_the_very_same_text_is_merged_without_an_update()
     {
-        // Rewording must not churn: once the text says what the latest verdict says, a dream that finds the same lesson
-        // with other numbers only, or with the very same text, merges its evidence and keeps the text (no update).
+        // No churn: a dream that finds the lesson with the very same text merges its evidence and changes no text; one
+        // with other numbers quotes its own figures, keeping the wording the latest verdict gave it.
         var first = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 18, 17, "s1") with { RequiredCriterion = true }, 0.58);
         var reworded = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 25, 20, "s2"), 0.61);
         var same = TemplateLessonWriter.Write(Finding(FindingKinds.RubricCriterion, null, "refund/order", 31, 24, "s3"), 0.6);
@@ -123,8 +128,9 @@ public sealed class CurationTemplatedAgainTests
             memory = result.Insights;
         }
 
-        Assert.Equal([DreamChangeOp.Merge, DreamChangeOp.Merge, DreamChangeOp.Merge], ops);
+        Assert.Equal([DreamChangeOp.Update, DreamChangeOp.Merge, DreamChangeOp.Update], ops);
         Assert.Equal(reworded.Text, Assert.Single(memory).Text);
+        Assert.DoesNotContain("it is required", same.Text, StringComparison.Ordinal);
         Assert.Equal(["s1", "s2", "s3"], memory[0].Evidence.Select(e => e.SessionId));
     }
 
@@ -140,6 +146,64 @@ public sealed class CurationTemplatedAgainTests
 
         Assert.Equal(edited.Text, Assert.Single(result.Insights).Text);
         Assert.Equal(DreamChangeOp.Merge, Assert.Single(result.Changes).Op);
+    }
+
+    [Fact]
+    public async Task A_lesson_a_person_edited_through_the_store_without_saying_so_keeps_their_wording_when_found_again()
+    {
+        // The edit in code, by a person, changes the advice but leaves Source as the dream wrote it (Mined): the next dream
+        // that found the lesson put its own template text back in place of the person's.
+        var store = new InMemoryMemoryStore();
+        var first = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, "book_reservation", DreamTestData.PaymentError, 18, 17, "s1"), 0.58);
+        var added = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now);
+        var dreamt = await store.ProposeAsync(new MemoryProposal { Scope = s_scope, Author = MemoryAuthor.DreamRun("dr-1"), Insights = added.Insights });
+        var personal = first.Text.Replace("and do not finish until the call succeeds.", "and recompute the total from the fares first.", StringComparison.Ordinal);
+        Assert.NotEqual(first.Text, personal);
+        var edited = await store.EditAsync(dreamt.Id, new MemoryEdit { Author = MemoryAuthor.Person("alice"), Upserts = [dreamt.Insights[0] with { Text = personal }] });
+
+        var again = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, "book_reservation", DreamTestData.PaymentError, 25, 20, "s2"), 0.61);
+        var result = MemoryCurator.Curate(edited.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1));
+
+        var insight = Assert.Single(result.Insights);
+        Assert.Equal((personal, InsightSource.Human), (insight.Text, insight.Source));
+        Assert.Equal(["s1", "s2"], insight.Evidence.Select(e => e.SessionId));
+        Assert.Equal(DreamChangeOp.Merge, Assert.Single(result.Changes).Op);
+    }
+
+    [Fact]
+    public void A_lesson_found_again_every_night_keeps_the_newest_evidence_sessions_not_all_of_them()
+    {
+        // Each dream that found the lesson again appended its sessions, and every version stores the whole list: a year of
+        // nightly dreams made 3,650 evidence sessions on one insight, in each of 365 versions.
+        var memory = MemoryCurator.Curate([], [Night(0)], [], s_scope, _ => [], s_now).Insights;
+        CurationResult result = null!;
+        for (var night = 1; night < 30; night++)
+        {
+            result = MemoryCurator.Curate(memory, [Night(night)], [], s_scope, _ => [], s_now.AddDays(night));
+            memory = result.Insights;
+        }
+
+        var insight = Assert.Single(memory);
+        Assert.Equal(100, insight.Evidence.Count);
+        Assert.Equal(Enumerable.Range(200, 100).Select(i => $"s{i}"), insight.Evidence.Select(e => e.SessionId));
+        Assert.Contains("its 10 evidence sessions merged, the 10 oldest left out (the evidence keeps the newest 100 sessions)", Assert.Single(result.Changes).Reason, StringComparison.Ordinal);
+
+        var options = new CurationOptions { MaxEvidence = 15 };
+        var capped = MemoryCurator.Curate(memory, [Night(30)], [], s_scope, _ => [], s_now.AddDays(30), options);
+        Assert.Equal(Enumerable.Range(295, 15).Select(i => $"s{i}"), Assert.Single(capped.Insights).Evidence.Select(e => e.SessionId));
+        Assert.Equal(15, MemoryCurator.Curate([], [Night(31) with { Evidence = [.. Enumerable.Range(0, 20).Select(i => new InsightEvidence($"n{i}"))] }], [], s_scope, _ => [], s_now, options).Insights[0].Evidence.Count);
+
+        static LessonCandidate Night(int night) => TemplateLessonWriter.Write(
+            DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, [.. Enumerable.Range(night * 10, 10).Select(i => $"s{i}")]),
+            0.5);
+    }
+
+    [Fact]
+    public void Max_evidence_below_one_is_refused_naming_it()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CurationOptions { MaxEvidence = 0 }.Validate());
+        Assert.Equal("MaxEvidence", error.ParamName);
+        Assert.Equal(0, error.ActualValue);
     }
 
     private static Finding Finding(string kind, string? tool, string signature, int sessions, int failed, string session) =>
