@@ -19,6 +19,12 @@ internal static partial class SessionDetailPage
     public static async Task WriteAsync(AgentViewContext view)
     {
         var id = RouteSegments.Read(view.Http, view.Http.Request.RouteValues["id"] as string ?? string.Empty);
+        if (RecordedValues.Asked(view.Http.Request.Query))
+        {
+            await RecordedValues.WriteAsync(view, id).ConfigureAwait(false);
+            return;
+        }
+
         var afterValues = view.Http.Request.Query[SessionTimeline.After];
         long? after = null;
         if (afterValues.Count == 1 && long.TryParse(afterValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out var given))
@@ -64,6 +70,7 @@ internal static partial class SessionDetailPage
 
     private static void WriteHeader(HtmlWriter html, AgentViewContext view, SessionRecord session, LongTextWriter texts)
     {
+        texts.Whole = RecordedValues.RecordHref;
         html.Raw("<dl class=\"facts\">");
         Fact(html, "agent", "Agent").Short(session.AgentId);
         if (session.AgentVersion is not null)
@@ -127,9 +134,10 @@ internal static partial class SessionDetailPage
                 .Raw(" events were not recorded (backpressure or a store failure)</span>");
         }
 
+        Fact(html, "record", "Recorded").Link(RecordedValues.RecordHref, "the session record as JSON (every value whole)", "record");
         html.Raw("</dd></dl>");
         html.Element("h3", "Task");
-        LongTextWriter.WriteWhole(html, session.Task, "task");
+        texts.WriteWhole(html, session.Task, "task");
         if (session.Metadata.Count > 0)
         {
             html.Element("h3", "Metadata").Raw("<table class=\"metadata\"><tbody>");

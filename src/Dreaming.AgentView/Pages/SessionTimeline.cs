@@ -45,9 +45,10 @@ internal static partial class SessionTimeline
         {
             var seq = e.Sequence.ToString(CultureInfo.InvariantCulture);
             html.Raw("<tr id=\"event-" + seq + "\" class=\"event" + (IsFailure(e) ? " event-failure" : string.Empty) + "\"><td class=\"num\">")
-                .Raw(seq).Raw("</td><td class=\"num\"><span title=\"")
+                .Raw("<a href=\"?" + RecordedValues.Event + "=" + seq + "\">" + seq + "</a>").Raw("</td><td class=\"num\"><span title=\"")
                 .Text(e.Timestamp.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)).Raw("\">")
                 .Text(Offset(e.Timestamp - session.StartedAt)).Raw("</span></td><td><code>").Short(e.EventType).Raw("</code></td><td>");
+            texts.Whole = RecordedValues.EventHref(e.Sequence);
             WriteDetails(html, view, session, e, window, texts);
             html.Raw("</td></tr>");
         }

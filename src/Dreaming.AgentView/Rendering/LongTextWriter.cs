@@ -16,11 +16,15 @@ internal sealed class LongTextWriter
     /// <summary>The most characters of one text shown in full (twice the library's default <c>MaxContentLength</c>).</summary>
     public const int FullLength = 65_536;
 
-    /// <summary>The most characters of HTML the folded texts of one page take in full (the text that passes it is cut
-    /// there, those after it are not shown in full).</summary>
+    /// <summary>The most characters of HTML the long texts of one page take in full, a session's task included (the text
+    /// that passes it is cut there, those after it are not shown in full).</summary>
     public const int PageBudget = 2_000_000;
 
     private long _remaining = PageBudget;
+
+    /// <summary>Gets or sets where the texts being written can be read whole (a link the view built, such as the event
+    /// as recorded), named by the note of a text that is cut; <see langword="null"/> for none.</summary>
+    public string? Whole { get; set; }
 
     /// <summary>Writes a text in a <c>&lt;pre&gt;</c>, folded when longer than <see cref="PreviewLength"/>.</summary>
     /// <param name="html">The page.</param>
@@ -56,27 +60,43 @@ internal sealed class LongTextWriter
         if (shown < text.Length)
         {
             var left = text.Length - SafeEnd(text, shown);
-            html.Element("p", shown == FullLength
+            CutNote(html, shown == FullLength
                 ? string.Create(CultureInfo.InvariantCulture, $"{left:N0} more characters not shown (one text shows at most {FullLength:N0}).")
-                : string.Create(CultureInfo.InvariantCulture, $"{left:N0} more characters not shown (this page already shows {PageBudget:N0} in full)."), "cut-note");
+                : string.Create(CultureInfo.InvariantCulture, $"{left:N0} more characters not shown (this page already shows {PageBudget:N0} in full)."), Whole);
         }
 
         html.Raw("</details>");
     }
 
     /// <summary>Writes a text whole in a <c>&lt;pre&gt;</c>, unfolded (a session's task), up to <see cref="FullLength"/>
-    /// characters, with a note of how many more there are.</summary>
+    /// characters and what is left of the page's budget, with a note of how many more there are.</summary>
     /// <param name="html">The page.</param>
     /// <param name="text">The recorded text.</param>
     /// <param name="cssClass">The class of the <c>&lt;pre&gt;</c>.</param>
-    public static void WriteWhole(HtmlWriter html, string text, string cssClass)
+    public void WriteWhole(HtmlWriter html, string text, string cssClass)
     {
-        var end = SafeEnd(text, FullLength);
+        var end = SafeEnd(text, (int)Math.Min(FullLength, Math.Max(_remaining, PreviewLength)));
+        var start = html.Length;
         html.Element("pre", text[..end], cssClass);
+        _remaining -= html.Length - start;
         if (end < text.Length)
         {
-            html.Element("p", string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (one text shows at most {FullLength:N0})."), "cut-note");
+            CutNote(html, end == FullLength
+                ? string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (one text shows at most {FullLength:N0}).")
+                : string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (this page already shows {PageBudget:N0} in full)."), Whole);
         }
+    }
+
+    // The note of a cut text, linking to where it can be read whole.
+    private static void CutNote(HtmlWriter html, string note, string? whole)
+    {
+        html.Open("p", "cut-note").Text(note);
+        if (whole is not null)
+        {
+            html.Raw(" ").Link(whole, "The whole text, as recorded (JSON).");
+        }
+
+        html.Close("p");
     }
 
     /// <summary>The end of a cut of <paramref name="text"/> to at most <paramref name="length"/> characters that does not
