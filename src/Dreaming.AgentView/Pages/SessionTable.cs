@@ -8,6 +8,11 @@ internal static class SessionTable
 {
     private const int TaskLength = 120;
 
+    /// <summary>The longest link a row writes twice (on its start time and its task): a session whose escaped id makes a
+    /// longer one (up to <see cref="HtmlWriter.MaxHrefLength"/>) is linked from its start time alone, so a page of such
+    /// rows does not cost each id twice.</summary>
+    public const int RepeatedLinkLength = 1000;
+
     /// <summary>Writes the table, or a line saying there are none.</summary>
     /// <param name="html">The page.</param>
     /// <param name="view">The request.</param>
@@ -30,8 +35,16 @@ internal static class SessionTable
             html.Time(session.StartedAt).CloseLink(started);
             html.Raw("</td><td>").Short(session.AgentId);
             html.Raw("</td><td>");
-            var linked = html.OpenLink(href);
-            html.Cut(session.Task, TaskLength).CloseLink(linked);
+            if (href.Length <= RepeatedLinkLength)
+            {
+                var linked = html.OpenLink(href);
+                html.Cut(session.Task, TaskLength).CloseLink(linked);
+            }
+            else
+            {
+                html.Cut(session.Task, TaskLength);
+            }
+
             html.Raw("</td><td>").Element("span", Status(session.Status), "status status-" + Status(session.Status));
             html.Raw("</td><td class=\"num\">").Text(Duration(session));
             html.Raw("</td><td class=\"num\">").Number(session.Usage.TotalTokens);
