@@ -36,7 +36,7 @@ internal static class DreamRunsPage
             return;
         }
 
-        if (!MemoryScope.TryParse(requested.ToString().Trim(), out var key))
+        if (!KnownScopes.TryParseTyped(requested.ToString(), out var key))
         {
             await AgentViewLayout.WriteBadRequestAsync(view, $"'{AgentViewLayout.Echo(requested.ToString())}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
             return;

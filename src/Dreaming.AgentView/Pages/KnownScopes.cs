@@ -60,6 +60,15 @@ internal static class KnownScopes
         return (from is null ? [MemoryScope.Global, .. keys.Values] : [.. keys.Values], from, page.NextCursor, page.Items.Count);
     }
 
+    /// <summary>Reads a scope key given in the query (a link's or the form's): the key exactly as given when it is one, so
+    /// that an id ending in a space (<c>agent:a </c>) opens its own scope and not that of <c>agent:a</c>; else the key
+    /// without the white space around it (typed with a space before or after it).</summary>
+    /// <param name="given">The key as given.</param>
+    /// <param name="scope">The scope, when the key is one.</param>
+    /// <returns>Whether it is a scope key.</returns>
+    public static bool TryParseTyped(string given, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MemoryScope? scope) =>
+        MemoryScope.TryParse(given, out scope) || MemoryScope.TryParse(given.Trim(), out scope);
+
     /// <summary>Writes the form that opens any scope by its key (a GET to <paramref name="action"/> with <c>scope</c>).</summary>
     /// <param name="html">The page.</param>
     /// <param name="view">The request.</param>

@@ -13,8 +13,7 @@ internal static class MemoryScopesPage
         var requested = view.Http.Request.Query["scope"];
         if (requested.Count > 0)
         {
-            var key = requested.ToString().Trim();
-            if (!MemoryScope.TryParse(key, out var scope))
+            if (!KnownScopes.TryParseTyped(requested.ToString(), out var scope))
             {
                 await AgentViewLayout.WriteBadRequestAsync(view, $"'{AgentViewLayout.Echo(requested.ToString())}' is not a memory scope: write agent:ID, team:ID or global.").ConfigureAwait(false);
                 return;
