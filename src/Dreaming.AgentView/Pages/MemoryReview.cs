@@ -31,6 +31,10 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
     /// <summary>The longest reason or note a form accepts.</summary>
     public const int MaxNoteLength = 4000;
 
+    /// <summary>The most characters of a store's refusal a 409 page echoes (a store of the app's own may name a value of
+    /// megabytes in it): its start, an ellipsis and its length past that.</summary>
+    public const int MaxRefusalLength = 4000;
+
     /// <summary>Creates the review of a mapping: the host's antiforgery service, or the view's own when the host has none.</summary>
     /// <param name="app">The app's services.</param>
     public static MemoryReview Create(IServiceProvider app)
@@ -168,7 +172,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
         }
         catch (MemoryStateException refused)
         {
-            await MemoryHtml.WriteConflictAsync(view, refused.Message, versionId).ConfigureAwait(false);
+            await MemoryHtml.WriteConflictAsync(view, AgentViewLayout.Echo(refused.Message, MaxRefusalLength), versionId).ConfigureAwait(false);
             return;
         }
         catch (ArgumentException invalid) when (action == "rollback")
@@ -177,7 +181,7 @@ internal sealed partial class MemoryReview(IAntiforgery antiforgery, IDataProtec
             // "] " was refused in ids, and the active version no longer holds it): the data, not the request, is at fault.
             // The view edits no insight; an edit of this version without it (its parent is this version, so it cannot be
             // approved, but it can be rolled back to) restores the rest.
-            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{AgentViewLayout.Echo(versionId)}' was refused: {(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message)} The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {versionId} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", versionId).ConfigureAwait(false);
+            await MemoryHtml.WriteConflictAsync(view, $"The rollback to '{AgentViewLayout.Echo(versionId)}' was refused: {AgentViewLayout.Echo(invalid.ParamName is { } parameter ? invalid.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal) : invalid.Message, MaxRefusalLength)} The view cannot change a version's insights: edit this version with the dreaming tool to leave that insight out ('dreaming memory edit {versionId} --remove ID', with '--add TEXT' to keep its text under a new id), then roll back to the version the edit makes.", versionId).ConfigureAwait(false);
             return;
         }
 

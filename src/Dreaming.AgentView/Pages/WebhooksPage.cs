@@ -188,7 +188,7 @@ internal static class WebhooksPage
         }.OfType<string>());
         return $"A replay does not enable an endpoint: the dead letters {to} become dead letters again at the dispatcher's next pass, replayed one by one or all at once. Enable a disabled endpoint first (Endpoints, above).";
 
-        static string Names(List<string> ids) => ids.Count == 1 ? AgentViewLayout.Echo(ids[0]) : string.Join(", ", ids.Take(ids.Count - 1).Select(AgentViewLayout.Echo)) + " and " + AgentViewLayout.Echo(ids[^1]);
+        static string Names(List<string> ids) => ids.Count == 1 ? AgentViewLayout.Echo(ids[0]) : string.Join(", ", ids.Take(ids.Count - 1).Select(id => AgentViewLayout.Echo(id))) + " and " + AgentViewLayout.Echo(ids[^1]);
     }
 
     private static void WriteSection(HtmlWriter html, AgentViewContext view, (WebhookDeliveryState State, string Id, string Title, string Plural) section, IReadOnlyList<WebhookDelivery> deliveries, AntiforgeryTokenSet? tokens, string? note)

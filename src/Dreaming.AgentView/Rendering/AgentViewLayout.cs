@@ -52,21 +52,27 @@ internal static class AgentViewLayout
         return response.WriteAsync(html.ToString(), Encoding.UTF8, view.Aborted);
     }
 
-    /// <summary>The most characters of a value a message echoes (<see cref="Echo"/>).</summary>
+    /// <summary>The most characters of a value a message echoes (<see cref="Echo(string)"/>).</summary>
     public const int EchoLength = 200;
 
     /// <summary>A value as a message (a 400's, a 404's, a title) echoes it: whole up to <see cref="EchoLength"/> characters,
     /// else its start (never half a surrogate pair), an ellipsis and its length, so a request holding a value of
     /// megabytes (a cursor, an id) gets a page of a few hundred bytes back.</summary>
     /// <param name="value">The value.</param>
-    public static string Echo(string value)
+    public static string Echo(string value) => Echo(value, EchoLength);
+
+    /// <summary>A text as a message echoes it: whole up to <paramref name="length"/> characters, else its start, an ellipsis
+    /// and its length.</summary>
+    /// <param name="value">The text.</param>
+    /// <param name="length">The most characters echoed.</param>
+    public static string Echo(string value, int length)
     {
-        if (value.Length <= EchoLength)
+        if (value.Length <= length)
         {
             return value;
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{value.AsSpan(0, LongTextWriter.SafeEnd(value, EchoLength))}\u2026 ({value.Length:N0} characters)");
+        return string.Create(CultureInfo.InvariantCulture, $"{value.AsSpan(0, LongTextWriter.SafeEnd(value, length))}\u2026 ({value.Length:N0} characters)");
     }
 
     /// <summary>Writes a page saying what was not found (status 404).</summary>
