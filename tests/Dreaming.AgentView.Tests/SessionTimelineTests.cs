@@ -67,7 +67,7 @@ public sealed class SessionTimelineTests
         Assert.Equal("503", Row(page, 7).QuerySelector("pre.failure")?.TextContent);
         Assert.Equal("outcome.guidance (after iteration 1): use the invoice", Row(page, 8).QuerySelector("pre.note")?.TextContent);
         Assert.Equal("version mv/2", Field(page, 9, "memory"));
-        Assert.Equal("/dreaming/memory/versions/mv%2F2", Row(page, 9).QuerySelector("a")?.GetAttribute("href"));
+        Assert.Equal("/dreaming/memory/versions/mv%2F2", Row(page, 9).QuerySelector("td:last-child a")?.GetAttribute("href"));
         Assert.Equal("scope agent:support", Field(page, 9, "scope"));
         Assert.Equal("2 insights i1, i2", Field(page, 9, "insights"));
         Assert.Equal("1 insight i2", Field(page, 10, "insights"));
@@ -83,7 +83,7 @@ public sealed class SessionTimelineTests
         Assert.Equal("rubric refund v2", Field(page, 15, "rubric"));
         Assert.Equal("score 1 (threshold 0.75)", Field(page, 16, "score"));
         Assert.Equal("grader 400 in, 30 out", Field(page, 16, "grader"));
-        Assert.Equal("#outcome", Row(page, 16).QuerySelector("a")?.GetAttribute("href"));
+        Assert.Equal("#outcome", Row(page, 16).QuerySelector("td:last-child a")?.GetAttribute("href"));
         var failures = page.QuerySelectorAll("tr.event-failure").Select(tr => tr.Id ?? "").ToArray();
         Assert.Equal(["event-7", "event-14"], failures);
     }
@@ -130,7 +130,8 @@ public sealed class SessionTimelineTests
         Assert.Null(details.QuerySelector("p.cut-note"));
         var cut = Row(page, 2).QuerySelector("details")!;
         Assert.Equal(65_536, cut.QuerySelector("pre")!.TextContent.Length);
-        Assert.Equal("983,040 more characters not shown (one text shows at most 65,536).", cut.QuerySelector("p.cut-note")?.TextContent);
+        Assert.Equal("983,040 more characters not shown (one text shows at most 65,536). The whole text, as recorded (JSON).", cut.QuerySelector("p.cut-note")?.TextContent);
+        Assert.Equal("?event=2", cut.QuerySelector("p.cut-note a")?.GetAttribute("href"));
     }
 
     [Fact]
@@ -140,10 +141,11 @@ public sealed class SessionTimelineTests
         var events = Enumerable.Range(0, 40).Select(_ => (SessionEvent)new NoteEvent { Text = new string('n', 60_000) }).ToArray();
         var page = await ShowAsync(host, events);
 
+        // The task ("task") is shown first, in the same budget.
         var shown = page.QuerySelectorAll("details pre").Sum(pre => (long)pre.TextContent.Length);
-        Assert.Equal(2_000_000, shown);
-        Assert.Equal("60,000 more characters not shown (this page already shows 2,000,000 in full).", Row(page, 40).QuerySelector("p.cut-note")?.TextContent);
-        Assert.Equal("40,000 more characters not shown (this page already shows 2,000,000 in full).", Row(page, 34).QuerySelector("p.cut-note")?.TextContent);
+        Assert.Equal(2_000_000 - "task".Length, shown);
+        Assert.Equal("60,000 more characters not shown (this page already shows 2,000,000 in full). The whole text, as recorded (JSON).", Row(page, 40).QuerySelector("p.cut-note")?.TextContent);
+        Assert.Equal("40,004 more characters not shown (this page already shows 2,000,000 in full). The whole text, as recorded (JSON).", Row(page, 34).QuerySelector("p.cut-note")?.TextContent);
     }
 
     [Fact]

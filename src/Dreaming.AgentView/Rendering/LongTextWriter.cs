@@ -76,9 +76,11 @@ internal sealed class LongTextWriter
     public void WriteWhole(HtmlWriter html, string text, string cssClass)
     {
         var end = SafeEnd(text, (int)Math.Min(FullLength, Math.Max(_remaining, PreviewLength)));
+        html.Open("pre", cssClass);
         var start = html.Length;
-        html.Element("pre", text[..end], cssClass);
+        html.Text(text[..end]);
         _remaining -= html.Length - start;
+        html.Close("pre");
         if (end < text.Length)
         {
             CutNote(html, end == FullLength
