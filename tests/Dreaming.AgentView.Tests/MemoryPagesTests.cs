@@ -180,7 +180,7 @@ public sealed class MemoryPagesTests
         Assert.Equal("person <i>eve</i>", page.QuerySelectorAll("dl.facts dd")[3].TextContent);
         var cut = page.QuerySelectorAll("section#insights tbody tr")[1];
         Assert.Equal(4000, cut.QuerySelector("pre")!.TextContent.Length);
-        Assert.Equal("(cut: 996,000 more characters not shown)", cut.QuerySelector("p.cap")!.TextContent);
+        Assert.Equal("(cut: 996,000 more characters not shown) The whole text, as recorded (JSON).", cut.QuerySelector("p.cap")!.TextContent);
 
         var scopePage = await host.PageAsync("/dreaming/memory/agent%3A%3Cb%3Ex%3C%2Fb%3E%2Fy%3Fz%23w");
         Assert.Equal(version.Id, scopePage.QuerySelector("table.versions tbody td:nth-child(2)")!.TextContent);

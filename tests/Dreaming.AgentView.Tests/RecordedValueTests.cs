@@ -82,9 +82,17 @@ public sealed class RecordedValueTests
         var seeded = await HostileValues.SeedAsync(host, HostileValues.Of(kind));
         using var client = host.Client();
 
-        foreach (var query in new[] { "?record=json", "?event=1", "?event=2", "?event=3" })
+        var session = "/dreaming/sessions/" + Uri.EscapeDataString(seeded.SessionId);
+        string[] paths =
+        [
+            session + "?record=json", session + "?event=1", session + "?event=2", session + "?event=3",
+            "/dreaming/memory/versions/" + Uri.EscapeDataString(seeded.VersionId) + "?record=json",
+            "/dreaming/runs/" + Uri.EscapeDataString(seeded.RunId) + "?record=json",
+            "/dreaming/runs/" + Uri.EscapeDataString(seeded.FailedRunId) + "?record=json",
+        ];
+        foreach (var path in paths)
         {
-            using var response = await client.GetAsync(new Uri("/dreaming/sessions/" + Uri.EscapeDataString(seeded.SessionId) + query, UriKind.Relative));
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
             var body = await response.Content.ReadAsStringAsync();
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -31,6 +31,11 @@ internal static class DreamRunPage
             return;
         }
 
+        if (await RecordedValues.TryWriteRecordAsync(view, run, AgentViewJson.Default.DreamRun, "dream-run.json").ConfigureAwait(false))
+        {
+            return;
+        }
+
         var results = run.Results;
         await AgentViewLayout.WritePageAsync(view, "Dream run " + AgentViewLayout.Echo(run.Id), html =>
         {
@@ -51,10 +56,11 @@ internal static class DreamRunPage
             html.Raw("<dt>Proposed version</dt><dd>").VersionLink(view, results.OutputVersionId).Raw("</dd>");
             html.Raw("<dt>Tokens</dt><dd>").Number(results.TotalUsage.TotalTokens).Raw("</dd>");
             html.Raw("<dt>Cost</dt><dd>").Number(results.TotalUsage.CostMinorUnits).Raw("</dd>");
-            html.Raw("<dt>Note</dt><dd>").LongText(results.Note ?? "-").Raw("</dd>");
+            html.Raw("<dt>Recorded</dt><dd>").Link(RecordedValues.RecordHref, "the run as JSON (every value whole)", "record").Raw("</dd>");
+            html.Raw("<dt>Note</dt><dd>").LongText(results.Note ?? "-", whole: RecordedValues.RecordHref).Raw("</dd>");
             if (run.Error is { } error)
             {
-                html.Raw("<dt>Failure</dt><dd>").LongText(error, "text error-message").Raw("</dd>");
+                html.Raw("<dt>Failure</dt><dd>").LongText(error, "text error-message", whole: RecordedValues.RecordHref).Raw("</dd>");
             }
 
             html.Raw("</dl>");
@@ -118,7 +124,7 @@ internal static class DreamRunPage
                 html.Raw("<div class=\"muted\">tool ").Short(tool).Raw("</div>");
             }
 
-            html.Raw("</td><td>").LongText(finding.Signature)
+            html.Raw("</td><td>").LongText(finding.Signature, whole: RecordedValues.RecordHref)
                 .Raw("</td><td class=\"num\">").Number(finding.Sessions)
                 .Raw("</td><td class=\"num\">").Number(finding.FailedSessions)
                 .Raw("</td><td class=\"num\">").Text(finding.Lift.ToString("0.00", CultureInfo.InvariantCulture))
@@ -180,8 +186,8 @@ internal static class DreamRunPage
             html.Raw("<tr class=\"op-").Text(op).Raw("\"><td>").Element("span", op, "op")
                 .Raw("</td><td>").Short(change.InsightId)
                 .Raw("</td><td>").Text(MemoryHtml.Name(change.Kind))
-                .Raw("</td><td>").LongText(change.Text)
-                .Raw("</td><td>").LongText(change.Reason).Raw("</td></tr>");
+                .Raw("</td><td>").LongText(change.Text, whole: RecordedValues.RecordHref)
+                .Raw("</td><td>").LongText(change.Reason, whole: RecordedValues.RecordHref).Raw("</td></tr>");
         }
 
         html.Raw("</tbody></table>");

@@ -52,7 +52,7 @@ internal static partial class MemoryVersionPage
                     html.Raw("<tr><td>").Short(change.InsightId)
                         .Raw("</td><td>").Short(field.Field)
                         .Raw("</td><td class=\"before\">").LongText(field.Before)
-                        .Raw("</td><td class=\"after\">").LongText(field.After).Raw("</td></tr>");
+                        .Raw("</td><td class=\"after\">").LongText(field.After, whole: RecordedValues.RecordHref).Raw("</td></tr>");
                 }
             }
 

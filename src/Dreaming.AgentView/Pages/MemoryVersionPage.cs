@@ -28,6 +28,11 @@ internal static partial class MemoryVersionPage
             return;
         }
 
+        if (await RecordedValues.TryWriteRecordAsync(view, version, AgentViewJson.Default.MemoryVersion, "memory-version.json").ConfigureAwait(false))
+        {
+            return;
+        }
+
         var baseId = version.ParentVersionId;
         if (baseId is null && version.State != MemoryVersionState.Active)
         {
@@ -76,7 +81,8 @@ internal static partial class MemoryVersionPage
         html.Raw("<dt>State</dt><dd>").State(MemoryHtml.Name(version.State)).Raw("</dd>");
         html.Raw("<dt>Author</dt><dd>").Author(view, version.Author).Raw("</dd>");
         html.Raw("<dt>Created (UTC)</dt><dd>").Time(version.CreatedAt).Raw("</dd>");
-        html.Raw("<dt>Note</dt><dd>").LongText(version.Note ?? "-").Raw("</dd>");
+        html.Raw("<dt>Recorded</dt><dd>").Link(RecordedValues.RecordHref, "the version as JSON (every value whole)", "record").Raw("</dd>");
+        html.Raw("<dt>Note</dt><dd>").LongText(version.Note ?? "-", whole: RecordedValues.RecordHref).Raw("</dd>");
         html.Raw("<dt>Based on</dt><dd>").VersionLink(view, version.ParentVersionId).Raw("</dd>");
         if (version.RestoredFromVersionId is { } restored)
         {
@@ -92,7 +98,7 @@ internal static partial class MemoryVersionPage
             html.Raw("<li>").Time(version.ReviewedAt).Text(" " + what + " by ").Author(view, version.ReviewedBy);
             if (version.ReviewNote is { } reviewNote)
             {
-                html.LongText(reviewNote, "review-note");
+                html.LongText(reviewNote, "review-note", whole: RecordedValues.RecordHref);
             }
 
             html.Raw("</li>");
@@ -120,7 +126,7 @@ internal static partial class MemoryVersionPage
             html.Raw("<tr><td>").Short(insight.Id)
                 .Raw("</td><td>").Text(MemoryHtml.Name(insight.Kind))
                 .Raw("</td><td>").State(MemoryHtml.Name(insight.Status))
-                .Raw("</td><td>").LongText(insight.Text)
+                .Raw("</td><td>").LongText(insight.Text, whole: RecordedValues.RecordHref)
                 .Raw("</td><td>");
             WriteTriggers(html, insight.Triggers);
             html.Raw("</td><td>");

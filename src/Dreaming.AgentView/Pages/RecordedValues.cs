@@ -2,14 +2,16 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Dreaming.AgentView.Rendering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.AgentView.Pages;
 
-/// <summary>What a session page cuts, as recorded: <c>?event=N</c> on a session's page is its event N, and
-/// <c>?record=json</c> its session record, each as JSON, so no value is out of reach because the page showed a part of it.</summary>
+/// <summary>What a page cuts, as recorded: <c>?event=N</c> on a session's page is its event N, and <c>?record=json</c>
+/// its session record (on a memory version's or a dream run's page, the version or the run), each as JSON, so no value
+/// is out of reach because the page showed a part of it.</summary>
 /// <remarks>Store reads: the session, and for an event one <see cref="ITraceStore.QueryEventsAsync"/> of one event. The
 /// links are relative (<c>?event=N</c>), so a page of 2,000 events does not repeat its session's id in each.</remarks>
 internal static class RecordedValues
@@ -58,14 +60,15 @@ internal static class RecordedValues
             return;
         }
 
+        if (sequence == 0)
+        {
+            await WriteJsonAsync(view, session, AgentViewJson.Default.SessionRecord, "session.json").ConfigureAwait(false);
+            return;
+        }
+
         var json = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true }))
         {
-            if (sequence == 0)
-            {
-                JsonSerializer.Serialize(writer, session, AgentViewJson.Default.SessionRecord);
-            }
-            else
             {
                 var read = await store.QueryEventsAsync(session.Id, new SessionEventQuery { AfterSequence = sequence - 1, Limit = 1 }, view.Aborted).ConfigureAwait(false);
                 if (read.Count == 0 || read[0].Sequence != sequence)
@@ -86,9 +89,50 @@ internal static class RecordedValues
             }
         }
 
+        await WriteAsync(view, json, string.Create(CultureInfo.InvariantCulture, $"event-{sequence}.json")).ConfigureAwait(false);
+    }
+
+    /// <summary>When the query asks for the record (<c>?record=json</c>), writes <paramref name="value"/> as JSON, or a 400
+    /// when <c>record</c> is not <c>json</c>.</summary>
+    /// <typeparam name="T">The record's type.</typeparam>
+    /// <param name="view">The request.</param>
+    /// <param name="value">The record (a memory version, a dream run).</param>
+    /// <param name="info">Its JSON contract.</param>
+    /// <param name="fileName">The name a browser saves it under.</param>
+    /// <returns>Whether the query asked for the record (and the response is written).</returns>
+    public static async Task<bool> TryWriteRecordAsync<T>(AgentViewContext view, T value, JsonTypeInfo<T> info, string fileName)
+    {
+        if (!view.Http.Request.Query.ContainsKey(Record))
+        {
+            return false;
+        }
+
+        if (view.Http.Request.Query[Record] is not { Count: 1 } record || record[0] != "json")
+        {
+            await AgentViewLayout.WriteBadRequestAsync(view, $"'{Record}' is '{AgentViewLayout.Echo(view.Http.Request.Query[Record].ToString())}'; the record is given as '{Record}=json'.").ConfigureAwait(false);
+            return true;
+        }
+
+        await WriteJsonAsync(view, value, info, fileName).ConfigureAwait(false);
+        return true;
+    }
+
+    private static Task WriteJsonAsync<T>(AgentViewContext view, T value, JsonTypeInfo<T> info, string fileName)
+    {
+        var json = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true }))
+        {
+            JsonSerializer.Serialize(writer, value, info);
+        }
+
+        return WriteAsync(view, json, fileName);
+    }
+
+    private static async Task WriteAsync(AgentViewContext view, ArrayBufferWriter<byte> json, string fileName)
+    {
         var response = view.Http.Response;
         response.ContentType = "application/json; charset=utf-8";
-        response.Headers.ContentDisposition = sequence == 0 ? "inline; filename=\"session.json\"" : string.Create(CultureInfo.InvariantCulture, $"inline; filename=\"event-{sequence}.json\"");
+        response.Headers.ContentDisposition = "inline; filename=\"" + fileName + "\"";
         AgentViewLayout.SetHeaders(response);
         await response.Body.WriteAsync(json.WrittenMemory, view.Aborted).ConfigureAwait(false);
     }
@@ -99,4 +143,6 @@ internal static class RecordedValues
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(SessionRecord))]
+[JsonSerializable(typeof(MemoryVersion))]
+[JsonSerializable(typeof(DreamRun))]
 internal sealed partial class AgentViewJson : JsonSerializerContext;

@@ -56,7 +56,8 @@ internal static class MemoryHtml
     /// <param name="html">The page.</param>
     /// <param name="text">The text.</param>
     /// <param name="cssClass">The class of the <c>&lt;pre&gt;</c>.</param>
-    public static HtmlWriter LongText(this HtmlWriter html, string? text, string cssClass = "text")
+    /// <param name="whole">Where the text can be read whole (a link the view built), named by the note when it is cut.</param>
+    public static HtmlWriter LongText(this HtmlWriter html, string? text, string cssClass = "text", string? whole = null)
     {
         html.Open("pre", cssClass);
         if (text is null || text.Length <= MaxTextLength)
@@ -66,7 +67,13 @@ internal static class MemoryHtml
 
         var end = char.IsHighSurrogate(text[MaxTextLength - 1]) ? MaxTextLength - 1 : MaxTextLength;
         html.Text(text[..end]).Close("pre");
-        return html.Element("p", string.Create(CultureInfo.InvariantCulture, $"(cut: {text.Length - end:N0} more characters not shown)"), "cap");
+        html.Open("p", "cap").Text(string.Create(CultureInfo.InvariantCulture, $"(cut: {text.Length - end:N0} more characters not shown)"));
+        if (whole is not null)
+        {
+            html.Raw(" ").Link(whole, "The whole text, as recorded (JSON).");
+        }
+
+        return html.Close("p");
     }
 
     /// <summary>Writes a short text (a note in a table) cut at <paramref name="maxLength"/> characters with the text up to
