@@ -66,27 +66,25 @@ internal static class RecordedValues
             return;
         }
 
+        var read = await store.QueryEventsAsync(session.Id, new SessionEventQuery { AfterSequence = sequence - 1, Limit = 1 }, view.Aborted).ConfigureAwait(false);
+        if (read.Count == 0 || read[0].Sequence != sequence)
+        {
+            await AgentViewLayout.WriteNotFoundAsync(view, string.Create(CultureInfo.InvariantCulture, $"Session '{AgentViewLayout.Echo(session.Id)}' has no event #{sequence}.")).ConfigureAwait(false);
+            return;
+        }
+
+        var e = read[0];
         var json = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true }))
         {
-            {
-                var read = await store.QueryEventsAsync(session.Id, new SessionEventQuery { AfterSequence = sequence - 1, Limit = 1 }, view.Aborted).ConfigureAwait(false);
-                if (read.Count == 0 || read[0].Sequence != sequence)
-                {
-                    await AgentViewLayout.WriteNotFoundAsync(view, string.Create(CultureInfo.InvariantCulture, $"Session '{AgentViewLayout.Echo(session.Id)}' has no event #{sequence}.")).ConfigureAwait(false);
-                    return;
-                }
-
-                var e = read[0];
-                writer.WriteStartObject();
-                writer.WriteString("sessionId", session.Id);
-                writer.WriteNumber("sequence", e.Sequence);
-                writer.WriteString("timestamp", e.Timestamp);
-                writer.WriteString("eventType", e.EventType);
-                writer.WritePropertyName("event");
-                JsonSerializer.Serialize(writer, e, AgentViewJson.Default.SessionEvent);
-                writer.WriteEndObject();
-            }
+            writer.WriteStartObject();
+            writer.WriteString("sessionId", session.Id);
+            writer.WriteNumber("sequence", e.Sequence);
+            writer.WriteString("timestamp", e.Timestamp);
+            writer.WriteString("eventType", e.EventType);
+            writer.WritePropertyName("event");
+            JsonSerializer.Serialize(writer, e, AgentViewJson.Default.SessionEvent);
+            writer.WriteEndObject();
         }
 
         await WriteAsync(view, json, string.Create(CultureInfo.InvariantCulture, $"event-{sequence}.json")).ConfigureAwait(false);
