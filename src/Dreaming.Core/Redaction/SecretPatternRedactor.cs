@@ -115,9 +115,14 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // else any letters to the end of the word, as of a name such as .ไทย or .中国, whose end in such prose cannot be told.
     private const string TopLevelName = $$"""(?:(?>[\p{L}\p{M}-[{{Unspaced}}]]{2,})(?![\w-[{{Unspaced}}]])|[\p{L}\p{M}]{2,}\b)""";
 
+    // Where an address's top-level name would start, after its last dot: not the label of another secret run into the
+    // address (…@example.AccountKey=, …@example.Bearer …; the label may end a longer word) nor the start of a key
+    // (…@example.sk-…, …@example.xoxb-…), which that secret's alternative redacts from there.
+    private const string NoSecretAfterTheDot = """(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10})""";
+
     // An address with letters beyond ASCII from its local part to its top-level name, which may not be another secret's
     // label (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…).
-    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10}){{TopLevelName}}(?!://)""";
+    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -127,10 +132,10 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // ("b.b.b…"), each read to the end of the run, the scan was quadratic in its length. Neither is bounded, as a
     // length limit would leave the start of a longer address or a password after a longer scheme in the text.
     // An address with letters beyond ASCII (RFC 6531: renée@, bücher.de, пример.рф, a decomposed é) is the second e-mail
-    // alternative, tried where the ASCII one fails, so ASCII text is redacted exactly as before. Its top-level name may
-    // not end in the label of another secret (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…),
-    // which the ASCII alternative, never matching there, left to that secret's alternative; a '-' after it that starts no
-    // key (renée@mail.de-Adresse) is text, as after an address of ASCII letters.
+    // alternative, tried where the ASCII one fails. The top-level name of either may not end in the label of another
+    // secret (…@example.AccountKey=, …@é.https://) nor start a key (…@example.sk-…, …@é.xoxb-…), which is that secret's
+    // to redact: an address of ASCII letters took it, and the rest of the key was left in the text. A '-' after it that
+    // starts no key (renée@mail.de-Adresse) is text, as after an address of ASCII letters.
     // Scripts written without spaces (Japanese, Chinese, Thai…) put prose directly before and after an address. Right
     // after such prose an address of another script is tried first, before the ASCII alternative, which finds no word
     // boundary there (it left support@example.comまで in the text, and read jane of メールはjane.doe@example.co.ukへ as
@@ -146,7 +151,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
-        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b)
+        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://))
         |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>{{LocalPartChar}}*?\b)(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)

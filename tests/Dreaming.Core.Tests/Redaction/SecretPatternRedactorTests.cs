@@ -139,6 +139,24 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("x@y.sk-abc123def456ghi789jkl", "x@y.[REDACTED:api-key]")]
+    [InlineData("x@y.AccountKey=zzz", "x@y.AccountKey=[REDACTED:key]")]
+    [InlineData("ops@example.com.sk-proj-abcdefghijklmnop1234", "[REDACTED:email].[REDACTED:api-key]")]
+    [InlineData("x@y.Bearer abcdefgh12345", "x@y.Bearer [REDACTED:bearer]")]
+    [InlineData("x@y.https://admin:pw@host", "x@y.https://admin:[REDACTED:password]@host")]
+    [InlineData("Z@y.xoxb-1234567890ab", "Z@y.[REDACTED:api-key]")]
+    [InlineData("bob@corp.io.password=hunter2", "[REDACTED:email].password=[REDACTED:password]")]
+    [InlineData("books@firm.accountants ok", "[REDACTED:email] ok")]
+    public void A_secret_run_into_an_ascii_address_after_its_last_dot_is_redacted(string input, string expected)
+    {
+        // The address of ASCII letters took the secret's label or the start of its key for its top-level name
+        // (x@y.sk-…, x@y.AccountKey=…), so the secret's own alternative never ran there and the rest of the key was left
+        // in the text. Its top-level name now may not be one, as an address with letters beyond ASCII already could not;
+        // a name that only holds such a word (.accountants) is still one.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
     [InlineData("die ren\u00e9e@mail.de-Adresse", "die [REDACTED:email]-Adresse")]
     [InlineData("see docs@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444-instructions", "see [REDACTED:email]-instructions")]
     [InlineData("j\u00f6rg@b\u00fccher.de-", "[REDACTED:email]-")]
@@ -206,6 +224,7 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     [InlineData("", "\u5c71a", "@example.com")]
     [InlineData("\u5c71", "a.\u5c71", "@")]
     [InlineData("x@", "\u5c71.a", "\u5c71")]
+    [InlineData("x@", "password.", "!")]
     public void A_long_run_of_letters_with_and_without_spaces_in_an_address_is_scanned_in_linear_time(string before, string piece, string after)
     {
         // Each letter of a script with spaces after one of a script without them may start an address: the run from it is
