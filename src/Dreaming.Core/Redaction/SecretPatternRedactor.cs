@@ -98,18 +98,30 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // Scripts written without spaces between words, in UTF-16 ranges for a character class: Thai, Lao, Myanmar (and its
     // extensions A and B), Khmer (and its symbols), CJK symbols (々, 〆, 〇), Hiragana, Katakana (and its extension and
-    // halfwidth forms), Han (and extension A and the compatibility ideographs). Han beyond the BMP is a surrogate pair, no
-    // letter to the pattern, so it separates words as a space does.
-    private const string Unspaced = @"\u0E00-\u0EFF\u1000-\u109F\uA9E0-\uA9FF\uAA60-\uAA7F\u1780-\u17FF\u19E0-\u19FF\u3000-\u30FF\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF66-\uFF9F";
+    // halfwidth forms), Bopomofo (and its extension), Han (and extension A and the compatibility ideographs). And Hangul
+    // (its syllables, jamo and halfwidth forms): Korean puts spaces between words, but a particle follows the word it
+    // belongs to directly, an address too (support@example.com으로).
+    private const string Unspaced = @"\u0E00-\u0EFF\u1000-\u109F\uA9E0-\uA9FF\uAA60-\uAA7F\u1780-\u17FF\u19E0-\u19FF\u3000-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFF66-\uFF9F\u1100-\u11FF\uA960-\uA97F\uAC00-\uD7FF\uFFA0-\uFFDC";
+
+    // Han beyond the BMP (extension B and later, planes 2 and 3: 𠮷 of 𠮷田) is a surrogate pair, which no class of
+    // letters holds: it is matched as a pair, never half of one, so a replacement cannot split a character.
+    private const string UnspacedBeyondBmp = @"[\uD840-\uD8BF][\uDC00-\uDFFF]";
 
     // Between a character of those scripts and a letter, mark or digit of another: where such prose ends and an address
     // of another script may begin (お問い合わせは|support@).
-    private const string AfterUnspacedProse = $$"""(?<=[{{Unspaced}}])(?=[\p{L}\p{M}\p{N}-[{{Unspaced}}]])""";
+    private const string AfterUnspacedProse = $$"""(?<=[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?=[\p{L}\p{M}\p{N}-[{{Unspaced}}]])""";
 
     // A character of a local part beyond ASCII: one of those scripts only where no letter of another script follows it,
     // so the local part of support@ after prose of those scripts starts after the prose, and 山田@ or 山田.taro@ is
     // read from the start of its run.
-    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\--[{{Unspaced}}]]|[{{Unspaced}}](?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]))""";
+    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\--[{{Unspaced}}]]|(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]))""";
+
+    // Where a local part beyond ASCII may start: at a word's start, as \b tells it, or at Han beyond the BMP, which \b
+    // does not take for a letter.
+    private const string LocalPartStart = """(?:\b|(?=[\uD840-\uD8BF]))""";
+
+    // A character of a domain's label beyond ASCII.
+    private const string LabelChar = $$"""(?:[\p{L}\p{M}\p{N}\-]|{{UnspacedBeyondBmp}})""";
 
     // A top-level name beyond ASCII: letters not of those scripts, which may be followed by such prose (.comまで), or
     // else any letters to the end of the word, as of a name such as .ไทย or .中国, whose end in such prose cannot be told.
@@ -122,7 +134,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // An address with letters beyond ASCII from its local part to its top-level name, which may not be another secret's
     // label (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…).
-    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)""";
+    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@{{LabelChar}}+(?:\.{{LabelChar}}+)*\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -152,7 +164,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
         |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://))
-        |(?:(?<![\p{L}\p{M}\p{N}._%+\-])|\G)(?>{{LocalPartChar}}*?\b)(?<email>{{AddressBeyondAscii}})
+        |(?:(?<![\p{L}\p{M}\p{N}._%+\-]|{{UnspacedBeyondBmp}})|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))

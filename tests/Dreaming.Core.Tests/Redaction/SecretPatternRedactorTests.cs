@@ -221,9 +221,32 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("support@example.com\uc73c\ub85c \ubb38\uc758\ud558\uc138\uc694", "[REDACTED:email]\uc73c\ub85c \ubb38\uc758\ud558\uc138\uc694")]
+    [InlineData("\uc5f0\ub77d\ucc98\ub294support@example.com", "\uc5f0\ub77d\ucc98\ub294[REDACTED:email]")]
+    [InlineData("\ud64d\uae38\ub3d9@example.kr\uc5d0\uac8c", "[REDACTED:email]\uc5d0\uac8c")]
+    [InlineData("\u8acb\u5bc4\u5230support@example.com\u311b", "\u8acb\u5bc4\u5230[REDACTED:email]\u311b")]
+    [InlineData("\ud842\udfb7\u7530@example.jp", "[REDACTED:email]")]
+    [InlineData("user@\ud842\udfb7\u91ce\u5bb6.jp", "[REDACTED:email]")]
+    [InlineData("\u304a\u554f\u3044\u5408\u308f\u305b\u306f\ud842\udfb7\u7530@\u4f8b\u3048.jp\u307e\u3067", "[REDACTED:email]\u307e\u3067")]
+    [InlineData("\u8acb\u806f\u7e6b\ud842\udfb7yamada@example.cn", "\u8acb\u806f\u7e6b\ud842\udfb7[REDACTED:email]")]
+    public void An_address_next_to_hangul_bopomofo_or_han_beyond_the_bmp_is_redacted_as_next_to_other_unspaced_scripts(string input, string expected)
+    {
+        // A Korean particle follows an address directly (…com으로, …kr에게), and the prose before one may too (연락처는…):
+        // Hangul was read as letters of a script with spaces, so the particle or the prose went with the address. So was
+        // Bopomofo. Han beyond the BMP (𠮷, extension B) is a surrogate pair, which no class of letters holds: 𠮷田@ kept
+        // its 𠮷 in the text, and an address whose domain starts with one (user@𠮷野家.jp) was not read at all.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
     [InlineData("", "\u5c71a", "@example.com")]
     [InlineData("\u5c71", "a.\u5c71", "@")]
     [InlineData("x@", "\u5c71.a", "\u5c71")]
+    [InlineData("", "\ud842\udfb7a", "@example.com")]
+    [InlineData("x@", "\ud842\udfb7.", "!")]
+    [InlineData("-", "\ud842\udfb7", "@")]
+    [InlineData("\u5c71", "a.\ud842\udfb7", "@")]
+    [InlineData("", "\uac00a", "@example.com")]
     [InlineData("x@", "password.", "!")]
     public void A_long_run_of_letters_with_and_without_spaces_in_an_address_is_scanned_in_linear_time(string before, string piece, string after)
     {
