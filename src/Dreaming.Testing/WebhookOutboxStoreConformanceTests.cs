@@ -102,6 +102,26 @@ public abstract partial class WebhookOutboxStoreConformanceTests : StoreConforma
         await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), Lease, 0));
     }
 
+    /// <summary>A claim with a lease longer than <see cref="WebhookOutboxRules.MaxClaimLease"/> is refused naming the lease,
+    /// before anything is claimed: the lease is added to the time of the claim, and <see cref="TimeSpan.MaxValue"/> ("until
+    /// released") went past the last date there is.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task ClaimDueAsync_RefusesALeaseTooLongToAddToItsTimeAndClaimsNothing()
+    {
+        var store = await NewStoreAsync();
+        var delivery = (await store.EnqueueAsync(Event("a.b"), ["ci"]))[0];
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), TimeSpan.MaxValue, 3));
+        Assert.Equal("lease", error.ParamName);
+        error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.ClaimDueExceptAsync(Time.GetUtcNow(), TimeSpan.MaxValue, 3, ["other"]));
+        Assert.Equal("lease", error.ParamName);
+        error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.ClaimDueAsync(Time.GetUtcNow(), WebhookOutboxRules.MaxClaimLease + TimeSpan.FromTicks(1), 3));
+        Assert.Equal("lease", error.ParamName);
+
+        Assert.Equal([delivery.Id], (await store.ClaimDueAsync(Time.GetUtcNow(), WebhookOutboxRules.MaxClaimLease, 3)).Select(d => d.Id));
+    }
+
     /// <summary>A claim that skips endpoints takes only other endpoints' due deliveries, oldest due first, up to the limit,
     /// and leaves the skipped endpoints' deliveries due for a later claim.</summary>
     /// <returns>A task that completes when the test has run.</returns>

@@ -27,7 +27,8 @@ public interface IWebhookOutboxStore
     /// <paramref name="now"/> + <paramref name="lease"/>: a dispatcher that dies mid-attempt leaves them due again when
     /// the lease ends, so nothing is lost (it may be sent twice, with the same <c>webhook-id</c>).</summary>
     /// <param name="now">The time.</param>
-    /// <param name="lease">How long the claim holds; longer than one attempt takes.</param>
+    /// <param name="lease">How long the claim holds; longer than one attempt takes, and at most
+    /// <see cref="WebhookOutboxRules.MaxClaimLease"/> (a longer one is refused, as <see cref="WebhookOutboxRules.CheckClaim"/> does).</param>
     /// <param name="limit">The most to claim.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The claimed deliveries, as they were before the claim.</returns>
@@ -37,7 +38,8 @@ public interface IWebhookOutboxStore
     /// <paramref name="skipEndpoints"/>: the dispatcher names the endpoints that already have as many attempts in flight as
     /// it allows, so that a slow or hanging endpoint's backlog does not take the claims other endpoints' deliveries need.</summary>
     /// <param name="now">The time.</param>
-    /// <param name="lease">How long the claim holds; longer than one attempt takes.</param>
+    /// <param name="lease">How long the claim holds; longer than one attempt takes, and at most
+    /// <see cref="WebhookOutboxRules.MaxClaimLease"/> (a longer one is refused, as <see cref="WebhookOutboxRules.CheckClaim"/> does).</param>
     /// <param name="limit">The most to claim.</param>
     /// <param name="skipEndpoints">The endpoints whose deliveries are left alone; empty for none.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

@@ -59,13 +59,23 @@ public static class WebhookOutboxRules
         return null;
     }
 
+    /// <summary>Gets the longest lease a claim may take (<see cref="IWebhookOutboxStore.ClaimDueAsync"/>): the deliveries of a
+    /// dispatcher that stopped come back within at most this long. The dispatcher claims for twice
+    /// <c>WebhookOptions.AttemptTimeout</c>, at most 10 minutes.</summary>
+    public static TimeSpan MaxClaimLease { get; } = TimeSpan.FromDays(1);
+
     /// <summary>Checks the arguments of <see cref="IWebhookOutboxStore.ClaimDueAsync"/>.</summary>
     /// <param name="lease">The lease.</param>
     /// <param name="limit">The limit.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The lease is not positive or the limit is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The lease is not positive or is longer than <see cref="MaxClaimLease"/>
+    /// (a store adds it to the time of the claim), or the limit is below 1.</exception>
     public static void CheckClaim(TimeSpan lease, int limit)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        if (lease <= TimeSpan.Zero || lease > MaxClaimLease)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, $"A claim's lease must last more than zero and at most {MaxClaimLease}.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
     }
 
