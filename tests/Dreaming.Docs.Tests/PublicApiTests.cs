@@ -53,6 +53,21 @@ public sealed class PublicApiTests
     }
 
     [Fact]
+    public void Every_public_asynchronous_members_cancellation_token_is_optional()
+    {
+        // As in Microsoft.Extensions.AI and the library's own stores: a caller with no token to pass writes none. Exempt:
+        // overrides of a base class's member that has no default (BackgroundService.ExecuteAsync).
+        var required = PublicMethods()
+            .Where(method => IsAsynchronous(method.ReturnType))
+            .Where(method => method.GetBaseDefinition() == method)
+            .Where(method => method.GetParameters().Any(parameter => parameter.ParameterType == typeof(CancellationToken) && !parameter.HasDefaultValue))
+            .Select(Describe)
+            .ToList();
+
+        Assert.True(required.Count == 0, "These public members take a CancellationToken with no default value:\n" + string.Join("\n", required));
+    }
+
+    [Fact]
     public void No_public_static_state_can_be_changed()
     {
         var mutable = new List<string>();

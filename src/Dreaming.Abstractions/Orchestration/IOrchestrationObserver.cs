@@ -22,5 +22,5 @@ public interface IOrchestrationObserver
     /// <param name="cancellationToken">The run's cancellation token: cancelled when the caller cancels the run, after which the
     /// run no longer waits for a call in progress.</param>
     /// <returns>A task that completes when the observer is done.</returns>
-    ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken);
+    ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default);
 }

@@ -8,7 +8,7 @@ public interface IDreamMiner
     /// <param name="sessions">The selected sessions.</param>
     /// <param name="cancellationToken">Cancels the mining.</param>
     /// <returns>The findings, strongest first, and the counts.</returns>
-    Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken);
+    Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default);
 
     /// <summary>Mines the new sessions together with earlier ones a dream with a <see cref="DreamRunRequest.Lookback"/>
     /// reads again: a pattern may reach its support from both, but is reported only when it occurs in at least one new
@@ -20,7 +20,7 @@ public interface IDreamMiner
     /// <remarks>The default implementation mines the new sessions only (<see cref="MineAsync(IReadOnlyList{SessionWithEvents}, CancellationToken)"/>),
     /// so a miner written before the lookback existed behaves as before.</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, CancellationToken cancellationToken)
+    Task<MiningReport> MineAsync(IReadOnlyList<SessionWithEvents> sessions, IReadOnlyList<SessionWithEvents> earlier, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(earlier);
         return MineAsync(sessions, cancellationToken);

@@ -11,5 +11,5 @@ public interface IDreamReflector
     /// no usage) go in <see cref="ReflectionResult.EstimatedTokens"/>, so the dream counts them as it did.</param>
     /// <param name="cancellationToken">Cancels the stage.</param>
     /// <returns>The lessons, the usage, and a note if some were not written as intended.</returns>
-    Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken);
+    Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken = default);
 }

@@ -8,7 +8,7 @@ public interface IDreamSessionSelector
     /// <param name="after">The cursor of the previous completed dream of the scope, if any.</param>
     /// <param name="cancellationToken">Cancels the selection.</param>
     /// <returns>The sessions with their events.</returns>
-    Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken);
+    Task<IReadOnlyList<SessionWithEvents>> SelectAsync(DreamRunRequest request, DreamCursor? after, CancellationToken cancellationToken = default);
 
     /// <summary>Selects the earlier sessions a dream with a <see cref="DreamRunRequest.Lookback"/> mines with its new ones:
     /// sessions of the scope that earlier dreams already read, within the lookback. They only add support to findings;
@@ -21,7 +21,7 @@ public interface IDreamSessionSelector
     /// <remarks>The default implementation returns none, so a selector written before the lookback existed reads new
     /// sessions only. Implementations must be thread-safe, as <see cref="SelectAsync"/> must.</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    Task<IReadOnlyList<SessionWithEvents>> SelectLookbackAsync(DreamRunRequest request, DreamCursor? after, IReadOnlyList<SessionWithEvents> selected, CancellationToken cancellationToken)
+    Task<IReadOnlyList<SessionWithEvents>> SelectLookbackAsync(DreamRunRequest request, DreamCursor? after, IReadOnlyList<SessionWithEvents> selected, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(selected);
