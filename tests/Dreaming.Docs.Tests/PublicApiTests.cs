@@ -126,6 +126,22 @@ public sealed class PublicApiTests
         Assert.Contains($"{type}.{property}", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(NumericOptionCases))]
+    public async Task A_numeric_option_at_its_largest_value_is_taken_or_refused_naming_it(string type, string property)
+    {
+        // int.MaxValue or TimeSpan.MaxValue is what an app writes for "never" or "no limit": the option takes it (and it
+        // means that) or refuses it by name when it is set up or the host starts, never an overflow from adding it to a time.
+        var option = NumericOptions().Single(o => o.Type.Name == type && o.Property.Name == property);
+        var value = Largest(option.Property.PropertyType);
+
+        var error = await Record.ExceptionAsync(() => Registrations[option.Type](options => option.Property.SetValue(options, value)));
+
+        Assert.True(
+            error is null || (error is ArgumentException or OptionsValidationException && error.Message.Contains($"{type}.{property}", StringComparison.Ordinal)),
+            $"{type}.{property} = {value} failed with {error?.GetType().Name}, not a validation error naming it: {error?.Message}");
+    }
+
     public static TheoryData<string, string> NumericOptionCases()
     {
         var cases = new TheoryData<string, string>();
@@ -195,6 +211,16 @@ public sealed class PublicApiTests
         var t when t == typeof(float) => float.NaN,
         var t when t == typeof(TimeSpan) => TimeSpan.FromSeconds(-5),
         var t => throw new NotSupportedException($"No out-of-range value for {t.Name}."),
+    };
+
+    private static object Largest(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(int) => int.MaxValue,
+        var t when t == typeof(long) => long.MaxValue,
+        var t when t == typeof(double) => double.MaxValue,
+        var t when t == typeof(float) => float.MaxValue,
+        var t when t == typeof(TimeSpan) => TimeSpan.MaxValue,
+        var t => throw new NotSupportedException($"No largest value for {t.Name}."),
     };
 
     private static IEnumerable<(Type Type, PropertyInfo Property)> NumericOptions() =>
