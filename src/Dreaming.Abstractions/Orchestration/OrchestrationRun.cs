@@ -3,7 +3,8 @@ namespace Dreaming;
 /// <summary>The result of a run: how it ended, every item's result, the final answer and the usage.</summary>
 public sealed record OrchestrationRun
 {
-    /// <summary>Gets the id of the run's own session (the parent of every item's session).</summary>
+    /// <summary>Gets the id (<see cref="IAgentSession.Id"/>, <see cref="SessionRecord.Id"/>) of the run's own session (the
+    /// parent of every item's session).</summary>
     public required string SessionId { get; init; }
 
     /// <summary>Gets how the run ended.</summary>

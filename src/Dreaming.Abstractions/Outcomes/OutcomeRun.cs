@@ -6,7 +6,8 @@ public sealed record OutcomeRun
     /// <summary>Gets the terminal result.</summary>
     public required OutcomeResult Result { get; init; }
 
-    /// <summary>Gets the id of the session the loop ran in.</summary>
+    /// <summary>Gets the id (<see cref="IAgentSession.Id"/>, <see cref="SessionRecord.Id"/>) of the session the loop ran in:
+    /// a type that refers to a session names its id <c>SessionId</c>, the session itself <c>Id</c>.</summary>
     public required string SessionId { get; init; }
 
     /// <summary>Gets every iteration's evaluation, in order.</summary>
