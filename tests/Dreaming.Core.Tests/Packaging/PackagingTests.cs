@@ -33,6 +33,31 @@ public partial class PackagingTests
         Assert.Equal("\\", (string?)readme.Attribute("PackagePath"));
     }
 
+    [Fact]
+    public void Every_package_names_its_repository_and_commit_and_not_the_branch_it_was_packed_from()
+    {
+        // The nuspec's repository element had no type and no URL (the clone has no remote) and the branch that happened to
+        // be checked out when packing (branch="work-api"). nuget.org shows the repository from its URL.
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+        Assert.Equal("git", Property(props, "RepositoryType"));
+
+        var target = props.Descendants("Target").SingleOrDefault(t => (string?)t.Attribute("Name") == "DreamingPackageRepository");
+        Assert.True(target is not null, "Directory.Build.props has no DreamingPackageRepository target");
+
+        // Before the nuspec is written and after the SDK filled the repository properties in (GenerateNuspec depends on
+        // the target that does), so the branch it set is taken back.
+        Assert.Equal("GenerateNuspec", (string?)target.Attribute("BeforeTargets"));
+        var branch = target.Descendants("RepositoryBranch").SingleOrDefault();
+        Assert.True(branch is not null && branch.Parent?.Name == "PropertyGroup" && branch.Value.Length == 0, "the target does not clear RepositoryBranch");
+
+        // A pack for a feed others read (CI=true sets ContinuousIntegrationBuild) fails with no URL to record.
+        var error = target.Descendants("Error").SingleOrDefault();
+        Assert.True(error is not null, "the target lets a package with no repository URL be packed");
+        Assert.Contains("'$(RepositoryUrl)' == ''", (string?)error.Attribute("Condition"), StringComparison.Ordinal);
+        Assert.Contains("'$(ContinuousIntegrationBuild)' == 'true'", (string?)error.Attribute("Condition"), StringComparison.Ordinal);
+        Assert.Contains("-p:RepositoryUrl=", (string?)error.Attribute("Text"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(PackageNames))]
     public void Every_package_describes_itself(string package)
