@@ -18,34 +18,34 @@ internal static class SqliteDreamRunRows
 
     /// <summary>The assignments that store a <see cref="DreamRunResults"/> bound by <see cref="ResultParameters"/>.</summary>
     public const string SetResults =
-        "input_version_id = $input_version_id, session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
-        + "cursor_session_id = $cursor_session_id, stage_usage = $stage_usage, report = $report, output_version_id = $output_version_id, note = $note, budget_reached = $budget_reached";
+        "input_version_id = CAST($input_version_id AS TEXT), session_ids = $session_ids, cursor_ended_ms = $cursor_ended_ms, "
+        + "cursor_session_id = CAST($cursor_session_id AS TEXT), stage_usage = $stage_usage, report = $report, output_version_id = CAST($output_version_id AS TEXT), note = CAST($note AS TEXT), budget_reached = $budget_reached";
 
     /// <summary>Reads a dream run's report column.</summary>
     public static DreamReport ReadReport(string json) => StoreDreamRunJson.ReadReport(json);
 
     public static DreamRun? ReadRun(SqliteConnection connection, SqliteTransaction? transaction, string runId) =>
-        ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = $id", ("$id", runId));
+        ReadOne(connection, transaction, $"SELECT {RunColumns} FROM dream_runs WHERE id = CAST($id AS TEXT)", ("$id", runId));
 
     /// <summary>Reads the running run of a scope; the unique index on running runs allows one at most.</summary>
     public static DreamRun? ReadRunning(SqliteConnection connection, SqliteTransaction? transaction, MemoryScope scope) => ReadOne(
         connection,
         transaction,
-        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope AND status = $running",
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = CAST($scope AS TEXT) AND status = $running",
         ("$scope", scope.Key),
         ("$running", SqliteMemoryRows.Name(DreamRunStatus.Running)));
 
     public static DreamRun? ReadLastCompleted(SqliteConnection connection, MemoryScope scope) => ReadOne(
         connection,
         transaction: null,
-        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope AND status = $completed ORDER BY ended_ms DESC, seq DESC LIMIT 1",
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = CAST($scope AS TEXT) AND status = $completed ORDER BY ended_ms DESC, seq DESC LIMIT 1",
         ("$scope", scope.Key),
         ("$completed", SqliteMemoryRows.Name(DreamRunStatus.Completed)));
 
     public static List<DreamRun> ReadPage(SqliteConnection connection, MemoryScope scope, int limit) => ReadMany(
         connection,
         transaction: null,
-        $"SELECT {RunColumns} FROM dream_runs WHERE scope = $scope ORDER BY requested_ms DESC, seq DESC LIMIT $limit",
+        $"SELECT {RunColumns} FROM dream_runs WHERE scope = CAST($scope AS TEXT) ORDER BY requested_ms DESC, seq DESC LIMIT $limit",
         ("$scope", scope.Key),
         ("$limit", limit));
 

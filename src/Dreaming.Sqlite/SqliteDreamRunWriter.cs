@@ -11,8 +11,8 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
     private const string InsertRun =
         "INSERT INTO dream_runs (id, scope, status, requested_ms, instructions, max_sessions, min_sessions, review_mode, input_version_id, "
         + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes) "
-        + "VALUES ($id, $scope, $status, $requested_ms, CAST($instructions AS TEXT), $max_sessions, $min_sessions, $review_mode, $input_version_id, "
-        + "$session_ids, $cursor_ended_ms, $cursor_session_id, $stage_usage, $report, $output_version_id, $note, $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions, $min_scopes)";
+        + "VALUES (CAST($id AS TEXT), CAST($scope AS TEXT), $status, $requested_ms, CAST($instructions AS TEXT), $max_sessions, $min_sessions, $review_mode, CAST($input_version_id AS TEXT), "
+        + "$session_ids, $cursor_ended_ms, CAST($cursor_session_id AS TEXT), $stage_usage, $report, CAST($output_version_id AS TEXT), CAST($note AS TEXT), $token_budget, $budget_reached, $lookback_ticks, $max_lookback_sessions, $min_scopes)";
 
     public DreamRun Create(DreamRunRequest request, DateTimeOffset now)
     {
@@ -68,7 +68,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         Update(
             transaction,
             runId,
-            "status = $status, started_ms = $now, lease_holder = $lease_holder, lease_expires_ms = $lease_expires_ms",
+            "status = $status, started_ms = $now, lease_holder = CAST($lease_holder AS TEXT), lease_expires_ms = $lease_expires_ms",
             ("$status", SqliteMemoryRows.Name(DreamRunStatus.Running)),
             ("$now", now.ToUnixTimeMilliseconds()),
             ("$lease_holder", leaseHolder),
@@ -203,7 +203,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             Update(
                 transaction,
                 run.Id,
-                "status = $status, ended_ms = $now, lease_expires_ms = NULL, output_version_id = $version, note = $note",
+                "status = $status, ended_ms = $now, lease_expires_ms = NULL, output_version_id = CAST($version AS TEXT), note = CAST($note AS TEXT)",
                 ("$status", SqliteMemoryRows.Name(DreamRunStatus.Completed)),
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$version", versionId),
@@ -214,7 +214,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
             Update(
                 transaction,
                 run.Id,
-                "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = $error",
+                "status = $status, ended_ms = $now, lease_expires_ms = NULL, error = CAST($error AS TEXT)",
                 ("$status", SqliteMemoryRows.Name(DreamRunStatus.Failed)),
                 ("$now", now.ToUnixTimeMilliseconds()),
                 ("$error", DreamRunStoreRules.AbandonedError));
@@ -236,7 +236,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "SELECT id, state FROM memory_versions WHERE scope = $scope AND author_kind = $kind AND author_id = $run_id ORDER BY number DESC LIMIT 1",
+            "SELECT id, state FROM memory_versions WHERE scope = CAST($scope AS TEXT) AND author_kind = $kind AND author_id = CAST($run_id AS TEXT) ORDER BY number DESC LIMIT 1",
             ("$scope", run.Scope.Key),
             ("$kind", SqliteMemoryRows.Name(MemoryAuthorKind.DreamRun)),
             ("$run_id", run.Id));
@@ -256,7 +256,7 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
 
     private void Update(SqliteTransaction transaction, string runId, string assignments, params (string Name, object? Value)[] parameters)
     {
-        using var command = SqliteMemoryRows.Command(connection, transaction, $"UPDATE dream_runs SET {assignments} WHERE id = $id", [("$id", runId), .. parameters]);
+        using var command = SqliteMemoryRows.Command(connection, transaction, $"UPDATE dream_runs SET {assignments} WHERE id = CAST($id AS TEXT)", [("$id", runId), .. parameters]);
         command.ExecuteNonQuery();
     }
 }

@@ -21,6 +21,8 @@ internal static class SqliteMemoryRows
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => StoreEnumNames<TEnum>.Of(value);
 
+    /// <summary>Makes a command with its parameters; a string is bound as <see cref="SqliteRows.Text"/> gives it, so the
+    /// statement casts each string parameter <c>AS TEXT</c> (one holding a NUL is bound as its UTF-8 bytes).</summary>
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
@@ -28,7 +30,7 @@ internal static class SqliteMemoryRows
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.AddWithValue(name, value is string text ? SqliteRows.Text(text) : value ?? DBNull.Value);
         }
 
         return command;
@@ -36,7 +38,7 @@ internal static class SqliteMemoryRows
 
     public static MemoryVersionSummary? ReadSummary(SqliteConnection connection, SqliteTransaction? transaction, string versionId)
     {
-        using var command = Command(connection, transaction, $"SELECT {VersionColumns} FROM memory_versions WHERE id = $id", ("$id", versionId));
+        using var command = Command(connection, transaction, $"SELECT {VersionColumns} FROM memory_versions WHERE id = CAST($id AS TEXT)", ("$id", versionId));
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadSummary(reader) : null;
     }
@@ -46,7 +48,7 @@ internal static class SqliteMemoryRows
         using var command = Command(
             connection,
             transaction,
-            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = $scope AND state = $active",
+            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = CAST($scope AS TEXT) AND state = $active",
             ("$scope", scope.Key),
             ("$active", Name(MemoryVersionState.Active)));
         using var reader = command.ExecuteReader();
@@ -59,7 +61,7 @@ internal static class SqliteMemoryRows
     /// <summary>Reads the insights of a version; they never change, so reading them apart from the header is consistent.</summary>
     public static MemoryVersion WithInsights(SqliteConnection connection, SqliteTransaction? transaction, MemoryVersionSummary summary)
     {
-        using var command = Command(connection, transaction, $"SELECT {InsightColumns} FROM memory_insights WHERE version_id = $id ORDER BY position", ("$id", summary.Id));
+        using var command = Command(connection, transaction, $"SELECT {InsightColumns} FROM memory_insights WHERE version_id = CAST($id AS TEXT) ORDER BY position", ("$id", summary.Id));
         using var reader = command.ExecuteReader();
         var insights = new List<Insight>(summary.InsightCount);
         while (reader.Read())
@@ -75,7 +77,7 @@ internal static class SqliteMemoryRows
         using var command = Command(
             connection,
             transaction: null,
-            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = $scope AND number < $before ORDER BY number DESC LIMIT $limit",
+            $"SELECT {VersionColumns} FROM memory_versions WHERE scope = CAST($scope AS TEXT) AND number < $before ORDER BY number DESC LIMIT $limit",
             ("$scope", scope.Key),
             ("$before", (long?)beforeNumber ?? long.MaxValue),
             ("$limit", limit));
@@ -92,7 +94,7 @@ internal static class SqliteMemoryRows
     public static void BindInsight(SqliteCommand command, Insight insight, int position)
     {
         var values = command.Parameters;
-        values["$id"].Value = insight.Id;
+        values["$id"].Value = SqliteRows.Text(insight.Id);
         values["$position"].Value = position;
         values["$kind"].Value = Name(insight.Kind);
         values["$text"].Value = SqliteRows.Text(insight.Text);

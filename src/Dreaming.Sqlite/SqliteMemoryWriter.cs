@@ -9,13 +9,13 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
 {
     private const string InsertVersion =
         "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
-        + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES ($id, $scope, "
-        + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = $scope), $parent_id, $restored_from_id, "
-        + "$author_kind, $author_id, $state, $created_ms, CAST($note AS TEXT), $insight_count, $reviewer_kind, $reviewer_id, $reviewed_ms)";
+        + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES (CAST($id AS TEXT), CAST($scope AS TEXT), "
+        + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = CAST($scope AS TEXT)), CAST($parent_id AS TEXT), CAST($restored_from_id AS TEXT), "
+        + "$author_kind, CAST($author_id AS TEXT), $state, $created_ms, CAST($note AS TEXT), $insight_count, $reviewer_kind, CAST($reviewer_id AS TEXT), $reviewed_ms)";
 
     private const string InsertInsight =
         "INSERT INTO memory_insights (version_id, id, position, kind, text, trigger_tools, trigger_keywords, evidence, helpful, "
-        + "harmful, seen, status, source, created_ms, updated_ms) VALUES ($version_id, $id, $position, $kind, CAST($text AS TEXT), "
+        + "harmful, seen, status, source, created_ms, updated_ms) VALUES (CAST($version_id AS TEXT), CAST($id AS TEXT), $position, $kind, CAST($text AS TEXT), "
         + "$trigger_tools, $trigger_keywords, $evidence, $helpful, $harmful, $seen, $status, $source, $created_ms, $updated_ms)";
 
     private static readonly string[] InsightParameters =
@@ -61,7 +61,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         using (var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = $reviewer_id, reviewed_ms = $reviewed_ms WHERE id = $id",
+            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = CAST($reviewer_id AS TEXT), reviewed_ms = $reviewed_ms WHERE id = CAST($id AS TEXT)",
             ("$id", versionId),
             ("$state", SqliteMemoryRows.Name(MemoryVersionState.Active)),
             ("$reviewer_kind", SqliteMemoryRows.Name(reviewer.Kind)),
@@ -84,8 +84,8 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         using (var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = $reviewer_id, reviewed_ms = $reviewed_ms, "
-            + "review_note = CAST($review_note AS TEXT) WHERE id = $id",
+            "UPDATE memory_versions SET state = $state, reviewer_kind = $reviewer_kind, reviewer_id = CAST($reviewer_id AS TEXT), reviewed_ms = $reviewed_ms, "
+            + "review_note = CAST($review_note AS TEXT) WHERE id = CAST($id AS TEXT)",
             ("$id", versionId),
             ("$state", SqliteMemoryRows.Name(MemoryVersionState.Rejected)),
             ("$reviewer_kind", SqliteMemoryRows.Name(reviewer.Kind)),
@@ -118,7 +118,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         using (var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "UPDATE memory_versions SET state = $state WHERE id = $id",
+            "UPDATE memory_versions SET state = $state WHERE id = CAST($id AS TEXT)",
             ("$id", id),
             ("$state", SqliteMemoryRows.Name(MemoryVersionState.Active))))
         {
@@ -148,9 +148,9 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "WITH RECURSIVE lineage (id) AS (SELECT parent_id FROM memory_versions WHERE id = $id "
+            "WITH RECURSIVE lineage (id) AS (SELECT parent_id FROM memory_versions WHERE id = CAST($id AS TEXT) "
             + "UNION SELECT v.parent_id FROM memory_versions v JOIN lineage l ON v.id = l.id) "
-            + "SELECT count(*) FROM lineage WHERE id = $ancestor",
+            + "SELECT count(*) FROM lineage WHERE id = CAST($ancestor AS TEXT)",
             ("$id", versionId),
             ("$ancestor", ancestorId));
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
@@ -166,7 +166,7 @@ internal sealed class SqliteMemoryWriter(SqliteConnection connection) : IDisposa
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "UPDATE memory_versions SET state = $state, superseded_ms = $superseded_ms, superseded_by_id = $successor WHERE id = $id",
+            "UPDATE memory_versions SET state = $state, superseded_ms = $superseded_ms, superseded_by_id = CAST($successor AS TEXT) WHERE id = CAST($id AS TEXT)",
             ("$id", active.Id),
             ("$state", SqliteMemoryRows.Name(MemoryVersionState.Superseded)),
             ("$superseded_ms", now.ToUnixTimeMilliseconds()),

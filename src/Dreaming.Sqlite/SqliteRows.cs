@@ -16,14 +16,14 @@ internal static class SqliteRows
     public const string InsertSession =
         "INSERT INTO sessions (id, agent_id, agent_version, scope, task, parent_id, status, started_ms, ended_ms, input_tokens, "
         + "output_tokens, cached_input_tokens, model_calls, cost_minor_units, memory_version_id, insight_ids, metadata, "
-        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES ($id, $agent_id, CAST($agent_version AS TEXT), $scope, "
-        + "CAST($task AS TEXT), $parent_id, $status, $started_ms, $ended_ms, $input_tokens, $output_tokens, $cached_input_tokens, $model_calls, "
-        + "$cost_minor_units, $memory_version_id, $insight_ids, $metadata, CAST($outcome_label AS TEXT), $outcome_score, "
+        + "outcome_label, outcome_score, outcome_source, dropped_event_count) VALUES (CAST($id AS TEXT), CAST($agent_id AS TEXT), CAST($agent_version AS TEXT), CAST($scope AS TEXT), "
+        + "CAST($task AS TEXT), CAST($parent_id AS TEXT), $status, $started_ms, $ended_ms, $input_tokens, $output_tokens, $cached_input_tokens, $model_calls, "
+        + "$cost_minor_units, CAST($memory_version_id AS TEXT), $insight_ids, $metadata, CAST($outcome_label AS TEXT), $outcome_score, "
         + "CAST($outcome_source AS TEXT), "
         + "$dropped_event_count)";
 
     /// <summary>Inserts an event; parameters are bound by <see cref="BindEvent"/>.</summary>
-    public const string InsertEvent = "INSERT INTO events (session_id, seq, ts, type, payload) VALUES ($session_id, $seq, $ts, $type, $payload)";
+    public const string InsertEvent = "INSERT INTO events (session_id, seq, ts, type, payload) VALUES (CAST($session_id AS TEXT), $seq, $ts, CAST($type AS TEXT), $payload)";
 
     private static readonly string[] SessionParameters =
     [
@@ -59,12 +59,12 @@ internal static class SqliteRows
     public static void BindSession(SqliteCommand command, SessionRecord session)
     {
         var values = command.Parameters;
-        values[0].Value = session.Id;
-        values[1].Value = session.AgentId;
+        values[0].Value = Text(session.Id);
+        values[1].Value = Text(session.AgentId);
         values[2].Value = Text(session.AgentVersion);
-        values[3].Value = Nullable(session.Scope);
+        values[3].Value = Text(session.Scope);
         values[4].Value = Text(session.Task);
-        values[5].Value = Nullable(session.ParentSessionId);
+        values[5].Value = Text(session.ParentSessionId);
         values[6].Value = (int)session.Status;
         values[7].Value = ToMilliseconds(session.StartedAt);
         values[8].Value = session.EndedAt is { } ended ? ToMilliseconds(ended) : DBNull.Value;
@@ -73,7 +73,7 @@ internal static class SqliteRows
         values[11].Value = session.Usage.CachedInputTokens;
         values[12].Value = session.Usage.ModelCalls;
         values[13].Value = session.Usage.CostMinorUnits;
-        values[14].Value = Nullable(session.MemoryVersionId);
+        values[14].Value = Text(session.MemoryVersionId);
         values[15].Value = JsonSerializer.Serialize(session.InsightIds, SqliteJson.Default.IReadOnlyListString);
         values[16].Value = JsonSerializer.Serialize(session.Metadata, SqliteJson.Default.IReadOnlyDictionaryStringString);
         BindOutcome(values, 17, session.Outcome);
@@ -92,10 +92,10 @@ internal static class SqliteRows
     public static void BindEvent(SqliteCommand command, string sessionId, SessionEvent sessionEvent)
     {
         var values = command.Parameters;
-        values[0].Value = sessionId;
+        values[0].Value = Text(sessionId);
         values[1].Value = sessionEvent.Sequence;
         values[2].Value = ToMilliseconds(sessionEvent.Timestamp);
-        values[3].Value = sessionEvent.EventType;
+        values[3].Value = Text(sessionEvent.EventType);
         values[4].Value = JsonSerializer.Serialize(sessionEvent, SqliteJson.Default.SessionEvent);
     }
 
@@ -139,9 +139,8 @@ internal static class SqliteRows
         }
     }
 
-    private static object Nullable(string? value) => value is null ? DBNull.Value : value;
-
-    /// <summary>Gets the value to bind for free text that the statement casts <c>AS TEXT</c>: the string, or its UTF-8
+    /// <summary>Gets the value to bind for text or an id that the statement casts <c>AS TEXT</c> (every string a caller
+    /// gives: ids, scope keys, filters, free text; not JSON, which writes a NUL as <c>\u0000</c>): the string, or its UTF-8
     /// bytes when it holds a NUL, since Microsoft.Data.Sqlite binds a long string (measured: one of 600 characters, not one
     /// of 300) as a NUL-terminated C string and SQLite would keep only what comes before the first NUL (a 32 KB task
     /// "h\0..." was stored as "h"); the bytes cast to TEXT are the string whole (half a surrogate pair as U+FFFD, as a

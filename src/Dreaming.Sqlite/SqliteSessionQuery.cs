@@ -69,15 +69,15 @@ internal static class SqliteSessionQuery
         var narrowed = query.ParentSessionId is not null || changed;
         if (query.AgentId is not null)
         {
-            sql.Append(narrowed ? " AND +agent_id = $agent_id" : " AND agent_id = $agent_id");
-            command.Parameters.AddWithValue("$agent_id", query.AgentId);
+            sql.Append(narrowed ? " AND +agent_id = CAST($agent_id AS TEXT)" : " AND agent_id = CAST($agent_id AS TEXT)");
+            command.Parameters.AddWithValue("$agent_id", SqliteRows.Text(query.AgentId));
             narrowed = true;
         }
 
         if (query.Scope is not null)
         {
-            sql.Append(narrowed ? " AND +scope = $scope" : " AND scope = $scope");
-            command.Parameters.AddWithValue("$scope", query.Scope);
+            sql.Append(narrowed ? " AND +scope = CAST($scope AS TEXT)" : " AND scope = CAST($scope AS TEXT)");
+            command.Parameters.AddWithValue("$scope", SqliteRows.Text(query.Scope));
             narrowed = true;
         }
 
@@ -96,8 +96,8 @@ internal static class SqliteSessionQuery
 
         if (query.ParentSessionId is not null)
         {
-            sql.Append(" AND ").Append(plain).Append("parent_id = $parent_id");
-            command.Parameters.AddWithValue("$parent_id", query.ParentSessionId);
+            sql.Append(" AND ").Append(plain).Append("parent_id = CAST($parent_id AS TEXT)");
+            command.Parameters.AddWithValue("$parent_id", SqliteRows.Text(query.ParentSessionId));
         }
 
         if (query.StartedFrom is { } from)
@@ -123,9 +123,9 @@ internal static class SqliteSessionQuery
 
         if (after is { } cursor)
         {
-            sql.Append(" AND (").Append(plain).Append("started_ms, ").Append(plain).Append(newestFirst ? "id) < ($after_ms, $after_id)" : "id) > ($after_ms, $after_id)");
+            sql.Append(" AND (").Append(plain).Append("started_ms, ").Append(plain).Append(newestFirst ? "id) < ($after_ms, CAST($after_id AS TEXT))" : "id) > ($after_ms, CAST($after_id AS TEXT))");
             command.Parameters.AddWithValue("$after_ms", cursor.StartedAtUnixMilliseconds);
-            command.Parameters.AddWithValue("$after_id", cursor.SessionId);
+            command.Parameters.AddWithValue("$after_id", SqliteRows.Text(cursor.SessionId));
         }
 
         sql.Append(changed ? (newestFirst ? " ORDER BY +started_ms DESC, +id DESC" : " ORDER BY +started_ms, +id") : newestFirst ? " ORDER BY started_ms DESC, id DESC" : " ORDER BY started_ms, id").Append(" LIMIT $limit;");

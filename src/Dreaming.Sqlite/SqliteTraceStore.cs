@@ -334,9 +334,9 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
 
     private static SessionRecord? ReadSession(SqliteConnection connection, string sessionId, SqliteTransaction? transaction = null)
     {
-        using var command = SqliteRows.Create(connection, $"SELECT {SqliteRows.SessionColumns} FROM sessions WHERE id = $id", "$id");
+        using var command = SqliteRows.Create(connection, $"SELECT {SqliteRows.SessionColumns} FROM sessions WHERE id = CAST($id AS TEXT)", "$id");
         command.Transaction = transaction;
-        command.Parameters[0].Value = sessionId;
+        command.Parameters[0].Value = SqliteRows.Text(sessionId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? SqliteRows.ReadSession(reader) : null;
     }
@@ -345,7 +345,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     /// <paramref name="after"/>, of the types of a JSON array ($types) when <paramref name="types"/>, at most $limit (-1: no
     /// limit), in sequence order. The primary key (session_id, seq) finds the first and gives the order.</summary>
     internal static string EventsSql(bool after, bool types) =>
-        "SELECT seq, ts, payload FROM events WHERE session_id = $id"
+        "SELECT seq, ts, payload FROM events WHERE session_id = CAST($id AS TEXT)"
         + (after ? " AND seq > $after" : string.Empty)
         + (types ? " AND type IN (SELECT value FROM json_each($types))" : string.Empty)
         + " ORDER BY seq LIMIT $limit";
@@ -354,7 +354,7 @@ public sealed class SqliteTraceStore : ITraceStore, ISessionWebhookWriter, IDisp
     {
         using var command = SqliteRows.Create(connection, EventsSql(after is not null, types is not null), "$id", "$after", "$types", "$limit");
         command.Transaction = transaction;
-        command.Parameters[0].Value = sessionId;
+        command.Parameters[0].Value = SqliteRows.Text(sessionId);
         command.Parameters[1].Value = after ?? 0L;
         command.Parameters[2].Value = types ?? string.Empty;
         command.Parameters[3].Value = limit ?? -1L;

@@ -22,7 +22,7 @@ internal static class SqliteWebhookRows
             using var insertEvent = SqliteMemoryRows.Command(
                 connection,
                 transaction,
-                "INSERT INTO webhook_events (id, type, body, created_ms) VALUES ($id, $type, $body, $created_ms)",
+                "INSERT INTO webhook_events (id, type, body, created_ms) VALUES (CAST($id AS TEXT), CAST($type AS TEXT), $body, $created_ms)",
                 ("$id", webhookEvent.Id), ("$type", webhookEvent.Type), ("$body", body), ("$created_ms", ms));
             insertEvent.ExecuteNonQuery();
         }
@@ -37,7 +37,7 @@ internal static class SqliteWebhookRows
             using var unrouted = SqliteMemoryRows.Command(
                 connection,
                 transaction,
-                "INSERT INTO webhook_unrouted (event_id, created_ms) VALUES ($id, $created_ms)",
+                "INSERT INTO webhook_unrouted (event_id, created_ms) VALUES (CAST($id AS TEXT), $created_ms)",
                 ("$id", webhookEvent.Id), ("$created_ms", ms));
             unrouted.ExecuteNonQuery();
             return [];
@@ -68,7 +68,7 @@ internal static class SqliteWebhookRows
                 connection,
                 transaction,
                 "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
-                + "VALUES ($id, $event_id, $endpoint_id, 'pending', 0, $now, $now)",
+                + "VALUES (CAST($id AS TEXT), CAST($event_id AS TEXT), CAST($endpoint_id AS TEXT), 'pending', 0, $now, $now)",
                 ("$id", delivery.Id), ("$event_id", eventId), ("$endpoint_id", endpointId), ("$now", ms));
             insert.ExecuteNonQuery();
             created.Add(delivery);
@@ -159,7 +159,7 @@ internal static class SqliteWebhookRows
     }
 
     public static WebhookDelivery? Find(SqliteConnection connection, SqliteTransaction? transaction, string deliveryId) =>
-        Select(connection, transaction, "WHERE d.id = $id", ("$id", deliveryId)).FirstOrDefault();
+        Select(connection, transaction, "WHERE d.id = CAST($id AS TEXT)", ("$id", deliveryId)).FirstOrDefault();
 
     public static void Update(SqliteConnection connection, SqliteTransaction transaction, WebhookDelivery delivery)
     {
@@ -167,7 +167,7 @@ internal static class SqliteWebhookRows
             connection,
             transaction,
             "UPDATE webhook_deliveries SET state = $state, attempts = $attempts, next_attempt_ms = $next, last_attempt_ms = $last, "
-            + "last_status = $status, last_error = $error, delivered_ms = $delivered WHERE id = $id",
+            + "last_status = $status, last_error = CAST($error AS TEXT), delivered_ms = $delivered WHERE id = CAST($id AS TEXT)",
             ("$id", delivery.Id),
             ("$state", StateName(delivery.State)),
             ("$attempts", delivery.Attempts),
@@ -184,7 +184,7 @@ internal static class SqliteWebhookRows
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = $id",
+            "SELECT disabled_reason, disabled_ms, consecutive_failures FROM webhook_endpoints WHERE id = CAST($id AS TEXT)",
             ("$id", endpointId));
         using var reader = command.ExecuteReader();
         return !reader.Read()
@@ -203,7 +203,7 @@ internal static class SqliteWebhookRows
         using var command = SqliteMemoryRows.Command(
             connection,
             transaction,
-            "INSERT INTO webhook_endpoints (id, disabled_reason, disabled_ms, consecutive_failures) VALUES ($id, $reason, $at, $failures) "
+            "INSERT INTO webhook_endpoints (id, disabled_reason, disabled_ms, consecutive_failures) VALUES (CAST($id AS TEXT), CAST($reason AS TEXT), $at, $failures) "
             + "ON CONFLICT (id) DO UPDATE SET disabled_reason = excluded.disabled_reason, disabled_ms = excluded.disabled_ms, consecutive_failures = excluded.consecutive_failures",
             ("$id", state.EndpointId),
             ("$reason", state.DisabledReason),

@@ -55,7 +55,7 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
         var until = (now + lease).ToUnixTimeMilliseconds();
         foreach (var delivery in due)
         {
-            using var claim = SqliteMemoryRows.Command(connection, transaction, "UPDATE webhook_deliveries SET next_attempt_ms = $until WHERE id = $id", ("$id", delivery.Id), ("$until", until));
+            using var claim = SqliteMemoryRows.Command(connection, transaction, "UPDATE webhook_deliveries SET next_attempt_ms = $until WHERE id = CAST($id AS TEXT)", ("$id", delivery.Id), ("$until", until));
             claim.ExecuteNonQuery();
         }
 
@@ -110,7 +110,7 @@ internal sealed class SqliteWebhookWriter(SqliteConnection connection) : IDispos
                 dropped++;
             }
 
-            using var delete = SqliteMemoryRows.Command(connection, transaction, "DELETE FROM webhook_unrouted WHERE event_id = $id", ("$id", id));
+            using var delete = SqliteMemoryRows.Command(connection, transaction, "DELETE FROM webhook_unrouted WHERE event_id = CAST($id AS TEXT)", ("$id", id));
             delete.ExecuteNonQuery();
         }
 

@@ -28,17 +28,17 @@ internal sealed class SqliteWriter : IDisposable
         _connection = connection;
         _insertSession = SqliteRows.CreateInsertSession(connection);
         _insertEvent = SqliteRows.CreateInsertEvent(connection);
-        _getStatus = SqliteRows.Create(connection, "SELECT status FROM sessions WHERE id = $id", "$id");
-        _addEventCount = SqliteRows.Create(connection, "UPDATE sessions SET event_count = event_count + $count WHERE id = $id", "$id", "$count");
+        _getStatus = SqliteRows.Create(connection, "SELECT status FROM sessions WHERE id = CAST($id AS TEXT)", "$id");
+        _addEventCount = SqliteRows.Create(connection, "UPDATE sessions SET event_count = event_count + $count WHERE id = CAST($id AS TEXT)", "$id", "$count");
         _complete = SqliteRows.Create(
             connection,
             "UPDATE sessions SET status = $status, ended_ms = $ended_ms, input_tokens = $input_tokens, output_tokens = $output_tokens, "
             + "cached_input_tokens = $cached_input_tokens, model_calls = $model_calls, cost_minor_units = $cost_minor_units, "
-            + "dropped_event_count = $dropped_event_count WHERE id = $id",
+            + "dropped_event_count = $dropped_event_count WHERE id = CAST($id AS TEXT)",
             "$id", "$status", "$ended_ms", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$model_calls", "$cost_minor_units", "$dropped_event_count");
         _setOutcome = SqliteRows.Create(
             connection,
-            "UPDATE sessions SET outcome_label = CAST($outcome_label AS TEXT), outcome_score = $outcome_score, outcome_source = CAST($outcome_source AS TEXT) WHERE id = $id",
+            "UPDATE sessions SET outcome_label = CAST($outcome_label AS TEXT), outcome_score = $outcome_score, outcome_source = CAST($outcome_source AS TEXT) WHERE id = CAST($id AS TEXT)",
             "$id", "$outcome_label", "$outcome_score", "$outcome_source");
         // The oldest first, a batch at a time, through the start-time index: each batch is a short transaction of its own.
         _purge = SqliteRows.Create(
@@ -97,7 +97,7 @@ internal sealed class SqliteWriter : IDisposable
         }
 
         var values = _complete.Parameters;
-        values[0].Value = completion.SessionId;
+        values[0].Value = SqliteRows.Text(completion.SessionId);
         values[1].Value = (int)completion.Status;
         values[2].Value = SqliteRows.ToMilliseconds(completion.EndedAt);
         values[3].Value = completion.Usage.InputTokens;
@@ -122,7 +122,7 @@ internal sealed class SqliteWriter : IDisposable
     private bool WriteSessionWebhook(SqliteTransaction transaction, SessionCompletion completion, WebhookPublisher webhooks) =>
         SqliteStoreWebhooks.Write(_connection, transaction, webhooks, WebhookEventData.SessionEndedType(completion.Status), () =>
         {
-            using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task, scope FROM sessions WHERE id = $id", ("$id", completion.SessionId));
+            using var read = SqliteMemoryRows.Command(_connection, transaction, "SELECT agent_id, parent_id, task, scope FROM sessions WHERE id = CAST($id AS TEXT)", ("$id", completion.SessionId));
             using var row = read.ExecuteReader();
             row.Read();
             return WebhookEventData.SessionEnded(completion, row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1), row.IsDBNull(3) ? null : row.GetString(3), row.GetString(2), webhooks.IncludeFullPayloads).Data;
@@ -303,7 +303,7 @@ internal sealed class SqliteWriter : IDisposable
 
     private SessionStatus? GetStatus(string sessionId)
     {
-        _getStatus.Parameters[0].Value = sessionId;
+        _getStatus.Parameters[0].Value = SqliteRows.Text(sessionId);
         return _getStatus.ExecuteScalar() is long status ? (SessionStatus)status : null;
     }
 
@@ -335,14 +335,14 @@ internal sealed class SqliteWriter : IDisposable
 
     private void AddEventCount(string sessionId, long count)
     {
-        _addEventCount.Parameters[0].Value = sessionId;
+        _addEventCount.Parameters[0].Value = SqliteRows.Text(sessionId);
         _addEventCount.Parameters[1].Value = count;
         _addEventCount.ExecuteNonQuery();
     }
 
     private bool UpdateOutcome(string sessionId, SessionOutcome outcome)
     {
-        _setOutcome.Parameters[0].Value = sessionId;
+        _setOutcome.Parameters[0].Value = SqliteRows.Text(sessionId);
         SqliteRows.BindOutcome(_setOutcome.Parameters, 1, outcome);
         return _setOutcome.ExecuteNonQuery() > 0;
     }
