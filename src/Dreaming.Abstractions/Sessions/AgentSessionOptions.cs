@@ -5,13 +5,16 @@ public sealed class AgentSessionOptions
 {
     /// <summary>Gets or sets the agent id; required, not blank, and Unicode text: an id holding half a surrogate pair is
     /// refused when the session starts (a store keeping UTF-8 would make it U+FFFD, and <c>a\uD800</c> and <c>a\uDC00</c>
-    /// the same agent).</summary>
+    /// the same agent), as is one holding a control character (U+0000 to U+001F, U+007F to U+009F) or longer than
+    /// <see cref="SessionRecord.MaxIdLength"/>.</summary>
     public required string AgentId { get; set; }
 
     /// <summary>Gets or sets the task the agent works on; required, not blank.</summary>
     public required string Task { get; set; }
 
-    /// <summary>Gets or sets an explicit session id; by default a new one is generated.</summary>
+    /// <summary>Gets or sets an explicit session id; by default a new one is generated. Like <see cref="AgentId"/>, refused
+    /// when the session starts if it holds half a surrogate pair or a control character or is longer than
+    /// <see cref="SessionRecord.MaxIdLength"/>.</summary>
     /// <remarks>It must be new to the store: a session whose id another session already has (in this or another process,
     /// running or ended) is not created; its events are dropped and counted, and its completion throws
     /// <see cref="SessionStateException"/>, leaving the session that owns the id untouched.</remarks>
@@ -21,13 +24,14 @@ public sealed class AgentSessionOptions
     public string? AgentVersion { get; set; }
 
     /// <summary>Gets or sets the team or tenant scope; like <see cref="AgentId"/>, refused when the session starts if it holds
-    /// half a surrogate pair.</summary>
+    /// half a surrogate pair or a control character or is longer than <see cref="SessionRecord.MaxIdLength"/>.</summary>
     /// <remarks>With a scope, <c>UseDreaming()</c> gives the session the team's memory (<c>team:{Scope}</c>) with its agent's and
     /// the global one, and the team's dream (<see cref="MemoryScope.Team"/>) reads the session; without one, no team dream
     /// reads it.</remarks>
     public string? Scope { get; set; }
 
-    /// <summary>Gets or sets the parent session id, for sub-tasks.</summary>
+    /// <summary>Gets or sets the parent session id, for sub-tasks; refused when the session starts as <see cref="SessionId"/>
+    /// is.</summary>
     public string? ParentSessionId { get; set; }
 
     /// <summary>Gets or sets the GenAI provider of the agent's model, such as <c>openai</c> or <c>anthropic</c>: the

@@ -3,6 +3,12 @@ namespace Dreaming;
 /// <summary>What a trace store keeps about one session, apart from its events.</summary>
 public sealed record SessionRecord
 {
+    /// <summary>The longest id a host may give a session, its agent, its team scope or its parent (256 characters): ids are
+    /// keys a host looks up, and they appear in URLs, logs, metric tags and file names. A longer one given by the host is
+    /// refused when the session starts (or the options are validated), naming it; an imported log's longer session or
+    /// agent id is kept as its start, <c>~</c> and 32 hexadecimal digits of a hash of the whole, the same on every import.</summary>
+    public const int MaxIdLength = 256;
+
     /// <summary>Gets the session id, unique in the store.</summary>
     public required string Id { get; init; }
 

@@ -90,7 +90,7 @@ public sealed partial class DreamingChatClient : DelegatingChatClient
 
             // Checked when the pipeline is built, so a bad id fails the host at start, not its first call outside a session
             // (StartSession checks each session's id too: one vectorized search, no allocation).
-            AgentIds.ThrowIfUnpairedSurrogate(value, "DreamingChatClient.AgentId", nameof(value));
+            AgentIds.ThrowIfInvalid(value, "DreamingChatClient.AgentId", nameof(value));
 
             field = value;
         }

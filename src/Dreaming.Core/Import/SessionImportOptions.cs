@@ -98,9 +98,9 @@ public sealed class SessionImportOptions
             throw new ArgumentException("SessionImportOptions.AgentId must be null or not blank.", nameof(AgentId));
         }
 
-        AgentIds.ThrowIfUnpairedSurrogate(DefaultAgentId, "SessionImportOptions.DefaultAgentId", nameof(DefaultAgentId));
-        AgentIds.ThrowIfUnpairedSurrogate(AgentId, "SessionImportOptions.AgentId", nameof(AgentId));
-        AgentIds.ThrowIfUnpairedSurrogate(Scope, "SessionImportOptions.Scope", nameof(Scope));
+        AgentIds.ThrowIfInvalid(DefaultAgentId, "SessionImportOptions.DefaultAgentId", nameof(DefaultAgentId));
+        AgentIds.ThrowIfInvalid(AgentId, "SessionImportOptions.AgentId", nameof(AgentId));
+        AgentIds.ThrowIfInvalid(Scope, "SessionImportOptions.Scope", nameof(Scope));
 
         if (ErrorPrefix is { Length: 0 })
         {

@@ -171,7 +171,7 @@ public static class OrchestrationPlanValidation
 
             // The name is the agent id of its items' sessions, which StartSession refuses with half a character: refused
             // here, before the run records or runs anything, rather than failing every attempt of its items.
-            AgentIds.ThrowIfUnpairedSurrogate(agent.Name, string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1}'s name"), nameof(agents));
+            AgentIds.ThrowIfInvalid(agent.Name, string.Create(CultureInfo.InvariantCulture, $"Roster agent #{i + 1}'s name"), nameof(agents));
 
             if ((agent.ChatClient is null) == (agent.Run is null))
             {

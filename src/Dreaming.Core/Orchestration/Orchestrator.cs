@@ -133,8 +133,8 @@ public sealed partial class Orchestrator : IOrchestrator
             throw new ArgumentException("OrchestrationRequest.AgentId is blank.", nameof(request));
         }
 
-        AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OrchestrationRequest.AgentId", nameof(request));
-        AgentIds.ThrowIfUnpairedSurrogate(request.Scope, "OrchestrationRequest.Scope", nameof(request));
+        AgentIds.ThrowIfInvalid(request.AgentId, "OrchestrationRequest.AgentId", nameof(request));
+        AgentIds.ThrowIfInvalid(request.Scope, "OrchestrationRequest.Scope", nameof(request));
 
         if (request.Plan is null && (string.IsNullOrWhiteSpace(request.Goal) || _coordinator is null))
         {

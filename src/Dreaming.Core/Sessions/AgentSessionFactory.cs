@@ -31,17 +31,20 @@ internal sealed class AgentSessionFactory : IAgentSessionFactory
         ArgumentNullException.ThrowIfNull(options);
         Require(options.AgentId, "AgentSessionOptions.AgentId");
         Require(options.Task, "AgentSessionOptions.Task");
-        // Checked once here, not on each call of the session: ids a UTF-8 store would merge with another's.
-        AgentIds.ThrowIfUnpairedSurrogate(options.AgentId, "AgentSessionOptions.AgentId", "AgentSessionOptions.AgentId");
-        AgentIds.ThrowIfUnpairedSurrogate(options.Scope, "AgentSessionOptions.Scope", "AgentSessionOptions.Scope");
+        // Checked once here, not on each call of the session: ids a UTF-8 store would merge with another's, with a
+        // control character, or longer than SessionRecord.MaxIdLength.
+        AgentIds.ThrowIfInvalid(options.AgentId, "AgentSessionOptions.AgentId", "AgentSessionOptions.AgentId");
+        AgentIds.ThrowIfInvalid(options.Scope, "AgentSessionOptions.Scope", "AgentSessionOptions.Scope");
         if (options.SessionId is not null)
         {
             Require(options.SessionId, "AgentSessionOptions.SessionId");
+            AgentIds.ThrowIfInvalid(options.SessionId, "AgentSessionOptions.SessionId", "AgentSessionOptions.SessionId");
         }
 
         if (options.ParentSessionId is not null)
         {
             Require(options.ParentSessionId, "AgentSessionOptions.ParentSessionId");
+            AgentIds.ThrowIfInvalid(options.ParentSessionId, "AgentSessionOptions.ParentSessionId", "AgentSessionOptions.ParentSessionId");
         }
 
         var record = new SessionRecord

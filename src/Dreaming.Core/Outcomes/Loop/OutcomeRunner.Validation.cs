@@ -12,8 +12,8 @@ public sealed partial class OutcomeRunner
         }
 
         // Refused here under its own name, not by StartSession as AgentSessionOptions.AgentId, a setting the caller never saw.
-        AgentIds.ThrowIfUnpairedSurrogate(request.AgentId, "OutcomeRequest.AgentId", nameof(request));
-        AgentIds.ThrowIfUnpairedSurrogate(request.Scope, "OutcomeRequest.Scope", nameof(request));
+        AgentIds.ThrowIfInvalid(request.AgentId, "OutcomeRequest.AgentId", nameof(request));
+        AgentIds.ThrowIfInvalid(request.Scope, "OutcomeRequest.Scope", nameof(request));
 
         if (string.IsNullOrWhiteSpace(request.Task))
         {
