@@ -84,7 +84,7 @@ internal sealed class SessionElementMapper
             throw context.Malformed($"has no \"{_messages.Name}\" array");
         }
 
-        var id = ReadScalar(element, _id, context) is { } explicitId && !string.IsNullOrWhiteSpace(explicitId) ? explicitId : DeterministicId(_sourceName, index);
+        var id = ReadScalar(element, _id, context) is { } explicitId && !string.IsNullOrWhiteSpace(explicitId) ? LoggedId(explicitId, _id, context) : DeterministicId(_sourceName, index);
         if (!_indexById.TryAdd(id, index))
         {
             throw context.Malformed(string.Create(CultureInfo.InvariantCulture, $"repeats the id '{id}' of element {_indexById[id]}"));
@@ -98,7 +98,7 @@ internal sealed class SessionElementMapper
         }
 
         // Before the messages: the saved responses' usage is priced under the session's agent.
-        var agentId = _agentIdOverride ?? NonBlank(ReadScalar(element, _agent, context)) ?? _defaultAgentId;
+        var agentId = _agentIdOverride ?? (NonBlank(ReadScalar(element, _agent, context)) is { } logged ? LoggedId(logged, _agent, context) : _defaultAgentId);
         var conversation = new ConversationMapper(id, startedAt, _errorPrefix, _contentFilter, context)
         {
             AgentId = agentId,
@@ -188,6 +188,15 @@ internal sealed class SessionElementMapper
 
         return null;
     }
+
+    /// <summary>Gets a session or agent id a log gives as it is stored: refused, naming the field, when it holds half a
+    /// surrogate pair or a control character (as a host's id is, <see cref="AgentIds"/>); kept as its start, <c>~</c> and a
+    /// hash of the whole when longer than <see cref="SessionRecord.MaxIdLength"/>, the same on every import, so importing
+    /// the log again finds the session already stored.</summary>
+    private static string LoggedId(string value, JsonFieldPath field, ElementContext context) =>
+        AgentIds.CharacterProblem(value, $"\"{field.Name}\"") is { } problem
+            ? throw context.Malformed("its " + problem)
+            : RecordedIdentifiers.Cap(value, SessionRecord.MaxIdLength);
 
     private static string? ReadScalar(JsonElement element, JsonFieldPath field, ElementContext context)
     {
