@@ -3,7 +3,12 @@ namespace Dreaming;
 /// <summary>One sub-task of an <see cref="OrchestrationPlan"/>: what an agent of the roster does, after which items.</summary>
 public sealed record WorkItem
 {
-    /// <summary>Gets the id, unique in the plan (compared ordinally).</summary>
+    /// <summary>The longest item id a plan may give (256 characters): an item's id is its child sessions'
+    /// <c>orchestration.item</c> metadata and is named in its events, webhooks and messages. A plan with a longer one (a
+    /// plan file's, or a coordinator model's) has a problem naming the item, and is not run.</summary>
+    public const int MaxIdLength = 256;
+
+    /// <summary>Gets the id, unique in the plan (compared ordinally), of at most <see cref="MaxIdLength"/> characters.</summary>
     public required string Id { get; init; }
 
     /// <summary>Gets the name of the roster agent that does the work (compared ordinally).</summary>

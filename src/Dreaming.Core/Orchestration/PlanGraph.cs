@@ -84,6 +84,12 @@ internal sealed class PlanGraph
                 throw new PlanValidationException($"Item #{Number(i)} has no id.");
             }
 
+            if (item.Id.Length > WorkItem.MaxIdLength)
+            {
+                // Not quoted: a coordinator model's (or a plan file's) megabyte id would make a megabyte message.
+                throw new PlanValidationException(string.Create(CultureInfo.InvariantCulture, $"Item #{Number(i)}'s id is {item.Id.Length} characters long; an item id is at most {WorkItem.MaxIdLength} (WorkItem.MaxIdLength)."));
+            }
+
             if (index.Add(i, item.Id) is var earlier && earlier >= 0)
             {
                 throw new PlanValidationException($"The item id {PlanNames.Quote(item.Id)} is used more than once (items #{Number(earlier)} and #{Number(i)}).", [item.Id]);

@@ -109,6 +109,12 @@ internal sealed class PlanProblems
                 }
             }
 
+            if (item.Id is { Length: > WorkItem.MaxIdLength } && Listed())
+            {
+                // Not quoted: a coordinator model's (or a plan file's) megabyte id would make a megabyte message.
+                Add(string.Create(CultureInfo.InvariantCulture, $"Item #{Number(i)}'s id is {item.Id.Length} characters long; an item id is at most {WorkItem.MaxIdLength} (WorkItem.MaxIdLength)."));
+            }
+
             CheckItem(item, i, agents);
         }
 

@@ -27,6 +27,7 @@ public class PlanValidationTests
         },
         { "duplicate", OrchestrationHarness.Plan(2, s_a, OrchestrationHarness.Item("b"), s_a), "The item id 'a' is used more than once (items #1 and #3).", ["a"] },
         { "missing id", OrchestrationHarness.Plan(2, s_a, s_a with { Id = " " }), "Item #2 has no id.", [] },
+        { "long id", OrchestrationHarness.Plan(2, s_a, s_a with { Id = new string('b', 1 << 20) }), "Item #2's id is 1048576 characters long; an item id is at most 256 (WorkItem.MaxIdLength).", [] },
         { "unknown dependency", OrchestrationHarness.Plan(2, OrchestrationHarness.Item("a", "nope")), "Item 'a' depends on 'nope', which is not in the plan.", ["a"] },
         { "empty", OrchestrationHarness.Plan(2), "The plan has no items.", [] },
         { "too many", OrchestrationHarness.Plan(2, Enumerable.Range(0, 5).Select(i => OrchestrationHarness.Item("i" + i)).ToArray()), "The plan has 5 items, more than the limit of 4 (OrchestratorOptions.MaxItems).", [] },
