@@ -123,7 +123,10 @@ internal static class SqliteSessionQuery
 
         if (after is { } cursor)
         {
-            sql.Append(" AND (").Append(plain).Append("started_ms, ").Append(plain).Append(newestFirst ? "id) < ($after_ms, CAST($after_id AS TEXT))" : "id) > ($after_ms, CAST($after_id AS TEXT))");
+            // Cast only an id holding a NUL (bound as its UTF-8 bytes, SqliteRows.Text): a cast in the row value keeps SQLite
+            // from seeking the index by (started_ms, id), so it would seek by started_ms alone and read the page's millisecond.
+            var afterId = cursor.SessionId.Contains('\0', StringComparison.Ordinal) ? "CAST($after_id AS TEXT)" : "$after_id";
+            sql.Append(" AND (").Append(plain).Append("started_ms, ").Append(plain).Append(newestFirst ? "id) < ($after_ms, " : "id) > ($after_ms, ").Append(afterId).Append(')');
             command.Parameters.AddWithValue("$after_ms", cursor.StartedAtUnixMilliseconds);
             command.Parameters.AddWithValue("$after_id", SqliteRows.Text(cursor.SessionId));
         }
