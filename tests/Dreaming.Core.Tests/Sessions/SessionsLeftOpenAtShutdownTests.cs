@@ -51,7 +51,7 @@ public sealed class SessionsLeftOpenAtShutdownTests
         var host = Build();
         await host.StartAsync().WaitAsync(Bounded.Patience);
         var logs = host.Services.GetFakeLogCollector();
-        var id = "ses_" + new string('x', 500);
+        var id = "ses_" + new string('x', SessionRecord.MaxIdLength - 4);
         host.Services.GetRequiredService<IAgentSessionFactory>().StartSession(new AgentSessionOptions { AgentId = "bot", Task = "t", SessionId = id });
 
         await host.StopAsync().WaitAsync(Bounded.Patience);
