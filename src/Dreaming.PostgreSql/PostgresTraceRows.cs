@@ -40,6 +40,10 @@ internal static class PostgresTraceRows
     private static readonly string s_insertEventsWithSessions =
         "WITH new_sessions AS (" + InsertSessionArrays(6) + " RETURNING 1) " + InsertEvents + " WHERE (SELECT count(*) FROM new_sessions) >= 0";
 
+    // A batch's events skip a sequence number their session has (or that the batch repeats) rather than fail on it: the
+    // batch then counts the rows written and refuses itself once its lock has said whether a session had ended.
+    private const string SkipRepeated = " ON CONFLICT (session_id, seq) DO NOTHING";
+
     /// <summary>Adds a command inserting <paramref name="session"/> to <paramref name="batch"/>.</summary>
     public static void AddSession(NpgsqlBatch batch, SessionRecord session, string? insertSql = null)
     {
@@ -164,7 +168,14 @@ internal static class PostgresTraceRows
     /// <summary>The five arrays <see cref="InsertEvents"/> takes, for <paramref name="events"/> of the given sessions; with
     /// <paramref name="newSessions"/>, one statement that also inserts those (in their order, from the 21 arrays <c>$6</c> to
     /// <c>$26</c>, in a <c>WITH</c> that the foreign key's check, at the statement's end, sees).</summary>
-    public static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<SessionEvent> events, int start, int count, string? sessionId = null, IReadOnlyList<SessionRecord>? newSessions = null)
+    /// <param name="events">The events.</param>
+    /// <param name="start">The first of them to insert.</param>
+    /// <param name="count">How many to insert.</param>
+    /// <param name="sessionId">The session every one of them belongs to; each event's own when <see langword="null"/>.</param>
+    /// <param name="newSessions">The sessions the statement inserts first, or none.</param>
+    /// <param name="skipRepeated">Whether an event whose session and sequence number are stored (or come twice) is skipped
+    /// rather than refused: the command's <see cref="NpgsqlBatchCommand.RecordsAffected"/> then falls short.</param>
+    public static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<SessionEvent> events, int start, int count, string? sessionId = null, IReadOnlyList<SessionRecord>? newSessions = null, bool skipRepeated = false)
     {
         var sessionIds = new string[count];
         var sequences = new long[count];
@@ -181,7 +192,7 @@ internal static class PostgresTraceRows
             payloads[i] = JsonSerializer.Serialize(sessionEvent, PostgresJson.Default.SessionEvent);
         }
 
-        var command = new NpgsqlBatchCommand(newSessions is { Count: > 0 } ? s_insertEventsWithSessions : InsertEvents);
+        var command = new NpgsqlBatchCommand((newSessions is { Count: > 0 } ? s_insertEventsWithSessions : InsertEvents) + (skipRepeated ? SkipRepeated : string.Empty));
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = sessionIds });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = times });

@@ -19,6 +19,11 @@ public sealed partial class PostgresTraceStore
 
     private const string EventSessionKey = "events_session_id_fkey";
 
+    // The statuses of the sessions a batch's events name, read in its round trip before its rows when they are several it
+    // does not create: a foreign key's violation does not say which session was missing, and a read after the rollback
+    // could find one created meanwhile by another instance. No lock: the sessions as the batch found them.
+    private const string ReadStatuses = "SELECT id, status FROM sessions WHERE id = ANY($1)";
+
     private const string AddEventCounts =
         "UPDATE sessions AS s SET event_count = s.event_count + u.n FROM unnest($1::text[], $2::bigint[]) AS u(id, n) WHERE s.id = u.id";
 
@@ -54,10 +59,25 @@ public sealed partial class PostgresTraceStore
         }
 
         var (ids, counts) = CountBySession(batch.Events);
+        HashSet<string> Created() => newSessions.Select(static s => PostgresText.Encode(s.Id)).ToHashSet(StringComparer.Ordinal);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var write = new NpgsqlBatch(connection, transaction);
+
+        // One session's events (almost every batch) need no read: the foreign key's violation names the only candidate.
+        var readsStatuses = ids.Length > 1 && ids.Except(Created(), StringComparer.Ordinal).Skip(1).Any();
+        if (readsStatuses)
+        {
+            var read = new NpgsqlBatchCommand(ReadStatuses);
+            read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            write.BatchCommands.Add(read);
+        }
+
+        // A repeated sequence number is skipped (ON CONFLICT DO NOTHING), not refused: the lock then runs, and its rows say
+        // whether a session had ended, which a batch checking in turn reports first; a shortfall of rows then refuses the
+        // batch for the repeat, worded without a read after the rollback.
         var events = InInsertOrder(batch.Events);
-        write.BatchCommands.Add(PostgresTraceRows.InsertEventsCommand(events, 0, events.Count, newSessions: newSessions));
+        var insertEvents = PostgresTraceRows.InsertEventsCommand(events, 0, events.Count, newSessions: newSessions, skipRepeated: true);
+        write.BatchCommands.Add(insertEvents);
         var lockRows = new NpgsqlBatchCommand(lockSessions);
         lockRows.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
         write.BatchCommands.Add(lockRows);
@@ -65,24 +85,29 @@ public sealed partial class PostgresTraceStore
         update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
         update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = counts });
         write.BatchCommands.Add(update);
+        var found = new SortedDictionary<string, short>(StringComparer.Ordinal);
         var locked = new SortedDictionary<string, short>(StringComparer.Ordinal);
         try
         {
-            // Only the lock returns rows: each session's status, in id order (the batch's new sessions with theirs).
+            // The statuses read first (when they are) and the lock return rows: each session's status, the lock's in id
+            // order (the batch's new sessions with theirs).
             await using var reader = await write.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = readsStatuses ? found : locked;
             do
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    locked[reader.GetString(0)] = reader.GetInt16(1);
+                    rows[reader.GetString(0)] = reader.GetInt16(1);
                 }
+
+                rows = locked;
             }
             while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation)
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-            throw await RefusalAsync(connection, batch, newSessions, ids, exception, cancellationToken).ConfigureAwait(false);
+            throw Refusal(batch, newSessions, Created(), ids, readsStatuses ? found : null, exception);
         }
 
         if (locked.Values.Any(static status => status != (short)SessionStatus.Running))
@@ -93,61 +118,41 @@ public sealed partial class PostgresTraceStore
             throw Ended(batch, locked, exception: null)!;
         }
 
+        if (insertEvents.RecordsAffected < events.Count)
+        {
+            // Every session was running under the lock: the rows skipped repeat sequence numbers.
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            throw Refused($"{DuplicateEvent(batch.Events)}; nothing of the batch was written.", exception: null);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>Says why the server refused a batch's rows (a unique or foreign key violation), after its rollback, as a
     /// batch that checked each thing in turn would: a new session that exists (or is created twice) first, then a session
-    /// of its events that has ended (the first in id order) or does not exist, then an event whose sequence number its
-    /// session has. What the error itself tells is taken from it: the constraint it names, and, for a missing session,
-    /// which one when the batch's events name a single session it does not create. Only what it cannot tell (which of
-    /// several sessions is missing, whether a session named has ended, which the insert stopped before learning) is read
-    /// after the rollback, when another instance may have changed those sessions: that read may then name a session that
-    /// ended after the refusal, or fall back to saying that one did not exist or had ended.</summary>
-    /// <param name="connection">The batch's connection, its transaction rolled back.</param>
+    /// of its events that has ended (the first in id order) or does not exist. A repeated sequence number refuses nothing
+    /// here: the insert skips it and the batch goes on to its lock (<see cref="WriteBatchAsync"/>). Worded from what
+    /// refused it, never from a read after the rollback, when another instance may have changed the sessions it names:
+    /// the constraint the error names; for a missing session, the one session the batch's events name and do not create,
+    /// or, when they name several, the statuses the batch read in its round trip before its rows.</summary>
     /// <param name="batch">The batch.</param>
     /// <param name="newSessions">Its new sessions, in id order.</param>
+    /// <param name="created">The stored ids of its new sessions.</param>
     /// <param name="ids">The stored ids of the sessions its events name, in id order.</param>
+    /// <param name="found">The statuses read before its rows (stored ids), when its events name several sessions it does
+    /// not create; otherwise <see langword="null"/>.</param>
     /// <param name="exception">The server's refusal.</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    private static async Task<SessionStateException> RefusalAsync(
-        NpgsqlConnection connection, TraceWriteBatch batch, IReadOnlyList<SessionRecord> newSessions, string[] ids, PostgresException exception, CancellationToken cancellationToken)
+    private static SessionStateException Refusal(
+        TraceWriteBatch batch, IReadOnlyList<SessionRecord> newSessions, HashSet<string> created, string[] ids, SortedDictionary<string, short>? found, PostgresException exception)
     {
-        var created = newSessions.Select(static s => PostgresText.Encode(s.Id)).ToHashSet(StringComparer.Ordinal);
-        if (exception.ConstraintName == SessionKey)
+        if (exception.ConstraintName == SessionKey || exception.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return SessionExists(batch.NewSessions, exception);
         }
 
-        var others = ids.Where(id => !created.Contains(id)).ToList();
-        if (exception.ConstraintName == EventSessionKey && others.Count == 1)
-        {
-            // The one session the batch names and does not create is the one that did not exist; a new session the batch
-            // creates ended, with events, comes first in id order as the lock would have found it.
-            var own = new SortedDictionary<string, short>(newSessions.ToDictionary(static s => PostgresText.Encode(s.Id), static s => (short)s.Status), StringComparer.Ordinal);
-            var missing = PostgresText.Decode(others[0]);
-            return Ended(batch, own, exception)
-                ?? Refused($"Event {batch.Events.First(e => string.Equals(e.SessionId, missing, StringComparison.Ordinal)).Sequence} names session '{missing}', which does not exist.", exception);
-        }
-
+        // The batch's own new sessions are as it gives them; the others as the batch found them.
         var statuses = new SortedDictionary<string, short>(StringComparer.Ordinal);
-        await using (var read = new NpgsqlCommand("SELECT id, status FROM sessions WHERE id = ANY($1)", connection))
-        {
-            read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids.Union(created)] });
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                statuses[reader.GetString(0)] = reader.GetInt16(1);
-            }
-        }
-
-        if (created.Count < newSessions.Count || created.Any(statuses.ContainsKey))
-        {
-            return SessionExists(batch.NewSessions, exception);
-        }
-
-        // The rollback took the batch's own new sessions with it: their statuses are those the batch gives them.
         foreach (var session in newSessions)
         {
             var id = PostgresText.Encode(session.Id);
@@ -155,6 +160,26 @@ public sealed partial class PostgresTraceStore
             {
                 statuses[id] = (short)session.Status;
             }
+        }
+
+        var others = ids.Where(id => !created.Contains(id)).ToList();
+        if (found is not null)
+        {
+            foreach (var (id, status) in found)
+            {
+                statuses[id] = status;
+            }
+        }
+        else if (others.Count == 1 && exception.ConstraintName == EventSessionKey)
+        {
+            // The one session the batch names and does not create is the one that did not exist.
+            if (Ended(batch, statuses, exception) is { } endedOwn)
+            {
+                return endedOwn;
+            }
+
+            var missing = PostgresText.Decode(others[0]);
+            return Refused($"Event {batch.Events.First(e => string.Equals(e.SessionId, missing, StringComparison.Ordinal)).Sequence} names session '{missing}', which does not exist.", exception);
         }
 
         if (Ended(batch, statuses, exception) is { } ended)
@@ -167,9 +192,9 @@ public sealed partial class PostgresTraceStore
             return Refused($"Event {orphan.Sequence} names session '{orphan.SessionId}', which does not exist.", exception);
         }
 
-        return exception is { SqlState: PostgresErrorCodes.UniqueViolation }
-            ? Refused($"{DuplicateEvent(batch.Events)}; nothing of the batch was written.", exception)
-            : Refused("A session the batch's events name did not exist or had ended when it was written; nothing of the batch was written.", exception);
+        // Not met while sessions are only ever added (a purge removes ended ones, which the read found ended): kept for a
+        // refusal the batch cannot explain.
+        return Refused("A session the batch's events name did not exist or had ended when it was written; nothing of the batch was written.", exception);
     }
 
     /// <summary>The refusal for the first session in id order of <paramref name="statuses"/> (stored ids) that the
