@@ -8,7 +8,8 @@ namespace Dreaming.PostgreSql;
 /// <remarks>A proposal's or an edit's insights (the only large thing a change sends) travel in the first statement of
 /// its transaction, before the lock: a host that stops partway through sending them (frozen, or cut off without its
 /// socket closed) leaves the server waiting for the rest of the message, where no setting ends it, and must hold nothing
-/// another instance waits on meanwhile. A rollback copies its insights on the server and sends none.</remarks>
+/// another instance waits on meanwhile. A rejection's reason (a reviewer's text, of any length) travels in the statement
+/// that takes the lock. A rollback copies its insights on the server and sends none.</remarks>
 /// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
 /// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
 internal sealed class PostgresMemoryWriter(PostgresDatabase database)
@@ -92,23 +93,35 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
     }
 
     /// <summary>Rejects a proposed version.</summary>
+    /// <remarks>The version is read first, without the lock (its scope never changes, and a version that is no longer
+    /// proposed never is again); then the reason (a reviewer's text, of any length) travels in the statement that takes
+    /// the lock, which the server runs only once it has all of it, and which rejects the version only if it is still
+    /// proposed when the lock is granted (an update re-reads a row changed meanwhile). A version found otherwise is
+    /// refused as it is then.</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> RejectAsync(NpgsqlConnection connection, string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
-        var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+        var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
         MemoryStoreRules.CheckReject(version);
-        await ExecuteAsync(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var reject = PostgresMemoryRows.Command(
             connection,
             transaction,
-            "UPDATE memory_versions SET state = 'rejected', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, reviewed_ms = @reviewed_ms, "
-            + "review_note = @review_note WHERE id = @id",
-            cancellationToken,
+            $"WITH scope_lock AS ({_lockScope}) UPDATE memory_versions SET state = 'rejected', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, "
+            + "reviewed_ms = @reviewed_ms, review_note = @review_note FROM scope_lock WHERE id = @id AND state = 'proposed'",
             ("id", versionId),
+            PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, version.Scope),
             ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
             ("reviewer_id", reviewer.Id),
             ("reviewed_ms", now.ToUnixTimeMilliseconds()),
-            ("review_note", reason)).ConfigureAwait(false);
+            ("review_note", reason)))
+        {
+            if (await reject.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                // Approved or rejected by another instance while this one waited for the lock.
+                MemoryStoreRules.CheckReject((await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false))!);
+            }
+        }
+
         return await CommitAsync(connection, transaction, versionId, WebhookEventTypes.MemoryVersionRejected, cancellationToken).ConfigureAwait(false);
     }
 

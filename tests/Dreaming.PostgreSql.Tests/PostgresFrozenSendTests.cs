@@ -106,6 +106,35 @@ public sealed class PostgresFrozenSendTests : PostgresStoreFixture
         Assert.Equal((DreamRunStatus.Completed, note), (completed.Status, completed.Results.Note));
     }
 
+    [Fact]
+    public async Task Frozen_while_sending_a_long_rejection_reason_it_holds_no_scope_lock_and_other_instances_change_the_scope()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var (options, name) = Named(proxy);
+        var scope = MemoryScope.Agent("bot");
+        await using var frozen = new PostgresMemoryStore(options);
+        await using var other = new PostgresMemoryStore(WithTimeout(Options, TimeSpan.FromSeconds(2)));
+        var proposed = await frozen.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("alice"), "i1"));
+
+        // A reason of 3 MB (a reviewer's text has no length limit): the proxy passes the first megabyte on, then nothing.
+        var reason = new string('r', 3 << 20);
+        proxy.FreezeRequests(afterBytes: 1 << 20);
+        var rejecting = frozen.RejectAsync(proposed.Id, MemoryAuthor.Person("bob"), reason);
+        var pid = await ReadingAsync(name);
+
+        // Another instance changes the scope within its 2 s command timeout: the frozen rejection holds no lock of it.
+        var first = await other.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("carol"), "c1"));
+        Assert.Equal(MemoryVersionState.Active, (await other.ApproveAsync(first.Id, MemoryAuthor.Person("carol"))).State);
+        Assert.Equal("active ClientRead", await ScalarAsync($"SELECT state || ' ' || wait_event FROM pg_stat_activity WHERE pid = {pid}"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM pg_locks WHERE pid = {pid} AND locktype = 'advisory'"));
+
+        // Thawed, the rejection is stored with its whole reason.
+        proxy.Thaw();
+        var rejected = await rejecting;
+        Assert.Equal((MemoryVersionState.Rejected, reason), (rejected.State, rejected.ReviewNote));
+        Assert.Equal(reason, (await other.GetVersionAsync(proposed.Id))!.ReviewNote);
+    }
+
     private static PostgresStoreOptions WithTimeout(PostgresStoreOptions options, TimeSpan commandTimeout)
     {
         options.CommandTimeout = commandTimeout;

@@ -241,4 +241,24 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         command.Parameters.AddWithValue("pid", processId);
         await command.ExecuteNonQueryAsync();
     }
+
+    [Fact]
+    public async Task A_rejection_of_a_version_another_instance_approves_while_it_waits_is_refused_as_the_version_then_is()
+    {
+        // The rejection reads the version without the lock, then rejects it in the statement that takes the lock, only if
+        // it is still proposed: another instance approves it in between.
+        await using var store = new PostgresMemoryStore(Options);
+        await using var other = new PostgresMemoryStore(Options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
+        await store.InitializeAsync();
+
+        var (refused, _) = await NpgsqlCommands.BeforeAsync(
+            2,
+            () => other.ApproveAsync(version.Id, MemoryAuthor.Person("bob")).GetAwaiter().GetResult(),
+            () => Assert.ThrowsAsync<MemoryStateException>(() => store.RejectAsync(version.Id, Alice, "too late")));
+
+        Assert.Equal($"Memory version {(await other.GetVersionAsync(version.Id))!.ToSummary()} cannot be rejected: it is active, and only a proposed version can be.", refused.Message);
+        var stored = (await other.GetVersionAsync(version.Id))!;
+        Assert.Equal((MemoryVersionState.Active, "bob", (string?)null), (stored.State, stored.ReviewedBy!.Id, stored.ReviewNote));
+    }
 }
