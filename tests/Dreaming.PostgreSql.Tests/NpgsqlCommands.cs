@@ -46,7 +46,17 @@ internal static class NpgsqlCommands
     /// another instance's change made between two round trips of the call. Commands of tests running at the same time are
     /// not counted.</summary>
     /// <returns>What <paramref name="call"/> returned, and the commands it sent (their texts).</returns>
-    public static async Task<(T Result, List<string> Commands)> BeforeAsync<T>(int command, Action meanwhile, Func<Task<T>> call)
+    public static Task<(T Result, List<string> Commands)> BeforeAsync<T>(int command, Action meanwhile, Func<Task<T>> call) =>
+        MeanwhileAsync(command, meanwhile, call, after: false);
+
+    /// <summary>Runs <paramref name="call"/>, and <paramref name="meanwhile"/> (synchronously, on the thread that read its
+    /// answer) when the call's command number <paramref name="command"/> (from 1) has ended, before the call goes on with
+    /// what it read: another instance's change, or another caller, between the server's answer and its use.</summary>
+    /// <returns>What <paramref name="call"/> returned, and the commands it sent (their texts).</returns>
+    public static Task<(T Result, List<string> Commands)> AfterAsync<T>(int command, Action meanwhile, Func<Task<T>> call) =>
+        MeanwhileAsync(command, meanwhile, call, after: true);
+
+    private static async Task<(T Result, List<string> Commands)> MeanwhileAsync<T>(int command, Action meanwhile, Func<Task<T>> call, bool after)
     {
         using var source = new ActivitySource("Dreaming.PostgreSql.Tests.Meanwhile");
         var commands = new List<string>();
@@ -63,7 +73,7 @@ internal static class NpgsqlCommands
             var parent = test.Id;
             listener.ActivityStarted = activity =>
             {
-                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent && Interlocked.Increment(ref started) == command)
+                if (!after && activity.Source.Name == "Npgsql" && activity.ParentId == parent && Interlocked.Increment(ref started) == command)
                 {
                     meanwhile();
                 }
@@ -72,9 +82,16 @@ internal static class NpgsqlCommands
             {
                 if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
                 {
+                    int count;
                     lock (commands)
                     {
                         commands.Add(activity.GetTagItem("db.query.text") as string ?? activity.DisplayName);
+                        count = commands.Count;
+                    }
+
+                    if (after && count == command)
+                    {
+                        meanwhile();
                     }
                 }
             };

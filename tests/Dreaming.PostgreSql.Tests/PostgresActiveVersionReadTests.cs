@@ -221,6 +221,41 @@ public sealed class PostgresActiveVersionReadTests(ITestOutputHelper output) : P
         }
     }
 
+    [Fact]
+    public async Task A_read_racing_an_approval_that_leaves_the_older_version_remembered_does_not_make_a_later_read_stale()
+    {
+        // Two reads of one store object: the first gets v1 from the server; before it remembers it, another instance
+        // activates v2 and the second read gets and remembers v2; the first then remembers v1, the older version.
+        await using var store = new PostgresMemoryStore(Options);
+        await using var other = new PostgresMemoryStore(Options);
+        var first = await other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1"));
+        await other.ApproveAsync(first.Id, MemoryAuthor.Person("alice"));
+        var second = await other.ProposeAsync(Proposal(Bot, first.Id, MemoryAuthor.Person("bob"), "i1", "i2"));
+        MemoryVersion? racing = null;
+
+        // The store's first call checks its tables first: made before, the read below is its only command.
+        await store.InitializeAsync();
+
+        var (older, _) = await NpgsqlCommands.AfterAsync(
+            1,
+            () =>
+            {
+                other.ApproveAsync(second.Id, MemoryAuthor.Person("bob")).GetAwaiter().GetResult();
+                racing = store.GetActiveVersionAsync(Bot).GetAwaiter().GetResult();
+            },
+            () => store.GetActiveVersionAsync(Bot));
+
+        Assert.Equal((first.Id, second.Id), (older!.Id, racing!.Id));
+
+        // v1 is remembered, v2 active: every later read asks the server which version is active, and reads v2 whole.
+        for (var i = 0; i < 2; i++)
+        {
+            var later = (await store.GetActiveVersionAsync(Bot))!;
+            Assert.Equal((second.Id, MemoryVersionState.Active), (later.Id, later.State));
+            Assert.Equal(["i1", "i2"], later.Insights.Select(insight => insight.Id));
+        }
+    }
+
     private static void TryChange<T>(IReadOnlyList<T> list, T value)
     {
         try
