@@ -23,11 +23,15 @@ internal sealed class TcpProxy : IAsyncDisposable
     private TaskCompletionSource _requesting = Completed();
     private long _replyAllowance;
     private long _requestAllowance;
+    private long _requestBytes;
 
     private TcpProxy(IPEndPoint target) => _target = target;
 
     /// <summary>Gets the port the proxy listens on, the same across <see cref="Down"/> and <see cref="UpAsync"/>.</summary>
     public int Port { get; private set; }
+
+    /// <summary>Gets how many bytes of requests the proxy has passed on to the server, over every connection.</summary>
+    public long RequestBytes => Interlocked.Read(ref _requestBytes);
 
     /// <summary>Starts a proxy to the server of <see cref="PostgresTestServer.ConnectionString"/>; with
     /// <paramref name="down"/>, the port is taken and then refused (<see cref="Down"/>) until <see cref="UpAsync"/>: a
@@ -246,6 +250,10 @@ internal sealed class TcpProxy : IAsyncDisposable
             {
                 await FlowingAsync(reply, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), stop);
+                if (!reply)
+                {
+                    Interlocked.Add(ref _requestBytes, read);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
