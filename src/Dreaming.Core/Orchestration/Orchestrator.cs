@@ -128,6 +128,14 @@ public sealed partial class Orchestrator : IOrchestrator
             throw new ArgumentException($"OrchestrationRequest.MaxTotalCostMinorUnits is {costBudget}; it must be positive or null.", nameof(request));
         }
 
+        // Read once for the run (the options object can be changed after the orchestrator was made): an invalid value is
+        // refused here, before anything is recorded, not when the first output is cut.
+        var outputLimit = Options.MaxDependencyOutputLength;
+        if (outputLimit is <= 0)
+        {
+            throw new ArgumentException($"OrchestratorOptions.MaxDependencyOutputLength is {outputLimit}; it must be positive or null.", nameof(request));
+        }
+
         if (string.IsNullOrWhiteSpace(request.AgentId))
         {
             throw new ArgumentException("OrchestrationRequest.AgentId is blank.", nameof(request));
@@ -199,7 +207,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), outputLimit, record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results(out var completed);
         var stop = execution.Stopped;

@@ -59,7 +59,8 @@ public sealed class OrchestratorOptions
     /// <see cref="OrchestrationRequest.Synthesize"/> delegate is given it whole. The cut output is made once per item
     /// and shared by its dependents, so a dependent's prompt holds at most this many characters (and the line) of each
     /// dependency; an item with many dependencies still gets that much of each. A cut never splits a surrogate pair (it
-    /// keeps one character fewer).</remarks>
+    /// keeps one character fewer). Each run reads it when it starts: a run started after it was set to a value that is not
+    /// positive throws <see cref="ArgumentException"/> before it records anything.</remarks>
     public int? MaxDependencyOutputLength { get; set; } = DefaultMaxDependencyOutputLength;
 
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and

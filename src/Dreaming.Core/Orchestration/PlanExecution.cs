@@ -48,9 +48,11 @@ internal sealed partial class PlanExecution : IDisposable
         string? scope,
         OrchestrationFailurePolicy policy,
         Budget budget,
+        int? outputLimit,
         Func<SessionEvent, ValueTask> record)
     {
         _owner = owner;
+        OutputLimit = outputLimit;
         _plan = plan;
         _graph = graph;
         _roster = roster;
@@ -107,8 +109,9 @@ internal sealed partial class PlanExecution : IDisposable
 
     public StopReason? Stopped => Volatile.Read(ref _stop);
 
-    /// <summary>Gets the most characters of an output that a prompt built from it is given (<see cref="OrchestratorOptions.MaxDependencyOutputLength"/>).</summary>
-    public int? OutputLimit => _owner.Options.MaxDependencyOutputLength;
+    /// <summary>Gets the most characters of an output that a prompt built from it is given (<see cref="OrchestratorOptions.MaxDependencyOutputLength"/>,
+    /// read once when the run started).</summary>
+    public int? OutputLimit { get; }
 
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
     public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;

@@ -140,6 +140,55 @@ public class LargeDependencyOutputTests
         Assert.Contains($"OrchestratorOptions.MaxDependencyOutputLength is {value}; it must be positive or null.", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_limit_set_to_zero_after_the_orchestrator_was_made_is_refused_by_the_run_before_anything_is_recorded()
+    {
+        OrchestratorOptions? options = null;
+        await using var host = OrchestrationHarness.Create(o => options = o);
+        var orchestrator = host.Orchestrator;
+        options!.MaxDependencyOutputLength = 0;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => orchestrator.RunAsync(new OrchestrationRequest
+        {
+            Plan = OrchestrationHarness.Plan(1, OrchestrationHarness.Item("first"), OrchestrationHarness.Item("second", "first")),
+            Agents = [OrchestrationHarness.Echo()],
+        }));
+
+        Assert.Contains("OrchestratorOptions.MaxDependencyOutputLength is 0; it must be positive or null.", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.SessionsAsync());
+    }
+
+    [Fact]
+    public async Task A_limit_of_one_before_a_surrogate_pair_gives_none_of_the_output_and_the_line_says_so()
+    {
+        string? saw = null;
+        RosterAgent[] agents =
+        [
+            OrchestrationHarness.Agent("producer", (_, _) => Task.FromResult(new WorkItemReply("\U0001F600x"))),
+            OrchestrationHarness.Agent("checker", (context, _) =>
+            {
+                saw = context.Dependencies.Single().Output;
+                return Task.FromResult(new WorkItemReply("checked"));
+            }),
+        ];
+        var plan = new OrchestrationPlan
+        {
+            Goal = "g",
+            Items =
+            [
+                new WorkItem { Id = "emoji", Agent = "producer", Instructions = "write" },
+                new WorkItem { Id = "check", Agent = "checker", Instructions = "check", DependsOn = ["emoji"] },
+            ],
+        };
+        await using var host = OrchestrationHarness.Create(o => o.MaxDependencyOutputLength = 1);
+
+        var run = await host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = agents });
+
+        Assert.Equal(OrchestrationStatus.Completed, run.Status);
+        Assert.Equal("\U0001F600x", run.Items[0].Output);
+        Assert.Equal($"\n[Cut by the orchestrator: the output of 'emoji' is 3 characters long; only its first 0 are given here (OrchestratorOptions.MaxDependencyOutputLength). The whole output is in the run's result; the item ran in session {run.Items[0].SessionId}.]", saw);
+    }
+
     private static (List<string> Sent, FakeChatClient Model) Reader()
     {
         var sent = new List<string>();
