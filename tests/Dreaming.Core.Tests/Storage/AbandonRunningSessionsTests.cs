@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
 
 namespace Dreaming.Tests.Storage;
 
@@ -80,6 +81,70 @@ public sealed class AbandonRunningSessionsTests
         Assert.Single(await store.GetEventsAsync("plain"));
         Assert.Empty(await store.GetEventsAsync("child"));
         Assert.Single((await store.GetEventsAsync("ended-run")).OfType<OrchestrationFailedEvent>());
+    }
+
+    [Fact]
+    public async Task A_run_with_more_events_than_one_read_window_gets_the_next_sequence_number_and_every_item_counted()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        var events = new List<SessionEvent>
+        {
+            new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 2_600, MaxConcurrency = 25, FailurePolicy = "stop_run", PlanSource = "host" },
+        };
+        for (var i = 0; i < 2_500; i++)
+        {
+            events.Add(new OrchestrationItemCompletedEvent
+            {
+                SessionId = "run",
+                Sequence = i + 2,
+                Timestamp = Start,
+                ItemId = "item-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Agent = "worker",
+                Status = "completed",
+                Attempts = 1,
+                Usage = new SessionUsage { InputTokens = 1, ModelCalls = 1 },
+            });
+        }
+
+        await store.WriteAsync(new TraceWriteBatch([Session("run", Start)], events));
+
+        Assert.Equal(["run"], await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock));
+
+        var failed = Assert.IsType<OrchestrationFailedEvent>((await store.GetEventsAsync("run"))[^1]);
+        Assert.Equal((2_502L, 2_500, 2_600, 2_500L), (failed.Sequence, failed.CompletedItems, failed.ItemCount, failed.Usage.InputTokens));
+    }
+
+    [Fact]
+    public async Task Two_recoveries_racing_on_one_run_write_one_orchestration_failed_event_and_end_it_once()
+    {
+        var inner = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await inner.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start)],
+            [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 2, MaxConcurrency = 2, FailurePolicy = "stop_run", PlanSource = "host" }]));
+
+        // The first recovery has read the run (no end recorded) and is about to write its event when a second one runs
+        // from start to end, writing its own event and ending the session.
+        IReadOnlyList<string>? second = null;
+        var store = Substitute.For<ITraceStore>();
+        store.QuerySessionsAsync(Arg.Any<SessionQuery>(), Arg.Any<CancellationToken>()).Returns(c => inner.QuerySessionsAsync(c.Arg<SessionQuery>(), c.Arg<CancellationToken>()));
+        store.QueryEventsAsync(Arg.Any<string>(), Arg.Any<SessionEventQuery>(), Arg.Any<CancellationToken>()).Returns(c => inner.QueryEventsAsync(c.Arg<string>(), c.Arg<SessionEventQuery>(), c.Arg<CancellationToken>()));
+        store.CompleteSessionAsync(Arg.Any<SessionCompletion>(), Arg.Any<CancellationToken>()).Returns(c => inner.CompleteSessionAsync(c.Arg<SessionCompletion>(), c.Arg<CancellationToken>()));
+        store.WriteAsync(Arg.Any<TraceWriteBatch>(), Arg.Any<CancellationToken>()).Returns(async c =>
+        {
+            second ??= await inner.AbandonRunningSessionsAsync(Start.AddHours(1), clock);
+            await inner.WriteAsync(c.Arg<TraceWriteBatch>(), c.Arg<CancellationToken>());
+        });
+
+        var first = await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock);
+
+        Assert.Equal(["run"], second!);
+        Assert.Empty(first);
+        var events = await inner.GetEventsAsync("run");
+        Assert.Equal(2, events.Count);
+        Assert.Equal(OrchestrationFailedEvent.AbandonedStatus, Assert.IsType<OrchestrationFailedEvent>(events[1]).Status);
+        Assert.Equal(SessionStatus.Abandoned, (await inner.GetSessionAsync("run"))!.Status);
     }
 
     [Fact]
