@@ -83,12 +83,27 @@ internal static class RecordedValues
             writer.WriteString("timestamp", e.Timestamp);
             writer.WriteString("eventType", e.EventType);
             writer.WritePropertyName("event");
-            JsonSerializer.Serialize(writer, e, AgentViewJson.Default.SessionEvent);
+            if (IsLibraryEvent(e))
+            {
+                JsonSerializer.Serialize(writer, e, AgentViewJson.Default.SessionEvent);
+            }
+            else
+            {
+                // An event type of the app's own (SessionEvent is open; the in-memory store keeps it as given): the library's
+                // JSON refuses a type it does not define, and the content filter read none of its fields, so the page shows
+                // its type name alone and the JSON its envelope.
+                writer.WriteNullValue();
+            }
+
             writer.WriteEndObject();
         }
 
         await WriteAsync(view, json, string.Create(CultureInfo.InvariantCulture, $"event-{sequence}.json")).ConfigureAwait(false);
     }
+
+    // Whether the event is of a type the library defines (and its JSON writes, and its content filter reads).
+    private static bool IsLibraryEvent(SessionEvent e) =>
+        AgentViewJson.Default.SessionEvent.PolymorphismOptions?.DerivedTypes.Any(derived => derived.DerivedType == e.GetType()) == true;
 
     /// <summary>When the query asks for the record (<c>?record=json</c>), writes <paramref name="value"/> as JSON, or a 400
     /// when <c>record</c> is not <c>json</c>.</summary>
