@@ -113,6 +113,20 @@ public sealed class RecordedValueGuardTests
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("event").ValueKind);
     }
 
+    [Fact]
+    public async Task A_task_cut_before_a_character_of_two_halves_says_it_passed_the_length_of_one_text()
+    {
+        // The 65,536th character is the first half of an emoji: the cut keeps the pair whole, 65,535 characters, and the
+        // note must still name the limit of one text, not the page's budget, which this page is far from.
+        await using var host = await AgentViewHost.StartAsync();
+        await host.Traces.SeedAsync(TestEvents.Full("s", new string('t', 65_535) + "😀" + new string('u', 100)));
+
+        var page = await host.PageAsync("/dreaming/sessions/s");
+
+        Assert.Equal(65_535, page.QuerySelector("pre.task")?.TextContent.Length);
+        Assert.StartsWith("102 more characters not shown (one text shows at most 65,536).", page.QuerySelector("p.cut-note")?.TextContent, StringComparison.Ordinal);
+    }
+
     private static async Task<string[]> SeedAsync(AgentViewHost host)
     {
         await host.Traces.SeedAsync(TestEvents.Full("s", "task", new MessageEvent { Role = "user", Text = "T-42" }));

@@ -75,7 +75,8 @@ internal sealed class LongTextWriter
     /// <param name="cssClass">The class of the <c>&lt;pre&gt;</c>.</param>
     public void WriteWhole(HtmlWriter html, string text, string cssClass)
     {
-        var end = SafeEnd(text, (int)Math.Min(FullLength, Math.Max(_remaining, PreviewLength)));
+        var limit = (int)Math.Min(FullLength, Math.Max(_remaining, PreviewLength));
+        var end = SafeEnd(text, limit);
         html.Open("pre", cssClass);
         var start = html.Length;
         html.Text(text[..end]);
@@ -83,7 +84,7 @@ internal sealed class LongTextWriter
         html.Close("pre");
         if (end < text.Length)
         {
-            CutNote(html, end == FullLength
+            CutNote(html, limit == FullLength
                 ? string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (one text shows at most {FullLength:N0}).")
                 : string.Create(CultureInfo.InvariantCulture, $"{text.Length - end:N0} more characters not shown (this page already shows {PageBudget:N0} in full)."), Whole);
         }
