@@ -14,7 +14,8 @@ namespace Dreaming;
 /// (<see cref="Finding.RequiredCriterion"/>) says so. An efficiency tip about a rubric criterion or a length limit is about
 /// the criterion or the limit, not about a tool's calls. A pitfall about a tool error tells the agent to check the arguments
 /// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
-/// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed"): then it says
+/// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", in a signature
+/// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required"): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
@@ -115,7 +116,17 @@ public static class TemplateLessonWriter
     /// <summary>Whether a tool error's signature reports a state that calling again will not change ("already cancelled",
     /// "not found", "not enough seats"), rather than a mistake in the call's arguments.</summary>
     internal static bool IsStateError(string signature) =>
-        s_stateErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase));
+        s_stateErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase))
+        && !s_argumentErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase));
+
+    // Words of an error about the call itself, which win over the words of a state: a schema check's "additional properties
+    // are not allowed", pydantic's "extra fields not permitted" or "value not allowed for argument" is fixed by other
+    // arguments, and then the call succeeds.
+    private static readonly string[] s_argumentErrorWords =
+    [
+        "argument", "parameter", "propert", "field", "invalid", "missing", "required", "unexpected", "schema", "format",
+        "must be",
+    ];
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".

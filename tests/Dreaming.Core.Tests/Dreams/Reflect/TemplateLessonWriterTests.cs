@@ -48,6 +48,10 @@ public class TemplateLessonWriterTests
     [InlineData("Error: payment amount does not add up, total price is <num>, but paid <num>")]
     [InlineData("Error: invalid date format <str>")]
     [InlineData("ValueError: amount must be positive")]
+    [InlineData("Error: Additional properties are not allowed ('seat' was unexpected)")]
+    [InlineData("ValidationError: extra fields not permitted")]
+    [InlineData("Error: value 'first' is not allowed for argument 'cabin'")]
+    [InlineData("Error: field 'passengers' has insufficient items")]
     public void An_error_in_the_arguments_is_still_told_to_fix_them_and_finish_only_when_the_call_succeeds(string signature)
     {
         var lesson = TemplateLessonWriter.Write(Finding(FindingKinds.ToolError, "book_reservation", signature, 10, 9), 0.5);
