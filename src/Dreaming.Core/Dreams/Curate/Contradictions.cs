@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Dreaming;
 
 /// <summary>Finds an insight a new lesson contradicts: the same subject (tools and wording) with the opposite polarity
@@ -40,7 +42,18 @@ internal static class Contradictions
         return -1;
     }
 
-    public static int Support(LessonCandidate candidate) => candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
+    // A lesson's sessions count up to the bound on an insight's evidence (CurationOptions.MaxEvidence): an insight keeps no
+    // more, so more would not be compared like with like.
+    public static int Support(LessonCandidate candidate, int maxEvidence) =>
+        Math.Min(maxEvidence, candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count());
+
+    // An insight whose evidence is at the bound showed at least that many sessions, and the oldest may have been left out:
+    // a lesson with as much support does not have as much as it, and does not replace it.
+    public static bool AtBound(Insight insight, int maxEvidence) =>
+        insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() >= maxEvidence;
+
+    public static string Bound(Insight insight, int maxEvidence) =>
+        AtBound(insight, maxEvidence) ? string.Create(CultureInfo.InvariantCulture, $", its evidence at the bound of {maxEvidence} sessions") : string.Empty;
 
     public static int Support(Insight insight) =>
         Math.Max(0, insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() + insight.Helpful - insight.Harmful);

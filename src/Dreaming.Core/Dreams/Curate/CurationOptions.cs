@@ -34,11 +34,13 @@ public sealed class CurationOptions
     /// <value>The default is 4,000 tokens (about 16,000 characters); at least 50.</value>
     public int MemoryTokenBudget { get; set; } = 4000;
 
-    /// <summary>Gets or sets how many evidence sessions an insight keeps: when a lesson found again brings more, the oldest
-    /// are left out of the new version (earlier versions keep them). Without a bound, a lesson found again by every nightly
-    /// dream would carry, in every version, every session that ever showed it. Support (evidence sessions plus helpful minus
-    /// harmful, which decides contradictions and framings) counts the sessions kept; the helpful, harmful and seen counters
-    /// keep the whole history.</summary>
+    /// <summary>Gets or sets how many evidence sessions an insight keeps: when a lesson found again brings more, the sessions
+    /// it cites are kept (its first ones, should they alone be more), then the newest of the others, and the oldest are left
+    /// out of the new version (earlier versions keep them). Without a bound, a lesson found again by every nightly dream would
+    /// carry, in every version, every session that ever showed it. Support (evidence sessions plus helpful minus harmful,
+    /// which decides contradictions and framings) counts the sessions kept, and at most this many of a new lesson's; a lesson
+    /// with only as much support as an insight whose evidence is at the bound does not replace it. The helpful, harmful and
+    /// seen counters keep the whole history.</summary>
     /// <value>The default is 100 sessions (ten dreams' worth at <see cref="MiningOptions.MaxEvidence"/>'s default); at least 1.</value>
     public int MaxEvidence { get; set; } = 100;
 

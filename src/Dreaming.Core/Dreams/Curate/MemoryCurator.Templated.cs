@@ -131,15 +131,17 @@ public static partial class MemoryCurator
 
     // The framing with as much or more support (evidence sessions, plus helpful, minus harmful; as for contradictions) is
     // kept: the newer replaces the text and kind of the insight, which keeps its id and counters, or only merges its evidence.
+    // An insight whose evidence is at its bound showed more sessions than it keeps: a tie with it is not as much support.
     private static DreamChange Reframe(List<Insight> insights, int index, LessonCandidate candidate, DateTimeOffset now, CurationOptions options)
     {
         var existing = insights[index];
         var (evidence, merged) = MergeEvidence(existing, candidate, options);
-        var (newer, older) = (Contradictions.Support(candidate), Contradictions.Support(existing));
+        var (newer, older) = (Contradictions.Support(candidate, options.MaxEvidence), Contradictions.Support(existing));
+        var bound = Contradictions.Bound(existing, options.MaxEvidence);
         var found = string.Create(
             CultureInfo.InvariantCulture,
             $"the same pattern was found again {(candidate.IsEfficiencyTip ? "as an efficiency tip" : "tied to failure")} in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
-        if (newer >= older)
+        if (newer > older || (newer == older && bound.Length == 0))
         {
             insights[index] = existing with { Kind = candidate.Kind, Text = candidate.Text, Triggers = candidate.Triggers, Evidence = evidence, UpdatedAt = now };
             return Change(DreamChangeOp.Update, insights[index], string.Create(
@@ -152,7 +154,7 @@ public static partial class MemoryCurator
         var text = candidate.Finding.Pattern == FindingKinds.RubricCriterion
             ? TemplateLessonWriter.WithRequired(existing.Text, candidate.Finding.Signature, candidate.Finding.RequiredCriterion)
             : existing.Text;
-        var kept = string.Create(CultureInfo.InvariantCulture, $"{found} with less support ({newer} against {older}): the better-supported framing is kept");
+        var kept = string.Create(CultureInfo.InvariantCulture, $"{found} with {(newer < older ? "less" : "no more")} support ({newer} against {older}{bound}): the better-supported framing is kept");
         if (!string.Equals(text, existing.Text, StringComparison.Ordinal))
         {
             insights[index] = existing with { Text = text, Evidence = evidence, UpdatedAt = now };

@@ -124,9 +124,10 @@ public static partial class MemoryCurator
             if (contradicted >= 0)
             {
                 var existing = insights[contradicted];
-                var (newer, older) = (Contradictions.Support(candidate), Contradictions.Support(existing));
+                var (newer, older) = (Contradictions.Support(candidate, options.MaxEvidence), Contradictions.Support(existing));
                 var sameDream = addedNow.Contains(existing.Id);
-                if (existing.Source == InsightSource.Human || newer < older || (sameDream && newer == older))
+                var bound = Contradictions.Bound(existing, options.MaxEvidence);
+                if (existing.Source == InsightSource.Human || newer < older || ((sameDream || bound.Length > 0) && newer == older))
                 {
                     changes.Add(new DreamChange
                     {
@@ -136,8 +137,8 @@ public static partial class MemoryCurator
                         Text = candidate.Text,
                         Reason = existing.Source == InsightSource.Human
                             ? $"not added: it contradicts {existing.Id}, which a person wrote"
-                            : newer < older
-                                ? string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, which is better supported ({older} against {newer})")
+                            : newer < older || !sameDream
+                                ? string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, which is better supported ({older} against {newer}{bound})")
                                 : string.Create(CultureInfo.InvariantCulture, $"not added: it contradicts {existing.Id}, added by this dream from a stronger finding with as much support ({older} against {newer})"),
                     });
                     continue;
@@ -183,7 +184,7 @@ public static partial class MemoryCurator
                 Text = candidate.Text,
                 Scope = scope,
                 Triggers = candidate.Triggers,
-                Evidence = Newest([.. candidate.Evidence], options.MaxEvidence),
+                Evidence = Bounded([.. candidate.Evidence], candidate.Evidence, options.MaxEvidence),
                 Status = verdict.Quarantine ? InsightStatus.Quarantined : InsightStatus.Active,
                 Source = candidate.Source,
                 CreatedAt = now,
@@ -281,20 +282,41 @@ public static partial class MemoryCurator
         return deferred;
     }
 
-    // The insight's evidence and the candidate's, each session once, of which the newest MaxEvidence are kept (a lesson found
+    // The insight's evidence and the candidate's, each session once, of which at most MaxEvidence are kept (a lesson found
     // again every night would otherwise carry, in every version, every session that ever showed it); and what the change says.
     private static (List<InsightEvidence> Evidence, string Merged) MergeEvidence(Insight existing, LessonCandidate candidate, CurationOptions options)
     {
         var all = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
-        var kept = Newest(all, options.MaxEvidence);
+        var kept = Bounded(all, candidate.Evidence, options.MaxEvidence);
         var merged = string.Create(CultureInfo.InvariantCulture, $"its {candidate.Evidence.Count} evidence sessions merged");
         return (kept, kept.Count < all.Count
             ? string.Create(CultureInfo.InvariantCulture, $"{merged}, the {all.Count - kept.Count} oldest left out (the evidence keeps the newest {options.MaxEvidence} sessions)")
             : merged);
     }
 
-    private static List<InsightEvidence> Newest(List<InsightEvidence> evidence, int max) =>
-        evidence.Count <= max ? evidence : evidence.GetRange(evidence.Count - max, max);
+    // At most max of the evidence, in its order: first the sessions the lesson found now cites (the first of them when they are
+    // more than max: a finding lists those that show it best first, a pitfall's failed sessions and a lookback's new ones, so
+    // the end of its list is what matters least), then the newest of the others; the oldest are left out.
+    private static List<InsightEvidence> Bounded(List<InsightEvidence> all, IReadOnlyList<InsightEvidence> cited, int max)
+    {
+        if (all.Count <= max)
+        {
+            return all;
+        }
+
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < cited.Count && keep.Count < max; i++)
+        {
+            keep.Add(cited[i].SessionId);
+        }
+
+        for (var i = all.Count - 1; i >= 0 && keep.Count < max; i--)
+        {
+            keep.Add(all[i].SessionId);
+        }
+
+        return [.. all.Where(e => keep.Contains(e.SessionId)).DistinctBy(e => e.SessionId)];
+    }
 
     private static Insight Decay(Insight insight, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
     {

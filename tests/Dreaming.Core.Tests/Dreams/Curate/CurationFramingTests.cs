@@ -92,6 +92,36 @@ public sealed class CurationFramingTests
         Assert.Equal(TemplateLessonWriter.Write(Criterion(FindingKinds.RubricCriterion, 6, 6, requiredNow, "s1"), 0.5).Text, reworded.Text);
     }
 
+    [Fact]
+    public void A_framing_whose_evidence_is_at_the_bound_is_not_taken_over_by_one_dreams_finding_of_the_other_framing()
+    {
+        // With CurationOptions.MaxEvidence at one dream's evidence (MiningOptions.MaxEvidence, 10), a pitfall three dreams
+        // found (30 sessions, 10 kept) had only the support of one dream's tip about the same error: a tie, which the newer
+        // framing won, and the next dream's pitfall won it back, so the insight changed framing with every dream.
+        var options = new CurationOptions { MaxEvidence = 10 };
+        var memory = MemoryCurator.Curate([], [Night(FindingKinds.ToolError, 0)], [], s_scope, _ => [], s_now, options).Insights;
+        for (var night = 1; night < 3; night++)
+        {
+            memory = MemoryCurator.Curate(memory, [Night(FindingKinds.ToolError, night)], [], s_scope, _ => [], s_now.AddDays(night), options).Insights;
+        }
+
+        var result = MemoryCurator.Curate(memory, [Night(FindingKinds.EfficiencyCost, 3)], [], s_scope, _ => [], s_now.AddDays(3), options);
+
+        var insight = Assert.Single(result.Insights);
+        Assert.Equal((InsightKind.Pitfall, memory[0].Text), (insight.Kind, insight.Text));
+        var change = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Merge, change.Op);
+        Assert.Contains("(10 against 10, its evidence at the bound of 10 sessions)", change.Reason, StringComparison.Ordinal);
+
+        // A tip with more support (the counters: sessions given the pitfall that failed) still takes over.
+        var harmed = MemoryCurator.Curate([memory[0] with { Harmful = 1, Helpful = 0 }], [Night(FindingKinds.EfficiencyCost, 3)], [], s_scope, _ => [], s_now.AddDays(3), options);
+        Assert.Equal(InsightKind.Workflow, Assert.Single(harmed.Insights).Kind);
+
+        static LessonCandidate Night(string kind, int night) => TemplateLessonWriter.Write(
+            Finding(kind, 10, kind == FindingKinds.ToolError ? 10 : 2, [.. Enumerable.Range(night * 10, 10).Select(i => $"s{i}")]) with { WastedCalls = 12 },
+            0.5);
+    }
+
     private static Finding Criterion(string kind, int sessions, int failed, bool required, params string[] evidence) =>
         Finding(kind, sessions, failed, evidence) with { Pattern = FindingKinds.RubricCriterion, Tool = null, Signature = "refund/order", RequiredCriterion = required };
 

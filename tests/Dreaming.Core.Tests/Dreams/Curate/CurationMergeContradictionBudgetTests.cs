@@ -174,6 +174,29 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
+    public void A_lesson_whose_evidence_is_at_the_bound_is_not_retired_by_a_contradiction_with_as_many_sessions()
+    {
+        // The bound keeps MaxEvidence sessions of a lesson that showed more: a contradicting lesson with as many sessions has
+        // less support, not as much, and retired it before.
+        var options = new CurationOptions { MaxEvidence = 3 };
+        var older = Existing("ins-old", "Always confirm the payment total before calling book_reservation.", "s1", InsightSource.Reflected) with
+        {
+            Evidence = [new InsightEvidence("s1"), new InsightEvidence("s2"), new InsightEvidence("s3")],
+        };
+        var newer = Candidate("Do not confirm the payment total before calling book_reservation.", "s4", "s5", "s6");
+
+        var result = MemoryCurator.Curate([older], [newer], [], s_scope, _ => [], s_now, options);
+
+        Assert.Equal(InsightStatus.Active, Assert.Single(result.Insights).Status);
+        var reject = Assert.Single(result.Changes);
+        Assert.Equal(DreamChangeOp.Reject, reject.Op);
+        Assert.Contains("(3 against 3, its evidence at the bound of 3 sessions)", reject.Reason, StringComparison.Ordinal);
+
+        // More sessions than the bound count as the bound: the tie is the same.
+        Assert.Equal(DreamChangeOp.Reject, Assert.Single(MemoryCurator.Curate([older], [Candidate(newer.Text, "s4", "s5", "s6", "s7", "s8")], [], s_scope, _ => [], s_now, options).Changes).Op);
+    }
+
+    [Fact]
     public void Of_two_new_lessons_that_contradict_each_other_the_stronger_one_stays_and_the_other_is_rejected()
     {
         // Both come from this dream, with as much support: the first (from the stronger finding) is not "older", and a

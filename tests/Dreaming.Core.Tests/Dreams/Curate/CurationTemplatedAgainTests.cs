@@ -199,6 +199,30 @@ public sealed class CurationTemplatedAgainTests
     }
 
     [Fact]
+    public void A_lesson_with_more_evidence_than_the_bound_keeps_the_sessions_its_finding_cites_first()
+    {
+        // A finding lists the sessions that show it best first: the failed ones of a pitfall, and with lookback the new ones
+        // before those earlier dreams read. The bound kept the end of the list: the successes, the earlier sessions.
+        var options = new CurationOptions { MaxEvidence = 3 };
+        var pitfall = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "f1", "f2", "f3", "ok4", "ok5"), 0.5);
+        var added = MemoryCurator.Curate([], [pitfall], [], s_scope, _ => [], s_now, options);
+        Assert.Equal(["f1", "f2", "f3"], Assert.Single(added.Insights).Evidence.Select(e => e.SessionId));
+
+        // Found again with more sessions than the bound: the finding's first ones, not its last.
+        var again = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "n1", "n2", "n3", "n4"), 0.5);
+        var merged = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1), options);
+        Assert.Equal(["n1", "n2", "n3"], Assert.Single(merged.Insights).Evidence.Select(e => e.SessionId));
+        Assert.Contains("its 4 evidence sessions merged, the 4 oldest left out", Assert.Single(merged.Changes).Reason, StringComparison.Ordinal);
+
+        // Found again by a lookback dream citing a new session and one it already holds (f1, its oldest): both are kept, and
+        // the oldest of the others is left out.
+        var lookback = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "new", "f1"), 0.5);
+        var kept = MemoryCurator.Curate(added.Insights, [lookback], [], s_scope, _ => [], s_now.AddDays(1), options);
+        Assert.Equal(["f1", "f3", "new"], Assert.Single(kept.Insights).Evidence.Select(e => e.SessionId));
+        Assert.Contains("its 2 evidence sessions merged, the 1 oldest left out", Assert.Single(kept.Changes).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Max_evidence_below_one_is_refused_naming_it()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CurationOptions { MaxEvidence = 0 }.Validate());
