@@ -182,6 +182,39 @@ public abstract partial class MemoryStoreConformanceTests
         Assert.Equal(restored.Id, (await store.GetActiveVersionAsync(Bot))!.Id);
     }
 
+    /// <summary>An edit by a person that changes an insight's text makes it <see cref="InsightSource.Human"/>, whatever
+    /// <see cref="Insight.Source"/> the upsert carries (as <see cref="MemoryEdit.ApplyTo"/> does), so that no dream rewords
+    /// it; a person's edit of only its status or triggers, and a dream's edit, keep its source.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task EditAsync_ByAPersonChangingTheText_MakesTheInsightHuman()
+    {
+        var store = await NewStoreAsync();
+        var from = await store.ProposeAsync(Proposal(Bot, null, Dream, Lesson("worded"), Lesson("retired"), Lesson("tagged"), FullInsight("reflected")));
+
+        var byPerson = await store.EditAsync(from.Id, new MemoryEdit
+        {
+            Author = Alice,
+            Upserts =
+            [
+                Lesson("worded", text: "the person's words"),
+                Lesson("retired", status: InsightStatus.Retired),
+                Lesson("tagged") with { Triggers = new InsightTriggers { Tools = ["refund_order"] } },
+                FullInsight("reflected") with { Text = "the person's words too" },
+            ],
+        });
+        var byDream = await store.EditAsync(from.Id, new MemoryEdit { Author = Dream, Upserts = [Lesson("worded", text: "a dream's words")] });
+
+        foreach (var version in new[] { byPerson, (await store.GetVersionAsync(byPerson.Id))! })
+        {
+            Assert.Equal(
+                [("worded", InsightSource.Human), ("retired", InsightSource.Mined), ("tagged", InsightSource.Mined), ("reflected", InsightSource.Human)],
+                version.Insights.Select(insight => (insight.Id, insight.Source)));
+        }
+
+        Assert.Equal(InsightSource.Mined, (await store.GetVersionAsync(byDream.Id))!.Insights.Single(insight => insight.Id == "worded").Source);
+    }
+
     /// <summary>A diff lists added, removed and changed insights by id, with the changed fields and their values; the text a
     /// person changed makes the insight theirs (<see cref="InsightSource.Human"/>), as <see cref="MemoryEdit.ApplyTo"/> does.</summary>
     /// <returns>A task that completes when the test has run.</returns>

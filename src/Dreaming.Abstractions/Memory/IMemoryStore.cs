@@ -66,8 +66,9 @@ public interface IMemoryStore
     /// <exception cref="MemoryStateException">The version is not proposed. Nothing changes.</exception>
     Task<MemoryVersion> RejectAsync(string versionId, MemoryAuthor reviewer, string? reason = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a new proposed version whose parent is the edited version, with the edit applied; the edited version
-    /// is not changed.</summary>
+    /// <summary>Stores a new proposed version whose parent is the edited version, with the edit applied as
+    /// <see cref="MemoryEdit.ApplyTo"/> applies it (an insight whose text a person changes becomes
+    /// <see cref="InsightSource.Human"/>); the edited version is not changed.</summary>
     /// <param name="versionId">The version to edit, in any state.</param>
     /// <param name="edit">The author, the insights to upsert and remove, and a note.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
