@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Npgsql;
 
 namespace Dreaming.PostgreSql.Tests;
@@ -73,6 +75,51 @@ public sealed class PostgresTraceStoreOutageTests : IAsyncLifetime
         }
 
         Assert.Equal("s", (await store.GetSessionAsync("s"))!.Id);
+    }
+
+    [Fact]
+    public async Task A_proxy_keeps_its_port_while_down_and_shares_it_with_no_other_listener_while_up()
+    {
+        // The test below, under load, once failed with 'Connection reset by peer' after UpAsync. While the proxy was down
+        // its port was free for any socket to take (a connection's local port, another test's proxy binding port 0), and
+        // while up its listener had SO_REUSEPORT (.NET's ReuseAddress sets it on Linux), so another test's proxy on the
+        // same port shared it: the kernel spread this proxy's connections over both, and the other one's Down (or end)
+        // reset them.
+        await using var proxy = await TcpProxy.StartAsync(down: true);
+        AssertTaken(proxy.Port);
+        await proxy.UpAsync();
+        AssertTaken(proxy.Port);
+        proxy.Down();
+        AssertTaken(proxy.Port);
+        await proxy.UpAsync();
+        AssertTaken(proxy.Port);
+
+        var options = _schema.Options();
+        options.ConnectionString = proxy.Through(options.ConnectionString);
+        await using var store = new PostgresTraceStore(options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s")], [TraceSchema.Note("s", 1)]));
+        Assert.Equal(1, (await store.GetSessionAsync("s"))!.EventCount);
+
+        // Neither a socket bound as .NET binds every one (SO_REUSEADDR) nor another proxy's listener (ReuseAddress: and
+        // SO_REUSEPORT) can bind and listen on the port.
+        static void AssertTaken(int port)
+        {
+            foreach (var reuse in new[] { false, true })
+            {
+                using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                if (reuse)
+                {
+                    other.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                }
+
+                var error = Assert.Throws<SocketException>(() =>
+                {
+                    other.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                    other.Listen();
+                });
+                Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+            }
+        }
     }
 
     [Fact]

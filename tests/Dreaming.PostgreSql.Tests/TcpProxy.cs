@@ -16,7 +16,8 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly IPEndPoint _target;
     private readonly List<TcpClient> _open = [];
     private readonly Lock _gate = new();
-    private TcpListener? _listener;
+    private Socket? _listener;
+    private bool _listening;
     private CancellationTokenSource? _stop;
     private TaskCompletionSource _flowing = Completed();
     private TaskCompletionSource _replying = Completed();
@@ -75,8 +76,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         lock (_gate)
         {
             _stop?.Cancel();
-            _listener?.Stop();
-            _listener = null;
+            StopListening();
             foreach (var client in _open)
             {
                 // A reset, as a server that went away leaves its clients; the pumps may have disposed it already.
@@ -173,33 +173,119 @@ internal sealed class TcpProxy : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Down();
+        lock (_gate)
+        {
+            _listener?.Dispose();
+            _listener = null;
+        }
+
         return ValueTask.CompletedTask;
     }
 
+    // On Linux, SO_REUSEADDR alone (which .NET's Bind sets on every TCP socket anyway): .NET's ReuseAddress also sets
+    // SO_REUSEPORT, with which another listener of the same user (another test's proxy) could bind the same port, and the
+    // kernel would then spread this proxy's connections over both.
+    private static void ReuseAddress(Socket socket, bool reuse = true)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int SolSocket = 1;
+            const int SoReuseAddr = 2;
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(reuse ? 1 : 0));
+        }
+        else
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, reuse);
+        }
+    }
+
+    private static Socket Bound(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            ReuseAddress(socket);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    // Down keeps the port: on Linux the listening socket stops listening (shutdown of its receiving side: connections
+    // are refused) and stays bound, without SO_REUSEADDR, so that no other socket (another test's proxy, a connection's
+    // local port) takes the port before UpAsync listens on it again, with SO_REUSEADDR again (the port's connections the
+    // proxy closed first are in TIME_WAIT). A port bound explicitly stays bound when its socket stops listening (one
+    // bound to port 0 would not): a first socket finds a free port and holds it while the listener binds it too.
     private void Listen(int port)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Start();
-        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Socket? listener;
+        lock (_gate)
+        {
+            listener = _listener;
+        }
+
+        if (listener is null)
+        {
+            if (port == 0 && OperatingSystem.IsLinux())
+            {
+                using var probe = Bound(0);
+                listener = Bound(((IPEndPoint)probe.LocalEndPoint!).Port);
+            }
+            else
+            {
+                listener = Bound(port);
+            }
+        }
+        else
+        {
+            ReuseAddress(listener);
+        }
+
+        listener.Listen();
+        Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         var stop = new CancellationTokenSource();
         lock (_gate)
         {
             _listener = listener;
+            _listening = true;
             _stop = stop;
         }
 
         _ = AcceptAsync(listener, stop.Token);
     }
 
-    private async Task AcceptAsync(TcpListener listener, CancellationToken stop)
+    private void StopListening()
+    {
+        if (_listener is null || !_listening)
+        {
+            return;
+        }
+
+        _listening = false;
+        if (OperatingSystem.IsLinux())
+        {
+            _listener.Shutdown(SocketShutdown.Receive);
+            ReuseAddress(_listener, reuse: false);
+        }
+        else
+        {
+            _listener.Dispose();
+            _listener = null;
+        }
+    }
+
+    private async Task AcceptAsync(Socket listener, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             TcpClient inbound;
             try
             {
-                inbound = await listener.AcceptTcpClientAsync(stop);
+                inbound = new TcpClient { Client = await listener.AcceptAsync(stop) };
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
