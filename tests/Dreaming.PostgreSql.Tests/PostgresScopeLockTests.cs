@@ -261,4 +261,32 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         var stored = (await other.GetVersionAsync(version.Id))!;
         Assert.Equal((MemoryVersionState.Active, "bob", (string?)null), (stored.State, stored.ReviewedBy!.Id, stored.ReviewNote));
     }
+
+    [Fact]
+    public async Task A_rejection_waiting_for_the_scope_lock_while_its_holder_rejects_the_version_is_refused_as_rejected_and_keeps_the_first_reason()
+    {
+        // The rejection's statement starts (its snapshot sees the version proposed) and waits for the lock; its holder
+        // rejects the version and commits: once granted, the update re-reads the row, no longer proposed, and skips it.
+        await using var store = new PostgresMemoryStore(Options);
+        var version = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
+        Task<MemoryVersion> rejecting;
+        await using (var holder = await HoldScopeLockAsync())
+        {
+            rejecting = store.RejectAsync(version.Id, Alice, "too late");
+            await WaitForLockWaitersAsync(1);
+            await using (var reject = new NpgsqlCommand($"UPDATE \"{Schema}\".memory_versions SET state = 'rejected', review_note = 'first' WHERE id = @id", holder))
+            {
+                reject.Parameters.AddWithValue("id", version.Id);
+                Assert.Equal(1, await reject.ExecuteNonQueryAsync());
+            }
+
+            await using var commit = new NpgsqlCommand("COMMIT", holder);
+            await commit.ExecuteNonQueryAsync();
+        }
+
+        var refused = await Assert.ThrowsAsync<MemoryStateException>(() => rejecting.WaitAsync(TimeSpan.FromSeconds(20)));
+        var stored = (await store.GetVersionAsync(version.Id))!;
+        Assert.Equal($"Memory version {stored.ToSummary()} cannot be rejected: it is rejected, and only a proposed version can be.", refused.Message);
+        Assert.Equal((MemoryVersionState.Rejected, "first"), (stored.State, stored.ReviewNote));
+    }
 }
