@@ -31,7 +31,8 @@ internal sealed class TcpProxy : IAsyncDisposable
     /// <summary>Gets the port the proxy listens on, the same across <see cref="Down"/> and <see cref="UpAsync"/>.</summary>
     public int Port { get; private set; }
 
-    /// <summary>Gets how many bytes of requests the proxy has passed on to the server, over every connection.</summary>
+    /// <summary>Gets how many bytes of requests the proxy has passed on to the server, over every connection: those of a
+    /// request whose reply the client has are counted.</summary>
     public long RequestBytes => Interlocked.Read(ref _requestBytes);
 
     /// <summary>Starts a proxy to the server of <see cref="PostgresTestServer.ConnectionString"/>; with
@@ -335,11 +336,14 @@ internal sealed class TcpProxy : IAsyncDisposable
             while ((read = await source.ReadAsync(buffer, stop)) > 0)
             {
                 await FlowingAsync(reply, read);
-                await target.WriteAsync(buffer.AsMemory(0, read), stop);
+
+                // Counted before they are passed on: a reply, which follows them, finds them counted.
                 if (!reply)
                 {
                     Interlocked.Add(ref _requestBytes, read);
                 }
+
+                await target.WriteAsync(buffer.AsMemory(0, read), stop);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
