@@ -1,3 +1,5 @@
+using Dreaming.Sqlite;
+
 namespace Dreaming.Cli.Tests;
 
 public class InspectCommandTests
@@ -231,21 +233,52 @@ public class InspectCommandTests
     public async Task Ids_agents_and_outcome_labels_from_an_imported_log_are_shown_escaped_like_the_other_fields()
     {
         // A right-to-left override in an id reverses the rest of the line in the terminal (the status and outcome columns
-        // read backwards), and an ESC in the agent id printed as '?' unlike the task beside it.
+        // read backwards), and an ESC in the agent id printed as '?' unlike the task beside it. An import now refuses an
+        // agent id holding a control character (stores.md, Ids), so the ESC one is written as a database of an older build
+        // (or an app writing its store directly) holds it.
         using var cli = new CliRunner();
         var line = System.Text.Json.JsonSerializer.Serialize(new { id = "rtl-\u202Edeliaf", task = "t", messages = new[] { new { role = "user", content = "hi" } }, reward = 1 });
         var file = cli.WriteFile("logs.jsonl", line + "\n");
-        Assert.Equal(0, (await cli.RunAsync("import", file, "--agent", "bot\u001b[8m", "--db", cli.Database)).Exit);
+        Assert.Equal(0, (await cli.RunAsync("import", file, "--db", cli.Database)).Exit);
+        using (var store = new SqliteTraceStore("Data Source=" + cli.Database))
+        {
+            var start = new DateTimeOffset(2026, 11, 1, 9, 0, 0, TimeSpan.Zero);
+            Assert.Equal(1, await store.ImportAsync(
+            [
+                new SessionWithEvents(new SessionRecord { Id = "older", AgentId = "bot\u001b[8m", Task = "t", Status = SessionStatus.Completed, StartedAt = start, EndedAt = start.AddSeconds(1) }, []),
+            ]));
+        }
 
         var (exit, list, _) = await cli.RunAsync("sessions", "--db", cli.Database);
         Assert.Equal(0, exit);
         var (showExit, show, _) = await cli.RunAsync("session", "show", "rtl-\u202Edeliaf", "--db", cli.Database);
         Assert.Equal(0, showExit);
-        foreach (var text in new[] { list, show })
+        var (olderExit, older, _) = await cli.RunAsync("session", "show", "older", "--db", cli.Database);
+        Assert.Equal(0, olderExit);
+        foreach (var text in new[] { list, show, older })
         {
             Assert.DoesNotContain(text, c => c is '\u202E' or '\u001b');
-            Assert.Contains(@"rtl-\u202Edeliaf", text, StringComparison.Ordinal);
-            Assert.Contains(@"bot\x1B[8m", text, StringComparison.Ordinal);
         }
+
+        Assert.Contains(@"rtl-\u202Edeliaf", list, StringComparison.Ordinal);
+        Assert.Contains(@"rtl-\u202Edeliaf", show, StringComparison.Ordinal);
+        Assert.Contains(@"bot\x1B[8m", list, StringComparison.Ordinal);
+        Assert.Contains(@"bot\x1B[8m", older, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_import_agent_id_with_a_control_character_is_refused_naming_it_without_printing_it()
+    {
+        using var cli = new CliRunner();
+        var line = System.Text.Json.JsonSerializer.Serialize(new { id = "s1", task = "t", messages = new[] { new { role = "user", content = "hi" } } });
+        var file = cli.WriteFile("logs.jsonl", line + "\n");
+
+        var (exit, output, error) = await cli.RunAsync("import", file, "--agent", "bot\u001b[8m", "--db", cli.Database);
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains("has the control character U+001B at index 3", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(error, c => c is '\u001b');
+        Assert.False(File.Exists(cli.Database));
     }
 }
