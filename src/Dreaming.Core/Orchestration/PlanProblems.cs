@@ -103,7 +103,8 @@ internal sealed class PlanProblems
             }
             else if (!index.TryAdd(item.Id, i))
             {
-                if (Listed())
+                // A too long id repeated is named by its length below, at each item, never quoted.
+                if (item.Id.Length <= WorkItem.MaxIdLength && Listed())
                 {
                     Add($"The item id {PlanNames.Quote(item.Id)} is used more than once (items #{Number(index[item.Id])} and #{Number(i)}).", [item.Id]);
                 }
@@ -184,14 +185,16 @@ internal sealed class PlanProblems
             {
                 if (Listed())
                 {
-                    Add($"Item {Name(item, position)} depends on {PlanNames.Quote(id)}, which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", Ids(item));
+                    Add(id is { Length: > WorkItem.MaxIdLength }
+                        ? string.Create(CultureInfo.InvariantCulture, $"Item {Name(item, position)} depends on an id of {id.Length} characters, which is not in the plan.")
+                        : $"Item {Name(item, position)} depends on {PlanNames.Quote(id)}, which is not in the plan.{CaseHint("Item ids", id, index.Keys)}", Ids(item));
                 }
             }
             else if (d == position)
             {
                 if (Listed())
                 {
-                    Add($"The plan has a cycle: {PlanNames.Quote(item.Id)} depends on itself.", Ids(item));
+                    Add($"The plan has a cycle: {Name(item, position)} depends on itself.", Ids(item));
                 }
             }
             else if (!resolved.Contains(d))
@@ -258,8 +261,10 @@ internal sealed class PlanProblems
             {
                 if (Listed())
                 {
-                    var cycle = path.Skip(path.IndexOf(current)).Select(i => items[i].Id).ToList();
-                    Add($"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(PlanNames.Quote))} (each depends on the next).", cycle);
+                    var cycle = path.Skip(path.IndexOf(current)).ToList();
+                    Add(
+                        $"The plan has a cycle: {string.Join(" -> ", cycle.Append(cycle[0]).Select(i => Name(items[i], i)))} (each depends on the next).",
+                        [.. cycle.Select(i => items[i].Id)]);
                 }
             }
         }
@@ -291,7 +296,10 @@ internal sealed class PlanProblems
 
     private static IReadOnlyList<string> Ids(WorkItem item) => string.IsNullOrWhiteSpace(item.Id) ? [] : [item.Id];
 
-    private static string Name(WorkItem item, int position) => string.IsNullOrWhiteSpace(item.Id) ? $"#{Number(position)}" : PlanNames.Quote(item.Id);
+    // An id longer than WorkItem.MaxIdLength (a coordinator model's megabyte) is named in a message by the item's number,
+    // never quoted (the problem's ItemIds still hold it, for a program to match).
+    private static string Name(WorkItem item, int position) =>
+        string.IsNullOrWhiteSpace(item.Id) || item.Id.Length > WorkItem.MaxIdLength ? $"#{Number(position)}" : PlanNames.Quote(item.Id);
 
     private static string Number(int index) => (index + 1).ToString(CultureInfo.InvariantCulture);
 }

@@ -58,6 +58,33 @@ public class PlanValidationTests
     }
 
     [Fact]
+    public async Task A_megabyte_item_id_is_never_quoted_by_the_other_problems_of_the_plan()
+    {
+        // A coordinator model's plan with a megabyte id and another problem on that item, the same id twice, or a
+        // dependency naming a megabyte id: each problem (the exception's message, the coordinator's correction message and
+        // the run's orchestration.failed reason) named the item by its whole id.
+        await using var host = OrchestrationHarness.Create();
+        var huge = new string('b', 1 << 20);
+        var plan = OrchestrationHarness.Plan(
+            2,
+            s_a,
+            s_a with { Id = huge, Agent = "ghost", Instructions = "" },
+            s_a with { Id = huge },
+            OrchestrationHarness.Item("c", "a", huge + "x"));
+        var agent = OrchestrationHarness.Agent("worker", (_, _) => Task.FromResult(new WorkItemReply("ok")));
+
+        var ex = await Assert.ThrowsAsync<PlanValidationException>(() => host.RunAsync(plan, agent));
+
+        Assert.True(ex.Message.Length < 4_000, $"{ex.Message.Length} characters: {ex.Message[..300]}");
+        Assert.Contains("Item #2's id is 1048576 characters long", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Item #2 names the agent 'ghost'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Item #2 has no instructions.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Item #3's id is 1048576 characters long", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Item 'c' depends on an id of 1048577 characters, which is not in the plan.", ex.Message, StringComparison.Ordinal);
+        Assert.All(ex.Problems, p => Assert.True(p.Message.Length < 1_000, $"a problem of {p.Message.Length} characters"));
+    }
+
+    [Fact]
     public async Task A_request_without_a_plan_or_a_coordinator_is_rejected()
     {
         await using var host = OrchestrationHarness.Create();
