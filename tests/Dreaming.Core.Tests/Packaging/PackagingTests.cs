@@ -50,12 +50,37 @@ public partial class PackagingTests
         var branch = target.Descendants("RepositoryBranch").SingleOrDefault();
         Assert.True(branch is not null && branch.Parent?.Name == "PropertyGroup" && branch.Value.Length == 0, "the target does not clear RepositoryBranch");
 
-        // A pack for a feed others read (CI=true sets ContinuousIntegrationBuild) fails with no URL to record.
+        // A pack for a feed others read that asks for it (-p:DreamingRequireRepositoryUrl=true) fails with no URL to record.
         var error = target.Descendants("Error").SingleOrDefault();
-        Assert.True(error is not null, "the target lets a package with no repository URL be packed");
+        Assert.True(error is not null, "the target lets a release pack with no repository URL be packed");
         Assert.Contains("'$(RepositoryUrl)' == ''", (string?)error.Attribute("Condition"), StringComparison.Ordinal);
-        Assert.Contains("'$(ContinuousIntegrationBuild)' == 'true'", (string?)error.Attribute("Condition"), StringComparison.Ordinal);
+        Assert.Contains("'$(DreamingRequireRepositoryUrl)' == 'true'", (string?)error.Attribute("Condition"), StringComparison.Ordinal);
         Assert.Contains("-p:RepositoryUrl=", (string?)error.Attribute("Text"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pack_under_CI_from_a_clone_with_no_repository_url_warns_and_fails_only_when_asked_to()
+    {
+        // CI runs on a fresh clone whose origin is a local path, or that has no remote at all (an exported tree, git init),
+        // with CI=true set: SourceLink finds no repository URL there. A pack under CI=true with none failed, so the
+        // README's dotnet pack failed in such a clone. It warns (DREAMING001), and fails only when the packer asks
+        // (-p:DreamingRequireRepositoryUrl=true), as a release pipeline does.
+        var props = XDocument.Load(Path.Combine(Root, "Directory.Build.props"));
+        var target = props.Descendants("Target").Single(t => (string?)t.Attribute("Name") == "DreamingPackageRepository");
+
+        var unasked = target.Descendants("Error")
+            .Where(e => !((string?)e.Attribute("Condition") ?? "").Contains("'$(DreamingRequireRepositoryUrl)' == 'true'", StringComparison.Ordinal))
+            .Select(e => (string?)e.Attribute("Condition"))
+            .ToList();
+        Assert.True(unasked.Count == 0, "A pack that did not ask for a repository URL fails when: " + string.Join("; ", unasked));
+
+        var warning = target.Descendants("Warning").SingleOrDefault();
+        Assert.True(warning is not null, "A pack under CI=true with no repository URL says nothing");
+        Assert.Equal("DREAMING001", (string?)warning.Attribute("Code"));
+        var condition = (string?)warning.Attribute("Condition") ?? "";
+        Assert.Contains("'$(RepositoryUrl)' == ''", condition, StringComparison.Ordinal);
+        Assert.Contains("'$(ContinuousIntegrationBuild)' == 'true'", condition, StringComparison.Ordinal);
+        Assert.Contains("-p:RepositoryUrl=", (string?)warning.Attribute("Text"), StringComparison.Ordinal);
     }
 
     [Theory]
