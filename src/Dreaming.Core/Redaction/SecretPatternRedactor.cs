@@ -130,11 +130,21 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // Where an address's top-level name would start, after its last dot: not the label of another secret run into the
     // address (…@example.AccountKey=, …@example.Bearer …; the label may end a longer word) nor the start of a key
     // (…@example.sk-…, …@example.xoxb-…), which that secret's alternative redacts from there.
-    private const string NoSecretAfterTheDot = """(?![\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b)(?!sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10})""";
+    private const string NoSecretAfterTheDot = $$"""(?!{{SecretAfterTheDot}})""";
+
+    // What follows the dot where an address's top-level name would start when it is another secret: its label (the
+    // label may end a longer word), the start of a key, or a scheme of a web address (…@example.https://…).
+    private const string SecretAfterTheDot = """(?:[\p{L}\p{M}]*?(?i:password|passwd|pwd|bearer|basic|account(?:key)?|shared(?:access(?:key|signature)?)?|api(?:key)?|ocp|subscription(?:key)?|client(?:secret)?|secret(?:accesskey)?|session(?:token)?)\b|sk-[A-Za-z0-9_\-]{16}|xox[abprs]-[A-Za-z0-9\-]{10}|[\p{L}\p{M}]{2,}://)""";
+
+    // The end of an address's domain where a secret follows its last dot: the address is read without a top-level name
+    // and redacted, and the secret after it is that secret's own to redact. A real address run into something that
+    // reads as a key is kept out of the text so (jan@firma.sk followed by a rule of dashes, or sk-… after .sk, the Slovak
+    // top-level name): read with the secret's start as its top-level name, it was left in the text but for that name.
+    private const string BeforeASecretAfterTheDot = $$"""(?=\.{{SecretAfterTheDot}})""";
 
     // An address with letters beyond ASCII from its local part to its top-level name, which may not be another secret's
     // label (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…).
-    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@{{LabelChar}}+(?:\.{{LabelChar}}+)*\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)""";
+    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@{{LabelChar}}+(?:\.{{LabelChar}}+)*(?:\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)|{{BeforeASecretAfterTheDot}})""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -146,7 +156,8 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // An address with letters beyond ASCII (RFC 6531: renée@, bücher.de, пример.рф, a decomposed é) is the second e-mail
     // alternative, tried where the ASCII one fails. The top-level name of either may not end in the label of another
     // secret (…@example.AccountKey=, …@é.https://) nor start a key (…@example.sk-…, …@é.xoxb-…), which is that secret's
-    // to redact: an address of ASCII letters took it, and the rest of the key was left in the text. A '-' after it that
+    // to redact: an address of ASCII letters took it, and the rest of the key was left in the text. The address before
+    // that dot is redacted on its own (jan@firma.sk-------… is [REDACTED:email].[REDACTED:api-key]). A '-' after it that
     // starts no key (renée@mail.de-Adresse) is text, as after an address of ASCII letters.
     // Scripts written without spaces (Japanese, Chinese, Thai…) put prose directly before and after an address. Right
     // after such prose an address of another script is tried first, before the ASCII alternative, which finds no word
@@ -163,7 +174,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
-        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://))
+        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://)|{{BeforeASecretAfterTheDot}}))
         |(?:(?<![\p{L}\p{M}\p{N}._%+\-]|{{UnspacedBeyondBmp}})|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
