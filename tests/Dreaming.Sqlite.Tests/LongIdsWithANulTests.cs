@@ -124,4 +124,56 @@ public sealed class LongIdsWithANulTests : IDisposable
 
         Assert.Equal(reason, (await outbox.GetEndpointAsync("ep")).DisabledReason);
     }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    public async Task A_webhook_events_type_and_a_deliverys_last_error_with_a_NUL_and_its_longest_id_come_back_whole(string kind)
+    {
+        var path = _folder.File("deliveries.db");
+        using var disposable = kind == "sqlite" ? new SqliteWebhookOutboxStore(path) : null;
+        IWebhookOutboxStore outbox = disposable ?? (IWebhookOutboxStore)new InMemoryWebhookOutboxStore();
+        // An event id is sent as the webhook-id header: printable ASCII, at most 256 characters (WebhookOutboxRules), so it
+        // cannot hold a NUL; the longest one comes back whole.
+        var (eventId, type, error, killed) = (new string('e', WebhookOutboxRules.MaxEventIdLength), Long('t'), Long('r'), Long('k'));
+
+        var enqueued = await outbox.EnqueueAsync(
+            new WebhookEvent { Id = eventId, Type = type, Timestamp = At, Data = [] },
+            ["first", "second"]);
+        Assert.Equal(2, enqueued.Count);
+        var (first, second) = (enqueued[0].Id, enqueued[1].Id);
+        await outbox.RecordAttemptAsync(new WebhookAttemptResult { DeliveryId = first, AttemptedAt = At, StatusCode = 500, Error = error, NextAttemptAt = At.AddMinutes(1) });
+        await outbox.KillAsync(second, killed);
+
+        var failed = await outbox.GetAsync(first);
+        Assert.Equal((eventId, type, error), (failed?.EventId, failed?.EventType, failed?.LastError));
+        var dead = await outbox.GetAsync(second);
+        Assert.Equal((eventId, type), (dead?.EventId, dead?.EventType));
+        Assert.Contains(killed, dead?.LastError, StringComparison.Ordinal);
+        Assert.All(await outbox.ListAsync(), delivery => Assert.Equal((eventId, type), (delivery.EventId, delivery.EventType)));
+    }
+
+    [Fact]
+    public async Task A_dream_runs_note_with_a_NUL_comes_back_whole_when_its_run_is_completed_on_recovery()
+    {
+        // Only a store that reads the memory versions (SQLite, PostgreSQL) completes a recovered run; the in-memory store
+        // fails it, so there is no "recovered" note to compare there.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(At);
+        var options = new SqliteTraceStoreOptions { ConnectionString = _folder.File("recovered.db") };
+        using var runs = new SqliteDreamRunStore(options, clock);
+        using var memory = new SqliteMemoryStore(options, clock);
+        var (scope, note) = (MemoryScope.Agent("bot"), Long('n'));
+
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope });
+        await runs.StartAsync(run.Id, "dead", TimeSpan.FromMinutes(5));
+        var version = await memory.ProposeAsync(TestProposals.Mined(scope, At, null, "i1") with { Author = MemoryAuthor.DreamRun(run.Id) });
+        await runs.UpdateProgressAsync(run.Id, new DreamRunResults { SessionIds = ["s1"], Cursor = new DreamCursor(At, "s1"), OutputVersionId = version.Id, Note = note });
+        await memory.ApproveAsync(version.Id, MemoryAuthor.DreamRun(run.Id));
+        clock.Advance(TimeSpan.FromMinutes(6));
+
+        var recovered = Assert.Single(await runs.RecoverAbandonedAsync());
+        var expected = note + "; " + SqliteDreamRunWriter.RecoveredNote;
+        Assert.Equal((DreamRunStatus.Completed, expected), (recovered.Status, recovered.Results.Note));
+        Assert.Equal(expected, (await runs.GetAsync(run.Id))?.Results.Note);
+    }
 }
