@@ -115,6 +115,23 @@ internal sealed class CommonOptions
         return option;
     }
 
+    /// <summary>Makes <paramref name="option"/> refuse, as a parse error naming the option, a value that is no id (what
+    /// <see cref="SessionImportOptions"/> would refuse naming its property): half a surrogate pair
+    /// (<see cref="WholeCharacters"/>), a control character or more than <see cref="SessionRecord.MaxIdLength"/> characters.</summary>
+    public static Option<string?> Id(Option<string?> option)
+    {
+        WholeCharacters(option);
+        option.Validators.Add(result =>
+        {
+            // Half a surrogate pair is reported once, by WholeCharacters.
+            if (result.GetValueOrDefault<string?>() is { } value && UnpairedSurrogates.IndexOf(value) < 0 && AgentIds.Problem(value, option.Name) is { } problem)
+            {
+                result.AddError(problem);
+            }
+        });
+        return option;
+    }
+
     /// <summary>Makes an optional number <paramref name="option"/> refuse, as a parse error naming the option, a value below
     /// <paramref name="min"/>; leaving it out stays allowed.</summary>
     public static Option<int?> AtLeast(Option<int?> option, int min)

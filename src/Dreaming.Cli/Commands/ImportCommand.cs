@@ -11,8 +11,8 @@ internal static class ImportCommand
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
         var paths = new Argument<string[]>("path") { Description = "JSON array or JSONL files of sessions.", Arity = ArgumentArity.OneOrMore };
-        var agent = new Option<string?>("--agent") { Description = "The agent id to give every imported session." };
-        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "The team or tenant scope to give every imported session, so that 'dreaming dream --scope team:ID' reads them (default: none)." });
+        var agent = CommonOptions.Id(new Option<string?>("--agent") { Description = "The agent id to give every imported session." });
+        var scope = CommonOptions.Id(new Option<string?>("--scope") { Description = "The team or tenant scope to give every imported session, so that 'dreaming dream --scope team:ID' reads them (default: none)." });
         var messagesField = new Option<string?>("--messages-field") { Description = "The field holding the chat messages, OpenAI-style, Microsoft.Extensions.AI ChatMessage JSON or Anthropic Messages, whose 'system' is read beside it (default: messages)." };
         var responseField = new Option<string?>("--response-field") { Description = "The field holding a saved Anthropic Messages response, imported as the last assistant turn with its usage (default: response)." };
         var rewardField = new Option<string?>("--reward-field") { Description = "The field holding the reward (default: reward)." };

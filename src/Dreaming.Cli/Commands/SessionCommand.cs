@@ -28,6 +28,12 @@ internal static partial class SessionCommand
             // One snapshot: a session the app is still recording into (or ending) is shown as it stood at one instant,
             // its event count and status matching the events listed.
             var read = await CliStores.GetSessionWithEventsAsync(store, sessionId, ct).ConfigureAwait(false);
+            if (read is null && sessionId.Length > SessionRecord.MaxIdLength)
+            {
+                // An import stores a log's id past the cap as its start, '~' and a hash of the whole: found by the id the log gave.
+                read = await CliStores.GetSessionWithEventsAsync(store, IdentifierCap.StoredId(sessionId), ct).ConfigureAwait(false);
+            }
+
             if (read is null)
             {
                 await error.WriteLineAsync($"error: Session '{sessionId}' does not exist in '{database.Display}'.").ConfigureAwait(false);
@@ -35,7 +41,7 @@ internal static partial class SessionCommand
             }
 
             var (session, events) = (read.Session, read.Events);
-            var children = await ReadChildrenAsync(store, sessionId, ct).ConfigureAwait(false);
+            var children = await ReadChildrenAsync(store, session.Id, ct).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
                 CliJson.Write(output, new

@@ -15,7 +15,7 @@ internal static class SessionsCommand
         var agent = new Option<string?>("--agent") { Description = "Only sessions of this agent." };
         var status = CommonOptions.Choice(new Option<SessionStatus?>("--status") { Description = "Only sessions with this status." });
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
-        var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session." };
+        var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session (an imported session's id as its log gave it finds it too)." };
         var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "Only sessions of this team or tenant scope: the team id their session was started with (--scope billing for the memory scope team:billing; ordinal)." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many sessions (1-1000).", DefaultValueFactory = _ => 50 }, 1, SessionQuery.MaxPageSize);
 
@@ -23,18 +23,25 @@ internal static class SessionsCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
-            var page = await stores.Traces.QuerySessionsAsync(
-                new SessionQuery
-                {
-                    AgentId = parse.GetValue(agent),
-                    Status = parse.GetValue(status),
-                    OutcomeLabel = parse.GetValue(outcome),
-                    ParentSessionId = parse.GetValue(parent),
-                    Scope = parse.GetValue(scope),
-                    Order = SessionOrder.NewestFirst,
-                    PageSize = parse.GetValue(limit),
-                },
-                ct).ConfigureAwait(false);
+            SessionQuery Query(string? parentSessionId) => new()
+            {
+                AgentId = parse.GetValue(agent),
+                Status = parse.GetValue(status),
+                OutcomeLabel = parse.GetValue(outcome),
+                ParentSessionId = parentSessionId,
+                Scope = parse.GetValue(scope),
+                Order = SessionOrder.NewestFirst,
+                PageSize = parse.GetValue(limit),
+            };
+
+            var parentId = parse.GetValue(parent);
+            var page = await stores.Traces.QuerySessionsAsync(Query(parentId), ct).ConfigureAwait(false);
+            if (page.Items.Count == 0 && parentId is { Length: > SessionRecord.MaxIdLength })
+            {
+                // An import stores a log's id past the cap as its start, '~' and a hash of the whole (a build before the cap
+                // stored it whole, found above): its sub-sessions are found by the id the log gave.
+                page = await stores.Traces.QuerySessionsAsync(Query(IdentifierCap.StoredId(parentId)), ct).ConfigureAwait(false);
+            }
 
             if (parse.GetValue(common.Json))
             {

@@ -196,7 +196,7 @@ internal sealed class SessionElementMapper
     private static string LoggedId(string value, JsonFieldPath field, ElementContext context) =>
         AgentIds.CharacterProblem(value, $"\"{field.Name}\"") is { } problem
             ? throw context.Malformed("its " + problem)
-            : RecordedIdentifiers.Cap(value, SessionRecord.MaxIdLength);
+            : IdentifierCap.StoredId(value);
 
     private static string? ReadScalar(JsonElement element, JsonFieldPath field, ElementContext context)
     {

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-
 namespace Dreaming;
 
 /// <summary>Caps the identifiers a provider (or an imported log) gives before they are recorded: a tool call's id and its
@@ -16,49 +12,13 @@ namespace Dreaming;
 internal static class RecordedIdentifiers
 {
     /// <summary>The hexadecimal digits of the hash that ends a capped value: the first 128 bits of its SHA-256.</summary>
-    internal const int HashDigits = 32;
+    internal const int HashDigits = IdentifierCap.HashDigits;
 
-    /// <summary>Gets the value as recorded: itself when it fits <paramref name="maxLength"/> (the same instance, so nothing
-    /// is allocated), else its first characters (never half of a surrogate pair), <c>~</c> and <see cref="HashDigits"/>
-    /// lowercase hexadecimal digits of the SHA-256 of all of its UTF-16 code units (little-endian, lone surrogates and NULs
-    /// included, so values that differ only there stay apart).</summary>
-    /// <remarks>SHA-256 rather than a faster non-cryptographic hash: the value comes from a provider, which could craft two
-    /// long ids that collide under a hash that does not resist it, and is deterministic across processes and machines (a
-    /// live session and its import, recorded apart, must give the same id); it only ever runs on a value past the cap.</remarks>
+    /// <summary>Gets the value as recorded (<see cref="IdentifierCap.Cap"/>).</summary>
     /// <param name="value">The provider's id or name.</param>
     /// <param name="maxLength">The cap, more than <see cref="HashDigits"/> + 1.</param>
     /// <returns>The value, or its capped form of at most <paramref name="maxLength"/> characters.</returns>
-    public static string Cap(string value, int maxLength)
-    {
-        if (value.Length <= maxLength)
-        {
-            return value;
-        }
-
-        var keep = maxLength - HashDigits - 1;
-        if (char.IsHighSurrogate(value[keep - 1]))
-        {
-            keep--;
-        }
-
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        if (BitConverter.IsLittleEndian)
-        {
-            SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan()), hash);
-        }
-        else
-        {
-            var units = new ushort[value.Length];
-            for (var i = 0; i < units.Length; i++)
-            {
-                units[i] = BinaryPrimitives.ReverseEndianness(value[i]);
-            }
-
-            SHA256.HashData(MemoryMarshal.AsBytes(units.AsSpan()), hash);
-        }
-
-        return string.Concat(value.AsSpan(0, keep), "~", Convert.ToHexStringLower(hash[..(HashDigits / 2)]));
-    }
+    public static string Cap(string value, int maxLength) => IdentifierCap.Cap(value, maxLength);
 
     /// <summary>Gets a call id as recorded.</summary>
     /// <param name="callId">The provider's call id.</param>

@@ -11,6 +11,8 @@ namespace Dreaming;
 /// <para>A control character (a NUL, a line break, an escape) in an id is almost certainly a bug in the caller, and ids
 /// appear in URLs, logs, metric tags and file names; so is an id longer than <see cref="SessionRecord.MaxIdLength"/>. Both
 /// are refused too.</para>
+/// <para>Shared source, compiled into each assembly that needs it (internal in each): the CLI checks its <c>--agent</c> and
+/// <c>--scope</c> with it, naming the option.</para>
 /// </remarks>
 internal static class AgentIds
 {
