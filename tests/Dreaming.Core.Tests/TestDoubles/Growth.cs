@@ -12,7 +12,8 @@ namespace Dreaming.Tests;
 /// stretch the wall clock (on Linux and macOS; elsewhere the wall clock). Each size is tried several times, in turns, and
 /// its cheapest try counts, so a burst of load or a collection falls on both sizes or on neither.</para>
 /// <para>Linear work costs 4 times as much on the input 4 times as large (n log n a little more); quadratic work 16
-/// times; backtracking far more. <see cref="AssertLinear"/> fails above 8, the middle of 4 and 16 on a log scale.</para>
+/// times; backtracking far more. <see cref="AssertLinear"/> fails above 8, the middle of 4 and 16 on a log scale, in
+/// each of up to three measurements.</para>
 /// <para>The operation must run on the calling thread, synchronously: another thread's CPU time is not counted.</para>
 /// </remarks>
 internal static class Growth
@@ -24,6 +25,9 @@ internal static class Growth
     public const double MaxRatio = 8;
 
     private const int Tries = 5;
+
+    // How many times a measurement over MaxRatio is taken in all before the work counts as not linear.
+    private const int Measurements = 3;
 
     // A try of the smaller input costs at least this much: the operation is repeated within a try until it does, as a
     // cost of microseconds is mostly the clock's own and the call's (and a quadratic operation that cheap would otherwise
@@ -46,12 +50,28 @@ internal static class Growth
     /// <returns>The two costs, for a further check.</returns>
     public static (TimeSpan Small, TimeSpan Large) AssertLinear(Func<int, Func<bool>> prepare, int size, string what, ITestOutputHelper? output = null)
     {
-        var (small, large) = Measure(prepare, size);
-        var ratio = large.Ticks / (double)Math.Max(small.Ticks, 1);
-        var measured = string.Create(CultureInfo.InvariantCulture, $"{what}: {Factor} times the input cost {ratio:F1} times as much ({small.TotalMilliseconds:F2} ms at {size}, {large.TotalMilliseconds:F2} ms at {size * Factor}, {Unit})");
-        output?.WriteLine(measured);
-        Assert.True(ratio <= MaxRatio, $"{measured}; linear is about {Factor}");
-        return (small, large);
+        // A measurement over the limit is taken again, up to Measurements times, and the lowest ratio counts: a burst of
+        // load that slows the larger input's tries more than the smaller's (its data leaves the caches shared with other
+        // processes sooner) passes in one of them, where quadratic work (16 times) or backtracking fails every one. One
+        // measurement of megabyte inputs failed at 10.3 with eight builds running.
+        var measures = new List<string>(Measurements);
+        (TimeSpan Small, TimeSpan Large) best = default;
+        var bestRatio = double.MaxValue;
+        for (var i = 0; i < Measurements && bestRatio > MaxRatio; i++)
+        {
+            var (small, large) = Measure(prepare, size);
+            var ratio = large.Ticks / (double)Math.Max(small.Ticks, 1);
+            var measured = string.Create(CultureInfo.InvariantCulture, $"{what}: {Factor} times the input cost {ratio:F1} times as much ({small.TotalMilliseconds:F2} ms at {size}, {large.TotalMilliseconds:F2} ms at {size * Factor}, {Unit})");
+            output?.WriteLine(measured);
+            measures.Add(measured);
+            if (ratio < bestRatio)
+            {
+                (best, bestRatio) = ((small, large), ratio);
+            }
+        }
+
+        Assert.True(bestRatio <= MaxRatio, $"{string.Join("; ", measures)}; linear is about {Factor}");
+        return best;
     }
 
     /// <summary>Measures the operation at <paramref name="size"/> and <see cref="Factor"/> times it: the cheapest of
