@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Dreaming.PostgreSql;
@@ -16,6 +17,9 @@ public sealed partial class PostgresTraceStore
 
     // The constraints whose violation refuses a batch (PostgreSQL's names for the keys of the traces tables).
     private const string SessionKey = "sessions_pkey";
+
+    /// <summary>How many sessions, or events, a refusal for a session that exists or a sequence number stored names.</summary>
+    private const int NamedInRefusal = 5;
 
     private const string EventSessionKey = "events_session_id_fkey";
 
@@ -268,7 +272,7 @@ public sealed partial class PostgresTraceStore
         var seen = new HashSet<string>(StringComparer.Ordinal);
         return sessions.FirstOrDefault(session => !seen.Add(session.Id)) is { } twice
             ? $"session '{twice.Id}' is created twice"
-            : "one of " + string.Join(", ", sessions.Select(session => $"'{session.Id}'"));
+            : "one of " + FirstFew(sessions, static session => $"'{session.Id}'");
     }
 
     private static string DuplicateEvent(IReadOnlyList<SessionEvent> events)
@@ -276,6 +280,16 @@ public sealed partial class PostgresTraceStore
         var seen = new HashSet<(string, long)>();
         return events.FirstOrDefault(e => !seen.Add((e.SessionId, e.Sequence))) is { } twice
             ? $"Session '{twice.SessionId}' gets two events with sequence {twice.Sequence}"
-            : $"A session of the batch already has an event with one of its sequence numbers ({string.Join(", ", events.Select(e => $"'{e.SessionId}' {e.Sequence}"))})";
+            : $"A session of the batch already has an event with one of its sequence numbers ({FirstFew(events, static e => $"'{e.SessionId}' {e.Sequence}")})";
+    }
+
+    /// <summary>The first <see cref="NamedInRefusal"/> items, and how many more there are: a refusal of a batch of
+    /// thousands names a few, not all (10,000 events made a message of 99,006 characters).</summary>
+    private static string FirstFew<T>(IReadOnlyList<T> items, Func<T, string> name)
+    {
+        var named = string.Join(", ", items.Take(NamedInRefusal).Select(name));
+        return items.Count > NamedInRefusal
+            ? string.Create(CultureInfo.InvariantCulture, $"{named}, and {items.Count - NamedInRefusal:N0} more")
+            : named;
     }
 }

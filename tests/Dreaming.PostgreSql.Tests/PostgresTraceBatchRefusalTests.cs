@@ -90,4 +90,28 @@ public sealed class PostgresTraceBatchRefusalTests : PostgresStoreFixture
         Assert.Equal("Session 'b' has already ended (Completed); event 2 cannot be appended.", refused.Message);
         Assert.Equal(1L, (await store.GetSessionAsync("a"))!.EventCount);
     }
+
+    [Fact]
+    public async Task A_refusal_of_ten_thousand_events_for_a_repeated_sequence_names_the_first_five_and_counts_the_others()
+    {
+        await using var store = new PostgresTraceStore(Options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("a")], [TraceSchema.Note("a", 1)]));
+
+        var refused = await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(TraceWriteBatch.OfEvents([.. Enumerable.Range(1, 10_000).Select(i => TraceSchema.Note("a", i))])));
+
+        Assert.Equal("A session of the batch already has an event with one of its sequence numbers ('a' 1, 'a' 2, 'a' 3, 'a' 4, 'a' 5, and 9,995 more); nothing of the batch was written.", refused.Message);
+        Assert.Equal(1L, (await store.GetSessionAsync("a"))!.EventCount);
+    }
+
+    [Fact]
+    public async Task A_refusal_of_a_thousand_new_sessions_one_of_which_exists_names_the_first_five_and_counts_the_others()
+    {
+        await using var store = new PostgresTraceStore(Options);
+        await store.WriteAsync(new TraceWriteBatch([TraceSchema.Session("s0500")], []));
+
+        var refused = await Assert.ThrowsAsync<SessionStateException>(() => store.WriteAsync(new TraceWriteBatch([.. Enumerable.Range(1, 1_000).Select(i => TraceSchema.Session($"s{i:D4}"))], [])));
+
+        Assert.Equal("A session of the batch already exists (one of 's0001', 's0002', 's0003', 's0004', 's0005', and 995 more); nothing of the batch was written.", refused.Message);
+        Assert.Null(await store.GetSessionAsync("s0001"));
+    }
 }
