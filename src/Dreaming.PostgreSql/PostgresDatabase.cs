@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Dreaming.PostgreSql;
@@ -121,7 +122,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         // A component already at this version needs no lock and no DDL: read it first, so that a role that may only read
         // the tables (a reviewer running the dreaming tool) can use the stores, which CREATE TABLE IF NOT EXISTS refused.
         var read = await ReadVersionAsync(connection, component).ConfigureAwait(false);
-        if (read is { } current && current >= migrations.Count)
+        if (read is { } current && current.Version >= migrations.Count)
         {
             ThrowIfNewer(component, current, migrations.Count);
             return;
@@ -131,7 +132,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         {
             await MigrateLockedAsync(connection, component, migrations).ConfigureAwait(false);
         }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && read is { } older)
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && read is { Version: var older })
         {
             // A role that may only read tables an older package made (a reviewer whose dreaming tool is newer than the app)
             // cannot migrate them: say so, rather than only "permission denied for schema".
@@ -168,14 +169,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             transaction,
             "CREATE TABLE IF NOT EXISTS schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now())").ConfigureAwait(false);
 
-        int version;
-        await using (var read = new NpgsqlCommand("SELECT version FROM schema_versions WHERE component = @component", connection, transaction))
+        var stored = await ReadRowAsync(connection, transaction, component).ConfigureAwait(false);
+        var version = stored?.Version ?? 0;
+        if (stored is { } row)
         {
-            read.Parameters.AddWithValue("component", component);
-            version = await read.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is int stored ? stored : 0;
+            ThrowIfNewer(component, row, migrations.Count);
         }
-
-        ThrowIfNewer(component, version, migrations.Count);
         if (version == migrations.Count)
         {
             return;
@@ -197,7 +196,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Reads a component's version without a lock, or <see langword="null"/> when the schema or its
     /// <c>schema_versions</c> table does not exist (or the role cannot see it) or the component has no row.</summary>
-    private static async Task<int?> ReadVersionAsync(NpgsqlConnection connection, string component)
+    private static async Task<(int Version, DateTime MigratedAt)?> ReadVersionAsync(NpgsqlConnection connection, string component)
     {
         await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_versions') IS NOT NULL", connection))
         {
@@ -207,17 +206,29 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             }
         }
 
-        await using var read = new NpgsqlCommand("SELECT version FROM schema_versions WHERE component = @component", connection);
-        read.Parameters.AddWithValue("component", component);
-        return await read.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is int stored ? stored : null;
+        return await ReadRowAsync(connection, transaction: null, component).ConfigureAwait(false);
     }
 
-    private void ThrowIfNewer(string component, int version, int known)
+    /// <summary>Reads a component's row of <c>schema_versions</c>: its version and when it was migrated to it (UTC).</summary>
+    private static async Task<(int Version, DateTime MigratedAt)?> ReadRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string component)
     {
-        if (version > known)
+        await using var read = new NpgsqlCommand("SELECT version, migrated_at FROM schema_versions WHERE component = @component", connection, transaction);
+        read.Parameters.AddWithValue("component", component);
+        await using var reader = await read.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false) ? (reader.GetInt32(0), reader.GetDateTime(1)) : null;
+    }
+
+    /// <summary>Refuses a component a newer package migrated, saying when, that nothing migrates it back, and what a team
+    /// rolling back can do (an instance of the older build started after a rolling upgrade meets this).</summary>
+    private void ThrowIfNewer(string component, (int Version, DateTime MigratedAt) stored, int known)
+    {
+        if (stored.Version > known)
         {
-            throw new TraceStoreException(
-                $"The PostgreSQL schema '{Location}' holds version {version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}): update the package, or use another schema.");
+            throw new TraceStoreException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The PostgreSQL schema '{Location}' holds version {stored.Version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}): "
+                + $"a newer package migrated them at {stored.MigratedAt:yyyy-MM-dd HH:mm:ss} UTC, and no package migrates them back. Run the newer package (on every instance, "
+                + $"and the dreaming tool), or, to roll back to this one, restore the schema from a backup taken before that time, or use another schema."));
         }
     }
 
