@@ -72,9 +72,7 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
         set
         {
             _webhooks = value;
-            _writer.WriteEnded = value is { } publisher
-                ? (connection, transaction, run, quarantined, token) => PostgresStoreWebhooks.WriteDreamEndedAsync(connection, transaction, publisher, run, quarantined, token)
-                : null;
+            _writer.Webhooks = value;
         }
     }
 

@@ -25,9 +25,9 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     /// <summary>The note added to a run completed on recovery (the SQLite store's).</summary>
     internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
 
-    /// <summary>Gets or sets what writes the webhook rows of a run's end in its transaction, before the commit (the run, and
-    /// whether its quarantined insights are announced); returns whether it wrote deliveries. <see langword="null"/> writes none.</summary>
-    public Func<NpgsqlConnection, NpgsqlTransaction, DreamRun, bool, CancellationToken, Task<bool>>? WriteEnded { get; set; }
+    /// <summary>Gets or sets the publisher whose webhook rows a run's end writes in its transaction, before the commit;
+    /// <see langword="null"/> writes none.</summary>
+    public WebhookPublisher? Webhooks { get; set; }
 
     public static async Task<DreamRun> CreateAsync(NpgsqlConnection connection, DreamRunRequest request, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -105,10 +105,11 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
             results,
             PostgresDreamRunRows.SetResults,
             Running,
-            cancellationToken,
-            PostgresDreamRunRows.ResultParameters(results)).ConfigureAwait(false);
+            PostgresDreamRunRows.ResultParameters(results),
+            stash: null,
+            cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        return run;
+        return run.Run;
     }
 
     public async Task<(DreamRun Run, bool WroteWebhooks)> CompleteAsync(NpgsqlConnection connection, string runId, DreamRunResults results, DateTimeOffset now, CancellationToken cancellationToken)
@@ -122,9 +123,10 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
             results,
             "status = 'completed', ended_ms = @now, lease_expires_ms = NULL, " + PostgresDreamRunRows.SetResults,
             Running,
-            cancellationToken,
-            [("now", now.ToUnixTimeMilliseconds()), .. PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
-        return await CommitEndedAsync(transaction, run, quarantined: true, cancellationToken).ConfigureAwait(false);
+            [("now", now.ToUnixTimeMilliseconds()), .. PostgresDreamRunRows.ResultParameters(results)],
+            run => Stash(run with { Status = DreamRunStatus.Completed, Results = results }, quarantined: true),
+            cancellationToken).ConfigureAwait(false);
+        return await CommitEndedAsync(transaction, run.Run, quarantined: true, run.Stash, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<(DreamRun Run, bool WroteWebhooks)> FailAsync(NpgsqlConnection connection, string runId, string reason, DreamRunResults? results, DateTimeOffset now, CancellationToken cancellationToken)
@@ -138,17 +140,29 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
             results,
             "status = 'failed', ended_ms = @now, lease_expires_ms = NULL, error = @error" + (results is null ? string.Empty : ", " + PostgresDreamRunRows.SetResults),
             Unfinished,
-            cancellationToken,
-            [("now", now.ToUnixTimeMilliseconds()), ("error", reason), .. results is null ? [] : PostgresDreamRunRows.ResultParameters(results)]).ConfigureAwait(false);
-        return await CommitEndedAsync(transaction, run, quarantined: false, cancellationToken).ConfigureAwait(false);
+            [("now", now.ToUnixTimeMilliseconds()), ("error", reason), .. results is null ? [] : PostgresDreamRunRows.ResultParameters(results)],
+            run => Stash(run with { Status = DreamRunStatus.Failed, Error = reason, Results = results ?? run.Results }, quarantined: false),
+            cancellationToken).ConfigureAwait(false);
+        return await CommitEndedAsync(transaction, run.Run, quarantined: false, run.Stash, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Cancels a run as a failure is recorded (<see cref="UpdateLockedAsync"/>): the run is read first, then the
+    /// update takes the lock, so the events of its end (a progress note of any length in them) travel before the lock.</summary>
     public async Task<(DreamRun Run, bool WroteWebhooks)> CancelAsync(NpgsqlConnection connection, string runId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        DreamRunStoreRules.CheckUnfinished(await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false), "canceled");
-        await UpdateAsync(connection, transaction, runId, "status = 'canceled', ended_ms = @now, lease_expires_ms = NULL", cancellationToken, ("now", now.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-        return await CommitEndedAsync(connection, transaction, runId, quarantined: false, cancellationToken).ConfigureAwait(false);
+        var run = await UpdateLockedAsync(
+            connection,
+            transaction,
+            runId,
+            static run => DreamRunStoreRules.CheckUnfinished(run, "canceled"),
+            results: null,
+            "status = 'canceled', ended_ms = @now, lease_expires_ms = NULL",
+            Unfinished,
+            [("now", now.ToUnixTimeMilliseconds())],
+            run => Stash(run with { Status = DreamRunStatus.Canceled }, quarantined: false),
+            cancellationToken).ConfigureAwait(false);
+        return await CommitEndedAsync(transaction, run.Run, quarantined: false, run.Stash, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends the runs whose lease expired (see <see cref="AbandonAsync"/>) with their webhook rows, in one transaction.
@@ -208,8 +222,10 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     /// <see cref="Unfinished"/>, as <paramref name="check"/> requires.</param>
     /// <param name="cancellationToken">Cancels the statements.</param>
     /// <param name="parameters">The parameters of <paramref name="assignments"/>.</param>
-    /// <returns>The run as changed.</returns>
-    private async Task<DreamRun> UpdateLockedAsync(
+    /// <param name="stash">Makes the webhook events of the change from the run read first (as the change will leave it),
+    /// whose bodies then travel in the batch before the locking statement; none when <see langword="null"/>.</param>
+    /// <returns>The run as changed, and the events made before the lock.</returns>
+    private async Task<(DreamRun Run, PostgresWebhookStash? Stash)> UpdateLockedAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
         string runId,
@@ -217,13 +233,20 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         DreamRunResults? results,
         string assignments,
         string condition,
-        CancellationToken cancellationToken,
-        params (string Name, object? Value)[] parameters)
+        (string Name, object? Value)[] parameters,
+        Func<DreamRun, PostgresWebhookStash?>? stash,
+        CancellationToken cancellationToken)
     {
         var run = await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId);
         check(run);
         results?.Validate(run.Request);
+        var events = stash?.Invoke(run);
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (events is not null)
+        {
+            batch.BatchCommands.Add(events.Command());
+        }
+
         var update = BatchCommand(
             $"WITH scope_lock AS ({_lockScope}) UPDATE dream_runs SET {assignments} FROM scope_lock WHERE id = @id AND {condition}",
             [("id", runId), LockKey(PostgresDreamRunMigrations.Component, database.Schema, run.Scope), .. parameters]);
@@ -245,8 +268,12 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
             check(changed!);
         }
 
-        return changed!;
+        return (changed!, events);
     }
+
+    /// <summary>Makes the events of a run's end from the run as the end will leave it, when webhooks are written.</summary>
+    private PostgresWebhookStash? Stash(DreamRun ended, bool quarantined) =>
+        Webhooks is { } webhooks ? PostgresStoreWebhooks.StashDreamEnded(webhooks, ended, quarantined) : null;
 
     private static async Task<DreamRun> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken)
     {
@@ -255,20 +282,17 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         return run;
     }
 
-    /// <summary>Reads the ended run back, writes its events' webhook rows and commits, so the end and its announcement are
-    /// stored together or not at all.</summary>
-    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, bool quarantined, CancellationToken cancellationToken) =>
-        await CommitEndedAsync(transaction, (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false))!, quarantined, cancellationToken).ConfigureAwait(false);
-
-    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken)
+    /// <summary>Writes the ended run's events' webhook rows (those made before the lock from their bodies set aside) and
+    /// commits, so the end and its announcement are stored together or not at all.</summary>
+    private async Task<(DreamRun Run, bool WroteWebhooks)> CommitEndedAsync(NpgsqlTransaction transaction, DreamRun run, bool quarantined, PostgresWebhookStash? stash, CancellationToken cancellationToken)
     {
-        var wrote = await WriteEndedAsync(transaction.Connection!, transaction, run, quarantined, cancellationToken).ConfigureAwait(false);
+        var wrote = await WriteEndedAsync(transaction.Connection!, transaction, run, quarantined, cancellationToken, stash).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return (run, wrote);
     }
 
-    private Task<bool> WriteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken) =>
-        WriteEnded is { } write ? write(connection, transaction, run, quarantined, cancellationToken) : Task.FromResult(false);
+    private Task<bool> WriteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken, PostgresWebhookStash? stash = null) =>
+        Webhooks is { } webhooks ? PostgresStoreWebhooks.WriteDreamEndedAsync(connection, transaction, webhooks, run, quarantined, cancellationToken, stash) : Task.FromResult(false);
 
     /// <summary>Ends a run whose lease expired and returns it as ended. A run whose process stopped after it had written its
     /// memory version (see <see cref="WrittenVersionAsync"/>) is completed with the results it recorded, so its sessions count

@@ -71,9 +71,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
         set
         {
             _webhooks = value;
-            _writer.WriteWebhooks = value is { } publisher
-                ? (connection, transaction, eventType, version, token) => PostgresStoreWebhooks.WriteMemoryVersionAsync(connection, transaction, publisher, eventType, version, token)
-                : null;
+            _writer.Webhooks = value;
         }
     }
 

@@ -41,9 +41,9 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         "INSERT INTO memory_insights (" + InsightColumns + ") SELECT @version_id, id, position, kind, text, trigger_tools, trigger_keywords, "
         + "evidence, helpful, harmful, seen, status, source, created_ms, updated_ms FROM memory_insights WHERE version_id = @source_id";
 
-    /// <summary>Gets or sets what writes a change's webhook rows in its transaction, before the commit; returns whether it
-    /// wrote deliveries. <see langword="null"/> writes none.</summary>
-    public Func<NpgsqlConnection, NpgsqlTransaction, string, MemoryVersion, CancellationToken, Task<bool>>? WriteWebhooks { get; set; }
+    /// <summary>Gets or sets the publisher whose webhook rows a change writes in its transaction, before the commit;
+    /// <see langword="null"/> writes none.</summary>
+    public WebhookPublisher? Webhooks { get; set; }
 
     /// <summary>Stores a proposal.</summary>
     /// <remarks>The parent is read before the transaction, without the lock: what a version holds never changes, and it is
@@ -70,10 +70,38 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
     }
 
     /// <summary>Activates a proposed version.</summary>
+    /// <remarks>With webhooks, the version is read whole first, without the lock (what a version holds never changes), and
+    /// its event, made from it as activated, travels in the round trip that takes the lock, before the locking statement
+    /// (<see cref="PostgresWebhookStash"/>): with <see cref="WebhookOptions.IncludeFullPayloads"/> it carries the insight
+    /// texts, up to <see cref="WebhookOptions.MaxPayloadBytes"/>.</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> ApproveAsync(NpgsqlConnection connection, string versionId, MemoryAuthor reviewer, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        const string Type = WebhookEventTypes.MemoryVersionActivated;
+        MemoryVersion? proposed = null;
+        PostgresWebhookStash? stash = null;
+        if (Webhooks is { } webhooks && PostgresStoreWebhooks.Writes(webhooks, Type))
+        {
+            proposed = await FindAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false);
+            stash = PostgresStoreWebhooks.StashMemoryVersion(webhooks, Type, proposed with { State = MemoryVersionState.Active, ReviewedBy = reviewer, ReviewedAt = now });
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        if (proposed is null)
+        {
+            await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            if (stash is not null)
+            {
+                batch.BatchCommands.Add(stash.Command());
+            }
+
+            batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, proposed.Scope)));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
         var active = await PostgresMemoryRows.ReadActiveSummaryAsync(connection, transaction, version.Scope, cancellationToken).ConfigureAwait(false);
         MemoryStoreRules.CheckApprove(version, active, active is not null && await DerivesFromAsync(connection, transaction, version.Id, active.Id, cancellationToken).ConfigureAwait(false));
@@ -89,7 +117,7 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
             ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
             ("reviewer_id", reviewer.Id),
             ("reviewed_ms", now.ToUnixTimeMilliseconds())).ConfigureAwait(false);
-        return await CommitAsync(connection, transaction, versionId, WebhookEventTypes.MemoryVersionActivated, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, versionId, Type, cancellationToken, stash).ConfigureAwait(false);
     }
 
     /// <summary>Rejects a proposed version.</summary>
@@ -97,32 +125,53 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
     /// proposed never is again); then the reason (a reviewer's text, of any length) travels in the statement that takes
     /// the lock, which the server runs only once it has all of it, and which rejects the version only if it is still
     /// proposed when the lock is granted (an update re-reads a row changed meanwhile). A version found otherwise is
-    /// refused as it is then.</remarks>
+    /// refused as it is then. With webhooks, the version is read whole, and its event, made from it as rejected, travels
+    /// in the same round trip before the locking statement (<see cref="PostgresWebhookStash"/>).</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> RejectAsync(NpgsqlConnection connection, string versionId, MemoryAuthor reviewer, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
-        MemoryStoreRules.CheckReject(version);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var reject = PostgresMemoryRows.Command(
-            connection,
-            transaction,
-            $"WITH scope_lock AS ({_lockScope}) UPDATE memory_versions SET state = 'rejected', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, "
-            + "reviewed_ms = @reviewed_ms, review_note = @review_note FROM scope_lock WHERE id = @id AND state = 'proposed'",
-            ("id", versionId),
-            PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, version.Scope),
-            ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
-            ("reviewer_id", reviewer.Id),
-            ("reviewed_ms", now.ToUnixTimeMilliseconds()),
-            ("review_note", reason)))
+        const string Type = WebhookEventTypes.MemoryVersionRejected;
+        PostgresWebhookStash? stash = null;
+        MemoryVersionSummary version;
+        if (Webhooks is { } webhooks && PostgresStoreWebhooks.Writes(webhooks, Type))
         {
-            if (await reject.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            var whole = await FindAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false);
+            version = whole.ToSummary();
+            MemoryStoreRules.CheckReject(version);
+            stash = PostgresStoreWebhooks.StashMemoryVersion(webhooks, Type, whole with { State = MemoryVersionState.Rejected, ReviewedBy = reviewer, ReviewedAt = now, ReviewNote = reason });
+        }
+        else
+        {
+            version = await PostgresMemoryRows.ReadSummaryAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(versionId);
+            MemoryStoreRules.CheckReject(version);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            if (stash is not null)
+            {
+                batch.BatchCommands.Add(stash.Command());
+            }
+
+            var reject = PostgresMemoryRows.BatchCommand(
+                $"WITH scope_lock AS ({_lockScope}) UPDATE memory_versions SET state = 'rejected', reviewer_kind = @reviewer_kind, reviewer_id = @reviewer_id, "
+                + "reviewed_ms = @reviewed_ms, review_note = @review_note FROM scope_lock WHERE id = @id AND state = 'proposed'",
+                ("id", versionId),
+                PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, version.Scope),
+                ("reviewer_kind", PostgresMemoryRows.Name(reviewer.Kind)),
+                ("reviewer_id", reviewer.Id),
+                ("reviewed_ms", now.ToUnixTimeMilliseconds()),
+                ("review_note", reason));
+            batch.BatchCommands.Add(reject);
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (reject.RecordsAffected == 0)
             {
                 // Approved or rejected by another instance while this one waited for the lock.
                 MemoryStoreRules.CheckReject((await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false))!);
             }
         }
 
-        return await CommitAsync(connection, transaction, versionId, WebhookEventTypes.MemoryVersionRejected, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, versionId, Type, cancellationToken, stash).ConfigureAwait(false);
     }
 
     /// <summary>Activates a copy of an earlier version.</summary>
@@ -199,10 +248,11 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
 
     /// <summary>Reads the version back, writes its event's webhook rows and commits, so the change and its announcement are
     /// stored together or not at all. The commit itself is not cancelled: once it is sent, the change stands.</summary>
-    private async Task<(MemoryVersion Version, bool WroteWebhooks)> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, string eventType, CancellationToken cancellationToken)
+    private async Task<(MemoryVersion Version, bool WroteWebhooks)> CommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string versionId, string eventType, CancellationToken cancellationToken, PostgresWebhookStash? stash = null)
     {
         var version = (await PostgresMemoryRows.ReadVersionAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false))!;
-        var wrote = WriteWebhooks is { } write && await write(connection, transaction, eventType, version, cancellationToken).ConfigureAwait(false);
+        var wrote = Webhooks is { } webhooks
+            && await PostgresStoreWebhooks.WriteMemoryVersionAsync(connection, transaction, webhooks, eventType, version, cancellationToken, stash).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return (version, wrote);
     }

@@ -20,6 +20,8 @@ internal static class PostgresStoreWebhooks
     /// <param name="data">Makes the event's data.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <param name="timestamp">The event's time; now when <see langword="null"/>.</param>
+    /// <param name="stash">The events made before the change's lock, their bodies set aside: an event of this type and
+    /// data found there is written from its body set aside, without sending it.</param>
     /// <returns>Whether deliveries were written (some endpoint subscribes), so the dispatcher is worth waking
     /// (<see cref="WebhookPublisher.NotifyWritten"/>, after the commit).</returns>
     public static async Task<bool> WriteAsync(
@@ -29,7 +31,8 @@ internal static class PostgresStoreWebhooks
         string eventType,
         Func<JsonObject> data,
         CancellationToken cancellationToken,
-        DateTimeOffset? timestamp = null)
+        DateTimeOffset? timestamp = null,
+        PostgresWebhookStash? stash = null)
     {
         var endpoints = webhooks.EndpointsFor(eventType);
         if (endpoints.Count == 0 && webhooks.IsEnabled)
@@ -38,7 +41,9 @@ internal static class PostgresStoreWebhooks
         }
 
         var now = webhooks.Now();
-        await PostgresWebhookRows.InsertAsync(connection, transaction, webhooks.CreateEvent(eventType, timestamp ?? now, data()), endpoints, now, cancellationToken).ConfigureAwait(false);
+        var made = data();
+        var (webhookEvent, setting) = stash?.Take(eventType, made) is { } stashed ? stashed : (webhooks.CreateEvent(eventType, timestamp ?? now, made), null);
+        await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, endpoints, now, cancellationToken, stashedBody: setting).ConfigureAwait(false);
         return endpoints.Count > 0;
     }
 
@@ -51,27 +56,68 @@ internal static class PostgresStoreWebhooks
 
     /// <summary>Writes <c>memory.version_proposed</c>, <c>memory.version_activated</c> or <c>memory.version_rejected</c> for a version.</summary>
     /// <returns>Whether deliveries were written.</returns>
-    public static Task<bool> WriteMemoryVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, string eventType, MemoryVersion version, CancellationToken cancellationToken) =>
-        WriteAsync(connection, transaction, webhooks, eventType, () => WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads), cancellationToken);
+    public static Task<bool> WriteMemoryVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, string eventType, MemoryVersion version, CancellationToken cancellationToken, PostgresWebhookStash? stash = null) =>
+        WriteAsync(connection, transaction, webhooks, eventType, () => WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads), cancellationToken, stash: stash);
+
+    /// <summary>Makes the event <see cref="WriteMemoryVersionAsync"/> would write for <paramref name="version"/>, as the
+    /// change will leave it, to set its body aside before the change's lock.</summary>
+    /// <returns>The event made, or <see langword="null"/> when none would be written.</returns>
+    public static PostgresWebhookStash? StashMemoryVersion(WebhookPublisher webhooks, string eventType, MemoryVersion version)
+    {
+        var stash = new PostgresWebhookStash();
+        stash.Add(webhooks, eventType, () => WebhookEventData.MemoryEvent(eventType, version, webhooks.IncludeFullPayloads));
+        return stash.IsEmpty ? null : stash;
+    }
+
+    /// <summary>Whether <see cref="WriteAsync"/> writes an event of <paramref name="eventType"/>: some endpoint subscribes,
+    /// or the publisher has none and writes every event unrouted.</summary>
+    /// <returns>Whether it writes one.</returns>
+    public static bool Writes(WebhookPublisher webhooks, string eventType) => webhooks.EndpointsFor(eventType).Count > 0 || !webhooks.IsEnabled;
 
     /// <summary>Writes the events of a run's end: <c>budget.reached</c> when the run stopped at its token budget, then
     /// <c>dream.completed</c>, <c>dream.failed</c> or <c>dream.canceled</c>, then, with <paramref name="quarantined"/>, one
     /// <c>insight.quarantined</c> per insight the run held back.</summary>
     /// <returns>Whether deliveries were written.</returns>
-    public static async Task<bool> WriteDreamEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, DreamRun run, bool quarantined, CancellationToken cancellationToken)
+    public static async Task<bool> WriteDreamEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WebhookPublisher webhooks, DreamRun run, bool quarantined, CancellationToken cancellationToken, PostgresWebhookStash? stash = null)
     {
-        var wrote = run.Results.BudgetReached
-            && await WriteAsync(connection, transaction, webhooks, WebhookEventTypes.BudgetReached, () => WebhookEventData.DreamBudgetReached(run), cancellationToken).ConfigureAwait(false);
+        var wrote = false;
+        foreach (var (type, data) in DreamEndedEvents(webhooks, run, quarantined))
+        {
+            wrote |= await WriteAsync(connection, transaction, webhooks, type, data, cancellationToken, stash: stash).ConfigureAwait(false);
+        }
+
+        return wrote;
+    }
+
+    /// <summary>Makes the events <see cref="WriteDreamEndedAsync"/> would write for <paramref name="run"/>, as its end will
+    /// leave it, to set their bodies aside before the end's lock.</summary>
+    /// <returns>The events made, or <see langword="null"/> when none would be written.</returns>
+    public static PostgresWebhookStash? StashDreamEnded(WebhookPublisher webhooks, DreamRun run, bool quarantined)
+    {
+        var stash = new PostgresWebhookStash();
+        foreach (var (type, data) in DreamEndedEvents(webhooks, run, quarantined))
+        {
+            stash.Add(webhooks, type, data);
+        }
+
+        return stash.IsEmpty ? null : stash;
+    }
+
+    private static IEnumerable<(string Type, Func<JsonObject> Data)> DreamEndedEvents(WebhookPublisher webhooks, DreamRun run, bool quarantined)
+    {
+        if (run.Results.BudgetReached)
+        {
+            yield return (WebhookEventTypes.BudgetReached, () => WebhookEventData.DreamBudgetReached(run));
+        }
+
         var (type, data) = WebhookEventData.DreamEnded(run, webhooks.IncludeFullPayloads);
-        wrote |= await WriteAsync(connection, transaction, webhooks, type, () => data, cancellationToken).ConfigureAwait(false);
+        yield return (type, () => data);
         if (quarantined && (webhooks.IsSubscribed(WebhookEventTypes.InsightQuarantined) || !webhooks.IsEnabled))
         {
             foreach (var change in run.Results.Report.Changes.Where(c => c.Op == DreamChangeOp.Quarantine))
             {
-                wrote |= await WriteAsync(connection, transaction, webhooks, WebhookEventTypes.InsightQuarantined, () => WebhookEventData.InsightQuarantined(run, change, webhooks.IncludeFullPayloads), cancellationToken).ConfigureAwait(false);
+                yield return (WebhookEventTypes.InsightQuarantined, () => WebhookEventData.InsightQuarantined(run, change, webhooks.IncludeFullPayloads));
             }
         }
-
-        return wrote;
     }
 }

@@ -28,6 +28,9 @@ internal static class PostgresWebhookRows
     /// <param name="prepared">The deliveries to write, made by <see cref="NewDeliveries(WebhookEvent, IReadOnlyList{string}, DateTimeOffset)"/>
     /// for the same event, endpoints and time (so that a caller running the write again knows their ids); made here when
     /// <see langword="null"/>.</param>
+    /// <param name="stashedBody">The transaction-local setting that holds the event's body, set aside earlier in the
+    /// transaction (<see cref="PostgresWebhookStash"/>): the statement reads the body there and does not send it; sent
+    /// when <see langword="null"/>.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
     /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
@@ -38,21 +41,22 @@ internal static class PostgresWebhookRows
         IReadOnlyList<string> endpointIds,
         DateTimeOffset now,
         CancellationToken cancellationToken,
-        List<WebhookDelivery>? prepared = null)
+        List<WebhookDelivery>? prepared = null,
+        string? stashedBody = null)
     {
         ThrowIfUnstorable(webhookEvent, endpointIds);
         var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
-        const string InsertEvent =
-            "WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, @body, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
+        var insertEvent =
+            $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {(stashedBody is null ? "@body" : "current_setting(@body)")}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
         if (endpointIds.Count == 0)
         {
             // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the database to route it.
             await using var unrouted = Command(
                 connection,
                 transaction,
-                InsertEvent + "INSERT INTO webhook_unrouted (event_id, created_ms) SELECT id, @ms FROM ev",
-                ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", body), ("ms", ms));
+                insertEvent + "INSERT INTO webhook_unrouted (event_id, created_ms) SELECT id, @ms FROM ev",
+                ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody ?? body), ("ms", ms));
             if (await unrouted.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw Repeated(webhookEvent.Id, nameof(webhookEvent));
@@ -65,9 +69,9 @@ internal static class PostgresWebhookRows
         await using var insert = Command(
             connection,
             transaction,
-            InsertEvent + "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
+            insertEvent + "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
             + "SELECT t.id, ev.id, t.endpoint_id, 'pending', 0, @ms, @ms FROM ev CROSS JOIN unnest(@ids::text[], @endpoints::text[]) WITH ORDINALITY AS t(id, endpoint_id, n) ORDER BY t.n",
-            ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", body), ("ms", ms), ("ids", ids), ("endpoints", endpoints));
+            ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody ?? body), ("ms", ms), ("ids", ids), ("endpoints", endpoints));
         if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             throw Repeated(webhookEvent.Id, nameof(webhookEvent));

@@ -40,6 +40,68 @@ public sealed class PostgresLockTailTests(ITestOutputHelper output) : PostgresSt
         Assert.All(figures, figure => Assert.InRange(figure.Largest, 1, WriteBuffer - 1));
     }
 
+    [Fact]
+    public async Task Each_round_trip_after_the_lock_of_a_change_that_writes_webhook_rows_of_long_texts_is_smaller_than_Npgsqls_write_buffer()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var options = proxy.Options(Schema);
+        options.WriteUnroutedWebhooks = true;
+        await using var memory = new PostgresMemoryStore(options);
+        await using var runs = new PostgresDreamRunStore(options);
+        var scope = MemoryScope.Agent("bot");
+
+        // A reviewer's reason, a dream's note, error or quarantine reason: 100,000 characters each, which their event's body
+        // carries cut to MaxPayloadBytes (64 KiB).
+        var text = new string('x', 100_000);
+        var rejected = await memory.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("alice"), "i1"));
+        var bounded = new List<(string Change, long Largest, long Total)>
+        {
+            await AfterLockAsync(proxy, "reject with a long reason", () => memory.RejectAsync(rejected.Id, MemoryAuthor.Person("bob"), text)),
+        };
+        var completed = await StartedAsync(runs, scope);
+        bounded.Add(await AfterLockAsync(proxy, "complete with a long note and three quarantines with long reasons", () => runs.CompleteAsync(completed.Id, new DreamRunResults
+        {
+            Note = text,
+            Report = new DreamReport { Changes = [.. Enumerable.Range(1, 3).Select(i => new DreamChange { Op = DreamChangeOp.Quarantine, InsightId = $"q{i}", Text = "held back", Reason = text })] },
+        })));
+        var failed = await StartedAsync(runs, scope);
+        bounded.Add(await AfterLockAsync(proxy, "fail with a long error", () => runs.FailAsync(failed.Id, text)));
+        var canceled = await StartedAsync(runs, scope);
+        await runs.UpdateProgressAsync(canceled.Id, new DreamRunResults { Note = text });
+        bounded.Add(await AfterLockAsync(proxy, "cancel of a run whose progress has a long note", () => runs.CancelAsync(canceled.Id)));
+
+        // With full payloads, a version's events carry its insight texts: an approval's is made before the lock; a
+        // proposal's and a rollback's are not (their number, and a rollback's parent, are known only under the lock).
+        memory.Webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System);
+        var insights = Proposal(scope, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3");
+        var wide = insights with { Insights = [.. insights.Insights.Select(i => i with { Text = new string('t', 30_000) })] };
+        var left = new List<(string Change, long Largest, long Total)>();
+        MemoryVersion? proposed = null;
+        left.Add(await AfterLockAsync(proxy, "propose three insights of 30,000 characters, full payloads", async () => proposed = await memory.ProposeAsync(wide)));
+        bounded.Add(await AfterLockAsync(proxy, "approve them, full payloads", () => memory.ApproveAsync(proposed!.Id, MemoryAuthor.Person("alice"))));
+        var next = await memory.ProposeAsync(Proposal(scope, proposed!.Id, MemoryAuthor.Person("alice"), "i4"));
+        await memory.ApproveAsync(next.Id, MemoryAuthor.Person("alice"));
+        left.Add(await AfterLockAsync(proxy, "roll back to them, full payloads", () => memory.RollbackAsync(proposed.Id, MemoryAuthor.Person("bob"))));
+
+        foreach (var (change, largest, total) in bounded)
+        {
+            output.WriteLine($"{change}: largest round trip after the lock {largest} bytes, {total} bytes in all after it");
+        }
+
+        foreach (var (change, largest, total) in left)
+        {
+            output.WriteLine($"(not bounded) {change}: largest round trip after the lock {largest} bytes, {total} bytes in all after it");
+        }
+
+        Assert.All(bounded, figure => Assert.InRange(figure.Largest, 1, WriteBuffer - 1));
+    }
+
+    private static async Task<DreamRun> StartedAsync(PostgresDreamRunStore runs, MemoryScope scope)
+    {
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope });
+        return await runs.StartAsync(run.Id, "host-a", TimeSpan.FromMinutes(5));
+    }
+
     /// <summary>The largest round trip (request bytes) <paramref name="call"/> sends after the one that takes a scope's
     /// lock, and all it sends after that one (its commit too).</summary>
     private static async Task<(string Change, long Largest, long Total)> AfterLockAsync<T>(TcpProxy proxy, string change, Func<Task<T>> call)

@@ -122,14 +122,15 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         var first = await store.ProposeAsync(Proposal(Bot, null, Alice, "i1"));
         var second = await store.ProposeAsync(Proposal(Bot, null, Alice, "i2"));
 
-        // The first read of the clock is the change's time, before its transaction; the second is inside it.
-        clock.Stall(atCall: 2, TimeSpan.FromSeconds(5));
+        // The first read of the clock is the change's time, the second its event's (made before the lock, its body sent
+        // with the lock), both before its transaction; the third, the time of the event's rows, is inside it, after the lock.
+        clock.Stall(atCall: 3, TimeSpan.FromSeconds(5));
         var exception = await Assert.ThrowsAsync<TraceStoreException>(() => store.ApproveAsync(first.Id, Alice).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(store.Location, exception.Message, StringComparison.Ordinal);
         Assert.Equal(MemoryVersionState.Proposed, (await store.GetVersionAsync(first.Id))!.State);
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE type = 'memory.version_activated'"));
 
-        clock.Stall(atCall: 2, TimeSpan.FromMilliseconds(500));
+        clock.Stall(atCall: 3, TimeSpan.FromMilliseconds(500));
         Assert.Equal(MemoryVersionState.Active, (await store.ApproveAsync(second.Id, Alice)).State);
         Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE type = 'memory.version_activated'"));
     }
