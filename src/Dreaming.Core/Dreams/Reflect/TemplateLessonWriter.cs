@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace Dreaming;
 
@@ -15,7 +16,8 @@ namespace Dreaming;
 /// the criterion or the limit, not about a tool's calls. A pitfall about a tool error tells the agent to check the arguments
 /// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
 /// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", in a signature
-/// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required"): then it says
+/// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
+/// whole words, never letters inside another word, with words glued by an underscore or in camel case read apart): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
@@ -104,29 +106,105 @@ public static class TemplateLessonWriter
 
     // Words of an error that reports a state of the world (the order is already cancelled, the record is not found, there
     // are not enough seats) rather than a mistake in the call: sending it again, even with its arguments checked, does not
-    // make it succeed, so such a lesson must not say "do not finish until the call succeeds".
-    private static readonly string[] s_stateErrorWords =
+    // make it succeed, so such a lesson must not say "do not finish until the call succeeds". Matched as whole words of
+    // the signature (SignatureWords), never as letters inside another word ("not foundation", "unexpired"); a word that
+    // ends in '*' matches every word it begins ("cancel*": cancelled, canceled).
+    private static readonly string[][] s_stateErrorPhrases = Phrases(
     [
         "already", "not found", "no such", "does not exist", "doesn't exist", "do not exist", "no longer", "not enough",
         "insufficient", "not available", "unavailable", "sold out", "out of stock", "expired", "cannot be used",
-        "cannot be cancel", "cannot be modif", "cannot be chang", "cannot be updat", "cannot be refund", "not allowed",
+        "cannot be cancel*", "cannot be modif*", "cannot be chang*", "cannot be updat*", "cannot be refund*", "not allowed",
         "not permitted", "not eligible",
-    ];
+    ]);
 
     /// <summary>Whether a tool error's signature reports a state that calling again will not change ("already cancelled",
-    /// "not found", "not enough seats"), rather than a mistake in the call's arguments.</summary>
-    internal static bool IsStateError(string signature) =>
-        s_stateErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase))
-        && !s_argumentErrorWords.Any(word => signature.Contains(word, StringComparison.OrdinalIgnoreCase));
+    /// "not found", "not enough seats"), rather than a mistake in the call's arguments. Both lists are matched on the
+    /// signature's words (<see cref="SignatureWords"/>).</summary>
+    internal static bool IsStateError(string signature)
+    {
+        var words = SignatureWords(signature);
+        return s_stateErrorPhrases.Any(phrase => Holds(words, phrase)) && !s_argumentErrorPhrases.Any(phrase => Holds(words, phrase));
+    }
 
     // Words of an error about the call itself, which win over the words of a state: a schema check's "additional properties
     // are not allowed", pydantic's "extra fields not permitted" or "value not allowed for argument" is fixed by other
-    // arguments, and then the call succeeds.
-    private static readonly string[] s_argumentErrorWords =
+    // arguments, and then the call succeeds. Whole words too: "information" holds no "format", "invalidated" is not
+    // "invalid", "Springfield" no "field".
+    private static readonly string[][] s_argumentErrorPhrases = Phrases(
     [
-        "argument", "parameter", "propert", "field", "invalid", "missing", "required", "unexpected", "schema", "format",
-        "must be",
-    ];
+        "argument*", "parameter*", "propert*", "field", "fields", "invalid", "missing", "required", "unexpected", "schema*",
+        "format", "formats", "formatted", "must be",
+    ]);
+
+    /// <summary>The words of a signature, in capitals: runs of letters and digits, split where a capital follows a
+    /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>), so that <c>ORDER_NOT_FOUND</c>
+    /// and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped (<c>doesn't</c>,
+    /// <c>doesn’t</c>: "DOESNT").</summary>
+    internal static List<string> SignatureWords(string text)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\'' or '\u2019' && word.Length > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+            {
+                continue;
+            }
+
+            if (!char.IsLetterOrDigit(c))
+            {
+                Flush();
+                continue;
+            }
+
+            if (word.Length > 0 && char.IsUpper(c) && (char.IsLower(text[i - 1]) || (char.IsUpper(text[i - 1]) && i + 1 < text.Length && char.IsLower(text[i + 1]))))
+            {
+                Flush();
+            }
+
+            word.Append(char.ToUpperInvariant(c));
+        }
+
+        Flush();
+        return words;
+
+        void Flush()
+        {
+            if (word.Length > 0)
+            {
+                words.Add(word.ToString());
+                word.Clear();
+            }
+        }
+    }
+
+    private static string[][] Phrases(string[] phrases) =>
+        [.. phrases.Select(phrase => phrase.Replace("'", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Split(' '))];
+
+    // Whether the words hold the phrase's words in a row.
+    private static bool Holds(List<string> words, string[] phrase)
+    {
+        for (var i = 0; i + phrase.Length <= words.Count; i++)
+        {
+            var j = 0;
+            while (j < phrase.Length && Matches(words[i + j], phrase[j]))
+            {
+                j++;
+            }
+
+            if (j == phrase.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static bool Matches(string word, string pattern) => pattern[^1] == '*'
+            ? word.StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal)
+            : string.Equals(word, pattern, StringComparison.Ordinal);
+    }
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".

@@ -1,0 +1,59 @@
+namespace Dreaming.Tests;
+
+/// <summary>Whether a tool error reports a state that calling again will not change is read from its words, not from
+/// letters inside other words.</summary>
+public sealed class StateErrorWordsTests
+{
+    [Theory]
+    [InlineData("Error: order is already cancelled")]
+    [InlineData("Error: order <id> not found")]
+    [InlineData("Error: not enough seats on flight <id>")]
+    [InlineData("Error: gift card balance is not enough")]
+    [InlineData("Error: certificate cannot be used to update reservation")]
+    [InlineData("Error: flight <id> not available on date <date>")]
+    [InlineData("Error: user <id> does not exist")]
+    [InlineData("Error: user <id> doesn't exist")]
+    [InlineData("Error: user <id> doesn’t exist")]
+    [InlineData("Error: reservation cannot be cancelled after <num> hours")]
+    [InlineData("Error: payment method not found")]
+    [InlineData("Error: the fare is no longer offered")]
+    [InlineData("Error: card EXPIRED")]
+    [InlineData("Error: ALREADY_EXISTS")]
+    [InlineData("OrderAlreadyCancelled: <id>")]
+    [InlineData("Error: SOLD OUT")]
+    [InlineData("Error: upgrade not allowed for basic economy")]
+    public void A_state_error_is_found_by_its_words(string signature) =>
+        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+
+    [Theory]
+    [InlineData("Error: ORDER_NOT_FOUND")]
+    [InlineData("OrderNotFound: <id>")]
+    [InlineData("Error: the seat is NotAvailable")]
+    public void Words_glued_by_an_underscore_or_in_camel_case_are_words(string signature) =>
+        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+
+    [Theory]
+    [InlineData("Error: vendor is not foundation-approved")]
+    [InlineData("Error: card unexpired but frozen by the bank")]
+    public void Letters_of_a_state_word_inside_other_words_are_not_a_state_error(string signature) =>
+        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+
+    [Theory]
+    [InlineData("Error: flight information not available")]
+    [InlineData("Error: reservation already invalidated")]
+    [InlineData("Error: Springfield office unavailable")]
+    public void Letters_of_an_argument_word_inside_other_words_do_not_hide_a_state_error(string signature) =>
+        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+
+    [Theory]
+    [InlineData("Error: Additional properties are not allowed ('seat' was unexpected)")]
+    [InlineData("ValidationError: extra fields not permitted")]
+    [InlineData("Error: value 'first' is not allowed for argument 'cabin'")]
+    [InlineData("Error: field 'passengers' has insufficient items")]
+    [InlineData("Error: date not available in the format given")]
+    [InlineData("Error: user id already taken; parameters: <str>")]
+    [InlineData("Error: seat not available: must be one of <str>")]
+    [InlineData("Error: date formatted wrongly; slot not available")]
+    public void An_error_about_the_call_is_not_a_state_error_whatever_state_words_it_holds(string signature) =>
+        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+}
