@@ -192,9 +192,13 @@ public static partial class MemoryCurator
             };
             insights.Add(insight);
             addedNow.Add(insight.Id);
+            var cited = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
+            var capped = insight.Evidence.Count < cited
+                ? string.Create(CultureInfo.InvariantCulture, $"; its first {insight.Evidence.Count} of {cited} evidence sessions kept (the evidence keeps at most {options.MaxEvidence} sessions)")
+                : string.Empty;
             changes.Add(verdict.Quarantine
-                ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason)
-                : Change(DreamChangeOp.Add, insight, Why(candidate)));
+                ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason + capped)
+                : Change(DreamChangeOp.Add, insight, Why(candidate) + capped));
         }
 
         foreach (var i in foundAgain)
@@ -283,15 +287,34 @@ public static partial class MemoryCurator
     }
 
     // The insight's evidence and the candidate's, each session once, of which at most MaxEvidence are kept (a lesson found
-    // again every night would otherwise carry, in every version, every session that ever showed it); and what the change says.
+    // again every night would otherwise carry, in every version, every session that ever showed it); and what the change
+    // says: how many of the lesson's sessions were merged, and which were left out, the insight's oldest apart from the
+    // lesson's own last ones (when the lesson alone cites more than the bound).
     private static (List<InsightEvidence> Evidence, string Merged) MergeEvidence(Insight existing, LessonCandidate candidate, CurationOptions options)
     {
         var all = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
         var kept = Bounded(all, candidate.Evidence, options.MaxEvidence);
-        var merged = string.Create(CultureInfo.InvariantCulture, $"its {candidate.Evidence.Count} evidence sessions merged");
-        return (kept, kept.Count < all.Count
-            ? string.Create(CultureInfo.InvariantCulture, $"{merged}, the {all.Count - kept.Count} oldest left out (the evidence keeps the newest {options.MaxEvidence} sessions)")
-            : merged);
+        var own = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).ToList();
+        if (kept.Count == all.Count)
+        {
+            return (kept, string.Create(CultureInfo.InvariantCulture, $"its {own.Count} evidence sessions merged"));
+        }
+
+        var keptIds = kept.Select(e => e.SessionId).ToHashSet(StringComparer.Ordinal);
+        var ownLeft = own.Count(id => !keptIds.Contains(id));
+        var insightLeft = all.Count - kept.Count - ownLeft;
+        var merged = ownLeft == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"its {own.Count} evidence sessions merged")
+            : string.Create(CultureInfo.InvariantCulture, $"{own.Count - ownLeft} of its {own.Count} evidence sessions merged");
+        var left = (insightLeft, ownLeft) switch
+        {
+            (0, _) => string.Create(CultureInfo.InvariantCulture, $"this lesson's last {ownLeft}"),
+            (_, 0) => string.Create(CultureInfo.InvariantCulture, $"the insight's {insightLeft} oldest"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"the insight's {insightLeft} oldest and this lesson's last {ownLeft}"),
+        };
+        return (kept, string.Create(
+            CultureInfo.InvariantCulture,
+            $"{merged}; left out: {left} (the evidence keeps at most {options.MaxEvidence} sessions: those the lesson found now cites, its first ones first, then the newest of the others)"));
     }
 
     // At most max of the evidence, in its order: first the sessions the lesson found now cites (the first of them when they are

@@ -186,7 +186,7 @@ public sealed class CurationTemplatedAgainTests
         var insight = Assert.Single(memory);
         Assert.Equal(100, insight.Evidence.Count);
         Assert.Equal(Enumerable.Range(200, 100).Select(i => $"s{i}"), insight.Evidence.Select(e => e.SessionId));
-        Assert.Contains("its 10 evidence sessions merged, the 10 oldest left out (the evidence keeps the newest 100 sessions)", Assert.Single(result.Changes).Reason, StringComparison.Ordinal);
+        Assert.Contains("its 10 evidence sessions merged; left out: the insight's 10 oldest (the evidence keeps at most 100 sessions: those the lesson found now cites, its first ones first, then the newest of the others)", Assert.Single(result.Changes).Reason, StringComparison.Ordinal);
 
         var options = new CurationOptions { MaxEvidence = 15 };
         var capped = MemoryCurator.Curate(memory, [Night(30)], [], s_scope, _ => [], s_now.AddDays(30), options);
@@ -212,14 +212,14 @@ public sealed class CurationTemplatedAgainTests
         var again = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "n1", "n2", "n3", "n4"), 0.5);
         var merged = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1), options);
         Assert.Equal(["n1", "n2", "n3"], Assert.Single(merged.Insights).Evidence.Select(e => e.SessionId));
-        Assert.Contains("its 4 evidence sessions merged, the 4 oldest left out", Assert.Single(merged.Changes).Reason, StringComparison.Ordinal);
+        Assert.Contains("3 of its 4 evidence sessions merged; left out: the insight's 3 oldest and this lesson's last 1", Assert.Single(merged.Changes).Reason, StringComparison.Ordinal);
 
         // Found again by a lookback dream citing a new session and one it already holds (f1, its oldest): both are kept, and
         // the oldest of the others is left out.
         var lookback = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "new", "f1"), 0.5);
         var kept = MemoryCurator.Curate(added.Insights, [lookback], [], s_scope, _ => [], s_now.AddDays(1), options);
         Assert.Equal(["f1", "f3", "new"], Assert.Single(kept.Insights).Evidence.Select(e => e.SessionId));
-        Assert.Contains("its 2 evidence sessions merged, the 1 oldest left out", Assert.Single(kept.Changes).Reason, StringComparison.Ordinal);
+        Assert.Contains("its 2 evidence sessions merged; left out: the insight's 1 oldest", Assert.Single(kept.Changes).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
