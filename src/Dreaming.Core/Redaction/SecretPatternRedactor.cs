@@ -28,7 +28,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // Every alternative of the pattern needs one of these characters or words, so text without any (most text) skips
     // the regex; a handful of vectorised scans is far cheaper than trying eight alternatives at every position.
-    private static readonly SearchValues<char> s_triggerChars = SearchValues.Create("_=\"@:");
+    private static readonly SearchValues<char> s_triggerChars = SearchValues.Create("_=\"@:\uFF20\uFE6B");
 
     private readonly Redactor? _valueRedactor;
     private readonly MatchEvaluator _evaluator;
@@ -107,18 +107,34 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // letters holds: it is matched as a pair, never half of one, so a replacement cannot split a character.
     private const string UnspacedBeyondBmp = @"[\uD840-\uD8BF][\uDC00-\uDFFF]";
 
-    // Between a character of those scripts and a letter, mark or digit of another: where such prose ends and an address
-    // of another script may begin (お問い合わせは|support@).
-    private const string AfterUnspacedProse = $$"""(?<=[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?=[\p{L}\p{M}\p{N}-[{{Unspaced}}]])""";
+    // A symbol a local part may hold (RFC 6531 allows any character beyond ASCII there): an emoji or another symbol of
+    // the BMP (☺, ❤), or any character beyond the BMP but Han (🙂, a skin tone), as its pair of UTF-16 code units.
+    // With the zero-width joiner of an emoji sequence (👨‍💻) and the variation selector (a mark), a local part of emoji is
+    // read whole. Currency and math signs are not among them, so a price ($5@…, 3＠¥1,200) is not an address.
+    private const string Symbol = """(?:\p{So}|(?![\uD840-\uD8BF])[\uD800-\uDBFF][\uDC00-\uDFFF])""";
 
-    // A character of a local part beyond ASCII: one of those scripts only where no letter of another script follows it,
-    // so the local part of support@ after prose of those scripts starts after the prose, and 山田@ or 山田.taro@ is
-    // read from the start of its run.
-    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\--[{{Unspaced}}]]|(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]))""";
+    // The at sign and the dot of a domain: each also in the forms Unicode's compatibility normalisation (NFKC) folds to
+    // it, the fullwidth ＠ (U+FF20) and ． (U+FF0E) an input method writes in full width, and the small ﹫ (U+FE6B) and
+    // ﹒ (U+FE52), which a reader, or a model, takes for the address they write.
+    private const string AtSign = """[@\uFF20\uFE6B]""";
+    private const string DomainDot = """[.\uFF0E\uFE52]""";
 
-    // Where a local part beyond ASCII may start: at a word's start, as \b tells it, or at Han beyond the BMP, which \b
-    // does not take for a letter.
-    private const string LocalPartStart = """(?:\b|(?=[\uD840-\uD8BF]))""";
+    // Between a character of those scripts and a letter, mark, digit or symbol of another: where such prose ends and an
+    // address of another script may begin (お問い合わせは|support@, 連絡は|🙂@).
+    private const string AfterUnspacedProse = $$"""(?<=[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?=[\p{L}\p{M}\p{N}-[{{Unspaced}}]]|{{Symbol}})""";
+
+    // A character of a local part beyond ASCII: a letter, mark or digit of any script, or a symbol (above); one of those
+    // scripts only where no letter or symbol of another script follows it, so the local part of support@ after prose of
+    // those scripts starts after the prose, and 山田@ or 山田.taro@ is read from the start of its run.
+    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\-\u200D-[{{Unspaced}}]]|{{Symbol}}|(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]|{{Symbol}}))""";
+
+    // Where a local part beyond ASCII may start: at a word's start, as \b tells it, at Han beyond the BMP, or at a
+    // symbol, neither of which \b takes for a letter.
+    private const string LocalPartStart = $$"""(?:\b|(?=[\uD840-\uD8BF])|(?={{Symbol}}))""";
+
+    // Before a character that may continue a local part beyond ASCII, a local part does not start (it is read once from
+    // the start of its run, so a long run is scanned in linear time).
+    private const string NoLocalPartBefore = """(?<![\p{L}\p{M}\p{N}._%+\-\p{So}\u200D]|[\uD800-\uDBFF][\uDC00-\uDFFF])""";
 
     // A character of a domain's label beyond ASCII.
     private const string LabelChar = $$"""(?:[\p{L}\p{M}\p{N}\-]|{{UnspacedBeyondBmp}})""";
@@ -144,7 +160,8 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // An address with letters beyond ASCII from its local part to its top-level name, which may not be another secret's
     // label (…@é.AccountKey=, …@é.https://) nor start a key (…@é.sk-…, …@é.xoxb-…).
-    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+@{{LabelChar}}+(?:\.{{LabelChar}}+)*(?:\.{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)|{{BeforeASecretAfterTheDot}})""";
+    // The at sign and the dots may be fullwidth or small (AtSign, DomainDot).
+    private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+{{AtSign}}{{LabelChar}}+(?:{{DomainDot}}{{LabelChar}}+)*(?:{{DomainDot}}{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)|{{BeforeASecretAfterTheDot}})""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -175,7 +192,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
         |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://)|{{BeforeASecretAfterTheDot}}))
-        |(?:(?<![\p{L}\p{M}\p{N}._%+\-]|{{UnspacedBeyondBmp}})|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
+        |(?:{{NoLocalPartBefore}}|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))

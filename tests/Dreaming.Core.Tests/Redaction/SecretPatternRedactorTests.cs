@@ -278,6 +278,62 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
             output);
     }
 
+    [Theory]
+    [InlineData("write to alice\uff20example.com today", "write to [REDACTED:email] today")]
+    [InlineData("\uff41\uff4c\uff49\uff43\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d", "[REDACTED:email]")]
+    [InlineData("\u304a\u554f\u3044\u5408\u308f\u305b\u306fsupport\uff20example.com\u307e\u3067", "\u304a\u554f\u3044\u5408\u308f\u305b\u306f[REDACTED:email]\u307e\u3067")]
+    [InlineData("bob\ufe6bexample.org", "[REDACTED:email]")]
+    [InlineData("alice@example\uff0ecom", "[REDACTED:email]")]
+    [InlineData("mail \ud83d\ude42@example.com now", "mail [REDACTED:email] now")]
+    [InlineData("\ud83d\ude42@example.com", "[REDACTED:email]")]
+    [InlineData("\u263a\ufe0f@example.com", "[REDACTED:email]")]
+    [InlineData("to \ud83d\udc68\u200d\ud83d\udcbb.dev@example.com, please", "to [REDACTED:email], please")]
+    [InlineData("to love\u2764\ufe0fjos\u00e9@example.com", "to [REDACTED:email]")]
+    [InlineData("\u9023\u7d61\u306f\ud83d\ude42@example.jp\u307e\u3067", "\u9023\u7d61\u306f[REDACTED:email]\u307e\u3067")]
+    [InlineData("mail jos\u00e9@example.com", "mail [REDACTED:email]")]
+    public void An_address_with_a_fullwidth_at_sign_or_an_emoji_in_its_local_part_is_redacted(string input, string expected)
+    {
+        // RFC 6531 allows any character beyond ASCII in a local part, emoji included (🙂@example.com), and an IME typing
+        // in full width writes ＠ (U+FF20) and ． (U+FF0E), which Unicode's compatibility normalisation folds to @ and .
+        // (as it does the small ﹫, U+FE6B): a reader, and a model, take alice＠example.com for the address. Both were
+        // left whole in the text.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("@Override public String toString()")]
+    [InlineData("class A { @Override void run() {} } // x@y")]
+    [InlineData("@app.route(\"/\")\ndef index(): pass")]
+    [InlineData("thanks @alice and \ud83d\ude42 @bob")]
+    [InlineData("great work \ud83c\udf89@alice")]
+    [InlineData("\u2764\ufe0f @alice.")]
+    [InlineData("2 items @ $5.00, 3\uff20\u00a51,200 each")]
+    [InlineData("price: 10@1.50 \u20ac, 4 @ \u00a32.99")]
+    [InlineData("\ud83d\ude42\uff20\uff20 @@ \uff20 \ufe6b")]
+    [InlineData("int[] a = {1,2}; a@b; x\uff20y")]
+    [InlineData("see #W123 \u2192 @support")]
+    public void An_at_sign_that_starts_no_address_is_kept_whatever_its_width_or_what_precedes_it(string input) =>
+        Assert.Equal(input, _redactor.Redact(input));
+
+    [Theory]
+    [InlineData("", "\ud83d\ude42", "@example.com")]
+    [InlineData("", "\ud83d\ude42", "@")]
+    [InlineData("x\uff20", "\u00fc.", "!")]
+    [InlineData("", "\u263a", "\uff20")]
+    [InlineData("", "a\u200d", "@example.com")]
+    public void A_long_run_of_emoji_or_fullwidth_at_signs_is_scanned_in_linear_time(string before, string piece, string after)
+    {
+        Growth.AssertLinear(
+            n =>
+            {
+                var hostile = before + string.Concat(Enumerable.Repeat(piece, 6_250 * n)) + after;
+                return () => !_redactor.Redact(hostile).StartsWith("[REDACTED:unscanned", StringComparison.Ordinal);
+            },
+            1,
+            $"\"{before}\", a run of \"{piece}\" and \"{after}\"",
+            output);
+    }
+
     [Fact]
     public void A_value_redactor_chooses_the_replacement()
     {
