@@ -160,6 +160,11 @@ public sealed class PublicApiTests
         [typeof(DreamingOptions)] = configure => StartAsync(services => services.AddDreamingAgents(o => configure(o))),
         [typeof(CurationOptions)] = configure => StartAsync(services => services.AddDreamingAgents().Services.Configure<CurationOptions>(o => configure(o))),
         [typeof(MiningOptions)] = configure => StartAsync(services => services.AddDreamingAgents().Services.Configure<MiningOptions>(o => configure(o))),
+        [typeof(DreamSchedulerOptions)] = configure => StartAsync(services =>
+        {
+            services.AddDreamingAgents().AddDreamSchedule("bot", "0 3 * * *");
+            services.Configure<DreamSchedulerOptions>(o => configure(o));
+        }),
         [typeof(OrchestratorOptions)] = configure => StartAsync(services => services.AddDreamingAgents().AddOrchestrator(o => configure(o))),
         [typeof(ModelGraderOptions)] = configure => StartAsync(services => services.AddDreamingAgents().AddGrader(new NoModel(), o => configure(o))),
         [typeof(SessionRetentionOptions)] = configure => StartAsync(services => services.AddDreamingAgents().AddSessionRetention(TimeSpan.FromDays(30), o => configure(o))),

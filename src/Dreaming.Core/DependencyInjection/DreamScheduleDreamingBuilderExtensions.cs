@@ -1,6 +1,7 @@
 using Dreaming;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -117,9 +118,22 @@ public static class DreamScheduleDreamingBuilderExtensions
     // The scheduler is registered under its own type too, so that DreamingHealthCheck finds it without resolving every
     // hosted service (which would create the app's own before the host starts them, and loop forever on one that takes
     // the health check); the host starts the same instance.
+    // Its PollInterval comes from DreamSchedulerOptions, validated when the host starts (ValidateOnStart), so it can be set
+    // with Configure or bound from configuration like the library's other options.
     private static void AddScheduler(IServiceCollection services)
     {
-        services.TryAddSingleton<DreamScheduler>();
+        services.AddOptions<DreamSchedulerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DreamSchedulerOptions>, DreamSchedulerOptionsValidator>());
+        services.TryAddSingleton(static sp => new DreamScheduler(
+            sp.GetServices<DreamSchedule>(),
+            sp.GetRequiredService<IDreamConsolidator>(),
+            sp.GetRequiredService<IDreamRunStore>(),
+            sp.GetRequiredService<ITraceStore>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<DreamScheduler>>())
+        {
+            PollInterval = sp.GetRequiredService<IOptions<DreamSchedulerOptions>>().Value.PollInterval,
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DreamScheduler>(static sp => sp.GetRequiredService<DreamScheduler>()));
     }
 }

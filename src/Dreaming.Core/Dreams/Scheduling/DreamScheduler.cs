@@ -94,9 +94,10 @@ public sealed partial class DreamScheduler : BackgroundService
     }
 
     /// <summary>Gets or sets how often the schedules are checked.</summary>
-    /// <value>The default is one minute; more than zero and at most 49.17:02:47.2940000 (the longest a timer waits). Set it
-    /// before the host starts, on the scheduler <c>AddDreamSchedule</c> registers
-    /// (<c>provider.GetRequiredService&lt;DreamScheduler&gt;().PollInterval</c>).</value>
+    /// <value>The default is one minute; more than zero and at most 49.17:02:47.2940000 (the longest a timer waits). The
+    /// scheduler <c>AddDreamSchedule</c> registers takes it from <see cref="DreamSchedulerOptions.PollInterval"/> (set with
+    /// <c>Configure</c> or bound from configuration, checked when the host starts); set here, before the host starts, it
+    /// replaces that value.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative, or longer than a timer waits.</exception>
     public TimeSpan PollInterval
     {
