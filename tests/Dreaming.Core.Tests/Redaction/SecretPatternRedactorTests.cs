@@ -291,6 +291,8 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     [InlineData("to love\u2764\ufe0fjos\u00e9@example.com", "to [REDACTED:email]")]
     [InlineData("\u9023\u7d61\u306f\ud83d\ude42@example.jp\u307e\u3067", "\u9023\u7d61\u306f[REDACTED:email]\u307e\u3067")]
     [InlineData("mail jos\u00e9@example.com", "mail [REDACTED:email]")]
+    [InlineData("bob\ufe6bexample\ufe52org ok", "[REDACTED:email] ok")]
+    [InlineData("Thanks\ud83d\ude42@example.com", "[REDACTED:email]")]
     public void An_address_with_a_fullwidth_at_sign_or_an_emoji_in_its_local_part_is_redacted(string input, string expected)
     {
         // RFC 6531 allows any character beyond ASCII in a local part, emoji included (🙂@example.com), and an IME typing
