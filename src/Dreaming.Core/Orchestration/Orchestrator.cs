@@ -136,6 +136,12 @@ public sealed partial class Orchestrator : IOrchestrator
             throw new ArgumentException($"OrchestratorOptions.MaxDependencyOutputLength is {outputLimit}; it must be positive or null.", nameof(request));
         }
 
+        var outputTotalLimit = Options.MaxDependencyOutputTotalLength;
+        if (outputTotalLimit is <= 0)
+        {
+            throw new ArgumentException($"OrchestratorOptions.MaxDependencyOutputTotalLength is {outputTotalLimit}; it must be positive or null.", nameof(request));
+        }
+
         if (string.IsNullOrWhiteSpace(request.AgentId))
         {
             throw new ArgumentException("OrchestrationRequest.AgentId is blank.", nameof(request));
@@ -207,7 +213,7 @@ public sealed partial class Orchestrator : IOrchestrator
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 
-        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), outputLimit, record);
+        using var execution = new PlanExecution(this, plan, graph!, Traced(roster), session, request.Scope, policy, new PlanExecution.Budget(budget, costBudget, planningUsage.TotalTokens, planningUsage.CostMinorUnits, planningUnreported), outputLimit, outputTotalLimit, record);
         await execution.RunAsync(cancellationToken).ConfigureAwait(false);
         var items = execution.Results(out var completed);
         var stop = execution.Stopped;

@@ -14,6 +14,10 @@ public sealed class OrchestratorOptions
     /// characters a token).</summary>
     public const int DefaultMaxDependencyOutputLength = 100_000;
 
+    /// <summary>The default <see cref="MaxDependencyOutputTotalLength"/>: 400,000 characters (about 100,000 tokens at four
+    /// characters a token), four outputs at the default <see cref="MaxDependencyOutputLength"/>.</summary>
+    public const int DefaultMaxDependencyOutputTotalLength = 400_000;
+
     /// <summary>The largest allowed <see cref="ItemRetries"/>.</summary>
     public const int MaxItemRetries = 10;
 
@@ -58,10 +62,25 @@ public sealed class OrchestratorOptions
     /// <remarks>The output itself is never cut: <see cref="WorkItemResult.Output"/> holds it whole, and a
     /// <see cref="OrchestrationRequest.Synthesize"/> delegate is given it whole. The cut output is made once per item
     /// and shared by its dependents, so a dependent's prompt holds at most this many characters (and the line) of each
-    /// dependency; an item with many dependencies still gets that much of each. A cut never splits a surrogate pair (it
+    /// dependency; an item with many dependencies gets at most <see cref="MaxDependencyOutputTotalLength"/> of them in all.
+    /// A cut never splits a surrogate pair (it
     /// keeps one character fewer). Each run reads it when it starts: a run started after it was set to a value that is not
     /// positive throws <see cref="ArgumentException"/> before it records anything.</remarks>
     public int? MaxDependencyOutputLength { get; set; } = DefaultMaxDependencyOutputLength;
+
+    /// <summary>Gets or sets the most characters of completed items' outputs that one prompt is given in all: an item's
+    /// dependencies together (<see cref="WorkItemContext.Dependencies"/> and <see cref="WorkItemContext.Prompt"/>), and the
+    /// coordinator's synthesis of every item. When the outputs, each already cut to <see cref="MaxDependencyOutputLength"/>,
+    /// are longer together, the shorter ones are given whole and the longer ones cut to an equal share of what is left,
+    /// each followed by a line saying so (<c>… (OrchestratorOptions.MaxDependencyOutputTotalLength: 400,000 characters for
+    /// the outputs of all 201 dependencies) …</c>) and marked by <see cref="WorkItemOutput.OriginalLength"/>.</summary>
+    /// <value>The default is <see cref="DefaultMaxDependencyOutputTotalLength"/> (400,000 characters); positive, or
+    /// <see langword="null"/> for no total (each output is then cut by <see cref="MaxDependencyOutputLength"/> alone).</value>
+    /// <remarks>The kept characters are at most this many; each cut output adds its line (about 250 characters). The
+    /// outputs are shared by the dependents within the total; a dependent over it gets copies of its own, at most this many
+    /// characters. Each run reads it when it starts: a run started after it was set to a value that is not positive throws
+    /// <see cref="ArgumentException"/> before it records anything.</remarks>
+    public int? MaxDependencyOutputTotalLength { get; set; } = DefaultMaxDependencyOutputTotalLength;
 
     /// <summary>Gets or sets how many times an item that threw or timed out is tried again (a used-up item budget and
     /// cancellation are never retried; work that did not pass its rubric was already revised by the outcome loop).</summary>

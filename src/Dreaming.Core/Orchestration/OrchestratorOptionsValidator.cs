@@ -36,6 +36,11 @@ internal sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrat
             failures.Add($"OrchestratorOptions.MaxDependencyOutputLength is {options.MaxDependencyOutputLength}; it must be positive or null.");
         }
 
+        if (options.MaxDependencyOutputTotalLength is <= 0)
+        {
+            failures.Add($"OrchestratorOptions.MaxDependencyOutputTotalLength is {options.MaxDependencyOutputTotalLength}; it must be positive or null.");
+        }
+
         if (options.ItemRetries is < 0 or > OrchestratorOptions.MaxItemRetries)
         {
             failures.Add($"OrchestratorOptions.ItemRetries is {options.ItemRetries}; it must be between 0 and {OrchestratorOptions.MaxItemRetries}.");

@@ -49,10 +49,12 @@ internal sealed partial class PlanExecution : IDisposable
         OrchestrationFailurePolicy policy,
         Budget budget,
         int? outputLimit,
+        int? outputTotalLimit,
         Func<SessionEvent, ValueTask> record)
     {
         _owner = owner;
         OutputLimit = outputLimit;
+        OutputTotalLimit = outputTotalLimit;
         _plan = plan;
         _graph = graph;
         _roster = roster;
@@ -112,6 +114,10 @@ internal sealed partial class PlanExecution : IDisposable
     /// <summary>Gets the most characters of an output that a prompt built from it is given (<see cref="OrchestratorOptions.MaxDependencyOutputLength"/>,
     /// read once when the run started).</summary>
     public int? OutputLimit { get; }
+
+    /// <summary>Gets the most characters of the outputs one prompt is given in all (<see cref="OrchestratorOptions.MaxDependencyOutputTotalLength"/>,
+    /// read once when the run started).</summary>
+    public int? OutputTotalLimit { get; }
 
     /// <summary>Returns whether no item depends on the item at <paramref name="index"/>.</summary>
     public bool IsSink(int index) => _graph.DependentsOf(index).IsEmpty;
@@ -267,7 +273,7 @@ internal sealed partial class PlanExecution : IDisposable
             if (!dependents.IsEmpty)
             {
                 // Cut once to the limit (MaxDependencyOutputLength) and shared by every dependent; the result keeps it whole.
-                _outputs[slot.Index] = new WorkItemOutput(slot.Item.Id, slot.Item.Agent, DependencyOutputCut.Cut(slot.Output ?? string.Empty, OutputLimit, slot.Item.Id, slot.SessionId));
+                _outputs[slot.Index] = DependencyOutputCut.Cut(slot.Output ?? string.Empty, OutputLimit, slot.Item.Id, slot.Item.Agent, slot.SessionId);
             }
 
             foreach (var d in dependents)
@@ -343,13 +349,29 @@ internal sealed partial class PlanExecution : IDisposable
         }
 
         var outputs = new WorkItemOutput[dependencies.Length];
+        long given = 0;
         for (var i = 0; i < dependencies.Length; i++)
         {
             // One output per completed item, shared by its dependents; an item starts only once they all completed.
             outputs[i] = _outputs[dependencies[i]]!;
+            given += outputs[i].Output.Length;
         }
 
-        return outputs;
+        // Most prompts are within the total as they are (the lines of cut outputs counted too): nothing more to do.
+        if (OutputTotalLimit is not { } total || given <= total)
+        {
+            return outputs;
+        }
+
+        var whole = new string[dependencies.Length];
+        var sessions = new string?[dependencies.Length];
+        for (var i = 0; i < dependencies.Length; i++)
+        {
+            var dependency = _slots[dependencies[i]];
+            (whole[i], sessions[i]) = (dependency.Output ?? string.Empty, dependency.SessionId);
+        }
+
+        return DependencyOutputCut.CutTogether(outputs, whole, sessions, OutputLimit, total, "dependencies");
     }
 
     /// <summary>The run-wide limits: tokens and cost in minor units, each optional, and what the coordinator already spent

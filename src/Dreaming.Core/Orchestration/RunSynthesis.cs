@@ -33,7 +33,7 @@ internal static class RunSynthesis
                 coordinator.GetResponseAsync(
                     [
                         new ChatMessage(ChatRole.System, "You are the coordinator of a team of agents. Combine their results into the final answer to the goal. Say plainly what is missing when an item did not complete."),
-                        new ChatMessage(ChatRole.User, SynthesisRequest(goal, items, execution.OutputLimit)),
+                        new ChatMessage(ChatRole.User, SynthesisRequest(goal, items, execution.OutputLimit, execution.OutputTotalLimit)),
                     ],
                     cancellationToken: cancellationToken),
                 cancellationToken).ConfigureAwait(false);
@@ -115,14 +115,20 @@ internal static class RunSynthesis
         return text.ToString();
     }
 
-    // Each output cut as a dependent gets it (MaxDependencyOutputLength): the coordinator is sent every item's.
-    private static string SynthesisRequest(string goal, List<WorkItemResult> items, int? outputLimit)
+    // Each output cut as a dependent gets it (MaxDependencyOutputLength), and all of them together as a dependent gets its
+    // dependencies' (MaxDependencyOutputTotalLength): the coordinator is sent every item's.
+    private static string SynthesisRequest(string goal, List<WorkItemResult> items, int? outputLimit, int? outputTotalLimit)
     {
+        var withOutput = items.Where(static i => i.Output is not null).ToList();
+        var whole = withOutput.Select(static i => i.Output!).ToArray();
+        var shared = withOutput.Select(i => DependencyOutputCut.Cut(i.Output!, outputLimit, i.Id, i.Agent, i.SessionId)).ToArray();
+        var given = DependencyOutputCut.CutTogether(shared, whole, [.. withOutput.Select(static i => i.SessionId)], outputLimit, outputTotalLimit, "items");
+        var next = 0;
         var text = new StringBuilder().Append("Goal: ").AppendLine(goal).AppendLine();
         foreach (var item in items)
         {
             text.Append("--- ").Append(item.Id).Append(" (").Append(item.Agent).Append(", ").Append(OrchestrationNames.Of(item.Status)).AppendLine(") ---");
-            text.AppendLine(item.Output is { } output ? DependencyOutputCut.Cut(output, outputLimit, item.Id, item.SessionId) : item.Error ?? string.Empty);
+            text.AppendLine(item.Output is not null ? given[next++].Output : item.Error ?? string.Empty);
         }
 
         return text.ToString();

@@ -42,7 +42,7 @@ public class LargeDependencyOutputTests
         var big = new string('x', Length - 3) + "end";
         var (sent, model) = Reader();
         var delegateSaw = new List<string>();
-        await using var host = OrchestrationHarness.Create(o => o.MaxDependencyOutputLength = null);
+        await using var host = OrchestrationHarness.Create(o => (o.MaxDependencyOutputLength, o.MaxDependencyOutputTotalLength) = (null, null));
 
         var run = await host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = Plan(), Agents = Agents(big, model, delegateSaw) });
 
