@@ -3,6 +3,12 @@ namespace Dreaming;
 /// <summary>The result of a run: how it ended, every item's result, the final answer and the usage.</summary>
 public sealed record OrchestrationRun
 {
+    /// <summary>The metadata key (<see cref="SessionRecord.Metadata"/>) that marks a run's own session from its start, before
+    /// <see cref="OrchestrationStartedEvent"/> is recorded (while a coordinator plans the run): <c>orchestration.run</c>, its
+    /// value the plan's source, <c>host</c> or <c>coordinator</c>. Crash recovery (<c>AbandonRunningSessionsAsync</c>) reads it
+    /// to end a run whose process died while it was being planned.</summary>
+    public const string SessionMetadataKey = "orchestration.run";
+
     /// <summary>Gets the id (<see cref="IAgentSession.Id"/>, <see cref="SessionRecord.Id"/>) of the run's own session (the
     /// parent of every item's session).</summary>
     public required string SessionId { get; init; }

@@ -25,12 +25,14 @@ public static class TraceStoreExtensions
     /// (for example the start of this process, run at start-up before any session, when it is the only one writing, or
     /// now minus the longest a session may run): a live session abandoned here can no longer record events (they are
     /// counted as dropped) or be completed (<see cref="SessionStateException"/>).</para>
-    /// <para>An orchestration run's session (one with an <see cref="OrchestrationStartedEvent"/>) that recorded no end
-    /// first gets an <see cref="OrchestrationFailedEvent"/> with the status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>
-    /// (<c>abandoned</c>), a reason that begins <c>abandoned by recovery:</c>, the items that had completed, the plan's item
-    /// count and the usage of the items that had ended, so that a reader of its events hears that it ended. That costs a
-    /// read of the session's orchestration events, and for such a run a read of all its events (for the next sequence
-    /// number). A run whose planning had not finished (no <c>orchestration.started</c>) gets none, as it had not started.</para>
+    /// <para>An orchestration run's session (one with an <see cref="OrchestrationStartedEvent"/>, or one marked
+    /// <see cref="OrchestrationRun.SessionMetadataKey"/> whose process died while the coordinator was planning it) that
+    /// recorded no end first gets an <see cref="OrchestrationFailedEvent"/> with the status
+    /// <see cref="OrchestrationFailedEvent.AbandonedStatus"/> (<c>abandoned</c>), a reason that begins <c>abandoned by
+    /// recovery:</c>, the items that had completed, the plan's item count (0 for a run still being planned) and the usage of
+    /// the items that had ended and of the coordinator's calls recorded in the run's session, so that a reader of its events
+    /// hears that it ended. That costs a read of the session's orchestration events, and for such a run a read of all its
+    /// events (for the next sequence number).</para>
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
@@ -84,20 +86,24 @@ public static class TraceStoreExtensions
         }
     }
 
-    // An orchestration run (a session with an orchestration.started event) that recorded no end gets one before it is
-    // ended: orchestration.failed with the status "abandoned", so that a reader of the run's events (the agent view, a CI
-    // polling the store) hears that it ended, as for any other run. A session that is not a run, or a run that recorded its
-    // end before its process died, is left as it is; the query reads only those three types, so that costs one small read.
-    private static async Task EndOrchestrationRunAsync(ITraceStore store, SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
+    // An orchestration run (a session with an orchestration.started event, or marked as a run from its start and still
+    // being planned) that recorded no end gets one before it is ended: orchestration.failed with the status "abandoned",
+    // so that a reader of the run's events (the agent view, a CI polling the store) hears that it ended, as for any other
+    // run. A session that is not a run, or a run that recorded its end before its process died, is left as it is; the query
+    // reads only those three types, so that costs one small read. Returns the event written, or null.
+    private static async Task<OrchestrationFailedEvent?> EndOrchestrationRunAsync(ITraceStore store, SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var planned = session.Metadata.TryGetValue(OrchestrationRun.SessionMetadataKey, out var planSource);
         var marks = await store.QueryEventsAsync(session.Id, RunMarks, cancellationToken).ConfigureAwait(false);
-        if (marks.Count == 0 || marks[0] is not OrchestrationStartedEvent started || marks.Any(e => e is OrchestrationCompletedEvent or OrchestrationFailedEvent))
+        var started = marks.Count > 0 ? marks[0] as OrchestrationStartedEvent : null;
+        if ((started is null && (!planned || marks.Count > 0)) || marks.Any(e => e is OrchestrationCompletedEvent or OrchestrationFailedEvent))
         {
-            return;
+            return null;
         }
 
         // The next sequence number follows the last one stored (numbers may have gaps), read a window at a time; the
-        // items that had ended are counted on the way.
+        // items that had ended are counted on the way, and the coordinator's calls (planning, recorded in the run's own
+        // session) are added to the usage, as the run's own end event adds them.
         long last = 0;
         var completed = 0;
         var usage = SessionUsage.Zero;
@@ -113,6 +119,11 @@ public static class TraceStoreExtensions
                     usage = usage.Add(item.Usage);
                     completed += item.Status == CompletedItemStatus ? 1 : 0;
                 }
+                else if (sessionEvent is ModelResponseEvent call)
+                {
+                    // Counted as the session counts a call: one model call at least.
+                    usage = usage.Add(call.Usage with { ModelCalls = Math.Max(1, call.Usage.ModelCalls) });
+                }
             }
 
             if (events.Count < EventWindow)
@@ -123,22 +134,25 @@ public static class TraceStoreExtensions
             window = window with { AfterSequence = last };
         }
 
-        var reason = string.Create(
-            CultureInfo.InvariantCulture,
-            $"abandoned by recovery: the process running the run ended (killed or crashed) before the run did, and {nameof(AbandonRunningSessionsAsync)} ended it at {now:O}; {completed} of {started.ItemCount} items had completed, the items still running were abandoned with it and the rest never started");
-        await store.WriteAsync(
-            TraceWriteBatch.OfEvents([
-                new OrchestrationFailedEvent
-                {
-                    SessionId = session.Id,
-                    Sequence = last + 1,
-                    Timestamp = now,
-                    Status = OrchestrationFailedEvent.AbandonedStatus,
-                    Reason = reason,
-                    CompletedItems = completed,
-                    ItemCount = started.ItemCount,
-                    Usage = usage,
-                }]),
-            cancellationToken).ConfigureAwait(false);
+        var reason = started is null
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"abandoned by recovery: the process running the run ended (killed or crashed) {(planSource == "host" ? "before the run recorded its start" : "while the coordinator was still planning it")}, and {nameof(AbandonRunningSessionsAsync)} ended it at {now:O}; no item had started")
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"abandoned by recovery: the process running the run ended (killed or crashed) before the run did, and {nameof(AbandonRunningSessionsAsync)} ended it at {now:O}; {completed} of {started.ItemCount} items had completed, the items still running were abandoned with it and the rest never started");
+        var ended = new OrchestrationFailedEvent
+        {
+            SessionId = session.Id,
+            Sequence = last + 1,
+            Timestamp = now,
+            Status = OrchestrationFailedEvent.AbandonedStatus,
+            Reason = reason,
+            CompletedItems = completed,
+            ItemCount = started?.ItemCount ?? 0,
+            Usage = usage,
+        };
+        await store.WriteAsync(TraceWriteBatch.OfEvents([ended]), cancellationToken).ConfigureAwait(false);
+        return ended;
     }
 }

@@ -166,7 +166,12 @@ public sealed partial class Orchestrator : IOrchestrator
         var goal = plan?.Goal ?? request.Goal!;
         var started = TimeProvider.GetUtcNow();
         var clock = Stopwatch.StartNew();
-        await using var session = Sessions.StartSession(new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId, Scope = request.Scope });
+        // Marked as a run from its start, so that crash recovery can end it with orchestration.failed even when its process
+        // died while the coordinator was planning it (before orchestration.started).
+        var planSource = request.Plan is null ? "coordinator" : "host";
+        var sessionOptions = new AgentSessionOptions { AgentId = request.AgentId, Task = goal, ParentSessionId = request.ParentSessionId, Scope = request.Scope };
+        sessionOptions.Metadata[OrchestrationRun.SessionMetadataKey] = planSource;
+        await using var session = Sessions.StartSession(sessionOptions);
         var record = RecorderFor(session, request.Observer, cancellationToken);
         // The coordinator's calls are recorded in the run's session, so CostOf prices them under the run's agent id.
         Func<SessionUsage, SessionUsage>? priceCoordinator = Options.CostOf is null ? null : usage => Options.Priced(request.AgentId, usage);
@@ -209,7 +214,7 @@ public sealed partial class Orchestrator : IOrchestrator
             FailurePolicy = OrchestrationNames.Of(policy),
             MaxTotalTokens = budget,
             MaxTotalCostMinorUnits = costBudget,
-            PlanSource = request.Plan is null ? "coordinator" : "host",
+            PlanSource = planSource,
         }).ConfigureAwait(false);
         LogRunStarted(_logger, session.Id, plan.Items.Count, plan.MaxConcurrency);
 

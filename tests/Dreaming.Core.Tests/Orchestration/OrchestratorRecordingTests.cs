@@ -8,6 +8,20 @@ namespace Dreaming.Tests;
 public class OrchestratorRecordingTests
 {
     [Fact]
+    public async Task The_runs_session_is_marked_as_a_run_from_its_start_with_its_plan_source_so_recovery_knows_it_before_orchestration_started()
+    {
+        await using var host = OrchestrationHarness.Create();
+        var plan = new OrchestrationPlan { Goal = "Write a note", Items = [new WorkItem { Id = "a", Agent = "writer", Instructions = "Write" }] };
+
+        var run = await host.Orchestrator.RunAsync(new OrchestrationRequest { Plan = plan, Agents = [new RosterAgent { Name = "writer", ChatClient = FakeChatClient.Echo() }] });
+
+        var parent = await host.Store.GetSessionAsync(run.SessionId);
+        Assert.Equal("host", Assert.Contains("orchestration.run", parent!.Metadata));
+        var child = await host.Store.GetSessionAsync(run.Items[0].SessionId!);
+        Assert.DoesNotContain("orchestration.run", child!.Metadata.Keys);
+    }
+
+    [Fact]
     public async Task Each_item_runs_as_a_recorded_child_session_of_the_run()
     {
         var model = FakeChatClient.Echo();

@@ -84,6 +84,45 @@ public sealed class AbandonRunningSessionsTests
     }
 
     [Fact]
+    public async Task The_abandoned_runs_usage_includes_the_coordinators_calls_recorded_in_its_session_as_a_run_ending_itself_does()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await store.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start)],
+            [
+                // The coordinator's planning call, recorded in the run's own session, then the plan's start and one item's end.
+                new ModelResponseEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Usage = new SessionUsage { InputTokens = 100, OutputTokens = 20, ModelCalls = 1, CostMinorUnits = 7 } },
+                new OrchestrationStartedEvent { SessionId = "run", Sequence = 2, Timestamp = Start, Goal = "goal", ItemCount = 2, MaxConcurrency = 2, FailurePolicy = "stop_run", PlanSource = "coordinator" },
+                new OrchestrationItemCompletedEvent { SessionId = "run", Sequence = 3, Timestamp = Start, ItemId = "a", Agent = "worker", Status = "completed", Attempts = 1, Usage = new SessionUsage { InputTokens = 10, OutputTokens = 5, ModelCalls = 1, CostMinorUnits = 1 } },
+            ]));
+
+        await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock);
+
+        var failed = Assert.IsType<OrchestrationFailedEvent>((await store.GetEventsAsync("run"))[^1]);
+        Assert.Equal((110L, 25L, 2L, 8L), (failed.Usage.InputTokens, failed.Usage.OutputTokens, failed.Usage.ModelCalls, failed.Usage.CostMinorUnits));
+    }
+
+    [Fact]
+    public async Task A_run_that_died_while_its_coordinator_was_planning_ends_with_orchestration_failed_as_a_failed_planning_does()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        var run = Session("run", Start) with { Metadata = new Dictionary<string, string> { ["orchestration.run"] = "coordinator" } };
+        await store.WriteAsync(new TraceWriteBatch(
+            [run],
+            [new ModelResponseEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Usage = new SessionUsage { InputTokens = 100, OutputTokens = 20, ModelCalls = 1 } }]));
+
+        Assert.Equal(["run"], await store.AbandonRunningSessionsAsync(Start.AddHours(1), clock));
+
+        var failed = Assert.IsType<OrchestrationFailedEvent>((await store.GetEventsAsync("run"))[^1]);
+        Assert.Equal((OrchestrationFailedEvent.AbandonedStatus, 2L, 0, 0), (failed.Status, failed.Sequence, failed.CompletedItems, failed.ItemCount));
+        Assert.Equal((100L, 20L), (failed.Usage.InputTokens, failed.Usage.OutputTokens));
+        Assert.StartsWith("abandoned by recovery: ", failed.Reason, StringComparison.Ordinal);
+        Assert.Contains("planning", failed.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_run_with_more_events_than_one_read_window_gets_the_next_sequence_number_and_every_item_counted()
     {
         var store = new InMemoryTraceStore();
