@@ -4,7 +4,7 @@ namespace Dreaming;
 public sealed record OrchestrationFailedEvent : SessionEvent
 {
     /// <summary>The <see cref="Status"/> of a run whose process died before the run ended (killed or crashed), written by
-    /// <see cref="TraceStoreExtensions.AbandonRunningSessionsAsync"/> when it ends the run's session: <c>abandoned</c>.</summary>
+    /// <see cref="TraceStoreExtensions.AbandonRunningSessionsAsync(ITraceStore, DateTimeOffset, TimeProvider?, CancellationToken)"/> when it ends the run's session: <c>abandoned</c>.</summary>
     public const string AbandonedStatus = "abandoned";
 
     /// <summary>Gets the run's status, as its wire name (<c>failed</c>, <c>budget_reached</c> or <c>interrupted</c>, or

@@ -12,6 +12,10 @@ namespace Dreaming;
 /// for, with the token already cancelled: an observer that must deliver them should not give up its own short work on
 /// it, as the webhook observer does, which writes them to the outbox regardless.</para>
 /// <para>One observer instance may hear several runs at once (a registered observer hears every run): make it thread-safe.</para>
+/// <para>Crash recovery calls it too when it is given it (<c>AbandonRunningSessionsAsync</c> with observers, and
+/// <c>SessionRetention</c>, which <c>AddSessionRetention</c> gives the registered ones): with the
+/// <see cref="OrchestrationFailedEvent"/> (status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>) it wrote into the
+/// session of a run whose process died, once per run, with the recovery's token.</para>
 /// </remarks>
 public interface IOrchestrationObserver
 {

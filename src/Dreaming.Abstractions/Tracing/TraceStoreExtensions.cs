@@ -32,7 +32,7 @@ public static class TraceStoreExtensions
     /// recovery:</c>, the items that had completed, the plan's item count (0 for a run still being planned) and the usage of
     /// the items that had ended and of the coordinator's calls recorded in the run's session, so that a reader of its events
     /// hears that it ended. That costs a read of the session's orchestration events, and for such a run a read of all its
-    /// events (for the next sequence number).</para>
+    /// events (for the next sequence number). No observer hears that event: see the overload that takes observers.</para>
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
@@ -40,9 +40,40 @@ public static class TraceStoreExtensions
     /// <param name="cancellationToken">Cancels the operation; sessions already ended stay ended.</param>
     /// <returns>The ids of the sessions this call ended, oldest first.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="startedBefore"/> is later than the current time.</exception>
-    public static async Task<IReadOnlyList<string>> AbandonRunningSessionsAsync(this ITraceStore store, DateTimeOffset startedBefore, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<string>> AbandonRunningSessionsAsync(this ITraceStore store, DateTimeOffset startedBefore, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        AbandonRunningSessionsAsync(store, startedBefore, [], timeProvider, cancellationToken);
+
+    /// <summary>Ends as <see cref="SessionStatus.Abandoned"/> the sessions still <see cref="SessionStatus.Running"/> that
+    /// started before a cut-off, as the other overload does, and tells <paramref name="observers"/> of each
+    /// <see cref="OrchestrationFailedEvent"/> (status <c>abandoned</c>) it writes into a crashed run's session, as a run's
+    /// observers hear its end: with <c>AddWebhooks</c>, pass the host's registered observers
+    /// (<c>services.GetServices&lt;IOrchestrationObserver&gt;()</c>) and the <c>orchestration.failed</c> webhook goes out.</summary>
+    /// <remarks>
+    /// <para>An observer hears an event only from the call that wrote it and then ended the session: when two recoveries
+    /// (two instances of an app, a host and <c>dreaming sessions abandon</c>) end the same run at once, the later write is
+    /// refused and that call tells no one, so the event is heard once. It is heard after the session has ended; an observer
+    /// that throws stops the call there (the session it was told of has ended, and the next call goes on with the rest).
+    /// A crash between the end and the call loses that one notification, as for a run's own events.</para>
+    /// </remarks>
+    /// <param name="store">The store.</param>
+    /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
+    /// <param name="observers">Hear each <see cref="OrchestrationFailedEvent"/> this call writes, in order, with its session
+    /// id, sequence number and timestamp set; they are called one at a time, with <paramref name="cancellationToken"/>.</param>
+    /// <param name="timeProvider">The clock giving the end time; the system clock when omitted.</param>
+    /// <param name="cancellationToken">Cancels the operation; sessions already ended stay ended.</param>
+    /// <returns>The ids of the sessions this call ended, oldest first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="observers"/> or one of them is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="startedBefore"/> is later than the current time.</exception>
+    public static async Task<IReadOnlyList<string>> AbandonRunningSessionsAsync(this ITraceStore store, DateTimeOffset startedBefore, IEnumerable<IOrchestrationObserver> observers, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(observers);
+        IOrchestrationObserver[] listeners = [.. observers];
+        if (Array.IndexOf(listeners, null) is var missing and >= 0)
+        {
+            throw new ArgumentNullException(nameof(observers), $"Observer #{missing + 1} is null.");
+        }
+
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         if (startedBefore > now)
         {
@@ -56,9 +87,10 @@ public static class TraceStoreExtensions
             var page = await store.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
             foreach (var session in page.Items)
             {
+                OrchestrationFailedEvent? ended;
                 try
                 {
-                    await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
+                    ended = await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
                     await store.CompleteSessionAsync(
                         new SessionCompletion
                         {
@@ -73,7 +105,17 @@ public static class TraceStoreExtensions
                 }
                 catch (Exception ex) when (ex is SessionStateException or SessionNotFoundException)
                 {
-                    // Completed by its own process (or purged) since the page was read.
+                    // Completed by its own process or another recovery (or purged) since the page was read: this call wrote
+                    // no event there, or did not end the session, so it tells no observer.
+                    continue;
+                }
+
+                if (ended is not null)
+                {
+                    foreach (var observer in listeners)
+                    {
+                        await observer.OnEventAsync(ended, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 

@@ -38,7 +38,11 @@ public static class SessionRetentionDreamingBuilderExtensions
             sp.GetService<IDreamRunStore>(),
             sp.GetServices<DreamSchedule>(),
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<SessionRetention>>()));
+            sp.GetService<ILogger<SessionRetention>>())
+        {
+            // A crashed run it ends is heard by the host's observers, as a run's own end is: the webhook observer among them.
+            OrchestrationObservers = [.. sp.GetServices<IOrchestrationObserver>()],
+        });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SessionRetention>(static sp => sp.GetRequiredService<SessionRetention>()));
         return builder;
     }

@@ -9,7 +9,9 @@ namespace Dreaming;
 /// <remarks>
 /// <para>Each run (at the host's start, then every <see cref="SessionRetentionOptions.Interval"/> by the host's
 /// <see cref="TimeProvider"/>) first ends as abandoned the sessions running for longer than
-/// <see cref="SessionRetentionOptions.AbandonRunningAfter"/>, when set, then purges the ended sessions that started more
+/// <see cref="SessionRetentionOptions.AbandonRunningAfter"/>, when set (a crashed orchestration run among them gets its
+/// <c>orchestration.failed</c> event, which the host's <see cref="IOrchestrationObserver"/>s hear, webhooks included, when
+/// the job comes from <c>AddSessionRetention</c>), then purges the ended sessions that started more
 /// than <see cref="SessionRetentionOptions.MaxAge"/> ago, with their events. With
 /// <see cref="SessionRetentionOptions.KeepUnreadSessions"/> the cut-off stops at the oldest session a dream of the
 /// scopes it looks at would still read, and goes back at least as far as the longest <see cref="DreamRunRequest.Lookback"/>
@@ -88,7 +90,7 @@ public sealed partial class SessionRetention : BackgroundService
         var abandoned = 0;
         if (_options.AbandonRunningAfter is { } runningAfter)
         {
-            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, _timeProvider, cancellationToken).ConfigureAwait(false);
+            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers, _timeProvider, cancellationToken).ConfigureAwait(false);
             abandoned = ended.Count;
             if (abandoned > 0)
             {
@@ -218,6 +220,11 @@ public sealed partial class SessionRetention : BackgroundService
             query = query with { Cursor = page.NextCursor };
         }
     }
+
+    /// <summary>Gets the observers told of the <c>orchestration.failed</c> event (status <c>abandoned</c>) written into each
+    /// crashed run this job ends: the host's registered <see cref="IOrchestrationObserver"/>s (<c>AddSessionRetention</c> sets
+    /// them), so that with <c>AddWebhooks</c> the <c>orchestration.failed</c> webhook goes out; none by default.</summary>
+    internal IReadOnlyList<IOrchestrationObserver> OrchestrationObservers { get; init; } = [];
 
     /// <summary>Gets how the last run ended, or <see langword="null"/> before the first (a canceled run leaves it as it
     /// was); read from any thread, by <see cref="DreamingHealthCheck"/>.</summary>

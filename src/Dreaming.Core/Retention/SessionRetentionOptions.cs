@@ -47,7 +47,7 @@ public sealed class SessionRetentionOptions
 
     /// <summary>Gets or sets, when not <see langword="null"/>, how long a session may stay running: before each purge,
     /// sessions still running that started more than this long ago are ended as <see cref="SessionStatus.Abandoned"/>
-    /// (<see cref="TraceStoreExtensions.AbandonRunningSessionsAsync"/>), so those a killed process left behind are
+    /// (<see cref="TraceStoreExtensions.AbandonRunningSessionsAsync(ITraceStore, DateTimeOffset, TimeProvider?, CancellationToken)"/>), so those a killed process left behind are
     /// purged in their turn instead of kept for ever.</summary>
     /// <value>The default is <see langword="null"/>: running sessions are left alone (and never purged). When set, more
     /// than zero: choose more than the longest any live session runs, in this or any process on the store; a live

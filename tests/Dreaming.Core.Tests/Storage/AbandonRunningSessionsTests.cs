@@ -187,6 +187,53 @@ public sealed class AbandonRunningSessionsTests
     }
 
     [Fact]
+    public async Task Two_recoveries_racing_on_one_run_tell_their_observers_of_its_orchestration_failed_event_once()
+    {
+        var inner = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await inner.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start), Session("plain", Start)],
+            [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 2, MaxConcurrency = 2, FailurePolicy = "stop_run", PlanSource = "host" }]));
+
+        // The first recovery has read the run and is about to write its event when a second one runs from start to end.
+        var firstHeard = new RecordingObserver();
+        var secondHeard = new RecordingObserver();
+        var store = Substitute.For<ITraceStore>();
+        store.QuerySessionsAsync(Arg.Any<SessionQuery>(), Arg.Any<CancellationToken>()).Returns(c => inner.QuerySessionsAsync(c.Arg<SessionQuery>(), c.Arg<CancellationToken>()));
+        store.QueryEventsAsync(Arg.Any<string>(), Arg.Any<SessionEventQuery>(), Arg.Any<CancellationToken>()).Returns(c => inner.QueryEventsAsync(c.Arg<string>(), c.Arg<SessionEventQuery>(), c.Arg<CancellationToken>()));
+        store.CompleteSessionAsync(Arg.Any<SessionCompletion>(), Arg.Any<CancellationToken>()).Returns(c => inner.CompleteSessionAsync(c.Arg<SessionCompletion>(), c.Arg<CancellationToken>()));
+        var raced = false;
+        store.WriteAsync(Arg.Any<TraceWriteBatch>(), Arg.Any<CancellationToken>()).Returns(async c =>
+        {
+            if (!raced)
+            {
+                raced = true;
+                await inner.AbandonRunningSessionsAsync(Start.AddHours(1), [secondHeard], clock);
+            }
+
+            await inner.WriteAsync(c.Arg<TraceWriteBatch>(), c.Arg<CancellationToken>());
+        });
+
+        await store.AbandonRunningSessionsAsync(Start.AddHours(1), [firstHeard], clock);
+
+        Assert.Empty(firstHeard.Events);
+        var heard = Assert.IsType<OrchestrationFailedEvent>(Assert.Single(secondHeard.Events));
+        Assert.Equal(("run", 2L, OrchestrationFailedEvent.AbandonedStatus), (heard.SessionId, heard.Sequence, heard.Status));
+        Assert.Equal(heard, (await inner.GetEventsAsync("run"))[1]);
+    }
+
+    [Fact]
+    public async Task Observers_given_to_recovery_are_checked()
+    {
+        var store = new InMemoryTraceStore();
+
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => store.AbandonRunningSessionsAsync(Start, [new RecordingObserver(), null!], new FakeTimeProvider(Start)));
+
+        Assert.Equal("observers", error.ParamName);
+        Assert.Contains("#2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_session_its_process_completes_meanwhile_is_left_as_it_ended()
     {
         var inner = new InMemoryTraceStore();
@@ -227,6 +274,17 @@ public sealed class AbandonRunningSessionsTests
     }
 
     private static SessionRecord Session(string id, DateTimeOffset startedAt) => new() { Id = id, AgentId = "agent", Task = "task", StartedAt = startedAt };
+
+    private sealed class RecordingObserver : IOrchestrationObserver
+    {
+        public List<SessionEvent> Events { get; } = [];
+
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
+        {
+            Events.Add(sessionEvent);
+            return ValueTask.CompletedTask;
+        }
+    }
 
     /// <summary>Completes one session, as its own process would, just before the maintenance completes it.</summary>
     private sealed class CompletingFirstStore(InMemoryTraceStore inner, string sessionId) : ForwardingTraceStore(inner)
