@@ -180,14 +180,15 @@ internal sealed partial class ConversationMapper
 
     // The ids of the insight lines from lineStart to the end, noted when every line is one; false (none noted) otherwise.
     // Each id is noted once, as a live session's memory.injected lists it once: a request that holds the memory twice (a
-    // history saved with it, and given it again) was given each insight once.
+    // history saved with it, and given it again) was given each insight once. A line longer than any UseDreaming() renders
+    // (InsightRanker.MaxLineLength, of its largest budget) is not one: a megabyte id was noted, and stored, whole.
     private bool NoteMemoryIds(string text, int lineStart)
     {
         var ids = new List<string>();
         foreach (var line in text.AsSpan(lineStart).EnumerateLines())
         {
             var end = line.IndexOf("] ", StringComparison.Ordinal);
-            if (!line.StartsWith("- [", StringComparison.Ordinal) || end < 4)
+            if (!line.StartsWith("- [", StringComparison.Ordinal) || end < 4 || line.Length > InsightRanker.MaxLineLength)
             {
                 return false;
             }

@@ -23,7 +23,7 @@ internal sealed class DreamingOptionsValidator : IValidateOptions<DreamingOption
         Range(failures, nameof(DreamingOptions.WriteQueueCapacity), options.WriteQueueCapacity, 1, 1_000_000);
         Range(failures, nameof(DreamingOptions.WriteBatchSize), options.WriteBatchSize, 1, 10_000);
         Range(failures, nameof(DreamingOptions.MaxContentLength), options.MaxContentLength, 256, 100_000_000);
-        Range(failures, nameof(DreamingOptions.MemoryTokenBudget), options.MemoryTokenBudget, 50, 100_000);
+        Range(failures, nameof(DreamingOptions.MemoryTokenBudget), options.MemoryTokenBudget, 50, InsightRanker.MaxTokenBudget);
         if (options.WriteDrainTimeout != Timeout.InfiniteTimeSpan && (options.WriteDrainTimeout <= TimeSpan.Zero || options.WriteDrainTimeout > LongestDrain))
         {
             failures.Add($"DreamingOptions.WriteDrainTimeout is {options.WriteDrainTimeout}; it must be positive and at most {LongestDrain}, or infinite (Timeout.InfiniteTimeSpan, the default).");

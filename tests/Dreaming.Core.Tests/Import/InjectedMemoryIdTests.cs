@@ -71,6 +71,44 @@ public sealed class InjectedMemoryIdTests
         Assert.Equal(Enumerable.Range(0, 99_999).Select(i => "ins-" + i.ToString("x32", CultureInfo.InvariantCulture)), session.Session.InsightIds);
     }
 
+    [Fact]
+    public async Task An_id_is_noted_when_UseDreaming_could_have_given_it_and_a_longer_one_is_no_memory_line_so_a_megabyte_is_not_stored()
+    {
+        // The largest memory UseDreaming() renders is MemoryTokenBudget's largest, 100,000 tokens of four characters: the
+        // longest id it can give, with a text of one character, renders; one character more does not, and a log's line
+        // with such an id (a megabyte one was noted and stored whole) is no memory line, so the message is kept as it is.
+        var store = new InMemoryMemoryStore();
+        var longest = await LongestRenderedIdAsync(store);
+        var tooLong = longest + "y";
+        var version = await store.ProposeAsync(new MemoryProposal { Scope = s_bot, Author = MemoryAuthor.Person("p"), Insights = [Lesson(tooLong) with { Text = "t" }] });
+        Assert.Null(InsightRanker.Render(version, "task", [], InsightRanker.MaxTokenBudget));
+
+        foreach (var (id, noted) in new[] { (longest, true), (tooLong, false), ("ins-" + new string('m', 1 << 20), false) })
+        {
+            var memory = InsightRanker.Header + "\n- [ins-a] t\n- [" + id + "] t";
+            var session = await ReadOneAsync($$"""
+                { "messages": [
+                  { "role": "system", "content": {{Json(memory)}} },
+                  { "role": "user", "content": "Hi" },
+                  { "role": "assistant", "content": "Done, as [ins-a] says." } ] }
+                """);
+
+            Assert.Equal(noted ? ["ins-a", id] : [], session.Session.InsightIds);
+            Assert.Equal(noted ? ["ins-a"] : [], session.Events.OfType<InsightsCitedEvent>().SelectMany(e => e.InsightIds));
+            Assert.Equal(noted ? [] : [memory], session.Events.OfType<MessageEvent>().Where(m => m.Role == "system").Select(m => m.Text));
+        }
+    }
+
+    // The longest id a memory of the largest budget renders, with a text of one character.
+    private static async Task<string> LongestRenderedIdAsync(InMemoryMemoryStore store)
+    {
+        var id = "ins-" + new string('z', (InsightRanker.MaxTokenBudget * 4) - InsightRanker.Header.Length - 7 - 4);
+        var version = await store.ProposeAsync(new MemoryProposal { Scope = s_bot, Author = MemoryAuthor.Person("p"), Insights = [Lesson(id) with { Text = "t" }] });
+        var rendered = InsightRanker.Render(version, "task", [], InsightRanker.MaxTokenBudget);
+        Assert.Equal([id], rendered?.InsightIds);
+        return id;
+    }
+
     private static Insight Lesson(string id) => new()
     {
         Id = id,

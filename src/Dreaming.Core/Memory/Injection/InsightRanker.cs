@@ -24,9 +24,18 @@ public static class InsightRanker
     /// agent's sessions.</summary>
     public const string SharedHeader = "Lessons from earlier sessions (cite an id in brackets when you act on one):";
 
+    /// <summary>The largest <see cref="DreamingOptions.MemoryTokenBudget"/> (its validation): the memory <c>UseDreaming()</c>
+    /// gives a session is at most four times as many characters, its header included.</summary>
+    internal const int MaxTokenBudget = 100_000;
+
     // The budget is reckoned with the longer header before it is known which one the memory gets, so the insights that fit
     // do not depend on it: memory of an agent alone fits exactly the insights it always did.
     private static readonly int s_headerReserve = Math.Max(Header.Length, SharedHeader.Length);
+
+    /// <summary>The longest insight line (<c>- [id] text</c>, without its line break) of any memory <c>UseDreaming()</c>
+    /// renders, whose budget is at most <see cref="MaxTokenBudget"/>: an imported log's line longer than it is not of such a
+    /// memory.</summary>
+    internal static readonly int MaxLineLength = (MaxTokenBudget * 4) - s_headerReserve - 1;
 
     // C0 and C1 controls (CR, LF, NEL, form feed and escapes among them), DEL, and the Unicode line and paragraph separators.
     private static readonly SearchValues<char> s_breaks = SearchValues.Create(
