@@ -12,8 +12,16 @@ internal sealed partial class TranscriptTracker
     /// (<see cref="ConversationMapper.NextIdlessToolItem"/>), so two such items stay apart.</summary>
     public int NextIdlessToolItem() => Interlocked.Increment(ref _idlessToolItems);
 
+    /// <summary>The most characters the reasons of refused calls whose results have not come yet add up to (16 Mi, 32 MiB): a
+    /// host that refuses calls with long reasons and never sends their results has them forgotten in bulk past it, as past
+    /// <see cref="MaxToolCalls"/> reasons (one longer reason is held alone, until its result or the next refusal).</summary>
+    internal const long MaxRejectionReasonsLength = 1 << 24;
+
     // Made on the first rejection: a session without approvals pays a null check on each tool result.
     private Dictionary<string, string?>? _rejections;
+
+    // The characters of the reasons in _rejections, under _lock.
+    private long _rejectionReasonsLength;
 
     // Made on the first approval request: a session without approvals pays a null check on each informational call.
     private HashSet<string>? _approvalRequests;
@@ -60,14 +68,22 @@ internal sealed partial class TranscriptTracker
         lock (_lock)
         {
             var rejections = _rejections ??= new(StringComparer.Ordinal);
-
-            // Refusals whose result never came (a host that gave up on the turn) are forgotten in bulk, not kept forever.
-            if (rejections.Count >= MaxToolCalls)
+            if (rejections.Remove(callId, out var replaced))
             {
-                rejections.Clear();
+                _rejectionReasonsLength -= replaced?.Length ?? 0;
             }
 
-            rejections[callId] = string.IsNullOrWhiteSpace(reason) ? null : reason;
+            // Refusals whose result never came (a host that gave up on the turn) are forgotten in bulk, not kept forever,
+            // nor their reasons past a total length.
+            var kept = string.IsNullOrWhiteSpace(reason) ? null : reason;
+            if (rejections.Count >= MaxToolCalls || _rejectionReasonsLength + (kept?.Length ?? 0) > MaxRejectionReasonsLength)
+            {
+                rejections.Clear();
+                _rejectionReasonsLength = 0;
+            }
+
+            rejections[callId] = kept;
+            _rejectionReasonsLength += kept?.Length ?? 0;
         }
     }
 
@@ -83,7 +99,13 @@ internal sealed partial class TranscriptTracker
         callId = RecordedIdentifiers.CallId(callId);
         lock (_lock)
         {
-            return _rejections is not null && _rejections.Remove(callId, out reason);
+            if (_rejections is null || !_rejections.Remove(callId, out reason))
+            {
+                return false;
+            }
+
+            _rejectionReasonsLength -= reason?.Length ?? 0;
+            return true;
         }
     }
 }

@@ -47,6 +47,41 @@ public sealed class TranscriptTrackerHostileIdTests
         GC.KeepAlive(injector);
     }
 
+    [Fact]
+    public void Reasons_of_refused_calls_never_answered_are_held_up_to_a_total_length_and_the_newest_is_still_taken()
+    {
+        // Up to 4,096 reasons were held until their calls' results came, whatever their length: a host refusing calls with
+        // megabyte reasons and never sending the results made the session hold them all (40 of them here, 40 MiB of text).
+        var tracker = new TranscriptTracker();
+        var reasons = Refuse(tracker, 40);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        var held = reasons.Count(r => r.IsAlive);
+        Assert.InRange((long)held * (1 << 20), 1, TranscriptTracker.MaxRejectionReasonsLength);
+        Assert.True(tracker.TryTakeRejection("call 39", out var reason));
+        Assert.Equal(1 << 20, reason?.Length);
+        Assert.False(tracker.TryTakeRejection("call 0", out _));
+        GC.KeepAlive(tracker);
+    }
+
+    // Refuses calls "call 0", "call 1", … each with a new reason of a megabyte; returns weak references to the reasons.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference> Refuse(TranscriptTracker tracker, int count)
+    {
+        var reasons = new List<WeakReference>();
+        for (var i = 0; i < count; i++)
+        {
+            var reason = new string((char)('a' + (i % 26)), 1 << 20);
+            tracker.RememberRejection("call " + i, reason);
+            reasons.Add(new WeakReference(reason));
+        }
+
+        return reasons;
+    }
+
     // Each call: a question in a conversation of a megabyte id, answered by a call of a megabyte id that is never answered
     // and a response naming another megabyte conversation; a person's approval asked and refused for other such calls.
     // Returns weak references to every id, none held here once it returns.
