@@ -98,6 +98,16 @@ internal sealed class SqliteDatabase
                 throw new TraceStoreException(problem);
             }
 
+            // A string holding a NUL is bound as its UTF-8 bytes cast AS TEXT (SqliteRows.Text), which a file whose text is
+            // UTF-16 (PRAGMA encoding set before its first table, by a host that made the file) reads as UTF-16: a task of 705
+            // characters, "é\0日本 x…", came back as 355 other ones ("\uA9C3\uE600…"). Such a file is refused before anything
+            // is written to it.
+            var encoding = Convert.ToString(ExecuteScalar(connection, "PRAGMA encoding;"), CultureInfo.InvariantCulture);
+            if (!string.Equals(encoding, "UTF-8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TraceStoreException($"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding), and Dreaming.Sqlite needs a UTF-8 file (it binds text as UTF-8, which a UTF-16 file reads back wrong). Give the stores a file of their own, or copy this one into a new file, which is UTF-8 unless made otherwise (sqlite3 old.db .dump | sqlite3 new.db).");
+            }
+
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
             {
                 throw new TraceStoreException($"Cannot open the trace store '{Location}': the file is read-only (read-only mode or no write permission). Dreaming.Sqlite needs write access to the file and its folder.");
