@@ -70,6 +70,57 @@ public class ImportedLongIdTests
         Assert.Equal(["child"], JsonDocument.Parse(output).RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
     }
 
+    private static async Task<string> ImportLongAgentAsync(CliRunner cli)
+    {
+        var log = JsonSerializer.Serialize(new { id = "a1", agent = LongId, messages = new[] { new { role = "user", content = "hi" } }, reward = 1 });
+        var (exit, _, error) = await cli.RunAsync("import", cli.WriteFile("agent.jsonl", log), "--db", cli.Database);
+        Assert.True(exit == 0, error);
+        return IdentifierCap.StoredId(LongId);
+    }
+
+    [Fact]
+    public async Task Sessions_agent_given_an_imported_agents_id_as_the_log_gave_it_lists_its_sessions()
+    {
+        using var cli = new CliRunner();
+        var stored = await ImportLongAgentAsync(cli);
+
+        var (exit, output, error) = await cli.RunAsync("sessions", "--agent", LongId, "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error);
+        var session = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
+        Assert.Equal(("a1", stored), (session.GetProperty("id").GetString(), session.GetProperty("agentId").GetString()));
+    }
+
+    [Fact]
+    public async Task Sessions_agent_given_a_long_agent_id_stored_whole_lists_those_and_not_the_capped_ones()
+    {
+        using var cli = new CliRunner();
+        await ImportLongAgentAsync(cli);
+        using (var traces = new SqliteTraceStore(cli.Database))
+        {
+            // As a build before the cap imported it: the agent id whole.
+            await traces.ImportAsync([new SessionWithEvents(new SessionRecord { Id = "old", AgentId = LongId, Task = "t", Status = SessionStatus.Completed, StartedAt = DateTimeOffset.UnixEpoch, EndedAt = DateTimeOffset.UnixEpoch }, [])]);
+        }
+
+        var (exit, output, error) = await cli.RunAsync("sessions", "--agent", LongId, "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal(["old"], JsonDocument.Parse(output).RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task Dream_agent_given_an_imported_agents_id_as_the_log_gave_it_dreams_over_its_sessions_under_the_capped_id()
+    {
+        using var cli = new CliRunner();
+        var stored = await ImportLongAgentAsync(cli);
+
+        var (exit, output, error) = await cli.RunAsync("dream", "--agent", LongId, "--min-sessions", "1", "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error + output);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(("agent:" + stored, 1), (root.GetProperty("scope").GetString(), root.GetProperty("sessions_read").GetInt32()));
+    }
+
     [Theory]
     [InlineData("--agent", "\u0001", "--agent has the control character U+0001 at index 2")]
     [InlineData("--scope", "\u0001", "--scope has the control character U+0001 at index 2")]

@@ -12,7 +12,7 @@ internal static class DreamCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var agent = CommonOptions.WholeCharacters(new Option<string?>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID); or give --scope." });
+        var agent = CommonOptions.WholeCharacters(new Option<string?>("--agent") { Description = "The agent whose sessions to dream over (memory scope agent:ID; an imported agent's id as its log gave it finds its sessions too); or give --scope." });
         var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "The memory scope to dream for, instead of --agent: agent:ID, team:ID (the sessions started with that team scope) or global (every session)." });
         scope.Validators.Add(result =>
         {
@@ -90,10 +90,13 @@ internal static class DreamCommand
             // The request's MinScopes, so the run records it (the tool configures no MiningOptions: theirs is 1).
             var scopesNeeded = parse.GetValue(minScopes);
             await using var services = CliServices.Build(database, reflector: reflector, unroutedWebhooks: webhooks);
+            var memoryScope = parse.GetValue(scope) is { } key
+                ? MemoryScope.Parse(key)
+                : MemoryScope.Agent(await StoredAgentIdAsync(services.GetRequiredService<ITraceStore>(), parse.GetValue(agent)!, ct).ConfigureAwait(false));
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
-                    Scope = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : MemoryScope.Agent(parse.GetValue(agent)!),
+                    Scope = memoryScope,
                     MaxSessions = parse.GetValue(maxSessions),
                     MinSessions = parse.GetValue(minSessions),
                     Lookback = parse.GetValue(lookback),
@@ -125,6 +128,20 @@ internal static class DreamCommand
             };
         }).ConfigureAwait(false));
         return command;
+    }
+
+    // The agent id its sessions are stored under: as given, unless it is past SessionRecord.MaxIdLength and no session has
+    // it, when it is an imported log's agent id, which the import stores as its start, '~' and a hash of the whole (a build
+    // before the cap stored it whole, found as given), as 'session show' finds a session by the id its log gave.
+    private static async Task<string> StoredAgentIdAsync(ITraceStore traces, string agentId, CancellationToken cancellationToken)
+    {
+        if (agentId.Length <= SessionRecord.MaxIdLength)
+        {
+            return agentId;
+        }
+
+        var asGiven = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = 1 }, cancellationToken).ConfigureAwait(false);
+        return asGiven.Items.Count > 0 ? agentId : IdentifierCap.StoredId(agentId);
     }
 
     // A whole number of hours or days, above zero and at most DreamRunRequest.MaxLookbackLimit.

@@ -12,7 +12,7 @@ internal static class SessionsCommand
     internal const long MaxOlderThanDays = 36_500;
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var agent = new Option<string?>("--agent") { Description = "Only sessions of this agent." };
+        var agent = new Option<string?>("--agent") { Description = "Only sessions of this agent (an imported agent's id as its log gave it finds them too)." };
         var status = CommonOptions.Choice(new Option<SessionStatus?>("--status") { Description = "Only sessions with this status." });
         var outcome = new Option<string?>("--outcome") { Description = "Only sessions with this outcome label (success, failure, ...)." };
         var parent = new Option<string?>("--parent") { Description = "Only sub-sessions of this session (an imported session's id as its log gave it finds it too)." };
@@ -23,9 +23,9 @@ internal static class SessionsCommand
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
-            SessionQuery Query(string? parentSessionId) => new()
+            SessionQuery Query(string? agentId, string? parentSessionId) => new()
             {
-                AgentId = parse.GetValue(agent),
+                AgentId = agentId,
                 Status = parse.GetValue(status),
                 OutcomeLabel = parse.GetValue(outcome),
                 ParentSessionId = parentSessionId,
@@ -34,13 +34,19 @@ internal static class SessionsCommand
                 PageSize = parse.GetValue(limit),
             };
 
-            var parentId = parse.GetValue(parent);
-            var page = await stores.Traces.QuerySessionsAsync(Query(parentId), ct).ConfigureAwait(false);
-            if (page.Items.Count == 0 && parentId is { Length: > SessionRecord.MaxIdLength })
+            // An import stores a log's agent or session id past the cap as its start, '~' and a hash of the whole (a build
+            // before the cap stored it whole): the sessions are found by the id the log gave, as stored first, then capped
+            // (only an id past the cap has a capped form, so other ids take one query).
+            var (agentId, parentId) = (parse.GetValue(agent), parse.GetValue(parent));
+            var page = await stores.Traces.QuerySessionsAsync(Query(agentId, parentId), ct).ConfigureAwait(false);
+            foreach (var (agentTried, parentTried) in CappedForms(agentId, parentId))
             {
-                // An import stores a log's id past the cap as its start, '~' and a hash of the whole (a build before the cap
-                // stored it whole, found above): its sub-sessions are found by the id the log gave.
-                page = await stores.Traces.QuerySessionsAsync(Query(IdentifierCap.StoredId(parentId)), ct).ConfigureAwait(false);
+                if (page.Items.Count > 0)
+                {
+                    break;
+                }
+
+                page = await stores.Traces.QuerySessionsAsync(Query(agentTried, parentTried), ct).ConfigureAwait(false);
             }
 
             if (parse.GetValue(common.Json))
@@ -76,6 +82,15 @@ internal static class SessionsCommand
         }).ConfigureAwait(false));
         command.Subcommands.Add(Abandon(common, output, error));
         return command;
+    }
+
+    // The (agent, parent) pairs to try after the ids as given, each id past the cap as given or capped: none when neither is
+    // past it; the parent's capped form first, then the agent's, then both.
+    private static IEnumerable<(string? AgentId, string? ParentId)> CappedForms(string? agentId, string? parentId)
+    {
+        string?[] agents = agentId is { Length: > SessionRecord.MaxIdLength } ? [agentId, IdentifierCap.StoredId(agentId)] : [agentId];
+        string?[] parents = parentId is { Length: > SessionRecord.MaxIdLength } ? [parentId, IdentifierCap.StoredId(parentId)] : [parentId];
+        return agents.SelectMany(a => parents.Select(p => (a, p))).Skip(1);
     }
 
     private static Command Abandon(CommonOptions common, TextWriter output, TextWriter error)
