@@ -19,6 +19,11 @@ public sealed record ImportedSession
     /// types it does not know, which are not imported.</summary>
     public int UnknownBlocks { get; init; }
 
+    /// <summary>Gets the session id as the log gave it when it is longer than <see cref="SessionRecord.MaxIdLength"/> (the
+    /// session's id is then its capped form), or <see langword="null"/>: a build before the cap stored such an id whole,
+    /// and <see cref="SessionImporter"/> looks for it, so a log imported then is not imported again under the capped id.</summary>
+    internal string? UncappedId { get; init; }
+
     /// <summary>Gets why the element could not be read, or <see langword="null"/> when it was.</summary>
     public ImportError? Error { get; init; }
 

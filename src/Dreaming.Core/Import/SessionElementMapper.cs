@@ -84,7 +84,8 @@ internal sealed class SessionElementMapper
             throw context.Malformed($"has no \"{_messages.Name}\" array");
         }
 
-        var id = ReadScalar(element, _id, context) is { } explicitId && !string.IsNullOrWhiteSpace(explicitId) ? LoggedId(explicitId, _id, context) : DeterministicId(_sourceName, index);
+        var loggedId = ReadScalar(element, _id, context) is { } explicitId && !string.IsNullOrWhiteSpace(explicitId) ? explicitId : null;
+        var id = loggedId is not null ? LoggedId(loggedId, _id, context) : DeterministicId(_sourceName, index);
         if (!_indexById.TryAdd(id, index))
         {
             throw context.Malformed(string.Create(CultureInfo.InvariantCulture, $"repeats the id '{id}' of element {_indexById[id]}"));
@@ -137,7 +138,14 @@ internal sealed class SessionElementMapper
             Usage = conversation.Usage,
             InsightIds = conversation.InsightIds,
         };
-        return new ImportedSession { Index = index, LineNumber = lineNumber, Session = new SessionWithEvents(record, conversation.Events), UnknownBlocks = conversation.UnknownBlocks };
+        return new ImportedSession
+        {
+            Index = index,
+            LineNumber = lineNumber,
+            Session = new SessionWithEvents(record, conversation.Events),
+            UnknownBlocks = conversation.UnknownBlocks,
+            UncappedId = ReferenceEquals(id, loggedId) ? null : loggedId,
+        };
     }
 
     private void LogPricingFailed(in ModelCallUsage call, string sessionId, Exception failure)

@@ -6,7 +6,9 @@ namespace Dreaming;
 /// <remarks>
 /// <para>A source is read whole, then written in one <see cref="ITraceStore.ImportAsync"/> call, so an import either
 /// writes every readable session or nothing. The store skips sessions whose id it already holds, and sessions without
-/// an id get one derived from the source name and their position, so importing the same file again adds nothing.</para>
+/// an id get one derived from the source name and their position, so importing the same file again adds nothing. A log's
+/// id longer than <see cref="SessionRecord.MaxIdLength"/> is stored capped; one a build before the cap stored whole is
+/// looked up (<see cref="ITraceStore.GetSessionAsync"/>) before the store call and skipped when found.</para>
 /// <para>See <see cref="SessionLogReader"/> for the formats, and <see cref="SessionImportOptions"/> for the field mapping.</para>
 /// <para>Thread-safe: imports may run concurrently; each one reads its own source.</para>
 /// </remarks>
@@ -75,6 +77,7 @@ public sealed partial class SessionImporter
     public async Task<ImportResult> ImportAsync(Stream stream, string sourceName, SessionImportOptions? options = null, CancellationToken cancellationToken = default)
     {
         var sessions = new List<SessionWithEvents>();
+        var read = 0;
         var errors = new List<ImportError>();
         long events = 0;
         long toolCalls = 0;
@@ -88,7 +91,7 @@ public sealed partial class SessionImporter
                 continue;
             }
 
-            sessions.Add(item.Session);
+            read++;
             events += item.Session.Events.Count;
             unknownBlocks += item.UnknownBlocks;
             foreach (var sessionEvent in item.Session.Events)
@@ -103,6 +106,15 @@ public sealed partial class SessionImporter
                         break;
                 }
             }
+
+            // A log's id past the cap is stored capped; a build before the cap stored it whole, so a log that build imported
+            // is found by that id too (one lookup a long id, none for the others) and is not imported a second time.
+            if (item.UncappedId is { } uncapped && await _store.GetSessionAsync(uncapped, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                continue;
+            }
+
+            sessions.Add(item.Session);
         }
 
         // Nothing is written until the whole source has been read: a malformed element found late must not leave half an import behind.
@@ -110,7 +122,7 @@ public sealed partial class SessionImporter
         return new ImportResult
         {
             SourceName = sourceName,
-            Sessions = sessions.Count,
+            Sessions = read,
             Imported = imported,
             Events = events,
             ToolCalls = toolCalls,

@@ -40,6 +40,20 @@ public sealed class LoggedIdTests
     }
 
     [Fact]
+    public async Task A_long_id_an_older_build_stored_whole_is_found_so_a_second_import_adds_it_no_second_time()
+    {
+        var (older, newer) = (s_megabyte + "old", s_megabyte + "new");
+        // As a build before SessionRecord.MaxIdLength imported it: the log's id whole.
+        await _store.ImportAsync([new SessionWithEvents(new SessionRecord { Id = older, AgentId = "bot", Task = "t", Status = SessionStatus.Completed, StartedAt = Now, EndedAt = Now }, [])]);
+
+        var result = await ImportAsync($"[{Session(older, "bot")}, {Session(newer, "bot")}]");
+
+        Assert.Equal((2, 1, 1), (result.Sessions, result.Imported, result.SkippedExisting));
+        var ids = (await _store.QuerySessionsAsync(new SessionQuery())).Items.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        Assert.True(ids.SetEquals([older, IdentifierCap.StoredId(newer)]), string.Join(", ", ids.Select(id => id.Length)));
+    }
+
+    [Fact]
     public async Task An_id_of_the_cap_is_kept_whole()
     {
         var id = new string('y', SessionRecord.MaxIdLength);
