@@ -28,7 +28,7 @@ internal static class AgentViewRoutes
         }
 
         group.MapGet("/runs", (HttpContext http) => DreamRunsPage.WriteAsync(View(http, options, basePattern)));
-        group.MapGet("/runs/{id}", (HttpContext http, string id) => DreamRunPage.WriteAsync(View(http, options, basePattern), id));
+        group.MapGet("/runs/{id}", (HttpContext http, string id) => DreamRunDetailPage.WriteAsync(View(http, options, basePattern), id));
         group.MapGet("/" + AgentsPage.Path, (HttpContext http) => AgentsPage.WriteAsync(View(http, options, basePattern)));
         group.MapGet(AgentPage.Route, (HttpContext http) => AgentPage.WriteAsync(View(http, options, basePattern)));
         group.MapGet("/webhooks", (HttpContext http) => WebhooksPage.WriteAsync(View(http, options, basePattern), review));

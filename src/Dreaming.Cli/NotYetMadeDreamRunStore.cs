@@ -48,6 +48,10 @@ internal sealed class NotYetMadeDreamRunStore(IDreamRunStore database, SchemaCom
         await (await StoreAsync(cancellationToken).ConfigureAwait(false)).ListAsync(scope, limit, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    public async Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default) =>
+        await (await StoreAsync(cancellationToken).ConfigureAwait(false)).QueryRunsAsync(query, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) =>
         await (await StoreAsync(cancellationToken).ConfigureAwait(false)).GetLastCompletedAsync(scope, cancellationToken).ConfigureAwait(false);
 

@@ -76,5 +76,13 @@ internal static class PostgresDreamRunMigrations
             BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, min_scopes ON dream_runs
             FOR EACH ROW EXECUTE FUNCTION dream_runs_refuse_change('the request of a dream run never changes');
         """,
+
+        // Version 3: the runs of every scope newest first, and those in one state (IDreamRunStore.QueryRunsAsync: what an
+        // operator lists during an incident), in the (request time, seq) order and keyset of the query, so a page reads an
+        // index range instead of sorting every run ever stored. Building them locks the table against writes briefly.
+        """
+        CREATE INDEX ix_dream_runs_requested ON dream_runs (requested_ms, seq);
+        CREATE INDEX ix_dream_runs_status_requested ON dream_runs (status, requested_ms, seq);
+        """,
     ];
 }

@@ -40,6 +40,53 @@ internal static class PostgresDreamRunRows
         ("scope", scope.Key),
         ("limit", limit)).ConfigureAwait(false);
 
+    /// <summary>The statement of a page of <see cref="IDreamRunStore.QueryRunsAsync"/>: with or without a status, with or
+    /// without a cursor, each run's columns followed by its <c>seq</c> (internal so that tests can check its plan).</summary>
+    /// <remarks>Four statements rather than one with <c>@status IS NULL OR ...</c>, which no index answers. The keyset is a
+    /// row comparison, which the server turns into a range of <c>ix_dream_runs_requested</c> (or
+    /// <c>ix_dream_runs_status_requested</c> with a status): <c>dream_runs</c> version 3.</remarks>
+    internal static string QuerySql(bool withStatus, bool withCursor)
+    {
+        string[] conditions = [.. withStatus ? ["status = @status"] : Array.Empty<string>(), .. withCursor ? ["(requested_ms, seq) < (@after_ms, @after_seq)"] : Array.Empty<string>()];
+        return $"SELECT {RunColumns}, seq FROM dream_runs "
+            + (conditions.Length == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions) + " ")
+            + "ORDER BY requested_ms DESC, seq DESC LIMIT @limit";
+    }
+
+    /// <summary>Reads a page of the runs of every scope, newest first, and the cursor of the next.</summary>
+    public static async Task<DreamRunPage> ReadQueryPageAsync(NpgsqlConnection connection, DreamRunQuery query, CancellationToken cancellationToken)
+    {
+        var after = query.Cursor is { } cursor ? DreamRunCursor.Decode(cursor) : (DreamRunCursor?)null;
+        var parameters = new List<(string Name, object? Value)> { ("limit", query.Limit + 1) };
+        if (query.Status is { } status)
+        {
+            parameters.Add(("status", Name(status)));
+        }
+
+        if (after is { } key)
+        {
+            parameters.Add(("after_ms", key.RequestedAtUnixMilliseconds));
+            parameters.Add(("after_seq", key.Sequence));
+        }
+
+        await using var command = Command(connection, transaction: null, QuerySql(query.Status is not null, after is not null), [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var runs = new List<DreamRun>();
+        long lastSeq = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (runs.Count == query.Limit)
+            {
+                return new DreamRunPage(runs, new DreamRunCursor(runs[^1].RequestedAt.ToUnixTimeMilliseconds(), lastSeq).Encode());
+            }
+
+            runs.Add(Read(reader));
+            lastSeq = reader.GetInt64(reader.FieldCount - 1);
+        }
+
+        return new DreamRunPage(runs, null);
+    }
+
     /// <summary>Reads the scopes whose running run's lease expired, in key order (the order their locks are taken in, so two
     /// recoveries at once cannot deadlock). The partial index of the running runs holds only the rows this looks at.</summary>
     public static async Task<List<MemoryScope>> ReadAbandonedScopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)

@@ -150,6 +150,22 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
     }
 
     /// <inheritdoc />
+    /// <remarks>One read through the index on (status, request time, seq), or on (request time, seq) without a status
+    /// (<c>dream_runs</c> version 3): a page seeks to its cursor and reads the page, and one run more to tell whether another
+    /// page follows. The cursor is <see cref="DreamRunCursor"/> with the run's <c>seq</c>.</remarks>
+    public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        if (query.Cursor is { } cursor)
+        {
+            DreamRunCursor.Decode(cursor);
+        }
+
+        return ReadAsync((connection, token) => PostgresDreamRunRows.ReadQueryPageAsync(connection, query, token), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);

@@ -49,6 +49,54 @@ internal static class SqliteDreamRunRows
         ("$scope", scope.Key),
         ("$limit", limit));
 
+    /// <summary>The statement of a page of <see cref="IDreamRunStore.QueryRunsAsync"/>: with or without a status, with or
+    /// without a cursor, each run's columns followed by its <c>seq</c> (internal so that tests can check its query plan).</summary>
+    /// <remarks>Four statements rather than one with <c>$status IS NULL OR ...</c>, which SQLite cannot answer from an index.
+    /// The keyset is a row value, which SQLite turns into a range of the index (<c>ix_dream_runs_requested</c>, or
+    /// <c>ix_dream_runs_status_requested</c> with a status; ensured indexes, so not named by <c>INDEXED BY</c>).</remarks>
+    internal static string QuerySql(bool withStatus, bool withCursor)
+    {
+        string[] conditions = [.. withStatus ? ["status = $status"] : Array.Empty<string>(), .. withCursor ? ["(requested_ms, seq) < ($after_ms, $after_seq)"] : Array.Empty<string>()];
+        return $"SELECT {RunColumns}, seq FROM dream_runs "
+            + (conditions.Length == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions) + " ")
+            + "ORDER BY requested_ms DESC, seq DESC LIMIT $limit";
+    }
+
+    /// <summary>Reads a page of the runs of every scope, newest first, and the cursor of the next.</summary>
+    public static DreamRunPage ReadQueryPage(SqliteConnection connection, DreamRunQuery query)
+    {
+        var after = query.Cursor is { } cursor ? DreamRunCursor.Decode(cursor) : (DreamRunCursor?)null;
+        var parameters = new List<(string Name, object? Value)> { ("$limit", query.Limit + 1) };
+        if (query.Status is { } status)
+        {
+            parameters.Add(("$status", SqliteMemoryRows.Name(status)));
+        }
+
+        if (after is { } key)
+        {
+            parameters.Add(("$after_ms", key.RequestedAtUnixMilliseconds));
+            parameters.Add(("$after_seq", key.Sequence));
+        }
+
+        using var command = SqliteMemoryRows.Command(connection, transaction: null, QuerySql(query.Status is not null, after is not null), [.. parameters]);
+        using var reader = command.ExecuteReader();
+        var runs = new List<DreamRun>();
+        long lastSeq = 0;
+        while (reader.Read())
+        {
+            if (runs.Count == query.Limit)
+            {
+                var last = runs[^1];
+                return new DreamRunPage(runs, new DreamRunCursor(last.RequestedAt.ToUnixTimeMilliseconds(), lastSeq).Encode());
+            }
+
+            runs.Add(Read(reader));
+            lastSeq = reader.GetInt64(reader.FieldCount - 1);
+        }
+
+        return new DreamRunPage(runs, null);
+    }
+
     /// <summary>Reads the running runs whose lease expired (internal so that tests can check its query plan).</summary>
     /// <remarks>Through the partial index of the running runs (at most one a scope), which holds only the runs it looks
     /// at: SQLite otherwise read every run (they are never deleted) while the recovery held the write lock. The status is

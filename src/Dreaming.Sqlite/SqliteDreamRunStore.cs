@@ -132,6 +132,22 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     }
 
     /// <inheritdoc />
+    /// <remarks>One read through the index on (status, request time), or on the request time without a status: a page seeks
+    /// to its cursor and reads the page (and one run more, to tell whether another page follows). The cursor is
+    /// <see cref="DreamRunCursor"/> with the run's row number.</remarks>
+    public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        if (query.Cursor is { } cursor)
+        {
+            DreamRunCursor.Decode(cursor);
+        }
+
+        return WithReaderAsync(connection => SqliteDreamRunRows.ReadQueryPage(connection, query), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);

@@ -37,6 +37,12 @@ internal static partial class SqliteSchema
         // The sessions changed after a change number (SessionQuery.ChangedAfter: what the dream scheduler's count reads at
         // each poll after its first). Sessions written before the column existed have none, and are not in it.
         ("ix_sessions_change", "sessions (change_no) WHERE change_no IS NOT NULL"),
+
+        // The dream runs of every scope newest first, and those in one state (IDreamRunStore.QueryRunsAsync: what an
+        // operator lists during an incident), in the (request time, seq) order and keyset of the query: the rowid (seq)
+        // ends every index, so a page seeks to its cursor and reads the page instead of sorting every run ever stored.
+        ("ix_dream_runs_requested", "dream_runs (requested_ms)"),
+        ("ix_dream_runs_status_requested", "dream_runs (status, requested_ms)"),
     ];
 
     /// <summary>Indexes of earlier migrations that an index of the <see cref="EnsuredIndexList"/> makes redundant (the same

@@ -49,6 +49,28 @@ public sealed class SqliteReadPlanTests : IDisposable
         Assert.DoesNotContain("SCAN dream_runs |", plan + " |", StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, false, "SCAN dream_runs USING INDEX ix_dream_runs_requested")]
+    [InlineData(false, true, "SEARCH dream_runs USING INDEX ix_dream_runs_requested (requested_ms<?)")]
+    [InlineData(true, false, "SEARCH dream_runs USING INDEX ix_dream_runs_status_requested (status=?)")]
+    [InlineData(true, true, "SEARCH dream_runs USING INDEX ix_dream_runs_status_requested (status=? AND requested_ms<?)")]
+    public async Task Listing_the_runs_of_every_scope_walks_an_index_in_page_order(bool withStatus, bool withCursor, string expected)
+    {
+        // What an operator lists during an incident (QueryRunsAsync: the running or failed runs of every scope). Runs are
+        // never deleted, so without an index in (request time, seq) order a page sorted every run ever stored; the rowid
+        // (seq) ends each index, so the index gives the order and a cursor seeks into it.
+        var path = _folder.File("all-runs.db");
+        using (var runs = new SqliteDreamRunStore(path))
+        {
+            await runs.InitializeAsync();
+        }
+
+        var plan = Plan(path, SqliteDreamRunRows.QuerySql(withStatus, withCursor), ("$status", "running"), ("$after_ms", 5L), ("$after_seq", 5L), ("$limit", 51));
+
+        Assert.Contains(expected, plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> FilterPairs() => new()
     {
         { "agent, status", "ix_sessions_agent_started_ended (agent_id=?" },

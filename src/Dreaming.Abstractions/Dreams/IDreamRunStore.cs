@@ -108,6 +108,35 @@ public interface IDreamRunStore
     /// <exception cref="ArgumentOutOfRangeException">The limit is out of range.</exception>
     Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the runs of every scope, newest first (latest request first, and the later created first on a tie, as
+    /// <see cref="ListAsync"/>), one page at a time, optionally only those in one state: what an operator asks during an
+    /// incident ("which dreams are running, leased or failed, anywhere?") without knowing the scopes.</summary>
+    /// <param name="query">The status to match, the page size and the cursor of the page.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>One page and the cursor of the next (<see langword="null"/> after the last).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The query's limit or status is out of range (see <see cref="DreamRunQuery.Validate"/>).</exception>
+    /// <exception cref="ArgumentException">The cursor is not one this store issued.</exception>
+    /// <exception cref="NotSupportedException">The store does not implement it (the default implementation).</exception>
+    /// <remarks>A stuck run is one <see cref="DreamRunStatus.Running"/> whose <see cref="DreamRun.LeaseExpiresAt"/> has passed
+    /// (<see cref="DreamRunStoreRules.IsAbandoned"/>): its process stopped, and <see cref="RecoverAbandonedAsync"/> (or the
+    /// next start in its scope) ends it. The in-memory, SQLite and PostgreSQL stores implement it with an index on the
+    /// status and request time, so a page costs the page, not every run ever stored (runs are never deleted). The default
+    /// implementation, for stores written before it existed, checks the query and fails with
+    /// <see cref="NotSupportedException"/>: the interface offers no way to enumerate the scopes. A store of your own implements
+    /// it (the conformance suite checks it, and accepts <see cref="NotSupportedException"/> from a store that does not), and
+    /// may use <see cref="DreamRunCursor"/> for its cursor. Pages are read at different times: a run that changes state
+    /// between two pages may be missed by a status filter or, without one, is listed once (its request time never changes).</remarks>
+    Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<DreamRunPage>(cancellationToken)
+            : Task.FromException<DreamRunPage>(new NotSupportedException(
+                $"The dream run store {GetType().FullName} does not list runs across scopes (IDreamRunStore.QueryRunsAsync): list one scope's runs with ListAsync, or implement QueryRunsAsync in the store."));
+    }
+
     /// <summary>Gets the completed run of a scope that ended last (the later created on a tie), whose
     /// <see cref="DreamRunResults.Cursor"/> tells the next dream where to start reading.</summary>
     /// <param name="scope">The scope.</param>

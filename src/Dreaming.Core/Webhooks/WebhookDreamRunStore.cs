@@ -111,6 +111,8 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => inner.GetLastCompletedAsync(scope, cancellationToken);
 
+    public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default) => inner.QueryRunsAsync(query, cancellationToken);
+
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
     {
         var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(RecoverAbandonedAsync), null);

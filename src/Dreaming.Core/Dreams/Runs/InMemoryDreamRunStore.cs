@@ -164,6 +164,36 @@ public sealed class InMemoryDreamRunStore : IDreamRunStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Reads every run it holds under its lock (a process's runs, which it never drops); the cursor is
+    /// <see cref="DreamRunCursor"/>.</remarks>
+    public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var after = query.Cursor is { } cursor ? DreamRunCursor.Decode(cursor) : (DreamRunCursor?)null;
+        return Locked(
+            () =>
+            {
+                var page = _runs.Values
+                    .Where(run => query.Status is not { } status || run.Status == status)
+                    .Select(run => (Run: run, Key: new DreamRunCursor(run.RequestedAt.ToUnixTimeMilliseconds(), _order[run.Id])))
+                    .Where(item => after is not { } before || IsOlder(item.Key, before))
+                    .OrderByDescending(item => item.Key.RequestedAtUnixMilliseconds)
+                    .ThenByDescending(item => item.Key.Sequence)
+                    .Take(query.Limit + 1)
+                    .ToList();
+                var more = page.Count > query.Limit;
+                var items = page.Take(query.Limit).Select(item => item.Run).ToList();
+                return new DreamRunPage(items, more ? page[query.Limit - 1].Key.Encode() : null);
+            },
+            cancellationToken);
+
+        static bool IsOlder(DreamRunCursor key, DreamRunCursor than) =>
+            key.RequestedAtUnixMilliseconds < than.RequestedAtUnixMilliseconds
+            || (key.RequestedAtUnixMilliseconds == than.RequestedAtUnixMilliseconds && key.Sequence < than.Sequence);
+    }
+
+    /// <inheritdoc />
     public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scope);

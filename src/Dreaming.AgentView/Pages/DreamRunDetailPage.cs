@@ -6,7 +6,7 @@ namespace Dreaming.AgentView.Pages;
 
 /// <summary><c>/runs/{id}</c>: one dream run's report: its facts, the sessions it read, its stages' usage, its findings with
 /// their evidence, the changes it proposed and the version it produced. One <see cref="IDreamRunStore.GetAsync"/>.</summary>
-internal static class DreamRunPage
+internal static class DreamRunDetailPage
 {
     /// <summary>The most sessions read, findings and changes listed; a note says when there are more.</summary>
     public const int MaxRows = 500;
