@@ -72,4 +72,58 @@ public class RunsCommandTests
         Assert.DoesNotContain("raise --limit", full, StringComparison.Ordinal);
         Assert.Contains("(there may be older runs; 1000 is the most --limit shows)", full, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task All_lists_the_runs_of_every_scope_with_their_scope_filters_by_status_and_counts_the_stuck_ones()
+    {
+        using var cli = new CliRunner();
+        var options = new SqliteTraceStoreOptions { ConnectionString = cli.Database };
+        string stuck, failed, working, pending;
+        using (var earlier = new SqliteDreamRunStore(options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1))))
+        {
+            stuck = (await earlier.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Team("billing") })).Id;
+            await earlier.StartAsync(stuck, "host-1:4001:c3", DreamConsolidator.LeaseDuration);
+            failed = (await earlier.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("other") })).Id;
+            await earlier.StartAsync(failed, "host-1:4002:d4", DreamConsolidator.LeaseDuration);
+            await earlier.FailAsync(failed, "the reflector is down");
+        }
+
+        using (var runs = new SqliteDreamRunStore(options))
+        {
+            working = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") })).Id;
+            await runs.StartAsync(working, "host-2:4242:a1", DreamConsolidator.LeaseDuration);
+            pending = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global })).Id;
+        }
+
+        var (exit, text, error) = await cli.RunAsync("runs", "--all", "--status", "running", "--db", cli.Database);
+        var (jsonExit, json, jsonError) = await cli.RunAsync("runs", "--all", "--db", cli.Database, "--json");
+        var (pageExit, page, pageError) = await cli.RunAsync("runs", "--all", "--limit", "3", "--db", cli.Database);
+        var (noneExit, none, _) = await cli.RunAsync("runs", "--all", "--status", "canceled", "--db", cli.Database);
+        var (badExit, _, bad) = await cli.RunAsync("runs", "--agent", "bot", "--status", "running", "--db", cli.Database);
+        var (bothExit, _, both) = await cli.RunAsync("runs", "--agent", "bot", "--all", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("SCOPE ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("agent:bot ", lines[1], StringComparison.Ordinal);
+        Assert.Contains(working, lines[1], StringComparison.Ordinal);
+        Assert.Contains("lease held by 'host-2:4242:a1'", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("team:billing ", lines[2], StringComparison.Ordinal);
+        Assert.Contains("lease expired at ", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("1 stuck (running, lease expired: its process stopped); 'dreaming dream --scope KEY' ends", lines[3], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.True(jsonExit == 0, jsonError);
+        var listed = JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
+        Assert.Equal([pending, working, failed, stuck], listed.Select(r => r.GetProperty("run_id").GetString()));
+        Assert.Equal(["global", "agent:bot", "agent:other", "team:billing"], listed.Select(r => r.GetProperty("scope").GetString()));
+        Assert.Equal("the reflector is down", listed[2].GetProperty("error").GetString());
+        Assert.True(pageExit == 0, pageError);
+        Assert.Contains("(there may be older runs; raise --limit)", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(stuck, page, StringComparison.Ordinal);
+        Assert.Equal((0, "no canceled dream runs in any scope"), (noneExit, none.Trim()));
+        Assert.NotEqual(0, badExit);
+        Assert.Contains("--status filters the runs of every scope: give it with --all.", bad, StringComparison.Ordinal);
+        Assert.NotEqual(0, bothExit);
+        Assert.Contains("Give one of --agent ID, --scope KEY and --all.", both, StringComparison.Ordinal);
+    }
 }
