@@ -34,7 +34,7 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
     }
 
     [Fact]
-    public async Task A_version_1_run_is_migrated_without_min_scopes_and_they_stay_immutable()
+    public async Task A_version_1_run_is_migrated_without_min_scopes_and_they_stay_immutable_and_listed_across_scopes()
     {
         // The dream_runs table as version 1 left it, with a pending run.
         await ExecuteAsync(
@@ -47,7 +47,9 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
         await using var runs = new PostgresDreamRunStore(Options);
 
         Assert.Null((await runs.GetAsync("dr-old"))!.Request.MinScopes);
-        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+        Assert.Equal(3, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+        Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND indexname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested')"));
+        Assert.Equal(["dr-old"], (await runs.QueryRunsAsync(new DreamRunQuery { Status = DreamRunStatus.Pending })).Items.Select(run => run.Id));
         var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
         Assert.Equal(3, (await runs.GetAsync(withScopes.Id))!.Request.MinScopes);
         foreach (var id in new[] { withScopes.Id, "dr-old" })
