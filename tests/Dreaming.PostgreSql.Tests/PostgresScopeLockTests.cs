@@ -172,6 +172,43 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
         }
     }
 
+    /// <summary>A cancel or a failure makes its webhook event before the lock from the run as it read it, and sends its body
+    /// with the lock (<see cref="PostgresWebhookStash"/>); another instance records the run's progress while it waits. The
+    /// event written is the run as the change left it (the note the other committed), not the one made before.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_runs_end_waiting_for_the_lock_while_another_instance_records_its_progress_announces_the_run_as_it_ended(bool cancel)
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using var runs = new PostgresDreamRunStore(options);
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = Bot });
+        await runs.StartAsync(run.Id, "host-a", TimeSpan.FromMinutes(5));
+        await runs.UpdateProgressAsync(run.Id, new DreamRunResults { Note = "read before the lock" });
+        Task<DreamRun> ending;
+        await using (var holder = await HoldScopeLockAsync(Bot, PostgresDreamRunMigrations.Component))
+        {
+            ending = cancel ? runs.CancelAsync(run.Id) : runs.FailAsync(run.Id, "the model went away");
+            await WaitForLockWaitersAsync(1, Bot, PostgresDreamRunMigrations.Component);
+            await using (var progress = new NpgsqlCommand($"UPDATE \"{Schema}\".dream_runs SET note = 'committed while it waited' WHERE id = @id", holder))
+            {
+                progress.Parameters.AddWithValue("id", run.Id);
+                Assert.Equal(1, await progress.ExecuteNonQueryAsync());
+            }
+
+            await using var commit = new NpgsqlCommand("COMMIT", holder);
+            await commit.ExecuteNonQueryAsync();
+        }
+
+        var ended = await ending.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("committed while it waited", ended.Results.Note);
+        var type = cancel ? WebhookEventTypes.DreamCanceled : WebhookEventTypes.DreamFailed;
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE type = '{type}'"));
+        var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{type}'"))!;
+        Assert.Equal(WebhookEventData.DreamEnded(ended).Data.ToJsonString(), System.Text.Json.Nodes.JsonNode.Parse(body)!["data"]!.ToJsonString());
+    }
+
     /// <summary>Takes a scope's lock (the bot's memory lock unless told) as another instance's change would, in a transaction
     /// left open; closing the connection frees it.</summary>
     private async Task<NpgsqlConnection> HoldScopeLockAsync(MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component)
