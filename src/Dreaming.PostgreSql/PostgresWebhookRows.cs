@@ -30,7 +30,8 @@ internal static class PostgresWebhookRows
     /// <see langword="null"/>.</param>
     /// <param name="stashedBody">The transaction-local setting that holds the event's body, set aside earlier in the
     /// transaction (<see cref="PostgresWebhookStash"/>): the statement reads the body there and does not send it; sent
-    /// when <see langword="null"/>.</param>
+    /// when <see langword="null"/>. A setting this transaction did not set is refused (the row's body would be NULL), not
+    /// read as the empty value an earlier transaction of the pooled connection left it with.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
     /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
@@ -48,7 +49,7 @@ internal static class PostgresWebhookRows
         var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
         var insertEvent =
-            $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {(stashedBody is null ? "@body" : "current_setting(@body)")}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
+            $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {(stashedBody is null ? "@body" : "NULLIF(current_setting(@body), '')")}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
         if (endpointIds.Count == 0)
         {
             // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the database to route it.

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Npgsql;
 
 namespace Dreaming.PostgreSql.Tests.Webhooks;
 
@@ -55,6 +56,44 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
         Assert.Equal(WebhookEventTypes.DreamFailed, webhookEvent.Type);
         Assert.Equal("dreaming.webhook_body_1", setting);
         Assert.Null(stash.Take(WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" }));
+    }
+
+    /// <summary>A body set aside is a setting of the transaction, but the setting outlives it on the connection (pooled, the
+    /// next call's) with an empty value, not as an unknown name: a row written from a setting this transaction never
+    /// set is refused, not written with an empty body.</summary>
+    [Fact]
+    public async Task A_setting_an_earlier_transaction_of_the_connection_set_is_never_written_as_an_empty_body()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using (var memory = new PostgresMemoryStore(options))
+        {
+            // Makes the outbox's tables.
+            await memory.RejectAsync((await memory.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1"))).Id, MemoryAuthor.Person("bob"), "no");
+        }
+
+        var webhooks = PostgresStoreWebhooks.Unrouted(TimeProvider.System);
+        static JsonObject Data() => new() { ["dream_run_id"] = "r1", ["error"] = "the model went away" };
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await connection.OpenAsync();
+        var earlier = new PostgresWebhookStash();
+        earlier.Add(webhooks, WebhookEventTypes.DreamFailed, Data);
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { earlier.Command() } };
+            await batch.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+
+        var unsent = new PostgresWebhookStash();
+        unsent.Add(webhooks, WebhookEventTypes.DreamFailed, Data);
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => PostgresStoreWebhooks.WriteAsync(connection, transaction, webhooks, WebhookEventTypes.DreamFailed, Data, CancellationToken.None, stash: unsent));
+            Assert.Equal(PostgresErrorCodes.NotNullViolation, refused.SqlState);
+        }
+
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE type = '{WebhookEventTypes.DreamFailed}'"));
     }
 
     /// <summary>Asserts that one event of <paramref name="type"/> about <paramref name="id"/> was written, whose data is
