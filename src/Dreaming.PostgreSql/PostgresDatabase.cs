@@ -219,7 +219,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Refuses a component a newer package migrated, saying when, that nothing migrates it back, and what a team
-    /// rolling back can do (an instance of the older build started after a rolling upgrade meets this).</summary>
+    /// rolling back can do (an instance of the older build started after a rolling upgrade meets this). <c>migrated_at</c>
+    /// is the time of the last migration only: after two upgrades, a backup taken between them still holds a version
+    /// this package refuses, so the message names the version the backup must hold.</summary>
     private void ThrowIfNewer(string component, (int Version, DateTime MigratedAt) stored, int known)
     {
         if (stored.Version > known)
@@ -228,7 +230,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
                 CultureInfo.InvariantCulture,
                 $"The PostgreSQL schema '{Location}' holds version {stored.Version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}): "
                 + $"a newer package migrated them at {stored.MigratedAt:yyyy-MM-dd HH:mm:ss} UTC, and no package migrates them back. Run the newer package (on every instance, "
-                + $"and the dreaming tool), or, to roll back to this one, restore the schema from a backup taken before that time, or use another schema."));
+                + $"and the dreaming tool), or, to roll back to this one, restore the schema from a backup that holds version {known} or older (taken before that time, and before any "
+                + $"other package newer than this one started on it), or use another schema."));
         }
     }
 

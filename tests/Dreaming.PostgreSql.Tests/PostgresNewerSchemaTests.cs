@@ -21,7 +21,8 @@ public sealed class PostgresNewerSchemaTests : PostgresStoreFixture
         Assert.Equal(
             $"The PostgreSQL schema '{older.Location}' holds version 3 of the memory tables, newer than this version of Dreaming.PostgreSql knows (2): "
             + "a newer package migrated them at 2026-11-20 09:30:05 UTC, and no package migrates them back. Run the newer package (on every instance, "
-            + "and the dreaming tool), or, to roll back to this one, restore the schema from a backup taken before that time, or use another schema.",
+            + "and the dreaming tool), or, to roll back to this one, restore the schema from a backup that holds version 2 or older (taken before that time, and before any "
+            + "other package newer than this one started on it), or use another schema.",
             refused.Message);
         Assert.Equal(3, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'memory'"));
     }
