@@ -17,7 +17,8 @@ namespace Dreaming;
 /// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
 /// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", in a signature
 /// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
-/// whole words, never letters inside another word, with words glued by an underscore or in camel case read apart): then it says
+/// whole words, never letters inside another word, with words glued by an underscore, in camel case or to a number read
+/// apart): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
@@ -137,8 +138,8 @@ public static class TemplateLessonWriter
     ]);
 
     /// <summary>The words of a signature, in capitals: runs of letters and digits, split where a capital follows a
-    /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>), so that <c>ORDER_NOT_FOUND</c>
-    /// and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped (<c>doesn't</c>,
+    /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>) and where digits meet letters
+    /// (<c>Status404NotFound</c>), so that <c>ORDER_NOT_FOUND</c> and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped (<c>doesn't</c>,
     /// <c>doesn’t</c>: "DOESNT").</summary>
     internal static List<string> SignatureWords(string text)
     {
@@ -158,7 +159,8 @@ public static class TemplateLessonWriter
                 continue;
             }
 
-            if (word.Length > 0 && char.IsUpper(c) && (char.IsLower(text[i - 1]) || (char.IsUpper(text[i - 1]) && i + 1 < text.Length && char.IsLower(text[i + 1]))))
+            if (word.Length > 0 && (char.IsDigit(c) != char.IsDigit(text[i - 1])
+                || (char.IsUpper(c) && (char.IsLower(text[i - 1]) || (char.IsUpper(text[i - 1]) && i + 1 < text.Length && char.IsLower(text[i + 1]))))))
             {
                 Flush();
             }

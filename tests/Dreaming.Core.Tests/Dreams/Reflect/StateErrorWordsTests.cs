@@ -29,12 +29,21 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: ORDER_NOT_FOUND")]
     [InlineData("OrderNotFound: <id>")]
     [InlineData("Error: the seat is NotAvailable")]
+    [InlineData("Error: HTTPNotFound")]
+    [InlineData("E_ALREADY_EXISTS: <id>")]
+    [InlineData("NoSuchKey: <str>")]
+    [InlineData("ObjectDoesNotExist: <str>")]
+    [InlineData("Error: order not-found")]
+    [InlineData("Error: the order's already cancelled")]
+    [InlineData("Fehler: Größe NotAvailable")]
     public void Words_glued_by_an_underscore_or_in_camel_case_are_words(string signature) =>
         Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: vendor is not foundation-approved")]
     [InlineData("Error: card unexpired but frozen by the bank")]
+    [InlineData("Error: notfound")]
+    [InlineData("Error: alreadyé done")]
     public void Letters_of_a_state_word_inside_other_words_are_not_a_state_error(string signature) =>
         Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
 
@@ -56,4 +65,12 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: date formatted wrongly; slot not available")]
     public void An_error_about_the_call_is_not_a_state_error_whatever_state_words_it_holds(string signature) =>
         Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+
+    // A number glued to a word is not part of it: ASP.NET Core's StatusCodes.Status404NotFound, a code after the words.
+    [Theory]
+    [InlineData("Error: Status404NotFound")]
+    [InlineData("Error: 409AlreadyExists")]
+    [InlineData("Error: OrderNotFound404")]
+    public void Digits_glued_to_words_are_words_apart(string signature) =>
+        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
 }
