@@ -184,7 +184,8 @@ public static partial class MemoryCurator
                 Text = candidate.Text,
                 Scope = scope,
                 Triggers = candidate.Triggers,
-                Evidence = Bounded([.. candidate.Evidence], candidate.Evidence, options.MaxEvidence),
+                // Each session once, as a merge keeps it (a reflector may cite two events of one session).
+                Evidence = Bounded([.. candidate.Evidence.DistinctBy(e => e.SessionId)], candidate.Evidence, options.MaxEvidence),
                 Status = verdict.Quarantine ? InsightStatus.Quarantined : InsightStatus.Active,
                 Source = candidate.Source,
                 CreatedAt = now,
@@ -194,7 +195,7 @@ public static partial class MemoryCurator
             addedNow.Add(insight.Id);
             var cited = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
             var capped = insight.Evidence.Count < cited
-                ? string.Create(CultureInfo.InvariantCulture, $"; its first {insight.Evidence.Count} of {cited} evidence sessions kept (the evidence keeps at most {options.MaxEvidence} sessions)")
+                ? string.Create(CultureInfo.InvariantCulture, $"; its first {insight.Evidence.Count} of {cited} evidence sessions kept (the evidence keeps at most {Sessions(options.MaxEvidence)})")
                 : string.Empty;
             changes.Add(verdict.Quarantine
                 ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason + capped)
@@ -297,14 +298,14 @@ public static partial class MemoryCurator
         var own = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).ToList();
         if (kept.Count == all.Count)
         {
-            return (kept, string.Create(CultureInfo.InvariantCulture, $"its {own.Count} evidence sessions merged"));
+            return (kept, $"its {Sessions(own.Count, "evidence ")} merged");
         }
 
         var keptIds = kept.Select(e => e.SessionId).ToHashSet(StringComparer.Ordinal);
         var ownLeft = own.Count(id => !keptIds.Contains(id));
         var insightLeft = all.Count - kept.Count - ownLeft;
         var merged = ownLeft == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"its {own.Count} evidence sessions merged")
+            ? $"its {Sessions(own.Count, "evidence ")} merged"
             : string.Create(CultureInfo.InvariantCulture, $"{own.Count - ownLeft} of its {own.Count} evidence sessions merged");
         var left = (insightLeft, ownLeft) switch
         {
@@ -314,8 +315,12 @@ public static partial class MemoryCurator
         };
         return (kept, string.Create(
             CultureInfo.InvariantCulture,
-            $"{merged}; left out: {left} (the evidence keeps at most {options.MaxEvidence} sessions: those the lesson found now cites, its first ones first, then the newest of the others)"));
+            $"{merged}; left out: {left} (the evidence keeps at most {Sessions(options.MaxEvidence)}: those the lesson found now cites, its first ones first, then the newest of the others)"));
     }
+
+    // "1 session", "3 evidence sessions": a bound of 1, or a lesson that cites one session, is not "1 sessions".
+    internal static string Sessions(int count, string what = "") =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {what}{(count == 1 ? "session" : "sessions")}");
 
     // At most max of the evidence, in its order: first the sessions the lesson found now cites (the first of them when they are
     // more than max: a finding lists those that show it best first, a pitfall's failed sessions and a lookback's new ones, so

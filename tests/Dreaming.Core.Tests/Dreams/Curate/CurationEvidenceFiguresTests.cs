@@ -43,6 +43,48 @@ public sealed partial class CurationEvidenceFiguresTests
     }
 
     [Fact]
+    public void At_a_bound_of_one_a_merge_and_an_add_say_session_not_sessions()
+    {
+        var options = new CurationOptions { MaxEvidence = 1 };
+        var first = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "f1", "f2"), 0.5);
+        var added = MemoryCurator.Curate([], [first], [], s_scope, _ => [], s_now, options);
+        Assert.EndsWith("; its first 1 of 2 evidence sessions kept (the evidence keeps at most 1 session)", Assert.Single(added.Changes).Reason, StringComparison.Ordinal);
+
+        var again = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "n1"), 0.5);
+        var merged = MemoryCurator.Curate(added.Insights, [again], [], s_scope, _ => [], s_now.AddDays(1), options);
+
+        Assert.Equal(["n1"], Assert.Single(merged.Insights).Evidence.Select(e => e.SessionId));
+        Assert.EndsWith(
+            "its 1 evidence session merged; left out: the insight's 1 oldest (the evidence keeps at most 1 session: those the lesson found now cites, its first ones first, then the newest of the others)",
+            Assert.Single(merged.Changes).Reason,
+            StringComparison.Ordinal);
+
+        var tip = TemplateLessonWriter.Write(
+            DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "t1", "t2") with { Kind = FindingKinds.EfficiencyCost, WastedCalls = 4 },
+            0.5);
+        var reframed = MemoryCurator.Curate(merged.Insights, [tip], [], s_scope, _ => [], s_now.AddDays(2), options);
+        Assert.Contains("with no more support (1 against 1, its evidence at the bound of 1 session)", Assert.Single(reframed.Changes).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lesson_citing_a_session_twice_is_added_with_it_once_so_finding_it_again_changes_no_evidence()
+    {
+        // A reflector may cite two events of one session (s1#4, s1#9): the evidence keeps each session once, as a merge
+        // does, so the next dream that finds the same lesson in the same sessions does not drop one in silence.
+        var lesson = TemplateLessonWriter.Write(DreamTestData.ToolErrorFinding("book_reservation", DreamTestData.PaymentError, "s1", "s2"), 0.5) with
+        {
+            Evidence = [new InsightEvidence("s1", 4), new InsightEvidence("s1", 9), new InsightEvidence("s2")],
+        };
+
+        var added = MemoryCurator.Curate([], [lesson], [], s_scope, _ => [], s_now);
+        Assert.Equal([new InsightEvidence("s1", 4), new InsightEvidence("s2")], Assert.Single(added.Insights).Evidence);
+
+        var again = MemoryCurator.Curate(added.Insights, [lesson], [], s_scope, _ => [], s_now.AddDays(1));
+        Assert.Equal(Assert.Single(added.Insights).Evidence, Assert.Single(again.Insights).Evidence);
+        Assert.EndsWith("its 2 evidence sessions merged", Assert.Single(again.Changes).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Thirty_dreams_past_the_evidence_bound_show_figures_that_agree_with_one_another()
     {
         // Each night's dream finds the lesson again in its own sessions (10 of them its evidence) and the sessions given
