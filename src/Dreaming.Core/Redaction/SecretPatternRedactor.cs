@@ -116,8 +116,19 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // The at sign and the dot of a domain: each also in the forms Unicode's compatibility normalisation (NFKC) folds to
     // it, the fullwidth ＠ (U+FF20) and ． (U+FF0E) an input method writes in full width, and the small ﹫ (U+FE6B) and
     // ﹒ (U+FE52), which a reader, or a model, takes for the address they write.
+    // The fullwidth ． and small ﹒ are also the full stop of Japanese written in the academic style, so one directly
+    // followed by a letter of those scripts ends the address (user@example.com．次に進みます．それから…): read as a dot of
+    // the domain, the prose after it was taken for labels, every sentence joined by one to the next. In the local part
+    // they are dots only after a character not of those scripts (ｙａｍａｄａ．ｔａｒｏ＠), so such prose before an
+    // address (…です．support@) is not taken into its local part either.
     private const string AtSign = """[@\uFF20\uFE6B]""";
-    private const string DomainDot = """[.\uFF0E\uFE52]""";
+    private const string DomainDot = $$"""(?:\.|[\uFF0E\uFE52](?![{{Unspaced}}]|[\uD840-\uD8BF]))""";
+    private const string LocalPartWideDot = $$"""(?<![{{Unspaced}}]|{{UnspacedBeyondBmp}})[\uFF0E\uFE52]""";
+
+    // The fullwidth and small forms of the other punctuation of a local part and a label, which NFKC folds to _ % + -:
+    // an input method writing in full width writes them with the letters (ａｌｉｃｅ＿ｓｍｉｔｈ＠, ｅｘａｍｐｌｅ－ｓｈｏｐ．ｃｏｍ).
+    private const string WideLocalPunct = @"\uFF3F\uFF05\uFE6A\uFF0B\uFE62\uFF0D\uFE63";
+    private const string WideHyphen = @"\uFF0D\uFE63";
 
     // Between a character of those scripts and a letter, mark, digit or symbol of another: where such prose ends and an
     // address of another script may begin (お問い合わせは|support@, 連絡は|🙂@).
@@ -126,7 +137,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // A character of a local part beyond ASCII: a letter, mark or digit of any script, or a symbol (above); one of those
     // scripts only where no letter or symbol of another script follows it, so the local part of support@ after prose of
     // those scripts starts after the prose, and 山田@ or 山田.taro@ is read from the start of its run.
-    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\-\u200D-[{{Unspaced}}]]|{{Symbol}}|(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]|{{Symbol}}))""";
+    private const string LocalPartChar = $$"""(?:[\p{L}\p{M}\p{N}._%+\-\u200D{{WideLocalPunct}}-[{{Unspaced}}]]|{{LocalPartWideDot}}|{{Symbol}}|(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})(?![\p{L}\p{M}\p{N}-[{{Unspaced}}]]|{{Symbol}}))""";
 
     // Where a local part beyond ASCII may start: at a word's start, as \b tells it, at Han beyond the BMP, or at a
     // symbol, neither of which \b takes for a letter.
@@ -134,10 +145,10 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // Before a character that may continue a local part beyond ASCII, a local part does not start (it is read once from
     // the start of its run, so a long run is scanned in linear time).
-    private const string NoLocalPartBefore = """(?<![\p{L}\p{M}\p{N}._%+\-\p{So}\u200D]|[\uD800-\uDBFF][\uDC00-\uDFFF])""";
+    private const string NoLocalPartBefore = $$"""(?<![\p{L}\p{M}\p{N}._%+\-\p{So}\u200D{{WideLocalPunct}}]|[\uD800-\uDBFF][\uDC00-\uDFFF]|{{LocalPartWideDot}})""";
 
     // A character of a domain's label beyond ASCII.
-    private const string LabelChar = $$"""(?:[\p{L}\p{M}\p{N}\-]|{{UnspacedBeyondBmp}})""";
+    private const string LabelChar = $$"""(?:[\p{L}\p{M}\p{N}\-{{WideHyphen}}]|{{UnspacedBeyondBmp}})""";
 
     // A top-level name beyond ASCII: letters not of those scripts, which may be followed by such prose (.comまで), or
     // else any letters to the end of the word, as of a name such as .ไทย or .中国, whose end in such prose cannot be told.

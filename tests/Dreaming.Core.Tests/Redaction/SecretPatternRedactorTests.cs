@@ -293,6 +293,11 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     [InlineData("mail jos\u00e9@example.com", "mail [REDACTED:email]")]
     [InlineData("bob\ufe6bexample\ufe52org ok", "[REDACTED:email] ok")]
     [InlineData("Thanks\ud83d\ude42@example.com", "[REDACTED:email]")]
+    [InlineData("\uff59\uff41\uff4d\uff41\uff44\uff41\uff0e\uff54\uff41\uff52\uff4f\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff0e\uff4a\uff50", "[REDACTED:email]")]
+    [InlineData("\u30e1\u30fc\u30eb\u306f\uff41\uff4c\uff49\uff43\uff45\uff0e\uff53\uff4d\uff49\uff54\uff48\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d\u307e\u3067", "\u30e1\u30fc\u30eb\u306f[REDACTED:email]\u307e\u3067")]
+    [InlineData("\uff41\uff4c\uff49\uff43\uff45\uff3f\uff53\uff4d\uff49\uff54\uff48\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d", "[REDACTED:email]")]
+    [InlineData("to \uff41\uff4c\uff49\uff43\uff45\uff0b\uff54\uff41\uff47\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d", "to [REDACTED:email]")]
+    [InlineData("\uff4d\uff41\uff49\uff4c\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0d\uff53\uff48\uff4f\uff50\uff0e\uff43\uff4f\uff4d", "[REDACTED:email]")]
     public void An_address_with_a_fullwidth_at_sign_or_an_emoji_in_its_local_part_is_redacted(string input, string expected)
     {
         // RFC 6531 allows any character beyond ASCII in a local part, emoji included (🙂@example.com), and an IME typing
@@ -318,6 +323,25 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
         Assert.Equal(input, _redactor.Redact(input));
 
     [Theory]
+    [InlineData("\u9023\u7d61\u5148\u306fuser@example.com\uff0e\u6b21\u306b\u9032\u307f\u307e\u3059\uff0e\u305d\u308c\u304b\u3089\u623b\u308a\u307e\u3059\uff0c\u3088\u308d\u3057\u304f", "\u9023\u7d61\u5148\u306f[REDACTED:email]\uff0e\u6b21\u306b\u9032\u307f\u307e\u3059\uff0e\u305d\u308c\u304b\u3089\u623b\u308a\u307e\u3059\uff0c\u3088\u308d\u3057\u304f")]
+    [InlineData("\uff41\uff4c\uff49\uff43\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d\uff0e\u6b21\u306b", "[REDACTED:email]\uff0e\u6b21\u306b")]
+    [InlineData("\u4ee5\u4e0a\u3067\u3059\uff0e\uff53\uff55\uff50\uff50\uff4f\uff52\uff54\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d\u307e\u3067", "\u4ee5\u4e0a\u3067\u3059\uff0e[REDACTED:email]\u307e\u3067")]
+    [InlineData("\u308a\u3093\u30543\u500b\uff20100\u5186\uff0e\u6b21\u306b", "\u308a\u3093\u30543\u500b\uff20100\u5186\uff0e\u6b21\u306b")]
+    [InlineData("user@example\uff0e\u6b21\u306b", "user@example\uff0e\u6b21\u306b")]
+    public void A_fullwidth_full_stop_before_prose_of_unspaced_scripts_is_not_a_dot_of_the_address(string input, string expected)
+    {
+        // The fullwidth ． is the full stop of Japanese written in the academic style. Read as a dot of the domain, the
+        // sentences after an address, each joined to the next by one, were taken for its labels and redacted with it
+        // (連絡先は[REDACTED:email]，よろしく), as was a price written with ＠ (りんご3個＠100円．次に); and read as a dot of
+        // the local part after such prose, the sentence before a full-width address was.
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
+    [InlineData("", "\uff41\uff0e", "\uff20x")]
+    [InlineData("", "\u3067\u3059\uff0e", "\uff20x")]
+    [InlineData("", "\u6b21\uff0e\uff41", "\uff20")]
+    [InlineData("x\uff20", "\uff41\uff0d\uff0e", "1")]
     [InlineData("", "\ud83d\ude42", "@example.com")]
     [InlineData("", "\ud83d\ude42", "@")]
     [InlineData("x\uff20", "\u00fc.", "!")]
