@@ -68,6 +68,43 @@ public class DreamSchedulerOptionsTests
     }
 
     [Fact]
+    public void A_scheduler_the_host_registered_itself_is_kept_with_its_own_poll_interval()
+    {
+        var services = new ServiceCollection();
+        var dreaming = services.AddDreamingAgents().UseInMemoryStore();
+        DreamScheduler? own = null;
+        services.AddSingleton(sp => own = new DreamScheduler(
+            sp.GetServices<DreamSchedule>(), sp.GetRequiredService<IDreamConsolidator>(), sp.GetRequiredService<IDreamRunStore>(), sp.GetRequiredService<ITraceStore>())
+        {
+            PollInterval = TimeSpan.FromMinutes(7),
+        });
+        dreaming.AddDreamSchedule("bot", "0 3 * * *");
+        services.Configure<DreamSchedulerOptions>(o => o.PollInterval = TimeSpan.FromSeconds(20));
+        using var provider = services.BuildServiceProvider();
+
+        var scheduler = provider.GetRequiredService<DreamScheduler>();
+        Assert.Same(own, scheduler);
+        Assert.Equal(TimeSpan.FromMinutes(7), scheduler.PollInterval);
+        Assert.Same(scheduler, Assert.Single(provider.GetServices<IHostedService>().OfType<DreamScheduler>()));
+    }
+
+    [Fact]
+    public async Task A_host_with_no_dream_schedule_registers_no_scheduler_and_does_not_check_its_options()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDreamingAgents().UseInMemoryStore();
+        builder.Services.Configure<DreamSchedulerOptions>(o => o.PollInterval = TimeSpan.Zero);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        Assert.Null(host.Services.GetService<DreamScheduler>());
+        Assert.Empty(host.Services.GetServices<IHostedService>().OfType<DreamScheduler>());
+        Assert.Empty(host.Services.GetServices<IValidateOptions<DreamSchedulerOptions>>());
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void Validate_names_the_option()
     {
         var ex = Assert.Throws<ArgumentException>(new DreamSchedulerOptions { PollInterval = TimeSpan.Zero }.Validate);
