@@ -79,6 +79,11 @@ public sealed class InjectedMemoryIdTests
         // with such an id (a megabyte one was noted and stored whole) is no memory line, so the message is kept as it is.
         var store = new InMemoryMemoryStore();
         var longest = await LongestRenderedIdAsync(store);
+        // The bound is the renderer's own longest line, not a number of its own, and the import page states it.
+        Assert.Equal(InsightRanker.MaxLineLength, ("- [" + longest + "] t").Length);
+        var page = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "docs", "import.md"))).ReplaceLineEndings(" ");
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"at most {InsightRanker.MaxTokenBudget:N0} tokens, four characters each, so a line, header aside, is at most {InsightRanker.MaxLineLength:N0} characters"), page, StringComparison.Ordinal);
+        Assert.Equal(4, InsightRanker.CharactersPerToken);
         var tooLong = longest + "y";
         var version = await store.ProposeAsync(new MemoryProposal { Scope = s_bot, Author = MemoryAuthor.Person("p"), Insights = [Lesson(tooLong) with { Text = "t" }] });
         Assert.Null(InsightRanker.Render(version, "task", [], InsightRanker.MaxTokenBudget));

@@ -54,6 +54,25 @@ public sealed class LoggedIdTests
     }
 
     [Fact]
+    public async Task Only_an_id_past_the_cap_is_looked_up_as_the_log_gave_it_one_of_257_characters_is_and_one_of_256_is_not()
+    {
+        // An older build stored both whole; this one keeps the 256-character id as it is (the store skips it) and looks the
+        // 257-character one up as the log gave it, finding it, as it looks up a new long one, which it imports capped.
+        var store = new RecordingTraceStore();
+        var (atCap, pastCap) = (new string('a', SessionRecord.MaxIdLength), new string('b', SessionRecord.MaxIdLength + 1));
+        await store.ImportAsync([Stored(atCap), Stored(pastCap)]);
+        var newer = new string('c', 300);
+        var json = $"[{Session(atCap, "bot")}, {Session(pastCap, "bot")}, {Session(newer, "bot")}]";
+
+        var result = await new SessionImporter(store, new FakeTimeProvider(Now)).ImportAsync(Utf8(json), "log.json");
+
+        Assert.Equal([pastCap, newer], store.GetSessionCalls);
+        Assert.Equal((3, 1, 2), (result.Sessions, result.Imported, result.SkippedExisting));
+        Assert.Equal([atCap, IdentifierCap.StoredId(newer)], store.ImportCalls[^1].Select(s => s.Session.Id));
+        static SessionWithEvents Stored(string id) => new(new SessionRecord { Id = id, AgentId = "bot", Task = "t", Status = SessionStatus.Completed, StartedAt = Now, EndedAt = Now }, []);
+    }
+
+    [Fact]
     public async Task An_id_of_the_cap_is_kept_whole()
     {
         var id = new string('y', SessionRecord.MaxIdLength);

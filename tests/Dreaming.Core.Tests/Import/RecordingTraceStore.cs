@@ -24,8 +24,14 @@ internal sealed class RecordingTraceStore : ITraceStore
 
     public Task SetOutcomeAsync(string sessionId, SessionOutcome outcome, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_sessions.TryGetValue(sessionId, out var session) ? session.Session : null);
+    /// <summary>Gets the ids <see cref="GetSessionAsync"/> was asked for, in order.</summary>
+    public List<string> GetSessionCalls { get; } = [];
+
+    public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        GetSessionCalls.Add(sessionId);
+        return Task.FromResult(_sessions.TryGetValue(sessionId, out var session) ? session.Session : null);
+    }
 
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_sessions.TryGetValue(sessionId, out var session) ? session.Events : (IReadOnlyList<SessionEvent>)[]);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -65,6 +66,52 @@ public sealed class TranscriptTrackerHostileIdTests
         Assert.Equal(1 << 20, reason?.Length);
         Assert.False(tracker.TryTakeRejection("call 0", out _));
         GC.KeepAlive(tracker);
+    }
+
+    [Fact]
+    public void Reasons_adding_up_to_the_limit_are_all_held_and_one_character_more_forgets_those_held()
+    {
+        // Exactly MaxRejectionReasonsLength characters (16 reasons of 1 Mi) are held together; the 17th refusal, of one
+        // character, takes the total one past it, so the 16 are forgotten together and the new one is held.
+        var each = (int)(TranscriptTracker.MaxRejectionReasonsLength / 16);
+        var full = new TranscriptTracker();
+        var over = new TranscriptTracker();
+        foreach (var tracker in new[] { full, over })
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                tracker.RememberRejection("call " + i, new string('r', each));
+            }
+        }
+
+        over.RememberRejection("call 16", "x");
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "tracing.md")).ReplaceLineEndings(" ");
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{TranscriptTracker.MaxRejectionReasonsLength:N0} characters"), page, StringComparison.Ordinal);
+
+        Assert.All(Enumerable.Range(0, 16), i => Assert.True(full.TryTakeRejection("call " + i, out var reason) && reason?.Length == each, "call " + i));
+        Assert.All(Enumerable.Range(0, 16), i => Assert.False(over.TryTakeRejection("call " + i, out _), "call " + i));
+        Assert.True(over.TryTakeRejection("call 16", out var last));
+        Assert.Equal("x", last);
+    }
+
+    [Fact]
+    public void A_reason_taken_or_given_again_for_the_same_call_frees_its_length()
+    {
+        // The total counts each held reason once: a call refused again replaces its reason, and a result that came takes
+        // its reason out, so neither pushes the total past the limit and forgets the other calls' reasons.
+        var tracker = new TranscriptTracker();
+        var megabyte = new string('r', 1 << 20);
+        tracker.RememberRejection("kept", "the person said no");
+        for (var i = 0; i < 40; i++)
+        {
+            tracker.RememberRejection("again", megabyte);
+            tracker.RememberRejection("answered " + i, megabyte);
+            Assert.True(tracker.TryTakeRejection("answered " + i, out _));
+        }
+
+        Assert.True(tracker.TryTakeRejection("kept", out var reason));
+        Assert.Equal("the person said no", reason);
+        Assert.True(tracker.TryTakeRejection("again", out _));
     }
 
     // Refuses calls "call 0", "call 1", … each with a new reason of a megabyte; returns weak references to the reasons.

@@ -28,6 +28,10 @@ public static class InsightRanker
     /// gives a session is at most four times as many characters, its header included.</summary>
     internal const int MaxTokenBudget = 100_000;
 
+    /// <summary>The characters a token of the budget stands for: the memory of a budget of N tokens is at most
+    /// N times as many characters, its header included.</summary>
+    internal const int CharactersPerToken = 4;
+
     // The budget is reckoned with the longer header before it is known which one the memory gets, so the insights that fit
     // do not depend on it: memory of an agent alone fits exactly the insights it always did.
     private static readonly int s_headerReserve = Math.Max(Header.Length, SharedHeader.Length);
@@ -35,7 +39,7 @@ public static class InsightRanker
     /// <summary>The longest insight line (<c>- [id] text</c>, without its line break) of any memory <c>UseDreaming()</c>
     /// renders, whose budget is at most <see cref="MaxTokenBudget"/>: an imported log's line longer than it is not of such a
     /// memory.</summary>
-    internal static readonly int MaxLineLength = (MaxTokenBudget * 4) - s_headerReserve - 1;
+    internal static readonly int MaxLineLength = checked((MaxTokenBudget * CharactersPerToken) - s_headerReserve - 1);
 
     // C0 and C1 controls (CR, LF, NEL, form feed and escapes among them), DEL, and the Unicode line and paragraph separators.
     private static readonly SearchValues<char> s_breaks = SearchValues.Create(
@@ -88,7 +92,7 @@ public static class InsightRanker
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
 
         // In 64 bits: four characters a token of a large budget (int.MaxValue) overflowed an int, to a negative budget.
-        var budget = (tokenBudget * 4L) - s_headerReserve;
+        var budget = (tokenBudget * (long)CharactersPerToken) - s_headerReserve;
         var chosen = new List<(int Version, int Position, string Id, string Line)>();
         HashSet<string>? given = versions.Count > 1 ? new(StringComparer.Ordinal) : null;
         foreach (var (insight, index, position, _) in ranked)
