@@ -105,7 +105,10 @@ internal sealed class SqliteDatabase
             var encoding = Convert.ToString(ExecuteScalar(connection, "PRAGMA encoding;"), CultureInfo.InvariantCulture);
             if (!string.Equals(encoding, "UTF-8", StringComparison.OrdinalIgnoreCase))
             {
-                throw new TraceStoreException($"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding), and Dreaming.Sqlite needs a UTF-8 file (it binds text as UTF-8, which a UTF-16 file reads back wrong). Give the stores a file of their own, or copy this one into a new file, which is UTF-8 unless made otherwise (sqlite3 old.db .dump | sqlite3 new.db).");
+                // A shared in-memory database cannot be copied with the sqlite3 tool: what helps there is the host's own code.
+                throw new TraceStoreException(_filePath is null
+                    ? $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding, set by the connection that created this in-memory database), and Dreaming.Sqlite needs UTF-8 (it binds text as UTF-8, which a UTF-16 database reads back wrong). Give the stores an in-memory database of their own, or create this one without PRAGMA encoding (a new database is UTF-8 unless made otherwise)."
+                    : $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding), and Dreaming.Sqlite needs a UTF-8 file (it binds text as UTF-8, which a UTF-16 file reads back wrong). Give the stores a file of their own, or copy this one into a new file, which is UTF-8 unless made otherwise (sqlite3 old.db .dump | sqlite3 new.db).");
             }
 
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
