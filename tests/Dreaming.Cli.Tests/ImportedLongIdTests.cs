@@ -121,6 +121,39 @@ public class ImportedLongIdTests
         Assert.Equal(("agent:" + stored, 1), (root.GetProperty("scope").GetString(), root.GetProperty("sessions_read").GetInt32()));
     }
 
+    [Fact]
+    public async Task Dream_scope_agent_given_an_imported_agents_id_as_the_log_gave_it_is_the_same_as_dream_agent()
+    {
+        // cli.md: --scope agent:ID is the same as --agent ID, so it finds the sessions stored under the capped id too.
+        using var cli = new CliRunner();
+        var stored = await ImportLongAgentAsync(cli);
+
+        var (exit, output, error) = await cli.RunAsync("dream", "--scope", "agent:" + LongId, "--min-sessions", "1", "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error + output);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(("agent:" + stored, 1), (root.GetProperty("scope").GetString(), root.GetProperty("sessions_read").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_UTF16_database_file_is_refused_by_a_command_naming_the_encoding_and_the_way_out()
+    {
+        using var cli = new CliRunner();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cli.Database};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);";
+            command.ExecuteNonQuery();
+        }
+
+        var (exit, output, error) = await cli.RunAsync("sessions", "--db", cli.Database);
+
+        Assert.True(exit != 0, output);
+        Assert.Contains("its text encoding is UTF-16le", error, StringComparison.Ordinal);
+        Assert.Contains("sqlite3 old.db .dump | sqlite3 new.db", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--agent", "\u0001", "--agent has the control character U+0001 at index 2")]
     [InlineData("--scope", "\u0001", "--scope has the control character U+0001 at index 2")]

@@ -90,9 +90,13 @@ internal static class DreamCommand
             // The request's MinScopes, so the run records it (the tool configures no MiningOptions: theirs is 1).
             var scopesNeeded = parse.GetValue(minScopes);
             await using var services = CliServices.Build(database, reflector: reflector, unroutedWebhooks: webhooks);
-            var memoryScope = parse.GetValue(scope) is { } key
-                ? MemoryScope.Parse(key)
-                : MemoryScope.Agent(await StoredAgentIdAsync(services.GetRequiredService<ITraceStore>(), parse.GetValue(agent)!, ct).ConfigureAwait(false));
+            // --scope agent:ID is the same as --agent ID, an imported agent's id as its log gave it included.
+            var memoryScope = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : MemoryScope.Agent(parse.GetValue(agent)!);
+            if (memoryScope.Kind == MemoryScopeKind.Agent)
+            {
+                memoryScope = MemoryScope.Agent(await StoredAgentIdAsync(services.GetRequiredService<ITraceStore>(), memoryScope.Id, ct).ConfigureAwait(false));
+            }
+
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
                 new DreamRunRequest
                 {
