@@ -135,6 +135,24 @@ public class ImportedLongIdTests
         Assert.Equal(("agent:" + stored, 1), (root.GetProperty("scope").GetString(), root.GetProperty("sessions_read").GetInt32()));
     }
 
+    [Theory]
+    [InlineData("--agent", "")]
+    [InlineData("--scope", "agent:")]
+    public async Task Runs_of_an_imported_agents_id_as_the_log_gave_it_lists_the_dream_dream_agent_made_of_it(string option, string prefix)
+    {
+        // 'dream --agent ID' dreams for the capped id's scope; 'runs' given the same ID lists that run, as 'sessions' does.
+        using var cli = new CliRunner();
+        var stored = await ImportLongAgentAsync(cli);
+        var (dreamt, _, dreamError) = await cli.RunAsync("dream", "--agent", LongId, "--min-sessions", "1", "--db", cli.Database);
+        Assert.True(dreamt == 0, dreamError);
+
+        var (exit, output, error) = await cli.RunAsync("runs", option, prefix + LongId, "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error);
+        var run = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
+        Assert.Equal("agent:" + stored, run.GetProperty("scope").GetString());
+    }
+
     [Fact]
     public async Task A_UTF16_database_file_is_refused_by_a_command_naming_the_encoding_and_the_way_out()
     {
