@@ -49,11 +49,16 @@ public static class TraceStoreExtensions
     /// observers hear its end: with <c>AddWebhooks</c>, pass the host's registered observers
     /// (<c>services.GetServices&lt;IOrchestrationObserver&gt;()</c>) and the <c>orchestration.failed</c> webhook goes out.</summary>
     /// <remarks>
-    /// <para>An observer hears an event only from the call that wrote it and then ended the session: when two recoveries
-    /// (two instances of an app, a host and <c>dreaming sessions abandon</c>) end the same run at once, the later write is
-    /// refused and that call tells no one, so the event is heard once. It is heard after the session has ended; an observer
-    /// that throws stops the call there (the session it was told of has ended, and the next call goes on with the rest).
-    /// A crash between the end and the call loses that one notification, as for a run's own events.</para>
+    /// <para>An observer hears an event only from the call that wrote it: when two recoveries (two instances of an app, a
+    /// host and <c>dreaming sessions abandon</c>) end the same run at once, one event is written (the later write is
+    /// refused, or the later call finds the event written and writes none) and only the call that wrote it tells its
+    /// observers, so the event is heard once, whichever call ends the session. It is heard after the session has ended (or
+    /// after another call or the run's process ended it first). An observer that throws keeps neither the other observers
+    /// from the event nor the call from ending the other sessions: once all are ended, the call throws an
+    /// <see cref="AggregateException"/> of the observers' failures (<c>SessionRetention</c> logs them instead). A call
+    /// cancelled after writing an event still hands it to every observer (with the cancelled token) before it throws, as
+    /// a later call finds the event written and tells no one. A crash between the write and the call loses that one
+    /// notification, as for a run's own events.</para>
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
@@ -64,6 +69,8 @@ public static class TraceStoreExtensions
     /// <returns>The ids of the sessions this call ended, oldest first.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="observers"/> or one of them is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="startedBefore"/> is later than the current time.</exception>
+    /// <exception cref="AggregateException">One or more observer calls threw (not for the cancellation): every session was
+    /// still ended and every other observer told; the inner exceptions are the observers'.</exception>
     public static async Task<IReadOnlyList<string>> AbandonRunningSessionsAsync(this ITraceStore store, DateTimeOffset startedBefore, IEnumerable<IOrchestrationObserver> observers, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -81,13 +88,18 @@ public static class TraceStoreExtensions
         }
 
         var abandoned = new List<string>();
+        var failures = new List<Exception>();
         var query = new SessionQuery { Status = SessionStatus.Running, StartedBefore = startedBefore, PageSize = SessionQuery.MaxPageSize };
         while (true)
         {
             var page = await store.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
             foreach (var session in page.Items)
             {
-                OrchestrationFailedEvent? ended;
+                // The write of the event is what is done once when recoveries race (the later one is refused, or finds the
+                // event written and writes none), so the call whose write succeeded tells the observers: after the end when
+                // it ends the session, and also when another recovery (or the run's process) ended it first, or this call
+                // is cancelled before it could.
+                OrchestrationFailedEvent? ended = null;
                 try
                 {
                     ended = await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
@@ -105,27 +117,55 @@ public static class TraceStoreExtensions
                 }
                 catch (Exception ex) when (ex is SessionStateException or SessionNotFoundException)
                 {
-                    // Completed by its own process or another recovery (or purged) since the page was read: this call wrote
-                    // no event there, or did not end the session, so it tells no observer.
-                    continue;
+                    // Completed by its own process or another recovery (or purged) since the page was read, or its event
+                    // written by another recovery (this one's write refused).
                 }
-
-                if (ended is not null)
+                finally
                 {
-                    foreach (var observer in listeners)
+                    if (ended is not null)
                     {
-                        await observer.OnEventAsync(ended, cancellationToken).ConfigureAwait(false);
+                        await TellAsync(listeners, ended, failures, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
 
             if (page.NextCursor is null)
             {
-                return abandoned;
+                break;
             }
 
             query = query with { Cursor = page.NextCursor };
         }
+
+        return failures.Count == 0
+            ? abandoned
+            : throw new AggregateException(
+                string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; every session was ended ({abandoned.Count} by this call) and every other observer told."),
+                failures);
+    }
+
+    // Every observer hears the event, one after the other: one that throws (a dashboard down) neither keeps the others from
+    // it nor stops the recovery (its failure is reported at the end), and a cancellation is thrown once all have heard it,
+    // with the token already cancelled, as a cancelled run's observers hear its last events.
+    private static async Task TellAsync(IOrchestrationObserver[] observers, OrchestrationFailedEvent ended, List<Exception> failures, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            try
+            {
+                await observer.OnEventAsync(ended, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped on the token: the others are still told, then the cancellation is thrown.
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                failures.Add(ex);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     // An orchestration run (a session with an orchestration.started event, or marked as a run from its start and still
@@ -156,6 +196,13 @@ public static class TraceStoreExtensions
             foreach (var sessionEvent in events)
             {
                 last = Math.Max(last, sessionEvent.Sequence);
+                if (sessionEvent is OrchestrationCompletedEvent or OrchestrationFailedEvent)
+                {
+                    // Written since the marks were read (by another recovery, or the run's process): the run has its end,
+                    // and a second one would not be refused, as it would take the next number.
+                    return null;
+                }
+
                 if (sessionEvent is OrchestrationItemCompletedEvent item)
                 {
                     usage = usage.Add(item.Usage);

@@ -90,7 +90,7 @@ public sealed partial class SessionRetention : BackgroundService
         var abandoned = 0;
         if (_options.AbandonRunningAfter is { } runningAfter)
         {
-            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers, _timeProvider, cancellationToken).ConfigureAwait(false);
+            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
             abandoned = ended.Count;
             if (abandoned > 0)
             {
@@ -238,6 +238,30 @@ public sealed partial class SessionRetention : BackgroundService
 
     [LoggerMessage(EventId = 95, Level = LogLevel.Warning, Message = "Session retention ended {Count} sessions as abandoned: they were still running {RunningAfter} after they started.")]
     private static partial void LogAbandoned(ILogger logger, int count, TimeSpan runningAfter);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "The orchestration observer {Observer} failed on the orchestration.failed event (abandoned) of the crashed run {SessionId}; session retention goes on.")]
+    private static partial void LogObserverFailed(ILogger logger, string observer, string sessionId, Exception exception);
+
+    // A registered observer that fails (a dashboard down) is logged, as a run logs it, and neither keeps the others from
+    // the event nor stops the job (the other crashed runs, the purge).
+    private sealed class LoggedObserver(IOrchestrationObserver observer, ILogger logger) : IOrchestrationObserver
+    {
+        public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await observer.OnEventAsync(sessionEvent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogObserverFailed(logger, observer.GetType().Name, sessionEvent.SessionId, ex);
+            }
+        }
+    }
 
     [LoggerMessage(EventId = 96, Level = LogLevel.Error, Message = "Session retention failed; it runs again at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);

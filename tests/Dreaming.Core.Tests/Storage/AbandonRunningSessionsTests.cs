@@ -223,6 +223,100 @@ public sealed class AbandonRunningSessionsTests
     }
 
     [Fact]
+    public async Task A_recovery_that_wrote_the_event_tells_its_observers_when_another_recovery_ended_the_session_first()
+    {
+        var inner = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await inner.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start)],
+            [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 2, MaxConcurrency = 2, FailurePolicy = "stop_run", PlanSource = "host" }]));
+
+        // The first recovery has written its event and is about to end the session when a second one runs from start to
+        // end: it finds the event written, writes none, and ends the session; the first one's end is then refused.
+        var firstHeard = new RecordingObserver();
+        var secondHeard = new RecordingObserver();
+        var store = new BeforeCompletingStore(inner, () => inner.AbandonRunningSessionsAsync(Start.AddHours(1), [secondHeard], clock));
+
+        await store.AbandonRunningSessionsAsync(Start.AddHours(1), [firstHeard], clock);
+
+        var failed = Assert.Single((await inner.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>());
+        Assert.Equal(SessionStatus.Abandoned, (await inner.GetSessionAsync("run"))!.Status);
+        Assert.Equal([failed], firstHeard.Events.Concat(secondHeard.Events));
+    }
+
+    [Fact]
+    public async Task A_recovery_that_finds_another_recoverys_event_in_its_read_of_all_events_writes_no_second_one()
+    {
+        var inner = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await inner.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start)],
+            [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 2, MaxConcurrency = 2, FailurePolicy = "stop_run", PlanSource = "host" }]));
+
+        // Another recovery writes its event between this one's read of the run's marks and its read of all its events.
+        var other = new OrchestrationFailedEvent { SessionId = "run", Sequence = 2, Timestamp = Start.AddHours(2), Status = OrchestrationFailedEvent.AbandonedStatus, Reason = "abandoned by recovery: the other one", CompletedItems = 0, ItemCount = 2 };
+        var heard = new RecordingObserver();
+        var store = new BeforeReadingAllEventsStore(inner, () => inner.WriteAsync(TraceWriteBatch.OfEvents([other])));
+
+        Assert.Equal(["run"], await store.AbandonRunningSessionsAsync(Start.AddHours(1), [heard], clock));
+
+        Assert.Equal([other], (await inner.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>());
+        Assert.Empty(heard.Events);
+    }
+
+    [Fact]
+    public async Task An_observer_that_throws_stops_neither_the_other_observers_nor_the_recovery_of_the_other_sessions()
+    {
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await store.WriteAsync(new TraceWriteBatch(
+            [Session("run-1", Start), Session("run-2", Start.AddSeconds(1)), Session("plain", Start.AddSeconds(2))],
+            [
+                new OrchestrationStartedEvent { SessionId = "run-1", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 1, MaxConcurrency = 1, FailurePolicy = "stop_run", PlanSource = "host" },
+                new OrchestrationStartedEvent { SessionId = "run-2", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 1, MaxConcurrency = 1, FailurePolicy = "stop_run", PlanSource = "host" },
+            ]));
+        var failing = new ThrowingObserver();
+        var heard = new RecordingObserver();
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => store.AbandonRunningSessionsAsync(Start.AddHours(1), [failing, heard], clock));
+
+        Assert.Equal(2, error.InnerExceptions.Count);
+        Assert.All(error.InnerExceptions, e => Assert.Equal("outbox down", e.Message));
+        Assert.Contains("every session was ended", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["run-1", "run-2"], heard.Events.Select(e => e.SessionId));
+        foreach (var id in new[] { "run-1", "run-2", "plain" })
+        {
+            Assert.Equal(SessionStatus.Abandoned, (await store.GetSessionAsync(id))!.Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_recovery_cancelled_while_ending_a_run_still_tells_the_observers_of_the_event_it_wrote()
+    {
+        var inner = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await inner.WriteAsync(new TraceWriteBatch(
+            [Session("run", Start), Session("plain", Start.AddSeconds(1))],
+            [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 1, MaxConcurrency = 1, FailurePolicy = "stop_run", PlanSource = "host" }]));
+        using var cancel = new CancellationTokenSource();
+        var heard = new RecordingObserver();
+        var store = new BeforeCompletingStore(inner, () =>
+        {
+            cancel.Cancel();
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.AbandonRunningSessionsAsync(Start.AddHours(1), [heard], clock, cancel.Token));
+
+        // Its event is written; a later recovery finds it there and writes none, so this was the one call that could tell.
+        var failed = Assert.Single((await inner.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>());
+        Assert.Equal([failed], heard.Events);
+        var later = new RecordingObserver();
+        Assert.Equal(["run", "plain"], await inner.AbandonRunningSessionsAsync(Start.AddHours(1), [later], clock));
+        Assert.Empty(later.Events);
+    }
+
+    [Fact]
     public async Task Observers_given_to_recovery_are_checked()
     {
         var store = new InMemoryTraceStore();
@@ -283,6 +377,44 @@ public sealed class AbandonRunningSessionsTests
         {
             Events.Add(sessionEvent);
             return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class ThrowingObserver : IOrchestrationObserver
+    {
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("outbox down");
+    }
+
+    /// <summary>Runs <paramref name="meanwhile"/> once, just before the first session is completed.</summary>
+    private sealed class BeforeCompletingStore(InMemoryTraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
+    {
+        private int _ran;
+
+        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await meanwhile();
+            }
+
+            await Inner.CompleteSessionAsync(completion, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs <paramref name="meanwhile"/> once, just before the first read of all of a session's events.</summary>
+    private sealed class BeforeReadingAllEventsStore(InMemoryTraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
+    {
+        private int _ran;
+
+        public override async Task<IReadOnlyList<SessionEvent>> QueryEventsAsync(string sessionId, SessionEventQuery query, CancellationToken cancellationToken = default)
+        {
+            if (query.Types is null && Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await meanwhile();
+            }
+
+            return await Inner.QueryEventsAsync(sessionId, query, cancellationToken);
         }
     }
 

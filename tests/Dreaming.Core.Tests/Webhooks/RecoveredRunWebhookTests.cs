@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests.Webhooks;
@@ -33,6 +35,27 @@ public sealed class RecoveredRunWebhookTests
         Assert.Equal(stored.Usage.InputTokens, data.GetProperty("input_tokens").GetInt64());
     }
 
+    [Fact]
+    public async Task A_registered_observer_that_throws_is_logged_and_keeps_neither_the_webhooks_nor_the_rest_of_the_retention_from_running()
+    {
+        var time = new FakeTimeProvider(Now);
+        await using var services = Build(time, s => s.AddFakeLogging().AddSingleton<IOrchestrationObserver, ThrowingObserver>(), "orchestration.failed");
+        var traces = services.GetRequiredService<ITraceStore>();
+        await SeedCrashedRunAsync(traces, "run-1", Now.AddHours(-3));
+        await SeedCrashedRunAsync(traces, "run-2", Now.AddHours(-2));
+
+        var result = await services.GetRequiredService<SessionRetention>().RunOnceAsync();
+
+        Assert.Equal(2, result.Abandoned);
+        Assert.Equal(2, (await services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 100)).Count);
+        var logged = services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == 100).ToList();
+        Assert.Equal(2, logged.Count);
+        Assert.All(logged, r => Assert.Equal(LogLevel.Warning, r.Level));
+        Assert.Contains("ThrowingObserver", logged[0].Message, StringComparison.Ordinal);
+        Assert.Contains("run-1", logged[0].Message, StringComparison.Ordinal);
+        Assert.Equal("dashboard down", logged[0].Exception?.Message);
+    }
+
     internal static async Task SeedCrashedRunAsync(ITraceStore traces, string id, DateTimeOffset startedAt)
     {
         await traces.WriteAsync(new TraceWriteBatch(
@@ -43,13 +66,22 @@ public sealed class RecoveredRunWebhookTests
             ]));
     }
 
-    private static ServiceProvider Build(TimeProvider time, params string[] events)
+    private static ServiceProvider Build(TimeProvider time, params string[] events) => Build(time, static _ => { }, events);
+
+    private static ServiceProvider Build(TimeProvider time, Action<IServiceCollection> configure, params string[] events)
     {
         var services = new ServiceCollection();
         services.AddSingleton(time);
+        configure(services);
         services.AddDreamingAgents()
             .AddSessionRetention(TimeSpan.FromDays(30), o => o.AbandonRunningAfter = TimeSpan.FromHours(1))
             .AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", events)));
         return services.BuildServiceProvider();
+    }
+
+    private sealed class ThrowingObserver : IOrchestrationObserver
+    {
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("dashboard down");
     }
 }
