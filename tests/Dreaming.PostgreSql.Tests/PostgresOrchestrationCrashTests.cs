@@ -46,6 +46,7 @@ public sealed class PostgresOrchestrationCrashTests : IAsyncLifetime
         // At the next start: the run and its two hanging items are still running, the finished item completed, and the
         // run has no end event.
         Assert.Equal(SessionStatus.Running, (await store.GetSessionAsync(runId))!.Status);
+        Assert.Equal("host", (await store.GetSessionAsync(runId))!.Metadata[OrchestrationRun.SessionMetadataKey]); // marked as a run from its start
         var children = (await store.QuerySessionsAsync(new SessionQuery { ParentSessionId = runId })).Items;
         Assert.Equal(3, children.Count);
         var hanging = children.Where(c => c.Task.StartsWith("do hang-", StringComparison.Ordinal)).ToList();

@@ -41,6 +41,7 @@ public class OrchestrationCrashTests
             // item behind a hanging one never started (no session), and the run has no end event.
             var run = (await store.GetSessionAsync(runId))!;
             Assert.Equal(SessionStatus.Running, run.Status);
+            Assert.Equal("host", run.Metadata[OrchestrationRun.SessionMetadataKey]); // marked as a run from its start
             var children = (await store.QuerySessionsAsync(new SessionQuery { ParentSessionId = runId })).Items;
             Assert.Equal(3, children.Count);
             Assert.Equal(SessionStatus.Completed, Assert.Single(children, c => c.Task == "do done").Status);
