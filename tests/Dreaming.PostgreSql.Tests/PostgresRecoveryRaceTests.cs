@@ -45,6 +45,32 @@ public sealed class PostgresRecoveryRaceTests : IAsyncLifetime
         Assert.Equal(runs.Select(r => r.Id).Order(StringComparer.Ordinal), told);
     }
 
+    [Fact]
+    public async Task A_recovery_that_wrote_a_runs_end_tells_it_when_the_other_recovery_ends_the_session_first()
+    {
+        await AssertToldOnceWhenInterleavedAsync(_schema.NewStore(), _schema.NewStore());
+    }
+
+    // The first recovery has written the end of the first run when the second one runs from start to end on the other
+    // store: the second finds that end written, writes none and ends the session; the first one's end is then refused.
+    private static async Task AssertToldOnceWhenInterleavedAsync(ITraceStore first, ITraceStore second)
+    {
+        var runs = await SeedAsync(first, 6);
+        var heard = new[] { new RecordingObserver(), new RecordingObserver() };
+        var interleaved = new BeforeFirstCompletion(first, () => second.AbandonRunningSessionsAsync(Start.AddHours(3), [heard[1]]));
+
+        await interleaved.AbandonRunningSessionsAsync(Start.AddHours(3), [heard[0]]);
+
+        foreach (var (id, _) in runs)
+        {
+            Assert.Single((await first.GetEventsAsync(id)).OfType<OrchestrationFailedEvent>());
+            Assert.Equal(SessionStatus.Abandoned, (await first.GetSessionAsync(id))!.Status);
+        }
+
+        Assert.Equal([runs[0].Id], heard[0].Events.Select(e => e.SessionId));
+        Assert.Equal(runs.Skip(1).Select(r => r.Id), heard[1].Events.Select(e => e.SessionId).Order(StringComparer.Ordinal));
+    }
+
     // Runs started (orchestration.started and an item's end) and runs still being planned (marked orchestration.run), in
     // three rounds an hour apart.
     private static async Task<List<(string Id, int Round)>> SeedAsync(ITraceStore store, int count)
@@ -83,6 +109,21 @@ public sealed class PostgresRecoveryRaceTests : IAsyncLifetime
             }
 
             return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class BeforeFirstCompletion(ITraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
+    {
+        private int _ran;
+
+        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await meanwhile();
+            }
+
+            await Inner.CompleteSessionAsync(completion, cancellationToken);
         }
     }
 }
