@@ -99,14 +99,29 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the wait; a migration already running finishes for the next caller.</param>
     /// <returns>A task that completes when the tables are ready.</returns>
     /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows.</exception>
-    public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken)
+    public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken) =>
+        EnsureMigratedAsync(component, migrations, [], cancellationToken);
+
+    /// <summary>Brings a component's tables to the newest version and creates the <paramref name="ensuredIndexes"/> the schema
+    /// lacks, once per database object: a failed attempt (the server was down, say) is retried by the next call.</summary>
+    /// <param name="component">The component, such as <c>dream_runs</c>; its version is kept in <c>schema_versions</c>.</param>
+    /// <param name="migrations">Script <c>i</c> moves the component from version <c>i</c> to <c>i + 1</c>.</param>
+    /// <param name="ensuredIndexes">Indexes (a name and what follows <c>ON</c>) created after the migrations, in the same
+    /// transaction, when the schema has no valid index of that name (an invalid one, left by a <c>CREATE INDEX
+    /// CONCURRENTLY</c> that failed, is dropped and built again), with no new version: a package before them still opens the
+    /// schema. An operator may build them beforehand with <c>CREATE INDEX CONCURRENTLY</c> under these names. A role that may
+    /// not create them (one that may only read) reads without them.</param>
+    /// <param name="cancellationToken">Cancels the wait; a migration already running finishes for the next caller.</param>
+    /// <returns>A task that completes when the tables are ready.</returns>
+    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows.</exception>
+    public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, IReadOnlyList<(string Name, string On)> ensuredIndexes, CancellationToken cancellationToken)
     {
         Task migrating;
         lock (_gate)
         {
             if (!_migrated.TryGetValue(component, out migrating!) || migrating.IsFaulted || migrating.IsCanceled)
             {
-                migrating = MigrateAsync(component, migrations);
+                migrating = MigrateAsync(component, migrations, ensuredIndexes);
                 _migrated[component] = migrating;
             }
         }
@@ -114,8 +129,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         return migrating.IsCompletedSuccessfully ? Task.CompletedTask : migrating.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Runs the migrations a component lacks, in one transaction under the schema's advisory lock.</summary>
-    private async Task MigrateAsync(string component, IReadOnlyList<string> migrations)
+    /// <summary>Runs the migrations a component lacks, and builds the ensured indexes it lacks, in one transaction under the
+    /// schema's advisory lock.</summary>
+    private async Task MigrateAsync(string component, IReadOnlyList<string> migrations, IReadOnlyList<(string Name, string On)> ensuredIndexes)
     {
         await using var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
 
@@ -125,12 +141,20 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         if (read is { } current && current.Version >= migrations.Count)
         {
             ThrowIfNewer(component, current, migrations.Count);
-            return;
+            if ((await ReadUnbuiltIndexesAsync(connection, transaction: null, ensuredIndexes).ConfigureAwait(false)).Count == 0)
+            {
+                return;
+            }
         }
 
         try
         {
-            await MigrateLockedAsync(connection, component, migrations).ConfigureAwait(false);
+            await MigrateLockedAsync(connection, component, migrations, ensuredIndexes).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && read is { } atVersion && atVersion.Version >= migrations.Count)
+        {
+            // Only ensured indexes are missing, and this role may not build them: an index only speeds reads up, so it reads
+            // without them, and the next start of the role that owns the tables builds them.
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && read is { Version: var older })
         {
@@ -143,7 +167,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Runs the migrations a component lacks under the schema's advisory lock, in one transaction.</summary>
-    private async Task MigrateLockedAsync(NpgsqlConnection connection, string component, IReadOnlyList<string> migrations)
+    private async Task MigrateLockedAsync(NpgsqlConnection connection, string component, IReadOnlyList<string> migrations, IReadOnlyList<(string Name, string On)> ensuredIndexes)
     {
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false);
 
@@ -175,23 +199,57 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         {
             ThrowIfNewer(component, row, migrations.Count);
         }
-        if (version == migrations.Count)
-        {
-            return;
-        }
 
         for (var i = version; i < migrations.Count; i++)
         {
             await ExecuteAsync(connection, transaction, migrations[i]).ConfigureAwait(false);
         }
 
-        await ExecuteAsync(
-            connection,
-            transaction,
-            "INSERT INTO schema_versions (component, version) VALUES (@component, @version) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = now()",
-            ("component", component),
-            ("version", migrations.Count)).ConfigureAwait(false);
+        // CREATE INDEX (not CONCURRENTLY, which cannot run in a transaction) holds a lock that makes writes to the table wait
+        // until it is built, and reads go on: a few seconds for a million dream runs (postgresql.md, migrations).
+        foreach (var (name, on, invalid) in await ReadUnbuiltIndexesAsync(connection, transaction, ensuredIndexes).ConfigureAwait(false))
+        {
+            await ExecuteAsync(connection, transaction, (invalid ? $"DROP INDEX {name}; " : string.Empty) + $"CREATE INDEX {name} ON {on}").ConfigureAwait(false);
+        }
+
+        if (version < migrations.Count)
+        {
+            await ExecuteAsync(
+                connection,
+                transaction,
+                "INSERT INTO schema_versions (component, version) VALUES (@component, @version) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = now()",
+                ("component", component),
+                ("version", migrations.Count)).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads which of <paramref name="indexes"/> the schema has no valid index of (none, or an invalid one that a
+    /// <c>CREATE INDEX CONCURRENTLY</c> that failed left, whose name <c>IF NOT EXISTS</c> would take as built).</summary>
+    private async Task<List<(string Name, string On, bool Invalid)>> ReadUnbuiltIndexesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<(string Name, string On)> indexes)
+    {
+        if (indexes.Count == 0)
+        {
+            return [];
+        }
+
+        var valid = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+            "SELECT c.relname, coalesce(i.indisvalid, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE n.nspname = @schema AND c.relname = ANY(@names)",
+            connection,
+            transaction))
+        {
+            command.Parameters.AddWithValue("schema", Schema);
+            command.Parameters.AddWithValue("names", indexes.Select(index => index.Name).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                valid[reader.GetString(0)] = reader.GetBoolean(1);
+            }
+        }
+
+        return [.. indexes.Where(index => !valid.GetValueOrDefault(index.Name)).Select(index => (index.Name, index.On, valid.ContainsKey(index.Name)))];
     }
 
     /// <summary>Reads a component's version without a lock, or <see langword="null"/> when the schema or its

@@ -76,13 +76,20 @@ internal static class PostgresDreamRunMigrations
             BEFORE UPDATE OF seq, id, scope, requested_ms, instructions, max_sessions, min_sessions, review_mode, token_budget, lookback_ticks, max_lookback_sessions, min_scopes ON dream_runs
             FOR EACH ROW EXECUTE FUNCTION dream_runs_refuse_change('the request of a dream run never changes');
         """,
+    ];
 
-        // Version 3: the runs of every scope newest first, and those in one state (IDreamRunStore.QueryRunsAsync: what an
-        // operator lists during an incident), in the (request time, seq) order and keyset of the query, so a page reads an
-        // index range instead of sorting every run ever stored. Building them locks the table against writes briefly.
-        """
-        CREATE INDEX ix_dream_runs_requested ON dream_runs (requested_ms, seq);
-        CREATE INDEX ix_dream_runs_status_requested ON dream_runs (status, requested_ms, seq);
-        """,
+    /// <summary>Indexes created after the migrations when the schema lacks a valid one of that name, with no new version
+    /// (<see cref="PostgresDatabase.EnsureMigratedAsync(string, IReadOnlyList{string}, IReadOnlyList{ValueTuple{string, string}}, CancellationToken)"/>):
+    /// each a name and what follows <c>ON</c>.</summary>
+    /// <remarks>An index only speeds up reads, and the server keeps it up to date whoever writes the rows: a package before
+    /// it ignores it, and a new version would make that package refuse the schema when it next starts (a rolling deploy's
+    /// older instance restarted, a rollback), for an index. Never edit one (a schema that has it keeps it); add a name.</remarks>
+    public static readonly IReadOnlyList<(string Name, string On)> EnsuredIndexes =
+    [
+        // The runs of every scope newest first, and those in one state (IDreamRunStore.QueryRunsAsync: what an operator
+        // lists during an incident), in the (request time, seq) order and keyset of the query, so a page reads an index
+        // range instead of sorting every run ever stored.
+        ("ix_dream_runs_requested", "dream_runs (requested_ms, seq)"),
+        ("ix_dream_runs_status_requested", "dream_runs (status, requested_ms, seq)"),
     ];
 }

@@ -44,7 +44,7 @@ internal static class PostgresDreamRunRows
     /// without a cursor, each run's columns followed by its <c>seq</c> (internal so that tests can check its plan).</summary>
     /// <remarks>Four statements rather than one with <c>@status IS NULL OR ...</c>, which no index answers. The keyset is a
     /// row comparison, which the server turns into a range of <c>ix_dream_runs_requested</c> (or
-    /// <c>ix_dream_runs_status_requested</c> with a status): <c>dream_runs</c> version 3.</remarks>
+    /// <c>ix_dream_runs_status_requested</c> with a status): ensured indexes, <see cref="PostgresDreamRunMigrations.EnsuredIndexes"/>.</remarks>
     internal static string QuerySql(bool withStatus, bool withCursor)
     {
         string[] conditions = [.. withStatus ? ["status = @status"] : Array.Empty<string>(), .. withCursor ? ["(requested_ms, seq) < (@after_ms, @after_seq)"] : Array.Empty<string>()];

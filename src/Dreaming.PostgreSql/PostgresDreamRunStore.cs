@@ -45,8 +45,8 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
             database,
             ownsDatabase,
             this,
-            (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts),
-            (PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts));
+            (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts, Array.Empty<(string, string)>()),
+            (PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts, PostgresDreamRunMigrations.EnsuredIndexes));
         _writer = new PostgresDreamRunWriter(database);
         _time = timeProvider ?? TimeProvider.System;
         Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;
@@ -151,7 +151,7 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
 
     /// <inheritdoc />
     /// <remarks>One read through the index on (status, request time, seq), or on (request time, seq) without a status
-    /// (<c>dream_runs</c> version 3): a page seeks to its cursor and reads the page, and one run more to tell whether another
+    /// (ensured indexes, <see cref="PostgresDreamRunMigrations.EnsuredIndexes"/>): a page seeks to its cursor and reads the page, and one run more to tell whether another
     /// page follows. The cursor is <see cref="DreamRunCursor"/> with the run's <c>seq</c>.</remarks>
     public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
     {

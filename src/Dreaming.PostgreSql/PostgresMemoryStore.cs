@@ -46,7 +46,7 @@ public sealed class PostgresMemoryStore : IMemoryStore, IMemoryWebhookWriter, IA
 
     private PostgresMemoryStore(PostgresDatabase database, bool ownsDatabase, TimeProvider? timeProvider)
     {
-        _calls = new PostgresStoreCalls(database, ownsDatabase, this, (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts));
+        _calls = new PostgresStoreCalls(database, ownsDatabase, this, (PostgresMemoryMigrations.Component, PostgresMemoryMigrations.Scripts, Array.Empty<(string, string)>()));
         _writer = new PostgresMemoryWriter(database);
         _time = timeProvider ?? TimeProvider.System;
         Webhooks = database.WriteUnroutedWebhooks ? PostgresStoreWebhooks.Unrouted(_time) : null;

@@ -7,7 +7,7 @@ namespace Dreaming.PostgreSql;
 /// store's location (never its password).</summary>
 internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
 {
-    private readonly (string Component, IReadOnlyList<string> Migrations)[] _components;
+    private readonly (string Component, IReadOnlyList<string> Migrations, IReadOnlyList<(string Name, string On)> EnsuredIndexes)[] _components;
     private readonly PostgresStoreLifetime _lifetime;
 
     /// <summary>Initializes a new instance. Nothing connects until first use.</summary>
@@ -15,8 +15,9 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
     /// <param name="ownsDatabase">Whether disposing the store disposes <paramref name="database"/> (a store constructed from
     /// options) or leaves it to its owner (the shared one of <c>UsePostgresStore</c>).</param>
     /// <param name="owner">The store, named by <see cref="ObjectDisposedException"/> after disposal.</param>
-    /// <param name="components">The components whose tables the store's statements use, migrated in this order.</param>
-    public PostgresStoreCalls(PostgresDatabase database, bool ownsDatabase, object owner, params (string Component, IReadOnlyList<string> Migrations)[] components)
+    /// <param name="components">The components whose tables the store's statements use, migrated in this order, each with
+    /// the indexes ensured after its migrations.</param>
+    public PostgresStoreCalls(PostgresDatabase database, bool ownsDatabase, object owner, params (string Component, IReadOnlyList<string> Migrations, IReadOnlyList<(string Name, string On)> EnsuredIndexes)[] components)
     {
         ArgumentNullException.ThrowIfNull(database);
         Database = database;
@@ -48,9 +49,9 @@ internal sealed class PostgresStoreCalls : IAsyncDisposable, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            foreach (var (component, migrations) in _components)
+            foreach (var (component, migrations, ensuredIndexes) in _components)
             {
-                await Database.EnsureMigratedAsync(component, migrations, cancellationToken).ConfigureAwait(false);
+                await Database.EnsureMigratedAsync(component, migrations, ensuredIndexes, cancellationToken).ConfigureAwait(false);
             }
 
             if (webhookTables)

@@ -47,7 +47,7 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
         await using var runs = new PostgresDreamRunStore(Options);
 
         Assert.Null((await runs.GetAsync("dr-old"))!.Request.MinScopes);
-        Assert.Equal(3, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
         Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND indexname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested')"));
         Assert.Equal(["dr-old"], (await runs.QueryRunsAsync(new DreamRunQuery { Status = DreamRunStatus.Pending })).Items.Select(run => run.Id));
         var withScopes = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global, MinScopes = 3 });
@@ -56,6 +56,66 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
         {
             var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync($"UPDATE dream_runs SET min_scopes = 1 WHERE id = '{id}'"));
             Assert.Contains("the request of a dream run never changes", refused.MessageText, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_indexes_of_every_scopes_runs_are_ensured_so_the_schema_stays_at_dream_runs_version_2_which_the_package_before_them_opens()
+    {
+        // The dream_runs table as the package before QueryRunsAsync left it (version 2), with a pending run, and an
+        // invalid index of one of the ensured names, as a CREATE INDEX CONCURRENTLY that failed leaves it.
+        await ExecuteAsync(
+            $"CREATE SCHEMA {Schema}; SET search_path = {Schema};"
+            + "CREATE TABLE schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now());"
+            + $"{PostgresDreamRunMigrations.Scripts[0]}; {PostgresDreamRunMigrations.Scripts[1]};"
+            + "INSERT INTO schema_versions (component, version) VALUES ('dream_runs', 2);"
+            + "INSERT INTO dream_runs (id, scope, status, requested_ms, max_sessions, min_sessions, review_mode, session_ids, stage_usage, report) "
+            + "VALUES ('dr-old', 'agent:bot', 'pending', 1741942800123, 100, 10, 'auto', '[]', '[]', '{}'), ('dr-old2', 'agent:bot', 'failed', 1741942800124, 100, 10, 'auto', '[]', '[]', '{}');");
+        await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync("CREATE UNIQUE INDEX CONCURRENTLY ix_dream_runs_status_requested ON dream_runs (scope)"));
+        Assert.Equal(false, await ScalarAsync("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_dream_runs_status_requested'::regclass"));
+
+        await using (var runs = new PostgresDreamRunStore(Options))
+        {
+            Assert.Equal(["dr-old"], (await runs.QueryRunsAsync(new DreamRunQuery { Status = DreamRunStatus.Pending })).Items.Select(run => run.Id));
+        }
+
+        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+        Assert.Equal(
+            "CREATE INDEX ix_dream_runs_requested ON SCHEMA.dream_runs USING btree (requested_ms, seq) | CREATE INDEX ix_dream_runs_status_requested ON SCHEMA.dream_runs USING btree (status, requested_ms, seq)",
+            ((string)(await ScalarAsync(
+                "SELECT string_agg(pg_get_indexdef(i.indexrelid), ' | ' ORDER BY c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                + $"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{Schema}' AND c.relname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested') AND i.indisvalid"))!).Replace(Schema, "SCHEMA", StringComparison.Ordinal));
+
+        // The package before them (migrations 1 and 2 only) still opens the schema, with the indexes it does not know.
+        await using var before = new PostgresDatabase(Options);
+        await before.EnsureMigratedAsync(PostgresDreamRunMigrations.Component, PostgresDreamRunMigrations.Scripts.Take(2).ToList(), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_role_that_may_only_read_lists_the_runs_of_every_scope_on_a_schema_without_the_ensured_indexes()
+    {
+        await using (var owner = new PostgresDreamRunStore(Options))
+        {
+            await owner.CreateAsync(new DreamRunRequest { Scope = Bot });
+        }
+
+        // As the package before QueryRunsAsync left it: no ensured index; a role that may only read (a reviewer's tool).
+        var role = "t_reader_" + Guid.NewGuid().ToString("N")[..12];
+        await ExecuteAsync(
+            "DROP INDEX ix_dream_runs_requested; DROP INDEX ix_dream_runs_status_requested; UPDATE schema_versions SET version = 2 WHERE component = 'dream_runs';"
+            + $"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {Schema} TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA {Schema} TO {role};");
+        try
+        {
+            var reader = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString) { Username = role };
+            await using var runs = new PostgresDreamRunStore(new PostgresStoreOptions { ConnectionString = reader.ConnectionString, Schema = Schema });
+
+            Assert.Single((await runs.QueryRunsAsync(new DreamRunQuery())).Items);
+            Assert.Single(await runs.ListAsync(Bot));
+            Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND indexname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested')"));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP OWNED BY {role}; DROP ROLE {role};");
         }
     }
 
