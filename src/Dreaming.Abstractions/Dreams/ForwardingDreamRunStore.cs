@@ -14,8 +14,6 @@ namespace Dreaming;
 /// </remarks>
 public abstract class ForwardingDreamRunStore : IDreamRunStore
 {
-    private IDreamRunStore? _interfaceDefaults;
-
     /// <summary>Initializes a new instance of the <see cref="ForwardingDreamRunStore"/> class.</summary>
     /// <param name="inner">The store every member is passed to.</param>
     /// <exception cref="ArgumentNullException"><paramref name="inner"/> is <see langword="null"/>.</exception>
@@ -89,40 +87,5 @@ public abstract class ForwardingDreamRunStore : IDreamRunStore
     /// <exception cref="ArgumentNullException"><paramref name="query"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The query's limit or status is out of range.</exception>
     protected Task<DreamRunPage> QueryRunsByInterfaceDefaultAsync(DreamRunQuery query, CancellationToken cancellationToken = default) =>
-        InterfaceDefaults.QueryRunsAsync(query, cancellationToken);
-
-    // Made on first use only; two threads may each make one, and either does.
-    private IDreamRunStore InterfaceDefaults => _interfaceDefaults ??= new DefaultsOf(this);
-
-    /// <summary>This store as a store that implements none of the default interface members, so that calling one of them
-    /// runs the interface's own default (C# has no syntax to call it from a class that implements the member).</summary>
-    private sealed class DefaultsOf(ForwardingDreamRunStore store) : IDreamRunStore
-    {
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => store.InitializeAsync(cancellationToken);
-
-        public Task<DreamRun> CreateAsync(DreamRunRequest request, CancellationToken cancellationToken = default) => store.CreateAsync(request, cancellationToken);
-
-        public Task<DreamRun> StartAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-            store.StartAsync(runId, leaseHolder, leaseDuration, cancellationToken);
-
-        public Task<DreamRun> RenewLeaseAsync(string runId, string leaseHolder, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-            store.RenewLeaseAsync(runId, leaseHolder, leaseDuration, cancellationToken);
-
-        public Task<DreamRun> UpdateProgressAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => store.UpdateProgressAsync(runId, results, cancellationToken);
-
-        public Task<DreamRun> CompleteAsync(string runId, DreamRunResults results, CancellationToken cancellationToken = default) => store.CompleteAsync(runId, results, cancellationToken);
-
-        public Task<DreamRun> FailAsync(string runId, string reason, DreamRunResults? results = null, CancellationToken cancellationToken = default) =>
-            store.FailAsync(runId, reason, results, cancellationToken);
-
-        public Task<DreamRun> CancelAsync(string runId, CancellationToken cancellationToken = default) => store.CancelAsync(runId, cancellationToken);
-
-        public Task<DreamRun?> GetAsync(string runId, CancellationToken cancellationToken = default) => store.GetAsync(runId, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> ListAsync(MemoryScope scope, int limit = 50, CancellationToken cancellationToken = default) => store.ListAsync(scope, limit, cancellationToken);
-
-        public Task<DreamRun?> GetLastCompletedAsync(MemoryScope scope, CancellationToken cancellationToken = default) => store.GetLastCompletedAsync(scope, cancellationToken);
-
-        public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) => store.RecoverAbandonedAsync(now, cancellationToken);
-    }
+        IDreamRunStore.QueryRunsNotSupported(this, query, cancellationToken);
 }

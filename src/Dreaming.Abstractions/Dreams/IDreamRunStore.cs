@@ -127,14 +127,19 @@ public interface IDreamRunStore
     /// it (the conformance suite checks it, and accepts <see cref="NotSupportedException"/> from a store that does not), and
     /// may use <see cref="DreamRunCursor"/> for its cursor. Pages are read at different times: a run that changes state
     /// between two pages may be missed by a status filter or, without one, is listed once (its request time never changes).</remarks>
-    Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default)
+    Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default) =>
+        QueryRunsNotSupported(this, query, cancellationToken);
+
+    /// <summary>The default implementation of <see cref="QueryRunsAsync"/>, naming <paramref name="store"/>: also what
+    /// <see cref="ForwardingDreamRunStore"/> runs to act as a store written before the member existed.</summary>
+    internal static Task<DreamRunPage> QueryRunsNotSupported(IDreamRunStore store, DreamRunQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         return cancellationToken.IsCancellationRequested
             ? Task.FromCanceled<DreamRunPage>(cancellationToken)
             : Task.FromException<DreamRunPage>(new NotSupportedException(
-                $"The dream run store {GetType().FullName} does not list runs across scopes (IDreamRunStore.QueryRunsAsync): list one scope's runs with ListAsync, or implement QueryRunsAsync in the store."));
+                $"The dream run store {store.GetType().FullName} does not list runs across scopes (IDreamRunStore.QueryRunsAsync): list one scope's runs with ListAsync, or implement QueryRunsAsync in the store."));
     }
 
     /// <summary>Gets the completed run of a scope that ended last (the later created on a tie), whose
