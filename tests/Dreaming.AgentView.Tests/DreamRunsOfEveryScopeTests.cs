@@ -81,7 +81,7 @@ public sealed class DreamRunsOfEveryScopeTests
 
         var page = await host.PageAsync("/dreaming/runs");
 
-        Assert.Contains("does not list runs across scopes", page.QuerySelector("main p.empty")!.TextContent, StringComparison.Ordinal);
+        Assert.StartsWith($"The dream run store {typeof(NotListing).FullName} does not list runs across scopes", page.QuerySelector("main p.empty")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(["global"], page.QuerySelectorAll("ul.scopes a").Select(a => a.TextContent));
     }
 
