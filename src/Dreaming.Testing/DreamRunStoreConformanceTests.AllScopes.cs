@@ -102,6 +102,45 @@ public abstract partial class DreamRunStoreConformanceTests
         Assert.Equal([stuck.Id], secondPage.Items.Where(run => DreamRunStoreRules.IsAbandoned(run, now)).Select(run => run.Id));
     }
 
+    /// <summary>Runs created, and runs that change state, between two pages: each run is listed once, in its place. A run
+    /// created after the first page (in the same millisecond as every other here, so only the creation order tells them
+    /// apart) is newer than that page and on none of the next; a run that was canceled keeps its place.</summary>
+    /// <returns>A task that completes when the test has run.</returns>
+    [Fact]
+    public async Task QueryRunsAsync_ListsEachRunOnceWhenRunsAreCreatedOrChangeBetweenPages()
+    {
+        var store = await NewStoreAsync();
+        if (await QueryUnlessNotSupportedAsync(store, new DreamRunQuery()) is null)
+        {
+            return;
+        }
+
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await store.CreateAsync(Request(MemoryScope.Team("t" + i)))).Id);
+        }
+
+        var first = await store.QueryRunsAsync(new DreamRunQuery { Limit = 2 });
+        var created = await store.CreateAsync(Request(MemoryScope.Team("new")));
+        await store.CancelAsync(ids[4]);
+        await store.CancelAsync(ids[1]);
+        var rest = new List<DreamRun>();
+        for (var cursor = first.NextCursor; cursor is not null;)
+        {
+            var page = await store.QueryRunsAsync(new DreamRunQuery { Limit = 2, Cursor = cursor });
+            rest.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+
+        var now = await store.QueryRunsAsync(new DreamRunQuery { Limit = 10 });
+
+        Assert.Equal([ids[4], ids[3]], first.Items.Select(run => run.Id));
+        Assert.Equal([ids[2], ids[1], ids[0]], rest.Select(run => run.Id));
+        Assert.Equal(DreamRunStatus.Canceled, rest[1].Status);
+        Assert.Equal([created.Id, ids[4], ids[3], ids[2], ids[1], ids[0]], now.Items.Select(run => run.Id));
+    }
+
     /// <summary>A bad query fails with an argument exception naming it, and a canceled token cancels.</summary>
     /// <returns>A task that completes when the test has run.</returns>
     [Fact]
