@@ -92,6 +92,32 @@ public sealed class PostgresDreamRunStoreTests : PostgresStoreFixture
     }
 
     [Fact]
+    public async Task Instances_starting_at_once_on_a_schema_without_the_ensured_indexes_build_them_once()
+    {
+        await using (var owner = new PostgresDreamRunStore(Options))
+        {
+            await owner.InitializeAsync();
+        }
+
+        await ExecuteAsync("DROP INDEX ix_dream_runs_requested; DROP INDEX ix_dream_runs_status_requested;");
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresDreamRunStore(Options)).ToList();
+        try
+        {
+            await Task.WhenAll(stores.Select(store => Task.Run(() => store.InitializeAsync())));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+
+        Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND indexname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested')"));
+        Assert.Equal(2, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'dream_runs'"));
+    }
+
+    [Fact]
     public async Task A_role_that_may_only_read_lists_the_runs_of_every_scope_on_a_schema_without_the_ensured_indexes()
     {
         await using (var owner = new PostgresDreamRunStore(Options))
