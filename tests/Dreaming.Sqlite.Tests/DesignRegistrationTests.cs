@@ -42,7 +42,8 @@ public sealed class DesignRegistrationTests
         Assert.Null(schedule.AfterNewSessions);
         Assert.Null(schedule.Request);
 
-        Assert.Contains(services, d => d.ServiceType == typeof(DreamScheduler) && d.ImplementationType == typeof(DreamScheduler));
+        // One scheduler, a singleton made by the factory that gives it DreamSchedulerOptions.PollInterval.
+        Assert.Single(services, d => d.ServiceType == typeof(DreamScheduler) && d.Lifetime == ServiceLifetime.Singleton && d.ImplementationFactory is not null);
         // The host starts the scheduler through a hosted-service entry forwarding to that singleton (the dispatcher's entry
         // is one such factory too, so the factory's declared result is what tells them apart).
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory?.GetType().GenericTypeArguments[^1] == typeof(DreamScheduler));
