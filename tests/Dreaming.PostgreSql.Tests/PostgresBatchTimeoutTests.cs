@@ -69,7 +69,11 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
             await hold.ExecuteScalarAsync();
         }
 
+        // The write is issued first and the hold counted from then: a test thread delayed between starting the hold and
+        // issuing the write (a loaded machine) made the hold seem shorter to the write, which then ended within the
+        // timeout (once in CI, under load: no exception where one was due).
         var clock = Stopwatch.StartNew();
+        var writing = store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
         var release = Task.Run(async () =>
         {
             await Task.Delay(held);
@@ -78,7 +82,7 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
         Exception? thrown = null;
         try
         {
-            await store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
+            await writing;
         }
         catch (TraceStoreException exception)
         {
