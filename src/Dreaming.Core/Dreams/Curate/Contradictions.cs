@@ -53,7 +53,7 @@ internal static class Contradictions
         insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() >= maxEvidence;
 
     public static string Bound(Insight insight, int maxEvidence) =>
-        AtBound(insight, maxEvidence) ? string.Create(CultureInfo.InvariantCulture, $", its evidence at the bound of {MemoryCurator.Sessions(maxEvidence)}") : string.Empty;
+        AtBound(insight, maxEvidence) ? string.Create(CultureInfo.InvariantCulture, $", its evidence at the bound of {CuratedEvidence.Sessions(maxEvidence)}") : string.Empty;
 
     public static int Support(Insight insight) =>
         Math.Max(0, insight.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count() + insight.Helpful - insight.Harmful);

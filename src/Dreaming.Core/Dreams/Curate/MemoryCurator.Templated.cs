@@ -135,7 +135,7 @@ public static partial class MemoryCurator
     private static DreamChange Reframe(List<Insight> insights, int index, LessonCandidate candidate, DateTimeOffset now, CurationOptions options)
     {
         var existing = insights[index];
-        var (evidence, merged) = MergeEvidence(existing, candidate, options);
+        var (evidence, merged) = CuratedEvidence.Merge(existing, candidate, options);
         var (newer, older) = (Contradictions.Support(candidate, options.MaxEvidence), Contradictions.Support(existing));
         var bound = Contradictions.Bound(existing, options.MaxEvidence);
         var found = string.Create(

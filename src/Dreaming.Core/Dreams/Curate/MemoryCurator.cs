@@ -98,7 +98,7 @@ public static partial class MemoryCurator
                 if (existing.Status == InsightStatus.Quarantined)
                 {
                     // A poisoned lesson that recurs joins its quarantined copy: one entry for a person to review, not one per dream.
-                    var (evidence, merged) = MergeEvidence(existing, candidate, options);
+                    var (evidence, merged) = CuratedEvidence.Merge(existing, candidate, options);
                     insights[dormant] = existing with { Evidence = evidence, UpdatedAt = now };
                     changes.Add(Change(DreamChangeOp.Merge, insights[dormant], string.Create(
                         CultureInfo.InvariantCulture,
@@ -154,7 +154,7 @@ public static partial class MemoryCurator
             if (index >= 0)
             {
                 var existing = insights[index];
-                var (evidence, merged) = MergeEvidence(existing, candidate, options);
+                var (evidence, merged) = CuratedEvidence.Merge(existing, candidate, options);
                 var found = string.Create(
                     CultureInfo.InvariantCulture,
                     $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
@@ -185,7 +185,7 @@ public static partial class MemoryCurator
                 Scope = scope,
                 Triggers = candidate.Triggers,
                 // Each session once, as a merge keeps it (a reflector may cite two events of one session).
-                Evidence = Bounded([.. candidate.Evidence.DistinctBy(e => e.SessionId)], candidate.Evidence, options.MaxEvidence),
+                Evidence = CuratedEvidence.Bounded([.. candidate.Evidence.DistinctBy(e => e.SessionId)], candidate.Evidence, options.MaxEvidence),
                 Status = verdict.Quarantine ? InsightStatus.Quarantined : InsightStatus.Active,
                 Source = candidate.Source,
                 CreatedAt = now,
@@ -195,7 +195,7 @@ public static partial class MemoryCurator
             addedNow.Add(insight.Id);
             var cited = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
             var capped = insight.Evidence.Count < cited
-                ? string.Create(CultureInfo.InvariantCulture, $"; its first {insight.Evidence.Count} of {cited} evidence sessions kept (the evidence keeps at most {Sessions(options.MaxEvidence)})")
+                ? string.Create(CultureInfo.InvariantCulture, $"; its first {insight.Evidence.Count} of {cited} evidence sessions kept (the evidence keeps at most {CuratedEvidence.Sessions(options.MaxEvidence)})")
                 : string.Empty;
             changes.Add(verdict.Quarantine
                 ? Change(DreamChangeOp.Quarantine, insight, "quarantined: " + verdict.Reason + capped)
@@ -287,159 +287,11 @@ public static partial class MemoryCurator
         return deferred;
     }
 
-    // The insight's evidence and the candidate's, each session once, of which at most MaxEvidence are kept (a lesson found
-    // again every night would otherwise carry, in every version, every session that ever showed it); and what the change
-    // says: how many of the lesson's sessions were merged, and which were left out, the insight's oldest apart from the
-    // lesson's own last ones (when the lesson alone cites more than the bound).
-    private static (List<InsightEvidence> Evidence, string Merged) MergeEvidence(Insight existing, LessonCandidate candidate, CurationOptions options)
-    {
-        var all = existing.Evidence.Concat(candidate.Evidence).DistinctBy(e => e.SessionId).ToList();
-        var kept = Bounded(all, candidate.Evidence, options.MaxEvidence);
-        var own = candidate.Evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).ToList();
-        if (kept.Count == all.Count)
-        {
-            return (kept, $"its {Sessions(own.Count, "evidence ")} merged");
-        }
-
-        var keptIds = kept.Select(e => e.SessionId).ToHashSet(StringComparer.Ordinal);
-        var ownLeft = own.Count(id => !keptIds.Contains(id));
-        var insightLeft = all.Count - kept.Count - ownLeft;
-        var merged = ownLeft == 0
-            ? $"its {Sessions(own.Count, "evidence ")} merged"
-            : string.Create(CultureInfo.InvariantCulture, $"{own.Count - ownLeft} of its {own.Count} evidence sessions merged");
-        var left = (insightLeft, ownLeft) switch
-        {
-            (0, _) => string.Create(CultureInfo.InvariantCulture, $"this lesson's last {ownLeft}"),
-            (_, 0) => string.Create(CultureInfo.InvariantCulture, $"the insight's {insightLeft} oldest"),
-            _ => string.Create(CultureInfo.InvariantCulture, $"the insight's {insightLeft} oldest and this lesson's last {ownLeft}"),
-        };
-        return (kept, string.Create(
-            CultureInfo.InvariantCulture,
-            $"{merged}; left out: {left} (the evidence keeps at most {Sessions(options.MaxEvidence)}: those the lesson found now cites, its first ones first, then the newest of the others)"));
-    }
-
-    // "1 session", "3 evidence sessions": a bound of 1, or a lesson that cites one session, is not "1 sessions".
-    internal static string Sessions(int count, string what = "") =>
-        string.Create(CultureInfo.InvariantCulture, $"{count} {what}{(count == 1 ? "session" : "sessions")}");
-
-    // At most max of the evidence, in its order: first the sessions the lesson found now cites (the first of them when they are
-    // more than max: a finding lists those that show it best first, a pitfall's failed sessions and a lookback's new ones, so
-    // the end of its list is what matters least), then the newest of the others; the oldest are left out.
-    private static List<InsightEvidence> Bounded(List<InsightEvidence> all, IReadOnlyList<InsightEvidence> cited, int max)
-    {
-        if (all.Count <= max)
-        {
-            return all;
-        }
-
-        var keep = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < cited.Count && keep.Count < max; i++)
-        {
-            keep.Add(cited[i].SessionId);
-        }
-
-        for (var i = all.Count - 1; i >= 0 && keep.Count < max; i--)
-        {
-            keep.Add(all[i].SessionId);
-        }
-
-        return [.. all.Where(e => keep.Contains(e.SessionId)).DistinctBy(e => e.SessionId)];
-    }
-
     private static Insight Decay(Insight insight, DateTimeOffset now, List<DreamChange> changes, CurationOptions options)
     {
         insight = insight with { Status = InsightStatus.Retired, UpdatedAt = now };
         changes.Add(Change(DreamChangeOp.Retire, insight, string.Create(CultureInfo.InvariantCulture, $"decayed: unchanged for more than {options.DecayAfter.TotalDays:0} days (no session it is about was given it and it was not found again; {insight.Helpful} helpful before)")));
         return insight;
-    }
-
-    // Lessons written from findings by template share most of their words, so word similarity would merge two different
-    // errors of one tool. For them, the same lesson means the same wording, tool and error signature; free-text lessons
-    // (a model's or a person's) are compared exactly, then by their words, then by meaning when embeddings are available.
-    private static (int Index, string? How) FindDuplicate(List<Insight> insights, LessonCandidate candidate, CurationOptions options, TextEmbeddings? embeddings, Dictionary<string, HashSet<string>> wordsOf)
-    {
-        var words = candidate.Source == InsightSource.Mined ? null : Words(candidate.Text);
-        var best = (Index: -1, Similarity: 0.0);
-        for (var i = 0; i < insights.Count; i++)
-        {
-            var existing = insights[i];
-            if (existing.Status is InsightStatus.Retired or InsightStatus.Quarantined)
-            {
-                continue;
-            }
-
-            if (string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal))
-            {
-                return (i, "exact text");
-            }
-
-            if (words is null)
-            {
-                if (SameTemplatedLesson(existing, candidate))
-                {
-                    return (i, "same tool, error and wording");
-                }
-
-                continue;
-            }
-
-            if (!wordsOf.TryGetValue(existing.Text, out var existingWords))
-            {
-                wordsOf[existing.Text] = existingWords = Words(existing.Text);
-            }
-
-            if (Jaccard(words, existingWords) >= options.MergeSimilarity)
-            {
-                return (i, "same words");
-            }
-
-            if (embeddings?.Similarity(existing.Text, candidate.Text) is { } similarity && similarity >= options.EmbeddingSimilarity && similarity > best.Similarity)
-            {
-                best = (i, similarity);
-            }
-        }
-
-        return best.Index >= 0 ? (best.Index, string.Create(CultureInfo.InvariantCulture, $"same meaning, embedding similarity {best.Similarity:0.00}")) : (-1, null);
-    }
-
-    // An insight the candidate must not be added next to: the same lesson (exact text, or the same templated lesson), either
-    // quarantined when the candidate is quarantined too, or retired as harmful by the rule of ApplyCredit (unless a live
-    // copy of the lesson is in the memory too, which the lesson found again merges into as usual).
-    private static int? Dormant(List<Insight> insights, LessonCandidate candidate, GuardVerdict verdict, CurationOptions options)
-    {
-        int? retired = null;
-        for (var i = 0; i < insights.Count; i++)
-        {
-            var existing = insights[i];
-            if (!(string.Equals(existing.Text, candidate.Text, StringComparison.Ordinal) || (candidate.Source == InsightSource.Mined && SameTemplatedLesson(existing, candidate))))
-            {
-                continue;
-            }
-
-            switch (existing.Status)
-            {
-                case InsightStatus.Quarantined when verdict.Quarantine:
-                    return i;
-                case InsightStatus.Retired when existing.Harmful >= options.RetireAfterHarmful && existing.Harmful > 2 * existing.Helpful:
-                    retired ??= i;
-                    break;
-                case InsightStatus.Active or InsightStatus.Proposed when !verdict.Quarantine:
-                    return null;
-            }
-        }
-
-        return retired;
-    }
-
-    internal static double Jaccard(HashSet<string> a, HashSet<string> b)
-    {
-        if (a.Count == 0 && b.Count == 0)
-        {
-            return 1;
-        }
-
-        var common = a.Count(b.Contains);
-        return (double)common / (a.Count + b.Count - common);
     }
 
     private static string Why(LessonCandidate candidate) => string.Create(
