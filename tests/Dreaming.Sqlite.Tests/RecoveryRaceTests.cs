@@ -8,25 +8,15 @@ namespace Dreaming.Sqlite.Tests;
 public sealed class RecoveryRaceTests
 {
     [Fact]
-    public async Task Two_recoveries_racing_on_one_file_write_one_end_per_run_and_tell_it_once()
-    {
-        var folder = Directory.CreateTempSubdirectory("dreaming-recovery-race-");
-        try
-        {
-            var options = new SqliteTraceStoreOptions { ConnectionString = "Data Source=" + Path.Combine(folder.FullName, "race.db") };
-            using var first = new SqliteTraceStore(options);
-            using var second = new SqliteTraceStore(options);
-            await RecoveryRaceScenario.AssertRacingRecoveriesEndEachRunOnceAsync(first, second);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
-        }
-    }
+    public Task Two_recoveries_racing_on_one_file_write_one_end_per_run_and_tell_it_once() =>
+        OnTwoStoresOfOneFileAsync(RecoveryRaceScenario.AssertRacingRecoveriesEndEachRunOnceAsync);
 
     [Fact]
-    public async Task A_recovery_that_wrote_a_runs_end_tells_it_when_the_other_recovery_ends_the_session_first()
+    public Task A_recovery_that_wrote_a_runs_end_tells_it_when_the_other_recovery_ends_the_session_first() =>
+        OnTwoStoresOfOneFileAsync(RecoveryRaceScenario.AssertToldOnceWhenInterleavedAsync);
+
+    // Two stores on one new file, as two instances of an app are.
+    private static async Task OnTwoStoresOfOneFileAsync(Func<ITraceStore, ITraceStore, Task> scenario)
     {
         var folder = Directory.CreateTempSubdirectory("dreaming-recovery-race-");
         try
@@ -34,7 +24,7 @@ public sealed class RecoveryRaceTests
             var options = new SqliteTraceStoreOptions { ConnectionString = "Data Source=" + Path.Combine(folder.FullName, "race.db") };
             using var first = new SqliteTraceStore(options);
             using var second = new SqliteTraceStore(options);
-            await RecoveryRaceScenario.AssertToldOnceWhenInterleavedAsync(first, second);
+            await scenario(first, second);
         }
         finally
         {
