@@ -110,7 +110,7 @@ public class RunsCommandTests
         Assert.Contains("lease held by 'host-2:4242:a1'", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("team:billing ", lines[2], StringComparison.Ordinal);
         Assert.Contains("lease expired at ", lines[2], StringComparison.Ordinal);
-        Assert.StartsWith("1 stuck (running, lease expired: its process stopped); 'dreaming dream --scope KEY' ends", lines[3], StringComparison.Ordinal);
+        Assert.StartsWith("1 stuck (running, lease expired: its process stopped); 'dreaming runs recover --all' ends them", lines[3], StringComparison.Ordinal);
         Assert.Equal(4, lines.Length);
         Assert.True(jsonExit == 0, jsonError);
         var listed = JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
@@ -118,7 +118,7 @@ public class RunsCommandTests
         Assert.Equal(["global", "agent:bot", "agent:other", "team:billing"], listed.Select(r => r.GetProperty("scope").GetString()));
         Assert.Equal("the reflector is down", listed[2].GetProperty("error").GetString());
         Assert.True(pageExit == 0, pageError);
-        Assert.Contains("(there may be older runs; raise --limit)", page, StringComparison.Ordinal);
+        Assert.Contains("(there may be older runs; the next page: --after ", page, StringComparison.Ordinal);
         Assert.DoesNotContain(stuck, page, StringComparison.Ordinal);
         Assert.Equal((0, "no canceled dream runs in any scope"), (noneExit, none.Trim()));
         Assert.NotEqual(0, badExit);

@@ -4,9 +4,9 @@ using Dreaming.Cli.Output;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary><c>dreaming runs --agent ID|--scope KEY|--all [--status S]</c>: lists a scope's dream runs (or those of every
-/// scope), newest first, with the lease of a running one, so a dream whose process was killed can be told from one that is
-/// working.</summary>
+/// <summary><c>dreaming runs --agent ID|--scope KEY|--all [--status S] [--after CURSOR]</c>: lists a scope's dream runs (or
+/// those of every scope, a page at a time), newest first, with the lease of a running one, so a dream whose process was
+/// killed can be told from one that is working; <c>dreaming runs recover --all</c> ends the stuck ones.</summary>
 internal static class RunsCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
@@ -23,9 +23,15 @@ internal static class RunsCommand
         var all = new Option<bool>("--all") { Description = "List the dream runs of every scope instead of one (what is running, stuck or failed anywhere); with --status, only those in that state." };
         var status = CommonOptions.Choice(new Option<DreamRunStatus?>("--status") { Description = "With --all: only runs in this state (running lists the stuck ones too: their lease expired)." });
         var limit = CommonOptions.InRange(new Option<int>("--limit") { Description = "At most this many runs, the newest (1-1000).", DefaultValueFactory = _ => 20 }, 1, DreamRunStoreRules.MaxListLimit);
-        var command = new Command("runs", "List the dream runs of an agent (--agent), a memory scope (--scope) or every scope (--all, optionally --status), newest first: status, sessions read, version written, and for a running one who holds its lease until when (a lease that expired means its process stopped).")
+        var stuckOnly = new Option<bool>("--stuck") { Description = "With --all: only the stuck runs (running, lease expired: their process stopped), read from every running run." };
+        var after = new Option<string?>("--after")
         {
-            agent, scope, all, status, limit,
+            Description = "With --all: the next page, older than the page that printed this cursor (a full page prints it last: --after CURSOR).",
+            HelpName = "CURSOR",
+        };
+        var command = new Command("runs", "List the dream runs of an agent (--agent), a memory scope (--scope) or every scope (--all, optionally --status and --after), newest first: status, sessions read, version written, and for a running one who holds its lease until when (a lease that expired means its process stopped).")
+        {
+            agent, scope, all, status, stuckOnly, limit, after,
         };
         command.Validators.Add(result =>
         {
@@ -38,6 +44,22 @@ internal static class RunsCommand
             {
                 result.AddError("--status filters the runs of every scope: give it with --all.");
             }
+            else if (result.GetValue(stuckOnly) && !result.GetValue(all))
+            {
+                result.AddError("--stuck lists the stuck runs of every scope: give it with --all.");
+            }
+            else if (result.GetValue(stuckOnly) && result.GetValue(status) is not null)
+            {
+                result.AddError("--stuck lists running runs whose lease expired: give no --status with it.");
+            }
+            else if (result.GetValue(stuckOnly) && result.GetValue(after) is not null)
+            {
+                result.AddError("--stuck lists every stuck run at once (at most --limit of them, and how many more): give no --after with it.");
+            }
+            else if (result.GetValue(after) is not null && !result.GetValue(all))
+            {
+                result.AddError("--after pages through the runs of every scope: give it with --all (one scope's list has no cursor; raise --limit).");
+            }
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
@@ -46,10 +68,30 @@ internal static class RunsCommand
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
             IReadOnlyList<DreamRun> runs;
             bool more;
-            if (key is null)
+            string? next = null;
+            var now = DateTimeOffset.UtcNow;
+            var moreStuck = 0;
+            if (key is null && parse.GetValue(stuckOnly))
             {
-                var page = await stores.DreamRuns.QueryRunsAsync(new DreamRunQuery { Status = parse.GetValue(status), Limit = parse.GetValue(limit) }, ct).ConfigureAwait(false);
-                (runs, more) = (page.Items, page.NextCursor is not null);
+                (runs, moreStuck) = await StuckAsync(stores.DreamRuns, parse.GetValue(limit), now, ct).ConfigureAwait(false);
+                more = false;
+            }
+            else if (key is null)
+            {
+                var cursor = parse.GetValue(after);
+                DreamRunPage page;
+                try
+                {
+                    page = await stores.DreamRuns.QueryRunsAsync(new DreamRunQuery { Status = parse.GetValue(status), Limit = parse.GetValue(limit), Cursor = cursor }, ct).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex) when (cursor is not null && ex is not ArgumentOutOfRangeException)
+                {
+                    // The store's own words ('... is not a dream run cursor issued by this store.'), naming the option.
+                    error.WriteLine($"error: --after {Text.OneLine(ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal))} Give the cursor a full page of 'dreaming runs --all' printed last (with --json, on standard error).");
+                    return 1;
+                }
+
+                (runs, more, next) = (page.Items, page.NextCursor is not null, page.NextCursor);
             }
             else
             {
@@ -64,7 +106,6 @@ internal static class RunsCommand
                 more = runs.Count == parse.GetValue(limit);
             }
 
-            var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(common.Json))
             {
                 CliJson.WriteSnakeCase(output, runs.Select(run => new
@@ -83,12 +124,24 @@ internal static class RunsCommand
                     run.Results.Note,
                     run.Error,
                 }));
+
+                // Standard output stays the array scripts read; the next page's cursor goes to standard error.
+                if (next is not null)
+                {
+                    error.WriteLine($"next: --after {next}");
+                }
+                else if (moreStuck > 0)
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"more: {moreStuck} more stuck; raise --limit"));
+                }
+
                 return 0;
             }
 
             if (runs.Count == 0)
             {
                 output.WriteLine(key is not null ? $"no dream runs of {Text.OneLine(key.Key)}"
+                    : parse.GetValue(stuckOnly) ? "no stuck dream runs in any scope"
                     : parse.GetValue(status) is { } only ? $"no {DreamCommand.Status(only)} dream runs in any scope" : "no dream runs in any scope");
                 return 0;
             }
@@ -101,13 +154,22 @@ internal static class RunsCommand
                     $"{Text.OneLine(run.Id),-35}  {DreamCommand.Status(run.Status),-9}  {run.RequestedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(run.EndedAt is { } ended ? ended.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-"),-19}  {run.Results.SessionIds.Count,8}  {Text.OneLine(run.Results.OutputVersionId ?? "-"),-35}  {Text.Cut(Text.OneLine(Note(run, now)), 160)}"));
             }
 
-            var stuck = runs.Count(run => DreamRunLeaseText.Expired(run, now));
+            var stuck = runs.Count(run => DreamRunLeaseText.Expired(run, now)) + moreStuck;
             if (key is null && stuck > 0)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stuck} stuck (running, lease expired: its process stopped); 'dreaming dream --scope KEY' ends a scope's stuck run and dreams, or the app's IDreamRunStore.RecoverAbandonedAsync ends them all"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stuck} stuck (running, lease expired: its process stopped); 'dreaming runs recover --all' ends them (failed as abandoned, or completed when the memory version was written), as the app's IDreamRunStore.RecoverAbandonedAsync does; 'dreaming dream --scope KEY' ends a scope's own and dreams"));
             }
 
-            if (more)
+            if (moreStuck > 0)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({moreStuck} more stuck {(moreStuck == 1 ? "run" : "runs")}; raise --limit)"));
+            }
+
+            if (next is not null)
+            {
+                output.WriteLine($"(there may be older runs; the next page: --after {next})");
+            }
+            else if (more)
             {
                 output.WriteLine(runs.Count < DreamRunStoreRules.MaxListLimit
                     ? "(there may be older runs; raise --limit)"
@@ -116,7 +178,107 @@ internal static class RunsCommand
 
             return 0;
         }).ConfigureAwait(false));
+        command.Subcommands.Add(Recover(common, output, error));
         return command;
+    }
+
+    /// <summary><c>dreaming runs recover --all [--no-webhooks]</c>: ends every stuck run (running, lease expired) through the
+    /// store's own recovery (<see cref="IDreamRunStore.RecoverAbandonedAsync"/>), which judges each lease in the transaction
+    /// that ends the run, so a run whose lease is live, a dream working on another machine, is never touched.</summary>
+    private static Command Recover(CommonOptions common, TextWriter output, TextWriter error)
+    {
+        var all = new Option<bool>("--all") { Description = "End the stuck runs of every scope (required: the store's recovery ends them all at once; a scope's own is ended by its next dream)." };
+        var noWebhooks = CliServices.NoWebhooksOption();
+        var command = new Command(
+            "recover",
+            "End the stuck dream runs (running with a lease that expired: their process stopped) of every scope, as the app's IDreamRunStore.RecoverAbandonedAsync does: failed as abandoned, or completed when the memory version was written. A run whose lease is live is left alone.")
+        {
+            all, noWebhooks,
+        };
+        command.Validators.Add(result =>
+        {
+            if (!result.GetValue(all))
+            {
+                result.AddError("Option '--all' is required: 'runs recover' ends the stuck runs of every scope (a scope's own is ended by 'dreaming dream --scope KEY').");
+            }
+        });
+        command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
+        {
+            var webhooks = !parse.GetValue(noWebhooks);
+            await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct, unroutedWebhooks: webhooks).ConfigureAwait(false);
+            var ended = await stores.DreamRuns.RecoverAbandonedAsync(cancellationToken: ct).ConfigureAwait(false);
+            if (parse.GetValue(common.Json))
+            {
+                CliJson.WriteSnakeCase(output, new
+                {
+                    Count = ended.Count,
+                    Runs = ended.Select(run => new
+                    {
+                        RunId = run.Id,
+                        Scope = run.Scope.Key,
+                        Status = DreamCommand.Status(run.Status),
+                        run.RequestedAt,
+                        run.StartedAt,
+                        run.EndedAt,
+                        run.LeaseHolder,
+                        SessionsRead = run.Results.SessionIds.Count,
+                        OutputVersion = run.Results.OutputVersionId,
+                        run.Results.Note,
+                        run.Error,
+                    }),
+                });
+                return 0;
+            }
+
+            if (ended.Count == 0)
+            {
+                output.WriteLine("no stuck dream runs: every running run holds a live lease (or none is running)");
+                return 0;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ended {ended.Count} stuck dream {(ended.Count == 1 ? "run" : "runs")} (running, lease expired: the process stopped):"));
+            foreach (var run in ended)
+            {
+                var how = run.Status == DreamRunStatus.Completed ? $"completed (its memory version {run.Results.OutputVersionId} was written)" : DreamCommand.Status(run.Status);
+                output.WriteLine($"  {Text.OneLine(run.Scope.Key)}  {Text.OneLine(run.Id)}  {Text.OneLine(how)}  (lease held by '{Text.OneLine(run.LeaseHolder ?? "-")}')");
+            }
+
+            if (webhooks)
+            {
+                output.WriteLine(CliServices.UnroutedNote("their dream.failed (or dream.completed) events", plural: true));
+            }
+
+            return 0;
+        }).ConfigureAwait(false));
+        return command;
+    }
+
+    /// <summary>The stuck runs of every scope, newest first, at most <paramref name="limit"/>, and how many more there are:
+    /// read from every running run, page by page (a scope has at most one running run, so these are at most one a scope).</summary>
+    private static async Task<(IReadOnlyList<DreamRun> Stuck, int More)> StuckAsync(IDreamRunStore store, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var stuck = new List<DreamRun>();
+        var more = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await store.QueryRunsAsync(new DreamRunQuery { Status = DreamRunStatus.Running, Limit = DreamRunStoreRules.MaxListLimit, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var run in page.Items.Where(run => DreamRunStoreRules.IsAbandoned(run, now)))
+            {
+                if (stuck.Count < limit)
+                {
+                    stuck.Add(run);
+                }
+                else
+                {
+                    more++;
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return (stuck, more);
     }
 
     // For a running run, its lease; for a failed one, why; otherwise its note.

@@ -1,0 +1,217 @@
+using System.Text.Json;
+using Dreaming.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Cli.Tests;
+
+/// <summary><c>dreaming runs recover --all</c> ends the stuck dream runs (running, lease expired) through the store's own
+/// recovery, and only those; <c>dreaming runs --all --after CURSOR</c> pages past the most one page shows.</summary>
+public class RunsRecoverCommandTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Recover_ends_exactly_the_stuck_runs_of_every_scope_and_writes_their_dream_failed_events(bool json)
+    {
+        using var cli = new CliRunner();
+        var (stuck, otherStuck, working) = await SeedAsync(cli.Database);
+
+        var (exit, output, error) = json
+            ? await cli.RunAsync("runs", "recover", "--all", "--db", cli.Database, "--json")
+            : await cli.RunAsync("runs", "recover", "--all", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        if (json)
+        {
+            var root = JsonDocument.Parse(output).RootElement;
+            Assert.Equal(2, root.GetProperty("count").GetInt32());
+            var ended = root.GetProperty("runs").EnumerateArray().ToList();
+            Assert.Equal(new[] { otherStuck, stuck }.Order(), ended.Select(r => r.GetProperty("run_id").GetString()).Order());
+            Assert.All(ended, r => Assert.Equal(("failed", DreamRunStoreRules.AbandonedError), (r.GetProperty("status").GetString(), r.GetProperty("error").GetString())));
+            Assert.Equal(2, ended.Single(r => r.GetProperty("run_id").GetString() == otherStuck).GetProperty("sessions_read").GetInt32());
+        }
+        else
+        {
+            Assert.StartsWith("ended 2 stuck dream runs (running, lease expired: the process stopped):", output, StringComparison.Ordinal);
+            Assert.Contains($"team:billing  {stuck}  failed  (lease held by 'host-1:4001:c3')", output, StringComparison.Ordinal);
+            Assert.Contains($"agent:other  {otherStuck}  failed", output, StringComparison.Ordinal);
+            Assert.Contains("webhooks: their dream.failed (or dream.completed) events written to the outbox", output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(working, output, StringComparison.Ordinal);
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }))
+        {
+            Assert.Equal((DreamRunStatus.Failed, DreamRunStoreRules.AbandonedError), ((await runs.GetAsync(stuck))!.Status, (await runs.GetAsync(stuck))!.Error));
+            Assert.Equal(DreamRunStatus.Failed, (await runs.GetAsync(otherStuck))!.Status);
+            var live = (await runs.GetAsync(working))!;
+            Assert.Equal((DreamRunStatus.Running, "host-2:4242:a1"), (live.Status, live.LeaseHolder));
+        }
+
+        using (var outbox = new SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database)))
+        {
+            Assert.Equal([WebhookEventTypes.DreamFailed, WebhookEventTypes.DreamFailed], (await outbox.ListUnroutedAsync()).Select(e => e.EventType));
+        }
+
+        // Run again: nothing is stuck any more, and the live run is still left alone.
+        var (againExit, again, _) = await cli.RunAsync("runs", "recover", "--all", "--db", cli.Database);
+        Assert.Equal((0, "no stuck dream runs: every running run holds a live lease (or none is running)"), (againExit, again.Trim()));
+    }
+
+    [Fact]
+    public async Task Recover_with_no_webhooks_writes_no_event_and_without_all_is_a_usage_error()
+    {
+        using var cli = new CliRunner();
+        var (stuck, _, working) = await SeedAsync(cli.Database);
+
+        var (noAllExit, _, noAll) = await cli.RunAsync("runs", "recover", "--db", cli.Database);
+        var (exit, output, error) = await cli.RunAsync("runs", "recover", "--all", "--no-webhooks", "--db", cli.Database);
+
+        Assert.Equal(1, noAllExit);
+        Assert.Contains("Option '--all' is required: 'runs recover' ends the stuck runs of every scope", noAll, StringComparison.Ordinal);
+        Assert.True(exit == 0, error);
+        Assert.Contains(stuck, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(working, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("webhooks:", output, StringComparison.Ordinal);
+        using var outbox = new SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database));
+        Assert.Empty(await outbox.ListUnroutedAsync());
+    }
+
+    [Fact]
+    public async Task All_pages_past_the_limit_with_the_cursor_a_full_page_prints_even_with_runs_added_between_pages()
+    {
+        using var cli = new CliRunner();
+        var options = new SqliteTraceStoreOptions { ConnectionString = cli.Database };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        var first = new List<string>();
+        using (var runs = new SqliteDreamRunStore(options, clock))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                first.Insert(0, (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent($"bot-{i}") })).Id);
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        var listed = new List<string>();
+        var (exit, page, error) = await cli.RunAsync("runs", "--all", "--limit", "2", "--db", cli.Database);
+        Assert.True(exit == 0, error);
+        listed.AddRange(Ids(page, first));
+        var cursor = Cursor(page);
+
+        // Newer runs arrive between the pages: the next pages go on from where the first stopped, older only.
+        using (var runs = new SqliteDreamRunStore(options))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent($"late-{i}") });
+            }
+        }
+
+        var (jsonExit, json, jsonError) = await cli.RunAsync("runs", "--all", "--limit", "2", "--after", cursor!, "--db", cli.Database, "--json");
+        Assert.True(jsonExit == 0, jsonError);
+        listed.AddRange(JsonDocument.Parse(json).RootElement.EnumerateArray().Select(r => r.GetProperty("run_id").GetString()!));
+        Assert.StartsWith("next: --after ", jsonError, StringComparison.Ordinal);
+        cursor = jsonError.Trim()["next: --after ".Length..];
+
+        var (lastExit, last, lastError) = await cli.RunAsync("runs", "--all", "--limit", "2", "--after", cursor, "--db", cli.Database);
+        Assert.True(lastExit == 0, lastError);
+        listed.AddRange(Ids(last, first));
+        Assert.Null(Cursor(last));
+        Assert.Equal(first, listed);
+    }
+
+    [Fact]
+    public async Task After_is_refused_without_all_and_a_cursor_the_tool_did_not_print_is_one_line_naming_it()
+    {
+        using var cli = new CliRunner();
+        await SeedAsync(cli.Database);
+
+        var (scopeExit, _, scope) = await cli.RunAsync("runs", "--agent", "bot", "--after", "abc", "--db", cli.Database);
+        var (badExit, bad, badError) = await cli.RunAsync("runs", "--all", "--after", "not-a-cursor", "--db", cli.Database);
+
+        Assert.Equal(1, scopeExit);
+        Assert.Contains("--after pages through the runs of every scope: give it with --all", scope, StringComparison.Ordinal);
+        Assert.Equal((1, string.Empty), (badExit, bad));
+        Assert.StartsWith("error: --after 'not-a-cursor' is not a dream run cursor issued by this store.", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stuck_lists_only_the_running_runs_of_every_scope_whose_lease_expired()
+    {
+        using var cli = new CliRunner();
+        var (stuck, otherStuck, working) = await SeedAsync(cli.Database);
+        string failed;
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }))
+        {
+            failed = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Global })).Id;
+            await runs.FailAsync(failed, "the reflector is down");
+        }
+
+        var (exit, text, error) = await cli.RunAsync("runs", "--all", "--stuck", "--db", cli.Database);
+        var (oneExit, one, oneError) = await cli.RunAsync("runs", "--all", "--stuck", "--limit", "1", "--db", cli.Database);
+        var (jsonExit, json, jsonError) = await cli.RunAsync("runs", "--all", "--stuck", "--db", cli.Database, "--json");
+        var (scopeExit, _, scope) = await cli.RunAsync("runs", "--agent", "bot", "--stuck", "--db", cli.Database);
+        var (statusExit, _, status) = await cli.RunAsync("runs", "--all", "--stuck", "--status", "failed", "--db", cli.Database);
+        await cli.RunAsync("runs", "recover", "--all", "--db", cli.Database);
+        var (noneExit, none, _) = await cli.RunAsync("runs", "--all", "--stuck", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("SCOPE ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(otherStuck, lines[1], StringComparison.Ordinal);
+        Assert.Contains(stuck, lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("2 stuck (running, lease expired: its process stopped); 'dreaming runs recover --all' ends them", lines[3], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.DoesNotContain(working, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(failed, text, StringComparison.Ordinal);
+        Assert.True(oneExit == 0, oneError);
+        Assert.Contains(otherStuck, one, StringComparison.Ordinal);
+        Assert.DoesNotContain(stuck, one, StringComparison.Ordinal);
+        Assert.Contains("(1 more stuck run; raise --limit)", one, StringComparison.Ordinal);
+        Assert.True(jsonExit == 0, jsonError);
+        var listed = JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
+        Assert.Equal([otherStuck, stuck], listed.Select(r => r.GetProperty("run_id").GetString()));
+        Assert.All(listed, r => Assert.True(r.GetProperty("lease_expired").GetBoolean()));
+        Assert.Equal(1, scopeExit);
+        Assert.Contains("--stuck lists the stuck runs of every scope: give it with --all.", scope, StringComparison.Ordinal);
+        Assert.Equal(1, statusExit);
+        Assert.Contains("--stuck lists running runs whose lease expired: give no --status with it.", status, StringComparison.Ordinal);
+        Assert.Equal((0, "no stuck dream runs in any scope"), (noneExit, none.Trim()));
+    }
+
+    // A stuck run in team:billing, one in agent:other that had read two sessions (both an hour ago with a 10-minute lease),
+    // and a live one in agent:bot.
+    private static async Task<(string Stuck, string OtherStuck, string Working)> SeedAsync(string database)
+    {
+        var options = new SqliteTraceStoreOptions { ConnectionString = database };
+        string stuck, otherStuck, working;
+        using (var earlier = new SqliteDreamRunStore(options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1))))
+        {
+            stuck = (await earlier.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Team("billing") })).Id;
+            await earlier.StartAsync(stuck, "host-1:4001:c3", DreamConsolidator.LeaseDuration);
+            otherStuck = (await earlier.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("other") })).Id;
+            await earlier.StartAsync(otherStuck, "host-1:4002:d4", DreamConsolidator.LeaseDuration);
+            await earlier.UpdateProgressAsync(otherStuck, new DreamRunResults { SessionIds = ["s1", "s2"] });
+        }
+
+        using (var runs = new SqliteDreamRunStore(options))
+        {
+            working = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") })).Id;
+            await runs.StartAsync(working, "host-2:4242:a1", DreamConsolidator.LeaseDuration);
+        }
+
+        return (stuck, otherStuck, working);
+    }
+
+    // The run ids of a text page, in its order.
+    private static IEnumerable<string> Ids(string page, IEnumerable<string> known) =>
+        page.Split('\n').Select(line => known.FirstOrDefault(id => line.Contains(id, StringComparison.Ordinal))).OfType<string>();
+
+    // The cursor a full text page prints last, or null when it prints none.
+    private static string? Cursor(string page)
+    {
+        const string Marker = "(there may be older runs; the next page: --after ";
+        var line = page.Split('\n').Select(l => l.TrimEnd()).LastOrDefault(l => l.StartsWith(Marker, StringComparison.Ordinal));
+        return line?[Marker.Length..^1];
+    }
+}
