@@ -58,6 +58,38 @@ public class RunsRecoverCommandTests
     }
 
     [Fact]
+    public async Task A_stuck_run_whose_memory_version_was_written_is_completed_as_the_stores_recovery_does_with_dream_completed()
+    {
+        using var cli = new CliRunner();
+        var scope = MemoryScope.Agent("bot");
+        string killed, versionId;
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1))))
+        {
+            killed = (await runs.CreateAsync(new DreamRunRequest { Scope = scope, ReviewMode = DreamReviewMode.RequireApproval })).Id;
+            await runs.StartAsync(killed, "host-1:4001:c3", DreamConsolidator.LeaseDuration);
+        }
+
+        using (var memory = new SqliteMemoryStore("Data Source=" + cli.Database))
+        {
+            var insight = new Insight { Id = "ins-1", Text = "Check the total.", Scope = scope, Source = InsightSource.Mined, Status = InsightStatus.Active, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow };
+            versionId = (await memory.ProposeAsync(new MemoryProposal { Scope = scope, Author = MemoryAuthor.DreamRun(killed), Insights = [insight] })).Id;
+        }
+
+        var (exit, output, error) = await cli.RunAsync("runs", "recover", "--all", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"agent:bot  {killed}  completed (its memory version {versionId} was written)", output, StringComparison.Ordinal);
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }))
+        {
+            var ended = (await runs.GetAsync(killed))!;
+            Assert.Equal((DreamRunStatus.Completed, versionId), (ended.Status, ended.Results.OutputVersionId));
+        }
+
+        using var outbox = new SqliteWebhookOutboxStore(CliServices.ToConnectionString(cli.Database));
+        Assert.Contains(WebhookEventTypes.DreamCompleted, (await outbox.ListUnroutedAsync()).Select(e => e.EventType));
+    }
+
+    [Fact]
     public async Task Recover_with_no_webhooks_writes_no_event_and_without_all_is_a_usage_error()
     {
         using var cli = new CliRunner();
