@@ -140,7 +140,24 @@ public class GradeCommandTests
 
         var (exit2, _, error2) = await cli.RunAsync("grade", "--rubric", Path.Combine(cli.Folder, "missing.md"), "--input", rubric);
         Assert.Equal(1, exit2);
-        Assert.Contains("missing.md", error2, StringComparison.Ordinal);
+        Assert.Contains($"error: No rubric file at '{Path.Combine(cli.Folder, "missing.md")}'.", error2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_relative_rubric_is_named_as_given_and_as_resolved_from_the_current_directory()
+    {
+        using var cli = new CliRunner();
+        var input = cli.WriteFile("answer.txt", "Refund of order #W123 is approved.");
+        var given = "no-such-rubric-" + Guid.NewGuid().ToString("N") + ".md";
+
+        var (exit, output, error) = await cli.RunAsync("grade", "--rubric", given, "--input", input);
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains(
+            $"error: No rubric file at '{given}' (relative to the current directory '{Directory.GetCurrentDirectory()}': '{Path.GetFullPath(given)}').",
+            error,
+            StringComparison.Ordinal);
     }
 
     [Fact]

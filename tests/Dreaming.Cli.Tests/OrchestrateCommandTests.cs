@@ -97,7 +97,7 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","maxConcurrency":0,"agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "The plan's maxConcurrency is 0; it must be between 1 and 1000.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"."}]}""", "is a folder, not a rubric file.")]
     [InlineData("not JSON at all", "is not a valid plan")]
-    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "Item 'a': the rubric")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "cannot be loaded: No rubric file at 'missing.md' (relative to the plan's base directory '")]
     [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"},null]}""", "': item #2 is null.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","dependsOn":[]},{"id":"b","agent":"w","instructions":"y","dependsOn":["a"],"dependsOn":[]}]}""", "Duplicate property 'dependsOn'")]

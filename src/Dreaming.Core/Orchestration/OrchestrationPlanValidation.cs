@@ -109,10 +109,11 @@ public static class OrchestrationPlanValidation
         }
 
         // A relative BaseDirectory is relative to the current directory (GetFullPath refuses a relative base).
-        string baseDirectory;
+        string baseDirectory, baseName;
         try
         {
             baseDirectory = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? Directory.GetCurrentDirectory() : Path.GetFullPath(plan.BaseDirectory);
+            baseName = string.IsNullOrWhiteSpace(plan.BaseDirectory) ? "the current directory" : "the plan's base directory";
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or IOException)
         {
@@ -134,7 +135,7 @@ public static class OrchestrationPlanValidation
             try
             {
                 path = Path.GetFullPath(item.RubricPath, baseDirectory);
-                items.Add(item with { Rubric = await MarkdownRubricParser.LoadAsync(path, cancellationToken).ConfigureAwait(false) });
+                items.Add(item with { Rubric = await MarkdownRubricParser.LoadAsync(item.RubricPath, baseDirectory, baseName, path, cancellationToken).ConfigureAwait(false) });
             }
             catch (Exception ex) when (ex is RubricException or IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {

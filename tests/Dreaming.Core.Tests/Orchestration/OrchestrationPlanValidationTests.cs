@@ -114,7 +114,10 @@ public class OrchestrationPlanValidationTests
             var result = await plan.ValidateAsync([OrchestrationHarness.Echo()]);
 
             var problem = Assert.Single(result.Problems);
-            Assert.StartsWith($"Item 'b': the rubric '{Path.Combine(folder.FullName, "missing.md")}' cannot be loaded", problem.Message, StringComparison.Ordinal);
+            var missing = Path.Combine(folder.FullName, "missing.md");
+            Assert.Equal(
+                $"Item 'b': the rubric '{missing}' cannot be loaded: No rubric file at 'missing.md' (relative to the plan's base directory '{folder.FullName}': '{missing}').",
+                problem.Message);
             Assert.Equal(["b"], problem.ItemIds);
             Assert.True((await (plan with { Items = [plan.Items[0]] }).ValidateAsync([OrchestrationHarness.Echo()])).IsValid);
         }

@@ -57,20 +57,52 @@ public static partial class MarkdownRubricParser
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The rubric.</returns>
     /// <exception cref="RubricException">The rubric is malformed or breaks a rule; <see cref="RubricException.Line"/> says where.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or no folder it names); the
+    /// message gives the path as given and, for a relative one, the current directory it is relative to and the full
+    /// path, and <see cref="FileNotFoundException.FileName"/> is the full path.</exception>
     /// <exception cref="IOException">The file cannot be read, or <paramref name="path"/> is a folder.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
-    public static async Task<Rubric> LoadAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<Rubric> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return LoadAsync(path, Directory.GetCurrentDirectory(), "the current directory", path, cancellationToken);
+    }
+
+    /// <summary>Reads and parses a Markdown rubric file whose path may be relative to <paramref name="baseDirectory"/>,
+    /// which the messages call <paramref name="baseName"/> (<c>the plan's base directory</c>); its errors name it
+    /// <paramref name="sourceName"/>.</summary>
+    internal static async Task<Rubric> LoadAsync(string path, string baseDirectory, string baseName, string sourceName, CancellationToken cancellationToken)
+    {
+        var fullPath = Path.GetFullPath(path, baseDirectory);
 
         // Reading a folder fails with "Access to the path is denied" on Unix, which sends its reader to the permissions.
-        if (Directory.Exists(path))
+        if (Directory.Exists(fullPath))
         {
             throw new IOException($"'{path}' is a folder, not a rubric file.");
         }
 
-        var markdown = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-        return Parse(markdown, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+        string markdown;
+        try
+        {
+            markdown = await File.ReadAllTextAsync(fullPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // .NET says "Could not find file '<full path>'" (or "a part of the path"): the reader of a relative path is
+            // not told what it was relative to, and a missing folder reads as a missing file.
+            throw new FileNotFoundException(MissingFileMessage(path, fullPath, baseDirectory, baseName), fullPath, ex);
+        }
+
+        return Parse(markdown, sourceName, Path.GetDirectoryName(fullPath));
+    }
+
+    private static string MissingFileMessage(string path, string fullPath, string baseDirectory, string baseName)
+    {
+        var message = Path.IsPathFullyQualified(path)
+            ? $"No rubric file at '{path}'"
+            : $"No rubric file at '{path}' (relative to {baseName} '{baseDirectory}': '{fullPath}')";
+        var folder = Path.GetDirectoryName(fullPath);
+        return folder is not null && !Directory.Exists(folder) ? $"{message}; its folder '{folder}' does not exist either." : message + ".";
     }
 
     private sealed class Reader(string source, string? baseDirectory)

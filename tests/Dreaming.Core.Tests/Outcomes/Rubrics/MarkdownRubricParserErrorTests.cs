@@ -99,11 +99,33 @@ public sealed class MarkdownRubricParserErrorTests
     }
 
     [Fact]
-    public async Task LoadAsync_of_a_missing_file_is_an_io_error()
+    public async Task LoadAsync_of_a_missing_file_names_the_path()
     {
         using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "none.md");
 
-        await Assert.ThrowsAsync<FileNotFoundException>(() => MarkdownRubricParser.LoadAsync(Path.Combine(folder.Path, "none.md"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => MarkdownRubricParser.LoadAsync(path, CancellationToken.None));
+
+        Assert.Equal($"No rubric file at '{path}'.", error.Message);
+        Assert.Equal(path, error.FileName);
+        Assert.IsType<FileNotFoundException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task LoadAsync_of_a_missing_relative_file_names_the_path_as_given_and_as_resolved_from_the_current_directory()
+    {
+        // A folder the current directory does not hold: the path is relative, and neither the file nor its folder exists.
+        var given = Path.Combine("no-such-rubric-folder-" + Guid.NewGuid().ToString("N"), "rubric.md");
+        var current = Directory.GetCurrentDirectory();
+        var full = Path.GetFullPath(given);
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => MarkdownRubricParser.LoadAsync(given, CancellationToken.None));
+
+        Assert.Equal(
+            $"No rubric file at '{given}' (relative to the current directory '{current}': '{full}'); its folder '{Path.GetDirectoryName(full)}' does not exist either.",
+            error.Message);
+        Assert.Equal(full, error.FileName);
+        Assert.IsType<DirectoryNotFoundException>(error.InnerException);
     }
 
     [Fact]
