@@ -29,6 +29,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // Every alternative of the pattern needs one of these characters or words, so text without any (most text) skips
     // the regex; a handful of vectorised scans is far cheaper than trying eight alternatives at every position.
     private static readonly SearchValues<char> s_triggerChars = SearchValues.Create("_=\"@:\uFF20\uFE6B");
+    private static readonly SearchValues<char> s_atSigns = SearchValues.Create("@\uFF20\uFE6B");
 
     private readonly Redactor? _valueRedactor;
     private readonly MatchEvaluator _evaluator;
@@ -63,6 +64,39 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         catch (RegexMatchTimeoutException)
         {
             return $"[REDACTED:unscanned text of {text.Length} chars]";
+        }
+    }
+
+    /// <summary>Adds the start and end of each e-mail address of the text that <see cref="Redact"/> would redact, in
+    /// order: the dream's masking of sessions' values reads addresses with this, so that the two never disagree. Text
+    /// that cannot be scanned in time is one span, whole, as <see cref="Redact"/> replaces it whole.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="spans">Receives the spans.</param>
+    internal static void FindEmails(string text, List<(int Start, int End)> spans)
+    {
+        // Every e-mail alternative needs one of the at signs; most text has none.
+        if (!text.AsSpan().ContainsAny(s_atSigns))
+        {
+            return;
+        }
+
+        var first = spans.Count;
+        try
+        {
+            // The same pattern, read match by match as Replace reads it (\G is the end of the previous match in both).
+            for (var match = SecretPattern().Match(text); match.Success; match = match.NextMatch())
+            {
+                var email = match.Groups["email"];
+                if (email.Success)
+                {
+                    spans.Add((email.Index, email.Index + email.Length));
+                }
+            }
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            spans.RemoveRange(first, spans.Count - first);
+            spans.Add((0, text.Length));
         }
     }
 

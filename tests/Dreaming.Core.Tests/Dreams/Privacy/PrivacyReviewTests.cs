@@ -57,6 +57,17 @@ public sealed class PrivacyReviewTests(ITestOutputHelper output)
         Assert.NotNull(MemoryGuard.Find(text));
     }
 
+    [Theory]
+    [InlineData("Send the refund note to ｍｉａ＠ｅｘａｍｐｌｅ．ｃｏｍ before closing the case.")]
+    [InlineData("Send the refund note to mia﹫example.com before closing the case.")]
+    [InlineData("Send the refund note to 🙂@example.com before closing the case.")]
+    public async Task An_address_the_redactor_would_redact_is_not_written_into_a_lesson(string lesson)
+    {
+        var text = await ReflectOneAsync(lesson, """{"user_id":"mia_li_3668","note":"parcel left at the door"}""");
+
+        Assert.Equal("Send the refund note to <value> before closing the case.", text);
+    }
+
     private static async Task<string> ReflectOneAsync(string lesson, string arguments)
     {
         var reply = "{\"lessons\":[{\"finding\":0,\"kind\":\"pitfall\",\"text\":\"" + lesson + "\",\"evidence\":[\"s1\"]}]}";

@@ -1,0 +1,34 @@
+namespace Dreaming.Core.Tests.Dreams.Mining;
+
+/// <summary>The dream's masking finds e-mail addresses as the redactor does (<see cref="SecretPatternRedactor"/>): an
+/// address the redactor would redact is never written into a lesson or a finding's example.</summary>
+public sealed class SessionValuesEmailTests
+{
+    [Theory]
+    [InlineData("Write to ｍｉａ．ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ today.", "Write to <value> today.")] // fullwidth at sign and dots
+    [InlineData("Write to mia﹫example.com today.", "Write to <value> today.")] // small at sign
+    [InlineData("Write to 🙂@example.com today.", "Write to <value> today.")] // an emoji local part
+    [InlineData("Write to 👨‍💻@example.com today.", "Write to <value> today.")] // an emoji sequence with a joiner
+    [InlineData("メールはjane.doe@example.co.ukへ送ってください", "メールは<value>へ送ってください")] // prose written without spaces around it
+    [InlineData("Write to renée@bücher.de today.", "Write to <value> today.")]
+    [InlineData("Write to mia.li@example.com today.", "Write to <value> today.")]
+    public void An_address_the_redactor_redacts_is_masked_in_the_same_place(string text, string expected)
+    {
+        var masked = SessionValues.ForText([]).MaskText(text, out var count);
+
+        Assert.Equal((expected, 1), (masked, count));
+
+        // One source of truth: the mask covers exactly what the redactor replaces.
+        Assert.Equal(expected, new SecretPatternRedactor().Redact(text).Replace("[REDACTED:email]", "<value>", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("The total is 3＠¥1,200 a unit.")] // a price, not an address
+    [InlineData("Ask @support on the forum.")]
+    public void Text_the_redactor_keeps_is_kept(string text)
+    {
+        Assert.Same(text, SessionValues.ForText([]).MaskText(text, out var count));
+        Assert.Equal(0, count);
+        Assert.Equal(text, new SecretPatternRedactor().Redact(text));
+    }
+}
