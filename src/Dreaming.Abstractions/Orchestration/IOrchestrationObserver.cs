@@ -15,7 +15,8 @@ namespace Dreaming;
 /// <para>Crash recovery calls it too when it is given it (<c>AbandonRunningSessionsAsync</c> with observers, and
 /// <c>SessionRetention</c>, which <c>AddSessionRetention</c> gives the registered ones): with the
 /// <see cref="OrchestrationFailedEvent"/> (status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>) it wrote into the
-/// session of a run whose process died, once per run, with the recovery's token.</para>
+/// session of a run whose process died, once per run, with the recovery's token, after the session is ended (an
+/// <see cref="IIdempotentOrchestrationObserver"/> is told before, and again after a crash in between).</para>
 /// </remarks>
 public interface IOrchestrationObserver
 {

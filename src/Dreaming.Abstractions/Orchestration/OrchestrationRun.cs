@@ -6,9 +6,11 @@ public sealed record OrchestrationRun
     /// <summary>The metadata key (<see cref="SessionRecord.Metadata"/>) that marks a run's own session from its start, before
     /// <see cref="OrchestrationStartedEvent"/> is recorded (while a coordinator plans the run): <c>orchestration.run</c>, its
     /// value the plan's source, <c>host</c> or <c>coordinator</c>. Crash recovery (<c>AbandonRunningSessionsAsync</c>) reads it
-    /// to end a run whose process died while it was being planned. The key is the orchestrator's: a host's own session that
-    /// carries it is taken for a run being planned, and recovery ends it with an <see cref="OrchestrationFailedEvent"/>
-    /// (status <c>abandoned</c>) and tells the observers given to it.</summary>
+    /// to end a run whose process died while it was being planned, and takes a session for such a run only with one of the
+    /// two values the orchestrator writes: a host's own session that carries the key with a value of its own (a ticket or
+    /// workflow id) is ended as any session, with no event. The key is the orchestrator's: a host's session that carries
+    /// it with <c>host</c> or <c>coordinator</c> is taken for a run being planned, and recovery ends it with an
+    /// <see cref="OrchestrationFailedEvent"/> (status <c>abandoned</c>) and tells the observers given to it.</summary>
     public const string SessionMetadataKey = "orchestration.run";
 
     /// <summary>Gets the id (<see cref="IAgentSession.Id"/>, <see cref="SessionRecord.Id"/>) of the run's own session (the

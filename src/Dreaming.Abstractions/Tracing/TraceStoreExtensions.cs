@@ -26,7 +26,8 @@ public static class TraceStoreExtensions
     /// now minus the longest a session may run): a live session abandoned here can no longer record events (they are
     /// counted as dropped) or be completed (<see cref="SessionStateException"/>).</para>
     /// <para>An orchestration run's session (one with an <see cref="OrchestrationStartedEvent"/>, or one marked
-    /// <see cref="OrchestrationRun.SessionMetadataKey"/> whose process died while the coordinator was planning it) that
+    /// <see cref="OrchestrationRun.SessionMetadataKey"/> = <c>host</c> or <c>coordinator</c>, as the orchestrator marks it,
+    /// whose process died while the coordinator was planning it) that
     /// recorded no end first gets an <see cref="OrchestrationFailedEvent"/> with the status
     /// <see cref="OrchestrationFailedEvent.AbandonedStatus"/> (<c>abandoned</c>), a reason that begins <c>abandoned by
     /// recovery:</c>, the items that had completed, the plan's item count (0 for a run still being planned) and the usage of
@@ -53,12 +54,15 @@ public static class TraceStoreExtensions
     /// host and <c>dreaming sessions abandon</c>) end the same run at once, one event is written (the later write is
     /// refused, or the later call finds the event written and writes none) and only the call that wrote it tells its
     /// observers, so the event is heard once, whichever call ends the session. It is heard after the session has ended (or
-    /// after another call or the run's process ended it first). An observer that throws keeps neither the other observers
+    /// after another call or the run's process ended it first). An <see cref="IIdempotentOrchestrationObserver"/> (the
+    /// webhook observer) is told before the session is ended instead, and told again by a call that finds such an event in
+    /// a session still running (its writer died before ending the session, or is still at work): it takes the event once
+    /// however often it hears it, so a crash between the event and the end loses no webhook. An observer that throws keeps neither the other observers
     /// from the event nor the call from ending the other sessions: once all are ended, the call throws an
     /// <see cref="AggregateException"/> of the observers' failures (<c>SessionRetention</c> logs them instead). A call
     /// cancelled after writing an event still hands it to every observer (with the cancelled token) before it throws, as
-    /// a later call finds the event written and tells no one. A crash between the write and the call loses that one
-    /// notification, as for a run's own events.</para>
+    /// a later call finds the event written and tells only the idempotent observers. For the others, a crash between the
+    /// write and the call loses that one notification, as for a run's own events.</para>
     /// </remarks>
     /// <param name="store">The store.</param>
     /// <param name="startedBefore">Only sessions that started before this instant are ended; it must not be in the future.</param>
@@ -81,6 +85,12 @@ public static class TraceStoreExtensions
             throw new ArgumentNullException(nameof(observers), $"Observer #{missing + 1} is null.");
         }
 
+        // Those that hear a recovery's event at most once however often they are told (the webhook observer) are told
+        // before the session is ended, and again by a later call that finds the event in a session still running; the
+        // others once, after the end, by the call that wrote it.
+        IOrchestrationObserver[] idempotent = [.. listeners.Where(static o => o is IIdempotentOrchestrationObserver)];
+        IOrchestrationObserver[] others = [.. listeners.Where(static o => o is not IIdempotentOrchestrationObserver)];
+
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         if (startedBefore > now)
         {
@@ -102,7 +112,14 @@ public static class TraceStoreExtensions
                 OrchestrationFailedEvent? ended = null;
                 try
                 {
-                    ended = await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
+                    (ended, var found) = await EndOrchestrationRunAsync(store, session, now, cancellationToken).ConfigureAwait(false);
+                    if ((ended ?? found) is { } end && idempotent.Length > 0)
+                    {
+                        // Before the end, so that a crash in between leaves the session running and the next recovery
+                        // tells them again (found), which they take once.
+                        await TellAsync(idempotent, end, failures, cancellationToken).ConfigureAwait(false);
+                    }
+
                     await store.CompleteSessionAsync(
                         new SessionCompletion
                         {
@@ -122,9 +139,9 @@ public static class TraceStoreExtensions
                 }
                 finally
                 {
-                    if (ended is not null)
+                    if (ended is not null && others.Length > 0)
                     {
-                        await TellAsync(listeners, ended, failures, cancellationToken).ConfigureAwait(false);
+                        await TellAsync(others, ended, failures, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
@@ -172,15 +189,23 @@ public static class TraceStoreExtensions
     // being planned) that recorded no end gets one before it is ended: orchestration.failed with the status "abandoned",
     // so that a reader of the run's events (the agent view, a CI polling the store) hears that it ended, as for any other
     // run. A session that is not a run, or a run that recorded its end before its process died, is left as it is; the query
-    // reads only those three types, so that costs one small read. Returns the event written, or null.
-    private static async Task<OrchestrationFailedEvent?> EndOrchestrationRunAsync(ITraceStore store, SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
+    // reads only those three types, so that costs one small read. Returns the event written, or null; and the end a recovery
+    // wrote (status abandoned) that this call found instead, in the session still running, or null. A session is taken for
+    // a run being planned only with the marker's value the orchestrator writes (host or coordinator): a host's session
+    // with a value of its own under that key is not a run.
+    private static async Task<(OrchestrationFailedEvent? Written, OrchestrationFailedEvent? Found)> EndOrchestrationRunAsync(ITraceStore store, SessionRecord session, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var planned = session.Metadata.TryGetValue(OrchestrationRun.SessionMetadataKey, out var planSource);
+        var planned = session.Metadata.TryGetValue(OrchestrationRun.SessionMetadataKey, out var planSource) && planSource is "host" or "coordinator";
         var marks = await store.QueryEventsAsync(session.Id, RunMarks, cancellationToken).ConfigureAwait(false);
         var started = marks.Count > 0 ? marks[0] as OrchestrationStartedEvent : null;
+        if (marks.OfType<OrchestrationFailedEvent>().FirstOrDefault(static e => e.Status == OrchestrationFailedEvent.AbandonedStatus) is { } recovered)
+        {
+            return (null, recovered);
+        }
+
         if ((started is null && (!planned || marks.Count > 0)) || marks.Any(e => e is OrchestrationCompletedEvent or OrchestrationFailedEvent))
         {
-            return null;
+            return (null, null);
         }
 
         // The next sequence number follows the last one stored (numbers may have gaps), read a window at a time; the
@@ -200,7 +225,7 @@ public static class TraceStoreExtensions
                 {
                     // Written since the marks were read (by another recovery, or the run's process): the run has its end,
                     // and a second one would not be refused, as it would take the next number.
-                    return null;
+                    return (null, sessionEvent is OrchestrationFailedEvent { Status: OrchestrationFailedEvent.AbandonedStatus } theirs ? theirs : null);
                 }
 
                 if (sessionEvent is OrchestrationItemCompletedEvent item)
@@ -242,6 +267,6 @@ public static class TraceStoreExtensions
             Usage = usage,
         };
         await store.WriteAsync(TraceWriteBatch.OfEvents([ended]), cancellationToken).ConfigureAwait(false);
-        return ended;
+        return (ended, null);
     }
 }

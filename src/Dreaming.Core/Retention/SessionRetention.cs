@@ -90,7 +90,7 @@ public sealed partial class SessionRetention : BackgroundService
         var abandoned = 0;
         if (_options.AbandonRunningAfter is { } runningAfter)
         {
-            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
+            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => o is IIdempotentOrchestrationObserver ? new LoggedIdempotentObserver(o, _logger) : (IOrchestrationObserver)new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
             abandoned = ended.Count;
             if (abandoned > 0)
             {
@@ -244,6 +244,14 @@ public sealed partial class SessionRetention : BackgroundService
 
     // A registered observer that fails (a dashboard down) is logged, as a run logs it, and neither keeps the others from
     // the event nor stops the job (the other crashed runs, the purge).
+    // Keeps the observer's promise to hear a recovery's event at most once, so recovery tells it before the end too.
+    private sealed class LoggedIdempotentObserver(IOrchestrationObserver observer, ILogger logger) : IIdempotentOrchestrationObserver
+    {
+        private readonly LoggedObserver _logged = new(observer, logger);
+
+        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) => _logged.OnEventAsync(sessionEvent, cancellationToken);
+    }
+
     private sealed class LoggedObserver(IOrchestrationObserver observer, ILogger logger) : IOrchestrationObserver
     {
         public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)

@@ -347,6 +347,31 @@ public static class WebhookEventData
         return data;
     }
 
+    /// <summary>The webhook event id (<c>webhook-id</c>) of the <c>orchestration.failed</c> that crash recovery raises for a
+    /// run it ended: <c>msg_</c> and 32 hexadecimal digits of a SHA-256 of the event type, the run's session id and the event's
+    /// sequence number, so the same for every process that raises it. The outbox refuses an event id it already holds, so
+    /// the event is written once, whether by the app's webhook observer, by <c>dreaming sessions abandon</c> (unrouted), by
+    /// a recovery that died before ending the session or by the next one, which tells it again.</summary>
+    /// <param name="abandoned">The event recovery wrote (status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>), with its
+    /// session id and sequence number.</param>
+    /// <returns>The event id.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="abandoned"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="abandoned"/> is not a recovery's (its status is not
+    /// <c>abandoned</c>), or has no session id or sequence number.</exception>
+    public static string AbandonedRunEventId(OrchestrationFailedEvent abandoned)
+    {
+        ArgumentNullException.ThrowIfNull(abandoned);
+        if (abandoned.Status != OrchestrationFailedEvent.AbandonedStatus || string.IsNullOrEmpty(abandoned.SessionId) || abandoned.Sequence <= 0)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The event is not one crash recovery wrote: status '{abandoned.Status}', session id '{abandoned.SessionId}', sequence {abandoned.Sequence} (expected status '{OrchestrationFailedEvent.AbandonedStatus}', a session id and a sequence number)."),
+                nameof(abandoned));
+        }
+
+        var key = System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{WebhookEventTypes.OrchestrationFailed}\n{abandoned.SessionId}\n{abandoned.Sequence}"));
+        return "msg_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(key), 0, 16);
+    }
+
     /// <summary>The type and data of the webhook event an orchestration event raises.</summary>
     /// <param name="sessionEvent">An <see cref="OrchestrationStartedEvent"/>, <see cref="OrchestrationItemCompletedEvent"/>,
     /// <see cref="OrchestrationCompletedEvent"/> or <see cref="OrchestrationFailedEvent"/>, with its session id.</param>

@@ -9,7 +9,12 @@ namespace Dreaming;
 /// observer's failure, and the publisher never throws for a storage failure. The outbox is written whatever the token says:
 /// the token is the run's, and the events of a cancelled run (its cancelled items, <c>orchestration.failed</c> with
 /// <c>interrupted</c>) come with it already cancelled; the write is short, as for every other webhook wrapper. Thread-safe.</remarks>
-internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrchestrationObserver
+/// <para>The <c>orchestration.failed</c> crash recovery writes for a run it ended (status <c>abandoned</c>) goes out under the
+/// event id <see cref="WebhookEventData.AbandonedRunEventId"/> makes from its session id and sequence number, which the
+/// outbox refuses a second time: so recovery may tell it before the run's session is ended, and again after a crash in
+/// between (<see cref="IIdempotentOrchestrationObserver"/>), and it is written once. (With a host's own
+/// <see cref="IWebhookPublisher"/> in place of the library's, which takes no event id, it is published as any event.)</para>
+internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IIdempotentOrchestrationObserver
 {
     // The token and cost budgets each running orchestration started with, for the budget.reached data; removed when the run ends.
     private readonly ConcurrentDictionary<string, (long? Tokens, long? Cost)> _budgets = new(StringComparer.Ordinal);
@@ -36,7 +41,14 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
         // The four orchestration events go out under their own event type, so the data is made only when subscribed.
         if (webhooks.IsSubscribed(sessionEvent.EventType) && WebhookEventData.Orchestration(sessionEvent, webhooks.IncludeFullPayloads) is { } raised)
         {
-            await webhooks.PublishAsync(raised.Type, raised.Data, CancellationToken.None).ConfigureAwait(false);
+            if (sessionEvent is OrchestrationFailedEvent { Status: OrchestrationFailedEvent.AbandonedStatus, Sequence: > 0 } abandoned && webhooks is WebhookPublisher publisher)
+            {
+                await publisher.PublishOnceAsync(WebhookEventData.AbandonedRunEventId(abandoned), raised.Type, raised.Data, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await webhooks.PublishAsync(raised.Type, raised.Data, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
         if (sessionEvent is OrchestrationFailedEvent { Status: "budget_reached" } failed && webhooks.IsSubscribed(WebhookEventTypes.BudgetReached))

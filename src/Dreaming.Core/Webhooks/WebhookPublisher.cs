@@ -149,6 +149,44 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         return webhookEvent;
     }
 
+    /// <summary>Writes an event under a given id, as <see cref="PublishAsync"/> does, unless the outbox already holds that id:
+    /// then nothing is written (another process, or an earlier call, wrote it), which is logged at debug level (event 101).</summary>
+    /// <returns>The event written, or <see langword="null"/> when no endpoint subscribes, the id was written already, or the
+    /// write failed.</returns>
+    internal async Task<WebhookEvent?> PublishOnceAsync(string eventId, string eventType, JsonObject data, CancellationToken cancellationToken = default)
+    {
+        var endpoints = EndpointsFor(eventType);
+        if (endpoints.Count == 0)
+        {
+            return null;
+        }
+
+        var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data) with { Id = eventId };
+        try
+        {
+            webhookEvent = Fit(webhookEvent);
+            await _retry.ExecuteAsync(
+                static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
+                (Outbox: _outbox, Event: webhookEvent, Endpoints: endpoints),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // The id is made valid by the caller and the endpoints are the configured ones: the outbox refused it as one
+            // it already holds.
+            LogAlreadyWritten(_logger, webhookEvent.Type, webhookEvent.Id, ex.Message);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(_logger, webhookEvent.Type, webhookEvent.Id, ex);
+            return null;
+        }
+
+        _notify?.Invoke();
+        return webhookEvent;
+    }
+
     /// <summary>Makes the event to write to the outbox, with a new id, within <see cref="MaxPayloadBytes"/>: a larger body has
     /// its longest free texts cut and listed in <c>data.truncated</c> (see <see cref="WebhookOptions.MaxPayloadBytes"/>),
     /// which is logged at warning level (event 79; event 88 when nothing could be cut and the event goes as it is). <see cref="PublishAsync"/> uses it; so do stores that write outbox rows inside their
@@ -190,6 +228,9 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
 
     [LoggerMessage(EventId = 88, Level = LogLevel.Warning, Message = "Webhook event {EventType} {EventId} has a {OriginalBytes}-byte body, over WebhookOptions.MaxPayloadBytes ({MaxPayloadBytes}), and is sent as it is: its size is in what is never cut (ids, numbers, strings of at most 64 bytes), cutting would not make it smaller, or its data already has a 'truncated' property. A receiver with a smaller body limit refuses it (413, a dead letter).")]
     private static partial void LogPayloadNotCut(ILogger logger, string eventType, string eventId, int originalBytes, int maxPayloadBytes);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "Webhook event {EventType} {EventId} is already in the outbox (written by another process or an earlier recovery) and is not written again: {Reason}")]
+    private static partial void LogAlreadyWritten(ILogger logger, string eventType, string eventId, string reason);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Error, Message = "Webhook event {EventType} {EventId} could not be written to the outbox and will not be delivered.")]
     private static partial void LogPublishFailed(ILogger logger, string eventType, string eventId, Exception exception);
