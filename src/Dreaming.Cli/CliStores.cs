@@ -41,6 +41,18 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
         var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
     };
 
+    /// <summary>Writes an event to the database's outbox as an unrouted event, for the app's dispatcher.</summary>
+    /// <exception cref="ArgumentException">The event id is already in the outbox.</exception>
+    public Task EnqueueUnroutedAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken) => Outbox switch
+    {
+        SqliteWebhookOutboxStore sqlite => sqlite.EnqueueUnroutedAsync(webhookEvent, cancellationToken),
+        PostgresWebhookOutboxStore postgres => postgres.EnqueueUnroutedAsync(webhookEvent, cancellationToken),
+
+        // A PostgreSQL schema without the outbox's tables: the write makes them, as the app's first event would.
+        NotYetMadeOutbox notYet => notYet.EnqueueUnroutedAsync(webhookEvent, cancellationToken),
+        var other => throw new InvalidOperationException($"The outbox {other.GetType().Name} keeps no unrouted events."),
+    };
+
     /// <summary>Drops the unrouted webhook events written before <paramref name="writtenBefore"/>.</summary>
     public Task<IReadOnlyList<string>> DropUnroutedAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken) => Durable switch
     {

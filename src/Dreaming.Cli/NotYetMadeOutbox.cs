@@ -62,6 +62,14 @@ internal sealed class NotYetMadeOutbox(IWebhookOutboxStore database, SchemaCompo
     public Task<WebhookEndpointState> SetEndpointDisabledAsync(string endpointId, string? reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         ChangeAsync(store => store.SetEndpointDisabledAsync(endpointId, reason, now, cancellationToken));
 
+    /// <summary>Writes an unrouted event to the database's outbox, which makes its tables (<see cref="PostgreSql.PostgresWebhookOutboxStore.EnqueueUnroutedAsync"/>).</summary>
+    public Task EnqueueUnroutedAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken) =>
+        ChangeAsync(async store =>
+        {
+            await ((PostgreSql.PostgresWebhookOutboxStore)store).EnqueueUnroutedAsync(webhookEvent, cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+
     // The changes that find nothing first (the others, of a delivery, find none in the empty outbox and fail as it does).
     private async Task<T> ChangeAsync<T>(Func<IWebhookOutboxStore, Task<T>> change)
     {

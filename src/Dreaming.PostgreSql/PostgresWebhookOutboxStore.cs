@@ -94,6 +94,26 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
             repeatable: true);
     }
 
+    /// <summary>Adds an event with no delivery, as an <em>unrouted</em> event: the event and a <c>webhook_unrouted</c> row, in
+    /// one statement, for the <see cref="WebhookDispatcher"/> of an app with endpoints on this schema to route
+    /// (<see cref="RouteUnroutedAsync"/>) to those of its endpoints that subscribe to the type. It is what a process without
+    /// webhook endpoints (the <c>dreaming</c> tool) writes so that an app's receivers hear of a change it made.</summary>
+    /// <param name="webhookEvent">The event; its body is serialised once here and never changes.</param>
+    /// <param name="cancellationToken">Cancels the operation; nothing is written when it is canceled before the statement commits.</param>
+    /// <returns>A task that completes when the event is stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="webhookEvent"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The event id is not a valid <c>webhook-id</c> (<see cref="WebhookOutboxRules.CheckEnqueue"/>),
+    /// it is already in the outbox, or the event type holds a NUL character, which PostgreSQL text cannot store.</exception>
+    /// <remarks>Thread-safe; safe with other processes on the schema. Not run again after a broken connection (the first
+    /// run may have committed, and a second would find its own event): the failure is a <see cref="TraceStoreException"/>.</remarks>
+    public Task EnqueueUnroutedAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckEnqueue(webhookEvent, []);
+        PostgresWebhookRows.ThrowIfUnstorable(webhookEvent, []);
+        var now = _time.GetUtcNow();
+        return RunAsync("write to", (connection, ct) => PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, [], now, ct), cancellationToken);
+    }
+
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
     {

@@ -52,6 +52,24 @@ public sealed class SqliteWebhookOutboxStore : IWebhookOutboxStore, IDisposable
         return _connection.WriteAsync<IReadOnlyList<WebhookDelivery>>(writer => writer.Enqueue(webhookEvent, endpointIds, now), cancellationToken);
     }
 
+    /// <summary>Adds an event with no delivery, as an <em>unrouted</em> event: the event and a <c>webhook_unrouted</c> row, in
+    /// one immediate transaction, for the <see cref="WebhookDispatcher"/> of an app with endpoints on this file to route
+    /// (<see cref="RouteUnroutedAsync"/>) to those of its endpoints that subscribe to the type. It is what a process without
+    /// webhook endpoints (the <c>dreaming</c> tool) writes so that an app's receivers hear of a change it made.</summary>
+    /// <param name="webhookEvent">The event; its body is serialised once here and never changes.</param>
+    /// <param name="cancellationToken">Cancels the operation; nothing is written when it is canceled before the commit.</param>
+    /// <returns>A task that completes when the event is stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="webhookEvent"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The event id is not a valid <c>webhook-id</c> (<see cref="WebhookOutboxRules.CheckEnqueue"/>),
+    /// or it is already in the outbox.</exception>
+    /// <remarks>Thread-safe; safe with other processes on the file.</remarks>
+    public Task EnqueueUnroutedAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    {
+        WebhookOutboxRules.CheckEnqueue(webhookEvent, []);
+        var now = _time.GetUtcNow();
+        return _connection.WriteAsync(writer => writer.Enqueue(webhookEvent, [], now), cancellationToken);
+    }
+
     /// <inheritdoc />
     public Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Dreaming.Cli.Output;
+using Dreaming.Cli.Webhooks;
 
 namespace Dreaming.Cli.Commands;
 
@@ -102,27 +103,41 @@ internal static class SessionsCommand
             Required = true,
             CustomParser = result => ParseDuration(result),
         };
+        var noWebhooks = new Option<bool>("--no-webhooks")
+        {
+            Description = "Raise no webhook: without it, the orchestration.failed (status abandoned) recorded for each crashed orchestration run is written to the database's outbox and reaches the app's receivers when the app's webhook dispatcher next runs on this database.",
+        };
         var command = new Command(
             "abandon",
             "End as abandoned the sessions still running that started more than --older-than ago (those a killed or crashed process left behind).")
-        { olderThan };
+        { olderThan, noWebhooks };
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
             var startedBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
-            var ended = await stores.Traces.AbandonRunningSessionsAsync(startedBefore, cancellationToken: ct).ConfigureAwait(false);
+            var webhooks = parse.GetValue(noWebhooks) ? null : new AbandonedRunWebhooks(stores);
+            IOrchestrationObserver[] observers = webhooks is null ? [] : [webhooks];
+            var ended = await stores.Traces.AbandonRunningSessionsAsync(startedBefore, observers, cancellationToken: ct).ConfigureAwait(false);
+            var written = webhooks?.Written ?? 0;
+            var failures = webhooks?.Failures ?? [];
+            var exit = failures.Count == 0 ? 0 : 1;
+            foreach (var failure in failures.Take(5))
+            {
+                error.WriteLine($"webhooks: an orchestration.failed event could not be written to the outbox: {Text.OneLine(failure.Message)}");
+            }
 
             if (parse.GetValue(common.Json))
             {
-                CliJson.Write(output, new { startedBefore, count = ended.Count, sessionIds = ended });
-                return 0;
+                CliJson.Write(output, new { startedBefore, count = ended.Count, sessionIds = ended, webhookEvents = written });
+                return exit;
             }
 
             var cutOff = startedBefore.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
             if (ended.Count == 0)
             {
                 output.WriteLine($"no running sessions started before {cutOff} UTC");
-                return 0;
+                WriteWebhookNote(output, written);
+                return exit;
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"abandoned {ended.Count} {(ended.Count == 1 ? "session" : "sessions")} still running that started before {cutOff} UTC:"));
@@ -131,9 +146,21 @@ internal static class SessionsCommand
                 output.WriteLine($"  {Text.OneLine(id)}");
             }
 
-            return 0;
+            WriteWebhookNote(output, written);
+            return exit;
         }).ConfigureAwait(false));
         return command;
+    }
+
+    // Says where the recovery's orchestration.failed events went, when any was written.
+    private static void WriteWebhookNote(TextWriter output, int written)
+    {
+        if (written > 0)
+        {
+            output.WriteLine(CliServices.UnroutedNote(
+                string.Create(CultureInfo.InvariantCulture, $"orchestration.failed (status abandoned) of {written} crashed orchestration {(written == 1 ? "run" : "runs")}"),
+                plural: written > 1));
+        }
     }
 
     /// <summary>Reads a duration such as 90s, 30m, 6h or 2d (a whole number above 0, then one unit); anything else is a
