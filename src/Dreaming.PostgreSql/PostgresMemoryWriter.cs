@@ -9,7 +9,9 @@ namespace Dreaming.PostgreSql;
 /// its transaction, before the lock: a host that stops partway through sending them (frozen, or cut off without its
 /// socket closed) leaves the server waiting for the rest of the message, where no setting ends it, and must hold nothing
 /// another instance waits on meanwhile. A rejection's reason (a reviewer's text, of any length) travels in the statement
-/// that takes the lock. A rollback copies its insights on the server and sends none.</remarks>
+/// that takes the lock, a rollback's note in the round trip that takes it. A rollback copies its insights on the server
+/// and sends none. With webhooks, every change's event bodies travel in the round trip that takes the lock, before the
+/// locking statement (<see cref="PostgresWebhookStash"/>).</remarks>
 /// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
 /// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
 internal sealed class PostgresMemoryWriter(PostgresDatabase database)
@@ -20,6 +22,15 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
         + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES (@id, @scope, "
         + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), @parent_id, @restored_from_id, "
+        + "@author_kind, @author_id, @state, @created_ms, @note, @insight_count, @reviewer_kind, @reviewer_id, @reviewed_ms)";
+
+    // A rollback's version: its parent is the scope's active version as the lock finds it (the rollback's checks, which
+    // follow, refuse the change when it is not the one they expect).
+    private const string InsertRestoredVersion =
+        "INSERT INTO memory_versions (id, scope, number, parent_id, restored_from_id, author_kind, author_id, state, created_ms, note, "
+        + "insight_count, reviewer_kind, reviewer_id, reviewed_ms) VALUES (@id, @scope, "
+        + "(SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), "
+        + "(SELECT id FROM memory_versions WHERE scope = @scope AND state = 'active'), @restored_from_id, "
         + "@author_kind, @author_id, @state, @created_ms, @note, @insight_count, @reviewer_kind, @reviewer_id, @reviewed_ms)";
 
     private const string InsightColumns =
@@ -47,14 +58,17 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
 
     /// <summary>Stores a proposal.</summary>
     /// <remarks>The parent is read before the transaction, without the lock: what a version holds never changes, and it is
-    /// all the checks read.</remarks>
+    /// all the checks read. With webhooks, the event is made before the lock, numbered as the scope's next version then
+    /// (<see cref="StashProposedAsync"/>).</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> ProposeAsync(NpgsqlConnection connection, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var parent = proposal.ParentVersionId is { } parentId ? await FindAsync(connection, transaction: null, parentId, cancellationToken).ConfigureAwait(false) : null;
         proposal.Validate(parent);
+        var id = MemoryVersion.NewId();
+        var stash = await StashProposedAsync(connection, id, proposal, now, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var id = await InsertLockedAsync(connection, transaction, proposal, now, cancellationToken).ConfigureAwait(false);
-        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
+        await InsertLockedAsync(connection, transaction, id, proposal, now, stash, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken, stash).ConfigureAwait(false);
     }
 
     /// <summary>Stores an edit as a new proposed version.</summary>
@@ -64,9 +78,11 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         var source = await FindAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false);
         var proposal = edit.ApplyTo(source);
         proposal.Validate(source);
+        var id = MemoryVersion.NewId();
+        var stash = await StashProposedAsync(connection, id, proposal, now, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var id = await InsertLockedAsync(connection, transaction, proposal, now, cancellationToken).ConfigureAwait(false);
-        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken).ConfigureAwait(false);
+        await InsertLockedAsync(connection, transaction, id, proposal, now, stash, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionProposed, cancellationToken, stash).ConfigureAwait(false);
     }
 
     /// <summary>Activates a proposed version.</summary>
@@ -175,24 +191,106 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
     }
 
     /// <summary>Activates a copy of an earlier version.</summary>
+    /// <remarks>The version restored is read first, without the lock (what it holds never changes; its state, which may, is
+    /// read again under the lock). The rollback's version row, with its note (a person's text, of any length), is inserted
+    /// in the round trip that takes the lock, right after it, as the scope's next number with the active version as the
+    /// lock finds it for parent; then the checks read the version restored and the active version under the lock, and
+    /// refuse the change (the transaction, the row with it, rolled back) as before. With webhooks, the event is made
+    /// before the lock, from the active version and the next number as they are then
+    /// (<see cref="PostgresWebhookStash"/>).</remarks>
     public async Task<(MemoryVersion Version, bool WroteWebhooks)> RollbackAsync(NpgsqlConnection connection, string versionId, MemoryAuthor author, string? note, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await LockScopeOfAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
-        var target = await FindAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false);
+        const string Type = WebhookEventTypes.MemoryVersionActivated;
+        var target = await FindAsync(connection, transaction: null, versionId, cancellationToken).ConfigureAwait(false);
+        var id = MemoryVersion.NewId();
+        PostgresWebhookStash? stash = null;
+        if (Webhooks is { } webhooks && PostgresStoreWebhooks.Writes(webhooks, Type))
+        {
+            var (number, activeId) = await NextNumberAsync(connection, target.Scope, cancellationToken).ConfigureAwait(false);
+            stash = PostgresStoreWebhooks.StashMemoryVersion(webhooks, Type, new MemoryVersion
+            {
+                Id = id,
+                Scope = target.Scope,
+                Number = number,
+                ParentVersionId = activeId,
+                RestoredFromVersionId = target.Id,
+                Author = author,
+                State = MemoryVersionState.Active,
+                CreatedAt = now,
+                Note = note,
+                ReviewedBy = author,
+                ReviewedAt = now,
+                Insights = target.Insights,
+            });
+        }
 
-        // The active version with its insights, in one statement (the scope's lock keeps it from changing meanwhile).
+        var restored = new MemoryProposal { Scope = target.Scope, Author = author, Insights = target.Insights, Note = note };
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            if (stash is not null)
+            {
+                batch.BatchCommands.Add(stash.Command());
+            }
+
+            batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, target.Scope)));
+            batch.BatchCommands.Add(VersionCommand(InsertRestoredVersion, id, restored, target.Id, now));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The version restored as it is now, and the active version with its insights, in one statement each (the scope's
+        // lock keeps them from changing meanwhile; the rollback's row, still proposed, is not the active one).
+        var current = (await PostgresMemoryRows.ReadSummaryAsync(connection, transaction, versionId, cancellationToken).ConfigureAwait(false))!;
         var active = await PostgresMemoryRows.ReadActiveVersionAsync(connection, transaction, target.Scope, cancellationToken).ConfigureAwait(false);
         var activeSummary = active?.ToSummary();
-        MemoryStoreRules.CheckRollback(target.ToSummary(), activeSummary);
-        var proposal = new MemoryProposal { Scope = target.Scope, ParentVersionId = active?.Id, Author = author, Insights = target.Insights, Note = note };
-        proposal.Validate(active);
+        MemoryStoreRules.CheckRollback(current, activeSummary);
+        (restored with { ParentVersionId = active?.Id }).Validate(active);
 
-        // Inserted before the old version steps down, so the superseded row can point at it.
-        var id = await InsertRestoredAsync(connection, transaction, proposal, target.Id, now, cancellationToken).ConfigureAwait(false);
+        // The rollback's row was inserted before the old version steps down, so the superseded row can point at it.
+        await ExecuteAsync(connection, transaction, CopyInsights, cancellationToken, ("version_id", id), ("source_id", target.Id)).ConfigureAwait(false);
         await SupersedeAsync(connection, transaction, activeSummary, id, now, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "UPDATE memory_versions SET state = 'active' WHERE id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
-        return await CommitAsync(connection, transaction, id, WebhookEventTypes.MemoryVersionActivated, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(connection, transaction, id, Type, cancellationToken, stash).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads, without a lock, the number the scope's next version would have now and its active version: what a
+    /// proposal's or a rollback's event is made with before the lock, and most often what the change gets under it.</summary>
+    private static async Task<(int Number, string? ActiveId)> NextNumberAsync(NpgsqlConnection connection, MemoryScope scope, CancellationToken cancellationToken)
+    {
+        await using var command = PostgresMemoryRows.Command(
+            connection,
+            transaction: null,
+            "SELECT (SELECT coalesce(max(number), 0) + 1 FROM memory_versions WHERE scope = @scope), (SELECT id FROM memory_versions WHERE scope = @scope AND state = 'active')",
+            ("scope", scope.Key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt32(0), PostgresMemoryRows.GetString(reader, 1));
+    }
+
+    /// <summary>Makes a proposal's (or an edit's) event before the lock, as the version will be stored: numbered as the
+    /// scope's next version now; under the lock it may get a later number, which the row's body then takes
+    /// (<see cref="PostgresWebhookStash.Take"/>). None without webhooks, or when no endpoint subscribes.</summary>
+    private async Task<PostgresWebhookStash?> StashProposedAsync(NpgsqlConnection connection, string id, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string Type = WebhookEventTypes.MemoryVersionProposed;
+        if (Webhooks is not { } webhooks || !PostgresStoreWebhooks.Writes(webhooks, Type))
+        {
+            return null;
+        }
+
+        var (number, _) = await NextNumberAsync(connection, proposal.Scope, cancellationToken).ConfigureAwait(false);
+        return PostgresStoreWebhooks.StashMemoryVersion(webhooks, Type, new MemoryVersion
+        {
+            Id = id,
+            Scope = proposal.Scope,
+            Number = number,
+            ParentVersionId = proposal.ParentVersionId,
+            Author = proposal.Author,
+            State = MemoryVersionState.Proposed,
+            CreatedAt = now,
+            Note = proposal.Note,
+            Insights = proposal.Insights,
+        });
     }
 
     private static async Task<MemoryVersion> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string versionId, CancellationToken cancellationToken) =>
@@ -261,9 +359,8 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
     /// first, then the lock (with the transaction's idle limit), then the version, numbered after the versions the lock's
     /// holders before it wrote. The server reads a statement's parameters whole before it runs it, so the lock is taken
     /// only once every insight is at the server; until then the transaction has written and locked nothing.</summary>
-    private async Task<string> InsertLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task InsertLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, MemoryProposal proposal, DateTimeOffset now, PostgresWebhookStash? stash, CancellationToken cancellationToken)
     {
-        var id = MemoryVersion.NewId();
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (proposal.Insights.Count > 0)
         {
@@ -271,32 +368,25 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
             batch.BatchCommands.Add(InsightsCommand(id, proposal.Insights));
         }
 
+        if (stash is not null)
+        {
+            batch.BatchCommands.Add(stash.Command());
+        }
+
         batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, proposal.Scope)));
-        batch.BatchCommands.Add(VersionCommand(id, proposal, restoredFromVersionId: null, now));
+        batch.BatchCommands.Add(VersionCommand(InsertVersion, id, proposal, restoredFromVersionId: null, now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return id;
     }
 
-    /// <summary>Inserts a rollback's version, stamped as reviewed by its author, and copies the insights of the version it
-    /// restores on the server, in one round trip under the scope's lock (taken before).</summary>
-    private static async Task<string> InsertRestoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MemoryProposal proposal, string restoredFromVersionId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var id = MemoryVersion.NewId();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(VersionCommand(id, proposal, restoredFromVersionId, now));
-        batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(CopyInsights, ("version_id", id), ("source_id", restoredFromVersionId)));
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return id;
-    }
-
-    private static NpgsqlBatchCommand VersionCommand(string id, MemoryProposal proposal, string? restoredFromVersionId, DateTimeOffset now)
+    /// <summary>The insert of a version (<see cref="InsertVersion"/>, or <see cref="InsertRestoredVersion"/> for a
+    /// rollback's, stamped as reviewed by its author).</summary>
+    private static NpgsqlBatchCommand VersionCommand(string sql, string id, MemoryProposal proposal, string? restoredFromVersionId, DateTimeOffset now)
     {
         var reviewed = restoredFromVersionId is not null;
-        return PostgresMemoryRows.BatchCommand(
-            InsertVersion,
+        var command = PostgresMemoryRows.BatchCommand(
+            sql,
             ("id", id),
             ("scope", proposal.Scope.Key),
-            ("parent_id", proposal.ParentVersionId),
             ("restored_from_id", restoredFromVersionId),
             ("author_kind", PostgresMemoryRows.Name(proposal.Author.Kind)),
             ("author_id", proposal.Author.Id),
@@ -307,6 +397,14 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
             ("reviewer_kind", reviewed ? PostgresMemoryRows.Name(proposal.Author.Kind) : null),
             ("reviewer_id", reviewed ? proposal.Author.Id : null),
             ("reviewed_ms", reviewed ? now.ToUnixTimeMilliseconds() : null));
+
+        // A rollback's parent is found by the statement, under the lock.
+        if (!reviewed)
+        {
+            command.Parameters.AddWithValue("parent_id", proposal.ParentVersionId is { } parent ? PostgresText.Encode(parent) : DBNull.Value);
+        }
+
+        return command;
     }
 
     /// <summary>The statement of <see cref="InsertInsights"/> for <paramref name="insights"/>, in their order (positions

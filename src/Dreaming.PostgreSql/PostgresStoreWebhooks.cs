@@ -20,8 +20,9 @@ internal static class PostgresStoreWebhooks
     /// <param name="data">Makes the event's data.</param>
     /// <param name="cancellationToken">Cancels the statement.</param>
     /// <param name="timestamp">The event's time; now when <see langword="null"/>.</param>
-    /// <param name="stash">The events made before the change's lock, their bodies set aside: an event of this type and
-    /// data found there is written from its body set aside, without sending it.</param>
+    /// <param name="stash">The events made before the change's lock, their bodies set aside: an event of this type found
+    /// there is written with its id and time, from its body set aside when it differs from it in a short stretch at most
+    /// (<see cref="PostgresWebhookStash.Take"/>), without sending the rest.</param>
     /// <returns>Whether deliveries were written (some endpoint subscribes), so the dispatcher is worth waking
     /// (<see cref="WebhookPublisher.NotifyWritten"/>, after the commit).</returns>
     public static async Task<bool> WriteAsync(
@@ -42,8 +43,8 @@ internal static class PostgresStoreWebhooks
 
         var now = webhooks.Now();
         var made = data();
-        var (webhookEvent, setting) = stash?.Take(eventType, made) is { } stashed ? stashed : (webhooks.CreateEvent(eventType, timestamp ?? now, made), null);
-        await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, endpoints, now, cancellationToken, stashedBody: setting).ConfigureAwait(false);
+        var (webhookEvent, body) = stash?.Take(webhooks, eventType, made) is { } stashed ? stashed : (webhooks.CreateEvent(eventType, timestamp ?? now, made), null);
+        await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, endpoints, now, cancellationToken, stashedBody: body).ConfigureAwait(false);
         return endpoints.Count > 0;
     }
 

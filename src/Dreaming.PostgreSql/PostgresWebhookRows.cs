@@ -29,9 +29,10 @@ internal static class PostgresWebhookRows
     /// for the same event, endpoints and time (so that a caller running the write again knows their ids); made here when
     /// <see langword="null"/>.</param>
     /// <param name="stashedBody">The transaction-local setting that holds the event's body, set aside earlier in the
-    /// transaction (<see cref="PostgresWebhookStash"/>): the statement reads the body there and does not send it; sent
-    /// when <see langword="null"/>. A setting this transaction did not set is refused (the row's body would be NULL), not
-    /// read as the empty value an earlier transaction of the pooled connection left it with.</param>
+    /// transaction (<see cref="PostgresWebhookStash"/>), and the stretch of it to replace: the statement reads the body
+    /// there and sends only that stretch; the body is sent when <see langword="null"/>. A setting this transaction did
+    /// not set is refused (the row's body would be NULL), not read as the empty value an earlier transaction of the
+    /// pooled connection left it with.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
     /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
@@ -43,13 +44,22 @@ internal static class PostgresWebhookRows
         DateTimeOffset now,
         CancellationToken cancellationToken,
         List<WebhookDelivery>? prepared = null,
-        string? stashedBody = null)
+        StashedBody? stashedBody = null)
     {
         ThrowIfUnstorable(webhookEvent, endpointIds);
         var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
+        var bodyValue = stashedBody switch
+        {
+            null => "@body",
+            { Patch.IsNone: true } => "NULLIF(current_setting(@body), '')",
+            _ => "overlay(NULLIF(current_setting(@body), '') placing @patch_text from @patch_from for @patch_count)",
+        };
         var insertEvent =
-            $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {(stashedBody is null ? "@body" : "NULLIF(current_setting(@body), '')")}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
+            $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {bodyValue}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
+        (string, object?)[] patch = stashedBody is { Patch: { IsNone: false } replace }
+            ? [("patch_text", replace.Text), ("patch_from", replace.From), ("patch_count", replace.Count)]
+            : [];
         if (endpointIds.Count == 0)
         {
             // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the database to route it.
@@ -57,7 +67,7 @@ internal static class PostgresWebhookRows
                 connection,
                 transaction,
                 insertEvent + "INSERT INTO webhook_unrouted (event_id, created_ms) SELECT id, @ms FROM ev",
-                ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody ?? body), ("ms", ms));
+                [("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody?.Setting ?? body), ("ms", ms), .. patch]);
             if (await unrouted.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw Repeated(webhookEvent.Id, nameof(webhookEvent));
@@ -72,13 +82,33 @@ internal static class PostgresWebhookRows
             transaction,
             insertEvent + "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, created_ms, next_attempt_ms) "
             + "SELECT t.id, ev.id, t.endpoint_id, 'pending', 0, @ms, @ms FROM ev CROSS JOIN unnest(@ids::text[], @endpoints::text[]) WITH ORDINALITY AS t(id, endpoint_id, n) ORDER BY t.n",
-            ("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody ?? body), ("ms", ms), ("ids", ids), ("endpoints", endpoints));
+            [("event_id", webhookEvent.Id), ("type", webhookEvent.Type), ("body", stashedBody?.Setting ?? body), ("ms", ms), ("ids", ids), ("endpoints", endpoints), .. patch]);
         if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             throw Repeated(webhookEvent.Id, nameof(webhookEvent));
         }
 
         return created;
+    }
+
+    /// <summary>Where <see cref="InsertAsync"/> finds an event's body set aside in the transaction: the setting that holds it,
+    /// and the stretch of it to replace.</summary>
+    /// <param name="Setting">The transaction-local setting.</param>
+    /// <param name="Patch">What to replace; <see cref="BodyPatch.None"/> takes the body as it is.</param>
+    public sealed record StashedBody(string Setting, BodyPatch Patch);
+
+    /// <summary>A stretch of a body to replace, as PostgreSQL's <c>overlay</c> takes it: <paramref name="Count"/> characters
+    /// (code points) from <paramref name="From"/> (from 1) replaced by <paramref name="Text"/>.</summary>
+    /// <param name="From">Where the stretch starts, from 1.</param>
+    /// <param name="Count">How many characters it has.</param>
+    /// <param name="Text">What replaces it.</param>
+    public sealed record BodyPatch(int From, int Count, string Text)
+    {
+        /// <summary>Gets the patch that replaces nothing.</summary>
+        public static BodyPatch None { get; } = new(1, 0, string.Empty);
+
+        /// <summary>Gets a value indicating whether it replaces nothing.</summary>
+        public bool IsNone => Count == 0 && Text.Length == 0;
     }
 
     /// <summary>Writes one pending delivery, due at once, per endpoint (each once) of an event already stored, in one statement.</summary>

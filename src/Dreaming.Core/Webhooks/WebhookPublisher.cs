@@ -208,6 +208,31 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         return Fit(WebhookEvent.Create(eventType, timestamp, data));
     }
 
+    /// <summary>Makes an event as <see cref="CreateEvent(string, DateTimeOffset, JsonObject)"/> does, but with the id given,
+    /// and logs a body cut or left over the limit (events 79 and 88) only when asked: for a store that makes an event
+    /// before it knows whether the change that raises it will stand (to send its body ahead of a lock), without logging,
+    /// and makes it again with the same id and time, logging, when it writes it. So no log names an event that never
+    /// reaches the outbox, and the one written is logged once.</summary>
+    /// <param name="eventId">The event's id, as <see cref="WebhookEvent.NewId"/> makes them.</param>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="timestamp">When the event happened.</param>
+    /// <param name="data">The data; never changed (an event that is cut gets a copy).</param>
+    /// <param name="logCut">Whether to log a body over <see cref="MaxPayloadBytes"/>.</param>
+    /// <returns>The event.</returns>
+    /// <exception cref="ArgumentException"><paramref name="eventId"/> or <paramref name="eventType"/> is null or blank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="data"/> is nested deeper than the JSON writer's 1,000
+    /// levels.</exception>
+    /// <remarks>Thread-safe. The same id, type, time and data give the same body.</remarks>
+    public WebhookEvent CreateEvent(string eventId, string eventType, DateTimeOffset timestamp, JsonObject data, bool logCut)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        ArgumentNullException.ThrowIfNull(data);
+        var webhookEvent = new WebhookEvent { Id = eventId, Type = eventType, Timestamp = timestamp, Data = data };
+        return logCut ? Fit(webhookEvent) : WebhookPayloadFit.Fit(webhookEvent, MaxPayloadBytes).Event;
+    }
+
     private WebhookEvent Fit(WebhookEvent webhookEvent)
     {
         var (fitted, original, bytes, cut) = WebhookPayloadFit.Fit(webhookEvent, MaxPayloadBytes);

@@ -44,18 +44,111 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
     }
 
     [Fact]
-    public void An_event_set_aside_is_taken_once_and_only_for_its_type_and_the_same_data()
+    public void An_event_set_aside_is_taken_once_for_its_type_the_one_of_equal_data_first_and_made_again_with_its_id_and_time()
     {
         var webhooks = PostgresStoreWebhooks.Unrouted(TimeProvider.System);
         var stash = new PostgresWebhookStash();
         stash.Add(webhooks, WebhookEventTypes.DreamFailed, () => new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" });
+        stash.Add(webhooks, WebhookEventTypes.DreamFailed, () => new JsonObject { ["dream_run_id"] = "r2", ["error"] = "guessed" });
 
-        Assert.Null(stash.Take(WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "as stored" }));
-        Assert.Null(stash.Take(WebhookEventTypes.DreamCanceled, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" }));
-        var (webhookEvent, setting) = stash.Take(WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" })!.Value;
-        Assert.Equal(WebhookEventTypes.DreamFailed, webhookEvent.Type);
-        Assert.Equal("dreaming.webhook_body_1", setting);
-        Assert.Null(stash.Take(WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" }));
+        Assert.Null(stash.Take(webhooks, WebhookEventTypes.DreamCanceled, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" }));
+        var (equal, body) = stash.Take(webhooks, WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r2", ["error"] = "guessed" })!.Value;
+        Assert.Equal(("dreaming.webhook_body_2", PostgresWebhookRows.BodyPatch.None), (body!.Setting, body.Patch));
+        var (other, patched) = stash.Take(webhooks, WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "as stored" })!.Value;
+        Assert.Equal("dreaming.webhook_body_1", patched!.Setting);
+        Assert.Equal((5, "as stor"), (patched.Patch.Count, patched.Patch.Text));
+        Assert.Equal(("r1", "as stored"), ((string)other.Data["dream_run_id"]!, (string)other.Data["error"]!));
+        Assert.NotEqual(equal.Id, other.Id);
+        Assert.Null(stash.Take(webhooks, WebhookEventTypes.DreamFailed, new JsonObject { ["dream_run_id"] = "r1", ["error"] = "guessed" }));
+    }
+
+    [Theory]
+    [InlineData("{\"n\":9,\"t\":\"abc\"}", "{\"n\":10,\"t\":\"abc\"}", 6, 1, "10")]
+    [InlineData("a\U0001F600b", "a\U0001F601b", 2, 1, "\U0001F601")]
+    [InlineData("\U0001F600\U0001F600x", "\U0001F600\U0001F600y", 3, 1, "y")]
+    [InlineData("same", "same", 1, 0, "")]
+    public void A_patch_replaces_the_stretch_between_the_common_start_and_end_counted_in_code_points(string stashed, string written, int from, int count, string text)
+    {
+        var patch = PostgresWebhookStash.Patch(stashed, written)!;
+        Assert.Equal((from, count, text), (patch.From, patch.Count, patch.Text));
+        Assert.Null(PostgresWebhookStash.Patch("x" + new string('a', PostgresWebhookStash.MaxPatchChars + 1) + "y", "xy"));
+    }
+
+    /// <summary>A proposal's and a rollback's events are made before the lock with the number (and a rollback's parent)
+    /// the scope has then; another instance changing the scope meanwhile makes the row's body differ in that stretch, which
+    /// the server replaces in the body set aside: the body stored is byte for byte the one the version stored makes
+    /// (<see cref="WebhookPublisher.CreateEvent(string, DateTimeOffset, JsonObject)"/>, as the build before made it), its
+    /// insight texts cut to MaxPayloadBytes, with a number of as many digits as guessed, or one more.</summary>
+    [Fact]
+    public async Task A_proposals_and_a_rollbacks_rows_are_byte_for_byte_those_of_the_version_stored_when_another_instance_changed_the_scope_before_the_lock()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using var memory = new PostgresMemoryStore(options);
+        await using var other = new PostgresMemoryStore(options);
+        var webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System);
+        memory.Webhooks = webhooks;
+        var insights = Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3");
+        var wide = insights with { Insights = [.. insights.Insights.Select(i => i with { Text = new string('t', 30_000) + "\u00e9\U0001F600" })] };
+
+        // The store's tables made, so the commands counted are the proposal's. Guessed 1, numbered 2 (the stretch
+        // replaced, not the body sent); then guessed 9, numbered 10.
+        await memory.RejectAsync((await memory.ProposeAsync(Proposal(MemoryScope.Agent("warm"), null, MemoryAuthor.Person("alice"), "w1"))).Id, MemoryAuthor.Person("bob"), "no");
+        var (second, commands) = await NpgsqlCommands.BeforeAsync(2, () => other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("bob"), "o1")).GetAwaiter().GetResult(), () => memory.ProposeAsync(wide));
+        Assert.Equal(2, second.Number);
+        Assert.Contains(commands, command => command.Contains("overlay(", StringComparison.Ordinal));
+        await AssertBodyAsync(webhooks, WebhookEventTypes.MemoryVersionProposed, second);
+        for (var i = 3; i <= 8; i++)
+        {
+            await other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("bob"), "o1"));
+        }
+
+        var (tenth, _) = await NpgsqlCommands.BeforeAsync(2, () => other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("bob"), "o1")).GetAwaiter().GetResult(), () => memory.ProposeAsync(wide));
+        Assert.Equal(10, tenth.Number);
+        await AssertBodyAsync(webhooks, WebhookEventTypes.MemoryVersionProposed, tenth);
+
+        // A rollback made before the lock with the active version then as parent: another instance approves another
+        // version meanwhile, which the rollback's row takes as parent.
+        var first = await memory.ApproveAsync(second.Id, MemoryAuthor.Person("alice"));
+        var active = await memory.ApproveAsync((await memory.ProposeAsync(Proposal(Bot, first.Id, MemoryAuthor.Person("alice"), "i1"))).Id, MemoryAuthor.Person("alice"));
+        var rival = await memory.ProposeAsync(Proposal(Bot, active.Id, MemoryAuthor.Person("alice"), "i2"));
+        var (rolledBack, rollbackCommands) = await NpgsqlCommands.BeforeAsync(3, () => other.ApproveAsync(rival.Id, MemoryAuthor.Person("bob")).GetAwaiter().GetResult(), () => memory.RollbackAsync(first.Id, MemoryAuthor.Person("carol"), "a note"));
+        Assert.Equal((rival.Id, first.Id, MemoryVersionState.Active), (rolledBack.ParentVersionId, rolledBack.RestoredFromVersionId, rolledBack.State));
+        Assert.Contains(rollbackCommands, command => command.Contains("overlay(", StringComparison.Ordinal));
+        await AssertBodyAsync(webhooks, WebhookEventTypes.MemoryVersionActivated, rolledBack);
+    }
+
+    /// <summary>An event set aside before the lock is not logged: a change refused under the lock (an approval of a version
+    /// already active) logged event 79 naming an event id that never reached the outbox. Each event written is logged
+    /// once, with its id.</summary>
+    [Fact]
+    public async Task A_cut_body_is_logged_once_for_each_event_written_and_never_for_one_of_a_change_refused_under_the_lock()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using var memory = new PostgresMemoryStore(options);
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<WebhookPublisher>();
+        memory.Webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System, logger);
+        var insights = Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1", "i2", "i3");
+        var wide = insights with { Insights = [.. insights.Insights.Select(i => i with { Text = new string('t', 30_000) })] };
+
+        var proposed = await memory.ProposeAsync(wide);
+        await memory.ApproveAsync(proposed.Id, MemoryAuthor.Person("alice"));
+        await Assert.ThrowsAsync<MemoryStateException>(() => memory.ApproveAsync(proposed.Id, MemoryAuthor.Person("alice")));
+
+        var named = logger.Collector.GetSnapshot().Where(r => r.Id.Id == 79).Select(r => (string)r.StructuredState!.Single(kv => kv.Key == "EventId").Value!).ToList();
+        var written = new List<string>();
+        foreach (var id in named)
+        {
+            if ((long)(await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE id = '{id}'"))! == 1)
+            {
+                written.Add(id);
+            }
+        }
+
+        Assert.Equal(named, written);
+        Assert.Equal(2, named.Distinct().Count());
+        Assert.Equal(2, named.Count);
     }
 
     /// <summary>A body set aside is a setting of the transaction, but the setting outlives it on the connection (pooled, the
@@ -94,6 +187,16 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
         }
 
         Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE type = '{WebhookEventTypes.DreamFailed}'"));
+    }
+
+    /// <summary>Asserts that the one event of <paramref name="type"/> about <paramref name="version"/> has the body the
+    /// publisher makes for it now, with its time (the build before made its body so, after the lock).</summary>
+    private async Task AssertBodyAsync(WebhookPublisher webhooks, string type, MemoryVersion version)
+    {
+        var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{type}' AND body::jsonb -> 'data' ->> 'memory_version_id' = '{version.Id}'"))!;
+        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(webhooks.CreateEvent(type, timestamp, WebhookEventData.MemoryEvent(type, version, full: true)).ToBody(), body);
+        Assert.Contains("\"truncated\"", body, StringComparison.Ordinal);
     }
 
     /// <summary>Asserts that one event of <paramref name="type"/> about <paramref name="id"/> was written, whose data is
