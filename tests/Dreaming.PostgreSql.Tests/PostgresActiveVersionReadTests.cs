@@ -88,7 +88,8 @@ public sealed class PostgresActiveVersionReadTests(ITestOutputHelper output) : P
 
         Assert.Equal((first.Id, MemoryVersionState.Active, 1), (restored.RestoredFromVersionId, restored.State, restored.Insights.Count));
         Assert.Equal(MemoryVersionState.Superseded, (await store.GetVersionAsync(second.Id))!.State);
-        var active = Assert.Single(commands, c => c.Contains("state = 'active'", StringComparison.Ordinal) && c.Contains("SELECT", StringComparison.Ordinal));
+        // The read of the active version (its columns prefixed v.; the rollback's insert finds its parent by a subquery).
+        var active = Assert.Single(commands, c => c.Contains("v.state = 'active'", StringComparison.Ordinal) && c.Contains("SELECT", StringComparison.Ordinal));
         Assert.Contains("memory_insights", active, StringComparison.Ordinal);
         // No read of insights by a statement of its own (the copy of the restored version's insights is an INSERT).
         Assert.DoesNotContain(commands.SelectMany(c => c.Split(";\n")), s => !s.Contains("INSERT INTO memory_insights", StringComparison.Ordinal) && s.Contains("FROM memory_insights WHERE", StringComparison.Ordinal));
