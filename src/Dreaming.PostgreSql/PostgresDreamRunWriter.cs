@@ -244,7 +244,10 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (events is not null)
         {
-            batch.BatchCommands.Add(events.Command());
+            foreach (var command in events.Commands())
+            {
+                batch.BatchCommands.Add(command);
+            }
         }
 
         var update = BatchCommand(

@@ -111,7 +111,10 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
             await using var batch = new NpgsqlBatch(connection, transaction);
             if (stash is not null)
             {
-                batch.BatchCommands.Add(stash.Command());
+                foreach (var command in stash.Commands())
+                {
+                    batch.BatchCommands.Add(command);
+                }
             }
 
             batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, proposed.Scope)));
@@ -166,7 +169,10 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         {
             if (stash is not null)
             {
-                batch.BatchCommands.Add(stash.Command());
+                foreach (var command in stash.Commands())
+                {
+                    batch.BatchCommands.Add(command);
+                }
             }
 
             var reject = PostgresMemoryRows.BatchCommand(
@@ -230,7 +236,10 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
         {
             if (stash is not null)
             {
-                batch.BatchCommands.Add(stash.Command());
+                foreach (var command in stash.Commands())
+                {
+                    batch.BatchCommands.Add(command);
+                }
             }
 
             batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, target.Scope)));
@@ -370,7 +379,10 @@ internal sealed class PostgresMemoryWriter(PostgresDatabase database)
 
         if (stash is not null)
         {
-            batch.BatchCommands.Add(stash.Command());
+            foreach (var command in stash.Commands())
+            {
+                batch.BatchCommands.Add(command);
+            }
         }
 
         batch.BatchCommands.Add(PostgresMemoryRows.BatchCommand(_lockScope, PostgresMemoryRows.LockKey(PostgresMemoryMigrations.Component, database.Schema, proposal.Scope)));

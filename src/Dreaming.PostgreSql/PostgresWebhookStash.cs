@@ -13,7 +13,9 @@ namespace Dreaming.PostgreSql;
 /// with the id and time of one set aside (the one of its type whose data is equal, else the first of its type not yet
 /// taken): when its body is the one set aside, the row takes it from the setting; when it differs in a short stretch
 /// only (the version number or a rollback's parent the guess did not foresee), the row takes it from the setting with
-/// that stretch replaced (<c>overlay</c>), the stretch alone being sent; otherwise it is sent whole. So the rows are
+/// that stretch replaced (<c>overlay</c>), the stretch alone being sent; otherwise it is sent whole. The bodies go in
+/// statements of at most <see cref="DefaultMaxStatementBytes"/> of them each, and a body no row can hold is refused
+/// before anything is sent. So the rows are
 /// byte for byte those the change would have written. An event set aside is never logged (its body cut, event 79): the
 /// event made again when it is written is, so no log names an event that never reaches the outbox. Not thread-safe:
 /// one per change.</remarks>
@@ -23,9 +25,36 @@ internal sealed class PostgresWebhookStash
     /// from it: the version number, a version id, with room to spare, well within a round trip of a few hundred bytes.</summary>
     public const int MaxPatchChars = 1024;
 
+    /// <summary>The most bytes (UTF-8) of bodies one statement sets aside: 256 MiB, two bodies of the largest
+    /// <see cref="WebhookOptions.MaxPayloadBytes"/> (100 MiB). PostgreSQL takes no message, and no field (the statement's
+    /// array of bodies), over 1 GB: one statement held every body of a change, and eleven bodies of 100 MiB (a completion
+    /// with ten quarantines, full payloads) were refused so, the server dropping the connection ("invalid message
+    /// length") and the client reporting a broken stream, as an outage.</summary>
+    public const int DefaultMaxStatementBytes = 256 << 20;
+
+    /// <summary>The largest body a row can hold: PostgreSQL's limit on a field (<c>webhook_events.body</c>), 1 GB less a
+    /// byte.</summary>
+    public const int MaxFieldBytes = 0x3FFF_FFFF;
+
     private const string Setting = "dreaming.webhook_body_";
 
-    private readonly List<(string Type, JsonObject Data, WebhookEvent Event, string Body, bool Taken)> _events = [];
+    private readonly List<(string Type, JsonObject Data, WebhookEvent Event, string Body, int Bytes, bool Taken)> _events = [];
+
+    private readonly int _maxStatementBytes;
+
+    private readonly int _maxBodyBytes;
+
+    /// <summary>Initializes a new instance.</summary>
+    /// <param name="maxStatementBytes">The most bytes of bodies one statement sets aside (a body larger goes alone);
+    /// <see cref="DefaultMaxStatementBytes"/> but in tests.</param>
+    /// <param name="maxBodyBytes">The largest body set aside; <see cref="MaxFieldBytes"/> but in tests.</param>
+    public PostgresWebhookStash(int maxStatementBytes = DefaultMaxStatementBytes, int maxBodyBytes = MaxFieldBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxStatementBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBodyBytes);
+        _maxStatementBytes = maxStatementBytes;
+        _maxBodyBytes = maxBodyBytes;
+    }
 
     /// <summary>Gets a value indicating whether no event was set aside.</summary>
     public bool IsEmpty => _events.Count == 0;
@@ -36,6 +65,8 @@ internal sealed class PostgresWebhookStash
     /// <param name="webhooks">The publisher.</param>
     /// <param name="eventType">The event type.</param>
     /// <param name="data">Makes the event's data.</param>
+    /// <exception cref="TraceStoreException">The event's body is larger than a row can hold (see
+    /// <see cref="MaxFieldBytes"/>): the change is refused before anything is sent.</exception>
     public void Add(WebhookPublisher webhooks, string eventType, Func<JsonObject> data)
     {
         if (webhooks.EndpointsFor(eventType).Count == 0 && webhooks.IsEnabled)
@@ -45,17 +76,42 @@ internal sealed class PostgresWebhookStash
 
         var made = data();
         var webhookEvent = webhooks.CreateEvent(WebhookEvent.NewId(), eventType, webhooks.Now(), made, logCut: false);
-        _events.Add((eventType, made, webhookEvent, webhookEvent.ToBody(), false));
+        var body = webhookEvent.ToBody();
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(body);
+        if (bytes > _maxBodyBytes)
+        {
+            throw new TraceStoreException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"The webhook event {eventType} of this change has a {bytes:N0}-byte body, over the {_maxBodyBytes:N0} bytes a PostgreSQL field (webhook_events.body) holds: nothing was sent and the change was not made. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
+        }
+
+        _events.Add((eventType, made, webhookEvent, body, bytes, false));
     }
 
-    /// <summary>The statement that sets the bodies aside, one setting each, for the transaction. It returns no row, so a
+    /// <summary>The statements that set the bodies aside, one setting each, for the transaction: as few as hold them at
+    /// most <see cref="DefaultMaxStatementBytes"/> each (a body larger alone), in their order. None returns a row, so a
     /// batch's reader sees only the rows of its other statements.</summary>
-    /// <returns>The statement.</returns>
-    public NpgsqlBatchCommand Command()
+    /// <returns>The statements, one at least.</returns>
+    public IEnumerable<NpgsqlBatchCommand> Commands()
     {
-        var command = new NpgsqlBatchCommand($"SELECT WHERE (SELECT count(set_config('{Setting}' || n, body, true)) FROM unnest(@bodies) WITH ORDINALITY AS u (body, n)) < 0");
-        command.Parameters.AddWithValue("bodies", _events.Select(e => e.Body).ToArray());
-        return command;
+        var start = 0;
+        do
+        {
+            var end = start;
+            long bytes = 0;
+            while (end < _events.Count && (end == start || bytes + _events[end].Bytes <= _maxStatementBytes))
+            {
+                bytes += _events[end].Bytes;
+                end++;
+            }
+
+            var command = new NpgsqlBatchCommand($"SELECT WHERE (SELECT count(set_config('{Setting}' || (n + @offset), body, true)) FROM unnest(@bodies) WITH ORDINALITY AS u (body, n)) < 0");
+            command.Parameters.AddWithValue("bodies", _events.Skip(start).Take(end - start).Select(e => e.Body).ToArray());
+            command.Parameters.AddWithValue("offset", (long)start);
+            yield return command;
+            start = end;
+        }
+        while (start < _events.Count);
     }
 
     /// <summary>Takes an event set aside for the event <paramref name="eventType"/> with <paramref name="data"/>, once: the
@@ -79,8 +135,8 @@ internal sealed class PostgresWebhookStash
             }
         }
 
-        var (type, made, stashed, body, _) = _events[index];
-        _events[index] = (type, made, stashed, body, true);
+        var (type, made, stashed, body, bytes, _) = _events[index];
+        _events[index] = (type, made, stashed, body, bytes, true);
         var webhookEvent = webhooks.CreateEvent(stashed.Id, eventType, stashed.Timestamp, data, logCut: true);
         var setting = Setting + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (webhookEvent, Patch(body, webhookEvent.ToBody()) is { } patch ? new PostgresWebhookRows.StashedBody(setting, patch) : null);

@@ -151,6 +151,76 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
         Assert.Equal(2, named.Count);
     }
 
+    /// <summary>All of a change's bodies went in one statement, one array: eleven bodies of 100 MiB (a completion with ten
+    /// quarantines, full payloads, MaxPayloadBytes at its largest) passed PostgreSQL's 1 GB limit on a message, and the
+    /// server dropped the connection ("invalid message length"), which the store reported as a broken stream. The bodies
+    /// now go in statements of at most 256 MiB each, and a body no row can hold is refused, naming its size, before
+    /// anything is sent. The limits are injected lower here, so nothing of a gigabyte is made.</summary>
+    [Fact]
+    public async Task Bodies_set_aside_go_in_statements_of_at_most_the_limit_and_a_body_no_row_holds_is_refused_before_anything_is_sent()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using (var memory = new PostgresMemoryStore(options))
+        {
+            // Makes the outbox's tables.
+            await memory.RejectAsync((await memory.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("alice"), "i1"))).Id, MemoryAuthor.Person("bob"), "no");
+        }
+
+        var webhooks = PostgresStoreWebhooks.Unrouted(TimeProvider.System);
+        static JsonObject Data(int i) => new() { ["dream_run_id"] = "r" + i, ["error"] = new string('e', 500) };
+        PostgresWebhookStash Stash(int maxStatementBytes)
+        {
+            var stash = new PostgresWebhookStash(maxStatementBytes);
+            for (var i = 1; i <= 3; i++)
+            {
+                var n = i;
+                stash.Add(webhooks, WebhookEventTypes.DreamFailed, () => Data(n));
+            }
+
+            return stash;
+        }
+
+        // Bodies of about 600 bytes: one a statement under a limit of 1,000; two, then one, under 1,300; all under 2,000.
+        static int[] Sizes(PostgresWebhookStash stash) => [.. stash.Commands().Select(c => ((string[])c.Parameters["bodies"].Value!).Length)];
+        Assert.Equal([1, 1, 1], Sizes(Stash(1_000)));
+        Assert.Equal([2, 1], Sizes(Stash(1_300)));
+        Assert.Equal([3], Sizes(Stash(2_000)));
+
+        var split = Stash(1_000);
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await connection.OpenAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using (var batch = new NpgsqlBatch(connection, transaction))
+            {
+                foreach (var command in split.Commands())
+                {
+                    batch.BatchCommands.Add(command);
+                }
+
+                await batch.ExecuteNonQueryAsync();
+            }
+
+            for (var i = 1; i <= 3; i++)
+            {
+                var n = i;
+                await PostgresStoreWebhooks.WriteAsync(connection, transaction, webhooks, WebhookEventTypes.DreamFailed, () => Data(n), CancellationToken.None, stash: split);
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await AssertWrittenAsync(WebhookEventTypes.DreamFailed, "dream_run_id", "r" + i, Data(i));
+        }
+
+        var refused = Assert.Throws<TraceStoreException>(() => new PostgresWebhookStash(maxBodyBytes: 400).Add(webhooks, WebhookEventTypes.DreamFailed, () => Data(1)));
+        Assert.StartsWith("The webhook event dream.failed of this change has a ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("-byte body, over the 400 bytes a PostgreSQL field (webhook_events.body) holds: nothing was sent and the change was not made.", refused.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A body set aside is a setting of the transaction, but the setting outlives it on the connection (pooled, the
     /// next call's) with an empty value, not as an unknown name: a row written from a setting this transaction never
     /// set is refused, not written with an empty body.</summary>
@@ -173,7 +243,8 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
         earlier.Add(webhooks, WebhookEventTypes.DreamFailed, Data);
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { earlier.Command() } };
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(earlier.Commands().Single());
             await batch.ExecuteNonQueryAsync();
             await transaction.CommitAsync();
         }
