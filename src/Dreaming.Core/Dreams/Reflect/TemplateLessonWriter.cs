@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -139,8 +140,8 @@ public static class TemplateLessonWriter
 
     /// <summary>The words of a signature, in capitals: runs of letters and digits, split where a capital follows a
     /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>) and where digits meet letters
-    /// (<c>Status404NotFound</c>), so that <c>ORDER_NOT_FOUND</c> and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped (<c>doesn't</c>,
-    /// <c>doesn’t</c>: "DOESNT").</summary>
+    /// (<c>Status404NotFound</c>), so that <c>ORDER_NOT_FOUND</c> and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped, whichever
+    /// one is written (<c>doesn't</c>, <c>doesn’t</c>, <c>doesnʼt</c>: "DOESNT"), and one at a word's edge parts words.</summary>
     internal static List<string> SignatureWords(string text)
     {
         var words = new List<string>();
@@ -148,8 +149,14 @@ public static class TemplateLessonWriter
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c is '\'' or '\u2019' && word.Length > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+            if (s_apostrophes.Contains(c))
             {
+                if (word.Length > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+                {
+                    continue;
+                }
+
+                Flush();
                 continue;
             }
 
@@ -180,6 +187,11 @@ public static class TemplateLessonWriter
             }
         }
     }
+
+    // Apostrophes a tool may write inside a word: ASCII, the typographic U+2019, the modifier letter U+02BC (which
+    // char.IsLetter takes for a letter, so it would otherwise stay inside the word), a mistyped U+2018, the grave and acute
+    // accents of keyboards without one, the fullwidth U+FF07.
+    private static readonly SearchValues<char> s_apostrophes = SearchValues.Create("'\u2019\u02BC\u2018`\u00B4\uFF07");
 
     private static string[][] Phrases(string[] phrases) =>
         [.. phrases.Select(phrase => phrase.Replace("'", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Split(' '))];
