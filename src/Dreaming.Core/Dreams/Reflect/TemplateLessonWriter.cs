@@ -19,7 +19,7 @@ namespace Dreaming;
 /// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", in a signature
 /// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
 /// whole words, never letters inside another word, with words glued by an underscore, in camel case or to a number read
-/// apart): then it says
+/// apart, and "not found" that judges what a thing is, as in "not found to be slow", no state): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
@@ -196,7 +196,7 @@ public static class TemplateLessonWriter
     private static string[][] Phrases(string[] phrases) =>
         [.. phrases.Select(phrase => phrase.Replace("'", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Split(' '))];
 
-    // Whether the words hold the phrase's words in a row.
+    // Whether the words hold the phrase's words in a row; "not found" only where it does not judge what a thing is (Judges).
     private static bool Holds(List<string> words, string[] phrase)
     {
         for (var i = 0; i + phrase.Length <= words.Count; i++)
@@ -207,7 +207,7 @@ public static class TemplateLessonWriter
                 j++;
             }
 
-            if (j == phrase.Length)
+            if (j == phrase.Length && !(phrase is ["NOT", "FOUND"] && Judges(words, i + j)))
             {
                 return true;
             }
@@ -219,6 +219,14 @@ public static class TemplateLessonWriter
             ? word.StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal)
             : string.Equals(word, pattern, StringComparison.Ordinal);
     }
+
+    // Whether the words at this place make "not found" judge what a thing is rather than say it is not there: "found to be"
+    // or "found to have" followed by what it was judged ("the endpoint was not found to be slow", "not found to have a
+    // licence"): the thing was found. Not when what follows is done to the thing ("not found to be updated", "to be freed"):
+    // the record to update was not found. Nor at the end of the signature, where what was meant cannot be told.
+    private static bool Judges(List<string> words, int at) =>
+        at + 2 < words.Count && words[at] == "TO"
+        && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !words[at + 2].EndsWith("ED", StringComparison.Ordinal)));
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".

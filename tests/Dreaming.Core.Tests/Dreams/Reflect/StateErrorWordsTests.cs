@@ -74,6 +74,25 @@ public sealed class StateErrorWordsTests
     public void Digits_glued_to_words_are_words_apart(string signature) =>
         Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
 
+    // "Found to be" and "found to have" judge what a thing is ("the endpoint was not found to be slow"): the thing was found,
+    // so "not found" there is no state. "Not found to be updated" is still one: the record to update was not found.
+    [Theory]
+    [InlineData("Error: the endpoint was not found to be slow", false)]
+    [InlineData("Error: given id is not found to be of lecture", false)]
+    [InlineData("Error: the role was not found to be one of the legacy roles", false)]
+    [InlineData("Error: the driver was NOT FOUND TO HAVE a licence", false)]
+    [InlineData("Error: the page was not found to be slow; order <id> not found", true)]
+    [InlineData("Error: todo was not found to be updated", true)]
+    [InlineData("Error: memory allocation not found to be freed", true)]
+    [InlineData("Error: not found: <str>", true)]
+    [InlineData("Error: file not found", true)]
+    [InlineData("Error: ORDER_NOT_FOUND", true)]
+    [InlineData("Error: order not found to cancel", true)]
+    [InlineData("Error: order not found", true)]
+    [InlineData("Error: the order is not found to be, or is already, cancelled", true)]
+    public void Not_found_that_judges_what_a_thing_is_reports_no_state(string signature, bool state) =>
+        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+
     // Whichever apostrophe a tool writes (U+0027, the typographic U+2019, the modifier letter U+02BC, a mistyped U+2018,
     // grave or acute accent, the fullwidth U+FF07), "doesn't" is the same word; at a word's edge it is a quote mark.
     [Theory]
