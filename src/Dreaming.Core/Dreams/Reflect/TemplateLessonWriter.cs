@@ -131,11 +131,13 @@ public static class TemplateLessonWriter
     // Words of an error about the call itself, which win over the words of a state: a schema check's "additional properties
     // are not allowed", pydantic's "extra fields not permitted" or "value not allowed for argument" is fixed by other
     // arguments, and then the call succeeds. Whole words too: "information" holds no "format", "invalidated" is not
-    // "invalid", "Springfield" no "field".
+    // "invalid", "Springfield" no "field"; but the forms tools write glued are listed: "formatting" (as "formatted"), a
+    // record's "subfield", and Python's "jsonschema" module, which names its ValidationError (split where the case
+    // changes or at an underscore, "JsonSchema" and "json_schema" are "schema" already).
     private static readonly string[][] s_argumentErrorPhrases = Phrases(
     [
-        "argument*", "parameter*", "propert*", "field", "fields", "invalid", "missing", "required", "unexpected", "schema*",
-        "format", "formats", "formatted", "must be",
+        "argument*", "parameter*", "propert*", "field", "fields", "subfield", "subfields", "invalid", "missing", "required",
+        "unexpected", "schema*", "jsonschema*", "format", "formats", "formatted", "formatting", "must be",
     ]);
 
     /// <summary>The words of a signature, in capitals: runs of letters and digits, split where a capital follows a

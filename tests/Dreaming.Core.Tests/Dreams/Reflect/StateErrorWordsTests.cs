@@ -93,6 +93,20 @@ public sealed class StateErrorWordsTests
     public void Not_found_that_judges_what_a_thing_is_reports_no_state(string signature, bool state) =>
         Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
 
+    // Words of the call glued to a prefix a tool error really uses (Python's jsonschema module, a record's subfield) or
+    // inflected ("formatting", as "formatted") are words of the call; other words that end in one are not ("Springfield").
+    [Theory]
+    [InlineData("Error: date formatting wrong; slot not available", false)]
+    [InlineData("Error: FORMATTING of the seat not allowed", false)]
+    [InlineData("jsonschema.exceptions.ValidationError: <str> is not allowed", false)]
+    [InlineData("Error: subfield <str> not allowed", false)]
+    [InlineData("Error: SUBFIELDS not permitted", false)]
+    [InlineData("Error: Springfield office unavailable", true)]
+    [InlineData("Error: Sheffield airfield not available", true)]
+    [InlineData("Error: seat already taken, see the seat information", true)]
+    public void Words_of_the_call_in_compounds_a_tool_error_uses_hide_a_state(string signature, bool state) =>
+        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+
     // Whichever apostrophe a tool writes (U+0027, the typographic U+2019, the modifier letter U+02BC, a mistyped U+2018,
     // grave or acute accent, the fullwidth U+FF07), "doesn't" is the same word; at a word's edge it is a quote mark.
     [Theory]
