@@ -152,6 +152,39 @@ public class InsightRankerTests
         Assert.Equal(["ins-b-tool"], InsightRanker.Render(version, "task", [name], tokenBudget: 40)!.InsightIds);
     }
 
+    [Fact]
+    public void Insights_of_equal_rank_go_to_more_evidence_sessions_not_to_more_entries_naming_one_session_again()
+    {
+        // Written through the API, an insight may cite one session at three events: it has one session of evidence, the
+        // other two, and the budget holds one of them.
+        var version = Version(
+            Insight("ins-a", "Check the order total before you refund.") with { Evidence = [new InsightEvidence("s1", 4), new InsightEvidence("s1", 9), new InsightEvidence("s1", 12)] },
+            Insight("ins-b", "Check the seat count before you book it.") with { Evidence = [new InsightEvidence("s2"), new InsightEvidence("s3")] });
+
+        Assert.Equal(["ins-b"], InsightRanker.Render(version, "task", [], tokenBudget: 40)!.InsightIds);
+    }
+
+    [Fact]
+    public void Counting_the_evidence_sessions_of_each_insight_allocates_nothing_per_evidence_entry()
+    {
+        // Ranking runs at every session's start: 50 insights of 100 evidence sessions each (MaxEvidence) must cost what 50
+        // insights of one session do.
+        static MemoryVersion Of(int sessions) => Version(Enumerable.Range(0, 50)
+            .Select(i => Insight($"ins-{i:D2}", $"Lesson {i}.") with { Evidence = Enumerable.Range(0, sessions).Select(s => new InsightEvidence($"session-{i:D2}-{s:D3}")).ToList() })
+            .ToArray());
+        var (one, hundred) = (Of(1), Of(100));
+        _ = InsightRanker.Render(one, "task", [], 800);
+        _ = InsightRanker.Render(hundred, "task", [], 800);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _ = InsightRanker.Render(one, "task", [], 800);
+        var middle = GC.GetAllocatedBytesForCurrentThread();
+        _ = InsightRanker.Render(hundred, "task", [], 800);
+        var after = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.InRange((after - middle) - (middle - before), -512, 512);
+    }
+
     private static MemoryVersion Version(params Insight[] insights) => new()
     {
         Id = "mv-1",

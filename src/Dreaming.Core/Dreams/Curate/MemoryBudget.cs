@@ -6,8 +6,9 @@ namespace Dreaming;
 /// back as <see cref="InsightStatus.Proposed"/>, never deleted, and come back when they fit again.</summary>
 /// <remarks>
 /// Usefulness is the smoothed helpful rate (helpful + 1) / (seen + 2), so an insight given to many sessions that never
-/// helped ranks below a new one; ties go to more evidence, then to the newer, then to the earlier in the version (new
-/// lessons come strongest first), never to a random id. Insights a person wrote are never held back
+/// helped ranks below a new one; ties go to more evidence sessions (each session once, however many of its events the
+/// evidence names), then to the newer, then to the earlier in the version (new lessons come strongest first), never to a
+/// random id. Insights a person wrote are never held back
 /// and count first. A rendered insight is the line <c>- [id] text</c>, counted at four characters per token as in
 /// <see cref="InsightRanker"/>.
 /// </remarks>
@@ -21,7 +22,7 @@ internal static class MemoryBudget
             .Where(i => insights[i].Status == InsightStatus.Active || (insights[i].Status == InsightStatus.Proposed && insights[i].Source != InsightSource.Human))
             .OrderByDescending(i => insights[i].Source == InsightSource.Human)
             .ThenByDescending(i => (insights[i].Helpful + 1.0) / (insights[i].Seen + 2.0))
-            .ThenByDescending(i => insights[i].Evidence.Count)
+            .ThenByDescending(i => EvidenceSessions.Count(insights[i].Evidence))
             .ThenByDescending(i => insights[i].CreatedAt)
 
             // Then by position: the version's order, and the new lessons strongest first. Not by id: the ids of the lessons

@@ -7,7 +7,8 @@ namespace Dreaming;
 /// weighted by how often they helped, that fit a token budget. <c>UseDreaming()</c> ranks a session's agent, team and
 /// global memory together this way, under one budget.</summary>
 /// <remarks>Relevance is word overlap with the task plus a bonus for each tool the insight is about that the session can
-/// call; usefulness is (helpful + 1) / (harmful + 1). The rank decides which insights are given; they are written in a
+/// call; usefulness is (helpful + 1) / (harmful + 1); at equal rank, the insight with more evidence sessions (each session
+/// once, however many of its events the evidence names) comes first, then the smaller id. The rank decides which insights are given; they are written in a
 /// fixed order, that of their versions (agent, team, global) and of their places in each version, so sessions given the
 /// same insights of the same versions get the same text whatever their tasks (a prefix a provider can cache). Each
 /// insight is one line, <c>- [id] text</c>, with line breaks and other control characters of its id and text given as
@@ -88,7 +89,7 @@ public static class InsightRanker
                 .Where(x => x.Insight.Status == InsightStatus.Active))
             .Select(x => (x.Insight, x.Version, x.Position, Score: Score(x.Insight, taskWords, tools)))
             .OrderByDescending(x => x.Score)
-            .ThenByDescending(x => x.Insight.Evidence.Count)
+            .ThenByDescending(x => EvidenceSessions.Count(x.Insight.Evidence))
             .ThenBy(x => x.Insight.Id, StringComparer.Ordinal);
 
         // In 64 bits: four characters a token of a large budget (int.MaxValue) overflowed an int, to a negative budget.

@@ -276,6 +276,23 @@ public class CurationMergeContradictionBudgetTests
     }
 
     [Fact]
+    public void Insights_that_tie_on_usefulness_are_ranked_by_their_evidence_sessions_not_by_entries_naming_one_session_again()
+    {
+        // Written through the API, an insight may cite one session at three events: it has one session of evidence, the
+        // other two, and the budget (50 tokens) holds one of them.
+        var repeated = Existing("ins-repeated", new string('r', 100), "s1", InsightSource.Reflected) with
+        {
+            Evidence = [new InsightEvidence("s1", 4), new InsightEvidence("s1", 9), new InsightEvidence("s1", 12)],
+        };
+        var two = Existing("ins-two", new string('t', 100), "s2", InsightSource.Reflected) with { Evidence = [new InsightEvidence("s2"), new InsightEvidence("s3")] };
+
+        var result = MemoryCurator.Curate([repeated, two], [], [], s_scope, _ => [], s_now, new CurationOptions { MemoryTokenBudget = 50 });
+
+        Assert.Equal(InsightStatus.Active, result.Insights.Single(i => i.Id == "ins-two").Status);
+        Assert.Equal(InsightStatus.Proposed, result.Insights.Single(i => i.Id == "ins-repeated").Status);
+    }
+
+    [Fact]
     public void New_curation_options_are_validated_by_name()
     {
         Assert.Contains("MemoryTokenBudget", Assert.Throws<ArgumentOutOfRangeException>(() => new CurationOptions { MemoryTokenBudget = 10 }.Validate()).Message, StringComparison.Ordinal);
