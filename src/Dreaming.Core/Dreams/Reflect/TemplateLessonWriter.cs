@@ -16,7 +16,8 @@ namespace Dreaming;
 /// (<see cref="Finding.RequiredCriterion"/>) says so. An efficiency tip about a rubric criterion or a length limit is about
 /// the criterion or the limit, not about a tool's calls. A pitfall about a tool error tells the agent to check the arguments
 /// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
-/// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", in a signature
+/// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", or their short
+/// forms ("can't be used", "isn't available"), in a signature
 /// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
 /// whole words, never letters inside another word, with words glued by an underscore, in camel case or to a number read
 /// apart, and "not found" that judges what a thing is, as in "not found to be slow", no state): then it says
@@ -111,13 +112,35 @@ public static class TemplateLessonWriter
     // make it succeed, so such a lesson must not say "do not finish until the call succeeds". Matched as whole words of
     // the signature (SignatureWords), never as letters inside another word ("not foundation", "unexpired"); a word that
     // ends in '*' matches every word it begins ("cancel*": cancelled, canceled).
-    private static readonly string[][] s_stateErrorPhrases = Phrases(
+    private static readonly string[][] s_stateErrorPhrases = Phrases(WithShortForms(
     [
-        "already", "not found", "no such", "does not exist", "doesn't exist", "do not exist", "no longer", "not enough",
-        "insufficient", "not available", "unavailable", "sold out", "out of stock", "expired", "cannot be used",
+        "already", "not found", "no such", "does not exist", "doesn't exist", "do not exist", "don't exist", "no longer",
+        "not enough", "insufficient", "not available", "unavailable", "sold out", "out of stock", "expired", "cannot be used",
         "cannot be cancel*", "cannot be modif*", "cannot be chang*", "cannot be updat*", "cannot be refund*", "not allowed",
         "not permitted", "not eligible",
-    ]);
+    ]));
+
+    // Tools write the state words short as often as long: "can't be" or "can not be" for "cannot be", and "isn't", "aren't",
+    // "wasn't" or "weren't" for the "not" of "not found", "not enough", "not available" and the others.
+    private static IEnumerable<string> WithShortForms(string[] phrases)
+    {
+        foreach (var phrase in phrases)
+        {
+            yield return phrase;
+            if (phrase.StartsWith("cannot ", StringComparison.Ordinal))
+            {
+                yield return "can't" + phrase[6..];
+                yield return "can not" + phrase[6..];
+            }
+            else if (phrase.StartsWith("not ", StringComparison.Ordinal))
+            {
+                yield return "isn't" + phrase[3..];
+                yield return "aren't" + phrase[3..];
+                yield return "wasn't" + phrase[3..];
+                yield return "weren't" + phrase[3..];
+            }
+        }
+    }
 
     /// <summary>Whether a tool error's signature reports a state that calling again will not change ("already cancelled",
     /// "not found", "not enough seats"), rather than a mistake in the call's arguments. Both lists are matched on the
@@ -195,10 +218,11 @@ public static class TemplateLessonWriter
     // accents of keyboards without one, the fullwidth U+FF07.
     private static readonly SearchValues<char> s_apostrophes = SearchValues.Create("'\u2019\u02BC\u2018`\u00B4\uFF07");
 
-    private static string[][] Phrases(string[] phrases) =>
+    private static string[][] Phrases(IEnumerable<string> phrases) =>
         [.. phrases.Select(phrase => phrase.Replace("'", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Split(' '))];
 
-    // Whether the words hold the phrase's words in a row; "not found" only where it does not judge what a thing is (Judges).
+    // Whether the words hold the phrase's words in a row; "not found" ("isn't found") only where it does not judge what a
+    // thing is (Judges).
     private static bool Holds(List<string> words, string[] phrase)
     {
         for (var i = 0; i + phrase.Length <= words.Count; i++)
@@ -209,7 +233,7 @@ public static class TemplateLessonWriter
                 j++;
             }
 
-            if (j == phrase.Length && !(phrase is ["NOT", "FOUND"] && Judges(words, i + j)))
+            if (j == phrase.Length && !(phrase[^1] == "FOUND" && Judges(words, i + j)))
             {
                 return true;
             }
