@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -105,10 +106,7 @@ internal sealed class SqliteDatabase
             var encoding = Convert.ToString(ExecuteScalar(connection, "PRAGMA encoding;"), CultureInfo.InvariantCulture);
             if (!string.Equals(encoding, "UTF-8", StringComparison.OrdinalIgnoreCase))
             {
-                // A shared in-memory database cannot be copied with the sqlite3 tool: what helps there is the host's own code.
-                throw new TraceStoreException(_filePath is null
-                    ? $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding, set by the connection that created this in-memory database), and Dreaming.Sqlite needs UTF-8 (it binds text as UTF-8, which a UTF-16 database reads back wrong). Give the stores an in-memory database of their own, or create this one without PRAGMA encoding (a new database is UTF-8 unless made otherwise)."
-                    : $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding), and Dreaming.Sqlite needs a UTF-8 file (it binds text as UTF-8, which a UTF-16 file reads back wrong). Give the stores a file of their own, or copy this one into a new file, which is UTF-8 unless made otherwise (sqlite3 old.db .dump | sqlite3 new.db).");
+                throw new TraceStoreException(EncodingProblem(encoding));
             }
 
             if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
@@ -224,6 +222,59 @@ internal sealed class SqliteDatabase
             throw new TraceStoreException($"Cannot open the trace store '{Location}': {problem}");
         }
     }
+
+    /// <summary>Tells what makes an existing database file one no store can use, from its header alone (its first 100
+    /// bytes, read without opening the database, so without a lock, a <c>-wal</c> file or a write): a text encoding other
+    /// than UTF-8, or a schema version newer than this library's. The store's first use refuses such a file with the same
+    /// message; the options' validation at host start asks here, so the start fails instead.</summary>
+    /// <returns>The message, or <see langword="null"/> when there is none, the database is not a file, the file does not
+    /// exist yet or cannot be read, or its header is not a plain SQLite one (an encrypted file, or not a database: the
+    /// first use says what is wrong).</returns>
+    /// <remarks>A file in write-ahead-log mode whose newest change is still in its <c>-wal</c> file (while a process using
+    /// it runs) may hold an older version in its header: the check passes, and the first use refuses the file, as
+    /// without the check.</remarks>
+    public string? FindHeaderProblem()
+    {
+        if (_filePath is null || !File.Exists(_filePath))
+        {
+            return null;
+        }
+
+        Span<byte> header = stackalloc byte[100];
+        try
+        {
+            using var file = new FileStream(_filePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+            {
+                return null;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        if (!header[..16].SequenceEqual("SQLite format 3\0"u8))
+        {
+            return null;
+        }
+
+        // The header's text encoding (offset 56: 1 UTF-8, 2 UTF-16le, 3 UTF-16be) and user_version (offset 60), big-endian.
+        var encoding = BinaryPrimitives.ReadUInt32BigEndian(header[56..]);
+        if (encoding is 2 or 3)
+        {
+            return EncodingProblem(encoding == 2 ? "UTF-16le" : "UTF-16be");
+        }
+
+        var version = BinaryPrimitives.ReadInt32BigEndian(header[60..]);
+        return version > SqliteSchema.LatestVersion ? SqliteSchema.FindProblem(version, hasStoreTables: true, Location) : null;
+    }
+
+    // Why a database whose text encoding is not UTF-8 is refused, and the way out. A shared in-memory database cannot be
+    // copied with the sqlite3 tool: what helps there is the host's own code.
+    private string EncodingProblem(string? encoding) => _filePath is null
+        ? $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding, set by the connection that created this in-memory database), and Dreaming.Sqlite needs UTF-8 (it binds text as UTF-8, which a UTF-16 database reads back wrong). Give the stores an in-memory database of their own, or create this one without PRAGMA encoding (a new database is UTF-8 unless made otherwise)."
+        : $"Cannot open the trace store '{Location}': its text encoding is {encoding} (PRAGMA encoding), and Dreaming.Sqlite needs a UTF-8 file (it binds text as UTF-8, which a UTF-16 file reads back wrong). Give the stores a file of their own, or copy this one into a new file, which is UTF-8 unless made otherwise (sqlite3 old.db .dump | sqlite3 new.db).";
 
     /// <summary>Tells what makes the database file impossible to open or create where it is named (a plain path or a
     /// <c>file:</c> URI): the path is a folder, its folder does not exist (the store creates the file, never its folder),

@@ -15,11 +15,19 @@ internal sealed class SqliteTraceStoreOptionsValidator : IValidateOptions<Sqlite
         var failures = GetFailures(options);
 
         // At host start (ValidateOnStart) the file's place is checked too, so that a missing folder fails the start
-        // instead of the first write, which the background writer makes after the session's caller has moved on. A store
-        // built directly still checks it on first use only, and retries then.
-        if (failures.Count == 0 && new SqliteDatabase(options) is var database && database.FindLocationProblem() is { } problem)
+        // instead of the first write, which the background writer makes after the session's caller has moved on; and so is
+        // the header of a file that exists (UTF-16, or migrated by a newer build), read without opening the database. A
+        // store built directly still checks them on first use only, and retries then.
+        if (failures.Count == 0 && new SqliteDatabase(options) is var database)
         {
-            failures.Add($"{nameof(SqliteTraceStoreOptions)}.{nameof(SqliteTraceStoreOptions.ConnectionString)} names the trace store '{database.Location}', which cannot be opened: {problem}");
+            if (database.FindLocationProblem() is { } problem)
+            {
+                failures.Add($"{nameof(SqliteTraceStoreOptions)}.{nameof(SqliteTraceStoreOptions.ConnectionString)} names the trace store '{database.Location}', which cannot be opened: {problem}");
+            }
+            else if (database.FindHeaderProblem() is { } header)
+            {
+                failures.Add($"{nameof(SqliteTraceStoreOptions)}.{nameof(SqliteTraceStoreOptions.ConnectionString)}: {header}");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
