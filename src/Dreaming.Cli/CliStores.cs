@@ -21,6 +21,15 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     /// <summary>Gets the webhook outbox.</summary>
     public IWebhookOutboxStore Outbox => services.GetRequiredService<IWebhookOutboxStore>();
 
+    /// <summary>Gets the agent id an agent's sessions are stored under, given as a person typed it: as given, unless it is
+    /// longer than <see cref="SessionRecord.MaxIdLength"/> and no session has it, when it is an imported log's agent id as the
+    /// log gave it, which the import stores capped (<see cref="IdentifierCap.FindAsync{T}(string, Func{string, Task{T}}, Func{T, bool})"/>).</summary>
+    public static async Task<string> StoredAgentIdAsync(ITraceStore store, string agentId, CancellationToken cancellationToken) =>
+        (await IdentifierCap.FindAsync(
+            agentId,
+            id => store.QuerySessionsAsync(new SessionQuery { AgentId = id, PageSize = 1 }, cancellationToken),
+            static page => page.Items.Count > 0).ConfigureAwait(false)).Id;
+
     /// <summary>Reads a session and its events from one snapshot, so its event count and status match the events.</summary>
     public static Task<SessionWithEvents?> GetSessionWithEventsAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken) => store switch
     {

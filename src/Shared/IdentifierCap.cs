@@ -59,4 +59,45 @@ internal static class IdentifierCap
     /// <param name="id">The id as the log gives it.</param>
     /// <returns>The id, or its capped form of <see cref="SessionRecord.MaxIdLength"/> characters.</returns>
     public static string StoredId(string id) => Cap(id, SessionRecord.MaxIdLength);
+
+    /// <summary>Looks up what is stored under a session or agent id a person gives, which may be an imported log's id as
+    /// the log gave it: under the id as given, then, when that finds nothing and the id is longer than
+    /// <see cref="SessionRecord.MaxIdLength"/>, under <see cref="StoredId"/> of it, the form the import stored (a build
+    /// before the cap stored the id whole, found as given). The CLI's commands and the agent view look ids up with it, so
+    /// each finds what the others do.</summary>
+    /// <typeparam name="T">What the lookup gives.</typeparam>
+    /// <param name="id">The id as given.</param>
+    /// <param name="find">Looks up an id.</param>
+    /// <param name="found">Whether what <paramref name="find"/> gave holds something.</param>
+    /// <returns>The id looked up last (the capped form only when the id as given found nothing) and what it gave.</returns>
+    public static async Task<(string Id, T Result)> FindAsync<T>(string id, Func<string, Task<T>> find, Func<T, bool> found)
+    {
+        var result = await find(id).ConfigureAwait(false);
+        if (found(result) || id.Length <= SessionRecord.MaxIdLength)
+        {
+            return (id, result);
+        }
+
+        var stored = StoredId(id);
+        return (stored, await find(stored).ConfigureAwait(false));
+    }
+
+    /// <summary>Looks up what is stored under a memory scope a person gives: an agent scope as <see cref="FindAsync{T}(string, Func{string, Task{T}}, Func{T, bool})"/>
+    /// does its agent id (the scope a dream of an imported log's agent id, as the log gave it, dreamt for is that of its
+    /// capped form); a team or the global scope as given.</summary>
+    /// <typeparam name="T">What the lookup gives.</typeparam>
+    /// <param name="scope">The scope as given.</param>
+    /// <param name="find">Looks up a scope.</param>
+    /// <param name="found">Whether what <paramref name="find"/> gave holds something.</param>
+    /// <returns>The scope looked up last and what it gave.</returns>
+    public static async Task<(MemoryScope Scope, T Result)> FindAsync<T>(MemoryScope scope, Func<MemoryScope, Task<T>> find, Func<T, bool> found)
+    {
+        if (scope.Kind != MemoryScopeKind.Agent)
+        {
+            return (scope, await find(scope).ConfigureAwait(false));
+        }
+
+        var (id, result) = await FindAsync(scope.Id, id => find(MemoryScope.Agent(id)), found).ConfigureAwait(false);
+        return (ReferenceEquals(id, scope.Id) ? scope : MemoryScope.Agent(id), result);
+    }
 }

@@ -94,7 +94,7 @@ internal static class DreamCommand
             var memoryScope = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : MemoryScope.Agent(parse.GetValue(agent)!);
             if (memoryScope.Kind == MemoryScopeKind.Agent)
             {
-                memoryScope = MemoryScope.Agent(await StoredAgentIdAsync(services.GetRequiredService<ITraceStore>(), memoryScope.Id, ct).ConfigureAwait(false));
+                memoryScope = MemoryScope.Agent(await CliStores.StoredAgentIdAsync(services.GetRequiredService<ITraceStore>(), memoryScope.Id, ct).ConfigureAwait(false));
             }
 
             var run = await services.GetRequiredService<IDreamConsolidator>().DreamAsync(
@@ -132,20 +132,6 @@ internal static class DreamCommand
             };
         }).ConfigureAwait(false));
         return command;
-    }
-
-    // The agent id its sessions are stored under: as given, unless it is past SessionRecord.MaxIdLength and no session has
-    // it, when it is an imported log's agent id, which the import stores as its start, '~' and a hash of the whole (a build
-    // before the cap stored it whole, found as given), as 'session show' finds a session by the id its log gave.
-    private static async Task<string> StoredAgentIdAsync(ITraceStore traces, string agentId, CancellationToken cancellationToken)
-    {
-        if (agentId.Length <= SessionRecord.MaxIdLength)
-        {
-            return agentId;
-        }
-
-        var asGiven = await traces.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = 1 }, cancellationToken).ConfigureAwait(false);
-        return asGiven.Items.Count > 0 ? agentId : IdentifierCap.StoredId(agentId);
     }
 
     // A whole number of hours or days, above zero and at most DreamRunRequest.MaxLookbackLimit.

@@ -21,7 +21,7 @@ internal static partial class MemoryCommand
         return memory;
     }
 
-    private static Option<string?> AgentOption() => CommonOptions.WholeCharacters(new("--agent") { Description = "The agent whose memory to use (scope agent:ID)." });
+    private static Option<string?> AgentOption() => CommonOptions.WholeCharacters(new("--agent") { Description = "The agent whose memory to use (scope agent:ID; an imported agent's id as its log gave it finds its memory too)." });
 
     private static Option<string?> ScopeOption() => CommonOptions.WholeCharacters(new("--scope") { Description = "The memory scope: agent:ID, team:ID or global." });
 
@@ -57,7 +57,7 @@ internal static partial class MemoryCommand
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct).ConfigureAwait(false);
             var store = stores.Memory;
             var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
-            var versions = await store.ListVersionsAsync(memoryScope, parse.GetValue(limit), parse.GetValue(before), ct).ConfigureAwait(false);
+            var (_, versions) = await IdentifierCap.FindAsync(memoryScope, scope => store.ListVersionsAsync(scope, parse.GetValue(limit), parse.GetValue(before), ct), static found => found.Count > 0).ConfigureAwait(false);
             if (parse.GetValue(common.Json))
             {
                 CliJson.Write(output, versions);
@@ -106,7 +106,7 @@ internal static partial class MemoryCommand
                 // reviewer expects it to be of: a version of another scope is refused, naming both, rather than shown.
                 var expected = parse.GetValue(agent) is null && parse.GetValue(scope) is null ? null : ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
                 shown = await store.GetVersionAsync(id, ct).ConfigureAwait(false) ?? throw MemoryVersionNotFoundException.ForId(id);
-                if (expected is not null && shown.Scope != expected)
+                if (expected is not null && shown.Scope != expected && !IsStoredFormOf(shown.Scope, expected))
                 {
                     await error.WriteLineAsync(string.Create(
                         CultureInfo.InvariantCulture,
@@ -117,7 +117,7 @@ internal static partial class MemoryCommand
             else
             {
                 var memoryScope = ScopeFrom(parse.GetValue(agent), parse.GetValue(scope));
-                shown = await store.GetActiveVersionAsync(memoryScope, ct).ConfigureAwait(false);
+                (_, shown) = await IdentifierCap.FindAsync(memoryScope, scope => store.GetActiveVersionAsync(scope, ct), static found => found is not null).ConfigureAwait(false);
                 if (shown is null)
                 {
                     await error.WriteLineAsync($"error: {memoryScope} has no active memory version; 'dreaming memory list' shows its versions").ConfigureAwait(false);
@@ -209,6 +209,10 @@ internal static partial class MemoryCommand
         }).ConfigureAwait(false));
         return command;
     }
+
+    // Whether a version's scope is the capped form of the agent scope given, an imported log's agent id as the log gave it.
+    private static bool IsStoredFormOf(MemoryScope scope, MemoryScope given) =>
+        given.Kind == MemoryScopeKind.Agent && given.Id.Length > SessionRecord.MaxIdLength && scope == MemoryScope.Agent(IdentifierCap.StoredId(given.Id));
 
     private static MemoryScope ScopeFrom(string? agent, string? scope)
     {

@@ -58,13 +58,15 @@ internal static class PurgeCommand
                 throw new ArgumentException($"--compact rewrites a SQLite file (VACUUM); '{database.Display}' is a PostgreSQL schema, whose space autovacuum reuses after a purge (VACUUM FULL, which shrinks the tables, is the database administrator's to run). Leave out --compact.");
             }
 
+            await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
             var options = new SessionRetentionOptions { MaxAge = parse.GetValue(olderThan), KeepUnreadSessions = true };
             foreach (var key in parse.GetValue(keepUnread) ?? [])
             {
-                options.DreamScopes.Add(MemoryScope.Parse(key));
+                // An imported agent's id as its log gave it keeps the sessions stored under its capped form, which its dreams read.
+                var scope = MemoryScope.Parse(key);
+                options.DreamScopes.Add(scope.Kind == MemoryScopeKind.Agent ? MemoryScope.Agent(await CliStores.StoredAgentIdAsync(stores.Traces, scope.Id, ct).ConfigureAwait(false)) : scope);
             }
 
-            await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
             var retention = new SessionRetention(options, stores.Traces, stores.DreamRuns);
             var dry = parse.GetValue(dryRun);
             var result = dry ? await retention.PreviewAsync(ct).ConfigureAwait(false) : await retention.RunOnceAsync(ct).ConfigureAwait(false);

@@ -12,7 +12,7 @@ internal static class ReportCommand
 {
     public static Command Create(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var agent = new Option<string?>("--agent") { Description = "Only this agent's sessions." };
+        var agent = new Option<string?>("--agent") { Description = "Only this agent's sessions (an imported agent's id as its log gave it finds them too)." };
         var since = new Option<DateTimeOffset?>("--since")
         {
             Description = "Only sessions that started at or after this time: a date or a date and time, UTC unless it gives an offset (2026-02-01, 2026-02-01T08:00:00+02:00).",
@@ -31,8 +31,11 @@ internal static class ReportCommand
 
             await using var stores = await CliServices.OpenAsync(database, ct).ConfigureAwait(false);
             var (store, memory) = (stores.Traces, stores.Memory);
-            var report = await SessionReportBuilder.BuildAsync(store, memory, agentId, from, ct).ConfigureAwait(false);
-            if (agentId is not null && report.Agents.Count == 0 && (from is null || !await HasSessionsAsync(store, agentId, ct).ConfigureAwait(false)))
+
+            // An imported agent's id as its log gave it reports the sessions stored under its capped form, as 'sessions --agent' lists them.
+            var storedAgentId = agentId is null ? null : await CliStores.StoredAgentIdAsync(store, agentId, ct).ConfigureAwait(false);
+            var report = await SessionReportBuilder.BuildAsync(store, memory, storedAgentId, from, ct).ConfigureAwait(false);
+            if (agentId is not null && report.Agents.Count == 0 && (from is null || !await HasSessionsAsync(store, storedAgentId!, ct).ConfigureAwait(false)))
             {
                 // Most likely a typo: say so, rather than print an empty report.
                 await error.WriteLineAsync($"error: Agent '{Text.OneLine(agentId)}' has no sessions in '{database.Display}'; 'dreaming sessions' lists the agents' sessions.").ConfigureAwait(false);

@@ -95,13 +95,9 @@ internal static class RunsCommand
             }
             else
             {
-                runs = await stores.DreamRuns.ListAsync(key, parse.GetValue(limit), ct).ConfigureAwait(false);
-                if (runs.Count == 0 && key.Kind == MemoryScopeKind.Agent && key.Id.Length > SessionRecord.MaxIdLength)
-                {
-                    // An imported agent's id as its log gave it: 'dream --agent ID' dreamt for its capped form, the agent id the
-                    // import stored (a build before the cap stored it whole, found above), as 'sessions --agent ID' finds it.
-                    runs = await stores.DreamRuns.ListAsync(MemoryScope.Agent(IdentifierCap.StoredId(key.Id)), parse.GetValue(limit), ct).ConfigureAwait(false);
-                }
+                // An imported agent's id as its log gave it: 'dream --agent ID' dreamt for its capped form, the agent id the
+                // import stored (a build before the cap stored it whole, found as given), as 'sessions --agent ID' finds it.
+                (_, runs) = await IdentifierCap.FindAsync(key, scope => stores.DreamRuns.ListAsync(scope, parse.GetValue(limit), ct), static found => found.Count > 0).ConfigureAwait(false);
 
                 more = runs.Count == parse.GetValue(limit);
             }

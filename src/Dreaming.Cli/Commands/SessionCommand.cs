@@ -27,12 +27,8 @@ internal static partial class SessionCommand
             var sessionId = parse.GetValue(id)!;
             // One snapshot: a session the app is still recording into (or ending) is shown as it stood at one instant,
             // its event count and status matching the events listed.
-            var read = await CliStores.GetSessionWithEventsAsync(store, sessionId, ct).ConfigureAwait(false);
-            if (read is null && sessionId.Length > SessionRecord.MaxIdLength)
-            {
-                // An import stores a log's id past the cap as its start, '~' and a hash of the whole: found by the id the log gave.
-                read = await CliStores.GetSessionWithEventsAsync(store, IdentifierCap.StoredId(sessionId), ct).ConfigureAwait(false);
-            }
+            // An import stores a log's id past the cap as its start, '~' and a hash of the whole: found by the id the log gave.
+            var (_, read) = await IdentifierCap.FindAsync(sessionId, id => CliStores.GetSessionWithEventsAsync(store, id, ct), static found => found is not null).ConfigureAwait(false);
 
             if (read is null)
             {
