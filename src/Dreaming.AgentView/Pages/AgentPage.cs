@@ -38,6 +38,13 @@ internal static partial class AgentPage
         }
 
         var traces = services.GetRequiredService<ITraceStore>();
+        var typed = agentId;
+        if (agentId.Length > SessionRecord.MaxIdLength)
+        {
+            // An imported agent's id as its log gave it: its sessions are stored under its capped form, as 'dreaming sessions --agent' finds them.
+            (agentId, _) = await IdentifierCap.FindAsync(agentId, given => AnySessionAsync(traces, given, view.Aborted), static found => found).ConfigureAwait(false);
+        }
+
         var memory = new AgentMemory(services.GetRequiredService<IMemoryStore>(), traces, agentId);
         var all = new AgentFigures();
         var series = new AgentSeriesSet(window.Days);
@@ -52,7 +59,7 @@ internal static partial class AgentPage
 
         if (read.Count == 0 && !await AnySessionAsync(traces, agentId, view.Aborted).ConfigureAwait(false))
         {
-            await AgentViewLayout.WriteNotFoundAsync(view, $"No agent '{AgentViewLayout.Echo(agentId)}': no session of it is recorded.").ConfigureAwait(false);
+            await AgentViewLayout.WriteNotFoundAsync(view, $"No agent '{AgentViewLayout.Echo(typed)}': no session of it is recorded.").ConfigureAwait(false);
             return;
         }
 

@@ -31,7 +31,9 @@ internal static class DreamRunsPage
             return;
         }
 
-        var runs = await view.Http.RequestServices.GetRequiredService<IDreamRunStore>().ListAsync(key, view.Options.PageSize, view.Aborted).ConfigureAwait(false);
+        // An imported agent's id as its log gave it lists the runs of its capped form, as 'dreaming runs' does.
+        var runStore = view.Http.RequestServices.GetRequiredService<IDreamRunStore>();
+        (key, var runs) = await IdentifierCap.FindAsync(key, given => runStore.ListAsync(given, view.Options.PageSize, view.Aborted), static found => found.Count > 0).ConfigureAwait(false);
         var now = (view.Http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
         await AgentViewLayout.WritePageAsync(view, "Dream runs of " + AgentViewLayout.Echo(key.Key), html =>
         {

@@ -34,7 +34,8 @@ internal static class MemoryScopePage
         }
 
         var store = view.Http.RequestServices.GetRequiredService<IMemoryStore>();
-        var versions = await store.ListVersionsAsync(scope!, view.Options.PageSize, before, view.Aborted).ConfigureAwait(false);
+        // An imported agent's id as its log gave it lists the versions of its capped form, as 'dreaming memory list' does.
+        (scope, var versions) = await IdentifierCap.FindAsync(scope!, given => store.ListVersionsAsync(given, view.Options.PageSize, before, view.Aborted), static found => found.Count > 0).ConfigureAwait(false);
         await AgentViewLayout.WritePageAsync(view, "Memory of " + AgentViewLayout.Echo(scope!.Key), html =>
         {
             html.Raw("<p>").Link(view.HrefWithQuery("runs", ("scope", scope.Key)), "Dream runs of this scope").Raw("</p>");

@@ -53,7 +53,7 @@ internal static class RecordedValues
         }
 
         var store = view.Http.RequestServices.GetRequiredService<ITraceStore>();
-        var session = await store.GetSessionAsync(id, view.Aborted).ConfigureAwait(false);
+        var (_, session) = await IdentifierCap.FindAsync(id, given => store.GetSessionAsync(given, view.Aborted), static found => found is not null).ConfigureAwait(false);
         if (session is null)
         {
             await AgentViewLayout.WriteNotFoundAsync(view, $"No session '{AgentViewLayout.Echo(id)}'.").ConfigureAwait(false);

@@ -38,7 +38,8 @@ internal static partial class SessionDetailPage
         }
 
         var store = view.Http.RequestServices.GetRequiredService<ITraceStore>();
-        var session = await store.GetSessionAsync(id, view.Aborted).ConfigureAwait(false);
+        // An imported session's id as its log gave it finds the session stored under its capped form, as 'dreaming session show' does.
+        var (_, session) = await IdentifierCap.FindAsync(id, given => store.GetSessionAsync(given, view.Aborted), static found => found is not null).ConfigureAwait(false);
         if (session is null)
         {
             await AgentViewLayout.WriteNotFoundAsync(view, $"No session '{AgentViewLayout.Echo(id)}'.").ConfigureAwait(false);

@@ -24,7 +24,7 @@ internal static class SessionsPage
         SessionPage page;
         try
         {
-            page = await store.QuerySessionsAsync(filter.Query, view.Aborted).ConfigureAwait(false);
+            page = await QueryAsync(store, filter.Query, view.Aborted).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -98,4 +98,19 @@ internal static class SessionsPage
         var type = value is null || SessionListFilter.IsDate(value) ? "date" : "text";
         html.Raw("<label>").Text(label).Raw(" (UTC) <input type=\"" + type + "\" name=\"").Text(name).Raw("\" value=\"").Value(value).Raw("\"></label>");
     }
+
+    // The agent and parent ids as given, then, each one past SessionRecord.MaxIdLength, as the capped form an import stores
+    // (an imported log's id as the log gave it), as 'dreaming sessions' tries them: the parent's capped form first, then
+    // the agent's, then both, until one lists a session. Ids within the cap cost the one query.
+    private static async Task<SessionPage> QueryAsync(ITraceStore store, SessionQuery query, CancellationToken cancellationToken) =>
+        query.AgentId is { } agent
+            ? (await IdentifierCap.FindAsync(agent, id => ByParentAsync(store, query with { AgentId = id }, cancellationToken), Found).ConfigureAwait(false)).Result
+            : await ByParentAsync(store, query, cancellationToken).ConfigureAwait(false);
+
+    private static async Task<SessionPage> ByParentAsync(ITraceStore store, SessionQuery query, CancellationToken cancellationToken) =>
+        query.ParentSessionId is { } parent
+            ? (await IdentifierCap.FindAsync(parent, id => store.QuerySessionsAsync(query with { ParentSessionId = id }, cancellationToken), Found).ConfigureAwait(false)).Result
+            : await store.QuerySessionsAsync(query, cancellationToken).ConfigureAwait(false);
+
+    private static bool Found(SessionPage page) => page.Items.Count > 0;
 }
