@@ -35,7 +35,7 @@ public class RunsRecoverCommandTests
             Assert.StartsWith("ended 2 stuck dream runs (running, lease expired: the process stopped):", output, StringComparison.Ordinal);
             Assert.Contains($"team:billing  {stuck}  failed  (lease held by 'host-1:4001:c3')", output, StringComparison.Ordinal);
             Assert.Contains($"agent:other  {otherStuck}  failed", output, StringComparison.Ordinal);
-            Assert.Contains("webhooks: their dream.failed (or dream.completed) events written to the outbox", output, StringComparison.Ordinal);
+            Assert.Contains("webhooks: their dream.failed or dream.completed events (with budget.reached and insight.quarantined where the run recorded them) written to the outbox", output, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain(working, output, StringComparison.Ordinal);

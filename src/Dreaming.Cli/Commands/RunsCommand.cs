@@ -241,7 +241,7 @@ internal static class RunsCommand
 
             if (webhooks)
             {
-                output.WriteLine(CliServices.UnroutedNote("their dream.failed (or dream.completed) events", plural: true));
+                output.WriteLine(CliServices.UnroutedNote("their dream.failed or dream.completed events (with budget.reached and insight.quarantined where the run recorded them)", plural: true));
             }
 
             return 0;
