@@ -211,42 +211,12 @@ public sealed class PostgresScopeLockTests : PostgresStoreFixture
 
     /// <summary>Takes a scope's lock (the bot's memory lock unless told) as another instance's change would, in a transaction
     /// left open; closing the connection frees it.</summary>
-    private async Task<NpgsqlConnection> HoldScopeLockAsync(MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component)
-    {
-        var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", connection);
-        command.Parameters.AddWithValue("key", LockKey(scope, component));
-        await command.ExecuteNonQueryAsync();
-        return connection;
-    }
+    private Task<NpgsqlConnection> HoldScopeLockAsync(MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component) =>
+        PostgresScopeLocks.HoldAsync(Schema, scope ?? Bot, component);
 
-    /// <summary>The key of a scope's lock as the stores write it: a NUL in the scope's id escaped as in every stored text.</summary>
-    private string LockKey(MemoryScope? scope, string component) => PostgresText.Encode($"dreaming.{component}:{Schema}:{(scope ?? Bot).Key}");
-
-    /// <summary>Waits until <paramref name="count"/> backends wait for this test's scope lock (never another test's or
-    /// another engineer's: the server is shared); returns one's process id.</summary>
-    private async Task<int> WaitForLockWaitersAsync(int count, MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component)
-    {
-        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
-        await connection.OpenAsync();
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            await using var command = new NpgsqlCommand(
-                "SELECT array_agg(pid) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 "
-                + "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)",
-                connection);
-            command.Parameters.AddWithValue("key", LockKey(scope, component));
-            if (await command.ExecuteScalarAsync() is int[] waiters && waiters.Length >= count)
-            {
-                return waiters[0];
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException("No change waited for the scope's lock.");
-    }
+    /// <summary>Waits until <paramref name="count"/> backends wait for this test's scope lock; returns one's process id.</summary>
+    private Task<int> WaitForLockWaitersAsync(int count, MemoryScope? scope = null, string component = PostgresMemoryMigrations.Component) =>
+        PostgresScopeLocks.WaitForWaitersAsync(Schema, count, scope ?? Bot, component);
 
     /// <summary>The system clock, which blocks the thread reading it once, at a given call after <see cref="Stall"/>.</summary>
     private sealed class StallingClock : TimeProvider
