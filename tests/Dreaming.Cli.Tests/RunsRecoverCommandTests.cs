@@ -211,6 +211,69 @@ public class RunsRecoverCommandTests
         Assert.Equal((0, "no stuck dream runs in any scope"), (noneExit, none.Trim()));
     }
 
+    [Fact]
+    public async Task Stuck_past_the_most_limit_shows_reads_every_page_of_running_runs_and_does_not_say_to_raise_the_limit()
+    {
+        using var cli = new CliRunner();
+        var options = new SqliteTraceStoreOptions { ConnectionString = cli.Database };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        using (var runs = new SqliteDreamRunStore(options, clock))
+        {
+            for (var i = 0; i < DreamRunStoreRules.MaxListLimit + 2; i++)
+            {
+                await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent($"bot-{i}") });
+                clock.Advance(TimeSpan.FromMilliseconds(1));
+            }
+        }
+
+        // 1,002 dreams killed at once (a redeploy): started an hour ago, their leases long expired.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cli.Database};Pooling=False"))
+        {
+            connection.Open();
+            using var start = connection.CreateCommand();
+            start.CommandText = "UPDATE dream_runs SET status = 'running', started_ms = requested_ms, lease_holder = 'host-1:' || seq, lease_expires_ms = requested_ms + 600000";
+            Assert.Equal(DreamRunStoreRules.MaxListLimit + 2, start.ExecuteNonQuery());
+        }
+
+        var (exit, text, error) = await cli.RunAsync("runs", "--all", "--stuck", "--limit", "1000", "--db", cli.Database);
+        var (jsonExit, json, jsonError) = await cli.RunAsync("runs", "--all", "--stuck", "--limit", "1000", "--db", cli.Database, "--json");
+
+        Assert.True(exit == 0, error);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
+        Assert.Equal(1 + 1000 + 2, lines.Count);
+        Assert.StartsWith("1002 stuck (running, lease expired: its process stopped); 'dreaming runs recover --all' ends them", lines[^2], StringComparison.Ordinal);
+        Assert.Equal("(2 more stuck runs; 1000 is the most --limit shows: 'dreaming runs recover --all' ends them all)", lines[^1]);
+        Assert.True(jsonExit == 0, jsonError);
+        Assert.Equal(1000, JsonDocument.Parse(json).RootElement.GetArrayLength());
+        Assert.Equal("more: 2 more stuck; 1000 is the most --limit shows", jsonError.Trim());
+    }
+
+    [Fact]
+    public async Task A_page_after_a_cursor_with_nothing_older_says_so_rather_than_that_no_scope_has_runs()
+    {
+        using var cli = new CliRunner();
+        var (stuck, _, _) = await SeedAsync(cli.Database);
+
+        // A cursor older than every run (as one from another database can be), and a --status page whose run ended since.
+        var oldest = new DreamRunCursor(0, 0).Encode();
+        var (exit, output, error) = await cli.RunAsync("runs", "--all", "--after", oldest, "--db", cli.Database);
+        var (firstExit, first, firstError) = await cli.RunAsync("runs", "--all", "--status", "running", "--limit", "2", "--db", cli.Database);
+        var cursor = Cursor(first);
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }))
+        {
+            await runs.RecoverAbandonedAsync();
+        }
+
+        var (nextExit, next, nextError) = await cli.RunAsync("runs", "--all", "--status", "running", "--limit", "2", "--after", cursor!, "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("no dream runs in any scope older than the --after cursor", output.Trim());
+        Assert.True(firstExit == 0, firstError);
+        Assert.DoesNotContain(stuck, first, StringComparison.Ordinal);
+        Assert.True(nextExit == 0, nextError);
+        Assert.Equal("no running dream runs in any scope older than the --after cursor", next.Trim());
+    }
+
     // A stuck run in team:billing, one in agent:other that had read two sessions (both an hour ago with a 10-minute lease),
     // and a live one in agent:bot.
     private static async Task<(string Stuck, string OtherStuck, string Working)> SeedAsync(string database)

@@ -128,7 +128,7 @@ internal static class RunsCommand
                 }
                 else if (moreStuck > 0)
                 {
-                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"more: {moreStuck} more stuck; raise --limit"));
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"more: {moreStuck} more stuck; {(parse.GetValue(limit) < DreamRunStoreRules.MaxListLimit ? "raise --limit" : $"{DreamRunStoreRules.MaxListLimit} is the most --limit shows")}"));
                 }
 
                 return 0;
@@ -136,9 +136,11 @@ internal static class RunsCommand
 
             if (runs.Count == 0)
             {
+                // After a cursor, the runs older than it: there are newer ones (the pages before), or the cursor was not this list's.
                 output.WriteLine(key is not null ? $"no dream runs of {Text.OneLine(key.Key)}"
                     : parse.GetValue(stuckOnly) ? "no stuck dream runs in any scope"
-                    : parse.GetValue(status) is { } only ? $"no {DreamCommand.Status(only)} dream runs in any scope" : "no dream runs in any scope");
+                    : (parse.GetValue(status) is { } only ? $"no {DreamCommand.Status(only)} dream runs in any scope" : "no dream runs in any scope")
+                        + (parse.GetValue(after) is not null ? " older than the --after cursor" : string.Empty));
                 return 0;
             }
 
@@ -158,7 +160,7 @@ internal static class RunsCommand
 
             if (moreStuck > 0)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({moreStuck} more stuck {(moreStuck == 1 ? "run" : "runs")}; raise --limit)"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({moreStuck} more stuck {(moreStuck == 1 ? "run" : "runs")}; {(runs.Count < DreamRunStoreRules.MaxListLimit ? "raise --limit" : $"{DreamRunStoreRules.MaxListLimit} is the most --limit shows: 'dreaming runs recover --all' ends them all")})"));
             }
 
             if (next is not null)
