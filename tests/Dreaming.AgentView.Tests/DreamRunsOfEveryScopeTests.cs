@@ -32,6 +32,7 @@ public sealed class DreamRunsOfEveryScopeTests
         Assert.Equal("model <b>timeout</b>", rows[1].QuerySelector("td:last-child span.error-message")!.TextContent);
         Assert.Empty(all.QuerySelectorAll("main b"));
         Assert.StartsWith("1 stuck on this page", all.QuerySelector("main p.error-message")!.TextContent, StringComparison.Ordinal);
+        Assert.EndsWith("the dreaming tool's 'dreaming runs recover --all', or the app's IDreamRunStore.RecoverAbandonedAsync, ends them all.", all.QuerySelector("main p.error-message")!.TextContent, StringComparison.Ordinal);
         Assert.Contains("global", all.QuerySelectorAll("ul.scopes a").Select(a => a.TextContent));
         var runningRows = running.QuerySelectorAll("table.runs tbody tr");
         Assert.Equal([working.Id, stuck.Id], runningRows.Select(r => r.QuerySelectorAll("td")[1].TextContent));

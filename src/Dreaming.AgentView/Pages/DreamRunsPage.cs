@@ -117,7 +117,7 @@ internal static class DreamRunsPage
                 var stuck = page.Items.Count(run => DreamRunLeaseText.Expired(run, now));
                 if (stuck > 0)
                 {
-                    html.Element("p", string.Create(CultureInfo.InvariantCulture, $"{stuck} stuck on this page: running with a lease that expired, so their process stopped. The next dream of the scope ends such a run and takes the scope over; the app's IDreamRunStore.RecoverAbandonedAsync ends them all."), "error-message");
+                    html.Element("p", string.Create(CultureInfo.InvariantCulture, $"{stuck} stuck on this page: running with a lease that expired, so their process stopped. The next dream of the scope ends such a run and takes the scope over; the dreaming tool's 'dreaming runs recover --all', or the app's IDreamRunStore.RecoverAbandonedAsync, ends them all."), "error-message");
                 }
 
                 WriteTable(html, view, page.Items, now, withScope: true);
