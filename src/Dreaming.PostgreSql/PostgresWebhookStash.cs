@@ -15,7 +15,7 @@ namespace Dreaming.PostgreSql;
 /// only (the version number or a rollback's parent the guess did not foresee), the row takes it from the setting with
 /// that stretch replaced (<c>overlay</c>), the stretch alone being sent; otherwise it is sent whole. The bodies go in
 /// statements of at most <see cref="DefaultMaxStatementBytes"/> of them each, and a body no row can hold is refused
-/// before anything is sent. So the rows are
+/// before the lock, nothing of the change written. So the rows are
 /// byte for byte those the change would have written. An event set aside is never logged (its body cut, event 79): the
 /// event made again when it is written is, so no log names an event that never reaches the outbox. Not thread-safe:
 /// one per change.</remarks>
@@ -66,7 +66,8 @@ internal sealed class PostgresWebhookStash
     /// <param name="eventType">The event type.</param>
     /// <param name="data">Makes the event's data.</param>
     /// <exception cref="TraceStoreException">The event's body is larger than a row can hold (see
-    /// <see cref="MaxFieldBytes"/>): the change is refused before anything is sent.</exception>
+    /// <see cref="MaxFieldBytes"/>): the change is refused before it takes its scope's lock (what it read before is all it
+    /// sent), and nothing of it is written.</exception>
     public void Add(WebhookPublisher webhooks, string eventType, Func<JsonObject> data)
     {
         if (webhooks.EndpointsFor(eventType).Count == 0 && webhooks.IsEnabled)
@@ -82,7 +83,7 @@ internal sealed class PostgresWebhookStash
         {
             throw new TraceStoreException(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"The webhook event {eventType} of this change has a {bytes:N0}-byte body, over the {_maxBodyBytes:N0} bytes a PostgreSQL field (webhook_events.body) holds: nothing was sent and the change was not made. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
+                $"The webhook event {eventType} of this change has a {bytes:N0}-byte body, over the {_maxBodyBytes:N0} bytes a PostgreSQL field (webhook_events.body) holds: the change was refused before taking its scope's lock, and nothing of it was written. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
         }
 
         _events.Add((eventType, made, webhookEvent, body, bytes, false));

@@ -155,9 +155,10 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
     /// quarantines, full payloads, MaxPayloadBytes at its largest) passed PostgreSQL's 1 GB limit on a message, and the
     /// server dropped the connection ("invalid message length"), which the store reported as a broken stream. The bodies
     /// now go in statements of at most 256 MiB each, and a body no row can hold is refused, naming its size, before
-    /// anything is sent. The limits are injected lower here, so nothing of a gigabyte is made.</summary>
+    /// the change takes its lock, nothing of it written (its message said "nothing was sent", though the reads before it
+    /// were). The limits are injected lower here, so nothing of a gigabyte is made.</summary>
     [Fact]
-    public async Task Bodies_set_aside_go_in_statements_of_at_most_the_limit_and_a_body_no_row_holds_is_refused_before_anything_is_sent()
+    public async Task Bodies_set_aside_go_in_statements_of_at_most_the_limit_and_a_body_no_row_holds_is_refused_before_the_lock_writing_nothing()
     {
         var options = Options;
         options.WriteUnroutedWebhooks = true;
@@ -218,7 +219,7 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
 
         var refused = Assert.Throws<TraceStoreException>(() => new PostgresWebhookStash(maxBodyBytes: 400).Add(webhooks, WebhookEventTypes.DreamFailed, () => Data(1)));
         Assert.StartsWith("The webhook event dream.failed of this change has a ", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("-byte body, over the 400 bytes a PostgreSQL field (webhook_events.body) holds: nothing was sent and the change was not made.", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("-byte body, over the 400 bytes a PostgreSQL field (webhook_events.body) holds: the change was refused before taking its scope's lock, and nothing of it was written.", refused.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A body set aside is a setting of the transaction, but the setting outlives it on the connection (pooled, the
