@@ -145,7 +145,11 @@ internal sealed class PostgresWebhookStash
 
     /// <summary>What to replace in <paramref name="stashed"/> to make <paramref name="written"/>: the stretch between their
     /// common start and common end, in characters as PostgreSQL counts them (code points, from 1); no replacement when
-    /// they are equal; <see langword="null"/> when the stretch is longer than <see cref="MaxPatchChars"/>.</summary>
+    /// they are equal; <see langword="null"/> when the stretch is longer than <see cref="MaxPatchChars"/>. A body is ASCII
+    /// (the JSON writer escapes every other character, and control characters), so its positions are the same in
+    /// characters, code points and bytes, whatever the database's encoding (PostgreSQL counts bytes in SQL_ASCII);
+    /// counting code points keeps the positions right in a UTF8 database for any text
+    /// (<c>PostgresWebhookPatchTests</c>).</summary>
     internal static PostgresWebhookRows.BodyPatch? Patch(string stashed, string written)
     {
         if (string.Equals(stashed, written, StringComparison.Ordinal))

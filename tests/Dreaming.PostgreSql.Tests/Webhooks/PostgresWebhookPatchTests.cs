@@ -1,0 +1,134 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Dreaming.PostgreSql.Tests.Webhooks;
+
+/// <summary>A row's body written from the one set aside before the lock with a stretch replaced on the server
+/// (<see cref="PostgresWebhookStash.Patch"/>, <c>overlay(current_setting(...) placing ... from ... for ...)</c>): the
+/// positions are counted as PostgreSQL counts them, so the server makes the body the store means, whatever comes before
+/// the stretch; and every body is ASCII, so the positions are the same in a database of any encoding (in SQL_ASCII
+/// PostgreSQL counts bytes, in UTF8 code points).</summary>
+public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
+{
+    public static TheoryData<string, string> Pairs() => new()
+    {
+        // Two-, three- and four-byte characters (a surrogate pair in .NET) before a number one digit longer.
+        { "{\"s\":\"b\u00f8t \u20ac \U0001F600\",\"n\":9,\"t\":\"x\"}", "{\"s\":\"b\u00f8t \u20ac \U0001F600\",\"n\":10,\"t\":\"x\"}" },
+        // Many of them before, and after, the stretch.
+        { string.Concat(Enumerable.Repeat("\u00e9\U0001F600", 3_000)) + "99" + string.Concat(Enumerable.Repeat("\U0001F600\u00e9", 3_000)), string.Concat(Enumerable.Repeat("\u00e9\U0001F600", 3_000)) + "100" + string.Concat(Enumerable.Repeat("\U0001F600\u00e9", 3_000)) },
+        // Pairs that share their first half, or their second: the stretch never splits one.
+        { "a\U0001F600b", "a\U0001F601b" },
+        { "a\U0001F600b", "a\U00010600b" },
+        { "\U0001F600\U0001F600", "\U0001F600" },
+        { "x\U0001F600", "x\U0001F600\U0001F600" },
+        // Control characters and a combining accent before; the stretch at the very start, at the very end.
+        { "\u0001\t\ne\u0301 id_1 end", "\u0001\t\ne\u0301 id_22 end" },
+        { "1abc", "22abc" },
+        { "abc1", "abc" },
+        { "abc", "zabc" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pairs))]
+    public async Task The_server_makes_the_written_body_from_the_one_set_aside_and_the_patch_whatever_characters_come_before(string stashed, string written)
+    {
+        var patch = PostgresWebhookStash.Patch(stashed, written);
+        Assert.NotNull(patch);
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT set_config('dreaming.webhook_body_1', @stashed, true) IS NULL; "
+            + "SELECT overlay(NULLIF(current_setting(@body), '') placing @patch_text from @patch_from for @patch_count)",
+            connection,
+            transaction);
+        command.Parameters.AddWithValue("stashed", stashed);
+        command.Parameters.AddWithValue("body", "dreaming.webhook_body_1");
+        command.Parameters.AddWithValue("patch_text", patch.Text);
+        command.Parameters.AddWithValue("patch_from", patch.From);
+        command.Parameters.AddWithValue("patch_count", patch.Count);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(written, reader.GetString(0));
+    }
+
+    /// <summary>The JSON writer escapes every character outside ASCII (and every control character) in a body, a lone
+    /// surrogate too: what the patch's positions count is then the same in characters, code points and bytes, in any
+    /// database encoding.</summary>
+    [Fact]
+    public void Every_body_is_ascii_whatever_its_data_holds()
+    {
+        var data = new JsonObject
+        {
+            ["scope"] = "agent:b\u00f8t",
+            ["note"] = "caf\u00e9 \u20ac \U0001F600 \u2028 \u007f \u0001 \t half \uD800 a pair \uDC00",
+            ["insight_list"] = new JsonArray(new JsonObject { ["text"] = "e\u0301 \u4e2d\u6587" }),
+            ["number"] = 10,
+        };
+        var webhooks = PostgresStoreWebhooks.Unrouted(TimeProvider.System);
+
+        var body = webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, BaseTime, data).ToBody();
+
+        Assert.True(Ascii.IsValid(body), body);
+        Assert.False(Ascii.IsValid((string)data["note"]!));
+    }
+
+    /// <summary>A proposal whose scope, insight texts and author hold characters outside ASCII and half a surrogate pair (kept as
+    /// U+FFFD, so the body made before the lock differs from the stored version's), with another instance numbering a
+    /// version between the read and the lock: the row's body is byte for byte the one the version stored makes.</summary>
+    [Fact]
+    public async Task A_proposal_with_text_outside_ascii_and_half_a_pair_numbered_under_the_lock_stores_the_body_of_the_version_stored()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using var memory = new PostgresMemoryStore(options);
+        await using var other = new PostgresMemoryStore(options);
+        var webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System);
+        memory.Webhooks = webhooks;
+        // Characters outside ASCII in the scope come before the number in the body, and in the texts after it.
+        var scope = MemoryScope.Agent("b\u00f8t \U0001F600");
+        var proposal = Proposal(scope, null, MemoryAuthor.Person("Zo\u00eb \U0001F600"), "i1", "i2");
+        proposal = proposal with { Insights = [.. proposal.Insights.Select(i => i with { Text = "caf\u00e9 \U0001F600 half \uD800 a pair " + i.Id })] };
+        await memory.RejectAsync((await memory.ProposeAsync(Proposal(MemoryScope.Agent("warm"), null, MemoryAuthor.Person("alice"), "w1"))).Id, MemoryAuthor.Person("bob"), "no");
+
+        var (stored, commands) = await NpgsqlCommands.BeforeAsync(2, () => other.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("bob"), "o1")).GetAwaiter().GetResult(), () => memory.ProposeAsync(proposal));
+
+        Assert.Equal(2, stored.Number);
+        Assert.Contains("\uFFFD", stored.Insights[0].Text, StringComparison.Ordinal);
+        Assert.Contains(commands, command => command.Contains("overlay(", StringComparison.Ordinal));
+        var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{WebhookEventTypes.MemoryVersionProposed}' AND body::jsonb -> 'data' ->> 'memory_version_id' = '{stored.Id}'"))!;
+        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, timestamp, WebhookEventData.MemoryEvent(WebhookEventTypes.MemoryVersionProposed, stored, full: true)).ToBody(), body);
+    }
+
+    /// <summary>A rollback reads the version it restores, the scope's next number and its active version before its
+    /// transaction, and inserts its row in the round trip that takes the lock, before its checks: a version approved by
+    /// another instance between those reads and the lock is refused as the active version it then is, and the row, the
+    /// event and its log go with the transaction.</summary>
+    [Fact]
+    public async Task A_rollback_to_a_version_another_instance_approved_between_its_reads_and_the_lock_is_refused_leaving_nothing()
+    {
+        var options = Options;
+        options.WriteUnroutedWebhooks = true;
+        await using var memory = new PostgresMemoryStore(options);
+        await using var other = new PostgresMemoryStore(options);
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<WebhookPublisher>();
+        memory.Webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true, MaxPayloadBytes = 4_096 }), new InMemoryWebhookOutboxStore(), TimeProvider.System, logger);
+        var scope = MemoryScope.Agent("bot");
+        var first = await memory.ApproveAsync((await memory.ProposeAsync(Proposal(scope, null, MemoryAuthor.Person("alice"), "i1"))).Id, MemoryAuthor.Person("alice"));
+        var target = Proposal(scope, first.Id, MemoryAuthor.Person("alice"), "i2");
+        var proposed = await other.ProposeAsync(target with { Insights = [.. target.Insights.Select(i => i with { Text = new string('t', 10_000) })] });
+        logger.Collector.Clear();
+
+        var refused = await Assert.ThrowsAsync<MemoryStateException>(() => NpgsqlCommands.BeforeAsync(3, () => other.ApproveAsync(proposed.Id, MemoryAuthor.Person("bob")).GetAwaiter().GetResult(), () => memory.RollbackAsync(proposed.Id, MemoryAuthor.Person("carol"), "a note")));
+
+        Assert.Contains("already the active version", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM memory_versions"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM memory_versions WHERE restored_from_id IS NOT NULL OR note IS NOT NULL"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE body::jsonb -> 'data' ->> 'restored_from_version_id' IS NOT NULL"));
+        Assert.Empty(logger.Collector.GetSnapshot());
+        Assert.Equal(MemoryVersionState.Active, (await memory.GetVersionAsync(proposed.Id))!.State);
+    }
+}
