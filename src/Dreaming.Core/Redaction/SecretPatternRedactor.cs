@@ -68,8 +68,12 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     }
 
     /// <summary>Adds the start and end of each e-mail address of the text that <see cref="Redact"/> would redact, in
-    /// order: the dream's masking of sessions' values reads addresses with this, so that the two never disagree. Text
-    /// that cannot be scanned in time is one span, whole, as <see cref="Redact"/> replaces it whole.</summary>
+    /// order: the dream's masking of sessions' values and the error signatures of findings read addresses with this, so
+    /// that they never disagree with the redactor. An address, or a part of one, that the redactor reads as another secret
+    /// is that secret's span: a password or a token read up to or through an at sign (<c>password=mia@example.com</c>,
+    /// <c>https://mia:pw@example.com</c>, <c>Bearer mia.li.long@example.com</c>) or a key run into the address before it
+    /// (<c>mia@example.sk-…</c>), each of which an e-mail pattern of its own reads as an address. Text that cannot be
+    /// scanned in time is one span, whole, as <see cref="Redact"/> replaces it whole.</summary>
     /// <param name="text">The text.</param>
     /// <param name="spans">Receives the spans.</param>
     internal static void FindEmails(string text, List<(int Start, int End)> spans)
@@ -84,12 +88,19 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         try
         {
             // The same pattern, read match by match as Replace reads it (\G is the end of the previous match in both).
+            var previousEnd = -1;
             for (var match = SecretPattern().Match(text); match.Success; match = match.NextMatch())
             {
-                var email = match.Groups["email"];
-                if (email.Success)
+                if (Secret(match) is not (var secret, var kind))
                 {
-                    spans.Add((email.Index, email.Index + email.Length));
+                    continue;
+                }
+
+                var (start, end) = (secret.Index, secret.Index + secret.Length);
+                if (kind == "email" || secret.ValueSpan.ContainsAny(s_atSigns) || (end < text.Length && s_atSigns.Contains(text[end]))
+                    || start == previousEnd || (start == previousEnd + 1 && previousEnd >= 0 && text[previousEnd] is '.' or '\uFF0E' or '\uFE52'))
+                {
+                    spans.Add((start, previousEnd = end));
                 }
             }
         }
@@ -112,22 +123,30 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     private string Replace(Match match)
     {
-        foreach (var (groupName, kind) in Kinds)
+        if (Secret(match) is not (var group, var kind))
         {
-            var group = match.Groups[groupName];
-            if (!group.Success)
-            {
-                continue;
-            }
-
-            // The match is read in place (ValueSpan): a copy of it (Value) for each of its two parts put a long secret's
-            // text on the large object heap twice per match, so redacting it cost collections on top of the scan.
-            var replacement = _valueRedactor is null ? $"[REDACTED:{kind}]" : _valueRedactor.Redact(group.Value);
-            var start = group.Index - match.Index;
-            return string.Concat(match.ValueSpan[..start], replacement, match.ValueSpan[(start + group.Length)..]);
+            return match.Value;
         }
 
-        return match.Value;
+        // The match is read in place (ValueSpan): a copy of it (Value) for each of its two parts put a long secret's
+        // text on the large object heap twice per match, so redacting it cost collections on top of the scan.
+        var replacement = _valueRedactor is null ? $"[REDACTED:{kind}]" : _valueRedactor.Redact(group.Value);
+        var start = group.Index - match.Index;
+        return string.Concat(match.ValueSpan[..start], replacement, match.ValueSpan[(start + group.Length)..]);
+    }
+
+    // The secret a match found, the part Redact replaces, and its kind; null for none.
+    private static (Group Group, string Kind)? Secret(Match match)
+    {
+        foreach (var (groupName, kind) in Kinds)
+        {
+            if (match.Groups[groupName] is { Success: true } group)
+            {
+                return (group, kind);
+            }
+        }
+
+        return null;
     }
 
     // Scripts written without spaces between words, in UTF-16 ranges for a character class: Thai, Lao, Myanmar (and its

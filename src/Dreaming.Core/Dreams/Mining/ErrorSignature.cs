@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Dreaming;
@@ -78,9 +79,57 @@ public static partial class ErrorSignature
 
         // Bound the work on pathological lines: only the start can end up in the signature anyway.
         var input = line.Length > MaxLength * 4 ? TextCut.Start(line, MaxLength * 4).ToString() : line;
-        var replaced = VariablePart().Replace(input, static match => Placeholder(match));
+        var replaced = ReplaceVariableParts(input);
         var collapsed = RepeatedPlaceholder().Replace(WhiteSpace().Replace(replaced, " "), "$1").Trim();
         return TextCut.WithEllipsis(collapsed, MaxLength, "…");
+    }
+
+    // The variable parts, leftmost first, and the addresses the redactor would redact (SecretPatternRedactor.FindEmails:
+    // fullwidth and small at signs, emoji local parts), which the pattern's own e-mail alternative, of ASCII at signs,
+    // does not read: an address starting where a part starts, or before, is <email>; one inside a part (a quoted string,
+    // a URL) goes with that part, as before.
+    private static string ReplaceVariableParts(string input)
+    {
+        var emails = new List<(int Start, int End)>();
+        SecretPatternRedactor.FindEmails(input, emails);
+        if (emails.Count == 0)
+        {
+            return VariablePart().Replace(input, static match => Placeholder(match));
+        }
+
+        var builder = new StringBuilder(input.Length);
+        var position = 0;
+        var next = 0;
+        var part = VariablePart().Match(input);
+        while (true)
+        {
+            while (next < emails.Count && emails[next].Start < position)
+            {
+                next++;
+            }
+
+            if (part.Success && part.Index < position)
+            {
+                part = VariablePart().Match(input, position);
+            }
+
+            if (next < emails.Count && (!part.Success || emails[next].Start <= part.Index))
+            {
+                var (start, end) = emails[next++];
+                builder.Append(input, position, start - position).Append("<email>");
+                position = end;
+            }
+            else if (part.Success)
+            {
+                builder.Append(input, position, part.Index - position).Append(Placeholder(part));
+                position = part.Index + part.Length;
+                part = part.NextMatch();
+            }
+            else
+            {
+                return builder.Append(input, position, input.Length - position).ToString();
+            }
+        }
     }
 
     private static string Placeholder(Match match)

@@ -26,6 +26,20 @@ public sealed class ErrorSignatureTests
     public void Normalize_replaces_variable_parts_with_placeholders(string text, string expected) =>
         Assert.Equal(expected, ErrorSignature.Normalize(text));
 
+    [Theory]
+    [InlineData("User ｍｉａ．ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ not found", "User <email> not found")] // fullwidth at sign and dots
+    [InlineData("User mia﹫example.com not found", "User <email> not found")] // small at sign
+    [InlineData("User 🙂@example.com not found", "User <email> not found")] // an emoji local part
+    [InlineData("User 👨‍💻@example.com not found", "User <email> not found")] // an emoji sequence with a joiner
+    [InlineData("Mail to \"ｍｉａ＠ｅｘａｍｐｌｅ．ｃｏｍ\" bounced at 10:22", "Mail to <str> bounced at <time>")] // quoted: a string, as before
+    [InlineData("GET https://example.com/?to=mia﹫example.com returned 404", "GET <url> returned <num>")] // in a URL: the URL
+    public void An_address_the_redactor_redacts_is_an_email_in_the_signature(string text, string expected)
+    {
+        // The signature of a finding is shown to reviewers and webhooks: an address the redactor would redact is not in it.
+        Assert.Equal(expected, ErrorSignature.Normalize(text));
+        Assert.Contains("[REDACTED:email]", new SecretPatternRedactor().Redact(text), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Different_values_of_the_same_error_get_the_same_signature()
     {

@@ -1,8 +1,10 @@
+using System.Text.RegularExpressions;
+
 namespace Dreaming.Core.Tests.Dreams.Mining;
 
 /// <summary>The dream's masking finds e-mail addresses as the redactor does (<see cref="SecretPatternRedactor"/>): an
 /// address the redactor would redact is never written into a lesson or a finding's example.</summary>
-public sealed class SessionValuesEmailTests
+public sealed partial class SessionValuesEmailTests
 {
     [Theory]
     [InlineData("Write to ｍｉａ．ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ today.", "Write to <value> today.")] // fullwidth at sign and dots
@@ -23,6 +25,23 @@ public sealed class SessionValuesEmailTests
     }
 
     [Theory]
+    [InlineData("Log in with password=mia.li@example.com first.", "Log in with password=<value> first.")] // an address read as a password
+    [InlineData("Send {\"password\":\"mia.li@example.com\"} again.", "Send {\"password\":\"<value>\"} again.")]
+    [InlineData("Open https://mia:hunter2@example.com now.", "Open https://mia:<value>@example.com now.")] // a URL's password
+    [InlineData("Send Bearer mia.li.long@example.com now.", "Send Bearer <value>@example.com now.")] // a local part read as a token
+    [InlineData("Write to mia@example.sk-abcdefghijklmnopqrst now.", "Write to <value> now.")] // a key run into an address
+    public void An_address_the_redactor_redacts_as_another_secret_is_masked_as_it_redacts_it(string text, string expected)
+    {
+        // The old mask read each of these as an address ([\w.+-]+@…) and masked it; the redactor's pattern reads the
+        // address, or a part of it, as a password, a token or a key, which it redacts all the same.
+        var masked = SessionValues.ForText([]).MaskText(text, out _);
+
+        Assert.Equal(expected, masked);
+        // The mask covers what the redactor replaces (a run of <value>s is one, as the mask writes it).
+        Assert.Equal(expected, RepeatedValue().Replace(Redacted().Replace(new SecretPatternRedactor().Redact(text), "<value>"), "<value>"));
+    }
+
+    [Theory]
     [InlineData("The total is 3＠¥1,200 a unit.")] // a price, not an address
     [InlineData("Ask @support on the forum.")]
     public void Text_the_redactor_keeps_is_kept(string text)
@@ -31,4 +50,10 @@ public sealed class SessionValuesEmailTests
         Assert.Equal(0, count);
         Assert.Equal(text, new SecretPatternRedactor().Redact(text));
     }
+
+    [GeneratedRegex(@"\[REDACTED:[a-z-]+\]", RegexOptions.CultureInvariant)]
+    private static partial Regex Redacted();
+
+    [GeneratedRegex(@"<value>(?:[\s,;:.]*<value>)+", RegexOptions.CultureInvariant)]
+    private static partial Regex RepeatedValue();
 }
