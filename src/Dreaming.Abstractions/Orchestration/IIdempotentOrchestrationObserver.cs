@@ -2,7 +2,8 @@ namespace Dreaming;
 
 /// <summary>An <see cref="IOrchestrationObserver"/> that acts on an <see cref="OrchestrationFailedEvent"/> written by crash
 /// recovery (status <see cref="OrchestrationFailedEvent.AbandonedStatus"/>) at most once however often it hears it, keyed
-/// by the event's session id and sequence number: the webhook observer <c>AddWebhooks</c> registers writes it to the outbox
+/// by the event's session id and sequence number: the webhook observer <c>AddWebhooks</c> registers (over the library's
+/// <c>WebhookPublisher</c>; a host's own <c>IWebhookPublisher</c> gets a plain observer) writes it to the outbox
 /// under an event id made from them (<c>WebhookEventData.AbandonedRunEventId</c>), which the outbox refuses a second time.</summary>
 /// <remarks>
 /// <para>Crash recovery (<c>AbandonRunningSessionsAsync</c> with observers) tells such an observer of the event it writes

@@ -67,7 +67,7 @@ public static class WebhookDreamingBuilderExtensions
             sp.GetService<TimeProvider>(),
             sp.GetService<ILogger<WebhookDispatcher>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>(static sp => sp.GetRequiredService<WebhookDispatcher>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOrchestrationObserver, WebhookOrchestrationObserver>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOrchestrationObserver, WebhookOrchestrationObserver>(static sp => WebhookOrchestrationObserver.Create(sp.GetRequiredService<IWebhookPublisher>())));
 
         var registration = new WebhookRegistrationValidator(services);
         WrapStores(services, registration);

@@ -5,16 +5,19 @@ namespace Dreaming;
 /// <summary>Publishes the <c>orchestration.*</c> events of every run, and <c>budget.reached</c> when a run stops at its
 /// token or cost budget (its <c>used</c> what the budget counted, estimates included, with <c>used_includes_estimate</c>,
 /// as a dream's): right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
-/// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/>; the orchestrator logs and ignores an
-/// observer's failure, and the publisher never throws for a storage failure. The outbox is written whatever the token says:
-/// the token is the run's, and the events of a cancelled run (its cancelled items, <c>orchestration.failed</c> with
-/// <c>interrupted</c>) come with it already cancelled; the write is short, as for every other webhook wrapper. Thread-safe.</remarks>
-/// <para>The <c>orchestration.failed</c> crash recovery writes for a run it ended (status <c>abandoned</c>) goes out under the
-/// event id <see cref="WebhookEventData.AbandonedRunEventId"/> makes from its session id and sequence number, which the
-/// outbox refuses a second time: so recovery may tell it before the run's session is ended, and again after a crash in
-/// between (<see cref="IIdempotentOrchestrationObserver"/>), and it is written once. (With a host's own
-/// <see cref="IWebhookPublisher"/> in place of the library's, which takes no event id, it is published as any event.)</para>
-internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IIdempotentOrchestrationObserver
+/// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/> (<see cref="Create"/>); the orchestrator
+/// logs and ignores an observer's failure, and the publisher never throws for a storage failure. The outbox is written
+/// whatever the token says: the token is the run's, and the events of a cancelled run (its cancelled items,
+/// <c>orchestration.failed</c> with <c>interrupted</c>) come with it already cancelled; the write is short, as for every
+/// other webhook wrapper. Thread-safe.
+/// <para>With the library's <see cref="WebhookPublisher"/>, the <c>orchestration.failed</c> crash recovery writes for a run it
+/// ended (status <c>abandoned</c>) goes out under the event id <see cref="WebhookEventData.AbandonedRunEventId"/> makes from
+/// its session id and sequence number, which the outbox refuses a second time: so that observer is an
+/// <see cref="IIdempotentOrchestrationObserver"/> (<see cref="Idempotent"/>), which recovery tells before the run's session
+/// is ended and again after a crash in between, and the event is written once. A host's own <see cref="IWebhookPublisher"/>
+/// takes no event id, so nothing would refuse a second publish: its observer is a plain one, told once, after the end, by
+/// the recovery that wrote the event.</para></remarks>
+internal class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrchestrationObserver
 {
     // The token and cost budgets each running orchestration started with, for the budget.reached data; removed when the run ends.
     private readonly ConcurrentDictionary<string, (long? Tokens, long? Cost)> _budgets = new(StringComparer.Ordinal);
@@ -76,4 +79,12 @@ internal sealed class WebhookOrchestrationObserver(IWebhookPublisher webhooks) :
             await webhooks.PublishAsync(WebhookEventTypes.BudgetReached, data, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Makes the observer <c>AddWebhooks</c> registers: an <see cref="Idempotent"/> one over the library's publisher,
+    /// a plain one over a host's own.</summary>
+    public static WebhookOrchestrationObserver Create(IWebhookPublisher webhooks) =>
+        webhooks is WebhookPublisher publisher ? new Idempotent(publisher) : new WebhookOrchestrationObserver(webhooks);
+
+    /// <summary>The observer over the library's publisher, which writes a recovery's event once however often it is told.</summary>
+    internal sealed class Idempotent(WebhookPublisher webhooks) : WebhookOrchestrationObserver(webhooks), IIdempotentOrchestrationObserver;
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dreaming.Tests.Storage;
@@ -51,6 +52,39 @@ public sealed class RecoveryWebhookDurabilityTests
         Assert.Equal(SessionStatus.Abandoned, (await store.GetSessionAsync("run"))!.Status);
     }
 
+    [Fact]
+    public async Task With_a_hosts_own_webhook_publisher_two_recoveries_racing_publish_the_abandoned_run_once()
+    {
+        // A host's IWebhookPublisher takes no event id, so nothing refuses a second publish: the webhook observer must then
+        // be told only by the recovery that wrote the event, as every other observer is, not also by one that finds it.
+        var publisher = new CountingPublisher();
+        var services = new ServiceCollection();
+        services.AddSingleton<IWebhookPublisher>(publisher);
+        services.AddDreamingAgents().AddWebhooks(options =>
+        {
+            options.AllowPrivateNetworks = true;
+            var endpoint = new WebhookEndpoint { Id = "ci", Url = "http://127.0.0.1:9/hook" };
+            endpoint.Secrets.Add(WebhookSecret.Generate());
+            options.Endpoints.Add(endpoint);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var observers = provider.GetServices<IOrchestrationObserver>().ToArray();
+        var store = new InMemoryTraceStore();
+        var clock = new FakeTimeProvider(Start.AddHours(2));
+        await SeedStartedRunAsync(store, "run");
+
+        // The first recovery has written the run's end and is about to end the session when the second one runs whole.
+        var held = new HeldAtCompletionStore(store);
+        var first = held.AbandonRunningSessionsAsync(Start.AddHours(1), observers, clock);
+        await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await store.AbandonRunningSessionsAsync(Start.AddHours(1), observers, clock);
+        held.Release.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Single((await store.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>());
+        Assert.Equal(1, publisher.Published(WebhookEventTypes.OrchestrationFailed));
+    }
+
     [Theory]
     [InlineData("ticket-4711")]
     [InlineData("")]
@@ -75,7 +109,7 @@ public sealed class RecoveryWebhookDurabilityTests
         var endpoint = new WebhookEndpoint { Id = "ci", Url = "http://127.0.0.1:9/hook" };
         endpoint.Secrets.Add(WebhookSecret.Generate());
         options.Endpoints.Add(endpoint);
-        return new WebhookOrchestrationObserver(new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(options), outbox));
+        return WebhookOrchestrationObserver.Create(new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(options), outbox));
     }
 
     private static Task SeedStartedRunAsync(ITraceStore store, string id) => store.WriteAsync(new TraceWriteBatch(
@@ -94,6 +128,41 @@ public sealed class RecoveryWebhookDurabilityTests
         {
             Reached.TrySetResult();
             return new TaskCompletionSource().Task;
+        }
+    }
+
+    /// <summary>A store whose first end of a session waits until released (a recovery still at work).</summary>
+    private sealed class HeldAtCompletionStore(ITraceStore inner) : ForwardingTraceStore(inner)
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
+        {
+            Reached.TrySetResult();
+            await Release.Task;
+            await Inner.CompleteSessionAsync(completion, cancellationToken);
+        }
+    }
+
+    /// <summary>A host's own publisher: counts what it is asked to publish, by type.</summary>
+    private sealed class CountingPublisher : IWebhookPublisher
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _types = new();
+
+        public bool IsEnabled => true;
+
+        public bool IncludeFullPayloads => false;
+
+        public bool IsSubscribed(string eventType) => true;
+
+        public int Published(string eventType) => _types.Count(t => t == eventType);
+
+        public Task<WebhookEvent?> PublishAsync(string eventType, System.Text.Json.Nodes.JsonObject data, CancellationToken cancellationToken = default)
+        {
+            _types.Enqueue(eventType);
+            return Task.FromResult<WebhookEvent?>(null);
         }
     }
 
