@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
@@ -147,8 +148,10 @@ public static class TemplateLessonWriter
     /// signature's words (<see cref="SignatureWords"/>).</summary>
     internal static bool IsStateError(string signature)
     {
-        var words = SignatureWords(signature);
-        return s_stateErrorPhrases.Any(phrase => Holds(words, phrase)) && !s_argumentErrorPhrases.Any(phrase => Holds(words, phrase));
+        var clauseStarts = new List<bool>();
+        var words = Words(signature, clauseStarts);
+        return s_stateErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
+            && !s_argumentErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase));
     }
 
     // Words of an error about the call itself, which win over the words of a state: a schema check's "additional properties
@@ -167,10 +170,16 @@ public static class TemplateLessonWriter
     /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>) and where digits meet letters
     /// (<c>Status404NotFound</c>), so that <c>ORDER_NOT_FOUND</c> and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped, whichever
     /// one is written (<c>doesn't</c>, <c>doesn’t</c>, <c>doesnʼt</c>: "DOESNT"), and one at a word's edge parts words.</summary>
-    internal static List<string> SignatureWords(string text)
+    internal static List<string> SignatureWords(string text) => Words(text, null);
+
+    // The words of SignatureWords and, for each, whether it begins a clause: whether clause punctuation (a full stop, a
+    // comma, a colon, a line break: ClauseBreaks) stands between it and the word before.
+    private static List<string> Words(string text, List<bool>? clauseStarts)
     {
         var words = new List<string>();
         var word = new StringBuilder();
+        var breakBefore = false;
+        var wordBeginsClause = false;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -188,6 +197,7 @@ public static class TemplateLessonWriter
             if (!char.IsLetterOrDigit(c))
             {
                 Flush();
+                breakBefore |= s_clauseBreaks.Contains(c);
                 continue;
             }
 
@@ -195,6 +205,12 @@ public static class TemplateLessonWriter
                 || (char.IsUpper(c) && (char.IsLower(text[i - 1]) || (char.IsUpper(text[i - 1]) && i + 1 < text.Length && char.IsLower(text[i + 1]))))))
             {
                 Flush();
+            }
+
+            if (word.Length == 0)
+            {
+                wordBeginsClause = breakBefore;
+                breakBefore = false;
             }
 
             word.Append(char.ToUpperInvariant(c));
@@ -208,6 +224,7 @@ public static class TemplateLessonWriter
             if (word.Length > 0)
             {
                 words.Add(word.ToString());
+                clauseStarts?.Add(wordBeginsClause);
                 word.Clear();
             }
         }
@@ -218,12 +235,28 @@ public static class TemplateLessonWriter
     // accents of keyboards without one, the fullwidth U+FF07.
     private static readonly SearchValues<char> s_apostrophes = SearchValues.Create("'\u2019\u02BC\u2018`\u00B4\uFF07");
 
+    // Punctuation that ends a clause or a sentence ("Table <str> not found. To have the table created ..."); a hyphen, an
+    // underscore or a quote mark does not.
+    private static readonly SearchValues<char> s_clauseBreaks = SearchValues.Create(".,;:!?()[]{}|\r\n\u2013\u2014\u2026\u3001\u3002\uFF0C\uFF1A\uFF1B\uFF01\uFF1F");
+
+    // Past participles that do not end in "ed", of things a tool does to a record: "Email not found to be sent" says the
+    // email to send was not found. "Broken", "frozen" or "hidden" are left out: they judge what a thing is as often.
+    private static readonly FrozenSet<string> s_irregularParticiples = FrozenSet.Create(StringComparer.Ordinal,
+    [
+        "SENT", "RESENT", "PAID", "REPAID", "DONE", "UNDONE", "REDONE", "MADE", "REMADE", "RUN", "RERUN", "READ", "REREAD",
+        "WRITTEN", "REWRITTEN", "OVERWRITTEN", "GIVEN", "TAKEN", "SHOWN", "SET", "RESET", "KEPT", "SOLD", "RESOLD", "BOUGHT",
+        "BUILT", "REBUILT", "HELD", "PUT", "CUT", "SPLIT", "SPENT", "LENT", "DRAWN", "WITHDRAWN", "CHOSEN", "SEEN", "KNOWN",
+        "FOUND", "BOUND", "SHUT", "LET", "BEGUN", "FED", "LED", "SWEPT", "HUNG", "SPUN", "STRUCK", "SHOT", "SUNG",
+        "THROWN", "FORGIVEN", "FORGOTTEN", "GOT", "GOTTEN", "UNDERSTOOD", "UPHELD", "WITHHELD", "DEALT", "MEANT", "SOUGHT",
+        "TAUGHT", "BROUGHT", "THOUGHT", "CAUGHT", "FOUGHT", "TOLD", "RETOLD", "SAID", "LAID", "MISLAID", "RELAID",
+    ]);
+
     private static string[][] Phrases(IEnumerable<string> phrases) =>
         [.. phrases.Select(phrase => phrase.Replace("'", string.Empty, StringComparison.Ordinal).ToUpperInvariant().Split(' '))];
 
     // Whether the words hold the phrase's words in a row; "not found" ("isn't found") only where it does not judge what a
     // thing is (Judges).
-    private static bool Holds(List<string> words, string[] phrase)
+    private static bool Holds(List<string> words, List<bool> clauseStarts, string[] phrase)
     {
         for (var i = 0; i + phrase.Length <= words.Count; i++)
         {
@@ -233,7 +266,7 @@ public static class TemplateLessonWriter
                 j++;
             }
 
-            if (j == phrase.Length && !(phrase[^1] == "FOUND" && Judges(words, i + j)))
+            if (j == phrase.Length && !(phrase[^1] == "FOUND" && Judges(words, clauseStarts, i + j)))
             {
                 return true;
             }
@@ -248,11 +281,16 @@ public static class TemplateLessonWriter
 
     // Whether the words at this place make "not found" judge what a thing is rather than say it is not there: "found to be"
     // or "found to have" followed by what it was judged ("the endpoint was not found to be slow", "not found to have a
-    // licence"): the thing was found. Not when what follows is done to the thing ("not found to be updated", "to be freed"):
-    // the record to update was not found. Nor at the end of the signature, where what was meant cannot be told.
-    private static bool Judges(List<string> words, int at) =>
-        at + 2 < words.Count && words[at] == "TO"
-        && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !words[at + 2].EndsWith("ED", StringComparison.Ordinal)));
+    // licence"): the thing was found. Not when what follows is done to the thing ("not found to be updated", "to be freed",
+    // "to be sent": a past participle, not a short word such as "red"): the record to update was not found. Nor at the end
+    // of the signature, where what was meant cannot be told, nor where a clause ends between the words ("Table <str> not
+    // found. To have the table created ..."): a new sentence begins.
+    private static bool Judges(List<string> words, List<bool> clauseStarts, int at) =>
+        at + 2 < words.Count && words[at] == "TO" && !clauseStarts[at] && !clauseStarts[at + 1] && !clauseStarts[at + 2]
+        && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !IsParticiple(words[at + 2])));
+
+    private static bool IsParticiple(string word) =>
+        (word.Length > 3 && word.EndsWith("ED", StringComparison.Ordinal)) || s_irregularParticiples.Contains(word);
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".

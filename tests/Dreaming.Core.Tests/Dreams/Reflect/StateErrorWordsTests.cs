@@ -137,4 +137,28 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: the order isn't found")]
     public void A_state_word_written_short_is_a_state_word(string signature) =>
         Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+
+    // "Not found" judges what a thing is only where "to be" or "to have" and what it was judged follow it in the same
+    // clause: after a full stop, a comma or a line break a new sentence begins ("Table <str> not found. To have the table
+    // created ..."), and what is to be done to the thing may be an irregular past participle ("Email not found to be
+    // sent"), while a short word ending in "ed", "red", is no participle. The short forms read as their long ones do.
+    [Theory]
+    [InlineData("Error: Email not found to be sent", true)]
+    [InlineData("Error: File not found to be sent.", true)]
+    [InlineData("Error: invoice <id> not found to be paid", true)]
+    [InlineData("Error: job <id> not found to be run", true)]
+    [InlineData("Error: Table <str> not found. To have the table created automatically, set createIfNotExists", true)]
+    [InlineData("Error: Phone number not found. To have your own bot, contact the admin", true)]
+    [InlineData("Error: order not found; to be safe, check the id", true)]
+    [InlineData("Error: order not found\nTo have it restored, contact support", true)]
+    [InlineData("Error: the endpoint was not found to be 'slow'", false)]
+    [InlineData("Error: the light was not found to be red", false)]
+    [InlineData("Error: the endpoint was NOT_FOUND_TO_BE_SLOW", false)]
+    [InlineData("Error: the value isn't valid", false)]
+    [InlineData("Error: the date wasn't formatted as YYYY-MM-DD; flight not available", false)]
+    [InlineData("Error: the payload can't be parsed", false)]
+    [InlineData("Error: the seats aren't enough", true)]
+    [InlineData("Error: the record was not found to be deleted", true)]
+    public void Not_found_judges_a_thing_only_within_one_clause_and_before_what_was_judged(string signature, bool state) =>
+        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
 }
