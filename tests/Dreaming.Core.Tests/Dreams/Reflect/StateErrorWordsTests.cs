@@ -138,6 +138,27 @@ public sealed class StateErrorWordsTests
     public void A_state_word_written_short_is_a_state_word(string signature) =>
         Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
 
+    // "Could not be found" is as common a wording of a missing record as "not found" (.NET's own "could not be found",
+    // REST APIs' "The requested resource could not be found"), with its forms "cannot be found" and "couldn't be found".
+    [Theory]
+    [InlineData("Error: order <id> could not be found")]
+    [InlineData("Error: The requested resource could not be found")]
+    [InlineData("Error: user <id> cannot be found")]
+    [InlineData("Error: user <id> can't be found")]
+    [InlineData("Error: user <id> can not be found")]
+    [InlineData("Error: the reservation couldn't be found")]
+    [InlineData("Error: the reservation couldn\u2019t be found")]
+    [InlineData("Error: the flight <id> was not able to be found")]
+    public void A_record_that_could_not_be_found_is_a_state(string signature) =>
+        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+
+    [Theory]
+    [InlineData("Error: the field 'seat' could not be found in the request")]
+    [InlineData("Error: required argument <str> cannot be found")]
+    [InlineData("Error: the endpoint could not be found to be slow")]
+    public void Could_not_be_found_of_the_calls_own_words_or_judging_a_thing_is_no_state(string signature) =>
+        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+
     // "Not found" judges what a thing is only where "to be" or "to have" and what it was judged follow it in the same
     // clause: after a full stop, a comma or a line break a new sentence begins ("Table <str> not found. To have the table
     // created ..."), and what is to be done to the thing may be an irregular past participle ("Email not found to be
