@@ -228,8 +228,8 @@ internal sealed class SqliteDatabase
     /// than UTF-8, or a schema version newer than this library's. The store's first use refuses such a file with the same
     /// message; the options' validation at host start asks here, so the start fails instead.</summary>
     /// <returns>The message, or <see langword="null"/> when there is none, the database is not a file, the file does not
-    /// exist yet or cannot be read, or its header is not a plain SQLite one (an encrypted file, or not a database: the
-    /// first use says what is wrong).</returns>
+    /// exist yet or cannot be read, or its header is not a plain SQLite one (an encrypted file, one whose header SQLCipher
+    /// left plain in part only, or not a database: the first use says what is wrong).</returns>
     /// <remarks>A file in write-ahead-log mode whose newest change is still in its <c>-wal</c> file (while a process using
     /// it runs) may hold an older version in its header: the check passes, and the first use refuses the file, as
     /// without the check.</remarks>
@@ -254,7 +254,10 @@ internal sealed class SqliteDatabase
             return null;
         }
 
-        if (!header[..16].SequenceEqual("SQLite format 3\0"u8))
+        // A plain header's bytes 72 to 91 are zero (reserved for expansion). SQLCipher's cipher_plaintext_header_size leaves
+        // only the first bytes plain, "SQLite format 3" included, and encrypts the rest, so its encoding and user_version
+        // fields are noise: such a header is left to the first use, as a wholly encrypted one is.
+        if (!header[..16].SequenceEqual("SQLite format 3\0"u8) || header[72..92].ContainsAnyExcept((byte)0))
         {
             return null;
         }

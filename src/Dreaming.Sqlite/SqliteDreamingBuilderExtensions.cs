@@ -17,7 +17,11 @@ public static class SqliteDreamingBuilderExtensions
     /// <returns>The same builder, for chaining.</returns>
     /// <remarks>The settings are validated when the host starts; an invalid one fails the start with a message naming it.
     /// The start also fails, with an <see cref="OptionsValidationException"/> naming the path, when the database file's
-    /// folder does not exist or the path is a folder: the store creates the file, never its folder.</remarks>
+    /// folder does not exist or the path is a folder: the store creates the file, never its folder. It fails the same way,
+    /// with the message the store's first use would give, for an existing file whose header (its first 100 bytes, read
+    /// without opening the database) says no store can use it: UTF-16 text, or a schema a newer build migrated. Without a
+    /// host these are thrown when the options are first resolved, so by <c>GetRequiredService&lt;ITraceStore&gt;()</c>
+    /// (and the other stores), not by the store's first call.</remarks>
     public static IDreamingBuilder UseSqliteStore(
         this IDreamingBuilder builder,
         string connectionString = SqliteTraceStoreOptions.DefaultConnectionString,

@@ -82,6 +82,66 @@ public sealed class SqliteHostFileCheckTests : IDisposable
         await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task A_host_whose_store_file_header_is_past_its_first_32_bytes_not_a_plain_SQLite_one_starts()
+    {
+        // SQLCipher's cipher_plaintext_header_size = 32 (as iOS apps use it) leaves the first 32 bytes of the header plain,
+        // "SQLite format 3" included, and encrypts the rest: the encoding and user_version fields are then noise, and the
+        // start refused such a file half the time as "schema version N is newer than this library supports; upgrade
+        // Dreaming.Sqlite". A plain header's bytes 72 to 91 are zero (reserved); this one's are not, so the check passes
+        // it, and the first use says what is wrong (or, with SQLCipher and its key, opens it).
+        var file = _folder.File("plaintext-header.db");
+        using (var store = new SqliteTraceStore(file))
+        {
+            await store.InitializeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var bytes = await File.ReadAllBytesAsync(file);
+        for (var i = 32; i < 100; i++)
+        {
+            bytes[i] = (byte)(0x5A + (i * 37));
+        }
+
+        await File.WriteAllBytesAsync(file, bytes);
+        using var host = BuildHost(file);
+
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData("Data Source={0};Mode=Memory;Cache=Shared")]
+    [InlineData("Data Source=file:{0}?mode=memory&cache=shared")]
+    [InlineData("Data Source=file:{0}?vfs=memdb")]
+    public async Task A_host_on_a_shared_in_memory_database_named_as_a_UTF16_file_starts_without_reading_the_file(string format)
+    {
+        // An in-memory database's name is no file, though a file of that name exists.
+        var file = _folder.File("named.db");
+        Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
+        using var host = BuildHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, file));
+
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData("Data Source=file:{0}")]
+    [InlineData("Filename={0};Cache=Shared")]
+    [InlineData("DataSource=file://localhost{0}?cache=shared")]
+    public async Task A_host_naming_a_UTF16_file_in_another_connection_string_form_fails_to_start_naming_the_file(string format)
+    {
+        var file = _folder.File("forms.db");
+        Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
+        using var host = BuildHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, file));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The message names the data source as given (a URI with its parameters), the file's path in it.
+        Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        Assert.Contains("': its text encoding is UTF-16le (PRAGMA encoding)", error.Message, StringComparison.Ordinal);
+    }
+
     private static void Execute(string file, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
