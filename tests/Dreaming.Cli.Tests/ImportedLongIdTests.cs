@@ -170,6 +170,9 @@ public class ImportedLongIdTests
         Assert.True(exit != 0, output);
         Assert.Contains("its text encoding is UTF-16le", error, StringComparison.Ordinal);
         Assert.Contains("sqlite3 old.db .dump | sqlite3 new.db", error, StringComparison.Ordinal);
+
+        // The tool's user gave --db, never the library's option: the start-time check's message named it.
+        Assert.StartsWith($"error: Cannot open the trace store '{cli.Database}': its text encoding", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -9,6 +9,9 @@ internal static class CommandErrors
     /// <summary>The exit code of a command cancelled by Ctrl+C (SIGINT) or SIGTERM: 128 + SIGINT, as shells report it.</summary>
     public const int CanceledExitCode = 130;
 
+    // What starts the SQLite stores' start-time message about a file's header (UTF-16, migrated by a newer build).
+    private const string SqliteFileProblem = $"{nameof(Sqlite.SqliteTraceStoreOptions)}.{nameof(Sqlite.SqliteTraceStoreOptions.ConnectionString)}: ";
+
     public static async Task<int> RunAsync(TextWriter error, Func<Task<int>> action)
     {
         // System.CommandLine registers its Ctrl+C and SIGTERM handlers only once the action has returned its task, that is
@@ -54,9 +57,17 @@ internal static class CommandErrors
 
     // One line, as promised: an ArgumentOutOfRangeException's message carries "(Parameter 'X')" and, on a line of its own,
     // "Actual value was V.".
+    // The SQLite stores' start-time check of a file's header (UTF-16, migrated by a newer build) gives the store's own
+    // message after the library's option, which a user of the tool never set (they gave --db): the store's message alone.
     private static string OneLine(Exception ex)
     {
-        var message = ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+        var message = ex switch
+        {
+            ArgumentException { ParamName: { } name } => ex.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
+            OptionsValidationException { OptionsType: var type } options when type == typeof(Sqlite.SqliteTraceStoreOptions) =>
+                string.Join("; ", options.Failures.Select(failure => failure.StartsWith(SqliteFileProblem, StringComparison.Ordinal) ? failure[SqliteFileProblem.Length..] : failure)),
+            _ => ex.Message,
+        };
         return Output.Text.OneLine(message);
     }
 }
