@@ -25,7 +25,7 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
     /// longer than <see cref="SessionRecord.MaxIdLength"/> and no session has it, when it is an imported log's agent id as the
     /// log gave it, which the import stores capped (<see cref="IdentifierCap.FindAsync{T}(string, Func{string, Task{T}}, Func{T, bool})"/>).</summary>
     public static async Task<string> StoredAgentIdAsync(ITraceStore store, string agentId, CancellationToken cancellationToken) =>
-        (await IdentifierCap.FindAsync(
+        agentId.Length <= SessionRecord.MaxIdLength ? agentId : (await IdentifierCap.FindAsync(
             agentId,
             id => store.QuerySessionsAsync(new SessionQuery { AgentId = id, PageSize = 1 }, cancellationToken),
             static page => page.Items.Count > 0).ConfigureAwait(false)).Id;
