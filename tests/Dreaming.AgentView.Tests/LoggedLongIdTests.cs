@@ -102,4 +102,27 @@ public sealed class LoggedLongIdTests
 
         Assert.Equal([run.Id], page.QuerySelectorAll("table.runs tbody tr").Select(r => r.QuerySelector("td")!.TextContent));
     }
+
+    // A long id found in neither form is echoed by the page as text: markup in it is encoded, never run, on every page
+    // that looks such an id up as typed and then capped.
+    [Theory]
+    [InlineData("/dreaming/sessions/{0}", HttpStatusCode.NotFound)]
+    [InlineData("/dreaming/agents/{0}", HttpStatusCode.NotFound)]
+    [InlineData("/dreaming/memory/agent:{0}", HttpStatusCode.OK)]
+    [InlineData("/dreaming/runs?scope=agent:{0}", HttpStatusCode.OK)]
+    [InlineData("/dreaming/sessions?agent={0}", HttpStatusCode.OK)]
+    public async Task A_long_id_holding_markup_found_in_neither_form_is_shown_as_text(string path, HttpStatusCode expected)
+    {
+        await using var host = await AgentViewHost.StartAsync();
+        await ImportAsync(host, "s1", LongAgent);
+        var hostile = "<script>alert(1)</script>" + new string('x', 280);
+
+        using var client = host.Client();
+        using var response = await client.GetAsync(new Uri(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, Uri.EscapeDataString(hostile)), UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.DoesNotContain("<script>alert", body, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;alert", body, StringComparison.Ordinal);
+    }
 }
