@@ -225,8 +225,9 @@ internal sealed class SqliteDatabase
 
     /// <summary>Tells what makes an existing database file one no store can use, from its header alone (its first 100
     /// bytes, read without opening the database, so without a lock, a <c>-wal</c> file or a write): a text encoding other
-    /// than UTF-8, or a schema version newer than this library's. The store's first use refuses such a file with the same
-    /// message; the options' validation at host start asks here, so the start fails instead.</summary>
+    /// than UTF-8, or a schema version newer than this library's (or another application's <c>user_version</c>, which the
+    /// header cannot tell apart: the message names both). The store's first use refuses such a file too; the options'
+    /// validation at host start asks here, so the start fails instead.</summary>
     /// <returns>The message, or <see langword="null"/> when there is none, the database is not a file, the file does not
     /// exist yet or cannot be read, or its header is not a plain SQLite one (an encrypted file, one whose header SQLCipher
     /// left plain in part only, or not a database: the first use says what is wrong).</returns>
@@ -270,7 +271,7 @@ internal sealed class SqliteDatabase
         }
 
         var version = BinaryPrimitives.ReadInt32BigEndian(header[60..]);
-        return version > SqliteSchema.LatestVersion ? SqliteSchema.FindProblem(version, hasStoreTables: true, Location) : null;
+        return version > SqliteSchema.LatestVersion ? SqliteSchema.FindProblem(version, hasStoreTables: null, Location) : null;
     }
 
     // Why a database whose text encoding is not UTF-8 is refused, and the way out. A shared in-memory database cannot be

@@ -282,25 +282,30 @@ internal static partial class SqliteSchema
 
     /// <summary>Tells whether a database can be used as a store, from what <see cref="Read"/> found.</summary>
     /// <param name="version">The schema version.</param>
-    /// <param name="hasStoreTables">Whether a table of the store exists.</param>
+    /// <param name="hasStoreTables">Whether a table of the store exists; <see langword="null"/> when not known (the check of
+    /// the file's header at host start, which reads no table).</param>
     /// <param name="location">The path of the database, for the message.</param>
     /// <returns>What is wrong, or <see langword="null"/> when the database is a store (of this or an older version) or a new one.</returns>
-    /// <remarks>Version 0 without store tables is a new store even when unrelated tables exist: they are left alone.</remarks>
-    public static string? FindProblem(long version, bool hasStoreTables, string location)
+    /// <remarks>Version 0 without store tables is a new store even when unrelated tables exist: they are left alone. A
+    /// version without store tables is another application's, whatever its number: many set <c>PRAGMA user_version</c>
+    /// for a schema of their own, and a number past this library's says nothing of Dreaming.Sqlite there.</remarks>
+    public static string? FindProblem(long version, bool? hasStoreTables, string location)
     {
-        if (version > LatestVersion)
-        {
-            return $"Cannot open the trace store '{location}': schema version {version} is newer than this library supports ({LatestVersion}); upgrade Dreaming.Sqlite.";
-        }
-
-        if (version == 0 && hasStoreTables)
-        {
-            return $"Cannot open the trace store '{location}': it has a '{Tables[0]}' or '{Tables[1]}' table but no schema version, so Dreaming.Sqlite did not create it. Use a file of its own.";
-        }
-
-        if (version < 0 || (version > 0 && !hasStoreTables))
+        if (version < 0 || (version > 0 && hasStoreTables == false))
         {
             return $"Cannot open the trace store '{location}': its user_version is {version} but it has none of the Dreaming tables, so another application owns it. Use a file of its own.";
+        }
+
+        if (version > LatestVersion)
+        {
+            return hasStoreTables is null
+                ? $"Cannot open the trace store '{location}': schema version {version} is newer than this library supports ({LatestVersion}); upgrade Dreaming.Sqlite, or, if another application owns this file (its own PRAGMA user_version), give the stores a file of their own."
+                : $"Cannot open the trace store '{location}': schema version {version} is newer than this library supports ({LatestVersion}); upgrade Dreaming.Sqlite.";
+        }
+
+        if (version == 0 && hasStoreTables == true)
+        {
+            return $"Cannot open the trace store '{location}': it has a '{Tables[0]}' or '{Tables[1]}' table but no schema version, so Dreaming.Sqlite did not create it. Use a file of its own.";
         }
 
         return null;

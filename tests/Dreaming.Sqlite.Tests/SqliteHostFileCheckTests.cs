@@ -50,7 +50,23 @@ public sealed class SqliteHostFileCheckTests : IDisposable
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Contains($"Cannot open the trace store '{file}': schema version {newer} is newer than this library supports ({SqliteSchema.LatestVersion}); upgrade Dreaming.Sqlite.", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Cannot open the trace store '{file}': schema version {newer} is newer than this library supports ({SqliteSchema.LatestVersion}); upgrade Dreaming.Sqlite", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_whose_file_another_application_numbered_past_this_librarys_version_fails_to_start_naming_both_causes()
+    {
+        // The start reads only the header, which cannot tell a newer store from another application's file with a
+        // user_version of its own: the message names both, and the first use (which reads the tables) tells which.
+        var file = _folder.File("app.db");
+        var theirs = SqliteSchema.LatestVersion + 14;
+        Execute(file, $"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); PRAGMA user_version = {theirs};");
+        SqliteConnection.ClearAllPools();
+        using var host = BuildHost(file);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains($"Cannot open the trace store '{file}': schema version {theirs} is newer than this library supports ({SqliteSchema.LatestVersion}); upgrade Dreaming.Sqlite, or, if another application owns this file (its own PRAGMA user_version), give the stores a file of their own.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
