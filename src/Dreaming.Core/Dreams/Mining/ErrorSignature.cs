@@ -34,7 +34,7 @@ public static partial class ErrorSignature
     /// <returns>
     /// For a Python traceback, its final exception line; otherwise the first line that names an exception type or an
     /// <c>error:</c>/<c>fatal:</c> marker, else the first line with an error word (failed, denied, not found, refused,
-    /// invalid, cannot, timed out…), else the first line that is not blank or a stack frame. Empty for blank text.
+    /// invalid, cannot, can't, timed out…, whichever apostrophe they are written with), else the first line that is not blank or a stack frame. Empty for blank text.
     /// </returns>
     public static string SelectErrorLine(string? text)
     {
@@ -159,7 +159,8 @@ public static partial class ErrorSignature
             return 3;
         }
 
-        return ErrorWord().IsMatch(line) ? 2 : 1;
+        // The error words are written with ASCII apostrophes; a line may hold any other, or SQL's doubled one ("doesn''t").
+        return ErrorWord().IsMatch(WordApostrophes.ToAscii(line)) ? 2 : 1;
     }
 
     private static string? LastPythonExceptionLine(string[] lines)
