@@ -21,7 +21,8 @@ namespace Dreaming;
 /// forms ("can't be used", "isn't available"), in a signature
 /// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
 /// whole words, never letters inside another word, with words glued by an underscore, in camel case or to a number read
-/// apart, and "not found" that judges what a thing is, as in "not found to be slow", no state): then it says
+/// apart, an apostrophe written twice inside a word (as a SQL string literal echoes "doesn''t") read as one, and "not found"
+/// that judges what a thing is, as in "not found to be slow" or "not found to be outdated", no state): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
@@ -159,17 +160,21 @@ public static class TemplateLessonWriter
     // arguments, and then the call succeeds. Whole words too: "information" holds no "format", "invalidated" is not
     // "invalid", "Springfield" no "field"; but the forms tools write glued are listed: "formatting" (as "formatted"), a
     // record's "subfield", and Python's "jsonschema" module, which names its ValidationError (split where the case
-    // changes or at an underscore, "JsonSchema" and "json_schema" are "schema" already).
+    // changes or at an underscore, "JsonSchema" and "json_schema" are "schema" already). Pydantic 2's "Extra inputs are not
+    // permitted" (Anthropic's API answers so too) names an argument the call should not have sent. A validator's class name
+    // ("ValidationError", "ValidationException") is not listed: what it reports is in its message, and Rails' and Django's
+    // uniqueness checks raise one to report a state ("Email has already been taken").
     private static readonly string[][] s_argumentErrorPhrases = Phrases(
     [
         "argument*", "parameter*", "propert*", "field", "fields", "subfield", "subfields", "invalid", "missing", "required",
-        "unexpected", "schema*", "jsonschema*", "format", "formats", "formatted", "formatting", "must be",
+        "unexpected", "schema*", "jsonschema*", "format", "formats", "formatted", "formatting", "must be", "extra inputs",
     ]);
 
     /// <summary>The words of a signature, in capitals: runs of letters and digits, split where a capital follows a
     /// small letter or starts a word after capitals (<c>OrderNotFound</c>, <c>HTTPError</c>) and where digits meet letters
     /// (<c>Status404NotFound</c>), so that <c>ORDER_NOT_FOUND</c> and <c>OrderNotFound</c> read as "ORDER NOT FOUND"; an apostrophe inside a word is dropped, whichever
-    /// one is written (<c>doesn't</c>, <c>doesn’t</c>, <c>doesnʼt</c>: "DOESNT"), and one at a word's edge parts words.</summary>
+    /// one is written (<c>doesn't</c>, <c>doesn’t</c>, <c>doesnʼt</c>, SQL's doubled <c>doesn''t</c>: "DOESNT"), and one at a
+    /// word's edge parts words.</summary>
     internal static List<string> SignatureWords(string text) => Words(text, null);
 
     // The words of SignatureWords and, for each, whether it begins a clause: whether clause punctuation (a full stop, a
@@ -183,10 +188,11 @@ public static class TemplateLessonWriter
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (s_apostrophes.Contains(c))
+            if (WordApostrophes.IsApostrophe(c))
             {
-                if (word.Length > 0 && i + 1 < text.Length && char.IsLetter(text[i + 1]))
+                if (word.Length > 0 && WordApostrophes.InWordLength(text, i) is > 0 and var length)
                 {
+                    i += length - 1;
                     continue;
                 }
 
@@ -229,11 +235,6 @@ public static class TemplateLessonWriter
             }
         }
     }
-
-    // Apostrophes a tool may write inside a word: ASCII, the typographic U+2019, the modifier letter U+02BC (which
-    // char.IsLetter takes for a letter, so it would otherwise stay inside the word), a mistyped U+2018, the grave and acute
-    // accents of keyboards without one, the fullwidth U+FF07.
-    private static readonly SearchValues<char> s_apostrophes = SearchValues.Create("'\u2019\u02BC\u2018`\u00B4\uFF07");
 
     // Punctuation that ends a clause or a sentence ("Table <str> not found. To have the table created ..."); a hyphen, an
     // underscore or a quote mark does not.
@@ -290,7 +291,18 @@ public static class TemplateLessonWriter
         && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !IsParticiple(words[at + 2])));
 
     private static bool IsParticiple(string word) =>
-        (word.Length > 3 && word.EndsWith("ED", StringComparison.Ordinal)) || s_irregularParticiples.Contains(word);
+        (word.Length > 3 && word.EndsWith("ED", StringComparison.Ordinal) && !s_adjectivesInEd.Contains(word)) || s_irregularParticiples.Contains(word);
+
+    // Words ending in "ed" that say what a thing is, not what a tool is asked to do to it: "the kernel was not found to be
+    // outdated", "the quota was not found to be limited", "the file was not found to be corrupted" judge a thing that was
+    // found. Words that are as often an action on a record ("enabled", "verified", "encrypted", "connected": the feature to
+    // enable was not found) are left out, and stay participles.
+    private static readonly FrozenSet<string> s_adjectivesInEd = FrozenSet.Create(StringComparer.Ordinal,
+    [
+        "LIMITED", "UNLIMITED", "OUTDATED", "DATED", "OUTMODED", "CORRUPTED", "MALFORMED", "DEPRECATED", "MISCONFIGURED",
+        "SUPPORTED", "UNSUPPORTED", "COMPROMISED", "INFECTED", "QUALIFIED", "UNQUALIFIED", "LICENSED", "UNLICENSED",
+        "RELATED", "UNRELATED", "OVERLOADED", "BIASED", "SKEWED",
+    ]);
 
     // Arguments the model sent that were not valid JSON: the model's mistake, not the tool's answer, so the lesson says what
     // to send rather than what the tool "fails with" or "returns".
