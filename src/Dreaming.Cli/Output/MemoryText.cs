@@ -35,9 +35,23 @@ internal static class MemoryText
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {Text.OneLine(insight.Id)}  {insight.Kind.ToString().ToUpperInvariant()}  {insight.Status.ToString().ToUpperInvariant()}  +{insight.Helpful}/-{insight.Harmful} seen {insight.Seen}  {insight.Evidence.Count} evidence"));
+                $"  {Text.OneLine(insight.Id)}  {insight.Kind.ToString().ToUpperInvariant()}  {insight.Status.ToString().ToUpperInvariant()}  +{insight.Helpful}/-{insight.Harmful} seen {insight.Seen}  {Evidence(insight.Evidence)}"));
             output.WriteLine($"    {Text.OneLine(insight.Text)}");
         }
+    }
+
+    // The sessions that taught an insight, each once, as ranking counts them; and the entries (session and event, as the
+    // agent view's memory page lists them) when a session is cited at more than one event.
+    private static string Evidence(IReadOnlyList<InsightEvidence> evidence)
+    {
+        if (evidence.Count == 0)
+        {
+            return "no evidence";
+        }
+
+        var sessions = evidence.Select(e => e.SessionId).Distinct(StringComparer.Ordinal).Count();
+        var text = string.Create(CultureInfo.InvariantCulture, $"{sessions} {(sessions == 1 ? "session" : "sessions")}");
+        return sessions == evidence.Count ? text : string.Create(CultureInfo.InvariantCulture, $"{text} ({evidence.Count} entries)");
     }
 
     public static void WriteDiff(TextWriter output, MemoryDiff diff)
