@@ -9,6 +9,10 @@ public static class TraceStoreExtensions
 
     private const string CompletedItemStatus = "completed";
 
+    // How long after a recovery wrote a crashed run's orchestration.failed an idempotent observer that keeps failing on it
+    // (the outbox broken for good) keeps the session running: past it, the next call ends the session all the same.
+    private static readonly TimeSpan IdempotentRetryWindow = TimeSpan.FromDays(1);
+
     private static readonly SessionEventQuery RunMarks = new()
     {
         Types = [EventTypes.OrchestrationStarted, EventTypes.OrchestrationCompleted, EventTypes.OrchestrationFailed],
@@ -57,9 +61,14 @@ public static class TraceStoreExtensions
     /// after another call or the run's process ended it first). An <see cref="IIdempotentOrchestrationObserver"/> (the
     /// webhook observer) is told before the session is ended instead, and told again by a call that finds such an event in
     /// a session still running (its writer died before ending the session, or is still at work): it takes the event once
-    /// however often it hears it, so a crash between the event and the end loses no webhook. An observer that throws keeps neither the other observers
-    /// from the event nor the call from ending the other sessions: once all are ended, the call throws an
-    /// <see cref="AggregateException"/> of the observers' failures (<c>SessionRetention</c> logs them instead). A call
+    /// however often it hears it, so a crash between the event and the end loses no webhook. For the same reason, an
+    /// idempotent observer that throws on the event (the webhook's outbox write failed: a disk full, a broken connection)
+    /// leaves that session running, so that the next call tells it again and ends the session once it goes through; when
+    /// it still throws a day after the event was written (the outbox broken for good), the call ends the session all the
+    /// same, and that webhook is lost. An observer that throws keeps neither the other observers
+    /// from the event nor the call from ending the other sessions: once all are gone through, the call throws an
+    /// <see cref="AbandonRunningSessionsException"/> of the observers' failures, which lists the sessions it ended and
+    /// those it left running (<c>SessionRetention</c> logs the failures instead). A call
     /// cancelled after writing an event still hands it to every observer (with the cancelled token) before it throws, as
     /// a later call finds the event written and tells only the idempotent observers. For the others, a crash between the
     /// write and the call loses that one notification, as for a run's own events.</para>
@@ -73,8 +82,10 @@ public static class TraceStoreExtensions
     /// <returns>The ids of the sessions this call ended, oldest first.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="observers"/> or one of them is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="startedBefore"/> is later than the current time.</exception>
-    /// <exception cref="AggregateException">One or more observer calls threw (not for the cancellation): every session was
-    /// still ended and every other observer told; the inner exceptions are the observers'.</exception>
+    /// <exception cref="AbandonRunningSessionsException">One or more observer calls threw (not for the cancellation): every
+    /// session was still ended, but for the crashed runs whose idempotent observer threw (its
+    /// <see cref="AbandonRunningSessionsException.LeftRunningSessionIds"/>), and every other observer told; the inner
+    /// exceptions are the observers'.</exception>
     public static async Task<IReadOnlyList<string>> AbandonRunningSessionsAsync(this ITraceStore store, DateTimeOffset startedBefore, IEnumerable<IOrchestrationObserver> observers, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -98,6 +109,7 @@ public static class TraceStoreExtensions
         }
 
         var abandoned = new List<string>();
+        var leftRunning = new List<string>();
         var failures = new List<Exception>();
         var query = new SessionQuery { Status = SessionStatus.Running, StartedBefore = startedBefore, PageSize = SessionQuery.MaxPageSize };
         while (true)
@@ -116,8 +128,15 @@ public static class TraceStoreExtensions
                     if ((ended ?? found) is { } end && idempotent.Length > 0)
                     {
                         // Before the end, so that a crash in between leaves the session running and the next recovery
-                        // tells them again (found), which they take once.
+                        // tells them again (found), which they take once. One that throws (the webhook's outbox write
+                        // failed) leaves the session running for the same reason, until the event is a day old.
+                        var failed = failures.Count;
                         await TellAsync(idempotent, end, failures, cancellationToken).ConfigureAwait(false);
+                        if (failures.Count > failed && now - end.Timestamp < IdempotentRetryWindow)
+                        {
+                            leftRunning.Add(session.Id);
+                            continue;
+                        }
                     }
 
                     await store.CompleteSessionAsync(
@@ -156,9 +175,13 @@ public static class TraceStoreExtensions
 
         return failures.Count == 0
             ? abandoned
-            : throw new AggregateException(
-                string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; every session was ended ({abandoned.Count} by this call) and every other observer told."),
-                failures);
+            : throw new AbandonRunningSessionsException(
+                leftRunning.Count == 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; every session was ended ({abandoned.Count} by this call) and every other observer told.")
+                    : string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; {abandoned.Count} session(s) were ended by this call and every other observer told, but {leftRunning.Count} crashed run(s) were left running because an idempotent observer (the webhook's outbox write) failed on their orchestration.failed event: the next call tells it again and ends them ({string.Join(", ", leftRunning.Take(5))})."),
+                failures,
+                abandoned,
+                leftRunning);
     }
 
     // Every observer hears the event, one after the other: one that throws (a dashboard down) neither keeps the others from

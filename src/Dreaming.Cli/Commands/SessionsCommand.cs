@@ -117,7 +117,18 @@ internal static class SessionsCommand
             var startedBefore = TimeProvider.System.GetUtcNow() - parse.GetValue(olderThan);
             var webhooks = parse.GetValue(noWebhooks) ? null : new AbandonedRunWebhooks(stores);
             IOrchestrationObserver[] observers = webhooks is null ? [] : [webhooks];
-            var ended = await stores.Traces.AbandonRunningSessionsAsync(startedBefore, observers, cancellationToken: ct).ConfigureAwait(false);
+            IReadOnlyList<string> ended;
+            IReadOnlyList<string> leftRunning = [];
+            try
+            {
+                ended = await stores.Traces.AbandonRunningSessionsAsync(startedBefore, observers, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (AbandonRunningSessionsException ex) when (!ct.IsCancellationRequested)
+            {
+                // Only the webhook writer throws: the runs whose event it could not write stay running for the next call.
+                (ended, leftRunning) = (ex.AbandonedSessionIds, ex.LeftRunningSessionIds);
+            }
+
             var written = webhooks?.Written ?? 0;
             var failures = webhooks?.Failures ?? [];
             var exit = failures.Count == 0 ? 0 : 1;
@@ -126,9 +137,16 @@ internal static class SessionsCommand
                 error.WriteLine($"webhooks: an orchestration.failed event could not be written to the outbox: {Text.OneLine(failure.Message)}");
             }
 
+            if (leftRunning.Count > 0)
+            {
+                error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"left running, so that their webhook is not lost: {leftRunning.Count} crashed orchestration {(leftRunning.Count == 1 ? "run" : "runs")} ({string.Join(", ", leftRunning.Take(5).Select(Text.OneLine))}); run the command again once the outbox can be written (or with --no-webhooks to end them without the webhook)"));
+            }
+
             if (parse.GetValue(common.Json))
             {
-                CliJson.Write(output, new { startedBefore, count = ended.Count, sessionIds = ended, webhookEvents = written });
+                CliJson.Write(output, new { startedBefore, count = ended.Count, sessionIds = ended, webhookEvents = written, leftRunningSessionIds = leftRunning });
                 return exit;
             }
 

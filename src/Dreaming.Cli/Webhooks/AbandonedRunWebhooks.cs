@@ -7,8 +7,9 @@ namespace Dreaming.Cli.Webhooks;
 /// dispatcher to route to its receivers, under the event id <see cref="WebhookEventData.AbandonedRunEventId"/> makes, the
 /// one the app's own webhook observer uses. The outbox refuses that id a second time, so the event is written once whether
 /// this tool, an app's recovery racing it, or a recovery that died before ending the session and the next one tells it.</summary>
-/// <remarks>The data is as a host's with the default payload options. A write that fails is counted and its exception kept,
-/// so that every session is still ended and the command says what was not written. Thread-safe.</remarks>
+/// <remarks>The data is as a host's with the default payload options, and the timestamp the event's, as the app's. A write
+/// that fails is kept and thrown on, so that the recovery leaves that run's session running (the next call writes the
+/// event and ends it) and the command says what was not written. Thread-safe.</remarks>
 internal sealed class AbandonedRunWebhooks(CliStores stores) : IIdempotentOrchestrationObserver
 {
     // Fits a body within the default WebhookOptions.MaxPayloadBytes, as the app's publisher would; writes nothing itself.
@@ -59,6 +60,9 @@ internal sealed class AbandonedRunWebhooks(CliStores stores) : IIdempotentOrches
             {
                 _failures.Add(ex);
             }
+
+            // Thrown on, so that the recovery leaves the run's session running and the next call writes the event.
+            throw;
         }
     }
 }

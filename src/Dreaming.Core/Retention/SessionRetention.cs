@@ -90,7 +90,22 @@ public sealed partial class SessionRetention : BackgroundService
         var abandoned = 0;
         if (_options.AbandonRunningAfter is { } runningAfter)
         {
-            var ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => o is IIdempotentOrchestrationObserver ? new LoggedIdempotentObserver(o, _logger) : (IOrchestrationObserver)new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string> ended;
+            try
+            {
+                ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => o is IIdempotentOrchestrationObserver ? new LoggedIdempotentObserver(o, _logger) : (IOrchestrationObserver)new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AbandonRunningSessionsException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Only an idempotent observer's failure gets here, logged already (event 100): its crashed runs stay
+                // running, so that the next pass tells it again; the purge goes on.
+                ended = ex.AbandonedSessionIds;
+                if (ex.LeftRunningSessionIds.Count > 0)
+                {
+                    LogLeftRunning(_logger, ex.LeftRunningSessionIds.Count, string.Join(", ", ex.LeftRunningSessionIds.Take(5)));
+                }
+            }
+
             abandoned = ended.Count;
             if (abandoned > 0)
             {
@@ -244,12 +259,27 @@ public sealed partial class SessionRetention : BackgroundService
 
     // A registered observer that fails (a dashboard down) is logged, as a run logs it, and neither keeps the others from
     // the event nor stops the job (the other crashed runs, the purge).
-    // Keeps the observer's promise to hear a recovery's event at most once, so recovery tells it before the end too.
+    // Keeps the observer's promise to hear a recovery's event at most once, so recovery tells it before the end too; its
+    // failure (the webhook's outbox write) is logged and thrown on, so that recovery keeps the run's session running and
+    // tells it again at the next pass.
     private sealed class LoggedIdempotentObserver(IOrchestrationObserver observer, ILogger logger) : IIdempotentOrchestrationObserver
     {
-        private readonly LoggedObserver _logged = new(observer, logger);
-
-        public ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default) => _logged.OnEventAsync(sessionEvent, cancellationToken);
+        public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await observer.OnEventAsync(sessionEvent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogObserverFailed(logger, observer.GetType().Name, sessionEvent.SessionId, ex);
+                throw;
+            }
+        }
     }
 
     private sealed class LoggedObserver(IOrchestrationObserver observer, ILogger logger) : IOrchestrationObserver
@@ -270,6 +300,9 @@ public sealed partial class SessionRetention : BackgroundService
             }
         }
     }
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Session retention left {Count} crashed orchestration runs running ({SessionIds}): the orchestration.failed webhook of each could not be written to the outbox (logged above, event 100). The next pass writes it and ends them; a day after their event was written, a pass ends them all the same and the webhook is lost.")]
+    private static partial void LogLeftRunning(ILogger logger, int count, string sessionIds);
 
     [LoggerMessage(EventId = 96, Level = LogLevel.Error, Message = "Session retention failed; it runs again at the next interval.")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -12,7 +12,9 @@ namespace Dreaming;
 /// other webhook wrapper. Thread-safe.
 /// <para>With the library's <see cref="WebhookPublisher"/>, the <c>orchestration.failed</c> crash recovery writes for a run it
 /// ended (status <c>abandoned</c>) goes out under the event id <see cref="WebhookEventData.AbandonedRunEventId"/> makes from
-/// its session id and sequence number, which the outbox refuses a second time: so that observer is an
+/// its session id and sequence number, stamped with the event's own time (as <c>dreaming sessions abandon</c> stamps it), which
+/// the outbox refuses a second time; a write that fails is thrown, so that recovery keeps the session running and tells
+/// the observer again at its next pass: so that observer is an
 /// <see cref="IIdempotentOrchestrationObserver"/> (<see cref="Idempotent"/>), which recovery tells before the run's session
 /// is ended and again after a crash in between, and the event is written once. A host's own <see cref="IWebhookPublisher"/>
 /// takes no event id, so nothing would refuse a second publish: its observer is a plain one, told once, after the end, by
@@ -46,7 +48,7 @@ internal class WebhookOrchestrationObserver(IWebhookPublisher webhooks) : IOrche
         {
             if (sessionEvent is OrchestrationFailedEvent { Status: OrchestrationFailedEvent.AbandonedStatus, Sequence: > 0 } abandoned && webhooks is WebhookPublisher publisher)
             {
-                await publisher.PublishOnceAsync(WebhookEventData.AbandonedRunEventId(abandoned), raised.Type, raised.Data, CancellationToken.None).ConfigureAwait(false);
+                await publisher.PublishOnceAsync(WebhookEventData.AbandonedRunEventId(abandoned), raised.Type, abandoned.Timestamp, raised.Data, CancellationToken.None).ConfigureAwait(false);
             }
             else
             {

@@ -149,11 +149,14 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         return webhookEvent;
     }
 
-    /// <summary>Writes an event under a given id, as <see cref="PublishAsync"/> does, unless the outbox already holds that id:
-    /// then nothing is written (another process, or an earlier call, wrote it), which is logged at debug level (event 101).</summary>
-    /// <returns>The event written, or <see langword="null"/> when no endpoint subscribes, the id was written already, or the
-    /// write failed.</returns>
-    internal async Task<WebhookEvent?> PublishOnceAsync(string eventId, string eventType, JsonObject data, CancellationToken cancellationToken = default)
+    /// <summary>Writes an event under a given id and with a given timestamp (that of the change it tells of, so the same body
+    /// whichever process or pass writes it), as <see cref="PublishAsync"/> does, unless the outbox already holds that id:
+    /// then nothing is written (another process, or an earlier call, wrote it), which is logged at debug level (event 101).
+    /// A write that still fails after the retries is thrown, not logged: the caller (crash recovery, through the webhook
+    /// observer) keeps the run's session running so that the next recovery publishes the event again.</summary>
+    /// <returns>The event written, or <see langword="null"/> when no endpoint subscribes or the id was written already.</returns>
+    /// <exception cref="Exception">The outbox write failed after the retries (the store's exception).</exception>
+    internal async Task<WebhookEvent?> PublishOnceAsync(string eventId, string eventType, DateTimeOffset timestamp, JsonObject data, CancellationToken cancellationToken = default)
     {
         var endpoints = EndpointsFor(eventType);
         if (endpoints.Count == 0)
@@ -161,7 +164,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
             return null;
         }
 
-        var webhookEvent = WebhookEvent.Create(eventType, _time.GetUtcNow(), data) with { Id = eventId };
+        var webhookEvent = WebhookEvent.Create(eventType, timestamp, data) with { Id = eventId };
         try
         {
             webhookEvent = Fit(webhookEvent);
@@ -175,11 +178,6 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
             // The id is made valid by the caller and the endpoints are the configured ones: the outbox refused it as one
             // it already holds.
             LogAlreadyWritten(_logger, webhookEvent.Type, webhookEvent.Id, ex.Message);
-            return null;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogPublishFailed(_logger, webhookEvent.Type, webhookEvent.Id, ex);
             return null;
         }
 

@@ -278,9 +278,11 @@ public sealed class AbandonRunningSessionsTests
         var failing = new ThrowingObserver();
         var heard = new RecordingObserver();
 
-        var error = await Assert.ThrowsAsync<AggregateException>(() => store.AbandonRunningSessionsAsync(Start.AddHours(1), [failing, heard], clock));
+        var error = await Assert.ThrowsAsync<AbandonRunningSessionsException>(() => store.AbandonRunningSessionsAsync(Start.AddHours(1), [failing, heard], clock));
 
         Assert.Equal(2, error.InnerExceptions.Count);
+        Assert.Equal(["run-1", "run-2", "plain"], error.AbandonedSessionIds);
+        Assert.Empty(error.LeftRunningSessionIds);
         Assert.All(error.InnerExceptions, e => Assert.Equal("outbox down", e.Message));
         Assert.Contains("every session was ended", error.Message, StringComparison.Ordinal);
         Assert.Equal(["run-1", "run-2"], heard.Events.Select(e => e.SessionId));

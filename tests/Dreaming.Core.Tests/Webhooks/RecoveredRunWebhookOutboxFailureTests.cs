@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dreaming.Tests.Webhooks;
+
+/// <summary>Crash recovery whose outbox write of a crashed run's <c>orchestration.failed</c> webhook fails (a disk full, a
+/// broken connection) leaves the run's session running, so that the next pass writes the webhook and ends it; the webhook
+/// carries the time of the event recovery wrote, whichever pass writes it.</summary>
+public sealed class RecoveredRunWebhookOutboxFailureTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task An_outbox_that_fails_for_one_pass_keeps_the_run_running_and_the_next_pass_writes_its_one_webhook()
+    {
+        var time = new FakeTimeProvider(Now);
+        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
+        await using var services = Build(time, outbox);
+        var traces = services.GetRequiredService<ITraceStore>();
+        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-2));
+        var retention = services.GetRequiredService<SessionRetention>();
+
+        var first = await PumpAsync(time, retention.RunOnceAsync());
+
+        Assert.Equal(0, first.Abandoned);
+        Assert.Equal(SessionStatus.Running, (await traces.GetSessionAsync("run"))!.Status);
+        Assert.Empty(await outbox.ListAsync(limit: 100));
+        var logs = services.GetFakeLogCollector().GetSnapshot();
+        Assert.Contains(logs, r => r.Id.Id == 100 && r.Exception?.Message == "disk full");
+        var leftRunning = Assert.Single(logs, r => r.Id.Id == 102);
+        Assert.Equal(LogLevel.Error, leftRunning.Level);
+        Assert.Contains("run", leftRunning.Message, StringComparison.Ordinal);
+
+        outbox.Failing = false;
+        time.Advance(TimeSpan.FromHours(1));
+        var second = await PumpAsync(time, retention.RunOnceAsync());
+        var third = await PumpAsync(time, retention.RunOnceAsync());
+
+        Assert.Equal((1, 0), (second.Abandoned, third.Abandoned));
+        Assert.Equal(SessionStatus.Abandoned, (await traces.GetSessionAsync("run"))!.Status);
+        var row = Assert.Single(await outbox.ListAsync(limit: 100));
+        Assert.Equal(WebhookEventTypes.OrchestrationFailed, row.EventType);
+        var stored = (await traces.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>().Single();
+        Assert.Equal(Now, stored.Timestamp);
+        Assert.Equal(Now, JsonDocument.Parse(row.Body).RootElement.GetProperty("timestamp").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task An_outbox_broken_for_good_keeps_the_run_running_for_a_day_after_its_event_then_it_is_ended()
+    {
+        var time = new FakeTimeProvider(Now);
+        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
+        await using var services = Build(time, outbox);
+        var traces = services.GetRequiredService<ITraceStore>();
+        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-2));
+        var retention = services.GetRequiredService<SessionRetention>();
+
+        var first = await PumpAsync(time, retention.RunOnceAsync());
+        time.Advance(TimeSpan.FromHours(23));
+        var beforeADay = await PumpAsync(time, retention.RunOnceAsync());
+        var stillRunning = (await traces.GetSessionAsync("run"))!.Status;
+        time.Advance(TimeSpan.FromHours(1));
+        var afterADay = await PumpAsync(time, retention.RunOnceAsync());
+
+        Assert.Equal((0, 0, 1), (first.Abandoned, beforeADay.Abandoned, afterADay.Abandoned));
+        Assert.Equal(SessionStatus.Running, stillRunning);
+        Assert.Equal(SessionStatus.Abandoned, (await traces.GetSessionAsync("run"))!.Status);
+        Assert.Single((await traces.GetEventsAsync("run")).OfType<OrchestrationFailedEvent>());
+        Assert.Empty(await outbox.ListAsync(limit: 100));
+    }
+
+    /// <summary>A recovery that died after writing the run's event and before telling the observer: the next one, an hour
+    /// later, finds the event and publishes its webhook, stamped with the event's time, not its own (as
+    /// <c>dreaming sessions abandon</c> stamps it), so the body is the same whichever process or pass writes it.</summary>
+    [Fact]
+    public async Task The_webhook_of_an_event_a_died_recovery_wrote_carries_the_events_time()
+    {
+        var time = new FakeTimeProvider(Now);
+        await using var services = Build(time, new InMemoryWebhookOutboxStore(time));
+        var traces = services.GetRequiredService<ITraceStore>();
+        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        var written = Now.AddHours(-1);
+        await traces.WriteAsync(TraceWriteBatch.OfEvents(
+        [
+            new OrchestrationFailedEvent
+            {
+                SessionId = "run", Sequence = 3, Timestamp = written, Status = OrchestrationFailedEvent.AbandonedStatus,
+                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
+            },
+        ]));
+
+        var result = await services.GetRequiredService<SessionRetention>().RunOnceAsync();
+
+        Assert.Equal(1, result.Abandoned);
+        var row = Assert.Single(await services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 100));
+        Assert.Equal(written, JsonDocument.Parse(row.Body).RootElement.GetProperty("timestamp").GetDateTimeOffset());
+    }
+
+    // The publisher's retries wait on the fake clock: it is moved on until the pass is done.
+    private static async Task<T> PumpAsync<T>(FakeTimeProvider time, Task<T> pass)
+    {
+        for (var i = 0; i < 1000 && !pass.IsCompleted; i++)
+        {
+            await Task.Yield();
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        return await pass.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static ServiceProvider Build(TimeProvider time, IWebhookOutboxStore outbox)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(time);
+        services.AddFakeLogging();
+        services.AddSingleton(outbox);
+        services.AddDreamingAgents()
+            .AddSessionRetention(TimeSpan.FromDays(30), o => o.AbandonRunningAfter = TimeSpan.FromHours(1))
+            .AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", WebhookEventTypes.OrchestrationFailed)));
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class FailingOutbox(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
+    {
+        public bool Failing { get; set; }
+
+        public override Task<IReadOnlyList<WebhookDelivery>> EnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpointIds, CancellationToken cancellationToken = default) =>
+            Failing ? throw new IOException("disk full") : base.EnqueueAsync(webhookEvent, endpointIds, cancellationToken);
+    }
+}
