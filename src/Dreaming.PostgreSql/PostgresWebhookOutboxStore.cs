@@ -104,14 +104,44 @@ public sealed partial class PostgresWebhookOutboxStore : IWebhookOutboxStore, IA
     /// <exception cref="ArgumentNullException"><paramref name="webhookEvent"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The event id is not a valid <c>webhook-id</c> (<see cref="WebhookOutboxRules.CheckEnqueue"/>),
     /// it is already in the outbox, or the event type holds a NUL character, which PostgreSQL text cannot store.</exception>
-    /// <remarks>Thread-safe; safe with other processes on the schema. Not run again after a broken connection (the first
-    /// run may have committed, and a second would find its own event): the failure is a <see cref="TraceStoreException"/>.</remarks>
+    /// <remarks>Thread-safe; safe with other processes on the schema. Run once more on a new connection after a broken
+    /// one (a server restart or failover), as <see cref="EnqueueAsync"/> is: the first run may have committed, so the second
+    /// first looks for the event as that run wrote it (the same id, type, body and time, all fixed before the first run)
+    /// and takes it for written; an event of that id that differs (another call's) is refused as a repeated id, as the
+    /// first run would have refused it. Any other connection failure is a <see cref="TraceStoreException"/>.</remarks>
     public Task EnqueueUnroutedAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
     {
         WebhookOutboxRules.CheckEnqueue(webhookEvent, []);
         PostgresWebhookRows.ThrowIfUnstorable(webhookEvent, []);
         var now = _time.GetUtcNow();
-        return RunAsync("write to", (connection, ct) => PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, [], now, ct), cancellationToken);
+        var attempt = 0;
+        return RunAsync(
+            "write to",
+            async (connection, ct) =>
+            {
+                if (attempt++ > 0)
+                {
+                    // Run again after a broken connection: the first run's event, if it committed, is the answer (a
+                    // dispatcher may have routed it since, so its unrouted row is not looked for; the event stays).
+                    await using var find = PostgresWebhookRows.Command(
+                        connection,
+                        null,
+                        "SELECT EXISTS (SELECT 1 FROM webhook_events WHERE id = @id AND type = @type AND created_ms = @ms AND body = @body)",
+                        ("id", webhookEvent.Id),
+                        ("type", webhookEvent.Type),
+                        ("ms", now.ToUnixTimeMilliseconds()),
+                        ("body", webhookEvent.ToBody()));
+                    if (await find.ExecuteScalarAsync(ct).ConfigureAwait(false) is true)
+                    {
+                        return true;
+                    }
+                }
+
+                await PostgresWebhookRows.InsertAsync(connection, null, webhookEvent, [], now, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken,
+            repeatable: true);
     }
 
     /// <inheritdoc />
