@@ -29,8 +29,8 @@ internal static class PostgresWebhookRows
     /// for the same event, endpoints and time (so that a caller running the write again knows their ids); made here when
     /// <see langword="null"/>.</param>
     /// <param name="stashedBody">The transaction-local setting that holds the event's body, set aside earlier in the
-    /// transaction (<see cref="PostgresWebhookStash"/>), and the stretch of it to replace: the statement reads the body
-    /// there and sends only that stretch; the body is sent when <see langword="null"/>. A setting this transaction did
+    /// transaction (<see cref="PostgresWebhookStash"/>), and the stretches of it to replace: the statement reads the body
+    /// there and sends only those stretches; the body is sent when <see langword="null"/>. A setting this transaction did
     /// not set is refused (the row's body would be NULL), not read as the empty value an earlier transaction of the
     /// pooled connection left it with.</param>
     /// <returns>The deliveries written.</returns>
@@ -49,17 +49,9 @@ internal static class PostgresWebhookRows
         ThrowIfUnstorable(webhookEvent, endpointIds);
         var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
-        var bodyValue = stashedBody switch
-        {
-            null => "@body",
-            { Patch.IsNone: true } => "NULLIF(current_setting(@body), '')",
-            _ => "overlay(NULLIF(current_setting(@body), '') placing @patch_text from @patch_from for @patch_count)",
-        };
+        var (bodyValue, patch) = stashedBody is null ? ("@body", Array.Empty<(string, object?)>()) : PostgresWebhookStash.PatchedBody(stashedBody.Patches);
         var insertEvent =
             $"WITH ev AS (INSERT INTO webhook_events (id, type, body, created_ms) VALUES (@event_id, @type, {bodyValue}, @ms) ON CONFLICT (id) DO NOTHING RETURNING id) ";
-        (string, object?)[] patch = stashedBody is { Patch: { IsNone: false } replace }
-            ? [("patch_text", replace.Text), ("patch_from", replace.From), ("patch_count", replace.Count)]
-            : [];
         if (endpointIds.Count == 0)
         {
             // No endpoint of this process: the event waits, unrouted, for a host's dispatcher on the database to route it.
@@ -92,24 +84,17 @@ internal static class PostgresWebhookRows
     }
 
     /// <summary>Where <see cref="InsertAsync"/> finds an event's body set aside in the transaction: the setting that holds it,
-    /// and the stretch of it to replace.</summary>
+    /// and the stretches of it to replace.</summary>
     /// <param name="Setting">The transaction-local setting.</param>
-    /// <param name="Patch">What to replace; <see cref="BodyPatch.None"/> takes the body as it is.</param>
-    public sealed record StashedBody(string Setting, BodyPatch Patch);
+    /// <param name="Patches">What to replace, in the order of the body, none overlapping; none takes the body as it is.</param>
+    public sealed record StashedBody(string Setting, IReadOnlyList<BodyPatch> Patches);
 
-    /// <summary>A stretch of a body to replace, as PostgreSQL's <c>overlay</c> takes it: <paramref name="Count"/> characters
-    /// (code points) from <paramref name="From"/> (from 1) replaced by <paramref name="Text"/>.</summary>
+    /// <summary>A stretch of a body to replace: <paramref name="Count"/> characters (code points, as PostgreSQL's
+    /// <c>substr</c> counts them) from <paramref name="From"/> (from 1) replaced by <paramref name="Text"/>.</summary>
     /// <param name="From">Where the stretch starts, from 1.</param>
     /// <param name="Count">How many characters it has.</param>
     /// <param name="Text">What replaces it.</param>
-    public sealed record BodyPatch(int From, int Count, string Text)
-    {
-        /// <summary>Gets the patch that replaces nothing.</summary>
-        public static BodyPatch None { get; } = new(1, 0, string.Empty);
-
-        /// <summary>Gets a value indicating whether it replaces nothing.</summary>
-        public bool IsNone => Count == 0 && Text.Length == 0;
-    }
+    public sealed record BodyPatch(int From, int Count, string Text);
 
     /// <summary>Writes one pending delivery, due at once, per endpoint (each once) of an event already stored, in one statement.</summary>
     /// <returns>The deliveries written.</returns>

@@ -5,7 +5,8 @@ using Npgsql;
 namespace Dreaming.PostgreSql.Tests.Webhooks;
 
 /// <summary>A row's body written from the one set aside before the lock with a stretch replaced on the server
-/// (<see cref="PostgresWebhookStash.Patch"/>, <c>overlay(current_setting(...) placing ... from ... for ...)</c>): the
+/// (<see cref="PostgresWebhookStash.Patch"/>, <see cref="PostgresWebhookStash.PatchedBody"/>: <c>concat</c> of the
+/// stretches between, cut by <c>substr</c>, and the texts that replace the others): the
 /// positions are counted as PostgreSQL counts them, so the server makes the body the store means, whatever comes before
 /// the stretch; and every body is ASCII, so the positions are the same in a database of any encoding (in SQL_ASCII
 /// PostgreSQL counts bytes, in UTF8 code points).</summary>
@@ -27,6 +28,9 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
         { "1abc", "22abc" },
         { "abc1", "abc" },
         { "abc", "zabc" },
+        // Several stretches, characters outside ASCII before, between and after them.
+        { "\u00e9\U0001F600 n=9 " + PostgresWebhookStashTests.Words("a")[..300] + " \U0001F600\u00e9 " + PostgresWebhookStashTests.Words("b")[..300] + " \u20ac", "\u00e9\U0001F600 n=10 " + PostgresWebhookStashTests.Words("a")[..299] + " \U0001F600\u00e9 " + PostgresWebhookStashTests.Words("b")[..299] + " \u20ac" },
+        { "\U0001F600x\U0001F600y\U0001F600" + new string('k', 40) + "\U0001F600z", "\U0001F601x\U0001F600yy\U0001F600" + new string('k', 40) + "\U0001F602z" },
     };
 
     [Theory]
@@ -35,19 +39,21 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
     {
         var patch = PostgresWebhookStash.Patch(stashed, written);
         Assert.NotNull(patch);
+        var (sql, parameters) = PostgresWebhookStash.PatchedBody(patch);
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT set_config('dreaming.webhook_body_1', @stashed, true) IS NULL; "
-            + "SELECT overlay(NULLIF(current_setting(@body), '') placing @patch_text from @patch_from for @patch_count)",
+            "SELECT set_config('dreaming.webhook_body_1', @stashed, true) IS NULL; SELECT " + sql,
             connection,
             transaction);
         command.Parameters.AddWithValue("stashed", stashed);
         command.Parameters.AddWithValue("body", "dreaming.webhook_body_1");
-        command.Parameters.AddWithValue("patch_text", patch.Text);
-        command.Parameters.AddWithValue("patch_from", patch.From);
-        command.Parameters.AddWithValue("patch_count", patch.Count);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value!);
+        }
+
         await using var reader = await command.ExecuteReaderAsync();
         await reader.NextResultAsync();
         Assert.True(await reader.ReadAsync());
@@ -97,7 +103,7 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
 
         Assert.Equal(2, stored.Number);
         Assert.Contains("\uFFFD", stored.Insights[0].Text, StringComparison.Ordinal);
-        Assert.Contains(commands, command => command.Contains("overlay(", StringComparison.Ordinal));
+        Assert.Contains(commands, command => command.Contains("substr(s.b", StringComparison.Ordinal));
         var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{WebhookEventTypes.MemoryVersionProposed}' AND body::jsonb -> 'data' ->> 'memory_version_id' = '{stored.Id}'"))!;
         var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, timestamp, WebhookEventData.MemoryEvent(WebhookEventTypes.MemoryVersionProposed, stored, full: true)).ToBody(), body);
