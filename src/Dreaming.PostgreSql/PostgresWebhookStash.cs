@@ -42,9 +42,10 @@ internal sealed class PostgresWebhookStash
     /// length") and the client reporting a broken stream, as an outage.</summary>
     public const int DefaultMaxStatementBytes = 256 << 20;
 
-    /// <summary>The largest body a row can hold: PostgreSQL's limit on a field (<c>webhook_events.body</c>), 1 GB less a
-    /// byte.</summary>
-    public const int MaxFieldBytes = 0x3FFF_FFFF;
+    /// <summary>The largest allocation PostgreSQL makes (<c>MaxAllocSize</c>), 1 GB less a byte: a row is formed whole in
+    /// one before it is stored (TOAST comes after), so a row of <c>webhook_events</c>, its headers, the event's id, type,
+    /// body and time, must fit in it.</summary>
+    public const int MaxAllocBytes = 0x3FFF_FFFF;
 
     private const string Setting = "dreaming.webhook_body_";
 
@@ -52,18 +53,19 @@ internal sealed class PostgresWebhookStash
 
     private readonly int _maxStatementBytes;
 
-    private readonly int _maxBodyBytes;
+    private readonly int _maxAllocBytes;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="maxStatementBytes">The most bytes of bodies one statement sets aside (a body larger goes alone);
     /// <see cref="DefaultMaxStatementBytes"/> but in tests.</param>
-    /// <param name="maxBodyBytes">The largest body set aside; <see cref="MaxFieldBytes"/> but in tests.</param>
-    public PostgresWebhookStash(int maxStatementBytes = DefaultMaxStatementBytes, int maxBodyBytes = MaxFieldBytes)
+    /// <param name="maxAllocBytes">The largest allocation the server makes, which bounds a row (<see cref="MaxBodyBytes"/>);
+    /// <see cref="MaxAllocBytes"/> but in tests.</param>
+    public PostgresWebhookStash(int maxStatementBytes = DefaultMaxStatementBytes, int maxAllocBytes = MaxAllocBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxStatementBytes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBodyBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxAllocBytes);
         _maxStatementBytes = maxStatementBytes;
-        _maxBodyBytes = maxBodyBytes;
+        _maxAllocBytes = maxAllocBytes;
     }
 
     /// <summary>Gets a value indicating whether no event was set aside.</summary>
@@ -76,7 +78,7 @@ internal sealed class PostgresWebhookStash
     /// <param name="eventType">The event type.</param>
     /// <param name="data">Makes the event's data.</param>
     /// <exception cref="TraceStoreException">The event's body is larger than a row can hold (see
-    /// <see cref="MaxFieldBytes"/>): the change is refused before it takes its scope's lock (what it read before is all it
+    /// <see cref="MaxBodyBytes"/>): the change is refused before it takes its scope's lock (what it read before is all it
     /// sent), and nothing of it is written.</exception>
     public void Add(WebhookPublisher webhooks, string eventType, Func<JsonObject> data)
     {
@@ -89,14 +91,48 @@ internal sealed class PostgresWebhookStash
         var webhookEvent = webhooks.CreateEvent(WebhookEvent.NewId(), eventType, webhooks.Now(), made, logCut: false);
         var body = webhookEvent.ToBody();
         var bytes = System.Text.Encoding.UTF8.GetByteCount(body);
-        if (bytes > _maxBodyBytes)
+        var limit = MaxBodyBytes(webhookEvent.Id, eventType, _maxAllocBytes);
+        if (bytes > limit)
         {
             throw new TraceStoreException(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"The webhook event {eventType} of this change has a {bytes:N0}-byte body, over the {_maxBodyBytes:N0} bytes a PostgreSQL field (webhook_events.body) holds: the change was refused before taking its scope's lock, and nothing of it was written. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
+                $"The webhook event {eventType} of this change has a {bytes:N0}-byte body, over the {limit:N0} bytes a row of webhook_events holds with its id and type: the change was refused before taking its scope's lock, and nothing of it was written. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
         }
 
         _events.Add((eventType, made, webhookEvent, body, bytes, false));
+    }
+
+    /// <summary>The largest body a row of <c>webhook_events</c> holds with the event's id and type: what the row leaves of
+    /// the largest allocation (<see cref="MaxAllocBytes"/>), which the server makes to form it (<c>heap_form_tuple</c>)
+    /// before TOAST stores it: its two headers (<c>HeapTupleData</c> and the tuple's, 24 bytes each with alignment, no
+    /// NULL bitmap, no column being NULL), then the columns in their order, each aligned: <c>id</c> and <c>type</c> (a
+    /// text of under 127 bytes has a 1-byte header and no alignment; a longer one a 4-byte header, aligned to 4),
+    /// <c>body</c> (a 4-byte header, aligned to 4), <c>created_ms</c> (8 bytes, aligned to 8). 1,073,741,700 bytes for
+    /// <c>dream.completed</c> with an id of <see cref="WebhookEvent.NewId"/>, as measured on PostgreSQL 15 (one byte more
+    /// fails "invalid memory alloc request size 1073741824"). The other steps of its way have more room: the statement
+    /// that sets it aside (a message of at most 1 GB less two bytes, holding the body and 60 bytes or so), the array of
+    /// one body (24 bytes and the body's 4-byte header), the setting's value and the text read from it (4 bytes).</summary>
+    /// <param name="eventId">The event's id.</param>
+    /// <param name="eventType">The event's type.</param>
+    /// <param name="maxAllocBytes">The largest allocation the server makes.</param>
+    /// <returns>The most bytes (UTF-8) of body.</returns>
+    internal static long MaxBodyBytes(string eventId, string eventType, int maxAllocBytes = MaxAllocBytes)
+    {
+        const int Headers = 24 + 24;
+        const int Time = 8;
+        var offset = Column(Column(0, eventId), eventType);
+        offset = Align(offset, 4) + 4;
+
+        // The body ends where created_ms starts, at a multiple of 8, and the whole is at most maxAllocBytes.
+        return ((maxAllocBytes - Headers - Time) & ~7L) - offset;
+
+        static long Align(long at, int to) => (at + to - 1) & -to;
+
+        static long Column(long at, string text)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+            return bytes + 1 <= 127 ? at + 1 + bytes : Align(at, 4) + 4 + bytes;
+        }
     }
 
     /// <summary>The statements that set the bodies aside, one setting each, for the transaction: as few as hold them at

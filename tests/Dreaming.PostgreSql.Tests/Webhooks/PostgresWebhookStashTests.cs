@@ -262,9 +262,9 @@ public sealed class PostgresWebhookStashTests : PostgresStoreFixture
             await AssertWrittenAsync(WebhookEventTypes.DreamFailed, "dream_run_id", "r" + i, Data(i));
         }
 
-        var refused = Assert.Throws<TraceStoreException>(() => new PostgresWebhookStash(maxBodyBytes: 400).Add(webhooks, WebhookEventTypes.DreamFailed, () => Data(1)));
+        var refused = Assert.Throws<TraceStoreException>(() => new PostgresWebhookStash(maxAllocBytes: 400).Add(webhooks, WebhookEventTypes.DreamFailed, () => Data(1)));
         Assert.StartsWith("The webhook event dream.failed of this change has a ", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("-byte body, over the 400 bytes a PostgreSQL field (webhook_events.body) holds: the change was refused before taking its scope's lock, and nothing of it was written.", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(" bytes a row of webhook_events holds with its id and type: the change was refused before taking its scope's lock, and nothing of it was written.", refused.Message, StringComparison.Ordinal);
     }
 
     /// <summary>A body set aside is a setting of the transaction, but the setting outlives it on the connection (pooled, the
