@@ -8,7 +8,7 @@ namespace Dreaming.PostgreSql;
 /// database cannot slip in between: of two starts racing for one scope, the second sees the first running.</summary>
 /// <param name="database">The database: its schema is part of the lock's key, and the lock's statement bounds the
 /// transaction's idle time (<see cref="PostgresDatabase.IdleLimit"/>).</param>
-internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
+internal sealed partial class PostgresDreamRunWriter(PostgresDatabase database)
 {
     private const string Running = "status = 'running'";
 
@@ -21,9 +21,6 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         + "session_ids, cursor_ended_ms, cursor_session_id, stage_usage, report, output_version_id, note, token_budget, budget_reached, lookback_ticks, max_lookback_sessions, min_scopes) "
         + "VALUES (@id, @scope, 'pending', @requested_ms, @instructions, @max_sessions, @min_sessions, @review_mode, @input_version_id, "
         + "@session_ids, @cursor_ended_ms, @cursor_session_id, @stage_usage, @report, @output_version_id, @note, @token_budget, @budget_reached, @lookback_ticks, @max_lookback_sessions, @min_scopes)";
-
-    /// <summary>The note added to a run completed on recovery (the SQLite store's).</summary>
-    internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
 
     /// <summary>Gets or sets the publisher whose webhook rows a run's end writes in its transaction, before the commit;
     /// <see langword="null"/> writes none.</summary>
@@ -58,11 +55,11 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     }
 
     /// <summary>Starts a run; a run of the scope whose lease expired is ended first (see <see cref="AbandonAsync"/>) in the
-    /// same transaction, with its webhook rows.</summary>
+    /// same transaction, with its webhook rows, made before the lock (<see cref="StashAbandonedAsync"/>).</summary>
     public async Task<(DreamRun Run, bool WroteWebhooks)> StartAsync(NpgsqlConnection connection, string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var run = await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+        var (run, stash) = await LockAndFindAsync(connection, transaction, runId, cancellationToken, abandonedAt: now).ConfigureAwait(false);
         var running = await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, run.Scope, cancellationToken).ConfigureAwait(false);
         DreamRunStoreRules.CheckStart(run, running, now);
 
@@ -71,7 +68,7 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
         if (running is not null)
         {
             var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
-            wrote = await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+            wrote = await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken, stash).ConfigureAwait(false);
         }
 
         await UpdateAsync(
@@ -89,7 +86,7 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     public async Task<DreamRun> RenewAsync(NpgsqlConnection connection, string runId, string leaseHolder, TimeSpan leaseDuration, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        DreamRunStoreRules.CheckRenew(await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false), leaseHolder);
+        DreamRunStoreRules.CheckRenew((await LockAndFindAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false)).Run, leaseHolder);
         await UpdateAsync(connection, transaction, runId, "lease_expires_ms = @lease_expires_ms", cancellationToken, ("lease_expires_ms", (now + leaseDuration).ToUnixTimeMilliseconds())).ConfigureAwait(false);
         return await CommitAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
     }
@@ -167,19 +164,24 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 
     /// <summary>Ends the runs whose lease expired (see <see cref="AbandonAsync"/>) with their webhook rows, in one transaction.
     /// Each scope is locked and its running run read again under the lock, so a run another instance recovered, renewed or
-    /// ended meanwhile is left alone, and two recoveries at once end each run once.</summary>
+    /// ended meanwhile is left alone, and two recoveries at once end each run once. The events of every run found are
+    /// made before the first lock, and their bodies set aside in the round trip that takes it
+    /// (<see cref="StashAbandonedAsync"/>).</summary>
     public async Task<(List<DreamRun> Runs, bool WroteWebhooks)> RecoverAbandonedAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var recovered = new List<DreamRun>();
         var wrote = false;
-        foreach (var scope in await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false))
+        var scopes = await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false);
+        var stash = await StashAbandonedAsync(connection, transaction, scopes, now, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < scopes.Count; i++)
         {
-            await LockScopeAsync(connection, transaction, _lockScope, PostgresDreamRunMigrations.Component, database.Schema, scope, cancellationToken).ConfigureAwait(false);
+            var scope = scopes[i];
+            await LockScopeAsync(connection, transaction, scope, i == 0 ? stash : null, cancellationToken).ConfigureAwait(false);
             if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, now))
             {
                 var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
-                wrote |= await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+                wrote |= await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken, stash).ConfigureAwait(false);
                 recovered.Add(ended);
             }
         }
@@ -189,18 +191,27 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
     }
 
     /// <summary>Locks the scope of a run (a run's scope never changes, so reading it before the lock is safe) and reads the
-    /// run under the lock.</summary>
-    private async Task<DreamRun> LockAndFindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken)
+    /// run under the lock; with <paramref name="abandonedAt"/>, the events of the end of the scope's run whose lease
+    /// expired then are made first and set aside in the round trip that takes the lock (<see cref="StashAbandonedAsync"/>).</summary>
+    private async Task<(DreamRun Run, PostgresWebhookStash? Stash)> LockAndFindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, CancellationToken cancellationToken, DateTimeOffset? abandonedAt = null)
     {
+        MemoryScope? scope = null;
         await using (var command = Command(connection, transaction, "SELECT scope FROM dream_runs WHERE id = @id", ("id", runId)))
         {
-            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(PostgresText.Decode(key), out var scope))
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string key && MemoryScope.TryParse(PostgresText.Decode(key), out var parsed))
             {
-                await LockScopeAsync(connection, transaction, _lockScope, PostgresDreamRunMigrations.Component, database.Schema, scope, cancellationToken).ConfigureAwait(false);
+                scope = parsed;
             }
         }
 
-        return await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId);
+        PostgresWebhookStash? stash = null;
+        if (scope is not null)
+        {
+            stash = abandonedAt is { } now ? await StashAbandonedAsync(connection, transaction, [scope], now, cancellationToken).ConfigureAwait(false) : null;
+            await LockScopeAsync(connection, transaction, scope, stash, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false) ?? throw DreamRunNotFoundException.ForId(runId), stash);
     }
 
     /// <summary>Records a run's results (or its end) under its scope's lock, in one round trip after a read of the run:
@@ -296,63 +307,6 @@ internal sealed class PostgresDreamRunWriter(PostgresDatabase database)
 
     private Task<bool> WriteEndedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, bool quarantined, CancellationToken cancellationToken, PostgresWebhookStash? stash = null) =>
         Webhooks is { } webhooks ? PostgresStoreWebhooks.WriteDreamEndedAsync(connection, transaction, webhooks, run, quarantined, cancellationToken, stash) : Task.FromResult(false);
-
-    /// <summary>Ends a run whose lease expired and returns it as ended. A run whose process stopped after it had written its
-    /// memory version (see <see cref="WrittenVersionAsync"/>) is completed with the results it recorded, so its sessions count
-    /// as read; any other is failed with <see cref="DreamRunStoreRules.AbandonedError"/>. As the SQLite store does.</summary>
-    private static async Task<DreamRun> AbandonAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (await WrittenVersionAsync(connection, transaction, run, cancellationToken).ConfigureAwait(false) is { } versionId)
-        {
-            await UpdateAsync(
-                connection,
-                transaction,
-                run.Id,
-                "status = 'completed', ended_ms = @now, lease_expires_ms = NULL, output_version_id = @version, note = @note",
-                cancellationToken,
-                ("now", now.ToUnixTimeMilliseconds()),
-                ("version", versionId),
-                ("note", run.Results.Note is { } note ? note + "; " + RecoveredNote : RecoveredNote)).ConfigureAwait(false);
-        }
-        else
-        {
-            await UpdateAsync(
-                connection,
-                transaction,
-                run.Id,
-                "status = 'failed', ended_ms = @now, lease_expires_ms = NULL, error = @error",
-                cancellationToken,
-                ("now", now.ToUnixTimeMilliseconds()),
-                ("error", DreamRunStoreRules.AbandonedError)).ConfigureAwait(false);
-        }
-
-        return (await PostgresDreamRunRows.ReadRunAsync(connection, transaction, run.Id, cancellationToken).ConfigureAwait(false))!;
-    }
-
-    // The memory version the run wrote (its author is the run), if it is in the database as the dream leaves it: under
-    // RequireApproval proposed, and reviewed in any way since; under Auto, approved (active, or superseded since).
-    private static async Task<string?> WrittenVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DreamRun run, CancellationToken cancellationToken)
-    {
-        await using var command = Command(
-            connection,
-            transaction,
-            "SELECT id, state FROM memory_versions WHERE author_id = @run_id AND scope = @scope AND author_kind = @kind ORDER BY number DESC LIMIT 1",
-            ("scope", run.Scope.Key),
-            ("kind", Name(MemoryAuthorKind.DreamRun)),
-            ("run_id", run.Id));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        var state = reader.GetString(1);
-        return run.Request.ReviewMode == DreamReviewMode.RequireApproval
-            || state == Name(MemoryVersionState.Active)
-            || state == Name(MemoryVersionState.Superseded)
-            ? Text(reader, 0)
-            : null;
-    }
 
     private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string runId, string assignments, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

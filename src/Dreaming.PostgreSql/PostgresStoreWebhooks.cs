@@ -92,10 +92,15 @@ internal static class PostgresStoreWebhooks
 
     /// <summary>Makes the events <see cref="WriteDreamEndedAsync"/> would write for <paramref name="run"/>, as its end will
     /// leave it, to set their bodies aside before the end's lock.</summary>
+    /// <param name="webhooks">The publisher.</param>
+    /// <param name="run">The run as its end will leave it.</param>
+    /// <param name="quarantined">Whether its quarantines are announced.</param>
+    /// <param name="into">The events made so far for the same transaction (a recovery ends several runs), added to; a new
+    /// set when <see langword="null"/>.</param>
     /// <returns>The events made, or <see langword="null"/> when none would be written.</returns>
-    public static PostgresWebhookStash? StashDreamEnded(WebhookPublisher webhooks, DreamRun run, bool quarantined)
+    public static PostgresWebhookStash? StashDreamEnded(WebhookPublisher webhooks, DreamRun run, bool quarantined, PostgresWebhookStash? into = null)
     {
-        var stash = new PostgresWebhookStash();
+        var stash = into ?? new PostgresWebhookStash();
         foreach (var (type, data) in DreamEndedEvents(webhooks, run, quarantined))
         {
             stash.Add(webhooks, type, data);

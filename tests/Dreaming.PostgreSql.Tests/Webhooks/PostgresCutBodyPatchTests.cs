@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
@@ -11,8 +10,6 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// set aside with each stretch replaced, and what is sent after the lock stays under Npgsql's write buffer.</summary>
 public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : PostgresStoreFixture
 {
-    private const int WriteBuffer = 8192;
-
     private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
 
     [Fact]
@@ -41,7 +38,7 @@ public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : Postgr
         }
 
         // Guessed 9 before the lock (its read is the first command); another instance numbers 9 before the second.
-        var (tenth, largest, total) = await AfterLockAsync(proxy, 2, () => other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("bob"), "o1")).GetAwaiter().GetResult(), () => memory.ProposeAsync(wide));
+        var (tenth, largest, total) = await LockTail.AfterLockAsync(proxy, () => memory.ProposeAsync(wide), 2, () => other.ProposeAsync(Proposal(Bot, null, MemoryAuthor.Person("bob"), "o1")).GetAwaiter().GetResult());
         output.WriteLine($"proposal numbered 10, guessed 9, a cut text: largest round trip after the lock {largest} bytes, {total} bytes in all after it");
 
         Assert.Equal(10, tenth.Number);
@@ -49,55 +46,6 @@ public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : Postgr
         var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, timestamp, WebhookEventData.MemoryEvent(WebhookEventTypes.MemoryVersionProposed, tenth, full: true)).ToBody(), body);
         Assert.Single(JsonNode.Parse(body)!["data"]!["truncated"]!.AsArray());
-        Assert.InRange(largest, 1, WriteBuffer - 1);
-    }
-
-    /// <summary>Runs <paramref name="call"/>, and <paramref name="meanwhile"/> as it starts its command number
-    /// <paramref name="command"/>; returns what it returned, the largest round trip (request bytes through the proxy) it
-    /// sent after the one that took a scope's lock, and all it sent after that one but its commit.</summary>
-    private static async Task<(T Result, long Largest, long Total)> AfterLockAsync<T>(TcpProxy proxy, int command, Action meanwhile, Func<Task<T>> call)
-    {
-        using var source = new ActivitySource("Dreaming.PostgreSql.Tests.CutBodyPatch");
-        var stops = new List<(bool Lock, long Bytes)>();
-        var started = 0;
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is "Npgsql" || s == source,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-        };
-        ActivitySource.AddActivityListener(listener);
-        T result;
-        using (var test = source.StartActivity("call")!)
-        {
-            var parent = test.Id;
-            listener.ActivityStarted = activity =>
-            {
-                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent && Interlocked.Increment(ref started) == command)
-                {
-                    meanwhile();
-                }
-            };
-            listener.ActivityStopped = activity =>
-            {
-                if (activity.Source.Name == "Npgsql" && activity.ParentId == parent)
-                {
-                    lock (stops)
-                    {
-                        stops.Add(((activity.GetTagItem("db.query.text") as string ?? string.Empty).Contains("pg_advisory_xact_lock", StringComparison.Ordinal), proxy.RequestBytes));
-                    }
-                }
-            };
-            result = await call();
-        }
-
-        lock (stops)
-        {
-            var locked = stops.FindIndex(stop => stop.Lock);
-            Assert.True(locked >= 0, "no round trip took a scope's lock");
-            var after = stops.Skip(locked).Select(stop => stop.Bytes).ToList();
-            var trips = after.Zip(after.Skip(1), (before, next) => next - before).ToList();
-            Assert.NotEmpty(trips);
-            return (result, trips.Max(), after[^1] - after[0]);
-        }
+        Assert.InRange(largest, 1, LockTail.WriteBuffer - 1);
     }
 }
