@@ -60,6 +60,31 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
         Assert.Equal(written, reader.GetString(0));
     }
 
+    /// <summary>A setting an earlier transaction of the connection set has an empty value in the next: a body patched from
+    /// it is NULL, which the row refuses, not the patch's texts joined (<c>concat</c> skips a NULL).</summary>
+    [Fact]
+    public async Task A_body_patched_from_a_setting_this_transaction_did_not_set_is_null()
+    {
+        var patch = PostgresWebhookStash.Patch("{\"n\":9,\"t\":\"abcdefghijklmnopqrstuvwxyz\"}", "{\"n\":10,\"t\":\"abcdefghijklmnopqrstuvwxy\"}")!;
+        Assert.Equal(2, patch.Length);
+        var (sql, parameters) = PostgresWebhookStash.PatchedBody(patch);
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
+        await connection.OpenAsync();
+        await using (var earlier = new NpgsqlCommand("SELECT set_config('dreaming.webhook_body_1', 'earlier', true)", connection))
+        {
+            await earlier.ExecuteNonQueryAsync();
+        }
+
+        await using var command = new NpgsqlCommand("SELECT " + sql, connection);
+        command.Parameters.AddWithValue("body", "dreaming.webhook_body_1");
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value!);
+        }
+
+        Assert.Equal(DBNull.Value, await command.ExecuteScalarAsync());
+    }
+
     /// <summary>The JSON writer escapes every character outside ASCII (and every control character) in a body, a lone
     /// surrogate too: what the patch's positions count is then the same in characters, code points and bytes, in any
     /// database encoding.</summary>
