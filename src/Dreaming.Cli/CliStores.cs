@@ -23,12 +23,15 @@ internal sealed class CliStores(ServiceProvider services) : IAsyncDisposable
 
     /// <summary>Gets the agent id an agent's sessions are stored under, given as a person typed it: as given, unless it is
     /// longer than <see cref="SessionRecord.MaxIdLength"/> and no session has it, when it is an imported log's agent id as the
-    /// log gave it, which the import stores capped (<see cref="IdentifierCap.FindAsync{T}(string, Func{string, Task{T}}, Func{T, bool})"/>).</summary>
+    /// log gave it, which the import stores capped (<see cref="IdentifierCap.StoredId"/>), as
+    /// <see cref="IdentifierCap.FindAsync{T}(string, Func{string, Task{T}}, Func{T, bool})"/> finds it.</summary>
+    /// <remarks>One query, for an id past the cap only: the capped form is the answer whether or not a session has it, so it
+    /// is not looked up (the caller's own query reads its sessions).</remarks>
     public static async Task<string> StoredAgentIdAsync(ITraceStore store, string agentId, CancellationToken cancellationToken) =>
-        agentId.Length <= SessionRecord.MaxIdLength ? agentId : (await IdentifierCap.FindAsync(
-            agentId,
-            id => store.QuerySessionsAsync(new SessionQuery { AgentId = id, PageSize = 1 }, cancellationToken),
-            static page => page.Items.Count > 0).ConfigureAwait(false)).Id;
+        agentId.Length <= SessionRecord.MaxIdLength
+            || (await store.QuerySessionsAsync(new SessionQuery { AgentId = agentId, PageSize = 1 }, cancellationToken).ConfigureAwait(false)).Items.Count > 0
+            ? agentId
+            : IdentifierCap.StoredId(agentId);
 
     /// <summary>Reads a session and its events from one snapshot, so its event count and status match the events.</summary>
     public static Task<SessionWithEvents?> GetSessionWithEventsAsync(ITraceStore store, string sessionId, CancellationToken cancellationToken) => store switch

@@ -31,4 +31,22 @@ public sealed class StoredAgentIdTests
 
         await sessions.Received(1).QuerySessionsAsync(Arg.Is<SessionQuery>(q => q.AgentId == id && q.PageSize == 1), Arg.Any<CancellationToken>());
     }
+
+    [Fact]
+    public async Task A_longer_agent_id_costs_one_query_whether_a_session_has_it_as_given_or_not()
+    {
+        // The capped form is the answer when no session has the id as given: looking it up as well gave nothing the
+        // callers use (they read its sessions with their own query).
+        var id = new string('a', SessionRecord.MaxIdLength + 1);
+        var none = Substitute.For<ITraceStore>();
+        none.QuerySessionsAsync(Arg.Any<SessionQuery>(), Arg.Any<CancellationToken>()).Returns(Task.FromResult(new SessionPage([], null)));
+        var whole = Substitute.For<ITraceStore>();
+        whole.QuerySessionsAsync(Arg.Any<SessionQuery>(), Arg.Any<CancellationToken>()).Returns(Task.FromResult(new SessionPage([new SessionRecord { Id = "s1", AgentId = id, Task = "t", StartedAt = DateTimeOffset.UnixEpoch }], null)));
+
+        Assert.Equal(IdentifierCap.StoredId(id), await CliStores.StoredAgentIdAsync(none, id, CancellationToken.None));
+        Assert.Same(id, await CliStores.StoredAgentIdAsync(whole, id, CancellationToken.None));
+
+        await none.ReceivedWithAnyArgs(1).QuerySessionsAsync(default!, default);
+        await whole.ReceivedWithAnyArgs(1).QuerySessionsAsync(default!, default);
+    }
 }
