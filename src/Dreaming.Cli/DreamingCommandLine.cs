@@ -39,9 +39,13 @@ internal static class DreamingCommandLine
         }
     }
 
-    private static async Task<int> InvokeCoreAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals, Func<string, string?>? environment, CancellationToken cancellationToken)
+    /// <summary>Builds the command tree: every command, with the options all of them take.</summary>
+    /// <param name="common">The options all commands take.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <returns>The root command.</returns>
+    internal static RootCommand CreateRoot(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var common = new CommonOptions(environment);
         var root = new RootCommand("dreaming: record, import and inspect the sessions your AI agents run, so they can learn between sessions.");
         root.Options.Add(common.Database);
         root.Options.Add(common.Schema);
@@ -65,6 +69,13 @@ internal static class DreamingCommandLine
         root.Subcommands.Add(OrchestrateCommand.Create(common, output, error));
         root.Subcommands.Add(ViewCommand.Create(common, output, error));
 
+        return root;
+    }
+
+    private static async Task<int> InvokeCoreAsync(string[] args, TextWriter output, TextWriter error, bool handleSignals, Func<string, string?>? environment, CancellationToken cancellationToken)
+    {
+        var common = new CommonOptions(environment);
+        var root = CreateRoot(common, output, error);
         var parsed = root.Parse(args, s_parser);
         // Without a termination timeout System.CommandLine registers no signal handler: Ctrl+C would kill the process
         // and leave its sessions running and its dream lease held.
