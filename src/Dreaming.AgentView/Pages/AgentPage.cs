@@ -39,10 +39,12 @@ internal static partial class AgentPage
 
         var traces = services.GetRequiredService<ITraceStore>();
         var typed = agentId;
-        if (agentId.Length > SessionRecord.MaxIdLength)
+        if (agentId.Length > SessionRecord.MaxIdLength && !await AnySessionAsync(traces, agentId, view.Aborted).ConfigureAwait(false))
         {
-            // An imported agent's id as its log gave it: its sessions are stored under its capped form, as 'dreaming sessions --agent' finds them.
-            (agentId, _) = await IdentifierCap.FindAsync(agentId, given => AnySessionAsync(traces, given, view.Aborted), static found => found).ConfigureAwait(false);
+            // An imported agent's id as its log gave it: its sessions are stored under its capped form, as 'dreaming sessions
+            // --agent' finds them (a build before the cap stored it whole, found as given). The read below finds them, or
+            // tells that there are none, so the capped form is not looked up first.
+            agentId = IdentifierCap.StoredId(agentId);
         }
 
         var memory = new AgentMemory(services.GetRequiredService<IMemoryStore>(), traces, agentId);
