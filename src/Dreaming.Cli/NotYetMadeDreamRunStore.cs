@@ -58,4 +58,8 @@ internal sealed class NotYetMadeDreamRunStore(IDreamRunStore database, SchemaCom
     /// <inheritdoc />
     public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
         await (await StoreAsync(cancellationToken).ConfigureAwait(false)).RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
+        await (await StoreAsync(cancellationToken).ConfigureAwait(false)).RecoverAsync(recovery, cancellationToken).ConfigureAwait(false);
 }

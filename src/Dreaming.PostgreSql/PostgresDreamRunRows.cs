@@ -89,13 +89,20 @@ internal static class PostgresDreamRunRows
 
     /// <summary>Reads the scopes whose running run's lease expired, in key order (the order their locks are taken in, so two
     /// recoveries at once cannot deadlock). The partial index of the running runs holds only the rows this looks at.</summary>
-    public static async Task<List<MemoryScope>> ReadAbandonedScopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<List<MemoryScope>> ReadAbandonedScopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken, MemoryScope? only = null)
     {
-        await using var command = Command(
-            connection,
-            transaction,
-            "SELECT scope FROM dream_runs WHERE status = 'running' AND lease_expires_ms <= @now ORDER BY scope COLLATE \"C\"",
-            ("now", now.ToUnixTimeMilliseconds()));
+        await using var command = only is null
+            ? Command(
+                connection,
+                transaction,
+                "SELECT scope FROM dream_runs WHERE status = 'running' AND lease_expires_ms <= @now ORDER BY scope COLLATE \"C\"",
+                ("now", now.ToUnixTimeMilliseconds()))
+            : Command(
+                connection,
+                transaction,
+                "SELECT scope FROM dream_runs WHERE status = 'running' AND scope = @scope AND lease_expires_ms <= @now",
+                ("now", now.ToUnixTimeMilliseconds()),
+                ("scope", only.Key));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var scopes = new List<MemoryScope>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -185,6 +185,18 @@ public sealed class PostgresDreamRunStore : IDreamRunStore, IDreamRunWebhookWrit
         return await _calls.RunWithWebhooksAsync(_webhooks, (connection, token) => _writer.RecoverAbandonedAsync(connection, asOf, token), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>As <see cref="RecoverAbandonedAsync"/>: each run is judged again, against the recovery's lease bound, under its
+    /// scope's lock in the transaction that ends it, so several instances recovering at once end each run once.</remarks>
+    public async Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        recovery.Validate();
+        var asOf = recovery.Now is { } given ? Milliseconds(given) : Now();
+        WebhookStoreChange.WrittenBy(this);
+        return await _calls.RunWithWebhooksAsync(_webhooks, (connection, token) => _writer.RecoverAbandonedAsync(connection, asOf, recovery.LeaseBound(asOf), recovery.Scope, token), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops further calls and, when the store made its own connection pool, closes it.</summary>
     /// <returns>A task that completes when the pool is closed.</returns>
     public ValueTask DisposeAsync() => _calls.DisposeAsync();

@@ -10,15 +10,15 @@ internal sealed partial class PostgresDreamRunWriter
     /// <summary>The note added to a run completed on recovery (the SQLite store's).</summary>
     internal const string RecoveredNote = "completed on recovery: its process stopped after the memory version was written";
 
-    /// <summary>Makes the webhook events of the end of each scope's running run whose lease expired at
-    /// <paramref name="now"/>, before the scope's lock, from the run and its memory version read then, as
+    /// <summary>Makes the webhook events of the end of each scope's running run whose lease expired at or before
+    /// <paramref name="leaseBound"/>, before the scope's lock, from the run and its memory version read then, as
     /// <see cref="AbandonAsync"/> will leave it (<see cref="AsAbandoned"/>), so their bodies travel in the round trip
     /// that takes the (first) lock, as a completion's do (<see cref="PostgresWebhookStash"/>). Under the lock the run is
     /// read again and ended as it is then, and its events are made from it with the ids and times of these: a run renewed,
     /// ended or recovered meanwhile leaves its events unused, never written or logged; one whose data differs is written
     /// with the stretches that differ, or whole.</summary>
     /// <returns>The events made, or <see langword="null"/> without webhooks or when no run would end.</returns>
-    private async Task<PostgresWebhookStash?> StashAbandonedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MemoryScope> scopes, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<PostgresWebhookStash?> StashAbandonedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MemoryScope> scopes, DateTimeOffset leaseBound, CancellationToken cancellationToken)
     {
         if (Webhooks is not { } webhooks)
         {
@@ -28,7 +28,7 @@ internal sealed partial class PostgresDreamRunWriter
         PostgresWebhookStash? stash = null;
         foreach (var scope in scopes)
         {
-            if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, now))
+            if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, leaseBound))
             {
                 var ended = AsAbandoned(running, await WrittenVersionAsync(connection, transaction, running, cancellationToken).ConfigureAwait(false));
                 stash = PostgresStoreWebhooks.StashDreamEnded(webhooks, ended, quarantined: ended.Status == DreamRunStatus.Completed, stash ?? new PostgresWebhookStash());

@@ -167,18 +167,24 @@ internal sealed partial class PostgresDreamRunWriter(PostgresDatabase database)
     /// ended meanwhile is left alone, and two recoveries at once end each run once. The events of every run found are
     /// made before the first lock, and their bodies set aside in the round trip that takes it
     /// (<see cref="StashAbandonedAsync"/>).</summary>
-    public async Task<(List<DreamRun> Runs, bool WroteWebhooks)> RecoverAbandonedAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<(List<DreamRun> Runs, bool WroteWebhooks)> RecoverAbandonedAsync(NpgsqlConnection connection, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecoverAbandonedAsync(connection, now, now, scope: null, cancellationToken);
+
+    /// <summary>Ends the runs whose lease expired at or before <paramref name="leaseBound"/>, of <paramref name="scope"/> only
+    /// when one is given, at <paramref name="now"/>, as the recovery of every expired run ends them: each judged again under its
+    /// scope's lock, their events made before the first lock.</summary>
+    public async Task<(List<DreamRun> Runs, bool WroteWebhooks)> RecoverAbandonedAsync(NpgsqlConnection connection, DateTimeOffset now, DateTimeOffset leaseBound, MemoryScope? scope, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var recovered = new List<DreamRun>();
         var wrote = false;
-        var scopes = await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false);
-        var stash = await StashAbandonedAsync(connection, transaction, scopes, now, cancellationToken).ConfigureAwait(false);
+        var scopes = await PostgresDreamRunRows.ReadAbandonedScopesAsync(connection, transaction, leaseBound, cancellationToken, scope).ConfigureAwait(false);
+        var stash = await StashAbandonedAsync(connection, transaction, scopes, leaseBound, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < scopes.Count; i++)
         {
-            var scope = scopes[i];
-            await LockScopeAsync(connection, transaction, scope, i == 0 ? stash : null, cancellationToken).ConfigureAwait(false);
-            if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, scope, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, now))
+            var abandoned = scopes[i];
+            await LockScopeAsync(connection, transaction, abandoned, i == 0 ? stash : null, cancellationToken).ConfigureAwait(false);
+            if (await PostgresDreamRunRows.ReadRunningAsync(connection, transaction, abandoned, cancellationToken).ConfigureAwait(false) is { } running && DreamRunStoreRules.IsAbandoned(running, leaseBound))
             {
                 var ended = await AbandonAsync(connection, transaction, running, now, cancellationToken).ConfigureAwait(false);
                 wrote |= await WriteEndedAsync(connection, transaction, ended, quarantined: ended.Status == DreamRunStatus.Completed, cancellationToken, stash).ConfigureAwait(false);

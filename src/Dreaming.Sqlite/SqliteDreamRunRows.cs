@@ -110,6 +110,21 @@ internal static class SqliteDreamRunRows
         AbandonedSql,
         ("$now", now.ToUnixTimeMilliseconds()));
 
+    /// <summary>The running run of one scope whose lease expired at or before <c>$now</c>: at most one (a scope has at most
+    /// one running run).</summary>
+    internal static readonly string AbandonedOfScopeSql =
+        $"SELECT {RunColumns} FROM dream_runs INDEXED BY ux_dream_runs_running WHERE status = 'running' AND scope = CAST($scope AS TEXT) AND lease_expires_ms <= $now";
+
+    /// <summary>Reads the abandoned runs a recovery ends: those whose lease expired at or before <paramref name="leaseBound"/>,
+    /// of <paramref name="scope"/> only when one is given.</summary>
+    public static List<DreamRun> ReadAbandoned(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset leaseBound, MemoryScope? scope) =>
+        scope is null ? ReadAbandoned(connection, transaction, leaseBound) : ReadMany(
+            connection,
+            transaction,
+            AbandonedOfScopeSql,
+            ("$scope", scope.Key),
+            ("$now", leaseBound.ToUnixTimeMilliseconds()));
+
     /// <summary>Returns the parameters that bind <paramref name="results"/> to the columns of <see cref="SetResults"/>.</summary>
     public static (string Name, object? Value)[] ResultParameters(DreamRunResults results) =>
     [

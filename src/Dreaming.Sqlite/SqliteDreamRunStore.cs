@@ -164,6 +164,22 @@ public sealed class SqliteDreamRunStore : IDreamRunStore, IDreamRunWebhookWriter
     public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
         WithWebhooksAsync<IReadOnlyList<DreamRun>>((writer, webhooks) => writer.RecoverAbandoned(now is { } asOf ? Milliseconds(asOf) : Now(), webhooks), cancellationToken);
 
+    /// <inheritdoc />
+    /// <remarks>As <see cref="RecoverAbandonedAsync"/>, in one write transaction: the runs are read and ended in it, so a run
+    /// renewed, ended or recovered by another process before it is left alone.</remarks>
+    public Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        recovery.Validate();
+        return WithWebhooksAsync<IReadOnlyList<DreamRun>>(
+            (writer, webhooks) =>
+            {
+                var asOf = recovery.Now is { } given ? Milliseconds(given) : Now();
+                return writer.RecoverAbandoned(asOf, recovery.LeaseBound(asOf), recovery.Scope, webhooks);
+            },
+            cancellationToken);
+    }
+
     /// <summary>Closes the database. Waits for a write in progress to finish.</summary>
     public void Dispose() => _connection.Dispose();
 

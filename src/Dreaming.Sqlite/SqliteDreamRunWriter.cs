@@ -152,10 +152,16 @@ internal sealed class SqliteDreamRunWriter(SqliteConnection connection) : IDispo
     /// <summary>Ends the runs whose lease expired (see <see cref="Abandon"/>); with <paramref name="webhooks"/>, also writes each one's
     /// <c>budget.reached</c> and <c>dream.failed</c> (or <c>dream.completed</c> and <c>insight.quarantined</c>) rows in the same transaction.</summary>
     /// <returns>The runs, and whether outbox rows were written.</returns>
-    public (List<DreamRun> Runs, bool WroteWebhooks) RecoverAbandoned(DateTimeOffset now, WebhookPublisher? webhooks = null)
+    public (List<DreamRun> Runs, bool WroteWebhooks) RecoverAbandoned(DateTimeOffset now, WebhookPublisher? webhooks = null) =>
+        RecoverAbandoned(now, now, scope: null, webhooks);
+
+    /// <summary>Ends the runs whose lease expired at or before <paramref name="leaseBound"/>, of <paramref name="scope"/> only
+    /// when one is given, at <paramref name="now"/>, as <see cref="RecoverAbandoned(DateTimeOffset, WebhookPublisher?)"/> ends them.</summary>
+    /// <returns>The runs, and whether outbox rows were written.</returns>
+    public (List<DreamRun> Runs, bool WroteWebhooks) RecoverAbandoned(DateTimeOffset now, DateTimeOffset leaseBound, MemoryScope? scope, WebhookPublisher? webhooks = null)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
-        var abandoned = SqliteDreamRunRows.ReadAbandoned(connection, transaction, now);
+        var abandoned = SqliteDreamRunRows.ReadAbandoned(connection, transaction, leaseBound, scope);
         var recovered = abandoned.ConvertAll(run => Abandon(transaction, run, now));
         var wrote = false;
         if (webhooks is not null)

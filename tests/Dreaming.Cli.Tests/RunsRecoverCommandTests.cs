@@ -99,7 +99,7 @@ public class RunsRecoverCommandTests
         var (exit, output, error) = await cli.RunAsync("runs", "recover", "--all", "--no-webhooks", "--db", cli.Database);
 
         Assert.Equal(1, noAllExit);
-        Assert.Contains("Option '--all' is required: 'runs recover' ends the stuck runs of every scope", noAll, StringComparison.Ordinal);
+        Assert.Contains("Option '--all' is required (or give --scope KEY): 'runs recover' ends the stuck runs of every scope", noAll, StringComparison.Ordinal);
         Assert.True(exit == 0, error);
         Assert.Contains(stuck, output, StringComparison.Ordinal);
         Assert.DoesNotContain(working, output, StringComparison.Ordinal);

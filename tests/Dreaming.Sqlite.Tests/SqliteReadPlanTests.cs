@@ -44,9 +44,13 @@ public sealed class SqliteReadPlanTests : IDisposable
         }
 
         var plan = Plan(path, SqliteDreamRunRows.AbandonedSql, ("$running", "running"), ("$now", 1L));
+        var ofScope = Plan(path, SqliteDreamRunRows.AbandonedOfScopeSql, ("$scope", "agent:bot"), ("$now", 1L));
 
         Assert.Contains("USING INDEX ux_dream_runs_running", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("SCAN dream_runs |", plan + " |", StringComparison.Ordinal);
+
+        // One scope's (runs recover --scope): a seek to its running run, if any.
+        Assert.Contains("SEARCH dream_runs USING INDEX ux_dream_runs_running (scope=?)", ofScope, StringComparison.Ordinal);
     }
 
     [Theory]

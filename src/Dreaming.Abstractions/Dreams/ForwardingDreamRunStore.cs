@@ -78,6 +78,12 @@ public abstract class ForwardingDreamRunStore : IDreamRunStore
     public virtual Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
         Inner.RecoverAbandonedAsync(now, cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>Forwards to the inner store: its own recovery, or the interface's default when it has none. To act as a store
+    /// written before the member existed, override it with <see cref="RecoverByInterfaceDefaultAsync"/>.</remarks>
+    public virtual Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
+        Inner.RecoverAsync(recovery, cancellationToken);
+
     /// <summary>Runs <see cref="IDreamRunStore"/>'s default implementation of <see cref="IDreamRunStore.QueryRunsAsync"/>
     /// over this store: it checks the query and fails with <see cref="NotSupportedException"/>, as a store written before
     /// the member existed, or gives a canceled task for a canceled token.</summary>
@@ -88,4 +94,15 @@ public abstract class ForwardingDreamRunStore : IDreamRunStore
     /// <exception cref="ArgumentOutOfRangeException">The query's limit or status is out of range.</exception>
     protected Task<DreamRunPage> QueryRunsByInterfaceDefaultAsync(DreamRunQuery query, CancellationToken cancellationToken = default) =>
         IDreamRunStore.QueryRunsNotSupported(this, query, cancellationToken);
+
+    /// <summary>Runs <see cref="IDreamRunStore"/>'s default implementation of <see cref="IDreamRunStore.RecoverAsync"/> over
+    /// this store, as a store written before the member existed: <see cref="RecoverAbandonedAsync"/> for the default
+    /// recovery, <see cref="NotSupportedException"/> for one that names a scope or a time the lease must have expired for.</summary>
+    /// <param name="recovery">Which runs to end, checked as the default checks it.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>What the interface's default gives.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="recovery"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The recovery's <see cref="DreamRunRecovery.ExpiredFor"/> is out of range.</exception>
+    protected Task<IReadOnlyList<DreamRun>> RecoverByInterfaceDefaultAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
+        IDreamRunStore.RecoverByDefault(this, recovery, cancellationToken);
 }

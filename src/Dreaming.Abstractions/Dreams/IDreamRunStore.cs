@@ -157,4 +157,41 @@ public interface IDreamRunStore
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The runs it ended (failed, or completed); empty when there were none.</returns>
     Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the abandoned runs <paramref name="recovery"/> selects, as <see cref="RecoverAbandonedAsync"/> ends every
+    /// one: those of its <see cref="DreamRunRecovery.Scope"/> only (every scope when none), and only those whose lease expired
+    /// at or before <see cref="DreamRunRecovery.LeaseBound"/> (its <see cref="DreamRunRecovery.ExpiredFor"/> before the time
+    /// they end at), judged in the transaction or lock that ends them, so a run renewed, ended or recovered meanwhile is left
+    /// alone and two recoveries at once end each run once.</summary>
+    /// <param name="recovery">Which runs to end, and when they end.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The runs it ended (failed, or completed); empty when there were none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="recovery"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The recovery's <see cref="DreamRunRecovery.ExpiredFor"/> is out of range.</exception>
+    /// <exception cref="NotSupportedException">The store does not implement it (the default implementation) and the recovery
+    /// names a scope or a time the lease must have expired for.</exception>
+    /// <remarks>The in-memory, SQLite and PostgreSQL stores implement it. The default implementation, for stores written
+    /// before it existed, runs <see cref="RecoverAbandonedAsync"/> for the default recovery (every scope, expired for zero)
+    /// and fails any other with <see cref="NotSupportedException"/>: <see cref="RecoverAbandonedAsync"/>'s time is both the
+    /// lease bound and the end time, so it cannot end the runs whose lease expired long enough ago at the right time, and the
+    /// interface offers no way to end one scope's. Thread safety is the store's, as for every member.</remarks>
+    Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
+        RecoverByDefault(this, recovery, cancellationToken);
+
+    /// <summary>The default implementation of <see cref="RecoverAsync"/> over <paramref name="store"/>: also what
+    /// <see cref="ForwardingDreamRunStore"/> runs to act as a store written before the member existed.</summary>
+    internal static Task<IReadOnlyList<DreamRun>> RecoverByDefault(IDreamRunStore store, DreamRunRecovery recovery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        recovery.Validate();
+        if (recovery.Scope is null && recovery.ExpiredFor == TimeSpan.Zero)
+        {
+            return store.RecoverAbandonedAsync(recovery.Now, cancellationToken);
+        }
+
+        return cancellationToken.IsCancellationRequested
+            ? Task.FromCanceled<IReadOnlyList<DreamRun>>(cancellationToken)
+            : Task.FromException<IReadOnlyList<DreamRun>>(new NotSupportedException(
+                $"The dream run store {store.GetType().FullName} does not end one scope's abandoned runs or only those whose lease expired long enough ago (IDreamRunStore.RecoverAsync): end every abandoned run with RecoverAbandonedAsync, or implement RecoverAsync in the store."));
+    }
 }

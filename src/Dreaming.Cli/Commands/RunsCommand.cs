@@ -180,31 +180,57 @@ internal static class RunsCommand
         return command;
     }
 
-    /// <summary><c>dreaming runs recover --all [--no-webhooks]</c>: ends every stuck run (running, lease expired) through the
-    /// store's own recovery (<see cref="IDreamRunStore.RecoverAbandonedAsync"/>), which judges each lease in the transaction
-    /// that ends the run, so a run whose lease is live, a dream working on another machine, is never touched.</summary>
+    /// <summary><c>dreaming runs recover --all|--scope KEY [--older-than DURATION] [--no-webhooks]</c>: ends the stuck runs
+    /// (running, lease expired) of every scope or of one, optionally only those whose lease expired more than DURATION ago,
+    /// through the store's own recovery (<see cref="IDreamRunStore.RecoverAsync"/>), which judges each lease in the
+    /// transaction that ends the run, so a run whose lease is live, a dream working on another machine, is never touched.</summary>
     private static Command Recover(CommonOptions common, TextWriter output, TextWriter error)
     {
-        var all = new Option<bool>("--all") { Description = "End the stuck runs of every scope (required: the store's recovery ends them all at once; a scope's own is ended by its next dream)." };
+        var all = new Option<bool>("--all") { Description = "End the stuck runs of every scope (or give --scope)." };
+        var scope = CommonOptions.WholeCharacters(new Option<string?>("--scope") { Description = "End the stuck run of this memory scope only, instead of --all: agent:ID, team:ID or global." });
+        scope.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } key && !MemoryScope.TryParse(key, out _))
+            {
+                result.AddError($"'{key}' is not a memory scope for --scope: write agent:ID, team:ID or global.");
+            }
+        });
+        var olderThan = new Option<TimeSpan?>("--older-than")
+        {
+            Description = "End only the runs whose lease expired more than this long ago, such as 10m, 1h or 2d (a host only slow to renew its lease is left alone); by default every run whose lease expired.",
+            HelpName = "DURATION",
+            CustomParser = result => SessionsCommand.ParseDuration(result),
+        };
         var noWebhooks = CliServices.NoWebhooksOption();
         var command = new Command(
             "recover",
-            "End the stuck dream runs (running with a lease that expired: their process stopped) of every scope, as the app's IDreamRunStore.RecoverAbandonedAsync does: failed as abandoned, or completed when the memory version was written. A run whose lease is live is left alone.")
+            "End the stuck dream runs (running with a lease that expired: their process stopped) of every scope (--all) or of one (--scope KEY), optionally only those whose lease expired more than --older-than ago, as the app's IDreamRunStore.RecoverAbandonedAsync does: failed as abandoned, or completed when the memory version was written. A run whose lease is live is left alone.")
         {
-            all, noWebhooks,
+            all, scope, olderThan, noWebhooks,
         };
         command.Validators.Add(result =>
         {
-            if (!result.GetValue(all))
+            var given = (result.GetValue(all) ? 1 : 0) + (result.GetValue(scope) is not null ? 1 : 0);
+            if (given != 1)
             {
-                result.AddError("Option '--all' is required: 'runs recover' ends the stuck runs of every scope (a scope's own is ended by 'dreaming dream --scope KEY').");
+                result.AddError(given > 1
+                    ? "Give one of --all and --scope KEY: 'runs recover' ends the stuck runs of every scope, or of one."
+                    : "Option '--all' is required (or give --scope KEY): 'runs recover' ends the stuck runs of every scope, or of the scope --scope names.");
             }
         });
         command.SetAction(async (parse, ct) => await CommandErrors.RunAsync(error, async () =>
         {
             var webhooks = !parse.GetValue(noWebhooks);
+            var only = parse.GetValue(scope) is { } key ? MemoryScope.Parse(key) : null;
+            var expiredFor = parse.GetValue(olderThan) ?? TimeSpan.Zero;
             await using var stores = await CliServices.OpenAsync(common.DatabaseOf(parse), ct, unroutedWebhooks: webhooks).ConfigureAwait(false);
-            var ended = await stores.DreamRuns.RecoverAbandonedAsync(cancellationToken: ct).ConfigureAwait(false);
+            var now = await RecoveryClock.NowAsync(common.DatabaseOf(parse), error, ct).ConfigureAwait(false);
+            Task<IReadOnlyList<DreamRun>> RecoverAsync(MemoryScope? of) =>
+                stores.DreamRuns.RecoverAsync(new DreamRunRecovery { Scope = of, ExpiredFor = expiredFor, Now = now }, ct);
+
+            // An imported agent's id as its log gave it: its dreams ran for its capped form (see 'runs --scope').
+            var ended = only is null ? await RecoverAsync(null).ConfigureAwait(false)
+                : (await IdentifierCap.FindAsync(only, RecoverAsync, static found => found.Count > 0).ConfigureAwait(false)).Result;
             if (parse.GetValue(common.Json))
             {
                 CliJson.WriteSnakeCase(output, new
@@ -230,7 +256,12 @@ internal static class RunsCommand
 
             if (ended.Count == 0)
             {
-                output.WriteLine("no stuck dream runs: every running run holds a live lease (or none is running)");
+                var older = expiredFor > TimeSpan.Zero ? $" whose lease expired more than {RecoveryClock.Duration(expiredFor)} ago" : string.Empty;
+                output.WriteLine(only is null && older.Length == 0
+                    ? "no stuck dream runs: every running run holds a live lease (or none is running)"
+                    : only is null
+                        ? $"no stuck dream runs{older}"
+                        : $"no stuck dream run of {Text.Cut(Text.OneLine(only.Key), 80)}{older}");
                 return 0;
             }
 

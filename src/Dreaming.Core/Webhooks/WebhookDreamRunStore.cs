@@ -113,10 +113,17 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
 
     public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default) => inner.QueryRunsAsync(query, cancellationToken);
 
-    public async Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
+        RecoverAsync(nameof(RecoverAbandonedAsync), () => inner.RecoverAbandonedAsync(now, cancellationToken));
+
+    public Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
+        RecoverAsync(nameof(RecoverAsync), () => inner.RecoverAsync(recovery, cancellationToken));
+
+    // The inner store's recovery, with the events of each run it ended published unless the store wrote them itself.
+    private async Task<IReadOnlyList<DreamRun>> RecoverAsync(string operation, Func<Task<IReadOnlyList<DreamRun>>> recover)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(RecoverAbandonedAsync), null);
-        var recovered = await inner.RecoverAbandonedAsync(now, cancellationToken).ConfigureAwait(false);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), operation, null);
+        var recovered = await recover().ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {
             return recovered;

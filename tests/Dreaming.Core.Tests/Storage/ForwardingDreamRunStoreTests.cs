@@ -19,7 +19,7 @@ public sealed class ForwardingDreamRunStoreTests
     [Fact]
     public async Task Each_call_reaches_the_inner_store_with_the_same_arguments_and_token()
     {
-        Assert.Equal(13, typeof(IDreamRunStore).GetMethods().Length);
+        Assert.Equal(14, typeof(IDreamRunStore).GetMethods().Length);
 
         var unreached = await ForwardingChecks.UnreachedAsync<IDreamRunStore>(inner => new Plain(inner), Sample);
 
@@ -50,6 +50,7 @@ public sealed class ForwardingDreamRunStoreTests
         _ when type == typeof(DreamRunRequest) => new DreamRunRequest { Scope = MemoryScope.Team("t7") },
         _ when type == typeof(DreamRunResults) => new DreamRunResults { Note = "n7" },
         _ when type == typeof(DreamRunQuery) => new DreamRunQuery { Status = DreamRunStatus.Failed, Limit = 7 },
+        _ when type == typeof(DreamRunRecovery) => new DreamRunRecovery { Scope = MemoryScope.Team("t7"), ExpiredFor = TimeSpan.FromMinutes(7), Now = At },
         _ => throw new InvalidOperationException($"Add a sample {type} for the new member of IDreamRunStore."),
     };
 

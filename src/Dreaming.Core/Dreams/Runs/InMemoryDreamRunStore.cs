@@ -208,18 +208,28 @@ public sealed class InMemoryDreamRunStore : IDreamRunStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
-        Locked<IReadOnlyList<DreamRun>>(
+        RecoverAsync(new DreamRunRecovery { Now = now }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recovery);
+        recovery.Validate();
+        return Locked<IReadOnlyList<DreamRun>>(
             () =>
             {
-                var asOf = Milliseconds(now ?? _time.GetUtcNow());
-                return _running.Values
-                    .Select(id => _runs[id])
-                    .Where(run => DreamRunStoreRules.IsAbandoned(run, asOf))
+                var asOf = Milliseconds(recovery.Now ?? _time.GetUtcNow());
+                var bound = recovery.LeaseBound(asOf);
+                return _running
+                    .Where(running => recovery.Scope is null || running.Key == recovery.Scope)
+                    .Select(running => _runs[running.Value])
+                    .Where(run => DreamRunStoreRules.IsAbandoned(run, bound))
                     .OrderBy(run => _order[run.Id])
                     .ToList()
                     .ConvertAll(run => Store(Abandon(run, asOf)));
             },
             cancellationToken);
+    }
 
     // Failures other than bad arguments travel in the task, as they would from an I/O-bound store.
     private Task<T> Locked<T>(Func<T> action, CancellationToken cancellationToken)
