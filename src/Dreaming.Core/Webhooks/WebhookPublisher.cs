@@ -133,11 +133,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         {
             // Inside the try: data the body cannot be written from (nested deeper than the JSON writer allows) is a failed
             // write, logged, as when the store serialises it, not an exception thrown at the state change that raised it.
-            webhookEvent = Fit(webhookEvent);
-            await _retry.ExecuteAsync(
-                static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
-                (Outbox: _outbox, Event: webhookEvent, Endpoints: endpoints),
-                cancellationToken).ConfigureAwait(false);
+            webhookEvent = await FitAndEnqueueAsync(webhookEvent, endpoints, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -167,11 +163,7 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         var webhookEvent = WebhookEvent.Create(eventType, timestamp, data) with { Id = eventId };
         try
         {
-            webhookEvent = Fit(webhookEvent);
-            await _retry.ExecuteAsync(
-                static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
-                (Outbox: _outbox, Event: webhookEvent, Endpoints: endpoints),
-                cancellationToken).ConfigureAwait(false);
+            webhookEvent = await FitAndEnqueueAsync(webhookEvent, endpoints, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -229,6 +221,20 @@ public sealed partial class WebhookPublisher : IWebhookPublisher
         ArgumentNullException.ThrowIfNull(data);
         var webhookEvent = new WebhookEvent { Id = eventId, Type = eventType, Timestamp = timestamp, Data = data };
         return logCut ? Fit(webhookEvent) : WebhookPayloadFit.Fit(webhookEvent, MaxPayloadBytes).Event;
+    }
+
+    /// <summary>Fits the event's body within <see cref="MaxPayloadBytes"/> (logged when it is cut) and writes it to the outbox
+    /// for the endpoints, retried by the publisher's pipeline; what <see cref="PublishAsync"/> and <see cref="PublishOnceAsync"/>
+    /// write, each catching what it throws in its own way.</summary>
+    /// <returns>The event as written.</returns>
+    private async Task<WebhookEvent> FitAndEnqueueAsync(WebhookEvent webhookEvent, IReadOnlyList<string> endpoints, CancellationToken cancellationToken)
+    {
+        var fitted = Fit(webhookEvent);
+        await _retry.ExecuteAsync(
+            static async (state, ct) => await state.Outbox.EnqueueAsync(state.Event, state.Endpoints, ct).ConfigureAwait(false),
+            (Outbox: _outbox, Event: fitted, Endpoints: endpoints),
+            cancellationToken).ConfigureAwait(false);
+        return fitted;
     }
 
     private WebhookEvent Fit(WebhookEvent webhookEvent)
