@@ -21,7 +21,7 @@ public sealed class SqliteHostFileCheckTests : IDisposable
     public async Task A_host_whose_store_file_is_UTF16_fails_to_start_naming_the_encoding_and_the_way_out_and_writes_nothing(string encoding)
     {
         var file = _folder.File("host-made.db");
-        Execute(file, $"PRAGMA encoding = '{encoding}'; CREATE TABLE host_notes (text TEXT);");
+        SqliteFiles.Execute(file, $"PRAGMA encoding = '{encoding}'; CREATE TABLE host_notes (text TEXT);");
         var bytes = await File.ReadAllBytesAsync(file);
         using var host = BuildHost(file);
 
@@ -45,7 +45,7 @@ public sealed class SqliteHostFileCheckTests : IDisposable
         // As a newer build leaves it once its last connection has closed: the version in the file's header.
         SqliteConnection.ClearAllPools();
         var newer = SqliteSchema.LatestVersion + 1;
-        Execute(file, $"PRAGMA user_version = {newer}; PRAGMA wal_checkpoint(TRUNCATE);");
+        SqliteFiles.Execute(file, $"PRAGMA user_version = {newer}; PRAGMA wal_checkpoint(TRUNCATE);");
         using var host = BuildHost(file);
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
@@ -60,7 +60,7 @@ public sealed class SqliteHostFileCheckTests : IDisposable
         // user_version of its own: the message names both, and the first use (which reads the tables) tells which.
         var file = _folder.File("app.db");
         var theirs = SqliteSchema.LatestVersion + 14;
-        Execute(file, $"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); PRAGMA user_version = {theirs};");
+        SqliteFiles.Execute(file, $"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); PRAGMA user_version = {theirs};");
         SqliteConnection.ClearAllPools();
         using var host = BuildHost(file);
 
@@ -134,7 +134,7 @@ public sealed class SqliteHostFileCheckTests : IDisposable
     {
         // An in-memory database's name is no file, though a file of that name exists.
         var file = _folder.File("named.db");
-        Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
+        SqliteFiles.Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
         using var host = BuildHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, file));
 
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -148,7 +148,7 @@ public sealed class SqliteHostFileCheckTests : IDisposable
     public async Task A_host_naming_a_UTF16_file_in_another_connection_string_form_fails_to_start_naming_the_file(string format)
     {
         var file = _folder.File("forms.db");
-        Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
+        SqliteFiles.Execute(file, "PRAGMA encoding = 'UTF-16le'; CREATE TABLE host_notes (text TEXT);");
         using var host = BuildHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, file));
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync()).WaitAsync(TimeSpan.FromSeconds(30));
@@ -156,15 +156,6 @@ public sealed class SqliteHostFileCheckTests : IDisposable
         // The message names the data source as given (a URI with its parameters), the file's path in it.
         Assert.Contains(file, error.Message, StringComparison.Ordinal);
         Assert.Contains("': its text encoding is UTF-16le (PRAGMA encoding)", error.Message, StringComparison.Ordinal);
-    }
-
-    private static void Execute(string file, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     private static IHost BuildHost(string connectionString)
