@@ -162,32 +162,4 @@ public sealed partial class PostgresTraceStore
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PurgeBatchSize });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>
-    private static void CheckImport(IReadOnlyList<SessionWithEvents> sessions)
-    {
-        foreach (var item in sessions)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
-            var id = item.Session.Id;
-            if (item.Session.Status == SessionStatus.Running)
-            {
-                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
-            }
-
-            var sequences = new HashSet<long>();
-            foreach (var sessionEvent in item.Events)
-            {
-                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
-                }
-
-                if (!sequences.Add(sessionEvent.Sequence))
-                {
-                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
-                }
-            }
-        }
-    }
 }

@@ -129,7 +129,7 @@ public sealed partial class PostgresTraceStore : ITraceStore, ISessionWebhookWri
     public Task<int> ImportAsync(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        CheckImport(sessions);
+        SessionImportCheck.Check(sessions);
         foreach (var item in sessions)
         {
             item.Session.Outcome?.Validate(item.Session.Id);

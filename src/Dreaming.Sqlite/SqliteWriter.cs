@@ -144,7 +144,7 @@ internal sealed class SqliteWriter : IDisposable
     /// <see cref="OperationCanceledException"/> and rolls the whole import back, so nothing of it is kept.</summary>
     public int Import(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
-        CheckImport(sessions);
+        SessionImportCheck.Check(sessions);
         using var transaction = Begin();
         var added = 0;
         foreach (var item in sessions)
@@ -260,34 +260,6 @@ internal sealed class SqliteWriter : IDisposable
 
     private static bool IsDuplicateKey(SqliteException exception) =>
         exception.SqliteExtendedErrorCode is SqliteConstraintPrimaryKey or SqliteConstraintUnique;
-
-    /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>
-    private static void CheckImport(IReadOnlyList<SessionWithEvents> sessions)
-    {
-        foreach (var item in sessions)
-        {
-            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
-            var id = item.Session.Id;
-            if (item.Session.Status == SessionStatus.Running)
-            {
-                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
-            }
-
-            var sequences = new HashSet<long>();
-            foreach (var sessionEvent in item.Events)
-            {
-                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
-                {
-                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
-                }
-
-                if (!sequences.Add(sessionEvent.Sequence))
-                {
-                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
-                }
-            }
-        }
-    }
 
     private SqliteTransaction Begin()
     {
