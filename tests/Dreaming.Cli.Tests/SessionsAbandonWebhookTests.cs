@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dreaming.Sqlite;
+using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.Cli.Tests;
@@ -133,20 +134,5 @@ public sealed class SessionsAbandonWebhookTests
         command.Parameters.AddWithValue("$id", eventId);
         var body = (string)(await command.ExecuteScalarAsync())!;
         return JsonDocument.Parse(body).RootElement.GetProperty("data").Clone();
-    }
-
-    private sealed class BeforeFirstCompletion(ITraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
-    {
-        private int _ran;
-
-        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Exchange(ref _ran, 1) == 0)
-            {
-                await meanwhile();
-            }
-
-            await Inner.CompleteSessionAsync(completion, cancellationToken);
-        }
     }
 }

@@ -98,19 +98,4 @@ internal static class RecoveryRaceScenario
             return ValueTask.CompletedTask;
         }
     }
-
-    private sealed class BeforeFirstCompletion(ITraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
-    {
-        private int _ran;
-
-        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Exchange(ref _ran, 1) == 0)
-            {
-                await meanwhile();
-            }
-
-            await Inner.CompleteSessionAsync(completion, cancellationToken);
-        }
-    }
 }

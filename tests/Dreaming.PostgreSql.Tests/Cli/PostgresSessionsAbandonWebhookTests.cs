@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dreaming.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dreaming.PostgreSql.Tests.Cli;
@@ -66,20 +67,5 @@ public sealed class PostgresSessionsAbandonWebhookTests
         ];
         await using var store = new PostgresTraceStore(cli.Options);
         await store.WriteAsync(new TraceWriteBatch([session], events));
-    }
-
-    private sealed class BeforeFirstCompletion(ITraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
-    {
-        private int _ran;
-
-        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Exchange(ref _ran, 1) == 0)
-            {
-                await meanwhile();
-            }
-
-            await Inner.CompleteSessionAsync(completion, cancellationToken);
-        }
     }
 }
