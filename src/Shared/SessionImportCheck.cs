@@ -3,7 +3,8 @@ namespace Dreaming;
 /// <summary>The check the durable trace stores make of an import before they write any of it, so a bad session fails the
 /// whole import with the same words in each.</summary>
 /// <remarks>Shared source, compiled into each assembly that needs it (internal in each). The in-memory store makes the same
-/// checks while it copies each session (<c>InMemorySession.ForImport</c>).</remarks>
+/// checks, with the same words and parameter name, while it copies each session (<c>InMemorySession.ForImport</c>), in one
+/// pass that honours the import's token.</remarks>
 internal static class SessionImportCheck
 {
     /// <summary>Checks an import before anything is written, so a bad session fails the whole import.</summary>

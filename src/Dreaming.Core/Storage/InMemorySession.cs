@@ -17,41 +17,52 @@ internal sealed class InMemorySession
         EventCount = 0,
     };
 
-    /// <summary>Creates the copy of a finished session and its events that an import adds.</summary>
-    /// <param name="item">The session and its events.</param>
-    /// <returns>The session to add.</returns>
-    /// <param name="cancellationToken">Checked every 1,024 events, so a long session does not hold up a cancelled import.</param>
-    /// <exception cref="ArgumentException">The session is running, an event names another session, or two events share a sequence number.</exception>
+    /// <summary>Creates the copies of finished sessions and their events that an import adds, checking each as it copies it.</summary>
+    /// <param name="sessions">The sessions and their events, as given to <see cref="InMemoryTraceStore.ImportAsync"/>.</param>
+    /// <param name="cancellationToken">Checked before each session and every 1,024 events, so a long import does not hold up
+    /// its cancellation.</param>
+    /// <returns>The sessions to add.</returns>
+    /// <exception cref="ArgumentNullException">An item of <paramref name="sessions"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A session is running, an event names another session, or two events share a
+    /// sequence number: the words and parameter name the durable stores give (src/Shared/SessionImportCheck.cs, which they
+    /// run before they write; here the check is made in the copy's one pass, which honours the token).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static InMemorySession ForImport(SessionWithEvents item, CancellationToken cancellationToken = default)
+    public static List<InMemorySession> ForImport(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(item);
-        var id = item.Session.Id;
-        if (item.Session.Status == SessionStatus.Running)
+        var copies = new List<InMemorySession>(sessions.Count);
+        foreach (var item in sessions)
         {
-            throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(item));
+            cancellationToken.ThrowIfCancellationRequested();
+            ArgumentNullException.ThrowIfNull(item, nameof(sessions));
+            var id = item.Session.Id;
+            if (item.Session.Status == SessionStatus.Running)
+            {
+                throw new ArgumentException($"Session '{id}' is still running; only finished sessions can be imported.", nameof(sessions));
+            }
+
+            var imported = new InMemorySession(item.Session);
+            foreach (var sessionEvent in item.Events)
+            {
+                if ((imported.Events.Count & 1023) == 1023)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(sessions));
+                }
+
+                if (!imported.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = id, Timestamp = Milliseconds(sessionEvent.Timestamp) }))
+                {
+                    throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(sessions));
+                }
+            }
+
+            copies.Add(imported);
         }
 
-        var imported = new InMemorySession(item.Session);
-        foreach (var sessionEvent in item.Events)
-        {
-            if ((imported.Events.Count & 1023) == 1023)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            if (sessionEvent.SessionId.Length > 0 && !string.Equals(sessionEvent.SessionId, id, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Event {sessionEvent.Sequence} of session '{id}' names session '{sessionEvent.SessionId}'.", nameof(item));
-            }
-
-            if (!imported.Events.TryAdd(sessionEvent.Sequence, sessionEvent with { SessionId = id, Timestamp = Milliseconds(sessionEvent.Timestamp) }))
-            {
-                throw new ArgumentException($"Session '{id}' has two events with sequence {sessionEvent.Sequence}.", nameof(item));
-            }
-        }
-
-        return imported;
+        return copies;
     }
 
     /// <summary>Cuts a time to the millisecond, in UTC, as the durable stores keep it.</summary>

@@ -126,13 +126,7 @@ public sealed partial class InMemoryTraceStore
     private int Import(IReadOnlyList<SessionWithEvents> sessions, CancellationToken cancellationToken)
     {
         // Every session is checked before any is added, so a bad one fails the whole import, and a cancellation keeps none.
-        var imported = new List<InMemorySession>(sessions.Count);
-        foreach (var item in sessions)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            imported.Add(InMemorySession.ForImport(item, cancellationToken));
-        }
-
+        var imported = InMemorySession.ForImport(sessions, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
         var added = 0;
