@@ -25,6 +25,20 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
         Assert.Equal(expected, _redactor.Redact(input));
 
     [Theory]
+    [InlineData("Send Bearer mia.li.long@example.com now.", "Send Bearer [REDACTED:bearer] now.")]
+    [InlineData("Authorization: Bearer abc123def456@example.com", "Authorization: Bearer [REDACTED:bearer]")]
+    [InlineData("Authorization: Bearer abc123def456\uFF20example.com, then", "Authorization: Bearer [REDACTED:bearer], then")]
+    [InlineData("\"Authorization\": \"Bearer abc123def456@b\u00fccher.de\"", "\"Authorization\": \"Bearer [REDACTED:bearer]\"")]
+    [InlineData("Bearer abcdefgh1234@x@y; next", "Bearer [REDACTED:bearer]; next")]
+    public void A_bearer_token_holding_an_at_sign_is_redacted_whole(string input, string expected)
+    {
+        // The credential of "Authorization: Bearer …" is the whole value up to white space (as ASP.NET Core's HTTP
+        // logging redacts the header's value whole); the token stopped at the '@', so the rest of it, an address's
+        // domain, was left in the text ("Bearer [REDACTED:bearer]@example.com").
+        Assert.Equal(expected, _redactor.Redact(input));
+    }
+
+    [Theory]
     [InlineData("The task is done; refund $12.50 for order #W123.")]
     [InlineData("Use the sk- prefix for keys")]
     [InlineData("bearer of bad news")]
