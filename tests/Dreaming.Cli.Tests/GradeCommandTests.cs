@@ -144,6 +144,20 @@ public class GradeCommandTests
     }
 
     [Fact]
+    public async Task A_rubric_path_through_a_file_says_that_file_is_not_a_folder()
+    {
+        using var cli = new CliRunner();
+        var input = cli.WriteFile("answer.txt", "Refund of order #W123 is approved.");
+        var rubric = cli.WriteFile("refund.md", ExampleRubric);
+
+        var (exit, output, error) = await cli.RunAsync("grade", "--rubric", Path.Combine(rubric, "x.md"), "--input", input);
+
+        Assert.Equal(1, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains($"error: No rubric file at '{Path.Combine(rubric, "x.md")}'; '{rubric}' is a file, not a folder.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_relative_rubric_is_named_as_given_and_as_resolved_from_the_current_directory()
     {
         using var cli = new CliRunner();

@@ -96,6 +96,7 @@ public class OrchestrateCommandTests
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[]}""", "The plan has no items.")]
     [InlineData("""{"goal":"g","maxConcurrency":0,"agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x"}]}""", "The plan's maxConcurrency is 0; it must be between 1 and 1000.")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"."}]}""", "is a folder, not a rubric file.")]
+    [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"plan.json/x.md"}]}""", "plan.json' is a file, not a folder.")]
     [InlineData("not JSON at all", "is not a valid plan")]
     [InlineData("""{"goal":"g","agents":[{"name":"w"}],"items":[{"id":"a","agent":"w","instructions":"x","rubric":"missing.md"}]}""", "cannot be loaded: No rubric file at 'missing.md' (relative to the plan's base directory '")]
     [InlineData("""{"goal":"g", "items": [ }""", "is not a valid plan")]

@@ -57,9 +57,10 @@ public static partial class MarkdownRubricParser
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The rubric.</returns>
     /// <exception cref="RubricException">The rubric is malformed or breaks a rule; <see cref="RubricException.Line"/> says where.</exception>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or no folder it names); the
-    /// message gives the path as given and, for a relative one, the current directory it is relative to and the full
-    /// path, and <see cref="FileNotFoundException.FileName"/> is the full path.</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (or no folder it names, or it
+    /// goes through a file as if it were a folder, which the message names); the message gives the path as given and, for
+    /// a relative one, the current directory it is relative to and the full path, and
+    /// <see cref="FileNotFoundException.FileName"/> is the full path.</exception>
     /// <exception cref="IOException">The file cannot be read, or <paramref name="path"/> is a folder.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     public static Task<Rubric> LoadAsync(string path, CancellationToken cancellationToken = default)
@@ -102,7 +103,22 @@ public static partial class MarkdownRubricParser
             ? $"No rubric file at '{path}'"
             : $"No rubric file at '{path}' (relative to {baseName} '{baseDirectory}': '{fullPath}')";
         var folder = Path.GetDirectoryName(fullPath);
-        return folder is not null && !Directory.Exists(folder) ? $"{message}; its folder '{folder}' does not exist either." : message + ".";
+        if (folder is null || Directory.Exists(folder))
+        {
+            return message + ".";
+        }
+
+        // A path through a file (rubric.md/refund.md, rubric.md a file): "its folder does not exist" sent the reader to
+        // look for a folder that is there, as a file.
+        for (var ancestor = folder; ancestor is not null && !Directory.Exists(ancestor); ancestor = Path.GetDirectoryName(ancestor))
+        {
+            if (File.Exists(ancestor))
+            {
+                return $"{message}; '{ancestor}' is a file, not a folder.";
+            }
+        }
+
+        return $"{message}; its folder '{folder}' does not exist either.";
     }
 
     private sealed class Reader(string source, string? baseDirectory)

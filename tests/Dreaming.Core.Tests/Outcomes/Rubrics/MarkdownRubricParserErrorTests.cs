@@ -129,6 +129,21 @@ public sealed class MarkdownRubricParserErrorTests
     }
 
     [Fact]
+    public async Task LoadAsync_of_a_path_through_a_file_says_that_file_is_not_a_folder()
+    {
+        // rubric.md/refund.md with rubric.md a file: the message said "its folder '…/rubric.md' does not exist either",
+        // sending its reader to look for a folder that is there, as a file.
+        using var folder = new TempFolder();
+        var file = folder.Write("rubric.md", "# Refund\n- Says sorry [contains: \"sorry\"]\n");
+        var path = Path.Combine(file, "deeper", "refund.md");
+
+        var error = await Assert.ThrowsAsync<FileNotFoundException>(() => MarkdownRubricParser.LoadAsync(path, CancellationToken.None));
+
+        Assert.Equal($"No rubric file at '{path}'; '{file}' is a file, not a folder.", error.Message);
+        Assert.Equal(path, error.FileName);
+    }
+
+    [Fact]
     public async Task LoadAsync_of_a_folder_is_an_io_error_saying_it_is_a_folder()
     {
         using var folder = new TempFolder();
