@@ -16,6 +16,8 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: the host was not found to be misconfigured")]
     [InlineData("Error: the driver was not found to be licensed")]
     [InlineData("Error: the device isn't found to be supported")]
+    [InlineData("Error: <str> TLS was not found to be supported by your LDAP libraries.")]
+    [InlineData("Error: The value of textAlign was not found to be supported. textAlign: <str>")]
     public void An_adjective_ending_in_ed_after_not_found_to_be_judges_a_thing(string signature) =>
         Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
 
@@ -29,6 +31,11 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: the document was not found to be archived")]
     [InlineData("Error: the user was not found to be verified")]
     [InlineData("Error: the feature was not found to be enabled")]
+    [InlineData("Error: Todo was not found to be updated :(")]
+    [InlineData("Error: Memory allocation not found to be freed.")]
+    [InlineData("Error: The callback function was not found to be unregistered.")]
+    [InlineData("Error: Quiz Not Found To Be Unpublished")]
+    [InlineData("Error: Bookmark not found to be unbookmarked")]
     public void A_participle_of_what_a_tool_does_after_not_found_to_be_stays_a_state(string signature) =>
         Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
 
@@ -48,6 +55,16 @@ public sealed class StateErrorReadingTests
     [Fact]
     public void Apostrophes_written_twice_at_a_words_edge_still_part_words() =>
         Assert.Equal(["NAME", "ITS", "DONE", "OK"], TemplateLessonWriter.SignatureWords("name ''it''s done'' ok"));
+
+    // A SQL string literal as a tool echoes it: quotes at its edges, an empty literal, a doubled apostrophe inside a name.
+    [Theory]
+    [InlineData("'it''s'", "ITS")]
+    [InlineData("'O''Brien' not found", "OBRIEN NOT FOUND")]
+    [InlineData("name = '' and state <> 'x'", "NAME AND STATE X")]
+    [InlineData("VALUES ('', 'it''s', '''')", "VALUES ITS")]
+    [InlineData("'abc''' doesn''t exist", "ABC DOESNT EXIST")]
+    public void A_sql_string_literal_keeps_its_words(string text, string words) =>
+        Assert.Equal(words, string.Join(' ', TemplateLessonWriter.SignatureWords(text)));
 
     // Pydantic 2 rejects an argument the model does not declare with "Extra inputs are not permitted" (Anthropic's API
     // answers so too): a mistake in the call, fixed by other arguments, whatever "not permitted" says elsewhere.
