@@ -59,5 +59,27 @@ public sealed class PostgresWebhookUnroutedOutageTests : IAsyncLifetime
         Assert.Equal((first.Id, "a.b"), (waiting.EventId, waiting.EventType));
     }
 
+    /// <summary>The rerun takes for its own only the event its first run wrote, at its own time: the very same event (same
+    /// id, type and body) that another call wrote earlier is refused as a repeated id, as the first run would have refused
+    /// it (what <c>dreaming sessions abandon</c> counts as found written, not as written by it).</summary>
+    [Fact]
+    public async Task The_same_event_another_call_wrote_earlier_is_refused_even_by_the_first_unrouted_write_after_the_server_came_back()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var time = new FakeTimeProvider(Now);
+        await using var store = new PostgresWebhookOutboxStore(proxy.Options(_schema), time);
+        await store.InitializeAsync();
+        var first = Event(0);
+        await store.EnqueueUnroutedAsync(first);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        proxy.Down();
+        await proxy.UpAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.EnqueueUnroutedAsync(first));
+        var waiting = Assert.Single(await store.ListUnroutedAsync());
+        Assert.Equal((first.Id, Now), (waiting.EventId, waiting.CreatedAt));
+    }
+
     private static WebhookEvent Event(int i) => WebhookEvent.Create("a.b", Now, new JsonObject { ["i"] = i });
 }
