@@ -10,7 +10,10 @@ public static class TraceStoreExtensions
     private const string CompletedItemStatus = "completed";
 
     // How long after a recovery wrote a crashed run's orchestration.failed an idempotent observer that keeps failing on it
-    // (the outbox broken for good) keeps the session running: past it, the next call ends the session all the same.
+    // (the outbox broken for good) keeps the session running: past it, the next call ends the session all the same. It is
+    // measured from the event's timestamp (the only time every recovering process reads alike) by this call's clock; an
+    // event stamped more than that ahead of it (its writer's clock was wrong) is not waited for, or it would keep the
+    // session running for as long as that clock was ahead.
     private static readonly TimeSpan IdempotentRetryWindow = TimeSpan.FromDays(1);
 
     private static readonly SessionEventQuery RunMarks = new()
@@ -64,7 +67,8 @@ public static class TraceStoreExtensions
     /// however often it hears it, so a crash between the event and the end loses no webhook. For the same reason, an
     /// idempotent observer that throws on the event (the webhook's outbox write failed: a disk full, a broken connection)
     /// leaves that session running, so that the next call tells it again and ends the session once it goes through; when
-    /// it still throws a day after the event was written (the outbox broken for good), the call ends the session all the
+    /// it still throws a day after the event's timestamp by <paramref name="timeProvider"/> (the outbox broken for good), or
+    /// the event is stamped more than a day ahead of it (its writer's clock was wrong), the call ends the session all the
     /// same, and that webhook is lost. An observer that throws keeps neither the other observers
     /// from the event nor the call from ending the other sessions: once all are gone through, the call throws an
     /// <see cref="AbandonRunningSessionsException"/> of the observers' failures, which lists the sessions it ended and
@@ -132,7 +136,7 @@ public static class TraceStoreExtensions
                         // failed) leaves the session running for the same reason, until the event is a day old.
                         var failed = failures.Count;
                         await TellAsync(idempotent, end, failures, cancellationToken).ConfigureAwait(false);
-                        if (failures.Count > failed && now - end.Timestamp < IdempotentRetryWindow)
+                        if (failures.Count > failed && (now - end.Timestamp).Duration() < IdempotentRetryWindow)
                         {
                             leftRunning.Add(session.Id);
                             continue;

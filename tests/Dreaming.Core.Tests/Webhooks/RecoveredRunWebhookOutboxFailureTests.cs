@@ -72,6 +72,59 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         Assert.Empty(await outbox.ListAsync(limit: 100));
     }
 
+    /// <summary>The day a failing outbox keeps a run running is measured from the event's time, which the host that wrote it
+    /// stamped: a host whose clock ran 30 days ahead must not make an outbox broken for good keep the run running for 31
+    /// days. An event stamped more than a day ahead of this host's clock is not waited for.</summary>
+    [Fact]
+    public async Task An_event_stamped_by_a_clock_far_ahead_does_not_keep_the_run_running_past_the_day()
+    {
+        var time = new FakeTimeProvider(Now);
+        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
+        await using var services = Build(time, outbox);
+        var traces = services.GetRequiredService<ITraceStore>();
+        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        await traces.WriteAsync(TraceWriteBatch.OfEvents(
+        [
+            new OrchestrationFailedEvent
+            {
+                SessionId = "run", Sequence = 3, Timestamp = Now.AddDays(30), Status = OrchestrationFailedEvent.AbandonedStatus,
+                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
+            },
+        ]));
+        var retention = services.GetRequiredService<SessionRetention>();
+
+        var first = await PumpAsync(time, retention.RunOnceAsync());
+        time.Advance(TimeSpan.FromDays(1));
+        var afterADay = await PumpAsync(time, retention.RunOnceAsync());
+
+        Assert.Equal(1, first.Abandoned + afterADay.Abandoned);
+        Assert.Equal(SessionStatus.Abandoned, (await traces.GetSessionAsync("run"))!.Status);
+    }
+
+    /// <summary>An event stamped a little ahead (a clock some hours fast) is still retried: the run stays running.</summary>
+    [Fact]
+    public async Task An_event_stamped_by_a_clock_some_hours_ahead_keeps_the_run_running_while_the_outbox_fails()
+    {
+        var time = new FakeTimeProvider(Now);
+        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
+        await using var services = Build(time, outbox);
+        var traces = services.GetRequiredService<ITraceStore>();
+        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        await traces.WriteAsync(TraceWriteBatch.OfEvents(
+        [
+            new OrchestrationFailedEvent
+            {
+                SessionId = "run", Sequence = 3, Timestamp = Now.AddHours(5), Status = OrchestrationFailedEvent.AbandonedStatus,
+                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
+            },
+        ]));
+
+        var first = await PumpAsync(time, services.GetRequiredService<SessionRetention>().RunOnceAsync());
+
+        Assert.Equal(0, first.Abandoned);
+        Assert.Equal(SessionStatus.Running, (await traces.GetSessionAsync("run"))!.Status);
+    }
+
     /// <summary>A recovery that died after writing the run's event and before telling the observer: the next one, an hour
     /// later, finds the event and publishes its webhook, stamped with the event's time, not its own (as
     /// <c>dreaming sessions abandon</c> stamps it), so the body is the same whichever process or pass writes it.</summary>
