@@ -83,14 +83,7 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         await using var services = Build(time, outbox);
         var traces = services.GetRequiredService<ITraceStore>();
         await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
-        await traces.WriteAsync(TraceWriteBatch.OfEvents(
-        [
-            new OrchestrationFailedEvent
-            {
-                SessionId = "run", Sequence = 3, Timestamp = Now.AddDays(30), Status = OrchestrationFailedEvent.AbandonedStatus,
-                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
-            },
-        ]));
+        await WriteRecoveryEventAsync(traces, Now.AddDays(30));
         var retention = services.GetRequiredService<SessionRetention>();
 
         var first = await PumpAsync(time, retention.RunOnceAsync());
@@ -110,14 +103,7 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         await using var services = Build(time, outbox);
         var traces = services.GetRequiredService<ITraceStore>();
         await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
-        await traces.WriteAsync(TraceWriteBatch.OfEvents(
-        [
-            new OrchestrationFailedEvent
-            {
-                SessionId = "run", Sequence = 3, Timestamp = Now.AddHours(5), Status = OrchestrationFailedEvent.AbandonedStatus,
-                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
-            },
-        ]));
+        await WriteRecoveryEventAsync(traces, Now.AddHours(5));
 
         var first = await PumpAsync(time, services.GetRequiredService<SessionRetention>().RunOnceAsync());
 
@@ -136,14 +122,7 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         var traces = services.GetRequiredService<ITraceStore>();
         await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
         var written = Now.AddHours(-1);
-        await traces.WriteAsync(TraceWriteBatch.OfEvents(
-        [
-            new OrchestrationFailedEvent
-            {
-                SessionId = "run", Sequence = 3, Timestamp = written, Status = OrchestrationFailedEvent.AbandonedStatus,
-                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
-            },
-        ]));
+        await WriteRecoveryEventAsync(traces, written);
 
         var result = await services.GetRequiredService<SessionRetention>().RunOnceAsync();
 
@@ -151,6 +130,18 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         var row = Assert.Single(await services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 100));
         Assert.Equal(written, JsonDocument.Parse(row.Body).RootElement.GetProperty("timestamp").GetDateTimeOffset());
     }
+
+    // The orchestration.failed (status abandoned) a recovery that died before telling the observer wrote into the crashed
+    // run "run" (after the events SeedCrashedRunAsync wrote), stamped by that recovery's clock.
+    private static Task WriteRecoveryEventAsync(ITraceStore traces, DateTimeOffset timestamp) =>
+        traces.WriteAsync(TraceWriteBatch.OfEvents(
+        [
+            new OrchestrationFailedEvent
+            {
+                SessionId = "run", Sequence = 3, Timestamp = timestamp, Status = OrchestrationFailedEvent.AbandonedStatus,
+                Reason = "abandoned by recovery: the process running the run ended (killed or crashed) before the run did", CompletedItems = 1, ItemCount = 3,
+            },
+        ]));
 
     // The publisher's retries wait on the fake clock: it is moved on until the pass is done.
     private static async Task<T> PumpAsync<T>(FakeTimeProvider time, Task<T> pass)
