@@ -6,7 +6,8 @@ namespace Dreaming;
 /// token or cost budget (its <c>used</c> what the budget counted, estimates included, with <c>used_includes_estimate</c>,
 /// as a dream's): right after each is recorded in the run's session (not in its transaction; see docs/webhooks.md).</summary>
 /// <remarks>Registered by <c>AddWebhooks</c> as an <see cref="IOrchestrationObserver"/> (<see cref="Create"/>); the orchestrator
-/// logs and ignores an observer's failure, and the publisher never throws for a storage failure. The outbox is written
+/// logs and ignores an observer's failure, and the publisher never throws for a storage failure (but for the crash
+/// recovery's event below, whose failed write is thrown so that recovery keeps the run running). The outbox is written
 /// whatever the token says: the token is the run's, and the events of a cancelled run (its cancelled items,
 /// <c>orchestration.failed</c> with <c>interrupted</c>) come with it already cancelled; the write is short, as for every
 /// other webhook wrapper. Thread-safe.
