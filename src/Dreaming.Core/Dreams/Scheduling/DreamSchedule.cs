@@ -67,13 +67,42 @@ public sealed record DreamSchedule
             return null;
         }
 
+        var fields = Cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields != 5)
+        {
+            throw new ArgumentException(
+                $"DreamSchedule.Cron '{Printable(Cron)}' has {fields} field{(fields == 1 ? string.Empty : "s")}; it needs five: minute hour day-of-month month day-of-week, such as '0 3 * * *'"
+                + (fields == 6 ? " (a first field of seconds is not taken: dreams are scheduled to the minute)." : "."));
+        }
+
         try
         {
             return CronExpression.Parse(Cron, CronFormat.Standard);
         }
         catch (CronFormatException ex)
         {
-            throw new ArgumentException($"DreamSchedule.Cron '{Cron}' is not a five-field cron expression: {ex.Message}", ex);
+            // Cronos names a field that ends early as "Unexpected character '\0'": a NUL makes grep take a log for binary.
+            throw new ArgumentException($"DreamSchedule.Cron '{Printable(Cron)}' is not a five-field cron expression: {Printable(ex.Message)}", ex);
         }
     }
+
+    /// <summary>The text with each control character written as its <c>\uXXXX</c> escape, for a message.</summary>
+    private static string Printable(string text)
+    {
+        if (!text.AsSpan().ContainsAny(s_controls))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            _ = char.IsControl(c) ? builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    private static readonly System.Buffers.SearchValues<char> s_controls = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(static i => (char)i), .. Enumerable.Range(0x7f, 0x21).Select(static i => (char)i)]);
 }
