@@ -10,8 +10,8 @@ namespace Dreaming.PostgreSql;
 /// what it sends after the lock is the statement that writes the rows from the bodies set aside, a few hundred bytes.</summary>
 /// <remarks>Each body is kept in a transaction-local setting (<c>set_config(..., true)</c>), gone at the transaction's
 /// end. The events are written after the change, as before, from the entity read back under the lock, each made again
-/// with the id and time of one set aside (the one of its type whose data is equal, else the first of its type not yet
-/// taken): when its body is the one set aside, the row takes it from the setting; when it differs in a few short
+/// with the id and time of one set aside (the one of its type whose data is equal, else the one of its type not yet
+/// taken that shares the most of its data's properties): when its body is the one set aside, the row takes it from the setting; when it differs in a few short
 /// stretches only (the version number or a rollback's parent the guess did not foresee, and a character more or less
 /// of each text cut to make room for it), the row takes it from the setting with those stretches replaced (<see
 /// cref="PatchedBody"/>), the stretches alone being sent; otherwise it is sent whole. The bodies go in
@@ -162,7 +162,9 @@ internal sealed class PostgresWebhookStash
     }
 
     /// <summary>Takes an event set aside for the event <paramref name="eventType"/> with <paramref name="data"/>, once: the
-    /// one of that type whose data is equal, else the first of that type not yet taken; and makes the event to write from
+    /// one of that type whose data is equal, else the one of that type not yet taken that shares the most of
+    /// <paramref name="data"/>'s properties (the first of those: a run's own event when several runs end in one transaction
+    /// and one's data changed, not another run's, whose body differs too much to be patched); and makes the event to write from
     /// <paramref name="data"/> with its id and time, logging its body's cut as an event made when written is.</summary>
     /// <param name="webhooks">The publisher, which makes and logs the event.</param>
     /// <param name="eventType">The event type.</param>
@@ -175,7 +177,7 @@ internal sealed class PostgresWebhookStash
         var index = _events.FindIndex(e => !e.Taken && e.Type == eventType && JsonNode.DeepEquals(e.Data, data));
         if (index < 0)
         {
-            index = _events.FindIndex(e => !e.Taken && e.Type == eventType);
+            index = Nearest(eventType, data);
             if (index < 0)
             {
                 return null;
@@ -187,6 +189,28 @@ internal sealed class PostgresWebhookStash
         var webhookEvent = webhooks.CreateEvent(stashed.Id, eventType, stashed.Timestamp, data, logCut: true);
         var setting = Setting + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (webhookEvent, Patch(body, webhookEvent.ToBody()) is { } patch ? new PostgresWebhookRows.StashedBody(setting, patch) : null);
+    }
+
+    // The event of the type not yet taken whose data shares the most properties with `data`, the first of those; -1 if none.
+    private int Nearest(string eventType, JsonObject data)
+    {
+        int nearest = -1, most = -1;
+        for (var k = 0; k < _events.Count; k++)
+        {
+            var (type, made, _, _, _, taken) = _events[k];
+            if (taken || type != eventType)
+            {
+                continue;
+            }
+
+            var shared = data.Count(p => made.TryGetPropertyValue(p.Key, out var value) && JsonNode.DeepEquals(value, p.Value));
+            if (shared > most)
+            {
+                (nearest, most) = (k, shared);
+            }
+        }
+
+        return nearest;
     }
 
     /// <summary>What to replace in <paramref name="stashed"/> to make <paramref name="written"/>: the stretches where they

@@ -90,6 +90,48 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
         Assert.Equal(3L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE strpos(body, '\"dream_run_id\":\"{killed.Id}\"') > 0"));
     }
 
+    /// <summary>A recovery finds two runs; between its reads and its lock another instance takes the first one's scope over
+    /// (ending it), and the second one's host records one more session: the second run's event, whose data then differs
+    /// from the one set aside for it, is made with that one's id and time and written from its body with the stretch that
+    /// differs, not from the first run's (the first of its type not yet taken, a body of another run and note, sent whole
+    /// after the lock).</summary>
+    [Fact]
+    public async Task A_recovered_run_whose_data_changed_before_the_lock_is_written_from_its_own_body_set_aside_not_another_runs()
+    {
+        await using var proxy = await TcpProxy.StartAsync();
+        var options = proxy.Options(Schema);
+        options.WriteUnroutedWebhooks = true;
+        var direct = Options;
+        direct.WriteUnroutedWebhooks = true;
+        var clock = new FakeTimeProvider(BaseTime);
+        await using var runs = new PostgresDreamRunStore(options, clock);
+        await using var other = new PostgresDreamRunStore(direct, clock);
+        await runs.RecoverAbandonedAsync();
+        await other.RecoverAbandonedAsync();
+        var first = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("a") });
+        await runs.StartAsync(first.Id, "host-a", Lease);
+        await runs.UpdateProgressAsync(first.Id, new DreamRunResults { Note = string.Join(' ', Enumerable.Range(0, 15_000).Select(i => "a" + i)) });
+        var second = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("b") });
+        await runs.StartAsync(second.Id, "host-b", Lease);
+        var progress = new DreamRunResults { SessionIds = ["s1"], Cursor = new DreamCursor(BaseTime, "s1"), Note = string.Join(' ', Enumerable.Range(0, 15_000).Select(i => "b" + i)) };
+        await runs.UpdateProgressAsync(second.Id, progress);
+        var next = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("a") });
+        clock.Advance(Lease + TimeSpan.FromSeconds(1));
+
+        // The scopes, each one's running run and memory version, then the lock.
+        var (recovered, largest, _) = await LockTail.AfterLockAsync(proxy, () => runs.RecoverAbandonedAsync(), 6, () =>
+        {
+            other.StartAsync(next.Id, "host-c", Lease).GetAwaiter().GetResult();
+            other.UpdateProgressAsync(second.Id, progress with { SessionIds = ["s1", "s2"], Cursor = new DreamCursor(BaseTime, "s2") }).GetAwaiter().GetResult();
+        });
+
+        var ended = Assert.Single(recovered);
+        Assert.Equal((second.Id, 2), (ended.Id, ended.Results.SessionIds.Count));
+        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
+        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, (await runs.GetAsync(first.Id))!, WebhookEventData.DreamEnded((await runs.GetAsync(first.Id))!).Data);
+        Assert.InRange(largest, 1, LockTail.WriteBuffer - 1);
+    }
+
     /// <summary>Two recoveries and a start of the scope at once, on three instances, a few times: the run is ended once,
     /// its note extended once, its events written once, byte for byte.</summary>
     [Fact]
