@@ -55,19 +55,7 @@ public sealed class PostgresWebhookPatchFuzzTests : PostgresStoreFixture
                 continue;
             }
 
-            var (sql, parameters) = PostgresWebhookStash.PatchedBody(patches);
-            await using var command = new NpgsqlCommand("SELECT set_config('dreaming.webhook_body_1', @stashed, true) IS NULL; SELECT " + sql, connection, transaction);
-            command.Parameters.AddWithValue("stashed", stashed);
-            command.Parameters.AddWithValue("body", "dreaming.webhook_body_1");
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value!);
-            }
-
-            await using var reader = await command.ExecuteReaderAsync();
-            await reader.NextResultAsync();
-            Assert.True(await reader.ReadAsync());
-            Assert.Equal(written, reader.GetString(0));
+            Assert.Equal(written, await PostgresWebhookPatchTests.PatchedOnServerAsync(transaction, stashed, patches));
         }
     }
 

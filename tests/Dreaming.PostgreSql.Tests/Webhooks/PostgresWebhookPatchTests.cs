@@ -39,13 +39,20 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
     {
         var patch = PostgresWebhookStash.Patch(stashed, written);
         Assert.NotNull(patch);
-        var (sql, parameters) = PostgresWebhookStash.PatchedBody(patch);
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        Assert.Equal(written, await PatchedOnServerAsync(transaction, stashed, patch));
+    }
+
+    /// <summary>What the server makes of <paramref name="stashed"/>, set aside in <paramref name="transaction"/>, with
+    /// <paramref name="patches"/> replaced, as a row's body is made (<see cref="PostgresWebhookStash.PatchedBody"/>).</summary>
+    internal static async Task<string> PatchedOnServerAsync(NpgsqlTransaction transaction, string stashed, IReadOnlyList<PostgresWebhookRows.BodyPatch> patches)
+    {
+        var (sql, parameters) = PostgresWebhookStash.PatchedBody(patches);
         await using var command = new NpgsqlCommand(
             "SELECT set_config('dreaming.webhook_body_1', @stashed, true) IS NULL; SELECT " + sql,
-            connection,
+            transaction.Connection,
             transaction);
         command.Parameters.AddWithValue("stashed", stashed);
         command.Parameters.AddWithValue("body", "dreaming.webhook_body_1");
@@ -57,7 +64,7 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
         await using var reader = await command.ExecuteReaderAsync();
         await reader.NextResultAsync();
         Assert.True(await reader.ReadAsync());
-        Assert.Equal(written, reader.GetString(0));
+        return reader.GetString(0);
     }
 
     /// <summary>A setting an earlier transaction of the connection set has an empty value in the next: a body patched from
