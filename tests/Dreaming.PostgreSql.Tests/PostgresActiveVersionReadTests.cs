@@ -26,34 +26,53 @@ public sealed class PostgresActiveVersionReadTests(ITestOutputHelper output) : P
             versions.Add(version);
         }
 
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        // Activations and reads run together for at least 3 s, and on until there were 20 activations and the reads saw 5
+        // of them: a loaded machine makes fewer of each in 3 s (19 activations were seen once). Without them after 2 minutes
+        // the race was not run, which fails below.
+        var least = TimeSpan.FromSeconds(3);
+        var running = System.Diagnostics.Stopwatch.StartNew();
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var enough = 0;
         var activations = 0;
         var activating = Task.Run(async () =>
         {
             // Another instance rolls back to each earlier version in turn: a new active version each time.
-            while (!stop.IsCancellationRequested)
+            while (Volatile.Read(ref enough) == 0 && !giveUp.IsCancellationRequested)
             {
                 await writer.RollbackAsync(versions[activations % versions.Count].Id, MemoryAuthor.Person("bob"));
-                activations++;
+                Interlocked.Increment(ref activations);
             }
         });
 
         var reads = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (!activating.IsCompleted)
+        try
         {
-            var active = (await reader.GetActiveVersionAsync(Bot))!;
-            var note = active.Note ?? versions.Single(v => v.Id == active.RestoredFromVersionId).Note;
-            Assert.Equal(MemoryVersionState.Active, active.State);
-            Assert.Equal(int.Parse(note![1..], System.Globalization.CultureInfo.InvariantCulture) + 1, active.Insights.Count);
-            Assert.All(active.Insights, insight => Assert.Equal("lesson of " + note, insight.Text));
-            seen.Add(active.Id);
-            reads++;
+            while (!activating.IsCompleted)
+            {
+                var active = (await reader.GetActiveVersionAsync(Bot))!;
+                var note = active.Note ?? versions.Single(v => v.Id == active.RestoredFromVersionId).Note;
+                Assert.Equal(MemoryVersionState.Active, active.State);
+                Assert.Equal(int.Parse(note![1..], System.Globalization.CultureInfo.InvariantCulture) + 1, active.Insights.Count);
+                Assert.All(active.Insights, insight => Assert.Equal("lesson of " + note, insight.Text));
+                seen.Add(active.Id);
+                reads++;
+                if (running.Elapsed >= least && Volatile.Read(ref activations) >= 20 && seen.Count >= 5)
+                {
+                    Volatile.Write(ref enough, 1);
+                }
+            }
+        }
+        finally
+        {
+            // A read that failed stops the activations too.
+            Volatile.Write(ref enough, 1);
         }
 
         await activating;
-        Assert.True(activations >= 20, $"only {activations} activations");
-        Assert.True(seen.Count >= 5, $"the reads saw only {seen.Count} of {activations} active versions in {reads} reads");
+        output.WriteLine($"{activations} activations, {seen.Count} of them seen in {reads} reads, in {running.Elapsed}");
+        Assert.True(activations >= 20, $"only {activations} activations in {running.Elapsed}");
+        Assert.True(seen.Count >= 5, $"the reads saw only {seen.Count} of {activations} active versions in {reads} reads in {running.Elapsed}");
     }
 
     [Fact]
