@@ -114,15 +114,18 @@ internal sealed class WebhookDreamRunStore(IDreamRunStore inner, IWebhookPublish
     public Task<DreamRunPage> QueryRunsAsync(DreamRunQuery query, CancellationToken cancellationToken = default) => inner.QueryRunsAsync(query, cancellationToken);
 
     public Task<IReadOnlyList<DreamRun>> RecoverAbandonedAsync(DateTimeOffset? now = null, CancellationToken cancellationToken = default) =>
-        RecoverAsync(nameof(RecoverAbandonedAsync), () => inner.RecoverAbandonedAsync(now, cancellationToken));
+        RecoverAsync(() => inner.RecoverAbandonedAsync(now, cancellationToken));
 
     public Task<IReadOnlyList<DreamRun>> RecoverAsync(DreamRunRecovery recovery, CancellationToken cancellationToken = default) =>
-        RecoverAsync(nameof(RecoverAsync), () => inner.RecoverAsync(recovery, cancellationToken));
+        RecoverAsync(() => inner.RecoverAsync(recovery, cancellationToken));
 
-    // The inner store's recovery, with the events of each run it ended published unless the store wrote them itself.
-    private async Task<IReadOnlyList<DreamRun>> RecoverAsync(string operation, Func<Task<IReadOnlyList<DreamRun>>> recover)
+    // The inner store's recovery, with the events of each run it ended published unless the store wrote them itself. Both
+    // members are one change for the nesting: a decorator of the host's between two wrappers that serves RecoverAsync with
+    // the interface's default (one written before the member existed) calls the inner wrapper's RecoverAbandonedAsync, which
+    // must take the outer wrapper's RecoverAsync over, or every ended run would be announced twice.
+    private async Task<IReadOnlyList<DreamRun>> RecoverAsync(Func<Task<IReadOnlyList<DreamRun>>> recover)
     {
-        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), operation, null);
+        var change = WebhookStoreNesting.Enter(webhooks, typeof(WebhookDreamRunStore), nameof(RecoverAbandonedAsync), null);
         var recovered = await recover().ConfigureAwait(false);
         if (InnerWritesWebhooks || change.AnnouncedInside)
         {
