@@ -3,7 +3,8 @@ using Npgsql;
 
 namespace Dreaming.Cli.Commands;
 
-/// <summary>The time <c>dreaming runs recover</c> judges leases by and ends runs at. A lease is written by the clock of the
+/// <summary>The time <c>dreaming runs recover</c> judges leases by and ends runs at, and <c>dreaming runs</c> tells a stuck
+/// run by. A lease is written by the clock of the
 /// host that holds it; on SQLite (a local file) the hosts and the tool share this machine's clock, which the store reads
 /// itself. On PostgreSQL the tool may run on another machine: it reads the server's clock too and judges by the earlier of
 /// the two, so a run is ended only when its lease expired by both clocks (a clock running fast on either side cannot end a

@@ -69,7 +69,10 @@ internal static class RunsCommand
             IReadOnlyList<DreamRun> runs;
             bool more;
             string? next = null;
-            var now = DateTimeOffset.UtcNow;
+
+            // The clock 'runs recover' judges leases by (the earlier of this machine's and a PostgreSQL server's), so a run
+            // listed stuck is one it ends, and one it leaves running is not listed stuck.
+            var now = await RecoveryClock.NowAsync(common.DatabaseOf(parse), error, ct).ConfigureAwait(false) ?? DateTimeOffset.UtcNow;
             var moreStuck = 0;
             if (key is null && parse.GetValue(stuckOnly))
             {
