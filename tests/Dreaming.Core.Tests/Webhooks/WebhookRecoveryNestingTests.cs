@@ -77,7 +77,7 @@ public sealed class WebhookRecoveryNestingTests
             {
                 Decorator.Forwarding => new Forwarding(inner),
                 Decorator.ForwardingByDefault => new ForwardingByDefault(inner),
-                _ => new Older(inner),
+                _ => new HandWrittenOlder(inner),
             };
         });
     }
@@ -90,8 +90,9 @@ public sealed class WebhookRecoveryNestingTests
             RecoverByInterfaceDefaultAsync(recovery, cancellationToken);
     }
 
-    // A host's decorator compiled before IDreamRunStore.RecoverAsync existed: the interface's default serves it.
-    private sealed class Older(IDreamRunStore inner) : IDreamRunStore
+    // A host's decorator compiled before IDreamRunStore.RecoverAsync existed: the interface's defaults serve it (HandWritten..., so
+    // StoreDoublesTests lets it keep them).
+    private sealed class HandWrittenOlder(IDreamRunStore inner) : IDreamRunStore
     {
         public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
 
