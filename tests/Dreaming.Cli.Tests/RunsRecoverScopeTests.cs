@@ -43,6 +43,30 @@ public sealed class RunsRecoverScopeTests
         Assert.Contains($"agent:b  {b}  failed", last, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Scope_of_an_imported_agents_long_id_as_the_log_gave_it_ends_the_stuck_run_of_its_capped_form()
+    {
+        using var cli = new CliRunner();
+        var longId = "agent-" + new string('x', 294);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        string stuck;
+        using (var runs = new SqliteDreamRunStore(new SqliteTraceStoreOptions { ConnectionString = cli.Database }, clock))
+        {
+            stuck = (await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent(IdentifierCap.StoredId(longId)) })).Id;
+            await runs.StartAsync(stuck, "host-1", TimeSpan.FromMinutes(5));
+        }
+
+        var (exit, output, error) = await cli.RunAsync("runs", "recover", "--scope", "agent:" + longId, "--db", cli.Database, "--json");
+        var (againExit, again, againError) = await cli.RunAsync("runs", "recover", "--scope", "agent:" + longId, "--older-than", "1m", "--db", cli.Database);
+
+        Assert.True(exit == 0, error);
+        var run = Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("runs").EnumerateArray());
+        Assert.Equal((stuck, "failed"), (run.GetProperty("run_id").GetString(), run.GetProperty("status").GetString()));
+        Assert.True(againExit == 0, againError);
+        Assert.StartsWith("no stuck dream run of agent:agent-xxx", again, StringComparison.Ordinal);
+        Assert.EndsWith(" whose lease expired more than 1m ago", again.TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("both", "Give one of --all and --scope KEY")]
     [InlineData("neither", "Option '--all' is required (or give --scope KEY)")]
