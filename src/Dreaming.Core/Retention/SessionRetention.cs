@@ -259,10 +259,7 @@ public sealed partial class SessionRetention : BackgroundService
 
     // A registered observer that fails (a dashboard down) is logged, as a run logs it, and neither keeps the others from
     // the event nor stops the job (the other crashed runs, the purge).
-    // Keeps the observer's promise to hear a recovery's event at most once, so recovery tells it before the end too; its
-    // failure (the webhook's outbox write) is logged and thrown on, so that recovery keeps the run's session running and
-    // tells it again at the next pass.
-    private sealed class LoggedIdempotentObserver(IOrchestrationObserver observer, ILogger logger) : IIdempotentOrchestrationObserver
+    private class LoggedObserver(IOrchestrationObserver observer, ILogger logger, bool rethrow = false) : IOrchestrationObserver
     {
         public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
         {
@@ -277,29 +274,19 @@ public sealed partial class SessionRetention : BackgroundService
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogObserverFailed(logger, observer.GetType().Name, sessionEvent.SessionId, ex);
-                throw;
+                if (rethrow)
+                {
+                    throw;
+                }
             }
         }
     }
 
-    private sealed class LoggedObserver(IOrchestrationObserver observer, ILogger logger) : IOrchestrationObserver
-    {
-        public async ValueTask OnEventAsync(SessionEvent sessionEvent, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await observer.OnEventAsync(sessionEvent, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogObserverFailed(logger, observer.GetType().Name, sessionEvent.SessionId, ex);
-            }
-        }
-    }
+    // Keeps the observer's promise to hear a recovery's event at most once, so recovery tells it before the end too; its
+    // failure (the webhook's outbox write) is logged and thrown on, so that recovery keeps the run's session running and
+    // tells it again at the next pass.
+    private sealed class LoggedIdempotentObserver(IOrchestrationObserver observer, ILogger logger)
+        : LoggedObserver(observer, logger, rethrow: true), IIdempotentOrchestrationObserver;
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "Session retention left {Count} crashed orchestration runs running ({SessionIds}): the orchestration.failed webhook of each could not be written to the outbox (logged above, event 100). The next pass writes it and ends them; a day after their event was written, a pass ends them all the same and the webhook is lost.")]
     private static partial void LogLeftRunning(ILogger logger, int count, string sessionIds);

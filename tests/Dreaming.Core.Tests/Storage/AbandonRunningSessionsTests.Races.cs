@@ -88,7 +88,7 @@ public sealed partial class AbandonRunningSessionsTests
         // end: it finds the event written, writes none, and ends the session; the first one's end is then refused.
         var firstHeard = new RecordingObserver();
         var secondHeard = new RecordingObserver();
-        var store = new BeforeCompletingStore(inner, () => inner.AbandonRunningSessionsAsync(Start.AddHours(1), [secondHeard], clock));
+        var store = new BeforeFirstCompletion(inner, () => inner.AbandonRunningSessionsAsync(Start.AddHours(1), [secondHeard], clock));
 
         await store.AbandonRunningSessionsAsync(Start.AddHours(1), [firstHeard], clock);
 
@@ -155,7 +155,7 @@ public sealed partial class AbandonRunningSessionsTests
             [new OrchestrationStartedEvent { SessionId = "run", Sequence = 1, Timestamp = Start, Goal = "goal", ItemCount = 1, MaxConcurrency = 1, FailurePolicy = "stop_run", PlanSource = "host" }]));
         using var cancel = new CancellationTokenSource();
         var heard = new RecordingObserver();
-        var store = new BeforeCompletingStore(inner, () =>
+        var store = new BeforeFirstCompletion(inner, () =>
         {
             cancel.Cancel();
             return Task.FromResult<IReadOnlyList<string>>([]);

@@ -224,22 +224,6 @@ public sealed partial class AbandonRunningSessionsTests
             throw new InvalidOperationException("outbox down");
     }
 
-    /// <summary>Runs <paramref name="meanwhile"/> once, just before the first session is completed.</summary>
-    private sealed class BeforeCompletingStore(InMemoryTraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
-    {
-        private int _ran;
-
-        public override async Task CompleteSessionAsync(SessionCompletion completion, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Exchange(ref _ran, 1) == 0)
-            {
-                await meanwhile();
-            }
-
-            await Inner.CompleteSessionAsync(completion, cancellationToken);
-        }
-    }
-
     /// <summary>Runs <paramref name="meanwhile"/> once, just before the first read of all of a session's events.</summary>
     private sealed class BeforeReadingAllEventsStore(InMemoryTraceStore inner, Func<Task> meanwhile) : ForwardingTraceStore(inner)
     {
