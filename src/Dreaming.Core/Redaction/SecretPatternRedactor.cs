@@ -239,6 +239,13 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // A bearer token is its header's whole credential: one that runs on through an at sign (Bearer mia.li.long@example.com)
     // is taken up to white space, a quote, '<', '>', ',' or ';', so no part of it, such as an address's domain, is kept.
+    // Nor a backslash (the escaped quote of a JSON string in a JSON string: taken, the stored text was no longer JSON), a
+    // backtick or a closing bracket ((Bearer …), `Bearer …`), or a character of a script written without spaces, its
+    // fullwidth punctuation or Han beyond the BMP (…@example.comです。次に…, …，请…): read on, the token took the text
+    // after it, to the next space, which in such prose is the rest of the paragraph. Such characters right after the at
+    // sign are the address's first label (…@例え.jp), taken with the rest.
+    private const string BearerRunOn = $$"""[^\s"'`<>,;\\)\]}{{Unspaced}}\uD840-\uD8BF\uFF01-\uFF0D\uFF0F\uFF1A-\uFF1F\uFF3B-\uFF40\uFF5B-\uFF65]""";
+
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
     // (user_password == expected, api_key === null), not an assignment: (?!=) leaves it as it is. A URL's scheme and an
@@ -261,7 +268,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         $$"""
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
-        |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}(?:[@\uFF20\uFE6B][^\s"'<>,;]*)?=*)
+        |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}(?:{{AtSign}}(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*{{BearerRunOn}}*)?=*)
         |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")

@@ -39,6 +39,46 @@ public class SecretPatternRedactorTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("{\"body\":\"{\\\"Authorization\\\":\\\"Bearer abc123def456@example.com\\\"}\"}", "{\"body\":\"{\\\"Authorization\\\":\\\"Bearer [REDACTED:bearer]\\\"}\"}")]
+    [InlineData("(Authorization: Bearer abc123def456@example.com)", "(Authorization: Bearer [REDACTED:bearer])")]
+    [InlineData("headers={Authorization=Bearer abc123def456@example.com}", "headers={Authorization=Bearer [REDACTED:bearer]}")]
+    [InlineData("[Bearer abc123def456@example.com]", "[Bearer [REDACTED:bearer]]")]
+    [InlineData("Set `Bearer abc123def456@example.com` first.", "Set `Bearer [REDACTED:bearer]` first.")]
+    [InlineData("\u30c8\u30fc\u30af\u30f3\u306f Bearer abc123def456@example.com\u3067\u3059\u3002\u6b21\u306b\u9032\u307f\u307e\u3059\u3002", "\u30c8\u30fc\u30af\u30f3\u306f Bearer [REDACTED:bearer]\u3067\u3059\u3002\u6b21\u306b\u9032\u307f\u307e\u3059\u3002")]
+    [InlineData("\u4ee4\u724c Bearer abc123def456@example.com\uff0c\u8bf7\u52ff\u6cc4\u9732\u3002", "\u4ee4\u724c Bearer [REDACTED:bearer]\uff0c\u8bf7\u52ff\u6cc4\u9732\u3002")]
+    [InlineData("Bearer abc123def456@\u4f8b\u3048.jp\u3067\u3059\u3002", "Bearer [REDACTED:bearer]\u3067\u3059\u3002")]
+    public void A_bearer_token_run_on_through_an_at_sign_ends_where_the_credential_does(string input, string expected)
+    {
+        // Read on to any character but white space, a quote, '<', '>', ',' or ';', the token took the backslash of an
+        // escaped quote (a JSON string in a JSON string: the stored text was no longer JSON), a closing bracket or a
+        // backtick, and prose written without spaces to the next space (the Japanese sentences after the address).
+        var redacted = _redactor.Redact(input);
+
+        Assert.Equal(expected, redacted);
+        if (input.StartsWith('{'))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(redacted);
+        }
+    }
+
+    [Theory]
+    [InlineData("Bearer abcdefgh@", "a.", "!")]
+    [InlineData("", "Bearer abcdefgh@x ", "")]
+    [InlineData("", "bearer ", "abcdefgh@x")]
+    public void A_long_bearer_token_run_on_through_an_at_sign_is_scanned_in_linear_time(string before, string piece, string after)
+    {
+        Growth.AssertLinear(
+            n =>
+            {
+                var hostile = before + string.Concat(Enumerable.Repeat(piece, 6_250 * n)) + after;
+                return () => !_redactor.Redact(hostile).StartsWith("[REDACTED:unscanned", StringComparison.Ordinal);
+            },
+            1,
+            $"\"{before}\", a run of \"{piece}\" and \"{after}\"",
+            output);
+    }
+
+    [Theory]
     [InlineData("The task is done; refund $12.50 for order #W123.")]
     [InlineData("Use the sk- prefix for keys")]
     [InlineData("bearer of bad news")]

@@ -26,6 +26,11 @@ public sealed class ErrorSignatureTests
     public void Normalize_replaces_variable_parts_with_placeholders(string text, string expected) =>
         Assert.Equal(expected, ErrorSignature.Normalize(text));
 
+    [Fact]
+    public void A_bearer_token_run_on_through_an_address_ends_at_its_closing_bracket_in_the_signature() =>
+        // The redactor's span of the token, which the signature takes for an address, took the bracket after it.
+        Assert.Equal("Token rejected (Bearer <email>) at <time>", ErrorSignature.Normalize("Token rejected (Bearer abc123def456@example.com) at 10:22"));
+
     [Theory]
     [InlineData("User ｍｉａ．ｌｉ＠ｅｘａｍｐｌｅ．ｃｏｍ not found", "User <email> not found")] // fullwidth at sign and dots
     [InlineData("User mia﹫example.com not found", "User <email> not found")] // small at sign

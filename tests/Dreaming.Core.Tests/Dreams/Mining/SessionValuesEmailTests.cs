@@ -29,6 +29,8 @@ public sealed partial class SessionValuesEmailTests
     [InlineData("Send {\"password\":\"mia.li@example.com\"} again.", "Send {\"password\":\"<value>\"} again.")]
     [InlineData("Open https://mia:hunter2@example.com now.", "Open https://mia:<value>@example.com now.")] // a URL's password
     [InlineData("Send Bearer mia.li.long@example.com now.", "Send Bearer <value> now.")] // an address read as a token, whole
+    [InlineData("(Send Bearer mia.li.long@example.com) now.", "(Send Bearer <value>) now.")] // ... to the bracket
+    [InlineData("トークンは Bearer mia.li.long@example.comです。次へ。", "トークンは Bearer <value>です。次へ。")] // ... to prose without spaces
     [InlineData("Write to mia@example.sk-abcdefghijklmnopqrst now.", "Write to <value> now.")] // a key run into an address
     public void An_address_the_redactor_redacts_as_another_secret_is_masked_as_it_redacts_it(string text, string expected)
     {
