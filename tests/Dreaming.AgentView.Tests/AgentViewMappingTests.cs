@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -165,6 +166,33 @@ public sealed class AgentViewMappingTests
         // The cookie scheme challenges an anonymous request with a redirect to its sign-in page.
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_setup_of_the_docs_redirects_a_signed_in_user_without_the_role_to_the_access_denied_page()
+    {
+        // agent-view.md: with AddCookie() a user who fails the policy is redirected to the scheme's AccessDeniedPath,
+        // not answered 403, so the app must serve that page too.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddDreamingAgents();
+        builder.Services.AddAuthentication().AddCookie();
+        builder.Services.AddAuthorization(options => options.AddPolicy("agent-reviewers", policy => policy.RequireRole("agent-reviewer")));
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/sign-in", (HttpContext http) => http.SignInAsync(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "alice")], "cookie"))));
+        app.MapDreamingAgentView("/dreaming", options => options.AuthorizationPolicy = "agent-reviewers");
+        await app.StartAsync();
+
+        using var client = app.GetTestClient();
+        using var signIn = await client.GetAsync(new Uri("/sign-in", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/dreaming/", UriKind.Relative));
+        request.Headers.Add("Cookie", signIn.Headers.GetValues("Set-Cookie").Select(cookie => cookie.Split(';')[0]));
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/AccessDenied", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
     }
 
     [Fact]
