@@ -26,8 +26,24 @@ public sealed record DreamRunRecovery
 
     /// <summary>Gets the latest lease expiry a run may have to be ended, given the time it ends at.</summary>
     /// <param name="now">The time the runs end at: <see cref="Now"/>, or the store's clock.</param>
-    /// <returns><paramref name="now"/> minus <see cref="ExpiredFor"/>.</returns>
-    public DateTimeOffset LeaseBound(DateTimeOffset now) => now - ExpiredFor;
+    /// <returns><paramref name="now"/> minus <see cref="ExpiredFor"/>; <see cref="DateTimeOffset.MinValue"/> when that is
+    /// before the first instant <see cref="DateTimeOffset"/> can hold (no lease is that old), and the instant in UTC when
+    /// only <paramref name="now"/>'s offset cannot show it.</returns>
+    public DateTimeOffset LeaseBound(DateTimeOffset now)
+    {
+        if (ExpiredFor <= TimeSpan.Zero)
+        {
+            return now - ExpiredFor;
+        }
+
+        var utcTicks = now.UtcTicks - ExpiredFor.Ticks;
+        if (utcTicks <= DateTimeOffset.MinValue.UtcTicks)
+        {
+            return DateTimeOffset.MinValue;
+        }
+
+        return now.Ticks - ExpiredFor.Ticks >= DateTimeOffset.MinValue.Ticks ? now - ExpiredFor : new DateTimeOffset(utcTicks, TimeSpan.Zero);
+    }
 
     /// <summary>Throws when <see cref="ExpiredFor"/> is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="ExpiredFor"/> is negative or past <see cref="MaxExpiredFor"/>
