@@ -4,7 +4,7 @@ using System.Text;
 namespace Dreaming;
 
 /// <summary>The apostrophes a tool may write inside a word ("doesn't", "doesn’t", "doesnʼt", SQL's doubled "doesn''t"),
-/// read one way by the words of a state error (<see cref="TemplateLessonWriter"/>) and by the error words that pick the
+/// read one way by the words of a state error (<see cref="StateErrorWords"/>) and by the error words that pick the
 /// error line of a text (<see cref="ErrorSignature.SelectErrorLine"/>). Thread-safe (no state).</summary>
 internal static class WordApostrophes
 {

@@ -19,7 +19,7 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: <str> TLS was not found to be supported by your LDAP libraries.")]
     [InlineData("Error: The value of textAlign was not found to be supported. textAlign: <str>")]
     public void An_adjective_ending_in_ed_after_not_found_to_be_judges_a_thing(string signature) =>
-        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.False(StateErrorWords.IsStateError(signature), signature);
 
     // What a tool does to a record stays a participle: the record to update, delete, process was not found.
     [Theory]
@@ -37,7 +37,7 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: Quiz Not Found To Be Unpublished")]
     [InlineData("Error: Bookmark not found to be unbookmarked")]
     public void A_participle_of_what_a_tool_does_after_not_found_to_be_stays_a_state(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     // A SQL string literal doubles its apostrophes ('role doesn''t exist'): inside a word the two are one.
     [Theory]
@@ -46,15 +46,15 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: reservation can''t be cancelled after <num> hours")]
     [InlineData("Error: the reservation couldn''t be found")]
     public void An_apostrophe_written_twice_inside_a_word_is_one(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     [Fact]
     public void An_apostrophe_written_twice_inside_a_word_reads_as_one_word() =>
-        Assert.Equal(["ROLE", "DOESNT", "EXIST"], TemplateLessonWriter.SignatureWords("role doesn''t exist"));
+        Assert.Equal(["ROLE", "DOESNT", "EXIST"], StateErrorWords.SignatureWords("role doesn''t exist"));
 
     [Fact]
     public void Apostrophes_written_twice_at_a_words_edge_still_part_words() =>
-        Assert.Equal(["NAME", "ITS", "DONE", "OK"], TemplateLessonWriter.SignatureWords("name ''it''s done'' ok"));
+        Assert.Equal(["NAME", "ITS", "DONE", "OK"], StateErrorWords.SignatureWords("name ''it''s done'' ok"));
 
     // A SQL string literal as a tool echoes it: quotes at its edges, an empty literal, a doubled apostrophe inside a name.
     [Theory]
@@ -64,7 +64,7 @@ public sealed class StateErrorReadingTests
     [InlineData("VALUES ('', 'it''s', '''')", "VALUES ITS")]
     [InlineData("'abc''' doesn''t exist", "ABC DOESNT EXIST")]
     public void A_sql_string_literal_keeps_its_words(string text, string words) =>
-        Assert.Equal(words, string.Join(' ', TemplateLessonWriter.SignatureWords(text)));
+        Assert.Equal(words, string.Join(' ', StateErrorWords.SignatureWords(text)));
 
     // Pydantic 2 rejects an argument the model does not declare with "Extra inputs are not permitted" (Anthropic's API
     // answers so too): a mistake in the call, fixed by other arguments, whatever "not permitted" says elsewhere.
@@ -73,7 +73,7 @@ public sealed class StateErrorReadingTests
     [InlineData("Error: messages.<num>.output_config: Extra inputs are not permitted")]
     [InlineData("ValidationError: extra inputs not permitted")]
     public void Pydantics_extra_inputs_are_about_the_call(string signature) =>
-        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.False(StateErrorWords.IsStateError(signature), signature);
 
     // A validator's class name is no word of the call: what it reports is in its message. Rails' and Django's uniqueness
     // checks raise validation errors that report a state (the address is taken), and those stay states; a validator's
@@ -88,5 +88,5 @@ public sealed class StateErrorReadingTests
     [InlineData("ArgumentException: upgrade not allowed", false)]
     [InlineData("ArgumentOutOfRangeException: seat not available", false)]
     public void A_validators_class_name_is_read_by_its_message(string signature, bool state) =>
-        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+        Assert.Equal(state, StateErrorWords.IsStateError(signature));
 }

@@ -23,7 +23,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: SOLD OUT")]
     [InlineData("Error: upgrade not allowed for basic economy")]
     public void A_state_error_is_found_by_its_words(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: ORDER_NOT_FOUND")]
@@ -37,7 +37,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: the order's already cancelled")]
     [InlineData("Fehler: Größe NotAvailable")]
     public void Words_glued_by_an_underscore_or_in_camel_case_are_words(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: vendor is not foundation-approved")]
@@ -45,14 +45,14 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: notfound")]
     [InlineData("Error: alreadyé done")]
     public void Letters_of_a_state_word_inside_other_words_are_not_a_state_error(string signature) =>
-        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.False(StateErrorWords.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: flight information not available")]
     [InlineData("Error: reservation already invalidated")]
     [InlineData("Error: Springfield office unavailable")]
     public void Letters_of_an_argument_word_inside_other_words_do_not_hide_a_state_error(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: Additional properties are not allowed ('seat' was unexpected)")]
@@ -64,7 +64,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: seat not available: must be one of <str>")]
     [InlineData("Error: date formatted wrongly; slot not available")]
     public void An_error_about_the_call_is_not_a_state_error_whatever_state_words_it_holds(string signature) =>
-        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.False(StateErrorWords.IsStateError(signature), signature);
 
     // A number glued to a word is not part of it: ASP.NET Core's StatusCodes.Status404NotFound, a code after the words.
     [Theory]
@@ -72,7 +72,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: 409AlreadyExists")]
     [InlineData("Error: OrderNotFound404")]
     public void Digits_glued_to_words_are_words_apart(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     // "Found to be" and "found to have" judge what a thing is ("the endpoint was not found to be slow"): the thing was found,
     // so "not found" there is no state. "Not found to be updated" is still one: the record to update was not found.
@@ -92,7 +92,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: order not found", true)]
     [InlineData("Error: the order is not found to be, or is already, cancelled", true)]
     public void Not_found_that_judges_what_a_thing_is_reports_no_state(string signature, bool state) =>
-        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+        Assert.Equal(state, StateErrorWords.IsStateError(signature));
 
     // Words of the call glued to a prefix a tool error really uses (Python's jsonschema module, a record's subfield) or
     // inflected ("formatting", as "formatted") are words of the call; other words that end in one are not ("Springfield").
@@ -106,7 +106,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: Sheffield airfield not available", true)]
     [InlineData("Error: seat already taken, see the seat information", true)]
     public void Words_of_the_call_in_compounds_a_tool_error_uses_hide_a_state(string signature, bool state) =>
-        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+        Assert.Equal(state, StateErrorWords.IsStateError(signature));
 
     // Whichever apostrophe a tool writes (U+0027, the typographic U+2019, the modifier letter U+02BC, a mistyped U+2018,
     // grave or acute accent, the fullwidth U+FF07), "doesn't" is the same word; at a word's edge it is a quote mark.
@@ -119,7 +119,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: user <id> doesn\uFF07t exist")]
     [InlineData("Error: order \u02BCnot found\u02BC")]
     public void Any_apostrophe_inside_a_word_is_dropped(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     // Tools write the state words short as often as long: "can't be cancelled" is "cannot be cancelled", "isn't available" is
     // "not available".
@@ -136,7 +136,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: the flight wasn't found")]
     [InlineData("Error: the order isn't found")]
     public void A_state_word_written_short_is_a_state_word(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     // "Could not be found" is as common a wording of a missing record as "not found" (.NET's own "could not be found",
     // REST APIs' "The requested resource could not be found"), with its forms "cannot be found" and "couldn't be found".
@@ -150,14 +150,14 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: the reservation couldn\u2019t be found")]
     [InlineData("Error: the flight <id> was not able to be found")]
     public void A_record_that_could_not_be_found_is_a_state(string signature) =>
-        Assert.True(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.True(StateErrorWords.IsStateError(signature), signature);
 
     [Theory]
     [InlineData("Error: the field 'seat' could not be found in the request")]
     [InlineData("Error: required argument <str> cannot be found")]
     [InlineData("Error: the endpoint could not be found to be slow")]
     public void Could_not_be_found_of_the_calls_own_words_or_judging_a_thing_is_no_state(string signature) =>
-        Assert.False(TemplateLessonWriter.IsStateError(signature), signature);
+        Assert.False(StateErrorWords.IsStateError(signature), signature);
 
     // "Not found" judges what a thing is only where "to be" or "to have" and what it was judged follow it in the same
     // clause: after a full stop, a comma or a line break a new sentence begins ("Table <str> not found. To have the table
@@ -181,5 +181,5 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: the seats aren't enough", true)]
     [InlineData("Error: the record was not found to be deleted", true)]
     public void Not_found_judges_a_thing_only_within_one_clause_and_before_what_was_judged(string signature, bool state) =>
-        Assert.Equal(state, TemplateLessonWriter.IsStateError(signature));
+        Assert.Equal(state, StateErrorWords.IsStateError(signature));
 }
