@@ -16,12 +16,8 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
     [Fact]
     public async Task An_outbox_that_fails_for_one_pass_keeps_the_run_running_and_the_next_pass_writes_its_one_webhook()
     {
-        var time = new FakeTimeProvider(Now);
-        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
-        await using var services = Build(time, outbox);
-        var traces = services.GetRequiredService<ITraceStore>();
-        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-2));
-        var retention = services.GetRequiredService<SessionRetention>();
+        await using var host = await CrashedRunHost.StartAsync(Now.AddHours(-2), outboxFailing: true);
+        var (time, outbox, services, traces, retention) = (host.Time, host.Outbox, host.Services, host.Traces, host.Retention);
 
         var first = await PumpAsync(time, retention.RunOnceAsync());
 
@@ -51,12 +47,8 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
     [Fact]
     public async Task An_outbox_broken_for_good_keeps_the_run_running_for_a_day_after_its_event_then_it_is_ended()
     {
-        var time = new FakeTimeProvider(Now);
-        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
-        await using var services = Build(time, outbox);
-        var traces = services.GetRequiredService<ITraceStore>();
-        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-2));
-        var retention = services.GetRequiredService<SessionRetention>();
+        await using var host = await CrashedRunHost.StartAsync(Now.AddHours(-2), outboxFailing: true);
+        var (time, outbox, traces, retention) = (host.Time, host.Outbox, host.Traces, host.Retention);
 
         var first = await PumpAsync(time, retention.RunOnceAsync());
         time.Advance(TimeSpan.FromHours(23));
@@ -78,13 +70,9 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
     [Fact]
     public async Task An_event_stamped_by_a_clock_far_ahead_does_not_keep_the_run_running_past_the_day()
     {
-        var time = new FakeTimeProvider(Now);
-        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
-        await using var services = Build(time, outbox);
-        var traces = services.GetRequiredService<ITraceStore>();
-        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        await using var host = await CrashedRunHost.StartAsync(Now.AddHours(-3), outboxFailing: true);
+        var (time, traces, retention) = (host.Time, host.Traces, host.Retention);
         await WriteRecoveryEventAsync(traces, Now.AddDays(30));
-        var retention = services.GetRequiredService<SessionRetention>();
 
         var first = await PumpAsync(time, retention.RunOnceAsync());
         time.Advance(TimeSpan.FromDays(1));
@@ -98,14 +86,11 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
     [Fact]
     public async Task An_event_stamped_by_a_clock_some_hours_ahead_keeps_the_run_running_while_the_outbox_fails()
     {
-        var time = new FakeTimeProvider(Now);
-        var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = true };
-        await using var services = Build(time, outbox);
-        var traces = services.GetRequiredService<ITraceStore>();
-        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        await using var host = await CrashedRunHost.StartAsync(Now.AddHours(-3), outboxFailing: true);
+        var traces = host.Traces;
         await WriteRecoveryEventAsync(traces, Now.AddHours(5));
 
-        var first = await PumpAsync(time, services.GetRequiredService<SessionRetention>().RunOnceAsync());
+        var first = await PumpAsync(host.Time, host.Retention.RunOnceAsync());
 
         Assert.Equal(0, first.Abandoned);
         Assert.Equal(SessionStatus.Running, (await traces.GetSessionAsync("run"))!.Status);
@@ -117,17 +102,15 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
     [Fact]
     public async Task The_webhook_of_an_event_a_died_recovery_wrote_carries_the_events_time()
     {
-        var time = new FakeTimeProvider(Now);
-        await using var services = Build(time, new InMemoryWebhookOutboxStore(time));
-        var traces = services.GetRequiredService<ITraceStore>();
-        await RecoveredRunWebhookTests.SeedCrashedRunAsync(traces, "run", Now.AddHours(-3));
+        await using var host = await CrashedRunHost.StartAsync(Now.AddHours(-3), outboxFailing: false);
+        var traces = host.Traces;
         var written = Now.AddHours(-1);
         await WriteRecoveryEventAsync(traces, written);
 
-        var result = await services.GetRequiredService<SessionRetention>().RunOnceAsync();
+        var result = await host.Retention.RunOnceAsync();
 
         Assert.Equal(1, result.Abandoned);
-        var row = Assert.Single(await services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 100));
+        var row = Assert.Single(await host.Services.GetRequiredService<IWebhookOutboxStore>().ListAsync(limit: 100));
         Assert.Equal(written, JsonDocument.Parse(row.Body).RootElement.GetProperty("timestamp").GetDateTimeOffset());
     }
 
@@ -155,16 +138,45 @@ public sealed class RecoveredRunWebhookOutboxFailureTests
         return await pass.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static ServiceProvider Build(TimeProvider time, IWebhookOutboxStore outbox)
+    /// <summary>A host at <see cref="Now"/> with session retention (abandoning runs running for an hour) and a webhook
+    /// endpoint for <c>orchestration.failed</c>, over an outbox that fails while <see cref="FailingOutbox.Failing"/> is
+    /// set, and the crashed run "run" of <see cref="RecoveredRunWebhookTests.SeedCrashedRunAsync"/> in its trace store.</summary>
+    private sealed class CrashedRunHost : IAsyncDisposable
     {
-        var services = new ServiceCollection();
-        services.AddSingleton(time);
-        services.AddFakeLogging();
-        services.AddSingleton(outbox);
-        services.AddDreamingAgents()
-            .AddSessionRetention(TimeSpan.FromDays(30), o => o.AbandonRunningAfter = TimeSpan.FromHours(1))
-            .AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", WebhookEventTypes.OrchestrationFailed)));
-        return services.BuildServiceProvider();
+        private CrashedRunHost(FakeTimeProvider time, FailingOutbox outbox, ServiceProvider services)
+        {
+            (Time, Outbox, Services) = (time, outbox, services);
+            Traces = services.GetRequiredService<ITraceStore>();
+            Retention = services.GetRequiredService<SessionRetention>();
+        }
+
+        public FakeTimeProvider Time { get; }
+
+        public FailingOutbox Outbox { get; }
+
+        public ServiceProvider Services { get; }
+
+        public ITraceStore Traces { get; }
+
+        public SessionRetention Retention { get; }
+
+        public static async Task<CrashedRunHost> StartAsync(DateTimeOffset runStartedAt, bool outboxFailing)
+        {
+            var time = new FakeTimeProvider(Now);
+            var outbox = new FailingOutbox(new InMemoryWebhookOutboxStore(time)) { Failing = outboxFailing };
+            var services = new ServiceCollection();
+            services.AddSingleton<TimeProvider>(time);
+            services.AddFakeLogging();
+            services.AddSingleton<IWebhookOutboxStore>(outbox);
+            services.AddDreamingAgents()
+                .AddSessionRetention(TimeSpan.FromDays(30), o => o.AbandonRunningAfter = TimeSpan.FromHours(1))
+                .AddWebhooks(options => options.Endpoints.Add(WebhookPublishingTests.Endpoint("ci", WebhookEventTypes.OrchestrationFailed)));
+            var host = new CrashedRunHost(time, outbox, services.BuildServiceProvider());
+            await RecoveredRunWebhookTests.SeedCrashedRunAsync(host.Traces, "run", runStartedAt);
+            return host;
+        }
+
+        public ValueTask DisposeAsync() => Services.DisposeAsync();
     }
 
     private sealed class FailingOutbox(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
