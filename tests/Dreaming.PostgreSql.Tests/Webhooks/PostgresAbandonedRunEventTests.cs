@@ -9,7 +9,7 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// of any length in them (cut to <see cref="WebhookOptions.MaxPayloadBytes"/>); they are now made before the lock from
 /// the run read then, as its end will leave it, their bodies set aside in the round trip that takes the lock, as a
 /// completion's are. The rows are byte for byte those the ended run makes.</summary>
-public sealed class PostgresAbandonedRunEventTests(ITestOutputHelper output) : PostgresStoreFixture
+public sealed class PostgresAbandonedRunEventTests(ITestOutputHelper output) : PostgresWebhookRowsFixture
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
@@ -50,15 +50,15 @@ public sealed class PostgresAbandonedRunEventTests(ITestOutputHelper output) : P
         output.WriteLine($"recovery of two runs, one completed with three quarantines: largest round trip after the lock {recoveryLargest} bytes, {recoveryTotal} in all after it");
         var ended = (await runs.GetAsync(taken.Id))!;
         Assert.Equal(DreamRunStatus.Failed, ended.Status);
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
         Assert.Equal([(failed.Id, DreamRunStatus.Failed), (completed.Id, DreamRunStatus.Completed)], recovered.Select(r => (r.Id, r.Status)).OrderBy(r => r.Id == completed.Id));
         var recoveredFailed = recovered.Single(r => r.Id == failed.Id);
         var recoveredCompleted = recovered.Single(r => r.Id == completed.Id);
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, recoveredFailed, WebhookEventData.DreamEnded(recoveredFailed).Data);
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamCompleted, recoveredCompleted, WebhookEventData.DreamEnded(recoveredCompleted).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamFailed, recoveredFailed, WebhookEventData.DreamEnded(recoveredFailed).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamCompleted, recoveredCompleted, WebhookEventData.DreamEnded(recoveredCompleted).Data);
         foreach (var change in recoveredCompleted.Results.Report.Changes)
         {
-            await AssertBodyAsync(clock, WebhookEventTypes.InsightQuarantined, recoveredCompleted, WebhookEventData.InsightQuarantined(recoveredCompleted, change), change.InsightId);
+            await AssertRunBodyAsync(clock, WebhookEventTypes.InsightQuarantined, recoveredCompleted, WebhookEventData.InsightQuarantined(recoveredCompleted, change), change.InsightId);
         }
 
         Assert.InRange(startLargest, 1, LockTail.WriteBuffer - 1);
@@ -87,7 +87,7 @@ public sealed class PostgresAbandonedRunEventTests(ITestOutputHelper output) : P
         Assert.Contains("set_config", commands[3], StringComparison.Ordinal);
         var ended = Assert.Single(recovered);
         Assert.Equal(("a later note", DreamRunStatus.Failed), (ended.Results.Note, ended.Status));
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
     }
 
     private static async Task<DreamRun> StartedAsync(PostgresDreamRunStore runs, MemoryScope scope, DreamRunResults progress)
@@ -95,18 +95,5 @@ public sealed class PostgresAbandonedRunEventTests(ITestOutputHelper output) : P
         var run = await runs.CreateAsync(new DreamRunRequest { Scope = scope });
         await runs.StartAsync(run.Id, "host-a", Lease);
         return await runs.UpdateProgressAsync(run.Id, progress);
-    }
-
-    /// <summary>Asserts that the one event of <paramref name="type"/> about <paramref name="run"/> (and the insight, for a
-    /// quarantine) has the body the store's publisher makes from <paramref name="data"/> with its time, as the build
-    /// before made it after the lock.</summary>
-    private async Task AssertBodyAsync(TimeProvider clock, string type, DreamRun run, JsonObject data, string? insightId = null)
-    {
-        var bodies = new List<string>();
-        var where = $"type = '{type}' AND body::jsonb -> 'data' ->> 'dream_run_id' = '{run.Id}'" + (insightId is null ? string.Empty : $" AND body::jsonb -> 'data' ->> 'insight_id' = '{insightId}'");
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE " + where));
-        var body = (string)(await ScalarAsync("SELECT body FROM webhook_events WHERE " + where))!;
-        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(PostgresStoreWebhooks.Unrouted(clock).CreateEvent(type, timestamp, data).ToBody(), body);
     }
 }

@@ -7,7 +7,7 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// over, or a recovery), against the build before: its note, extended on the server, is stored as that build stored it
 /// (<see cref="PostgresText"/>'s form of the note and the suffix) whatever the note holds, and a start and recoveries
 /// racing, or one ending the run between another's reads and its lock, write its events once, byte for byte.</summary>
-public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
+public sealed class PostgresAbandonedRunRaceTests : PostgresWebhookRowsFixture
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
@@ -38,7 +38,7 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
             var expected = note is null ? PostgresDreamRunWriter.RecoveredNote : note + "; " + PostgresDreamRunWriter.RecoveredNote;
             Assert.Equal((DreamRunStatus.Completed, expected), (ended.Status, ended.Results.Note));
             Assert.Equal(PostgresText.Encode(expected), await ScalarAsync($"SELECT note FROM dream_runs WHERE id = '{run.Id}'"));
-            await AssertBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
+            await AssertRunBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
         }
     }
 
@@ -81,10 +81,10 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
         var ended = (await runs.GetAsync(killed.Id))!;
         Assert.Equal(DreamRunStatus.Completed, ended.Status);
         Assert.EndsWith("n14999; " + PostgresDreamRunWriter.RecoveredNote, ended.Results.Note, StringComparison.Ordinal);
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
         foreach (var change in ended.Results.Report.Changes)
         {
-            await AssertBodyAsync(clock, WebhookEventTypes.InsightQuarantined, ended, WebhookEventData.InsightQuarantined(ended, change), change.InsightId);
+            await AssertRunBodyAsync(clock, WebhookEventTypes.InsightQuarantined, ended, WebhookEventData.InsightQuarantined(ended, change), change.InsightId);
         }
 
         Assert.Equal(3L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE strpos(body, '\"dream_run_id\":\"{killed.Id}\"') > 0"));
@@ -127,8 +127,8 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
 
         var ended = Assert.Single(recovered);
         Assert.Equal((second.Id, 2), (ended.Id, ended.Results.SessionIds.Count));
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
-        await AssertBodyAsync(clock, WebhookEventTypes.DreamFailed, (await runs.GetAsync(first.Id))!, WebhookEventData.DreamEnded((await runs.GetAsync(first.Id))!).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamFailed, ended, WebhookEventData.DreamEnded(ended).Data);
+        await AssertRunBodyAsync(clock, WebhookEventTypes.DreamFailed, (await runs.GetAsync(first.Id))!, WebhookEventData.DreamEnded((await runs.GetAsync(first.Id))!).Data);
         Assert.InRange(largest, 1, LockTail.WriteBuffer - 1);
     }
 
@@ -164,10 +164,10 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
                 Assert.True(recovered.Count <= 1, "the run was ended by more than one recovery");
                 var ended = (await stores[0].GetAsync(killed.Id))!;
                 Assert.Equal((DreamRunStatus.Completed, "round " + round + " " + new string('x', 70_000) + "; " + PostgresDreamRunWriter.RecoveredNote), (ended.Status, ended.Results.Note));
-                await AssertBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
+                await AssertRunBodyAsync(clock, WebhookEventTypes.DreamCompleted, ended, WebhookEventData.DreamEnded(ended).Data);
                 foreach (var change in ended.Results.Report.Changes)
                 {
-                    await AssertBodyAsync(clock, WebhookEventTypes.InsightQuarantined, ended, WebhookEventData.InsightQuarantined(ended, change), change.InsightId);
+                    await AssertRunBodyAsync(clock, WebhookEventTypes.InsightQuarantined, ended, WebhookEventData.InsightQuarantined(ended, change), change.InsightId);
                 }
 
                 Assert.Equal(3L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE strpos(body, '\"dream_run_id\":\"{killed.Id}\"') > 0"));
@@ -197,18 +197,5 @@ public sealed class PostgresAbandonedRunRaceTests : PostgresStoreFixture
             OutputVersionId = version.Id,
             Report = new DreamReport { Changes = [.. Enumerable.Range(1, quarantines).Select(i => new DreamChange { Op = DreamChangeOp.Quarantine, InsightId = $"q{i}", Text = "held back", Reason = "reason " + i })] },
         });
-    }
-
-    /// <summary>Asserts that the one event of <paramref name="type"/> about <paramref name="run"/> (and the insight, for a
-    /// quarantine) has the body the store's publisher makes from <paramref name="data"/> with its time, as the build
-    /// before made it after the lock.</summary>
-    private async Task AssertBodyAsync(TimeProvider clock, string type, DreamRun run, JsonObject data, string? insightId = null)
-    {
-        // strpos, not jsonb: a note with a NUL is \u0000 in the body, which jsonb refuses.
-        var where = $"type = '{type}' AND strpos(body, '\"dream_run_id\":\"{run.Id}\"') > 0" + (insightId is null ? string.Empty : $" AND strpos(body, '\"insight_id\":\"{insightId}\"') > 0");
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM webhook_events WHERE " + where));
-        var body = (string)(await ScalarAsync("SELECT body FROM webhook_events WHERE " + where))!;
-        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(PostgresStoreWebhooks.Unrouted(clock).CreateEvent(type, timestamp, data).ToBody(), body);
     }
 }

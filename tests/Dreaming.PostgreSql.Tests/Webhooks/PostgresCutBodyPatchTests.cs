@@ -8,7 +8,7 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// lock): the longer number moves every cut by a character, so the body written differs from the one set aside in a
 /// stretch per cut text, not in one. It was sent whole after the lock (65,895 bytes); the row is now written from the body
 /// set aside with each stretch replaced, and what is sent after the lock stays under Npgsql's write buffer.</summary>
-public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : PostgresStoreFixture
+public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : PostgresWebhookRowsFixture
 {
     private static readonly MemoryScope Bot = MemoryScope.Agent("bot");
 
@@ -18,12 +18,8 @@ public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : Postgr
         await using var proxy = await TcpProxy.StartAsync();
         var options = proxy.Options(Schema);
         options.WriteUnroutedWebhooks = true;
-        var direct = Options;
-        direct.WriteUnroutedWebhooks = true;
-        await using var memory = new PostgresMemoryStore(options);
-        await using var other = new PostgresMemoryStore(direct);
-        var webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System);
-        memory.Webhooks = webhooks;
+        await using var instances = new MemoryInstances(options, UnroutedOptions);
+        var (memory, other, webhooks) = (instances.Memory, instances.Other, instances.Webhooks);
         // One text cut (the only one, so the number's extra digit takes a character from it; of several cut alike, each
         // loses one as often as their count divides the room left), of words that never repeat (the stretch from the
         // number to a cut in a run of one letter is short: the run's end matches the shorter run's), and two short ones.
@@ -42,9 +38,7 @@ public sealed class PostgresCutBodyPatchTests(ITestOutputHelper output) : Postgr
         output.WriteLine($"proposal numbered 10, guessed 9, a cut text: largest round trip after the lock {largest} bytes, {total} bytes in all after it");
 
         Assert.Equal(10, tenth.Number);
-        var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{WebhookEventTypes.MemoryVersionProposed}' AND body::jsonb -> 'data' ->> 'memory_version_id' = '{tenth.Id}'"))!;
-        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, timestamp, WebhookEventData.MemoryEvent(WebhookEventTypes.MemoryVersionProposed, tenth, full: true)).ToBody(), body);
+        var body = await AssertMemoryBodyAsync(webhooks, WebhookEventTypes.MemoryVersionProposed, tenth);
         Assert.Single(JsonNode.Parse(body)!["data"]!["truncated"]!.AsArray());
         Assert.InRange(largest, 1, LockTail.WriteBuffer - 1);
     }

@@ -10,7 +10,7 @@ namespace Dreaming.PostgreSql.Tests.Webhooks;
 /// positions are counted as PostgreSQL counts them, so the server makes the body the store means, whatever comes before
 /// the stretch; and every body is ASCII, so the positions are the same in a database of any encoding (in SQL_ASCII
 /// PostgreSQL counts bytes, in UTF8 code points).</summary>
-public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
+public sealed class PostgresWebhookPatchTests : PostgresWebhookRowsFixture
 {
     public static TheoryData<string, string> Pairs() => new()
     {
@@ -119,12 +119,8 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
     [Fact]
     public async Task A_proposal_with_text_outside_ascii_and_half_a_pair_numbered_under_the_lock_stores_the_body_of_the_version_stored()
     {
-        var options = Options;
-        options.WriteUnroutedWebhooks = true;
-        await using var memory = new PostgresMemoryStore(options);
-        await using var other = new PostgresMemoryStore(options);
-        var webhooks = new WebhookPublisher(Microsoft.Extensions.Options.Options.Create(new WebhookOptions { IncludeFullPayloads = true }), new InMemoryWebhookOutboxStore(), TimeProvider.System);
-        memory.Webhooks = webhooks;
+        await using var instances = new MemoryInstances(UnroutedOptions);
+        var (memory, other, webhooks) = (instances.Memory, instances.Other, instances.Webhooks);
         // Characters outside ASCII in the scope come before the number in the body, and in the texts after it.
         var scope = MemoryScope.Agent("b\u00f8t \U0001F600");
         var proposal = Proposal(scope, null, MemoryAuthor.Person("Zo\u00eb \U0001F600"), "i1", "i2");
@@ -136,9 +132,7 @@ public sealed class PostgresWebhookPatchTests : PostgresStoreFixture
         Assert.Equal(2, stored.Number);
         Assert.Contains("\uFFFD", stored.Insights[0].Text, StringComparison.Ordinal);
         Assert.Contains(commands, command => command.Contains("substr(s.b", StringComparison.Ordinal));
-        var body = (string)(await ScalarAsync($"SELECT body FROM webhook_events WHERE type = '{WebhookEventTypes.MemoryVersionProposed}' AND body::jsonb -> 'data' ->> 'memory_version_id' = '{stored.Id}'"))!;
-        var timestamp = DateTimeOffset.Parse((string)JsonNode.Parse(body)!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(webhooks.CreateEvent(WebhookEventTypes.MemoryVersionProposed, timestamp, WebhookEventData.MemoryEvent(WebhookEventTypes.MemoryVersionProposed, stored, full: true)).ToBody(), body);
+        await AssertMemoryBodyAsync(webhooks, WebhookEventTypes.MemoryVersionProposed, stored);
     }
 
     /// <summary>A rollback reads the version it restores, the scope's next number and its active version before its
