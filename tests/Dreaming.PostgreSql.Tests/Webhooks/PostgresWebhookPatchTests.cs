@@ -29,7 +29,7 @@ public sealed class PostgresWebhookPatchTests : PostgresWebhookRowsFixture
         { "abc1", "abc" },
         { "abc", "zabc" },
         // Several stretches, characters outside ASCII before, between and after them.
-        { "\u00e9\U0001F600 n=9 " + PostgresWebhookStashTests.Words("a")[..300] + " \U0001F600\u00e9 " + PostgresWebhookStashTests.Words("b")[..300] + " \u20ac", "\u00e9\U0001F600 n=10 " + PostgresWebhookStashTests.Words("a")[..299] + " \U0001F600\u00e9 " + PostgresWebhookStashTests.Words("b")[..299] + " \u20ac" },
+        { "\u00e9\U0001F600 n=9 " + Words("a")[..300] + " \U0001F600\u00e9 " + Words("b")[..300] + " \u20ac", "\u00e9\U0001F600 n=10 " + Words("a")[..299] + " \U0001F600\u00e9 " + Words("b")[..299] + " \u20ac" },
         { "\U0001F600x\U0001F600y\U0001F600" + new string('k', 40) + "\U0001F600z", "\U0001F601x\U0001F600yy\U0001F600" + new string('k', 40) + "\U0001F602z" },
     };
 
@@ -162,5 +162,61 @@ public sealed class PostgresWebhookPatchTests : PostgresWebhookRowsFixture
         Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM webhook_events WHERE body::jsonb -> 'data' ->> 'restored_from_version_id' IS NOT NULL"));
         Assert.Empty(logger.Collector.GetSnapshot());
         Assert.Equal(MemoryVersionState.Active, (await memory.GetVersionAsync(proposed.Id))!.State);
+    }
+
+    [Theory]
+    [InlineData("{\"n\":9,\"t\":\"abc\"}", "{\"n\":10,\"t\":\"abc\"}", 6, 1, "10")]
+    [InlineData("a\U0001F600b", "a\U0001F601b", 2, 1, "\U0001F601")]
+    [InlineData("\U0001F600\U0001F600x", "\U0001F600\U0001F600y", 3, 1, "y")]
+    public void A_patch_replaces_the_stretch_between_the_common_start_and_end_counted_in_code_points(string stashed, string written, int from, int count, string text)
+    {
+        var patch = Assert.Single(PostgresWebhookStash.Patch(stashed, written)!);
+        Assert.Equal((from, count, text), (patch.From, patch.Count, patch.Text));
+        Assert.Empty(PostgresWebhookStash.Patch("same", "same")!);
+        Assert.Null(PostgresWebhookStash.Patch("x" + new string('a', PostgresWebhookStash.MaxPatchChars + 1) + "y", "xy"));
+    }
+
+    /// <summary>A number one digit longer takes a character from each text cut to make room for it: the stretches are
+    /// the number and the end of each cut, not the one stretch from the number to the last cut, which held the texts
+    /// between and was sent whole.</summary>
+    [Fact]
+    public void A_number_one_digit_longer_and_each_cut_one_character_shorter_are_stretches_of_their_own()
+    {
+        static string Body(string number, int cut) =>
+            "{\"n\":" + number + ",\"a\":\"" + Words("a")[..cut] + "\\u2026\",\"b\":\"" + Words("b")[..cut] + "\\u2026\",\"truncated\":[]}";
+        var stashed = Body("9", 5_000);
+        var written = Body("10", 4_999);
+
+        var patches = PostgresWebhookStash.Patch(stashed, written)!;
+
+        Assert.Equal(3, patches.Length);
+        Assert.Equal((6, 1, "10"), (patches[0].From, patches[0].Count, patches[0].Text));
+        Assert.All(patches.Skip(1), patch => Assert.Equal((1, string.Empty), (patch.Count, patch.Text)));
+        Assert.Equal(written, Apply(stashed, patches));
+        Assert.Null(PostgresWebhookStash.Patch(stashed, Body("10", 4_000)));
+
+        // More stretches than a statement of a few hundred bytes holds: sent whole.
+        var many = string.Concat(Enumerable.Range(0, PostgresWebhookStash.MaxStretches + 1).Select(i => "x" + Words("w" + i)[..40]));
+        var moved = string.Concat(Enumerable.Range(0, PostgresWebhookStash.MaxStretches + 1).Select(i => "y" + Words("w" + i)[..40]));
+        Assert.Equal(PostgresWebhookStash.MaxStretches, PostgresWebhookStash.Patch(many[..^41], moved[..^41])!.Length);
+        Assert.Null(PostgresWebhookStash.Patch(many, moved));
+    }
+
+    /// <summary>Words that never repeat, so no run of one letter lines a cut up with another.</summary>
+    internal static string Words(string prefix) => string.Join(' ', Enumerable.Range(0, 2_000).Select(i => prefix + i));
+
+    /// <summary>What the server makes of <paramref name="stashed"/> with <paramref name="patches"/> replaced.</summary>
+    internal static string Apply(string stashed, IReadOnlyList<PostgresWebhookRows.BodyPatch> patches)
+    {
+        // The bodies here are ASCII: positions in characters are positions in code points.
+        var built = new System.Text.StringBuilder();
+        var from = 1;
+        foreach (var patch in patches)
+        {
+            built.Append(stashed, from - 1, patch.From - from).Append(patch.Text);
+            from = patch.From + patch.Count;
+        }
+
+        return built.Append(stashed, from - 1, stashed.Length - from + 1).ToString();
     }
 }
