@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
@@ -170,100 +169,6 @@ public sealed class WebhookDispatcherTests
         Assert.Equal((WebhookDeliveryState.Pending, 0), ((await outbox.GetAsync(ids[2]))!.State, (await outbox.GetAsync(ids[2]))!.Attempts));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_retry_after_is_counted_from_when_the_response_came_back_not_from_when_the_attempt_started(bool asDate)
-    {
-        var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
-        var answeredAt = DateTimeOffset.MinValue;
-        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
-        {
-            // The receiver takes 10 s to answer, then asks for a retry two minutes after its answer.
-            _clock.Advance(TimeSpan.FromSeconds(10));
-            answeredAt = _clock.GetUtcNow();
-            var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
-            response.Headers.RetryAfter = asDate
-                ? new RetryConditionHeaderValue(answeredAt.AddSeconds(120))
-                : new RetryConditionHeaderValue(TimeSpan.FromSeconds(120));
-            return response;
-        }), new FakeLogger<WebhookDispatcher>());
-
-        Assert.Equal(1, await dispatcher.DispatchDueAsync());
-
-        var stored = (await outbox.GetAsync(delivery.Id))!;
-        Assert.Equal(WebhookDeliveryState.Pending, stored.State);
-        Assert.Equal(503, stored.LastStatusCode);
-        Assert.Equal(answeredAt.AddSeconds(120), stored.NextAttemptAt);
-        _clock.Advance(TimeSpan.FromSeconds(119));
-        Assert.Equal(0, await dispatcher.DispatchDueAsync());
-    }
-
-    [Theory]
-    [InlineData("99999999999", "cap")]
-    [InlineData("2147483647", "cap")]
-    [InlineData("-5", "schedule")]
-    [InlineData("soon", "schedule")]
-    [InlineData("1.5", "schedule")]
-    [InlineData("", "schedule")]
-    public async Task A_retry_after_beyond_what_an_int_holds_is_capped_and_one_that_is_not_a_delay_or_date_is_ignored(string header, string expected)
-    {
-        var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
-        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
-        {
-            var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
-            response.Headers.TryAddWithoutValidation("Retry-After", header);
-            return response;
-        }), new FakeLogger<WebhookDispatcher>());
-
-        await dispatcher.DispatchDueAsync();
-
-        var options = new WebhookOptions();
-        var wait = expected == "cap" ? options.MaxRetryAfter : options.EffectiveSchedule[1];
-        Assert.Equal(_clock.GetUtcNow() + wait, (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
-    }
-
-    [Fact]
-    public async Task Of_two_retry_after_headers_the_first_counts()
-    {
-        var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
-        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
-        {
-            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
-            response.Headers.TryAddWithoutValidation("Retry-After", "60");
-            response.Headers.TryAddWithoutValidation("Retry-After", "7200");
-            return response;
-        }), new FakeLogger<WebhookDispatcher>());
-
-        await dispatcher.DispatchDueAsync();
-
-        Assert.Equal(_clock.GetUtcNow().AddSeconds(60), (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
-    }
-
-    [Fact]
-    public async Task A_retry_after_date_already_past_when_the_response_came_back_retries_at_once()
-    {
-        var outbox = new InMemoryWebhookOutboxStore(_clock);
-        var delivery = (await outbox.EnqueueAsync(WebhookEvent.Create("a.b", _clock.GetUtcNow(), new JsonObject()), ["ci"]))[0];
-        var answeredAt = DateTimeOffset.MinValue;
-        var dispatcher = Dispatcher(outbox, new ResponseHandler(() =>
-        {
-            var asked = _clock.GetUtcNow().AddSeconds(5);
-            _clock.Advance(TimeSpan.FromSeconds(10));
-            answeredAt = _clock.GetUtcNow();
-            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
-            response.Headers.RetryAfter = new RetryConditionHeaderValue(asked);
-            return response;
-        }), new FakeLogger<WebhookDispatcher>());
-
-        await dispatcher.DispatchDueAsync();
-
-        Assert.Equal(answeredAt, (await outbox.GetAsync(delivery.Id))!.NextAttemptAt);
-    }
-
     [Fact]
     public async Task A_hanging_endpoint_does_not_hold_up_deliveries_to_another_endpoint()
     {
@@ -353,12 +258,6 @@ public sealed class WebhookDispatcherTests
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             new(await answer());
-    }
-
-    private sealed class ResponseHandler(Func<HttpResponseMessage> answer) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(answer());
     }
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
