@@ -84,10 +84,7 @@ public sealed class WebhookStoreWrappingTests
 
         await provider.GetRequiredService<IMemoryStore>().ProposeAsync(
             new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
-        var runs = provider.GetRequiredService<IDreamRunStore>();
-        var run = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
-        await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
-        await runs.CancelAsync(run.Id);
+        await CancelARunAsync(provider);
 
         var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
         Assert.Equal(
@@ -146,14 +143,20 @@ public sealed class WebhookStoreWrappingTests
             new MemoryProposal { Scope = MemoryScope.Agent("bot"), Author = MemoryAuthor.Person("p"), Insights = [] });
 
         // A memory store's word is about memory changes only: the dream run wrapper still announces a run's end.
-        var runs = provider.GetRequiredService<IDreamRunStore>();
-        var run = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
-        await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
-        await runs.CancelAsync(run.Id);
+        await CancelARunAsync(provider);
         var deliveries = await provider.GetRequiredService<IWebhookOutboxStore>().ListAsync();
         Assert.Equal(expected, deliveries.Count(d => d.EventType == WebhookEventTypes.MemoryVersionProposed));
         Assert.Single(deliveries, d => d.EventType == WebhookEventTypes.DreamCanceled);
         Assert.Throws<ArgumentNullException>("store", () => WebhookStoreChange.WrittenBy((IMemoryWebhookWriter)null!));
+    }
+
+    // Creates, starts and cancels a run of the agent "bot": the dream run wrapper announces its end.
+    private static async Task CancelARunAsync(IServiceProvider provider)
+    {
+        var runs = provider.GetRequiredService<IDreamRunStore>();
+        var run = await runs.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        await runs.StartAsync(run.Id, "host", TimeSpan.FromMinutes(1));
+        await runs.CancelAsync(run.Id);
     }
 
     /// <summary>A memory store of the host's that says it writes its memory rows in its own transaction (and, for the test,
