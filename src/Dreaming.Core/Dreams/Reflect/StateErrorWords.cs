@@ -54,7 +54,33 @@ internal static class StateErrorWords
         var clauseStarts = new List<bool>();
         var words = Words(signature, clauseStarts);
         return s_stateErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
-            && !s_argumentErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase));
+            && !s_argumentErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
+            && !QuotedNameNotAllowed(words, clauseStarts);
+    }
+
+    // A validator names the key or the value the call should not have sent, quoted, as the whole subject of "is not allowed":
+    // Joi's object.unknown ('"token" is not allowed'), jsonschema's draft 4 "not" ("{'const': 'foo'} is not allowed for
+    // 'foo'"), signed "<str> is not allowed". Other arguments fix the call. A thing named by a word of its own before the
+    // quote ("Path <str> is not allowed", "model <str> is not allowed") is a rule of the world, and stays a state.
+    private static bool QuotedNameNotAllowed(List<string> words, List<bool> clauseStarts)
+    {
+        for (var i = 0; i + 2 < words.Count; i++)
+        {
+            // The quote may close a literal before "is" ("{<str>: <str>} is not allowed").
+            if (words[i] == "STR" && (i == 0 || clauseStarts[i]) && !clauseStarts[i + 2])
+            {
+                var (be, not) = (words[i + 1], words[i + 2]);
+                var rest = be is "IS" or "ARE" && not == "NOT" && i + 3 < words.Count && !clauseStarts[i + 3] ? words[i + 3]
+                    : be is "ISNT" or "ARENT" ? not
+                    : null;
+                if (rest is "ALLOWED" or "PERMITTED")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     // Words of an error about the call itself, which win over the words of a state: a schema check's "additional properties
@@ -190,7 +216,31 @@ internal static class StateErrorWords
     // found. To have the table created ..."): a new sentence begins.
     private static bool Judges(List<string> words, List<bool> clauseStarts, int at) =>
         at + 2 < words.Count && words[at] == "TO" && !clauseStarts[at] && !clauseStarts[at + 1] && !clauseStarts[at + 2]
-        && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !IsParticiple(words[at + 2])));
+        && (words[at + 1] == "HAVE" || (words[at + 1] == "BE" && !IsParticiple(words[at + 2]) && !IsPlace(words, clauseStarts, at + 2)));
+
+    // "Not found to be in the database", "on the list", "part of the map", "present": the thing is not there, as "not found
+    // in the database" says; "not found to be in the expected state": it is not in the state the call needs. Both are
+    // states. But a value "not found to be in range" (or "within bounds") is out of range: the call sent it.
+    private static bool IsPlace(List<string> words, List<bool> clauseStarts, int at)
+    {
+        if (!s_places.Contains(words[at]))
+        {
+            return false;
+        }
+
+        for (var i = at + 1; i < words.Count && !clauseStarts[i]; i++)
+        {
+            if (words[i] is "RANGE" or "BOUNDS")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static readonly FrozenSet<string> s_places = FrozenSet.Create(StringComparer.Ordinal,
+        ["IN", "ON", "AT", "INSIDE", "WITHIN", "AMONG", "AMONGST", "PART", "PRESENT"]);
 
     private static bool IsParticiple(string word) =>
         (word.Length > 3 && word.EndsWith("ED", StringComparison.Ordinal) && !s_adjectivesInEd.Contains(word)) || s_irregularParticiples.Contains(word);
