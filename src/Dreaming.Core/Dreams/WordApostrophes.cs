@@ -13,6 +13,9 @@ internal static class WordApostrophes
     // fullwidth U+FF07.
     private static readonly SearchValues<char> s_apostrophes = SearchValues.Create("'\u2019\u02BC\u2018`\u00B4\uFF07");
 
+    /// <summary>Gets the apostrophes, to search a text for any of them.</summary>
+    public static SearchValues<char> All => s_apostrophes;
+
     /// <summary>Whether the character is one of the apostrophes.</summary>
     public static bool IsApostrophe(char c) => s_apostrophes.Contains(c);
 

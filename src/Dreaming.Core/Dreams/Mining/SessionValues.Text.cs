@@ -105,7 +105,7 @@ internal sealed partial class SessionValues
 
             var word = text.AsSpan(start, match.Length);
             var end = WholeValueAt(text, start, word, byFirstWord);
-            if (end < 0 && ((IsNameLike(word) && words.Contains(word)) || (word.Length >= MinCodeLength && word.ContainsAnyInRange('0', '9') && codes.Contains(word))))
+            if (end < 0 && ((IsNameLike(word) && Holds(words, word)) || (word.Length >= MinCodeLength && word.ContainsAnyInRange('0', '9') && codes.Contains(word))))
             {
                 end = start + match.Length;
             }

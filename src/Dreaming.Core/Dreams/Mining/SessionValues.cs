@@ -90,7 +90,7 @@ internal sealed partial class SessionValues
         for (var i = 0; i < _signatureWords.Count; i++)
         {
             var word = signature.AsSpan(_signatureWords[i].Start, _signatureWords[i].End - _signatureWords[i].Start);
-            if (IsNameLike(word) && IsCapitals(word) == capitals && lookup.Contains(word))
+            if (IsNameLike(word) && IsCapitals(word) == capitals && Holds(lookup, word))
             {
                 masked[i] = any = true;
             }
@@ -166,9 +166,14 @@ internal sealed partial class SessionValues
             lower |= char.IsLower(c);
         }
 
-        // "I'm", "I'll", "I've" are no one's name, though a customer's message is full of them.
-        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word) && word[1] is not ('\'' or '’');
+        // "I'm", "I'll", "I've" are no one's name, though a customer's message is full of them; "O'Brien" and "D'Angelo" are.
+        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word) && !(word[0] == 'I' && WordApostrophes.IsApostrophe(word[1]));
     }
+
+    // Whether the word is one of the session's names, whichever apostrophe each writes inside it ("O'Brien", "O’Brien",
+    // "OʼBrien", SQL's doubled "O''Brien"): the names are kept with an ASCII one (AddWords).
+    private static bool Holds(HashSet<string>.AlternateLookup<ReadOnlySpan<char>> names, ReadOnlySpan<char> word) =>
+        word.ContainsAny(WordApostrophes.All) ? names.Contains(WordApostrophes.ToAscii(word.ToString())) : names.Contains(word);
 
     // An error's kind (TypeError, KeyError, InvalidOperationException, ConnectionRefusedError) is the error's own word,
     // also where a file or a log the session read names it.
@@ -243,7 +248,7 @@ internal sealed partial class SessionValues
             var word = value.AsSpan(match.Index, match.Length);
             if (IsNameLike(word) && !(freeText && StartsSentence(value, match.Index)))
             {
-                _words.Add(word.ToString());
+                _words.Add(WordApostrophes.ToAscii(word.ToString()));
             }
         }
     }
@@ -291,8 +296,9 @@ internal sealed partial class SessionValues
         }
     }
 
-    // A word: letters, digits, '_', '-' and apostrophes, not the name inside a placeholder such as <id>.
-    [GeneratedRegex(@"(?<![\w<'’-])\w[\w'’-]*(?<!['’-])(?![\w>])", RegexOptions.CultureInvariant)]
+    // A word: letters, digits, '_', '-' and apostrophes inside it (any of WordApostrophes', the modifier letter U+02BC
+    // being a letter already, and one written twice), not the name inside a placeholder such as <id>.
+    [GeneratedRegex(@"(?<![\w<'’-])\w[\w'’‘`´＇-]*(?<!['’‘`´＇-])(?![\w>])", RegexOptions.CultureInvariant)]
     private static partial Regex Word();
 
     [GeneratedRegex(@"<value>(?:[\s,;:.]*<value>)+", RegexOptions.CultureInvariant)]
