@@ -55,7 +55,7 @@ internal sealed class DefaultDreamStages(ITraceStore traces, IDreamRunStore runs
             : new FindingMiner(timeProvider).MineAsync(sessions.Concat(earlier).ToAsyncEnumerable(), earlier.Select(static s => s.Session.Id).ToHashSet(StringComparer.Ordinal), mining, cancellationToken);
 
     public Task<ReflectionResult> ReflectAsync(ReflectionRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult(new ReflectionResult(TemplateLessonWriter.Write(request.Findings, request.BaseFailureRate), SessionUsage.Zero, null));
+        Task.FromResult(new ReflectionResult(TemplateLessonWriter.ForDream(request.Findings, request.BaseFailureRate, request.Sessions), SessionUsage.Zero, null));
 
     public CurationResult Curate(IReadOnlyList<Insight> current, IReadOnlyList<LessonCandidate> candidates, IReadOnlyList<InsightCredit> credits, MemoryScope scope, Func<LessonCandidate, IEnumerable<string>> untrustedEvidence, DateTimeOffset now, TextEmbeddings? embeddings) =>
         MemoryCurator.Curate(current, candidates, credits, scope, untrustedEvidence, now, curation, embeddings);

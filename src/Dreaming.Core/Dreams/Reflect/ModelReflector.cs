@@ -87,9 +87,10 @@ public sealed partial class ModelReflector : IDreamReflector
         }
 
         var result = new List<LessonCandidate>();
+        SessionValues? values = null;
         for (var i = 0; i < findings.Count; i++)
         {
-            result.Add(lessons.TryGetValue(i, out var reflected) ? reflected : TemplateLessonWriter.Write(findings[i], request.BaseFailureRate));
+            result.Add(lessons.TryGetValue(i, out var reflected) ? reflected : TemplateLessonWriter.ForDream(findings[i], request.BaseFailureRate, request.Sessions, ref values));
         }
 
         result.AddRange(pairLessons);

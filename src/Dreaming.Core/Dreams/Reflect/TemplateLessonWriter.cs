@@ -14,7 +14,10 @@ namespace Dreaming;
 /// <c>arguments not valid JSON</c>) says so and tells the agent to send one valid JSON object, not that the tool fails
 /// with or returns it. One about calls a person refused to approve (signature <c>refused by a person</c>) tells the agent
 /// to ask the user to confirm first and not to send a refused call again. One about a rubric criterion the rubric requires
-/// (<see cref="Finding.RequiredCriterion"/>) says so. An efficiency tip about a rubric criterion or a length limit is about
+/// (<see cref="Finding.RequiredCriterion"/>) says so. One about a rubric criterion, in either framing, ends by quoting the
+/// finding's <see cref="Finding.Example"/>, a failing verdict's reason, so that the agent learns what was wrong and not only
+/// which criterion: on one line, with the secrets <see cref="SecretPatternRedactor"/> finds redacted, cut at 160 characters
+/// (a dream quotes it with the values of the sessions it read masked). An efficiency tip about a rubric criterion or a length limit is about
 /// the criterion or the limit, not about a tool's calls. A pitfall about a tool error tells the agent to check the arguments
 /// and not to finish until the call succeeds, unless the error reports a state that calling again will not change (words such
 /// as "already", "not found", "does not exist", "not enough", "not available", "cannot be used", "not allowed", or their short
@@ -57,12 +60,12 @@ public static class TemplateLessonWriter
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
-            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and {RequiredClause}: {odds}. Check it before you finish.", false),
-            FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.", false),
+            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and {RequiredClause}: {odds}. Check it before you finish.{GradersReason(finding)}", false),
+            FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.{GradersReason(finding)}", false),
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.AgentStuck => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: the agent often stopped at \"{finding.Signature}\" ({finding.Occurrences} times in {finding.Sessions} sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking."), true),
-            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; " + RequiredClause : string.Empty)}. Check it before you finish."), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; " + RequiredClause : string.Empty)}. Check it before you finish.{GradersReason(finding)}"), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.LimitHit => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: responses often stopped at their length limit (\"{finding.Signature}\", {finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed. Keep each reply and each call's arguments short, and plan the steps first."), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RepeatedFailingCall => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: when {tool} returns \"{finding.Signature}\", do not send the same call again unchanged ({finding.WastedCalls} repeated calls in {finding.Sessions} sessions), even in sessions that succeed. Change the arguments, or tell the user what stands in the way."), true),
             FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
@@ -80,6 +83,47 @@ public static class TemplateLessonWriter
             Finding = finding,
             IsEfficiencyTip = efficiency,
         };
+    }
+
+    /// <summary>The longest a quoted grader's reason is, in characters, with its ellipsis when cut.</summary>
+    internal const int MaxReasonLength = 160;
+
+    private static readonly SecretPatternRedactor s_redactor = new();
+
+    // A failing verdict's reason (the finding's example) says what was wrong, where the criterion's id only names what was
+    // judged: quoted after the advice, on one line, its secrets redacted, cut. A dream gives it with the values of the
+    // sessions it read masked (ForDream).
+    private static string GradersReason(Finding finding)
+    {
+        if (string.IsNullOrWhiteSpace(finding.Example))
+        {
+            return string.Empty;
+        }
+
+        var line = string.Join(' ', finding.Example.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return $" One grader's reason: \"{TextCut.WithEllipsis(s_redactor.Redact(line), MaxReasonLength, "…")}\"";
+    }
+
+    /// <summary>Writes one lesson per finding, as <see cref="Write(IEnumerable{Finding}, double)"/>, for a dream: a rubric
+    /// criterion's reason is quoted with every value of the sessions the dream read masked (<see cref="SessionValues.MaskText"/>);
+    /// each lesson keeps its finding as mined.</summary>
+    internal static IReadOnlyList<LessonCandidate> ForDream(IReadOnlyList<Finding> findings, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions)
+    {
+        SessionValues? values = null;
+        return [.. findings.Select(f => ForDream(f, baseFailureRate, sessions, ref values))];
+    }
+
+    /// <summary>Writes the lesson of one finding for a dream, as <see cref="ForDream(IReadOnlyList{Finding}, double, IReadOnlyDictionary{string, SessionWithEvents})"/>;
+    /// the sessions' values are collected once, at the first reason, into <paramref name="values"/>.</summary>
+    internal static LessonCandidate ForDream(Finding finding, double baseFailureRate, IReadOnlyDictionary<string, SessionWithEvents> sessions, ref SessionValues? values)
+    {
+        if (finding.Pattern != FindingKinds.RubricCriterion || string.IsNullOrWhiteSpace(finding.Example))
+        {
+            return Write(finding, baseFailureRate);
+        }
+
+        values ??= SessionValues.ForText(sessions.Values);
+        return Write(finding with { Example = values.MaskText(finding.Example, out _) }, baseFailureRate) with { Finding = finding };
     }
 
     private const string RequiredClause = "it is required (not meeting it fails the outcome whatever the score)";
