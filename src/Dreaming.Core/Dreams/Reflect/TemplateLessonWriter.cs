@@ -25,7 +25,9 @@ namespace Dreaming;
 /// that does not name the call's arguments, parameters, properties or fields, nor say "invalid", "missing" or "required";
 /// whole words, never letters inside another word, with words glued by an underscore, in camel case or to a number read
 /// apart, an apostrophe written twice inside a word (as a SQL string literal echoes "doesn''t") read as one, and "not found"
-/// that judges what a thing is, as in "not found to be slow" or "not found to be outdated", no state): then it says
+/// that judges what a thing is, as in "not found to be slow" or "not found to be outdated", no state, while "not found to be
+/// in the database" is one; a quoted key or value that is the whole subject of "is not allowed", as validators write it, is a
+/// mistake in the call): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. Thread-safe.
 /// </remarks>
