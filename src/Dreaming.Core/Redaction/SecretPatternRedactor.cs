@@ -238,13 +238,40 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     private const string AddressBeyondAscii = $$"""{{LocalPartChar}}+{{AtSign}}{{LabelChar}}+(?:{{DomainDot}}{{LabelChar}}+)*(?:{{DomainDot}}{{NoSecretAfterTheDot}}{{TopLevelName}}(?!://)|{{BeforeASecretAfterTheDot}})""";
 
     // A bearer token is its header's whole credential: one that runs on through an at sign (Bearer mia.li.long@example.com)
-    // is taken up to white space, a quote, '<', '>', ',' or ';', so no part of it, such as an address's domain, is kept.
+    // is taken up to white space, a quote, '<', '>', ',' or ';', so no part of it, such as an address's domain, is kept;
+    // a '.' is taken only before another of its characters (RunOnThroughAtSign), as a full stop ends the sentence.
     // Nor a backslash (the escaped quote of a JSON string in a JSON string: taken, the stored text was no longer JSON), a
     // backtick or a closing bracket ((Bearer …), `Bearer …`), or a character of a script written without spaces, its
     // fullwidth punctuation or Han beyond the BMP (…@example.comです。次に…, …，请…): read on, the token took the text
     // after it, to the next space, which in such prose is the rest of the paragraph. Such characters right after the at
     // sign are the address's first label (…@例え.jp), taken with the rest.
-    private const string BearerRunOn = $$"""[^\s"'`<>,;\\)\]}{{Unspaced}}\uD840-\uD8BF\uFF01-\uFF0D\uFF0F\uFF1A-\uFF1F\uFF3B-\uFF40\uFF5B-\uFF65]""";
+    private const string BearerRunOnNoDot = $$"""[^\s"'`<>,;\\)\]}.{{Unspaced}}\uD840-\uD8BF\uFF01-\uFF0D\uFF0F\uFF1A-\uFF1F\uFF3B-\uFF40\uFF5B-\uFF65]""";
+
+    // A character of a token (RFC 6750's b64token: letters, digits, '-', '.', '_', '~', '+', '/', then '=' padding) but
+    // '.', and a token of them with its dots only between them: a '.' after a token ends the sentence (a JWT never ends
+    // in one, and padding is '='). The dots are taken whole (atomic) and kept only before another character, so a long
+    // run of them is read once.
+    private const string TokenChar = @"[A-Za-z0-9\-_~+/]";
+    private const string Token = $$"""(?:{{TokenChar}}|(?>\.+)(?={{TokenChar}}))+""";
+
+    // What follows the name of a scheme (Bearer, Basic) outside a header that is prose, not a credential: a word of
+    // letters only, in lower case, capitalised or in capitals, of at most 20 letters, not run on into a token's
+    // characters, an at sign or '=' (a '.' after it ends a sentence); or a parameter of a challenge (RFC 6750:
+    // WWW-Authenticate: Bearer realm="…", error="…"). A token holds a digit, a sign or mixed case, or is longer.
+    private const string ProseAfterScheme = $$"""(?:(?:[A-Z]?[a-z]{1,20}|[A-Z]{1,20})(?![A-Za-z0-9\-_~+/=@\uFF20\uFE6B]|\.{{TokenChar}})|(?:realm|scope|error(?:_description|_uri)?)=")""";
+
+    // Right after the name of an Authorization (or Proxy-Authorization) header and its ':' or '=' (a header line, a JSON
+    // member, escaped or not, a map entry): whatever follows the scheme there is the credential, prose or not.
+    private const string AfterAuthorizationHeader = """(?<=\b(?i:authorization)\\?["']?\s*[:=]\s*(?:\\?["'])?)""";
+
+    // A credential of 16 characters or more after a header's ':' (x-api-key: …), of a token's characters, not ending in
+    // a '.', and run on through an at sign as a bearer token is.
+    private const string HeaderKey = $$"""[A-Za-z0-9\-._~+/=]{15,}[A-Za-z0-9\-_~+/=]{{RunOnThroughAtSign}}?""";
+
+    // A credential run on through an at sign: its whole to the end of the header's value (BearerRunOnNoDot, and dots
+    // before another of its characters, so none at its end). Characters of a script written without spaces right after
+    // the at sign are the address's first label.
+    private const string RunOnThroughAtSign = $$"""(?:{{AtSign}}(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -268,8 +295,10 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         $$"""
         (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
         |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
-        |(?i:\bbearer\s+)(?<bearer>[A-Za-z0-9\-._~+/]{8,}(?:{{AtSign}}(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*{{BearerRunOn}}*)?=*)
-        |(?i:\bbasic\s+)(?<basic>[A-Za-z0-9+/]{12,}=*)
+        |(?i:\b(?=bearer\s){{AfterAuthorizationHeader}}bearer[\t\x20]+)(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
+        |(?i:\bbearer\s+)(?!{{ProseAfterScheme}})(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
+        |(?i:\b(?=basic\s){{AfterAuthorizationHeader}}basic[\t\x20]+)(?<basic>{{Token}}(?:[:@\uFF20\uFE6B](?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)?=*)
+        |(?i:\bbasic\s+)(?!{{ProseAfterScheme}})(?<basic>[A-Za-z0-9+/]{12,}=*)
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
         |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
@@ -278,9 +307,9 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?:{{NoLocalPartBefore}}|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
         |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
         |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|[A-Za-z0-9\-._~+/=]{16,}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{HeaderKey}}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]
