@@ -264,6 +264,23 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // member, escaped or not, a map entry): whatever follows the scheme there is the credential, prose or not.
     private const string AfterAuthorizationHeader = """(?<=\b(?i:authorization)\\?["']?\s*[:=]\s*(?:\\?["'])?)""";
 
+    // A quoted value in JSON-escaped text (\"…\"), whose own escapes are escaped once more (\\\" is a quote in it,
+    // \\\\ a backslash); and one character of such a string, as the value of a member of JSON in a JSON string.
+    private const string EscapedStringChar = """(?:[^"\\]|\\\\(?:\\.|[^\\"])|\\[^"\\])""";
+    private const string EscapedQuoted = $$"""\\"{{EscapedStringChar}}*\\\x22""";
+
+    // An assignment after '&', '|', an escaped '&' (\u0026, as System.Text.Json writes it) or '&amp;': the next member of
+    // a query string or of a log line of name=value pairs, where a password ends.
+    private const string NextAssignment = """(?:[&|]|&amp;|\\u0026)[A-Za-z_][A-Za-z0-9_.\-]*=""";
+
+    // An unquoted password: up to white space, a quote or ';', or another assignment after '&' or '|' (a password may
+    // hold either), and never the backslash of an escaped quote (\"): taken, the stored JSON was no longer JSON. A
+    // backslash before another character is taken with it (\\ is one escaped backslash, never split).
+    private const string PasswordValue = $$"""(?:(?!{{NextAssignment}})(?:[^;\s"'\\]|\\[^"'\s]))+""";
+
+    // An unquoted key: up to white space, a quote, ';', '&', '|' or a backslash, none of which a key holds.
+    private const string KeyValue = """[^;\s"'&|\\]+""";
+
     // A credential of 16 characters or more after a header's ':' (x-api-key: …), of a token's characters, not ending in
     // a '.', and run on through an at sign as a bearer token is.
     private const string HeaderKey = $$"""[A-Za-z0-9\-._~+/=]{15,}[A-Za-z0-9\-_~+/=]{{RunOnThroughAtSign}}?""";
@@ -272,6 +289,9 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // before another of its characters, so none at its end). Characters of a script written without spaces right after
     // the at sign are the address's first label.
     private const string RunOnThroughAtSign = $$"""(?:{{AtSign}}(?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)""";
+
+    // The names of the JSON members whose string value is a secret.
+    private const string JsonSecretKeys = """password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key""";
 
     // Alternatives carry a named group for the secret itself, so the label before it ("Password=", "Bearer ") is kept
     // and the record still says what kind of secret was there. An '=' followed by another is a comparison in code
@@ -299,17 +319,18 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         |(?i:\bbearer\s+)(?!{{ProseAfterScheme}})(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
         |(?i:\b(?=basic\s){{AfterAuthorizationHeader}}basic[\t\x20]+)(?<basic>{{Token}}(?:[:@\uFF20\uFE6B](?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)?=*)
         |(?i:\bbasic\s+)(?!{{ProseAfterScheme}})(?<basic>[A-Za-z0-9+/]{12,}=*)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|[^;\s"']+)
-        |(?i:"(?:password|passwd|pwd|secret|client_secret|(?:x-)?api[_\-]?key|access_?token|refresh_?token|auth_?token|session_?token|secret_?access_?key|ocp-apim-subscription-key)"\s*:\s*")(?<jsonsecret>[^"]+)(?=")
-        |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@]+:)(?<urlpassword>[^@\s/]+)(?=@)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{PasswordValue}})
+        |(?i:"(?:{{JsonSecretKeys}})"\s*:\s*")(?<jsonsecret>(?:[^"\\]|\\.)+)(?=")
+        |(?i:\\"(?:{{JsonSecretKeys}})\\"\s*:\s*\\")(?<jsonsecret>{{EscapedStringChar}}+)(?=\\")
+        |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@"\\]+:)(?<urlpassword>[^@\s/"\\]+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
         |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://)|{{BeforeASecretAfterTheDot}}))
         |(?:{{NoLocalPartBefore}}|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|[^;\s"']+)
-        |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&;\s"'<>\#]+)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|{{HeaderKey}}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|{{HeaderKey}}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|[^&;,\s"'<>]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{KeyValue}})
+        |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&|;\s"'<>\#\\]+)
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]
