@@ -182,7 +182,7 @@ public static class TraceStoreExtensions
             : throw new AbandonRunningSessionsException(
                 leftRunning.Count == 0
                     ? string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; every session was ended ({abandoned.Count} by this call) and every other observer told.")
-                    : string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; {abandoned.Count} session(s) were ended by this call and every other observer told, but {leftRunning.Count} crashed run(s) were left running because an idempotent observer (the webhook's outbox write) failed on their orchestration.failed event: the next call tells it again and ends them ({string.Join(", ", leftRunning.Take(5))})."),
+                    : string.Create(CultureInfo.InvariantCulture, $"{failures.Count} call(s) to the orchestration observers failed; {abandoned.Count} session(s) were ended by this call and every other observer told, but {leftRunning.Count} crashed run(s) were left running because an idempotent observer (the webhook's outbox write) failed on their orchestration.failed event: the next call tells it again and ends them ({IdList.Named(leftRunning, IdList.Shown)})."),
                 failures,
                 abandoned,
                 leftRunning);

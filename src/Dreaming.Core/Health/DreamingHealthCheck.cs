@@ -15,8 +15,9 @@ namespace Dreaming;
 /// more of <see cref="DreamingOptions.WriteQueueCapacity"/>, a configured webhook endpoint is disabled in the outbox, the
 /// dispatcher has made a dead letter to a configured, enabled endpoint it has not delivered to since (one no longer
 /// configured, or configured with <c>Enabled = false</c>, is only counted: nothing can deliver its rows), the webhook outbox cannot be read, or a dream schedule is failing
-/// (its check failed and none has gone through since, or its dream failed and none has completed since), or the session
-/// retention job's last run failed; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
+/// (its check failed and none has gone through since, or its dream failed and none has completed since), the session
+/// retention job's last run failed, or its last pass left crashed orchestration runs running because their
+/// <c>orchestration.failed</c> webhook could not be written to the outbox; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
 /// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
 /// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
@@ -169,6 +170,19 @@ public sealed class DreamingHealthCheck : IHealthCheck
 
     private void CheckRetention(Dictionary<string, object> data, List<string> degraded)
     {
+        if (_retention?.LeftRunning is { } left)
+        {
+            // Crashed runs kept running so that their webhook is not lost: the outbox cannot be written, and, should it stay
+            // so, each run is ended a day after its event with its webhook lost. The operator has that day to see it.
+            var count = left.SessionIds.Count;
+            data["retention.runs_left_running"] = count;
+            data["retention.runs_left_running_ids"] = left.SessionIds.Take(IdList.Shown).ToArray();
+            data["retention.runs_left_running_at"] = left.At;
+            degraded.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Session retention left {count} crashed orchestration {(count == 1 ? "run" : "runs")} running at {left.At:O} ({IdList.Named(left.SessionIds, IdList.Shown)}): the orchestration.failed webhook of each could not be written to the outbox ({Shown(left.Error.Type, left.Error.Message)}). The next pass writes it and ends them; a pass a day after a run's event was written ends that run all the same, and its webhook is lost."));
+        }
+
         if (_retention?.LastRun is not { } run)
         {
             return;

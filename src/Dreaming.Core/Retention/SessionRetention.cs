@@ -17,7 +17,8 @@ namespace Dreaming;
 /// scopes it looks at would still read, and goes back at least as far as the longest <see cref="DreamRunRequest.Lookback"/>
 /// of the host's dream schedules.</para>
 /// <para>A run that fails (the store cannot be reached) is logged, makes <see cref="DreamingHealthCheck"/> degraded until a
-/// run goes through, and is tried again at the next interval; only the host's
+/// run goes through, and is tried again at the next interval; so do crashed orchestration runs a pass leaves running
+/// because their <c>orchestration.failed</c> webhook could not be written to the outbox, until a pass ends them. Only the host's
 /// stop ends the loop, and a purge it stops keeps what the store had not yet deleted. Memory, insights and dream runs are
 /// never purged: an insight's evidence and a run's session ids may then name sessions that are gone.</para>
 /// </remarks>
@@ -31,6 +32,7 @@ public sealed partial class SessionRetention : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private volatile SessionRetentionCheck? _lastRun;
+    private volatile SessionRetentionLeftRunning? _leftRunning;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="options">The settings; see <see cref="SessionRetentionOptions"/>.</param>
@@ -91,6 +93,7 @@ public sealed partial class SessionRetention : BackgroundService
         if (_options.AbandonRunningAfter is { } runningAfter)
         {
             IReadOnlyList<string> ended;
+            SessionRetentionLeftRunning? leftRunning = null;
             try
             {
                 ended = await _traces.AbandonRunningSessionsAsync(now - runningAfter, OrchestrationObservers.Select(o => o is IIdempotentOrchestrationObserver ? new LoggedIdempotentObserver(o, _logger) : (IOrchestrationObserver)new LoggedObserver(o, _logger)), _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -102,9 +105,14 @@ public sealed partial class SessionRetention : BackgroundService
                 ended = ex.AbandonedSessionIds;
                 if (ex.LeftRunningSessionIds.Count > 0)
                 {
-                    LogLeftRunning(_logger, ex.LeftRunningSessionIds.Count, string.Join(", ", ex.LeftRunningSessionIds.Take(5)));
+                    var cause = ex.InnerExceptions.Count > 0 ? ex.InnerExceptions[0] : ex;
+                    leftRunning = new SessionRetentionLeftRunning(now, ex.LeftRunningSessionIds, (cause.GetType().FullName ?? cause.GetType().Name, cause.Message));
+                    LogLeftRunning(_logger, ex.LeftRunningSessionIds.Count, IdList.Named(ex.LeftRunningSessionIds, IdList.Shown));
                 }
             }
+
+            // What this pass left running replaces what the last one did (for DreamingHealthCheck): none, once a pass ends them.
+            _leftRunning = leftRunning;
 
             abandoned = ended.Count;
             if (abandoned > 0)
@@ -245,6 +253,11 @@ public sealed partial class SessionRetention : BackgroundService
     /// was); read from any thread, by <see cref="DreamingHealthCheck"/>.</summary>
     internal SessionRetentionCheck? LastRun => _lastRun;
 
+    /// <summary>Gets the crashed orchestration runs the last pass that reached the recovery of running sessions left
+    /// running (their <c>orchestration.failed</c> webhook could not be written), or <see langword="null"/> when it left
+    /// none; a pass that fails before that step leaves it as it was. Read from any thread, by <see cref="DreamingHealthCheck"/>.</summary>
+    internal SessionRetentionLeftRunning? LeftRunning => _leftRunning;
+
     [LoggerMessage(EventId = 93, Level = LogLevel.Information, Message = "Session retention purged {Count} ended sessions that started before {CutOff:O}.")]
     private static partial void LogPurged(ILogger logger, int count, DateTimeOffset cutOff);
 
@@ -298,3 +311,7 @@ public sealed partial class SessionRetention : BackgroundService
 /// <summary>The retention job's last run: when it ended, and, when it failed, the exception's type and message
 /// (unredacted: shown only through the trace content filter) and when the runs began failing (none has gone through since).</summary>
 internal sealed record SessionRetentionCheck(DateTimeOffset At, (string Type, string Message)? Error, DateTimeOffset? FailedAt);
+
+/// <summary>The crashed orchestration runs a pass of the retention job left running, when it started (the time the recovery
+/// judged them by), their session ids (oldest first) and the first observer failure (the webhook's outbox write), unredacted.</summary>
+internal sealed record SessionRetentionLeftRunning(DateTimeOffset At, IReadOnlyList<string> SessionIds, (string Type, string Message) Error);
