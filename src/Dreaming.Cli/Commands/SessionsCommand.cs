@@ -132,16 +132,22 @@ internal static class SessionsCommand
             var written = webhooks?.Written ?? 0;
             var failures = webhooks?.Failures ?? [];
             var exit = failures.Count == 0 ? 0 : 1;
-            foreach (var failure in failures.Take(5))
+            foreach (var failure in failures.Take(IdList.Shown))
             {
                 error.WriteLine($"webhooks: an orchestration.failed event could not be written to the outbox: {Text.OneLine(failure.Message)}");
+            }
+
+            if (failures.Count > IdList.Shown)
+            {
+                var more = failures.Count - IdList.Shown;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {more} more orchestration.failed {(more == 1 ? "event" : "events")} could not be written to the outbox (not shown)"));
             }
 
             if (leftRunning.Count > 0)
             {
                 error.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"left running, so that their webhook is not lost: {leftRunning.Count} crashed orchestration {(leftRunning.Count == 1 ? "run" : "runs")} ({string.Join(", ", leftRunning.Take(5).Select(Text.OneLine))}); run the command again once the outbox can be written (or with --no-webhooks to end them without the webhook)"));
+                    $"left running, so that their webhook is not lost: {leftRunning.Count} crashed orchestration {(leftRunning.Count == 1 ? "run" : "runs")} ({IdList.Named(leftRunning, IdList.Shown, Text.OneLine)}); run the command again once the outbox can be written (or with --no-webhooks to end them without the webhook)"));
             }
 
             if (parse.GetValue(common.Json))
