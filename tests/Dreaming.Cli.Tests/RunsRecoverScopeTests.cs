@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Dreaming.Cli.Tests;
 
 /// <summary><c>dreaming runs recover --scope KEY</c> ends one scope's stuck run only, and <c>--older-than DURATION</c> only
-/// the runs whose lease expired more than that long ago, ending them now, not at the bound; <c>--all</c> and
+/// the runs whose lease expired at least that long ago (at or before now minus DURATION, as the store judges it), ending them now, not at the bound; <c>--all</c> and
 /// <c>--scope</c> are one or the other. On PostgreSQL the tool judges leases by the earlier of its clock and the server's.</summary>
 public sealed class RunsRecoverScopeTests
 {
@@ -37,7 +37,12 @@ public sealed class RunsRecoverScopeTests
         }
 
         var (noneExit, none, _) = await cli.RunAsync("runs", "recover", "--scope", "agent:b", "--older-than", "10m", "--db", cli.Database);
-        Assert.Equal((0, "no stuck dream run of agent:b whose lease expired more than 10m ago"), (noneExit, none.Trim()));
+        Assert.Equal((0, "no stuck dream run of agent:b whose lease expired at least 10m ago"), (noneExit, none.Trim()));
+        var (_, allNone, _) = await cli.RunAsync("runs", "recover", "--all", "--older-than", "10m", "--db", cli.Database);
+        Assert.Equal("no stuck dream runs whose lease expired at least 10m ago", allNone.Trim());
+        var (_, help, _) = await cli.RunAsync("runs", "recover", "--help");
+        Assert.DoesNotContain("more than", help, StringComparison.Ordinal);
+        Assert.Contains("End only the runs whose lease expired at least this long ago", help, StringComparison.Ordinal);
         var (lastExit, last, lastError) = await cli.RunAsync("runs", "recover", "--scope", "agent:b", "--db", cli.Database);
         Assert.True(lastExit == 0, lastError);
         Assert.Contains($"agent:b  {b}  failed", last, StringComparison.Ordinal);
@@ -64,7 +69,7 @@ public sealed class RunsRecoverScopeTests
         Assert.Equal((stuck, "failed"), (run.GetProperty("run_id").GetString(), run.GetProperty("status").GetString()));
         Assert.True(againExit == 0, againError);
         Assert.StartsWith("no stuck dream run of agent:agent-xxx", again, StringComparison.Ordinal);
-        Assert.EndsWith(" whose lease expired more than 1m ago", again.TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith(" whose lease expired at least 1m ago", again.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Theory]

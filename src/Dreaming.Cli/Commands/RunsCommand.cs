@@ -184,7 +184,7 @@ internal static class RunsCommand
     }
 
     /// <summary><c>dreaming runs recover --all|--scope KEY [--older-than DURATION] [--no-webhooks]</c>: ends the stuck runs
-    /// (running, lease expired) of every scope or of one, optionally only those whose lease expired more than DURATION ago,
+    /// (running, lease expired) of every scope or of one, optionally only those whose lease expired at least DURATION ago,
     /// through the store's own recovery (<see cref="IDreamRunStore.RecoverAsync"/>), which judges each lease in the
     /// transaction that ends the run, so a run whose lease is live, a dream working on another machine, is never touched.</summary>
     private static Command Recover(CommonOptions common, TextWriter output, TextWriter error)
@@ -200,14 +200,14 @@ internal static class RunsCommand
         });
         var olderThan = new Option<TimeSpan?>("--older-than")
         {
-            Description = "End only the runs whose lease expired more than this long ago, such as 10m, 1h or 2d (a host only slow to renew its lease is left alone); by default every run whose lease expired.",
+            Description = "End only the runs whose lease expired at least this long ago, such as 10m, 1h or 2d (a host only slow to renew its lease is left alone); by default every run whose lease expired.",
             HelpName = "DURATION",
             CustomParser = result => SessionsCommand.ParseDuration(result),
         };
         var noWebhooks = CliServices.NoWebhooksOption();
         var command = new Command(
             "recover",
-            "End the stuck dream runs (running with a lease that expired: their process stopped) of every scope (--all) or of one (--scope KEY), optionally only those whose lease expired more than --older-than ago, as the app's IDreamRunStore.RecoverAbandonedAsync does: failed as abandoned, or completed when the memory version was written. A run whose lease is live is left alone.")
+            "End the stuck dream runs (running with a lease that expired: their process stopped) of every scope (--all) or of one (--scope KEY), optionally only those whose lease expired at least --older-than ago, as the app's IDreamRunStore.RecoverAbandonedAsync does: failed as abandoned, or completed when the memory version was written. A run whose lease is live is left alone.")
         {
             all, scope, olderThan, noWebhooks,
         };
@@ -259,7 +259,7 @@ internal static class RunsCommand
 
             if (ended.Count == 0)
             {
-                var older = expiredFor > TimeSpan.Zero ? $" whose lease expired more than {RecoveryClock.Duration(expiredFor)} ago" : string.Empty;
+                var older = expiredFor > TimeSpan.Zero ? $" whose lease expired at least {RecoveryClock.Duration(expiredFor)} ago" : string.Empty;
                 output.WriteLine(only is null && older.Length == 0
                     ? "no stuck dream runs: every running run holds a live lease (or none is running)"
                     : only is null
