@@ -42,7 +42,9 @@ internal sealed class OtelHost : IAsyncDisposable
     /// <param name="sampler">The tracer's sampler; the SDK's default (parent-based, always on) when null.</param>
     /// <param name="options">Dreaming's options.</param>
     /// <param name="dreaming">More of Dreaming (an orchestrator, say).</param>
-    public static OtelHost Create(IChatClient model, Sampler? sampler = null, Action<DreamingOptions>? options = null, Action<IDreamingBuilder>? dreaming = null)
+    /// <param name="clientTelemetry">Whether the chat pipeline has Microsoft.Extensions.AI's <c>UseOpenTelemetry()</c>
+    /// (tracing.md's pipeline); without it, only Dreaming's spans and those of whatever else is instrumented.</param>
+    public static OtelHost Create(IChatClient model, Sampler? sampler = null, Action<DreamingOptions>? options = null, Action<IDreamingBuilder>? dreaming = null, bool clientTelemetry = true)
     {
         // The exporters add from whichever thread ends a span (other tests' too, the listeners being process-wide) or
         // collects metrics, so the collections lock every access, reads included.
@@ -54,10 +56,14 @@ internal sealed class OtelHost : IAsyncDisposable
 
         // The docs' pipeline: UseDreaming() outside UseFunctionInvocation() (tracing.md's recommendation), with
         // UseOpenTelemetry() inside it, so that each model round trip is a chat span and each tool call an execute_tool span.
-        services.AddChatClient(model)
+        var pipeline = services.AddChatClient(model)
             .UseDreaming()
-            .UseFunctionInvocation()
-            .UseOpenTelemetry();
+            .UseFunctionInvocation();
+        if (clientTelemetry)
+        {
+            pipeline.UseOpenTelemetry();
+        }
+
         services.AddOpenTelemetry()
             .WithTracing(t =>
             {
