@@ -12,7 +12,7 @@ namespace Dreaming;
 internal static class StateErrorWords
 {
     // Words of an error that reports a state of the world (the order is already cancelled, the record is not found or "could
-    // not be found", .NET's and many REST APIs' wording, there are not enough seats) rather than a mistake in the call:
+    // not be found", .NET's and many REST APIs' wording, there are not enough seats, the order is not delivered yet) rather than a mistake in the call:
     // sending it again, even with its arguments checked, does not make it succeed, so such a lesson must not say "do not finish until the call succeeds". Matched as whole words of
     // the signature (SignatureWords), never as letters inside another word ("not foundation", "unexpired"); a word that
     // ends in '*' matches every word it begins ("cancel*": cancelled, canceled).
@@ -22,6 +22,7 @@ internal static class StateErrorWords
         "not enough", "insufficient", "not available", "unavailable", "sold out", "out of stock", "expired", "cannot be used",
         "cannot be cancel*", "cannot be modif*", "cannot be chang*", "cannot be updat*", "cannot be refund*", "not allowed",
         "not permitted", "not eligible", "not be found", "cannot be found", "couldn't be found", "not able to be found",
+        "yet",
     ]));
 
     // Tools write the state words short as often as long: "can't be" or "can not be" for "cannot be", and "isn't", "aren't",

@@ -22,6 +22,9 @@ public sealed class StateErrorWordsTests
     [InlineData("OrderAlreadyCancelled: <id>")]
     [InlineData("Error: SOLD OUT")]
     [InlineData("Error: upgrade not allowed for basic economy")]
+    [InlineData("Error: order is not delivered yet; refunds need a delivered order")]
+    [InlineData("Error: the report is not ready yet")]
+    [InlineData("Error: payment not yet settled")]
     public void A_state_error_is_found_by_its_words(string signature) =>
         Assert.True(StateErrorWords.IsStateError(signature), signature);
 
@@ -44,6 +47,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: card unexpired but frozen by the bank")]
     [InlineData("Error: notfound")]
     [InlineData("Error: alreadyé done")]
+    [InlineData("Error: the yeti ran off with the order")]
     public void Letters_of_a_state_word_inside_other_words_are_not_a_state_error(string signature) =>
         Assert.False(StateErrorWords.IsStateError(signature), signature);
 
@@ -63,6 +67,7 @@ public sealed class StateErrorWordsTests
     [InlineData("Error: user id already taken; parameters: <str>")]
     [InlineData("Error: seat not available: must be one of <str>")]
     [InlineData("Error: date formatted wrongly; slot not available")]
+    [InlineData("Error: parameter 'date' is not set yet")]
     public void An_error_about_the_call_is_not_a_state_error_whatever_state_words_it_holds(string signature) =>
         Assert.False(StateErrorWords.IsStateError(signature), signature);
 
