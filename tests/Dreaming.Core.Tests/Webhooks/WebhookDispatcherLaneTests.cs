@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
+using static Dreaming.Tests.DeliveryWait;
 
 namespace Dreaming.Tests.Webhooks;
 
@@ -198,16 +199,6 @@ public sealed class WebhookDispatcherLaneTests
         var notify = Record.Exception(signal.Notify);
 
         Assert.Null(notify);
-    }
-
-    private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while ((await outbox.GetAsync(deliveryId))!.State != state)
-        {
-            Assert.False(timeout.IsCancellationRequested, $"{deliveryId} did not become {state} within {Patience.TotalSeconds} s");
-            await Task.Delay(5);
-        }
     }
 
     /// <summary>Waits for a row that comes back only when its claim runs out, moving the clock on a poll interval at a time.</summary>

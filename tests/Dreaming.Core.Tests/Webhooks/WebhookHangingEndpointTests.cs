@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
+using static Dreaming.Tests.DeliveryWait;
 
 namespace Dreaming.Tests.Webhooks;
 
@@ -79,16 +80,6 @@ public sealed class WebhookHangingEndpointTests
     }
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-
-    private static async Task WaitForAsync(IWebhookOutboxStore outbox, string deliveryId, WebhookDeliveryState state)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while ((await outbox.GetAsync(deliveryId))!.State != state)
-        {
-            Assert.False(timeout.IsCancellationRequested, $"{deliveryId} did not become {state} within {Patience.TotalSeconds} s");
-            await Task.Delay(5);
-        }
-    }
 
     private WebhookDispatcher Lanes(IWebhookOutboxStore outbox, HttpMessageHandler handler, WebhookDispatchSignal signal, int batchSize)
     {
