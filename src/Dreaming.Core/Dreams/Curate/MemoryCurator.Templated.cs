@@ -63,6 +63,15 @@ public static partial class MemoryCurator
                 ? "with the figures of these sessions now"
                 : "worded otherwise now";
 
+    // A criterion's lesson quotes one grader's reason, the first failing verdict the dream read: a later dream that finds the
+    // lesson again reads other sessions first (its new ones), whose graders may word it otherwise. The reason an insight a
+    // dream wrote quotes stays, so the lesson is not reworded, nor a version written, because another verdict came first;
+    // its figures and whether the criterion is required are still the candidate's.
+    private static LessonCandidate KeepingReason(Insight existing, LessonCandidate candidate) =>
+        existing.Source == InsightSource.Mined && candidate.Source == InsightSource.Mined && candidate.Finding.Pattern == FindingKinds.RubricCriterion
+            ? candidate with { Text = TemplateLessonWriter.WithReasonOf(candidate.Text, existing.Text) }
+            : candidate;
+
     // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.
     private static string MaskNumbers(ReadOnlySpan<char> text)
     {
@@ -143,7 +152,7 @@ public static partial class MemoryCurator
             $"the same pattern was found again {(candidate.IsEfficiencyTip ? "as an efficiency tip" : "tied to failure")} in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
         if (newer > older || (newer == older && bound.Length == 0))
         {
-            insights[index] = existing with { Kind = candidate.Kind, Text = candidate.Text, Triggers = candidate.Triggers, Evidence = evidence, UpdatedAt = now };
+            insights[index] = existing with { Kind = candidate.Kind, Text = KeepingReason(existing, candidate).Text, Triggers = candidate.Triggers, Evidence = evidence, UpdatedAt = now };
             return Change(DreamChangeOp.Update, insights[index], string.Create(
                 CultureInfo.InvariantCulture,
                 $"{found} with as much or more support ({newer} against {older}): its framing replaces the {existing.Kind.ToString().ToLowerInvariant()}; {merged}"));

@@ -158,10 +158,11 @@ public static partial class MemoryCurator
                 var found = string.Create(
                     CultureInfo.InvariantCulture,
                     $"the same lesson ({how}) was found again in {candidate.Finding.Sessions} sessions ({candidate.Finding.FailedSessions} failed)");
+                var again = KeepingReason(existing, candidate);
                 // Two lessons of one dream are not newer than one another: the first, from the stronger finding, keeps its text.
-                if (!addedNow.Contains(existing.Id) && Rewritten(existing, candidate) is { } rewritten)
+                if (!addedNow.Contains(existing.Id) && Rewritten(existing, again) is { } rewritten)
                 {
-                    insights[index] = existing with { Text = candidate.Text, Evidence = evidence, UpdatedAt = now };
+                    insights[index] = existing with { Text = again.Text, Evidence = evidence, UpdatedAt = now };
                     changes.Add(Change(DreamChangeOp.Update, insights[index], $"{found}, {rewritten}: its text replaces the old one; {merged}"));
                     continue;
                 }
