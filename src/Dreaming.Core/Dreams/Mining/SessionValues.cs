@@ -166,8 +166,22 @@ internal sealed partial class SessionValues
             lower |= char.IsLower(c);
         }
 
-        // "I'm", "I'll", "I've" are no one's name, though a customer's message is full of them; "O'Brien" and "D'Angelo" are.
-        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word) && !(word[0] == 'I' && WordApostrophes.IsApostrophe(word[1]));
+        // "I'm", "I'll", "I've" are no one's name, though a customer's message is full of them; "O'Brien", "D'Angelo" and
+        // "I'Anson" are.
+        return upper && (lower || word.Length > 3) && !s_errorWords.Contains(word) && !IsErrorKind(word) && !IsContractionOfI(word);
+    }
+
+    // "I'm", "I'll", "I've", "I'd", with any apostrophe, or one written twice as a SQL string literal echoes it.
+    private static bool IsContractionOfI(ReadOnlySpan<char> word)
+    {
+        if (word.Length < 3 || word[0] != 'I' || !WordApostrophes.IsApostrophe(word[1]))
+        {
+            return false;
+        }
+
+        var rest = word[2] == word[1] ? word[3..] : word[2..];
+        return rest.Equals("m", StringComparison.OrdinalIgnoreCase) || rest.Equals("ll", StringComparison.OrdinalIgnoreCase)
+            || rest.Equals("ve", StringComparison.OrdinalIgnoreCase) || rest.Equals("d", StringComparison.OrdinalIgnoreCase);
     }
 
     // Whether the word is one of the session's names, whichever apostrophe each writes inside it ("O'Brien", "O’Brien",

@@ -48,4 +48,28 @@ public sealed class SessionValuesApostropheTests
 
         Assert.Equal("Error: the agent didn\u2019t check O\u2019Neil", SessionValues.ForText([session]).MaskText("Error: the agent didn\u2019t check O\u2019Neil", out _));
     }
+
+    // Only "I" and its contractions are kept: a name that begins with I and an apostrophe (I'Anson) is a name.
+    [Theory]
+    [InlineData("Lucy I'Anson", "Error: no seat left for I'Anson on this flight", "Error: no seat left for <value> on this flight")]
+    [InlineData("Lucy I'Anson", "Error: no seat left for I\u2019Anson on this flight", "Error: no seat left for <value> on this flight")]
+    [InlineData("I'm Lucy, I'll wait", "Error: I'm sorry, I'll check, I\u2019ve none, I''d say", "Error: I'm sorry, I'll check, I\u2019ve none, I''d say")]
+    [InlineData("I'LL WAIT", "Error: I'LL check", "Error: I'LL check")]
+    public void Contractions_of_I_are_kept_and_names_beginning_with_I_and_an_apostrophe_are_masked(string value, string text, string expected)
+    {
+        var session = MiningSessions.Failed("f").CallWithResult("get_user", "{}", "{\"name\":\"" + value + "\"}").Build();
+
+        Assert.Equal(expected, SessionValues.ForText([session]).MaskText(text, out _));
+    }
+
+    // Words with an apostrophe that no session value holds, in English or French, are never masked: only a session's own
+    // words are.
+    [Theory]
+    [InlineData("Error: Don't book at five o'clock, rock'n'roll, l'avion, d'accord, L'avion, D'accord, O'clock")]
+    public void Ordinary_words_with_an_apostrophe_are_kept(string text)
+    {
+        var session = MiningSessions.Failed("f").UserMessage("Bonjour. L'avion est en retard. D'accord? Don't wait. It's five o'clock.").CallWithResult("get_user", "{}", "{\"name\":\"O'Brien\"}").Build();
+
+        Assert.Equal(text, SessionValues.ForText([session]).MaskText(text, out _));
+    }
 }
