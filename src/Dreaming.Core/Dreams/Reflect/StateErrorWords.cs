@@ -74,7 +74,9 @@ internal static class StateErrorWords
                 var rest = be is "IS" or "ARE" && not == "NOT" && i + 3 < words.Count && !clauseStarts[i + 3] ? words[i + 3]
                     : be is "ISNT" or "ARENT" ? not
                     : null;
-                if (rest is "ALLOWED" or "PERMITTED")
+                // "<str> is not allowed to be cancelled" says what cannot be done to the thing quoted: a state.
+                var after = be is "IS" or "ARE" ? i + 4 : i + 3;
+                if (rest is "ALLOWED" or "PERMITTED" && !(after < words.Count && !clauseStarts[after] && words[after] == "TO"))
                 {
                     return true;
                 }
@@ -221,7 +223,8 @@ internal static class StateErrorWords
 
     // "Not found to be in the database", "on the list", "part of the map", "present": the thing is not there, as "not found
     // in the database" says; "not found to be in the expected state": it is not in the state the call needs. Both are
-    // states. But a value "not found to be in range" (or "within bounds") is out of range: the call sent it.
+    // states. But a value "not found to be in range" (or "within bounds", "at least 8", "within the next 30 days", s_outOfRange)
+    // is out of range: the call sent it.
     private static bool IsPlace(List<string> words, List<bool> clauseStarts, int at)
     {
         if (!s_places.Contains(words[at]))
@@ -231,7 +234,7 @@ internal static class StateErrorWords
 
         for (var i = at + 1; i < words.Count && !clauseStarts[i]; i++)
         {
-            if (words[i] is "RANGE" or "BOUNDS")
+            if (s_outOfRange.Contains(words[i]))
             {
                 return false;
             }
@@ -239,6 +242,12 @@ internal static class StateErrorWords
 
         return true;
     }
+
+    // A range a value is out of: "in range", "within bounds", "within the limits", "at least 8", "at most 3", "within the
+    // next 30 days" (Meta's eventTimeFutureError: "The event time was not found to be within the next 30 days"), "in the
+    // past", "in the future".
+    private static readonly FrozenSet<string> s_outOfRange = FrozenSet.Create(StringComparer.Ordinal,
+        ["RANGE", "BOUNDS", "LIMIT", "LIMITS", "LEAST", "MOST", "NEXT", "PAST", "FUTURE", "WINDOW"]);
 
     private static readonly FrozenSet<string> s_places = FrozenSet.Create(StringComparer.Ordinal,
         ["IN", "ON", "AT", "INSIDE", "WITHIN", "AMONG", "AMONGST", "PART", "PRESENT"]);

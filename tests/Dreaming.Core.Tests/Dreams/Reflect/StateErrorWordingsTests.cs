@@ -32,6 +32,10 @@ public sealed class StateErrorWordingsTests
     [InlineData("Error: the index was not found to be in bounds")]
     [InlineData("Error: the endpoint was not found to be slow")]
     [InlineData("Error: the value was not found to be in the correct format")]
+    [InlineData("Error: The request expects the event time to be within the next <num> days. The event time was not found to be within the next <num> days.")]
+    [InlineData("Error: the password was not found to be at least <num> characters long")]
+    [InlineData("Error: the departure date was not found to be in the future")]
+    [InlineData("Error: the amount was not found to be within the limits of the account")]
     public void Not_found_to_be_in_range_or_judging_a_thing_is_no_state(string signature) =>
         Assert.False(StateErrorWords.IsStateError(signature), signature);
 
@@ -71,6 +75,8 @@ public sealed class StateErrorWordingsTests
     [InlineData("Error: Partial payment is not allowed for <str>.")]
     [InlineData("Error: upgrade not allowed for basic economy")]
     [InlineData("Error: the order <str> is not allowed to be cancelled")]
+    [InlineData("Error: <str> is not allowed to be cancelled after departure")]
+    [InlineData("Error: <str> isn't permitted to change its seat")]
     public void A_thing_named_before_its_quote_that_is_not_allowed_stays_a_state(string signature) =>
         Assert.True(StateErrorWords.IsStateError(signature), signature);
 }
