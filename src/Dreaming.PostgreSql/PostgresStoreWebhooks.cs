@@ -25,6 +25,9 @@ internal static class PostgresStoreWebhooks
     /// (<see cref="PostgresWebhookStash.Take"/>), without sending the rest.</param>
     /// <returns>Whether deliveries were written (some endpoint subscribes), so the dispatcher is worth waking
     /// (<see cref="WebhookPublisher.NotifyWritten"/>, after the commit).</returns>
+    /// <exception cref="TraceStoreException">The event's body, as made now from what the change left (under its lock, for
+    /// a scope's change), is larger than a row of <c>webhook_events</c> holds (<see cref="PostgresWebhookStash.ThrowIfTooLarge"/>):
+    /// nothing of it is sent, and the caller's transaction, the change, is rolled back.</exception>
     public static async Task<bool> WriteAsync(
         NpgsqlConnection connection,
         NpgsqlTransaction transaction,
@@ -44,7 +47,9 @@ internal static class PostgresStoreWebhooks
         var now = webhooks.Now();
         var made = data();
         var (webhookEvent, body) = stash?.Take(webhooks, eventType, made) is { } stashed ? stashed : (webhooks.CreateEvent(eventType, timestamp ?? now, made), null);
-        await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, endpoints, now, cancellationToken, stashedBody: body).ConfigureAwait(false);
+        var written = webhookEvent.ToBody();
+        PostgresWebhookStash.ThrowIfTooLarge(webhookEvent, written, stash?.MaxAllocation ?? PostgresWebhookStash.MaxAllocBytes);
+        await PostgresWebhookRows.InsertAsync(connection, transaction, webhookEvent, endpoints, now, cancellationToken, stashedBody: body, body: written).ConfigureAwait(false);
         return endpoints.Count > 0;
     }
 

@@ -33,6 +33,8 @@ internal static partial class PostgresWebhookRows
     /// there and sends only those stretches; the body is sent when <see langword="null"/>. A setting this transaction did
     /// not set is refused (the row's body would be NULL), not read as the empty value an earlier transaction of the
     /// pooled connection left it with.</param>
+    /// <param name="body">The event's body, <see cref="WebhookEvent.ToBody"/> of <paramref name="webhookEvent"/>, when the
+    /// caller made it already (a body may be a gigabyte); made here when <see langword="null"/>.</param>
     /// <returns>The deliveries written.</returns>
     /// <exception cref="ArgumentException">The event id is already in the outbox (the transaction stays usable), or the
     /// event type or an endpoint id holds a NUL character or a lone surrogate, which PostgreSQL text cannot store.</exception>
@@ -44,10 +46,11 @@ internal static partial class PostgresWebhookRows
         DateTimeOffset now,
         CancellationToken cancellationToken,
         List<WebhookDelivery>? prepared = null,
-        StashedBody? stashedBody = null)
+        StashedBody? stashedBody = null,
+        string? body = null)
     {
         ThrowIfUnstorable(webhookEvent, endpointIds);
-        var body = prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
+        body ??= prepared is [var any, ..] ? any.Body : webhookEvent.ToBody();
         var ms = now.ToUnixTimeMilliseconds();
         var (bodyValue, patch) = stashedBody is null ? ("@body", Array.Empty<(string, object?)>()) : PostgresWebhookStash.PatchedBody(stashedBody.Patches);
         var insertEvent =

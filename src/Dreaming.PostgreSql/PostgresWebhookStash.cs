@@ -55,6 +55,10 @@ internal sealed partial class PostgresWebhookStash
         _maxAllocBytes = maxAllocBytes;
     }
 
+    /// <summary>Gets the largest allocation the server makes, as this set was made with (<see cref="MaxAllocBytes"/> but in
+    /// tests): what bounds the events set aside and, made again from what the change left, written.</summary>
+    public int MaxAllocation => _maxAllocBytes;
+
     /// <summary>Gets a value indicating whether no event was set aside.</summary>
     public bool IsEmpty => _events.Count == 0;
 
@@ -87,6 +91,29 @@ internal sealed partial class PostgresWebhookStash
         }
 
         _events.Add((eventType, made, webhookEvent, body, bytes, false));
+    }
+
+    /// <summary>Refuses an event to be written whose body a row of <c>webhook_events</c> cannot hold (<see cref="MaxBodyBytes"/>),
+    /// before any of it is sent: the event made again under a scope's lock from what the change left, whose body may have
+    /// grown past the one set aside before the lock (<see cref="Add"/> checked that one), whether it is then sent whole or
+    /// patched on the server. Sent, it would fail there, under the lock, after its transfer ("invalid memory alloc request
+    /// size", or, over 1 GB, "invalid message length" and a dropped connection, reported as an outage).</summary>
+    /// <param name="webhookEvent">The event to write.</param>
+    /// <param name="body">Its body.</param>
+    /// <param name="maxAllocBytes">The largest allocation the server makes.</param>
+    /// <exception cref="TraceStoreException">The body is larger than a row holds; the message names the event's type and
+    /// id, the body's size and the limit. The caller's transaction has sent nothing of it and is rolled back by the
+    /// caller: nothing of the change is written.</exception>
+    public static void ThrowIfTooLarge(WebhookEvent webhookEvent, string body, int maxAllocBytes = MaxAllocBytes)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(body);
+        var limit = MaxBodyBytes(webhookEvent.Id, webhookEvent.Type, maxAllocBytes);
+        if (bytes > limit)
+        {
+            throw new TraceStoreException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"The webhook event {webhookEvent.Type} {webhookEvent.Id} of this change has a {bytes:N0}-byte body, over the {limit:N0} bytes a row of webhook_events holds with its id and type: it was refused before it was sent, and nothing of the change was written. Its size is in what WebhookOptions.MaxPayloadBytes never cuts (ids, numbers, strings of at most 64 bytes, the first 64 bytes of each text it cuts)."));
+        }
     }
 
     /// <summary>The largest body a row of <c>webhook_events</c> holds with the event's id and type: what the row leaves of
