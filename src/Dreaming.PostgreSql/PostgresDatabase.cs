@@ -141,7 +141,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         if (read is { } current && current.Version >= migrations.Count)
         {
             ThrowIfNewer(component, current, migrations.Count);
-            if ((await ReadUnbuiltIndexesAsync(connection, transaction: null, ensuredIndexes).ConfigureAwait(false)).Count == 0)
+
+            // A newer package migrated the tables and says this one can use them: used as they are, no DDL, no index of
+            // this package's built on tables it does not know.
+            if (current.Version > migrations.Count || (await ReadUnbuiltIndexesAsync(connection, transaction: null, ensuredIndexes).ConfigureAwait(false)).Count == 0)
             {
                 return;
             }
@@ -191,13 +194,18 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         await ExecuteAsync(
             connection,
             transaction,
-            "CREATE TABLE IF NOT EXISTS schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now())").ConfigureAwait(false);
+            "CREATE TABLE IF NOT EXISTS schema_versions (component text PRIMARY KEY, version integer NOT NULL, migrated_at timestamptz NOT NULL DEFAULT now(), compatible_from integer)").ConfigureAwait(false);
 
         var stored = await ReadRowAsync(connection, transaction, component).ConfigureAwait(false);
         var version = stored?.Version ?? 0;
         if (stored is { } row)
         {
             ThrowIfNewer(component, row, migrations.Count);
+            if (row.Version > migrations.Count)
+            {
+                // Migrated meanwhile by a newer package that says this one can use the tables.
+                return;
+            }
         }
 
         for (var i = version; i < migrations.Count; i++)
@@ -214,10 +222,27 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
         if (version < migrations.Count)
         {
+            // A table a package before the column made gains it here, under the schema's lock, with the first migration of
+            // a component this package makes (a package before it names its columns, so reads and writes it as before).
+            await using (var hasColumn = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'schema_versions'::regclass AND attname = 'compatible_from' AND NOT attisdropped)",
+                connection,
+                transaction))
+            {
+                if (!(bool)(await hasColumn.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!)
+                {
+                    await ExecuteAsync(connection, transaction, "ALTER TABLE schema_versions ADD COLUMN compatible_from integer").ConfigureAwait(false);
+                }
+            }
+
+            // Each of this package's migrations says its own version: the column is new, so no package that reads it knows
+            // an older version of these tables. A later migration that keeps an older package's statements working (a
+            // nullable column, an index) writes that package's version, which then opens the tables as they are.
             await ExecuteAsync(
                 connection,
                 transaction,
-                "INSERT INTO schema_versions (component, version) VALUES (@component, @version) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = now()",
+                "INSERT INTO schema_versions (component, version, compatible_from) VALUES (@component, @version, @version) "
+                + "ON CONFLICT (component) DO UPDATE SET version = excluded.version, compatible_from = excluded.compatible_from, migrated_at = now()",
                 ("component", component),
                 ("version", migrations.Count)).ConfigureAwait(false);
         }
@@ -254,7 +279,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Reads a component's version without a lock, or <see langword="null"/> when the schema or its
     /// <c>schema_versions</c> table does not exist (or the role cannot see it) or the component has no row.</summary>
-    private static async Task<(int Version, DateTime MigratedAt)?> ReadVersionAsync(NpgsqlConnection connection, string component)
+    private static async Task<StoredVersion?> ReadVersionAsync(NpgsqlConnection connection, string component)
     {
         await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_versions') IS NOT NULL", connection))
         {
@@ -267,31 +292,48 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         return await ReadRowAsync(connection, transaction: null, component).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a component's row of <c>schema_versions</c>: its version and when it was migrated to it (UTC).</summary>
-    private static async Task<(int Version, DateTime MigratedAt)?> ReadRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string component)
+    /// <summary>Reads a component's row of <c>schema_versions</c>: its version, when it was migrated to it (UTC), and the
+    /// oldest version whose package can use the tables (<c>compatible_from</c>; <see langword="null"/> in a row a package
+    /// before the column wrote, or a table without it: read through the row as JSON, so the same statement reads both).</summary>
+    private static async Task<StoredVersion?> ReadRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string component)
     {
-        await using var read = new NpgsqlCommand("SELECT version, migrated_at FROM schema_versions WHERE component = @component", connection, transaction);
+        await using var read = new NpgsqlCommand(
+            "SELECT version, migrated_at, (to_jsonb(s) ->> 'compatible_from')::integer FROM schema_versions s WHERE component = @component",
+            connection,
+            transaction);
         read.Parameters.AddWithValue("component", component);
         await using var reader = await read.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
-        return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false) ? (reader.GetInt32(0), reader.GetDateTime(1)) : null;
+        return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false)
+            ? new StoredVersion(reader.GetInt32(0), reader.GetDateTime(1), reader.IsDBNull(2) ? null : reader.GetInt32(2))
+            : null;
     }
 
-    /// <summary>Refuses a component a newer package migrated, saying when, that nothing migrates it back, and what a team
-    /// rolling back can do (an instance of the older build started after a rolling upgrade meets this). <c>migrated_at</c>
-    /// is the time of the last migration only: after two upgrades, a backup taken between them still holds a version
-    /// this package refuses, so the message names the version the backup must hold.</summary>
-    private void ThrowIfNewer(string component, (int Version, DateTime MigratedAt) stored, int known)
+    /// <summary>Refuses a component a newer package migrated, unless its row says a package of <paramref name="known"/>
+    /// can use the tables (<see cref="StoredVersion.CompatibleFrom"/>), saying when, that nothing migrates it back, and what
+    /// a team rolling back can do (an instance of the older build started after a rolling upgrade meets this).
+    /// <c>migrated_at</c> is the time of the last migration only: after two upgrades, a backup taken between them still
+    /// holds a version this package refuses, so the message names the version the backup must hold.</summary>
+    private void ThrowIfNewer(string component, StoredVersion stored, int known)
     {
-        if (stored.Version > known)
+        if (stored.Version > known && !(stored.CompatibleFrom <= known))
         {
+            var from = stored.CompatibleFrom is { } compatible ? string.Create(CultureInfo.InvariantCulture, $", which no package before version {compatible} can use") : string.Empty;
             throw new TraceStoreException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The PostgreSQL schema '{Location}' holds version {stored.Version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}): "
+                $"The PostgreSQL schema '{Location}' holds version {stored.Version} of the {component} tables, newer than this version of Dreaming.PostgreSql knows ({known}){from}: "
                 + $"a newer package migrated them at {stored.MigratedAt:yyyy-MM-dd HH:mm:ss} UTC, and no package migrates them back. Run the newer package (on every instance, "
                 + $"and the dreaming tool), or, to roll back to this one, restore the schema from a backup that holds version {known} or older (taken before that time, and before any "
                 + $"other package newer than this one started on it), or use another schema."));
         }
     }
+
+    /// <summary>A component's row of <c>schema_versions</c>.</summary>
+    /// <param name="Version">The version of its tables.</param>
+    /// <param name="MigratedAt">When a package migrated them to it (UTC).</param>
+    /// <param name="CompatibleFrom">The oldest version whose package can use the tables as they are, as the package that
+    /// migrated them said; <see langword="null"/> when it did not say (a package before the column): only a package of
+    /// <paramref name="Version"/> or newer can.</param>
+    private readonly record struct StoredVersion(int Version, DateTime MigratedAt, int? CompatibleFrom);
 
     /// <summary>Runs one statement with named parameters in a transaction.</summary>
     internal static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object Value)[] parameters)

@@ -12,14 +12,15 @@ public sealed class PostgresNewerSchemaTests : PostgresStoreFixture
             await newer.InitializeAsync();
         }
 
-        // What a newer package's migration 3 of memory would leave, as it records it.
-        await ExecuteAsync("UPDATE schema_versions SET version = 3, migrated_at = '2026-11-20 09:30:05.25+00' WHERE component = 'memory'");
+        // What a newer package's migration 3 of memory would leave, as it records it: one that an older package's statements
+        // could not use says so (schema_versions.compatible_from, PostgresCompatibleSchemaTests).
+        await ExecuteAsync("UPDATE schema_versions SET version = 3, compatible_from = 3, migrated_at = '2026-11-20 09:30:05.25+00' WHERE component = 'memory'");
 
         await using var older = new PostgresMemoryStore(Options);
         var refused = await Assert.ThrowsAsync<TraceStoreException>(() => older.GetActiveVersionAsync(MemoryScope.Agent("bot")));
 
         Assert.Equal(
-            $"The PostgreSQL schema '{older.Location}' holds version 3 of the memory tables, newer than this version of Dreaming.PostgreSql knows (2): "
+            $"The PostgreSQL schema '{older.Location}' holds version 3 of the memory tables, newer than this version of Dreaming.PostgreSql knows (2), which no package before version 3 can use: "
             + "a newer package migrated them at 2026-11-20 09:30:05 UTC, and no package migrates them back. Run the newer package (on every instance, "
             + "and the dreaming tool), or, to roll back to this one, restore the schema from a backup that holds version 2 or older (taken before that time, and before any "
             + "other package newer than this one started on it), or use another schema.",
