@@ -236,8 +236,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
             }
 
             // Each of this package's migrations says its own version: the column is new, so no package that reads it knows
-            // an older version of these tables. A later migration that keeps an older package's statements working (a
-            // nullable column, an index) writes that package's version, which then opens the tables as they are.
+            // an older version of these tables. A later migration may write an older package's version, which then opens the
+            // tables as they are and writes them beside the newer one, only when each reads rightly what the other writes:
+            // its statements still run (a nullable column, an index), a new column is read as "not known" when NULL in the
+            // older package's rows (not one it should have kept in step), and no column it reads gets values it does not
+            // know (a new status). Otherwise the migration writes its own version (postgresql.md, migrations).
             await ExecuteAsync(
                 connection,
                 transaction,
