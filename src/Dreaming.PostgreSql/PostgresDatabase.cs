@@ -98,7 +98,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// tables; never edit a script that has shipped.</param>
     /// <param name="cancellationToken">Cancels the wait; a migration already running finishes for the next caller.</param>
     /// <returns>A task that completes when the tables are ready.</returns>
-    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows.</exception>
+    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows, whose
+    /// row does not say that this package can use it (<c>compatible_from</c> absent, NULL or above this package's version).</exception>
     public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, CancellationToken cancellationToken) =>
         EnsureMigratedAsync(component, migrations, [], cancellationToken);
 
@@ -113,7 +114,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     /// not create them (one that may only read) reads without them.</param>
     /// <param name="cancellationToken">Cancels the wait; a migration already running finishes for the next caller.</param>
     /// <returns>A task that completes when the tables are ready.</returns>
-    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows.</exception>
+    /// <exception cref="TraceStoreException">The schema holds a newer version of the component than this package knows, whose
+    /// row does not say that this package can use it (<c>compatible_from</c> absent, NULL or above this package's version).</exception>
     public Task EnsureMigratedAsync(string component, IReadOnlyList<string> migrations, IReadOnlyList<(string Name, string On)> ensuredIndexes, CancellationToken cancellationToken)
     {
         Task migrating;
