@@ -61,4 +61,25 @@ public sealed class PostgresCompatibleColumnTests : PostgresStoreFixture
         Assert.Contains("holds version 3 of the memory tables, newer than this version of Dreaming.PostgreSql knows (2): a newer package migrated them", refused.Message, StringComparison.Ordinal);
         Assert.Equal(3, await ScalarAsync("SELECT version FROM schema_versions WHERE component = 'memory'"));
     }
+
+    [Fact]
+    public async Task A_newer_schema_this_package_can_use_is_opened_without_building_its_ensured_indexes_on_tables_it_does_not_know()
+    {
+        await using (var newer = new PostgresDreamRunStore(Options))
+        {
+            await newer.CreateAsync(new DreamRunRequest { Scope = MemoryScope.Agent("bot") });
+        }
+
+        // A newer package's migration 3 of dream_runs, which it says a package of version 2 can use, replaced the indexes
+        // this package ensures (say, by others of its own): building them on tables this package does not know could fail.
+        await ExecuteAsync(
+            "DROP INDEX ix_dream_runs_requested; DROP INDEX ix_dream_runs_status_requested;"
+            + "UPDATE schema_versions SET version = 3, compatible_from = 2 WHERE component = 'dream_runs'");
+
+        await using var older = new PostgresDreamRunStore(Options);
+        Assert.Single((await older.QueryRunsAsync(new DreamRunQuery())).Items);
+
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{Schema}' AND indexname IN ('ix_dream_runs_requested', 'ix_dream_runs_status_requested')"));
+        Assert.Equal("3 2", await ScalarAsync("SELECT version || ' ' || compatible_from FROM schema_versions WHERE component = 'dream_runs'"));
+    }
 }
