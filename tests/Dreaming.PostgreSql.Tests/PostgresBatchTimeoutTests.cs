@@ -25,7 +25,7 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
     {
         // Each statement within the 2 s timeout, together over it: the server sends the batch's results when it ends.
         await using var store = await StoreAsync(insertSeconds, countSeconds);
-        var (written, elapsed) = await WriteHeldAsync(store, TimeSpan.FromSeconds(insertSeconds + lockSeconds));
+        var (written, elapsed) = await WriteHeldAsync(store, TimeSpan.FromSeconds(lockSeconds), fromBlocked: true);
 
         Assert.IsType<TraceStoreException>(written);
         Assert.InRange(elapsed, AtTimeout, TimeSpan.FromSeconds(20));
@@ -58,8 +58,10 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
     }
 
     /// <summary>Writes event 2 of s while another connection holds s's row (FOR NO KEY UPDATE, as an end would) for
-    /// <paramref name="held"/> from the start of the write; returns what the write threw, and how long it took.</summary>
-    private async Task<(Exception? Thrown, TimeSpan Elapsed)> WriteHeldAsync(PostgresTraceStore store, TimeSpan held)
+    /// <paramref name="held"/> from the start of the write, or, with <paramref name="fromBlocked"/>, from the moment the
+    /// write's batch waits for that row on the server (its statements before the lock done); returns what the write threw,
+    /// and how long it took.</summary>
+    private async Task<(Exception? Thrown, TimeSpan Elapsed)> WriteHeldAsync(PostgresTraceStore store, TimeSpan held, bool fromBlocked = false)
     {
         await using var holder = new NpgsqlConnection(PostgresTestServer.ConnectionString + ";Search Path=" + Schema);
         await holder.OpenAsync();
@@ -74,8 +76,17 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
         // timeout (once in CI, under load: no exception where one was due).
         var clock = Stopwatch.StartNew();
         var writing = store.WriteAsync(TraceWriteBatch.OfEvents([TraceSchema.Note("s", 2)]));
+        // Counted from the write's start, the hold also covered the batch's way to the server: on a loaded machine the batch
+        // reached it a second late, its insert and its wait for the row then fit in the timeout together, and no exception
+        // came where one was due (twice in full runs at load 25-48). Counted from the wait itself, the batch's statements
+        // before the lock take their whole time on the server before it.
         var release = Task.Run(async () =>
         {
+            if (fromBlocked)
+            {
+                await WaitUntilBlockedAsync(holder.ProcessID);
+            }
+
             await Task.Delay(held);
             await transaction.CommitAsync();
         });
@@ -92,5 +103,21 @@ public sealed class PostgresBatchTimeoutTests : PostgresStoreFixture
         var elapsed = clock.Elapsed;
         await release;
         return (thrown, elapsed);
+    }
+
+    /// <summary>Waits until a server process waits for a lock <paramref name="holderPid"/> holds (the write's batch at its
+    /// lock), asking a connection of its own every 10 ms, at most 30 s.</summary>
+    private static async Task WaitUntilBlockedAsync(int holderPid)
+    {
+        await using var watcher = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+        await watcher.OpenAsync();
+        await using var blocked = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE @holder = ANY (pg_blocking_pids(pid)))", watcher);
+        blocked.Parameters.AddWithValue("holder", holderPid);
+        var deadline = Stopwatch.StartNew();
+        while (!(bool)(await blocked.ExecuteScalarAsync())!)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "The write never waited for the held row.");
+            await Task.Delay(10);
+        }
     }
 }
