@@ -6,7 +6,8 @@ namespace Dreaming;
 
 /// <summary>The built-in redactor: finds API keys, bearer and basic credentials, JWTs, passwords in connection strings,
 /// URLs and JSON, storage and Service Bus keys in connection strings, SAS signatures, <c>api_key=</c>, <c>x-api-key:</c>,
-/// <c>Ocp-Apim-Subscription-Key:</c>, <c>client_secret=</c>, AWS <c>secret_access_key=</c> and <c>session_token=</c>
+/// <c>Ocp-Apim-Subscription-Key:</c>, <c>client_secret=</c>, OAuth <c>access_token=</c>, <c>refresh_token=</c> and
+/// <c>id_token=</c> in a URL's query or fragment, AWS <c>secret_access_key=</c> and <c>session_token=</c>
 /// assignments, and e-mail addresses, and replaces only the secret part; a comparison in code (<c>user_password == x</c>)
 /// is not an assignment and is left as it is.</summary>
 /// <remarks>
@@ -24,6 +25,7 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
         ("apikey", "api-key"), ("jwt", "jwt"), ("bearer", "bearer"), ("basic", "basic"),
         ("password", "password"), ("jsonsecret", "secret"), ("urlpassword", "password"), ("email", "email"),
         ("connkey", "key"), ("signature", "signature"), ("assignedkey", "api-key"), ("clientsecret", "secret"), ("cloudsecret", "secret"),
+        ("tokenparam", "secret"),
     ];
 
     // Every alternative of the pattern needs one of these characters or words, so text without any (most text) skips
@@ -251,18 +253,47 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // '.', and a token of them with its dots only between them: a '.' after a token ends the sentence (a JWT never ends
     // in one, and padding is '='). The dots are taken whole (atomic) and kept only before another character, so a long
     // run of them is read once.
-    private const string TokenChar = @"[A-Za-z0-9\-_~+/]";
+    private const string TokenChar = $$"""(?:[A-Za-z0-9\-_~+/]|{{EscapedPlus}})""";
     private const string Token = $$"""(?:{{TokenChar}}|(?>\.+)(?={{TokenChar}}))+""";
 
-    // What follows the name of a scheme (Bearer, Basic) outside a header that is prose, not a credential: a word of
-    // letters only, in lower case, capitalised or in capitals, of at most 20 letters, not run on into a token's
-    // characters, an at sign or '=' (a '.' after it ends a sentence); or a parameter of a challenge (RFC 6750:
-    // WWW-Authenticate: Bearer realm="…", error="…"). A token holds a digit, a sign or mixed case, or is longer.
-    private const string ProseAfterScheme = $$"""(?:(?:[A-Z]?[a-z]{1,20}|[A-Z]{1,20})(?![A-Za-z0-9\-_~+/=@\uFF20\uFE6B]|\.{{TokenChar}})|(?:realm|scope|error(?:_description|_uri)?)=")""";
+    // A word after the name of a scheme (Bearer, Basic): letters only, in lower case, capitalised or in capitals, of at
+    // most 20 letters, not run on into a token's characters, an at sign or '=' (a '.' after it ends a sentence).
+    private const string WordAfterScheme = $$"""(?:[A-Z]?[a-z]{1,20}|[A-Z]{1,20})(?![A-Za-z0-9\-_~+/=@\uFF20\uFE6B]|\.{{TokenChar}}|{{EscapedPlus}})""";
+
+    // A parameter of a challenge (RFC 6750: WWW-Authenticate: Bearer realm="…", error="…").
+    private const string ChallengeParameter = """(?:realm|scope|error(?:_description|_uri)?)=\x22""";
+
+    // What follows Basic outside a header that is prose, not a credential: any word. A Basic credential is base64 of
+    // user:password, which is never letters of one case only (each 3 bytes of text give an upper-case letter, a digit
+    // or a change of case), so "basic economy", "basic requirements" are kept and no credential is.
+    private const string ProseAfterBasic = $$"""(?:{{WordAfterScheme}}|{{ChallengeParameter}})""";
+
+    // What follows Bearer outside a header that is prose, not a credential: only a word that prose puts after the name
+    // of the scheme (Bearer token, Bearer authentication, the bearer of, bearer bonds) and a challenge's parameter. A
+    // bearer token may be letters only (a generated abcdefghijklmnop, a chosen supersecrettoken, in an exception's
+    // message or set by code as ("Authorization", "Bearer …")), so any other word is redacted: a missed token is worse
+    // than a replaced word.
+    private const string ProseAfterBearer = $$"""(?:(?=(?i:{{BearerProseWords}})(?![A-Za-z])){{WordAfterScheme}}|{{ChallengeParameter}})""";
+
+    private const string BearerProseWords = "a|an|and|are|as|at|auth|authentication|authorisation|authorization|based|be|bond|bonds|but|by|can|challenge|check|cheque|cheques|credential|credentials|does|flow|for|format|from|grant|has|have|header|headers|if|in|instrument|instruments|is|it|its|may|must|not|of|on|only|or|prefix|scheme|schemes|securities|security|share|shares|should|so|string|that|the|then|this|to|token|tokens|type|use|used|uses|using|value|vs|was|were|which|will|with";
+
+    // Right after a JSON escape sequence (\n, \t, \r, \b, \f, \uXXXX): a word starts there in JSON-escaped text, though
+    // the escape ends in a letter or digit (HOST=db\nPASSWORD=…, \nsk-…, x\u0026john@…); and the escape's letters, where
+    // no word starts (an address took the n of \njohn@…, and the backslash left before the replacement broke the JSON).
+    private const string AfterJsonEscape = """(?<=\\(?:[nrtbf]|u[0-9A-Fa-f]{4}))""";
+    private const string AtJsonEscapeLetter = """(?<=\\)(?:[nrtbf]|u[0-9A-Fa-f]{4})""";
+
+    // A '+' as System.Text.Json's default encoder writes it (\u002B), after any run of backslashes (JSON in a JSON
+    // string: \\u002B), as part of a token or a key (base64 holds '+'): they stopped at the backslash and kept the rest.
+    private const string EscapedPlus = """(?>\\+)u002[Bb]""";
+
+    // Any character so escaped but a quote (\u0022), as part of a URL's user or password ('&', '+', an apostrophe or a letter
+    // beyond ASCII in it): the URL was not read at all.
+    private const string EscapedNotQuote = """(?>\\+)u(?!0022)[0-9A-Fa-f]{4}""";
 
     // Right after the name of an Authorization (or Proxy-Authorization) header and its ':' or '=' (a header line, a JSON
     // member, escaped or not, a map entry): whatever follows the scheme there is the credential, prose or not.
-    private const string AfterAuthorizationHeader = """(?<=\b(?i:authorization)\\?["']?\s*[:=]\s*(?:\\?["'])?)""";
+    private const string AfterAuthorizationHeader = $$"""(?<=(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})(?i:authorization)\\?["']?\s*[:=]\s*(?:\\?["'])?)""";
 
     // A quoted value in JSON-escaped text (\"…\"), whose own escapes are escaped once more (\\\" is a quote in it,
     // \\\\ a backslash); and one character of such a string, as the value of a member of JSON in a JSON string.
@@ -271,19 +302,20 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
 
     // An assignment after '&', '|', an escaped '&' (\u0026, as System.Text.Json writes it) or '&amp;': the next member of
     // a query string or of a log line of name=value pairs, where a password ends.
-    private const string NextAssignment = """(?:[&|]|&amp;|\\u0026)[A-Za-z_][A-Za-z0-9_.\-]*=""";
+    private const string NextAssignment = """(?:[&|]|&amp;|(?>\\+)u0026)[A-Za-z_][A-Za-z0-9_.\-]*=""";
 
     // An unquoted password: up to white space, a quote or ';', or another assignment after '&' or '|' (a password may
-    // hold either), and never the backslash of an escaped quote (\"): taken, the stored JSON was no longer JSON. A
-    // backslash before another character is taken with it (\\ is one escaped backslash, never split).
-    private const string PasswordValue = $$"""(?:(?!{{NextAssignment}})(?:[^;\s"'\\]|\\[^"'\s]))+""";
+    // hold either), and never the backslashes of an escaped quote (\", \u0022 as the default encoder writes it, or
+    // \\\" and \\u0022 in JSON in a JSON string): taken, the stored JSON was no longer JSON. Escaped backslashes (\\)
+    // are taken in pairs, never split, and a backslash before another character with it (\n).
+    private const string PasswordValue = $$"""(?:(?!{{NextAssignment}})(?:[^;\s"'\\]|(?>(?:\\\\)+)(?!\\["'\s]|\\?u00(?:22|27))|\\(?![\\"'\s]|u00(?:22|27))))+""";
 
     // An unquoted key: up to white space, a quote, ';', '&', '|' or a backslash, none of which a key holds.
-    private const string KeyValue = """[^;\s"'&|\\]+""";
+    private const string KeyValue = $$"""(?:[^;\s"'&|\\]|{{EscapedPlus}})+""";
 
     // A credential of 16 characters or more after a header's ':' (x-api-key: …), of a token's characters, not ending in
     // a '.', and run on through an at sign as a bearer token is.
-    private const string HeaderKey = $$"""[A-Za-z0-9\-._~+/=]{15,}[A-Za-z0-9\-_~+/=]{{RunOnThroughAtSign}}?""";
+    private const string HeaderKey = $$"""(?:[A-Za-z0-9\-._~+/=]|{{EscapedPlus}}){15,}(?:[A-Za-z0-9\-_~+/=]|{{EscapedPlus}}){{RunOnThroughAtSign}}?""";
 
     // A credential run on through an at sign: its whole to the end of the header's value (BearerRunOnNoDot, and dots
     // before another of its characters, so none at its end). Characters of a script written without spaces right after
@@ -313,24 +345,25 @@ public sealed partial class SecretPatternRedactor : ITraceContentRedactor
     // holding those scripts' characters is read otherwise than before.
     [GeneratedRegex(
         $$"""
-        (?<apikey>\b(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
-        |(?<jwt>\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
-        |(?i:\b(?=bearer\s){{AfterAuthorizationHeader}}bearer[\t\x20]+)(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
-        |(?i:\bbearer\s+)(?!{{ProseAfterScheme}})(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
-        |(?i:\b(?=basic\s){{AfterAuthorizationHeader}}basic[\t\x20]+)(?<basic>{{Token}}(?:[:@\uFF20\uFE6B](?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)?=*)
-        |(?i:\bbasic\s+)(?!{{ProseAfterScheme}})(?<basic>[A-Za-z0-9+/]{12,}=*)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{PasswordValue}})
+        (?<apikey>(?:\b|{{AfterJsonEscape}})(?:sk-[A-Za-z0-9_\-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|xox[abprs]-[A-Za-z0-9\-]{10,}))
+        |(?<jwt>(?:\b|{{AfterJsonEscape}})eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,})
+        |(?i:(?:\b|{{AfterJsonEscape}})(?=bearer\s){{AfterAuthorizationHeader}}bearer[\t\x20]+)(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
+        |(?i:(?:\b|{{AfterJsonEscape}})bearer\s+)(?!{{ProseAfterBearer}})(?<bearer>{{Token}}{{RunOnThroughAtSign}}?=*)
+        |(?i:(?:\b|{{AfterJsonEscape}})(?=basic\s){{AfterAuthorizationHeader}}basic[\t\x20]+)(?<basic>{{Token}}(?:[:@\uFF20\uFE6B](?:[{{Unspaced}}]|{{UnspacedBeyondBmp}})*(?:{{BearerRunOnNoDot}}|(?>\.+)(?={{BearerRunOnNoDot}}))*)?=*)
+        |(?i:(?:\b|{{AfterJsonEscape}})basic\s+)(?!{{ProseAfterBasic}})(?<basic>(?:[A-Za-z0-9+/]|{{EscapedPlus}}){12,}=*)
+        |(?i:(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})(?:password|pwd|passwd)\s*=(?!=)\s*)(?<password>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{PasswordValue}})
         |(?i:"(?:{{JsonSecretKeys}})"\s*:\s*")(?<jsonsecret>(?:[^"\\]|\\.)+)(?=")
         |(?i:\\"(?:{{JsonSecretKeys}})\\"\s*:\s*\\")(?<jsonsecret>{{EscapedStringChar}}+)(?=\\")
-        |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://[^/\s:@"\\]+:)(?<urlpassword>[^@\s/"\\]+)(?=@)
+        |(?i:(?:(?<![a-z0-9+.\-])|\G)(?>[a-z0-9+.\-]*?\b[a-z])[a-z0-9+.\-]*://(?:[^/\s:@"\\]|{{EscapedNotQuote}})+:)(?<urlpassword>(?:[^@\s/"\\]|{{EscapedNotQuote}})+)(?=@)
         |{{AfterUnspacedProse}}(?<email>{{AddressBeyondAscii}})
-        |(?:(?<![A-Za-z0-9._%+\-])|\G)(?>[A-Za-z0-9._%+\-]*?\b)(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://)|{{BeforeASecretAfterTheDot}}))
-        |(?:{{NoLocalPartBefore}}|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})(?<email>{{AddressBeyondAscii}})
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{KeyValue}})
-        |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>[^&|;\s"'<>\#\\]+)
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
-        |(?i:(?:(?<![A-Za-z0-9])|(?<=\\u0026))(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|[^&|;,\s"'<>\\]+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
+        |(?:(?:(?<![A-Za-z0-9._%+\-])(?!{{AtJsonEscapeLetter}})|\G)(?>[A-Za-z0-9._%+\-]*?\b)|{{AfterJsonEscape}})(?<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:\.{{NoSecretAfterTheDot}}[A-Za-z]{2,}\b(?!://)|{{BeforeASecretAfterTheDot}}))
+        |(?:(?:{{NoLocalPartBefore}}(?!{{AtJsonEscapeLetter}})|\G)(?>{{LocalPartChar}}*?{{LocalPartStart}})|{{AfterJsonEscape}})(?<email>{{AddressBeyondAscii}})
+        |(?i:(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})(?:account|shared[_\-]?access)[_\-]?key\s*=(?!=)\s*)(?<connkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{KeyValue}})
+        |(?i:(?:[?&\#]|&amp;|\\u0026)(?:access|refresh|id)_token=)(?<tokenparam>(?:[^&|;\s"'<>\#\\]|{{EscapedPlus}})+)
+        |(?i:(?:[?&]|\\u0026|\bSharedAccessSignature[\s=]+)sig=)(?<signature>(?:[^&|;\s"'<>\#\\]|{{EscapedPlus}})+)
+        |(?i:(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})(?:(?:x-)?api[_\-]?key|(?:ocp-apim-)?subscription-key)\s*)(?:=(?!=)\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|(?:[^&|;,\s"'<>\\]|{{EscapedPlus}})+)|:\s*(?<assignedkey>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})client[_\-]?secret\s*)(?:=(?!=)\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|(?:[^&|;,\s"'<>\\]|{{EscapedPlus}})+)|:\s*(?<clientsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
+        |(?i:(?:(?<![A-Za-z0-9])|{{AfterJsonEscape}})(?:secret[_\-]?access[_\-]?key|session[_\-]?token)\s*)(?:=(?!=)\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|(?:[^&|;,\s"'<>\\]|{{EscapedPlus}})+)|:\s*(?<cloudsecret>"[^"]*"|'[^']*'|{{EscapedQuoted}}|{{HeaderKey}}))
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.ExplicitCapture | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 2000)]

@@ -78,9 +78,10 @@ public partial class SecretPatternRedactorTests
     }
 
     [Theory]
-    [InlineData("Bearer a", ".", "!")]
+    [InlineData("Bearer a1", ".", "!")]
     [InlineData("Authorization: Bearer a", ".", "!")]
-    [InlineData("Bearer abcdefgh@a", ".", "!")]
+    [InlineData("Bearer abcdefgh@a", ".", ",")]
+    [InlineData("Authorization: Bearer abcdefgh@a", ".", " ")]
     [InlineData("", "Bearer ", "x")]
     [InlineData("Authorization: ", "Bearer ", "x")]
     [InlineData("Authorization:", " ", "Bearer x")]

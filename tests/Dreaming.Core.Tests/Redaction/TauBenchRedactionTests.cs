@@ -13,7 +13,7 @@ namespace Dreaming.Tests;
 public sealed partial class TauBenchRedactionTests(ITestOutputHelper output)
 {
     private static readonly string[] s_groups =
-        ["apikey", "jwt", "bearer", "basic", "password", "jsonsecret", "urlpassword", "email", "connkey", "signature", "assignedkey", "clientsecret", "cloudsecret"];
+        ["apikey", "jwt", "bearer", "basic", "password", "jsonsecret", "urlpassword", "email", "connkey", "signature", "assignedkey", "clientsecret", "cloudsecret", "tokenparam"];
 
     [Fact]
     public void Every_replacement_in_the_tau_bench_log_is_an_address_and_json_stays_json()
