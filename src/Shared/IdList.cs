@@ -11,7 +11,7 @@ internal static class IdList
     public const int Shown = 5;
 
     /// <summary>Writes the first <paramref name="shown"/> of <paramref name="ids"/>, separated by commas, followed by
-    /// <c> and N more</c> when there are more.</summary>
+    /// <c> and N more</c> when there are more (N as the library writes numbers on every machine: <c>1,001</c>).</summary>
     /// <param name="ids">The ids, in the order to write them.</param>
     /// <param name="shown">How many to write, at least one.</param>
     /// <param name="format">Writes one id (to put it on one line, say); the id as it is when omitted.</param>
@@ -21,6 +21,6 @@ internal static class IdList
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentOutOfRangeException.ThrowIfLessThan(shown, 1);
         var named = string.Join(", ", format is null ? ids.Take(shown) : ids.Take(shown).Select(format));
-        return ids.Count > shown ? string.Create(CultureInfo.InvariantCulture, $"{named} and {ids.Count - shown} more") : named;
+        return ids.Count > shown ? string.Create(CultureInfo.InvariantCulture, $"{named} and {ids.Count - shown:N0} more") : named;
     }
 }

@@ -140,7 +140,7 @@ internal static class SessionsCommand
             if (failures.Count > IdList.Shown)
             {
                 var more = failures.Count - IdList.Shown;
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {more} more orchestration.failed {(more == 1 ? "event" : "events")} could not be written to the outbox (not shown)"));
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"webhooks: {more:N0} more orchestration.failed {(more == 1 ? "event" : "events")} could not be written to the outbox (not shown)"));
             }
 
             if (leftRunning.Count > 0)
