@@ -19,7 +19,8 @@ namespace Dreaming;
 /// retention job's last run failed, or its last pass left crashed orchestration runs running because their
 /// <c>orchestration.failed</c> webhook could not be written to the outbox; <see cref="HealthStatus.Healthy"/> otherwise. The writer goes on with the next batch after a
 /// failure, so once the store takes a batch again the check is healthy again; what was lost stays counted in the data.</para>
-/// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids and scope keys. An
+/// <para>The description and <see cref="HealthCheckResult.Data"/> name figures, times, endpoint ids, scope keys and the
+/// session ids of the first five crashed orchestration runs session retention left running. An
 /// exception's message passes through the registered redactors and is cut to 300 characters; endpoint URLs and
 /// secrets are never shown.</para>
 /// <para>Thread-safe: the check only reads counters the background services keep, and may run from several threads at

@@ -95,7 +95,7 @@ public sealed class RecoveredRunLeftRunningHealthTests
     }
 
     // The publisher's retries wait on the fake clock: it is moved on until the pass is done.
-    private static async Task<T> PumpAsync<T>(FakeTimeProvider time, Task<T> pass)
+    internal static async Task<T> PumpAsync<T>(FakeTimeProvider time, Task<T> pass)
     {
         for (var i = 0; i < 1000 && !pass.IsCompleted; i++)
         {
@@ -106,7 +106,7 @@ public sealed class RecoveredRunLeftRunningHealthTests
         return await pass.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static ServiceProvider Build(TimeProvider time, IWebhookOutboxStore outbox, bool purgeFails = false)
+    internal static ServiceProvider Build(TimeProvider time, IWebhookOutboxStore outbox, bool purgeFails = false)
     {
         var services = new ServiceCollection();
         services.AddSingleton(time);
@@ -123,7 +123,7 @@ public sealed class RecoveredRunLeftRunningHealthTests
         return services.BuildServiceProvider();
     }
 
-    private sealed class FailingOutbox(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
+    internal sealed class FailingOutbox(IWebhookOutboxStore inner) : ForwardingWebhookOutboxStore(inner)
     {
         public bool Failing { get; set; }
 
