@@ -150,9 +150,15 @@ internal sealed partial class CliWebhooks
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {group.Key,-28} {group.Count(),3}"));
         }
 
-        foreach (var failed in rows.Where(d => d.State != WebhookDeliveryState.Delivered).Take(5))
+        var failures = rows.Where(d => d.State != WebhookDeliveryState.Delivered).ToList();
+        foreach (var failed in failures.Take(IdList.Shown))
         {
             output.WriteLine($"  {failed.Id} {failed.EventType}: {failed.LastError}");
+        }
+
+        if (failures.Count > IdList.Shown)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {failures.Count - IdList.Shown:N0} more not delivered (not shown)"));
         }
     }
 }
