@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Dreaming;
 
@@ -9,7 +10,7 @@ namespace Dreaming;
 /// again will not change ("already cancelled", "not found", "not enough seats") or a mistake in the call ("additional
 /// properties are not allowed"), in whole words, with short forms, any apostrophe and clause breaks taken into account.
 /// <see cref="TemplateLessonWriter"/> words a tool error's lesson by it. Thread-safe.</summary>
-internal static class StateErrorWords
+internal static partial class StateErrorWords
 {
     // Words of an error that reports a state of the world (the order is already cancelled, the record is not found or "could
     // not be found", .NET's and many REST APIs' wording, there are not enough seats, the order is not delivered yet) rather than a mistake in the call:
@@ -53,8 +54,9 @@ internal static class StateErrorWords
     internal static bool IsStateError(string signature)
     {
         var clauseStarts = new List<bool>();
-        var words = Words(signature, clauseStarts);
-        return s_stateErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
+        var stateType = StateExceptionType().IsMatch(signature);
+        var words = Words(stateType ? StateExceptionType().Replace(signature, " ") : signature, clauseStarts);
+        return (stateType || s_stateErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase)))
             && !s_argumentErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
             && !QuotedNameNotAllowed(words, clauseStarts);
     }
@@ -265,4 +267,12 @@ internal static class StateErrorWords
         "SUPPORTED", "UNSUPPORTED", "COMPROMISED", "INFECTED", "QUALIFIED", "UNQUALIFIED", "LICENSED", "UNLICENSED",
         "RELATED", "UNRELATED", "OVERLOADED", "BIASED", "SKEWED",
     ]);
+
+    // .NET's exceptions of a state, by their whole type name (the miner puts it before the message of a tool that threw
+    // one): InvalidOperationException is thrown "when a method call is invalid for the object's current state", its
+    // ObjectDisposedException when the object is gone, TimeoutException when the time allotted ran out. Their names' words
+    // are no words of the signature (the "invalid" of InvalidOperationException is none of the call's); the message's still
+    // are. The argument exceptions and FormatException are mistakes in the call by their names' words already.
+    [GeneratedRegex(@"(?<![\p{L}\p{N}])(?:InvalidOperation|ObjectDisposed|Timeout)Exception(?![\p{L}\p{N}])", RegexOptions.CultureInvariant)]
+    private static partial Regex StateExceptionType();
 }
