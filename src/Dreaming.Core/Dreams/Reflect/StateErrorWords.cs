@@ -54,8 +54,9 @@ internal static partial class StateErrorWords
     internal static bool IsStateError(string signature)
     {
         var clauseStarts = new List<bool>();
-        var stateType = StateExceptionType().IsMatch(signature);
-        var words = Words(stateType ? StateExceptionType().Replace(signature, " ") : signature, clauseStarts);
+        var types = ExceptionType().Matches(signature);
+        var stateType = types.Any(t => !t.Groups["catchAll"].Success);
+        var words = Words(types.Count > 0 ? ExceptionType().Replace(signature, " ") : signature, clauseStarts);
         return (stateType || s_stateErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase)))
             && !s_argumentErrorPhrases.Any(phrase => Holds(words, clauseStarts, phrase))
             && !QuotedNameNotAllowed(words, clauseStarts);
@@ -268,11 +269,12 @@ internal static partial class StateErrorWords
         "RELATED", "UNRELATED", "OVERLOADED", "BIASED", "SKEWED",
     ]);
 
-    // .NET's exceptions of a state, by their whole type name (the miner puts it before the message of a tool that threw
-    // one): InvalidOperationException is thrown "when a method call is invalid for the object's current state", its
-    // ObjectDisposedException when the object is gone, TimeoutException when the time allotted ran out. Their names' words
-    // are no words of the signature (the "invalid" of InvalidOperationException is none of the call's); the message's still
-    // are. The argument exceptions and FormatException are mistakes in the call by their names' words already.
-    [GeneratedRegex(@"(?<![\p{L}\p{N}])(?:InvalidOperation|ObjectDisposed|Timeout)Exception(?![\p{L}\p{N}])", RegexOptions.CultureInvariant)]
-    private static partial Regex StateExceptionType();
+    // .NET's exceptions, by their whole type name, which the miner puts before the message of a tool that threw one. Their
+    // names' words are no words of the signature: the "invalid" of InvalidOperationException is none of the call's. That one
+    // is .NET's catch-all, thrown for a state ("Order 42 is already cancelled") as for a mistake in the call ("payment amount
+    // does not add up"), so its message decides; ObjectDisposedException (the object is gone) and TimeoutException (the time
+    // allotted ran out) are states by name. The argument exceptions and FormatException are mistakes in the call by their
+    // names' words already.
+    [GeneratedRegex(@"(?<![\p{L}\p{N}])(?:(?<catchAll>InvalidOperation)|ObjectDisposed|Timeout)Exception(?![\p{L}\p{N}])", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    private static partial Regex ExceptionType();
 }

@@ -30,8 +30,8 @@ namespace Dreaming;
 /// mistake in the call): then it says
 /// to check for that state first and, when the call fails so, neither to send it again nor to say it was done, but to change
 /// what the error names or tell the user why it cannot be done. The type name of an exception a tool threw, which begins the
-/// signature, counts by what it reports: <see cref="InvalidOperationException"/>, <see cref="ObjectDisposedException"/>
-/// and <see cref="TimeoutException"/> are such states (the "invalid" of the first no word of the call). Thread-safe.
+/// signature, is read whole: <see cref="ObjectDisposedException"/> and <see cref="TimeoutException"/> are such states, and
+/// <see cref="InvalidOperationException"/> is read by its message (its "invalid" no word of the call). Thread-safe.
 /// </remarks>
 public static class TemplateLessonWriter
 {
