@@ -69,7 +69,7 @@ public static partial class MemoryCurator
     // its figures and whether the criterion is required are still the candidate's.
     private static LessonCandidate KeepingReason(Insight existing, LessonCandidate candidate) =>
         existing.Source == InsightSource.Mined && candidate.Source == InsightSource.Mined && candidate.Finding.Pattern == FindingKinds.RubricCriterion
-            ? candidate with { Text = TemplateLessonWriter.WithReasonOf(candidate.Text, existing.Text) }
+            ? candidate with { Text = LessonReasonQuote.WithReasonOf(candidate.Text, existing.Text) }
             : candidate;
 
     // Each number that stands alone (17, 94, 0.58, 1,203; not the 2 of v2 or of 2GB) becomes '#'.

@@ -64,12 +64,12 @@ public static class TemplateLessonWriter
             FindingKinds.ToolError => (InsightKind.Pitfall, $"Calls to {tool} fail with \"{finding.Signature}\"; {odds}. Check the arguments against what the error requires before calling {tool}, and do not finish until the call succeeds.", false),
             FindingKinds.RepeatedFailingCall => (InsightKind.Pitfall, $"When {tool} fails with \"{finding.Signature}\", do not repeat the same call unchanged: {odds}. Change the arguments, or explain the problem to the user.", false),
             FindingKinds.ToolSequence => (InsightKind.Pitfall, $"The sequence {finding.Signature} went with failure: {odds}. Before taking the second step, check that the first one gave you what the task needs.", false),
-            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and {RequiredClause}: {odds}. Check it before you finish.{GradersReason(finding)}", false),
-            FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.{GradersReason(finding)}", false),
+            FindingKinds.RubricCriterion when finding.RequiredCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met, and {RequiredClause}: {odds}. Check it before you finish.{LessonReasonQuote.GradersReason(finding)}", false),
+            FindingKinds.RubricCriterion => (InsightKind.Lesson, $"Graders often find \"{finding.Signature}\" not met: {odds}. Check it before you finish.{LessonReasonQuote.GradersReason(finding)}", false),
             FindingKinds.LimitHit => (InsightKind.Lesson, $"Sessions ran out of room ({finding.Signature}): {odds}. Plan the steps first and finish in fewer of them.", false),
             FindingKinds.AgentStuck => (InsightKind.Pitfall, $"Sessions stopped at the same point (\"{finding.Signature}\"): {odds}. Check for it at the start, before spending steps on the task; look in the task and the tools for what is missing before asking, and when it cannot be resolved, say so at once.", false),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.AgentStuck => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: the agent often stopped at \"{finding.Signature}\" ({finding.Occurrences} times in {finding.Sessions} sessions), even in sessions that went on to succeed. Look in the task and the tools for what it needs before asking."), true),
-            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; " + RequiredClause : string.Empty)}. Check it before you finish.{GradersReason(finding)}"), true),
+            FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RubricCriterion => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: graders often find \"{finding.Signature}\" not met ({finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed, and each time the work goes back for another revision{(finding.RequiredCriterion ? "; " + RequiredClause : string.Empty)}. Check it before you finish.{LessonReasonQuote.GradersReason(finding)}"), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.LimitHit => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: responses often stopped at their length limit (\"{finding.Signature}\", {finding.WastedCalls} times in {finding.Sessions} sessions), even in sessions that go on to succeed. Keep each reply and each call's arguments short, and plan the steps first."), true),
             FindingKinds.EfficiencyCost when finding.Pattern == FindingKinds.RepeatedFailingCall => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: when {tool} returns \"{finding.Signature}\", do not send the same call again unchanged ({finding.WastedCalls} repeated calls in {finding.Sessions} sessions), even in sessions that succeed. Change the arguments, or tell the user what stands in the way."), true),
             FindingKinds.EfficiencyCost => (InsightKind.Workflow, string.Create(CultureInfo.InvariantCulture, $"To save steps: {tool} often returns \"{finding.Signature}\" ({finding.WastedCalls} wasted calls in {finding.Sessions} sessions), even in sessions that succeed. It is not a reason to stop, but avoid the calls that trigger it."), true),
@@ -87,67 +87,6 @@ public static class TemplateLessonWriter
             Finding = finding,
             IsEfficiencyTip = efficiency,
         };
-    }
-
-    /// <summary>The longest a quoted grader's reason is, in characters, with its ellipsis when cut.</summary>
-    internal const int MaxReasonLength = 160;
-
-    private static readonly SecretPatternRedactor s_redactor = new();
-
-    // A failing verdict's reason (the finding's example) says what was wrong, where the criterion's id only names what was
-    // judged: quoted after the advice, on one line, its secrets redacted, cut. A dream gives it with the values of the
-    // sessions it read masked (ForDream).
-    private static string GradersReason(Finding finding)
-    {
-        if (string.IsNullOrWhiteSpace(finding.Example))
-        {
-            return string.Empty;
-        }
-
-        // Control characters (a terminal's escape, a bell, NUL) are no part of one line of text either.
-        var words = string.Create(finding.Example.Length, finding.Example, static (span, example) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] = char.IsControl(example[i]) ? ' ' : example[i];
-            }
-        }).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return $"{ReasonOpening}{WholeTextElements(s_redactor.Redact(string.Join(' ', words)), MaxReasonLength)}\"";
-    }
-
-    private const string ReasonOpening = " One grader's reason: \"";
-
-    // The start of the text, at most maxLength characters with its ellipsis, cut between two characters as a reader sees
-    // them: not inside a surrogate pair, nor between a letter and its combining accent ("e\u0301"), nor inside an emoji
-    // sequence or a flag.
-    private static string WholeTextElements(string text, int maxLength)
-    {
-        if (text.Length <= maxLength)
-        {
-            return text;
-        }
-
-        var end = 0;
-        for (var next = StringInfo.GetNextTextElementLength(text, 0); end + next <= maxLength - 1; next = StringInfo.GetNextTextElementLength(text, end))
-        {
-            end += next;
-        }
-
-        return string.Concat(text.AsSpan(0, end), "…");
-    }
-
-    /// <summary>Returns a criterion lesson's <paramref name="text"/> quoting the grader's reason <paramref name="existing"/>
-    /// quotes, when it quotes one (the text as it is otherwise): a lesson found again keeps its reason.</summary>
-    internal static string WithReasonOf(string text, string existing)
-    {
-        var from = existing.IndexOf(ReasonOpening, StringComparison.Ordinal);
-        if (from < 0)
-        {
-            return text;
-        }
-
-        var at = text.IndexOf(ReasonOpening, StringComparison.Ordinal);
-        return string.Concat(at < 0 ? text.AsSpan() : text.AsSpan(0, at), existing.AsSpan(from));
     }
 
     /// <summary>Writes one lesson per finding, as <see cref="Write(IEnumerable{Finding}, double)"/>, for a dream: a rubric
