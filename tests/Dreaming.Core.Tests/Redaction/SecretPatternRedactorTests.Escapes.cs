@@ -27,14 +27,7 @@ public partial class SecretPatternRedactorTests
         // (Password=\"p;w\" kept p;w); a JSON value stopped at its escaped quote (ab\"cd kept cd); a URL's password
         // was read across the quotes of the next member ("http://host:8080","email":"a@b.com"). Each left the stored
         // text no longer JSON. A member of JSON in a JSON string (\"password\":\"…\") was not read at all.
-        var redacted = _redactor.Redact(input);
-
-        Assert.Equal(expected, redacted);
-        using var json = JsonDocument.Parse(redacted);
-        if (json.RootElement.TryGetProperty("body", out var body))
-        {
-            using var inner = JsonDocument.Parse(body.GetString()!);
-        }
+        AssertRedactedAndStillJson(input, expected);
     }
 
     [Theory]
@@ -68,4 +61,17 @@ public partial class SecretPatternRedactorTests
     [InlineData("http://", "a:", "\"@")]
     public void A_long_escaped_or_separated_value_is_scanned_in_linear_time(string before, string piece, string after) =>
         AssertScannedLinearly(before, piece, after);
+
+    // The redacted text is as expected and still JSON, and so is the JSON in its "body" string when it has one.
+    private void AssertRedactedAndStillJson(string input, string expected)
+    {
+        var redacted = _redactor.Redact(input);
+
+        Assert.Equal(expected, redacted);
+        using var json = JsonDocument.Parse(redacted);
+        if (json.RootElement.TryGetProperty("body", out var body))
+        {
+            using var inner = JsonDocument.Parse(body.GetString()!);
+        }
+    }
 }
